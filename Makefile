@@ -1,0 +1,97 @@
+# ctloop — `make help` lists every target. Long logic lives in the `ctloop` CLI, not here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' src/ctloop/_version.py)
+IMAGE_REPO ?= ghcr.io/ctloop/ctloop
+IMAGE  ?= $(IMAGE_REPO):$(VERSION)
+SERVING_IMAGE ?= ghcr.io/ctloop/ctloop-serving:$(VERSION)
+BUILD  ?= build
+PYTEST_ARGS ?=
+# kubectl workflows
+ISVC ?= credit-default
+NAMESPACE ?= ctloop
+PERCENT ?= 10
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+.PHONY: install
+install: $(STAMP) ## create .venv and install ctloop with its pinned dependencies
+
+.PHONY: tools
+tools: ## install system tools the tests need (promtool/prometheus) when missing
+	@command -v promtool >/dev/null && command -v prometheus >/dev/null || { \
+	  echo "installing Debian package prometheus (promtool + server for tests)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq prometheus >/dev/null; }
+	@command -v kubectl >/dev/null || echo "warning: kubectl not found: manifest tests will fail (install kubectl >= 1.27)"
+
+.PHONY: demo
+demo: $(STAMP) ## run the continuous-training pipeline locally over synthetic drifting data, then a backtest
+	$(BIN)/ctloop demo
+
+.PHONY: test
+test: $(STAMP) tools ## run every test (unit, component, compiled pipeline, manifests, local end-to-end)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+.PHONY: test-fast
+test-fast: $(STAMP) ## run the tests that start no servers and run no pipelines
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check .
+
+.PHONY: golden
+golden: $(STAMP) ## regenerate golden files (compiled pipelines, InferenceService states)
+	CTLOOP_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests -k golden
+
+.PHONY: compile
+compile: $(STAMP) ## compile every pipeline to $(BUILD)/*.yaml
+	$(BIN)/ctloop compile --output-dir $(BUILD) --image $(IMAGE)
+
+.PHONY: image
+image: ## build the component image $(IMAGE) and the serving image (needs docker)
+	docker build --target component -t $(IMAGE) .
+	docker build --target serving -t $(SERVING_IMAGE) .
+
+.PHONY: push
+push: ## push both images
+	docker push $(IMAGE)
+	docker push $(SERVING_IMAGE)
+
+.PHONY: apply
+apply: $(STAMP) ## apply ctloop.yaml to the KFP cluster (SPEC=file, DRY_RUN=1 to preview)
+	$(BIN)/ctloop apply -f $${SPEC:-ctloop.yaml} $(if $(DRY_RUN),--dry-run,)
+
+.PHONY: bench
+bench: $(STAMP) ## run every benchmark in benchmarks/ (tables + JSON + PNG in benchmarks/results/)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+.PHONY: canary
+canary: ## kubectl: send PERCENT% of traffic to the latest revision of ISVC
+	kubectl -n $(NAMESPACE) patch isvc $(ISVC) --type merge -p '{"spec":{"predictor":{"canaryTrafficPercent":$(PERCENT)}}}'
+
+.PHONY: promote
+promote: ## kubectl: promote the canary of ISVC to 100% (removes canaryTrafficPercent)
+	kubectl -n $(NAMESPACE) patch isvc $(ISVC) --type merge -p '{"spec":{"predictor":{"canaryTrafficPercent":null}}}'
+
+.PHONY: rollback
+rollback: ## kubectl: route all traffic of ISVC back to the stable revision (then run `ctloop rollout rollback`)
+	kubectl -n $(NAMESPACE) patch isvc $(ISVC) --type merge -p '{"spec":{"predictor":{"canaryTrafficPercent":0}}}'
+
+.PHONY: clean
+clean: ## remove build outputs, local runs and caches (keeps .venv)
+	rm -rf $(BUILD) demo-output local_outputs .pytest_cache .ruff_cache

@@ -1,0 +1,76 @@
+"""KFP interface of ``register_model``."""
+
+from typing import NamedTuple
+
+from kfp.dsl import Input, Metrics, Model
+
+from ctloop.kfp_support import component
+
+
+@component
+def register_model(
+    model: Input[Model],
+    gate_metrics: Input[Metrics],
+    model_name: str,
+    gate_reason: str,
+    dataset_digest: str = "",
+    tracking_uri: str = "",
+    pipeline_run_id: str = "",
+    pipeline_run_name: str = "",
+) -> NamedTuple("RegisterOutputs", [("version", str)]):
+    """Register an approved challenger as a new MLflow model version and alias it ``challenger``.
+
+    The version is tagged with the pipeline run, the dataset digest, every gate metric, the gate
+    decision and reason and the ctloop code version, so it can be traced back to the data and the
+    decision that produced it. Promotion to ``champion`` is a separate step (``promote_model``).
+
+    Args:
+        model: Model artifact written by ``train_model`` (its metadata carries the MLflow model URI
+            and run id of the training run).
+        gate_metrics: Metrics artifact written by ``evaluate_model``; every numeric entry becomes a
+            ``ctloop.metric.<name>`` tag.
+        model_name: Registered model name in MLflow (e.g. ``credit-default``).
+        gate_reason: The gate's human-readable reason, stored as tag ``ctloop.gate_reason``.
+        dataset_digest: Content fingerprint of the training data (from ``prepare_data``).
+        tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
+        pipeline_run_id: KFP run id (pass ``dsl.PIPELINE_JOB_ID_PLACEHOLDER``).
+        pipeline_run_name: KFP run name (pass ``dsl.PIPELINE_JOB_NAME_PLACEHOLDER``).
+
+    Returns:
+        version: The new model version number, as a string.
+    """
+    from collections import namedtuple
+
+    from ctloop.artifacts import load_model
+    from ctloop.components.register import core
+    from ctloop.errors import RegistryError
+    from ctloop.registry import MlflowRegistry
+    from ctloop.tracking import code_version
+
+    _, meta = load_model(model.path)
+    model_uri = model.metadata.get("mlflow_model_uri") or meta.get("mlflow_model_uri", "")
+    run_id = model.metadata.get("mlflow_run_id") or meta.get("mlflow_run_id", "")
+    if not model_uri:
+        raise RegistryError(
+            f"model artifact {model.path} has no MLflow model URI: was it produced by train_model?"
+        )
+    tags = core.registration_tags(
+        meta=meta,
+        gate_metrics=dict(gate_metrics.metadata),
+        gate_reason=gate_reason,
+        dataset_digest=dataset_digest,
+        pipeline_run_id=pipeline_run_id,
+        pipeline_run_name=pipeline_run_name,
+        code_version=code_version(),
+    )
+    registry = MlflowRegistry(tracking_uri)
+    version = registry.register(model_name, model_uri=model_uri, run_id=run_id, tags=tags)
+    registry.record_event(model_name, version.version, {
+        "event": "register",
+        "alias": "challenger",
+        "reason": gate_reason,
+        "pipeline_run": pipeline_run_id,
+        "dataset_digest": tags["ctloop.dataset_digest"],
+    })
+    print(f"registered {model_name} v{version.version} (alias challenger) from run {run_id}")
+    return namedtuple("RegisterOutputs", ["version"])(version.version)

@@ -1,0 +1,5 @@
+import sys
+
+from ctloop.cli import main
+
+sys.exit(main())

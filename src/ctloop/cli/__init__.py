@@ -1,0 +1,56 @@
+"""The ``ctloop`` command.
+
+Each sub-command lives in its own module exposing ``register(subparsers)``; the module list is
+below. Sub-command handlers return an exit code; a :class:`ctloop.errors.CtloopError` is printed as
+one clear line (``error: ...``) with exit code 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ctloop._version import __version__
+from ctloop.errors import CtloopError
+
+# Order = order in ``ctloop --help``.
+COMMAND_MODULES = (
+    "ctloop.cli.local",  # run --local, backtest, demo, generate-data
+    "ctloop.cli.compile",  # compile
+    "ctloop.cli.drift",  # drift (ad-hoc drift check)
+    "ctloop.cli.ops",  # upload, schedule, apply, runs
+    "ctloop.cli.rollout",  # rollout status / canary / promote / rollback
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ctloop",
+        description="Continuous training for scikit-learn on Kubeflow Pipelines.",
+    )
+    parser.add_argument("--version", action="version", version=f"ctloop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 1
+    try:
+        return int(args.handler(args) or 0)
+    except CtloopError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""The one exception hierarchy of ctloop.
+
+::
+
+    CtloopError
+    ├── ConfigError            a parameter, spec field or option is invalid (says which and how to fix)
+    ├── DataError
+    │   ├── DataSourceError    the data cannot be read: missing, empty, corrupt, unsupported format
+    │   └── DataValidationError the data breaks the declared contract (column, rule, rows)
+    ├── TrainingError          fitting failed or produced no usable model
+    ├── EvaluationError        the gate could not score a model (not a rejection: that is a decision)
+    ├── DriftError             drift could not be computed
+    ├── RegistryError          the model registry refused or failed an operation
+    ├── ServingError           the serving layer (KServe) refused or failed an operation
+    │   ├── ServingConflictError   a concurrent writer changed the object (HTTP 409)
+    │   └── ServingTimeoutError    a rollout did not become ready in time
+    └── PlatformError          the KFP API (upload, schedule, runs) refused or failed
+
+Gates never raise to express a decision: they return ``approved``/``drifted`` with a reason.
+Exceptions are for things that went wrong, always chained with ``from`` to their cause.
+"""
+
+from __future__ import annotations
+
+
+class CtloopError(Exception):
+    """Base class of every error ctloop raises on purpose."""
+
+
+class ConfigError(CtloopError):
+    """A parameter, spec field or command-line option is invalid."""
+
+
+class DataError(CtloopError):
+    """Base class of data problems."""
+
+
+class DataSourceError(DataError):
+    """The data cannot be read (missing, empty, corrupt or unsupported)."""
+
+
+class DataValidationError(DataError):
+    """The data breaks the declared data contract.
+
+    ``violations`` holds one entry per broken rule: ``(column, rule, rows, detail)``.
+    """
+
+    def __init__(self, violations: list[tuple[str, str, int, str]]):
+        self.violations = list(violations)
+        lines = [
+            f"column {col!r} breaks rule {rule!r} in {rows} row(s): {detail}"
+            for col, rule, rows, detail in self.violations
+        ]
+        super().__init__(
+            f"data contract violated ({len(self.violations)} rule(s)):\n  " + "\n  ".join(lines)
+        )
+
+
+class TrainingError(CtloopError):
+    """Fitting failed or produced no usable model."""
+
+
+class EvaluationError(CtloopError):
+    """A model could not be scored by the gate."""
+
+
+class DriftError(CtloopError):
+    """Drift could not be computed."""
+
+
+class RegistryError(CtloopError):
+    """The model registry refused or failed an operation."""
+
+
+class ServingError(CtloopError):
+    """The serving layer refused or failed an operation."""
+
+
+class ServingConflictError(ServingError):
+    """A concurrent writer changed the object between read and write (HTTP 409)."""
+
+
+class ServingTimeoutError(ServingError):
+    """A rollout did not reach the expected state in time."""
+
+
+class PlatformError(CtloopError):
+    """The KFP API refused or failed an operation."""
+
+
+__all__ = [
+    "CtloopError",
+    "ConfigError",
+    "DataError",
+    "DataSourceError",
+    "DataValidationError",
+    "TrainingError",
+    "EvaluationError",
+    "DriftError",
+    "RegistryError",
+    "ServingError",
+    "ServingConflictError",
+    "ServingTimeoutError",
+    "PlatformError",
+]

@@ -1,0 +1,148 @@
+"""Run a ctloop pipeline on this machine with the KFP local runner.
+
+``run_pipeline_locally`` uses ``kfp.local.SubprocessRunner(use_venv=False)``: every task is a real
+subprocess running the component exactly as it would in its container, with the current Python
+environment standing in for the image. KFP prints each task's full executor input/output; that
+goes to ``<workdir>/logs/<run>.log`` and the console shows task status and ctloop's own progress
+lines. The run's decisions are read back from the tasks' ``executor_output.json`` files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from ctloop.errors import CtloopError
+
+_STATUS = re.compile(r"(Task|Pipeline) .* finished with status|Executing task|Running task")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class _Tee(io.TextIOBase):
+    """Everything to the log file; status and ``ctloop:`` progress lines to the console."""
+
+    def __init__(self, log: TextIO, console: TextIO, verbose: bool):
+        self.log, self.console, self.verbose = log, console, verbose
+        self._buf = ""
+
+    def write(self, text: str) -> int:
+        self.log.write(text)
+        self._buf += text
+        while "\n" in self._buf:
+            line, self._buf = self._buf.split("\n", 1)
+            plain = _ANSI.sub("", line).strip()
+            if self.verbose or _STATUS.search(plain) or plain.startswith("ctloop:"):
+                self.console.write(("  " if plain.startswith("ctloop:") else "") + plain + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.log.flush()
+        self.console.flush()
+
+
+@dataclass
+class LocalRun:
+    """What one local pipeline run did."""
+
+    pipeline: str
+    run_dir: Path
+    log_file: Path
+    seconds: float
+    succeeded: bool
+    error: str = ""
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def output(self, task: str, name: str, default: Any = None) -> Any:
+        return self.tasks.get(task, {}).get(name, default)
+
+    def artifact_dir(self, task: str) -> Path:
+        return self.run_dir / task
+
+
+def read_task_outputs(run_dir: Path) -> dict[str, dict[str, Any]]:
+    """``{task name: {output name: value}}`` from every task's ``executor_output.json``."""
+    out: dict[str, dict[str, Any]] = {}
+    for path in sorted(run_dir.glob("*/executor_output.json")):
+        data = json.loads(path.read_text())
+        values: dict[str, Any] = dict(data.get("parameterValues") or {})
+        for name, arts in (data.get("artifacts") or {}).items():
+            for art in arts.get("artifacts", []):
+                values[name] = {"uri": art.get("uri"), "metadata": art.get("metadata", {})}
+        out[path.parent.name] = values
+    return out
+
+
+def run_pipeline_locally(
+    pipeline_func: Any,
+    arguments: dict[str, Any],
+    *,
+    workdir: str | Path,
+    verbose: bool = False,
+    console: TextIO | None = None,
+) -> LocalRun:
+    """Run ``pipeline_func(**arguments)`` under ``kfp.local``; outputs go under ``workdir``."""
+    from kfp import local
+
+    work = Path(workdir).resolve()
+    root = work / "local_outputs"
+    logs = work / "logs"
+    root.mkdir(parents=True, exist_ok=True)
+    logs.mkdir(parents=True, exist_ok=True)
+    (work / ".kfp-workspace").mkdir(exist_ok=True)
+    name = getattr(pipeline_func, "name", "pipeline")
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    log_file = logs / f"{name}-{stamp}.log"
+    before = {p.name for p in root.iterdir()}
+    console = console or sys.stdout
+    started = time.monotonic()
+    error = ""
+    with open(log_file, "w") as log:
+        tee = _Tee(log, console, verbose)
+        with contextlib.redirect_stdout(tee), contextlib.redirect_stderr(tee):
+            local.init(
+                runner=local.SubprocessRunner(use_venv=False),
+                pipeline_root=str(root),
+                workspace_root=str(work / ".kfp-workspace"),
+                raise_on_error=False,
+            )
+            try:
+                pipeline_func(**arguments)
+            except RuntimeError as exc:  # kfp raises RuntimeError for a failed local pipeline
+                error = str(exc)
+        tee.flush()
+    new = sorted((p for p in root.iterdir() if p.name not in before and p.is_dir()),
+                 key=lambda p: p.stat().st_mtime)
+    if not new:
+        raise CtloopError(f"the local run of {name} produced no output directory; see {log_file}")
+    run_dir = new[-1]
+    tasks = read_task_outputs(run_dir)
+    status_failed = "FAILURE" in log_file.read_text()
+    return LocalRun(
+        pipeline=name,
+        run_dir=run_dir,
+        log_file=log_file,
+        seconds=time.monotonic() - started,
+        succeeded=not error and not status_failed,
+        error=error or (_first_error(log_file) if status_failed else ""),
+        tasks=tasks,
+    )
+
+
+def _first_error(log_file: Path) -> str:
+    """The most telling error line of a failed run (ctloop errors first)."""
+    lines = [_ANSI.sub("", x).strip() for x in log_file.read_text().splitlines()]
+    for pattern in ("ctloop.errors.", "Error:", "error:"):
+        hits = [x for x in lines if pattern in x]
+        if hits:
+            return hits[-1]
+    return "a task failed"
+
+
+__all__ = ["LocalRun", "run_pipeline_locally", "read_task_outputs"]
