@@ -1,0 +1,60 @@
+"""Shared fixtures. Servers are real processes on loopback (see tests/fixtures/servers.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.servers import gcs_emulator, mlflow_server
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def mlflow_url(tmp_path_factory) -> str:
+    """URL of a real ``mlflow server`` (sqlite backend) shared by the session."""
+    with mlflow_server(tmp_path_factory.mktemp("mlflow")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def gcs_url(tmp_path_factory) -> str:
+    """URL of a real GCS JSON-API emulator shared by the session."""
+    with gcs_emulator(tmp_path_factory.mktemp("gcs")) as url:
+        yield url
+
+
+@pytest.fixture
+def gcs(gcs_url, monkeypatch):
+    """A ``google.cloud.storage.Client`` on the emulator, with STORAGE_EMULATOR_HOST set."""
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_url)
+    from ctloop.storage import gcs_client
+
+    return gcs_client()
+
+
+@pytest.fixture
+def gcs_bucket(gcs) -> str:
+    """A fresh, uniquely named bucket on the emulator; returns its name."""
+    import uuid
+
+    name = f"ctloop-{uuid.uuid4().hex[:12]}"
+    gcs.create_bucket(name)
+    return name
+
+
+@pytest.fixture
+def sqlite_tracking(tmp_path) -> str:
+    """A fresh local sqlite MLflow store (no server)."""
+    return f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+
+@pytest.fixture(autouse=True)
+def _mlflow_env(monkeypatch):
+    # Tests must never talk to a tracking server a developer happens to have configured.
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    yield
+    os.environ.pop("MLFLOW_RUN_ID", None)

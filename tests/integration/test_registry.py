@@ -1,0 +1,89 @@
+"""ctloop.tracking + ctloop.registry against a real ``mlflow server`` on loopback."""
+
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.pipeline import make_pipeline
+
+from ctloop import tracking
+from ctloop.errors import ConfigError, RegistryError
+from ctloop.registry import MlflowRegistry
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def frame():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
+    df["y"] = (df.a + 0.3 * rng.normal(size=400) > 0).astype(int)
+    return df
+
+
+def _log(url, name, frame, seed=0):
+    model = make_pipeline(HistGradientBoostingClassifier(max_iter=15, random_state=seed))
+    model.fit(frame[["a", "b"]], frame.y)
+    meta = {"features": ["a", "b"], "target": "y", "task": "classification"}
+    run_id, uri = tracking.log_training_run(
+        tracking_uri=url, experiment=name, model=model, meta=meta, params={"max_iter": 15},
+        metrics={"train_roc_auc": 0.9}, train_frame=frame, dataset_digest=f"digest-{seed}",
+        data_uri="gs://bucket/data.parquet",
+    )
+    return model, run_id, uri
+
+
+def test_register_promote_and_history(mlflow_url, frame):
+    name = f"m-{uuid.uuid4().hex[:8]}"
+    reg = MlflowRegistry(mlflow_url)
+    assert reg.champion(name) is None  # no model yet: not an error
+
+    model1, run1, uri1 = _log(mlflow_url, name, frame, seed=1)
+    v1 = reg.register(name, model_uri=uri1, run_id=run1, tags={"ctloop.gate_reason": "ok"})
+    assert v1.version == "1" and v1.run_id == run1
+    assert reg.aliases(name) == {"challenger": "1"}
+    assert reg.promote(name, "1", reason="first model") is None
+
+    _, run2, uri2 = _log(mlflow_url, name, frame, seed=2)
+    v2 = reg.register(name, model_uri=uri2, run_id=run2, tags={})
+    assert reg.promote(name, v2.version, reason="better", pipeline_run="run-2") == "1"
+    assert reg.aliases(name) == {"challenger": "2", "champion": "2", "previous-champion": "1"}
+    # promoting the champion again is a no-op, not a second history entry
+    assert reg.promote(name, "2", reason="again") == "2"
+
+    history = reg.champion_history(name)
+    assert [h["version"] for h in history] == ["1", "2"]
+    assert history[0]["until"] == history[1]["since"] != ""
+    assert history[1]["previous_champion"] == "1" and history[1]["reason"] == "better"
+
+    events = reg.audit_log(name)
+    assert [(e["event"], e["version"]) for e in events] == [("promote", "1"), ("promote", "2")]
+
+    loaded = reg.load_model(name, "1")
+    np.testing.assert_allclose(loaded.predict_proba(frame[["a", "b"]]), model1.predict_proba(frame[["a", "b"]]))
+    assert reg.load_meta(name, "2")["target"] == "y"
+    assert reg.load_reference(name, "2").shape == frame.shape
+
+
+def test_tampered_joblib_is_refused(mlflow_url, frame):
+    name = f"m-{uuid.uuid4().hex[:8]}"
+    reg = MlflowRegistry(mlflow_url)
+    _, run_id, uri = _log(mlflow_url, name, frame)
+    version = reg.register(name, model_uri=uri, run_id=run_id, tags={})
+    location = reg.model_artifact_uri(name, version.version)
+    path = Path(urlparse(location).path) / "model.joblib"
+    path.write_bytes(path.read_bytes() + b"tampered")
+    with pytest.raises(RegistryError, match="does not match"):
+        reg.load_model(name, version.version)
+
+
+def test_missing_version_and_bad_name(mlflow_url):
+    reg = MlflowRegistry(mlflow_url)
+    with pytest.raises(RegistryError, match="has no version '7'"):
+        reg.get_version(f"absent-{uuid.uuid4().hex[:6]}", "7")
+    with pytest.raises(ConfigError, match="model name is required"):
+        reg.champion("")
