@@ -43,7 +43,7 @@ def continuous_training(
     target: str = CREDIT_TARGET,
     time_column: str = CREDIT_TIME_COLUMN,
     task: str = "classification",
-    contract: dict = credit_contract(),
+    contract: dict = credit_contract(),  # noqa: B008 - evaluated once, a JSON default
     window: str = "180D",
     as_of: str = "",
     current_window: str = "30D",

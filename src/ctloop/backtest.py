@@ -213,7 +213,7 @@ def run_backtest(
             f"window {i} [{lo.date()} … {hi.date()}): {len(current)} rows, "
             f"{cfg.primary_metric}={metric if metric is None else round(metric, 4)}, "
             f"drift share={drift.share:.2f}{' DRIFT' if drift.drifted else ''}"
-            + (f", retrained → {'promoted v%d' % champion_version if promoted else 'rejected'}" if retrain else "")
+            + (f", retrained → {f'promoted v{champion_version}' if promoted else 'rejected'}" if retrain else "")
         )
         windows.append(WindowResult(i, str(lo), str(hi), len(current), metric, float(drift.share),
                                     bool(drift.drifted), retrain, approved, promoted,

@@ -51,9 +51,8 @@ class DataValidationError(DataError):
             f"column {col!r} breaks rule {rule!r} in {rows} row(s): {detail}"
             for col, rule, rows, detail in self.violations
         ]
-        super().__init__(
-            f"data contract violated ({len(self.violations)} rule(s)):\n  " + "\n  ".join(lines)
-        )
+        # One line, so it survives log scraping (KFP UI, kfp.local logs) intact.
+        super().__init__(f"data contract violated ({len(self.violations)} rule(s)): " + "; ".join(lines))
 
 
 class TrainingError(CtloopError):

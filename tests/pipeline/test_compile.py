@@ -1,0 +1,72 @@
+"""The compiled pipelines: deterministic, golden, one pinned image, no run-time pip installs."""
+
+import re
+
+import pytest
+import yaml
+
+from ctloop.cli import main
+from ctloop.compiler import compile_all
+from ctloop.errors import ConfigError
+from ctloop.image import DEFAULT_IMAGE
+from ctloop.pipelines import all_pipelines
+from tests.helpers import REPO, check_golden
+
+
+def normalise(text: str) -> str:
+    """Strip what changes with the SDK release or the package version, nothing else."""
+    text = re.sub(r"sdkVersion: kfp-[0-9.]+", "sdkVersion: kfp-NORMALISED", text)
+    return text.replace(DEFAULT_IMAGE, "CTLOOP_IMAGE")
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    out = tmp_path_factory.mktemp("compiled")
+    return {p.stem: p.read_text() for p in compile_all(out)}
+
+
+def test_every_pipeline_compiles(compiled):
+    assert set(compiled) == set(all_pipelines())
+    assert "continuous-training" in compiled
+
+
+def test_compile_is_deterministic(compiled, tmp_path):
+    again = {p.stem: p.read_text() for p in compile_all(tmp_path)}
+    assert again == compiled
+
+
+@pytest.mark.parametrize("name", sorted(all_pipelines()))
+def test_golden(compiled, name):
+    check_golden(normalise(compiled[name]), REPO / "tests" / "golden" / "pipelines" / f"{name}.yaml")
+
+
+def test_every_executor_uses_the_ctloop_image_without_pip(compiled):
+    for name, text in compiled.items():
+        doc = next(yaml.safe_load_all(text))
+        executors = doc["deploymentSpec"]["executors"]
+        assert executors, name
+        for exec_name, spec in executors.items():
+            container = spec["container"]
+            assert container["image"] == DEFAULT_IMAGE, (name, exec_name)
+            command = " ".join(container.get("command", []) + container.get("args", []))
+            assert "pip install" not in command, f"{name}/{exec_name} installs packages at run time"
+
+
+def test_image_override_rewrites_every_executor(tmp_path):
+    custom = "registry.example.com/ml/ctloop:0.1.0-mirror"
+    for path in compile_all(tmp_path, image=custom):
+        text = path.read_text()
+        assert DEFAULT_IMAGE not in text
+        assert custom in text
+
+
+@pytest.mark.parametrize("bad", ["no-tag-image", "registry.example.com/ctloop:latest", "a b:1"])
+def test_image_override_must_be_pinned(tmp_path, bad):
+    with pytest.raises(ConfigError):
+        compile_all(tmp_path, image=bad)
+
+
+def test_cli_compile(tmp_path, capsys):
+    assert main(["compile", "--output-dir", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out.split()
+    assert sorted(printed) == sorted(str(tmp_path / f"{n}.yaml") for n in all_pipelines())

@@ -1,0 +1,40 @@
+"""Packaging invariants: one import name, KFP-free cores, cheap imports."""
+
+import subprocess
+import sys
+import tomllib
+
+from tests.helpers import REPO
+
+
+def test_every_package_is_listed_in_pyproject():
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(config["packages"])
+    roots = {name: REPO / path for name, path in config["package-dir"].items()}
+    found = set()
+    for name, root in roots.items():
+        for init in root.rglob("__init__.py"):
+            rel = init.parent.relative_to(root).parts
+            found.add(".".join((name, *rel)))
+    missing = found - listed
+    assert not missing, f"add to [tool.setuptools] packages in pyproject.toml: {sorted(missing)}"
+
+
+def _imported_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print(','.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(out.stdout.strip().split(","))
+
+
+def test_cores_do_not_import_kfp():
+    cores = [p.parent.name for p in (REPO / "components").glob("*/core.py")]
+    assert cores
+    for name in cores:
+        mods = _imported_after(f"import ctloop.components.{name}.core")
+        assert "kfp" not in mods, f"ctloop.components.{name}.core imports kfp"
+
+
+def test_importing_ctloop_is_cheap():
+    mods = _imported_after("import ctloop, ctloop.errors, ctloop.storage, ctloop.registry, ctloop.cli")
+    for heavy in ("pandas", "sklearn", "mlflow", "evidently", "kfp"):
+        assert heavy not in mods, f"importing ctloop pulls in {heavy}"
