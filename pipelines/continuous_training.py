@@ -14,7 +14,6 @@ The rollout seam: with ``inference_service`` set, the deployment steps of
 registry promotion.
 """
 
-from __future__ import annotations
 
 from kfp import dsl
 
@@ -22,6 +21,7 @@ from ctloop.components.drift.component import detect_drift
 from ctloop.components.evaluate.component import evaluate_model
 from ctloop.components.prepare.component import prepare_data
 from ctloop.components.promote.component import promote_model
+from ctloop.components.record.component import record_decision
 from ctloop.components.register.component import register_model
 from ctloop.components.train.component import train_model
 from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, credit_contract
@@ -127,6 +127,8 @@ def continuous_training(
     )
     drift.set_caching_options(False)
 
+    # Every If has an Else that records the decision: nothing is decided silently (and the KFP
+    # 2.17 local runner only resolves named task outputs in conditions of If/Else pairs).
     with dsl.If(drift.outputs["retrain"] == True, name="retrain"):  # noqa: E712 - KFP condition
         train = train_model(
             train_data=prepare.outputs["train_data"],
@@ -179,3 +181,28 @@ def continuous_training(
                     pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
                 )
                 promote.set_caching_options(False)
+            with dsl.Else(name="registered-only"):
+                record_decision(
+                    model_name=model_name,
+                    decision="not_promoted",
+                    reason="auto_promote is off: the rollout or an operator promotes this version",
+                    version=register.outputs["version"],
+                    tracking_uri=tracking_uri,
+                    pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
+                ).set_caching_options(False)
+        with dsl.Else(name="rejected"):
+            record_decision(
+                model_name=model_name,
+                decision="rejected",
+                reason=evaluate.outputs["reason"],
+                tracking_uri=tracking_uri,
+                pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
+            ).set_caching_options(False)
+    with dsl.Else(name="keep-champion"):
+        record_decision(
+            model_name=model_name,
+            decision="no_retrain",
+            reason=drift.outputs["reason"],
+            tracking_uri=tracking_uri,
+            pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
+        ).set_caching_options(False)

@@ -341,11 +341,13 @@ class MlflowRegistry:
                 "ctloop.audit.version": str(version),
                 "ctloop.audit.at": _now(),
                 "ctloop.audit.code_version": code_version(),
-                "mlflow.runName": f"{event.get('event', 'event')}-v{version}",
+                "mlflow.runName": f"{event.get('event', 'event')}" + (f"-v{version}" if version else ""),
             })
             run = self.client.create_run(exp_id, tags=tags)
             self.client.set_terminated(run.info.run_id, status="FINISHED")
-            self.client.set_model_version_tag(name, str(version), "ctloop.last_event", _tag_value(event.get("event", "")))
+            if version:
+                self.client.set_model_version_tag(name, str(version), "ctloop.last_event",
+                                                  _tag_value(event.get("event", "")))
         except MlflowException as exc:
             raise RegistryError(f"cannot write the audit record for {name} v{version}: {exc}") from exc
         return run.info.run_id

@@ -1,0 +1,191 @@
+"""Data drift between a reference frame (the champion's training data) and the current window.
+
+KFP-free. ``detect`` computes evidently's DataDriftPreset statistics column by column
+(``stats.py``) and applies evidently's dataset rule: the dataset drifts when the share of
+drifted columns is at least ``drift_share`` (default 0.5).
+
+Column kinds follow evidently: numeric dtypes (not bool) are numeric; object, string,
+category and bool columns are categorical; datetime columns are skipped.
+
+Optional ``correction`` for p-value methods across columns: ``bonferroni`` (threshold / m) or
+``fdr`` (Benjamini–Hochberg adjusted p-values against the threshold).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ctloop.components.drift import stats
+from ctloop.errors import ConfigError, DriftError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+CORRECTIONS = ("bonferroni", "fdr")
+ENGINE = "ctloop-numpy (evidently 0.7 DataDriftPreset rules)"
+
+
+@dataclass
+class ColumnDrift:
+    column: str
+    kind: str
+    method: str
+    score: float
+    threshold: float
+    drifted: bool
+    detail: str = ""
+
+
+@dataclass
+class DriftResult:
+    drifted: bool
+    share: float
+    n_drifted: int
+    n_columns: int
+    drift_share: float
+    reason: str
+    columns: list[ColumnDrift] = field(default_factory=list)
+    engine: str = ENGINE
+    correction: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def column_kind(series: pd.Series) -> str | None:
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_timedelta64_dtype(series):
+        return None
+    if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
+        return "categorical"
+    return "numeric"
+
+
+def _clean(series: pd.Series, kind: str):
+    import numpy as np
+
+    if kind == "numeric":
+        arr = series.to_numpy(dtype=float, na_value=np.nan)
+        return arr[np.isfinite(arr)]
+    values = series.dropna()
+    if values.dtype == object or str(values.dtype) in ("category", "string"):
+        return values.astype(str).to_numpy()
+    return values.to_numpy()
+
+
+def _bh_adjust(pvalues: list[float]) -> list[float]:
+    import numpy as np
+
+    p = np.asarray(pvalues, dtype=float)
+    m = len(p)
+    order = np.argsort(p)
+    ranked = p[order] * m / np.arange(1, m + 1)
+    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(m)
+    out[order] = np.minimum(adjusted, 1.0)
+    return out.tolist()
+
+
+def detect(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    columns: list[str] | None = None,
+    drift_share: float = 0.5,
+    method: str | None = None,
+    threshold: float | None = None,
+    column_methods: dict[str, str] | None = None,
+    column_thresholds: dict[str, float] | None = None,
+    correction: str | None = None,
+) -> DriftResult:
+    """Per-column drift and the dataset verdict; see the module doc."""
+    column_methods = dict(column_methods or {})
+    column_thresholds = dict(column_thresholds or {})
+    if not 0.0 < drift_share <= 1.0:
+        raise ConfigError(f"drift_share must be in (0, 1], got {drift_share}")
+    if method is not None and method not in stats.METHODS:
+        raise ConfigError(f"unknown drift method {method!r}; choose one of {', '.join(stats.METHODS)}")
+    if correction not in (None, *CORRECTIONS):
+        raise ConfigError(f"correction must be one of {', '.join(CORRECTIONS)}, got {correction!r}")
+    if columns is None:
+        columns = [c for c in reference.columns if c in current.columns]
+    for name in columns:
+        for frame, side in ((reference, "reference"), (current, "current")):
+            if name not in frame.columns:
+                raise ConfigError(f"drift column {name!r} is missing from the {side} data")
+    for name, m in column_methods.items():
+        if name not in columns:
+            raise ConfigError(f"column_methods names {name!r}, which is not a compared column ({', '.join(columns)})")
+        if m not in stats.METHODS:
+            raise ConfigError(f"column_methods[{name!r}] = {m!r} is not a method; choose one of {', '.join(stats.METHODS)}")
+    for name in column_thresholds:
+        if name not in columns:
+            raise ConfigError(f"column_thresholds names {name!r}, which is not a compared column")
+    if len(reference) == 0:
+        raise DriftError("the reference data has no rows")
+    if len(current) == 0:
+        raise DriftError("the current data has no rows: nothing to compare (check the current window)")
+
+    results: list[ColumnDrift] = []
+    for name in columns:
+        kind = column_kind(reference[name])
+        if kind is None:
+            continue
+        m = column_methods.get(name, method)
+        if m in stats.NUMERIC_ONLY and kind != "numeric":
+            raise ConfigError(f"method {m!r} needs a numeric column; {name!r} is categorical")
+        thr = column_thresholds.get(name, threshold)
+        ref, cur = _clean(reference[name], kind), _clean(current[name], kind)
+        if len(ref) == 0 or len(cur) == 0:
+            empty_both = len(ref) == 0 and len(cur) == 0
+            results.append(ColumnDrift(name, kind, m or "n/a", float("nan"),
+                                       thr if thr is not None else float("nan"), not empty_both,
+                                       "no values on either side" if empty_both else
+                                       f"no values in the {'reference' if len(ref) == 0 else 'current'} data"))
+            continue
+        if kind == "categorical" and cur.dtype != ref.dtype:
+            ref, cur = ref.astype(str), cur.astype(str)
+        st = stats.column_stat(ref, cur, kind=kind, method=m, threshold=thr)
+        results.append(ColumnDrift(name, kind, st.method, st.score, st.threshold, bool(st.drifted),
+                                   "p-value" if st.kind == "p_value" else "distance"))
+    if correction:
+        pcols = [r for r in results if r.method in stats.P_VALUE_METHODS and r.score == r.score]
+        if pcols:
+            if correction == "bonferroni":
+                for r in pcols:
+                    r.threshold = r.threshold / len(pcols)
+                    r.drifted = bool(r.score < r.threshold)
+                    r.detail = f"p-value, Bonferroni threshold over {len(pcols)} columns"
+            else:
+                adjusted = _bh_adjust([r.score for r in pcols])
+                for r, adj in zip(pcols, adjusted, strict=True):
+                    r.drifted = bool(adj < r.threshold)
+                    r.detail = f"p-value, BH-adjusted {adj:.4g}"
+    n = len(results)
+    if n == 0:
+        raise ConfigError("no comparable columns: give columns present in both frames (numeric or categorical)")
+    n_drifted = sum(r.drifted for r in results)
+    share = n_drifted / n
+    drifted = share >= drift_share
+    names = [r.column for r in results if r.drifted]
+    listed = ", ".join(names[:8]) + ("…" if len(names) > 8 else "")
+    reason = (f"{'drift' if drifted else 'no drift'}: {n_drifted} of {n} columns drifted "
+              f"(share {share:.2f} {'>=' if drifted else '<'} {drift_share})" + (f": {listed}" if names else ""))
+    return DriftResult(drifted=drifted, share=share, n_drifted=n_drifted, n_columns=n, drift_share=drift_share,
+                       reason=reason, columns=results, correction=correction)
+
+
+def format_table(result: DriftResult) -> str:
+    """Plain-text per-column table (CLI)."""
+    rows = [("column", "kind", "method", "score", "threshold", "drifted")]
+    for c in result.columns:
+        rows.append((c.column, c.kind, c.method, f"{c.score:.4g}", f"{c.threshold:.4g}", "DRIFT" if c.drifted else "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + f"\n\n{result.reason}\n"
+
+
+__all__ = ["CORRECTIONS", "ColumnDrift", "DriftResult", "column_kind", "detect", "format_table"]

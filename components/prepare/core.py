@@ -1,0 +1,407 @@
+"""Data preparation: contract validation, time window, dedupe, time split, profile, digest.
+
+KFP-free. A data contract is a plain dict (JSON/YAML friendly)::
+
+    {
+      "min_rows": 500,
+      "columns": {
+        "income": {"dtype": "float", "min": 0, "max": 1e7, "max_null_fraction": 0.01},
+        "region": {"dtype": "category", "allowed": ["north", "south"]},
+        "application_date": {"dtype": "datetime"},
+        "note": {"dtype": "string", "required": false}
+      }
+    }
+
+``dtype`` is one of ``int``, ``float``, ``number``, ``bool``, ``category``, ``string``,
+``datetime``. ``required`` defaults to true; ``max_null_fraction`` to 1.0 (no limit) — except
+that an all-null column always breaks the contract, because nothing can be learned from it.
+Columns not named in the contract pass through unchecked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ctloop.errors import ConfigError, DataValidationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+WEIGHT_COLUMN = "_ctloop_weight"
+DTYPES = ("int", "float", "number", "bool", "category", "string", "datetime")
+_COLUMN_KEYS = {"dtype", "required", "min", "max", "allowed", "max_null_fraction", "description"}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|min|m|h|d|w)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+# --------------------------------------------------------------------------- contract
+@dataclass(frozen=True)
+class ColumnRule:
+    name: str
+    dtype: str | None = None
+    required: bool = True
+    min: float | None = None
+    max: float | None = None
+    allowed: tuple[Any, ...] | None = None
+    max_null_fraction: float = 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"required": self.required}
+        if self.dtype:
+            out["dtype"] = self.dtype
+        if self.min is not None:
+            out["min"] = self.min
+        if self.max is not None:
+            out["max"] = self.max
+        if self.allowed is not None:
+            out["allowed"] = list(self.allowed)
+        if self.max_null_fraction < 1.0:
+            out["max_null_fraction"] = self.max_null_fraction
+        return out
+
+
+@dataclass(frozen=True)
+class DataContract:
+    columns: tuple[ColumnRule, ...] = ()
+    min_rows: int = 1
+
+    @classmethod
+    def from_dict(cls, spec: dict[str, Any] | None) -> DataContract:
+        """Parse and check a contract dict; a bad field raises ConfigError with its path."""
+        if not spec:
+            return cls()
+        if not isinstance(spec, dict):
+            raise ConfigError(f"contract must be a mapping, got {type(spec).__name__}")
+        unknown = set(spec) - {"columns", "min_rows", "description"}
+        if unknown:
+            raise ConfigError(f"contract has unknown key(s) {sorted(unknown)}; allowed: columns, min_rows")
+        min_rows = spec.get("min_rows", 1)
+        if isinstance(min_rows, float) and min_rows.is_integer():
+            min_rows = int(min_rows)  # JSON/protobuf round trips turn integers into floats
+        if isinstance(min_rows, bool) or not isinstance(min_rows, int) or min_rows < 0:
+            raise ConfigError(f"contract.min_rows must be a non-negative integer, got {min_rows!r}")
+        cols = spec.get("columns") or {}
+        if not isinstance(cols, dict):
+            raise ConfigError("contract.columns must map column names to rules")
+        rules = []
+        for name, rule in cols.items():
+            path = f"contract.columns.{name}"
+            if rule is None:
+                rule = {}
+            if not isinstance(rule, dict):
+                raise ConfigError(f"{path} must be a mapping of rules, got {rule!r}")
+            bad = set(rule) - _COLUMN_KEYS
+            if bad:
+                raise ConfigError(f"{path} has unknown rule(s) {sorted(bad)}; allowed: {sorted(_COLUMN_KEYS)}")
+            dtype = rule.get("dtype")
+            if dtype is not None and dtype not in DTYPES:
+                raise ConfigError(f"{path}.dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+            for key in ("min", "max"):
+                v = rule.get(key)
+                if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
+                    raise ConfigError(f"{path}.{key} must be a number, got {v!r}")
+            if rule.get("min") is not None and rule.get("max") is not None and rule["min"] > rule["max"]:
+                raise ConfigError(f"{path}: min {rule['min']} is greater than max {rule['max']}")
+            nf = rule.get("max_null_fraction", 1.0)
+            if isinstance(nf, bool) or not isinstance(nf, int | float) or not 0.0 <= nf <= 1.0:
+                raise ConfigError(f"{path}.max_null_fraction must be between 0 and 1, got {nf!r}")
+            allowed = rule.get("allowed")
+            if allowed is not None and not isinstance(allowed, list | tuple):
+                raise ConfigError(f"{path}.allowed must be a list of values, got {allowed!r}")
+            required = rule.get("required", True)
+            if not isinstance(required, bool):
+                raise ConfigError(f"{path}.required must be true or false, got {required!r}")
+            rules.append(ColumnRule(
+                name=str(name), dtype=dtype, required=required, min=rule.get("min"),
+                max=rule.get("max"), allowed=tuple(allowed) if allowed is not None else None,
+                max_null_fraction=float(nf),
+            ))
+        return cls(columns=tuple(rules), min_rows=min_rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"min_rows": self.min_rows, "columns": {r.name: r.to_dict() for r in self.columns}}
+
+    def rule(self, name: str) -> ColumnRule | None:
+        return next((r for r in self.columns if r.name == name), None)
+
+
+def _coerce(series: pd.Series, dtype: str) -> tuple[pd.Series, int, list[Any]]:
+    """Coerce ``series`` to ``dtype``: ``(coerced, rows that failed, a few bad values)``."""
+    import pandas as pd
+
+    notnull = series.notna()
+    if dtype in ("int", "float", "number"):
+        if pd.api.types.is_bool_dtype(series):
+            return series, int(notnull.sum()), list(series[notnull].unique()[:3])
+        out = pd.to_numeric(series, errors="coerce")
+        bad = notnull & out.isna()
+        if dtype == "int" and not bad.any():
+            frac = out.notna() & (out % 1 != 0)
+            if frac.any():
+                return out, int(frac.sum()), list(series[frac].unique()[:3])
+        return out, int(bad.sum()), list(series[bad].astype(str).unique()[:3])
+    if dtype == "bool":
+        if pd.api.types.is_bool_dtype(series):
+            return series, 0, []
+        mapping = {"true": True, "false": False, "1": True, "0": False, 1: True, 0: False,
+                   True: True, False: False, "yes": True, "no": False}
+        out = series.map(lambda v: mapping.get(v.lower() if isinstance(v, str) else v))
+        bad = notnull & out.isna()
+        return out, int(bad.sum()), list(series[bad].astype(str).unique()[:3])
+    if dtype == "datetime":
+        out = pd.to_datetime(series, errors="coerce", utc=False, format="mixed") \
+            if not pd.api.types.is_datetime64_any_dtype(series) else series
+        if getattr(out.dt, "tz", None) is not None:
+            out = out.dt.tz_convert("UTC").dt.tz_localize(None)
+        bad = notnull & out.isna()
+        return out, int(bad.sum()), list(series[bad].astype(str).unique()[:3])
+    # category / string: any non-null value is acceptable text
+    out = series.where(~notnull, series.astype(str))
+    return out, 0, []
+
+
+def validate(frame: pd.DataFrame, contract: DataContract) -> pd.DataFrame:
+    """Check ``frame`` against ``contract``; return it coerced to the declared dtypes.
+
+    Every broken rule is collected and raised at once as :class:`DataValidationError`
+    ``(column, rule, rows, detail)``.
+    """
+    violations: list[tuple[str, str, int, str]] = []
+    n = len(frame)
+    if n < contract.min_rows:
+        violations.append(("*", "min_rows", n, f"{n} row(s), the contract requires at least {contract.min_rows}"))
+    out = frame.copy()
+    for rule in contract.columns:
+        if rule.name not in out.columns:
+            if rule.required:
+                violations.append((rule.name, "required", n, "column is missing from the data"))
+            continue
+        col = out[rule.name]
+        nulls = int(col.isna().sum())
+        if n and nulls == n:
+            violations.append((rule.name, "all_null", n, "every value is null"))
+            continue
+        if n and nulls / n > rule.max_null_fraction:
+            violations.append((rule.name, "max_null_fraction", nulls,
+                               f"null fraction {nulls / n:.3f} exceeds {rule.max_null_fraction}"))
+        if rule.dtype:
+            col, bad, examples = _coerce(col, rule.dtype)
+            if bad:
+                violations.append((rule.name, "dtype", bad, f"expected {rule.dtype}, got values like {examples}"))
+                continue
+            out[rule.name] = col
+        if rule.min is not None or rule.max is not None:
+            import pandas as pd
+
+            num = pd.to_numeric(col, errors="coerce")
+            if rule.min is not None:
+                below = int((num < rule.min).sum())
+                if below:
+                    violations.append((rule.name, "min", below, f"values below {rule.min} (smallest {num.min()})"))
+            if rule.max is not None:
+                above = int((num > rule.max).sum())
+                if above:
+                    violations.append((rule.name, "max", above, f"values above {rule.max} (largest {num.max()})"))
+        if rule.allowed is not None:
+            allowed = {str(a) for a in rule.allowed}
+            present = col.dropna().astype(str)
+            unseen_mask = ~present.isin(allowed)
+            unseen = int(unseen_mask.sum())
+            if unseen:
+                examples = sorted(present[unseen_mask].unique())[:5]
+                violations.append((rule.name, "allowed", unseen, f"unseen categories {examples}; allowed {sorted(allowed)}"))
+    if violations:
+        raise DataValidationError(violations)
+    return out
+
+
+# --------------------------------------------------------------------------- durations, digest
+def parse_duration(text: str) -> pd.Timedelta:
+    """``7D``, ``12h``, ``1000min``, ``2W``, ``30s`` → Timedelta (case-insensitive)."""
+    import pandas as pd
+
+    m = _DURATION.match(str(text or ""))
+    if not m:
+        raise ConfigError(
+            f"duration {text!r} not understood: use a number and a unit, e.g. 30s, 1000min, 12h, 7D, 2W"
+        )
+    value, unit = float(m.group(1)), m.group(2).lower()
+    if value <= 0:
+        raise ConfigError(f"duration {text!r} must be positive")
+    return pd.Timedelta(seconds=value * _UNIT_SECONDS[unit])
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """sha256 of the frame's content: column names, dtypes and row values, in row order.
+
+    Rows are hashed with ``pd.util.hash_pandas_object`` (stable across processes and
+    platforms for the same pandas major version). ``prepare`` sorts by time first, so the same
+    data in another file order gives the same digest.
+    """
+    import pandas as pd
+
+    h = hashlib.sha256()
+    for name, dtype in frame.dtypes.items():
+        h.update(f"{name}:{dtype};".encode())
+    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- prepare
+@dataclass
+class PreparedData:
+    train: pd.DataFrame
+    holdout: pd.DataFrame
+    current: pd.DataFrame
+    profile: dict[str, Any] = field(default_factory=dict)
+    digest: str = ""
+
+
+def _profile_columns(frame: pd.DataFrame) -> dict[str, Any]:
+    import pandas as pd
+
+    out = {}
+    for name in frame.columns:
+        col = frame[name]
+        entry: dict[str, Any] = {"dtype": str(col.dtype), "null_fraction": round(float(col.isna().mean()), 6) if len(col) else 0.0}
+        if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
+            if pd.api.types.is_datetime64_any_dtype(col):
+                entry.update({"min": str(col.min()), "max": str(col.max())})
+            else:
+                top = col.astype(str).value_counts().head(10)
+                entry.update({"unique": int(col.nunique()), "top": {str(k): int(v) for k, v in top.items()}})
+        else:
+            desc = col.describe()
+            entry.update({k: (None if pd.isna(desc.get(k)) else round(float(desc.get(k)), 6))
+                          for k in ("min", "max", "mean", "std")})
+        out[str(name)] = entry
+    return out
+
+
+def prepare(
+    frame: pd.DataFrame,
+    *,
+    target: str,
+    time_column: str,
+    contract: DataContract | dict | None = None,
+    window: str | None = "90D",
+    as_of: str | pd.Timestamp | None = None,
+    current_window: str | None = "30D",
+    holdout_fraction: float = 0.2,
+    recency_half_life: str | None = None,
+) -> PreparedData:
+    """Validate, select the time window, dedupe, split by time, profile and fingerprint.
+
+    * window: rows with ``as_of - window < time <= as_of`` (``as_of`` defaults to the latest
+      time in the data; an empty window means all rows up to ``as_of``);
+    * duplicates (identical rows) and rows without a target are dropped and counted;
+    * holdout: the latest ``holdout_fraction`` of the window's rows by time — rows sharing a
+      timestamp never straddle the split;
+    * current: rows with ``as_of - current_window < time <= as_of`` (for drift detection);
+    * recency weights: with ``recency_half_life``, train rows get ``_ctloop_weight =
+      0.5 ** (age / half_life)``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(contract, DataContract):
+        contract = DataContract.from_dict(contract)
+    if not 0.0 < holdout_fraction < 1.0:
+        raise ConfigError(f"holdout_fraction must be between 0 and 1 (exclusive), got {holdout_fraction}")
+    if len(frame.columns) == 0:
+        raise DataValidationError([("*", "columns", 0, "the data has no columns")])
+    missing = [c for c in (target, time_column) if c not in frame.columns]
+    if missing:
+        raise DataValidationError([(c, "required", len(frame), "column is missing from the data") for c in missing])
+    rows_in = len(frame)
+    data = validate(frame, contract)
+    if not pd.api.types.is_datetime64_any_dtype(data[time_column]):
+        coerced, bad, examples = _coerce(data[time_column], "datetime")
+        if bad:
+            raise DataValidationError([(time_column, "dtype", bad, f"expected datetime, got values like {examples}")])
+        data[time_column] = coerced
+    if data[target].isna().all():
+        raise DataValidationError([(target, "all_null", len(data), "the target has no values")])
+
+    tmin, tmax = data[time_column].min(), data[time_column].max()
+    end = pd.Timestamp(as_of) if as_of not in (None, "") else tmax
+    if end.tzinfo is not None:
+        end = end.tz_convert("UTC").tz_localize(None)
+    times = data[time_column]
+    mask = times <= end
+    if window:
+        start = end - parse_duration(window)
+        mask &= times > start
+    else:
+        start = tmin - pd.Timedelta(seconds=1)
+    selected = data.loc[mask]
+    before_dedupe = len(selected)
+    selected = selected.drop_duplicates()
+    duplicates = before_dedupe - len(selected)
+    no_target = int(selected[target].isna().sum())
+    selected = selected.dropna(subset=[target])
+    if len(selected) < max(contract.min_rows, 2):
+        raise DataValidationError([(time_column, "window", len(selected),
+            f"window ({start} .. {end}] selects {len(selected)} usable row(s) but at least "
+            f"{max(contract.min_rows, 2)} are needed; the data spans {tmin} .. {tmax}: "
+            "widen `window` or move `as_of`")])
+    selected = selected.sort_values(time_column, kind="stable").reset_index(drop=True)
+
+    # time split: the cut sits on a timestamp boundary
+    cut = int(round(len(selected) * (1.0 - holdout_fraction)))
+    cut = min(max(cut, 1), len(selected) - 1)
+    boundary = selected[time_column].iloc[cut]
+    cut = int(np.searchsorted(selected[time_column].to_numpy(), boundary.to_datetime64(), side="left"))
+    if cut == 0:
+        cut = int(np.searchsorted(selected[time_column].to_numpy(), boundary.to_datetime64(), side="right"))
+    if cut <= 0 or cut >= len(selected):
+        raise DataValidationError([(time_column, "time_split", len(selected),
+            "all rows share one timestamp: a time split into train and holdout is impossible")])
+    train = selected.iloc[:cut].reset_index(drop=True)
+    holdout = selected.iloc[cut:].reset_index(drop=True)
+    if current_window:
+        cstart = end - parse_duration(current_window)
+        current = selected.loc[selected[time_column] > cstart].reset_index(drop=True)
+    else:
+        current = holdout.copy()
+    if recency_half_life:
+        half = parse_duration(recency_half_life)
+        age = (end - train[time_column]) / half
+        train[WEIGHT_COLUMN] = np.power(0.5, age.to_numpy(dtype=float))
+
+    digest = frame_digest(selected)
+    profile = {
+        "rows_in": rows_in,
+        "rows_selected": before_dedupe,
+        "duplicates_dropped": duplicates,
+        "null_target_dropped": no_target,
+        "rows_used": len(selected),
+        "train_rows": len(train),
+        "holdout_rows": len(holdout),
+        "current_rows": len(current),
+        "window": {"start": str(start), "end": str(end), "spec": window or "all"},
+        "holdout_starts": str(holdout[time_column].iloc[0]),
+        "data_time_range": {"min": str(tmin), "max": str(tmax)},
+        "target": {"column": target, "distribution": {str(k): int(v) for k, v in
+                   selected[target].value_counts().head(20).items()}},
+        "recency_half_life": recency_half_life or "",
+        "contract": contract.to_dict(),
+        "columns": _profile_columns(selected),
+        "digest": digest,
+    }
+    return PreparedData(train=train, holdout=holdout, current=current, profile=profile, digest=digest)
+
+
+__all__ = [
+    "WEIGHT_COLUMN",
+    "DataContract",
+    "ColumnRule",
+    "PreparedData",
+    "validate",
+    "parse_duration",
+    "frame_digest",
+    "prepare",
+]

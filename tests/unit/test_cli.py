@@ -1,0 +1,33 @@
+import pytest
+
+from ctloop.cli import main
+from ctloop.cli.local import parse_params
+from ctloop.errors import ConfigError
+
+
+def test_parse_params_json_and_text():
+    assert parse_params(["a=1", 'b={"x": 2}', "c=text", "d=true"]) == {"a": 1, "b": {"x": 2}, "c": "text", "d": True}
+
+
+def test_parse_params_rejects_missing_equals():
+    with pytest.raises(ConfigError, match="NAME=VALUE"):
+        parse_params(["oops"])
+
+
+def test_unknown_pipeline_parameter_suggests(capsys):
+    code = main(["run", "--local", "--param", "windw=30D"])
+    assert code == 2
+    assert "did you mean 'window'" in capsys.readouterr().err
+
+
+def test_run_without_local_explains(capsys):
+    assert main(["run"]) == 2
+    assert "ctloop upload" in capsys.readouterr().err
+
+
+def test_help_lists_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for command in ("run", "backtest", "demo", "compile"):
+        assert command in out
