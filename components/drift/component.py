@@ -1,6 +1,6 @@
 """KFP interface of ``detect_drift``."""
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 from kfp.dsl import HTML, Dataset, Input, Metrics, Output
 
@@ -19,8 +19,8 @@ def detect_drift(
     drift_share: float = 0.5,
     method: str = "",
     threshold: float = -1.0,
-    column_methods: dict | None = None,
-    column_thresholds: dict | None = None,
+    column_methods: Optional[dict] = None,
+    column_thresholds: Optional[dict] = None,
     force_retrain: bool = False,
     report_sample_size: int = 20000,
     seed: int = 0,

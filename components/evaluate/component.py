@@ -1,6 +1,6 @@
 """KFP interface of ``evaluate_model``."""
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 from kfp.dsl import ClassificationMetrics, Dataset, Input, Markdown, Metrics, Model, Output
 
@@ -15,7 +15,7 @@ def evaluate_model(
     metrics: Output[Metrics],
     classification_metrics: Output[ClassificationMetrics],
     summary: Output[Markdown],
-    thresholds: dict | None = None,
+    thresholds: Optional[dict] = None,
     primary_metric: str = "",
     tolerance: float = 0.01,
     slice_column: str = "",

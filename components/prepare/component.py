@@ -1,6 +1,6 @@
 """KFP interface of ``prepare_data``."""
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 from kfp.dsl import Artifact, Dataset, Output
 
@@ -16,7 +16,7 @@ def prepare_data(
     holdout_data: Output[Dataset],
     current_data: Output[Dataset],
     data_profile: Output[Artifact],
-    contract: dict | None = None,
+    contract: Optional[dict] = None,
     window: str = "90D",
     as_of: str = "",
     current_window: str = "30D",

@@ -146,8 +146,8 @@ def _coerce(series: pd.Series, dtype: str) -> tuple[pd.Series, int, list[Any]]:
     if dtype == "bool":
         if pd.api.types.is_bool_dtype(series):
             return series, 0, []
-        mapping = {"true": True, "false": False, "1": True, "0": False, 1: True, 0: False,
-                   True: True, False: False, "yes": True, "no": False}
+        mapping = {"true": True, "false": False, "1": True, "0": False, 1: True, 0: False,  # 1 == True
+                   "yes": True, "no": False}
         out = series.map(lambda v: mapping.get(v.lower() if isinstance(v, str) else v))
         bad = notnull & out.isna()
         return out, int(bad.sum()), list(series[bad].astype(str).unique()[:3])

@@ -1,6 +1,6 @@
 """KFP interface of ``train_model``."""
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 from kfp.dsl import Dataset, Input, Model, Output
 
@@ -16,7 +16,7 @@ def train_model(
     model: Output[Model],
     task: str = "classification",
     estimator: str = "hist_gradient_boosting",
-    hyperparameters: dict | None = None,
+    hyperparameters: Optional[dict] = None,
     search_iterations: int = 0,
     dataset_digest: str = "",
     data_uri: str = "",

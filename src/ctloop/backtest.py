@@ -177,7 +177,7 @@ def run_backtest(
     champion_reference = train
     champion_version = 1
     say(f"window 0 [{bounds[0][0].date()} … {bounds[0][1].date()}): initial model v1 "
-        f"on {len(first)} rows ({'passes' if decision.approved else 'fails'} the gate: used anyway as the starting point)")
+        f"on {len(first)} rows" + ("" if decision.approved else " (fails the gate; used anyway as the starting point)"))
     windows = [WindowResult(0, str(bounds[0][0]), str(bounds[0][1]), len(first), None, None, False,
                             True, decision.approved, True, 1, "initial model")]
     retrains = promotions = 0
