@@ -237,20 +237,21 @@ def plot_timeline(report: BacktestReport, path: str | Path, title: str = "") -> 
 
     rows = report.windows
     starts = [pd.Timestamp(w.start) for w in rows]
+    mids = [pd.Timestamp(w.start) + (pd.Timestamp(w.end) - pd.Timestamp(w.start)) / 2 for w in rows]
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 6), sharex=True,
                                    gridspec_kw={"height_ratios": [2, 1]})
-    xs = [s for s, w in zip(starts, rows, strict=True) if w.metric is not None]
+    xs = [m for m, w in zip(mids, rows, strict=True) if w.metric is not None]
     ys = [w.metric for w in rows if w.metric is not None]
     ax1.plot(xs, ys, marker="o", color="#1f77b4", label=f"champion {report.metric} (prequential)")
-    for s, w in zip(starts, rows, strict=True):
-        if w.retrained and w.index > 0:
-            ax1.axvline(s, color="#ff7f0e", alpha=0.35, linestyle="--")
+    for w in rows:  # decisions happen at the end of the window they were made in
+        if w.retrained and w.index > 0 and not w.promoted:
+            ax1.axvline(pd.Timestamp(w.end), color="#ff7f0e", alpha=0.6, linestyle="--")
         if w.promoted and w.index > 0:
-            ax1.axvline(s, color="#2ca02c", alpha=0.8)
-    ax1.plot([], [], color="#ff7f0e", linestyle="--", label="retrained")
-    ax1.plot([], [], color="#2ca02c", label="promoted")
+            ax1.axvline(pd.Timestamp(w.end), color="#2ca02c", alpha=0.8)
+    ax1.plot([], [], color="#ff7f0e", linestyle="--", label="retrained, rejected by the gate")
+    ax1.plot([], [], color="#2ca02c", label="retrained and promoted")
     ax1.set_ylabel(report.metric)
-    ax1.legend(loc="lower left", fontsize=8)
+    ax1.legend(loc="upper left", fontsize=8)
     ax1.grid(alpha=0.3)
     mean = "n/a" if report.mean_metric is None else f"{report.mean_metric:.4f}"
     ax1.set_title(title or f"policy={report.config.get('policy')}  mean {report.metric}={mean}  "
