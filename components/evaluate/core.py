@@ -80,14 +80,16 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str):
     data = frame.dropna(subset=[target])
     if data.empty:
         raise EvaluationError(f"holdout data has no rows with a value in {target!r}")
+    features = getattr(model, "feature_names_in_", None)
+    x = data[list(features)] if features is not None else data
     try:
         if task == "classification":
-            proba = model.predict_proba(data)
+            proba = model.predict_proba(x)
             classes = list(getattr(model, "classes_", range(proba.shape[1])))
             return data, data[target].to_numpy(), proba, classes
-        pred = np.asarray(model.predict(data), dtype=float)
+        pred = np.asarray(model.predict(x), dtype=float)
         return data, data[target].to_numpy(dtype=float), pred, []
-    except (ValueError, KeyError, AttributeError) as exc:
+    except (ValueError, KeyError, AttributeError) as exc:  # sklearn's input-validation errors
         raise EvaluationError(f"the model cannot score the holdout data: {exc}") from exc
 
 

@@ -128,6 +128,20 @@ def _ensure_experiment(experiment: str) -> str:
     return exp.experiment_id
 
 
+def _dataset(frame: pd.DataFrame, data_uri: str, target: str | None, digest: str):
+    """An MLflow dataset for the run's inputs; the source is the data URI when MLflow knows its scheme."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    kw = {"targets": target, "name": "train_data", "digest": digest[:36] if digest else None}
+    if data_uri:
+        try:
+            return mlflow.data.from_pandas(frame, source=data_uri, **kw)
+        except MlflowException:  # no source resolver for this scheme: record it as a tag only
+            pass
+    return mlflow.data.from_pandas(frame, **kw)
+
+
 def log_training_run(
     *,
     tracking_uri: str,
@@ -165,7 +179,12 @@ def log_training_run(
     x = train_frame[features]
     sample = x.head(min(len(x), 200))
     try:
-        signature = infer_signature(sample, model.predict(sample))
+        import warnings
+
+        with warnings.catch_warnings():
+            # "integer columns cannot represent missing values": expected, the model imputes
+            warnings.filterwarnings("ignore", message=".*[Ii]nteger column", category=UserWarning)
+            signature = infer_signature(sample, model.predict(sample))
     except (ValueError, TypeError) as exc:  # mlflow raises these for unsupported frames
         raise RegistryError(f"cannot infer the model signature: {exc}") from exc
 
@@ -187,11 +206,7 @@ def log_training_run(
             "ctloop.estimator": str(meta.get("estimator", "")),
         }
         mlflow.set_tags(tags)
-        dataset = mlflow.data.from_pandas(
-            train_frame, source=data_uri or "ctloop://unknown", targets=target, name="train_data",
-            digest=dataset_digest[:36] if dataset_digest else None,
-        )
-        mlflow.log_input(dataset, context="training")
+        mlflow.log_input(_dataset(train_frame, data_uri, target, dataset_digest), context="training")
 
         with tempfile.TemporaryDirectory() as tmp:
             ref_dir = Path(tmp) / REFERENCE_ARTIFACT_DIR

@@ -1,0 +1,122 @@
+"""Components called through ``python_func`` with real KFP artifact objects on tmp dirs."""
+
+import json
+
+import pandas as pd
+import pytest
+from kfp.dsl import HTML, Artifact, ClassificationMetrics, Dataset, Markdown, Metrics, Model
+
+from ctloop.components.drift.component import detect_drift
+from ctloop.components.evaluate.component import evaluate_model
+from ctloop.components.prepare.component import prepare_data
+from ctloop.components.promote.component import promote_model
+from ctloop.components.record.component import record_decision
+from ctloop.components.register.component import register_model
+from ctloop.components.train.component import train_model
+from ctloop.errors import DataSourceError, DataValidationError
+from ctloop.registry import MlflowRegistry
+from ctloop.synthetic import CREDIT_TARGET as Y
+from ctloop.synthetic import CREDIT_TIME_COLUMN as T
+from ctloop.synthetic import credit_contract, make_credit_data
+
+
+def art(cls, tmp_path, name):
+    return cls(name=name, uri=str(tmp_path / name), metadata={})
+
+
+@pytest.fixture(scope="module")
+def data_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "credit.parquet"
+    make_credit_data(n_rows=6000, seed=5).to_parquet(path)
+    return path
+
+
+def prepare(tmp_path, data_uri, as_of="2025-05-01"):
+    outs = {n: art(Dataset, tmp_path, n) for n in ("train_data", "holdout_data", "current_data")}
+    profile = art(Artifact, tmp_path, "data_profile")
+    result = prepare_data.python_func(data_uri=str(data_uri), target=Y, time_column=T, contract=credit_contract(),
+                                      window="120D", as_of=as_of, data_profile=profile, **outs)
+    return result, outs, profile
+
+
+def test_prepare_writes_datasets_profile_and_digest(tmp_path, data_file):
+    result, outs, profile = prepare(tmp_path, data_file)
+    train = pd.read_parquet(outs["train_data"].path)
+    holdout = pd.read_parquet(outs["holdout_data"].path)
+    assert (result.train_rows, result.holdout_rows) == (len(train), len(holdout))
+    assert train[T].max() < holdout[T].min()
+    assert outs["train_data"].metadata["digest"] == result.digest == json.loads(open(profile.path).read())["digest"]
+    assert profile.metadata["train_rows"] == len(train)
+
+
+def test_prepare_reads_csv_the_same(tmp_path, data_file):
+    csv = tmp_path / "credit.csv"
+    pd.read_parquet(data_file).to_csv(csv, index=False)
+    a, _, _ = prepare(tmp_path / "a", data_file)
+    b, _, _ = prepare(tmp_path / "b", csv)
+    assert (a.train_rows, a.holdout_rows) == (b.train_rows, b.holdout_rows)
+
+
+def test_prepare_bad_inputs(tmp_path, data_file):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(DataSourceError, match="empty.csv is empty"):
+        prepare(tmp_path, empty)
+    corrupt = tmp_path / "corrupt.parquet"
+    corrupt.write_bytes(b"PAR1 nonsense")
+    with pytest.raises(DataSourceError, match="corrupt.parquet is not a readable parquet"):
+        prepare(tmp_path, corrupt)
+    bad = tmp_path / "bad.parquet"
+    pd.read_parquet(data_file).drop(columns=["income"]).to_parquet(bad)
+    with pytest.raises(DataValidationError, match="column 'income' breaks rule 'required'"):
+        prepare(tmp_path, bad)
+
+
+def test_train_evaluate_register_promote_drift(tmp_path, data_file, sqlite_tracking):
+    name = "credit-test"
+    _, outs, _ = prepare(tmp_path, data_file)
+    model = art(Model, tmp_path, "model")
+    trained = train_model.python_func(train_data=outs["train_data"], target=Y, time_column=T, model_name=name,
+                                      model=model, estimator="logistic_regression", tracking_uri=sqlite_tracking,
+                                      dataset_digest="d1")
+    assert model.metadata["mlflow_run_id"] == trained.run_id and trained.model_uri.startswith("models:/")
+
+    metrics, cm, summary = art(Metrics, tmp_path, "metrics"), art(ClassificationMetrics, tmp_path, "cm"), art(Markdown, tmp_path, "summary")
+    gate = evaluate_model.python_func(model=model, holdout_data=outs["holdout_data"], model_name=name, metrics=metrics,
+                                      classification_metrics=cm, summary=summary, thresholds={"roc_auc": 0.6},
+                                      bootstrap_rounds=100, tracking_uri=sqlite_tracking)
+    assert gate.approved and gate.champion_version == "" and "no champion yet" in gate.reason
+    assert metrics.metadata["approved"] == 1 and "challenger.roc_auc" in metrics.metadata
+    assert "confidenceMetrics" in cm.metadata and "confusionMatrix" in cm.metadata
+    assert "approved" in open(summary.path).read()
+
+    version = register_model.python_func(model=model, gate_metrics=metrics, model_name=name, gate_reason=gate.reason,
+                                         dataset_digest="d1", tracking_uri=sqlite_tracking, pipeline_run_id="run-9").version
+    registry = MlflowRegistry(sqlite_tracking)
+    tags = registry.get_version(name, version).tags
+    assert tags["ctloop.pipeline_run_id"] == "run-9" and tags["ctloop.metric.challenger.roc_auc"]
+    assert promote_model.python_func(model_name=name, version=version, reason="test",
+                                     tracking_uri=sqlite_tracking).previous_champion == ""
+    assert registry.champion(name).version == version
+
+    # drift of the shock window against the champion's reference
+    _, later, _ = prepare(tmp_path / "later", data_file, as_of="2025-10-01")
+    report, dm = art(HTML, tmp_path, "report"), art(Metrics, tmp_path, "dm")
+    drift = detect_drift.python_func(current_data=later["current_data"], model_name=name, target=Y, time_column=T,
+                                     drift_report=report, drift_metrics=dm, tracking_uri=sqlite_tracking,
+                                     report_sample_size=2000)
+    assert drift.drifted and drift.retrain and drift.champion_version == version
+    assert dm.metadata["drift_share"] >= 0.5 and dm.metadata["drifted.credit_utilization"] == 1
+    assert "<html" in open(report.path).read().lower() and report.metadata["report_seed"] == 0
+
+    record_decision.python_func(model_name=name, decision="no_retrain", reason="quiet", tracking_uri=sqlite_tracking)
+    assert [e["event"] for e in registry.audit_log(name)][-1] == "no_retrain"
+
+
+def test_drift_without_champion_asks_for_training(tmp_path, data_file, sqlite_tracking):
+    _, outs, _ = prepare(tmp_path, data_file)
+    report, dm = art(HTML, tmp_path, "report"), art(Metrics, tmp_path, "dm")
+    drift = detect_drift.python_func(current_data=outs["current_data"], model_name="nothing-yet", target=Y, time_column=T,
+                                     drift_report=report, drift_metrics=dm, tracking_uri=sqlite_tracking)
+    assert (drift.drifted, drift.retrain, drift.champion_version) == (False, True, "")
+    assert "no champion yet" in drift.reason

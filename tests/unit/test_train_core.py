@@ -1,0 +1,92 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.components.train import core
+from ctloop.errors import ConfigError, DataValidationError, TrainingError
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    n = 600
+    frame = pd.DataFrame({
+        "x1": rng.normal(size=n),
+        "x2": rng.normal(size=n),
+        "cat": rng.choice(["a", "b", "c"], size=n),
+        "when": pd.date_range("2025-01-01", periods=n, freq="h"),
+    })
+    frame.loc[::17, "x2"] = np.nan
+    frame["y"] = ((frame.x1 + (frame.cat == "a") + 0.3 * rng.normal(size=n)) > 0.5).astype(int)
+    frame["amount"] = 3 * frame.x1 + 2 * (frame.cat == "b") + rng.normal(size=n)
+    return frame
+
+
+@pytest.mark.parametrize("task, estimator", [
+    ("classification", "hist_gradient_boosting"), ("classification", "random_forest"),
+    ("classification", "logistic_regression"), ("regression", "hist_gradient_boosting"),
+    ("regression", "random_forest"), ("regression", "linear_regression"),
+])
+def test_every_estimator_fits_and_learns(data, task, estimator):
+    target = "y" if task == "classification" else "amount"
+    train = data.drop(columns=["amount" if task == "classification" else "y"])
+    result = core.fit(train.iloc[:450], target=target, task=task, estimator=estimator, exclude=("when",),
+                      params={"n_estimators": 30} if estimator == "random_forest" else None)
+    assert result.meta["features"] == ["x1", "x2", "cat"]
+    assert result.meta["categorical"] == ["cat"] and result.meta["estimator"] == estimator
+    test = train.iloc[450:]
+    pred = result.model.predict(test)
+    if task == "classification":
+        assert result.meta["classes"] == [0, 1]
+        assert np.mean(pred == test["y"]) > 0.75
+    else:
+        assert np.sqrt(np.mean((pred - test["amount"]) ** 2)) < 2.0
+
+
+def test_unknown_estimator_and_params(data):
+    with pytest.raises(ConfigError, match="unknown estimator 'xgboost'; choose one of"):
+        core.fit(data, target="y", estimator="xgboost")
+    with pytest.raises(ConfigError, match=r"\['max_deepth'\] are not valid for HistGradientBoostingClassifier"):
+        core.fit(data, target="y", params={"max_deepth": 3})
+    with pytest.raises(ConfigError, match="does not support regression"):
+        core.fit(data, target="amount", task="regression", estimator="logistic_regression")
+
+
+def test_integral_floats_from_json_become_ints(data):
+    result = core.fit(data.drop(columns=["when"]), target="y", params={"max_iter": 20.0, "max_leaf_nodes": 7.0})
+    assert result.model.named_steps["model"].max_iter == 20
+
+
+def test_single_class_and_missing_target(data):
+    with pytest.raises(TrainingError, match="single class"):
+        core.fit(data.assign(y=1), target="y", exclude=("when",))
+    with pytest.raises(DataValidationError, match="'label'"):
+        core.fit(data, target="label")
+
+
+def test_regression_needs_numeric_target(data):
+    with pytest.raises(DataValidationError, match="regression needs a numeric target"):
+        core.fit(data, target="cat", task="regression", exclude=("when",))
+
+
+def test_sample_weights_change_the_model(data):
+    base = data.drop(columns=["when", "amount"])
+    weighted = base.assign(_ctloop_weight=np.where(base.cat == "a", 10.0, 0.1))
+    a = core.fit(base, target="y", estimator="logistic_regression")
+    b = core.fit(weighted, target="y", estimator="logistic_regression")
+    assert b.meta["weighted"] and not a.meta["weighted"]
+    assert "_ctloop_weight" not in b.meta["features"]
+    assert not np.allclose(a.model.predict_proba(base)[:, 1], b.model.predict_proba(base)[:, 1])
+
+
+def test_randomized_search_records_best_params(data):
+    result = core.fit(data.drop(columns=["when", "amount"]), target="y", estimator="logistic_regression",
+                      search_iterations=2)
+    assert set(result.best_params) == {"C"} and "cv_score" in result.metrics
+    assert result.meta["params"]["C"] == result.best_params["C"]
+
+
+def test_unseen_category_at_predict_time_is_ignored(data):
+    result = core.fit(data.drop(columns=["when", "amount"]), target="y")
+    new = data.drop(columns=["when", "amount", "y"]).head(3).assign(cat="never-seen")
+    assert result.model.predict_proba(new).shape == (3, 2)
