@@ -72,5 +72,5 @@ def register_model(
         "pipeline_run": pipeline_run_id,
         "dataset_digest": tags["ctloop.dataset_digest"],
     })
-    print(f"registered {model_name} v{version.version} (alias challenger) from run {run_id}")
+    print(f"ctloop: registered {model_name} v{version.version} (alias challenger) from run {run_id}")
     return namedtuple("RegisterOutputs", ["version"])(version.version)

@@ -127,7 +127,7 @@ def run_backtest(
     data = data.dropna(subset=[cfg.target]).sort_values(cfg.time_column, kind="stable")
     if data.empty:
         raise DataValidationError([(cfg.target, "non_null", 0, "no rows with a target value")])
-    t0 = data[cfg.time_column].min()
+    t0 = data[cfg.time_column].min().floor("D" if step >= pd.Timedelta(days=1) else "min")
     edges = [t0]
     while edges[-1] <= data[cfg.time_column].max():
         edges.append(edges[-1] + step)
