@@ -13,6 +13,8 @@ Optional ``correction`` for p-value methods across columns: ``bonferroni`` (thre
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -70,8 +72,8 @@ def _clean(series: pd.Series, kind: str):
         arr = series.to_numpy(dtype=float, na_value=np.nan)
         return arr[np.isfinite(arr)]
     values = series.dropna()
-    if values.dtype == object or str(values.dtype) in ("category", "string"):
-        return values.astype(str).to_numpy()
+    if str(values.dtype) in ("category", "string"):
+        return values.astype(object).to_numpy()
     return values.to_numpy()
 
 
@@ -99,8 +101,12 @@ def detect(
     column_methods: dict[str, str] | None = None,
     column_thresholds: dict[str, float] | None = None,
     correction: str | None = None,
+    max_workers: int | None = None,
 ) -> DriftResult:
-    """Per-column drift and the dataset verdict; see the module doc."""
+    """Per-column drift and the dataset verdict; see the module doc.
+
+    ``max_workers`` caps the threads computing columns in parallel (default: one per CPU).
+    """
     column_methods = dict(column_methods or {})
     column_thresholds = dict(column_thresholds or {})
     if not 0.0 < drift_share <= 1.0:
@@ -128,7 +134,7 @@ def detect(
     if len(current) == 0:
         raise DriftError("the current data has no rows: nothing to compare (check the current window)")
 
-    results: list[ColumnDrift] = []
+    plan = []
     for name in columns:
         kind = column_kind(reference[name])
         if kind is None:
@@ -136,20 +142,30 @@ def detect(
         m = column_methods.get(name, method)
         if m in stats.NUMERIC_ONLY and kind != "numeric":
             raise ConfigError(f"method {m!r} needs a numeric column; {name!r} is categorical")
-        thr = column_thresholds.get(name, threshold)
+        plan.append((name, kind, m, column_thresholds.get(name, threshold)))
+
+    def one(item) -> ColumnDrift:
+        name, kind, m, thr = item
         ref, cur = _clean(reference[name], kind), _clean(current[name], kind)
         if len(ref) == 0 or len(cur) == 0:
             empty_both = len(ref) == 0 and len(cur) == 0
-            results.append(ColumnDrift(name, kind, m or "n/a", float("nan"),
-                                       thr if thr is not None else float("nan"), not empty_both,
-                                       "no values on either side" if empty_both else
-                                       f"no values in the {'reference' if len(ref) == 0 else 'current'} data"))
-            continue
-        if kind == "categorical" and cur.dtype != ref.dtype:
-            ref, cur = ref.astype(str), cur.astype(str)
+            return ColumnDrift(name, kind, m or "n/a", float("nan"), thr if thr is not None else float("nan"),
+                               not empty_both, "no values on either side" if empty_both else
+                               f"no values in the {'reference' if len(ref) == 0 else 'current'} data")
+        if kind == "categorical" and cur.dtype != ref.dtype:  # e.g. bool vs object: compare as text
+            ref, cur = ref.astype(str).astype(object), cur.astype(str).astype(object)
         st = stats.column_stat(ref, cur, kind=kind, method=m, threshold=thr)
-        results.append(ColumnDrift(name, kind, st.method, st.score, st.threshold, bool(st.drifted),
-                                   "p-value" if st.kind == "p_value" else "distance"))
+        return ColumnDrift(name, kind, st.method, st.score, st.threshold, bool(st.drifted),
+                           "p-value" if st.kind == "p_value" else "distance")
+
+    # Columns are independent and the heavy parts (sorting, hashing) release the GIL:
+    # one thread per core. Order of results = order of columns.
+    workers = max(1, min(len(plan), os.cpu_count() or 1, max_workers or 64))
+    if workers == 1 or len(reference) + len(current) < 50_000:
+        results = [one(item) for item in plan]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(one, plan))
     if correction:
         pcols = [r for r in results if r.method in stats.P_VALUE_METHODS and r.score == r.score]
         if pcols:
