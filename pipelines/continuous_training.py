@@ -24,6 +24,7 @@ from ctloop.components.promote.component import promote_model
 from ctloop.components.record.component import record_decision
 from ctloop.components.register.component import register_model
 from ctloop.components.train.component import train_model
+from ctloop.platform_settings import with_platform_settings
 from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, credit_contract
 
 PIPELINE_NAME = "continuous-training"
@@ -110,7 +111,7 @@ def continuous_training(
         holdout_fraction=holdout_fraction,
         recency_half_life=recency_half_life,
     )
-    prepare.set_caching_options(False)  # always read fresh data
+    with_platform_settings(prepare).set_caching_options(False)  # always read fresh data
 
     drift = detect_drift(
         current_data=prepare.outputs["current_data"],
@@ -125,7 +126,7 @@ def continuous_training(
         column_thresholds=column_thresholds,
         force_retrain=force_retrain,
     )
-    drift.set_caching_options(False)
+    with_platform_settings(drift).set_caching_options(False)
 
     # Every If has an Else that records the decision: nothing is decided silently (and the KFP
     # 2.17 local runner only resolves named task outputs in conditions of If/Else pairs).
@@ -143,7 +144,7 @@ def continuous_training(
             data_uri=data_uri,
             tracking_uri=tracking_uri,
         )
-        train.set_caching_options(False)
+        with_platform_settings(train).set_caching_options(False)
 
         evaluate = evaluate_model(
             model=train.outputs["model"],
@@ -156,7 +157,7 @@ def continuous_training(
             bootstrap_rounds=bootstrap_rounds,
             tracking_uri=tracking_uri,
         )
-        evaluate.set_caching_options(False)
+        with_platform_settings(evaluate).set_caching_options(False)
 
         with dsl.If(evaluate.outputs["approved"] == True, name="approved"):  # noqa: E712
             register = register_model(
@@ -169,7 +170,7 @@ def continuous_training(
                 pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
                 pipeline_run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
             )
-            register.set_caching_options(False)
+            with_platform_settings(register).set_caching_options(False)
 
             # ---- rollout seam -------------------------------------------------------------
             with dsl.If(auto_promote == True, name="auto-promote"):  # noqa: E712
@@ -180,29 +181,29 @@ def continuous_training(
                     tracking_uri=tracking_uri,
                     pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
                 )
-                promote.set_caching_options(False)
+                with_platform_settings(promote).set_caching_options(False)
             with dsl.Else(name="registered-only"):
-                record_decision(
+                with_platform_settings(record_decision(
                     model_name=model_name,
                     decision="not_promoted",
                     reason="auto_promote is off: the rollout or an operator promotes this version",
                     version=register.outputs["version"],
                     tracking_uri=tracking_uri,
                     pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
-                ).set_caching_options(False)
+                )).set_caching_options(False)
         with dsl.Else(name="rejected"):
-            record_decision(
+            with_platform_settings(record_decision(
                 model_name=model_name,
                 decision="rejected",
                 reason=evaluate.outputs["reason"],
                 tracking_uri=tracking_uri,
                 pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
-            ).set_caching_options(False)
+            )).set_caching_options(False)
     with dsl.Else(name="keep-champion"):
-        record_decision(
+        with_platform_settings(record_decision(
             model_name=model_name,
             decision="no_retrain",
             reason=drift.outputs["reason"],
             tracking_uri=tracking_uri,
             pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
-        ).set_caching_options(False)
+        )).set_caching_options(False)

@@ -113,16 +113,20 @@ def _ks(ref: np.ndarray, cur: np.ndarray) -> float:
 def wasserstein_1d(u: np.ndarray, v: np.ndarray) -> float:
     """First Wasserstein distance of two samples; equals ``scipy.stats.wasserstein_distance``.
 
-    Same formula (integral of |F_u − F_v| over the merged support) with cheaper sorting: each
-    sample is sorted once, and the merge of the two sorted runs is a linear-time stable sort.
+    Same formula (integral of |F_u − F_v| over the merged support) with cheaper steps: each
+    sample is sorted once, the two sorted runs are merged by a linear-time stable argsort, and
+    both CDFs are running counts along the merge (equal values add zero-width segments, so ties
+    give exactly scipy's result).
     """
     us = np.sort(u)
     vs = np.sort(v)
-    merged = np.sort(np.concatenate([us, vs]), kind="stable")
-    deltas = np.diff(merged)
-    u_cdf = np.searchsorted(us, merged[:-1], side="right") / len(us)
-    v_cdf = np.searchsorted(vs, merged[:-1], side="right") / len(vs)
-    return float(np.sum(np.abs(u_cdf - v_cdf) * deltas))
+    both = np.concatenate([us, vs])
+    order = np.argsort(both, kind="stable")
+    merged = both[order]
+    from_u = order < len(us)
+    u_cdf = np.cumsum(from_u)[:-1] / len(us)
+    v_cdf = np.cumsum(~from_u)[:-1] / len(vs)
+    return float(np.sum(np.abs(u_cdf - v_cdf) * np.diff(merged)))
 
 
 def _wasserstein(ref: np.ndarray, cur: np.ndarray) -> float:

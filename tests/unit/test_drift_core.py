@@ -132,3 +132,13 @@ def test_cli_table_and_json(tmp_path, capsys):
 
     saved = json.loads((tmp_path / "out" / "drift.json").read_text())
     assert saved["drifted"] is True and {c["column"] for c in saved["columns"]} == {"num", "small", "cat"}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_wasserstein_equals_scipy(seed):
+    from scipy.stats import wasserstein_distance
+
+    rng = np.random.default_rng(seed)
+    u = rng.normal(size=rng.integers(5, 3000))
+    v = np.round(rng.normal(0.5, 2, rng.integers(5, 500)), seed)  # ties when rounded
+    assert stats.wasserstein_1d(u, v) == pytest.approx(wasserstein_distance(u, v), rel=1e-12)

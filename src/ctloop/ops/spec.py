@@ -1,0 +1,247 @@
+"""``ctloop.yaml``: one versioned file declaring a team's continuous-training setup.
+
+::
+
+    apiVersion: ctloop.dev/v1alpha1
+    kind: ContinuousTraining
+    kfp: {host: https://kfp.example.com, namespace: team-a, experiment: credit-ct}
+    models:
+      - name: credit-default
+        data: {uri: gs://bucket/credit.parquet, contract: {...}}
+        target: default
+        time_column: application_date
+        estimator: {name: hist_gradient_boosting, hyperparameters: {max_iter: 300}}
+        gate: {thresholds: {roc_auc: 0.72}, tolerance: 0.01, slice_column: region}
+        drift: {share: 0.5}
+        schedule: {cron: "0 0 3 * * *"}
+
+Validation reports every problem with its path and a fix (``models[1].schedule.cron: ...``);
+unknown keys get a did-you-mean. ``pipeline_parameters`` maps a model to the parameters of the
+``continuous-training`` pipeline — the one place where that mapping lives.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ctloop.errors import ConfigError
+
+API_VERSION = "ctloop.dev/v1alpha1"
+KIND = "ContinuousTraining"
+
+# section -> {key: (type(s), default)}; None default = required
+_NUM = (int, float)
+SCHEMA: dict[str, dict[str, tuple[Any, Any]]] = {
+    "root": {"apiVersion": (str, None), "kind": (str, None), "kfp": (dict, {}), "defaults": (dict, {}),
+             "models": (list, None)},
+    "kfp": {"host": (str, ""), "namespace": (str, ""), "experiment": (str, "ctloop"), "image": (str, ""),
+            "service_account": (str, "")},
+    "model": {"name": (str, None), "data": (dict, None), "target": (str, None), "time_column": (str, None),
+              "task": (str, "classification"), "window": (str, "180D"), "current_window": (str, "30D"),
+              "holdout_fraction": (_NUM, 0.2), "recency_half_life": (str, ""), "estimator": (dict, {}),
+              "gate": (dict, {}), "drift": (dict, {}), "schedule": (dict, {}), "tracking_uri": (str, ""),
+              "auto_promote": (bool, True)},
+    "data": {"uri": (str, None), "format": (str, ""), "contract": (dict, {})},
+    "estimator": {"name": (str, "hist_gradient_boosting"), "hyperparameters": (dict, {}),
+                  "search_iterations": (int, 0)},
+    "gate": {"thresholds": (dict, None), "primary_metric": (str, ""), "tolerance": (_NUM, 0.01),
+             "slice_column": (str, ""), "bootstrap_rounds": (int, 1000)},
+    "drift": {"share": (_NUM, 0.5), "method": (str, ""), "threshold": (_NUM, -1.0), "column_methods": (dict, {}),
+              "column_thresholds": (dict, {}), "force_retrain": (bool, False)},
+    "schedule": {"cron": (str, None), "no_catchup": (bool, True), "max_concurrency": (int, 1),
+                 "enabled": (bool, True)},
+}
+
+
+@dataclass
+class ModelSpec:
+    name: str
+    values: dict[str, Any]
+    schedule: dict[str, Any] | None
+
+
+@dataclass
+class Spec:
+    kfp: dict[str, Any]
+    models: list[ModelSpec] = field(default_factory=list)
+    path: str = ""
+
+
+def _type_name(t) -> str:
+    if isinstance(t, tuple):
+        return "number"
+    return {str: "string", dict: "mapping", list: "list", bool: "true/false", int: "integer"}[t]
+
+
+def _section(data: Any, section: str, path: str, errors: list[str]) -> dict[str, Any]:
+    schema = SCHEMA[section]
+    if not isinstance(data, dict):
+        errors.append(f"{path or '(top level)'}: expected a mapping, got {type(data).__name__}")
+        return {}
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in schema:
+            close = difflib.get_close_matches(str(key), list(schema), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(schema)}"
+            errors.append(f"{path}.{key}: unknown key; {hint}".lstrip("."))
+            continue
+        types, _ = schema[key]
+        ok = isinstance(value, types) and not (types in (int, _NUM) and isinstance(value, bool))
+        if types is str and value is None:
+            ok = False
+        if not ok:
+            errors.append(f"{path}.{key}: expected {_type_name(types)}, got {value!r}".lstrip("."))
+            continue
+        out[key] = value
+    for key, (_, default) in schema.items():
+        if key not in out:
+            if default is None and key not in data:
+                errors.append(f"{path}.{key}: required".lstrip("."))
+            elif default is not None:
+                out[key] = default
+    return out
+
+
+def _check_model(m: dict[str, Any], path: str, errors: list[str]) -> None:
+    from ctloop.components.drift.stats import METHODS
+    from ctloop.components.evaluate.core import CLASSIFICATION_METRICS, REGRESSION_METRICS
+    from ctloop.components.prepare.core import DataContract, parse_duration
+    from ctloop.components.train.core import ESTIMATORS
+    from ctloop.ops.cron import validate_cron
+
+    if m.get("task") not in ("classification", "regression"):
+        errors.append(f"{path}.task: must be classification or regression, got {m.get('task')!r}")
+    for key in ("window", "current_window", "recency_half_life"):
+        if m.get(key):
+            try:
+                parse_duration(m[key])
+            except ConfigError as exc:
+                errors.append(f"{path}.{key}: {exc}")
+    if not 0 < float(m.get("holdout_fraction", 0.2)) < 1:
+        errors.append(f"{path}.holdout_fraction: must be between 0 and 1, e.g. 0.2")
+    data = m.get("data") or {}
+    if data.get("format") and data["format"] not in ("csv", "parquet"):
+        errors.append(f"{path}.data.format: csv or parquet, got {data['format']!r}")
+    try:
+        DataContract.from_dict(data.get("contract") or None)
+    except ConfigError as exc:
+        errors.append(f"{path}.data.{exc}")
+    est = m.get("estimator") or {}
+    if est.get("name") and est["name"] not in ESTIMATORS:
+        close = difflib.get_close_matches(est["name"], list(ESTIMATORS), n=1)
+        errors.append(f"{path}.estimator.name: unknown estimator {est['name']!r}"
+                      + (f"; did you mean {close[0]!r}?" if close else f"; use one of {', '.join(ESTIMATORS)}"))
+    gate = m.get("gate") or {}
+    valid = CLASSIFICATION_METRICS if m.get("task") == "classification" else REGRESSION_METRICS
+    thresholds = gate.get("thresholds")
+    if isinstance(thresholds, dict):
+        if not thresholds:
+            errors.append(f"{path}.gate.thresholds: empty — the gate would never approve; e.g. {{{valid[-2 if m.get('task') == 'classification' else 0]}: ...}}")
+        for k, v in thresholds.items():
+            if k not in valid:
+                close = difflib.get_close_matches(str(k), valid, n=1)
+                errors.append(f"{path}.gate.thresholds.{k}: not a {m.get('task')} metric"
+                              + (f"; did you mean {close[0]!r}?" if close else f"; use one of {', '.join(valid)}"))
+            elif isinstance(v, bool) or not isinstance(v, _NUM):
+                errors.append(f"{path}.gate.thresholds.{k}: expected a number, got {v!r}")
+    drift = m.get("drift") or {}
+    if drift.get("method") and drift["method"] not in METHODS:
+        errors.append(f"{path}.drift.method: unknown method {drift['method']!r}; use one of {', '.join(METHODS)}")
+    if not 0 < float(drift.get("share", 0.5)) <= 1:
+        errors.append(f"{path}.drift.share: must be in (0, 1], e.g. 0.5")
+    schedule = m.get("schedule") or {}
+    if schedule.get("cron"):
+        try:
+            validate_cron(schedule["cron"])
+        except ConfigError as exc:
+            errors.append(f"{path}.schedule.cron: {exc}")
+    mc = schedule.get("max_concurrency", 1)
+    if isinstance(mc, int) and not 1 <= mc <= 10:
+        errors.append(f"{path}.schedule.max_concurrency: KFP allows 1-10, got {mc}")
+
+
+def parse_spec(data: Any, path: str = "") -> Spec:
+    """Validate a loaded spec; raises ConfigError listing every problem with its path."""
+    errors: list[str] = []
+    root = _section(data, "root", "", errors)
+    if root.get("apiVersion") not in (None, API_VERSION):
+        errors.append(f"apiVersion: expected {API_VERSION!r}, got {root.get('apiVersion')!r}")
+    if root.get("kind") not in (None, KIND):
+        errors.append(f"kind: expected {KIND!r}, got {root.get('kind')!r}")
+    kfp = _section(root.get("kfp", {}), "kfp", "kfp", errors) if "kfp" in root else _section({}, "kfp", "kfp", errors)
+    defaults = root.get("defaults") or {}
+    models: list[ModelSpec] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(root.get("models") or []):
+        mpath = f"models[{i}]"
+        merged = {**defaults, **raw} if isinstance(raw, dict) else raw
+        m = _section(merged, "model", mpath, errors)
+        for sub in ("data", "estimator", "gate", "drift", "schedule"):
+            if sub in m and (sub != "schedule" or m[sub]):
+                m[sub] = _section(m[sub], sub, f"{mpath}.{sub}", errors)
+        if m.get("name"):
+            if m["name"] in seen:
+                errors.append(f"{mpath}.name: {m['name']!r} is declared twice; model names must be unique")
+            seen.add(m["name"])
+        if not errors or all(not e.startswith(mpath) for e in errors):
+            _check_model(m, mpath, errors)
+        models.append(ModelSpec(name=m.get("name", ""), values=m, schedule=m.get("schedule") or None))
+    if root.get("models") == []:
+        errors.append("models: empty; declare at least one model")
+    if errors:
+        where = f"{path}: " if path else ""
+        raise ConfigError(f"{where}{len(errors)} problem(s) in the spec:\n  " + "\n  ".join(errors))
+    return Spec(kfp=kfp, models=models, path=path)
+
+
+def load_spec(path: str | Path) -> Spec:
+    import yaml
+
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"spec file {p} does not exist (see examples/ctloop.yaml)")
+    try:
+        data = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p} is not valid YAML: {exc}") from exc
+    return parse_spec(data, str(p))
+
+
+def pipeline_parameters(model: ModelSpec) -> dict[str, Any]:
+    """The ``continuous-training`` pipeline parameters for one declared model."""
+    m = model.values
+    data, est, gate, drift = m["data"], m.get("estimator") or {}, m.get("gate") or {}, m.get("drift") or {}
+    return {
+        "data_uri": data["uri"],
+        "target": m["target"],
+        "time_column": m["time_column"],
+        "task": m["task"],
+        "contract": data.get("contract") or {},
+        "window": m["window"],
+        "current_window": m["current_window"],
+        "holdout_fraction": float(m["holdout_fraction"]),
+        "recency_half_life": m["recency_half_life"],
+        "model_name": m["name"],
+        "estimator": est.get("name", "hist_gradient_boosting"),
+        "hyperparameters": est.get("hyperparameters") or {},
+        "search_iterations": int(est.get("search_iterations", 0)),
+        "thresholds": gate["thresholds"],
+        "primary_metric": gate.get("primary_metric", ""),
+        "tolerance": float(gate.get("tolerance", 0.01)),
+        "slice_column": gate.get("slice_column", ""),
+        "bootstrap_rounds": int(gate.get("bootstrap_rounds", 1000)),
+        "drift_share": float(drift.get("share", 0.5)),
+        "drift_method": drift.get("method", ""),
+        "drift_threshold": float(drift.get("threshold", -1.0)),
+        "column_methods": drift.get("column_methods") or {},
+        "column_thresholds": drift.get("column_thresholds") or {},
+        "force_retrain": bool(drift.get("force_retrain", False)),
+        "tracking_uri": m["tracking_uri"],
+        "auto_promote": bool(m["auto_promote"]),
+    }
+
+
+__all__ = ["API_VERSION", "KIND", "Spec", "ModelSpec", "parse_spec", "load_spec", "pipeline_parameters"]

@@ -1,0 +1,292 @@
+"""KfpApiDouble: an in-process test double of the KFP v2beta1 REST API, on loopback.
+
+No KFP API server can run here, so the real ``kfp.Client`` talks to this small HTTP server. It
+implements the endpoints ctloop uses with the API contract of KFP 2.17 (see
+shared/notes/reliability.md §4): multipart pipeline upload (field ``uploadfile``) with unique
+pipeline and version names, experiments, recurring runs (``max_concurrency`` 1–10, a cron
+trigger robfig/cron accepts: 5 or 6 fields — the real server silently accepts 5), enable/disable/
+delete, runs, and list filters on ``display_name``/``name``. Every request is recorded in
+``calls`` so tests can assert bodies and order. It keeps no state on disk.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import urllib.parse
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import yaml
+
+PREFIX = "/apis/v2beta1"
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any = None
+
+
+@dataclass
+class State:
+    pipelines: dict[str, dict] = field(default_factory=dict)
+    versions: dict[str, list[dict]] = field(default_factory=dict)
+    experiments: dict[str, dict] = field(default_factory=dict)
+    recurring: dict[str, dict] = field(default_factory=dict)
+    runs: dict[str, dict] = field(default_factory=dict)
+
+
+class KfpApiDouble:
+    def __init__(self):
+        self.state = State()
+        self.calls: list[Call] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> KfpApiDouble:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def new_id(self, kind: str) -> str:
+        return f"{kind}-{next(self._ids)}"
+
+    def writes(self) -> list[Call]:
+        return [c for c in self.calls if c.method in ("POST", "DELETE")]
+
+    # ------------------------------------------------------------------ request handling
+    def _handler(self):
+        double = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                return
+
+            def _reply(self, status: int, payload: Any) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _error(self, status: int, message: str) -> None:
+                self._reply(status, {"error": message, "code": status, "message": message})
+
+            def _route(self, method: str) -> None:
+                parsed = urllib.parse.urlparse(self.path)
+                query = {k: v[0] for k, v in urllib.parse.parse_qs(parsed.query).items()}
+                body: Any = None
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                ctype = self.headers.get("Content-Type", "")
+                if ctype.startswith("multipart/form-data"):
+                    from email.parser import BytesParser
+                    from email.policy import default
+
+                    msg = BytesParser(policy=default).parsebytes(
+                        b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + raw)
+                    body = {part.get_param("name", header="content-disposition"): part.get_payload(decode=True)
+                            for part in msg.iter_parts()}
+                elif raw:
+                    body = json.loads(raw)
+                with double._lock:
+                    double.calls.append(Call(method, parsed.path, query, body))
+                    try:
+                        status, payload = double.dispatch(method, parsed.path, query, body)
+                    except KeyError as exc:
+                        status, payload = 404, {"error": f"not found: {exc}", "code": 5}
+                    except ValueError as exc:
+                        status, payload = 400, {"error": str(exc), "code": 3}
+                if status >= 400:
+                    self._error(status, payload["error"])
+                else:
+                    self._reply(status, payload)
+
+            def do_GET(self):
+                self._route("GET")
+
+            def do_POST(self):
+                self._route("POST")
+
+            def do_DELETE(self):
+                self._route("DELETE")
+
+        return Handler
+
+    # ------------------------------------------------------------------ API
+    @staticmethod
+    def _filter(items: list[dict], query: dict[str, str]) -> list[dict]:
+        if "filter" not in query:
+            return items
+        spec = json.loads(query["filter"])
+        out = items
+        for pred in spec.get("predicates", []):
+            op = str(pred.get("operation", "EQUALS"))
+            if op not in ("EQUALS", "1"):
+                raise ValueError(f"double supports EQUALS filters only, got {op}")
+            key, value = pred["key"], pred.get("string_value", pred.get("stringValue"))
+            key = {"name": "display_name"}.get(key, key)
+            out = [i for i in out if i.get(key) == value or i.get("name") == value]
+        return out
+
+    def dispatch(self, method: str, path: str, query: dict, body: Any) -> tuple[int, Any]:
+        s = self.state
+        if not path.startswith(PREFIX):
+            raise KeyError(path)
+        p = path[len(PREFIX):]
+        if p == "/healthz" and method == "GET":
+            return 200, {"multi_user": False, "commit_sha": "double", "tag_name": "2.17.0-double"}
+
+        # pipelines
+        if p == "/pipelines/upload" and method == "POST":
+            spec = self._parse_package(body)
+            name = query.get("name") or spec["pipelineInfo"]["name"]
+            if any(x["display_name"] == name for x in s.pipelines.values()):
+                return 409, {"error": f"Failed to create a new pipeline. The name {name} already exists."}
+            pid = self.new_id("pipeline")
+            s.pipelines[pid] = {"pipeline_id": pid, "display_name": name, "name": name,
+                                "description": query.get("description", ""), "created_at": _now()}
+            s.versions[pid] = [self._version(pid, name, query.get("description", ""), spec)]
+            return 200, s.pipelines[pid]
+        if p == "/pipelines/upload_version" and method == "POST":
+            spec = self._parse_package(body)
+            pid = query.get("pipelineid")
+            if not pid or pid not in s.pipelines:
+                raise ValueError("pipelineid is required and must exist")
+            name = query.get("name") or ""
+            if not name:
+                raise ValueError("a version name is required")
+            if any(v["display_name"] == name for v in s.versions[pid]):
+                return 409, {"error": f"Failed to create a pipeline version. The name {name} already exists."}
+            version = self._version(pid, name, query.get("description", ""), spec)
+            s.versions[pid].append(version)
+            return 200, version
+        if p == "/pipelines" and method == "GET":
+            items = self._filter(list(s.pipelines.values()), query)
+            return 200, {"pipelines": items, "total_size": len(items)}
+        if p.startswith("/pipelines/") and p.endswith("/versions") and method == "GET":
+            pid = p.split("/")[2]
+            items = self._filter(list(s.versions[pid]), query)
+            items = sorted(items, key=lambda v: v["created_at"] + v["pipeline_version_id"].zfill(8), reverse=True)
+            return 200, {"pipeline_versions": items, "total_size": len(items)}
+
+        # experiments
+        if p == "/experiments" and method == "POST":
+            name = body["display_name"]
+            if any(e["display_name"] == name for e in s.experiments.values()):
+                return 409, {"error": f"experiment {name} already exists"}
+            eid = self.new_id("experiment")
+            s.experiments[eid] = {"experiment_id": eid, "display_name": name,
+                                  "description": body.get("description", ""), "created_at": _now(),
+                                  "storage_state": "AVAILABLE"}
+            return 200, s.experiments[eid]
+        if p == "/experiments" and method == "GET":
+            items = self._filter(list(s.experiments.values()), query)
+            return 200, {"experiments": items, "total_size": len(items)}
+        if p.startswith("/experiments/") and method == "GET":
+            return 200, s.experiments[p.split("/")[2]]
+
+        # recurring runs
+        if p == "/recurringruns" and method == "POST":
+            self._validate_recurring(body)
+            rid = self.new_id("recurring")
+            rec = {**body, "recurring_run_id": rid, "status": "ENABLED" if body.get("mode", "ENABLE") == "ENABLE" else "DISABLED",
+                   "created_at": _now(), "updated_at": _now()}
+            s.recurring[rid] = rec
+            return 200, rec
+        if p == "/recurringruns" and method == "GET":
+            items = list(s.recurring.values())
+            if "experiment_id" in query:
+                items = [r for r in items if r.get("experiment_id") == query["experiment_id"]]
+            items = self._filter(items, query)
+            return 200, {"recurringRuns": items, "recurring_runs": items, "total_size": len(items)}
+        if p.startswith("/recurringruns/") and method == "POST" and p.endswith(":disable"):
+            s.recurring[p.split("/")[2].split(":")[0]]["status"] = "DISABLED"
+            return 200, {}
+        if p.startswith("/recurringruns/") and method == "POST" and p.endswith(":enable"):
+            s.recurring[p.split("/")[2].split(":")[0]]["status"] = "ENABLED"
+            return 200, {}
+        if p.startswith("/recurringruns/") and method == "DELETE":
+            rid = p.split("/")[2]
+            del s.recurring[rid]
+            return 200, {}
+        if p.startswith("/recurringruns/") and method == "GET":
+            return 200, s.recurring[p.split("/")[2]]
+
+        # runs
+        if p == "/runs" and method == "GET":
+            items = list(s.runs.values())
+            if "experiment_id" in query:
+                items = [r for r in items if r.get("experiment_id") == query["experiment_id"]]
+            items = sorted(items, key=lambda r: r["created_at"], reverse=True)[: int(query.get("page_size", 10))]
+            return 200, {"runs": items, "total_size": len(items)}
+        if p.startswith("/runs/") and method == "GET":
+            return 200, s.runs[p.split("/")[2]]
+        raise KeyError(f"{method} {path}")
+
+    def add_run(self, experiment_id: str, name: str, state: str, recurring_run_id: str = "") -> str:
+        """Seed a run (the double does not execute pipelines)."""
+        rid = self.new_id("run")
+        self.state.runs[rid] = {"run_id": rid, "display_name": name, "experiment_id": experiment_id,
+                                "state": state, "recurring_run_id": recurring_run_id,
+                                "created_at": _now(), "finished_at": _now()}
+        return rid
+
+    # ------------------------------------------------------------------ validation
+    @staticmethod
+    def _parse_package(body: Any) -> dict:
+        if not body or not body.get("uploadfile"):
+            raise ValueError("multipart field 'uploadfile' is missing")
+        raw = body["uploadfile"]
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        docs = list(yaml.safe_load_all(text))
+        spec = docs[0]
+        if not isinstance(spec, dict) or "pipelineInfo" not in spec or "root" not in spec:
+            raise ValueError("uploaded file is not a KFP pipeline spec (pipelineInfo/root missing)")
+        return spec
+
+    def _version(self, pid: str, name: str, description: str, spec: dict) -> dict:
+        vid = self.new_id("version")
+        return {"pipeline_id": pid, "pipeline_version_id": vid, "display_name": name, "name": name,
+                "description": description, "created_at": _now(), "pipeline_spec": spec}
+
+    def _validate_recurring(self, body: dict) -> None:
+        if not body.get("display_name"):
+            raise ValueError("recurring run display_name is required")
+        mc = int(body.get("max_concurrency") or 0)
+        if not 1 <= mc <= 10:
+            raise ValueError("Max concurrency of a recurring run must be at least 1 and at most 10")
+        trigger = body.get("trigger") or {}
+        cron = (trigger.get("cron_schedule") or {}).get("cron")
+        periodic = trigger.get("periodic_schedule")
+        if not cron and not periodic:
+            raise ValueError("a trigger (cron_schedule or periodic_schedule) is required")
+        if cron and not cron.startswith("@") and len(cron.split()) not in (5, 6):
+            raise ValueError(f"expected 5 to 6 fields, found {len(cron.split())}: {cron}")
+        ref = body.get("pipeline_version_reference") or {}
+        if not ref.get("pipeline_id") and not body.get("pipeline_spec"):
+            raise ValueError("pipeline_version_reference.pipeline_id or pipeline_spec is required")
+        if ref.get("pipeline_id") and ref["pipeline_id"] not in self.state.pipelines:
+            raise ValueError(f"pipeline {ref['pipeline_id']} does not exist")
+        if body.get("experiment_id") and body["experiment_id"] not in self.state.experiments:
+            raise ValueError(f"experiment {body['experiment_id']} does not exist")

@@ -1,0 +1,95 @@
+import copy
+
+import pytest
+import yaml
+
+from ctloop.errors import ConfigError
+from ctloop.ops.cron import describe, validate_cron
+from ctloop.ops.spec import load_spec, parse_spec, pipeline_parameters
+from ctloop.pipelines.continuous_training import continuous_training
+from tests.helpers import REPO
+
+EXAMPLE = REPO / "examples" / "ctloop.yaml"
+
+
+@pytest.mark.parametrize("expr", ["0 0 3 * * *", "0 30 4 * * 1", "0 0 9 ? * 2-6", "*/30 * * * * *",
+                                  "0 0 0 1 JAN,JUL *", "@daily", "@every 1h30m", "0  0  3 * * *"])
+def test_valid_cron(expr):
+    assert validate_cron(expr) == " ".join(expr.split())
+
+
+def test_five_fields_explains_the_trap_and_the_fix():
+    with pytest.raises(ConfigError) as exc:
+        validate_cron("0 3 * * *")
+    message = str(exc.value)
+    assert "5 fields" in message and "seconds first" in message and '"0 0 3 * * *"' in message
+
+
+@pytest.mark.parametrize("expr, match", [
+    ("60 0 3 * * *", "second 60 is out of range"),
+    ("0 0 24 * * *", "hour 24"),
+    ("0 0 3 * 13 *", "month 13"),
+    ("0 0 3 * * MONDAY", "day-of-week field has 'MONDAY'"),
+    ("0 */0 * * * *", "step"),
+    ("0 0 3 * * * *", "7 fields"),
+    ("", "empty"),
+    ("0 0 5-3 * * *", "backwards"),
+])
+def test_invalid_cron(expr, match):
+    with pytest.raises(ConfigError, match=match):
+        validate_cron(expr)
+
+
+def test_describe_says_utc():
+    assert describe("0 0 3 * * *") == "every day at 03:00:00 UTC"
+    assert "UTC" in describe("0 30 4 * * 1")
+
+
+def test_example_spec_is_valid_and_maps_to_pipeline_parameters():
+    spec = load_spec(EXAMPLE)
+    assert [m.name for m in spec.models] == ["credit-default", "loss-given-default"]
+    known = set(continuous_training.component_spec.inputs)
+    for model in spec.models:
+        params = pipeline_parameters(model)
+        assert set(params) <= known, set(params) - known
+    credit = pipeline_parameters(spec.models[0])
+    assert credit["window"] == "180D" and credit["thresholds"] == {"roc_auc": 0.72, "log_loss": 0.5}
+    assert pipeline_parameters(spec.models[1])["estimator"] == "random_forest"
+
+
+def _broken(mutate):
+    data = yaml.safe_load(EXAMPLE.read_text())
+    mutate(data)
+    return data
+
+
+@pytest.mark.parametrize("mutate, path, fix", [
+    (lambda d: d["models"][1]["schedule"].update(cron="30 4 * * 1"), "models[1].schedule.cron", '"0 30 4 * * 1"'),
+    (lambda d: d["models"][0].update(targt="x"), "models[0].targt", "did you mean 'target'"),
+    (lambda d: d["models"][0]["gate"].update(thresholds={"auc": 0.7}), "models[0].gate.thresholds.auc", "roc_auc"),
+    (lambda d: d["models"][0]["gate"].update(thresholds={}), "models[0].gate.thresholds", "never approve"),
+    (lambda d: d["models"][0].update(window="3 months"), "models[0].window", "e.g. 30s"),
+    (lambda d: d["models"][1]["estimator"].update(name="randomforest"), "models[1].estimator.name", "did you mean 'random_forest'"),
+    (lambda d: d["models"][0]["schedule"].update(max_concurrency=20), "models[0].schedule.max_concurrency", "1-10"),
+    (lambda d: d["models"][0]["data"]["contract"]["columns"]["income"].update(max_null_fraction=2), "models[0].data.contract.columns.income.max_null_fraction", "between 0 and 1"),
+    (lambda d: d["models"][0].pop("target"), "models[0].target", "required"),
+    (lambda d: d.update(apiVersion="v1"), "apiVersion", "ctloop.dev/v1alpha1"),
+    (lambda d: d["models"].append(copy.deepcopy(d["models"][0])), "models[2].name", "declared twice"),
+    (lambda d: d["models"][0]["drift"].update(method="wasserstien") if "drift" in d["models"][0] else d["models"][0].update(drift={"method": "wasserstien"}), "models[0].drift.method", "jensenshannon"),
+])
+def test_every_bad_field_gives_path_and_fix(mutate, path, fix):
+    with pytest.raises(ConfigError) as exc:
+        parse_spec(_broken(mutate), "ctloop.yaml")
+    message = str(exc.value)
+    line = next((x for x in message.splitlines() if x.strip().startswith(path)), None)
+    assert line is not None, message
+    assert fix in line, line
+
+
+def test_all_problems_reported_at_once():
+    def mutate(d):
+        d["models"][0].update(targt="x")
+        d["models"][1]["schedule"].update(cron="30 4 * * 1")
+
+    with pytest.raises(ConfigError, match=r"2 problem\(s\)"):
+        parse_spec(_broken(mutate))
