@@ -9,22 +9,23 @@ STAMP  := $(VENV)/.installed
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' src/ctloop/_version.py)
 IMAGE_REPO ?= ghcr.io/ctloop/ctloop
 IMAGE  ?= $(IMAGE_REPO):$(VERSION)
-SERVING_IMAGE ?= ghcr.io/ctloop/ctloop-serving:$(VERSION)
 BUILD  ?= build
 PYTEST_ARGS ?=
 # kubectl workflows
 ISVC ?= credit-default
 NAMESPACE ?= ctloop
 PERCENT ?= 10
+HOST ?= http://localhost:8080
+CRON ?= 0 0 3 * * *
 
 .PHONY: help
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements/runtime.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c requirements/runtime.txt -e '.[dev]'
 	@touch $(STAMP)
 
 .PHONY: install
@@ -63,14 +64,24 @@ compile: $(STAMP) ## compile every pipeline to $(BUILD)/*.yaml
 	$(BIN)/ctloop compile --output-dir $(BUILD) --image $(IMAGE)
 
 .PHONY: image
-image: ## build the component image $(IMAGE) and the serving image (needs docker)
-	docker build --target component -t $(IMAGE) .
-	docker build --target serving -t $(SERVING_IMAGE) .
+image: ## build the component image $(IMAGE) (needs docker)
+	docker build --target component --build-arg CTLOOP_GIT_COMMIT=$$(git rev-parse --short HEAD) -t $(IMAGE) .
 
 .PHONY: push
-push: ## push both images
+push: ## push the component image $(IMAGE)
 	docker push $(IMAGE)
-	docker push $(SERVING_IMAGE)
+
+.PHONY: lock
+lock: $(STAMP) ## regenerate requirements/runtime.txt (the image's pinned dependency closure)
+	$(BIN)/python -m ctloop.ops.lock
+
+.PHONY: upload
+upload: $(STAMP) ## upload the pipeline to KFP (HOST=url; a no-op when unchanged)
+	$(BIN)/ctloop upload --host $(HOST) --image $(IMAGE)
+
+.PHONY: schedule
+schedule: $(STAMP) ## schedule recurring runs (HOST=url CRON="0 0 3 * * *", UTC)
+	$(BIN)/ctloop schedule --host $(HOST) --cron "$(CRON)" --image $(IMAGE)
 
 .PHONY: apply
 apply: $(STAMP) ## apply ctloop.yaml to the KFP cluster (SPEC=file, DRY_RUN=1 to preview)
@@ -89,7 +100,7 @@ promote: ## kubectl: promote the canary of ISVC to 100% (removes canaryTrafficPe
 	kubectl -n $(NAMESPACE) patch isvc $(ISVC) --type merge -p '{"spec":{"predictor":{"canaryTrafficPercent":null}}}'
 
 .PHONY: rollback
-rollback: ## kubectl: route all traffic of ISVC back to the stable revision (then run `ctloop rollout rollback`)
+rollback: ## kubectl: route all traffic of ISVC back to the stable revision (canaryTrafficPercent 0)
 	kubectl -n $(NAMESPACE) patch isvc $(ISVC) --type merge -p '{"spec":{"predictor":{"canaryTrafficPercent":0}}}'
 
 .PHONY: clean
