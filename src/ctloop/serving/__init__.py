@@ -1,0 +1,1 @@
+"""Serving on KServe: InferenceService objects and patches built by pure functions."""

@@ -1,0 +1,153 @@
+"""InferenceService objects (serving.kserve.io/v1beta1) in the four states of a canary rollout.
+
+Pure functions, no cluster access::
+
+    initial      v1 serves 100 %
+    canary N %   spec names v2 with canaryTrafficPercent N; KServe splits N % to the new revision
+    promoted     v2 serves 100 % (canaryTrafficPercent removed with a JSON merge patch null)
+    rolled back  v1 serves 100 %: first canaryTrafficPercent 0 (traffic back at once), then the
+                 champion's storageUri written back so the spec no longer names the bad model
+
+``canaryTrafficPercent`` only works in Serverless (Knative) mode; the template sets that mode
+explicitly and ``check_deployment_mode`` refuses a RawDeployment/Standard service rather than
+pretending a canary runs. The sklearn model server loads ``model.joblib``: ``storageUri`` is the
+*directory* holding it (``ctloop.registry.MlflowRegistry.model_artifact_uri``).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ctloop.errors import ServingError
+
+API_VERSION = "serving.kserve.io/v1beta1"
+KIND = "InferenceService"
+RUNTIME = "ctloop-sklearn"
+VERSION_ANNOTATION = "ctloop.dev/model-version"
+MODEL_ANNOTATION = "ctloop.dev/model-name"
+SERVERLESS = "Serverless"
+
+
+def inference_service(
+    name: str,
+    *,
+    namespace: str,
+    model_name: str,
+    version: str,
+    storage_uri: str,
+    runtime: str = RUNTIME,
+    service_account: str = "",
+    logger_url: str = "",
+    min_replicas: int = 1,
+) -> dict[str, Any]:
+    """The initial state: ``version`` at ``storage_uri`` serves all traffic."""
+    predictor: dict[str, Any] = {
+        "minReplicas": min_replicas,
+        "model": {
+            "modelFormat": {"name": "sklearn"},
+            "runtime": runtime,
+            "storageUri": storage_uri,
+            "protocolVersion": "v2",
+        },
+    }
+    if service_account:
+        predictor["serviceAccountName"] = service_account
+    if logger_url:
+        predictor["logger"] = {"mode": "all", "url": logger_url}
+    return {
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {"app.kubernetes.io/managed-by": "ctloop"},
+            "annotations": {
+                "serving.kserve.io/deploymentMode": SERVERLESS,
+                "serving.kserve.io/enable-tag-routing": "true",
+                MODEL_ANNOTATION: model_name,
+                VERSION_ANNOTATION: str(version),
+            },
+        },
+        "spec": {"predictor": predictor},
+    }
+
+
+def canary_patch(*, version: str, storage_uri: str, percent: int) -> dict[str, Any]:
+    """Merge patch: the new version takes ``percent`` % of traffic (KServe keeps the rest on the
+    previously rolled-out revision)."""
+    if not 0 <= int(percent) <= 100:
+        raise ServingError(f"canary percent must be 0..100, got {percent}")
+    return {
+        "metadata": {"annotations": {VERSION_ANNOTATION: str(version)}},
+        "spec": {"predictor": {"canaryTrafficPercent": int(percent), "model": {"storageUri": storage_uri}}},
+    }
+
+
+def traffic_patch(percent: int) -> dict[str, Any]:
+    """Merge patch: move the canary's share (``make canary PERCENT=20``)."""
+    if not 0 <= int(percent) <= 100:
+        raise ServingError(f"canary percent must be 0..100, got {percent}")
+    return {"spec": {"predictor": {"canaryTrafficPercent": int(percent)}}}
+
+
+def promote_patch() -> dict[str, Any]:
+    """Merge patch: the latest revision takes all traffic (field deleted with null)."""
+    return {"spec": {"predictor": {"canaryTrafficPercent": None}}}
+
+
+def pin_back_patch() -> dict[str, Any]:
+    """Merge patch, rollback step 1: all traffic to the previously rolled-out revision at once."""
+    return traffic_patch(0)
+
+
+def restore_patch(*, version: str, storage_uri: str) -> dict[str, Any]:
+    """Merge patch, rollback step 2: the spec names the champion again; no canary field left."""
+    return {
+        "metadata": {"annotations": {VERSION_ANNOTATION: str(version)}},
+        "spec": {"predictor": {"canaryTrafficPercent": None, "model": {"storageUri": storage_uri}}},
+    }
+
+
+def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """RFC 7386 JSON merge patch (what ``kubectl patch --type merge`` applies)."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    out = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(out.get(key, {}), value)
+    return out
+
+
+def check_deployment_mode(isvc: dict[str, Any]) -> None:
+    """Refuse RawDeployment/Standard mode, where canaryTrafficPercent is silently ignored."""
+    mode = (isvc.get("status") or {}).get("deploymentMode") or \
+        (isvc.get("metadata", {}).get("annotations") or {}).get("serving.kserve.io/deploymentMode", SERVERLESS)
+    if mode in ("RawDeployment", "Standard"):
+        name = isvc.get("metadata", {}).get("name", "?")
+        raise ServingError(
+            f"InferenceService {name!r} runs in {mode} mode, where KServe ignores canaryTrafficPercent: "
+            "a canary would silently get 0 % or 100 %. Use Serverless (Knative) mode, or the blue-green "
+            "strategy, for this service"
+        )
+
+
+def example_states(namespace: str = "ml-serving") -> dict[str, dict[str, Any]]:
+    """The four states for people to read (manifests/examples) and for golden tests."""
+    v1 = "gs://ctloop-models/mlartifacts/1/0f3c…/artifacts/model-joblib".replace("…", "9a1b2c")
+    v2 = v1.replace("0f3c9a1b2c", "7d4e5f6a7b")
+    base = inference_service("credit-default", namespace=namespace, model_name="credit-default", version="1",
+                             storage_uri=v1, service_account="ctloop-model-reader")
+    canary = merge_patch(base, canary_patch(version="2", storage_uri=v2, percent=10))
+    promoted = merge_patch(canary, promote_patch())
+    rolled_back = merge_patch(merge_patch(canary, pin_back_patch()), restore_patch(version="1", storage_uri=v1))
+    return {"initial": base, "canary-10": canary, "promoted": promoted, "rolled-back": rolled_back}
+
+
+__all__ = [
+    "API_VERSION", "KIND", "RUNTIME", "VERSION_ANNOTATION", "inference_service", "canary_patch", "traffic_patch",
+    "promote_patch", "pin_back_patch", "restore_patch", "merge_patch", "check_deployment_mode", "example_states",
+]
