@@ -43,6 +43,33 @@ def rewrite_images(text: str, image: str) -> str:
     return yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)
 
 
+def _sorted(value):
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
+def normalise_header(text: str) -> str:
+    """Sort dict defaults in KFP's header comment (``#    name: dict [Default: {...}]``).
+
+    KFP renders them from a protobuf Struct whose key order changes between processes, which
+    would make the compiled file differ run to run; the YAML body itself is already sorted.
+    """
+    import ast
+    import re
+
+    pattern = re.compile(r"^(#\s+\S+: dict \[Default: )(\{.*\})(\])$")
+    out = []
+    for line in text.split("\n"):
+        m = pattern.match(line)
+        if m:
+            line = f"{m.group(1)}{_sorted(ast.literal_eval(m.group(2)))!r}{m.group(3)}"
+        out.append(line)
+    return "\n".join(out)
+
+
 def compile_pipeline(pipeline_func: Callable, package_path: str | Path, image: str | None = None) -> Path:
     """Compile one pipeline function to ``package_path``; returns the path."""
     from kfp import compiler
@@ -50,6 +77,7 @@ def compile_pipeline(pipeline_func: Callable, package_path: str | Path, image: s
     path = Path(package_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     compiler.Compiler().compile(pipeline_func=pipeline_func, package_path=str(path))
+    path.write_text(normalise_header(path.read_text()))
     if image and image != DEFAULT_IMAGE:
         _check_image(image)
         path.write_text(rewrite_images(path.read_text(), image))

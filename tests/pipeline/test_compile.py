@@ -35,6 +35,18 @@ def test_compile_is_deterministic(compiled, tmp_path):
     assert again == compiled
 
 
+def test_compile_is_deterministic_across_processes(compiled, tmp_path):
+    """Dict defaults come from protobuf maps whose order changes between processes."""
+    import subprocess
+    import sys
+
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        subprocess.run([sys.executable, "-m", "ctloop", "compile", "--output-dir", str(out)], check=True,
+                       capture_output=True, env={**__import__("os").environ, "PYTHONHASHSEED": seed})
+        assert {p.stem: p.read_text() for p in out.glob("*.yaml")} == compiled
+
+
 @pytest.mark.parametrize("name", sorted(all_pipelines()))
 def test_golden(compiled, name):
     check_golden(normalise(compiled[name]), REPO / "tests" / "golden" / "pipelines" / f"{name}.yaml")

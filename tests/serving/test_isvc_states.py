@@ -95,4 +95,6 @@ def test_documented_kubectl_patches_produce_the_states(tmp_path):
     pinned = kubectl_patch(tmp_path, canary, isvc.pin_back_patch())
     assert pinned["spec"]["predictor"]["canaryTrafficPercent"] == 0
     restored = kubectl_patch(tmp_path, pinned, isvc.restore_patch(version="1", storage_uri=v1))
-    assert restored["spec"] == STATES["rolled-back"]["spec"]
+    assert restored["spec"]["predictor"]["canaryTrafficPercent"] == 0  # champion staged at 0 %
+    final = kubectl_patch(tmp_path, restored, isvc.promote_patch())
+    assert final["spec"] == STATES["rolled-back"]["spec"]

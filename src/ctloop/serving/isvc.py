@@ -6,7 +6,8 @@ Pure functions, no cluster access::
     canary N %   spec names v2 with canaryTrafficPercent N; KServe splits N % to the new revision
     promoted     v2 serves 100 % (canaryTrafficPercent removed with a JSON merge patch null)
     rolled back  v1 serves 100 %: first canaryTrafficPercent 0 (traffic back at once), then the
-                 champion's storageUri written back so the spec no longer names the bad model
+                 champion's storageUri written back (still at 0 %) so the spec no longer names the
+                 bad model, then canaryTrafficPercent removed once that revision is ready
 
 ``canaryTrafficPercent`` only works in Serverless (Knative) mode; the template sets that mode
 explicitly and ``check_deployment_mode`` refuses a RawDeployment/Standard service rather than
@@ -102,7 +103,21 @@ def pin_back_patch() -> dict[str, Any]:
 
 
 def restore_patch(*, version: str, storage_uri: str) -> dict[str, Any]:
-    """Merge patch, rollback step 2: the spec names the champion again; no canary field left."""
+    """Merge patch, rollback step 2: the spec names the champion again, still at 0 %.
+
+    Keeping ``canaryTrafficPercent: 0`` while the champion's new revision starts means the bad
+    revision never gets traffic back in between (Knative routes "latest" to the latest *ready*
+    revision); step 3 is :func:`promote_patch` once that revision is ready.
+    """
+    return {
+        "metadata": {"annotations": {VERSION_ANNOTATION: str(version)}},
+        "spec": {"predictor": {"canaryTrafficPercent": 0, "model": {"storageUri": storage_uri}}},
+    }
+
+
+def switch_patch(*, version: str, storage_uri: str) -> dict[str, Any]:
+    """Merge patch for blue-green: the new version takes 100 % as soon as its revision is ready
+    (until then the previous revision keeps serving; it stays addressable by its ``prev`` tag)."""
     return {
         "metadata": {"annotations": {VERSION_ANNOTATION: str(version)}},
         "spec": {"predictor": {"canaryTrafficPercent": None, "model": {"storageUri": storage_uri}}},
@@ -143,11 +158,13 @@ def example_states(namespace: str = "ml-serving") -> dict[str, dict[str, Any]]:
                              storage_uri=v1, service_account="ctloop-model-reader")
     canary = merge_patch(base, canary_patch(version="2", storage_uri=v2, percent=10))
     promoted = merge_patch(canary, promote_patch())
-    rolled_back = merge_patch(merge_patch(canary, pin_back_patch()), restore_patch(version="1", storage_uri=v1))
+    rolled_back = canary
+    for patch in (pin_back_patch(), restore_patch(version="1", storage_uri=v1), promote_patch()):
+        rolled_back = merge_patch(rolled_back, patch)
     return {"initial": base, "canary-10": canary, "promoted": promoted, "rolled-back": rolled_back}
 
 
 __all__ = [
     "API_VERSION", "KIND", "RUNTIME", "VERSION_ANNOTATION", "inference_service", "canary_patch", "traffic_patch",
-    "promote_patch", "pin_back_patch", "restore_patch", "merge_patch", "check_deployment_mode", "example_states",
+    "promote_patch", "pin_back_patch", "restore_patch", "switch_patch", "merge_patch", "check_deployment_mode", "example_states",
 ]

@@ -1,0 +1,115 @@
+"""InferenceService access through the ``kubernetes`` client (no kserve SDK).
+
+``InferenceServices`` is the small seam: get / create / merge-patch one namespaced
+InferenceService, with Kubernetes API errors mapped onto ctloop's hierarchy — 404 → ``None`` on
+``get``, 409 → :class:`ServingConflictError`, anything else → :class:`ServingError`, always
+chained to the ``ApiException`` so the status code is kept. ``wait_for`` polls
+``status.components.predictor`` (never ``observedGeneration`` alone) until a condition holds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ctloop.errors import ServingConflictError, ServingError, ServingTimeoutError
+
+GROUP = "serving.kserve.io"
+VERSION = "v1beta1"
+PLURAL = "inferenceservices"
+
+
+def load_api_client(kubeconfig: str = "", context: str = ""):
+    """An ApiClient from the in-cluster service account, else kubeconfig."""
+    from kubernetes import client, config
+
+    try:
+        config.load_incluster_config()
+    except config.ConfigException:
+        try:
+            config.load_kube_config(config_file=kubeconfig or None, context=context or None)
+        except (config.ConfigException, OSError) as exc:
+            raise ServingError(f"no Kubernetes credentials: not in a cluster and kubeconfig failed: {exc}") from exc
+    return client.ApiClient()
+
+
+class InferenceServices:
+    """get / create / patch InferenceServices in one namespace."""
+
+    def __init__(self, namespace: str, api_client: Any = None, retries: int = 3):
+        from kubernetes import client
+
+        self.namespace = namespace
+        self.api = client.CustomObjectsApi(api_client or load_api_client())
+        self.retries = retries
+
+    def _call(self, what: str, fn: Callable[[], Any]) -> Any:
+        from kubernetes.client.exceptions import ApiException
+
+        last: Exception | None = None
+        for attempt in range(self.retries):
+            try:
+                return fn()
+            except ApiException as exc:
+                if exc.status == 409:
+                    raise ServingConflictError(f"{what}: conflict (HTTP 409): {exc.reason}") from exc
+                if exc.status and exc.status >= 500 and attempt + 1 < self.retries:
+                    last = exc
+                    time.sleep(0.2 * (attempt + 1))
+                    continue
+                raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {(exc.body or '')[:300]}") from exc
+        raise ServingError(f"{what}: failed after {self.retries} attempts") from last
+
+    def get(self, name: str) -> dict[str, Any] | None:
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            return self.api.get_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            return self._call(f"get InferenceService {self.namespace}/{name}",
+                              lambda: self.api.get_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name))
+
+    def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        name = body["metadata"]["name"]
+        return self._call(f"create InferenceService {self.namespace}/{name}",
+                          lambda: self.api.create_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, body))
+
+    def patch(self, name: str, patch: dict[str, Any]) -> dict[str, Any]:
+        """JSON merge patch (``null`` deletes a field)."""
+        return self._call(f"patch InferenceService {self.namespace}/{name}",
+                          lambda: self.api.patch_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name, patch))
+
+
+def predictor_status(isvc: dict[str, Any] | None) -> dict[str, Any]:
+    return (((isvc or {}).get("status") or {}).get("components") or {}).get("predictor") or {}
+
+
+def traffic_split(isvc: dict[str, Any] | None) -> dict[str, int]:
+    """``{revision name: percent}`` from ``status.components.predictor.traffic[]``."""
+    return {t["revisionName"]: int(t.get("percent") or 0) for t in predictor_status(isvc).get("traffic") or []
+            if t.get("revisionName")}
+
+
+def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str, Any]], bool], *,
+             timeout_s: float, what: str, poll_s: float = 0.5) -> dict[str, Any]:
+    """Poll until ``condition(isvc)``; ServingTimeoutError names what was expected and what was seen."""
+    deadline = time.monotonic() + timeout_s
+    seen: dict[str, Any] | None = None
+    while True:
+        seen = isvcs.get(name)
+        if seen is not None and condition(seen):
+            return seen
+        if time.monotonic() >= deadline:
+            status = predictor_status(seen)
+            raise ServingTimeoutError(
+                f"InferenceService {isvcs.namespace}/{name}: {what} not reached within {timeout_s:.0f} s; "
+                f"latestCreated={status.get('latestCreatedRevision')}, latestReady={status.get('latestReadyRevision')}, "
+                f"traffic={traffic_split(seen)}"
+            )
+        time.sleep(poll_s)
+
+
+__all__ = ["InferenceServices", "load_api_client", "predictor_status", "traffic_split", "wait_for"]

@@ -1,0 +1,146 @@
+"""Canary lifecycle on one InferenceService: deploy, move traffic, promote, roll back.
+
+Every step patches the spec with a JSON merge patch and then waits for KServe to report it in
+``status.components.predictor`` — ``latestCreatedRevision == latestReadyRevision`` and the
+expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
+
+* ``deploy``: first deployment (no InferenceService yet) creates it at 100 %; otherwise the new
+  storageUri goes out as a canary at ``percent`` (strategy ``canary``), or at 100 % once ready
+  (``blue-green``; the previous revision stays addressable through tag routing). Re-deploying the
+  version already in the spec changes nothing.
+* ``rollback``: traffic back to the previous revision first (``canaryTrafficPercent: 0``), then the
+  champion's storageUri is written back so the spec no longer names the bad model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ctloop.errors import ServingError
+from ctloop.serving import isvc as specs
+from ctloop.serving.kube import InferenceServices, predictor_status, traffic_split, wait_for
+
+STRATEGIES = ("canary", "blue-green")
+
+
+@dataclass
+class RolloutState:
+    action: str
+    name: str
+    version: str
+    latest_revision: str
+    previous_revision: str
+    traffic: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "name": self.name, "version": self.version,
+                "latest_revision": self.latest_revision, "previous_revision": self.previous_revision,
+                "traffic": self.traffic}
+
+
+def _spec_version(obj: dict[str, Any]) -> tuple[str, str]:
+    ann = (obj.get("metadata") or {}).get("annotations") or {}
+    uri = obj["spec"]["predictor"]["model"]["storageUri"]
+    return ann.get(specs.VERSION_ANNOTATION, ""), uri
+
+
+def _ready(obj: dict[str, Any]) -> bool:
+    st = predictor_status(obj)
+    return bool(st.get("latestCreatedRevision")) and st.get("latestCreatedRevision") == st.get("latestReadyRevision")
+
+
+def _state(action: str, obj: dict[str, Any], version: str) -> RolloutState:
+    st = predictor_status(obj)
+    split = traffic_split(obj)
+    latest = st.get("latestReadyRevision", "")
+    previous = next((r for r in split if r != latest), st.get("previousRolledoutRevision", ""))
+    return RolloutState(action, obj["metadata"]["name"], version, latest, previous or "", split)
+
+
+def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeout_s: float, what: str,
+                new_revision_after: str = "") -> dict[str, Any]:
+    def ok(obj: dict[str, Any]) -> bool:
+        if not _ready(obj):
+            return False
+        latest = predictor_status(obj)["latestReadyRevision"]
+        if new_revision_after and latest == new_revision_after:
+            return False  # the new revision has not been created yet
+        split = traffic_split(obj)
+        return split.get(latest, 0) == latest_percent and sum(split.values()) == 100
+
+    return wait_for(isvcs, name, ok, timeout_s=timeout_s, what=what)
+
+
+def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str, storage_uri: str,
+           percent: int = 5, strategy: str = "canary", timeout_s: float = 300.0,
+           template: dict[str, Any] | None = None) -> RolloutState:
+    """Roll ``version`` out (see module doc). Idempotent for the version already in the spec."""
+    if strategy not in STRATEGIES:
+        raise ServingError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
+    current = isvcs.get(name)
+    if current is None:
+        body = template or specs.inference_service(name, namespace=isvcs.namespace, model_name=model_name,
+                                                   version=version, storage_uri=storage_uri)
+        isvcs.create(body)
+        obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic")
+        return _state("created", obj, version)
+    specs.check_deployment_mode(current)
+    have_version, have_uri = _spec_version(current)
+    if have_uri == storage_uri:
+        return _state("unchanged", current, have_version or version)
+    before = predictor_status(current).get("latestReadyRevision", "")
+    if strategy == "blue-green":
+        isvcs.patch(name, specs.switch_patch(version=version, storage_uri=storage_uri))
+        obj = _wait_split(isvcs, name, 100, timeout_s, "new revision ready with 100 % traffic", new_revision_after=before)
+        return _state("switched", obj, version)
+    isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=percent))
+    obj = _wait_split(isvcs, name, percent, timeout_s, f"canary revision ready with {percent} % traffic",
+                      new_revision_after=before)
+    return _state("canary", obj, version)
+
+
+def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: float = 300.0) -> RolloutState:
+    """Move the canary's share to ``percent`` and wait until the split shows it."""
+    obj = isvcs.get(name)
+    if obj is None:
+        raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
+    specs.check_deployment_mode(obj)
+    isvcs.patch(name, specs.traffic_patch(percent))
+    obj = _wait_split(isvcs, name, percent, timeout_s, f"canary at {percent} %")
+    return _state("traffic", obj, _spec_version(obj)[0])
+
+
+def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0) -> RolloutState:
+    """Remove ``canaryTrafficPercent`` (merge-patch null): the latest revision takes 100 %."""
+    isvcs.patch(name, specs.promote_patch())
+    obj = _wait_split(isvcs, name, 100, timeout_s, "latest revision at 100 %")
+    return _state("promoted", obj, _spec_version(obj)[0])
+
+
+def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: str,
+             timeout_s: float = 300.0) -> RolloutState:
+    """Three safe steps; at no moment does the bad revision get traffic back:
+
+    1. ``canaryTrafficPercent: 0`` — all traffic on the stable revision at once;
+    2. the champion's storageUri into the spec, still at 0 % — a new revision starts;
+    3. ``canaryTrafficPercent`` removed once that revision is ready — it takes 100 %.
+    """
+    obj = isvcs.get(name)
+    if obj is None:
+        raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
+    if _spec_version(obj)[1] == storage_uri and "canaryTrafficPercent" not in obj["spec"]["predictor"]:
+        return _state("unchanged", obj, version)
+    if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in obj["spec"]["predictor"]:
+        isvcs.patch(name, specs.pin_back_patch())
+        obj = _wait_split(isvcs, name, 0, timeout_s, "all traffic back on the stable revision")
+    before = predictor_status(obj).get("latestReadyRevision", "")
+    if _spec_version(obj)[1] != storage_uri:
+        isvcs.patch(name, specs.restore_patch(version=version, storage_uri=storage_uri))
+        _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)", new_revision_after=before)
+    isvcs.patch(name, specs.promote_patch())
+    obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %")
+    return _state("rolled_back", obj, version)
+
+
+__all__ = ["STRATEGIES", "RolloutState", "deploy", "set_traffic", "promote", "rollback"]

@@ -1,0 +1,226 @@
+"""KubeApiDouble: an in-memory Kubernetes API for InferenceServices, plus a simulated KServe
+controller, served over HTTP on loopback so the REAL ``kubernetes`` client talks to it.
+
+No Kubernetes API server can run here. The double implements only what ctloop uses, with the
+API contract it relies on:
+
+* GET / POST / PATCH (``application/merge-patch+json``, RFC 7386: ``null`` deletes) of
+  ``/apis/serving.kserve.io/v1beta1/namespaces/{ns}/inferenceservices[/{name}]``;
+* ``metadata.resourceVersion`` increments on every write; a write carrying a stale
+  resourceVersion gets 409 Conflict; errors are Kubernetes ``Status`` objects;
+* fault injection: ``fail_next(code, n)`` (e.g. 500 or 409 for the next n writes),
+  ``stall()`` (new revisions never become ready → the client's wait times out);
+* the controller, after a spec change, creates revision ``<name>-predictor-000NN`` and reports
+  it ready after ``ready_after_reads`` GETs; ``traffic[]`` follows KServe's Serverless rules:
+  with ``canaryTrafficPercent`` N the latest revision gets N % and the previously rolled-out
+  revision 100−N %; without it the latest gets 100 % and becomes the rolled-out revision.
+  ``status.deploymentMode`` comes from the deploymentMode annotation.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+PATH = re.compile(r"^/apis/serving\.kserve\.io/v1beta1/namespaces/([^/]+)/inferenceservices(?:/([^/?]+))?")
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    out = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(out.get(key, {}), value)
+    return out
+
+
+class KubeApiDouble:
+    def __init__(self, ready_after_reads: int = 1):
+        self.objects: dict[tuple[str, str], dict] = {}
+        self.meta: dict[tuple[str, str], dict] = {}  # controller bookkeeping per object
+        self.calls: list[tuple[str, str, Any]] = []
+        self.history: list[tuple[str, dict[str, int]]] = []  # (event, traffic) after each change
+        self.ready_after_reads = ready_after_reads
+        self._fail: list[int] = []
+        self._stalled = False
+        self._rv = 0
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    # ------------------------------------------------------------------ test controls
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def api_client(self):
+        from kubernetes import client
+
+        cfg = client.Configuration()
+        cfg.host = self.url
+        return client.ApiClient(cfg)
+
+    def fail_next(self, code: int, n: int = 1) -> None:
+        self._fail.extend([code] * n)
+
+    def stall(self, on: bool = True) -> None:
+        self._stalled = on
+
+    def traffic(self, ns: str, name: str) -> dict[str, int]:
+        obj = self.objects[(ns, name)]
+        return {t["revisionName"]: t["percent"] for t in obj["status"]["components"]["predictor"]["traffic"]}
+
+    def revision_uri(self, ns: str, name: str, revision: str) -> str:
+        return self.meta[(ns, name)]["uris"][revision]
+
+    def __enter__(self) -> KubeApiDouble:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # ------------------------------------------------------------------ controller
+    def _reconcile(self, key: tuple[str, str], spec_changed: bool) -> None:
+        obj, m = self.objects[key], self.meta[key]
+        pred = obj["spec"]["predictor"]
+        uri = pred["model"]["storageUri"]
+        if spec_changed and (not m["revisions"] or m["uris"][m["revisions"][-1]] != uri or m.get("force_new")):
+            rev = f"{key[1]}-predictor-{len(m['revisions']) + 1:05d}"
+            m["revisions"].append(rev)
+            m["uris"][rev] = uri
+            m["pending_reads"] = self.ready_after_reads
+        self._publish(key)
+
+    def _publish(self, key: tuple[str, str]) -> None:
+        obj, m = self.objects[key], self.meta[key]
+        created = m["revisions"][-1]
+        ready = m["ready"]
+        pct = obj["spec"]["predictor"].get("canaryTrafficPercent")
+        traffic = []
+        if ready:
+            if pct is not None and m["rolled_out"] and m["rolled_out"] != ready:
+                traffic = [
+                    {"revisionName": ready, "percent": int(pct), "latestRevision": True, "tag": "latest"},
+                    {"revisionName": m["rolled_out"], "percent": 100 - int(pct), "latestRevision": False, "tag": "prev"},
+                ]
+            else:
+                traffic = [{"revisionName": ready, "percent": 100, "latestRevision": True, "tag": "latest"}]
+                m["rolled_out"] = ready
+        mode = (obj["metadata"].get("annotations") or {}).get("serving.kserve.io/deploymentMode", "Serverless")
+        obj["status"] = {
+            "deploymentMode": mode,
+            "observedGeneration": obj["metadata"]["generation"],
+            "components": {"predictor": {
+                "latestCreatedRevision": created,
+                "latestReadyRevision": ready,
+                "latestRolledoutRevision": m["rolled_out"],
+                "traffic": traffic,
+            }},
+        }
+        self.history.append(("publish", {t["revisionName"]: t["percent"] for t in traffic}))
+
+    def _on_read(self, key: tuple[str, str]) -> None:
+        m = self.meta[key]
+        if self._stalled:
+            return
+        latest = m["revisions"][-1]
+        if m["ready"] != latest:
+            m["pending_reads"] -= 1
+            if m["pending_reads"] <= 0:
+                m["ready"] = latest
+                self._publish(key)
+
+    # ------------------------------------------------------------------ HTTP
+    def _handler(self):
+        double = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                return
+
+            def _send(self, code: int, payload: Any) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _status(self, code: int, reason: str, message: str) -> None:
+                self._send(code, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                  "message": message, "reason": reason, "code": code})
+
+            def _handle(self, method: str) -> None:
+                m = PATH.match(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length)) if length else None
+                with double._lock:
+                    double.calls.append((method, self.path, body))
+                    if not m:
+                        return self._status(404, "NotFound", f"no route {self.path}")
+                    ns, name = m.group(1), m.group(2)
+                    if method != "GET" and double._fail:
+                        code = double._fail.pop(0)
+                        reason = {409: "Conflict", 500: "InternalError"}.get(code, "Error")
+                        return self._status(code, reason, f"injected {code}")
+                    if method == "GET":
+                        key = (ns, name)
+                        if key not in double.objects:
+                            return self._status(404, "NotFound", f'inferenceservices "{name}" not found')
+                        double._on_read(key)
+                        return self._send(200, double.objects[key])
+                    if method == "POST":
+                        name = body["metadata"]["name"]
+                        key = (ns, name)
+                        if key in double.objects:
+                            return self._status(409, "AlreadyExists", f'inferenceservices "{name}" already exists')
+                        double._rv += 1
+                        obj = copy.deepcopy(body)
+                        obj["metadata"].update({"namespace": ns, "resourceVersion": str(double._rv), "generation": 1})
+                        double.objects[key] = obj
+                        double.meta[key] = {"revisions": [], "uris": {}, "ready": "", "rolled_out": "", "pending_reads": 0}
+                        double._reconcile(key, spec_changed=True)
+                        return self._send(201, obj)
+                    if method == "PATCH":
+                        key = (ns, name)
+                        if key not in double.objects:
+                            return self._status(404, "NotFound", f'inferenceservices "{name}" not found')
+                        if self.headers.get("Content-Type") != "application/merge-patch+json":
+                            return self._status(415, "UnsupportedMediaType", "double accepts merge patches only")
+                        current = double.objects[key]
+                        sent_rv = (body.get("metadata") or {}).get("resourceVersion")
+                        if sent_rv is not None and sent_rv != current["metadata"]["resourceVersion"]:
+                            return self._status(409, "Conflict", "the object has been modified; please apply your changes to the latest version")
+                        old_spec = copy.deepcopy(current["spec"])
+                        patched = merge_patch(current, {k: v for k, v in body.items() if k != "status"})
+                        double._rv += 1
+                        patched["metadata"]["resourceVersion"] = str(double._rv)
+                        changed = patched["spec"] != old_spec
+                        if changed:
+                            patched["metadata"]["generation"] = current["metadata"]["generation"] + 1
+                        patched["status"] = current.get("status")
+                        double.objects[key] = patched
+                        model_changed = patched["spec"]["predictor"]["model"] != old_spec["predictor"]["model"]
+                        double._reconcile(key, spec_changed=model_changed)
+                        return self._send(200, patched)
+                    return self._status(405, "MethodNotAllowed", method)
+
+            def do_GET(self):
+                self._handle("GET")
+
+            def do_POST(self):
+                self._handle("POST")
+
+            def do_PATCH(self):
+                self._handle("PATCH")
+
+        return Handler
