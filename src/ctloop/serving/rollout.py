@@ -132,8 +132,13 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     if _spec_version(obj)[1] == storage_uri and "canaryTrafficPercent" not in obj["spec"]["predictor"]:
         return _state("unchanged", obj, version)
     if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in obj["spec"]["predictor"]:
+        st = predictor_status(obj)
+        split = traffic_split(obj)
+        stable = st.get("latestRolledoutRevision") or next(
+            (r for r in split if r != st.get("latestReadyRevision")), st.get("latestReadyRevision", ""))
         isvcs.patch(name, specs.pin_back_patch())
-        obj = _wait_split(isvcs, name, 0, timeout_s, "all traffic back on the stable revision")
+        obj = wait_for(isvcs, name, lambda o: traffic_split(o).get(stable, 0) == 100, timeout_s=timeout_s,
+                       what=f"all traffic back on the stable revision {stable}")
     before = predictor_status(obj).get("latestReadyRevision", "")
     if _spec_version(obj)[1] != storage_uri:
         isvcs.patch(name, specs.restore_patch(version=version, storage_uri=storage_uri))
@@ -143,4 +148,55 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     return _state("rolled_back", obj, version)
 
 
-__all__ = ["STRATEGIES", "RolloutState", "deploy", "set_traffic", "promote", "rollback"]
+__all__ = ["STRATEGIES", "RolloutState", "CanaryOutcome", "deploy", "set_traffic", "promote", "rollback", "canary_rollout"]
+
+
+@dataclass
+class CanaryOutcome:
+    decision: str  # promoted | rolled_back
+    reason: str
+    steps: list[dict[str, Any]]
+    final: RolloutState
+
+
+def canary_rollout(isvcs: InferenceServices, name: str, *, model_name: str, version: str, storage_uri: str,
+                   champion_version: str, champion_uri: str, plan: list[int], check, max_failed_checks: int = 1,
+                   timeout_s: float = 300.0, on_event=None) -> CanaryOutcome:
+    """Deploy ``version`` as a canary and walk the traffic ``plan``; promote or roll back.
+
+    ``check(percent) -> (passed: bool, reason: str, measurements: dict)`` judges each step
+    (Prometheus analysis in production). ``max_failed_checks`` failed checks, or any serving
+    error (409, 5xx, timeout), roll back to ``champion_uri``: traffic ends on the stable model.
+    ``on_event(dict)`` receives every traffic change (the audit trail).
+    """
+    emit = on_event or (lambda _e: None)
+    steps: list[dict[str, Any]] = []
+    failed = 0
+    try:
+        state = deploy(isvcs, name=name, model_name=model_name, version=version, storage_uri=storage_uri,
+                       percent=plan[0], timeout_s=timeout_s)
+        emit({"event": "deploy", **state.to_dict()})
+        if state.action == "created":  # nothing was serving: the first model goes straight to 100 %
+            return CanaryOutcome("promoted", "first deployment: no stable model to compare with", steps, state)
+        for i, percent in enumerate(plan):
+            if i > 0:
+                state = set_traffic(isvcs, name, percent, timeout_s=timeout_s)
+                emit({"event": "traffic", **state.to_dict()})
+            passed, why, measured = check(percent)
+            steps.append({"percent": percent, "passed": passed, "reason": why, **measured})
+            if not passed:
+                failed += 1
+                if failed >= max_failed_checks:
+                    raise _AnalysisFailed(f"canary at {percent} %: {why}")
+        final = promote(isvcs, name, timeout_s=timeout_s)
+        emit({"event": "promote", **final.to_dict()})
+        return CanaryOutcome("promoted", f"all {len(plan)} steps passed", steps, final)
+    except (ServingError, _AnalysisFailed) as exc:
+        reason = str(exc)
+        final = rollback(isvcs, name, version=champion_version, storage_uri=champion_uri, timeout_s=timeout_s)
+        emit({"event": "rollback", "reason": reason, **final.to_dict()})
+        return CanaryOutcome("rolled_back", reason, steps, final)
+
+
+class _AnalysisFailed(Exception):
+    """Internal: a step failed its checks (not an error: a decision)."""
