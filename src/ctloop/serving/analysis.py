@@ -1,0 +1,158 @@
+"""Canary analysis against Prometheus: per-revision error rate and latency, decided by rules.
+
+Metrics are Knative queue-proxy's, per revision (``revision_name`` label):
+``revision_app_request_count`` (counter, ``response_code_class``) and
+``revision_app_request_latencies_bucket`` (histogram, milliseconds) — the same expressions as the
+recording rules in ``manifests/components/monitoring``, written out so the analysis works whether
+or not those rules are installed.
+
+Default rules (each a failed check when broken; **no data or too few requests is a failed check,
+never a pass**):
+
+* canary error rate (5xx / all) > 1 %;
+* canary p99 latency > 500 ms;
+* canary p99 > 2 × stable p99 (latency +100 %).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from ctloop.errors import ConfigError, ServingError
+
+
+@dataclass(frozen=True)
+class Rules:
+    max_error_rate: float = 0.01
+    max_p99_seconds: float = 0.5
+    max_p99_ratio: float = 2.0
+    min_requests: int = 50
+    window: str = "5m"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Rules:
+        data = dict(data or {})
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ConfigError(f"unknown analysis rule(s) {sorted(unknown)}; known: {', '.join(cls.__dataclass_fields__)}")
+        return cls(**data)
+
+
+class Prometheus:
+    """Instant queries over the HTTP API (``/api/v1/query``)."""
+
+    def __init__(self, url: str, timeout_s: float = 10.0):
+        if not url:
+            raise ConfigError("no Prometheus URL: set PROMETHEUS_URL (ConfigMap ctloop-settings) or pass prometheus_url")
+        self.url = url.rstrip("/")
+        self.timeout_s = timeout_s
+
+    def query(self, expr: str, at: float | None = None) -> list[tuple[dict[str, str], float]]:
+        params = {"query": expr}
+        if at is not None:
+            params["time"] = f"{at:.3f}"
+        req = f"{self.url}/api/v1/query?{urllib.parse.urlencode(params)}"
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
+                payload = json.loads(resp.read())
+        except (urllib.error.URLError, TimeoutError, json.JSONDecodeError) as exc:
+            raise ServingError(f"Prometheus query failed ({self.url}): {exc}") from exc
+        if payload.get("status") != "success":
+            raise ServingError(f"Prometheus rejected {expr!r}: {payload.get('error')}")
+        return [(r["metric"], float(r["value"][1])) for r in payload["data"]["result"]]
+
+    def scalar(self, expr: str, at: float | None = None) -> float | None:
+        result = self.query(expr, at)
+        if not result:
+            return None
+        value = result[0][1]
+        return None if math.isnan(value) else value
+
+
+def _sel(revision: str, namespace: str, extra: str = "") -> str:
+    parts = [f'revision_name="{revision}"']
+    if namespace:
+        parts.append(f'namespace_name="{namespace}"')
+    if extra:
+        parts.append(extra)
+    return "{" + ", ".join(parts) + "}"
+
+
+@dataclass
+class RevisionStats:
+    revision: str
+    requests: float | None
+    error_rate: float | None
+    p99_seconds: float | None
+
+
+def revision_stats(prom: Prometheus, revision: str, namespace: str, window: str, at: float | None) -> RevisionStats:
+    total = f"sum(increase(revision_app_request_count{_sel(revision, namespace)}[{window}]))"
+    five_xx = _sel(revision, namespace, 'response_code_class="5xx"')
+    errors = f"sum(increase(revision_app_request_count{five_xx}[{window}]))"
+    p99 = (f"histogram_quantile(0.99, sum by (le) (rate(revision_app_request_latencies_bucket"
+           f"{_sel(revision, namespace)}[{window}]))) / 1000")
+    requests = prom.scalar(total, at)
+    err = prom.scalar(errors, at)
+    rate = None if not requests else (err or 0.0) / requests
+    return RevisionStats(revision, requests, rate, prom.scalar(p99, at))
+
+
+def judge(canary: RevisionStats, stable: RevisionStats, rules: Rules) -> tuple[bool, str, dict[str, Any]]:
+    """Apply the rules to one step's measurements: ``(passed, reason, measurements)``."""
+    measured = {"canary_requests": canary.requests, "canary_error_rate": canary.error_rate,
+                "canary_p99_seconds": canary.p99_seconds, "stable_p99_seconds": stable.p99_seconds,
+                "stable_error_rate": stable.error_rate}
+    failures = []
+    if not canary.requests:
+        failures.append(f"no data for canary revision {canary.revision} (no requests recorded)")
+    elif canary.requests < rules.min_requests:
+        failures.append(f"too few requests to judge: {canary.requests:.0f} < {rules.min_requests}")
+    else:
+        if canary.error_rate is not None and canary.error_rate > rules.max_error_rate:
+            failures.append(f"error rate {canary.error_rate:.2%} > {rules.max_error_rate:.2%}")
+        if canary.p99_seconds is None:
+            failures.append("no latency data for the canary")
+        else:
+            if canary.p99_seconds > rules.max_p99_seconds:
+                failures.append(f"p99 latency {canary.p99_seconds * 1000:.0f} ms > {rules.max_p99_seconds * 1000:.0f} ms")
+            if stable.p99_seconds and canary.p99_seconds > rules.max_p99_ratio * stable.p99_seconds:
+                failures.append(f"p99 {canary.p99_seconds * 1000:.0f} ms > {rules.max_p99_ratio:g}× stable "
+                                f"{stable.p99_seconds * 1000:.0f} ms")
+    if failures:
+        return False, "; ".join(failures), measured
+    return True, (f"error rate {canary.error_rate:.2%}, p99 {canary.p99_seconds * 1000:.0f} ms "
+                  f"(stable {'n/a' if stable.p99_seconds is None else f'{stable.p99_seconds * 1000:.0f} ms'}) "
+                  f"over {canary.requests:.0f} requests"), measured
+
+
+def make_check(prom: Prometheus, *, canary_revision, stable_revision, namespace: str, rules: Rules,
+               interval_s: float = 0.0, clock=None):
+    """A ``check(percent)`` for :func:`ctloop.serving.rollout.canary_rollout`: wait ``interval_s``
+    at each step, then judge the last ``rules.window`` of both revisions.
+
+    ``canary_revision``/``stable_revision`` are callables returning the current names (they are
+    only known once the canary revision exists).
+    """
+    now = clock or time.time
+
+    def check(percent: int):
+        if interval_s:
+            time.sleep(interval_s)
+        at = now()
+        canary = revision_stats(prom, canary_revision(), namespace, rules.window, at)
+        stable = revision_stats(prom, stable_revision(), namespace, rules.window, at)
+        passed, reason, measured = judge(canary, stable, rules)
+        return passed, reason, {"at": at, **measured}
+
+    return check
+
+
+__all__ = ["Rules", "Prometheus", "RevisionStats", "revision_stats", "judge", "make_check"]
