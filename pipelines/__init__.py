@@ -8,12 +8,6 @@ from collections.abc import Callable
 def all_pipelines() -> dict[str, Callable]:
     """``{pipeline name: pipeline function}`` for every pipeline ctloop ships."""
     from ctloop.pipelines.continuous_training import continuous_training
+    from ctloop.pipelines.rollout import rollout
 
-    found: dict[str, Callable] = {"continuous-training": continuous_training}
-    from importlib.util import find_spec
-
-    if find_spec("ctloop.pipelines.rollout") is not None:
-        from ctloop.pipelines.rollout import rollout
-
-        found["rollout"] = rollout
-    return found
+    return {"continuous-training": continuous_training, "rollout": rollout}

@@ -10,8 +10,8 @@
                                   └─ otherwise: stop (the champion keeps serving)
 
 The rollout seam: with ``inference_service`` set, the deployment steps of
-``ctloop.pipelines.rollout`` (deploy canary → analyse → promote or roll back) replace the direct
-registry promotion.
+``ctloop.pipelines.rollout`` (validate serving → deploy canary → analyse → promote or roll back)
+replace the direct registry promotion.
 """
 
 
@@ -24,6 +24,7 @@ from ctloop.components.promote.component import promote_model
 from ctloop.components.record.component import record_decision
 from ctloop.components.register.component import register_model
 from ctloop.components.train.component import train_model
+from ctloop.pipelines.rollout import DEFAULT_PLAN, add_rollout_steps
 from ctloop.platform_settings import with_platform_settings
 from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, credit_contract
 
@@ -67,6 +68,14 @@ def continuous_training(
     force_retrain: bool = False,
     tracking_uri: str = "",
     auto_promote: bool = True,
+    inference_service: str = "",
+    namespace: str = "",
+    strategy: str = "canary",
+    traffic_plan: list = DEFAULT_PLAN,  # noqa: B006 - KFP pipeline parameter default
+    analysis_interval_seconds: int = 300,
+    analysis_rules: dict = {},  # noqa: B006
+    max_failed_checks: int = 1,
+    prometheus_url: str = "",
 ):
     """Continuous training for one scikit-learn model; every argument is a run parameter.
 
@@ -98,7 +107,17 @@ def continuous_training(
         column_thresholds: Per-column drift thresholds.
         force_retrain: Retrain even without drift.
         tracking_uri: MLflow tracking URI (empty = ``MLFLOW_TRACKING_URI`` of the task).
-        auto_promote: Promote an approved challenger to champion right away (the rollout seam).
+        auto_promote: Without ``inference_service``: promote an approved challenger to champion
+            in the registry right away.
+        inference_service: KServe InferenceService to roll an approved challenger out to (canary,
+            analysis, promote or roll back); empty = registry only.
+        namespace: The InferenceService's Kubernetes namespace.
+        strategy: ``canary`` or ``blue-green``.
+        traffic_plan: Canary percentages per step, e.g. ``[5, 25, 50, 100]``.
+        analysis_interval_seconds: Time at each canary step before judging it.
+        analysis_rules: Canary rule overrides (``max_error_rate``, ``max_p99_seconds``, ...).
+        max_failed_checks: Failed canary checks that trigger a rollback.
+        prometheus_url: Prometheus URL; empty means ``PROMETHEUS_URL`` from the ConfigMap.
     """
     prepare = prepare_data(
         data_uri=data_uri,
@@ -172,25 +191,33 @@ def continuous_training(
             )
             with_platform_settings(register).set_caching_options(False)
 
-            # ---- rollout seam -------------------------------------------------------------
-            with dsl.If(auto_promote == True, name="auto-promote"):  # noqa: E712
-                promote = promote_model(
-                    model_name=model_name,
-                    version=register.outputs["version"],
-                    reason=evaluate.outputs["reason"],
-                    tracking_uri=tracking_uri,
-                    pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
+            # ---- rollout seam: deploy to KServe when an InferenceService is configured --------
+            with dsl.If(inference_service != "", name="rollout"):
+                add_rollout_steps(
+                    model_name=model_name, version=register.outputs["version"], reason=evaluate.outputs["reason"],
+                    inference_service=inference_service, namespace=namespace, strategy=strategy,
+                    traffic_plan=traffic_plan, interval_seconds=analysis_interval_seconds, rules=analysis_rules,
+                    max_failed_checks=max_failed_checks, prometheus_url=prometheus_url, tracking_uri=tracking_uri,
                 )
-                with_platform_settings(promote).set_caching_options(False)
-            with dsl.Else(name="registered-only"):
-                with_platform_settings(record_decision(
-                    model_name=model_name,
-                    decision="not_promoted",
-                    reason="auto_promote is off: the rollout or an operator promotes this version",
-                    version=register.outputs["version"],
-                    tracking_uri=tracking_uri,
-                    pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
-                )).set_caching_options(False)
+            with dsl.Else(name="registry-only"):
+                with dsl.If(auto_promote == True, name="auto-promote"):  # noqa: E712
+                    promote = promote_model(
+                        model_name=model_name,
+                        version=register.outputs["version"],
+                        reason=evaluate.outputs["reason"],
+                        tracking_uri=tracking_uri,
+                        pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
+                    )
+                    with_platform_settings(promote).set_caching_options(False)
+                with dsl.Else(name="registered-only"):
+                    with_platform_settings(record_decision(
+                        model_name=model_name,
+                        decision="not_promoted",
+                        reason="auto_promote is off: the rollout or an operator promotes this version",
+                        version=register.outputs["version"],
+                        tracking_uri=tracking_uri,
+                        pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
+                    )).set_caching_options(False)
         with dsl.Else(name="rejected"):
             with_platform_settings(record_decision(
                 model_name=model_name,

@@ -94,12 +94,12 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
             print(f"run failed: {run.error}\nfull log: {run.log_file}")
             return 1
         last_run = run
-        ev = run.tasks.get("evaluate-model", {})
+        ev = run.task("evaluate-model")
         summaries.append({
             "run": label,
             "as_of": as_of[:10],
             "drifted": run.output("detect-drift", "drifted"),
-            "retrained": "train-model" in run.tasks,
+            "retrained": bool(run.task("train-model")),
             "approved": ev.get("approved") if ev else None,
             "version": run.output("register-model", "version"),
             "seconds": round(run.seconds, 1),
@@ -129,7 +129,7 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
         "backtest": {p: {"mean_metric": r.mean_metric, "retrains": r.retrains, "promotions": r.promotions}
                      for p, (r, _, _) in results.items()},
     }, indent=2))
-    drift_report = (last_run.tasks.get("detect-drift", {}).get("drift_report") or {}).get("uri", "")
+    drift_report = (last_run.task("detect-drift").get("drift_report") or {}).get("uri", "")
     print("\nwhere to look:")
     print(f"  drift report (HTML)    {drift_report}")
     print(f"  backtest report/plot   {results['drift'][1]}\n                         {results['drift'][2]}")

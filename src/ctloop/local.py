@@ -59,8 +59,15 @@ class LocalRun:
     error: str = ""
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    def task(self, component: str) -> dict[str, Any]:
+        """Outputs of the task running ``component`` (KFP suffixes repeated names: promote-model-2)."""
+        if component in self.tasks:
+            return self.tasks[component]
+        found = [v for k, v in sorted(self.tasks.items()) if re.fullmatch(rf"{re.escape(component)}-\d+", k)]
+        return found[0] if found else {}
+
     def output(self, task: str, name: str, default: Any = None) -> Any:
-        return self.tasks.get(task, {}).get(name, default)
+        return self.task(task).get(name, default)
 
     def artifact_dir(self, task: str) -> Path:
         return self.run_dir / task

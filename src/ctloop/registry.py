@@ -193,6 +193,24 @@ class MlflowRegistry:
                 )
             return joblib.load(path)
 
+    def load_logged_model(self, name: str, version: str) -> Any:
+        """The model as MLflow logged it at training time (skops), independent of the joblib copy."""
+        import mlflow.sklearn
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return mlflow.sklearn.load_model(f"models:/{name}/{version}")
+        except (MlflowException, OSError) as exc:
+            raise RegistryError(f"cannot load the logged model of {name} v{version}: {exc}") from exc
+
+    def download_joblib(self, name: str, version: str, dst: str) -> Path:
+        """Download the version's ``model.joblib`` into ``dst``; returns its path."""
+        from ctloop.artifacts import MODEL_FILE
+        from ctloop.tracking import JOBLIB_ARTIFACT_DIR
+
+        mv = self.get_version(name, version)
+        return self._download(mv.run_id, f"{JOBLIB_ARTIFACT_DIR}/{MODEL_FILE}", dst)
+
     def model_artifact_uri(self, name: str, version: str) -> str:
         """The storage location of a version's joblib directory (a KServe ``storageUri``)."""
         from ctloop.tracking import JOBLIB_ARTIFACT_DIR

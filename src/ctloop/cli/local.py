@@ -39,33 +39,32 @@ def pipeline_arguments(pipeline_func: Any, params: dict[str, Any]) -> dict[str, 
 
 def summarize_ct_run(run) -> list[str]:
     """Human-readable lines describing the decisions of a continuous-training run."""
-    t = run.tasks
     lines = []
-    prep = t.get("prepare-data", {})
+    prep = run.task("prepare-data")
     if prep:
         lines.append(
             f"data      {prep.get('train_rows', '?')} train / {prep.get('holdout_rows', '?')} holdout rows, "
             f"digest {str(prep.get('digest', ''))[:12]}"
         )
-    drift = t.get("detect-drift", {})
+    drift = run.task("detect-drift")
     if drift:
         lines.append(f"drift     drifted={drift.get('drifted')}  retrain={drift.get('retrain')}  — {drift.get('reason', '')}")
         report = (drift.get("drift_report") or {}).get("uri")
         if report:
             lines.append(f"          report: {report}")
-    if "train-model" in t:
-        lines.append(f"train     MLflow run {t['train-model'].get('run_id', '')}")
-    ev = t.get("evaluate-model", {})
+    if run.task("train-model"):
+        lines.append(f"train     MLflow run {run.output('train-model', 'run_id', '')}")
+    ev = run.task("evaluate-model")
     if ev:
         verdict = "APPROVED" if ev.get("approved") else "REJECTED"
         lines.append(f"gate      {verdict} — {ev.get('reason', '')}")
         summary = (ev.get("summary") or {}).get("uri")
         if summary:
             lines.append(f"          summary: {summary}")
-    reg = t.get("register-model", {})
+    reg = run.task("register-model")
     if reg:
         lines.append(f"registry  registered version {reg.get('version')} (alias challenger)")
-    pro = t.get("promote-model", {})
+    pro = run.task("promote-model")
     if pro:
         prev = pro.get("previous_champion") or "none"
         lines.append(f"promote   champion is now version {reg.get('version', '?')} (previous: {prev})")

@@ -148,7 +148,30 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     return _state("rolled_back", obj, version)
 
 
-__all__ = ["STRATEGIES", "RolloutState", "CanaryOutcome", "deploy", "set_traffic", "promote", "rollback", "canary_rollout"]
+__all__ = ["STRATEGIES", "RolloutState", "CanaryOutcome", "deploy", "set_traffic", "promote", "rollback", "walk_plan", "canary_rollout"]
+
+
+def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, max_failed_checks: int = 1,
+              timeout_s: float = 300.0, on_event=None) -> tuple[bool, str, list[dict[str, Any]]]:
+    """Judge the canary at each traffic step of ``plan`` (the first step is already deployed).
+
+    Returns ``(passed, reason, steps)``; stops at the ``max_failed_checks``-th failed check.
+    Serving errors propagate (the caller rolls back).
+    """
+    emit = on_event or (lambda _e: None)
+    steps: list[dict[str, Any]] = []
+    failed = 0
+    for i, percent in enumerate(plan):
+        if i > 0:
+            state = set_traffic(isvcs, name, percent, timeout_s=timeout_s)
+            emit({"event": "traffic", **state.to_dict()})
+        passed, why, measured = check(percent)
+        steps.append({"percent": percent, "passed": passed, "reason": why, **measured})
+        if not passed:
+            failed += 1
+            if failed >= max_failed_checks:
+                return False, f"canary at {percent} %: {why}", steps
+    return True, f"all {len(plan)} steps passed", steps
 
 
 @dataclass
@@ -171,26 +194,19 @@ def canary_rollout(isvcs: InferenceServices, name: str, *, model_name: str, vers
     """
     emit = on_event or (lambda _e: None)
     steps: list[dict[str, Any]] = []
-    failed = 0
     try:
         state = deploy(isvcs, name=name, model_name=model_name, version=version, storage_uri=storage_uri,
                        percent=plan[0], timeout_s=timeout_s)
         emit({"event": "deploy", **state.to_dict()})
         if state.action == "created":  # nothing was serving: the first model goes straight to 100 %
             return CanaryOutcome("promoted", "first deployment: no stable model to compare with", steps, state)
-        for i, percent in enumerate(plan):
-            if i > 0:
-                state = set_traffic(isvcs, name, percent, timeout_s=timeout_s)
-                emit({"event": "traffic", **state.to_dict()})
-            passed, why, measured = check(percent)
-            steps.append({"percent": percent, "passed": passed, "reason": why, **measured})
-            if not passed:
-                failed += 1
-                if failed >= max_failed_checks:
-                    raise _AnalysisFailed(f"canary at {percent} %: {why}")
+        passed, reason, steps = walk_plan(isvcs, name, plan=plan, check=check, max_failed_checks=max_failed_checks,
+                                          timeout_s=timeout_s, on_event=emit)
+        if not passed:
+            raise _AnalysisFailed(reason)
         final = promote(isvcs, name, timeout_s=timeout_s)
         emit({"event": "promote", **final.to_dict()})
-        return CanaryOutcome("promoted", f"all {len(plan)} steps passed", steps, final)
+        return CanaryOutcome("promoted", reason, steps, final)
     except (ServingError, _AnalysisFailed) as exc:
         reason = str(exc)
         final = rollback(isvcs, name, version=champion_version, storage_uri=champion_uri, timeout_s=timeout_s)

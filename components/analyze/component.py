@@ -1,0 +1,105 @@
+"""KFP interface of ``analyze_canary``."""
+
+from typing import NamedTuple, Optional
+
+from kfp.dsl import Markdown, Metrics, Output
+
+from ctloop.kfp_support import component
+
+
+@component
+def analyze_canary(
+    model_name: str,
+    version: str,
+    inference_service: str,
+    namespace: str,
+    deploy_action: str,
+    canary_revision: str,
+    stable_revision: str,
+    analysis_metrics: Output[Metrics],
+    analysis_report: Output[Markdown],
+    traffic_plan: Optional[list] = None,
+    interval_seconds: int = 300,
+    rules: Optional[dict] = None,
+    max_failed_checks: int = 1,
+    prometheus_url: str = "",
+    timeout_seconds: int = 600,
+    tracking_uri: str = "",
+    pipeline_run_id: str = "",
+) -> NamedTuple("AnalyzeOutputs", [("decision", str), ("reason", str)]):
+    """Walk the canary through its traffic plan, judging live metrics from Prometheus at each step.
+
+    At every step (default 5 % → 25 % → 50 % → 100 %) the canary's share is set, ``interval_seconds``
+    pass, and the last 5 minutes of both revisions are judged: canary error rate > 1 % fails;
+    canary p99 > 500 ms fails; canary p99 > 2 × stable p99 fails; too few requests or no data is a
+    failed check, never a pass. ``max_failed_checks`` failed checks decide ``rollback``.
+
+    Args:
+        model_name: Registered model name in MLflow (for the audit trail).
+        version: The canary's model version.
+        inference_service: InferenceService name.
+        namespace: Its Kubernetes namespace.
+        deploy_action: ``deploy_canary``'s action; ``created`` (first deployment) and ``unchanged``
+            need no analysis and decide ``promote``.
+        canary_revision: Revision serving the canary (``deploy_canary``'s latest_revision).
+        stable_revision: Revision serving the champion (``deploy_canary``'s previous_revision).
+        analysis_metrics: Output Metrics: per step the canary's requests, error rate and p99.
+        analysis_report: Output Markdown: the steps, measurements and decision.
+        traffic_plan: Canary percentages per step, e.g. ``[5, 25, 50, 100]``.
+        interval_seconds: Time at each step before judging it.
+        rules: Overrides of the default rules: ``max_error_rate``, ``max_p99_seconds``,
+            ``max_p99_ratio``, ``min_requests``, ``window``.
+        max_failed_checks: Failed checks that trigger a rollback.
+        prometheus_url: Prometheus base URL; empty means ``PROMETHEUS_URL`` from the environment.
+        timeout_seconds: How long to wait for each traffic change to show in the status.
+        tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
+        pipeline_run_id: KFP run id, recorded in the audit trail.
+
+    Returns:
+        decision: ``promote`` or ``rollback``.
+        reason: Why, naming the failed rule and step.
+    """
+    import os
+    from collections import namedtuple
+
+    from ctloop.errors import ServingError
+    from ctloop.registry import MlflowRegistry
+    from ctloop.serving import analysis, rollout
+    from ctloop.serving.kube import InferenceServices
+
+    Outputs = namedtuple("AnalyzeOutputs", ["decision", "reason"])
+    registry = MlflowRegistry(tracking_uri)
+    plan = [int(p) for p in (traffic_plan or [5, 25, 50, 100])]
+    if deploy_action in ("created", "unchanged"):
+        reason = f"{deploy_action}: no stable model to compare with, nothing to analyse"
+        analysis_report.metadata["decision"] = "promote"
+        with open(analysis_report.path, "w") as fh:
+            fh.write(f"# Canary analysis: promote\n\n{reason}\n")
+        return Outputs("promote", reason)
+    prom = analysis.Prometheus(prometheus_url or os.environ.get("PROMETHEUS_URL", ""))
+    check = analysis.make_check(prom, canary_revision=lambda: canary_revision, stable_revision=lambda: stable_revision,
+                                namespace=namespace, rules=analysis.Rules.from_dict(rules), interval_s=interval_seconds)
+    events = []
+
+    def audit(event):
+        events.append(event)
+        registry.record_event(model_name, version, {**event, "pipeline_run": pipeline_run_id})
+
+    try:
+        passed, reason, steps = rollout.walk_plan(InferenceServices(namespace), inference_service, plan=plan,
+                                                  check=check, max_failed_checks=max_failed_checks,
+                                                  timeout_s=timeout_seconds, on_event=audit)
+    except ServingError as exc:
+        passed, reason, steps = False, f"serving error during the canary: {exc}", []
+    decision = "promote" if passed else "rollback"
+    for step in steps:
+        for key in ("canary_requests", "canary_error_rate", "canary_p99_seconds"):
+            if step.get(key) is not None:
+                analysis_metrics.log_metric(f"step_{step['percent']}.{key}", round(float(step[key]), 6))
+    lines = [f"# Canary analysis: {decision}", "", reason, "", "| traffic | passed | reason |", "|---|---|---|"]
+    lines += [f"| {s['percent']} % | {'yes' if s['passed'] else 'NO'} | {s['reason']} |" for s in steps]
+    with open(analysis_report.path, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    audit({"event": "analysis", "decision": decision, "reason": reason})
+    print(f"ctloop: canary analysis of {inference_service}: {decision} — {reason}")
+    return Outputs(decision, reason)
