@@ -37,3 +37,31 @@ ENV CTLOOP_GIT_COMMIT=${CTLOOP_GIT_COMMIT} \
 RUN useradd --uid 10001 --create-home --shell /usr/sbin/nologin ctloop
 USER 10001:10001
 WORKDIR /home/ctloop
+
+# ---------------------------------------------------------------------------------------------
+# The ctloop serving runtime (ServingRuntime ctloop-sklearn): KServe's model server with exactly
+# the training scikit-learn, so every model ctloop trains loads; per-model-version metrics.
+#   docker build --target serving -t ghcr.io/ctloop/ctloop-serving:$(VERSION) .
+FROM python:3.11.7-slim-bookworm AS serving
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libgomp1 \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /opt/ctloop
+COPY requirements/serving.txt requirements/serving.txt
+RUN pip install --no-cache-dir --no-deps -r requirements/serving.txt
+COPY pyproject.toml README.md ./
+COPY src ./src
+COPY components ./components
+COPY pipelines ./pipelines
+RUN pip install --no-cache-dir --no-deps .
+
+RUN useradd --uid 10001 --create-home --shell /usr/sbin/nologin ctloop
+USER 10001:10001
+ENTRYPOINT ["python", "-m", "ctloop.serving.runtime"]

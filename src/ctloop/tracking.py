@@ -218,6 +218,9 @@ def log_training_run(
             job_dir.mkdir()
             joblib.dump(model, job_dir / MODEL_FILE)
             sha = sha256_file(job_dir / MODEL_FILE)
+            # the serving runtime reads the feature order from the meta next to the model
+            (job_dir / MODEL_META_FILE).write_text(json.dumps({**meta, "joblib_sha256": sha}, indent=2,
+                                                              sort_keys=True, default=str))
             mlflow.log_artifacts(str(job_dir), artifact_path=JOBLIB_ARTIFACT_DIR)
             mlflow.set_tag(TAG_JOBLIB_SHA256, sha)
 

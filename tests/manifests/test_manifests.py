@@ -31,10 +31,12 @@ def render(target: str) -> tuple[dict, ...]:
     return tuple(d for d in yaml.safe_load_all(out.stdout) if d)
 
 
-@functools.lru_cache(maxsize=1)
-def isvc_schema() -> dict:
+@functools.cache
+def crd_schema(kind: str) -> dict:
+    files = {"InferenceService": "serving.kserve.io_inferenceservices.yaml",
+             "ServingRuntime": "serving.kserve.io_servingruntimes.yaml"}
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    crd = yaml.load((SHARED / "serving.kserve.io_inferenceservices.yaml").read_text(), Loader=loader)
+    crd = yaml.load((SHARED / files[kind]).read_text(), Loader=loader)
     return crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
 
 
@@ -51,10 +53,10 @@ def test_render_and_validate(target):
 
     objects = render(target)
     kinds = {o["kind"] for o in objects}
-    assert {"ServiceAccount", "Role", "RoleBinding", "ConfigMap", "InferenceService"} <= kinds
+    assert {"ServiceAccount", "Role", "RoleBinding", "ConfigMap", "InferenceService", "ServingRuntime"} <= kinds
     for obj in objects:
-        if obj["apiVersion"] == "serving.kserve.io/v1beta1":
-            jsonschema.Draft7Validator(isvc_schema()).validate(obj)
+        if obj["apiVersion"].startswith("serving.kserve.io/"):
+            jsonschema.Draft7Validator(crd_schema(obj["kind"])).validate(obj)
         elif obj["apiVersion"].startswith("monitoring.coreos.com/"):
             assert obj["metadata"]["name"] and isinstance(obj["spec"], dict)
         else:
@@ -65,7 +67,16 @@ def test_render_and_validate(target):
 
 def test_prod_adds_monitoring_and_replaces_settings():
     prod = render("overlays/prod")
-    assert {"PrometheusRule", "PodMonitor"} <= {o["kind"] for o in prod}
+    assert {"PrometheusRule", "PodMonitor", "Deployment", "Service"} <= {o["kind"] for o in prod}
+    dashboard = next(o for o in prod if o["metadata"]["name"] == "ctloop-grafana-dashboard")
+    import json
+
+    panels = json.loads(dashboard["data"]["ctloop-canary.json"])["panels"]
+    exprs = " ".join(p["targets"][0]["expr"] for p in panels)
+    for rule in ("ctloop:request_rate:rate5m", "ctloop:request_error_ratio:rate5m", "ctloop:request_latency_p99_seconds:5m",
+                 "ctloop_predictions_total"):
+        assert rule in exprs
+    assert dashboard["metadata"]["labels"]["grafana_dashboard"] == "1"
     settings = next(o for o in prod if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "ctloop-settings")
     assert settings["data"]["MLFLOW_TRACKING_URI"] == "https://mlflow.example.com"
     isvc = next(o for o in prod if o["kind"] == "InferenceService")
@@ -113,3 +124,20 @@ def test_every_alert_has_a_firing_and_a_quiet_case():
     for alert in alerts:
         assert any(c["alertname"] == alert and c["exp_alerts"] for c in cases), f"{alert}: no firing case"
         assert any(c["alertname"] == alert and not c["exp_alerts"] for c in cases), f"{alert}: no quiet case"
+
+
+def test_serving_runtime_is_the_default_for_sklearn_and_pins_the_training_sklearn():
+    objects = render("base")
+    runtime = next(o for o in objects if o["kind"] == "ServingRuntime")
+    fmt = runtime["spec"]["supportedModelFormats"][0]
+    assert fmt["name"] == "sklearn" and fmt["autoSelect"] and fmt["priority"] >= 2
+    isvc = next(o for o in objects if o["kind"] == "InferenceService")
+    assert isvc["spec"]["predictor"]["model"]["runtime"] == runtime["metadata"]["name"]
+    serving_lock = (REPO / "requirements" / "serving.txt").read_text()
+    runtime_lock = (REPO / "requirements" / "runtime.txt").read_text()
+    sklearn = next(x for x in runtime_lock.splitlines() if x.startswith("scikit-learn=="))
+    assert sklearn in serving_lock.splitlines()
+    from ctloop.serving.validate import SERVING_SKLEARN_VERSION
+
+    assert sklearn == f"scikit-learn=={SERVING_SKLEARN_VERSION}"
+    assert any(x.startswith("kserve==") for x in serving_lock.splitlines())

@@ -9,6 +9,7 @@ chained to the ``ApiException`` so the status code is kept. ``wait_for`` polls
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +29,9 @@ def load_api_client(kubeconfig: str = "", context: str = ""):
         config.load_incluster_config()
     except config.ConfigException:
         try:
-            config.load_kube_config(config_file=kubeconfig or None, context=context or None)
+            # KUBECONFIG is read here, not at import (the client caches it at import time)
+            config.load_kube_config(config_file=kubeconfig or os.environ.get("KUBECONFIG") or None,
+                                    context=context or None)
         except (config.ConfigException, OSError) as exc:
             raise ServingError(f"no Kubernetes credentials: not in a cluster and kubeconfig failed: {exc}") from exc
     return client.ApiClient()
