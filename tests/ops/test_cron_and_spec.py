@@ -55,6 +55,9 @@ def test_example_spec_is_valid_and_maps_to_pipeline_parameters():
     credit = pipeline_parameters(spec.models[0])
     assert credit["window"] == "180D" and credit["thresholds"] == {"roc_auc": 0.72, "log_loss": 0.5}
     assert pipeline_parameters(spec.models[1])["estimator"] == "random_forest"
+    assert credit["inference_service"] == "credit-default" and credit["traffic_plan"] == [5, 25, 50, 100]
+    assert credit["analysis_rules"]["min_requests"] == 200
+    assert pipeline_parameters(spec.models[1])["inference_service"] == ""  # registry only
 
 
 def _broken(mutate):
@@ -73,6 +76,10 @@ def _broken(mutate):
     (lambda d: d["models"][0]["schedule"].update(max_concurrency=20), "models[0].schedule.max_concurrency", "1-10"),
     (lambda d: d["models"][0]["data"]["contract"]["columns"]["income"].update(max_null_fraction=2), "models[0].data.contract.columns.income.max_null_fraction", "between 0 and 1"),
     (lambda d: d["models"][0].pop("target"), "models[0].target", "required"),
+    (lambda d: d["models"][0]["rollout"].update(traffic_plan=[50, 5]), "models[0].rollout.traffic_plan", "increasing"),
+    (lambda d: d["models"][0]["rollout"].update(strategy="shadow"), "models[0].rollout.strategy", "blue-green"),
+    (lambda d: d["models"][0]["rollout"].update(rules={"max_errors": 1}), "models[0].rollout.rules", "max_error_rate"),
+    (lambda d: d["models"][0]["rollout"].pop("namespace"), "models[0].rollout.namespace", "required"),
     (lambda d: d.update(apiVersion="v1"), "apiVersion", "ctloop.dev/v1alpha1"),
     (lambda d: d["models"].append(copy.deepcopy(d["models"][0])), "models[2].name", "declared twice"),
     (lambda d: d["models"][0]["drift"].update(method="wasserstien") if "drift" in d["models"][0] else d["models"][0].update(drift={"method": "wasserstien"}), "models[0].drift.method", "jensenshannon"),

@@ -117,3 +117,14 @@ def test_cli_status_canary_rollback(registered, kube, capsys):
     assert main(["rollout", "rollback", *base, "--model-name", MODEL, "--tracking-uri", uri]) == 0
     (revision,) = kube.traffic(NS, ISVC)
     assert kube.revision_uri(NS, ISVC, revision) == registry.model_artifact_uri(MODEL, "1")
+
+
+def test_cli_audit_answers_who_served_what(registered, kube, capsys):
+    from ctloop.cli import main
+
+    uri, _ = registered
+    deploy_canary.python_func(model_name=MODEL, version="1", inference_service=ISVC, namespace=NS, tracking_uri=uri)
+    deploy_canary.python_func(model_name=MODEL, version="2", inference_service=ISVC, namespace=NS, tracking_uri=uri)
+    assert main(["audit", "--model-name", MODEL, "--tracking-uri", uri]) == 0
+    out = capsys.readouterr().out
+    assert "deploy" in out and '"credit-predictor-00002": 5' in out and "champions: v1" in out

@@ -73,7 +73,31 @@ def _rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from ctloop.registry import MlflowRegistry
+
+    registry = MlflowRegistry(args.tracking_uri)
+    events = registry.audit_log(args.model_name, max_results=args.limit)
+    if not events:
+        print(f"no audit records for {args.model_name}")
+        return 0
+    for e in events:
+        traffic = e.get("traffic", "")
+        print(f"{e.get('at', '')[:19]}  v{e.get('version') or '-':<4} {e.get('event', ''):<26} "
+              f"{traffic if traffic not in ('', '{}') else ''} {e.get('reason', '')}".rstrip())
+    history = registry.champion_history(args.model_name)
+    if history:
+        print("\nchampions: " + " → ".join(f"v{h['version']} ({h['since'][:10]})" for h in history))
+    return 0
+
+
 def register(subparsers) -> None:
+    a = subparsers.add_parser("audit", help="every recorded decision and traffic change of a model, oldest first")
+    a.add_argument("--model-name", required=True)
+    a.add_argument("--tracking-uri", default="", help="MLflow URI (default: MLFLOW_TRACKING_URI)")
+    a.add_argument("--limit", type=int, default=500)
+    a.set_defaults(handler=_audit)
+
     p = subparsers.add_parser("rollout", help="InferenceService traffic by hand: status, canary, promote, rollback")
     sub = p.add_subparsers(dest="rollout_command", metavar="ACTION")
 

@@ -43,7 +43,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any]]] = {
               "task": (str, "classification"), "window": (str, "180D"), "current_window": (str, "30D"),
               "holdout_fraction": (_NUM, 0.2), "recency_half_life": (str, ""), "estimator": (dict, {}),
               "gate": (dict, {}), "drift": (dict, {}), "schedule": (dict, {}), "tracking_uri": (str, ""),
-              "auto_promote": (bool, True)},
+              "auto_promote": (bool, True), "rollout": (dict, {})},
     "data": {"uri": (str, None), "format": (str, ""), "contract": (dict, {})},
     "estimator": {"name": (str, "hist_gradient_boosting"), "hyperparameters": (dict, {}),
                   "search_iterations": (int, 0)},
@@ -51,6 +51,9 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any]]] = {
              "slice_column": (str, ""), "bootstrap_rounds": (int, 1000)},
     "drift": {"share": (_NUM, 0.5), "method": (str, ""), "threshold": (_NUM, -1.0), "column_methods": (dict, {}),
               "column_thresholds": (dict, {}), "force_retrain": (bool, False)},
+    "rollout": {"inference_service": (str, None), "namespace": (str, None), "strategy": (str, "canary"),
+                "traffic_plan": (list, [5, 25, 50, 100]), "interval_seconds": (int, 300), "rules": (dict, {}),
+                "max_failed_checks": (int, 1), "prometheus_url": (str, "")},
     "schedule": {"cron": (str, None), "no_catchup": (bool, True), "max_concurrency": (int, 1),
                  "enabled": (bool, True)},
 }
@@ -152,6 +155,21 @@ def _check_model(m: dict[str, Any], path: str, errors: list[str]) -> None:
         errors.append(f"{path}.drift.method: unknown method {drift['method']!r}; use one of {', '.join(METHODS)}")
     if not 0 < float(drift.get("share", 0.5)) <= 1:
         errors.append(f"{path}.drift.share: must be in (0, 1], e.g. 0.5")
+    ro = m.get("rollout") or {}
+    if ro:
+        from ctloop.serving.analysis import Rules
+        from ctloop.serving.rollout import STRATEGIES
+
+        if ro.get("strategy") not in STRATEGIES:
+            errors.append(f"{path}.rollout.strategy: use one of {', '.join(STRATEGIES)}, got {ro.get('strategy')!r}")
+        plan = ro.get("traffic_plan") or []
+        if not plan or any(isinstance(p, bool) or not isinstance(p, int) or not 0 < p <= 100 for p in plan) \
+                or plan != sorted(plan):
+            errors.append(f"{path}.rollout.traffic_plan: increasing percentages in 1..100, e.g. [5, 25, 50, 100]")
+        try:
+            Rules.from_dict(ro.get("rules"))
+        except ConfigError as exc:
+            errors.append(f"{path}.rollout.rules: {exc}")
     schedule = m.get("schedule") or {}
     if schedule.get("cron"):
         try:
@@ -179,8 +197,8 @@ def parse_spec(data: Any, path: str = "") -> Spec:
         mpath = f"models[{i}]"
         merged = {**defaults, **raw} if isinstance(raw, dict) else raw
         m = _section(merged, "model", mpath, errors)
-        for sub in ("data", "estimator", "gate", "drift", "schedule"):
-            if sub in m and (sub != "schedule" or m[sub]):
+        for sub in ("data", "estimator", "gate", "drift", "rollout", "schedule"):
+            if sub in m and (sub not in ("schedule", "rollout") or m[sub]):
                 m[sub] = _section(m[sub], sub, f"{mpath}.{sub}", errors)
         if m.get("name"):
             if m["name"] in seen:
@@ -241,6 +259,22 @@ def pipeline_parameters(model: ModelSpec) -> dict[str, Any]:
         "force_retrain": bool(drift.get("force_retrain", False)),
         "tracking_uri": m["tracking_uri"],
         "auto_promote": bool(m["auto_promote"]),
+        **_rollout_parameters(m.get("rollout") or {}),
+    }
+
+
+def _rollout_parameters(ro: dict[str, Any]) -> dict[str, Any]:
+    if not ro:
+        return {"inference_service": ""}
+    return {
+        "inference_service": ro["inference_service"],
+        "namespace": ro["namespace"],
+        "strategy": ro.get("strategy", "canary"),
+        "traffic_plan": list(ro.get("traffic_plan") or [5, 25, 50, 100]),
+        "analysis_interval_seconds": int(ro.get("interval_seconds", 300)),
+        "analysis_rules": ro.get("rules") or {},
+        "max_failed_checks": int(ro.get("max_failed_checks", 1)),
+        "prometheus_url": ro.get("prometheus_url", ""),
     }
 
 
