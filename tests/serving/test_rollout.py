@@ -155,3 +155,20 @@ def test_fault_mid_rollout_ends_on_the_stable_model(isvcs, kube, fault):
     assert "canaryTrafficPercent" not in obj["spec"]["predictor"]
     (revision,) = kube.traffic(NS, NAME)
     assert kube.revision_uri(NS, NAME, revision) == V1
+
+
+def test_blue_green_switches_at_once_and_keeps_the_previous_addressable(isvcs, kube):
+    deploy(isvcs, "1", V1)
+    state = deploy(isvcs, "2", V2, strategy="blue-green")
+    assert state.action == "switched"
+    assert kube.traffic(NS, NAME) == {"credit-default-predictor-00002": 100, "credit-default-predictor-00001": 0}
+    tags = {t["revisionName"]: t.get("tag") for t in kube.objects[(NS, NAME)]["status"]["components"]["predictor"]["traffic"]}
+    assert tags["credit-default-predictor-00001"] == "prev"  # reachable at its prev- URL
+    back = rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=5)
+    (revision,) = back.traffic
+    assert kube.revision_uri(NS, NAME, revision) == V1
+
+
+def test_unknown_strategy(isvcs):
+    with pytest.raises(ServingError, match="strategy must be one of"):
+        deploy(isvcs, "1", V1, strategy="shadow")

@@ -91,7 +91,9 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         return _state("unchanged", current, have_version or version)
     before = predictor_status(current).get("latestReadyRevision", "")
     if strategy == "blue-green":
-        isvcs.patch(name, specs.switch_patch(version=version, storage_uri=storage_uri))
+        # canaryTrafficPercent 100: the new revision takes all traffic once ready, and the previous
+        # one stays routed at 0 % under its `prev` tag — addressable, and back in one patch (0).
+        isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=100))
         obj = _wait_split(isvcs, name, 100, timeout_s, "new revision ready with 100 % traffic", new_revision_after=before)
         return _state("switched", obj, version)
     isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=percent))
