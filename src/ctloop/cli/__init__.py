@@ -20,7 +20,8 @@ COMMAND_MODULES = (
     "ctloop.cli.compile",  # compile
     "ctloop.cli.drift",  # drift (ad-hoc drift check)
     "ctloop.cli.ops",  # upload, schedule, apply, runs
-    "ctloop.cli.rollout",  # rollout status / canary / promote / rollback
+    "ctloop.cli.rollout",  # audit, rollout status / canary / promote / rollback
+    "ctloop.cli.logger",  # logger serve (inference log sink)
 )
 
 

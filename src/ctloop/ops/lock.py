@@ -33,26 +33,33 @@ def project_requirements(pyproject: Path) -> list[Requirement]:
 
 
 def closure(roots: list[Requirement]) -> dict[str, str]:
-    """``{canonical name: installed version}`` of everything ``roots`` need on this platform."""
+    """``{canonical name: installed version}`` of everything ``roots`` need on this platform,
+    including the requirements of every extra that any requirer asks for."""
     env = {"extra": ""}
     seen: dict[str, str] = {}
+    extras_done: dict[str, set[str]] = {}
     todo = list(roots)
     while todo:
         req = todo.pop()
         if req.marker is not None and not req.marker.evaluate(env):
             continue
         name = canonical(req.name)
-        if name in seen:
-            continue
         dist = metadata.distribution(req.name)
-        seen[name] = dist.version
-        for extra in req.extras:
+        new_extras = set(req.extras) - extras_done.setdefault(name, set())
+        if name in seen and not new_extras:
+            continue
+        if name not in seen:
+            seen[name] = dist.version
+            for sub in dist.requires or []:
+                r = Requirement(sub)
+                if r.marker is None or r.marker.evaluate(env):
+                    todo.append(r)
+        for extra in new_extras:
+            extras_done[name].add(extra)
             for sub in dist.requires or []:
                 r = Requirement(sub)
                 if r.marker is not None and r.marker.evaluate({"extra": extra}):
-                    todo.append(Requirement(f"{r.name}{r.specifier}"))
-        for sub in dist.requires or []:
-            todo.append(Requirement(sub))
+                    todo.append(Requirement(f"{r.name}{'[' + ','.join(sorted(r.extras)) + ']' if r.extras else ''}{r.specifier}"))
     return seen
 
 

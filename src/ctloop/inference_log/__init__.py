@@ -1,0 +1,1 @@
+"""The inference log sink: KServe payload-logger CloudEvents → partitioned Parquet."""

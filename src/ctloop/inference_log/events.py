@@ -1,0 +1,157 @@
+"""KServe payload-logger CloudEvents → rows. Pure functions, no I/O.
+
+KServe's logger posts each inference as two binary-mode CloudEvents sharing ``ce-id``: a
+request (``ce-type`` ends in ``.inference.request``) and, for HTTP 200 only, a response
+(``….inference.response``). Headers used: ``ce-id``, ``ce-type``, ``ce-source`` (the pod, e.g.
+``credit-predictor-00002-deployment-7d9f…`` — the revision is parsed from it),
+``ce-inferenceservicename``, ``ce-namespace``, ``ce-component``, ``ce-specversion``, optional
+``ce-time`` and ``ce-endpoint``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+REQUIRED = ("ce-id", "ce-type", "ce-source", "ce-inferenceservicename")
+_REVISION = re.compile(r"^(?P<rev>.+?-(?:predictor|transformer|explainer)(?:-default)?-\d{5})(?:-|$)")
+
+
+class RejectedEvent(ValueError):
+    """An event that cannot be accepted; ``status`` is the HTTP code to answer with."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass
+class Event:
+    id: str
+    kind: str  # request | response
+    model: str
+    namespace: str
+    component: str
+    revision: str
+    source: str
+    time: str
+    body: Any
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, line: str) -> Event:
+        return cls(**json.loads(line))
+
+
+def revision_from_source(source: str, component: str) -> str:
+    m = _REVISION.match(source or "")
+    if m:
+        return m.group("rev")
+    return source or component or "unknown"
+
+
+def parse_event(headers: dict[str, str], body: bytes) -> Event:
+    """Validate one binary-mode CloudEvent; raises RejectedEvent with a 4xx and a reason."""
+    h = {k.lower(): v for k, v in headers.items()}
+    missing = [k for k in REQUIRED if not h.get(k)]
+    if missing:
+        raise RejectedEvent(400, f"missing CloudEvent header(s): {', '.join(missing)}")
+    ce_type = h["ce-type"]
+    if ce_type.endswith(".inference.request") or ce_type.endswith(".request"):
+        kind = "request"
+    elif ce_type.endswith(".inference.response") or ce_type.endswith(".response"):
+        kind = "response"
+    else:
+        raise RejectedEvent(400, f"unknown ce-type {ce_type!r}: expected …inference.request or …inference.response")
+    try:
+        payload = json.loads(body) if body else None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RejectedEvent(400, f"body is not JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise RejectedEvent(400, "body must be a JSON object (v1 'instances'/'predictions' or v2 'inputs'/'outputs')")
+    component = h.get("ce-component", "predictor")
+    return Event(
+        id=h["ce-id"], kind=kind, model=h["ce-inferenceservicename"], namespace=h.get("ce-namespace", ""),
+        component=component, revision=revision_from_source(h["ce-source"], component), source=h["ce-source"],
+        time=h.get("ce-time") or datetime.now(UTC).isoformat(), body=payload,
+    )
+
+
+def _columns_from_tensors(tensors: list[dict[str, Any]], prefix: str = "") -> dict[str, list[Any]]:
+    cols: dict[str, list[Any]] = {}
+    for t in tensors:
+        name = f"{prefix}{t.get('name', 'value')}"
+        data = list(t.get("data") or [])
+        shape = list(t.get("shape") or [len(data)])
+        if len(shape) >= 2 and shape[1] > 1:
+            width = shape[1]
+            for j in range(width):
+                cols[f"{name}_{j}"] = data[j::width]
+        else:
+            cols[name] = data
+    return cols
+
+
+def request_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
+    if "instances" in body:
+        rows = []
+        for inst in body["instances"]:
+            if isinstance(inst, dict):
+                rows.append(dict(inst))
+            elif isinstance(inst, list):
+                rows.append({f"f{j}": v for j, v in enumerate(inst)})
+            else:
+                rows.append({"f0": inst})
+        return rows
+    if "inputs" in body:
+        cols = _columns_from_tensors(body["inputs"])
+        n = max((len(v) for v in cols.values()), default=0)
+        return [{k: (v[i] if i < len(v) else None) for k, v in cols.items()} for i in range(n)]
+    return []
+
+
+def response_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
+    if "predictions" in body:
+        out = []
+        for p in body["predictions"]:
+            if isinstance(p, list):
+                out.append({f"prediction_{j}": v for j, v in enumerate(p)})
+            elif isinstance(p, dict):
+                out.append({f"prediction_{k}": v for k, v in p.items()})
+            else:
+                out.append({"prediction": p})
+        return out
+    if "outputs" in body:
+        cols = _columns_from_tensors(body["outputs"], prefix="prediction_")
+        n = max((len(v) for v in cols.values()), default=0)
+        return [{k: (v[i] if i < len(v) else None) for k, v in cols.items()} for i in range(n)]
+    return []
+
+
+def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
+    """One row per instance: request features + response predictions + identity columns."""
+    base_event = request or response
+    assert base_event is not None
+    features = request_rows(request.body) if request else []
+    predictions = response_rows(response.body) if response else []
+    n = max(len(features), len(predictions))
+    rows = []
+    for i in range(n):
+        row: dict[str, Any] = {
+            "request_id": base_event.id, "instance": i, "model": base_event.model,
+            "namespace": base_event.namespace, "revision": base_event.revision, "component": base_event.component,
+            "time": (request or response).time, "has_response": response is not None, "has_request": request is not None,
+        }
+        row.update(features[i] if i < len(features) else {})
+        row.update(predictions[i] if i < len(predictions) else {})
+        rows.append(row)
+    return rows
+
+
+__all__ = ["Event", "RejectedEvent", "parse_event", "join", "request_rows", "response_rows", "revision_from_source"]

@@ -1,0 +1,139 @@
+"""The sink as a real server (uvicorn subprocess) under a real HTTP client on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pandas as pd
+import pytest
+
+from tests.fixtures.servers import free_port, stop_group, wait_http
+
+pytestmark = pytest.mark.slow
+
+
+def start(tmp_path: Path, **opts):
+    port = free_port()
+    log = tmp_path / "sink.log"
+    args = [sys.executable, "-m", "ctloop", "logger", "serve", "--root", str(tmp_path / "root"),
+            "--wal", str(tmp_path / "wal"), "--host", "127.0.0.1", "--port", str(port)]
+    for k, v in opts.items():
+        args += [f"--{k.replace('_', '-')}", str(v)]
+    proc = subprocess.Popen(args, stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    wait_http(f"{url}/healthz", proc, log, timeout=30)
+    return proc, url
+
+
+def headers(ce_id, kind, revision="credit-predictor-00002"):
+    return {"ce-id": ce_id, "ce-type": f"org.kubeflow.serving.inference.{kind}", "ce-specversion": "1.0",
+            "ce-source": f"{revision}-deployment-abc-xyz", "ce-inferenceservicename": "credit",
+            "ce-namespace": "ml", "ce-component": "predictor", "content-type": "application/json"}
+
+
+def read_rows(root: Path) -> pd.DataFrame:
+    parts = sorted(root.rglob("*.parquet"))
+    return pd.concat([pd.read_parquet(p).assign(_path=str(p)) for p in parts], ignore_index=True) if parts else pd.DataFrame()
+
+
+def test_pairs_v1_v2_become_partitioned_rows(tmp_path):
+    proc, url = start(tmp_path, flush_seconds=0.3)
+    try:
+        with httpx.Client() as c:
+            assert c.post(url, headers=headers("a", "request"), content=json.dumps({"instances": [{"income": 1.5, "region": "n"}]})).status_code == 202
+            assert c.post(url, headers=headers("a", "response"), content=json.dumps({"predictions": [[0.7, 0.3]]})).status_code == 202
+            v2 = {"inputs": [{"name": "income", "shape": [2], "datatype": "FP64", "data": [2.0, 3.0]}]}
+            assert c.post(url, headers=headers("b", "request", "credit-predictor-00001"), content=json.dumps(v2)).status_code == 202
+            out = {"outputs": [{"name": "score", "shape": [2], "datatype": "FP64", "data": [0.1, 0.9]}]}
+            assert c.post(url, headers=headers("b", "response", "credit-predictor-00001"), content=json.dumps(out)).status_code == 202
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and len(read_rows(tmp_path / "root")) < 3:
+                time.sleep(0.1)
+            metrics = c.get(f"{url}/metrics").text
+    finally:
+        stop_group(proc)
+    rows = read_rows(tmp_path / "root")
+    a = rows[rows.request_id == "a"].iloc[0]
+    assert (a.income, a.prediction_1, a.revision) == (1.5, 0.3, "credit-predictor-00002")
+    b = rows[rows.request_id == "b"].sort_values("instance")
+    assert b.prediction_score.tolist() == [0.1, 0.9] and b.revision.unique().tolist() == ["credit-predictor-00001"]
+    assert "model=credit/date=" in a["_path"] and "revision=credit-predictor-00002" in a["_path"]
+    assert "ctloop_log_events_accepted_total 4" in metrics
+
+
+def test_malformed_and_oversize_are_rejected(tmp_path):
+    proc, url = start(tmp_path, max_body_bytes=1000)
+    try:
+        with httpx.Client() as c:
+            r = c.post(url, headers={"content-type": "application/json"}, content=b"{}")
+            assert r.status_code == 400 and "missing CloudEvent header" in r.json()["error"]
+            r = c.post(url, headers=headers("x", "request"), content=b"{broken")
+            assert r.status_code == 400 and "not JSON" in r.json()["error"]
+            r = c.post(url, headers=headers("x", "request"), content=json.dumps({"instances": [[0.0] * 500]}))
+            assert r.status_code == 413 and "exceeds the limit of 1000" in r.json()["error"]
+            metrics = c.get(f"{url}/metrics").text
+    finally:
+        stop_group(proc)
+    assert 'ctloop_log_events_rejected_total{reason="oversize"} 1' in metrics
+
+
+def test_sigterm_during_load_loses_nothing_acknowledged(tmp_path):
+    proc, url = start(tmp_path, flush_seconds=0.5, flush_rows=500)
+    acked: list[tuple[str, str]] = []
+    stop = threading.Event()
+
+    def sender(worker: int):
+        with httpx.Client(timeout=5) as c:
+            i = 0
+            while not stop.is_set() and i < 5000:
+                ce_id = f"w{worker}-{i}"
+                for kind, body in (("request", {"instances": [{"x": i}]}), ("response", {"predictions": [i % 2]})):
+                    try:
+                        r = c.post(url, headers=headers(ce_id, kind), content=json.dumps(body))
+                    except httpx.HTTPError:
+                        return  # the server went away: nothing more is acknowledged
+                    if r.status_code == 202:
+                        acked.append((ce_id, kind))
+                i += 1
+
+    threads = [threading.Thread(target=sender, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    os.killpg(proc.pid, signal.SIGTERM)  # mid-load
+    proc.wait(timeout=60)
+    stop.set()
+    for t in threads:
+        t.join(timeout=10)
+    assert len(acked) > 100, "the load did not run"
+    rows = read_rows(tmp_path / "root")
+    have_request = set(rows.loc[rows.has_request, "request_id"])
+    have_response = set(rows.loc[rows.has_response, "request_id"])
+    lost = [(i, k) for i, k in acked if i not in (have_request if k == "request" else have_response)]
+    assert lost == [], f"{len(lost)} acknowledged events missing, e.g. {lost[:3]}"
+    assert not list((tmp_path / "wal").glob("*.wal")), "a clean shutdown leaves no WAL behind"
+
+
+def test_crash_then_restart_replays_the_write_ahead_log(tmp_path):
+    proc, url = start(tmp_path, flush_seconds=60, flush_rows=10**6)  # nothing flushed before the crash
+    acked = []
+    with httpx.Client(timeout=5) as c:
+        for i in range(200):
+            for kind, body in (("request", {"instances": [{"x": i}]}), ("response", {"predictions": [1]})):
+                if c.post(url, headers=headers(f"k{i}", kind), content=json.dumps(body)).status_code == 202:
+                    acked.append(f"k{i}")
+    os.killpg(proc.pid, signal.SIGKILL)  # a crash: no flush, no cleanup
+    proc.wait(timeout=10)
+    assert not read_rows(tmp_path / "root").shape[0]
+    proc, url = start(tmp_path)  # replays the WAL at start
+    stop_group(proc)
+    rows = read_rows(tmp_path / "root")
+    assert set(acked) <= set(rows.loc[rows.has_request & rows.has_response, "request_id"])
