@@ -89,6 +89,7 @@ apply: $(STAMP) ## apply ctloop.yaml to the KFP cluster (SPEC=file, DRY_RUN=1 to
 
 .PHONY: bench
 bench: $(STAMP) ## run every benchmark in benchmarks/ (tables + JSON + PNG in benchmarks/results/)
+	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 .PHONY: canary

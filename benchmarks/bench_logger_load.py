@@ -1,0 +1,158 @@
+"""Inference log sink under load on loopback: events/s, ingest latency, zero loss.
+
+Starts the real sink (``ctloop logger serve``, uvicorn) as a subprocess and drives it for a
+bounded time with ``wrk`` (Debian package wrk; ``logger_load.lua`` sends request/response
+CloudEvent pairs), then SIGTERMs it and checks every completed pair is in the Parquet output.
+Without wrk it falls back to an asyncio + httpx generator, which is itself the bottleneck
+(~500 events/s here). Writes benchmarks/results/logger_load.{json,png}.
+
+    python benchmarks/bench_logger_load.py [SECONDS] [CONNECTIONS]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import RESULTS, save, table
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from tests.fixtures.servers import free_port, wait_http  # noqa: E402
+
+
+def headers(ce_id: str, kind: str) -> dict[str, str]:
+    return {"ce-id": ce_id, "ce-type": f"org.kubeflow.serving.inference.{kind}", "ce-specversion": "1.0",
+            "ce-source": "credit-predictor-00002-deployment-abc-xyz", "ce-inferenceservicename": "credit",
+            "ce-namespace": "ml", "ce-component": "predictor", "content-type": "application/json"}
+
+
+async def drive(url: str, events: int, concurrency: int) -> tuple[list[float], int, float]:
+    import httpx
+
+    latencies: list[float] = []
+    ok = 0
+    bodies = {"request": json.dumps({"instances": [{"income": 52000.0, "region": "north", "age": 41}]}),
+              "response": json.dumps({"predictions": [[0.83, 0.17]]})}
+    queue: asyncio.Queue = asyncio.Queue()
+    for i in range(events // 2):
+        queue.put_nowait((f"e{i}", "request"))
+        queue.put_nowait((f"e{i}", "response"))
+
+    async def worker(client):
+        nonlocal ok
+        while not queue.empty():
+            ce_id, kind = queue.get_nowait()
+            t = time.perf_counter()
+            r = await client.post(url, headers=headers(ce_id, kind), content=bodies[kind])
+            latencies.append(time.perf_counter() - t)
+            ok += r.status_code == 202
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+    return latencies, ok, elapsed
+
+
+def run_wrk(url: str, seconds: int, connections: int) -> dict:
+    import re
+    import shutil
+
+    out = subprocess.run([shutil.which("wrk"), "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
+                          "-s", str(HERE / "logger_load.lua"), url + "/"], capture_output=True, text=True, check=True).stdout
+    def ms(label: str) -> float:
+        m = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out)
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    return {"generator": "wrk", "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+            "events_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p50_ms": ms("50%"), "p90_ms": ms("90%"), "p99_ms": ms("99%"),
+            "non_2xx": int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0}
+
+
+def main_wrk(seconds: int = 20, connections: int = 32) -> int:
+    import pandas as pd
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        port = free_port()
+        log = tmp / "sink.log"
+        proc = subprocess.Popen([sys.executable, "-m", "ctloop", "logger", "serve", "--root", str(tmp / "root"),
+                                 "--wal", str(tmp / "wal"), "--host", "127.0.0.1", "--port", str(port)],
+                                stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
+        url = f"http://127.0.0.1:{port}"
+        wait_http(f"{url}/healthz", proc, log, timeout=30)
+        load_before = os.getloadavg()[0]
+        result = run_wrk(url, seconds, connections)
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=120)
+        rows = pd.concat([pd.read_parquet(p) for p in (tmp / "root").rglob("*.parquet")])
+    complete = int((rows.has_request & rows.has_response).sum())
+    result.update({"seconds": seconds, "connections": connections, "rows_in_parquet": int(len(rows)),
+                   "pairs_complete": complete, "pairs_acknowledged_at_least": result["requests"] // 2,
+                   "lost": max(0, result["requests"] // 2 - complete), "loadavg_1m_before": load_before})
+    print(table([result], list(result)))
+    print(f"wrote {save('logger_load', result)}")
+    return 0
+
+
+def main(events: int = 40000, concurrency: int = 64) -> int:
+    import numpy as np
+    import pandas as pd
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        port = free_port()
+        log = tmp / "sink.log"
+        proc = subprocess.Popen([sys.executable, "-m", "ctloop", "logger", "serve", "--root", str(tmp / "root"),
+                                 "--wal", str(tmp / "wal"), "--host", "127.0.0.1", "--port", str(port),
+                                 "--flush-seconds", "2"], stdout=open(log, "w"), stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        url = f"http://127.0.0.1:{port}"
+        wait_http(f"{url}/healthz", proc, log, timeout=30)
+        load_before = os.getloadavg()[0]
+        latencies, ok, elapsed = asyncio.run(drive(url, events, concurrency))
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=120)
+        parts = list((tmp / "root").rglob("*.parquet"))
+        rows = pd.concat([pd.read_parquet(p) for p in parts]) if parts else pd.DataFrame()
+        complete = int((rows.has_request & rows.has_response).sum()) if len(rows) else 0
+    lat = np.array(latencies) * 1000
+    result = {"events": events, "concurrency": concurrency, "acknowledged": ok, "seconds": elapsed,
+              "events_per_s": ok / elapsed, "p50_ms": float(np.percentile(lat, 50)), "p99_ms": float(np.percentile(lat, 99)),
+              "rows_in_parquet": int(len(rows)), "pairs_complete": complete, "lost": events // 2 - complete,
+              "loadavg_1m_before": load_before}
+    print(table([result], list(result)))
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.hist(lat, bins=80, color="#1f77b4")
+    ax.axvline(result["p99_ms"], color="red", linestyle="--", label=f"p99 {result['p99_ms']:.1f} ms")
+    ax.set_xlabel("ingest latency (ms): request sent → 202 after fsync")
+    ax.set_ylabel("events")
+    ax.set_title(f"{result['events_per_s']:.0f} events/s, {concurrency} connections, lost {result['lost']}")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(RESULTS / "logger_load.png", dpi=110)
+    print(f"wrote {save('logger_load', result)}")
+    return 0
+
+
+if __name__ == "__main__":
+    import shutil
+
+    args = [int(a) for a in sys.argv[1:3]]
+    sys.exit(main_wrk(*args) if shutil.which("wrk") else main(*args))
