@@ -8,6 +8,7 @@ from collections.abc import Callable
 def all_pipelines() -> dict[str, Callable]:
     """``{pipeline name: pipeline function}`` for every pipeline ctloop ships."""
     from ctloop.pipelines.continuous_training import continuous_training
+    from ctloop.pipelines.monitoring import monitoring
     from ctloop.pipelines.rollout import rollout
 
-    return {"continuous-training": continuous_training, "rollout": rollout}
+    return {"continuous-training": continuous_training, "monitoring": monitoring, "rollout": rollout}

@@ -234,6 +234,16 @@ class KfpApiDouble:
             return 200, s.recurring[p.split("/")[2]]
 
         # runs
+        if p == "/runs" and method == "POST":
+            if not body.get("display_name"):
+                raise ValueError("run display_name is required")
+            if not body.get("pipeline_spec") and not (body.get("pipeline_version_reference") or {}).get("pipeline_id"):
+                raise ValueError("a run needs pipeline_spec or pipeline_version_reference")
+            if body.get("experiment_id") and body["experiment_id"] not in s.experiments:
+                raise ValueError(f"experiment {body['experiment_id']} does not exist")
+            rid = self.new_id("run")
+            s.runs[rid] = {**body, "run_id": rid, "state": "PENDING", "created_at": _now()}
+            return 200, s.runs[rid]
         if p == "/runs" and method == "GET":
             items = list(s.runs.values())
             if "experiment_id" in query:

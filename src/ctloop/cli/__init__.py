@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "ctloop.cli.ops",  # upload, schedule, apply, runs
     "ctloop.cli.rollout",  # audit, rollout status / canary / promote / rollback
     "ctloop.cli.logger",  # logger serve (inference log sink)
+    "ctloop.labels",  # labels ingest
 )
 
 

@@ -121,6 +121,19 @@ def _runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _trigger(args: argparse.Namespace) -> int:
+    import json
+
+    params = json.loads(args.params or "{}")
+    with tempfile.TemporaryDirectory() as tmp:
+        package = _compile_one(Path(tmp), args.image)
+        result = _platform(args).client.create_run_from_pipeline_package(
+            str(package), arguments=params, run_name=args.run_name or f"{PIPELINE}-triggered",
+            experiment_name=args.experiment)
+    print(f"run_id={result.run_id}")
+    return 0
+
+
 def _common(p, experiment: bool = True) -> None:
     p.add_argument("--host", default="", help="KFP API URL (default: in-cluster or kubeconfig proxy)")
     p.add_argument("--token", default="", help="bearer token (default: $KFP_TOKEN, else in-cluster SA token)")
@@ -154,6 +167,13 @@ def register(subparsers) -> None:
     a.add_argument("--token", default="")
     a.add_argument("--image", default="")
     a.set_defaults(handler=_apply)
+
+    t = subparsers.add_parser("trigger", help="start one continuous-training run now (what monitoring does)")
+    _common(t)
+    t.add_argument("--params", default="{}", help="pipeline parameters as JSON")
+    t.add_argument("--run-name", default="")
+    t.add_argument("--image", default="")
+    t.set_defaults(handler=_trigger)
 
     r = subparsers.add_parser("runs", help="recent runs with state and recorded decisions")
     _common(r)

@@ -79,7 +79,9 @@ class Platform:
         if client is not None:
             self.client = client
             return
-        import kfp
+        from kfp.client import (
+            Client,  # explicit submodule: also works inside a KFP task (_KFP_RUNTIME)
+        )
 
         kwargs: dict[str, Any] = {}
         if host:
@@ -90,7 +92,7 @@ class Platform:
         if namespace:
             kwargs["namespace"] = namespace
         try:
-            self.client = kfp.Client(**kwargs)
+            self.client = Client(**kwargs)
         except Exception as exc:  # noqa: BLE001 - kfp.Client raises bare exceptions for any config problem
             raise PlatformError(f"cannot connect to KFP at {host or '(in-cluster/kubeconfig)'}: {exc}") from exc
 

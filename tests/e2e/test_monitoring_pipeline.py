@@ -1,0 +1,76 @@
+"""The monitoring pipeline end to end through kfp.local over logged traffic with injected drift.
+
+Real parts: kfp.local, an MLflow sqlite store, the champion registered by the real cores,
+Parquet written in the inference log layout; the triggered training run goes to the KFP API
+double (tests/doubles), the one server that cannot run here.
+"""
+
+import uuid
+
+import pandas as pd
+import pytest
+
+from ctloop import tracking
+from ctloop.components.train.core import fit
+from ctloop.local import run_pipeline_locally
+from ctloop.pipelines.monitoring import monitoring
+from ctloop.registry import MlflowRegistry
+from ctloop.storage import write_table
+from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, make_credit_data
+from tests.doubles.kfp_api import KfpApiDouble
+
+pytestmark = pytest.mark.slow
+DAY = "2026-01-05"
+
+
+def logged_window(frame: pd.DataFrame, hour: int, model, root) -> None:
+    rows = frame.drop(columns=[CREDIT_TIME_COLUMN, CREDIT_TARGET]).copy()
+    rows["prediction_1"] = model.predict_proba(rows)[:, 1]
+    rows["request_id"] = [uuid.uuid4().hex for _ in range(len(rows))]
+    rows["instance"] = 0
+    rows["model"] = "credit"
+    rows["revision"] = "credit-predictor-00001"
+    rows["time"] = [f"{DAY}T{hour - 1:02d}:{m % 60:02d}:00+00:00" for m in range(len(rows))]
+    rows["has_request"] = rows["has_response"] = True
+    write_table(rows, str(root / "model=credit" / f"date={DAY}" / "revision=credit-predictor-00001" / f"h{hour}.parquet"))
+
+
+def test_fires_exactly_the_configured_rule_and_respects_cooldown(tmp_path):
+    data = make_credit_data(n_rows=24000, seed=3)
+    period = (data[CREDIT_TIME_COLUMN] - data[CREDIT_TIME_COLUMN].min()).dt.days // 30
+    train = data[period <= 3].drop(columns=[CREDIT_TIME_COLUMN])
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    result = fit(train, target=CREDIT_TARGET, estimator="logistic_regression")
+    run_id, model_uri = tracking.log_training_run(tracking_uri=uri, experiment="credit", model=result.model,
+                                                  meta=result.meta, params={}, metrics={}, train_frame=train,
+                                                  dataset_digest="d", data_uri="test")
+    registry = MlflowRegistry(uri)
+    registry.register("credit", model_uri=model_uri, run_id=run_id, tags={})
+    registry.promote("credit", "1", reason="fixture")
+
+    root = tmp_path / "logs"
+    quiet, shocked = data[period == 4], data[period == 8]
+    for hour, source in ((1, quiet), (2, quiet), (3, shocked), (4, shocked), (5, shocked)):
+        logged_window(source.sample(600, random_state=hour), hour, result.model, root)
+
+    decisions = []
+    with KfpApiDouble() as kfp:
+        for hour in range(1, 6):
+            run = run_pipeline_locally(monitoring, {
+                "log_root": str(root), "model_name": "credit", "window": "1h", "as_of": f"{DAY}T{hour:02d}:00:00+00:00",
+                "rules": {"drift_share": 0.5, "drift_windows": 2, "cooldown": "3h"}, "kfp_host": kfp.url,
+                "tracking_uri": uri, "experiment": "ct"}, workdir=tmp_path / "runs")
+            assert run.succeeded, run.error
+            decisions.append((run.output("monitor-model", "retrain"), run.output("monitor-model", "rule")))
+        triggered = [c for c in kfp.calls if c.method == "POST" and c.path.endswith("/runs")]
+    assert decisions == [(False, "none"), (False, "none"), (False, "none"), (True, "drift"), (False, "cooldown")]
+    assert len(triggered) == 1
+    params = triggered[0].body["runtime_config"]["parameters"]
+    assert params["force_retrain"] is True and params["model_name"] == "credit"
+    # every window's scores are kept as a time series, not only the alarms
+    client = registry.client
+    exp = client.get_experiment_by_name("credit-monitoring")
+    runs = client.search_runs([exp.experiment_id], order_by=["attributes.start_time ASC"])
+    shares = [r.data.metrics["drift_share"] for r in runs]
+    assert len(shares) == 5 and shares[0] < 0.5 < shares[3]
+    assert [e["event"] for e in registry.audit_log("credit")].count("retrain_triggered") == 1
