@@ -155,4 +155,64 @@ def make_check(prom: Prometheus, *, canary_revision, stable_revision, namespace:
     return check
 
 
-__all__ = ["Rules", "Prometheus", "RevisionStats", "revision_stats", "judge", "make_check"]
+
+
+
+def psi(expected, actual, bins: int = 10) -> float:
+    """Population stability index of ``actual`` against ``expected`` (decile bins of expected)."""
+    import numpy as np
+
+    expected = np.asarray(expected, dtype=float)
+    actual = np.asarray(actual, dtype=float)
+    edges = np.unique(np.quantile(expected, np.linspace(0, 1, bins + 1)))
+    if len(edges) < 3:
+        edges = np.array([-np.inf, np.median(expected), np.inf])
+    edges[0], edges[-1] = -np.inf, np.inf
+    e = np.histogram(expected, edges)[0] / max(len(expected), 1)
+    a = np.histogram(actual, edges)[0] / max(len(actual), 1)
+    e, a = np.clip(e, 1e-4, None), np.clip(a, 1e-4, None)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+@dataclass(frozen=True)
+class QualityRules:
+    max_auc_drop: float = 0.05
+    max_psi: float = 0.2
+    min_labelled: int = 200
+    min_rows: int = 200
+    score_column: str = "prediction_1"
+
+
+def quality_check(logs, labels, *, canary_revision: str, stable_revision: str,
+                  rules: QualityRules = QualityRules()) -> tuple[bool, str, dict[str, Any]]:
+    """Model quality of the canary vs the stable revision over the same logged period.
+
+    With enough labels on both revisions: roll back when the canary's realized ROC AUC is more
+    than ``max_auc_drop`` below the stable's. Without labels: compare the distributions of
+    predicted scores (PSI); a shift above ``max_psi`` fails. Too little traffic fails the check.
+    """
+    from ctloop.labels import join_predictions_with_labels, realized_metrics
+
+    col = rules.score_column
+    canary = logs[logs["revision"] == canary_revision] if len(logs) else logs
+    stable = logs[logs["revision"] == stable_revision] if len(logs) else logs
+    measured: dict[str, Any] = {"canary_logged": int(len(canary)), "stable_logged": int(len(stable))}
+    if len(canary) < rules.min_rows or len(stable) < rules.min_rows:
+        return False, (f"too little logged traffic to judge quality: canary {len(canary)}, stable {len(stable)} "
+                       f"rows (< {rules.min_rows})"), measured
+    if labels is not None and len(labels):
+        joined = join_predictions_with_labels(logs[logs["revision"].isin([canary_revision, stable_revision])], labels)
+        counts = joined["revision"].value_counts()
+        if counts.get(canary_revision, 0) >= rules.min_labelled and counts.get(stable_revision, 0) >= rules.min_labelled:
+            realized = realized_metrics(joined, score=col, by=("revision",)).set_index("revision")["roc_auc"]
+            c_auc, s_auc = float(realized[canary_revision]), float(realized[stable_revision])
+            measured.update({"canary_auc": c_auc, "stable_auc": s_auc})
+            if s_auc - c_auc > rules.max_auc_drop:
+                return False, f"canary realized AUC {c_auc:.3f} is {s_auc - c_auc:.3f} below stable {s_auc:.3f}", measured
+            return True, f"canary realized AUC {c_auc:.3f} vs stable {s_auc:.3f}", measured
+    value = psi(stable[col], canary[col])
+    measured["score_psi"] = value
+    if value > rules.max_psi:
+        return False, f"canary prediction distribution shifted: PSI {value:.3f} > {rules.max_psi}", measured
+    return True, f"prediction distributions agree (PSI {value:.3f}, no labels yet)", measured
+__all__ = ["Rules", "QualityRules", "Prometheus", "RevisionStats", "revision_stats", "judge", "make_check", "psi", "quality_check"]
