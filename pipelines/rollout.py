@@ -24,7 +24,8 @@ DEFAULT_PLAN = [5, 25, 50, 100]
 
 
 def add_rollout_steps(*, model_name, version, reason, inference_service, namespace, strategy, traffic_plan,
-                      interval_seconds, rules, max_failed_checks, prometheus_url, tracking_uri):
+                      interval_seconds, rules, max_failed_checks, prometheus_url, tracking_uri, log_root="",
+                      labels_root=""):
     """Add validate → deploy → analyse → promote/rollback to the enclosing pipeline."""
     run_id = dsl.PIPELINE_JOB_ID_PLACEHOLDER
     validate = with_platform_settings(validate_serving(model_name=model_name, version=version,
@@ -40,7 +41,8 @@ def add_rollout_steps(*, model_name, version, reason, inference_service, namespa
             deploy_action=deploy.outputs["action"], canary_revision=deploy.outputs["latest_revision"],
             stable_revision=deploy.outputs["previous_revision"], traffic_plan=traffic_plan,
             interval_seconds=interval_seconds, rules=rules, max_failed_checks=max_failed_checks,
-            prometheus_url=prometheus_url, tracking_uri=tracking_uri, pipeline_run_id=run_id))
+            prometheus_url=prometheus_url, log_root=log_root, labels_root=labels_root, tracking_uri=tracking_uri,
+            pipeline_run_id=run_id))
         analyze.set_caching_options(False)
         with dsl.If(analyze.outputs["decision"] == "promote", name="canary-passed"):
             with_platform_settings(promote_model(
@@ -76,6 +78,8 @@ def rollout(
     prometheus_url: str = "",
     reason: str = "manual rollout",
     tracking_uri: str = "",
+    inference_log_root: str = "",
+    labels_root: str = "",
 ):
     """Roll out (or roll back to) one registered version.
 
@@ -93,6 +97,8 @@ def rollout(
         prometheus_url: Prometheus URL; empty means ``PROMETHEUS_URL`` from the ConfigMap.
         reason: Recorded with the promotion or rollback.
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the ConfigMap.
+        inference_log_root: Inference log root; when set the canary is also judged on model quality.
+        labels_root: Label store root for the canary's realized metric.
     """
     with dsl.If(action == "rollback", name="manual-rollback"):
         with_platform_settings(rollback_model(
@@ -104,4 +110,5 @@ def rollout(
         add_rollout_steps(model_name=model_name, version=version, reason=reason, inference_service=inference_service,
                           namespace=namespace, strategy=strategy, traffic_plan=traffic_plan,
                           interval_seconds=interval_seconds, rules=rules, max_failed_checks=max_failed_checks,
-                          prometheus_url=prometheus_url, tracking_uri=tracking_uri)
+                          prometheus_url=prometheus_url, tracking_uri=tracking_uri, log_root=inference_log_root,
+                          labels_root=labels_root)

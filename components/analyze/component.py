@@ -23,6 +23,9 @@ def analyze_canary(
     rules: Optional[dict] = None,
     max_failed_checks: int = 1,
     prometheus_url: str = "",
+    log_root: str = "",
+    labels_root: str = "",
+    quality_rules: Optional[dict] = None,
     timeout_seconds: int = 600,
     tracking_uri: str = "",
     pipeline_run_id: str = "",
@@ -51,6 +54,13 @@ def analyze_canary(
             ``max_p99_ratio``, ``min_requests``, ``window``.
         max_failed_checks: Failed checks that trigger a rollback.
         prometheus_url: Prometheus base URL; empty means ``PROMETHEUS_URL`` from the environment.
+        log_root: Inference log root (``ctloop logger``); when set, each step also checks model
+            quality on the traffic logged since the canary started: with labels, canary realized
+            ROC AUC more than 0.05 below the stable's fails; without, a PSI of predicted scores above
+            0.2 fails.
+        labels_root: Label store root (``ctloop labels ingest``) for the realized-AUC comparison.
+        quality_rules: Overrides: ``max_auc_drop``, ``max_psi``, ``min_labelled``, ``min_rows``,
+            ``score_column``.
         timeout_seconds: How long to wait for each traffic change to show in the status.
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
         pipeline_run_id: KFP run id, recorded in the audit trail.
@@ -79,6 +89,27 @@ def analyze_canary(
     prom = analysis.Prometheus(prometheus_url or os.environ.get("PROMETHEUS_URL", ""))
     check = analysis.make_check(prom, canary_revision=lambda: canary_revision, stable_revision=lambda: stable_revision,
                                 namespace=namespace, rules=analysis.Rules.from_dict(rules), interval_s=interval_seconds)
+    if log_root:
+        import pandas as pd
+
+        from ctloop import labels as labels_mod
+
+        started = pd.Timestamp.now("UTC")
+        prom_check = check
+        qrules = analysis.QualityRules(**(quality_rules or {}))
+
+        def check(percent):  # noqa: F811 - Prometheus rules first, then model quality
+            passed, why, measured = prom_check(percent)
+            if not passed:
+                return passed, why, measured
+            logs = labels_mod.read_parquet_tree(f"{log_root.rstrip('/')}/model={inference_service}")
+            if len(logs):
+                logs = logs[pd.to_datetime(logs["time"], utc=True, format="mixed") >= started]
+            labels = labels_mod.read_labels(labels_root) if labels_root else None
+            ok, qwhy, qmeasured = analysis.quality_check(logs, labels, canary_revision=canary_revision,
+                                                         stable_revision=stable_revision, rules=qrules)
+            return ok, f"{why}; quality: {qwhy}", {**measured, **qmeasured}
+
     events = []
 
     def audit(event):
