@@ -155,3 +155,31 @@ def trigger_training(
                                                                 "kfp_run": run_id})
     print(f"ctloop: triggered continuous training of {model_name} (KFP run {run_id}): {reason}")
     return namedtuple("TriggerOutputs", ["run_id"])(run_id)
+
+
+@component
+def ingest_labels(
+    labels_uri: str,
+    labels_root: str,
+    key: str = "request_id",
+    label_column: str = "label",
+) -> NamedTuple("LabelOutputs", [("rows", int)]):
+    """Append ground truth to the label store, keyed by request id or a business key.
+
+    Args:
+        labels_uri: CSV or Parquet file (local or gs://) with the key column and the label.
+        labels_root: Label store root; labels land in ``<labels_root>/labels/``.
+        key: Join key with the inference log: ``request_id`` or a business key carried in a
+            metadata header.
+        label_column: Column holding the label.
+
+    Returns:
+        rows: Labels appended.
+    """
+    from collections import namedtuple
+
+    from ctloop.labels import ingest_labels as ingest
+
+    rows = ingest(labels_uri, labels_root, key=key, label=label_column)
+    print(f"ctloop: appended {rows} labels from {labels_uri}")
+    return namedtuple("LabelOutputs", ["rows"])(rows)

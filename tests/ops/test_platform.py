@@ -134,3 +134,12 @@ def test_no_secret_value_in_compiled_yaml(tmp_path, monkeypatch):
         text = path.read_text()
         assert secret not in text
         assert "ctloop-mlflow" in text and "ctloop-settings" in text  # referenced by name only
+
+
+def test_schedule_the_monitoring_pipeline_hourly(kfp, capsys):
+    assert main(["schedule", "--host", kfp.url, "--pipeline", "monitoring", "--cron", "0 5 * * * *",
+                 "--param", "log_root=gs://logs/ctloop"]) == 0
+    body = next(c.body for c in kfp.calls if c.path.endswith("/recurringruns") and c.method == "POST")
+    assert body["display_name"] == "monitoring-schedule"
+    assert body["runtime_config"]["parameters"]["log_root"] == "gs://logs/ctloop"
+    assert any(p["display_name"] == "monitoring" for p in kfp.state.pipelines.values())

@@ -15,18 +15,22 @@ def _platform(args):
     return Platform(host=args.host or "", token=args.token or "", namespace=getattr(args, "namespace", "") or "")
 
 
-def _compile_one(out_dir: Path, image: str | None) -> Path:
+def _compile_one(out_dir: Path, image: str | None, pipeline: str = PIPELINE) -> Path:
     from ctloop.compiler import compile_pipeline
+    from ctloop.errors import ConfigError
     from ctloop.pipelines import all_pipelines
 
-    return compile_pipeline(all_pipelines()[PIPELINE], out_dir / f"{PIPELINE}.yaml", image=image or None)
+    pipelines = all_pipelines()
+    if pipeline not in pipelines:
+        raise ConfigError(f"unknown pipeline {pipeline!r}; choose one of {', '.join(sorted(pipelines))}")
+    return compile_pipeline(pipelines[pipeline], out_dir / f"{pipeline}.yaml", image=image or None)
 
 
 def _upload(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        package = _compile_one(Path(tmp), args.image)
-        result = _platform(args).ensure_pipeline(args.pipeline_name, package)
-    print(f"pipeline {args.pipeline_name}: {result.action} (version {result.version_name}, id {result.version_id})")
+        package = _compile_one(Path(tmp), args.image, args.pipeline)
+        result = _platform(args).ensure_pipeline(args.pipeline_name or args.pipeline, package)
+    print(f"pipeline {args.pipeline_name or args.pipeline}: {result.action} (version {result.version_name}, id {result.version_id})")
     return 0
 
 
@@ -36,13 +40,19 @@ def _schedule(args: argparse.Namespace) -> int:
     from ctloop.pipelines import all_pipelines
 
     cron = validate_cron(args.cron)
-    params = pipeline_arguments(all_pipelines()[PIPELINE], parse_params(args.param))
+    pipelines = all_pipelines()
+    if args.pipeline not in pipelines:
+        from ctloop.errors import ConfigError
+
+        raise ConfigError(f"unknown pipeline {args.pipeline!r}; choose one of {', '.join(sorted(pipelines))}")
+    params = pipeline_arguments(pipelines[args.pipeline], parse_params(args.param))
     platform = _platform(args)
+    name = args.pipeline_name or args.pipeline
     with tempfile.TemporaryDirectory() as tmp:
-        upload = platform.ensure_pipeline(args.pipeline_name, _compile_one(Path(tmp), args.image))
+        upload = platform.ensure_pipeline(name, _compile_one(Path(tmp), args.image, args.pipeline))
     experiment_id = platform.ensure_experiment(args.experiment, namespace=args.namespace or "")
     result = platform.reconcile_schedule(
-        experiment_id=experiment_id, job_name=args.job_name or f"{args.pipeline_name}-schedule",
+        experiment_id=experiment_id, job_name=args.job_name or f"{name}-schedule",
         pipeline_id=upload.pipeline_id, version_id=upload.version_id, cron=cron, params=params,
         no_catchup=not args.catchup, max_concurrency=args.max_concurrency,
     )
@@ -145,7 +155,8 @@ def _common(p, experiment: bool = True) -> None:
 def register(subparsers) -> None:
     u = subparsers.add_parser("upload", help="upload the pipeline (new version only when the content changed)")
     _common(u, experiment=False)
-    u.add_argument("--pipeline-name", default=PIPELINE)
+    u.add_argument("--pipeline", default=PIPELINE, help="continuous-training (default), monitoring or rollout")
+    u.add_argument("--pipeline-name", default="", help="name in KFP (default: the pipeline's)")
     u.add_argument("--image", default="", help="component image override (private registry)")
     u.set_defaults(handler=_upload)
 
@@ -153,7 +164,9 @@ def register(subparsers) -> None:
     _common(s)
     s.add_argument("--cron", required=True, help='six fields, seconds first, UTC: "0 0 3 * * *" = 03:00 daily')
     s.add_argument("--param", action="append", metavar="NAME=VALUE", help="pipeline parameter (JSON values)")
-    s.add_argument("--pipeline-name", default=PIPELINE)
+    s.add_argument("--pipeline", default=PIPELINE,
+                   help="continuous-training (default) or monitoring (schedule it more often, e.g. hourly)")
+    s.add_argument("--pipeline-name", default="", help="name in KFP (default: the pipeline's)")
     s.add_argument("--job-name", default="", help="recurring run name (default <pipeline>-schedule)")
     s.add_argument("--max-concurrency", type=int, default=1, help="default 1: never two runs at once")
     s.add_argument("--catchup", action="store_true", help="backfill missed runs (default: no catch-up)")
