@@ -193,6 +193,57 @@ def detect(
                        reason=reason, columns=results, correction=correction)
 
 
+def calibrate_thresholds(
+    reference: pd.DataFrame,
+    *,
+    columns: list[str],
+    method: str | None = None,
+    column_methods: dict[str, str] | None = None,
+    rounds: int = 20,
+    quantile: float = 0.95,
+    current_size: int | None = None,
+    seed: int = 0,
+) -> dict[str, dict[str, float]]:
+    """Per-column thresholds calibrated on the reference itself.
+
+    The reference is split at random ``rounds`` times into a part B of the current window's size
+    (``current_size``, at most half) and the rest A; the statistic of A vs B is what "no drift"
+    looks like for that column at these sample sizes. The threshold is the ``quantile`` of those
+    values (for p-value methods, the low tail), never looser than the method's default. Returns
+    ``{column: {"method": m, "threshold": t, "default": d}}`` — record it with the result.
+    """
+    import numpy as np
+
+    column_methods = dict(column_methods or {})
+    rng = np.random.default_rng(seed)
+    n = len(reference)
+    if n < 20:
+        raise DriftError(f"calibration needs at least 20 reference rows, got {n}")
+    values: dict[str, list[float]] = {c: [] for c in columns}
+    methods: dict[str, str] = {}
+    m = min(current_size or n // 2, n // 2)
+    for _ in range(rounds):
+        order = rng.permutation(n)
+        a, b = reference.iloc[order[m:]], reference.iloc[order[:m]]
+        res = detect(a, b, columns=columns, method=method, column_methods=column_methods)
+        for col in res.columns:
+            methods[col.column] = col.method
+            if col.score == col.score:
+                values[col.column].append(col.score)
+    out = {}
+    for col, vals in values.items():
+        m = methods.get(col)
+        if not vals or m is None:
+            continue
+        p_value = m in stats.P_VALUE_METHODS
+        thr = float(np.quantile(vals, 1 - quantile if p_value else quantile))
+        default = stats.DEFAULT_THRESHOLDS[m]
+        # never looser than the method's own default: calibration only removes false alarms
+        thr = min(thr, default) if p_value else max(thr, default)
+        out[col] = {"method": m, "threshold": thr, "default": default}
+    return out
+
+
 def format_table(result: DriftResult) -> str:
     """Plain-text per-column table (CLI)."""
     rows = [("column", "kind", "method", "score", "threshold", "drifted")]
@@ -204,4 +255,4 @@ def format_table(result: DriftResult) -> str:
     return "\n".join(lines) + f"\n\n{result.reason}\n"
 
 
-__all__ = ["CORRECTIONS", "ColumnDrift", "DriftResult", "column_kind", "detect", "format_table"]
+__all__ = ["CORRECTIONS", "ColumnDrift", "DriftResult", "column_kind", "detect", "calibrate_thresholds", "format_table"]

@@ -142,3 +142,18 @@ def test_wasserstein_equals_scipy(seed):
     u = rng.normal(size=rng.integers(5, 3000))
     v = np.round(rng.normal(0.5, 2, rng.integers(5, 500)), seed)  # ties when rounded
     assert stats.wasserstein_1d(u, v) == pytest.approx(wasserstein_distance(u, v), rel=1e-12)
+
+
+def test_calibrated_thresholds_remove_false_alarms_but_keep_real_drift():
+    rng = np.random.default_rng(7)
+    cats = np.array([f"c{i}" for i in range(300)], dtype=object)  # many rare categories
+    ref = pd.DataFrame({"cat": rng.choice(cats, 1500)})
+    noise = [pd.DataFrame({"cat": rng.choice(cats, 300)}) for _ in range(10)]  # same distribution
+    # with sparse counts the default Jensen-Shannon threshold (0.1) fires on pure sampling noise
+    assert all(core.detect(ref, cur).columns[0].drifted for cur in noise)
+    calibration = core.calibrate_thresholds(ref, columns=["cat"], rounds=40, current_size=300)
+    assert calibration["cat"]["method"] == "jensenshannon" and calibration["cat"]["threshold"] > 0.1
+    thr = {"cat": calibration["cat"]["threshold"]}
+    assert sum(core.detect(ref, cur, column_thresholds=thr).columns[0].drifted for cur in noise) <= 1
+    shifted = pd.DataFrame({"cat": rng.choice(cats[:30], 300)})  # a real shift
+    assert core.detect(ref, shifted, column_thresholds=thr).columns[0].drifted
