@@ -47,3 +47,16 @@ def test_malformed_events_are_rejected_with_400(h, body, match):
     with pytest.raises(RejectedEvent, match=match) as exc:
         parse_event(hdr, body)
     assert exc.value.status == 400
+
+
+def test_reject_codes_are_a_fixed_set_whatever_the_client_sends():
+    from ctloop.inference_log.events import REASONS
+
+    with pytest.raises(RejectedEvent) as exc:
+        parse_event(headers(**{"ce-type": 'evil"} 1\nfake_metric 9'}), b"{}")
+    assert exc.value.code == "unknown_type" and exc.value.code in REASONS
+    with pytest.raises(RejectedEvent) as exc:
+        parse_event(headers(**{"ce-specversion": "0.3"}), b"{}")
+    assert exc.value.code == "bad_specversion"
+    with pytest.raises(RejectedEvent, match="unknown ce-type"):
+        parse_event(headers(**{"ce-type": "my.request"}), b"{}")  # only …inference.request counts

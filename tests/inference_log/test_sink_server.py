@@ -48,12 +48,12 @@ def test_pairs_v1_v2_become_partitioned_rows(tmp_path):
     proc, url = start(tmp_path, flush_seconds=0.3)
     try:
         with httpx.Client() as c:
-            assert c.post(url, headers=headers("a", "request"), content=json.dumps({"instances": [{"income": 1.5, "region": "n"}]})).status_code == 202
-            assert c.post(url, headers=headers("a", "response"), content=json.dumps({"predictions": [[0.7, 0.3]]})).status_code == 202
+            assert c.post(url, headers=headers("a", "request"), content=json.dumps({"instances": [{"income": 1.5, "region": "n"}]})).status_code == 200
+            assert c.post(url, headers=headers("a", "response"), content=json.dumps({"predictions": [[0.7, 0.3]]})).status_code == 200
             v2 = {"inputs": [{"name": "income", "shape": [2], "datatype": "FP64", "data": [2.0, 3.0]}]}
-            assert c.post(url, headers=headers("b", "request", "credit-predictor-00001"), content=json.dumps(v2)).status_code == 202
+            assert c.post(url, headers=headers("b", "request", "credit-predictor-00001"), content=json.dumps(v2)).status_code == 200
             out = {"outputs": [{"name": "score", "shape": [2], "datatype": "FP64", "data": [0.1, 0.9]}]}
-            assert c.post(url, headers=headers("b", "response", "credit-predictor-00001"), content=json.dumps(out)).status_code == 202
+            assert c.post(url, headers=headers("b", "response", "credit-predictor-00001"), content=json.dumps(out)).status_code == 200
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline and len(read_rows(tmp_path / "root")) < 3:
                 time.sleep(0.1)
@@ -100,7 +100,7 @@ def test_sigterm_during_load_loses_nothing_acknowledged(tmp_path):
                         r = c.post(url, headers=headers(ce_id, kind), content=json.dumps(body))
                     except httpx.HTTPError:
                         return  # the server went away: nothing more is acknowledged
-                    if r.status_code == 202:
+                    if r.status_code == 200:
                         acked.append((ce_id, kind))
                 i += 1
 
@@ -128,7 +128,7 @@ def test_crash_then_restart_replays_the_write_ahead_log(tmp_path):
     with httpx.Client(timeout=5) as c:
         for i in range(200):
             for kind, body in (("request", {"instances": [{"x": i}]}), ("response", {"predictions": [1]})):
-                if c.post(url, headers=headers(f"k{i}", kind), content=json.dumps(body)).status_code == 202:
+                if c.post(url, headers=headers(f"k{i}", kind), content=json.dumps(body)).status_code == 200:
                     acked.append(f"k{i}")
     os.killpg(proc.pid, signal.SIGKILL)  # a crash: no flush, no cleanup
     proc.wait(timeout=10)
@@ -137,3 +137,25 @@ def test_crash_then_restart_replays_the_write_ahead_log(tmp_path):
     stop_group(proc)
     rows = read_rows(tmp_path / "root")
     assert set(acked) <= set(rows.loc[rows.has_request & rows.has_response, "request_id"])
+
+
+def test_metrics_stay_parseable_whatever_the_client_sends(tmp_path):
+    import shutil
+
+    proc, url = start(tmp_path)
+    try:
+        with httpx.Client() as c:
+            bad = headers("x", "request")
+            bad["ce-type"] = 'evil"} 1 fake'
+            assert c.post(url, headers=bad, content=b"{}").status_code == 400
+            bad["ce-type"] = "another.odd.type"
+            assert c.post(url, headers=bad, content=b"{}").status_code == 400
+            text = c.get(f"{url}/metrics").text
+    finally:
+        stop_group(proc)
+    assert 'ctloop_log_events_rejected_total{reason="unknown_type"} 2' in text
+    assert "evil" not in text
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is installed by `make tools`"
+    check = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
+    assert "parsing error" not in check.stdout + check.stderr, check.stdout + check.stderr

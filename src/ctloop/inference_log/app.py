@@ -1,8 +1,9 @@
 """The ASGI app of the inference log sink (starlette).
 
-``POST /`` a binary-mode CloudEvent → 202 once durable (write-ahead), 4xx with a JSON reason when
-malformed (400), oversize (413) or not JSON; ``GET /metrics`` Prometheus text; ``/healthz`` and
-``/readyz``.
+``POST /`` a binary-mode CloudEvent → 200 once durable (write-ahead; KServe's logger treats any
+other status as an error), 4xx with a JSON reason when malformed (400) or oversize (413);
+rejections are counted under a fixed set of reason labels; ``GET /metrics`` Prometheus text;
+``/healthz`` and ``/readyz``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ def create_app(sink: Sink, max_body_bytes: int = 1 << 20) -> Starlette:
     async def ingest(request: Request):
         sink.stats.received += 1
         length = request.headers.get("content-length")
+        if length and not length.isdigit():
+            sink.stats.reject("bad_header")
+            return JSONResponse({"error": f"content-length {length!r} is not a number"}, 400)
         if length and int(length) > max_body_bytes:
             sink.stats.reject("oversize")
             return JSONResponse({"error": f"body of {length} bytes exceeds the limit of {max_body_bytes}"}, 413)
@@ -33,10 +37,10 @@ def create_app(sink: Sink, max_body_bytes: int = 1 << 20) -> Starlette:
         try:
             event = parse_event(dict(request.headers), body)
         except RejectedEvent as exc:
-            sink.stats.reject(exc.reason.split(":")[0].replace(" ", "_")[:40])
+            sink.stats.reject(exc.code)
             return JSONResponse({"error": exc.reason}, exc.status)
         await sink.accept(event)
-        return JSONResponse({"accepted": event.id, "kind": event.kind}, 202)
+        return JSONResponse({"accepted": event.id, "kind": event.kind}, 200)
 
     async def metrics(_request: Request):
         return PlainTextResponse(sink.metrics_text(), media_type="text/plain; version=0.0.4")

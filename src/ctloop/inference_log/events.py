@@ -20,13 +20,22 @@ REQUIRED = ("ce-id", "ce-type", "ce-source", "ce-inferenceservicename")
 _REVISION = re.compile(r"^(?P<rev>.+?-(?:predictor|transformer|explainer)(?:-default)?-\d{5})(?:-|$)")
 
 
-class RejectedEvent(ValueError):
-    """An event that cannot be accepted; ``status`` is the HTTP code to answer with."""
+REASONS = ("missing_header", "bad_specversion", "unknown_type", "bad_json", "bad_payload", "bad_header", "oversize")
 
-    def __init__(self, status: int, reason: str):
+
+class RejectedEvent(ValueError):
+    """An event that cannot be accepted; ``status`` is the HTTP code to answer with.
+
+    ``code`` is one of :data:`REASONS` — a fixed set, safe as a metrics label (the client's text
+    only ever goes into ``reason``, the JSON answer).
+    """
+
+    def __init__(self, status: int, reason: str, code: str):
         super().__init__(reason)
+        assert code in REASONS, code
         self.status = status
         self.reason = reason
+        self.code = code
 
 
 @dataclass
@@ -61,20 +70,25 @@ def parse_event(headers: dict[str, str], body: bytes) -> Event:
     h = {k.lower(): v for k, v in headers.items()}
     missing = [k for k in REQUIRED if not h.get(k)]
     if missing:
-        raise RejectedEvent(400, f"missing CloudEvent header(s): {', '.join(missing)}")
+        raise RejectedEvent(400, f"missing CloudEvent header(s): {', '.join(missing)}", "missing_header")
+    if h.get("ce-specversion", "1.0") != "1.0":
+        raise RejectedEvent(400, f"ce-specversion {h['ce-specversion']!r} is not supported: expected 1.0",
+                            "bad_specversion")
     ce_type = h["ce-type"]
-    if ce_type.endswith(".inference.request") or ce_type.endswith(".request"):
+    if ce_type.endswith(".inference.request"):
         kind = "request"
-    elif ce_type.endswith(".inference.response") or ce_type.endswith(".response"):
+    elif ce_type.endswith(".inference.response"):
         kind = "response"
     else:
-        raise RejectedEvent(400, f"unknown ce-type {ce_type!r}: expected …inference.request or …inference.response")
+        raise RejectedEvent(400, f"unknown ce-type {ce_type!r}: expected …inference.request or …inference.response",
+                            "unknown_type")
     try:
         payload = json.loads(body) if body else None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RejectedEvent(400, f"body is not JSON: {exc}") from exc
+        raise RejectedEvent(400, f"body is not JSON: {exc}", "bad_json") from exc
     if not isinstance(payload, dict):
-        raise RejectedEvent(400, "body must be a JSON object (v1 'instances'/'predictions' or v2 'inputs'/'outputs')")
+        raise RejectedEvent(400, "body must be a JSON object (v1 'instances'/'predictions' or v2 'inputs'/'outputs')",
+                            "bad_payload")
     component = h.get("ce-component", "predictor")
     return Event(
         id=h["ce-id"], kind=kind, model=h["ce-inferenceservicename"], namespace=h.get("ce-namespace", ""),

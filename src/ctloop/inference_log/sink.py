@@ -37,10 +37,20 @@ class Stats:
     rows_written: int = 0
     events_written: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
-    flush_seconds: list[float] = field(default_factory=list)
+    flush_buckets: list[int] = field(default_factory=lambda: [0] * len(FLUSH_BUCKETS))
+    flush_count: int = 0
+    flush_sum: float = 0.0
 
     def reject(self, reason: str) -> None:
         self.rejected[reason] = self.rejected.get(reason, 0) + 1
+
+    def observe_flush(self, seconds: float) -> None:
+        """Histogram counts only: memory stays constant however long the sink runs."""
+        self.flush_count += 1
+        self.flush_sum += seconds
+        for i, bound in enumerate(FLUSH_BUCKETS):
+            if seconds <= bound:
+                self.flush_buckets[i] += 1
 
 
 class Sink:
@@ -82,13 +92,12 @@ class Sink:
     async def stop(self) -> None:
         """Flush everything (SIGTERM path) and remove the WAL."""
         self._closing = True
-        flusher = self._tasks[1]
-        flusher.cancel()
-        await asyncio.gather(flusher, return_exceptions=True)
+        async with self._flush_lock:  # never cancel the flusher in the middle of a flush
+            self._tasks[1].cancel()
+            await asyncio.gather(self._tasks[1], return_exceptions=True)
         await self._commit()  # waits for an fsync in flight, then commits what is left
-        committer = self._tasks[0]
-        committer.cancel()
-        await asyncio.gather(committer, return_exceptions=True)
+        self._tasks[0].cancel()
+        await asyncio.gather(self._tasks[0], return_exceptions=True)
         await self._commit()
         await self.flush(final=True)
 
@@ -98,27 +107,35 @@ class Sink:
 
     # ------------------------------------------------------------------ ingest
     async def accept(self, event: Event) -> None:
-        """Returns once the event is durable in the WAL."""
+        """Returns once the event is durable in the WAL (written and fsynced by a commit)."""
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
-        self._wal.write(event.to_json() + "\n")
         self._batch.append((fut, event))
         self._wake.set()
         await fut
         self.stats.accepted += 1
 
+    async def _commit_locked(self) -> None:
+        """Write the waiting events to the current segment, fsync it, then acknowledge them.
+
+        The write and the fsync always hit the same file: a rotation (``flush``) holds the same
+        lock, so an event can never be acknowledged from a segment that is about to be deleted.
+        """
+        if not self._batch:
+            return
+        batch, self._batch = self._batch, []
+        wal = self._wal
+        wal.write("".join(event.to_json() + "\n" for _, event in batch))
+        wal.flush()
+        await asyncio.to_thread(os.fsync, wal.fileno())
+        for fut, event in batch:
+            self._add(event)
+            if not fut.done():
+                fut.set_result(None)
+
     async def _commit(self) -> None:
         async with self._commit_lock:
-            if not self._batch:
-                return
-            batch, self._batch = self._batch, []
-            wal = self._wal
-            wal.flush()
-            await asyncio.to_thread(os.fsync, wal.fileno())
-            for fut, event in batch:
-                self._add(event)
-                if not fut.done():
-                    fut.set_result(None)
+            await self._commit_locked()
 
     async def _committer(self) -> None:
         while True:
@@ -143,27 +160,33 @@ class Sink:
 
     # ------------------------------------------------------------------ flush
     async def flush(self, final: bool = False, drop_segments: list[Path] | None = None) -> int:
+        """Rows to Parquet, then the WAL they came from is dropped.
+
+        Under the commit lock, in one step: commit what is waiting into the current segment,
+        switch to a new segment, take the rows, and copy events still waiting for their partner
+        into the new segment (fsynced). Then, outside the lock, write Parquet; only after that
+        is the old segment deleted. A crash at any point leaves every acknowledged event in a
+        segment or in Parquet (possibly both: at-least-once).
+        """
         async with self._flush_lock:
             started = time.perf_counter()
-            old_wal, old_segment = self._wal, self._segment
-            if drop_segments is None:
-                # commit what the old segment holds, then new events go to a new segment
-                await self._commit()
-                async with self._commit_lock:
+            async with self._commit_lock:
+                await self._commit_locked()
+                old_wal, old_segment = self._wal, self._segment
+                if drop_segments is None:
                     self._open_segment()
-            now = time.monotonic()
-            expired = [k for k, v in self._open.items() if final or now - v["t"] > self.join_ttl]
-            rows, self._rows = self._rows, []
-            for key in expired:
-                slot = self._open.pop(key)
-                rows.extend(join(slot["request"], slot["response"]))
-            # unpaired events not expired: carried into the new segment before the old one goes
-            for slot in self._open.values():
-                for kind in ("request", "response"):
-                    if slot[kind] is not None:
-                        self._wal.write(slot[kind].to_json() + "\n")
-            self._wal.flush()
-            await asyncio.to_thread(os.fsync, self._wal.fileno())
+                now = time.monotonic()
+                expired = [k for k, v in self._open.items() if final or now - v["t"] > self.join_ttl]
+                rows, self._rows = self._rows, []
+                for key in expired:
+                    slot = self._open.pop(key)
+                    rows.extend(join(slot["request"], slot["response"]))
+                carried = [slot[kind].to_json() + "\n" for slot in self._open.values()
+                           for kind in ("request", "response") if slot[kind] is not None]
+                if carried:
+                    self._wal.write("".join(carried))
+                self._wal.flush()
+                await asyncio.to_thread(os.fsync, self._wal.fileno())
             if rows:
                 await asyncio.to_thread(self._write_parquet, rows)
             self.stats.rows_written += len(rows)
@@ -174,12 +197,10 @@ class Sink:
             else:
                 for seg in drop_segments:
                     seg.unlink(missing_ok=True)
-            if final and not self._open:
+            if final and not self._open and self._closing:
                 self._wal.close()
                 self._segment.unlink(missing_ok=True)
-                if not self._closing:
-                    self._open_segment()
-            self.stats.flush_seconds.append(time.perf_counter() - started)
+            self.stats.observe_flush(time.perf_counter() - started)
             return len(rows)
 
     def _write_parquet(self, rows: list[dict[str, Any]]) -> None:
@@ -219,11 +240,11 @@ class Sink:
         lines += ["# HELP ctloop_log_buffered_rows Rows waiting for the next flush.", "# TYPE ctloop_log_buffered_rows gauge",
                   f"ctloop_log_buffered_rows {len(self._rows)}",
                   "# HELP ctloop_log_flush_seconds Flush latency.", "# TYPE ctloop_log_flush_seconds histogram"]
-        for b in FLUSH_BUCKETS:
-            lines.append(f'ctloop_log_flush_seconds_bucket{{le="{b}"}} {sum(1 for x in s.flush_seconds if x <= b)}')
-        lines += [f'ctloop_log_flush_seconds_bucket{{le="+Inf"}} {len(s.flush_seconds)}',
-                  f"ctloop_log_flush_seconds_sum {sum(s.flush_seconds):.6f}",
-                  f"ctloop_log_flush_seconds_count {len(s.flush_seconds)}"]
+        for b, n in zip(FLUSH_BUCKETS, s.flush_buckets, strict=True):
+            lines.append(f'ctloop_log_flush_seconds_bucket{{le="{b}"}} {n}')
+        lines += [f'ctloop_log_flush_seconds_bucket{{le="+Inf"}} {s.flush_count}',
+                  f"ctloop_log_flush_seconds_sum {s.flush_sum:.6f}",
+                  f"ctloop_log_flush_seconds_count {s.flush_count}"]
         return "\n".join(lines) + "\n"
 
 
