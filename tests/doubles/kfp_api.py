@@ -1,12 +1,22 @@
-"""KfpApiDouble: an in-process test double of the KFP v2beta1 REST API, on loopback.
+"""KfpApiDouble: an in-process test DOUBLE of the KFP v2beta1 REST API, on loopback.
 
 No KFP API server can run here, so the real ``kfp.Client`` talks to this small HTTP server. It
 implements the endpoints ctloop uses with the API contract of KFP 2.17 (see
-shared/notes/reliability.md §4): multipart pipeline upload (field ``uploadfile``) with unique
-pipeline and version names, experiments, recurring runs (``max_concurrency`` 1–10, a cron
-trigger robfig/cron accepts: 5 or 6 fields — the real server silently accepts 5), enable/disable/
-delete, runs, and list filters on ``display_name``/``name``. Every request is recorded in
-``calls`` so tests can assert bodies and order. It keeps no state on disk.
+shared/notes/reliability.md §4 and ``backend/src/apiserver/server/pipeline_upload_server.go``):
+
+* ``GET /healthz``;
+* multipart pipeline upload (field ``uploadfile``, a ``.yaml`` file that parses as a KFP pipeline
+  spec) with unique pipeline names; the first version gets the pipeline's name and description;
+  ``upload_version`` needs ``pipelineid`` and a unique version name;
+* list pipelines / versions / experiments / recurring runs with ``display_name`` EQUALS filters;
+* experiments create/list/get; recurring runs create/list/get/enable/disable/delete; runs
+  create/list/get (with ``run_details.task_details`` for seeded runs).
+
+Recurring-run bodies are checked: ``max_concurrency`` 1-10, ``no_catchup`` sent explicitly, a
+cron trigger with **6 fields**: stricter than the real server, which also accepts 5 fields and
+silently reads them seconds-first (``lenient_cron=True`` mimics that). Every request is recorded
+in ``calls`` (method, path, query, body, headers) so tests can assert bodies, auth and order. It
+keeps no state on disk.
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ class Call:
     path: str
     query: dict[str, str]
     body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -47,7 +58,8 @@ class State:
 
 
 class KfpApiDouble:
-    def __init__(self):
+    def __init__(self, lenient_cron: bool = False):
+        self.lenient_cron = lenient_cron
         self.state = State()
         self.calls: list[Call] = []
         self._ids = itertools.count(1)
@@ -104,13 +116,19 @@ class KfpApiDouble:
                     from email.policy import default
 
                     msg = BytesParser(policy=default).parsebytes(
-                        b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + raw)
-                    body = {part.get_param("name", header="content-disposition"): part.get_payload(decode=True)
-                            for part in msg.iter_parts()}
+                        b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + raw
+                    )
+                    body = {}
+                    for part in msg.iter_parts():
+                        name = part.get_param("name", header="content-disposition")
+                        body[name] = part.get_payload(decode=True)
+                        body[f"{name}.filename"] = part.get_filename() or ""
                 elif raw:
                     body = json.loads(raw)
                 with double._lock:
-                    double.calls.append(Call(method, parsed.path, query, body))
+                    headers = {k.lower(): v for k, v in self.headers.items()}
+                    call = Call(method, parsed.path, query, body, headers)
+                    double.calls.append(call)
                     try:
                         status, payload = double.dispatch(method, parsed.path, query, body)
                     except KeyError as exc:
@@ -153,7 +171,7 @@ class KfpApiDouble:
         s = self.state
         if not path.startswith(PREFIX):
             raise KeyError(path)
-        p = path[len(PREFIX):]
+        p = path[len(PREFIX) :]
         if p == "/healthz" and method == "GET":
             return 200, {"multi_user": False, "commit_sha": "double", "tag_name": "2.17.0-double"}
 
@@ -162,10 +180,17 @@ class KfpApiDouble:
             spec = self._parse_package(body)
             name = query.get("name") or spec["pipelineInfo"]["name"]
             if any(x["display_name"] == name for x in s.pipelines.values()):
-                return 409, {"error": f"Failed to create a new pipeline. The name {name} already exists."}
+                return 409, {
+                    "error": f"Failed to create a new pipeline. The name {name} already exists."
+                }
             pid = self.new_id("pipeline")
-            s.pipelines[pid] = {"pipeline_id": pid, "display_name": name, "name": name,
-                                "description": query.get("description", ""), "created_at": _now()}
+            s.pipelines[pid] = {
+                "pipeline_id": pid,
+                "display_name": name,
+                "name": name,
+                "description": query.get("description", ""),
+                "created_at": _now(),
+            }
             s.versions[pid] = [self._version(pid, name, query.get("description", ""), spec)]
             return 200, s.pipelines[pid]
         if p == "/pipelines/upload_version" and method == "POST":
@@ -177,7 +202,9 @@ class KfpApiDouble:
             if not name:
                 raise ValueError("a version name is required")
             if any(v["display_name"] == name for v in s.versions[pid]):
-                return 409, {"error": f"Failed to create a pipeline version. The name {name} already exists."}
+                return 409, {
+                    "error": f"Failed to create a pipeline version. The name {name} already exists."
+                }
             version = self._version(pid, name, query.get("description", ""), spec)
             s.versions[pid].append(version)
             return 200, version
@@ -187,7 +214,11 @@ class KfpApiDouble:
         if p.startswith("/pipelines/") and p.endswith("/versions") and method == "GET":
             pid = p.split("/")[2]
             items = self._filter(list(s.versions[pid]), query)
-            items = sorted(items, key=lambda v: v["created_at"] + v["pipeline_version_id"].zfill(8), reverse=True)
+            items = sorted(
+                items,
+                key=lambda v: v["created_at"] + v["pipeline_version_id"].zfill(8),
+                reverse=True,
+            )
             return 200, {"pipeline_versions": items, "total_size": len(items)}
 
         # experiments
@@ -196,9 +227,13 @@ class KfpApiDouble:
             if any(e["display_name"] == name for e in s.experiments.values()):
                 return 409, {"error": f"experiment {name} already exists"}
             eid = self.new_id("experiment")
-            s.experiments[eid] = {"experiment_id": eid, "display_name": name,
-                                  "description": body.get("description", ""), "created_at": _now(),
-                                  "storage_state": "AVAILABLE"}
+            s.experiments[eid] = {
+                "experiment_id": eid,
+                "display_name": name,
+                "description": body.get("description", ""),
+                "created_at": _now(),
+                "storage_state": "AVAILABLE",
+            }
             return 200, s.experiments[eid]
         if p == "/experiments" and method == "GET":
             items = self._filter(list(s.experiments.values()), query)
@@ -210,8 +245,13 @@ class KfpApiDouble:
         if p == "/recurringruns" and method == "POST":
             self._validate_recurring(body)
             rid = self.new_id("recurring")
-            rec = {**body, "recurring_run_id": rid, "status": "ENABLED" if body.get("mode", "ENABLE") == "ENABLE" else "DISABLED",
-                   "created_at": _now(), "updated_at": _now()}
+            rec = {
+                **body,
+                "recurring_run_id": rid,
+                "status": "ENABLED" if body.get("mode", "ENABLE") == "ENABLE" else "DISABLED",
+                "created_at": _now(),
+                "updated_at": _now(),
+            }
             s.recurring[rid] = rec
             return 200, rec
         if p == "/recurringruns" and method == "GET":
@@ -237,7 +277,9 @@ class KfpApiDouble:
         if p == "/runs" and method == "POST":
             if not body.get("display_name"):
                 raise ValueError("run display_name is required")
-            if not body.get("pipeline_spec") and not (body.get("pipeline_version_reference") or {}).get("pipeline_id"):
+            if not body.get("pipeline_spec") and not (
+                body.get("pipeline_version_reference") or {}
+            ).get("pipeline_id"):
                 raise ValueError("a run needs pipeline_spec or pipeline_version_reference")
             if body.get("experiment_id") and body["experiment_id"] not in s.experiments:
                 raise ValueError(f"experiment {body['experiment_id']} does not exist")
@@ -248,25 +290,53 @@ class KfpApiDouble:
             items = list(s.runs.values())
             if "experiment_id" in query:
                 items = [r for r in items if r.get("experiment_id") == query["experiment_id"]]
-            items = sorted(items, key=lambda r: r["created_at"], reverse=True)[: int(query.get("page_size", 10))]
+            items = sorted(
+                items, key=lambda r: (r["created_at"], int(r["run_id"].split("-")[1])), reverse=True
+            )[: int(query.get("page_size", 10))]
             return 200, {"runs": items, "total_size": len(items)}
         if p.startswith("/runs/") and method == "GET":
             return 200, s.runs[p.split("/")[2]]
         raise KeyError(f"{method} {path}")
 
-    def add_run(self, experiment_id: str, name: str, state: str, recurring_run_id: str = "") -> str:
-        """Seed a run (the double does not execute pipelines)."""
+    def add_run(
+        self,
+        experiment_id: str,
+        name: str,
+        state: str,
+        recurring_run_id: str = "",
+        tasks: list[tuple[str, str]] | None = None,
+    ) -> str:
+        """Seed a run (the double does not execute pipelines); ``tasks``: (display name, state)."""
         rid = self.new_id("run")
-        self.state.runs[rid] = {"run_id": rid, "display_name": name, "experiment_id": experiment_id,
-                                "state": state, "recurring_run_id": recurring_run_id,
-                                "created_at": _now(), "finished_at": _now()}
+        details = [
+            {"run_id": rid, "task_id": f"{rid}-t{i}", "display_name": n, "state": st}
+            for i, (n, st) in enumerate(tasks or [])
+        ]
+        self.state.runs[rid] = {
+            "run_id": rid,
+            "display_name": name,
+            "experiment_id": experiment_id,
+            "state": state,
+            "recurring_run_id": recurring_run_id,
+            "created_at": _now(),
+            "finished_at": _now(),
+            "run_details": {"task_details": details},
+        }
         return rid
+
+    def set_run_state(self, run_id: str, state: str) -> None:
+        self.state.runs[run_id]["state"] = state
 
     # ------------------------------------------------------------------ validation
     @staticmethod
     def _parse_package(body: Any) -> dict:
         if not body or not body.get("uploadfile"):
             raise ValueError("multipart field 'uploadfile' is missing")
+        filename = body.get("uploadfile.filename", "")
+        if not filename.endswith((".yaml", ".yml", ".zip", ".tar.gz", ".tgz")):
+            raise ValueError(
+                f"Unexpected pipeline file format {filename!r}. Support .zip, .tar.gz or YAML."
+            )
         raw = body["uploadfile"]
         text = raw.decode() if isinstance(raw, bytes) else raw
         docs = list(yaml.safe_load_all(text))
@@ -277,8 +347,15 @@ class KfpApiDouble:
 
     def _version(self, pid: str, name: str, description: str, spec: dict) -> dict:
         vid = self.new_id("version")
-        return {"pipeline_id": pid, "pipeline_version_id": vid, "display_name": name, "name": name,
-                "description": description, "created_at": _now(), "pipeline_spec": spec}
+        return {
+            "pipeline_id": pid,
+            "pipeline_version_id": vid,
+            "display_name": name,
+            "name": name,
+            "description": description,
+            "created_at": _now(),
+            "pipeline_spec": spec,
+        }
 
     def _validate_recurring(self, body: dict) -> None:
         if not body.get("display_name"):
@@ -291,8 +368,11 @@ class KfpApiDouble:
         periodic = trigger.get("periodic_schedule")
         if not cron and not periodic:
             raise ValueError("a trigger (cron_schedule or periodic_schedule) is required")
-        if cron and not cron.startswith("@") and len(cron.split()) not in (5, 6):
-            raise ValueError(f"expected 5 to 6 fields, found {len(cron.split())}: {cron}")
+        allowed = (5, 6) if self.lenient_cron else (6,)
+        if cron and not cron.startswith("@") and len(cron.split()) not in allowed:
+            raise ValueError(f"cron {cron!r}: {len(cron.split())} fields; the double wants 6")
+        if not isinstance(body.get("no_catchup"), bool):
+            raise ValueError("no_catchup must be sent explicitly (unset means catch-up ON)")
         ref = body.get("pipeline_version_reference") or {}
         if not ref.get("pipeline_id") and not body.get("pipeline_spec"):
             raise ValueError("pipeline_version_reference.pipeline_id or pipeline_spec is required")

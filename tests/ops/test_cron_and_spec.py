@@ -1,4 +1,5 @@
 import copy
+import re
 
 import pytest
 import yaml
@@ -12,8 +13,19 @@ from tests.helpers import REPO
 EXAMPLE = REPO / "examples" / "ctloop.yaml"
 
 
-@pytest.mark.parametrize("expr", ["0 0 3 * * *", "0 30 4 * * 1", "0 0 9 ? * 2-6", "*/30 * * * * *",
-                                  "0 0 0 1 JAN,JUL *", "@daily", "@every 1h30m", "0  0  3 * * *"])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "0 0 3 * * *",
+        "0 30 4 * * 1",
+        "0 0 9 ? * 2-6",
+        "*/30 * * * * *",
+        "0 0 0 1 JAN,JUL *",
+        "@daily",
+        "@every 1h30m",
+        "0  0  3 * * *",
+    ],
+)
 def test_valid_cron(expr):
     assert validate_cron(expr) == " ".join(expr.split())
 
@@ -25,16 +37,19 @@ def test_five_fields_explains_the_trap_and_the_fix():
     assert "5 fields" in message and "seconds first" in message and '"0 0 3 * * *"' in message
 
 
-@pytest.mark.parametrize("expr, match", [
-    ("60 0 3 * * *", "second 60 is out of range"),
-    ("0 0 24 * * *", "hour 24"),
-    ("0 0 3 * 13 *", "month 13"),
-    ("0 0 3 * * MONDAY", "day-of-week field has 'MONDAY'"),
-    ("0 */0 * * * *", "step"),
-    ("0 0 3 * * * *", "7 fields"),
-    ("", "empty"),
-    ("0 0 5-3 * * *", "backwards"),
-])
+@pytest.mark.parametrize(
+    "expr, match",
+    [
+        ("60 0 3 * * *", "second 60 is out of range"),
+        ("0 0 24 * * *", "hour 24"),
+        ("0 0 3 * 13 *", "month 13"),
+        ("0 0 3 * * MONDAY", "day-of-week field has 'MONDAY'"),
+        ("0 */0 * * * *", "step"),
+        ("0 0 3 * * * *", "7 fields"),
+        ("", "empty"),
+        ("0 0 5-3 * * *", "backwards"),
+    ],
+)
 def test_invalid_cron(expr, match):
     with pytest.raises(ConfigError, match=match):
         validate_cron(expr)
@@ -55,7 +70,12 @@ def test_example_spec_is_valid_and_maps_to_pipeline_parameters():
     credit = pipeline_parameters(spec.models[0])
     assert credit["window"] == "180D" and credit["thresholds"] == {"roc_auc": 0.72, "log_loss": 0.5}
     assert pipeline_parameters(spec.models[1])["estimator"] == "random_forest"
-    assert credit["inference_service"] == "credit-default" and credit["traffic_plan"] == [5, 25, 50, 100]
+    assert credit["inference_service"] == "credit-default" and credit["traffic_plan"] == [
+        5,
+        25,
+        50,
+        100,
+    ]
     assert credit["analysis_rules"]["min_requests"] == 200
     assert pipeline_parameters(spec.models[1])["inference_service"] == ""  # registry only
 
@@ -66,24 +86,81 @@ def _broken(mutate):
     return data
 
 
-@pytest.mark.parametrize("mutate, path, fix", [
-    (lambda d: d["models"][1]["schedule"].update(cron="30 4 * * 1"), "models[1].schedule.cron", '"0 30 4 * * 1"'),
-    (lambda d: d["models"][0].update(targt="x"), "models[0].targt", "did you mean 'target'"),
-    (lambda d: d["models"][0]["gate"].update(thresholds={"auc": 0.7}), "models[0].gate.thresholds.auc", "roc_auc"),
-    (lambda d: d["models"][0]["gate"].update(thresholds={}), "models[0].gate.thresholds", "never approve"),
-    (lambda d: d["models"][0].update(window="3 months"), "models[0].window", "e.g. 30s"),
-    (lambda d: d["models"][1]["estimator"].update(name="randomforest"), "models[1].estimator.name", "did you mean 'random_forest'"),
-    (lambda d: d["models"][0]["schedule"].update(max_concurrency=20), "models[0].schedule.max_concurrency", "1-10"),
-    (lambda d: d["models"][0]["data"]["contract"]["columns"]["income"].update(max_null_fraction=2), "models[0].data.contract.columns.income.max_null_fraction", "between 0 and 1"),
-    (lambda d: d["models"][0].pop("target"), "models[0].target", "required"),
-    (lambda d: d["models"][0]["rollout"].update(traffic_plan=[50, 5]), "models[0].rollout.traffic_plan", "increasing"),
-    (lambda d: d["models"][0]["rollout"].update(strategy="shadow"), "models[0].rollout.strategy", "blue-green"),
-    (lambda d: d["models"][0]["rollout"].update(rules={"max_errors": 1}), "models[0].rollout.rules", "max_error_rate"),
-    (lambda d: d["models"][0]["rollout"].pop("namespace"), "models[0].rollout.namespace", "required"),
-    (lambda d: d.update(apiVersion="v1"), "apiVersion", "ctloop.dev/v1alpha1"),
-    (lambda d: d["models"].append(copy.deepcopy(d["models"][0])), "models[2].name", "declared twice"),
-    (lambda d: d["models"][0]["drift"].update(method="wasserstien") if "drift" in d["models"][0] else d["models"][0].update(drift={"method": "wasserstien"}), "models[0].drift.method", "jensenshannon"),
-])
+@pytest.mark.parametrize(
+    "mutate, path, fix",
+    [
+        (
+            lambda d: d["models"][1]["schedule"].update(cron="30 4 * * 1"),
+            "models[1].schedule.cron",
+            '"0 30 4 * * 1"',
+        ),
+        (lambda d: d["models"][0].update(targt="x"), "models[0].targt", "did you mean 'target'"),
+        (
+            lambda d: d["models"][0]["gate"].update(thresholds={"auc": 0.7}),
+            "models[0].gate.thresholds.auc",
+            "roc_auc",
+        ),
+        (
+            lambda d: d["models"][0]["gate"].update(thresholds={}),
+            "models[0].gate.thresholds",
+            "never approve",
+        ),
+        (lambda d: d["models"][0].update(window="3 months"), "models[0].window", "e.g. 30s"),
+        (
+            lambda d: d["models"][1]["estimator"].update(name="randomforest"),
+            "models[1].estimator.name",
+            "did you mean 'random_forest'",
+        ),
+        (
+            lambda d: d["models"][0]["schedule"].update(max_concurrency=20),
+            "models[0].schedule.max_concurrency",
+            "1-10",
+        ),
+        (
+            lambda d: d["models"][0]["data"]["contract"]["columns"]["income"].update(
+                max_null_fraction=2
+            ),
+            "models[0].data.contract.columns.income.max_null_fraction",
+            "between 0 and 1",
+        ),
+        (lambda d: d["models"][0].pop("target"), "models[0].target", "required"),
+        (
+            lambda d: d["models"][0]["rollout"].update(traffic_plan=[50, 5]),
+            "models[0].rollout.traffic_plan",
+            "increasing",
+        ),
+        (
+            lambda d: d["models"][0]["rollout"].update(strategy="shadow"),
+            "models[0].rollout.strategy",
+            "blue-green",
+        ),
+        (
+            lambda d: d["models"][0]["rollout"].update(rules={"max_errors": 1}),
+            "models[0].rollout.rules",
+            "max_error_rate",
+        ),
+        (
+            lambda d: d["models"][0]["rollout"].pop("namespace"),
+            "models[0].rollout.namespace",
+            "required",
+        ),
+        (lambda d: d.update(apiVersion="v1"), "apiVersion", "ctloop.dev/v1alpha1"),
+        (
+            lambda d: d["models"].append(copy.deepcopy(d["models"][0])),
+            "models[2].name",
+            "declared twice",
+        ),
+        (
+            lambda d: (
+                d["models"][0]["drift"].update(method="wasserstien")
+                if "drift" in d["models"][0]
+                else d["models"][0].update(drift={"method": "wasserstien"})
+            ),
+            "models[0].drift.method",
+            "jensenshannon",
+        ),
+    ],
+)
 def test_every_bad_field_gives_path_and_fix(mutate, path, fix):
     with pytest.raises(ConfigError) as exc:
         parse_spec(_broken(mutate), "ctloop.yaml")
@@ -100,3 +177,126 @@ def test_all_problems_reported_at_once():
 
     with pytest.raises(ConfigError, match=r"2 problem\(s\)"):
         parse_spec(_broken(mutate))
+
+
+@pytest.mark.parametrize(
+    "expr, match",
+    [
+        ("0 0 3 32 * *", "day-of-month 32"),
+        ("0 0 3 0 * *", "day-of-month 0"),
+        ("0 0 3 * * 7", "day-of-week 7"),
+        ("0 60 3 * * *", "minute 60"),
+        ("0 ? 3 * * *", "'?' is only allowed"),
+        ("0 0 3 * * 1,,2", "empty list item"),
+        ("@fortnightly", "unknown descriptor"),
+    ],
+)
+def test_field_ranges(expr, match):
+    with pytest.raises(ConfigError, match=re.escape(match)):
+        validate_cron(expr)
+
+
+def test_five_field_error_shows_the_six_field_equivalent_for_any_expression():
+    for expr in ("*/15 * * * *", "30 4 * * 1-5"):
+        with pytest.raises(ConfigError) as exc:
+            validate_cron(expr)
+        assert f'"0 {expr}"' in str(exc.value) and "silently" in str(exc.value)
+
+
+def _messages(data) -> list[str]:
+    with pytest.raises(ConfigError) as exc:
+        parse_spec(data, "ctloop.yaml")
+    return [x.strip() for x in str(exc.value).splitlines()[1:]]
+
+
+def test_required_and_type_errors_show_a_valid_example():
+    data = yaml.safe_load(EXAMPLE.read_text())
+    del data["models"][0]["data"]["uri"]
+    data["models"][0]["gate"]["tolerance"] = "a lot"
+    data["models"][1]["schedule"]["no_catchup"] = "yes"
+    lines = _messages(data)
+    assert "models[0].data.uri: required; add e.g. uri: gs://bucket/credit.parquet" in lines
+    assert "models[0].gate.tolerance: expected number, got 'a lot'; e.g. tolerance: 0.01" in lines
+    assert (
+        "models[1].schedule.no_catchup: expected true/false, got 'yes'; e.g. no_catchup: true"
+        in lines
+    )
+
+
+def test_missing_gate_thresholds_is_an_error_not_a_silent_default():
+    data = yaml.safe_load(EXAMPLE.read_text())
+    del data["models"][1]["gate"]
+    (line,) = _messages(data)
+    assert line == "models[1].gate.thresholds: required; add e.g. thresholds: {roc_auc: 0.7}"
+
+
+def test_every_error_line_has_a_path_and_a_fix():
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["kfp"]["hots"] = "x"
+    data["defaults"]["windw"] = "30D"
+    data["models"][0]["task"] = "ranking"
+    data["models"][0]["holdout_fraction"] = 1.5
+    data["models"][0]["drift"] = {"share": 0}
+    data["models"][1]["data"]["format"] = "xlsx"
+    data["models"][1]["gate"]["thresholds"] = {"rmse": "low"}
+    data["models"].append("not a model")
+    lines = _messages(data)
+    assert len(lines) == 8, lines
+    fixes = ("did you mean", "e.g.", "use ", "must be", "csv or parquet")
+    for line in lines:
+        path, sep, message = line.partition(": ")
+        assert sep and re.fullmatch(r"[\w.\[\]]+", path), line
+        assert any(f in message for f in fixes), line
+
+
+def test_defaults_merge_one_level_and_unknown_default_keys_are_errors():
+    spec = load_spec(EXAMPLE)
+    lgd = pipeline_parameters(spec.models[1])
+    assert lgd["window"] == "365D" and lgd["current_window"] == "30D"  # model wins, default fills
+    assert lgd["drift_share"] == 0.3 and lgd["column_methods"] == {"loan_amount": "psi"}
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["defaults"]["gate"] = {"tolerance": 0.05}
+    data["models"][0]["gate"].pop("tolerance")
+    merged = parse_spec(data)
+    assert (
+        pipeline_parameters(merged.models[0])["tolerance"] == 0.05
+    )  # section merged, not replaced
+    assert pipeline_parameters(merged.models[0])["thresholds"] == {"roc_auc": 0.72, "log_loss": 0.5}
+    data["defaults"]["name"] = "x"
+    assert "defaults.name: every model needs its own name; move it into models[]" in _messages(data)
+
+
+def test_spec_defaults_match_the_pipeline_defaults():
+    """Fields a spec leaves out run with the pipeline's own defaults."""
+    from ctloop.ops.spec import SCHEMA
+
+    inputs = continuous_training.component_spec.inputs
+    pairs = {
+        "window": "window",
+        "current_window": "current_window",
+        "auto_promote": "auto_promote",
+        "holdout_fraction": "holdout_fraction",
+    }
+    for field, param in pairs.items():
+        assert SCHEMA["model"][field][1] == inputs[param].default, field
+    assert SCHEMA["gate"]["tolerance"][1] == inputs["tolerance"].default
+    assert SCHEMA["drift"]["share"][1] == inputs["drift_share"].default
+    assert SCHEMA["rollout"]["traffic_plan"][1] == inputs["traffic_plan"].default
+
+
+@pytest.mark.parametrize(
+    "expr, text",
+    [
+        ("0 0 3 * * *", "every day at 03:00:00 UTC"),
+        ("0 30 4 * * 1", "every Monday at 04:30:00 UTC"),
+        ("15 30 4 * * SAT", "every Saturday at 04:30:15 UTC"),
+        ("0 5 * * * *", "every hour at :05:00 UTC"),
+        (
+            "0 0 3 1 * *",
+            "cron '0 0 3 1 * *' (sec min hour day-of-month month day-of-week), times in UTC",
+        ),
+        ("@daily", "@daily (times in UTC)"),
+    ],
+)
+def test_describe_reads_common_schedules_and_always_says_utc(expr, text):
+    assert describe(validate_cron(expr)) == text

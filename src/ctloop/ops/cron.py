@@ -17,9 +17,23 @@ FIELDS = (
     ("minute", 0, 59, {}),
     ("hour", 0, 23, {}),
     ("day-of-month", 1, 31, {}),
-    ("month", 1, 12, {m: i + 1 for i, m in enumerate(
-        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])}),
-    ("day-of-week", 0, 6, {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])}),
+    (
+        "month",
+        1,
+        12,
+        {
+            m: i + 1
+            for i, m in enumerate(
+                ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+            )
+        },
+    ),
+    (
+        "day-of-week",
+        0,
+        6,
+        {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])},
+    ),
 )
 DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 _EVERY = re.compile(r"^@every\s+(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
@@ -30,8 +44,10 @@ def _value(token: str, name: str, lo: int, hi: int, names: dict[str, int], expr:
     if token_u in names:
         return names[token_u]
     if not token.isdigit():
-        raise ConfigError(f"cron {expr!r}: {name} field has {token!r}, expected a number {lo}-{hi}"
-                          + (f" or a name ({', '.join(names)})" if names else ""))
+        raise ConfigError(
+            f"cron {expr!r}: {name} field has {token!r}, expected a number {lo}-{hi}"
+            + (f" or a name ({', '.join(names)})" if names else "")
+        )
     value = int(token)
     if not lo <= value <= hi:
         raise ConfigError(f"cron {expr!r}: {name} {value} is out of range {lo}-{hi}")
@@ -44,10 +60,14 @@ def _check_field(text: str, name: str, lo: int, hi: int, names: dict[str, int], 
             raise ConfigError(f"cron {expr!r}: empty list item in the {name} field")
         base, _, step = part.partition("/")
         if step and (not step.isdigit() or int(step) == 0):
-            raise ConfigError(f"cron {expr!r}: step {step!r} in the {name} field must be a positive integer")
+            raise ConfigError(
+                f"cron {expr!r}: step {step!r} in the {name} field must be a positive integer"
+            )
         if base in ("*", "?"):
             if base == "?" and name not in ("day-of-month", "day-of-week"):
-                raise ConfigError(f"cron {expr!r}: '?' is only allowed in day-of-month or day-of-week")
+                raise ConfigError(
+                    f"cron {expr!r}: '?' is only allowed in day-of-month or day-of-week"
+                )
             continue
         start, _, end = base.partition("-")
         a = _value(start, name, lo, hi, names, expr)
@@ -60,31 +80,53 @@ def _check_field(text: str, name: str, lo: int, hi: int, names: dict[str, int], 
 def validate_cron(expr: str) -> str:
     """Return the normalised expression (single spaces) or raise ConfigError with the fix."""
     if not isinstance(expr, str) or not expr.strip():
-        raise ConfigError('cron is empty: give six fields, seconds first, e.g. "0 0 3 * * *" (03:00 UTC daily)')
+        raise ConfigError(
+            'cron is empty: give six fields, seconds first, e.g. "0 0 3 * * *" (03:00 UTC daily)'
+        )
     text = " ".join(expr.split())
     if text.startswith("@"):
         if text in DESCRIPTORS or _EVERY.match(text):
             return text
-        raise ConfigError(f"cron {expr!r}: unknown descriptor; use one of {', '.join(DESCRIPTORS)} or '@every 1h'")
+        raise ConfigError(
+            f"cron {expr!r}: unknown descriptor; use one of {', '.join(DESCRIPTORS)} or '@every 1h'"
+        )
     fields = text.split(" ")
     if len(fields) == 5:
         raise ConfigError(
             f"cron {expr!r} has 5 fields; KFP needs 6 with seconds first and would silently read this "
-            f"one seconds-first (running at the wrong times). Did you mean \"0 {text}\"?"
+            f'one seconds-first (running at the wrong times). Did you mean "0 {text}"?'
         )
     if len(fields) != 6:
-        raise ConfigError(f"cron {expr!r} has {len(fields)} fields; KFP needs 6: sec min hour day-of-month month day-of-week")
+        raise ConfigError(
+            f"cron {expr!r} has {len(fields)} fields; KFP needs 6: sec min hour day-of-month month day-of-week"
+        )
     for value, (name, lo, hi, names) in zip(fields, FIELDS, strict=True):
         _check_field(value, name, lo, hi, names, expr)
     return text
 
 
+DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+
+
 def describe(expr: str) -> str:
     """A short human reading of a validated expression (always says UTC)."""
     f = expr.split(" ")
-    if len(f) == 6 and f[3:] == ["*", "*", "*"] and all(x.isdigit() for x in f[:3]):
-        return f"every day at {int(f[2]):02d}:{int(f[1]):02d}:{int(f[0]):02d} UTC"
+    if len(f) != 6:
+        return f"{expr} (times in UTC)"
+    sec, minute, hour, dom, month, dow = f
+    if all(x.isdigit() for x in (sec, minute)) and (dom, month) == ("*", "*"):
+        at = f"{int(minute):02d}:{int(sec):02d}"
+        if hour == "*" and dow == "*":
+            return f"every hour at :{at} UTC"
+        if hour.isdigit():
+            at = f"{int(hour):02d}:{at}"
+            if dow in ("*", "?"):
+                return f"every day at {at} UTC"
+            names = FIELDS[5][3]  # SUN..SAT -> 0..6
+            day = names.get(dow.upper(), int(dow) if dow.isdigit() else None)
+            if day is not None:
+                return f"every {DAYS[day]} at {at} UTC"
     return f"cron '{expr}' (sec min hour day-of-month month day-of-week), times in UTC"
 
 
-__all__ = ["validate_cron", "describe"]
+__all__ = ["validate_cron", "describe", "DAYS"]

@@ -59,7 +59,11 @@ def closure(roots: list[Requirement]) -> dict[str, str]:
             for sub in dist.requires or []:
                 r = Requirement(sub)
                 if r.marker is not None and r.marker.evaluate({"extra": extra}):
-                    todo.append(Requirement(f"{r.name}{'[' + ','.join(sorted(r.extras)) + ']' if r.extras else ''}{r.specifier}"))
+                    todo.append(
+                        Requirement(
+                            f"{r.name}{'[' + ','.join(sorted(r.extras)) + ']' if r.extras else ''}{r.specifier}"
+                        )
+                    )
     return seen
 
 

@@ -1,0 +1,118 @@
+"""Settings and credentials reach tasks as Kubernetes references, never as values."""
+
+import yaml
+from kfp import compiler, dsl
+
+from ctloop.ops.settings import PlatformSettings, apply_platform_settings
+
+SECRET = "s3cr3t-p4ssw0rd-value"
+
+
+@dsl.component(base_image="python:3.11-slim")
+def _echo(text: str) -> str:
+    return text
+
+
+def _platform_spec(path) -> dict:
+    docs = list(yaml.safe_load_all(path.read_text()))
+    assert len(docs) == 2, "a second YAML document holds the kubernetes platform spec"
+    return docs[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+
+
+def _compile(tmp_path, pipeline, name="p.yaml"):
+    path = tmp_path / name
+    compiler.Compiler().compile(pipeline, str(path))
+    return path
+
+
+def test_every_task_gets_configmap_secret_env_and_gcp_volume(tmp_path):
+    @dsl.pipeline(name="stand-in")
+    def stand_in(text: str = "x"):
+        a = _echo(text=text)
+        b = _echo(text=a.output)
+        assert apply_platform_settings([a, b]) == [a, b]
+        apply_platform_settings(_echo(text="single")).set_caching_options(False)  # returns the task
+
+    executors = _platform_spec(_compile(tmp_path, stand_in))
+    assert len(executors) == 3
+    for spec in executors.values():
+        (cm,) = spec["configMapAsEnv"]
+        assert cm["configMapName"] == "ctloop-settings" and cm["optional"] is True
+        assert {e["envVar"] for e in cm["keyToEnv"]} == {
+            "MLFLOW_TRACKING_URI",
+            "PROMETHEUS_URL",
+            "GOOGLE_CLOUD_PROJECT",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+        }
+        (secret,) = spec["secretAsEnv"]
+        assert secret["secretName"] == "ctloop-mlflow"
+        assert {e["secretKey"]: e["envVar"] for e in secret["keyToEnv"]} == {
+            "username": "MLFLOW_TRACKING_USERNAME",
+            "password": "MLFLOW_TRACKING_PASSWORD",
+            "token": "MLFLOW_TRACKING_TOKEN",
+        }
+        (volume,) = spec["secretAsVolume"]
+        assert volume["secretName"] == "ctloop-gcp" and volume["mountPath"] == "/var/secrets/google"
+
+
+def test_custom_names_and_required_objects(tmp_path):
+    settings = PlatformSettings(
+        config_map="team-a-settings", mlflow_secret="team-a-mlflow", gcp_secret="", optional=False
+    )
+
+    @dsl.pipeline(name="stand-in")
+    def stand_in():
+        apply_platform_settings(_echo(text="x"), settings)
+
+    (spec,) = _platform_spec(_compile(tmp_path, stand_in)).values()
+    assert spec["configMapAsEnv"][0]["configMapName"] == "team-a-settings"
+    assert spec["secretAsEnv"][0]["secretName"] == "team-a-mlflow"
+    assert spec["secretAsEnv"][0]["optional"] is False
+    assert "secretAsVolume" not in spec
+
+
+def test_same_result_as_the_pipelines_current_helper(tmp_path):
+    """ctloop.platform_settings.with_platform_settings can become an alias of this helper."""
+    from ctloop.platform_settings import with_platform_settings
+
+    @dsl.pipeline(name="stand-in")
+    def ours():
+        apply_platform_settings(_echo(text="x"))
+
+    @dsl.pipeline(name="stand-in")
+    def theirs():
+        with_platform_settings(_echo(text="x"))
+
+    assert _platform_spec(_compile(tmp_path, ours, "a.yaml")) == _platform_spec(
+        _compile(tmp_path, theirs, "b.yaml")
+    )
+
+
+def test_no_secret_value_in_compiled_yaml(tmp_path, monkeypatch):
+    """Secret values in the compiling environment never reach the compiled pipelines."""
+    from ctloop.compiler import compile_all
+
+    for name in (
+        "MLFLOW_TRACKING_PASSWORD",
+        "MLFLOW_TRACKING_USERNAME",
+        "MLFLOW_TRACKING_TOKEN",
+        "KFP_TOKEN",
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        "PROMETHEUS_URL",
+        "MLFLOW_TRACKING_URI",
+    ):
+        monkeypatch.setenv(name, f"{SECRET}-{name}")
+    paths = compile_all(tmp_path)
+    assert paths
+    for path in paths:
+        text = path.read_text()
+        assert SECRET not in text, path.name
+        executors = _platform_spec(path)
+        pipeline = next(yaml.safe_load_all(text))
+        assert set(executors) == set(pipeline["deploymentSpec"]["executors"]), path.name
+        for name, spec in executors.items():  # every task references the objects by name
+            assert spec["secretAsEnv"][0]["secretName"] == "ctloop-mlflow", (path.name, name)
+            assert spec["configMapAsEnv"][0]["configMapName"] == "ctloop-settings", (
+                path.name,
+                name,
+            )
