@@ -1,4 +1,4 @@
-"""KFP interface of ``detect_drift``."""
+"""KFP interface of ``detect_drift``: a thin adapter over ``core.detect`` and ``report.render_html``."""
 
 from typing import NamedTuple, Optional
 
@@ -24,42 +24,61 @@ def detect_drift(
     force_retrain: bool = False,
     report_sample_size: int = 20000,
     seed: int = 0,
-) -> NamedTuple("DriftOutputs", [("drifted", bool), ("retrain", bool), ("reason", str),
-                                 ("champion_version", str)]):
+) -> NamedTuple(
+    "DriftOutputs",
+    [("drifted", bool), ("retrain", bool), ("reason", str), ("champion_version", str)],
+):
     """Compare the current data window with the champion's training reference.
 
-    The statistics are evidently 0.7 DataDriftPreset's (same automatic method choice, same
-    formulas and thresholds), computed column by column on the full data; evidently renders the
-    HTML report on a seeded sample. Without a champion there is nothing to compare: the step
-    says so and asks for training.
+    The statistics are evidently 0.7 DataDriftPreset's (same automatic method choice, formulas
+    and thresholds), computed column by column with NumPy on all rows; evidently renders the
+    HTML report on a seeded sample with the same per-column methods and thresholds. The columns
+    compared are those present in both the reference and the current data, without ``target``,
+    ``time_column`` and ``_ctloop_weight``. Without a champion there is nothing to compare: the
+    step says so and asks for training.
 
     Args:
-        current_data: Dataset from ``prepare_data`` (its ``current_data`` output).
-        model_name: Registered model whose ``champion`` alias gives the reference data.
-        target: Label column (excluded from the drift columns).
-        time_column: Time column (excluded from the drift columns).
-        drift_report: Output HTML: evidently's data drift report (KFP UI renders it).
-        drift_metrics: Output Metrics: ``drift_share``, ``n_drifted``, and per column
-            ``drift_score.<column>`` and ``drifted.<column>`` (0/1).
-        tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
-        drift_share: Share of drifted columns (0..1] at which the dataset counts as drifted
-            (evidently's default 0.5).
+        current_data: Dataset (Parquet) from ``prepare_data`` (its ``current_data`` output).
+        model_name: Registered MLflow model whose ``champion`` alias gives the reference data
+            (the reference sample logged with the champion's training run).
+        target: Label column; not compared.
+        time_column: Time column; not compared.
+        drift_report: Output HTML: evidently's data drift report on a sample (the KFP UI renders
+            it), or a short page saying why there is none. Metadata: ``report_sample_size``,
+            ``report_seed``, rows rendered per side (``report_reference_rows``,
+            ``report_current_rows``), all rows (``reference_rows``, ``current_rows``),
+            ``engine`` and ``champion_version``.
+        drift_metrics: Output Metrics: ``drift_share`` (share of drifted columns), ``n_drifted``,
+            and per column ``drift_score_<column>`` (p-value or distance; absent when a side
+            has no values) and ``drifted_<column>`` (0/1). Metadata ``methods`` and
+            ``thresholds`` map each column to the method and threshold used.
+        tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the
+            environment, else ``sqlite:///mlflow.db``.
+        drift_share: Share of drifted columns, in (0, 1], at which the dataset counts as drifted
+            (``share >= drift_share``; evidently's default 0.5).
         method: Method for every column: ``ks``, ``chisquare``, ``z``, ``wasserstein``,
-            ``jensenshannon``, ``psi``, ``kl_div`` or ``hellinger``; empty = evidently's automatic
-            choice (KS/chi-square/Z up to 1000 reference rows, normed Wasserstein/Jensen–Shannon above).
-        threshold: Threshold for every column; -1 = the method's default (p-value 0.05 for tests,
-            0.1 for distances).
-        column_methods: Per-column methods, e.g. ``{"income": "psi"}``.
-        column_thresholds: Per-column thresholds, e.g. ``{"income": 0.2}``.
+            ``jensenshannon``, ``psi``, ``kl_div`` or ``hellinger`` (``ks``/``wasserstein`` need
+            numeric columns, ``chisquare``/``z`` categorical ones); empty = evidently's automatic
+            choice: up to 1000 reference rows KS (numeric, > 5 values) or chi-square/Z;
+            above, normed Wasserstein (numeric, > 5 values) or Jensen–Shannon.
+        threshold: Threshold for every column; -1 (any negative) = the method's default
+            (p-value 0.05 for ``ks``/``chisquare``/``z``, 0.1 for the distances). A p-value
+            column drifts below the threshold, a distance column at or above it.
+        column_methods: Per-column methods, e.g. ``{"income": "psi"}``; win over ``method``.
+        column_thresholds: Per-column thresholds, e.g. ``{"income": 0.2}``; win over
+            ``threshold``.
         force_retrain: Ask for retraining whatever the drift verdict.
-        report_sample_size: Rows per frame rendered in the HTML report (0 = all).
-        seed: Seed of the report sample.
+        report_sample_size: Rows per frame rendered in the HTML report (0 = all rows). The
+            verdict always uses all rows.
+        seed: Seed of the report's row sample.
 
     Returns:
-        drifted: Whether the dataset drifted (share of drifted columns >= ``drift_share``).
+        drifted: Whether the dataset drifted (share of drifted columns >= ``drift_share``);
+            False when there is no champion.
         retrain: ``drifted or force_retrain or no champion yet``.
-        reason: Human-readable verdict naming the drifted columns or why retraining is asked.
-        champion_version: The champion's version compared against ("" if none).
+        reason: Human-readable verdict naming the drifted columns and why retraining is (not)
+            asked.
+        champion_version: The champion's model version compared against ("" if none).
     """
     from collections import namedtuple
 
@@ -67,42 +86,66 @@ def detect_drift(
     from ctloop.components.drift import core, report
     from ctloop.registry import MlflowRegistry
 
-    Outputs = namedtuple("DriftOutputs", ["drifted", "retrain", "reason", "champion_version"])
+    outputs = namedtuple("DriftOutputs", ["drifted", "retrain", "reason", "champion_version"])
+    method_arg = method or None
+    threshold_arg = None if threshold < 0 else float(threshold)
+
     current = read_dataset(current_data.path)
     registry = MlflowRegistry(tracking_uri)
     champion = registry.champion(model_name)
     if champion is None:
-        reason = f"no champion yet for {model_name!r}: train the first model"
-        report.placeholder_html(drift_report.path, "No drift report", reason)
+        reason = (
+            f"no champion yet: train the first model (model {model_name!r} has no 'champion' alias)"
+        )
+        report.placeholder_html(drift_report.path, "No drift report yet", reason)
+        drift_report.metadata.update({"champion_version": "", "engine": core.ENGINE})
         drift_metrics.log_metric("drift_share", 0.0)
-        print(f"ctloop: {reason}")
-        return Outputs(False, True, reason, "")
+        drift_metrics.log_metric("n_drifted", 0)
+        print(f"ctloop detect_drift: {reason}")
+        return outputs(False, True, reason, "")
 
     reference = registry.load_reference(model_name, champion.version)
-    skip = {target, time_column, "_ctloop_weight"}
+    skip = {target, time_column, *core.RESERVED_COLUMNS}
     columns = [c for c in reference.columns if c in current.columns and c not in skip]
     result = core.detect(
-        reference, current, columns=columns, drift_share=drift_share, method=method or None,
-        threshold=None if threshold < 0 else threshold, column_methods=column_methods,
+        reference,
+        current,
+        columns=columns,
+        drift_share=drift_share,
+        method=method_arg,
+        threshold=threshold_arg,
+        column_methods=column_methods,
         column_thresholds=column_thresholds,
     )
+
     drift_metrics.log_metric("drift_share", round(result.share, 6))
     drift_metrics.log_metric("n_drifted", result.n_drifted)
     for col in result.columns:
-        if col.score == col.score:  # not NaN
-            drift_metrics.log_metric(f"drift_score.{col.column}", round(col.score, 6))
-        drift_metrics.log_metric(f"drifted.{col.column}", int(col.drifted))
-    drift_metrics.metadata["methods"] = {c.column: f"{c.method}@{c.threshold:g}" for c in result.columns}
+        if col.score == col.score:  # NaN when a side had no values: not a number to plot
+            drift_metrics.log_metric(f"drift_score_{col.column}", round(col.score, 6))
+        drift_metrics.log_metric(f"drifted_{col.column}", int(col.drifted))
+    drift_metrics.metadata["methods"] = {c.column: c.method for c in result.columns}
+    drift_metrics.metadata["thresholds"] = {
+        c.column: (c.threshold if c.threshold == c.threshold else None) for c in result.columns
+    }
+
+    # same columns, per-column methods, thresholds and kinds as the verdict, on a seeded sample
     info = report.render_html(
-        reference, current, columns=[c.column for c in result.columns], path=drift_report.path,
-        sample_size=report_sample_size, seed=seed, drift_share=drift_share, method=method or None,
-        threshold=None if threshold < 0 else threshold, column_methods=column_methods,
-        column_thresholds=column_thresholds,
+        reference,
+        current,
+        path=drift_report.path,
+        sample_size=report_sample_size,
+        seed=seed,
+        **report.options_from_result(result),
     )
     drift_report.metadata.update(info)
-    drift_report.metadata["engine"] = result.engine
-    drift_report.metadata["champion_version"] = champion.version
+    drift_report.metadata.update({"engine": result.engine, "champion_version": champion.version})
+
     retrain = result.drifted or force_retrain
-    reason = result.reason + (" (retraining forced)" if force_retrain and not result.drifted else "")
-    print(f"ctloop: drift vs champion v{champion.version}: {reason}")
-    return Outputs(result.drifted, retrain, reason, champion.version)
+    reason = result.reason
+    if force_retrain and not result.drifted:
+        reason += "; retraining forced (force_retrain)"
+    elif force_retrain:
+        reason += "; retraining (also forced)"
+    print(f"ctloop detect_drift vs champion v{champion.version}: {reason}")
+    return outputs(result.drifted, retrain, reason, champion.version)

@@ -1,18 +1,39 @@
 """Data drift between a reference frame (the champion's training data) and the current window.
 
-KFP-free. ``detect`` computes evidently's DataDriftPreset statistics column by column
-(``stats.py``) and applies evidently's dataset rule: the dataset drifts when the share of
-drifted columns is at least ``drift_share`` (default 0.5).
+KFP-free. :func:`detect` computes evidently 0.7.23's ``DataDriftPreset`` statistics column by
+column on NumPy arrays (:mod:`.stats`) and applies evidently's dataset rule: the dataset drifts
+when the share of drifted columns is at least ``drift_share`` (``share >= drift_share``,
+default 0.5).
 
-Column kinds follow evidently: numeric dtypes (not bool) are numeric; object, string,
-category and bool columns are categorical; datetime columns are skipped.
+Column kinds follow evidently's type inference (``evidently.core.datasets.infer_column_type``),
+which looks at the *current* frame's column:
 
-Optional ``correction`` for p-value methods across columns: ``bonferroni`` (threshold / m) or
-``fdr`` (Benjamini–Hochberg adjusted p-values against the threshold).
+* float → numeric; integer → categorical when it has <= 10 distinct current values, else
+  numeric (evidently only recognises ``int*`` dtypes; ``uint*`` and pandas' nullable ``Int*``
+  are treated the same way here, where evidently would skip them as "unknown");
+* bool, category, object and string → categorical (evidently treats string columns with more
+  distinct values than half their rows as *text* and runs a text-classifier drift test; here
+  they stay categorical, and the HTML report is told so, so report and verdict agree);
+* datetime, timedelta and complex columns are not compared (evidently skips them too).
+
+Nulls and ±inf are dropped per column and side. Evidently refuses a column that is empty after
+that (``ValueError: An empty column ... was provided``); here it is reported instead, with score
+NaN: empty on both sides → not drifted; empty on one side only → drifted (the column appeared
+or disappeared), ``detail`` says which.
+
+Optional ``correction`` across the p-value columns (``ks``, ``chisquare``, ``z``):
+``bonferroni`` divides the threshold by their number; ``fdr`` compares Benjamini–Hochberg
+adjusted p-values with the threshold. Distances are never corrected. Evidently has neither.
+
+Memory: no frame is copied. Each column is read as a NumPy view where pandas allows it; a
+numeric column is copied once (into the sort buffer of the Wasserstein distance, or without its
+null/inf rows); categorical columns are reduced to value counts (category codes directly for
+``category`` columns, one hash pass otherwise).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -22,14 +43,22 @@ from ctloop.components.drift import stats
 from ctloop.errors import ConfigError, DriftError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
 CORRECTIONS = ("bonferroni", "fdr")
-ENGINE = "ctloop-numpy (evidently 0.7 DataDriftPreset rules)"
+ENGINE = "ctloop-numpy"
+INTEGER_CARDINALITY_LIMIT = 10  # evidently: int columns with <= 10 distinct values are categorical
+RESERVED_COLUMNS = ("_ctloop_weight",)
+KINDS = ("numeric", "categorical")
+PARALLEL_MIN_ROWS = 50_000  # below this, threads cost more than they save
 
 
 @dataclass
 class ColumnDrift:
+    """One column's verdict. ``score`` is a p-value or a distance (``detail`` says which); NaN
+    when a side had no values."""
+
     column: str
     kind: str
     method: str
@@ -41,40 +70,122 @@ class ColumnDrift:
 
 @dataclass
 class DriftResult:
+    """The dataset verdict: ``drifted`` = ``share >= drift_share``."""
+
     drifted: bool
     share: float
     n_drifted: int
-    n_columns: int
-    drift_share: float
     reason: str
     columns: list[ColumnDrift] = field(default_factory=list)
     engine: str = ENGINE
+    n_columns: int = 0
+    drift_share: float = 0.5
     correction: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """JSON-ready (NaN scores and thresholds become ``None``)."""
+        out = asdict(self)
+        for col in out["columns"]:
+            for key in ("score", "threshold"):
+                if col[key] != col[key]:
+                    col[key] = None
+        return out
 
 
+# ---------------------------------------------------------------------------- column typing
 def column_kind(series: pd.Series) -> str | None:
+    """``numeric``, ``categorical`` or ``None`` (not compared), by evidently's rules (module
+    doc). Give it the *current* frame's column, as evidently does."""
+    import numpy as np
     import pandas as pd
 
-    if pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_timedelta64_dtype(series):
+    dtype = series.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
         return None
-    if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
+    if pd.api.types.is_complex_dtype(dtype):
+        return None
+    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
         return "categorical"
+    if pd.api.types.is_integer_dtype(dtype):
+        if series.hasnans:  # nullable Int64
+            values = series.to_numpy(dtype=float, na_value=np.nan)
+            values = values[values == values]
+        else:
+            values = series.to_numpy()
+        limit = INTEGER_CARDINALITY_LIMIT
+        return "categorical" if stats.count_unique(values, limit) <= limit else "numeric"
     return "numeric"
 
 
-def _clean(series: pd.Series, kind: str):
+def numeric_values(series: pd.Series) -> np.ndarray:
+    """A numeric column as float64 without nulls and ±inf (a view when nothing is dropped)."""
     import numpy as np
+    import pandas as pd
 
-    if kind == "numeric":
-        arr = series.to_numpy(dtype=float, na_value=np.nan)
-        return arr[np.isfinite(arr)]
-    values = series.dropna()
-    if str(values.dtype) in ("category", "string"):
-        return values.astype(object).to_numpy()
-    return values.to_numpy()
+    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        raise DriftError(
+            f"column {series.name!r} is numeric in the current data but {series.dtype} in the "
+            "reference (or the other way round): give it the same type in both frames"
+        )
+    arr = series.to_numpy(dtype=float, na_value=np.nan)
+    finite = np.isfinite(arr)
+    return arr if finite.all() else arr[finite]
+
+
+def _raw_values(series: pd.Series) -> np.ndarray:
+    """The column as a NumPy array, nulls kept (``factorize`` gives them code -1)."""
+    import pandas as pd
+
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_extension_array_dtype(dtype):
+        return series.to_numpy(dtype=object, na_value=None)
+    return series.to_numpy()
+
+
+def _is_inf(value: Any) -> bool:
+    return isinstance(value, float) and math.isinf(value)
+
+
+def categorical_counts(ref: pd.Series, cur: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Aligned value counts of a categorical column on both sides and the values, without
+    nulls and ±inf; only values seen on a side are listed.
+
+    ``category`` columns are counted from their codes (no hashing of values); anything else
+    with one ``pandas.factorize`` pass over both sides.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(ref.dtype, pd.CategoricalDtype) and isinstance(cur.dtype, pd.CategoricalDtype):
+        r_cats, c_cats = ref.cat.categories, cur.cat.categories
+        mapping, keys = pd.factorize(r_cats.append(c_cats))
+        k = len(keys)
+        counts = []
+        for series, cats_map in ((ref, mapping[: len(r_cats)]), (cur, mapping[len(r_cats) :])):
+            codes = series.cat.codes.to_numpy()
+            per_cat = (
+                np.bincount(codes[codes >= 0], minlength=len(cats_map))
+                if len(codes)
+                else np.zeros(len(cats_map), int)
+            )
+            side = np.zeros(k, dtype=np.int64)
+            np.add.at(side, cats_map, per_cat)
+            counts.append(side)
+        rc, cc = counts
+        keys = np.asarray(keys, dtype=object)
+    else:
+        r, c = _raw_values(ref), _raw_values(cur)
+        if r.dtype != c.dtype:  # e.g. bool vs object: hash as Python objects, like pd.concat
+            r, c = r.astype(object), c.astype(object)
+        codes, keys = pd.factorize(np.concatenate([r, c]), sort=False)  # nulls -> -1
+        k = len(keys)
+        rc = np.bincount(codes[: len(r)] + 1, minlength=k + 1)[1:]
+        cc = np.bincount(codes[len(r) :] + 1, minlength=k + 1)[1:]
+        keys = np.asarray(keys, dtype=object)
+    keep = (rc + cc) > 0
+    if keys.dtype == object and any(_is_inf(v) for v in keys.tolist()):
+        keep &= np.array([not _is_inf(v) for v in keys.tolist()])  # evidently drops ±inf
+    return rc[keep], cc[keep], keys[keep]
 
 
 def _bh_adjust(pvalues: list[float]) -> list[float]:
@@ -90,6 +201,61 @@ def _bh_adjust(pvalues: list[float]) -> list[float]:
     return out.tolist()
 
 
+# ---------------------------------------------------------------------------- validation
+def _check_method(where: str, method: Any) -> None:
+    if method not in stats.METHODS:
+        raise ConfigError(
+            f"{where} = {method!r} is not a drift method; choose one of {', '.join(stats.METHODS)}"
+        )
+
+
+def _check_threshold(where: str, value: Any) -> float:
+    try:
+        thr = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"{where} = {value!r} is not a number; give e.g. 0.05 (p-value) or 0.1 (distance)"
+        ) from exc
+    if not math.isfinite(thr) or thr < 0:
+        raise ConfigError(
+            f"{where} = {value!r} must be a finite number >= 0, e.g. 0.05 (p-value) or 0.1 (distance)"
+        )
+    return thr
+
+
+def _one_column(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    name: str,
+    kind: str,
+    method: str | None,
+    thr: float | None,
+) -> ColumnDrift:
+    if kind == "categorical":
+        rc, cc, keys = categorical_counts(reference[name], current[name])
+        n_ref, n_cur = int(rc.sum()), int(cc.sum())
+    else:
+        ref, cur = numeric_values(reference[name]), numeric_values(current[name])
+        n_ref, n_cur = len(ref), len(cur)
+    if n_ref == 0 or n_cur == 0:
+        both = n_ref == 0 and n_cur == 0
+        side = "reference" if n_ref == 0 else "current"
+        shown = method or "n/a"
+        threshold = thr if thr is not None else stats.DEFAULT_THRESHOLDS.get(shown, float("nan"))
+        detail = (
+            "no values on either side (all null/inf)"
+            if both
+            else f"no values in the {side} data (all null/inf)"
+        )
+        return ColumnDrift(name, kind, shown, float("nan"), threshold, not both, detail)
+    if kind == "categorical":
+        st = stats.counts_stat(rc, cc, keys, method=method, threshold=thr)
+    else:
+        st = stats.column_stat(ref, cur, kind=kind, method=method, threshold=thr)
+    return ColumnDrift(name, kind, st.method, st.score, st.threshold, st.drifted,
+                       "p-value" if st.kind == "p_value" else "distance")  # fmt: skip
+
+
 def detect(
     reference: pd.DataFrame,
     current: pd.DataFrame,
@@ -101,96 +267,153 @@ def detect(
     column_methods: dict[str, str] | None = None,
     column_thresholds: dict[str, float] | None = None,
     correction: str | None = None,
+    column_kinds: dict[str, str] | None = None,
     max_workers: int | None = None,
 ) -> DriftResult:
-    """Per-column drift and the dataset verdict; see the module doc.
+    """Per-column drift and the dataset verdict (module doc).
 
-    ``max_workers`` caps the threads computing columns in parallel (default: one per CPU).
+    Args:
+        reference: The reference frame (e.g. the champion's training data).
+        current: The current window.
+        columns: Columns to compare (default: every column of the reference that is also in
+            the current frame, except ``_ctloop_weight``).
+        drift_share: Share of drifted columns, in (0, 1], at which the dataset drifts.
+        method: One method for every column (``stats.METHODS``); ``None`` = automatic.
+        threshold: One threshold for every column; ``None`` = the method's default.
+        column_methods: Per-column methods; win over ``method``.
+        column_thresholds: Per-column thresholds; win over ``threshold``.
+        correction: ``bonferroni``, ``fdr`` or ``None`` (p-value methods only).
+        column_kinds: Per-column ``numeric``/``categorical`` instead of the inferred kind.
+        max_workers: Threads computing columns in parallel (default: one per CPU).
+
+    Raises:
+        ConfigError: an unknown column, method, kind or correction; a method that does not
+            apply to a column's kind; a bad threshold or share.
+        DriftError: a frame has no rows, or a column is numeric on one side only.
     """
     column_methods = dict(column_methods or {})
     column_thresholds = dict(column_thresholds or {})
-    if not 0.0 < drift_share <= 1.0:
-        raise ConfigError(f"drift_share must be in (0, 1], got {drift_share}")
-    if method is not None and method not in stats.METHODS:
-        raise ConfigError(f"unknown drift method {method!r}; choose one of {', '.join(stats.METHODS)}")
+    column_kinds = dict(column_kinds or {})
+    try:
+        share_ok = 0.0 < float(drift_share) <= 1.0
+    except (TypeError, ValueError):
+        share_ok = False
+    if not share_ok:
+        raise ConfigError(
+            f"drift_share must be a number in (0, 1], got {drift_share!r}; evidently's default is 0.5"
+        )
+    if method is not None:
+        _check_method("method", method)
+    if threshold is not None:
+        threshold = _check_threshold("threshold", threshold)
     if correction not in (None, *CORRECTIONS):
-        raise ConfigError(f"correction must be one of {', '.join(CORRECTIONS)}, got {correction!r}")
+        raise ConfigError(
+            f"correction must be one of {', '.join(CORRECTIONS)} (or none), got {correction!r}"
+        )
     if columns is None:
-        columns = [c for c in reference.columns if c in current.columns]
+        columns = [
+            c for c in reference.columns if c in current.columns and c not in RESERVED_COLUMNS
+        ]
+    columns = list(columns)
+    if len(set(columns)) != len(columns):
+        dupes = sorted({str(c) for c in columns if columns.count(c) > 1})
+        raise ConfigError(f"drift columns listed more than once: {', '.join(dupes)}")
     for name in columns:
         for frame, side in ((reference, "reference"), (current, "current")):
             if name not in frame.columns:
-                raise ConfigError(f"drift column {name!r} is missing from the {side} data")
+                have = ", ".join(map(str, list(frame.columns)[:20]))
+                raise ConfigError(
+                    f"drift column {name!r} is missing from the {side} data (it has: {have}); "
+                    "drop it from the column list or add it to the data"
+                )
+    for label, mapping in (
+        ("column_methods", column_methods),
+        ("column_thresholds", column_thresholds),
+        ("column_kinds", column_kinds),
+    ):
+        for name in mapping:
+            if name not in columns:
+                raise ConfigError(
+                    f"{label} names column {name!r}, which is not compared; compared columns: "
+                    + ", ".join(map(str, columns))
+                )
     for name, m in column_methods.items():
-        if name not in columns:
-            raise ConfigError(f"column_methods names {name!r}, which is not a compared column ({', '.join(columns)})")
-        if m not in stats.METHODS:
-            raise ConfigError(f"column_methods[{name!r}] = {m!r} is not a method; choose one of {', '.join(stats.METHODS)}")
-    for name in column_thresholds:
-        if name not in columns:
-            raise ConfigError(f"column_thresholds names {name!r}, which is not a compared column")
+        _check_method(f"column_methods[{name!r}]", m)
+    for name, t in column_thresholds.items():
+        column_thresholds[name] = _check_threshold(f"column_thresholds[{name!r}]", t)
+    for name, k in column_kinds.items():
+        if k not in KINDS:
+            raise ConfigError(f"column_kinds[{name!r}] = {k!r}; use one of {', '.join(KINDS)}")
     if len(reference) == 0:
-        raise DriftError("the reference data has no rows")
+        raise DriftError("the reference data has no rows: nothing to compare against")
     if len(current) == 0:
-        raise DriftError("the current data has no rows: nothing to compare (check the current window)")
+        raise DriftError(
+            "the current data has no rows: nothing to compare (check the current window)"
+        )
 
     plan = []
     for name in columns:
-        kind = column_kind(reference[name])
+        kind = column_kinds.get(name) or column_kind(current[name])
         if kind is None:
             continue
         m = column_methods.get(name, method)
-        if m in stats.NUMERIC_ONLY and kind != "numeric":
-            raise ConfigError(f"method {m!r} needs a numeric column; {name!r} is categorical")
+        if m is not None and m not in stats.METHODS_BY_KIND[kind]:
+            where = f"column_methods[{name!r}]" if name in column_methods else "method"
+            raise ConfigError(
+                f"{where} = {m!r} does not apply to {kind} column {name!r} (evidently refuses it "
+                f"too); for {kind} columns use one of {', '.join(stats.METHODS_BY_KIND[kind])}, "
+                "or give this column its own method in column_methods"
+            )
         plan.append((name, kind, m, column_thresholds.get(name, threshold)))
-
-    def one(item) -> ColumnDrift:
-        name, kind, m, thr = item
-        ref, cur = _clean(reference[name], kind), _clean(current[name], kind)
-        if len(ref) == 0 or len(cur) == 0:
-            empty_both = len(ref) == 0 and len(cur) == 0
-            return ColumnDrift(name, kind, m or "n/a", float("nan"), thr if thr is not None else float("nan"),
-                               not empty_both, "no values on either side" if empty_both else
-                               f"no values in the {'reference' if len(ref) == 0 else 'current'} data")
-        if kind == "categorical" and cur.dtype != ref.dtype:  # e.g. bool vs object: compare as text
-            ref, cur = ref.astype(str).astype(object), cur.astype(str).astype(object)
-        st = stats.column_stat(ref, cur, kind=kind, method=m, threshold=thr)
-        return ColumnDrift(name, kind, st.method, st.score, st.threshold, bool(st.drifted),
-                           "p-value" if st.kind == "p_value" else "distance")
+    if not plan:
+        raise ConfigError(
+            "no comparable columns: give numeric or categorical columns present in both frames "
+            f"(got: {', '.join(map(str, columns)) or 'none'})"
+        )
 
     # Columns are independent and the heavy parts (sorting, hashing) release the GIL:
     # one thread per core. Order of results = order of columns.
     workers = max(1, min(len(plan), os.cpu_count() or 1, max_workers or 64))
-    if workers == 1 or len(reference) + len(current) < 50_000:
-        results = [one(item) for item in plan]
+    if workers == 1 or len(reference) + len(current) < PARALLEL_MIN_ROWS:
+        results = [_one_column(reference, current, *item) for item in plan]
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(one, plan))
+            results = list(pool.map(lambda item: _one_column(reference, current, *item), plan))
+
     if correction:
         pcols = [r for r in results if r.method in stats.P_VALUE_METHODS and r.score == r.score]
-        if pcols:
-            if correction == "bonferroni":
-                for r in pcols:
-                    r.threshold = r.threshold / len(pcols)
-                    r.drifted = bool(r.score < r.threshold)
-                    r.detail = f"p-value, Bonferroni threshold over {len(pcols)} columns"
-            else:
-                adjusted = _bh_adjust([r.score for r in pcols])
-                for r, adj in zip(pcols, adjusted, strict=True):
-                    r.drifted = bool(adj < r.threshold)
-                    r.detail = f"p-value, BH-adjusted {adj:.4g}"
+        if correction == "bonferroni":
+            for r in pcols:
+                r.threshold = r.threshold / len(pcols)
+                r.drifted = stats.is_drift(r.method, r.score, r.threshold)
+                r.detail = f"p-value, Bonferroni threshold over {len(pcols)} columns"
+        elif pcols:
+            adjusted = _bh_adjust([r.score for r in pcols])
+            for r, adj in zip(pcols, adjusted, strict=True):
+                r.drifted = stats.is_drift(r.method, adj, r.threshold)
+                r.detail = f"p-value, BH-adjusted {adj:.4g} over {len(pcols)} columns"
+
     n = len(results)
-    if n == 0:
-        raise ConfigError("no comparable columns: give columns present in both frames (numeric or categorical)")
     n_drifted = sum(r.drifted for r in results)
     share = n_drifted / n
     drifted = share >= drift_share
-    names = [r.column for r in results if r.drifted]
+    names = [str(r.column) for r in results if r.drifted]
     listed = ", ".join(names[:8]) + ("…" if len(names) > 8 else "")
-    reason = (f"{'drift' if drifted else 'no drift'}: {n_drifted} of {n} columns drifted "
-              f"(share {share:.2f} {'>=' if drifted else '<'} {drift_share})" + (f": {listed}" if names else ""))
-    return DriftResult(drifted=drifted, share=share, n_drifted=n_drifted, n_columns=n, drift_share=drift_share,
-                       reason=reason, columns=results, correction=correction)
+    reason = (
+        f"{'drift' if drifted else 'no drift'}: {n_drifted} of {n} columns drifted "
+        f"(share {share:.2f} {'>=' if drifted else '<'} {drift_share})"
+        + (f": {listed}" if names else "")
+    )
+    return DriftResult(
+        drifted=drifted,
+        share=share,
+        n_drifted=n_drifted,
+        reason=reason,
+        columns=results,
+        n_columns=n,
+        drift_share=float(drift_share),
+        correction=correction,
+    )
 
 
 def calibrate_thresholds(
@@ -199,6 +422,7 @@ def calibrate_thresholds(
     columns: list[str],
     method: str | None = None,
     column_methods: dict[str, str] | None = None,
+    column_kinds: dict[str, str] | None = None,
     rounds: int = 20,
     quantile: float = 0.95,
     current_size: int | None = None,
@@ -211,6 +435,10 @@ def calibrate_thresholds(
     looks like for that column at these sample sizes. The threshold is the ``quantile`` of those
     values (for p-value methods, the low tail), never looser than the method's default. Returns
     ``{column: {"method": m, "threshold": t, "default": d}}`` — record it with the result.
+
+    Pass the methods and kinds of the real comparison (``column_methods``/``column_kinds`` from
+    a first :func:`detect`) so every split is judged by the same method: the automatic choice
+    depends on the reference size, which differs between the splits and the real run.
     """
     import numpy as np
 
@@ -219,40 +447,75 @@ def calibrate_thresholds(
     n = len(reference)
     if n < 20:
         raise DriftError(f"calibration needs at least 20 reference rows, got {n}")
+    if rounds < 1:
+        raise ConfigError(f"calibration rounds must be >= 1, got {rounds}")
     values: dict[str, list[float]] = {c: [] for c in columns}
     methods: dict[str, str] = {}
     m = min(current_size or n // 2, n // 2)
     for _ in range(rounds):
         order = rng.permutation(n)
         a, b = reference.iloc[order[m:]], reference.iloc[order[:m]]
-        res = detect(a, b, columns=columns, method=method, column_methods=column_methods)
+        res = detect(
+            a,
+            b,
+            columns=columns,
+            method=method,
+            column_methods=column_methods,
+            column_kinds=column_kinds,
+        )
         for col in res.columns:
             methods[col.column] = col.method
             if col.score == col.score:
                 values[col.column].append(col.score)
     out = {}
     for col, vals in values.items():
-        m = methods.get(col)
-        if not vals or m is None:
+        meth = methods.get(col)
+        if not vals or meth is None:
             continue
-        p_value = m in stats.P_VALUE_METHODS
+        p_value = meth in stats.P_VALUE_METHODS
         thr = float(np.quantile(vals, 1 - quantile if p_value else quantile))
-        default = stats.DEFAULT_THRESHOLDS[m]
+        default = stats.DEFAULT_THRESHOLDS[meth]
         # never looser than the method's own default: calibration only removes false alarms
         thr = min(thr, default) if p_value else max(thr, default)
-        out[col] = {"method": m, "threshold": thr, "default": default}
+        out[col] = {"method": meth, "threshold": thr, "default": default}
     return out
 
 
 def format_table(result: DriftResult) -> str:
-    """Plain-text per-column table (CLI)."""
+    """Plain-text per-column table and the verdict (CLI)."""
+
+    def num(x: float) -> str:
+        return "-" if x != x else f"{x:.4g}"
+
     rows = [("column", "kind", "method", "score", "threshold", "drifted")]
     for c in result.columns:
-        rows.append((c.column, c.kind, c.method, f"{c.score:.4g}", f"{c.threshold:.4g}", "DRIFT" if c.drifted else "-"))
+        rows.append(
+            (
+                str(c.column),
+                c.kind,
+                c.method,
+                num(c.score),
+                num(c.threshold),
+                "DRIFT" if c.drifted else "-",
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(6)]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines) + f"\n\n{result.reason}\n"
 
 
-__all__ = ["CORRECTIONS", "ColumnDrift", "DriftResult", "column_kind", "detect", "calibrate_thresholds", "format_table"]
+__all__ = [
+    "CORRECTIONS",
+    "ENGINE",
+    "KINDS",
+    "RESERVED_COLUMNS",
+    "ColumnDrift",
+    "DriftResult",
+    "calibrate_thresholds",
+    "categorical_counts",
+    "column_kind",
+    "detect",
+    "format_table",
+    "numeric_values",
+]

@@ -1,13 +1,18 @@
 """The human-facing drift report: evidently's HTML, rendered on a seeded sample.
 
-The verdict comes from ``core.detect`` on the full data; the report shows the same rules
-(same methods and thresholds passed through) on at most ``sample_size`` rows of each frame, so
-it stays fast at any data size. Sample sizes and seed are returned for the step's metadata.
-Evidently is imported here only (4–7 s).
+The verdict comes from :func:`ctloop.components.drift.core.detect` on all rows; the report runs
+evidently 0.7's own ``Report([DataDriftPreset(...)])`` with the same per-column methods,
+thresholds and column kinds (:func:`options_from_result`) on at most ``sample_size`` rows of
+each frame, so it stays fast at any data size. What was rendered (sample sizes, seed, columns)
+is returned for the step's metadata. Being a sample, its numbers can differ slightly from the
+verdict's.
+
+Evidently is imported inside :func:`render_html` only (4–7 s).
 """
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,10 +20,67 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 
-def sample(frame: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
+def sample_rows(
+    frame: pd.DataFrame, columns: list[str], size: int, seed: int, stream: int = 0
+) -> pd.DataFrame:
+    """``size`` rows of ``frame[columns]`` drawn without replacement, in their original order
+    (all rows when ``size <= 0`` or the frame is smaller). ``(seed, stream)`` seeds the draw:
+    the reference uses stream 0 and the current stream 1, so two row-aligned frames do not get
+    the same row positions. Only the sampled rows are copied."""
+    import numpy as np
+
     if size <= 0 or len(frame) <= size:
-        return frame
-    return frame.sample(n=size, random_state=seed).sort_index()
+        return frame[columns]
+    rng = np.random.default_rng([int(seed), int(stream)])
+    idx = np.sort(rng.choice(len(frame), size=size, replace=False))
+    return frame.iloc[idx][columns]
+
+
+def _has_values(series: pd.Series) -> bool:
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        return bool(np.isfinite(series.to_numpy(dtype=float, na_value=np.nan)).any())
+    return bool(series.notna().any())
+
+
+def _without_inf(frame: pd.DataFrame, columns: list[str], kinds: dict[str, str]) -> pd.DataFrame:
+    """±inf → null in numeric columns (evidently's per-column metric drops them, but the legacy
+    table its preset also renders does not, and numpy then fails on an infinite range)."""
+    import numpy as np
+    import pandas as pd
+
+    fixed = {}
+    for c in columns:
+        col = frame[c]
+        if kinds.get(c) == "numeric" and pd.api.types.is_float_dtype(col.dtype):
+            if np.isinf(col.to_numpy(dtype=float, na_value=np.nan)).any():
+                fixed[c] = col.replace([np.inf, -np.inf], np.nan)
+    return frame.assign(**fixed) if fixed else frame
+
+
+def options_from_result(result: Any) -> dict[str, Any]:
+    """:func:`render_html` keyword arguments that make evidently use exactly the columns,
+    per-column methods, thresholds (Bonferroni-corrected ones included) and kinds of a
+    ``core.DriftResult``, so the sampled report cannot pick another method than the verdict (the
+    automatic choice depends on the reference size). A method evidently only picks itself
+    (chi-square or Z for a numeric column with few values) is left to its automatic choice."""
+    from ctloop.components.drift import stats
+
+    methods, thresholds = {}, {}
+    for col in result.columns:
+        if col.method in stats.METHODS_BY_KIND.get(col.kind, ()):
+            methods[col.column] = col.method
+        if col.method in stats.METHODS and col.threshold == col.threshold:
+            thresholds[col.column] = col.threshold
+    return {
+        "columns": [c.column for c in result.columns],
+        "column_methods": methods or None,
+        "column_thresholds": thresholds or None,
+        "column_kinds": {c.column: c.kind for c in result.columns},
+        "drift_share": result.drift_share,
+    }
 
 
 def render_html(
@@ -29,46 +91,109 @@ def render_html(
     path: str | Path,
     sample_size: int = 20000,
     seed: int = 0,
-    drift_share: float = 0.5,
     method: str | None = None,
     threshold: float | None = None,
     column_methods: dict[str, str] | None = None,
     column_thresholds: dict[str, float] | None = None,
+    drift_share: float = 0.5,
+    column_kinds: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Write evidently's DataDriftPreset HTML to ``path``; returns what was sampled."""
+    """Write evidently's DataDriftPreset HTML report to ``path``; returns what was rendered.
+
+    Args:
+        reference: Reference frame (all rows; it is sampled here).
+        current: Current frame (all rows).
+        columns: Columns to show (those the verdict compared).
+        path: Output HTML file.
+        sample_size: Rows per frame (0 = all rows).
+        seed: Seed of the row sample.
+        method: One method for every column (``None`` = evidently's automatic choice).
+        threshold: One threshold for every column (``None`` = the method's default).
+        column_methods: Per-column methods (win over ``method``).
+        column_thresholds: Per-column thresholds (win over ``threshold``).
+        drift_share: Share of drifted columns for evidently's dataset verdict.
+        column_kinds: ``numeric``/``categorical`` per column (default: ``core.column_kind`` of
+            the full current column), given to evidently as its ``DataDefinition`` so it does
+            not re-infer them differently on the sample (e.g. strings as "text").
+
+    Returns:
+        ``report_engine``, ``report_sample_size``, ``report_seed``, ``report_reference_rows`` and
+        ``report_current_rows`` (rows rendered), ``reference_rows`` and ``current_rows`` (all
+        rows), ``report_columns`` and ``report_skipped_columns`` (no values on a side of the
+        sample: evidently cannot render those).
+    """
     import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from evidently import Report
-        from evidently.presets import DataDriftPreset
+    from ctloop.components.drift import core
 
-        ref = sample(reference[columns], sample_size, seed)
-        cur = sample(current[columns], sample_size, seed)
-        preset = DataDriftPreset(
-            columns=list(columns), drift_share=drift_share, method=method, threshold=threshold,
-            per_column_method=column_methods or None, per_column_threshold=column_thresholds or None,
+    kinds = dict(column_kinds or {})
+    for name in columns:
+        if name not in kinds:
+            kinds[name] = core.column_kind(current[name])
+    shown = [c for c in columns if kinds.get(c) in core.KINDS]
+    ref = _without_inf(sample_rows(reference, shown, sample_size, seed, stream=0), shown, kinds)
+    cur = _without_inf(sample_rows(current, shown, sample_size, seed, stream=1), shown, kinds)
+    skipped = [c for c in shown if not (_has_values(ref[c]) and _has_values(cur[c]))]
+    shown = [c for c in shown if c not in skipped]
+    column_methods = {k: v for k, v in (column_methods or {}).items() if k in shown} or None
+    column_thresholds = {k: v for k, v in (column_thresholds or {}).items() if k in shown} or None
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if not shown:
+        placeholder_html(
+            path, "No drift report", "No compared column has values on both sides of the sample."
         )
-        snapshot = Report([preset]).run(current_data=cur, reference_data=ref)
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        snapshot.save_html(str(path))
+    else:
+        with warnings.catch_warnings():
+            # evidently/plotly warn on import (deprecations) and on constant columns
+            warnings.simplefilter("ignore")
+            from evidently import DataDefinition, Dataset, Report
+            from evidently.presets import DataDriftPreset
+
+            definition = DataDefinition(
+                numerical_columns=[c for c in shown if kinds[c] == "numeric"],
+                categorical_columns=[c for c in shown if kinds[c] == "categorical"],
+                text_columns=[],
+                datetime_columns=[],
+                unknown_columns=[],
+                list_columns=[],
+            )
+            preset = DataDriftPreset(
+                columns=shown,
+                drift_share=drift_share,
+                method=method,
+                threshold=threshold,
+                per_column_method=column_methods,
+                per_column_threshold=column_thresholds,
+            )
+            # evidently 0.7: run(current_data, reference_data) — current first
+            snapshot = Report([preset]).run(
+                current_data=Dataset.from_pandas(cur[shown], data_definition=definition),
+                reference_data=Dataset.from_pandas(ref[shown], data_definition=definition),
+            )
+            snapshot.save_html(str(path))
     return {
         "report_engine": "evidently 0.7 DataDriftPreset",
+        "report_sample_size": int(sample_size),
+        "report_seed": int(seed),
         "report_reference_rows": len(ref),
         "report_current_rows": len(cur),
-        "report_sample_size": sample_size,
-        "report_seed": seed,
         "reference_rows": len(reference),
         "current_rows": len(current),
+        "report_columns": shown,
+        "report_skipped_columns": skipped,
     }
 
 
 def placeholder_html(path: str | Path, title: str, message: str) -> None:
-    """A small page for steps with nothing to compare (e.g. no champion yet)."""
-    import html
-
+    """A small self-contained page for a step with nothing to compare (e.g. no champion yet)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
-        f"<body style='font-family:sans-serif'><h1>{html.escape(title)}</h1><p>{html.escape(message)}</p></body></html>"
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title></head><body style='font-family:sans-serif'>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p></body></html>\n",
+        encoding="utf-8",
     )
+
+
+__all__ = ["options_from_result", "placeholder_html", "render_html", "sample_rows"]

@@ -106,7 +106,7 @@ def test_train_evaluate_register_promote_drift(tmp_path, data_file, sqlite_track
                                      drift_report=report, drift_metrics=dm, tracking_uri=sqlite_tracking,
                                      report_sample_size=2000)
     assert drift.drifted and drift.retrain and drift.champion_version == version
-    assert dm.metadata["drift_share"] >= 0.5 and dm.metadata["drifted.credit_utilization"] == 1
+    assert dm.metadata["drift_share"] >= 0.5 and dm.metadata["drifted_credit_utilization"] == 1
     assert "<html" in open(report.path).read().lower() and report.metadata["report_seed"] == 0
 
     record_decision.python_func(model_name=name, decision="no_retrain", reason="quiet", tracking_uri=sqlite_tracking)

@@ -1,38 +1,93 @@
+"""Drift core: method choice, formulas against scipy, edge cases, config errors, corrections.
+
+Agreement with evidently itself is in test_drift_evidently.py (slow import, kept in one module).
+"""
+
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from ctloop.cli import main
 from ctloop.components.drift import core, stats
 from ctloop.errors import ConfigError, DriftError
 
 
 def frames(n_ref, n_cur, shift=0.0, seed=0):
     rng = np.random.default_rng(seed)
-    ref = pd.DataFrame({
-        "num": rng.normal(0, 1, n_ref),
-        "small": rng.integers(0, 4, n_ref),
-        "cat": rng.choice(["a", "b", "c"], n_ref, p=[0.5, 0.3, 0.2]),
-        "flag": rng.choice([True, False], n_ref),
-    })
-    p = [0.5 - shift / 2, 0.3, 0.2 + shift / 2]
-    cur = pd.DataFrame({
-        "num": rng.normal(shift, 1, n_cur),
-        "small": rng.integers(0, 4, n_cur),
-        "cat": rng.choice(["a", "b", "c"], n_cur, p=p),
-        "flag": rng.choice([True, False], n_cur),
-    })
-    return ref, cur
+
+    def side(n, s):
+        return pd.DataFrame(
+            {
+                "num": rng.normal(s, 1, n),
+                "small": rng.integers(0, 4, n).astype(float),  # numeric with 4 values
+                "cat": rng.choice(["a", "b", "c"], n, p=[0.5 - s / 2, 0.3, 0.2 + s / 2]),
+                "flag": rng.choice([True, False], n),
+            }
+        )
+
+    return side(n_ref, 0.0), side(n_cur, shift)
 
 
-@pytest.mark.parametrize("n_ref, expected", [
-    (500, {"num": "ks", "small": "chisquare", "cat": "chisquare", "flag": "z"}),
-    (5000, {"num": "wasserstein", "small": "jensenshannon", "cat": "jensenshannon", "flag": "jensenshannon"}),
-])
+@pytest.mark.parametrize(
+    "n_ref, expected",
+    [
+        (500, {"num": "ks", "small": "chisquare", "cat": "chisquare", "flag": "z"}),
+        (
+            1000,
+            {"num": "ks", "small": "chisquare", "cat": "chisquare", "flag": "z"},
+        ),  # <= 1000: tests
+        (
+            1001,
+            {
+                "num": "wasserstein",
+                "small": "jensenshannon",
+                "cat": "jensenshannon",
+                "flag": "jensenshannon",
+            },
+        ),
+    ],
+)
 def test_automatic_method_choice_follows_evidently(n_ref, expected):
     ref, cur = frames(n_ref, 400)
-    result = core.detect(ref, cur)
-    assert {c.column: c.method for c in result.columns} == expected
+    assert {c.column: c.method for c in core.detect(ref, cur).columns} == expected
+
+
+def test_reference_size_counts_values_after_dropping_nulls():
+    # 1500 rows but only 900 values: evidently picks by the cleaned reference -> KS, not Wasserstein
+    rng = np.random.default_rng(1)
+    ref = pd.DataFrame({"x": np.r_[rng.normal(size=900), np.full(600, np.nan)]})
+    cur = pd.DataFrame({"x": rng.normal(size=300)})
+    assert core.detect(ref, cur).columns[0].method == "ks"
+
+
+def test_column_kinds_follow_evidently_inference():
+    n = 200
+    cur = pd.DataFrame(
+        {
+            "f": np.linspace(0, 1, n),
+            "i_few": np.arange(n) % 10,  # int with 10 values -> categorical
+            "i_many": np.arange(n) % 11,  # 11 values -> numeric
+            "b": np.arange(n) % 2 == 0,
+            "o": ["x", "y"] * (n // 2),
+            "c": pd.Categorical(["p", "q"] * (n // 2)),
+            "t": pd.date_range("2024-01-01", periods=n, freq="h"),
+            "nullable": pd.array(np.arange(n) % 3, dtype="Int64"),
+        }
+    )
+    kinds = {c: core.column_kind(cur[c]) for c in cur.columns}
+    assert kinds == {
+        "f": "numeric",
+        "i_few": "categorical",
+        "i_many": "numeric",
+        "b": "categorical",
+        "o": "categorical",
+        "c": "categorical",
+        "t": None,
+        "nullable": "categorical",
+    }
+    result = core.detect(cur, cur)
+    assert "t" not in {c.column for c in result.columns}  # datetime columns are not compared
 
 
 def test_shift_is_detected_and_share_rule():
@@ -40,9 +95,19 @@ def test_shift_is_detected_and_share_rule():
     result = core.detect(ref, cur)
     drifted = {c.column for c in result.columns if c.drifted}
     assert {"num", "cat"} <= drifted and "flag" not in drifted
-    assert result.share == len(drifted) / 4
+    assert result.n_drifted == len(drifted) and result.share == len(drifted) / 4
     assert result.drifted == (result.share >= 0.5)
-    assert "num" in result.reason
+    assert "num" in result.reason and result.engine == "ctloop-numpy"
+
+
+def test_share_equal_to_drift_share_is_drift():
+    # evidently: dataset drift when share >= drift_share (2 of 4 columns = 0.5)
+    ref, cur = frames(5000, 2000, shift=0.6)
+    result = core.detect(ref, cur, columns=["num", "cat", "flag", "small"])
+    assert result.n_drifted == 2 and result.share == 0.5 and result.drifted
+    assert not core.detect(
+        ref, cur, columns=["num", "cat", "flag", "small"], drift_share=0.51
+    ).drifted
 
 
 def test_no_shift_no_drift():
@@ -55,28 +120,145 @@ def test_wasserstein_is_normed_by_reference_std():
     cur = pd.DataFrame({"x": np.arange(2000, dtype=float) + 100})
     col = core.detect(ref, cur).columns[0]
     assert col.method == "wasserstein"
-    assert col.score == pytest.approx(100 / np.std(ref.x))
+    assert col.score == pytest.approx(100 / np.std(ref.x), rel=1e-12)  # shift / population std
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_wasserstein_equals_scipy_with_ties_and_unequal_sizes(seed):
+    from scipy.stats import wasserstein_distance
+
+    rng = np.random.default_rng(seed)
+    u = rng.normal(size=rng.integers(1, 3000))
+    v = np.round(rng.normal(0.5, 2, rng.integers(1, 500)), seed)  # ties when rounded
+    assert stats.wasserstein_1d(u, v) == pytest.approx(
+        wasserstein_distance(u, v), rel=1e-10, abs=1e-15
+    )
+
+
+def test_ks_chisquare_z_match_scipy_formulas():
+    from scipy.stats import chisquare, ks_2samp, norm
+
+    rng = np.random.default_rng(5)
+    r, c = rng.normal(size=400), rng.normal(0.2, 1, 300)
+    assert stats.column_stat(r, c, kind="numeric", method="ks").score == ks_2samp(r, c).pvalue
+    rc, cc = (
+        np.array(["a"] * 50 + ["b"] * 30 + ["c"] * 20),
+        np.array(["a"] * 40 + ["b"] * 40 + ["c"] * 20),
+    )
+    expected = chisquare([40, 40, 20], np.array([50, 30, 20]) * (100 / 100)).pvalue
+    assert stats.column_stat(rc, cc, kind="categorical", method="chisquare").score == pytest.approx(
+        expected
+    )
+    # Z-test on "value != smallest value" ('a'): p1 = 0.5, p2 = 0.6, pooled 0.55
+    z = (0.5 - 0.6) / math.sqrt(0.55 * 0.45 * (1 / 100 + 1 / 100))
+    assert stats.column_stat(rc, cc, kind="categorical", method="z").score == pytest.approx(
+        2 * (1 - norm.cdf(abs(z)))
+    )
+
+
+def test_comparison_operators_per_method():
+    assert stats.is_drift("ks", 0.05, 0.05)  # KS: p <= threshold
+    assert not stats.is_drift("chisquare", 0.05, 0.05) and not stats.is_drift(
+        "z", 0.05, 0.05
+    )  # p < t
+    assert stats.is_drift("wasserstein", 0.1, 0.1) and stats.is_drift("psi", 0.1, 0.1)  # d >= t
 
 
 def test_edge_cases():
     n = 3000
-    ref = pd.DataFrame({"const": np.ones(n), "empty": np.full(n, np.nan), "inf": np.r_[np.full(10, np.inf), np.arange(n - 10.0)],
-                        "ties": np.repeat([1.0, 2.0, 3.0], n // 3), "cat": ["a"] * n})
-    cur = pd.DataFrame({"const": np.ones(n), "empty": np.full(n, np.nan), "inf": np.arange(n, dtype=float),
-                        "ties": np.repeat([1.0, 2.0, 3.0], n // 3), "cat": ["a"] * (n - 100) + ["new"] * 100})
+    ref = pd.DataFrame(
+        {
+            "const": np.ones(n),
+            "empty": np.full(n, np.nan),
+            "inf": np.r_[np.full(10, np.inf), np.full(5, -np.inf), np.arange(n - 15.0)],
+            "ties": np.repeat([1.0, 2.0, 3.0], n // 3),
+            "cat": ["a"] * n,
+        }
+    )
+    cur = pd.DataFrame(
+        {
+            "const": np.ones(n),
+            "empty": np.full(n, np.nan),
+            "inf": np.arange(n - 15.0).tolist() + [np.inf] * 15,
+            "ties": np.repeat([1.0, 2.0, 3.0], n // 3),
+            "cat": ["a"] * (n - 100) + ["new"] * 100,
+        }
+    )
     by = {c.column: c for c in core.detect(ref, cur).columns}
-    assert not by["const"].drifted and by["const"].score == 0
-    assert not by["empty"].drifted and "no values" in by["empty"].detail
-    assert np.isfinite(by["inf"].score) and not by["inf"].drifted  # infinities dropped, as evidently does
-    assert not by["ties"].drifted
-    assert by["cat"].method == "jensenshannon" and by["cat"].score > 0  # unseen category counted
+    # constant on both sides: JS over one value = 0
+    assert (by["const"].method, by["const"].score, by["const"].drifted) == (
+        "jensenshannon",
+        0.0,
+        False,
+    )
+    assert (
+        not by["empty"].drifted
+        and math.isnan(by["empty"].score)
+        and "either side" in by["empty"].detail
+    )
+    # infinities are dropped: the remaining values are identical, distance exactly 0
+    assert by["inf"].method == "wasserstein" and by["inf"].score == 0.0
+    assert by["ties"].score == 0.0 and not by["ties"].drifted
+    # unseen category: its reference share is 0 -> JS counts it; 100/3000 new values
+    p = np.array([1.0, 0.0])
+    q = np.array([(n - 100) / n, 100 / n])
+    from scipy.spatial import distance
+
+    assert by["cat"].method == "jensenshannon" and by["cat"].score == pytest.approx(
+        distance.jensenshannon(p, q)
+    )
 
 
-def test_column_that_vanishes_is_drift():
-    ref = pd.DataFrame({"x": np.arange(2000.0)})
-    cur = pd.DataFrame({"x": np.full(500, np.nan)})
+def test_unseen_category_with_chisquare_is_certain_drift():
+    ref = pd.DataFrame({"c": ["a", "b"] * 200})
+    cur = pd.DataFrame({"c": ["a", "b", "z"] * 100})
     col = core.detect(ref, cur).columns[0]
-    assert col.drifted and "no values in the current data" in col.detail
+    assert (col.method, col.score, col.drifted) == ("chisquare", 0.0, True)
+
+
+def test_constant_numeric_column_with_ks_and_psi():
+    ref = pd.DataFrame({"x": np.full(500, 7.0)})
+    cur = pd.DataFrame({"x": np.full(200, 7.0)})
+    assert core.detect(ref, cur).columns[0].method == "z"  # one value: evidently's Z-test, p = 1
+    assert core.detect(ref, cur).columns[0].score == 1.0
+    assert core.detect(ref, cur, method="ks").columns[0].score == 1.0
+    assert core.detect(ref, cur, method="psi").columns[0].score == 0.0
+
+
+def test_column_that_vanishes_or_appears_is_drift():
+    ref = pd.DataFrame({"x": np.arange(2000.0), "y": np.full(2000, np.nan)})
+    cur = pd.DataFrame({"x": np.full(500, np.nan), "y": np.arange(500.0)})
+    by = {c.column: c for c in core.detect(ref, cur).columns}
+    assert by["x"].drifted and "no values in the current data" in by["x"].detail
+    assert by["y"].drifted and "no values in the reference data" in by["y"].detail
+
+
+def test_category_dtype_and_object_agree():
+    rng = np.random.default_rng(2)
+    r = rng.choice(["a", "b", "c", None], 3000)
+    c = rng.choice(["a", "b", "d"], 1000)
+    as_obj = core.detect(pd.DataFrame({"k": r}), pd.DataFrame({"k": c}))
+    as_cat = core.detect(
+        pd.DataFrame({"k": pd.Categorical(r, categories=["a", "b", "c", "unused"])}),
+        pd.DataFrame({"k": pd.Categorical(c)}),
+    )
+    for method in ("jensenshannon", "psi", "chisquare", "hellinger"):
+        a = (
+            core.detect(pd.DataFrame({"k": r}), pd.DataFrame({"k": c}), method=method)
+            .columns[0]
+            .score
+        )
+        b = (
+            core.detect(
+                pd.DataFrame({"k": pd.Categorical(r, categories=["a", "b", "c", "unused"])}),
+                pd.DataFrame({"k": pd.Categorical(c)}),
+                method=method,
+            )
+            .columns[0]
+            .score
+        )
+        assert a == pytest.approx(b, rel=1e-12), method
+    assert as_obj.columns[0].score == pytest.approx(as_cat.columns[0].score, rel=1e-12)
 
 
 def test_overrides_and_corrections():
@@ -84,64 +266,89 @@ def test_overrides_and_corrections():
     result = core.detect(ref, cur, column_methods={"num": "psi"}, column_thresholds={"num": 5.0})
     num = next(c for c in result.columns if c.column == "num")
     assert (num.method, num.threshold, num.drifted) == ("psi", 5.0, False)
-    tests = core.detect(ref, cur, method="ks", columns=["num"])
-    bonf = core.detect(ref, cur, method="chisquare", columns=["small", "cat"], correction="bonferroni")
-    assert tests.columns[0].method == "ks"
+    assert core.detect(ref, cur, method="ks", columns=["num"]).columns[0].method == "ks"
+    bonf = core.detect(
+        ref, cur, method="chisquare", columns=["cat", "flag"], correction="bonferroni"
+    )
     assert all(c.threshold == pytest.approx(0.025) for c in bonf.columns)
-    fdr = core.detect(ref, cur, method="chisquare", columns=["small", "cat"], correction="fdr")
+    fdr = core.detect(ref, cur, method="chisquare", columns=["cat", "flag"], correction="fdr")
     assert all("BH-adjusted" in c.detail for c in fdr.columns)
+    # distances are never corrected
+    js = core.detect(ref, cur, columns=["cat"], correction="bonferroni").columns[0]
+    assert js.threshold == 0.1
 
 
-@pytest.mark.parametrize("kw, match", [
-    ({"method": "magic"}, "unknown drift method 'magic'"),
-    ({"columns": ["nope"]}, "'nope' is missing"),
-    ({"column_methods": {"cat": "wasserstein"}}, "needs a numeric column"),
-    ({"column_methods": {"num": "bogus"}}, "is not a method"),
-    ({"drift_share": 0}, "drift_share"),
-    ({"correction": "holm"}, "correction"),
-])
+def test_fdr_adjustment_is_benjamini_hochberg():
+    assert core._bh_adjust([0.01, 0.04, 0.03, 0.5]) == pytest.approx(
+        [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5]
+    )
+
+
+def test_every_method_computes_on_both_kinds():
+    ref, cur = frames(3000, 1000, shift=0.3)
+    for m in stats.METHODS_BY_KIND["numeric"]:
+        col = core.detect(ref, cur, method=m, columns=["num"]).columns[0]
+        assert np.isfinite(col.score) and col.method == m
+    for m in stats.METHODS_BY_KIND["categorical"]:
+        col = core.detect(ref, cur, method=m, columns=["cat"]).columns[0]
+        assert np.isfinite(col.score) and col.method == m
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        (
+            {"method": "magic"},
+            "method = 'magic' is not a drift method; choose one of chisquare, hellinger",
+        ),
+        ({"columns": ["nope"]}, "drift column 'nope' is missing from the reference data"),
+        (
+            {"column_methods": {"cat": "wasserstein"}},
+            "does not apply to categorical column 'cat'.*use one of",
+        ),
+        ({"method": "chisquare"}, "method = 'chisquare' does not apply to numeric column 'num'"),
+        (
+            {"column_methods": {"num": "bogus"}},
+            r"column_methods\['num'\] = 'bogus' is not a drift method",
+        ),
+        ({"column_thresholds": {"nope": 0.1}}, "column_thresholds names column 'nope'"),
+        ({"column_thresholds": {"num": -1}}, "must be a finite number >= 0"),
+        ({"threshold": "high"}, "is not a number"),
+        ({"drift_share": 0}, r"drift_share must be a number in \(0, 1\]"),
+        ({"correction": "holm"}, "correction must be one of bonferroni, fdr"),
+        ({"columns": ["num", "num"]}, "more than once"),
+    ],
+)
 def test_config_errors(kw, match):
     ref, cur = frames(500, 100)
     with pytest.raises(ConfigError, match=match):
         core.detect(ref, cur, **kw)
 
 
-def test_empty_current_is_an_error():
+def test_empty_frames_and_type_mismatch_are_drift_errors():
     ref, cur = frames(500, 100)
     with pytest.raises(DriftError, match="current data has no rows"):
         core.detect(ref, cur.iloc[:0])
+    with pytest.raises(DriftError, match="numeric in the current data but object"):
+        core.detect(pd.DataFrame({"x": ["1", "2"]}), pd.DataFrame({"x": [1.0, 2.0]}))
 
 
-def test_methods_all_compute():
-    ref, cur = frames(3000, 1000, shift=0.3)
-    for m in stats.METHODS:
-        col = core.detect(ref, cur, method=m, columns=["num"]).columns[0]
-        assert np.isfinite(col.score), m
-
-
-def test_cli_table_and_json(tmp_path, capsys):
-    ref, cur = frames(3000, 1000, shift=0.8)
-    ref.to_parquet(tmp_path / "ref.parquet")
-    cur.to_csv(tmp_path / "cur.csv", index=False)
-    code = main(["drift", "--reference", str(tmp_path / "ref.parquet"), "--current", str(tmp_path / "cur.csv"),
-                 "--output", str(tmp_path / "out"), "--no-report", "--exclude", "flag"])
-    out = capsys.readouterr().out
-    assert code == 0
-    assert "wasserstein" in out and "DRIFT" in out and "flag" not in out.split("\n\n")[1]
+def test_to_dict_is_json_ready():
     import json
 
-    saved = json.loads((tmp_path / "out" / "drift.json").read_text())
-    assert saved["drifted"] is True and {c["column"] for c in saved["columns"]} == {"num", "small", "cat"}
+    ref = pd.DataFrame({"x": np.full(10, np.nan), "y": np.arange(10.0)})
+    d = core.detect(ref, ref).to_dict()
+    text = json.dumps(d, allow_nan=False)
+    assert '"score": null' in text and d["columns"][1]["method"] == "ks"
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_wasserstein_equals_scipy(seed):
-    from scipy.stats import wasserstein_distance
-
-    rng = np.random.default_rng(seed)
-    u = rng.normal(size=rng.integers(5, 3000))
-    v = np.round(rng.normal(0.5, 2, rng.integers(5, 500)), seed)  # ties when rounded
-    assert stats.wasserstein_1d(u, v) == pytest.approx(wasserstein_distance(u, v), rel=1e-12)
+def test_threads_give_the_same_result():
+    rng = np.random.default_rng(3)
+    ref = pd.DataFrame({f"c{i}": rng.normal(size=30_000) for i in range(4)})
+    cur = pd.DataFrame({f"c{i}": rng.normal(0.05 * i, 1, size=30_000) for i in range(4)})
+    one = core.detect(ref, cur, max_workers=1)
+    two = core.detect(ref, cur, max_workers=2)
+    assert [c.score for c in one.columns] == [c.score for c in two.columns]
 
 
 def test_calibrated_thresholds_remove_false_alarms_but_keep_real_drift():
@@ -151,9 +358,22 @@ def test_calibrated_thresholds_remove_false_alarms_but_keep_real_drift():
     noise = [pd.DataFrame({"cat": rng.choice(cats, 300)}) for _ in range(10)]  # same distribution
     # with sparse counts the default Jensen-Shannon threshold (0.1) fires on pure sampling noise
     assert all(core.detect(ref, cur).columns[0].drifted for cur in noise)
-    calibration = core.calibrate_thresholds(ref, columns=["cat"], rounds=40, current_size=300)
+    calibration = core.calibrate_thresholds(
+        ref, columns=["cat"], column_methods={"cat": "jensenshannon"}, rounds=40, current_size=300
+    )
     assert calibration["cat"]["method"] == "jensenshannon" and calibration["cat"]["threshold"] > 0.1
     thr = {"cat": calibration["cat"]["threshold"]}
-    assert sum(core.detect(ref, cur, column_thresholds=thr).columns[0].drifted for cur in noise) <= 1
+    assert (
+        sum(core.detect(ref, cur, column_thresholds=thr).columns[0].drifted for cur in noise) <= 1
+    )
     shifted = pd.DataFrame({"cat": rng.choice(cats[:30], 300)})  # a real shift
     assert core.detect(ref, shifted, column_thresholds=thr).columns[0].drifted
+
+
+def test_format_table_lists_every_column_and_the_verdict():
+    ref, cur = frames(3000, 1000, shift=0.8)
+    text = core.format_table(core.detect(ref, cur))
+    lines = text.splitlines()
+    assert lines[0].split() == ["column", "kind", "method", "score", "threshold", "drifted"]
+    assert {line.split()[0] for line in lines[2:6]} == {"num", "small", "cat", "flag"}
+    assert text.rstrip().splitlines()[-1].startswith("drift: ")

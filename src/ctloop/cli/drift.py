@@ -1,48 +1,123 @@
-"""``ctloop drift``: an ad-hoc drift check between two tables."""
+"""``ctloop drift``: an ad-hoc drift check between two tables.
+
+    ctloop drift --reference train.parquet --current gs://bucket/last-week.csv --output out/
+
+Same core as the ``detect_drift`` component (evidently's DataDriftPreset rules on all rows),
+printed as a per-column table with the verdict; ``--output DIR`` (local or gs://) also gets
+``drift.json`` and evidently's ``report.html`` (rendered on a seeded sample). The exit code is
+0 whether or not the data drifted (read the verdict or drift.json); 2 on an error.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 from pathlib import Path
+
+
+def _split(text: str | None) -> list[str]:
+    return [c.strip() for c in (text or "").split(",") if c.strip()]
 
 
 def _drift(args: argparse.Namespace) -> int:
     from ctloop.components.drift import core
-    from ctloop.storage import read_table
+    from ctloop.errors import ConfigError
+    from ctloop.storage import is_gcs, read_table, write_bytes
 
+    if args.report_sample_size < 0:
+        raise ConfigError(
+            f"--report-sample-size must be >= 0 (0 = all rows), got {args.report_sample_size}"
+        )
     reference = read_table(args.reference)
     current = read_table(args.current)
-    columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
+    columns = _split(args.columns) or None
     if columns is None:
-        skip = {c.strip() for c in (args.exclude or "").split(",") if c.strip()}
+        skip = set(_split(args.exclude)) | set(core.RESERVED_COLUMNS)
         columns = [c for c in reference.columns if c in current.columns and c not in skip]
-    thresholds = None
+    options = {
+        "columns": columns,
+        "drift_share": args.drift_share,
+        "method": args.method,
+        "threshold": args.threshold,
+        "correction": args.correction,
+    }
+    result = core.detect(reference, current, **options)
     calibration = None
     if args.calibrate:
-        calibration = core.calibrate_thresholds(reference, columns=columns, method=args.method, rounds=args.calibrate,
-                                                current_size=len(current), seed=args.seed)
-        thresholds = {c: v["threshold"] for c, v in calibration.items()}
-        print(f"thresholds calibrated on {args.calibrate} random halves of the reference (recorded in drift.json)")
-    result = core.detect(reference, current, columns=columns, drift_share=args.drift_share,
-                         method=args.method, threshold=args.threshold, correction=args.correction,
-                         column_thresholds=thresholds)
-    print(f"reference {args.reference}: {len(reference)} rows; current {args.current}: {len(current)} rows\n")
-    print(core.format_table(result))
-    if args.output:
-        out = Path(args.output)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "drift.json").write_text(json.dumps({**result.to_dict(), "calibration": calibration}, indent=2,
-                                                   default=str))
-        print(f"wrote {out / 'drift.json'}")
-        if not args.no_report:
-            from ctloop.components.drift.report import render_html
+        # judge every random split with the methods and kinds of the real comparison
+        calibration = core.calibrate_thresholds(
+            reference,
+            columns=[c.column for c in result.columns],
+            column_methods={
+                c.column: c.method for c in result.columns if c.method in core.stats.METHODS
+            },
+            column_kinds={c.column: c.kind for c in result.columns},
+            rounds=args.calibrate,
+            current_size=len(current),
+            seed=args.seed,
+        )
+        result = core.detect(
+            reference,
+            current,
+            column_methods={c: v["method"] for c, v in calibration.items()},
+            column_thresholds={c: v["threshold"] for c, v in calibration.items()},
+            column_kinds={c.column: c.kind for c in result.columns},
+            **options,
+        )
 
-            info = render_html(reference, current, columns=[c.column for c in result.columns],
-                               path=out / "report.html", sample_size=args.report_sample_size, seed=args.seed,
-                               drift_share=args.drift_share, method=args.method, threshold=args.threshold)
-            print(f"wrote {out / 'report.html'} (evidently, sample of {info['report_reference_rows']} / "
-                  f"{info['report_current_rows']} rows, seed {args.seed})")
+    print(
+        f"reference {args.reference}: {len(reference)} rows; current {args.current}: {len(current)} rows\n"
+    )
+    print(core.format_table(result))
+    if calibration is not None:
+        print(
+            f"thresholds calibrated on {args.calibrate} random splits of the reference (recorded in drift.json)"
+        )
+    if not args.output:
+        print("(no --output given: nothing written)")
+        return 0
+
+    payload = {
+        **result.to_dict(),
+        "reference": {"uri": args.reference, "rows": len(reference)},
+        "current": {"uri": args.current, "rows": len(current)},
+        "calibration": calibration,
+        "report": None,
+    }
+    names = ["drift.json"] + ([] if args.no_report else ["report.html"])
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) if is_gcs(args.output) else Path(args.output)
+        out.mkdir(parents=True, exist_ok=True)
+        if not args.no_report:
+            from ctloop.components.drift.report import options_from_result, render_html
+
+            payload["report"] = render_html(
+                reference,
+                current,
+                path=out / "report.html",
+                sample_size=args.report_sample_size,
+                seed=args.seed,
+                **options_from_result(result),
+            )
+        text = json.dumps(payload, indent=2, allow_nan=False, default=str)
+        (out / "drift.json").write_text(text + "\n", encoding="utf-8")
+        if is_gcs(args.output):
+            for name in names:
+                kind = "text/html" if name.endswith(".html") else "application/json"
+                write_bytes(
+                    f"{args.output.rstrip('/')}/{name}",
+                    (out / name).read_bytes(),
+                    content_type=kind,
+                )
+    for name in names:
+        print(f"wrote {args.output.rstrip('/')}/{name}")
+    if payload["report"]:
+        rep = payload["report"]
+        print(
+            f"(report.html: evidently on {rep['report_reference_rows']} / {rep['report_current_rows']} "
+            f"sampled rows, seed {args.seed}; the verdict above uses all rows)"
+        )
     return 0
 
 
@@ -51,21 +126,47 @@ def register(subparsers) -> None:
     from ctloop.components.drift.stats import METHODS
 
     p = subparsers.add_parser(
-        "drift", help="ad-hoc drift check between two tables (CSV/Parquet, local or gs://)",
-        description="Per-column drift with evidently's DataDriftPreset rules, on the full data.",
+        "drift",
+        help="ad-hoc drift check between two tables (CSV/Parquet, local or gs://)",
+        description=(
+            "Per-column drift with evidently 0.7 DataDriftPreset's rules, computed on all rows; "
+            "prints a table and the verdict. Exit code 0 whether or not the data drifted, 2 on error."
+        ),
     )
     p.add_argument("--reference", required=True, help="reference table (e.g. the training data)")
     p.add_argument("--current", required=True, help="current table (e.g. last week's traffic)")
-    p.add_argument("--output", help="directory for drift.json and report.html")
+    p.add_argument("--output", help="directory (local or gs://) for drift.json and report.html")
     p.add_argument("--columns", help="comma-separated columns (default: all shared columns)")
-    p.add_argument("--exclude", help="comma-separated columns to leave out (e.g. the target and time)")
-    p.add_argument("--method", choices=METHODS, help="one method for every column (default: automatic)")
-    p.add_argument("--threshold", type=float, help="one threshold for every column (default: the method's)")
-    p.add_argument("--drift-share", type=float, default=0.5, help="share of drifted columns = drift (default 0.5)")
-    p.add_argument("--correction", choices=CORRECTIONS, help="multiple-testing correction for p-value methods")
-    p.add_argument("--calibrate", type=int, default=0, metavar="ROUNDS",
-                   help="calibrate per-column thresholds on ROUNDS random halves of the reference")
+    p.add_argument(
+        "--exclude", help="comma-separated columns to leave out (e.g. the target and time)"
+    )
+    p.add_argument(
+        "--method", choices=METHODS, help="one method for every column (default: automatic)"
+    )
+    p.add_argument(
+        "--threshold", type=float, help="one threshold for every column (default: the method's)"
+    )
+    p.add_argument(
+        "--drift-share",
+        type=float,
+        default=0.5,
+        help="share of drifted columns = drift (default 0.5)",
+    )
+    p.add_argument(
+        "--correction", choices=CORRECTIONS, help="multiple-testing correction for p-value methods"
+    )
+    p.add_argument(
+        "--calibrate",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="calibrate per-column thresholds on ROUNDS random splits of the reference",
+    )
     p.add_argument("--no-report", action="store_true", help="skip the evidently HTML report")
-    p.add_argument("--report-sample-size", type=int, default=20000, help="rows per table in the HTML report")
-    p.add_argument("--seed", type=int, default=0, help="seed of the report sample")
+    p.add_argument(
+        "--report-sample-size", type=int, default=20000, help="rows per table in the HTML report"
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed of the report sample and of the calibration"
+    )
     p.set_defaults(handler=_drift)

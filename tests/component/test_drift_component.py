@@ -1,0 +1,175 @@
+"""``detect_drift`` through ``python_func`` with real KFP artifacts and a real (sqlite) MLflow registry.
+
+The champion is set up the way the registry reads it: a run holding the reference sample under
+``reference/reference.parquet``, a registered version of that run, alias ``champion``. No model
+is trained: the drift step only needs the reference.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from kfp.dsl import HTML, Dataset, Metrics
+
+from ctloop.artifacts import write_dataset
+from ctloop.components.drift.component import detect_drift
+
+TARGET, TIME = "default", "ts"
+
+
+def art(cls, tmp_path, name):
+    return cls(name=name, uri=str(tmp_path / name), metadata={})
+
+
+def frame(n, shift=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "income": rng.normal(50 + 10 * shift, 10, n),
+            "age": rng.normal(40, 12, n),
+            "region": rng.choice(
+                ["n", "s", "e", "w"], n, p=[0.4 - 0.3 * shift, 0.3, 0.2, 0.1 + 0.3 * shift]
+            ),
+            "_ctloop_weight": rng.random(n) + shift,  # reserved: never compared
+            TARGET: rng.integers(0, 2, n)
+            if shift == 0
+            else np.ones(n, dtype=int),  # label shift: not compared
+            TIME: pd.date_range("2025-01-01", periods=n, freq="min"),
+        }
+    )
+
+
+def current_artifact(tmp_path, data):
+    ds = art(Dataset, tmp_path, "current_data")
+    write_dataset(ds.path, data)
+    return ds
+
+
+def run(tmp_path, current, tracking_uri, name="credit", **kw):
+    report, metrics = art(HTML, tmp_path, "drift_report"), art(Metrics, tmp_path, "drift_metrics")
+    out = detect_drift.python_func(
+        current_data=current,
+        model_name=name,
+        target=TARGET,
+        time_column=TIME,
+        drift_report=report,
+        drift_metrics=metrics,
+        tracking_uri=tracking_uri,
+        **kw,
+    )
+    return out, report, metrics
+
+
+def test_no_champion_asks_for_the_first_training(tmp_path, tracking):
+    out, report, metrics = run(
+        tmp_path, current_artifact(tmp_path, frame(300)), tracking, name="nothing-yet"
+    )
+    assert (out.drifted, out.retrain, out.champion_version) == (False, True, "")
+    assert out.reason.startswith("no champion yet: train the first model")
+    page = open(report.path).read()
+    assert "no champion yet" in page and "nothing-yet" in page
+    assert metrics.metadata["drift_share"] == 0.0 and metrics.metadata["n_drifted"] == 0
+
+
+@pytest.fixture(scope="module")
+def tracking(tmp_path_factory):
+    """One sqlite store for the module (creating its schema costs ~2 s)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+
+
+@pytest.fixture(scope="module")
+def champion(tmp_path_factory, tracking):
+    """Model 'credit' whose champion's reference is ``frame(4000)``."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    from ctloop.registry import MlflowRegistry
+    from ctloop.tracking import REFERENCE_ARTIFACT_DIR, REFERENCE_FILE, configure
+
+    tmp_path = tmp_path_factory.mktemp("champion")
+    uri = configure(tracking)
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    exp = client.create_experiment(
+        "drift-test", artifact_location=(tmp_path / "artifacts").as_uri()
+    )
+    ref_dir = tmp_path / "ref" / REFERENCE_ARTIFACT_DIR
+    ref_dir.mkdir(parents=True)
+    frame(4000).to_parquet(ref_dir / REFERENCE_FILE, index=False)
+    with mlflow.start_run(experiment_id=exp) as active:
+        mlflow.log_artifacts(str(ref_dir), artifact_path=REFERENCE_ARTIFACT_DIR)
+    client.create_registered_model("credit")
+    mv = client.create_model_version(
+        "credit", source=f"runs:/{active.info.run_id}/reference", run_id=active.info.run_id
+    )
+    MlflowRegistry(uri).promote("credit", str(mv.version), reason="test champion")
+    return str(mv.version)
+
+
+def test_champion_path_no_drift_then_drift(tmp_path, tracking, champion):
+    same = current_artifact(tmp_path / "a", frame(3000, seed=1))
+    out, report, metrics = run(tmp_path / "a", same, tracking, report_sample_size=1000, seed=3)
+    assert (out.drifted, out.retrain, out.champion_version) == (False, False, champion)
+    assert out.reason.startswith("no drift: 0 of 3 columns")
+    # features only: target, time and the reserved weight column are not compared
+    assert set(metrics.metadata["methods"]) == {"income", "age", "region"}
+    assert metrics.metadata["methods"] == {
+        "income": "wasserstein",
+        "age": "wasserstein",
+        "region": "jensenshannon",
+    }
+    assert metrics.metadata["thresholds"] == {"income": 0.1, "age": 0.1, "region": 0.1}
+    assert (
+        metrics.metadata["drifted_income"] == 0
+        and 0 <= metrics.metadata["drift_score_income"] < 0.1
+    )
+    assert report.metadata["report_sample_size"] == 1000 and report.metadata["report_seed"] == 3
+    assert (
+        report.metadata["report_reference_rows"] == 1000
+        and report.metadata["reference_rows"] == 4000
+    )
+    assert (
+        report.metadata["champion_version"] == champion
+        and report.metadata["engine"] == "ctloop-numpy"
+    )
+    assert "Wasserstein distance (normed)" in open(report.path).read()
+
+    shifted = current_artifact(tmp_path / "b", frame(3000, shift=1.0, seed=2))
+    out, _, metrics = run(tmp_path / "b", shifted, tracking, report_sample_size=500)
+    assert (out.drifted, out.retrain) == (True, True)
+    assert "income" in out.reason and "region" in out.reason
+    assert metrics.metadata["drifted_income"] == 1 and metrics.metadata["drifted_region"] == 1
+    assert metrics.metadata["n_drifted"] == 2 and metrics.metadata["drift_share"] == pytest.approx(
+        2 / 3, abs=1e-6
+    )
+
+
+def test_champion_path_overrides_and_forced_retrain(tmp_path, tracking, champion):
+    same = current_artifact(tmp_path, frame(3000, seed=1))
+    out, _, metrics = run(
+        tmp_path,
+        same,
+        tracking,
+        method="psi",
+        threshold=-1.0,
+        column_thresholds={"age": 0.0},  # any PSI >= 0: drifted
+        force_retrain=True,
+        report_sample_size=500,
+    )
+    assert metrics.metadata["methods"] == {"income": "psi", "age": "psi", "region": "psi"}
+    assert (
+        metrics.metadata["thresholds"]["age"] == 0.0
+        and metrics.metadata["thresholds"]["income"] == 0.1
+    )
+    assert metrics.metadata["drifted_age"] == 1 and out.drifted is False  # 1 of 3 < 0.5
+    assert out.retrain is True and "retraining forced" in out.reason
+
+
+def test_unknown_column_override_fails_clearly(tmp_path, tracking, champion):
+    from ctloop.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"column_methods names column 'default'"):
+        run(
+            tmp_path,
+            current_artifact(tmp_path, frame(500)),
+            tracking,
+            column_methods={TARGET: "psi"},
+        )

@@ -1,0 +1,109 @@
+"""``ctloop drift`` end to end on CSV/Parquet files (the report-rendering run is in
+test_drift_evidently.py, with the other evidently-based tests)."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.cli import main
+
+
+@pytest.fixture
+def tables(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 3000
+    ref = pd.DataFrame(
+        {
+            "num": rng.normal(0, 1, n),
+            "cat": rng.choice(["a", "b", "c"], n),
+            "label": rng.integers(0, 2, n),
+            "_ctloop_weight": rng.random(n),
+        }
+    )
+    cur = pd.DataFrame(
+        {
+            "num": rng.normal(0.8, 1, 1000),
+            "cat": rng.choice(["a", "b", "c"], 1000, p=[0.2, 0.2, 0.6]),
+            "label": np.ones(1000, dtype=int),
+            "_ctloop_weight": rng.random(1000),
+        }
+    )
+    ref.to_parquet(tmp_path / "ref.parquet")
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    return tmp_path / "ref.parquet", tmp_path / "cur.csv"
+
+
+def test_table_verdict_and_json(tmp_path, tables, capsys):
+    ref, cur = tables
+    out_dir = tmp_path / "out"
+    code = main(["drift", "--reference", str(ref), "--current", str(cur), "--output", str(out_dir), "--no-report",
+                 "--exclude", "label"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0  # drifted, and still exit code 0: the verdict is printed
+    rows = {
+        line.split()[0]: line.split()
+        for line in out.splitlines()
+        if line.startswith(("num ", "cat "))
+    }
+    assert rows["num"][1:3] == ["numeric", "wasserstein"] and rows["num"][-1] == "DRIFT"
+    assert rows["cat"][1:3] == ["categorical", "jensenshannon"] and rows["cat"][-1] == "DRIFT"
+    assert "drift: 2 of 2 columns drifted" in out
+    assert (
+        "label" not in rows and "_ctloop_weight" not in out.split("\n\n")[1]
+    )  # excluded / reserved
+    saved = json.loads((out_dir / "drift.json").read_text())
+    assert saved["drifted"] is True and saved["engine"] == "ctloop-numpy"
+    assert [c["column"] for c in saved["columns"]] == ["num", "cat"]
+    assert (
+        saved["reference"]["rows"] == 3000
+        and saved["current"]["rows"] == 1000
+        and saved["report"] is None
+    )
+    assert not (out_dir / "report.html").exists()
+
+
+def test_options_columns_method_threshold_correction(tmp_path, tables, capsys):
+    ref, cur = tables
+    code = main(["drift", "--reference", str(ref), "--current", str(cur), "--columns", "num",
+                 "--method", "ks", "--correction", "bonferroni", "--threshold", "0.01",
+                 "--output", str(tmp_path / "o"), "--no-report"])  # fmt: skip
+    assert code == 0
+    saved = json.loads((tmp_path / "o" / "drift.json").read_text())
+    (col,) = saved["columns"]
+    assert (col["column"], col["method"], col["threshold"]) == ("num", "ks", 0.01)  # 1 column: /1
+    assert saved["correction"] == "bonferroni"
+    assert "(no --output" not in capsys.readouterr().out
+
+
+def test_no_drift_prints_verdict_without_output(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    pd.DataFrame({"x": rng.normal(size=2000)}).to_csv(tmp_path / "a.csv", index=False)
+    pd.DataFrame({"x": rng.normal(size=2000)}).to_parquet(tmp_path / "b.parquet")
+    code = main(
+        ["drift", "--reference", str(tmp_path / "a.csv"), "--current", str(tmp_path / "b.parquet")]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and "no drift: 0 of 1 columns drifted" in out and "nothing written" in out
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--columns", "nope"], "drift column 'nope' is missing from the reference data"),
+        (["--method", "chisquare"], "does not apply to numeric column 'num'"),
+        (["--drift-share", "1.5"], "drift_share must be a number in (0, 1]"),
+    ],
+)
+def test_errors_exit_2_with_one_clear_line(tables, capsys, extra, message):
+    ref, cur = tables
+    code = main(["drift", "--reference", str(ref), "--current", str(cur), "--no-report", *extra])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and message in err and "Traceback" not in err
+
+
+def test_missing_file_exits_2(tmp_path, tables, capsys):
+    ref, _ = tables
+    code = main(["drift", "--reference", str(ref), "--current", str(tmp_path / "missing.csv")])
+    assert code == 2 and "does not exist" in capsys.readouterr().err
