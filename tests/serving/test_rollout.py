@@ -61,7 +61,7 @@ def test_rollback_is_durable_and_never_gives_the_bad_model_traffic_back(isvcs, k
     obj = kube.objects[(NS, NAME)]
     assert obj["spec"]["predictor"]["model"]["storageUri"] == V1  # the spec no longer names v2
     assert "canaryTrafficPercent" not in obj["spec"]["predictor"]
-    assert obj["metadata"]["annotations"]["ctloop.dev/model-version"] == "1"
+    assert obj["metadata"]["labels"]["ctloop.dev/model-version"] == "1"
     assert final.traffic == {"credit-default-predictor-00003": 100}
     assert kube.revision_uri(NS, NAME, "credit-default-predictor-00003") == V1
     bad = "credit-default-predictor-00002"

@@ -12,7 +12,7 @@ def _isvcs(args):
 
 
 def _status(args: argparse.Namespace) -> int:
-    from ctloop.serving.isvc import VERSION_ANNOTATION
+    from ctloop.serving.isvc import spec_version
     from ctloop.serving.kube import predictor_status, traffic_split
 
     obj = _isvcs(args).get(args.isvc)
@@ -22,7 +22,7 @@ def _status(args: argparse.Namespace) -> int:
     st = predictor_status(obj)
     pred = obj["spec"]["predictor"]
     print(f"InferenceService {args.namespace}/{args.isvc}  (mode {obj.get('status', {}).get('deploymentMode', '?')})")
-    print(f"  spec: version {obj['metadata'].get('annotations', {}).get(VERSION_ANNOTATION, '?')}, "
+    print(f"  spec: version {spec_version(obj) or '?'}, "
           f"storageUri {pred['model']['storageUri']}, canaryTrafficPercent {pred.get('canaryTrafficPercent', '-')}")
     print(f"  latestCreated {st.get('latestCreatedRevision')}  latestReady {st.get('latestReadyRevision')}  "
           f"rolledOut {st.get('latestRolledoutRevision', '-')}")

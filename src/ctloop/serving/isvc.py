@@ -25,8 +25,11 @@ from ctloop.errors import ServingError
 API_VERSION = "serving.kserve.io/v1beta1"
 KIND = "InferenceService"
 RUNTIME = "ctloop-sklearn"
-VERSION_ANNOTATION = "ctloop.dev/model-version"
-MODEL_ANNOTATION = "ctloop.dev/model-name"
+# Labels, not annotations: KServe copies InferenceService labels onto the revision's pods, so the
+# serving runtime reads its version through the downward API and Prometheus can select by it.
+VERSION_LABEL = "ctloop.dev/model-version"
+MODEL_LABEL = "ctloop.dev/model-name"
+VERSION_ANNOTATION = VERSION_LABEL  # backwards-compatible name
 SERVERLESS = "Serverless"
 
 
@@ -41,10 +44,12 @@ def inference_service(
     service_account: str = "",
     logger_url: str = "",
     min_replicas: int = 1,
+    max_replicas: int | None = None,
 ) -> dict[str, Any]:
     """The initial state: ``version`` at ``storage_uri`` serves all traffic."""
     predictor: dict[str, Any] = {
         "minReplicas": min_replicas,
+        **({"maxReplicas": max_replicas} if max_replicas else {}),
         "model": {
             "modelFormat": {"name": "sklearn"},
             "runtime": runtime,
@@ -62,12 +67,14 @@ def inference_service(
         "metadata": {
             "name": name,
             "namespace": namespace,
-            "labels": {"app.kubernetes.io/managed-by": "ctloop"},
+            "labels": {
+                "app.kubernetes.io/managed-by": "ctloop",
+                MODEL_LABEL: model_name,
+                VERSION_LABEL: str(version),
+            },
             "annotations": {
                 "serving.kserve.io/deploymentMode": SERVERLESS,
                 "serving.kserve.io/enable-tag-routing": "true",
-                MODEL_ANNOTATION: model_name,
-                VERSION_ANNOTATION: str(version),
             },
         },
         "spec": {"predictor": predictor},
@@ -80,7 +87,7 @@ def canary_patch(*, version: str, storage_uri: str, percent: int) -> dict[str, A
     if not 0 <= int(percent) <= 100:
         raise ServingError(f"canary percent must be 0..100, got {percent}")
     return {
-        "metadata": {"annotations": {VERSION_ANNOTATION: str(version)}},
+        "metadata": {"labels": {VERSION_LABEL: str(version)}},
         "spec": {"predictor": {"canaryTrafficPercent": int(percent), "model": {"storageUri": storage_uri}}},
     }
 
@@ -110,7 +117,7 @@ def restore_patch(*, version: str, storage_uri: str) -> dict[str, Any]:
     revision); step 3 is :func:`promote_patch` once that revision is ready.
     """
     return {
-        "metadata": {"annotations": {VERSION_ANNOTATION: str(version)}},
+        "metadata": {"labels": {VERSION_LABEL: str(version)}},
         "spec": {"predictor": {"canaryTrafficPercent": 0, "model": {"storageUri": storage_uri}}},
     }
 
@@ -119,9 +126,15 @@ def switch_patch(*, version: str, storage_uri: str) -> dict[str, Any]:
     """Merge patch for blue-green: the new version takes 100 % as soon as its revision is ready
     (until then the previous revision keeps serving; it stays addressable by its ``prev`` tag)."""
     return {
-        "metadata": {"annotations": {VERSION_ANNOTATION: str(version)}},
+        "metadata": {"labels": {VERSION_LABEL: str(version)}},
         "spec": {"predictor": {"canaryTrafficPercent": None, "model": {"storageUri": storage_uri}}},
     }
+
+
+def spec_version(isvc: dict[str, Any]) -> str:
+    """The model version the spec names (label; older ctloop releases wrote an annotation)."""
+    meta = isvc.get("metadata") or {}
+    return str((meta.get("labels") or {}).get(VERSION_LABEL) or (meta.get("annotations") or {}).get(VERSION_LABEL) or "")
 
 
 def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -150,12 +163,14 @@ def check_deployment_mode(isvc: dict[str, Any]) -> None:
         )
 
 
-def example_states(namespace: str = "ml-serving") -> dict[str, dict[str, Any]]:
-    """The four states for people to read (manifests/examples) and for golden tests."""
-    v1 = "gs://ctloop-models/mlartifacts/1/0f3c…/artifacts/model-joblib".replace("…", "9a1b2c")
-    v2 = v1.replace("0f3c9a1b2c", "7d4e5f6a7b")
+def example_states(namespace: str = "ctloop") -> dict[str, dict[str, Any]]:
+    """The four states for people to read (manifests/examples, checked by tests) and for tests."""
+    root = "gs://ctloop-mlflow-artifacts/1/{run}/artifacts/model-joblib"
+    v1 = root.format(run="0f3c9a1b2c4d4e5f8a9b0c1d2e3f4a5b")
+    v2 = root.format(run="7d4e5f6a7b8c4d9e0f1a2b3c4d5e6f7a")
     base = inference_service("credit-default", namespace=namespace, model_name="credit-default", version="1",
-                             storage_uri=v1, service_account="ctloop-model-reader")
+                             storage_uri=v1, service_account="ctloop-model-reader", max_replicas=3,
+                             logger_url=f"http://ctloop-inference-log.{namespace}.svc.cluster.local")
     canary = merge_patch(base, canary_patch(version="2", storage_uri=v2, percent=10))
     promoted = merge_patch(canary, promote_patch())
     rolled_back = canary
@@ -165,6 +180,6 @@ def example_states(namespace: str = "ml-serving") -> dict[str, dict[str, Any]]:
 
 
 __all__ = [
-    "API_VERSION", "KIND", "RUNTIME", "VERSION_ANNOTATION", "inference_service", "canary_patch", "traffic_patch",
-    "promote_patch", "pin_back_patch", "restore_patch", "switch_patch", "merge_patch", "check_deployment_mode", "example_states",
+    "API_VERSION", "KIND", "RUNTIME", "VERSION_LABEL", "MODEL_LABEL", "VERSION_ANNOTATION", "inference_service", "canary_patch", "traffic_patch",
+    "promote_patch", "pin_back_patch", "restore_patch", "switch_patch", "spec_version", "merge_patch", "check_deployment_mode", "example_states",
 ]

@@ -40,9 +40,8 @@ class RolloutState:
 
 
 def _spec_version(obj: dict[str, Any]) -> tuple[str, str]:
-    ann = (obj.get("metadata") or {}).get("annotations") or {}
     uri = obj["spec"]["predictor"]["model"]["storageUri"]
-    return ann.get(specs.VERSION_ANNOTATION, ""), uri
+    return specs.spec_version(obj), uri
 
 
 def _ready(obj: dict[str, Any]) -> bool:
