@@ -6,7 +6,7 @@ CloudEvent pairs), then SIGTERMs it and checks every completed pair is in the Pa
 Without wrk it falls back to an asyncio + httpx generator, which is itself the bottleneck
 (~500 events/s here). Writes benchmarks/results/logger_load.{json,png}.
 
-    python benchmarks/bench_logger_load.py [SECONDS] [CONNECTIONS]
+    python benchmarks/bench_logger_load.py [SECONDS] [CONNECTIONS,...]
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def run_wrk(url: str, seconds: int, connections: int) -> dict:
             "non_2xx": int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0}
 
 
-def main_wrk(seconds: int = 20, connections: int = 32) -> int:
+def one_wrk_run(seconds: int, connections: int) -> dict:
     import pandas as pd
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,8 +101,38 @@ def main_wrk(seconds: int = 20, connections: int = 32) -> int:
     result.update({"seconds": seconds, "connections": connections, "rows_in_parquet": int(len(rows)),
                    "pairs_complete": complete, "pairs_acknowledged_at_least": result["requests"] // 2,
                    "lost": max(0, result["requests"] // 2 - complete), "loadavg_1m_before": load_before})
-    print(table([result], list(result)))
-    print(f"wrote {save('logger_load', result)}")
+    return result
+
+
+def main_wrk(seconds: int = 20, connections: list[int] | None = None) -> int:
+    """One sink per connection count (16/32/64 by default), each driven for ``seconds``."""
+    runs = []
+    for c in connections or [16, 32, 64]:
+        runs.append(one_wrk_run(seconds, c))
+        print(f"  {c} connections: {runs[-1]['events_per_s']:,.0f} events/s, p99 {runs[-1]['p99_ms']:.1f} ms, "
+              f"lost {runs[-1]['lost']}", flush=True)
+    print(table(runs, list(runs[0])))
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    xs = [r["connections"] for r in runs]
+    ax.bar([str(x) for x in xs], [r["events_per_s"] for r in runs], color="#1f77b4", label="events/s")
+    ax.axhline(5000, color="grey", linestyle=":", label="target 5,000 events/s")
+    ax.set_xlabel("wrk connections")
+    ax.set_ylabel("events/s (200 after fsync)")
+    ax2 = ax.twinx()
+    ax2.plot([str(x) for x in xs], [r["p99_ms"] for r in runs], "o-", color="red", label="p99 ms")
+    ax2.axhline(50, color="red", linestyle=":", linewidth=0.8)
+    ax2.set_ylabel("p99 ingest latency (ms)")
+    ax2.set_ylim(0, max(60, max(r["p99_ms"] for r in runs) * 1.2))
+    ax.set_title(f"ctloop logger on loopback, {seconds} s per point, lost {sum(r['lost'] for r in runs)}")
+    fig.legend(loc="upper left", bbox_to_anchor=(0.1, 0.88))
+    fig.tight_layout()
+    fig.savefig(RESULTS / "logger_load.png", dpi=110)
+    print(f"wrote {save('logger_load', {'generator': 'wrk', 'runs': runs})}")
     return 0
 
 
@@ -154,5 +184,8 @@ def main(events: int = 40000, concurrency: int = 64) -> int:
 if __name__ == "__main__":
     import shutil
 
-    args = [int(a) for a in sys.argv[1:3]]
-    sys.exit(main_wrk(*args) if shutil.which("wrk") else main(*args))
+    secs = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    conns = [int(c) for c in sys.argv[2].split(",")] if len(sys.argv) > 2 else None
+    if shutil.which("wrk"):
+        sys.exit(main_wrk(secs, conns))
+    sys.exit(main(40000, conns[0] if conns else 64))

@@ -2,7 +2,13 @@ import json
 
 import pytest
 
-from ctloop.inference_log.events import RejectedEvent, join, parse_event, revision_from_source
+from ctloop.inference_log.events import (
+    Event,
+    RejectedEvent,
+    join,
+    parse_event,
+    revision_from_source,
+)
 
 
 def headers(kind="request", **extra):
@@ -60,3 +66,29 @@ def test_reject_codes_are_a_fixed_set_whatever_the_client_sends():
     assert exc.value.code == "bad_specversion"
     with pytest.raises(RejectedEvent, match="unknown ce-type"):
         parse_event(headers(**{"ce-type": "my.request"}), b"{}")  # only …inference.request counts
+
+
+def test_metadata_headers_become_meta_columns_for_business_keys():
+    """KServe's logger.metadataHeaders arrive as ce-metadata: JSON of header -> list of values."""
+    req = parse_event(headers("request", **{"ce-metadata": '{"X-Order-Id": ["A-17"], "x-b3-traceid": ["t1", "t2"]}'}),
+                      b'{"instances": [{"x": 1}, {"x": 2}]}')
+    resp = parse_event(headers("response"), b'{"predictions": [0, 1]}')
+    rows = join(req, resp)
+    assert [r["meta_x_order_id"] for r in rows] == ["A-17", "A-17"]
+    assert rows[0]["meta_x_b3_traceid"] == "t1,t2"
+    assert Event.from_json(req.to_json()) == req  # the WAL keeps it
+
+
+@pytest.mark.parametrize("value", ["not json", "[1, 2]"])
+def test_malformed_metadata_is_rejected(value):
+    with pytest.raises(RejectedEvent, match="ce-metadata") as info:
+        parse_event(headers("request", **{"ce-metadata": value}), b'{"instances": []}')
+    assert info.value.code == "bad_header"
+
+
+def test_wal_line_keeps_the_body_verbatim_and_on_one_line():
+    body = b'{"instances":\n [{"note": "a\\nb", "x": 1.50}]}\r\n'
+    e = parse_event(headers("request"), body)
+    line = e.to_json()
+    assert "\n" not in line and '"x": 1.50' in line
+    assert Event.from_json(line).body == {"instances": [{"note": "a\nb", "x": 1.5}]}

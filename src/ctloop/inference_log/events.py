@@ -5,14 +5,18 @@ request (``ce-type`` ends in ``.inference.request``) and, for HTTP 200 only, a r
 (``….inference.response``). Headers used: ``ce-id``, ``ce-type``, ``ce-source`` (the pod, e.g.
 ``credit-predictor-00002-deployment-7d9f…`` — the revision is parsed from it),
 ``ce-inferenceservicename``, ``ce-namespace``, ``ce-component``, ``ce-specversion``, optional
-``ce-time`` and ``ce-endpoint``.
+``ce-time``, ``ce-endpoint`` and ``ce-metadata``: the request headers named in the
+InferenceService's ``logger.metadataHeaders``, as a JSON object of header → list of values. Each
+becomes a ``meta_<header>`` column (lowercase, ``-`` → ``_``; several values comma-joined), so a
+business key such as ``X-Order-Id`` lands as ``meta_x_order_id`` and labels can be joined on it
+(``ctloop labels ingest --key meta_x_order_id``).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,13 +53,50 @@ class Event:
     source: str
     time: str
     body: Any
+    # the body as received (validated JSON, newlines folded): the WAL stores it verbatim instead of
+    # serialising the parsed body again, the largest per-event cost after parsing
+    raw: str | None = field(default=None, repr=False, compare=False)
+    metadata: dict[str, str] | None = None
 
     def to_json(self) -> str:
-        return json.dumps(self.__dict__, separators=(",", ":"))
+        meta = {k: v for k, v in self.__dict__.items() if k not in ("body", "raw")}
+        body = self.raw if self.raw is not None else json.dumps(self.body, separators=(",", ":"))
+        return json.dumps(meta, separators=(",", ":"))[:-1] + ',"body":' + body + "}"
 
     @classmethod
     def from_json(cls, line: str) -> Event:
         return cls(**json.loads(line))
+
+
+def _raw_text(body: bytes) -> str | None:
+    try:
+        return body.decode("utf-8").replace("\n", " ").replace("\r", " ")
+    except UnicodeDecodeError:  # valid JSON in UTF-16/32: serialise the parsed body instead
+        return None
+
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def metadata_columns(value: str | None) -> dict[str, str] | None:
+    """``ce-metadata`` → ``{"meta_x_order_id": "A-17", ...}`` (None when absent or empty)."""
+    if not value:
+        return None
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise RejectedEvent(400, f"ce-metadata is not JSON: {exc}", "bad_header") from exc
+    if parsed is None:
+        return None
+    if not isinstance(parsed, dict):
+        raise RejectedEvent(400, "ce-metadata must be a JSON object of header name -> values", "bad_header")
+    out = {}
+    for name, values in parsed.items():
+        if isinstance(values, list):
+            values = ",".join(str(v) for v in values)
+        column = "meta_" + _NOT_ALNUM.sub("_", str(name).lower()).strip("_")
+        out[column] = None if values is None else str(values)
+    return out or None
 
 
 def revision_from_source(source: str, component: str) -> str:
@@ -94,6 +135,8 @@ def parse_event(headers: dict[str, str], body: bytes) -> Event:
         id=h["ce-id"], kind=kind, model=h["ce-inferenceservicename"], namespace=h.get("ce-namespace", ""),
         component=component, revision=revision_from_source(h["ce-source"], component), source=h["ce-source"],
         time=h.get("ce-time") or datetime.now(UTC).isoformat(), body=payload,
+        # outside strings a newline is only whitespace (inside, JSON requires it escaped)
+        raw=_raw_text(body), metadata=metadata_columns(h.get("ce-metadata")),
     )
 
 
@@ -162,10 +205,14 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
             "namespace": base_event.namespace, "revision": base_event.revision, "component": base_event.component,
             "time": (request or response).time, "has_response": response is not None, "has_request": request is not None,
         }
+        if base_event.metadata or (response is not None and response.metadata):
+            row.update(response.metadata if response is not None and response.metadata else {})
+            row.update(request.metadata if request is not None and request.metadata else {})
         row.update(features[i] if i < len(features) else {})
         row.update(predictions[i] if i < len(predictions) else {})
         rows.append(row)
     return rows
 
 
-__all__ = ["Event", "RejectedEvent", "parse_event", "join", "request_rows", "response_rows", "revision_from_source"]
+__all__ = ["Event", "RejectedEvent", "parse_event", "join", "request_rows", "response_rows", "revision_from_source",
+           "metadata_columns"]
