@@ -135,6 +135,27 @@ def test_wasserstein_equals_scipy_with_ties_and_unequal_sizes(seed):
     )
 
 
+@pytest.mark.parametrize(
+    ("n", "m"),
+    [(1, 1), (1, 7), (7, 1), (3, 3), (1000, 1000), (1000, 250), (250, 1000), (999, 1000), (6, 4)],
+)
+def test_wasserstein_quantile_merge_matches_scipy_for_every_size_ratio(n, m):
+    # equal sizes, sizes that divide each other (many coinciding quantile steps), coprime sizes,
+    # single values; heavy ties on one side and identical values across sides
+    from scipy.stats import wasserstein_distance
+
+    rng = np.random.default_rng(n * 7919 + m)
+    u = np.round(rng.lognormal(0, 1, n), 1)
+    v = np.concatenate([u[: min(n, m) // 2], rng.normal(1, 3, m - min(n, m) // 2)])
+    assert stats.wasserstein_1d(u, v) == pytest.approx(
+        wasserstein_distance(u, v), rel=1e-10, abs=1e-15
+    )
+    assert stats.wasserstein_1d(u, u.copy()) == 0.0
+    before = u.copy()
+    stats.wasserstein_1d(u, v)
+    assert np.array_equal(u, before)  # the caller's arrays are never sorted in place
+
+
 def test_ks_chisquare_z_match_scipy_formulas():
     from scipy.stats import chisquare, ks_2samp, norm
 
