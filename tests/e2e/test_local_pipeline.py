@@ -30,10 +30,15 @@ def _as_of(frame: pd.DataFrame, period: int) -> str:
     return (t0 + pd.Timedelta(days=30 * (period + 1))).isoformat()
 
 
-def _run(tmp_path, mlflow_url, model_name, data_uri, **params):
+def _run(tmp_path, mlflow_url, model_name, data_uri, warm=True, **params):
     args = {"data_uri": data_uri, "tracking_uri": mlflow_url, "model_name": model_name,
             "window": "120D", "bootstrap_rounds": 200, **params}
-    return run_pipeline_locally(continuous_training, args, workdir=tmp_path)
+    if warm:
+        return run_pipeline_locally(continuous_training, args, workdir=tmp_path)
+    # cold: every task a plain fresh process, without the package's warm task server
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("CTLOOP_TASK_SERVER", raising=False)
+        return run_pipeline_locally(continuous_training, args, workdir=tmp_path, warm=False)
 
 
 def test_first_model_then_drift_retrain_promote(tmp_path, mlflow_url, gcs_bucket, credit):
@@ -121,7 +126,8 @@ def test_bad_input_fails_clearly_and_leaves_the_champion(tmp_path, mlflow_url, g
         write_bytes(bad_uri, b"PAR1\x00\x01garbage" * 10)
     else:
         write_table(mutate(credit.copy()), bad_uri)
-    bad = _run(tmp_path, mlflow_url, name, bad_uri, as_of=_as_of(credit, 8), force_retrain=True)
+    bad = _run(tmp_path, mlflow_url, name, bad_uri, as_of=_as_of(credit, 8), force_retrain=True,
+               warm=case != "missing_column")
     assert not bad.succeeded
     assert expected in bad.error, bad.error
     assert "train-model" not in bad.tasks

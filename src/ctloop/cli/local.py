@@ -95,7 +95,7 @@ def _run(args: argparse.Namespace) -> int:
     if "data_uri" in params and "://" not in str(params["data_uri"]):
         params["data_uri"] = str(Path(params["data_uri"]).resolve())
     print(f"running pipeline {args.pipeline} locally (kfp.local, subprocess runner) in {workdir}")
-    run = run_pipeline_locally(func, params, workdir=workdir, verbose=args.verbose)
+    run = run_pipeline_locally(func, params, workdir=workdir, verbose=args.verbose, warm=not args.cold)
     print(f"\n{args.pipeline}: {'SUCCEEDED' if run.succeeded else 'FAILED'} in {run.seconds:.1f} s")
     if args.pipeline == "continuous-training":
         for line in summarize_ct_run(run):
@@ -163,6 +163,9 @@ def register(subparsers) -> None:
     p.add_argument("--tracking-uri", default="", help="MLflow tracking URI (default: sqlite under --workdir)")
     p.add_argument("--workdir", default=".", help="where local_outputs/, logs/ and mlflow.db go (default: .)")
     p.add_argument("--verbose", action="store_true", help="stream every task's full KFP output")
+    p.add_argument("--cold", action="store_true",
+                   help="start every task as a plain fresh process (default: fork tasks from a warm task "
+                        "server that has the heavy libraries imported; see ctloop.taskserver)")
     p.set_defaults(handler=_run)
 
     b = subparsers.add_parser(

@@ -1,0 +1,125 @@
+"""The client half of the warm task server (:mod:`ctloop.taskserver`). Standard library only.
+
+``kfp.local``'s subprocess runner starts every task as ``python -m kfp.dsl.executor_main ...``.
+During a local run ctloop puts a directory holding a two-line ``sitecustomize.py`` on
+``PYTHONPATH``; Python imports it at start-up, before the task's module runs, and it calls
+:func:`handoff`. When ``CTLOOP_TASK_SERVER`` names a listening server and the process is a KFP
+task, the task is handed over: the server forks a child from its pre-imported interpreter, gives
+it this process's stdin/stdout/stderr (passed as file descriptors), working directory, argv and
+environment, and reports its exit status, which this process exits with. Signals sent to this
+process (SIGTERM, SIGINT, SIGHUP) are forwarded to the child.
+
+Only a start exactly like KFP's task command (``_KFP_RUNTIME=true``, which changes what kfp
+imports) is handed over. Anything else — no server, a server that does not answer, another
+program — returns at once and
+Python goes on as usual (the "cold" path: the task imports everything itself). Once the server
+has confirmed the child's pid, there is no fallback: a task never runs twice.
+
+This module must stay cheap to import: it runs in every task process of a local run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+
+ENV_SOCKET = "CTLOOP_TASK_SERVER"
+# Modules whose ``python -m`` start is handed to the server.
+HANDED_OFF = frozenset({"kfp.dsl.executor_main"})
+HEADER = struct.Struct("!I")
+FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def task_argv(argv: list[str]) -> tuple[str, list[str]] | None:
+    """``(module, args)`` when ``argv`` (``sys.orig_argv``) is ``python [opts] -m MODULE ...``
+    for a handed-off module, else ``None``."""
+    if "-m" not in argv:
+        return None
+    k = argv.index("-m")
+    if k + 1 >= len(argv) or argv[k + 1] not in HANDED_OFF:
+        return None
+    if any(opt in ("-c", "-i", "-") for opt in argv[1:k]):
+        return None
+    return argv[k + 1], argv[k + 2 :]
+
+
+def _open_fds() -> list[int]:
+    fds = []
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            continue
+        fds.append(fd)
+    return fds
+
+
+def _read_line(sock: socket.socket, buf: bytearray) -> dict | None:
+    while b"\n" not in buf:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return None
+        buf += chunk
+    line, _, rest = bytes(buf).partition(b"\n")
+    buf[:] = rest
+    return json.loads(line)
+
+
+def handoff() -> None:
+    """Hand this process's KFP task to the warm task server, or return to run it here."""
+    path = os.environ.get(ENV_SOCKET)
+    if not path:
+        return
+    target = task_argv(list(getattr(sys, "orig_argv", [])))
+    if target is None or os.environ.get("_KFP_RUNTIME") != "true":
+        return  # the server imported kfp in runtime mode, as KFP's task command does
+    module, args = target
+    fds = _open_fds()
+    request = json.dumps({
+        "module": module, "args": args, "cwd": os.getcwd(), "env": dict(os.environ), "fds": fds,
+    }).encode()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    buf = bytearray()
+    try:
+        sock.connect(path)
+        message = HEADER.pack(len(request)) + request
+        sent = socket.send_fds(sock, [message], fds)
+        sock.sendall(message[sent:])
+        started = _read_line(sock, buf)
+    except OSError:
+        sock.close()
+        return  # no server (or it went away before starting the task): run it cold
+    if not started or "pid" not in started:
+        sock.close()
+        return
+    pid = int(started["pid"])
+
+    def forward(signum, _frame):
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass
+
+    for sig in FORWARDED_SIGNALS:
+        signal.signal(sig, forward)
+    while True:
+        try:
+            done = _read_line(sock, buf)
+            break
+        except InterruptedError:  # pragma: no cover - PEP 475 retries recv itself
+            continue
+    if not done or "exit" not in done:
+        os.write(2, b"ctloop: the warm task server went away while running this task\n")
+        os._exit(70)
+    code = int(done["exit"])
+    if code < 0:  # killed by a signal: die the same way, as the task would have
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    os._exit(code)
+
+
+__all__ = ["ENV_SOCKET", "HANDED_OFF", "handoff", "task_argv"]

@@ -1,0 +1,428 @@
+"""Warm task server: local pipeline runs without paying Python imports in every task.
+
+``kfp.local`` runs each task as a fresh ``python -m kfp.dsl.executor_main`` process, exactly as
+a pod would. Most of a local task's time is then spent importing: pandas and pyarrow (~0.35 s),
+scikit-learn (~0.7–1 s), MLflow and its SQL store (~1.5 s), evidently (4–7 s) — paid again by
+every task, while the work itself often takes tenths of a second.
+
+The server imports those libraries once, in the background, and then forks one child per task
+(``os.fork``: the child shares the imported modules copy-on-write). Each task still runs in a
+process of its own, started from a pristine parent that never ran task code, with the task's
+own stdin/stdout/stderr, working directory, environment and argv, and its exit status goes back
+to kfp.local unchanged; only the imports are shared. How a task reaches the server:
+:mod:`ctloop._taskshim` (the client half, loaded through a ``sitecustomize.py`` put on
+``PYTHONPATH`` for the duration of the run).
+
+Fidelity to a fresh process, handled in the child: default signal handlers; standard streams
+re-opened on the task's descriptors with the usual buffering (stdout line-buffered only on a
+terminal, ``PYTHONUNBUFFERED`` honoured); ``random`` (by Python itself) and NumPy's global
+generator reseeded from OS entropy; ``sys.path[0]`` = the task's working directory; thread
+shutdown and ``atexit`` handlers run at exit. The parent never opens a database, a socket to a
+tracking server or a thread pool, so nothing unsafe crosses the fork.
+
+Preloading is progressive: the server answers tasks as soon as it listens, importing the next
+module of :data:`PRELOAD` between requests, so an early task never waits for the whole list;
+whatever is not loaded yet the child imports itself. Linux and macOS only (AF_UNIX, fork);
+elsewhere, or with ``warm=False``, tasks run cold.
+
+    python -m ctloop.taskserver --socket /tmp/ctloop-ts.sock [--preload mod,mod]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import importlib
+import io
+import json
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ctloop._taskshim import ENV_SOCKET, HEADER
+from ctloop.errors import CtloopError
+
+# What ctloop's tasks import, cheapest and most widely needed first.
+PRELOAD: tuple[str, ...] = (
+    "kfp.dsl.executor_main",
+    "pandas",
+    "pyarrow.parquet",
+    "ctloop.artifacts",
+    "ctloop.storage",
+    "ctloop.components.prepare.core",
+    "ctloop.components.drift.core",
+    "scipy.stats",
+    "scipy.spatial.distance",
+    "mlflow",
+    "mlflow.tracking.client",
+    "mlflow.store.tracking.sqlalchemy_store",
+    "mlflow.store.model_registry.sqlalchemy_store",
+    "ctloop.registry",
+    "ctloop.tracking",
+    "sklearn.pipeline",
+    "sklearn.compose",
+    "sklearn.impute",
+    "sklearn.preprocessing",
+    "sklearn.ensemble",
+    "sklearn.linear_model",
+    "sklearn.metrics",
+    "sklearn.model_selection",
+    "joblib",
+    "skops.io",
+    "mlflow.sklearn",
+    "mlflow.models",
+    "ctloop.components.train.core",
+    "ctloop.components.evaluate.core",
+    "ctloop.components.register.core",
+    "ctloop.components.monitor.core",
+    "ctloop.labels",
+    "ctloop.serving.rollout",
+    "ctloop.serving.analysis",
+    "ctloop.serving.kube",
+    "matplotlib",
+    "evidently",
+    "evidently.presets",
+    "ctloop.components.drift.report",
+)
+HOOK_SOURCE = (
+    "# Written by ctloop for a local pipeline run: hands kfp.local tasks to the warm task server.\n"
+    "from ctloop._taskshim import handoff\n"
+    "handoff()\n"
+)
+READY_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class TaskServer:
+    """A running warm task server: its socket, process id and log file."""
+
+    path: str
+    pid: int
+    log: Path
+
+
+def warm_start_supported() -> bool:
+    return hasattr(os, "fork") and hasattr(socket, "AF_UNIX") and hasattr(socket, "send_fds")
+
+
+# ----------------------------------------------------------------------------- the child
+def _reopen_std_streams(env: dict[str, str]) -> None:
+    """Standard streams on the task's descriptors, buffered as a fresh interpreter would:
+    stderr line-buffered, stdout line-buffered only on a terminal, ``PYTHONUNBUFFERED`` honoured."""
+    unbuffered = bool(env.get("PYTHONUNBUFFERED"))
+    encoding = sys.stdout.encoding if sys.stdout else "utf-8"
+    streams: list[io.TextIOWrapper | None] = []
+    for fd in (0, 1, 2):
+        try:
+            if fd == 0:
+                binary = open(0, "rb", closefd=False)  # noqa: SIM115 - lives as long as the task
+            else:
+                binary = open(fd, "wb", buffering=0 if unbuffered else -1, closefd=False)  # noqa: SIM115
+        except OSError:
+            streams.append(None)
+            continue
+        streams.append(io.TextIOWrapper(
+            binary,
+            encoding=encoding,
+            errors="backslashreplace" if fd == 2 else "strict",
+            line_buffering=fd == 2 or os.isatty(fd),
+            write_through=unbuffered and fd != 0,
+        ))
+    sys.stdin, sys.stdout, sys.stderr = streams
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = streams
+
+
+def _run_child(request: dict, fds: list[int], closing: list) -> None:
+    """In the forked child: become the task, run it, exit with its status. Never returns."""
+    import runpy
+    import threading
+
+    code = 1
+    try:
+        for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.set_wakeup_fd(-1)
+        for thing in closing:
+            with contextlib.suppress(OSError):
+                os.close(thing) if isinstance(thing, int) else thing.close()
+        for fd, target in zip(fds, request["fds"], strict=True):
+            os.dup2(fd, target)
+            if fd != target:
+                os.close(fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        _reopen_std_streams(request["env"])
+        np_random = sys.modules.get("numpy.random")
+        if np_random is not None:  # a fresh process seeds NumPy's global generator from entropy
+            np_random.seed()
+        sys.path[0] = os.getcwd()
+        sys.argv = [request["module"], *request["args"]]
+        try:
+            runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
+            code = 0
+        except SystemExit as exc:
+            if exc.code is None:
+                code = 0
+            elif isinstance(exc.code, int):
+                code = exc.code
+            else:
+                print(exc.code, file=sys.stderr)
+                code = 1
+        except BaseException:  # noqa: BLE001 - the task's own failure: report it as the interpreter would
+            import traceback
+
+            traceback.print_exc()
+            code = 1
+        with contextlib.suppress(BaseException):
+            threading._shutdown()  # join non-daemon threads, as interpreter exit does
+        import atexit
+
+        with contextlib.suppress(BaseException):
+            atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(BaseException):
+                if stream:
+                    stream.flush()
+    finally:
+        os._exit(code & 0xFF if code >= 0 else 1)
+
+
+# ----------------------------------------------------------------------------- the server
+class _Server:
+    def __init__(self, path: str, preload: list[str], log) -> None:
+        self.path = path
+        self.queue = list(preload)
+        self.log = log
+        self.children: dict[int, socket.socket] = {}
+        self.pending: dict[socket.socket, bytearray] = {}
+        self.pending_fds: dict[socket.socket, list[int]] = {}
+        self.stop = False
+
+    def say(self, text: str) -> None:
+        self.log.write(f"{time.strftime('%H:%M:%S')} {text}\n")
+        self.log.flush()
+
+    def preload_next(self) -> None:
+        name = self.queue.pop(0)
+        t = time.perf_counter()
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - a missing optional module only means a cold import later
+            self.say(f"preload {name}: failed ({type(exc).__name__}: {exc}); tasks import it themselves")
+            return
+        gc.collect()
+        gc.freeze()  # keep imported objects out of later collections: children share the pages
+        self.say(f"preload {name}: {time.perf_counter() - t:.2f} s")
+
+    def serve(self) -> None:
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+        listener.bind(self.path)
+        listener.listen(64)
+        listener.setblocking(False)
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_w, False)
+        os.set_blocking(wake_r, False)
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+
+        def _stop(*_):
+            self.stop = True
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        sel = selectors.DefaultSelector()
+        sel.register(listener, selectors.EVENT_READ, "accept")
+        sel.register(wake_r, selectors.EVENT_READ, "wake")
+        self.say(f"listening on {self.path}; {len(self.queue)} modules to preload")
+        print("ready", flush=True)
+        closing = [listener, sel]
+        try:
+            while not self.stop:
+                timeout = 0 if self.queue else None
+                for key, _ in sel.select(timeout):
+                    if key.data == "accept":
+                        conn, _ = listener.accept()
+                        conn.setblocking(True)
+                        conn.settimeout(10)
+                        self.receive(conn, sel, closing + [wake_r, wake_w])
+                    elif key.data == "wake":
+                        with contextlib.suppress(BlockingIOError):
+                            os.read(wake_r, 4096)
+                    elif key.data == "conn":  # the task's shim went away: stop its child
+                        self.client_gone(key.fileobj, sel)
+                self.reap(sel)
+                if self.queue and not self.stop:
+                    self.preload_next()
+        finally:
+            for pid in list(self.children):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
+            listener.close()
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
+
+    def receive(self, conn: socket.socket, sel, closing: list) -> None:
+        try:
+            data, fds, _, _ = socket.recv_fds(conn, 65536, 3)
+            buf = bytearray(data)
+            while len(buf) < HEADER.size:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    raise ConnectionError("short header")
+                buf += chunk
+            (length,) = HEADER.unpack(buf[: HEADER.size])
+            while len(buf) < HEADER.size + length:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    raise ConnectionError("short request")
+                buf += chunk
+            request = json.loads(bytes(buf[HEADER.size : HEADER.size + length]))
+            if len(fds) != len(request["fds"]):
+                raise ConnectionError(f"expected {len(request['fds'])} descriptors, got {len(fds)}")
+        except (OSError, ValueError, KeyError) as exc:
+            self.say(f"bad request: {exc}")
+            conn.close()
+            return
+        others = list(self.children.values())
+        for stream in (sys.stdout, sys.stderr):  # nothing of the server's may reach a task
+            stream.flush()
+        pid = os.fork()
+        if pid == 0:
+            _run_child(request, fds, closing + others + [conn])
+        for fd in fds:
+            os.close(fd)
+        try:
+            conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+        except OSError:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        conn.settimeout(None)
+        self.children[pid] = conn
+        sel.register(conn, selectors.EVENT_READ, "conn")
+        self.say(f"task pid {pid}: {request['module']} in {request['cwd']}")
+
+    def client_gone(self, conn: socket.socket, sel) -> None:
+        for pid, c in self.children.items():
+            if c is conn:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
+                break
+        with contextlib.suppress(KeyError, ValueError):
+            sel.unregister(conn)
+
+    def reap(self, sel) -> None:
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            conn = self.children.pop(pid, None)
+            if conn is None:
+                continue
+            code = os.waitstatus_to_exitcode(status)
+            self.say(f"task pid {pid}: exit {code}")
+            with contextlib.suppress(KeyError, ValueError):
+                sel.unregister(conn)
+            with contextlib.suppress(OSError):
+                conn.sendall(json.dumps({"exit": code}).encode() + b"\n")
+            conn.close()
+
+
+# ----------------------------------------------------------------------------- the runner side
+@contextlib.contextmanager
+def task_server(
+    log_dir: str | Path, preload: tuple[str, ...] | list[str] = PRELOAD
+) -> Iterator[TaskServer | None]:
+    """Start a warm task server for the block: ``kfp.local`` tasks started inside it are handed
+    to it (module doc). Its log is ``<log_dir>/taskserver.log``. Nested use reuses the running
+    server and yields ``None``."""
+    if os.environ.get(ENV_SOCKET):
+        yield None
+        return
+    if not warm_start_supported():
+        raise CtloopError("the warm task server needs os.fork and AF_UNIX sockets (Linux or macOS)")
+    log_dir = Path(log_dir)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="ctloop-ts-"))
+    path = str(tmp / "s")  # AF_UNIX paths are limited to ~100 bytes: keep it short
+    hook = tmp / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(HOOK_SOURCE)
+    log = open(log_dir / "taskserver.log", "a")
+    env = dict(os.environ)
+    env.pop(ENV_SOCKET, None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ctloop.taskserver", "--socket", path, "--preload", ",".join(preload)],
+        stdout=subprocess.PIPE, stderr=log, env=env, text=True, start_new_session=True,
+    )
+    try:
+        line = _read_ready(proc)
+        if line != "ready":
+            raise CtloopError(f"the warm task server did not start; see {log_dir / 'taskserver.log'}")
+        saved = {k: os.environ.get(k) for k in (ENV_SOCKET, "PYTHONPATH")}
+        os.environ[ENV_SOCKET] = path
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(hook), os.environ.get("PYTHONPATH", "")) if p
+        )
+        try:
+            yield TaskServer(path=path, pid=proc.pid, log=log_dir / "taskserver.log")
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        with contextlib.suppress(OSError):
+            (hook / "sitecustomize.py").unlink()
+            hook.rmdir()
+            Path(path).unlink(missing_ok=True)
+            tmp.rmdir()
+
+
+def _read_ready(proc: subprocess.Popen) -> str:
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    if not sel.select(READY_TIMEOUT_S):
+        return ""
+    return (proc.stdout.readline() or "").strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ctloop.taskserver", description=__doc__.split("\n")[0])
+    parser.add_argument("--socket", required=True, help="AF_UNIX socket path to listen on")
+    parser.add_argument("--preload", default=",".join(PRELOAD), help="comma-separated modules to import")
+    args = parser.parse_args(argv)
+    # the task command sets this before importing kfp; import kfp the same way
+    os.environ.setdefault("_KFP_RUNTIME", "true")
+    preload = [m for m in args.preload.split(",") if m]
+    _Server(args.socket, preload, sys.stderr).serve()
+    return 0
+
+
+__all__ = ["PRELOAD", "TaskServer", "task_server", "warm_start_supported"]
+
+if __name__ == "__main__":
+    sys.exit(main())
