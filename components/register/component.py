@@ -41,13 +41,13 @@ def register_model(
     """
     from collections import namedtuple
 
-    from ctloop.artifacts import load_model
+    from ctloop.artifacts import load_model_meta
     from ctloop.components.register import core
     from ctloop.errors import RegistryError
     from ctloop.registry import MlflowRegistry
     from ctloop.tracking import code_version
 
-    _, meta = load_model(model.path)
+    meta = load_model_meta(model.path)
     model_uri = model.metadata.get("mlflow_model_uri") or meta.get("mlflow_model_uri", "")
     run_id = model.metadata.get("mlflow_run_id") or meta.get("mlflow_run_id", "")
     if not model_uri:

@@ -45,17 +45,22 @@ def save_model(path: str, model: Any, meta: dict[str, Any]) -> Path:
     return out
 
 
+def load_model_meta(path: str) -> dict[str, Any]:
+    """The metadata :func:`save_model` wrote, without unpickling the model (no scikit-learn
+    import: ~1 s of a task's start-up)."""
+    out = Path(path)
+    if not (out / MODEL_FILE).exists():
+        raise DataSourceError(f"model artifact {path} has no {MODEL_FILE}")
+    meta_file = out / MODEL_META_FILE
+    return json.loads(meta_file.read_text()) if meta_file.exists() else {}
+
+
 def load_model(path: str) -> tuple[Any, dict[str, Any]]:
     """Read back what :func:`save_model` wrote: ``(model, meta)``."""
     import joblib
 
-    out = Path(path)
-    model_file = out / MODEL_FILE
-    if not model_file.exists():
-        raise DataSourceError(f"model artifact {path} has no {MODEL_FILE}")
-    meta_file = out / MODEL_META_FILE
-    meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
-    return joblib.load(model_file), meta
+    meta = load_model_meta(path)
+    return joblib.load(Path(path) / MODEL_FILE), meta
 
 
-__all__ = ["MODEL_FILE", "MODEL_META_FILE", "write_dataset", "read_dataset", "save_model", "load_model"]
+__all__ = ["MODEL_FILE", "MODEL_META_FILE", "write_dataset", "read_dataset", "save_model", "load_model", "load_model_meta"]
