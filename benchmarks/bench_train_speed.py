@@ -1,7 +1,7 @@
 """Training time and holdout quality per estimator at 100k and 1M rows (all cores).
 
 Synthetic credit data (11 features, 4 categorical); 80/20 time split. Random forest runs with
-ctloop's default caps (depth 16, leaf 5, 50 % bootstrap samples). Writes
+ctloop's default caps (depth 16, leaf 5, 50 % bootstrap samples up to 100,000 rows per tree). Writes
 benchmarks/results/train_speed.{json,png}.
 """
 

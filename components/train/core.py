@@ -29,8 +29,9 @@ class EstimatorSpec:
     scale_numeric: bool = True
 
 
-# Defaults keep 1M-row fits in seconds to a minute on 2 cores (see docs/performance):
-# random forest is capped in depth, leaf size and bootstrap sample.
+# Defaults keep 1M-row fits in seconds to a minute on 2 cores (benchmarks/bench_train_speed.py):
+# random forest is capped in depth, leaf size and bootstrap sample — half the rows, at most
+# RF_MAX_TREE_ROWS per tree unless ``max_samples`` is given — so its cost stops growing with rows.
 ESTIMATORS: dict[str, EstimatorSpec] = {
     "hist_gradient_boosting": EstimatorSpec(
         classification="sklearn.ensemble.HistGradientBoostingClassifier",
@@ -75,6 +76,16 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
         search_space={"alpha": [0.01, 0.1, 1.0, 10.0, 100.0]},
     ),
 }
+
+
+RF_MAX_TREE_ROWS = 100_000
+
+
+def _row_dependent_defaults(estimator: str, params: dict[str, Any], n_rows: int) -> dict[str, Any]:
+    """Defaults that depend on the training size (recorded with the other hyperparameters)."""
+    if estimator == "random_forest" and "max_samples" not in params and n_rows * 0.5 > RF_MAX_TREE_ROWS:
+        return {**params, "max_samples": RF_MAX_TREE_ROWS / n_rows}
+    return params
 
 
 @dataclass
@@ -203,6 +214,7 @@ def fit(
     numeric, categorical = split_features(data, target=target, exclude=tuple(exclude))
     if not numeric and not categorical:
         raise DataValidationError([("*", "features", 0, "no feature columns left after removing target/time/weight")])
+    params = _row_dependent_defaults(estimator, dict(params or {}), len(data))
     pipeline, merged = build_pipeline(task=task, estimator=estimator, params=params, numeric=numeric,
                                       categorical=categorical, seed=seed)
     x = data[numeric + categorical]

@@ -90,3 +90,16 @@ def test_unseen_category_at_predict_time_is_ignored(data):
     result = core.fit(data.drop(columns=["when", "amount"]), target="y")
     new = data.drop(columns=["when", "amount", "y"]).head(3).assign(cat="never-seen")
     assert result.model.predict_proba(new).shape == (3, 2)
+
+
+def test_random_forest_tree_sample_is_capped_on_large_data(monkeypatch, data):
+    # half the rows per tree until that exceeds the cap; then the cap (an explicit value wins)
+    monkeypatch.setattr(core, "RF_MAX_TREE_ROWS", 100)
+    frame = data.drop(columns=["when", "amount"])
+    small = core.fit(frame.iloc[:150], target="y", estimator="random_forest", params={"n_estimators": 5})
+    assert small.model.named_steps["model"].max_samples == 0.5
+    large = core.fit(frame, target="y", estimator="random_forest", params={"n_estimators": 5})
+    assert large.model.named_steps["model"].max_samples == pytest.approx(100 / len(frame))
+    explicit = core.fit(frame, target="y", estimator="random_forest",
+                        params={"n_estimators": 5, "max_samples": 0.9})
+    assert explicit.model.named_steps["model"].max_samples == 0.9
