@@ -65,6 +65,8 @@ def continuous_training(
     drift_threshold: float = -1.0,
     column_methods: dict = {},  # noqa: B006
     column_thresholds: dict = {},  # noqa: B006
+    drift_correction: str = "",
+    drift_calibration_rounds: int = 0,
     force_retrain: bool = False,
     tracking_uri: str = "",
     auto_promote: bool = True,
@@ -105,6 +107,10 @@ def continuous_training(
         drift_threshold: Drift threshold for every column (-1 = the method's default).
         column_methods: Per-column drift methods.
         column_thresholds: Per-column drift thresholds.
+        drift_correction: Multiple-testing correction across p-value columns: ``bonferroni``,
+            ``fdr`` or empty (none).
+        drift_calibration_rounds: > 0: calibrate per-column drift thresholds on that many random
+            splits of the reference (recorded in the drift metrics).
         force_retrain: Retrain even without drift.
         tracking_uri: MLflow tracking URI (empty = ``MLFLOW_TRACKING_URI`` of the task).
         auto_promote: Without ``inference_service``: promote an approved challenger to champion
@@ -144,6 +150,8 @@ def continuous_training(
         column_methods=column_methods,
         column_thresholds=column_thresholds,
         force_retrain=force_retrain,
+        correction=drift_correction,
+        calibration_rounds=drift_calibration_rounds,
     )
     with_platform_settings(drift).set_caching_options(False)
 

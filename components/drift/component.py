@@ -24,6 +24,8 @@ def detect_drift(
     force_retrain: bool = False,
     report_sample_size: int = 20000,
     seed: int = 0,
+    correction: str = "",
+    calibration_rounds: int = 0,
 ) -> NamedTuple(
     "DriftOutputs",
     [("drifted", bool), ("retrain", bool), ("reason", str), ("champion_version", str)],
@@ -51,7 +53,8 @@ def detect_drift(
         drift_metrics: Output Metrics: ``drift_share`` (share of drifted columns), ``n_drifted``,
             and per column ``drift_score_<column>`` (p-value or distance; absent when a side
             has no values) and ``drifted_<column>`` (0/1). Metadata ``methods`` and
-            ``thresholds`` map each column to the method and threshold used.
+            ``thresholds`` map each column to the method and threshold used; ``correction``
+            and ``calibration`` record how thresholds were adjusted (``None`` when not).
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the
             environment, else ``sqlite:///mlflow.db``.
         drift_share: Share of drifted columns, in (0, 1], at which the dataset counts as drifted
@@ -70,7 +73,17 @@ def detect_drift(
         force_retrain: Ask for retraining whatever the drift verdict.
         report_sample_size: Rows per frame rendered in the HTML report (0 = all rows). The
             verdict always uses all rows.
-        seed: Seed of the report's row sample.
+        seed: Seed of the report's row sample and of the calibration splits.
+        correction: Multiple-testing correction across the p-value columns (``ks``,
+            ``chisquare``, ``z``): ``bonferroni`` (threshold / number of such columns), ``fdr``
+            (Benjamini–Hochberg adjusted p-values vs the threshold) or empty (none, as
+            evidently). Distances are never corrected.
+        calibration_rounds: When > 0, per-column thresholds are calibrated on the reference
+            itself: it is split at random this many times into a part of the current window's
+            size and the rest, and each column's threshold becomes the 95th percentile of its
+            no-drift statistic (5th for p-values), never looser than the method's default.
+            Replaces ``column_thresholds``; recorded per column in the Metrics metadata
+            ``calibration``. Costs ``calibration_rounds`` extra comparisons.
 
     Returns:
         drifted: Whether the dataset drifted (share of drifted columns >= ``drift_share``);
@@ -107,16 +120,22 @@ def detect_drift(
     reference = registry.load_reference(model_name, champion.version)
     skip = {target, time_column, *core.RESERVED_COLUMNS}
     columns = [c for c in reference.columns if c in current.columns and c not in skip]
-    result = core.detect(
-        reference,
-        current,
-        columns=columns,
-        drift_share=drift_share,
-        method=method_arg,
-        threshold=threshold_arg,
-        column_methods=column_methods,
-        column_thresholds=column_thresholds,
-    )
+    options = {
+        "columns": columns,
+        "drift_share": drift_share,
+        "method": method_arg,
+        "threshold": threshold_arg,
+        "column_methods": column_methods,
+        "column_thresholds": column_thresholds,
+        "correction": correction or None,
+    }
+    calibration = None
+    if calibration_rounds > 0:
+        result, calibration = core.detect_calibrated(
+            reference, current, rounds=calibration_rounds, seed=seed, **options
+        )
+    else:
+        result = core.detect(reference, current, **options)
 
     drift_metrics.log_metric("drift_share", round(result.share, 6))
     drift_metrics.log_metric("n_drifted", result.n_drifted)
@@ -128,6 +147,10 @@ def detect_drift(
     drift_metrics.metadata["thresholds"] = {
         c.column: (c.threshold if c.threshold == c.threshold else None) for c in result.columns
     }
+    drift_metrics.metadata["correction"] = result.correction
+    drift_metrics.metadata["calibration"] = (
+        None if calibration is None else {"rounds": calibration_rounds, "seed": seed, "columns": calibration}
+    )
 
     # same columns, per-column methods, thresholds and kinds as the verdict, on a seeded sample
     info = report.render_html(

@@ -481,6 +481,44 @@ def calibrate_thresholds(
     return out
 
 
+def detect_calibrated(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    rounds: int,
+    seed: int = 0,
+    quantile: float = 0.95,
+    **options: Any,
+) -> tuple[DriftResult, dict[str, dict[str, float]]]:
+    """:func:`detect` with per-column thresholds calibrated on the reference
+    (:func:`calibrate_thresholds`): a first pass fixes each column's method and kind, every
+    random split of the reference is judged with those, and the final verdict uses the
+    calibrated thresholds. Returns ``(result, calibration)``; record the calibration with the
+    result. ``options`` are :func:`detect`'s (explicit ``column_thresholds`` are replaced)."""
+    first = detect(reference, current, **options)
+    kinds = {c.column: c.kind for c in first.columns}
+    calibration = calibrate_thresholds(
+        reference,
+        columns=[c.column for c in first.columns],
+        column_methods={c.column: c.method for c in first.columns if c.method in stats.METHODS},
+        column_kinds=kinds,
+        rounds=rounds,
+        quantile=quantile,
+        current_size=len(current),
+        seed=seed,
+    )
+    options = {k: v for k, v in options.items() if k not in ("column_methods", "column_thresholds", "column_kinds")}
+    result = detect(
+        reference,
+        current,
+        column_methods={c: v["method"] for c, v in calibration.items()},
+        column_thresholds={c: v["threshold"] for c, v in calibration.items()},
+        column_kinds=kinds,
+        **options,
+    )
+    return result, calibration
+
+
 def format_table(result: DriftResult) -> str:
     """Plain-text per-column table and the verdict (CLI)."""
 
@@ -516,6 +554,7 @@ __all__ = [
     "categorical_counts",
     "column_kind",
     "detect",
+    "detect_calibrated",
     "format_table",
     "numeric_values",
 ]

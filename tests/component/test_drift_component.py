@@ -173,3 +173,23 @@ def test_unknown_column_override_fails_clearly(tmp_path, tracking, champion):
             tracking,
             column_methods={TARGET: "psi"},
         )
+
+
+def test_correction_and_calibrated_thresholds_are_applied_and_recorded(tmp_path, tracking, champion):
+    current = current_artifact(tmp_path / "c", frame(300, seed=5))
+    out, _, metrics = run(tmp_path / "c", current, tracking, method="ks", column_methods={"region": "chisquare"},
+                          correction="bonferroni", report_sample_size=200)
+    assert metrics.metadata["correction"] == "bonferroni" and metrics.metadata["calibration"] is None
+    assert metrics.metadata["thresholds"] == {"income": pytest.approx(0.05 / 3), "age": pytest.approx(0.05 / 3),
+                                              "region": pytest.approx(0.05 / 3)}
+
+    out, _, metrics = run(tmp_path / "d", current_artifact(tmp_path / "d", frame(3000, seed=6)), tracking,
+                          calibration_rounds=5, seed=11, report_sample_size=200)
+    recorded = metrics.metadata["calibration"]
+    assert recorded["rounds"] == 5 and recorded["seed"] == 11
+    assert set(recorded["columns"]) == {"income", "age", "region"}
+    for col, cal in recorded["columns"].items():
+        # calibration only tightens against false alarms: never looser than the default 0.1
+        assert cal["method"] == metrics.metadata["methods"][col] and cal["default"] == 0.1
+        assert metrics.metadata["thresholds"][col] == pytest.approx(cal["threshold"]) and cal["threshold"] >= 0.1
+    assert out.drifted is False

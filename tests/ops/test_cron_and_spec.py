@@ -281,7 +281,20 @@ def test_spec_defaults_match_the_pipeline_defaults():
         assert SCHEMA["model"][field][1] == inputs[param].default, field
     assert SCHEMA["gate"]["tolerance"][1] == inputs["tolerance"].default
     assert SCHEMA["drift"]["share"][1] == inputs["drift_share"].default
+    assert SCHEMA["drift"]["correction"][1] == inputs["drift_correction"].default
+    assert SCHEMA["drift"]["calibration_rounds"][1] == inputs["drift_calibration_rounds"].default
     assert SCHEMA["rollout"]["traffic_plan"][1] == inputs["traffic_plan"].default
+
+
+def test_drift_correction_and_calibration_reach_the_pipeline_and_are_validated():
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["models"][0].setdefault("drift", {}).update(correction="fdr", calibration_rounds=20)
+    params = pipeline_parameters(parse_spec(data).models[0])
+    assert params["drift_correction"] == "fdr" and params["drift_calibration_rounds"] == 20
+    data["models"][0]["drift"].update(correction="holm", calibration_rounds=-1)
+    lines = _messages(data)
+    assert "models[0].drift.correction: 'holm' is not a correction; use bonferroni, fdr or leave it out" in lines
+    assert "models[0].drift.calibration_rounds: must be >= 0 (0 = no calibration), e.g. 20" in lines
 
 
 @pytest.mark.parametrize(

@@ -42,29 +42,13 @@ def _drift(args: argparse.Namespace) -> int:
         "threshold": args.threshold,
         "correction": args.correction,
     }
-    result = core.detect(reference, current, **options)
     calibration = None
     if args.calibrate:
-        # judge every random split with the methods and kinds of the real comparison
-        calibration = core.calibrate_thresholds(
-            reference,
-            columns=[c.column for c in result.columns],
-            column_methods={
-                c.column: c.method for c in result.columns if c.method in core.stats.METHODS
-            },
-            column_kinds={c.column: c.kind for c in result.columns},
-            rounds=args.calibrate,
-            current_size=len(current),
-            seed=args.seed,
+        result, calibration = core.detect_calibrated(
+            reference, current, rounds=args.calibrate, seed=args.seed, **options
         )
-        result = core.detect(
-            reference,
-            current,
-            column_methods={c: v["method"] for c, v in calibration.items()},
-            column_thresholds={c: v["threshold"] for c, v in calibration.items()},
-            column_kinds={c.column: c.kind for c in result.columns},
-            **options,
-        )
+    else:
+        result = core.detect(reference, current, **options)
 
     print(
         f"reference {args.reference}: {len(reference)} rows; current {args.current}: {len(current)} rows\n"

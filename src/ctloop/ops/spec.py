@@ -88,6 +88,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any]]] = {
         "threshold": (_NUM, -1.0),
         "column_methods": (dict, {}),
         "column_thresholds": (dict, {}),
+        "correction": (str, ""),
+        "calibration_rounds": (int, 0),
         "force_retrain": (bool, False),
     },
     "rollout": {
@@ -149,6 +151,8 @@ EXAMPLES: dict[str, str] = {
     "drift.method": "psi",
     "drift.column_methods": "{income: wasserstein}",
     "drift.column_thresholds": "{income: 0.2}",
+    "drift.correction": "fdr",
+    "drift.calibration_rounds": "20",
     "rollout": "{inference_service: credit-default, namespace: ctloop}",
     "rollout.inference_service": "credit-default",
     "rollout.namespace": "ctloop",
@@ -281,6 +285,12 @@ def _check_model(m: dict[str, Any], path: str, errors: list[str]) -> None:
         )
     if not 0 < float(drift.get("share", 0.5)) <= 1:
         errors.append(f"{path}.drift.share: must be in (0, 1], e.g. 0.5")
+    if drift.get("correction") not in (None, "", "bonferroni", "fdr"):
+        errors.append(
+            f"{path}.drift.correction: {drift['correction']!r} is not a correction; use bonferroni, fdr or leave it out"
+        )
+    if int(drift.get("calibration_rounds", 0) or 0) < 0:
+        errors.append(f"{path}.drift.calibration_rounds: must be >= 0 (0 = no calibration), e.g. 20")
     ro = m.get("rollout") or {}
     if ro:
         from ctloop.serving.analysis import Rules
@@ -432,6 +442,8 @@ def pipeline_parameters(model: ModelSpec) -> dict[str, Any]:
         "drift_threshold": float(drift.get("threshold", -1.0)),
         "column_methods": drift.get("column_methods") or {},
         "column_thresholds": drift.get("column_thresholds") or {},
+        "drift_correction": drift.get("correction") or "",
+        "drift_calibration_rounds": int(drift.get("calibration_rounds", 0) or 0),
         "force_retrain": bool(drift.get("force_retrain", False)),
         "tracking_uri": m["tracking_uri"],
         "auto_promote": bool(m["auto_promote"]),
