@@ -10,6 +10,12 @@ import os
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from ctloop.errors import ConfigError
+
+    if not args.root or "$(" in args.root:  # an env var Kubernetes could not expand
+        raise ConfigError(f"--root {args.root!r} is not a Parquet root: set INFERENCE_LOG_ROOT in the "
+                          "ctloop-settings ConfigMap to a local path or gs://bucket/prefix")
+
     os.environ.update({
         "CTLOOP_LOG_ROOT": args.root, "CTLOOP_LOG_WAL": args.wal, "CTLOOP_LOG_FLUSH_ROWS": str(args.flush_rows),
         "CTLOOP_LOG_FLUSH_SECONDS": str(args.flush_seconds), "CTLOOP_LOG_MAX_BODY_BYTES": str(args.max_body_bytes),
