@@ -229,3 +229,11 @@ def test_quarantine_keeps_partition_readers_clean(tmp_path):
     assert "error" not in rows.columns and "x" in rows.columns and "prediction" in rows.columns
     assert rows.instance.dtype == "int64" and isinstance(rows.model_version.iloc[0], str)
     assert pd.Timestamp(rows.time.iloc[0]).tzname() == "UTC"
+
+
+def test_serve_refuses_a_root_kubernetes_did_not_expand(capsys):
+    """--root=$(CTLOOP_LOG_ROOT) with the setting missing would write Parquet into the container."""
+    from ctloop.cli import main
+
+    assert main(["logger", "serve", "--root", "$(CTLOOP_LOG_ROOT)"]) == 2
+    assert "INFERENCE_LOG_ROOT" in capsys.readouterr().err
