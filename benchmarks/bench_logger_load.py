@@ -30,9 +30,10 @@ from tests.fixtures.servers import free_port, wait_http  # noqa: E402
 
 
 def headers(ce_id: str, kind: str) -> dict[str, str]:
+    """As KServe's agent sends them: ce-source is the agent's own address, not the pod."""
     return {"ce-id": ce_id, "ce-type": f"org.kubeflow.serving.inference.{kind}", "ce-specversion": "1.0",
-            "ce-source": "credit-predictor-00002-deployment-abc-xyz", "ce-inferenceservicename": "credit",
-            "ce-namespace": "ml", "ce-component": "predictor", "content-type": "application/json"}
+            "ce-source": "http://localhost:9081/", "ce-inferenceservicename": "credit-default",
+            "ce-namespace": "ctloop", "ce-component": "predictor", "content-type": "application/json"}
 
 
 async def drive(url: str, events: int, concurrency: int) -> tuple[list[float], int, float]:
@@ -41,7 +42,8 @@ async def drive(url: str, events: int, concurrency: int) -> tuple[list[float], i
     latencies: list[float] = []
     ok = 0
     bodies = {"request": json.dumps({"instances": [{"income": 52000.0, "region": "north", "age": 41}]}),
-              "response": json.dumps({"predictions": [[0.83, 0.17]]})}
+              "response": json.dumps({"predictions": [[0.83, 0.17]], "model_name": "credit-default",
+                                      "model_version": "2"})}
     queue: asyncio.Queue = asyncio.Queue()
     for i in range(events // 2):
         queue.put_nowait((f"e{i}", "request"))

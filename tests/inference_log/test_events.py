@@ -3,43 +3,195 @@ import json
 import pytest
 
 from ctloop.inference_log.events import (
+    REASONS,
     Event,
+    PayloadError,
     RejectedEvent,
     join,
     parse_event,
+    path_safe,
     revision_from_source,
+    row_revision,
 )
+
+# What KServe's agent actually sends by default: the injector passes the pod name as
+# --source-uri, which is empty at admission time, so the agent falls back to its own address.
+KSERVE_SOURCE = "http://localhost:9081/"
+# A pod name, as sent when --source-uri is the pod (older KServe, or a patched injector).
+POD_SOURCE = "credit-default-predictor-00002-deployment-5d8c9f7b4-x2x7q"
 
 
 def headers(kind="request", **extra):
-    h = {"ce-id": "r-1", "ce-type": f"org.kubeflow.serving.inference.{kind}", "ce-specversion": "1.0",
-         "ce-source": "credit-predictor-00002-deployment-7d9f6c-abcde", "ce-inferenceservicename": "credit",
-         "ce-namespace": "ml", "ce-component": "predictor"}
+    h = {"ce-id": "5a1c0f2e-7a8b-4d0e-9c1f-2b3d4e5f6a7b", "ce-type": f"org.kubeflow.serving.inference.{kind}",
+         "ce-specversion": "1.0", "ce-source": KSERVE_SOURCE, "ce-time": "2026-11-22T10:31:02.417396123Z",
+         "ce-inferenceservicename": "credit-default", "ce-namespace": "ctloop", "ce-component": "predictor",
+         "ce-endpoint": "", "ce-metadata": "{}"}
     h.update(extra)
     return h
 
 
-def test_revision_is_parsed_from_the_pod_name():
-    assert revision_from_source("credit-predictor-00002-deployment-7d9f6c-abcde", "predictor") == "credit-predictor-00002"
-    assert revision_from_source("credit-predictor-default-00003-deployment-x", "predictor") == "credit-predictor-default-00003"
+def event(kind, body, **extra):
+    return parse_event(headers(kind, **extra), json.dumps(body).encode())
 
 
-def test_v1_pair_joins_to_one_row_per_instance():
-    req = parse_event(headers(), json.dumps({"instances": [{"income": 1.0, "region": "n"}, {"income": 2.0, "region": "s"}]}).encode())
-    res = parse_event(headers("response"), json.dumps({"predictions": [[0.9, 0.1], [0.2, 0.8]]}).encode())
+# ------------------------------------------------------------------ revision / model_version
+def test_revision_is_parsed_from_a_pod_name_source_only():
+    assert revision_from_source(POD_SOURCE) == "credit-default-predictor-00002"
+    assert revision_from_source("credit-predictor-default-00003-deployment-6b7c8d9f5-abcde") == \
+        "credit-predictor-default-00003"
+    assert revision_from_source("credit-default-predictor-00002") == "credit-default-predictor-00002"
+    assert revision_from_source(KSERVE_SOURCE) == ""  # not a pod: no revision from it
+    assert revision_from_source("") == ""
+    assert revision_from_source("a/b-predictor-00001-deployment-x-y") == ""  # never a path part with '/'
+
+
+def test_kserve_default_source_takes_the_revision_from_the_model_version_in_the_response():
+    """The real case: ce-source is http://localhost:9081/ for canary and stable alike; the ctloop
+    runtime's response names the model version, which tells them apart and is path-safe."""
+    req = event("request", {"instances": [{"income": 1.0}]})
+    canary = event("response", {"predictions": [[0.9, 0.1]], "model_name": "credit-default", "model_version": "3"})
+    stable = event("response", {"predictions": [[0.8, 0.2]], "model_name": "credit-default", "model_version": "2"})
+    (row,) = join(req, canary)
+    assert (row["revision"], row["model_version"]) == ("v3", "3")
+    assert join(req, stable)[0]["revision"] == "v2"
+    assert "/" not in row["revision"] and ":" not in row["revision"]
+
+
+def test_a_pod_name_source_wins_and_the_model_version_is_still_recorded():
+    req = event("request", {"instances": [{"income": 1.0}]}, **{"ce-source": POD_SOURCE})
+    res = event("response", {"predictions": [1], "model_version": "3"}, **{"ce-source": POD_SOURCE})
+    (row,) = join(req, res)
+    assert (row["revision"], row["model_version"]) == ("credit-default-predictor-00002", "3")
+
+
+def test_without_any_version_the_revision_is_unknown_and_model_version_empty():
+    (row,) = join(event("request", {"instances": [[1.0]]}), event("response", {"predictions": [0]}))
+    assert (row["revision"], row["model_version"]) == ("unknown", "")
+    v2 = {"model_name": "credit-default", "model_version": None, "id": "x",
+          "outputs": [{"name": "output-0", "shape": [1], "datatype": "INT64", "data": [0]}]}
+    (row,) = join(event("request", {"instances": [[1.0]]}), event("response", v2))
+    assert (row["revision"], row["model_version"]) == ("unknown", "")  # KServe's v2 default: null
+
+
+def test_metadata_annotations_carry_the_model_version_even_without_a_response():
+    """logger.metadataAnnotations: ["ctloop.dev/model-version"] → ce-annotations on every event."""
+    ann = {"ce-annotations": json.dumps({"ctloop.dev/model-version": "4", "other": "x"})}
+    req = event("request", {"instances": [{"income": 1.0}]}, **ann)
+    (row,) = join(req, None)  # the response never came (join TTL)
+    assert (row["revision"], row["model_version"], row["has_response"]) == ("v4", "4", False)
+    with pytest.raises(RejectedEvent, match="ce-annotations") as info:
+        event("request", {"instances": []}, **{"ce-annotations": "[1]"})
+    assert info.value.code == "bad_header"
+
+
+@pytest.mark.parametrize("version, expected", [
+    ("3", "v3"), (7, "v7"), ("1.2.0", "v1.2.0"), ("http://x:1/../y", "vhttp_x_1___y"), ("A/B", "va_b"), ("..", "v_"),
+])
+def test_revision_is_always_path_safe(version, expected):
+    res = event("response", {"predictions": [1], "model_version": version})
+    (row,) = join(None, res)
+    assert row["revision"] == expected and row["model_version"] == str(version)
+    assert not set(row["revision"]) & set("/:=\\ ") and ".." not in row["revision"]
+
+
+def test_path_safe_and_row_revision():
+    assert path_safe("Credit/Default:00002") == "credit_default_00002"
+    assert row_revision("", "") == "unknown" and row_revision("r-00001", "9") == "r-00001"
+
+
+# ------------------------------------------------------------------ v1 / v2 rows
+def test_v1_object_instances_join_to_one_row_per_instance():
+    req = event("request", {"instances": [{"income": 1.0, "region": "n"}, {"income": 2.0, "region": "s"}]})
+    res = event("response", {"predictions": [[0.9, 0.1], [0.2, 0.8]], "model_version": "2"})
     rows = join(req, res)
     assert [(r["instance"], r["income"], r["prediction_1"]) for r in rows] == [(0, 1.0, 0.1), (1, 2.0, 0.8)]
-    assert all(r["revision"] == "credit-predictor-00002" and r["model"] == "credit" for r in rows)
+    assert all(r["model"] == "credit-default" and r["namespace"] == "ctloop" for r in rows)
+    assert rows[0]["time"] == "2026-11-22T10:31:02.417396123Z"
 
 
-def test_v2_tensors():
-    req = parse_event(headers(), json.dumps({"inputs": [
-        {"name": "income", "shape": [2], "datatype": "FP64", "data": [1.0, 2.0]},
-        {"name": "region", "shape": [2], "datatype": "BYTES", "data": ["n", "s"]}]}).encode())
-    res = parse_event(headers("response"), json.dumps({"outputs": [
-        {"name": "probabilities", "shape": [2, 2], "datatype": "FP64", "data": [0.9, 0.1, 0.2, 0.8]}]}).encode())
+def test_v1_list_instances_become_f_columns():
+    """KServe's own iris example: rows as lists, predictions as scalars."""
+    req = event("request", {"instances": [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]]})
+    res = event("response", {"predictions": [1, 2]})
     rows = join(req, res)
-    assert rows[1]["income"] == 2.0 and rows[1]["prediction_probabilities_1"] == 0.8
+    assert [{k: r[k] for k in ("f0", "f1", "f2", "f3", "prediction")} for r in rows] == [
+        {"f0": 6.8, "f1": 2.8, "f2": 4.8, "f3": 1.4, "prediction": 1},
+        {"f0": 6.0, "f1": 3.4, "f2": 4.5, "f3": 1.6, "prediction": 2}]
+
+
+NESTED = {"inputs": [{"name": "input-0", "shape": [2, 4], "datatype": "FP32",
+                      "data": [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]]}]}  # KServe's sklearn v2 example
+FLAT = {"inputs": [{"name": "input-0", "shape": [2, 4], "datatype": "FP32",
+                    "data": [6.8, 2.8, 4.8, 1.4, 6.0, 3.4, 4.5, 1.6]}]}  # the same tensor, row-major
+
+
+@pytest.mark.parametrize("body", [NESTED, FLAT], ids=["nested", "flat"])
+def test_v2_input_tensor_of_shape_n_by_k_nested_or_flat(body):
+    rows = join(event("request", body), None)
+    assert [[r[f"input-0_{j}"] for j in range(4)] for r in rows] == [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]]
+    assert [r["instance"] for r in rows] == [0, 1]
+
+
+@pytest.mark.parametrize("data", [[[0.9, 0.1], [0.2, 0.8]], [0.9, 0.1, 0.2, 0.8]], ids=["nested", "flat"])
+def test_v2_output_tensor_of_shape_n_by_k_nested_or_flat(data):
+    res = event("response", {"model_name": "credit-default", "model_version": "3", "id": "r",
+                             "outputs": [{"name": "probabilities", "shape": [2, 2], "datatype": "FP64", "data": data},
+                                         {"name": "label", "shape": [2, 1], "datatype": "INT64", "data": [[0], [1]]}]})
+    rows = join(event("request", FLAT), res)
+    assert [(r["prediction_probabilities_0"], r["prediction_probabilities_1"], r["prediction_label"]) for r in rows] \
+        == [(0.9, 0.1, 0), (0.2, 0.8, 1)]
+    assert rows[1]["input-0_3"] == 1.6 and rows[1]["model_version"] == "3"
+
+
+def test_v2_column_tensors_of_shape_n():
+    req = event("request", {"inputs": [
+        {"name": "income", "shape": [2], "datatype": "FP64", "data": [1.0, 2.0]},
+        {"name": "region", "shape": [2], "datatype": "BYTES", "data": ["n", "s"]}]})
+    rows = join(req, None)
+    assert [(r["income"], r["region"]) for r in rows] == [(1.0, "n"), (2.0, "s")]
+
+
+def test_a_pair_without_instances_still_gives_one_row():
+    """Never acknowledged and then dropped: a body with no instances still leaves a row."""
+    rows = join(event("request", {"instances": []}), event("response", {"predictions": []}))
+    assert len(rows) == 1 and rows[0]["has_request"] and rows[0]["has_response"]
+
+
+def test_a_feature_named_like_an_identity_column_cannot_replace_it():
+    req = event("request", {"instances": [{"revision": "../../etc", "model": "x", "income": 1.0}]})
+    (row,) = join(req, None)
+    assert (row["revision"], row["model"]) == ("unknown", "credit-default")
+    assert (row["input_revision"], row["input_model"], row["income"]) == ("../../etc", "x", 1.0)
+
+
+# ------------------------------------------------------------------ rejections
+@pytest.mark.parametrize("kind, body, field", [
+    ("request", {"instances": 5}, "'instances' must be a list"),
+    ("request", {"inputs": "x"}, "'inputs' must be a list"),
+    ("request", {"inputs": {"income": [1.0]}}, "'inputs' must be a list"),
+    ("request", {"inputs": [5]}, "'inputs'[0] must be an object"),
+    ("request", {"inputs": [{"name": "a", "shape": [2], "data": 3}]}, "'inputs'[0].data must be a list"),
+    ("request", {"inputs": [{"name": "a", "shape": [2, 2, 1], "data": [1, 2, 3, 4]}]}, "only [N] and [N, k]"),
+    ("request", {"inputs": [{"name": "a", "shape": [2, 2], "data": [1, 2, 3]}]}, "3 values (expected 4)"),
+    ("request", {"inputs": [{"name": "a", "shape": [2, 2], "data": [[1, 2], [3]]}]}, "not 2 rows of 2 values"),
+    ("request", {"inputs": [{"name": "a", "shape": ["2"], "data": [1, 2]}]}, "'inputs'[0].shape"),
+    ("response", {"predictions": 3}, "'predictions' must be a list"),
+    ("response", {"outputs": [{"name": "o", "shape": [1], "data": None}]}, "'outputs'[0].data must be a list"),
+    ("response", {"predictions": [1], "model_version": {"v": 1}}, "'model_version' must be a string"),
+])
+def test_payload_shapes_the_join_cannot_use_are_rejected_with_bad_payload(kind, body, field):
+    with pytest.raises(RejectedEvent) as info:
+        event(kind, body)
+    assert info.value.status == 400 and info.value.code == "bad_payload"
+    assert field in info.value.reason and kind in info.value.reason
+
+
+def test_join_of_an_unvalidated_body_raises_payload_error_not_type_error():
+    """Events from an old WAL never went through parse_event: the join names the problem."""
+    req = Event(id="x", kind="request", model="credit-default", namespace="", component="predictor",
+                revision="", source=KSERVE_SOURCE, time="2026-11-22T10:00:00Z", body={"instances": 5})
+    with pytest.raises(PayloadError, match="'instances' must be a list"):
+        join(req, None)
 
 
 @pytest.mark.parametrize("h, body, match", [
@@ -47,17 +199,22 @@ def test_v2_tensors():
     ({"ce-type": "something.else"}, b"{}", "unknown ce-type"),
     ({}, b"{not json", "not JSON"),
     ({}, b"[1, 2]", "JSON object"),
+    ({"ce-inferenceservicename": "../../etc"}, b"{}", "not an InferenceService name"),
+    ({"ce-time": "yesterday"}, b"{}", "RFC 3339"),
 ])
 def test_malformed_events_are_rejected_with_400(h, body, match):
     hdr = {k: v for k, v in {**headers(), **h}.items() if v is not None}
     with pytest.raises(RejectedEvent, match=match) as exc:
         parse_event(hdr, body)
-    assert exc.value.status == 400
+    assert exc.value.status == 400 and exc.value.code in REASONS
+
+
+def test_time_is_stored_in_utc():
+    assert event("request", {}, **{"ce-time": "2026-11-22T01:30:00+02:00"}).time == "2026-11-21T23:30:00+00:00"
+    assert event("request", {}, **{"ce-time": "2026-11-22T10:31:02Z"}).time == "2026-11-22T10:31:02Z"
 
 
 def test_reject_codes_are_a_fixed_set_whatever_the_client_sends():
-    from ctloop.inference_log.events import REASONS
-
     with pytest.raises(RejectedEvent) as exc:
         parse_event(headers(**{"ce-type": 'evil"} 1\nfake_metric 9'}), b"{}")
     assert exc.value.code == "unknown_type" and exc.value.code in REASONS
@@ -68,6 +225,7 @@ def test_reject_codes_are_a_fixed_set_whatever_the_client_sends():
         parse_event(headers(**{"ce-type": "my.request"}), b"{}")  # only …inference.request counts
 
 
+# ------------------------------------------------------------------ metadata, WAL lines
 def test_metadata_headers_become_meta_columns_for_business_keys():
     """KServe's logger.metadataHeaders arrive as ce-metadata: JSON of header -> list of values."""
     req = parse_event(headers("request", **{"ce-metadata": '{"X-Order-Id": ["A-17"], "x-b3-traceid": ["t1", "t2"]}'}),
@@ -92,3 +250,15 @@ def test_wal_line_keeps_the_body_verbatim_and_on_one_line():
     line = e.to_json()
     assert "\n" not in line and '"x": 1.50' in line
     assert Event.from_json(line).body == {"instances": [{"note": "a\nb", "x": 1.5}]}
+
+
+def test_a_wal_line_of_the_previous_version_replays_with_a_path_safe_revision():
+    old = ('{"id":"k1","kind":"response","model":"credit-default","namespace":"ctloop","component":"predictor",'
+           '"revision":"http://localhost:9081/","source":"http://localhost:9081/","time":"2026-11-22T10:00:00Z",'
+           '"metadata":null,"body":{"predictions":[1],"model_version":"3"}}')
+    e = Event.from_json(old)
+    assert (e.revision, e.model_version) == ("", "3")  # the version from the body it kept
+    assert join(None, e)[0]["revision"] == "v3"
+    assert join(None, Event.from_json(old.replace(',"model_version":"3"', "")))[0]["revision"] == "unknown"
+    with pytest.raises(ValueError, match="InferenceService"):
+        Event.from_json(old.replace('"model":"credit-default"', '"model":"../x"'))

@@ -33,10 +33,12 @@ def start(tmp_path: Path, **opts):
     return proc, url
 
 
-def headers(ce_id, kind, revision="credit-predictor-00002"):
+def headers(ce_id, kind, source="http://localhost:9081/"):
+    """As KServe's agent sends them: ce-source is the agent's own address unless --source-uri is set."""
     return {"ce-id": ce_id, "ce-type": f"org.kubeflow.serving.inference.{kind}", "ce-specversion": "1.0",
-            "ce-source": f"{revision}-deployment-abc-xyz", "ce-inferenceservicename": "credit",
-            "ce-namespace": "ml", "ce-component": "predictor", "content-type": "application/json"}
+            "ce-source": source, "ce-inferenceservicename": "credit-default", "ce-namespace": "ctloop",
+            "ce-component": "predictor", "ce-endpoint": "", "ce-metadata": "{}",
+            "ce-time": "2026-11-22T10:31:02.417396123Z", "content-type": "application/json"}
 
 
 def read_rows(root: Path) -> pd.DataFrame:
@@ -45,28 +47,39 @@ def read_rows(root: Path) -> pd.DataFrame:
 
 
 def test_pairs_v1_v2_become_partitioned_rows(tmp_path):
+    """Canary (model version 3, v1) and stable (version 2, v2 nested tensors) from the same
+    ce-source http://localhost:9081/ land in separate, path-safe revision partitions."""
     proc, url = start(tmp_path, flush_seconds=0.3)
     try:
         with httpx.Client() as c:
             assert c.post(url, headers=headers("a", "request"), content=json.dumps({"instances": [{"income": 1.5, "region": "n"}]})).status_code == 200
-            assert c.post(url, headers=headers("a", "response"), content=json.dumps({"predictions": [[0.7, 0.3]]})).status_code == 200
-            v2 = {"inputs": [{"name": "income", "shape": [2], "datatype": "FP64", "data": [2.0, 3.0]}]}
-            assert c.post(url, headers=headers("b", "request", "credit-predictor-00001"), content=json.dumps(v2)).status_code == 200
-            out = {"outputs": [{"name": "score", "shape": [2], "datatype": "FP64", "data": [0.1, 0.9]}]}
-            assert c.post(url, headers=headers("b", "response", "credit-predictor-00001"), content=json.dumps(out)).status_code == 200
+            v1_out = {"predictions": [[0.7, 0.3]], "model_name": "credit-default", "model_version": "3"}
+            assert c.post(url, headers=headers("a", "response"), content=json.dumps(v1_out)).status_code == 200
+            v2 = {"inputs": [{"name": "input-0", "shape": [2, 2], "datatype": "FP64", "data": [[2.0, 20.0], [3.0, 30.0]]}]}
+            assert c.post(url, headers=headers("b", "request"), content=json.dumps(v2)).status_code == 200
+            out = {"model_name": "credit-default", "model_version": "2", "id": "b",
+                   "outputs": [{"name": "score", "shape": [2], "datatype": "FP64", "data": [0.1, 0.9]}]}
+            assert c.post(url, headers=headers("b", "response"), content=json.dumps(out)).status_code == 200
+            pod = "credit-default-predictor-00004-deployment-5d8c9f7b4-x2x7q"  # --source-uri set to the pod
+            assert c.post(url, headers=headers("c", "request", pod), content=b'{"instances": [[1.0]]}').status_code == 200
+            assert c.post(url, headers=headers("c", "response", pod), content=b'{"predictions": [0]}').status_code == 200
             deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and len(read_rows(tmp_path / "root")) < 3:
+            while time.monotonic() < deadline and "ctloop_log_events_written_total 6" not in (
+                    metrics := c.get(f"{url}/metrics").text):
                 time.sleep(0.1)
-            metrics = c.get(f"{url}/metrics").text
     finally:
         stop_group(proc)
     rows = read_rows(tmp_path / "root")
     a = rows[rows.request_id == "a"].iloc[0]
-    assert (a.income, a.prediction_1, a.revision) == (1.5, 0.3, "credit-predictor-00002")
+    assert (a.income, a.prediction_1, a.revision, a.model_version) == (1.5, 0.3, "v3", "3")
     b = rows[rows.request_id == "b"].sort_values("instance")
-    assert b.prediction_score.tolist() == [0.1, 0.9] and b.revision.unique().tolist() == ["credit-predictor-00001"]
-    assert "model=credit/date=" in a["_path"] and "revision=credit-predictor-00002" in a["_path"]
-    assert "ctloop_log_events_accepted_total 4" in metrics
+    assert b.prediction_score.tolist() == [0.1, 0.9] and b["input-0_1"].tolist() == [20.0, 30.0]
+    assert b.revision.unique().tolist() == ["v2"]
+    c_row = rows[rows.request_id == "c"].iloc[0]
+    assert (c_row.revision, c_row.model_version) == ("credit-default-predictor-00004", "")
+    assert "model=credit-default/date=2026-11-22/revision=v3/" in a["_path"]
+    assert all(":" not in p.split("/root/", 1)[1] for p in rows._path)
+    assert "ctloop_log_events_accepted_total 6" in metrics and "ctloop_log_events_written_total 6" in metrics
 
 
 def test_malformed_and_oversize_are_rejected(tmp_path):
@@ -133,10 +146,14 @@ def test_crash_then_restart_replays_the_write_ahead_log(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)  # a crash: no flush, no cleanup
     proc.wait(timeout=10)
     assert not read_rows(tmp_path / "root").shape[0]
-    proc, url = start(tmp_path)  # replays the WAL at start
+    newest = max((tmp_path / "wal").glob("*.wal"))
+    with open(newest, "ab") as f:  # and an append the crash cut in half
+        f.write(b'{"id":"k-torn","kind":"request","model":"credit-de')
+    proc, url = start(tmp_path)  # replays the WAL at start, skipping the torn line
     stop_group(proc)
     rows = read_rows(tmp_path / "root")
     assert set(acked) <= set(rows.loc[rows.has_request & rows.has_response, "request_id"])
+    assert "k-torn" not in set(rows.request_id) and "torn last line" in (tmp_path / "sink.log").read_text()
 
 
 def test_metrics_stay_parseable_whatever_the_client_sends(tmp_path):

@@ -1,7 +1,7 @@
 import pytest
 
 from ctloop.errors import ServingError
-from ctloop.serving.payload import to_frame
+from ctloop.serving.payload import to_frame, v1_response, v2_response
 
 FEATURES = ["income", "region"]
 
@@ -23,3 +23,53 @@ def test_v1_objects_and_lists_and_v2_tensors_give_the_same_frame():
 def test_bad_payloads(payload, match):
     with pytest.raises(ServingError, match=match):
         to_frame(payload, FEATURES)
+
+
+@pytest.mark.parametrize("data", [[[1.0, "north"], [2.0, "south"]], [1.0, "north", 2.0, "south"]],
+                         ids=["nested", "flat"])
+def test_one_v2_tensor_of_shape_n_by_k_holds_the_features_in_order(data):
+    frame = to_frame({"inputs": [{"name": "input-0", "shape": [2, 2], "datatype": "BYTES", "data": data}]}, FEATURES)
+    assert frame.to_dict("records") == [{"income": 1.0, "region": "north"}, {"income": 2.0, "region": "south"}]
+
+
+def test_a_v2_tensor_that_does_not_match_its_shape_is_refused():
+    with pytest.raises(ServingError, match="does not match shape"):
+        to_frame({"inputs": [{"name": "input-0", "shape": [2, 2], "data": [1.0, "north", 2.0]}]}, FEATURES)
+    with pytest.raises(ServingError, match="k = 2"):
+        to_frame({"inputs": [{"name": "input-0", "shape": [1, 3], "data": [[1.0, "north", 3]]}]}, FEATURES)
+
+
+def test_v1_response_keeps_predictions_and_names_the_model_version():
+    body = v1_response([[0.9, 0.1]], "credit-default", "3")
+    assert body == {"predictions": [[0.9, 0.1]], "model_name": "credit-default", "model_version": "3"}
+
+
+def test_v2_response_carries_the_model_version_in_the_protocol_field():
+    body = v2_response([[0.9, 0.1], [0.2, 0.8]], "credit-default", "3", "req-1")
+    assert (body["model_name"], body["model_version"], body["id"]) == ("credit-default", "3", "req-1")
+    assert body["outputs"] == [{"name": "predictions", "shape": [2, 2], "datatype": "FP64",
+                                "data": [0.9, 0.1, 0.2, 0.8]}]
+    assert v2_response([1, 0], "m", "", "r")["model_version"] is None  # unknown: null, as the protocol allows
+    assert v2_response([1, 0], "m", "", "r")["outputs"][0]["datatype"] == "INT64"
+
+
+@pytest.mark.parametrize("protocol", ["v1", "v2"])
+def test_the_inference_log_sink_files_runtime_responses_under_their_model_version(protocol):
+    """The contract between the runtime and the sink: KServe's payload logger forwards these bodies
+    with ce-source http://localhost:9081/ for every pod; the version in the body decides the revision."""
+    import json
+
+    from ctloop.inference_log.events import join, parse_event
+
+    h = {"ce-id": "r1", "ce-specversion": "1.0", "ce-source": "http://localhost:9081/",
+         "ce-inferenceservicename": "credit-default"}
+    predictions = [[0.9, 0.1], [0.2, 0.8]]
+    body = (v1_response(predictions, "credit-default", "7") if protocol == "v1"
+            else v2_response(predictions, "credit-default", "7", "r1"))
+    request = parse_event({**h, "ce-type": "org.kubeflow.serving.inference.request"},
+                          json.dumps({"instances": [[1.0, "north"], [2.0, "south"]]}).encode())
+    response = parse_event({**h, "ce-type": "org.kubeflow.serving.inference.response"}, json.dumps(body).encode())
+    rows = join(request, response)
+    assert [(r["revision"], r["model_version"]) for r in rows] == [("v7", "7")] * 2
+    column = "prediction_1" if protocol == "v1" else "prediction_predictions_1"
+    assert [r[column] for r in rows] == [0.1, 0.8]

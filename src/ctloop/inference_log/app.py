@@ -1,9 +1,12 @@
 """The ASGI app of the inference log sink (plain ASGI, no framework on the hot path).
 
 ``POST /`` a binary-mode CloudEvent → 200 once durable (write-ahead; KServe's logger treats any
-other status as an error), 4xx with a JSON reason when malformed (400) or oversize (413);
-rejections are counted under a fixed set of reason labels; ``GET /metrics`` Prometheus text;
-``/healthz`` and ``/readyz``; anything else 404 (405 for a wrong method).
+other status as an error), 4xx with a JSON reason when malformed (400) or oversize (413), 503
+with the reason once the sink has failed (it can no longer make events durable); rejections are
+counted under a fixed set of reason labels; ``GET /metrics`` Prometheus text; ``/healthz`` and
+``/readyz``: 200 ``{"status":"ok"}``, or 503 ``{"status":"failed","reason":…}`` once the sink has
+failed (``/readyz`` also 503 ``draining`` during shutdown); anything else 404 (405 for a wrong
+method).
 
 The app is a bare ASGI callable rather than a Starlette app: at several thousand events per
 second on two cores every microsecond per request counts, and a router, a Request object and a
@@ -18,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ctloop.inference_log.events import RejectedEvent, parse_event
-from ctloop.inference_log.sink import Sink
+from ctloop.inference_log.sink import Sink, SinkUnavailable
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -57,11 +60,20 @@ class SinkApp:
             elif path == "/metrics" and method in ("GET", "HEAD"):
                 await _answer(send, 200, self.sink.metrics_text().encode(), _TEXT)
             elif path in ("/healthz", "/readyz") and method in ("GET", "HEAD"):
-                await _answer(send, 200, b'{"status":"ok"}')
+                await self._health(send, ready=path == "/readyz")
             else:
                 await _answer(send, 404, _error(f"no route {method} {path}"))
         elif kind == "lifespan":
             await self._lifespan(receive, send)
+
+    async def _health(self, send: Send, ready: bool) -> None:
+        failure = self.sink.failure
+        if failure is not None:
+            await _answer(send, 503, json.dumps({"status": "failed", "reason": failure}).encode())
+        elif ready and self.sink.closing:
+            await _answer(send, 503, b'{"status":"draining"}')
+        else:
+            await _answer(send, 200, b'{"status":"ok"}')
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -114,7 +126,12 @@ class SinkApp:
             sink.stats.reject(exc.code)
             await _answer(send, exc.status, _error(exc.reason))
             return
-        await sink.accept(event)
+        try:
+            await sink.accept(event)
+        except SinkUnavailable as exc:
+            sink.stats.unavailable += 1
+            await _answer(send, 503, _error(f"the inference log sink cannot store events: {exc}"))
+            return
         await _answer(send, 200, b'{"accepted":%s,"kind":"%s"}' % (json.dumps(event.id).encode(), event.kind.encode()))
 
 

@@ -1,27 +1,61 @@
 """KServe payload-logger CloudEvents → rows. Pure functions, no I/O.
 
-KServe's logger posts each inference as two binary-mode CloudEvents sharing ``ce-id``: a
-request (``ce-type`` ends in ``.inference.request``) and, for HTTP 200 only, a response
-(``….inference.response``). Headers used: ``ce-id``, ``ce-type``, ``ce-source`` (the pod, e.g.
-``credit-predictor-00002-deployment-7d9f…`` — the revision is parsed from it),
-``ce-inferenceservicename``, ``ce-namespace``, ``ce-component``, ``ce-specversion``, optional
-``ce-time``, ``ce-endpoint`` and ``ce-metadata``: the request headers named in the
-InferenceService's ``logger.metadataHeaders``, as a JSON object of header → list of values. Each
-becomes a ``meta_<header>`` column (lowercase, ``-`` → ``_``; several values comma-joined), so a
-business key such as ``X-Order-Id`` lands as ``meta_x_order_id`` and labels can be joined on it
-(``ctloop labels ingest --key meta_x_order_id``).
+What KServe sends (``pkg/logger`` of the KServe agent sidecar, v0.20): each inference as two
+binary-mode CloudEvents sharing ``ce-id``, a request (``ce-type``
+``org.kubeflow.serving.inference.request``) and, for HTTP 200 only, a response
+(``….inference.response``), with ``ce-specversion: 1.0``, ``ce-time`` (RFC 3339, UTC),
+``ce-inferenceservicename``, ``ce-namespace``, ``ce-component`` (``predictor``, …),
+``ce-endpoint`` (usually empty), ``ce-metadata`` and, when configured, ``ce-annotations``.
+
+``ce-source`` is **not** the pod: the injector passes ``pod.ObjectMeta.Name`` as
+``--source-uri``, which is empty at admission time for pods of a Deployment (their name is
+generated later), and the agent then falls back to ``http://localhost:9081/`` — the value KServe's
+own docs show. So ``ce-source`` usually cannot tell canary from stable traffic. The revision and
+model version of a row are therefore decided like this (:func:`join`):
+
+* ``model_version`` (string, ``""`` when unknown): the response body's ``model_version`` (the ctloop
+  serving runtime puts it in v1 and v2 responses; v2 has the field by protocol), else the
+  ``ctloop.dev/model-version`` entry of ``ce-annotations`` (see below), else ``""``;
+* ``revision`` (always path-safe: lowercase letters, digits, ``-``, ``.``, ``_``): the Knative
+  revision when ``ce-source`` is a pod name (``<isvc>-predictor-00002-deployment-<hash>-<hash>``
+  → ``<isvc>-predictor-00002``; a custom ``--source-uri`` or an older KServe), else
+  ``v<model_version>``, else ``unknown``.
+
+``ce-annotations``: the InferenceService's ``logger.metadataAnnotations`` lists pod annotations
+the agent copies into every event as a JSON object. With ``metadataAnnotations:
+["ctloop.dev/model-version"]`` and that annotation on the predictor pods, even requests whose
+response never arrives carry their model version.
+
+``ce-metadata``: the request headers named in ``logger.metadataHeaders``, as a JSON object of
+header → list of values. Each becomes a ``meta_<header>`` column (lowercase, ``-`` → ``_``; several
+values comma-joined), so a business key such as ``X-Order-Id`` lands as ``meta_x_order_id`` and
+labels can be joined on it (``ctloop labels ingest --key meta_x_order_id``).
+
+Payload shapes are validated when an event arrives (:func:`parse_event`, a few ``isinstance``
+checks per tensor, nothing per value), so a body the join cannot turn into rows is refused with
+400 ``bad_payload`` instead of reaching the write-ahead log.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
 REQUIRED = ("ce-id", "ce-type", "ce-source", "ce-inferenceservicename")
-_REVISION = re.compile(r"^(?P<rev>.+?-(?:predictor|transformer|explainer)(?:-default)?-\d{5})(?:-|$)")
+# Knative pod names: <revision>-deployment-<replicaset hash>-<pod hash>; KServe revisions are
+# <isvc>-<component>[-default]-<5 digits>. Only DNS-label characters: the revision is a path part.
+_REVISION = re.compile(
+    r"^(?P<rev>[a-z0-9](?:[-a-z0-9]*?)-(?:predictor|transformer|explainer)(?:-default)?-\d{5})(?:-deployment-|$)")
+_K8S_NAME = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,251}[a-z0-9])?$")
+_UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|\+00:00)$")
+_NOT_PATH_SAFE = re.compile(r"[^a-z0-9._-]+")
+MODEL_VERSION_ANNOTATION = "ctloop.dev/model-version"
+# identity columns of every row; a feature of the same name is stored as input_<name>
+RESERVED = frozenset(("request_id", "instance", "model", "namespace", "revision", "model_version", "component",
+                      "time", "has_request", "has_response"))
 
 
 REASONS = ("missing_header", "bad_specversion", "unknown_type", "bad_json", "bad_payload", "bad_header", "oversize")
@@ -42,6 +76,10 @@ class RejectedEvent(ValueError):
         self.code = code
 
 
+class PayloadError(ValueError):
+    """A body whose shape the join cannot turn into rows (the reason names the field)."""
+
+
 @dataclass
 class Event:
     id: str
@@ -49,7 +87,7 @@ class Event:
     model: str
     namespace: str
     component: str
-    revision: str
+    revision: str  # Knative revision parsed from ce-source, "" when ce-source is not a pod name
     source: str
     time: str
     body: Any
@@ -57,6 +95,7 @@ class Event:
     # serialising the parsed body again, the largest per-event cost after parsing
     raw: str | None = field(default=None, repr=False, compare=False)
     metadata: dict[str, str] | None = None
+    model_version: str = ""  # response body's model_version, else the ce-annotations one, else ""
 
     def to_json(self) -> str:
         meta = {k: v for k, v in self.__dict__.items() if k not in ("body", "raw")}
@@ -65,7 +104,26 @@ class Event:
 
     @classmethod
     def from_json(cls, line: str) -> Event:
-        return cls(**json.loads(line))
+        """A WAL line back into an event; tolerant of lines written by older versions (unknown
+        keys dropped, the revision re-derived from the source so it is always path-safe)."""
+        data = json.loads(line)
+        if not isinstance(data, dict):
+            raise ValueError(f"WAL line is not a JSON object: {line[:80]!r}")
+        known = {k: v for k, v in data.items() if k in _FIELDS}
+        model = known.get("model")
+        if not isinstance(model, str) or not _K8S_NAME.match(model):  # it names a partition directory
+            raise ValueError(f"WAL line names no valid InferenceService: {model!r}")
+        known["time"] = _utc_time(known.get("time"))  # RejectedEvent is a ValueError
+        known["revision"] = revision_from_source(str(known.get("source") or ""))
+        version = known.get("model_version")
+        body = known.get("body")
+        if not version and known.get("kind") == "response" and isinstance(body, dict):
+            version = body.get("model_version")  # lines written before the field existed
+        known["model_version"] = str(version) if isinstance(version, str | int) else ""
+        return cls(**known)
+
+
+_FIELDS = frozenset(f.name for f in fields(Event)) - {"raw"}
 
 
 def _raw_text(body: bytes) -> str | None:
@@ -99,11 +157,121 @@ def metadata_columns(value: str | None) -> dict[str, str] | None:
     return out or None
 
 
-def revision_from_source(source: str, component: str) -> str:
+def annotated_model_version(value: str | None) -> str:
+    """``ce-annotations`` (``logger.metadataAnnotations``) → the ``ctloop.dev/model-version`` one."""
+    if not value:
+        return ""
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise RejectedEvent(400, f"ce-annotations is not JSON: {exc}", "bad_header") from exc
+    if parsed is None:
+        return ""
+    if not isinstance(parsed, dict):
+        raise RejectedEvent(400, "ce-annotations must be a JSON object of annotation -> value", "bad_header")
+    version = parsed.get(MODEL_VERSION_ANNOTATION)
+    return "" if version is None else str(version)
+
+
+def revision_from_source(source: str) -> str:
+    """The Knative revision when ``ce-source`` is a KServe pod name, else ``""``.
+
+    ``credit-predictor-00002-deployment-5d8c9f7b4-x2x7q`` → ``credit-predictor-00002``;
+    ``http://localhost:9081/`` (what KServe actually sends by default) → ``""``.
+    """
     m = _REVISION.match(source or "")
-    if m:
-        return m.group("rev")
-    return source or component or "unknown"
+    return m.group("rev") if m else ""
+
+
+def path_safe(value: str, limit: int = 63) -> str:
+    """Lowercase letters, digits, ``.``, ``_`` and ``-`` only (never ``/``, ``:``, ``=`` or ``..``)."""
+    safe = _NOT_PATH_SAFE.sub("_", value.lower()).strip("._")[:limit]
+    return safe.replace("..", "_")
+
+
+def row_revision(revision: str, model_version: str) -> str:
+    """The ``revision`` column: Knative revision, else ``v<model_version>``, else ``unknown``."""
+    if revision:
+        return revision
+    if model_version:
+        return "v" + (path_safe(model_version) or "_")
+    return "unknown"
+
+
+def _utc_time(value: str | None) -> str:
+    if not value:
+        return datetime.now(UTC).isoformat()
+    if _UTC_TIME.match(value):  # KServe's: 2026-11-22T10:31:02.417Z
+        return value
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise RejectedEvent(400, f"ce-time {value[:64]!r} is not an RFC 3339 timestamp", "bad_header") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).isoformat()
+
+
+# ------------------------------------------------------------------ payload shapes
+def _tensor_width(t: Any, where: str) -> tuple[int, int, bool]:
+    """Validate one v2 tensor; returns (rows, columns, nested). Shape [N] or [N, k] only; data
+    flat row-major (N*k values) or nested (N lists of k values)."""
+    if not isinstance(t, dict):
+        raise PayloadError(f"{where} must be an object with name, shape, datatype, data; got {type(t).__name__}")
+    data = t.get("data")
+    if not isinstance(data, list):
+        raise PayloadError(f"{where}.data must be a list; got {type(data).__name__}")
+    shape = t.get("shape")
+    nested = bool(data) and isinstance(data[0], list)
+    if shape is None:  # not allowed by the protocol, but unambiguous
+        shape = [len(data), len(data[0])] if nested else [len(data)]
+    if not (isinstance(shape, list) and all(type(d) is int and d >= 0 for d in shape)):
+        raise PayloadError(f"{where}.shape must be a list of non-negative integers; got {shape!r}")
+    if len(shape) == 1:
+        n, k = shape[0], 1
+        if nested:
+            raise PayloadError(f"{where} has shape {shape} but nested data: use shape [N, k]")
+    elif len(shape) == 2:
+        n, k = shape
+    else:
+        raise PayloadError(f"{where} has shape {shape}: only [N] and [N, k] tensors are supported")
+    if nested:
+        if len(data) != n or not all(isinstance(row, list) and len(row) == k for row in data):
+            raise PayloadError(f"{where} has shape {shape} but its nested data is not {n} rows of {k} values")
+    elif len(data) != n * k:
+        raise PayloadError(f"{where} has shape {shape} but {len(data)} values (expected {n * k})")
+    return n, k, nested
+
+
+def _check_tensors(tensors: Any, key: str) -> None:
+    if not isinstance(tensors, list):
+        raise PayloadError(f"'{key}' must be a list of v2 tensors; got {type(tensors).__name__}")
+    for i, t in enumerate(tensors):
+        _tensor_width(t, f"'{key}'[{i}]")
+
+
+def check_payload(kind: str, body: dict[str, Any]) -> None:
+    """Raise :class:`PayloadError` when the join could not turn ``body`` into rows.
+
+    A request may carry v1 ``instances`` (a list) or v2 ``inputs`` (tensors); a response v1
+    ``predictions`` (a list) or v2 ``outputs`` (tensors) and a string/integer ``model_version``.
+    A body with none of these is accepted (it gives a row without features or predictions).
+    """
+    if kind == "request":
+        if "instances" in body:
+            if not isinstance(body["instances"], list):
+                raise PayloadError(f"'instances' must be a list; got {type(body['instances']).__name__}")
+        elif "inputs" in body:
+            _check_tensors(body["inputs"], "inputs")
+        return
+    if "predictions" in body:
+        if not isinstance(body["predictions"], list):
+            raise PayloadError(f"'predictions' must be a list; got {type(body['predictions']).__name__}")
+    elif "outputs" in body:
+        _check_tensors(body["outputs"], "outputs")
+    version = body.get("model_version")
+    if version is not None and not isinstance(version, str | int):
+        raise PayloadError(f"'model_version' must be a string; got {type(version).__name__}")
 
 
 def parse_event(headers: dict[str, str], body: bytes) -> Event:
@@ -123,6 +291,10 @@ def parse_event(headers: dict[str, str], body: bytes) -> Event:
     else:
         raise RejectedEvent(400, f"unknown ce-type {ce_type!r}: expected …inference.request or …inference.response",
                             "unknown_type")
+    model = h["ce-inferenceservicename"]
+    if not _K8S_NAME.match(model):
+        raise RejectedEvent(400, f"ce-inferenceservicename {model[:64]!r} is not an InferenceService name "
+                                 "(lowercase letters, digits and '-')", "bad_header")
     try:
         payload = json.loads(body) if body else None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -130,35 +302,57 @@ def parse_event(headers: dict[str, str], body: bytes) -> Event:
     if not isinstance(payload, dict):
         raise RejectedEvent(400, "body must be a JSON object (v1 'instances'/'predictions' or v2 'inputs'/'outputs')",
                             "bad_payload")
-    component = h.get("ce-component", "predictor")
+    try:
+        check_payload(kind, payload)
+    except PayloadError as exc:
+        raise RejectedEvent(400, f"{kind} body: {exc}", "bad_payload") from exc
+    version = payload.get("model_version") if kind == "response" else None
+    model_version = str(version) if version is not None else annotated_model_version(h.get("ce-annotations"))
+    source = h["ce-source"]
     return Event(
-        id=h["ce-id"], kind=kind, model=h["ce-inferenceservicename"], namespace=h.get("ce-namespace", ""),
-        component=component, revision=revision_from_source(h["ce-source"], component), source=h["ce-source"],
-        time=h.get("ce-time") or datetime.now(UTC).isoformat(), body=payload,
+        id=h["ce-id"], kind=kind, model=model, namespace=h.get("ce-namespace", ""),
+        component=h.get("ce-component") or "predictor", revision=revision_from_source(source), source=source,
+        time=_utc_time(h.get("ce-time")), body=payload,
         # outside strings a newline is only whitespace (inside, JSON requires it escaped)
-        raw=_raw_text(body), metadata=metadata_columns(h.get("ce-metadata")),
+        raw=_raw_text(body), metadata=metadata_columns(h.get("ce-metadata")), model_version=model_version,
     )
 
 
-def _columns_from_tensors(tensors: list[dict[str, Any]], prefix: str = "") -> dict[str, list[Any]]:
+# ------------------------------------------------------------------ rows
+def _columns_from_tensors(tensors: Any, prefix: str = "", key: str = "inputs") -> dict[str, list[Any]]:
+    """v2 tensors → columns: shape [N] or [N, 1] → ``<name>``; [N, k] → ``<name>_0`` … ``<name>_{k-1}``,
+    from flat row-major or nested data alike."""
+    if not isinstance(tensors, list):
+        raise PayloadError(f"'{key}' must be a list of v2 tensors; got {type(tensors).__name__}")
     cols: dict[str, list[Any]] = {}
-    for t in tensors:
+    for i, t in enumerate(tensors):
+        _, k, nested = _tensor_width(t, f"'{key}'[{i}]")
         name = f"{prefix}{t.get('name', 'value')}"
-        data = list(t.get("data") or [])
-        shape = list(t.get("shape") or [len(data)])
-        if len(shape) >= 2 and shape[1] > 1:
-            width = shape[1]
-            for j in range(width):
-                cols[f"{name}_{j}"] = data[j::width]
+        data = t["data"]
+        if k == 1:
+            cols[name] = [row[0] for row in data] if nested else data
+        elif nested:
+            for j in range(k):
+                cols[f"{name}_{j}"] = [row[j] for row in data]
         else:
-            cols[name] = data
+            for j in range(k):
+                cols[f"{name}_{j}"] = data[j::k]
     return cols
 
 
+def _rows_from_columns(cols: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    n = max((len(v) for v in cols.values()), default=0)
+    return [{k: (v[i] if i < len(v) else None) for k, v in cols.items()} for i in range(n)]
+
+
 def request_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Features per instance: v1 objects as they are, v1 lists as ``f0``, ``f1``, …, v2 tensors by name."""
     if "instances" in body:
+        instances = body["instances"]
+        if not isinstance(instances, list):
+            raise PayloadError(f"'instances' must be a list; got {type(instances).__name__}")
         rows = []
-        for inst in body["instances"]:
+        for inst in instances:
             if isinstance(inst, dict):
                 rows.append(dict(inst))
             elif isinstance(inst, list):
@@ -167,16 +361,19 @@ def request_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
                 rows.append({"f0": inst})
         return rows
     if "inputs" in body:
-        cols = _columns_from_tensors(body["inputs"])
-        n = max((len(v) for v in cols.values()), default=0)
-        return [{k: (v[i] if i < len(v) else None) for k, v in cols.items()} for i in range(n)]
+        return _rows_from_columns(_columns_from_tensors(body["inputs"], key="inputs"))
     return []
 
 
 def response_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Predictions per instance: ``prediction`` (scalar), ``prediction_<i>`` (list),
+    ``prediction_<key>`` (object), ``prediction_<output>[_<i>]`` (v2 tensors)."""
     if "predictions" in body:
+        predictions = body["predictions"]
+        if not isinstance(predictions, list):
+            raise PayloadError(f"'predictions' must be a list; got {type(predictions).__name__}")
         out = []
-        for p in body["predictions"]:
+        for p in predictions:
             if isinstance(p, list):
                 out.append({f"prediction_{j}": v for j, v in enumerate(p)})
             elif isinstance(p, dict):
@@ -185,34 +382,44 @@ def response_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
                 out.append({"prediction": p})
         return out
     if "outputs" in body:
-        cols = _columns_from_tensors(body["outputs"], prefix="prediction_")
-        n = max((len(v) for v in cols.values()), default=0)
-        return [{k: (v[i] if i < len(v) else None) for k, v in cols.items()} for i in range(n)]
+        return _rows_from_columns(_columns_from_tensors(body["outputs"], prefix="prediction_", key="outputs"))
     return []
 
 
 def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
-    """One row per instance: request features + response predictions + identity columns."""
-    base_event = request or response
-    assert base_event is not None
-    features = request_rows(request.body) if request else []
-    predictions = response_rows(response.body) if response else []
-    n = max(len(features), len(predictions))
+    """One row per instance (at least one per request id): identity columns + ``meta_*`` +
+    request features + response predictions. Raises :class:`PayloadError` for a body of the
+    wrong shape (only possible for events that bypassed :func:`parse_event`, e.g. old WAL lines)."""
+    base = request or response
+    assert base is not None
+    features = request_rows(request.body) if request is not None and isinstance(request.body, dict) else []
+    predictions = response_rows(response.body) if response is not None and isinstance(response.body, dict) else []
+    model_version = (response.model_version if response is not None and response.model_version
+                     else request.model_version if request is not None else "")
+    revision = row_revision((request.revision if request is not None else "")
+                            or (response.revision if response is not None else ""), model_version)
+    meta: dict[str, Any] = {}
+    if response is not None and response.metadata:
+        meta.update(response.metadata)
+    if request is not None and request.metadata:
+        meta.update(request.metadata)
+    identity = {"request_id": base.id, "model": base.model, "namespace": base.namespace, "revision": revision,
+                "model_version": model_version, "component": base.component, "time": base.time,
+                "has_response": response is not None, "has_request": request is not None}
     rows = []
-    for i in range(n):
-        row: dict[str, Any] = {
-            "request_id": base_event.id, "instance": i, "model": base_event.model,
-            "namespace": base_event.namespace, "revision": base_event.revision, "component": base_event.component,
-            "time": (request or response).time, "has_response": response is not None, "has_request": request is not None,
-        }
-        if base_event.metadata or (response is not None and response.metadata):
-            row.update(response.metadata if response is not None and response.metadata else {})
-            row.update(request.metadata if request is not None and request.metadata else {})
-        row.update(features[i] if i < len(features) else {})
-        row.update(predictions[i] if i < len(predictions) else {})
+    for i in range(max(len(features), len(predictions), 1)):
+        row: dict[str, Any] = {"instance": i, **identity, **meta}
+        if i < len(features):
+            feats = features[i]
+            if not RESERVED.isdisjoint(feats):  # a feature called "model" or "revision" must not
+                feats = {f"input_{k}" if k in RESERVED else k: v for k, v in feats.items()}  # replace those
+            row.update(feats)
+        if i < len(predictions):
+            row.update(predictions[i])
         rows.append(row)
     return rows
 
 
-__all__ = ["Event", "RejectedEvent", "parse_event", "join", "request_rows", "response_rows", "revision_from_source",
-           "metadata_columns"]
+__all__ = ["Event", "RejectedEvent", "PayloadError", "parse_event", "check_payload", "join", "request_rows",
+           "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",
+           "annotated_model_version", "MODEL_VERSION_ANNOTATION"]

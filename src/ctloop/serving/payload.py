@@ -1,11 +1,17 @@
-"""Request payloads → feature frames, for the ctloop serving runtime. No kserve import.
+"""Request payloads → feature frames and predictions → response bodies, for the ctloop serving
+runtime. No kserve import.
 
 Accepted (KServe v1 and v2 protocols):
 
 * v1 ``{"instances": [{"income": 1.0, ...}, ...]}`` (rows as objects), or
   ``{"instances": [[1.0, "north", ...], ...]}`` (rows as lists in the model's feature order);
 * v2 ``{"inputs": [{"name": "income", "shape": [n], "datatype": "FP64", "data": [...]}, ...]}``
-  (one tensor per feature column).
+  (one tensor per feature column), or one tensor of shape ``[n, k]`` holding the k features in the
+  model's order, its data nested (``[[...], ...]``) or flat row-major.
+
+Answered: v1 ``{"predictions": [...], "model_name": ..., "model_version": ...}`` and v2 outputs
+with ``model_name``/``model_version``. The inference log sink reads ``model_version`` from the
+logged response to tell the revisions of a canary apart (KServe's ``ce-source`` cannot).
 """
 
 from __future__ import annotations
@@ -13,6 +19,21 @@ from __future__ import annotations
 from typing import Any
 
 from ctloop.errors import ServingError
+
+
+def _tensor_columns(tensor: dict[str, Any]) -> list[list[Any]]:
+    """One v2 tensor → its columns: shape [n] or [n, 1] one column, [n, k] k columns."""
+    name, data, shape = tensor.get("name"), tensor.get("data"), tensor.get("shape")
+    if not isinstance(data, list):
+        raise ServingError(f"input tensor {name!r}: 'data' must be a list")
+    nested = bool(data) and isinstance(data[0], list)
+    if not isinstance(shape, list) or not 1 <= len(shape) <= 2:
+        raise ServingError(f"input tensor {name!r}: shape {shape!r} is not [n] or [n, k]")
+    n, k = (shape[0], 1) if len(shape) == 1 else shape
+    rows = data if nested else [data[i * k:(i + 1) * k] for i in range(n)] if k > 1 else [[v] for v in data]
+    if len(rows) != n or any(len(r) != k for r in rows):
+        raise ServingError(f"input tensor {name!r}: data does not match shape {shape}")
+    return [[r[j] for r in rows] for j in range(k)]
 
 
 def to_frame(payload: dict[str, Any], features: list[str]):
@@ -31,7 +52,14 @@ def to_frame(payload: dict[str, Any], features: list[str]):
     elif "inputs" in payload:
         columns = {}
         for tensor in payload["inputs"]:
-            columns[tensor["name"]] = list(tensor["data"])
+            cols = _tensor_columns(tensor)
+            if len(cols) == 1:
+                columns[tensor["name"]] = cols[0]
+            elif len(cols) == len(features):  # one [n, k] tensor: the features in the model's order
+                columns.update(zip(features, cols, strict=True))
+            else:
+                raise ServingError(f"input tensor {tensor['name']!r} has {len(cols)} columns; a [n, k] tensor needs "
+                                   f"k = {len(features)} in this order: {', '.join(features)}")
         frame = pd.DataFrame(columns)
     else:
         raise ServingError("payload needs 'instances' (v1) or 'inputs' (v2)")
@@ -41,4 +69,31 @@ def to_frame(payload: dict[str, Any], features: list[str]):
     return frame[features]
 
 
-__all__ = ["to_frame"]
+def v1_response(predictions: list[Any], model_name: str, model_version: str) -> dict[str, Any]:
+    """``{"predictions": [...]}`` as before, plus which model and version answered."""
+    return {"predictions": predictions, "model_name": model_name, "model_version": model_version}
+
+
+def _datatype(values: list[Any]) -> str:
+    if all(isinstance(v, bool) for v in values):
+        return "BOOL"
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return "INT64"
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return "FP64"
+    return "BYTES"
+
+
+def v2_response(predictions: list[Any], model_name: str, model_version: str, response_id: str) -> dict[str, Any]:
+    """The v2 REST response: one output tensor ``predictions`` of shape [n] or [n, k] (flat
+    row-major data), ``model_version`` null when the version is not known."""
+    if predictions and isinstance(predictions[0], list):
+        shape = [len(predictions), len(predictions[0])]
+        data = [v for row in predictions for v in row]
+    else:
+        shape, data = [len(predictions)], list(predictions)
+    return {"id": response_id, "model_name": model_name, "model_version": model_version or None,
+            "outputs": [{"name": "predictions", "shape": shape, "datatype": _datatype(data), "data": data}]}
+
+
+__all__ = ["to_frame", "v1_response", "v2_response"]

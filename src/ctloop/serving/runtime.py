@@ -6,6 +6,13 @@ per-model-version Prometheus metrics on the model server's ``/metrics``:
 ``ctloop_predictions_total{model_name,model_version,outcome}`` and
 ``ctloop_predict_seconds{model_name,model_version}``.
 
+Every response names the model and version that answered (``CTLOOP_MODEL_VERSION``, from the
+pod's ``ctloop.dev/model-version`` label through the downward API): v1
+``{"predictions": [...], "model_name": ..., "model_version": ...}``, v2 the protocol's
+``model_name``/``model_version`` fields. KServe's payload logger forwards the response body, so
+the inference log sink files each row under ``revision=v<model_version>`` even though KServe's
+``ce-source`` is the same ``http://localhost:9081/`` for canary and stable pods.
+
     python -m ctloop.serving.runtime --model_name credit-default --model_dir /mnt/models
 
 Imports kserve: never imported by the component image or the tests' main environment.
@@ -17,13 +24,14 @@ import argparse
 import json
 import os
 import time
+import uuid
 from pathlib import Path
 
 import joblib
 import kserve
 from prometheus_client import Counter, Histogram
 
-from ctloop.serving.payload import to_frame
+from ctloop.serving.payload import to_frame, v1_response, v2_response
 
 PREDICTIONS = Counter("ctloop_predictions_total", "Predictions served", ["model_name", "model_version", "outcome"])
 LATENCY = Histogram("ctloop_predict_seconds", "Prediction latency", ["model_name", "model_version"],
@@ -34,7 +42,7 @@ class CtloopModel(kserve.Model):
     def __init__(self, name: str, model_dir: str):
         super().__init__(name)
         self.model_dir = Path(model_dir)
-        self.version = os.environ.get("CTLOOP_MODEL_VERSION", "unknown")
+        self.version = os.environ.get("CTLOOP_MODEL_VERSION") or ""  # "" when the label is missing
         self.features: list[str] = []
 
     def load(self) -> bool:
@@ -49,15 +57,26 @@ class CtloopModel(kserve.Model):
 
     def predict(self, payload, headers=None):
         start = time.perf_counter()
+        label = self.version or "unknown"
+        v2 = isinstance(payload, kserve.InferRequest)
         try:
-            frame = to_frame(payload if isinstance(payload, dict) else json.loads(payload), self.features)
+            if v2:
+                body = {"inputs": [{"name": t.name, "shape": list(t.shape), "datatype": t.datatype,
+                                    "data": t.data if t.data is not None else t.as_numpy().tolist()}
+                                   for t in payload.inputs]}
+            else:
+                body = payload if isinstance(payload, dict) else json.loads(payload)
+            frame = to_frame(body, self.features)
             out = self.model.predict_proba(frame) if hasattr(self.model, "predict_proba") else self.model.predict(frame)
         except Exception:
-            PREDICTIONS.labels(self.name, self.version, "error").inc()
+            PREDICTIONS.labels(self.name, label, "error").inc()
             raise
-        PREDICTIONS.labels(self.name, self.version, "ok").inc(len(frame))
-        LATENCY.labels(self.name, self.version).observe(time.perf_counter() - start)
-        return {"predictions": out.tolist()}
+        PREDICTIONS.labels(self.name, label, "ok").inc(len(frame))
+        LATENCY.labels(self.name, label).observe(time.perf_counter() - start)
+        if v2:
+            return kserve.InferResponse.from_rest(
+                v2_response(out.tolist(), self.name, self.version, payload.id or str(uuid.uuid4())))
+        return v1_response(out.tolist(), self.name, self.version)
 
 
 def main() -> None:
