@@ -14,7 +14,11 @@
     ├── ServingError           the serving layer (KServe) refused or failed an operation
     │   ├── ServingConflictError   a concurrent writer changed the object (HTTP 409)
     │   └── ServingTimeoutError    a rollout did not become ready in time
-    └── PlatformError          the KFP API (upload, schedule, runs) refused or failed
+    ├── PlatformError          the KFP API (upload, schedule, runs) refused or failed
+    └── InferenceLogError      the inference log sink cannot accept or store an event
+        ├── RejectedEvent          a malformed event, answered 4xx with its reason (inference_log.events)
+        ├── PayloadError           a body whose shape cannot become rows (inference_log.events)
+        └── SinkUnavailable        events can no longer be made durable, answered 503 (inference_log.sink)
 
 Gates never raise to express a decision: they return ``approved``/``drifted`` with a reason.
 Exceptions are for things that went wrong, always chained with ``from`` to their cause.
@@ -87,6 +91,10 @@ class PlatformError(CtloopError):
     """The KFP API refused or failed an operation."""
 
 
+class InferenceLogError(CtloopError):
+    """The inference log sink cannot accept or store an event (subclasses live with the sink)."""
+
+
 __all__ = [
     "CtloopError",
     "ConfigError",
@@ -101,4 +109,5 @@ __all__ = [
     "ServingConflictError",
     "ServingTimeoutError",
     "PlatformError",
+    "InferenceLogError",
 ]

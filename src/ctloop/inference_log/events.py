@@ -44,6 +44,8 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
+from ctloop.errors import InferenceLogError
+
 REQUIRED = ("ce-id", "ce-type", "ce-source", "ce-inferenceservicename")
 # Knative pod names: <revision>-deployment-<replicaset hash>-<pod hash>; KServe revisions are
 # <isvc>-<component>[-default]-<5 digits>. Only DNS-label characters: the revision is a path part.
@@ -61,7 +63,7 @@ RESERVED = frozenset(("request_id", "instance", "model", "namespace", "revision"
 REASONS = ("missing_header", "bad_specversion", "unknown_type", "bad_json", "bad_payload", "bad_header", "oversize")
 
 
-class RejectedEvent(ValueError):
+class RejectedEvent(InferenceLogError, ValueError):
     """An event that cannot be accepted; ``status`` is the HTTP code to answer with.
 
     ``code`` is one of :data:`REASONS` — a fixed set, safe as a metrics label (the client's text
@@ -76,7 +78,7 @@ class RejectedEvent(ValueError):
         self.code = code
 
 
-class PayloadError(ValueError):
+class PayloadError(InferenceLogError, ValueError):
     """A body whose shape the join cannot turn into rows (the reason names the field)."""
 
 

@@ -57,7 +57,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ctloop.errors import CtloopError
+from ctloop.errors import InferenceLogError
 from ctloop.inference_log.events import Event, PayloadError, join
 
 log = logging.getLogger("ctloop.inference_log")
@@ -65,7 +65,7 @@ FLUSH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 QUARANTINE_DIR = "_quarantine"
 
 
-class SinkUnavailable(CtloopError):
+class SinkUnavailable(InferenceLogError):
     """The sink can no longer make events durable (WAL write/fsync failed, a task died): HTTP 503."""
 
 

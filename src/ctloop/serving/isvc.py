@@ -31,6 +31,13 @@ VERSION_LABEL = "ctloop.dev/model-version"
 MODEL_LABEL = "ctloop.dev/model-name"
 VERSION_ANNOTATION = VERSION_LABEL  # backwards-compatible name
 SERVERLESS = "Serverless"
+# KServe's payload logger sends ce-source http://localhost:9081/ from every pod, so the served
+# version travels as a predictor-pod annotation the logger copies into ce-annotations
+# (logger.metadataAnnotations); the inference log sink reads it (docs/inference-log.md).
+
+
+def _version_annotations(version: str) -> dict[str, str]:
+    return {VERSION_LABEL: str(version)}
 
 
 def inference_service(
@@ -59,8 +66,9 @@ def inference_service(
     }
     if service_account:
         predictor["serviceAccountName"] = service_account
+    predictor["annotations"] = _version_annotations(version)
     if logger_url:
-        predictor["logger"] = {"mode": "all", "url": logger_url}
+        predictor["logger"] = {"mode": "all", "url": logger_url, "metadataAnnotations": [VERSION_LABEL]}
     return {
         "apiVersion": API_VERSION,
         "kind": KIND,
@@ -88,7 +96,8 @@ def canary_patch(*, version: str, storage_uri: str, percent: int) -> dict[str, A
         raise ServingError(f"canary percent must be 0..100, got {percent}")
     return {
         "metadata": {"labels": {VERSION_LABEL: str(version)}},
-        "spec": {"predictor": {"canaryTrafficPercent": int(percent), "model": {"storageUri": storage_uri}}},
+        "spec": {"predictor": {"canaryTrafficPercent": int(percent), "annotations": _version_annotations(version),
+                               "model": {"storageUri": storage_uri}}},
     }
 
 
@@ -118,7 +127,8 @@ def restore_patch(*, version: str, storage_uri: str) -> dict[str, Any]:
     """
     return {
         "metadata": {"labels": {VERSION_LABEL: str(version)}},
-        "spec": {"predictor": {"canaryTrafficPercent": 0, "model": {"storageUri": storage_uri}}},
+        "spec": {"predictor": {"canaryTrafficPercent": 0, "annotations": _version_annotations(version),
+                               "model": {"storageUri": storage_uri}}},
     }
 
 
@@ -127,7 +137,8 @@ def switch_patch(*, version: str, storage_uri: str) -> dict[str, Any]:
     (until then the previous revision keeps serving; it stays addressable by its ``prev`` tag)."""
     return {
         "metadata": {"labels": {VERSION_LABEL: str(version)}},
-        "spec": {"predictor": {"canaryTrafficPercent": None, "model": {"storageUri": storage_uri}}},
+        "spec": {"predictor": {"canaryTrafficPercent": None, "annotations": _version_annotations(version),
+                               "model": {"storageUri": storage_uri}}},
     }
 
 
