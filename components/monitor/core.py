@@ -170,7 +170,7 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
     from ctloop.components.prepare.core import parse_duration
 
     rules = check_rules(dict(rules or {}))
-    history = sorted(history, key=lambda h: str(h.get("window_end") or ""))
+    history = sorted((h for h in history if h.get("window_end")), key=lambda h: pd.Timestamp(h["window_end"]))
     now = pd.Timestamp(current["window_end"])
     triggers = [pd.Timestamp(h["window_end"]) for h in history if h.get("triggered") and h.get("window_end")]
     last_trigger = max((t for t in triggers if t <= now), default=None)
@@ -183,7 +183,8 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
     notes = []
     if "drift_share" in rules:
         n = int(rules.get("drift_windows", 1))
-        earlier = [h for h in history if str(h.get("window_end") or "") < str(current["window_end"])]
+        earlier = [h for h in history if not h.get("cooldown_only")
+                   and pd.Timestamp(h["window_end"]) < now]
         recent = (earlier + [current])[-n:]
         shares = [r.get("drift_share") for r in recent]
         if len(recent) == n and all(s is not None and s > rules["drift_share"] for s in shares):

@@ -35,7 +35,8 @@ def to_record(run) -> dict[str, Any]:
 
 def read(client, exp_id: str, *, window_end: str, need: int) -> list[dict[str, Any]]:
     """Records of windows ending before ``window_end`` (the last ``need`` + 1 of them) and the
-    last successful trigger at or before it; oldest first."""
+    last successful trigger at or before it (``cooldown_only`` when it is not one of those
+    windows: it counts for the cooldown, not as a consecutive window); oldest first."""
     import pandas as pd
 
     now = pd.Timestamp(window_end)
@@ -55,7 +56,7 @@ def read(client, exp_id: str, *, window_end: str, need: int) -> list[dict[str, A
     out = {r["run_id"]: r for r in earlier}
     if triggers:
         last = max(triggers, key=lambda r: pd.Timestamp(r["window_end"]))
-        out.setdefault(last["run_id"], last)
+        out.setdefault(last["run_id"], {**last, "cooldown_only": True})  # not one of the recent windows
     return sorted(out.values(), key=lambda r: pd.Timestamp(r["window_end"]))
 
 
@@ -64,7 +65,8 @@ def previous(records: list[dict[str, Any]], window_end: str) -> dict[str, Any] |
     import pandas as pd
 
     now = pd.Timestamp(window_end)
-    earlier = [r for r in records if r["window_end"] and pd.Timestamp(r["window_end"]) < now]
+    earlier = [r for r in records if r["window_end"] and pd.Timestamp(r["window_end"]) < now
+               and not r.get("cooldown_only")]
     return earlier[-1] if earlier else None
 
 

@@ -45,22 +45,37 @@ REGRESSION = ("rmse", "mae", "r2")
 
 # --------------------------------------------------------------------------- keys
 def normalise_keys(values: pd.Series) -> pd.Series:
-    """Join keys as text: ``1001``, ``1001.0`` and ``"1001"`` all become ``"1001"``; missing
-    values stay missing (they never match)."""
+    """Join keys as text: ``1001``, ``1001.0`` and ``"1001"`` all become ``"1001"``; surrounding
+    spaces are dropped; missing values stay missing (they never match). Vectorised for the
+    common column types (one type per column), value by value for mixed columns."""
     import pandas as pd
 
+    s = pd.Series(values)
+    if pd.api.types.is_bool_dtype(s):
+        return s.map({True: "true", False: "false"}).astype("string")
+    if pd.api.types.is_integer_dtype(s):
+        return s.astype("Int64").astype("string")
+    if pd.api.types.is_float_dtype(s):
+        integral = s.notna() & (s % 1 == 0)
+        out = s.astype("string")
+        out[integral] = s[integral].astype("int64").astype("string")
+        return out
+    if pd.api.types.is_string_dtype(s) and s.map(lambda v: isinstance(v, str) or v is None or v is pd.NA
+                                                  or (isinstance(v, float) and v != v)).all():
+        return s.astype("string").str.strip()
+
     def one(v):
-        if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+        if v is None or v is pd.NA or (isinstance(v, float) and v != v):
             return pd.NA
+        if hasattr(v, "item") and not isinstance(v, str):  # numpy scalars
+            v = v.item()
         if isinstance(v, bool):
             return str(v).lower()
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
-        if hasattr(v, "item") and not isinstance(v, str):  # numpy scalars
-            return one(v.item())
         return str(v).strip()
 
-    return pd.Series([one(v) for v in values], index=values.index, dtype="string")
+    return pd.Series([one(v) for v in s], index=s.index, dtype="string")
 
 
 def detect_key(labels: pd.DataFrame) -> str:
@@ -159,7 +174,11 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
         raise DataValidationError(violations)
     out["label"] = values.astype(float)
     if "label_time" in frame.columns:
-        out["label_time"] = pd.to_datetime(frame["label_time"], utc=True, format="mixed").map(lambda t: t.isoformat())
+        times = pd.to_datetime(frame["label_time"], utc=True, format="mixed", errors="coerce")
+        if int(times.isna().sum()):
+            raise DataValidationError([("label_time", "datetime", int(times.isna().sum()),
+                                        "label_time must be an ISO 8601 time, e.g. 2026-01-06T10:00:00Z")])
+        out["label_time"] = times.map(lambda t: t.isoformat())
     else:
         out["label_time"] = pd.Timestamp.now("UTC").isoformat()
     root = store_root.rstrip("/")

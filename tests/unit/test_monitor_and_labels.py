@@ -216,3 +216,16 @@ def test_champion_rows_by_version_and_older_logs():
     assert len(rows) == 6 and "since the champion's promotion" in how
     rows, _ = champion_rows(older, "2", pd.Timestamp("2026-01-02T00:00:00Z"))
     assert rows.empty
+
+
+def test_an_old_trigger_counts_for_the_cooldown_not_as_a_consecutive_window():
+    rules = {"drift_share": 0.5, "drift_windows": 2, "cooldown": "2h"}
+    old_trigger = {**rec(1, 0.9, triggered=True), "cooldown_only": True}
+    assert not decide([old_trigger], rec(9, 0.9), rules).fire  # one drifted window only
+    assert decide([old_trigger, rec(8, 0.9)], rec(9, 0.9), rules).rule == "drift"
+
+
+def test_mixed_key_columns_are_normalised_value_by_value():
+    keys = normalise_keys(pd.Series(["A-1", 7, 8.0, None, True], dtype=object))
+    assert keys.tolist()[:3] == ["A-1", "7", "8"] and pd.isna(keys.iloc[3]) and keys.iloc[4] == "true"
+    assert normalise_keys(pd.Series([1.5, np.nan])).tolist()[0] == "1.5"
