@@ -78,6 +78,8 @@ def continuous_training(
     analysis_rules: dict = {},  # noqa: B006
     max_failed_checks: int = 1,
     prometheus_url: str = "",
+    inference_log_root: str = "",
+    labels_root: str = "",
 ):
     """Continuous training for one scikit-learn model; every argument is a run parameter.
 
@@ -124,6 +126,9 @@ def continuous_training(
         analysis_rules: Canary rule overrides (``max_error_rate``, ``max_p99_seconds``, ...).
         max_failed_checks: Failed canary checks that trigger a rollback.
         prometheus_url: Prometheus URL; empty means ``PROMETHEUS_URL`` from the ConfigMap.
+        inference_log_root: Inference log root; when set the canary is also judged on model
+            quality (its logged ``model_version`` rows against the champion's).
+        labels_root: Label store root for the canary's realized metric.
     """
     prepare = prepare_data(
         data_uri=data_uri,
@@ -206,6 +211,7 @@ def continuous_training(
                     inference_service=inference_service, namespace=namespace, strategy=strategy,
                     traffic_plan=traffic_plan, interval_seconds=analysis_interval_seconds, rules=analysis_rules,
                     max_failed_checks=max_failed_checks, prometheus_url=prometheus_url, tracking_uri=tracking_uri,
+                    log_root=inference_log_root, labels_root=labels_root,
                 )
             with dsl.Else(name="registry-only"):
                 with dsl.If(auto_promote == True, name="auto-promote"):  # noqa: E712

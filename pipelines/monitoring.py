@@ -1,8 +1,9 @@
-"""The monitoring pipeline: scheduled more often than training (e.g. hourly).
+"""The monitoring pipeline: scheduled more often than training (e.g. hourly). docs/monitoring.md.
 
 ::
 
-    monitor_model ─┬─ a rule fired:   trigger_training (a continuous-training run via the KFP API)
+    monitor_model ─┬─ a rule fired:   trigger_training (a continuous-training run via the KFP API;
+                   │                  marks the window triggered only once the run exists)
                    └─ otherwise:      record_decision (monitor_ok / cooldown)
 """
 
@@ -24,9 +25,14 @@ def monitoring(
     as_of: str = "",
     labels_root: str = "",
     rules: dict = DEFAULT_RULES,
+    metric: str = "",
+    score_column: str = "",
+    label_lookback: str = "7D",
+    min_labels: int = 200,
     kfp_host: str = "",
     experiment: str = "ctloop",
     training_parameters: dict = {},  # noqa: B006 - KFP pipeline parameter default
+    image: str = "",
     tracking_uri: str = "",
 ):
     """Judge the latest window of served traffic; retrain when a rule fires.
@@ -38,19 +44,31 @@ def monitoring(
         as_of: End of the window (ISO 8601); empty = now (UTC).
         labels_root: Label store root for realized performance (empty = none).
         rules: Retraining rules (see ``monitor_model``); default: drift share > 0.5 in 2
-            consecutive windows, or realized ROC AUC 0.05 below the champion's; 24 h cooldown.
+            consecutive windows, or the realized metric 0.05 worse than the champion's validation
+            metric; 24 h cooldown.
+        metric: Realized metric (empty = ``roc_auc`` for classification, ``rmse`` for regression).
+        score_column: Logged prediction column scored (empty = ``prediction_1`` / ``prediction``).
+        label_lookback: Predictions of this period whose labels arrived count for the realized
+            metric.
+        min_labels: Labelled champion rows needed before the realized rules may fire.
         kfp_host: KFP API URL for the triggered run (empty = in-cluster).
         experiment: KFP experiment of triggered runs.
         training_parameters: Parameters of the triggered continuous-training run.
+        image: Component image the triggered continuous-training run is compiled with; empty =
+            the image of this ctloop version. With a private mirror (``--image`` of ``ctloop
+            upload``/``schedule``) pass the same image here, e.g. ``--param image=<mirror>``.
         tracking_uri: MLflow tracking URI (empty = ``MLFLOW_TRACKING_URI``).
     """
-    monitor = with_platform_settings(monitor_model(log_root=log_root, model_name=model_name, window=window, as_of=as_of,
-                                                   labels_root=labels_root, rules=rules, tracking_uri=tracking_uri))
+    monitor = with_platform_settings(monitor_model(
+        log_root=log_root, model_name=model_name, window=window, as_of=as_of, labels_root=labels_root, rules=rules,
+        metric=metric, score_column=score_column, label_lookback=label_lookback, min_labels=min_labels,
+        tracking_uri=tracking_uri))
     monitor.set_caching_options(False)
     with dsl.If(monitor.outputs["retrain"] == True, name="retrain"):  # noqa: E712
         with_platform_settings(trigger_training(
             model_name=model_name, reason=monitor.outputs["reason"], kfp_host=kfp_host, experiment=experiment,
-            pipeline_parameters=training_parameters, tracking_uri=tracking_uri)).set_caching_options(False)
+            pipeline_parameters=training_parameters, image=image, monitor_run_id=monitor.outputs["monitor_run_id"],
+            tracking_uri=tracking_uri)).set_caching_options(False)
     with dsl.Else(name="no-retrain"):
         with_platform_settings(record_decision(
             model_name=model_name, decision="monitor_ok", reason=monitor.outputs["reason"],

@@ -55,9 +55,11 @@ def analyze_canary(
         max_failed_checks: Failed checks that trigger a rollback.
         prometheus_url: Prometheus base URL; empty means ``PROMETHEUS_URL`` from the environment.
         log_root: Inference log root (``ctloop logger``); when set, each step also checks model
-            quality on the traffic logged since the canary started: with labels, canary realized
-            ROC AUC more than 0.05 below the stable's fails; without, a PSI of predicted scores above
-            0.2 fails.
+            quality on the traffic logged since the canary started, canary rows being those of
+            ``model_version`` = ``version`` and stable rows those of the champion's version (by
+            revision in logs without ``model_version``); failed requests and missing scores are
+            left out. With labels, canary realized ROC AUC more than 0.05 below the stable's
+            fails; without, a PSI of predicted scores above 0.2 fails; no canary rows fails.
         labels_root: Label store root (``ctloop labels ingest``) for the realized-AUC comparison.
         quality_rules: Overrides: ``max_auc_drop``, ``max_psi``, ``min_labelled``, ``min_rows``,
             ``score_column``.
@@ -96,18 +98,19 @@ def analyze_canary(
 
         started = pd.Timestamp.now("UTC")
         prom_check = check
-        qrules = analysis.QualityRules(**(quality_rules or {}))
+        qrules = analysis.QualityRules.from_dict(quality_rules)
+        champion = registry.champion(model_name)
+        stable_version = champion.version if champion is not None and champion.version != str(version) else ""
 
         def check(percent):  # noqa: F811 - Prometheus rules first, then model quality
             passed, why, measured = prom_check(percent)
             if not passed:
                 return passed, why, measured
-            logs = labels_mod.read_parquet_tree(f"{log_root.rstrip('/')}/model={inference_service}")
-            if len(logs):
-                logs = logs[pd.to_datetime(logs["time"], utc=True, format="mixed") >= started]
+            logs = labels_mod.read_log(log_root, inference_service, started, pd.Timestamp.now("UTC"))
             labels = labels_mod.read_labels(labels_root) if labels_root else None
             ok, qwhy, qmeasured = analysis.quality_check(logs, labels, canary_revision=canary_revision,
-                                                         stable_revision=stable_revision, rules=qrules)
+                                                         stable_revision=stable_revision, canary_version=str(version),
+                                                         stable_version=stable_version, rules=qrules)
             return ok, f"{why}; quality: {qwhy}", {**measured, **qmeasured}
 
     events = []

@@ -1,25 +1,40 @@
-"""Retraining rules over the monitoring history. KFP-free.
+"""Monitoring: align logged features with the champion's, pool the realized metric, and apply
+the retraining rules over the monitoring history. KFP-free, no I/O (docs/monitoring.md).
 
 A window record is ``{"window_end": iso, "drift_share": float|None, "realized": float|None,
-"rows": int, "triggered": bool}``; the history is every earlier record, oldest first (kept as
-an MLflow time series). Rules (all optional, documented in the monitoring pipeline):
+"realized_rows": int, "rows": int, "triggered": bool}``; the history holds earlier records,
+oldest first (the last windows and the last successful trigger, read from MLflow). Rules (all
+optional):
 
 * ``drift_share`` + ``drift_windows``: drift share above the threshold for N consecutive windows;
-* ``realized_floor``: realized metric below an absolute floor;
-* ``realized_drop``: realized metric more than X below the champion's validation metric;
-* ``min_rows_since_training``: at least this many logged rows since the champion was trained
-  (a volume condition every other rule also needs when set);
-* ``cooldown``: no trigger within this duration of the previous trigger.
+* ``realized_floor``: the champion's realized metric worse than an absolute bound (below it for
+  higher-is-better metrics such as ``roc_auc``, above it for ``log_loss``/``rmse``/``mae``);
+* ``realized_drop``: the champion's realized metric worse than its validation metric by more
+  than X;
+* ``min_rows_since_training``: at least this many logged rows since the champion was promoted —
+  a precondition of every other rule when set, and a rule of its own when no other rule is set;
+* ``cooldown``: no trigger within this duration of the previous *successful* trigger.
+
+The realized rules need at least ``min_labels`` labelled rows served by the champion; below that
+they do not fire and the reason says ``too few labels (n=..)``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ctloop.errors import ConfigError
 
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
 RULE_KEYS = {"drift_share", "drift_windows", "realized_floor", "realized_drop", "min_rows_since_training", "cooldown"}
+DEFAULT_LABEL_LOOKBACK = "7D"
+DEFAULT_MIN_LABELS = 200
+LOWER_IS_BETTER = frozenset({"log_loss", "rmse", "mae"})
+_POSITIONAL = re.compile(r"^f(\d+)$")
 
 
 @dataclass
@@ -33,41 +48,177 @@ def check_rules(rules: dict[str, Any]) -> dict[str, Any]:
     unknown = set(rules) - RULE_KEYS
     if unknown:
         raise ConfigError(f"unknown monitoring rule(s) {sorted(unknown)}; known: {', '.join(sorted(RULE_KEYS))}")
+    if "drift_windows" in rules and int(rules["drift_windows"]) < 1:
+        raise ConfigError(f"drift_windows must be >= 1, got {rules['drift_windows']!r}")
     return rules
 
 
+def history_needs(rules: dict[str, Any]) -> int:
+    """How many earlier windows the rules look at (the drift rule's N-1; the cooldown is read
+    separately as the last successful trigger)."""
+    return max(int(rules.get("drift_windows", 1)) - 1, 0) if "drift_share" in rules else 0
+
+
+def resolve_metric(task: str, metric: str = "", score_column: str = "") -> tuple[str, str]:
+    """``(metric, score column)`` with the task's defaults: ``roc_auc``/``prediction_1`` for
+    classification, ``rmse``/``prediction`` for regression."""
+    from ctloop.labels import metric_names
+
+    names = metric_names(task)
+    metric = metric or names[0]
+    if metric not in names:
+        raise ConfigError(f"realized metric {metric!r} does not apply to {task}; use one of {', '.join(names)}")
+    return metric, score_column or ("prediction_1" if task == "classification" else "prediction")
+
+
+def worse_by(metric: str, value: float, reference: float) -> float:
+    """How much worse ``value`` is than ``reference`` (positive = worse), for either direction."""
+    return value - reference if metric in LOWER_IS_BETTER else reference - value
+
+
+# --------------------------------------------------------------------------- features
+@dataclass
+class FeatureAlignment:
+    """Which logged columns stand for which champion feature."""
+
+    columns: list[str]  # champion features available for drift, in the champion's order
+    mapping: str  # "named", "positional", "named+positional" or "none"
+    missing: list[str] = field(default_factory=list)
+    warning: str = ""
+
+
+def align_features(logged: pd.DataFrame, features: list[str]) -> tuple[pd.DataFrame, FeatureAlignment]:
+    """Give logged rows the champion's feature names.
+
+    Rows logged from v1 *list* instances carry ``f0..f(k-1)`` in the model's feature order (the
+    order the serving runtime reads them in, ``features`` of the model metadata); they are
+    renamed to ``features[i]`` when the champion has exactly k features. Rows logged by name keep
+    their columns; a frame with both (clients of both kinds) is coalesced. Neither → a warning.
+    """
+    frame = logged.copy()
+    positional = sorted((int(m.group(1)), c) for c in frame.columns if (m := _POSITIONAL.match(str(c))))
+    named = [f for f in features if f in frame.columns]
+    used_positional = False
+    if positional and [i for i, _ in positional] == list(range(len(features))):
+        for i, col in positional:
+            name = features[i]
+            if name == col:
+                continue
+            frame[name] = frame[name].where(frame[name].notna(), frame[col]) if name in frame.columns else frame[col]
+        used_positional = True
+    available = [f for f in features if f in frame.columns and frame[f].notna().any()]
+    missing = [f for f in features if f not in available]
+    mapping = ("named+positional" if named and used_positional else "positional" if used_positional
+               else "named" if named else "none")
+    warning = ""
+    if not available:
+        logged_cols = [str(c) for c in logged.columns if not str(c).startswith(("prediction", "meta_"))]
+        hint = (f"; {len(positional)} positional columns f0..f{len(positional) - 1} do not match the champion's "
+                f"{len(features)} features" if positional else "")
+        warning = (f"drift not computed: no logged column matches the champion's features "
+                   f"{features[:8]}{'…' if len(features) > 8 else ''} by name or position{hint} "
+                   f"(logged columns: {logged_cols[:12]})")
+    elif missing:
+        warning = f"drift computed without {len(missing)} feature(s) missing from the log: {missing[:8]}"
+    return frame, FeatureAlignment(available, mapping, missing, warning)
+
+
+# --------------------------------------------------------------------------- realized
+def champion_rows(joined: pd.DataFrame, version: str, since: pd.Timestamp | None) -> tuple[pd.DataFrame, str]:
+    """Labelled rows served by the champion ``version``, and how they were chosen.
+
+    By ``model_version`` where the log has it (or the path-safe revision ``v<version>``); in
+    older logs without any version, the rows logged since the champion was promoted.
+    """
+    versions = joined["model_version"].fillna("").astype(str) if "model_version" in joined.columns else None
+    if versions is not None and (versions != "").any():
+        mask = versions == str(version)
+        if "revision" in joined.columns:
+            mask |= (versions == "") & (joined["revision"].astype(str) == f"v{version}")
+        return joined[mask], f"rows served by model_version {version}"
+    if "revision" in joined.columns and (joined["revision"].astype(str) == f"v{version}").any():
+        return joined[joined["revision"].astype(str) == f"v{version}"], f"rows of revision v{version}"
+    if since is None or "_time" not in joined.columns:
+        return joined, "all labelled rows (the log has no model_version)"
+    return joined[joined["_time"] > since], f"rows logged since the champion's promotion {since:%Y-%m-%d %H:%M} (the log has no model_version)"
+
+
+def coerce_like(frame: pd.DataFrame, reference: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Logged values of numeric reference columns as numbers (the sink writes a column whose
+    type changed between events as strings); unparseable values become missing."""
+    import pandas as pd
+
+    out = frame.copy()
+    for col in columns:
+        if col in reference.columns and pd.api.types.is_numeric_dtype(reference[col]) \
+                and not pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = pd.to_numeric(out[col], errors="coerce")
+    return out
+
+
+def too_few_labels(n: int, min_labels: int) -> bool:
+    return n < max(int(min_labels), 1)
+
+
+# --------------------------------------------------------------------------- decision
 def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any], *,
-           champion_metric: float | None = None, rows_since_training: int | None = None) -> Verdict:
+           champion_metric: float | None = None, rows_since_training: int | None = None,
+           metric: str = "roc_auc", min_labels: int = DEFAULT_MIN_LABELS) -> Verdict:
+    """Apply ``rules`` to ``current`` given ``history`` (earlier records, any order)."""
     import pandas as pd
 
     from ctloop.components.prepare.core import parse_duration
 
     rules = check_rules(dict(rules or {}))
+    history = sorted((h for h in history if h.get("window_end")), key=lambda h: pd.Timestamp(h["window_end"]))
     now = pd.Timestamp(current["window_end"])
-    last_trigger = next((pd.Timestamp(h["window_end"]) for h in reversed(history) if h.get("triggered")), None)
+    triggers = [pd.Timestamp(h["window_end"]) for h in history if h.get("triggered") and h.get("window_end")]
+    last_trigger = max((t for t in triggers if t <= now), default=None)
     if rules.get("cooldown") and last_trigger is not None and now - last_trigger < parse_duration(rules["cooldown"]):
         return Verdict(False, "cooldown", f"in cooldown until {last_trigger + parse_duration(rules['cooldown'])} "
                        f"(last retraining trigger {last_trigger})")
     min_rows = rules.get("min_rows_since_training")
     if min_rows and (rows_since_training or 0) < min_rows:
         return Verdict(False, "volume", f"only {rows_since_training or 0} rows logged since training (< {min_rows})")
+    notes = []
     if "drift_share" in rules:
         n = int(rules.get("drift_windows", 1))
-        recent = (history + [current])[-n:]
+        earlier = [h for h in history if not h.get("cooldown_only")
+                   and pd.Timestamp(h["window_end"]) < now]
+        recent = (earlier + [current])[-n:]
         shares = [r.get("drift_share") for r in recent]
         if len(recent) == n and all(s is not None and s > rules["drift_share"] for s in shares):
             return Verdict(True, "drift", f"drift share above {rules['drift_share']} for {n} consecutive window(s): "
                            + ", ".join(f"{s:.2f}" for s in shares))
+        if current.get("drift_share") is None:
+            notes.append("drift rule not evaluated: no drift share for this window")
     realized = current.get("realized")
-    if realized is not None and "realized_floor" in rules and realized < rules["realized_floor"]:
-        return Verdict(True, "realized_floor", f"realized metric {realized:.4f} below the floor {rules['realized_floor']}")
-    if realized is not None and "realized_drop" in rules and champion_metric is not None \
-            and champion_metric - realized > rules["realized_drop"]:
-        return Verdict(True, "realized_drop", f"realized metric {realized:.4f} is {champion_metric - realized:.4f} below "
-                       f"the champion's validation {champion_metric:.4f} (> {rules['realized_drop']})")
+    labelled = int(current.get("realized_rows") or 0)
+    lower = metric in LOWER_IS_BETTER
+    if {"realized_floor", "realized_drop"} & set(rules):
+        if realized is None or realized != realized or too_few_labels(labelled, min_labels):
+            notes.append(f"realized rules not applied: too few labels (n={labelled} < {max(int(min_labels), 1)})"
+                         if realized is None or too_few_labels(labelled, min_labels) else
+                         f"realized rules not applied: {metric} undefined on {labelled} labelled rows")
+        else:
+            floor = rules.get("realized_floor")
+            if floor is not None and (realized > floor if lower else realized < floor):
+                return Verdict(True, "realized_floor", f"realized {metric} {realized:.4f} "
+                               f"{'above' if lower else 'below'} the bound {floor} (n={labelled} labelled rows)")
+            drop = rules.get("realized_drop")
+            if drop is not None:
+                if champion_metric is None:
+                    notes.append(f"realized_drop not applied: the champion has no validation {metric}")
+                elif worse_by(metric, realized, champion_metric) > drop:
+                    return Verdict(True, "realized_drop", (
+                        f"realized {metric} {realized:.4f} is {abs(realized - champion_metric):.4f} "
+                        f"{'above' if lower else 'below'} the champion's validation {champion_metric:.4f} "
+                        f"(> {drop}; n={labelled} labelled rows)"))
     if min_rows and not ({"drift_share", "realized_floor", "realized_drop"} & set(rules)):
         return Verdict(True, "volume", f"{rows_since_training} rows logged since training (>= {min_rows})")
-    return Verdict(False, "none", "no retraining rule fired")
+    return Verdict(False, "none", "; ".join(["no retraining rule fired", *notes]))
 
 
-__all__ = ["RULE_KEYS", "Verdict", "check_rules", "decide"]
+__all__ = ["RULE_KEYS", "DEFAULT_LABEL_LOOKBACK", "DEFAULT_MIN_LABELS", "LOWER_IS_BETTER", "Verdict",
+           "FeatureAlignment", "check_rules", "history_needs", "resolve_metric", "worse_by", "align_features", "coerce_like",
+           "champion_rows", "decide"]

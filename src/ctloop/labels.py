@@ -1,126 +1,452 @@
 """Ground truth that arrives after the prediction: ingest, join with logged predictions, and
 realized performance per model version / revision / time window.
 
-Labels are appended as Parquet under ``<store>/labels/part-<uuid>.parquet`` with columns
-``<key>`` (``request_id`` by default, or a business key carried in a metadata header), ``label``
-and ``label_time``. Joining them with the inference log (``ctloop.inference_log``) gives the
-*realized* metric of what was actually served; a later label for the same key replaces an
-earlier one.
+**The label store.** Labels are appended as Parquet under ``<store>/labels/part-<uuid>.parquet``
+with columns ``<key>``, optional ``instance``, ``label`` and ``label_time``. ``<key>`` is the join
+key with the inference log and keeps its name: ``request_id`` (KServe's ``ce-id``) or a business
+key carried in a metadata header (``meta_x_order_id``, see docs/inference-log.md). A store holds
+one key: the first ingest records it in ``<store>/labels/_ctloop_labels.json`` and an ingest with
+another key is refused (use one store per key). Keys are always **strings** on both sides of the
+join: a key read from CSV is read as text (``00123`` stays ``00123``), a numeric key from Parquet
+becomes its decimal text (``1001``, never ``1001.0``), so labels join ``meta_*`` columns (strings)
+whatever the file format.
+
+**Batched requests.** One request may carry several instances (rows ``instance`` 0..n-1 of one
+``request_id``); a request header (and so a ``meta_*`` business key) is the same for all of them.
+A label file with an ``instance`` column joins on ``(key, instance)``. Without it, a label can
+only mean a single-instance request: rows of multi-instance requests are **not** joined (one
+label is never copied onto every instance of a batch) and their count is reported
+(``JoinResult.skipped_batched``).
+
+A later label for the same key (and instance) replaces an earlier one (by ``label_time``).
+Logged rows without a response (``has_response`` false) have no prediction and never join;
+duplicates of ``(request_id, instance)`` (the sink delivers at least once) count once.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import uuid
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ctloop.errors import DataValidationError
+from ctloop.errors import ConfigError, DataSourceError, DataValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+LABEL_COLUMNS = ("label", "label_time")
+INSTANCE = "instance"
+STORE_MANIFEST = "_ctloop_labels.json"
+CLASSIFICATION = ("roc_auc", "accuracy", "log_loss", "precision", "recall", "f1")
+REGRESSION = ("rmse", "mae", "r2")
 
-def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", label: str = "label") -> int:
-    """Append the labels of ``source_uri`` (CSV/Parquet, local or gs://) to the store; returns rows."""
+
+# --------------------------------------------------------------------------- keys
+def normalise_keys(values: pd.Series) -> pd.Series:
+    """Join keys as text: ``1001``, ``1001.0`` and ``"1001"`` all become ``"1001"``; surrounding
+    spaces are dropped; missing values stay missing (they never match). Vectorised for the
+    common column types (one type per column), value by value for mixed columns."""
     import pandas as pd
 
-    from ctloop.storage import read_table, write_table
+    s = pd.Series(values)
+    if pd.api.types.is_bool_dtype(s):
+        return s.map({True: "true", False: "false"}).astype("string")
+    if pd.api.types.is_integer_dtype(s):
+        return s.astype("Int64").astype("string")
+    if pd.api.types.is_float_dtype(s):
+        integral = s.notna() & (s % 1 == 0)
+        out = s.astype("string")
+        out[integral] = s[integral].astype("int64").astype("string")
+        return out
+    if pd.api.types.is_string_dtype(s) and s.map(lambda v: isinstance(v, str) or v is None or v is pd.NA
+                                                  or (isinstance(v, float) and v != v)).all():
+        return s.astype("string").str.strip()
 
-    frame = read_table(source_uri)
+    def one(v):
+        if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+            return pd.NA
+        if hasattr(v, "item") and not isinstance(v, str):  # numpy scalars
+            v = v.item()
+        if isinstance(v, bool):
+            return str(v).lower()
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v).strip()
+
+    return pd.Series([one(v) for v in s], index=s.index, dtype="string")
+
+
+def detect_key(labels: pd.DataFrame) -> str:
+    """The key column of a label frame: the one column besides ``instance``/``label``/``label_time``."""
+    keys = [c for c in labels.columns if c not in (*LABEL_COLUMNS, INSTANCE)]
+    if len(keys) != 1:
+        raise DataValidationError([("*", "one_key", len(labels), (
+            f"a label store has exactly one key column besides {INSTANCE}/label/label_time, found {keys}: "
+            "ingest each key (request_id, meta_<header>) into its own store"))])
+    return keys[0]
+
+
+# --------------------------------------------------------------------------- ingest
+def _exists(uri: str) -> bool:
+    from pathlib import Path
+
+    from ctloop.storage import gcs_client, is_gcs, split_gcs
+
+    if is_gcs(uri):
+        bucket, name = split_gcs(uri)
+        return gcs_client().bucket(bucket).blob(name).exists()
+    return Path(uri).exists()
+
+
+def _read_label_file(uri: str, key: str) -> pd.DataFrame:
+    """CSV (key read as text) or Parquet, local or gs://."""
+    import pandas as pd
+
+    from ctloop.storage import read_bytes, read_table, table_format
+
+    if table_format(uri) == "parquet":
+        return read_table(uri)
+    raw = read_bytes(uri)
+    if not raw.strip():
+        raise DataSourceError(f"{uri} is empty (0 bytes of data)")
+    try:
+        return pd.read_csv(io.BytesIO(raw), dtype={key: str}, keep_default_na=True,
+                           compression="gzip" if uri.lower().endswith(".gz") else None)
+    except pd.errors.EmptyDataError as exc:
+        raise DataSourceError(f"{uri} has no columns or rows") from exc
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise DataSourceError(f"{uri} is not a readable csv file: {exc}") from exc
+
+
+def store_key(store_root: str) -> str | None:
+    """The key a label store is keyed by (from its manifest); ``None`` for a new store."""
+    from ctloop.storage import read_bytes
+
+    manifest = f"{store_root.rstrip('/')}/labels/{STORE_MANIFEST}"
+    if not _exists(manifest):
+        return None
+    return str(json.loads(read_bytes(manifest))["key"])
+
+
+def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", label: str = "label") -> int:
+    """Append the labels of ``source_uri`` (CSV/Parquet, local or gs://) to the store; returns rows.
+
+    Columns: ``key`` (required, no missing values), ``label`` (required, numeric: 0/1 for a
+    binary classifier, the target value for a regressor), optional ``instance`` (index of the
+    instance within a batched request) and ``label_time`` (ISO 8601; default: now).
+    """
+    import pandas as pd
+
+    from ctloop.storage import write_bytes, write_table
+
+    if not key or key in (*LABEL_COLUMNS, INSTANCE):
+        raise ConfigError(f"label key {key!r} is not a join key: use request_id or a meta_<header> column")
+    known = store_key(store_root)
+    if known is not None and known != key:
+        raise ConfigError(f"label store {store_root} is keyed by {known!r}, not {key!r}: ingest labels keyed by "
+                          f"{key!r} into another store (one key per store)")
+    frame = _read_label_file(source_uri, key)
     for col in (key, label):
         if col not in frame.columns:
-            raise DataValidationError([(col, "required", len(frame), f"column is missing from {source_uri}")])
-    nulls = int(frame[label].isna().sum())
-    if nulls:
-        raise DataValidationError([(label, "non_null", nulls, "labels without a value")])
-    out = frame[[key, label]].rename(columns={label: "label"})
-    out["label_time"] = frame["label_time"] if "label_time" in frame.columns else pd.Timestamp.now("UTC").isoformat()
-    write_table(out, f"{store_root.rstrip('/')}/labels/part-{uuid.uuid4().hex}.parquet")
+            raise DataValidationError([(col, "required", len(frame), f"column is missing from {source_uri} "
+                                        f"(columns: {', '.join(map(str, frame.columns))})")])
+    violations = []
+    keys = normalise_keys(frame[key])
+    if int(keys.isna().sum()):
+        violations.append((key, "non_null", int(keys.isna().sum()), "labels without a key value"))
+    values = pd.to_numeric(frame[label], errors="coerce")
+    if int(frame[label].isna().sum()):
+        violations.append((label, "non_null", int(frame[label].isna().sum()), "labels without a value"))
+    bad = int((values.isna() & frame[label].notna()).sum())
+    if bad:
+        violations.append((label, "numeric", bad, "labels must be numbers (0/1 for a binary classifier)"))
+    out = pd.DataFrame({key: keys})
+    if INSTANCE in frame.columns:
+        inst = pd.to_numeric(frame[INSTANCE], errors="coerce")
+        wrong = int((inst.isna() | (inst < 0) | (inst % 1 != 0)).sum())
+        if wrong:
+            violations.append((INSTANCE, "non_negative_int", wrong, "instance must be the 0-based index of the "
+                               "instance within its request"))
+        out[INSTANCE] = inst.astype("Int64") if not wrong else inst
+    if violations:
+        raise DataValidationError(violations)
+    out["label"] = values.astype(float)
+    if "label_time" in frame.columns:
+        times = pd.to_datetime(frame["label_time"], utc=True, format="mixed", errors="coerce")
+        if int(times.isna().sum()):
+            raise DataValidationError([("label_time", "datetime", int(times.isna().sum()),
+                                        "label_time must be an ISO 8601 time, e.g. 2026-01-06T10:00:00Z")])
+        out["label_time"] = times.map(lambda t: t.isoformat())
+    else:
+        out["label_time"] = pd.Timestamp.now("UTC").isoformat()
+    root = store_root.rstrip("/")
+    if known is None:
+        write_bytes(f"{root}/labels/{STORE_MANIFEST}", json.dumps({"key": key, "format": 1}).encode(),
+                    content_type="application/json")
+    write_table(out, f"{root}/labels/part-{uuid.uuid4().hex}.parquet")
     return len(out)
+
+
+# --------------------------------------------------------------------------- reading
+def _parquet_files(root: str) -> list:
+    """``[(name, reader)]`` of every Parquet file under a local directory or gs:// prefix."""
+    from pathlib import Path
+
+    from ctloop.storage import gcs_client, is_gcs, split_gcs
+
+    if is_gcs(root):
+        bucket, prefix = split_gcs(root.rstrip("/") + "/x")
+        blobs = gcs_client().list_blobs(bucket, prefix=prefix[:-1])
+        return [(b.name, (lambda b=b: io.BytesIO(b.download_as_bytes()))) for b in blobs if b.name.endswith(".parquet")]
+    base = Path(root)
+    return [(str(p), (lambda p=p: p)) for p in sorted(base.rglob("*.parquet"))] if base.is_dir() else []
 
 
 def read_parquet_tree(root: str) -> pd.DataFrame:
     """Every Parquet file under a local directory or gs:// prefix, concatenated."""
-    import io
-    from pathlib import Path
-
     import pandas as pd
 
-    from ctloop.storage import gcs_client, is_gcs, split_gcs
-
-    frames = []
-    if is_gcs(root):
-        bucket, prefix = split_gcs(root.rstrip("/") + "/x")
-        for blob in gcs_client().list_blobs(bucket, prefix=prefix[:-1]):
-            if blob.name.endswith(".parquet"):
-                frames.append(pd.read_parquet(io.BytesIO(blob.download_as_bytes())))
-    else:
-        frames = [pd.read_parquet(p) for p in sorted(Path(root).rglob("*.parquet"))]
+    frames = [pd.read_parquet(open_()) for _, open_ in _parquet_files(root)]
+    frames = [f for f in frames if len(f.columns)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def log_dates(start: pd.Timestamp, end: pd.Timestamp) -> list[str]:
+    """The ``date=`` partitions (UTC days) holding rows with ``start < time <= end``."""
+    import pandas as pd
+
+    days = pd.date_range(start.tz_convert("UTC").normalize(), end.tz_convert("UTC").normalize(), freq="D")
+    return [d.strftime("%Y-%m-%d") for d in days]
+
+
+def read_log(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Logged rows of ``model`` with ``start < time <= end``, reading only the ``date=``
+    partitions of that period (``<root>/model=<model>/date=<YYYY-MM-DD>/revision=*/``).
+
+    Adds ``_time`` (parsed UTC timestamps); ``model_version`` is ``""`` where unknown (older logs
+    have no such column); duplicates of ``(request_id, instance)`` are dropped.
+    """
+    import pandas as pd
+
+    base = f"{log_root.rstrip('/')}/model={model}"
+    frames = [read_parquet_tree(f"{base}/date={day}") for day in log_dates(start, end)]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame({"_time": pd.Series(dtype="datetime64[ns, UTC]"), "model_version": pd.Series(dtype=str)})
+    logs = pd.concat(frames, ignore_index=True)
+    logs["_time"] = pd.to_datetime(logs["time"], utc=True, format="mixed", errors="coerce")
+    logs = logs[(logs["_time"] > start) & (logs["_time"] <= end)]
+    if "model_version" not in logs.columns:
+        logs["model_version"] = ""
+    logs["model_version"] = logs["model_version"].fillna("").astype(str)
+    ids = [c for c in ("request_id", INSTANCE) if c in logs.columns]
+    if ids:
+        logs = logs.drop_duplicates(subset=ids, keep="last")
+    return logs.reset_index(drop=True)
+
+
 def read_labels(store_root: str) -> pd.DataFrame:
+    """Every label of the store (columns ``<key>``, [``instance``], ``label``, ``label_time``)."""
     return read_parquet_tree(f"{store_root.rstrip('/')}/labels")
 
 
-def join_predictions_with_labels(logs: pd.DataFrame, labels: pd.DataFrame, key: str = "request_id") -> pd.DataFrame:
-    """Logged predictions that have a label (the latest label wins for a key)."""
-    if logs.empty or labels is None or labels.empty:
-        return logs.iloc[:0].assign(label=[])
-    latest = labels.sort_values("label_time").drop_duplicates(key, keep="last")[[key, "label"]]
-    return logs.merge(latest, on=key, how="inner")
-
-
-def realized_metrics(joined: pd.DataFrame, *, task: str = "classification", score: str = "prediction_1",
-                     by: tuple[str, ...] = ("model", "revision"), window: str | None = None) -> pd.DataFrame:
-    """Per group (and per time window): rows and the realized metric of what was served.
-
-    Classification: ``roc_auc`` of ``score`` (the positive-class probability) and ``accuracy`` at
-    0.5; regression: ``rmse`` and ``mae`` of ``score`` against the label.
-    """
-    import numpy as np
+def flag(values: pd.Series, missing: bool = True) -> pd.Series:
+    """A boolean column (``has_request``/``has_response``) as bools; missing values (files
+    written before the column existed) count as ``missing``; ``"false"`` strings are false."""
     import pandas as pd
+
+    def one(v):
+        if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+            return missing
+        if isinstance(v, str):
+            return v.strip().lower() not in ("false", "0", "")
+        return bool(v)
+
+    return pd.Series([one(v) for v in values], index=values.index, dtype=bool)
+
+
+def served(logs: pd.DataFrame) -> pd.DataFrame:
+    """Rows with a response (``has_response`` true or absent): the ones with predictions."""
+    if "has_response" not in logs.columns or logs.empty:
+        return logs
+    return logs[flag(logs["has_response"])]
+
+
+# --------------------------------------------------------------------------- join
+@dataclass
+class JoinResult:
+    """Labelled, served predictions and how the join went."""
+
+    frame: pd.DataFrame
+    key: str = "request_id"
+    by_instance: bool = False
+    skipped_batched: int = 0  # rows of multi-instance requests whose label has no instance
+    unserved: int = 0  # logged rows without a response (no prediction)
+    problem: str = ""  # why nothing could be joined (e.g. the log lacks the key column)
+    notes: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        parts = [f"{len(self.frame)} labelled rows (key {self.key}{' + instance' if self.by_instance else ''})"]
+        if self.skipped_batched:
+            parts.append(f"{self.skipped_batched} rows of batched requests skipped (their labels have no instance)")
+        if self.problem:
+            parts.append(self.problem)
+        return "; ".join(parts)
+
+
+def join_labels(logs: pd.DataFrame, labels: pd.DataFrame | None) -> JoinResult:
+    """Served predictions with their latest label (see the module doc for keys and batches)."""
+    import pandas as pd
+
+    empty = logs.iloc[:0].assign(label=pd.Series(dtype=float))
+    if labels is None or labels.empty:
+        return JoinResult(empty, problem="no labels")
+    key = detect_key(labels)
+    ok = served(logs)
+    result = JoinResult(empty, key=key, unserved=len(logs) - len(ok))
+    if ok.empty:
+        result.problem = "no served rows"
+        return result
+    if key not in ok.columns:
+        result.problem = (f"the inference log has no column {key!r} to join the labels on"
+                          + (" (list the header in the InferenceService's logger.metadataHeaders)"
+                             if key.startswith("meta_") else ""))
+        return result
+    lab = labels.copy()
+    lab[key] = normalise_keys(lab[key])
+    data = ok.copy()
+    data["_key"] = normalise_keys(data[key])
+    by_instance = INSTANCE in lab.columns and lab[INSTANCE].notna().any()
+    if INSTANCE in lab.columns and not by_instance:
+        lab = lab.drop(columns=[INSTANCE])
+    on = ["_key", INSTANCE] if by_instance else ["_key"]
+    lab = lab.rename(columns={key: "_key"}).dropna(subset=["_key"])
+    if by_instance:
+        lab = lab.dropna(subset=[INSTANCE])
+        lab[INSTANCE] = lab[INSTANCE].astype("int64")
+        if INSTANCE not in data.columns:
+            data[INSTANCE] = 0
+        data[INSTANCE] = pd.to_numeric(data[INSTANCE], errors="coerce").fillna(0).astype("int64")
+    latest = lab.sort_values("label_time", kind="stable").drop_duplicates(on, keep="last")[[*on, "label"]]
+    if not by_instance and INSTANCE in data.columns and "request_id" in data.columns:
+        inst = pd.to_numeric(data[INSTANCE], errors="coerce").fillna(0)
+        batched = (data.groupby("request_id")[INSTANCE].transform("nunique") > 1) | (inst > 0)
+        result.skipped_batched = int(data.loc[batched, "_key"].isin(latest["_key"]).sum())
+        data = data[~batched]
+    joined = data.drop(columns=[c for c in ("label",) if c in data.columns]).merge(latest, on=on, how="inner")
+    result.frame = joined.drop(columns=["_key"])
+    result.by_instance = bool(by_instance)
+    return result
+
+
+def join_predictions_with_labels(logs: pd.DataFrame, labels: pd.DataFrame | None) -> pd.DataFrame:
+    """Logged predictions that have a label (the latest label wins); see :func:`join_labels`."""
+    return join_labels(logs, labels).frame
+
+
+# --------------------------------------------------------------------------- metrics
+def metric_names(task: str) -> tuple[str, ...]:
+    if task == "classification":
+        return CLASSIFICATION
+    if task == "regression":
+        return REGRESSION
+    raise ConfigError(f"task {task!r} must be classification or regression")
+
+
+def metric_value(name: str, y, score) -> float:
+    """One realized metric, named as in ``components/evaluate``. Classification is binary:
+    ``score`` is the positive-class probability, the label 1 the positive class, 0.5 the
+    decision threshold. NaN when undefined (e.g. ROC AUC with one class)."""
+    import numpy as np
 
     from ctloop.components.evaluate.core import fast_auc
 
-    if joined.empty:
+    y = np.asarray(y, dtype=float)
+    s = np.asarray(score, dtype=float)
+    if len(y) == 0:
+        return float("nan")
+    pos, hat = y == 1, s >= 0.5
+    if name == "roc_auc":
+        return fast_auc(pos, s)
+    if name == "accuracy":
+        return float(np.mean(hat == pos))
+    if name == "log_loss":
+        p = np.clip(s, 1e-15, 1 - 1e-15)
+        return float(-np.mean(np.where(pos, np.log(p), np.log(1 - p))))
+    if name in ("precision", "recall", "f1"):
+        tp = float(np.sum(hat & pos))
+        precision = tp / max(float(np.sum(hat)), 1.0)
+        recall = tp / max(float(np.sum(pos)), 1.0)
+        if name == "precision":
+            return precision
+        if name == "recall":
+            return recall
+        return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
+    err = s - y
+    if name == "rmse":
+        return float(np.sqrt(np.mean(err**2)))
+    if name == "mae":
+        return float(np.mean(np.abs(err)))
+    if name == "r2":
+        ss_tot = float(np.sum((y - y.mean()) ** 2))
+        return float(1 - np.sum(err**2) / ss_tot) if ss_tot > 0 else float("nan")
+    raise ConfigError(f"unknown realized metric {name!r}; use one of {', '.join(CLASSIFICATION + REGRESSION)}")
+
+
+def realized_metrics(joined: pd.DataFrame, *, task: str = "classification", score: str = "prediction_1",
+                     by: tuple[str, ...] = ("model", "revision"), window: str | None = None,
+                     metrics: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Per group (and per time window): ``rows`` and the realized metrics of what was served.
+
+    Classification (binary): ``roc_auc``, ``accuracy``, ``log_loss``, ``precision``, ``recall``,
+    ``f1`` of ``score`` (the positive-class probability); regression: ``rmse``, ``mae``, ``r2``
+    of ``score`` against the label. Rows whose score is missing (NaN) are left out.
+    """
+    import pandas as pd
+
+    names = tuple(metrics or metric_names(task))
+    if joined.empty or score not in joined.columns:
         return pd.DataFrame()
     data = joined.copy()
+    data[score] = pd.to_numeric(data[score], errors="coerce")
+    data = data.dropna(subset=[score, "label"])
     keys = list(by)
     if window:
         data["window"] = pd.to_datetime(data["time"], utc=True, format="mixed").dt.floor(window)
         keys.append("window")
     rows = []
     for group, part in data.groupby(keys, sort=True):
-        y = part["label"].to_numpy(dtype=float)
-        s = part[score].to_numpy(dtype=float)
         entry = dict(zip(keys, group if isinstance(group, tuple) else (group,), strict=True))
         entry["rows"] = len(part)
-        if task == "classification":
-            entry["roc_auc"] = fast_auc(y == 1, s)
-            entry["accuracy"] = float(np.mean((s >= 0.5) == (y == 1)))
-        else:
-            entry["rmse"] = float(np.sqrt(np.mean((s - y) ** 2)))
-            entry["mae"] = float(np.mean(np.abs(s - y)))
+        for name in names:
+            entry[name] = metric_value(name, part["label"], part[score])
         rows.append(entry)
     return pd.DataFrame(rows)
 
 
+# --------------------------------------------------------------------------- CLI
 def register(subparsers) -> None:
     """``ctloop labels ingest``."""
     p = subparsers.add_parser("labels", help="ground truth for logged predictions")
     sub = p.add_subparsers(dest="labels_command", metavar="ACTION")
     i = sub.add_parser("ingest", help="append labels (CSV/Parquet, local or gs://) to the label store")
-    i.add_argument("--labels", required=True, help="file with the key column and a label column")
-    i.add_argument("--store", required=True, help="label store root (local path or gs://)")
-    i.add_argument("--key", default="request_id", help="join key: request_id or a business key")
+    i.add_argument("--labels", required=True, help="file with the key column, a label column and optionally "
+                   "instance (index within a batched request) and label_time")
+    i.add_argument("--store", required=True, help="label store root (local path or gs://); one key per store")
+    i.add_argument("--key", default="request_id", help="join key: request_id (default) or a business key column "
+                   "of the inference log, e.g. meta_x_order_id")
     i.add_argument("--label-column", default="label")
 
     def run(args) -> int:
         n = ingest_labels(args.labels, args.store, key=args.key, label=args.label_column)
-        print(f"appended {n} labels to {args.store.rstrip('/')}/labels/")
+        print(f"appended {n} labels keyed by {args.key} to {args.store.rstrip('/')}/labels/")
         return 0
 
     i.set_defaults(handler=run)
 
 
-__all__ = ["ingest_labels", "read_labels", "read_parquet_tree", "join_predictions_with_labels", "realized_metrics"]
+__all__ = ["ingest_labels", "store_key", "read_labels", "read_log", "read_parquet_tree", "log_dates", "flag", "served",
+           "normalise_keys", "detect_key", "JoinResult", "join_labels", "join_predictions_with_labels",
+           "metric_names", "metric_value", "realized_metrics"]

@@ -1,7 +1,9 @@
-"""The monitoring pipeline end to end through kfp.local over logged traffic with injected drift.
+"""The monitoring pipeline end to end through kfp.local over logged traffic: injected drift,
+and late labels joined by a business key.
 
 Real parts: kfp.local, an MLflow sqlite store, the champion registered by the real cores,
-Parquet written in the inference log layout; the triggered training run goes to the KFP API
+Parquet written in the inference log layout of the sink's contract (with ``model_version``),
+labels ingested with ``ctloop labels ingest``; the triggered training run goes to the KFP API
 double (tests/doubles), the one server that cannot run here.
 """
 
@@ -30,6 +32,7 @@ def logged_window(frame: pd.DataFrame, hour: int, model, root) -> None:
     rows["instance"] = 0
     rows["model"] = "credit"
     rows["revision"] = "credit-predictor-00001"
+    rows["model_version"] = "1"
     rows["time"] = [f"{DAY}T{hour - 1:02d}:{m % 60:02d}:00+00:00" for m in range(len(rows))]
     rows["has_request"] = rows["has_response"] = True
     write_table(rows, str(root / "model=credit" / f"date={DAY}" / "revision=credit-predictor-00001" / f"h{hour}.parquet"))
@@ -74,3 +77,63 @@ def test_fires_exactly_the_configured_rule_and_respects_cooldown(tmp_path):
     shares = [r.data.metrics["drift_share"] for r in runs]
     assert len(shares) == 5 and shares[0] < 0.5 < shares[3]
     assert [e["event"] for e in registry.audit_log("credit")].count("retrain_triggered") == 1
+    # per-feature drift scores are kept too, and only the window whose trigger succeeded is marked
+    assert all(any(k.startswith("drift_score_") for k in r.data.metrics) for r in runs)
+    assert [r.data.tags["triggered"] for r in runs] == ["false", "false", "false", "true", "false"]
+
+
+def test_realized_rule_fires_from_late_labels_joined_by_business_key(tmp_path, capsys):
+    """Traffic without drift whose labels arrive hours later, keyed by the order id the client
+    sent in X-Order-Id (logged as meta_x_order_id, a string) and exported as numbers in a CSV.
+    Before the labels: no rule (too few labels); after: realized_drop fires from the lookback
+    although the judged window itself has no label yet, and the triggered run uses the
+    configured image."""
+    from ctloop.cli import main
+    from tests.integration.monitor_support import log_window, register_champion
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    champion = register_champion(uri)
+    root = tmp_path / "logs"
+    end = pd.Timestamp(f"{DAY}T00:00:00Z")
+    served = [log_window(root, champion.quiet.sample(400, random_state=h), champion, end + pd.Timedelta(hours=h),
+                         order_ids=range(10000 + 1000 * h, 10400 + 1000 * h)) for h in (1, 2, 3, 4)]
+    image = "registry.example.com/ml/ctloop:0.1.0-mirror"
+    rules = {"drift_share": 0.5, "drift_windows": 2, "realized_drop": 0.05, "cooldown": "6h"}
+
+    def monitor(hour, kfp):
+        run = run_pipeline_locally(monitoring, {
+            "log_root": str(root), "model_name": "credit", "window": "1h",
+            "as_of": (end + pd.Timedelta(hours=hour)).isoformat(), "labels_root": str(tmp_path / "labels"),
+            "rules": rules, "label_lookback": "1D", "min_labels": 200, "kfp_host": kfp.url, "tracking_uri": uri,
+            "experiment": "ct", "image": image}, workdir=tmp_path / "runs")
+        assert run.succeeded, run.error
+        return run
+
+    with KfpApiDouble() as kfp:
+        before = monitor(3, kfp)
+        assert before.output("monitor-model", "retrain") is False
+        assert "too few labels (n=0 < 200)" in before.output("monitor-model", "reason")
+
+        # the outcomes of hours 1-3 arrive: the champion got them mostly wrong (the world changed)
+        late = pd.concat(served[:3])
+        csv = tmp_path / "outcomes.csv"
+        pd.DataFrame({"order_id": late["meta_x_order_id"].astype(int), "defaulted": 1 - late["_label"],
+                      "label_time": f"{DAY}T05:00:00Z"}).rename(columns={"order_id": "meta_x_order_id"}) \
+            .to_csv(csv, index=False)
+        assert main(["labels", "ingest", "--labels", str(csv), "--store", str(tmp_path / "labels"),
+                     "--key", "meta_x_order_id", "--label-column", "defaulted"]) == 0
+        assert "appended 1200 labels keyed by meta_x_order_id" in capsys.readouterr().out
+
+        after = monitor(4, kfp)
+        triggered = [c for c in kfp.calls if c.method == "POST" and c.path.endswith("/runs")]
+    assert after.output("monitor-model", "retrain") is True
+    assert after.output("monitor-model", "rule") == "realized_drop"
+    assert "n=1200 labelled rows" in after.output("monitor-model", "reason")
+    assert after.output("monitor-model", "warnings") == ""
+    (post,) = triggered
+    spec = post.body["pipeline_spec"].get("pipeline_spec", post.body["pipeline_spec"])
+    assert {e["container"]["image"] for e in spec["deploymentSpec"]["executors"].values()} == {image}
+    registry = MlflowRegistry(uri)
+    run = registry.client.get_run(after.output("monitor-model", "monitor_run_id"))
+    assert run.data.tags["triggered"] == "true" and run.data.metrics["realized_rows"] == 1200
+    assert run.data.metrics["realized"] < champion.validation_auc - 0.05

@@ -58,3 +58,82 @@ def test_too_little_traffic_is_a_failed_check():
     ok, reason, _ = quality_check(pd.concat([sl, cl]), None, canary_revision="canary", stable_revision="stable",
                                   rules=QualityRules())
     assert not ok and "too little" in reason
+
+
+def test_one_nan_stable_score_does_not_hide_a_shifted_canary():
+    """np.quantile over a NaN gives NaN bin edges: the PSI collapsed to ~0 and the canary passed."""
+    rng = np.random.default_rng(5)
+    sl, _ = traffic(1000, "stable", rng, auc_noise=0.2)
+    shifted, _ = traffic(1000, "canary", rng, auc_noise=0.2, shift=0.3)
+    sl.loc[sl.index[0], "prediction_1"] = np.nan
+    ok, reason, measured = quality_check(pd.concat([sl, shifted]), None, canary_revision="canary",
+                                         stable_revision="stable")
+    assert not ok and "PSI" in reason and measured["score_psi"] > 0.2
+    assert "1 missing 'prediction_1' scores left out" in reason and measured["stable_nan_scores"] == 1
+    assert psi([0.1, np.nan, 0.3, 0.5] * 50, [0.9] * 200) > 1
+
+
+def test_failed_requests_are_excluded_and_counted():
+    rng = np.random.default_rng(6)
+    sl, _ = traffic(1000, "stable", rng, auc_noise=0.2)
+    cl, _ = traffic(1000, "canary", rng, auc_noise=0.2)
+    cl["has_response"] = True
+    cl.loc[cl.index[:300], "has_response"] = False
+    cl.loc[cl.index[:300], "prediction_1"] = np.nan  # failed requests have no prediction
+    ok, reason, measured = quality_check(pd.concat([sl, cl]), None, canary_revision="canary", stable_revision="stable")
+    assert ok, reason
+    assert measured["canary_failed"] == 300 and measured["canary_rows"] == 700
+    assert "canary: 300 failed requests and 0 missing" in reason
+
+
+def versioned(logs, version):
+    return logs.assign(model_version=version)
+
+
+def test_canary_and_stable_are_told_apart_by_model_version():
+    """Both versions logged under one revision name (e.g. revision = v<version> unknown): the
+    version column decides, not the revision."""
+    rng = np.random.default_rng(7)
+    sl, _ = traffic(1000, "credit-predictor-00001", rng, auc_noise=0.2)
+    shifted, _ = traffic(1000, "credit-predictor-00001", rng, auc_noise=0.2, shift=0.3)
+    logs = pd.concat([versioned(sl, "3"), versioned(shifted, "4")])
+    ok, reason, measured = quality_check(logs, None, canary_revision="credit-predictor-00002",
+                                         stable_revision="credit-predictor-00001", canary_version="4",
+                                         stable_version="3")
+    assert not ok and "PSI" in reason and measured["selected_by"] == "model_version"
+
+
+def test_no_canary_rows_for_the_version_is_a_clear_failure():
+    rng = np.random.default_rng(8)
+    sl, _ = traffic(1000, "stable", rng, auc_noise=0.2)
+    cl, _ = traffic(1000, "canary", rng, auc_noise=0.2)
+    logs = pd.concat([versioned(sl, "3"), versioned(cl, "3")])  # the canary never served version 4
+    ok, reason, _ = quality_check(logs, None, canary_revision="canary", stable_revision="stable", canary_version="4",
+                                  stable_version="3")
+    assert not ok and "no logged canary traffic for version 4" in reason
+    ok, reason, _ = quality_check(sl, None, canary_revision="canary", stable_revision="stable")
+    assert not ok and "no logged canary traffic for revision canary" in reason
+
+
+def test_older_logs_without_model_version_fall_back_to_revision():
+    rng = np.random.default_rng(9)
+    sl, _ = traffic(1000, "stable", rng, auc_noise=0.2)
+    shifted, _ = traffic(1000, "canary", rng, auc_noise=0.2, shift=0.3)
+    ok, reason, measured = quality_check(pd.concat([sl, shifted]), None, canary_revision="canary",
+                                         stable_revision="stable", canary_version="4", stable_version="3")
+    assert not ok and measured["selected_by"] == "revision"
+    empty_versions = pd.concat([versioned(sl, ""), versioned(shifted, "")])
+    assert quality_check(empty_versions, None, canary_revision="canary", stable_revision="stable",
+                         canary_version="4", stable_version="3")[2]["selected_by"] == "revision"
+
+
+def test_labels_by_business_key_from_numbers():
+    rng = np.random.default_rng(10)
+    sl, sy = traffic(1000, "stable", rng, auc_noise=0.2)
+    cl, cy = traffic(1000, "canary", rng, auc_noise=0.6)
+    logs = pd.concat([sl, cl], ignore_index=True)
+    logs["meta_x_order_id"] = [str(70000 + i) for i in range(len(logs))]
+    labels = pd.DataFrame({"meta_x_order_id": range(70000, 70000 + len(logs)),
+                           "label": pd.concat([sy, cy], ignore_index=True)["label"], "label_time": "1"})
+    ok, reason, measured = quality_check(logs, labels, canary_revision="canary", stable_revision="stable")
+    assert not ok and "below stable" in reason and measured["canary_labelled"] == 1000

@@ -1,14 +1,21 @@
+import numpy as np
 import pandas as pd
 import pytest
 
-from ctloop.components.monitor.core import decide
-from ctloop.errors import ConfigError
-from ctloop.labels import join_predictions_with_labels, realized_metrics
+from ctloop.components.monitor.core import align_features, champion_rows, decide, resolve_metric
+from ctloop.errors import ConfigError, DataValidationError
+from ctloop.labels import (
+    join_labels,
+    join_predictions_with_labels,
+    metric_value,
+    normalise_keys,
+    realized_metrics,
+)
 
 
-def rec(hour, share=None, realized=None, triggered=False):
+def rec(hour, share=None, realized=None, triggered=False, realized_rows=0):
     return {"window_end": f"2026-01-01T{hour:02d}:00:00+00:00", "drift_share": share, "realized": realized,
-            "triggered": triggered}
+            "realized_rows": realized_rows, "triggered": triggered}
 
 
 def test_drift_needs_n_consecutive_windows():
@@ -26,31 +33,100 @@ def test_cooldown_blocks_a_second_trigger():
     assert decide(history, rec(5, 0.9), rules).fire
 
 
+def test_history_order_does_not_matter_and_the_last_trigger_counts():
+    """The history is read newest first from MLflow; a trigger in the list anywhere counts."""
+    rules = {"drift_share": 0.5, "drift_windows": 2, "cooldown": "3h"}
+    history = [rec(4, 0.9), rec(3, 0.9, triggered=True)]
+    assert decide(history, rec(5, 0.9), rules).rule == "cooldown"
+    assert decide(list(reversed(history)), rec(7, 0.9), rules).rule == "drift"
+
+
 def test_realized_floor_and_drop():
-    assert decide([], rec(1, realized=0.60), {"realized_floor": 0.7}).rule == "realized_floor"
-    v = decide([], rec(1, realized=0.74), {"realized_drop": 0.05}, champion_metric=0.81)
-    assert v.fire and v.rule == "realized_drop"
-    assert not decide([], rec(1, realized=0.79), {"realized_drop": 0.05}, champion_metric=0.81).fire
+    assert decide([], rec(1, realized=0.60, realized_rows=500), {"realized_floor": 0.7}).rule == "realized_floor"
+    v = decide([], rec(1, realized=0.74, realized_rows=500), {"realized_drop": 0.05}, champion_metric=0.81)
+    assert v.fire and v.rule == "realized_drop" and "n=500" in v.reason
+    assert not decide([], rec(1, realized=0.79, realized_rows=500), {"realized_drop": 0.05}, champion_metric=0.81).fire
+
+
+def test_realized_rules_need_min_labels():
+    v = decide([], rec(1, realized=0.50, realized_rows=37), {"realized_floor": 0.7, "realized_drop": 0.05},
+               champion_metric=0.81, min_labels=200)
+    assert not v.fire and v.rule == "none" and "too few labels (n=37 < 200)" in v.reason
+    assert decide([], rec(1, realized=0.50, realized_rows=37), {"realized_floor": 0.7}, min_labels=30).fire
+    assert "too few labels (n=0" in decide([], rec(1), {"realized_floor": 0.7}).reason
+
+
+def test_lower_is_better_metrics_fire_when_above():
+    rules = {"realized_floor": 0.5, "realized_drop": 0.1}
+    v = decide([], rec(1, realized=0.65, realized_rows=500), rules, metric="log_loss")
+    assert v.rule == "realized_floor" and "above the bound" in v.reason
+    v = decide([], rec(1, realized=0.45, realized_rows=500), {"realized_drop": 0.1}, champion_metric=0.30,
+               metric="log_loss")
+    assert v.rule == "realized_drop"
+    assert not decide([], rec(1, realized=0.25, realized_rows=500), rules, champion_metric=0.30,
+                      metric="log_loss").fire
 
 
 def test_volume_gate():
     rules = {"drift_share": 0.5, "min_rows_since_training": 1000}
     assert decide([], rec(1, 0.9), rules, rows_since_training=10).rule == "volume"
     assert decide([], rec(1, 0.9), rules, rows_since_training=5000).fire
+    assert decide([], rec(1), {"min_rows_since_training": 1000}, rows_since_training=5000).rule == "volume"
 
 
-def test_unknown_rule():
+def test_unknown_rule_and_metric():
     with pytest.raises(ConfigError, match="unknown monitoring rule"):
         decide([], rec(1), {"drift_threshold": 0.5})
+    with pytest.raises(ConfigError, match="does not apply to regression"):
+        resolve_metric("regression", "roc_auc")
+    assert resolve_metric("regression") == ("rmse", "prediction")
+    assert resolve_metric("classification") == ("roc_auc", "prediction_1")
+
+
+def test_drift_rule_without_a_share_says_so():
+    v = decide([], rec(1), {"drift_share": 0.5})
+    assert not v.fire and "drift rule not evaluated" in v.reason
+
+
+# --------------------------------------------------------------------------- features
+def test_positional_features_map_to_the_champion_order():
+    logged = pd.DataFrame({"f0": [1.0, 2.0], "f1": ["north", "south"], "request_id": ["a", "b"],
+                           "prediction_1": [0.1, 0.2]})
+    frame, how = align_features(logged, ["income", "region"])
+    assert how.mapping == "positional" and how.columns == ["income", "region"] and not how.warning
+    assert frame["income"].tolist() == [1.0, 2.0] and frame["region"].tolist() == ["north", "south"]
+
+
+def test_named_and_positional_rows_are_coalesced():
+    logged = pd.DataFrame({"income": [1.0, None], "region": ["north", None], "f0": [None, 5.0], "f1": [None, "east"]})
+    frame, how = align_features(logged, ["income", "region"])
+    assert how.mapping == "named+positional"
+    assert frame["income"].tolist() == [1.0, 5.0] and frame["region"].tolist() == ["north", "east"]
+
+
+def test_unmatched_features_are_a_loud_warning():
+    logged = pd.DataFrame({"f0": [1.0], "f1": [2.0], "f2": [3.0]})  # 3 positional columns, champion has 2
+    _, how = align_features(logged, ["income", "region"])
+    assert how.columns == [] and how.mapping == "none"
+    assert "drift not computed" in how.warning and "do not match the champion's 2 features" in how.warning
+    _, partial = align_features(pd.DataFrame({"income": [1.0]}), ["income", "region"])
+    assert partial.columns == ["income"] and "without 1 feature(s)" in partial.warning
+
+
+# --------------------------------------------------------------------------- labels
+def logs_frame(**extra):
+    base = {
+        "request_id": ["a", "b", "c", "d", "e", "f"], "instance": 0, "model": "m",
+        "revision": ["r1", "r1", "r1", "r2", "r2", "r2"], "model_version": ["1", "1", "1", "2", "2", "2"],
+        "time": ["2026-01-01T00:10:00+00:00"] * 6, "has_response": True,
+        "prediction_1": [0.9, 0.2, 0.8, 0.4, 0.6, 0.3],
+    }
+    base.update(extra)
+    return pd.DataFrame(base)
 
 
 def test_labels_join_and_realized_metrics_per_revision():
-    logs = pd.DataFrame({
-        "request_id": ["a", "b", "c", "d", "e", "f"], "model": "m",
-        "revision": ["r1", "r1", "r1", "r2", "r2", "r2"],
-        "time": ["2026-01-01T00:10:00+00:00"] * 6,
-        "prediction_1": [0.9, 0.2, 0.8, 0.4, 0.6, 0.3],
-    })
+    logs = logs_frame()
     labels = pd.DataFrame({"request_id": ["a", "b", "c", "d", "e", "f", "a"], "label": [0, 0, 1, 1, 0, 0, 1],
                            "label_time": ["1", "1", "1", "1", "1", "1", "2"]})  # a's label corrected later
     joined = join_predictions_with_labels(logs, labels)
@@ -59,3 +135,97 @@ def test_labels_join_and_realized_metrics_per_revision():
     # r1: labels (1,0,1) scores (0.9,0.2,0.8) → perfect ranking; r2: (1,0,0) vs (0.4,0.6,0.3) → AUC 0.5
     assert metrics.loc["r1", "roc_auc"] == 1.0 and metrics.loc["r2", "roc_auc"] == 0.5
     assert metrics.loc["r1", "accuracy"] == 1.0 and metrics.loc["r2", "rows"] == 3
+    per_version = realized_metrics(joined, by=("model_version",)).set_index("model_version")
+    assert per_version.loc["1", "roc_auc"] == 1.0
+
+
+def test_business_key_join_numeric_labels_against_string_meta_column():
+    """Labels keyed by meta_x_order_id, read as numbers, join the log's string column."""
+    logs = logs_frame(meta_x_order_id=["1001", "1002", "1003", "1004", "1005", "1006"])
+    labels = pd.DataFrame({"meta_x_order_id": [1001, 1002, 1003, 1004.0, 1005, 1006],
+                           "label": [1, 0, 1, 1, 0, 0], "label_time": "1"})
+    result = join_labels(logs, labels)
+    assert result.key == "meta_x_order_id" and len(result.frame) == 6 and not result.problem
+    assert result.frame.set_index("request_id").loc["d", "label"] == 1
+
+
+def test_labels_keyed_by_a_column_the_log_lacks_is_a_reported_problem():
+    labels = pd.DataFrame({"meta_x_order_id": ["1"], "label": [1], "label_time": "1"})
+    result = join_labels(logs_frame(), labels)
+    assert result.frame.empty and "no column 'meta_x_order_id'" in result.problem
+    assert "metadataHeaders" in result.problem
+
+
+def test_batched_requests_need_an_instance_column():
+    logs = pd.DataFrame({"request_id": ["r", "r", "r", "s"], "instance": [0, 1, 2, 0], "has_response": True,
+                         "prediction_1": [0.1, 0.8, 0.4, 0.9], "time": "2026-01-01T00:00:00Z"})
+    without = pd.DataFrame({"request_id": ["r", "s"], "label": [1, 1], "label_time": "1"})
+    result = join_labels(logs, without)
+    assert result.frame["request_id"].tolist() == ["s"] and result.skipped_batched == 3
+    assert "3 rows of batched requests skipped" in result.describe()
+    with_instance = pd.DataFrame({"request_id": ["r", "r", "r"], "instance": [0, 1, 2], "label": [0, 1, 0],
+                                  "label_time": "1"})
+    result = join_labels(logs, with_instance)
+    assert result.by_instance and result.skipped_batched == 0
+    assert result.frame.sort_values("instance")["label"].tolist() == [0, 1, 0]
+
+
+def test_failed_requests_and_duplicates_do_not_join():
+    logs = logs_frame(has_response=[True, False, True, True, True, True])
+    labels = pd.DataFrame({"request_id": list("abcdef"), "label": [1, 0, 1, 1, 0, 0], "label_time": "1"})
+    result = join_labels(logs, labels)
+    assert "b" not in set(result.frame["request_id"]) and result.unserved == 1
+
+
+def test_a_store_with_two_keys_is_refused():
+    labels = pd.DataFrame({"request_id": ["a", None], "meta_x": [None, "1"], "label": [1, 0], "label_time": "1"})
+    with pytest.raises(DataValidationError, match="one key column"):
+        join_labels(logs_frame(), labels)
+
+
+def test_keys_are_normalised_to_text():
+    keys = normalise_keys(pd.Series([1001, 1002.0, " A-17 ", None, np.int64(7)], dtype=object))
+    assert keys.tolist()[:3] == ["1001", "1002", "A-17"] and pd.isna(keys.iloc[3]) and keys.iloc[4] == "7"
+
+
+def test_metrics_match_sklearn():
+    from sklearn import metrics as skm
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 500)
+    s = np.clip(y * 0.3 + rng.uniform(0, 0.7, 500), 0, 1)
+    assert metric_value("log_loss", y, s) == pytest.approx(skm.log_loss(y, s))
+    assert metric_value("accuracy", y, s) == pytest.approx(skm.accuracy_score(y, s >= 0.5))
+    assert metric_value("f1", y, s) == pytest.approx(skm.f1_score(y, s >= 0.5))
+    assert metric_value("roc_auc", y, s) == pytest.approx(skm.roc_auc_score(y, s))
+    t = rng.normal(size=100)
+    p = t + rng.normal(0, 0.1, 100)
+    assert metric_value("rmse", t, p) == pytest.approx(np.sqrt(skm.mean_squared_error(t, p)))
+    assert metric_value("r2", t, p) == pytest.approx(skm.r2_score(t, p))
+
+
+def test_champion_rows_by_version_and_older_logs():
+    joined = logs_frame().assign(label=1, _time=pd.Timestamp("2026-01-01T00:10:00Z"))
+    rows, how = champion_rows(joined, "2", None)
+    assert set(rows["request_id"]) == {"d", "e", "f"} and "model_version 2" in how
+    old = joined.drop(columns=["model_version"]).assign(revision="v2")
+    rows, how = champion_rows(old, "2", None)
+    assert len(rows) == 6 and "revision v2" in how
+    older = joined.assign(model_version="")
+    rows, how = champion_rows(older, "2", pd.Timestamp("2026-01-01T00:00:00Z"))
+    assert len(rows) == 6 and "since the champion's promotion" in how
+    rows, _ = champion_rows(older, "2", pd.Timestamp("2026-01-02T00:00:00Z"))
+    assert rows.empty
+
+
+def test_an_old_trigger_counts_for_the_cooldown_not_as_a_consecutive_window():
+    rules = {"drift_share": 0.5, "drift_windows": 2, "cooldown": "2h"}
+    old_trigger = {**rec(1, 0.9, triggered=True), "cooldown_only": True}
+    assert not decide([old_trigger], rec(9, 0.9), rules).fire  # one drifted window only
+    assert decide([old_trigger, rec(8, 0.9)], rec(9, 0.9), rules).rule == "drift"
+
+
+def test_mixed_key_columns_are_normalised_value_by_value():
+    keys = normalise_keys(pd.Series(["A-1", 7, 8.0, None, True], dtype=object))
+    assert keys.tolist()[:3] == ["A-1", "7", "8"] and pd.isna(keys.iloc[3]) and keys.iloc[4] == "true"
+    assert normalise_keys(pd.Series([1.5, np.nan])).tolist()[0] == "1.5"

@@ -156,20 +156,25 @@ def make_check(prom: Prometheus, *, canary_revision, stable_revision, namespace:
 
 
 
-
-
 def psi(expected, actual, bins: int = 10) -> float:
-    """Population stability index of ``actual`` against ``expected`` (decile bins of expected)."""
+    """Population stability index of ``actual`` against ``expected`` (decile bins of expected).
+
+    Missing values (NaN) are left out of both sides: one NaN would make every quantile edge NaN
+    and the index meaninglessly ~0. NaN when a side has no values at all.
+    """
     import numpy as np
 
     expected = np.asarray(expected, dtype=float)
     actual = np.asarray(actual, dtype=float)
+    expected, actual = expected[np.isfinite(expected)], actual[np.isfinite(actual)]
+    if not len(expected) or not len(actual):
+        return float("nan")
     edges = np.unique(np.quantile(expected, np.linspace(0, 1, bins + 1)))
     if len(edges) < 3:
         edges = np.array([-np.inf, np.median(expected), np.inf])
     edges[0], edges[-1] = -np.inf, np.inf
-    e = np.histogram(expected, edges)[0] / max(len(expected), 1)
-    a = np.histogram(actual, edges)[0] / max(len(actual), 1)
+    e = np.histogram(expected, edges)[0] / len(expected)
+    a = np.histogram(actual, edges)[0] / len(actual)
     e, a = np.clip(e, 1e-4, None), np.clip(a, 1e-4, None)
     return float(np.sum((a - e) * np.log(a / e)))
 
@@ -182,37 +187,101 @@ class QualityRules:
     min_rows: int = 200
     score_column: str = "prediction_1"
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> QualityRules:
+        data = dict(data or {})
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ConfigError(f"unknown quality rule(s) {sorted(unknown)}; known: {', '.join(cls.__dataclass_fields__)}")
+        return cls(**data)
 
-def quality_check(logs, labels, *, canary_revision: str, stable_revision: str,
-                  rules: QualityRules = QualityRules()) -> tuple[bool, str, dict[str, Any]]:
-    """Model quality of the canary vs the stable revision over the same logged period.
 
-    With enough labels on both revisions: roll back when the canary's realized ROC AUC is more
-    than ``max_auc_drop`` below the stable's. Without labels: compare the distributions of
-    predicted scores (PSI); a shift above ``max_psi`` fails. Too little traffic fails the check.
+def split_traffic(logs, *, canary_version: str = "", stable_version: str = "", canary_revision: str = "",
+                  stable_revision: str = ""):
+    """``(canary rows, stable rows, how)``: by ``model_version`` when the log carries it (the
+    serving runtime's answer), else by revision (older logs)."""
+    if not len(logs):
+        return logs, logs, "revision"
+    versions = logs["model_version"].fillna("").astype(str) if "model_version" in logs.columns else None
+    by_version = versions is not None and bool(canary_version) and (versions != "").any()
+    if by_version:
+        canary = logs[versions == str(canary_version)]
+        stable = (logs[versions == str(stable_version)] if stable_version
+                  else logs[logs["revision"].astype(str) == stable_revision])
+        return canary, stable, "model_version"
+    revisions = logs["revision"].astype(str) if "revision" in logs.columns else None
+    if revisions is None:
+        return logs.iloc[:0], logs.iloc[:0], "revision"
+    return logs[revisions == canary_revision], logs[revisions == stable_revision], "revision"
+
+
+def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, canary_version: str = "",
+                  stable_version: str = "", rules: QualityRules = QualityRules()) -> tuple[bool, str, dict[str, Any]]:
+    """Model quality of the canary vs the stable model over the same logged period.
+
+    Canary and stable rows are told apart by ``model_version`` (``canary_version`` is the version
+    being rolled out, ``stable_version`` the champion) when the log has it, else by revision.
+    Rows without a response (failed requests: no prediction) and rows whose score is missing are
+    left out, with their counts in the reason. With enough labels on both sides: roll back when
+    the canary's realized ROC AUC is more than ``max_auc_drop`` below the stable's. Without
+    labels: compare the distributions of predicted scores (PSI); a shift above ``max_psi``
+    fails. No canary traffic, or too little, fails the check (never a pass).
     """
-    from ctloop.labels import join_predictions_with_labels, realized_metrics
+    import pandas as pd
+
+    from ctloop.labels import join_labels, metric_value, served
 
     col = rules.score_column
-    canary = logs[logs["revision"] == canary_revision] if len(logs) else logs
-    stable = logs[logs["revision"] == stable_revision] if len(logs) else logs
-    measured: dict[str, Any] = {"canary_logged": int(len(canary)), "stable_logged": int(len(stable))}
+    canary_all, stable_all, how = split_traffic(logs, canary_version=canary_version, stable_version=stable_version,
+                                                canary_revision=canary_revision, stable_revision=stable_revision)
+    canary_name = f"version {canary_version}" if how == "model_version" else f"revision {canary_revision}"
+    stable_name = (f"version {stable_version}" if how == "model_version" and stable_version
+                   else f"revision {stable_revision}")
+
+    def clean(part):
+        ok = served(part)
+        scores = pd.to_numeric(ok[col], errors="coerce") if col in ok.columns else pd.Series(float("nan"), index=ok.index)
+        return ok[scores.notna()].assign(**{col: scores[scores.notna()]}), len(part) - len(ok), int(scores.isna().sum())
+
+    canary, c_failed, c_nan = clean(canary_all)
+    stable, s_failed, s_nan = clean(stable_all)
+    measured: dict[str, Any] = {"canary_logged": int(len(canary_all)), "stable_logged": int(len(stable_all)),
+                                "canary_rows": int(len(canary)), "stable_rows": int(len(stable)),
+                                "canary_failed": c_failed, "stable_failed": s_failed,
+                                "canary_nan_scores": c_nan, "stable_nan_scores": s_nan, "selected_by": how}
+    excluded = [f"{name}: {failed} failed requests and {nan} missing {col!r} scores left out"
+                for name, failed, nan in (("canary", c_failed, c_nan), ("stable", s_failed, s_nan)) if failed or nan]
+    note = f" ({'; '.join(excluded)})" if excluded else ""
+    if not len(canary_all):
+        return False, (f"no logged canary traffic for {canary_name} "
+                       f"({len(stable_all)} rows of the stable {stable_name}); is the InferenceService's logger "
+                       f"on, and does the log carry the canary's {how}?"), measured
     if len(canary) < rules.min_rows or len(stable) < rules.min_rows:
         return False, (f"too little logged traffic to judge quality: canary {len(canary)}, stable {len(stable)} "
-                       f"rows (< {rules.min_rows})"), measured
+                       f"rows with a prediction (< {rules.min_rows}){note}"), measured
     if labels is not None and len(labels):
-        joined = join_predictions_with_labels(logs[logs["revision"].isin([canary_revision, stable_revision])], labels)
-        counts = joined["revision"].value_counts()
-        if counts.get(canary_revision, 0) >= rules.min_labelled and counts.get(stable_revision, 0) >= rules.min_labelled:
-            realized = realized_metrics(joined, score=col, by=("revision",)).set_index("revision")["roc_auc"]
-            c_auc, s_auc = float(realized[canary_revision]), float(realized[stable_revision])
+        both = pd.concat([canary.assign(_side="canary"), stable.assign(_side="stable")], ignore_index=True)
+        joined = join_labels(both, labels)
+        counts = joined.frame["_side"].value_counts()
+        measured.update({"canary_labelled": int(counts.get("canary", 0)), "stable_labelled": int(counts.get("stable", 0)),
+                         "skipped_batched": joined.skipped_batched})
+        if counts.get("canary", 0) >= rules.min_labelled and counts.get("stable", 0) >= rules.min_labelled:
+            side = {k: joined.frame[joined.frame["_side"] == k] for k in ("canary", "stable")}
+            c_auc = metric_value("roc_auc", side["canary"]["label"], side["canary"][col])
+            s_auc = metric_value("roc_auc", side["stable"]["label"], side["stable"][col])
             measured.update({"canary_auc": c_auc, "stable_auc": s_auc})
+            if not (c_auc == c_auc and s_auc == s_auc):
+                return False, f"realized AUC undefined (canary {c_auc}, stable {s_auc}: one class only){note}", measured
             if s_auc - c_auc > rules.max_auc_drop:
-                return False, f"canary realized AUC {c_auc:.3f} is {s_auc - c_auc:.3f} below stable {s_auc:.3f}", measured
-            return True, f"canary realized AUC {c_auc:.3f} vs stable {s_auc:.3f}", measured
+                return False, (f"canary realized AUC {c_auc:.3f} is {s_auc - c_auc:.3f} below stable {s_auc:.3f}"
+                               f"{note}"), measured
+            return True, f"canary realized AUC {c_auc:.3f} vs stable {s_auc:.3f}{note}", measured
     value = psi(stable[col], canary[col])
     measured["score_psi"] = value
     if value > rules.max_psi:
-        return False, f"canary prediction distribution shifted: PSI {value:.3f} > {rules.max_psi}", measured
-    return True, f"prediction distributions agree (PSI {value:.3f}, no labels yet)", measured
-__all__ = ["Rules", "QualityRules", "Prometheus", "RevisionStats", "revision_stats", "judge", "make_check", "psi", "quality_check"]
+        return False, f"canary prediction distribution shifted: PSI {value:.3f} > {rules.max_psi}{note}", measured
+    return True, f"prediction distributions agree (PSI {value:.3f}, no labels yet){note}", measured
+
+
+__all__ = ["Rules", "QualityRules", "Prometheus", "RevisionStats", "revision_stats", "judge", "make_check", "psi",
+           "split_traffic", "quality_check"]

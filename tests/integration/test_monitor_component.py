@@ -1,0 +1,185 @@
+"""``monitor_model`` and ``trigger_training`` called through ``python_func`` with a real MLflow
+store (sqlite), a registered champion, logged traffic on disk and the KFP API double."""
+
+import pandas as pd
+import pytest
+from kfp.dsl import Metrics
+from mlflow.entities import Metric
+
+from ctloop.components.monitor.component import monitor_model, trigger_training
+from ctloop.errors import PlatformError
+from ctloop.registry import MlflowRegistry
+from tests.doubles.kfp_api import KfpApiDouble
+from tests.fixtures.servers import free_port
+from tests.integration.monitor_support import MODEL, log_window, register_champion
+
+pytestmark = pytest.mark.slow
+END = pd.Timestamp("2026-01-05T12:00:00Z")
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("monitor")
+    uri = f"sqlite:///{tmp / 'mlflow.db'}"
+    return uri, register_champion(uri)
+
+
+@pytest.fixture
+def uri(setup, tmp_path):
+    """A fresh monitoring history per test: the champion stays, the experiment is renamed away."""
+    uri, _ = setup
+    client = MlflowRegistry(uri).client
+    exp = client.get_experiment_by_name(f"{MODEL}-monitoring")
+    if exp is not None:
+        client.rename_experiment(exp.experiment_id, f"{MODEL}-monitoring-{tmp_path.name}")
+        client.delete_experiment(exp.experiment_id)
+    return uri
+
+
+def monitor(tmp_path, uri, as_of=END, **kwargs):
+    metrics = Metrics(name="monitor_metrics", uri=str(tmp_path / "m"), metadata={})
+    out = monitor_model.python_func(log_root=str(tmp_path / "logs"), model_name=MODEL, monitor_metrics=metrics,
+                                    as_of=as_of.isoformat(), tracking_uri=uri, **kwargs)
+    return out, metrics
+
+
+def run_tags(uri, run_id):
+    return MlflowRegistry(uri).client.get_run(run_id).data
+
+
+def test_cooldown_holds_after_more_than_a_thousand_windows(setup, uri, tmp_path):
+    """The history used to be the 1,000 *oldest* runs: after ~41 days hourly the last trigger was
+    invisible, the cooldown stopped working and every drifted window retrained."""
+    _, champion = setup
+    client = MlflowRegistry(uri).client
+    exp_id = client.create_experiment(f"{MODEL}-monitoring")
+    n = 1005
+    first = END - pd.Timedelta(hours=n)
+    for i in range(n):
+        end = first + pd.Timedelta(hours=i)
+        triggered = "true" if i == n - 3 else "false"  # a retraining started 3 hours ago
+        run = client.create_run(exp_id, start_time=int(end.timestamp() * 1000),
+                                tags={"window_end": end.isoformat(), "triggered": triggered, "champion_version": "1"})
+        client.log_batch(run.info.run_id, metrics=[Metric("drift_share", 0.9, int(end.timestamp() * 1000), 0)])
+    log_window(tmp_path / "logs", champion.shocked.sample(600, random_state=1), champion, END)
+    out, _ = monitor(tmp_path, uri, rules={"drift_share": 0.5, "drift_windows": 2, "cooldown": "24h"})
+    assert (out.retrain, out.rule) == (False, "cooldown"), out.reason
+    assert "last retraining trigger 2026-01-05 09:00" in out.reason
+    later, _ = monitor(tmp_path, uri, as_of=END + pd.Timedelta("20h"),
+                       rules={"drift_share": 0.5, "drift_windows": 1, "cooldown": "24h"})
+    assert later.rule == "cooldown" and "until 2026-01-06 09:00" in later.reason
+
+
+def test_positional_features_are_mapped_and_unmatched_ones_warn(setup, uri, tmp_path):
+    _, champion = setup
+    log_window(tmp_path / "logs", champion.shocked.sample(600, random_state=2), champion, END, positional=True)
+    out, metrics = monitor(tmp_path, uri, rules={"drift_share": 0.5, "drift_windows": 1})
+    assert out.retrain and out.rule == "drift" and not out.warnings, out.reason
+    assert metrics.metadata["drift_share"] > 0.5
+    assert {f"drift_score_{f}" for f in champion.features} <= set(metrics.metadata)
+    data = run_tags(uri, out.monitor_run_id)
+    assert data.tags["feature_mapping"] == "positional"
+    assert {f"drift_score_{f}" for f in champion.features} <= set(data.metrics)  # per feature, not only the share
+
+    other = tmp_path / "other"
+    rows = log_window(other / "logs", champion.shocked.sample(600, random_state=3), champion, END, positional=True)
+    frame = pd.read_parquet(next((other / "logs").rglob("*.parquet")))
+    frame.drop(columns=[f"f{len(champion.features) - 1}"]).to_parquet(next((other / "logs").rglob("*.parquet")))
+    assert len(rows) == 600
+    out, metrics = monitor(other, uri, rules={"drift_share": 0.5, "drift_windows": 1})
+    assert not out.retrain and "drift_share" not in metrics.metadata
+    assert "drift not computed" in out.warnings and "WARNING: drift not computed" in out.reason
+    assert "drift rule not evaluated" in out.reason
+    assert run_tags(uri, out.monitor_run_id).tags["warnings"].startswith("drift not computed")
+
+
+def test_triggered_is_recorded_only_after_the_run_started(setup, uri, tmp_path):
+    _, champion = setup
+    rules = {"drift_share": 0.5, "drift_windows": 1, "cooldown": "6h"}
+    for hour in range(3):
+        log_window(tmp_path / "logs", champion.shocked.sample(500, random_state=10 + hour), champion,
+                   END + pd.Timedelta(hours=hour))
+    out, _ = monitor(tmp_path, uri, rules=rules)
+    assert out.retrain and run_tags(uri, out.monitor_run_id).tags["triggered"] == "pending"
+    dead = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(PlatformError, match="could not start the continuous-training run"):
+        trigger_training.python_func(model_name=MODEL, reason=out.reason, kfp_host=dead, monitor_run_id=out.monitor_run_id,
+                                     tracking_uri=uri)
+    tags = run_tags(uri, out.monitor_run_id).tags
+    assert tags["triggered"] == "failed" and "cannot reach KFP" in tags["trigger_error"]
+    assert "retrain_trigger_failed" in [e["event"] for e in MlflowRegistry(uri).audit_log(MODEL)]
+
+    # the failed trigger started no cooldown: the next window decides (and triggers) again
+    again, _ = monitor(tmp_path, uri, as_of=END + pd.Timedelta("1h"), rules=rules)
+    assert again.retrain and again.rule == "drift", again.reason
+    image = "registry.example.com/ml/ctloop:9.9.9"
+    with KfpApiDouble() as kfp:
+        started = trigger_training.python_func(model_name=MODEL, reason=again.reason, kfp_host=kfp.url, image=image,
+                                               monitor_run_id=again.monitor_run_id, tracking_uri=uri)
+        (post,) = [c for c in kfp.calls if c.method == "POST" and c.path.endswith("/runs")]
+    tags = run_tags(uri, again.monitor_run_id).tags
+    assert tags["triggered"] == "true" and tags["kfp_run"] == started.run_id
+    spec = post.body["pipeline_spec"]
+    spec = spec.get("pipeline_spec", spec)  # kfp.Client sends {pipeline_spec, platform_spec}
+    images = {e["container"]["image"] for e in spec["deploymentSpec"]["executors"].values()}
+    assert images == {image}  # the configured image, not the package default
+    assert post.body["runtime_config"]["parameters"]["force_retrain"] is True
+
+    third, _ = monitor(tmp_path, uri, as_of=END + pd.Timedelta("2h"), rules=rules)
+    assert third.rule == "cooldown", third.reason
+
+
+def test_realized_metric_from_late_labels_per_version(setup, uri, tmp_path):
+    """Labels of earlier windows (the lookback) count; the current window has none yet. Only
+    the champion version's rows judge it; every version's metric is logged."""
+    _, champion = setup
+    from ctloop.labels import ingest_labels
+
+    served = []
+    for hour, version in ((1, "1"), (2, "1"), (3, "2"), (4, "1")):
+        rows = log_window(tmp_path / "logs", champion.quiet.sample(300, random_state=20 + hour), champion,
+                          END - pd.Timedelta(hours=24 - hour), version=version,
+                          revision="credit-predictor-00002" if version == "2" else "credit-predictor-00001")
+        served.append(rows)
+    log_window(tmp_path / "logs", champion.quiet.sample(300, random_state=30), champion, END)  # no labels yet
+    labelled = pd.concat(served)
+    flipped = labelled.assign(label=1 - labelled["_label"])  # the world changed: the champion is now wrong
+    src = tmp_path / "labels.parquet"
+    flipped[["request_id", "label"]].to_parquet(src)
+    ingest_labels(str(src), str(tmp_path / "store"))
+
+    rules = {"realized_drop": 0.05}
+    out, metrics = monitor(tmp_path, uri, rules=rules, labels_root=str(tmp_path / "store"), label_lookback="2D",
+                           min_labels=200)
+    assert out.retrain and out.rule == "realized_drop" and "n=900" in out.reason, out.reason
+    assert metrics.metadata["realized_rows"] == 900 and metrics.metadata["realized"] < 0.5
+    data = run_tags(uri, out.monitor_run_id)
+    assert data.metrics["realized_rows.model_version.2"] == 300 and "realized_roc_auc.model_version.1" in data.metrics
+    assert "realized_roc_auc.revision.credit-predictor-00002" in data.metrics
+    assert data.tags["realized_rows_are"] == "rows served by model_version 1"
+
+    short, _ = monitor(tmp_path, uri, as_of=END + pd.Timedelta("1h"), rules=rules,
+                       labels_root=str(tmp_path / "store"), label_lookback="2D", min_labels=1000)
+    assert not short.retrain and "too few labels (n=900 < 1000)" in short.reason
+    window_only, _ = monitor(tmp_path, uri, as_of=END + pd.Timedelta("2h"), rules=rules,
+                             labels_root=str(tmp_path / "store"), label_lookback="1h")
+    assert not window_only.retrain and "too few labels (n=0" in window_only.reason
+
+
+def test_volume_is_carried_from_window_to_window(setup, uri, tmp_path):
+    _, champion = setup
+    registry = MlflowRegistry(uri)
+    registry.set_tags(MODEL, "1", {"ctloop.champion_since": (END - pd.Timedelta("3h")).isoformat()})
+    try:
+        for hour in range(3):
+            log_window(tmp_path / "logs", champion.quiet.sample(100, random_state=40 + hour), champion,
+                       END - pd.Timedelta(hours=1 - hour))
+        rules = {"min_rows_since_training": 250}
+        first, m1 = monitor(tmp_path, uri, as_of=END - pd.Timedelta("1h"), rules=rules)
+        second, m2 = monitor(tmp_path, uri, as_of=END, rules=rules)
+        third, m3 = monitor(tmp_path, uri, as_of=END + pd.Timedelta("1h"), rules=rules)
+    finally:
+        registry.set_tags(MODEL, "1", {"ctloop.champion_since": "2020-01-01T00:00:00Z"})
+    assert [m.metadata["rows_since_training"] for m in (m1, m2, m3)] == [100, 200, 300]
+    assert (first.rule, second.rule, third.rule) == ("volume", "volume", "volume")
+    assert (first.retrain, second.retrain, third.retrain) == (False, False, True)

@@ -1,0 +1,96 @@
+"""The label store through its two entry points (``ctloop labels ingest`` and the
+``ingest_labels`` component) on local files, and reading only the log partitions needed."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from ctloop import labels
+from ctloop.cli import main
+from ctloop.components.monitor.component import ingest_labels
+from ctloop.errors import ConfigError, DataValidationError
+
+
+def logged(tmp_path, day, rows):
+    frame = pd.DataFrame(rows)
+    path = tmp_path / "logs" / "model=credit" / f"date={day}" / "revision=credit-predictor-00001" / "part-1.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(path)
+    return path
+
+
+def test_cli_ingests_numeric_business_keys_from_csv_as_text(tmp_path, capsys):
+    src = tmp_path / "labels.csv"
+    src.write_text("meta_x_order_id,default,label_time\n1001,1,2026-01-06T10:00:00Z\n00123,0,2026-01-06T11:00:00Z\n")
+    store = tmp_path / "store"
+    assert main(["labels", "ingest", "--labels", str(src), "--store", str(store), "--key", "meta_x_order_id",
+                 "--label-column", "default"]) == 0
+    assert "appended 2 labels keyed by meta_x_order_id" in capsys.readouterr().out
+    stored = labels.read_labels(str(store))
+    assert stored["meta_x_order_id"].tolist() == ["1001", "00123"]  # leading zeros kept: keys are text
+    assert stored["label"].tolist() == [1.0, 0.0] and labels.store_key(str(store)) == "meta_x_order_id"
+    assert json.loads((store / "labels" / labels.STORE_MANIFEST).read_text())["key"] == "meta_x_order_id"
+    logs = pd.DataFrame({"request_id": ["a", "b"], "instance": 0, "meta_x_order_id": ["00123", "1001"],
+                         "has_response": True, "prediction_1": [0.2, 0.7]})
+    joined = labels.join_labels(logs, stored).frame.set_index("request_id")
+    assert joined.loc["a", "label"] == 0 and joined.loc["b", "label"] == 1
+
+
+def test_cli_refuses_a_second_key_in_one_store(tmp_path, capsys):
+    src = tmp_path / "labels.csv"
+    src.write_text("request_id,meta_x_order_id,label\nr1,1,1\n")
+    store = str(tmp_path / "store")
+    assert main(["labels", "ingest", "--labels", str(src), "--store", store]) == 0
+    assert main(["labels", "ingest", "--labels", str(src), "--store", store, "--key", "meta_x_order_id"]) == 2
+    assert "keyed by 'request_id', not 'meta_x_order_id'" in capsys.readouterr().err
+
+
+def test_cli_reports_bad_label_files(tmp_path, capsys):
+    src = tmp_path / "labels.csv"
+    src.write_text("request_id,label,instance\nr1,yes,0\n,1,0\nr3,1,-1\n")
+    assert main(["labels", "ingest", "--labels", str(src), "--store", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err
+    assert "labels must be numbers" in err and "labels without a key value" in err and "'instance'" in err
+    assert main(["labels", "ingest", "--labels", str(tmp_path / "missing.csv"), "--store", str(tmp_path / "s")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_component_ingests_parquet_with_instance(tmp_path):
+    src = tmp_path / "labels.parquet"
+    pd.DataFrame({"request_id": ["r", "r"], "instance": [0, 1], "label": [0, 1]}).to_parquet(src)
+    out = ingest_labels.python_func(labels_uri=str(src), labels_root=str(tmp_path / "store"))
+    assert out.rows == 2
+    stored = labels.read_labels(str(tmp_path / "store"))
+    assert stored["instance"].tolist() == [0, 1] and labels.detect_key(stored) == "request_id"
+    with pytest.raises(ConfigError, match="keyed by 'request_id'"):
+        ingest_labels.python_func(labels_uri=str(src), labels_root=str(tmp_path / "store"), key="meta_x")
+    with pytest.raises(DataValidationError, match="column 'order' breaks rule 'required'"):
+        ingest_labels.python_func(labels_uri=str(src), labels_root=str(tmp_path / "other"), key="order")
+
+
+def test_read_log_reads_only_the_needed_date_partitions(tmp_path):
+    """An unreadable file in an old partition proves it is never opened."""
+    row = {"request_id": "a", "instance": 0, "model": "credit", "revision": "credit-predictor-00001",
+           "model_version": "1", "time": "2026-01-05T00:30:00+00:00", "has_response": True, "prediction_1": 0.5}
+    logged(tmp_path, "2026-01-05", [row, {**row, "request_id": "b", "time": "2026-01-05T02:30:00+00:00"}])
+    logged(tmp_path, "2026-01-04", [{**row, "request_id": "y", "time": "2026-01-04T23:30:00+00:00"}])
+    old = tmp_path / "logs" / "model=credit" / "date=2025-11-01" / "revision=r" / "part-0.parquet"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"PAR1 not parquet")
+    end = pd.Timestamp("2026-01-05T01:00:00Z")
+    frame = labels.read_log(str(tmp_path / "logs"), "credit", end - pd.Timedelta("1h"), end)
+    assert frame["request_id"].tolist() == ["a"]
+    frame = labels.read_log(str(tmp_path / "logs"), "credit", end - pd.Timedelta("7D"), end + pd.Timedelta("2h"))
+    assert sorted(frame["request_id"]) == ["a", "b", "y"]
+    assert labels.log_dates(end - pd.Timedelta("2D"), end) == ["2026-01-03", "2026-01-04", "2026-01-05"]
+
+
+def test_read_log_handles_older_logs_and_duplicates(tmp_path):
+    row = {"request_id": "a", "instance": 0, "model": "credit", "revision": "credit-predictor-00001",
+           "time": "2026-01-05T00:30:00+00:00", "has_response": True, "prediction_1": 0.5}
+    logged(tmp_path, "2026-01-05", [row, row])  # at-least-once delivery: the same row twice, no model_version
+    end = pd.Timestamp("2026-01-05T01:00:00Z")
+    frame = labels.read_log(str(tmp_path / "logs"), "credit", end - pd.Timedelta("1h"), end)
+    assert len(frame) == 1 and frame["model_version"].tolist() == [""]
+    assert labels.read_log(str(tmp_path / "nothing"), "credit", end - pd.Timedelta("1h"), end).empty
