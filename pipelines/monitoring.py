@@ -55,8 +55,8 @@ def monitoring(
         experiment: KFP experiment of triggered runs.
         training_parameters: Parameters of the triggered continuous-training run.
         image: Component image the triggered continuous-training run is compiled with; empty =
-            the image of this ctloop version. With a private mirror (``--image`` of ``ctloop
-            upload``/``schedule``) pass the same image here, e.g. ``--param image=<mirror>``.
+            the image of this ctloop version. Compiling with ``--image`` (``ctloop compile``,
+            ``upload``, ``schedule``) makes that image the default here too.
         tracking_uri: MLflow tracking URI (empty = ``MLFLOW_TRACKING_URI``).
     """
     monitor = with_platform_settings(monitor_model(

@@ -3,7 +3,10 @@
 ``compile_all(output_dir)`` writes one ``<pipeline-name>.yaml`` per pipeline in
 ``ctloop.pipelines.all_pipelines()``. The same commit always yields byte-identical files.
 ``image`` replaces the ctloop component image in every executor (a private registry mirror);
-the default is the image whose tag is the package version (``ctloop.image.DEFAULT_IMAGE``).
+the default is the image whose tag is the package version (``ctloop.image.DEFAULT_IMAGE``). A
+pipeline that itself starts pipelines (``monitoring`` triggers ``continuous-training``) declares
+a root parameter ``image`` (empty = the package image); it defaults to the override too, so the
+runs it triggers use the same mirror.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ def rewrite_images(text: str, image: str) -> str:
             if container.get("image") == DEFAULT_IMAGE:
                 container["image"] = image
                 found += 1
+        params = (((doc or {}).get("root") or {}).get("inputDefinitions") or {}).get("parameters") or {}
+        if "image" in params and not params["image"].get("defaultValue"):
+            params["image"]["defaultValue"] = image  # what the pipeline's own triggers compile with
     if not found:
         raise ConfigError(f"no executor uses {DEFAULT_IMAGE}: nothing to replace")
     return yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)

@@ -70,6 +70,11 @@ def test_image_override_rewrites_every_executor(tmp_path):
         text = path.read_text()
         assert DEFAULT_IMAGE not in text
         assert custom in text
+        params = next(yaml.safe_load_all(text))["root"]["inputDefinitions"]["parameters"]
+        if "image" in params:  # monitoring: the training runs it triggers use the mirror too
+            assert params["image"]["defaultValue"] == custom, path.name
+    assert "image" in next(yaml.safe_load_all((tmp_path / "monitoring.yaml").read_text()))["root"][
+        "inputDefinitions"]["parameters"]
 
 
 @pytest.mark.parametrize("bad", ["no-tag-image", "registry.example.com/ctloop:latest", "a b:1"])
