@@ -286,6 +286,16 @@ def test_spec_defaults_match_the_pipeline_defaults():
     assert SCHEMA["rollout"]["traffic_plan"][1] == inputs["traffic_plan"].default
 
 
+def test_rollout_quality_check_roots_reach_the_pipeline():
+    data = yaml.safe_load(EXAMPLE.read_text())
+    model = next(m for m in data["models"] if m.get("rollout"))
+    model["rollout"].update(inference_log_root="gs://logs", labels_root="gs://labels")
+    params = pipeline_parameters(next(m for m in parse_spec(data).models if m.name == model["name"]))
+    assert params["inference_log_root"] == "gs://logs" and params["labels_root"] == "gs://labels"
+    inputs = continuous_training.component_spec.inputs
+    assert {"inference_log_root", "labels_root"} <= set(inputs)
+
+
 def test_drift_correction_and_calibration_reach_the_pipeline_and_are_validated():
     data = yaml.safe_load(EXAMPLE.read_text())
     data["models"][0].setdefault("drift", {}).update(correction="fdr", calibration_rounds=20)

@@ -101,6 +101,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any]]] = {
         "rules": (dict, {}),
         "max_failed_checks": (int, 1),
         "prometheus_url": (str, ""),
+        "inference_log_root": (str, ""),
+        "labels_root": (str, ""),
     },
     "schedule": {
         "cron": (str, None),
@@ -158,6 +160,8 @@ EXAMPLES: dict[str, str] = {
     "rollout.namespace": "ctloop",
     "rollout.rules": "{max_error_rate: 0.01, min_requests: 200}",
     "rollout.prometheus_url": "http://prometheus.monitoring.svc:9090",
+    "rollout.inference_log_root": "gs://ctloop-inference-log",
+    "rollout.labels_root": "gs://ctloop-labels",
     "schedule": '{cron: "0 0 3 * * *"}',
     "schedule.cron": '"0 0 3 * * *"',
 }
@@ -463,6 +467,8 @@ def _rollout_parameters(ro: dict[str, Any]) -> dict[str, Any]:
         "analysis_rules": ro.get("rules") or {},
         "max_failed_checks": int(ro.get("max_failed_checks", 1)),
         "prometheus_url": ro.get("prometheus_url", ""),
+        "inference_log_root": ro.get("inference_log_root", ""),
+        "labels_root": ro.get("labels_root", ""),
     }
 
 
