@@ -7,6 +7,10 @@ the default is the image whose tag is the package version (``ctloop.image.DEFAUL
 pipeline that itself starts pipelines (``monitoring`` triggers ``continuous-training``) declares
 a root parameter ``image`` (empty = the package image); it defaults to the override too, so the
 runs it triggers use the same mirror.
+
+``pvc_mounts`` (``[(claim, path), ...]``) mounts PersistentVolumeClaims into every task, as
+``kfp.kubernetes.mount_pvc`` would — for clusters that keep data such as the inference log on a
+shared volume instead of an object store (the dev overlay's ``ctloop-inference-log-records``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,43 @@ def _check_image(image: str) -> None:
         )
     if image.endswith(":latest"):
         raise ConfigError(f"image {image!r} uses the mutable tag 'latest': pin a version or digest")
+
+
+def parse_pvc_mount(text: str) -> tuple[str, str]:
+    """``CLAIM:PATH`` → ``(claim, path)``; a ConfigError says what is wrong."""
+    import re
+
+    claim, sep, path = str(text).partition(":")
+    if not sep or not re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", claim) or not path.startswith("/"):
+        raise ConfigError(
+            f"PVC mount {text!r} must be CLAIM:PATH with a Kubernetes claim name and an absolute "
+            "path, e.g. ctloop-inference-log-records:/mnt/inference-log"
+        )
+    return claim, path.rstrip("/") or "/"
+
+
+def add_pvc_mounts(text: str, mounts: list[tuple[str, str]]) -> str:
+    """Mount each ``(claim, path)`` into every executor of compiled IR ``text``."""
+    import yaml
+
+    docs = list(yaml.safe_load_all(text))
+    executors = ((docs[0] or {}).get("deploymentSpec") or {}).get("executors") or {}
+    platform = next((d for d in docs[1:] if d and "platforms" in d), None)
+    if platform is None:
+        platform = {"platforms": {"kubernetes": {"deploymentSpec": {"executors": {}}}}}
+        docs.append(platform)
+    per_exec = platform["platforms"].setdefault("kubernetes", {}).setdefault("deploymentSpec", {}) \
+        .setdefault("executors", {})
+    for name in executors:
+        entry = per_exec.setdefault(name, {})
+        taken = {m.get("mountPath") for m in entry.get("pvcMount", [])}
+        for claim, path in mounts:
+            if path in taken:
+                raise ConfigError(f"executor {name} already mounts something at {path}: choose another path")
+            entry.setdefault("pvcMount", []).append(
+                {"constant": claim, "mountPath": path, "pvcNameParameter": {"runtimeValue": {"constant": claim}}}
+            )
+    return yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)
 
 
 def rewrite_images(text: str, image: str) -> str:
@@ -76,7 +117,12 @@ def normalise_header(text: str) -> str:
     return "\n".join(out)
 
 
-def compile_pipeline(pipeline_func: Callable, package_path: str | Path, image: str | None = None) -> Path:
+def compile_pipeline(
+    pipeline_func: Callable,
+    package_path: str | Path,
+    image: str | None = None,
+    pvc_mounts: list[tuple[str, str]] | tuple = (),
+) -> Path:
     """Compile one pipeline function to ``package_path``; returns the path."""
     from kfp import compiler
 
@@ -87,18 +133,22 @@ def compile_pipeline(pipeline_func: Callable, package_path: str | Path, image: s
     if image and image != DEFAULT_IMAGE:
         _check_image(image)
         path.write_text(rewrite_images(path.read_text(), image))
+    if pvc_mounts:
+        path.write_text(add_pvc_mounts(path.read_text(), list(pvc_mounts)))
     return path
 
 
-def compile_all(output_dir: str | Path, image: str | None = None) -> list[Path]:
+def compile_all(
+    output_dir: str | Path, image: str | None = None, pvc_mounts: list[tuple[str, str]] | tuple = ()
+) -> list[Path]:
     """Compile every ctloop pipeline into ``output_dir``; returns the written files (sorted)."""
     from ctloop.pipelines import all_pipelines
 
     out = Path(output_dir)
     return [
-        compile_pipeline(func, out / f"{name}.yaml", image=image)
+        compile_pipeline(func, out / f"{name}.yaml", image=image, pvc_mounts=pvc_mounts)
         for name, func in sorted(all_pipelines().items())
     ]
 
 
-__all__ = ["compile_pipeline", "compile_all", "rewrite_images"]
+__all__ = ["add_pvc_mounts", "compile_pipeline", "compile_all", "parse_pvc_mount", "rewrite_images"]

@@ -323,3 +323,12 @@ def test_drift_correction_and_calibration_reach_the_pipeline_and_are_validated()
 )
 def test_describe_reads_common_schedules_and_always_says_utc(expr, text):
     assert describe(validate_cron(expr)) == text
+
+
+def test_kfp_pvc_mounts_are_validated():
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["kfp"]["pvc_mounts"] = ["ctloop-inference-log-records:/mnt/inference-log"]
+    assert parse_spec(data).kfp["pvc_mounts"] == ["ctloop-inference-log-records:/mnt/inference-log"]
+    data["kfp"]["pvc_mounts"] = ["records"]
+    (line,) = [x for x in _messages(data) if x.startswith("kfp.pvc_mounts")]
+    assert line.startswith("kfp.pvc_mounts[0]: PVC mount 'records' must be CLAIM:PATH")

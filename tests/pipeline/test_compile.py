@@ -87,3 +87,25 @@ def test_cli_compile(tmp_path, capsys):
     assert main(["compile", "--output-dir", str(tmp_path)]) == 0
     printed = capsys.readouterr().out.split()
     assert sorted(printed) == sorted(str(tmp_path / f"{n}.yaml") for n in all_pipelines())
+
+
+def test_pvc_mounts_reach_every_executor_and_bad_mounts_are_refused(tmp_path):
+    from ctloop.compiler import parse_pvc_mount
+
+    (path,) = [p for p in compile_all(tmp_path, pvc_mounts=[("ctloop-inference-log-records", "/mnt/inference-log")])
+               if p.name == "monitoring.yaml"]
+    main_doc, platform = list(yaml.safe_load_all(path.read_text()))
+    per_exec = platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+    assert set(main_doc["deploymentSpec"]["executors"]) <= set(per_exec)
+    for name, spec in per_exec.items():
+        assert {"constant": "ctloop-inference-log-records", "mountPath": "/mnt/inference-log",
+                "pvcNameParameter": {"runtimeValue": {"constant": "ctloop-inference-log-records"}}} in spec["pvcMount"], name
+        assert spec["configMapAsEnv"], name  # the platform settings are kept
+    assert parse_pvc_mount("claim-1:/mnt/x/") == ("claim-1", "/mnt/x")
+    for bad in ("claim", "Claim:/x", "claim:relative", ":/x"):
+        with pytest.raises(ConfigError, match="CLAIM:PATH"):
+            parse_pvc_mount(bad)
+    assert main(["compile", "--output-dir", str(tmp_path / "cli"), "--mount-pvc", "data:/mnt/data"]) == 0
+    doc = list(yaml.safe_load_all((tmp_path / "cli" / "continuous-training.yaml").read_text()))[1]
+    assert all(any(m["mountPath"] == "/mnt/data" for m in e["pvcMount"])
+               for e in doc["platforms"]["kubernetes"]["deploymentSpec"]["executors"].values())

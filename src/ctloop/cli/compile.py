@@ -6,9 +6,10 @@ import argparse
 
 
 def _compile(args: argparse.Namespace) -> int:
-    from ctloop.compiler import compile_all
+    from ctloop.compiler import compile_all, parse_pvc_mount
 
-    for path in compile_all(args.output_dir, image=args.image):
+    mounts = [parse_pvc_mount(m) for m in args.mount_pvc or []]
+    for path in compile_all(args.output_dir, image=args.image, pvc_mounts=mounts):
         print(path)
     return 0
 
@@ -26,4 +27,15 @@ def register(subparsers) -> None:
         help="component image to reference instead of the package default "
         "(e.g. a private registry mirror: registry.example.com/ml/ctloop:0.1.0)",
     )
+    add_mount_pvc_option(p)
     p.set_defaults(handler=_compile)
+
+
+def add_mount_pvc_option(parser) -> None:
+    parser.add_argument(
+        "--mount-pvc",
+        action="append",
+        metavar="CLAIM:PATH",
+        help="mount a PersistentVolumeClaim into every task (repeatable), e.g. "
+        "ctloop-inference-log-records:/mnt/inference-log for the dev overlay's shared inference log",
+    )

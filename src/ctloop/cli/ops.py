@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ctloop.cli.compile import add_mount_pvc_option
+
 PIPELINE = "continuous-training"
 # pipeline parameter -> spec field, for parameters this ctloop's pipeline may not declare
 OPTIONAL_PARAMETER_FIELDS = {"data_format": "data.format"}
@@ -41,18 +43,21 @@ def _pipeline_func(pipeline: str) -> Callable:
     return pipelines[pipeline]
 
 
-def _compile_one(out_dir: Path, image: str | None, pipeline: str = PIPELINE) -> Path:
-    from ctloop.compiler import compile_pipeline
+def _compile_one(
+    out_dir: Path, image: str | None, pipeline: str = PIPELINE, mounts: list[str] | None = None
+) -> Path:
+    from ctloop.compiler import compile_pipeline, parse_pvc_mount
 
     return compile_pipeline(
-        _pipeline_func(pipeline), out_dir / f"{pipeline}.yaml", image=image or None
+        _pipeline_func(pipeline), out_dir / f"{pipeline}.yaml", image=image or None,
+        pvc_mounts=[parse_pvc_mount(m) for m in mounts or []],
     )
 
 
 def _upload(args: argparse.Namespace) -> int:
     name = args.pipeline_name or args.pipeline
     with tempfile.TemporaryDirectory() as tmp:
-        package = _compile_one(Path(tmp), args.image, args.pipeline)
+        package = _compile_one(Path(tmp), args.image, args.pipeline, args.mount_pvc)
         result = _platform(args).ensure_pipeline(name, package, dry_run=args.dry_run)
     print(f"pipeline {name}: {result.action} (version {result.version_name})")
     return 0
@@ -75,7 +80,7 @@ def _schedule(args: argparse.Namespace) -> int:
     name = args.pipeline_name or args.pipeline
     job = args.job_name or f"{name}-schedule"
     with tempfile.TemporaryDirectory() as tmp:
-        upload = platform.ensure_pipeline(name, _compile_one(Path(tmp), args.image, args.pipeline))
+        upload = platform.ensure_pipeline(name, _compile_one(Path(tmp), args.image, args.pipeline, args.mount_pvc))
     print(f"pipeline {name}: {upload.action} (version {upload.version_name})")
     experiment_id = platform.ensure_experiment(args.experiment, namespace=args.namespace or "")
     result = platform.reconcile_schedule(
@@ -134,7 +139,8 @@ def apply_spec(
     platform = platform_factory(spec.kfp)
     actions = []
     with tempfile.TemporaryDirectory() as tmp:
-        package = _compile_one(Path(tmp), image or spec.kfp.get("image") or None)
+        package = _compile_one(Path(tmp), image or spec.kfp.get("image") or None,
+                               mounts=list(spec.kfp.get("pvc_mounts") or []))
         upload = platform.ensure_pipeline(PIPELINE, package, dry_run=dry_run)
     out(f"pipeline {PIPELINE}: {upload.action} (version {upload.version_name})")
     actions.append({"what": "pipeline", "action": upload.action, "version": upload.version_name})
@@ -229,7 +235,7 @@ def _trigger(args: argparse.Namespace) -> int:
 
     params = json.loads(args.params or "{}")
     with tempfile.TemporaryDirectory() as tmp:
-        package = _compile_one(Path(tmp), args.image)
+        package = _compile_one(Path(tmp), args.image, mounts=args.mount_pvc)
         platform = _platform(args)
         result = platform._call(
             "create run",
@@ -271,6 +277,7 @@ def register(subparsers) -> None:
     u.add_argument("--pipeline-name", default="", help="name in KFP (default: the pipeline's)")
     u.add_argument("--image", default="", help="component image override (private registry)")
     u.add_argument("--dry-run", action="store_true", help="say what would happen, upload nothing")
+    add_mount_pvc_option(u)
     u.set_defaults(handler=_upload)
 
     s = subparsers.add_parser(
@@ -302,6 +309,7 @@ def register(subparsers) -> None:
     )
     s.add_argument("--service-account", default="", help="Kubernetes SA that runs the steps")
     s.add_argument("--image", default="", help="component image override (private registry)")
+    add_mount_pvc_option(s)
     s.set_defaults(handler=_schedule)
 
     a = subparsers.add_parser(
@@ -321,6 +329,7 @@ def register(subparsers) -> None:
     t.add_argument("--params", default="{}", help="pipeline parameters as JSON")
     t.add_argument("--run-name", default="")
     t.add_argument("--image", default="")
+    add_mount_pvc_option(t)
     t.set_defaults(handler=_trigger)
 
     r = subparsers.add_parser("runs", help="recent runs with state and gate/rollout decisions")

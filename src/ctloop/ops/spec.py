@@ -50,6 +50,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any]]] = {
         "experiment": (str, "ctloop"),
         "image": (str, ""),
         "service_account": (str, ""),
+        "pvc_mounts": (list, []),
     },
     "model": {
         "name": (str, None),
@@ -137,6 +138,7 @@ EXAMPLES: dict[str, str] = {
     "kfp.namespace": "team-credit",
     "kfp.image": "registry.example.com/ml/ctloop:0.1.0",
     "kfp.service_account": "pipeline-runner",
+    "kfp.pvc_mounts": '["ctloop-inference-log-records:/mnt/inference-log"]',
     "name": "credit-default",
     "data": "{uri: gs://bucket/credit.parquet}",
     "target": "default",
@@ -370,6 +372,13 @@ def parse_spec(data: Any, path: str = "") -> Spec:
         if "kfp" in root
         else _section({}, "kfp", "kfp", errors)
     )
+    from ctloop.compiler import parse_pvc_mount
+
+    for i, mount in enumerate(kfp.get("pvc_mounts") or []):
+        try:
+            parse_pvc_mount(mount)
+        except ConfigError as exc:
+            errors.append(f"kfp.pvc_mounts[{i}]: {exc}")
     defaults = _defaults(root.get("defaults") or {}, errors)
     models: list[ModelSpec] = []
     seen: set[str] = set()
