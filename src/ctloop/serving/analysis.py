@@ -28,6 +28,15 @@ from typing import Any
 from ctloop.errors import ConfigError, ServingError
 
 
+def _rules_from_dict(cls, data: dict[str, Any] | None, what: str):
+    """``cls(**data)`` for a rules dataclass; unknown keys are a ConfigError listing the known ones."""
+    data = dict(data or {})
+    unknown = set(data) - set(cls.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"unknown {what} rule(s) {sorted(unknown)}; known: {', '.join(cls.__dataclass_fields__)}")
+    return cls(**data)
+
+
 @dataclass(frozen=True)
 class Rules:
     max_error_rate: float = 0.01
@@ -38,11 +47,7 @@ class Rules:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Rules:
-        data = dict(data or {})
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ConfigError(f"unknown analysis rule(s) {sorted(unknown)}; known: {', '.join(cls.__dataclass_fields__)}")
-        return cls(**data)
+        return _rules_from_dict(cls, data, "analysis")
 
 
 class Prometheus:
@@ -189,11 +194,7 @@ class QualityRules:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> QualityRules:
-        data = dict(data or {})
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ConfigError(f"unknown quality rule(s) {sorted(unknown)}; known: {', '.join(cls.__dataclass_fields__)}")
-        return cls(**data)
+        return _rules_from_dict(cls, data, "quality")
 
 
 def split_traffic(logs, *, canary_version: str = "", stable_version: str = "", canary_revision: str = "",
