@@ -11,8 +11,8 @@ process (SIGTERM, SIGINT, SIGHUP) are forwarded to the child.
 
 Only a start exactly like KFP's task command (``_KFP_RUNTIME=true``, which changes what kfp
 imports) is handed over. Anything else — no server, a server that does not answer, another
-program — returns at once and
-Python goes on as usual (the "cold" path: the task imports everything itself). Once the server
+program — returns at once and Python goes on as usual (the "cold" path: the task imports
+everything itself). Once the server
 has confirmed the child's pid, there is no fallback: a task never runs twice.
 
 This module must stay cheap to import: it runs in every task process of a local run.
@@ -106,12 +106,7 @@ def handoff() -> None:
 
     for sig in FORWARDED_SIGNALS:
         signal.signal(sig, forward)
-    while True:
-        try:
-            done = _read_line(sock, buf)
-            break
-        except InterruptedError:  # pragma: no cover - PEP 475 retries recv itself
-            continue
+    done = _read_line(sock, buf)  # a forwarded signal interrupts recv only briefly (PEP 475)
     if not done or "exit" not in done:
         os.write(2, b"ctloop: the warm task server went away while running this task\n")
         os._exit(70)

@@ -31,7 +31,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ctloop.errors import ConfigError, DataSourceError, DataValidationError
+from ctloop.errors import ConfigError, DataValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -100,26 +100,6 @@ def _exists(uri: str) -> bool:
     return Path(uri).exists()
 
 
-def _read_label_file(uri: str, key: str) -> pd.DataFrame:
-    """CSV (key read as text) or Parquet, local or gs://."""
-    import pandas as pd
-
-    from ctloop.storage import read_bytes, read_table, table_format
-
-    if table_format(uri) == "parquet":
-        return read_table(uri)
-    raw = read_bytes(uri)
-    if not raw.strip():
-        raise DataSourceError(f"{uri} is empty (0 bytes of data)")
-    try:
-        return pd.read_csv(io.BytesIO(raw), dtype={key: str}, keep_default_na=True,
-                           compression="gzip" if uri.lower().endswith(".gz") else None)
-    except pd.errors.EmptyDataError as exc:
-        raise DataSourceError(f"{uri} has no columns or rows") from exc
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise DataSourceError(f"{uri} is not a readable csv file: {exc}") from exc
-
-
 def store_key(store_root: str) -> str | None:
     """The key a label store is keyed by (from its manifest); ``None`` for a new store."""
     from ctloop.storage import read_bytes
@@ -139,7 +119,7 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     """
     import pandas as pd
 
-    from ctloop.storage import write_bytes, write_table
+    from ctloop.storage import read_table, write_bytes, write_table
 
     if not key or key in (*LABEL_COLUMNS, INSTANCE):
         raise ConfigError(f"label key {key!r} is not a join key: use request_id or a meta_<header> column")
@@ -147,7 +127,7 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     if known is not None and known != key:
         raise ConfigError(f"label store {store_root} is keyed by {known!r}, not {key!r}: ingest labels keyed by "
                           f"{key!r} into another store (one key per store)")
-    frame = _read_label_file(source_uri, key)
+    frame = read_table(source_uri, text_columns=(key,))
     for col in (key, label):
         if col not in frame.columns:
             raise DataValidationError([(col, "required", len(frame), f"column is missing from {source_uri} "

@@ -95,9 +95,10 @@ def write_bytes(uri: str, data: bytes, content_type: str = "application/octet-st
     tmp.replace(path)
 
 
-def read_table(uri: str, fmt: str | None = None) -> pd.DataFrame:
+def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a CSV or Parquet table from a local path or gs://.
 
+    ``text_columns`` are read as strings from CSV (keys such as ``00123`` stay as written).
     Raises :class:`DataSourceError` for a missing, empty or corrupt file, naming the file.
     """
     import pandas as pd
@@ -113,7 +114,8 @@ def read_table(uri: str, fmt: str | None = None) -> pd.DataFrame:
             frame = pd.read_parquet(io.BytesIO(raw))
         else:
             compression = "gzip" if uri.lower().endswith(".gz") else None
-            frame = pd.read_csv(io.BytesIO(raw), compression=compression)
+            frame = pd.read_csv(io.BytesIO(raw), compression=compression,
+                                dtype=dict.fromkeys(text_columns, str) or None)
     except pd.errors.EmptyDataError as exc:
         raise DataSourceError(f"{uri} has no columns or rows") from exc
     except (OSError, ValueError, pd.errors.ParserError) as exc:

@@ -201,14 +201,20 @@ def _run_child(request: dict, fds: list[int], closing: list) -> None:
 
 
 # ----------------------------------------------------------------------------- the server
+def _recv_at_least(conn: socket.socket, buf: bytearray, size: int) -> None:
+    while len(buf) < size:
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"request ended after {len(buf)} of {size} bytes")
+        buf += chunk
+
+
 class _Server:
     def __init__(self, path: str, preload: list[str], log) -> None:
         self.path = path
         self.queue = list(preload)
         self.log = log
         self.children: dict[int, socket.socket] = {}
-        self.pending: dict[socket.socket, bytearray] = {}
-        self.pending_fds: dict[socket.socket, list[int]] = {}
         self.stop = False
 
     def say(self, text: str) -> None:
@@ -277,25 +283,20 @@ class _Server:
                 os.unlink(self.path)
 
     def receive(self, conn: socket.socket, sel, closing: list) -> None:
+        fds: list[int] = []
         try:
             data, fds, _, _ = socket.recv_fds(conn, 65536, 3)
             buf = bytearray(data)
-            while len(buf) < HEADER.size:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    raise ConnectionError("short header")
-                buf += chunk
+            _recv_at_least(conn, buf, HEADER.size)
             (length,) = HEADER.unpack(buf[: HEADER.size])
-            while len(buf) < HEADER.size + length:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    raise ConnectionError("short request")
-                buf += chunk
+            _recv_at_least(conn, buf, HEADER.size + length)
             request = json.loads(bytes(buf[HEADER.size : HEADER.size + length]))
             if len(fds) != len(request["fds"]):
                 raise ConnectionError(f"expected {len(request['fds'])} descriptors, got {len(fds)}")
         except (OSError, ValueError, KeyError) as exc:
             self.say(f"bad request: {exc}")
+            for fd in fds:
+                os.close(fd)
             conn.close()
             return
         others = list(self.children.values())

@@ -138,18 +138,24 @@ def _raw_text(body: bytes) -> str | None:
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
-def metadata_columns(value: str | None) -> dict[str, str] | None:
-    """``ce-metadata`` → ``{"meta_x_order_id": "A-17", ...}`` (None when absent or empty)."""
+def _json_object_header(name: str, value: str | None, shape: str) -> dict | None:
+    """A header holding a JSON object (None when absent, empty or ``null``); 400 otherwise."""
     if not value:
         return None
     try:
         parsed = json.loads(value)
     except json.JSONDecodeError as exc:
-        raise RejectedEvent(400, f"ce-metadata is not JSON: {exc}", "bad_header") from exc
+        raise RejectedEvent(400, f"{name} is not JSON: {exc}", "bad_header") from exc
+    if parsed is not None and not isinstance(parsed, dict):
+        raise RejectedEvent(400, f"{name} must be a JSON object of {shape}", "bad_header")
+    return parsed
+
+
+def metadata_columns(value: str | None) -> dict[str, str] | None:
+    """``ce-metadata`` → ``{"meta_x_order_id": "A-17", ...}`` (None when absent or empty)."""
+    parsed = _json_object_header("ce-metadata", value, "header name -> values")
     if parsed is None:
         return None
-    if not isinstance(parsed, dict):
-        raise RejectedEvent(400, "ce-metadata must be a JSON object of header name -> values", "bad_header")
     out = {}
     for name, values in parsed.items():
         if isinstance(values, list):
@@ -161,16 +167,9 @@ def metadata_columns(value: str | None) -> dict[str, str] | None:
 
 def annotated_model_version(value: str | None) -> str:
     """``ce-annotations`` (``logger.metadataAnnotations``) → the ``ctloop.dev/model-version`` one."""
-    if not value:
-        return ""
-    try:
-        parsed = json.loads(value)
-    except json.JSONDecodeError as exc:
-        raise RejectedEvent(400, f"ce-annotations is not JSON: {exc}", "bad_header") from exc
+    parsed = _json_object_header("ce-annotations", value, "annotation -> value")
     if parsed is None:
         return ""
-    if not isinstance(parsed, dict):
-        raise RejectedEvent(400, "ce-annotations must be a JSON object of annotation -> value", "bad_header")
     version = parsed.get(MODEL_VERSION_ANNOTATION)
     return "" if version is None else str(version)
 
