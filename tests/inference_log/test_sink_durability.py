@@ -71,8 +71,10 @@ def test_size_trigger_flushes_as_soon_as_the_buffer_holds_flush_rows(tmp_path):
         assert not list((tmp_path / "root").rglob("*.parquet")), "flushed before reaching flush_rows"
         await sink.accept(event(39, "request"))
         await sink.accept(event(39, "response"))
+        # the flush writes in a worker thread and counts once the write returns: the file can be
+        # visible a moment before the counters move, so wait on the counters, not on the file
         deadline = time.monotonic() + 5
-        while not list((tmp_path / "root").rglob("*.parquet")) and time.monotonic() < deadline:
+        while sink.stats.rows_written < 40 and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         written = (sink.stats.rows_written, sink.stats.events_written)
         await sink.stop()

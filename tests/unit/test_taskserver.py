@@ -144,6 +144,9 @@ def test_sigterm_to_the_task_process_reaches_the_forked_child(tmp_path):
         for line in proc.stdout:  # KFP's executor logs first, then the task prints
             if "sleeping" in line:
                 break
+        deadline = time.monotonic() + 10  # the server logs the fork from its own process
+        while not _task_pids(server.log) and time.monotonic() < deadline:
+            time.sleep(0.05)
         (child,) = _task_pids(server.log)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == -signal.SIGTERM  # dies the way the task died
