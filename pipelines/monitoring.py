@@ -33,6 +33,7 @@ def monitoring(
     experiment: str = "ctloop",
     training_parameters: dict = {},  # noqa: B006 - KFP pipeline parameter default
     image: str = "",
+    pvc_mounts: str = "",
     tracking_uri: str = "",
 ):
     """Judge the latest window of served traffic; retrain when a rule fires.
@@ -57,6 +58,9 @@ def monitoring(
         image: Component image the triggered continuous-training run is compiled with; empty =
             the image of this ctloop version. Compiling with ``--image`` (``ctloop compile``,
             ``upload``, ``schedule``) makes that image the default here too.
+        pvc_mounts: PersistentVolumeClaims the triggered run mounts into every task,
+            ``CLAIM:PATH`` separated by commas; empty = none. Compiling with ``--mount-pvc``
+            makes the same mounts the default here too.
         tracking_uri: MLflow tracking URI (empty = ``MLFLOW_TRACKING_URI``).
     """
     monitor = with_platform_settings(monitor_model(
@@ -67,7 +71,8 @@ def monitoring(
     with dsl.If(monitor.outputs["retrain"] == True, name="retrain"):  # noqa: E712
         with_platform_settings(trigger_training(
             model_name=model_name, reason=monitor.outputs["reason"], kfp_host=kfp_host, experiment=experiment,
-            pipeline_parameters=training_parameters, image=image, monitor_run_id=monitor.outputs["monitor_run_id"],
+            pipeline_parameters=training_parameters, image=image, pvc_mounts=pvc_mounts,
+            monitor_run_id=monitor.outputs["monitor_run_id"],
             tracking_uri=tracking_uri)).set_caching_options(False)
     with dsl.Else(name="no-retrain"):
         with_platform_settings(record_decision(

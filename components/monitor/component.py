@@ -193,6 +193,7 @@ def trigger_training(
     experiment: str = "ctloop",
     pipeline_parameters: Optional[dict] = None,
     image: str = "",
+    pvc_mounts: str = "",
     monitor_run_id: str = "",
     tracking_uri: str = "",
 ) -> NamedTuple("TriggerOutputs", [("run_id", str)]):
@@ -212,6 +213,8 @@ def trigger_training(
         image: Component image the continuous-training pipeline is compiled with (a private
             mirror, e.g. ``registry.example.com/ml/ctloop:0.1.0``); empty = the image of this
             ctloop version. Give the image the monitoring pipeline runs with.
+        pvc_mounts: PersistentVolumeClaims mounted into every task of the triggered run,
+            ``CLAIM:PATH`` separated by commas (``ctloop trigger --mount-pvc``); empty = none.
         monitor_run_id: MLflow run of the monitoring window that decided (``monitor_model``'s
             ``monitor_run_id``); empty = none to mark.
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
@@ -236,7 +239,8 @@ def trigger_training(
     env = {k: v for k, v in os.environ.items() if k != "_KFP_RUNTIME"}
     cmd = [sys.executable, "-m", "ctloop", "trigger", "--experiment", experiment, "--params", json.dumps(params),
            "--run-name", f"retrain-{model_name}"] + (["--host", kfp_host] if kfp_host else []) \
-        + (["--image", image] if image else [])
+        + (["--image", image] if image else []) \
+        + [arg for mount in pvc_mounts.split(",") if mount.strip() for arg in ("--mount-pvc", mount.strip())]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         lines = [ln.strip() for ln in (proc.stderr or proc.stdout or "").splitlines() if ln.strip()]

@@ -11,6 +11,8 @@ runs it triggers use the same mirror.
 ``pvc_mounts`` (``[(claim, path), ...]``) mounts PersistentVolumeClaims into every task, as
 ``kfp.kubernetes.mount_pvc`` would — for clusters that keep data such as the inference log on a
 shared volume instead of an object store (the dev overlay's ``ctloop-inference-log-records``).
+Like ``image``, a pipeline that starts pipelines declares a root parameter ``pvc_mounts``
+(``CLAIM:PATH,...``); its default becomes the compiled mounts, so triggered runs mount them too.
 """
 
 from __future__ import annotations
@@ -51,6 +53,9 @@ def add_pvc_mounts(text: str, mounts: list[tuple[str, str]]) -> str:
 
     docs = list(yaml.safe_load_all(text))
     executors = ((docs[0] or {}).get("deploymentSpec") or {}).get("executors") or {}
+    params = (((docs[0] or {}).get("root") or {}).get("inputDefinitions") or {}).get("parameters") or {}
+    if "pvc_mounts" in params and not params["pvc_mounts"].get("defaultValue"):
+        params["pvc_mounts"]["defaultValue"] = ",".join(f"{claim}:{path}" for claim, path in mounts)
     platform = next((d for d in docs[1:] if d and "platforms" in d), None)
     if platform is None:
         platform = {"platforms": {"kubernetes": {"deploymentSpec": {"executors": {}}}}}

@@ -115,14 +115,19 @@ def test_triggered_is_recorded_only_after_the_run_started(setup, uri, tmp_path):
     image = "registry.example.com/ml/ctloop:9.9.9"
     with KfpApiDouble() as kfp:
         started = trigger_training.python_func(model_name=MODEL, reason=again.reason, kfp_host=kfp.url, image=image,
+                                               pvc_mounts="training-data:/mnt/data, ctloop-inference-log-records:/mnt/log",
                                                monitor_run_id=again.monitor_run_id, tracking_uri=uri)
         (post,) = [c for c in kfp.calls if c.method == "POST" and c.path.endswith("/runs")]
     tags = run_tags(uri, again.monitor_run_id).tags
     assert tags["triggered"] == "true" and tags["kfp_run"] == started.run_id
-    spec = post.body["pipeline_spec"]
-    spec = spec.get("pipeline_spec", spec)  # kfp.Client sends {pipeline_spec, platform_spec}
+    sent = post.body["pipeline_spec"]  # kfp.Client sends {pipeline_spec, platform_spec}
+    spec = sent["pipeline_spec"]
     images = {e["container"]["image"] for e in spec["deploymentSpec"]["executors"].values()}
     assert images == {image}  # the configured image, not the package default
+    mounts = sent["platform_spec"]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+    assert set(mounts) == set(spec["deploymentSpec"]["executors"])  # every task of the triggered run mounts both
+    assert all({m["mountPath"]: m["constant"] for m in e["pvcMount"]} == {
+        "/mnt/data": "training-data", "/mnt/log": "ctloop-inference-log-records"} for e in mounts.values())
     assert post.body["runtime_config"]["parameters"]["force_retrain"] is True
 
     third, _ = monitor(tmp_path, uri, as_of=END + pd.Timedelta("2h"), rules=rules)

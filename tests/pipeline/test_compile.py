@@ -101,6 +101,8 @@ def test_pvc_mounts_reach_every_executor_and_bad_mounts_are_refused(tmp_path):
         assert {"constant": "ctloop-inference-log-records", "mountPath": "/mnt/inference-log",
                 "pvcNameParameter": {"runtimeValue": {"constant": "ctloop-inference-log-records"}}} in spec["pvcMount"], name
         assert spec["configMapAsEnv"], name  # the platform settings are kept
+    params = main_doc["root"]["inputDefinitions"]["parameters"]  # the runs it triggers mount it too
+    assert params["pvc_mounts"]["defaultValue"] == "ctloop-inference-log-records:/mnt/inference-log"
     assert parse_pvc_mount("claim-1:/mnt/x/") == ("claim-1", "/mnt/x")
     for bad in ("claim", "Claim:/x", "claim:relative", ":/x"):
         with pytest.raises(ConfigError, match="CLAIM:PATH"):
