@@ -24,8 +24,8 @@ from ctloop.components.promote.component import promote_model
 from ctloop.components.record.component import record_decision
 from ctloop.components.register.component import register_model
 from ctloop.components.train.component import train_model
+from ctloop.ops.settings import apply_platform_settings
 from ctloop.pipelines.rollout import DEFAULT_PLAN, add_rollout_steps
-from ctloop.platform_settings import with_platform_settings
 from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, credit_contract
 
 PIPELINE_NAME = "continuous-training"
@@ -141,7 +141,7 @@ def continuous_training(
         holdout_fraction=holdout_fraction,
         recency_half_life=recency_half_life,
     )
-    with_platform_settings(prepare).set_caching_options(False)  # always read fresh data
+    apply_platform_settings(prepare).set_caching_options(False)  # always read fresh data
 
     drift = detect_drift(
         current_data=prepare.outputs["current_data"],
@@ -158,7 +158,7 @@ def continuous_training(
         correction=drift_correction,
         calibration_rounds=drift_calibration_rounds,
     )
-    with_platform_settings(drift).set_caching_options(False)
+    apply_platform_settings(drift).set_caching_options(False)
 
     # Every If has an Else that records the decision: nothing is decided silently (and the KFP
     # 2.17 local runner only resolves named task outputs in conditions of If/Else pairs).
@@ -176,7 +176,7 @@ def continuous_training(
             data_uri=data_uri,
             tracking_uri=tracking_uri,
         )
-        with_platform_settings(train).set_caching_options(False)
+        apply_platform_settings(train).set_caching_options(False)
 
         evaluate = evaluate_model(
             model=train.outputs["model"],
@@ -189,7 +189,7 @@ def continuous_training(
             bootstrap_rounds=bootstrap_rounds,
             tracking_uri=tracking_uri,
         )
-        with_platform_settings(evaluate).set_caching_options(False)
+        apply_platform_settings(evaluate).set_caching_options(False)
 
         with dsl.If(evaluate.outputs["approved"] == True, name="approved"):  # noqa: E712
             register = register_model(
@@ -202,7 +202,7 @@ def continuous_training(
                 pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
                 pipeline_run_name=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
             )
-            with_platform_settings(register).set_caching_options(False)
+            apply_platform_settings(register).set_caching_options(False)
 
             # ---- rollout seam: deploy to KServe when an InferenceService is configured --------
             with dsl.If(inference_service != "", name="rollout"):
@@ -222,9 +222,9 @@ def continuous_training(
                         tracking_uri=tracking_uri,
                         pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
                     )
-                    with_platform_settings(promote).set_caching_options(False)
+                    apply_platform_settings(promote).set_caching_options(False)
                 with dsl.Else(name="registered-only"):
-                    with_platform_settings(record_decision(
+                    apply_platform_settings(record_decision(
                         model_name=model_name,
                         decision="not_promoted",
                         reason="auto_promote is off: the rollout or an operator promotes this version",
@@ -233,7 +233,7 @@ def continuous_training(
                         pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
                     )).set_caching_options(False)
         with dsl.Else(name="rejected"):
-            with_platform_settings(record_decision(
+            apply_platform_settings(record_decision(
                 model_name=model_name,
                 decision="rejected",
                 reason=evaluate.outputs["reason"],
@@ -241,7 +241,7 @@ def continuous_training(
                 pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
             )).set_caching_options(False)
     with dsl.Else(name="keep-champion"):
-        with_platform_settings(record_decision(
+        apply_platform_settings(record_decision(
             model_name=model_name,
             decision="no_retrain",
             reason=drift.outputs["reason"],

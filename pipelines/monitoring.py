@@ -11,7 +11,7 @@ from kfp import dsl
 
 from ctloop.components.monitor.component import monitor_model, trigger_training
 from ctloop.components.record.component import record_decision
-from ctloop.platform_settings import with_platform_settings
+from ctloop.ops.settings import apply_platform_settings
 
 DEFAULT_RULES = {"drift_share": 0.5, "drift_windows": 2, "realized_drop": 0.05, "cooldown": "24h"}
 
@@ -63,18 +63,18 @@ def monitoring(
             makes the same mounts the default here too.
         tracking_uri: MLflow tracking URI (empty = ``MLFLOW_TRACKING_URI``).
     """
-    monitor = with_platform_settings(monitor_model(
+    monitor = apply_platform_settings(monitor_model(
         log_root=log_root, model_name=model_name, window=window, as_of=as_of, labels_root=labels_root, rules=rules,
         metric=metric, score_column=score_column, label_lookback=label_lookback, min_labels=min_labels,
         tracking_uri=tracking_uri))
     monitor.set_caching_options(False)
     with dsl.If(monitor.outputs["retrain"] == True, name="retrain"):  # noqa: E712
-        with_platform_settings(trigger_training(
+        apply_platform_settings(trigger_training(
             model_name=model_name, reason=monitor.outputs["reason"], kfp_host=kfp_host, experiment=experiment,
             pipeline_parameters=training_parameters, image=image, pvc_mounts=pvc_mounts,
             monitor_run_id=monitor.outputs["monitor_run_id"],
             tracking_uri=tracking_uri)).set_caching_options(False)
     with dsl.Else(name="no-retrain"):
-        with_platform_settings(record_decision(
+        apply_platform_settings(record_decision(
             model_name=model_name, decision="monitor_ok", reason=monitor.outputs["reason"],
             tracking_uri=tracking_uri, pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER)).set_caching_options(False)

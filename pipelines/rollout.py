@@ -18,7 +18,7 @@ from ctloop.components.promote.component import promote_model
 from ctloop.components.record.component import record_decision
 from ctloop.components.rollback.component import rollback_model
 from ctloop.components.validate.component import validate_serving
-from ctloop.platform_settings import with_platform_settings
+from ctloop.ops.settings import apply_platform_settings
 
 DEFAULT_PLAN = [5, 25, 50, 100]
 
@@ -28,15 +28,15 @@ def add_rollout_steps(*, model_name, version, reason, inference_service, namespa
                       labels_root=""):
     """Add validate → deploy → analyse → promote/rollback to the enclosing pipeline."""
     run_id = dsl.PIPELINE_JOB_ID_PLACEHOLDER
-    validate = with_platform_settings(validate_serving(model_name=model_name, version=version,
+    validate = apply_platform_settings(validate_serving(model_name=model_name, version=version,
                                                        tracking_uri=tracking_uri, pipeline_run_id=run_id))
     validate.set_caching_options(False)
     with dsl.If(validate.outputs["valid"] == True, name="serving-valid"):  # noqa: E712
-        deploy = with_platform_settings(deploy_canary(
+        deploy = apply_platform_settings(deploy_canary(
             model_name=model_name, version=version, inference_service=inference_service, namespace=namespace,
             strategy=strategy, first_step_percent=5, tracking_uri=tracking_uri, pipeline_run_id=run_id))
         deploy.set_caching_options(False)
-        analyze = with_platform_settings(analyze_canary(
+        analyze = apply_platform_settings(analyze_canary(
             model_name=model_name, version=version, inference_service=inference_service, namespace=namespace,
             deploy_action=deploy.outputs["action"], canary_revision=deploy.outputs["latest_revision"],
             stable_revision=deploy.outputs["previous_revision"], traffic_plan=traffic_plan,
@@ -45,18 +45,18 @@ def add_rollout_steps(*, model_name, version, reason, inference_service, namespa
             pipeline_run_id=run_id))
         analyze.set_caching_options(False)
         with dsl.If(analyze.outputs["decision"] == "promote", name="canary-passed"):
-            with_platform_settings(promote_model(
+            apply_platform_settings(promote_model(
                 model_name=model_name, version=version, reason=reason, tracking_uri=tracking_uri,
                 pipeline_run_id=run_id, inference_service=inference_service, namespace=namespace,
             )).set_caching_options(False)
         with dsl.Else(name="canary-failed"):
-            with_platform_settings(rollback_model(
+            apply_platform_settings(rollback_model(
                 model_name=model_name, failed_version=version, inference_service=inference_service,
                 namespace=namespace, reason=analyze.outputs["reason"], tracking_uri=tracking_uri,
                 pipeline_run_id=run_id,
             )).set_caching_options(False)
     with dsl.Else(name="serving-invalid"):
-        with_platform_settings(record_decision(
+        apply_platform_settings(record_decision(
             model_name=model_name, decision="serving_validation_failed", reason=validate.outputs["reason"],
             version=version, tracking_uri=tracking_uri, pipeline_run_id=run_id,
         )).set_caching_options(False)
@@ -101,7 +101,7 @@ def rollout(
         labels_root: Label store root for the canary's realized metric.
     """
     with dsl.If(action == "rollback", name="manual-rollback"):
-        with_platform_settings(rollback_model(
+        apply_platform_settings(rollback_model(
             model_name=model_name, failed_version="", to_version=version, inference_service=inference_service,
             namespace=namespace, reason=reason, tracking_uri=tracking_uri,
             pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,

@@ -71,23 +71,6 @@ def test_custom_names_and_required_objects(tmp_path):
     assert "secretAsVolume" not in spec
 
 
-def test_same_result_as_the_pipelines_current_helper(tmp_path):
-    """ctloop.platform_settings.with_platform_settings can become an alias of this helper."""
-    from ctloop.platform_settings import with_platform_settings
-
-    @dsl.pipeline(name="stand-in")
-    def ours():
-        apply_platform_settings(_echo(text="x"))
-
-    @dsl.pipeline(name="stand-in")
-    def theirs():
-        with_platform_settings(_echo(text="x"))
-
-    assert _platform_spec(_compile(tmp_path, ours, "a.yaml")) == _platform_spec(
-        _compile(tmp_path, theirs, "b.yaml")
-    )
-
-
 def test_no_secret_value_in_compiled_yaml(tmp_path, monkeypatch):
     """Secret values in the compiling environment never reach the compiled pipelines."""
     from ctloop.compiler import compile_all
