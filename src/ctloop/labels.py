@@ -206,7 +206,9 @@ def read_log(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp) 
     partitions of that period (``<root>/model=<model>/date=<YYYY-MM-DD>/revision=*/``).
 
     Adds ``_time`` (parsed UTC timestamps); ``model_version`` is ``""`` where unknown (older logs
-    have no such column); duplicates of ``(request_id, instance)`` are dropped.
+    have no such column). Rows sharing ``(request_id, instance)`` become one (:func:`merge_halves`):
+    duplicates from at-least-once delivery, and a request and its response that reached different
+    sink replicas and were written as two half rows.
     """
     import pandas as pd
 
@@ -221,10 +223,49 @@ def read_log(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp) 
     if "model_version" not in logs.columns:
         logs["model_version"] = ""
     logs["model_version"] = logs["model_version"].fillna("").astype(str)
+    return merge_halves(logs).reset_index(drop=True)
+
+
+def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
+    """One row per ``(request_id, instance)``.
+
+    Each sink replica joins the request and response it received; when the two halves of one
+    request reach different replicas (no session affinity, a replica restarting between them)
+    each writes a half row (``has_request`` or ``has_response`` only). Rows of one key are
+    combined column by column, taking the last non-null value with complete rows ranked after
+    response halves after request halves (predictions, ``model_version`` and ``revision`` from
+    the response side); ``has_request``/``has_response`` are true if any row has them, and
+    ``time``/``_time`` are the earliest (the request's). Exact duplicates (a WAL replayed after a
+    crash) collapse to one row the same way.
+    """
+    import pandas as pd
+
     ids = [c for c in ("request_id", INSTANCE) if c in logs.columns]
-    if ids:
-        logs = logs.drop_duplicates(subset=ids, keep="last")
-    return logs.reset_index(drop=True)
+    if not ids or logs.empty:
+        return logs
+    repeated = logs.duplicated(subset=ids, keep=False)
+    if not repeated.any():
+        return logs
+    group = logs[repeated].copy()
+    rank = pd.Series(0, index=group.index)
+    for weight, column in ((1, "has_request"), (2, "has_response")):
+        if column in group.columns:
+            group[column] = flag(group[column])
+            rank += weight * group[column].astype(int)
+    group = group.assign(_rank=rank).sort_values("_rank", kind="stable").drop(columns="_rank")
+    by = group.groupby(ids, sort=False, dropna=False)
+    merged = by.last()
+    for column in ("has_request", "has_response"):
+        if column in group.columns:
+            merged[column] = by[column].any()
+    order = "_time" if "_time" in group.columns else "time" if "time" in group.columns else None
+    if order:
+        earliest = group.sort_values(order, kind="stable").groupby(ids, sort=False, dropna=False)
+        for column in ("time", "_time"):
+            if column in group.columns:
+                merged[column] = earliest[column].first()
+    merged = merged.reset_index()[list(logs.columns)]
+    return pd.concat([logs[~repeated], merged], ignore_index=True)
 
 
 def read_labels(store_root: str) -> pd.DataFrame:
@@ -427,6 +468,6 @@ def register(subparsers) -> None:
     i.set_defaults(handler=run)
 
 
-__all__ = ["ingest_labels", "store_key", "read_labels", "read_log", "read_parquet_tree", "log_dates", "flag", "served",
+__all__ = ["ingest_labels", "store_key", "read_labels", "read_log", "merge_halves", "read_parquet_tree", "log_dates", "flag", "served",
            "normalise_keys", "detect_key", "JoinResult", "join_labels", "join_predictions_with_labels",
            "metric_names", "metric_value", "realized_metrics"]

@@ -20,10 +20,11 @@ from tests.fixtures.servers import free_port, stop_group, wait_http
 pytestmark = pytest.mark.slow
 
 
-def start(tmp_path: Path, **opts):
+def start(tmp_path: Path, root: Path | None = None, **opts):
     port = free_port()
+    tmp_path.mkdir(parents=True, exist_ok=True)
     log = tmp_path / "sink.log"
-    args = [sys.executable, "-m", "ctloop", "logger", "serve", "--root", str(tmp_path / "root"),
+    args = [sys.executable, "-m", "ctloop", "logger", "serve", "--root", str(root or tmp_path / "root"),
             "--wal", str(tmp_path / "wal"), "--host", "127.0.0.1", "--port", str(port)]
     for k, v in opts.items():
         args += [f"--{k.replace('_', '-')}", str(v)]
@@ -176,3 +177,37 @@ def test_metrics_stay_parseable_whatever_the_client_sends(tmp_path):
     assert promtool, "promtool is installed by `make tools`"
     check = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
     assert "parsing error" not in check.stdout + check.stderr, check.stdout + check.stderr
+
+
+def test_two_replicas_sharing_a_root_each_write_a_half_and_the_reader_joins_them(tmp_path):
+    """Two sink replicas (each with its own WAL, one Parquet root), as the StatefulSet runs them:
+    a request that reached replica A and its response that reached replica B are written as two
+    half rows at shutdown, and ``read_log`` returns one served row with features and prediction."""
+    from ctloop.labels import read_log
+
+    root = tmp_path / "root"
+    a, url_a = start(tmp_path / "a", root=root)
+    b, url_b = start(tmp_path / "b", root=root)
+    try:
+        with httpx.Client() as c:
+            assert c.post(url_a, headers=headers("split", "request"),
+                          content=json.dumps({"instances": [{"income": 4.5}, {"income": 5.5}]})).status_code == 200
+            out = {"predictions": [[0.6, 0.4], [0.2, 0.8]], "model_name": "credit-default", "model_version": "7"}
+            assert c.post(url_b, headers=headers("split", "response"), content=json.dumps(out)).status_code == 200
+            assert c.post(url_a, headers=headers("whole", "request"),
+                          content=json.dumps({"instances": [{"income": 9.0}]})).status_code == 200
+            assert c.post(url_a, headers=headers("whole", "response"),
+                          content=json.dumps({"predictions": [[0.5, 0.5]], "model_version": "7"})).status_code == 200
+    finally:
+        stop_group(a)
+        stop_group(b)
+    written = read_rows(root)
+    halves = written[written.request_id == "split"]
+    assert len(halves) == 4 and not (halves.has_request & halves.has_response).any()  # two half rows per instance
+    frame = read_log(str(root), "credit-default", pd.Timestamp("2026-11-22T10:00:00Z"),
+                     pd.Timestamp("2026-11-22T11:00:00Z")).sort_values(["request_id", "instance"])
+    assert frame[["request_id", "instance"]].values.tolist() == [["split", 0], ["split", 1], ["whole", 0]]
+    assert frame.has_request.all() and frame.has_response.all()
+    split = frame[frame.request_id == "split"]
+    assert split.income.tolist() == [4.5, 5.5] and split.prediction_1.tolist() == [0.4, 0.8]
+    assert set(split.model_version) == {"7"} and set(split.revision) == {"v7"}

@@ -1,5 +1,6 @@
-"""The inference log sink's manifests: one writer per WAL, a stop that drains before the grace
-period ends, and Parquet where pipeline tasks can read it."""
+"""The inference log sink's manifests: replicas that keep answering through updates and drains,
+one writer per WAL, a stop that drains before the grace period ends, and Parquet where pipeline
+tasks can read it."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ OVERLAYS = ("overlays/dev", "overlays/prod")
 
 def sink_parts(target: str):
     objects = render(target)
-    deployment = find(objects, "Deployment", "ctloop-inference-log")
-    pod = deployment["spec"]["template"]["spec"]
+    sink = find(objects, "StatefulSet", "ctloop-inference-log")
+    pod = sink["spec"]["template"]["spec"]
     (container,) = pod["containers"]
-    return objects, deployment, pod, container
+    return objects, sink, pod, container
 
 
 def arg(container: dict, name: str) -> str:
@@ -24,13 +25,36 @@ def arg(container: dict, name: str) -> str:
 
 
 @pytest.mark.parametrize("target", OVERLAYS)
-def test_one_sink_per_wal_volume_and_recreate_on_update(target):
-    objects, deployment, pod, _ = sink_parts(target)
-    assert deployment["spec"]["replicas"] == 1
-    assert deployment["spec"]["strategy"] == {"type": "Recreate"}  # never two pods on one RWO WAL
-    (wal,) = [v for v in pod["volumes"] if v["name"] == "wal"]
-    claim = find(objects, "PersistentVolumeClaim", wal["persistentVolumeClaim"]["claimName"])
-    assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
+def test_replicas_keep_answering_through_updates_and_drains(target):
+    """KServe's agent does not retry: one sink restarting must not mean events lost."""
+    objects, sink, pod, _ = sink_parts(target)
+    spec = sink["spec"]
+    assert spec["replicas"] >= 2
+    assert spec["updateStrategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}}
+    pdb = find(objects, "PodDisruptionBudget", "ctloop-inference-log")
+    assert pdb["spec"]["maxUnavailable"] == 1 and pdb["spec"]["selector"] == spec["selector"]
+    assert spec["replicas"] - pdb["spec"]["maxUnavailable"] >= 1
+    (term,) = pod["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+    assert term["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname"
+    service = find(objects, "Service", "ctloop-inference-log")
+    assert service["spec"]["selector"] == spec["selector"]["matchLabels"]
+    assert service["spec"]["sessionAffinity"] == "ClientIP"  # a pod's request and response meet in one replica
+    governing = find(objects, "Service", spec["serviceName"])
+    assert governing["spec"]["clusterIP"] == "None"
+
+
+@pytest.mark.parametrize("target", OVERLAYS)
+def test_every_replica_owns_its_write_ahead_log(target):
+    objects, sink, pod, container = sink_parts(target)
+    (template,) = sink["spec"]["volumeClaimTemplates"]
+    assert template["spec"]["accessModes"] == ["ReadWriteOnce"]  # one writer per WAL, per pod
+    assert "wal" not in {v["name"] for v in pod.get("volumes", [])}, "a shared claim would give one WAL two writers"
+    (mount,) = [m for m in container["volumeMounts"] if m["name"] == template["metadata"]["name"]]
+    assert arg(container, "wal").startswith(mount["mountPath"] + "/")
+    # a scale-down or a delete keeps what a crash may have left in a WAL
+    assert sink["spec"]["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
+    assert not [o for o in objects if o["kind"] == "PersistentVolumeClaim"
+                and o["metadata"]["name"].startswith("ctloop-inference-log-wal")]
 
 
 @pytest.mark.parametrize("target", OVERLAYS)
@@ -69,7 +93,6 @@ def test_dev_writes_parquet_to_a_shared_volume_pipeline_tasks_can_mount():
     (mount_path,) = [p for p in mounts if root == p or root.startswith(p.rstrip("/") + "/")]
     volume = next(v for v in pod["volumes"] if v["name"] == mounts[mount_path])
     claim = find(objects, "PersistentVolumeClaim", volume["persistentVolumeClaim"]["claimName"])
-    assert claim["metadata"]["name"] != "ctloop-inference-log-wal"
     assert "ReadWriteMany" in claim["spec"]["accessModes"], "pipeline pods must be able to mount it too"
     wal_mount = next(p for p, name in mounts.items() if name == "wal")
     assert not root.startswith(wal_mount), "Parquet must not land on the WAL volume"

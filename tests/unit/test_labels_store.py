@@ -94,3 +94,40 @@ def test_read_log_handles_older_logs_and_duplicates(tmp_path):
     frame = labels.read_log(str(tmp_path / "logs"), "credit", end - pd.Timedelta("1h"), end)
     assert len(frame) == 1 and frame["model_version"].tolist() == [""]
     assert labels.read_log(str(tmp_path / "nothing"), "credit", end - pd.Timedelta("1h"), end).empty
+
+
+def test_read_log_merges_a_request_and_its_response_written_by_two_sink_replicas(tmp_path):
+    """Replica A got the request, replica B the response (no session affinity, or A restarted
+    between them): each wrote a half row; the reader makes them one served row again."""
+    base = {"request_id": "r1", "model": "credit", "namespace": "ml", "component": "predictor"}
+    request_half = [{**base, "instance": i, "revision": "unknown", "model_version": "",
+                     "time": "2026-01-05T00:30:00.100+00:00", "has_request": True, "has_response": False,
+                     "income": 1000.0 + i} for i in range(2)]  # a request half has no prediction column
+    response_half = [{**base, "instance": i, "revision": "v2", "model_version": "2",
+                      "time": "2026-01-05T00:30:00.180+00:00", "has_request": False, "has_response": True,
+                      "prediction_1": 0.25 + i / 2} for i in range(2)]
+    other = {**base, "request_id": "r2", "instance": 0, "revision": "v2", "model_version": "2",
+             "time": "2026-01-05T00:40:00+00:00", "has_request": True, "has_response": True,
+             "income": 7.0, "prediction_1": 0.9}
+    logged(tmp_path, "2026-01-05", request_half + [other])
+    path = tmp_path / "logs" / "model=credit" / "date=2026-01-05" / "revision=v2" / "part-2.parquet"
+    path.parent.mkdir(parents=True)
+    pd.DataFrame(response_half).to_parquet(path)
+    end = pd.Timestamp("2026-01-05T01:00:00Z")
+    frame = labels.read_log(str(tmp_path / "logs"), "credit", end - pd.Timedelta("1h"), end)
+    frame = frame.sort_values(["request_id", "instance"]).reset_index(drop=True)
+    assert frame[["request_id", "instance"]].values.tolist() == [["r1", 0], ["r1", 1], ["r2", 0]]
+    r1 = frame[frame.request_id == "r1"]
+    assert r1.has_request.all() and r1.has_response.all()
+    assert r1.income.tolist() == [1000.0, 1001.0] and r1.prediction_1.tolist() == [0.25, 0.75]
+    assert set(r1.model_version) == {"2"} and set(r1.revision) == {"v2"}  # the response side's
+    assert set(r1.time) == {"2026-01-05T00:30:00.100+00:00"}  # when the request arrived
+    assert frame.loc[2, "income"] == 7.0 and frame.loc[2, "prediction_1"] == 0.9  # untouched
+    assert len(labels.served(frame)) == 3
+
+
+def test_merge_halves_keeps_one_row_of_a_replayed_complete_row():
+    row = {"request_id": "a", "instance": 0, "time": "2026-01-05T00:30:00+00:00", "has_request": True,
+           "has_response": True, "prediction_1": 0.5}
+    frame = labels.merge_halves(pd.DataFrame([row, row, {**row, "request_id": "b"}]))
+    assert sorted(frame.request_id) == ["a", "b"] and frame.prediction_1.tolist() == [0.5, 0.5]
