@@ -6,6 +6,8 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SERVING_VENV ?= .venv-serving
+SERVING_STAMP := $(SERVING_VENV)/.installed
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' src/ctloop/_version.py)
 IMAGE_REPO ?= ghcr.io/ctloop/ctloop
 IMAGE  ?= $(IMAGE_REPO):$(VERSION)
@@ -31,6 +33,18 @@ $(STAMP): pyproject.toml requirements/runtime.txt
 .PHONY: install
 install: $(STAMP) ## create .venv and install ctloop with its pinned dependencies
 
+# The serving image's environment, installed exactly as the Dockerfile's `serving` target does
+# (requirements/serving.txt with --no-deps: kserve + the training scikit-learn), plus ctloop
+# editable; the serving-runtime tests start KServe's model server from it.
+$(SERVING_STAMP): pyproject.toml requirements/serving.txt
+	@test -x $(SERVING_VENV)/bin/python || $(PYTHON) -m venv $(SERVING_VENV)
+	$(SERVING_VENV)/bin/python -m pip install --quiet --no-deps -r requirements/serving.txt
+	$(SERVING_VENV)/bin/python -m pip install --quiet --no-deps -e .
+	@touch $(SERVING_STAMP)
+
+.PHONY: serving-env
+serving-env: $(SERVING_STAMP) ## create .venv-serving: the serving image's pinned kserve environment (runtime tests)
+
 .PHONY: tools
 tools: ## install system tools the tests need (promtool/prometheus) when missing
 	@command -v promtool >/dev/null && command -v prometheus >/dev/null || { \
@@ -44,7 +58,7 @@ demo: $(STAMP) ## run the continuous-training pipeline locally over synthetic dr
 	$(BIN)/ctloop demo
 
 .PHONY: test
-test: $(STAMP) tools ## run every test (unit, component, compiled pipeline, manifests, local end-to-end)
+test: $(STAMP) $(SERVING_STAMP) tools ## run every test (unit, component, compiled pipeline, manifests, local end-to-end)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 .PHONY: test-fast

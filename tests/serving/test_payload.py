@@ -73,3 +73,13 @@ def test_the_inference_log_sink_files_runtime_responses_under_their_model_versio
     assert [(r["revision"], r["model_version"]) for r in rows] == [("v7", "7")] * 2
     column = "prediction_1" if protocol == "v1" else "prediction_predictions_1"
     assert [r[column] for r in rows] == [0.1, 0.8]
+
+
+def test_numeric_features_are_checked_and_named():
+    frame = to_frame({"instances": [{"income": "1.5", "region": "north"}, {"income": None, "region": "south"}]},
+                     FEATURES, numeric=["income"])
+    assert frame["income"].tolist()[0] == 1.5 and frame["income"].isna().tolist() == [False, True]
+    assert str(frame["income"].dtype) == "float64"  # a BYTES tensor's "1.5" is a number to the model
+    with pytest.raises(ServingError, match=r"feature 'income' must be a number; instance 2 has 'n/a' \(2 instances"):
+        to_frame({"instances": [[1.0, "n"], [2.0, "s"], ["n/a", "e"], [True, "w"]]}, FEATURES, numeric=["income"])
+    assert to_frame({"instances": [[1.0, "n"]]}, FEATURES, numeric=["income"])["income"].tolist() == [1.0]

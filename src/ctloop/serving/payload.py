@@ -36,7 +36,13 @@ def _tensor_columns(tensor: dict[str, Any]) -> list[list[Any]]:
     return [[r[j] for r in rows] for j in range(k)]
 
 
-def to_frame(payload: dict[str, Any], features: list[str]):
+def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | tuple[str, ...] = ()):
+    """The feature frame of a v1/v2 payload, columns in the model's order.
+
+    ``numeric`` columns must hold numbers (or null): a value such as ``"abc"`` raises a
+    :class:`ServingError` naming the column, the instance and the value — a bad request (HTTP
+    400), not a model failure counted against the serving revision.
+    """
     import pandas as pd
 
     if "instances" in payload:
@@ -66,7 +72,19 @@ def to_frame(payload: dict[str, Any], features: list[str]):
     missing = [f for f in features if f not in frame.columns]
     if missing:
         raise ServingError(f"missing feature(s) {missing}")
-    return frame[features]
+    frame = frame[features]
+    for column in numeric:
+        if column not in frame.columns or pd.api.types.is_numeric_dtype(frame[column]):
+            continue
+        values = frame[column]
+        as_numbers = pd.to_numeric(values.where(~values.map(lambda v: isinstance(v, bool))), errors="coerce")
+        bad = as_numbers.isna() & values.notna()
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise ServingError(f"feature {column!r} must be a number; instance {i} has {values.iloc[i]!r}"
+                               + (f" ({int(bad.sum())} instances in all)" if bad.sum() > 1 else ""))
+        frame = frame.assign(**{column: as_numbers})
+    return frame
 
 
 def v1_response(predictions: list[Any], model_name: str, model_version: str) -> dict[str, Any]:

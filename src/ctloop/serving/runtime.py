@@ -15,7 +15,14 @@ the inference log sink files each row under ``revision=v<model_version>`` even t
 
     python -m ctloop.serving.runtime --model_name credit-default --model_dir /mnt/models
 
-Imports kserve: never imported by the component image or the tests' main environment.
+A payload the model cannot take (a missing feature, text in a numeric feature, a tensor of the
+wrong shape) is answered **400** with the reason (``kserve.errors.InvalidInput``), not 500: a bad
+client must not count as a failure of the revision serving it, which canary analysis would roll
+back. It is counted as ``outcome="invalid"``; ``outcome="error"`` is a failure of the model.
+
+Imports kserve: never imported by the component image or the tests' main environment (the
+runtime tests start it from ``.venv-serving``, built from ``requirements/serving.txt`` as the
+Dockerfile installs it: ``make serving-env``).
 """
 
 from __future__ import annotations
@@ -29,8 +36,10 @@ from pathlib import Path
 
 import joblib
 import kserve
+from kserve.errors import InvalidInput
 from prometheus_client import Counter, Histogram
 
+from ctloop.errors import ServingError
 from ctloop.serving.payload import to_frame, v1_response, v2_response
 
 PREDICTIONS = Counter("ctloop_predictions_total", "Predictions served", ["model_name", "model_version", "outcome"])
@@ -44,6 +53,7 @@ class CtloopModel(kserve.Model):
         self.model_dir = Path(model_dir)
         self.version = os.environ.get("CTLOOP_MODEL_VERSION") or ""  # "" when the label is missing
         self.features: list[str] = []
+        self.numeric: list[str] = []
 
     def load(self) -> bool:
         self.model = joblib.load(self.model_dir / "model.joblib")
@@ -51,6 +61,7 @@ class CtloopModel(kserve.Model):
         if meta.exists():
             info = json.loads(meta.read_text())
             self.features = list(info.get("features") or [])
+            self.numeric = [c for c in info.get("numeric") or [] if c in self.features]
         self.features = self.features or list(getattr(self.model, "feature_names_in_", []))
         self.ready = True
         return self.ready
@@ -66,7 +77,11 @@ class CtloopModel(kserve.Model):
                                    for t in payload.inputs]}
             else:
                 body = payload if isinstance(payload, dict) else json.loads(payload)
-            frame = to_frame(body, self.features)
+            frame = to_frame(body, self.features, self.numeric)
+        except (ServingError, ValueError, TypeError, KeyError) as exc:
+            PREDICTIONS.labels(self.name, label, "invalid").inc()
+            raise InvalidInput(f"{self.name}: {exc}") from exc
+        try:
             out = self.model.predict_proba(frame) if hasattr(self.model, "predict_proba") else self.model.predict(frame)
         except Exception:
             PREDICTIONS.labels(self.name, label, "error").inc()

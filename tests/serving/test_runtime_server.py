@@ -1,0 +1,165 @@
+"""The ctloop serving runtime as KServe runs it: ``python -m ctloop.serving.runtime`` in the
+serving image's environment (``.venv-serving``: requirements/serving.txt installed with
+``--no-deps``, exactly as the Dockerfile does), on loopback, with a model trained and pickled in
+the training environment. Its responses then go through the real inference log sink, as
+KServe's payload logger forwards them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import httpx
+import pandas as pd
+import pytest
+
+from tests.fixtures.servers import free_port, stop_group, wait_http
+from tests.helpers import REPO
+
+pytestmark = pytest.mark.slow
+
+MODEL = "credit-default"
+SERVING_PYTHON = REPO / ".venv-serving" / "bin" / "python"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    from ctloop.artifacts import save_model
+    from ctloop.components.train.core import fit
+    from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, make_credit_data
+
+    data = make_credit_data(4000, seed=3).drop(columns=[CREDIT_TIME_COLUMN])
+    result = fit(data, target=CREDIT_TARGET, estimator="logistic_regression")
+    directory = save_model(str(tmp_path_factory.mktemp("model") / "model-joblib"), result.model, result.meta)
+    rows = data.drop(columns=[CREDIT_TARGET]).head(5).reset_index(drop=True)
+    return directory, result, rows
+
+
+@pytest.fixture(scope="module")
+def runtime(trained, tmp_path_factory):
+    if not SERVING_PYTHON.exists():
+        pytest.fail(f"{SERVING_PYTHON} is missing: run `make serving-env` (make test does it)")
+    directory, _, _ = trained
+    port, grpc = free_port(), free_port()
+    log = tmp_path_factory.mktemp("runtime") / "runtime.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONPATH"))}
+    env["CTLOOP_MODEL_VERSION"] = "3"  # the downward API puts the pod's ctloop.dev/model-version here
+    proc = subprocess.Popen(
+        [str(SERVING_PYTHON), "-m", "ctloop.serving.runtime", "--model_name", MODEL, "--model_dir", str(directory),
+         "--http_port", str(port), "--grpc_port", str(grpc), "--workers", "1"],
+        stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True, env=env, cwd=str(log.parent))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{url}/v1/models/{MODEL}", proc, log, timeout=90)
+        yield url
+    finally:
+        stop_group(proc)
+
+
+def tensor(name, values):
+    if all(isinstance(v, str) for v in values):
+        datatype = "BYTES"
+    elif all(isinstance(v, int) for v in values):
+        datatype = "INT64"
+    else:
+        datatype = "FP64"
+    return {"name": name, "shape": [len(values)], "datatype": datatype, "data": list(values)}
+
+
+def records(rows: pd.DataFrame) -> list[dict]:
+    return json.loads(rows.to_json(orient="records"))
+
+
+def test_the_serving_environment_is_the_training_scikit_learn():
+    import sklearn
+
+    if not SERVING_PYTHON.exists():
+        pytest.fail(f"{SERVING_PYTHON} is missing: run `make serving-env`")
+    out = subprocess.run([str(SERVING_PYTHON), "-c", "import kserve, sklearn; print(sklearn.__version__)"],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == sklearn.__version__  # a model pickled by training always loads
+
+
+def test_v1_and_v2_answer_with_the_model_version_and_the_training_predictions(runtime, trained):
+    _, result, rows = trained
+    expected = result.model.predict_proba(rows)
+    with httpx.Client(timeout=30) as c:
+        v1 = c.post(f"{runtime}/v1/models/{MODEL}:predict", json={"instances": records(rows)})
+        assert v1.status_code == 200, v1.text
+        body = v1.json()
+        assert (body["model_name"], body["model_version"]) == (MODEL, "3")
+        assert pd.DataFrame(body["predictions"]).to_numpy() == pytest.approx(expected, abs=1e-12)
+
+        ordered = c.post(f"{runtime}/v1/models/{MODEL}:predict",  # rows as lists, in the model's order
+                         json={"instances": rows[result.meta["features"]].to_numpy().tolist()})
+        assert ordered.status_code == 200, ordered.text
+        assert ordered.json()["predictions"] == body["predictions"]
+
+        v2 = c.post(f"{runtime}/v2/models/{MODEL}/infer",
+                    json={"id": "req-1", "inputs": [tensor(col, rows[col].tolist()) for col in rows.columns]})
+        assert v2.status_code == 200, v2.text
+        out = v2.json()
+        assert (out["model_name"], out["model_version"], out["id"]) == (MODEL, "3", "req-1")
+        (predictions,) = out["outputs"]
+        assert predictions["shape"] == [len(rows), 2]
+        assert predictions["data"] == pytest.approx(expected.ravel().tolist(), abs=1e-12)
+
+        metrics = c.get(f"{runtime}/metrics").text
+    assert f'ctloop_predictions_total{{model_name="{MODEL}",model_version="3",outcome="ok"}} {3.0 * len(rows)}' in metrics
+
+
+def test_a_bad_payload_is_a_400_naming_the_problem_not_a_model_failure(runtime, trained):
+    """Canary analysis rolls back on the 5xx ratio: a bad client must not look like a bad model."""
+    _, _, rows = trained
+    bad_number = records(rows.head(2))
+    bad_number[1]["income"] = "12k"
+    with httpx.Client(timeout=30) as c:
+        cases = {
+            "missing": {"instances": [{"age": 30}]},
+            "text in a number": {"instances": bad_number},
+            "wrong length": {"instances": [[1.0, 2.0]]},
+            "no instances": {"rows": []},
+        }
+        answers = {name: c.post(f"{runtime}/v1/models/{MODEL}:predict", json=body) for name, body in cases.items()}
+        metrics = c.get(f"{runtime}/metrics").text
+    assert {name: r.status_code for name, r in answers.items()} == dict.fromkeys(cases, 400)
+    assert "missing feature(s)" in answers["missing"].json()["error"]
+    assert "feature 'income' must be a number; instance 1 has '12k'" in answers["text in a number"].json()["error"]
+    assert f'ctloop_predictions_total{{model_name="{MODEL}",model_version="3",outcome="invalid"}} 4.0' in metrics
+    assert 'outcome="error"' not in metrics
+
+
+def test_served_responses_through_the_sink_land_under_the_model_version(runtime, trained, tmp_path):
+    """KServe's agent posts the request and the runtime's own response to the sink with the same
+    ce-id and a ce-source of http://localhost:9081/ for every pod: the version in the response
+    body is what files the rows under revision=v3."""
+    _, _, rows = trained
+    port = free_port()
+    log = tmp_path / "sink.log"
+    sink = subprocess.Popen([sys.executable, "-m", "ctloop", "logger", "serve", "--root", str(tmp_path / "root"),
+                             "--wal", str(tmp_path / "wal"), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
+    sink_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{sink_url}/healthz", sink, log, timeout=30)
+        request = {"instances": records(rows)}
+        with httpx.Client(timeout=30) as c:
+            served = c.post(f"{runtime}/v1/models/{MODEL}:predict", json=request)
+            assert served.status_code == 200
+            for kind, body in (("request", json.dumps(request).encode()), ("response", served.content)):
+                r = c.post(sink_url, content=body, headers={
+                    "ce-id": "served-1", "ce-specversion": "1.0", "ce-type": f"org.kubeflow.serving.inference.{kind}",
+                    "ce-source": "http://localhost:9081/", "ce-inferenceservicename": MODEL, "ce-namespace": "ctloop",
+                    "ce-component": "predictor", "ce-time": "2026-12-01T10:00:00Z",
+                    "content-type": "application/json"})
+                assert r.status_code == 200, r.text
+    finally:
+        stop_group(sink)  # SIGTERM: the final flush
+    (part,) = (tmp_path / "root").rglob("*.parquet")
+    assert part.parent.name == "revision=v3" and part.parent.parent.name == "date=2026-12-01"
+    logged = pd.read_parquet(part).sort_values("instance")
+    assert logged.model_version.unique().tolist() == ["3"] and len(logged) == len(rows)
+    assert logged.income.tolist() == rows.income.tolist()
+    assert logged.prediction_1.tolist() == [p[1] for p in served.json()["predictions"]]
