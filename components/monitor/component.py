@@ -165,7 +165,7 @@ def monitor_model(
             if record["realized"] is not None:
                 series["realized"] = float(record["realized"])
     verdict = core.decide(past, record, rules, champion_metric=champion_metric, rows_since_training=rows_since,
-                          metric=metric_name, min_labels=min_labels)
+                          metric=metric_name, min_labels=min_labels, window=window)
     reason = verdict.reason + ("".join(f"; WARNING: {w}" for w in warnings))
     stamp = int(end.timestamp() * 1000)
     with mlflow.start_run(experiment_id=exp_id, run_name=f"window-{end:%Y%m%dT%H%M}") as run:

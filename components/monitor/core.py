@@ -161,10 +161,43 @@ def too_few_labels(n: int, min_labels: int) -> bool:
 
 
 # --------------------------------------------------------------------------- decision
+def consecutive_windows(history: list[dict[str, Any]], current: dict[str, Any], n: int,
+                        window: Any = None) -> tuple[list[dict[str, Any]], str]:
+    """The last ``n`` windows ending at ``current``, newest last, and why the chain is shorter.
+
+    With ``window`` (a duration), windows are consecutive *in time*: each one ends at most 1.5
+    windows before the next (a missed scheduled run breaks the chain), and a record ending
+    within half a window of a newer one is a re-run of that window and not counted again.
+    Without it, the last ``n`` distinct ``window_end`` values count. ``history`` oldest first.
+    """
+    import pandas as pd
+
+    from ctloop.components.prepare.core import parse_duration
+
+    span = parse_duration(window) if isinstance(window, str) else window
+    chain, newest = [current], pd.Timestamp(current["window_end"])
+    for record in reversed(history):
+        if len(chain) == n:
+            break
+        end = pd.Timestamp(record["window_end"])
+        gap = newest - end
+        if gap <= pd.Timedelta(0) or (span is not None and gap < span / 2):
+            continue  # the same window again (a re-run): the newer record already counts
+        if span is not None and gap > span * 1.5:
+            return list(reversed(chain)), f"no window between {end.isoformat()} and {newest.isoformat()}"
+        chain.append(record)
+        newest = end
+    return list(reversed(chain)), ""
+
+
 def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any], *,
            champion_metric: float | None = None, rows_since_training: int | None = None,
-           metric: str = "roc_auc", min_labels: int = DEFAULT_MIN_LABELS) -> Verdict:
-    """Apply ``rules`` to ``current`` given ``history`` (earlier records, any order)."""
+           metric: str = "roc_auc", min_labels: int = DEFAULT_MIN_LABELS, window: Any = None) -> Verdict:
+    """Apply ``rules`` to ``current`` given ``history`` (earlier records, any order).
+
+    ``window`` (e.g. ``"1h"``) makes ``drift_windows`` count windows adjacent in time
+    (:func:`consecutive_windows`); without it, the last N judged windows count.
+    """
     import pandas as pd
 
     from ctloop.components.prepare.core import parse_duration
@@ -185,13 +218,15 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
         n = int(rules.get("drift_windows", 1))
         earlier = [h for h in history if not h.get("cooldown_only")
                    and pd.Timestamp(h["window_end"]) < now]
-        recent = (earlier + [current])[-n:]
+        recent, gap = consecutive_windows(earlier, current, n, window)
         shares = [r.get("drift_share") for r in recent]
         if len(recent) == n and all(s is not None and s > rules["drift_share"] for s in shares):
             return Verdict(True, "drift", f"drift share above {rules['drift_share']} for {n} consecutive window(s): "
                            + ", ".join(f"{s:.2f}" for s in shares))
         if current.get("drift_share") is None:
             notes.append("drift rule not evaluated: no drift share for this window")
+        elif gap and current["drift_share"] > rules["drift_share"]:
+            notes.append(f"drift above {rules['drift_share']} in {len(recent)} consecutive window(s), {n} needed: {gap}")
     realized = current.get("realized")
     labelled = int(current.get("realized_rows") or 0)
     lower = metric in LOWER_IS_BETTER

@@ -25,6 +25,37 @@ def test_drift_needs_n_consecutive_windows():
     assert v.fire and v.rule == "drift" and "0.80, 0.90" in v.reason
 
 
+def at(minute_of_day, share):
+    """A window ending ``minute_of_day`` minutes after midnight (schedules jitter by minutes)."""
+    h, m = divmod(minute_of_day, 60)
+    return {"window_end": f"2026-01-01T{h:02d}:{m:02d}:00+00:00", "drift_share": share, "realized": None,
+            "realized_rows": 0, "triggered": False}
+
+
+def test_consecutive_means_adjacent_in_time_when_the_window_is_known():
+    rules = {"drift_share": 0.5, "drift_windows": 3}
+    adjacent = [at(60, 0.9), at(121, 0.8)]  # 01:00, 02:01 (a minute late), now 03:00
+    v = decide(adjacent, at(180, 0.7), rules, window="1h")
+    assert v.fire and "0.90, 0.80, 0.70" in v.reason
+    # the 02:00 run was missed: 01:00 and 03:00 drifted, but not in three windows in a row
+    v = decide([at(0, 0.9), at(60, 0.9)], at(180, 0.9), rules, window="1h")
+    assert not v.fire and v.rule == "none"
+    assert "drift above 0.5 in 1 consecutive window(s), 3 needed: no window between " \
+           "2026-01-01T01:00:00+00:00 and 2026-01-01T03:00:00+00:00" in v.reason
+    # without the window the last three judged windows count, as before
+    assert decide([at(0, 0.9), at(60, 0.9)], at(180, 0.9), rules).fire
+
+
+def test_a_re_run_of_a_window_is_not_a_second_window():
+    """Two runs for the 02:00 window (a retried task, a manual re-run) are one window."""
+    rules = {"drift_share": 0.5, "drift_windows": 2}
+    history = [at(60, 0.1), at(120, 0.9), at(122, 0.9)]
+    assert not decide(history, at(180, 0.1), rules, window="1h").fire
+    v = decide(history[:2] + [at(120, 0.9)], at(121, 0.9), rules, window="1h")
+    assert not v.fire, "02:00 and its re-run at 02:01 are one drifted window, not two"
+    assert decide(history, at(180, 0.9), rules, window="1h").fire  # 02:02 (newest run) and 03:00
+
+
 def test_cooldown_blocks_a_second_trigger():
     rules = {"drift_share": 0.5, "drift_windows": 1, "cooldown": "3h"}
     history = [rec(1, 0.9, triggered=True)]
