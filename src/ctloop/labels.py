@@ -448,8 +448,41 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification", scor
 
 
 # --------------------------------------------------------------------------- CLI
+def _report(args) -> int:
+    import tempfile
+    from pathlib import Path
+
+    from ctloop import reports
+    from ctloop.storage import is_gcs, write_bytes
+
+    report = reports.realized_report(
+        args.log_root, args.store, args.model_name, start=args.start, end=args.end, lookback=args.lookback,
+        window=args.window, by=args.by, task=args.task, score=args.score_column,
+        metrics=tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip()))
+    print(f"{args.model_name}: {report.start:%Y-%m-%d %H:%M} → {report.end:%Y-%m-%d %H:%M} UTC, "
+          f"{report.logged_rows} logged rows; {report.join}\n")
+    print(reports.format_realized(report))
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    if not args.output:
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) if is_gcs(args.output) else Path(args.output)
+        out.mkdir(parents=True, exist_ok=True)
+        report.table.to_csv(out / "realized.csv", index=False)
+        (out / "realized.json").write_text(json.dumps(report.to_dict(), indent=2, default=str) + "\n")
+        reports.plot_realized(report, out / "realized.png")
+        names = ("realized.csv", "realized.json", "realized.png")
+        if is_gcs(args.output):
+            for name in names:
+                write_bytes(f"{args.output.rstrip('/')}/{name}", (out / name).read_bytes())
+    for name in names:
+        print(f"wrote {args.output.rstrip('/')}/{name}")
+    return 0
+
+
 def register(subparsers) -> None:
-    """``ctloop labels ingest``."""
+    """``ctloop labels ingest`` and ``ctloop labels report``."""
     p = subparsers.add_parser("labels", help="ground truth for logged predictions")
     sub = p.add_subparsers(dest="labels_command", metavar="ACTION")
     i = sub.add_parser("ingest", help="append labels (CSV/Parquet, local or gs://) to the label store")
@@ -466,6 +499,23 @@ def register(subparsers) -> None:
         return 0
 
     i.set_defaults(handler=run)
+
+    r = sub.add_parser("report", help="realized performance of served predictions whose labels arrived, per model "
+                       "version (or revision) and time window; table, CSV/JSON and a PNG plot")
+    r.add_argument("--log-root", required=True, help="inference log root written by `ctloop logger serve`")
+    r.add_argument("--store", required=True, help="label store root (as for ingest)")
+    r.add_argument("--model-name", required=True, help="InferenceService / registered model name")
+    r.add_argument("--start", help="start of the period (ISO 8601, UTC when no offset); default: --lookback before --end")
+    r.add_argument("--end", help="end of the period (ISO 8601); default: now")
+    r.add_argument("--lookback", default="7D", help="period when --start is not given (default 7D)")
+    r.add_argument("--window", default="", help="one row per group and window, e.g. 1h or 1D (default: whole period)")
+    r.add_argument("--by", default="model_version", choices=("model_version", "revision"))
+    r.add_argument("--task", default="classification", choices=("classification", "regression"))
+    r.add_argument("--score-column", default="", help="logged score column (default prediction_1 / prediction)")
+    r.add_argument("--metrics", default="", help="comma-separated metrics (default: all of the task; the first is "
+                   "plotted)")
+    r.add_argument("--output", help="directory (local or gs://) for realized.csv, realized.json, realized.png")
+    r.set_defaults(handler=_report)
 
 
 __all__ = ["ingest_labels", "store_key", "read_labels", "read_log", "merge_halves", "read_parquet_tree", "log_dates", "flag", "served",

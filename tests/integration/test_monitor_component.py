@@ -188,3 +188,76 @@ def test_volume_is_carried_from_window_to_window(setup, uri, tmp_path):
     assert [m.metadata["rows_since_training"] for m in (m1, m2, m3)] == [100, 200, 300]
     assert (first.rule, second.rule, third.rule) == ("volume", "volume", "volume")
     assert (first.retrain, second.retrain, third.retrain) == (False, False, True)
+
+
+def test_labels_report_gives_realized_metrics_per_version_and_window(setup, tmp_path, capsys):
+    """``ctloop labels report`` over logged traffic of two model versions with late labels,
+    checked against scikit-learn on the same rows."""
+    import json
+
+    from sklearn.metrics import roc_auc_score
+
+    from ctloop.cli import main
+    from ctloop.labels import ingest_labels
+
+    _, champion = setup
+    served = []
+    for hour, version in ((1, "1"), (2, "1"), (3, "2")):
+        served.append(log_window(tmp_path / "logs", champion.quiet.sample(400, random_state=50 + hour), champion,
+                                 END - pd.Timedelta(hours=4 - hour), version=version))
+    labelled = pd.concat(served)
+    src = tmp_path / "labels.parquet"
+    labelled.rename(columns={"_label": "label"})[["request_id", "label"]].to_parquet(src)
+    ingest_labels(str(src), str(tmp_path / "store"))
+
+    out = tmp_path / "report"
+    assert main(["labels", "report", "--log-root", str(tmp_path / "logs"), "--store", str(tmp_path / "store"),
+                 "--model-name", MODEL, "--start", (END - pd.Timedelta("4h")).isoformat(), "--end", END.isoformat(),
+                 "--window", "1h", "--metrics", "roc_auc,accuracy", "--output", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "1200 logged rows; 1200 labelled rows (key request_id)" in printed
+    table = pd.read_csv(out / "realized.csv")
+    assert table[["model_version", "rows"]].values.tolist() == [[1, 400], [1, 400], [2, 400]]
+    for (_, row), rows in zip(table.iterrows(), served, strict=True):
+        assert row["roc_auc"] == pytest.approx(roc_auc_score(rows["_label"], rows["prediction_1"]), abs=1e-12)
+        assert row["accuracy"] == pytest.approx(((rows["prediction_1"] >= 0.5) == rows["_label"]).mean(), abs=1e-12)
+    assert json.loads((out / "realized.json").read_text())["metrics"] == ["roc_auc", "accuracy"]
+    assert (out / "realized.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    whole = main(["labels", "report", "--log-root", str(tmp_path / "logs"), "--store", str(tmp_path / "store"),
+                  "--model-name", MODEL, "--end", END.isoformat(), "--lookback", "1D", "--by", "revision"])
+    assert whole == 0 and "credit-predictor-00001" in capsys.readouterr().out
+    assert main(["labels", "report", "--log-root", str(tmp_path / "logs"), "--store", str(tmp_path / "store"),
+                 "--model-name", MODEL, "--metrics", "rmse"]) == 2
+    assert "metric(s) rmse do not apply to classification" in capsys.readouterr().err
+
+
+def test_monitor_history_shows_every_window_and_the_trigger(setup, uri, tmp_path, capsys):
+    from ctloop.cli import main
+
+    _, champion = setup
+    rules = {"drift_share": 0.5, "drift_windows": 2, "cooldown": "6h"}
+    outs = []
+    for hour, source in enumerate((champion.quiet, champion.shocked, champion.shocked)):
+        as_of = END + pd.Timedelta(hours=hour)
+        log_window(tmp_path / "logs", source.sample(500, random_state=60 + hour), champion, as_of)
+        outs.append(monitor(tmp_path, uri, as_of=as_of, rules=rules))
+    (last, _) = outs[-1]
+    assert [o.rule for o, _ in outs] == ["none", "none", "drift"]
+    with KfpApiDouble() as kfp:
+        started = trigger_training.python_func(model_name=MODEL, reason=last.reason, kfp_host=kfp.url,
+                                               monitor_run_id=last.monitor_run_id, tracking_uri=uri)
+    capsys.readouterr()
+    assert main(["monitor", "history", "--model-name", MODEL, "--tracking-uri", uri, "--drift-share", "0.5",
+                 "--output", str(tmp_path / "history")]) == 0
+    printed = capsys.readouterr().out
+    assert "3 window(s) from 2026-01-05 12:00 to 2026-01-05 14:00 UTC; 1 retraining trigger(s)" in printed
+    assert "2026-01-05 14:00 drift: drift share above 0.5 for 2 consecutive window(s)" in printed
+    assert f"(KFP run {started.run_id})" in printed
+    frame = pd.read_csv(tmp_path / "history" / "monitor-history.csv", dtype={"triggered": str})
+    assert frame["rule"].tolist() == ["none", "none", "drift"]
+    assert frame["triggered"].tolist() == ["false", "false", "true"]
+    assert frame["drift_share"].tolist() == pytest.approx([m.metadata["drift_share"] for _, m in outs], abs=1e-6)
+    assert (tmp_path / "history" / "monitor-history.png").read_bytes()[:4] == b"\x89PNG"
+    assert main(["monitor", "history", "--model-name", "nobody", "--tracking-uri", uri]) == 0
+    assert "no monitoring windows recorded" in capsys.readouterr().out

@@ -22,7 +22,8 @@ COMMAND_MODULES = (
     "ctloop.cli.ops",  # upload, schedule, apply, runs
     "ctloop.cli.rollout",  # audit, rollout status / canary / promote / rollback
     "ctloop.cli.logger",  # logger serve (inference log sink)
-    "ctloop.labels",  # labels ingest
+    "ctloop.labels",  # labels ingest / report
+    "ctloop.cli.monitor",  # monitor history
 )
 
 

@@ -1,0 +1,63 @@
+"""``ctloop monitor history``: every judged monitoring window of a model, as a table, CSV/JSON
+and a PNG plot (drift share against its threshold, the realized metric, triggers, rows).
+
+    ctloop monitor history --model-name credit-default --output out/
+
+Reads the ``<model>-monitoring`` MLflow experiment the ``monitoring`` pipeline writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _history(args: argparse.Namespace) -> int:
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from ctloop import reports
+    from ctloop.storage import is_gcs, write_bytes
+
+    frame = reports.monitor_history(args.model_name, args.tracking_uri or "", limit=args.limit)
+    print(reports.format_history(frame))
+    if len(frame):
+        fired = frame[frame["triggered"] == "true"]
+        print(f"\n{len(frame)} window(s) from {frame['window_end'].iloc[0]:%Y-%m-%d %H:%M} to "
+              f"{frame['window_end'].iloc[-1]:%Y-%m-%d %H:%M} UTC; {len(fired)} retraining trigger(s)")
+        for _, row in fired.iterrows():
+            print(f"  {row['window_end']:%Y-%m-%d %H:%M} {row['rule']}: {row['reason']}"
+                  + (f" (KFP run {row['kfp_run']})" if row["kfp_run"] else ""))
+    if not args.output:
+        return 0
+    metric = next((m for m in frame.get("realized_metric", []) if m), "realized")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) if is_gcs(args.output) else Path(args.output)
+        out.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(out / "monitor-history.csv", index=False)
+        records = json.loads(frame.to_json(orient="records", date_format="iso"))
+        (out / "monitor-history.json").write_text(json.dumps({"model": args.model_name, "windows": records},
+                                                             indent=2) + "\n")
+        reports.plot_history(frame, out / "monitor-history.png", model=args.model_name,
+                             drift_share=args.drift_share, metric=f"realized {metric}")
+        names = ("monitor-history.csv", "monitor-history.json", "monitor-history.png")
+        if is_gcs(args.output):
+            for name in names:
+                write_bytes(f"{args.output.rstrip('/')}/{name}", (out / name).read_bytes())
+    for name in names:
+        print(f"wrote {args.output.rstrip('/')}/{name}")
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("monitor", help="the monitoring history of a model (windows, drift, realized "
+                              "metric, triggers)")
+    sub = p.add_subparsers(dest="monitor_command", metavar="ACTION")
+    h = sub.add_parser("history", help="every judged window, oldest first; --output adds CSV/JSON and a PNG plot")
+    h.add_argument("--model-name", required=True)
+    h.add_argument("--tracking-uri", help="MLflow URI (default: MLFLOW_TRACKING_URI)")
+    h.add_argument("--limit", type=int, default=500, help="newest windows to read (default 500)")
+    h.add_argument("--drift-share", type=float, default=None,
+                   help="draw the drift_share rule's threshold on the plot (e.g. 0.5)")
+    h.add_argument("--output", help="directory (local or gs://) for monitor-history.csv/.json/.png")
+    h.set_defaults(handler=_history)

@@ -1,0 +1,254 @@
+"""Reports a person reads: realized performance from the inference log and the label store, and
+the monitoring history kept in MLflow — as tables, CSV/JSON and PNG plots.
+
+* :func:`realized_report` — served predictions joined with their labels, metrics per model
+  version (or revision) and per time window (``ctloop labels report``);
+* :func:`monitor_history` — every judged monitoring window of a model, oldest first: rows, drift
+  share, realized metric, the rule that decided, whether it triggered (``ctloop monitor history``).
+
+Both plots use matplotlib's Agg backend (no display needed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ctloop.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+GROUPINGS = ("model_version", "revision")
+
+
+def _utc(text: str | None, default):
+    import pandas as pd
+
+    if not text:
+        return default
+    try:
+        ts = pd.Timestamp(text)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"time {text!r} not understood: use ISO 8601, e.g. 2026-12-01T00:00:00Z") from exc
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+# --------------------------------------------------------------------------- realized
+@dataclass
+class RealizedReport:
+    """Realized metrics per group (and window), and how the join went."""
+
+    table: pd.DataFrame
+    by: str
+    metrics: tuple[str, ...]
+    start: Any
+    end: Any
+    window: str = ""
+    window_span: Any = None  # the window as a Timedelta
+    logged_rows: int = 0
+    join: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        import json
+
+        return {"by": self.by, "metrics": list(self.metrics), "start": self.start.isoformat(),
+                "end": self.end.isoformat(), "window": self.window or None, "logged_rows": self.logged_rows,
+                "join": self.join, "warnings": self.warnings,
+                "rows": json.loads(self.table.to_json(orient="records", date_format="iso"))}
+
+
+def realized_report(log_root: str, labels_root: str, model: str, *, start: str | None = None,
+                    end: str | None = None, lookback: str = "7D", window: str = "", by: str = "model_version",
+                    task: str = "classification", score: str = "", metrics: tuple[str, ...] = ()) -> RealizedReport:
+    """Realized performance of ``model`` between ``start`` and ``end`` (default: the
+    ``lookback`` before now), per ``by`` and per ``window`` (a pandas frequency such as ``1h`` or
+    ``1D``; empty = the whole period). Raises ConfigError for a bad option, naming it."""
+    import pandas as pd
+
+    from ctloop import labels
+    from ctloop.components.monitor.core import resolve_metric
+    from ctloop.components.prepare.core import parse_duration
+
+    if by not in GROUPINGS:
+        raise ConfigError(f"--by {by!r} must be one of {', '.join(GROUPINGS)}")
+    names = labels.metric_names(task)
+    unknown = [m for m in metrics if m not in names]
+    if unknown:
+        raise ConfigError(f"metric(s) {', '.join(unknown)} do not apply to {task}; use {', '.join(names)}")
+    metric, score = resolve_metric(task, metrics[0] if metrics else "", score)
+    chosen = tuple(metrics) or names
+    stop = _utc(end, pd.Timestamp.now("UTC"))
+    begin = _utc(start, None) if start else stop - parse_duration(lookback)
+    if begin >= stop:
+        raise ConfigError(f"start {begin.isoformat()} must be before end {stop.isoformat()}")
+    span = parse_duration(window) if window else None  # the same duration syntax as everywhere else
+    logs = labels.read_log(log_root, model, begin, stop)
+    joined = labels.join_labels(logs, labels.read_labels(labels_root))
+    warnings: list[str] = []
+    frame = joined.frame
+    if joined.problem:
+        warnings.append(f"nothing joined: {joined.problem}")
+    if joined.skipped_batched:
+        warnings.append(f"{joined.skipped_batched} labelled rows of batched requests skipped: their labels have no "
+                        "instance column")
+    if len(frame) and score not in frame.columns:
+        warnings.append(f"the log has no score column {score!r}: pass --score-column")
+        frame = frame.iloc[:0]
+    if len(frame):
+        frame = frame.assign(model_version=frame["model_version"].replace("", "unknown"))
+    table = labels.realized_metrics(frame, task=task, score=score, by=(by,), window=span,
+                                    metrics=chosen) if len(frame) else pd.DataFrame()
+    return RealizedReport(table, by, chosen, begin, stop, window, span, int(len(logs)), joined.describe(), warnings)
+
+
+def format_realized(report: RealizedReport) -> str:
+    if report.table.empty:
+        return "no labelled predictions in this period"
+    table = report.table.copy()
+    if "window" in table.columns:
+        table["window"] = table["window"].dt.strftime("%Y-%m-%d %H:%M")
+    return table.to_string(index=False, float_format=lambda v: f"{v:.4f}")
+
+
+def plot_realized(report: RealizedReport, path: str | Path) -> Path:
+    """The first metric per group over the windows (or one bar per group), labelled rows below."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    metric = report.metrics[0]
+    table = report.table
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=bool(report.window),
+                                      gridspec_kw={"height_ratios": [3, 1]})
+    if table.empty:
+        top.text(0.5, 0.5, "no labelled predictions", ha="center", va="center", transform=top.transAxes)
+    elif "window" in table.columns:
+        for group, part in table.groupby(report.by, sort=True):
+            top.plot(part["window"], part[metric], marker="o", label=f"{report.by} {group}")
+            step = pd.Timedelta(report.window_span) if report.window_span is not None else pd.Timedelta("1h")
+            bottom.bar(part["window"], part["rows"], width=0.9 * step, align="edge", alpha=0.6)  # window start
+        top.legend(loc="best")
+        fig.autofmt_xdate()
+    else:
+        groups = [str(g) for g in table[report.by]]
+        top.bar(groups, table[metric])
+        bottom.bar(groups, table["rows"], alpha=0.6)
+        top.set_xlabel(report.by)
+    top.set_ylabel(f"realized {metric}")
+    bottom.set_ylabel("labelled rows")
+    top.set_title(f"realized {metric} per {report.by}"
+                  f"{', per ' + report.window if report.window else ''} ({report.start:%Y-%m-%d %H:%M} → "
+                  f"{report.end:%Y-%m-%d %H:%M} UTC)")
+    top.grid(alpha=0.3)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+# --------------------------------------------------------------------------- monitoring history
+def monitor_history(model: str, tracking_uri: str = "", limit: int = 500) -> pd.DataFrame:
+    """The newest ``limit`` monitoring windows of ``model``, oldest first: ``window_end``,
+    ``rows``, ``drift_share``, ``realized``, ``realized_rows``, ``rule``, ``triggered``
+    (``true``/``pending``/``failed``/``false``), ``champion_version``, ``kfp_run``,
+    ``realized_metric``, ``reason``, ``run_id``."""
+    import pandas as pd
+
+    from ctloop.components.monitor.history import MONITORING_SUFFIX
+    from ctloop.registry import MlflowRegistry
+
+    if limit < 1:
+        raise ConfigError(f"--limit must be >= 1, got {limit}")
+    client = MlflowRegistry(tracking_uri).client
+    experiment = client.get_experiment_by_name(f"{model}{MONITORING_SUFFIX}")
+    columns = ["window_end", "rows", "drift_share", "realized", "realized_rows", "rule", "triggered",
+               "champion_version", "kfp_run", "realized_metric", "reason", "run_id"]
+    if experiment is None:
+        return pd.DataFrame(columns=columns)
+    runs = client.search_runs([experiment.experiment_id], max_results=limit, order_by=["attributes.start_time DESC"])
+    rows = []
+    for run in runs:
+        tags, m = run.data.tags, run.data.metrics
+        if not tags.get("window_end"):
+            continue
+        rows.append({"window_end": pd.Timestamp(tags["window_end"]), "rows": m.get("rows"),
+                     "drift_share": m.get("drift_share"), "realized": m.get("realized"),
+                     "realized_rows": m.get("realized_rows"), "rule": tags.get("rule", ""),
+                     "triggered": tags.get("triggered", ""), "champion_version": tags.get("champion_version", ""),
+                     "kfp_run": tags.get("kfp_run", ""), "realized_metric": tags.get("realized_metric", ""),
+                     "reason": tags.get("reason", ""), "run_id": run.info.run_id})
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values("window_end", kind="stable").reset_index(drop=True)
+
+
+def format_history(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "no monitoring windows recorded"
+    table = frame.drop(columns=["run_id", "reason", "realized_metric"]).copy()
+    table["window_end"] = table["window_end"].dt.strftime("%Y-%m-%d %H:%M")
+    for col in ("rows", "realized_rows"):
+        table[col] = table[col].map(lambda v: "" if v != v or v is None else f"{int(v)}")
+    return table.fillna("").to_string(index=False, float_format=lambda v: f"{v:.3f}")
+
+
+def plot_history(frame: pd.DataFrame, path: str | Path, *, model: str, drift_share: float | None = None,
+                 metric: str = "realized") -> Path:
+    """Drift share and the realized metric per window; triggers as vertical lines, the drift
+    threshold (when given) as a dashed line; rows per window below."""
+    import matplotlib
+    import pandas as pd
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (top, mid, bottom) = plt.subplots(3, 1, figsize=(10, 7), sharex=True,
+                                           gridspec_kw={"height_ratios": [2, 2, 1]})
+    if frame.empty:
+        top.text(0.5, 0.5, "no monitoring windows", ha="center", va="center", transform=top.transAxes)
+    else:
+        t = frame["window_end"]
+        top.plot(t, frame["drift_share"], marker="o", color="tab:orange", label="drift share")
+        if drift_share is not None:
+            top.axhline(drift_share, linestyle="--", color="grey", label=f"threshold {drift_share}")
+        top.set_ylim(-0.02, 1.02)
+        if frame["realized"].notna().any():
+            mid.plot(t, frame["realized"], marker="o", color="tab:blue", label=metric)
+            mid.legend(loc="upper left")
+        else:
+            mid.text(0.5, 0.5, "no realized metric (no labels joined yet)", ha="center", va="center",
+                     transform=mid.transAxes, color="grey")
+        step = t.diff().min() if len(t) > 1 else pd.Timedelta("1h")
+        bottom.bar(t, frame["rows"].fillna(0), width=-0.9 * step, align="edge", color="tab:grey",
+                   alpha=0.6)  # each bar covers the window that ends at its point
+        for when, state in zip(t, frame["triggered"], strict=True):
+            if state in ("true", "failed"):
+                for ax in (top, mid, bottom):
+                    ax.axvline(when, color="tab:red" if state == "true" else "tab:purple", alpha=0.5)
+        top.plot([], [], color="tab:red", label="retraining triggered")
+        if (frame["triggered"] == "failed").any():
+            top.plot([], [], color="tab:purple", label="trigger failed")
+        top.legend(loc="upper left")
+        fig.autofmt_xdate()
+    top.set_ylabel("drift share")
+    mid.set_ylabel(metric)
+    bottom.set_ylabel("rows")
+    top.set_title(f"monitoring history of {model}")
+    for ax in (top, mid, bottom):
+        ax.grid(alpha=0.3)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+__all__ = ["RealizedReport", "realized_report", "format_realized", "plot_realized", "monitor_history",
+           "format_history", "plot_history"]
