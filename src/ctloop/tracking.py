@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -134,12 +135,18 @@ def _dataset(frame: pd.DataFrame, data_uri: str, target: str | None, digest: str
     from mlflow.exceptions import MlflowException
 
     kw = {"targets": target, "name": "train_data", "digest": digest[:36] if digest else None}
-    if data_uri:
-        try:
-            return mlflow.data.from_pandas(frame, source=data_uri, **kw)
-        except MlflowException:  # no source resolver for this scheme: record it as a tag only
-            pass
-    return mlflow.data.from_pandas(frame, **kw)
+    with warnings.catch_warnings():
+        # The dataset's schema describes the training data as it is (integer columns stay
+        # integers: the "cannot represent missing values" hint is about model inputs, handled in
+        # the signature); a local path matches MLflow's two local-artifact sources, which agree.
+        warnings.filterwarnings("ignore", message=r"(?s).*[Ii]nteger column", category=UserWarning)
+        warnings.filterwarnings("ignore", message=r"(?s).*can be interpreted in multiple ways", category=UserWarning)
+        if data_uri:
+            try:
+                return mlflow.data.from_pandas(frame, source=data_uri, **kw)
+            except MlflowException:  # no source resolver for this scheme: record it as a tag only
+                pass
+        return mlflow.data.from_pandas(frame, **kw)
 
 
 def log_training_run(
@@ -178,12 +185,14 @@ def log_training_run(
     target = meta.get("target")
     x = train_frame[features]
     sample = x.head(min(len(x), 200))
+    # Integer features are declared double: the model imputes missing values, and an int64 schema
+    # would make MLflow's pyfunc refuse a request whose integer feature is missing (NaN).
+    sample = sample.astype({c: "float64" for c in sample.columns
+                            if str(sample[c].dtype).lower().startswith(("int", "uint"))})
     try:
-        import warnings
-
         with warnings.catch_warnings():
-            # "integer columns cannot represent missing values": expected, the model imputes
-            warnings.filterwarnings("ignore", message=".*[Ii]nteger column", category=UserWarning)
+            # the integer hint is about the *output* here (class labels), which is never missing
+            warnings.filterwarnings("ignore", message=r"(?s).*[Ii]nteger column", category=UserWarning)
             signature = infer_signature(sample, model.predict(sample))
     except (ValueError, TypeError) as exc:  # mlflow raises these for unsupported frames
         raise RegistryError(f"cannot infer the model signature: {exc}") from exc
@@ -206,7 +215,9 @@ def log_training_run(
             "ctloop.estimator": str(meta.get("estimator", "")),
         }
         mlflow.set_tags(tags)
-        mlflow.log_input(_dataset(train_frame, data_uri, target, dataset_digest), context="training")
+        with warnings.catch_warnings():  # the dataset's schema is computed lazily, here
+            warnings.filterwarnings("ignore", message=r"(?s).*[Ii]nteger column", category=UserWarning)
+            mlflow.log_input(_dataset(train_frame, data_uri, target, dataset_digest), context="training")
 
         with tempfile.TemporaryDirectory() as tmp:
             ref_dir = Path(tmp) / REFERENCE_ARTIFACT_DIR

@@ -87,3 +87,25 @@ def test_missing_version_and_bad_name(mlflow_url):
         reg.get_version(f"absent-{uuid.uuid4().hex[:6]}", "7")
     with pytest.raises(ConfigError, match="model name is required"):
         reg.champion("")
+
+
+def test_integer_features_are_declared_double_so_pyfunc_accepts_a_missing_one(mlflow_url):
+    """An int64 input schema would make MLflow's pyfunc refuse NaN although the model imputes it."""
+    import mlflow
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"age": rng.integers(18, 80, 300), "x": rng.normal(size=300)})
+    df["y"] = (df.x > 0).astype(int)
+    model = make_pipeline(SimpleImputer(), LogisticRegression()).fit(df[["age", "x"]], df.y)
+    meta = {"features": ["age", "x"], "target": "y", "task": "classification"}
+    _, uri = tracking.log_training_run(
+        tracking_uri=mlflow_url, experiment=f"ints-{uuid.uuid4().hex[:6]}", model=model, meta=meta, params={},
+        metrics={}, train_frame=df, dataset_digest="d", data_uri="")
+    mlflow.set_tracking_uri(mlflow_url)
+    info = mlflow.models.get_model_info(uri)
+    assert {c["name"]: c["type"] for c in info.signature.inputs.to_dict()} == {"age": "double", "x": "double"}
+    loaded = mlflow.pyfunc.load_model(uri)
+    scored = loaded.predict(pd.DataFrame({"age": [np.nan, 40.0], "x": [0.5, -0.5]}))
+    assert list(scored) == list(model.predict(pd.DataFrame({"age": [np.nan, 40.0], "x": [0.5, -0.5]})))
