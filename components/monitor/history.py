@@ -34,7 +34,7 @@ def to_record(run) -> dict[str, Any]:
 
 
 def read(client, exp_id: str, *, window_end: str, need: int) -> list[dict[str, Any]]:
-    """Records of windows ending before ``window_end`` (the last ``need`` + 1 of them) and the
+    """Records of windows ending before ``window_end`` (the newest ``need`` + 1 + ``SLACK`` runs) and the
     last successful trigger at or before it (``cooldown_only`` when it is not one of those
     windows: it counts for the cooldown, not as a consecutive window); oldest first."""
     import pandas as pd
@@ -49,7 +49,9 @@ def read(client, exp_id: str, *, window_end: str, need: int) -> list[dict[str, A
 
     recent = [to_record(r) for r in client.search_runs([exp_id], max_results=need + 1 + SLACK,
                                                         order_by=["attributes.start_time DESC"])]
-    earlier = sorted((r for r in recent if before(r)), key=lambda r: pd.Timestamp(r["window_end"]))[-(need + 1):]
+    # all of them, not the last need + 1: re-runs of a window are among them and count once
+    # (core.consecutive_windows), so trimming here could leave the rule too few distinct windows
+    earlier = sorted((r for r in recent if before(r)), key=lambda r: pd.Timestamp(r["window_end"]))
     triggers = [to_record(r) for r in client.search_runs([exp_id], filter_string=f"tags.triggered = '{TRIGGERED}'",
                                                          max_results=SLACK, order_by=["attributes.start_time DESC"])]
     triggers = [r for r in triggers if before(r, strict=False)]

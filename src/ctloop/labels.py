@@ -219,11 +219,11 @@ def read_log(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp) 
         return pd.DataFrame({"_time": pd.Series(dtype="datetime64[ns, UTC]"), "model_version": pd.Series(dtype=str)})
     logs = pd.concat(frames, ignore_index=True)
     logs["_time"] = pd.to_datetime(logs["time"], utc=True, format="mixed", errors="coerce")
-    logs = logs[(logs["_time"] > start) & (logs["_time"] <= end)]
     if "model_version" not in logs.columns:
         logs["model_version"] = ""
     logs["model_version"] = logs["model_version"].fillna("").astype(str)
-    return merge_halves(logs).reset_index(drop=True)
+    logs = merge_halves(logs)  # before the period filter: halves either side of its start still meet
+    return logs[(logs["_time"] > start) & (logs["_time"] <= end)].reset_index(drop=True)
 
 
 def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
@@ -231,12 +231,13 @@ def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
 
     Each sink replica joins the request and response it received; when the two halves of one
     request reach different replicas (no session affinity, a replica restarting between them)
-    each writes a half row (``has_request`` or ``has_response`` only). Rows of one key are
-    combined column by column, taking the last non-null value with complete rows ranked after
-    response halves after request halves (predictions, ``model_version`` and ``revision`` from
-    the response side); ``has_request``/``has_response`` are true if any row has them, and
-    ``time``/``_time`` are the earliest (the request's). Exact duplicates (a WAL replayed after a
-    crash) collapse to one row the same way.
+    each writes a half row (``has_request`` or ``has_response`` only). For a key without a
+    complete row, the last request half and the last response half become one row: the
+    response's columns (predictions, and ``model_version``/``revision`` when it names them —
+    ``""``/``unknown`` do not count, as in the sink's own join), the request's features, time
+    and ``meta_*`` where the response has none. A key with a complete row keeps the last one
+    whole (a WAL replayed after a crash writes the same row twice; two requests sent with the
+    same ``X-Request-Id`` are never stitched together).
     """
     import pandas as pd
 
@@ -246,26 +247,30 @@ def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
     repeated = logs.duplicated(subset=ids, keep=False)
     if not repeated.any():
         return logs
-    group = logs[repeated].copy()
-    rank = pd.Series(0, index=group.index)
-    for weight, column in ((1, "has_request"), (2, "has_response")):
-        if column in group.columns:
-            group[column] = flag(group[column])
-            rank += weight * group[column].astype(int)
-    group = group.assign(_rank=rank).sort_values("_rank", kind="stable").drop(columns="_rank")
-    by = group.groupby(ids, sort=False, dropna=False)
-    merged = by.last()
-    for column in ("has_request", "has_response"):
-        if column in group.columns:
-            merged[column] = by[column].any()
-    order = "_time" if "_time" in group.columns else "time" if "time" in group.columns else None
-    if order:
-        earliest = group.sort_values(order, kind="stable").groupby(ids, sort=False, dropna=False)
-        for column in ("time", "_time"):
-            if column in group.columns:
-                merged[column] = earliest[column].first()
+    group = logs[repeated]
+    has_req = flag(group["has_request"]) if "has_request" in group.columns else pd.Series(True, index=group.index)
+    has_resp = flag(group["has_response"]) if "has_response" in group.columns else pd.Series(True, index=group.index)
+    complete = group[has_req & has_resp].drop_duplicates(subset=ids, keep="last")
+    done = pd.MultiIndex.from_frame(complete[ids].astype(str))
+    rest = group[~pd.MultiIndex.from_frame(group[ids].astype(str)).isin(done)]
+    rest_req, rest_resp = has_req.loc[rest.index], has_resp.loc[rest.index]
+    requests = rest[~rest_resp].drop_duplicates(subset=ids, keep="last").set_index(ids)
+    responses = rest[rest_resp & ~rest_req].drop_duplicates(subset=ids, keep="last").set_index(ids)
+    unknown = {"model_version": "", "revision": "unknown"}
+    blank = {c: v for c, v in unknown.items() if c in responses.columns}
+    responses = responses.assign(**{c: responses[c].where(responses[c] != v) for c, v in blank.items()})
+    merged = responses.combine_first(requests)
+    for column in ("time", "_time", *[c for c in requests.columns if c.startswith("meta_")]):
+        if column in requests.columns:  # when the request arrived; its business keys
+            merged[column] = requests[column].combine_first(merged[column]).reindex(merged.index)
+    for column, value in blank.items():
+        merged[column] = merged[column].fillna(value)
+    if "has_request" in logs.columns:
+        merged["has_request"] = merged.index.isin(requests.index)
+    if "has_response" in logs.columns:
+        merged["has_response"] = merged.index.isin(responses.index)
     merged = merged.reset_index()[list(logs.columns)]
-    return pd.concat([logs[~repeated], merged], ignore_index=True)
+    return pd.concat([logs[~repeated], complete, merged], ignore_index=True)
 
 
 def read_labels(store_root: str) -> pd.DataFrame:

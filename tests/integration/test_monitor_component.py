@@ -261,3 +261,19 @@ def test_monitor_history_shows_every_window_and_the_trigger(setup, uri, tmp_path
     assert (tmp_path / "history" / "monitor-history.png").read_bytes()[:4] == b"\x89PNG"
     assert main(["monitor", "history", "--model-name", "nobody", "--tracking-uri", uri]) == 0
     assert "no monitoring windows recorded" in capsys.readouterr().out
+
+
+def test_re_runs_in_the_history_do_not_crowd_out_earlier_windows(setup, uri, tmp_path):
+    """drift_windows=3 with the previous window judged three times (two re-runs): the history
+    read from MLflow must still reach the window before it."""
+    _, champion = setup
+    client = MlflowRegistry(uri).client
+    exp_id = client.create_experiment(f"{MODEL}-monitoring")
+    for minutes in (180, 120, 60, 55, 50):  # 09:00, 10:00, 11:00 and two re-runs of 11:00
+        end = END - pd.Timedelta(minutes=minutes)
+        run = client.create_run(exp_id, start_time=int((END - pd.Timedelta(minutes=minutes - 1)).timestamp() * 1000),
+                                tags={"window_end": end.isoformat(), "triggered": "false", "champion_version": "1"})
+        client.log_batch(run.info.run_id, metrics=[Metric("drift_share", 0.9, int(end.timestamp() * 1000), 0)])
+    log_window(tmp_path / "logs", champion.shocked.sample(600, random_state=70), champion, END)
+    out, _ = monitor(tmp_path, uri, rules={"drift_share": 0.5, "drift_windows": 3})
+    assert (out.retrain, out.rule) == (True, "drift"), out.reason

@@ -131,3 +131,42 @@ def test_merge_halves_keeps_one_row_of_a_replayed_complete_row():
            "has_response": True, "prediction_1": 0.5}
     frame = labels.merge_halves(pd.DataFrame([row, row, {**row, "request_id": "b"}]))
     assert sorted(frame.request_id) == ["a", "b"] and frame.prediction_1.tolist() == [0.5, 0.5]
+
+
+def half(request_id, kind, time, **columns):
+    return {"request_id": request_id, "instance": 0, "model": "credit", "time": time,
+            "has_request": kind == "request", "has_response": kind == "response", **columns}
+
+
+def test_merge_halves_takes_the_version_from_whichever_half_names_it():
+    """The sink's join prefers the response's model_version but falls back to the request's
+    (ce-annotations); a response without one must not blank it."""
+    rows = [half("r", "request", "2026-01-05T00:30:00+00:00", model_version="3", revision="v3", income=1.0),
+            half("r", "response", "2026-01-05T00:30:01+00:00", model_version="", revision="unknown",
+                 prediction_1=0.7)]
+    (row,) = labels.merge_halves(pd.DataFrame(rows)).to_dict("records")
+    assert (row["model_version"], row["revision"], row["income"], row["prediction_1"]) == ("3", "v3", 1.0, 0.7)
+    assert row["has_request"] and row["has_response"] and row["time"] == "2026-01-05T00:30:00+00:00"
+
+
+def test_merge_halves_never_stitches_two_complete_rows_together():
+    """Two requests sent with the same X-Request-Id (KServe's ce-id) are both complete: one is
+    kept whole, never features of one with the prediction of the other."""
+    first = {**half("same", "request", "2026-01-05T00:30:00+00:00", income=1.0, prediction_1=0.1),
+             "has_response": True}
+    second = {**first, "time": "2026-01-05T00:31:00+00:00", "income": 2.0, "prediction_1": 0.9}
+    stray = half("same", "request", "2026-01-05T00:32:00+00:00", income=3.0)
+    (row,) = labels.merge_halves(pd.DataFrame([first, second, stray])).to_dict("records")
+    assert (row["income"], row["prediction_1"]) == (2.0, 0.9)
+
+
+def test_halves_either_side_of_a_window_start_count_once_in_the_requests_window(tmp_path):
+    rows = [half("edge", "request", "2026-01-05T00:59:59.900+00:00", model_version="", revision="unknown", income=5.0),
+            half("edge", "response", "2026-01-05T01:00:00.100+00:00", model_version="2", revision="v2",
+                 prediction_1=0.4)]
+    logged(tmp_path, "2026-01-05", rows)
+    root, start = str(tmp_path / "logs"), pd.Timestamp("2026-01-05T00:00:00Z")
+    before = labels.read_log(root, "credit", start, start + pd.Timedelta("1h"))
+    after = labels.read_log(root, "credit", start + pd.Timedelta("1h"), start + pd.Timedelta("2h"))
+    assert before[["request_id", "income", "prediction_1", "model_version"]].values.tolist() == [["edge", 5.0, 0.4, "2"]]
+    assert after.empty
