@@ -80,6 +80,29 @@ def test_numeric_features_are_checked_and_named():
                      FEATURES, numeric=["income"])
     assert frame["income"].tolist()[0] == 1.5 and frame["income"].isna().tolist() == [False, True]
     assert str(frame["income"].dtype) == "float64"  # a BYTES tensor's "1.5" is a number to the model
-    with pytest.raises(ServingError, match=r"feature 'income' must be a number; instance 2 has 'n/a' \(2 instances"):
+    with pytest.raises(ServingError, match=r"feature 'income' must be a finite number; instance 2 has 'n/a' "
+                       r"\(2 instances"):
         to_frame({"instances": [[1.0, "n"], [2.0, "s"], ["n/a", "e"], [True, "w"]]}, FEATURES, numeric=["income"])
     assert to_frame({"instances": [[1.0, "n"]]}, FEATURES, numeric=["income"])["income"].tolist() == [1.0]
+
+
+@pytest.mark.parametrize("instances, match", [
+    ([{"income": "inf", "region": "n"}], "'income' must be a finite number; instance 0 has 'inf'"),
+    ([{"income": 1.0, "region": "n"}, {"income": float("-inf"), "region": "s"}],
+     "'income' must be a finite number; instance 1 has -inf"),
+    ([{"income": True, "region": "n"}], "'income' must be a finite number; instance 0 has True"),
+    ([{"income": 1.0, "region": {"a": 1}}], "'region' must be a single value \\(text or number\\); instance 0 has"),
+    ([{"income": 1.0, "region": ["n"]}], "'region' must be a single value"),
+])
+def test_values_the_model_would_fail_on_are_refused_as_bad_input(instances, match):
+    """Each of these passed to_frame before and failed inside predict: a 500 held against the model."""
+    with pytest.raises(ServingError, match=match):
+        to_frame({"instances": instances}, FEATURES, numeric=["income"])
+
+
+def test_instances_counts_what_a_refused_payload_held():
+    from ctloop.serving.payload import instances
+
+    assert instances({"instances": [{}, {}, {}]}) == 3
+    assert instances({"inputs": [{"name": "x", "shape": [4, 2], "data": []}]}) == 4
+    assert instances({"rows": []}) == instances(None) == instances({"instances": []}) == 1

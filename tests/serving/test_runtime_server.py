@@ -121,13 +121,17 @@ def test_a_bad_payload_is_a_400_naming_the_problem_not_a_model_failure(runtime, 
             "text in a number": {"instances": bad_number},
             "wrong length": {"instances": [[1.0, 2.0]]},
             "no instances": {"rows": []},
+            "infinity": {"instances": [{**bad_number[0], "income": "inf"}]},
+            "object in a category": {"instances": [{**bad_number[0], "region": {"name": "north"}}]},
         }
         answers = {name: c.post(f"{runtime}/v1/models/{MODEL}:predict", json=body) for name, body in cases.items()}
         metrics = c.get(f"{runtime}/metrics").text
     assert {name: r.status_code for name, r in answers.items()} == dict.fromkeys(cases, 400)
     assert "missing feature(s)" in answers["missing"].json()["error"]
-    assert "feature 'income' must be a number; instance 1 has '12k'" in answers["text in a number"].json()["error"]
-    assert f'ctloop_predictions_total{{model_name="{MODEL}",model_version="3",outcome="invalid"}} 4.0' in metrics
+    assert "feature 'income' must be a finite number; instance 1 has '12k'" in answers["text in a number"].json()["error"]
+    assert "feature 'region' must be a single value" in answers["object in a category"].json()["error"]
+    # counted in instances, like served ones: 1 + 2 + 1 + 1 + 1 + 1
+    assert f'ctloop_predictions_total{{model_name="{MODEL}",model_version="3",outcome="invalid"}} 7.0' in metrics
     assert 'outcome="error"' not in metrics
 
 

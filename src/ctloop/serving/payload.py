@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ctloop.errors import ServingError
 
 
@@ -34,6 +36,21 @@ def _tensor_columns(tensor: dict[str, Any]) -> list[list[Any]]:
     if len(rows) != n or any(len(r) != k for r in rows):
         raise ServingError(f"input tensor {name!r}: data does not match shape {shape}")
     return [[r[j] for r in rows] for j in range(k)]
+
+
+def instances(payload: Any) -> int:
+    """How many instances a payload holds, as far as it can be told (at least 1): for counting
+    refused requests in the same unit as served ones."""
+    if isinstance(payload, dict):
+        rows = payload.get("instances")
+        if isinstance(rows, list):
+            return max(len(rows), 1)
+        tensors = payload.get("inputs")
+        if isinstance(tensors, list) and tensors and isinstance(tensors[0], dict):
+            shape = tensors[0].get("shape")
+            if isinstance(shape, list) and shape and isinstance(shape[0], int) and shape[0] > 0:
+                return shape[0]
+    return 1
 
 
 def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | tuple[str, ...] = ()):
@@ -73,17 +90,29 @@ def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | 
     if missing:
         raise ServingError(f"missing feature(s) {missing}")
     frame = frame[features]
-    for column in numeric:
-        if column not in frame.columns or pd.api.types.is_numeric_dtype(frame[column]):
-            continue
+    numeric = set(numeric)
+    for column in features:
         values = frame[column]
-        as_numbers = pd.to_numeric(values.where(~values.map(lambda v: isinstance(v, bool))), errors="coerce")
-        bad = as_numbers.isna() & values.notna()
+        if column in numeric:
+            if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+                as_numbers = values
+                bad = pd.Series(False, index=values.index)
+            else:  # text such as "1.5" (a BYTES tensor) is a number; "abc", true, [1] are not
+                as_numbers = pd.to_numeric(values.where(~values.map(lambda v: isinstance(v, bool))),
+                                           errors="coerce")
+                bad = as_numbers.isna() & values.notna()
+            bad |= as_numbers.isin([np.inf, -np.inf])  # "inf" parses; the model refuses infinity
+            what = "a finite number"
+        else:
+            bad = values.map(lambda v: v is not None and not isinstance(v, str | int | float))
+            as_numbers, what = values, "a single value (text or number)"
         if bad.any():
             i = int(bad.to_numpy().nonzero()[0][0])
-            raise ServingError(f"feature {column!r} must be a number; instance {i} has {values.iloc[i]!r}"
+            value = values.iloc[i].item() if isinstance(values.iloc[i], np.generic) else values.iloc[i]
+            raise ServingError(f"feature {column!r} must be {what}; instance {i} has {value!r}"
                                + (f" ({int(bad.sum())} instances in all)" if bad.sum() > 1 else ""))
-        frame = frame.assign(**{column: as_numbers})
+        if column in numeric and as_numbers is not values:
+            frame = frame.assign(**{column: as_numbers})
     return frame
 
 
@@ -114,4 +143,4 @@ def v2_response(predictions: list[Any], model_name: str, model_version: str, res
             "outputs": [{"name": "predictions", "shape": shape, "datatype": _datatype(data), "data": data}]}
 
 
-__all__ = ["to_frame", "v1_response", "v2_response"]
+__all__ = ["instances", "to_frame", "v1_response", "v2_response"]

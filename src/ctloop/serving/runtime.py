@@ -3,7 +3,7 @@
 Runs in the ``serving`` image (Dockerfile target; ``requirements/serving.txt``), which carries
 exactly the training scikit-learn, so a model pickled by training always loads. Exposes
 per-model-version Prometheus metrics on the model server's ``/metrics``:
-``ctloop_predictions_total{model_name,model_version,outcome}`` and
+``ctloop_predictions_total{model_name,model_version,outcome}`` (instances, for every outcome) and
 ``ctloop_predict_seconds{model_name,model_version}``.
 
 Every response names the model and version that answered (``CTLOOP_MODEL_VERSION``, from the
@@ -18,7 +18,8 @@ the inference log sink files each row under ``revision=v<model_version>`` even t
 A payload the model cannot take (a missing feature, text in a numeric feature, a tensor of the
 wrong shape) is answered **400** with the reason (``kserve.errors.InvalidInput``), not 500: a bad
 client must not count as a failure of the revision serving it, which canary analysis would roll
-back. It is counted as ``outcome="invalid"``; ``outcome="error"`` is a failure of the model.
+back. Its instances are counted as ``outcome="invalid"``; ``outcome="error"`` is a failure of the
+model itself.
 
 Imports kserve: never imported by the component image or the tests' main environment (the
 runtime tests start it from ``.venv-serving``, built from ``requirements/serving.txt`` as the
@@ -40,7 +41,7 @@ from kserve.errors import InvalidInput
 from prometheus_client import Counter, Histogram
 
 from ctloop.errors import ServingError
-from ctloop.serving.payload import to_frame, v1_response, v2_response
+from ctloop.serving.payload import instances, to_frame, v1_response, v2_response
 
 PREDICTIONS = Counter("ctloop_predictions_total", "Predictions served", ["model_name", "model_version", "outcome"])
 LATENCY = Histogram("ctloop_predict_seconds", "Prediction latency", ["model_name", "model_version"],
@@ -70,6 +71,7 @@ class CtloopModel(kserve.Model):
         start = time.perf_counter()
         label = self.version or "unknown"
         v2 = isinstance(payload, kserve.InferRequest)
+        body: object = None
         try:
             if v2:
                 body = {"inputs": [{"name": t.name, "shape": list(t.shape), "datatype": t.datatype,
@@ -79,12 +81,12 @@ class CtloopModel(kserve.Model):
                 body = payload if isinstance(payload, dict) else json.loads(payload)
             frame = to_frame(body, self.features, self.numeric)
         except (ServingError, ValueError, TypeError, KeyError) as exc:
-            PREDICTIONS.labels(self.name, label, "invalid").inc()
+            PREDICTIONS.labels(self.name, label, "invalid").inc(instances(body))
             raise InvalidInput(f"{self.name}: {exc}") from exc
         try:
             out = self.model.predict_proba(frame) if hasattr(self.model, "predict_proba") else self.model.predict(frame)
         except Exception:
-            PREDICTIONS.labels(self.name, label, "error").inc()
+            PREDICTIONS.labels(self.name, label, "error").inc(len(frame))
             raise
         PREDICTIONS.labels(self.name, label, "ok").inc(len(frame))
         LATENCY.labels(self.name, label).observe(time.perf_counter() - start)
