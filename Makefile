@@ -59,7 +59,7 @@ demo: $(STAMP) ## run the continuous-training pipeline locally over synthetic dr
 
 .PHONY: test
 test: $(STAMP) $(SERVING_STAMP) tools ## run every test (unit, component, compiled pipeline, manifests, local end-to-end)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	CTLOOP_SERVING_VENV=$(SERVING_VENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 .PHONY: test-fast
 test-fast: $(STAMP) ## run the tests that start no servers and run no pipelines

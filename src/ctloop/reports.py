@@ -224,7 +224,9 @@ def plot_history(frame: pd.DataFrame, path: str | Path, *, model: str, drift_sha
         else:
             mid.text(0.5, 0.5, "no realized metric (no labels joined yet)", ha="center", va="center",
                      transform=mid.transAxes, color="grey")
-        step = t.diff().min() if len(t) > 1 else pd.Timedelta("1h")
+        gaps = t.diff().dropna()
+        gaps = gaps[gaps > pd.Timedelta(0)]
+        step = gaps.median() if len(gaps) else pd.Timedelta("1h")  # the schedule's period; re-runs are outliers
         bottom.bar(t, frame["rows"].fillna(0), width=-0.9 * step, align="edge", color="tab:grey",
                    alpha=0.6)  # each bar covers the window that ends at its point
         for when, state in zip(t, frame["triggered"], strict=True):

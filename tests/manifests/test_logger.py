@@ -30,7 +30,9 @@ def test_replicas_keep_answering_through_updates_and_drains(target):
     objects, sink, pod, _ = sink_parts(target)
     spec = sink["spec"]
     assert spec["replicas"] >= 2
-    assert spec["updateStrategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}}
+    # one pod at a time is RollingUpdate's default; rollingUpdate.maxUnavailable on a StatefulSet
+    # needs the MaxUnavailableStatefulSet feature gate and is dropped where it is off
+    assert spec["updateStrategy"] == {"type": "RollingUpdate"}
     pdb = find(objects, "PodDisruptionBudget", "ctloop-inference-log")
     assert pdb["spec"]["maxUnavailable"] == 1 and pdb["spec"]["selector"] == spec["selector"]
     assert spec["replicas"] - pdb["spec"]["maxUnavailable"] >= 1

@@ -21,7 +21,7 @@ from tests.helpers import REPO
 pytestmark = pytest.mark.slow
 
 MODEL = "credit-default"
-SERVING_PYTHON = REPO / ".venv-serving" / "bin" / "python"
+SERVING_PYTHON = (REPO / os.environ.get("CTLOOP_SERVING_VENV", ".venv-serving")).resolve() / "bin" / "python"
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,9 @@ def _history(args: argparse.Namespace) -> int:
     print(reports.format_history(frame))
     if len(frame):
         fired = frame[frame["triggered"] == "true"]
-        print(f"\n{len(frame)} window(s) from {frame['window_end'].iloc[0]:%Y-%m-%d %H:%M} to "
+        windows = frame["window_end"].nunique()
+        runs = f"{len(frame)} run(s) over {windows} window(s)" if windows < len(frame) else f"{len(frame)} window(s)"
+        print(f"\n{runs} from {frame['window_end'].iloc[0]:%Y-%m-%d %H:%M} to "
               f"{frame['window_end'].iloc[-1]:%Y-%m-%d %H:%M} UTC; {len(fired)} retraining trigger(s)")
         for _, row in fired.iterrows():
             print(f"  {row['window_end']:%Y-%m-%d %H:%M} {row['rule']}: {row['reason']}"
