@@ -26,7 +26,7 @@ from _common import RESULTS, save, table
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from tests.fixtures.servers import free_port, wait_http  # noqa: E402
+from tests.fixtures.servers import start_sink  # noqa: E402
 
 
 def headers(ce_id: str, kind: str) -> dict[str, str]:
@@ -87,13 +87,7 @@ def one_wrk_run(seconds: int, connections: int) -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        port = free_port()
-        log = tmp / "sink.log"
-        proc = subprocess.Popen([sys.executable, "-m", "ctloop", "logger", "serve", "--root", str(tmp / "root"),
-                                 "--wal", str(tmp / "wal"), "--host", "127.0.0.1", "--port", str(port)],
-                                stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
-        url = f"http://127.0.0.1:{port}"
-        wait_http(f"{url}/healthz", proc, log, timeout=30)
+        proc, url = start_sink(tmp)
         load_before = os.getloadavg()[0]
         result = run_wrk(url, seconds, connections)
         os.killpg(proc.pid, signal.SIGTERM)
@@ -144,14 +138,7 @@ def main(events: int = 40000, concurrency: int = 64) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        port = free_port()
-        log = tmp / "sink.log"
-        proc = subprocess.Popen([sys.executable, "-m", "ctloop", "logger", "serve", "--root", str(tmp / "root"),
-                                 "--wal", str(tmp / "wal"), "--host", "127.0.0.1", "--port", str(port),
-                                 "--flush-seconds", "2"], stdout=open(log, "w"), stderr=subprocess.STDOUT,
-                                start_new_session=True)
-        url = f"http://127.0.0.1:{port}"
-        wait_http(f"{url}/healthz", proc, log, timeout=30)
+        proc, url = start_sink(tmp, flush_seconds=2)
         load_before = os.getloadavg()[0]
         latencies, ok, elapsed = asyncio.run(drive(url, events, concurrency))
         os.killpg(proc.pid, signal.SIGTERM)

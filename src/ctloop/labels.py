@@ -454,11 +454,7 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification", scor
 
 # --------------------------------------------------------------------------- CLI
 def _report(args) -> int:
-    import tempfile
-    from pathlib import Path
-
     from ctloop import reports
-    from ctloop.storage import is_gcs, write_bytes
 
     report = reports.realized_report(
         args.log_root, args.store, args.model_name, start=args.start, end=args.end, lookback=args.lookback,
@@ -471,18 +467,15 @@ def _report(args) -> int:
         print(f"warning: {warning}")
     if not args.output:
         return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) if is_gcs(args.output) else Path(args.output)
-        out.mkdir(parents=True, exist_ok=True)
+
+    def write(out) -> tuple[str, ...]:
         report.table.to_csv(out / "realized.csv", index=False)
         (out / "realized.json").write_text(json.dumps(report.to_dict(), indent=2, default=str) + "\n")
         reports.plot_realized(report, out / "realized.png")
-        names = ("realized.csv", "realized.json", "realized.png")
-        if is_gcs(args.output):
-            for name in names:
-                write_bytes(f"{args.output.rstrip('/')}/{name}", (out / name).read_bytes())
-    for name in names:
-        print(f"wrote {args.output.rstrip('/')}/{name}")
+        return "realized.csv", "realized.json", "realized.png"
+
+    for where in reports.write_outputs(args.output, write):
+        print(f"wrote {where}")
     return 0
 
 

@@ -11,6 +11,7 @@ Both plots use matplotlib's Agg backend (no display needed).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,35 @@ def _utc(text: str | None, default):
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"time {text!r} not understood: use ISO 8601, e.g. 2026-12-01T00:00:00Z") from exc
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _save(fig, path: str | Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def write_outputs(output: str, write: Callable[[Path], tuple[str, ...]]) -> list[str]:
+    """Run ``write(directory)`` (it writes files and returns their names) into ``output``, a
+    local directory or ``gs://…`` (written to a temporary directory, then uploaded); returns the
+    written locations."""
+    import tempfile
+
+    from ctloop.storage import is_gcs, write_bytes
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) if is_gcs(output) else Path(output)
+        out.mkdir(parents=True, exist_ok=True)
+        names = write(out)
+        if is_gcs(output):
+            for name in names:
+                write_bytes(f"{output.rstrip('/')}/{name}", (out / name).read_bytes())
+    return [f"{output.rstrip('/')}/{name}" for name in names]
 
 
 # --------------------------------------------------------------------------- realized
@@ -145,12 +175,7 @@ def plot_realized(report: RealizedReport, path: str | Path) -> Path:
                   f"{', per ' + report.window if report.window else ''} ({report.start:%Y-%m-%d %H:%M} → "
                   f"{report.end:%Y-%m-%d %H:%M} UTC)")
     top.grid(alpha=0.3)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(fig, path)
 
 
 # --------------------------------------------------------------------------- monitoring history
@@ -244,13 +269,8 @@ def plot_history(frame: pd.DataFrame, path: str | Path, *, model: str, drift_sha
     top.set_title(f"monitoring history of {model}")
     for ax in (top, mid, bottom):
         ax.grid(alpha=0.3)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(fig, path)
 
 
-__all__ = ["RealizedReport", "realized_report", "format_realized", "plot_realized", "monitor_history",
+__all__ = ["write_outputs", "RealizedReport", "realized_report", "format_realized", "plot_realized", "monitor_history",
            "format_history", "plot_history"]

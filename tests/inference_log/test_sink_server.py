@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,23 +14,13 @@ import httpx
 import pandas as pd
 import pytest
 
-from tests.fixtures.servers import free_port, stop_group, wait_http
+from tests.fixtures.servers import start_sink, stop_group
 
 pytestmark = pytest.mark.slow
 
 
 def start(tmp_path: Path, root: Path | None = None, **opts):
-    port = free_port()
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    log = tmp_path / "sink.log"
-    args = [sys.executable, "-m", "ctloop", "logger", "serve", "--root", str(root or tmp_path / "root"),
-            "--wal", str(tmp_path / "wal"), "--host", "127.0.0.1", "--port", str(port)]
-    for k, v in opts.items():
-        args += [f"--{k.replace('_', '-')}", str(v)]
-    proc = subprocess.Popen(args, stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    wait_http(f"{url}/healthz", proc, log, timeout=30)
-    return proc, url
+    return start_sink(tmp_path, root=root, **opts)
 
 
 def headers(ce_id, kind, source="http://localhost:9081/"):

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import httpx
 import pandas as pd
 import pytest
 
-from tests.fixtures.servers import free_port, stop_group, wait_http
+from tests.fixtures.servers import free_port, start_sink, stop_group, wait_http
 from tests.helpers import REPO
 
 pytestmark = pytest.mark.slow
@@ -140,14 +139,8 @@ def test_served_responses_through_the_sink_land_under_the_model_version(runtime,
     ce-id and a ce-source of http://localhost:9081/ for every pod: the version in the response
     body is what files the rows under revision=v3."""
     _, _, rows = trained
-    port = free_port()
-    log = tmp_path / "sink.log"
-    sink = subprocess.Popen([sys.executable, "-m", "ctloop", "logger", "serve", "--root", str(tmp_path / "root"),
-                             "--wal", str(tmp_path / "wal"), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
-    sink_url = f"http://127.0.0.1:{port}"
+    sink, sink_url = start_sink(tmp_path)
     try:
-        wait_http(f"{sink_url}/healthz", sink, log, timeout=30)
         request = {"instances": records(rows)}
         with httpx.Client(timeout=30) as c:
             served = c.post(f"{runtime}/v1/models/{MODEL}:predict", json=request)

@@ -13,11 +13,8 @@ import argparse
 
 def _history(args: argparse.Namespace) -> int:
     import json
-    import tempfile
-    from pathlib import Path
 
     from ctloop import reports
-    from ctloop.storage import is_gcs, write_bytes
 
     frame = reports.monitor_history(args.model_name, args.tracking_uri or "", limit=args.limit)
     print(reports.format_history(frame))
@@ -33,21 +30,18 @@ def _history(args: argparse.Namespace) -> int:
     if not args.output:
         return 0
     metric = next((m for m in frame.get("realized_metric", []) if m), "realized")
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) if is_gcs(args.output) else Path(args.output)
-        out.mkdir(parents=True, exist_ok=True)
+
+    def write(out) -> tuple[str, ...]:
         frame.to_csv(out / "monitor-history.csv", index=False)
         records = json.loads(frame.to_json(orient="records", date_format="iso"))
         (out / "monitor-history.json").write_text(json.dumps({"model": args.model_name, "windows": records},
                                                              indent=2) + "\n")
         reports.plot_history(frame, out / "monitor-history.png", model=args.model_name,
                              drift_share=args.drift_share, metric=f"realized {metric}")
-        names = ("monitor-history.csv", "monitor-history.json", "monitor-history.png")
-        if is_gcs(args.output):
-            for name in names:
-                write_bytes(f"{args.output.rstrip('/')}/{name}", (out / name).read_bytes())
-    for name in names:
-        print(f"wrote {args.output.rstrip('/')}/{name}")
+        return "monitor-history.csv", "monitor-history.json", "monitor-history.png"
+
+    for where in reports.write_outputs(args.output, write):
+        print(f"wrote {where}")
     return 0
 
 
