@@ -74,7 +74,7 @@ def analyze_canary(
     import os
     from collections import namedtuple
 
-    from ctloop.errors import ServingError
+    from ctloop.errors import CtloopError, ServingError
     from ctloop.registry import MlflowRegistry
     from ctloop.serving import analysis, rollout
     from ctloop.serving.kube import InferenceServices
@@ -101,6 +101,14 @@ def analyze_canary(
         qrules = analysis.QualityRules.from_dict(quality_rules)
         champion = registry.champion(model_name)
         stable_version = champion.version if champion is not None and champion.version != str(version) else ""
+        try:  # the classes match labels to scores; without them binary 0/1 labels still work
+            meta = registry.load_meta(model_name, str(version)) if version else {}
+        except CtloopError as exc:
+            print(f"ctloop: WARNING: model metadata of {model_name} v{version} not read ({exc}): quality check "
+                  "without the model's classes")
+            meta = {}
+        classes = list(meta.get("classes") or []) or None if meta.get("task", "classification") == "classification" \
+            else None
 
         def check(percent):  # noqa: F811 - Prometheus rules first, then model quality
             passed, why, measured = prom_check(percent)
@@ -110,7 +118,7 @@ def analyze_canary(
             labels = labels_mod.read_labels(labels_root) if labels_root else None
             ok, qwhy, qmeasured = analysis.quality_check(logs, labels, canary_revision=canary_revision,
                                                          stable_revision=stable_revision, canary_version=str(version),
-                                                         stable_version=stable_version, rules=qrules)
+                                                         stable_version=stable_version, rules=qrules, classes=classes)
             return ok, f"{why}; quality: {qwhy}", {**measured, **qmeasured}
 
     events = []

@@ -46,7 +46,9 @@ def monitor_model(
             ``realized_floor``, ``realized_drop`` (vs the champion's validation metric),
             ``min_rows_since_training``, ``cooldown`` (e.g. ``24h``). Empty = never retrain.
         score_column: Logged prediction column scored against the label; empty = ``prediction_1``
-            (classification: the positive-class probability) or ``prediction`` (regression).
+            (binary classification: the positive-class probability), every ``prediction_<i>``
+            (multiclass: the class probabilities in the order of the champion's classes) or
+            ``prediction`` (regression). Labels are matched to the champion's classes.
         metric: Realized metric, named as in ``evaluate_model``: ``roc_auc`` (default for
             classification), ``accuracy``, ``log_loss``, ``precision``, ``recall``, ``f1``;
             ``rmse`` (default for regression), ``mae``, ``r2``.
@@ -101,6 +103,9 @@ def monitor_model(
         meta = registry.load_meta(model_name, champion.version)
         task = champion.tags.get("ctloop.task") or meta.get("task") or "classification"
         metric_name, score = core.resolve_metric(task, metric, score_column)
+        classes = (list(meta.get("classes") or []) or None) if task == "classification" else None
+        if classes is not None and len(classes) > 2 and not score_column:  # multiclass: every class's probability
+            score = [f"prediction_{i}" for i in range(len(classes))]
         tags["champion_version"] = champion.version
         since = pd.Timestamp(champion.tags.get("ctloop.champion_since") or "1970-01-01T00:00:00Z")
         since = since.tz_localize("UTC") if since.tzinfo is None else since
@@ -142,24 +147,26 @@ def monitor_model(
                 warnings.append(f"{joined.skipped_batched} labelled rows of batched requests skipped: their labels "
                                 "have no instance column")
             frame = joined.frame
-            if len(frame) and score not in frame.columns:
-                warnings.append(f"realized metric not computed: the log has no score column {score!r}")
+            absent = [c for c in labels_mod.score_columns(score) if c not in frame.columns]
+            if len(frame) and absent:
+                warnings.append(f"realized metric not computed: the log has no score column {absent[0]!r}")
             elif len(frame):
                 named = frame.assign(model_version=frame["model_version"].replace("", "unknown"))
                 for by in ("model_version", "revision"):
                     if by not in named.columns:
                         continue
-                    per = labels_mod.realized_metrics(named, task=task, score=score, by=(by,), metrics=(metric_name,))
+                    per = labels_mod.realized_metrics(named, task=task, score=score, by=(by,), metrics=(metric_name,),
+                                                      classes=classes)
                     for _, row in per.iterrows():
                         if row[metric_name] == row[metric_name]:
                             series[history.metric_key(f"realized_{metric_name}.{by}.{row[by]}")] = float(row[metric_name])
                         series[history.metric_key(f"realized_rows.{by}.{row[by]}")] = float(row["rows"])
                 rows, how = core.champion_rows(frame, champion.version, since)
-                rows = rows.dropna(subset=[score])
+                rows = rows.dropna(subset=labels_mod.score_columns(score))
                 tags["realized_rows_are"] = how
                 record["realized_rows"] = int(len(rows))
                 if len(rows):
-                    value = labels_mod.metric_value(metric_name, rows["label"], rows[score])
+                    value = labels_mod.metric_value(metric_name, rows["label"], rows[score], classes)
                     record["realized"] = value if value == value else None
             series["realized_rows"] = float(record["realized_rows"])
             if record["realized"] is not None:
@@ -281,7 +288,8 @@ def ingest_labels(
         labels_root: Label store root; labels land in ``<labels_root>/labels/``.
         key: Join key with the inference log: ``request_id`` or a business key carried in a
             metadata header (``meta_<header>``, e.g. ``meta_x_order_id``).
-        label_column: Column holding the label (numeric: 0/1 for a binary classifier).
+        label_column: Column holding the label: the class as the model was trained with (all numbers
+            or all names) or the target value of a regressor.
 
     Returns:
         rows: Labels appended.

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from ctloop.errors import ConfigError, DataValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
 LABEL_COLUMNS = ("label", "label_time")
@@ -113,9 +114,11 @@ def store_key(store_root: str) -> str | None:
 def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", label: str = "label") -> int:
     """Append the labels of ``source_uri`` (CSV/Parquet, local or gs://) to the store; returns rows.
 
-    Columns: ``key`` (required, no missing values), ``label`` (required, numeric: 0/1 for a
-    binary classifier, the target value for a regressor), optional ``instance`` (index of the
-    instance within a batched request) and ``label_time`` (ISO 8601; default: now).
+    Columns: ``key`` (required, no missing values), ``label`` (required: the class as the
+    model was trained with — ``0``/``1``, ``2``, or text such as ``approved`` — or the target
+    value for a regressor), optional ``instance`` (index of the instance within a batched
+    request) and ``label_time`` (ISO 8601; default: now). A label column holding any text is
+    stored as text.
     """
     import pandas as pd
 
@@ -139,9 +142,13 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     values = pd.to_numeric(frame[label], errors="coerce")
     if int(frame[label].isna().sum()):
         violations.append((label, "non_null", int(frame[label].isna().sum()), "labels without a value"))
-    bad = int((values.isna() & frame[label].notna()).sum())
-    if bad:
-        violations.append((label, "numeric", bad, "labels must be numbers (0/1 for a binary classifier)"))
+    text = values.isna() & frame[label].notna()
+    if bool(text.all() or (text | frame[label].isna()).all()):  # class names such as "approved"
+        values = frame[label].map(lambda v: v if v is None or v != v else str(v).strip())
+    elif bool(text.any()):
+        first = frame[label][text].iloc[0]
+        violations.append((label, "one_kind", int(text.sum()), f"labels mix numbers and text (e.g. {first!r}): "
+                           "give every label as the model's class, all numbers or all names"))
     out = pd.DataFrame({key: keys})
     if INSTANCE in frame.columns:
         inst = pd.to_numeric(frame[INSTANCE], errors="coerce")
@@ -152,7 +159,7 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
         out[INSTANCE] = inst.astype("Int64") if not wrong else inst
     if violations:
         raise DataValidationError(violations)
-    out["label"] = values.astype(float)
+    out["label"] = values.astype(float) if pd.api.types.is_numeric_dtype(values) else values.astype(str)
     if "label_time" in frame.columns:
         times = pd.to_datetime(frame["label_time"], utc=True, format="mixed", errors="coerce")
         if int(times.isna().sum()):
@@ -381,16 +388,65 @@ def metric_names(task: str) -> tuple[str, ...]:
     raise ConfigError(f"task {task!r} must be classification or regression")
 
 
-def metric_value(name: str, y, score) -> float:
-    """One realized metric, named as in ``components/evaluate``. Classification is binary:
-    ``score`` is the positive-class probability, the label 1 the positive class, 0.5 the
-    decision threshold. NaN when undefined (e.g. ROC AUC with one class)."""
+def pd_numeric(values):
+    """Labels as numbers (text that is not a number becomes NaN)."""
+    import pandas as pd
+
+    return pd.to_numeric(pd.Series(list(values) if not hasattr(values, "dtype") else values), errors="coerce")
+
+
+def _class_positions(y, classes) -> np.ndarray:
+    """Labels → positions in ``classes`` (-1 for a label the model has no class for); ``1``,
+    ``1.0`` and ``"1"`` are the same class."""
+    import numpy as np
+
+    def norm(v):
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return str(v).strip()
+
+    index = {norm(c): i for i, c in enumerate(classes)}
+    return np.array([index.get(norm(v), -1) for v in y], dtype=int)
+
+
+def metric_value(name: str, y, score, classes: list | None = None) -> float:
+    """One realized metric, named and defined as in ``components/evaluate``. NaN when undefined
+    (e.g. ROC AUC with one class present).
+
+    * binary: ``score`` is the positive-class probability (1-D) and 0.5 the decision threshold;
+      the positive class is ``classes[1]`` when ``classes`` is given (labels may be text), else
+      the label ``1``;
+    * multiclass: ``score`` is the ``n × k`` probability matrix in the order of ``classes``
+      (``prediction_0 … prediction_<k-1>``); metrics as the evaluation gate computes them (macro
+      precision/recall/F1, macro one-vs-rest ROC AUC, defined only when every class is present).
+      Labels that are not a class of the model are left out;
+    * regression: ``score`` is the prediction.
+    """
     import numpy as np
 
     from ctloop.components.evaluate.core import fast_auc
 
-    y = np.asarray(y, dtype=float)
     s = np.asarray(score, dtype=float)
+    if s.ndim == 2:
+        if not classes or len(classes) != s.shape[1]:
+            raise ConfigError(f"a {s.shape[1]}-column score needs the model's {s.shape[1]} classes, got {classes!r}")
+        from ctloop.components.evaluate.core import _metrics_from
+
+        where = _class_positions(y, classes)
+        keep = where >= 0
+        if not keep.any():
+            return float("nan")
+        labels = np.asarray(classes)
+        return float(_metrics_from(labels[where[keep]], s[keep], list(classes), "classification")[name])
+    if classes is not None and name in CLASSIFICATION:
+        where = _class_positions(y, classes)
+        known = where >= 0  # a label that is not a class of the model is left out, never "negative"
+        y, s = (where[known] == 1).astype(float), s[known]
+    else:
+        y = np.asarray(pd_numeric(y), dtype=float)
+        known = np.isfinite(y)  # a text label cannot be scored as a number: left out
+        y, s = y[known], s[known]
     if len(y) == 0:
         return float("nan")
     pos, hat = y == 1, s >= 0.5
@@ -421,23 +477,33 @@ def metric_value(name: str, y, score) -> float:
     raise ConfigError(f"unknown realized metric {name!r}; use one of {', '.join(CLASSIFICATION + REGRESSION)}")
 
 
-def realized_metrics(joined: pd.DataFrame, *, task: str = "classification", score: str = "prediction_1",
-                     by: tuple[str, ...] = ("model", "revision"), window: str | None = None,
-                     metrics: tuple[str, ...] | None = None) -> pd.DataFrame:
+def score_columns(score: str | list[str] | tuple[str, ...]) -> list[str]:
+    return [score] if isinstance(score, str) else list(score)
+
+
+def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
+                     score: str | list[str] = "prediction_1", by: tuple[str, ...] = ("model", "revision"),
+                     window: str | None = None, metrics: tuple[str, ...] | None = None,
+                     classes: list | None = None) -> pd.DataFrame:
     """Per group (and per time window): ``rows`` and the realized metrics of what was served.
 
-    Classification (binary): ``roc_auc``, ``accuracy``, ``log_loss``, ``precision``, ``recall``,
-    ``f1`` of ``score`` (the positive-class probability); regression: ``rmse``, ``mae``, ``r2``
-    of ``score`` against the label. Rows whose score is missing (NaN) are left out.
+    Classification: ``roc_auc``, ``accuracy``, ``log_loss``, ``precision``, ``recall``, ``f1``
+    of ``score`` — the positive-class probability column (binary), or the list of the ``k``
+    class-probability columns in the order of ``classes`` (multiclass); regression: ``rmse``,
+    ``mae``, ``r2`` of ``score`` against the label. See :func:`metric_value`. Rows whose score
+    is missing (NaN) are left out.
     """
     import pandas as pd
 
     names = tuple(metrics or metric_names(task))
-    if joined.empty or score not in joined.columns:
+    columns = score_columns(score)
+    if joined.empty or any(c not in joined.columns for c in columns):
         return pd.DataFrame()
     data = joined.copy()
-    data[score] = pd.to_numeric(data[score], errors="coerce")
-    data = data.dropna(subset=[score, "label"])
+    for column in columns:
+        data[column] = pd.to_numeric(data[column], errors="coerce")
+    data = data.dropna(subset=[*columns, "label"])
+    score = columns[0] if isinstance(score, str) else columns
     keys = list(by)
     if window:
         data["window"] = pd.to_datetime(data["time"], utc=True, format="mixed").dt.floor(window)
@@ -447,7 +513,7 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification", scor
         entry = dict(zip(keys, group if isinstance(group, tuple) else (group,), strict=True))
         entry["rows"] = len(part)
         for name in names:
-            entry[name] = metric_value(name, part["label"], part[score])
+            entry[name] = metric_value(name, part["label"], part[score], classes)
         rows.append(entry)
     return pd.DataFrame(rows)
 
@@ -459,7 +525,8 @@ def _report(args) -> int:
     report = reports.realized_report(
         args.log_root, args.store, args.model_name, start=args.start, end=args.end, lookback=args.lookback,
         window=args.window, by=args.by, task=args.task, score=args.score_column,
-        metrics=tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip()))
+        metrics=tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip()),
+        classes=tuple(c.strip() for c in (args.classes or "").split(",") if c.strip()))
     print(f"{args.model_name}: {report.start:%Y-%m-%d %H:%M} → {report.end:%Y-%m-%d %H:%M} UTC, "
           f"{report.logged_rows} logged rows; {report.join}\n")
     print(reports.format_realized(report))
@@ -510,6 +577,8 @@ def register(subparsers) -> None:
     r.add_argument("--by", default="model_version", choices=("model_version", "revision"))
     r.add_argument("--task", default="classification", choices=("classification", "regression"))
     r.add_argument("--score-column", default="", help="logged score column (default prediction_1 / prediction)")
+    r.add_argument("--classes", default="", help="the model's classes in its order, comma-separated (text labels, "
+                   "or multiclass: scores prediction_0..prediction_<k-1>)")
     r.add_argument("--metrics", default="", help="comma-separated metrics (default: all of the task; the first is "
                    "plotted)")
     r.add_argument("--output", help="directory (local or gs://) for realized.csv, realized.json, realized.png")
@@ -518,4 +587,4 @@ def register(subparsers) -> None:
 
 __all__ = ["ingest_labels", "store_key", "read_labels", "read_log", "merge_halves", "read_parquet_tree", "log_dates", "flag", "served",
            "normalise_keys", "detect_key", "JoinResult", "join_labels", "join_predictions_with_labels",
-           "metric_names", "metric_value", "realized_metrics"]
+           "metric_names", "metric_value", "realized_metrics", "score_columns"]

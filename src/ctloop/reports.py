@@ -92,10 +92,14 @@ class RealizedReport:
 
 def realized_report(log_root: str, labels_root: str, model: str, *, start: str | None = None,
                     end: str | None = None, lookback: str = "7D", window: str = "", by: str = "model_version",
-                    task: str = "classification", score: str = "", metrics: tuple[str, ...] = ()) -> RealizedReport:
+                    task: str = "classification", score: str = "", metrics: tuple[str, ...] = (),
+                    classes: tuple[str, ...] = ()) -> RealizedReport:
     """Realized performance of ``model`` between ``start`` and ``end`` (default: the
     ``lookback`` before now), per ``by`` and per ``window`` (a pandas frequency such as ``1h`` or
-    ``1D``; empty = the whole period). Raises ConfigError for a bad option, naming it."""
+    ``1D``; empty = the whole period). ``classes`` are the model's classes in its order: text
+    labels of a binary model are matched to them (``classes[1]`` positive), and with more than
+    two the ``k`` columns ``prediction_0 … prediction_<k-1>`` are scored as one multiclass
+    model. Raises ConfigError for a bad option, naming it."""
     import pandas as pd
 
     from ctloop import labels
@@ -109,6 +113,10 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
     if unknown:
         raise ConfigError(f"metric(s) {', '.join(unknown)} do not apply to {task}; use {', '.join(names)}")
     metric, score = resolve_metric(task, metrics[0] if metrics else "", score)
+    if classes and task != "classification":
+        raise ConfigError("--classes applies to classification only")
+    scored: str | list[str] = ([f"prediction_{i}" for i in range(len(classes))]
+                               if len(classes) > 2 and score == "prediction_1" else score)
     chosen = tuple(metrics) or names
     stop = _utc(end, pd.Timestamp.now("UTC"))
     begin = _utc(start, None) if start else stop - parse_duration(lookback)
@@ -124,13 +132,14 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
     if joined.skipped_batched:
         warnings.append(f"{joined.skipped_batched} labelled rows of batched requests skipped: their labels have no "
                         "instance column")
-    if len(frame) and score not in frame.columns:
-        warnings.append(f"the log has no score column {score!r}: pass --score-column")
+    absent = [c for c in labels.score_columns(scored) if c not in frame.columns]
+    if len(frame) and absent:
+        warnings.append(f"the log has no score column {absent[0]!r}: pass --score-column (or --classes)")
         frame = frame.iloc[:0]
     if len(frame):
         frame = frame.assign(model_version=frame["model_version"].replace("", "unknown"))
-    table = labels.realized_metrics(frame, task=task, score=score, by=(by,), window=span,
-                                    metrics=chosen) if len(frame) else pd.DataFrame()
+    table = labels.realized_metrics(frame, task=task, score=scored, by=(by,), window=span, metrics=chosen,
+                                    classes=list(classes) or None) if len(frame) else pd.DataFrame()
     return RealizedReport(table, by, chosen, begin, stop, window, span, int(len(logs)), joined.describe(), warnings)
 
 

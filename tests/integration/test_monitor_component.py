@@ -277,3 +277,73 @@ def test_re_runs_in_the_history_do_not_crowd_out_earlier_windows(setup, uri, tmp
     log_window(tmp_path / "logs", champion.shocked.sample(600, random_state=70), champion, END)
     out, _ = monitor(tmp_path, uri, rules={"drift_share": 0.5, "drift_windows": 3})
     assert (out.retrain, out.rule) == (True, "drift"), out.reason
+
+
+def test_a_multiclass_champion_is_judged_on_every_class_probability_and_text_labels(setup, tmp_path):
+    """Three classes named by text (``low``/``mid``/``high``): the realized metric scores the
+    logged ``prediction_0..2`` against the labels matched to the champion's classes, exactly as
+    scikit-learn's macro one-vs-rest AUC does on those rows; labels that stop matching fire
+    ``realized_drop``."""
+    import uuid as _uuid
+
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    from ctloop import tracking
+    from ctloop.components.evaluate.core import score as evaluate
+    from ctloop.components.train.core import fit
+    from ctloop.labels import ingest_labels
+    from ctloop.storage import write_table
+    from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, make_credit_data
+
+    uri, _ = setup
+    name = "risk"
+    data = make_credit_data(n_rows=9000, seed=5).drop(columns=[CREDIT_TIME_COLUMN, CREDIT_TARGET])
+    noisy = data["debt_to_income"] + np.random.default_rng(0).normal(0, 0.03, len(data))
+    data["risk"] = pd.cut(noisy, [-np.inf, noisy.quantile(0.4), noisy.quantile(0.75), np.inf],
+                          labels=["low", "mid", "high"]).astype(str)
+    train, holdout, served = data.iloc[:5000], data.iloc[5000:7000], data.iloc[7000:8000].reset_index(drop=True)
+    result = fit(train, target="risk", estimator="logistic_regression")
+    classes = list(result.meta["classes"])
+    assert sorted(classes) == ["high", "low", "mid"]
+    auc = evaluate(result.model, holdout, target="risk", task="classification")["roc_auc"]
+    run_id, model_uri = tracking.log_training_run(tracking_uri=uri, experiment=name, model=result.model,
+                                                  meta=result.meta, params={}, metrics={}, train_frame=train,
+                                                  dataset_digest="d", data_uri="test")
+    registry = MlflowRegistry(uri)
+    registry.register(name, model_uri=model_uri, run_id=run_id,
+                      tags={"ctloop.metric.challenger.roc_auc": f"{auc:.6g}", "ctloop.task": "classification"})
+    registry.promote(name, "1", reason="fixture")
+
+    features = served[result.meta["features"]]
+    proba = result.model.predict_proba(features)
+    logged = features.copy()
+    for i in range(len(classes)):
+        logged[f"prediction_{i}"] = proba[:, i]
+    logged["request_id"] = [_uuid.uuid4().hex for _ in range(len(logged))]
+    logged["instance"], logged["model"], logged["model_version"], logged["revision"] = 0, name, "1", "v1"
+    start = END - pd.Timedelta("1h")
+    logged["time"] = [(start + pd.Timedelta(seconds=1 + i * 3)).isoformat() for i in range(len(logged))]
+    logged["has_request"] = logged["has_response"] = True
+    write_table(logged, str(tmp_path / "logs" / f"model={name}" / f"date={start:%Y-%m-%d}" / "revision=v1" / "p.parquet"))
+    labels = pd.DataFrame({"request_id": logged["request_id"], "label": served["risk"]})
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    assert ingest_labels(str(tmp_path / "labels.csv"), str(tmp_path / "store")) == len(labels)
+
+    def run(store, as_of=END):
+        metrics = Metrics(name="m", uri=str(tmp_path / "m"), metadata={})
+        out = monitor_model.python_func(log_root=str(tmp_path / "logs"), model_name=name, monitor_metrics=metrics,
+                                        as_of=as_of.isoformat(), tracking_uri=uri, labels_root=str(store),
+                                        rules={"realized_drop": 0.1}, min_labels=500)
+        return out, metrics
+
+    out, metrics = run(tmp_path / "store")
+    expected = roc_auc_score(served["risk"], proba, multi_class="ovr", average="macro", labels=classes)
+    assert metrics.metadata["realized"] == pytest.approx(expected, abs=1e-6)
+    assert metrics.metadata["realized_rows"] == len(served) and not out.retrain, out.reason
+
+    shuffled = labels.assign(label=labels["label"].sample(frac=1, random_state=1).to_numpy())  # labels now random
+    shuffled.to_csv(tmp_path / "shuffled.csv", index=False)
+    ingest_labels(str(tmp_path / "shuffled.csv"), str(tmp_path / "store2"))
+    out, metrics = run(tmp_path / "store2", as_of=END + pd.Timedelta("1min"))
+    assert out.retrain and out.rule == "realized_drop" and metrics.metadata["realized"] < 0.6, out.reason

@@ -137,3 +137,51 @@ def test_labels_by_business_key_from_numbers():
                            "label": pd.concat([sy, cy], ignore_index=True)["label"], "label_time": "1"})
     ok, reason, measured = quality_check(logs, labels, canary_revision="canary", stable_revision="stable")
     assert not ok and "below stable" in reason and measured["canary_labelled"] == 1000
+
+
+def multiclass_traffic(n, revision, rng, *, sharp, bias=None):
+    """Three classes named by text; ``sharp`` = how much the true class's probability stands out;
+    ``bias`` adds to one class's logit (the canary prefers that class)."""
+    classes = ["high", "low", "mid"]
+    y = rng.integers(0, 3, n)
+    logits = rng.normal(0, 1, (n, 3))
+    logits[np.arange(n), y] += sharp
+    if bias is not None:
+        logits[:, bias] += 2.5
+    proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    ids = [f"{revision}-{i}" for i in range(n)]
+    logs = pd.DataFrame({"request_id": ids, "revision": revision, "model": "m", "time": "2026-01-01T00:00:00+00:00",
+                         **{f"prediction_{i}": proba[:, i] for i in range(3)}})
+    labels = pd.DataFrame({"request_id": ids, "label": [classes[i] for i in y], "label_time": "1"})
+    return logs, labels, classes
+
+
+def test_a_multiclass_canary_is_judged_on_every_class_with_text_labels():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(5)
+    sl, sy, classes = multiclass_traffic(1000, "stable", rng, sharp=2.0)
+    cl, cy, _ = multiclass_traffic(1000, "canary", rng, sharp=0.5)
+    ok, reason, measured = quality_check(pd.concat([sl, cl]), pd.concat([sy, cy]), canary_revision="canary",
+                                         stable_revision="stable", classes=classes)
+    expected = roc_auc_score(cy["label"], cl[["prediction_0", "prediction_1", "prediction_2"]], multi_class="ovr",
+                             labels=classes)
+    assert not ok and "below stable" in reason
+    assert measured["canary_auc"] == expected
+    good, good_labels, _ = multiclass_traffic(1000, "canary", rng, sharp=2.0)
+    ok, reason, _ = quality_check(pd.concat([sl, good]), pd.concat([sy, good_labels]), canary_revision="canary",
+                                  stable_revision="stable", classes=classes)
+    assert ok, reason
+
+
+def test_without_labels_a_multiclass_canary_fails_on_a_shift_of_the_predicted_class():
+    rng = np.random.default_rng(6)
+    sl, _, classes = multiclass_traffic(1000, "stable", rng, sharp=1.0)
+    same, _, _ = multiclass_traffic(1000, "canary", rng, sharp=1.0)
+    biased, _, _ = multiclass_traffic(1000, "canary", rng, sharp=1.0, bias=0)
+    ok, reason, _ = quality_check(pd.concat([sl, same]), None, canary_revision="canary", stable_revision="stable",
+                                  classes=classes)
+    assert ok and "predicted-class distributions agree" in reason
+    ok, reason, measured = quality_check(pd.concat([sl, biased]), None, canary_revision="canary",
+                                         stable_revision="stable", classes=classes)
+    assert not ok and "predicted-class distribution shifted" in reason and measured["score_psi"] > 0.2

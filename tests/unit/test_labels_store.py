@@ -51,7 +51,8 @@ def test_cli_reports_bad_label_files(tmp_path, capsys):
     src.write_text("request_id,label,instance\nr1,yes,0\n,1,0\nr3,1,-1\n")
     assert main(["labels", "ingest", "--labels", str(src), "--store", str(tmp_path / "s")]) == 2
     err = capsys.readouterr().err
-    assert "labels must be numbers" in err and "labels without a key value" in err and "'instance'" in err
+    assert "labels mix numbers and text (e.g. 'yes')" in err and "labels without a key value" in err
+    assert "'instance'" in err
     assert main(["labels", "ingest", "--labels", str(tmp_path / "missing.csv"), "--store", str(tmp_path / "s")]) == 2
     assert "does not exist" in capsys.readouterr().err
 

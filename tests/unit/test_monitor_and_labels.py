@@ -260,3 +260,40 @@ def test_mixed_key_columns_are_normalised_value_by_value():
     keys = normalise_keys(pd.Series(["A-1", 7, 8.0, None, True], dtype=object))
     assert keys.tolist()[:3] == ["A-1", "7", "8"] and pd.isna(keys.iloc[3]) and keys.iloc[4] == "true"
     assert normalise_keys(pd.Series([1.5, np.nan])).tolist()[0] == "1.5"
+
+
+def test_multiclass_metrics_are_the_evaluation_gates_and_labels_match_classes_by_value():
+    from sklearn import metrics as skm
+
+    from ctloop.labels import metric_value, realized_metrics
+
+    rng = np.random.default_rng(4)
+    classes = [0, 1, 2]
+    raw = rng.dirichlet([1, 1, 1], size=300)
+    y = np.array([rng.choice(3, p=p) for p in raw])
+    as_float = y.astype(float)  # the label store keeps numeric labels as floats: 2.0 is class 2
+    assert metric_value("roc_auc", as_float, raw, classes) == pytest.approx(
+        skm.roc_auc_score(y, raw, multi_class="ovr", average="macro"), abs=1e-12)
+    assert metric_value("accuracy", as_float, raw, classes) == pytest.approx(skm.accuracy_score(y, raw.argmax(1)))
+    assert metric_value("f1", as_float, raw, classes) == pytest.approx(skm.f1_score(y, raw.argmax(1), average="macro"))
+    assert metric_value("log_loss", as_float, raw, classes) == pytest.approx(skm.log_loss(y, raw), abs=1e-9)
+    # a label the model has no class for is left out, not scored as some class
+    with_stray = np.append(as_float, 7.0)
+    assert metric_value("accuracy", with_stray, np.vstack([raw, [1, 0, 0]]), classes) == pytest.approx(
+        skm.accuracy_score(y, raw.argmax(1)))
+    assert np.isnan(metric_value("roc_auc", y[y < 2], raw[y < 2], classes))  # a class absent: undefined
+    frame = pd.DataFrame(raw, columns=["prediction_0", "prediction_1", "prediction_2"]).assign(
+        label=as_float, revision=np.where(np.arange(300) < 150, "a", "b"))
+    per = realized_metrics(frame, score=["prediction_0", "prediction_1", "prediction_2"], by=("revision",),
+                           metrics=("accuracy",), classes=classes)
+    assert per["accuracy"].tolist() == pytest.approx(
+        [skm.accuracy_score(y[:150], raw[:150].argmax(1)), skm.accuracy_score(y[150:], raw[150:].argmax(1))])
+
+
+def test_binary_text_labels_use_the_second_class_as_positive():
+    from ctloop.labels import metric_value
+
+    score = np.array([0.9, 0.8, 0.2, 0.1])
+    assert metric_value("roc_auc", ["yes", "yes", "no", "no"], score, ["no", "yes"]) == 1.0
+    assert metric_value("accuracy", ["yes", "maybe", "no", "no"], score, ["no", "yes"]) == 1.0  # "maybe" left out
+    assert metric_value("roc_auc", [1.0, 1.0, 0.0, 0.0], score) == 1.0  # no classes: the label 1 is positive

@@ -184,6 +184,21 @@ def psi(expected, actual, bins: int = 10) -> float:
     return float(np.sum((a - e) * np.log(a / e)))
 
 
+def psi_categorical(expected, actual) -> float:
+    """Population stability index of two samples of a discrete variable (e.g. the predicted
+    class); NaN when a side is empty."""
+    import numpy as np
+    import pandas as pd
+
+    e, a = pd.Series(expected).value_counts(normalize=True), pd.Series(actual).value_counts(normalize=True)
+    if e.empty or a.empty:
+        return float("nan")
+    values = e.index.union(a.index)
+    e = np.clip(e.reindex(values, fill_value=0).to_numpy(), 1e-4, None)
+    a = np.clip(a.reindex(values, fill_value=0).to_numpy(), 1e-4, None)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
 @dataclass(frozen=True)
 class QualityRules:
     max_auc_drop: float = 0.05
@@ -217,7 +232,8 @@ def split_traffic(logs, *, canary_version: str = "", stable_version: str = "", c
 
 
 def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, canary_version: str = "",
-                  stable_version: str = "", rules: QualityRules = QualityRules()) -> tuple[bool, str, dict[str, Any]]:
+                  stable_version: str = "", rules: QualityRules = QualityRules(),
+                  classes: list | None = None) -> tuple[bool, str, dict[str, Any]]:
     """Model quality of the canary vs the stable model over the same logged period.
 
     Canary and stable rows are told apart by ``model_version`` (``canary_version`` is the version
@@ -227,12 +243,18 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     the canary's realized ROC AUC is more than ``max_auc_drop`` below the stable's. Without
     labels: compare the distributions of predicted scores (PSI); a shift above ``max_psi``
     fails. No canary traffic, or too little, fails the check (never a pass).
+
+    ``classes`` (the model's classes, in order) match labels to classes by value; with more than
+    two, every class probability ``prediction_0 …`` is scored (macro one-vs-rest AUC) and the
+    label-free check compares the distributions of the *predicted class*.
     """
     import pandas as pd
 
     from ctloop.labels import join_labels, metric_value, served
 
-    col = rules.score_column
+    multiclass = bool(classes) and len(classes) > 2 and rules.score_column == QualityRules.score_column
+    cols = [f"prediction_{i}" for i in range(len(classes))] if multiclass else [rules.score_column]
+    col = rules.score_column if not multiclass else "prediction_*"
     canary_all, stable_all, how = split_traffic(logs, canary_version=canary_version, stable_version=stable_version,
                                                 canary_revision=canary_revision, stable_revision=stable_revision)
     canary_name = f"version {canary_version}" if how == "model_version" else f"revision {canary_revision}"
@@ -241,8 +263,14 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
 
     def clean(part):
         ok = served(part)
-        scores = pd.to_numeric(ok[col], errors="coerce") if col in ok.columns else pd.Series(float("nan"), index=ok.index)
-        return ok[scores.notna()].assign(**{col: scores[scores.notna()]}), len(part) - len(ok), int(scores.isna().sum())
+        scores = pd.DataFrame({c: pd.to_numeric(ok[c], errors="coerce") if c in ok.columns
+                               else pd.Series(float("nan"), index=ok.index) for c in cols}, index=ok.index)
+        present = scores.notna().all(axis=1)
+        return ok[present].assign(**{c: scores.loc[present, c] for c in cols}), len(part) - len(ok), \
+            int((~present).sum())
+
+    def scores(side):
+        return side[cols].to_numpy() if multiclass else side[cols[0]]
 
     canary, c_failed, c_nan = clean(canary_all)
     stable, s_failed, s_nan = clean(stable_all)
@@ -268,8 +296,8 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
                          "skipped_batched": joined.skipped_batched})
         if counts.get("canary", 0) >= rules.min_labelled and counts.get("stable", 0) >= rules.min_labelled:
             side = {k: joined.frame[joined.frame["_side"] == k] for k in ("canary", "stable")}
-            c_auc = metric_value("roc_auc", side["canary"]["label"], side["canary"][col])
-            s_auc = metric_value("roc_auc", side["stable"]["label"], side["stable"][col])
+            c_auc = metric_value("roc_auc", side["canary"]["label"], scores(side["canary"]), classes or None)
+            s_auc = metric_value("roc_auc", side["stable"]["label"], scores(side["stable"]), classes or None)
             measured.update({"canary_auc": c_auc, "stable_auc": s_auc})
             if not (c_auc == c_auc and s_auc == s_auc):
                 return False, f"realized AUC undefined (canary {c_auc}, stable {s_auc}: one class only){note}", measured
@@ -277,12 +305,17 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
                 return False, (f"canary realized AUC {c_auc:.3f} is {s_auc - c_auc:.3f} below stable {s_auc:.3f}"
                                f"{note}"), measured
             return True, f"canary realized AUC {c_auc:.3f} vs stable {s_auc:.3f}{note}", measured
-    value = psi(stable[col], canary[col])
+    if multiclass:
+        value = psi_categorical(stable[cols].to_numpy().argmax(axis=1), canary[cols].to_numpy().argmax(axis=1))
+        what = "predicted-class distribution"
+    else:
+        value, what = psi(stable[col], canary[col]), "prediction distribution"
     measured["score_psi"] = value
     if value > rules.max_psi:
-        return False, f"canary prediction distribution shifted: PSI {value:.3f} > {rules.max_psi}{note}", measured
-    return True, f"prediction distributions agree (PSI {value:.3f}, no labels yet){note}", measured
+        return False, f"canary {what} shifted: PSI {value:.3f} > {rules.max_psi}{note}", measured
+    return True, f"{what}s agree (PSI {value:.3f}, no labels yet){note}", measured
 
 
 __all__ = ["Rules", "QualityRules", "Prometheus", "RevisionStats", "revision_stats", "judge", "make_check", "psi",
+           "psi_categorical",
            "split_traffic", "quality_check"]
