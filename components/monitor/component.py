@@ -104,7 +104,10 @@ def monitor_model(
         task = champion.tags.get("ctloop.task") or meta.get("task") or "classification"
         metric_name, score = core.resolve_metric(task, metric, score_column)
         classes = (list(meta.get("classes") or []) or None) if task == "classification" else None
-        if classes is not None and len(classes) > 2 and not score_column:  # multiclass: every class's probability
+        if classes is not None and len(classes) > 2:  # multiclass: every class's probability, in class order
+            if score_column:
+                warnings.append(f"score_column {score_column!r} ignored: a {len(classes)}-class champion is scored "
+                                f"on prediction_0..prediction_{len(classes) - 1}")
             score = [f"prediction_{i}" for i in range(len(classes))]
         tags["champion_version"] = champion.version
         since = pd.Timestamp(champion.tags.get("ctloop.champion_since") or "1970-01-01T00:00:00Z")
@@ -163,6 +166,13 @@ def monitor_model(
                         series[history.metric_key(f"realized_rows.{by}.{row[by]}")] = float(row["rows"])
                 rows, how = core.champion_rows(frame, champion.version, since)
                 rows = rows.dropna(subset=labels_mod.score_columns(score))
+                usable = labels_mod.scorable(rows["label"], classes, task)
+                if not usable.all():
+                    sample = rows.loc[~usable, "label"].iloc[0]
+                    warnings.append(f"{int((~usable).sum())} labels left out of the realized metric: not "
+                                    + (f"a class of the champion {classes} (e.g. {sample!r})" if classes else
+                                       f"numbers (e.g. {sample!r})"))
+                rows = rows[usable]
                 tags["realized_rows_are"] = how
                 record["realized_rows"] = int(len(rows))
                 if len(rows):

@@ -396,18 +396,43 @@ def pd_numeric(values):
 
 
 def _class_positions(y, classes) -> np.ndarray:
-    """Labels → positions in ``classes`` (-1 for a label the model has no class for); ``1``,
-    ``1.0`` and ``"1"`` are the same class."""
+    """Labels → positions in ``classes`` (-1 for a label the model has no class for).
+
+    Numeric classes (``0``/``1``, ``True``/``False``) match numeric labels by value (``1``,
+    ``1.0`` and ``"1"`` are one class; ``"true"``/``"false"`` are the booleans); text classes
+    match text exactly, after stripping (``"01"`` is not ``"1"``), a label stored as the number
+    ``1.0`` being the text ``"1"``.
+    """
     import numpy as np
 
-    def norm(v):
+    numeric = all(isinstance(c, int | float | np.integer | np.floating | np.bool_) for c in classes)
+
+    def as_number(v):
+        if isinstance(v, str) and v.strip().lower() in ("true", "false"):
+            return float(v.strip().lower() == "true")
         try:
             return float(v)
         except (TypeError, ValueError):
-            return str(v).strip()
+            return None
 
+    def as_text(v):
+        if isinstance(v, float | np.floating) and float(v).is_integer():
+            return str(int(v))
+        return str(v).strip()
+
+    norm = as_number if numeric else as_text
     index = {norm(c): i for i, c in enumerate(classes)}
     return np.array([index.get(norm(v), -1) for v in y], dtype=int)
+
+
+def scorable(y, classes: list | None = None, task: str = "classification") -> np.ndarray:
+    """Which labels a metric can use: a class of the model (``classes`` given), else a number.
+    Gate label counts (``min_labels``) on this, not on the joined rows."""
+    import numpy as np
+
+    if classes and task == "classification":
+        return _class_positions(y, classes) >= 0
+    return np.isfinite(np.asarray(pd_numeric(y), dtype=float))
 
 
 def metric_value(name: str, y, score, classes: list | None = None) -> float:
@@ -437,8 +462,14 @@ def metric_value(name: str, y, score, classes: list | None = None) -> float:
         keep = where >= 0
         if not keep.any():
             return float("nan")
+        proba = s[keep]
+        total = proba.sum(axis=1, keepdims=True)  # logged probabilities are often rounded: back to sum 1
+        proba = np.divide(proba, total, out=np.full_like(proba, 1.0 / proba.shape[1]), where=total > 0)
         labels = np.asarray(classes)
-        return float(_metrics_from(labels[where[keep]], s[keep], list(classes), "classification")[name])
+        try:
+            return float(_metrics_from(labels[where[keep]], proba, list(classes), "classification")[name])
+        except ValueError:  # scikit-learn refuses what it cannot score (e.g. negative "probabilities")
+            return float("nan")
     if classes is not None and name in CLASSIFICATION:
         where = _class_positions(y, classes)
         known = where >= 0  # a label that is not a class of the model is left out, never "negative"
@@ -503,6 +534,7 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
     for column in columns:
         data[column] = pd.to_numeric(data[column], errors="coerce")
     data = data.dropna(subset=[*columns, "label"])
+    data = data[scorable(data["label"], classes, task)]  # rows counts only labels the metric uses
     score = columns[0] if isinstance(score, str) else columns
     keys = list(by)
     if window:
@@ -587,4 +619,4 @@ def register(subparsers) -> None:
 
 __all__ = ["ingest_labels", "store_key", "read_labels", "read_log", "merge_halves", "read_parquet_tree", "log_dates", "flag", "served",
            "normalise_keys", "detect_key", "JoinResult", "join_labels", "join_predictions_with_labels",
-           "metric_names", "metric_value", "realized_metrics", "score_columns"]
+           "metric_names", "metric_value", "realized_metrics", "score_columns", "scorable"]

@@ -115,8 +115,10 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
     metric, score = resolve_metric(task, metrics[0] if metrics else "", score)
     if classes and task != "classification":
         raise ConfigError("--classes applies to classification only")
-    scored: str | list[str] = ([f"prediction_{i}" for i in range(len(classes))]
-                               if len(classes) > 2 and score == "prediction_1" else score)
+    if len(classes) > 2 and score != "prediction_1":
+        raise ConfigError(f"--score-column {score!r} with {len(classes)} classes: a multiclass model is scored on "
+                          "all its class probabilities, prediction_0..prediction_<k-1>; drop --score-column")
+    scored: str | list[str] = [f"prediction_{i}" for i in range(len(classes))] if len(classes) > 2 else score
     chosen = tuple(metrics) or names
     stop = _utc(end, pd.Timestamp.now("UTC"))
     begin = _utc(start, None) if start else stop - parse_duration(lookback)

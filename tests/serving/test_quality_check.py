@@ -185,3 +185,17 @@ def test_without_labels_a_multiclass_canary_fails_on_a_shift_of_the_predicted_cl
     ok, reason, measured = quality_check(pd.concat([sl, biased]), None, canary_revision="canary",
                                          stable_revision="stable", classes=classes)
     assert not ok and "predicted-class distribution shifted" in reason and measured["score_psi"] > 0.2
+
+
+def test_labels_that_are_not_classes_do_not_count_towards_min_labelled():
+    rng = np.random.default_rng(9)
+    sl, sy = traffic(400, "stable", rng, auc_noise=0.2)
+    cl, cy = traffic(400, "canary", rng, auc_noise=0.6)
+    names = {0: "no", 1: "yes"}
+    sy = sy.assign(label=[names[v] for v in sy.label])
+    cy = cy.assign(label=["Yes" if i % 4 else names[v] for i, v in enumerate(cy.label)])  # mostly a typo
+    ok, reason, measured = quality_check(pd.concat([sl, cl]), pd.concat([sy, cy]), canary_revision="canary",
+                                         stable_revision="stable", classes=["no", "yes"])
+    assert measured["canary_labelled"] == 100 and measured["labels_left_out"] > 250
+    assert "canary_auc" not in measured  # 100 < min_labelled 200: judged without labels instead
+    assert "labels that are not classes of the model left out" in reason

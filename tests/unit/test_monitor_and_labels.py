@@ -297,3 +297,40 @@ def test_binary_text_labels_use_the_second_class_as_positive():
     assert metric_value("roc_auc", ["yes", "yes", "no", "no"], score, ["no", "yes"]) == 1.0
     assert metric_value("accuracy", ["yes", "maybe", "no", "no"], score, ["no", "yes"]) == 1.0  # "maybe" left out
     assert metric_value("roc_auc", [1.0, 1.0, 0.0, 0.0], score) == 1.0  # no classes: the label 1 is positive
+
+
+def test_rounded_multiclass_probabilities_are_scored_not_refused():
+    """Logged probabilities rounded to 3 decimals do not sum to 1: scikit-learn's multiclass AUC
+    would raise and fail the monitoring step."""
+    from sklearn import metrics as skm
+
+    from ctloop.labels import metric_value
+
+    rng = np.random.default_rng(8)
+    raw = rng.dirichlet([1, 1, 1], size=400)
+    y = np.array([rng.choice(3, p=p) for p in raw])
+    rounded = raw.round(3)
+    assert not np.allclose(rounded.sum(axis=1), 1, atol=1e-6)
+    assert metric_value("accuracy", y, rounded, [0, 1, 2]) == skm.accuracy_score(y, raw.argmax(1))
+    assert metric_value("roc_auc", y, rounded, [0, 1, 2]) == pytest.approx(
+        skm.roc_auc_score(y, raw, multi_class="ovr"), abs=1e-3)
+
+
+def test_labels_match_classes_by_kind():
+    from ctloop.labels import _class_positions, scorable
+
+    assert _class_positions(["True", "false", True, 0.0, "yes"], [False, True]).tolist() == [1, 0, 1, 0, -1]
+    assert _class_positions([1, 1.0, "1", "1.0"], [0, 1]).tolist() == [1, 1, 1, 1]
+    # text classes compare as text: "01" is its own class; a label stored as 1.0 is "1"
+    assert _class_positions(["01", "1", 1.0, " 1 "], ["01", "1", "other"]).tolist() == [0, 1, 1, 1]
+    assert scorable(["yes", "Yes", "no"], ["no", "yes"]).tolist() == [True, False, True]
+    assert scorable([1.0, float("nan"), "x"], None).tolist() == [True, False, False]
+
+
+def test_realized_rows_count_only_labels_the_metric_uses():
+    from ctloop.labels import realized_metrics
+
+    frame = pd.DataFrame({"prediction_1": [0.9, 0.8, 0.2, 0.1, 0.7], "label": ["yes", "yes", "no", "no", "Yes"],
+                          "revision": "a"})
+    per = realized_metrics(frame, by=("revision",), metrics=("roc_auc",), classes=["no", "yes"])
+    assert per[["rows", "roc_auc"]].values.tolist() == [[4, 1.0]]

@@ -250,9 +250,9 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     """
     import pandas as pd
 
-    from ctloop.labels import join_labels, metric_value, served
+    from ctloop.labels import join_labels, metric_value, scorable, served
 
-    multiclass = bool(classes) and len(classes) > 2 and rules.score_column == QualityRules.score_column
+    multiclass = bool(classes) and len(classes) > 2  # every class's probability; score_column is for binary
     cols = [f"prediction_{i}" for i in range(len(classes))] if multiclass else [rules.score_column]
     col = rules.score_column if not multiclass else "prediction_*"
     canary_all, stable_all, how = split_traffic(logs, canary_version=canary_version, stable_version=stable_version,
@@ -291,9 +291,15 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     if labels is not None and len(labels):
         both = pd.concat([canary.assign(_side="canary"), stable.assign(_side="stable")], ignore_index=True)
         joined = join_labels(both, labels)
+        usable = scorable(joined.frame["label"], classes) if len(joined.frame) else []
+        left_out = int(len(joined.frame) - sum(usable))
+        joined.frame = joined.frame[usable] if len(joined.frame) else joined.frame
         counts = joined.frame["_side"].value_counts()
         measured.update({"canary_labelled": int(counts.get("canary", 0)), "stable_labelled": int(counts.get("stable", 0)),
-                         "skipped_batched": joined.skipped_batched})
+                         "skipped_batched": joined.skipped_batched, "labels_left_out": left_out})
+        if left_out:
+            excluded.append(f"{left_out} labels that are not classes of the model left out")
+            note = f" ({'; '.join(excluded)})"
         if counts.get("canary", 0) >= rules.min_labelled and counts.get("stable", 0) >= rules.min_labelled:
             side = {k: joined.frame[joined.frame["_side"] == k] for k in ("canary", "stable")}
             c_auc = metric_value("roc_auc", side["canary"]["label"], scores(side["canary"]), classes or None)
