@@ -171,3 +171,12 @@ def test_halves_either_side_of_a_window_start_count_once_in_the_requests_window(
     after = labels.read_log(root, "credit", start + pd.Timedelta("1h"), start + pd.Timedelta("2h"))
     assert before[["request_id", "income", "prediction_1", "model_version"]].values.tolist() == [["edge", 5.0, 0.4, "2"]]
     assert after.empty
+
+
+def test_log_times_parse_like_pandas_mixed_parser_but_iso_first():
+    values = pd.Series(["2026-11-22T10:31:02.417396123Z", "2026-12-01T00:00:00+00:00", "2026-12-01 01:00:00",
+                        "2026-12-01T02:00:00.5+02:00", "Dec 1 2026 3am", None, "garbage"])
+    expected = pd.to_datetime(values, utc=True, format="mixed", errors="coerce")
+    assert labels.utc_times(values).equals(expected)
+    sink_written = pd.Series(["2026-11-22T10:31:02.417396123+00:00", None, "2026-12-01T02:00:00.5+02:00"])
+    assert labels.utc_times(sink_written).equals(pd.to_datetime(sink_written, utc=True, format="mixed"))
