@@ -29,6 +29,21 @@ class Champion:
     shocked: pd.DataFrame  # traffic after the synthetic shock (drifted)
 
 
+def promote_trained(tracking_uri: str, name: str, result, train: pd.DataFrame, holdout: pd.DataFrame,
+                    target: str) -> float:
+    """Log ``result`` (a ``fit`` result) as a training run of ``name``, register it as version 1
+    with its holdout ROC AUC as the validation metric, promote it; returns that AUC."""
+    auc = score(result.model, holdout, target=target, task="classification")["roc_auc"]
+    run_id, model_uri = tracking.log_training_run(tracking_uri=tracking_uri, experiment=name, model=result.model,
+                                                  meta=result.meta, params={}, metrics={}, train_frame=train,
+                                                  dataset_digest="d", data_uri="test")
+    registry = MlflowRegistry(tracking_uri)
+    registry.register(name, model_uri=model_uri, run_id=run_id,
+                      tags={"ctloop.metric.challenger.roc_auc": f"{auc:.6g}", "ctloop.task": "classification"})
+    registry.promote(name, "1", reason="fixture")
+    return auc
+
+
 def register_champion(tracking_uri: str, n_rows: int = 24000) -> Champion:
     """Train on the first four periods, register as version 1 with its holdout ROC AUC, promote."""
     data = make_credit_data(n_rows=n_rows, seed=3)
@@ -36,14 +51,7 @@ def register_champion(tracking_uri: str, n_rows: int = 24000) -> Champion:
     train = data[period <= 2].drop(columns=[CREDIT_TIME_COLUMN])
     holdout = data[period == 3].drop(columns=[CREDIT_TIME_COLUMN])
     result = fit(train, target=CREDIT_TARGET, estimator="logistic_regression")
-    auc = score(result.model, holdout, target=CREDIT_TARGET, task="classification")["roc_auc"]
-    run_id, model_uri = tracking.log_training_run(tracking_uri=tracking_uri, experiment=MODEL, model=result.model,
-                                                  meta=result.meta, params={}, metrics={}, train_frame=train,
-                                                  dataset_digest="d", data_uri="test")
-    registry = MlflowRegistry(tracking_uri)
-    registry.register(MODEL, model_uri=model_uri, run_id=run_id,
-                      tags={"ctloop.metric.challenger.roc_auc": f"{auc:.6g}", "ctloop.task": "classification"})
-    registry.promote(MODEL, "1", reason="fixture")
+    auc = promote_trained(tracking_uri, MODEL, result, train, holdout, CREDIT_TARGET)
     return Champion(result.model, list(result.meta["features"]), auc, data[period == 4], data[period == 8])
 
 

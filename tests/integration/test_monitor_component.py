@@ -11,7 +11,7 @@ from ctloop.errors import PlatformError
 from ctloop.registry import MlflowRegistry
 from tests.doubles.kfp_api import KfpApiDouble
 from tests.fixtures.servers import free_port
-from tests.integration.monitor_support import MODEL, log_window, register_champion
+from tests.integration.monitor_support import MODEL, log_window, promote_trained, register_champion
 
 pytestmark = pytest.mark.slow
 END = pd.Timestamp("2026-01-05T12:00:00Z")
@@ -289,8 +289,6 @@ def test_a_multiclass_champion_is_judged_on_every_class_probability_and_text_lab
     import numpy as np
     from sklearn.metrics import roc_auc_score
 
-    from ctloop import tracking
-    from ctloop.components.evaluate.core import score as evaluate
     from ctloop.components.train.core import fit
     from ctloop.labels import ingest_labels
     from ctloop.storage import write_table
@@ -306,14 +304,7 @@ def test_a_multiclass_champion_is_judged_on_every_class_probability_and_text_lab
     result = fit(train, target="risk", estimator="logistic_regression")
     classes = list(result.meta["classes"])
     assert sorted(classes) == ["high", "low", "mid"]
-    auc = evaluate(result.model, holdout, target="risk", task="classification")["roc_auc"]
-    run_id, model_uri = tracking.log_training_run(tracking_uri=uri, experiment=name, model=result.model,
-                                                  meta=result.meta, params={}, metrics={}, train_frame=train,
-                                                  dataset_digest="d", data_uri="test")
-    registry = MlflowRegistry(uri)
-    registry.register(name, model_uri=model_uri, run_id=run_id,
-                      tags={"ctloop.metric.challenger.roc_auc": f"{auc:.6g}", "ctloop.task": "classification"})
-    registry.promote(name, "1", reason="fixture")
+    promote_trained(uri, name, result, train, holdout, "risk")
 
     features = served[result.meta["features"]]
     proba = result.model.predict_proba(features)
