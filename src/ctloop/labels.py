@@ -255,7 +255,7 @@ def utc_times(values: pd.Series) -> pd.Series:
         return pd.to_datetime(values, utc=True)
     try:
         parsed = pa.array(values, type=pa.string(), from_pandas=True).cast(pa.timestamp("ns", tz="UTC"))
-        return pd.Series(parsed.to_pandas(), index=values.index, name=values.name)
+        return pd.Series(parsed.to_pandas().array, index=values.index, name=values.name)  # positional
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         pass
     times = pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")

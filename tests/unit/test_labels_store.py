@@ -180,3 +180,16 @@ def test_log_times_parse_like_pandas_mixed_parser_but_iso_first():
     assert labels.utc_times(values).equals(expected)
     sink_written = pd.Series(["2026-11-22T10:31:02.417396123+00:00", None, "2026-12-01T02:00:00.5+02:00"])
     assert labels.utc_times(sink_written).equals(pd.to_datetime(sink_written, utc=True, format="mixed"))
+    # a filtered frame keeps its index: every time stays on its own row
+    kept = pd.Series(["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "2024-01-03T00:00:00+00:00"], index=[5, 7, 9])
+    assert labels.utc_times(kept).equals(pd.to_datetime(kept, utc=True, format="mixed"))
+
+
+def test_realized_metrics_per_window_after_rows_were_left_out():
+    """One missing score drops a row before the windows are cut: the remaining rows keep their
+    own times (the Arrow parse once realigned them by position)."""
+    frame = pd.DataFrame({"time": [f"2026-01-05T{h:02d}:{m:02d}:00+00:00" for h in range(3) for m in (10, 20)],
+                          "prediction_1": [None, 0.8, 0.2, 0.9, 0.3, 0.7], "label": [1, 1, 0, 1, 0, 1],
+                          "revision": "a"})
+    per = labels.realized_metrics(frame, by=("revision",), window=pd.Timedelta("1h"), metrics=("accuracy",))
+    assert per["window"].dt.hour.tolist() == [0, 1, 2] and per["rows"].tolist() == [1, 2, 2]

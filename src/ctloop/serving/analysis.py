@@ -298,7 +298,8 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
         measured.update({"canary_labelled": int(counts.get("canary", 0)), "stable_labelled": int(counts.get("stable", 0)),
                          "skipped_batched": joined.skipped_batched, "labels_left_out": left_out})
         if left_out:
-            excluded.append(f"{left_out} labels that are not classes of the model left out")
+            excluded.append(f"{left_out} labels that are not classes of the model left out" if classes else
+                            f"{left_out} labels that are not numbers left out")
             note = f" ({'; '.join(excluded)})"
         if counts.get("canary", 0) >= rules.min_labelled and counts.get("stable", 0) >= rules.min_labelled:
             side = {k: joined.frame[joined.frame["_side"] == k] for k in ("canary", "stable")}
