@@ -219,8 +219,9 @@ def read_log(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp) 
     """
     import pandas as pd
 
-    base = f"{log_root.rstrip('/')}/model={model}"
-    frames = [read_parquet_tree(f"{base}/date={day}") for day in log_dates(start, end)]
+    from ctloop.inference_log.layout import date_prefix
+
+    frames = [read_parquet_tree(date_prefix(log_root, model, day)) for day in log_dates(start, end)]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame({"_time": pd.Series(dtype="datetime64[ns, UTC]"), "model_version": pd.Series(dtype=str)})

@@ -58,11 +58,12 @@ from pathlib import Path
 from typing import Any
 
 from ctloop.errors import InferenceLogError
+from ctloop.inference_log import layout
 from ctloop.inference_log.events import Event, PayloadError, join
+from ctloop.inference_log.layout import QUARANTINE_DIR
 
 log = logging.getLogger("ctloop.inference_log")
 FLUSH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
-QUARANTINE_DIR = "_quarantine"
 
 
 class SinkUnavailable(InferenceLogError):
@@ -541,12 +542,12 @@ class Sink:
             model, date, revision = key
             buf = io.BytesIO()
             pq.write_table(table_from_lines(parts[key].lines), buf)
-            self._store(f"model={model}/date={date}/revision={revision}/part-{uuid.uuid4().hex}.parquet",
+            self._store(layout.data_file(model, date, revision, f"part-{uuid.uuid4().hex}.parquet"),
                         buf.getvalue())
             del parts[key]
         if quarantine:
             day = datetime.now(UTC).date().isoformat()
-            self._store(f"{QUARANTINE_DIR}/date={day}/part-{uuid.uuid4().hex}.jsonl",
+            self._store(layout.quarantine_file(day, f"part-{uuid.uuid4().hex}.jsonl"),
                         ("\n".join(quarantine) + "\n").encode())
             quarantine.clear()
 

@@ -1,0 +1,47 @@
+"""Where the inference log keeps its files: the one definition used by the writer (the sink) and
+the readers (monitoring, labels report, canary quality check, batch scoring).
+
+::
+
+    <root>/model=<model>/date=<YYYY-MM-DD>/revision=<revision>/part-<uuid>.parquet
+    <root>/_quarantine/date=<YYYY-MM-DD>/part-<uuid>.jsonl
+
+``model``, ``date`` and ``revision`` are hive partition keys (``pyarrow.dataset`` reads them with
+``partitioning="hive"``). ``date`` is the UTC day of the row's ``time``. Directories starting with
+``_`` are never part of the log (pyarrow datasets skip them too).
+"""
+
+from __future__ import annotations
+
+PARTITION_KEYS = ("model", "date", "revision")
+QUARANTINE_DIR = "_quarantine"
+DATE_FORMAT = "%Y-%m-%d"
+
+
+def model_prefix(root: str, model: str) -> str:
+    """``<root>/model=<model>``: every row logged for one model."""
+    return f"{root.rstrip('/')}/model={model}"
+
+
+def date_prefix(root: str, model: str, day: str) -> str:
+    """``<root>/model=<model>/date=<day>``: one UTC day of one model (``day`` as ``YYYY-MM-DD``)."""
+    return f"{model_prefix(root, model)}/date={day}"
+
+
+def partition(model: str, day: str, revision: str) -> str:
+    """The partition directory of a model, day and revision, relative to the root."""
+    return f"model={model}/date={day}/revision={revision}"
+
+
+def data_file(model: str, day: str, revision: str, name: str) -> str:
+    """A Parquet file of a partition, relative to the root."""
+    return f"{partition(model, day, revision)}/{name}"
+
+
+def quarantine_file(day: str, name: str) -> str:
+    """A quarantined-records file, relative to the root."""
+    return f"{QUARANTINE_DIR}/date={day}/{name}"
+
+
+__all__ = ["PARTITION_KEYS", "QUARANTINE_DIR", "DATE_FORMAT", "model_prefix", "date_prefix", "partition",
+           "data_file", "quarantine_file"]
