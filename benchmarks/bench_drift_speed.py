@@ -1,6 +1,6 @@
 """How fast is drift detection, and does it agree with evidently?
 
-ctloop (``components/drift``: evidently's DataDriftPreset rules on NumPy arrays) against
+ctloop (``ctloop.drift``: evidently's DataDriftPreset rules on NumPy arrays) against
 evidently 0.7's own ``Report([DataDriftPreset()])`` and a plain scipy/pandas per-column loop, on
 the same frames: 20 numeric + 5 categorical columns, reference and current of N rows each, with
 a shift in 6 numeric and 2 categorical columns. Every (tool, N) runs in a fresh process so peak
@@ -99,7 +99,8 @@ def run_one(tool: str, n: int) -> dict:
         from evidently import Report
         from evidently.presets import DataDriftPreset
     else:
-        from ctloop.components.drift import core, report  # noqa: F401
+        from ctloop.drift import engine as core  # noqa: F401
+        from ctloop.drift import report
     # One untimed warm-up call on a 2,000-row slice for the statistics paths (lazy imports and
     # first-call set-up are not charged to N, as in ../shared/notes/perf.md); the whole step
     # (ctloop_step) is timed cold: it pays importing evidently and its first render.

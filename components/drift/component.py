@@ -96,7 +96,9 @@ def detect_drift(
     from collections import namedtuple
 
     from ctloop.artifacts import read_dataset
-    from ctloop.components.drift import core, report
+    from ctloop.columns import RESERVED_TRAINING
+    from ctloop.drift import engine as core
+    from ctloop.drift import report
     from ctloop.registry import MlflowRegistry
 
     outputs = namedtuple("DriftOutputs", ["drifted", "retrain", "reason", "champion_version"])
@@ -118,7 +120,7 @@ def detect_drift(
         return outputs(False, True, reason, "")
 
     reference = registry.load_reference(model_name, champion.version)
-    skip = {target, time_column, *core.RESERVED_COLUMNS}
+    skip = {target, time_column, *RESERVED_TRAINING}
     columns = [c for c in reference.columns if c in current.columns and c not in skip]
     options = {
         "columns": columns,

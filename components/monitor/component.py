@@ -72,10 +72,10 @@ def monitor_model(
     import pandas as pd
 
     from ctloop import labels as labels_mod
-    from ctloop.components.drift import core as drift_core
     from ctloop.components.monitor import core, history
-    from ctloop.components.prepare.core import parse_duration
+    from ctloop.drift import engine as drift_core
     from ctloop.registry import MlflowRegistry
+    from ctloop.timeutil import parse_duration
 
     Outputs = namedtuple("MonitorOutputs", ["retrain", "rule", "reason", "monitor_run_id", "warnings"])
     rules = core.check_rules(dict(rules or {}))

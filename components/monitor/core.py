@@ -172,7 +172,7 @@ def consecutive_windows(history: list[dict[str, Any]], current: dict[str, Any], 
     """
     import pandas as pd
 
-    from ctloop.components.prepare.core import parse_duration
+    from ctloop.timeutil import parse_duration
 
     span = parse_duration(window) if isinstance(window, str) else window
     chain, newest = [current], pd.Timestamp(current["window_end"])
@@ -200,7 +200,7 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
     """
     import pandas as pd
 
-    from ctloop.components.prepare.core import parse_duration
+    from ctloop.timeutil import parse_duration
 
     rules = check_rules(dict(rules or {}))
     history = sorted((h for h in history if h.get("window_end")), key=lambda h: pd.Timestamp(h["window_end"]))

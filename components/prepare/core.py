@@ -21,20 +21,18 @@ Columns not named in the contract pass through unchecked.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ctloop.columns import WEIGHT
 from ctloop.errors import ConfigError, DataValidationError
+from ctloop.timeutil import parse_duration
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-WEIGHT_COLUMN = "_ctloop_weight"
 DTYPES = ("int", "float", "number", "bool", "category", "string", "datetime")
 _COLUMN_KEYS = {"dtype", "required", "min", "max", "allowed", "max_null_fraction", "description"}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|min|m|h|d|w)\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 # --------------------------------------------------------------------------- contract
@@ -219,21 +217,6 @@ def validate(frame: pd.DataFrame, contract: DataContract) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- durations, digest
-def parse_duration(text: str) -> pd.Timedelta:
-    """``7D``, ``12h``, ``1000min``, ``2W``, ``30s`` → Timedelta (case-insensitive)."""
-    import pandas as pd
-
-    m = _DURATION.match(str(text or ""))
-    if not m:
-        raise ConfigError(
-            f"duration {text!r} not understood: use a number and a unit, e.g. 30s, 1000min, 12h, 7D, 2W"
-        )
-    value, unit = float(m.group(1)), m.group(2).lower()
-    if value <= 0:
-        raise ConfigError(f"duration {text!r} must be positive")
-    return pd.Timedelta(seconds=value * _UNIT_SECONDS[unit])
-
-
 def frame_digest(frame: pd.DataFrame) -> str:
     """sha256 of the frame's content: column names, dtypes and row values, in row order.
 
@@ -370,7 +353,7 @@ def prepare(
     if recency_half_life:
         half = parse_duration(recency_half_life)
         age = (end - train[time_column]) / half
-        train[WEIGHT_COLUMN] = np.power(0.5, age.to_numpy(dtype=float))
+        train[WEIGHT] = np.power(0.5, age.to_numpy(dtype=float))
 
     digest = frame_digest(selected)
     profile = {
@@ -396,12 +379,10 @@ def prepare(
 
 
 __all__ = [
-    "WEIGHT_COLUMN",
     "DataContract",
     "ColumnRule",
     "PreparedData",
     "validate",
-    "parse_duration",
     "frame_digest",
     "prepare",
 ]

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ctloop.columns import WEIGHT
 from ctloop.errors import ConfigError, DataValidationError, TrainingError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-WEIGHT_COLUMN = "_ctloop_weight"
 TASKS = ("classification", "regression")
 
 
@@ -141,7 +141,7 @@ def split_features(frame: pd.DataFrame, *, target: str, exclude: tuple[str, ...]
     """``(numeric, categorical)`` feature columns: everything except target/weight/exclude."""
     import pandas as pd
 
-    skip = {target, WEIGHT_COLUMN, *exclude}
+    skip = {target, WEIGHT, *exclude}
     numeric, categorical = [], []
     for name in frame.columns:
         if name in skip:
@@ -219,8 +219,8 @@ def fit(
                                       categorical=categorical, seed=seed)
     x = data[numeric + categorical]
     fit_kw = {}
-    if WEIGHT_COLUMN in data.columns:
-        fit_kw["model__sample_weight"] = data[WEIGHT_COLUMN].to_numpy(dtype=float)
+    if WEIGHT in data.columns:
+        fit_kw["model__sample_weight"] = data[WEIGHT].to_numpy(dtype=float)
     best_params: dict[str, Any] = {}
     metrics: dict[str, float] = {}
     try:
@@ -259,7 +259,7 @@ def fit(
         "params": {**merged, **best_params},
         "sklearn_version": sklearn.__version__,
         "train_rows": len(data),
-        "weighted": WEIGHT_COLUMN in data.columns,
+        "weighted": WEIGHT in data.columns,
     }
     return TrainResult(model=pipeline, meta=meta, metrics=metrics, best_params=best_params)
 

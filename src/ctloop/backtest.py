@@ -98,7 +98,9 @@ class BacktestReport:
 
 
 def _features(frame: pd.DataFrame, cfg: BacktestConfig) -> list[str]:
-    return [c for c in frame.columns if c not in (cfg.target, cfg.time_column, "_ctloop_weight")]
+    from ctloop.columns import WEIGHT
+
+    return [c for c in frame.columns if c not in (cfg.target, cfg.time_column, WEIGHT)]
 
 
 def run_backtest(
@@ -110,10 +112,10 @@ def run_backtest(
     import numpy as np
     import pandas as pd
 
-    from ctloop.components.drift import core as drift_core
     from ctloop.components.evaluate import core as eval_core
-    from ctloop.components.prepare.core import parse_duration
     from ctloop.components.train import core as train_core
+    from ctloop.drift import engine as drift_core
+    from ctloop.timeutil import parse_duration
 
     cfg.validate()
     say = progress or (lambda _msg: None)

@@ -104,7 +104,7 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
 
     from ctloop import labels
     from ctloop.components.monitor.core import resolve_metric
-    from ctloop.components.prepare.core import parse_duration
+    from ctloop.timeutil import parse_duration
 
     if by not in GROUPINGS:
         raise ConfigError(f"--by {by!r} must be one of {', '.join(GROUPINGS)}")

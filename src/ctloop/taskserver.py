@@ -66,7 +66,7 @@ PRELOAD: tuple[str, ...] = (
     "mlflow.store.model_registry.sqlalchemy_store",
     "ctloop.registry",
     "ctloop.tracking",
-    "ctloop.components.drift.core",
+    "ctloop.drift.engine",
     "sklearn.pipeline",
     "sklearn.compose",
     "sklearn.impute",
@@ -93,7 +93,7 @@ PRELOAD: tuple[str, ...] = (
     # the HTML drift report: the largest import, needed only once a champion exists
     "evidently",
     "evidently.presets",
-    "ctloop.components.drift.report",
+    "ctloop.drift.report",
 )
 HOOK_SOURCE = (
     "# Written by ctloop for a local pipeline run: hands kfp.local tasks to the warm task server.\n"

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ctloop.components.drift import core
+from ctloop.drift import engine as core
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ctloop.components.drift import core, stats
+from ctloop.drift import engine as core
+from ctloop.drift import stats
 from ctloop.errors import ConfigError, DriftError
 
 

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ctloop.components.drift import core, report, stats
+from ctloop.drift import engine as core
+from ctloop.drift import report, stats
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,13 @@
 import pandas as pd
 import pytest
 
+from ctloop.columns import WEIGHT
 from ctloop.components.prepare import core
 from ctloop.errors import ConfigError, DataValidationError
 from ctloop.synthetic import CREDIT_TARGET as Y
 from ctloop.synthetic import CREDIT_TIME_COLUMN as T
 from ctloop.synthetic import credit_contract, make_credit_data
+from ctloop.timeutil import parse_duration
 
 
 @pytest.fixture(scope="module")
@@ -90,13 +92,13 @@ def test_target_or_time_missing(credit, missing):
 
 @pytest.mark.parametrize("text, seconds", [("7D", 7 * 86400), ("12h", 43200), ("1000min", 60000), ("2W", 1209600), ("30s", 30)])
 def test_parse_duration(text, seconds):
-    assert core.parse_duration(text).total_seconds() == seconds
+    assert parse_duration(text).total_seconds() == seconds
 
 
 @pytest.mark.parametrize("bad", ["", "7", "seven days", "-3D", "0D"])
 def test_parse_duration_rejects(bad):
     with pytest.raises(ConfigError, match="duration"):
-        core.parse_duration(bad)
+        parse_duration(bad)
 
 
 def test_window_split_and_current(credit):
@@ -128,7 +130,7 @@ def test_timestamp_ties_never_straddle_the_split():
 
 def test_recency_weights_halve_per_half_life(credit):
     out = core.prepare(credit, target=Y, time_column=T, window="90D", recency_half_life="30D")
-    w = out.train[core.WEIGHT_COLUMN]
+    w = out.train[WEIGHT]
     end = pd.Timestamp(out.profile["window"]["end"])
     age_days = (end - out.train[T]).dt.total_seconds() / 86400
     assert ((w - 0.5 ** (age_days / 30)).abs() < 1e-9).all()

@@ -21,7 +21,8 @@ def _split(text: str | None) -> list[str]:
 
 
 def _drift(args: argparse.Namespace) -> int:
-    from ctloop.components.drift import core
+    from ctloop.columns import RESERVED_TRAINING
+    from ctloop.drift import engine as core
     from ctloop.errors import ConfigError
     from ctloop.storage import is_gcs, read_table, write_bytes
 
@@ -33,7 +34,7 @@ def _drift(args: argparse.Namespace) -> int:
     current = read_table(args.current)
     columns = _split(args.columns) or None
     if columns is None:
-        skip = set(_split(args.exclude)) | set(core.RESERVED_COLUMNS)
+        skip = set(_split(args.exclude)) | set(RESERVED_TRAINING)
         columns = [c for c in reference.columns if c in current.columns and c not in skip]
     options = {
         "columns": columns,
@@ -74,7 +75,7 @@ def _drift(args: argparse.Namespace) -> int:
         out = Path(tmp) if is_gcs(args.output) else Path(args.output)
         out.mkdir(parents=True, exist_ok=True)
         if not args.no_report:
-            from ctloop.components.drift.report import options_from_result, render_html
+            from ctloop.drift.report import options_from_result, render_html
 
             payload["report"] = render_html(
                 reference,
@@ -106,8 +107,8 @@ def _drift(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    from ctloop.components.drift.core import CORRECTIONS
-    from ctloop.components.drift.stats import METHODS
+    from ctloop.drift.engine import CORRECTIONS
+    from ctloop.drift.stats import METHODS
 
     p = subparsers.add_parser(
         "drift",

@@ -227,11 +227,12 @@ def _section(data: Any, section: str, path: str, errors: list[str]) -> dict[str,
 
 
 def _check_model(m: dict[str, Any], path: str, errors: list[str]) -> None:
-    from ctloop.components.drift.stats import METHODS
     from ctloop.components.evaluate.core import CLASSIFICATION_METRICS, REGRESSION_METRICS
-    from ctloop.components.prepare.core import DataContract, parse_duration
+    from ctloop.components.prepare.core import DataContract
     from ctloop.components.train.core import ESTIMATORS
+    from ctloop.drift.stats import METHODS
     from ctloop.ops.cron import validate_cron
+    from ctloop.timeutil import parse_duration
 
     if m.get("task") not in ("classification", "regression"):
         errors.append(f"{path}.task: must be classification or regression, got {m.get('task')!r}")

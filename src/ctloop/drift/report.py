@@ -1,6 +1,6 @@
 """The human-facing drift report: evidently's HTML, rendered on a seeded sample.
 
-The verdict comes from :func:`ctloop.components.drift.core.detect` on all rows; the report runs
+The verdict comes from :func:`ctloop.drift.engine.detect` on all rows; the report runs
 evidently 0.7's own ``Report([DataDriftPreset(...)])`` with the same per-column methods,
 thresholds and column kinds (:func:`options_from_result`) on at most ``sample_size`` rows of
 each frame, so it stays fast at any data size. What was rendered (sample sizes, seed, columns)
@@ -66,7 +66,7 @@ def options_from_result(result: Any) -> dict[str, Any]:
     ``core.DriftResult``, so the sampled report cannot pick another method than the verdict (the
     automatic choice depends on the reference size). A method evidently only picks itself
     (chi-square or Z for a numeric column with few values) is left to its automatic choice."""
-    from ctloop.components.drift import stats
+    from ctloop.drift import stats
 
     methods, thresholds = {}, {}
     for col in result.columns:
@@ -124,7 +124,7 @@ def render_html(
     """
     import warnings
 
-    from ctloop.components.drift import core
+    from ctloop.drift import engine as core
 
     kinds = dict(column_kinds or {})
     for name in columns:

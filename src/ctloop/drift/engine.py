@@ -39,7 +39,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ctloop.components.drift import stats
+from ctloop.columns import RESERVED_TRAINING
+from ctloop.drift import stats
 from ctloop.errors import ConfigError, DriftError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,7 +50,6 @@ if TYPE_CHECKING:  # pragma: no cover
 CORRECTIONS = ("bonferroni", "fdr")
 ENGINE = "ctloop-numpy"
 INTEGER_CARDINALITY_LIMIT = 10  # evidently: int columns with <= 10 distinct values are categorical
-RESERVED_COLUMNS = ("_ctloop_weight",)
 KINDS = ("numeric", "categorical")
 PARALLEL_MIN_ROWS = 50_000  # below this, threads cost more than they save
 
@@ -312,7 +312,7 @@ def detect(
         )
     if columns is None:
         columns = [
-            c for c in reference.columns if c in current.columns and c not in RESERVED_COLUMNS
+            c for c in reference.columns if c in current.columns and c not in RESERVED_TRAINING
         ]
     columns = list(columns)
     if len(set(columns)) != len(columns):
@@ -547,7 +547,6 @@ __all__ = [
     "CORRECTIONS",
     "ENGINE",
     "KINDS",
-    "RESERVED_COLUMNS",
     "ColumnDrift",
     "DriftResult",
     "calibrate_thresholds",

@@ -1,0 +1,226 @@
+"""Model-quality metrics: names, direction and computation, shared by the evaluation gate, realized
+metrics in monitoring, the canary quality check and the backtest.
+
+Names (lower-case snake): classification ``accuracy, precision, recall, f1, roc_auc, log_loss``;
+regression ``rmse, mae, r2``. Lower is better for ``log_loss, rmse, mae``. The primary metric
+defaults to ``roc_auc`` (classification) and ``rmse`` (regression).
+
+Definitions (scikit-learn's):
+
+* binary: precision/recall/F1 of the positive class ``classes[1]`` at the most probable class;
+  ROC AUC of ``P(classes[1])``; log loss of the clipped probabilities;
+* multiclass: macro precision/recall/F1, macro one-vs-rest ROC AUC, log loss;
+* labels that are not classes of the model (a class that appeared after training) count as
+  **errors**: the metrics are computed over the union of the model's classes and the labels seen,
+  with probability 0 for the unseen classes (clipped for the log loss). ROC AUC is then the macro
+  one-vs-rest AUC over the classes present in the labels; it is NaN when fewer than two classes
+  are present (it is undefined, not 0.5);
+* regression: RMSE, MAE, R² (NaN when the labels have no variance).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ctloop.errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+CLASSIFICATION = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
+REGRESSION = ("rmse", "mae", "r2")
+LOWER_IS_BETTER = frozenset({"log_loss", "rmse", "mae"})
+TASKS = ("classification", "regression")
+
+
+def names(task: str) -> tuple[str, ...]:
+    """The metric names of ``task``."""
+    if task == "classification":
+        return CLASSIFICATION
+    if task == "regression":
+        return REGRESSION
+    raise ConfigError(f"task {task!r} must be classification or regression")
+
+
+def default_primary(task: str) -> str:
+    return "roc_auc" if task == "classification" else "rmse"
+
+
+def check_name(metric: str, task: str, *, what: str = "metric") -> str:
+    """``metric`` if it is a metric of ``task``, else a ConfigError listing the valid ones."""
+    valid = names(task)
+    if metric not in valid:
+        raise ConfigError(f"{what} {metric!r} is not a {task} metric; use one of {', '.join(valid)}")
+    return metric
+
+
+def lower_is_better(metric: str) -> bool:
+    return metric in LOWER_IS_BETTER
+
+
+def worse_by(metric: str, value: float, reference: float) -> float:
+    """How much worse ``value`` is than ``reference`` (positive = worse), for either direction."""
+    return value - reference if metric in LOWER_IS_BETTER else reference - value
+
+
+def passes(metric: str, value: float, bound: float) -> bool:
+    """``value`` meets the absolute ``bound``: ``<=`` for lower-is-better metrics, else ``>=``.
+    A NaN never passes."""
+    if value != value:
+        return False
+    return value <= bound if metric in LOWER_IS_BETTER else value >= bound
+
+
+def fast_auc(y: np.ndarray, score: np.ndarray) -> float:
+    """Binary ROC AUC by ranks (Mann–Whitney U), ties averaged; equals scikit-learn's. NaN with
+    one class only."""
+    import numpy as np
+    from scipy.stats import rankdata
+
+    y = np.asarray(y).astype(bool)
+    n_pos = int(y.sum())
+    n_neg = len(y) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = rankdata(score)
+    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def _key(value: Any) -> Any:
+    """A label or class as a comparable key: numbers (and ``true``/``false``) by value, text as
+    stripped text (``1``, ``1.0`` and ``"1"`` are one key; ``"01"`` is not ``"1"``)."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return float(text)
+        except ValueError:
+            return {"true": 1.0, "false": 0.0}.get(text.lower(), text)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value).strip()
+
+
+def class_positions(y: Any, classes: list) -> tuple[np.ndarray, list]:
+    """``(positions, labels)``: each label's index in ``labels`` = the model's ``classes`` followed
+    by every label value that is not one of them (unseen classes, in order of appearance)."""
+    import numpy as np
+    import pandas as pd
+
+    values = np.asarray(y)
+    if values.dtype.kind in "biuf" and all(isinstance(c, int | float | np.number) for c in classes):
+        cls = np.asarray(classes, dtype=float)
+        vals = values.astype(float)
+        order = np.argsort(cls)
+        pos = np.searchsorted(cls[order], vals)
+        pos = np.clip(pos, 0, len(cls) - 1)
+        found = cls[order][pos] == vals
+        out = np.where(found, order[pos], -1)
+        labels = list(classes)
+        if not found.all():
+            unseen, inverse = np.unique(vals[~found], return_inverse=True)
+            out[~found] = len(labels) + inverse
+            labels += [u.item() for u in unseen]
+        return out.astype(int), labels
+    codes, uniques = pd.factorize(pd.Series(values.tolist(), dtype=object).map(_key), use_na_sentinel=False)
+    index = {_key(c): i for i, c in enumerate(classes)}
+    labels = list(classes)
+    table = []
+    for u in uniques:
+        if u not in index:
+            index[u] = len(labels)
+            labels.append(u)
+        table.append(index[u])
+    return np.asarray(table, dtype=int)[codes], labels
+
+
+def _prf(y: np.ndarray, y_hat: np.ndarray, n: int, binary: bool) -> tuple[float, float, float]:
+    import numpy as np
+
+    tp = np.bincount(y[y == y_hat], minlength=n).astype(float)
+    pred = np.bincount(y_hat, minlength=n).astype(float)
+    true = np.bincount(y, minlength=n).astype(float)
+    precision = np.divide(tp, pred, out=np.zeros(n), where=pred > 0)
+    recall = np.divide(tp, true, out=np.zeros(n), where=true > 0)
+    denom = precision + recall
+    f1 = np.divide(2 * precision * recall, denom, out=np.zeros(n), where=denom > 0)
+    if binary:
+        return float(precision[1]), float(recall[1]), float(f1[1])
+    used = (pred > 0) | (true > 0)  # scikit-learn's macro average: labels in y_true or y_pred
+    return float(precision[used].mean()), float(recall[used].mean()), float(f1[used].mean())
+
+
+def classification(y: Any, proba: Any, classes: list) -> dict[str, float]:
+    """All classification metrics of class-probability matrix ``proba`` (columns in the order of
+    ``classes``) against labels ``y`` (values of ``classes``; other values count as errors)."""
+    import numpy as np
+
+    proba = np.asarray(proba, dtype=float)
+    if proba.ndim != 2 or proba.shape[1] != len(classes):
+        raise ConfigError(f"a probability matrix of shape {proba.shape} does not match the {len(classes)} classes "
+                          f"{list(classes)}")
+    if len(proba) == 0:
+        return dict.fromkeys(CLASSIFICATION, float("nan"))
+    y_idx, labels = class_positions(y, list(classes))
+    n = len(labels)
+    if n > len(classes):  # unseen classes: probability 0 for each
+        proba = np.hstack([proba, np.zeros((len(proba), n - len(classes)))])
+    y_hat = np.argmax(proba, axis=1)
+    binary = n == 2
+    precision, recall, f1 = _prf(y_idx, y_hat, n, binary)
+    p_true = np.clip(proba[np.arange(len(proba)), y_idx], 1e-15, 1 - 1e-15)
+    out = {"accuracy": float(np.mean(y_idx == y_hat)), "precision": precision, "recall": recall, "f1": f1,
+           "log_loss": float(-np.mean(np.log(p_true)))}
+    present = np.unique(y_idx)
+    if len(present) < 2:
+        out["roc_auc"] = float("nan")
+    elif binary:
+        out["roc_auc"] = fast_auc(y_idx == 1, proba[:, 1])
+    else:
+        out["roc_auc"] = float(np.mean([fast_auc(y_idx == k, proba[:, k]) for k in present]))
+    return out
+
+
+def regression(y: Any, prediction: Any) -> dict[str, float]:
+    """RMSE, MAE and R² of ``prediction`` against ``y``."""
+    import numpy as np
+
+    y = np.asarray(y, dtype=float)
+    err = np.asarray(prediction, dtype=float) - y
+    if len(y) == 0:
+        return dict.fromkeys(REGRESSION, float("nan"))
+    ss_tot = float(np.sum((y - y.mean()) ** 2))
+    return {
+        "rmse": float(np.sqrt(np.mean(err**2))),
+        "mae": float(np.mean(np.abs(err))),
+        "r2": float(1 - np.sum(err**2) / ss_tot) if ss_tot > 0 else float("nan"),
+    }
+
+
+def compute(task: str, y: Any, scores: Any, classes: list | None = None) -> dict[str, float]:
+    """Every metric of ``task``: ``scores`` is the probability matrix (classification, columns in
+    the order of ``classes``) or the predictions (regression)."""
+    if task == "classification":
+        return classification(y, scores, list(classes or []))
+    if task == "regression":
+        return regression(y, scores)
+    raise ConfigError(f"task {task!r} must be classification or regression")
+
+
+def probability_matrix(score: Any, n_classes: int) -> np.ndarray:
+    """A binary model's logged positive-class probability (1-D) as an ``n × 2`` matrix; a matrix
+    is returned as it is. Rows that do not sum to 1 (rounded logs) are renormalised."""
+    import numpy as np
+
+    s = np.asarray(score, dtype=float)
+    if s.ndim == 1:
+        if n_classes != 2:
+            raise ConfigError(f"a single score column needs a binary model, got {n_classes} classes")
+        return np.column_stack([1.0 - s, s])
+    total = s.sum(axis=1, keepdims=True)
+    return np.divide(s, total, out=np.full_like(s, 1.0 / s.shape[1]), where=total > 0)
+
+
+__all__ = ["CLASSIFICATION", "REGRESSION", "LOWER_IS_BETTER", "TASKS", "names", "default_primary", "check_name",
+           "lower_is_better", "worse_by", "passes", "fast_auc", "class_positions", "classification",
+           "regression", "compute", "probability_matrix"]

@@ -1,0 +1,74 @@
+"""Durations and UTC times: one syntax and one meaning everywhere in ctloop.
+
+Durations (training windows, monitoring windows, cooldowns, label lookbacks, backtest windows)
+are a number and a unit: ``30s``, ``1000min``, ``12h``, ``7D``, ``2W`` (case-insensitive;
+``m`` is minutes). Times without an offset are UTC; every time ctloop computes is UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from ctloop.errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|min|m|h|d|w)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_DURATION_DAYS = 36_500  # 100 years; pandas timestamps end in 2262
+DURATION_EXAMPLES = "30s, 1000min, 12h, 7D, 2W"
+
+
+def parse_duration(text: Any, *, name: str = "duration") -> pd.Timedelta:
+    """``7D``, ``12h``, ``1000min``, ``2W``, ``30s`` → Timedelta; a ConfigError names ``name``."""
+    import pandas as pd
+
+    m = _DURATION.match(str(text if text is not None else ""))
+    if not m:
+        raise ConfigError(
+            f"{name} {text!r} not understood: use a number and a unit, e.g. {DURATION_EXAMPLES}"
+        )
+    value, unit = float(m.group(1)), m.group(2).lower()
+    seconds = value * _UNIT_SECONDS[unit]
+    if seconds < 1:
+        raise ConfigError(f"{name} {text!r} must be at least 1s")
+    if seconds > MAX_DURATION_DAYS * 86400:
+        raise ConfigError(f"{name} {text!r} is longer than {MAX_DURATION_DAYS} days (100 years)")
+    return pd.Timedelta(seconds=seconds)
+
+
+def check_duration(text: Any, *, name: str = "duration") -> str:
+    """``text`` when it is a valid duration (see :func:`parse_duration`), else a ConfigError."""
+    parse_duration(text, name=name)
+    return str(text)
+
+
+def to_utc(value: Any, *, name: str = "time") -> pd.Timestamp:
+    """A timestamp (or ISO 8601 text) as a tz-aware UTC Timestamp; naive means UTC."""
+    import pandas as pd
+
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ConfigError(f"{name} {value!r} is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z") from exc
+    if ts is pd.NaT:
+        raise ConfigError(f"{name} {value!r} is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z")
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def utc_now() -> pd.Timestamp:
+    import pandas as pd
+
+    return pd.Timestamp.now("UTC")
+
+
+def window_bounds(end: Any, window: Any, *, name: str = "window") -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``(start, end)`` of the window of length ``window`` ending at ``end`` (empty = now), UTC."""
+    stop = to_utc(end, name="as_of") if end not in (None, "") else utc_now()
+    return stop - parse_duration(window, name=name), stop
+
+
+__all__ = ["parse_duration", "check_duration", "to_utc", "utc_now", "window_bounds", "MAX_DURATION_DAYS",
+           "DURATION_EXAMPLES"]
