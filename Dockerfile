@@ -56,12 +56,11 @@ RUN pip install --no-cache-dir --no-deps . \
  && python -c "import ctloop.components.train.core, ctloop.pipelines; print('ctloop import ok')" \
  && useradd --uid 10001 --create-home --shell /usr/sbin/nologin ctloop
 
-# OMP_NUM_THREADS: OpenMP (HistGradientBoosting) otherwise starts one thread per *node* CPU,
-# not per container CPU limit, and thrashes; 2 suits the small default pods of KFP steps.
-# Raise it per task with task.set_env_variable("OMP_NUM_THREADS", "4") with a bigger CPU limit.
+# OMP_NUM_THREADS is not baked in: the compiled pipeline sets it on every step from that step's
+# CPU limit (ctloop.ops.settings.apply_step_settings), since OpenMP otherwise starts one thread per
+# *node* CPU and thrashes inside a small container.
 ARG CTLOOP_GIT_COMMIT=unknown
-ENV CTLOOP_GIT_COMMIT=${CTLOOP_GIT_COMMIT} \
-    OMP_NUM_THREADS=2
+ENV CTLOOP_GIT_COMMIT=${CTLOOP_GIT_COMMIT}
 
 USER 10001:10001
 WORKDIR /home/ctloop

@@ -6,7 +6,7 @@ one file per 10,000 rows, 25 feature columns + 2 prediction columns) and times, 
 
 * ``pyarrow``: ``pandas.read_parquet`` of each of the day's files, concatenated (the floor:
   only I/O and decoding);
-* ``read_log``: ``ctloop.labels.read_log`` for one hour of it (what monitoring calls: the day's
+* ``read_log``: ``ctloop.inference_log.reader.read_log`` for one hour of it (what monitoring calls: the day's
   partitions, time parsing, the merge of duplicate and half rows, the period filter);
 * ``read_log_split``: the same with 2 % of the requests written as two half rows, as two sink
   replicas write a request and its response that reached different pods.
@@ -72,7 +72,7 @@ def timed(fn, repeats: int = 3) -> tuple[float, object]:
 def measure(rows: int) -> list[dict]:
     import pandas as pd
 
-    from ctloop.labels import read_log
+    from ctloop.inference_log.reader import read_log
 
     start, end = pd.Timestamp("2026-12-01T11:00:00Z"), pd.Timestamp("2026-12-01T12:00:00Z")
     out = []

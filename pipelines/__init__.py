@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 
-def all_pipelines() -> dict[str, Callable]:
-    """``{pipeline name: pipeline function}`` for every pipeline ctloop ships."""
-    from ctloop.pipelines.continuous_training import continuous_training
-    from ctloop.pipelines.monitoring import monitoring
-    from ctloop.pipelines.rollout import rollout
+def all_pipelines(platform: Any = None) -> dict[str, Callable]:
+    """``{pipeline name: pipeline function}`` for every pipeline ctloop ships, built with the cluster
+    settings of ``platform`` (a :class:`ctloop.config.PlatformConfig`; default: its defaults)."""
+    from ctloop.pipelines import continuous_training, monitoring, rollout
 
-    return {"continuous-training": continuous_training, "monitoring": monitoring, "rollout": rollout}
+    if platform is None:
+        return {"continuous-training": continuous_training.continuous_training,
+                "monitoring": monitoring.monitoring, "rollout": rollout.rollout}
+    return {"continuous-training": continuous_training.build(platform), "monitoring": monitoring.build(platform),
+            "rollout": rollout.build(platform)}

@@ -21,15 +21,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ctloop import metrics as M
+from ctloop.config import GateConfig
 from ctloop.errors import ConfigError, EvaluationError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import pandas as pd
 
-CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
-REGRESSION_METRICS = ("rmse", "mae", "r2")
-LOWER_IS_BETTER = frozenset({"log_loss", "rmse", "mae"})
 MIN_SLICE_ROWS = 30
 MAX_CURVE_POINTS = 200
 
@@ -53,25 +52,7 @@ class GateDecision:
         return asdict(self)
 
 
-# --------------------------------------------------------------------------- metrics
-def default_primary_metric(task: str) -> str:
-    return "roc_auc" if task == "classification" else "rmse"
-
-
-def fast_auc(y: np.ndarray, score: np.ndarray) -> float:
-    """Binary ROC AUC by ranks (Mann–Whitney U), ties averaged; equals sklearn's."""
-    import numpy as np
-    from scipy.stats import rankdata
-
-    y = np.asarray(y).astype(bool)
-    n_pos = int(y.sum())
-    n_neg = len(y) - n_pos
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    ranks = rankdata(score)
-    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
+# --------------------------------------------------------------------------- scoring
 def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str):
     import numpy as np
 
@@ -93,71 +74,49 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str):
         raise EvaluationError(f"the model cannot score the holdout data: {exc}") from exc
 
 
-def _metrics_from(y, pred, classes, task: str) -> dict[str, float]:
+def align_classes(proba: np.ndarray, classes: list, labels: list) -> np.ndarray:
+    """``proba`` (columns in the order of ``classes``) as columns in the order of ``labels``; a label
+    the model has no class for gets probability 0."""
     import numpy as np
-    from sklearn import metrics as skm
 
-    if task == "classification":
-        proba = pred
-        labels = np.asarray(classes)
-        y_hat = labels[np.argmax(proba, axis=1)]
-        binary = len(labels) == 2
-        avg = "binary" if binary else "macro"
-        pos = labels[1] if binary else None
-        out = {
-            "accuracy": float(skm.accuracy_score(y, y_hat)),
-            "precision": float(skm.precision_score(y, y_hat, average=avg, pos_label=pos, zero_division=0)
-                               if binary else skm.precision_score(y, y_hat, average=avg, zero_division=0)),
-            "recall": float(skm.recall_score(y, y_hat, average=avg, pos_label=pos, zero_division=0)
-                            if binary else skm.recall_score(y, y_hat, average=avg, zero_division=0)),
-            "f1": float(skm.f1_score(y, y_hat, average=avg, pos_label=pos, zero_division=0)
-                        if binary else skm.f1_score(y, y_hat, average=avg, zero_division=0)),
-            "log_loss": float(skm.log_loss(y, np.clip(proba, 1e-15, 1 - 1e-15), labels=labels)),
-        }
-        present = np.unique(y)
-        if binary:
-            out["roc_auc"] = fast_auc(y == labels[1], proba[:, 1]) if len(present) == 2 else float("nan")
-        else:
-            out["roc_auc"] = (float(skm.roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=labels))
-                              if len(present) == len(labels) else float("nan"))
-        return out
-    err = pred - y
-    ss_tot = float(np.sum((y - y.mean()) ** 2))
-    return {
-        "rmse": float(np.sqrt(np.mean(err**2))),
-        "mae": float(np.mean(np.abs(err))),
-        "r2": float(1 - np.sum(err**2) / ss_tot) if ss_tot > 0 else float("nan"),
-    }
+    keys = [str(c) for c in classes]
+    out = np.zeros((proba.shape[0], len(labels)))
+    for j, label in enumerate(labels):
+        if str(label) in keys:
+            out[:, j] = proba[:, keys.index(str(label))]
+    return out
 
 
 def score(model: Any, frame: pd.DataFrame, *, target: str, task: str) -> dict[str, float]:
-    """All metrics of ``task`` for ``model`` on ``frame``."""
+    """All metrics of ``task`` for ``model`` on ``frame`` (labels the model never saw count as errors)."""
     _, y, pred, classes = _predictions(model, frame, target=target, task=task)
-    return _metrics_from(y, pred, classes, task)
+    return M.compute(task, y, pred, classes)
+
+
+def _encode(y, classes: list) -> tuple[np.ndarray, list]:
+    """Labels as positions in ``labels`` = the model's classes + unseen label values (errors)."""
+    return M.class_positions(y, list(classes))
 
 
 def _metric_vector(metric: str, y, pred, classes, idx: np.ndarray) -> np.ndarray:
-    """``metric`` on each bootstrap resample (rows ``idx[b]``), vectorised where it matters."""
+    """``metric`` on each bootstrap resample (rows ``idx[b]``), vectorised where it matters.
+    Classification: ``y`` holds positions into ``classes`` (:func:`_encode`), ``pred`` is the
+    probability matrix over them."""
     import numpy as np
     from scipy.stats import rankdata
 
     if metric == "roc_auc" and len(classes) == 2:
-        pos = (np.asarray(y) == classes[1])
-        s = pred[:, 1]
-        yb = pos[idx]
-        sb = s[idx]
-        ranks = rankdata(sb, axis=1)
+        yb = (np.asarray(y) == 1)[idx]
+        ranks = rankdata(pred[:, 1][idx], axis=1)
         n_pos = yb.sum(axis=1)
         n_neg = yb.shape[1] - n_pos
         with np.errstate(invalid="ignore", divide="ignore"):
-            auc = ((ranks * yb).sum(axis=1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
-        return auc
+            return ((ranks * yb).sum(axis=1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
     if metric == "accuracy" and classes:
-        hit = np.asarray(classes)[np.argmax(pred, axis=1)] == np.asarray(y)
+        hit = np.argmax(pred, axis=1) == np.asarray(y)
         return hit[idx].mean(axis=1)
     if metric == "log_loss" and classes:
-        col = {c: i for i, c in enumerate(classes)}
-        p = np.clip(pred[np.arange(len(y)), [col[v] for v in y]], 1e-15, 1.0)
+        p = np.clip(pred[np.arange(len(y)), np.asarray(y)], 1e-15, 1 - 1e-15)
         return (-np.log(p))[idx].mean(axis=1)
     if metric in ("rmse", "mae", "r2") and not classes:
         err = pred - y
@@ -170,20 +129,25 @@ def _metric_vector(metric: str, y, pred, classes, idx: np.ndarray) -> np.ndarray
         with np.errstate(invalid="ignore", divide="ignore"):
             return 1 - (err**2)[idx].sum(axis=1) / ss_tot
     # generic fallback (precision/recall/f1, multiclass AUC): loop
-    return np.array([_metrics_from(y[i], pred[i], classes, "classification" if classes else "regression")[metric]
+    positions = list(range(len(classes)))
+    return np.array([M.compute("classification" if classes else "regression", y[i], pred[i], positions)[metric]
                      for i in idx])
 
 
 def paired_bootstrap(metric: str, y, pred_challenger, pred_champion, classes, *, rounds: int,
                      confidence: float, seed: int) -> dict[str, float]:
-    """CI of challenger − champion (positive = challenger better) on shared resamples."""
+    """CI of challenger − champion (positive = challenger better) on shared resamples.
+    Classification: ``y`` holds positions into ``classes`` and both predictions are probability
+    matrices over them (see :func:`gate`)."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
     n = len(y)
-    sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
-    point_c = _metrics_from(y, pred_challenger, classes, "classification" if classes else "regression")[metric]
-    point_b = _metrics_from(y, pred_champion, classes, "classification" if classes else "regression")[metric]
+    sign = -1.0 if M.lower_is_better(metric) else 1.0
+    task = "classification" if classes else "regression"
+    positions = list(range(len(classes)))
+    point_c = M.compute(task, y, pred_challenger, positions)[metric]
+    point_b = M.compute(task, y, pred_champion, positions)[metric]
     deltas = []
     chunk = max(1, min(rounds, 2_000_000 // max(n, 1)))
     done = 0
@@ -211,31 +175,29 @@ def paired_bootstrap(metric: str, y, pred_challenger, pred_champion, classes, *,
 
 
 # --------------------------------------------------------------------------- gate
-def _check_thresholds(thresholds: dict[str, float], task: str) -> None:
-    valid = CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
-    for name, value in thresholds.items():
-        if name not in valid:
-            raise ConfigError(f"threshold metric {name!r} is not a {task} metric; use one of {', '.join(valid)}")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"threshold for {name!r} must be a number, got {value!r}")
-
-
-def _curves(y, proba, classes) -> dict[str, Any]:
+def _curves(y, proba, labels) -> dict[str, Any]:
+    """Confusion matrix over ``labels`` (``y`` as positions) and, for a binary model, the ROC curve."""
     import numpy as np
     from sklearn.metrics import confusion_matrix, roc_curve
 
-    labels = list(classes)
-    y_hat = np.asarray(labels)[np.argmax(proba, axis=1)]
-    cm = confusion_matrix(y, y_hat, labels=labels)
+    positions = list(range(len(labels)))
+    cm = confusion_matrix(y, np.argmax(proba, axis=1), labels=positions)
     out: dict[str, Any] = {"confusion_matrix": {"labels": [str(c) for c in labels], "matrix": cm.tolist()}}
     if len(labels) == 2 and len(np.unique(y)) == 2:
-        fpr, tpr, thr = roc_curve(y == labels[1], proba[:, 1])
+        fpr, tpr, thr = roc_curve(np.asarray(y) == 1, proba[:, 1])
         if len(fpr) > MAX_CURVE_POINTS:
             keep = np.unique(np.linspace(0, len(fpr) - 1, MAX_CURVE_POINTS).astype(int))
             fpr, tpr, thr = fpr[keep], tpr[keep], thr[keep]
         thr = np.where(np.isfinite(thr), thr, 1.0)
         out["roc"] = {"fpr": fpr.tolist(), "tpr": tpr.tolist(), "thresholds": thr.tolist()}
     return out
+
+
+def check(cfg: GateConfig, task: str) -> str:
+    """The primary metric of ``cfg`` for ``task``; a ConfigError for a setting that does not fit it."""
+    for name in cfg.thresholds:
+        M.check_name(name, task, what="threshold metric")
+    return M.check_name(cfg.primary_metric or M.default_primary(task), task, what="primary_metric")
 
 
 def gate(
@@ -246,48 +208,72 @@ def gate(
     task: str,
     champion: Any | None = None,
     thresholds: dict[str, float] | None = None,
-    primary_metric: str = "",
-    tolerance: float = 0.01,
-    slice_column: str = "",
-    bootstrap_rounds: int = 1000,
-    confidence: float = 0.95,
-    seed: int = 0,
+    primary_metric: str = GateConfig.primary_metric,
+    tolerance: float = GateConfig.tolerance,
+    slice_column: str = GateConfig.slice_column,
+    bootstrap_rounds: int = GateConfig.bootstrap_rounds,
+    confidence: float = GateConfig.confidence,
+    seed: int = GateConfig.seed,
 ) -> GateDecision:
-    """Decide whether ``challenger`` may replace ``champion``; see the module doc."""
+    """Decide whether ``challenger`` may replace ``champion``; see the module doc. Defaults:
+    :class:`ctloop.config.GateConfig`."""
+    cfg = GateConfig.from_dict({"thresholds": dict(thresholds or {}), "primary_metric": primary_metric,
+                                "tolerance": tolerance, "slice_column": slice_column,
+                                "bootstrap_rounds": bootstrap_rounds, "confidence": confidence, "seed": seed})
+    return run(challenger, holdout, cfg, target=target, task=task, champion=champion)
+
+
+def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str, task: str,
+        champion: Any | None = None) -> GateDecision:
+    """:func:`gate` with the settings of the ``gate`` section.
+
+    Classification labels are encoded once as positions over the challenger's classes followed by
+    any label value neither model knows (scored as errors, :mod:`ctloop.metrics`); the champion's
+    probabilities are aligned to the same columns, so a class that appeared after the champion was
+    trained counts against it instead of failing the gate."""
     import numpy as np
 
-    if task not in ("classification", "regression"):
+    if task not in M.TASKS:
         raise ConfigError(f"task must be 'classification' or 'regression', got {task!r}")
-    thresholds = dict(thresholds or {})
-    _check_thresholds(thresholds, task)
-    primary = primary_metric or default_primary_metric(task)
-    valid = CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
-    if primary not in valid:
-        raise ConfigError(f"primary_metric {primary!r} is not a {task} metric; use one of {', '.join(valid)}")
-    if tolerance < 0:
-        raise ConfigError(f"tolerance must be >= 0, got {tolerance}")
-    if not 0.5 <= confidence < 1:
-        raise ConfigError(f"confidence must be in [0.5, 1), got {confidence}")
-    if slice_column and slice_column not in holdout.columns:
-        raise ConfigError(f"slice_column {slice_column!r} is not a column of the holdout data")
+    primary = check(cfg, task)
+    if cfg.slice_column and cfg.slice_column not in holdout.columns:
+        raise ConfigError(f"gate.slice_column {cfg.slice_column!r} is not a column of the holdout data")
 
-    data, y, pred_c, classes = _predictions(challenger, holdout, target=target, task=task)
-    challenger_metrics = _metrics_from(y, pred_c, classes, task)
-    decision = GateDecision(approved=False, reason="", task=task, primary_metric=primary,
-                            challenger_metrics=challenger_metrics, thresholds=thresholds, rows=len(data))
+    data, y_raw, pred_c, classes = _predictions(challenger, holdout, target=target, task=task)
+    labels: list = []
+    pred_b = None
+    if champion is not None:
+        _, _, pred_b, classes_b = _predictions(champion, holdout, target=target, task=task)
     if task == "classification":
-        decision.curves = _curves(y, pred_c, classes)
+        union = list(classes) + [c for c in (classes_b if champion is not None else []) if str(c) not in
+                                 {str(k) for k in classes}]
+        y, labels = _encode(y_raw, union)
+        pred_c = align_classes(pred_c, classes, labels)
+        if pred_b is not None:
+            pred_b = align_classes(pred_b, classes_b, labels)
+    else:
+        y = y_raw
+    positions = list(range(len(labels)))
+    challenger_metrics = M.compute(task, y, pred_c, positions)
+    decision = GateDecision(approved=False, reason="", task=task, primary_metric=primary,
+                            challenger_metrics=challenger_metrics, thresholds=dict(cfg.thresholds), rows=len(data))
+    unseen = [str(c) for c in labels[len(classes):]]
+    if task == "classification":
+        decision.curves = _curves(y, pred_c, labels)
 
     reasons: list[str] = []
     ok = True
-    if not thresholds:
+    if unseen:
+        reasons.append(f"holdout labels the challenger never saw in training: {', '.join(unseen[:5])} "
+                       "(scored as errors)")
+    if not cfg.thresholds:
         ok = False
-        reasons.append("no threshold configured: refusing to approve by default (set thresholds, "
+        reasons.append("no threshold configured: refusing to approve by default (set gate.thresholds, "
                        f"e.g. {{\"{primary}\": ...}})")
-    for name, bound in sorted(thresholds.items()):
+    for name, bound in sorted(cfg.thresholds.items()):
         value = challenger_metrics[name]
-        lower = name in LOWER_IS_BETTER
-        passed = bool(np.isfinite(value) and (value <= bound if lower else value >= bound))
+        lower = M.lower_is_better(name)
+        passed = M.passes(name, value, bound)
         decision.checks.append({"check": "threshold", "metric": name, "value": value, "bound": bound,
                                 "op": "<=" if lower else ">=", "passed": passed})
         ok &= passed
@@ -296,36 +282,34 @@ def gate(
     if champion is None:
         reasons.append("no champion yet: judged on absolute thresholds only")
     else:
-        _, _, pred_b, classes_b = _predictions(champion, holdout, target=target, task=task)
-        if task == "classification" and list(classes_b) != list(classes):
-            raise EvaluationError(f"champion classes {classes_b} differ from the challenger's {classes}")
-        decision.champion_metrics = _metrics_from(y, pred_b, classes, task)
-        comp = paired_bootstrap(primary, y, pred_c, pred_b, classes, rounds=bootstrap_rounds,
-                                confidence=confidence, seed=seed)
-        comp["tolerance"] = tolerance
-        worse = bool(comp["ci_high"] < -tolerance)
+        decision.champion_metrics = M.compute(task, y, pred_b, positions)
+        comp = paired_bootstrap(primary, y, pred_c, pred_b, labels, rounds=cfg.bootstrap_rounds,
+                                confidence=cfg.confidence, seed=cfg.seed)
+        comp["tolerance"] = cfg.tolerance
+        worse = bool(comp["ci_high"] < -cfg.tolerance)
         comp["passed"] = not worse
         decision.comparison = comp
         decision.checks.append({"check": "vs_champion", **comp})
         ok &= not worse
         reasons.append(
             f"vs champion: {primary} delta {comp['delta']:+.4f} (CI {comp['ci_low']:+.4f}..{comp['ci_high']:+.4f}, "
-            f"tolerance {tolerance}) {'FAILED: confidently worse' if worse else 'passed'}"
+            f"tolerance {cfg.tolerance}) {'FAILED: confidently worse' if worse else 'passed'}"
         )
-        if slice_column:
+        if cfg.slice_column:
             worst = None
-            for value in sorted(data[slice_column].dropna().unique(), key=str):
-                mask = (data[slice_column] == value).to_numpy()
+            for value in sorted(data[cfg.slice_column].dropna().unique(), key=str):
+                mask = (data[cfg.slice_column] == value).to_numpy()
                 n = int(mask.sum())
-                entry: dict[str, Any] = {"slice": f"{slice_column}={value}", "rows": n}
+                entry: dict[str, Any] = {"slice": f"{cfg.slice_column}={value}", "rows": n}
                 if n < MIN_SLICE_ROWS or (primary == "roc_auc" and len(np.unique(y[mask])) < 2):
                     entry["skipped"] = f"fewer than {MIN_SLICE_ROWS} rows or a single class"
                     decision.slices.append(entry)
                     continue
-                sc = paired_bootstrap(primary, y[mask], pred_c[mask], pred_b[mask], classes,
-                                      rounds=max(200, bootstrap_rounds // 2), confidence=confidence, seed=seed)
+                sc = paired_bootstrap(primary, y[mask], pred_c[mask], pred_b[mask], labels,
+                                      rounds=max(200, cfg.bootstrap_rounds // 2), confidence=cfg.confidence,
+                                      seed=cfg.seed)
                 entry.update(sc)
-                entry["passed"] = not (sc["ci_high"] < -tolerance)
+                entry["passed"] = not (sc["ci_high"] < -cfg.tolerance)
                 decision.slices.append(entry)
                 if worst is None or sc["delta"] < worst["delta"]:
                     worst = entry
@@ -339,6 +323,19 @@ def gate(
     decision.approved = bool(ok)
     decision.reason = ("approved: " if ok else "not approved: ") + "; ".join(reasons)
     return decision
+
+
+def metric_values(decision: GateDecision) -> dict[str, float]:
+    """The decision as flat metrics (the KFP Metrics artifact): ``challenger.<m>``, ``champion.<m>``,
+    ``<primary>.delta/ci_low/ci_high`` and ``approved`` (0/1); NaN values are left out."""
+    out = {f"challenger.{k}": round(v, 6) for k, v in decision.challenger_metrics.items() if v == v}
+    out.update({f"champion.{k}": round(v, 6) for k, v in (decision.champion_metrics or {}).items() if v == v})
+    if decision.comparison:
+        for key in ("delta", "ci_low", "ci_high"):
+            if decision.comparison[key] == decision.comparison[key]:
+                out[f"{decision.primary_metric}.{key}"] = round(decision.comparison[key], 6)
+    out["approved"] = int(decision.approved)
+    return out
 
 
 def render_markdown(decision: GateDecision) -> str:
@@ -371,15 +368,5 @@ def render_markdown(decision: GateDecision) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = [
-    "CLASSIFICATION_METRICS",
-    "REGRESSION_METRICS",
-    "LOWER_IS_BETTER",
-    "GateDecision",
-    "default_primary_metric",
-    "fast_auc",
-    "paired_bootstrap",
-    "score",
-    "gate",
-    "render_markdown",
-]
+__all__ = ["MIN_SLICE_ROWS", "GateDecision", "align_classes", "check", "paired_bootstrap", "score", "gate", "run",
+           "metric_values", "render_markdown"]

@@ -1,22 +1,17 @@
-"""Monitoring: align logged features with the champion's, pool the realized metric, and apply
-the retraining rules over the monitoring history. KFP-free, no I/O (docs/monitoring.md).
+"""``monitor_model``'s judgement of one window of served traffic. KFP-free, no I/O.
 
-A window record is ``{"window_end": iso, "drift_share": float|None, "realized": float|None,
-"realized_rows": int, "rows": int, "triggered": bool}``; the history holds earlier records,
-oldest first (the last windows and the last successful trigger, read from MLflow). Rules (all
-optional):
+:func:`judge` takes what the component read — the window's logged rows (and those of the label
+lookback), the labels, the champion (:class:`ctloop.monitoring.champion.Champion`), the earlier
+windows (:class:`ctloop.monitoring.store.MonitoringStore`) — and returns the window's metrics,
+tags, warnings and the verdict of the retraining rules (:mod:`ctloop.monitoring.rules`):
 
-* ``drift_share`` + ``drift_windows``: drift share above the threshold for N consecutive windows;
-* ``realized_floor``: the champion's realized metric worse than an absolute bound (below it for
-  higher-is-better metrics such as ``roc_auc``, above it for ``log_loss``/``rmse``/``mae``);
-* ``realized_drop``: the champion's realized metric worse than its validation metric by more
-  than X;
-* ``min_rows_since_training``: at least this many logged rows since the champion was promoted —
-  a precondition of every other rule when set, and a rule of its own when no other rule is set;
-* ``cooldown``: no trigger within this duration of the previous *successful* trigger.
-
-The realized rules need at least ``min_labels`` labelled rows served by the champion; below that
-they do not fire and the reason says ``too few labels (n=..)``.
+* **drift**: the window's rows that carried a request, aligned to the champion's features (v1 list
+  instances logged as ``f0..fN`` are mapped by position), against the champion's training
+  reference, with the statistics of ``detect_drift``;
+* **volume**: rows logged since the champion was promoted, carried from the previous window of
+  the same champion;
+* **realized metric**: every prediction of the label lookback whose label has arrived, per
+  ``model_version`` and per revision; the rules use the rows served by the champion version.
 """
 
 from __future__ import annotations
@@ -25,55 +20,16 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ctloop.errors import ConfigError
+from ctloop.columns import HAS_REQUEST, LABEL, MODEL_VERSION, PARSED_TIME, REVISION
+from ctloop.config import MonitoringConfig
+from ctloop.monitoring.rules import Verdict, decide, history_needs
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-RULE_KEYS = {"drift_share", "drift_windows", "realized_floor", "realized_drop", "min_rows_since_training", "cooldown"}
-DEFAULT_LABEL_LOOKBACK = "7D"
-DEFAULT_MIN_LABELS = 200
-LOWER_IS_BETTER = frozenset({"log_loss", "rmse", "mae"})
+    from ctloop.monitoring.champion import Champion
+
 _POSITIONAL = re.compile(r"^f(\d+)$")
-
-
-@dataclass
-class Verdict:
-    fire: bool
-    rule: str
-    reason: str
-
-
-def check_rules(rules: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(rules) - RULE_KEYS
-    if unknown:
-        raise ConfigError(f"unknown monitoring rule(s) {sorted(unknown)}; known: {', '.join(sorted(RULE_KEYS))}")
-    if "drift_windows" in rules and int(rules["drift_windows"]) < 1:
-        raise ConfigError(f"drift_windows must be >= 1, got {rules['drift_windows']!r}")
-    return rules
-
-
-def history_needs(rules: dict[str, Any]) -> int:
-    """How many earlier windows the rules look at (the drift rule's N-1; the cooldown is read
-    separately as the last successful trigger)."""
-    return max(int(rules.get("drift_windows", 1)) - 1, 0) if "drift_share" in rules else 0
-
-
-def resolve_metric(task: str, metric: str = "", score_column: str = "") -> tuple[str, str]:
-    """``(metric, score column)`` with the task's defaults: ``roc_auc``/``prediction_1`` for
-    classification, ``rmse``/``prediction`` for regression."""
-    from ctloop.labels import metric_names
-
-    names = metric_names(task)
-    metric = metric or names[0]
-    if metric not in names:
-        raise ConfigError(f"realized metric {metric!r} does not apply to {task}; use one of {', '.join(names)}")
-    return metric, score_column or ("prediction_1" if task == "classification" else "prediction")
-
-
-def worse_by(metric: str, value: float, reference: float) -> float:
-    """How much worse ``value`` is than ``reference`` (positive = worse), for either direction."""
-    return value - reference if metric in LOWER_IS_BETTER else reference - value
 
 
 # --------------------------------------------------------------------------- features
@@ -156,104 +112,193 @@ def coerce_like(frame: pd.DataFrame, reference: pd.DataFrame, columns: list[str]
     return out
 
 
-def too_few_labels(n: int, min_labels: int) -> bool:
-    return n < max(int(min_labels), 1)
+# --------------------------------------------------------------------------- one window
+@dataclass(frozen=True)
+class Bounds:
+    """The window ``(start, end]`` and how far back the log is read (the label lookback)."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    lookback_start: pd.Timestamp
+    read_from: pd.Timestamp
 
 
-# --------------------------------------------------------------------------- decision
-def consecutive_windows(history: list[dict[str, Any]], current: dict[str, Any], n: int,
-                        window: Any = None) -> tuple[list[dict[str, Any]], str]:
-    """The last ``n`` windows ending at ``current``, newest last, and why the chain is shorter.
-
-    With ``window`` (a duration), windows are consecutive *in time*: each one ends at most 1.5
-    windows before the next (a missed scheduled run breaks the chain), and a record ending
-    within half a window of a newer one is a re-run of that window and not counted again.
-    Without it, the last ``n`` distinct ``window_end`` values count. ``history`` oldest first.
-    """
-    import pandas as pd
-
+def bounds(end: pd.Timestamp, cfg: MonitoringConfig) -> Bounds:
     from ctloop.timeutil import parse_duration
 
-    span = parse_duration(window) if isinstance(window, str) else window
-    chain, newest = [current], pd.Timestamp(current["window_end"])
-    for record in reversed(history):
-        if len(chain) == n:
-            break
-        end = pd.Timestamp(record["window_end"])
-        gap = newest - end
-        if gap <= pd.Timedelta(0) or (span is not None and gap < span / 2):
-            continue  # the same window again (a re-run): the newer record already counts
-        if span is not None and gap > span * 1.5:
-            return list(reversed(chain)), f"no window between {end.isoformat()} and {newest.isoformat()}"
-        chain.append(record)
-        newest = end
-    return list(reversed(chain)), ""
+    start = end - parse_duration(cfg.window, name="monitoring.window")
+    lookback_start = end - parse_duration(cfg.label_lookback, name="monitoring.label_lookback") \
+        if cfg.labels_root else start
+    return Bounds(start, end, lookback_start, min(start, lookback_start))
 
 
-def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any], *,
-           champion_metric: float | None = None, rows_since_training: int | None = None,
-           metric: str = "roc_auc", min_labels: int = DEFAULT_MIN_LABELS, window: Any = None) -> Verdict:
-    """Apply ``rules`` to ``current`` given ``history`` (earlier records, any order).
+@dataclass
+class WindowJudgement:
+    """Everything :func:`judge` found about one window."""
 
-    ``window`` (e.g. ``"1h"``) makes ``drift_windows`` count windows adjacent in time
-    (:func:`consecutive_windows`); without it, the last N judged windows count.
-    """
+    window_end: pd.Timestamp
+    metric: str
+    record: dict[str, Any]  # the rule engine's record of this window
+    verdict: Verdict
+    series: dict[str, float] = field(default_factory=dict)  # MLflow metrics of the window
+    tags: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    drift_scores: dict[str, float] = field(default_factory=dict)
+    drifted: dict[str, bool] = field(default_factory=dict)
+    gate_value: float | None = None
+
+    @property
+    def reason(self) -> str:
+        return self.verdict.reason + "".join(f"; WARNING: {w}" for w in self.warnings)
+
+    def summary(self, model_name: str) -> str:
+        r = self.record
+        return (f"monitor {model_name} window ending {self.window_end}: rows={r['rows']} "
+                f"drift_share={r['drift_share']} realized {self.metric}={r['realized']} (n={r['realized_rows']}) "
+                f"→ {self.verdict.rule}: {self.verdict.reason}")
+
+    def output_metrics(self) -> dict[str, float]:
+        """The KFP Metrics of the window (per-version and per-column series stay in MLflow)."""
+        return {k: round(v, 6) for k, v in self.series.items()
+                if not k.startswith(("realized_", "drifted_")) or k == "realized_rows"}
+
+    def published(self) -> dict[str, Any]:
+        """The window as the Prometheus publisher takes it (bounded labels: model, version, column)."""
+        r = self.record
+        return {"window_end": self.window_end.isoformat(), "champion_version": self.tags.get("champion_version", ""),
+                "rows": r["rows"], "drift_share": r["drift_share"], "drift_scores": dict(self.drift_scores),
+                "drifted": dict(self.drifted), "realized": r["realized"], "realized_metric": self.metric,
+                "realized_rows": r["realized_rows"], "gate_value": self.gate_value, "retrain": self.verdict.fire,
+                "rule": self.verdict.rule}
+
+
+def history_depth(cfg: MonitoringConfig) -> int:
+    """How many earlier windows the rules look at."""
+    return history_needs(cfg.rules.active())
+
+
+def judge(*, window: Bounds, logs: pd.DataFrame, labels: pd.DataFrame | None, champion: Champion | None,
+          history: list[dict[str, Any]], previous: dict[str, Any] | None, cfg: MonitoringConfig,
+          model_name: str) -> WindowJudgement:
+    """Judge the window (see the module doc). ``logs`` holds the rows logged in
+    ``(window.read_from, window.end]`` with the parsed time in ``_time``."""
+    from ctloop.inference_log.reader import served
+    from ctloop.labels.realized import resolve
+
+    current = logs[logs[PARSED_TIME] > window.start]
+    record: dict[str, Any] = {"window_end": window.end.isoformat(), "rows": int(len(current)), "drift_share": None,
+                              "realized": None, "realized_rows": 0}
+    out = WindowJudgement(window.end, "", record, Verdict(False, "none", ""),
+                          series={"rows": float(len(current)), "served_rows": float(len(served(current)))})
+    rows_since = None
+    if champion is None:
+        out.metric = resolve("classification", cfg.metric)[0]
+        out.warnings.append(f"no champion of {model_name!r} in the registry: drift and realized metric not computed")
+    else:
+        out.metric, score, notes = resolve(champion.task, cfg.metric, cfg.score_column, champion.classes)
+        out.warnings.extend(notes)
+        out.tags["champion_version"] = champion.version
+        out.gate_value = champion.gate_value(out.metric)
+        _drift(out, current, champion)
+        rows_since = _volume(out, logs, champion, previous, window)
+        if cfg.labels_root:
+            _realized(out, logs[logs[PARSED_TIME] > window.lookback_start], labels, champion, score, cfg)
+    out.verdict = decide(history, record, cfg.rules.active(), champion_metric=out.gate_value,
+                         rows_since_training=rows_since, metric=out.metric, min_labels=cfg.min_labels,
+                         window=cfg.window)
+    return out
+
+
+def _drift(out: WindowJudgement, current: pd.DataFrame, champion: Champion) -> None:
+    from ctloop.drift import engine
+    from ctloop.inference_log.reader import flag
+
+    requested = current[flag(current[HAS_REQUEST])] if HAS_REQUEST in current.columns else current
+    if not len(requested) or champion.reference is None:
+        return
+    aligned, alignment = align_features(requested, champion.features)
+    out.tags["feature_mapping"] = alignment.mapping
+    if alignment.warning:
+        out.warnings.append(alignment.warning)
+    if not alignment.columns:
+        return
+    aligned = coerce_like(aligned, champion.reference, alignment.columns)
+    result = engine.detect(champion.reference, aligned, columns=alignment.columns)
+    out.record["drift_share"] = out.series["drift_share"] = float(result.share)
+    for col in result.columns:
+        if col.score == col.score:
+            out.series[f"drift_score_{col.column}"] = out.drift_scores[col.column] = float(col.score)
+        out.series[f"drifted_{col.column}"] = float(col.drifted)
+        out.drifted[col.column] = bool(col.drifted)
+
+
+def _volume(out: WindowJudgement, logs: pd.DataFrame, champion: Champion, previous: dict[str, Any] | None,
+            window: Bounds) -> int:
+    """Rows logged since the champion was promoted, carried from the previous window of the same champion."""
     import pandas as pd
 
-    from ctloop.timeutil import parse_duration
-
-    rules = check_rules(dict(rules or {}))
-    history = sorted((h for h in history if h.get("window_end")), key=lambda h: pd.Timestamp(h["window_end"]))
-    now = pd.Timestamp(current["window_end"])
-    triggers = [pd.Timestamp(h["window_end"]) for h in history if h.get("triggered") and h.get("window_end")]
-    last_trigger = max((t for t in triggers if t <= now), default=None)
-    if rules.get("cooldown") and last_trigger is not None and now - last_trigger < parse_duration(rules["cooldown"]):
-        return Verdict(False, "cooldown", f"in cooldown until {last_trigger + parse_duration(rules['cooldown'])} "
-                       f"(last retraining trigger {last_trigger})")
-    min_rows = rules.get("min_rows_since_training")
-    if min_rows and (rows_since_training or 0) < min_rows:
-        return Verdict(False, "volume", f"only {rows_since_training or 0} rows logged since training (< {min_rows})")
-    notes = []
-    if "drift_share" in rules:
-        n = int(rules.get("drift_windows", 1))
-        earlier = [h for h in history if not h.get("cooldown_only")
-                   and pd.Timestamp(h["window_end"]) < now]
-        recent, gap = consecutive_windows(earlier, current, n, window)
-        shares = [r.get("drift_share") for r in recent]
-        if len(recent) == n and all(s is not None and s > rules["drift_share"] for s in shares):
-            return Verdict(True, "drift", f"drift share above {rules['drift_share']} for {n} consecutive window(s): "
-                           + ", ".join(f"{s:.2f}" for s in shares))
-        if current.get("drift_share") is None:
-            notes.append("drift rule not evaluated: no drift share for this window")
-        elif gap and current["drift_share"] > rules["drift_share"]:
-            notes.append(f"drift above {rules['drift_share']} in {len(recent)} consecutive window(s), {n} needed: {gap}")
-    realized = current.get("realized")
-    labelled = int(current.get("realized_rows") or 0)
-    lower = metric in LOWER_IS_BETTER
-    if {"realized_floor", "realized_drop"} & set(rules):
-        if realized is None or realized != realized or too_few_labels(labelled, min_labels):
-            notes.append(f"realized rules not applied: too few labels (n={labelled} < {max(int(min_labels), 1)})"
-                         if realized is None or too_few_labels(labelled, min_labels) else
-                         f"realized rules not applied: {metric} undefined on {labelled} labelled rows")
-        else:
-            floor = rules.get("realized_floor")
-            if floor is not None and (realized > floor if lower else realized < floor):
-                return Verdict(True, "realized_floor", f"realized {metric} {realized:.4f} "
-                               f"{'above' if lower else 'below'} the bound {floor} (n={labelled} labelled rows)")
-            drop = rules.get("realized_drop")
-            if drop is not None:
-                if champion_metric is None:
-                    notes.append(f"realized_drop not applied: the champion has no validation {metric}")
-                elif worse_by(metric, realized, champion_metric) > drop:
-                    return Verdict(True, "realized_drop", (
-                        f"realized {metric} {realized:.4f} is {abs(realized - champion_metric):.4f} "
-                        f"{'above' if lower else 'below'} the champion's validation {champion_metric:.4f} "
-                        f"(> {drop}; n={labelled} labelled rows)"))
-    if min_rows and not ({"drift_share", "realized_floor", "realized_drop"} & set(rules)):
-        return Verdict(True, "volume", f"{rows_since_training} rows logged since training (>= {min_rows})")
-    return Verdict(False, "none", "; ".join(["no retraining rule fired", *notes]))
+    since = champion.since if champion.since is not None else pd.Timestamp("1970-01-01", tz="UTC")
+    carried, count_from = 0, since
+    if previous and previous.get("champion_version") == champion.version \
+            and previous.get("rows_since_training") is not None:
+        carried = int(previous["rows_since_training"])
+        count_from = max(pd.Timestamp(previous["window_end"]), since)
+    if count_from < window.read_from:
+        out.warnings.append(f"rows logged between {count_from:%Y-%m-%d %H:%M} and {window.read_from:%Y-%m-%d %H:%M} "
+                            "are not in the volume count (no monitoring run covered them)")
+    rows_since = carried + int((logs[PARSED_TIME] > count_from).sum())
+    out.series["rows_since_training"] = float(rows_since)
+    out.record["rows_since_training"] = rows_since
+    return rows_since
 
 
-__all__ = ["RULE_KEYS", "DEFAULT_LABEL_LOOKBACK", "DEFAULT_MIN_LABELS", "LOWER_IS_BETTER", "Verdict",
-           "FeatureAlignment", "check_rules", "history_needs", "resolve_metric", "worse_by", "align_features", "coerce_like",
-           "champion_rows", "decide"]
+def _realized(out: WindowJudgement, lookback: pd.DataFrame, labels: pd.DataFrame | None, champion: Champion,
+              score: str | list[str], cfg: MonitoringConfig) -> None:
+    from ctloop.labels.join import join_labels
+    from ctloop.labels.realized import metric_value, realized_metrics, scorable, score_columns
+    from ctloop.monitoring.store import metric_key
+
+    joined = join_labels(lookback, labels)
+    out.tags["label_join"] = joined.describe()
+    if joined.problem and joined.problem not in ("no labels", "no served rows"):
+        out.warnings.append(f"labels not joined: {joined.problem}")
+    if joined.skipped_batched:
+        out.warnings.append(f"{joined.skipped_batched} labelled rows of batched requests skipped: their labels have "
+                            "no instance column")
+    frame = joined.frame
+    columns = score_columns(score)
+    absent = [c for c in columns if c not in frame.columns]
+    if len(frame) and absent:
+        out.warnings.append(f"realized metric not computed: the log has no score column {absent[0]!r}")
+    elif len(frame):
+        named = frame.assign(model_version=frame[MODEL_VERSION].replace("", "unknown"))
+        for by in (MODEL_VERSION, REVISION):
+            if by not in named.columns:
+                continue
+            per = realized_metrics(named, task=champion.task, score=score, by=(by,), metrics=(out.metric,),
+                                   classes=champion.classes)
+            for _, row in per.iterrows():
+                if row[out.metric] == row[out.metric]:
+                    out.series[metric_key(f"realized_{out.metric}.{by}.{row[by]}")] = float(row[out.metric])
+                out.series[metric_key(f"realized_rows.{by}.{row[by]}")] = float(row["rows"])
+        rows, how = champion_rows(frame, champion.version, champion.since)
+        rows = rows.dropna(subset=columns)
+        usable = scorable(rows[LABEL], champion.classes, champion.task)
+        if not usable.all():
+            sample = rows.loc[~usable, LABEL].iloc[0]
+            out.warnings.append(f"{int((~usable).sum())} labels left out of the realized metric: not "
+                                + (f"a class of the champion {champion.classes} (e.g. {sample!r})" if champion.classes
+                                   else f"numbers (e.g. {sample!r})"))
+        rows = rows[usable]
+        out.tags["realized_rows_are"] = how
+        out.record["realized_rows"] = int(len(rows))
+        if len(rows):
+            value = metric_value(out.metric, rows[LABEL], rows[score], champion.classes)
+            out.record["realized"] = value if value == value else None
+    out.series["realized_rows"] = float(out.record["realized_rows"])
+    if out.record["realized"] is not None:
+        out.series["realized"] = float(out.record["realized"])
+
+
+__all__ = ["FeatureAlignment", "align_features", "champion_rows", "coerce_like", "Bounds", "bounds",
+           "WindowJudgement", "history_depth", "judge"]

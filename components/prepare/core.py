@@ -1,21 +1,6 @@
 """Data preparation: contract validation, time window, dedupe, time split, profile, digest.
 
-KFP-free. A data contract is a plain dict (JSON/YAML friendly)::
-
-    {
-      "min_rows": 500,
-      "columns": {
-        "income": {"dtype": "float", "min": 0, "max": 1e7, "max_null_fraction": 0.01},
-        "region": {"dtype": "category", "allowed": ["north", "south"]},
-        "application_date": {"dtype": "datetime"},
-        "note": {"dtype": "string", "required": false}
-      }
-    }
-
-``dtype`` is one of ``int``, ``float``, ``number``, ``bool``, ``category``, ``string``,
-``datetime``. ``required`` defaults to true; ``max_null_fraction`` to 1.0 (no limit) — except
-that an all-null column always breaks the contract, because nothing can be learned from it.
-Columns not named in the contract pass through unchecked.
+KFP-free. The data contract (:mod:`ctloop.contract`) is checked first; a violation stops the run.
 """
 
 from __future__ import annotations
@@ -25,196 +10,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ctloop.columns import WEIGHT
+from ctloop.config import DataConfig
+from ctloop.contract import DataContract, coerce, validate
 from ctloop.errors import ConfigError, DataValidationError
 from ctloop.timeutil import parse_duration
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
-
-DTYPES = ("int", "float", "number", "bool", "category", "string", "datetime")
-_COLUMN_KEYS = {"dtype", "required", "min", "max", "allowed", "max_null_fraction", "description"}
-
-
-# --------------------------------------------------------------------------- contract
-@dataclass(frozen=True)
-class ColumnRule:
-    name: str
-    dtype: str | None = None
-    required: bool = True
-    min: float | None = None
-    max: float | None = None
-    allowed: tuple[Any, ...] | None = None
-    max_null_fraction: float = 1.0
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"required": self.required}
-        if self.dtype:
-            out["dtype"] = self.dtype
-        if self.min is not None:
-            out["min"] = self.min
-        if self.max is not None:
-            out["max"] = self.max
-        if self.allowed is not None:
-            out["allowed"] = list(self.allowed)
-        if self.max_null_fraction < 1.0:
-            out["max_null_fraction"] = self.max_null_fraction
-        return out
-
-
-@dataclass(frozen=True)
-class DataContract:
-    columns: tuple[ColumnRule, ...] = ()
-    min_rows: int = 1
-
-    @classmethod
-    def from_dict(cls, spec: dict[str, Any] | None) -> DataContract:
-        """Parse and check a contract dict; a bad field raises ConfigError with its path."""
-        if not spec:
-            return cls()
-        if not isinstance(spec, dict):
-            raise ConfigError(f"contract must be a mapping, got {type(spec).__name__}")
-        unknown = set(spec) - {"columns", "min_rows", "description"}
-        if unknown:
-            raise ConfigError(f"contract has unknown key(s) {sorted(unknown)}; allowed: columns, min_rows")
-        min_rows = spec.get("min_rows", 1)
-        if isinstance(min_rows, float) and min_rows.is_integer():
-            min_rows = int(min_rows)  # JSON/protobuf round trips turn integers into floats
-        if isinstance(min_rows, bool) or not isinstance(min_rows, int) or min_rows < 0:
-            raise ConfigError(f"contract.min_rows must be a non-negative integer, got {min_rows!r}")
-        cols = spec.get("columns") or {}
-        if not isinstance(cols, dict):
-            raise ConfigError("contract.columns must map column names to rules")
-        rules = []
-        for name, rule in cols.items():
-            path = f"contract.columns.{name}"
-            if rule is None:
-                rule = {}
-            if not isinstance(rule, dict):
-                raise ConfigError(f"{path} must be a mapping of rules, got {rule!r}")
-            bad = set(rule) - _COLUMN_KEYS
-            if bad:
-                raise ConfigError(f"{path} has unknown rule(s) {sorted(bad)}; allowed: {sorted(_COLUMN_KEYS)}")
-            dtype = rule.get("dtype")
-            if dtype is not None and dtype not in DTYPES:
-                raise ConfigError(f"{path}.dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
-            for key in ("min", "max"):
-                v = rule.get(key)
-                if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
-                    raise ConfigError(f"{path}.{key} must be a number, got {v!r}")
-            if rule.get("min") is not None and rule.get("max") is not None and rule["min"] > rule["max"]:
-                raise ConfigError(f"{path}: min {rule['min']} is greater than max {rule['max']}")
-            nf = rule.get("max_null_fraction", 1.0)
-            if isinstance(nf, bool) or not isinstance(nf, int | float) or not 0.0 <= nf <= 1.0:
-                raise ConfigError(f"{path}.max_null_fraction must be between 0 and 1, got {nf!r}")
-            allowed = rule.get("allowed")
-            if allowed is not None and not isinstance(allowed, list | tuple):
-                raise ConfigError(f"{path}.allowed must be a list of values, got {allowed!r}")
-            required = rule.get("required", True)
-            if not isinstance(required, bool):
-                raise ConfigError(f"{path}.required must be true or false, got {required!r}")
-            rules.append(ColumnRule(
-                name=str(name), dtype=dtype, required=required, min=rule.get("min"),
-                max=rule.get("max"), allowed=tuple(allowed) if allowed is not None else None,
-                max_null_fraction=float(nf),
-            ))
-        return cls(columns=tuple(rules), min_rows=min_rows)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"min_rows": self.min_rows, "columns": {r.name: r.to_dict() for r in self.columns}}
-
-    def rule(self, name: str) -> ColumnRule | None:
-        return next((r for r in self.columns if r.name == name), None)
-
-
-def _coerce(series: pd.Series, dtype: str) -> tuple[pd.Series, int, list[Any]]:
-    """Coerce ``series`` to ``dtype``: ``(coerced, rows that failed, a few bad values)``."""
-    import pandas as pd
-
-    notnull = series.notna()
-    if dtype in ("int", "float", "number"):
-        if pd.api.types.is_bool_dtype(series):
-            return series, int(notnull.sum()), list(series[notnull].unique()[:3])
-        out = pd.to_numeric(series, errors="coerce")
-        bad = notnull & out.isna()
-        if dtype == "int" and not bad.any():
-            frac = out.notna() & (out % 1 != 0)
-            if frac.any():
-                return out, int(frac.sum()), list(series[frac].unique()[:3])
-        return out, int(bad.sum()), list(series[bad].astype(str).unique()[:3])
-    if dtype == "bool":
-        if pd.api.types.is_bool_dtype(series):
-            return series, 0, []
-        mapping = {"true": True, "false": False, "1": True, "0": False, 1: True, 0: False,  # 1 == True
-                   "yes": True, "no": False}
-        out = series.map(lambda v: mapping.get(v.lower() if isinstance(v, str) else v))
-        bad = notnull & out.isna()
-        return out, int(bad.sum()), list(series[bad].astype(str).unique()[:3])
-    if dtype == "datetime":
-        out = pd.to_datetime(series, errors="coerce", utc=False, format="mixed") \
-            if not pd.api.types.is_datetime64_any_dtype(series) else series
-        if getattr(out.dt, "tz", None) is not None:
-            out = out.dt.tz_convert("UTC").dt.tz_localize(None)
-        bad = notnull & out.isna()
-        return out, int(bad.sum()), list(series[bad].astype(str).unique()[:3])
-    # category / string: any non-null value is acceptable text
-    out = series.where(~notnull, series.astype(str))
-    return out, 0, []
-
-
-def validate(frame: pd.DataFrame, contract: DataContract) -> pd.DataFrame:
-    """Check ``frame`` against ``contract``; return it coerced to the declared dtypes.
-
-    Every broken rule is collected and raised at once as :class:`DataValidationError`
-    ``(column, rule, rows, detail)``.
-    """
-    violations: list[tuple[str, str, int, str]] = []
-    n = len(frame)
-    if n < contract.min_rows:
-        violations.append(("*", "min_rows", n, f"{n} row(s), the contract requires at least {contract.min_rows}"))
-    out = frame.copy()
-    for rule in contract.columns:
-        if rule.name not in out.columns:
-            if rule.required:
-                violations.append((rule.name, "required", n, "column is missing from the data"))
-            continue
-        col = out[rule.name]
-        nulls = int(col.isna().sum())
-        if n and nulls == n:
-            violations.append((rule.name, "all_null", n, "every value is null"))
-            continue
-        if n and nulls / n > rule.max_null_fraction:
-            violations.append((rule.name, "max_null_fraction", nulls,
-                               f"null fraction {nulls / n:.3f} exceeds {rule.max_null_fraction}"))
-        if rule.dtype:
-            col, bad, examples = _coerce(col, rule.dtype)
-            if bad:
-                violations.append((rule.name, "dtype", bad, f"expected {rule.dtype}, got values like {examples}"))
-                continue
-            out[rule.name] = col
-        if rule.min is not None or rule.max is not None:
-            import pandas as pd
-
-            num = pd.to_numeric(col, errors="coerce")
-            if rule.min is not None:
-                below = int((num < rule.min).sum())
-                if below:
-                    violations.append((rule.name, "min", below, f"values below {rule.min} (smallest {num.min()})"))
-            if rule.max is not None:
-                above = int((num > rule.max).sum())
-                if above:
-                    violations.append((rule.name, "max", above, f"values above {rule.max} (largest {num.max()})"))
-        if rule.allowed is not None:
-            allowed = {str(a) for a in rule.allowed}
-            present = col.dropna().astype(str)
-            unseen_mask = ~present.isin(allowed)
-            unseen = int(unseen_mask.sum())
-            if unseen:
-                examples = sorted(present[unseen_mask].unique())[:5]
-                violations.append((rule.name, "allowed", unseen, f"unseen categories {examples}; allowed {sorted(allowed)}"))
-    if violations:
-        raise DataValidationError(violations)
-    return out
-
 
 # --------------------------------------------------------------------------- durations, digest
 def frame_digest(frame: pd.DataFrame) -> str:
@@ -270,13 +72,14 @@ def prepare(
     target: str,
     time_column: str,
     contract: DataContract | dict | None = None,
-    window: str | None = "90D",
+    window: str | None = DataConfig.window,
     as_of: str | pd.Timestamp | None = None,
-    current_window: str | None = "30D",
-    holdout_fraction: float = 0.2,
+    current_window: str | None = DataConfig.current_window,
+    holdout_fraction: float = DataConfig.holdout_fraction,
     recency_half_life: str | None = None,
 ) -> PreparedData:
-    """Validate, select the time window, dedupe, split by time, profile and fingerprint.
+    """Validate, select the time window, dedupe, split by time, profile and fingerprint
+    (defaults: :class:`ctloop.config.DataConfig`).
 
     * window: rows with ``as_of - window < time <= as_of`` (``as_of`` defaults to the latest
       time in the data; an empty window means all rows up to ``as_of``);
@@ -302,7 +105,7 @@ def prepare(
     rows_in = len(frame)
     data = validate(frame, contract)
     if not pd.api.types.is_datetime64_any_dtype(data[time_column]):
-        coerced, bad, examples = _coerce(data[time_column], "datetime")
+        coerced, bad, examples = coerce(data[time_column], "datetime")
         if bad:
             raise DataValidationError([(time_column, "dtype", bad, f"expected datetime, got values like {examples}")])
         data[time_column] = coerced
@@ -378,11 +181,34 @@ def prepare(
     return PreparedData(train=train, holdout=holdout, current=current, profile=profile, digest=digest)
 
 
+def run(frame: pd.DataFrame, cfg: DataConfig) -> PreparedData:
+    """:func:`prepare` with the settings of the ``data`` section."""
+    return prepare(frame, target=cfg.target, time_column=cfg.time_column, contract=cfg.contract or None,
+                   window=cfg.window or None, as_of=cfg.as_of or None, current_window=cfg.current_window or None,
+                   holdout_fraction=cfg.holdout_fraction, recency_half_life=cfg.recency_half_life or None)
+
+
+PROFILE_SUMMARY = ("rows_in", "rows_used", "duplicates_dropped", "null_target_dropped", "train_rows", "holdout_rows")
+
+
+def profile_summary(profile: dict[str, Any]) -> dict[str, Any]:
+    """The profile's row counts (the artifact's metadata in the KFP UI)."""
+    return {k: profile[k] for k in PROFILE_SUMMARY}
+
+
+def describe(prepared: PreparedData) -> str:
+    p = prepared.profile
+    return (f"window {p['window']['start']} .. {p['window']['end']}: {p['rows_used']} rows used "
+            f"({p['duplicates_dropped']} duplicates, {p['null_target_dropped']} null targets dropped); "
+            f"train {p['train_rows']}, holdout {p['holdout_rows']}, current {p['current_rows']}; "
+            f"digest {prepared.digest[:12]}")
+
+
 __all__ = [
-    "DataContract",
-    "ColumnRule",
     "PreparedData",
-    "validate",
     "frame_digest",
     "prepare",
+    "run",
+    "profile_summary",
+    "describe",
 ]

@@ -1,6 +1,6 @@
-"""KFP interface of ``promote_model`` (registry promotion)."""
+"""KFP interface of ``promote_model`` (registry promotion, after the canary when there is one)."""
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 from ctloop.kfp_support import component
 
@@ -10,46 +10,45 @@ def promote_model(
     model_name: str,
     version: str,
     reason: str,
+    rollout: Optional[dict] = None,
     tracking_uri: str = "",
     pipeline_run_id: str = "",
-    inference_service: str = "",
-    namespace: str = "",
-    timeout_seconds: int = 600,
 ) -> NamedTuple("PromoteOutputs", [("previous_champion", str)]):
     """Make a registered version the ``champion``, keeping the previous one findable.
 
-    Moves the MLflow alias ``champion`` to ``version`` (read back to detect a concurrent writer),
-    points ``previous-champion`` at the version it replaces, tags both versions with the
-    hand-over time, reason and pipeline run, and writes an audit record. Promoting the current
-    champion again changes nothing.
+    With ``rollout.inference_service`` set, the canary first takes 100 % (``canaryTrafficPercent``
+    removed with a merge-patch null, waiting for the split to show). Then the MLflow alias
+    ``champion`` moves to ``version`` (read back to detect a concurrent writer),
+    ``previous-champion`` points at the version it replaces, both versions are tagged with the
+    hand-over time, reason and pipeline run, and an audit record is written. Promoting the current
+    champion again changes nothing. Code: ``ctloop.serving.release.promote``.
 
     Args:
         model_name: Registered model name in MLflow.
         version: Version to promote (from ``register_model``).
         reason: Why (the gate's reason); stored on the version and in the audit record.
+        rollout: The ``rollout`` section (``ctloop.config.RolloutConfig``): ``inference_service``,
+            ``namespace`` and ``timeout_seconds`` for the traffic promotion; empty
+            ``inference_service`` = registry promotion only.
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
         pipeline_run_id: KFP run id (pass ``dsl.PIPELINE_JOB_ID_PLACEHOLDER``).
-        inference_service: InferenceService serving the canary; when set, its
-            ``canaryTrafficPercent`` is removed first (merge-patch null) so the canary takes 100 %,
-            then the alias moves. Empty: registry promotion only.
-        namespace: The InferenceService's Kubernetes namespace.
-        timeout_seconds: How long to wait for the 100 % split to show in the status.
 
     Returns:
         previous_champion: The version that was champion before ("" if none).
     """
     from collections import namedtuple
 
+    from ctloop.config import RolloutConfig
     from ctloop.registry import MlflowRegistry
+    from ctloop.serving import release
 
-    registry = MlflowRegistry(tracking_uri)
-    if inference_service:
-        from ctloop.serving import rollout
+    cfg = RolloutConfig.from_dict(rollout)
+    isvcs = None
+    if cfg.inference_service:
         from ctloop.serving.kube import InferenceServices
 
-        state = rollout.promote(InferenceServices(namespace), inference_service, timeout_s=timeout_seconds)
-        registry.record_event(model_name, version, {"event": "traffic_promote", "pipeline_run": pipeline_run_id,
-                                                    **state.to_dict()})
-    previous = registry.promote(model_name, version, reason=reason, pipeline_run=pipeline_run_id)
+        isvcs = InferenceServices(cfg.namespace)
+    previous = release.promote(MlflowRegistry(tracking_uri), isvcs, model_name=model_name, version=version,
+                               reason=reason, cfg=cfg, run_id=pipeline_run_id)
     print(f"ctloop: {model_name} champion -> v{version} (previous: {previous or 'none'})")
     return namedtuple("PromoteOutputs", ["previous_champion"])(previous or "")

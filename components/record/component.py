@@ -1,5 +1,7 @@
 """KFP interface of ``record_decision``: the audit record of a branch not taken."""
 
+from kfp import dsl
+
 from ctloop.kfp_support import component
 
 
@@ -31,3 +33,34 @@ def record_decision(
         model_name, version, {"event": decision, "reason": reason, "pipeline_run": pipeline_run_id}
     )
     print(f"ctloop: recorded decision {decision!r} for {model_name}: {reason}")
+
+
+@component
+def record_run_outcome(
+    model_name: str,
+    pipeline: str,
+    status: dsl.PipelineTaskFinalStatus,
+    tracking_uri: str = "",
+):
+    """The exit handler of every ctloop pipeline: a failed or cancelled run is a decision too.
+
+    Runs after everything else, whatever happened (``dsl.ExitHandler``). A run that failed or was
+    cancelled is written to the audit trail (``run_failed`` / ``run_cancelled``) with the failed
+    task's error, so ``ctloop audit`` shows a night whose run crashed instead of nothing. A
+    successful run already recorded its decisions; nothing is added. If MLflow itself is down,
+    the outcome is printed and this step fails too (the run was already failed).
+
+    Args:
+        model_name: Registered model name in MLflow.
+        pipeline: The pipeline's name (``continuous-training``, ``monitoring``, ``rollout``).
+        status: KFP's final status of the run (set by KFP; not a run parameter).
+        tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
+    """
+    from ctloop.components.record import core
+    from ctloop.registry import MlflowRegistry
+
+    event = core.outcome_event(pipeline, state=status.state, error=status.error_message,
+                               run=status.pipeline_job_resource_name)
+    print(f"ctloop: {pipeline} run of {model_name} ended {status.state}: {status.error_message or 'no error'}")
+    if event is not None:
+        MlflowRegistry(tracking_uri).record_event(model_name, "", event)

@@ -1,6 +1,6 @@
 """KFP interface of ``register_model``."""
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 from kfp.dsl import Input, Metrics, Model
 
@@ -13,16 +13,20 @@ def register_model(
     gate_metrics: Input[Metrics],
     model_name: str,
     gate_reason: str,
+    rollout: Optional[dict] = None,
     dataset_digest: str = "",
     tracking_uri: str = "",
     pipeline_run_id: str = "",
     pipeline_run_name: str = "",
-) -> NamedTuple("RegisterOutputs", [("version", str)]):
+) -> NamedTuple("RegisterOutputs", [("version", str), ("route", str), ("route_reason", str)]):
     """Register an approved challenger as a new MLflow model version and alias it ``challenger``.
 
     The version is tagged with the pipeline run, the dataset digest, every gate metric, the gate
     decision and reason and the ctloop code version, so it can be traced back to the data and the
-    decision that produced it. Promotion to ``champion`` is a separate step (``promote_model``).
+    decision that produced it. Promotion to ``champion`` is a separate step (``promote_model``);
+    ``route`` says which (``ctloop.components.register.core.release_route``). With
+    ``rollout.approval: required`` the version is aliased ``pending-approval`` and waits for
+    ``ctloop approve``.
 
     Args:
         model: Model artifact written by ``train_model`` (its metadata carries the MLflow model URI
@@ -31,6 +35,8 @@ def register_model(
             ``ctloop.metric.<name>`` tag.
         model_name: Registered model name in MLflow (e.g. ``credit-default``).
         gate_reason: The gate's human-readable reason, stored as tag ``ctloop.gate_reason``.
+        rollout: The ``rollout`` section (``ctloop.config.RolloutConfig``): its ``approval``,
+            ``inference_service`` and ``auto_promote`` decide the ``route``.
         dataset_digest: Content fingerprint of the training data (from ``prepare_data``).
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
         pipeline_run_id: KFP run id (pass ``dsl.PIPELINE_JOB_ID_PLACEHOLDER``).
@@ -38,15 +44,21 @@ def register_model(
 
     Returns:
         version: The new model version number, as a string.
+        route: ``rollout``, ``promote``, ``pending-approval`` or ``registered``.
+        route_reason: Why, in words.
     """
     from collections import namedtuple
 
+    from ctloop import approval
     from ctloop.artifacts import load_model_meta
     from ctloop.components.register import core
+    from ctloop.config import RolloutConfig
     from ctloop.errors import RegistryError
     from ctloop.registry import MlflowRegistry
     from ctloop.tracking import code_version
 
+    release = RolloutConfig.from_dict(rollout)
+    route, route_reason = core.release_route(release)
     meta = load_model_meta(model.path)
     model_uri = model.metadata.get("mlflow_model_uri") or meta.get("mlflow_model_uri", "")
     run_id = model.metadata.get("mlflow_run_id") or meta.get("mlflow_run_id", "")
@@ -72,5 +84,9 @@ def register_model(
         "pipeline_run": pipeline_run_id,
         "dataset_digest": tags["ctloop.dataset_digest"],
     })
-    print(f"ctloop: registered {model_name} v{version.version} (alias challenger) from run {run_id}")
-    return namedtuple("RegisterOutputs", ["version"])(version.version)
+    if route == core.PENDING_APPROVAL:
+        approval.request(registry, model_name, version.version, reason=route_reason, pipeline_run=pipeline_run_id,
+                         rollout=release.to_dict())
+    print(f"ctloop: registered {model_name} v{version.version} (alias challenger) from run {run_id}; "
+          f"next: {route} ({route_reason})")
+    return namedtuple("RegisterOutputs", ["version", "route", "route_reason"])(version.version, route, route_reason)

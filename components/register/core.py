@@ -1,10 +1,36 @@
-"""Registration tags: what a registered version records about how it was made. KFP-free."""
+"""Registration: what a registered version records about how it was made, and how it is released.
+KFP-free."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ctloop.config import RolloutConfig
+
 TAG_PREFIX = "ctloop."
+# What happens after registration (register_model's ``route`` output; the pipeline branches on it)
+ROLLOUT, PROMOTE, PENDING_APPROVAL, REGISTERED = "rollout", "promote", "pending-approval", "registered"
+ROUTES = (ROLLOUT, PROMOTE, PENDING_APPROVAL, REGISTERED)
+
+
+def release_route(cfg: RolloutConfig) -> tuple[str, str]:
+    """``(route, reason)`` for an approved, registered challenger.
+
+    * ``approval: required`` → ``pending-approval``: nothing is deployed or promoted until a person
+      runs ``ctloop approve`` (which starts the rollout or the promotion);
+    * ``inference_service`` set → ``rollout``: validate, canary, analyse, promote or roll back;
+    * ``auto_promote`` → ``promote``: the registry champion moves now;
+    * otherwise ``registered``: an operator promotes it.
+    """
+    if cfg.approval == "required":
+        target = (f"the canary on {cfg.namespace}/{cfg.inference_service}" if cfg.inference_service
+                  else "the registry promotion")
+        return PENDING_APPROVAL, f"approval required (rollout.approval): {target} waits for `ctloop approve`"
+    if cfg.inference_service:
+        return ROLLOUT, f"rolling out to {cfg.namespace}/{cfg.inference_service} ({cfg.strategy})"
+    if cfg.auto_promote:
+        return PROMOTE, "auto_promote: promoted in the registry"
+    return REGISTERED, "auto_promote is off: the rollout or an operator promotes this version"
 
 
 def registration_tags(
@@ -41,3 +67,7 @@ def registration_tags(
             continue
         tags[f"{TAG_PREFIX}metric.{name}"] = f"{float(value):.6g}"
     return tags
+
+
+__all__ = ["TAG_PREFIX", "ROUTES", "ROLLOUT", "PROMOTE", "PENDING_APPROVAL", "REGISTERED", "release_route",
+           "registration_tags"]

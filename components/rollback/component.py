@@ -9,11 +9,9 @@ from ctloop.kfp_support import component
 def rollback_model(
     model_name: str,
     failed_version: str,
-    inference_service: str,
-    namespace: str,
+    rollout: dict,
     reason: str,
     to_version: str = "",
-    timeout_seconds: int = 600,
     tracking_uri: str = "",
     pipeline_run_id: str = "",
 ) -> NamedTuple("RollbackOutputs", [("serving_version", str)]):
@@ -23,16 +21,16 @@ def rollback_model(
     storageUri written back into the spec (still at 0 %), then the canary field removed once its
     revision is ready — so the spec no longer names the failed model and it never gets traffic
     back. The failed version is tagged with why; the registry aliases are left on the champion.
+    Code: ``ctloop.serving.release.rollback``.
 
     Args:
         model_name: Registered model name in MLflow.
         failed_version: The version being rolled back (tagged ``ctloop.rollout.status=rolled_back``);
             empty for a manual "serve version N again".
-        inference_service: InferenceService name.
-        namespace: Its Kubernetes namespace.
+        rollout: The ``rollout`` section (``ctloop.config.RolloutConfig``): ``inference_service``
+            and ``namespace`` (required), ``timeout_seconds``.
         reason: Why (the analysis reason, or an operator's words).
         to_version: Version to serve instead; empty means the current ``champion``.
-        timeout_seconds: How long to wait for each step to show in the status.
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
         pipeline_run_id: KFP run id, recorded in the audit trail.
 
@@ -41,25 +39,14 @@ def rollback_model(
     """
     from collections import namedtuple
 
-    from ctloop.errors import RegistryError
+    from ctloop.config import RolloutConfig
     from ctloop.registry import MlflowRegistry
-    from ctloop.serving import rollout
+    from ctloop.serving import release
     from ctloop.serving.kube import InferenceServices
 
-    registry = MlflowRegistry(tracking_uri)
-    target = to_version
-    if not target:
-        champion = registry.champion(model_name)
-        if champion is None:
-            raise RegistryError(f"{model_name} has no champion to roll back to: pass to_version")
-        target = champion.version
-    state = rollout.rollback(InferenceServices(namespace), inference_service, version=target,
-                             storage_uri=registry.model_artifact_uri(model_name, target), timeout_s=timeout_seconds)
-    if failed_version:
-        registry.set_tags(model_name, failed_version, {"ctloop.rollout.status": "rolled_back",
-                                                       "ctloop.rollout.reason": reason,
-                                                       "ctloop.rollout.pipeline_run": pipeline_run_id})
-    registry.record_event(model_name, failed_version or target, {"event": "rollback", "reason": reason, "to_version": target,
-                                                       "pipeline_run": pipeline_run_id, **state.to_dict()})
-    print(f"ctloop: {inference_service} rolled back from v{failed_version} to v{target}: {reason}")
+    cfg = RolloutConfig.from_dict(rollout)
+    target, _ = release.rollback(MlflowRegistry(tracking_uri), InferenceServices(cfg.namespace), model_name=model_name,
+                                 failed_version=failed_version, reason=reason, cfg=cfg, to_version=to_version,
+                                 run_id=pipeline_run_id)
+    print(f"ctloop: {cfg.inference_service} rolled back from v{failed_version or '-'} to v{target}: {reason}")
     return namedtuple("RollbackOutputs", ["serving_version"])(target)

@@ -10,18 +10,12 @@ from ctloop.kfp_support import component
 @component
 def train_model(
     train_data: Input[Dataset],
-    target: str,
-    time_column: str,
     model_name: str,
+    data: dict,
     model: Output[Model],
-    task: str = "classification",
-    estimator: str = "hist_gradient_boosting",
-    hyperparameters: Optional[dict] = None,
-    search_iterations: int = 0,
+    training: Optional[dict] = None,
     dataset_digest: str = "",
-    data_uri: str = "",
     tracking_uri: str = "",
-    seed: int = 0,
 ) -> NamedTuple("TrainOutputs", [("run_id", str), ("model_uri", str)]):
     """Fit a scikit-learn Pipeline and log it to MLflow.
 
@@ -33,22 +27,17 @@ def train_model(
 
     Args:
         train_data: Dataset from ``prepare_data`` (Parquet).
-        target: Label column.
-        time_column: Time column, excluded from the features.
         model_name: Registered model name; also the MLflow experiment of the training runs.
+        data: The ``data`` section (``ctloop.config.DataConfig``): ``target`` is the label, the
+            ``time_column`` is never a feature, ``uri`` is recorded as the dataset's source.
         model: Output Model: a directory with ``model.joblib`` and ``ctloop-model.json`` (task,
             target, features, classes, estimator, params, scikit-learn version, MLflow run/model URI).
-        task: ``classification`` or ``regression``.
-        estimator: ``hist_gradient_boosting``, ``random_forest``, ``logistic_regression``
-            (classification) or ``linear_regression`` (regression, ridge).
-        hyperparameters: Estimator hyperparameters, e.g. ``{"max_iter": 300}``; validated against
-            the estimator before fitting.
-        search_iterations: Randomized-search iterations over the estimator's documented search
-            space with time-series cross-validation (0 = no search).
+        training: The ``training`` section (``ctloop.config.TrainingConfig``;
+            docs/configuration.md): ``task``, ``estimator``, ``hyperparameters`` (validated against
+            the estimator before fitting), ``search_iterations`` (randomized search with
+            time-series CV), ``seed``; empty = the defaults.
         dataset_digest: Content fingerprint of the training data (from ``prepare_data``).
-        data_uri: Where the data came from (recorded as the MLflow dataset source).
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
-        seed: Random seed of the estimator and the search.
 
     Returns:
         run_id: The MLflow run id.
@@ -60,25 +49,26 @@ def train_model(
     from ctloop import tracking
     from ctloop.artifacts import read_dataset, save_model
     from ctloop.components.train import core
+    from ctloop.config import DataConfig, TrainingConfig
 
+    data_cfg, cfg = DataConfig.from_dict(data), TrainingConfig.from_dict(training)
     frame = read_dataset(train_data.path)
     started = time.perf_counter()
-    result = core.fit(frame, target=target, task=task, estimator=estimator, params=hyperparameters or {},
-                      search_iterations=search_iterations, exclude=(time_column,), seed=seed)
-    seconds = time.perf_counter() - started
-    result.metrics["fit_seconds"] = round(seconds, 3)
-    print(f"ctloop: fitted {estimator} on {len(frame)} rows × {len(result.meta['features'])} features "
-          f"in {seconds:.1f} s {result.metrics}")
-    meta = {**result.meta, "time_column": time_column, "dataset_digest": dataset_digest}
-    params = {"estimator": estimator, "task": task, "search_iterations": search_iterations, **result.meta["params"]}
+    result = core.run(frame, cfg, target=data_cfg.target, time_column=data_cfg.time_column)
+    result.metrics["fit_seconds"] = round(time.perf_counter() - started, 3)
+    print(f"ctloop: fitted {cfg.estimator} on {len(frame)} rows × {len(result.meta['features'])} features "
+          f"in {result.metrics['fit_seconds']:.1f} s {result.metrics}")
+    meta = {**result.meta, "time_column": data_cfg.time_column, "dataset_digest": dataset_digest}
+    params = {"estimator": cfg.estimator, "task": cfg.task, "search_iterations": cfg.search_iterations,
+              **result.meta["params"]}
     run_id, model_uri = tracking.log_training_run(
         tracking_uri=tracking_uri, experiment=model_name, model=result.model, meta=meta, params=params,
-        metrics=result.metrics, train_frame=frame.drop(columns=[time_column], errors="ignore"),
-        dataset_digest=dataset_digest, data_uri=data_uri, seed=seed,
+        metrics=result.metrics, train_frame=frame.drop(columns=[data_cfg.time_column], errors="ignore"),
+        dataset_digest=dataset_digest, data_uri=data_cfg.uri, seed=cfg.seed,
     )
     meta.update({"mlflow_run_id": run_id, "mlflow_model_uri": model_uri})
     save_model(model.path, result.model, meta)
-    model.metadata.update({"mlflow_run_id": run_id, "mlflow_model_uri": model_uri, "estimator": estimator,
-                           "task": task, "framework": "scikit-learn", "sklearn_version": meta["sklearn_version"]})
+    model.metadata.update({"mlflow_run_id": run_id, "mlflow_model_uri": model_uri, "estimator": cfg.estimator,
+                           "task": cfg.task, "framework": "scikit-learn", "sklearn_version": meta["sklearn_version"]})
     print(f"ctloop: logged MLflow run {run_id} ({model_uri})")
     return namedtuple("TrainOutputs", ["run_id", "model_uri"])(run_id, model_uri)

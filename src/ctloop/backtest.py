@@ -22,7 +22,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ctloop.config import DataConfig, DriftConfig, GateConfig, TrainingConfig
 from ctloop.errors import ConfigError, DataValidationError
+from ctloop.metrics import default_primary
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -30,35 +32,53 @@ if TYPE_CHECKING:  # pragma: no cover
 POLICIES = ("drift", "always", "never")
 
 
+# A backtest replays many windows: it trains with the pipeline's settings but judges each challenger
+# with fewer bootstrap rounds, and with a bar that makes the first model usable (roc_auc >= 0.7;
+# a regression backtest must name its own thresholds). Each is overridden by its flag.
+BACKTEST_GATE = {"bootstrap_rounds": 300}
+BACKTEST_THRESHOLDS = {"classification": {"roc_auc": 0.7}}
+
+
 @dataclass
 class BacktestConfig:
+    """What to replay and how: the replay step and policy, and the pipeline's own sections."""
+
     target: str
     time_column: str
     window: str = "30D"
     policy: str = "drift"
-    task: str = "classification"
-    estimator: str = "hist_gradient_boosting"
-    hyperparameters: dict[str, Any] = field(default_factory=dict)
     train_window: str = "90D"
-    holdout_fraction: float = 0.2
-    thresholds: dict[str, float] = field(default_factory=lambda: {"roc_auc": 0.7})
-    primary_metric: str = ""
-    tolerance: float = 0.01
-    bootstrap_rounds: int = 300
-    drift_share: float = 0.5
-    drift_method: str | None = None
-    drift_threshold: float | None = None
-    seed: int = 0
+    holdout_fraction: float = DataConfig.holdout_fraction
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    gate: GateConfig | None = None  # None: the pipeline's gate with BACKTEST_GATE and BACKTEST_THRESHOLDS
+    drift: DriftConfig = field(default_factory=DriftConfig)
 
     def validate(self) -> None:
         if self.policy not in POLICIES:
             raise ConfigError(f"--policy {self.policy!r} is not one of {', '.join(POLICIES)}")
-        if self.task not in ("classification", "regression"):
-            raise ConfigError(f"task {self.task!r} must be 'classification' or 'regression'")
         if not 0.0 < self.holdout_fraction < 1.0:
             raise ConfigError(f"holdout_fraction must be in (0, 1), got {self.holdout_fraction}")
-        if not self.primary_metric:
-            self.primary_metric = "roc_auc" if self.task == "classification" else "rmse"
+        if self.gate is None:
+            thresholds = BACKTEST_THRESHOLDS.get(self.training.task)
+            if thresholds is None:
+                raise ConfigError(f"a {self.training.task} backtest needs gate thresholds: pass --thresholds, e.g. "
+                                  "--thresholds '{\"rmse\": 10}'")
+            self.gate = GateConfig.from_dict({**BACKTEST_GATE, "thresholds": thresholds})
+
+    @property
+    def task(self) -> str:
+        return self.training.task
+
+    @property
+    def primary_metric(self) -> str:
+        assert self.gate is not None
+        return self.gate.primary_metric or default_primary(self.training.task)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "time_column": self.time_column, "window": self.window, "policy": self.policy,
+                "train_window": self.train_window, "holdout_fraction": self.holdout_fraction,
+                "training": self.training.to_dict(), "gate": self.gate.to_dict() if self.gate else None,
+                "drift": self.drift.to_dict(), "drift_share": self.drift.share}
 
 
 @dataclass
@@ -150,26 +170,9 @@ def run_backtest(
         hist = hist.sort_values(cfg.time_column, kind="stable")
         cut = int(len(hist) * (1 - cfg.holdout_fraction))
         train, holdout = hist.iloc[:cut], hist.iloc[cut:]
-        result = train_core.fit(
-            train.drop(columns=[cfg.time_column]),
-            target=cfg.target,
-            task=cfg.task,
-            estimator=cfg.estimator,
-            params=dict(cfg.hyperparameters),
-            seed=cfg.seed,
-        )
-        decision = eval_core.gate(
-            result.model,
-            holdout.drop(columns=[cfg.time_column]),
-            target=cfg.target,
-            task=cfg.task,
-            champion=champion_model,
-            thresholds=dict(cfg.thresholds),
-            primary_metric=cfg.primary_metric,
-            tolerance=cfg.tolerance,
-            bootstrap_rounds=cfg.bootstrap_rounds,
-            seed=cfg.seed,
-        )
+        result = train_core.run(train, cfg.training, target=cfg.target, time_column=cfg.time_column)
+        decision = eval_core.run(result.model, holdout.drop(columns=[cfg.time_column]), cfg.gate,
+                                 target=cfg.target, task=cfg.task, champion=champion_model)
         return result, train, decision
 
     # Initial champion: trained on the first window, judged on absolute thresholds only.
@@ -194,7 +197,7 @@ def run_backtest(
         # 2. drift against the champion's training reference
         drift = drift_core.detect(
             champion_reference[features], current[features], columns=features,
-            drift_share=cfg.drift_share, method=cfg.drift_method, threshold=cfg.drift_threshold,
+            drift_share=cfg.drift.share, method=cfg.drift.method or None, threshold=cfg.drift.threshold,
         )
         retrain = cfg.policy == "always" or (cfg.policy == "drift" and drift.drifted)
         approved = promoted = False
@@ -224,7 +227,7 @@ def run_backtest(
     total = sum(w.rows for w in scored)
     mean_metric = sum(w.metric * w.rows for w in scored) / total if total else None
     return BacktestReport(
-        config=asdict(cfg), windows=windows, mean_metric=mean_metric, retrains=retrains,
+        config=cfg.to_dict(), windows=windows, mean_metric=mean_metric, retrains=retrains,
         promotions=promotions, metric=cfg.primary_metric,
     )
 

@@ -3,22 +3,20 @@
 ``compile_all(output_dir)`` writes one ``<pipeline-name>.yaml`` per pipeline in
 ``ctloop.pipelines.all_pipelines()``. The same commit always yields byte-identical files.
 ``image`` replaces the ctloop component image in every executor (a private registry mirror);
-the default is the image whose tag is the package version (``ctloop.image.DEFAULT_IMAGE``). A
-pipeline that itself starts pipelines (``monitoring`` triggers ``continuous-training``) declares
-a root parameter ``image`` (empty = the package image); it defaults to the override too, so the
-runs it triggers use the same mirror.
+the default is the image whose tag is the package version (``ctloop.image.DEFAULT_IMAGE``). The
+monitoring pipeline starts the *uploaded* continuous-training pipeline, so the runs it triggers
+use the image and mounts that one was compiled with.
 
 ``pvc_mounts`` (``[(claim, path), ...]``) mounts PersistentVolumeClaims into every task, as
 ``kfp.kubernetes.mount_pvc`` would — for clusters that keep data such as the inference log on a
 shared volume instead of an object store (the dev overlay's ``ctloop-inference-log-records``).
-Like ``image``, a pipeline that starts pipelines declares a root parameter ``pvc_mounts``
-(``CLAIM:PATH,...``); its default becomes the compiled mounts, so triggered runs mount them too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ctloop.errors import ConfigError
 from ctloop.image import DEFAULT_IMAGE
@@ -53,9 +51,6 @@ def add_pvc_mounts(text: str, mounts: list[tuple[str, str]]) -> str:
 
     docs = list(yaml.safe_load_all(text))
     executors = ((docs[0] or {}).get("deploymentSpec") or {}).get("executors") or {}
-    params = (((docs[0] or {}).get("root") or {}).get("inputDefinitions") or {}).get("parameters") or {}
-    if "pvc_mounts" in params and not params["pvc_mounts"].get("defaultValue"):
-        params["pvc_mounts"]["defaultValue"] = ",".join(f"{claim}:{path}" for claim, path in mounts)
     platform = next((d for d in docs[1:] if d and "platforms" in d), None)
     if platform is None:
         platform = {"platforms": {"kubernetes": {"deploymentSpec": {"executors": {}}}}}
@@ -87,9 +82,6 @@ def rewrite_images(text: str, image: str) -> str:
             if container.get("image") == DEFAULT_IMAGE:
                 container["image"] = image
                 found += 1
-        params = (((doc or {}).get("root") or {}).get("inputDefinitions") or {}).get("parameters") or {}
-        if "image" in params and not params["image"].get("defaultValue"):
-            params["image"]["defaultValue"] = image  # what the pipeline's own triggers compile with
     if not found:
         raise ConfigError(f"no executor uses {DEFAULT_IMAGE}: nothing to replace")
     return yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)
@@ -144,15 +136,18 @@ def compile_pipeline(
 
 
 def compile_all(
-    output_dir: str | Path, image: str | None = None, pvc_mounts: list[tuple[str, str]] | tuple = ()
+    output_dir: str | Path, image: str | None = None, pvc_mounts: list[tuple[str, str]] | tuple = (),
+    platform: Any = None,
 ) -> list[Path]:
-    """Compile every ctloop pipeline into ``output_dir``; returns the written files (sorted)."""
+    """Compile every ctloop pipeline into ``output_dir``; returns the written files (sorted).
+    ``platform`` (a :class:`ctloop.config.PlatformConfig`) sets per-step resources, retries, node
+    selector and tolerations; default: its defaults."""
     from ctloop.pipelines import all_pipelines
 
     out = Path(output_dir)
     return [
         compile_pipeline(func, out / f"{name}.yaml", image=image, pvc_mounts=pvc_mounts)
-        for name, func in sorted(all_pipelines().items())
+        for name, func in sorted(all_pipelines(platform).items())
     ]
 
 

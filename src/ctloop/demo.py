@@ -19,6 +19,8 @@ from pathlib import Path
 from ctloop.errors import ConfigError
 
 MARKER = ".ctloop-demo"
+DEMO_MODEL = "credit-default"
+DEMO_THRESHOLDS = {"roc_auc": 0.70}
 # (label, period index whose end is as_of); periods are the generator's 30-day periods.
 DEMO_RUNS = (
     ("first model", 3),
@@ -47,13 +49,14 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
     import pandas as pd
 
     from ctloop.backtest import BacktestConfig, run_backtest, write_report
-    from ctloop.cli.local import summarize_ct_run
-    from ctloop.local import run_pipeline_locally
+    from ctloop.config import TrainingConfig
+    from ctloop.local import run_pipeline_locally, summarize_ct_run
     from ctloop.pipelines.continuous_training import continuous_training
     from ctloop.storage import write_table
     from ctloop.synthetic import (
         CREDIT_TARGET,
         CREDIT_TIME_COLUMN,
+        credit_contract,
         describe_drift,
         make_credit_data,
     )
@@ -83,15 +86,16 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
         for label, period in DEMO_RUNS:
             as_of = (t0 + pd.Timedelta(days=30 * (period + 1))).isoformat()
             print(f"\n-- run '{label}': as_of={as_of[:10]}")
+            # the demo's settings, all explicit: the pipeline has no demo defaults
             run = run_pipeline_locally(
                 continuous_training,
                 {
-                    "data_uri": str(data_path),
-                    "as_of": as_of,
-                    "window": "120D",
-                    "current_window": "30D",
+                    "model_name": DEMO_MODEL,
+                    "data": {"uri": str(data_path), "target": CREDIT_TARGET, "time_column": CREDIT_TIME_COLUMN,
+                             "contract": credit_contract(), "window": "120D", "current_window": "30D",
+                             "as_of": as_of},
+                    "gate": {"thresholds": DEMO_THRESHOLDS, "slice_column": "region"},
                     "tracking_uri": tracking_uri,
-                    "slice_column": "region",
                 },
                 workdir=workdir,
             )
@@ -116,7 +120,7 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
     results = {}
     for policy in ("never", "always", "drift"):
         cfg = BacktestConfig(target=CREDIT_TARGET, time_column=CREDIT_TIME_COLUMN, window="30D",
-                             policy=policy, train_window="90D", seed=seed)
+                             policy=policy, train_window="90D", training=TrainingConfig(seed=seed))
         report = run_backtest(frame, cfg, progress=(lambda m: print("   " + m)) if policy == "drift" else None)
         out = workdir / "backtest" / policy
         js, png = write_report(report, out)
@@ -146,4 +150,4 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
     return 0
 
 
-__all__ = ["run_demo", "DEMO_RUNS"]
+__all__ = ["run_demo", "DEMO_RUNS", "DEMO_MODEL", "DEMO_THRESHOLDS"]

@@ -166,4 +166,41 @@ def _first_error(log_file: Path) -> str:
     return "a task failed"
 
 
-__all__ = ["LocalRun", "run_pipeline_locally", "read_task_outputs"]
+def summarize_ct_run(run) -> list[str]:
+    """Human-readable lines describing the decisions of a continuous-training run."""
+    lines = []
+    prep = run.task("prepare-data")
+    if prep:
+        lines.append(
+            f"data      {prep.get('train_rows', '?')} train / {prep.get('holdout_rows', '?')} holdout rows, "
+            f"digest {str(prep.get('digest', ''))[:12]}"
+        )
+    drift = run.task("detect-drift")
+    if drift:
+        lines.append(f"drift     drifted={drift.get('drifted')}  retrain={drift.get('retrain')}  — {drift.get('reason', '')}")
+        report = (drift.get("drift_report") or {}).get("uri")
+        if report:
+            lines.append(f"          report: {report}")
+    if run.task("train-model"):
+        lines.append(f"train     MLflow run {run.output('train-model', 'run_id', '')}")
+    ev = run.task("evaluate-model")
+    if ev:
+        verdict = "APPROVED" if ev.get("approved") else "REJECTED"
+        lines.append(f"gate      {verdict} — {ev.get('reason', '')}")
+        summary = (ev.get("summary") or {}).get("uri")
+        if summary:
+            lines.append(f"          summary: {summary}")
+    reg = run.task("register-model")
+    if reg:
+        lines.append(f"registry  registered version {reg.get('version')} (alias challenger); next: {reg.get('route')} "
+                     f"— {reg.get('route_reason', '')}")
+    pro = run.task("promote-model")
+    if pro:
+        prev = pro.get("previous_champion") or "none"
+        lines.append(f"promote   champion is now version {reg.get('version', '?')} (previous: {prev})")
+    if not ev and drift and not drift.get("retrain"):
+        lines.append("decision  no retraining: the champion keeps serving")
+    return lines
+
+
+__all__ = ["summarize_ct_run", "LocalRun", "run_pipeline_locally", "read_task_outputs"]

@@ -86,9 +86,9 @@ def fast_auc(y: np.ndarray, score: np.ndarray) -> float:
     return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def _key(value: Any) -> Any:
-    """A label or class as a comparable key: numbers (and ``true``/``false``) by value, text as
-    stripped text (``1``, ``1.0`` and ``"1"`` are one key; ``"01"`` is not ``"1"``)."""
+def _number_key(value: Any) -> Any:
+    """A label as a number when it is one (``1``, ``1.0``, ``"1"``; ``"true"``/``"false"`` are 1/0),
+    else as stripped text (an unseen class)."""
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -101,19 +101,38 @@ def _key(value: Any) -> Any:
         return str(value).strip()
 
 
+def _text_key(value: Any) -> str:
+    """A label as stripped text; the number ``1.0`` is the text ``"1"`` (``"01"`` is not ``"1"``)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return _text_key(value.item())
+    return str(value).strip()
+
+
+def _numeric_classes(classes: list) -> bool:
+    import numpy as np
+
+    return bool(classes) and all(isinstance(c, int | float | np.number | np.bool_) for c in classes)
+
+
 def class_positions(y: Any, classes: list) -> tuple[np.ndarray, list]:
     """``(positions, labels)``: each label's index in ``labels`` = the model's ``classes`` followed
-    by every label value that is not one of them (unseen classes, in order of appearance)."""
+    by every label value that is not one of them (unseen classes, in order of appearance).
+
+    Numeric classes (``0``/``1``, booleans) match labels by value (``1``, ``1.0`` and ``"1"`` are
+    one class; ``"true"``/``"false"`` are the booleans); text classes match labels as stripped text
+    (``"01"`` is not ``"1"``; a label stored as the number ``1.0`` is the text ``"1"``)."""
     import numpy as np
     import pandas as pd
 
     values = np.asarray(y)
-    if values.dtype.kind in "biuf" and all(isinstance(c, int | float | np.number) for c in classes):
+    numeric = _numeric_classes(classes)
+    if numeric and values.dtype.kind in "biuf":
         cls = np.asarray(classes, dtype=float)
         vals = values.astype(float)
         order = np.argsort(cls)
-        pos = np.searchsorted(cls[order], vals)
-        pos = np.clip(pos, 0, len(cls) - 1)
+        pos = np.clip(np.searchsorted(cls[order], vals), 0, len(cls) - 1)
         found = cls[order][pos] == vals
         out = np.where(found, order[pos], -1)
         labels = list(classes)
@@ -122,8 +141,9 @@ def class_positions(y: Any, classes: list) -> tuple[np.ndarray, list]:
             out[~found] = len(labels) + inverse
             labels += [u.item() for u in unseen]
         return out.astype(int), labels
-    codes, uniques = pd.factorize(pd.Series(values.tolist(), dtype=object).map(_key), use_na_sentinel=False)
-    index = {_key(c): i for i, c in enumerate(classes)}
+    key = _number_key if numeric else _text_key
+    codes, uniques = pd.factorize(pd.Series(values.tolist(), dtype=object).map(key), use_na_sentinel=False)
+    index = {key(c): i for i, c in enumerate(classes)}
     labels = list(classes)
     table = []
     for u in uniques:
@@ -132,6 +152,15 @@ def class_positions(y: Any, classes: list) -> tuple[np.ndarray, list]:
             labels.append(u)
         table.append(index[u])
     return np.asarray(table, dtype=int)[codes], labels
+
+
+def known_classes(y: Any, classes: list) -> np.ndarray:
+    """Which labels are classes of the model (see :func:`class_positions` for the matching)."""
+    import numpy as np
+
+    if len(np.asarray(y)) == 0:
+        return np.zeros(0, dtype=bool)
+    return class_positions(y, classes)[0] < len(classes)
 
 
 def _prf(y: np.ndarray, y_hat: np.ndarray, n: int, binary: bool) -> tuple[float, float, float]:
@@ -222,5 +251,5 @@ def probability_matrix(score: Any, n_classes: int) -> np.ndarray:
 
 
 __all__ = ["CLASSIFICATION", "REGRESSION", "LOWER_IS_BETTER", "TASKS", "names", "default_primary", "check_name",
-           "lower_is_better", "worse_by", "passes", "fast_auc", "class_positions", "classification",
+           "lower_is_better", "worse_by", "passes", "fast_auc", "class_positions", "known_classes", "classification",
            "regression", "compute", "probability_matrix"]

@@ -102,31 +102,33 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
     model. Raises ConfigError for a bad option, naming it."""
     import pandas as pd
 
-    from ctloop import labels
-    from ctloop.components.monitor.core import resolve_metric
+    from ctloop import metrics as M
+    from ctloop.inference_log.reader import read_log
+    from ctloop.labels.join import join_labels
+    from ctloop.labels.realized import realized_metrics, resolve, score_columns
+    from ctloop.labels.store import read_labels
     from ctloop.timeutil import parse_duration
 
     if by not in GROUPINGS:
         raise ConfigError(f"--by {by!r} must be one of {', '.join(GROUPINGS)}")
-    names = labels.metric_names(task)
+    names = M.names(task)
     unknown = [m for m in metrics if m not in names]
     if unknown:
         raise ConfigError(f"metric(s) {', '.join(unknown)} do not apply to {task}; use {', '.join(names)}")
-    metric, score = resolve_metric(task, metrics[0] if metrics else "", score)
     if classes and task != "classification":
         raise ConfigError("--classes applies to classification only")
-    if len(classes) > 2 and score != "prediction_1":
+    if len(classes) > 2 and score:
         raise ConfigError(f"--score-column {score!r} with {len(classes)} classes: a multiclass model is scored on "
                           "all its class probabilities, prediction_0..prediction_<k-1>; drop --score-column")
-    scored: str | list[str] = [f"prediction_{i}" for i in range(len(classes))] if len(classes) > 2 else score
-    chosen = tuple(metrics) or names
+    metric, scored, _ = resolve(task, metrics[0] if metrics else "", score, list(classes) or None)
+    chosen = tuple(metrics) or (metric, *[n for n in names if n != metric])
     stop = _utc(end, pd.Timestamp.now("UTC"))
     begin = _utc(start, None) if start else stop - parse_duration(lookback)
     if begin >= stop:
         raise ConfigError(f"start {begin.isoformat()} must be before end {stop.isoformat()}")
     span = parse_duration(window) if window else None  # the same duration syntax as everywhere else
-    logs = labels.read_log(log_root, model, begin, stop)
-    joined = labels.join_labels(logs, labels.read_labels(labels_root))
+    logs = read_log(log_root, model, begin, stop)
+    joined = join_labels(logs, read_labels(labels_root))
     warnings: list[str] = []
     frame = joined.frame
     if joined.problem:
@@ -134,14 +136,14 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
     if joined.skipped_batched:
         warnings.append(f"{joined.skipped_batched} labelled rows of batched requests skipped: their labels have no "
                         "instance column")
-    absent = [c for c in labels.score_columns(scored) if c not in frame.columns]
+    absent = [c for c in score_columns(scored) if c not in frame.columns]
     if len(frame) and absent:
         warnings.append(f"the log has no score column {absent[0]!r}: pass --score-column (or --classes)")
         frame = frame.iloc[:0]
     if len(frame):
         frame = frame.assign(model_version=frame["model_version"].replace("", "unknown"))
-    table = labels.realized_metrics(frame, task=task, score=scored, by=(by,), window=span, metrics=chosen,
-                                    classes=list(classes) or None) if len(frame) else pd.DataFrame()
+    table = realized_metrics(frame, task=task, score=scored, by=(by,), window=span, metrics=chosen,
+                             classes=list(classes) or None) if len(frame) else pd.DataFrame()
     return RealizedReport(table, by, chosen, begin, stop, window, span, int(len(logs)), joined.describe(), warnings)
 
 
@@ -195,33 +197,10 @@ def monitor_history(model: str, tracking_uri: str = "", limit: int = 500) -> pd.
     ``rows``, ``drift_share``, ``realized``, ``realized_rows``, ``rule``, ``triggered``
     (``true``/``pending``/``failed``/``false``), ``champion_version``, ``kfp_run``,
     ``realized_metric``, ``reason``, ``run_id``."""
-    import pandas as pd
-
-    from ctloop.components.monitor.history import MONITORING_SUFFIX
+    from ctloop.monitoring.store import MonitoringStore
     from ctloop.registry import MlflowRegistry
 
-    if limit < 1:
-        raise ConfigError(f"--limit must be >= 1, got {limit}")
-    client = MlflowRegistry(tracking_uri).client
-    experiment = client.get_experiment_by_name(f"{model}{MONITORING_SUFFIX}")
-    columns = ["window_end", "rows", "drift_share", "realized", "realized_rows", "rule", "triggered",
-               "champion_version", "kfp_run", "realized_metric", "reason", "run_id"]
-    if experiment is None:
-        return pd.DataFrame(columns=columns)
-    runs = client.search_runs([experiment.experiment_id], max_results=limit, order_by=["attributes.start_time DESC"])
-    rows = []
-    for run in runs:
-        tags, m = run.data.tags, run.data.metrics
-        if not tags.get("window_end"):
-            continue
-        rows.append({"window_end": pd.Timestamp(tags["window_end"]), "rows": m.get("rows"),
-                     "drift_share": m.get("drift_share"), "realized": m.get("realized"),
-                     "realized_rows": m.get("realized_rows"), "rule": tags.get("rule", ""),
-                     "triggered": tags.get("triggered", ""), "champion_version": tags.get("champion_version", ""),
-                     "kfp_run": tags.get("kfp_run", ""), "realized_metric": tags.get("realized_metric", ""),
-                     "reason": tags.get("reason", ""), "run_id": run.info.run_id})
-    frame = pd.DataFrame(rows, columns=columns)
-    return frame.sort_values("window_end", kind="stable").reset_index(drop=True)
+    return MonitoringStore(MlflowRegistry(tracking_uri).client, model).windows(limit)
 
 
 def format_history(frame: pd.DataFrame) -> str:

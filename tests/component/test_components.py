@@ -13,7 +13,7 @@ from ctloop.components.promote.component import promote_model
 from ctloop.components.record.component import record_decision
 from ctloop.components.register.component import register_model
 from ctloop.components.train.component import train_model
-from ctloop.errors import DataSourceError, DataValidationError
+from ctloop.errors import ConfigError, DataSourceError, DataValidationError
 from ctloop.registry import MlflowRegistry
 from ctloop.synthetic import CREDIT_TARGET as Y
 from ctloop.synthetic import CREDIT_TIME_COLUMN as T
@@ -31,11 +31,14 @@ def data_file(tmp_path_factory):
     return path
 
 
+DATA = {"target": Y, "time_column": T}
+
+
 def prepare(tmp_path, data_uri, as_of="2025-05-01"):
     outs = {n: art(Dataset, tmp_path, n) for n in ("train_data", "holdout_data", "current_data")}
     profile = art(Artifact, tmp_path, "data_profile")
-    result = prepare_data.python_func(data_uri=str(data_uri), target=Y, time_column=T, contract=credit_contract(),
-                                      window="120D", as_of=as_of, data_profile=profile, **outs)
+    data = {**DATA, "uri": str(data_uri), "contract": credit_contract(), "window": "120D", "as_of": as_of}
+    result = prepare_data.python_func(data=data, data_profile=profile, **outs)
     return result, outs, profile
 
 
@@ -76,22 +79,25 @@ def test_train_evaluate_register_promote_drift(tmp_path, data_file, sqlite_track
     name = "credit-test"
     _, outs, _ = prepare(tmp_path, data_file)
     model = art(Model, tmp_path, "model")
-    trained = train_model.python_func(train_data=outs["train_data"], target=Y, time_column=T, model_name=name,
-                                      model=model, estimator="logistic_regression", tracking_uri=sqlite_tracking,
-                                      dataset_digest="d1")
+    trained = train_model.python_func(train_data=outs["train_data"], model_name=name, data={**DATA, "uri": "x"},
+                                      model=model, training={"estimator": "logistic_regression"},
+                                      tracking_uri=sqlite_tracking, dataset_digest="d1")
     assert model.metadata["mlflow_run_id"] == trained.run_id and trained.model_uri.startswith("models:/")
 
     metrics, cm, summary = art(Metrics, tmp_path, "metrics"), art(ClassificationMetrics, tmp_path, "cm"), art(Markdown, tmp_path, "summary")
     gate = evaluate_model.python_func(model=model, holdout_data=outs["holdout_data"], model_name=name, metrics=metrics,
-                                      classification_metrics=cm, summary=summary, thresholds={"roc_auc": 0.6},
-                                      bootstrap_rounds=100, tracking_uri=sqlite_tracking)
+                                      classification_metrics=cm, summary=summary,
+                                      gate={"thresholds": {"roc_auc": 0.6}, "bootstrap_rounds": 100},
+                                      tracking_uri=sqlite_tracking)
     assert gate.approved and gate.champion_version == "" and "no champion yet" in gate.reason
     assert metrics.metadata["approved"] == 1 and "challenger.roc_auc" in metrics.metadata
     assert "confidenceMetrics" in cm.metadata and "confusionMatrix" in cm.metadata
     assert "approved" in open(summary.path).read()
 
-    version = register_model.python_func(model=model, gate_metrics=metrics, model_name=name, gate_reason=gate.reason,
-                                         dataset_digest="d1", tracking_uri=sqlite_tracking, pipeline_run_id="run-9").version
+    registered = register_model.python_func(model=model, gate_metrics=metrics, model_name=name, gate_reason=gate.reason,
+                                            dataset_digest="d1", tracking_uri=sqlite_tracking, pipeline_run_id="run-9")
+    version = registered.version
+    assert registered.route == "promote" and "auto_promote" in registered.route_reason
     registry = MlflowRegistry(sqlite_tracking)
     tags = registry.get_version(name, version).tags
     assert tags["ctloop.pipeline_run_id"] == "run-9" and tags["ctloop.metric.challenger.roc_auc"]
@@ -102,9 +108,9 @@ def test_train_evaluate_register_promote_drift(tmp_path, data_file, sqlite_track
     # drift of the shock window against the champion's reference
     _, later, _ = prepare(tmp_path / "later", data_file, as_of="2025-10-01")
     report, dm = art(HTML, tmp_path, "report"), art(Metrics, tmp_path, "dm")
-    drift = detect_drift.python_func(current_data=later["current_data"], model_name=name, target=Y, time_column=T,
+    drift = detect_drift.python_func(current_data=later["current_data"], model_name=name, data={**DATA, "uri": "x"},
                                      drift_report=report, drift_metrics=dm, tracking_uri=sqlite_tracking,
-                                     report_sample_size=2000)
+                                     drift={"report_sample_size": 2000})
     assert drift.drifted and drift.retrain and drift.champion_version == version
     assert dm.metadata["drift_share"] >= 0.5 and dm.metadata["drifted_credit_utilization"] == 1
     assert "<html" in open(report.path).read().lower() and report.metadata["report_seed"] == 0
@@ -116,7 +122,33 @@ def test_train_evaluate_register_promote_drift(tmp_path, data_file, sqlite_track
 def test_drift_without_champion_asks_for_training(tmp_path, data_file, sqlite_tracking):
     _, outs, _ = prepare(tmp_path, data_file)
     report, dm = art(HTML, tmp_path, "report"), art(Metrics, tmp_path, "dm")
-    drift = detect_drift.python_func(current_data=outs["current_data"], model_name="nothing-yet", target=Y, time_column=T,
-                                     drift_report=report, drift_metrics=dm, tracking_uri=sqlite_tracking)
+    drift = detect_drift.python_func(current_data=outs["current_data"], model_name="nothing-yet",
+                                     data={**DATA, "uri": "x"}, drift_report=report, drift_metrics=dm,
+                                     tracking_uri=sqlite_tracking)
     assert (drift.drifted, drift.retrain, drift.champion_version) == (False, True, "")
     assert "no champion yet" in drift.reason
+
+
+def test_a_missing_data_section_field_fails_at_once_with_one_line(tmp_path):
+    outs = {n: art(Dataset, tmp_path, n) for n in ("train_data", "holdout_data", "current_data")}
+    with pytest.raises(ConfigError) as info:
+        prepare_data.python_func(data={"uri": "gs://bucket/t.parquet"}, data_profile=art(Artifact, tmp_path, "p"),
+                                 **outs)
+    assert "data.target: required" in str(info.value) and "data.time_column: required" in str(info.value)
+
+
+def test_approval_required_registers_as_pending_and_routes_nowhere(tmp_path, data_file, sqlite_tracking):
+    from ctloop import approval
+
+    name = "credit-approval"
+    _, outs, _ = prepare(tmp_path, data_file)
+    model = art(Model, tmp_path, "model")
+    train_model.python_func(train_data=outs["train_data"], model_name=name, data={**DATA, "uri": "x"}, model=model,
+                            training={"estimator": "logistic_regression"}, tracking_uri=sqlite_tracking)
+    metrics = art(Metrics, tmp_path, "metrics")
+    registered = register_model.python_func(model=model, gate_metrics=metrics, model_name=name, gate_reason="ok",
+                                            rollout={"approval": "required"}, tracking_uri=sqlite_tracking)
+    assert registered.route == "pending-approval" and "ctloop approve" in registered.route_reason
+    registry = MlflowRegistry(sqlite_tracking)
+    assert approval.pending(registry, name).version == registered.version
+    assert registry.champion(name) is None  # nothing promoted

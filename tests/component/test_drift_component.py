@@ -49,12 +49,11 @@ def run(tmp_path, current, tracking_uri, name="credit", **kw):
     out = detect_drift.python_func(
         current_data=current,
         model_name=name,
-        target=TARGET,
-        time_column=TIME,
+        data={"uri": "x", "target": TARGET, "time_column": TIME},
         drift_report=report,
         drift_metrics=metrics,
         tracking_uri=tracking_uri,
-        **kw,
+        drift=kw,
     )
     return out, report, metrics
 
@@ -149,7 +148,6 @@ def test_champion_path_overrides_and_forced_retrain(tmp_path, tracking, champion
         same,
         tracking,
         method="psi",
-        threshold=-1.0,
         column_thresholds={"age": 0.0},  # any PSI >= 0: drifted
         force_retrain=True,
         report_sample_size=500,

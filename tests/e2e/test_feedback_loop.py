@@ -20,6 +20,7 @@ from ctloop.pipelines.monitoring import monitoring
 from ctloop.serving.payload import to_frame
 from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN
 from tests.doubles.kfp_api import KfpApiDouble
+from tests.e2e.test_monitoring_pipeline import RULES_OFF, TRAINING, upload_training
 from tests.fixtures.servers import stop_group
 from tests.inference_log.test_sink_server import start
 from tests.integration.monitor_support import MODEL, register_champion
@@ -77,9 +78,11 @@ def test_drift_in_served_traffic_triggers_training_through_the_real_sink(tmp_pat
     with KfpApiDouble() as kfp:
         for hour in range(1, 5):
             run = run_pipeline_locally(monitoring, {
-                "log_root": str(root), "model_name": MODEL, "window": "1h",
-                "as_of": f"{DAY}T{hour:02d}:00:00+00:00", "rules": {"drift_share": 0.5, "drift_windows": 2},
-                "kfp_host": kfp.url, "tracking_uri": uri, "experiment": "ct"}, workdir=tmp_path / "runs")
+                "model_name": MODEL, "as_of": f"{DAY}T{hour:02d}:00:00+00:00",
+                "monitoring": {"log_root": str(root), "window": "1h",
+                               "rules": {**RULES_OFF, "drift_share": 0.5, "drift_windows": 2}},
+                "training_parameters": TRAINING, "kfp_host": upload_training(kfp), "tracking_uri": uri,
+                "experiment": "ct"}, workdir=tmp_path / "runs")
             assert run.succeeded, run.error
             decisions.append((run.output("monitor-model", "retrain"), run.output("monitor-model", "rule")))
             assert run.output("monitor-model", "warnings") == ""  # the logged features matched by name

@@ -15,7 +15,7 @@ from ctloop.local import run_pipeline_locally
 from ctloop.pipelines.continuous_training import continuous_training
 from ctloop.registry import MlflowRegistry
 from ctloop.storage import write_table
-from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, make_credit_data
+from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, credit_contract, make_credit_data
 
 pytestmark = pytest.mark.slow
 
@@ -30,9 +30,12 @@ def _as_of(frame: pd.DataFrame, period: int) -> str:
     return (t0 + pd.Timedelta(days=30 * (period + 1))).isoformat()
 
 
-def _run(tmp_path, mlflow_url, model_name, data_uri, warm=True, **params):
-    args = {"data_uri": data_uri, "tracking_uri": mlflow_url, "model_name": model_name,
-            "window": "120D", "bootstrap_rounds": 200, **params}
+def _run(tmp_path, mlflow_url, model_name, data_uri, warm=True, as_of="", force_retrain=False):
+    args = {"model_name": model_name, "tracking_uri": mlflow_url,
+            "data": {"uri": data_uri, "target": CREDIT_TARGET, "time_column": CREDIT_TIME_COLUMN,
+                     "contract": credit_contract(), "window": "120D", "as_of": as_of},
+            "gate": {"thresholds": {"roc_auc": 0.7}, "bootstrap_rounds": 200},
+            "drift": {"force_retrain": force_retrain}}
     if warm:
         return run_pipeline_locally(continuous_training, args, workdir=tmp_path)
     # cold: every task a plain fresh process, without the package's warm task server

@@ -38,6 +38,27 @@ def logged_window(frame: pd.DataFrame, hour: int, model, root) -> None:
     write_table(rows, str(root / "model=credit" / f"date={DAY}" / "revision=credit-predictor-00001" / f"h{hour}.parquet"))
 
 
+RULES_OFF = {"drift_share": None, "realized_floor": None, "realized_drop": None, "min_rows_since_training": None,
+             "cooldown": None}
+TRAINING = {"data": {"uri": "gs://credit/applications.parquet", "target": CREDIT_TARGET,
+                     "time_column": CREDIT_TIME_COLUMN}, "gate": {"thresholds": {"roc_auc": 0.7}}}
+
+
+def upload_training(kfp, image=None):
+    """The continuous-training pipeline uploaded to the KFP double, as `ctloop apply` does; its URL."""
+    import tempfile
+    from pathlib import Path
+
+    from ctloop.compiler import compile_pipeline
+    from ctloop.ops.platform import Platform
+    from ctloop.pipelines.continuous_training import continuous_training
+
+    with tempfile.TemporaryDirectory() as tmp:
+        package = compile_pipeline(continuous_training, Path(tmp) / "ct.yaml", image=image)
+        Platform(host=kfp.url).ensure_pipeline("continuous-training", package)
+    return kfp.url
+
+
 def test_fires_exactly_the_configured_rule_and_respects_cooldown(tmp_path):
     data = make_credit_data(n_rows=24000, seed=3)
     period = (data[CREDIT_TIME_COLUMN] - data[CREDIT_TIME_COLUMN].min()).dt.days // 30
@@ -60,16 +81,19 @@ def test_fires_exactly_the_configured_rule_and_respects_cooldown(tmp_path):
     with KfpApiDouble() as kfp:
         for hour in range(1, 6):
             run = run_pipeline_locally(monitoring, {
-                "log_root": str(root), "model_name": "credit", "window": "1h", "as_of": f"{DAY}T{hour:02d}:00:00+00:00",
-                "rules": {"drift_share": 0.5, "drift_windows": 2, "cooldown": "3h"}, "kfp_host": kfp.url,
-                "tracking_uri": uri, "experiment": "ct"}, workdir=tmp_path / "runs")
+                "model_name": "credit", "as_of": f"{DAY}T{hour:02d}:00:00+00:00",
+                "monitoring": {"log_root": str(root), "window": "1h",
+                               "rules": {**RULES_OFF, "drift_share": 0.5, "drift_windows": 2, "cooldown": "3h"}},
+                "training_parameters": TRAINING, "kfp_host": upload_training(kfp), "tracking_uri": uri,
+                "experiment": "ct"}, workdir=tmp_path / "runs")
             assert run.succeeded, run.error
             decisions.append((run.output("monitor-model", "retrain"), run.output("monitor-model", "rule")))
         triggered = [c for c in kfp.calls if c.method == "POST" and c.path.endswith("/runs")]
     assert decisions == [(False, "none"), (False, "none"), (False, "none"), (True, "drift"), (False, "cooldown")]
     assert len(triggered) == 1
     params = triggered[0].body["runtime_config"]["parameters"]
-    assert params["force_retrain"] is True and params["model_name"] == "credit"
+    assert params["drift"]["force_retrain"] is True and params["model_name"] == "credit"
+    assert params["data"] == TRAINING["data"]
     # every window's scores are kept as a time series, not only the alarms
     client = registry.client
     exp = client.get_experiment_by_name("credit-monitoring")
@@ -98,14 +122,15 @@ def test_realized_rule_fires_from_late_labels_joined_by_business_key(tmp_path, c
     served = [log_window(root, champion.quiet.sample(400, random_state=h), champion, end + pd.Timedelta(hours=h),
                          order_ids=range(10000 + 1000 * h, 10400 + 1000 * h)) for h in (1, 2, 3, 4)]
     image = "registry.example.com/ml/ctloop:0.1.0-mirror"
-    rules = {"drift_share": 0.5, "drift_windows": 2, "realized_drop": 0.05, "cooldown": "6h"}
+    rules = {**RULES_OFF, "drift_share": 0.5, "drift_windows": 2, "realized_drop": 0.05, "cooldown": "6h"}
 
     def monitor(hour, kfp):
         run = run_pipeline_locally(monitoring, {
-            "log_root": str(root), "model_name": "credit", "window": "1h",
-            "as_of": (end + pd.Timedelta(hours=hour)).isoformat(), "labels_root": str(tmp_path / "labels"),
-            "rules": rules, "label_lookback": "1D", "min_labels": 200, "kfp_host": kfp.url, "tracking_uri": uri,
-            "experiment": "ct", "image": image}, workdir=tmp_path / "runs")
+            "model_name": "credit", "as_of": (end + pd.Timedelta(hours=hour)).isoformat(),
+            "monitoring": {"log_root": str(root), "window": "1h", "labels_root": str(tmp_path / "labels"),
+                           "rules": rules, "label_lookback": "1D", "min_labels": 200},
+            "training_parameters": TRAINING, "kfp_host": upload_training(kfp, image), "tracking_uri": uri,
+            "experiment": "ct"}, workdir=tmp_path / "runs")
         assert run.succeeded, run.error
         return run
 
@@ -130,9 +155,10 @@ def test_realized_rule_fires_from_late_labels_joined_by_business_key(tmp_path, c
     assert after.output("monitor-model", "rule") == "realized_drop"
     assert "n=1200 labelled rows" in after.output("monitor-model", "reason")
     assert after.output("monitor-model", "warnings") == ""
-    (post,) = triggered
-    spec = post.body["pipeline_spec"].get("pipeline_spec", post.body["pipeline_spec"])
-    assert {e["container"]["image"] for e in spec["deploymentSpec"]["executors"].values()} == {image}
+    (post,) = triggered  # the uploaded continuous-training version runs: the one compiled with the image
+    version = post.body["pipeline_version_reference"]["pipeline_version_id"]
+    uploaded = kfp.version_package(version)
+    assert {e["container"]["image"] for e in uploaded["deploymentSpec"]["executors"].values()} == {image}
     registry = MlflowRegistry(uri)
     run = registry.client.get_run(after.output("monitor-model", "monitor_run_id"))
     assert run.data.tags["triggered"] == "true" and run.data.metrics["realized_rows"] == 1200

@@ -79,7 +79,7 @@ def test_a_poison_pill_in_the_wal_does_not_crash_loop_the_replay(tmp_path):
     assert [r["request"]["id"] for r in quarantine_records(tmp_path / "root")] == ["bad0"]
     assert not list(wal.glob("*.wal"))
     # the quarantine is outside every model= partition the monitoring jobs read
-    from ctloop.labels import read_parquet_tree
+    from ctloop.inference_log.reader import read_parquet_tree
     assert read_parquet_tree(str(tmp_path / "root" / "model=credit-default")).request_id.tolist() == ["id1"]
 
 

@@ -172,7 +172,7 @@ def test_two_replicas_sharing_a_root_each_write_a_half_and_the_reader_joins_them
     """Two sink replicas (each with its own WAL, one Parquet root), as the StatefulSet runs them:
     a request that reached replica A and its response that reached replica B are written as two
     half rows at shutdown, and ``read_log`` returns one served row with features and prediction."""
-    from ctloop.labels import read_log
+    from ctloop.inference_log.reader import read_log
 
     root = tmp_path / "root"
     a, url_a = start(tmp_path / "a", root=root)

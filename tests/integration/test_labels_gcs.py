@@ -5,9 +5,10 @@ import io
 import pandas as pd
 import pytest
 
-from ctloop import labels
 from ctloop.cli import main
 from ctloop.components.monitor.component import ingest_labels
+from ctloop.inference_log import reader as log_reader
+from ctloop.labels import store as label_store
 
 pytestmark = pytest.mark.slow
 
@@ -27,9 +28,9 @@ def test_cli_and_component_ingest_from_and_into_gcs(gcs, gcs_bucket, capsys):
     upload(gcs, gcs_bucket, "in/more.parquet", parquet.getvalue())
     assert ingest_labels.python_func(labels_uri=f"gs://{gcs_bucket}/in/more.parquet", labels_root=store,
                                      key="meta_x_order_id").rows == 1
-    stored = labels.read_labels(store)
+    stored = label_store.read_labels(store)
     assert sorted(stored["meta_x_order_id"]) == ["1001", "1002", "1003"]
-    assert labels.store_key(store) == "meta_x_order_id"
+    assert label_store.store_key(store) == "meta_x_order_id"
     assert main(["labels", "ingest", "--labels", f"gs://{gcs_bucket}/in/labels.csv", "--store", store]) == 2
     assert "keyed by 'meta_x_order_id'" in capsys.readouterr().err
     missing = main(["labels", "ingest", "--labels", f"gs://{gcs_bucket}/in/nope.csv", "--store", store,
@@ -49,5 +50,5 @@ def test_read_log_lists_only_the_needed_partitions_on_gcs(gcs, gcs_bucket):
     part("2026-01-04", ["c"], "2026-01-04T23:59:00+00:00")
     upload(gcs, gcs_bucket, "log/model=credit/date=2025-10-01/revision=r/p.parquet", b"PAR1 corrupt")
     end = pd.Timestamp("2026-01-05T01:00:00Z")
-    frame = labels.read_log(f"gs://{gcs_bucket}/log", "credit", end - pd.Timedelta("2h"), end)
+    frame = log_reader.read_log(f"gs://{gcs_bucket}/log", "credit", end - pd.Timedelta("2h"), end)
     assert sorted(frame["request_id"]) == ["a", "b", "c"]

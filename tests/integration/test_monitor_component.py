@@ -36,10 +36,19 @@ def uri(setup, tmp_path):
     return uri
 
 
+RULES_OFF = {"drift_share": None, "realized_floor": None, "realized_drop": None, "min_rows_since_training": None,
+             "cooldown": None}
+
+
+def section(log_root, rules=None, **kwargs):
+    """The ``monitoring`` section with exactly ``rules`` on (the others off, not at their defaults)."""
+    return {"log_root": str(log_root), **kwargs, **({"rules": {**RULES_OFF, **rules}} if rules is not None else {})}
+
+
 def monitor(tmp_path, uri, as_of=END, **kwargs):
     metrics = Metrics(name="monitor_metrics", uri=str(tmp_path / "m"), metadata={})
-    out = monitor_model.python_func(log_root=str(tmp_path / "logs"), model_name=MODEL, monitor_metrics=metrics,
-                                    as_of=as_of.isoformat(), tracking_uri=uri, **kwargs)
+    out = monitor_model.python_func(model_name=MODEL, monitoring=section(tmp_path / "logs", **kwargs),
+                                    monitor_metrics=metrics, as_of=as_of.isoformat(), tracking_uri=uri)
     return out, metrics
 
 
@@ -138,7 +147,7 @@ def test_realized_metric_from_late_labels_per_version(setup, uri, tmp_path):
     """Labels of earlier windows (the lookback) count; the current window has none yet. Only
     the champion version's rows judge it; every version's metric is logged."""
     _, champion = setup
-    from ctloop.labels import ingest_labels
+    from ctloop.labels.store import ingest_labels
 
     served = []
     for hour, version in ((1, "1"), (2, "1"), (3, "2"), (4, "1")):
@@ -198,7 +207,7 @@ def test_labels_report_gives_realized_metrics_per_version_and_window(setup, tmp_
     from sklearn.metrics import roc_auc_score
 
     from ctloop.cli import main
-    from ctloop.labels import ingest_labels
+    from ctloop.labels.store import ingest_labels
 
     _, champion = setup
     served = []
@@ -290,7 +299,7 @@ def test_a_multiclass_champion_is_judged_on_every_class_probability_and_text_lab
     from sklearn.metrics import roc_auc_score
 
     from ctloop.components.train.core import fit
-    from ctloop.labels import ingest_labels
+    from ctloop.labels.store import ingest_labels
     from ctloop.storage import write_table
     from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, make_credit_data
 
@@ -323,9 +332,10 @@ def test_a_multiclass_champion_is_judged_on_every_class_probability_and_text_lab
 
     def run(store, as_of=END):
         metrics = Metrics(name="m", uri=str(tmp_path / "m"), metadata={})
-        out = monitor_model.python_func(log_root=str(tmp_path / "logs"), model_name=name, monitor_metrics=metrics,
-                                        as_of=as_of.isoformat(), tracking_uri=uri, labels_root=str(store),
-                                        rules={"realized_drop": 0.1}, min_labels=500)
+        out = monitor_model.python_func(model_name=name, monitor_metrics=metrics, as_of=as_of.isoformat(),
+                                        tracking_uri=uri, monitoring=section(
+                                            tmp_path / "logs", labels_root=str(store), rules={"realized_drop": 0.1},
+                                            min_labels=500))
         return out, metrics
 
     out, metrics = run(tmp_path / "store")

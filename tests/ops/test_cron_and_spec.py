@@ -6,8 +6,9 @@ import yaml
 
 from ctloop.errors import ConfigError
 from ctloop.ops.cron import describe, validate_cron
-from ctloop.ops.spec import load_spec, parse_spec, pipeline_parameters
+from ctloop.ops.spec import load_spec, monitoring_parameters, parse_spec, pipeline_parameters
 from ctloop.pipelines.continuous_training import continuous_training
+from ctloop.pipelines.monitoring import monitoring as monitoring_pipeline
 from tests.helpers import REPO
 
 EXAMPLE = REPO / "examples" / "ctloop.yaml"
@@ -68,16 +69,28 @@ def test_example_spec_is_valid_and_maps_to_pipeline_parameters():
         params = pipeline_parameters(model)
         assert set(params) <= known, set(params) - known
     credit = pipeline_parameters(spec.models[0])
-    assert credit["window"] == "180D" and credit["thresholds"] == {"roc_auc": 0.72, "log_loss": 0.5}
-    assert pipeline_parameters(spec.models[1])["estimator"] == "random_forest"
-    assert credit["inference_service"] == "credit-default" and credit["traffic_plan"] == [
-        5,
-        25,
-        50,
-        100,
-    ]
-    assert credit["analysis_rules"]["min_requests"] == 200
-    assert pipeline_parameters(spec.models[1])["inference_service"] == ""  # registry only
+    assert credit["data"]["window"] == "180D" and credit["gate"]["thresholds"] == {"roc_auc": 0.72, "log_loss": 0.5}
+    assert pipeline_parameters(spec.models[1])["training"]["estimator"] == "random_forest"
+    assert credit["rollout"]["inference_service"] == "credit-default"
+    assert credit["rollout"]["traffic_plan"] == [5, 25, 50, 100]
+    assert credit["rollout"]["rules"]["min_requests"] == 200 and credit["rollout"]["approval"] == "required"
+    assert pipeline_parameters(spec.models[1])["rollout"]["inference_service"] == ""  # registry only
+    monitoring = monitoring_parameters(spec.models[0], spec)
+    assert set(monitoring) <= set(monitoring_pipeline.component_spec.inputs)
+    assert monitoring["monitoring"]["log_root"] == "gs://credit-data/inference-log"
+    assert monitoring["training_parameters"] == credit
+    assert spec.models[0].monitoring_schedule.cron == "0 5 * * * *" and spec.models[1].monitoring_schedule is None
+
+
+def test_a_v1alpha1_spec_is_read_as_v1alpha2_and_says_what_moved():
+    old = load_spec(REPO / "tests" / "fixtures" / "ctloop-v1alpha1.yaml")
+    new = load_spec(EXAMPLE)
+    assert "models[0].target → models[0].data.target" in old.notes
+    assert "kfp.service_account → platform.service_account" in old.notes
+    lgd = pipeline_parameters(old.models[1])
+    assert lgd["training"] == {**pipeline_parameters(new.models[1])["training"]}
+    assert lgd["data"]["window"] == "365D" and lgd["data"]["target"] == "loss_amount"
+    assert old.platform.service_account == new.platform.service_account == "ctloop-pipeline-runner"
 
 
 def _broken(mutate):
@@ -89,76 +102,46 @@ def _broken(mutate):
 @pytest.mark.parametrize(
     "mutate, path, fix",
     [
-        (
-            lambda d: d["models"][1]["schedule"].update(cron="30 4 * * 1"),
-            "models[1].schedule.cron",
-            '"0 30 4 * * 1"',
-        ),
-        (lambda d: d["models"][0].update(targt="x"), "models[0].targt", "did you mean 'target'"),
-        (
-            lambda d: d["models"][0]["gate"].update(thresholds={"auc": 0.7}),
-            "models[0].gate.thresholds.auc",
-            "roc_auc",
-        ),
-        (
-            lambda d: d["models"][0]["gate"].update(thresholds={}),
-            "models[0].gate.thresholds",
-            "never approve",
-        ),
-        (lambda d: d["models"][0].update(window="3 months"), "models[0].window", "e.g. 30s"),
-        (
-            lambda d: d["models"][1]["estimator"].update(name="randomforest"),
-            "models[1].estimator.name",
-            "did you mean 'random_forest'",
-        ),
-        (
-            lambda d: d["models"][0]["schedule"].update(max_concurrency=20),
-            "models[0].schedule.max_concurrency",
-            "1-10",
-        ),
-        (
-            lambda d: d["models"][0]["data"]["contract"]["columns"]["income"].update(
-                max_null_fraction=2
-            ),
-            "models[0].data.contract.columns.income.max_null_fraction",
-            "between 0 and 1",
-        ),
-        (lambda d: d["models"][0].pop("target"), "models[0].target", "required"),
-        (
-            lambda d: d["models"][0]["rollout"].update(traffic_plan=[50, 5]),
-            "models[0].rollout.traffic_plan",
-            "increasing",
-        ),
-        (
-            lambda d: d["models"][0]["rollout"].update(strategy="shadow"),
-            "models[0].rollout.strategy",
-            "blue-green",
-        ),
-        (
-            lambda d: d["models"][0]["rollout"].update(rules={"max_errors": 1}),
-            "models[0].rollout.rules",
-            "max_error_rate",
-        ),
-        (
-            lambda d: d["models"][0]["rollout"].pop("namespace"),
-            "models[0].rollout.namespace",
-            "required",
-        ),
-        (lambda d: d.update(apiVersion="v1"), "apiVersion", "ctloop.dev/v1alpha1"),
-        (
-            lambda d: d["models"].append(copy.deepcopy(d["models"][0])),
-            "models[2].name",
-            "declared twice",
-        ),
-        (
-            lambda d: (
-                d["models"][0]["drift"].update(method="wasserstien")
-                if "drift" in d["models"][0]
-                else d["models"][0].update(drift={"method": "wasserstien"})
-            ),
-            "models[0].drift.method",
-            "jensenshannon",
-        ),
+        (lambda d: d["models"][1]["schedule"].update(cron="30 4 * * 1"), "models[1].schedule.cron",
+         '"0 30 4 * * 1"'),
+        (lambda d: d["models"][0]["data"].update(targt="x"), "models[0].data.targt", "did you mean 'target'"),
+        (lambda d: d["models"][0].update(gatee={}), "models[0].gatee", "did you mean 'gate'"),
+        (lambda d: d["models"][0]["gate"].update(thresholds={"auc": 0.7}), "models[0].gate.thresholds.auc",
+         "roc_auc"),
+        (lambda d: d["models"][0]["gate"].update(thresholds={}), "models[0].gate.thresholds", "never approve"),
+        (lambda d: d["models"][0]["gate"].update(tolerance=-0.5), "models[0].gate.tolerance", "must be >= 0"),
+        (lambda d: d["models"][0]["gate"].update(bootstrap_rounds=0), "models[0].gate.bootstrap_rounds",
+         "must be > 0"),
+        (lambda d: d["models"][0]["data"].update(window="3 months"), "models[0].data.window", "e.g. 30s"),
+        (lambda d: d["models"][1]["training"].update(estimator="randomforest"), "models[1].training.estimator",
+         "did you mean 'random_forest'"),
+        (lambda d: d["models"][0]["schedule"].update(max_concurrency=20), "models[0].schedule.max_concurrency",
+         "must be in [1, 10]"),
+        (lambda d: d["models"][0]["schedule"].update(cron=""), "models[0].schedule.cron", "cron is empty"),
+        (lambda d: d["models"][0]["schedule"].update(cron="@every 0s"), "models[0].schedule.cron", "at least 1s"),
+        (lambda d: d["models"][0]["schedule"].update(cron="0 0 3 31 2 *"), "models[0].schedule.cron",
+         "never runs"),
+        (lambda d: d["models"][0]["data"]["contract"]["columns"]["income"].update(max_null_fraction=2),
+         "models[0].data.contract.columns.income.max_null_fraction", "between 0 and 1"),
+        (lambda d: d["models"][0]["data"].pop("target"), "models[0].data.target", "required"),
+        (lambda d: d["models"][0]["rollout"].update(traffic_plan=[50, 5]), "models[0].rollout.traffic_plan",
+         "increasing"),
+        (lambda d: d["models"][0]["rollout"].update(strategy="shadow"), "models[0].rollout.strategy", "blue-green"),
+        (lambda d: d["models"][0]["rollout"].update(rules={"max_errors": 1}), "models[0].rollout.rules.max_errors",
+         "max_error_rate"),
+        (lambda d: d["models"][0]["rollout"].update(interval_seconds=0), "models[0].rollout.interval_seconds",
+         "must be > 0"),
+        (lambda d: d["models"][0]["rollout"].update(max_failed_checks=-1), "models[0].rollout.max_failed_checks",
+         "must be > 0"),
+        (lambda d: d["models"][0]["rollout"].update(rules={"min_requests": 0}), "models[0].rollout.rules.min_requests",
+         "must be > 0"),
+        (lambda d: d["models"][0]["rollout"].pop("namespace"), "models[0].rollout.namespace", "required"),
+        (lambda d: d["models"][0].update(name="Credit_Default"), "models[0].name", "Kubernetes and MLflow name"),
+        (lambda d: d.update(apiVersion="v1"), "apiVersion", "ctloop.dev/v1alpha2"),
+        (lambda d: d["models"].append(copy.deepcopy(d["models"][0])), "models[2].name", "declared twice"),
+        (lambda d: d["models"][0]["drift"].update(method="wasserstien"), "models[0].drift.method",
+         "did you mean 'wasserstein'"),
+        (lambda d: d["models"][0]["monitoring"].update(window="hourly"), "models[0].monitoring.window", "e.g. 30s"),
     ],
 )
 def test_every_bad_field_gives_path_and_fix(mutate, path, fix):
@@ -170,12 +153,14 @@ def test_every_bad_field_gives_path_and_fix(mutate, path, fix):
     assert fix in line, line
 
 
-def test_all_problems_reported_at_once():
+def test_all_problems_reported_at_once_structural_and_value_errors_alike():
     def mutate(d):
-        d["models"][0].update(targt="x")
-        d["models"][1]["schedule"].update(cron="30 4 * * 1")
+        d["models"][0]["data"].update(targt="x")  # structural (unknown key)
+        d["models"][1]["schedule"].update(cron="30 4 * * 1")  # a value
+        d["models"][1]["gate"].update(tolerance=-1)  # a value in another section
+        d["models"][0]["rollout"] = "canary please"  # structural (not a mapping)
 
-    with pytest.raises(ConfigError, match=r"2 problem\(s\)"):
+    with pytest.raises(ConfigError, match=r"4 problem\(s\)"):
         parse_spec(_broken(mutate))
 
 
@@ -215,34 +200,32 @@ def test_required_and_type_errors_show_a_valid_example():
     data["models"][0]["gate"]["tolerance"] = "a lot"
     data["models"][1]["schedule"]["no_catchup"] = "yes"
     lines = _messages(data)
-    assert "models[0].data.uri: required; add e.g. uri: gs://bucket/credit.parquet" in lines
-    assert "models[0].gate.tolerance: expected number, got 'a lot'; e.g. tolerance: 0.01" in lines
-    assert (
-        "models[1].schedule.no_catchup: expected true/false, got 'yes'; e.g. no_catchup: true"
-        in lines
-    )
+    assert any(line.startswith("models[0].data.uri: required — Table to train on") and
+               line.endswith("e.g. uri: gs://bucket/credit.parquet") for line in lines), lines
+    assert "models[0].gate.tolerance: expected a number, got 'a lot'; e.g. tolerance: 0.01" in lines
+    assert "models[1].schedule.no_catchup: expected true/false, got 'yes'; e.g. no_catchup: true" in lines
 
 
 def test_missing_gate_thresholds_is_an_error_not_a_silent_default():
     data = yaml.safe_load(EXAMPLE.read_text())
     del data["models"][1]["gate"]
     (line,) = _messages(data)
-    assert line == "models[1].gate.thresholds: required; add e.g. thresholds: {roc_auc: 0.7}"
+    assert line == "models[1].gate.thresholds: empty — the gate would never approve; e.g. thresholds: {rmse: ...}"
 
 
 def test_every_error_line_has_a_path_and_a_fix():
     data = yaml.safe_load(EXAMPLE.read_text())
     data["kfp"]["hots"] = "x"
     data["defaults"]["windw"] = "30D"
-    data["models"][0]["task"] = "ranking"
-    data["models"][0]["holdout_fraction"] = 1.5
+    data["models"][0]["training"]["task"] = "ranking"
+    data["models"][0]["data"]["holdout_fraction"] = 1.5
     data["models"][0]["drift"] = {"share": 0}
     data["models"][1]["data"]["format"] = "xlsx"
     data["models"][1]["gate"]["thresholds"] = {"rmse": "low"}
     data["models"].append("not a model")
     lines = _messages(data)
     assert len(lines) == 8, lines
-    fixes = ("did you mean", "e.g.", "use ", "must be", "csv or parquet")
+    fixes = ("did you mean", "e.g.", "use ", "must be", "allowed:")
     for line in lines:
         path, sep, message = line.partition(": ")
         assert sep and re.fullmatch(r"[\w.\[\]]+", path), line
@@ -252,59 +235,38 @@ def test_every_error_line_has_a_path_and_a_fix():
 def test_defaults_merge_one_level_and_unknown_default_keys_are_errors():
     spec = load_spec(EXAMPLE)
     lgd = pipeline_parameters(spec.models[1])
-    assert lgd["window"] == "365D" and lgd["current_window"] == "30D"  # model wins, default fills
-    assert lgd["drift_share"] == 0.3 and lgd["column_methods"] == {"loan_amount": "psi"}
+    assert lgd["data"]["window"] == "365D" and lgd["data"]["current_window"] == "30D"  # model wins, default fills
+    assert lgd["drift"]["share"] == 0.3 and lgd["drift"]["column_methods"] == {"loan_amount": "psi"}
     data = yaml.safe_load(EXAMPLE.read_text())
     data["defaults"]["gate"] = {"tolerance": 0.05}
     data["models"][0]["gate"].pop("tolerance")
     merged = parse_spec(data)
-    assert (
-        pipeline_parameters(merged.models[0])["tolerance"] == 0.05
-    )  # section merged, not replaced
-    assert pipeline_parameters(merged.models[0])["thresholds"] == {"roc_auc": 0.72, "log_loss": 0.5}
+    assert pipeline_parameters(merged.models[0])["gate"]["tolerance"] == 0.05  # section merged, not replaced
+    assert pipeline_parameters(merged.models[0])["gate"]["thresholds"] == {"roc_auc": 0.72, "log_loss": 0.5}
     data["defaults"]["name"] = "x"
     assert "defaults.name: every model needs its own name; move it into models[]" in _messages(data)
 
 
-def test_spec_defaults_match_the_pipeline_defaults():
-    """Fields a spec leaves out run with the pipeline's own defaults."""
-    from ctloop.ops.spec import SCHEMA
-
-    inputs = continuous_training.component_spec.inputs
-    pairs = {
-        "window": "window",
-        "current_window": "current_window",
-        "auto_promote": "auto_promote",
-        "holdout_fraction": "holdout_fraction",
-    }
-    for field, param in pairs.items():
-        assert SCHEMA["model"][field][1] == inputs[param].default, field
-    assert SCHEMA["gate"]["tolerance"][1] == inputs["tolerance"].default
-    assert SCHEMA["drift"]["share"][1] == inputs["drift_share"].default
-    assert SCHEMA["drift"]["correction"][1] == inputs["drift_correction"].default
-    assert SCHEMA["drift"]["calibration_rounds"][1] == inputs["drift_calibration_rounds"].default
-    assert SCHEMA["rollout"]["traffic_plan"][1] == inputs["traffic_plan"].default
-
-
-def test_rollout_quality_check_roots_reach_the_pipeline():
-    data = yaml.safe_load(EXAMPLE.read_text())
-    model = next(m for m in data["models"] if m.get("rollout"))
-    model["rollout"].update(inference_log_root="gs://logs", labels_root="gs://labels")
-    params = pipeline_parameters(next(m for m in parse_spec(data).models if m.name == model["name"]))
-    assert params["inference_log_root"] == "gs://logs" and params["labels_root"] == "gs://labels"
-    inputs = continuous_training.component_spec.inputs
-    assert {"inference_log_root", "labels_root"} <= set(inputs)
+def test_yaml_alias_expansion_is_bounded(tmp_path):
+    bomb = "\n".join(["apiVersion: ctloop.dev/v1alpha2", "kind: ContinuousTraining", "a: &a [x, x, x, x, x, x, x, x, x]"]
+                     + [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+                        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+                        f"*{chr(97 + i)}]" for i in range(8)] + ["models: [*i]"])
+    path = tmp_path / "bomb.yaml"
+    path.write_text(bomb)
+    with pytest.raises(ConfigError, match="expands to more than 100000 values"):
+        load_spec(path)
 
 
 def test_drift_correction_and_calibration_reach_the_pipeline_and_are_validated():
     data = yaml.safe_load(EXAMPLE.read_text())
     data["models"][0].setdefault("drift", {}).update(correction="fdr", calibration_rounds=20)
     params = pipeline_parameters(parse_spec(data).models[0])
-    assert params["drift_correction"] == "fdr" and params["drift_calibration_rounds"] == 20
+    assert params["drift"]["correction"] == "fdr" and params["drift"]["calibration_rounds"] == 20
     data["models"][0]["drift"].update(correction="holm", calibration_rounds=-1)
     lines = _messages(data)
-    assert "models[0].drift.correction: 'holm' is not a correction; use bonferroni, fdr or leave it out" in lines
-    assert "models[0].drift.calibration_rounds: must be >= 0 (0 = no calibration), e.g. 20" in lines
+    assert any(line.startswith("models[0].drift.correction: must be one of") for line in lines), lines
+    assert any(line.startswith("models[0].drift.calibration_rounds: must be >= 0, got -1") for line in lines), lines
 
 
 @pytest.mark.parametrize(
@@ -325,10 +287,10 @@ def test_describe_reads_common_schedules_and_always_says_utc(expr, text):
     assert describe(validate_cron(expr)) == text
 
 
-def test_kfp_pvc_mounts_are_validated():
+def test_platform_pvc_mounts_are_validated():
     data = yaml.safe_load(EXAMPLE.read_text())
-    data["kfp"]["pvc_mounts"] = ["ctloop-inference-log-records:/mnt/inference-log"]
-    assert parse_spec(data).kfp["pvc_mounts"] == ["ctloop-inference-log-records:/mnt/inference-log"]
-    data["kfp"]["pvc_mounts"] = ["records"]
-    (line,) = [x for x in _messages(data) if x.startswith("kfp.pvc_mounts")]
-    assert line.startswith("kfp.pvc_mounts[0]: PVC mount 'records' must be CLAIM:PATH")
+    data["platform"]["pvc_mounts"] = ["ctloop-inference-log-records:/mnt/inference-log"]
+    assert parse_spec(data).platform.pvc_mounts == ["ctloop-inference-log-records:/mnt/inference-log"]
+    data["platform"]["pvc_mounts"] = ["records"]
+    (line,) = [x for x in _messages(data) if x.startswith("platform.pvc_mounts")]
+    assert line.startswith("platform.pvc_mounts: 'records' must be CLAIM:PATH")

@@ -116,9 +116,13 @@ def test_upload_dry_run_writes_nothing(kfp, capsys):
 
 
 # ---------------------------------------------------------------------------- schedule
+CT = ["--param", "model_name=credit", "--param", "data.uri=gs://bucket/credit.parquet", "--param", "data.target=y",
+      "--param", "data.time_column=t"]
+
+
 def test_schedule_defaults_and_utc(kfp, capsys):
     assert (
-        main(["schedule", "--host", kfp.url, "--cron", "0 0 3 * * *", "--param", "window=90D"]) == 0
+        main(["schedule", "--host", kfp.url, "--cron", "0 0 3 * * *", *CT, "--param", "data.window=90D"]) == 0
     )
     out = capsys.readouterr().out
     assert "every day at 03:00:00 UTC" in out
@@ -126,10 +130,24 @@ def test_schedule_defaults_and_utc(kfp, capsys):
     assert body["trigger"]["cron_schedule"]["cron"] == "0 0 3 * * *"
     assert body["no_catchup"] is True and int(body["max_concurrency"]) == 1
     assert body["mode"] == "ENABLE"
-    assert body["runtime_config"]["parameters"]["window"] == "90D"
+    assert body["runtime_config"]["parameters"]["data"] == {"uri": "gs://bucket/credit.parquet", "target": "y",
+                                                             "time_column": "t", "window": "90D"}
     assert body["experiment_id"] in kfp.state.experiments
     assert body["pipeline_version_reference"]["pipeline_version_id"]  # pinned version
     assert "UTC" in body["description"]
+
+
+def test_schedule_refuses_a_pipeline_whose_required_values_are_missing(kfp, capsys):
+    """A scheduled run must not fail at night for a value nobody set (no demo defaults either)."""
+    assert main(["schedule", "--host", kfp.url, "--cron", "0 0 3 * * *", "--param", "model_name=credit",
+                 "--param", "data.uri=gs://bucket/credit.parquet"]) == 2
+    err = capsys.readouterr().err
+    assert "data.target: required" in err and "data.time_column: required" in err
+    assert kfp.calls == []
+    assert main(["schedule", "--host", kfp.url, "--cron", "0 0 3 * * *"]) == 2
+    err = capsys.readouterr().err
+    assert "model_name: required by the pipeline" in err and "data: required by the pipeline" in err
+    assert kfp.calls == []
 
 
 def test_schedule_refuses_five_fields_before_any_call(kfp, capsys):
@@ -141,7 +159,7 @@ def test_schedule_refuses_five_fields_before_any_call(kfp, capsys):
 
 def test_schedule_rejects_out_of_range_concurrency(kfp, capsys):
     assert (
-        main(["schedule", "--host", kfp.url, "--cron", "0 0 3 * * *", "--max-concurrency", "11"])
+        main(["schedule", "--host", kfp.url, "--cron", "0 0 3 * * *", *CT, "--max-concurrency", "11"])
         == 2
     )
     assert "1-10" in capsys.readouterr().err
@@ -149,10 +167,10 @@ def test_schedule_rejects_out_of_range_concurrency(kfp, capsys):
 
 
 def test_rescheduling_replaces_create_before_delete(kfp, capsys):
-    assert main(["schedule", "--host", kfp.url, "--cron", "0 0 3 * * *"]) == 0
+    assert main(["schedule", "--host", kfp.url, "--cron", "0 0 3 * * *", *CT]) == 0
     (old,) = kfp.state.recurring
     start = len(kfp.calls)
-    assert main(["schedule", "--host", kfp.url, "--cron", "0 0 4 * * *"]) == 0
+    assert main(["schedule", "--host", kfp.url, "--cron", "0 0 4 * * *", *CT]) == 0
     assert "replaced" in capsys.readouterr().out
     writes = [(c.method, c.path) for c in kfp.calls[start:] if c.method in ("POST", "DELETE")]
     assert writes == [
@@ -164,10 +182,12 @@ def test_rescheduling_replaces_create_before_delete(kfp, capsys):
 
 def test_schedule_the_monitoring_pipeline_hourly(kfp):
     argv = ["schedule", "--host", kfp.url, "--pipeline", "monitoring", "--cron", "0 5 * * * *"]
-    assert main([*argv, "--param", "log_root=gs://logs/ctloop"]) == 0
+    assert main([*argv, "--param", "model_name=credit", "--param", "monitoring.log_root=gs://logs/ctloop",
+                 "--param", 'training_parameters={"data": {"uri": "gs://b/t.parquet", "target": "y", '
+                 '"time_column": "t"}}']) == 0
     (body,) = _recurring_posts(kfp)
     assert body["display_name"] == "monitoring-schedule"
-    assert body["runtime_config"]["parameters"]["log_root"] == "gs://logs/ctloop"
+    assert body["runtime_config"]["parameters"]["monitoring"] == {"log_root": "gs://logs/ctloop"}
     assert any(p["display_name"] == "monitoring" for p in kfp.state.pipelines.values())
 
 
@@ -176,26 +196,30 @@ def test_apply_dry_run_then_apply_then_noop(kfp):
     spec = load_spec(EXAMPLE)
     lines = []
     plan = _apply(kfp, spec, dry_run=True, out=lines.append)
-    assert [a["action"] for a in plan] == ["would-create", "would-create", "would-create"]
+    assert [a["action"] for a in plan] == ["would-create"] * 5  # 2 pipelines, 3 schedules
     assert any("experiment credit-continuous-training: would-create" in x for x in lines)
     assert kfp.writes() == []
 
     first = _apply(kfp, spec)
-    assert [a["action"] for a in first] == ["created", "created", "created"]
+    assert [a["action"] for a in first] == ["created"] * 5
+    assert {p["display_name"] for p in kfp.state.pipelines.values()} == {"continuous-training", "monitoring"}
     bodies = {b["display_name"]: b for b in _recurring_posts(kfp)}
-    assert set(bodies) == {"ct-credit-default", "ct-loss-given-default"}
+    assert set(bodies) == {"ct-credit-default", "monitor-credit-default", "ct-loss-given-default"}
     credit = bodies["ct-credit-default"]
     assert credit["trigger"]["cron_schedule"]["cron"] == "0 0 3 * * *"
     assert credit["service_account"] == "ctloop-pipeline-runner"
     params = credit["runtime_config"]["parameters"]
-    assert params["model_name"] == "credit-default" and params["thresholds"]["roc_auc"] == 0.72
-    assert bodies["ct-loss-given-default"]["runtime_config"]["parameters"]["task"] == "regression"
+    assert params["model_name"] == "credit-default" and params["gate"]["thresholds"]["roc_auc"] == 0.72
+    assert bodies["ct-loss-given-default"]["runtime_config"]["parameters"]["training"]["task"] == "regression"
+    monitor = bodies["monitor-credit-default"]
+    assert monitor["trigger"]["cron_schedule"]["cron"] == "0 5 * * * *"
+    assert monitor["runtime_config"]["parameters"]["training_parameters"]["data"] == params["data"]
 
     n = len(kfp.writes())
     again = _apply(kfp, spec)
-    assert [a["action"] for a in again] == ["unchanged", "unchanged", "unchanged"]
+    assert [a["action"] for a in again] == ["unchanged"] * 5
     assert len(kfp.writes()) == n
-    assert [a["action"] for a in _apply(kfp, spec, dry_run=True)] == ["unchanged"] * 3
+    assert [a["action"] for a in _apply(kfp, spec, dry_run=True)] == ["unchanged"] * 5
 
 
 def test_changed_spec_replaces_only_that_schedule_create_before_delete(kfp):
@@ -204,15 +228,12 @@ def test_changed_spec_replaces_only_that_schedule_create_before_delete(kfp):
     spec = _changed(lambda d: d["models"][0]["schedule"].update(cron="0 0 5 * * *"))
     n = len(kfp.calls)
     assert [a["action"] for a in _apply(kfp, spec, dry_run=True)] == [
-        "unchanged",
-        "would-replace",
-        "unchanged",
-    ]
+        "unchanged", "unchanged", "would-replace", "unchanged", "unchanged"]
     assert [c for c in kfp.calls[n:] if c.method != "GET"] == []
 
     start = len(kfp.calls)
     result = _apply(kfp, spec)
-    assert [a["action"] for a in result] == ["unchanged", "replaced", "unchanged"]
+    assert [a["action"] for a in result] == ["unchanged", "unchanged", "replaced", "unchanged", "unchanged"]
     writes = [(c.method, c.path) for c in kfp.calls[start:] if c.method in ("POST", "DELETE")]
     rid = old["ct-credit-default"]
     assert writes == [
@@ -227,15 +248,12 @@ def test_changed_spec_replaces_only_that_schedule_create_before_delete(kfp):
 
 def test_new_pipeline_content_moves_every_schedule_to_the_new_version(kfp):
     _apply(kfp, load_spec(EXAMPLE))
-    spec = _changed(lambda d: d["kfp"].update(image="registry.example.com/ml/ctloop:9.9.9"))
+    spec = _changed(lambda d: d["platform"].update(image="registry.example.com/ml/ctloop:9.9.9"))
     result = _apply(kfp, spec)
-    assert [a["action"] for a in result] == ["new-version", "replaced", "replaced"]
-    (pid,) = kfp.state.pipelines
-    newest = kfp.state.versions[pid][-1]["pipeline_version_id"]
-    refs = {
-        r["pipeline_version_reference"]["pipeline_version_id"] for r in kfp.state.recurring.values()
-    }
-    assert refs == {newest}
+    assert [a["action"] for a in result] == ["new-version", "new-version", "replaced", "replaced", "replaced"]
+    newest = {pid: kfp.state.versions[pid][-1]["pipeline_version_id"] for pid in kfp.state.pipelines}
+    refs = {r["pipeline_version_reference"]["pipeline_version_id"] for r in kfp.state.recurring.values()}
+    assert refs == set(newest.values())
 
 
 def test_in_flight_run_keeps_the_old_schedule_until_it_ends(kfp):
@@ -254,7 +272,7 @@ def test_in_flight_run_keeps_the_old_schedule_until_it_ends(kfp):
     # the run ends; the next apply of the same spec deletes the leftover and changes nothing else
     kfp.set_run_state(run, "SUCCEEDED")
     result = _apply(kfp, spec)
-    assert [a["action"] for a in result] == ["unchanged", "unchanged", "unchanged"]
+    assert [a["action"] for a in result] == ["unchanged"] * 5
     assert old not in kfp.state.recurring
     assert [c.path for c in kfp.calls if c.method == "DELETE"] == [
         f"/apis/v2beta1/recurringruns/{old}"
@@ -267,7 +285,7 @@ def test_disabled_schedule_is_reconciled_not_recreated(kfp):
     (body,) = [b for b in _recurring_posts(kfp) if b["display_name"] == "ct-credit-default"]
     assert body["mode"] == "DISABLE"
     n = len(kfp.writes())
-    assert [a["action"] for a in _apply(kfp, spec)] == ["unchanged"] * 3
+    assert [a["action"] for a in _apply(kfp, spec)] == ["unchanged"] * 5
     assert len(kfp.writes()) == n
     # someone enabled it by hand: apply restores the declared state without recreating it
     rid = next(
@@ -278,22 +296,15 @@ def test_disabled_schedule_is_reconciled_not_recreated(kfp):
     assert kfp.state.recurring[rid]["status"] == "DISABLED" and len(kfp.state.recurring) == 2
 
 
-def test_spec_field_the_pipeline_lacks_is_a_config_error_before_any_call(kfp):
-    from ctloop.pipelines.continuous_training import continuous_training
-
+def test_every_section_field_reaches_the_pipeline_and_bad_ones_stop_apply_before_any_call(kfp):
     spec = _changed(lambda d: d["models"][1]["data"].update(format="csv"))
-    if "data_format" in continuous_training.component_spec.inputs:
-        _apply(kfp, spec)
-        params = next(
-            b for b in _recurring_posts(kfp) if b["display_name"] == "ct-loss-given-default"
-        )
-        assert params["runtime_config"]["parameters"]["data_format"] == "csv"
-    else:
-        with pytest.raises(
-            ConfigError, match=r"models\[1\]\.data\.format: .*no parameter data_format"
-        ):
-            _apply(kfp, spec)
-        assert kfp.calls == []
+    _apply(kfp, spec)
+    body = next(b for b in _recurring_posts(kfp) if b["display_name"] == "ct-loss-given-default")
+    assert body["runtime_config"]["parameters"]["data"]["format"] == "csv"
+    kfp.calls.clear()
+    with pytest.raises(ConfigError, match=r"models\[1\]\.data\.format: must be one of"):
+        _apply(kfp, _changed(lambda d: d["models"][1]["data"].update(format="xlsx")))
+    assert kfp.calls == []
 
 
 # ---------------------------------------------------------------------------- auth and errors

@@ -111,3 +111,72 @@ def test_pvc_mounts_reach_every_executor_and_bad_mounts_are_refused(tmp_path):
     doc = list(yaml.safe_load_all((tmp_path / "cli" / "continuous-training.yaml").read_text()))[1]
     assert all(any(m["mountPath"] == "/mnt/data" for m in e["pvcMount"])
                for e in doc["platforms"]["kubernetes"]["deploymentSpec"]["executors"].values())
+
+
+# ---------------------------------------------------------------------------- cluster settings
+def _tasks(doc):
+    """Every task of the compiled DAG (nested sub-DAGs included): name -> task spec."""
+    out = {}
+    components = doc["components"]
+
+    def walk(dag):
+        for name, task in dag.get("tasks", {}).items():
+            out[name] = task
+            sub = components.get(task["componentRef"]["name"], {})
+            if "dag" in sub:
+                walk(sub["dag"])
+
+    walk(doc["root"]["dag"])
+    return out
+
+
+def test_every_step_has_resources_omp_threads_and_idempotent_steps_retry(compiled):
+    from ctloop.ops.settings import RETRIED_STEPS, omp_threads, step_resources
+
+    for name, text in compiled.items():
+        doc = next(yaml.safe_load_all(text))
+        executors = doc["deploymentSpec"]["executors"]
+        tasks = _tasks(doc)
+        for task_name, task in tasks.items():
+            if "componentRef" not in task or "dag" in doc["components"][task["componentRef"]["name"]]:
+                continue
+            executor = executors[doc["components"][task["componentRef"]["name"]]["executorLabel"]]["container"]
+            step = re.sub(r"-\d+$", "", task_name).replace("-", "_")
+            want = step_resources(step)
+            res = executor["resources"]
+            assert (res.get("resourceCpuLimit"), res.get("resourceMemoryLimit")) == (want["cpu_limit"],
+                                                                                    want["memory_limit"]), task_name
+            env = {e["name"]: e["value"] for e in executor.get("env", [])}
+            assert env["OMP_NUM_THREADS"] == str(omp_threads(want["cpu_limit"])), task_name
+            assert ("retryPolicy" in task) == (step in RETRIED_STEPS), (name, task_name)
+
+
+def test_every_pipeline_records_a_failed_or_cancelled_run(compiled):
+    for name, text in compiled.items():
+        doc = next(yaml.safe_load_all(text))
+        outcome = doc["root"]["dag"]["tasks"]["record-run-outcome"]
+        assert outcome["triggerPolicy"]["strategy"] == "ALL_UPSTREAM_TASKS_COMPLETED", name
+        assert outcome["inputs"]["parameters"]["status"]["taskFinalStatus"]["producerTask"] == "record-outcome"
+
+
+def test_platform_settings_reach_the_compiled_pipeline(tmp_path):
+    assert main(["compile", "--output-dir", str(tmp_path), "--resources",
+                 '{"train_model": {"cpu_limit": "8", "memory_limit": "32G"}}', "--retries", "0",
+                 "--node-selector", '{"pool": "ml"}',
+                 "--tolerations", '[{"key": "ml", "operator": "Exists", "effect": "NoSchedule"}]']) == 0
+    docs = list(yaml.safe_load_all((tmp_path / "continuous-training.yaml").read_text()))
+    train = docs[0]["deploymentSpec"]["executors"]["exec-train-model"]["container"]
+    assert train["resources"]["resourceCpuLimit"] == "8" and train["resources"]["resourceMemoryLimit"] == "32G"
+    assert {e["name"]: e["value"] for e in train["env"]}["OMP_NUM_THREADS"] == "8"
+    assert not any("retryPolicy" in t for t in _tasks(docs[0]).values())
+    platform = docs[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]["exec-train-model"]
+    assert platform["nodeSelector"] == {"labels": {"pool": "ml"}}
+    assert platform["tolerations"] == [{"key": "ml", "operator": "Exists", "effect": "NoSchedule"}]
+
+
+def test_bad_platform_settings_are_one_line_before_anything_compiles(tmp_path, capsys):
+    assert main(["compile", "--output-dir", str(tmp_path), "--resources", '{"train_model": {"cpus": "8"}}']) == 2
+    assert "platform.resources.train_model.cpus: unknown key; did you mean 'cpu_limit'?" in capsys.readouterr().err
+    assert main(["compile", "--output-dir", str(tmp_path), "--retries", "-1"]) == 2
+    assert "platform.retries: must be in [0, 10], got -1" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.yaml"))

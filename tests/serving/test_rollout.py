@@ -100,63 +100,6 @@ def test_timeout_names_what_was_awaited(isvcs, kube):
         rollout.deploy(isvcs, name=NAME, model_name="credit", version="2", storage_uri=V2, percent=5, timeout_s=1)
 
 
-def run_canary(isvcs, check, plan=(5, 25, 50, 100), **kw):
-    events = []
-    outcome = rollout.canary_rollout(isvcs, NAME, model_name="credit", version="2", storage_uri=V2,
-                                     champion_version="1", champion_uri=V1, plan=list(plan), check=check,
-                                     timeout_s=kw.pop("timeout_s", 5), on_event=events.append, **kw)
-    return outcome, events
-
-
-def test_healthy_canary_walks_the_plan_and_is_promoted(isvcs, kube):
-    deploy(isvcs, "1", V1)
-    seen = []
-    outcome, events = run_canary(isvcs, lambda p: (seen.append(p) or True, "ok", {"error_rate": 0.0}))
-    assert outcome.decision == "promoted" and seen == [5, 25, 50, 100]
-    assert kube.traffic(NS, NAME) == {"credit-default-predictor-00002": 100}
-    assert [e["event"] for e in events] == ["deploy", "traffic", "traffic", "traffic", "promote"]
-
-
-def test_failed_check_rolls_back(isvcs, kube):
-    deploy(isvcs, "1", V1)
-    outcome, events = run_canary(isvcs, lambda p: (p < 25, "error rate 3 % > 1 %" if p >= 25 else "ok", {}))
-    assert outcome.decision == "rolled_back" and "error rate" in outcome.reason
-    assert kube.objects[(NS, NAME)]["spec"]["predictor"]["model"]["storageUri"] == V1
-    assert list(kube.traffic(NS, NAME).values()) == [100]
-    assert events[-1]["event"] == "rollback"
-
-
-@pytest.mark.parametrize("fault", ["500", "409", "timeout"])
-def test_fault_mid_rollout_ends_on_the_stable_model(isvcs, kube, fault):
-    deploy(isvcs, "1", V1)
-
-    def check(percent):
-        if percent == 25:  # the fault strikes while traffic is moving
-            if fault == "500":
-                kube.fail_next(500, n=3)  # more than the client's retries
-            elif fault == "409":
-                kube.fail_next(409)
-        return True, "ok", {}
-
-    if fault == "timeout":
-        kube.stall(True)  # the new revision never becomes ready: deploy times out, then so does the restore
-        with pytest.raises(ServingTimeoutError):
-            run_canary(isvcs, check, timeout_s=1)
-        (revision,) = kube.traffic(NS, NAME)  # meanwhile all traffic is on the stable model
-        assert kube.revision_uri(NS, NAME, revision) == V1
-        kube.stall(False)  # the controller recovers; re-running the rollback finishes the job
-        final = rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=5)
-        assert list(final.traffic.values()) == [100]
-    else:
-        outcome, _ = run_canary(isvcs, check)
-        assert outcome.decision == "rolled_back", outcome.reason
-    obj = kube.objects[(NS, NAME)]
-    assert obj["spec"]["predictor"]["model"]["storageUri"] == V1
-    assert "canaryTrafficPercent" not in obj["spec"]["predictor"]
-    (revision,) = kube.traffic(NS, NAME)
-    assert kube.revision_uri(NS, NAME, revision) == V1
-
-
 def test_blue_green_switches_at_once_and_keeps_the_previous_addressable(isvcs, kube):
     deploy(isvcs, "1", V1)
     state = deploy(isvcs, "2", V2, strategy="blue-green")

@@ -18,6 +18,7 @@ from ctloop.registry import MlflowRegistry
 from tests.doubles.kube_api import KubeApiDouble
 
 NS, ISVC, MODEL = "ml", "credit", "credit-model"
+RELEASE = {"inference_service": ISVC, "namespace": NS, "timeout_seconds": 10}
 
 
 @pytest.fixture
@@ -66,27 +67,24 @@ def test_validate_serving_blocks_a_version_mismatch():
 
 def test_deploy_promote_then_rollback_with_audit(registered, kube, tmp_path):
     uri, registry = registered
-    first = deploy_canary.python_func(model_name=MODEL, version="1", inference_service=ISVC, namespace=NS,
-                                      tracking_uri=uri, timeout_seconds=10)
+    first = deploy_canary.python_func(model_name=MODEL, version="1", rollout=RELEASE, tracking_uri=uri)
     assert first.action == "created"
-    canary = deploy_canary.python_func(model_name=MODEL, version="2", inference_service=ISVC, namespace=NS,
-                                       tracking_uri=uri, timeout_seconds=10)
+    canary = deploy_canary.python_func(model_name=MODEL, version="2", rollout=RELEASE, tracking_uri=uri)
     assert canary.action == "canary" and canary.storage_uri.endswith("model-joblib")
     assert kube.traffic(NS, ISVC) == {canary.latest_revision: 5, canary.previous_revision: 95}
 
-    rolled = rollback_model.python_func(model_name=MODEL, failed_version="2", inference_service=ISVC, namespace=NS,
-                                        reason="error rate 3 %", tracking_uri=uri, timeout_seconds=10)
+    rolled = rollback_model.python_func(model_name=MODEL, failed_version="2", rollout=RELEASE,
+                                        reason="error rate 3 %", tracking_uri=uri)
     assert rolled.serving_version == "1"
     (revision,) = kube.traffic(NS, ISVC)
     assert kube.revision_uri(NS, ISVC, revision) == registry.model_artifact_uri(MODEL, "1")
     assert registry.get_version(MODEL, "2").tags["ctloop.rollout.status"] == "rolled_back"
     assert registry.champion(MODEL).version == "1"
 
-    again = deploy_canary.python_func(model_name=MODEL, version="2", inference_service=ISVC, namespace=NS,
-                                      tracking_uri=uri, timeout_seconds=10)
+    again = deploy_canary.python_func(model_name=MODEL, version="2", rollout=RELEASE, tracking_uri=uri)
     assert again.action == "canary"
     previous = promote_model.python_func(model_name=MODEL, version="2", reason="canary passed", tracking_uri=uri,
-                                         inference_service=ISVC, namespace=NS, timeout_seconds=10).previous_champion
+                                         rollout=RELEASE).previous_champion
     assert previous == "1" and registry.champion(MODEL).version == "2"
     assert list(kube.traffic(NS, ISVC).values()) == [100]
     events = [e["event"] for e in registry.audit_log(MODEL)]
@@ -96,7 +94,7 @@ def test_deploy_promote_then_rollback_with_audit(registered, kube, tmp_path):
 def test_analyze_first_deployment_needs_no_prometheus(registered, tmp_path):
     uri, _ = registered
     out = analyze_canary.python_func(
-        model_name=MODEL, version="1", inference_service=ISVC, namespace=NS, deploy_action="created",
+        model_name=MODEL, version="1", rollout=RELEASE, deploy_action="created",
         canary_revision="r1", stable_revision="", tracking_uri=uri,
         analysis_metrics=Metrics(name="m", uri=str(tmp_path / "m"), metadata={}),
         analysis_report=Markdown(name="r", uri=str(tmp_path / "r"), metadata={}))
@@ -107,8 +105,8 @@ def test_cli_status_canary_rollback(registered, kube, capsys):
     from ctloop.cli import main
 
     uri, registry = registered
-    deploy_canary.python_func(model_name=MODEL, version="1", inference_service=ISVC, namespace=NS, tracking_uri=uri)
-    deploy_canary.python_func(model_name=MODEL, version="2", inference_service=ISVC, namespace=NS, tracking_uri=uri)
+    deploy_canary.python_func(model_name=MODEL, version="1", rollout=RELEASE, tracking_uri=uri)
+    deploy_canary.python_func(model_name=MODEL, version="2", rollout=RELEASE, tracking_uri=uri)
     base = ["--isvc", ISVC, "--namespace", NS, "--timeout", "10"]
     assert main(["rollout", "canary", *base, "--percent", "20"]) == 0
     assert main(["rollout", "status", *base, "--model-name", MODEL, "--tracking-uri", uri]) == 0
@@ -123,8 +121,85 @@ def test_cli_audit_answers_who_served_what(registered, kube, capsys):
     from ctloop.cli import main
 
     uri, _ = registered
-    deploy_canary.python_func(model_name=MODEL, version="1", inference_service=ISVC, namespace=NS, tracking_uri=uri)
-    deploy_canary.python_func(model_name=MODEL, version="2", inference_service=ISVC, namespace=NS, tracking_uri=uri)
+    deploy_canary.python_func(model_name=MODEL, version="1", rollout=RELEASE, tracking_uri=uri)
+    deploy_canary.python_func(model_name=MODEL, version="2", rollout=RELEASE, tracking_uri=uri)
     assert main(["audit", "--model-name", MODEL, "--tracking-uri", uri]) == 0
     out = capsys.readouterr().out
     assert "deploy" in out and '"credit-predictor-00002": 5' in out and "champions: v1" in out
+
+
+# ---------------------------------------------------------------------------- the whole canary
+# ctloop.serving.release.canary chains deploy → analyze → promote | rollback: the functions the
+# components above call, in the order the compiled pipeline runs them.
+def run_canary(registry, check, plan=(5, 25, 50, 100), timeout=5):
+    from ctloop.config import RolloutConfig
+    from ctloop.serving import release
+    from ctloop.serving.kube import InferenceServices
+
+    cfg = RolloutConfig(inference_service=ISVC, namespace=NS, traffic_plan=list(plan), timeout_seconds=timeout,
+                        interval_seconds=1)
+    return release.canary(registry, InferenceServices(NS), model_name=MODEL, version="2", reason="gate passed",
+                          cfg=cfg, check=check)
+
+
+def _events(registry):
+    return [e["event"] for e in registry.audit_log(MODEL)]
+
+
+def test_healthy_canary_walks_the_plan_and_is_promoted(registered, kube):
+    uri, registry = registered
+    deploy_canary.python_func(model_name=MODEL, version="1", rollout=RELEASE, tracking_uri=uri)
+    seen = []
+    outcome = run_canary(registry, lambda p: (seen.append(p) or True, "ok", {"error_rate": 0.0}))
+    assert outcome.decision == "promoted" and seen == [5, 25, 50, 100]
+    assert kube.traffic(NS, ISVC) == {"credit-predictor-00002": 100}
+    assert registry.champion(MODEL).version == "2"
+    assert _events(registry)[-7:] == ["deploy", "traffic", "traffic", "traffic", "analysis", "traffic_promote",
+                                      "promote"]
+
+
+def test_failed_check_rolls_back(registered, kube):
+    uri, registry = registered
+    deploy_canary.python_func(model_name=MODEL, version="1", rollout=RELEASE, tracking_uri=uri)
+    outcome = run_canary(registry, lambda p: (p < 25, "error rate 3 % > 1 %" if p >= 25 else "ok", {}))
+    assert outcome.decision == "rolled_back" and "error rate" in outcome.reason and outcome.serving_version == "1"
+    assert kube.objects[(NS, ISVC)]["spec"]["predictor"]["model"]["storageUri"] == registry.model_artifact_uri(MODEL,
+                                                                                                             "1")
+    assert list(kube.traffic(NS, ISVC).values()) == [100]
+    assert _events(registry)[-1] == "rollback" and registry.champion(MODEL).version == "1"
+
+
+@pytest.mark.parametrize("fault", ["500", "409", "timeout"])
+def test_fault_mid_rollout_ends_on_the_stable_model(registered, kube, fault):
+    from ctloop.errors import ServingError
+
+    uri, registry = registered
+    stable = registry.model_artifact_uri(MODEL, "1")
+    deploy_canary.python_func(model_name=MODEL, version="1", rollout=RELEASE, tracking_uri=uri)
+
+    def check(percent):
+        if percent == 25:  # the fault strikes while traffic is moving
+            if fault == "500":
+                kube.fail_next(500, n=3)  # more than the client's retries
+            elif fault == "409":
+                kube.fail_next(409)
+        return True, "ok", {}
+
+    if fault == "timeout":
+        kube.stall(True)  # the new revision never becomes ready: deploy times out, and so does its own rollback
+        with pytest.raises(ServingError):
+            run_canary(registry, check, timeout=1)
+        (revision,) = kube.traffic(NS, ISVC)  # meanwhile all traffic is on the stable model
+        assert kube.revision_uri(NS, ISVC, revision) == stable
+        kube.stall(False)  # the controller recovers; re-running the rollback finishes the job
+        rollback_model.python_func(model_name=MODEL, failed_version="2", rollout=RELEASE, reason="recovered",
+                                   tracking_uri=uri)
+    else:
+        outcome = run_canary(registry, check)
+        assert outcome.decision == "rolled_back", outcome.reason
+    obj = kube.objects[(NS, ISVC)]
+    assert obj["spec"]["predictor"]["model"]["storageUri"] == stable
+    assert "canaryTrafficPercent" not in obj["spec"]["predictor"]
+    (revision,) = kube.traffic(NS, ISVC)
+    assert kube.revision_uri(NS, ISVC, revision) == stable
+    assert registry.champion(MODEL).version == "1"

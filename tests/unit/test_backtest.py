@@ -4,6 +4,7 @@ import pytest
 
 from ctloop.backtest import BacktestConfig, run_backtest, write_report
 from ctloop.cli import main
+from ctloop.config import GateConfig, TrainingConfig
 from ctloop.errors import ConfigError
 from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, SHOCK_PERIOD, make_credit_data
 
@@ -15,7 +16,8 @@ def credit():
 
 def cfg(policy, **kw):
     return BacktestConfig(target=CREDIT_TARGET, time_column=CREDIT_TIME_COLUMN, window="30D", policy=policy,
-                          train_window="60D", estimator="logistic_regression", bootstrap_rounds=100, **kw)
+                          train_window="60D", training=TrainingConfig(estimator="logistic_regression"),
+                          gate=GateConfig(thresholds={"roc_auc": 0.7}, bootstrap_rounds=100), **kw)
 
 
 @pytest.fixture(scope="module")

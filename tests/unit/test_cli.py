@@ -1,7 +1,7 @@
 import pytest
 
 from ctloop.cli import main
-from ctloop.cli.local import parse_params
+from ctloop.ops.params import parse_pairs as parse_params
 from ctloop.errors import ConfigError
 
 
@@ -15,9 +15,16 @@ def test_parse_params_rejects_missing_equals():
 
 
 def test_unknown_pipeline_parameter_suggests(capsys):
-    code = main(["run", "--local", "--param", "windw=30D"])
+    code = main(["run", "--local", "--param", "data.windw=30D"])
     assert code == 2
     assert "did you mean 'window'" in capsys.readouterr().err
+
+
+def test_a_missing_required_section_is_refused_before_anything_runs(capsys):
+    code = main(["run", "--local", "--param", "model_name=credit"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "data: required by the pipeline and not given; e.g. --param data.uri=..." in err
 
 
 def test_run_without_local_explains(capsys):

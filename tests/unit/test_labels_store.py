@@ -6,10 +6,13 @@ import json
 import pandas as pd
 import pytest
 
-from ctloop import labels
 from ctloop.cli import main
 from ctloop.components.monitor.component import ingest_labels
 from ctloop.errors import ConfigError, DataValidationError
+from ctloop.inference_log import reader as log_reader
+from ctloop.labels import join as label_join
+from ctloop.labels import realized
+from ctloop.labels import store as label_store
 
 
 def logged(tmp_path, day, rows):
@@ -27,13 +30,13 @@ def test_cli_ingests_numeric_business_keys_from_csv_as_text(tmp_path, capsys):
     assert main(["labels", "ingest", "--labels", str(src), "--store", str(store), "--key", "meta_x_order_id",
                  "--label-column", "default"]) == 0
     assert "appended 2 labels keyed by meta_x_order_id" in capsys.readouterr().out
-    stored = labels.read_labels(str(store))
+    stored = label_store.read_labels(str(store))
     assert stored["meta_x_order_id"].tolist() == ["1001", "00123"]  # leading zeros kept: keys are text
-    assert stored["label"].tolist() == [1.0, 0.0] and labels.store_key(str(store)) == "meta_x_order_id"
-    assert json.loads((store / "labels" / labels.STORE_MANIFEST).read_text())["key"] == "meta_x_order_id"
+    assert stored["label"].tolist() == [1.0, 0.0] and label_store.store_key(str(store)) == "meta_x_order_id"
+    assert json.loads((store / "labels" / label_store.STORE_MANIFEST).read_text())["key"] == "meta_x_order_id"
     logs = pd.DataFrame({"request_id": ["a", "b"], "instance": 0, "meta_x_order_id": ["00123", "1001"],
                          "has_response": True, "prediction_1": [0.2, 0.7]})
-    joined = labels.join_labels(logs, stored).frame.set_index("request_id")
+    joined = label_join.join_labels(logs, stored).frame.set_index("request_id")
     assert joined.loc["a", "label"] == 0 and joined.loc["b", "label"] == 1
 
 
@@ -62,8 +65,8 @@ def test_component_ingests_parquet_with_instance(tmp_path):
     pd.DataFrame({"request_id": ["r", "r"], "instance": [0, 1], "label": [0, 1]}).to_parquet(src)
     out = ingest_labels.python_func(labels_uri=str(src), labels_root=str(tmp_path / "store"))
     assert out.rows == 2
-    stored = labels.read_labels(str(tmp_path / "store"))
-    assert stored["instance"].tolist() == [0, 1] and labels.detect_key(stored) == "request_id"
+    stored = label_store.read_labels(str(tmp_path / "store"))
+    assert stored["instance"].tolist() == [0, 1] and label_store.detect_key(stored) == "request_id"
     with pytest.raises(ConfigError, match="keyed by 'request_id'"):
         ingest_labels.python_func(labels_uri=str(src), labels_root=str(tmp_path / "store"), key="meta_x")
     with pytest.raises(DataValidationError, match="column 'order' breaks rule 'required'"):
@@ -80,11 +83,11 @@ def test_read_log_reads_only_the_needed_date_partitions(tmp_path):
     old.parent.mkdir(parents=True)
     old.write_bytes(b"PAR1 not parquet")
     end = pd.Timestamp("2026-01-05T01:00:00Z")
-    frame = labels.read_log(str(tmp_path / "logs"), "credit", end - pd.Timedelta("1h"), end)
+    frame = log_reader.read_log(str(tmp_path / "logs"), "credit", end - pd.Timedelta("1h"), end)
     assert frame["request_id"].tolist() == ["a"]
-    frame = labels.read_log(str(tmp_path / "logs"), "credit", end - pd.Timedelta("7D"), end + pd.Timedelta("2h"))
+    frame = log_reader.read_log(str(tmp_path / "logs"), "credit", end - pd.Timedelta("7D"), end + pd.Timedelta("2h"))
     assert sorted(frame["request_id"]) == ["a", "b", "y"]
-    assert labels.log_dates(end - pd.Timedelta("2D"), end) == ["2026-01-03", "2026-01-04", "2026-01-05"]
+    assert log_reader.log_dates(end - pd.Timedelta("2D"), end) == ["2026-01-03", "2026-01-04", "2026-01-05"]
 
 
 def test_read_log_handles_older_logs_and_duplicates(tmp_path):
@@ -92,9 +95,9 @@ def test_read_log_handles_older_logs_and_duplicates(tmp_path):
            "time": "2026-01-05T00:30:00+00:00", "has_response": True, "prediction_1": 0.5}
     logged(tmp_path, "2026-01-05", [row, row])  # at-least-once delivery: the same row twice, no model_version
     end = pd.Timestamp("2026-01-05T01:00:00Z")
-    frame = labels.read_log(str(tmp_path / "logs"), "credit", end - pd.Timedelta("1h"), end)
+    frame = log_reader.read_log(str(tmp_path / "logs"), "credit", end - pd.Timedelta("1h"), end)
     assert len(frame) == 1 and frame["model_version"].tolist() == [""]
-    assert labels.read_log(str(tmp_path / "nothing"), "credit", end - pd.Timedelta("1h"), end).empty
+    assert log_reader.read_log(str(tmp_path / "nothing"), "credit", end - pd.Timedelta("1h"), end).empty
 
 
 def test_read_log_merges_a_request_and_its_response_written_by_two_sink_replicas(tmp_path):
@@ -115,7 +118,7 @@ def test_read_log_merges_a_request_and_its_response_written_by_two_sink_replicas
     path.parent.mkdir(parents=True)
     pd.DataFrame(response_half).to_parquet(path)
     end = pd.Timestamp("2026-01-05T01:00:00Z")
-    frame = labels.read_log(str(tmp_path / "logs"), "credit", end - pd.Timedelta("1h"), end)
+    frame = log_reader.read_log(str(tmp_path / "logs"), "credit", end - pd.Timedelta("1h"), end)
     frame = frame.sort_values(["request_id", "instance"]).reset_index(drop=True)
     assert frame[["request_id", "instance"]].values.tolist() == [["r1", 0], ["r1", 1], ["r2", 0]]
     r1 = frame[frame.request_id == "r1"]
@@ -124,13 +127,13 @@ def test_read_log_merges_a_request_and_its_response_written_by_two_sink_replicas
     assert set(r1.model_version) == {"2"} and set(r1.revision) == {"v2"}  # the response side's
     assert set(r1.time) == {"2026-01-05T00:30:00.100+00:00"}  # when the request arrived
     assert frame.loc[2, "income"] == 7.0 and frame.loc[2, "prediction_1"] == 0.9  # untouched
-    assert len(labels.served(frame)) == 3
+    assert len(log_reader.served(frame)) == 3
 
 
 def test_merge_halves_keeps_one_row_of_a_replayed_complete_row():
     row = {"request_id": "a", "instance": 0, "time": "2026-01-05T00:30:00+00:00", "has_request": True,
            "has_response": True, "prediction_1": 0.5}
-    frame = labels.merge_halves(pd.DataFrame([row, row, {**row, "request_id": "b"}]))
+    frame = log_reader.merge_halves(pd.DataFrame([row, row, {**row, "request_id": "b"}]))
     assert sorted(frame.request_id) == ["a", "b"] and frame.prediction_1.tolist() == [0.5, 0.5]
 
 
@@ -145,7 +148,7 @@ def test_merge_halves_takes_the_version_from_whichever_half_names_it():
     rows = [half("r", "request", "2026-01-05T00:30:00+00:00", model_version="3", revision="v3", income=1.0),
             half("r", "response", "2026-01-05T00:30:01+00:00", model_version="", revision="unknown",
                  prediction_1=0.7)]
-    (row,) = labels.merge_halves(pd.DataFrame(rows)).to_dict("records")
+    (row,) = log_reader.merge_halves(pd.DataFrame(rows)).to_dict("records")
     assert (row["model_version"], row["revision"], row["income"], row["prediction_1"]) == ("3", "v3", 1.0, 0.7)
     assert row["has_request"] and row["has_response"] and row["time"] == "2026-01-05T00:30:00+00:00"
 
@@ -157,7 +160,7 @@ def test_merge_halves_never_stitches_two_complete_rows_together():
              "has_response": True}
     second = {**first, "time": "2026-01-05T00:31:00+00:00", "income": 2.0, "prediction_1": 0.9}
     stray = half("same", "request", "2026-01-05T00:32:00+00:00", income=3.0)
-    (row,) = labels.merge_halves(pd.DataFrame([first, second, stray])).to_dict("records")
+    (row,) = log_reader.merge_halves(pd.DataFrame([first, second, stray])).to_dict("records")
     assert (row["income"], row["prediction_1"]) == (2.0, 0.9)
 
 
@@ -167,8 +170,8 @@ def test_halves_either_side_of_a_window_start_count_once_in_the_requests_window(
                  prediction_1=0.4)]
     logged(tmp_path, "2026-01-05", rows)
     root, start = str(tmp_path / "logs"), pd.Timestamp("2026-01-05T00:00:00Z")
-    before = labels.read_log(root, "credit", start, start + pd.Timedelta("1h"))
-    after = labels.read_log(root, "credit", start + pd.Timedelta("1h"), start + pd.Timedelta("2h"))
+    before = log_reader.read_log(root, "credit", start, start + pd.Timedelta("1h"))
+    after = log_reader.read_log(root, "credit", start + pd.Timedelta("1h"), start + pd.Timedelta("2h"))
     assert before[["request_id", "income", "prediction_1", "model_version"]].values.tolist() == [["edge", 5.0, 0.4, "2"]]
     assert after.empty
 
@@ -177,12 +180,12 @@ def test_log_times_parse_like_pandas_mixed_parser_but_iso_first():
     values = pd.Series(["2026-11-22T10:31:02.417396123Z", "2026-12-01T00:00:00+00:00", "2026-12-01 01:00:00",
                         "2026-12-01T02:00:00.5+02:00", "Dec 1 2026 3am", None, "garbage"])
     expected = pd.to_datetime(values, utc=True, format="mixed", errors="coerce")
-    assert labels.utc_times(values).equals(expected)
+    assert log_reader.utc_times(values).equals(expected)
     sink_written = pd.Series(["2026-11-22T10:31:02.417396123+00:00", None, "2026-12-01T02:00:00.5+02:00"])
-    assert labels.utc_times(sink_written).equals(pd.to_datetime(sink_written, utc=True, format="mixed"))
+    assert log_reader.utc_times(sink_written).equals(pd.to_datetime(sink_written, utc=True, format="mixed"))
     # a filtered frame keeps its index: every time stays on its own row
     kept = pd.Series(["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "2024-01-03T00:00:00+00:00"], index=[5, 7, 9])
-    assert labels.utc_times(kept).equals(pd.to_datetime(kept, utc=True, format="mixed"))
+    assert log_reader.utc_times(kept).equals(pd.to_datetime(kept, utc=True, format="mixed"))
 
 
 def test_realized_metrics_per_window_after_rows_were_left_out():
@@ -191,5 +194,5 @@ def test_realized_metrics_per_window_after_rows_were_left_out():
     frame = pd.DataFrame({"time": [f"2026-01-05T{h:02d}:{m:02d}:00+00:00" for h in range(3) for m in (10, 20)],
                           "prediction_1": [None, 0.8, 0.2, 0.9, 0.3, 0.7], "label": [1, 1, 0, 1, 0, 1],
                           "revision": "a"})
-    per = labels.realized_metrics(frame, by=("revision",), window=pd.Timedelta("1h"), metrics=("accuracy",))
+    per = realized.realized_metrics(frame, by=("revision",), window=pd.Timedelta("1h"), metrics=("accuracy",))
     assert per["window"].dt.hour.tolist() == [0, 1, 2] and per["rows"].tolist() == [1, 2, 2]

@@ -2,15 +2,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ctloop.components.monitor.core import align_features, champion_rows, decide, resolve_metric
+from ctloop.components.monitor.core import align_features, champion_rows
 from ctloop.errors import ConfigError, DataValidationError
-from ctloop.labels import (
-    join_labels,
-    join_predictions_with_labels,
-    metric_value,
-    normalise_keys,
-    realized_metrics,
-)
+from ctloop.labels.join import join_labels, join_predictions_with_labels
+from ctloop.labels.realized import metric_value, realized_metrics
+from ctloop.labels.realized import resolve as resolve_metric
+from ctloop.labels.store import normalise_keys
+from ctloop.monitoring.rules import decide
 
 
 def rec(hour, share=None, realized=None, triggered=False, realized_rows=0):
@@ -108,10 +106,10 @@ def test_volume_gate():
 def test_unknown_rule_and_metric():
     with pytest.raises(ConfigError, match="unknown monitoring rule"):
         decide([], rec(1), {"drift_threshold": 0.5})
-    with pytest.raises(ConfigError, match="does not apply to regression"):
+    with pytest.raises(ConfigError, match="not a regression metric"):
         resolve_metric("regression", "roc_auc")
-    assert resolve_metric("regression") == ("rmse", "prediction")
-    assert resolve_metric("classification") == ("roc_auc", "prediction_1")
+    assert resolve_metric("regression")[:2] == ("rmse", "prediction")
+    assert resolve_metric("classification")[:2] == ("roc_auc", "prediction_1")
 
 
 def test_drift_rule_without_a_share_says_so():
@@ -265,7 +263,7 @@ def test_mixed_key_columns_are_normalised_value_by_value():
 def test_multiclass_metrics_are_the_evaluation_gates_and_labels_match_classes_by_value():
     from sklearn import metrics as skm
 
-    from ctloop.labels import metric_value, realized_metrics
+    from ctloop.labels.realized import metric_value, realized_metrics
 
     rng = np.random.default_rng(4)
     classes = [0, 1, 2]
@@ -281,7 +279,12 @@ def test_multiclass_metrics_are_the_evaluation_gates_and_labels_match_classes_by
     with_stray = np.append(as_float, 7.0)
     assert metric_value("accuracy", with_stray, np.vstack([raw, [1, 0, 0]]), classes) == pytest.approx(
         skm.accuracy_score(y, raw.argmax(1)))
-    assert np.isnan(metric_value("roc_auc", y[y < 2], raw[y < 2], classes))  # a class absent: undefined
+    # a class absent from the labels: the macro one-vs-rest AUC over the classes present (defined, so a
+    # window where a rare class did not occur is still judged), as ctloop.metrics documents
+    two = y < 2
+    present = [skm.roc_auc_score(y[two] == k, raw[two][:, k]) for k in (0, 1)]
+    assert metric_value("roc_auc", y[two], raw[two], classes) == pytest.approx(np.mean(present), abs=1e-12)
+    assert np.isnan(metric_value("roc_auc", y[y == 1], raw[y == 1], classes))  # one class only: undefined
     frame = pd.DataFrame(raw, columns=["prediction_0", "prediction_1", "prediction_2"]).assign(
         label=as_float, revision=np.where(np.arange(300) < 150, "a", "b"))
     per = realized_metrics(frame, score=["prediction_0", "prediction_1", "prediction_2"], by=("revision",),
@@ -291,7 +294,7 @@ def test_multiclass_metrics_are_the_evaluation_gates_and_labels_match_classes_by
 
 
 def test_binary_text_labels_use_the_second_class_as_positive():
-    from ctloop.labels import metric_value
+    from ctloop.labels.realized import metric_value
 
     score = np.array([0.9, 0.8, 0.2, 0.1])
     assert metric_value("roc_auc", ["yes", "yes", "no", "no"], score, ["no", "yes"]) == 1.0
@@ -304,7 +307,7 @@ def test_rounded_multiclass_probabilities_are_scored_not_refused():
     would raise and fail the monitoring step."""
     from sklearn import metrics as skm
 
-    from ctloop.labels import metric_value
+    from ctloop.labels.realized import metric_value
 
     rng = np.random.default_rng(8)
     raw = rng.dirichlet([1, 1, 1], size=400)
@@ -317,18 +320,23 @@ def test_rounded_multiclass_probabilities_are_scored_not_refused():
 
 
 def test_labels_match_classes_by_kind():
-    from ctloop.labels import _class_positions, scorable
+    from ctloop.labels.realized import scorable
+    from ctloop.metrics import class_positions
 
-    assert _class_positions(["True", "false", True, 0.0, "yes"], [False, True]).tolist() == [1, 0, 1, 0, -1]
-    assert _class_positions([1, 1.0, "1", "1.0"], [0, 1]).tolist() == [1, 1, 1, 1]
+    def positions(y, classes):  # a label that is no class of the model: -1
+        where, _ = class_positions(np.asarray(y, dtype=object), classes)
+        return np.where(where < len(classes), where, -1)
+
+    assert positions(["True", "false", True, 0.0, "yes"], [False, True]).tolist() == [1, 0, 1, 0, -1]
+    assert positions([1, 1.0, "1", "1.0"], [0, 1]).tolist() == [1, 1, 1, 1]
     # text classes compare as text: "01" is its own class; a label stored as 1.0 is "1"
-    assert _class_positions(["01", "1", 1.0, " 1 "], ["01", "1", "other"]).tolist() == [0, 1, 1, 1]
+    assert positions(["01", "1", 1.0, " 1 "], ["01", "1", "other"]).tolist() == [0, 1, 1, 1]
     assert scorable(["yes", "Yes", "no"], ["no", "yes"]).tolist() == [True, False, True]
     assert scorable([1.0, float("nan"), "x"], None).tolist() == [True, False, False]
 
 
 def test_realized_rows_count_only_labels_the_metric_uses():
-    from ctloop.labels import realized_metrics
+    from ctloop.labels.realized import realized_metrics
 
     frame = pd.DataFrame({"prediction_1": [0.9, 0.8, 0.2, 0.1, 0.7], "label": ["yes", "yes", "no", "no", "Yes"],
                           "revision": "a"})

@@ -2,6 +2,7 @@ import pandas as pd
 import pytest
 
 from ctloop.columns import WEIGHT
+from ctloop import contract
 from ctloop.components.prepare import core
 from ctloop.errors import ConfigError, DataValidationError
 from ctloop.synthetic import CREDIT_TARGET as Y
@@ -21,8 +22,8 @@ def violations(exc_info):
 
 def test_contract_round_trip():
     spec = credit_contract()
-    contract = core.DataContract.from_dict(spec)
-    assert core.DataContract.from_dict(contract.to_dict()) == contract
+    parsed = contract.DataContract.from_dict(spec)
+    assert contract.DataContract.from_dict(parsed.to_dict()) == parsed
 
 
 @pytest.mark.parametrize("spec, path", [
@@ -35,11 +36,11 @@ def test_contract_round_trip():
 ])
 def test_bad_contract_names_the_field(spec, path):
     with pytest.raises(ConfigError, match=path.replace(".", r"\.")):
-        core.DataContract.from_dict(spec)
+        contract.DataContract.from_dict(spec)
 
 
 def test_integral_float_min_rows_from_json_is_accepted():
-    assert core.DataContract.from_dict({"min_rows": 500.0}).min_rows == 500
+    assert contract.DataContract.from_dict({"min_rows": 500.0}).min_rows == 500
 
 
 def test_each_rule_is_reported_with_rows(credit):
@@ -49,7 +50,7 @@ def test_each_rule_is_reported_with_rows(credit):
     frame["credit_utilization"] = float("nan")
     frame = frame.drop(columns=["age"])
     with pytest.raises(DataValidationError) as exc:
-        core.validate(frame, core.DataContract.from_dict(credit_contract()))
+        contract.validate(frame, contract.DataContract.from_dict(credit_contract()))
     found = violations(exc)
     assert found[("income", "min")] == 10
     assert found[("region", "allowed")] == 20
@@ -64,7 +65,7 @@ def test_wrong_dtype_counts_bad_rows(credit):
     frame["income"] = frame["income"].astype(object)
     frame.loc[:6, "income"] = "unknown"
     with pytest.raises(DataValidationError) as exc:
-        core.validate(frame, core.DataContract.from_dict(credit_contract()))
+        contract.validate(frame, contract.DataContract.from_dict(credit_contract()))
     assert violations(exc)[("income", "dtype")] == 7
     assert "expected float" in str(exc.value)
 
@@ -73,7 +74,7 @@ def test_null_fraction_and_min_rows(credit):
     frame = credit.head(100).copy()
     frame.loc[:9, "months_employed"] = None  # 10 % > 5 %
     with pytest.raises(DataValidationError) as exc:
-        core.validate(frame, core.DataContract.from_dict(credit_contract()))
+        contract.validate(frame, contract.DataContract.from_dict(credit_contract()))
     found = violations(exc)
     assert ("months_employed", "max_null_fraction") in found
     assert found[("*", "min_rows")] == 100

@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ctloop import estimators
 from ctloop.components.train import core
 from ctloop.errors import ConfigError, DataValidationError, TrainingError
 
@@ -94,7 +95,7 @@ def test_unseen_category_at_predict_time_is_ignored(data):
 
 def test_random_forest_tree_sample_is_capped_on_large_data(monkeypatch, data):
     # half the rows per tree until that exceeds the cap; then the cap (an explicit value wins)
-    monkeypatch.setattr(core, "RF_MAX_TREE_ROWS", 100)
+    monkeypatch.setattr(estimators, "RF_MAX_TREE_ROWS", 100)
     frame = data.drop(columns=["when", "amount"])
     small = core.fit(frame.iloc[:150], target="y", estimator="random_forest", params={"n_estimators": 5})
     assert small.model.named_steps["model"].max_samples == 0.5

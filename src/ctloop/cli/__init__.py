@@ -21,9 +21,11 @@ COMMAND_MODULES = (
     "ctloop.cli.drift",  # drift (ad-hoc drift check)
     "ctloop.cli.ops",  # upload, schedule, apply, runs
     "ctloop.cli.rollout",  # audit, rollout status / canary / promote / rollback
+    "ctloop.cli.approval",  # approve / reject
     "ctloop.cli.logger",  # logger serve (inference log sink)
-    "ctloop.labels",  # labels ingest / report
+    "ctloop.cli.labels",  # labels ingest / report
     "ctloop.cli.monitor",  # monitor history
+    "ctloop.cli.config",  # config defaults / docs
 )
 
 

@@ -7,11 +7,20 @@ import argparse
 
 def _compile(args: argparse.Namespace) -> int:
     from ctloop.compiler import compile_all, parse_pvc_mount
+    from ctloop.config import PlatformConfig, from_arguments
 
     mounts = [parse_pvc_mount(m) for m in args.mount_pvc or []]
-    for path in compile_all(args.output_dir, image=args.image, pvc_mounts=mounts):
+    platform = from_arguments(PlatformConfig, args)
+    for path in compile_all(args.output_dir, image=args.image, pvc_mounts=mounts, platform=platform):
         print(path)
     return 0
+
+
+def add_platform_options(parser) -> None:
+    """``--resources``, ``--retries``, ``--node-selector``, ``--tolerations`` (``platform`` section)."""
+    from ctloop.config import PlatformConfig, add_arguments
+
+    add_arguments(parser, PlatformConfig, ["resources", "retries", "node_selector", "tolerations"])
 
 
 def register(subparsers) -> None:
@@ -28,6 +37,7 @@ def register(subparsers) -> None:
         "(e.g. a private registry mirror: registry.example.com/ml/ctloop:0.1.0)",
     )
     add_mount_pvc_option(p)
+    add_platform_options(p)
     p.set_defaults(handler=_compile)
 
 

@@ -17,8 +17,7 @@ from typing import Any
 from ctloop.cli.compile import add_mount_pvc_option
 
 PIPELINE = "continuous-training"
-# pipeline parameter -> spec field, for parameters this ctloop's pipeline may not declare
-OPTIONAL_PARAMETER_FIELDS = {"data_format": "data.format"}
+MONITORING = "monitoring"
 
 
 def _platform(args: argparse.Namespace):
@@ -44,12 +43,13 @@ def _pipeline_func(pipeline: str) -> Callable:
 
 
 def _compile_one(
-    out_dir: Path, image: str | None, pipeline: str = PIPELINE, mounts: list[str] | None = None
+    out_dir: Path, image: str | None, pipeline: str = PIPELINE, mounts: list[str] | None = None,
+    func: Callable | None = None,
 ) -> Path:
     from ctloop.compiler import compile_pipeline, parse_pvc_mount
 
     return compile_pipeline(
-        _pipeline_func(pipeline), out_dir / f"{pipeline}.yaml", image=image or None,
+        func or _pipeline_func(pipeline), out_dir / f"{pipeline}.yaml", image=image or None,
         pvc_mounts=[parse_pvc_mount(m) for m in mounts or []],
     )
 
@@ -71,11 +71,11 @@ def _print_retired(result, out: Callable[[str], Any]) -> None:
 
 
 def _schedule(args: argparse.Namespace) -> int:
-    from ctloop.cli.local import parse_params, pipeline_arguments
     from ctloop.ops.cron import describe, validate_cron
+    from ctloop.ops.params import parse_pairs, pipeline_arguments
 
     cron = validate_cron(args.cron)  # before any network call
-    params = pipeline_arguments(_pipeline_func(args.pipeline), parse_params(args.param))
+    params = pipeline_arguments(_pipeline_func(args.pipeline), parse_pairs(args.param))
     platform = _platform(args)
     name = args.pipeline_name or args.pipeline
     job = args.job_name or f"{name}-schedule"
@@ -102,82 +102,67 @@ def _schedule(args: argparse.Namespace) -> int:
     return 0
 
 
-def spec_parameters(spec, model, pipeline_func: Callable) -> dict[str, Any]:
-    """``pipeline_parameters(model)``, checked against the pipeline's declared parameters."""
-    from ctloop.errors import ConfigError
-    from ctloop.ops.spec import pipeline_parameters
-
-    params = pipeline_parameters(model)
-    known = set(pipeline_func.component_spec.inputs or {})
-    missing = sorted(set(params) - known)
-    if missing:
-        index = spec.models.index(model)
-        fields = [f"models[{index}].{OPTIONAL_PARAMETER_FIELDS.get(p, p)}" for p in missing]
-        raise ConfigError(
-            f"{', '.join(fields)}: this ctloop's {PIPELINE} pipeline has no parameter "
-            f"{', '.join(missing)}; remove the field or upgrade ctloop"
-        )
-    return params
-
-
 def apply_spec(
     spec,
     *,
-    platform_factory: Callable[[dict], Any],
+    platform_factory: Callable[[Any], Any],
     image: str | None,
     dry_run: bool,
     out: Callable[[str], Any] = print,
 ) -> list[dict]:
-    """Compile, upload if changed, reconcile each model's schedule; returns the actions.
-
-    With ``dry_run`` nothing is written: the actions are the plan (``would-*``/``unchanged``).
-    """
+    """Compile, upload if changed, reconcile each model's schedules (continuous training and, with a
+    ``monitoring`` section, monitoring); returns the actions. Every model's parameters are checked
+    against the pipelines before anything is written. With ``dry_run`` nothing is written: the
+    actions are the plan (``would-*``/``unchanged``)."""
     from ctloop.ops.cron import describe
+    from ctloop.ops.params import pipeline_arguments
+    from ctloop.ops.spec import monitoring_parameters, pipeline_parameters
+    from ctloop.pipelines import all_pipelines
 
-    func = _pipeline_func(PIPELINE)
-    params = {m.name: spec_parameters(spec, m, func) for m in spec.models}  # all checked first
+    if spec.notes:
+        out(f"note: {spec.path or 'the spec'} is apiVersion ctloop.dev/v1alpha1; read as v1alpha2 with these keys "
+            f"moved (update the file): {'; '.join(spec.notes)}")
+    pipelines = all_pipelines(spec.platform)
+    image = image or spec.platform.image or None
+    plans: list[tuple[Any, str, str, Any, dict[str, Any]]] = []  # (model, pipeline, job, schedule, params)
+    for model in spec.models:
+        if model.schedule is not None:
+            params = pipeline_arguments(pipelines[PIPELINE], pipeline_parameters(model))
+            plans.append((model, PIPELINE, f"ct-{model.name}", model.schedule, params))
+        if model.monitoring_schedule is not None:
+            params = pipeline_arguments(pipelines[MONITORING], monitoring_parameters(model, spec))
+            plans.append((model, MONITORING, f"monitor-{model.name}", model.monitoring_schedule, params))
     platform = platform_factory(spec.kfp)
     actions = []
+    uploads = {}
     with tempfile.TemporaryDirectory() as tmp:
-        package = _compile_one(Path(tmp), image or spec.kfp.get("image") or None,
-                               mounts=list(spec.kfp.get("pvc_mounts") or []))
-        upload = platform.ensure_pipeline(PIPELINE, package, dry_run=dry_run)
-    out(f"pipeline {PIPELINE}: {upload.action} (version {upload.version_name})")
-    actions.append({"what": "pipeline", "action": upload.action, "version": upload.version_name})
-    experiment = spec.kfp["experiment"]
-    experiment_id = platform.ensure_experiment(
-        experiment, namespace=spec.kfp.get("namespace", ""), dry_run=dry_run
-    )
+        for name in sorted({PIPELINE, *(p[1] for p in plans)}):
+            package = _compile_one(Path(tmp), image, name, mounts=list(spec.platform.pvc_mounts),
+                                   func=pipelines[name])
+            uploads[name] = platform.ensure_pipeline(name, package, dry_run=dry_run)
+            out(f"pipeline {name}: {uploads[name].action} (version {uploads[name].version_name})")
+            actions.append({"what": "pipeline", "pipeline": name, "action": uploads[name].action,
+                            "version": uploads[name].version_name})
+    experiment = spec.kfp.experiment
+    experiment_id = platform.ensure_experiment(experiment, namespace=spec.kfp.namespace, dry_run=dry_run)
     if not experiment_id:
         out(f"experiment {experiment}: would-create")
     for model in spec.models:
-        if not model.schedule:
+        if model.schedule is None and model.monitoring_schedule is None:
             out(f"model {model.name}: no schedule declared (start runs with `ctloop trigger`)")
             actions.append({"what": model.name, "action": "no-schedule"})
-            continue
-        cron = model.schedule["cron"]
+    for model, pipeline, job, schedule, params in plans:
+        upload = uploads[pipeline]
         result = platform.reconcile_schedule(
-            experiment_id=experiment_id,
-            job_name=f"ct-{model.name}",
-            pipeline_id=upload.pipeline_id,
-            version_id=upload.version_id,
-            cron=cron,
-            params=params[model.name],
-            no_catchup=model.schedule.get("no_catchup", True),
-            max_concurrency=model.schedule.get("max_concurrency", 1),
-            enabled=model.schedule.get("enabled", True),
-            service_account=spec.kfp.get("service_account", ""),
-            dry_run=dry_run,
+            experiment_id=experiment_id, job_name=job, pipeline_id=upload.pipeline_id, version_id=upload.version_id,
+            cron=schedule.cron, params=params, no_catchup=schedule.no_catchup,
+            max_concurrency=schedule.max_concurrency, enabled=schedule.enabled,
+            service_account=spec.platform.service_account, dry_run=dry_run,
         )
-        out(f"model {model.name}: schedule ct-{model.name} {result.action} — {describe(cron)}")
+        out(f"model {model.name}: schedule {job} {result.action} — {describe(schedule.cron)}")
         _print_retired(result, out)
-        actions.append(
-            {
-                "what": model.name,
-                "action": result.action,
-                "recurring_run_id": result.recurring_run_id,
-            }
-        )
+        actions.append({"what": model.name, "pipeline": pipeline, "action": result.action,
+                        "recurring_run_id": result.recurring_run_id})
     return actions
 
 
@@ -189,12 +174,8 @@ def _apply(args: argparse.Namespace) -> int:
     note = " — dry run, nothing changes" if args.dry_run else ""
     print(f"{args.file}: valid ({len(spec.models)} model(s)){note}")
 
-    def factory(kfp: dict):
-        return Platform(
-            host=args.host or kfp.get("host", ""),
-            token=args.token or "",
-            namespace=kfp.get("namespace", ""),
-        )
+    def factory(kfp):
+        return Platform(host=args.host or kfp.host, token=args.token or "", namespace=kfp.namespace)
 
     apply_spec(spec, platform_factory=factory, image=args.image, dry_run=args.dry_run)
     return 0

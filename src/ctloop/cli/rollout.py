@@ -39,7 +39,7 @@ def _status(args: argparse.Namespace) -> int:
 def _canary(args: argparse.Namespace) -> int:
     from ctloop.serving import rollout
 
-    state = rollout.set_traffic(_isvcs(args), args.isvc, args.percent, timeout_s=args.timeout)
+    state = rollout.set_traffic(_isvcs(args), args.isvc, args.percent, timeout_s=_config(args).timeout_seconds)
     print(f"traffic now {state.traffic}")
     return 0
 
@@ -47,28 +47,29 @@ def _canary(args: argparse.Namespace) -> int:
 def _promote(args: argparse.Namespace) -> int:
     from ctloop.serving import rollout
 
-    state = rollout.promote(_isvcs(args), args.isvc, timeout_s=args.timeout)
-    print(f"promoted: {state.traffic}")
+    isvcs = _isvcs(args)
     if args.model_name and args.version:
         from ctloop.registry import MlflowRegistry
+        from ctloop.serving import release
 
-        prev = MlflowRegistry(args.tracking_uri).promote(args.model_name, args.version, reason="manual promote (cli)")
-        print(f"registry: champion v{args.version} (previous v{prev})")
+        prev = release.promote(MlflowRegistry(args.tracking_uri), isvcs, model_name=args.model_name,
+                               version=args.version, reason=args.reason, cfg=_config(args))
+        print(f"promoted: {args.isvc} serves v{args.version} at 100 %; registry champion v{args.version} "
+              f"(previous v{prev or '-'})")
+        return 0
+    state = rollout.promote(isvcs, args.isvc, timeout_s=_config(args).timeout_seconds)
+    print(f"promoted: {state.traffic}")
     return 0
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    from ctloop.errors import ConfigError
     from ctloop.registry import MlflowRegistry
-    from ctloop.serving import rollout
+    from ctloop.serving import release
 
-    registry = MlflowRegistry(args.tracking_uri)
-    target = args.to_version or (registry.champion(args.model_name).version if registry.champion(args.model_name) else "")
-    if not target:
-        raise ConfigError(f"{args.model_name} has no champion: pass --to-version")
-    state = rollout.rollback(_isvcs(args), args.isvc, version=target,
-                             storage_uri=registry.model_artifact_uri(args.model_name, target), timeout_s=args.timeout)
-    registry.record_event(args.model_name, target, {"event": "rollback", "reason": args.reason, **state.to_dict()})
+    cfg = _config(args)
+    target, state = release.rollback(MlflowRegistry(args.tracking_uri), _isvcs(args), model_name=args.model_name,
+                                     failed_version=args.failed_version, reason=args.reason, cfg=cfg,
+                                     to_version=args.to_version)
     print(f"rolled back: v{target} serves {state.traffic}")
     return 0
 
@@ -91,7 +92,15 @@ def _audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config(args: argparse.Namespace):
+    from ctloop.config import RolloutConfig, from_arguments
+
+    return from_arguments(RolloutConfig, args, base={"inference_service": args.isvc, "namespace": args.namespace})
+
+
 def register(subparsers) -> None:
+    from ctloop.config import RolloutConfig, add_arguments
+
     a = subparsers.add_parser("audit", help="every recorded decision and traffic change of a model, oldest first")
     a.add_argument("--model-name", required=True)
     a.add_argument("--tracking-uri", default="", help="MLflow URI (default: MLFLOW_TRACKING_URI)")
@@ -106,7 +115,7 @@ def register(subparsers) -> None:
         q.add_argument("--namespace", required=True)
         q.add_argument("--kubeconfig", default="")
         q.add_argument("--context", default="")
-        q.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the status")
+        add_arguments(q, RolloutConfig, ["timeout_seconds"], rename={"timeout_seconds": "timeout"})
         q.add_argument("--model-name", required=model_required, default="", help="registered model (MLflow)")
         q.add_argument("--tracking-uri", default="")
 
@@ -117,12 +126,14 @@ def register(subparsers) -> None:
     common(c)
     c.add_argument("--percent", type=int, required=True)
     c.set_defaults(handler=_canary)
-    pr = sub.add_parser("promote", help="canary to 100 % (and the champion alias with --version)")
+    pr = sub.add_parser("promote", help="canary to 100 %% (and the champion alias with --version)")
     common(pr)
-    pr.add_argument("--version", default="")
+    pr.add_argument("--version", default="", help="also make this version the registry champion")
+    pr.add_argument("--reason", default="manual promote (cli)", help="kept in the audit trail")
     pr.set_defaults(handler=_promote)
     r = sub.add_parser("rollback", help="traffic back to the champion (or --to-version), durably")
     common(r, model_required=True)
-    r.add_argument("--to-version", default="")
-    r.add_argument("--reason", default="manual rollback (cli)")
+    r.add_argument("--to-version", default="", help="version to serve (default: the champion)")
+    r.add_argument("--failed-version", default="", help="the version being rolled back (tagged with --reason)")
+    r.add_argument("--reason", default="manual rollback (cli)", help="kept in the audit trail")
     r.set_defaults(handler=_rollback)

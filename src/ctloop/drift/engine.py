@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ctloop.columns import RESERVED_TRAINING
+from ctloop.config import DriftConfig
 from ctloop.drift import stats
 from ctloop.errors import ConfigError, DriftError
 
@@ -79,7 +80,7 @@ class DriftResult:
     columns: list[ColumnDrift] = field(default_factory=list)
     engine: str = ENGINE
     n_columns: int = 0
-    drift_share: float = 0.5
+    drift_share: float = DriftConfig.share
     correction: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -261,7 +262,7 @@ def detect(
     current: pd.DataFrame,
     *,
     columns: list[str] | None = None,
-    drift_share: float = 0.5,
+    drift_share: float = DriftConfig.share,
     method: str | None = None,
     threshold: float | None = None,
     column_methods: dict[str, str] | None = None,

@@ -85,7 +85,11 @@ def validate_cron(expr: str) -> str:
         )
     text = " ".join(expr.split())
     if text.startswith("@"):
-        if text in DESCRIPTORS or _EVERY.match(text):
+        if text in DESCRIPTORS:
+            return text
+        if _EVERY.match(text):
+            if _every_seconds(text) < 1:
+                raise ConfigError(f"cron {expr!r}: the interval must be at least 1s, e.g. '@every 1h'")
             return text
         raise ConfigError(
             f"cron {expr!r}: unknown descriptor; use one of {', '.join(DESCRIPTORS)} or '@every 1h'"
@@ -102,7 +106,44 @@ def validate_cron(expr: str) -> str:
         )
     for value, (name, lo, hi, names) in zip(fields, FIELDS, strict=True):
         _check_field(value, name, lo, hi, names, expr)
+    _check_occurs(fields, expr)
     return text
+
+
+_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # 29 February occurs in leap years
+
+
+def _every_seconds(text: str) -> float:
+    """Seconds of an ``@every`` Go duration such as ``1h30m`` or ``0s``."""
+    return sum(float(n) * _GO_UNITS[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", text))
+
+
+def _values(text: str, lo: int, hi: int, names: dict[str, int]) -> set[int]:
+    out: set[int] = set()
+    for part in text.split(","):
+        base, _, step = part.partition("/")
+        if base in ("*", "?"):
+            start, end = lo, hi
+        else:
+            a, _, b = base.partition("-")
+            start = names.get(a.upper(), int(a) if a.isdigit() else lo)
+            end = names.get(b.upper(), int(b) if b.isdigit() else hi) if b else (hi if step else start)
+        out.update(range(start, end + 1, int(step) if step else 1))
+    return out
+
+
+def _check_occurs(fields: list[str], expr: str) -> None:
+    """Refuse a date that never comes (31 February): robfig/cron would accept it and never run. When
+    day-of-week is restricted too, either field matching fires the job, so it always occurs."""
+    dom, month, dow = fields[3], fields[4], fields[5]
+    if dom in ("*", "?") or dow not in ("*", "?"):
+        return
+    days = _values(dom, 1, 31, {})
+    months = _values(month, 1, 12, FIELDS[4][3])
+    if not any(day <= _MONTH_DAYS[m - 1] for m in months for day in days):
+        raise ConfigError(f"cron {expr!r} never runs: day {dom} does not occur in month {month}; choose a day "
+                          "that every chosen month has (e.g. 28) or another month")
 
 
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")

@@ -106,7 +106,94 @@ def apply_platform_settings(tasks: Any, settings: PlatformSettings | None = None
     return tasks
 
 
+# --------------------------------------------------------------------------- per-step settings
+# Default resources per step (component name), written once here; ``platform.resources`` in
+# ctloop.yaml (or ``--resources``) overrides them field by field. Sized for the synthetic demo's
+# scale up to ~1M rows (benchmarks/bench_train_speed.py): training is the heavy step.
+def _r(cpu_request: str, cpu_limit: str, memory_request: str, memory_limit: str) -> dict[str, str]:
+    return {"cpu_request": cpu_request, "cpu_limit": cpu_limit, "memory_request": memory_request,
+            "memory_limit": memory_limit}
+
+
+STEP_RESOURCES: dict[str, dict[str, str]] = {
+    "prepare_data": _r("1", "2", "2G", "8G"),
+    "detect_drift": _r("1", "2", "2G", "8G"),
+    "train_model": _r("2", "4", "4G", "16G"),
+    "evaluate_model": _r("1", "2", "2G", "8G"),
+    "monitor_model": _r("1", "2", "2G", "8G"),
+    "score_batch": _r("1", "2", "2G", "8G"),
+}
+SMALL_STEP = _r("250m", "1", "512M", "2G")  # registry, audit, KServe and KFP API calls
+
+# Steps retried on failure (with exponential backoff): those whose external writes are idempotent,
+# so a retry after a storage, MLflow, Kubernetes or Prometheus outage cannot double an effect.
+# Not retried: train_model and register_model (each attempt would log another MLflow run or
+# register another version), record_decision (a second audit record), analyze_canary (it walks
+# traffic through the plan over many minutes; its own failures already decide a rollback) and
+# trigger_training (a retry could start two training runs).
+RETRIED_STEPS = frozenset({"prepare_data", "detect_drift", "evaluate_model", "validate_serving", "deploy_canary",
+                           "promote_model", "rollback_model", "monitor_model", "score_batch"})
+RETRY_BACKOFF = "30s"  # first wait; doubled each retry, at most RETRY_BACKOFF_MAX
+RETRY_BACKOFF_MAX = "600s"
+
+
+def step_resources(step: str, platform: Any = None) -> dict[str, Any]:
+    """The resources of ``step``: its defaults with ``platform.resources[step]`` over them."""
+    base = dict(STEP_RESOURCES.get(step, SMALL_STEP))
+    overrides = dict(((platform.resources if platform is not None else {}) or {}).get(step) or {})
+    return {**base, **overrides}
+
+
+def omp_threads(cpu: str) -> int:
+    """OpenMP threads for a Kubernetes CPU quantity (``500m`` → 1, ``2`` → 2, ``3.5`` → 3)."""
+    text = str(cpu).strip()
+    cores = float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+    return max(1, int(cores))
+
+
+def apply_step_settings(task: Any, step: str, platform: Any = None) -> Any:
+    """Everything a step needs on the cluster: the settings ConfigMap and credential Secrets
+    (:func:`apply_platform_settings`), resources and ``OMP_NUM_THREADS``, retries for idempotent
+    steps, node selector and tolerations of ``platform`` (a :class:`ctloop.config.PlatformConfig`),
+    caching off (every step reads live state). Returns ``task``."""
+    from kfp import kubernetes
+
+    apply_platform_settings(task)
+    task.set_caching_options(False)
+    res = step_resources(step, platform)
+    if res.get("cpu_request"):
+        task.set_cpu_request(res["cpu_request"])
+    if res.get("cpu_limit"):
+        task.set_cpu_limit(res["cpu_limit"])
+    if res.get("memory_request"):
+        task.set_memory_request(res["memory_request"])
+    if res.get("memory_limit"):
+        task.set_memory_limit(res["memory_limit"])
+    if res.get("accelerator_type") and int(res.get("accelerator_limit") or 0) > 0:
+        task.set_accelerator_type(res["accelerator_type"]).set_accelerator_limit(int(res["accelerator_limit"]))
+    cpu = res.get("cpu_limit") or res.get("cpu_request")
+    if cpu:
+        task.set_env_variable("OMP_NUM_THREADS", str(omp_threads(cpu)))
+    retries = platform.retries if platform is not None else 2
+    if step in RETRIED_STEPS and retries > 0:
+        task.set_retry(num_retries=retries, backoff_duration=RETRY_BACKOFF, backoff_factor=2.0,
+                       backoff_max_duration=RETRY_BACKOFF_MAX)
+    for key, value in sorted(((platform.node_selector if platform is not None else {}) or {}).items()):
+        kubernetes.add_node_selector(task, label_key=key, label_value=value)
+    for toleration in (platform.tolerations if platform is not None else []) or []:
+        kubernetes.add_toleration(task, key=toleration.get("key"), operator=toleration.get("operator", "Equal"),
+                                  value=toleration.get("value"), effect=toleration.get("effect"),
+                                  toleration_seconds=toleration.get("tolerationSeconds"))
+    return task
+
+
 __all__ = [
+    "STEP_RESOURCES",
+    "SMALL_STEP",
+    "RETRIED_STEPS",
+    "step_resources",
+    "omp_threads",
+    "apply_step_settings",
     "PlatformSettings",
     "DEFAULT_SETTINGS",
     "apply_platform_settings",

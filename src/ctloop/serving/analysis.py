@@ -140,7 +140,7 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: Rules) -> tuple[b
 
 def make_check(prom: Prometheus, *, canary_revision, stable_revision, namespace: str, rules: Rules,
                interval_s: float = 0.0, clock=None):
-    """A ``check(percent)`` for :func:`ctloop.serving.rollout.canary_rollout`: wait ``interval_s``
+    """A ``check(percent)`` for :func:`ctloop.serving.rollout.walk_plan`: wait ``interval_s``
     at each step, then judge the last ``rules.window`` of both revisions.
 
     ``canary_revision``/``stable_revision`` are callables returning the current names (they are
@@ -250,7 +250,9 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     """
     import pandas as pd
 
-    from ctloop.labels import join_labels, metric_value, scorable, served
+    from ctloop.inference_log.reader import served
+    from ctloop.labels.join import join_labels
+    from ctloop.labels.realized import metric_value, scorable
 
     multiclass = bool(classes) and len(classes) > 2  # every class's probability; score_column is for binary
     cols = [f"prediction_{i}" for i in range(len(classes))] if multiclass else [rules.score_column]

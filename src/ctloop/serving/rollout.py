@@ -17,11 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ctloop.config import STRATEGIES
 from ctloop.errors import ServingError
 from ctloop.serving import isvc as specs
 from ctloop.serving.kube import InferenceServices, predictor_status, traffic_split, wait_for
-
-STRATEGIES = ("canary", "blue-green")
 
 
 @dataclass
@@ -149,15 +148,12 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     return _state("rolled_back", obj, version)
 
 
-__all__ = ["STRATEGIES", "RolloutState", "CanaryOutcome", "deploy", "set_traffic", "promote", "rollback", "walk_plan", "canary_rollout"]
-
-
 def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, max_failed_checks: int = 1,
               timeout_s: float = 300.0, on_event=None) -> tuple[bool, str, list[dict[str, Any]]]:
     """Judge the canary at each traffic step of ``plan`` (the first step is already deployed).
 
     Returns ``(passed, reason, steps)``; stops at the ``max_failed_checks``-th failed check.
-    Serving errors propagate (the caller rolls back).
+    Serving errors propagate (the caller rolls back). Used by :func:`ctloop.serving.release.analyze`.
     """
     emit = on_event or (lambda _e: None)
     steps: list[dict[str, Any]] = []
@@ -175,45 +171,4 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
     return True, f"all {len(plan)} steps passed", steps
 
 
-@dataclass
-class CanaryOutcome:
-    decision: str  # promoted | rolled_back
-    reason: str
-    steps: list[dict[str, Any]]
-    final: RolloutState
-
-
-def canary_rollout(isvcs: InferenceServices, name: str, *, model_name: str, version: str, storage_uri: str,
-                   champion_version: str, champion_uri: str, plan: list[int], check, max_failed_checks: int = 1,
-                   timeout_s: float = 300.0, on_event=None) -> CanaryOutcome:
-    """Deploy ``version`` as a canary and walk the traffic ``plan``; promote or roll back.
-
-    ``check(percent) -> (passed: bool, reason: str, measurements: dict)`` judges each step
-    (Prometheus analysis in production). ``max_failed_checks`` failed checks, or any serving
-    error (409, 5xx, timeout), roll back to ``champion_uri``: traffic ends on the stable model.
-    ``on_event(dict)`` receives every traffic change (the audit trail).
-    """
-    emit = on_event or (lambda _e: None)
-    steps: list[dict[str, Any]] = []
-    try:
-        state = deploy(isvcs, name=name, model_name=model_name, version=version, storage_uri=storage_uri,
-                       percent=plan[0], timeout_s=timeout_s)
-        emit({"event": "deploy", **state.to_dict()})
-        if state.action == "created":  # nothing was serving: the first model goes straight to 100 %
-            return CanaryOutcome("promoted", "first deployment: no stable model to compare with", steps, state)
-        passed, reason, steps = walk_plan(isvcs, name, plan=plan, check=check, max_failed_checks=max_failed_checks,
-                                          timeout_s=timeout_s, on_event=emit)
-        if not passed:
-            raise _AnalysisFailed(reason)
-        final = promote(isvcs, name, timeout_s=timeout_s)
-        emit({"event": "promote", **final.to_dict()})
-        return CanaryOutcome("promoted", reason, steps, final)
-    except (ServingError, _AnalysisFailed) as exc:
-        reason = str(exc)
-        final = rollback(isvcs, name, version=champion_version, storage_uri=champion_uri, timeout_s=timeout_s)
-        emit({"event": "rollback", "reason": reason, **final.to_dict()})
-        return CanaryOutcome("rolled_back", reason, steps, final)
-
-
-class _AnalysisFailed(Exception):
-    """Internal: a step failed its checks (not an error: a decision)."""
+__all__ = ["STRATEGIES", "RolloutState", "deploy", "set_traffic", "promote", "rollback", "walk_plan"]

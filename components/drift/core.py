@@ -1,0 +1,74 @@
+"""``detect_drift``'s decision: the current window against the champion's training reference.
+
+KFP-free. :func:`judge` runs the drift engine (:mod:`ctloop.drift.engine`) with the ``drift``
+section's settings over the columns both frames share (not the target, the time column or reserved
+columns) and decides whether to retrain: drifted, forced (``force_retrain``), or no champion yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ctloop.columns import RESERVED_TRAINING
+from ctloop.config import DriftConfig
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ctloop.drift.engine import DriftResult
+
+
+@dataclass
+class DriftDecision:
+    drifted: bool
+    retrain: bool
+    reason: str
+    result: DriftResult | None = None
+    calibration: dict[str, Any] | None = None
+    metrics: dict[str, float] = field(default_factory=dict)  # drift_share, n_drifted, per-column scores
+    metadata: dict[str, Any] = field(default_factory=dict)  # methods, thresholds, correction, calibration
+
+
+def no_champion(model_name: str) -> DriftDecision:
+    reason = f"no champion yet: train the first model (model {model_name!r} has no 'champion' alias)"
+    return DriftDecision(False, True, reason, metrics={"drift_share": 0.0, "n_drifted": 0})
+
+
+def compared_columns(reference: pd.DataFrame, current: pd.DataFrame, *, target: str, time_column: str) -> list[str]:
+    skip = {target, time_column, *RESERVED_TRAINING}
+    return [c for c in reference.columns if c in current.columns and c not in skip]
+
+
+def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, target: str,
+          time_column: str) -> DriftDecision:
+    """Drift of ``current`` against ``reference`` and the retraining decision (see the module doc)."""
+    from ctloop.drift import engine
+
+    options = {"columns": compared_columns(reference, current, target=target, time_column=time_column),
+               "drift_share": cfg.share, "method": cfg.method or None, "threshold": cfg.threshold,
+               "column_methods": cfg.column_methods, "column_thresholds": cfg.column_thresholds,
+               "correction": cfg.correction or None}
+    calibration = None
+    if cfg.calibration_rounds > 0:
+        result, columns = engine.detect_calibrated(reference, current, rounds=cfg.calibration_rounds, seed=cfg.seed,
+                                                   **options)
+        calibration = {"rounds": cfg.calibration_rounds, "seed": cfg.seed, "columns": columns}
+    else:
+        result = engine.detect(reference, current, **options)
+    metrics: dict[str, float] = {"drift_share": round(result.share, 6), "n_drifted": result.n_drifted}
+    for col in result.columns:
+        if col.score == col.score:  # NaN when a side had no values: not a number to plot
+            metrics[f"drift_score_{col.column}"] = round(col.score, 6)
+        metrics[f"drifted_{col.column}"] = int(col.drifted)
+    metadata = {"methods": {c.column: c.method for c in result.columns},
+                "thresholds": {c.column: (c.threshold if c.threshold == c.threshold else None) for c in result.columns},
+                "correction": result.correction, "calibration": calibration}
+    reason = result.reason
+    if cfg.force_retrain:
+        reason += "; retraining (also forced)" if result.drifted else "; retraining forced (force_retrain)"
+    return DriftDecision(result.drifted, result.drifted or cfg.force_retrain, reason, result, calibration, metrics,
+                         metadata)
+
+
+__all__ = ["DriftDecision", "no_champion", "compared_columns", "judge"]

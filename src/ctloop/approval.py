@@ -1,0 +1,104 @@
+"""A person signs off a new model: ``rollout.approval: required``.
+
+The continuous-training run registers an approved challenger, points the alias
+``pending-approval`` at it and stops: nothing is deployed or promoted. The version carries tags
+``ctloop.approval=pending``, the reason, and the release settings it was registered with
+(``ctloop.approval.rollout``: the ``rollout`` section as JSON), so the decision can be carried out
+later exactly as configured then.
+
+``ctloop approve`` / ``ctloop reject`` (:mod:`ctloop.cli.approval`) record who decided and why in
+the audit trail and, on approval, start the rollout run (canary) or the registry promotion. An
+approval of a version that is no longer the one pending — a newer challenger was registered since,
+or it was already decided — is refused with the reason: nobody approves a model they did not see.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from ctloop.errors import ConfigError, RegistryError
+
+PENDING_ALIAS = "pending-approval"
+TAG_STATE = "ctloop.approval"  # pending | approved | rejected
+TAG_REASON = "ctloop.approval.reason"
+TAG_ROLLOUT = "ctloop.approval.rollout"
+TAG_BY = "ctloop.approval.by"
+TAG_AT = "ctloop.approval.at"
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+
+
+@dataclass(frozen=True)
+class Decision:
+    version: str
+    approved: bool
+    by: str
+    reason: str
+    rollout: dict[str, Any]
+
+
+def who(explicit: str = "") -> str:
+    """Who decides: ``--by``, else the Kubernetes/OS user (``KUBERNETES_USER``, ``USER``), else the
+    login name."""
+    for value in (explicit, os.environ.get("CTLOOP_APPROVER", ""), os.environ.get("KUBERNETES_USER", ""),
+                  os.environ.get("USER", "")):
+        if value.strip():
+            return value.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def request(registry: Any, name: str, version: str, *, reason: str, rollout: dict[str, Any],
+            pipeline_run: str = "") -> None:
+    """Mark ``version`` as waiting for a person (alias, tags, audit record)."""
+    registry.set_tags(name, version, {TAG_STATE: PENDING, TAG_REASON: reason,
+                                      TAG_ROLLOUT: json.dumps(rollout, sort_keys=True)})
+    registry.set_alias(name, PENDING_ALIAS, version)
+    registry.record_event(name, version, {"event": "approval_requested", "reason": reason,
+                                          "pipeline_run": pipeline_run})
+
+
+def pending(registry: Any, name: str) -> Any:
+    """The version waiting for approval, or None."""
+    return registry.get_alias(name, PENDING_ALIAS)
+
+
+def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, reason: str) -> Decision:
+    """Record the decision on ``version``; refused unless it is the version pending approval."""
+    if not reason.strip():
+        raise ConfigError("--reason is required: say why (it is kept in the audit trail)")
+    waiting = pending(registry, name)
+    target = registry.get_version(name, str(version))  # a RegistryError names a missing version
+    state = target.tags.get(TAG_STATE, "")
+    if waiting is None or waiting.version != target.version:
+        if state in (APPROVED, REJECTED):
+            why = f"v{target.version} was already {state} by {target.tags.get(TAG_BY, '?')}"
+        elif waiting is not None:
+            why = (f"a newer challenger v{waiting.version} was registered after v{target.version} and is the one "
+                   "pending approval; review that one")
+        else:
+            why = f"v{target.version} is not waiting for approval (nothing is pending for {name})"
+        raise RegistryError(f"cannot {'approve' if approve else 'reject'} {name} v{target.version}: {why}")
+    from mlflow.exceptions import MlflowException
+
+    from ctloop.timeutil import utc_now
+
+    decided = APPROVED if approve else REJECTED
+    registry.set_tags(name, target.version, {TAG_STATE: decided, TAG_BY: by, TAG_AT: utc_now().isoformat(),
+                                             f"{TAG_REASON}.{decided}": reason})
+    try:
+        registry.client.delete_registered_model_alias(name, PENDING_ALIAS)
+    except MlflowException as exc:
+        raise RegistryError(f"cannot clear alias {PENDING_ALIAS!r} of {name!r}: {exc}") from exc
+    registry.record_event(name, target.version, {"event": decided, "by": by, "reason": reason})
+    rollout = json.loads(target.tags.get(TAG_ROLLOUT) or "{}")
+    return Decision(target.version, approve, by, reason, rollout)
+
+
+__all__ = ["PENDING_ALIAS", "TAG_STATE", "PENDING", "APPROVED", "REJECTED", "Decision", "who", "request", "pending",
+           "decide"]

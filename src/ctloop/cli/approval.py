@@ -1,0 +1,63 @@
+"""``ctloop approve`` / ``ctloop reject``: a person signs off a challenger (``rollout.approval: required``).
+
+An approval records who and why in the audit trail, then carries out what the version was
+registered for: with an InferenceService, a ``rollout`` pipeline run on KFP (canary, analysis,
+promote or roll back); without one, the registry promotion. A version that is no longer the one
+pending approval is refused with the reason (see :mod:`ctloop.approval`).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _decide(args: argparse.Namespace, approve: bool) -> int:
+    from ctloop import approval
+    from ctloop.registry import MlflowRegistry
+
+    registry = MlflowRegistry(args.tracking_uri)
+    decision = approval.decide(registry, args.model_name, args.version, approve=approve,
+                               by=approval.who(args.by), reason=args.reason)
+    verb = "approved" if approve else "rejected"
+    print(f"{args.model_name} v{decision.version} {verb} by {decision.by}: {decision.reason}")
+    if not approve:
+        return 0
+    rollout = decision.rollout or {}
+    if rollout.get("inference_service"):
+        from ctloop.ops.platform import Platform
+
+        params = {"model_name": args.model_name, "version": decision.version, "rollout": rollout,
+                  "reason": f"approved by {decision.by}: {decision.reason}", "tracking_uri": args.tracking_uri}
+        run_id = Platform(host=args.host or "", token=args.token or "", namespace=args.namespace or "").create_run(
+            "rollout", experiment=args.experiment, params=params, run_name=f"rollout-{args.model_name}-v{decision.version}")
+        registry.record_event(args.model_name, decision.version, {"event": "rollout_started", "kfp_run": run_id,
+                                                                  "by": decision.by})
+        print(f"rollout run {run_id} started: canary of v{decision.version} on "
+              f"{rollout.get('namespace')}/{rollout['inference_service']}")
+        return 0
+    previous = registry.promote(args.model_name, decision.version, reason=f"approved by {decision.by}: {args.reason}")
+    print(f"{args.model_name} champion -> v{decision.version} (previous: {previous or 'none'})")
+    return 0
+
+
+def register(subparsers) -> None:
+    for name, approve in (("approve", True), ("reject", False)):
+        p = subparsers.add_parser(
+            name, help=f"{name} the challenger waiting for approval (rollout.approval: required)",
+            epilog=(f"example:\n  ctloop {name} --model-name credit-default --version 7 --reason "
+                    f"\"{'backtest and fairness review passed' if approve else 'fails the fairness review'}\""),
+            formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.add_argument("--model-name", required=True, help="registered model name")
+        p.add_argument("--version", required=True, help="the version pending approval (ctloop audit shows it)")
+        p.add_argument("--reason", required=True, help="why; kept in the audit trail")
+        p.add_argument("--by", default="", help="who decides (default: CTLOOP_APPROVER, KUBERNETES_USER or the OS "
+                       "user)")
+        p.add_argument("--tracking-uri", default="", help="MLflow URI (default: MLFLOW_TRACKING_URI)")
+        if approve:
+            p.add_argument("--host", default="", help="KFP API URL for the rollout run (default: in-cluster / "
+                           "KFP_HOST)")
+            p.add_argument("--token", default="", help="KFP bearer token (default: KFP_TOKEN or the in-cluster "
+                           "token)")
+            p.add_argument("--namespace", default="", help="multi-user Kubeflow: the profile namespace")
+            p.add_argument("--experiment", default="ctloop", help="KFP experiment of the rollout run")
+        p.set_defaults(handler=lambda a, approve=approve: _decide(a, approve))

@@ -1,0 +1,59 @@
+"""``ctloop config``: the configuration sections, their defaults and their reference page."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ctloop.config import render_docs
+
+    text = render_docs() + "\n"
+    if not args.output:
+        print(text, end="")
+        return 0
+    path = Path(args.output)
+    if args.check:
+        if not path.exists() or path.read_text() != text:
+            print(f"{path} is stale: run `ctloop config docs --output {path}`")
+            return 1
+        print(f"{path} is up to date")
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    print(f"wrote {path}")
+    return 0
+
+
+def _defaults(args: argparse.Namespace) -> int:
+    import yaml
+
+    from ctloop.config import NESTED, SECTIONS
+
+    sections = {s.NAME: s for s in SECTIONS} | {s.__name__: s for s in NESTED}
+    chosen = [sections[args.section]] if args.section else list(SECTIONS)
+    for section in chosen:
+        required = section.required()
+        body = {**{name: "<required>" for name in required}, **section.defaults()}
+        print(yaml.safe_dump({section.NAME: body}, sort_keys=False, default_flow_style=False), end="")
+    return 0
+
+
+def register(subparsers) -> None:
+    from ctloop.config import NESTED, SECTIONS
+
+    p = subparsers.add_parser("config", help="configuration sections: defaults and the reference page",
+                              epilog="examples:\n  ctloop config defaults --section gate\n"
+                                     "  ctloop config docs --output docs/configuration.md",
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="config_command", metavar="ACTION")
+    d = sub.add_parser("defaults", help="every section (or one) with its defaults, as ctloop.yaml would take them")
+    d.add_argument("--section", choices=[s.NAME for s in SECTIONS] + [s.__name__ for s in NESTED],
+                   help="one section only")
+    d.set_defaults(handler=_defaults)
+    g = sub.add_parser("docs", help="the configuration reference (docs/configuration.md), generated from the code")
+    g.add_argument("--output", help="write it to this file instead of printing it")
+    g.add_argument("--check", action="store_true", help="with --output: exit 1 when the file is stale")
+    g.set_defaults(handler=_docs)

@@ -1,0 +1,75 @@
+"""``ctloop labels ingest`` and ``ctloop labels report``."""
+
+from __future__ import annotations
+
+import json
+
+
+def _report(args) -> int:
+    from ctloop import reports
+
+    report = reports.realized_report(
+        args.log_root, args.store, args.model_name, start=args.start, end=args.end, lookback=args.lookback,
+        window=args.window, by=args.by, task=args.task, score=args.score_column,
+        metrics=tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip()),
+        classes=tuple(c.strip() for c in (args.classes or "").split(",") if c.strip()))
+    print(f"{args.model_name}: {report.start:%Y-%m-%d %H:%M} → {report.end:%Y-%m-%d %H:%M} UTC, "
+          f"{report.logged_rows} logged rows; {report.join}\n")
+    print(reports.format_realized(report))
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    if not args.output:
+        return 0
+
+    def write(out) -> tuple[str, ...]:
+        report.table.to_csv(out / "realized.csv", index=False)
+        (out / "realized.json").write_text(json.dumps(report.to_dict(), indent=2, default=str) + "\n")
+        reports.plot_realized(report, out / "realized.png")
+        return "realized.csv", "realized.json", "realized.png"
+
+    for where in reports.write_outputs(args.output, write):
+        print(f"wrote {where}")
+    return 0
+
+
+def register(subparsers) -> None:
+    """``ctloop labels ingest`` and ``ctloop labels report``."""
+    p = subparsers.add_parser("labels", help="ground truth for logged predictions")
+    sub = p.add_subparsers(dest="labels_command", metavar="ACTION")
+    i = sub.add_parser("ingest", help="append labels (CSV/Parquet, local or gs://) to the label store")
+    i.add_argument("--labels", required=True, help="file with the key column, a label column and optionally "
+                   "instance (index within a batched request) and label_time")
+    i.add_argument("--store", required=True, help="label store root (local path or gs://); one key per store")
+    i.add_argument("--key", default="request_id", help="join key: request_id (default) or a business key column "
+                   "of the inference log, e.g. meta_x_order_id")
+    i.add_argument("--label-column", default="label")
+
+    def run(args) -> int:
+        from ctloop.labels.store import ingest_labels
+
+        n = ingest_labels(args.labels, args.store, key=args.key, label=args.label_column)
+        print(f"appended {n} labels keyed by {args.key} to {args.store.rstrip('/')}/labels/")
+        return 0
+
+    i.set_defaults(handler=run)
+
+    r = sub.add_parser("report", help="realized performance of served predictions whose labels arrived, per model "
+                       "version (or revision) and time window; table, CSV/JSON and a PNG plot")
+    r.add_argument("--log-root", required=True, help="inference log root written by `ctloop logger serve`")
+    r.add_argument("--store", required=True, help="label store root (as for ingest)")
+    r.add_argument("--model-name", required=True, help="InferenceService / registered model name")
+    r.add_argument("--start", help="start of the period (ISO 8601, UTC when no offset); default: --lookback before --end")
+    r.add_argument("--end", help="end of the period (ISO 8601); default: now")
+    r.add_argument("--lookback", default="7D", help="period when --start is not given (default 7D)")
+    r.add_argument("--window", default="", help="one row per group and window, e.g. 1h or 1D (default: whole period)")
+    r.add_argument("--by", default="model_version", choices=("model_version", "revision"))
+    r.add_argument("--task", default="classification", choices=("classification", "regression"))
+    r.add_argument("--score-column", default="", help="logged score column (default prediction_1 / prediction)")
+    r.add_argument("--classes", default="", help="the model's classes in its order, comma-separated (text labels, "
+                   "or multiclass: scores prediction_0..prediction_<k-1>)")
+    r.add_argument("--metrics", default="", help="comma-separated metrics (default: all of the task; the first is "
+                   "plotted)")
+    r.add_argument("--output", help="directory (local or gs://) for realized.csv, realized.json, realized.png")
+    r.set_defaults(handler=_report)
+
+

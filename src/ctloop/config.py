@@ -1,0 +1,780 @@
+"""Typed configuration: every setting of ctloop, its default, its meaning and its checks — once.
+
+A section is a frozen dataclass whose fields carry their documentation and checks (:func:`opt`).
+Everything else is derived from them:
+
+* the pipelines take one ``dict`` parameter per section, defaulting to ``Section.defaults()``;
+* the components parse the section they receive (``GateConfig.from_dict(gate)``), so a value a
+  user leaves out takes the default written here;
+* ``ctloop.yaml`` (:mod:`ctloop.ops.spec`) is validated section by section with the same checks,
+  reporting every problem with its path in one pass;
+* CLI flags (:func:`add_arguments`) take their defaults and help from the fields;
+* docs/configuration.md is generated from the fields (``ctloop config docs``; a test keeps it true).
+
+Sections: :class:`DataConfig`, :class:`TrainingConfig`, :class:`GateConfig`,
+:class:`DriftConfig`, :class:`RolloutConfig` (with :class:`CanaryRules` and
+:class:`QualityRules`), :class:`MonitoringConfig` (with :class:`MonitoringRules`),
+:class:`ScheduleConfig`, :class:`PlatformConfig` (compile time: image, resources, retries) and
+:class:`KfpConfig` (where the KFP API is).
+
+KFP passes dict parameters through ``google.protobuf.Struct``, which stores every number as a
+double: an integer field accepts an integral float (``1000.0``) and turns it back into ``1000``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import dataclasses
+import difflib
+import json
+import re
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from ctloop.errors import ConfigError
+
+REQUIRED: Any = dataclasses.MISSING  # a field without a default: the user must give it
+STRATEGIES = ("canary", "blue-green")
+APPROVALS = ("none", "required")
+CORRECTIONS = ("", "bonferroni", "fdr")
+K8S_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")  # DNS-1035 label: InferenceService, schedule names
+PROMETHEUS_RANGE = re.compile(r"^\d+[smhdwy]$")
+
+
+# --------------------------------------------------------------------------- field checks
+# A check takes the value and returns None (fine) or what is wrong, e.g. "must be > 0".
+Check = Callable[[Any], "str | None"]
+
+
+def positive(value: Any) -> str | None:
+    return None if value > 0 else "must be > 0"
+
+
+def non_negative(value: Any) -> str | None:
+    return None if value >= 0 else "must be >= 0"
+
+
+def between(low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> Check:
+    def check(value: Any) -> str | None:
+        ok_low = value > low if low_open else value >= low
+        ok_high = value < high if high_open else value <= high
+        if ok_low and ok_high:
+            return None
+        return f"must be in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+
+    return check
+
+
+def one_of(*choices: Any) -> Check:
+    def check(value: Any) -> str | None:
+        if value in choices:
+            return None
+        close = difflib.get_close_matches(str(value), [str(c) for c in choices if c], n=1)
+        shown = ", ".join(repr(c) for c in choices)
+        return f"must be one of {shown}" + (f"; did you mean {close[0]!r}?" if close else "")
+
+    return check
+
+
+def duration(value: Any) -> str | None:
+    from ctloop.timeutil import parse_duration
+
+    try:
+        parse_duration(value)
+    except ConfigError as exc:
+        return str(exc).replace(f"duration {value!r} ", "")
+    return None
+
+
+def optional_duration(value: Any) -> str | None:
+    return None if value == "" else duration(value)
+
+
+def iso_time_or_empty(value: Any) -> str | None:
+    from ctloop.timeutil import to_utc
+
+    if value == "":
+        return None
+    try:
+        to_utc(value)
+    except ConfigError:
+        return "is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z (empty = now / the newest data)"
+    return None
+
+
+def k8s_name(value: Any) -> str | None:
+    if value == "" or (len(value) <= 63 and K8S_NAME.match(value)):
+        return None
+    return "must be a Kubernetes name: lower-case letters, digits and '-', starting with a letter, at most 63"
+
+
+def model_name(value: Any) -> str | None:
+    if not value:
+        return "is required"
+    if len(value) <= 60 and K8S_NAME.match(value):
+        return None
+    return ("must be a valid Kubernetes and MLflow name: lower-case letters, digits and '-', starting with a "
+            "letter, at most 60 characters (it names the InferenceService and the schedule ct-<name>)")
+
+
+def drift_method(value: Any) -> str | None:
+    from ctloop.drift.stats import METHODS
+
+    return None if value == "" else one_of(*METHODS)(value)
+
+
+def estimator_name(value: Any) -> str | None:
+    from ctloop.estimators import ESTIMATORS
+
+    return None if value in ESTIMATORS else one_of(*sorted(ESTIMATORS))(value)
+
+
+def traffic_plan(value: Any) -> str | None:
+    if (not value or any(isinstance(p, bool) or not isinstance(p, int | float) or p != int(p) or not 0 < p <= 100
+                         for p in value) or list(value) != sorted(value) or len(set(value)) != len(value)):
+        return "must be increasing whole percentages in 1..100"
+    return None
+
+
+def prometheus_range(value: Any) -> str | None:
+    return None if PROMETHEUS_RANGE.match(str(value)) else "must be a Prometheus range such as 5m, 30s or 1h"
+
+
+def number_map(value: Any) -> str | None:
+    bad = [k for k, v in value.items() if isinstance(v, bool) or not isinstance(v, int | float)]
+    return None if not bad else f"{bad[0]!r} must be a number (is {value[bad[0]]!r})"
+
+
+def method_map(value: Any) -> str | None:
+    for key, method in value.items():
+        problem = drift_method(method) if method else "must name a method"
+        if problem:
+            return f"{key!r}: {method!r} {problem}"
+    return None
+
+
+def cron(value: Any) -> str | None:
+    from ctloop.ops.cron import validate_cron
+
+    try:
+        validate_cron(value)
+    except ConfigError as exc:
+        return str(exc)
+    return None
+
+
+def pvc_mounts(value: Any) -> str | None:
+    for mount in value:
+        claim, sep, path = str(mount).partition(":")
+        if not sep or not K8S_NAME.match(claim or "-") or not path.startswith("/"):
+            return (f"{mount!r} must be CLAIM:PATH with a Kubernetes claim name and an absolute path, e.g. "
+                    "ctloop-inference-log-records:/mnt/inference-log")
+    return None
+
+
+# --------------------------------------------------------------------------- fields and sections
+def opt(default: Any, doc: str, *, example: str = "", check: Check | None = None) -> Any:
+    """A documented field. ``default=REQUIRED`` makes it required; mutable defaults are copied."""
+    metadata = {"doc": doc, "example": example, "check": check}
+    if default is REQUIRED:
+        return field(metadata=metadata)
+    if isinstance(default, dict | list):
+        return field(default_factory=lambda d=default: copy.deepcopy(d), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+_JSON_TYPES = {str: "text", int: "a whole number", float: "a number", bool: "true/false", dict: "a mapping",
+               list: "a list"}
+
+
+class Section:
+    """Mixin of the configuration dataclasses (see the module doc)."""
+
+    NAME: ClassVar[str] = ""  # the key of the section in ctloop.yaml and the pipeline parameter
+
+    # ------------------------------------------------------------------ introspection
+    @classmethod
+    def fields(cls) -> list[dataclasses.Field]:
+        return list(dataclasses.fields(cls))  # type: ignore[arg-type]
+
+    @classmethod
+    def types(cls) -> dict[str, Any]:
+        return typing.get_type_hints(cls)
+
+    @classmethod
+    def required(cls) -> list[str]:
+        return [f.name for f in cls.fields() if f.default is REQUIRED and f.default_factory is REQUIRED]
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Every field with a default, as JSON values (the pipeline parameter's default)."""
+        out = {}
+        for f in cls.fields():
+            if f.default is not REQUIRED:
+                value = f.default
+            elif f.default_factory is not REQUIRED:
+                value = f.default_factory()
+            else:
+                continue
+            out[f.name] = value.to_dict() if isinstance(value, Section) else value
+        return out
+
+    @classmethod
+    def parameter_default(cls) -> dict[str, Any]:
+        """:meth:`defaults` without the fields whose default is null (KFP cannot compile a null in a
+        parameter default; a missing key takes the same default when the section is parsed)."""
+        return without_nulls(cls.defaults())
+
+    @classmethod
+    def default_of(cls, name: str) -> Any:
+        return cls.defaults()[name]
+
+    @classmethod
+    def doc_of(cls, name: str) -> str:
+        return next(f.metadata["doc"] for f in cls.fields() if f.name == name)
+
+    # ------------------------------------------------------------------ parsing
+    @classmethod
+    def parse(cls, data: Any, path: str, errors: list[str]) -> Any:
+        """An instance from ``data`` (missing keys take their defaults); every problem is appended
+        to ``errors`` as ``path.key: what is wrong, got value; e.g. key: example``. Returns None
+        when the section cannot be built."""
+        path = path or cls.NAME
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            errors.append(f"{path}: expected a mapping, got {type(data).__name__} {_show(data)}")
+            return None
+        types = cls.types()
+        known = {f.name: f for f in cls.fields()}
+        values: dict[str, Any] = {}
+        ok = True
+        for key, value in data.items():
+            where = f"{path}.{key}"
+            if key not in known:
+                close = difflib.get_close_matches(str(key), list(known), n=1)
+                errors.append(f"{where}: unknown key; " + (f"did you mean {close[0]!r}?" if close
+                                                           else f"allowed: {', '.join(known)}"))
+                ok = False
+                continue
+            converted, problem = _convert(value, types[key], where, errors)
+            if problem is None:
+                check = known[key].metadata.get("check")
+                problem = check(converted) if check and converted is not None else None
+            if problem is not None:
+                if problem:
+                    errors.append(f"{where}: {problem}, got {_show(value)}" + _example(known[key]))
+                ok = False
+                continue
+            values[key] = converted
+        for name in cls.required():
+            if name not in values and name not in data:
+                errors.append(f"{path}.{name}: required — {known[name].metadata['doc'].rstrip('.')}"
+                              + _example(known[name]))
+                ok = False
+        if not ok:
+            return None
+        instance = cls(**values)
+        for problem in instance.problems():
+            errors.append(f"{path}.{problem}")
+            ok = False
+        return instance if ok else None
+
+    @classmethod
+    def from_dict(cls, data: Any, path: str = "") -> Any:
+        """An instance from ``data``, or one ConfigError listing every problem (one per line)."""
+        errors: list[str] = []
+        instance = cls.parse(data, path or cls.NAME, errors)
+        if errors:
+            raise ConfigError(errors[0] if len(errors) == 1 else
+                              f"{len(errors)} problems:\n  " + "\n  ".join(errors))
+        return instance
+
+    def problems(self) -> list[str]:
+        """Checks across fields of one section: ``field: what is wrong``. Overridden by sections."""
+        return []
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: (v.to_dict() if isinstance(v := getattr(self, f.name), Section) else copy.deepcopy(v))
+                for f in self.fields()}
+
+    def replace(self, **changes: Any) -> Any:
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
+
+def without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _example(f: dataclasses.Field) -> str:
+    example = f.metadata.get("example")
+    if not example:
+        default = f.default if f.default is not REQUIRED else (
+            f.default_factory() if f.default_factory is not REQUIRED else None)
+        if default in (None, "", {}, []):
+            return ""
+        example = json.dumps(default.to_dict() if isinstance(default, Section) else default)
+    return f"; e.g. {f.name}: {example}"
+
+
+def _convert(value: Any, kind: Any, where: str, errors: list[str]) -> tuple[Any, str | None]:
+    """``(converted value, problem)`` for ``value`` against the annotation ``kind``."""
+    origin = typing.get_origin(kind)
+    args = typing.get_args(kind)
+    if origin in (typing.Union, type(int | None)) and type(None) in args:
+        if value is None:
+            return None, None
+        kind = next(a for a in args if a is not type(None))
+    if isinstance(kind, type) and issubclass(kind, Section):
+        before = len(errors)
+        instance = kind.parse(value, where, errors)
+        return instance, ("" if len(errors) > before else None)  # "": reported already
+    base = typing.get_origin(kind) or kind
+    if base is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None, f"expected {_JSON_TYPES[float]}"
+        if value != value or value in (float("inf"), float("-inf")):
+            return None, "expected a finite number"
+        return float(value), None
+    if base is int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None, f"expected {_JSON_TYPES[int]}"
+        return value, None
+    if base is bool:
+        if not isinstance(value, bool):
+            return None, f"expected {_JSON_TYPES[bool]}"
+        return value, None
+    if base in (str, dict, list):
+        if not isinstance(value, base):
+            return None, f"expected {_JSON_TYPES[base]}"
+        return copy.deepcopy(value), None
+    raise TypeError(f"unsupported configuration type {kind!r} at {where}")  # a bug in a section
+
+
+# --------------------------------------------------------------------------- sections
+@dataclass(frozen=True)
+class DataConfig(Section):
+    """The training table (``prepare_data``): where it is, what it must look like, which window."""
+
+    NAME: ClassVar[str] = "data"
+    uri: str = opt(REQUIRED, "Table to train on: a local path or an object-store URI (gs://, s3://, az://), "
+                   "CSV or Parquet.", example="gs://bucket/credit.parquet")
+    target: str = opt(REQUIRED, "Label column.", example="default")
+    time_column: str = opt(REQUIRED, "Event-time column used for windowing and the time split.",
+                           example="application_date")
+    format: str = opt("", "Table format, csv or parquet; empty = from the file extension.",
+                      check=one_of("", "csv", "parquet"))
+    contract: dict = opt({}, "Data contract checked before training (see docs/configuration.md#data-contract); "
+                         "empty = no checks.", example="{columns: {income: {dtype: float, min: 0}}}")
+    window: str = opt("180D", "Training window ending at as_of (e.g. 180D, 12h); empty = all data.",
+                      check=optional_duration)
+    as_of: str = opt("", "End of the training window (ISO 8601); empty = the newest time in the data.",
+                     check=iso_time_or_empty)
+    current_window: str = opt("30D", "Recent slice compared with the champion's training reference for drift.",
+                              check=duration)
+    holdout_fraction: float = opt(0.2, "Newest share of the window held out for the gate.",
+                                  check=between(0, 1, low_open=True, high_open=True))
+    recency_half_life: str = opt("", "Half-life of recency sample weights (newer rows weigh more), e.g. 30D; "
+                                 "empty = all rows weigh the same.", check=optional_duration)
+
+    def problems(self) -> list[str]:
+        from ctloop.contract import DataContract
+
+        out = []
+        for name in ("uri", "target", "time_column"):
+            if not getattr(self, name).strip():
+                out.append(f"{name}: must not be empty — {self.doc_of(name)}")
+        if self.target and self.target == self.time_column:
+            out.append(f"time_column: {self.time_column!r} is also the target")
+        try:
+            DataContract.from_dict(self.contract or None)
+        except ConfigError as exc:
+            out.append(str(exc))
+        return out
+
+
+@dataclass(frozen=True)
+class TrainingConfig(Section):
+    """How a challenger is trained (``train_model``)."""
+
+    NAME: ClassVar[str] = "training"
+    task: str = opt("classification", "classification or regression.", check=one_of("classification", "regression"))
+    estimator: str = opt("hist_gradient_boosting", "Estimator (see docs/configuration.md#estimators).",
+                         check=estimator_name)
+    hyperparameters: dict = opt({}, "Estimator hyperparameters; empty = ctloop's defaults for the estimator.",
+                                example="{max_iter: 300, learning_rate: 0.05}")
+    search_iterations: int = opt(0, "Randomized-search iterations with time-series CV; 0 = no search.",
+                                 check=non_negative)
+    seed: int = opt(0, "Random seed of the estimator and the search.")
+
+    def problems(self) -> list[str]:
+        from ctloop.estimators import ESTIMATORS
+
+        spec = ESTIMATORS.get(self.estimator)
+        if spec is not None and getattr(spec, self.task, None) is None:
+            usable = sorted(k for k, s in ESTIMATORS.items() if getattr(s, self.task))
+            return [f"estimator: {self.estimator!r} does not support {self.task}; use one of {', '.join(usable)}"]
+        return []
+
+
+@dataclass(frozen=True)
+class GateConfig(Section):
+    """The evaluation gate (``evaluate_model``): the challenger against absolute thresholds and against
+    the champion on the same holdout rows."""
+
+    NAME: ClassVar[str] = "gate"
+    thresholds: dict = opt({}, "Absolute bounds every challenger must meet: {roc_auc: 0.7} means roc_auc >= 0.7, "
+                           "{rmse: 12} means rmse <= 12. Empty = never approve (fail safe).",
+                           example="{roc_auc: 0.72}", check=number_map)
+    primary_metric: str = opt("", "Metric compared with the champion; empty = roc_auc (classification) or rmse.")
+    tolerance: float = opt(0.01, "Allowed regression of the primary metric against the champion: rejected only "
+                           "when the whole confidence interval of the difference is below -tolerance.",
+                           check=non_negative)
+    slice_column: str = opt("", "Categorical column whose worst slice must not regress either; empty = none.")
+    bootstrap_rounds: int = opt(1000, "Paired bootstrap resamples of the champion comparison.", check=positive)
+    confidence: float = opt(0.95, "Confidence level of the bootstrap interval.",
+                            check=between(0.5, 1, high_open=True))
+    seed: int = opt(0, "Seed of the bootstrap.")
+
+
+@dataclass(frozen=True)
+class DriftConfig(Section):
+    """Feature drift of the recent data against the champion's training reference (``detect_drift``),
+    with evidently 0.7's DataDriftPreset rules."""
+
+    NAME: ClassVar[str] = "drift"
+    share: float = opt(0.5, "Share of drifted columns at which the dataset counts as drifted (share >= this).",
+                       check=between(0, 1, low_open=True))
+    method: str = opt("", "Method for every column (ks, chisquare, z, wasserstein, jensenshannon, psi, kl_div, "
+                      "hellinger); empty = evidently's automatic choice per column.", check=drift_method)
+    threshold: float | None = opt(None, "Threshold for every column; null = the method's default (p-value 0.05, "
+                                  "distance 0.1).", check=non_negative)
+    column_methods: dict = opt({}, "Per-column methods, e.g. {income: psi}.", check=method_map)
+    column_thresholds: dict = opt({}, "Per-column thresholds, e.g. {income: 0.2}.", check=number_map)
+    correction: str = opt("", "Multiple-testing correction across p-value columns: bonferroni, fdr or empty.",
+                          check=one_of(*CORRECTIONS))
+    calibration_rounds: int = opt(0, "> 0: calibrate per-column thresholds on that many random splits of the "
+                                  "reference.", check=non_negative)
+    force_retrain: bool = opt(False, "Retrain whatever the drift verdict.")
+    report_sample_size: int = opt(20000, "Rows per side rendered in the HTML report (0 = all); the verdict uses "
+                                  "all rows.", check=non_negative)
+    seed: int = opt(0, "Seed of the report sample and the calibration splits.")
+
+
+@dataclass(frozen=True)
+class CanaryRules(Section):
+    """Live-traffic rules judged at every canary step (Prometheus). No data is a failed check."""
+
+    NAME: ClassVar[str] = "rules"
+    max_error_rate: float = opt(0.01, "Largest canary 5xx share.", check=between(0, 1))
+    max_p99_seconds: float = opt(0.5, "Largest canary p99 latency, seconds.", check=positive)
+    max_p99_ratio: float = opt(2.0, "Largest canary p99 as a multiple of the stable revision's.", check=positive)
+    min_requests: int = opt(50, "Fewest canary requests in the window to judge it at all.", check=positive)
+    window: str = opt("5m", "Prometheus range each check looks back over.", check=prometheus_range)
+
+
+@dataclass(frozen=True)
+class QualityRules(Section):
+    """Model-quality rules of the canary (inference log, optional labels)."""
+
+    NAME: ClassVar[str] = "quality_rules"
+    max_auc_drop: float = opt(0.05, "With labels: largest drop of the canary's realized ROC AUC below the "
+                              "stable's.", check=non_negative)
+    max_psi: float = opt(0.2, "Without labels: largest PSI of the canary's predicted scores against the "
+                         "stable's.", check=positive)
+    min_labelled: int = opt(200, "Labelled rows needed on each side for the AUC comparison.", check=positive)
+    min_rows: int = opt(200, "Logged rows with a prediction needed on each side.", check=positive)
+    score_column: str = opt("prediction_1", "Logged score column of a binary model.")
+
+
+@dataclass(frozen=True)
+class RolloutConfig(Section):
+    """What happens to an approved challenger: a KServe canary (``inference_service`` set) or a registry
+    promotion, optionally after a person approves it."""
+
+    NAME: ClassVar[str] = "rollout"
+    inference_service: str = opt("", "KServe InferenceService to roll an approved challenger out to; empty = "
+                                 "registry only.", example="credit-default", check=k8s_name)
+    namespace: str = opt("", "The InferenceService's namespace.", example="ctloop", check=k8s_name)
+    strategy: str = opt("canary", "canary (traffic steps) or blue-green (all at once once ready).",
+                        check=one_of(*STRATEGIES))
+    traffic_plan: list = opt([5, 25, 50, 100], "Canary percentages per step.", check=traffic_plan)
+    interval_seconds: int = opt(300, "Time at each canary step before judging it.", check=positive)
+    rules: CanaryRules = opt(CanaryRules(), "Live-traffic rules (see CanaryRules).",
+                             example="{max_error_rate: 0.01, min_requests: 200}")
+    quality_rules: QualityRules = opt(QualityRules(), "Model-quality rules (see QualityRules); used when "
+                                      "inference_log_root is set.")
+    max_failed_checks: int = opt(1, "Failed canary checks that trigger a rollback.", check=positive)
+    prometheus_url: str = opt("", "Prometheus base URL; empty = PROMETHEUS_URL from ConfigMap ctloop-settings.",
+                              example="http://prometheus.monitoring.svc:9090")
+    metric_source: str = opt("", "Where request metrics come from (see docs/serving.md#metric-sources); empty = "
+                             "the default source.")
+    inference_log_root: str = opt("", "Inference log root; when set the canary is also judged on model quality.",
+                                  example="gs://ctloop-inference-log")
+    labels_root: str = opt("", "Label store root for the canary's realized metric.", example="gs://ctloop-labels")
+    timeout_seconds: int = opt(600, "How long to wait for each traffic change to show in the status.",
+                               check=positive)
+    auto_promote: bool = opt(True, "Without inference_service: promote an approved challenger in the registry "
+                             "right away.")
+    approval: str = opt("none", "required: an approved challenger waits for `ctloop approve` before it is "
+                        "deployed or promoted.", check=one_of(*APPROVALS))
+
+    def problems(self) -> list[str]:
+        if self.inference_service and not self.namespace:
+            return ["namespace: required with inference_service — the InferenceService's namespace"]
+        return []
+
+
+@dataclass(frozen=True)
+class MonitoringRules(Section):
+    """When monitoring asks for retraining. A rule set to null is off."""
+
+    NAME: ClassVar[str] = "rules"
+    drift_share: float | None = opt(0.5, "Drift share above which a window counts as drifted.",
+                                    check=between(0, 1, low_open=True))
+    drift_windows: int = opt(2, "Consecutive drifted windows that trigger retraining.", check=positive)
+    realized_floor: float | None = opt(None, "Absolute bound of the champion's realized metric (below it for "
+                                       "higher-is-better metrics, above it for log_loss/rmse/mae).")
+    realized_drop: float | None = opt(0.05, "Largest drop of the realized metric below the champion's "
+                                      "validation value.", check=non_negative)
+    min_rows_since_training: int | None = opt(None, "Rows logged since the champion was promoted needed "
+                                              "before any rule may fire (a rule of its own when alone).",
+                                              check=positive)
+    cooldown: str | None = opt("24h", "No trigger within this long of the previous successful trigger.",
+                               check=duration)
+
+    def active(self) -> dict[str, Any]:
+        """The rules that are on, as the rule engine reads them."""
+        rules = {k: v for k, v in self.to_dict().items() if v is not None}
+        if "drift_share" not in rules:
+            rules.pop("drift_windows", None)
+        return rules
+
+
+@dataclass(frozen=True)
+class MonitoringConfig(Section):
+    """The monitoring pipeline: what it reads and when it asks for retraining."""
+
+    NAME: ClassVar[str] = "monitoring"
+    log_root: str = opt(REQUIRED, "Inference log root written by `ctloop logger serve`.",
+                        example="gs://ctloop-inference-log")
+    window: str = opt("1h", "Window judged per run (match the schedule: hourly runs → 1h).", check=duration)
+    labels_root: str = opt("", "Label store root for the realized metric; empty = none.")
+    rules: MonitoringRules = opt(MonitoringRules(), "Retraining rules (see MonitoringRules).")
+    metric: str = opt("", "Realized metric; empty = roc_auc (classification) or rmse (regression).")
+    score_column: str = opt("", "Logged prediction column scored; empty = prediction_1 (binary), every "
+                            "prediction_<i> (multiclass) or prediction (regression).")
+    label_lookback: str = opt("7D", "Predictions of this period whose labels have arrived count for the "
+                              "realized metric.", check=duration)
+    min_labels: int = opt(200, "Labelled champion rows needed before the realized rules may fire.",
+                          check=positive)
+    pushgateway_url: str = opt("", "Prometheus Pushgateway the window's metrics are pushed to; empty = "
+                               "PUSHGATEWAY_URL from the environment, else none.")
+
+    def problems(self) -> list[str]:
+        return [] if self.log_root.strip() else [f"log_root: must not be empty — {self.doc_of('log_root')}"]
+
+
+@dataclass(frozen=True)
+class ScheduleConfig(Section):
+    """A recurring run (KFP cron: six fields, seconds first, UTC)."""
+
+    NAME: ClassVar[str] = "schedule"
+    cron: str = opt(REQUIRED, "Six-field KFP cron, seconds first, UTC.", example='"0 0 3 * * *"', check=cron)
+    no_catchup: bool = opt(True, "A paused schedule never backfills the runs it missed.")
+    max_concurrency: int = opt(1, "Runs of this schedule at once (KFP allows 1-10).", check=between(1, 10))
+    enabled: bool = opt(True, "False keeps the schedule but pauses it.")
+
+
+@dataclass(frozen=True)
+class StepResources(Section):
+    """Kubernetes resources of one pipeline step."""
+
+    NAME: ClassVar[str] = "resources"
+    cpu_request: str = opt("", "CPU request, e.g. 500m or 2.")
+    cpu_limit: str = opt("", "CPU limit; OMP_NUM_THREADS follows it.")
+    memory_request: str = opt("", "Memory request, e.g. 2G.")
+    memory_limit: str = opt("", "Memory limit.")
+    accelerator_type: str = opt("", "Accelerator resource, e.g. nvidia.com/gpu; empty = none.")
+    accelerator_limit: int = opt(0, "Accelerators per pod.", check=non_negative)
+
+
+@dataclass(frozen=True)
+class PlatformConfig(Section):
+    """How the steps run on the cluster. Compile-time: changes the compiled pipeline."""
+
+    NAME: ClassVar[str] = "platform"
+    image: str = opt("", "Component image (a registry you push to); empty = CTLOOP_IMAGE, else the image of this "
+                     "ctloop version (a placeholder that cluster commands refuse).",
+                     example="registry.example.com/ml/ctloop:0.1.0")
+    service_account: str = opt("", "Kubernetes ServiceAccount that runs the steps (RBAC for KServe).",
+                               example="ctloop-pipeline-runner", check=k8s_name)
+    pvc_mounts: list = opt([], "PersistentVolumeClaims mounted into every step, CLAIM:PATH.",
+                           example='["ctloop-inference-log-records:/mnt/inference-log"]', check=pvc_mounts)
+    resources: dict = opt({}, "Per-step resources over the defaults, e.g. {train: {cpu_limit: '8', "
+                          "memory_limit: 32G}} (see docs/configuration.md#resources).")
+    retries: int = opt(2, "Retries of the steps that only read or are idempotent (storage, MLflow, Kubernetes, "
+                       "Prometheus outages), with exponential backoff.", check=between(0, 10))
+    node_selector: dict = opt({}, "Node labels every step must run on, e.g. {pool: ml}.")
+    tolerations: list = opt([], "Tolerations of every step, Kubernetes form, e.g. [{key: ml, operator: Exists, "
+                            "effect: NoSchedule}].")
+
+    def problems(self) -> list[str]:
+        out = []
+        for step, value in self.resources.items():
+            errors: list[str] = []
+            StepResources.parse(value, f"resources.{step}", errors)
+            out.extend(errors)
+        for key, value in self.node_selector.items():
+            if not isinstance(value, str):
+                out.append(f"node_selector.{key}: expected text, got {value!r}")
+        if any(not isinstance(t, dict) for t in self.tolerations):
+            out.append("tolerations: every entry must be a mapping with key/operator/value/effect")
+        return out
+
+
+@dataclass(frozen=True)
+class KfpConfig(Section):
+    """Where the KFP API is (``ctloop upload/schedule/apply/runs``)."""
+
+    NAME: ClassVar[str] = "kfp"
+    host: str = opt("", "KFP API URL; empty = in the cluster, or --host / KFP_HOST.",
+                    example="https://kfp.example.com/pipeline")
+    namespace: str = opt("", "Multi-user Kubeflow: the profile namespace.", example="team-credit", check=k8s_name)
+    experiment: str = opt("ctloop", "KFP experiment that holds the runs.")
+
+
+SECTIONS: tuple[type[Section], ...] = (DataConfig, TrainingConfig, GateConfig, DriftConfig, RolloutConfig,
+                                       MonitoringConfig, ScheduleConfig, PlatformConfig, KfpConfig)
+NESTED: tuple[type[Section], ...] = (CanaryRules, QualityRules, MonitoringRules, StepResources)
+
+
+# --------------------------------------------------------------------------- cross-section checks
+def check_metrics(training: TrainingConfig, gate: GateConfig, *, require_thresholds: bool = False,
+                  path: str = "") -> list[str]:
+    """Gate metrics against the task: ``gate.thresholds`` keys and ``gate.primary_metric``."""
+    from ctloop import metrics as M
+
+    prefix = f"{path}." if path else ""
+    out = []
+    valid = M.names(training.task)
+    for name in gate.thresholds:
+        if name not in valid:
+            close = difflib.get_close_matches(str(name), valid, n=1)
+            out.append(f"{prefix}gate.thresholds.{name}: not a {training.task} metric; "
+                       + (f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(valid)}"))
+    if gate.primary_metric and gate.primary_metric not in valid:
+        out.append(f"{prefix}gate.primary_metric: {gate.primary_metric!r} is not a {training.task} metric; use one "
+                   f"of {', '.join(valid)}")
+    if require_thresholds and not gate.thresholds:
+        out.append(f"{prefix}gate.thresholds: empty — the gate would never approve; e.g. thresholds: "
+                   f"{{{M.default_primary(training.task)}: ...}}")
+    return out
+
+
+# --------------------------------------------------------------------------- CLI flags
+def flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def add_arguments(parser: argparse.ArgumentParser, section: type[Section], names: list[str] | None = None, *,
+                  rename: dict[str, str] | None = None, defaults: dict[str, Any] | None = None) -> None:
+    """One ``--flag`` per field of ``section`` (all, or ``names``), defaults and help from the fields.
+    dict/list fields take JSON. ``rename`` maps a field to another flag name; ``defaults`` shows the
+    command's own base values (what it passes to :func:`from_arguments` as ``base``)."""
+    types = section.types()
+    defaults = {**section.defaults(), **(defaults or {})}
+    for f in section.fields():
+        if names is not None and f.name not in names:
+            continue
+        kind = types[f.name]
+        if typing.get_origin(kind) is not None:  # X | None
+            kind = next(a for a in typing.get_args(kind) if a is not type(None))
+        opt_name = flag((rename or {}).get(f.name, f.name))
+        required = f.name not in defaults
+        default = defaults.get(f.name)
+        shown = json.dumps(default.to_dict() if isinstance(default, Section) else default)
+        help_text = f.metadata["doc"] + ("" if required else f" (default: {shown})")
+        help_text = help_text.replace("%", "%%")
+        kwargs: dict[str, Any] = {"dest": f"{section.NAME}__{f.name}", "help": help_text,
+                                  "default": argparse.SUPPRESS}
+        if required:
+            kwargs["required"] = True
+        if kind is bool:
+            kwargs["action"] = argparse.BooleanOptionalAction
+        elif kind in (dict, list) or (isinstance(kind, type) and issubclass(kind, Section)):
+            kwargs["type"] = _json_arg(opt_name)
+            kwargs["metavar"] = "JSON"
+        elif kind in (int, float):
+            kwargs["type"] = _number_arg(opt_name, kind)
+            kwargs["metavar"] = opt_name[2:].upper().replace("-", "_")
+        else:
+            kwargs["metavar"] = opt_name[2:].upper().replace("-", "_")
+        parser.add_argument(opt_name, **kwargs)
+
+
+def _json_arg(name: str) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise argparse.ArgumentTypeError(f"{name} takes JSON ({exc.msg} at character {exc.pos}), got "
+                                             f"{text!r}") from exc
+
+    return parse
+
+
+def _number_arg(name: str, kind: type) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            return kind(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{name} takes {_JSON_TYPES[kind]}, got {text!r}") from exc
+
+    return parse
+
+
+def from_arguments(section: type[Section], args: argparse.Namespace, base: dict[str, Any] | None = None) -> Any:
+    """The section from the flags :func:`add_arguments` added (given ones override ``base``)."""
+    values = dict(base or {})
+    prefix = f"{section.NAME}__"
+    for key, value in vars(args).items():
+        if key.startswith(prefix):
+            values[key[len(prefix):]] = value
+    return section.from_dict(values, section.NAME)
+
+
+# --------------------------------------------------------------------------- documentation
+def render_docs() -> str:
+    """docs/configuration.md: every section and field with its default and meaning."""
+    lines = ["# Configuration reference", "",
+             "Generated from `src/ctloop/config.py` by `ctloop config docs` — do not edit by hand. Every setting",
+             "has one definition there; the pipelines' parameters, `ctloop.yaml`, the CLI flags and this page",
+             "are derived from it.", ""]
+    for section in (*SECTIONS, *NESTED):
+        lines += [f"## `{section.NAME}` — {section.__name__}", "", " ".join((section.__doc__ or "").split()), "",
+                  "| key | default | meaning |", "|---|---|---|"]
+        defaults = section.defaults()
+        for f in section.fields():
+            default = "**required**" if f.name not in defaults else f"`{json.dumps(defaults[f.name])}`"
+            lines.append(f"| `{f.name}` | {default} | {f.metadata['doc']} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+__all__ = ["REQUIRED", "STRATEGIES", "APPROVALS", "Section", "opt", "DataConfig", "TrainingConfig", "GateConfig",
+           "DriftConfig", "CanaryRules", "QualityRules", "RolloutConfig", "MonitoringRules", "MonitoringConfig",
+           "ScheduleConfig", "StepResources", "PlatformConfig", "KfpConfig", "SECTIONS", "NESTED", "check_metrics",
+           "add_arguments", "from_arguments", "render_docs", "flag", "without_nulls"]

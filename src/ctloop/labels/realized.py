@@ -1,0 +1,133 @@
+"""Realized performance: the metrics of served predictions whose labels have arrived.
+
+The metrics are :mod:`ctloop.metrics`' — the evaluation gate's definitions — applied to the
+logged scores:
+
+* binary classification: ``score`` is the logged positive-class probability (``prediction_1``);
+  the positive class is ``classes[1]`` when the model's ``classes`` are given (labels may be text),
+  else the label ``1``;
+* multiclass: ``score`` is the list of the ``k`` class-probability columns ``prediction_0 …``
+  in the order of ``classes`` (rounded logged probabilities are renormalised);
+* regression: ``score`` is the logged ``prediction``.
+
+A label that is not a class of the model (or not a number, for a regressor or a model without
+classes) is left out of the metric and of its row count; callers report how many
+(:func:`scorable`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ctloop import metrics as M
+from ctloop.columns import LABEL, PREDICTION, TIME, class_probability_columns, prediction_column
+from ctloop.errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+BINARY_CLASSES = [0, 1]  # a classifier's labels when its classes are not known
+
+
+def resolve(task: str, metric: str = "", score_column: str = "",
+            classes: list | None = None) -> tuple[str, str | list[str], list[str]]:
+    """``(metric, score, warnings)`` with the task's defaults: ``roc_auc`` / ``prediction_1`` for a
+    binary classifier, every ``prediction_<i>`` for a multiclass one (a ``score_column`` is then
+    ignored, with a warning), ``rmse`` / ``prediction`` for a regressor."""
+    metric = M.check_name(metric or M.default_primary(task), task, what="realized metric")
+    warnings: list[str] = []
+    if task == "regression":
+        return metric, score_column or PREDICTION, warnings
+    if classes is not None and len(classes) > 2:
+        if score_column:
+            warnings.append(f"score_column {score_column!r} ignored: a {len(classes)}-class model is scored on "
+                            f"prediction_0..prediction_{len(classes) - 1}")
+        return metric, class_probability_columns(len(classes)), warnings
+    return metric, score_column or prediction_column(1), warnings
+
+
+def score_columns(score: str | list[str] | tuple[str, ...]) -> list[str]:
+    return [score] if isinstance(score, str) else list(score)
+
+
+def scorable(y, classes: list | None = None, task: str = "classification") -> np.ndarray:
+    """Which labels a metric can use: a class of the model (``classes`` given), else a number.
+    Gate label counts (``min_labels``) on this, not on the joined rows."""
+    import numpy as np
+    import pandas as pd
+
+    if classes and task == "classification":
+        return M.known_classes(np.asarray(list(y), dtype=object), list(classes))
+    values = pd.to_numeric(pd.Series(list(y) if not hasattr(y, "dtype") else y), errors="coerce")
+    return np.isfinite(np.asarray(values, dtype=float))
+
+
+def metric_values(names: tuple[str, ...] | list[str], y, score, classes: list | None = None,
+                  task: str = "") -> dict[str, float]:
+    """The realized metrics ``names`` of ``score`` against labels ``y`` (see the module doc); NaN
+    where undefined (ROC AUC with one class present, no usable label)."""
+    import numpy as np
+
+    names = list(names)
+    task = task or ("regression" if all(n in M.REGRESSION for n in names) else "classification")
+    s = np.asarray(score, dtype=float)
+    y = np.asarray(list(y) if not hasattr(y, "dtype") else y, dtype=object)
+    if task == "regression":
+        keep = scorable(y, None, task) & (np.isfinite(s) if s.ndim == 1 else True)
+        values = M.regression(np.asarray(y[keep], dtype=float), s[keep]) if keep.any() else {}
+        return {n: float(values.get(n, float("nan"))) for n in names}
+    cls = list(classes) if classes else list(BINARY_CLASSES)
+    if s.ndim == 2 and s.shape[1] != len(cls):
+        raise ConfigError(f"a {s.shape[1]}-column score needs the model's {s.shape[1]} classes, got {classes!r}")
+    keep = M.known_classes(y, cls)
+    if not keep.any():
+        return dict.fromkeys(names, float("nan"))
+    proba = M.probability_matrix(s[keep], len(cls))
+    try:
+        values = M.classification(y[keep], proba, cls)
+    except ValueError:  # what cannot be scored (e.g. negative "probabilities") is undefined
+        return dict.fromkeys(names, float("nan"))
+    return {n: float(values[n]) for n in names}
+
+
+def metric_value(name: str, y, score, classes: list | None = None) -> float:
+    """One realized metric (see :func:`metric_values`)."""
+    return metric_values((name,), y, score, classes)[name]
+
+
+def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
+                     score: str | list[str] = "prediction_1", by: tuple[str, ...] = ("model", "revision"),
+                     window: str | None = None, metrics: tuple[str, ...] | None = None,
+                     classes: list | None = None) -> pd.DataFrame:
+    """Per group (and per time window): ``rows`` and the realized metrics of what was served.
+    Rows whose score is missing (NaN) or whose label the metric cannot use are left out."""
+    import pandas as pd
+
+    from ctloop.inference_log.reader import utc_times
+
+    names = tuple(metrics or M.names(task))
+    columns = score_columns(score)
+    if joined.empty or any(c not in joined.columns for c in columns):
+        return pd.DataFrame()
+    data = joined.copy()
+    for column in columns:
+        data[column] = pd.to_numeric(data[column], errors="coerce")
+    data = data.dropna(subset=[*columns, LABEL])
+    data = data[scorable(data[LABEL], classes, task)]  # rows counts only labels the metric uses
+    scored = columns[0] if isinstance(score, str) else columns
+    keys = list(by)
+    if window:
+        data["window"] = utc_times(data[TIME]).dt.floor(window)
+        keys.append("window")
+    rows = []
+    for group, part in data.groupby(keys, sort=True):
+        entry = dict(zip(keys, group if isinstance(group, tuple) else (group,), strict=True))
+        entry["rows"] = len(part)
+        entry.update(metric_values(names, part[LABEL], part[scored], classes, task))
+        rows.append(entry)
+    return pd.DataFrame(rows)
+
+
+__all__ = ["resolve", "score_columns", "scorable", "metric_values", "metric_value", "realized_metrics",
+           "BINARY_CLASSES"]

@@ -1,0 +1,169 @@
+"""The label store: ground truth appended as Parquet, keyed by the inference log's join key.
+
+Labels are appended under ``<store>/labels/part-<uuid>.parquet`` with columns ``<key>``, optional
+``instance``, ``label`` and ``label_time``. ``<key>`` is the join key with the inference log and
+keeps its name: ``request_id`` (KServe's ``ce-id``) or a business key carried in a metadata header
+(``meta_x_order_id``, see docs/inference-log.md). A store holds one key: the first ingest records
+it in ``<store>/labels/_ctloop_labels.json`` and an ingest with another key is refused (use one
+store per key). Keys are always **strings** on both sides of the join: a key read from CSV is read
+as text (``00123`` stays ``00123``), a numeric key from Parquet becomes its decimal text (``1001``,
+never ``1001.0``), so labels join ``meta_*`` columns (strings) whatever the file format.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import TYPE_CHECKING
+
+from ctloop.columns import INSTANCE, LABEL, LABEL_TIME
+from ctloop.errors import ConfigError, DataValidationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+LABEL_COLUMNS = (LABEL, LABEL_TIME)
+STORE_MANIFEST = "_ctloop_labels.json"
+
+
+def normalise_keys(values: pd.Series) -> pd.Series:
+    """Join keys as text: ``1001``, ``1001.0`` and ``"1001"`` all become ``"1001"``; surrounding
+    spaces are dropped; missing values stay missing (they never match). Vectorised for the
+    common column types (one type per column), value by value for mixed columns."""
+    import pandas as pd
+
+    s = pd.Series(values)
+    if pd.api.types.is_bool_dtype(s):
+        return s.map({True: "true", False: "false"}).astype("string")
+    if pd.api.types.is_integer_dtype(s):
+        return s.astype("Int64").astype("string")
+    if pd.api.types.is_float_dtype(s):
+        integral = s.notna() & (s % 1 == 0)
+        out = s.astype("string")
+        out[integral] = s[integral].astype("int64").astype("string")
+        return out
+    if pd.api.types.is_string_dtype(s) and s.map(lambda v: isinstance(v, str) or v is None or v is pd.NA
+                                                  or (isinstance(v, float) and v != v)).all():
+        return s.astype("string").str.strip()
+
+    def one(v):
+        if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+            return pd.NA
+        if hasattr(v, "item") and not isinstance(v, str):  # numpy scalars
+            v = v.item()
+        if isinstance(v, bool):
+            return str(v).lower()
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v).strip()
+
+    return pd.Series([one(v) for v in s], index=s.index, dtype="string")
+
+
+def detect_key(labels: pd.DataFrame) -> str:
+    """The key column of a label frame: the one column besides ``instance``/``label``/``label_time``."""
+    keys = [c for c in labels.columns if c not in (*LABEL_COLUMNS, INSTANCE)]
+    if len(keys) != 1:
+        raise DataValidationError([("*", "one_key", len(labels), (
+            f"a label store has exactly one key column besides {INSTANCE}/label/label_time, found {keys}: "
+            "ingest each key (request_id, meta_<header>) into its own store"))])
+    return keys[0]
+
+
+def _exists(uri: str) -> bool:
+    from pathlib import Path
+
+    from ctloop.storage import gcs_client, is_gcs, split_gcs
+
+    if is_gcs(uri):
+        bucket, name = split_gcs(uri)
+        return gcs_client().bucket(bucket).blob(name).exists()
+    return Path(uri).exists()
+
+
+def store_key(store_root: str) -> str | None:
+    """The key a label store is keyed by (from its manifest); ``None`` for a new store."""
+    from ctloop.storage import read_bytes
+
+    manifest = f"{store_root.rstrip('/')}/labels/{STORE_MANIFEST}"
+    if not _exists(manifest):
+        return None
+    return str(json.loads(read_bytes(manifest))["key"])
+
+
+def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", label: str = "label") -> int:
+    """Append the labels of ``source_uri`` (CSV/Parquet, local or gs://) to the store; returns rows.
+
+    Columns: ``key`` (required, no missing values), ``label`` (required: the class as the
+    model was trained with — ``0``/``1``, ``2``, or text such as ``approved`` — or the target
+    value for a regressor), optional ``instance`` (index of the instance within a batched
+    request) and ``label_time`` (ISO 8601; default: now). A label column holding any text is
+    stored as text.
+    """
+    import pandas as pd
+
+    from ctloop.storage import read_table, write_bytes, write_table
+
+    if not key or key in (*LABEL_COLUMNS, INSTANCE):
+        raise ConfigError(f"label key {key!r} is not a join key: use request_id or a meta_<header> column")
+    known = store_key(store_root)
+    if known is not None and known != key:
+        raise ConfigError(f"label store {store_root} is keyed by {known!r}, not {key!r}: ingest labels keyed by "
+                          f"{key!r} into another store (one key per store)")
+    frame = read_table(source_uri, text_columns=(key,))
+    for col in (key, label):
+        if col not in frame.columns:
+            raise DataValidationError([(col, "required", len(frame), f"column is missing from {source_uri} "
+                                        f"(columns: {', '.join(map(str, frame.columns))})")])
+    violations = []
+    keys = normalise_keys(frame[key])
+    if int(keys.isna().sum()):
+        violations.append((key, "non_null", int(keys.isna().sum()), "labels without a key value"))
+    values = pd.to_numeric(frame[label], errors="coerce")
+    if int(frame[label].isna().sum()):
+        violations.append((label, "non_null", int(frame[label].isna().sum()), "labels without a value"))
+    text = values.isna() & frame[label].notna()
+    if bool(text.all() or (text | frame[label].isna()).all()):  # class names such as "approved"
+        values = frame[label].map(lambda v: v if v is None or v != v else str(v).strip())
+    elif bool(text.any()):
+        first = frame[label][text].iloc[0]
+        violations.append((label, "one_kind", int(text.sum()), f"labels mix numbers and text (e.g. {first!r}): "
+                           "give every label as the model's class, all numbers or all names"))
+    out = pd.DataFrame({key: keys})
+    if INSTANCE in frame.columns:
+        inst = pd.to_numeric(frame[INSTANCE], errors="coerce")
+        wrong = int((inst.isna() | (inst < 0) | (inst % 1 != 0)).sum())
+        if wrong:
+            violations.append((INSTANCE, "non_negative_int", wrong, "instance must be the 0-based index of the "
+                               "instance within its request"))
+        out[INSTANCE] = inst.astype("Int64") if not wrong else inst
+    if violations:
+        raise DataValidationError(violations)
+    out["label"] = values.astype(float) if pd.api.types.is_numeric_dtype(values) else values.astype(str)
+    if "label_time" in frame.columns:
+        times = pd.to_datetime(frame["label_time"], utc=True, format="mixed", errors="coerce")
+        if int(times.isna().sum()):
+            raise DataValidationError([("label_time", "datetime", int(times.isna().sum()),
+                                        "label_time must be an ISO 8601 time, e.g. 2026-01-06T10:00:00Z")])
+        out["label_time"] = times.map(lambda t: t.isoformat())
+    else:
+        out["label_time"] = pd.Timestamp.now("UTC").isoformat()
+    root = store_root.rstrip("/")
+    if known is None:
+        write_bytes(f"{root}/labels/{STORE_MANIFEST}", json.dumps({"key": key, "format": 1}).encode(),
+                    content_type="application/json")
+    write_table(out, f"{root}/labels/part-{uuid.uuid4().hex}.parquet")
+    return len(out)
+
+
+def read_labels(store_root: str) -> pd.DataFrame:
+    """Every label of the store (columns ``<key>``, [``instance``], ``label``, ``label_time``)."""
+    from ctloop.inference_log.reader import read_parquet_tree
+
+    return read_parquet_tree(f"{store_root.rstrip('/')}/labels")
+
+
+
+
+__all__ = ["LABEL_COLUMNS", "STORE_MANIFEST", "normalise_keys", "detect_key", "store_key", "ingest_labels",
+           "read_labels"]

@@ -1,0 +1,54 @@
+"""What a monitoring window is judged against: the champion, read from the registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ctloop.columns import RESERVED_TRAINING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+TAG_TASK = "ctloop.task"
+TAG_GATE_METRIC = "ctloop.metric.challenger."  # + metric: the champion's value at its gate
+TAG_CHAMPION_SINCE = "ctloop.champion_since"
+
+
+@dataclass
+class Champion:
+    """The champion's version, task, features, classes, training reference and gate metrics."""
+
+    version: str
+    task: str
+    features: list[str]
+    classes: list | None
+    reference: pd.DataFrame | None
+    gate_metrics: dict[str, float] = field(default_factory=dict)
+    since: pd.Timestamp | None = None
+
+    def gate_value(self, metric: str) -> float | None:
+        """What the champion achieved on ``metric`` at its gate (its validation value), if recorded."""
+        return self.gate_metrics.get(metric)
+
+
+def load(registry: Any, model_name: str, *, with_reference: bool = True) -> Champion | None:
+    """The current champion of ``model_name``, or None when there is none."""
+    import pandas as pd
+
+    mv = registry.champion(model_name)
+    if mv is None:
+        return None
+    meta = registry.load_meta(model_name, mv.version)
+    task = mv.tags.get(TAG_TASK) or meta.get("task") or "classification"
+    reference = registry.load_reference(model_name, mv.version) if with_reference else None
+    features = list(meta.get("features") or ([c for c in reference.columns if c not in RESERVED_TRAINING]
+                                             if reference is not None else []))
+    classes = (list(meta.get("classes") or []) or None) if task == "classification" else None
+    gate = {k[len(TAG_GATE_METRIC):]: float(v) for k, v in mv.tags.items() if k.startswith(TAG_GATE_METRIC)}
+    since = pd.Timestamp(mv.tags.get(TAG_CHAMPION_SINCE) or "1970-01-01T00:00:00Z")
+    since = since.tz_localize("UTC") if since.tzinfo is None else since.tz_convert("UTC")
+    return Champion(mv.version, task, features, classes, reference, gate, since)
+
+
+__all__ = ["Champion", "load", "TAG_GATE_METRIC"]

@@ -1,0 +1,155 @@
+"""The retraining rules: one engine for the monitoring pipeline and the backtest.
+
+A window record is ``{"window_end": iso, "drift_share": float|None, "realized": float|None,
+"realized_rows": int, "rows": int, "triggered": bool}``; the history holds earlier records,
+oldest first (the last windows and the last successful trigger, read from MLflow by
+:class:`ctloop.monitoring.store.MonitoringStore`, or replayed by the backtest). Rules (each
+optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
+
+* ``drift_share`` + ``drift_windows``: drift share above the threshold for N consecutive windows;
+* ``realized_floor``: the champion's realized metric worse than an absolute bound (below it for
+  higher-is-better metrics such as ``roc_auc``, above it for ``log_loss``/``rmse``/``mae``);
+* ``realized_drop``: the champion's realized metric worse than its validation metric by more
+  than X;
+* ``min_rows_since_training``: at least this many logged rows since the champion was promoted —
+  a precondition of every other rule when set, and a rule of its own when no other rule is set;
+* ``cooldown``: no trigger within this duration of the previous *successful* trigger.
+
+The realized rules need at least ``min_labels`` labelled rows served by the champion; below that
+they do not fire and the reason says ``too few labels (n=..)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ctloop.config import MonitoringConfig, MonitoringRules
+from ctloop.errors import ConfigError
+from ctloop.metrics import lower_is_better, worse_by
+
+RULE_KEYS = {f.name for f in MonitoringRules.fields()}
+DEFAULT_MIN_LABELS = MonitoringConfig.min_labels
+
+
+@dataclass
+class Verdict:
+    fire: bool
+    rule: str
+    reason: str
+
+
+def check_rules(rules: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(rules) - RULE_KEYS
+    if unknown:
+        raise ConfigError(f"unknown monitoring rule(s) {sorted(unknown)}; known: {', '.join(sorted(RULE_KEYS))}")
+    if "drift_windows" in rules and int(rules["drift_windows"]) < 1:
+        raise ConfigError(f"drift_windows must be >= 1, got {rules['drift_windows']!r}")
+    return rules
+
+
+def history_needs(rules: dict[str, Any]) -> int:
+    """How many earlier windows the rules look at (the drift rule's N-1; the cooldown is read
+    separately as the last successful trigger)."""
+    return max(int(rules.get("drift_windows", 1)) - 1, 0) if "drift_share" in rules else 0
+
+
+def too_few_labels(n: int, min_labels: int) -> bool:
+    return n < max(int(min_labels), 1)
+
+
+def consecutive_windows(history: list[dict[str, Any]], current: dict[str, Any], n: int,
+                        window: Any = None) -> tuple[list[dict[str, Any]], str]:
+    """The last ``n`` windows ending at ``current``, newest last, and why the chain is shorter.
+
+    With ``window`` (a duration), windows are consecutive *in time*: each one ends at most 1.5
+    windows before the next (a missed scheduled run breaks the chain), and a record ending
+    within half a window of a newer one is a re-run of that window and not counted again.
+    Without it, the last ``n`` distinct ``window_end`` values count. ``history`` oldest first.
+    """
+    import pandas as pd
+
+    from ctloop.timeutil import parse_duration
+
+    span = parse_duration(window) if isinstance(window, str) else window
+    chain, newest = [current], pd.Timestamp(current["window_end"])
+    for record in reversed(history):
+        if len(chain) == n:
+            break
+        end = pd.Timestamp(record["window_end"])
+        gap = newest - end
+        if gap <= pd.Timedelta(0) or (span is not None and gap < span / 2):
+            continue  # the same window again (a re-run): the newer record already counts
+        if span is not None and gap > span * 1.5:
+            return list(reversed(chain)), f"no window between {end.isoformat()} and {newest.isoformat()}"
+        chain.append(record)
+        newest = end
+    return list(reversed(chain)), ""
+
+
+def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any], *,
+           champion_metric: float | None = None, rows_since_training: int | None = None,
+           metric: str = "roc_auc", min_labels: int = DEFAULT_MIN_LABELS, window: Any = None) -> Verdict:
+    """Apply ``rules`` to ``current`` given ``history`` (earlier records, any order).
+
+    ``window`` (e.g. ``"1h"``) makes ``drift_windows`` count windows adjacent in time
+    (:func:`consecutive_windows`); without it, the last N judged windows count.
+    """
+    import pandas as pd
+
+    from ctloop.timeutil import parse_duration
+
+    rules = check_rules(dict(rules or {}))
+    history = sorted((h for h in history if h.get("window_end")), key=lambda h: pd.Timestamp(h["window_end"]))
+    now = pd.Timestamp(current["window_end"])
+    triggers = [pd.Timestamp(h["window_end"]) for h in history if h.get("triggered") and h.get("window_end")]
+    last_trigger = max((t for t in triggers if t <= now), default=None)
+    if rules.get("cooldown") and last_trigger is not None and now - last_trigger < parse_duration(rules["cooldown"]):
+        return Verdict(False, "cooldown", f"in cooldown until {last_trigger + parse_duration(rules['cooldown'])} "
+                       f"(last retraining trigger {last_trigger})")
+    min_rows = rules.get("min_rows_since_training")
+    if min_rows and (rows_since_training or 0) < min_rows:
+        return Verdict(False, "volume", f"only {rows_since_training or 0} rows logged since training (< {min_rows})")
+    notes = []
+    if "drift_share" in rules:
+        n = int(rules.get("drift_windows", 1))
+        earlier = [h for h in history if not h.get("cooldown_only")
+                   and pd.Timestamp(h["window_end"]) < now]
+        recent, gap = consecutive_windows(earlier, current, n, window)
+        shares = [r.get("drift_share") for r in recent]
+        if len(recent) == n and all(s is not None and s > rules["drift_share"] for s in shares):
+            return Verdict(True, "drift", f"drift share above {rules['drift_share']} for {n} consecutive window(s): "
+                           + ", ".join(f"{s:.2f}" for s in shares))
+        if current.get("drift_share") is None:
+            notes.append("drift rule not evaluated: no drift share for this window")
+        elif gap and current["drift_share"] > rules["drift_share"]:
+            notes.append(f"drift above {rules['drift_share']} in {len(recent)} consecutive window(s), {n} needed: {gap}")
+    realized = current.get("realized")
+    labelled = int(current.get("realized_rows") or 0)
+    lower = lower_is_better(metric)
+    if {"realized_floor", "realized_drop"} & set(rules):
+        if realized is None or realized != realized or too_few_labels(labelled, min_labels):
+            notes.append(f"realized rules not applied: too few labels (n={labelled} < {max(int(min_labels), 1)})"
+                         if realized is None or too_few_labels(labelled, min_labels) else
+                         f"realized rules not applied: {metric} undefined on {labelled} labelled rows")
+        else:
+            floor = rules.get("realized_floor")
+            if floor is not None and (realized > floor if lower else realized < floor):
+                return Verdict(True, "realized_floor", f"realized {metric} {realized:.4f} "
+                               f"{'above' if lower else 'below'} the bound {floor} (n={labelled} labelled rows)")
+            drop = rules.get("realized_drop")
+            if drop is not None:
+                if champion_metric is None:
+                    notes.append(f"realized_drop not applied: the champion has no validation {metric}")
+                elif worse_by(metric, realized, champion_metric) > drop:
+                    return Verdict(True, "realized_drop", (
+                        f"realized {metric} {realized:.4f} is {abs(realized - champion_metric):.4f} "
+                        f"{'above' if lower else 'below'} the champion's validation {champion_metric:.4f} "
+                        f"(> {drop}; n={labelled} labelled rows)"))
+    if min_rows and not ({"drift_share", "realized_floor", "realized_drop"} & set(rules)):
+        return Verdict(True, "volume", f"{rows_since_training} rows logged since training (>= {min_rows})")
+    return Verdict(False, "none", "; ".join(["no retraining rule fired", *notes]))
+
+
+__all__ = ["RULE_KEYS", "DEFAULT_MIN_LABELS", "Verdict", "check_rules", "history_needs", "too_few_labels",
+           "consecutive_windows", "decide"]

@@ -1,0 +1,160 @@
+"""The monitoring history in MLflow: one run per judged window in experiment ``<model>-monitoring``.
+
+Each window's run carries its metrics (rows, drift share and scores, realized metric and rows,
+rows since training) with the window end as timestamp, and tags: ``window_end``, ``rule``,
+``reason``, ``retrain`` and ``triggered`` — the decision to retrain is ``pending`` until
+``trigger_training`` started the run (``true``, with ``kfp_run``) or failed to (``failed``, reason
+in ``trigger_error``).
+
+Reads are bounded by what the rules need, newest first: the last ``need`` windows (the drift
+rule's N-1 earlier windows, and the previous window for the volume count) and the last
+*successful* trigger (for the cooldown) — however long the history.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from ctloop.errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+MONITORING_SUFFIX = "-monitoring"
+TRIGGERED, PENDING, FAILED, NOT_TRIGGERED = "true", "pending", "failed", "false"
+SLACK = 5  # extra recent runs read, for windows re-run or judged out of order
+TAG_LIMIT = 4000  # characters kept of a long tag value (reason, warnings)
+HISTORY_COLUMNS = ["window_end", "rows", "drift_share", "realized", "realized_rows", "rule", "triggered",
+                   "champion_version", "kfp_run", "realized_metric", "reason", "run_id"]
+
+
+def metric_key(name: str) -> str:
+    """An MLflow-safe metric name (letters, digits, ``_ - . /`` and spaces)."""
+    return re.sub(r"[^A-Za-z0-9_\-./ ]", "_", name)
+
+
+def to_record(run: Any) -> dict[str, Any]:
+    """The rule engine's view of one window's run (:mod:`ctloop.monitoring.rules`)."""
+    tags, metrics = run.data.tags, run.data.metrics
+    return {"run_id": run.info.run_id, "window_end": tags.get("window_end"), "drift_share": metrics.get("drift_share"),
+            "realized": metrics.get("realized"), "realized_rows": metrics.get("realized_rows"),
+            "rows_since_training": metrics.get("rows_since_training"), "champion_version": tags.get("champion_version"),
+            "triggered": tags.get("triggered") == TRIGGERED}
+
+
+class MonitoringStore:
+    """Reading and writing one model's monitoring history through an ``MlflowClient``."""
+
+    def __init__(self, client: Any, model_name: str):
+        self.client = client
+        self.model_name = model_name
+        self._experiment_id: str | None = None
+
+    @property
+    def experiment_name(self) -> str:
+        return f"{self.model_name}{MONITORING_SUFFIX}"
+
+    def experiment_id(self, create: bool = True) -> str | None:
+        if self._experiment_id is None:
+            from ctloop.tracking import local_artifact_root
+
+            exp = self.client.get_experiment_by_name(self.experiment_name)
+            if exp is not None:
+                self._experiment_id = exp.experiment_id
+            elif create:
+                self._experiment_id = self.client.create_experiment(self.experiment_name,
+                                                                    artifact_location=local_artifact_root())
+        return self._experiment_id
+
+    # ------------------------------------------------------------------ the rules' history
+    def history(self, *, window_end: str, need: int) -> list[dict[str, Any]]:
+        """Records of windows ending before ``window_end`` (the newest ``need`` + 1 + ``SLACK`` runs)
+        and the last successful trigger at or before it (``cooldown_only`` when it is not one of
+        those windows: it counts for the cooldown, not as a consecutive window); oldest first."""
+        import pandas as pd
+
+        now = pd.Timestamp(window_end)
+        exp_id = self.experiment_id()
+
+        def before(rec: dict[str, Any], strict: bool = True) -> bool:
+            if not rec["window_end"]:
+                return False
+            t = pd.Timestamp(rec["window_end"])
+            return t < now if strict else t <= now
+
+        recent = [to_record(r) for r in self.client.search_runs([exp_id], max_results=need + 1 + SLACK,
+                                                                 order_by=["attributes.start_time DESC"])]
+        # all of them, not the last need + 1: re-runs of a window are among them and count once
+        # (rules.consecutive_windows), so trimming here could leave the rule too few distinct windows
+        earlier = sorted((r for r in recent if before(r)), key=lambda r: pd.Timestamp(r["window_end"]))
+        triggers = [to_record(r) for r in self.client.search_runs(
+            [exp_id], filter_string=f"tags.triggered = '{TRIGGERED}'", max_results=SLACK,
+            order_by=["attributes.start_time DESC"])]
+        triggers = [r for r in triggers if before(r, strict=False)]
+        out = {r["run_id"]: r for r in earlier}
+        if triggers:
+            last = max(triggers, key=lambda r: pd.Timestamp(r["window_end"]))
+            out.setdefault(last["run_id"], {**last, "cooldown_only": True})  # not one of the recent windows
+        return sorted(out.values(), key=lambda r: pd.Timestamp(r["window_end"]))
+
+    @staticmethod
+    def previous(records: list[dict[str, Any]], window_end: str) -> dict[str, Any] | None:
+        """The latest record ending before ``window_end`` (``records`` as :meth:`history` returns them)."""
+        import pandas as pd
+
+        now = pd.Timestamp(window_end)
+        earlier = [r for r in records if r["window_end"] and pd.Timestamp(r["window_end"]) < now
+                   and not r.get("cooldown_only")]
+        return earlier[-1] if earlier else None
+
+    # ------------------------------------------------------------------ writing
+    def record(self, *, window_end: pd.Timestamp, metrics: dict[str, float], tags: dict[str, str], retrain: bool,
+               rule: str, reason: str, metric: str, warnings: list[str]) -> str:
+        """One window's run; returns its id. ``triggered`` is ``pending`` when ``retrain``."""
+        import mlflow
+
+        stamp = int(window_end.timestamp() * 1000)
+        with mlflow.start_run(experiment_id=self.experiment_id(), run_name=f"window-{window_end:%Y%m%dT%H%M}") as run:
+            mlflow.log_metrics({metric_key(k): v for k, v in metrics.items()}, timestamp=stamp)
+            mlflow.set_tags({**tags, "window_end": window_end.isoformat(), "retrain": str(retrain).lower(),
+                             "triggered": PENDING if retrain else NOT_TRIGGERED, "rule": rule,
+                             "reason": reason[:TAG_LIMIT], "realized_metric": metric,
+                             "warnings": "; ".join(warnings)[:TAG_LIMIT]})
+            return run.info.run_id
+
+    def mark_triggered(self, run_id: str, kfp_run: str) -> None:
+        self.client.set_tag(run_id, "triggered", TRIGGERED)
+        self.client.set_tag(run_id, "kfp_run", kfp_run)
+
+    def mark_failed(self, run_id: str, error: str) -> None:
+        self.client.set_tag(run_id, "triggered", FAILED)
+        self.client.set_tag(run_id, "trigger_error", error[-TAG_LIMIT:])
+
+    # ------------------------------------------------------------------ reporting
+    def windows(self, limit: int = 500) -> pd.DataFrame:
+        """The newest ``limit`` windows, oldest first (:data:`HISTORY_COLUMNS`)."""
+        import pandas as pd
+
+        if limit < 1:
+            raise ConfigError(f"--limit must be >= 1, got {limit}")
+        exp_id = self.experiment_id(create=False)
+        if exp_id is None:
+            return pd.DataFrame(columns=HISTORY_COLUMNS)
+        rows = []
+        for run in self.client.search_runs([exp_id], max_results=limit, order_by=["attributes.start_time DESC"]):
+            tags, m = run.data.tags, run.data.metrics
+            if not tags.get("window_end"):
+                continue
+            rows.append({"window_end": pd.Timestamp(tags["window_end"]), "rows": m.get("rows"),
+                         "drift_share": m.get("drift_share"), "realized": m.get("realized"),
+                         "realized_rows": m.get("realized_rows"), "rule": tags.get("rule", ""),
+                         "triggered": tags.get("triggered", ""), "champion_version": tags.get("champion_version", ""),
+                         "kfp_run": tags.get("kfp_run", ""), "realized_metric": tags.get("realized_metric", ""),
+                         "reason": tags.get("reason", ""), "run_id": run.info.run_id})
+        frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+        return frame.sort_values("window_end", kind="stable").reset_index(drop=True)
+
+
+__all__ = ["MONITORING_SUFFIX", "TRIGGERED", "PENDING", "FAILED", "NOT_TRIGGERED", "HISTORY_COLUMNS", "metric_key",
+           "to_record", "MonitoringStore"]

@@ -1,0 +1,52 @@
+"""Starting a continuous-training run when a monitoring rule fired (``trigger_training``).
+
+The run is created in-process through the KFP API (:meth:`ctloop.ops.platform.Platform.create_run`)
+from the newest uploaded version of the ``continuous-training`` pipeline — the one ``ctloop apply``
+uploaded and schedules, with its image, resources and volume mounts — with ``drift.force_retrain``
+set. Nothing is compiled inside the monitoring task. The monitoring window that decided is marked
+``triggered=true`` (with the KFP run id) only once the run exists; a failed call marks it
+``triggered=failed`` with the error, records a ``retrain_trigger_failed`` audit event and raises —
+the next window decides again (a failed trigger starts no cooldown).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ctloop.errors import CtloopError, PlatformError
+
+PIPELINE = "continuous-training"
+
+
+def training_parameters(params: dict[str, Any] | None, model_name: str) -> dict[str, Any]:
+    """The triggered run's parameters: the configured ones, ``model_name``, and ``drift.force_retrain``."""
+    out = copy.deepcopy(dict(params or {}))
+    out["model_name"] = model_name
+    out["drift"] = {**dict(out.get("drift") or {}), "force_retrain": True}
+    return out
+
+
+def start_training(registry: Any, store: Any, platform: Any, *, model_name: str, reason: str,
+                   params: dict[str, Any] | None, experiment: str, pipeline: str = PIPELINE,
+                   monitor_run_id: str = "") -> str:
+    """Create the run (see the module doc); returns its KFP run id."""
+    arguments = training_parameters(params, model_name)
+    try:
+        run_id = platform.create_run(pipeline, experiment=experiment, params=arguments,
+                                     run_name=f"retrain-{model_name}")
+    except CtloopError as exc:
+        error = str(exc)[-1500:]
+        if monitor_run_id:
+            store.mark_failed(monitor_run_id, error)
+        registry.record_event(model_name, "", {"event": "retrain_trigger_failed", "reason": reason, "error": error,
+                                               "monitor_run": monitor_run_id})
+        raise PlatformError(f"could not start the continuous-training run of {model_name}: {error[-500:]}") from exc
+    if monitor_run_id:
+        store.mark_triggered(monitor_run_id, run_id)
+    registry.record_event(model_name, "", {"event": "retrain_triggered", "reason": reason, "kfp_run": run_id,
+                                           "monitor_run": monitor_run_id, "pipeline": pipeline})
+    return run_id
+
+
+__all__ = ["PIPELINE", "training_parameters", "start_training"]

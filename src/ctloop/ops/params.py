@@ -1,0 +1,110 @@
+"""Pipeline arguments from the command line: ``--param NAME=VALUE`` for ``ctloop run --local``,
+``ctloop schedule`` and ``ctloop trigger``.
+
+A section parameter takes either a whole JSON object (``--param gate='{"tolerance": 0.02}'``) or
+one field at a time with a dotted name (``--param gate.tolerance=0.02``,
+``--param data.uri=data/credit.parquet``); VALUE is JSON when it parses as JSON, else text. Fields
+not given keep their defaults. Every section is validated with its :mod:`ctloop.config` checks,
+and a parameter the pipeline requires but nobody gave is refused before anything runs — a
+scheduled run must not fail at night for a value that was never set.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+from ctloop import config as C
+from ctloop.errors import ConfigError
+
+# pipeline parameter -> its configuration section
+SECTION_PARAMETERS: dict[str, type[C.Section]] = {"data": C.DataConfig, "training": C.TrainingConfig,
+                                                  "gate": C.GateConfig, "drift": C.DriftConfig,
+                                                  "rollout": C.RolloutConfig, "monitoring": C.MonitoringConfig}
+TRAINING_PARAMETERS = "training_parameters"  # the monitoring pipeline's parameters of the runs it starts
+
+
+def parse_pairs(pairs: list[str] | None, flag: str = "--param") -> dict[str, Any]:
+    """``["a=1", "b={\\"x\\": 2}", "c=text", "gate.tolerance=0.02"]`` → values by (dotted) name."""
+    out: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{flag} {pair!r} must look like NAME=VALUE (VALUE may be JSON)")
+        try:
+            out[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            if raw.lstrip().startswith(("{", "[")):
+                raise ConfigError(f"{flag} {key.strip()}: {raw!r} looks like JSON but is not ({exc.msg} at "
+                                  f"character {exc.pos}); quote it for the shell, e.g. "
+                                  f"{flag} '{key.strip()}={{\"tolerance\": 0.02}}'") from exc
+            out[key.strip()] = raw
+    return out
+
+
+def _inputs(pipeline_func: Any) -> dict[str, Any]:
+    return dict(pipeline_func.component_spec.inputs or {})
+
+
+def _suggest(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: bool = True) -> dict[str, Any]:
+    """Arguments of ``pipeline_func`` from ``values`` (see the module doc); a ConfigError lists every
+    problem. With ``require``, parameters without a default must be given."""
+    inputs = _inputs(pipeline_func)
+    known = sorted(inputs)
+    dotted = sorted(f"{p}.{f.name}" for p, s in SECTION_PARAMETERS.items() if p in inputs for f in s.fields())
+    args: dict[str, Any] = {}
+    errors: list[str] = []
+    for key, value in values.items():
+        name, _, field = key.partition(".")
+        if name not in inputs:
+            errors.append(f"unknown pipeline parameter {key!r}{_suggest(key, known + dotted)}; parameters: "
+                          f"{', '.join(known)}")
+        elif field:
+            if name not in SECTION_PARAMETERS:
+                errors.append(f"{key}: {name!r} is not a section; pass {name}=VALUE")
+                continue
+            section = args.setdefault(name, {})
+            if not isinstance(section, dict):
+                errors.append(f"{key}: {name} was also given whole; give one or the other")
+                continue
+            if field not in {f.name for f in SECTION_PARAMETERS[name].fields()}:
+                fields = [f.name for f in SECTION_PARAMETERS[name].fields()]
+                errors.append(f"{key}: {name} has no field {field!r}{_suggest(field, fields)}; fields: "
+                              f"{', '.join(fields)}")
+                continue
+            section[field] = value
+        else:
+            if name in args and isinstance(args[name], dict) and isinstance(value, dict):
+                args[name] = {**value, **args[name]}
+            else:
+                args[name] = value
+    for name, value in args.items():
+        section = SECTION_PARAMETERS.get(name)
+        if section is not None:
+            if not isinstance(value, dict):
+                errors.append(f"{name}: expected a JSON object of {section.__name__} fields, got {value!r}")
+            else:
+                section.parse(value, name, errors)
+        elif name == TRAINING_PARAMETERS and isinstance(value, dict):
+            for sub, sub_value in value.items():
+                if sub in SECTION_PARAMETERS:
+                    SECTION_PARAMETERS[sub].parse(sub_value, f"{name}.{sub}", errors)
+    if require:
+        for name, spec in inputs.items():
+            if name not in args and not getattr(spec, "optional", False) and getattr(spec, "default", None) is None:
+                section = SECTION_PARAMETERS.get(name)
+                hint = (f"e.g. --param {name}.{section.required()[0]}=..." if section and section.required()
+                        else f"e.g. --param {name}=...")
+                errors.append(f"{name}: required by the pipeline and not given; {hint}")
+    if errors:
+        raise ConfigError(errors[0] if len(errors) == 1 else f"{len(errors)} problems:\n  " + "\n  ".join(errors))
+    return args
+
+
+__all__ = ["SECTION_PARAMETERS", "parse_pairs", "pipeline_arguments"]

@@ -1,0 +1,225 @@
+"""Releasing a registered version to KServe: the steps of the rollout, one function per component.
+
+The rollout pipeline (and the rollout seam of continuous training) runs::
+
+    validate_serving → deploy_canary → analyze_canary ─┬─ promote_model
+                                                       └─ rollback_model
+
+and each component's body is one call to the function of the same name here, with the ``rollout``
+section (:class:`ctloop.config.RolloutConfig`). :func:`canary` runs the same functions in the same
+order in one process: the tests and ``ctloop rollout`` exercise exactly the code path the compiled
+pipeline runs. Serving primitives (patch, wait for the traffic split) are
+:mod:`ctloop.serving.rollout`; the registry writes and audit records are made here, so every
+traffic change is in the audit trail whoever started it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ctloop.config import RolloutConfig
+from ctloop.errors import ConfigError, CtloopError, RegistryError, ServingError
+from ctloop.serving import rollout
+from ctloop.serving.rollout import RolloutState
+
+FIRST_DEPLOYMENT = ("created", "unchanged")  # deploy actions with nothing to compare against
+
+
+@dataclass
+class Analysis:
+    decision: str  # promote | rollback
+    reason: str
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    """What :func:`canary` did: the deploy state, the analysis and the final state."""
+
+    decision: str  # promoted | rolled_back
+    reason: str
+    deployed: RolloutState
+    analysis: Analysis
+    serving_version: str
+
+
+def _target(cfg: RolloutConfig) -> str:
+    if not cfg.inference_service or not cfg.namespace:
+        raise ConfigError("rollout.inference_service and rollout.namespace are required to deploy, e.g. "
+                          "rollout: {inference_service: credit-default, namespace: ctloop}")
+    return cfg.inference_service
+
+
+def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: RolloutConfig,
+           run_id: str = "") -> tuple[RolloutState, str]:
+    """Roll ``version`` out at the plan's first step (``deploy_canary``); returns the state and the
+    storageUri written. The first deployment goes straight to 100 %."""
+    name = _target(cfg)
+    uri = registry.model_artifact_uri(model_name, version)
+    champion = registry.champion(model_name)
+    try:
+        state = rollout.deploy(isvcs, name=name, model_name=model_name, version=version, storage_uri=uri,
+                               percent=int(cfg.traffic_plan[0]), strategy=cfg.strategy,
+                               timeout_s=cfg.timeout_seconds)
+    except ServingError as exc:
+        # the new model may already be in the spec with canary traffic: never leave it there
+        if champion is None or champion.version == str(version) or isvcs.get(name) is None:
+            raise
+        target, _ = rollback(registry, isvcs, model_name=model_name, failed_version=str(version),
+                             reason=f"deploy failed: {exc}", cfg=cfg, run_id=run_id)
+        raise ServingError(f"deploying {model_name} v{version} to {name} failed ({exc}); traffic is back on "
+                           f"v{target}") from exc
+    registry.record_event(model_name, version, {"event": "deploy", "strategy": cfg.strategy, "storage_uri": uri,
+                                                "pipeline_run": run_id, **state.to_dict()})
+    return state, uri
+
+
+def live_check(registry: Any, cfg: RolloutConfig, *, model_name: str, version: str, canary_revision: str,
+               stable_revision: str, prometheus_url: str = "") -> Callable[[int], tuple[bool, str, dict]]:
+    """The ``check(percent)`` of each canary step: Prometheus rules for both revisions, then — with
+    ``inference_log_root`` — the model-quality check on the traffic logged since the canary started."""
+    import os
+
+    from ctloop.serving import analysis
+    from ctloop.timeutil import utc_now
+
+    prom = analysis.Prometheus(cfg.prometheus_url or prometheus_url or os.environ.get("PROMETHEUS_URL", ""))
+    check = analysis.make_check(prom, canary_revision=lambda: canary_revision, stable_revision=lambda: stable_revision,
+                                namespace=cfg.namespace, rules=cfg.rules, interval_s=cfg.interval_seconds)
+    if not cfg.inference_log_root:
+        return check
+    started = utc_now()
+    champion = registry.champion(model_name)
+    stable_version = champion.version if champion is not None and champion.version != str(version) else ""
+    classes = _classes(registry, model_name, version)
+
+    def with_quality(percent: int) -> tuple[bool, str, dict]:
+        from ctloop.inference_log.reader import read_log
+        from ctloop.labels.store import read_labels
+
+        passed, why, measured = check(percent)
+        if not passed:
+            return passed, why, measured
+        logs = read_log(cfg.inference_log_root, cfg.inference_service, started, utc_now())
+        labels = read_labels(cfg.labels_root) if cfg.labels_root else None
+        ok, qwhy, qmeasured = analysis.quality_check(
+            logs, labels, canary_revision=canary_revision, stable_revision=stable_revision,
+            canary_version=str(version), stable_version=stable_version, rules=cfg.quality_rules, classes=classes)
+        return ok, f"{why}; quality: {qwhy}", {**measured, **qmeasured}
+
+    return with_quality
+
+
+def _classes(registry: Any, model_name: str, version: str) -> list | None:
+    """The model's classes (they match labels to scores); None for a regressor or unreadable metadata."""
+    try:
+        meta = registry.load_meta(model_name, str(version)) if version else {}
+    except CtloopError as exc:
+        print(f"ctloop: WARNING: model metadata of {model_name} v{version} not read ({exc}): quality check "
+              "without the model's classes")
+        return None
+    if meta.get("task", "classification") != "classification":
+        return None
+    return list(meta.get("classes") or []) or None
+
+
+def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: RolloutConfig, deploy_action: str,
+            canary_revision: str, stable_revision: str, run_id: str = "",
+            check: Callable[[int], tuple[bool, str, dict]] | None = None) -> Analysis:
+    """Walk the canary through the traffic plan, judging each step (``analyze_canary``). A first
+    deployment (or an unchanged one) has nothing to compare with and is promoted. A serving error
+    during the walk is a failed analysis: the caller rolls back."""
+    if deploy_action in FIRST_DEPLOYMENT:
+        return Analysis("promote", f"{deploy_action}: no stable model to compare with, nothing to analyse")
+    name = _target(cfg)
+    check = check or live_check(registry, cfg, model_name=model_name, version=version,
+                                canary_revision=canary_revision, stable_revision=stable_revision)
+
+    def audit(event: dict[str, Any]) -> None:
+        registry.record_event(model_name, version, {**event, "pipeline_run": run_id})
+
+    try:
+        passed, reason, steps = rollout.walk_plan(isvcs, name, plan=[int(p) for p in cfg.traffic_plan], check=check,
+                                                  max_failed_checks=cfg.max_failed_checks,
+                                                  timeout_s=cfg.timeout_seconds, on_event=audit)
+    except ServingError as exc:
+        passed, reason, steps = False, f"serving error during the canary: {exc}", []
+    result = Analysis("promote" if passed else "rollback", reason, steps)
+    audit({"event": "analysis", "decision": result.decision, "reason": reason})
+    return result
+
+
+def step_metrics(result: Analysis) -> dict[str, float]:
+    """Per step the canary's requests, error rate and p99 (``step_<percent>.<name>``)."""
+    out = {}
+    for step in result.steps:
+        for key in ("canary_requests", "canary_error_rate", "canary_p99_seconds"):
+            if step.get(key) is not None:
+                out[f"step_{step['percent']}.{key}"] = round(float(step[key]), 6)
+    return out
+
+
+def render_markdown(result: Analysis) -> str:
+    lines = [f"# Canary analysis: {result.decision}", "", result.reason, ""]
+    if result.steps:
+        lines += ["| traffic | passed | reason |", "|---|---|---|"]
+        lines += [f"| {s['percent']} % | {'yes' if s['passed'] else 'NO'} | {s['reason']} |" for s in result.steps]
+    return "\n".join(lines) + "\n"
+
+
+def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, reason: str, cfg: RolloutConfig,
+            run_id: str = "") -> str | None:
+    """The canary takes 100 % (when ``inference_service`` is set), then ``version`` becomes the registry
+    champion (``promote_model``); returns the previous champion."""
+    if cfg.inference_service:
+        state = rollout.promote(isvcs, cfg.inference_service, timeout_s=cfg.timeout_seconds)
+        registry.record_event(model_name, version, {"event": "traffic_promote", "pipeline_run": run_id,
+                                                    **state.to_dict()})
+    return registry.promote(model_name, version, reason=reason, pipeline_run=run_id)
+
+
+def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str, reason: str, cfg: RolloutConfig,
+             to_version: str = "", run_id: str = "") -> tuple[str, RolloutState]:
+    """All traffic back to ``to_version`` (default: the champion), durably: its storageUri is written
+    back so the spec no longer names the failed model (``rollback_model``). The failed version is
+    tagged with why; the registry aliases stay on the champion."""
+    name = _target(cfg)
+    target = to_version
+    if not target:
+        champion = registry.champion(model_name)
+        if champion is None:
+            raise RegistryError(f"{model_name} has no champion to roll back to: pass to_version")
+        target = champion.version
+    state = rollout.rollback(isvcs, name, version=target, storage_uri=registry.model_artifact_uri(model_name, target),
+                             timeout_s=cfg.timeout_seconds)
+    if failed_version:
+        registry.set_tags(model_name, failed_version, {"ctloop.rollout.status": "rolled_back",
+                                                       "ctloop.rollout.reason": reason,
+                                                       "ctloop.rollout.pipeline_run": run_id})
+    registry.record_event(model_name, failed_version or target, {"event": "rollback", "reason": reason,
+                                                                 "to_version": target, "pipeline_run": run_id,
+                                                                 **state.to_dict()})
+    return target, state
+
+
+def canary(registry: Any, isvcs: Any, *, model_name: str, version: str, reason: str, cfg: RolloutConfig,
+           run_id: str = "", check: Callable[[int], tuple[bool, str, dict]] | None = None) -> Outcome:
+    """deploy → analyze → promote or rollback, exactly as the pipeline chains the components. A
+    failed deploy raises (its own step has put traffic back on the champion), as the failed task
+    stops the pipeline."""
+    deployed, _ = deploy(registry, isvcs, model_name=model_name, version=version, cfg=cfg, run_id=run_id)
+    result = analyze(registry, isvcs, model_name=model_name, version=version, cfg=cfg, deploy_action=deployed.action,
+                     canary_revision=deployed.latest_revision, stable_revision=deployed.previous_revision,
+                     run_id=run_id, check=check)
+    if result.decision == "promote":
+        promote(registry, isvcs, model_name=model_name, version=version, reason=reason, cfg=cfg, run_id=run_id)
+        return Outcome("promoted", result.reason, deployed, result, str(version))
+    target, _ = rollback(registry, isvcs, model_name=model_name, failed_version=version, reason=result.reason, cfg=cfg,
+                         run_id=run_id)
+    return Outcome("rolled_back", result.reason, deployed, result, target)
+
+
+__all__ = ["Analysis", "Outcome", "FIRST_DEPLOYMENT", "deploy", "live_check", "analyze", "step_metrics",
+           "render_markdown", "promote", "rollback", "canary"]

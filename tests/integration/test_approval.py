@@ -1,0 +1,76 @@
+"""A person signs off a challenger: register_model parks it as ``pending-approval``; ``ctloop approve``
+promotes it (or starts its rollout run), ``ctloop reject`` records why not; a stale approval is
+refused. A real (sqlite) MLflow registry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop import approval, tracking
+from ctloop.cli import main
+from ctloop.components.train.core import fit
+from ctloop.registry import MlflowRegistry
+
+MODEL = "credit-approval"
+
+
+@pytest.fixture
+def registry(sqlite_tracking):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=300)})
+    frame["y"] = (frame.x > 0).astype(int)
+    reg = MlflowRegistry(sqlite_tracking)
+    for seed in (1, 2, 3):
+        result = fit(frame, target="y", estimator="logistic_regression", params={"C": float(seed)})
+        run_id, uri = tracking.log_training_run(tracking_uri=sqlite_tracking, experiment=MODEL, model=result.model,
+                                                meta=result.meta, params={}, metrics={}, train_frame=frame,
+                                                dataset_digest=f"d{seed}", data_uri="test")
+        reg.register(MODEL, model_uri=uri, run_id=run_id, tags={})
+    reg.promote(MODEL, "1", reason="fixture")
+    return reg
+
+
+def test_approve_promotes_the_pending_version_and_records_who(registry, sqlite_tracking, capsys):
+    approval.request(registry, MODEL, "2", reason="approval required", rollout={"approval": "required"})
+    assert approval.pending(registry, MODEL).version == "2" and registry.champion(MODEL).version == "1"
+    assert main(["approve", "--model-name", MODEL, "--version", "2", "--reason", "fairness review passed",
+                 "--by", "alice", "--tracking-uri", sqlite_tracking]) == 0
+    assert "v2 approved by alice" in capsys.readouterr().out
+    assert registry.champion(MODEL).version == "2" and approval.pending(registry, MODEL) is None
+    tags = registry.get_version(MODEL, "2").tags
+    assert tags[approval.TAG_STATE] == "approved" and tags["ctloop.approval.by"] == "alice"
+    events = [(e["event"], e.get("by", "")) for e in registry.audit_log(MODEL)]
+    assert ("approval_requested", "") in events and ("approved", "alice") in events
+    assert main(["audit", "--model-name", MODEL, "--tracking-uri", sqlite_tracking]) == 0
+    assert "approved" in capsys.readouterr().out
+
+
+def test_an_approval_after_a_newer_challenger_is_refused_with_the_reason(registry, sqlite_tracking, capsys):
+    approval.request(registry, MODEL, "2", reason="approval required", rollout={})
+    approval.request(registry, MODEL, "3", reason="approval required", rollout={})  # a newer run registered v3
+    assert main(["approve", "--model-name", MODEL, "--version", "2", "--reason", "ok", "--tracking-uri",
+                 sqlite_tracking]) == 2
+    err = capsys.readouterr().err
+    assert "cannot approve credit-approval v2: a newer challenger v3 was registered after v2" in err
+    assert registry.champion(MODEL).version == "1"  # nothing changed
+
+
+def test_reject_records_why_and_a_decided_version_cannot_be_decided_again(registry, sqlite_tracking, capsys):
+    approval.request(registry, MODEL, "3", reason="approval required", rollout={})
+    assert main(["reject", "--model-name", MODEL, "--version", "3", "--reason", "fails the fairness review",
+                 "--by", "bob", "--tracking-uri", sqlite_tracking]) == 0
+    assert registry.get_version(MODEL, "3").tags[approval.TAG_STATE] == "rejected"
+    assert registry.champion(MODEL).version == "1"
+    assert main(["approve", "--model-name", MODEL, "--version", "3", "--reason", "changed my mind",
+                 "--tracking-uri", sqlite_tracking]) == 2
+    assert "v3 was already rejected by bob" in capsys.readouterr().err
+
+
+def test_a_reason_is_required(registry, sqlite_tracking, capsys):
+    approval.request(registry, MODEL, "2", reason="approval required", rollout={})
+    assert main(["approve", "--model-name", MODEL, "--version", "2", "--reason", " ", "--tracking-uri",
+                 sqlite_tracking]) == 2
+    assert "--reason is required" in capsys.readouterr().err
+    assert approval.pending(registry, MODEL).version == "2"
