@@ -21,6 +21,7 @@ from tests.helpers import check_golden
 from tests.manifests.rules_support import (
     CANARY_RULES,
     MONITORING,
+    QUALITY_RULES,
     SOURCES_DIR,
     expected_canary_rules,
     expected_files,
@@ -36,7 +37,7 @@ DASHBOARD = MONITORING / "dashboards" / "ctloop-canary.json"
 
 def groups() -> list[dict]:
     """Every group of the component's PrometheusRules, as Prometheus loads them."""
-    return [g for path in (CANARY_RULES,) for g in load_strict(path)["spec"]["groups"]]
+    return [g for path in (CANARY_RULES, QUALITY_RULES) for g in load_strict(path)["spec"]["groups"]]
 
 
 def rules(kind: str, path=CANARY_RULES) -> dict[str, dict]:
@@ -124,14 +125,21 @@ def test_promtool_test_fails_on_a_wrong_expectation(tmp_path):
 
 
 def alert_cases() -> list[dict]:
-    return [c for f in PROMTOOL_TESTS.glob("*.yaml") for t in load_strict(f)["tests"]
-            for c in t.get("alert_rule_test", [])]
+    """Alert cases of the checked-in promtool files and of the model-quality tests (generated
+    from what push_window pushes, tests/monitoring/test_monitoring_metrics.py)."""
+    from tests.monitoring.test_monitoring_metrics import ALERT_CASES
+
+    cases = [c for f in PROMTOOL_TESTS.glob("*.yaml") for t in load_strict(f)["tests"]
+             for c in t.get("alert_rule_test", [])]
+    return cases + [c for t in ALERT_CASES for c in t["alert_rule_test"]]
 
 
 def test_every_alert_has_a_firing_and_a_quiet_case():
     cases = alert_cases()
-    alerts = rules("alert")
-    assert set(alerts) == {"CtloopRevisionErrorRateHigh", "CtloopRevisionLatencyP99High"}
+    alerts = {**rules("alert"), **rules("alert", QUALITY_RULES)}
+    assert set(alerts) == {"CtloopRevisionErrorRateHigh", "CtloopRevisionLatencyP99High", "CtloopModelDrift",
+                           "CtloopRealizedBelowFloor", "CtloopRealizedDropped", "CtloopNoLabels",
+                           "CtloopMonitoringRunMissing"}
     for name in alerts:
         assert any(c["alertname"] == name and c["exp_alerts"] for c in cases), f"{name}: no firing case"
         assert any(c["alertname"] == name and not c["exp_alerts"] for c in cases), f"{name}: no quiet case"
@@ -154,7 +162,7 @@ def test_alert_thresholds_are_the_documented_ones():
     errors, latency = alerts["CtloopRevisionErrorRateHigh"], alerts["CtloopRevisionLatencyP99High"]
     assert errors["expr"].split() == ["ctloop:request_error_ratio:rate5m", ">", "0.01"] and errors["for"] == "5m"
     assert latency["expr"].split() == ["ctloop:request_latency_p99_seconds:5m", ">", "0.5"] and latency["for"] == "10m"
-    for alert in alerts.values():
+    for alert in [*alerts.values(), *rules("alert", QUALITY_RULES).values()]:
         assert {"summary", "runbook"} <= set(alert["annotations"])
         assert alert["labels"]["severity"] in ("critical", "warning")
 
@@ -192,6 +200,15 @@ def test_dashboard_queries_are_valid_promql_over_existing_rules(tmp_path):
     (tmp_path / "dashboard.yaml").write_text(yaml.safe_dump(as_rules))
     out = promtool("check", "rules", "dashboard.yaml", cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_dashboard_model_quality_panels_read_what_push_window_publishes():
+    from ctloop.monitoring_metrics import HELP, PREFIX
+
+    exprs = dashboard_exprs()
+    read = {w.split("{")[0] for e in exprs.values() for w in e.replace("(", " ").split() if w.startswith(PREFIX)}
+    assert read and read <= {PREFIX + name for name in HELP}, read - {PREFIX + name for name in HELP}
+    assert {f"{PREFIX}drift_share", f"{PREFIX}realized", f"{PREFIX}gate_value"} <= read
 
 
 def test_dashboard_shows_the_traffic_split_and_model_version_per_revision(tmp_path):
