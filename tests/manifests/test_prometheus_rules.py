@@ -37,11 +37,15 @@ DASHBOARD = MONITORING / "dashboards" / "ctloop-canary.json"
 
 def groups() -> list[dict]:
     """Every group of the component's PrometheusRules, as Prometheus loads them."""
-    return [g for path in (CANARY_RULES, QUALITY_RULES) for g in load_strict(path)["spec"]["groups"]]
+    return [
+        g for path in (CANARY_RULES, QUALITY_RULES) for g in load_strict(path)["spec"]["groups"]
+    ]
 
 
 def rules(kind: str, path=CANARY_RULES) -> dict[str, dict]:
-    return {r[kind]: r for g in load_strict(path)["spec"]["groups"] for r in g["rules"] if kind in r}
+    return {
+        r[kind]: r for g in load_strict(path)["spec"]["groups"] for r in g["rules"] if kind in r
+    }
 
 
 # ---------------------------------------------------------------------- generated from Python
@@ -66,13 +70,19 @@ def test_each_source_renders_one_rule_set_promtool_accepts(source, tmp_path):
     objects = render_monitoring(tmp_path / "render", source)
     for obj in objects:
         validate(obj)
-    (canary,) = [o for o in objects if o["kind"] == "PrometheusRule" and o["metadata"]["name"] == "ctloop-canary"]
+    (canary,) = [
+        o
+        for o in objects
+        if o["kind"] == "PrometheusRule" and o["metadata"]["name"] == "ctloop-canary"
+    ]
     assert canary["spec"]["groups"][0] == get_source(source or DEFAULT_SOURCE).rule_group()
     assert [g["name"] for g in canary["spec"]["groups"]].count(SOURCE_GROUP) == 1
     path = write_rules(tmp_path, rule_groups(objects))
     out = promtool("check", "rules", path, cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert f"SUCCESS: {sum(len(g['rules']) for g in rule_groups(objects))} rules found" in out.stdout
+    assert (
+        f"SUCCESS: {sum(len(g['rules']) for g in rule_groups(objects))} rules found" in out.stdout
+    )
 
 
 def test_a_source_component_refuses_a_rule_file_whose_group_0_is_not_the_source_group(tmp_path):
@@ -84,9 +94,15 @@ def test_a_source_component_refuses_a_rule_file_whose_group_0_is_not_the_source_
     rule = yaml.safe_load((copy / "prometheusrule.yaml").read_text())
     rule["spec"]["groups"].reverse()
     (copy / "prometheusrule.yaml").write_text(yaml.safe_dump(rule))
-    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({
-        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-        "components": ["monitoring", "monitoring/sources/istio"]}))
+    (tmp_path / "kustomization.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "kustomize.config.k8s.io/v1beta1",
+                "kind": "Kustomization",
+                "components": ["monitoring", "monitoring/sources/istio"],
+            }
+        )
+    )
     with pytest.raises(AssertionError, match="kustomize"):
         kustomize(tmp_path)
 
@@ -112,14 +128,37 @@ def test_promtool_unit_tests(tmp_path):
 def test_promtool_test_fails_on_a_wrong_expectation(tmp_path):
     """Control: the runner above would notice a wrong expected value."""
     write_rules(tmp_path, groups())
-    series = ('ctloop:source_requests:rate5m{namespace="ml", isvc="a", revision="a-predictor-00001", '
-              'code_class="2xx"}')
-    (tmp_path / "wrong.yaml").write_text(yaml.safe_dump({
-        "rule_files": ["rules.yaml"], "evaluation_interval": "30s",
-        "tests": [{"interval": "30s", "input_series": [{"series": series, "values": "1x20"}],
-                   "promql_expr_test": [{"expr": "ctloop:request_rate:rate5m", "eval_time": "10m", "exp_samples": [
-                       {"labels": 'ctloop:request_rate:rate5m{namespace="ml", isvc="a", revision="a-predictor-00001"}',
-                        "value": 2}]}]}]}))
+    series = (
+        'ctloop:source_requests:rate5m{namespace="ml", isvc="a", revision="a-predictor-00001", '
+        'code_class="2xx"}'
+    )
+    (tmp_path / "wrong.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "rule_files": ["rules.yaml"],
+                "evaluation_interval": "30s",
+                "tests": [
+                    {
+                        "interval": "30s",
+                        "input_series": [{"series": series, "values": "1x20"}],
+                        "promql_expr_test": [
+                            {
+                                "expr": "ctloop:request_rate:rate5m",
+                                "eval_time": "10m",
+                                "exp_samples": [
+                                    {
+                                        "labels": "ctloop:request_rate:rate5m"
+                                        '{namespace="ml", isvc="a", revision="a-predictor-00001"}',
+                                        "value": 2,
+                                    }
+                                ],
+                            }
+                        ],
+                    }
+                ],
+            }
+        )
+    )
     out = promtool("test", "rules", "wrong.yaml", cwd=tmp_path)
     assert out.returncode != 0 and "FAILED" in out.stdout + out.stderr
 
@@ -129,20 +168,34 @@ def alert_cases() -> list[dict]:
     from what push_window pushes, tests/monitoring/test_monitoring_metrics.py)."""
     from tests.monitoring.test_monitoring_metrics import ALERT_CASES
 
-    cases = [c for f in PROMTOOL_TESTS.glob("*.yaml") for t in load_strict(f)["tests"]
-             for c in t.get("alert_rule_test", [])]
+    cases = [
+        c
+        for f in PROMTOOL_TESTS.glob("*.yaml")
+        for t in load_strict(f)["tests"]
+        for c in t.get("alert_rule_test", [])
+    ]
     return cases + [c for t in ALERT_CASES for c in t["alert_rule_test"]]
 
 
 def test_every_alert_has_a_firing_and_a_quiet_case():
     cases = alert_cases()
     alerts = {**rules("alert"), **rules("alert", QUALITY_RULES)}
-    assert set(alerts) == {"CtloopRevisionErrorRateHigh", "CtloopRevisionLatencyP99High", "CtloopModelDrift",
-                           "CtloopRealizedBelowFloor", "CtloopRealizedDropped", "CtloopNoLabels",
-                           "CtloopMonitoringRunMissing"}
+    assert set(alerts) == {
+        "CtloopRevisionErrorRateHigh",
+        "CtloopRevisionLatencyP99High",
+        "CtloopModelDrift",
+        "CtloopRealizedBelowFloor",
+        "CtloopRealizedDropped",
+        "CtloopNoLabels",
+        "CtloopMonitoringRunMissing",
+    }
     for name in alerts:
-        assert any(c["alertname"] == name and c["exp_alerts"] for c in cases), f"{name}: no firing case"
-        assert any(c["alertname"] == name and not c["exp_alerts"] for c in cases), f"{name}: no quiet case"
+        assert any(c["alertname"] == name and c["exp_alerts"] for c in cases), (
+            f"{name}: no firing case"
+        )
+        assert any(c["alertname"] == name and not c["exp_alerts"] for c in cases), (
+            f"{name}: no quiet case"
+        )
 
 
 def test_every_contract_rule_has_an_expected_value():
@@ -160,8 +213,14 @@ def test_alert_thresholds_are_the_documented_ones():
     """Issue 3: error rate > 1 % for 5 minutes; p99 latency > 500 ms for 10 minutes."""
     alerts = rules("alert")
     errors, latency = alerts["CtloopRevisionErrorRateHigh"], alerts["CtloopRevisionLatencyP99High"]
-    assert errors["expr"].split() == ["ctloop:request_error_ratio:rate5m", ">", "0.01"] and errors["for"] == "5m"
-    assert latency["expr"].split() == ["ctloop:request_latency_p99_seconds:5m", ">", "0.5"] and latency["for"] == "10m"
+    assert (
+        errors["expr"].split() == ["ctloop:request_error_ratio:rate5m", ">", "0.01"]
+        and errors["for"] == "5m"
+    )
+    assert (
+        latency["expr"].split() == ["ctloop:request_latency_p99_seconds:5m", ">", "0.5"]
+        and latency["for"] == "10m"
+    )
     for alert in [*alerts.values(), *rules("alert", QUALITY_RULES).values()]:
         assert {"summary", "runbook"} <= set(alert["annotations"])
         assert alert["labels"]["severity"] in ("critical", "warning")
@@ -184,7 +243,11 @@ def test_recording_rule_contract_names_and_labels():
 # ------------------------------------------------------------------------------- dashboard
 def dashboard_exprs(namespace: str = "ml", isvc: str = "credit-default") -> dict[str, str]:
     dashboard = json.loads(DASHBOARD.read_text())
-    exprs = {f"{p['title']} {t['refId']}": t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])}
+    exprs = {
+        f"{p['title']} {t['refId']}": t["expr"]
+        for p in dashboard["panels"]
+        for t in p.get("targets", [])
+    }
     for var in dashboard["templating"]["list"]:
         if var["type"] == "query":
             exprs[f"variable {var['name']}"] = var["query"].split("(", 1)[1].rsplit(",", 1)[0]
@@ -193,10 +256,26 @@ def dashboard_exprs(namespace: str = "ml", isvc: str = "credit-default") -> dict
 
 def test_dashboard_queries_are_valid_promql_over_existing_rules(tmp_path):
     exprs = dashboard_exprs()
-    used = {w for e in exprs.values() for w in e.replace("(", " ").replace("{", " ").split() if w.startswith("ctloop:")}
-    assert used and used <= set(rules("record")), f"dashboard reads unknown recording rules: {used - set(rules('record'))}"
-    as_rules = {"groups": [{"name": "dashboard", "rules": [
-        {"record": f"dashboard:panel{i}", "expr": e} for i, e in enumerate(exprs.values())]}]}
+    used = {
+        w
+        for e in exprs.values()
+        for w in e.replace("(", " ").replace("{", " ").split()
+        if w.startswith("ctloop:")
+    }
+    assert used and used <= set(rules("record")), (
+        f"dashboard reads unknown recording rules: {used - set(rules('record'))}"
+    )
+    as_rules = {
+        "groups": [
+            {
+                "name": "dashboard",
+                "rules": [
+                    {"record": f"dashboard:panel{i}", "expr": e}
+                    for i, e in enumerate(exprs.values())
+                ],
+            }
+        ]
+    }
     (tmp_path / "dashboard.yaml").write_text(yaml.safe_dump(as_rules))
     out = promtool("check", "rules", "dashboard.yaml", cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -206,8 +285,15 @@ def test_dashboard_model_quality_panels_read_what_push_window_publishes():
     from ctloop.monitoring_metrics import HELP, PREFIX
 
     exprs = dashboard_exprs()
-    read = {w.split("{")[0] for e in exprs.values() for w in e.replace("(", " ").split() if w.startswith(PREFIX)}
-    assert read and read <= {PREFIX + name for name in HELP}, read - {PREFIX + name for name in HELP}
+    read = {
+        w.split("{")[0]
+        for e in exprs.values()
+        for w in e.replace("(", " ").split()
+        if w.startswith(PREFIX)
+    }
+    assert read and read <= {PREFIX + name for name in HELP}, read - {
+        PREFIX + name for name in HELP
+    }
     assert {f"{PREFIX}drift_share", f"{PREFIX}realized", f"{PREFIX}gate_value"} <= read
 
 
@@ -220,28 +306,52 @@ def test_dashboard_shows_the_traffic_split_and_model_version_per_revision(tmp_pa
     write_rules(tmp_path, groups())
 
     def series(rev: str, version: str, per_30s: int) -> dict:
-        return {"series": f'ctloop_predictions_total{{namespace="ml", isvc="credit-default", '
-                          f'revision="credit-default-predictor-{rev}", model_version="{version}", '
-                          f'exported_model_version="{version}", model_name="credit-default", outcome="ok", '
-                          f'job="ml/ctloop-inferenceservices", container="kserve-container"}}',
-                "values": f"0+{per_30s}x40"}
+        return {
+            "series": f'ctloop_predictions_total{{namespace="ml", isvc="credit-default", '
+            f'revision="credit-default-predictor-{rev}", model_version="{version}", '
+            f'exported_model_version="{version}", model_name="credit-default", outcome="ok", '
+            f'job="ml/ctloop-inferenceservices", container="kserve-container"}}',
+            "values": f"0+{per_30s}x40",
+        }
 
     stable, canary = "credit-default-predictor-00001", "credit-default-predictor-00002"
     label = 'namespace="ml", isvc="credit-default"'
-    test = {"rule_files": ["rules.yaml"], "evaluation_interval": "30s", "tests": [{
-        "interval": "30s",
-        "input_series": [series("00001", "1", 270), series("00002", "2", 30)],
-        "promql_expr_test": [
-            {"expr": exprs["Traffic share per revision A"], "eval_time": "10m", "exp_samples": [
-                {"labels": f'{{{label}, revision="{stable}"}}', "value": 0.9},
-                {"labels": f'{{{label}, revision="{canary}"}}', "value": 0.1}]},
-            {"expr": exprs["Model version per revision A"], "eval_time": "10m", "exp_samples": [
-                {"labels": f'{{revision="{stable}", model_version="1"}}', "value": 1},
-                {"labels": f'{{revision="{canary}", model_version="2"}}', "value": 1}]},
-            {"expr": exprs["Traffic share per model version A"], "eval_time": "10m", "exp_samples": [
-                {"labels": '{model_version="1"}', "value": 0.9},
-                {"labels": '{model_version="2"}', "value": 0.1}]},
-        ]}]}
+    test = {
+        "rule_files": ["rules.yaml"],
+        "evaluation_interval": "30s",
+        "tests": [
+            {
+                "interval": "30s",
+                "input_series": [series("00001", "1", 270), series("00002", "2", 30)],
+                "promql_expr_test": [
+                    {
+                        "expr": exprs["Traffic share per revision A"],
+                        "eval_time": "10m",
+                        "exp_samples": [
+                            {"labels": f'{{{label}, revision="{stable}"}}', "value": 0.9},
+                            {"labels": f'{{{label}, revision="{canary}"}}', "value": 0.1},
+                        ],
+                    },
+                    {
+                        "expr": exprs["Model version per revision A"],
+                        "eval_time": "10m",
+                        "exp_samples": [
+                            {"labels": f'{{revision="{stable}", model_version="1"}}', "value": 1},
+                            {"labels": f'{{revision="{canary}", model_version="2"}}', "value": 1},
+                        ],
+                    },
+                    {
+                        "expr": exprs["Traffic share per model version A"],
+                        "eval_time": "10m",
+                        "exp_samples": [
+                            {"labels": '{model_version="1"}', "value": 0.9},
+                            {"labels": '{model_version="2"}', "value": 0.1},
+                        ],
+                    },
+                ],
+            }
+        ],
+    }
     (tmp_path / "dashboard.test.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
     out = promtool("test", "rules", "dashboard.test.yaml", cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -253,3 +363,24 @@ def test_dashboard_variables_read_contract_labels(variable):
     (var,) = [v for v in dashboard["templating"]["list"] if v["name"] == variable]
     assert var["query"].startswith("label_values(ctloop:request_rate:rate5m")
     assert var["query"].rstrip(")").rsplit(",", 1)[1].strip() == variable
+
+
+# ------------------------------------------------------------------------------------ docs
+def test_docs_describe_every_source_every_published_metric_and_every_alert():
+    from ctloop.monitoring_metrics import HELP, PREFIX
+    from tests.helpers import REPO
+
+    serving = (REPO / "docs" / "serving.md").read_text()
+    assert "\n## Metric sources\n" in serving  # the anchor every "no data" reason points to
+    section = serving.split("\n## Metric sources\n", 1)[1].split("\n## ", 1)[0]
+    for name in SOURCES:
+        assert f"| `{name}`" in section, name
+    assert f"| `{DEFAULT_SOURCE}` (**default**)" in section
+    monitoring = (
+        (REPO / "docs" / "monitoring.md").read_text().split("\n## Prometheus and alerts\n", 1)[1]
+    )
+    monitoring = monitoring.split("\n## ", 1)[0]
+    for name in HELP:
+        assert f"`{PREFIX}{name}`" in monitoring, name
+    for alert in rules("alert", QUALITY_RULES):
+        assert f"| `{alert}` |" in monitoring, alert

@@ -39,17 +39,33 @@ def test_amtool_refuses_a_route_to_an_unknown_receiver(tmp_path):
     assert out.returncode != 0 and 'undefined receiver "pager"' in out.stdout + out.stderr
 
 
-@pytest.mark.parametrize("labels, receivers", [
-    ({"alertname": "CtloopRevisionErrorRateHigh", "severity": "critical"}, "ctloop-slack,ctloop-oncall"),
-    ({"alertname": "CtloopRealizedBelowFloor", "severity": "critical"}, "ctloop-slack,ctloop-oncall"),
-    ({"alertname": "CtloopRevisionLatencyP99High", "severity": "warning"}, "ctloop-slack"),
-    ({"alertname": "CtloopModelDrift", "severity": "warning"}, "ctloop-slack"),
-    ({"alertname": "CtloopMonitoringRunMissing", "severity": "warning"}, "ctloop-slack"),
-    ({"alertname": "KubePodCrashLooping", "severity": "critical"}, "null"),
-])
+@pytest.mark.parametrize(
+    "labels, receivers",
+    [
+        (
+            {"alertname": "CtloopRevisionErrorRateHigh", "severity": "critical"},
+            "ctloop-slack,ctloop-oncall",
+        ),
+        (
+            {"alertname": "CtloopRealizedBelowFloor", "severity": "critical"},
+            "ctloop-slack,ctloop-oncall",
+        ),
+        ({"alertname": "CtloopRevisionLatencyP99High", "severity": "warning"}, "ctloop-slack"),
+        ({"alertname": "CtloopModelDrift", "severity": "warning"}, "ctloop-slack"),
+        ({"alertname": "CtloopMonitoringRunMissing", "severity": "warning"}, "ctloop-slack"),
+        ({"alertname": "KubePodCrashLooping", "severity": "critical"}, "null"),
+    ],
+)
 def test_routes(labels, receivers):
     args = [f"{k}={v}" for k, v in labels.items()]
-    out = amtool("config", "routes", "test", f"--config.file={EXAMPLE}", f"--verify.receivers={receivers}", *args)
+    out = amtool(
+        "config",
+        "routes",
+        "test",
+        f"--config.file={EXAMPLE}",
+        f"--verify.receivers={receivers}",
+        *args,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.strip() == receivers
 
@@ -89,7 +105,9 @@ def test_a_critical_alert_reaches_slack_and_the_oncall_webhook(tmp_path):
         config = yaml.safe_load(EXAMPLE.read_text())
         config["route"].update(group_wait="1s", group_interval="1s")
         (tmp_path / "slack-url").write_text(f"{receiver.url}/slack\n")
-        slack, oncall = (r for r in config["receivers"] if r["name"] in ("ctloop-slack", "ctloop-oncall"))
+        slack, oncall = (
+            r for r in config["receivers"] if r["name"] in ("ctloop-slack", "ctloop-oncall")
+        )
         slack["slack_configs"][0]["api_url_file"] = str(tmp_path / "slack-url")
         oncall["webhook_configs"][0]["url"] = f"{receiver.url}/oncall"
         (tmp_path / "alertmanager.yaml").write_text(yaml.safe_dump(config))
@@ -97,22 +115,49 @@ def test_a_critical_alert_reaches_slack_and_the_oncall_webhook(tmp_path):
         log = tmp_path / "alertmanager.log"
         with open(log, "w") as fh:
             proc = subprocess.Popen(
-                [need("prometheus-alertmanager"), f"--config.file={tmp_path / 'alertmanager.yaml'}",
-                 f"--storage.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
-                 "--cluster.listen-address="], stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+                [
+                    need("prometheus-alertmanager"),
+                    f"--config.file={tmp_path / 'alertmanager.yaml'}",
+                    f"--storage.path={tmp_path / 'data'}",
+                    f"--web.listen-address=127.0.0.1:{port}",
+                    "--cluster.listen-address=",
+                ],
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         try:
             url = f"http://127.0.0.1:{port}"
             wait_http(f"{url}/-/ready", proc, log, timeout=30)
             summary = "credit v3: realized roc_auc is 0.0500 worse than its floor"
-            alert = [{"labels": {"alertname": "CtloopRealizedBelowFloor", "severity": "critical", "job":
-                                 "ctloop-monitoring", "model": "credit", "version": "3", "metric": "roc_auc"},
-                      "annotations": {"summary": summary, "runbook": "ctloop labels report --model-name credit"}}]
-            request = urllib.request.Request(f"{url}/api/v2/alerts", data=json.dumps(alert).encode(),
-                                             headers={"Content-Type": "application/json"}, method="POST")
+            alert = [
+                {
+                    "labels": {
+                        "alertname": "CtloopRealizedBelowFloor",
+                        "severity": "critical",
+                        "job": "ctloop-monitoring",
+                        "model": "credit",
+                        "version": "3",
+                        "metric": "roc_auc",
+                    },
+                    "annotations": {
+                        "summary": summary,
+                        "runbook": "ctloop labels report --model-name credit",
+                    },
+                }
+            ]
+            request = urllib.request.Request(
+                f"{url}/api/v2/alerts",
+                data=json.dumps(alert).encode(),
+                headers={"Content-Type": "application/json"},
+                method="POST",
+            )
             urllib.request.urlopen(request, timeout=10).read()
             deadline = time.monotonic() + 30
             while not ({"/slack", "/oncall"} <= set(receiver.bodies)):
-                assert time.monotonic() < deadline, f"delivered only to {sorted(receiver.bodies)}; {log.read_text()}"
+                assert time.monotonic() < deadline, (
+                    f"delivered only to {sorted(receiver.bodies)}; {log.read_text()}"
+                )
                 time.sleep(0.2)
         finally:
             stop_group(proc)

@@ -25,8 +25,15 @@ def prom(tmp_path_factory):
 
 
 def decide(prom, canary, source, plan=(5, 25, 50, 100), stable=sm.STABLE, rules=None):
-    check = analysis.make_check(prom, source=source, canary_revision=lambda: canary, stable_revision=lambda: stable,
-                                namespace=sm.NS, rules=rules or Rules(), clock=lambda: sm.AT)
+    check = analysis.make_check(
+        prom,
+        source=source,
+        canary_revision=lambda: canary,
+        stable_revision=lambda: stable,
+        namespace=sm.NS,
+        rules=rules or Rules(),
+        clock=lambda: sm.AT,
+    )
     results = [check(p) for p in plan]
     return all(r[0] for r in results), results
 
@@ -39,12 +46,15 @@ def test_healthy_canary_passes_every_step(prom, source):
 
 
 @pytest.mark.parametrize("source", SOURCES)
-@pytest.mark.parametrize("canary, reason", [
-    (APP_ERRORS, "error rate 5.00% > 1.00%"),
-    (SLOW, "p99 latency"),
-    (TRICKLE, "too few requests to judge: 6 < 50"),
-    (sm.SILENT, f"no data for canary revision {sm.SILENT}: no "),
-])
+@pytest.mark.parametrize(
+    "canary, reason",
+    [
+        (APP_ERRORS, "error rate 5.00% > 1.00%"),
+        (SLOW, "p99 latency"),
+        (TRICKLE, "too few requests to judge: 6 < 50"),
+        (sm.SILENT, f"no data for canary revision {sm.SILENT}: no "),
+    ],
+)
 def test_bad_or_silent_canaries_fail(prom, source, canary, reason):
     passed, results = decide(prom, canary, source)
     assert not passed
@@ -68,15 +78,24 @@ def test_the_ctloop_source_does_not_see_the_queue_proxys_own_503s(prom):
 
 def test_main_queried_series_that_knative_1_21_does_not_emit(prom):
     """Issue 12: the query of main (revision_app_request_count by revision_name) finds nothing in
-    what Knative 1.21's queue-proxy emits, and on Knative <= 1.18 it misses the queue-proxy's 503s."""
-    old = 'sum(increase(revision_app_request_count{{revision_name="{r}", namespace_name="ml"{extra}}}[5m]))'
-    assert prom.query('count({__name__=~"revision_app_request_count|revision_request_count", job=~".+"})', sm.AT)
+    what Knative 1.21's queue-proxy emits, and on Knative <= 1.18 it misses the queue-proxy's
+    503s."""
+    old = (
+        "sum(increase(revision_app_request_count"
+        '{{revision_name="{r}", namespace_name="ml"{extra}}}[5m]))'
+    )
+    assert prom.query(
+        'count({__name__=~"revision_app_request_count|revision_request_count", job=~".+"})', sm.AT
+    )
     for pod in sm.SCENARIO:  # every 1.21 pod has kn_revision_name only on target_info
         joined = f'count(target_info{{kn_revision_name="{pod.revision}"}})'
         assert prom.scalar(joined, sm.AT) == 1
     errors = prom.scalar(old.format(r=PROXY_503, extra=', response_code_class="5xx"'), sm.AT)
     assert errors is None  # the 503s are only in revision_request_count
-    assert analysis.revision_stats(prom, PROXY_503, sm.NS, "5m", sm.AT, "knative-legacy").error_rate == 0.05
+    assert (
+        analysis.revision_stats(prom, PROXY_503, sm.NS, "5m", sm.AT, "knative-legacy").error_rate
+        == 0.05
+    )
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -84,7 +103,10 @@ def test_no_series_for_either_revision_names_the_source_and_the_fix(prom, source
     passed, results = decide(prom, f"{sm.CONFIG}-00042", source, stable=f"{sm.CONFIG}-00041")
     assert not passed
     reason = results[0][1]
-    assert f"no data: no {source} metrics for either revision ({sm.CONFIG}-00042, {sm.CONFIG}-00041)" in reason
+    assert (
+        f"no data: no {source} metrics for either revision ({sm.CONFIG}-00042, {sm.CONFIG}-00041)"
+        in reason
+    )
     assert SOURCES[source].missing_hint in reason and "docs/serving.md#metric-sources" in reason
 
 
@@ -105,18 +127,32 @@ def test_latency_ratio_to_the_stable_revision(prom):
 
 def test_the_source_comes_from_the_rules_when_not_given(prom):
     rules = Rules.from_dict({"metric_source": "istio"})
-    check = analysis.make_check(prom, canary_revision=lambda: PROXY_503, stable_revision=lambda: sm.STABLE,
-                                namespace=sm.NS, rules=rules, clock=lambda: sm.AT)
+    check = analysis.make_check(
+        prom,
+        canary_revision=lambda: PROXY_503,
+        stable_revision=lambda: sm.STABLE,
+        namespace=sm.NS,
+        rules=rules,
+        clock=lambda: sm.AT,
+    )
     passed, reason, measured = check(5)
     assert (passed, measured["metric_source"]) == (False, "istio"), reason
 
 
 def test_unknown_metric_source_is_a_config_error_naming_value_and_choices():
-    with pytest.raises(ConfigError, match=r"unknown metric source 'knative'; choose one of ctloop, knative-otel"):
+    with pytest.raises(
+        ConfigError, match=r"unknown metric source 'knative'; choose one of ctloop, knative-otel"
+    ):
         Rules.from_dict({"metric_source": "knative"})
     with pytest.raises(ConfigError, match="unknown metric source 'prom'"):
-        analysis.make_check(Prometheus("http://127.0.0.1:1"), source="prom", canary_revision=str,
-                            stable_revision=str, namespace="ml", rules=Rules())
+        analysis.make_check(
+            Prometheus("http://127.0.0.1:1"),
+            source="prom",
+            canary_revision=str,
+            stable_revision=str,
+            namespace="ml",
+            rules=Rules(),
+        )
 
 
 def test_no_prometheus_url_is_a_config_error():
@@ -141,12 +177,15 @@ def test_unreachable_prometheus_is_a_serving_error():
         Prometheus(f"http://127.0.0.1:{free_port()}", timeout_s=2).query("up")
 
 
-@pytest.mark.parametrize("revision, decision", [
-    (HEALTHY, "promoted"),
-    (APP_ERRORS, "rolled_back"),
-    (SLOW, "rolled_back"),
-    (sm.SILENT, "rolled_back"),
-])
+@pytest.mark.parametrize(
+    "revision, decision",
+    [
+        (HEALTHY, "promoted"),
+        (APP_ERRORS, "rolled_back"),
+        (SLOW, "rolled_back"),
+        (sm.SILENT, "rolled_back"),
+    ],
+)
 def test_canary_rollout_decided_by_prometheus(prom, revision, decision):
     """The whole loop: deploy through the Kubernetes API double, judge with real Prometheus data."""
     from ctloop.serving import rollout
@@ -156,15 +195,34 @@ def test_canary_rollout_decided_by_prometheus(prom, revision, decision):
     v1, v2 = "gs://m/run1/artifacts/model-joblib", "gs://m/run2/artifacts/model-joblib"
     with KubeApiDouble(ready_after_reads=1) as kube:
         isvcs = InferenceServices(sm.NS, api_client=kube.api_client())
-        rollout.deploy(isvcs, name="credit", model_name="credit", version="1", storage_uri=v1, timeout_s=5)
+        rollout.deploy(
+            isvcs, name="credit", model_name="credit", version="1", storage_uri=v1, timeout_s=5
+        )
         # the canary revision's metrics are the series of `revision` in this Prometheus
-        check = analysis.make_check(prom, canary_revision=lambda: revision, stable_revision=lambda: sm.STABLE,
-                                    namespace=sm.NS, rules=Rules(), clock=lambda: sm.AT)
-        outcome = rollout.canary_rollout(isvcs, "credit", model_name="credit", version="2", storage_uri=v2,
-                                         champion_version="1", champion_uri=v1, plan=[5, 25, 50, 100],
-                                         check=check, timeout_s=5)
+        check = analysis.make_check(
+            prom,
+            canary_revision=lambda: revision,
+            stable_revision=lambda: sm.STABLE,
+            namespace=sm.NS,
+            rules=Rules(),
+            clock=lambda: sm.AT,
+        )
+        outcome = rollout.canary_rollout(
+            isvcs,
+            "credit",
+            model_name="credit",
+            version="2",
+            storage_uri=v2,
+            champion_version="1",
+            champion_uri=v1,
+            plan=[5, 25, 50, 100],
+            check=check,
+            timeout_s=5,
+        )
         assert outcome.decision == decision, outcome.reason
         (served,) = kube.traffic(sm.NS, "credit")
         assert kube.revision_uri(sm.NS, "credit", served) == (v2 if decision == "promoted" else v1)
         if decision == "rolled_back":
-            assert len(outcome.steps) == 1  # the first failed check (max_failed_checks=1) stops the canary
+            assert (
+                len(outcome.steps) == 1
+            )  # the first failed check (max_failed_checks=1) stops the canary

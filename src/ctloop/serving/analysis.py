@@ -48,7 +48,7 @@ class Rules:
     max_p99_ratio: float = 2.0
     min_requests: int = 50
     window: str = "5m"
-    metric_source: str = DEFAULT_SOURCE  # where the series come from: docs/serving.md#metric-sources
+    metric_source: str = DEFAULT_SOURCE  # where the series come from (docs/serving.md)
 
     def __post_init__(self):
         get_source(self.metric_source)  # ConfigError naming the value and the choices
@@ -64,17 +64,19 @@ def revision_stats(prom: Prometheus, revision: str, namespace: str, window: str,
     return get_source(source).stats(prom, revision, namespace, window, at)
 
 
-def no_data_reason(prom: Prometheus, source: MetricSource | str, *, canary: str, stable: str, namespace: str,
-                   at: float | None, lookback: str = "1h") -> str:
+def no_data_reason(prom: Prometheus, source: MetricSource | str, *, canary: str, stable: str,
+                   namespace: str, at: float | None, lookback: str = "1h") -> str:
     """Why the canary has no requests: its series are missing, or every source series is."""
     source = get_source(source)
     if source.series_exist(prom, canary, namespace, at=at, lookback=lookback):
         return f"no data for canary revision {canary} (no requests recorded in the window)"
     if not stable or not source.series_exist(prom, stable, namespace, at=at, lookback=lookback):
-        return (f"no data: no {source.name} metrics for either revision ({canary}, {stable or 'no stable'}) in "
-                f"namespace {namespace} over the last {lookback}: {source.missing_hint} see {DOC}")
-    return (f"no data for canary revision {canary}: no {source.name} series for it in the last {lookback} "
-            f"(the stable {stable} has some): no traffic reached it yet, or its pods are not scraped")
+        return (f"no data: no {source.name} metrics for either revision ({canary}, "
+                f"{stable or 'no stable'}) in namespace {namespace} over the last {lookback}: "
+                f"{source.missing_hint} see {DOC}")
+    return (f"no data for canary revision {canary}: no {source.name} series for it in the last "
+            f"{lookback} (the stable {stable} has some): no traffic reached it yet, or its pods are "
+            "not scraped")
 
 
 def judge(canary: RevisionStats, stable: RevisionStats, rules: Rules,
@@ -88,7 +90,8 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: Rules,
                 "stable_error_rate": stable.error_rate}
     failures = []
     if not canary.requests:
-        failures.append(no_data or f"no data for canary revision {canary.revision} (no requests recorded)")
+        failures.append(no_data
+                        or f"no data for canary revision {canary.revision} (no requests recorded)")
     elif canary.requests < rules.min_requests:
         failures.append(f"too few requests to judge: {canary.requests:.0f} < {rules.min_requests}")
     else:
@@ -128,8 +131,8 @@ def make_check(prom: Prometheus, *, canary_revision, stable_revision, namespace:
         canary_name, stable_name = canary_revision(), stable_revision()
         canary = source.stats(prom, canary_name, namespace, rules.window, at)
         stable = source.stats(prom, stable_name, namespace, rules.window, at)
-        why = None if canary.requests else no_data_reason(prom, source, canary=canary_name, stable=stable_name,
-                                                          namespace=namespace, at=at)
+        why = None if canary.requests else no_data_reason(
+            prom, source, canary=canary_name, stable=stable_name, namespace=namespace, at=at)
         passed, reason, measured = judge(canary, stable, rules, no_data=why)
         return passed, reason, {"at": at, "metric_source": source.name, **measured}
 
@@ -298,7 +301,7 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     return True, f"{what}s agree (PSI {value:.3f}, no labels yet){note}", measured
 
 
-__all__ = ["Rules", "QualityRules", "Prometheus", "RevisionStats", "revision_stats", "no_data_reason", "judge",
-           "make_check", "psi",
+__all__ = ["Rules", "QualityRules", "Prometheus", "RevisionStats", "revision_stats",
+           "no_data_reason", "judge", "make_check", "psi",
            "psi_categorical",
            "split_traffic", "quality_check"]
