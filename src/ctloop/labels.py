@@ -42,7 +42,6 @@ INSTANCE = "instance"
 STORE_MANIFEST = "_ctloop_labels.json"
 CLASSIFICATION = ("roc_auc", "accuracy", "log_loss", "precision", "recall", "f1")
 REGRESSION = ("rmse", "mae", "r2")
-LOWER_IS_BETTER = frozenset({"log_loss", "rmse", "mae"})  # the metrics where smaller is better
 
 
 # --------------------------------------------------------------------------- keys

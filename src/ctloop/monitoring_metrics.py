@@ -46,7 +46,7 @@ from datetime import datetime
 from typing import Any
 
 from ctloop.errors import ConfigError
-from ctloop.labels import LOWER_IS_BETTER
+from ctloop.metrics import worse_by
 
 JOB = "ctloop-monitoring"
 PREFIX = "ctloop_monitoring_"
@@ -129,10 +129,6 @@ def _timestamp(value: Any) -> float:
     return stamp.timestamp()
 
 
-def _worse(metric: str, value: float, reference: float) -> float:
-    return value - reference if metric in LOWER_IS_BETTER else reference - value
-
-
 def window_samples(
     window: dict[str, Any], *, now: float
 ) -> list[tuple[str, dict[str, str], float]]:
@@ -171,7 +167,7 @@ def window_samples(
                 (
                     "realized_worse_than_gate",
                     {**version, "metric": metric},
-                    _worse(metric, realized, gate),
+                    worse_by(metric, realized, gate),
                 )
             )
     floor = _number("rules.realized_floor", rules.get("realized_floor"))
@@ -180,7 +176,7 @@ def window_samples(
             (
                 "realized_worse_than_floor",
                 {**version, "metric": metric},
-                _worse(metric, realized, floor),
+                worse_by(metric, realized, floor),
             )
         )
     out.append(
