@@ -87,6 +87,9 @@ def test_main_queried_series_that_knative_1_21_does_not_emit(prom):
     assert prom.query(
         'count({__name__=~"revision_app_request_count|revision_request_count", job=~".+"})', sm.AT
     )
+    otel = '{__name__=~"(http_server_request|kn_serving_invocation)_duration_seconds_count"'
+    assert prom.query(f"count({otel}}})", sm.AT)  # the 1.21 queue-proxies' series are there,
+    assert not prom.query(f'count({otel}, revision_name!=""}})', sm.AT)  # none by revision_name
     for pod in sm.SCENARIO:  # every 1.21 pod has kn_revision_name only on target_info
         joined = f'count(target_info{{kn_revision_name="{pod.revision}"}})'
         assert prom.scalar(joined, sm.AT) == 1
@@ -226,3 +229,30 @@ def test_canary_rollout_decided_by_prometheus(prom, revision, decision):
             assert (
                 len(outcome.steps) == 1
             )  # the first failed check (max_failed_checks=1) stops the canary
+
+
+def test_ctloop_yaml_chooses_the_source_and_refuses_an_unknown_one():
+    """``rollout.rules.metric_source`` reaches the analysis unchanged (analysis_rules), and a
+    wrong name fails the spec naming the field, the value and the choices."""
+    import copy
+
+    import yaml
+
+    from ctloop.ops.spec import parse_spec, pipeline_parameters
+    from tests.helpers import REPO
+
+    data = yaml.safe_load((REPO / "examples" / "ctloop.yaml").read_text())
+    model = next(m for m in data["models"] if m.get("rollout"))
+    model["rollout"]["rules"] = {
+        **(model["rollout"].get("rules") or {}),
+        "metric_source": "knative-otel",
+    }
+    spec = parse_spec(copy.deepcopy(data))
+    (chosen,) = [m for m in spec.models if m.name == model["name"]]
+    rules = pipeline_parameters(chosen)["analysis_rules"]
+    assert Rules.from_dict(rules).metric_source == "knative-otel"
+    model["rollout"]["rules"]["metric_source"] = "otel"
+    with pytest.raises(
+        ConfigError, match=r"rollout.rules.*unknown metric source 'otel'; choose one of"
+    ):
+        parse_spec(data)
