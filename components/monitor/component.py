@@ -61,6 +61,7 @@ def monitor_model(
     from ctloop.timeutil import to_utc, utc_now
 
     cfg = MonitoringConfig.from_dict(monitoring)
+    publish.check(cfg.pushgateway_url, model_name)
     registry = MlflowRegistry(tracking_uri)
     window = core.bounds(to_utc(as_of, name="as_of") if as_of else utc_now(), cfg)
     store = MonitoringStore(registry.client, model_name)
@@ -73,8 +74,8 @@ def monitor_model(
                           rule=result.verdict.rule, reason=result.reason, metric=result.metric, warnings=result.warnings)
     for key, value in result.output_metrics().items():
         monitor_metrics.log_metric(key, value)
-    publish.publish_window(cfg.pushgateway_url, model=model_name, window=result.published())
-    for warning in result.warnings:
+    pushed = publish.publish_window(cfg.pushgateway_url, model=model_name, window=result.published(cfg))
+    for warning in [*result.warnings, *([pushed] if pushed else [])]:
         print(f"ctloop: WARNING: monitor {model_name}: {warning}")
     print(f"ctloop: {result.summary(model_name)}")
     return namedtuple("MonitorOutputs", ["retrain", "rule", "reason", "monitor_run_id", "warnings"])(

@@ -162,10 +162,11 @@ class WindowJudgement:
         return {k: round(v, 6) for k, v in self.series.items()
                 if not k.startswith(("realized_", "drifted_")) or k == "realized_rows"}
 
-    def published(self) -> dict[str, Any]:
-        """The window as the Prometheus publisher takes it (bounded labels: model, version, column)."""
+    def published(self, cfg: MonitoringConfig) -> dict[str, Any]:
+        """The window as the Prometheus publisher takes it (bounded labels: model, version, column),
+        with the rules the alerts compare against."""
         r = self.record
-        return {"window_end": self.window_end.isoformat(), "champion_version": self.tags.get("champion_version", ""),
+        return {"rules": cfg.rules.active(), "min_labels": cfg.min_labels, "window_end": self.window_end.isoformat(), "champion_version": self.tags.get("champion_version", ""),
                 "rows": r["rows"], "drift_share": r["drift_share"], "drift_scores": dict(self.drift_scores),
                 "drifted": dict(self.drifted), "realized": r["realized"], "realized_metric": self.metric,
                 "realized_rows": r["realized_rows"], "gate_value": self.gate_value, "retrain": self.verdict.fire,

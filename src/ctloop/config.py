@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ctloop.errors import ConfigError
+from ctloop.serving.metric_sources import DEFAULT_SOURCE
 
 REQUIRED: Any = dataclasses.MISSING  # a field without a default: the user must give it
 STRATEGIES = ("canary", "blue-green")
@@ -154,6 +155,12 @@ def method_map(value: Any) -> str | None:
         if problem:
             return f"{key!r}: {method!r} {problem}"
     return None
+
+
+def metric_source(value: Any) -> str | None:
+    from ctloop.serving.metric_sources import SOURCES
+
+    return one_of(*SOURCES)(value)
 
 
 def cron(value: Any) -> str | None:
@@ -483,6 +490,10 @@ class CanaryRules(Section):
     max_p99_ratio: float = opt(2.0, "Largest canary p99 as a multiple of the stable revision's.", check=positive)
     min_requests: int = opt(50, "Fewest canary requests in the window to judge it at all.", check=positive)
     window: str = opt("5m", "Prometheus range each check looks back over.", check=prometheus_range)
+    metric_source: str = opt(DEFAULT_SOURCE, "Where the request metrics come from: ctloop (the serving runtime's "
+                             "own counters; works on a stock KServe 0.20), knative-otel (Knative >= 1.19 with "
+                             "request-metrics-protocol set), knative-legacy (Knative <= 1.18) or istio "
+                             "(docs/serving.md#metric-sources).", check=metric_source)
 
 
 @dataclass(frozen=True)
@@ -519,8 +530,6 @@ class RolloutConfig(Section):
     max_failed_checks: int = opt(1, "Failed canary checks that trigger a rollback.", check=positive)
     prometheus_url: str = opt("", "Prometheus base URL; empty = PROMETHEUS_URL from ConfigMap ctloop-settings.",
                               example="http://prometheus.monitoring.svc:9090")
-    metric_source: str = opt("", "Where request metrics come from (see docs/serving.md#metric-sources); empty = "
-                             "the default source.")
     inference_log_root: str = opt("", "Inference log root; when set the canary is also judged on model quality.",
                                   example="gs://ctloop-inference-log")
     labels_root: str = opt("", "Label store root for the canary's realized metric.", example="gs://ctloop-labels")

@@ -110,7 +110,7 @@ def test_validation_rejects_a_broken_object():
     sa = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "x"}, "spec": {}}
     with pytest.raises(AssertionError):
         validate(sa)
-    rule = json.loads(json.dumps(find(render("overlays/prod"), "PrometheusRule")))
+    rule = json.loads(json.dumps(find(render("overlays/prod"), "PrometheusRule", "ctloop-canary")))
     rule["spec"]["groups"][0]["rules"][0]["fro"] = "5m"
     with pytest.raises(AssertionError):
         validate(rule)

@@ -5,7 +5,7 @@ Layers, lowest first (docs/architecture.md draws them):
 
 0. definitions: errors, reserved column names, the version and image;
 1. shared building blocks: durations, metrics, storage, cron, contracts, estimators, the drift
-   statistics, the inference log's layout, synthetic data;
+   statistics, the inference log's layout, the canary metric sources, synthetic data;
 2. configuration: the typed sections;
 3. engines and services: the drift engine, MLflow tracking and registry, the inference log,
    labels, monitoring history and rules, KServe access, the KFP API, the spec;
@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, int]] = [
     ("ctloop._version", 0), ("ctloop.errors", 0), ("ctloop.columns", 0), ("ctloop.image", 0),
     ("ctloop.timeutil", 1), ("ctloop.metrics", 1), ("ctloop.storage", 1), ("ctloop.ops.cron", 1),
     ("ctloop.contract", 1), ("ctloop.estimators", 1), ("ctloop.drift.stats", 1),
-    ("ctloop.inference_log.layout", 1), ("ctloop.synthetic", 1),
+    ("ctloop.inference_log.layout", 1), ("ctloop.synthetic", 1), ("ctloop.serving.metric_sources", 1),
     ("ctloop.config", 2),
     ("ctloop.components.", 4),  # refined below: .component modules are layer 5
     ("ctloop.serving.release", 4),

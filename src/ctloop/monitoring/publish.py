@@ -1,17 +1,17 @@
-"""Publishing a judged window to Prometheus (through a Pushgateway), so that drift and realized
-quality sit beside the serving metrics in Grafana and alert through Alertmanager.
+"""Publishing a judged window to Prometheus (through a Pushgateway, :mod:`ctloop.monitoring.prometheus`),
+so that drift and realized quality sit beside the serving metrics in Grafana and alert through
+Alertmanager.
 
 The Pushgateway URL comes from ``monitoring.pushgateway_url``, else ``PUSHGATEWAY_URL`` (ConfigMap
 ``ctloop-settings``); without one nothing is pushed. A failed push is a warning, never a failed
-run: the window is recorded in MLflow either way.
+run: the window is recorded in MLflow either way. A malformed URL is a ConfigError before the
+window is judged (:func:`check`).
 """
 
 from __future__ import annotations
 
 import os
 from typing import Any
-
-from ctloop.errors import CtloopError
 
 ENV = "PUSHGATEWAY_URL"
 
@@ -20,19 +20,24 @@ def gateway(url: str = "") -> str:
     return (url or os.environ.get(ENV, "")).strip()
 
 
-def publish_window(url: str, *, model: str, window: dict[str, Any]) -> bool:
-    """Push ``window`` (``WindowJudgement.published()``); True when pushed."""
+def check(url: str, model: str) -> None:
+    """Fail fast (ConfigError) on a Pushgateway URL that cannot be used."""
+    target = gateway(url)
+    if target:
+        from ctloop.monitoring.prometheus import group_url
+
+        group_url(target, model)
+
+
+def publish_window(url: str, *, model: str, window: dict[str, Any]) -> str | None:
+    """Push ``window`` (``WindowJudgement.published()``); returns a warning when the push failed,
+    None when it was accepted or there is no Pushgateway."""
     target = gateway(url)
     if not target:
-        return False
-    from ctloop.monitoring_metrics import push_window
+        return None
+    from ctloop.monitoring.prometheus import push_window
 
-    try:
-        push_window(target, model=model, window=window)
-    except CtloopError as exc:
-        print(f"ctloop: WARNING: monitor {model}: metrics not pushed to {target}: {exc}")
-        return False
-    return True
+    return push_window(target, model=model, window=window)
 
 
-__all__ = ["ENV", "gateway", "publish_window"]
+__all__ = ["ENV", "gateway", "check", "publish_window"]

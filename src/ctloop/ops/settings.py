@@ -3,7 +3,7 @@
 By default (all optional, so the same compiled pipeline runs with workload identity and no
 secrets at all):
 
-* ConfigMap ``ctloop-settings`` → env ``MLFLOW_TRACKING_URI``, ``PROMETHEUS_URL``,
+* ConfigMap ``ctloop-settings`` → env ``MLFLOW_TRACKING_URI``, ``PROMETHEUS_URL``, ``PUSHGATEWAY_URL``,
   ``GOOGLE_CLOUD_PROJECT``, ``GOOGLE_APPLICATION_CREDENTIALS``;
 * Secret ``ctloop-mlflow`` keys ``username``/``password``/``token`` →
   ``MLFLOW_TRACKING_USERNAME``/``MLFLOW_TRACKING_PASSWORD``/``MLFLOW_TRACKING_TOKEN``;
@@ -36,6 +36,7 @@ def _config_env() -> dict[str, str]:
     return {
         "MLFLOW_TRACKING_URI": "MLFLOW_TRACKING_URI",
         "PROMETHEUS_URL": "PROMETHEUS_URL",
+        "PUSHGATEWAY_URL": "PUSHGATEWAY_URL",
         "GOOGLE_CLOUD_PROJECT": "GOOGLE_CLOUD_PROJECT",
         "GOOGLE_APPLICATION_CREDENTIALS": "GOOGLE_APPLICATION_CREDENTIALS",
     }

@@ -1,10 +1,11 @@
 """Canary analysis against Prometheus: per-revision error rate and latency, decided by rules.
 
-Metrics are Knative queue-proxy's, per revision (``revision_name`` label):
-``revision_app_request_count`` (counter, ``response_code_class``) and
-``revision_app_request_latencies_bucket`` (histogram, milliseconds) — the same expressions as the
-recording rules in ``manifests/components/monitoring``, written out so the analysis works whether
-or not those rules are installed.
+The series come from a *metric source* (:mod:`ctloop.serving.metric_sources`, chosen by
+``rollout.rules.metric_source`` or ``make_check(source=...)``; default ``ctloop``): the ctloop runtime's
+own counters, Knative's queue-proxy (OpenTelemetry names from 1.19, OpenCensus up to 1.18) or
+Istio's gateway. The queries are written out here rather than read from the recording rules of
+``manifests/components/monitoring`` (built from the same source definition), so the analysis
+works whether or not those rules are installed.
 
 Default rules (each a failed check when broken; **no data or too few requests is a failed check,
 never a pass**):
@@ -16,108 +17,54 @@ never a pass**):
 
 from __future__ import annotations
 
-import json
-import math
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from dataclasses import dataclass
 from typing import Any
 
-from ctloop.errors import ConfigError, ServingError
+from ctloop.config import CanaryRules, QualityRules
+from ctloop.serving.metric_sources import (
+    DEFAULT_SOURCE,
+    DOC,
+    MetricSource,
+    Prometheus,
+    RevisionStats,
+    get_source,
+)
 
 
-def _rules_from_dict(cls, data: dict[str, Any] | None, what: str):
-    """``cls(**data)`` for a rules dataclass; unknown keys are a ConfigError listing the known ones."""
-    data = dict(data or {})
-    unknown = set(data) - set(cls.__dataclass_fields__)
-    if unknown:
-        raise ConfigError(f"unknown {what} rule(s) {sorted(unknown)}; known: {', '.join(cls.__dataclass_fields__)}")
-    return cls(**data)
+def revision_stats(prom: Prometheus, revision: str, namespace: str, window: str, at: float | None,
+                   source: MetricSource | str = DEFAULT_SOURCE) -> RevisionStats:
+    """Requests, 5xx share and p99 of one revision from ``source``'s series."""
+    return get_source(source).stats(prom, revision, namespace, window, at)
 
 
-@dataclass(frozen=True)
-class Rules:
-    max_error_rate: float = 0.01
-    max_p99_seconds: float = 0.5
-    max_p99_ratio: float = 2.0
-    min_requests: int = 50
-    window: str = "5m"
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> Rules:
-        return _rules_from_dict(cls, data, "analysis")
-
-
-class Prometheus:
-    """Instant queries over the HTTP API (``/api/v1/query``)."""
-
-    def __init__(self, url: str, timeout_s: float = 10.0):
-        if not url:
-            raise ConfigError("no Prometheus URL: set PROMETHEUS_URL (ConfigMap ctloop-settings) or pass prometheus_url")
-        self.url = url.rstrip("/")
-        self.timeout_s = timeout_s
-
-    def query(self, expr: str, at: float | None = None) -> list[tuple[dict[str, str], float]]:
-        params = {"query": expr}
-        if at is not None:
-            params["time"] = f"{at:.3f}"
-        req = f"{self.url}/api/v1/query?{urllib.parse.urlencode(params)}"
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
-                payload = json.loads(resp.read())
-        except (urllib.error.URLError, TimeoutError, json.JSONDecodeError) as exc:
-            raise ServingError(f"Prometheus query failed ({self.url}): {exc}") from exc
-        if payload.get("status") != "success":
-            raise ServingError(f"Prometheus rejected {expr!r}: {payload.get('error')}")
-        return [(r["metric"], float(r["value"][1])) for r in payload["data"]["result"]]
-
-    def scalar(self, expr: str, at: float | None = None) -> float | None:
-        result = self.query(expr, at)
-        if not result:
-            return None
-        value = result[0][1]
-        return None if math.isnan(value) else value
+def no_data_reason(prom: Prometheus, source: MetricSource | str, *, canary: str, stable: str,
+                   namespace: str, at: float | None, lookback: str = "1h") -> str:
+    """Why the canary has no requests: its series are missing, or every source series is."""
+    source = get_source(source)
+    if source.series_exist(prom, canary, namespace, at=at, lookback=lookback):
+        return f"no data for canary revision {canary} (no requests recorded in the window)"
+    if not stable or not source.series_exist(prom, stable, namespace, at=at, lookback=lookback):
+        return (f"no data: no {source.name} metrics for either revision ({canary}, "
+                f"{stable or 'no stable'}) in namespace {namespace} over the last {lookback}: "
+                f"{source.missing_hint} see {DOC}")
+    return (f"no data for canary revision {canary}: no {source.name} series for it in the last "
+            f"{lookback} (the stable {stable} has some): no traffic reached it yet, or its pods are "
+            "not scraped")
 
 
-def _sel(revision: str, namespace: str, extra: str = "") -> str:
-    parts = [f'revision_name="{revision}"']
-    if namespace:
-        parts.append(f'namespace_name="{namespace}"')
-    if extra:
-        parts.append(extra)
-    return "{" + ", ".join(parts) + "}"
+def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
+          no_data: str | None = None) -> tuple[bool, str, dict[str, Any]]:
+    """Apply the rules to one step's measurements: ``(passed, reason, measurements)``.
 
-
-@dataclass
-class RevisionStats:
-    revision: str
-    requests: float | None
-    error_rate: float | None
-    p99_seconds: float | None
-
-
-def revision_stats(prom: Prometheus, revision: str, namespace: str, window: str, at: float | None) -> RevisionStats:
-    total = f"sum(increase(revision_app_request_count{_sel(revision, namespace)}[{window}]))"
-    five_xx = _sel(revision, namespace, 'response_code_class="5xx"')
-    errors = f"sum(increase(revision_app_request_count{five_xx}[{window}]))"
-    p99 = (f"histogram_quantile(0.99, sum by (le) (rate(revision_app_request_latencies_bucket"
-           f"{_sel(revision, namespace)}[{window}]))) / 1000")
-    requests = prom.scalar(total, at)
-    err = prom.scalar(errors, at)
-    rate = None if not requests else (err or 0.0) / requests
-    return RevisionStats(revision, requests, rate, prom.scalar(p99, at))
-
-
-def judge(canary: RevisionStats, stable: RevisionStats, rules: Rules) -> tuple[bool, str, dict[str, Any]]:
-    """Apply the rules to one step's measurements: ``(passed, reason, measurements)``."""
+    ``no_data`` replaces the generic reason given when the canary has no requests.
+    """
     measured = {"canary_requests": canary.requests, "canary_error_rate": canary.error_rate,
                 "canary_p99_seconds": canary.p99_seconds, "stable_p99_seconds": stable.p99_seconds,
                 "stable_error_rate": stable.error_rate}
     failures = []
     if not canary.requests:
-        failures.append(f"no data for canary revision {canary.revision} (no requests recorded)")
+        failures.append(no_data
+                        or f"no data for canary revision {canary.revision} (no requests recorded)")
     elif canary.requests < rules.min_requests:
         failures.append(f"too few requests to judge: {canary.requests:.0f} < {rules.min_requests}")
     else:
@@ -138,27 +85,31 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: Rules) -> tuple[b
                   f"over {canary.requests:.0f} requests"), measured
 
 
-def make_check(prom: Prometheus, *, canary_revision, stable_revision, namespace: str, rules: Rules,
-               interval_s: float = 0.0, clock=None):
+def make_check(prom: Prometheus, *, canary_revision, stable_revision, namespace: str, rules: CanaryRules,
+               source: MetricSource | str | None = None, interval_s: float = 0.0, clock=None):
     """A ``check(percent)`` for :func:`ctloop.serving.rollout.walk_plan`: wait ``interval_s``
-    at each step, then judge the last ``rules.window`` of both revisions.
+    at each step, then judge the last ``rules.window`` of both revisions from ``source``'s series
+    (default ``rules.metric_source``).
 
     ``canary_revision``/``stable_revision`` are callables returning the current names (they are
     only known once the canary revision exists).
     """
+    source = get_source(source if source is not None else rules.metric_source)
     now = clock or time.time
 
     def check(percent: int):
         if interval_s:
             time.sleep(interval_s)
         at = now()
-        canary = revision_stats(prom, canary_revision(), namespace, rules.window, at)
-        stable = revision_stats(prom, stable_revision(), namespace, rules.window, at)
-        passed, reason, measured = judge(canary, stable, rules)
-        return passed, reason, {"at": at, **measured}
+        canary_name, stable_name = canary_revision(), stable_revision()
+        canary = source.stats(prom, canary_name, namespace, rules.window, at)
+        stable = source.stats(prom, stable_name, namespace, rules.window, at)
+        why = None if canary.requests else no_data_reason(
+            prom, source, canary=canary_name, stable=stable_name, namespace=namespace, at=at)
+        passed, reason, measured = judge(canary, stable, rules, no_data=why)
+        return passed, reason, {"at": at, "metric_source": source.name, **measured}
 
     return check
-
 
 
 def psi(expected, actual, bins: int = 10) -> float:
@@ -199,19 +150,6 @@ def psi_categorical(expected, actual) -> float:
     return float(np.sum((a - e) * np.log(a / e)))
 
 
-@dataclass(frozen=True)
-class QualityRules:
-    max_auc_drop: float = 0.05
-    max_psi: float = 0.2
-    min_labelled: int = 200
-    min_rows: int = 200
-    score_column: str = "prediction_1"
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> QualityRules:
-        return _rules_from_dict(cls, data, "quality")
-
-
 def split_traffic(logs, *, canary_version: str = "", stable_version: str = "", canary_revision: str = "",
                   stable_revision: str = ""):
     """``(canary rows, stable rows, how)``: by ``model_version`` when the log carries it (the
@@ -232,7 +170,7 @@ def split_traffic(logs, *, canary_version: str = "", stable_version: str = "", c
 
 
 def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, canary_version: str = "",
-                  stable_version: str = "", rules: QualityRules = QualityRules(),
+                  stable_version: str = "", rules: QualityRules | None = None,
                   classes: list | None = None) -> tuple[bool, str, dict[str, Any]]:
     """Model quality of the canary vs the stable model over the same logged period.
 
@@ -254,6 +192,7 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     from ctloop.labels.join import join_labels
     from ctloop.labels.realized import metric_value, scorable
 
+    rules = rules or QualityRules()
     multiclass = bool(classes) and len(classes) > 2  # every class's probability; score_column is for binary
     cols = [f"prediction_{i}" for i in range(len(classes))] if multiclass else [rules.score_column]
     col = rules.score_column if not multiclass else "prediction_*"
@@ -325,6 +264,7 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     return True, f"{what}s agree (PSI {value:.3f}, no labels yet){note}", measured
 
 
-__all__ = ["Rules", "QualityRules", "Prometheus", "RevisionStats", "revision_stats", "judge", "make_check", "psi",
+__all__ = ["Prometheus", "RevisionStats", "revision_stats",
+           "no_data_reason", "judge", "make_check", "psi",
            "psi_categorical",
            "split_traffic", "quality_check"]

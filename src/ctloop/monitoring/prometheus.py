@@ -1,0 +1,267 @@
+"""Model quality and drift as Prometheus metrics: each judged monitoring window, pushed to a
+Pushgateway (docs/monitoring.md#prometheus-and-alerts).
+
+The monitoring pipeline records every window in MLflow; :func:`push_window` also publishes the
+window's numbers so that Prometheus alerts (``manifests/components/monitoring/
+prometheusrule-model-quality.yaml``) and the Grafana dashboard see them. One push per model
+replaces that model's previous window (HTTP PUT on grouping key ``job=ctloop-monitoring``,
+``model=<model>``), so a column that is no longer logged disappears instead of going stale.
+
+Labels are bounded: ``model`` and ``job`` (the grouping key), ``version`` (the champion judged),
+``column`` (a feature of the champion), ``metric`` (the realized metric's name) and ``rule`` (a
+retraining rule's name). Nothing per request, per row or per time.
+
+Gauges, prefix ``ctloop_monitoring_``:
+
+* ``run_timestamp_seconds``, ``window_end_timestamp_seconds``: when pushed; the window's end;
+* ``rows{version}``: rows logged in the window;
+* ``drift_share{version}`` (absent when not computed); ``drift_score{version,column}`` (p-value
+  or distance) and ``column_drifted{version,column}`` (0/1);
+* ``realized{version,metric}`` over the label lookback and ``realized_rows{version}``;
+* ``gate_value{version,metric}``: the champion's metric at its evaluation gate;
+* ``realized_worse_than_gate{version,metric}``, ``realized_worse_than_floor{version,metric}``;
+* ``retrain{version,rule}``: the decision (0/1) and the deciding rule;
+* ``threshold{rule}``: the rules' thresholds (when the window carries ``rules``).
+
+"Worse" is positive whichever the metric's direction (``log_loss``/``rmse``/``mae``: above),
+so one alert expression serves every metric. The two ``worse_than`` series are published only
+with a realized value on at least ``window["min_labels"]`` labelled rows (default 1).
+
+A failed push is a **warning, never a failed run**: the window is recorded in MLflow anyway, the
+warning is logged and returned, and the ``CtloopMonitoringRunMissing`` alert fires when no push
+arrives. Bad input (a URL without scheme, a window that is not a judged window) is a
+:class:`~ctloop.errors.ConfigError` naming the field.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import math
+import numbers
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime
+from typing import Any
+
+from ctloop.errors import ConfigError
+from ctloop.metrics import worse_by
+
+JOB = "ctloop-monitoring"
+PREFIX = "ctloop_monitoring_"
+THRESHOLD_RULES = ("drift_share", "drift_windows", "realized_floor", "realized_drop")
+REQUIRED = (
+    "window_end",
+    "champion_version",
+    "rows",
+    "drift_share",
+    "drift_scores",
+    "drifted",
+    "realized",
+    "realized_metric",
+    "realized_rows",
+    "gate_value",
+    "retrain",
+    "rule",
+)
+HELP = {
+    "run_timestamp_seconds": "When the monitoring window was pushed (Unix seconds).",
+    "window_end_timestamp_seconds": "End of the judged monitoring window (Unix seconds).",
+    "rows": "Rows logged in the window.",
+    "drift_share": "Share of drifted features in the window.",
+    "drift_score": "Per-feature drift score (p-value or distance, as detect_drift).",
+    "column_drifted": "Per-feature drift verdict (1 drifted, 0 not).",
+    "realized": "The champion's realized metric over the label lookback.",
+    "realized_rows": "Labelled rows behind the realized metric.",
+    "gate_value": "The champion's metric at its evaluation gate.",
+    "realized_worse_than_gate": "How much worse the realized metric is than the gate value "
+    "(positive = worse).",
+    "realized_worse_than_floor": "How much worse the realized metric is than realized_floor "
+    "(positive = breached).",
+    "retrain": "The window's retraining decision (1 retrain, 0 not) and the deciding rule.",
+    "threshold": "Thresholds of the monitoring rules.",
+}
+log = logging.getLogger("ctloop.monitoring")
+
+
+def _number(field: str, value: Any, *, optional: bool = True) -> float | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ConfigError(
+            f"window[{field!r}] must be a number{' or None' if optional else ''}, got {value!r}"
+        )
+    return None if math.isnan(value) else float(value)
+
+
+def _check(window: Any) -> None:
+    if not isinstance(window, dict):
+        raise ConfigError(
+            f"window must be a mapping (the judged monitoring window), got {type(window).__name__}"
+        )
+    missing = [k for k in REQUIRED if k not in window]
+    if missing:
+        raise ConfigError(
+            f"window lacks {', '.join(missing)} (keys of a judged window: {', '.join(REQUIRED)})"
+        )
+    for key in ("drift_scores", "drifted"):
+        if not isinstance(window[key], dict):
+            raise ConfigError(
+                f"window[{key!r}] must map column names to values, got {window[key]!r}"
+            )
+    if not isinstance(window.get("rules") or {}, dict):
+        raise ConfigError(
+            f"window['rules'] must be the monitoring rules mapping, got {window['rules']!r}"
+        )
+
+
+def _timestamp(value: Any) -> float:
+    try:
+        stamp = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ConfigError(
+            f"window['window_end'] must be an ISO 8601 time, e.g. 2026-12-02T10:00:00+00:00, "
+            f"got {value!r}"
+        ) from exc
+    if stamp.tzinfo is None:
+        raise ConfigError(f"window['window_end'] {value!r} has no time zone; give UTC, e.g. +00:00")
+    return stamp.timestamp()
+
+
+def window_samples(
+    window: dict[str, Any], *, now: float
+) -> list[tuple[str, dict[str, str], float]]:
+    """``(name, labels, value)`` of one judged window (the grouping labels ``job``/``model`` are
+    added by the Pushgateway)."""
+    _check(window)
+    version = {"version": str(window["champion_version"] or "")}
+    metric = str(window["realized_metric"] or "")
+    out = [
+        ("run_timestamp_seconds", {}, float(now)),
+        ("window_end_timestamp_seconds", {}, _timestamp(window["window_end"])),
+        ("rows", version, _number("rows", window["rows"], optional=False)),
+    ]
+    share = _number("drift_share", window["drift_share"])
+    if share is not None:
+        out.append(("drift_share", version, share))
+    for column, score in sorted(window["drift_scores"].items()):
+        value = _number(f"drift_scores.{column}", score)
+        if value is not None:
+            out.append(("drift_score", {**version, "column": str(column)}, value))
+    for column, drifted in sorted(window["drifted"].items()):
+        out.append(("column_drifted", {**version, "column": str(column)}, 1.0 if drifted else 0.0))
+    realized = _number("realized", window["realized"])
+    labelled = _number("realized_rows", window["realized_rows"], optional=False)
+    gate = _number("gate_value", window["gate_value"])
+    rules = dict(window.get("rules") or {})
+    min_labels = _number("min_labels", window.get("min_labels")) or 1
+    enough = realized is not None and labelled >= min_labels
+    if realized is not None:
+        out.append(("realized", {**version, "metric": metric}, realized))
+    out.append(("realized_rows", version, labelled))
+    if gate is not None:
+        out.append(("gate_value", {**version, "metric": metric}, gate))
+        if enough:
+            out.append(
+                (
+                    "realized_worse_than_gate",
+                    {**version, "metric": metric},
+                    worse_by(metric, realized, gate),
+                )
+            )
+    floor = _number("rules.realized_floor", rules.get("realized_floor"))
+    if enough and floor is not None:
+        out.append(
+            (
+                "realized_worse_than_floor",
+                {**version, "metric": metric},
+                worse_by(metric, realized, floor),
+            )
+        )
+    out.append(
+        (
+            "retrain",
+            {**version, "rule": str(window["rule"] or "none")},
+            1.0 if window["retrain"] else 0.0,
+        )
+    )
+    for rule in THRESHOLD_RULES:
+        value = _number(f"rules.{rule}", rules.get(rule))
+        if value is not None:
+            out.append(("threshold", {"rule": rule}, value))
+    return [
+        (PREFIX + name, {k: v for k, v in labels.items() if v}, value)
+        for name, labels, value in out
+    ]
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def exposition(samples: list[tuple[str, dict[str, str], float]]) -> str:
+    """Prometheus text format 0.0.4, every family a gauge."""
+    lines, seen = [], set()
+    for name, labels, value in sorted(samples, key=lambda s: s[0]):
+        if name not in seen:
+            seen.add(name)
+            lines += [f"# HELP {name} {HELP[name[len(PREFIX) :]]}", f"# TYPE {name} gauge"]
+        body = ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()))
+        lines.append(f"{name}{{{body}}} {value!r}" if body else f"{name} {value!r}")
+    return "\n".join(lines) + "\n"
+
+
+def group_url(gateway_url: str, model: str) -> str:
+    """The Pushgateway URL of ``model``'s group; the model name base64-encoded (any character)."""
+    if not isinstance(gateway_url, str) or not gateway_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"pushgateway URL {gateway_url!r} must start with http:// or https://, "
+            "e.g. http://prometheus-pushgateway.monitoring.svc:9091"
+        )
+    if not isinstance(model, str) or not model:
+        raise ConfigError(f"model must be the registered model name, got {model!r}")
+    encoded = base64.urlsafe_b64encode(model.encode()).decode()
+    return f"{gateway_url.rstrip('/')}/metrics/job/{JOB}/model@base64/{encoded}"
+
+
+def push_window(
+    gateway_url: str, *, model: str, window: dict, timeout_s: float = 10.0, clock=time.time
+) -> str | None:
+    """Publish one judged monitoring window of ``model``, replacing its previous one.
+
+    ``window`` holds ``window_end`` (ISO 8601 with zone), ``champion_version``, ``rows``,
+    ``drift_share`` (None when not computed), ``drift_scores`` and ``drifted`` (per column),
+    ``realized`` (None without labels), ``realized_metric``, ``realized_rows``, ``gate_value`` (the
+    champion's gate metric, None when unknown), ``retrain`` and ``rule``; optionally ``rules`` (the
+    monitoring rules, published as thresholds the alerts compare with) and ``min_labels``.
+
+    Returns None when the Pushgateway accepted the push, else the one-line warning (also logged):
+    a failed push never fails the run. Bad input raises ConfigError.
+    """
+    url = group_url(gateway_url, model)
+    body = exposition(window_samples(window, now=clock())).encode()
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="PUT",
+        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as resp:
+            resp.read()
+        return None
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode(errors="replace").strip().replace("\n", " ")[:300]
+        warning = f"HTTP {exc.code} {detail or exc.reason}"
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        warning = str(getattr(exc, "reason", exc))
+    warning = (
+        f"monitoring metrics of {model} not pushed to {gateway_url}: {warning}; "
+        "the window is recorded in MLflow, Prometheus alerts will not see it"
+    )
+    log.warning(warning)
+    return warning
+
+
+__all__ = ["JOB", "push_window", "window_samples", "exposition", "group_url"]

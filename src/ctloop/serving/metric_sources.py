@@ -1,0 +1,528 @@
+"""Where canary analysis reads each revision's traffic: the metric *sources*.
+
+See docs/serving.md#metric-sources. A source names the Prometheus series that count one
+revision's requests, its 5xx answers and its latency, and how a revision is selected in them.
+The Python queries (:meth:`MetricSource.stats`) and the recording rules of
+``manifests/components/monitoring`` (:meth:`MetricSource.rule_group`) are built from the same
+definition, so they cannot drift apart.
+
+* ``ctloop`` (**default**): the ctloop serving runtime's own ``ctloop_predictions_total`` /
+  ``ctloop_predict_seconds`` (``serving/runtime.py``), per revision through the monitoring
+  component's PodMonitor. The only source that works on a stock KServe 0.20 install with nothing
+  but ctloop's manifests. Blind to the 503/504 the queue-proxy answers itself; counts instances.
+* ``knative-otel``: Knative >= 1.19 queue-proxy (OpenTelemetry): otelhttp's
+  ``http.server.request.duration`` around the whole queue-proxy handler chain, so its own
+  503/504 count; the revision joined from ``target_info``. Needs
+  ``request-metrics-protocol: prometheus`` in ``knative-serving/config-observability`` (the
+  default is ``none``).
+* ``knative-legacy``: Knative <= 1.18 queue-proxy (OpenCensus): ``revision_request_count`` /
+  ``revision_request_latencies`` (milliseconds), which include the queue-proxy's own 503/504
+  (``revision_app_request_*`` do not).
+* ``istio``: Istio as Knative's ingress: the gateway's ``istio_requests_total`` /
+  ``istio_request_duration_milliseconds`` (``reporter="source"``), the revision as
+  ``destination_service_name`` (Knative routes each split to the Service named after the
+  revision). Needs Prometheus to scrape the Istio gateways.
+
+Upstream sources of every name (read, not guessed): knative/serving
+``pkg/queue/request_metric.go``, ``pkg/queue/sharedmain/{handlers,otel}.go``,
+``pkg/metrics/key.go`` at knative-v1.18.0 and knative-v1.21.1; knative/pkg
+``observability/metrics/prometheus_enabled.go`` (4a022ed9999a, pinned by serving 1.21.1):
+``otlptranslator.UnderscoreEscapingWithSuffixes``; OpenTelemetry Go ``exporters/prometheus``
+v0.61.0 (``target_info``, ``otel_scope_*``) and otelhttp v0.64.0 (``internal/semconv/server.go``);
+istio 1.27.1 dashboards; knative/serving ``pkg/reconciler/route/resources/ingress.go``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from ctloop.errors import ConfigError, ServingError
+
+DOC = "docs/serving.md#metric-sources"
+RULE_WINDOW = "5m"  # the recording rules' window: names end in :rate5m / :5m
+SOURCE_GROUP = (
+    "ctloop-source"  # group 0 of the PrometheusRule, replaced by the sources/<name> components
+)
+SOURCE_REQUESTS = "ctloop:source_requests:rate5m"  # {namespace, isvc, revision, code_class}
+SOURCE_P99 = "ctloop:source_latency_p99_seconds:5m"  # {namespace, isvc, revision}
+# KServe's Knative configuration <isvc>-predictor (<isvc>-predictor-default before 0.9)
+PREDICTOR = "(.+)-predictor(-default)?"
+
+
+class Prometheus:
+    """Instant queries over the Prometheus HTTP API (``/api/v1/query``)."""
+
+    def __init__(self, url: str, timeout_s: float = 10.0):
+        if not url:
+            raise ConfigError(
+                "no Prometheus URL: set PROMETHEUS_URL (ConfigMap ctloop-settings) "
+                "or pass prometheus_url"
+            )
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"Prometheus URL {url!r} must start with http:// or https://, "
+                "e.g. http://prometheus-operated.monitoring.svc:9090"
+            )
+        self.url = url.rstrip("/")
+        self.timeout_s = timeout_s
+
+    def query(self, expr: str, at: float | None = None) -> list[tuple[dict[str, str], float]]:
+        params = {"query": expr}
+        if at is not None:
+            params["time"] = f"{at:.3f}"
+        req = f"{self.url}/api/v1/query?{urllib.parse.urlencode(params)}"
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
+                payload = json.loads(resp.read())
+        except urllib.error.HTTPError as exc:  # 400/422: Prometheus says why in the JSON body
+            try:
+                why = json.loads(exc.read()).get("error") or exc.reason
+            except (json.JSONDecodeError, OSError):
+                why = exc.reason
+            raise ServingError(f"Prometheus rejected {expr!r} (HTTP {exc.code}): {why}") from exc
+        except (urllib.error.URLError, TimeoutError, ConnectionError, json.JSONDecodeError) as exc:
+            raise ServingError(f"Prometheus query failed ({self.url}): {exc}") from exc
+        if payload.get("status") != "success":
+            raise ServingError(f"Prometheus rejected {expr!r}: {payload.get('error')}")
+        return [(r["metric"], float(r["value"][1])) for r in payload["data"]["result"]]
+
+    def scalar(self, expr: str, at: float | None = None) -> float | None:
+        """The first sample's value; ``None`` for no data (or NaN)."""
+        result = self.query(expr, at)
+        if not result:
+            return None
+        value = result[0][1]
+        return None if math.isnan(value) else value
+
+
+@dataclass
+class RevisionStats:
+    """One revision over one window: ``requests`` (``None``/0 = no data), 5xx share, p99 (s)."""
+
+    revision: str
+    requests: float | None
+    error_rate: float | None
+    p99_seconds: float | None
+
+
+@dataclass(frozen=True)
+class Relabel:
+    """One ``label_replace(v, dst, replacement, src, regex)`` step (regex anchored by PromQL)."""
+
+    dst: str
+    src: str
+    regex: str = "(.+)"
+    replacement: str = "$1"
+
+    def apply(self, expr: str) -> str:
+        inner = expr.replace("\n", "\n  ")
+        args = f'"{self.dst}", "{self.replacement}", "{self.src}", "{self.regex}"'
+        return f"label_replace(\n  {inner},\n  {args})"
+
+
+@dataclass(frozen=True)
+class InfoJoin:
+    """Series that carry the revision only on an info metric (OTel resource attributes on
+    ``target_info``), joined by the scrape target. ``max_over_time`` keeps pods that went away
+    within the window; ``max by`` folds duplicate info series of one target."""
+
+    revision_label: str
+    namespace_label: str
+    configuration_label: str
+    metric: str = "target_info"
+    on: tuple[str, ...] = ("job", "instance")
+
+    def attach(self, expr: str, matchers: list[str], window: str) -> str:
+        labels = ", ".join((self.revision_label, self.namespace_label, self.configuration_label))
+        on = ", ".join(self.on)
+        return (
+            f"(\n  {expr}\n  * on ({on}) group_left ({labels})\n  max by ({on}, {labels}) "
+            f"(max_over_time({_selector(self.metric, matchers)}[{window}]))\n)"
+        )
+
+
+def _selector(metric: str, matchers: list[str]) -> str:
+    return f"{metric}{{{', '.join(matchers)}}}" if matchers else metric
+
+
+def _quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+@dataclass(frozen=True)
+class MetricSource:
+    """Per-revision requests, 5xx answers and latency in one family of Prometheus series."""
+
+    name: str
+    description: str
+    required_config: str  # what must be installed/configured for the series to exist (docs, doctor)
+    missing_hint: str  # the question to ask when neither revision has a series
+    requests: str  # counter of every answered request (or a histogram's _count)
+    buckets: str  # latency histogram _bucket
+    seconds_per_unit: float  # latency unit -> seconds (0.001 for milliseconds)
+    errors: str  # matcher selecting 5xx answers in ``requests``
+    revision_label: str = ""  # where a revision is named (unused with ``join``)
+    namespace_label: str = ""
+    scope: tuple[str, ...] = ()  # matchers on every query (e.g. the reporter)
+    rule_scope: tuple[
+        str, ...
+    ] = ()  # extra matchers of the recording rules: KServe predictors only
+    join: InfoJoin | None = None
+    to_contract: tuple[Relabel, ...] = ()  # label_replace steps giving namespace, isvc, revision
+    code_class: tuple[Relabel, ...] = ()  # label_replace steps giving code_class = 2xx..5xx
+    upstream: str = ""  # the upstream files and tags the names come from
+
+    # ---------------------------------------------------------------- PromQL building blocks
+    def _series(
+        self,
+        metric: str,
+        fn: str,
+        window: str,
+        revision: str,
+        namespace: str,
+        extra: tuple[str, ...] = (),
+        rules: bool = False,
+    ) -> str:
+        """``fn(metric{...}[window])`` of one revision (or every predictor when ``rules``)."""
+        matchers = [*self.scope, *extra]
+        info: list[str] = []
+        if rules:
+            (info if self.join else matchers).extend(self.rule_scope)
+        if self.join is None:
+            if revision:
+                matchers.append(f'{self.revision_label}="{_quote(revision)}"')
+            if namespace:
+                matchers.append(f'{self.namespace_label}="{_quote(namespace)}"')
+        else:
+            if revision:
+                info.append(f'{self.join.revision_label}="{_quote(revision)}"')
+            if namespace:
+                info.append(f'{self.join.namespace_label}="{_quote(namespace)}"')
+            if not info:
+                info.append(f'{self.join.revision_label}!=""')
+        expr = f"{fn}({_selector(metric, matchers)}[{window}])"
+        return self.join.attach(expr, info, window) if self.join else expr
+
+    def _seconds(self, expr: str) -> str:
+        return expr if self.seconds_per_unit == 1 else f"{expr} * {self.seconds_per_unit:g}"
+
+    def requests_expr(self, revision: str, namespace: str, window: str) -> str:
+        return f"sum({self._series(self.requests, 'increase', window, revision, namespace)})"
+
+    def errors_expr(self, revision: str, namespace: str, window: str) -> str:
+        errors = (self.errors,)
+        return (
+            f"sum({self._series(self.requests, 'increase', window, revision, namespace, errors)})"
+        )
+
+    def p99_expr(self, revision: str, namespace: str, window: str) -> str:
+        rates = self._series(self.buckets, "rate", window, revision, namespace)
+        return self._seconds(f"histogram_quantile(0.99, sum by (le) ({rates}))")
+
+    def presence_expr(self, revision: str, namespace: str, lookback: str) -> str:
+        return (
+            f"count({self._series(self.requests, 'last_over_time', lookback, revision, namespace)})"
+        )
+
+    # ---------------------------------------------------------------- the API ctloop calls
+    def stats(
+        self, prom: Prometheus, revision: str, namespace: str, window: str, at: float | None = None
+    ) -> RevisionStats:
+        """Requests, 5xx share and p99 (s) of ``revision`` over the ``window`` ending ``at``."""
+        requests = prom.scalar(self.requests_expr(revision, namespace, window), at)
+        errors = prom.scalar(self.errors_expr(revision, namespace, window), at)
+        rate = None if not requests else (errors or 0.0) / requests
+        return RevisionStats(
+            revision, requests, rate, prom.scalar(self.p99_expr(revision, namespace, window), at)
+        )
+
+    def series_exist(
+        self,
+        prom: Prometheus,
+        revision: str,
+        namespace: str,
+        *,
+        at: float | None = None,
+        lookback: str = "1h",
+    ) -> bool:
+        """Whether Prometheus holds any of this source's request series for ``revision`` (any
+        revision of ``namespace`` when ``revision`` is empty) in the ``lookback`` before ``at``."""
+        return bool(prom.scalar(self.presence_expr(revision, namespace, lookback), at))
+
+    # ---------------------------------------------------------------- recording rules
+    def rule_group(self) -> dict[str, Any]:
+        """The PrometheusRule group ``ctloop-source``: the two rules the contract rules read."""
+
+        def contract(expr: str, *extra: Relabel) -> str:
+            for step in (*self.to_contract, *extra):
+                expr = step.apply(expr)
+            return expr
+
+        requests = contract(
+            self._series(self.requests, "rate", RULE_WINDOW, "", "", rules=True), *self.code_class
+        )
+        buckets = contract(self._series(self.buckets, "rate", RULE_WINDOW, "", "", rules=True))
+        by_class = "sum by (namespace, isvc, revision, code_class)"
+        by_le = "sum by (namespace, isvc, revision, le)"
+        p99 = f"histogram_quantile(0.99,\n  {by_le} (\n    {_indent(buckets, 4)}\n  )\n)"
+        return {
+            "name": SOURCE_GROUP,
+            "interval": "30s",
+            "rules": [
+                {"record": SOURCE_REQUESTS, "expr": f"{by_class} (\n  {_indent(requests, 2)}\n)\n"},
+                {"record": SOURCE_P99, "expr": self._seconds(p99) + "\n"},
+            ],
+        }
+
+
+def _indent(text: str, spaces: int) -> str:
+    return text.replace("\n", "\n" + " " * spaces)
+
+
+def _status_class(label: str) -> tuple[Relabel, ...]:
+    return (Relabel("code_class", label, "([1-5])[0-9][0-9]", "${1}xx"),)
+
+
+_CTLOOP = MetricSource(
+    name="ctloop",
+    description="the ctloop serving runtime's per-version counters (instances, outcome "
+    "ok/invalid/error) and predict latency, per revision through the monitoring component's "
+    "PodMonitor",
+    required_config="the ctloop-sklearn ServingRuntime (serving image) and the PodMonitor "
+    "ctloop-inferenceservices of manifests/components/monitoring (port user-port)",
+    missing_hint="does the InferenceService run the ctloop-sklearn runtime, and is the PodMonitor "
+    "ctloop-inferenceservices (manifests/components/monitoring) installed and scraping port "
+    "user-port?",
+    requests="ctloop_predictions_total",
+    buckets="ctloop_predict_seconds_bucket",
+    seconds_per_unit=1,
+    errors='outcome="error"',
+    revision_label="revision",
+    namespace_label="namespace",
+    code_class=(
+        Relabel("code_class", "outcome", "ok", "2xx"),
+        Relabel("code_class", "outcome", "invalid", "4xx"),
+        Relabel("code_class", "outcome", "error", "5xx"),
+    ),
+    upstream="src/ctloop/serving/runtime.py; namespace/isvc/revision from the PodMonitor",
+)
+_KNATIVE_OTEL = MetricSource(
+    name="knative-otel",
+    description="Knative >= 1.19 queue-proxy OpenTelemetry metrics: otelhttp's "
+    "http.server.request.duration around the whole queue-proxy (its own 503/504 included), "
+    "revision from target_info",
+    required_config="knative-serving/config-observability: request-metrics-protocol: prometheus "
+    "(default none); queue-proxy port http-usermetric (9091) scraped (the monitoring "
+    "component's PodMonitor does)",
+    missing_hint="is request-metrics-protocol: prometheus set in "
+    "knative-serving/config-observability (the default is none), and is the queue-proxy port "
+    "http-usermetric scraped?",
+    requests="http_server_request_duration_seconds_count",
+    buckets="http_server_request_duration_seconds_bucket",
+    seconds_per_unit=1,
+    errors='http_response_status_code=~"5.."',
+    rule_scope=(f'kn_configuration_name=~"{PREDICTOR}"',),
+    join=InfoJoin(
+        revision_label="kn_revision_name",
+        namespace_label="k8s_namespace_name",
+        configuration_label="kn_configuration_name",
+    ),
+    to_contract=(
+        Relabel("namespace", "k8s_namespace_name"),
+        Relabel("revision", "kn_revision_name"),
+        Relabel("isvc", "kn_configuration_name", PREDICTOR),
+    ),
+    code_class=_status_class("http_response_status_code"),
+    upstream="knative/serving knative-v1.21.1 pkg/queue/sharedmain/handlers.go (otelhttp "
+    "outermost), otel.go (resource kn.revision.name); knative/pkg 4a022ed9999a "
+    "observability/metrics/prometheus_enabled.go; otelhttp v0.64.0; exporters/prometheus v0.61.0",
+)
+_KNATIVE_LEGACY = MetricSource(
+    name="knative-legacy",
+    description="Knative <= 1.18 queue-proxy OpenCensus metrics revision_request_count / "
+    "revision_request_latencies (milliseconds), the queue-proxy's own 503/504 included",
+    required_config="Knative Serving <= 1.18 (request metrics on Prometheus by default); "
+    "queue-proxy port http-usermetric (9091) scraped (the monitoring component's PodMonitor does)",
+    missing_hint="is this Knative Serving <= 1.18 (1.19+ has OpenTelemetry names: use "
+    "knative-otel), and is the queue-proxy port http-usermetric scraped?",
+    requests="revision_request_count",
+    buckets="revision_request_latencies_bucket",
+    seconds_per_unit=0.001,
+    errors='response_code_class="5xx"',
+    revision_label="revision_name",
+    namespace_label="namespace_name",
+    rule_scope=(f'configuration_name=~"{PREDICTOR}"',),
+    to_contract=(
+        Relabel("namespace", "namespace_name"),
+        Relabel("revision", "revision_name"),
+        Relabel("isvc", "configuration_name", PREDICTOR),
+    ),
+    code_class=(Relabel("code_class", "response_code_class"),),
+    upstream="knative/serving knative-v1.18.0 pkg/queue/request_metric.go, "
+    "pkg/queue/sharedmain/handlers.go, pkg/metrics/key.go; knative/pkg ed3e2158b883 "
+    "metrics/prometheus_exporter.go",
+)
+_ISTIO = MetricSource(
+    name="istio",
+    description="Istio ingress gateway metrics istio_requests_total / "
+    "istio_request_duration_milliseconds (reporter=source), the revision as "
+    "destination_service_name",
+    required_config="Istio as Knative's ingress (net-istio, KServe's default serverless install) "
+    "and Prometheus scraping the Istio gateways' /stats/prometheus",
+    missing_hint="is Istio Knative's ingress here, and does Prometheus scrape the Istio gateways "
+    "(port 15020 /stats/prometheus)?",
+    requests="istio_requests_total",
+    buckets="istio_request_duration_milliseconds_bucket",
+    seconds_per_unit=0.001,
+    errors='response_code=~"5.."',
+    revision_label="destination_service_name",
+    namespace_label="destination_service_namespace",
+    scope=('reporter="source"',),
+    rule_scope=(f'destination_service_name=~"{PREDICTOR}-[0-9]+"',),
+    to_contract=(
+        Relabel("namespace", "destination_service_namespace"),
+        Relabel("revision", "destination_service_name"),
+        Relabel("isvc", "destination_service_name", f"{PREDICTOR}-[0-9]+"),
+    ),
+    code_class=_status_class("response_code"),
+    upstream="istio 1.27.1 (KServe v0.20.0 kserve-deps.env) standard metrics; knative/serving "
+    "knative-v1.21.1 pkg/reconciler/route/resources/ingress.go (a split names the revision's "
+    "Service)",
+)
+SOURCES: dict[str, MetricSource] = {
+    s.name: s for s in (_CTLOOP, _KNATIVE_OTEL, _KNATIVE_LEGACY, _ISTIO)
+}
+DEFAULT_SOURCE = "ctloop"
+
+
+def get_source(name: str | MetricSource) -> MetricSource:
+    """The source named ``name`` (a :class:`MetricSource` is returned as is)."""
+    if isinstance(name, MetricSource):
+        return name
+    try:
+        return SOURCES[name]
+    except (KeyError, TypeError):
+        raise ConfigError(
+            f"unknown metric source {name!r}; choose one of {', '.join(SOURCES)} (see {DOC})"
+        ) from None
+
+
+def probe(
+    prom: Prometheus,
+    namespace: str,
+    revision: str = "",
+    *,
+    lookback: str = "1h",
+    at: float | None = None,
+) -> dict[str, bool]:
+    """For every source: does Prometheus hold its series for ``revision`` (or any revision of
+    ``namespace``)? What ``ctloop doctor`` and the docs' troubleshooting ask first."""
+    return {
+        name: source.series_exist(prom, revision, namespace, at=at, lookback=lookback)
+        for name, source in SOURCES.items()
+    }
+
+
+# ------------------------------------------------------------------------------------ CLI
+def dump_yaml(data: Any) -> str:
+    """YAML with multi-line strings (PromQL) as literal blocks, keys in order."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper, value):
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, text)
+    return yaml.dump(data, Dumper=Dumper, sort_keys=False, width=1000, allow_unicode=True)
+
+
+def rule_patch(source: MetricSource | str) -> list[dict[str, Any]]:
+    """The JSON patch of ``manifests/components/monitoring/sources/<name>``: replace group 0 of
+    the PrometheusRule ``ctloop-canary`` (after testing it is the source group) with
+    ``source``'s."""
+    source = get_source(source)
+    return [
+        {"op": "test", "path": "/spec/groups/0/name", "value": SOURCE_GROUP},
+        {"op": "replace", "path": "/spec/groups/0", "value": source.rule_group()},
+    ]
+
+
+def _rules(args: argparse.Namespace) -> int:
+    print(dump_yaml(get_source(args.source).rule_group()), end="")
+    return 0
+
+
+def _probe(args: argparse.Namespace) -> int:
+    found = probe(
+        Prometheus(args.prometheus_url), args.namespace, args.revision, lookback=args.lookback
+    )
+    what = f"revision {args.revision}" if args.revision else f"namespace {args.namespace}"
+    for name, ok in found.items():
+        source = SOURCES[name]
+        print(
+            f"{'yes' if ok else 'no ':3}  {name:15} {what}"
+            + ("" if ok else f"  -> {source.missing_hint}")
+        )
+    return 0 if any(found.values()) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ctloop.serving.metric_sources rules SOURCE | probe ...``"""
+    parser = argparse.ArgumentParser(
+        prog="python -m ctloop.serving.metric_sources",
+        description="Canary analysis metric sources (docs/serving.md#metric-sources).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    rules = sub.add_parser(
+        "rules", help="print the recording-rule group of a source (PrometheusRule group 0)"
+    )
+    rules.add_argument("source", help=f"one of {', '.join(SOURCES)}")
+    rules.set_defaults(run=_rules)
+    check = sub.add_parser("probe", help="which sources have series for a namespace or revision")
+    check.add_argument("--prometheus-url", required=True)
+    check.add_argument("--namespace", required=True)
+    check.add_argument("--revision", default="")
+    check.add_argument("--lookback", default="1h")
+    check.set_defaults(run=_probe)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except ConfigError as exc:
+        print(f"ctloop: error: {exc}", file=sys.stderr)
+        return 2
+    except ServingError as exc:
+        print(f"ctloop: error: {exc}", file=sys.stderr)
+        return 1
+
+
+__all__ = [
+    "DEFAULT_SOURCE",
+    "SOURCES",
+    "MetricSource",
+    "Prometheus",
+    "RevisionStats",
+    "get_source",
+    "probe",
+    "rule_patch",
+    "dump_yaml",
+    "Relabel",
+    "InfoJoin",
+    "RULE_WINDOW",
+    "SOURCE_GROUP",
+    "SOURCE_REQUESTS",
+    "SOURCE_P99",
+]
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
