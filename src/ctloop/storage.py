@@ -224,14 +224,31 @@ class _Remote:
 
     def unreachable(self, loc: Location, exc: BaseException) -> DataSourceError:
         return DataSourceError(
-            f"cannot reach {self.name} for {loc.uri} ({self.endpoint()}) after {ATTEMPTS} attempts "
-            f"with a {CONNECT_TIMEOUT_S:g} s connect timeout: {_first_line(exc)}; {self.endpoint_hint()}")
+            f"cannot reach {self.name} for {loc.uri} ({self.endpoint()}) {self.retried()} with a "
+            f"{CONNECT_TIMEOUT_S:g} s connect timeout: {_first_line(_root_cause(exc))}; "
+            f"{self.endpoint_hint()}")
+
+    def retried(self) -> str:
+        return f"after {ATTEMPTS} attempts"
 
     def endpoint(self) -> str:  # pragma: no cover - overridden
         return ""
 
     def endpoint_hint(self) -> str:  # pragma: no cover - overridden
         return ""
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The innermost reason of a wrapped transport error (RetryError -> requests -> urllib3)."""
+    seen = {id(exc)}
+    while True:
+        inner = getattr(exc, "cause", None) or getattr(exc, "reason", None)
+        if not isinstance(inner, BaseException) and exc.args and isinstance(exc.args[0], BaseException):
+            inner = exc.args[0]
+        if not isinstance(inner, BaseException) or id(inner) in seen:
+            return exc
+        seen.add(id(inner))
+        exc = inner
 
 
 def _first_line(exc: BaseException) -> str:
@@ -251,6 +268,9 @@ class _Gcs(_Remote):
 
     def endpoint(self) -> str:
         return os.environ.get("STORAGE_EMULATOR_HOST") or "https://storage.googleapis.com"
+
+    def retried(self) -> str:
+        return f"after retrying for {GCS_RETRY_DEADLINE_S:g} s"
 
     def endpoint_hint(self) -> str:
         if os.environ.get("STORAGE_EMULATOR_HOST"):
@@ -581,7 +601,11 @@ def _azure_service(settings: _AzureSettings):
             azure_log = logging.getLogger("azure")
             if not any(isinstance(h, logging.NullHandler) for h in azure_log.handlers):
                 azure_log.addHandler(logging.NullHandler())
-            client = BlobServiceClient(settings.blob_url, credential=DefaultAzureCredential(), **options)
+            credential = DefaultAzureCredential()
+            # Fail fast and once: inside the client's pipeline a missing credential is retried
+            # like a network error. The token is cached by the credential for the client's use.
+            credential.get_token("https://storage.azure.com/.default")
+            client = BlobServiceClient(settings.blob_url, credential=credential, **options)
         _AZURE_CLIENTS.clear()
         _AZURE_CLIENTS[cache_key] = client
     return _AZURE_CLIENTS[cache_key]

@@ -171,7 +171,10 @@ def test_unreachable_endpoint_fails_after_bounded_attempts(kind, clean_env, monk
         monkeypatch.setenv(name, value)
     with pytest.raises(DataSourceError, match=f"cannot reach .* for {kind}://bucket/x.csv .*127.0.0.1") as err:
         storage.read_bytes(f"{kind}://bucket/x.csv")
-    assert f"{storage.ATTEMPTS} attempts" in str(err.value) and "\n" not in str(err.value)
+    bound = f"retrying for {storage.GCS_RETRY_DEADLINE_S:g} s" if kind == "gs" else f"{storage.ATTEMPTS} attempts"
+    assert bound in str(err.value) and "\n" not in str(err.value)
+    cause = {"s3": "Could not connect to the endpoint URL"}.get(kind, "Connection refused")
+    assert cause in str(err.value)  # the root cause, not a wrapper's text
 
 
 def test_s3_honours_aws_endpoint_url_and_the_abfss_form_names_the_azure_account(stores, clean_env,
