@@ -237,3 +237,28 @@ def test_cli_reads_s3_and_azure_inputs(stores, clean_env, monkeypatch):
                    "--no-report"], env)
     assert out.returncode == 0, out.stderr
     assert f"reference s3://{bucket}/ref.parquet: 200 rows; current az://{container}/cur.csv: 200 rows" in out.stdout
+
+
+def test_azure_access_denied_names_the_role_to_grant(stores, clean_env, monkeypatch):
+    """A read-only SAS (Azurite enforces SAS permissions): reading works, writing is 403."""
+    from datetime import UTC, datetime, timedelta
+
+    from azure.storage.blob import ContainerSasPermissions, generate_container_sas
+
+    from tests.fixtures.object_stores import AZURITE_KEY
+
+    az = stores["az"]
+    container = create_bucket(az)
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", az.env["AZURE_STORAGE_CONNECTION_STRING"])
+    storage.write_bytes(f"az://{container}/k", b"readable")
+    sas = generate_container_sas(AZURITE_ACCOUNT, container, account_key=AZURITE_KEY,
+                                 permission=ContainerSasPermissions(read=True, list=True),
+                                 expiry=datetime.now(UTC) + timedelta(hours=1))
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING",
+                       f"BlobEndpoint={az.url};SharedAccessSignature={sas}")
+    assert storage.read_bytes(f"az://{container}/k") == b"readable"
+    assert storage.list_files(f"az://{container}/") == [f"az://{container}/k"]
+    with pytest.raises(DataSourceError, match=f"access denied to az://{container}/new .*Storage Blob Data "
+                                              "Contributor") as err:
+        storage.write_bytes(f"az://{container}/new", b"x")
+    assert "\n" not in str(err.value)
