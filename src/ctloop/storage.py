@@ -39,6 +39,7 @@ import mimetypes
 import os
 import re
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,6 +63,9 @@ ATTEMPTS = 3
 """Attempts per call, retries of throttling, 5xx and connection errors included."""
 GCS_RETRY_DEADLINE_S = 10.0
 """google-cloud-storage retries by deadline, not by count: this bounds all attempts of a call."""
+
+_CLIENTS_LOCK = threading.Lock()  # clients are cached per environment; the sink writes from threads
+_GCS_CLIENTS = threading.local()
 
 _SCHEMES = {"gs": "gs", "s3": "s3", "az": "az", "abfs": "az", "abfss": "az", "file": "file"}
 _SUPPORTED = "a local path, file://, gs://, s3://, az:// or abfs(s)://"
@@ -280,8 +284,14 @@ class _Gcs(_Remote):
     def client(self, loc: Location):
         from google.auth.exceptions import DefaultCredentialsError
 
+        env = _env_key(("GOOGLE_", "GCE_", "STORAGE_EMULATOR_HOST", "CLOUDSDK_"))
         try:
-            return gcs_client()
+            # ADC discovery can probe the metadata server: once per environment and thread (a
+            # google-cloud-storage client wraps a requests session, not documented thread-safe).
+            cached = getattr(_GCS_CLIENTS, "client", None)
+            if cached is None or cached[0] != env:
+                _GCS_CLIENTS.client = cached = (env, gcs_client())
+            return cached[1]
         except DefaultCredentialsError as exc:
             raise ConfigError(f"no Google Cloud credentials to access {loc.uri}: {_GCS_CREDENTIALS_FIX}") from exc
 
@@ -498,7 +508,7 @@ class _S3(_Remote):
         return fs, f"{loc.bucket}/{loc.key}".rstrip("/")
 
 
-def _env_key(prefix: str) -> tuple[tuple[str, str], ...]:
+def _env_key(prefix: str | tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """The environment variables starting with ``prefix``: a cache key that changes with them."""
     return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(prefix)))
 
@@ -509,16 +519,17 @@ _S3_CLIENTS: dict[tuple, tuple] = {}
 def _s3_session(env: tuple) -> tuple:
     """A boto3 session and its S3 client for the current AWS_* environment (cached: building a
     client takes ~50 ms; a changed environment builds a new one)."""
-    if env not in _S3_CLIENTS:
-        import boto3
-        from botocore.config import Config
+    with _CLIENTS_LOCK:
+        if env not in _S3_CLIENTS:
+            import boto3
+            from botocore.config import Config
 
-        config = Config(connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S,
-                        retries={"max_attempts": ATTEMPTS, "mode": "standard"})
-        session = boto3.session.Session()
-        _S3_CLIENTS.clear()
-        _S3_CLIENTS[env] = (session, session.client("s3", config=config))
-    return _S3_CLIENTS[env]
+            config = Config(connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S,
+                            retries={"max_attempts": ATTEMPTS, "mode": "standard"})
+            session = boto3.session.Session()
+            _S3_CLIENTS.clear()
+            _S3_CLIENTS[env] = (session, session.client("s3", config=config))
+        return _S3_CLIENTS[env]
 
 
 # ----------------------------------------------------------------------------------------- Azure
@@ -577,38 +588,43 @@ _AZURE_CLIENTS: dict[tuple, object] = {}
 
 
 def _azure_service(settings: _AzureSettings):
-    """A ``BlobServiceClient`` with bounded timeouts and retries (cached per settings)."""
+    """A ``BlobServiceClient`` with bounded timeouts and retries (cached per settings and AZURE_*
+    environment)."""
     cache_key = (settings, _env_key("AZURE_"))
-    if cache_key not in _AZURE_CLIENTS:
-        from azure.storage.blob import BlobServiceClient, ExponentialRetry
+    with _CLIENTS_LOCK:
+        return _AZURE_CLIENTS.get(cache_key) or _new_azure_service(settings, cache_key)
 
-        options = {"retry_policy": ExponentialRetry(initial_backoff=1, increment_base=2,
-                                                    retry_total=ATTEMPTS - 1, random_jitter_range=1),
-                   "connection_timeout": CONNECT_TIMEOUT_S, "read_timeout": READ_TIMEOUT_S}
-        if settings.connection_string:
-            client = BlobServiceClient.from_connection_string(settings.connection_string, **options)
-        elif settings.key:
-            client = BlobServiceClient(settings.blob_url, credential=settings.key, **options)
-        elif settings.sas:
-            client = BlobServiceClient(settings.blob_url, credential=settings.sas.lstrip("?"), **options)
-        else:
-            import logging
 
-            from azure.identity import DefaultAzureCredential
+def _new_azure_service(settings: _AzureSettings, cache_key: tuple):
+    from azure.storage.blob import BlobServiceClient, ExponentialRetry
 
-            # The chain logs every failed credential at WARNING; with no logging configured Python
-            # would print that to stderr. The error raised below names the outcome in one line.
-            azure_log = logging.getLogger("azure")
-            if not any(isinstance(h, logging.NullHandler) for h in azure_log.handlers):
-                azure_log.addHandler(logging.NullHandler())
-            credential = DefaultAzureCredential()
-            # Fail fast and once: inside the client's pipeline a missing credential is retried
-            # like a network error. The token is cached by the credential for the client's use.
-            credential.get_token("https://storage.azure.com/.default")
-            client = BlobServiceClient(settings.blob_url, credential=credential, **options)
-        _AZURE_CLIENTS.clear()
-        _AZURE_CLIENTS[cache_key] = client
-    return _AZURE_CLIENTS[cache_key]
+    options = {"retry_policy": ExponentialRetry(initial_backoff=1, increment_base=2,
+                                                retry_total=ATTEMPTS - 1, random_jitter_range=1),
+               "connection_timeout": CONNECT_TIMEOUT_S, "read_timeout": READ_TIMEOUT_S}
+    if settings.connection_string:
+        client = BlobServiceClient.from_connection_string(settings.connection_string, **options)
+    elif settings.key:
+        client = BlobServiceClient(settings.blob_url, credential=settings.key, **options)
+    elif settings.sas:
+        client = BlobServiceClient(settings.blob_url, credential=settings.sas.lstrip("?"), **options)
+    else:
+        import logging
+
+        from azure.identity import DefaultAzureCredential
+
+        # The chain logs every failed credential at WARNING; with no logging configured Python
+        # would print that to stderr. The error raised by get_token says it in one line.
+        azure_log = logging.getLogger("azure")
+        if not any(isinstance(h, logging.NullHandler) for h in azure_log.handlers):
+            azure_log.addHandler(logging.NullHandler())
+        credential = DefaultAzureCredential()
+        # Fail fast and once: inside the client's pipeline a missing credential is retried like
+        # a network error. The credential caches the token for the client's first request.
+        credential.get_token("https://storage.azure.com/.default")
+        client = BlobServiceClient(settings.blob_url, credential=credential, **options)
+    _AZURE_CLIENTS.clear()
+    _AZURE_CLIENTS[cache_key] = client
+    return client
 
 
 class _Azure(_Remote):
@@ -683,6 +699,10 @@ class _Azure(_Remote):
         import pyarrow.fs
 
         s = _azure_settings(loc)
+        if not s.account:
+            raise ConfigError(f"pyarrow needs the storage account of {loc.uri}: add AccountName=... to "
+                              "AZURE_STORAGE_CONNECTION_STRING or name it in the URI "
+                              f"(abfss://{loc.bucket}@ACCOUNT.dfs.core.windows.net/...)")
         parts = urlsplit(s.blob_url)
         options: dict = {"account_name": s.account}
         if parts.hostname != f"{s.account}.blob.core.windows.net":  # Azurite, sovereign clouds

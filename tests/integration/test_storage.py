@@ -73,6 +73,18 @@ def test_bytes_round_trip_and_exists(root):
     assert storage.read_bytes(uri) == b"second"
 
 
+def test_concurrent_writers_share_the_cached_clients(root):
+    """The sink writes from worker threads: clients are cached per environment (and per thread
+    for GCS), so writes from several threads at once all land."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    uris = [f"{root}/parallel/part-{i}.bin" for i in range(16)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda u: storage.write_bytes(u, u.encode()), uris))
+    assert storage.list_files(f"{root}/parallel") == sorted(uris)
+    assert all(storage.read_bytes(u) == u.encode() for u in uris)
+
+
 @pytest.mark.parametrize("name", ["t.csv", "t.parquet", "t.csv.gz"])
 def test_table_round_trip(root, name):
     frame = pd.DataFrame({"key": ["00123", "7"], "x": [1.5, 2.0]})

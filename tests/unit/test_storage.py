@@ -125,3 +125,9 @@ def test_local_writes_are_atomic_and_leave_no_temporary_files(tmp_path):
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["t.parquet"]
     assert storage.list_files(str(tmp_path / "out")) == [uri]
     assert not storage.exists(str(tmp_path / "out"))
+
+
+def test_pyarrow_filesystem_for_azure_needs_the_account(monkeypatch):
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", "BlobEndpoint=http://127.0.0.1:1/x;SharedAccessSignature=sv=1")
+    with pytest.raises(ConfigError, match="pyarrow needs the storage account of az://c/log: add AccountName"):
+        storage.filesystem("az://c/log")
