@@ -10,9 +10,11 @@ bucket, unreachable endpoint, missing credentials).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -26,6 +28,8 @@ from tests.fixtures.object_stores import (
     isolated_env,
     object_stores,
     s3_env,
+    sdk_get,
+    sdk_put,
 )
 from tests.fixtures.servers import free_port
 
@@ -48,7 +52,9 @@ def clean_env(monkeypatch, tmp_path):
         monkeypatch.delenv(name)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return env
+    monkeypatch.chdir(tmp_path)  # empty: a URI mistaken for a local path would show up here
+    yield env
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(":")], "a URI became a local path"
 
 
 @pytest.fixture(params=KINDS)
@@ -62,10 +68,20 @@ def root(request, clean_env, monkeypatch, tmp_path):
     return f"{store.scheme}://{create_bucket(store)}/ctloop"
 
 
-def test_bytes_round_trip_and_exists(root):
+def on_server(request, uri: str) -> bytes:
+    """The bytes of ``uri`` read with the cloud's own SDK (local: the file), not ctloop.storage."""
+    if "://" not in uri:
+        return Path(uri).read_bytes()
+    kind, rest = uri.split("://", 1)
+    bucket, _, key = rest.partition("/")
+    return sdk_get(request.getfixturevalue("stores")[kind], bucket, key)
+
+
+def test_bytes_round_trip_and_exists(root, request):
     uri = f"{root}/a/b.bin"
     assert not storage.exists(uri)
     storage.write_bytes(uri, b"\x00payload\xff")
+    assert on_server(request, uri) == b"\x00payload\xff"
     assert storage.read_bytes(uri) == b"\x00payload\xff"
     assert storage.exists(uri)
     assert not storage.exists(f"{root}/a")  # a prefix (directory) is not a file
@@ -86,7 +102,7 @@ def test_concurrent_writers_share_the_cached_clients(root):
 
 
 @pytest.mark.parametrize("name", ["t.csv", "t.parquet", "t.csv.gz"])
-def test_table_round_trip(root, name):
+def test_table_round_trip(root, name, request):
     frame = pd.DataFrame({"key": ["00123", "7"], "x": [1.5, 2.0]})
     uri = f"{root}/tables/{name}"
     if name.endswith(".gz"):
@@ -95,6 +111,7 @@ def test_table_round_trip(root, name):
         storage.write_bytes(uri, gzip.compress(frame.to_csv(index=False).encode()))
     else:
         storage.write_table(frame, uri)
+    assert on_server(request, uri)  # on the server, read back by the cloud's own SDK
     pd.testing.assert_frame_equal(storage.read_table(uri, text_columns=("key",)), frame)
 
 
@@ -156,6 +173,9 @@ def test_missing_object_is_one_line_naming_it(root):
     with pytest.raises(DataSourceError, match="does not exist") as err:
         storage.read_table(uri)
     assert uri in str(err.value) and "\n" not in str(err.value)
+    if "://" in root:
+        assert re.search(r"\((bucket|container) '[^']+', (key|object|blob) 'ctloop/none/data.csv'\)",
+                         str(err.value))
 
 
 @pytest.mark.parametrize("kind", REMOTE)
@@ -236,15 +256,16 @@ def test_missing_credentials_are_one_line_and_exit_code_2(kind, setting, tmp_pat
 
 
 def test_cli_reads_s3_and_azure_inputs(stores, clean_env, monkeypatch):
-    """`ctloop drift` reads its two tables through ctloop.storage: s3:// against az://."""
+    """`ctloop drift` reads its two tables through ctloop.storage: s3:// against az://, both
+    uploaded with the clouds' own SDKs."""
     s3, az = stores["s3"], stores["az"]
     bucket, container = create_bucket(s3), create_bucket(az)
     env = {**clean_env, **s3.env, **az.env}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     frame = pd.DataFrame({"income": [float(i % 50) for i in range(200)], "age": [20 + i % 40 for i in range(200)]})
-    storage.write_table(frame, f"s3://{bucket}/ref.parquet")
-    storage.write_table(frame, f"az://{container}/cur.csv")
+    sdk_put(s3, bucket, "ref.parquet", frame.to_parquet(index=False))
+    sdk_put(az, container, "cur.csv", frame.to_csv(index=False).encode())
     out = _ctloop(["drift", "--reference", f"s3://{bucket}/ref.parquet", "--current", f"az://{container}/cur.csv",
                    "--no-report"], env)
     assert out.returncode == 0, out.stderr
