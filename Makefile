@@ -46,7 +46,7 @@ $(SERVING_STAMP): pyproject.toml requirements/serving.txt
 serving-env: $(SERVING_STAMP) ## create .venv-serving: the serving image's pinned kserve environment (runtime tests)
 
 .PHONY: tools
-tools: ## install system tools the tests need (promtool/prometheus, pushgateway, alertmanager/amtool) when missing
+tools: ## install system tools the tests need (promtool/prometheus, pushgateway, alertmanager/amtool, azurite) when missing
 	@command -v promtool >/dev/null && command -v prometheus >/dev/null || { \
 	  echo "installing Debian package prometheus (promtool + server for tests)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -56,6 +56,11 @@ tools: ## install system tools the tests need (promtool/prometheus, pushgateway,
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq prometheus-pushgateway prometheus-alertmanager >/dev/null; }
 	@command -v kubectl >/dev/null || echo "warning: kubectl not found: manifest tests will fail (install kubectl >= 1.27)"
+	@command -v azurite-blob >/dev/null || { \
+	  echo "installing npm package azurite@3.37.0 (Azure Blob emulator for the az:// tests)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  command -v npm >/dev/null || { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }; \
+	  $$SUDO npm install --global --no-fund --no-audit --loglevel=error azurite@3.37.0 >/dev/null; }
 
 .PHONY: demo
 demo: $(STAMP) ## run the continuous-training pipeline locally over synthetic drifting data, then a backtest

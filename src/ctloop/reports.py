@@ -49,19 +49,13 @@ def _save(fig, path: str | Path) -> Path:
 
 def write_outputs(output: str, write: Callable[[Path], tuple[str, ...]]) -> list[str]:
     """Run ``write(directory)`` (it writes files and returns their names) into ``output``, a
-    local directory or ``gs://…`` (written to a temporary directory, then uploaded); returns the
-    written locations."""
-    import tempfile
+    local directory or an object-store prefix (``gs://``, ``s3://``, ``az://``: written to a
+    temporary directory, then uploaded by :func:`ctloop.storage.output_dir`); returns the written
+    locations."""
+    from ctloop.storage import output_dir
 
-    from ctloop.storage import is_gcs, write_bytes
-
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) if is_gcs(output) else Path(output)
-        out.mkdir(parents=True, exist_ok=True)
+    with output_dir(output) as out:
         names = write(out)
-        if is_gcs(output):
-            for name in names:
-                write_bytes(f"{output.rstrip('/')}/{name}", (out / name).read_bytes())
     return [f"{output.rstrip('/')}/{name}" for name in names]
 
 

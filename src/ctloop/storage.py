@@ -1,32 +1,141 @@
-"""Reading and writing tables and files on a local path or ``gs://bucket/path``.
+"""Files and tables on a local path, ``gs://``, ``s3://`` or Azure Blob Storage, behind one interface.
 
-The only object store client is the real ``google-cloud-storage`` one. It honours
-``STORAGE_EMULATOR_HOST`` (used by the tests with ``gcp-storage-emulator``) and otherwise the
-usual Application Default Credentials (a Kubernetes Secret mounted by the pipeline, or workload
-identity). Nothing here runs at import time.
+==============  ==========================================================  =======================
+URI             meaning                                                     client
+==============  ==========================================================  =======================
+``path``        a local path (``file:///abs/path`` too)                     the standard library
+``gs://B/K``    object ``K`` of Google Cloud Storage bucket ``B``            google-cloud-storage
+``s3://B/K``    object ``K`` of S3 (or S3-compatible: MinIO, Ceph) bucket    boto3
+``az://C/K``    blob ``K`` of Azure container ``C`` (account from the env)   azure-storage-blob
+``abfs[s]://C@A.dfs.core.windows.net/K``  the same, account ``A`` named in the URI
+==============  ==========================================================  =======================
+
+Every operation is :func:`read_bytes`, :func:`write_bytes`, :func:`exists`, :func:`list_files`,
+:func:`read_table`, :func:`write_table`, :func:`filesystem` (a ``pyarrow.fs`` filesystem for
+``pyarrow.dataset`` scans), :func:`local_copy` and :func:`output_dir`; callers never see a
+cloud SDK. Credentials are the standard ones each cloud's tools already use (docs/storage.md):
+
+* ``gs://``: Application Default Credentials (``GOOGLE_APPLICATION_CREDENTIALS``, GKE workload
+  identity, ``gcloud auth application-default login``); ``STORAGE_EMULATOR_HOST`` for an emulator.
+* ``s3://``: the AWS chain (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``AWS_PROFILE`` and
+  the shared config files, web identity / EKS IRSA, ECS and EC2 roles); ``AWS_ENDPOINT_URL_S3``
+  or ``AWS_ENDPOINT_URL`` for MinIO and other S3-compatible stores.
+* Azure: ``AZURE_STORAGE_CONNECTION_STRING``; or the account (``AZURE_STORAGE_ACCOUNT_NAME``, or in
+  the URI) with ``AZURE_STORAGE_ACCOUNT_KEY`` or ``AZURE_STORAGE_SAS_TOKEN``, else
+  ``DefaultAzureCredential`` (AKS workload identity, managed identity, service principal env).
+
+Every remote call has a connect timeout of :data:`CONNECT_TIMEOUT_S`, a read timeout of
+:data:`READ_TIMEOUT_S` and at most :data:`ATTEMPTS` attempts, so an unreachable endpoint fails
+in seconds. Every failure is one line (:class:`ctloop.errors.ConfigError` for a bad URI or missing
+credentials, :class:`ctloop.errors.DataSourceError` for the rest) naming the URI and the fix.
+
+Nothing here runs at import time; the cloud SDKs are imported where used.
 """
 
 from __future__ import annotations
 
 import io
+import mimetypes
 import os
+import re
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
 
 from ctloop.errors import ConfigError, DataSourceError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+    import pyarrow.fs
 
 TABLE_FORMATS = ("parquet", "csv")
+CONNECT_TIMEOUT_S = 5.0
+"""Seconds to open a connection to an object store."""
+READ_TIMEOUT_S = 60.0
+"""Seconds to wait for data on an open connection."""
+ATTEMPTS = 3
+"""Attempts per call, retries of throttling, 5xx and connection errors included."""
+GCS_RETRY_DEADLINE_S = 10.0
+"""google-cloud-storage retries by deadline, not by count: this bounds all attempts of a call."""
+
+_CLIENTS_LOCK = threading.Lock()  # clients are cached per environment; the sink writes from threads
+_GCS_CLIENTS = threading.local()
+
+_SCHEMES = {"gs": "gs", "s3": "s3", "az": "az", "abfs": "az", "abfss": "az", "file": "file"}
+_SUPPORTED = "a local path, file://, gs://, s3://, az:// or abfs(s)://"
 
 
+# --------------------------------------------------------------------------- URIs
+def scheme(uri: str) -> str:
+    """``"file"``, ``"gs"``, ``"s3"`` or ``"az"`` (``az``, ``abfs`` and ``abfss`` are all Azure Blob)."""
+    if not uri:
+        raise ConfigError(f"no storage location given: pass {_SUPPORTED} URI")
+    match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", uri)
+    if match is None:
+        return "file"
+    name = match.group(1).lower()
+    if name not in _SCHEMES:
+        raise ConfigError(f"unsupported storage scheme {name + '://'!r} in {uri!r}: use {_SUPPORTED}")
+    return _SCHEMES[name]
+
+
+def is_remote(uri: str) -> bool:
+    """True for an object store URI (gs://, s3://, az://, abfs://, abfss://); False for local paths."""
+    return scheme(uri) != "file"
+
+
+@dataclass(frozen=True)
+class Location:
+    """A parsed URI: ``bucket`` is the bucket or container, ``key`` the object name or prefix
+    (no leading slash, may be empty), ``account`` the Azure account named in the URI."""
+
+    uri: str
+    scheme: str
+    bucket: str = ""
+    key: str = ""
+    account: str | None = None
+
+    def child(self, key: str) -> str:
+        """The URI of object ``key`` of the same bucket, written the way ``uri`` was."""
+        if self.scheme == "file":
+            return key
+        head = self.uri.split("://", 1)[0] + "://" + self.uri.split("://", 1)[1].split("/", 1)[0]
+        return f"{head}/{key}"
+
+
+def parse(uri: str) -> Location:
+    """Split ``uri`` into scheme, bucket/container, key and (Azure) account; local paths keep
+    their path in ``key``."""
+    kind = scheme(uri)
+    if kind == "file":
+        path = unquote(urlsplit(uri).path) if uri.lower().startswith("file://") else uri
+        return Location(uri=uri, scheme="file", key=path)
+    rest = uri.split("://", 1)[1]
+    bucket, _, key = rest.partition("/")
+    account = None
+    if kind == "az" and "@" in bucket:  # abfss://container@account.dfs.core.windows.net/key
+        bucket, _, host = bucket.partition("@")
+        account = host.split(".", 1)[0] or None
+    if not bucket:
+        word = "container" if kind == "az" else "bucket"
+        raise ConfigError(f"{uri!r} names no {word}: write {uri.split('://')[0]}://{word.upper()}/path")
+    return Location(uri=uri, scheme=kind, bucket=bucket, key=key.lstrip("/"), account=account)
+
+
+# --------------------------------------------------------------------------- legacy gs:// helpers
 def is_gcs(uri: str) -> bool:
+    """Legacy: use :func:`scheme` / :func:`is_remote`. True for ``gs://`` URIs."""
     return uri.startswith("gs://")
 
 
 def split_gcs(uri: str) -> tuple[str, str]:
-    """``gs://bucket/a/b.csv`` -> ``("bucket", "a/b.csv")``."""
+    """Legacy: use :func:`parse`. ``gs://bucket/a/b.csv`` -> ``("bucket", "a/b.csv")``."""
     if not is_gcs(uri):
         raise ConfigError(f"not a gs:// URI: {uri!r}")
     rest = uri[len("gs://") :]
@@ -37,7 +146,8 @@ def split_gcs(uri: str) -> tuple[str, str]:
 
 
 def gcs_client():
-    """A ``google.cloud.storage.Client``; anonymous against an emulator."""
+    """Legacy: the operations of this module cover what callers used it for. A
+    ``google.cloud.storage.Client``; anonymous against an emulator (``STORAGE_EMULATOR_HOST``)."""
     from google.cloud import storage  # imported where used: ~0.3 s
 
     if os.environ.get("STORAGE_EMULATOR_HOST"):
@@ -45,6 +155,694 @@ def gcs_client():
     return storage.Client()
 
 
+# --------------------------------------------------------------------------- backends
+class _Local:
+    """Local files. Writes are atomic (a temporary file renamed into place)."""
+
+    def read(self, loc: Location) -> bytes:
+        path = Path(loc.key)
+        if path.is_dir():
+            raise DataSourceError(f"{loc.uri} is a directory, expected a file")
+        try:
+            return path.read_bytes()
+        except FileNotFoundError as exc:
+            raise DataSourceError(f"{loc.uri} does not exist") from exc
+        except PermissionError as exc:
+            raise DataSourceError(f"cannot read {loc.uri}: permission denied") from exc
+        except NotADirectoryError as exc:
+            raise DataSourceError(f"{loc.uri} does not exist ({_file_parent(path)} is a file)") from exc
+
+    def write(self, loc: Location, data: bytes, content_type: str) -> None:
+        path = Path(loc.key)
+        _make_dir(path.parent, loc.uri)
+        if path.is_dir():
+            raise ConfigError(f"cannot write {loc.uri}: it is a directory; name a file inside it")
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        except PermissionError as exc:
+            tmp.unlink(missing_ok=True)
+            raise DataSourceError(f"cannot write {loc.uri}: permission denied") from exc
+
+    def exists(self, loc: Location) -> bool:
+        return Path(loc.key).is_file()
+
+    def list(self, loc: Location, suffix: str) -> list[str]:
+        base = Path(loc.key)
+        if not base.is_dir():
+            return []
+        root = loc.uri.rstrip("/")
+        return sorted(f"{root}/{p.relative_to(base).as_posix()}" for p in base.rglob("*")
+                      if p.is_file() and p.name.endswith(suffix))
+
+    def arrow(self, loc: Location) -> tuple[pyarrow.fs.FileSystem, str]:
+        import pyarrow.fs
+
+        return pyarrow.fs.LocalFileSystem(), str(Path(loc.key).absolute())
+
+
+def _file_parent(path: Path) -> Path | None:
+    """The first ancestor of ``path`` that is a file, if any."""
+    for parent in path.parents:
+        if parent.is_file():
+            return parent
+    return None
+
+
+def _make_dir(path: Path, uri: str) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        blocker = _file_parent(path / "x") or path
+        raise ConfigError(f"cannot write {uri}: {blocker} is a file, not a directory; "
+                          "choose an output path that is not inside a file") from exc
+    except PermissionError as exc:
+        raise DataSourceError(f"cannot write {uri}: permission denied creating {path}") from exc
+
+
+class _Remote:
+    """What the object-store backends share: errors become one line naming the URI."""
+
+    name = ""
+
+    def unreachable(self, loc: Location, exc: BaseException) -> DataSourceError:
+        return DataSourceError(
+            f"cannot reach {self.name} for {loc.uri} ({self.endpoint()}) {self.retried()} with a "
+            f"{CONNECT_TIMEOUT_S:g} s connect timeout: {_first_line(_root_cause(exc))}; "
+            f"{self.endpoint_hint()}")
+
+    def retried(self) -> str:
+        return f"after {ATTEMPTS} attempts"
+
+    def endpoint(self) -> str:  # pragma: no cover - overridden
+        return ""
+
+    def endpoint_hint(self) -> str:  # pragma: no cover - overridden
+        return ""
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The innermost reason of a wrapped transport error (RetryError -> requests -> urllib3)."""
+    seen = {id(exc)}
+    while True:
+        inner = getattr(exc, "cause", None) or getattr(exc, "reason", None)
+        if not isinstance(inner, BaseException) and exc.args and isinstance(exc.args[0], BaseException):
+            inner = exc.args[0]
+        if not isinstance(inner, BaseException) or id(inner) in seen:
+            return exc
+        seen.add(id(inner))
+        exc = inner
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]
+
+
+# ----------------------------------------------------------------------------------------- gs://
+_GCS_CREDENTIALS_FIX = (
+    "set GOOGLE_APPLICATION_CREDENTIALS to a service account key file, use GKE workload identity "
+    "(annotate the Kubernetes ServiceAccount with iam.gke.io/gcp-service-account), or run "
+    "`gcloud auth application-default login`; for an emulator set STORAGE_EMULATOR_HOST")
+
+
+class _Gcs(_Remote):
+    name = "Google Cloud Storage"
+
+    def endpoint(self) -> str:
+        return os.environ.get("STORAGE_EMULATOR_HOST") or "https://storage.googleapis.com"
+
+    def retried(self) -> str:
+        return f"after retrying for {GCS_RETRY_DEADLINE_S:g} s"
+
+    def endpoint_hint(self) -> str:
+        if os.environ.get("STORAGE_EMULATOR_HOST"):
+            return "check STORAGE_EMULATOR_HOST and that the emulator runs"
+        return "check the network path to storage.googleapis.com (proxy, firewall, private access)"
+
+    def client(self, loc: Location):
+        from google.auth.exceptions import DefaultCredentialsError
+
+        env = _env_key(("GOOGLE_", "GCE_", "STORAGE_EMULATOR_HOST", "CLOUDSDK_"))
+        try:
+            # ADC discovery can probe the metadata server: once per environment and thread (a
+            # google-cloud-storage client wraps a requests session, not documented thread-safe).
+            cached = getattr(_GCS_CLIENTS, "client", None)
+            if cached is None or cached[0] != env:
+                _GCS_CLIENTS.client = cached = (env, gcs_client())
+            return cached[1]
+        except DefaultCredentialsError as exc:
+            raise ConfigError(f"no Google Cloud credentials to access {loc.uri}: {_GCS_CREDENTIALS_FIX}") from exc
+
+    @staticmethod
+    def call_options() -> dict:
+        from google.cloud.storage.retry import DEFAULT_RETRY
+
+        retry = DEFAULT_RETRY.with_delay(initial=0.5, maximum=4.0, multiplier=2.0)
+        return {"timeout": (CONNECT_TIMEOUT_S, READ_TIMEOUT_S),
+                "retry": retry.with_timeout(GCS_RETRY_DEADLINE_S)}
+
+    @contextmanager
+    def errors(self, loc: Location, client=None) -> Iterator[None]:
+        import requests
+        from google.api_core import exceptions as gexc
+        from google.auth.exceptions import RefreshError, TransportError
+
+        try:
+            yield
+        except gexc.NotFound as exc:
+            if client is not None and not self._bucket_exists(client, loc):
+                raise DataSourceError(f"bucket {loc.bucket!r} of {loc.uri} does not exist: create it "
+                                      "or fix the bucket name") from exc
+            raise DataSourceError(f"{loc.uri} does not exist (bucket {loc.bucket!r}, object "
+                                  f"{loc.key!r})") from exc
+        except (gexc.Forbidden, gexc.Unauthorized) as exc:
+            raise DataSourceError(f"access denied to {loc.uri}: the credentials in use lack permission "
+                                  f"({_first_line(exc)}); grant roles/storage.objectAdmin on bucket "
+                                  f"{loc.bucket!r} or use other credentials") from exc
+        except RefreshError as exc:
+            raise ConfigError(f"the Google Cloud credentials for {loc.uri} were refused "
+                              f"({_first_line(exc)}): {_GCS_CREDENTIALS_FIX}") from exc
+        except (requests.ConnectionError, requests.Timeout, TransportError, gexc.RetryError) as exc:
+            raise self.unreachable(loc, exc) from exc
+        except gexc.GoogleAPICallError as exc:
+            raise DataSourceError(f"{loc.uri}: Google Cloud Storage refused the request: "
+                                  f"{_first_line(exc)}") from exc
+
+    def _bucket_exists(self, client, loc: Location) -> bool:
+        from google.api_core import exceptions as gexc
+
+        try:
+            return client.bucket(loc.bucket).exists(**self.call_options())
+        except gexc.GoogleAPICallError:  # cannot tell (e.g. no storage.buckets.get): say "object"
+            return True
+
+    def read(self, loc: Location) -> bytes:
+        client = self.client(loc)
+        with self.errors(loc, client):
+            return client.bucket(loc.bucket).blob(loc.key).download_as_bytes(**self.call_options())
+
+    def write(self, loc: Location, data: bytes, content_type: str) -> None:
+        client = self.client(loc)
+        with self.errors(loc, client):
+            client.bucket(loc.bucket).blob(loc.key).upload_from_string(
+                data, content_type=content_type, **self.call_options())
+
+    def exists(self, loc: Location) -> bool:
+        client = self.client(loc)
+        with self.errors(loc):
+            return bool(loc.key) and client.bucket(loc.bucket).blob(loc.key).exists(**self.call_options())
+
+    def list(self, loc: Location, suffix: str) -> list[str]:
+        client = self.client(loc)
+        prefix = _dir_prefix(loc.key)
+        with self.errors(loc, client):
+            names = [b.name for b in client.list_blobs(loc.bucket, prefix=prefix, **self.call_options())]
+        return sorted(loc.child(n) for n in names if n.endswith(suffix) and not n.endswith("/"))
+
+    def arrow(self, loc: Location) -> tuple[pyarrow.fs.FileSystem, str]:
+        from datetime import timedelta
+
+        import pyarrow.fs
+
+        emulator = os.environ.get("STORAGE_EMULATOR_HOST")
+        retry = timedelta(seconds=GCS_RETRY_DEADLINE_S)
+        if emulator:
+            parts = urlsplit(emulator if "://" in emulator else f"http://{emulator}")
+            fs = pyarrow.fs.GcsFileSystem(anonymous=True, endpoint_override=parts.netloc,
+                                          scheme=parts.scheme, retry_time_limit=retry)
+        else:
+            self.client(loc)  # the one clear line when there are no credentials at all
+            fs = pyarrow.fs.GcsFileSystem(retry_time_limit=retry)
+        return fs, f"{loc.bucket}/{loc.key}".rstrip("/")
+
+
+def _dir_prefix(key: str) -> str:
+    """The listing prefix of a directory-like key: ``log`` lists ``log/...``, never ``logs/...``."""
+    return key.rstrip("/") + "/" if key else ""
+
+
+# ----------------------------------------------------------------------------------------- s3://
+_S3_CREDENTIALS_FIX = (
+    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (a mounted Secret), AWS_PROFILE with "
+    "~/.aws/credentials, or use EKS IRSA (annotate the Kubernetes ServiceAccount with "
+    "eks.amazonaws.com/role-arn)")
+
+
+@dataclass(frozen=True)
+class _S3Settings:
+    endpoint_url: str
+    region: str
+    credentials: object | None  # botocore ReadOnlyCredentials
+
+
+class _S3(_Remote):
+    name = "S3"
+
+    def __init__(self) -> None:
+        self._endpoint = ""
+
+    def endpoint(self) -> str:
+        return self._endpoint or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get(
+            "AWS_ENDPOINT_URL") or "AWS S3"
+
+    def endpoint_hint(self) -> str:
+        if os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"):
+            return "check AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL and that the server runs"
+        return "check the network path to S3 (proxy, firewall, VPC endpoint) and AWS_DEFAULT_REGION"
+
+    def client(self):
+        _, client = _s3_session(_env_key("AWS_"))
+        self._endpoint = client.meta.endpoint_url
+        return client
+
+    @contextmanager
+    def errors(self, loc: Location) -> Iterator[None]:
+        from botocore import exceptions as bexc
+
+        try:
+            yield
+        except bexc.NoCredentialsError as exc:
+            raise ConfigError(f"no AWS credentials to access {loc.uri}: {_S3_CREDENTIALS_FIX}") from exc
+        except bexc.ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code", ""))
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if code == "NoSuchBucket":
+                raise DataSourceError(f"bucket {loc.bucket!r} of {loc.uri} does not exist: create it "
+                                      "or fix the bucket name") from exc
+            if code in ("NoSuchKey", "404", "NotFound"):
+                raise DataSourceError(f"{loc.uri} does not exist (bucket {loc.bucket!r}, key "
+                                      f"{loc.key!r})") from exc
+            if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken",
+                        "InvalidToken", "TokenRefreshRequired"):
+                raise ConfigError(f"the AWS credentials for {loc.uri} were refused ({code}: "
+                                  f"{error.get('Message', '')}): {_S3_CREDENTIALS_FIX}") from exc
+            if code in ("AccessDenied", "403", "AllAccessDisabled") or status == 403:
+                raise DataSourceError(f"access denied to {loc.uri}: the credentials in use lack "
+                                      f"permission ({code}); allow s3:GetObject, s3:PutObject and "
+                                      f"s3:ListBucket on bucket {loc.bucket!r}") from exc
+            raise DataSourceError(f"{loc.uri}: S3 refused the request ({code or status}: "
+                                  f"{error.get('Message', '')})") from exc
+        except (bexc.EndpointConnectionError, bexc.ConnectTimeoutError, bexc.ReadTimeoutError,
+                bexc.ConnectionClosedError) as exc:
+            raise self.unreachable(loc, exc) from exc
+        except bexc.ParamValidationError as exc:
+            raise ConfigError(f"invalid S3 location {loc.uri}: {_first_line(exc)}") from exc
+        except bexc.BotoCoreError as exc:
+            raise DataSourceError(f"{loc.uri}: {_first_line(exc)}") from exc
+
+    def read(self, loc: Location) -> bytes:
+        with self.errors(loc):
+            return self.client().get_object(Bucket=loc.bucket, Key=loc.key)["Body"].read()
+
+    def write(self, loc: Location, data: bytes, content_type: str) -> None:
+        with self.errors(loc):
+            self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
+
+    def exists(self, loc: Location) -> bool:
+        from botocore.exceptions import ClientError
+
+        if not loc.key:
+            return False
+        with self.errors(loc):
+            try:
+                self.client().head_object(Bucket=loc.bucket, Key=loc.key)
+            except ClientError as exc:
+                if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                    return False
+                raise
+        return True
+
+    def list(self, loc: Location, suffix: str) -> list[str]:
+        keys: list[str] = []
+        with self.errors(loc):
+            pages = self.client().get_paginator("list_objects_v2").paginate(
+                Bucket=loc.bucket, Prefix=_dir_prefix(loc.key))
+            for page in pages:
+                keys += [o["Key"] for o in page.get("Contents", [])]
+        return sorted(loc.child(k) for k in keys if k.endswith(suffix) and not k.endswith("/"))
+
+    def settings(self, loc: Location) -> _S3Settings:
+        session, client = _s3_session(_env_key("AWS_"))
+        self._endpoint = client.meta.endpoint_url
+        credentials = session.get_credentials()  # the AWS chain, IRSA web identity included
+        if credentials is None:
+            raise ConfigError(f"no AWS credentials to access {loc.uri}: {_S3_CREDENTIALS_FIX}")
+        return _S3Settings(client.meta.endpoint_url, client.meta.region_name,
+                           credentials.get_frozen_credentials())
+
+    def arrow(self, loc: Location) -> tuple[pyarrow.fs.FileSystem, str]:
+        import pyarrow.fs
+
+        s = self.settings(loc)
+        parts = urlsplit(s.endpoint_url)
+        custom = bool(os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"))
+        fs = pyarrow.fs.S3FileSystem(
+            access_key=s.credentials.access_key, secret_key=s.credentials.secret_key,
+            session_token=s.credentials.token, region=s.region,
+            endpoint_override=parts.netloc if custom else None, scheme=parts.scheme,
+            connect_timeout=CONNECT_TIMEOUT_S, request_timeout=READ_TIMEOUT_S,
+            retry_strategy=pyarrow.fs.AwsStandardS3RetryStrategy(max_attempts=ATTEMPTS))
+        return fs, f"{loc.bucket}/{loc.key}".rstrip("/")
+
+
+def _env_key(prefix: str | tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The environment variables starting with ``prefix``: a cache key that changes with them."""
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(prefix)))
+
+
+_S3_CLIENTS: dict[tuple, tuple] = {}
+
+
+def _s3_session(env: tuple) -> tuple:
+    """A boto3 session and its S3 client for the current AWS_* environment (cached: building a
+    client takes ~50 ms; a changed environment builds a new one)."""
+    with _CLIENTS_LOCK:
+        if env not in _S3_CLIENTS:
+            import boto3
+            from botocore.config import Config
+
+            config = Config(connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S,
+                            retries={"max_attempts": ATTEMPTS, "mode": "standard"})
+            session = boto3.session.Session()
+            _S3_CLIENTS.clear()
+            _S3_CLIENTS[env] = (session, session.client("s3", config=config))
+        return _S3_CLIENTS[env]
+
+
+# ----------------------------------------------------------------------------------------- Azure
+_AZURE_CREDENTIALS_FIX = (
+    "set AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT_NAME with "
+    "AZURE_STORAGE_ACCOUNT_KEY or AZURE_STORAGE_SAS_TOKEN, or use AKS workload identity / a "
+    "managed identity (DefaultAzureCredential) with the 'Storage Blob Data Contributor' role")
+
+
+@dataclass(frozen=True)
+class _AzureSettings:
+    account: str
+    blob_url: str  # https://ACCOUNT.blob.core.windows.net, or the connection string's BlobEndpoint
+    key: str | None = None
+    sas: str | None = None
+    connection_string: str | None = None
+
+
+def _connection_string_fields(text: str) -> dict[str, str]:
+    fields = {}
+    for part in text.split(";"):
+        name, sep, value = part.partition("=")
+        if sep:
+            fields[name.strip()] = value.strip()
+    return fields
+
+
+def _azure_settings(loc: Location) -> _AzureSettings:
+    """Where and how to reach the account of ``loc``, from the URI and the environment."""
+    env = os.environ
+    connection = env.get("AZURE_STORAGE_CONNECTION_STRING")
+    if connection:
+        fields = _connection_string_fields(connection)
+        account = fields.get("AccountName", "")
+        if loc.account and account and loc.account != account:
+            raise ConfigError(f"{loc.uri} names storage account {loc.account!r} but "
+                              f"AZURE_STORAGE_CONNECTION_STRING is for {account!r}: use one account")
+        suffix = fields.get("EndpointSuffix", "core.windows.net")
+        protocol = fields.get("DefaultEndpointsProtocol", "https")
+        blob_url = fields.get("BlobEndpoint") or f"{protocol}://{account}.blob.{suffix}"
+        return _AzureSettings(account=account or loc.account or "", blob_url=blob_url.rstrip("/"),
+                              key=fields.get("AccountKey"), sas=fields.get("SharedAccessSignature"),
+                              connection_string=connection)
+    account = loc.account or env.get("AZURE_STORAGE_ACCOUNT_NAME") or env.get("AZURE_STORAGE_ACCOUNT")
+    if not account:
+        raise ConfigError(f"no Azure storage account for {loc.uri}: {_AZURE_CREDENTIALS_FIX}, or name the "
+                          f"account in the URI (abfss://{loc.bucket}@ACCOUNT.dfs.core.windows.net/...)")
+    # AZURE_STORAGE_ACCESS_KEY is the key KServe's storage initializer reads: one Secret serves both.
+    key = (env.get("AZURE_STORAGE_ACCOUNT_KEY") or env.get("AZURE_STORAGE_KEY")
+           or env.get("AZURE_STORAGE_ACCESS_KEY"))
+    return _AzureSettings(account=account, blob_url=f"https://{account}.blob.core.windows.net",
+                          key=key, sas=env.get("AZURE_STORAGE_SAS_TOKEN"))
+
+
+_AZURE_CLIENTS: dict[tuple, object] = {}
+
+
+def _azure_service(settings: _AzureSettings):
+    """A ``BlobServiceClient`` with bounded timeouts and retries (cached per settings and AZURE_*
+    environment)."""
+    cache_key = (settings, _env_key("AZURE_"))
+    with _CLIENTS_LOCK:
+        return _AZURE_CLIENTS.get(cache_key) or _new_azure_service(settings, cache_key)
+
+
+def _new_azure_service(settings: _AzureSettings, cache_key: tuple):
+    from azure.storage.blob import BlobServiceClient, ExponentialRetry
+
+    options = {"retry_policy": ExponentialRetry(initial_backoff=1, increment_base=2,
+                                                retry_total=ATTEMPTS - 1, random_jitter_range=1),
+               "connection_timeout": CONNECT_TIMEOUT_S, "read_timeout": READ_TIMEOUT_S}
+    if settings.connection_string:
+        client = BlobServiceClient.from_connection_string(settings.connection_string, **options)
+    elif settings.key:
+        client = BlobServiceClient(settings.blob_url, credential=settings.key, **options)
+    elif settings.sas:
+        client = BlobServiceClient(settings.blob_url, credential=settings.sas.lstrip("?"), **options)
+    else:
+        import logging
+
+        from azure.identity import DefaultAzureCredential
+
+        # The chain logs every failed credential at WARNING; with no logging configured Python
+        # would print that to stderr. The error raised by get_token says it in one line.
+        azure_log = logging.getLogger("azure")
+        if not any(isinstance(h, logging.NullHandler) for h in azure_log.handlers):
+            azure_log.addHandler(logging.NullHandler())
+        credential = DefaultAzureCredential()
+        # Fail fast and once: inside the client's pipeline a missing credential is retried like
+        # a network error. The credential caches the token for the client's first request.
+        credential.get_token("https://storage.azure.com/.default")
+        client = BlobServiceClient(settings.blob_url, credential=credential, **options)
+    _AZURE_CLIENTS.clear()
+    _AZURE_CLIENTS[cache_key] = client
+    return client
+
+
+class _Azure(_Remote):
+    name = "Azure Blob Storage"
+
+    def __init__(self) -> None:
+        self._url = ""
+
+    def endpoint(self) -> str:
+        return self._url
+
+    def endpoint_hint(self) -> str:
+        return ("check the account name and BlobEndpoint (AZURE_STORAGE_CONNECTION_STRING) and the "
+                "network path to the account")
+
+    def container(self, loc: Location):
+        settings = _azure_settings(loc)
+        self._url = settings.blob_url
+        return _azure_service(settings).get_container_client(loc.bucket)
+
+    @contextmanager
+    def errors(self, loc: Location) -> Iterator[None]:
+        from azure.core import exceptions as aexc
+
+        try:
+            yield
+        except aexc.ResourceNotFoundError as exc:
+            if getattr(exc, "error_code", None) == "ContainerNotFound":
+                raise DataSourceError(f"container {loc.bucket!r} of {loc.uri} does not exist: create "
+                                      "it or fix the container name") from exc
+            raise DataSourceError(f"{loc.uri} does not exist (container {loc.bucket!r}, blob "
+                                  f"{loc.key!r})") from exc
+        except aexc.ClientAuthenticationError as exc:
+            # no usable credential at all (DefaultAzureCredential found none), or a refused key
+            raise ConfigError(f"Azure refused or found no credentials for {loc.uri} "
+                              f"({_first_line(exc)}): {_AZURE_CREDENTIALS_FIX}") from exc
+        except aexc.ServiceRequestError as exc:  # connection errors, after the retries
+            raise self.unreachable(loc, exc) from exc
+        except aexc.HttpResponseError as exc:
+            if exc.status_code == 403:
+                raise DataSourceError(f"access denied to {loc.uri} ({exc.error_code}): grant the "
+                                      f"identity 'Storage Blob Data Contributor' on container "
+                                      f"{loc.bucket!r} or use other credentials") from exc
+            raise DataSourceError(f"{loc.uri}: Azure refused the request ({exc.status_code} "
+                                  f"{exc.error_code})") from exc
+        except aexc.AzureError as exc:  # ServiceResponseError (timeouts) and the like
+            raise self.unreachable(loc, exc) from exc
+
+    def read(self, loc: Location) -> bytes:
+        with self.errors(loc):
+            return self.container(loc).download_blob(loc.key).readall()
+
+    def write(self, loc: Location, data: bytes, content_type: str) -> None:
+        from azure.storage.blob import ContentSettings
+
+        with self.errors(loc):
+            self.container(loc).upload_blob(loc.key, data, overwrite=True,
+                                            content_settings=ContentSettings(content_type=content_type))
+
+    def exists(self, loc: Location) -> bool:
+        if not loc.key:
+            return False
+        with self.errors(loc):
+            return bool(self.container(loc).get_blob_client(loc.key).exists())
+
+    def list(self, loc: Location, suffix: str) -> list[str]:
+        with self.errors(loc):
+            names = [b.name for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key))]
+        return sorted(loc.child(n) for n in names if n.endswith(suffix) and not n.endswith("/"))
+
+    def arrow(self, loc: Location) -> tuple[pyarrow.fs.FileSystem, str]:
+        import pyarrow.fs
+
+        s = _azure_settings(loc)
+        if not s.account:
+            raise ConfigError(f"pyarrow needs the storage account of {loc.uri}: add AccountName=... to "
+                              "AZURE_STORAGE_CONNECTION_STRING or name it in the URI "
+                              f"(abfss://{loc.bucket}@ACCOUNT.dfs.core.windows.net/...)")
+        parts = urlsplit(s.blob_url)
+        options: dict = {"account_name": s.account}
+        if parts.hostname != f"{s.account}.blob.core.windows.net":  # Azurite, sovereign clouds
+            options.update(blob_storage_authority=parts.netloc, blob_storage_scheme=parts.scheme,
+                           dfs_storage_authority=parts.netloc, dfs_storage_scheme=parts.scheme)
+        if s.key:
+            options["account_key"] = s.key
+        elif s.sas:
+            options["sas_token"] = s.sas.lstrip("?")
+        # else: Arrow's own DefaultAzureCredential chain (workload identity, managed identity)
+        return pyarrow.fs.AzureFileSystem(**options), f"{loc.bucket}/{loc.key}".rstrip("/")
+
+
+_BACKENDS = {"file": _Local, "gs": _Gcs, "s3": _S3, "az": _Azure}
+
+
+def _backend(uri: str):
+    loc = parse(uri)
+    return _BACKENDS[loc.scheme](), loc
+
+
+# --------------------------------------------------------------------------- operations
+def read_bytes(uri: str) -> bytes:
+    """The whole content of a local file or an object."""
+    backend, loc = _backend(uri)
+    _need_key(loc)
+    return backend.read(loc)
+
+
+def write_bytes(uri: str, data: bytes, content_type: str | None = None) -> None:
+    """Write ``data`` to ``uri`` (replacing it): atomic for local files (temporary file + rename),
+    and objects appear whole. ``content_type`` defaults to a guess from the name."""
+    backend, loc = _backend(uri)
+    _need_key(loc)
+    backend.write(loc, data, content_type or mimetypes.guess_type(loc.key)[0] or "application/octet-stream")
+
+
+def exists(uri: str) -> bool:
+    """True if ``uri`` is an existing file or object (a directory or prefix is not)."""
+    backend, loc = _backend(uri)
+    return backend.exists(loc)
+
+
+def list_files(prefix: str, suffix: str = "") -> list[str]:
+    """Full URIs (or paths) of every file under the directory/prefix ``prefix`` whose name ends
+    with ``suffix``, recursively and sorted; ``[]`` when nothing is there. ``s3://b/log`` lists
+    ``s3://b/log/...``, never ``s3://b/logs/...``. A missing bucket is an error."""
+    backend, loc = _backend(prefix)
+    return backend.list(loc, suffix)
+
+
+def filesystem(uri: str) -> tuple[pyarrow.fs.FileSystem, str]:
+    """A ``pyarrow.fs`` filesystem for ``uri`` and the path within it (``bucket/key``, no
+    scheme), for ``pyarrow.dataset`` scans of partitioned Parquet in bounded memory::
+
+        fs, path = storage.filesystem("s3://bucket/log")
+        pyarrow.dataset.dataset(path, filesystem=fs, partitioning="hive")
+
+    Credentials and endpoints are resolved as for every other function here.
+    """
+    backend, loc = _backend(uri)
+    return backend.arrow(loc)
+
+
+@contextmanager
+def local_copy(uri: str) -> Iterator[Path]:
+    """A local path holding ``uri``: the file itself when local, else a temporary copy of the
+    object (or of every file under the prefix), removed on exit."""
+    backend, loc = _backend(uri)
+    if loc.scheme == "file":
+        if not Path(loc.key).exists():
+            raise DataSourceError(f"{uri} does not exist")
+        yield Path(loc.key)
+        return
+    with tempfile.TemporaryDirectory(prefix="ctloop-") as tmp:
+        if loc.key and backend.exists(loc):
+            path = Path(tmp) / Path(loc.key).name
+            path.write_bytes(backend.read(loc))
+            yield path
+            return
+        files = backend.list(loc, "")
+        if not files:
+            raise DataSourceError(f"{uri} does not exist (no object and nothing under that prefix)")
+        root = Path(tmp) / (Path(loc.key.rstrip("/")).name or loc.bucket)
+        base = _dir_prefix(loc.key)
+        for file in files:
+            key = parse(file).key
+            target = root / key[len(base):]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(backend.read(parse(file)))
+        yield root
+
+
+@contextmanager
+def output_dir(uri: str) -> Iterator[Path]:
+    """A local directory to write report files into; for a remote ``uri`` every file written
+    there is uploaded to ``uri/<relative path>`` on a normal exit (nothing on an exception).
+    A local ``uri`` is created (``--output existing.txt/sub`` is one clear error)."""
+    backend, loc = _backend(uri)
+    if loc.scheme == "file":
+        path = Path(loc.key)
+        _make_dir(path, uri)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="ctloop-out-") as tmp:
+        yield Path(tmp)
+        base = _dir_prefix(loc.key)
+        for file in sorted(p for p in Path(tmp).rglob("*") if p.is_file()):
+            rel = file.relative_to(tmp).as_posix()
+            target = parse(loc.child(base + rel))
+            backend.write(target, file.read_bytes(),
+                          mimetypes.guess_type(rel)[0] or "application/octet-stream")
+
+
+def _need_key(loc: Location) -> None:
+    if loc.scheme != "file" and not loc.key:
+        raise ConfigError(f"{loc.uri} names a bucket but no object: write {loc.uri.rstrip('/')}/path/to/file")
+    if loc.scheme == "file" and not loc.key:
+        raise ConfigError("empty local path: name a file")
+
+
+def kserve_storage_uri(uri: str) -> str:
+    """The ``storageUri`` KServe's storage initializer reads for ``uri``: ``gs://`` and ``s3://``
+    unchanged; Azure as ``https://ACCOUNT.blob.core.windows.net/CONTAINER/KEY`` (KServe 0.20
+    matches Azure blobs only in that form, ``python/storage/kserve_storage/kserve_storage.py``).
+    MLflow's Azure artifact URIs (``wasbs://CONTAINER@ACCOUNT.blob.core.windows.net/KEY``) too."""
+    wasb = re.match(r"^wasbs?://([^@/]+)@([^./]+)\.blob\.core\.windows\.net/?(.*)$", uri)
+    if wasb:
+        container, account, key = wasb.groups()
+        return f"https://{account}.blob.core.windows.net/{container}/{key}".rstrip("/")
+    if re.match(r"^(https?|pvc|hdfs|webhdfs|oci|hf)://", uri):
+        return uri  # KServe reads these as they are
+    loc = parse(uri)
+    if loc.scheme != "az":
+        return uri
+    settings = _azure_settings(loc)
+    return f"https://{settings.account}.blob.core.windows.net/{loc.bucket}/{loc.key}".rstrip("/")
+
+
+# --------------------------------------------------------------------------- tables
 def table_format(uri: str, fmt: str | None = None) -> str:
     """The table format of ``uri``: explicit ``fmt`` wins, else the file extension."""
     if fmt:
@@ -63,40 +861,8 @@ def table_format(uri: str, fmt: str | None = None) -> str:
     )
 
 
-def read_bytes(uri: str) -> bytes:
-    """The whole content of a local file or a gs:// object."""
-    if is_gcs(uri):
-        from google.api_core import exceptions as gexc
-
-        bucket, name = split_gcs(uri)
-        try:
-            return gcs_client().bucket(bucket).blob(name).download_as_bytes()
-        except gexc.NotFound as exc:
-            raise DataSourceError(f"{uri} does not exist (bucket {bucket!r}, object {name!r})") from exc
-        except gexc.GoogleAPICallError as exc:
-            raise DataSourceError(f"cannot read {uri}: {exc}") from exc
-    path = Path(uri)
-    if not path.exists():
-        raise DataSourceError(f"{uri} does not exist")
-    if path.is_dir():
-        raise DataSourceError(f"{uri} is a directory, expected a file")
-    return path.read_bytes()
-
-
-def write_bytes(uri: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-    if is_gcs(uri):
-        bucket, name = split_gcs(uri)
-        gcs_client().bucket(bucket).blob(name).upload_from_string(data, content_type=content_type)
-        return
-    path = Path(uri)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-
-
 def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Read a CSV or Parquet table from a local path or gs://.
+    """Read a CSV or Parquet table from a local path or an object store URI.
 
     ``text_columns`` are read as strings from CSV (keys such as ``00123`` stay as written).
     Raises :class:`DataSourceError` for a missing, empty or corrupt file, naming the file.
@@ -104,7 +870,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
     import pandas as pd
 
     if not uri:
-        raise ConfigError("no data URI given: pass a local path or gs://bucket/object")
+        raise ConfigError("no data URI given: pass a local path or gs://, s3:// or az:// URI")
     kind = table_format(uri, fmt)
     raw = read_bytes(uri)
     if not raw.strip():
@@ -120,7 +886,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         raise DataSourceError(f"{uri} has no columns or rows") from exc
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         # pyarrow raises ArrowInvalid (a ValueError) for a corrupt Parquet file.
-        raise DataSourceError(f"{uri} is not a readable {kind} file: {exc}") from exc
+        raise DataSourceError(f"{uri} is not a readable {kind} file: {_first_line(exc)}") from exc
     return frame
 
 
@@ -133,18 +899,34 @@ def write_table(frame: pd.DataFrame, uri: str, fmt: str | None = None) -> None:
     buf = io.BytesIO()
     if kind == "parquet":
         frame.to_parquet(buf, index=False)
+        content_type = "application/vnd.apache.parquet"
     else:
         frame.to_csv(buf, index=False)
-    write_bytes(uri, buf.getvalue())
+        content_type = "text/csv"
+    write_bytes(uri, buf.getvalue(), content_type=content_type)
 
 
 __all__ = [
+    "TABLE_FORMATS",
+    "CONNECT_TIMEOUT_S",
+    "READ_TIMEOUT_S",
+    "ATTEMPTS",
+    "Location",
+    "scheme",
+    "is_remote",
+    "parse",
+    "read_bytes",
+    "write_bytes",
+    "exists",
+    "list_files",
+    "filesystem",
+    "local_copy",
+    "output_dir",
+    "kserve_storage_uri",
+    "table_format",
+    "read_table",
+    "write_table",
     "is_gcs",
     "split_gcs",
     "gcs_client",
-    "table_format",
-    "read_bytes",
-    "write_bytes",
-    "read_table",
-    "write_table",
 ]

@@ -41,16 +41,24 @@ def test_every_task_gets_configmap_secret_env_and_gcp_volume(tmp_path):
         assert {e["envVar"] for e in cm["keyToEnv"]} == {
             "MLFLOW_TRACKING_URI",
             "PROMETHEUS_URL",
+            "PUSHGATEWAY_URL",
             "GOOGLE_CLOUD_PROJECT",
             "GOOGLE_APPLICATION_CREDENTIALS",
+            "AWS_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_S3",
+            "AWS_DEFAULT_REGION",
         }
-        (secret,) = spec["secretAsEnv"]
+        secret, storage = spec["secretAsEnv"]
         assert secret["secretName"] == "ctloop-mlflow"
         assert {e["secretKey"]: e["envVar"] for e in secret["keyToEnv"]} == {
             "username": "MLFLOW_TRACKING_USERNAME",
             "password": "MLFLOW_TRACKING_PASSWORD",
             "token": "MLFLOW_TRACKING_TOKEN",
         }
+        # S3 / MinIO / Azure Blob keys: the names KServe's storage initializer reads (one Secret for both)
+        assert storage["secretName"] == "ctloop-storage" and storage["optional"] is True
+        assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AZURE_STORAGE_ACCESS_KEY"} <= {
+            e["envVar"] for e in storage["keyToEnv"]}
         (volume,) = spec["secretAsVolume"]
         assert volume["secretName"] == "ctloop-gcp" and volume["mountPath"] == "/var/secrets/google"
 

@@ -58,3 +58,76 @@ def test_gcs_round_trip_through_emulator(gcs_bucket, frame, name):
 def test_gcs_missing_object(gcs_bucket):
     with pytest.raises(DataSourceError, match="does not exist"):
         storage.read_table(f"gs://{gcs_bucket}/none.csv")
+
+
+@pytest.mark.parametrize("uri,kind", [
+    ("data/t.csv", "file"), ("/abs/t.csv", "file"), ("file:///abs/t.csv", "file"), ("gs://b/k", "gs"),
+    ("s3://b/k", "s3"), ("S3://b/k", "s3"), ("az://c/k", "az"), ("abfs://c@acct.dfs.core.windows.net/k", "az"),
+    ("abfss://c@acct.dfs.core.windows.net/k", "az"),
+])
+def test_scheme_and_is_remote(uri, kind):
+    assert storage.scheme(uri) == kind
+    assert storage.is_remote(uri) == (kind != "file")
+
+
+def test_unsupported_scheme_names_it_and_the_supported_ones():
+    with pytest.raises(ConfigError, match=r"unsupported storage scheme 's3a://' in 's3a://b/k': use a local"):
+        storage.scheme("s3a://b/k")
+
+
+def test_parse_keeps_the_azure_account_and_file_uris_become_paths():
+    loc = storage.parse("abfss://models@acct.dfs.core.windows.net/run/1/model-joblib")
+    assert (loc.scheme, loc.bucket, loc.key, loc.account) == ("az", "models", "run/1/model-joblib", "acct")
+    assert storage.parse("file:///tmp/a%20b.csv").key == "/tmp/a b.csv"
+    with pytest.raises(ConfigError, match="names no bucket"):
+        storage.parse("s3:///key")
+    with pytest.raises(ConfigError, match="names a bucket but no object"):
+        storage.read_bytes("gs://bucket")
+
+
+def test_kserve_storage_uri_is_the_https_form_for_azure(monkeypatch):
+    assert storage.kserve_storage_uri("s3://b/m/model-joblib") == "s3://b/m/model-joblib"
+    assert storage.kserve_storage_uri("abfss://models@acct.dfs.core.windows.net/1/m") == (
+        "https://acct.blob.core.windows.net/models/1/m")
+    monkeypatch.delenv("AZURE_STORAGE_CONNECTION_STRING", raising=False)
+    monkeypatch.setenv("AZURE_STORAGE_ACCOUNT_NAME", "other")
+    assert storage.kserve_storage_uri("az://models/1/m") == "https://other.blob.core.windows.net/models/1/m"
+
+
+def test_azure_without_an_account_is_one_line_naming_the_settings(monkeypatch):
+    for name in ("AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_ACCOUNT_NAME", "AZURE_STORAGE_ACCOUNT"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError, match=r"no Azure storage account for az://c/k.csv: set "
+                                          r"AZURE_STORAGE_CONNECTION_STRING") as err:
+        storage.read_table("az://c/k.csv")
+    assert "\n" not in str(err.value)
+
+
+def test_local_output_under_a_file_is_one_clear_line(tmp_path):
+    existing = tmp_path / "existing.txt"
+    existing.write_text("x")
+    with pytest.raises(ConfigError, match=r"existing.txt is a file, not a directory") as err:
+        with storage.output_dir(str(existing / "sub")):
+            pass
+    assert "\n" not in str(err.value)
+    with pytest.raises(ConfigError, match=r"existing.txt is a file"):
+        storage.write_bytes(str(existing / "sub" / "r.json"), b"{}")
+    with pytest.raises(DataSourceError, match=r"does not exist \(.*existing.txt is a file\)"):
+        storage.read_bytes(str(existing / "sub" / "r.json"))
+    assert existing.read_text() == "x"
+
+
+def test_local_writes_are_atomic_and_leave_no_temporary_files(tmp_path):
+    uri = str(tmp_path / "out" / "t.parquet")
+    storage.write_table(pd.DataFrame({"a": [1]}), uri)
+    storage.write_table(pd.DataFrame({"a": [2]}), uri)
+    assert storage.read_table(uri)["a"].tolist() == [2]
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["t.parquet"]
+    assert storage.list_files(str(tmp_path / "out")) == [uri]
+    assert not storage.exists(str(tmp_path / "out"))
+
+
+def test_pyarrow_filesystem_for_azure_needs_the_account(monkeypatch):
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", "BlobEndpoint=http://127.0.0.1:1/x;SharedAccessSignature=sv=1")
+    with pytest.raises(ConfigError, match="pyarrow needs the storage account of az://c/log: add AccountName"):
+        storage.filesystem("az://c/log")

@@ -18,25 +18,15 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 
-def _parquet_files(root: str) -> list:
-    """``[(name, reader)]`` of every Parquet file under a local directory or gs:// prefix."""
-    from pathlib import Path
-
-    from ctloop.storage import gcs_client, is_gcs, split_gcs
-
-    if is_gcs(root):
-        bucket, prefix = split_gcs(root.rstrip("/") + "/x")
-        blobs = gcs_client().list_blobs(bucket, prefix=prefix[:-1])
-        return [(b.name, (lambda b=b: io.BytesIO(b.download_as_bytes()))) for b in blobs if b.name.endswith(".parquet")]
-    base = Path(root)
-    return [(str(p), (lambda p=p: p)) for p in sorted(base.rglob("*.parquet"))] if base.is_dir() else []
-
-
 def read_parquet_tree(root: str) -> pd.DataFrame:
-    """Every Parquet file under a local directory or gs:// prefix, concatenated."""
+    """Every Parquet file under a local directory or object-store prefix, concatenated (nothing
+    under ``root``: an empty frame)."""
     import pandas as pd
 
-    frames = [pd.read_parquet(open_()) for _, open_ in _parquet_files(root)]
+    from ctloop.storage import is_remote, list_files, read_bytes
+
+    frames = [pd.read_parquet(io.BytesIO(read_bytes(uri)) if is_remote(uri) else uri)
+              for uri in list_files(root, ".parquet")]
     frames = [f for f in frames if len(f.columns)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 

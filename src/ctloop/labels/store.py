@@ -70,23 +70,12 @@ def detect_key(labels: pd.DataFrame) -> str:
     return keys[0]
 
 
-def _exists(uri: str) -> bool:
-    from pathlib import Path
-
-    from ctloop.storage import gcs_client, is_gcs, split_gcs
-
-    if is_gcs(uri):
-        bucket, name = split_gcs(uri)
-        return gcs_client().bucket(bucket).blob(name).exists()
-    return Path(uri).exists()
-
-
 def store_key(store_root: str) -> str | None:
     """The key a label store is keyed by (from its manifest); ``None`` for a new store."""
-    from ctloop.storage import read_bytes
+    from ctloop.storage import exists, read_bytes
 
     manifest = f"{store_root.rstrip('/')}/labels/{STORE_MANIFEST}"
-    if not _exists(manifest):
+    if not exists(manifest):
         return None
     return str(json.loads(read_bytes(manifest))["key"])
 

@@ -7,6 +7,9 @@ secrets at all):
   ``GOOGLE_CLOUD_PROJECT``, ``GOOGLE_APPLICATION_CREDENTIALS``;
 * Secret ``ctloop-mlflow`` keys ``username``/``password``/``token`` →
   ``MLFLOW_TRACKING_USERNAME``/``MLFLOW_TRACKING_PASSWORD``/``MLFLOW_TRACKING_TOKEN``;
+* Secret ``ctloop-storage`` keys ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``/... and
+  ``AZURE_STORAGE_*`` → the same environment variables (S3, MinIO, Azure Blob; none needed with IRSA
+  or workload identity); ConfigMap keys ``AWS_ENDPOINT_URL(_S3)``, ``AWS_DEFAULT_REGION``;
 * Secret ``ctloop-gcp`` mounted at ``/var/secrets/google`` (a service-account key; set
   ``GOOGLE_APPLICATION_CREDENTIALS: /var/secrets/google/key.json`` in the ConfigMap to use it).
 
@@ -30,6 +33,7 @@ SETTINGS_CONFIGMAP = "ctloop-settings"
 MLFLOW_SECRET = "ctloop-mlflow"
 GCP_SECRET = "ctloop-gcp"
 GCP_MOUNT = "/var/secrets/google"
+STORAGE_SECRET = "ctloop-storage"
 
 
 def _config_env() -> dict[str, str]:
@@ -39,7 +43,18 @@ def _config_env() -> dict[str, str]:
         "PUSHGATEWAY_URL": "PUSHGATEWAY_URL",
         "GOOGLE_CLOUD_PROJECT": "GOOGLE_CLOUD_PROJECT",
         "GOOGLE_APPLICATION_CREDENTIALS": "GOOGLE_APPLICATION_CREDENTIALS",
+        "AWS_ENDPOINT_URL": "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_S3": "AWS_ENDPOINT_URL_S3",
+        "AWS_DEFAULT_REGION": "AWS_DEFAULT_REGION",
     }
+
+
+def _storage_env() -> dict[str, str]:
+    """Keys of Secret ``ctloop-storage`` (manifests/components/storage-credentials): the same names
+    KServe's storage initializer reads, so one Secret serves both."""
+    keys = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_STORAGE_ACCOUNT_NAME",
+            "AZURE_STORAGE_ACCESS_KEY", "AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_SAS_TOKEN")
+    return {key: key for key in keys}
 
 
 def _mlflow_env() -> dict[str, str]:
@@ -61,6 +76,9 @@ class PlatformSettings:
         mlflow_env: Secret key → environment variable.
         gcp_secret: Secret with a GCP service-account key, mounted at ``gcp_mount``; empty = none.
         gcp_mount: Mount path of ``gcp_secret``.
+        storage_secret: Secret with S3 / Azure Blob credentials (env); empty = none (IRSA, workload
+            identity and GCS need none).
+        storage_env: Secret key → environment variable.
         optional: Tasks still start when an object or key is missing (workload identity, no
             MLflow auth, ...). False makes a missing object fail the pod at start.
     """
@@ -71,6 +89,8 @@ class PlatformSettings:
     mlflow_env: Mapping[str, str] = field(default_factory=_mlflow_env)
     gcp_secret: str = GCP_SECRET
     gcp_mount: str = GCP_MOUNT
+    storage_secret: str = STORAGE_SECRET
+    storage_env: Mapping[str, str] = field(default_factory=_storage_env)
     optional: bool = True
 
 
@@ -99,6 +119,10 @@ def apply_platform_settings(tasks: Any, settings: PlatformSettings | None = None
         if s.mlflow_secret and s.mlflow_env:
             kubernetes.use_secret_as_env(
                 task, s.mlflow_secret, dict(s.mlflow_env), optional=s.optional
+            )
+        if s.storage_secret and s.storage_env:
+            kubernetes.use_secret_as_env(
+                task, s.storage_secret, dict(s.storage_env), optional=s.optional
             )
         if s.gcp_secret:
             kubernetes.use_secret_as_volume(
@@ -202,4 +226,5 @@ __all__ = [
     "MLFLOW_SECRET",
     "GCP_SECRET",
     "GCP_MOUNT",
+    "STORAGE_SECRET",
 ]

@@ -56,8 +56,10 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
            run_id: str = "") -> tuple[RolloutState, str]:
     """Roll ``version`` out at the plan's first step (``deploy_canary``); returns the state and the
     storageUri written. The first deployment goes straight to 100 %."""
+    from ctloop.storage import kserve_storage_uri
+
     name = _target(cfg)
-    uri = registry.model_artifact_uri(model_name, version)
+    uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
     champion = registry.champion(model_name)
     try:
         state = rollout.deploy(isvcs, name=name, model_name=model_name, version=version, storage_uri=uri,
@@ -192,7 +194,10 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
         if champion is None:
             raise RegistryError(f"{model_name} has no champion to roll back to: pass to_version")
         target = champion.version
-    state = rollout.rollback(isvcs, name, version=target, storage_uri=registry.model_artifact_uri(model_name, target),
+    from ctloop.storage import kserve_storage_uri
+
+    state = rollout.rollback(isvcs, name, version=target,
+                             storage_uri=kserve_storage_uri(registry.model_artifact_uri(model_name, target)),
                              timeout_s=cfg.timeout_seconds)
     if failed_version:
         registry.set_tags(model_name, failed_version, {"ctloop.rollout.status": "rolled_back",
