@@ -154,7 +154,13 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("run", help="run a pipeline locally with the KFP local runner")
+    p = subparsers.add_parser(
+        "run", help="run a pipeline locally with the KFP local runner",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog="""examples:
+  ctloop generate-data --output data/credit.parquet
+  ctloop run --local --data data/credit.parquet --param as_of=2025-05-01
+  ctloop run --local --pipeline monitoring --param log_root=logs --param window=1h
+""")
     p.add_argument("--local", action="store_true", help="run on this machine (kfp.local subprocess runner)")
     p.add_argument("--pipeline", default="continuous-training", help="pipeline name (default: continuous-training)")
     p.add_argument("--data", help="shortcut for --param data_uri=URI (local path or gs://)")

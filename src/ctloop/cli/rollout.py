@@ -98,7 +98,13 @@ def register(subparsers) -> None:
     a.add_argument("--limit", type=int, default=500)
     a.set_defaults(handler=_audit)
 
-    p = subparsers.add_parser("rollout", help="InferenceService traffic by hand: status, canary, promote, rollback")
+    p = subparsers.add_parser(
+        "rollout", help="InferenceService traffic by hand: status, canary, promote, rollback",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog="""examples:
+  ctloop rollout status --isvc credit-default --namespace ctloop
+  ctloop rollout canary --isvc credit-default --namespace ctloop --percent 10
+  ctloop rollout rollback --isvc credit-default --namespace ctloop --model-name credit-default
+""")
     sub = p.add_subparsers(dest="rollout_command", metavar="ACTION")
 
     def common(q, model_required=False):
@@ -117,7 +123,7 @@ def register(subparsers) -> None:
     common(c)
     c.add_argument("--percent", type=int, required=True)
     c.set_defaults(handler=_canary)
-    pr = sub.add_parser("promote", help="canary to 100 % (and the champion alias with --version)")
+    pr = sub.add_parser("promote", help="canary to 100 %% (and the champion alias with --version)")
     common(pr)
     pr.add_argument("--version", default="")
     pr.set_defaults(handler=_promote)

@@ -349,11 +349,13 @@ def explain_status(
 
 
 def _timeout_of(exc: BaseException) -> bool:
-    from urllib3.exceptions import MaxRetryError
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
     from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
     if isinstance(exc, MaxRetryError):
         exc = exc.reason or exc
+    if isinstance(exc, NewConnectionError):  # a ConnectTimeoutError subclass in urllib3 2
+        return False
     return isinstance(exc, (Urllib3Timeout, TimeoutError))
 
 
