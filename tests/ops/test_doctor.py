@@ -42,35 +42,57 @@ SECRET_VALUE = "s3cr3t-never-printed"
 
 def crd() -> dict:
     return {
-        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
         "metadata": {"name": "inferenceservices.serving.kserve.io"},
-        "spec": {"group": "serving.kserve.io", "scope": "Namespaced",
-                 "names": {"kind": "InferenceService", "listKind": "InferenceServiceList",
-                           "plural": "inferenceservices", "singular": "inferenceservice",
-                           "shortNames": ["isvc"]},
-                 "versions": [{"name": "v1beta1", "served": True, "storage": True}]},
+        "spec": {
+            "group": "serving.kserve.io",
+            "scope": "Namespaced",
+            "names": {
+                "kind": "InferenceService",
+                "listKind": "InferenceServiceList",
+                "plural": "inferenceservices",
+                "singular": "inferenceservice",
+                "shortNames": ["isvc"],
+            },
+            "versions": [{"name": "v1beta1", "served": True, "storage": True}],
+        },
     }
 
 
 def deployment(ns: str, name: str, labels: dict, containers: list[tuple[str, str]]) -> dict:
     selector = {"control-plane": name}
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
         "metadata": {"name": name, "namespace": ns, "labels": labels},
-        "spec": {"selector": {"matchLabels": selector},
-                 "template": {"metadata": {"labels": selector},
-                              "spec": {"containers": [{"name": n, "image": i} for n, i in containers]}}},
+        "spec": {
+            "selector": {"matchLabels": selector},
+            "template": {
+                "metadata": {"labels": selector},
+                "spec": {"containers": [{"name": n, "image": i} for n, i in containers]},
+            },
+        },
     }
 
 
 def configmap(ns: str, name: str, data: dict) -> dict:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns},
-            "data": data}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": ns},
+        "data": data,
+    }
 
 
 def secret(ns: str, name: str, data: dict) -> dict:
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": ns},
-            "type": "Opaque", "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": ns},
+        "type": "Opaque",
+        "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()},
+    }
 
 
 IN_CLUSTER_MLFLOW = "http://mlflow.mlflow.svc:5000"
@@ -78,29 +100,90 @@ IN_CLUSTER_MLFLOW = "http://mlflow.mlflow.svc:5000"
 
 def healthy(kube: KubeApiDouble, mlflow_url: str = IN_CLUSTER_MLFLOW) -> None:
     kube.add(crd())
-    kube.add(deployment("kserve", "kserve-controller-manager", {
-        "app.kubernetes.io/name": "kserve-controller-manager", "control-plane": "kserve-controller-manager",
-        "controller-tools.k8s.io": "1.0"},
-        [("kube-rbac-proxy", "quay.io/brancz/kube-rbac-proxy:v0.18.0"),
-         ("manager", "kserve/kserve-controller:v0.20.0")]))
-    kube.add(configmap("kserve", "inferenceservice-config",
-                       {"deploy": '{\n  "defaultDeploymentMode": "Serverless"\n}'}))
-    kube.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "knative-serving", "labels": {
-        "app.kubernetes.io/name": "knative-serving", "app.kubernetes.io/version": "1.21.1"}}})
-    kube.add(deployment("knative-serving", "controller", {
-        "app.kubernetes.io/component": "controller", "app.kubernetes.io/name": "knative-serving",
-        "app.kubernetes.io/version": "1.21.1"}, [("controller", "gcr.io/knative-releases/controller:v1.21.1")]))
-    kube.add(configmap("kubeflow", "ctloop-settings", {
-        "MLFLOW_TRACKING_URI": mlflow_url, "PROMETHEUS_URL": "http://127.0.0.1:9/prometheus",
-        "GOOGLE_CLOUD_PROJECT": "credit-ml", "GOOGLE_APPLICATION_CREDENTIALS": "/var/secrets/google/key.json"}))
-    kube.add(secret("kubeflow", "ctloop-mlflow", {"username": "ci", "password": SECRET_VALUE,
-                                                  "token": SECRET_VALUE}))
+    kube.add(
+        deployment(
+            "kserve",
+            "kserve-controller-manager",
+            {
+                "app.kubernetes.io/name": "kserve-controller-manager",
+                "control-plane": "kserve-controller-manager",
+                "controller-tools.k8s.io": "1.0",
+            },
+            [
+                ("kube-rbac-proxy", "quay.io/brancz/kube-rbac-proxy:v0.18.0"),
+                ("manager", "kserve/kserve-controller:v0.20.0"),
+            ],
+        )
+    )
+    kube.add(
+        configmap(
+            "kserve",
+            "inferenceservice-config",
+            {"deploy": '{\n  "defaultDeploymentMode": "Serverless"\n}'},
+        )
+    )
+    kube.add(
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": "knative-serving",
+                "labels": {
+                    "app.kubernetes.io/name": "knative-serving",
+                    "app.kubernetes.io/version": "1.21.1",
+                },
+            },
+        }
+    )
+    kube.add(
+        deployment(
+            "knative-serving",
+            "controller",
+            {
+                "app.kubernetes.io/component": "controller",
+                "app.kubernetes.io/name": "knative-serving",
+                "app.kubernetes.io/version": "1.21.1",
+            },
+            [("controller", "gcr.io/knative-releases/controller:v1.21.1")],
+        )
+    )
+    kube.add(
+        configmap(
+            "kubeflow",
+            "ctloop-settings",
+            {
+                "MLFLOW_TRACKING_URI": mlflow_url,
+                "PROMETHEUS_URL": "http://127.0.0.1:9/prometheus",
+                "GOOGLE_CLOUD_PROJECT": "credit-ml",
+                "GOOGLE_APPLICATION_CREDENTIALS": "/var/secrets/google/key.json",
+            },
+        )
+    )
+    kube.add(
+        secret(
+            "kubeflow",
+            "ctloop-mlflow",
+            {"username": "ci", "password": SECRET_VALUE, "token": SECRET_VALUE},
+        )
+    )
     kube.add(secret("kubeflow", "ctloop-gcp", {"key.json": SECRET_VALUE}))
-    kube.create_isvc("ctloop", inference_service(
-        "credit-default", namespace="ctloop", model_name="credit-default", version="1",
-        storage_uri="gs://models/credit-default/1"))
-    kube.grant(RUNNER, "serving.kserve.io", "inferenceservices",
-               ["get", "list", "watch", "create", "patch", "update"], "ctloop")
+    kube.create_isvc(
+        "ctloop",
+        inference_service(
+            "credit-default",
+            namespace="ctloop",
+            model_name="credit-default",
+            version="1",
+            storage_uri="gs://models/credit-default/1",
+        ),
+    )
+    kube.grant(
+        RUNNER,
+        "serving.kserve.io",
+        "inferenceservices",
+        ["get", "list", "watch", "create", "patch", "update"],
+        "ctloop",
+    )
 
 
 class Cluster:
@@ -108,8 +191,16 @@ class Cluster:
         self.kfp, self.kube, self.kubeconfig = kfp, kube, kubeconfig
 
     def argv(self, *extra: str) -> list[str]:
-        return ["doctor", "--host", self.kfp.url, "--kubeconfig", str(self.kubeconfig),
-                "--isvc", "ctloop/credit-default", *extra]
+        return [
+            "doctor",
+            "--host",
+            self.kfp.url,
+            "--kubeconfig",
+            str(self.kubeconfig),
+            "--isvc",
+            "ctloop/credit-default",
+            *extra,
+        ]
 
     def run(self, capsys, *extra: str) -> tuple[int, dict[str, str], str]:
         code = main(self.argv(*extra))
@@ -122,18 +213,34 @@ class Cluster:
         return code, lines, out
 
 
-NAMES = ["KFP API", "KFP backend", "pipelines", "Kubernetes", "KServe",
-         "InferenceService ctloop/credit-default", "Knative Serving", "metrics ctloop/credit-default",
-         "RBAC", "settings", "MLflow"]
+NAMES = [
+    "KFP API",
+    "KFP backend",
+    "pipelines",
+    "Kubernetes",
+    "KServe",
+    "InferenceService ctloop/credit-default",
+    "Knative Serving",
+    "metrics ctloop/credit-default",
+    "RBAC",
+    "settings",
+    "MLflow",
+]
 
 
 def write_kubeconfig(path, server: str) -> None:
-    path.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "double",
-        "clusters": [{"name": "double", "cluster": {"server": server}}],
-        "users": [{"name": "jane", "user": {"token": "kube-token"}}],
-        "contexts": [{"name": "double", "context": {"cluster": "double", "user": "jane"}}],
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "double",
+                "clusters": [{"name": "double", "cluster": {"server": server}}],
+                "users": [{"name": "jane", "user": {"token": "kube-token"}}],
+                "contexts": [{"name": "double", "context": {"cluster": "double", "user": "jane"}}],
+            }
+        )
+    )
 
 
 @pytest.fixture
@@ -143,9 +250,16 @@ def no_metric_sources(monkeypatch):
 
 @pytest.fixture
 def cluster(monkeypatch, tmp_path, no_metric_sources):
-    for name in ("KFP_TOKEN", "KFP_TOKEN_FILE", "KF_PIPELINES_ENDPOINT", "KUBERNETES_SERVICE_HOST",
-                 "PROMETHEUS_URL", "MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN",
-                 "MLFLOW_TRACKING_USERNAME"):
+    for name in (
+        "KFP_TOKEN",
+        "KFP_TOKEN_FILE",
+        "KF_PIPELINES_ENDPOINT",
+        "KUBERNETES_SERVICE_HOST",
+        "PROMETHEUS_URL",
+        "MLFLOW_TRACKING_URI",
+        "MLFLOW_TRACKING_TOKEN",
+        "MLFLOW_TRACKING_USERNAME",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KF_PIPELINES_SA_TOKEN_PATH", "/nonexistent/token")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -157,31 +271,43 @@ def cluster(monkeypatch, tmp_path, no_metric_sources):
         yield Cluster(kfp, kube, kubeconfig)
 
 
-# ------------------------------------------------------------------------------------ healthy
+# ----------------------------------------------------------------------------------------- healthy
 def test_a_healthy_cluster(cluster, capsys):
     code, lines, out = cluster.run(capsys)
     assert code == 0, out
-    assert lines["KFP API"].startswith(f"ok   KFP API {cluster.kfp.url} (backend 2.17.0, single-user")
+    assert lines["KFP API"].startswith(
+        f"ok   KFP API {cluster.kfp.url} (backend 2.17.0, single-user"
+    )
     assert lines["KFP backend"].startswith("ok   KFP backend 2.17.0 (>= 2.15.0")
-    assert lines["KServe"] == ("ok   KServe v0.20.0 (controller kserve/kserve-controller-manager; "
-                               "default deployment mode Serverless)")
+    assert lines["KServe"] == (
+        "ok   KServe v0.20.0 (controller kserve/kserve-controller-manager; "
+        "default deployment mode Serverless)"
+    )
     assert lines["InferenceService ctloop/credit-default"] == (
         "ok   InferenceService ctloop/credit-default Serverless mode, stable revision "
-        "credit-default-predictor-00001")
+        "credit-default-predictor-00001"
+    )
     assert lines["Knative Serving"] == "ok   Knative Serving 1.21.1"
     assert lines["RBAC"].startswith(f"ok   RBAC {RUNNER} may get/list/watch/create/patch/update")
-    assert lines["settings"].startswith("ok   settings in kubeflow: ctloop-settings.MLFLOW_TRACKING_URI")
-    assert lines["MLflow"] == (f"skip MLflow: {IN_CLUSTER_MLFLOW} is an in-cluster address, not "
-                               "resolvable here — fix: run ctloop doctor in the cluster, or "
-                               "--tracking-uri with a port-forward (kubectl port-forward svc/mlflow 5000)")
-    assert lines["metrics ctloop/credit-default"].startswith("skip metrics ctloop/credit-default: "
-                                                             "metric sources not available")
+    assert lines["settings"].startswith(
+        "ok   settings in kubeflow: ctloop-settings.MLFLOW_TRACKING_URI"
+    )
+    assert lines["MLflow"] == (
+        f"skip MLflow: {IN_CLUSTER_MLFLOW} is an in-cluster address, not "
+        "resolvable here — fix: run ctloop doctor in the cluster, or "
+        "--tracking-uri with a port-forward (kubectl port-forward svc/mlflow 5000)"
+    )
+    assert lines["metrics ctloop/credit-default"].startswith(
+        "skip metrics ctloop/credit-default: metric sources not available"
+    )
     assert "warn pipelines: continuous-training not uploaded" not in out  # only the others missing
     assert out.splitlines()[-1].startswith("doctor: ready — ")
     assert SECRET_VALUE not in out
     # the runner was asked about as itself (kubectl auth can-i --as), every verb of the Role
     reviews = [c for c in cluster.kube.calls if c[1].endswith("selfsubjectaccessreviews")]
-    assert {c[2]["spec"]["resourceAttributes"]["verb"] for c in reviews} == set(doctor.RUNNER_RULES[0][2])
+    assert {c[2]["spec"]["resourceAttributes"]["verb"] for c in reviews} == set(
+        doctor.RUNNER_RULES[0][2]
+    )
 
 
 def test_json_output(cluster, capsys):
@@ -219,7 +345,10 @@ def test_kfp_unauthenticated(cluster, capsys):
 def test_kfp_authenticated_but_not_authorised(cluster, capsys):
     cluster.kfp.tokens = {"t": "kfp-deny"}
     code, lines, _ = cluster.run(capsys, "--token", "t")
-    assert code == 1 and "list pipelines failed" in lines["KFP API"] and "HTTP 403" in lines["KFP API"]
+    assert code == 1 and "list pipelines failed" in lines["KFP API"]
+    assert "HTTP 403" in lines["KFP API"] and "is not authorized" in lines["KFP API"]
+    assert lines["KFP backend"].startswith("ok   KFP backend 2.17.0")  # healthz is open
+    assert lines["pipelines"] == "skip pipelines: KFP API not usable (see the KFP API line)"
 
 
 def test_old_backend_and_missing_keys(cluster, capsys):
@@ -229,8 +358,9 @@ def test_old_backend_and_missing_keys(cluster, capsys):
     assert code == 1
     assert lines["KFP backend"].startswith("FAIL KFP backend: 2.14.4 is older than 2.15.0")
     assert "--allow-old-backend" in lines["KFP backend"]
-    assert lines["settings"].startswith("FAIL settings: missing in kubeflow: Secret ctloop-gcp; "
-                                        "backend 2.14.4 fails every task")
+    assert lines["settings"].startswith(
+        "FAIL settings: missing in kubeflow: Secret ctloop-gcp; backend 2.14.4 fails every task"
+    )
 
 
 def test_unknown_backend_is_a_warning(cluster, capsys):
@@ -242,24 +372,35 @@ def test_unknown_backend_is_a_warning(cluster, capsys):
 def test_multi_user_without_a_profile(cluster, capsys):
     cluster.kfp.multi_user = True
     code, lines, _ = cluster.run(capsys)
-    assert code == 1 and "multi-user" in lines["KFP API"] and "--namespace <profile>" in lines["KFP API"]
+    assert (
+        code == 1
+        and "multi-user" in lines["KFP API"]
+        and "--namespace <profile>" in lines["KFP API"]
+    )
 
 
 def test_kfp_times_out(cluster, capsys):
     cluster.kfp.delay = 2.0
     code, lines, _ = cluster.run(capsys, "--timeout", "0.3")
     assert code == 1
-    assert lines["KFP API"].startswith("FAIL KFP API: cannot reach KFP at") and "0.3 s" in lines["KFP API"]
+    assert (
+        lines["KFP API"].startswith("FAIL KFP API: cannot reach KFP at")
+        and "0.3 s" in lines["KFP API"]
+    )
 
 
-# ------------------------------------------------------------------------------------ cluster failures
+# -------------------------------------------------------------------------------- cluster failures
 def test_kserve_not_installed(cluster, capsys):
-    cluster.kube.resources.pop("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"
-                               "inferenceservices.serving.kserve.io")
+    cluster.kube.resources.pop(
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"
+        "inferenceservices.serving.kserve.io"
+    )
     code, lines, _ = cluster.run(capsys)
     assert code == 1
-    assert lines["KServe"] == ("FAIL KServe: CRD inferenceservices.serving.kserve.io not found: KServe "
-                               "is not installed — fix: install KServe 0.20 (https://kserve.github.io/website/)")
+    assert lines["KServe"] == (
+        "FAIL KServe: CRD inferenceservices.serving.kserve.io not found: KServe "
+        "is not installed — fix: install KServe 0.20 (https://kserve.github.io/website/)"
+    )
 
 
 def test_old_kserve_by_label_and_controller_elsewhere(cluster, capsys):
@@ -270,8 +411,10 @@ def test_old_kserve_by_label_and_controller_elsewhere(cluster, capsys):
     cluster.kube.add(dep)
     code, lines, _ = cluster.run(capsys)
     assert code == 0
-    assert lines["KServe"].startswith("warn KServe: v0.15.2 (controller kubeflow/kserve-controller-manager) "
-                                      "is older than the tested 0.20")
+    assert lines["KServe"].startswith(
+        "warn KServe: v0.15.2 (controller kubeflow/kserve-controller-manager) "
+        "is older than the tested 0.20"
+    )
 
 
 def test_raw_deployment_service_cannot_canary(cluster, capsys):
@@ -280,7 +423,9 @@ def test_raw_deployment_service_cannot_canary(cluster, capsys):
     code, lines, _ = cluster.run(capsys)
     assert code == 1
     line = lines["InferenceService ctloop/credit-default"]
-    assert line.startswith("FAIL InferenceService ctloop/credit-default: runs in RawDeployment mode")
+    assert line.startswith(
+        "FAIL InferenceService ctloop/credit-default: runs in RawDeployment mode"
+    )
     assert "blue-green" in line
 
 
@@ -289,8 +434,10 @@ def test_missing_service_uses_the_default_mode(cluster, capsys):
     code, lines, _ = cluster.run(capsys)
     assert code == 0
     assert lines["InferenceService ctloop/credit-default"].startswith(
-        "warn InferenceService ctloop/credit-default: not created yet (the first deploy creates it; "
-        "it would run in Serverless mode)")
+        "warn InferenceService ctloop/credit-default: not created yet (the first deploy "
+        "creates it; "
+        "it would run in Serverless mode)"
+    )
 
 
 def test_knative_missing(cluster, capsys):
@@ -298,7 +445,9 @@ def test_knative_missing(cluster, capsys):
     cluster.kube.resources.pop("/apis/apps/v1/namespaces/knative-serving/deployments/controller")
     code, lines, _ = cluster.run(capsys)
     assert code == 1 and lines["Knative Serving"].startswith(
-        "FAIL Knative Serving: not installed (no knative-serving) — fix: install Knative Serving 1.21")
+        "FAIL Knative Serving: not installed (no knative-serving) — fix: install Knative "
+        "Serving 1.21"
+    )
 
 
 def test_old_knative_release_label(cluster, capsys):
@@ -307,26 +456,34 @@ def test_old_knative_release_label(cluster, capsys):
     ns["metadata"]["labels"] = {"serving.knative.dev/release": "v0.26.0"}
     cluster.kube.resources.pop("/apis/apps/v1/namespaces/knative-serving/deployments/controller")
     code, lines, _ = cluster.run(capsys)
-    assert code == 0 and lines["Knative Serving"].startswith("warn Knative Serving: v0.26.0 is older")
+    assert code == 0 and lines["Knative Serving"].startswith(
+        "warn Knative Serving: v0.26.0 is older"
+    )
 
 
 def test_runner_lacks_rbac(cluster, capsys):
-    cluster.kube.grants[RUNNER] = {g for g in cluster.kube.grants[RUNNER] if g[2] not in ("patch", "create")}
+    cluster.kube.grants[RUNNER] = {
+        g for g in cluster.kube.grants[RUNNER] if g[2] not in ("patch", "create")
+    }
     code, lines, _ = cluster.run(capsys)
     assert code == 1
     assert lines["RBAC"] == (
         f"FAIL RBAC: {RUNNER} may not create inferenceservices.serving.kserve.io in ctloop; patch "
-        "inferenceservices.serving.kserve.io in ctloop — fix: kubectl apply -k manifests/overlays/<env> "
-        "(Role and RoleBinding ctloop-pipeline-runner), binding this service account in each namespace")
+        "inferenceservices.serving.kserve.io in ctloop — fix: kubectl apply -k "
+        "manifests/overlays/<env> (Role and RoleBinding ctloop-pipeline-runner), binding this "
+        "service account in each namespace"
+    )
 
 
 def test_cannot_impersonate_the_runner(cluster, capsys):
     cluster.kube.can_impersonate = False
     code, lines, _ = cluster.run(capsys, "--service-account", "ctloop-pipeline-runner")
     assert code == 0
-    assert lines["RBAC"].startswith("skip RBAC: cannot ask as system:serviceaccount:kubeflow:"
-                                    "ctloop-pipeline-runner: HTTP 403: serviceaccounts "
-                                    '"ctloop-pipeline-runner" is forbidden')
+    assert lines["RBAC"].startswith(
+        "skip RBAC: cannot ask as system:serviceaccount:kubeflow:"
+        "ctloop-pipeline-runner: HTTP 403: serviceaccounts "
+        '"ctloop-pipeline-runner" is forbidden'
+    )
     assert "kubectl auth can-i patch inferenceservices.serving.kserve.io" in lines["RBAC"]
 
 
@@ -336,7 +493,9 @@ def test_settings_missing_on_a_new_backend_and_secrets_unreadable(cluster, capsy
     code, lines, _ = cluster.run(capsys)
     assert code == 0
     line = lines["settings"]
-    assert line.startswith("warn settings: no MLFLOW_TRACKING_URI in kubeflow (missing: ConfigMap ctloop-settings)")
+    assert line.startswith(
+        "warn settings: no MLFLOW_TRACKING_URI in kubeflow (missing: ConfigMap ctloop-settings)"
+    )
     assert "cannot read Secret ctloop-mlflow, Secret ctloop-gcp (forbidden)" in line
     assert "kubectl -n kubeflow create configmap ctloop-settings" in line
 
@@ -354,7 +513,10 @@ def test_kubernetes_unreachable(cluster, capsys, tmp_path):
     code, lines, _ = cluster.run(capsys)
     assert code == 1
     assert lines["Kubernetes"].startswith("FAIL Kubernetes: Kubernetes API http://127.0.0.1:")
-    assert ": cannot connect (" in lines["Kubernetes"] and "kubectl cluster-info" in lines["Kubernetes"]
+    assert (
+        ": cannot connect (" in lines["Kubernetes"]
+        and "kubectl cluster-info" in lines["Kubernetes"]
+    )
     assert lines["KServe"] == "skip KServe: no Kubernetes API (see the Kubernetes line)"
 
 
@@ -362,11 +524,13 @@ def test_kubernetes_times_out(cluster, capsys):
     cluster.kube.delay = 2.0
     code, lines, _ = cluster.run(capsys, "--timeout", "0.3")
     assert code == 1 and lines["Kubernetes"] == (
-        f"FAIL Kubernetes: Kubernetes API {cluster.kube.url}: no answer within 0.3 s — fix: check "
-        "the kubeconfig context (kubectl cluster-info)")
+        f"FAIL Kubernetes: Kubernetes API {cluster.kube.url}: no answer within 0.3 s — fix: "
+        "check "
+        "the kubeconfig context (kubectl cluster-info)"
+    )
 
 
-# ------------------------------------------------------------------------------------ metrics, MLflow
+# --------------------------------------------------------------------------------- metrics, MLflow
 def test_metric_source_series(cluster, capsys, monkeypatch):
     """Written against the interface ctloop.serving.metric_sources will provide (notes: get_source,
     DEFAULT_SOURCE, series_exist(prom, revision, namespace) -> bool); a stand-in module here."""
@@ -390,12 +554,14 @@ def test_metric_source_series(cluster, capsys, monkeypatch):
     assert code == 0
     assert lines["metrics ctloop/credit-default"] == (
         "ok   metrics ctloop/credit-default knative-otel: series for revision "
-        "credit-default-predictor-00001 in http://127.0.0.1:9/prometheus")
+        "credit-default-predictor-00001 in http://127.0.0.1:9/prometheus"
+    )
     # the stable revision from the InferenceService, the URL from ConfigMap ctloop-settings
     assert seen == [("http://127.0.0.1:9/prometheus", "credit-default-predictor-00001", "ctloop")]
     code, lines, _ = cluster.run(capsys, "--metric-source", "queue-proxy-opencensus")
     assert code == 1 and lines["metrics ctloop/credit-default"].startswith(
-        "FAIL metrics ctloop/credit-default: queue-proxy-opencensus: no series for revision")
+        "FAIL metrics ctloop/credit-default: queue-proxy-opencensus: no series for revision"
+    )
     assert "request-metrics-protocol" in lines["metrics ctloop/credit-default"]
 
 
@@ -403,8 +569,11 @@ def test_mlflow_reachable_from_the_settings(cluster, capsys, mlflow_url):
     """A real MLflow server: /health and an experiments search; the URI from ConfigMap
     ctloop-settings (what the tasks get)."""
     cluster.kube.resources["/api/v1/namespaces/kubeflow/configmaps/ctloop-settings"]["data"][
-        "MLFLOW_TRACKING_URI"] = mlflow_url
-    code, lines, _ = cluster.run(capsys, "--timeout", "60")  # a loaded machine: first search is slow
+        "MLFLOW_TRACKING_URI"
+    ] = mlflow_url
+    code, lines, _ = cluster.run(
+        capsys, "--timeout", "60"
+    )  # a loaded machine: first search is slow
     assert code == 0 and lines["MLflow"] == f"ok   MLflow {mlflow_url} (health ok, search ok)"
 
 
@@ -415,18 +584,25 @@ def test_mlflow_unreachable_or_not_mlflow(cluster, capsys):
     code, lines, _ = cluster.run(capsys, "--tracking-uri", cluster.kfp.url)  # not an MLflow server
     assert code == 1 and "/health answered HTTP 404" in lines["MLflow"]
     code, lines, _ = cluster.run(capsys, "--tracking-uri", "sqlite:///mlflow.db")
-    assert code == 0 and lines["MLflow"].startswith("warn MLflow: sqlite:///mlflow.db is a local store")
+    assert code == 0 and lines["MLflow"].startswith(
+        "warn MLflow: sqlite:///mlflow.db is a local store"
+    )
 
 
-# ------------------------------------------------------------------------------------ spec, arguments
+# --------------------------------------------------------------------------------- spec, arguments
 def test_from_ctloop_yaml(cluster, capsys, tmp_path):
     data = yaml.safe_load((REPO / "examples" / "ctloop.yaml").read_text())
     data["kfp"].update(host=cluster.kfp.url, service_account="ctloop-pipeline-runner")
     data["kfp"].pop("namespace")
     spec = tmp_path / "ctloop.yaml"
     spec.write_text(yaml.safe_dump(data))
-    cluster.kube.grant("system:serviceaccount:kubeflow:ctloop-pipeline-runner", "serving.kserve.io",
-                       "inferenceservices", list(doctor.RUNNER_RULES[0][2]), "ctloop")
+    cluster.kube.grant(
+        "system:serviceaccount:kubeflow:ctloop-pipeline-runner",
+        "serving.kserve.io",
+        "inferenceservices",
+        list(doctor.RUNNER_RULES[0][2]),
+        "ctloop",
+    )
     assert main(["doctor", "-f", str(spec), "--kubeconfig", str(cluster.kubeconfig)]) == 0
     out = capsys.readouterr().out
     assert "ok   InferenceService ctloop/credit-default Serverless mode" in out  # from rollout:
@@ -445,5 +621,10 @@ def test_bad_arguments_exit_2(cluster, capsys):
 def test_runner_rules_are_the_role_in_the_manifests():
     docs = list(yaml.safe_load_all((REPO / "manifests" / "base" / "rbac.yaml").read_text()))
     role = next(d for d in docs if d["kind"] == "Role")
-    assert [(g, r, tuple(v)) for rule in role["rules"] for g in rule["apiGroups"]
-            for r in rule["resources"] for v in [rule["verbs"]]] == list(doctor.RUNNER_RULES)
+    assert [
+        (g, r, tuple(v))
+        for rule in role["rules"]
+        for g in rule["apiGroups"]
+        for r in rule["resources"]
+        for v in [rule["verbs"]]
+    ] == list(doctor.RUNNER_RULES)

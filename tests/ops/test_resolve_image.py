@@ -26,8 +26,11 @@ def test_precedence(monkeypatch):
 
 @pytest.mark.parametrize("purpose", ["upload", "schedule", "apply"])
 def test_cluster_commands_refuse_the_placeholder(purpose, monkeypatch):
-    with pytest.raises(ConfigError, match=rf"^{purpose}: .*{DEFAULT_IMAGE}.*not published.*"
-                       r"make image push IMAGE=.*--image, CTLOOP_IMAGE=\.\.\. or kfp\.image"):
+    with pytest.raises(
+        ConfigError,
+        match=rf"^{purpose}: .*{DEFAULT_IMAGE}.*not published.*"
+        r"make image push IMAGE=.*--image, CTLOOP_IMAGE=\.\.\. or kfp\.image",
+    ):
         resolve_image(None, None, purpose=purpose)
     monkeypatch.setenv("CTLOOP_IMAGE", DEFAULT_IMAGE)  # given explicitly: still unpullable
     with pytest.raises(ConfigError, match="placeholder"):
@@ -39,12 +42,15 @@ def test_other_purposes_accept_the_placeholder(purpose):
     assert resolve_image(None, None, purpose=purpose) == DEFAULT_IMAGE
 
 
-@pytest.mark.parametrize(("flag", "spec", "env", "source"), [
-    ("ctloop", None, "", "--image"),
-    (None, None, "registry.example.com/ml/ctloop:latest", "CTLOOP_IMAGE"),
-    (None, "registry.example.com/ml/ctloop", "", "kfp.image in ctloop.yaml"),
-    ("registry.example.com/ml/ct loop:1", None, "", "--image"),
-])
+@pytest.mark.parametrize(
+    ("flag", "spec", "env", "source"),
+    [
+        ("ctloop", None, "", "--image"),
+        (None, None, "registry.example.com/ml/ctloop:latest", "CTLOOP_IMAGE"),
+        (None, "registry.example.com/ml/ctloop", "", "kfp.image in ctloop.yaml"),
+        ("registry.example.com/ml/ct loop:1", None, "", "--image"),
+    ],
+)
 def test_bad_references_name_their_source(flag, spec, env, source, monkeypatch):
     if env:
         monkeypatch.setenv("CTLOOP_IMAGE", env)

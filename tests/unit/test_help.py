@@ -14,7 +14,17 @@ import pytest
 from ctloop.cli import build_parser, main
 
 # The commands a user starts from; each shows an "examples:" section.
-MAIN_COMMANDS = ["doctor", "upload", "schedule", "apply", "trigger", "runs", "rollout", "run", "compile"]
+MAIN_COMMANDS = [
+    "doctor",
+    "upload",
+    "schedule",
+    "apply",
+    "trigger",
+    "runs",
+    "rollout",
+    "run",
+    "compile",
+]
 
 
 def _walk(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
@@ -47,7 +57,9 @@ def test_main_commands_show_examples(name, capsys):
     examples = out.split("examples:\n", 1)
     assert len(examples) == 2, f"`ctloop {name} --help` has no examples: section"
     lines = [x.strip() for x in examples[1].splitlines() if x.strip()]
-    assert lines and all(x.startswith(("ctloop ", "CTLOOP_", "KFP_", "--", "#")) for x in lines), lines
+    assert lines and all(x.startswith(("ctloop ", "CTLOOP_", "KFP_", "--", "#")) for x in lines), (
+        lines
+    )
     assert any(x.startswith(f"ctloop {name.split()[0]}") or f" ctloop {name}" in x for x in lines)
 
 

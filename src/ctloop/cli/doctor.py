@@ -23,11 +23,20 @@ def _doctor(args: argparse.Namespace) -> int:
 
     targets = [doctor.parse_isvc(x) for x in args.isvc or []]
     overrides = dict(
-        host=args.host, token=args.token, token_file=args.token_file, namespace=args.namespace,
-        pipeline_namespace=args.pipeline_namespace, service_account=args.service_account,
-        targets=targets, prometheus_url=args.prometheus_url, metric_source=args.metric_source,
-        tracking_uri=args.tracking_uri, kubeconfig=args.kubeconfig, context=args.context,
-        kserve_namespaces=tuple(args.kserve_namespace or ()), timeout=args.timeout,
+        host=args.host,
+        token=args.token,
+        token_file=args.token_file,
+        namespace=args.namespace,
+        pipeline_namespace=args.pipeline_namespace,
+        service_account=args.service_account,
+        targets=targets,
+        prometheus_url=args.prometheus_url,
+        metric_source=args.metric_source,
+        tracking_uri=args.tracking_uri,
+        kubeconfig=args.kubeconfig,
+        context=args.context,
+        kserve_namespaces=tuple(args.kserve_namespace or ()),
+        timeout=args.timeout,
     )
     if args.file:
         from ctloop.ops.spec import load_spec
@@ -81,7 +90,9 @@ def register(subparsers) -> None:
     p.add_argument("--prometheus-url", default="", help="default: $PROMETHEUS_URL or the settings")
     p.add_argument("--metric-source", default="", help="Prometheus metric source to check")
     p.add_argument(
-        "--tracking-uri", default="", help="MLflow URI (default: $MLFLOW_TRACKING_URI or the settings)"
+        "--tracking-uri",
+        default="",
+        help="MLflow URI (default: $MLFLOW_TRACKING_URI or the settings)",
     )
     p.add_argument("--kubeconfig", default="", help="default: $KUBECONFIG or ~/.kube/config")
     p.add_argument("--context", default="", help="kubeconfig context (default: the current one)")

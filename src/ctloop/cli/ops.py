@@ -253,7 +253,9 @@ def _trigger(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ConfigError(f"--params {args.params!r}: not JSON ({exc})") from exc
     if not isinstance(params, dict):
-        raise ConfigError(f"--params {args.params!r}: give a JSON object, e.g. '{{\"window\": \"90D\"}}'")
+        raise ConfigError(
+            f"--params {args.params!r}: give a JSON object, e.g. '{{\"window\": \"90D\"}}'"
+        )
     image = resolve_image(args.image, None, purpose="trigger")
     mounts = [parse_pvc_mount(m) for m in args.mount_pvc or []]
     platform = _platform(args)
@@ -448,7 +450,9 @@ def register(subparsers) -> None:
     )
     _common(t)
     t.add_argument("--params", default="{}", help="pipeline parameters as a JSON object")
-    t.add_argument("--run-name", default="", help="run name (default continuous-training-triggered)")
+    t.add_argument(
+        "--run-name", default="", help="run name (default continuous-training-triggered)"
+    )
     t.add_argument("--image", default="", help="component image (default: $CTLOOP_IMAGE)")
     _allow_old_backend(t)
     add_mount_pvc_option(t)

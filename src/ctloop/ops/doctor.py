@@ -64,9 +64,14 @@ KNATIVE_NAMESPACE = "knative-serving"
 # What the pipeline runner does in an InferenceService's namespace (manifests/base/rbac.yaml; a
 # test keeps the two equal).
 RUNNER_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("serving.kserve.io", "inferenceservices", ("get", "list", "watch", "create", "patch", "update")),
+    (
+        "serving.kserve.io",
+        "inferenceservices",
+        ("get", "list", "watch", "create", "patch", "update"),
+    ),
 )
-# KFP's default runner (backend/src/apiserver/config/config.json DEFAULTPIPELINERUNNERSERVICEACCOUNT)
+# KFP's default runner (backend/src/apiserver/config/config.json, DEFAULTPIPELINERUNNER-
+# SERVICEACCOUNT)
 # and multi-user Kubeflow's (manifests/kustomize/base/installs/multi-user/api-service/params.env).
 STANDALONE_RUNNER = "pipeline-runner"
 MULTI_USER_RUNNER = "default-editor"
@@ -127,8 +132,14 @@ def options_from_spec(spec: Any, **overrides: Any) -> DoctorOptions:
     for model in spec.models:
         ro = model.values.get("rollout") or {}
         if ro.get("inference_service"):
-            targets.append(Target(ro["inference_service"], ro.get("namespace") or "",
-                                  ro.get("strategy") or "canary", model.name))
+            targets.append(
+                Target(
+                    ro["inference_service"],
+                    ro.get("namespace") or "",
+                    ro.get("strategy") or "canary",
+                    model.name,
+                )
+            )
             prometheus = prometheus or ro.get("prometheus_url") or ""
         tracking = tracking or model.values.get("tracking_uri") or ""
     opts = DoctorOptions(
@@ -175,7 +186,8 @@ def _is_timeout(exc: BaseException) -> bool:
 
 # ------------------------------------------------------------------------------------ runner
 class Doctor:
-    """Runs the checks; ``kube`` (an ``ApiClient``) and ``platform`` may be given (tests)."""
+    """Runs the checks; ``kube``: a ready ``kubernetes`` ``ApiClient`` (default: from
+    ``opts.kubeconfig``/``opts.context`` or the in-cluster service account)."""
 
     def __init__(self, opts: DoctorOptions, *, kube: Any = None):
         if not opts.timeout > 0:
@@ -188,6 +200,7 @@ class Doctor:
         self.opts = opts
         self.kube = kube
         self.platform: Any = None
+        self.kfp_usable = False  # reachable, authenticated and authorised
         self.backend: Future = Future()
         self.revisions: dict[tuple[str, str], str] = {}
         self._settings: dict[str, str] | None | bool = False  # False = not read yet
@@ -210,8 +223,12 @@ class Doctor:
                 problem, fix = _split(str(exc))
                 out = Check(name, FAIL, problem, fix)
             elif _is_timeout(exc):
-                out = Check(name, FAIL, f"no answer within {self.opts.timeout:g} s",
-                            "check the address and the network (VPN, port-forward), or --timeout")
+                out = Check(
+                    name,
+                    FAIL,
+                    f"no answer within {self.opts.timeout:g} s",
+                    "check the address and the network (VPN, port-forward), or --timeout",
+                )
             elif isinstance(exc, KubeApiException):
                 out = Check(name, FAIL, _kube_error(exc), _kube_fix(exc))
             else:
@@ -223,17 +240,29 @@ class Doctor:
         return checks
 
     def groups(self) -> list[list[tuple[str, Callable[[], Check | list[Check]]]]]:
-        kfp = [("KFP API", self.check_kfp), ("KFP backend", self.check_backend),
-               ("pipelines", self.check_pipelines)]
-        cluster: list[tuple[str, Callable]] = [("Kubernetes", self.check_kubernetes),
-                                               ("KServe", self.check_kserve)]
-        cluster += [(f"InferenceService {t.namespace}/{t.name}", lambda t=t: self.check_isvc(t))
-                    for t in self.opts.targets]
+        kfp = [
+            ("KFP API", self.check_kfp),
+            ("KFP backend", self.check_backend),
+            ("pipelines", self.check_pipelines),
+        ]
+        cluster: list[tuple[str, Callable]] = [
+            ("Kubernetes", self.check_kubernetes),
+            ("KServe", self.check_kserve),
+        ]
+        cluster += [
+            (f"InferenceService {t.namespace}/{t.name}", lambda t=t: self.check_isvc(t))
+            for t in self.opts.targets
+        ]
         cluster += [("Knative Serving", self.check_knative)]
-        cluster += [(f"metrics {t.namespace}/{t.name}", lambda t=t: self.check_metrics(t))
-                    for t in self.opts.targets]
-        cluster += [("RBAC", self.check_rbac), ("settings", self.check_settings),
-                    ("MLflow", self.check_mlflow)]
+        cluster += [
+            (f"metrics {t.namespace}/{t.name}", lambda t=t: self.check_metrics(t))
+            for t in self.opts.targets
+        ]
+        cluster += [
+            ("RBAC", self.check_rbac),
+            ("settings", self.check_settings),
+            ("MLflow", self.check_mlflow),
+        ]
         return [kfp, cluster]
 
     def run(self, progress: Callable[[Check], Any] | None = None) -> list[Check]:
@@ -278,21 +307,19 @@ class Doctor:
 
         o = self.opts
         try:
-            self.platform = Platform(host=o.host, token=o.token, namespace=o.namespace,
-                                     token_file=o.token_file, timeout=o.timeout,
-                                     warn=lambda _: None)
+            self.platform = Platform(
+                host=o.host,
+                token=o.token,
+                namespace=o.namespace,
+                token_file=o.token_file,
+                timeout=o.timeout,
+                warn=lambda _: None,
+            )
         finally:
             self._set_backend(self.platform.backend if self.platform is not None else None)
         backend = self.platform.backend
-        # an authenticated call: healthz is open even where the API needs credentials
-        if backend is not None and backend.multi_user:
-            if not self.platform.namespace:
-                return Check("KFP API", FAIL, f"{backend.url} is multi-user and no profile "
-                             "namespace was given", "--namespace <profile> (kfp.namespace)")
-            self.platform._call("list experiments", self.platform.client.list_experiments,
-                                page_size=1, namespace=self.platform.namespace)
-        else:
-            self.platform._call("list pipelines", self.platform.client.list_pipelines, page_size=1)
+        self.platform.verify_access()
+        self.kfp_usable = True
         url = backend.url if backend else (o.host or "(discovered)")
         how = f"; auth: {self.platform.auth.source}" if self.platform.auth.source else ""
         ns = f", namespace {self.platform.namespace}" if self.platform.namespace else ""
@@ -307,24 +334,35 @@ class Doctor:
         if self.platform is None or backend is None:
             return Check("KFP backend", SKIP, "KFP API not reachable")
         if backend.version is None:
-            return Check("KFP backend", WARN, f"release unknown (tag_name {backend.tag_name!r})",
-                         f"make sure it is >= {need}: older backends ignore `optional` on "
-                         "ConfigMap/Secret keys and fail every task of a run whose key is missing")
+            return Check(
+                "KFP backend",
+                WARN,
+                f"release unknown (tag_name {backend.tag_name!r})",
+                f"make sure it is >= {need}: older backends ignore `optional` on "
+                "ConfigMap/Secret keys and fail every task of a run whose key is missing",
+            )
         if backend.version < MIN_BACKEND:
-            return Check("KFP backend", FAIL, f"{backend.tag_name} is older than {need}: it "
-                         "ignores `optional` on ConfigMap/Secret keys, so every task of a run "
-                         "whose key is missing fails (CreateContainerConfigError)",
-                         f"upgrade KFP to >= {need}; until then every key in the settings line "
-                         "must exist, and upload/schedule/apply need --allow-old-backend")
-        return Check("KFP backend", OK, f"{backend.tag_name} (>= {need}: optional "
-                     "ConfigMap/Secret keys are honoured)")
+            return Check(
+                "KFP backend",
+                FAIL,
+                f"{backend.tag_name} is older than {need}: it "
+                "ignores `optional` on ConfigMap/Secret keys, so every task of a run "
+                "whose key is missing fails (CreateContainerConfigError)",
+                f"upgrade KFP to >= {need}; until then every key in the settings line "
+                "must exist, and upload/schedule/apply need --allow-old-backend",
+            )
+        return Check(
+            "KFP backend",
+            OK,
+            f"{backend.tag_name} (>= {need}: optional ConfigMap/Secret keys are honoured)",
+        )
 
     def check_pipelines(self) -> Check:
         from ctloop.ops.platform import version_name
         from ctloop.pipelines import all_pipelines
 
-        if self.platform is None:
-            return Check("pipelines", SKIP, "KFP API not reachable")
+        if not self.kfp_usable:
+            return Check("pipelines", SKIP, "KFP API not usable (see the KFP API line)")
         found, missing = [], []
         for name in sorted(all_pipelines()):
             pid = self.platform.find_pipeline(name)
@@ -337,9 +375,13 @@ class Doctor:
             found.append(f"{name} {label} ({len(versions)} version(s))")
         here = f"this checkout is {version_name()}"
         if "continuous-training" in missing:
-            return Check("pipelines", WARN, "; ".join(found + [f"{', '.join(missing)} not "
-                         f"uploaded"]) + f"; {here}", "ctloop apply -f ctloop.yaml (or ctloop "
-                         "upload --pipeline NAME) once the image is pushed")
+            return Check(
+                "pipelines",
+                WARN,
+                "; ".join(found + [f"{', '.join(missing)} not uploaded"]) + f"; {here}",
+                "ctloop apply -f ctloop.yaml (or ctloop "
+                "upload --pipeline NAME) once the image is pushed",
+            )
         tail = f"; not uploaded: {', '.join(missing)}" if missing else ""
         return Check("pipelines", OK, "; ".join(found) + tail + f"; {here}")
 
@@ -363,8 +405,12 @@ class Doctor:
             try:
                 self.kube = kube_client(self.opts.kubeconfig, self.opts.context, self.opts.timeout)
             except CtloopError as exc:
-                return Check("Kubernetes", FAIL, str(exc), "set KUBECONFIG or --kubeconfig/"
-                             "--context, or run in the cluster")
+                return Check(
+                    "Kubernetes",
+                    FAIL,
+                    str(exc),
+                    "set KUBECONFIG or --kubeconfig/--context, or run in the cluster",
+                )
         from kubernetes.client.exceptions import ApiException
         from urllib3.exceptions import HTTPError
 
@@ -376,10 +422,15 @@ class Doctor:
             if isinstance(exc, ApiException):
                 raise
             reason = getattr(exc, "reason", None) or exc
-            said = f"no answer within {self.opts.timeout:g} s" if _is_timeout(exc) else \
-                f"cannot connect ({str(reason)[:160]})"
-            raise CtloopError(f"Kubernetes API {host}: {said} — fix: check the kubeconfig context "
-                              "(kubectl cluster-info)") from exc
+            said = (
+                f"no answer within {self.opts.timeout:g} s"
+                if _is_timeout(exc)
+                else f"cannot connect ({str(reason)[:160]})"
+            )
+            raise CtloopError(
+                f"Kubernetes API {host}: {said} — fix: check the kubeconfig context "
+                "(kubectl cluster-info)"
+            ) from exc
         return Check("Kubernetes", OK, f"{self.kube.configuration.host} ({version.git_version})")
 
     def _read(self, fn: Callable, *args: Any) -> Any:
@@ -398,42 +449,66 @@ class Doctor:
             return skip
         from ctloop.ops.platform import parse_version
 
-        crd = self._read(self._api("ApiextensionsV1Api").read_custom_resource_definition, KSERVE_CRD)
+        crd = self._read(
+            self._api("ApiextensionsV1Api").read_custom_resource_definition, KSERVE_CRD
+        )
         if crd is None:
-            return Check("KServe", FAIL, f"CRD {KSERVE_CRD} not found: KServe is not installed",
-                         "install KServe 0.20 (https://kserve.github.io/website/)")
+            return Check(
+                "KServe",
+                FAIL,
+                f"CRD {KSERVE_CRD} not found: KServe is not installed",
+                "install KServe 0.20 (https://kserve.github.io/website/)",
+            )
         apps = self._api("AppsV1Api")
         for ns in self.opts.kserve_namespaces:
             dep = self._read(apps.read_namespaced_deployment, KSERVE_CONTROLLER, ns)
             if dep is None:
                 continue
             labels = dep.metadata.labels or {}
-            image = next((c.image for c in dep.spec.template.spec.containers if c.name == "manager"),
-                         "")
+            image = next(
+                (c.image for c in dep.spec.template.spec.containers if c.name == "manager"), ""
+            )
             tag = labels.get("app.kubernetes.io/version") or image.rpartition(":")[2]
             self.kserve_default_mode = self._default_mode(ns)
             version = parse_version(tag)
             where = f"controller {ns}/{KSERVE_CONTROLLER}"
             if version is None:
-                return Check("KServe", WARN, f"installed, version unknown ({where}, image "
-                             f"{image or '?'})", "ctloop is tested with KServe 0.20")
+                return Check(
+                    "KServe",
+                    WARN,
+                    f"installed, version unknown ({where}, image {image or '?'})",
+                    "ctloop is tested with KServe 0.20",
+                )
             if version[:2] < TESTED_KSERVE[:2]:
-                return Check("KServe", WARN, f"{tag} ({where}) is older than the tested 0.20",
-                             "upgrade KServe to 0.20 (deployment mode names and spec.canary "
-                             "changed in 0.16-0.20)")
-            return Check("KServe", OK, f"{tag} ({where}; default deployment mode "
-                         f"{self.kserve_default_mode or 'unknown'})")
-        return Check("KServe", WARN, f"CRD present, but no {KSERVE_CONTROLLER} in "
-                     f"{', '.join(self.opts.kserve_namespaces)}: version unknown",
-                     "--kserve-namespace NS where the controller runs")
+                return Check(
+                    "KServe",
+                    WARN,
+                    f"{tag} ({where}) is older than the tested 0.20",
+                    "upgrade KServe to 0.20 (deployment mode names and spec.canary "
+                    "changed in 0.16-0.20)",
+                )
+            return Check(
+                "KServe",
+                OK,
+                f"{tag} ({where}; default deployment mode {self.kserve_default_mode or 'unknown'})",
+            )
+        return Check(
+            "KServe",
+            WARN,
+            f"CRD present, but no {KSERVE_CONTROLLER} in "
+            f"{', '.join(self.opts.kserve_namespaces)}: version unknown",
+            "--kserve-namespace NS where the controller runs",
+        )
 
     def _default_mode(self, ns: str) -> str:
         """``defaultDeploymentMode`` of ConfigMap ``inferenceservice-config`` key ``deploy``."""
-        cm = self._read(self._api("CoreV1Api").read_namespaced_config_map,
-                        "inferenceservice-config", ns)
+        cm = self._read(
+            self._api("CoreV1Api").read_namespaced_config_map, "inferenceservice-config", ns
+        )
         try:
             return json.loads(((cm.data or {}) if cm else {}).get("deploy") or "{}").get(
-                "defaultDeploymentMode", "")
+                "defaultDeploymentMode", ""
+            )
         except ValueError:
             return ""
 
@@ -441,27 +516,46 @@ class Doctor:
         name = f"InferenceService {t.namespace}/{t.name}"
         if (skip := self._no_kube(name)) is not None:
             return skip
-        obj = self._read(self._api("CustomObjectsApi").get_namespaced_custom_object,
-                         "serving.kserve.io", "v1beta1", t.namespace, "inferenceservices", t.name)
+        obj = self._read(
+            self._api("CustomObjectsApi").get_namespaced_custom_object,
+            "serving.kserve.io",
+            "v1beta1",
+            t.namespace,
+            "inferenceservices",
+            t.name,
+        )
         if obj is None:
             mode = self.kserve_default_mode or "the cluster default"
             bad = mode in ("RawDeployment", "Standard") and t.strategy == "canary"
-            return Check(name, FAIL if bad else WARN, f"not created yet (the first deploy creates "
-                         f"it; it would run in {mode} mode)",
-                         "ctloop's template sets serving.kserve.io/deploymentMode: Serverless; "
-                         "Knative Serving must be installed" if bad else "")
+            return Check(
+                name,
+                FAIL if bad else WARN,
+                f"not created yet (the first deploy creates it; it would run in {mode} mode)",
+                "ctloop's template sets serving.kserve.io/deploymentMode: Serverless; "
+                "Knative Serving must be installed"
+                if bad
+                else "",
+            )
         status = obj.get("status") or {}
-        mode = status.get("deploymentMode") or (obj["metadata"].get("annotations") or {}).get(
-            "serving.kserve.io/deploymentMode") or self.kserve_default_mode or "Serverless"
+        mode = (
+            status.get("deploymentMode")
+            or (obj["metadata"].get("annotations") or {}).get("serving.kserve.io/deploymentMode")
+            or self.kserve_default_mode
+            or "Serverless"
+        )
         pred = (status.get("components") or {}).get("predictor") or {}
         stable = pred.get("latestRolledoutRevision") or pred.get("latestReadyRevision") or ""
         if stable:
             self.revisions[(t.namespace, t.name)] = stable
         if mode in ("RawDeployment", "Standard") and t.strategy == "canary":
-            return Check(name, FAIL, f"runs in {mode} mode, where KServe ignores "
-                         "canaryTrafficPercent (a canary would get 0 % or 100 %)",
-                         "recreate it in Serverless (Knative) mode, or use rollout.strategy: "
-                         "blue-green for this model")
+            return Check(
+                name,
+                FAIL,
+                f"runs in {mode} mode, where KServe ignores "
+                "canaryTrafficPercent (a canary would get 0 % or 100 %)",
+                "recreate it in Serverless (Knative) mode, or use rollout.strategy: "
+                "blue-green for this model",
+            )
         self.needs_knative = self.needs_knative or mode in ("Serverless", "Knative")
         ready = "stable revision " + stable if stable else "no ready revision yet"
         return Check(name, OK, f"{mode} mode, {ready}")
@@ -471,33 +565,52 @@ class Doctor:
             return skip
         from ctloop.ops.platform import parse_version
 
-        needed = self.needs_knative or (not self.opts.targets and self.kserve_default_mode in (
-            "", "Serverless", "Knative"))
+        needed = self.needs_knative or (
+            not self.opts.targets and self.kserve_default_mode in ("", "Serverless", "Knative")
+        )
         labels: dict[str, str] = {}
         ns = self._read(self._api("CoreV1Api").read_namespace, KNATIVE_NAMESPACE)
         if ns is not None:
             labels = ns.metadata.labels or {}
-        dep = self._read(self._api("AppsV1Api").read_namespaced_deployment, "controller",
-                         KNATIVE_NAMESPACE)
+        dep = self._read(
+            self._api("AppsV1Api").read_namespaced_deployment, "controller", KNATIVE_NAMESPACE
+        )
         if ns is None and dep is None:
             if not needed:
-                return Check("Knative Serving", OK, "not installed, not needed (no Serverless "
-                             "InferenceService)")
-            return Check("Knative Serving", FAIL, f"not installed (no {KNATIVE_NAMESPACE})",
-                         "install Knative Serving 1.21 (what KServe 0.20 pins): canary "
-                         "rollouts need Serverless mode")
+                return Check(
+                    "Knative Serving",
+                    OK,
+                    "not installed, not needed (no Serverless InferenceService)",
+                )
+            return Check(
+                "Knative Serving",
+                FAIL,
+                f"not installed (no {KNATIVE_NAMESPACE})",
+                "install Knative Serving 1.21 (what KServe 0.20 pins): canary "
+                "rollouts need Serverless mode",
+            )
         if dep is not None:
             labels = {**(dep.metadata.labels or {}), **labels}
-        tag = labels.get("app.kubernetes.io/version") or labels.get("serving.knative.dev/release", "")
+        tag = labels.get("app.kubernetes.io/version") or labels.get(
+            "serving.knative.dev/release", ""
+        )
         version = parse_version(tag)
         if version is None:
-            return Check("Knative Serving", WARN, f"installed, version unknown (label "
-                         f"app.kubernetes.io/version {tag or 'missing'!r})",
-                         "KServe 0.20 is tested with Knative Serving 1.21")
+            return Check(
+                "Knative Serving",
+                WARN,
+                f"installed, version unknown (label "
+                f"app.kubernetes.io/version {tag or 'missing'!r})",
+                "KServe 0.20 is tested with Knative Serving 1.21",
+            )
         if version[:2] < TESTED_KNATIVE[:2]:
-            return Check("Knative Serving", WARN, f"{tag} is older than 1.21 (what KServe 0.20 "
-                         "pins); its queue-proxy metrics have other names",
-                         "upgrade Knative Serving, or choose the matching metric source")
+            return Check(
+                "Knative Serving",
+                WARN,
+                f"{tag} is older than 1.21 (what KServe 0.20 "
+                "pins); its queue-proxy metrics have other names",
+                "upgrade Knative Serving, or choose the matching metric source",
+            )
         return Check("Knative Serving", OK, tag)
 
     def check_metrics(self, t: Target) -> Check:
@@ -505,33 +618,51 @@ class Doctor:
         try:
             from ctloop.serving import metric_sources
         except ImportError:
-            return Check(name, SKIP, "metric sources not available in this ctloop "
-                         "(ctloop.serving.metric_sources)")
+            return Check(
+                name,
+                SKIP,
+                "metric sources not available in this ctloop (ctloop.serving.metric_sources)",
+            )
         from ctloop.serving.analysis import Prometheus
 
-        url = self.opts.prometheus_url or os.environ.get("PROMETHEUS_URL", "") or \
-            (self._settings_data() or {}).get("PROMETHEUS_URL", "")
+        url = (
+            self.opts.prometheus_url
+            or os.environ.get("PROMETHEUS_URL", "")
+            or (self._settings_data() or {}).get("PROMETHEUS_URL", "")
+        )
         if not url:
-            return Check(name, SKIP, "no Prometheus URL", "--prometheus-url, PROMETHEUS_URL, or "
-                         "rollout.prometheus_url in ctloop.yaml")
+            return Check(
+                name,
+                SKIP,
+                "no Prometheus URL",
+                "--prometheus-url, PROMETHEUS_URL, or rollout.prometheus_url in ctloop.yaml",
+            )
         revision = self.revisions.get((t.namespace, t.name))
         if not revision:
-            return Check(name, SKIP, "no stable revision to look for (see the InferenceService "
-                         "line)")
+            return Check(
+                name, SKIP, "no stable revision to look for (see the InferenceService line)"
+            )
         source_name = self.opts.metric_source or metric_sources.DEFAULT_SOURCE
         source = metric_sources.get_source(source_name)
         if source.series_exist(Prometheus(url, timeout_s=self.opts.timeout), revision, t.namespace):
             return Check(name, OK, f"{source_name}: series for revision {revision} in {url}")
-        return Check(name, FAIL, f"{source_name}: no series for revision {revision} in {url}",
-                     f"{getattr(source, 'required_config', '') or 'see docs/serving.md'}; or "
-                     "choose another --metric-source")
+        return Check(
+            name,
+            FAIL,
+            f"{source_name}: no series for revision {revision} in {url}",
+            f"{getattr(source, 'required_config', '') or 'see docs/serving.md'}; or "
+            "choose another --metric-source",
+        )
 
     def _runner(self) -> tuple[str, str]:
         """(namespace, name) of the service account the pipeline tasks run as."""
         backend = self.backend.result()
         multi = bool(backend and backend.multi_user)
-        ns = self.opts.pipeline_namespace or self.opts.namespace or (
-            "" if multi else STANDALONE_NAMESPACE)
+        ns = (
+            self.opts.pipeline_namespace
+            or self.opts.namespace
+            or ("" if multi else STANDALONE_NAMESPACE)
+        )
         sa = self.opts.service_account or (MULTI_USER_RUNNER if multi else STANDALONE_RUNNER)
         return ns, sa
 
@@ -543,11 +674,19 @@ class Doctor:
 
         ns, sa = self._runner()
         if not ns:
-            return Check("RBAC", SKIP, "the namespace the tasks run in is unknown",
-                         "--pipeline-namespace NS (multi-user: --namespace <profile>)")
+            return Check(
+                "RBAC",
+                SKIP,
+                "the namespace the tasks run in is unknown",
+                "--pipeline-namespace NS (multi-user: --namespace <profile>)",
+            )
         if not self.opts.targets:
-            return Check("RBAC", SKIP, "no InferenceService to check", "--isvc NAMESPACE/NAME or -f "
-                         "ctloop.yaml")
+            return Check(
+                "RBAC",
+                SKIP,
+                "no InferenceService to check",
+                "--isvc NAMESPACE/NAME or -f ctloop.yaml",
+            )
         user = f"system:serviceaccount:{ns}:{sa}"
         api = client.ApiClient(self.kube.configuration)
         api.set_default_header("Impersonate-User", user)
@@ -557,27 +696,44 @@ class Doctor:
             for target_ns in sorted({t.namespace for t in self.opts.targets}):
                 for group, resource, verbs in RUNNER_RULES:
                     for verb in verbs:
-                        review = client.V1SelfSubjectAccessReview(spec=client.V1SelfSubjectAccessReviewSpec(
-                            resource_attributes=client.V1ResourceAttributes(
-                                group=group, resource=resource, verb=verb, namespace=target_ns)))
-                        result = authz.create_self_subject_access_review(review,
-                                                                         _request_timeout=self._t)
+                        review = client.V1SelfSubjectAccessReview(
+                            spec=client.V1SelfSubjectAccessReviewSpec(
+                                resource_attributes=client.V1ResourceAttributes(
+                                    group=group, resource=resource, verb=verb, namespace=target_ns
+                                )
+                            )
+                        )
+                        result = authz.create_self_subject_access_review(
+                            review, _request_timeout=self._t
+                        )
                         if not result.status.allowed:
                             missing.append(f"{verb} {resource}.{group} in {target_ns}")
         except ApiException as exc:
             if exc.status == 403:
-                return Check("RBAC", SKIP, f"cannot ask as {user}: {_kube_error(exc)}",
-                             f"run as someone who may impersonate it, or: kubectl auth can-i "
-                             f"patch inferenceservices.serving.kserve.io -n <ns> --as={user}")
+                return Check(
+                    "RBAC",
+                    SKIP,
+                    f"cannot ask as {user}: {_kube_error(exc)}",
+                    f"run as someone who may impersonate it, or: kubectl auth can-i "
+                    f"patch inferenceservices.serving.kserve.io -n <ns> --as={user}",
+                )
             raise
         finally:
             api.close()
         if missing:
-            return Check("RBAC", FAIL, f"{user} may not {'; '.join(missing)}",
-                         "kubectl apply -k manifests/overlays/<env> (Role and RoleBinding "
-                         "ctloop-pipeline-runner), binding this service account in each namespace")
-        return Check("RBAC", OK, f"{user} may {'/'.join(RUNNER_RULES[0][2])} inferenceservices in "
-                     f"{', '.join(sorted({t.namespace for t in self.opts.targets}))}")
+            return Check(
+                "RBAC",
+                FAIL,
+                f"{user} may not {'; '.join(missing)}",
+                "kubectl apply -k manifests/overlays/<env> (Role and RoleBinding "
+                "ctloop-pipeline-runner), binding this service account in each namespace",
+            )
+        return Check(
+            "RBAC",
+            OK,
+            f"{user} may {'/'.join(RUNNER_RULES[0][2])} inferenceservices in "
+            f"{', '.join(sorted({t.namespace for t in self.opts.targets}))}",
+        )
 
     def _settings_data(self) -> dict[str, str] | None:
         """ConfigMap ``ctloop-settings`` of the tasks' namespace (values are not secret); None
@@ -591,8 +747,11 @@ class Doctor:
             ns, _ = self._runner()
             if self.kube is not None and ns:
                 try:
-                    cm = self._read(self._api("CoreV1Api").read_namespaced_config_map,
-                                    DEFAULT_SETTINGS.config_map, ns)
+                    cm = self._read(
+                        self._api("CoreV1Api").read_namespaced_config_map,
+                        DEFAULT_SETTINGS.config_map,
+                        ns,
+                    )
                 except ApiException:
                     cm = None
                 if cm is not None:
@@ -609,8 +768,12 @@ class Doctor:
 
         ns, _ = self._runner()
         if not ns:
-            return Check("settings", SKIP, "the namespace the tasks run in is unknown",
-                         "--pipeline-namespace NS (multi-user: --namespace <profile>)")
+            return Check(
+                "settings",
+                SKIP,
+                "the namespace the tasks run in is unknown",
+                "--pipeline-namespace NS (multi-user: --namespace <profile>)",
+            )
         core = self._api("CoreV1Api")
         missing: list[str] = []
         present: list[str] = []
@@ -642,67 +805,108 @@ class Doctor:
         where = f"in {ns}"
         note = f"; cannot read {', '.join(unreadable)} (forbidden)" if unreadable else ""
         if old and missing:
-            return Check("settings", FAIL, f"missing {where}: {', '.join(missing)}; backend "
-                         f"{backend.tag_name} fails every task that references them{note}",
-                         "create them (docs/operations.md#settings-and-secrets) or upgrade KFP "
-                         "to >= 2.15.0")
-        if f"{S.config_map}.MLFLOW_TRACKING_URI" in missing or f"ConfigMap {S.config_map}" in missing:
-            return Check("settings", WARN, f"no MLFLOW_TRACKING_URI {where} (missing: "
-                         f"{', '.join(missing)}){note}", f"kubectl -n {ns} create configmap "
-                         f"{S.config_map} --from-literal=MLFLOW_TRACKING_URI=http://mlflow.mlflow"
-                         ".svc:5000 (or set tracking_uri per model)")
+            return Check(
+                "settings",
+                FAIL,
+                f"missing {where}: {', '.join(missing)}; backend "
+                f"{backend.tag_name} fails every task that references them{note}",
+                "create them (docs/operations.md#settings-and-secrets) or upgrade KFP to >= 2.15.0",
+            )
+        if (
+            f"{S.config_map}.MLFLOW_TRACKING_URI" in missing
+            or f"ConfigMap {S.config_map}" in missing
+        ):
+            return Check(
+                "settings",
+                WARN,
+                f"no MLFLOW_TRACKING_URI {where} (missing: {', '.join(missing)}){note}",
+                f"kubectl -n {ns} create configmap "
+                f"{S.config_map} --from-literal=MLFLOW_TRACKING_URI=http://mlflow.mlflow"
+                ".svc:5000 (or set tracking_uri per model)",
+            )
         if unreadable:
-            return Check("settings", WARN, f"present {where}: {', '.join(present)}{note}",
-                         f"kubectl -n {ns} get secret {' '.join(u.split()[1] for u in unreadable)}"
-                         " as an admin")
+            return Check(
+                "settings",
+                WARN,
+                f"present {where}: {', '.join(present)}{note}",
+                f"kubectl -n {ns} get secret {' '.join(u.split()[1] for u in unreadable)}"
+                " as an admin",
+            )
         optional = f"; optional, absent: {', '.join(missing)}" if missing else ""
         return Check("settings", OK, f"{where}: {', '.join(present)}{optional}")
 
     # -------------------------------------------------------------------------- MLflow
     def check_mlflow(self) -> Check:
-        uri = self.opts.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "") or \
-            (self._settings_data() or {}).get("MLFLOW_TRACKING_URI", "")
+        uri = (
+            self.opts.tracking_uri
+            or os.environ.get("MLFLOW_TRACKING_URI", "")
+            or (self._settings_data() or {}).get("MLFLOW_TRACKING_URI", "")
+        )
         if not uri:
-            return Check("MLflow", SKIP, "no tracking URI", "--tracking-uri, MLFLOW_TRACKING_URI, "
-                         "or MLFLOW_TRACKING_URI in ConfigMap ctloop-settings")
+            return Check(
+                "MLflow",
+                SKIP,
+                "no tracking URI",
+                "--tracking-uri, MLFLOW_TRACKING_URI, "
+                "or MLFLOW_TRACKING_URI in ConfigMap ctloop-settings",
+            )
         parsed = urllib.parse.urlparse(uri)
         if parsed.scheme not in ("http", "https"):
-            return Check("MLflow", WARN, f"{uri} is a local store: tasks on the cluster cannot "
-                         "share it", "run an MLflow server (manifests/components/mlflow) and "
-                         "use its http(s) URL")
+            return Check(
+                "MLflow",
+                WARN,
+                f"{uri} is a local store: tasks on the cluster cannot share it",
+                "run an MLflow server (manifests/components/mlflow) and use its http(s) URL",
+            )
         host = parsed.hostname or ""
         try:
             socket.getaddrinfo(host, parsed.port or 80)
         except socket.gaierror as exc:
             if host.endswith((".svc", ".svc.cluster.local")) or "." not in host:
-                return Check("MLflow", SKIP, f"{uri} is an in-cluster address, not resolvable "
-                             "here", "run ctloop doctor in the cluster, or --tracking-uri with "
-                             "a port-forward (kubectl port-forward svc/mlflow 5000)")
-            raise CtloopError(f"cannot resolve {host} ({exc}) — fix: check the tracking URI") \
-                from exc
+                return Check(
+                    "MLflow",
+                    SKIP,
+                    f"{uri} is an in-cluster address, not resolvable here",
+                    "run ctloop doctor in the cluster, or --tracking-uri with "
+                    "a port-forward (kubectl port-forward svc/mlflow 5000)",
+                )
+            raise CtloopError(
+                f"cannot resolve {host} ({exc}) — fix: check the tracking URI"
+            ) from exc
         base = uri.rstrip("/")
         status, body = _http_get(f"{base}/health", {}, self.opts.timeout)
         if status != 200:
-            raise CtloopError(f"{base}/health answered HTTP {status} ({body[:80]!r}) — fix: is "
-                              "this an MLflow tracking server?")
+            raise CtloopError(
+                f"{base}/health answered HTTP {status} ({body[:80]!r}) — fix: is "
+                "this an MLflow tracking server?"
+            )
         headers = {}
         if os.environ.get("MLFLOW_TRACKING_TOKEN"):
             headers["Authorization"] = f"Bearer {os.environ['MLFLOW_TRACKING_TOKEN']}"
         elif os.environ.get("MLFLOW_TRACKING_USERNAME"):
             import base64
 
-            pair = f"{os.environ['MLFLOW_TRACKING_USERNAME']}:" \
+            pair = (
+                f"{os.environ['MLFLOW_TRACKING_USERNAME']}:"
                 f"{os.environ.get('MLFLOW_TRACKING_PASSWORD', '')}"
+            )
             headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
-        status, body = _http_get(f"{base}/api/2.0/mlflow/experiments/search?max_results=1",
-                                 headers, self.opts.timeout)
+        status, body = _http_get(
+            f"{base}/api/2.0/mlflow/experiments/search?max_results=1", headers, self.opts.timeout
+        )
         if status in (401, 403):
-            return Check("MLflow", FAIL, f"{base} refused the search: HTTP {status}",
-                         "set MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN (the "
-                         "tasks get them from Secret ctloop-mlflow)")
+            return Check(
+                "MLflow",
+                FAIL,
+                f"{base} refused the search: HTTP {status}",
+                "set MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN (the "
+                "tasks get them from Secret ctloop-mlflow)",
+            )
         if status != 200:
-            raise CtloopError(f"{base} experiments search answered HTTP {status} ({body[:120]!r})"
-                              " — fix: check the MLflow server's logs")
+            raise CtloopError(
+                f"{base} experiments search answered HTTP {status} ({body[:120]!r})"
+                " — fix: check the MLflow server's logs"
+            )
         return Check("MLflow", OK, f"{base} (health ok, search ok)")
 
 
@@ -745,26 +949,40 @@ def kube_client(kubeconfig: str = "", context: str = "", timeout: float = 5.0) -
         config.load_incluster_config(client_configuration=cfg)
     except config.ConfigException:
         try:
-            config.load_kube_config(config_file=kubeconfig or os.environ.get("KUBECONFIG") or None,
-                                    context=context or None, client_configuration=cfg)
+            config.load_kube_config(
+                config_file=kubeconfig or os.environ.get("KUBECONFIG") or None,
+                context=context or None,
+                client_configuration=cfg,
+            )
         except (config.ConfigException, OSError) as exc:
-            raise CtloopError(f"no Kubernetes credentials: not in a cluster and kubeconfig "
-                              f"failed: {exc}") from exc
+            raise CtloopError(
+                f"no Kubernetes credentials: not in a cluster and kubeconfig failed: {exc}"
+            ) from exc
     cfg.retries = Retry(total=2, connect=1, read=0, status=0, other=0)
     return client.ApiClient(cfg)
 
 
 def summary(checks: list[Check], seconds: float) -> str:
     counts = {s: sum(c.status == s for c in checks) for s in (OK, WARN, FAIL, SKIP)}
-    parts = [f"{counts[OK]} ok", f"{counts[WARN]} warning(s)", f"{counts[FAIL]} failed",
-             f"{counts[SKIP]} skipped"]
+    parts = [
+        f"{counts[OK]} ok",
+        f"{counts[WARN]} warning(s)",
+        f"{counts[FAIL]} failed",
+        f"{counts[SKIP]} skipped",
+    ]
     verdict = "ready" if not counts[FAIL] else "not ready"
     return f"doctor: {verdict} — {', '.join(parts)} ({seconds:.1f} s)"
 
 
 def as_json(checks: list[Check], seconds: float) -> str:
-    return json.dumps({"ok": not any(c.status == FAIL for c in checks), "seconds": round(seconds, 3),
-                       "checks": [asdict(c) for c in checks]}, indent=2)
+    return json.dumps(
+        {
+            "ok": not any(c.status == FAIL for c in checks),
+            "seconds": round(seconds, 3),
+            "checks": [asdict(c) for c in checks],
+        },
+        indent=2,
+    )
 
 
 def parse_isvc(text: str) -> Target:
@@ -775,5 +993,19 @@ def parse_isvc(text: str) -> Target:
     return Target(m.group(2), m.group(1))
 
 
-__all__ = ["Check", "Doctor", "DoctorOptions", "Target", "RUNNER_RULES", "options_from_spec",
-           "kube_client", "parse_isvc", "summary", "as_json", "OK", "WARN", "FAIL", "SKIP"]
+__all__ = [
+    "Check",
+    "Doctor",
+    "DoctorOptions",
+    "Target",
+    "RUNNER_RULES",
+    "options_from_spec",
+    "kube_client",
+    "parse_isvc",
+    "summary",
+    "as_json",
+    "OK",
+    "WARN",
+    "FAIL",
+    "SKIP",
+]

@@ -72,7 +72,7 @@ PAGE = 100
 # optional ConfigMap/Secret env refs: kubeflow/pipelines #12216, first released in backend 2.15.0
 MIN_BACKEND = (2, 15, 0)
 DEFAULT_TIMEOUT = 30.0
-TOKEN_RECIPE = 'kubectl -n <profile> create token default-editor'
+TOKEN_RECIPE = "kubectl -n <profile> create token default-editor"
 HOST_EXAMPLES = (
     "e.g. https://kubeflow.example.com/pipeline behind Kubeflow's ingress, or "
     "http://localhost:8080 after kubectl -n kubeflow port-forward svc/ml-pipeline-ui 8080:80"
@@ -266,7 +266,9 @@ def _body_text(body: Any) -> str:
 
 def _is_html(headers: Any, body: Any) -> bool:
     ctype = str((headers or {}).get("Content-Type") or (headers or {}).get("content-type") or "")
-    return "html" in ctype.lower() or _body_text(body)[:200].lower().startswith(("<!doctype", "<html"))
+    return "html" in ctype.lower() or _body_text(body)[:200].lower().startswith(
+        ("<!doctype", "<html")
+    )
 
 
 def _title(body: Any) -> str:
@@ -295,19 +297,26 @@ def explain_status(
     """One line for an HTTP answer that is not the KFP API's: the problem, ``—``, the fix."""
     token_fix = (
         "fix: send a bearer token: --token TOKEN (or KFP_TOKEN), or --token-file PATH (or "
-        f"KFP_TOKEN_FILE); on Kubeflow: --token \"$({TOKEN_RECIPE})\""
+        f'KFP_TOKEN_FILE); on Kubeflow: --token "$({TOKEN_RECIPE})"'
     )
     if redirected_to or (300 <= status < 400):
         where = redirected_to or str((headers or {}).get("Location") or "?")
-        sent = f" the token from {auth.source} was not accepted" if auth.token or auth.token_file \
+        sent = (
+            f" the token from {auth.source} was not accepted"
+            if auth.token or auth.token_file
             else " no token was sent"
+        )
         return (
             f"KFP at {url} redirected to a login page ({where[:120]}): the host is behind an "
             f"authenticating proxy (Dex/oauth2-proxy) and{sent} — {token_fix}"
         )
     if _is_html(headers, body) and status in (200, 401, 403):
         title = _title(body)
-        if status == 200 and "sign in" not in title.lower() and "log in" not in _body_text(body).lower():
+        if (
+            status == 200
+            and "sign in" not in title.lower()
+            and "log in" not in _body_text(body).lower()
+        ):
             return (
                 f"{url} answered with an HTML page{f' ({title!r})' if title else ''}, not the KFP "
                 f"API — fix: give --host the URL the KFP API is served at, {HOST_EXAMPLES}"
@@ -326,7 +335,10 @@ def explain_status(
                 "token is expired or not issued for this cluster; create a fresh one, e.g. "
                 f"{TOKEN_RECIPE}"
             )
-        return f"KFP at {url} needs authentication: HTTP 401{said} and no token was sent — {token_fix}"
+        return (
+            f"KFP at {url} needs authentication: HTTP 401{said} and no token was sent — "
+            + token_fix
+        )
     if status == 403:
         who = f"the identity of {auth.source}" if auth.source else "this identity"
         return (
@@ -366,13 +378,11 @@ def _network_error(exc: BaseException, url: str, timeout: float) -> str:
             "that the API is reachable from here (VPN, port-forward still running?)"
         )
     reason = getattr(exc, "reason", None) or exc
-    return (
-        f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: check --host ({HOST_EXAMPLES})"
-    )
+    return f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: check --host ({HOST_EXAMPLES})"
 
 
 def _kfp_context_has_credentials() -> bool:
-    """Whether ``kfp.Client`` would add a saved cookie or header (``~/.config/kfp/context.json``)."""
+    """Whether ``kfp.Client`` would add a saved cookie or header (~/.config/kfp/context.json)."""
     path = Path("~/.config/kfp/context.json").expanduser()
     try:
         data = json.loads(path.read_text())
@@ -440,9 +450,11 @@ def probe_healthz(host: str, auth: KfpAuth, timeout: float) -> Backend:
     except urllib.error.HTTPError as exc:
         body = exc.read()
         location = exc.headers.get("Location", "") if 300 <= exc.code < 400 else ""
-        raise PlatformError(explain_status(
-            exc.code, body, dict(exc.headers), url=url, auth=auth, redirected_to=location
-        )) from exc
+        raise PlatformError(
+            explain_status(
+                exc.code, body, dict(exc.headers), url=url, auth=auth, redirected_to=location
+            )
+        ) from exc
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         if isinstance(reason, ssl.SSLError):
@@ -520,9 +532,11 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
                 moved = next((h.redirect_location for h in history if h.redirect_location), "")
                 headers = dict(resp.headers or {})
                 if moved:
-                    raise PlatformError(explain_status(
-                        resp.status, body, headers, url=url, auth=auth, redirected_to=moved
-                    ))
+                    raise PlatformError(
+                        explain_status(
+                            resp.status, body, headers, url=url, auth=auth, redirected_to=moved
+                        )
+                    )
                 self.ctloop_backend = _backend_from(url, resp.status, body, headers, auth)
             return kfp_server_api.V2beta1GetHealthzResponse(
                 multi_user=self.ctloop_backend.multi_user,
@@ -703,6 +717,20 @@ class Platform:
             "doctor` shows every ConfigMap/Secret key present, pass --allow-old-backend"
         )
 
+    def verify_access(self) -> None:
+        """One authenticated, authorised read (healthz is open even where the API is not):
+        the experiments of the namespace on multi-user KFP, else the pipelines."""
+        if self.backend is not None and self.backend.multi_user:
+            self._need_namespace("list experiments", self.namespace)
+            self._call(
+                "list experiments",
+                self.client.list_experiments,
+                page_size=1,
+                namespace=self.namespace,
+            )
+        else:
+            self._call("list pipelines", self.client.list_pipelines, page_size=1)
+
     def _need_namespace(self, what: str, namespace: str) -> None:
         if self.backend is not None and self.backend.multi_user and not namespace:
             raise ConfigError(
@@ -720,8 +748,10 @@ class Platform:
         try:
             return fn(*args, **kwargs)
         except ApiException as exc:
-            if exc.status in (401, 403) or (exc.status and 300 <= exc.status < 400) or _is_html(
-                exc.headers, exc.body
+            if (
+                exc.status in (401, 403)
+                or (exc.status and 300 <= exc.status < 400)
+                or _is_html(exc.headers, exc.body)
             ):
                 line = explain_status(exc.status, exc.body, exc.headers, url=url, auth=self.auth)
                 raise PlatformError(f"KFP API {what} failed: {line}") from exc
@@ -1026,7 +1056,6 @@ class Platform:
             )
         return out
 
-
     def create_run(
         self,
         pipeline_func_or_package: Callable | str | Path,
@@ -1102,6 +1131,7 @@ class Platform:
             return compile_pipeline(
                 func, out_dir / "pipeline.yaml", image=image or None, pvc_mounts=list(pvc_mounts)
             )
+
 
 __all__ = [
     "Platform",
