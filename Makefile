@@ -98,6 +98,10 @@ push: ## push the component image $(IMAGE)
 lock: $(STAMP) ## regenerate requirements/runtime.txt (the image's pinned dependency closure)
 	$(BIN)/python -m ctloop.ops.lock
 
+.PHONY: doctor
+doctor: $(STAMP) ## check a cluster before scheduling: KFP, KServe, Knative, RBAC, settings, MLflow (SPEC=file)
+	$(BIN)/ctloop doctor -f $${SPEC:-ctloop.yaml}
+
 .PHONY: upload
 upload: $(STAMP) ## upload the pipeline to KFP (HOST=url; a no-op when unchanged)
 	$(BIN)/ctloop upload --host $(HOST) --image $(IMAGE)

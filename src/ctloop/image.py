@@ -1,9 +1,20 @@
-"""The one container image every ctloop component runs in.
+"""The one container image every ctloop component runs in, and how a command chooses it.
 
-The reference is derived from the package version, so a compiled pipeline and the image built
-from the same commit always match. A private registry is chosen at compile time
-(``ctloop compile --image``), never through an environment variable read at import.
+The default reference is derived from the package version, so a compiled pipeline and the image
+built from the same commit always match. That default, ``ghcr.io/ctloop/ctloop:<version>``, is a
+*placeholder*: it is not published, so a cluster cannot pull it. A user's own image comes from, in
+this order (:func:`resolve_image`, read when a command runs, never at import):
+
+1. ``--image`` on the command line;
+2. the ``CTLOOP_IMAGE`` environment variable;
+3. ``kfp.image`` in ``ctloop.yaml``;
+4. the placeholder — accepted by ``compile`` and local runs, refused by the commands that put a
+   pipeline on a cluster (``upload``, ``schedule``, ``apply``).
 """
+
+from __future__ import annotations
+
+import os
 
 from ctloop._version import __version__
 
@@ -12,5 +23,68 @@ DEFAULT_IMAGE = f"{IMAGE_REPOSITORY}:{__version__}"
 # The serving runtime image (KServe model server + exactly the training scikit-learn).
 SERVING_IMAGE_REPOSITORY = "ghcr.io/ctloop/ctloop-serving"
 DEFAULT_SERVING_IMAGE = f"{SERVING_IMAGE_REPOSITORY}:{__version__}"
+IMAGE_ENV = "CTLOOP_IMAGE"
+# Commands that put a pipeline on a cluster, where the unpublished placeholder cannot be pulled.
+CLUSTER_PURPOSES = frozenset({"upload", "schedule", "apply"})
 
-__all__ = ["IMAGE_REPOSITORY", "DEFAULT_IMAGE", "SERVING_IMAGE_REPOSITORY", "DEFAULT_SERVING_IMAGE"]
+
+def check_image_reference(image: str, source: str) -> str:
+    """``image`` when it is a pinned reference (a tag or a digest, not ``latest``); else a
+    ConfigError naming ``source`` (``--image``, ``CTLOOP_IMAGE``, ``kfp.image``)."""
+    from ctloop.errors import ConfigError
+
+    last = image.rsplit("/", 1)[-1]
+    if not image or any(ch.isspace() for ch in image) or (":" not in last and "@" not in image):
+        raise ConfigError(
+            f"{source} {image!r}: not a full image reference with a tag or digest; "
+            "e.g. registry.example.com/ml/ctloop:0.1.0"
+        )
+    if image.endswith(":latest"):
+        raise ConfigError(
+            f"{source} {image!r}: the mutable tag 'latest' makes runs irreproducible; "
+            "pin a version or a digest"
+        )
+    return image
+
+
+def resolve_image(flag: str | None, spec_image: str | None, *, purpose: str) -> str:
+    """The component image for ``purpose`` (the command's name, e.g. ``"upload"``).
+
+    ``--image`` (``flag``) wins over ``CTLOOP_IMAGE``, which wins over ``kfp.image`` of
+    ``ctloop.yaml`` (``spec_image``); without any, the built-in :data:`DEFAULT_IMAGE`. For the
+    cluster commands in :data:`CLUSTER_PURPOSES` that placeholder is refused with the fix, since no
+    cluster can pull it. Empty strings count as not given.
+    """
+    from ctloop.errors import ConfigError
+
+    env = os.environ.get(IMAGE_ENV, "").strip()
+    for value, source in (
+        (flag, "--image"),
+        (env, IMAGE_ENV),
+        (spec_image, "kfp.image in ctloop.yaml"),
+    ):
+        if value and value.strip():
+            image = check_image_reference(value.strip(), source)
+            break
+    else:
+        image = DEFAULT_IMAGE
+    if image == DEFAULT_IMAGE and purpose in CLUSTER_PURPOSES:
+        raise ConfigError(
+            f"{purpose}: the component image would be {DEFAULT_IMAGE}, ctloop's built-in "
+            "placeholder, which is not published (task pods would fail with ImagePullBackOff). "
+            "Build and push yours: make image push IMAGE=registry.example.com/ml/ctloop:"
+            f"{__version__}, then give it with --image, {IMAGE_ENV}=... or kfp.image in ctloop.yaml"
+        )
+    return image
+
+
+__all__ = [
+    "IMAGE_REPOSITORY",
+    "DEFAULT_IMAGE",
+    "SERVING_IMAGE_REPOSITORY",
+    "DEFAULT_SERVING_IMAGE",
+    "IMAGE_ENV",
+    "CLUSTER_PURPOSES",
+    "check_image_reference",
+    "resolve_image",
+]

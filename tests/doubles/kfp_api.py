@@ -4,7 +4,11 @@ No KFP API server can run here, so the real ``kfp.Client`` talks to this small H
 implements the endpoints ctloop uses with the API contract of KFP 2.17 (see
 shared/notes/reliability.md §4 and ``backend/src/apiserver/server/pipeline_upload_server.go``):
 
-* ``GET /healthz``;
+* ``GET /apis/v2beta1/healthz`` answers what ``newHealthzResponse`` in
+  ``backend/src/apiserver/main.go`` (kubeflow/pipelines 2.17.0) writes: ``commit_sha``,
+  ``tag_name`` (the ``TAG_NAME`` build argument of ``backend/Dockerfile``: the release, e.g.
+  ``2.17.0``; ``unknown`` in dev builds), ``multi_user``, ``pipeline_store``. The generated
+  ``kfp_server_api`` model keeps only the last two; the version is in the raw JSON;
 * multipart pipeline upload (field ``uploadfile``, a ``.yaml`` file that parses as a KFP pipeline
   spec) with unique pipeline names; the first version gets the pipeline's name and description;
   ``upload_version`` needs ``pipelineid`` and a unique version name;
@@ -17,6 +21,28 @@ cron trigger with **6 fields**: stricter than the real server, which also accept
 silently reads them seconds-first (``lenient_cron=True`` mimics that). Every request is recorded
 in ``calls`` (method, path, query, body, headers) so tests can assert bodies, auth and order. It
 keeps no state on disk.
+
+What sits in front of a real KFP (all optional, for the authentication tests):
+
+* ``path_prefix="/pipeline"``: the API is served under a prefix, as behind Kubeflow's Istio
+  ingress (``url`` includes it; ``root_url`` does not). Any other path is an ingress 404;
+* ``tokens={token: access}`` — bearer tokens the ingress knows. ``"ok"``: authenticated and
+  authorised; ``"ingress-deny"``: Istio's DENY AuthorizationPolicy answers ``403 RBAC: access
+  denied`` on every path (kubeflow/manifests
+  ``common/oauth2-proxy/components/istio-external-auth/authorizationpolicy.istio-ingressgateway-require-jwt.yaml``);
+  ``"kfp-deny"``: the ingress lets it through, the KFP API server's SubjectAccessReview denies
+  every resource call (healthz stays open) with the grpc-gateway body of a ``PermissionDenied``
+  ``UserError`` (``backend/src/apiserver/resource/resource_manager.go`` ``IsAuthorized``,
+  ``backend/src/common/util/error.go``). An unknown token gets Istio's ``401 Jwt verification
+  fails``;
+* ``unauthenticated`` — the answer to a request *without* a token, from oauth2-proxy
+  (``oauthproxy.go`` ``Proxy``, kubeflow/manifests ``common/oauth2-proxy/base/oauth2_proxy.cfg``):
+  ``"401"`` (``/apis/`` is one of Kubeflow's ``api_routes``: ``errorJSON(401)``, body ``{}``),
+  ``"302"`` (``skip_provider_button``: a redirect to ``login_url=/dex/auth``, which serves an
+  HTML login page), ``"403"`` (the HTML sign-in page with status 403);
+* ``multi_user=True``: healthz says so and experiments/runs need a namespace (the API server's
+  ``An experiment cannot have an empty namespace in multi-user mode``);
+* ``delay`` seconds before every answer (timeouts).
 """
 
 from __future__ import annotations
@@ -24,6 +50,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,9 +84,41 @@ class State:
     runs: dict[str, dict] = field(default_factory=dict)
 
 
+LOGIN_PAGE = (
+    "<!DOCTYPE html><html><head><title>dex</title></head><body><h2>Log in to Your Account</h2>"
+    '<form method="post"><input name="login"><input name="password" type="password"></form>'
+    "</body></html>"
+)
+SIGN_IN_PAGE = (
+    "<!DOCTYPE html><html lang=\"en\"><head><title>Sign In</title></head><body>"
+    '<form action="/oauth2/start" method="GET"><button type="submit">Sign in with Dex</button>'
+    "</form></body></html>"
+)
+
+
 class KfpApiDouble:
-    def __init__(self, lenient_cron: bool = False):
+    def __init__(
+        self,
+        lenient_cron: bool = False,
+        *,
+        tag_name: str = "2.17.0",
+        commit_sha: str = "4a3592cb",
+        multi_user: bool = False,
+        path_prefix: str = "",
+        tokens: dict[str, str] | None = None,
+        unauthenticated: str = "401",
+        delay: float = 0.0,
+    ):
+        if unauthenticated not in ("401", "302", "403"):
+            raise ValueError(f"unauthenticated: 401, 302 or 403, not {unauthenticated!r}")
         self.lenient_cron = lenient_cron
+        self.tag_name = tag_name
+        self.commit_sha = commit_sha
+        self.multi_user = multi_user
+        self.path_prefix = path_prefix.rstrip("/")
+        self.tokens = tokens
+        self.unauthenticated = unauthenticated
+        self.delay = delay
         self.state = State()
         self.calls: list[Call] = []
         self._ids = itertools.count(1)
@@ -68,8 +127,13 @@ class KfpApiDouble:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
-    def url(self) -> str:
+    def root_url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
+    def url(self) -> str:
+        """The KFP host to give ``kfp.Client`` (with the path prefix, if any)."""
+        return self.root_url + self.path_prefix
 
     def __enter__(self) -> KfpApiDouble:
         self.thread.start()
@@ -104,6 +168,55 @@ class KfpApiDouble:
             def _error(self, status: int, message: str) -> None:
                 self._reply(status, {"error": message, "code": status, "message": message})
 
+            def _raw(self, status: int, ctype: str, text: str, headers=()) -> None:
+                data = text.encode()
+                self.send_response(status)
+                for key, value in headers:
+                    self.send_header(key, value)
+                if ctype:
+                    self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _ingress(self, path: str, query: str, headers: dict[str, str]) -> bool:
+                """What Istio/oauth2-proxy/dex answer before the API server; True = answered."""
+                if path.startswith("/dex/"):
+                    self._raw(200, "text/html; charset=utf-8", LOGIN_PAGE)
+                    return True
+                if double.tokens is not None:
+                    auth = headers.get("authorization", "")
+                    token = auth[7:] if auth.startswith("Bearer ") else ""
+                    access = double.tokens.get(token) if token else None
+                    if token and access is None:
+                        self._raw(401, "text/plain", "Jwt verification fails", [(
+                            "www-authenticate",
+                            'Bearer realm="kubeflow", error="invalid_token"',
+                        )])
+                        return True
+                    if not token:
+                        if double.unauthenticated == "302":
+                            target = urllib.parse.quote(path + (f"?{query}" if query else ""))
+                            location = (
+                                "/dex/auth?client_id=kubeflow-oidc-authservice&redirect_uri="
+                                f"%2Foauth2%2Fcallback&response_type=code&scope=profile+email+"
+                                f"groups+openid&state=rd%3D{target}"
+                            )
+                            self._raw(302, "text/html; charset=utf-8",
+                                      f'<a href="{location}">Found</a>.', [("Location", location)])
+                        elif double.unauthenticated == "403":
+                            self._raw(403, "text/html; charset=utf-8", SIGN_IN_PAGE)
+                        else:
+                            self._raw(401, "application/json", "{}")
+                        return True
+                    if access == "ingress-deny":
+                        self._raw(403, "text/plain", "RBAC: access denied")
+                        return True
+                if not path.startswith(double.path_prefix + PREFIX + "/"):
+                    self._raw(404, "", "")  # no route on the ingress gateway
+                    return True
+                return False
+
             def _route(self, method: str) -> None:
                 parsed = urllib.parse.urlparse(self.path)
                 query = {k: v[0] for k, v in urllib.parse.parse_qs(parsed.query).items()}
@@ -125,12 +238,32 @@ class KfpApiDouble:
                         body[f"{name}.filename"] = part.get_filename() or ""
                 elif raw:
                     body = json.loads(raw)
+                if double.delay:
+                    time.sleep(double.delay)
+                headers = {k.lower(): v for k, v in self.headers.items()}
                 with double._lock:
-                    headers = {k.lower(): v for k, v in self.headers.items()}
-                    call = Call(method, parsed.path, query, body, headers)
-                    double.calls.append(call)
+                    double.calls.append(Call(method, parsed.path, query, body, headers))
+                if self._ingress(parsed.path, parsed.query, headers):
+                    return
+                path = parsed.path[len(double.path_prefix):]
+                auth = headers.get("authorization", "")
+                denied = double.tokens is not None and double.tokens.get(auth[7:]) == "kfp-deny"
+                if denied and path != PREFIX + "/healthz":
+                    message = (
+                        "User 'system:serviceaccount:ci:ctloop-deployer' is not authorized with "
+                        "reason:  (request: &ResourceAttributes{Verb:list,Group:"
+                        "pipelines.kubeflow.org,Version:v1beta1,Resource:experiments})"
+                    )
+                    return self._reply(403, {
+                        "code": 7,
+                        "message": f"Failed to authorize with API: PermissionDenied: {message}: "
+                        "Unauthorized access",
+                        "details": [{"@type": "type.googleapis.com/google.rpc.Status",
+                                     "code": 7, "message": message}],
+                    })
+                with double._lock:
                     try:
-                        status, payload = double.dispatch(method, parsed.path, query, body)
+                        status, payload = double.dispatch(method, path, query, body)
                     except KeyError as exc:
                         status, payload = 404, {"error": f"not found: {exc}", "code": 5}
                     except ValueError as exc:
@@ -173,7 +306,12 @@ class KfpApiDouble:
             raise KeyError(path)
         p = path[len(PREFIX) :]
         if p == "/healthz" and method == "GET":
-            return 200, {"multi_user": False, "commit_sha": "double", "tag_name": "2.17.0-double"}
+            return 200, {
+                "commit_sha": self.commit_sha,
+                "tag_name": self.tag_name,
+                "multi_user": self.multi_user,
+                "pipeline_store": "database",
+            }
 
         # pipelines
         if p == "/pipelines/upload" and method == "POST":
@@ -223,6 +361,7 @@ class KfpApiDouble:
 
         # experiments
         if p == "/experiments" and method == "POST":
+            self._need_namespace(body.get("namespace", ""), "An experiment")
             name = body["display_name"]
             if any(e["display_name"] == name for e in s.experiments.values()):
                 return 409, {"error": f"experiment {name} already exists"}
@@ -233,10 +372,14 @@ class KfpApiDouble:
                 "description": body.get("description", ""),
                 "created_at": _now(),
                 "storage_state": "AVAILABLE",
+                "namespace": body.get("namespace", ""),
             }
             return 200, s.experiments[eid]
         if p == "/experiments" and method == "GET":
+            self._need_namespace(query.get("namespace", ""), "An experiment")
             items = self._filter(list(s.experiments.values()), query)
+            if self.multi_user:
+                items = [e for e in items if e.get("namespace") == query["namespace"]]
             return 200, {"experiments": items, "total_size": len(items)}
         if p.startswith("/experiments/") and method == "GET":
             return 200, s.experiments[p.split("/")[2]]
@@ -287,6 +430,8 @@ class KfpApiDouble:
             s.runs[rid] = {**body, "run_id": rid, "state": "PENDING", "created_at": _now()}
             return 200, s.runs[rid]
         if p == "/runs" and method == "GET":
+            if "experiment_id" not in query:
+                self._need_namespace(query.get("namespace", ""), "A run")
             items = list(s.runs.values())
             if "experiment_id" in query:
                 items = [r for r in items if r.get("experiment_id") == query["experiment_id"]]
@@ -328,6 +473,13 @@ class KfpApiDouble:
         self.state.runs[run_id]["state"] = state
 
     # ------------------------------------------------------------------ validation
+    def _need_namespace(self, namespace: str, what: str) -> None:
+        """``canAccessExperiment``/``canAccessRun`` of the 2.17.0 API server (multi-user)."""
+        if self.multi_user and not namespace:
+            raise ValueError(
+                f"Invalid input error: {what} cannot have an empty namespace in multi-user mode"
+            )
+
     @staticmethod
     def _parse_package(body: Any) -> dict:
         if not body or not body.get("uploadfile"):
@@ -344,6 +496,14 @@ class KfpApiDouble:
         if not isinstance(spec, dict) or "pipelineInfo" not in spec or "root" not in spec:
             raise ValueError("uploaded file is not a KFP pipeline spec (pipelineInfo/root missing)")
         return spec
+
+    def version_package(self, version_id: str) -> dict:
+        """The pipeline spec uploaded as ``version_id`` (what a run of that version executes)."""
+        for versions in self.state.versions.values():
+            for version in versions:
+                if version["pipeline_version_id"] == version_id:
+                    return version["pipeline_spec"]
+        raise KeyError(version_id)
 
     def _version(self, pid: str, name: str, description: str, spec: dict) -> dict:
         vid = self.new_id("version")

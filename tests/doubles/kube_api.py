@@ -15,6 +15,15 @@ API contract it relies on:
   with ``canaryTrafficPercent`` N the latest revision gets N % and the previously rolled-out
   revision 100−N %; without it the latest gets 100 % and becomes the rolled-out revision.
   ``status.deploymentMode`` comes from the deploymentMode annotation.
+
+For ``ctloop doctor`` it also serves, read-only, whatever a test puts there with ``add()``
+(CustomResourceDefinitions, Deployments, Namespaces, ConfigMaps, Secrets, at the paths the
+``kubernetes`` client uses), ``GET /version``, and ``POST selfsubjectaccessreviews``
+(authorization.k8s.io/v1) answered from ``grants`` for the caller (``user``) or, with an
+``Impersonate-User`` header (``kubectl auth can-i --as``), for that user when ``can_impersonate``
+— otherwise the API server's 403 (``k8s.io/apiserver/pkg/endpoints/filters/impersonation.go``:
+``serviceaccounts "x" is forbidden: User "u" cannot impersonate resource "serviceaccounts"``).
+``forbid(path)`` answers 403 for a path (an identity without RBAC), ``delay`` slows every answer.
 """
 
 from __future__ import annotations
@@ -23,10 +32,27 @@ import copy
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 PATH = re.compile(r"^/apis/serving\.kserve\.io/v1beta1/namespaces/([^/]+)/inferenceservices(?:/([^/?]+))?")
+SSAR = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+# k8s.io/apimachinery pkg/version/types.go Info (what GET /version answers)
+VERSION = {"major": "1", "minor": "31", "gitVersion": "v1.31.4",
+           "gitCommit": "a78aa47129b8539636eb86a9d00e31b2720fe06b", "gitTreeState": "clean",
+           "buildDate": "2024-12-10T18:36:27Z", "goVersion": "go1.22.9", "compiler": "gc",
+           "platform": "linux/amd64"}
+
+
+def object_path(obj: dict) -> str:
+    """The REST path of a namespaced or cluster-scoped object (plural = lowercase kind + s)."""
+    api_version = obj["apiVersion"]
+    base = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
+    meta = obj["metadata"]
+    plural = obj["kind"].lower() + "s"
+    ns = f"/namespaces/{meta['namespace']}" if meta.get("namespace") else ""
+    return f"{base}{ns}/{plural}/{meta['name']}"
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -52,6 +78,12 @@ class KubeApiDouble:
         self._stalled = False
         self._rv = 0
         self._lock = threading.Lock()
+        self.resources: dict[str, dict] = {}  # path -> object (read-only kinds, for doctor)
+        self.forbidden: set[str] = set()
+        self.user = "jane@example.com"
+        self.grants: dict[str, set[tuple[str, str, str, str]]] = {}  # user -> (group, resource, verb, ns)
+        self.can_impersonate = True
+        self.delay = 0.0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -66,6 +98,32 @@ class KubeApiDouble:
         cfg = client.Configuration()
         cfg.host = self.url
         return client.ApiClient(cfg)
+
+    def add(self, obj: dict) -> str:
+        """Serve ``obj`` (with apiVersion, kind, metadata) at its REST path; returns the path."""
+        path = object_path(obj)
+        self.resources[path] = copy.deepcopy(obj)
+        return path
+
+    def forbid(self, path: str) -> None:
+        """Answer 403 Forbidden for ``path`` (and below)."""
+        self.forbidden.add(path)
+
+    def grant(self, user: str, group: str, resource: str, verbs: list[str], namespace: str) -> None:
+        self.grants.setdefault(user, set()).update((group, resource, v, namespace) for v in verbs)
+
+    def create_isvc(self, namespace: str, body: dict) -> dict:
+        """What a POST creates (the simulated controller then publishes a ready revision)."""
+        with self._lock:
+            key = (namespace, body["metadata"]["name"])
+            self._rv += 1
+            obj = copy.deepcopy(body)
+            obj["metadata"].update({"namespace": namespace, "resourceVersion": str(self._rv), "generation": 1})
+            self.objects[key] = obj
+            self.meta[key] = {"revisions": [], "uris": {}, "ready": "", "rolled_out": "", "pending_reads": 0}
+            self._reconcile(key, spec_changed=True)
+            self._on_read(key)
+            return obj
 
     def fail_next(self, code: int, n: int = 1) -> None:
         self._fail.extend([code] * n)
@@ -159,12 +217,59 @@ class KubeApiDouble:
                 self._send(code, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
                                   "message": message, "reason": reason, "code": code})
 
+            def _other(self, method: str, path: str, body: Any) -> bool:
+                """Routes besides InferenceServices; True when answered."""
+                for prefix in double.forbidden:
+                    if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                        parts = path.strip("/").split("/")
+                        resource, name = (parts[-2], parts[-1]) if len(parts) > 2 else (parts[-1], "")
+                        ns = parts[parts.index("namespaces") + 1] if "namespaces" in parts[:-2] else ""
+                        where = f'in the namespace "{ns}"' if ns else "at the cluster scope"
+                        group = parts[1] if parts[0] == "apis" else ""
+                        self._status(403, "Forbidden", f'{resource} "{name}" is forbidden: User "{double.user}" '
+                                     f'cannot {method.lower() if method != "GET" else "get"} resource "{resource}" '
+                                     f'in API group "{group}" {where}')
+                        return True
+                if path.rstrip("/") == "/version" and method == "GET":
+                    self._send(200, VERSION)
+                    return True
+                if path == SSAR and method == "POST":
+                    user = self.headers.get("Impersonate-User") or double.user
+                    if user != double.user and not double.can_impersonate:
+                        sa = user.split(":")
+                        what = (f'serviceaccounts "{sa[-1]}"', "serviceaccounts", f'in the namespace "{sa[2]}"') \
+                            if user.startswith("system:serviceaccount:") else (f'users "{user}"', "users", "at the cluster scope")
+                        self._status(403, "Forbidden", f'{what[0]} is forbidden: User "{double.user}" cannot '
+                                     f'impersonate resource "{what[1]}" in API group "" {what[2]}')
+                        return True
+                    attrs = (body.get("spec") or {}).get("resourceAttributes") or {}
+                    wanted = (attrs.get("group", ""), attrs.get("resource", ""), attrs.get("verb", ""),
+                              attrs.get("namespace", ""))
+                    allowed = wanted in double.grants.get(user, set())
+                    out = {**body, "metadata": {"creationTimestamp": None},
+                           "status": {"allowed": allowed, **({"reason": "RBAC: allowed by RoleBinding"} if allowed else {})}}
+                    self._send(201, out)
+                    return True
+                if not PATH.match(path) and method == "GET":
+                    if path in double.resources:
+                        self._send(200, double.resources[path])
+                    else:
+                        parts = ["", *path.strip("/").split("/")]
+                        self._status(404, "NotFound", f'{parts[-2]} "{parts[-1]}" not found')
+                    return True
+                return False
+
             def _handle(self, method: str) -> None:
-                m = PATH.match(self.path)
+                if double.delay:
+                    time.sleep(double.delay)
+                path = self.path.split("?", 1)[0]
+                m = PATH.match(path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length)) if length else None
                 with double._lock:
                     double.calls.append((method, self.path, body))
+                    if self._other(method, path, body):
+                        return None
                     if not m:
                         return self._status(404, "NotFound", f"no route {self.path}")
                     ns, name = m.group(1), m.group(2)

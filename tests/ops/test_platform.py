@@ -1,6 +1,16 @@
-"""upload / schedule / apply / runs through the real kfp.Client against KfpApiDouble."""
+"""upload / schedule / apply / runs / trigger through the real kfp.Client against KfpApiDouble.
 
+The double's answers follow kubeflow/pipelines 2.17.0 (``backend/src/apiserver/main.go``
+healthz, ``backend/src/common/util/error.go`` error bodies) and what sits in front of a Kubeflow
+install (kubeflow/manifests ``common/oauth2-proxy``): see tests/doubles/kfp_api.py.
+"""
+
+import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -18,11 +28,24 @@ EXAMPLE = REPO / "examples" / "ctloop.yaml"
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
 
+IMAGE = "registry.example.com/ml/ctloop:0.1.0"
+
+
 @pytest.fixture
-def kfp(monkeypatch):
-    monkeypatch.delenv("KFP_TOKEN", raising=False)
-    monkeypatch.delenv("KF_PIPELINES_ENDPOINT", raising=False)
+def kfp_env(monkeypatch, tmp_path):
+    """No credentials, host or image from the developer's environment; HOME without kfp context."""
+    for name in ("KFP_TOKEN", "KFP_TOKEN_FILE", "KF_PIPELINES_ENDPOINT", "KUBECONFIG",
+                 "KUBERNETES_SERVICE_HOST", "CTLOOP_IMAGE"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KF_PIPELINES_SA_TOKEN_PATH", "/nonexistent/token")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr("kfp.client.Client._LOCAL_KFP_CONTEXT",
+                        str(tmp_path / "home" / ".config" / "kfp" / "context.json"))
+
+
+@pytest.fixture
+def kfp(kfp_env, monkeypatch):
+    monkeypatch.setenv("CTLOOP_IMAGE", IMAGE)  # cluster commands refuse the placeholder image
     with KfpApiDouble() as double:
         yield double
 
@@ -292,7 +315,7 @@ def test_disabled_schedule_is_reconciled_not_recreated(kfp):
         r for r, v in kfp.state.recurring.items() if v["display_name"] == "ct-credit-default"
     )
     kfp.state.recurring[rid]["status"] = "ENABLED"
-    assert [a["action"] for a in _apply(kfp, spec)][1] == "disabled"
+    assert [a["action"] for a in _apply(kfp, spec)][2] == "disabled"  # 2 pipelines first
     assert kfp.state.recurring[rid]["status"] == "DISABLED" and len(kfp.state.recurring) == 2
 
 
@@ -395,3 +418,340 @@ def test_runs_lists_state_and_decisions(kfp, capsys):
 def test_runs_unknown_experiment_says_how_to_fix(kfp, capsys):
     assert main(["runs", "--host", kfp.url, "--experiment", "nope"]) == 2
     assert "kfp.experiment" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------- auth: one line, fast
+def _healthz_calls(double):
+    return [c for c in double.calls if c.path.endswith("/apis/v2beta1/healthz")]
+
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert len(lines) == 1, err  # no traceback, no retry log
+    assert lines[0].startswith("error: ") and "Traceback" not in err
+    return lines[0]
+
+
+AUTH_CASES = {
+    # name: (double kwargs, extra argv, host attribute, expected fragments)
+    "401 without a token": (
+        {"tokens": {"good": "ok"}}, [], "url",
+        ["needs authentication: HTTP 401", "--token", "--token-file", "create token default-editor"],
+    ),
+    "401 expired token": (
+        {"tokens": {"good": "ok"}}, ["--token", "expired"], "url",
+        ["rejected the token from --token: HTTP 401", "Jwt verification fails", "fresh one"],
+    ),
+    "403 ingress denial": (
+        {"tokens": {"good": "ingress-deny"}}, ["--token", "good"], "url",
+        ["refused the identity of --token: HTTP 403", "RBAC: access denied", "--namespace"],
+    ),
+    "403 sign-in page": (
+        {"tokens": {"good": "ok"}, "unauthenticated": "403"}, [], "url",
+        ["sign-in page (HTTP 403, 'Sign In')", "authenticating proxy", "--token"],
+    ),
+    "302 to the dex login page": (
+        {"tokens": {"good": "ok"}, "unauthenticated": "302"}, [], "url",
+        ["redirected to a login page (/dex/auth?client_id=", "Dex/oauth2-proxy", "--token"],
+    ),
+    "404 missing path prefix": (
+        {"path_prefix": "/pipeline"}, [], "root_url",
+        ["no KFP API at http://127.0.0.1:", "HTTP 404", "path prefix", "/pipeline"],
+    ),
+}
+
+
+@pytest.mark.parametrize("via", ["--host", "KF_PIPELINES_ENDPOINT"])
+@pytest.mark.parametrize("case", list(AUTH_CASES))
+def test_auth_failures_are_one_line_with_the_fix(kfp_env, capsys, monkeypatch, case, via):
+    """The issue: against 401/403/404 `ctloop runs` printed five healthz tracebacks (167 lines,
+    27 s: kfp.Client retries healthz 5 times, 5 s apart) and then advised to check --host.
+    With --host ctloop probes healthz itself before loading kfp; with the endpoint from the
+    environment kfp.Client finds the host and its (bounded) healthz answers."""
+    kwargs, argv, host_attr, expected = AUTH_CASES[case]
+    with KfpApiDouble(**kwargs) as double:
+        host = getattr(double, host_attr)
+        if via == "--host":
+            argv = ["--host", host, *argv]
+        else:
+            monkeypatch.setenv("KF_PIPELINES_ENDPOINT", host)
+        code = main(["runs", "--experiment", "", *argv])
+        assert code == 2
+        line = _one_line_error(capsys)
+        for fragment in expected:
+            assert fragment in line, (fragment, line)
+        assert "check --host (e.g." not in line or "404" in line
+        assert len(_healthz_calls(double)) == 1  # one request: no retries, no 5 s sleeps
+        assert not any(c.path.endswith("/runs") for c in double.calls)
+
+
+def test_authorised_at_the_ingress_but_denied_by_kfp_rbac(kfp_env, capsys):
+    """healthz is open; the API server's SubjectAccessReview denies the list (403 PermissionDenied)."""
+    with KfpApiDouble(tokens={"t": "kfp-deny"}) as double:
+        assert main(["runs", "--host", double.url, "--token", "t", "--experiment", "ct"]) == 2
+        line = _one_line_error(capsys)
+    assert "list experiments failed" in line and "HTTP 403" in line
+    assert "is not authorized" in line and "--namespace <profile>" in line
+
+
+def test_a_good_token_passes_every_gate(kfp_env, monkeypatch):
+    monkeypatch.setenv("CTLOOP_IMAGE", IMAGE)
+    with KfpApiDouble(tokens={"good": "ok"}, unauthenticated="302", path_prefix="/pipeline") as d:
+        assert main(["upload", "--host", d.url, "--token", "good"]) == 0
+        assert any(c.path == "/pipeline/apis/v2beta1/pipelines/upload" for c in d.calls)
+
+
+def test_token_file_is_read_before_every_request(kfp, tmp_path, monkeypatch):
+    """A projected service-account token rotates: the file is re-read, never cached."""
+    token = tmp_path / "token"
+    token.write_text("first\n")
+    platform = Platform(host=kfp.url, token_file=str(token))
+    platform.find_pipeline("ct")
+    token.write_text("second")
+    platform.find_pipeline("ct")
+    sent = [c.headers.get("authorization") for c in kfp.calls]
+    assert sent[0] == "Bearer first" and sent[-1] == "Bearer second"
+    kfp.calls.clear()
+    monkeypatch.setenv("KFP_TOKEN_FILE", str(token))
+    assert main(["upload", "--host", kfp.url, "--dry-run"]) == 0
+    assert {c.headers.get("authorization") for c in kfp.calls} == {"Bearer second"}
+
+
+def test_bad_token_options_are_config_errors_before_any_call(kfp, capsys, tmp_path):
+    assert main(["runs", "--host", kfp.url, "--token-file", str(tmp_path / "nope")]) == 2
+    assert "--token-file" in _one_line_error(capsys)
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    assert main(["runs", "--host", kfp.url, "--token-file", str(empty)]) == 2
+    assert "empty" in _one_line_error(capsys)
+    assert main(["runs", "--host", kfp.url, "--token", "a", "--token-file", str(empty)]) == 2
+    assert "not both" in _one_line_error(capsys)
+    assert kfp.calls == []
+
+
+def test_the_kfp_clients_saved_credentials_are_used(kfp, tmp_path):
+    """kfp.Client's own context file (``kfp`` CLI / set_user_namespace) with an auth header."""
+    from kfp.client import Client
+
+    context = Path(Client._LOCAL_KFP_CONTEXT)
+    context.parent.mkdir(parents=True)
+    context.write_text(json.dumps({
+        "namespace": "", "client_authentication_header_name": "Authorization",
+        "client_authentication_header_value": "Bearer from-context",
+    }))
+    Platform(host=kfp.url).find_pipeline("ct")
+    assert {c.headers.get("authorization") for c in kfp.calls} == {"Bearer from-context"}
+
+
+def test_no_host_and_nothing_to_discover_is_a_config_error(kfp_env, capsys):
+    assert main(["runs", "--experiment", ""]) == 2
+    line = _one_line_error(capsys)
+    assert "no KFP host" in line and "--host" in line and "KF_PIPELINES_ENDPOINT" in line
+
+
+def test_a_slow_api_times_out_in_one_line(kfp_env, capsys):
+    with KfpApiDouble(delay=2.0) as double:
+        assert main(["runs", "--host", double.url, "--timeout", "0.3", "--experiment", ""]) == 2
+        line = _one_line_error(capsys)
+    assert "no answer within 0.3 s" in line
+
+
+def test_a_web_page_instead_of_the_api(kfp_env, capsys):
+    """e.g. --host pointing at a UI or dashboard that answers every path with HTML."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    class Page(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            return
+
+        def do_GET(self):
+            data = b"<!DOCTYPE html><html><head><title>Kubeflow Central Dashboard</title>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        assert main(["runs", "--host", url, "--experiment", ""]) == 2
+    finally:
+        server.shutdown()
+        server.server_close()
+    line = _one_line_error(capsys)
+    assert "HTML page ('Kubeflow Central Dashboard'), not the KFP API" in line and "/pipeline" in line
+
+
+# ---------------------------------------------------------------------------- multi-user
+def test_multi_user_needs_a_namespace_and_uses_it(kfp_env, capsys, monkeypatch):
+    monkeypatch.setenv("CTLOOP_IMAGE", IMAGE)
+    with KfpApiDouble(multi_user=True) as double:
+        assert main(["runs", "--host", double.url, "--experiment", ""]) == 2
+        line = _one_line_error(capsys)
+        assert "multi-user" in line and "--namespace <profile>" in line
+        assert not any(c.path.endswith("/runs") for c in double.calls)  # refused before the call
+        argv = ["schedule", "--host", double.url, "--cron", "0 0 3 * * *"]
+        assert main([*argv, "--namespace", "team-credit"]) == 0
+        (exp,) = double.state.experiments.values()
+        assert exp["namespace"] == "team-credit"
+        capsys.readouterr()
+        assert main(["runs", "--host", double.url, "--namespace", "team-credit"]) == 0
+        listed = [c for c in double.calls if c.method == "GET" and c.path.endswith("/experiments")]
+        assert listed[-1].query["namespace"] == "team-credit"
+
+
+# ---------------------------------------------------------------------------- backend version
+def test_parse_version():
+    from ctloop.ops.platform import parse_version
+
+    assert parse_version("2.15.0") == (2, 15, 0) and parse_version("v0.20.0") == (0, 20, 0)
+    assert parse_version("1.21.1-rc.1") == (1, 21, 1) and parse_version("2.14") == (2, 14, 0)
+    assert [parse_version(x) for x in ("unknown", "master", "devel", "", None)] == [None] * 5
+
+
+@pytest.mark.parametrize("argv", [
+    ["upload"],
+    ["schedule", "--cron", "0 0 3 * * *"],
+    ["trigger"],
+])
+def test_old_backend_is_refused_before_anything_is_written(kfp_env, capsys, monkeypatch, argv):
+    """Backend 2.14 ignores `optional` on ConfigMap/Secret env refs (kubeflow/pipelines #12216 is
+    first in 2.15.0): every task of a run with a missing key would fail at 3 AM."""
+    monkeypatch.setenv("CTLOOP_IMAGE", IMAGE)
+    with KfpApiDouble(tag_name="2.14.4") as double:
+        assert main([argv[0], "--host", double.url, *argv[1:]]) == 2
+        line = _one_line_error(capsys)
+        assert "2.14.4" in line and ">= 2.15.0" in line and "CreateContainerConfigError" in line
+        assert "--allow-old-backend" in line and "ctloop doctor" in line
+        assert double.writes() == []
+        assert main([argv[0], "--host", double.url, *argv[1:], "--allow-old-backend"]) == 0
+        assert "warning: the KFP backend" in capsys.readouterr().err
+        assert double.writes()
+
+
+def test_apply_refuses_an_old_backend(kfp_env, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("CTLOOP_IMAGE", IMAGE)
+    spec = tmp_path / "ctloop.yaml"
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["kfp"].pop("namespace")
+    with KfpApiDouble(tag_name="2.14.0") as double:
+        data["kfp"]["host"] = double.url
+        spec.write_text(yaml.safe_dump(data))
+        assert main(["apply", "-f", str(spec)]) == 2
+        assert "2.14.0" in capsys.readouterr().err
+        assert double.writes() == []
+
+
+def test_unknown_backend_version_is_a_warning(kfp, capsys):
+    kfp.tag_name = "unknown"  # a dev build of the API server
+    assert main(["upload", "--host", kfp.url]) == 0
+    captured = capsys.readouterr()
+    assert "does not say its release (tag_name 'unknown')" in captured.err
+    assert "created" in captured.out
+
+
+def test_platform_reads_the_backend_from_healthz(kfp):
+    platform = Platform(host=kfp.url, namespace="ns")  # with a namespace kfp.Client skips healthz
+    assert platform.backend.tag_name == "2.17.0" and platform.backend.version == (2, 17, 0)
+    assert platform.backend.multi_user is False
+    assert len(_healthz_calls(kfp)) == 1
+
+
+# ---------------------------------------------------------------------------- image precedence
+def test_cluster_commands_refuse_the_placeholder_image(kfp_env, capsys):
+    from ctloop.image import DEFAULT_IMAGE
+
+    with KfpApiDouble() as double:
+        for argv in (["upload"], ["schedule", "--cron", "0 0 3 * * *"]):
+            assert main([argv[0], "--host", double.url, *argv[1:]]) == 2
+            line = _one_line_error(capsys)
+            assert DEFAULT_IMAGE in line and "make image push IMAGE=" in line
+            assert "--image" in line and "CTLOOP_IMAGE" in line and "kfp.image" in line
+        assert double.calls == []  # refused before connecting
+
+
+def test_image_flag_wins_over_the_environment(kfp, monkeypatch):
+    monkeypatch.setenv("CTLOOP_IMAGE", "registry.example.com/ml/ctloop:from-env")
+    assert main(["upload", "--host", kfp.url, "--image", "registry.example.com/ml/ctloop:flag"]) == 0
+    upload = next(c for c in kfp.calls if c.path.endswith("/pipelines/upload"))
+    text = upload.body["uploadfile"].decode()
+    assert "registry.example.com/ml/ctloop:flag" in text and "from-env" not in text
+
+
+def test_apply_takes_the_environment_over_the_spec_image(kfp, capsys, monkeypatch, tmp_path):
+    spec = tmp_path / "ctloop.yaml"
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["kfp"].pop("namespace")
+    data["kfp"].update(host=kfp.url, image="registry.example.com/ml/ctloop:from-spec")
+    spec.write_text(yaml.safe_dump(data))
+    monkeypatch.setenv("CTLOOP_IMAGE", "registry.example.com/ml/ctloop:from-env")
+    assert main(["apply", "-f", str(spec)]) == 0
+    upload = next(c for c in kfp.calls if c.path.endswith("/pipelines/upload"))
+    assert "ctloop:from-env" in upload.body["uploadfile"].decode()
+    monkeypatch.delenv("CTLOOP_IMAGE")
+    assert main(["apply", "-f", str(spec)]) == 0
+    versions = [c for c in kfp.calls if c.path.endswith("/upload_version")]
+    assert "ctloop:from-spec" in versions[-1].body["uploadfile"].decode()
+
+
+# ---------------------------------------------------------------------------- create_run / trigger
+def test_create_run_starts_the_newest_uploaded_version_or_a_package(kfp, tmp_path):
+    from ctloop.cli.ops import _compile_one
+
+    platform = Platform(host=kfp.url)
+    with pytest.raises(PlatformError, match="'continuous-training' is not uploaded to KFP.*ctloop apply"):
+        platform.create_run("continuous-training", experiment="ct", run_name="r0")
+    old = _compile_one(tmp_path / "old", None)
+    platform.ensure_pipeline("continuous-training", old)
+    newer = platform.ensure_pipeline("continuous-training", _compile_one(tmp_path / "new", IMAGE))
+    run_id = platform.create_run("continuous-training", experiment="ct", params={"model_name": "m"}, run_name="r1")
+    body = kfp.state.runs[run_id]
+    assert body["display_name"] == "r1" and body["runtime_config"]["parameters"]["model_name"] == "m"
+    assert body["pipeline_version_reference"]["pipeline_version_id"] == newer.version_id  # the newest upload
+    assert body["experiment_id"] in kfp.state.experiments
+    assert IMAGE in json.dumps(kfp.version_package(newer.version_id))
+    assert platform.create_run(old, experiment="ct", run_name="r2") in kfp.state.runs  # a compiled file
+    assert len(kfp.state.experiments) == 1
+
+
+RUNTIME_SCRIPT = """
+import os, sys
+import kfp.dsl.executor_main  # what a KFP task imports first, with _KFP_RUNTIME=true
+from kfp import dsl
+assert os.environ["_KFP_RUNTIME"] == "true" and not hasattr(dsl, "pipeline")
+from ctloop.ops.platform import Platform
+run_id = Platform(host=sys.argv[1]).create_run(
+    "continuous-training", experiment="ct", params={"model_name": "m", "drift": {"force_retrain": True}},
+    run_name="retrain-m")
+assert os.environ["_KFP_RUNTIME"] == "true"  # restored
+print(run_id)
+"""
+
+
+def test_create_run_works_inside_a_kfp_task(kfp, tmp_path):
+    """In a task kfp runs with _KFP_RUNTIME=true: kfp.dsl has no component/pipeline/If and
+    ``import kfp.client`` fails, which is why trigger_training used to start a subprocess."""
+    from ctloop.cli.ops import _compile_one
+
+    uploaded = Platform(host=kfp.url).ensure_pipeline("continuous-training", _compile_one(tmp_path, IMAGE))
+    env = {**os.environ, "_KFP_RUNTIME": "true"}
+    proc = subprocess.run([sys.executable, "-c", RUNTIME_SCRIPT, kfp.url], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    run_id = proc.stdout.strip().splitlines()[-1]
+    body = kfp.state.runs[run_id]
+    assert body["pipeline_version_reference"]["pipeline_version_id"] == uploaded.version_id
+    assert body["runtime_config"]["parameters"]["drift"] == {"force_retrain": True}
+
+
+def test_trigger_prints_the_run_id(kfp, capsys):
+    params = json.dumps({"model_name": "m", "data": {"uri": "gs://b/t.parquet", "target": "y", "time_column": "t"}})
+    assert main(["trigger", "--host", kfp.url, "--params", params, "--run-name", "by-hand"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()[-1]
+    assert out.startswith("run_id=") and kfp.state.runs[out[7:]]["display_name"] == "by-hand"
+    assert main(["trigger", "--host", kfp.url, "--params", "[1]"]) == 2
+    assert "JSON object" in _one_line_error(capsys)

@@ -36,7 +36,7 @@ LAYERS: list[tuple[str, int]] = [
     ("ctloop.serving.release", 4),
     ("ctloop.backtest", 5), ("ctloop.reports", 5), ("ctloop.local", 5), ("ctloop.taskserver", 5),
     ("ctloop._taskshim", 5), ("ctloop.kfp_support", 5), ("ctloop.ops.settings", 5),
-    ("ctloop.pipelines", 6), ("ctloop.compiler", 6), ("ctloop.demo", 6),
+    ("ctloop.pipelines", 6), ("ctloop.compiler", 6), ("ctloop.demo", 6), ("ctloop.ops.doctor", 6),
     ("ctloop.cli", 7), ("ctloop.__main__", 7), ("ctloop.ops.lock", 7),
     ("ctloop.", 3),  # engines and services: drift, tracking, registry, inference_log, labels, ...
 ]

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "ctloop.cli.local",  # run --local, backtest, demo, generate-data
     "ctloop.cli.compile",  # compile
     "ctloop.cli.drift",  # drift (ad-hoc drift check)
+    "ctloop.cli.doctor",  # doctor (is this cluster ready?)
     "ctloop.cli.ops",  # upload, schedule, apply, runs
     "ctloop.cli.rollout",  # audit, rollout status / canary / promote / rollback
     "ctloop.cli.approval",  # approve / reject

@@ -28,6 +28,11 @@ def register(subparsers) -> None:
         "compile",
         help="compile every pipeline to KFP IR YAML (deterministic)",
         description="Compile every ctloop pipeline to <output-dir>/<pipeline-name>.yaml.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="""examples:
+  ctloop compile --output-dir build/
+  ctloop compile --output-dir build/ --image registry.example.com/ml/ctloop:0.1.0
+""",
     )
     p.add_argument("--output-dir", default="build", help="directory for the YAML files (default: build)")
     p.add_argument(

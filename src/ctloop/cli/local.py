@@ -94,7 +94,16 @@ def register(subparsers) -> None:
     from ctloop.backtest import BACKTEST_GATE, BACKTEST_THRESHOLDS
     from ctloop.config import DriftConfig, GateConfig, TrainingConfig, add_arguments
 
-    p = subparsers.add_parser("run", help="run a pipeline locally with the KFP local runner")
+    p = subparsers.add_parser(
+        "run", help="run a pipeline locally with the KFP local runner",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog="""examples:
+  ctloop generate-data --output data/credit.parquet
+  ctloop run --local --data data/credit.parquet --param model_name=credit-default \\
+      --param data.target=default --param data.time_column=application_date \\
+      --param data.as_of=2025-05-01 --param 'gate.thresholds={"roc_auc": 0.7}'
+  ctloop run --local --pipeline monitoring --param model_name=credit-default \\
+      --param monitoring.log_root=logs --param monitoring.window=1h --param training_parameters='{}'
+""")
     p.add_argument("--local", action="store_true", help="run on this machine (kfp.local subprocess runner)")
     p.add_argument("--pipeline", default="continuous-training", help="pipeline name (default: continuous-training)")
     p.add_argument("--data", help="shortcut for --param data.uri=URI (a local path or an object-store URI)")

@@ -1,14 +1,16 @@
 """``ctloop upload | schedule | apply | runs | trigger``: operate ctloop on a KFP cluster.
 
 Every command compiles into a temporary directory first, then talks to KFP through
-``ctloop.ops.platform.Platform`` (a real ``kfp.Client``). Authentication: ``--token`` or
-``KFP_TOKEN`` (bearer), the in-cluster pipelines token, or ``kfp.Client``'s kubeconfig discovery;
-see docs/operations.md.
+``ctloop.ops.platform.Platform`` (a real ``kfp.Client``). Authentication: ``--token``/``KFP_TOKEN``
+(bearer), ``--token-file``/``KFP_TOKEN_FILE`` (re-read per request), the in-cluster pipelines
+token, or ``kfp.Client``'s own credentials; see docs/operations.md. The image comes from
+``--image``, ``CTLOOP_IMAGE`` or ``kfp.image`` (``ctloop.image.resolve_image``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -20,13 +22,16 @@ PIPELINE = "continuous-training"
 MONITORING = "monitoring"
 
 
-def _platform(args: argparse.Namespace):
+def _platform(args: argparse.Namespace, host: str = "", namespace: str = ""):
     from ctloop.ops.platform import Platform
 
     return Platform(
-        host=args.host or "",
+        host=args.host or host,
         token=args.token or "",
-        namespace=getattr(args, "namespace", "") or "",
+        namespace=getattr(args, "namespace", "") or namespace,
+        token_file=args.token_file or "",
+        timeout=args.timeout,
+        allow_old_backend=getattr(args, "allow_old_backend", False),
     )
 
 
@@ -55,10 +60,16 @@ def _compile_one(
 
 
 def _upload(args: argparse.Namespace) -> int:
+    from ctloop.image import resolve_image
+
     name = args.pipeline_name or args.pipeline
+    image = resolve_image(args.image, None, purpose="upload")
+    _pipeline_func(args.pipeline)  # a wrong name is refused before any call
+    platform = _platform(args)
+    platform.require_backend("upload")  # before compiling
     with tempfile.TemporaryDirectory() as tmp:
-        package = _compile_one(Path(tmp), args.image, args.pipeline, args.mount_pvc)
-        result = _platform(args).ensure_pipeline(name, package, dry_run=args.dry_run)
+        package = _compile_one(Path(tmp), image, args.pipeline, args.mount_pvc)
+        result = platform.ensure_pipeline(name, package, dry_run=args.dry_run)
     print(f"pipeline {name}: {result.action} (version {result.version_name})")
     return 0
 
@@ -71,16 +82,20 @@ def _print_retired(result, out: Callable[[str], Any]) -> None:
 
 
 def _schedule(args: argparse.Namespace) -> int:
+    from ctloop.image import resolve_image
     from ctloop.ops.cron import describe, validate_cron
     from ctloop.ops.params import parse_pairs, pipeline_arguments
 
     cron = validate_cron(args.cron)  # before any network call
     params = pipeline_arguments(_pipeline_func(args.pipeline), parse_pairs(args.param))
+    image = resolve_image(args.image, None, purpose="schedule")
     platform = _platform(args)
+    platform.require_backend("schedule")
     name = args.pipeline_name or args.pipeline
     job = args.job_name or f"{name}-schedule"
     with tempfile.TemporaryDirectory() as tmp:
-        upload = platform.ensure_pipeline(name, _compile_one(Path(tmp), args.image, args.pipeline, args.mount_pvc))
+        package = _compile_one(Path(tmp), image, args.pipeline, args.mount_pvc)
+        upload = platform.ensure_pipeline(name, package)
     print(f"pipeline {name}: {upload.action} (version {upload.version_name})")
     experiment_id = platform.ensure_experiment(args.experiment, namespace=args.namespace or "")
     result = platform.reconcile_schedule(
@@ -167,17 +182,18 @@ def apply_spec(
 
 
 def _apply(args: argparse.Namespace) -> int:
-    from ctloop.ops.platform import Platform
+    from ctloop.image import resolve_image
     from ctloop.ops.spec import load_spec
 
     spec = load_spec(args.file)
+    image = resolve_image(args.image, spec.platform.image or None, purpose="apply")
     note = " — dry run, nothing changes" if args.dry_run else ""
     print(f"{args.file}: valid ({len(spec.models)} model(s)){note}")
 
     def factory(kfp):
-        return Platform(host=args.host or kfp.host, token=args.token or "", namespace=kfp.namespace)
+        return _platform(args, host=kfp.host, namespace=kfp.namespace)
 
-    apply_spec(spec, platform_factory=factory, image=args.image, dry_run=args.dry_run)
+    apply_spec(spec, platform_factory=factory, image=image, dry_run=args.dry_run)
     return 0
 
 
@@ -212,57 +228,155 @@ def _runs(args: argparse.Namespace) -> int:
 
 
 def _trigger(args: argparse.Namespace) -> int:
-    import json
+    from ctloop.errors import ConfigError
+    from ctloop.image import resolve_image
+    from ctloop.ops.params import pipeline_arguments
 
-    params = json.loads(args.params or "{}")
-    with tempfile.TemporaryDirectory() as tmp:
-        package = _compile_one(Path(tmp), args.image, mounts=args.mount_pvc)
-        platform = _platform(args)
-        result = platform._call(
-            "create run",
-            platform.client.create_run_from_pipeline_package,
-            str(package),
-            arguments=params,
-            run_name=args.run_name or f"{PIPELINE}-triggered",
-            experiment_name=args.experiment,
+    try:
+        params = json.loads(args.params or "{}")
+    except ValueError as exc:
+        raise ConfigError(f"--params {args.params!r}: not JSON ({exc})") from exc
+    if not isinstance(params, dict):
+        raise ConfigError(
+            f"--params {args.params!r}: give a JSON object, e.g. '{{\"model_name\": \"credit-default\", "
+            "\"data\": {...}}'"
         )
-    print(f"run_id={result.run_id}")
+    params = pipeline_arguments(_pipeline_func(PIPELINE), params)
+    image = resolve_image(args.image, None, purpose="trigger")
+    platform = _platform(args)
+    platform.require_backend("trigger")
+    with tempfile.TemporaryDirectory() as tmp:
+        package = _compile_one(Path(tmp), image, PIPELINE, mounts=args.mount_pvc)
+        run_id = platform.create_run(package, experiment=args.experiment, params=params,
+                                     run_name=args.run_name or f"{PIPELINE}-triggered")
+    print(f"run_id={run_id}")
     return 0
 
 
-def _common(p: argparse.ArgumentParser, experiment: bool = True) -> None:
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds > 0")
+    return value
+
+
+def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True) -> None:
+    """How to reach and authenticate to the KFP API (also used by ``ctloop doctor``)."""
     p.add_argument(
         "--host",
         default="",
-        help="KFP API URL, e.g. http://localhost:8080 after kubectl port-forward "
+        help="KFP API URL with any path prefix, e.g. https://kubeflow.example.com/pipeline or "
+        "http://localhost:8080 after kubectl -n kubeflow port-forward svc/ml-pipeline-ui 8080:80 "
         "(default: $KF_PIPELINES_ENDPOINT, the in-cluster service, or the kubeconfig API proxy)",
     )
     p.add_argument(
         "--token",
         default="",
-        help="bearer token (default: $KFP_TOKEN, else the in-cluster pipelines SA token)",
+        help="bearer token (default: $KFP_TOKEN); on Kubeflow e.g. "
+        '"$(kubectl -n <profile> create token default-editor)"',
     )
-    p.add_argument("--namespace", default="", help="KFP namespace (multi-user installs)")
+    p.add_argument(
+        "--token-file",
+        default="",
+        metavar="PATH",
+        help="file holding a bearer token, re-read before every request, e.g. a projected "
+        "service-account token (default: $KFP_TOKEN_FILE, else the in-cluster pipelines token)",
+    )
+    if namespace:
+        p.add_argument(
+            "--namespace", default="", help="KFP namespace: the profile, on multi-user Kubeflow"
+        )
+    p.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="limit for each KFP API request (default 30)",
+    )
+
+
+def _allow_old_backend(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-old-backend",
+        action="store_true",
+        help="write to a KFP backend older than 2.15.0 anyway (it ignores `optional` on "
+        "ConfigMap/Secret keys: only when `ctloop doctor` shows every key present)",
+    )
+
+
+def _common(p: argparse.ArgumentParser, experiment: bool = True) -> None:
+    add_kfp_options(p)
     if experiment:
         p.add_argument("--experiment", default="ctloop", help="KFP experiment (default ctloop)")
 
 
+IMAGE_HELP = (
+    "component image (default: $CTLOOP_IMAGE); the built-in placeholder "
+    "ghcr.io/ctloop/ctloop:<version> is not published and is refused"
+)
+HOST = "https://kubeflow.example.com/pipeline"
+UPLOAD_EXAMPLES = f"""examples:
+  ctloop upload --host {HOST} --image registry.example.com/ml/ctloop:0.1.0
+  CTLOOP_IMAGE=registry.example.com/ml/ctloop:0.1.0 ctloop upload --pipeline monitoring --dry-run
+  ctloop upload --host {HOST} --token "$(kubectl -n team-credit create token default-editor)"
+"""
+SCHEDULE_EXAMPLES = f"""examples:
+  ctloop schedule --host {HOST} --cron "0 0 3 * * *"   # 03:00 UTC daily
+  ctloop schedule --cron "0 5 * * * *" --pipeline monitoring --param log_root=gs://logs/ctloop
+  ctloop schedule --cron "@every 6h" --param window=90D --namespace team-credit
+"""
+APPLY_EXAMPLES = """examples:
+  ctloop apply -f ctloop.yaml --dry-run      # validate and print the plan; changes nothing
+  ctloop apply -f ctloop.yaml                # compile, upload if changed, reconcile schedules
+  KFP_TOKEN_FILE=/var/run/secrets/kubeflow/pipelines/token ctloop apply -f ctloop.yaml
+"""
+TRIGGER_EXAMPLES = f"""examples:
+  ctloop trigger --host {HOST} --params '{{"model_name": "credit-default"}}'
+  ctloop trigger --experiment credit-continuous-training --run-name retrain-by-hand
+"""
+RUNS_EXAMPLES = f"""examples:
+  ctloop runs --host {HOST} --experiment credit-continuous-training
+  ctloop runs --experiment '' --limit 20 --namespace team-credit   # every experiment
+  ctloop runs --tracking-uri http://mlflow:5000 --model-name credit-default   # + audit events
+"""
+
+
+def _parser(subparsers, name: str, help: str, examples: str) -> argparse.ArgumentParser:
+    return subparsers.add_parser(
+        name,
+        help=help,
+        description=help[0].upper() + help[1:] + ".",
+        epilog=examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def register(subparsers) -> None:
-    u = subparsers.add_parser(
-        "upload", help="upload a pipeline (a new version only when the compiled content changed)"
+    u = _parser(
+        subparsers,
+        "upload",
+        "upload a pipeline (a new version only when the compiled content changed)",
+        UPLOAD_EXAMPLES,
     )
     _common(u, experiment=False)
     u.add_argument(
         "--pipeline", default=PIPELINE, help="continuous-training (default), monitoring or rollout"
     )
     u.add_argument("--pipeline-name", default="", help="name in KFP (default: the pipeline's)")
-    u.add_argument("--image", default="", help="component image override (private registry)")
+    u.add_argument("--image", default="", help=IMAGE_HELP)
     u.add_argument("--dry-run", action="store_true", help="say what would happen, upload nothing")
+    _allow_old_backend(u)
     add_mount_pvc_option(u)
     u.set_defaults(handler=_upload)
 
-    s = subparsers.add_parser(
-        "schedule", help="create or replace a recurring run (6-field cron, seconds first, UTC)"
+    s = _parser(
+        subparsers,
+        "schedule",
+        "create or replace a recurring run (6-field cron, seconds first, UTC)",
+        SCHEDULE_EXAMPLES,
     )
     _common(s)
     s.add_argument(
@@ -289,33 +403,47 @@ def register(subparsers) -> None:
         "--catchup", action="store_true", help="backfill missed runs (default: no catch-up)"
     )
     s.add_argument("--service-account", default="", help="Kubernetes SA that runs the steps")
-    s.add_argument("--image", default="", help="component image override (private registry)")
+    s.add_argument("--image", default="", help=IMAGE_HELP)
+    _allow_old_backend(s)
     add_mount_pvc_option(s)
     s.set_defaults(handler=_schedule)
 
-    a = subparsers.add_parser(
-        "apply", help="validate ctloop.yaml, compile, upload if changed, reconcile schedules"
+    a = _parser(
+        subparsers,
+        "apply",
+        "validate ctloop.yaml, compile, upload if changed, reconcile schedules",
+        APPLY_EXAMPLES,
     )
     a.add_argument("-f", "--file", required=True, help="the spec (see examples/ctloop.yaml)")
     a.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
-    a.add_argument("--host", default="", help="override kfp.host of the spec")
-    a.add_argument("--token", default="", help="bearer token (default: $KFP_TOKEN)")
-    a.add_argument("--image", default="", help="override kfp.image of the spec")
+    add_kfp_options(a, namespace=False)  # the namespace is kfp.namespace of the spec
+    a.add_argument(
+        "--image", default="", help="component image (default: $CTLOOP_IMAGE, else kfp.image)"
+    )
+    _allow_old_backend(a)
     a.set_defaults(handler=_apply)
 
-    t = subparsers.add_parser(
-        "trigger", help="start one continuous-training run now (what monitoring does)"
+    t = _parser(
+        subparsers,
+        "trigger",
+        "start one continuous-training run now (what monitoring does)",
+        TRIGGER_EXAMPLES,
     )
     _common(t)
-    t.add_argument("--params", default="{}", help="pipeline parameters as JSON")
-    t.add_argument("--run-name", default="")
-    t.add_argument("--image", default="")
+    t.add_argument("--params", default="{}", help="pipeline parameters as a JSON object")
+    t.add_argument(
+        "--run-name", default="", help="run name (default continuous-training-triggered)"
+    )
+    t.add_argument("--image", default="", help="component image (default: $CTLOOP_IMAGE)")
+    _allow_old_backend(t)
     add_mount_pvc_option(t)
     t.set_defaults(handler=_trigger)
 
-    r = subparsers.add_parser("runs", help="recent runs with state and gate/rollout decisions")
+    r = _parser(
+        subparsers, "runs", "recent runs with state and gate/rollout decisions", RUNS_EXAMPLES
+    )
     _common(r)
-    r.add_argument("--limit", type=int, default=10)
+    r.add_argument("--limit", type=int, default=10, help="newest N runs (default 10)")
     r.add_argument(
         "--tracking-uri", default="", help="MLflow URI to join each run's audit events too"
     )

@@ -107,7 +107,13 @@ def register(subparsers) -> None:
     a.add_argument("--limit", type=int, default=500)
     a.set_defaults(handler=_audit)
 
-    p = subparsers.add_parser("rollout", help="InferenceService traffic by hand: status, canary, promote, rollback")
+    p = subparsers.add_parser(
+        "rollout", help="InferenceService traffic by hand: status, canary, promote, rollback",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog="""examples:
+  ctloop rollout status --isvc credit-default --namespace ctloop
+  ctloop rollout canary --isvc credit-default --namespace ctloop --percent 10
+  ctloop rollout rollback --isvc credit-default --namespace ctloop --model-name credit-default
+""")
     sub = p.add_subparsers(dest="rollout_command", metavar="ACTION")
 
     def common(q, model_required=False):

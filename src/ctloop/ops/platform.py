@@ -1,13 +1,30 @@
-"""The KFP API through ``kfp.Client``: idempotent upload, experiments, schedule reconciliation.
+"""The KFP API through ``kfp.Client``: authentication, the backend's version, idempotent upload,
+experiments, schedule reconciliation, runs.
 
-Authentication is whatever ``kfp.Client`` supports (see docs/operations.md):
+Authentication (first match wins; see docs/operations.md):
 
-* ``--token``/``KFP_TOKEN``: a bearer token (``existing_token``);
-* in the cluster: the projected service-account token at ``KF_PIPELINES_SA_TOKEN_PATH``
-  (default ``/var/run/secrets/kubeflow/pipelines/token``), also when ``--host`` is given;
-* no host and no token: ``kfp.Client``'s own discovery (in-cluster service address, else the
-  API-server proxy of the current kubeconfig context); a ``kubectl port-forward`` URL as
-  ``--host`` also works.
+* ``--token``/``token``: a bearer token (``existing_token``);
+* ``--token-file``/``token_file``: a file holding a bearer token, re-read before every request (a
+  projected service-account token that the kubelet rotates);
+* ``KFP_TOKEN``, then ``KFP_TOKEN_FILE``: the same from the environment;
+* with a host: the projected pipelines token at ``KF_PIPELINES_SA_TOKEN_PATH`` (default
+  ``/var/run/secrets/kubeflow/pipelines/token``) when that file exists;
+* otherwise ``kfp.Client``'s own: the cookie or header saved in ``~/.config/kfp/context.json``,
+  IAP OAuth client ids from its environment variables, and without a host the in-cluster
+  service (with the pipelines token) or the API-server proxy of the current kubeconfig context.
+
+Connecting makes **one** bounded ``GET /apis/v2beta1/healthz`` (``kfp.Client`` itself retries five
+times, five seconds apart, logging a traceback each time, and then blames the network). Its
+answer is explained in one line with the fix: 401 (no or a rejected token), 403 (an ingress or
+RBAC denial, or an HTML sign-in page), 404 (no KFP API under that host: a missing path prefix
+such as ``/pipeline``), a redirect to a login page (Dex/oauth2-proxy), an HTML page, a timeout.
+The same JSON carries the backend's release (``tag_name``, KFP API server
+``backend/src/apiserver/main.go``): ctloop's compiled pipelines mark their ConfigMap/Secret
+references ``optional``, which the backend honours from **2.15.0** (kubeflow/pipelines #12216);
+on 2.14 every task pod of a run with a missing key fails with ``CreateContainerConfigError``.
+Writing a pipeline or a run against an older backend is refused (:meth:`Platform.require_backend`)
+unless ``allow_old_backend``; an unknown version (a dev build says ``unknown``) is a warning.
+Every later call has a timeout too.
 
 Idempotence:
 
@@ -25,10 +42,17 @@ Idempotence:
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
+import re
 import subprocess
-from collections.abc import Callable, Iterable
+import sys
+import urllib.error
+import urllib.request
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +64,18 @@ SPEC_MARK = "ctloop-schedule-sha256:"
 ACTIVE_STATES = {"PENDING", "RUNNING", "CANCELING", "PAUSED", "RUNTIME_STATE_UNSPECIFIED"}
 SA_TOKEN_ENV = "KF_PIPELINES_SA_TOKEN_PATH"
 SA_TOKEN_PATH = "/var/run/secrets/kubeflow/pipelines/token"
+TOKEN_ENV = "KFP_TOKEN"
+TOKEN_FILE_ENV = "KFP_TOKEN_FILE"
+HOST_ENV = "KF_PIPELINES_ENDPOINT"  # kfp.Client's own
 PAGE = 100
+# optional ConfigMap/Secret env refs: kubeflow/pipelines #12216, first released in backend 2.15.0
+MIN_BACKEND = (2, 15, 0)
+DEFAULT_TIMEOUT = 30.0
+TOKEN_RECIPE = "kubectl -n <profile> create token default-editor"
+HOST_EXAMPLES = (
+    "e.g. https://kubeflow.example.com/pipeline behind Kubeflow's ingress, or "
+    "http://localhost:8080 after kubectl -n kubeflow port-forward svc/ml-pipeline-ui 8080:80"
+)
 
 # Named branches (``dsl.If(name=...)``) of ctloop's pipelines -> the decision they show.
 # A branch that ran (any state but SKIPPED) means its condition held.
@@ -90,6 +125,13 @@ def version_name(commit: str | None = None) -> str:
     from ctloop._version import __version__
 
     return f"{__version__}-{commit or git_commit()}"
+
+
+def parse_version(text: str | None) -> tuple[int, int, int] | None:
+    """``(major, minor, patch)`` of a release tag (``2.15.0``, ``v0.20.0``, ``1.21.1-rc.1``);
+    ``None`` for anything else (``unknown``, ``master``, ``devel``, ``latest``)."""
+    m = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.-]*)?", (text or "").strip())
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)) if m else None
 
 
 def _filter(key: str, value: str) -> str:
@@ -146,76 +188,584 @@ class RunSummary:
     decisions: list[str]
 
 
-def _sa_credentials(host: str) -> Any:
-    """In-cluster projected-token credentials when a host is given and the token file exists
-    (``kfp.Client`` uses them by itself only when it also discovers the host)."""
-    path = os.environ.get(SA_TOKEN_ENV, SA_TOKEN_PATH)
-    if not host or not Path(path).is_file():
-        return None
-    from kfp.client import ServiceAccountTokenVolumeCredentials
+# ---------------------------------------------------------------------------------- auth
+@dataclass(frozen=True)
+class KfpAuth:
+    """The credentials chosen for the KFP API; ``source`` names them in messages."""
 
-    return ServiceAccountTokenVolumeCredentials(path=path)
+    source: str  # "--token", "KFP_TOKEN_FILE /path", "" = kfp.Client's own discovery
+    token: str = ""
+    token_file: str = ""
+
+
+def resolve_auth(host: str = "", token: str = "", token_file: str = "") -> KfpAuth:
+    """The bearer token or token file to use (order in the module docstring); read when called."""
+    if token and token_file:
+        raise ConfigError("give --token or --token-file, not both")
+    env_token = os.environ.get(TOKEN_ENV, "").strip()
+    env_file = os.environ.get(TOKEN_FILE_ENV, "").strip()
+    for value, source, is_file in (
+        (token, "--token", False),
+        (token_file, "--token-file", True),
+        (env_token, TOKEN_ENV, False),
+        (env_file, TOKEN_FILE_ENV, True),
+    ):
+        if not value:
+            continue
+        if not is_file:
+            return KfpAuth(source, token=value.strip())
+        path = Path(value).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{source} {value}: no such file; give the path of a bearer token")
+        if not path.read_text().strip():
+            raise ConfigError(f"{source} {value}: the file is empty; it must hold a bearer token")
+        return KfpAuth(f"{source} {path}", token_file=str(path))
+    sa_path = os.environ.get(SA_TOKEN_ENV, SA_TOKEN_PATH)
+    if host and Path(sa_path).is_file():
+        return KfpAuth(f"the in-cluster pipelines token {sa_path}", token_file=sa_path)
+    return KfpAuth("")
+
+
+def _discoverable() -> bool:
+    """Whether ``kfp.Client`` can find a host by itself (endpoint env, in-cluster, kubeconfig)."""
+    if os.environ.get(HOST_ENV) or os.environ.get("KUBERNETES_SERVICE_HOST"):
+        return True
+    configs = os.environ.get("KUBECONFIG", "") or str(Path("~/.kube/config").expanduser())
+    return any(Path(c).expanduser().is_file() for c in configs.split(os.pathsep) if c)
+
+
+# ---------------------------------------------------------------------------------- backend
+@dataclass(frozen=True)
+class Backend:
+    """What the KFP API server says about itself (``GET /apis/v2beta1/healthz``)."""
+
+    url: str
+    tag_name: str = ""
+    commit_sha: str = ""
+    multi_user: bool = False
+    pipeline_store: str = ""
+
+    @property
+    def version(self) -> tuple[int, int, int] | None:
+        return parse_version(self.tag_name)
+
+    def describe(self) -> str:
+        mode = "multi-user" if self.multi_user else "single-user"
+        return f"backend {self.tag_name or 'unknown'}, {mode}"
+
+
+def _min_backend() -> str:
+    return ".".join(map(str, MIN_BACKEND))
+
+
+def _body_text(body: Any) -> str:
+    text = body.decode(errors="replace") if isinstance(body, bytes) else str(body or "")
+    return " ".join(text.split())
+
+
+def _is_html(headers: Any, body: Any) -> bool:
+    ctype = str((headers or {}).get("Content-Type") or (headers or {}).get("content-type") or "")
+    return "html" in ctype.lower() or _body_text(body)[:200].lower().startswith(
+        ("<!doctype", "<html")
+    )
+
+
+def _title(body: Any) -> str:
+    m = re.search(r"<title>(.*?)</title>", _body_text(body), re.I)
+    return m.group(1).strip() if m else ""
+
+
+def _json_message(body: Any) -> str:
+    """The message of a grpc-gateway/KFP error body (``{"code", "message", "details"}``)."""
+    text = _body_text(body)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text[:200]
+    if isinstance(data, dict):
+        for detail in data.get("details") or []:
+            if isinstance(detail, dict) and detail.get("message"):
+                return str(detail["message"])[:300]
+        return str(data.get("message") or data.get("error") or "")[:300]
+    return text[:200]
+
+
+def explain_status(
+    status: int, body: Any, headers: Any, *, url: str, auth: KfpAuth, redirected_to: str = ""
+) -> str:
+    """One line for an HTTP answer that is not the KFP API's: the problem, ``—``, the fix."""
+    token_fix = (
+        "fix: send a bearer token: --token TOKEN (or KFP_TOKEN), or --token-file PATH (or "
+        f'KFP_TOKEN_FILE); on Kubeflow: --token "$({TOKEN_RECIPE})"'
+    )
+    if redirected_to or (300 <= status < 400):
+        where = redirected_to or str((headers or {}).get("Location") or "?")
+        sent = (
+            f" the token from {auth.source} was not accepted"
+            if auth.token or auth.token_file
+            else " no token was sent"
+        )
+        return (
+            f"KFP at {url} redirected to a login page ({where[:120]}): the host is behind an "
+            f"authenticating proxy (Dex/oauth2-proxy) and{sent} — {token_fix}"
+        )
+    if _is_html(headers, body) and status in (200, 401, 403):
+        title = _title(body)
+        if (
+            status == 200
+            and "sign in" not in title.lower()
+            and "log in" not in _body_text(body).lower()
+        ):
+            return (
+                f"{url} answered with an HTML page{f' ({title!r})' if title else ''}, not the KFP "
+                f"API — fix: give --host the URL the KFP API is served at, {HOST_EXAMPLES}"
+            )
+        return (
+            f"KFP at {url} answered with a sign-in page (HTTP {status}"
+            f"{f', {title!r}' if title else ''}): the host is behind an authenticating proxy "
+            f"and no usable token was sent — {token_fix}"
+        )
+    detail = _json_message(body)
+    said = f" ({detail})" if detail and detail != "{}" else ""
+    if status == 401:
+        if auth.token or auth.token_file:
+            return (
+                f"KFP at {url} rejected the token from {auth.source}: HTTP 401{said} — fix: the "
+                "token is expired or not issued for this cluster; create a fresh one, e.g. "
+                f"{TOKEN_RECIPE}"
+            )
+        return (
+            f"KFP at {url} needs authentication: HTTP 401{said} and no token was sent — "
+            + token_fix
+        )
+    if status == 403:
+        who = f"the identity of {auth.source}" if auth.source else "this identity"
+        return (
+            f"KFP at {url} refused {who}: HTTP 403{said} — fix: authenticated, but not allowed: "
+            "use an identity with access to KFP in this namespace (multi-user Kubeflow: a "
+            f"contributor of the profile, e.g. the token of its default-editor: {TOKEN_RECIPE}; "
+            "and --namespace <profile>)"
+        )
+    if status == 404:
+        return (
+            f"no KFP API at {url}: HTTP 404 — fix: --host must be the URL the KFP API is served "
+            f"at, including any path prefix: {HOST_EXAMPLES}"
+        )
+    if status >= 500:
+        return (
+            f"the KFP API at {url} is failing: HTTP {status}{said} — fix: check the API server "
+            "(kubectl -n kubeflow get pods -l app=ml-pipeline) and retry"
+        )
+    return f"KFP at {url} answered HTTP {status}{said} — fix: check --host and the credentials"
+
+
+def _timeout_of(exc: BaseException) -> bool:
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
+    from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+    if isinstance(exc, MaxRetryError):
+        exc = exc.reason or exc
+    if isinstance(exc, NewConnectionError):  # a ConnectTimeoutError subclass in urllib3 2
+        return False
+    return isinstance(exc, (Urllib3Timeout, TimeoutError))
+
+
+def _network_error(exc: BaseException, url: str, timeout: float) -> str:
+    if _timeout_of(exc):
+        return (
+            f"cannot reach KFP at {url}: no answer within {timeout:g} s — fix: check --host and "
+            "that the API is reachable from here (VPN, port-forward still running?)"
+        )
+    reason = getattr(exc, "reason", None) or exc
+    return f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: check --host ({HOST_EXAMPLES})"
+
+
+def _kfp_context_has_credentials() -> bool:
+    """Whether ``kfp.Client`` would add a saved cookie or header (~/.config/kfp/context.json)."""
+    path = Path("~/.config/kfp/context.json").expanduser()
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and bool(
+        data.get("client_authentication_cookie") or data.get("client_authentication_header_value")
+    )
+
+
+def normalise_host(host: str) -> str:
+    """The URL ``kfp.Client`` would use for ``host`` (``https://`` when no scheme, no final /)."""
+    host = host.strip()
+    if host and not host.startswith("http"):
+        host = "https://" + host
+    return host.rstrip("/")
+
+
+def can_probe_directly(host: str, auth: KfpAuth) -> bool:
+    """Whether :func:`probe_healthz` sends what ``kfp.Client`` would: a host and our token, or no
+    credentials of kfp's own (saved context, IAP OAuth, a googleusercontent host)."""
+    if not host:
+        return False
+    if auth.token or auth.token_file:
+        return True
+    if os.environ.get("KF_PIPELINES_IAP_OAUTH2_CLIENT_ID") or re.match(
+        r"\S+\.googleusercontent\.com/?$", host
+    ):
+        return False
+    return not _kfp_context_has_credentials()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # a redirect is an answer to explain, not to follow
+
+
+def probe_healthz(host: str, auth: KfpAuth, timeout: float) -> Backend:
+    """One ``GET <host>/apis/v2beta1/healthz`` with the standard library (no kfp import, so a
+    wrong host or token is reported in a fraction of a second); a PlatformError explains any
+    answer that is not the KFP API's."""
+    import ssl
+
+    import certifi
+
+    url = normalise_host(host)
+    headers = {"Accept": "application/json"}
+    token = auth.token
+    if auth.token_file:
+        try:
+            token = Path(auth.token_file).read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"{auth.source}: cannot read the token: {exc}") from exc
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}),  # like kfp.Client: no proxy from the environment
+        urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=certifi.where())),
+        _NoRedirect(),
+    )
+    request = urllib.request.Request(f"{url}/apis/v2beta1/healthz", headers=headers)
+    try:
+        with opener.open(request, timeout=timeout) as resp:
+            status, body, answer = resp.status, resp.read(), dict(resp.headers)
+    except urllib.error.HTTPError as exc:
+        body = exc.read()
+        location = exc.headers.get("Location", "") if 300 <= exc.code < 400 else ""
+        raise PlatformError(
+            explain_status(
+                exc.code, body, dict(exc.headers), url=url, auth=auth, redirected_to=location
+            )
+        ) from exc
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, ssl.SSLError):
+            raise PlatformError(
+                f"cannot reach KFP at {url}: TLS failed ({reason}) — fix: check --host (http or "
+                "https?) and the server's certificate"
+            ) from exc
+        raise PlatformError(_network_error(reason, url, timeout)) from exc
+    return _backend_from(url, status, body, answer, auth)
+
+
+def _backend_from(url: str, status: int, body: Any, headers: Any, auth: KfpAuth) -> Backend:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or ("multi_user" not in data and "tag_name" not in data):
+        if _is_html(headers, body):
+            raise PlatformError(explain_status(status, body, headers, url=url, auth=auth))
+        raise PlatformError(
+            f"{url} answered healthz with {_body_text(body)[:80]!r}, not the KFP API — "
+            f"fix: give --host the URL the KFP API is served at, {HOST_EXAMPLES}"
+        )
+    return Backend(
+        url=url,
+        tag_name=str(data.get("tag_name") or ""),
+        commit_sha=str(data.get("commit_sha") or ""),
+        multi_user=bool(data.get("multi_user")),
+        pipeline_store=str(data.get("pipeline_store") or ""),
+    )
+
+
+def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
+    """``kfp.Client`` whose healthz is one bounded request, explained when it fails.
+
+    kfp 2.17.0 ``Client.__init__`` (``kfp/client/client.py`` ~203) calls ``get_kfp_healthz`` when
+    its context has no namespace; upstream that retries 5 times 5 s apart on any ApiException
+    (401/403/404 included), logs a traceback each time and then raises ``TimeoutError``. Here
+    it is one request with a timeout; the raw JSON is kept (``tag_name`` is dropped by the
+    generated model) on ``ctloop_backend``.
+    """
+    with pipeline_dsl():  # kfp.client imports the compiler, which needs the whole DSL
+        from kfp.client import Client
+
+    class BoundedClient(Client):
+        ctloop_backend: Backend | None = None
+
+        def get_kfp_healthz(self, sleep_duration: int = 5):  # noqa: ARG002 - upstream signature
+            import kfp_server_api
+            from kfp_server_api.exceptions import ApiException
+            from urllib3.exceptions import HTTPError
+
+            api = self._healthz_api  # set by Client.__init__ before it calls this
+            url = api.api_client.configuration.host
+            _bound_transport(self, timeout)
+            if self.ctloop_backend is None and probed is not None:
+                self.ctloop_backend = probed  # probed before kfp was imported
+            if self.ctloop_backend is None:
+                try:
+                    resp = api.healthz_service_get_healthz(_preload_content=False)
+                    body = resp.data
+                except ApiException as exc:
+                    if exc.status == 0:  # TLS: the generated client wraps SSLError this way
+                        raise PlatformError(
+                            f"cannot reach KFP at {url}: TLS failed "
+                            f"({_body_text(exc.reason)[:200]}) — fix: check --host (http or "
+                            "https?) and the server's certificate"
+                        ) from exc
+                    raise PlatformError(
+                        explain_status(exc.status, exc.body, exc.headers, url=url, auth=auth)
+                    ) from exc
+                except (OSError, HTTPError) as exc:
+                    raise PlatformError(_network_error(exc, url, timeout)) from exc
+                history = getattr(getattr(resp, "retries", None), "history", None) or ()
+                moved = next((h.redirect_location for h in history if h.redirect_location), "")
+                headers = dict(resp.headers or {})
+                if moved:
+                    raise PlatformError(
+                        explain_status(
+                            resp.status, body, headers, url=url, auth=auth, redirected_to=moved
+                        )
+                    )
+                self.ctloop_backend = _backend_from(url, resp.status, body, headers, auth)
+            return kfp_server_api.V2beta1GetHealthzResponse(
+                multi_user=self.ctloop_backend.multi_user,
+                pipeline_store=self.ctloop_backend.pipeline_store or None,
+            )
+
+    return BoundedClient
+
+
+def _bound_transport(client: Any, timeout: float) -> None:
+    """Give every request of ``client`` a timeout and no read retries (once per client).
+
+    The generated REST client sends no timeout unless a call passes ``_request_timeout`` (and
+    ignores a float there: only an int or a (connect, read) pair); urllib3 would also retry a timed
+    out GET three times. One ``ApiClient`` serves every API of a ``kfp.Client``.
+    """
+    from urllib3.util.retry import Retry
+
+    rest = client._healthz_api.api_client.rest_client
+    if getattr(rest, "ctloop_bounded", False):
+        return
+    rest.pool_manager.connection_pool_kw["retries"] = Retry(
+        total=3, connect=1, read=0, status=0, other=0, redirect=3
+    )
+    request = rest.request
+    pair = (timeout, timeout)
+
+    def bounded(*args: Any, _request_timeout: Any = None, **kwargs: Any) -> Any:
+        return request(*args, _request_timeout=_request_timeout or pair, **kwargs)
+
+    rest.request = bounded
+    rest.ctloop_bounded = True
+
+
+@contextmanager
+def pipeline_dsl() -> Iterator[None]:
+    """kfp's pipeline DSL loaded, also inside a KFP task.
+
+    A task's executor runs with ``_KFP_RUNTIME=true``; kfp 2.17.0 then skips, in
+    ``kfp/__init__.py``, importing ``kfp.dsl``, ``kfp.components`` and ``kfp.Client``, and in
+    ``kfp/dsl/__init__.py`` everything but the types an executor needs (``Input``, ``Output``,
+    artifacts): no ``component``, ``pipeline``, ``If``, ``ExitHandler``, ``PipelineTask``... which
+    every ctloop pipeline module uses when it is imported. Even ``import kfp.client`` fails then
+    (a circular import: the client imports the compiler, which needs ``kfp.dsl``'s import order:
+    ``partially initialized module 'kfp.dsl.pipeline_context'``). Here the variable is cleared and
+    ``kfp.dsl`` re-executed (``importlib.reload`` keeps the module object, so what the executor
+    holds stays valid); the variable is restored afterwards. Outside a task this does nothing.
+    """
+    import kfp.dsl
+
+    if hasattr(kfp.dsl, "pipeline"):
+        yield
+        return
+    saved = os.environ.get("_KFP_RUNTIME")
+    os.environ["_KFP_RUNTIME"] = "false"
+    try:
+        importlib.reload(kfp.dsl)
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("_KFP_RUNTIME", None)
+        else:
+            os.environ["_KFP_RUNTIME"] = saved
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
 
 
 class Platform:
-    """ctloop's operations on one KFP endpoint (all through a real ``kfp.Client``)."""
+    """ctloop's operations on one KFP endpoint (all through a real ``kfp.Client``).
 
-    def __init__(self, host: str = "", token: str = "", namespace: str = "", client: Any = None):
+    Args:
+        host: KFP API URL; empty = ``KF_PIPELINES_ENDPOINT``, else ``kfp.Client``'s discovery.
+        token: Bearer token (else ``token_file``, ``KFP_TOKEN``, ``KFP_TOKEN_FILE``, the
+            in-cluster pipelines token, ``kfp.Client``'s own credentials).
+        namespace: KFP namespace (multi-user Kubeflow: the profile).
+        client: A ready ``kfp.Client`` (tests); skips connecting and the version check.
+        token_file: File with a bearer token, re-read before every request.
+        timeout: Seconds every request may take (connect and read).
+        allow_old_backend: Write pipelines and runs to a backend older than 2.15.0 anyway.
+        warn: Where warnings go (default: ``warning: ...`` on stderr).
+    """
+
+    def __init__(
+        self,
+        host: str = "",
+        token: str = "",
+        namespace: str = "",
+        client: Any = None,
+        *,
+        token_file: str = "",
+        timeout: float = DEFAULT_TIMEOUT,
+        allow_old_backend: bool = False,
+        warn: Callable[[str], Any] | None = None,
+    ):
         self.host = host
+        self.namespace = namespace
+        self.timeout = float(timeout)
+        self.allow_old_backend = allow_old_backend
+        self.warn = warn or _warn
+        self.backend: Backend | None = None
+        self._backend_checked = False
         if client is not None:
             self.client = client
+            self.auth = KfpAuth("")
             return
-        # explicit submodule: also importable inside a KFP task (_KFP_RUNTIME)
-        from kfp.client import Client
-
+        if not self.timeout > 0:
+            raise ConfigError(f"timeout {timeout!r}: give a number of seconds > 0")
+        self.auth = resolve_auth(host, token, token_file)
+        if not host and not _discoverable():
+            raise ConfigError(
+                f"no KFP host: give --host ({HOST_EXAMPLES}), set {HOST_ENV}, or run where a "
+                "kubeconfig or the in-cluster service account is available"
+            )
         kwargs: dict[str, Any] = {}
         if host:
             kwargs["host"] = host
-        token = token or os.environ.get("KFP_TOKEN", "")
-        if token:
-            kwargs["existing_token"] = token
-        else:
-            credentials = _sa_credentials(host)
-            if credentials is not None:
-                kwargs["credentials"] = credentials
+        if self.auth.token:
+            kwargs["existing_token"] = self.auth.token
+        elif self.auth.token_file:
+            with pipeline_dsl():
+                from kfp.client import ServiceAccountTokenVolumeCredentials
+
+            kwargs["credentials"] = ServiceAccountTokenVolumeCredentials(path=self.auth.token_file)
         if namespace:
             kwargs["namespace"] = namespace
         from urllib3.exceptions import HTTPError
 
+        probed = None
+        if can_probe_directly(host, self.auth):
+            probed = probe_healthz(host, self.auth, self.timeout)  # fails fast, before kfp loads
+        cls = _client_class(self.timeout, self.auth, probed)
+        where = host or os.environ.get(HOST_ENV) or "(in-cluster/kubeconfig)"
         try:
-            self.client = Client(**kwargs)  # calls /healthz
-        except (OSError, HTTPError) as exc:
-            raise PlatformError(
-                f"cannot reach KFP at {host or '(in-cluster/kubeconfig)'}: {exc}; check --host "
-                "(e.g. http://localhost:8080 after kubectl port-forward svc/ml-pipeline-ui 8080:80)"
-            ) from exc
-        except Exception as exc:  # noqa: BLE001 - kfp.Client raises bare exceptions for any config problem
-            raise PlatformError(
-                f"cannot configure kfp.Client for {host or '(in-cluster/kubeconfig)'}: {exc}; "
-                "give --host (e.g. http://localhost:8080 after kubectl port-forward) and --token"
-            ) from exc
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "This client only works", FutureWarning)
+                self.client = cls(**kwargs)  # one bounded healthz unless a namespace is known
+                if self.client.ctloop_backend is None:
+                    self.client.get_kfp_healthz()
+        except (OSError, HTTPError) as exc:  # raised by kfp.Client while configuring
+            raise PlatformError(_network_error(exc, where, self.timeout)) from exc
+        self.backend = self.client.ctloop_backend
+        self.host = self.backend.url if self.backend else host
+        if not self.namespace:
+            self.namespace = self.client.get_user_namespace() or ""
+
+    # ------------------------------------------------------------------ backend
+    def require_backend(self, what: str) -> None:
+        """Refuse ``what`` (a write whose pipeline marks ConfigMap/Secret refs optional) against a
+        backend older than 2.15.0 unless ``allow_old_backend``; warn when the version is unknown."""
+        if self.backend is None or self._backend_checked:
+            return
+        self._backend_checked = True
+        version = self.backend.version
+        if version is None:
+            self.warn(
+                f"the KFP backend at {self.backend.url} does not say its release "
+                f"(tag_name {self.backend.tag_name or 'missing'!r}); ctloop needs >= "
+                f"{_min_backend()}: on older backends every task of a run whose "
+                "ConfigMap/Secret keys are missing fails (CreateContainerConfigError)"
+            )
+            return
+        if version >= MIN_BACKEND:
+            return
+        message = (
+            f"the KFP backend at {self.backend.url} is {self.backend.tag_name}; ctloop's pipelines "
+            f"need >= {_min_backend()}, which honours their optional ConfigMap/Secret references "
+            f"(on {self.backend.tag_name} every task whose keys are missing fails with "
+            "CreateContainerConfigError)"
+        )
+        if self.allow_old_backend:
+            self.warn(message + "; continuing (--allow-old-backend)")
+            return
+        self._backend_checked = False
+        raise PlatformError(
+            f"{what}: {message} — fix: upgrade KFP to >= {_min_backend()}, or, when `ctloop "
+            "doctor` shows every ConfigMap/Secret key present, pass --allow-old-backend"
+        )
+
+    def verify_access(self) -> None:
+        """One authenticated, authorised read (healthz is open even where the API is not):
+        the experiments of the namespace on multi-user KFP, else the pipelines."""
+        if self.backend is not None and self.backend.multi_user:
+            self._need_namespace("list experiments", self.namespace)
+            self._call(
+                "list experiments",
+                self.client.list_experiments,
+                page_size=1,
+                namespace=self.namespace,
+            )
+        else:
+            self._call("list pipelines", self.client.list_pipelines, page_size=1)
+
+    def _need_namespace(self, what: str, namespace: str) -> None:
+        if self.backend is not None and self.backend.multi_user and not namespace:
+            raise ConfigError(
+                f"{what}: KFP at {self.backend.url} is multi-user, so experiments and runs live in "
+                "a profile namespace — fix: give --namespace <profile> (kfp.namespace in "
+                "ctloop.yaml)"
+            )
 
     def _call(self, what: str, fn: Callable, *args: Any, **kwargs: Any) -> Any:
-        """Call the KFP API; HTTP errors become a PlatformError with status and server message."""
+        """Call the KFP API; an HTTP error becomes one PlatformError line with the fix."""
         from kfp_server_api.exceptions import ApiException
         from urllib3.exceptions import HTTPError
 
+        url = self.host or "KFP"
         try:
             return fn(*args, **kwargs)
         except ApiException as exc:
-            body = exc.body.decode() if isinstance(exc.body, bytes) else (exc.body or "")
-            hint = {
-                401: "authenticate: --token / KFP_TOKEN, or run in the cluster with a pipelines token",
-                403: "the identity lacks RBAC on pipelines.kubeflow.org in this namespace",
-                404: "check --host (it must reach the KFP API) and the ids",
-            }.get(exc.status, "")
+            if (
+                exc.status in (401, 403)
+                or (exc.status and 300 <= exc.status < 400)
+                or _is_html(exc.headers, exc.body)
+            ):
+                line = explain_status(exc.status, exc.body, exc.headers, url=url, auth=self.auth)
+                raise PlatformError(f"KFP API {what} failed: {line}") from exc
+            message = _json_message(exc.body)
+            fix = ""
+            if exc.status == 400 and "multi-user mode" in message:
+                fix = " — fix: KFP is multi-user: give --namespace <profile> (kfp.namespace)"
+            elif exc.status == 404:
+                fix = " — fix: check --host (it must reach the KFP API) and the ids"
             raise PlatformError(
-                f"KFP API {what} failed: HTTP {exc.status} {exc.reason}: {body.strip()[:300]}"
-                + (f" ({hint})" if hint else "")
+                f"KFP API {what} failed: HTTP {exc.status} {exc.reason}: {message}{fix}"
             ) from exc
-        except (OSError, HTTPError) as exc:  # refused, DNS, TLS, retries exhausted
+        except (OSError, HTTPError) as exc:  # refused, DNS, TLS, retries exhausted, timeout
             raise PlatformError(
-                f"KFP API {what}: cannot reach {self.host or 'KFP'}: {exc}; check --host"
+                f"KFP API {what}: " + _network_error(exc, url, self.timeout)
             ) from exc
 
     # ------------------------------------------------------------------ pipelines
@@ -249,6 +799,7 @@ class Platform:
         self, name: str, package_path: str | Path, dry_run: bool = False, commit: str | None = None
     ) -> UploadResult:
         """Create the pipeline, add a version, or do nothing when this content is already there."""
+        self.require_backend(f"pipeline {name}")
         digest = content_hash(package_path)
         vname = version_name(commit)
         description = f"ctloop pipeline {name}; {HASH_MARK}{digest}"
@@ -288,6 +839,8 @@ class Platform:
 
     # ------------------------------------------------------------------ experiments
     def find_experiment(self, name: str, namespace: str = "") -> str:
+        namespace = namespace or self.namespace
+        self._need_namespace(f"experiment {name}", namespace)
         resp = self._call(
             "list experiments",
             self.client.list_experiments,
@@ -302,6 +855,7 @@ class Platform:
 
     def ensure_experiment(self, name: str, namespace: str = "", dry_run: bool = False) -> str:
         """The experiment's id, created unless ``dry_run`` (then ``""`` when it does not exist)."""
+        namespace = namespace or self.namespace
         found = self.find_experiment(name, namespace)
         if found or dry_run:
             return found
@@ -472,10 +1026,13 @@ class Platform:
     # ------------------------------------------------------------------ runs
     def recent_runs(self, experiment_id: str | None, limit: int = 10) -> list[RunSummary]:
         """The newest runs with their state and (best effort) decisions from the run details."""
+        if not experiment_id:
+            self._need_namespace("list runs", self.namespace)
         resp = self._call(
             "list runs",
             self.client.list_runs,
             experiment_id=experiment_id or None,
+            namespace=None if experiment_id else self.namespace or None,
             page_size=limit,
             sort_by="created_at desc",
         )
@@ -498,9 +1055,66 @@ class Platform:
             )
         return out
 
+    def create_run(
+        self,
+        pipeline: str | Path,
+        *,
+        experiment: str,
+        params: dict | None = None,
+        run_name: str,
+        namespace: str = "",
+    ) -> str:
+        """Start one run now; returns its run id.
+
+        Args:
+            pipeline: The name of an uploaded pipeline (``"continuous-training"``): its newest
+                version runs, with the image, resources and mounts it was compiled with (what
+                ``ctloop apply`` uploaded); or the path of a compiled ``.yaml`` (``ctloop trigger``).
+                Nothing is compiled here, so this works inside a KFP task too.
+            experiment: KFP experiment, created when missing.
+            params: Pipeline parameters.
+            run_name: Display name of the run.
+            namespace: KFP namespace (multi-user); empty = the client's.
+        """
+        if not run_name:
+            raise ConfigError("create_run: run_name is empty; name the run")
+        self.require_backend(f"run {run_name}")
+        experiment_id = self.ensure_experiment(experiment, namespace=namespace)
+        if str(pipeline).endswith((".yaml", ".yml")):
+            path = Path(pipeline)
+            if not path.is_file():
+                raise ConfigError(f"pipeline package {path}: no such file")
+            result = self._call("create run", self.client.create_run_from_pipeline_package, str(path),
+                                arguments=dict(params or {}), run_name=run_name, experiment_id=experiment_id,
+                                namespace=namespace or self.namespace or None)
+            return str(result.run_id)
+        pipeline_id, version_id = self.newest_version(str(pipeline))
+        result = self._call("create run", self.client.run_pipeline, experiment_id=experiment_id, job_name=run_name,
+                            params=dict(params or {}), pipeline_id=pipeline_id, version_id=version_id)
+        return str(result.run_id)
+
+    def newest_version(self, name: str) -> tuple[str, str]:
+        """``(pipeline id, version id)`` of the newest uploaded version of pipeline ``name``."""
+        pipeline_id = self.find_pipeline(name)
+        versions = self.versions(pipeline_id) if pipeline_id else []
+        if not versions:
+            raise PlatformError(f"pipeline {name!r} is not uploaded to KFP at {self.host or 'the cluster'}: "
+                                "run `ctloop apply -f ctloop.yaml` (or `ctloop upload --pipeline "
+                                f"{name}`) first")
+        newest = max(versions, key=lambda v: str(getattr(v, "created_at", "") or ""))
+        return pipeline_id, newest.pipeline_version_id
+
 
 __all__ = [
     "Platform",
+    "Backend",
+    "KfpAuth",
+    "MIN_BACKEND",
+    "explain_status",
+    "parse_version",
+    "pipeline_dsl",
+    "probe_healthz",
+    "resolve_auth",
     "UploadResult",
     "ScheduleResult",
     "RunSummary",

@@ -1,0 +1,106 @@
+"""``ctloop doctor``: check a cluster before scheduling anything (``ctloop.ops.doctor``).
+
+Exit code 0 when every check is ok (warnings and skips allowed), 1 when one failed, 2 for bad
+arguments (and every other ``error:`` of the CLI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+EXAMPLES = """examples:
+  ctloop doctor -f ctloop.yaml                      # everything the spec names
+  ctloop doctor --host https://kubeflow.example.com/pipeline --namespace team-credit \\
+      --token "$(kubectl -n team-credit create token default-editor)" --isvc ctloop/credit-default
+  ctloop doctor --host http://localhost:8080 --tracking-uri http://localhost:5000 --json
+"""
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from ctloop.ops import doctor
+
+    targets = [doctor.parse_isvc(x) for x in args.isvc or []]
+    overrides = dict(
+        host=args.host,
+        token=args.token,
+        token_file=args.token_file,
+        namespace=args.namespace,
+        pipeline_namespace=args.pipeline_namespace,
+        service_account=args.service_account,
+        targets=targets,
+        prometheus_url=args.prometheus_url,
+        metric_source=args.metric_source,
+        tracking_uri=args.tracking_uri,
+        kubeconfig=args.kubeconfig,
+        context=args.context,
+        kserve_namespaces=tuple(args.kserve_namespace or ()),
+        timeout=args.timeout,
+    )
+    if args.file:
+        from ctloop.ops.spec import load_spec
+
+        opts = doctor.options_from_spec(load_spec(args.file), **overrides)
+    else:
+        opts = doctor.DoctorOptions(**{k: v for k, v in overrides.items() if v not in ("", ())})
+    start = time.monotonic()
+    progress = None if args.json else (lambda c: print(c.line(), flush=True))
+    checks = doctor.Doctor(opts).run(progress)
+    seconds = time.monotonic() - start
+    print(doctor.as_json(checks, seconds) if args.json else doctor.summary(checks, seconds))
+    sys.stdout.flush()
+    return 1 if any(c.status == doctor.FAIL for c in checks) else 0
+
+
+def register(subparsers) -> None:
+    from ctloop.cli.ops import add_kfp_options
+
+    p = subparsers.add_parser(
+        "doctor",
+        help="check a cluster before scheduling anything: KFP, KServe, Knative, metrics, RBAC, "
+        "settings, MLflow",
+        description="Check a cluster before scheduling anything. One line per check: ok, warn, "
+        "FAIL (with the fix) or skip. Exit 0 when nothing failed, 1 when a check failed, 2 for "
+        "bad arguments.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("-f", "--file", default="", help="ctloop.yaml: KFP, InferenceServices, URIs")
+    add_kfp_options(p)
+    p.set_defaults(timeout=5.0)  # a doctor answers quickly: 5 s per call unless --timeout
+    p.add_argument(
+        "--isvc",
+        action="append",
+        metavar="NAMESPACE/NAME",
+        help="an InferenceService a model deploys to (repeatable; default: the spec's)",
+    )
+    p.add_argument(
+        "--pipeline-namespace",
+        default="",
+        help="namespace the pipeline tasks run in: settings and the runner's RBAC (default: "
+        "--namespace, else kubeflow)",
+    )
+    p.add_argument(
+        "--service-account",
+        default="",
+        help="service account the tasks run as (default: kfp.service_account, else "
+        "pipeline-runner; default-editor on multi-user Kubeflow)",
+    )
+    p.add_argument("--prometheus-url", default="", help="default: $PROMETHEUS_URL or the settings")
+    p.add_argument("--metric-source", default="", help="Prometheus metric source to check")
+    p.add_argument(
+        "--tracking-uri",
+        default="",
+        help="MLflow URI (default: $MLFLOW_TRACKING_URI or the settings)",
+    )
+    p.add_argument("--kubeconfig", default="", help="default: $KUBECONFIG or ~/.kube/config")
+    p.add_argument("--context", default="", help="kubeconfig context (default: the current one)")
+    p.add_argument(
+        "--kserve-namespace",
+        action="append",
+        metavar="NS",
+        help="where kserve-controller-manager runs (default: kserve, then kubeflow)",
+    )
+    p.add_argument("--json", action="store_true", help="print the checks as JSON")
+    p.set_defaults(handler=_doctor)

@@ -1,0 +1,1001 @@
+"""``ctloop doctor``: is this cluster ready for ctloop? One line per check, each with its fix.
+
+What is checked, in order (the KFP checks and the cluster checks run concurrently; every call
+has a timeout, and a check that times out says so):
+
+=================  ============================================================================
+KFP API            reachable and authenticated: ``GET /apis/v2beta1/healthz`` (one bounded
+                   request, explained when it fails) and one authenticated list call
+KFP backend        the release in healthz ``tag_name`` is >= 2.15.0 (``optional`` ConfigMap/
+                   Secret references, kubeflow/pipelines #12216)
+pipelines          which of ctloop's pipelines are uploaded, their newest version, and this
+                   checkout's version name
+Kubernetes         the API server answers (``GET /version``) with the given kubeconfig
+KServe             the InferenceService CRD exists; the version of the controller
+                   (``kserve-controller-manager``: label ``app.kubernetes.io/version``, else the
+                   ``manager`` image tag: KServe's release YAML ships ``kserve/kserve-controller:
+                   vX.Y.Z``, ``hack/release/generate-install.sh`` at v0.20.0)
+InferenceService   per target: its deployment mode (canaryTrafficPercent works only in
+                   Serverless/Knative mode) and its stable revision; a missing service uses the
+                   default mode of ConfigMap ``inferenceservice-config`` key ``deploy``
+Knative Serving    installed and its version (label ``app.kubernetes.io/version`` on namespace
+                   ``knative-serving``, ``config/core/100-namespace.yaml`` of knative/serving
+                   v1.21, set by ``hack/generate-yamls.sh``; before ~1.3 ``serving.knative.dev/
+                   release``), needed by Serverless mode
+metrics            the chosen Prometheus metric source returns series for the stable revision
+                   (``ctloop.serving.metric_sources``; which other source has them when not)
+RBAC               the pipeline runner may do what the pipelines do (:data:`RUNNER_RULES`, the
+                   Role in manifests/base/rbac.yaml), asked with SelfSubjectAccessReviews as
+                   that service account (impersonation, like ``kubectl auth can-i --as``)
+settings           the ConfigMap/Secret keys every task references (``ctloop.ops.settings``)
+                   exist in the namespace the tasks run in; key names only, never values
+MLflow             the tracking server answers ``/health`` and an authenticated search
+=================  ============================================================================
+
+Exit codes (``ctloop.cli.doctor``): 0 all ok (warnings allowed), 1 a check failed, 2 bad
+arguments.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ctloop.errors import ConfigError, CtloopError
+
+OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
+TESTED_KSERVE = (0, 20, 0)
+TESTED_KNATIVE = (1, 21, 0)  # what KServe v0.20.0 pins (kserve-deps.env KNATIVE_SERVING_VERSION)
+KSERVE_CRD = "inferenceservices.serving.kserve.io"
+KSERVE_CONTROLLER = "kserve-controller-manager"
+KNATIVE_NAMESPACE = "knative-serving"
+# What the pipeline runner does in an InferenceService's namespace (manifests/base/rbac.yaml; a
+# test keeps the two equal).
+RUNNER_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "serving.kserve.io",
+        "inferenceservices",
+        ("get", "list", "watch", "create", "patch", "update"),
+    ),
+)
+# KFP's default runner (backend/src/apiserver/config/config.json, DEFAULTPIPELINERUNNER-
+# SERVICEACCOUNT)
+# and multi-user Kubeflow's (manifests/kustomize/base/installs/multi-user/api-service/params.env).
+STANDALONE_RUNNER = "pipeline-runner"
+MULTI_USER_RUNNER = "default-editor"
+STANDALONE_NAMESPACE = "kubeflow"
+
+
+@dataclass
+class Check:
+    """One line of the report."""
+
+    name: str
+    status: str  # ok | warn | FAIL | skip
+    detail: str
+    fix: str = ""
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        tag = f"{self.status:<4} "
+        if self.status == OK:
+            return f"{tag}{self.name} {self.detail}"
+        return f"{tag}{self.name}: {self.detail}" + (f" — fix: {self.fix}" if self.fix else "")
+
+
+@dataclass
+class Target:
+    """An InferenceService a model deploys to."""
+
+    name: str
+    namespace: str
+    strategy: str = "canary"
+    model: str = ""
+
+
+@dataclass
+class DoctorOptions:
+    """What to check. Empty fields are filled from the environment or the cluster."""
+
+    host: str = ""
+    token: str = ""
+    token_file: str = ""
+    namespace: str = ""  # KFP namespace: the profile on multi-user Kubeflow
+    pipeline_namespace: str = ""  # where task pods run; default: namespace, else "kubeflow"
+    service_account: str = ""  # the pipeline runner; default pipeline-runner / default-editor
+    targets: list[Target] = field(default_factory=list)
+    prometheus_url: str = ""
+    metric_source: str = ""
+    tracking_uri: str = ""
+    kubeconfig: str = ""
+    context: str = ""
+    kserve_namespaces: tuple[str, ...] = ("kserve", "kubeflow")
+    timeout: float = 5.0
+
+
+def options_from_spec(spec: Any, **overrides: Any) -> DoctorOptions:
+    """Doctor options from a ``ctloop.yaml`` spec (``ctloop.ops.spec.Spec``); flags override."""
+    targets = []
+    prometheus = tracking = source = ""
+    for model in spec.models:
+        ro = model.sections.get("rollout")
+        if ro is not None and ro.inference_service:
+            targets.append(Target(ro.inference_service, ro.namespace, ro.strategy, model.name))
+            prometheus = prometheus or ro.prometheus_url
+            source = source or ro.rules.metric_source
+        tracking = tracking or model.tracking_uri
+    opts = DoctorOptions(
+        host=spec.kfp.host,
+        namespace=spec.kfp.namespace,
+        service_account=spec.platform.service_account,
+        targets=targets,
+        prometheus_url=prometheus,
+        tracking_uri=tracking,
+        metric_source=source,
+    )
+    for key, value in overrides.items():
+        if value not in (None, "", [], ()):
+            setattr(opts, key, value)
+    return opts
+
+
+def _split(message: str) -> tuple[str, str]:
+    """``problem — fix: fix`` → (problem, fix)."""
+    problem, _, fix = str(message).partition(" — fix: ")
+    return problem.removeprefix("error: "), fix
+
+
+class _Timed(Exception):
+    """A call of a check exceeded its timeout."""
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
+    from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+    seen = 0
+    while isinstance(exc, BaseException) and seen < 5:
+        if isinstance(exc, NewConnectionError):  # a ConnectTimeoutError subclass in urllib3 2
+            return False
+        if isinstance(exc, (TimeoutError, socket.timeout, Urllib3Timeout)):
+            return True
+        if isinstance(exc, MaxRetryError):
+            exc = exc.reason
+        else:
+            exc = exc.__cause__ or getattr(exc, "reason", None)
+        seen += 1
+    return False
+
+
+# ------------------------------------------------------------------------------------ runner
+class Doctor:
+    """Runs the checks; ``kube``: a ready ``kubernetes`` ``ApiClient`` (default: from
+    ``opts.kubeconfig``/``opts.context`` or the in-cluster service account)."""
+
+    def __init__(self, opts: DoctorOptions, *, kube: Any = None):
+        if not opts.timeout > 0:
+            raise ConfigError(f"--timeout {opts.timeout!r}: give a number of seconds > 0")
+        for t in opts.targets:
+            if not t.namespace:
+                raise ConfigError(
+                    f"InferenceService {t.name!r}: no namespace; give --isvc NAMESPACE/NAME"
+                )
+        self.opts = opts
+        self.kube = kube
+        self.platform: Any = None
+        self.kfp_usable = False  # reachable, authenticated and authorised
+        self.backend: Future = Future()
+        self.revisions: dict[tuple[str, str], str] = {}
+        self._settings: dict[str, str] | None | bool = False  # False = not read yet
+        self.kserve_default_mode = ""
+        self.needs_knative = False
+
+    def _set_backend(self, backend: Any) -> None:
+        if not self.backend.done():
+            self.backend.set_result(backend)
+
+    def _timed(self, name: str, fn: Callable[[], Check | list[Check]]) -> list[Check]:
+        from kubernetes.client.exceptions import ApiException as KubeApiException
+        from urllib3.exceptions import HTTPError
+
+        start = time.monotonic()
+        try:
+            out = fn()
+        except (CtloopError, OSError, HTTPError, KubeApiException, ValueError) as exc:
+            if isinstance(exc, CtloopError):  # already one line with its fix
+                problem, fix = _split(str(exc))
+                out = Check(name, FAIL, problem, fix)
+            elif _is_timeout(exc):
+                out = Check(
+                    name,
+                    FAIL,
+                    f"no answer within {self.opts.timeout:g} s",
+                    "check the address and the network (VPN, port-forward), or --timeout",
+                )
+            elif isinstance(exc, KubeApiException):
+                out = Check(name, FAIL, _kube_error(exc), _kube_fix(exc))
+            else:
+                problem, fix = _split(str(exc))
+                out = Check(name, FAIL, problem, fix)
+        checks = out if isinstance(out, list) else [out]
+        for c in checks:
+            c.seconds = round(time.monotonic() - start, 3)
+        return checks
+
+    def groups(self) -> list[list[tuple[str, Callable[[], Check | list[Check]]]]]:
+        kfp = [
+            ("KFP API", self.check_kfp),
+            ("KFP backend", self.check_backend),
+            ("pipelines", self.check_pipelines),
+        ]
+        cluster: list[tuple[str, Callable]] = [
+            ("Kubernetes", self.check_kubernetes),
+            ("KServe", self.check_kserve),
+        ]
+        cluster += [
+            (f"InferenceService {t.namespace}/{t.name}", lambda t=t: self.check_isvc(t))
+            for t in self.opts.targets
+        ]
+        cluster += [("Knative Serving", self.check_knative)]
+        cluster += [
+            (f"metrics {t.namespace}/{t.name}", lambda t=t: self.check_metrics(t))
+            for t in self.opts.targets
+        ]
+        cluster += [
+            ("RBAC", self.check_rbac),
+            ("settings", self.check_settings),
+            ("MLflow", self.check_mlflow),
+        ]
+        return [kfp, cluster]
+
+    def run(self, progress: Callable[[Check], Any] | None = None) -> list[Check]:
+        """All checks; ``progress`` gets each one as soon as it and those before it are done."""
+        queues: list[queue.Queue] = []
+        threads = []
+        errors: list[BaseException] = []
+
+        def work(steps, q: queue.Queue, kfp: bool) -> None:
+            try:
+                for name, fn in steps:
+                    for c in self._timed(name, fn):
+                        q.put(c)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                errors.append(exc)
+            finally:
+                if kfp:
+                    self._set_backend(None)  # never leave the cluster checks waiting
+                q.put(None)
+
+        for i, steps in enumerate(self.groups()):
+            q: queue.Queue = queue.Queue()
+            queues.append(q)
+            threads.append(threading.Thread(target=work, args=(steps, q, i == 0), daemon=True))
+        for t in threads:
+            t.start()
+        out: list[Check] = []
+        for q in queues:
+            while (c := q.get()) is not None:
+                out.append(c)
+                if progress:
+                    progress(c)
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
+        return out
+
+    # -------------------------------------------------------------------------- KFP
+    def check_kfp(self) -> Check:
+        from ctloop.ops.platform import Platform
+
+        o = self.opts
+        try:
+            self.platform = Platform(
+                host=o.host,
+                token=o.token,
+                namespace=o.namespace,
+                token_file=o.token_file,
+                timeout=o.timeout,
+                warn=lambda _: None,
+            )
+        finally:
+            self._set_backend(self.platform.backend if self.platform is not None else None)
+        backend = self.platform.backend
+        self.platform.verify_access()
+        self.kfp_usable = True
+        url = backend.url if backend else (o.host or "(discovered)")
+        how = f"; auth: {self.platform.auth.source}" if self.platform.auth.source else ""
+        ns = f", namespace {self.platform.namespace}" if self.platform.namespace else ""
+        desc = backend.describe() if backend else "backend unknown"
+        return Check("KFP API", OK, f"{url} ({desc}{ns}{how})")
+
+    def check_backend(self) -> Check:
+        from ctloop.ops.platform import MIN_BACKEND
+
+        need = ".".join(map(str, MIN_BACKEND))
+        backend = self.backend.result()
+        if self.platform is None or backend is None:
+            return Check("KFP backend", SKIP, "KFP API not reachable")
+        if backend.version is None:
+            return Check(
+                "KFP backend",
+                WARN,
+                f"release unknown (tag_name {backend.tag_name!r})",
+                f"make sure it is >= {need}: older backends ignore `optional` on "
+                "ConfigMap/Secret keys and fail every task of a run whose key is missing",
+            )
+        if backend.version < MIN_BACKEND:
+            return Check(
+                "KFP backend",
+                FAIL,
+                f"{backend.tag_name} is older than {need}: it "
+                "ignores `optional` on ConfigMap/Secret keys, so every task of a run "
+                "whose key is missing fails (CreateContainerConfigError)",
+                f"upgrade KFP to >= {need}; until then every key in the settings line "
+                "must exist, and upload/schedule/apply need --allow-old-backend",
+            )
+        return Check(
+            "KFP backend",
+            OK,
+            f"{backend.tag_name} (>= {need}: optional ConfigMap/Secret keys are honoured)",
+        )
+
+    def check_pipelines(self) -> Check:
+        from ctloop.ops.platform import version_name
+        from ctloop.pipelines import all_pipelines
+
+        if not self.kfp_usable:
+            return Check("pipelines", SKIP, "KFP API not usable (see the KFP API line)")
+        found, missing = [], []
+        for name in sorted(all_pipelines()):
+            pid = self.platform.find_pipeline(name)
+            if pid is None:
+                missing.append(name)
+                continue
+            versions = self.platform.versions(pid)
+            newest = max(versions, key=lambda v: str(v.created_at or ""), default=None)
+            label = newest.display_name if newest is not None else "no version"
+            found.append(f"{name} {label} ({len(versions)} version(s))")
+        here = f"this checkout is {version_name()}"
+        if "continuous-training" in missing:
+            return Check(
+                "pipelines",
+                WARN,
+                "; ".join(found + [f"{', '.join(missing)} not uploaded"]) + f"; {here}",
+                "ctloop apply -f ctloop.yaml (or ctloop "
+                "upload --pipeline NAME) once the image is pushed",
+            )
+        tail = f"; not uploaded: {', '.join(missing)}" if missing else ""
+        return Check("pipelines", OK, "; ".join(found) + tail + f"; {here}")
+
+    # -------------------------------------------------------------------------- Kubernetes
+    def _api(self, kind: str) -> Any:
+        from kubernetes import client
+
+        return getattr(client, kind)(self.kube)
+
+    @property
+    def _t(self) -> tuple[float, float]:
+        return (self.opts.timeout, self.opts.timeout)
+
+    def _no_kube(self, name: str) -> Check | None:
+        if self.kube is None:
+            return Check(name, SKIP, "no Kubernetes API (see the Kubernetes line)")
+        return None
+
+    def check_kubernetes(self) -> Check:
+        if self.kube is None:
+            try:
+                self.kube = kube_client(self.opts.kubeconfig, self.opts.context, self.opts.timeout)
+            except CtloopError as exc:
+                return Check(
+                    "Kubernetes",
+                    FAIL,
+                    str(exc),
+                    "set KUBECONFIG or --kubeconfig/--context, or run in the cluster",
+                )
+        from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError
+
+        host = self.kube.configuration.host
+        try:
+            version = self._api("VersionApi").get_code(_request_timeout=self._t)
+        except (OSError, HTTPError, ApiException) as exc:
+            self.kube = None  # the other cluster checks say "skipped"
+            if isinstance(exc, ApiException):
+                raise
+            reason = getattr(exc, "reason", None) or exc
+            said = (
+                f"no answer within {self.opts.timeout:g} s"
+                if _is_timeout(exc)
+                else f"cannot connect ({str(reason)[:160]})"
+            )
+            raise CtloopError(
+                f"Kubernetes API {host}: {said} — fix: check the kubeconfig context "
+                "(kubectl cluster-info)"
+            ) from exc
+        return Check("Kubernetes", OK, f"{self.kube.configuration.host} ({version.git_version})")
+
+    def _read(self, fn: Callable, *args: Any) -> Any:
+        """``fn(*args)``; None when the object does not exist (404)."""
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            return fn(*args, _request_timeout=self._t)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def check_kserve(self) -> Check:
+        if (skip := self._no_kube("KServe")) is not None:
+            return skip
+        from ctloop.ops.platform import parse_version
+
+        crd = self._read(
+            self._api("ApiextensionsV1Api").read_custom_resource_definition, KSERVE_CRD
+        )
+        if crd is None:
+            return Check(
+                "KServe",
+                FAIL,
+                f"CRD {KSERVE_CRD} not found: KServe is not installed",
+                "install KServe 0.20 (https://kserve.github.io/website/)",
+            )
+        apps = self._api("AppsV1Api")
+        for ns in self.opts.kserve_namespaces:
+            dep = self._read(apps.read_namespaced_deployment, KSERVE_CONTROLLER, ns)
+            if dep is None:
+                continue
+            labels = dep.metadata.labels or {}
+            image = next(
+                (c.image for c in dep.spec.template.spec.containers if c.name == "manager"), ""
+            )
+            tag = labels.get("app.kubernetes.io/version") or image.rpartition(":")[2]
+            self.kserve_default_mode = self._default_mode(ns)
+            version = parse_version(tag)
+            where = f"controller {ns}/{KSERVE_CONTROLLER}"
+            if version is None:
+                return Check(
+                    "KServe",
+                    WARN,
+                    f"installed, version unknown ({where}, image {image or '?'})",
+                    "ctloop is tested with KServe 0.20",
+                )
+            if version[:2] < TESTED_KSERVE[:2]:
+                return Check(
+                    "KServe",
+                    WARN,
+                    f"{tag} ({where}) is older than the tested 0.20",
+                    "upgrade KServe to 0.20 (deployment mode names and spec.canary "
+                    "changed in 0.16-0.20)",
+                )
+            return Check(
+                "KServe",
+                OK,
+                f"{tag} ({where}; default deployment mode {self.kserve_default_mode or 'unknown'})",
+            )
+        return Check(
+            "KServe",
+            WARN,
+            f"CRD present, but no {KSERVE_CONTROLLER} in "
+            f"{', '.join(self.opts.kserve_namespaces)}: version unknown",
+            "--kserve-namespace NS where the controller runs",
+        )
+
+    def _default_mode(self, ns: str) -> str:
+        """``defaultDeploymentMode`` of ConfigMap ``inferenceservice-config`` key ``deploy``."""
+        cm = self._read(
+            self._api("CoreV1Api").read_namespaced_config_map, "inferenceservice-config", ns
+        )
+        try:
+            return json.loads(((cm.data or {}) if cm else {}).get("deploy") or "{}").get(
+                "defaultDeploymentMode", ""
+            )
+        except ValueError:
+            return ""
+
+    def check_isvc(self, t: Target) -> Check:
+        name = f"InferenceService {t.namespace}/{t.name}"
+        if (skip := self._no_kube(name)) is not None:
+            return skip
+        obj = self._read(
+            self._api("CustomObjectsApi").get_namespaced_custom_object,
+            "serving.kserve.io",
+            "v1beta1",
+            t.namespace,
+            "inferenceservices",
+            t.name,
+        )
+        if obj is None:
+            mode = self.kserve_default_mode or "the cluster default"
+            bad = mode in ("RawDeployment", "Standard") and t.strategy == "canary"
+            return Check(
+                name,
+                FAIL if bad else WARN,
+                f"not created yet (the first deploy creates it; it would run in {mode} mode)",
+                "ctloop's template sets serving.kserve.io/deploymentMode: Serverless; "
+                "Knative Serving must be installed"
+                if bad
+                else "",
+            )
+        status = obj.get("status") or {}
+        mode = (
+            status.get("deploymentMode")
+            or (obj["metadata"].get("annotations") or {}).get("serving.kserve.io/deploymentMode")
+            or self.kserve_default_mode
+            or "Serverless"
+        )
+        pred = (status.get("components") or {}).get("predictor") or {}
+        stable = pred.get("latestRolledoutRevision") or pred.get("latestReadyRevision") or ""
+        if stable:
+            self.revisions[(t.namespace, t.name)] = stable
+        if mode in ("RawDeployment", "Standard") and t.strategy == "canary":
+            return Check(
+                name,
+                FAIL,
+                f"runs in {mode} mode, where KServe ignores "
+                "canaryTrafficPercent (a canary would get 0 % or 100 %)",
+                "recreate it in Serverless (Knative) mode, or use rollout.strategy: "
+                "blue-green for this model",
+            )
+        self.needs_knative = self.needs_knative or mode in ("Serverless", "Knative")
+        ready = "stable revision " + stable if stable else "no ready revision yet"
+        return Check(name, OK, f"{mode} mode, {ready}")
+
+    def check_knative(self) -> Check:
+        if (skip := self._no_kube("Knative Serving")) is not None:
+            return skip
+        from ctloop.ops.platform import parse_version
+
+        needed = self.needs_knative or (
+            not self.opts.targets and self.kserve_default_mode in ("", "Serverless", "Knative")
+        )
+        labels: dict[str, str] = {}
+        ns = self._read(self._api("CoreV1Api").read_namespace, KNATIVE_NAMESPACE)
+        if ns is not None:
+            labels = ns.metadata.labels or {}
+        dep = self._read(
+            self._api("AppsV1Api").read_namespaced_deployment, "controller", KNATIVE_NAMESPACE
+        )
+        if ns is None and dep is None:
+            if not needed:
+                return Check(
+                    "Knative Serving",
+                    OK,
+                    "not installed, not needed (no Serverless InferenceService)",
+                )
+            return Check(
+                "Knative Serving",
+                FAIL,
+                f"not installed (no {KNATIVE_NAMESPACE})",
+                "install Knative Serving 1.21 (what KServe 0.20 pins): canary "
+                "rollouts need Serverless mode",
+            )
+        if dep is not None:
+            labels = {**(dep.metadata.labels or {}), **labels}
+        tag = labels.get("app.kubernetes.io/version") or labels.get(
+            "serving.knative.dev/release", ""
+        )
+        version = parse_version(tag)
+        if version is None:
+            return Check(
+                "Knative Serving",
+                WARN,
+                f"installed, version unknown (label "
+                f"app.kubernetes.io/version {tag or 'missing'!r})",
+                "KServe 0.20 is tested with Knative Serving 1.21",
+            )
+        if version[:2] < TESTED_KNATIVE[:2]:
+            return Check(
+                "Knative Serving",
+                WARN,
+                f"{tag} is older than 1.21 (what KServe 0.20 "
+                "pins); its queue-proxy metrics have other names",
+                "upgrade Knative Serving, or choose the matching metric source",
+            )
+        return Check("Knative Serving", OK, tag)
+
+    def check_metrics(self, t: Target) -> Check:
+        from ctloop.serving import metric_sources
+
+        name = f"metrics {t.namespace}/{t.name}"
+        url = (
+            self.opts.prometheus_url
+            or os.environ.get("PROMETHEUS_URL", "")
+            or (self._settings_data() or {}).get("PROMETHEUS_URL", "")
+        )
+        if not url:
+            return Check(
+                name,
+                SKIP,
+                "no Prometheus URL",
+                "--prometheus-url, PROMETHEUS_URL, or rollout.prometheus_url in ctloop.yaml",
+            )
+        revision = self.revisions.get((t.namespace, t.name))
+        if not revision:
+            return Check(
+                name, SKIP, "no stable revision to look for (see the InferenceService line)"
+            )
+        source_name = self.opts.metric_source or metric_sources.DEFAULT_SOURCE
+        source = metric_sources.get_source(source_name)
+        prom = metric_sources.Prometheus(url, timeout_s=self.opts.timeout)
+        if source.series_exist(prom, revision, t.namespace):
+            return Check(name, OK, f"{source_name}: series for revision {revision} in {url}")
+        found = [n for n, has in metric_sources.probe(prom, t.namespace, revision).items() if has]
+        others = (f"; {', '.join(found)} has series for it: choose it (rollout.rules.metric_source)"
+                  if found else "")
+        return Check(
+            name,
+            FAIL,
+            f"{source_name}: no series for revision {revision} in {url}",
+            f"{source.missing_hint}{others}",
+        )
+
+    def _runner(self) -> tuple[str, str]:
+        """(namespace, name) of the service account the pipeline tasks run as."""
+        backend = self.backend.result()
+        multi = bool(backend and backend.multi_user)
+        ns = (
+            self.opts.pipeline_namespace
+            or self.opts.namespace
+            or ("" if multi else STANDALONE_NAMESPACE)
+        )
+        sa = self.opts.service_account or (MULTI_USER_RUNNER if multi else STANDALONE_RUNNER)
+        return ns, sa
+
+    def check_rbac(self) -> Check:
+        if (skip := self._no_kube("RBAC")) is not None:
+            return skip
+        from kubernetes import client
+        from kubernetes.client.exceptions import ApiException
+
+        ns, sa = self._runner()
+        if not ns:
+            return Check(
+                "RBAC",
+                SKIP,
+                "the namespace the tasks run in is unknown",
+                "--pipeline-namespace NS (multi-user: --namespace <profile>)",
+            )
+        if not self.opts.targets:
+            return Check(
+                "RBAC",
+                SKIP,
+                "no InferenceService to check",
+                "--isvc NAMESPACE/NAME or -f ctloop.yaml",
+            )
+        user = f"system:serviceaccount:{ns}:{sa}"
+        api = client.ApiClient(self.kube.configuration)
+        api.set_default_header("Impersonate-User", user)
+        authz = client.AuthorizationV1Api(api)
+        missing = []
+        try:
+            for target_ns in sorted({t.namespace for t in self.opts.targets}):
+                for group, resource, verbs in RUNNER_RULES:
+                    for verb in verbs:
+                        review = client.V1SelfSubjectAccessReview(
+                            spec=client.V1SelfSubjectAccessReviewSpec(
+                                resource_attributes=client.V1ResourceAttributes(
+                                    group=group, resource=resource, verb=verb, namespace=target_ns
+                                )
+                            )
+                        )
+                        result = authz.create_self_subject_access_review(
+                            review, _request_timeout=self._t
+                        )
+                        if not result.status.allowed:
+                            missing.append(f"{verb} {resource}.{group} in {target_ns}")
+        except ApiException as exc:
+            if exc.status == 403:
+                return Check(
+                    "RBAC",
+                    SKIP,
+                    f"cannot ask as {user}: {_kube_error(exc)}",
+                    f"run as someone who may impersonate it, or: kubectl auth can-i "
+                    f"patch inferenceservices.serving.kserve.io -n <ns> --as={user}",
+                )
+            raise
+        finally:
+            api.close()
+        if missing:
+            return Check(
+                "RBAC",
+                FAIL,
+                f"{user} may not {'; '.join(missing)}",
+                "kubectl apply -k manifests/overlays/<env> (Role and RoleBinding "
+                "ctloop-pipeline-runner), binding this service account in each namespace",
+            )
+        return Check(
+            "RBAC",
+            OK,
+            f"{user} may {'/'.join(RUNNER_RULES[0][2])} inferenceservices in "
+            f"{', '.join(sorted({t.namespace for t in self.opts.targets}))}",
+        )
+
+    def _settings_data(self) -> dict[str, str] | None:
+        """ConfigMap ``ctloop-settings`` of the tasks' namespace (values are not secret); None
+        when it does not exist or cannot be read. Read once."""
+        from kubernetes.client.exceptions import ApiException
+
+        from ctloop.ops.settings import DEFAULT_SETTINGS
+
+        if self._settings is False:
+            self._settings = None
+            ns, _ = self._runner()
+            if self.kube is not None and ns:
+                try:
+                    cm = self._read(
+                        self._api("CoreV1Api").read_namespaced_config_map,
+                        DEFAULT_SETTINGS.config_map,
+                        ns,
+                    )
+                except ApiException:
+                    cm = None
+                if cm is not None:
+                    self._settings = dict(cm.data or {})
+        return self._settings
+
+    def check_settings(self) -> Check:
+        if (skip := self._no_kube("settings")) is not None:
+            return skip
+        from kubernetes.client.exceptions import ApiException
+
+        from ctloop.ops.platform import MIN_BACKEND
+        from ctloop.ops.settings import DEFAULT_SETTINGS as S
+
+        ns, _ = self._runner()
+        if not ns:
+            return Check(
+                "settings",
+                SKIP,
+                "the namespace the tasks run in is unknown",
+                "--pipeline-namespace NS (multi-user: --namespace <profile>)",
+            )
+        core = self._api("CoreV1Api")
+        missing: list[str] = []
+        present: list[str] = []
+        unreadable: list[str] = []
+        data = self._settings_data()
+        if data is None:
+            missing.append(f"ConfigMap {S.config_map}")
+        else:
+            for key in S.config_env:
+                (present if key in data else missing).append(f"{S.config_map}.{key}")
+        for secret, keys in ((S.mlflow_secret, list(S.mlflow_env)), (S.gcp_secret, [])):
+            if not secret:
+                continue
+            try:
+                obj = self._read(core.read_namespaced_secret, secret, ns)
+            except ApiException as exc:
+                if exc.status != 403:
+                    raise
+                unreadable.append(f"Secret {secret}")
+                continue
+            if obj is None:
+                missing.append(f"Secret {secret}")
+                continue
+            names = set((obj.data or {}).keys())  # key names only: values are never kept
+            for key in keys:
+                (present if key in names else missing).append(f"{secret}.{key}")
+        backend = self.backend.result()
+        old = backend is not None and backend.version is not None and backend.version < MIN_BACKEND
+        where = f"in {ns}"
+        note = f"; cannot read {', '.join(unreadable)} (forbidden)" if unreadable else ""
+        if old and missing:
+            return Check(
+                "settings",
+                FAIL,
+                f"missing {where}: {', '.join(missing)}; backend "
+                f"{backend.tag_name} fails every task that references them{note}",
+                "create them (docs/operations.md#settings-and-secrets) or upgrade KFP to >= 2.15.0",
+            )
+        if (
+            f"{S.config_map}.MLFLOW_TRACKING_URI" in missing
+            or f"ConfigMap {S.config_map}" in missing
+        ):
+            return Check(
+                "settings",
+                WARN,
+                f"no MLFLOW_TRACKING_URI {where} (missing: {', '.join(missing)}){note}",
+                f"kubectl -n {ns} create configmap "
+                f"{S.config_map} --from-literal=MLFLOW_TRACKING_URI=http://mlflow.mlflow"
+                ".svc:5000 (or set tracking_uri per model)",
+            )
+        if unreadable:
+            return Check(
+                "settings",
+                WARN,
+                f"present {where}: {', '.join(present)}{note}",
+                f"kubectl -n {ns} get secret {' '.join(u.split()[1] for u in unreadable)}"
+                " as an admin",
+            )
+        optional = f"; optional, absent: {', '.join(missing)}" if missing else ""
+        return Check("settings", OK, f"{where}: {', '.join(present)}{optional}")
+
+    # -------------------------------------------------------------------------- MLflow
+    def check_mlflow(self) -> Check:
+        uri = (
+            self.opts.tracking_uri
+            or os.environ.get("MLFLOW_TRACKING_URI", "")
+            or (self._settings_data() or {}).get("MLFLOW_TRACKING_URI", "")
+        )
+        if not uri:
+            return Check(
+                "MLflow",
+                SKIP,
+                "no tracking URI",
+                "--tracking-uri, MLFLOW_TRACKING_URI, "
+                "or MLFLOW_TRACKING_URI in ConfigMap ctloop-settings",
+            )
+        parsed = urllib.parse.urlparse(uri)
+        if parsed.scheme not in ("http", "https"):
+            return Check(
+                "MLflow",
+                WARN,
+                f"{uri} is a local store: tasks on the cluster cannot share it",
+                "run an MLflow server (manifests/components/mlflow) and use its http(s) URL",
+            )
+        host = parsed.hostname or ""
+        try:
+            socket.getaddrinfo(host, parsed.port or 80)
+        except socket.gaierror as exc:
+            if host.endswith((".svc", ".svc.cluster.local")) or "." not in host:
+                return Check(
+                    "MLflow",
+                    SKIP,
+                    f"{uri} is an in-cluster address, not resolvable here",
+                    "run ctloop doctor in the cluster, or --tracking-uri with "
+                    "a port-forward (kubectl port-forward svc/mlflow 5000)",
+                )
+            raise CtloopError(
+                f"cannot resolve {host} ({exc}) — fix: check the tracking URI"
+            ) from exc
+        base = uri.rstrip("/")
+        status, body = _http_get(f"{base}/health", {}, self.opts.timeout)
+        if status != 200:
+            raise CtloopError(
+                f"{base}/health answered HTTP {status} ({body[:80]!r}) — fix: is "
+                "this an MLflow tracking server?"
+            )
+        headers = {}
+        if os.environ.get("MLFLOW_TRACKING_TOKEN"):
+            headers["Authorization"] = f"Bearer {os.environ['MLFLOW_TRACKING_TOKEN']}"
+        elif os.environ.get("MLFLOW_TRACKING_USERNAME"):
+            import base64
+
+            pair = (
+                f"{os.environ['MLFLOW_TRACKING_USERNAME']}:"
+                f"{os.environ.get('MLFLOW_TRACKING_PASSWORD', '')}"
+            )
+            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        status, body = _http_get(
+            f"{base}/api/2.0/mlflow/experiments/search?max_results=1", headers, self.opts.timeout
+        )
+        if status in (401, 403):
+            return Check(
+                "MLflow",
+                FAIL,
+                f"{base} refused the search: HTTP {status}",
+                "set MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN (the "
+                "tasks get them from Secret ctloop-mlflow)",
+            )
+        if status != 200:
+            raise CtloopError(
+                f"{base} experiments search answered HTTP {status} ({body[:120]!r})"
+                " — fix: check the MLflow server's logs"
+            )
+        return Check("MLflow", OK, f"{base} (health ok, search ok)")
+
+
+def _http_get(url: str, headers: dict[str, str], timeout: float) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers=headers)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=timeout) as resp:
+            return resp.status, resp.read(2000).decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(2000).decode(errors="replace")
+
+
+def _kube_error(exc: Any) -> str:
+    try:
+        message = json.loads(exc.body or "{}").get("message") or ""
+    except ValueError:
+        message = ""
+    return f"HTTP {exc.status}: {message or exc.reason}"
+
+
+def _kube_fix(exc: Any) -> str:
+    if exc.status == 401:
+        return "the kubeconfig's credentials were rejected: log in again (kubectl get ns)"
+    if exc.status == 403:
+        return "ask for read access, or run ctloop doctor as a cluster admin"
+    return "check the kubeconfig context (kubectl cluster-info)"
+
+
+def kube_client(kubeconfig: str = "", context: str = "", timeout: float = 5.0) -> Any:
+    """An ``ApiClient`` from the in-cluster service account, else kubeconfig; one connect retry,
+    no read retries (every call also passes a timeout)."""
+    from kubernetes import client, config
+    from urllib3.util.retry import Retry
+
+    cfg = client.Configuration()
+    try:
+        if kubeconfig or context or not os.environ.get("KUBERNETES_SERVICE_HOST"):
+            raise config.ConfigException("not in a cluster")
+        config.load_incluster_config(client_configuration=cfg)
+    except config.ConfigException:
+        try:
+            config.load_kube_config(
+                config_file=kubeconfig or os.environ.get("KUBECONFIG") or None,
+                context=context or None,
+                client_configuration=cfg,
+            )
+        except (config.ConfigException, OSError) as exc:
+            raise CtloopError(
+                f"no Kubernetes credentials: not in a cluster and kubeconfig failed: {exc}"
+            ) from exc
+    cfg.retries = Retry(total=2, connect=1, read=0, status=0, other=0)
+    return client.ApiClient(cfg)
+
+
+def summary(checks: list[Check], seconds: float) -> str:
+    counts = {s: sum(c.status == s for c in checks) for s in (OK, WARN, FAIL, SKIP)}
+    parts = [
+        f"{counts[OK]} ok",
+        f"{counts[WARN]} warning(s)",
+        f"{counts[FAIL]} failed",
+        f"{counts[SKIP]} skipped",
+    ]
+    verdict = "ready" if not counts[FAIL] else "not ready"
+    return f"doctor: {verdict} — {', '.join(parts)} ({seconds:.1f} s)"
+
+
+def as_json(checks: list[Check], seconds: float) -> str:
+    return json.dumps(
+        {
+            "ok": not any(c.status == FAIL for c in checks),
+            "seconds": round(seconds, 3),
+            "checks": [asdict(c) for c in checks],
+        },
+        indent=2,
+    )
+
+
+def parse_isvc(text: str) -> Target:
+    """``NAMESPACE/NAME`` → Target; a ConfigError otherwise."""
+    m = re.fullmatch(r"([a-z0-9][-a-z0-9]*)/([a-z0-9][-a-z0-9.]*)", text.strip())
+    if not m:
+        raise ConfigError(f"--isvc {text!r}: give NAMESPACE/NAME, e.g. ctloop/credit-default")
+    return Target(m.group(2), m.group(1))
+
+
+__all__ = [
+    "Check",
+    "Doctor",
+    "DoctorOptions",
+    "Target",
+    "RUNNER_RULES",
+    "options_from_spec",
+    "kube_client",
+    "parse_isvc",
+    "summary",
+    "as_json",
+    "OK",
+    "WARN",
+    "FAIL",
+    "SKIP",
+]

@@ -1,0 +1,627 @@
+"""``ctloop doctor`` against the API doubles (KFP, Kubernetes) and a real MLflow server.
+
+A healthy cluster is built from what the upstream releases install; each test breaks one thing
+and expects that line to say so, with the fix:
+
+* KServe v0.20.0: CRD ``inferenceservices.serving.kserve.io``
+  (``config/crd/full/serving.kserve.io_inferenceservices.yaml``), Deployment
+  ``kserve/kserve-controller-manager`` (``config/manager/manager.yaml``; the release YAML's
+  ``manager`` image is ``kserve/kserve-controller:v0.20.0``, ``hack/release/generate-install.sh``),
+  ConfigMap ``inferenceservice-config`` key ``deploy`` with ``defaultDeploymentMode: Serverless``
+  (``config/configmap/inferenceservice.yaml``);
+* Knative Serving v1.21.1: namespace ``knative-serving`` and Deployment ``controller`` labelled
+  ``app.kubernetes.io/version: "1.21.1"`` (``config/core/100-namespace.yaml``,
+  ``config/core/deployments/controller.yaml``, rewritten by ``hack/generate-yamls.sh``);
+* KFP 2.17.0: healthz ``tag_name`` (tests/doubles/kfp_api.py); the runner ``pipeline-runner`` in
+  ``kubeflow`` (``backend/src/apiserver/config/config.json``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import yaml
+
+from ctloop.cli import main
+from ctloop.ops import doctor
+from ctloop.ops.settings import DEFAULT_SETTINGS
+from ctloop.serving.isvc import inference_service
+from tests.doubles.kfp_api import KfpApiDouble
+from tests.doubles.kube_api import KubeApiDouble
+from tests.fixtures.servers import free_port
+from tests.helpers import REPO
+
+pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
+RUNNER = "system:serviceaccount:kubeflow:pipeline-runner"
+SECRET_VALUE = "s3cr3t-never-printed"
+
+
+def crd() -> dict:
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "inferenceservices.serving.kserve.io"},
+        "spec": {
+            "group": "serving.kserve.io",
+            "scope": "Namespaced",
+            "names": {
+                "kind": "InferenceService",
+                "listKind": "InferenceServiceList",
+                "plural": "inferenceservices",
+                "singular": "inferenceservice",
+                "shortNames": ["isvc"],
+            },
+            "versions": [{"name": "v1beta1", "served": True, "storage": True}],
+        },
+    }
+
+
+def deployment(ns: str, name: str, labels: dict, containers: list[tuple[str, str]]) -> dict:
+    selector = {"control-plane": name}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": ns, "labels": labels},
+        "spec": {
+            "selector": {"matchLabels": selector},
+            "template": {
+                "metadata": {"labels": selector},
+                "spec": {"containers": [{"name": n, "image": i} for n, i in containers]},
+            },
+        },
+    }
+
+
+def configmap(ns: str, name: str, data: dict) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": ns},
+        "data": data,
+    }
+
+
+def secret(ns: str, name: str, data: dict) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": ns},
+        "type": "Opaque",
+        "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()},
+    }
+
+
+IN_CLUSTER_MLFLOW = "http://mlflow.mlflow.svc:5000"
+
+
+def healthy(kube: KubeApiDouble, prometheus_url: str = "http://127.0.0.1:9/prometheus", mlflow_url: str = IN_CLUSTER_MLFLOW) -> None:
+    kube.add(crd())
+    kube.add(
+        deployment(
+            "kserve",
+            "kserve-controller-manager",
+            {
+                "app.kubernetes.io/name": "kserve-controller-manager",
+                "control-plane": "kserve-controller-manager",
+                "controller-tools.k8s.io": "1.0",
+            },
+            [
+                ("kube-rbac-proxy", "quay.io/brancz/kube-rbac-proxy:v0.18.0"),
+                ("manager", "kserve/kserve-controller:v0.20.0"),
+            ],
+        )
+    )
+    kube.add(
+        configmap(
+            "kserve",
+            "inferenceservice-config",
+            {"deploy": '{\n  "defaultDeploymentMode": "Serverless"\n}'},
+        )
+    )
+    kube.add(
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": "knative-serving",
+                "labels": {
+                    "app.kubernetes.io/name": "knative-serving",
+                    "app.kubernetes.io/version": "1.21.1",
+                },
+            },
+        }
+    )
+    kube.add(
+        deployment(
+            "knative-serving",
+            "controller",
+            {
+                "app.kubernetes.io/component": "controller",
+                "app.kubernetes.io/name": "knative-serving",
+                "app.kubernetes.io/version": "1.21.1",
+            },
+            [("controller", "gcr.io/knative-releases/controller:v1.21.1")],
+        )
+    )
+    kube.add(
+        configmap(
+            "kubeflow",
+            "ctloop-settings",
+            {
+                "MLFLOW_TRACKING_URI": mlflow_url,
+                "PROMETHEUS_URL": prometheus_url,
+                "GOOGLE_CLOUD_PROJECT": "credit-ml",
+                "GOOGLE_APPLICATION_CREDENTIALS": "/var/secrets/google/key.json",
+            },
+        )
+    )
+    kube.add(
+        secret(
+            "kubeflow",
+            "ctloop-mlflow",
+            {"username": "ci", "password": SECRET_VALUE, "token": SECRET_VALUE},
+        )
+    )
+    kube.add(secret("kubeflow", "ctloop-gcp", {"key.json": SECRET_VALUE}))
+    kube.create_isvc(
+        "ctloop",
+        inference_service(
+            "credit-default",
+            namespace="ctloop",
+            model_name="credit-default",
+            version="1",
+            storage_uri="gs://models/credit-default/1",
+        ),
+    )
+    kube.grant(
+        RUNNER,
+        "serving.kserve.io",
+        "inferenceservices",
+        ["get", "list", "watch", "create", "patch", "update"],
+        "ctloop",
+    )
+
+
+class Cluster:
+    def __init__(self, kfp: KfpApiDouble, kube: KubeApiDouble, kubeconfig):
+        self.kfp, self.kube, self.kubeconfig = kfp, kube, kubeconfig
+
+    def argv(self, *extra: str) -> list[str]:
+        return [
+            "doctor",
+            "--host",
+            self.kfp.url,
+            "--kubeconfig",
+            str(self.kubeconfig),
+            "--isvc",
+            "ctloop/credit-default",
+            *extra,
+        ]
+
+    def run(self, capsys, *extra: str) -> tuple[int, dict[str, str], str]:
+        code = main(self.argv(*extra))
+        out = capsys.readouterr().out
+        lines = {}
+        for line in out.splitlines()[:-1]:
+            status, _, rest = line.partition(" ")
+            name = rest.strip().split(":")[0] if status != "ok" else rest.strip()
+            lines[next(n for n in NAMES if name.startswith(n))] = line
+        return code, lines, out
+
+
+NAMES = [
+    "KFP API",
+    "KFP backend",
+    "pipelines",
+    "Kubernetes",
+    "KServe",
+    "InferenceService ctloop/credit-default",
+    "Knative Serving",
+    "metrics ctloop/credit-default",
+    "RBAC",
+    "settings",
+    "MLflow",
+]
+
+
+def write_kubeconfig(path, server: str) -> None:
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "double",
+                "clusters": [{"name": "double", "cluster": {"server": server}}],
+                "users": [{"name": "jane", "user": {"token": "kube-token"}}],
+                "contexts": [{"name": "double", "context": {"cluster": "double", "user": "jane"}}],
+            }
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def prometheus(tmp_path_factory):
+    """A real Prometheus scraping, live, what the ctloop serving runtime exposes for the stable
+    revision ctloop/credit-default-predictor-00001 (tests/fixtures/serving_metrics.py)."""
+    from tests.fixtures import serving_metrics as sm
+    from tests.fixtures.prometheus import prometheus_with, wait_for
+
+    runtime = next(t for t in sm.targets() if t.source == "ctloop" and t.labels["revision"] == sm.STABLE)
+    stable = {**runtime.labels, "namespace": "ctloop", "revision": "credit-default-predictor-00001"}
+    with sm.ExpositionServer([runtime]) as server:
+        scrape = [{**server.scrape_configs([runtime])[0], "static_configs": [
+            {"targets": [server.address], "labels": stable}]}]
+        with prometheus_with("", tmp_path_factory.mktemp("prom"), scrape_configs=scrape) as url:
+            wait_for(url, "count(up == 1)")
+            yield url
+
+
+@pytest.fixture
+def cluster(monkeypatch, tmp_path, prometheus):
+    for name in (
+        "KFP_TOKEN",
+        "KFP_TOKEN_FILE",
+        "KF_PIPELINES_ENDPOINT",
+        "KUBERNETES_SERVICE_HOST",
+        "PROMETHEUS_URL",
+        "MLFLOW_TRACKING_URI",
+        "MLFLOW_TRACKING_TOKEN",
+        "MLFLOW_TRACKING_USERNAME",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KF_PIPELINES_SA_TOKEN_PATH", "/nonexistent/token")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr("kfp.client.Client._LOCAL_KFP_CONTEXT", str(tmp_path / "home" / "kfp.json"))
+    with KfpApiDouble() as kfp, KubeApiDouble(ready_after_reads=1) as kube:
+        healthy(kube, prometheus)
+        kubeconfig = tmp_path / "kubeconfig"
+        write_kubeconfig(kubeconfig, kube.url)
+        yield Cluster(kfp, kube, kubeconfig)
+
+
+# ----------------------------------------------------------------------------------------- healthy
+def test_a_healthy_cluster(cluster, capsys):
+    code, lines, out = cluster.run(capsys)
+    assert code == 0, out
+    assert lines["KFP API"].startswith(
+        f"ok   KFP API {cluster.kfp.url} (backend 2.17.0, single-user"
+    )
+    assert lines["KFP backend"].startswith("ok   KFP backend 2.17.0 (>= 2.15.0")
+    assert lines["KServe"] == (
+        "ok   KServe v0.20.0 (controller kserve/kserve-controller-manager; "
+        "default deployment mode Serverless)"
+    )
+    assert lines["InferenceService ctloop/credit-default"] == (
+        "ok   InferenceService ctloop/credit-default Serverless mode, stable revision "
+        "credit-default-predictor-00001"
+    )
+    assert lines["Knative Serving"] == "ok   Knative Serving 1.21.1"
+    assert lines["RBAC"].startswith(f"ok   RBAC {RUNNER} may get/list/watch/create/patch/update")
+    assert lines["settings"].startswith(
+        "ok   settings in kubeflow: ctloop-settings.MLFLOW_TRACKING_URI"
+    )
+    assert lines["MLflow"] == (
+        f"skip MLflow: {IN_CLUSTER_MLFLOW} is an in-cluster address, not "
+        "resolvable here — fix: run ctloop doctor in the cluster, or "
+        "--tracking-uri with a port-forward (kubectl port-forward svc/mlflow 5000)"
+    )
+    assert lines["metrics ctloop/credit-default"].startswith("ok   metrics ctloop/credit-default ctloop: series")
+    assert "warn pipelines: continuous-training not uploaded" not in out  # only the others missing
+    assert out.splitlines()[-1].startswith("doctor: ready — ")
+    assert SECRET_VALUE not in out
+    # the runner was asked about as itself (kubectl auth can-i --as), every verb of the Role
+    reviews = [c for c in cluster.kube.calls if c[1].endswith("selfsubjectaccessreviews")]
+    assert {c[2]["spec"]["resourceAttributes"]["verb"] for c in reviews} == set(
+        doctor.RUNNER_RULES[0][2]
+    )
+
+
+def test_json_output(cluster, capsys):
+    assert main(cluster.argv("--json")) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is True and [c["name"] for c in data["checks"]][:3] == NAMES[:3]
+    assert {c["status"] for c in data["checks"]} <= {"ok", "warn", "skip"}
+    assert all(set(c) == {"name", "status", "detail", "fix", "seconds"} for c in data["checks"])
+
+
+def test_pipelines_present_and_their_versions(cluster, capsys, monkeypatch):
+    monkeypatch.setenv("CTLOOP_IMAGE", "registry.example.com/ml/ctloop:0.1.0")
+    assert main(["upload", "--host", cluster.kfp.url]) == 0
+    capsys.readouterr()
+    code, lines, _ = cluster.run(capsys)
+    assert code == 0
+    line = lines["pipelines"]
+    assert line.startswith("ok   pipelines continuous-training continuous-training (1 version(s))")
+    assert "not uploaded: monitoring, rollout; this checkout is " in line
+
+
+# ------------------------------------------------------------------------------------ KFP failures
+def test_kfp_unauthenticated(cluster, capsys):
+    cluster.kfp.tokens = {"good": "ok"}
+    code, lines, _ = cluster.run(capsys)
+    assert code == 1
+    assert lines["KFP API"].startswith("FAIL KFP API: KFP at http://127.0.0.1:")
+    assert "HTTP 401" in lines["KFP API"] and "— fix: send a bearer token" in lines["KFP API"]
+    assert lines["KFP backend"] == "skip KFP backend: KFP API not reachable"
+    code, lines, _ = cluster.run(capsys, "--token", "good")
+    assert code == 0 and lines["KFP API"].startswith("ok   KFP API")
+    assert "auth: --token" in lines["KFP API"]
+
+
+def test_kfp_authenticated_but_not_authorised(cluster, capsys):
+    cluster.kfp.tokens = {"t": "kfp-deny"}
+    code, lines, _ = cluster.run(capsys, "--token", "t")
+    assert code == 1 and "list pipelines failed" in lines["KFP API"]
+    assert "HTTP 403" in lines["KFP API"] and "is not authorized" in lines["KFP API"]
+    assert lines["KFP backend"].startswith("ok   KFP backend 2.17.0")  # healthz is open
+    assert lines["pipelines"] == "skip pipelines: KFP API not usable (see the KFP API line)"
+
+
+def test_old_backend_and_missing_keys(cluster, capsys):
+    cluster.kfp.tag_name = "2.14.4"
+    cluster.kube.resources.pop("/api/v1/namespaces/kubeflow/secrets/ctloop-gcp")
+    code, lines, _ = cluster.run(capsys)
+    assert code == 1
+    assert lines["KFP backend"].startswith("FAIL KFP backend: 2.14.4 is older than 2.15.0")
+    assert "--allow-old-backend" in lines["KFP backend"]
+    # on 2.14 every optional key is required: the new ones too (PUSHGATEWAY_URL, AWS_*, ctloop-storage)
+    assert lines["settings"].startswith("FAIL settings: missing in kubeflow: ")
+    assert "Secret ctloop-gcp" in lines["settings"] and "ctloop-settings.PUSHGATEWAY_URL" in lines["settings"]
+    assert "backend 2.14.4 fails every task" in lines["settings"]
+
+
+def test_unknown_backend_is_a_warning(cluster, capsys):
+    cluster.kfp.tag_name = "unknown"
+    code, lines, _ = cluster.run(capsys)
+    assert code == 0 and lines["KFP backend"].startswith("warn KFP backend: release unknown")
+
+
+def test_multi_user_without_a_profile(cluster, capsys):
+    cluster.kfp.multi_user = True
+    code, lines, _ = cluster.run(capsys)
+    assert (
+        code == 1
+        and "multi-user" in lines["KFP API"]
+        and "--namespace <profile>" in lines["KFP API"]
+    )
+
+
+def test_kfp_times_out(cluster, capsys):
+    cluster.kfp.delay = 2.0
+    code, lines, _ = cluster.run(capsys, "--timeout", "0.3")
+    assert code == 1
+    assert (
+        lines["KFP API"].startswith("FAIL KFP API: cannot reach KFP at")
+        and "0.3 s" in lines["KFP API"]
+    )
+
+
+# -------------------------------------------------------------------------------- cluster failures
+def test_kserve_not_installed(cluster, capsys):
+    cluster.kube.resources.pop(
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"
+        "inferenceservices.serving.kserve.io"
+    )
+    code, lines, _ = cluster.run(capsys)
+    assert code == 1
+    assert lines["KServe"] == (
+        "FAIL KServe: CRD inferenceservices.serving.kserve.io not found: KServe "
+        "is not installed — fix: install KServe 0.20 (https://kserve.github.io/website/)"
+    )
+
+
+def test_old_kserve_by_label_and_controller_elsewhere(cluster, capsys):
+    path = "/apis/apps/v1/namespaces/kserve/deployments/kserve-controller-manager"
+    dep = cluster.kube.resources.pop(path)
+    dep["metadata"]["namespace"] = "kubeflow"  # the Kubeflow overlay installs it there
+    dep["metadata"]["labels"]["app.kubernetes.io/version"] = "v0.15.2"
+    cluster.kube.add(dep)
+    code, lines, _ = cluster.run(capsys)
+    assert code == 0
+    assert lines["KServe"].startswith(
+        "warn KServe: v0.15.2 (controller kubeflow/kserve-controller-manager) "
+        "is older than the tested 0.20"
+    )
+
+
+def test_raw_deployment_service_cannot_canary(cluster, capsys):
+    obj = cluster.kube.objects[("ctloop", "credit-default")]
+    obj["status"]["deploymentMode"] = "RawDeployment"
+    code, lines, _ = cluster.run(capsys)
+    assert code == 1
+    line = lines["InferenceService ctloop/credit-default"]
+    assert line.startswith(
+        "FAIL InferenceService ctloop/credit-default: runs in RawDeployment mode"
+    )
+    assert "blue-green" in line
+
+
+def test_missing_service_uses_the_default_mode(cluster, capsys):
+    cluster.kube.objects.clear()
+    code, lines, _ = cluster.run(capsys)
+    assert code == 0
+    assert lines["InferenceService ctloop/credit-default"].startswith(
+        "warn InferenceService ctloop/credit-default: not created yet (the first deploy "
+        "creates it; "
+        "it would run in Serverless mode)"
+    )
+
+
+def test_knative_missing(cluster, capsys):
+    cluster.kube.resources.pop("/api/v1/namespaces/knative-serving")
+    cluster.kube.resources.pop("/apis/apps/v1/namespaces/knative-serving/deployments/controller")
+    code, lines, _ = cluster.run(capsys)
+    assert code == 1 and lines["Knative Serving"].startswith(
+        "FAIL Knative Serving: not installed (no knative-serving) — fix: install Knative "
+        "Serving 1.21"
+    )
+
+
+def test_old_knative_release_label(cluster, capsys):
+    """Before knative/serving #12754 the version was the serving.knative.dev/release label."""
+    ns = cluster.kube.resources["/api/v1/namespaces/knative-serving"]
+    ns["metadata"]["labels"] = {"serving.knative.dev/release": "v0.26.0"}
+    cluster.kube.resources.pop("/apis/apps/v1/namespaces/knative-serving/deployments/controller")
+    code, lines, _ = cluster.run(capsys)
+    assert code == 0 and lines["Knative Serving"].startswith(
+        "warn Knative Serving: v0.26.0 is older"
+    )
+
+
+def test_runner_lacks_rbac(cluster, capsys):
+    cluster.kube.grants[RUNNER] = {
+        g for g in cluster.kube.grants[RUNNER] if g[2] not in ("patch", "create")
+    }
+    code, lines, _ = cluster.run(capsys)
+    assert code == 1
+    assert lines["RBAC"] == (
+        f"FAIL RBAC: {RUNNER} may not create inferenceservices.serving.kserve.io in ctloop; patch "
+        "inferenceservices.serving.kserve.io in ctloop — fix: kubectl apply -k "
+        "manifests/overlays/<env> (Role and RoleBinding ctloop-pipeline-runner), binding this "
+        "service account in each namespace"
+    )
+
+
+def test_cannot_impersonate_the_runner(cluster, capsys):
+    cluster.kube.can_impersonate = False
+    code, lines, _ = cluster.run(capsys, "--service-account", "ctloop-pipeline-runner")
+    assert code == 0
+    assert lines["RBAC"].startswith(
+        "skip RBAC: cannot ask as system:serviceaccount:kubeflow:"
+        "ctloop-pipeline-runner: HTTP 403: serviceaccounts "
+        '"ctloop-pipeline-runner" is forbidden'
+    )
+    assert "kubectl auth can-i patch inferenceservices.serving.kserve.io" in lines["RBAC"]
+
+
+def test_settings_missing_on_a_new_backend_and_secrets_unreadable(cluster, capsys):
+    cluster.kube.resources.pop("/api/v1/namespaces/kubeflow/configmaps/ctloop-settings")
+    cluster.kube.forbid("/api/v1/namespaces/kubeflow/secrets")
+    code, lines, _ = cluster.run(capsys)
+    assert code == 0
+    line = lines["settings"]
+    assert line.startswith(
+        "warn settings: no MLFLOW_TRACKING_URI in kubeflow (missing: ConfigMap ctloop-settings)"
+    )
+    assert "cannot read Secret ctloop-mlflow, Secret ctloop-gcp (forbidden)" in line
+    assert "kubectl -n kubeflow create configmap ctloop-settings" in line
+
+
+def test_settings_name_every_key_the_pipelines_reference(cluster, capsys):
+    code, lines, _ = cluster.run(capsys)
+    for key in DEFAULT_SETTINGS.config_env:
+        assert f"ctloop-settings.{key}" in lines["settings"]
+    for key in DEFAULT_SETTINGS.mlflow_env:
+        assert f"ctloop-mlflow.{key}" in lines["settings"]
+
+
+def test_kubernetes_unreachable(cluster, capsys, tmp_path):
+    write_kubeconfig(cluster.kubeconfig, f"http://127.0.0.1:{free_port()}")
+    code, lines, _ = cluster.run(capsys)
+    assert code == 1
+    assert lines["Kubernetes"].startswith("FAIL Kubernetes: Kubernetes API http://127.0.0.1:")
+    assert (
+        ": cannot connect (" in lines["Kubernetes"]
+        and "kubectl cluster-info" in lines["Kubernetes"]
+    )
+    assert lines["KServe"] == "skip KServe: no Kubernetes API (see the Kubernetes line)"
+
+
+def test_kubernetes_times_out(cluster, capsys):
+    cluster.kube.delay = 2.0
+    code, lines, _ = cluster.run(capsys, "--timeout", "0.3")
+    assert code == 1 and lines["Kubernetes"] == (
+        f"FAIL Kubernetes: Kubernetes API {cluster.kube.url}: no answer within 0.3 s — fix: "
+        "check "
+        "the kubeconfig context (kubectl cluster-info)"
+    )
+
+
+# --------------------------------------------------------------------------------- metrics, MLflow
+def test_metric_source_series(cluster, capsys, prometheus):
+    """The revision from the InferenceService double, the URL from ConfigMap ctloop-settings, the
+    series from a real Prometheus (module fixture ``prometheus``)."""
+    code, lines, _ = cluster.run(capsys)
+    assert code == 0, lines
+    assert lines["metrics ctloop/credit-default"] == (
+        f"ok   metrics ctloop/credit-default ctloop: series for revision credit-default-predictor-00001 in "
+        f"{prometheus}")
+    code, lines, _ = cluster.run(capsys, "--metric-source", "knative-otel")
+    line = lines["metrics ctloop/credit-default"]
+    assert code == 1 and line.startswith(
+        "FAIL metrics ctloop/credit-default: knative-otel: no series for revision credit-default-predictor-00001")
+    assert "request-metrics-protocol" in line and "ctloop has series" in line
+
+
+def test_prometheus_down_is_a_failed_line_with_the_url(cluster, capsys):
+    code, lines, _ = cluster.run(capsys, "--prometheus-url", f"http://127.0.0.1:{free_port()}")
+    assert code == 1 and lines["metrics ctloop/credit-default"].startswith("FAIL metrics ctloop/credit-default")
+    assert "Connection refused" in lines["metrics ctloop/credit-default"]
+
+
+def test_mlflow_reachable_from_the_settings(cluster, capsys, mlflow_url):
+    """A real MLflow server: /health and an experiments search; the URI from ConfigMap
+    ctloop-settings (what the tasks get)."""
+    cluster.kube.resources["/api/v1/namespaces/kubeflow/configmaps/ctloop-settings"]["data"][
+        "MLFLOW_TRACKING_URI"
+    ] = mlflow_url
+    code, lines, _ = cluster.run(
+        capsys, "--timeout", "60"
+    )  # a loaded machine: first search is slow
+    assert code == 0 and lines["MLflow"] == f"ok   MLflow {mlflow_url} (health ok, search ok)"
+
+
+def test_mlflow_unreachable_or_not_mlflow(cluster, capsys):
+    code, lines, _ = cluster.run(capsys, "--tracking-uri", f"http://127.0.0.1:{free_port()}")
+    assert code == 1 and lines["MLflow"].startswith("FAIL MLflow: ")
+    assert "Connection refused" in lines["MLflow"]
+    code, lines, _ = cluster.run(capsys, "--tracking-uri", cluster.kfp.url)  # not an MLflow server
+    assert code == 1 and "/health answered HTTP 404" in lines["MLflow"]
+    code, lines, _ = cluster.run(capsys, "--tracking-uri", "sqlite:///mlflow.db")
+    assert code == 0 and lines["MLflow"].startswith(
+        "warn MLflow: sqlite:///mlflow.db is a local store"
+    )
+
+
+# --------------------------------------------------------------------------------- spec, arguments
+def test_from_ctloop_yaml(cluster, capsys, tmp_path):
+    data = yaml.safe_load((REPO / "examples" / "ctloop.yaml").read_text())
+    data["kfp"].update(host=cluster.kfp.url)
+    data["platform"].update(service_account="ctloop-pipeline-runner")
+    data["kfp"].pop("namespace")
+    spec = tmp_path / "ctloop.yaml"
+    spec.write_text(yaml.safe_dump(data))
+    cluster.kube.grant(
+        "system:serviceaccount:kubeflow:ctloop-pipeline-runner",
+        "serving.kserve.io",
+        "inferenceservices",
+        list(doctor.RUNNER_RULES[0][2]),
+        "ctloop",
+    )
+    assert main(["doctor", "-f", str(spec), "--kubeconfig", str(cluster.kubeconfig)]) == 0
+    out = capsys.readouterr().out
+    assert "ok   InferenceService ctloop/credit-default Serverless mode" in out  # from rollout:
+    assert "ok   RBAC system:serviceaccount:kubeflow:ctloop-pipeline-runner may" in out
+
+
+def test_bad_arguments_exit_2(cluster, capsys):
+    assert main(["doctor", "--host", cluster.kfp.url, "--isvc", "credit-default"]) == 2
+    assert "--isvc 'credit-default': give NAMESPACE/NAME" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main(["doctor", "--host", cluster.kfp.url, "--timeout", "0"])
+    assert exit_.value.code == 2 and "seconds > 0" in capsys.readouterr().err
+    assert cluster.kfp.calls == []
+
+
+def test_runner_rules_are_the_role_in_the_manifests():
+    docs = list(yaml.safe_load_all((REPO / "manifests" / "base" / "rbac.yaml").read_text()))
+    role = next(d for d in docs if d["kind"] == "Role")
+    assert [
+        (g, r, tuple(v))
+        for rule in role["rules"]
+        for g in rule["apiGroups"]
+        for r in rule["resources"]
+        for v in [rule["verbs"]]
+    ] == list(doctor.RUNNER_RULES)
