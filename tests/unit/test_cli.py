@@ -1,8 +1,8 @@
 import pytest
 
 from ctloop.cli import main
-from ctloop.ops.params import parse_pairs as parse_params
 from ctloop.errors import ConfigError
+from ctloop.ops.params import parse_pairs as parse_params
 
 
 def test_parse_params_json_and_text():

@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from ctloop.columns import WEIGHT
 from ctloop import contract
+from ctloop.columns import WEIGHT
 from ctloop.components.prepare import core
 from ctloop.errors import ConfigError, DataValidationError
 from ctloop.synthetic import CREDIT_TARGET as Y
