@@ -10,6 +10,9 @@ MLflow aliases are last-writer-wins and keep no history, so every promotion is a
 as tags on both versions (``ctloop.champion_since``, ``ctloop.champion_until``,
 ``ctloop.previous_champion``, ``ctloop.superseded_by``, ``ctloop.was_champion``) and as an audit
 event. ``champion_history`` rebuilds the full list of past champions from those tags.
+
+Model files are loaded only after their sha256 matched the run tag training recorded
+(``ctloop.artifacts.load_verified``); a missing tag is a refusal.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ctloop.errors import ConfigError, RegistryError
+from ctloop.errors import ConfigError, ModelIntegrityError, RegistryError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -161,6 +164,14 @@ class MlflowRegistry:
                 f"train_model?): {exc}"
             ) from exc
 
+    def _run_tags(self, run_id: str) -> dict[str, str]:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return dict(self.client.get_run(run_id).data.tags)
+        except MlflowException as exc:
+            raise RegistryError(f"cannot read training run {run_id}: {exc}") from exc
+
     def load_meta(self, name: str, version: str) -> dict[str, Any]:
         from ctloop.artifacts import MODEL_META_FILE
         from ctloop.tracking import META_ARTIFACT_DIR
@@ -170,46 +181,131 @@ class MlflowRegistry:
             path = self._download(mv.run_id, f"{META_ARTIFACT_DIR}/{MODEL_META_FILE}", tmp)
             return json.loads(path.read_text())
 
-    def load_model(self, name: str, version: str) -> Any:
-        """The fitted sklearn Pipeline of a version, from the joblib copy KServe also serves.
-
-        The file's sha256 is checked against the tag recorded at training time.
-        """
-        import joblib
-
-        from ctloop.artifacts import MODEL_FILE
-        from ctloop.tracking import JOBLIB_ARTIFACT_DIR, TAG_JOBLIB_SHA256, sha256_file
-
-        mv = self.get_version(name, version)
-        run = self.client.get_run(mv.run_id)
-        expected = run.data.tags.get(TAG_JOBLIB_SHA256, "")
-        with tempfile.TemporaryDirectory() as tmp:
-            path = self._download(mv.run_id, f"{JOBLIB_ARTIFACT_DIR}/{MODEL_FILE}", tmp)
-            actual = sha256_file(path)
-            if expected and actual != expected:
-                raise RegistryError(
-                    f"model {name!r} version {version}: {MODEL_FILE} sha256 {actual[:12]}… does "
-                    f"not match the {expected[:12]}… recorded at training time; refusing to load"
-                )
-            return joblib.load(path)
-
-    def load_logged_model(self, name: str, version: str) -> Any:
-        """The model as MLflow logged it at training time (skops), independent of the joblib copy."""
-        import mlflow.sklearn
-        from mlflow.exceptions import MlflowException
-
-        try:
-            return mlflow.sklearn.load_model(f"models:/{name}/{version}")
-        except (MlflowException, OSError) as exc:
-            raise RegistryError(f"cannot load the logged model of {name} v{version}: {exc}") from exc
-
-    def download_joblib(self, name: str, version: str, dst: str) -> Path:
-        """Download the version's ``model.joblib`` into ``dst``; returns its path."""
-        from ctloop.artifacts import MODEL_FILE
+    def _load_served_copy(self, mv: ModelVersion, filename: str, tag: str, dst: str) -> Any:
+        from ctloop.artifacts import load_verified
         from ctloop.tracking import JOBLIB_ARTIFACT_DIR
 
+        expected = self._run_tags(mv.run_id).get(tag, "")
+        path = self._download(mv.run_id, f"{JOBLIB_ARTIFACT_DIR}/{filename}", dst)
+        return load_verified(
+            path, expected, recorded_in=f"{mv.name} v{mv.version}'s run {mv.run_id} tag {tag}"
+        )
+
+    def load_model(self, name: str, version: str) -> Any:
+        """The fitted sklearn Pipeline of a version, from its serving directory.
+
+        ``model.skops`` (skops with ctloop's allow-list) when training recorded its sha256, else
+        ``model.joblib`` (versions trained before the skops copy existed); either way the file's
+        sha256 must equal the run tag recorded at training time — a missing tag is a refusal.
+        """
+        from ctloop.artifacts import MODEL_FILE, SKOPS_FILE
+        from ctloop.tracking import TAG_JOBLIB_SHA256, TAG_SKOPS_SHA256
+
         mv = self.get_version(name, version)
-        return self._download(mv.run_id, f"{JOBLIB_ARTIFACT_DIR}/{MODEL_FILE}", dst)
+        with tempfile.TemporaryDirectory() as tmp:
+            if self._run_tags(mv.run_id).get(TAG_SKOPS_SHA256):
+                return self._load_served_copy(mv, SKOPS_FILE, TAG_SKOPS_SHA256, tmp)
+            return self._load_served_copy(mv, MODEL_FILE, TAG_JOBLIB_SHA256, tmp)
+
+    def load_logged_model(self, name: str, version: str) -> Any:
+        """The model as MLflow logged it at training time, independent of the serving directory.
+
+        Its ``model.skops`` must match run tag ``ctloop.logged_model_sha256`` and is built with
+        ctloop's skops allow-list — not with the trusted types its own ``MLmodel`` file lists,
+        which
+        whoever can write the artifact store could extend. Pickle flavours are refused.
+        """
+        import mlflow
+        import yaml
+        from mlflow.exceptions import MlflowException
+
+        from ctloop.artifacts import load_verified
+        from ctloop.tracking import TAG_LOGGED_MODEL_SHA256
+
+        mv = self.get_version(name, version)
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                local = Path(
+                    mlflow.artifacts.download_artifacts(
+                        artifact_uri=f"models:/{name}/{version}",
+                        dst_path=tmp,
+                        tracking_uri=self.tracking_uri,
+                    )
+                )
+                flavor = (yaml.safe_load((local / "MLmodel").read_text()).get("flavors") or {}).get(
+                    "sklearn"
+                ) or {}
+            except (MlflowException, OSError, yaml.YAMLError) as exc:
+                raise RegistryError(
+                    f"cannot read the logged model of {name} v{version}: {exc}"
+                ) from exc
+            if flavor.get("serialization_format") != "skops":
+                raise ModelIntegrityError(
+                    f"refusing to load the logged model of {name} v{version}: it is serialised as "
+                    f"{flavor.get('serialization_format')!r}, not skops (ctloop never unpickles a "
+                    "logged model)"
+                )
+            tag = TAG_LOGGED_MODEL_SHA256
+            return load_verified(
+                local / str(flavor.get("pickled_model") or "model.skops"),
+                self._run_tags(mv.run_id).get(tag, ""),
+                recorded_in=f"{name} v{version}'s run {mv.run_id} tag {tag}",
+            )
+
+    def download_joblib(self, name: str, version: str, dst: str) -> Path:
+        """Download the version's ``model.joblib`` into ``dst`` and check its sha256 against the
+        run tag; returns its path. A file that fails the check is deleted, never returned.
+
+        When training recorded one, the version's ``model.skops`` (what the ctloop runtime serves)
+        is fetched and checked beside it. Each verified file gets a receipt ``<file>.sha256``,
+        from which ``ctloop.serving.validate.validate_export`` checks it again in its child.
+        """
+        from ctloop.artifacts import MODEL_FILE, SKOPS_FILE
+        from ctloop.tracking import TAG_JOBLIB_SHA256, TAG_SKOPS_SHA256
+
+        mv = self.get_version(name, version)
+        tags = self._run_tags(mv.run_id)
+        path = self._download_verified(
+            mv, MODEL_FILE, tags.get(TAG_JOBLIB_SHA256, ""), TAG_JOBLIB_SHA256, dst
+        )
+        if tags.get(TAG_SKOPS_SHA256):
+            self._download_verified(mv, SKOPS_FILE, tags[TAG_SKOPS_SHA256], TAG_SKOPS_SHA256, dst)
+        return path
+
+    def _download_verified(
+        self, mv: ModelVersion, filename: str, expected: str, tag: str, dst: str
+    ) -> Path:
+        from ctloop.artifacts import read_verified, write_receipt
+        from ctloop.tracking import JOBLIB_ARTIFACT_DIR
+
+        path = self._download(mv.run_id, f"{JOBLIB_ARTIFACT_DIR}/{filename}", dst)
+        try:
+            read_verified(
+                path, expected, recorded_in=f"{mv.name} v{mv.version}'s run {mv.run_id} tag {tag}"
+            )
+        except ModelIntegrityError:
+            path.unlink(missing_ok=True)
+            raise
+        write_receipt(path, expected)
+        return path
+
+    def serving_sha256(self, name: str, version: str) -> str:
+        """The sha256 the ctloop serving runtime must find in the version's serving directory:
+        of ``model.skops``, or of ``model.joblib`` for versions trained before the skops copy.
+        The InferenceService carries it (``ctloop.serving.isvc.SHA256_ANNOTATION``)."""
+        from ctloop.tracking import TAG_JOBLIB_SHA256, TAG_SKOPS_SHA256
+
+        mv = self.get_version(name, version)
+        tags = self._run_tags(mv.run_id)
+        sha = tags.get(TAG_SKOPS_SHA256) or tags.get(TAG_JOBLIB_SHA256) or ""
+        if not sha:
+            raise ModelIntegrityError(
+                f"{name} v{version}: its run {mv.run_id} has neither {TAG_SKOPS_SHA256} nor "
+                f"{TAG_JOBLIB_SHA256}, so "
+                "the serving runtime could not verify the model; register models trained by "
+                "ctloop's train_model"
+            )
+        return sha
 
     def model_artifact_uri(self, name: str, version: str) -> str:
         """The storage location of a version's joblib directory (a KServe ``storageUri``)."""

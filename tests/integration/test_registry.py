@@ -69,15 +69,16 @@ def test_register_promote_and_history(mlflow_url, frame):
     assert reg.load_reference(name, "2").shape == frame.shape
 
 
-def test_tampered_joblib_is_refused(mlflow_url, frame):
+def test_tampered_model_is_refused(mlflow_url, frame):
+    """More loaders and live payloads: tests/integration/test_model_integrity.py."""
     name = f"m-{uuid.uuid4().hex[:8]}"
     reg = MlflowRegistry(mlflow_url)
     _, run_id, uri = _log(mlflow_url, name, frame)
     version = reg.register(name, model_uri=uri, run_id=run_id, tags={})
     location = reg.model_artifact_uri(name, version.version)
-    path = Path(urlparse(location).path) / "model.joblib"
+    path = Path(urlparse(location).path) / "model.skops"
     path.write_bytes(path.read_bytes() + b"tampered")
-    with pytest.raises(RegistryError, match="does not match"):
+    with pytest.raises(RegistryError, match="refusing to load .*model.skops: its sha256 is"):
         reg.load_model(name, version.version)
 
 
