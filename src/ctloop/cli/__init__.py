@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "ctloop.cli.drift",  # drift (ad-hoc drift check)
     "ctloop.cli.ops",  # upload, schedule, apply, runs
     "ctloop.cli.rollout",  # audit, rollout status / canary / promote / rollback
+    "ctloop.cli.registry",  # registry status / repair / verify
     "ctloop.cli.logger",  # logger serve (inference log sink)
     "ctloop.labels",  # labels ingest / report
     "ctloop.cli.monitor",  # monitor history
