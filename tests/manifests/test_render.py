@@ -254,7 +254,7 @@ def test_inferenceservice_template():
     objects = render("base")
     isvc = find(objects, "InferenceService")
     meta, predictor = isvc["metadata"], isvc["spec"]["predictor"]
-    assert meta["annotations"]["serving.kserve.io/deploymentMode"] == "Serverless"
+    assert meta["annotations"]["serving.kserve.io/deploymentMode"] == "Knative"
     assert meta["annotations"]["serving.kserve.io/enable-tag-routing"] == "true"
     assert meta["labels"]["ctloop.dev/model-version"] == "1"
     assert "canaryTrafficPercent" not in predictor

@@ -67,7 +67,9 @@ def _rollback(args: argparse.Namespace) -> int:
     if not target:
         raise ConfigError(f"{args.model_name} has no champion: pass --to-version")
     state = rollout.rollback(_isvcs(args), args.isvc, version=target,
-                             storage_uri=registry.model_artifact_uri(args.model_name, target), timeout_s=args.timeout)
+                             storage_uri=registry.model_artifact_uri(args.model_name, target),
+                             timeout_s=args.timeout,
+                             model_sha256=registry.serving_sha256(args.model_name, target))
     registry.record_event(args.model_name, target, {"event": "rollback", "reason": args.reason, **state.to_dict()})
     print(f"rolled back: v{target} serves {state.traffic}")
     return 0
