@@ -720,10 +720,10 @@ class MlflowRegistry:
             if p.state != COMMITTED:
                 self.client.set_model_version_tag(name, p.version, TAG_LAST_EVENT, "promote")
                 self.client.set_tag(p.run_id, AUDIT_STATE, COMMITTED)
-                done.append(f"record {p.id} committed")
+                done.append("record committed")
             if not p.run_status.endswith("FINISHED"):
                 self.client.set_terminated(p.run_id, status="FINISHED")
-                done.append(f"record {p.id} finished")
+                done.append("record run finished")
         except MlflowException as exc:
             raise RegistryError(
                 f"cannot complete promotion {p.id} of {name} v{p.version}: {exc}"
@@ -734,16 +734,18 @@ class MlflowRegistry:
         self, name: str, version: str, tags: dict[str, str], drop: tuple[str, ...] = ()
     ) -> list[str]:
         have = self.get_version(name, version).tags
-        wrote = []
+        wrote, removed = [], []
         for key, value in tags.items():
             if have.get(key) != value:
                 self.client.set_model_version_tag(name, version, key, value)
-                wrote.append(f"v{version} {key}")
+                wrote.append(key)
         for key in drop:
             if key in have:
                 self.client.delete_model_version_tag(name, version, key)
-                wrote.append(f"v{version} -{key}")
-        return wrote
+                removed.append(key)
+        return ([f"v{version} tags set: {', '.join(wrote)}"] if wrote else []) + (
+            [f"v{version} tags removed: {', '.join(removed)}"] if removed else []
+        )
 
     def _abort(self, p: Promotion, why: str) -> None:
         from mlflow.exceptions import MlflowException

@@ -26,9 +26,14 @@ def _status(args: argparse.Namespace) -> int:
     )
     if state.promotion is not None:
         p = state.promotion
+        label = {
+            "committed": "committed",
+            "pending": "committed by the alias, completion pending",
+            "": "recorded before the promotion protocol",
+        }.get(p.state, p.state)
         print(
             f"  promoted {p.at} from {'v' + p.previous if p.previous else 'nothing'} "
-            f"(promotion {p.id}, {p.state or 'recorded before the protocol'}): {p.reason}"
+            f"(promotion {p.id}, {label}): {p.reason}"
         )
     if state.lock:
         print(f"  promotion lock: held by {state.lock['owner']} until {state.lock['expires']}")
