@@ -17,6 +17,8 @@ PYTEST_ARGS ?=
 ISVC ?= credit-default
 NAMESPACE ?= ctloop
 PERCENT ?= 10
+MODEL ?= $(ISVC)
+REASON ?= manual rollback (make rollback)
 HOST ?= http://localhost:8080
 CRON ?= 0 0 3 * * *
 
@@ -119,17 +121,27 @@ bench: $(STAMP) ## run every benchmark in benchmarks/ (tables + JSON + PNG in be
 	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
+# A canary pinned at 0 % was rolled back, but its spec still names that model: giving it traffic
+# again (canary > 0, promote) needs FORCE=1; `make rollback` is the way out.
+define refuse_pinned_back
+pct=$$(kubectl -n $(NAMESPACE) get isvc $(ISVC) -o jsonpath='{.spec.predictor.canaryTrafficPercent}') || exit 1; \
+if [ "$$pct" = "0" ] && [ -z "$(FORCE)" ]; then echo "refusing to $(1): $(ISVC) has canaryTrafficPercent 0 (its canary was rolled back, the spec still names that model); run 'make rollback' to serve the champion durably, or FORCE=1 to $(1) anyway" >&2; exit 2; fi
+endef
+
 .PHONY: canary
-canary: ## kubectl: send PERCENT% of traffic to the latest revision of ISVC
+canary: ## kubectl: send PERCENT% of traffic to the latest revision of ISVC (not after a rollback: FORCE=1)
+	@$(if $(filter 0,$(PERCENT)),true,$(call refuse_pinned_back,resume its canary))
 	kubectl -n $(NAMESPACE) patch isvc $(ISVC) --type merge -p '{"spec":{"predictor":{"canaryTrafficPercent":$(PERCENT)}}}'
 
 .PHONY: promote
-promote: ## kubectl: promote the canary of ISVC to 100% (removes canaryTrafficPercent)
+promote: ## kubectl: promote the canary of ISVC to 100% (removes canaryTrafficPercent; not after a rollback)
+	@$(call refuse_pinned_back,promote its canary)
 	kubectl -n $(NAMESPACE) patch isvc $(ISVC) --type merge -p '{"spec":{"predictor":{"canaryTrafficPercent":null}}}'
 
 .PHONY: rollback
-rollback: ## kubectl: route all traffic of ISVC back to the stable revision (canaryTrafficPercent 0)
-	kubectl -n $(NAMESPACE) patch isvc $(ISVC) --type merge -p '{"spec":{"predictor":{"canaryTrafficPercent":0}}}'
+rollback: $(STAMP) ## durable rollback of ISVC: traffic back at once, then the MLflow champion of MODEL (or TO_VERSION) written back
+	$(BIN)/ctloop rollout rollback --isvc $(ISVC) --namespace $(NAMESPACE) --model-name $(MODEL) \
+	  $(if $(TO_VERSION),--to-version $(TO_VERSION)) $(if $(TRACKING_URI),--tracking-uri $(TRACKING_URI)) --reason "$(REASON)"
 
 .PHONY: clean
 clean: ## remove build outputs, local runs and caches (keeps .venv)

@@ -27,7 +27,9 @@ def evaluate_model(
     challenger never saw in training count as errors (and the reason says so).
 
     Args:
-        model: The challenger, a Model from ``train_model`` (its metadata names the task and target).
+        model: The challenger, a Model from ``train_model`` (its metadata names the task and target;
+            its ``skops_sha256`` metadata, kept by KFP outside the artifact store, must match the
+            file before it is loaded).
         holdout_data: Dataset from ``prepare_data`` (its ``holdout_data`` output).
         model_name: Registered model whose ``champion`` alias is the baseline.
         metrics: Output Metrics: every ``challenger.<metric>``, ``champion.<metric>``, and the
@@ -56,7 +58,7 @@ def evaluate_model(
     from ctloop.registry import MlflowRegistry
 
     cfg = GateConfig.from_dict(gate)
-    challenger, meta = load_model(model.path)
+    challenger, meta = load_model(model.path, sha256=model.metadata.get("skops_sha256", ""))
     registry = MlflowRegistry(tracking_uri)
     champ = registry.champion(model_name)
     champion_model = registry.load_model(model_name, champ.version) if champ else None

@@ -47,7 +47,7 @@ def train_model(
     from collections import namedtuple
 
     from ctloop import tracking
-    from ctloop.artifacts import read_dataset, save_model
+    from ctloop.artifacts import META_SKOPS_SHA256, load_model_meta, read_dataset, save_model
     from ctloop.components.train import core
     from ctloop.config import DataConfig, TrainingConfig
 
@@ -69,6 +69,7 @@ def train_model(
     meta.update({"mlflow_run_id": run_id, "mlflow_model_uri": model_uri})
     save_model(model.path, result.model, meta)
     model.metadata.update({"mlflow_run_id": run_id, "mlflow_model_uri": model_uri, "estimator": cfg.estimator,
-                           "task": cfg.task, "framework": "scikit-learn", "sklearn_version": meta["sklearn_version"]})
+                           "task": cfg.task, "framework": "scikit-learn", "sklearn_version": meta["sklearn_version"],
+                           "skops_sha256": load_model_meta(model.path)[META_SKOPS_SHA256]})
     print(f"ctloop: logged MLflow run {run_id} ({model_uri})")
     return namedtuple("TrainOutputs", ["run_id", "model_uri"])(run_id, model_uri)

@@ -1,23 +1,57 @@
-"""How ctloop lays out its KFP artifacts on disk. KFP-free: takes plain paths.
+"""How ctloop lays out its model files on disk, and how it loads them safely. KFP-free: plain paths.
 
 * Dataset: one Parquet file at the artifact path (the path has no extension).
-* Model: a directory at the artifact path holding ``model.joblib`` (the fitted scikit-learn
-  Pipeline) and ``ctloop-model.json`` (task, target, feature columns, classes, training info).
+* Model: a directory holding
+
+  - ``model.skops`` — the fitted scikit-learn Pipeline in skops format, the file ctloop itself
+    loads (evaluation, the ctloop serving runtime): skops builds only the types it trusts, and
+    ctloop trusts exactly :data:`TRUSTED_SKOPS_TYPES` beyond skops' defaults, so a crafted file
+    cannot run code while it loads;
+  - ``model.joblib`` — the same Pipeline pickled, for KServe's stock ``kserve-sklearnserver``
+    (it reads only ``.joblib``/``.pkl``/``.pickle``). A pickle runs whatever it was built to run:
+    ctloop loads one only after its sha256 matched the hash recorded at training time;
+  - ``ctloop-model.json`` — task, target, feature columns, classes, training info, and the
+    sha256 of both model files.
+
+The same layout is the MLflow run's ``model-joblib/`` directory (``ctloop.tracking``), which is a
+KServe ``storageUri``.
+
+Every load goes through :func:`load_verified`: the file is read once, its sha256 compared with the
+hash recorded when it was written, and only those same bytes are deserialised (nothing can swap
+the file between the check and the load). A missing hash is a refusal, not a skipped check.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ctloop.errors import DataSourceError
+from ctloop.errors import DataSourceError, ModelIntegrityError, TrainingError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 MODEL_FILE = "model.joblib"
+SKOPS_FILE = "model.skops"
 MODEL_META_FILE = "ctloop-model.json"
+# Keys of ctloop-model.json holding the hashes of the two model files.
+META_JOBLIB_SHA256 = "joblib_sha256"
+META_SKOPS_SHA256 = "skops_sha256"
+# "<file>.sha256": the hash a download was verified against, for a loader in another process.
+RECEIPT_SUFFIX = ".sha256"
+
+# The types beyond skops' defaults that ctloop's estimators contain (checked with
+# skops.io.get_untrusted_types on every estimator of ctloop.components.train.core.ESTIMATORS,
+# scikit-learn 1.9.1 / skops 0.16.0). All are plain data holders. Anything else a file names stays
+# untrusted and refuses to load; a model that needs more fails at training, not at serving.
+TRUSTED_SKOPS_TYPES = (
+    "numpy.dtype",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.tree._tree.Tree",
+)
 
 
 def write_dataset(path: str, frame: pd.DataFrame) -> None:
@@ -34,33 +68,215 @@ def read_dataset(path: str) -> pd.DataFrame:
         raise DataSourceError(f"dataset artifact {path} is not readable Parquet: {exc}") from exc
 
 
+# ---------------------------------------------------------------------------------- integrity
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_verified(path: str | Path, expected: str, *, recorded_in: str) -> bytes:
+    """The bytes of ``path`` once their sha256 equals ``expected``; ModelIntegrityError otherwise.
+
+    ``recorded_in`` says where ``expected`` comes from (e.g. ``"run 3f2a… tag
+    ctloop.skops_sha256"``) so the message tells the reader what to compare.
+    """
+    path = Path(path)
+    expected = (expected or "").strip().lower()
+    if not expected:
+        raise ModelIntegrityError(
+            f"refusing to load {path}: no sha256 was recorded for it ({recorded_in} is empty), so "
+            "nothing proves it is the file training wrote; retrain it with ctloop's train_model, "
+            "which records the hash"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelIntegrityError(f"refusing to load {path}: cannot read it: {exc}") from exc
+    actual = sha256_bytes(data)
+    if actual != expected:
+        raise ModelIntegrityError(
+            f"refusing to load {path}: its sha256 is {actual} but {recorded_in} recorded "
+            f"{expected} at training time: the file was changed or replaced after training; "
+            "restore it from the training run or retrain"
+        )
+    return data
+
+
+def receipt(path: str | Path) -> str:
+    """The sha256 a verified download recorded beside ``path`` (``<path>.sha256``), or ""."""
+    file = Path(str(path) + RECEIPT_SUFFIX)
+    return file.read_text().strip() if file.exists() else ""
+
+
+def write_receipt(path: str | Path, sha256: str) -> None:
+    """Record beside ``path`` the sha256 it was just verified against (for a later loader)."""
+    Path(str(path) + RECEIPT_SUFFIX).write_text(sha256.strip().lower() + "\n")
+
+
+def dumps_skops(model: Any) -> bytes:
+    """``model`` in skops format; TrainingError if it holds a type ctloop does not trust."""
+    import skops.io as sio
+
+    data = sio.dumps(model)
+    extra = sorted(set(sio.get_untrusted_types(data=data)) - set(TRUSTED_SKOPS_TYPES))
+    if extra:
+        raise TrainingError(
+            f"the model holds types skops does not trust and ctloop.artifacts.TRUSTED_SKOPS_TYPES "
+            f"does not list: {', '.join(extra)}; review them and add them there to serve this model"
+        )
+    return data
+
+
+def loads_skops(data: bytes, *, name: str = SKOPS_FILE) -> Any:
+    """Build the model in ``data`` trusting only skops' defaults and :data:`TRUSTED_SKOPS_TYPES`."""
+    import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    try:
+        return sio.loads(data, trusted=list(TRUSTED_SKOPS_TYPES))
+    except UntrustedTypesFoundException as exc:
+        raise ModelIntegrityError(
+            f"refusing to load {name}: it names types ctloop does not trust: {exc}"
+        ) from exc
+
+
+def load_verified(path: str | Path, expected: str, *, recorded_in: str) -> Any:
+    """Load a model file after :func:`read_verified`: ``.skops`` with the skops allow-list, anything
+    else with joblib (a pickle: only ever after the hash matched)."""
+    path = Path(path)
+    data = read_verified(path, expected, recorded_in=recorded_in)
+    if path.suffix == ".skops":
+        return loads_skops(data, name=str(path))
+    import joblib
+
+    return joblib.load(io.BytesIO(data))
+
+
+def load_serving_dir(model_dir: str | Path, expected: str, *, recorded_in: str) -> tuple[Any, Path]:
+    """``(model, path)`` from a serving directory (a KServe ``storageUri``): the one of
+    ``model.skops`` and ``model.joblib`` whose sha256 is ``expected`` — the skops copy for
+    versions
+    that have one, the pickle only for versions trained before it existed. Nothing else loads.
+    """
+    import joblib
+
+    model_dir = Path(model_dir)
+    expected = (expected or "").strip().lower()
+    if not expected:
+        raise ModelIntegrityError(
+            f"refusing to load a model from {model_dir}: no sha256 to check it against "
+            f"({recorded_in} is "
+            "empty); deploy it with ctloop (deploy_canary / ctloop rollout), which writes the hash "
+            "the "
+            "registry recorded at training time into the InferenceService"
+        )
+    seen = []
+    for filename in (SKOPS_FILE, MODEL_FILE):
+        path = model_dir / filename
+        if not path.exists():
+            continue
+        data = path.read_bytes()
+        actual = sha256_bytes(data)
+        if actual == expected:
+            model = (
+                loads_skops(data, name=str(path))
+                if filename == SKOPS_FILE
+                else joblib.load(io.BytesIO(data))
+            )
+            return model, path
+        seen.append(f"{filename} has {actual}")
+    found = "; ".join(seen) or f"it holds neither {SKOPS_FILE} nor {MODEL_FILE}"
+    raise ModelIntegrityError(
+        f"refusing to load a model from {model_dir}: {recorded_in} expects sha256 {expected}, but "
+        f"{found}: "
+        "the files at the storageUri are not the ones training recorded for this version"
+    )
+
+
+# ---------------------------------------------------------------------------------- model dirs
 def save_model(path: str, model: Any, meta: dict[str, Any]) -> Path:
-    """Write ``model`` (joblib) and ``meta`` (JSON) into directory ``path``; returns it."""
+    """Write ``model`` (skops and joblib) and ``meta`` (JSON, with both hashes) into directory
+    ``path``; returns it."""
     import joblib
 
     out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
+    skops_bytes = dumps_skops(model)
+    (out / SKOPS_FILE).write_bytes(skops_bytes)
     joblib.dump(model, out / MODEL_FILE)
+    meta = {
+        **meta,
+        META_SKOPS_SHA256: sha256_bytes(skops_bytes),
+        META_JOBLIB_SHA256: sha256_file(out / MODEL_FILE),
+    }
     (out / MODEL_META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True, default=str))
     return out
 
 
 def load_model_meta(path: str) -> dict[str, Any]:
-    """The metadata :func:`save_model` wrote, without unpickling the model (no scikit-learn
+    """The metadata :func:`save_model` wrote, without loading the model (no scikit-learn
     import: ~1 s of a task's start-up)."""
     out = Path(path)
-    if not (out / MODEL_FILE).exists():
-        raise DataSourceError(f"model artifact {path} has no {MODEL_FILE}")
+    if not (out / SKOPS_FILE).exists() and not (out / MODEL_FILE).exists():
+        raise DataSourceError(f"model artifact {path} has neither {SKOPS_FILE} nor {MODEL_FILE}")
     meta_file = out / MODEL_META_FILE
     return json.loads(meta_file.read_text()) if meta_file.exists() else {}
 
 
-def load_model(path: str) -> tuple[Any, dict[str, Any]]:
-    """Read back what :func:`save_model` wrote: ``(model, meta)``."""
-    import joblib
+def load_model(path: str, *, sha256: str = "") -> tuple[Any, dict[str, Any]]:
+    """Read back what :func:`save_model` wrote: ``(model, meta)``, from ``model.skops``.
 
+    The file's sha256 must equal ``sha256`` when given (e.g. from the KFP artifact's metadata,
+    which lives outside the artifact store), else the one in ``ctloop-model.json``. A hash next to
+    the file catches a replaced model file, not a replaced directory; what keeps the latter from
+    running code is the format (skops with ctloop's allow-list; ``model.joblib`` is never read
+    here).
+    """
     meta = load_model_meta(path)
-    return joblib.load(Path(path) / MODEL_FILE), meta
+    out = Path(path)
+    if not (out / SKOPS_FILE).exists():
+        raise ModelIntegrityError(
+            f"refusing to load model artifact {path}: it has no {SKOPS_FILE} (an older "
+            f"ctloop saved only the pickle {MODEL_FILE}); re-run train_model"
+        )
+    recorded_in = (
+        "the sha256 passed by the caller"
+        if sha256
+        else f"{out / MODEL_META_FILE} ({META_SKOPS_SHA256})"
+    )
+    model = load_verified(
+        out / SKOPS_FILE, sha256 or str(meta.get(META_SKOPS_SHA256) or ""), recorded_in=recorded_in
+    )
+    return model, meta
 
 
-__all__ = ["MODEL_FILE", "MODEL_META_FILE", "write_dataset", "read_dataset", "save_model", "load_model", "load_model_meta"]
+__all__ = [
+    "MODEL_FILE",
+    "SKOPS_FILE",
+    "MODEL_META_FILE",
+    "META_JOBLIB_SHA256",
+    "META_SKOPS_SHA256",
+    "TRUSTED_SKOPS_TYPES",
+    "write_dataset",
+    "read_dataset",
+    "save_model",
+    "load_model",
+    "load_model_meta",
+    "sha256_bytes",
+    "sha256_file",
+    "read_verified",
+    "dumps_skops",
+    "loads_skops",
+    "load_verified",
+    "load_serving_dir",
+    "receipt",
+    "write_receipt",
+    "RECEIPT_SUFFIX",
+]

@@ -11,6 +11,7 @@
     ├── EvaluationError        the gate could not score a model (not a rejection: that is a decision)
     ├── DriftError             drift could not be computed
     ├── RegistryError          the model registry refused or failed an operation
+    │   └── ModelIntegrityError    a model file's sha256 is not the recorded one (or none is)
     ├── ServingError           the serving layer (KServe) refused or failed an operation
     │   ├── ServingConflictError   a concurrent writer changed the object (HTTP 409)
     │   └── ServingTimeoutError    a rollout did not become ready in time
@@ -75,6 +76,13 @@ class RegistryError(CtloopError):
     """The model registry refused or failed an operation."""
 
 
+class ModelIntegrityError(RegistryError):
+    """A model file was not loaded: its sha256 differs from, or there is no, recorded hash.
+
+    Raised before any byte of the file is deserialised; names the file and both hashes.
+    """
+
+
 class ServingError(CtloopError):
     """The serving layer refused or failed an operation."""
 
@@ -105,6 +113,7 @@ __all__ = [
     "EvaluationError",
     "DriftError",
     "RegistryError",
+    "ModelIntegrityError",
     "ServingError",
     "ServingConflictError",
     "ServingTimeoutError",

@@ -1,4 +1,5 @@
-"""The model registry: MLflow registered models, versions, aliases and an audit trail.
+"""The model registry: MLflow registered models, versions, aliases, an audit trail, and
+promotions that survive a crash at any point.
 
 Aliases used by ctloop:
 
@@ -6,26 +7,78 @@ Aliases used by ctloop:
 * ``challenger``        the newest version that passed the gate;
 * ``previous-champion`` the champion before the last promotion (instant rollback target).
 
-MLflow aliases are last-writer-wins and keep no history, so every promotion is also recorded
-as tags on both versions (``ctloop.champion_since``, ``ctloop.champion_until``,
-``ctloop.previous_champion``, ``ctloop.superseded_by``, ``ctloop.was_champion``) and as an audit
-event. ``champion_history`` rebuilds the full list of past champions from those tags.
+Promotion protocol
+------------------
+MLflow has no transactions and no compare-and-set: an alias write is last-writer-wins, and a
+promotion is about 16 separate HTTP writes, any of which can be the last one a dying process (or
+server) makes. So a promotion is ordered around **one commit point, the** ``champion`` **alias**:
+
+1. **Lock.** Registered model ``<name>.ctloop-promotion-lock`` is created; MLflow refuses a second
+   registered model of the same name (a unique key: the only create-if-absent MLflow offers).
+   Its tags name the holder and the end of its lease (default 300 s); the lock of a holder whose
+   lease ended is broken. Promotions of one model are therefore serialised, and a repair under
+   the lock knows that no other promotion is in flight.
+2. **Settle.** Whatever an earlier, crashed promotion left is completed or aborted (below).
+3. **Intent.** One audit run in experiment ``<name>-audit`` is created, in one write, with every
+   fact of the promotion (new and previous champion, reason, pipeline run, time, promotion id) and
+   ``ctloop.audit.state=pending``.
+4. **Commit.** The ``champion`` alias moves to the new version, and is read back.
+5. **Complete** (each write idempotent, derived from the record): alias ``previous-champion``; the
+   new champion's tags (``ctloop.was_champion``, ``ctloop.champion_since``,
+   ``ctloop.previous_champion``, ``ctloop.promotion_reason``, ``ctloop.promotion_pipeline_run``,
+   ``ctloop.promotion_id``; ``champion_until``/``superseded_by`` of an earlier tenure removed); the
+   former champion's ``ctloop.champion_until`` and ``ctloop.superseded_by``; last the record,
+   ``state=committed`` and run FINISHED.
+6. **Unlock.**
+
+Readers derive from committed state only. A promotion record counts when its state is
+``committed`` (records written before this protocol, which have no state, count too), or when it
+is ``pending`` and **confirmed by the alias**: it is the newest pending record, newer than every
+committed one, and its version is the champion. :meth:`MlflowRegistry.champion` returns the alias'
+version with its tags filled in from a confirmed record whose completion has not finished;
+:meth:`~MlflowRegistry.champion_history` and :meth:`~MlflowRegistry.audit_log` list counted
+records only (an aborted one shows as ``promote_aborted``). So after a crash before step 4 every
+reader sees the old state, after it the new one. What lags after a crash in step 5 — alias
+``previous-champion``, the former champion's tags, the run status — is reported by
+:meth:`~MlflowRegistry.inspect` and finished by :meth:`~MlflowRegistry.repair`: with
+``ctloop registry repair``, at the start of every :meth:`~MlflowRegistry.promote` (step 2), and on
+every :meth:`~MlflowRegistry.register` when the lock is free. Under the lock, repair completes a
+pending record the alias confirms and aborts every other pending record (``state=aborted``, run
+KILLED): none of them can still commit.
+
+What the lock cannot rule out: a holder stalled for longer than its lease while another process
+breaks the lock, or two processes breaking the same expired lock at once. The commit point still
+decides (the read-back in step 4 fails the loser, whose record is then aborted), but a history
+record's ``previous_champion`` may name the version before a champion that lasted milliseconds.
+Anyone who moves the ``champion`` alias outside ctloop bypasses all of this; :meth:`inspect`
+says so.
+
+Model files are loaded only after their sha256 matched the run tag training recorded
+(``ctloop.artifacts.load_verified``); a missing tag is a refusal.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import socket
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ctloop.errors import ConfigError, RegistryError
+from ctloop.errors import ConfigError, ModelIntegrityError, RegistryError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+log = logging.getLogger("ctloop.registry")
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
@@ -38,7 +91,22 @@ TAG_PREVIOUS_CHAMPION = "ctloop.previous_champion"
 TAG_SUPERSEDED_BY = "ctloop.superseded_by"
 TAG_PROMOTION_REASON = "ctloop.promotion_reason"
 TAG_PROMOTION_RUN = "ctloop.promotion_pipeline_run"
+TAG_PROMOTION_ID = "ctloop.promotion_id"
+TAG_LAST_EVENT = "ctloop.last_event"
 AUDIT_EXPERIMENT_SUFFIX = "-audit"
+AUDIT_PREFIX = "ctloop.audit."
+AUDIT_STATE = AUDIT_PREFIX + "state"
+
+PENDING, COMMITTED, ABORTED = "pending", "committed", "aborted"
+
+LOCK_SUFFIX = ".ctloop-promotion-lock"
+TAG_LOCK_OWNER = "ctloop.lock.owner"
+TAG_LOCK_EXPIRES = "ctloop.lock.expires"
+# A promotion's writes take about a second; the lease covers MLflow's own HTTP retries too.
+DEFAULT_LEASE_S = 300.0
+# Longer than a lease: a promotion behind a crashed holder waits for the lease to end, then
+# breaks the lock.
+DEFAULT_LOCK_TIMEOUT_S = 330.0
 
 
 def _now() -> str:
@@ -68,6 +136,94 @@ class ModelVersion:
         )
 
 
+@dataclass(frozen=True)
+class Promotion:
+    """One promotion record (an audit run) as the protocol wrote it."""
+
+    run_id: str
+    id: str
+    version: str
+    previous: str
+    reason: str
+    pipeline_run: str
+    at: str
+    state: str  # pending | committed | aborted ("" for records written before the protocol)
+    run_status: str
+    start_time: int
+
+    @classmethod
+    def from_run(cls, run: Any) -> Promotion:
+        tags = run.data.tags
+        get = lambda key: tags.get(AUDIT_PREFIX + key, "")  # noqa: E731
+        return cls(
+            run.info.run_id,
+            get("promotion_id") or run.info.run_id,
+            get("version"),
+            get("previous_champion"),
+            get("reason"),
+            get("pipeline_run"),
+            get("at"),
+            tags.get(AUDIT_STATE, ""),
+            str(run.info.status),
+            int(run.info.start_time or 0),
+        )
+
+    def champion_tags(self) -> dict[str, str]:
+        """The tags the promoted version carries once this promotion is complete."""
+        return {
+            TAG_WAS_CHAMPION: "true",
+            TAG_CHAMPION_SINCE: self.at,
+            TAG_PREVIOUS_CHAMPION: self.previous,
+            TAG_PROMOTION_REASON: _tag_value(self.reason),
+            TAG_PROMOTION_RUN: self.pipeline_run,
+            TAG_PROMOTION_ID: self.id,
+        }
+
+    def superseded_tags(self) -> dict[str, str]:
+        """The tags the previous champion carries once this promotion is complete."""
+        return {TAG_CHAMPION_UNTIL: self.at, TAG_SUPERSEDED_BY: self.version}
+
+
+@dataclass
+class RegistryState:
+    """What :meth:`MlflowRegistry.inspect` found; ``problems`` is empty when every reader agrees."""
+
+    name: str
+    champion: str
+    promotion: Promotion | None
+    aliases: dict[str, str]
+    pending: list[Promotion]
+    incomplete: list[str]
+    lock: dict[str, str] | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        out = []
+        if self.promotion is not None and self.incomplete:
+            out.append(
+                f"promotion {self.promotion.id} of v{self.promotion.version} is committed (the "
+                "champion "
+                f"alias names it) but not complete: {'; '.join(self.incomplete)}"
+            )
+        for p in self.pending:
+            out.append(
+                f"promotion {p.id} of v{p.version} (started {p.at}) never committed: the champion "
+                "is "
+                f"{'v' + self.champion if self.champion else 'unset'}; it is to be aborted"
+            )
+        if self.lock and self.lock.get("expired") == "true":
+            out.append(
+                f"the promotion lock is held by {self.lock['owner']} whose lease ended at "
+                f"{self.lock['expires']}"
+            )
+        return out
+
+    @property
+    def consistent(self) -> bool:
+        return not self.problems
+
+
 def _is_not_found(exc: Exception) -> bool:
     code = getattr(exc, "error_code", "")
     message = str(exc)
@@ -76,16 +232,29 @@ def _is_not_found(exc: Exception) -> bool:
     )
 
 
+def _already_exists(exc: Exception) -> bool:
+    return getattr(exc, "error_code", "") in ("RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS")
+
+
 class MlflowRegistry:
     """ctloop's registry operations over an MLflow tracking/registry server."""
 
-    def __init__(self, tracking_uri: str = ""):
+    def __init__(
+        self,
+        tracking_uri: str = "",
+        *,
+        lease_s: float = DEFAULT_LEASE_S,
+        lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
+    ):
         from mlflow import MlflowClient
 
         from ctloop.tracking import configure
 
         self.tracking_uri = configure(tracking_uri)
         self.client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
+        self.lease_s = float(lease_s)
+        self.lock_timeout_s = float(lock_timeout_s)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     # ------------------------------------------------------------------ lookups
     def get_alias(self, name: str, alias: str) -> ModelVersion | None:
@@ -102,7 +271,25 @@ class MlflowRegistry:
         return ModelVersion.from_mlflow(mv)
 
     def champion(self, name: str) -> ModelVersion | None:
-        return self.get_alias(name, CHAMPION)
+        """The ``champion`` alias' version. While the completion of its promotion is unfinished
+        (a crash after the commit), its tags are filled in from the promotion record."""
+        found = self.get_alias(name, CHAMPION)
+        if found is None:
+            return None
+        pending = _confirmed_pending(self._promotions(name), found.version)
+        if pending is None:
+            return found
+        tags = {
+            k: v for k, v in found.tags.items() if k not in (TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY)
+        }
+        return ModelVersion(
+            found.name,
+            found.version,
+            found.run_id,
+            found.source,
+            {**tags, **pending.champion_tags()},
+            found.aliases,
+        )
 
     def get_version(self, name: str, version: str) -> ModelVersion:
         from mlflow.exceptions import MlflowException
@@ -143,7 +330,11 @@ class MlflowRegistry:
             item = ModelVersion.from_mlflow(mv)
             out.append(
                 ModelVersion(
-                    item.name, item.version, item.run_id, item.source, item.tags,
+                    item.name,
+                    item.version,
+                    item.run_id,
+                    item.source,
+                    item.tags,
                     tuple(sorted(by_version.get(item.version, []))),
                 )
             )
@@ -161,6 +352,14 @@ class MlflowRegistry:
                 f"train_model?): {exc}"
             ) from exc
 
+    def _run_tags(self, run_id: str) -> dict[str, str]:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return dict(self.client.get_run(run_id).data.tags)
+        except MlflowException as exc:
+            raise RegistryError(f"cannot read training run {run_id}: {exc}") from exc
+
     def load_meta(self, name: str, version: str) -> dict[str, Any]:
         from ctloop.artifacts import MODEL_META_FILE
         from ctloop.tracking import META_ARTIFACT_DIR
@@ -170,49 +369,134 @@ class MlflowRegistry:
             path = self._download(mv.run_id, f"{META_ARTIFACT_DIR}/{MODEL_META_FILE}", tmp)
             return json.loads(path.read_text())
 
-    def load_model(self, name: str, version: str) -> Any:
-        """The fitted sklearn Pipeline of a version, from the joblib copy KServe also serves.
-
-        The file's sha256 is checked against the tag recorded at training time.
-        """
-        import joblib
-
-        from ctloop.artifacts import MODEL_FILE
-        from ctloop.tracking import JOBLIB_ARTIFACT_DIR, TAG_JOBLIB_SHA256, sha256_file
-
-        mv = self.get_version(name, version)
-        run = self.client.get_run(mv.run_id)
-        expected = run.data.tags.get(TAG_JOBLIB_SHA256, "")
-        with tempfile.TemporaryDirectory() as tmp:
-            path = self._download(mv.run_id, f"{JOBLIB_ARTIFACT_DIR}/{MODEL_FILE}", tmp)
-            actual = sha256_file(path)
-            if expected and actual != expected:
-                raise RegistryError(
-                    f"model {name!r} version {version}: {MODEL_FILE} sha256 {actual[:12]}… does "
-                    f"not match the {expected[:12]}… recorded at training time; refusing to load"
-                )
-            return joblib.load(path)
-
-    def load_logged_model(self, name: str, version: str) -> Any:
-        """The model as MLflow logged it at training time (skops), independent of the joblib copy."""
-        import mlflow.sklearn
-        from mlflow.exceptions import MlflowException
-
-        try:
-            return mlflow.sklearn.load_model(f"models:/{name}/{version}")
-        except (MlflowException, OSError) as exc:
-            raise RegistryError(f"cannot load the logged model of {name} v{version}: {exc}") from exc
-
-    def download_joblib(self, name: str, version: str, dst: str) -> Path:
-        """Download the version's ``model.joblib`` into ``dst``; returns its path."""
-        from ctloop.artifacts import MODEL_FILE
+    def _load_served_copy(self, mv: ModelVersion, filename: str, tag: str, dst: str) -> Any:
+        from ctloop.artifacts import load_verified
         from ctloop.tracking import JOBLIB_ARTIFACT_DIR
 
+        expected = self._run_tags(mv.run_id).get(tag, "")
+        path = self._download(mv.run_id, f"{JOBLIB_ARTIFACT_DIR}/{filename}", dst)
+        return load_verified(
+            path, expected, recorded_in=f"{mv.name} v{mv.version}'s run {mv.run_id} tag {tag}"
+        )
+
+    def load_model(self, name: str, version: str) -> Any:
+        """The fitted sklearn Pipeline of a version, from its serving directory.
+
+        ``model.skops`` (skops with ctloop's allow-list) when training recorded its sha256, else
+        ``model.joblib`` (versions trained before the skops copy existed); either way the file's
+        sha256 must equal the run tag recorded at training time — a missing tag is a refusal.
+        """
+        from ctloop.artifacts import MODEL_FILE, SKOPS_FILE
+        from ctloop.tracking import TAG_JOBLIB_SHA256, TAG_SKOPS_SHA256
+
         mv = self.get_version(name, version)
-        return self._download(mv.run_id, f"{JOBLIB_ARTIFACT_DIR}/{MODEL_FILE}", dst)
+        with tempfile.TemporaryDirectory() as tmp:
+            if self._run_tags(mv.run_id).get(TAG_SKOPS_SHA256):
+                return self._load_served_copy(mv, SKOPS_FILE, TAG_SKOPS_SHA256, tmp)
+            return self._load_served_copy(mv, MODEL_FILE, TAG_JOBLIB_SHA256, tmp)
+
+    def load_logged_model(self, name: str, version: str) -> Any:
+        """The model as MLflow logged it at training time, independent of the serving directory.
+
+        Its ``model.skops`` must match run tag ``ctloop.logged_model_sha256`` and is built with
+        ctloop's skops allow-list — not with the trusted types its own ``MLmodel`` file lists,
+        which
+        whoever can write the artifact store could extend. Pickle flavours are refused.
+        """
+        import mlflow
+        import yaml
+        from mlflow.exceptions import MlflowException
+
+        from ctloop.artifacts import load_verified
+        from ctloop.tracking import TAG_LOGGED_MODEL_SHA256
+
+        mv = self.get_version(name, version)
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                local = Path(
+                    mlflow.artifacts.download_artifacts(
+                        artifact_uri=f"models:/{name}/{version}",
+                        dst_path=tmp,
+                        tracking_uri=self.tracking_uri,
+                    )
+                )
+                flavor = (yaml.safe_load((local / "MLmodel").read_text()).get("flavors") or {}).get(
+                    "sklearn"
+                ) or {}
+            except (MlflowException, OSError, yaml.YAMLError) as exc:
+                raise RegistryError(
+                    f"cannot read the logged model of {name} v{version}: {exc}"
+                ) from exc
+            if flavor.get("serialization_format") != "skops":
+                raise ModelIntegrityError(
+                    f"refusing to load the logged model of {name} v{version}: it is serialised as "
+                    f"{flavor.get('serialization_format')!r}, not skops (ctloop never unpickles a "
+                    "logged model)"
+                )
+            tag = TAG_LOGGED_MODEL_SHA256
+            return load_verified(
+                local / str(flavor.get("pickled_model") or "model.skops"),
+                self._run_tags(mv.run_id).get(tag, ""),
+                recorded_in=f"{name} v{version}'s run {mv.run_id} tag {tag}",
+            )
+
+    def download_joblib(self, name: str, version: str, dst: str) -> Path:
+        """Download the version's ``model.joblib`` into ``dst`` and check its sha256 against the
+        run tag; returns its path. A file that fails the check is deleted, never returned.
+
+        When training recorded one, the version's ``model.skops`` (what the ctloop runtime serves)
+        is fetched and checked beside it. Each verified file gets a receipt ``<file>.sha256``,
+        from which ``ctloop.serving.validate.validate_export`` checks it again in its child.
+        """
+        from ctloop.artifacts import MODEL_FILE, SKOPS_FILE
+        from ctloop.tracking import TAG_JOBLIB_SHA256, TAG_SKOPS_SHA256
+
+        mv = self.get_version(name, version)
+        tags = self._run_tags(mv.run_id)
+        path = self._download_verified(
+            mv, MODEL_FILE, tags.get(TAG_JOBLIB_SHA256, ""), TAG_JOBLIB_SHA256, dst
+        )
+        if tags.get(TAG_SKOPS_SHA256):
+            self._download_verified(mv, SKOPS_FILE, tags[TAG_SKOPS_SHA256], TAG_SKOPS_SHA256, dst)
+        return path
+
+    def _download_verified(
+        self, mv: ModelVersion, filename: str, expected: str, tag: str, dst: str
+    ) -> Path:
+        from ctloop.artifacts import read_verified, write_receipt
+        from ctloop.tracking import JOBLIB_ARTIFACT_DIR
+
+        path = self._download(mv.run_id, f"{JOBLIB_ARTIFACT_DIR}/{filename}", dst)
+        try:
+            read_verified(
+                path, expected, recorded_in=f"{mv.name} v{mv.version}'s run {mv.run_id} tag {tag}"
+            )
+        except ModelIntegrityError:
+            path.unlink(missing_ok=True)
+            raise
+        write_receipt(path, expected)
+        return path
+
+    def serving_sha256(self, name: str, version: str) -> str:
+        """The sha256 the ctloop serving runtime must find in the version's serving directory:
+        of ``model.skops``, or of ``model.joblib`` for versions trained before the skops copy.
+        The InferenceService carries it (``ctloop.serving.isvc.SHA256_ANNOTATION``)."""
+        from ctloop.tracking import TAG_JOBLIB_SHA256, TAG_SKOPS_SHA256
+
+        mv = self.get_version(name, version)
+        tags = self._run_tags(mv.run_id)
+        sha = tags.get(TAG_SKOPS_SHA256) or tags.get(TAG_JOBLIB_SHA256) or ""
+        if not sha:
+            raise ModelIntegrityError(
+                f"{name} v{version}: its run {mv.run_id} has neither {TAG_SKOPS_SHA256} nor "
+                f"{TAG_JOBLIB_SHA256}, so "
+                "the serving runtime could not verify the model; register models trained by "
+                "ctloop's train_model"
+            )
+        return sha
 
     def model_artifact_uri(self, name: str, version: str) -> str:
-        """The storage location of a version's joblib directory (a KServe ``storageUri``)."""
+        """The storage location of a version's serving directory (a KServe ``storageUri``)."""
         from ctloop.tracking import JOBLIB_ARTIFACT_DIR
 
         mv = self.get_version(name, version)
@@ -231,24 +515,54 @@ class MlflowRegistry:
             return pd.read_parquet(path)
 
     # ------------------------------------------------------------------ writes
-    def register(self, name: str, *, model_uri: str, run_id: str, tags: dict[str, Any]) -> ModelVersion:
-        """Register ``model_uri`` as a new version of ``name`` and point ``challenger`` at it."""
-        import mlflow
+    def register(
+        self, name: str, *, model_uri: str, run_id: str, tags: dict[str, Any]
+    ) -> ModelVersion:
+        """Register ``model_uri`` as a new version of ``name`` and point ``challenger`` at it.
+
+        First finishes whatever a crashed promotion of ``name`` left, if the lock is free.
+        """
         from mlflow.exceptions import MlflowException
 
         _check_name(name)
         if not model_uri:
-            raise ConfigError("register needs the model URI logged by train_model (got an empty one)")
+            raise ConfigError(
+                "register needs the model URI logged by train_model (got an empty one)"
+            )
+        self._repair_if_free(name)
         clean = {k: _tag_value(v) for k, v in tags.items()}
         try:
-            mv = mlflow.register_model(model_uri, name, tags=clean)
+            mv = self._create_version(name, model_uri, run_id, clean)
             mv = self._wait_ready(name, str(mv.version))
             self.client.set_registered_model_alias(name, CHALLENGER, str(mv.version))
         except MlflowException as exc:
             raise RegistryError(f"cannot register {model_uri} as model {name!r}: {exc}") from exc
         if run_id and mv.run_id and mv.run_id != run_id:
-            raise RegistryError(f"registered version {mv.version} belongs to run {mv.run_id}, expected {run_id}")
+            raise RegistryError(
+                f"registered version {mv.version} belongs to run {mv.run_id}, expected {run_id}"
+            )
         return self.get_version(name, str(mv.version))
+
+    def _create_version(self, name: str, model_uri: str, run_id: str, tags: dict[str, str]) -> Any:
+        """``mlflow.register_model`` through this registry's own client (not the global URI)."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            self.client.create_registered_model(name)
+        except MlflowException as exc:
+            if not _already_exists(exc):
+                raise
+        model_id = model_uri[len("models:/") :] if model_uri.startswith("models:/m-") else None
+        if model_id is None:  # runs:/ and friends: MLflow resolves them (through the global URI)
+            import mlflow
+
+            from ctloop.tracking import configure
+
+            configure(self.tracking_uri)
+            return mlflow.register_model(model_uri, name, tags=tags)
+        return self.client.create_model_version(
+            name, model_uri, run_id=run_id or None, tags=tags, model_id=model_id
+        )
 
     def _wait_ready(self, name: str, version: str, timeout_s: float = 60.0) -> Any:
         deadline = time.monotonic() + timeout_s
@@ -258,9 +572,13 @@ class MlflowRegistry:
             if status.endswith("READY"):
                 return mv
             if status.endswith("FAILED_REGISTRATION"):
-                raise RegistryError(f"registration of {name} v{version} failed: {mv.status_message}")
+                raise RegistryError(
+                    f"registration of {name} v{version} failed: {mv.status_message}"
+                )
             if time.monotonic() > deadline:
-                raise RegistryError(f"{name} v{version} not READY after {timeout_s:.0f} s (status {status})")
+                raise RegistryError(
+                    f"{name} v{version} not READY after {timeout_s:.0f} s (status {status})"
+                )
             time.sleep(0.5)
 
     def set_tags(self, name: str, version: str, tags: dict[str, Any]) -> None:
@@ -279,7 +597,9 @@ class MlflowRegistry:
         try:
             self.client.set_registered_model_alias(name, alias, str(version))
         except MlflowException as exc:
-            raise RegistryError(f"cannot set alias {alias!r} of {name!r} to v{version}: {exc}") from exc
+            raise RegistryError(
+                f"cannot set alias {alias!r} of {name!r} to v{version}: {exc}"
+            ) from exc
         now = self.get_alias(name, alias)
         if now is None or now.version != str(version):
             raise RegistryError(
@@ -288,53 +608,425 @@ class MlflowRegistry:
                 "moved it concurrently; run one pipeline per model (max_concurrency=1)"
             )
 
-    def promote(self, name: str, version: str, *, reason: str, pipeline_run: str = "") -> str | None:
-        """Make ``version`` the champion; returns the previous champion's version (or None).
+    # ------------------------------------------------------------------ promotion
+    def promote(
+        self, name: str, version: str, *, reason: str, pipeline_run: str = ""
+    ) -> str | None:
+        """Make ``version`` the champion (module docstring: the protocol); returns the version it
+        replaced (or None).
 
-        The previous champion stays findable: alias ``previous-champion`` and tags on both
-        versions; promoting the current champion again changes nothing.
+        Idempotent: promoting the current champion again writes nothing new and returns the
+        version its promotion replaced, so a retried pipeline step gets the same answer. Raises
+        RegistryError when it cannot tell that the promotion committed; ``champion()`` then tells.
         """
         version = str(version)
-        target = self.get_version(name, version)  # fails clearly if it does not exist
-        previous = self.champion(name)
-        if previous is not None and previous.version == version:
-            return previous.version
-        stamp = _now()
-        self.set_tags(name, version, {
-            TAG_WAS_CHAMPION: "true",
-            TAG_CHAMPION_SINCE: stamp,
-            TAG_PREVIOUS_CHAMPION: previous.version if previous else "",
-            TAG_PROMOTION_REASON: reason,
-            TAG_PROMOTION_RUN: pipeline_run,
-        })
-        self.set_alias(name, CHAMPION, target.version)
-        if previous is not None:
-            self.set_tags(name, previous.version, {TAG_CHAMPION_UNTIL: stamp, TAG_SUPERSEDED_BY: version})
-            self.set_alias(name, PREVIOUS_CHAMPION, previous.version)
-        self.record_event(name, version, {
-            "event": "promote",
-            "previous_champion": previous.version if previous else "",
-            "reason": reason,
-            "pipeline_run": pipeline_run,
-        })
-        return previous.version if previous else None
+        self.get_version(name, version)  # fails clearly if it does not exist
+        with self._locked(name):
+            self._settle(name)
+            current = self.get_alias(name, CHAMPION)
+            if current is not None and current.version == version:
+                mine = [
+                    p for p in _counted(self._promotions(name), version) if p.version == version
+                ]
+                return (mine[-1].previous or None) if mine else None
+            intent = self._write_intent(
+                name, version, current.version if current else "", reason, pipeline_run
+            )
+            self._commit(name, intent)
+            try:
+                self._complete(name, intent)
+            except RegistryError as exc:
+                raise RegistryError(
+                    f"promotion {intent.id} committed ({name} v{version} is champion) but "
+                    "completing it failed: "
+                    f"{exc}; `ctloop registry repair --model-name {name}` or the next promotion "
+                    "finishes it"
+                ) from exc
+        return intent.previous or None
+
+    def _write_intent(
+        self, name: str, version: str, previous: str, reason: str, pipeline_run: str
+    ) -> Promotion:
+        from mlflow.exceptions import MlflowException
+
+        from ctloop.tracking import code_version
+
+        stamp, pid = _now(), uuid.uuid4().hex
+        tags = {
+            f"{AUDIT_PREFIX}{k}": _tag_value(v)
+            for k, v in {
+                "event": "promote",
+                "model": name,
+                "version": version,
+                "previous_champion": previous,
+                "reason": reason,
+                "pipeline_run": pipeline_run,
+                "at": stamp,
+                "promotion_id": pid,
+                "code_version": code_version(),
+                "state": PENDING,
+            }.items()
+        }
+        tags["mlflow.runName"] = f"promote-v{version}"
+        try:
+            run = self.client.create_run(self._audit_experiment(name, create=True), tags=tags)
+        except MlflowException as exc:
+            raise RegistryError(
+                f"cannot write the intent record of promoting {name} v{version}: {exc}; "
+                "nothing changed"
+            ) from exc
+        return Promotion.from_run(run)
+
+    def _commit(self, name: str, intent: Promotion) -> None:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            self.client.set_registered_model_alias(name, CHAMPION, intent.version)
+        except MlflowException as exc:
+            raise RegistryError(
+                f"promotion {intent.id}: moving alias 'champion' of {name!r} to v{intent.version} "
+                f"failed ({exc}); "
+                f"whether it moved, `ctloop registry status --model-name {name}` tells and "
+                "`ctloop registry repair` (or the next promotion) settles"
+            ) from exc
+        now = self.get_alias(name, CHAMPION)
+        if now is None or now.version != intent.version:
+            self._abort(
+                intent, f"the champion alias read back as {now.version if now else 'unset'}"
+            )
+            raise RegistryError(
+                f"alias 'champion' of {name!r} reads back as {now.version if now else 'unset'} "
+                "right after "
+                f"moving it to v{intent.version}: a writer outside ctloop's promotion lock moved "
+                "it; the "
+                "promotion was aborted"
+            )
+
+    def _complete(self, name: str, p: Promotion) -> list[str]:
+        """Bring every derived write of committed promotion ``p`` up to date; returns what it
+        wrote."""
+        from mlflow.exceptions import MlflowException
+
+        done: list[str] = []
+        try:
+            if p.previous and self.aliases(name).get(PREVIOUS_CHAMPION) != p.previous:
+                self.client.set_registered_model_alias(name, PREVIOUS_CHAMPION, p.previous)
+                done.append(f"alias previous-champion -> v{p.previous}")
+            done += self._sync_tags(
+                name, p.version, p.champion_tags(), drop=(TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY)
+            )
+            if p.previous:
+                done += self._sync_tags(name, p.previous, p.superseded_tags())
+            if p.state != COMMITTED:
+                self.client.set_model_version_tag(name, p.version, TAG_LAST_EVENT, "promote")
+                self.client.set_tag(p.run_id, AUDIT_STATE, COMMITTED)
+                done.append("record committed")
+            if not p.run_status.endswith("FINISHED"):
+                self.client.set_terminated(p.run_id, status="FINISHED")
+                done.append("record run finished")
+        except MlflowException as exc:
+            raise RegistryError(
+                f"cannot complete promotion {p.id} of {name} v{p.version}: {exc}"
+            ) from exc
+        return done
+
+    def _sync_tags(
+        self, name: str, version: str, tags: dict[str, str], drop: tuple[str, ...] = ()
+    ) -> list[str]:
+        have = self.get_version(name, version).tags
+        wrote, removed = [], []
+        for key, value in tags.items():
+            if have.get(key) != value:
+                self.client.set_model_version_tag(name, version, key, value)
+                wrote.append(key)
+        for key in drop:
+            if key in have:
+                self.client.delete_model_version_tag(name, version, key)
+                removed.append(key)
+        return ([f"v{version} tags set: {', '.join(wrote)}"] if wrote else []) + (
+            [f"v{version} tags removed: {', '.join(removed)}"] if removed else []
+        )
+
+    def _abort(self, p: Promotion, why: str) -> None:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            self.client.set_tag(p.run_id, AUDIT_PREFIX + "abort_reason", _tag_value(why))
+            self.client.set_tag(p.run_id, AUDIT_STATE, ABORTED)
+            self.client.set_terminated(p.run_id, status="KILLED")
+        except MlflowException as exc:
+            raise RegistryError(f"cannot mark promotion {p.id} aborted: {exc}") from exc
+
+    # ------------------------------------------------------------------ inspection and repair
+    def inspect(self, name: str) -> RegistryState:
+        """The registry's promotion state: the committed champion, what its completion still
+        lacks, pending records that never committed, and the lock."""
+        aliases = self.aliases(name)
+        champ = aliases.get(CHAMPION, "")
+        records = self._promotions(name)
+        counted = _counted(records, champ)
+        promotion = (
+            next((p for p in reversed(counted) if p.version == champ), None) if champ else None
+        )
+        confirmed = _confirmed_pending(records, champ)
+        pending = [p for p in records if p.state == PENDING and p is not confirmed]
+        incomplete: list[str] = []
+        notes: list[str] = []
+        if champ and promotion is None:
+            notes.append(
+                f"champion v{champ} has no promotion record: the alias was set outside ctloop"
+            )
+        elif (
+            promotion is not None and promotion.state
+        ):  # records from before the protocol are left as they are
+            incomplete = self._missing(name, promotion, aliases)
+        return RegistryState(
+            name, champ, promotion, aliases, pending, incomplete, self._lock_holder(name), notes
+        )
+
+    def _missing(self, name: str, p: Promotion, aliases: dict[str, str]) -> list[str]:
+        out = []
+        if p.previous and aliases.get(PREVIOUS_CHAMPION) != p.previous:
+            out.append(
+                f"alias previous-champion is {aliases.get(PREVIOUS_CHAMPION) or 'unset'}, not "
+                f"v{p.previous}"
+            )
+        for version, want, drop in (
+            (p.version, p.champion_tags(), (TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY)),
+            (p.previous, p.superseded_tags(), ()),
+        ):
+            if not version:
+                continue
+            have = self.get_version(name, version).tags
+            wrong = sorted(
+                [k for k, v in want.items() if have.get(k) != v] + [k for k in drop if k in have]
+            )
+            if wrong:
+                out.append(f"v{version} tags {', '.join(wrong)}")
+        if p.state != COMMITTED or not p.run_status.endswith("FINISHED"):
+            out.append(f"record {p.id} is {p.state or '?'}/{p.run_status}")
+        return out
+
+    def repair(self, name: str, *, break_lock: bool = False, wait: bool = True) -> list[str]:
+        """Complete the committed promotion and abort pending ones that never committed (module
+        docstring); returns what was done, ``[]`` if nothing was needed.
+
+        ``break_lock`` first removes the promotion lock whoever holds it — for an operator who
+        knows its holder is dead; otherwise a held lock is waited for (``wait``) until its lease
+        ends.
+        """
+        state = self.inspect(name)
+        if state.consistent and not (break_lock and state.lock):
+            return []
+        done = []
+        if break_lock and state.lock:
+            self._delete_lock(name)
+            done.append(f"broke the promotion lock held by {state.lock['owner']}")
+        with self._locked(name, wait=wait):
+            done += self._settle(name)
+        return done
+
+    def _repair_if_free(self, name: str) -> None:
+        try:
+            if self.inspect(name).consistent:
+                return
+            for action in self.repair(name, wait=False):
+                log.warning("ctloop: repaired registry model %s: %s", name, action)
+        except (
+            RegistryError
+        ) as exc:  # a held lock or an unreachable server: the next promotion settles
+            log.warning("ctloop: registry model %s needs `ctloop registry repair`: %s", name, exc)
+
+    def _settle(self, name: str) -> list[str]:
+        """Under the lock: abort pending records the alias does not confirm, complete the
+        champion's promotion."""
+        state = self.inspect(name)
+        done = []
+        for p in state.pending:
+            self._abort(
+                p,
+                "never committed: the champion alias names "
+                f"{'v' + state.champion if state.champion else 'none'}",
+            )
+            done.append(f"aborted promotion {p.id} of v{p.version}")
+        if state.promotion is not None and state.incomplete:
+            done += [
+                f"promotion {state.promotion.id}: {a}"
+                for a in self._complete(name, state.promotion)
+            ]
+        return done
+
+    # ------------------------------------------------------------------ the lock
+    def _lock_name(self, name: str) -> str:
+        _check_name(name)
+        return f"{name}{LOCK_SUFFIX}"
+
+    def _lock_holder(self, name: str) -> dict[str, str] | None:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            tags = self.client.get_registered_model(self._lock_name(name)).tags or {}
+        except MlflowException as exc:
+            if _is_not_found(exc):
+                return None
+            raise RegistryError(f"cannot read the promotion lock of {name!r}: {exc}") from exc
+        expires = tags.get(TAG_LOCK_EXPIRES, "")
+        try:
+            expired = datetime.fromisoformat(expires.replace("Z", "+00:00")) < datetime.now(UTC)
+        except ValueError:
+            expired = True  # unreadable: treat as a dead holder's
+        return {
+            "owner": tags.get(TAG_LOCK_OWNER, "?"),
+            "expires": expires,
+            "expired": str(expired).lower(),
+        }
+
+    def _delete_lock(self, name: str) -> None:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            self.client.delete_registered_model(self._lock_name(name))
+        except MlflowException as exc:
+            if not _is_not_found(exc):
+                raise RegistryError(f"cannot remove the promotion lock of {name!r}: {exc}") from exc
+
+    @contextmanager
+    def _locked(self, name: str, *, wait: bool = True) -> Iterator[None]:
+        self._acquire(name, wait=wait)
+        try:
+            yield
+        finally:
+            try:
+                if (self._lock_holder(name) or {}).get("owner") == self.owner:
+                    self._delete_lock(name)
+            except RegistryError as exc:
+                log.warning(
+                    "ctloop: could not release the promotion lock of %s (%s): it ends with its "
+                    "lease "
+                    "or with `ctloop registry repair --break-lock`",
+                    name,
+                    exc,
+                )
+
+    def _acquire(self, name: str, *, wait: bool) -> None:
+        from mlflow.exceptions import MlflowException
+
+        lock = self._lock_name(name)
+        deadline = time.monotonic() + (self.lock_timeout_s if wait else 0.0)
+        while True:
+            expires = (datetime.now(UTC) + timedelta(seconds=self.lease_s)).strftime(
+                "%Y-%m-%dT%H:%M:%S.%fZ"
+            )
+            try:
+                self.client.create_registered_model(
+                    lock,
+                    tags={TAG_LOCK_OWNER: self.owner, TAG_LOCK_EXPIRES: expires},
+                    description=f"ctloop promotion lock of {name}: held while a promotion runs, "
+                    "removed after it. If its holder died: "
+                    f"`ctloop registry repair --model-name {name} --break-lock`.",
+                )
+                return
+            except MlflowException as exc:
+                if not _already_exists(exc):
+                    raise RegistryError(
+                        f"cannot take the promotion lock of {name!r}: {exc}"
+                    ) from exc
+            holder = self._lock_holder(name)
+            if holder is None:
+                continue  # released in between
+            if holder["owner"] == self.owner:
+                return  # our create was applied, its answer lost
+            if holder["expired"] == "true":
+                log.warning(
+                    "ctloop: breaking the promotion lock of %s held by %s (lease ended %s)",
+                    name,
+                    holder["owner"],
+                    holder["expires"],
+                )
+                self._delete_lock(name)
+                continue
+            if time.monotonic() >= deadline:
+                raise RegistryError(
+                    f"the promotion lock of {name!r} is held by {holder['owner']} until "
+                    f"{holder['expires']}: "
+                    "another promotion is running; retry after it, or if its holder died run "
+                    f"`ctloop registry repair --model-name {name} --break-lock`"
+                )
+            time.sleep(0.5)
+
+    # ------------------------------------------------------------------ history and audit
+    def _audit_experiment(self, name: str, *, create: bool = False) -> str | None:
+        from mlflow.exceptions import MlflowException
+
+        from ctloop.tracking import local_artifact_root
+
+        experiment = f"{name}{AUDIT_EXPERIMENT_SUFFIX}"
+        try:
+            exp = self.client.get_experiment_by_name(experiment)
+            if exp is not None or not create:
+                return exp.experiment_id if exp is not None else None
+            try:
+                return self.client.create_experiment(
+                    experiment, artifact_location=local_artifact_root()
+                )
+            except MlflowException as exc:
+                if not _already_exists(exc):
+                    raise
+                return self.client.get_experiment_by_name(experiment).experiment_id
+        except MlflowException as exc:
+            raise RegistryError(f"cannot open the audit experiment {experiment!r}: {exc}") from exc
+
+    def _search_audit(
+        self, name: str, filter_string: str = "", limit: int | None = None
+    ) -> list[Any]:
+        from mlflow.exceptions import MlflowException
+
+        exp = self._audit_experiment(name)
+        if exp is None:
+            return []
+        runs: list[Any] = []
+        token = None
+        try:
+            while True:
+                page = self.client.search_runs(
+                    [exp],
+                    filter_string=filter_string,
+                    order_by=["attributes.start_time ASC"],
+                    max_results=min(limit or 1000, 1000),
+                    page_token=token,
+                )
+                runs += list(page)
+                token = page.token
+                if not token or (limit is not None and len(runs) >= limit):
+                    return runs[:limit] if limit is not None else runs
+        except MlflowException as exc:
+            raise RegistryError(f"cannot read the audit records of {name!r}: {exc}") from exc
+
+    def _promotions(self, name: str) -> list[Promotion]:
+        """Every promotion record, oldest first, one per promotion id."""
+        runs = self._search_audit(name, f"tags.`{AUDIT_PREFIX}event` = 'promote'")
+        seen: dict[str, Promotion] = {}
+        for run in runs:
+            p = Promotion.from_run(run)
+            seen.setdefault(p.id, p)  # a retried intent write can leave two runs for one promotion
+        return sorted(seen.values(), key=lambda p: (p.start_time, p.at))
 
     def champion_history(self, name: str) -> list[dict[str, str]]:
-        """Every version that was ever champion, oldest first, with since/until and reasons."""
-        found = self.client.search_model_versions(f"name='{name}' and tags.`{TAG_WAS_CHAMPION}`='true'")
+        """Every committed tenure as champion, oldest first, with since/until and reasons."""
+        counted = _counted(self._promotions(name), self.aliases(name).get(CHAMPION, ""))
         rows = []
-        for mv in found:
-            tags = mv.tags or {}
-            rows.append({
-                "version": str(mv.version),
-                "since": tags.get(TAG_CHAMPION_SINCE, ""),
-                "until": tags.get(TAG_CHAMPION_UNTIL, ""),
-                "previous_champion": tags.get(TAG_PREVIOUS_CHAMPION, ""),
-                "reason": tags.get(TAG_PROMOTION_REASON, ""),
-            })
-        return sorted(rows, key=lambda r: (r["since"], int(r["version"])))
+        for i, p in enumerate(counted):
+            rows.append(
+                {
+                    "version": p.version,
+                    "since": p.at,
+                    "until": counted[i + 1].at if i + 1 < len(counted) else "",
+                    "previous_champion": p.previous,
+                    "reason": p.reason,
+                }
+            )
+        return rows
 
-    # ------------------------------------------------------------------ audit trail
     def record_event(self, name: str, version: str, event: dict[str, Any]) -> str:
         """Append an audit record (one MLflow run in experiment ``<name>-audit``); returns its id.
 
@@ -343,44 +1035,78 @@ class MlflowRegistry:
         """
         from mlflow.exceptions import MlflowException
 
-        from ctloop.tracking import code_version, local_artifact_root
+        from ctloop.tracking import code_version
 
-        experiment = f"{name}{AUDIT_EXPERIMENT_SUFFIX}"
+        exp_id = self._audit_experiment(name, create=True)
         try:
-            exp = self.client.get_experiment_by_name(experiment)
-            exp_id = (
-                exp.experiment_id
-                if exp is not None
-                else self.client.create_experiment(experiment, artifact_location=local_artifact_root())
+            tags = {f"{AUDIT_PREFIX}{k}": _tag_value(v) for k, v in event.items()}
+            tags.update(
+                {
+                    f"{AUDIT_PREFIX}model": name,
+                    f"{AUDIT_PREFIX}version": str(version),
+                    f"{AUDIT_PREFIX}at": _now(),
+                    f"{AUDIT_PREFIX}code_version": code_version(),
+                    "mlflow.runName": f"{event.get('event', 'event')}"
+                    + (f"-v{version}" if version else ""),
+                }
             )
-            tags = {f"ctloop.audit.{k}": _tag_value(v) for k, v in event.items()}
-            tags.update({
-                "ctloop.audit.model": name,
-                "ctloop.audit.version": str(version),
-                "ctloop.audit.at": _now(),
-                "ctloop.audit.code_version": code_version(),
-                "mlflow.runName": f"{event.get('event', 'event')}" + (f"-v{version}" if version else ""),
-            })
             run = self.client.create_run(exp_id, tags=tags)
             self.client.set_terminated(run.info.run_id, status="FINISHED")
             if version:
-                self.client.set_model_version_tag(name, str(version), "ctloop.last_event",
-                                                  _tag_value(event.get("event", "")))
+                self.client.set_model_version_tag(
+                    name, str(version), TAG_LAST_EVENT, _tag_value(event.get("event", ""))
+                )
         except MlflowException as exc:
-            raise RegistryError(f"cannot write the audit record for {name} v{version}: {exc}") from exc
+            raise RegistryError(
+                f"cannot write the audit record for {name} v{version}: {exc}"
+            ) from exc
         return run.info.run_id
 
     def audit_log(self, name: str, max_results: int = 200) -> list[dict[str, str]]:
-        """Audit records of ``name``, oldest first."""
-        exp = self.client.get_experiment_by_name(f"{name}{AUDIT_EXPERIMENT_SUFFIX}")
-        if exp is None:
-            return []
-        runs = self.client.search_runs([exp.experiment_id], max_results=max_results,
-                                       order_by=["attributes.start_time ASC"])
-        prefix = "ctloop.audit."
-        return [
-            {k[len(prefix):]: v for k, v in r.data.tags.items() if k.startswith(prefix)} for r in runs
-        ]
+        """Audit records of ``name``, oldest first. Promotions appear once committed: a pending
+        one the champion alias does not confirm is left out, an aborted one is
+        ``promote_aborted``."""
+        runs = self._search_audit(name, limit=max_results)
+        records = (
+            self._promotions(name)
+            if any(r.data.tags.get(AUDIT_PREFIX + "event") == "promote" for r in runs)
+            else []
+        )
+        counted = {p.run_id for p in _counted(records, self.aliases(name).get(CHAMPION, ""))}
+        first = {p.run_id for p in records}
+        out = []
+        for r in runs:
+            event = {
+                k[len(AUDIT_PREFIX) :]: v
+                for k, v in r.data.tags.items()
+                if k.startswith(AUDIT_PREFIX)
+            }
+            if event.get("event") == "promote":
+                if r.info.run_id not in first:
+                    continue  # a duplicate of a retried intent write
+                if r.info.run_id not in counted:
+                    if event.get("state") != ABORTED:
+                        continue
+                    event["event"] = "promote_aborted"
+            out.append(event)
+        return out
+
+
+def _confirmed_pending(records: list[Promotion], champion: str) -> Promotion | None:
+    """The pending record the champion alias confirms (module docstring), or None."""
+    if not champion:
+        return None
+    pending = [p for p in records if p.state == PENDING]
+    if not pending or pending[-1].version != champion:
+        return None
+    last_committed = max((p.start_time for p in records if p.state in (COMMITTED, "")), default=-1)
+    return pending[-1] if pending[-1].start_time >= last_committed else None
+
+
+def _counted(records: list[Promotion], champion: str) -> list[Promotion]:
+    """The records that count as committed, oldest first."""
+    confirmed = _confirmed_pending(records, champion)
+    return [p for p in records if p.state in (COMMITTED, "") or p is confirmed]
 
 
 def _tag_value(value: Any) -> str:
@@ -403,4 +1129,6 @@ __all__ = [
     "PREVIOUS_CHAMPION",
     "ModelVersion",
     "MlflowRegistry",
+    "Promotion",
+    "RegistryState",
 ]

@@ -7,18 +7,25 @@ mlflow 3.17 facts this module handles (see docs/architecture.md):
   their tree types listed in ``skops_trusted_types``;
 * requirement inference costs ~4.5 s per ``log_model``: we pass ``pip_requirements`` explicitly;
 * the KServe sklearn runtime cannot read ``model.skops``: a joblib copy is logged next to it under
-  ``model-joblib/model.joblib`` with its sha256 recorded as a run tag.
+  ``model-joblib/model.joblib``.
+
+Every model file a training run writes has its sha256 recorded as a run tag, which every loader
+checks before it deserialises a byte (``ctloop.artifacts.load_verified``): ``ctloop.joblib_sha256``
+(``model-joblib/model.joblib``, the pickle KServe's stock runtime reads), ``ctloop.skops_sha256``
+(``model-joblib/model.skops``, what the ctloop serving runtime loads) and
+``ctloop.logged_model_sha256`` (the ``model.skops`` of the MLflow logged model). Run tags live in
+the tracking database, apart from the artifact store the files live in.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ctloop.artifacts import sha256_file
 from ctloop.errors import ConfigError, RegistryError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,6 +41,8 @@ MODEL_ARTIFACT_NAME = "model"
 REFERENCE_MAX_ROWS = 200_000
 
 TAG_JOBLIB_SHA256 = "ctloop.joblib_sha256"
+TAG_SKOPS_SHA256 = "ctloop.skops_sha256"
+TAG_LOGGED_MODEL_SHA256 = "ctloop.logged_model_sha256"
 TAG_DATASET_DIGEST = "ctloop.dataset_digest"
 TAG_DATA_URI = "ctloop.data_uri"
 TAG_CODE_VERSION = "ctloop.code_version"
@@ -85,21 +94,13 @@ def code_version() -> str:
 
 
 def skops_trusted_types(model: Any) -> list[str]:
-    """The non-default types skops must trust to save/load ``model`` (trees, HGB predictors)."""
+    """The non-default types skops must trust to save/load ``model`` (trees, HGB predictors);
+    TrainingError if one is outside ``ctloop.artifacts.TRUSTED_SKOPS_TYPES``."""
     import skops.io as sio
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "probe.skops"
-        sio.dump(model, path)
-        return sorted(sio.get_untrusted_types(file=path))
+    from ctloop.artifacts import dumps_skops
 
-
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return sorted(sio.get_untrusted_types(data=dumps_skops(model)))
 
 
 def pip_requirements() -> list[str]:
@@ -166,18 +167,25 @@ def log_training_run(
 
     The run holds: params, metrics, the training dataset as an MLflow dataset input (digest and
     source), a reference sample for drift detection (``reference/reference.parquet``), the
-    model (skops, with signature and explicit pip requirements), a joblib copy for KServe
-    (``model-joblib/model.joblib``, sha256 in tag ``ctloop.joblib_sha256``) and ctloop's model
-    meta (``ctloop/ctloop-model.json``).
+    model (skops, with signature and explicit pip requirements), the serving directory
+    ``model-joblib/`` (``model.skops`` for the ctloop runtime, ``model.joblib`` for KServe's stock
+    runtime, ``ctloop-model.json``) and ctloop's model meta (``ctloop/ctloop-model.json``), with
+    the sha256 of every model file as a run tag (module docstring).
     """
     import json
 
-    import joblib
     import mlflow
     import mlflow.sklearn
+    import skops.io as sio
     from mlflow.models import infer_signature
 
-    from ctloop.artifacts import MODEL_FILE, MODEL_META_FILE
+    from ctloop.artifacts import (
+        META_JOBLIB_SHA256,
+        META_SKOPS_SHA256,
+        MODEL_META_FILE,
+        SKOPS_FILE,
+        save_model,
+    )
 
     configure(tracking_uri)
     experiment_id = _ensure_experiment(experiment)
@@ -225,33 +233,66 @@ def log_training_run(
             reference.to_parquet(ref_dir / REFERENCE_FILE, index=False)
             mlflow.log_artifacts(str(ref_dir), artifact_path=REFERENCE_ARTIFACT_DIR)
 
-            job_dir = Path(tmp) / JOBLIB_ARTIFACT_DIR
-            job_dir.mkdir()
-            joblib.dump(model, job_dir / MODEL_FILE)
-            sha = sha256_file(job_dir / MODEL_FILE)
-            # the serving runtime reads the feature order from the meta next to the model
-            (job_dir / MODEL_META_FILE).write_text(json.dumps({**meta, "joblib_sha256": sha}, indent=2,
-                                                              sort_keys=True, default=str))
+            # The serving directory (a KServe storageUri): the same layout as a KFP Model artifact.
+            job_dir = save_model(str(Path(tmp) / JOBLIB_ARTIFACT_DIR), model, meta)
+            served = json.loads((job_dir / MODEL_META_FILE).read_text())
+            _check_skops_copy(job_dir / SKOPS_FILE, served[META_SKOPS_SHA256], model, sample)
             mlflow.log_artifacts(str(job_dir), artifact_path=JOBLIB_ARTIFACT_DIR)
-            mlflow.set_tag(TAG_JOBLIB_SHA256, sha)
+            mlflow.set_tags({TAG_JOBLIB_SHA256: served[META_JOBLIB_SHA256],
+                             TAG_SKOPS_SHA256: served[META_SKOPS_SHA256]})
 
             meta_dir = Path(tmp) / META_ARTIFACT_DIR
             meta_dir.mkdir()
             (meta_dir / MODEL_META_FILE).write_text(
-                json.dumps({**meta, "joblib_sha256": sha}, indent=2, sort_keys=True, default=str)
-            )
+                json.dumps(served, indent=2, sort_keys=True, default=str))
             mlflow.log_artifacts(str(meta_dir), artifact_path=META_ARTIFACT_DIR)
 
+            trusted = sorted(sio.get_untrusted_types(file=job_dir / SKOPS_FILE))
         info = mlflow.sklearn.log_model(
             model,
             name=MODEL_ARTIFACT_NAME,
             signature=signature,
             input_example=None,
             pip_requirements=pip_requirements(),
-            skops_trusted_types=skops_trusted_types(model),
+            skops_trusted_types=trusted,
         )
-        mlflow.set_tag(TAG_MODEL_ID, getattr(info, "model_id", "") or "")
+        model_id = getattr(info, "model_id", "") or ""
+        mlflow.set_tags({TAG_MODEL_ID: model_id,
+                         TAG_LOGGED_MODEL_SHA256: _logged_model_sha256(model_id)})
         return run.info.run_id, info.model_uri
+
+
+def _check_skops_copy(path: Path, sha: str, model: Any, sample: pd.DataFrame) -> None:
+    """The skops copy, loaded as the runtime loads it, predicts exactly like ``model``."""
+    import numpy as np
+
+    from ctloop.artifacts import load_verified
+
+    copy = load_verified(path, sha, recorded_in="the hash just computed")
+    predict = "predict_proba" if hasattr(model, "predict_proba") else "predict"
+    if len(sample) and not np.array_equal(getattr(copy, predict)(sample),
+                                          getattr(model, predict)(sample)):
+        raise RegistryError(f"the skops copy of the model does not predict like the trained model "
+                            f"({predict}); nothing was registered")
+
+
+def _logged_model_sha256(model_id: str) -> str:
+    """sha256 of the ``model.skops`` MLflow wrote for logged model ``model_id`` (one download)."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    from ctloop.artifacts import SKOPS_FILE
+
+    client = mlflow.MlflowClient()
+    try:
+        location = client.get_logged_model(model_id).artifact_location.rstrip("/")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = mlflow.artifacts.download_artifacts(artifact_uri=f"{location}/{SKOPS_FILE}",
+                                                       dst_path=tmp)
+            return sha256_file(path)
+    except (MlflowException, OSError) as exc:
+        raise RegistryError(
+            f"cannot read back the logged model {model_id} to record its sha256: {exc}") from exc
 
 
 __all__ = [
@@ -261,6 +302,8 @@ __all__ = [
     "JOBLIB_ARTIFACT_DIR",
     "META_ARTIFACT_DIR",
     "TAG_JOBLIB_SHA256",
+    "TAG_SKOPS_SHA256",
+    "TAG_LOGGED_MODEL_SHA256",
     "TAG_DATASET_DIGEST",
     "TAG_CODE_VERSION",
     "configure",

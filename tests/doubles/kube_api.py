@@ -11,7 +11,7 @@ API contract it relies on:
 * fault injection: ``fail_next(code, n)`` (e.g. 500 or 409 for the next n writes),
   ``stall()`` (new revisions never become ready → the client's wait times out);
 * the controller, after a spec change, creates revision ``<name>-predictor-000NN`` and reports
-  it ready after ``ready_after_reads`` GETs; ``traffic[]`` follows KServe's Serverless rules:
+  it ready after ``ready_after_reads`` GETs; ``traffic[]`` follows KServe's Knative-mode rules:
   with ``canaryTrafficPercent`` N the latest revision gets N % and the previously rolled-out
   revision 100−N %; without it the latest gets 100 % and becomes the rolled-out revision.
   ``status.deploymentMode`` comes from the deploymentMode annotation.
@@ -24,6 +24,16 @@ For ``ctloop doctor`` it also serves, read-only, whatever a test puts there with
 — otherwise the API server's 403 (``k8s.io/apiserver/pkg/endpoints/filters/impersonation.go``:
 ``serviceaccounts "x" is forbidden: User "u" cannot impersonate resource "serviceaccounts"``).
 ``forbid(path)`` answers 403 for a path (an identity without RBAC), ``delay`` slows every answer.
+
+* deployment modes as KServe v0.20.0 handles them: the mutating webhook rewrites the deprecated
+  annotation values ``Serverless`` → ``Knative`` and ``RawDeployment`` → ``Standard``
+  (``pkg/apis/serving/v1beta1/inference_service_defaults.go`` ``DefaultInferenceService``), and
+  the controller writes the parsed mode into ``status.deploymentMode``
+  (``pkg/constants/constants.go`` ``ParseDeploymentMode``, ``controller.go`` ``updateStatus``);
+  without the annotation the configured default applies (``Knative`` here, the chart's default);
+* legacy API discovery (``/api``, ``/apis``, ``/apis/serving.kserve.io/v1beta1``: the
+  ``APIVersions``/``APIGroupList``/``APIResourceList`` of k8s.io/apimachinery ``meta/v1``, with the
+  ``isvc`` short name of the KServe CRD), so ``kubectl get/patch isvc`` work against the double.
 """
 
 from __future__ import annotations
@@ -53,6 +63,36 @@ def object_path(obj: dict) -> str:
     plural = obj["kind"].lower() + "s"
     ns = f"/namespaces/{meta['namespace']}" if meta.get("namespace") else ""
     return f"{base}{ns}/{plural}/{meta['name']}"
+
+MODE = "serving.kserve.io/deploymentMode"
+LEGACY_MODES = {"Serverless": "Knative", "RawDeployment": "Standard"}
+DEFAULT_MODE = "Knative"
+GROUP_VERSION = {"groupVersion": "serving.kserve.io/v1beta1", "version": "v1beta1"}
+DISCOVERY = {
+    "/api": {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
+        {"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]},
+    "/api/v1": {"kind": "APIResourceList", "groupVersion": "v1", "resources": []},
+    "/apis": {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
+        {"name": "serving.kserve.io", "versions": [GROUP_VERSION],
+         "preferredVersion": GROUP_VERSION}]},
+    "/apis/serving.kserve.io/v1beta1": {
+        "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "serving.kserve.io/v1beta1",
+        "resources": [
+            {"name": "inferenceservices", "singularName": "inferenceservice", "namespaced": True,
+             "kind": "InferenceService", "shortNames": ["isvc"], "categories": ["all"],
+             "verbs": ["delete", "deletecollection", "get", "list", "patch", "create", "update",
+                       "watch"]},
+            {"name": "inferenceservices/status", "singularName": "", "namespaced": True,
+             "kind": "InferenceService", "verbs": ["get", "patch", "update"]},
+        ]},
+}
+
+
+def _default(obj: dict) -> None:
+    """The mutating webhook's rewrite of a deprecated deploymentMode annotation value."""
+    annotations = obj.get("metadata", {}).get("annotations") or {}
+    if annotations.get(MODE) in LEGACY_MODES:
+        annotations[MODE] = LEGACY_MODES[annotations[MODE]]
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -173,7 +213,8 @@ class KubeApiDouble:
             else:
                 traffic = [{"revisionName": ready, "percent": 100, "latestRevision": True, "tag": "latest"}]
                 m["rolled_out"] = ready
-        mode = (obj["metadata"].get("annotations") or {}).get("serving.kserve.io/deploymentMode", "Serverless")
+        mode = (obj["metadata"].get("annotations") or {}).get(MODE) or DEFAULT_MODE
+        mode = LEGACY_MODES.get(mode, mode)
         obj["status"] = {
             "deploymentMode": mode,
             "observedGeneration": obj["metadata"]["generation"],
@@ -266,6 +307,8 @@ class KubeApiDouble:
                 m = PATH.match(path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length)) if length else None
+                if method == "GET" and self.path.split("?")[0] in DISCOVERY:
+                    return self._send(200, DISCOVERY[self.path.split("?")[0]])
                 with double._lock:
                     double.calls.append((method, self.path, body))
                     if self._other(method, path, body):
@@ -290,6 +333,7 @@ class KubeApiDouble:
                             return self._status(409, "AlreadyExists", f'inferenceservices "{name}" already exists')
                         double._rv += 1
                         obj = copy.deepcopy(body)
+                        _default(obj)
                         obj["metadata"].update({"namespace": ns, "resourceVersion": str(double._rv), "generation": 1})
                         double.objects[key] = obj
                         double.meta[key] = {"revisions": [], "uris": {}, "ready": "", "rolled_out": "", "pending_reads": 0}
@@ -307,6 +351,7 @@ class KubeApiDouble:
                             return self._status(409, "Conflict", "the object has been modified; please apply your changes to the latest version")
                         old_spec = copy.deepcopy(current["spec"])
                         patched = merge_patch(current, {k: v for k, v in body.items() if k != "status"})
+                        _default(patched)
                         double._rv += 1
                         patched["metadata"]["resourceVersion"] = str(double._rv)
                         changed = patched["spec"] != old_spec

@@ -52,8 +52,9 @@ def test_register_promote_and_history(mlflow_url, frame):
     v2 = reg.register(name, model_uri=uri2, run_id=run2, tags={})
     assert reg.promote(name, v2.version, reason="better", pipeline_run="run-2") == "1"
     assert reg.aliases(name) == {"challenger": "2", "champion": "2", "previous-champion": "1"}
-    # promoting the champion again is a no-op, not a second history entry
-    assert reg.promote(name, "2", reason="again") == "2"
+    # promoting the champion again is a no-op, not a second history entry, and answers as the
+    # promotion did (a retried pipeline step gets the same previous champion)
+    assert reg.promote(name, "2", reason="again") == "1"
 
     history = reg.champion_history(name)
     assert [h["version"] for h in history] == ["1", "2"]
@@ -69,15 +70,16 @@ def test_register_promote_and_history(mlflow_url, frame):
     assert reg.load_reference(name, "2").shape == frame.shape
 
 
-def test_tampered_joblib_is_refused(mlflow_url, frame):
+def test_tampered_model_is_refused(mlflow_url, frame):
+    """More loaders and live payloads: tests/integration/test_model_integrity.py."""
     name = f"m-{uuid.uuid4().hex[:8]}"
     reg = MlflowRegistry(mlflow_url)
     _, run_id, uri = _log(mlflow_url, name, frame)
     version = reg.register(name, model_uri=uri, run_id=run_id, tags={})
     location = reg.model_artifact_uri(name, version.version)
-    path = Path(urlparse(location).path) / "model.joblib"
+    path = Path(urlparse(location).path) / "model.skops"
     path.write_bytes(path.read_bytes() + b"tampered")
-    with pytest.raises(RegistryError, match="does not match"):
+    with pytest.raises(RegistryError, match="refusing to load .*model.skops: its sha256 is"):
         reg.load_model(name, version.version)
 
 

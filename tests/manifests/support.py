@@ -6,6 +6,7 @@ No fixtures here (they live in conftest.py); nothing runs at import time.
 from __future__ import annotations
 
 import functools
+import gzip
 import os
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ import yaml
 from tests.helpers import REPO
 
 MANIFESTS = REPO / "manifests"
-KSERVE_CRDS = REPO.parent / "shared" / "kserve"
+KSERVE_CRDS = REPO / "tests" / "fixtures" / "kserve"  # vendored, gzip (README.md there)
 PROMTOOL_TESTS = REPO / "tests" / "manifests" / "promtool"
 DOCS = REPO / "docs" / "manifests.md"
 # kubernetes-validate ships schemas for 1.30 … 1.37; 1.32 matches the kubectl client used here.
@@ -126,15 +127,13 @@ def package_version() -> str:
 @functools.cache
 def crd(kind: str) -> dict:
     """The KServe v0.20.0 CustomResourceDefinition of ``kind`` (cached: do not mutate)."""
-    path = KSERVE_CRDS / CRD_FILES[kind]
+    path = KSERVE_CRDS / f"{CRD_FILES[kind]}.gz"
     if not path.exists():
-        pytest.fail(
-            f"{path} is missing: the KServe v0.20.0 CRDs ship in ../shared/kserve beside the repo"
-        )
+        pytest.fail(f"{path} is missing: the KServe v0.20.0 CRDs are vendored in {KSERVE_CRDS}")
     loader = getattr(
         yaml, "CSafeLoader", yaml.SafeLoader
     )  # the CRD is large: libyaml when available
-    return yaml.load(path.read_text(), Loader=loader)
+    return yaml.load(gzip.decompress(path.read_bytes()), Loader=loader)
 
 
 def crd_schema(kind: str) -> dict:

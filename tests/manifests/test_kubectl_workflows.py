@@ -81,7 +81,7 @@ def valid(obj: dict) -> dict:
 def test_example_states_validate_against_the_kserve_crd(state):
     obj = valid(example(state))
     meta, predictor = obj["metadata"], obj["spec"]["predictor"]
-    assert meta["annotations"]["serving.kserve.io/deploymentMode"] == "Serverless"
+    assert meta["annotations"]["serving.kserve.io/deploymentMode"] == "Knative"
     assert meta["annotations"]["serving.kserve.io/enable-tag-routing"] == "true"
     assert predictor["model"]["runtime"] == "ctloop-sklearn"
     assert predictor["model"]["storageUri"].endswith("/artifacts/model-joblib")

@@ -12,6 +12,7 @@ from tests.helpers import REPO
 from tests.manifests.support import (
     COMPONENTS,
     K8S_VERSION,
+    KSERVE_CRDS,
     MANIFESTS,
     MONITORING_SCHEMAS,
     TARGETS,
@@ -206,12 +207,7 @@ def test_serving_runtime_is_the_sklearn_default_with_metrics():
     spec = runtime["spec"]
     (fmt,) = spec["supportedModelFormats"]
     builtin = yaml.safe_load(
-        (
-            REPO.parent
-            / "shared"
-            / "kserve"
-            / "kserve-sklearnserver.ClusterServingRuntime.v0.20.0.yaml"
-        ).read_text()
+        (KSERVE_CRDS / "kserve-sklearnserver.ClusterServingRuntime.v0.20.0.yaml").read_text()
     )
     builtin_priority = max(
         f["priority"] for f in builtin["spec"]["supportedModelFormats"] if f["name"] == "sklearn"
@@ -258,7 +254,7 @@ def test_inferenceservice_template():
     objects = render("base")
     isvc = find(objects, "InferenceService")
     meta, predictor = isvc["metadata"], isvc["spec"]["predictor"]
-    assert meta["annotations"]["serving.kserve.io/deploymentMode"] == "Serverless"
+    assert meta["annotations"]["serving.kserve.io/deploymentMode"] == "Knative"
     assert meta["annotations"]["serving.kserve.io/enable-tag-routing"] == "true"
     assert meta["labels"]["ctloop.dev/model-version"] == "1"
     assert "canaryTrafficPercent" not in predictor

@@ -294,7 +294,7 @@ def test_a_healthy_cluster(cluster, capsys):
         "default deployment mode Serverless)"
     )
     assert lines["InferenceService ctloop/credit-default"] == (
-        "ok   InferenceService ctloop/credit-default Serverless mode, stable revision "
+        "ok   InferenceService ctloop/credit-default Knative mode, stable revision "
         "credit-default-predictor-00001"
     )
     assert lines["Knative Serving"] == "ok   Knative Serving 1.21.1"
@@ -602,7 +602,7 @@ def test_from_ctloop_yaml(cluster, capsys, tmp_path):
     )
     assert main(["doctor", "-f", str(spec), "--kubeconfig", str(cluster.kubeconfig)]) == 0
     out = capsys.readouterr().out
-    assert "ok   InferenceService ctloop/credit-default Serverless mode" in out  # from rollout:
+    assert "ok   InferenceService ctloop/credit-default Knative mode" in out  # from rollout:
     assert "ok   RBAC system:serviceaccount:kubeflow:ctloop-pipeline-runner may" in out
 
 

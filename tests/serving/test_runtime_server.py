@@ -1,14 +1,19 @@
 """The ctloop serving runtime as KServe runs it: ``python -m ctloop.serving.runtime`` in the
 serving image's environment (``.venv-serving``: requirements/serving.txt installed with
-``--no-deps``, exactly as the Dockerfile does), on loopback, with a model trained and pickled in
-the training environment. Its responses then go through the real inference log sink, as
-KServe's payload logger forwards them."""
+``--no-deps``, exactly as the Dockerfile does), on loopback, with a model trained and saved in
+the training environment and the hash the InferenceService carries (``CTLOOP_MODEL_SHA256``, from
+the predictor annotation through the downward API). Its responses then go through the real
+inference log sink, as KServe's payload logger forwards them; a model it cannot verify never
+loads."""
 
 from __future__ import annotations
 
 import json
 import os
+import pickle
+import shutil
 import subprocess
+import uuid
 
 import httpx
 import pandas as pd
@@ -36,20 +41,34 @@ def trained(tmp_path_factory):
     return directory, result, rows
 
 
-@pytest.fixture(scope="module")
-def runtime(trained, tmp_path_factory):
+def sha256_of(directory, filename="model.skops") -> str:
+    from ctloop.artifacts import sha256_file
+
+    return sha256_file(directory / filename)
+
+
+def start_runtime(directory, log, sha256: str | None):
+    """``python -m ctloop.serving.runtime`` from .venv-serving; ``sha256`` None: no hash given."""
     if not SERVING_PYTHON.exists():
         pytest.fail(f"{SERVING_PYTHON} is missing: run `make serving-env` (make test does it)")
-    directory, _, _ = trained
     port, grpc = free_port(), free_port()
-    log = tmp_path_factory.mktemp("runtime") / "runtime.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONPATH"))}
+    drop = ("VIRTUAL_ENV", "PYTHONPATH", "CTLOOP_MODEL")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     env["CTLOOP_MODEL_VERSION"] = "3"  # the downward API puts the pod's ctloop.dev/model-version here
+    if sha256 is not None:
+        env["CTLOOP_MODEL_SHA256"] = sha256  # ... and its ctloop.dev/model-sha256 annotation here
     proc = subprocess.Popen(
         [str(SERVING_PYTHON), "-m", "ctloop.serving.runtime", "--model_name", MODEL, "--model_dir", str(directory),
          "--http_port", str(port), "--grpc_port", str(grpc), "--workers", "1"],
         stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True, env=env, cwd=str(log.parent))
-    url = f"http://127.0.0.1:{port}"
+    return proc, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def runtime(trained, tmp_path_factory):
+    directory, _, _ = trained
+    log = tmp_path_factory.mktemp("runtime") / "runtime.log"
+    proc, url = start_runtime(directory, log, sha256_of(directory))
     try:
         wait_http(f"{url}/v1/models/{MODEL}", proc, log, timeout=90)
         yield url
@@ -160,3 +179,58 @@ def test_served_responses_through_the_sink_land_under_the_model_version(runtime,
     assert logged.model_version.unique().tolist() == ["3"] and len(logged) == len(rows)
     assert logged.income.tolist() == rows.income.tolist()
     assert logged.prediction_1.tolist() == [p[1] for p in served.json()["predictions"]]
+
+
+class _Payload:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (exec, (f"open({str(self.marker)!r}, 'w').write('payload ran')",))
+
+
+def run_to_exit(directory, tmp_path, sha256) -> tuple[int, str]:
+    log = tmp_path / f"runtime-{uuid.uuid4().hex[:6]}.log"
+    proc, _ = start_runtime(directory, log, sha256)
+    try:
+        code = proc.wait(timeout=120)
+    finally:
+        stop_group(proc)
+    return code, log.read_text()
+
+
+def test_the_runtime_refuses_a_model_it_cannot_verify(trained, tmp_path):
+    """No hash in the spec, or files that are not the ones training recorded: the server stops at
+    start-up with one line (exit 2) and the payload never runs; KServe keeps the old revision."""
+    directory, _, _ = trained
+    genuine = sha256_of(directory)
+    code, log = run_to_exit(directory, tmp_path, None)
+    assert code == 2 and "no sha256 to check it against" in log and "Traceback" not in log, log
+
+    tampered = tmp_path / "tampered"
+    shutil.copytree(directory, tampered)
+    marker = tmp_path / "payload-ran"
+    for name in ("model.joblib", "model.skops"):
+        (tampered / name).write_bytes(pickle.dumps(_Payload(marker)))
+    code, log = run_to_exit(tampered, tmp_path, genuine)
+    assert code == 2 and f"expects sha256 {genuine}" in log, log
+    assert f"model.skops has {sha256_of(tampered)}" in log and "model.joblib has" in log
+    assert not marker.exists()
+
+
+def test_a_version_without_a_skops_copy_is_served_from_its_verified_pickle(trained, tmp_path):
+    directory, result, rows = trained
+    legacy = tmp_path / "legacy"
+    shutil.copytree(directory, legacy)
+    (legacy / "model.skops").unlink()
+    log = tmp_path / "legacy.log"
+    proc, url = start_runtime(legacy, log, sha256_of(legacy, "model.joblib"))
+    try:
+        wait_http(f"{url}/v1/models/{MODEL}", proc, log, timeout=90)
+        with httpx.Client(timeout=30) as c:
+            answer = c.post(f"{url}/v1/models/{MODEL}:predict", json={"instances": records(rows)})
+        assert answer.status_code == 200, answer.text
+        assert pd.DataFrame(answer.json()["predictions"]).to_numpy() == pytest.approx(
+            result.model.predict_proba(rows), abs=1e-12)
+    finally:
+        stop_group(proc)

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "ctloop.cli.ops",  # upload, schedule, apply, runs
     "ctloop.cli.rollout",  # audit, rollout status / canary / promote / rollback
     "ctloop.cli.approval",  # approve / reject
+    "ctloop.cli.registry",  # registry status / repair / verify
     "ctloop.cli.logger",  # logger serve (inference log sink)
     "ctloop.cli.labels",  # labels ingest / report
     "ctloop.cli.monitor",  # monitor history

@@ -9,10 +9,19 @@ Pure functions, no cluster access::
                  champion's storageUri written back (still at 0 %) so the spec no longer names the
                  bad model, then canaryTrafficPercent removed once that revision is ready
 
-``canaryTrafficPercent`` only works in Serverless (Knative) mode; the template sets that mode
-explicitly and ``check_deployment_mode`` refuses a RawDeployment/Standard service rather than
-pretending a canary runs. The sklearn model server loads ``model.joblib``: ``storageUri`` is the
-*directory* holding it (``ctloop.registry.MlflowRegistry.model_artifact_uri``).
+``canaryTrafficPercent`` only works in Knative mode. The builders write the mode's current name,
+``Knative`` (KServe 0.16 renamed ``Serverless``, which its webhook still rewrites to ``Knative`` —
+an object applied with the old name would show as drifted in GitOps tools); readers accept both
+names, as KServe's ``ParseDeploymentMode`` does. ``check_deployment_mode`` refuses a
+Standard/RawDeployment service rather than pretending a canary runs.
+
+``storageUri`` is the *directory* holding ``model.skops`` and ``model.joblib``
+(``ctloop.registry.MlflowRegistry.model_artifact_uri``). The sha256 of the file the ctloop runtime
+must load travels with the deployment as the predictor annotation ``ctloop.dev/model-sha256``
+(pod annotations are a map a merge patch updates key by key — an ``env`` list would be replaced
+whole, dropping anything an operator added; a label cannot hold 64 characters), which the
+``ctloop-sklearn`` ServingRuntime hands to the runtime through the downward API
+(``CTLOOP_MODEL_SHA256``). The runtime refuses a model whose hash differs, or a spec without one.
 """
 
 from __future__ import annotations
@@ -30,14 +39,33 @@ RUNTIME = "ctloop-sklearn"
 VERSION_LABEL = "ctloop.dev/model-version"
 MODEL_LABEL = "ctloop.dev/model-name"
 VERSION_ANNOTATION = VERSION_LABEL  # backwards-compatible name
-SERVERLESS = "Serverless"
+SHA256_ANNOTATION = "ctloop.dev/model-sha256"
+MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
+# KServe v0.20.0 pkg/constants/constants.go: DeploymentModeType and ParseDeploymentMode.
+KNATIVE = "Knative"
+STANDARD = "Standard"
+MODEL_MESH = "ModelMesh"
+LEGACY_MODES = {"Serverless": KNATIVE, "RawDeployment": STANDARD}
+SERVERLESS = "Serverless"  # the deprecated name of KNATIVE, accepted when reading
 # KServe's payload logger sends ce-source http://localhost:9081/ from every pod, so the served
 # version travels as a predictor-pod annotation the logger copies into ce-annotations
 # (logger.metadataAnnotations); the inference log sink reads it (docs/inference-log.md).
 
 
-def _version_annotations(version: str) -> dict[str, str]:
-    return {VERSION_LABEL: str(version)}
+def _version_annotations(version: str, sha256: str | None = None) -> dict[str, str | None]:
+    """The predictor annotations naming the served model; ``sha256`` None leaves the hash
+    annotation out, "" deletes it in a merge patch (no stale hash next to a new storageUri)."""
+    out: dict[str, str | None] = {VERSION_LABEL: str(version)}
+    if sha256 is not None:
+        out[SHA256_ANNOTATION] = _check_sha256(sha256) or None
+    return out
+
+
+def _check_sha256(sha256: str) -> str:
+    value = (sha256 or "").strip().lower()
+    if value and (len(value) != 64 or any(c not in "0123456789abcdef" for c in value)):
+        raise ServingError(f"model_sha256 must be 64 hex digits (a sha256), got {sha256!r}")
+    return value
 
 
 def inference_service(
@@ -52,8 +80,13 @@ def inference_service(
     logger_url: str = "",
     min_replicas: int = 1,
     max_replicas: int | None = None,
+    model_sha256: str = "",
 ) -> dict[str, Any]:
-    """The initial state: ``version`` at ``storage_uri`` serves all traffic."""
+    """The initial state: ``version`` at ``storage_uri`` serves all traffic.
+
+    ``model_sha256`` (``MlflowRegistry.serving_sha256``) is what the ctloop runtime checks the
+    model against; without it the runtime refuses to load (other runtimes ignore it).
+    """
     predictor: dict[str, Any] = {
         "minReplicas": min_replicas,
         **({"maxReplicas": max_replicas} if max_replicas else {}),
@@ -66,7 +99,8 @@ def inference_service(
     }
     if service_account:
         predictor["serviceAccountName"] = service_account
-    predictor["annotations"] = _version_annotations(version)
+    annotations = _version_annotations(version, model_sha256)
+    predictor["annotations"] = {k: v for k, v in annotations.items() if v}
     if logger_url:
         predictor["logger"] = {"mode": "all", "url": logger_url, "metadataAnnotations": [VERSION_LABEL]}
     return {
@@ -81,7 +115,7 @@ def inference_service(
                 VERSION_LABEL: str(version),
             },
             "annotations": {
-                "serving.kserve.io/deploymentMode": SERVERLESS,
+                MODE_ANNOTATION: KNATIVE,
                 "serving.kserve.io/enable-tag-routing": "true",
             },
         },
@@ -89,14 +123,17 @@ def inference_service(
     }
 
 
-def canary_patch(*, version: str, storage_uri: str, percent: int) -> dict[str, Any]:
+def canary_patch(
+    *, version: str, storage_uri: str, percent: int, model_sha256: str = ""
+) -> dict[str, Any]:
     """Merge patch: the new version takes ``percent`` % of traffic (KServe keeps the rest on the
     previously rolled-out revision)."""
     if not 0 <= int(percent) <= 100:
         raise ServingError(f"canary percent must be 0..100, got {percent}")
     return {
         "metadata": {"labels": {VERSION_LABEL: str(version)}},
-        "spec": {"predictor": {"canaryTrafficPercent": int(percent), "annotations": _version_annotations(version),
+        "spec": {"predictor": {"canaryTrafficPercent": int(percent),
+                               "annotations": _version_annotations(version, model_sha256),
                                "model": {"storageUri": storage_uri}}},
     }
 
@@ -118,7 +155,7 @@ def pin_back_patch() -> dict[str, Any]:
     return traffic_patch(0)
 
 
-def restore_patch(*, version: str, storage_uri: str) -> dict[str, Any]:
+def restore_patch(*, version: str, storage_uri: str, model_sha256: str = "") -> dict[str, Any]:
     """Merge patch, rollback step 2: the spec names the champion again, still at 0 %.
 
     Keeping ``canaryTrafficPercent: 0`` while the champion's new revision starts means the bad
@@ -127,17 +164,19 @@ def restore_patch(*, version: str, storage_uri: str) -> dict[str, Any]:
     """
     return {
         "metadata": {"labels": {VERSION_LABEL: str(version)}},
-        "spec": {"predictor": {"canaryTrafficPercent": 0, "annotations": _version_annotations(version),
+        "spec": {"predictor": {"canaryTrafficPercent": 0,
+                               "annotations": _version_annotations(version, model_sha256),
                                "model": {"storageUri": storage_uri}}},
     }
 
 
-def switch_patch(*, version: str, storage_uri: str) -> dict[str, Any]:
+def switch_patch(*, version: str, storage_uri: str, model_sha256: str = "") -> dict[str, Any]:
     """Merge patch for blue-green: the new version takes 100 % as soon as its revision is ready
     (until then the previous revision keeps serving; it stays addressable by its ``prev`` tag)."""
     return {
         "metadata": {"labels": {VERSION_LABEL: str(version)}},
-        "spec": {"predictor": {"canaryTrafficPercent": None, "annotations": _version_annotations(version),
+        "spec": {"predictor": {"canaryTrafficPercent": None,
+                               "annotations": _version_annotations(version, model_sha256),
                                "model": {"storageUri": storage_uri}}},
     }
 
@@ -161,17 +200,61 @@ def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]
     return out
 
 
+def deployment_mode(isvc: dict[str, Any]) -> str:
+    """The service's deployment mode by its current name (``Knative``, ``Standard``, ...).
+
+    ``status.deploymentMode`` first (the controller records the mode it uses), then the
+    annotation; legacy names are mapped as KServe's ``ParseDeploymentMode`` does. Neither set: the
+    service is being created, and ctloop's template asks for ``Knative``.
+    """
+    annotations = (isvc.get("metadata") or {}).get("annotations") or {}
+    status = (isvc.get("status") or {}).get("deploymentMode")
+    mode = status or annotations.get(MODE_ANNOTATION) or KNATIVE
+    return LEGACY_MODES.get(mode, mode)
+
+
 def check_deployment_mode(isvc: dict[str, Any]) -> None:
-    """Refuse RawDeployment/Standard mode, where canaryTrafficPercent is silently ignored."""
-    mode = (isvc.get("status") or {}).get("deploymentMode") or \
-        (isvc.get("metadata", {}).get("annotations") or {}).get("serving.kserve.io/deploymentMode", SERVERLESS)
-    if mode in ("RawDeployment", "Standard"):
-        name = isvc.get("metadata", {}).get("name", "?")
+    """Refuse any mode but Knative: elsewhere KServe silently ignores canaryTrafficPercent."""
+    mode = deployment_mode(isvc)
+    if mode == KNATIVE:
+        return
+    name = (isvc.get("metadata") or {}).get("name", "?")
+    raw = ((isvc.get("status") or {}).get("deploymentMode")
+           or ((isvc.get("metadata") or {}).get("annotations") or {}).get(MODE_ANNOTATION))
+    shown = f"{mode} ({raw})" if raw != mode else mode
+    standard = (
+        " KServe's canary for Standard mode is a different API, spec.canary[] (predictor name and "
+        "trafficPercent; since 0.20.0, weighted routing only in releases after 0.20.0 with the "
+        "Gateway API), which ctloop does not drive."
+    ) if mode == STANDARD else ""
+    raise ServingError(
+        f"InferenceService {name!r} runs in {shown} mode, where KServe ignores "
+        "canaryTrafficPercent: "
+        f"a canary would silently get 0 % or 100 %.{standard} Serve it in Knative mode (annotation "
+        f"{MODE_ANNOTATION}: {KNATIVE}; KServe refuses to change the mode of an existing service, "
+        "so "
+        "create it anew)"
+    )
+
+
+def check_promotable(isvc: dict[str, Any]) -> None:
+    """Refuse to promote a canary that was pinned back to 0 %: removing canaryTrafficPercent
+    would send 100 % to the model the spec still names — the one that was rolled back."""
+    predictor = (isvc.get("spec") or {}).get("predictor") or {}
+    if predictor.get("canaryTrafficPercent") == 0:
+        name = (isvc.get("metadata") or {}).get("name", "?")
         raise ServingError(
-            f"InferenceService {name!r} runs in {mode} mode, where KServe ignores canaryTrafficPercent: "
-            "a canary would silently get 0 % or 100 %. Use Serverless (Knative) mode, or the blue-green "
-            "strategy, for this service"
+            f"InferenceService {name!r} has canaryTrafficPercent 0: its canary (version "
+            f"{spec_version(isvc) or '?'}) was rolled back, and promoting would give that version "
+            "100 %; finish the rollback durably with `make rollback` / `ctloop rollout rollback`, "
+            "or resume the canary on purpose with a percent above 0 first"
         )
+
+
+EXAMPLE_SHA256 = {
+    "1": "3b1f5a0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a",
+    "2": "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d",
+}
 
 
 def example_states(namespace: str = "ctloop") -> dict[str, dict[str, Any]]:
@@ -179,13 +262,18 @@ def example_states(namespace: str = "ctloop") -> dict[str, dict[str, Any]]:
     root = "gs://ctloop-mlflow-artifacts/1/{run}/artifacts/model-joblib"
     v1 = root.format(run="0f3c9a1b2c4d4e5f8a9b0c1d2e3f4a5b")
     v2 = root.format(run="7d4e5f6a7b8c4d9e0f1a2b3c4d5e6f7a")
+    # sha256 of each version's model.skops, as MlflowRegistry.serving_sha256 returns them
+    sha1, sha2 = EXAMPLE_SHA256["1"], EXAMPLE_SHA256["2"]
+    logger = f"http://ctloop-inference-log.{namespace}.svc.cluster.local"
     base = inference_service("credit-default", namespace=namespace, model_name="credit-default", version="1",
                              storage_uri=v1, service_account="ctloop-model-reader", max_replicas=3,
-                             logger_url=f"http://ctloop-inference-log.{namespace}.svc.cluster.local")
-    canary = merge_patch(base, canary_patch(version="2", storage_uri=v2, percent=10))
+                             logger_url=logger, model_sha256=sha1)
+    canary = merge_patch(base, canary_patch(version="2", storage_uri=v2, percent=10,
+                                            model_sha256=sha2))
     promoted = merge_patch(canary, promote_patch())
     rolled_back = canary
-    for patch in (pin_back_patch(), restore_patch(version="1", storage_uri=v1), promote_patch()):
+    for patch in (pin_back_patch(), restore_patch(version="1", storage_uri=v1, model_sha256=sha1),
+                  promote_patch()):
         rolled_back = merge_patch(rolled_back, patch)
     return {"initial": base, "canary-10": canary, "promoted": promoted, "rolled-back": rolled_back}
 
@@ -193,4 +281,6 @@ def example_states(namespace: str = "ctloop") -> dict[str, dict[str, Any]]:
 __all__ = [
     "API_VERSION", "KIND", "RUNTIME", "VERSION_LABEL", "MODEL_LABEL", "VERSION_ANNOTATION", "inference_service", "canary_patch", "traffic_patch",
     "promote_patch", "pin_back_patch", "restore_patch", "switch_patch", "spec_version", "merge_patch", "check_deployment_mode", "example_states",
+    "SHA256_ANNOTATION", "MODE_ANNOTATION", "KNATIVE", "STANDARD", "deployment_mode",
+    "check_promotable",
 ]

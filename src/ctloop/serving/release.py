@@ -64,7 +64,8 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     try:
         state = rollout.deploy(isvcs, name=name, model_name=model_name, version=version, storage_uri=uri,
                                percent=int(cfg.traffic_plan[0]), strategy=cfg.strategy,
-                               timeout_s=cfg.timeout_seconds)
+                               timeout_s=cfg.timeout_seconds,
+                               model_sha256=registry.serving_sha256(model_name, version))
     except ServingError as exc:
         # the new model may already be in the spec with canary traffic: never leave it there
         if champion is None or champion.version == str(version) or isvcs.get(name) is None:
@@ -198,7 +199,7 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
 
     state = rollout.rollback(isvcs, name, version=target,
                              storage_uri=kserve_storage_uri(registry.model_artifact_uri(model_name, target)),
-                             timeout_s=cfg.timeout_seconds)
+                             timeout_s=cfg.timeout_seconds, model_sha256=registry.serving_sha256(model_name, target))
     if failed_version:
         registry.set_tags(model_name, failed_version, {"ctloop.rollout.status": "rolled_back",
                                                        "ctloop.rollout.reason": reason,

@@ -72,14 +72,17 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
 
 def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str, storage_uri: str,
            percent: int = 5, strategy: str = "canary", timeout_s: float = 300.0,
-           template: dict[str, Any] | None = None) -> RolloutState:
-    """Roll ``version`` out (see module doc). Idempotent for the version already in the spec."""
+           template: dict[str, Any] | None = None, model_sha256: str = "") -> RolloutState:
+    """Roll ``version`` out (see module doc). Idempotent for the version already in the spec.
+    ``model_sha256`` (``MlflowRegistry.serving_sha256``) goes into the spec for the runtime to
+    check."""
     if strategy not in STRATEGIES:
         raise ServingError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
     current = isvcs.get(name)
     if current is None:
         body = template or specs.inference_service(name, namespace=isvcs.namespace, model_name=model_name,
-                                                   version=version, storage_uri=storage_uri)
+                                                   version=version, storage_uri=storage_uri,
+                                                   model_sha256=model_sha256)
         isvcs.create(body)
         obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic")
         return _state("created", obj, version)
@@ -91,10 +94,12 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
     if strategy == "blue-green":
         # canaryTrafficPercent 100: the new revision takes all traffic once ready, and the previous
         # one stays routed at 0 % under its `prev` tag — addressable, and back in one patch (0).
-        isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=100))
+        isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=100,
+                                             model_sha256=model_sha256))
         obj = _wait_split(isvcs, name, 100, timeout_s, "new revision ready with 100 % traffic", new_revision_after=before)
         return _state("switched", obj, version)
-    isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=percent))
+    isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=percent,
+                                         model_sha256=model_sha256))
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary revision ready with {percent} % traffic",
                       new_revision_after=before)
     return _state("canary", obj, version)
@@ -112,14 +117,16 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
 
 
 def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0) -> RolloutState:
-    """Remove ``canaryTrafficPercent`` (merge-patch null): the latest revision takes 100 %."""
+    """Remove ``canaryTrafficPercent`` (merge-patch null): the latest revision takes 100 %.
+    Refused for a canary pinned back to 0 % (``isvc.check_promotable``)."""
+    specs.check_promotable(isvcs.get(name) or {})
     isvcs.patch(name, specs.promote_patch())
     obj = _wait_split(isvcs, name, 100, timeout_s, "latest revision at 100 %")
     return _state("promoted", obj, _spec_version(obj)[0])
 
 
 def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: str,
-             timeout_s: float = 300.0) -> RolloutState:
+             timeout_s: float = 300.0, model_sha256: str = "") -> RolloutState:
     """Three safe steps; at no moment does the bad revision get traffic back:
 
     1. ``canaryTrafficPercent: 0`` — all traffic on the stable revision at once;
@@ -141,7 +148,8 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
                        what=f"all traffic back on the stable revision {stable}")
     before = predictor_status(obj).get("latestReadyRevision", "")
     if _spec_version(obj)[1] != storage_uri:
-        isvcs.patch(name, specs.restore_patch(version=version, storage_uri=storage_uri))
+        isvcs.patch(name, specs.restore_patch(version=version, storage_uri=storage_uri,
+                                              model_sha256=model_sha256))
         _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)", new_revision_after=before)
     isvcs.patch(name, specs.promote_patch())
     obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %")

@@ -1,4 +1,4 @@
-"""The ctloop serving runtime: KServe's model server around a ctloop ``model.joblib``.
+"""The ctloop serving runtime: KServe's model server around a ctloop model directory.
 
 Runs in the ``serving`` image (Dockerfile target; ``requirements/serving.txt``), which carries
 exactly the training scikit-learn, so a model pickled by training always loads. Exposes
@@ -14,6 +14,15 @@ the inference log sink files each row under ``revision=v<model_version>`` even t
 ``ce-source`` is the same ``http://localhost:9081/`` for canary and stable pods.
 
     python -m ctloop.serving.runtime --model_name credit-default --model_dir /mnt/models
+
+**The model is verified before it is loaded.** The expected sha256 comes with the deployment:
+``--model_sha256``, else ``CTLOOP_MODEL_SHA256``, which the ``ctloop-sklearn`` ServingRuntime fills
+from the predictor-pod annotation ``ctloop.dev/model-sha256`` (written by the InferenceService
+builders from the registry's run tag). The runtime loads the file of ``model_dir`` with that hash:
+``model.skops`` (skops, building only ctloop's allow-listed types), or ``model.joblib`` for a
+version trained before the skops copy existed. A missing hash, or files that do not match it,
+stop the server at start-up with one line naming the directory, the expected and the found
+hashes (exit code 2): KServe keeps the previous revision serving.
 
 A payload the model cannot take (a missing feature, text in a numeric feature, a tensor of the
 wrong shape) is answered **400** with the reason (``kserve.errors.InvalidInput``), not 500: a bad
@@ -31,16 +40,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 import uuid
 from pathlib import Path
 
-import joblib
 import kserve
 from kserve.errors import InvalidInput
 from prometheus_client import Counter, Histogram
 
-from ctloop.errors import ServingError
+from ctloop.artifacts import MODEL_META_FILE, load_serving_dir
+from ctloop.errors import CtloopError, ServingError
 from ctloop.serving.payload import instances, to_frame, v1_response, v2_response
 
 PREDICTIONS = Counter("ctloop_predictions_total", "Predictions served", ["model_name", "model_version", "outcome"])
@@ -48,17 +58,23 @@ LATENCY = Histogram("ctloop_predict_seconds", "Prediction latency", ["model_name
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5))
 
 
+SHA256_ENV = "CTLOOP_MODEL_SHA256"
+
+
 class CtloopModel(kserve.Model):
-    def __init__(self, name: str, model_dir: str):
+    def __init__(self, name: str, model_dir: str, sha256: str = ""):
         super().__init__(name)
         self.model_dir = Path(model_dir)
         self.version = os.environ.get("CTLOOP_MODEL_VERSION") or ""  # "" when the label is missing
+        self.sha256 = sha256 or os.environ.get(SHA256_ENV, "")
         self.features: list[str] = []
         self.numeric: list[str] = []
 
     def load(self) -> bool:
-        self.model = joblib.load(self.model_dir / "model.joblib")
-        meta = self.model_dir / "ctloop-model.json"
+        self.model, _ = load_serving_dir(
+            self.model_dir, self.sha256,
+            recorded_in=f"--model_sha256 / {SHA256_ENV} (annotation ctloop.dev/model-sha256)")
+        meta = self.model_dir / MODEL_META_FILE
         if meta.exists():
             info = json.loads(meta.read_text())
             self.features = list(info.get("features") or [])
@@ -99,9 +115,15 @@ class CtloopModel(kserve.Model):
 def main() -> None:
     parser = argparse.ArgumentParser(parents=[kserve.model_server.parser])
     parser.add_argument("--model_dir", default="/mnt/models")
+    parser.add_argument("--model_sha256", default="",
+                        help=f"sha256 of the model file (default: ${SHA256_ENV})")
     args, _ = parser.parse_known_args()
-    model = CtloopModel(args.model_name, args.model_dir)
-    model.load()
+    model = CtloopModel(args.model_name, args.model_dir, sha256=args.model_sha256)
+    try:
+        model.load()
+    except CtloopError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
     kserve.ModelServer().start([model])
 
 

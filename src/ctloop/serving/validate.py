@@ -1,9 +1,16 @@
-"""Serving validation: does the exported model.joblib load and predict like the trained model?
+"""Serving validation: do the exported model files load and predict like the trained model?
 
-The exported file is loaded in a **fresh Python process** (as the model server would), with the
-scikit-learn version the ctloop serving runtime pins (``SERVING_SKLEARN_VERSION``, the training
-version); its predictions on sample rows must equal the training-time model's. Any mismatch
-blocks deployment.
+The exported ``model.joblib`` (what KServe's stock sklearn runtime reads) and, next to it,
+``model.skops`` (what the ctloop runtime reads) are loaded in a **fresh Python process** (as the
+model server would), with the scikit-learn version the ctloop serving runtime pins
+(``SERVING_SKLEARN_VERSION``, the training version); their predictions on sample rows must equal
+the training-time model's. Any mismatch blocks deployment.
+
+Each file is loaded only after its sha256 matched (``ctloop.artifacts.load_verified``, in the
+child): the hash passed in, else the ``<file>.sha256`` receipt
+``MlflowRegistry.download_joblib`` writes beside a download it verified against the registry.
+A ``model.joblib`` with neither is refused; a ``model.skops`` with neither is not loaded (and the
+reason says so).
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ctloop.artifacts import RECEIPT_SUFFIX, receipt
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -23,12 +32,22 @@ if TYPE_CHECKING:  # pragma: no cover
 SERVING_SKLEARN_VERSION = "1.9.1"
 
 _CHILD = r"""
-import json, sys, joblib, pandas as pd, sklearn
-model = joblib.load(sys.argv[1])
-rows = pd.read_parquet(sys.argv[2])
-out = model.predict_proba(rows) if hasattr(model, "predict_proba") else model.predict(rows)
-json.dump({"sklearn": sklearn.__version__, "pred": out.tolist()}, open(sys.argv[3], "w"))
+import json, sys, pandas as pd, sklearn
+from ctloop.artifacts import load_verified
+from ctloop.errors import CtloopError
+rows = pd.read_parquet(sys.argv[1])
+preds = {}
+for path, sha, source in json.loads(sys.argv[3]):
+    try:
+        model = load_verified(path, sha, recorded_in=source)
+    except CtloopError as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(3)
+    out = model.predict_proba(rows) if hasattr(model, "predict_proba") else model.predict(rows)
+    preds[path] = out.tolist()
+json.dump({"sklearn": sklearn.__version__, "pred": preds}, open(sys.argv[2], "w"))
 """
+
 
 
 @dataclass
@@ -43,36 +62,66 @@ class ValidationResult:
 
 def validate_export(joblib_path: str | Path, reference_model: Any, sample: pd.DataFrame, *, trained_sklearn: str,
                     serving_sklearn: str = SERVING_SKLEARN_VERSION, tolerance: float = 1e-9,
-                    python: str = sys.executable) -> ValidationResult:
+                    python: str = sys.executable, expected_sha256: str = "",
+                    skops_sha256: str = "") -> ValidationResult:
+    """Compare the exported files' predictions in a fresh process with ``reference_model``'s.
+
+    ModelIntegrityError when a file's sha256 is not the expected one (or, for ``model.joblib``,
+    no hash is known): such a file is never loaded, valid or not.
+    """
     import numpy as np
+
+    from ctloop.artifacts import SKOPS_FILE
+    from ctloop.errors import ModelIntegrityError
 
     if trained_sklearn and trained_sklearn != serving_sklearn:
         return ValidationResult(False, f"model trained with scikit-learn {trained_sklearn}, the serving runtime "
                                 f"carries {serving_sklearn}: pickles are not portable across versions", len(sample),
                                 float("nan"), serving_sklearn, trained_sklearn)
+    def source(path: str | Path, given: str) -> str:
+        if given:
+            return "the sha256 passed to validate_export"
+        return f"the receipt {Path(path).name}{RECEIPT_SUFFIX}"
+
+    files = [(str(joblib_path), expected_sha256 or receipt(joblib_path),
+              source(joblib_path, expected_sha256))]
+    skops = Path(joblib_path).with_name(SKOPS_FILE)
+    skops_note = ""
+    if skops.exists():
+        if skops_sha256 or receipt(skops):
+            files.append((str(skops), skops_sha256 or receipt(skops), source(skops, skops_sha256)))
+        else:
+            skops_note = f"; {SKOPS_FILE} not checked: no sha256 known for it"
     with tempfile.TemporaryDirectory() as tmp:
         rows = Path(tmp) / "rows.parquet"
         out = Path(tmp) / "out.json"
         sample.to_parquet(rows, index=False)
-        proc = subprocess.run([python, "-c", _CHILD, str(joblib_path), str(rows), str(out)], capture_output=True,
-                              text=True, timeout=300)
+        proc = subprocess.run([python, "-c", _CHILD, str(rows), str(out), json.dumps(files)],
+                              capture_output=True, text=True, timeout=300)
+        if proc.returncode == 3:
+            raise ModelIntegrityError(proc.stderr.strip().splitlines()[-1])
         if proc.returncode != 0:
             return ValidationResult(False, f"the exported model does not load/predict in a fresh process: "
                                     f"{proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}",
                                     len(sample), float("nan"), serving_sklearn, trained_sklearn)
         child = json.loads(out.read_text())
-    served = np.asarray(child["pred"], dtype=float)
-    expected = (reference_model.predict_proba(sample) if hasattr(reference_model, "predict_proba")
-                else reference_model.predict(sample))
-    diff = float(np.max(np.abs(served - np.asarray(expected, dtype=float)))) if len(sample) else 0.0
+    reference = (reference_model.predict_proba(sample) if hasattr(reference_model, "predict_proba")
+                 else reference_model.predict(sample))
+    expected = np.asarray(reference, dtype=float)
+    diffs = [float(np.max(np.abs(np.asarray(pred, dtype=float) - expected))) if len(sample) else 0.0
+             for pred in child["pred"].values()]
+    diff = max(diffs, default=0.0)
+    checked = " and ".join(Path(p).name for p in child["pred"])
     if child["sklearn"] != serving_sklearn:
         return ValidationResult(False, f"fresh process has scikit-learn {child['sklearn']}, expected {serving_sklearn}",
                                 len(sample), diff, child["sklearn"], trained_sklearn)
     if diff > tolerance:
         return ValidationResult(False, f"served predictions differ from training-time predictions by up to {diff:.3g}",
                                 len(sample), diff, child["sklearn"], trained_sklearn)
-    return ValidationResult(True, f"{len(sample)} rows: identical predictions (max |Δ| {diff:.1g}), scikit-learn "
-                            f"{child['sklearn']}", len(sample), diff, child["sklearn"], trained_sklearn)
+    return ValidationResult(True, f"{len(sample)} rows: identical predictions from {checked} "
+                            f"(max |Δ| {diff:.1g}), scikit-learn {child['sklearn']}{skops_note}",
+                            len(sample), diff, child["sklearn"],
+                            trained_sklearn)
 
 
 __all__ = ["SERVING_SKLEARN_VERSION", "ValidationResult", "validate_export"]

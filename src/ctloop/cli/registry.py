@@ -1,0 +1,124 @@
+"""``ctloop registry status|repair|verify``: the registry's promotion state and model integrity.
+
+``status`` says whether every reader agrees (exit 0) or what a crashed promotion left (exit 1);
+``repair`` completes a committed promotion and aborts those that never committed (the protocol is
+described in ``ctloop.registry``); ``verify`` checks a version's model files against the hashes
+training recorded and prints the one the InferenceService must carry.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _registry(args: argparse.Namespace):
+    from ctloop.registry import MlflowRegistry
+
+    return MlflowRegistry(args.tracking_uri)
+
+
+def _status(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    state = registry.inspect(args.model_name)
+    aliases = ", ".join(f"{a}=v{v}" for a, v in sorted(state.aliases.items())) or "none"
+    print(
+        f"{args.model_name}: champion {'v' + state.champion if state.champion else 'none'}  (aliases: {aliases})"
+    )
+    if state.promotion is not None:
+        p = state.promotion
+        label = {
+            "committed": "committed",
+            "pending": "committed by the alias, completion pending",
+            "": "recorded before the promotion protocol",
+        }.get(p.state, p.state)
+        print(
+            f"  promoted {p.at} from {'v' + p.previous if p.previous else 'nothing'} "
+            f"(promotion {p.id}, {label}): {p.reason}"
+        )
+    if state.lock:
+        print(f"  promotion lock: held by {state.lock['owner']} until {state.lock['expires']}")
+    for note in state.notes:
+        print(f"  note: {note}")
+    if state.consistent:
+        print("  consistent: every reader sees the same promotion state")
+        return 0
+    for problem in state.problems:
+        print(f"  needs repair: {problem}")
+    print(f"  run: ctloop registry repair --model-name {args.model_name}")
+    return 1
+
+
+def _repair(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    done = registry.repair(args.model_name, break_lock=args.break_lock, wait=not args.no_wait)
+    for action in done:
+        print(f"  {action}")
+    state = registry.inspect(args.model_name)
+    print(
+        f"{args.model_name}: {'repaired' if done else 'nothing to repair'}; champion "
+        f"{'v' + state.champion if state.champion else 'none'}"
+    )
+    return 0 if state.consistent else 1
+
+
+def _verify(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from ctloop.artifacts import sha256_file
+
+    registry = _registry(args)
+    with tempfile.TemporaryDirectory() as tmp:
+        joblib_path = registry.download_joblib(
+            args.model_name, args.version, tmp
+        )  # raises on a mismatch
+        for path in sorted(joblib_path.parent.glob("model.*")):
+            if path.suffix in (".joblib", ".skops"):
+                print(
+                    f"  {path.name:<14} sha256 {sha256_file(path)}  matches the training run's tag"
+                )
+    registry.load_logged_model(args.model_name, args.version)
+    print(
+        "  logged model   model.skops matches the training run's tag and loads with ctloop's allow-list"
+    )
+    sha = registry.serving_sha256(args.model_name, args.version)
+    print(
+        f"{args.model_name} v{args.version}: verified; the InferenceService predictor annotation "
+        f"ctloop.dev/model-sha256 must be {sha}"
+    )
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "registry", help="promotion state, repair after a crash, model file integrity"
+    )
+    sub = p.add_subparsers(dest="registry_command", metavar="ACTION")
+
+    def common(q):
+        q.add_argument("--model-name", required=True, help="registered model (MLflow)")
+        q.add_argument(
+            "--tracking-uri", default="", help="MLflow URI (default: MLFLOW_TRACKING_URI)"
+        )
+
+    s = sub.add_parser(
+        "status", help="is every reader consistent? (exit 1: a crashed promotion needs repair)"
+    )
+    common(s)
+    s.set_defaults(handler=_status)
+    r = sub.add_parser(
+        "repair", help="complete a committed promotion, abort those that never committed"
+    )
+    common(r)
+    r.add_argument(
+        "--break-lock",
+        action="store_true",
+        help="remove the promotion lock first, whoever holds it (only when its holder is dead)",
+    )
+    r.add_argument(
+        "--no-wait", action="store_true", help="fail at once if another promotion holds the lock"
+    )
+    r.set_defaults(handler=_repair)
+    v = sub.add_parser("verify", help="check a version's model files against the training hashes")
+    common(v)
+    v.add_argument("--version", required=True)
+    v.set_defaults(handler=_verify)

@@ -1,0 +1,101 @@
+"""Helpers for the registry tests: a small model logged by ctloop's own training logger, and the
+consistency check every reader must pass after a repair."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ctloop import tracking
+from ctloop.registry import (
+    CHAMPION,
+    PREVIOUS_CHAMPION,
+    TAG_CHAMPION_SINCE,
+    TAG_CHAMPION_UNTIL,
+    TAG_PREVIOUS_CHAMPION,
+    TAG_SUPERSEDED_BY,
+    MlflowRegistry,
+)
+
+
+def small_frame(seed: int = 0, rows: int = 300) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"a": rng.normal(size=rows), "b": rng.normal(size=rows)})
+    df["y"] = (df.a + 0.3 * rng.normal(size=rows) > 0).astype(int)
+    return df
+
+
+def log_small_model(url: str, experiment: str, seed: int = 0):
+    """``(model, run_id, model_uri, frame)`` of a logistic regression logged as train_model logs it."""
+    from sklearn.linear_model import LogisticRegression
+
+    frame = small_frame(seed)
+    model = LogisticRegression().fit(frame[["a", "b"]], frame.y)
+    meta = {"features": ["a", "b"], "numeric": ["a", "b"], "target": "y", "task": "classification"}
+    run_id, uri = tracking.log_training_run(
+        tracking_uri=url,
+        experiment=experiment,
+        model=model,
+        meta=meta,
+        params={},
+        metrics={},
+        train_frame=frame,
+        dataset_digest=f"digest-{seed}",
+        data_uri="",
+    )
+    return model, run_id, uri, frame
+
+
+def promotes(reg: MlflowRegistry, name: str) -> list[tuple[str, str, str]]:
+    """The promotions the audit log reports: ``(version, previous_champion, reason)``."""
+    return [
+        (e["version"], e.get("previous_champion", ""), e.get("reason", ""))
+        for e in reg.audit_log(name, max_results=10_000)
+        if e["event"] == "promote"
+    ]
+
+
+def history(reg: MlflowRegistry, name: str) -> list[tuple[str, str, str]]:
+    return [(h["version"], h["previous_champion"], h["reason"]) for h in reg.champion_history(name)]
+
+
+def snapshot(reg: MlflowRegistry, name: str) -> dict:
+    """What the readers say, stamps left out; the champion's tags must agree with the history."""
+    champ = reg.champion(name)
+    hist = reg.champion_history(name)
+    if champ is not None:
+        assert hist and hist[-1]["version"] == champ.version, (champ.version, hist)
+        assert champ.tags.get(TAG_CHAMPION_SINCE) == hist[-1]["since"], (champ.tags, hist[-1])
+        assert champ.tags.get(TAG_PREVIOUS_CHAMPION, "") == hist[-1]["previous_champion"]
+        assert TAG_CHAMPION_UNTIL not in champ.tags and TAG_SUPERSEDED_BY not in champ.tags
+    return {
+        "champion": champ.version if champ else None,
+        "history": history(reg, name),
+        "audit": promotes(reg, name),
+    }
+
+
+def assert_consistent(reg: MlflowRegistry, name: str) -> None:
+    """Every reader, alias and tag agrees; nothing pending, no lock."""
+    state = reg.inspect(name)
+    assert state.consistent, state.problems
+    assert state.lock is None, state.lock
+    aliases = reg.aliases(name)
+    hist = reg.champion_history(name)
+    champ = aliases[CHAMPION]
+    last = hist[-1]
+    assert last["version"] == champ
+    raw = reg.get_version(name, champ).tags  # the stored tags, not champion()'s view
+    assert (
+        raw[TAG_CHAMPION_SINCE] == last["since"]
+        and raw.get(TAG_PREVIOUS_CHAMPION, "") == last["previous_champion"]
+    )
+    assert TAG_CHAMPION_UNTIL not in raw and TAG_SUPERSEDED_BY not in raw
+    if last["previous_champion"]:
+        assert aliases[PREVIOUS_CHAMPION] == last["previous_champion"]
+        before = reg.get_version(name, last["previous_champion"]).tags
+        assert before[TAG_SUPERSEDED_BY] == champ and before[TAG_CHAMPION_UNTIL] == last["since"]
+    assert promotes(reg, name) == history(reg, name)
+    states = {(p.state, p.run_status) for p in reg._promotions(name)}
+    assert states <= {("committed", "FINISHED"), ("aborted", "KILLED")}, states
+    assert snapshot(reg, name)["champion"] == champ
