@@ -35,12 +35,29 @@ committer or flusher task dies, the sink is *failed*: every waiting and later ev
 restarts the pod, which replays the WAL), and ``ctloop_log_healthy`` drops to 0. A failed sink
 deletes nothing: its segments are replayed by the next start.
 
+**One bad row never blocks the others.** Building a partition's Arrow table or its Parquet bytes
+is pure computation: if it fails, the partition is retried row by row, the rows that fail alone
+are quarantined with the error (``ctloop_log_rows_quarantined_total``) and the rest is written.
+Only storage errors (the bucket or disk) make a flush fail and retry.
+
+**Types are stable across files** (:mod:`ctloop.inference_log.schema`): each column of a model
+has one type, the first one the log saw, recorded in ``<root>/_schema/model=<model>.json``;
+nested values are JSON text, numbers are ``double``; a value that does not fit its column is
+null there and kept in ``_mistyped``.
+
+**A reused ``ce-id`` is never dropped.** KServe's agent gives a request and its response the same
+``ce-id``; a second request (or response) with an id that is still waiting for its partner is
+kept too: a response pairs with the latest request of its id that has none (a client retrying a
+failed call with the same ``Ce-Id`` gets the retry paired), the rest are written as half rows
+after ``join_ttl`` (``ctloop_log_duplicate_ids_total`` counts them). Rows of different events
+sharing an id share ``request_id``: readers that deduplicate on ``(request_id, instance)`` keep
+one of them.
+
 Rows are kept as JSON lines per partition as pairs complete, and a flush turns them into Arrow
 with pyarrow's JSON reader, which runs without the GIL: the event loop keeps answering while a
 flush runs (converting Python dicts held the GIL for tens of milliseconds per flush, which was
-the whole p99 tail). A column whose values change type between events (a feature sent as a
-number by one client and as a string by another) is written as strings rather than failing the
-flush. Non-finite numbers (``NaN``/``Infinity``, which JSON does not have) are written as null.
+the whole p99 tail). Non-finite numbers (``NaN``/``Infinity``, which JSON does not have) are
+written as null.
 """
 
 from __future__ import annotations
@@ -48,17 +65,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import os
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ctloop.errors import InferenceLogError
-from ctloop.inference_log import layout
+from ctloop.inference_log import layout, schema
 from ctloop.inference_log.events import Event, PayloadError, join
 from ctloop.inference_log.layout import QUARANTINE_DIR
 
@@ -79,6 +98,12 @@ class Stats:
     quarantined: int = 0  # records written to <root>/_quarantine
     wal_torn_lines: int = 0  # unterminated last lines skipped at replay
     unavailable: int = 0  # events answered 503
+    rows_quarantined: int = 0  # rows whose table/Parquet conversion failed alone (in the quarantine)
+    mistyped: int = 0  # values that did not fit their column's type (kept in _mistyped)
+    duplicate_ids: int = 0  # events whose ce-id already had an event of the same kind waiting
+    last_flush_ok: float = 0.0  # unix time of the last flush that wrote everything
+    flush_failing_since: float | None = None  # unix time of the first failed flush since then
+    last_flush_error: str | None = None
     rejected: dict[str, int] = field(default_factory=dict)
     flush_buckets: list[int] = field(default_factory=lambda: [0] * len(FLUSH_BUCKETS))
     flush_count: int = 0
@@ -101,79 +126,93 @@ class Stats:
 class _Part:
     """Buffered rows of one (model, date, revision) partition, as JSON lines."""
 
-    lines: list[str] = field(default_factory=list)
+    lines: list[bytes] = field(default_factory=list)
     events: int = 0  # CloudEvents these rows came from
+    columns: dict[str, None] = field(default_factory=dict)  # every column of these rows, in order
 
 
-_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
-IDENTITY_SCHEMA = (("request_id", "string"), ("instance", "int64"), ("model", "string"), ("namespace", "string"),
-                   ("revision", "string"), ("model_version", "string"), ("component", "string"), ("time", "string"),
-                   ("has_response", "bool_"), ("has_request", "bool_"))
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    return value
-
-
-def row_line(row: dict[str, Any]) -> str:
+def row_line(row: dict[str, Any]) -> bytes:
     """One row as a JSON line (NaN/Infinity → null: JSON has no such numbers)."""
-    try:
-        return _encode(row)
-    except ValueError:
-        return _encode(_finite(row))
+    return orjson.dumps(row)
 
 
-def table_from_lines(lines: list[str]):
-    """JSON lines → Arrow table; identity columns typed, the rest inferred. A column with mixed
-    types is kept as strings (JSON text of each value) instead of failing the flush; if Arrow
-    still refuses (mixed types inside nested values), every nested value becomes JSON text."""
+def table_from_lines(lines: list[bytes], types: dict[str, str] | None = None, columns=None):
+    """JSON lines → Arrow table with an explicit schema: identity columns and every other column
+    typed as ``types`` says (:mod:`~ctloop.inference_log.schema`). Raises an Arrow error when a
+    line does not fit (the caller isolates the line)."""
     import io
 
-    import pyarrow as pa
     import pyarrow.json as pj
 
-    data = "\n".join(lines).encode()
-    schema = pa.schema([(name, getattr(pa, kind)()) for name, kind in IDENTITY_SCHEMA])
+    if columns is None:
+        columns = {}
+        for line in lines:
+            columns.update(dict.fromkeys(orjson.loads(line)))
+    data = b"\n".join(lines)
+    return pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1),
+                        parse_options=pj.ParseOptions(explicit_schema=schema.arrow_schema(types or {}, columns),
+                                                      unexpected_field_behavior="error"))
+
+
+def _parquet_bytes(lines: list[bytes], types: dict[str, str], columns=None) -> bytes:
+    import io
+
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(table_from_lines(lines, types, columns), buf)
+    return buf.getvalue()
+
+
+def _parquet(part: _Part, types: dict[str, str],
+             conflicts: dict[str, str] | None) -> tuple[bytes | None, list[tuple[bytes, str]]]:
+    """A partition's Parquet bytes and the rows left out with the reason. Building a table is
+    pure computation, so a failure is the data's: the rows are bisected until the ones that fail
+    alone are found; every other row is written."""
+    import pyarrow as pa
+
+    lines = part.lines
+    if conflicts:  # typed before the registry said otherwise (another replica was first)
+        lines = [_retype(line, types) for line in lines]
     try:
-        return pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1),
-                            parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer"))
-    except pa.ArrowInvalid:
-        rows = [json.loads(line) for line in lines]
-    identity = dict(IDENTITY_SCHEMA)
-    kinds: dict[str, set[type]] = {}
-    for row in rows:
-        for key, value in row.items():
-            if value is not None:
-                kinds.setdefault(key, set()).add(float if type(value) is int else type(value))
-    mixed = {k for k, t in kinds.items() if len(t) > 1 and k not in identity}
-    for row in rows:
-        for key in mixed:
-            value = row.get(key)
-            if value is not None and not isinstance(value, str):
-                row[key] = json.dumps(value)
-    try:
-        return pa.Table.from_pylist(rows)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        for row in rows:
-            for key, value in row.items():
-                if isinstance(value, list | dict) and key not in identity:
-                    row[key] = json.dumps(value)
-        return pa.Table.from_pylist(rows)
+        return _parquet_bytes(lines, types, part.columns), []
+    except pa.ArrowException:
+        pass
+    good: list[bytes] = []
+    bad: list[tuple[bytes, str]] = []
+
+    def split(chunk: list[bytes]) -> None:
+        try:
+            _parquet_bytes(chunk, types)
+        except (pa.ArrowException, ValueError) as exc:  # ValueError: a line orjson cannot read
+            if len(chunk) == 1:
+                bad.append((chunk[0], f"{type(exc).__name__}: {exc}"[:500]))
+                return
+            half = len(chunk) // 2
+            split(chunk[:half])
+            split(chunk[half:])
+            return
+        good.extend(chunk)
+
+    split(lines)
+    return (_parquet_bytes(good, types) if good else None), bad
+
+
+def _retype(line: bytes, types: dict[str, str]) -> bytes:
+    row = orjson.loads(line)
+    schema.normalise(row, types, {})
+    return orjson.dumps(row)
 
 
 def _warm_up_arrow() -> None:
-    """pyarrow's first ``Table.from_pylist`` costs ~0.4 s (lazy initialisation); pay it at start,
-    not in the first flush under load, where it shows up as an ingest-latency spike."""
-    import pyarrow as pa
+    """pyarrow's first JSON read and Parquet write cost ~0.4 s (lazy initialisation); pay it at
+    start, not in the first flush under load, where it shows up as an ingest-latency spike."""
+    import io
 
-    pa.Table.from_pylist([{"a": 1.0, "b": "x", "c": True}])
-    table_from_lines([row_line({"request_id": "warm-up", "instance": 0, "a": 1.0})])
+    import pyarrow.parquet as pq
+
+    table = table_from_lines([row_line({"request_id": "warm-up", "instance": 0, "a": 1.0})], {"a": "double"})
+    pq.write_table(table, io.BytesIO())
 
 
 def fsync_dir(path: Path) -> None:
@@ -227,9 +266,14 @@ class Sink:
         self.join_ttl = join_ttl_seconds
         self.stats = Stats()
         self.failure: str | None = None  # set once the sink can no longer make events durable
-        self._open: dict[str, dict[str, Any]] = {}  # ce-id -> {"request": Event, "response": Event, "t": float}
+        # ce-id -> {"request": [(Event, arrival)], "response": [(Event, arrival)]}: events waiting
+        # for their partner (a list: a reused ce-id keeps every event)
+        self._open: dict[str, dict[str, list[tuple[Event, float]]]] = {}
         self._parts: dict[tuple[str, str, str], _Part] = {}  # (model, date, revision) -> buffered rows
         self._quarantine: list[str] = []  # JSON lines for <root>/_quarantine
+        self._types: dict[str, dict[str, str]] = {}  # model -> column -> type (schema module)
+        self._new_types: dict[str, dict[str, str]] = {}  # model -> types not yet in the registry file
+        self._synced: set[str] = set()  # models whose registry file this process has read
         self._n_rows = 0
         self._retired: list[Path] = []  # segments whose events are buffered, not yet in Parquet
         self._batch: list[tuple[asyncio.Future, Event]] = []
@@ -240,11 +284,28 @@ class Sink:
         self._flush_lock: asyncio.Lock | None = None
         self._commit_lock: asyncio.Lock | None = None
         self._closing = False
+        # one thread for the WAL's fsyncs: no per-commit thread hand-over through the default pool
+        self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wal-fsync")
 
     @property
     def closing(self) -> bool:
         """True once :meth:`stop` began (shutdown drains; ``/readyz`` answers 503)."""
         return self._closing
+
+    def health(self) -> dict[str, Any]:
+        """What ``/healthz`` reports: ``failed`` (events can no longer be made durable: 503),
+        ``degraded`` (flushes are failing: events are safe in the WAL, not yet in Parquet) or
+        ``ok``, with the counts an operator looks at first."""
+        s = self.stats
+        out: dict[str, Any] = {"status": "ok"}
+        if self.failure is not None:
+            out = {"status": "failed", "reason": self.failure}
+        elif s.flush_failing_since is not None:
+            out = {"status": "degraded", "reason": f"flushes failing for {time.time() - s.flush_failing_since:.0f} s: "
+                                                   f"{s.last_flush_error}"}
+        out.update(buffered_rows=self._n_rows, quarantined=s.quarantined, rows_quarantined=s.rows_quarantined,
+                   flush_errors=s.flush_errors)
+        return out
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -252,6 +313,11 @@ class Sink:
         self._wake = asyncio.Event()
         self._flush_lock = asyncio.Lock()
         self._commit_lock = asyncio.Lock()
+        try:
+            self._types = await asyncio.to_thread(schema.read_types, self.root)
+            self._synced = set(self._types)
+        except (OSError, ValueError) as exc:  # typed again from the registry at the first flush
+            log.error("cannot read the column-type registries under %s: %s", self.root, exc)
         old = sorted(self.wal_dir.glob("segment-*.wal"))
         self._open_segment()
         fsync_dir(self.wal_dir)
@@ -277,7 +343,7 @@ class Sink:
             if not raw.strip():
                 continue
             try:
-                event = Event.from_json(raw.decode("utf-8"))
+                event = Event.from_json(raw)
             except (ValueError, TypeError) as exc:  # JSON, UTF-8, missing fields, bad values
                 log.error("quarantined corrupt WAL line %s:%d: %s", seg.name, number, exc)
                 self._set_aside(f"corrupt WAL line {seg.name}:{number}: {exc}",
@@ -286,7 +352,7 @@ class Sink:
             self._add(event)
         if tail.strip(b"\0 \t\r"):
             try:
-                event = Event.from_json(tail.decode("utf-8"))
+                event = Event.from_json(tail)
             except (ValueError, TypeError):
                 self.stats.wal_torn_lines += 1
                 log.warning("skipped the torn last line of %s (%d bytes): an append cut by a crash, never "
@@ -302,6 +368,7 @@ class Sink:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._fail_waiting()
+            self._syncer.shutdown(wait=False)
             log.error("stopping a failed sink (%s): WAL segments kept for the replay", self.failure)
             return
         async with self._flush_lock:  # never cancel the flusher in the middle of a flush
@@ -311,12 +378,15 @@ class Sink:
         self._tasks[0].cancel()
         await asyncio.gather(self._tasks[0], return_exceptions=True)
         await self._commit()
-        await self.flush(final=True)
+        try:
+            await self.flush(final=True)
+        finally:
+            self._syncer.shutdown(wait=False)
 
     def _open_segment(self) -> None:
         """A new current segment; the caller fsyncs the directory before acknowledging from it."""
         segment = self.wal_dir / f"segment-{time.time_ns():020d}-{uuid.uuid4().hex[:6]}.wal"
-        self._wal = open(segment, "a", buffering=1 << 20)
+        self._wal = open(segment, "ab", buffering=1 << 20)
         self._segment = segment
 
     # ------------------------------------------------------------------ failure
@@ -368,13 +438,16 @@ class Sink:
         batch, self._batch = self._batch, []
         try:
             wal = self._wal
-            wal.write("".join(event.to_json() + "\n" for _, event in batch))
+            wal.write(b"\n".join([event.to_wal() for _, event in batch]) + b"\n")
             wal.flush()
-            await asyncio.to_thread(os.fsync, wal.fileno())
+            await asyncio.get_running_loop().run_in_executor(self._syncer, os.fsync, wal.fileno())
         except (OSError, ValueError) as exc:  # ValueError: I/O on a closed file
             self._batch = batch + self._batch
             self._fail(f"cannot write the write-ahead log {self._segment}: {exc}")
             return
+        except BaseException:  # a bug or a cancellation: the task's end fails the sink, and these with it
+            self._batch = batch + self._batch
+            raise
         for fut, _ in batch:  # durable: acknowledge first, then join (which cannot fail a commit)
             if not fut.done():
                 fut.set_result(None)
@@ -392,30 +465,58 @@ class Sink:
             await self._commit()
 
     def _add(self, event: Event) -> None:
-        slot = self._open.setdefault(event.id, {"request": None, "response": None, "t": time.monotonic()})
-        slot[event.kind] = event
-        if slot["request"] is not None and slot["response"] is not None:
-            self._buffer(slot["request"], slot["response"])
+        """Join an acknowledged event with its partner (same ``ce-id``, the other kind): a
+        response pairs with the latest request of its id still waiting (a retry that reuses the
+        id gets its own response); an event without a waiting partner waits (with any others of
+        its id) until its partner comes or ``join_ttl`` passes."""
+        slot = self._open.get(event.id)
+        if slot is None:
+            self._open[event.id] = {"request": [], "response": [], event.kind: [(event, time.monotonic())]}
+            return
+        partners = slot["response" if event.kind == "request" else "request"]
+        if not partners:
+            if slot[event.kind]:
+                self.stats.duplicate_ids += 1
+            slot[event.kind].append((event, time.monotonic()))
+            return
+        partner, _ = partners.pop()
+        if event.kind == "request":
+            self._buffer(event, partner)
+        else:
+            self._buffer(partner, event)
+        if not slot["request"] and not slot["response"]:
             del self._open[event.id]
 
     def _buffer(self, request: Event | None, response: Event | None) -> None:
-        """Joined rows into their partition's buffer; a record the join refuses is quarantined."""
+        """Joined rows into their partition's buffer, typed by the model's column types; a record
+        the join refuses is quarantined."""
+        base = request or response
+        types = self._types.get(base.model)
+        if types is None:
+            types = self._types[base.model] = {}
+        new = self._new_types.setdefault(base.model, {})
         try:
             rows = join(request, response)
-            lines = [row_line(row) for row in rows]
+            mistyped = 0
+            for row in rows:
+                mistyped += schema.normalise(row, types, new)
+            lines = [orjson.dumps(row) for row in rows]
         except PayloadError as exc:
             self._set_aside(str(exc), request, response)
             return
         except Exception as exc:  # noqa: BLE001 - a bug in join must never stop ingest: keep the events verbatim
-            log.exception("join failed for %s; quarantined", (request or response).id)
+            log.exception("join failed for %s; quarantined", base.id)
             self._set_aside(f"join failed: {type(exc).__name__}: {exc}", request, response)
             return
+        self.stats.mistyped += mistyped
         first = rows[0]
         key = (first["model"], first["time"][:10], first["revision"])
         part = self._parts.get(key)
         if part is None:
             part = self._parts[key] = _Part()
         part.lines.extend(lines)
+        for row in rows:
+            part.columns.update(dict.fromkeys(row))
         part.events += (request is not None) + (response is not None)
         self._n_rows += len(lines)
 
@@ -447,12 +548,43 @@ class Sink:
             log.exception("flush failed; %d rows kept in memory and in the WAL, retrying", self._n_rows)
 
     # ------------------------------------------------------------------ flush
+    async def _sync_types(self) -> dict[str, dict[str, str]]:
+        """Add the column types first seen since the last flush to each model's registry file and
+        take the registry's word for them. Returns, per model, the columns whose buffered values
+        were typed otherwise (another replica registered them first): the write converts those."""
+        conflicts: dict[str, dict[str, str]] = {}
+        models = [m for m, new in self._new_types.items() if new] + [m for m in self._parts_models()
+                                                                    if m not in self._synced]
+        for model in dict.fromkeys(models):
+            new = dict(self._new_types.get(model, {}))
+            try:
+                registry = await asyncio.to_thread(schema.sync, self.root, model, new, write_durably)
+            except ValueError as exc:  # a registry file that is not one: keep this process's types
+                log.error("column types of %s not recorded: %s", model, exc)
+                self._synced.add(model)
+                continue
+            self._synced.add(model)
+            types = self._types.setdefault(model, {})
+            for column, kind in registry.items():
+                if types.get(column, kind) != kind:
+                    conflicts.setdefault(model, {})[column] = kind
+                types[column] = kind
+            pending = self._new_types.get(model, {})
+            for column in new:
+                if pending.get(column) == new[column]:
+                    del pending[column]
+        return conflicts
+
+    def _parts_models(self) -> set[str]:
+        return {key[0] for key in self._parts}
+
     async def flush(self, final: bool = False) -> int:
         """Rows to Parquet (and quarantined records to ``_quarantine``), then the WAL segments
         they came from are dropped.
 
-        Under the commit lock, in one step: commit what is waiting into the current segment,
-        open a new segment and retire the old one, take the buffered rows, and copy events still
+        First the column types seen since the last flush go to the registry files. Then, under
+        the commit lock, in one step: commit what is waiting into the current segment, open a
+        new segment and retire the old one, take the buffered rows, and copy events still
         waiting for their partner into the new segment (fsynced, with its directory). Then,
         outside the lock, write Parquet; only after that are the retired segments deleted. If a
         write fails the unwritten rows go back into the buffer and the segments stay: a crash at
@@ -463,6 +595,11 @@ class Sink:
             if self.failure is not None:
                 raise SinkUnavailable(self.failure)
             started = time.perf_counter()
+            try:
+                conflicts = await self._sync_types()
+            except Exception as exc:  # noqa: BLE001 - storage down: nothing taken yet, the next flush retries
+                self._flush_failed(exc)
+                raise
             async with self._commit_lock:
                 await self._commit_locked()
                 if self.failure is not None:
@@ -476,37 +613,49 @@ class Sink:
                     raise SinkUnavailable(self.failure) from exc
                 self._retired.append(old_segment)
                 now = time.monotonic()
-                expired = [k for k, v in self._open.items() if final or now - v["t"] > self.join_ttl]
-                for key in expired:
-                    slot = self._open.pop(key)
-                    self._buffer(slot["request"], slot["response"])
+                for ce_id in list(self._open):
+                    slot = self._open[ce_id]
+                    for kind in ("request", "response"):
+                        keep = []
+                        for event, arrived in slot[kind]:
+                            if final or now - arrived > self.join_ttl:
+                                self._buffer(event, None) if kind == "request" else self._buffer(None, event)
+                            else:
+                                keep.append((event, arrived))
+                        slot[kind] = keep
+                    if not slot["request"] and not slot["response"]:
+                        del self._open[ce_id]
                 parts, self._parts, self._n_rows = self._parts, {}, 0
                 quarantine, self._quarantine = self._quarantine, []
                 retired, self._retired = self._retired, []
-                carried = [slot[kind].to_json() + "\n" for slot in self._open.values()
-                           for kind in ("request", "response") if slot[kind] is not None]
+                carried = [event.to_wal() for slot in self._open.values()
+                           for kind in ("request", "response") for event, _ in slot[kind]]
                 try:
                     if carried:
-                        self._wal.write("".join(carried))
+                        self._wal.write(b"\n".join(carried) + b"\n")
                     self._wal.flush()
                     await asyncio.to_thread(_fsync_file_and_dir, self._wal.fileno(), self.wal_dir)
                 except (OSError, ValueError) as exc:
                     self._fail(f"cannot write the write-ahead log {self._segment}: {exc}")
                     raise SinkUnavailable(self.failure) from exc
+            types = {model: dict(t) for model, t in self._types.items()}  # the write thread's own copy
             n_rows = sum(len(p.lines) for p in parts.values())
             n_events = sum(p.events for p in parts.values())
             n_quarantined = len(quarantine)
+            written_rows = [0]
             try:
-                await asyncio.to_thread(self._write, parts, quarantine)
-            except BaseException:
-                self.stats.flush_errors += 1
+                await asyncio.to_thread(self._write, parts, quarantine, types, conflicts, written_rows)
+            except BaseException as exc:
+                self._flush_failed(exc)
                 left = sum(len(p.lines) for p in parts.values())  # partitions written are gone from parts
-                self.stats.rows_written += n_rows - left
+                self.stats.rows_written += written_rows[0]
+                self.stats.rows_quarantined += n_rows - left - written_rows[0]
                 self.stats.events_written += n_events - sum(p.events for p in parts.values())
                 self.stats.quarantined += n_quarantined - len(quarantine)
                 for key, part in self._parts.items():  # what arrived meanwhile goes behind
                     if key in parts:
                         parts[key].lines.extend(part.lines)
+                        parts[key].columns.update(part.columns)
                         parts[key].events += part.events
                     else:
                         parts[key] = part
@@ -515,35 +664,51 @@ class Sink:
                 self._quarantine = quarantine + self._quarantine
                 self._retired = retired + self._retired
                 raise
-            self.stats.rows_written += n_rows
+            self.stats.rows_written += written_rows[0]
+            self.stats.rows_quarantined += n_rows - written_rows[0]
             self.stats.events_written += n_events
             self.stats.quarantined += n_quarantined
             try:
                 await asyncio.to_thread(_delete_segments, retired, self.wal_dir)
-            except OSError:
+            except OSError as exc:
                 self._retired = retired + self._retired  # the next flush deletes them (or a replay dedups)
+                self._flush_failed(exc)
                 raise
             if final and not self._open and self._closing:
                 self._wal.close()
                 await asyncio.to_thread(_delete_segments, [self._segment], self.wal_dir)
             self.stats.observe_flush(time.perf_counter() - started)
-            return n_rows
+            self.stats.last_flush_ok = time.time()
+            self.stats.flush_failing_since = None
+            self.stats.last_flush_error = None
+            return written_rows[0]
 
-    def _write(self, parts: dict[tuple[str, str, str], _Part], quarantine: list[str]) -> None:
+    def _flush_failed(self, exc: BaseException) -> None:
+        self.stats.flush_errors += 1
+        self.stats.last_flush_error = f"{type(exc).__name__}: {exc}"[:300]
+        if self.stats.flush_failing_since is None:
+            self.stats.flush_failing_since = time.time()
+
+    def _write(self, parts: dict[tuple[str, str, str], _Part], quarantine: list[str],
+               types: dict[str, dict[str, str]], conflicts: dict[str, dict[str, str]], written: list[int]) -> None:
         """One Parquet file per (model, date, revision) partition, then the quarantine file.
         Each partition leaves ``parts`` once written, each quarantine line ``quarantine``: a
         failure part-way leaves exactly what still has to be written (runs in a worker thread on
-        the flush's own snapshot)."""
-        import io
-
-        import pyarrow.parquet as pq
-
+        the flush's own snapshot). ``written[0]`` counts the rows written to Parquet; rows that
+        cannot become Parquet even alone are added to ``quarantine`` with the reason."""
         for key in sorted(parts):
             model, date, revision = key
-            buf = io.BytesIO()
-            pq.write_table(table_from_lines(parts[key].lines), buf)
-            self._store(layout.data_file(model, date, revision, f"part-{uuid.uuid4().hex}.parquet"),
-                        buf.getvalue())
+            part = parts[key]
+            data, bad = _parquet(part, types.get(model, {}), conflicts.get(model))
+            for line, reason in bad:
+                log.error("quarantined a row of %s that cannot be written: %s", key, reason)
+                quarantine.append(json.dumps({"reason": f"row cannot be written as Parquet: {reason}",
+                                              "time": datetime.now(UTC).isoformat(), "partition": list(key),
+                                              "row": line.decode("utf-8", errors="backslashreplace")},
+                                             separators=(",", ":")))
+            if data is not None:
+                self._store(layout.data_file(model, date, revision, f"part-{uuid.uuid4().hex}.parquet"), data)
+                written[0] += len(part.lines) - len(bad)
             del parts[key]
         if quarantine:
             day = datetime.now(UTC).date().isoformat()
@@ -574,6 +739,14 @@ class Sink:
             *counter("ctloop_log_rows_written_total", "Rows written to Parquet.", s.rows_written),
             *counter("ctloop_log_quarantined_total",
                      "Records the join could not use, written verbatim to <root>/_quarantine.", s.quarantined),
+            *counter("ctloop_log_rows_quarantined_total",
+                     "Rows that could not be written as Parquet even alone, written to <root>/_quarantine.",
+                     s.rows_quarantined),
+            *counter("ctloop_log_mistyped_values_total",
+                     "Values that did not fit their column's type: null there, kept in _mistyped.", s.mistyped),
+            *counter("ctloop_log_duplicate_ids_total",
+                     "Events whose ce-id already had an event of the same kind waiting (both kept).",
+                     s.duplicate_ids),
             *counter("ctloop_log_wal_torn_lines_total",
                      "Unterminated last WAL lines (never acknowledged) skipped at replay.", s.wal_torn_lines),
             *counter("ctloop_log_events_unavailable_total",
@@ -587,6 +760,12 @@ class Sink:
                   "# HELP ctloop_log_buffered_rows Rows waiting for the next flush.", "# TYPE ctloop_log_buffered_rows gauge",
                   f"ctloop_log_buffered_rows {self._n_rows}",
                   *counter("ctloop_log_flush_errors_total", "Flushes that failed (rows kept, retried).", s.flush_errors),
+                  "# HELP ctloop_log_flush_failing 1 while flushes fail (events safe in the WAL, not in Parquet).",
+                  "# TYPE ctloop_log_flush_failing gauge",
+                  f"ctloop_log_flush_failing {0 if s.flush_failing_since is None else 1}",
+                  "# HELP ctloop_log_last_flush_success_timestamp_seconds When a flush last wrote everything.",
+                  "# TYPE ctloop_log_last_flush_success_timestamp_seconds gauge",
+                  f"ctloop_log_last_flush_success_timestamp_seconds {s.last_flush_ok:.3f}",
                   "# HELP ctloop_log_flush_seconds Flush latency.", "# TYPE ctloop_log_flush_seconds histogram"]
         for b, n in zip(FLUSH_BUCKETS, s.flush_buckets, strict=True):
             lines.append(f'ctloop_log_flush_seconds_bucket{{le="{b}"}} {n}')
