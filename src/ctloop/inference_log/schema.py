@@ -104,16 +104,26 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str]) -
     return len(mistyped)
 
 
-def arrow_schema(types: dict[str, str], columns) -> Any:
-    """The Arrow schema of a file holding ``columns``: identity columns first, then the rest in
-    the order given, each with its registered type."""
+def arrow_schema(types: dict[str, str], columns=()) -> Any:
+    """The Arrow schema of a file: identity columns (``_mistyped`` included) first, then
+    ``columns`` in the order given, then every other column of ``types``, each with its
+    registered type. Every file of a model carries every column registered when it was written."""
     import pyarrow as pa
 
     arrow = {"string": pa.string(), "double": pa.float64(), "bool": pa.bool_(), "int64": pa.int64()}
-    identity = [(name, arrow[kind]) for name, kind in IDENTITY.items() if name != "_mistyped"]
-    rest = [(name, arrow[IDENTITY.get(name) or types.get(name, "string")]) for name in columns
-            if name not in IDENTITY or name == "_mistyped"]
-    return pa.schema(identity + rest)
+    names = dict.fromkeys(IDENTITY)
+    names.update(dict.fromkeys(columns))
+    names.update(dict.fromkeys(types))
+    return pa.schema([(name, arrow[IDENTITY.get(name) or types.get(name, "string")]) for name in names])
+
+
+def dataset_schema(root: str, model: str) -> Any:
+    """The schema to read the whole log of ``model`` with, e.g.
+    ``pyarrow.dataset.dataset(f"{root}/model={model}", schema=dataset_schema(root, model),
+    partitioning="hive")``: files written before a column existed read it as null."""
+    import pyarrow as pa
+
+    return arrow_schema(load(root, model)).append(pa.field("date", pa.string()))
 
 
 # ------------------------------------------------------------------ the registry file
@@ -199,5 +209,6 @@ def read_types(root: str) -> dict[str, dict[str, str]]:
     return out
 
 
-__all__ = ["SCHEMA_DIR", "TYPES", "IDENTITY", "schema_file", "column_type", "normalise", "arrow_schema", "sync",
+__all__ = ["SCHEMA_DIR", "TYPES", "IDENTITY", "schema_file", "column_type", "normalise", "arrow_schema",
+           "dataset_schema", "sync",
            "load", "read_types"]
