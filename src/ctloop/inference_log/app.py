@@ -87,8 +87,9 @@ class Access:
             self._load()
 
     def _load(self) -> None:
+        token = read_token(self.token_file)  # ConfigError naming the flag when missing or empty
         self._mtime = os.stat(self.token_file).st_mtime
-        self._digest = hashlib.sha256(read_token(self.token_file)).digest()
+        self._digest = hashlib.sha256(token).digest()
 
     def _current(self) -> bytes | None:
         now = time.monotonic()
