@@ -83,8 +83,10 @@ def _serve(args: argparse.Namespace) -> int:
     # uvloop + httptools (in the image's lock) roughly double what the pure-Python stack sustains
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    # no proxy-header rewriting, Server or Date header: per-request work nobody reads here
     config = uvicorn.Config(app, log_level="warning", access_log=False, loop=loop, http=http,
-                            timeout_graceful_shutdown=args.drain_timeout_seconds)
+                            timeout_graceful_shutdown=args.drain_timeout_seconds, proxy_headers=False,
+                            server_header=False, date_header=False)
     uvicorn.Server(config).run(sockets=sockets)
     return 0
 

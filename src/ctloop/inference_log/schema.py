@@ -65,10 +65,34 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str]) -> int:
+_FITS = {"double": frozenset((float, int, type(None))), "string": frozenset((str, type(None))),
+         "bool": frozenset((bool, type(None)))}
+# identity values are built by the join itself: any type passes
+_ANY = frozenset((str, int, bool, float, type(None)))
+
+
+def accepted(types: dict[str, str]) -> dict[str, frozenset]:
+    """Column → Python types its values may have as they are: the fast path of
+    :func:`normalise` (NaN/Infinity floats pass: orjson writes them as null)."""
+    fits = {name: _ANY for name in IDENTITY}
+    fits.update((name, _FITS[kind]) for name, kind in types.items())
+    return fits
+
+
+def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
+              fits: dict[str, frozenset] | None = None) -> int:
     """Make ``row``'s feature and prediction values fit ``types`` (in place); returns how many
     values did not fit and went to ``_mistyped``. A column without a type gets one from this
-    value, recorded in ``types`` and ``new`` (to be added to the registry at the next flush)."""
+    value, recorded in ``types`` and ``new`` (to be added to the registry at the next flush).
+    ``fits`` (:func:`accepted` of ``types``, kept up to date here) makes the common case — every
+    value already fits — one dictionary lookup per value."""
+    if fits is not None:
+        for key, value in row.items():
+            ok = fits.get(key)
+            if ok is None or type(value) not in ok:
+                break
+        else:
+            return 0
     mistyped: dict[str, Any] | None = None
     for key, value in row.items():
         if value is None or key in IDENTITY:
@@ -77,6 +101,8 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str]) -
         wanted = types.get(key)
         if wanted is None:
             wanted = types[key] = new[key] = column_type(key, value)
+            if fits is not None:
+                fits[key] = _FITS[wanted]
         if wanted == "double":
             if kind is float:
                 if not math.isfinite(value):
@@ -209,6 +235,6 @@ def read_types(root: str) -> dict[str, dict[str, str]]:
     return out
 
 
-__all__ = ["SCHEMA_DIR", "TYPES", "IDENTITY", "schema_file", "column_type", "normalise", "arrow_schema",
+__all__ = ["SCHEMA_DIR", "TYPES", "IDENTITY", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
            "dataset_schema", "sync",
            "load", "read_types"]

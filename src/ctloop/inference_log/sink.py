@@ -128,7 +128,6 @@ class _Part:
 
     lines: list[bytes] = field(default_factory=list)
     events: int = 0  # CloudEvents these rows came from
-    columns: dict[str, None] = field(default_factory=dict)  # every column of these rows, in order
 
 
 def row_line(row: dict[str, Any]) -> bytes:
@@ -136,31 +135,27 @@ def row_line(row: dict[str, Any]) -> bytes:
     return orjson.dumps(row)
 
 
-def table_from_lines(lines: list[bytes], types: dict[str, str] | None = None, columns=None):
-    """JSON lines → Arrow table with an explicit schema: identity columns and every other column
-    typed as ``types`` says (:mod:`~ctloop.inference_log.schema`). Raises an Arrow error when a
-    line does not fit (the caller isolates the line)."""
+def table_from_lines(lines: list[bytes], types: dict[str, str] | None = None):
+    """JSON lines → Arrow table with an explicit schema: identity columns and every column of
+    ``types`` (:mod:`~ctloop.inference_log.schema`), so every file of a model has every column
+    registered so far. Raises an Arrow error when a line does not fit (the caller isolates it)."""
     import io
 
     import pyarrow.json as pj
 
-    if columns is None:
-        columns = {}
-        for line in lines:
-            columns.update(dict.fromkeys(orjson.loads(line)))
     data = b"\n".join(lines)
     return pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1),
-                        parse_options=pj.ParseOptions(explicit_schema=schema.arrow_schema(types or {}, columns),
+                        parse_options=pj.ParseOptions(explicit_schema=schema.arrow_schema(types or {}),
                                                       unexpected_field_behavior="error"))
 
 
-def _parquet_bytes(lines: list[bytes], types: dict[str, str], columns=None) -> bytes:
+def _parquet_bytes(lines: list[bytes], types: dict[str, str]) -> bytes:
     import io
 
     import pyarrow.parquet as pq
 
     buf = io.BytesIO()
-    pq.write_table(table_from_lines(lines, types, columns), buf)
+    pq.write_table(table_from_lines(lines, types), buf)
     return buf.getvalue()
 
 
@@ -175,7 +170,7 @@ def _parquet(part: _Part, types: dict[str, str],
     if conflicts:  # typed before the registry said otherwise (another replica was first)
         lines = [_retype(line, types) for line in lines]
     try:
-        return _parquet_bytes(lines, types, part.columns), []
+        return _parquet_bytes(lines, types), []
     except pa.ArrowException:
         pass
     good: list[bytes] = []
@@ -274,6 +269,7 @@ class Sink:
         self._types: dict[str, dict[str, str]] = {}  # model -> column -> type (schema module)
         self._new_types: dict[str, dict[str, str]] = {}  # model -> types not yet in the registry file
         self._synced: set[str] = set()  # models whose registry file this process has read
+        self._fits: dict[str, dict[str, frozenset]] = {}  # model -> schema.accepted(types): the fast path
         self._n_rows = 0
         self._retired: list[Path] = []  # segments whose events are buffered, not yet in Parquet
         self._batch: list[tuple[asyncio.Future, Event]] = []
@@ -491,15 +487,19 @@ class Sink:
         """Joined rows into their partition's buffer, typed by the model's column types; a record
         the join refuses is quarantined."""
         base = request or response
-        types = self._types.get(base.model)
+        model = base.model
+        types = self._types.get(model)
         if types is None:
-            types = self._types[base.model] = {}
-        new = self._new_types.setdefault(base.model, {})
+            types = self._types[model] = {}
+        fits = self._fits.get(model)
+        if fits is None:
+            fits = self._fits[model] = schema.accepted(types)
+        new = self._new_types.setdefault(model, {})
         try:
             rows = join(request, response)
             mistyped = 0
             for row in rows:
-                mistyped += schema.normalise(row, types, new)
+                mistyped += schema.normalise(row, types, new, fits)
             lines = [orjson.dumps(row) for row in rows]
         except PayloadError as exc:
             self._set_aside(str(exc), request, response)
@@ -515,8 +515,6 @@ class Sink:
         if part is None:
             part = self._parts[key] = _Part()
         part.lines.extend(lines)
-        for row in rows:
-            part.columns.update(dict.fromkeys(row))
         part.events += (request is not None) + (response is not None)
         self._n_rows += len(lines)
 
@@ -569,6 +567,7 @@ class Sink:
                 if types.get(column, kind) != kind:
                     conflicts.setdefault(model, {})[column] = kind
                 types[column] = kind
+            self._fits[model] = schema.accepted(types)
             pending = self._new_types.get(model, {})
             for column in new:
                 if pending.get(column) == new[column]:
@@ -655,7 +654,6 @@ class Sink:
                 for key, part in self._parts.items():  # what arrived meanwhile goes behind
                     if key in parts:
                         parts[key].lines.extend(part.lines)
-                        parts[key].columns.update(part.columns)
                         parts[key].events += part.events
                     else:
                         parts[key] = part
