@@ -46,11 +46,14 @@ $(SERVING_STAMP): pyproject.toml requirements/serving.txt
 serving-env: $(SERVING_STAMP) ## create .venv-serving: the serving image's pinned kserve environment (runtime tests)
 
 .PHONY: tools
-tools: ## install system tools the tests need (promtool/prometheus) when missing
+tools: ## install system tools the tests need (promtool/prometheus, wrk) when missing
 	@command -v promtool >/dev/null && command -v prometheus >/dev/null || { \
 	  echo "installing Debian package prometheus (promtool + server for tests)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq prometheus >/dev/null; }
+	@command -v wrk >/dev/null || { echo "installing Debian package wrk (sink load benchmark test)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	@command -v kubectl >/dev/null || echo "warning: kubectl not found: manifest tests will fail (install kubectl >= 1.27)"
 
 .PHONY: demo
