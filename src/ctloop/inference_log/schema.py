@@ -176,7 +176,7 @@ def _parse(data: bytes | None, where: str) -> dict[str, str]:
 
 
 def _dump(columns: dict[str, str]) -> bytes:
-    return json.dumps({"format": 1, "columns": columns}, indent=0, sort_keys=True).encode()
+    return json.dumps({"format": 1, "columns": columns}, indent=2, sort_keys=True).encode()
 
 
 def sync(root: str, model: str, new: dict[str, str],
