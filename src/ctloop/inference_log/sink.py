@@ -3,7 +3,13 @@
 Durability — **write-ahead**: an accepted event is appended to the current WAL segment and the
 HTTP answer (2xx) is sent only after an ``fsync`` covering it (group commit: one fsync for all
 events that arrived meanwhile, which is what makes thousands of events per second possible).
-From then on the event is in a WAL segment or in Parquet, never only in memory:
+Commits are pipelined: up to :data:`FSYNC_SLOTS` fsyncs are in flight at once, each started
+after its batch was written, each on a descriptor of its own (a write-back error is reported to
+every descriptor open when it happened, so no fsync can miss one another fsync consumed), and
+batches are acknowledged strictly in order, a batch only once it and every batch before it were
+fsynced without error. Journalling filesystems commit concurrent fsyncs together: on the test
+machine 1 fsync at a time gave 200 fsyncs/s, 4 at a time 2,350. From then on the event is in a
+WAL segment or in Parquet, never only in memory:
 
 * the WAL directory is fsynced after a segment is created (before anything is acknowledged from
   it) and after segments are deleted, so segment creation and removal survive a node crash too;
@@ -82,6 +88,7 @@ from ctloop.inference_log.events import Event, PayloadError, join
 from ctloop.inference_log.layout import QUARANTINE_DIR
 
 log = logging.getLogger("ctloop.inference_log")
+FSYNC_SLOTS = 4  # WAL fsyncs in flight at once (pipelined group commit)
 FLUSH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
@@ -268,7 +275,7 @@ class Sink:
         self._quarantine: list[str] = []  # JSON lines for <root>/_quarantine
         self._types: dict[str, dict[str, str]] = {}  # model -> column -> type (schema module)
         self._new_types: dict[str, dict[str, str]] = {}  # model -> types not yet in the registry file
-        self._synced: set[str] = set()  # models whose registry file this process has read
+        self._known: set[str] = set()  # models whose registry file this process has read
         self._fits: dict[str, dict[str, frozenset]] = {}  # model -> schema.accepted(types): the fast path
         self._n_rows = 0
         self._retired: list[Path] = []  # segments whose events are buffered, not yet in Parquet
@@ -280,8 +287,15 @@ class Sink:
         self._flush_lock: asyncio.Lock | None = None
         self._commit_lock: asyncio.Lock | None = None
         self._closing = False
-        # one thread for the WAL's fsyncs: no per-commit thread hand-over through the default pool
-        self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wal-fsync")
+        # pipelined group commit: FSYNC_SLOTS fsyncs in flight, each slot with its own descriptor
+        self._syncer = ThreadPoolExecutor(max_workers=FSYNC_SLOTS, thread_name_prefix="wal-fsync")
+        self._sync_fds: list[int] = []
+        self._free_slots: list[int] = []
+        self._inflight: dict[int, list[tuple[asyncio.Future, Event]]] = {}  # commit number -> batch
+        self._synced: dict[int, BaseException | None] = {}  # fsync results not yet acknowledged in order
+        self._next_commit = 0
+        self._next_ack = 0
+        self._idle: asyncio.Event | None = None  # set while no fsync is in flight
 
     @property
     def closing(self) -> bool:
@@ -309,9 +323,11 @@ class Sink:
         self._wake = asyncio.Event()
         self._flush_lock = asyncio.Lock()
         self._commit_lock = asyncio.Lock()
+        self._idle = asyncio.Event()
+        self._idle.set()
         try:
             self._types = await asyncio.to_thread(schema.read_types, self.root)
-            self._synced = set(self._types)
+            self._known = set(self._types)
         except (OSError, ValueError) as exc:  # typed again from the registry at the first flush
             log.error("cannot read the column-type registries under %s: %s", self.root, exc)
         old = sorted(self.wal_dir.glob("segment-*.wal"))
@@ -364,6 +380,8 @@ class Sink:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._fail_waiting()
+            await self._drain()
+            self._close_sync_fds()
             self._syncer.shutdown(wait=False)
             log.error("stopping a failed sink (%s): WAL segments kept for the replay", self.failure)
             return
@@ -377,13 +395,26 @@ class Sink:
         try:
             await self.flush(final=True)
         finally:
+            self._close_sync_fds()
             self._syncer.shutdown(wait=False)
 
     def _open_segment(self) -> None:
         """A new current segment; the caller fsyncs the directory before acknowledging from it."""
         segment = self.wal_dir / f"segment-{time.time_ns():020d}-{uuid.uuid4().hex[:6]}.wal"
-        self._wal = open(segment, "ab", buffering=1 << 20)
-        self._segment = segment
+        wal = open(segment, "ab", buffering=1 << 20)
+        try:
+            fds = [os.open(segment, os.O_RDONLY | os.O_CLOEXEC) for _ in range(FSYNC_SLOTS)]
+        except OSError:
+            wal.close()
+            raise
+        self._close_sync_fds()  # the previous segment's: nothing is in flight during a rotation
+        self._wal, self._segment = wal, segment
+        self._sync_fds, self._free_slots = fds, list(range(FSYNC_SLOTS))
+
+    def _close_sync_fds(self) -> None:
+        for fd in self._sync_fds:
+            os.close(fd)
+        self._sync_fds, self._free_slots = [], []
 
     # ------------------------------------------------------------------ failure
     def _fail(self, reason: str) -> None:
@@ -418,37 +449,75 @@ class Sink:
         await fut
         self.stats.accepted += 1
 
-    async def _commit_locked(self) -> None:
-        """Write the waiting events to the current segment, fsync it, then acknowledge them.
+    def _start_commit(self) -> None:
+        """Write the waiting events to the current segment and start an fsync of it in a free
+        slot; :meth:`_fsynced` acknowledges them. Called with the commit lock held and a free slot.
 
         The write and the fsync always hit the same file: a rotation (``flush``) holds the same
-        lock, so an event can never be acknowledged from a segment that is about to be deleted.
-        A write or fsync error fails the sink (after a failed fsync the page cache may already
-        have dropped the data: retrying could acknowledge what is not on disk).
+        lock and first waits for every fsync in flight, so an event can never be acknowledged from
+        a segment that is about to be deleted. A write or fsync error fails the sink (after a
+        failed fsync the page cache may already have dropped the data: retrying could acknowledge
+        what is not on disk).
         """
-        if not self._batch:
-            return
-        if self.failure is not None:
-            self._fail_waiting()
-            return
         batch, self._batch = self._batch, []
         try:
             wal = self._wal
             wal.write(b"\n".join([event.to_wal() for _, event in batch]) + b"\n")
             wal.flush()
-            await asyncio.get_running_loop().run_in_executor(self._syncer, os.fsync, wal.fileno())
         except (OSError, ValueError) as exc:  # ValueError: I/O on a closed file
             self._batch = batch + self._batch
             self._fail(f"cannot write the write-ahead log {self._segment}: {exc}")
             return
-        except BaseException:  # a bug or a cancellation: the task's end fails the sink, and these with it
+        except BaseException:  # a bug: the committer's end fails the sink, and these with it
             self._batch = batch + self._batch
             raise
-        for fut, _ in batch:  # durable: acknowledge first, then join (which cannot fail a commit)
-            if not fut.done():
-                fut.set_result(None)
-        for _, event in batch:
-            self._add(event)
+        slot = self._free_slots.pop()
+        number = self._next_commit
+        self._next_commit += 1
+        self._inflight[number] = batch
+        self._idle.clear()
+        future = asyncio.get_running_loop().run_in_executor(self._syncer, os.fsync, self._sync_fds[slot])
+        future.add_done_callback(lambda f: self._fsynced(number, slot, f))
+
+    def _fsynced(self, number: int, slot: int, future: asyncio.Future) -> None:
+        """An fsync returned: acknowledge, strictly in commit order, every batch whose fsync and
+        all earlier ones succeeded; after any failure none is acknowledged any more."""
+        self._free_slots.append(slot)
+        exc = future.exception() if not future.cancelled() else asyncio.CancelledError()
+        if exc is not None:
+            self._fail(f"cannot fsync the write-ahead log {self._segment}: {exc}")
+        self._synced[number] = exc
+        while self._next_ack in self._synced:
+            self._synced.pop(self._next_ack)
+            batch = self._inflight.pop(self._next_ack)
+            self._next_ack += 1
+            if self.failure is not None:  # in the WAL perhaps, but not provably: never acknowledged
+                for fut, _ in batch:
+                    if not fut.done():
+                        fut.set_exception(SinkUnavailable(self.failure))
+                continue
+            for fut, _ in batch:  # durable: acknowledge first, then join (which cannot fail a commit)
+                if not fut.done():
+                    fut.set_result(None)
+            for _, event in batch:
+                self._add(event)
+        if not self._inflight:
+            self._idle.set()
+        if self._batch:
+            self._wake.set()
+
+    async def _drain(self) -> None:
+        """Wait until no fsync is in flight (every batch written so far acknowledged or failed)."""
+        await self._idle.wait()
+
+    async def _commit_locked(self) -> None:
+        """Commit whatever waits and wait for every fsync in flight (commit lock held)."""
+        await self._drain()
+        if self._batch and self.failure is None:
+            self._start_commit()
+            await self._drain()
+        elif self._batch:
+            self._fail_waiting()
 
     async def _commit(self) -> None:
         async with self._commit_lock:
@@ -458,7 +527,10 @@ class Sink:
         while self.failure is None:
             await self._wake.wait()
             self._wake.clear()
-            await self._commit()
+            while self._batch and self._free_slots and self.failure is None:
+                async with self._commit_lock:
+                    if self._batch and self._free_slots and self.failure is None:
+                        self._start_commit()
 
     def _add(self, event: Event) -> None:
         """Join an acknowledged event with its partner (same ``ce-id``, the other kind): a
@@ -552,16 +624,16 @@ class Sink:
         were typed otherwise (another replica registered them first): the write converts those."""
         conflicts: dict[str, dict[str, str]] = {}
         models = [m for m, new in self._new_types.items() if new] + [m for m in self._parts_models()
-                                                                    if m not in self._synced]
+                                                                    if m not in self._known]
         for model in dict.fromkeys(models):
             new = dict(self._new_types.get(model, {}))
             try:
                 registry = await asyncio.to_thread(schema.sync, self.root, model, new, write_durably)
             except ValueError as exc:  # a registry file that is not one: keep this process's types
                 log.error("column types of %s not recorded: %s", model, exc)
-                self._synced.add(model)
+                self._known.add(model)
                 continue
-            self._synced.add(model)
+            self._known.add(model)
             types = self._types.setdefault(model, {})
             for column, kind in registry.items():
                 if types.get(column, kind) != kind:
