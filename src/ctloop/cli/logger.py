@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import sys
 from pathlib import Path
 
 DEFAULT_WAL = "/var/lib/ctloop-log/wal"
@@ -84,10 +83,6 @@ def _serve(args: argparse.Namespace) -> int:
     # uvloop + httptools (in the image's lock) roughly double what the pure-Python stack sustains
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
-    # The WAL's fsync runs in a worker thread; when it returns, that thread needs the GIL back from
-    # the event loop to acknowledge the batch. CPython hands it over after the switch interval
-    # (5 ms by default), which every commit - and so every event - would wait on: 0.5 ms instead.
-    sys.setswitchinterval(0.0005)
     # no proxy-header rewriting, Server or Date header: per-request work nobody reads here
     config = uvicorn.Config(app, log_level="warning", access_log=False, loop=loop, http=http,
                             timeout_graceful_shutdown=args.drain_timeout_seconds, proxy_headers=False,

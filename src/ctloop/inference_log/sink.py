@@ -74,7 +74,6 @@ import logging
 import os
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -258,6 +257,50 @@ def _delete_segments(segments: list[Path], directory: Path) -> None:
         fsync_dir(directory)
 
 
+class _FsyncThreads:
+    """One thread per fsync slot, each fed by its own queue; the result goes back to the event
+    loop with ``call_soon_threadsafe``. Cheaper per commit than an executor (no future, no
+    thread-pool bookkeeping), which matters at hundreds of commits per second."""
+
+    def __init__(self, n: int):
+        import queue
+        import threading
+
+        self._queues = [queue.SimpleQueue() for _ in range(n)]
+        self._threads = [threading.Thread(target=self._run, args=(q,), name=f"wal-fsync-{i}", daemon=True)
+                         for i, q in enumerate(self._queues)]
+        for thread in self._threads:
+            thread.start()
+
+    @staticmethod
+    def _run(jobs) -> None:
+        while True:
+            job = jobs.get()
+            if job is None:
+                return
+            fd, loop, done = job
+            try:
+                os.fsync(fd)
+            except BaseException as exc:  # noqa: BLE001 - handed to the event loop, which fails the sink
+                error = exc
+            else:
+                error = None
+            try:
+                loop.call_soon_threadsafe(done, error)
+            except RuntimeError:  # the loop is closed: nobody waits for this commit any more
+                pass
+
+    def submit(self, slot: int, fd: int, loop: asyncio.AbstractEventLoop, done) -> None:
+        self._queues[slot].put((fd, loop, done))
+
+    def shutdown(self, wait: bool = False) -> None:
+        for jobs in self._queues:
+            jobs.put(None)
+        if wait:
+            for thread in self._threads:
+                thread.join()
+
+
 class Sink:
     def __init__(self, root: str, wal_dir: str, *, flush_rows: int = 20000, flush_seconds: float = 5.0,
                  join_ttl_seconds: float = 30.0):
@@ -288,7 +331,8 @@ class Sink:
         self._commit_lock: asyncio.Lock | None = None
         self._closing = False
         # pipelined group commit: FSYNC_SLOTS fsyncs in flight, each slot with its own descriptor
-        self._syncer = ThreadPoolExecutor(max_workers=FSYNC_SLOTS, thread_name_prefix="wal-fsync")
+        # and its own thread (a bare queue: no executor future per commit); started by start()
+        self._syncer: _FsyncThreads | None = None
         self._sync_fds: list[int] = []
         self._free_slots: list[int] = []
         self._inflight: dict[int, list[tuple[asyncio.Future, Event]]] = {}  # commit number -> batch
@@ -325,6 +369,7 @@ class Sink:
         self._commit_lock = asyncio.Lock()
         self._idle = asyncio.Event()
         self._idle.set()
+        self._syncer = _FsyncThreads(FSYNC_SLOTS)
         try:
             self._types = await asyncio.to_thread(schema.read_types, self.root)
             self._known = set(self._types)
@@ -476,14 +521,14 @@ class Sink:
         self._next_commit += 1
         self._inflight[number] = batch
         self._idle.clear()
-        future = asyncio.get_running_loop().run_in_executor(self._syncer, os.fsync, self._sync_fds[slot])
-        future.add_done_callback(lambda f: self._fsynced(number, slot, f))
+        self._syncer.submit(slot, self._sync_fds[slot], asyncio.get_running_loop(),
+                            lambda exc: self._fsynced(number, slot, exc))
 
-    def _fsynced(self, number: int, slot: int, future: asyncio.Future) -> None:
-        """An fsync returned: acknowledge, strictly in commit order, every batch whose fsync and
-        all earlier ones succeeded; after any failure none is acknowledged any more."""
+    def _fsynced(self, number: int, slot: int, exc: BaseException | None) -> None:
+        """An fsync returned (``exc`` its error): acknowledge, strictly in commit order, every
+        batch whose fsync and all earlier ones succeeded; after any failure none is acknowledged
+        any more."""
         self._free_slots.append(slot)
-        exc = future.exception() if not future.cancelled() else asyncio.CancelledError()
         if exc is not None:
             self._fail(f"cannot fsync the write-ahead log {self._segment}: {exc}")
         self._synced[number] = exc
