@@ -60,7 +60,9 @@ from urllib.parse import unquote_to_bytes
 
 import orjson
 
+from ctloop.columns import LOG_IDENTITY
 from ctloop.errors import InferenceLogError
+from ctloop.inference_log.schema import MISTYPED
 
 REQUIRED = ("ce-id", "ce-type", "ce-source", "ce-inferenceservicename")
 # Knative pod names: <revision>-deployment-<replicaset hash>-<pod hash>; KServe revisions are
@@ -72,8 +74,7 @@ _UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|\+00
 _NOT_PATH_SAFE = re.compile(r"[^a-z0-9._-]+")
 MODEL_VERSION_ANNOTATION = "ctloop.dev/model-version"
 # identity columns of every row; a feature of the same name is stored as input_<name>
-RESERVED = frozenset(("request_id", "instance", "model", "namespace", "revision", "model_version", "component",
-                      "time", "has_request", "has_response", "_mistyped"))
+RESERVED = frozenset((*LOG_IDENTITY, MISTYPED))
 # JSON nesting a body may have (the object itself is level 1). Deeper bodies are refused: Python's
 # parser would raise RecursionError (a 500) and nested feature values become JSON text at most
 # 254 levels deep (orjson's serialiser limit).

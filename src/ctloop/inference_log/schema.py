@@ -37,11 +37,15 @@ from typing import Any
 
 import orjson
 
+from ctloop import columns as c
+
 SCHEMA_DIR = "_schema"
 TYPES = ("double", "string", "bool")
-IDENTITY = {"request_id": "string", "instance": "int64", "model": "string", "namespace": "string",
-            "revision": "string", "model_version": "string", "component": "string", "time": "string",
-            "has_response": "bool", "has_request": "bool", "_mistyped": "string"}
+MISTYPED = "_mistyped"  # JSON text of the values that did not fit their column's type
+_FIXED = {c.INSTANCE: "int64", c.HAS_RESPONSE: "bool", c.HAS_REQUEST: "bool"}
+# the identity columns' fixed types, in file order (request_id first, as always)
+IDENTITY = {name: _FIXED.get(name, "string")
+            for name in (c.REQUEST_ID, *(n for n in c.LOG_IDENTITY if n != c.REQUEST_ID), MISTYPED)}
 
 
 def schema_file(model: str) -> str:
@@ -51,7 +55,7 @@ def schema_file(model: str) -> str:
 
 def column_type(column: str, value: Any) -> str:
     """The type a column gets from its first value (not None)."""
-    if column.startswith("meta_"):
+    if column.startswith(c.META_PREFIX):
         return "string"
     kind = type(value)
     if kind is bool:
@@ -123,10 +127,10 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
         return 0
     for key in mistyped:
         row[key] = None
-    earlier = row.get("_mistyped")
+    earlier = row.get(MISTYPED)
     if earlier:  # retyped again at a flush: keep what was set aside at arrival
         mistyped = {**json.loads(earlier), **mistyped}
-    row["_mistyped"] = json.dumps(mistyped, allow_nan=True)  # keeps NaN as NaN: the value as sent
+    row[MISTYPED] = json.dumps(mistyped, allow_nan=True)  # keeps NaN as NaN: the value as sent
     return len(mistyped)
 
 
@@ -235,6 +239,6 @@ def read_types(root: str) -> dict[str, dict[str, str]]:
     return out
 
 
-__all__ = ["SCHEMA_DIR", "TYPES", "IDENTITY", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
+__all__ = ["SCHEMA_DIR", "TYPES", "MISTYPED", "IDENTITY", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
            "dataset_schema", "sync",
            "load", "read_types"]
