@@ -318,7 +318,6 @@ class Sink:
         self._quarantine: list[str] = []  # JSON lines for <root>/_quarantine
         self._types: dict[str, dict[str, str]] = {}  # model -> column -> type (schema module)
         self._new_types: dict[str, dict[str, str]] = {}  # model -> types not yet in the registry file
-        self._known: set[str] = set()  # models whose registry file this process has read
         self._fits: dict[str, dict[str, frozenset]] = {}  # model -> schema.accepted(types): the fast path
         self._n_rows = 0
         self._retired: list[Path] = []  # segments whose events are buffered, not yet in Parquet
@@ -372,7 +371,6 @@ class Sink:
         self._syncer = _FsyncThreads(FSYNC_SLOTS)
         try:
             self._types = await asyncio.to_thread(schema.read_types, self.root)
-            self._known = set(self._types)
         except (OSError, ValueError) as exc:  # typed again from the registry at the first flush
             log.error("cannot read the column-type registries under %s: %s", self.root, exc)
         old = sorted(self.wal_dir.glob("segment-*.wal"))
@@ -663,36 +661,32 @@ class Sink:
             log.exception("flush failed; %d rows kept in memory and in the WAL, retrying", self._n_rows)
 
     # ------------------------------------------------------------------ flush
-    async def _sync_types(self) -> dict[str, dict[str, str]]:
+    async def _sync_types(self, pending: dict[str, dict[str, str]]) -> tuple[dict, dict]:
         """Add the column types first seen since the last flush to each model's registry file and
-        take the registry's word for them. Returns, per model, the columns whose buffered values
-        were typed otherwise (another replica registered them first): the write converts those."""
+        take the registry's word for them. ``pending``: model → its new types, for every model
+        about to be written. Returns ``(conflicts, registries)``: per model, the columns whose
+        buffered values were typed otherwise (another replica registered them first; the write
+        converts those), and the registry as it now is (the write's schema)."""
         conflicts: dict[str, dict[str, str]] = {}
-        models = [m for m, new in self._new_types.items() if new] + [m for m in self._parts_models()
-                                                                    if m not in self._known]
-        for model in dict.fromkeys(models):
-            new = dict(self._new_types.get(model, {}))
+        registries: dict[str, dict[str, str]] = {}
+        for model, new in pending.items():
             try:
                 registry = await asyncio.to_thread(schema.sync, self.root, model, new, write_durably)
             except ValueError as exc:  # a registry file that is not one: keep this process's types
                 log.error("column types of %s not recorded: %s", model, exc)
-                self._known.add(model)
-                continue
-            self._known.add(model)
+                registry = {**self._types.get(model, {}), **new}
             types = self._types.setdefault(model, {})
             for column, kind in registry.items():
                 if types.get(column, kind) != kind:
                     conflicts.setdefault(model, {})[column] = kind
                 types[column] = kind
             self._fits[model] = schema.accepted(types)
-            pending = self._new_types.get(model, {})
-            for column in new:
-                if pending.get(column) == new[column]:
-                    del pending[column]
-        return conflicts
-
-    def _parts_models(self) -> set[str]:
-        return {key[0] for key in self._parts}
+            waiting = self._new_types.get(model, {})
+            for column, kind in new.items():
+                if waiting.get(column) == kind:
+                    del waiting[column]
+            registries[model] = registry
+        return conflicts, registries
 
     async def flush(self, final: bool = False) -> int:
         """Rows to Parquet (and quarantined records to ``_quarantine``), then the WAL segments
@@ -711,11 +705,6 @@ class Sink:
             if self.failure is not None:
                 raise SinkUnavailable(self.failure)
             started = time.perf_counter()
-            try:
-                conflicts = await self._sync_types()
-            except Exception as exc:  # noqa: BLE001 - storage down: nothing taken yet, the next flush retries
-                self._flush_failed(exc)
-                raise
             async with self._commit_lock:
                 await self._commit_locked()
                 if self.failure is not None:
@@ -742,6 +731,9 @@ class Sink:
                     if not slot["request"] and not slot["response"]:
                         del self._open[ce_id]
                 parts, self._parts, self._n_rows = self._parts, {}, 0
+                # the new column types of the rows taken (rows buffered from now on register theirs
+                # at the next flush)
+                pending = {model: dict(self._new_types.get(model, {})) for model in {key[0] for key in parts}}
                 quarantine, self._quarantine = self._quarantine, []
                 retired, self._retired = self._retired, []
                 carried = [event.to_wal() for slot in self._open.values()
@@ -754,12 +746,14 @@ class Sink:
                 except (OSError, ValueError) as exc:
                     self._fail(f"cannot write the write-ahead log {self._segment}: {exc}")
                     raise SinkUnavailable(self.failure) from exc
-            types = {model: dict(t) for model, t in self._types.items()}  # the write thread's own copy
             n_rows = sum(len(p.lines) for p in parts.values())
             n_events = sum(p.events for p in parts.values())
             n_quarantined = len(quarantine)
             written_rows = [0]
             try:
+                # every flush reads the registry of each model it writes (one small file or object):
+                # the files' schema is the registry's, whichever replica added a column first
+                conflicts, types = await self._sync_types(pending)
                 await asyncio.to_thread(self._write, parts, quarantine, types, conflicts, written_rows)
             except BaseException as exc:
                 self._flush_failed(exc)
