@@ -233,3 +233,30 @@ def test_health_reports_a_flush_that_keeps_failing(tmp_path):
     assert degraded.json()["status"] == "degraded" and "Not a directory" in degraded.json()["reason"]
     assert "ctloop_log_flush_failing 1" in failing and "ctloop_log_flush_failing 0" in recovered
     assert healthy["status"] == "ok"
+
+
+def test_two_replicas_meeting_a_new_column_with_different_types_write_the_same_type(tmp_path):
+    """Replica A sees `score` first as a number, replica B (same root, own WAL) as a string, both
+    before either flushed. A flushes first and registers double; B's flush takes the registry's
+    word: its file has `score` as double too, the string kept in _mistyped."""
+    async def scenario():
+        a = Sink(str(tmp_path / "root"), str(tmp_path / "wal-a"), flush_rows=10**9, flush_seconds=10**6)
+        b = Sink(str(tmp_path / "root"), str(tmp_path / "wal-b"), flush_rows=10**9, flush_seconds=10**6)
+        await a.start()
+        await b.start()
+        for sink, ce_id, value in ((a, "a1", 0.5), (b, "b1", "high")):
+            app = create_app(sink)
+            assert (await post(app, ce(ce_id, "request"), {"instances": [{"score": value}]})).status_code == 200
+            assert (await post(app, ce(ce_id, "response"), {"predictions": [1]})).status_code == 200
+        await a.flush()
+        await b.flush()
+        metrics = b.metrics_text()
+        await a.stop()
+        await b.stop()
+        return metrics
+    asyncio.run(scenario())
+    table = dataset(tmp_path / "root")
+    assert str(table.schema.field("score").type) == "double"
+    frame = table.to_pandas().set_index("request_id")
+    assert frame.loc["a1", "score"] == 0.5 and pd.isna(frame.loc["b1", "score"])
+    assert json.loads(frame.loc["b1", "_mistyped"]) == {"score": "high"}
