@@ -48,7 +48,7 @@ $(SERVING_STAMP): pyproject.toml requirements/serving.txt
 serving-env: $(SERVING_STAMP) ## create .venv-serving: the serving image's pinned kserve environment (runtime tests)
 
 .PHONY: tools
-tools: ## install system tools the tests need (promtool/prometheus, pushgateway, alertmanager/amtool, azurite) when missing
+tools: ## install system tools the tests need (promtool/prometheus, pushgateway, alertmanager/amtool, wrk, azurite) when missing
 	@command -v promtool >/dev/null && command -v prometheus >/dev/null || { \
 	  echo "installing Debian package prometheus (promtool + server for tests)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -57,6 +57,9 @@ tools: ## install system tools the tests need (promtool/prometheus, pushgateway,
 	  echo "installing Debian packages prometheus-pushgateway prometheus-alertmanager (monitoring metrics and alert tests)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq prometheus-pushgateway prometheus-alertmanager >/dev/null; }
+	@command -v wrk >/dev/null || { echo "installing Debian package wrk (sink load benchmark test)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	@command -v kubectl >/dev/null || echo "warning: kubectl not found: manifest tests will fail (install kubectl >= 1.27)"
 	@command -v azurite-blob >/dev/null || { \
 	  echo "installing npm package azurite@3.37.0 (Azure Blob emulator for the az:// tests)"; \

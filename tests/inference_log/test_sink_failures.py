@@ -88,7 +88,7 @@ async def broken_wal_sink(tmp_path) -> Sink:
     sink = Sink(str(tmp_path / "root"), str(tmp_path / "wal"), flush_rows=10**9, flush_seconds=10**6)
     await sink.start()
     sink._wal.close()
-    sink._wal = open("/dev/full", "a", buffering=1 << 20)
+    sink._wal = open("/dev/full", "ab", buffering=1 << 20)
     return sink
 
 
@@ -99,7 +99,7 @@ def test_a_wal_write_error_fails_every_waiting_event_and_the_health_checks(tmp_p
         await sink.accept(event(0, "request"))  # acknowledged before the disk filled up
         await sink.accept(event(0, "response"))
         sink._wal.close()
-        sink._wal = open("/dev/full", "a", buffering=1 << 20)
+        sink._wal = open("/dev/full", "ab", buffering=1 << 20)
         waiting = [asyncio.create_task(sink.accept(event(i, "request"))) for i in range(1, 11)]
         done, pending = await asyncio.wait(waiting, timeout=5)
         assert not pending, "events waiting for the commit hang instead of failing"

@@ -110,8 +110,10 @@ def test_sigterm_during_load_loses_nothing_acknowledged(tmp_path):
     threads = [threading.Thread(target=sender, args=(w,)) for w in range(4)]
     for t in threads:
         t.start()
-    time.sleep(1.5)
-    os.killpg(proc.pid, signal.SIGTERM)  # mid-load
+    deadline = time.monotonic() + 60  # mid-load, however slow a shared machine is
+    while len(acked) < 150 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=60)
     stop.set()
     for t in threads:

@@ -5,28 +5,89 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+from pathlib import Path
+
+DEFAULT_WAL = "/var/lib/ctloop-log/wal"
 
 
-def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
+def _check(args: argparse.Namespace) -> None:
+    """Every option checked before anything starts: one line naming the flag and its value."""
     from ctloop.errors import ConfigError
 
     if not args.root or "$(" in args.root:  # an env var Kubernetes could not expand
         raise ConfigError(f"--root {args.root!r} is not a Parquet root: set INFERENCE_LOG_ROOT in the "
                           "ctloop-settings ConfigMap to a local path or gs://bucket/prefix")
+    ports = {}
+    for flag in ("port", "agent_port", "metrics_port"):
+        value = getattr(args, flag)
+        if value is None:
+            continue
+        name = "--" + flag.replace("_", "-")
+        if not 1 <= value <= 65535:
+            raise ConfigError(f"{name} {value} is not a TCP port: use 1-65535")
+        if value in ports:
+            raise ConfigError(f"{name} {value} is already {ports[value]}: give each listener its own port")
+        ports[value] = name
+    for flag, value, low in (("--max-body-bytes", args.max_body_bytes, 1), ("--flush-rows", args.flush_rows, 1)):
+        if value < low:
+            raise ConfigError(f"{flag} {value} must be at least {low}")
+    for flag, value in (("--flush-seconds", args.flush_seconds), ("--join-ttl-seconds", args.join_ttl_seconds),
+                        ("--drain-timeout-seconds", args.drain_timeout_seconds)):
+        if not value >= 0:  # NaN too
+            raise ConfigError(f"{flag} {value} must be a number of seconds >= 0")
+    if args.flush_seconds == 0:
+        raise ConfigError("--flush-seconds 0 would flush without pause: use a positive number of seconds")
+    wal = Path(args.wal)
+    for parent in (wal, *wal.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(f"--wal {args.wal!r}: {str(parent)!r} is a file, not a directory")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise ConfigError(f"--wal {args.wal!r}: {str(parent)!r} is not writable by this user")
+            break
+    if args.agent_port is not None and not args.token_file:
+        raise ConfigError(f"--agent-port {args.agent_port} without --token-file: every port is open already; "
+                          "set --token-file or leave --agent-port out")
 
-    os.environ.update({
-        "CTLOOP_LOG_ROOT": args.root, "CTLOOP_LOG_WAL": args.wal, "CTLOOP_LOG_FLUSH_ROWS": str(args.flush_rows),
-        "CTLOOP_LOG_FLUSH_SECONDS": str(args.flush_seconds), "CTLOOP_LOG_MAX_BODY_BYTES": str(args.max_body_bytes),
-        "CTLOOP_LOG_JOIN_TTL_SECONDS": str(args.join_ttl_seconds),
-    })
+
+def _serve(args: argparse.Namespace) -> int:
+    import socket
+
+    import uvicorn
+
+    from ctloop.inference_log.app import Access, create_app
+    from ctloop.inference_log.sink import Sink
+
+    _check(args)
+    access = Access(token_file=args.token_file,
+                    agent_ports=frozenset([args.agent_port]) if args.agent_port else frozenset(),
+                    metrics_port=args.metrics_port)  # reads the token now: a bad file fails before binding
+    sink = Sink(args.root, args.wal, flush_rows=args.flush_rows, flush_seconds=args.flush_seconds,
+                join_ttl_seconds=args.join_ttl_seconds)
+    app = create_app(sink, max_body_bytes=args.max_body_bytes, access=access)
+    sockets = []
+    for port in (args.port, args.agent_port, args.metrics_port):
+        if port is None:
+            continue
+        family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((args.host, port))
+        except OSError as exc:
+            sock.close()
+            from ctloop.errors import ConfigError
+
+            raise ConfigError(f"cannot listen on {args.host}:{port}: {exc.strerror}") from exc
+        sockets.append(sock)
     # uvloop + httptools (in the image's lock) roughly double what the pure-Python stack sustains
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
-    uvicorn.run("ctloop.inference_log.app:app_from_env", factory=True, host=args.host, port=args.port,
-                log_level="warning", access_log=False, loop=loop, http=http,
-                timeout_graceful_shutdown=args.drain_timeout_seconds)
+    # no proxy-header rewriting, Server or Date header: per-request work nobody reads here
+    config = uvicorn.Config(app, log_level="warning", access_log=False, loop=loop, http=http,
+                            timeout_graceful_shutdown=args.drain_timeout_seconds, proxy_headers=False,
+                            server_header=False, date_header=False)
+    uvicorn.Server(config).run(sockets=sockets)
     return 0
 
 
@@ -35,9 +96,19 @@ def register(subparsers) -> None:
     sub = p.add_subparsers(dest="logger_command", metavar="ACTION")
     s = sub.add_parser("serve", help="serve the sink (ASGI, uvicorn)")
     s.add_argument("--root", required=True, help="Parquet root: a local path or gs://bucket/prefix")
-    s.add_argument("--wal", default="/var/lib/ctloop-log/wal", help="write-ahead log directory (local disk)")
-    s.add_argument("--host", default="0.0.0.0")
-    s.add_argument("--port", type=int, default=8080)
+    s.add_argument("--wal", default=DEFAULT_WAL, help="write-ahead log directory (local disk)")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default loopback only; 0.0.0.0 in a pod, behind a NetworkPolicy)")
+    s.add_argument("--port", type=int, default=8080, help="CloudEvents (POST /), health and, without "
+                   "--metrics-port, /metrics")
+    s.add_argument("--token-file", default=None,
+                   help="file holding a bearer token (a mounted Secret key): POST / and /metrics then need "
+                        "'Authorization: Bearer <token>' (except on --agent-port); re-read when it changes")
+    s.add_argument("--agent-port", type=int, default=None,
+                   help="with --token-file: a second port for KServe agents, which cannot send a token; it asks "
+                        "for none, so let a NetworkPolicy admit only the predictor pods to it")
+    s.add_argument("--metrics-port", type=int, default=None,
+                   help="serve /metrics on this port only (and health), e.g. for a NetworkPolicy open to Prometheus")
     s.add_argument("--flush-rows", type=int, default=20000)
     s.add_argument("--flush-seconds", type=float, default=5.0)
     s.add_argument("--join-ttl-seconds", type=float, default=30.0, help="how long a request waits for its response")

@@ -34,17 +34,35 @@ labels can be joined on it (``ctloop labels ingest --key meta_x_order_id``).
 Payload shapes are validated when an event arrives (:func:`parse_event`, a few ``isinstance``
 checks per tensor, nothing per value), so a body the join cannot turn into rows is refused with
 400 ``bad_payload`` instead of reaching the write-ahead log.
+
+Content modes (CloudEvents HTTP protocol binding 1.0.2, §3): **binary** (attributes in ``ce-*``
+headers, the data as the body: what KServe's agent sends) and **structured** (``Content-Type:
+application/cloudevents+json``, attributes and ``data`` or ``data_base64`` in one JSON object,
+JSON event format §3). Binary-mode header values are decoded as §3.1.3.2 says: a double-quoted
+value is unquoted, then one round of percent-decoding (``%22`` → ``"``; what the Python
+``cloudevents`` SDK sends), and a decoded byte sequence that is not UTF-8 is refused. KServe's
+agent (cloudevents sdk-go) does not encode: its values contain no ``%`` and pass unchanged.
+
+Limits that keep one event from hurting the sink: a body nested deeper than :data:`MAX_DEPTH`
+levels and a ``ce-time`` outside what a timestamp can hold are 400s with the reason, never 500s.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
+import orjson
+
+from ctloop.columns import LOG_IDENTITY
 from ctloop.errors import InferenceLogError
+from ctloop.inference_log.schema import MISTYPED
 
 REQUIRED = ("ce-id", "ce-type", "ce-source", "ce-inferenceservicename")
 # Knative pod names: <revision>-deployment-<replicaset hash>-<pod hash>; KServe revisions are
@@ -56,11 +74,16 @@ _UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|\+00
 _NOT_PATH_SAFE = re.compile(r"[^a-z0-9._-]+")
 MODEL_VERSION_ANNOTATION = "ctloop.dev/model-version"
 # identity columns of every row; a feature of the same name is stored as input_<name>
-RESERVED = frozenset(("request_id", "instance", "model", "namespace", "revision", "model_version", "component",
-                      "time", "has_request", "has_response"))
+RESERVED = frozenset((*LOG_IDENTITY, MISTYPED))
+# JSON nesting a body may have (the object itself is level 1). Deeper bodies are refused: Python's
+# parser would raise RecursionError (a 500) and nested feature values become JSON text at most
+# 254 levels deep (orjson's serialiser limit).
+MAX_DEPTH = 64
+STRUCTURED = "application/cloudevents+json"
+BATCHED = "application/cloudevents-batch"
 
-
-REASONS = ("missing_header", "bad_specversion", "unknown_type", "bad_json", "bad_payload", "bad_header", "oversize")
+REASONS = ("missing_header", "bad_specversion", "unknown_type", "bad_json", "bad_payload", "bad_header", "oversize",
+           "unsupported_media", "unauthorized")
 
 
 class RejectedEvent(InferenceLogError, ValueError):
@@ -93,22 +116,30 @@ class Event:
     source: str
     time: str
     body: Any
-    # the body as received (validated JSON, newlines folded): the WAL stores it verbatim instead of
-    # serialising the parsed body again, the largest per-event cost after parsing
-    raw: str | None = field(default=None, repr=False, compare=False)
+    # the body as received (validated UTF-8 JSON, newlines folded): the WAL stores it verbatim
+    # instead of serialising the parsed body again, the largest per-event cost after parsing
+    raw: bytes | None = field(default=None, repr=False, compare=False)
     metadata: dict[str, str] | None = None
     model_version: str = ""  # response body's model_version, else the ce-annotations one, else ""
 
+    def to_wal(self) -> bytes:
+        """One WAL line (without the newline): the attributes, then the body verbatim."""
+        d = self.__dict__
+        meta = orjson.dumps({k: d[k] for k in _META_FIELDS})
+        body = self.raw if self.raw is not None else _dumps_body(self.body)
+        return meta[:-1] + b',"body":' + body + b"}"
+
     def to_json(self) -> str:
-        meta = {k: v for k, v in self.__dict__.items() if k not in ("body", "raw")}
-        body = self.raw if self.raw is not None else json.dumps(self.body, separators=(",", ":"))
-        return json.dumps(meta, separators=(",", ":"))[:-1] + ',"body":' + body + "}"
+        return self.to_wal().decode()
 
     @classmethod
-    def from_json(cls, line: str) -> Event:
+    def from_json(cls, line: str | bytes) -> Event:
         """A WAL line back into an event; tolerant of lines written by older versions (unknown
         keys dropped, the revision re-derived from the source so it is always path-safe)."""
-        data = json.loads(line)
+        try:
+            data = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            data = json.loads(line)  # NaN/Infinity in a body Python's parser accepted
         if not isinstance(data, dict):
             raise ValueError(f"WAL line is not a JSON object: {line[:80]!r}")
         known = {k: v for k, v in data.items() if k in _FIELDS}
@@ -126,13 +157,77 @@ class Event:
 
 
 _FIELDS = frozenset(f.name for f in fields(Event)) - {"raw"}
+_META_FIELDS = tuple(f.name for f in fields(Event) if f.name not in ("body", "raw"))
 
 
-def _raw_text(body: bytes) -> str | None:
+def _dumps_body(body: Any) -> bytes:
     try:
-        return body.decode("utf-8").replace("\n", " ").replace("\r", " ")
-    except UnicodeDecodeError:  # valid JSON in UTF-16/32: serialise the parsed body instead
-        return None
+        return orjson.dumps(body)
+    except TypeError:  # NaN/Infinity are fine for orjson (null); only odd objects end up here
+        return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _parse_json(body: bytes) -> tuple[Any, bool]:
+    """``(value, utf8)``: orjson for UTF-8 JSON; Python's parser for what orjson refuses but JSON
+    clients send (``NaN``/``Infinity``, UTF-16/32). Raises RejectedEvent (400) otherwise."""
+    try:
+        return orjson.loads(body), True
+    except orjson.JSONDecodeError as exc:
+        if "depth limit" in str(exc):
+            raise RejectedEvent(400, f"body is nested deeper than {MAX_DEPTH} levels", "bad_json") from exc
+        first = exc
+    try:
+        value = json.loads(body)
+    except RecursionError as exc:
+        raise RejectedEvent(400, f"body is nested deeper than {MAX_DEPTH} levels", "bad_json") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise RejectedEvent(400, f"body is not JSON: {first}", "bad_json") from first
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return value, False  # valid JSON in UTF-16/32: the WAL gets the parsed body re-serialised
+    return value, True
+
+
+def _depth(value: Any, limit: int) -> int:
+    """Nesting depth of lists/objects, counting stops once ``limit`` is passed."""
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        item, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                return deepest
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, list | dict))
+    return deepest
+
+
+def check_depth(body: bytes, payload: Any) -> None:
+    """400 for a body nested deeper than :data:`MAX_DEPTH`. Free for ordinary bodies: a body
+    with fewer brackets than the limit cannot be that deep, so only large bodies are walked."""
+    if body.count(b"[") + body.count(b"{") <= MAX_DEPTH:
+        return
+    if _depth(payload, MAX_DEPTH) > MAX_DEPTH:
+        raise RejectedEvent(400, f"body is nested deeper than {MAX_DEPTH} levels", "bad_json")
+
+
+def decode_header(name: str, value: str) -> str:
+    """A binary-mode attribute value as CloudEvents HTTP binding 1.0.2 §3.1.3.2 decodes it: a
+    double-quoted value unquoted (backslash escapes), then one round of percent-decoding; a
+    decoded byte sequence that is not UTF-8 is refused. Values without ``%`` or quotes (what
+    KServe's agent sends) are returned as they are."""
+    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        value = re.sub(r"\\(.)", r"\1", value[1:-1])
+    if "%" not in value:
+        return value
+    try:
+        # header values arrive as latin-1 text (ASCII on the wire); '%zz' is left as it is
+        return unquote_to_bytes(value).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RejectedEvent(400, f"{name} is percent-encoded but not UTF-8 once decoded: {value[:64]!r}",
+                            "bad_header") from exc
 
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -200,17 +295,24 @@ def row_revision(revision: str, model_version: str) -> str:
 
 
 def _utc_time(value: str | None) -> str:
+    """``ce-time`` as ISO 8601 UTC. KServe's (``2026-11-22T10:31:02.417396123Z``) is kept as sent
+    (nanoseconds included) once checked to be a real time; an offset is converted to UTC. A
+    value that is not a timestamp, or that leaves the years 1-9999 once in UTC, is a 400."""
     if not value:
         return datetime.now(UTC).isoformat()
-    if _UTC_TIME.match(value):  # KServe's: 2026-11-22T10:31:02.417Z
-        return value
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
         raise RejectedEvent(400, f"ce-time {value[:64]!r} is not an RFC 3339 timestamp", "bad_header") from exc
+    if _UTC_TIME.match(value):  # already UTC: nothing to convert
+        return value
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).isoformat()
+    try:
+        return parsed.astimezone(UTC).isoformat()
+    except OverflowError as exc:
+        raise RejectedEvent(400, f"ce-time {value[:64]!r} is out of range once converted to UTC",
+                            "bad_header") from exc
 
 
 # ------------------------------------------------------------------ payload shapes
@@ -276,13 +378,29 @@ def check_payload(kind: str, body: dict[str, Any]) -> None:
 
 
 def parse_event(headers: dict[str, str], body: bytes) -> Event:
-    """Validate one binary-mode CloudEvent; raises RejectedEvent with a 4xx and a reason."""
+    """Validate one CloudEvent, binary or structured mode (chosen by ``Content-Type``, HTTP
+    binding §3); raises RejectedEvent with a 4xx and a reason."""
     h = {k.lower(): v for k, v in headers.items()}
+    content_type = h.get("content-type", "").lower()
+    structured = content_type.startswith(STRUCTURED)
+    if structured:
+        h, body, payload, utf8 = _structured(body)
+    elif content_type.startswith(BATCHED):
+        raise RejectedEvent(415, "batched content mode (application/cloudevents-batch+json) is not supported: send "
+                                 "one event per request, binary or structured", "unsupported_media")
+    else:
+        for name, value in h.items():
+            if name.startswith("ce-") and ("%" in value or value[:1] == '"'):
+                h[name] = decode_header(name, value)
+        payload, utf8 = _parse_json(body) if body else (None, True)
     missing = [k for k in REQUIRED if not h.get(k)]
     if missing:
+        if structured:
+            raise RejectedEvent(400, "missing CloudEvent attribute(s) in the structured event: "
+                                     + ", ".join(k[3:] for k in missing), "missing_header")
         raise RejectedEvent(400, f"missing CloudEvent header(s): {', '.join(missing)}", "missing_header")
     if h.get("ce-specversion", "1.0") != "1.0":
-        raise RejectedEvent(400, f"ce-specversion {h['ce-specversion']!r} is not supported: expected 1.0",
+        raise RejectedEvent(400, f"ce-specversion {h['ce-specversion'][:16]!r} is not supported: expected 1.0",
                             "bad_specversion")
     ce_type = h["ce-type"]
     if ce_type.endswith(".inference.request"):
@@ -290,19 +408,16 @@ def parse_event(headers: dict[str, str], body: bytes) -> Event:
     elif ce_type.endswith(".inference.response"):
         kind = "response"
     else:
-        raise RejectedEvent(400, f"unknown ce-type {ce_type!r}: expected …inference.request or …inference.response",
-                            "unknown_type")
+        raise RejectedEvent(400, f"unknown ce-type {ce_type[:80]!r}: expected …inference.request or "
+                                 "…inference.response", "unknown_type")
     model = h["ce-inferenceservicename"]
     if not _K8S_NAME.match(model):
         raise RejectedEvent(400, f"ce-inferenceservicename {model[:64]!r} is not an InferenceService name "
                                  "(lowercase letters, digits and '-')", "bad_header")
-    try:
-        payload = json.loads(body) if body else None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RejectedEvent(400, f"body is not JSON: {exc}", "bad_json") from exc
     if not isinstance(payload, dict):
         raise RejectedEvent(400, "body must be a JSON object (v1 'instances'/'predictions' or v2 'inputs'/'outputs')",
                             "bad_payload")
+    check_depth(body, payload)
     try:
         check_payload(kind, payload)
     except PayloadError as exc:
@@ -315,8 +430,41 @@ def parse_event(headers: dict[str, str], body: bytes) -> Event:
         component=h.get("ce-component") or "predictor", revision=revision_from_source(source), source=source,
         time=_utc_time(h.get("ce-time")), body=payload,
         # outside strings a newline is only whitespace (inside, JSON requires it escaped)
-        raw=_raw_text(body), metadata=metadata_columns(h.get("ce-metadata")), model_version=model_version,
+        raw=body.replace(b"\n", b" ").replace(b"\r", b" ") if utf8 else None,
+        metadata=metadata_columns(h.get("ce-metadata")), model_version=model_version,
     )
+
+
+_STRUCTURED_DATA = ("data", "data_base64", "datacontenttype", "dataschema")
+
+
+def _structured(body: bytes) -> tuple[dict[str, str], bytes, Any, bool]:
+    """A structured-mode event (JSON event format 1.0.2): its attributes as the ``ce-*`` names of
+    binary mode, the data's bytes, the parsed data and whether those bytes are UTF-8."""
+    envelope, _ = _parse_json(body)
+    if not isinstance(envelope, dict):
+        raise RejectedEvent(400, "a structured-mode event must be a JSON object with specversion, id, type, source "
+                                 "and data or data_base64", "bad_json")
+    h = {}
+    for name, value in envelope.items():
+        if name in _STRUCTURED_DATA or value is None:
+            continue
+        # extension values (metadata, annotations) are strings; a producer sending JSON itself is
+        # taken at its word
+        h["ce-" + name] = value if isinstance(value, str) else orjson.dumps(value).decode()
+    if "data_base64" in envelope:
+        try:
+            data = base64.b64decode(envelope["data_base64"], validate=True)
+        except (binascii.Error, TypeError, ValueError) as exc:
+            raise RejectedEvent(400, f"data_base64 is not base64: {exc}", "bad_json") from exc
+        payload, utf8 = _parse_json(data)
+        return h, data, payload, utf8
+    payload = envelope.get("data")
+    if isinstance(payload, str):  # data given as JSON text
+        data = payload.encode()
+        payload, utf8 = _parse_json(data)
+        return h, data, payload, utf8
+    return h, _dumps_body(payload), payload, True
 
 
 # ------------------------------------------------------------------ rows
@@ -421,6 +569,7 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
     return rows
 
 
-__all__ = ["Event", "RejectedEvent", "PayloadError", "parse_event", "check_payload", "join", "request_rows",
+__all__ = ["Event", "RejectedEvent", "PayloadError", "parse_event", "check_payload", "check_depth", "decode_header",
+           "join", "request_rows", "MAX_DEPTH",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",
            "annotated_model_version", "MODEL_VERSION_ANNOTATION"]

@@ -107,9 +107,10 @@ def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
     complete row, the last request half and the last response half become one row: the
     response's columns (predictions, and ``model_version``/``revision`` when it names them —
     ``""``/``unknown`` do not count, as in the sink's own join), the request's features, time
-    and ``meta_*`` where the response has none. A key with a complete row keeps the last one
-    whole (a WAL replayed after a crash writes the same row twice; two requests sent with the
-    same ``X-Request-Id`` are never stitched together).
+    and ``meta_*`` where the response has none. A key with a complete row keeps it whole: a WAL
+    replayed after a crash writes the same row twice (same ``time``: one is kept), two requests
+    sent with the same ``ce-id`` are two rows with their own times (both kept, never stitched
+    together).
     """
     import pandas as pd
 
@@ -122,7 +123,10 @@ def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
     group = logs[repeated]
     has_req = flag(group["has_request"]) if "has_request" in group.columns else pd.Series(True, index=group.index)
     has_resp = flag(group["has_response"]) if "has_response" in group.columns else pd.Series(True, index=group.index)
-    complete = group[has_req & has_resp].drop_duplicates(subset=ids, keep="last")
+    # a WAL replayed after a crash writes the same complete row twice (same time); two requests
+    # that reused one ce-id are two rows with their own times, and both are kept
+    same = [*ids, "time"] if "time" in group.columns else ids
+    complete = group[has_req & has_resp].drop_duplicates(subset=same, keep="last")
     done = pd.MultiIndex.from_frame(complete[ids].astype(str))
     rest = group[~pd.MultiIndex.from_frame(group[ids].astype(str)).isin(done)]
     rest_req, rest_resp = has_req.loc[rest.index], has_resp.loc[rest.index]

@@ -1,0 +1,239 @@
+"""The inference log's column types: every column of a model has one Parquet type in every file.
+
+A reader that opens the whole log (``pyarrow.dataset``, Spark, BigQuery over Parquet) takes a
+column's type from one file and casts the others to it, or unifies the schemas of all files; a
+column written as ``double`` in one file and ``string`` in the next breaks either. So the type of
+a feature or prediction column is decided once per model, by the first value the log ever saw
+for it, and kept in ``<root>/_schema/model=<model>.json`` (a JSON object of column → type):
+
+* JSON numbers (integer or not) → ``double``; ``NaN``/``Infinity`` → null. Integers above 2**53
+  lose precision: send identifiers as strings.
+* JSON strings → ``string``; ``true``/``false`` → ``bool``;
+* JSON objects and lists → ``string`` holding their JSON text (``{}`` included: Parquet has no
+  struct without fields, and nested types differ from file to file);
+* identity columns (``request_id``, ``instance`` …) and ``meta_*`` have fixed types.
+
+A later value of another kind is converted when that loses nothing (a number or a list in a
+``string`` column becomes its JSON text) and otherwise written as null, with the value kept in the
+row's ``_mistyped`` column (JSON object text ``{"<column>": <value>}``) and counted
+(``ctloop_log_mistyped_values_total``). A column that never had a value (all null so far) gets its
+type from its first value.
+
+The registry file is merged, never rewritten: entries are only added, an existing entry wins
+(first writer wins). On a local root (one node or a shared volume) the merge holds an exclusive
+``flock``; on an object store (gs://, s3://, az://) it is a read-merge-write, so two replicas seeing a brand-new column for the
+first time within the same flush can still disagree (the second write keeps the first one's
+entries for columns it already had, not for a column both added): readers that must never fail
+take the schema from this file and cast (:func:`arrow_schema`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ctloop import columns as c
+
+SCHEMA_DIR = "_schema"
+TYPES = ("double", "string", "bool")
+MISTYPED = "_mistyped"  # JSON text of the values that did not fit their column's type
+_FIXED = {c.INSTANCE: "int64", c.HAS_RESPONSE: "bool", c.HAS_REQUEST: "bool"}
+# the identity columns' fixed types, in file order (request_id first, as always)
+IDENTITY = {name: _FIXED.get(name, "string")
+            for name in (c.REQUEST_ID, *(n for n in c.LOG_IDENTITY if n != c.REQUEST_ID), MISTYPED)}
+
+
+def schema_file(model: str) -> str:
+    """The type registry of ``model``, relative to the log's root."""
+    return f"{SCHEMA_DIR}/model={model}.json"
+
+
+def column_type(column: str, value: Any) -> str:
+    """The type a column gets from its first value (not None)."""
+    if column.startswith(c.META_PREFIX):
+        return "string"
+    kind = type(value)
+    if kind is bool:
+        return "bool"
+    if kind is int or kind is float:
+        return "double"
+    return "string"  # str, and lists/objects as JSON text
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+_FITS = {"double": frozenset((float, int, type(None))), "string": frozenset((str, type(None))),
+         "bool": frozenset((bool, type(None)))}
+# identity values are built by the join itself: any type passes
+_ANY = frozenset((str, int, bool, float, type(None)))
+
+
+def accepted(types: dict[str, str]) -> dict[str, frozenset]:
+    """Column → Python types its values may have as they are: the fast path of
+    :func:`normalise` (NaN/Infinity floats pass: orjson writes them as null)."""
+    fits = {name: _ANY for name in IDENTITY}
+    fits.update((name, _FITS[kind]) for name, kind in types.items())
+    return fits
+
+
+def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
+              fits: dict[str, frozenset] | None = None) -> int:
+    """Make ``row``'s feature and prediction values fit ``types`` (in place); returns how many
+    values did not fit and went to ``_mistyped``. A column without a type gets one from this
+    value, recorded in ``types`` and ``new`` (to be added to the registry at the next flush).
+    ``fits`` (:func:`accepted` of ``types``, kept up to date here) makes the common case — every
+    value already fits — one dictionary lookup per value."""
+    if fits is not None:
+        for key, value in row.items():
+            ok = fits.get(key)
+            if ok is None or type(value) not in ok:
+                break
+        else:
+            return 0
+    mistyped: dict[str, Any] | None = None
+    for key, value in row.items():
+        if value is None or key in IDENTITY:
+            continue
+        kind = type(value)
+        wanted = types.get(key)
+        if wanted is None:
+            wanted = types[key] = new[key] = column_type(key, value)
+            if fits is not None:
+                fits[key] = _FITS[wanted]
+        if wanted == "double":
+            if kind is float:
+                if not math.isfinite(value):
+                    row[key] = None
+                continue
+            if kind is int:
+                continue
+        elif wanted == "string":
+            if kind is not str:
+                row[key] = _json_text(value) if kind is not float or math.isfinite(value) else None
+            continue
+        elif kind is bool:  # wanted == "bool"
+            continue
+        if mistyped is None:
+            mistyped = {}
+        mistyped[key] = value
+    if mistyped is None:
+        return 0
+    for key in mistyped:
+        row[key] = None
+    earlier = row.get(MISTYPED)
+    if earlier:  # retyped again at a flush: keep what was set aside at arrival
+        mistyped = {**json.loads(earlier), **mistyped}
+    row[MISTYPED] = json.dumps(mistyped, allow_nan=True)  # keeps NaN as NaN: the value as sent
+    return len(mistyped)
+
+
+def arrow_schema(types: dict[str, str], columns=()) -> Any:
+    """The Arrow schema of a file: identity columns (``_mistyped`` included) first, then
+    ``columns`` in the order given, then every other column of ``types``, each with its
+    registered type. Every file of a model carries every column registered when it was written."""
+    import pyarrow as pa
+
+    arrow = {"string": pa.string(), "double": pa.float64(), "bool": pa.bool_(), "int64": pa.int64()}
+    names = dict.fromkeys(IDENTITY)
+    names.update(dict.fromkeys(columns))
+    names.update(dict.fromkeys(types))
+    return pa.schema([(name, arrow[IDENTITY.get(name) or types.get(name, "string")]) for name in names])
+
+
+def dataset_schema(root: str, model: str) -> Any:
+    """The schema to read the whole log of ``model`` with, e.g.
+    ``pyarrow.dataset.dataset(f"{root}/model={model}", schema=dataset_schema(root, model),
+    partitioning="hive")``: files written before a column existed read it as null."""
+    import pyarrow as pa
+
+    return arrow_schema(load(root, model)).append(pa.field("date", pa.string()))
+
+
+# ------------------------------------------------------------------ the registry file
+def _merge(current: dict[str, str], new: dict[str, str]) -> tuple[dict[str, str], bool]:
+    merged = dict(current)
+    changed = False
+    for column, kind in new.items():
+        if column not in merged:
+            merged[column] = kind
+            changed = True
+    return merged, changed
+
+
+def _parse(data: bytes | None, where: str) -> dict[str, str]:
+    if not data:
+        return {}
+    try:
+        doc = json.loads(data)
+        columns = doc["columns"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{where} is not a ctloop column-type registry ({exc}): move it away, the sink "
+                         "recreates it from the next flush") from exc
+    return {str(k): v for k, v in columns.items() if v in TYPES}
+
+
+def _dump(columns: dict[str, str]) -> bytes:
+    return json.dumps({"format": 1, "columns": columns}, indent=2, sort_keys=True).encode()
+
+
+def sync(root: str, model: str, new: dict[str, str],
+         write_local: Callable[[Path, bytes], None] | None = None) -> dict[str, str]:
+    """Add ``new`` column types to the registry of ``model`` (an existing entry wins) and return
+    the registry as it now is. Runs in the flush's worker thread (file or object-store I/O);
+    ``write_local`` writes a local file durably (the sink's ``write_durably``)."""
+    from ctloop.storage import is_remote
+
+    if is_remote(root):
+        from ctloop.storage import exists, read_bytes, write_bytes
+
+        uri = f"{root.rstrip('/')}/{schema_file(model)}"
+        current = _parse(read_bytes(uri), uri) if exists(uri) else {}
+        merged, changed = _merge(current, new)
+        if changed:
+            write_bytes(uri, _dump(merged), content_type="application/json")
+        return merged
+    import fcntl
+
+    path = Path(root) / schema_file(model)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent / ".lock", "a") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # one merge at a time across processes on this volume
+        try:
+            current = _parse(path.read_bytes() if path.exists() else None, str(path))
+            merged, changed = _merge(current, new)
+            if changed:
+                (write_local or Path.write_bytes)(path, _dump(merged))
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+    return merged
+
+
+def load(root: str, model: str) -> dict[str, str]:
+    """The registry of ``model`` ({} when there is none yet)."""
+    return sync(root, model, {})
+
+
+def read_types(root: str) -> dict[str, dict[str, str]]:
+    """Every model's registry under a local root (at start, so the first events of a known model
+    are typed as before the restart). A ``gs://`` root is read per model at its first flush."""
+    from ctloop.storage import is_remote
+
+    if is_remote(root):
+        return {}
+    out = {}
+    directory = Path(root) / SCHEMA_DIR
+    for path in sorted(directory.glob("model=*.json")) if directory.is_dir() else []:
+        out[path.name[len("model="):-len(".json")]] = _parse(path.read_bytes(), str(path))
+    return out
+
+
+__all__ = ["SCHEMA_DIR", "TYPES", "MISTYPED", "IDENTITY", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
+           "dataset_schema", "sync",
+           "load", "read_types"]

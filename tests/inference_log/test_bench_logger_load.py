@@ -1,0 +1,33 @@
+"""benchmarks/bench_logger_load.py runs from a fresh clone: before, it crashed with
+FileNotFoundError when benchmarks/results/ did not exist yet (the PNG was saved before anything
+created the directory). One short real run: wrk against a real sink, a results directory that does
+not exist, the 2xx answers counted against the events in Parquet."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_load_benchmark_creates_its_results_directory_and_checks_zero_loss(tmp_path):
+    if shutil.which("wrk") is None:
+        pytest.fail("wrk is required: run `make tools` (Debian package wrk)")
+    results = tmp_path / "fresh-clone" / "benchmarks" / "results"
+    run = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_logger_load.py"), "--seconds", "1",
+                          "--rounds", "1", "--connections", "4", "--results", str(results)],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    report = json.loads((results / "logger_load.json").read_text())
+    assert (results / "logger_load.png").stat().st_size > 1000
+    (only,) = report["runs"]
+    assert only["acknowledged"] > 0 and only["lost"] == 0
+    assert only["events_in_parquet"] >= only["acknowledged"]
+    assert "events_per_s" in run.stdout and "lost" in run.stdout
