@@ -71,6 +71,8 @@ class Rules:
     drift_windows: int = 2  # unlabelled evidence must persist this many windows
     cooldown_windows: int = 1  # no retrain within this many windows of the last one
     recovery: bool = True  # after a loss-triggered promotion, retrain while challengers improve
+    growth: float = 2.0  # warm-up: retrain when the training window holds this many times the
+    # champion's training rows (only while it was trained on less than a full training window)
     train_rows: int = 3000  # the training window holds at least this many rows ...
     max_train_windows: int = 6  # ... but spans at most this many replay windows
     min_score_rows: int = 30
@@ -91,7 +93,10 @@ class Champion:
     reference_se: float
     version: int
     since: int  # first window it served
+    train_rows: int = 0
     calibration: dict | None = None
+    brier: float = 0.0  # mean Brier score on its holdout (or re-anchored)
+    brier_se: float = 0.0
     cusum: float = 0.0
     drift_streak: int = 0
 
@@ -174,6 +179,17 @@ def union_auc(y: np.ndarray, proba: np.ndarray, classes: list) -> tuple[float, f
     return float(np.mean(aucs)), float(math.sqrt(np.sum(variances)) / len(aucs)), unseen
 
 
+def brier_rows(y: np.ndarray, proba: np.ndarray, classes: list) -> np.ndarray:
+    """Per-row multiclass Brier score ``sum_k (p_k - [y = k])^2``; a class the model never saw
+    counts as a probability-0 prediction (adds 1)."""
+    col = {c: i for i, c in enumerate(classes)}
+    onehot = np.zeros_like(proba)
+    hit = np.array([col.get(v, -1) for v in y])
+    seen = hit >= 0
+    onehot[np.flatnonzero(seen), hit[seen]] = 1.0
+    return ((proba - onehot) ** 2).sum(axis=1) + (~seen).astype(float)
+
+
 def psi(reference: np.ndarray, current: np.ndarray, bins: int = 10) -> tuple[float, float]:
     """``(psi, null_bound)``: PSI of ``current`` against ``reference`` on the reference's
     deciles, and the 99th percentile PSI that sampling alone gives at these sizes
@@ -235,6 +251,8 @@ def replay(frame: pd.DataFrame, *, target: str, time_column: str, window: str, p
     train_windows = int(min(max(math.ceil(rules.train_rows / max(rows_per_window, 1)), 1),
                             rules.max_train_windows))
 
+    full_rows = int(0.9 * train_windows * rows_per_window)  # a full training window
+
     def rows_in(lo_i: int, hi_i: int) -> np.ndarray:
         return np.flatnonzero((win_of_row >= lo_i) & (win_of_row < hi_i))
 
@@ -269,7 +287,9 @@ def replay(frame: pd.DataFrame, *, target: str, time_column: str, window: str, p
         classes = list(res.model.classes_)
         p = predict(res.model, ho)
         ref, se, _ = union_auc(ho[target].to_numpy(), p, classes)
-        return Champion(res.model, classes, tr[features], _scores(p, classes), ref, se, version, since)
+        b = brier_rows(ho[target].to_numpy(), p, classes)
+        return Champion(res.model, classes, tr[features], _scores(p, classes), ref, se, version, since,
+                        len(tr) + len(ho), float(b.mean()), float(b.std() / math.sqrt(len(b))))
 
     def gate(res, ho: pd.DataFrame, champ: Champion) -> tuple[bool, str, float, float, float]:
         """``(approved, reason, champion metric on this holdout, its se, lower bound of the
@@ -318,9 +338,9 @@ def replay(frame: pd.DataFrame, *, target: str, time_column: str, window: str, p
                                         promoted=True, rule="initial",
                                         reason=f"initial model on {len(tr)} rows"))
         i += 1
-    last_retrain = i - 1
+    last_retrain = first = i - 1
     recovery_until = -1  # retrain every window up to here while challengers keep improving
-    for i in range(i, len(bounds)):
+    for i in range(first + 1, len(bounds)):
         lo, hi = bounds[i]
         rec = WindowRecord(i, str(lo), str(hi), int(counts[i]), None, champion_version=champ.version)
         records.append(rec)
@@ -350,6 +370,12 @@ def replay(frame: pd.DataFrame, *, target: str, time_column: str, window: str, p
         elif policy == "default":
             fire, rule, reason = _default_rules(rules, champ, rec, data, target, features, label_time,
                                                 bounds, i, win_of_row, proba, cur, drift_core)
+            if not fire and rules.growth and champ.train_rows < full_rows:
+                available = len(labelled_history(i))
+                if available >= rules.growth * champ.train_rows:
+                    fire, rule, reason = True, "growth", (
+                        f"warm-up: {available} labelled rows in the training window, >= {rules.growth} x "
+                        f"the champion's {champ.train_rows}; {reason}")
             if not fire and rules.recovery and i <= recovery_until:
                 fire, rule, reason = True, "recovery", (
                     f"recovering after a loss (until window {recovery_until}): the champion was "
@@ -380,6 +406,8 @@ def replay(frame: pd.DataFrame, *, target: str, time_column: str, window: str, p
             rec.champion_version = champ.version
         else:  # the trigger was not worth it: judge the champion by what it does on the newest data
             champ.reference, champ.reference_se = champ_on_ho, champ_se
+            b = brier_rows(ho[target].to_numpy(), predict(champ.model, ho), champ.classes)
+            champ.brier, champ.brier_se = float(b.mean()), float(b.std() / math.sqrt(len(b)))
             champ.cusum, champ.drift_streak = 0.0, 0
     return Report(policy, records, rules, train_windows)
 
@@ -395,24 +423,35 @@ def _default_rules(rules: Rules, champ: Champion, rec: WindowRecord, data, targe
     if len(idx) >= rules.min_labels:
         rows = data.iloc[idx]
         y = rows[target].to_numpy()
-        m, se, _ = union_auc(y, champ.model.predict_proba(rows[features]), champ.classes)
+        proba_l = champ.model.predict_proba(rows[features])
+        m, se, _ = union_auc(y, proba_l, champ.classes)
+        b = brier_rows(y, proba_l, champ.classes)
         if np.isfinite(m):
             rec.realized = m
             total_se = math.sqrt(se**2 + champ.reference_se**2)
             loss = champ.reference - m
-            rec.loss_bound = loss - rules.z * total_se
-            champ.cusum = max(0.0, champ.cusum + loss / total_se - rules.cusum_k)
+            b_se = math.sqrt(b.var() / len(b) + champ.brier_se**2)
+            b_loss = float(b.mean()) - champ.brier
+            rec.loss_bound = max(loss - rules.z * total_se, b_loss - rules.z * b_se)
+            step = max(loss / total_se, b_loss / b_se if b_se > 0 else 0.0)
+            champ.cusum = max(0.0, champ.cusum + step - rules.cusum_k)
             rec.cusum = champ.cusum
-            if rec.loss_bound > rules.min_effect:
+            if loss - rules.z * total_se > rules.min_effect:
                 return True, "realized_loss", (
                     f"realized roc_auc {m:.4f} on {len(idx)} labels vs {champ.reference:.4f} at the gate: "
                     f"loss {loss:.4f} > {rules.z} x se {total_se:.4f}")
+            if b_loss - rules.z * b_se > 0:
+                return True, "realized_loss", (
+                    f"realized Brier score {b.mean():.4f} on {len(idx)} labels vs {champ.brier:.4f} at the gate: "
+                    f"worse by {b_loss:.4f} > {rules.z} x se {b_se:.4f} (roc_auc {m:.4f} vs {champ.reference:.4f})")
             if champ.cusum >= rules.cusum_h:
                 return True, "slow_loss", (
-                    f"CUSUM of losses {champ.cusum:.1f} >= {rules.cusum_h} (realized {m:.4f} vs {champ.reference:.4f})")
+                    f"CUSUM of losses {champ.cusum:.1f} >= {rules.cusum_h} (realized roc_auc {m:.4f} vs "
+                    f"{champ.reference:.4f}, Brier {b.mean():.4f} vs {champ.brier:.4f})")
             champ.drift_streak = 0
             return False, "none", (f"realized roc_auc {m:.4f} on {len(idx)} labels vs {champ.reference:.4f} "
-                                   f"at the gate: no confident loss (CUSUM {champ.cusum:.1f})")
+                                   f"at the gate, Brier {b.mean():.4f} vs {champ.brier:.4f}: no confident "
+                                   f"loss (CUSUM {champ.cusum:.1f})")
     # too few labels: unlabelled evidence, if it persists
     if proba is None or len(cur) < rules.min_score_rows:
         return False, "none", f"{len(idx)} labels and {len(cur)} rows: nothing to judge"

@@ -34,9 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # machine (a 3,000-row fit took ~100 s with 2 threads at load 9, ~8 s with one).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from _common import RESULTS, save, table  # noqa: E402
-
 import streams as catalogue  # noqa: E402
+from _common import RESULTS, save, table  # noqa: E402
 
 ENGINES = {"today": ("never", "always", "drift"), "proto": ("never", "always", "drift", "default")}
 SEED = 7
