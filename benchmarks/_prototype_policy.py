@@ -33,8 +33,13 @@ The ``default`` rule set (:class:`Rules`, one set for every stream, defaults bel
    champion is not confidently worse on the newest data), the champion's reference metric is
    re-anchored to its score on that holdout and the CUSUM restarts: the same loss cannot fire
    again and again.
+6. **recovery** — a loss-triggered challenger that is *confidently* better than the champion
+   (the gate's bootstrap CI of the gain lies above 0) was trained on data from both sides of a
+   change; the loop then retrains every window (up to one training window) for as long as each
+   challenger is again confidently better, and stops at the first that is not.
 
-Derived defaults (no fixed 90 days): the training window is the smallest number of recent
+Derived defaults (no fixed 90 days): the initial model is trained on the first training window
+(those windows are history, not scored, under every policy); the training window is the smallest number of recent
 replay windows holding ``train_rows`` rows (at least 1, at most ``max_train_windows``); a
 challenger needs ``min_train_rows = max(100, 25 * classes)`` labelled rows with at least two
 classes; a window is scored when it has ``min_score_rows`` rows and two classes.
@@ -71,7 +76,7 @@ class Rules:
     drift_windows: int = 2  # unlabelled evidence must persist this many windows
     cooldown_windows: int = 1  # no retrain within this many windows of the last one
     recovery: bool = True  # after a loss-triggered promotion, retrain while challengers improve
-    growth: float = 2.0  # warm-up: retrain when the training window holds this many times the
+    growth: float = 0.0  # (off) warm-up: retrain when the training window holds this many times the
     # champion's training rows (only while it was trained on less than a full training window)
     train_rows: int = 3000  # the training window holds at least this many rows ...
     max_train_windows: int = 6  # ... but spans at most this many replay windows
@@ -97,7 +102,8 @@ class Champion:
     calibration: dict | None = None
     brier: float = 0.0  # mean Brier score on its holdout (or re-anchored)
     brier_se: float = 0.0
-    cusum: float = 0.0
+    cusum: float = 0.0  # CUSUM of standardised AUC losses
+    cusum_brier: float = 0.0  # CUSUM of standardised Brier losses
     drift_streak: int = 0
 
 
@@ -131,7 +137,7 @@ class Report:
 
     @property
     def retrains(self) -> int:
-        return sum(w.retrained for w in self.windows if w.index > 0)
+        return sum(w.retrained for w in self.windows if w.rule != "initial")
 
     @property
     def mean_metric(self) -> float | None:
@@ -142,9 +148,10 @@ class Report:
     def summary(self) -> dict:
         return {
             "mean_metric": self.mean_metric, "retrains": self.retrains,
-            "promotions": sum(w.promoted for w in self.windows if w.index > 0),
+            "promotions": sum(w.promoted for w in self.windows if w.rule != "initial"),
             "metric": "roc_auc", "train_windows": self.train_windows,
-            "skipped": sum(1 for w in self.windows if w.metric is None and w.index > 0),
+            "skipped": sum(1 for w in self.windows if w.metric is None
+                           and w.rule not in ("initial", "history")),
             "rules": asdict(self.rules),
             "windows": [asdict(w) for w in self.windows],
         }
@@ -289,7 +296,8 @@ def replay(frame: pd.DataFrame, *, target: str, time_column: str, window: str, p
         ref, se, _ = union_auc(ho[target].to_numpy(), p, classes)
         b = brier_rows(ho[target].to_numpy(), p, classes)
         return Champion(res.model, classes, tr[features], _scores(p, classes), ref, se, version, since,
-                        len(tr) + len(ho), float(b.mean()), float(b.std() / math.sqrt(len(b))))
+                        train_rows=len(tr) + len(ho), brier=float(b.mean()),
+                        brier_se=float(b.std() / math.sqrt(len(b))))
 
     def gate(res, ho: pd.DataFrame, champ: Champion) -> tuple[bool, str, float, float, float]:
         """``(approved, reason, champion metric on this holdout, its se, lower bound of the
@@ -324,6 +332,13 @@ def replay(frame: pd.DataFrame, *, target: str, time_column: str, window: str, p
     champ: Champion | None = None
     i = 0
     while champ is None and i < len(bounds):
+        if i + 1 < min(train_windows, len(bounds) - 1):  # the first training window is history
+            lo, hi = bounds[i]
+            records.append(WindowRecord(i, str(lo), str(hi), int(counts[i]), None, rule="history",
+                                        reason=f"history for the initial model ({train_windows} windows)",
+                                        champion_version=0))
+            i += 1
+            continue
         idx = rows_in(0, i + 1)
         idx = idx[label_time[idx] <= np.datetime64(bounds[i][1])]
         out, why = train(data.iloc[idx])
@@ -394,10 +409,11 @@ def replay(frame: pd.DataFrame, *, target: str, time_column: str, window: str, p
         last_retrain = i
         approved, greason, champ_on_ho, champ_se, gain_low = gate(res, ho, champ)
         rec.reason += f"; {greason}"
+        helped = approved and gain_low > 0  # confidently better than the champion
         if policy == "default":
-            if rule in ("realized_loss", "slow_loss", "prediction_drift") and approved:
+            if rule in ("realized_loss", "slow_loss", "prediction_drift") and helped:
                 recovery_until = i + train_windows
-            elif rule == "recovery" and not (approved and gain_low > 0):
+            elif rule == "recovery" and not helped:
                 recovery_until = -1  # the last challenger was not confidently better: recovered
                 rec.reason += "; recovery ends"
         if approved:
@@ -408,7 +424,7 @@ def replay(frame: pd.DataFrame, *, target: str, time_column: str, window: str, p
             champ.reference, champ.reference_se = champ_on_ho, champ_se
             b = brier_rows(ho[target].to_numpy(), predict(champ.model, ho), champ.classes)
             champ.brier, champ.brier_se = float(b.mean()), float(b.std() / math.sqrt(len(b)))
-            champ.cusum, champ.drift_streak = 0.0, 0
+            champ.cusum, champ.cusum_brier, champ.drift_streak = 0.0, 0.0, 0
     return Report(policy, records, rules, train_windows)
 
 
@@ -433,9 +449,10 @@ def _default_rules(rules: Rules, champ: Champion, rec: WindowRecord, data, targe
             b_se = math.sqrt(b.var() / len(b) + champ.brier_se**2)
             b_loss = float(b.mean()) - champ.brier
             rec.loss_bound = max(loss - rules.z * total_se, b_loss - rules.z * b_se)
-            step = max(loss / total_se, b_loss / b_se if b_se > 0 else 0.0)
-            champ.cusum = max(0.0, champ.cusum + step - rules.cusum_k)
-            rec.cusum = champ.cusum
+            champ.cusum = max(0.0, champ.cusum + loss / total_se - rules.cusum_k)
+            if b_se > 0:
+                champ.cusum_brier = max(0.0, champ.cusum_brier + b_loss / b_se - rules.cusum_k)
+            rec.cusum = max(champ.cusum, champ.cusum_brier)
             if loss - rules.z * total_se > rules.min_effect:
                 return True, "realized_loss", (
                     f"realized roc_auc {m:.4f} on {len(idx)} labels vs {champ.reference:.4f} at the gate: "
@@ -444,14 +461,14 @@ def _default_rules(rules: Rules, champ: Champion, rec: WindowRecord, data, targe
                 return True, "realized_loss", (
                     f"realized Brier score {b.mean():.4f} on {len(idx)} labels vs {champ.brier:.4f} at the gate: "
                     f"worse by {b_loss:.4f} > {rules.z} x se {b_se:.4f} (roc_auc {m:.4f} vs {champ.reference:.4f})")
-            if champ.cusum >= rules.cusum_h:
+            if rec.cusum >= rules.cusum_h:
                 return True, "slow_loss", (
-                    f"CUSUM of losses {champ.cusum:.1f} >= {rules.cusum_h} (realized roc_auc {m:.4f} vs "
+                    f"CUSUM of losses {rec.cusum:.1f} >= {rules.cusum_h} (realized roc_auc {m:.4f} vs "
                     f"{champ.reference:.4f}, Brier {b.mean():.4f} vs {champ.brier:.4f})")
             champ.drift_streak = 0
             return False, "none", (f"realized roc_auc {m:.4f} on {len(idx)} labels vs {champ.reference:.4f} "
                                    f"at the gate, Brier {b.mean():.4f} vs {champ.brier:.4f}: no confident "
-                                   f"loss (CUSUM {champ.cusum:.1f})")
+                                   f"loss (CUSUM {rec.cusum:.1f})")
     # too few labels: unlabelled evidence, if it persists
     if proba is None or len(cur) < rules.min_score_rows:
         return False, "none", f"{len(idx)} labels and {len(cur)} rows: nothing to judge"
