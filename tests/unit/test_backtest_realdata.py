@@ -117,3 +117,14 @@ def test_text_labels_replay():
     for classes in (["no", "yes"], ["fog", "rain", "sun"]):
         report = run_backtest(stream(4, 200, lambda w, c=classes: c), config(policy="always"))
         assert report.retrains == 3 and math.isfinite(report.mean_metric)
+
+
+@pytest.mark.xfail(strict=True, raises=TrainingError, reason=(
+    "TrainingError 'fitting hist_gradient_boosting failed: The least populated classes in y have only "
+    "1 member' at components/train/core.py fit: the default estimator's early stopping splits a "
+    "stratified validation set, which a class seen once in the training window cannot join"))
+def test_class_seen_once_in_the_training_window_does_not_stop_training():
+    frame = stream(3, 150, lambda w: ["fog", "rain", "sun"])
+    frame.loc[frame.index[frame["y"] == "fog"][1:], "y"] = "sun"  # 'fog' occurs once
+    result = train_core.fit(frame.drop(columns=["ts"]), target="y")  # default estimator
+    assert "fog" in result.meta["classes"]
