@@ -84,7 +84,7 @@ class Rules:
     holdout_fraction: float = 0.2
     gate_threshold: float = 0.5  # absolute bar on the primary metric (chance level)
     tolerance: float = 0.01  # gate: reject only when confidently worse by more than this
-    bootstrap_rounds: int = 200
+    bootstrap_rounds: int = 100  # gate CI (the multiclass bootstrap is a Python loop: cost)
     calibration_rounds: int = 10
 
 

@@ -170,6 +170,26 @@ def goal(rows: list[dict], engine: str = "proto", policy: str = "default") -> li
     return out
 
 
+def markdown(rows: list[dict], goal_rows: list[dict] | None = None) -> str:
+    """The result table as Markdown (docs/backtest-quality.md quotes it)."""
+    head = ["stream", "half", "kind", "windows", "rows/window", "engine", "policy", "mean AUC",
+            "retrains", "Δ vs always (pts)", "retrains / always", "crashed"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        m = r.get("mean_metric")
+        crash = (r.get("crashed") or "").split(":")[0]
+        lines.append("| " + " | ".join(str(v) for v in [
+            r["stream"], r["half"], r["kind"], r["windows"], r["rows_per_window"], r["engine"], r["policy"],
+            "—" if m is None else f"{m:.4f}", "—" if r.get("retrains") is None else r["retrains"],
+            "" if r.get("delta_vs_always_pts") is None else f"{r['delta_vs_always_pts']:+.2f}",
+            "" if r.get("retrain_ratio") is None else f"{r['retrain_ratio']:.2f}", crash]) + " |")
+    if goal_rows:
+        lines += ["", "| stream | half | in goal scope | goal met | why not |", "|---|---|---|---|---|"]
+        lines += [f"| {g['stream']} | {g['half']} | {g.get('in_goal_scope', '')} | "
+                  f"{'yes' if g['pass'] else 'NO'} | {g['why']} |" for g in goal_rows]
+    return "\n".join(lines) + "\n"
+
+
 # --------------------------------------------------------------------------- plots
 def plot_stream(name: str, rows: list[dict]) -> Path:
     import matplotlib
@@ -282,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         plot_stream(s.name, rows)
     for e in engines:
         plot_summary(rows, e)
+    (RESULTS / f"{args.output}.md").write_text(markdown(rows, results.get("goal")))
     out = save(args.output, {"seconds": round(time.perf_counter() - t0, 1), "rows": rows, **results,
                              "streams": infos})
     print(f"\nwrote {out} and {len(selected)} PNG(s) in {RESULTS} in {time.perf_counter() - t0:.0f}s "
