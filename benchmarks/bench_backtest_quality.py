@@ -274,13 +274,43 @@ def plot_summary(rows: list[dict], engine: str) -> Path:
     return path
 
 
+def merge(names: list[str], output: str) -> int:
+    """Combine saved results (rows, streams) into one table, goal check, Markdown and plots."""
+    import json
+
+    rows, infos, seconds = [], [], 0.0
+    for name in names:
+        payload = json.loads((RESULTS / f"{name}.json").read_text())
+        rows += payload["rows"]
+        infos += payload.get("streams", [])
+        seconds += payload.get("seconds", 0.0)
+    add_comparisons(rows)
+    results = {"goal": goal(rows)} if any(r["policy"] == "default" for r in rows) else {}
+    print(table(rows, COLUMNS))
+    if results:
+        print()
+        print(table(results["goal"], ["stream", "half", "in_goal_scope", "pass", "why"]))
+    for name in dict.fromkeys(r["stream"] for r in rows):
+        plot_stream(name, rows)
+    for engine in dict.fromkeys(r["engine"] for r in rows):
+        plot_summary(rows, engine)
+    (RESULTS / f"{output}.md").write_text(markdown(rows, results.get("goal")))
+    out = save(output, {"seconds": seconds, "merged": names, "rows": rows, **results, "streams": infos})
+    print(f"\nwrote {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--streams", default="", help="comma list of stream names, or design / holdout")
     ap.add_argument("--engine", default="today,proto", help="today, proto or both (comma list)")
     ap.add_argument("--policies", default="", help="comma list (default: every policy of the engine)")
     ap.add_argument("--output", default="backtest_quality", help="result name under benchmarks/results")
+    ap.add_argument("--merge", default="", help="comma list of result names to combine into --output "
+                    "(e.g. the design and holdout halves run as two processes); runs nothing")
     args = ap.parse_args(argv)
+    if args.merge:
+        return merge(args.merge.split(","), args.output)
     engines = [e for e in args.engine.split(",") if e]
     for e in engines:
         if e not in ENGINES:
