@@ -309,7 +309,7 @@ def replay(frame: pd.DataFrame, *, target: str, time_column: str, window: str, p
         classes = list(res.model.classes_)
         ch_m, _, _ = union_auc(y, pc, classes)
         cb_m, cb_se, _ = union_auc(y, pb, champ.classes)
-        if classes == champ.classes and set(pd.unique(y)) == set(classes):
+        if len(classes) == 2 and classes == champ.classes and set(pd.unique(y)) == set(classes):
             d = eval_core.gate(res.model, ho.drop(columns=[time_column]), target=target,
                                task="classification", champion=champ.model,
                                thresholds={"roc_auc": rules.gate_threshold}, primary_metric="roc_auc",
@@ -318,7 +318,7 @@ def replay(frame: pd.DataFrame, *, target: str, time_column: str, window: str, p
             return d.approved, d.reason, cb_m, cb_se, float(d.comparison["ci_low"])
         rng = np.random.default_rng(seed)
         deltas = []
-        for _ in range(rules.bootstrap_rounds // 4):
+        for _ in range(rules.bootstrap_rounds):
             i = rng.integers(0, len(y), len(y))
             deltas.append(union_auc(y[i], pc[i], classes)[0] - union_auc(y[i], pb[i], champ.classes)[0])
         lo_, hi = (np.nanquantile(deltas, [0.025, 0.975]) if np.isfinite(deltas).any()
