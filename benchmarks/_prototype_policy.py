@@ -1,9 +1,8 @@
 """PROTOTYPE — phase 1 of issue 14. Not product code; nothing in src/ imports it.
 
 A replay of the retraining loop with the trigger design proposed for ctloop's default policy,
-built on the existing cores: ``components/train/core.fit``, ``components/evaluate/core.gate`` /
-``fast_auc`` / ``paired_bootstrap``-style comparison, ``components/drift/core.detect`` and
-``calibrate_thresholds``. Phase 2 moves the rules into the one trigger-rule engine shared by the
+built on the existing cores: ``components/train/core.fit``, ``components/evaluate/core.gate`` and
+``fast_auc``, ``ctloop.drift.engine.detect`` and ``calibrate_thresholds``. Phase 2 moves the rules into the one trigger-rule engine shared by the
 monitoring pipeline and ``ctloop backtest``; this file is the measuring stick for that work.
 
 Replay, window by window (``window`` = the replay step)::
@@ -233,9 +232,9 @@ def _window_bounds(times: pd.Series, step: pd.Timedelta) -> list[tuple[pd.Timest
 
 def replay(frame: pd.DataFrame, *, target: str, time_column: str, window: str, policy: str = "default",
            rules: Rules | None = None, seed: int = 0, estimator: str = "hist_gradient_boosting") -> Report:
-    from ctloop.components.drift import core as drift_core
+    from ctloop.drift import engine as drift_core
     from ctloop.components.evaluate import core as eval_core
-    from ctloop.components.prepare.core import parse_duration
+    from ctloop.timeutil import parse_duration
     from ctloop.components.train import core as train_core
     from ctloop.errors import TrainingError
 
@@ -301,9 +300,9 @@ def replay(frame: pd.DataFrame, *, target: str, time_column: str, window: str, p
 
     def gate(res, ho: pd.DataFrame, champ: Champion) -> tuple[bool, str, float, float, float]:
         """``(approved, reason, champion metric on this holdout, its se, lower bound of the
-        challenger's gain)``: the core gate when it
-        can compare (same classes, every class in the holdout); else the same rule on the
-        union-class metric (what phase 2 must teach the core gate)."""
+        challenger's gain)``: the core gate for binary models with the same classes; else the same
+        rule (absolute bar, paired bootstrap, tolerance) on the union-class metric: what phase 2
+        must teach the core gate, and fast (the core's multiclass bootstrap loops over sklearn)."""
         y = ho[target].to_numpy()
         pc, pb = predict(res.model, ho), predict(champ.model, ho)
         classes = list(res.model.classes_)
