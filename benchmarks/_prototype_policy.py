@@ -232,11 +232,11 @@ def _window_bounds(times: pd.Series, step: pd.Timedelta) -> list[tuple[pd.Timest
 
 def replay(frame: pd.DataFrame, *, target: str, time_column: str, window: str, policy: str = "default",
            rules: Rules | None = None, seed: int = 0, estimator: str = "hist_gradient_boosting") -> Report:
-    from ctloop.drift import engine as drift_core
     from ctloop.components.evaluate import core as eval_core
-    from ctloop.timeutil import parse_duration
     from ctloop.components.train import core as train_core
+    from ctloop.drift import engine as drift_core
     from ctloop.errors import TrainingError
+    from ctloop.timeutil import parse_duration
 
     if policy not in POLICIES:
         raise ValueError(f"policy {policy!r} is not one of {POLICIES}")
