@@ -83,7 +83,8 @@ def run_proto(stream, frame, policy: str) -> dict:
 RUNNERS = {"today": run_today, "proto": run_proto}
 
 
-def run_all(selected, engines, policies_by_engine, say=print, infos: list | None = None) -> list[dict]:
+def run_all(selected, engines, policies_by_engine, say=print, infos: list | None = None,
+            after_stream=None) -> list[dict]:
     rows: list[dict] = []
     for stream in selected:
         t = time.perf_counter()
@@ -116,6 +117,8 @@ def run_all(selected, engines, policies_by_engine, say=print, infos: list | None
                     + (f"mean {metric:.4f}  retrains {row['retrains']}" if metric is not None
                        else f"mean n/a  retrains {row.get('retrains')}")
                     + f"  {row['seconds']}s" + (f"  CRASH {row['crashed'][:160]}" if row["crashed"] else ""))
+        if after_stream is not None:
+            after_stream(rows)
     add_comparisons(rows)
     return rows
 
@@ -320,7 +323,10 @@ def main(argv: list[str] | None = None) -> int:
     selected = list(catalogue.select(args.streams or None))
     t0 = time.perf_counter()
     infos: list[dict] = []
-    rows = run_all(selected, engines, policies, infos=infos)
+    def checkpoint(done: list[dict]) -> None:  # a long run keeps what it finished
+        save(f"{args.output}.partial", {"rows": done, "streams": infos})
+
+    rows = run_all(selected, engines, policies, infos=infos, after_stream=checkpoint)
     print()
     print(table(rows, COLUMNS))
     results = {}
