@@ -1,0 +1,130 @@
+"""Real data must never crash the backtest (issue 14). Each case is a small reproduction of a
+crash (or silent failure) seen when replaying the streams of benchmarks/streams.py through
+today's ``run_backtest``; each is ``xfail(strict=True)`` naming the crash and where it happens.
+Phase 2 fixes them and removes the marks: the assertions say what must hold then.
+"""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.backtest import BacktestConfig, run_backtest
+from ctloop.components.evaluate import core as eval_core
+from ctloop.components.train import core as train_core
+from ctloop.errors import DataValidationError, EvaluationError, TrainingError
+
+
+def stream(n_windows: int, rows: int, classes_of, *, days: float = 1, seed: int = 0) -> pd.DataFrame:
+    """``n_windows`` windows of ``rows`` rows; window ``w`` draws its labels from
+    ``classes_of(w)``; feature ``a`` separates the classes, ``b`` and ``c`` are noise."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for w in range(n_windows):
+        y = rng.choice(np.asarray(classes_of(w), dtype=object), rows)
+        code = np.array([sorted(map(str, classes_of(0) + classes_of(n_windows - 1))).index(str(v)) for v in y])
+        ts = pd.Timestamp("2024-01-01") + pd.to_timedelta((w + np.sort(rng.random(rows))) * days, unit="D")
+        parts.append(pd.DataFrame({"ts": ts, "a": code + rng.normal(0, 0.7, rows),
+                                   "b": rng.normal(size=rows), "c": rng.normal(size=rows), "y": list(y)}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def config(**kw) -> BacktestConfig:
+    base = dict(target="y", time_column="ts", window="1D", estimator="logistic_regression",
+                bootstrap_rounds=50, seed=0)
+    return BacktestConfig(**{**base, **kw})
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
+    "ValueError 'y_true contains values {3} not belonging to the passed labels [0 1 2]' at "
+    "components/evaluate/core.py _metrics_from (log_loss labels=) via backtest.run_backtest's "
+    "prequential eval_core.score: a class the champion never saw crashes every policy"))
+@pytest.mark.parametrize("policy", ["never", "always"])
+def test_class_unseen_by_the_champion_is_scored_not_fatal(policy):
+    frame = stream(4, 200, lambda w: [0, 1, 2] if w < 2 else [0, 1, 2, 3])
+    report = run_backtest(frame, config(policy=policy))
+    scored = [w for w in report.windows if w.metric is not None]
+    assert len(scored) == 3 and all(math.isfinite(w.metric) for w in scored)
+
+
+@pytest.mark.xfail(strict=True, raises=DataValidationError, reason=(
+    "DataValidationError \"column 'y' breaks rule 'all_null' in 0 row(s): no rows with a target "
+    "value\" at components/train/core.py fit: with yearly windows the fixed 90-day train_window "
+    "can hold no rows at all (and the message contradicts itself)"))
+def test_yearly_windows_train_on_a_window_derived_from_the_replay_window():
+    frame = stream(3, 300, lambda w: [0, 1], days=365)
+    frame = frame[frame["ts"] < "2026-06-01"]  # the last window has no rows in its final 90 days
+    report = run_backtest(frame, config(policy="always", window="365D"))
+    assert report.retrains == 2 and report.mean_metric is not None
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "silent: a window holding a single class scores roc_auc NaN, which backtest.run_backtest "
+    "averages into mean_metric (NaN) instead of skipping the window with a reason"))
+def test_window_with_a_single_class_is_skipped_with_a_reason():
+    frame = stream(4, 200, lambda w: [0, 1] if w != 2 else [1])
+    report = run_backtest(frame, config(policy="never"))
+    assert report.mean_metric is not None and math.isfinite(report.mean_metric)
+    skipped = report.windows[2]
+    assert skipped.metric is None and "class" in skipped.reason
+
+
+@pytest.mark.xfail(strict=True, raises=TrainingError, reason=(
+    "TrainingError \"target 'y' has a single class [1]\" at components/train/core.py fit, raised "
+    "through backtest.run_backtest's train_and_gate: a training window with one class ends the replay"))
+def test_training_window_with_a_single_class_skips_the_retrain():
+    frame = stream(4, 200, lambda w: [0, 1] if w != 2 else [1])
+    report = run_backtest(frame, config(policy="always", train_window="1D"))
+    assert len(report.windows) == 4
+    assert "class" in report.windows[2].reason and not report.windows[2].promoted
+
+
+@pytest.mark.xfail(strict=True, raises=TrainingError, reason=(
+    "TrainingError \"target 'y' has a single class [1]\" at components/train/core.py fit for the "
+    "initial model: a first window with one class ends the replay before it starts"))
+def test_first_window_with_a_single_class_defers_the_initial_model():
+    frame = stream(4, 200, lambda w: [1] if w == 0 else [0, 1])
+    report = run_backtest(frame, config(policy="never"))
+    assert report.mean_metric is not None and math.isfinite(report.mean_metric)
+
+
+@pytest.mark.xfail(strict=True, raises=EvaluationError, reason=(
+    "EvaluationError 'champion classes [0, 1, 2] differ from the challenger's [0, 1]' at "
+    "components/evaluate/core.py gate: a challenger whose training window lacks a rare class "
+    "cannot be compared with the champion, and the replay ends"))
+def test_challenger_missing_a_class_is_compared_over_the_union_of_classes():
+    frame = stream(5, 200, lambda w: [0, 1, 2] if w % 2 == 0 else [0, 1])
+    report = run_backtest(frame, config(policy="always", train_window="1D"))
+    assert report.retrains == 4
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "silent: components/evaluate/core.py _metrics_from returns roc_auc NaN when a class of the model "
+    "is missing from the holdout (multi_class='ovr' over all labels), so gate's threshold check "
+    "fails and a good multiclass challenger is never approved when a rare class skips a window"))
+def test_gate_scores_multiclass_auc_over_the_classes_present():
+    train = stream(2, 300, lambda w: ["a", "b", "c"], seed=1)
+    holdout = stream(1, 200, lambda w: ["a", "b"], seed=2)  # 'c' is rare: absent this window
+    model = train_core.fit(train.drop(columns=["ts"]), target="y", estimator="logistic_regression").model
+    decision = eval_core.gate(model, holdout.drop(columns=["ts"]), target="y", task="classification",
+                              thresholds={"roc_auc": 0.7}, bootstrap_rounds=50)
+    assert math.isfinite(decision.challenger_metrics["roc_auc"]) and decision.approved
+
+
+def test_text_labels_replay():
+    """Text labels (binary and multiclass) already work: kept as a guard for phase 2."""
+    for classes in (["no", "yes"], ["fog", "rain", "sun"]):
+        report = run_backtest(stream(4, 200, lambda w, c=classes: c), config(policy="always"))
+        assert report.retrains == 3 and math.isfinite(report.mean_metric)
+
+
+@pytest.mark.xfail(strict=True, raises=TrainingError, reason=(
+    "TrainingError 'fitting hist_gradient_boosting failed: The least populated classes in y have only "
+    "1 member' at components/train/core.py fit: the default estimator's early stopping splits a "
+    "stratified validation set, which a class seen once in the training window cannot join"))
+def test_class_seen_once_in_the_training_window_does_not_stop_training():
+    frame = stream(3, 150, lambda w: ["fog", "rain", "sun"])
+    frame.loc[frame.index[frame["y"] == "fog"][1:], "y"] = "sun"  # 'fog' occurs once
+    result = train_core.fit(frame.drop(columns=["ts"]), target="y")  # default estimator
+    assert "fog" in result.meta["classes"]
