@@ -20,10 +20,11 @@ from ctloop.pipelines.monitoring import monitoring
 from ctloop.serving.payload import to_frame
 from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN
 from tests.doubles.kfp_api import KfpApiDouble
-from tests.e2e.test_monitoring_pipeline import RULES_OFF, TRAINING, upload_training
+from tests.e2e.test_monitoring_pipeline import RULES_OFF, TRAINING
 from tests.fixtures.servers import stop_group
 from tests.inference_log.test_sink_server import start
 from tests.integration.monitor_support import MODEL, register_champion
+from tests.integration.test_monitor_component import upload_training
 
 pytestmark = pytest.mark.slow
 DAY = "2026-01-05"

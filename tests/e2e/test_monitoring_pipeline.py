@@ -20,6 +20,7 @@ from ctloop.registry import MlflowRegistry
 from ctloop.storage import write_table
 from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, make_credit_data
 from tests.doubles.kfp_api import KfpApiDouble
+from tests.integration.test_monitor_component import upload_training
 
 pytestmark = pytest.mark.slow
 DAY = "2026-01-05"
@@ -42,21 +43,6 @@ RULES_OFF = {"drift_share": None, "realized_floor": None, "realized_drop": None,
              "cooldown": None}
 TRAINING = {"data": {"uri": "gs://credit/applications.parquet", "target": CREDIT_TARGET,
                      "time_column": CREDIT_TIME_COLUMN}, "gate": {"thresholds": {"roc_auc": 0.7}}}
-
-
-def upload_training(kfp, image=None):
-    """The continuous-training pipeline uploaded to the KFP double, as `ctloop apply` does; its URL."""
-    import tempfile
-    from pathlib import Path
-
-    from ctloop.compiler import compile_pipeline
-    from ctloop.ops.platform import Platform
-    from ctloop.pipelines.continuous_training import continuous_training
-
-    with tempfile.TemporaryDirectory() as tmp:
-        package = compile_pipeline(continuous_training, Path(tmp) / "ct.yaml", image=image)
-        Platform(host=kfp.url).ensure_pipeline("continuous-training", package)
-    return kfp.url
 
 
 def test_fires_exactly_the_configured_rule_and_respects_cooldown(tmp_path):

@@ -45,6 +45,21 @@ def section(log_root, rules=None, **kwargs):
     return {"log_root": str(log_root), **kwargs, **({"rules": {**RULES_OFF, **rules}} if rules is not None else {})}
 
 
+def upload_training(kfp, image=None, mounts=()):
+    """The continuous-training pipeline uploaded to the KFP double, as `ctloop apply` does; its URL."""
+    import tempfile
+    from pathlib import Path
+
+    from ctloop.compiler import compile_pipeline
+    from ctloop.ops.platform import Platform
+    from ctloop.pipelines.continuous_training import continuous_training
+
+    with tempfile.TemporaryDirectory() as tmp:
+        package = compile_pipeline(continuous_training, Path(tmp) / "ct.yaml", image=image, pvc_mounts=list(mounts))
+        Platform(host=kfp.url).ensure_pipeline("continuous-training", package)
+    return kfp.url
+
+
 def monitor(tmp_path, uri, as_of=END, **kwargs):
     metrics = Metrics(name="monitor_metrics", uri=str(tmp_path / "m"), metadata={})
     out = monitor_model.python_func(model_name=MODEL, monitoring=section(tmp_path / "logs", **kwargs),
@@ -115,29 +130,29 @@ def test_triggered_is_recorded_only_after_the_run_started(setup, uri, tmp_path):
         trigger_training.python_func(model_name=MODEL, reason=out.reason, kfp_host=dead, monitor_run_id=out.monitor_run_id,
                                      tracking_uri=uri)
     tags = run_tags(uri, out.monitor_run_id).tags
-    assert tags["triggered"] == "failed" and "cannot reach KFP" in tags["trigger_error"]
+    assert tags["triggered"] == "failed" and "cannot reach" in tags["trigger_error"]
     assert "retrain_trigger_failed" in [e["event"] for e in MlflowRegistry(uri).audit_log(MODEL)]
 
     # the failed trigger started no cooldown: the next window decides (and triggers) again
     again, _ = monitor(tmp_path, uri, as_of=END + pd.Timedelta("1h"), rules=rules)
     assert again.retrain and again.rule == "drift", again.reason
     image = "registry.example.com/ml/ctloop:9.9.9"
+    training = {"data": {"uri": "gs://credit/t.parquet", "target": "default", "time_column": "application_date"}}
     with KfpApiDouble() as kfp:
-        started = trigger_training.python_func(model_name=MODEL, reason=again.reason, kfp_host=kfp.url, image=image,
-                                               pvc_mounts="training-data:/mnt/data, ctloop-inference-log-records:/mnt/log",
-                                               monitor_run_id=again.monitor_run_id, tracking_uri=uri)
+        # what `ctloop apply` uploaded, compiled with the image and the volume mounts
+        upload_training(kfp, image, mounts=[("training-data", "/mnt/data")])
+        started = trigger_training.python_func(model_name=MODEL, reason=again.reason, kfp_host=kfp.url,
+                                               training_parameters=training, monitor_run_id=again.monitor_run_id,
+                                               tracking_uri=uri)
         (post,) = [c for c in kfp.calls if c.method == "POST" and c.path.endswith("/runs")]
+        package = kfp.version_package(post.body["pipeline_version_reference"]["pipeline_version_id"])
     tags = run_tags(uri, again.monitor_run_id).tags
     assert tags["triggered"] == "true" and tags["kfp_run"] == started.run_id
-    sent = post.body["pipeline_spec"]  # kfp.Client sends {pipeline_spec, platform_spec}
-    spec = sent["pipeline_spec"]
-    images = {e["container"]["image"] for e in spec["deploymentSpec"]["executors"].values()}
-    assert images == {image}  # the configured image, not the package default
-    mounts = sent["platform_spec"]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
-    assert set(mounts) == set(spec["deploymentSpec"]["executors"])  # every task of the triggered run mounts both
-    assert all({m["mountPath"]: m["constant"] for m in e["pvcMount"]} == {
-        "/mnt/data": "training-data", "/mnt/log": "ctloop-inference-log-records"} for e in mounts.values())
-    assert post.body["runtime_config"]["parameters"]["force_retrain"] is True
+    images = {e["container"]["image"] for e in package["deploymentSpec"]["executors"].values()}
+    assert images == {image}  # the uploaded version runs, with the image it was compiled with
+    params = post.body["runtime_config"]["parameters"]
+    assert params["drift"] == {"force_retrain": True} and params["data"] == training["data"]
+    assert params["model_name"] == MODEL
 
     third, _ = monitor(tmp_path, uri, as_of=END + pd.Timedelta("2h"), rules=rules)
     assert third.rule == "cooldown", third.reason
@@ -254,7 +269,7 @@ def test_monitor_history_shows_every_window_and_the_trigger(setup, uri, tmp_path
     (last, _) = outs[-1]
     assert [o.rule for o, _ in outs] == ["none", "none", "drift"]
     with KfpApiDouble() as kfp:
-        started = trigger_training.python_func(model_name=MODEL, reason=last.reason, kfp_host=kfp.url,
+        started = trigger_training.python_func(model_name=MODEL, reason=last.reason, kfp_host=upload_training(kfp),
                                                monitor_run_id=last.monitor_run_id, tracking_uri=uri)
     capsys.readouterr()
     assert main(["monitor", "history", "--model-name", MODEL, "--tracking-uri", uri, "--drift-share", "0.5",
