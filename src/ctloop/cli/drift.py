@@ -94,16 +94,24 @@ def choose_engine(engine: str, reference: str, current: str, calibrate: bool) ->
     return "memory"
 
 
-def _read_frame(uri: str):
+def _read_frame(uri: str, wanted: list[str] | None):
     """A whole side as one pandas frame (the ``memory`` engine): a single file as before
-    (local or gs://), anything else through the dataset reader (partition keys included)."""
+    (local or gs://), anything else through the dataset reader, without its hive partition
+    keys unless ``wanted`` names them (as the streaming engine)."""
     from ctloop.storage import read_table
 
     if _single_file(uri):
         return read_table(uri)
     from ctloop.drift.streaming import open_source
 
-    return open_source(uri).dataset.to_table().to_pandas()
+    src = open_source(uri)
+    keep = [c for c in src.columns if c not in src.partition_keys or c in (wanted or ())]
+    try:
+        return src.dataset.to_table(columns=keep).to_pandas()
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        from ctloop.errors import DataSourceError
+
+        raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
 
 
 class _Progress:
@@ -144,8 +152,8 @@ def _drift(args: argparse.Namespace) -> int:
     streaming_info = None
     samples = None
     if used == "memory":
-        reference = _read_frame(args.reference)
-        current = _read_frame(args.current)
+        reference = _read_frame(args.reference, columns)
+        current = _read_frame(args.current, columns)
         if columns is None:
             skip = set(_split(args.exclude)) | set(RESERVED_TRAINING)
             columns = [c for c in reference.columns if c in current.columns and c not in skip]
