@@ -218,6 +218,29 @@ class NumericSketch:
 
     def _absorb(self, clusters: tuple[np.ndarray, ...]) -> None:
         """Add clusters at the current resolution, then coarsen until within the budget."""
+        if len(self.keys) and len(clusters[0]):
+            # steady state: most buckets of the chunk are occupied already (keys are unique
+            # and sorted on both sides): add those in place, insert the few new ones
+            at = np.minimum(np.searchsorted(self.keys, clusters[0]), len(self.keys) - 1)
+            known = self.keys[at] == clusters[0]
+            if known.sum() * 2 >= len(known):
+                k = at[known]
+                self.counts[k] += clusters[1][known]
+                self.sums[k] += clusters[2][known]
+                self.mins[k] = np.minimum(self.mins[k], clusters[3][known])
+                self.maxs[k] = np.maximum(self.maxs[k], clusters[4][known])
+                if known.all():
+                    return
+                new = ~known
+                pos = np.searchsorted(self.keys, clusters[0][new])
+                self.keys, self.counts, self.sums, self.mins, self.maxs = (
+                    np.insert(a, pos, b[new])
+                    for a, b in zip((self.keys, self.counts, self.sums, self.mins, self.maxs),
+                                    clusters, strict=True)  # fmt: skip
+                )
+                if len(self.keys) > self.budget:
+                    self._coarsen(self.m - _fit(self.keys, self.m, self.budget))
+                return
         keys, counts, sums, mins, maxs = (
             np.concatenate([a, b])
             for a, b in zip(
