@@ -13,7 +13,6 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
 
-from ctloop.cli import drift as drift_cli
 from ctloop.cli import main
 from ctloop.drift import engine, stats, streaming
 from ctloop.errors import ConfigError, DataSourceError
@@ -181,14 +180,19 @@ def test_cli_streams_directories_and_globs_with_progress(tmp_path, two_sides, ca
     assert capsys.readouterr().err == ""
 
 
-def test_auto_engine_streams_large_or_partitioned_inputs(tmp_path, two_sides, monkeypatch):
+def test_auto_engine_streams_large_or_partitioned_inputs(two_sides, monkeypatch):
     ref, cur = two_sides
-    assert drift_cli.choose_engine("auto", ref, cur, calibrate=False) == "memory"  # 4,000 cells
-    monkeypatch.setattr(drift_cli, "MEMORY_CELLS", 3999)
-    assert drift_cli.choose_engine("auto", ref, cur, calibrate=False) == "stream"
-    assert drift_cli.choose_engine("auto", ref, cur, calibrate=True) == "memory"
-    assert drift_cli.choose_engine("auto", "gs://b/train.parquet", "gs://b/cur.csv", False) == "memory"
-    assert drift_cli.choose_engine("auto", "gs://b/train.parquet", "gs://b/log/", False) == "stream"
+    choose = streaming.choose_engine
+    assert choose("auto", ref, cur) == "memory"  # 1,000 rows x 4 columns = 4,000 cells a side
+    assert choose("auto", ref, cur, memory_cells=3999) == "stream"
+    monkeypatch.setattr(streaming, "MEMORY_CELLS", 3999)
+    assert choose("auto", ref, cur) == "stream"
+    assert choose("auto", ref, cur, calibrate=True) == "memory"
+    assert choose("auto", "gs://b/train.parquet", "gs://b/cur.csv") == "memory"  # single files
+    assert choose("auto", "gs://b/train.parquet", "gs://b/log/") == "stream"
+    assert choose("memory", ref, cur, memory_cells=1) == "memory"
+    with pytest.raises(ConfigError, match="engine must be one of auto, memory, stream"):
+        choose("fast", ref, cur)
 
 
 @pytest.mark.parametrize(

@@ -33,85 +33,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-MEMORY_CELLS = 25_000_000  # auto: in memory up to 1M rows x 25 columns per side (benchmarks/bench_drift_streaming.py)
 PROGRESS_EVERY_S = 2.0
 
 
 def _split(text: str | None) -> list[str]:
     return [c.strip() for c in (text or "").split(",") if c.strip()]
-
-
-def _remote(uri: str) -> bool:
-    return "://" in uri
-
-
-def _single_file(uri: str) -> bool:
-    from ctloop.errors import ConfigError
-    from ctloop.storage import table_format
-
-    if _remote(uri):
-        try:
-            table_format(uri)
-        except ConfigError:
-            return False
-        return not any(ch in uri for ch in "*?[")
-    return Path(uri).is_file()
-
-
-def _cells(uri: str) -> int | None:
-    """Rows × columns of a local table from its metadata (CSV: estimated from its size),
-    ``None`` when unknown without reading it."""
-    from ctloop.drift.streaming import open_source
-
-    src = open_source(uri)
-    if src.format == "parquet":
-        return src.count_rows() * max(len(src.columns), 1)
-    size = sum(Path(f).stat().st_size for f in src.files)
-    return size // 8  # ~8 bytes of CSV text per numeric cell
-
-
-def choose_engine(engine: str, reference: str, current: str, calibrate: bool) -> str:
-    """The engine ``auto`` picks (module doc)."""
-    from ctloop.errors import ConfigError
-
-    if engine != "auto":
-        if engine == "stream" and calibrate:
-            raise ConfigError(
-                "--calibrate splits the reference rows at random, which needs them in memory: "
-                "use --engine memory (or auto), or leave --calibrate out"
-            )
-        return engine
-    if calibrate:
-        return "memory"
-    for uri in (reference, current):
-        if _remote(uri):
-            if not _single_file(uri):
-                return "stream"
-            continue
-        cells = _cells(uri)
-        if cells is None or cells > MEMORY_CELLS:
-            return "stream"
-    return "memory"
-
-
-def _read_frame(uri: str, wanted: list[str] | None):
-    """A whole side as one pandas frame (the ``memory`` engine): a single file as before
-    (local or gs://), anything else through the dataset reader, without its hive partition
-    keys unless ``wanted`` names them (as the streaming engine)."""
-    from ctloop.storage import read_table
-
-    if _single_file(uri):
-        return read_table(uri)
-    from ctloop.drift.streaming import open_source
-
-    src = open_source(uri)
-    keep = [c for c in src.columns if c not in src.partition_keys or c in (wanted or ())]
-    try:
-        return src.dataset.to_table(columns=keep).to_pandas()
-    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
-        from ctloop.errors import DataSourceError
-
-        raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
 
 
 class _Progress:
@@ -146,14 +72,16 @@ def _drift(args: argparse.Namespace) -> int:
         "threshold": args.threshold,
         "correction": args.correction,
     }
-    used = choose_engine(args.engine, args.reference, args.current, bool(args.calibrate))
+    from ctloop.drift.streaming import choose_engine, read_frame
+
+    used = choose_engine(args.engine, args.reference, args.current, calibrate=bool(args.calibrate))
     columns = _split(args.columns) or None
     calibration = None
     streaming_info = None
     samples = None
     if used == "memory":
-        reference = _read_frame(args.reference, columns)
-        current = _read_frame(args.current, columns)
+        reference = read_frame(args.reference, columns)
+        current = read_frame(args.current, columns)
         if columns is None:
             skip = set(_split(args.exclude)) | set(RESERVED_TRAINING)
             columns = [c for c in reference.columns if c in current.columns and c not in skip]
@@ -254,7 +182,12 @@ def _drift(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     from ctloop.drift.engine import CORRECTIONS
     from ctloop.drift.stats import METHODS
-    from ctloop.drift.streaming import DEFAULT_BATCH_ROWS, DEFAULT_SKETCH_SIZE
+    from ctloop.drift.streaming import (
+        DEFAULT_BATCH_ROWS,
+        DEFAULT_SKETCH_SIZE,
+        ENGINES,
+        MEMORY_CELLS,
+    )
 
     p = subparsers.add_parser(
         "drift",
@@ -301,9 +234,9 @@ def register(subparsers) -> None:
         help="calibrate per-column thresholds on ROUNDS random splits of the reference (in memory)",
     )
     p.add_argument(
-        "--engine", choices=("auto", "memory", "stream"), default="auto",
-        help="memory: pandas, exact; stream: bounded memory; auto (default): memory up to 25M "
-             "cells per side, else stream",
+        "--engine", choices=ENGINES, default="auto",
+        help=f"memory: pandas, exact; stream: bounded memory; auto (default): memory up to "
+             f"{MEMORY_CELLS:,} cells (rows x columns) per side, else stream",
     )  # fmt: skip
     p.add_argument(
         "--sketch-size", type=int, default=DEFAULT_SKETCH_SIZE,

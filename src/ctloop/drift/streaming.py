@@ -1031,6 +1031,80 @@ def scan(source: str | Sequence[str] | Source, columns: Sequence[str] | None = N
         yield batch
 
 
+# ---------------------------------------------------------------------------- which engine
+MEMORY_CELLS = 25_000_000  # auto: in memory up to 1M rows x 25 columns per side (docs/drift.md)
+ENGINES = ("auto", "memory", "stream")
+
+
+def _remote(uri: str) -> bool:
+    return "://" in uri
+
+
+def is_single_file(uri: str) -> bool:
+    """A single local file, or a remote URI naming one table file (no glob)."""
+    if _remote(uri):
+        low = uri.lower()
+        return _suffix_format(low) is not None and not any(ch in uri for ch in GLOB_CHARS)
+    return os.path.isfile(uri)
+
+
+def _cells(uri: str) -> int:
+    """Rows × columns of a local source from Parquet metadata (CSV: estimated from its bytes,
+    about 8 per cell)."""
+    src = open_source(uri)
+    if src.format == "parquet":
+        return src.count_rows() * max(len(src.columns), 1)
+    return sum(os.path.getsize(f) for f in src.files) // 8
+
+
+def choose_engine(engine: str, reference: str, current: str, *, calibrate: bool = False,
+                  memory_cells: int | None = None) -> str:  # fmt: skip
+    """``memory`` or ``stream`` for ``engine`` = ``auto``: in memory when each side holds at most
+    ``memory_cells`` (default :data:`MEMORY_CELLS`) cells, or is a single remote file (read in
+    memory as before), or when calibrating (which re-splits the reference rows); else streamed.
+
+    Raises:
+        ConfigError: an unknown engine, or ``stream`` with calibration.
+    """
+    if engine not in ENGINES:
+        raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine != "auto":
+        if engine == "stream" and calibrate:
+            raise ConfigError(
+                "--calibrate splits the reference rows at random, which needs them in memory: "
+                "use --engine memory (or auto), or leave --calibrate out"
+            )
+        return engine
+    if calibrate:
+        return "memory"
+    limit = MEMORY_CELLS if memory_cells is None else memory_cells
+    for uri in (reference, current):
+        if _remote(uri):
+            if not is_single_file(uri):
+                return "stream"
+        elif _cells(uri) > limit:
+            return "stream"
+    return "memory"
+
+
+def read_frame(uri: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A whole side as one pandas frame (the memory engine): a single file through
+    ``ctloop.storage.read_table`` (local or gs://), anything else through the dataset reader,
+    without hive partition keys unless ``columns`` names them (as the streaming engine)."""
+    import pyarrow as pa
+
+    from ctloop.storage import read_table
+
+    if is_single_file(uri):
+        return read_table(uri)
+    src = open_source(uri)
+    keep = [c for c in src.columns if c not in src.partition_keys or c in (columns or ())]
+    try:
+        return src.dataset.to_table(columns=keep).to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
+
+
 # ---------------------------------------------------------------------------- row sample
 class RowSample:
     """A seeded uniform sample of ``size`` rows without replacement, kept while streaming
@@ -1202,6 +1276,8 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
 
 __all__ = [
     "DEFAULT_BATCH_ROWS",
+    "ENGINES",
+    "MEMORY_CELLS",
     "DEFAULT_MAX_CATEGORIES",
     "DEFAULT_SKETCH_SIZE",
     "ENGINE",
@@ -1212,10 +1288,13 @@ __all__ = [
     "Source",
     "StreamingRun",
     "add_histograms",
+    "choose_engine",
     "compare",
     "default_columns",
     "detect_sources",
+    "is_single_file",
     "open_source",
+    "read_frame",
     "refine_plan",
     "scan",
     "state_of",
