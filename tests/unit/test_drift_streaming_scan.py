@@ -232,3 +232,38 @@ def test_cli_streamed_html_report_uses_the_streamed_sample(tmp_path, two_sides, 
     html = (out / "report.html").read_text()
     assert saved["columns"][0]["method"] == "ks"  # 1,000 reference rows: statistical tests
     assert stats.DISPLAY_NAMES["ks"] in html  # evidently judged the sample with the same method
+
+
+def test_fan_out_over_partitions_equals_one_process(log_root, tmp_path):
+    """docs/drift.md's recipe: one state per day (as parallel KFP tasks would), through JSON
+    files, merged and compared, gives the one-process verdict."""
+    import functools
+
+    columns = ["income", "age", "region", "score"]
+    reference = streaming.state_of(log_root / "model=credit" / f"date={DAYS[0]}", columns)
+    paths = []
+    for day in DAYS[1:]:
+        state = streaming.state_of(log_root / "model=credit" / f"date={day}", columns)
+        paths.append(tmp_path / f"{day}.json")
+        paths[-1].write_text(json.dumps(state.to_dict()))
+    parts = [streaming.DriftState.from_dict(json.loads(p.read_text())) for p in paths]
+    current = functools.reduce(streaming.DriftState.merge, parts)
+    assert streaming.refine_plan(reference, current) == {}
+    fanned = streaming.compare(reference, current)
+    one = streaming.detect_sources(
+        log_root / "model=credit" / f"date={DAYS[0]}",
+        [str(log_root / "model=credit" / f"date={d}") for d in DAYS[1:]],
+    ).result
+    assert fanned.reason == one.reason
+    for a, b in zip(fanned.columns, one.columns, strict=True):
+        assert (a.column, a.method, a.drifted) == (b.column, b.method, b.drifted)
+        assert a.score == pytest.approx(b.score, rel=1e-12)  # moments merged in another order
+
+
+def test_abandoned_scan_stops_its_reader_thread(log_root):
+    import threading
+
+    it = streaming.open_source(log_root).batches(batch_rows=50)
+    next(it)  # the reader thread is now blocked on a full prefetch queue
+    it.close()
+    assert not [t for t in threading.enumerate() if t.name == "ctloop-scan" and t.is_alive()]
