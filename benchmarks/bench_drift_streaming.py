@@ -70,6 +70,16 @@ def write_side(root: Path, rows: int, shift: float, seed: int) -> float:
     return time.monotonic() - started
 
 
+def _progress_excerpt(log: Path) -> list[str]:
+    """The first and last progress lines of each side (what a user sees on stderr)."""
+    lines = log.read_text().splitlines()
+    out = []
+    for side in ("reference", "current"):
+        mine = [line for line in lines if line.startswith(side + ":")]
+        out += mine[:2] + (["…"] if len(mine) > 4 else []) + mine[-2:] if len(mine) > 4 else mine
+    return out
+
+
 def run_child(args: list[str], log: Path) -> dict:
     """Run a command; wall time from here, peak RSS and CPU from the kernel (wait4)."""
     started = time.monotonic()
@@ -136,7 +146,7 @@ def main() -> int:
                 rows_out.append(row)
                 raw.append({**row, "found": found, "expected_shifted": SHIFTED,
                             "parquet_bytes": size, "generate_s": gen,
-                            "progress_tail": (work / f"{eng}.log").read_text().splitlines()[-2:],
+                            "progress": _progress_excerpt(work / f"{eng}.log"),
                             "columns": saved["columns"]})  # fmt: skip
                 print(f"  {eng:<6} {n:>11,} rows/side: {r['seconds']:7.1f} s wall, "
                       f"{r['peak_rss_mib']:6.0f} MiB peak, {r['cpu_seconds']:6.1f} s CPU, "

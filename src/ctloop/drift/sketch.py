@@ -104,11 +104,13 @@ def _grid_keys(x: np.ndarray, m: int) -> np.ndarray:
     return keys
 
 
-def _b64(arr: np.ndarray, dtype: str) -> str:
+def encode_array(arr: np.ndarray, dtype: str) -> str:
+    """An array as base64 of its bytes in ``dtype`` (e.g. ``"<f8"``): exact and compact JSON."""
     return base64.b64encode(np.ascontiguousarray(arr, dtype=dtype).tobytes()).decode("ascii")
 
 
-def _unb64(text: str, dtype: str) -> np.ndarray:
+def decode_array(text: str, dtype: str) -> np.ndarray:
+    """The inverse of :func:`encode_array` (a writable copy)."""
     return np.frombuffer(base64.b64decode(text), dtype=dtype).copy()
 
 
@@ -313,12 +315,12 @@ class NumericSketch:
             "m": self.m,
             "mean": self.mean.hex(),
             "m2": self.m2.hex(),
-            "keys": _b64(self.keys, "<i8"),
-            "counts": _b64(self.counts, "<i8"),
-            "mins": _b64(self.mins, "<f8"),
+            "keys": encode_array(self.keys, "<i8"),
+            "counts": encode_array(self.counts, "<i8"),
+            "mins": encode_array(self.mins, "<f8"),
         }
         if not self.exact:  # exact: every cluster is one value (sum = value × count)
-            out.update(sums=_b64(self.sums, "<f8"), maxs=_b64(self.maxs, "<f8"))
+            out.update(sums=encode_array(self.sums, "<f8"), maxs=encode_array(self.maxs, "<f8"))
         return out
 
     @classmethod
@@ -326,15 +328,15 @@ class NumericSketch:
         out = cls(int(data["budget"]))
         out.m = int(data["m"])
         out.mean, out.m2 = float.fromhex(data["mean"]), float.fromhex(data["m2"])
-        out.keys = _unb64(data["keys"], "<i8").astype(np.int64)
-        out.counts = _unb64(data["counts"], "<i8").astype(np.int64)
-        out.mins = _unb64(data["mins"], "<f8").astype(np.float64)
+        out.keys = decode_array(data["keys"], "<i8").astype(np.int64)
+        out.counts = decode_array(data["counts"], "<i8").astype(np.int64)
+        out.mins = decode_array(data["mins"], "<f8").astype(np.float64)
         if out.exact:
             out.maxs = out.mins.copy()
             out.sums = out.mins * out.counts
         else:
-            out.sums = _unb64(data["sums"], "<f8").astype(np.float64)
-            out.maxs = _unb64(data["maxs"], "<f8").astype(np.float64)
+            out.sums = decode_array(data["sums"], "<f8").astype(np.float64)
+            out.maxs = decode_array(data["maxs"], "<f8").astype(np.float64)
         if not (len(out.keys) == len(out.counts) == len(out.mins) == len(out.maxs) == len(out.sums)):
             raise ValueError("numeric sketch arrays have different lengths")
         return out
@@ -648,6 +650,8 @@ __all__ = [
     "aligned",
     "aligned_counts",
     "compare_cdfs",
+    "decode_array",
+    "encode_array",
     "hash_buckets",
     "ordered_bits",
 ]

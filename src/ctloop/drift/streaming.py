@@ -72,6 +72,8 @@ from ctloop.drift.sketch import (
     NumericSketch,
     aligned_counts,
     compare_cdfs,
+    decode_array,
+    encode_array,
 )
 from ctloop.errors import ConfigError, DataSourceError, DriftError
 
@@ -330,8 +332,6 @@ class ColumnState:
         return size
 
     def to_dict(self) -> dict[str, Any]:
-        from ctloop.drift.sketch import _b64
-
         out: dict[str, Any] = {
             "family": self.family,
             "type": self.type,
@@ -346,15 +346,13 @@ class ColumnState:
             out["categories"] = self.categories.to_dict()
         if self.histograms:
             out["histograms"] = [
-                {"edges": _b64(e, "<f8"), "counts": _b64(c, "<i8")}
+                {"edges": encode_array(e, "<f8"), "counts": encode_array(c, "<i8")}
                 for e, c in self.histograms.values()
             ]
         return out
 
     @classmethod
     def from_dict(cls, name: str, data: dict[str, Any]) -> ColumnState:
-        from ctloop.drift.sketch import _unb64
-
         num = data.get("numeric")
         cat = data.get("categories")
         out = cls(name, data["family"], data["type"],
@@ -367,8 +365,8 @@ class ColumnState:
         if cat:
             out.categories = CategoryCounts.from_dict(cat)
         for h in data.get("histograms", []):
-            edges = _unb64(h["edges"], "<f8").astype(np.float64)
-            out.histograms[_edges_key(edges)] = (edges, _unb64(h["counts"], "<i8").astype(np.int64))
+            edges = decode_array(h["edges"], "<f8").astype(np.float64)
+            out.histograms[_edges_key(edges)] = (edges, decode_array(h["counts"], "<i8").astype(np.int64))
         return out
 
 
