@@ -1301,8 +1301,6 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
                               progress=report)  # fmt: skip
             add_histograms(state, second)
     result = compare(ref_state, cur_state, columns=columns, **options)
-    exact = [n for n, c in ref_state.columns.items()
-             if c.numeric is None or (c.numeric.exact and cur_state.columns[n].numeric.exact)]  # fmt: skip
     info = {
         "engine": ENGINE,
         "sketch_size": sketch_size,
@@ -1310,7 +1308,7 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
         "batch_rows": batch_rows,
         "passes": passes,
         "second_pass_columns": sorted(plan),
-        "exact_columns": exact,
+        "approximate_columns": [c.column for c in result.columns if c.approximate],
         "state_bytes": ref_state.nbytes() + cur_state.nbytes(),
         "seconds": round(time.monotonic() - started, 3),
         "reference": {"uri": ref_src.uri, "files": len(ref_src.files), "rows": ref_state.rows},
