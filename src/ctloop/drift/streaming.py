@@ -1230,13 +1230,26 @@ def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None
         )
     state = DriftState(sketch_size=sketch_size, max_categories=max_categories, bins=bins)
     state.define(src.schema, names)
+    import pyarrow as pa
+
     workers = max(1, min(len(names), max_workers or os.cpu_count() or 1))
+    pending: list[pa.RecordBatch] = []
+    held = 0
     with ThreadPoolExecutor(max_workers=workers) as pool:
+        use = pool if workers > 1 else None
         for batch, file, number in src.batches(names, filter=filter, batch_rows=batch_rows,
                                                progress=progress):  # fmt: skip
-            state.update(batch, pool=pool if workers > 1 else None)
             if sample is not None:
                 sample.offer(batch, file, number)
+            # small files (the inference log writes ~10,000 rows each) give small batches:
+            # gather them up to batch_rows, so per-chunk costs are paid per batch_rows rows
+            pending.append(batch)
+            held += batch.num_rows
+            if held >= batch_rows:
+                state.update(pending[0] if len(pending) == 1 else pa.Table.from_batches(pending), pool=use)
+                pending, held = [], 0
+        if pending:
+            state.update(pa.Table.from_batches(pending), pool=use)
     return state
 
 
