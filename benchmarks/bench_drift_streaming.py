@@ -11,6 +11,7 @@ child process per (engine, rows) and measures, from the kernel's accounting of t
     python benchmarks/bench_drift_streaming.py                    # 1M and 20M rows per side
     python benchmarks/bench_drift_streaming.py 1000000 20000000 100000000
     python benchmarks/bench_drift_streaming.py --memory-engine 1000000,2000000 1000000
+    python benchmarks/bench_drift_streaming.py 100000000 --memory-engine '' --append   # ~36 GB
 
 ``--memory-engine`` also runs ``--engine memory`` (pandas, exact) at those sizes, side by side,
 to compare decisions and to place the ``auto`` threshold. Needs about 180 MB of disk per
@@ -103,6 +104,9 @@ def main() -> int:
                     help="comma-separated sizes also run with --engine memory (default 1000000)")
     ap.add_argument("--workdir", default=None, help="where to write the data (default: $TMPDIR)")
     ap.add_argument("--keep", action="store_true", help="keep the generated data")
+    ap.add_argument("--append", action="store_true",
+                    help="add to results/drift_streaming.json (replacing the same size and engine) "
+                         "instead of starting it afresh: run 100M on its own")  # fmt: skip
     args = ap.parse_args()
     memory_sizes = {int(s) for s in args.memory_engine.split(",") if s}
     ctloop = shutil.which("ctloop", path=str(Path(sys.executable).parent)) or "ctloop"
@@ -142,6 +146,7 @@ def main() -> int:
                     "borderline": sum(bool(c.get("borderline")) for c in saved["columns"]),
                     "passes": saved.get("streaming", {}).get("passes", ""),
                     "state_MiB": saved.get("streaming", {}).get("state_bytes", 0) / 2**20 or None,
+                    "load_1m": round(os.getloadavg()[0], 1),  # the machine is shared: say how busy
                 }
                 rows_out.append(row)
                 raw.append({**row, "found": found, "expected_shifted": SHIFTED,
@@ -162,10 +167,16 @@ def main() -> int:
             else:
                 shutil.rmtree(work, ignore_errors=True)
 
+    if args.append and (RESULTS / "drift_streaming.json").exists():
+        before = json.loads((RESULTS / "drift_streaming.json").read_text())
+        done = {(r["rows_per_side"], r["engine"]) for r in rows_out}
+        rows_out = sorted([r for r in before["rows"] if (r["rows_per_side"], r["engine"]) not in done]
+                          + rows_out, key=lambda r: (r["rows_per_side"], r["engine"] != "stream"))
+        raw = [r for r in before["runs"] if (r["rows_per_side"], r["engine"]) not in done] + raw
     print()
     print(table(rows_out, ["rows_per_side", "engine", "seconds", "peak_rss_MiB", "cpu_s",
                            "Mrows_per_s", "drifted", "approximate", "borderline", "passes",
-                           "state_MiB", "same_as_memory"]))  # fmt: skip
+                           "state_MiB", "same_as_memory", "load_1m"]))  # fmt: skip
     import matplotlib
 
     matplotlib.use("Agg")
