@@ -5,7 +5,8 @@
 
 Each side is a CSV/Parquet file, a directory (read recursively; hive partitions such as the
 inference log's ``model=/date=/revision=`` are layout, not compared unless named in
-``--columns``), a glob, or a ``gs://``/``s3://`` prefix. Two engines compute the same verdict:
+``--columns``), a glob, or a ``gs://``, ``s3://`` or ``az://`` prefix (``ctloop.storage``'s
+credentials and endpoints). Two engines compute the same verdict:
 
 * ``memory`` reads both tables into pandas (:func:`ctloop.drift.engine.detect`, exact);
 * ``stream`` summarises each side chunk by chunk into mergeable state
@@ -18,7 +19,7 @@ inference log's ``model=/date=/revision=`` are layout, not compared unless named
 
 The table and ``drift.json`` are the same for both engines (a streamed result adds
 ``streaming``, and per column ``approximate``/``score_low``/``score_high``/``borderline`` where
-a score is approximate); ``--output DIR`` (local or gs://) also gets evidently's
+a score is approximate); ``--output DIR`` (local or remote) also gets evidently's
 ``report.html``, rendered on a seeded sample of each side (drawn while streaming). The exit
 code is 0 whether or not the data drifted (read the verdict or drift.json); 2 on an error.
 """
@@ -28,9 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 PROGRESS_EVERY_S = 2.0
@@ -60,7 +59,7 @@ def _drift(args: argparse.Namespace) -> int:
     from ctloop.columns import RESERVED_TRAINING
     from ctloop.drift import engine as core
     from ctloop.errors import ConfigError
-    from ctloop.storage import is_gcs, write_bytes
+    from ctloop.storage import output_dir
 
     if args.report_sample_size < 0:
         raise ConfigError(
@@ -140,9 +139,8 @@ def _drift(args: argparse.Namespace) -> int:
     if streaming_info is not None:
         payload["streaming"] = streaming_info
     names = ["drift.json"] + ([] if args.no_report else ["report.html"])
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) if is_gcs(args.output) else Path(args.output)
-        out.mkdir(parents=True, exist_ok=True)
+    # a local directory; for gs://, s3:// or az:// every file is uploaded when the block ends
+    with output_dir(args.output) as out:
         if not args.no_report:
             from ctloop.drift.report import options_from_result, render_html
 
@@ -160,14 +158,6 @@ def _drift(args: argparse.Namespace) -> int:
                                          report_sampling="bottom-k while streaming")  # fmt: skip
         text = json.dumps(payload, indent=2, allow_nan=False, default=str)
         (out / "drift.json").write_text(text + "\n", encoding="utf-8")
-        if is_gcs(args.output):
-            for name in names:
-                kind = "text/html" if name.endswith(".html") else "application/json"
-                write_bytes(
-                    f"{args.output.rstrip('/')}/{name}",
-                    (out / name).read_bytes(),
-                    content_type=kind,
-                )
     for name in names:
         print(f"wrote {args.output.rstrip('/')}/{name}")
     if payload["report"]:
@@ -180,6 +170,7 @@ def _drift(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
+    from ctloop.config import DriftConfig
     from ctloop.drift.engine import CORRECTIONS
     from ctloop.drift.stats import METHODS
     from ctloop.drift.streaming import (
@@ -191,7 +182,7 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser(
         "drift",
-        help="drift check between two tables or datasets (CSV/Parquet files, directories, globs, gs://)",
+        help="drift check between two tables or datasets (files, directories, globs, object stores)",
         description=(
             "Per-column drift with evidently 0.7 DataDriftPreset's rules, computed on all rows; "
             "prints a table and the verdict. Large inputs are streamed in bounded memory. "
@@ -200,13 +191,15 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "--reference", required=True,
-        help="reference data (e.g. the training data): a file, directory, glob or gs:// prefix",
+        help="reference data (e.g. the training data): a file, directory, glob or gs:///s3:///az:// prefix",
     )  # fmt: skip
     p.add_argument(
         "--current", required=True,
         help="current data (e.g. last week's inference log): a file, directory, glob or prefix",
     )  # fmt: skip
-    p.add_argument("--output", help="directory (local or gs://) for drift.json and report.html")
+    p.add_argument(
+        "--output", help="directory (local, gs://, s3:// or az://) for drift.json and report.html"
+    )
     p.add_argument("--columns", help="comma-separated columns (default: all shared columns)")
     p.add_argument(
         "--exclude", help="comma-separated columns to leave out (e.g. the target and time)"
@@ -220,8 +213,8 @@ def register(subparsers) -> None:
     p.add_argument(
         "--drift-share",
         type=float,
-        default=0.5,
-        help="share of drifted columns = drift (default 0.5)",
+        default=DriftConfig.share,
+        help=f"share of drifted columns = drift (default {DriftConfig.share})",
     )
     p.add_argument(
         "--correction", choices=CORRECTIONS, help="multiple-testing correction for p-value methods"
@@ -250,7 +243,8 @@ def register(subparsers) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.add_argument("--no-report", action="store_true", help="skip the evidently HTML report")
     p.add_argument(
-        "--report-sample-size", type=int, default=20000, help="rows per table in the HTML report"
+        "--report-sample-size", type=int, default=DriftConfig.report_sample_size,
+        help="rows per table in the HTML report"
     )
     p.add_argument(
         "--seed", type=int, default=0, help="seed of the report sample and of the calibration"

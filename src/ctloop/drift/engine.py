@@ -304,7 +304,7 @@ def check_options(
     columns: list[str],
     reference_columns: list[str],
     current_columns: list[str],
-    drift_share: float = 0.5,
+    drift_share: float = DriftConfig.share,
     method: str | None = None,
     threshold: float | None = None,
     column_methods: dict[str, str] | None = None,

@@ -65,6 +65,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ctloop.columns import RESERVED_TRAINING
+from ctloop.config import DriftConfig
 from ctloop.drift import engine, stats
 from ctloop.drift.sketch import (
     MIN_BUDGET,
@@ -733,7 +734,7 @@ def compare(reference: DriftState, current: DriftState, **options: Any) -> engin
         else:
             results.append(_numeric(rs, cs, name, method, thr))
     return engine.finish(
-        results, drift_share=options.get("drift_share", 0.5), correction=opts.correction,
+        results, drift_share=options.get("drift_share", DriftConfig.share), correction=opts.correction,
         engine=ENGINE,
     )
 
@@ -773,7 +774,6 @@ def add_histograms(state: DriftState, second: DriftState) -> None:
 # ---------------------------------------------------------------------------- reading
 TABLE_SUFFIXES = ((".parquet", "parquet"), (".pq", "parquet"), (".csv.gz", "csv"), (".csv", "csv"))
 GLOB_CHARS = frozenset("*?[")
-REMOTE_PREFIXES = ("gs://", "s3://", "az://", "abfs://", "abfss://", "gcs://")
 
 
 def _suffix_format(path: str) -> str | None:
@@ -926,20 +926,16 @@ class ScanProgress:
 
 
 def _filesystem(uri: str):
-    """``(pyarrow FileSystem, path)`` for ``uri``: local, or ``ctloop.storage.filesystem``."""
-    if uri.startswith(REMOTE_PREFIXES):
-        from ctloop import storage
+    """``(pyarrow FileSystem, path)`` for ``uri``: ``ctloop.storage.filesystem`` for object
+    stores (credentials and endpoints as everywhere in ctloop), else the local disk."""
+    from ctloop import storage
 
-        resolve = getattr(storage, "filesystem", None)
-        if resolve is None:
-            raise DataSourceError(
-                f"{uri}: reading a remote dataset needs ctloop.storage.filesystem, which this "
-                "version of ctloop does not have; copy the data locally or pass a single gs:// file"
-            )
-        return resolve(uri)
+    if storage.is_remote(uri):
+        return storage.filesystem(uri)
     import pyarrow.fs as pafs
 
-    return pafs.LocalFileSystem(), os.path.abspath(os.path.expanduser(uri))
+    path = storage.parse(uri).key  # file:// URIs too
+    return pafs.LocalFileSystem(), os.path.abspath(os.path.expanduser(path))
 
 
 def _list_files(fs, base: str) -> list[str]:
@@ -1082,7 +1078,9 @@ ENGINES = ("auto", "memory", "stream")
 
 
 def _remote(uri: str) -> bool:
-    return "://" in uri
+    from ctloop.storage import is_remote
+
+    return is_remote(uri)
 
 
 def is_single_file(uri: str) -> bool:
