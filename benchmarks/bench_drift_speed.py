@@ -1,6 +1,7 @@
 """How fast is drift detection, and does it agree with evidently?
 
-ctloop (``ctloop.drift``: evidently's DataDriftPreset rules on NumPy arrays) against
+ctloop (``ctloop.drift``: evidently's DataDriftPreset rules on NumPy arrays; ``ctloop_stream``: the
+same rules from mergeable per-chunk state, ``ctloop.drift.streaming``) against
 evidently 0.7's own ``Report([DataDriftPreset()])`` and a plain scipy/pandas per-column loop, on
 the same frames: 20 numeric + 5 categorical columns, reference and current of N rows each, with
 a shift in 6 numeric and 2 categorical columns. Every (tool, N) runs in a fresh process so peak
@@ -85,6 +86,8 @@ def run_one(tool: str, n: int) -> dict:
     import warnings
 
     warnings.simplefilter("ignore")
+    import os
+
     import numpy  # noqa: F401 - its import is not frame memory
     import pandas  # noqa: F401
 
@@ -106,6 +109,22 @@ def run_one(tool: str, n: int) -> dict:
     # (ctloop_step) is timed cold: it pays importing evidently and its first render.
     if tool == "ctloop":
         core.detect(ref.head(2000), cur.head(2000))
+    elif tool == "ctloop_stream":
+        from concurrent.futures import ThreadPoolExecutor
+
+        from ctloop.drift import streaming
+
+        def stream(r, c):  # mergeable per-chunk state, as `ctloop drift --engine stream`
+            states = []
+            with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+                for frame in (r, c):
+                    st = streaming.DriftState()
+                    for i in range(0, len(frame), streaming.DEFAULT_BATCH_ROWS):
+                        st.update(frame.iloc[i:i + streaming.DEFAULT_BATCH_ROWS], pool=pool)
+                    states.append(st)
+            return streaming.compare(*states)
+
+        stream(ref.head(2000), cur.head(2000))
     elif tool == "evidently":
         Report([DataDriftPreset()]).run(current_data=cur.head(2000), reference_data=ref.head(2000)).dict()
     elif tool == "scipy":
@@ -117,6 +136,10 @@ def run_one(tool: str, n: int) -> dict:
     t = time.perf_counter()
     if tool == "ctloop":
         res = core.detect(ref, cur)
+        decisions = {c.column: c.drifted for c in res.columns}
+        scores = {c.column: c.score for c in res.columns}
+    elif tool == "ctloop_stream":
+        res = stream(ref, cur)
         decisions = {c.column: c.drifted for c in res.columns}
         scores = {c.column: c.score for c in res.columns}
     elif tool == "ctloop_step":  # statistics on the full data + evidently HTML on a 20k sample
@@ -182,9 +205,11 @@ def main() -> int:
     rows, raw = [], []
     for n in sizes + extra:
         runs = {}
-        tools = ["ctloop", "ctloop_step", "scipy"] + (["evidently"] if n <= args.evidently_max else [])
+        tools = ["ctloop", "ctloop_stream", "ctloop_step", "scipy"] + (
+            ["evidently"] if n <= args.evidently_max else []
+        )
         if n in extra and n not in sizes:
-            tools = ["ctloop", "ctloop_step"]
+            tools = ["ctloop", "ctloop_stream", "ctloop_step"]
         for tool in tools:
             r = child(tool, n)
             runs[tool] = r
@@ -213,7 +238,7 @@ def main() -> int:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    for tool in ("ctloop", "ctloop_step", "scipy", "evidently"):
+    for tool in ("ctloop", "ctloop_stream", "ctloop_step", "scipy", "evidently"):
         pts = [(r["rows"], r["seconds"]) for r in rows if r["tool"] == tool]
         if pts:
             ax.plot(*zip(*pts, strict=True), marker="o", label=tool)

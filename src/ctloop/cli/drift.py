@@ -1,59 +1,125 @@
-"""``ctloop drift``: an ad-hoc drift check between two tables.
+"""``ctloop drift``: an ad-hoc drift check between two tables or datasets.
 
     ctloop drift --reference train.parquet --current gs://bucket/last-week.csv --output out/
+    ctloop drift --reference 'data/train/*.parquet' --current logs/model=credit/ --exclude label
 
-Same core as the ``detect_drift`` component (evidently's DataDriftPreset rules on all rows),
-printed as a per-column table with the verdict; ``--output DIR`` (local or gs://) also gets
-``drift.json`` and evidently's ``report.html`` (rendered on a seeded sample). The exit code is
-0 whether or not the data drifted (read the verdict or drift.json); 2 on an error.
+Each side is a CSV/Parquet file, a directory (read recursively; hive partitions such as the
+inference log's ``model=/date=/revision=`` are layout, not compared unless named in
+``--columns``), a glob, or a ``gs://``, ``s3://`` or ``az://`` prefix (``ctloop.storage``'s
+credentials and endpoints). Two engines compute the same verdict:
+
+* ``memory`` reads both tables into pandas (:func:`ctloop.drift.engine.detect`, exact);
+* ``stream`` summarises each side chunk by chunk into mergeable state
+  (:mod:`ctloop.drift.streaming`): memory bounded by columns × sketch size, not rows; exact up
+  to ``--sketch-size`` distinct values per numeric column, beyond that Wasserstein and KS are
+  estimates with guaranteed bounds (a column whose bounds straddle its threshold is marked
+  ``?``), and binned methods are made exact by a second pass;
+* ``auto`` (default) uses ``memory`` when both sides hold at most 1,000,000 rows × 25 columns
+  (25M cells; a single remote file counts as small), else ``stream``.
+
+The table and ``drift.json`` are the same for both engines (a streamed result adds
+``streaming``, and per column ``approximate``/``score_low``/``score_high``/``borderline`` where
+a score is approximate); ``--output DIR`` (local or remote) also gets evidently's
+``report.html``, rendered on a seeded sample of each side (drawn while streaming). The exit
+code is 0 whether or not the data drifted (read the verdict or drift.json); 2 on an error.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import tempfile
-from pathlib import Path
+import sys
+import time
+from typing import Any
+
+PROGRESS_EVERY_S = 2.0
 
 
 def _split(text: str | None) -> list[str]:
     return [c.strip() for c in (text or "").split(",") if c.strip()]
 
 
+class _Progress:
+    """Throttled progress lines on stderr: rows, files, rows/s, per side."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.last = 0.0
+
+    def __call__(self, label: str, info: Any) -> None:
+        if self.quiet:
+            return
+        now = time.monotonic()
+        if info.finished or now - self.last >= PROGRESS_EVERY_S:
+            self.last = now
+            print(info.line(label), file=sys.stderr, flush=True)
+
+
 def _drift(args: argparse.Namespace) -> int:
     from ctloop.columns import RESERVED_TRAINING
     from ctloop.drift import engine as core
     from ctloop.errors import ConfigError
-    from ctloop.storage import is_gcs, read_table, write_bytes
+    from ctloop.storage import output_dir
 
     if args.report_sample_size < 0:
         raise ConfigError(
             f"--report-sample-size must be >= 0 (0 = all rows), got {args.report_sample_size}"
         )
-    reference = read_table(args.reference)
-    current = read_table(args.current)
-    columns = _split(args.columns) or None
-    if columns is None:
-        skip = set(_split(args.exclude)) | set(RESERVED_TRAINING)
-        columns = [c for c in reference.columns if c in current.columns and c not in skip]
     options = {
-        "columns": columns,
         "drift_share": args.drift_share,
         "method": args.method,
         "threshold": args.threshold,
         "correction": args.correction,
     }
-    calibration = None
-    if args.calibrate:
-        result, calibration = core.detect_calibrated(
-            reference, current, rounds=args.calibrate, seed=args.seed, **options
-        )
-    else:
-        result = core.detect(reference, current, **options)
+    from ctloop.drift.streaming import choose_engine, read_frame
 
-    print(
-        f"reference {args.reference}: {len(reference)} rows; current {args.current}: {len(current)} rows\n"
-    )
+    used = choose_engine(args.engine, args.reference, args.current, calibrate=bool(args.calibrate))
+    columns = _split(args.columns) or None
+    calibration = None
+    streaming_info = None
+    samples = None
+    if used == "memory":
+        reference = read_frame(args.reference, columns)
+        current = read_frame(args.current, columns)
+        if columns is None:
+            skip = set(_split(args.exclude)) | set(RESERVED_TRAINING)
+            columns = [c for c in reference.columns if c in current.columns and c not in skip]
+        if args.calibrate:
+            result, calibration = core.detect_calibrated(
+                reference, current, rounds=args.calibrate, seed=args.seed, columns=columns,
+                **options,
+            )
+        else:
+            result = core.detect(reference, current, columns=columns, **options)
+        n_ref, n_cur = len(reference), len(current)
+    else:
+        from ctloop.drift import streaming
+
+        sample_size = 0 if args.no_report or not args.output else args.report_sample_size
+        if sample_size == 0 and args.output and not args.no_report:
+            raise ConfigError(
+                "--report-sample-size 0 (all rows) cannot be streamed into an HTML report: give a "
+                "sample size (default 20000) or --no-report"
+            )
+        run = streaming.detect_sources(
+            args.reference, args.current, columns=columns, exclude=_split(args.exclude),
+            batch_rows=args.batch_rows, sketch_size=args.sketch_size,
+            sample_size=sample_size, seed=args.seed, progress=_Progress(args.quiet), **options,
+        )  # fmt: skip
+        result = run.result
+        n_ref, n_cur = run.reference.rows, run.current.rows
+        streaming_info = run.info
+        if sample_size:
+            samples = (run.reference_sample.to_pandas(), run.current_sample.to_pandas())
+
+    print(f"reference {args.reference}: {n_ref} rows; current {args.current}: {n_cur} rows\n")
+    if streaming_info is not None:
+        n_approx = sum(c.approximate for c in result.columns)
+        print(
+            f"streamed in {streaming_info['passes']} pass(es), {streaming_info['seconds']:.1f} s, "
+            f"state {streaming_info['state_bytes'] / 2**20:.1f} MiB; {n_approx} of "
+            f"{len(result.columns)} scores approximate (sketch size {streaming_info['sketch_size']})\n"
+        )
     print(core.format_table(result))
     if calibration is not None:
         print(
@@ -65,36 +131,33 @@ def _drift(args: argparse.Namespace) -> int:
 
     payload = {
         **result.to_dict(),
-        "reference": {"uri": args.reference, "rows": len(reference)},
-        "current": {"uri": args.current, "rows": len(current)},
+        "reference": {"uri": args.reference, "rows": n_ref},
+        "current": {"uri": args.current, "rows": n_cur},
         "calibration": calibration,
         "report": None,
     }
+    if streaming_info is not None:
+        payload["streaming"] = streaming_info
     names = ["drift.json"] + ([] if args.no_report else ["report.html"])
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) if is_gcs(args.output) else Path(args.output)
-        out.mkdir(parents=True, exist_ok=True)
+    # a local directory; for gs://, s3:// or az:// every file is uploaded when the block ends
+    with output_dir(args.output) as out:
         if not args.no_report:
             from ctloop.drift.report import options_from_result, render_html
 
+            ref_frame, cur_frame = samples if samples is not None else (reference, current)
             payload["report"] = render_html(
-                reference,
-                current,
+                ref_frame,
+                cur_frame,
                 path=out / "report.html",
                 sample_size=args.report_sample_size,
                 seed=args.seed,
                 **options_from_result(result),
             )
+            if samples is not None:  # sampled while streaming: the totals are the scans'
+                payload["report"].update(reference_rows=n_ref, current_rows=n_cur,
+                                         report_sampling="bottom-k while streaming")  # fmt: skip
         text = json.dumps(payload, indent=2, allow_nan=False, default=str)
         (out / "drift.json").write_text(text + "\n", encoding="utf-8")
-        if is_gcs(args.output):
-            for name in names:
-                kind = "text/html" if name.endswith(".html") else "application/json"
-                write_bytes(
-                    f"{args.output.rstrip('/')}/{name}",
-                    (out / name).read_bytes(),
-                    content_type=kind,
-                )
     for name in names:
         print(f"wrote {args.output.rstrip('/')}/{name}")
     if payload["report"]:
@@ -107,20 +170,36 @@ def _drift(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
+    from ctloop.config import DriftConfig
     from ctloop.drift.engine import CORRECTIONS
     from ctloop.drift.stats import METHODS
+    from ctloop.drift.streaming import (
+        DEFAULT_BATCH_ROWS,
+        DEFAULT_SKETCH_SIZE,
+        ENGINES,
+        MEMORY_CELLS,
+    )
 
     p = subparsers.add_parser(
         "drift",
-        help="ad-hoc drift check between two tables (CSV/Parquet, local or gs://)",
+        help="drift check between two tables or datasets (files, directories, globs, object stores)",
         description=(
             "Per-column drift with evidently 0.7 DataDriftPreset's rules, computed on all rows; "
-            "prints a table and the verdict. Exit code 0 whether or not the data drifted, 2 on error."
+            "prints a table and the verdict. Large inputs are streamed in bounded memory. "
+            "Exit code 0 whether or not the data drifted, 2 on error."
         ),
     )
-    p.add_argument("--reference", required=True, help="reference table (e.g. the training data)")
-    p.add_argument("--current", required=True, help="current table (e.g. last week's traffic)")
-    p.add_argument("--output", help="directory (local or gs://) for drift.json and report.html")
+    p.add_argument(
+        "--reference", required=True,
+        help="reference data (e.g. the training data): a file, directory, glob or gs:///s3:///az:// prefix",
+    )  # fmt: skip
+    p.add_argument(
+        "--current", required=True,
+        help="current data (e.g. last week's inference log): a file, directory, glob or prefix",
+    )  # fmt: skip
+    p.add_argument(
+        "--output", help="directory (local, gs://, s3:// or az://) for drift.json and report.html"
+    )
     p.add_argument("--columns", help="comma-separated columns (default: all shared columns)")
     p.add_argument(
         "--exclude", help="comma-separated columns to leave out (e.g. the target and time)"
@@ -134,8 +213,8 @@ def register(subparsers) -> None:
     p.add_argument(
         "--drift-share",
         type=float,
-        default=0.5,
-        help="share of drifted columns = drift (default 0.5)",
+        default=DriftConfig.share,
+        help=f"share of drifted columns = drift (default {DriftConfig.share})",
     )
     p.add_argument(
         "--correction", choices=CORRECTIONS, help="multiple-testing correction for p-value methods"
@@ -145,11 +224,27 @@ def register(subparsers) -> None:
         type=int,
         default=0,
         metavar="ROUNDS",
-        help="calibrate per-column thresholds on ROUNDS random splits of the reference",
+        help="calibrate per-column thresholds on ROUNDS random splits of the reference (in memory)",
     )
+    p.add_argument(
+        "--engine", choices=ENGINES, default="auto",
+        help=f"memory: pandas, exact; stream: bounded memory; auto (default): memory up to "
+             f"{MEMORY_CELLS:,} cells (rows x columns) per side, else stream",
+    )  # fmt: skip
+    p.add_argument(
+        "--sketch-size", type=int, default=DEFAULT_SKETCH_SIZE,
+        help=f"stream: buckets per numeric column; exact up to this many distinct values "
+             f"(default {DEFAULT_SKETCH_SIZE}, about 40 bytes each)",
+    )  # fmt: skip
+    p.add_argument(
+        "--batch-rows", type=int, default=DEFAULT_BATCH_ROWS,
+        help=f"stream: rows per chunk read (default {DEFAULT_BATCH_ROWS})",
+    )  # fmt: skip
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.add_argument("--no-report", action="store_true", help="skip the evidently HTML report")
     p.add_argument(
-        "--report-sample-size", type=int, default=20000, help="rows per table in the HTML report"
+        "--report-sample-size", type=int, default=DriftConfig.report_sample_size,
+        help="rows per table in the HTML report"
     )
     p.add_argument(
         "--seed", type=int, default=0, help="seed of the report sample and of the calibration"

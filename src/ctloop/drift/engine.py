@@ -53,12 +53,19 @@ ENGINE = "ctloop-numpy"
 INTEGER_CARDINALITY_LIMIT = 10  # evidently: int columns with <= 10 distinct values are categorical
 KINDS = ("numeric", "categorical")
 PARALLEL_MIN_ROWS = 50_000  # below this, threads cost more than they save
+APPROXIMATION_FIELDS = ("approximate", "score_low", "score_high", "borderline")
 
 
 @dataclass
 class ColumnDrift:
     """One column's verdict. ``score`` is a p-value or a distance (``detail`` says which); NaN
-    when a side had no values."""
+    when a side had no values.
+
+    The streaming engine (:mod:`.streaming`) can only bound some scores: then ``approximate`` is
+    true and the exact score (what :func:`detect` would compute on all rows) lies in
+    ``[score_low, score_high]`` (``None`` = no bound on that side); ``borderline`` is true when
+    the threshold lies inside that range, so the decision may differ from the exact one.
+    :func:`detect` is always exact and leaves these fields at their defaults."""
 
     column: str
     kind: str
@@ -67,6 +74,10 @@ class ColumnDrift:
     threshold: float
     drifted: bool
     detail: str = ""
+    approximate: bool = False
+    score_low: float | None = None
+    score_high: float | None = None
+    borderline: bool = False
 
 
 @dataclass
@@ -82,14 +93,23 @@ class DriftResult:
     n_columns: int = 0
     drift_share: float = DriftConfig.share
     correction: str | None = None
+    approximate: bool = False
+    borderline: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready (NaN scores and thresholds become ``None``)."""
+        """JSON-ready (NaN scores and thresholds become ``None``). The approximation fields
+        (``approximate``, ``score_low``, ``score_high``, ``borderline``) are listed only when
+        some score is approximate, so an exact result's JSON is what it always was."""
         out = asdict(self)
         for col in out["columns"]:
-            for key in ("score", "threshold"):
-                if col[key] != col[key]:
+            for key in ("score", "threshold", "score_low", "score_high"):
+                if col[key] is not None and col[key] != col[key]:
                     col[key] = None
+            if not col["approximate"]:
+                for key in APPROXIMATION_FIELDS:
+                    del col[key]
+        if not self.approximate:
+            del out["approximate"], out["borderline"]
         return out
 
 
@@ -224,6 +244,22 @@ def _check_threshold(where: str, value: Any) -> float:
     return thr
 
 
+def empty_column(
+    name: str, kind: str, method: str | None, thr: float | None, n_ref: int, n_cur: int
+) -> ColumnDrift:
+    """The verdict of a column with no values (all null/inf) on a side (module doc)."""
+    both = n_ref == 0 and n_cur == 0
+    side = "reference" if n_ref == 0 else "current"
+    shown = method or "n/a"
+    threshold = thr if thr is not None else stats.DEFAULT_THRESHOLDS.get(shown, float("nan"))
+    detail = (
+        "no values on either side (all null/inf)"
+        if both
+        else f"no values in the {side} data (all null/inf)"
+    )
+    return ColumnDrift(name, kind, shown, float("nan"), threshold, not both, detail)
+
+
 def _one_column(
     reference: pd.DataFrame,
     current: pd.DataFrame,
@@ -239,22 +275,233 @@ def _one_column(
         ref, cur = numeric_values(reference[name]), numeric_values(current[name])
         n_ref, n_cur = len(ref), len(cur)
     if n_ref == 0 or n_cur == 0:
-        both = n_ref == 0 and n_cur == 0
-        side = "reference" if n_ref == 0 else "current"
-        shown = method or "n/a"
-        threshold = thr if thr is not None else stats.DEFAULT_THRESHOLDS.get(shown, float("nan"))
-        detail = (
-            "no values on either side (all null/inf)"
-            if both
-            else f"no values in the {side} data (all null/inf)"
-        )
-        return ColumnDrift(name, kind, shown, float("nan"), threshold, not both, detail)
+        return empty_column(name, kind, method, thr, n_ref, n_cur)
     if kind == "categorical":
         st = stats.counts_stat(rc, cc, keys, method=method, threshold=thr)
     else:
         st = stats.column_stat(ref, cur, kind=kind, method=method, threshold=thr)
     return ColumnDrift(name, kind, st.method, st.score, st.threshold, st.drifted,
                        "p-value" if st.kind == "p_value" else "distance")  # fmt: skip
+
+
+@dataclass
+class Options:
+    """Validated options of a comparison (:func:`check_options`), shared by :func:`detect` and
+    the streaming engine so both refuse the same input with the same message."""
+
+    columns: list[str]
+    drift_share: float
+    method: str | None
+    threshold: float | None
+    column_methods: dict[str, str]
+    column_thresholds: dict[str, float]
+    column_kinds: dict[str, str]
+    correction: str | None
+
+
+def check_options(
+    *,
+    columns: list[str],
+    reference_columns: list[str],
+    current_columns: list[str],
+    drift_share: float = DriftConfig.share,
+    method: str | None = None,
+    threshold: float | None = None,
+    column_methods: dict[str, str] | None = None,
+    column_thresholds: dict[str, float] | None = None,
+    correction: str | None = None,
+    column_kinds: dict[str, str] | None = None,
+) -> Options:
+    """Validate :func:`detect`'s options against the columns each side has.
+
+    Raises:
+        ConfigError: as :func:`detect` documents.
+    """
+    column_methods = dict(column_methods or {})
+    column_thresholds = dict(column_thresholds or {})
+    column_kinds = dict(column_kinds or {})
+    try:
+        share_ok = 0.0 < float(drift_share) <= 1.0
+    except (TypeError, ValueError):
+        share_ok = False
+    if not share_ok:
+        raise ConfigError(
+            f"drift_share must be a number in (0, 1], got {drift_share!r}; evidently's default is 0.5"
+        )
+    if method is not None:
+        _check_method("method", method)
+    if threshold is not None:
+        threshold = _check_threshold("threshold", threshold)
+    if correction not in (None, *CORRECTIONS):
+        raise ConfigError(
+            f"correction must be one of {', '.join(CORRECTIONS)} (or none), got {correction!r}"
+        )
+    columns = list(columns)
+    if len(set(columns)) != len(columns):
+        dupes = sorted({str(c) for c in columns if columns.count(c) > 1})
+        raise ConfigError(f"drift columns listed more than once: {', '.join(dupes)}")
+    sides = (("reference", reference_columns), ("current", current_columns))
+    for name in columns:
+        for side, have_columns in sides:
+            if name not in have_columns:
+                have = ", ".join(map(str, list(have_columns)[:20]))
+                raise ConfigError(
+                    f"drift column {name!r} is missing from the {side} data (it has: {have}); "
+                    "drop it from the column list or add it to the data"
+                )
+    for label, mapping in (
+        ("column_methods", column_methods),
+        ("column_thresholds", column_thresholds),
+        ("column_kinds", column_kinds),
+    ):
+        for name in mapping:
+            if name not in columns:
+                raise ConfigError(
+                    f"{label} names column {name!r}, which is not compared; compared columns: "
+                    + ", ".join(map(str, columns))
+                )
+    for name, m in column_methods.items():
+        _check_method(f"column_methods[{name!r}]", m)
+    for name, t in column_thresholds.items():
+        column_thresholds[name] = _check_threshold(f"column_thresholds[{name!r}]", t)
+    for name, k in column_kinds.items():
+        if k not in KINDS:
+            raise ConfigError(f"column_kinds[{name!r}] = {k!r}; use one of {', '.join(KINDS)}")
+    return Options(columns, float(drift_share), method, threshold, column_methods,
+                   column_thresholds, column_kinds, correction)  # fmt: skip
+
+
+def plan_columns(
+    options: Options, kind_of: Any
+) -> list[tuple[str, str, str | None, float | None]]:
+    """``(column, kind, method or None, threshold or None)`` for every compared column;
+    ``kind_of(column)`` infers a kind (``None`` = not compared) unless ``column_kinds`` gives
+    one. Raises :class:`ConfigError` for a method that does not apply to the kind, or when no
+    column is left."""
+    plan = []
+    for name in options.columns:
+        kind = options.column_kinds.get(name) or kind_of(name)
+        if kind is None:
+            continue
+        m = options.column_methods.get(name, options.method)
+        if m is not None and m not in stats.METHODS_BY_KIND[kind]:
+            where = f"column_methods[{name!r}]" if name in options.column_methods else "method"
+            raise ConfigError(
+                f"{where} = {m!r} does not apply to {kind} column {name!r} (evidently refuses it "
+                f"too); for {kind} columns use one of {', '.join(stats.METHODS_BY_KIND[kind])}, "
+                "or give this column its own method in column_methods"
+            )
+        plan.append((name, kind, m, options.column_thresholds.get(name, options.threshold)))
+    if not plan:
+        raise ConfigError(
+            "no comparable columns: give numeric or categorical columns present in both frames "
+            f"(got: {', '.join(map(str, options.columns)) or 'none'})"
+        )
+    return plan
+
+
+def _corrected(results: list[ColumnDrift], correction: str | None, low: bool | None) -> list[bool]:
+    """Drift decisions after the correction; ``low``: use every approximate p-value's lower
+    (True) or upper (False) bound instead of its estimate (None)."""
+
+    def score(r: ColumnDrift) -> float:
+        if low is None or not r.approximate:
+            return r.score
+        bound = r.score_low if low else r.score_high
+        if bound is not None:
+            return bound
+        if low:
+            return 0.0
+        return 1.0 if r.method in stats.P_VALUE_METHODS else math.inf
+
+    drifted = [r.drifted for r in results]
+    if low is not None:
+        drifted = [
+            stats.is_drift(r.method, score(r), r.threshold) if r.approximate else r.drifted
+            for r in results
+        ]
+    if not correction:
+        return drifted
+    idx = [i for i, r in enumerate(results) if r.method in stats.P_VALUE_METHODS and r.score == r.score]
+    if correction == "bonferroni":
+        for i in idx:
+            r = results[i]
+            drifted[i] = stats.is_drift(r.method, score(r), r.threshold / len(idx))
+    elif idx:
+        adjusted = _bh_adjust([score(results[i]) for i in idx])
+        for i, adj in zip(idx, adjusted, strict=True):
+            drifted[i] = stats.is_drift(results[i].method, adj, results[i].threshold)
+    return drifted
+
+
+def finish(
+    results: list[ColumnDrift],
+    *,
+    drift_share: float,
+    correction: str | None,
+    engine: str = ENGINE,
+) -> DriftResult:
+    """The dataset verdict from per-column verdicts: the correction (p-value columns only), then
+    ``share >= drift_share``. Approximate columns (streaming) are judged on their estimate; a
+    column whose decision could change within its bounds is ``borderline``, and so is the
+    dataset verdict when those columns could change it."""
+    if correction:
+        pcols = [r for r in results if r.method in stats.P_VALUE_METHODS and r.score == r.score]
+        if correction == "bonferroni":
+            for r in pcols:
+                r.threshold = r.threshold / len(pcols)
+                r.drifted = stats.is_drift(r.method, r.score, r.threshold)
+                r.detail = f"p-value, Bonferroni threshold over {len(pcols)} columns"
+        elif pcols:
+            adjusted = _bh_adjust([r.score for r in pcols])
+            for r, adj in zip(pcols, adjusted, strict=True):
+                r.drifted = stats.is_drift(r.method, adj, r.threshold)
+                r.detail = f"p-value, BH-adjusted {adj:.4g} over {len(pcols)} columns"
+
+    approximate = any(r.approximate for r in results)
+    n = len(results)
+    n_drifted = sum(r.drifted for r in results)
+    share = n_drifted / n
+    drifted = share >= drift_share
+    borderline = False
+    if approximate:
+        # Bonferroni already divided the thresholds above: judge the bounds without it again
+        rule = None if correction == "bonferroni" else correction
+        lows = _corrected(results, rule, low=True)
+        highs = _corrected(results, rule, low=False)
+        for r, a, b in zip(results, lows, highs, strict=True):
+            if r.approximate:
+                r.borderline = a != b
+        least = sum(r.drifted and not r.borderline for r in results)
+        most = sum(r.drifted or r.borderline for r in results)
+        borderline = (least / n >= drift_share) != (most / n >= drift_share)
+    names = [str(r.column) for r in results if r.drifted]
+    listed = ", ".join(names[:8]) + ("…" if len(names) > 8 else "")
+    reason = (
+        f"{'drift' if drifted else 'no drift'}: {n_drifted} of {n} columns drifted "
+        f"(share {share:.2f} {'>=' if drifted else '<'} {drift_share})"
+        + (f": {listed}" if names else "")
+    )
+    unsure = [str(r.column) for r in results if r.borderline]
+    if unsure:
+        reason += (
+            f"; {len(unsure)} column(s) within the sketch's error of their threshold: "
+            + ", ".join(unsure[:8]) + ("…" if len(unsure) > 8 else "")
+            + (" (the verdict could change)" if borderline else " (the verdict holds either way)")
+        )
+    return DriftResult(
+        drifted=drifted,
+        share=share,
+        n_drifted=n_drifted,
+        reason=reason,
+        columns=results,
+        engine=engine,
+        n_columns=n,
+        drift_share=float(drift_share),
+        correction=correction,
+        approximate=approximate,
+        borderline=borderline,
+    )
 
 
 def detect(
@@ -292,85 +539,29 @@ def detect(
             apply to a column's kind; a bad threshold or share.
         DriftError: a frame has no rows, or a column is numeric on one side only.
     """
-    column_methods = dict(column_methods or {})
-    column_thresholds = dict(column_thresholds or {})
-    column_kinds = dict(column_kinds or {})
-    try:
-        share_ok = 0.0 < float(drift_share) <= 1.0
-    except (TypeError, ValueError):
-        share_ok = False
-    if not share_ok:
-        raise ConfigError(
-            f"drift_share must be a number in (0, 1], got {drift_share!r}; evidently's default is 0.5"
-        )
-    if method is not None:
-        _check_method("method", method)
-    if threshold is not None:
-        threshold = _check_threshold("threshold", threshold)
-    if correction not in (None, *CORRECTIONS):
-        raise ConfigError(
-            f"correction must be one of {', '.join(CORRECTIONS)} (or none), got {correction!r}"
-        )
     if columns is None:
         columns = [
             c for c in reference.columns if c in current.columns and c not in RESERVED_TRAINING
         ]
-    columns = list(columns)
-    if len(set(columns)) != len(columns):
-        dupes = sorted({str(c) for c in columns if columns.count(c) > 1})
-        raise ConfigError(f"drift columns listed more than once: {', '.join(dupes)}")
-    for name in columns:
-        for frame, side in ((reference, "reference"), (current, "current")):
-            if name not in frame.columns:
-                have = ", ".join(map(str, list(frame.columns)[:20]))
-                raise ConfigError(
-                    f"drift column {name!r} is missing from the {side} data (it has: {have}); "
-                    "drop it from the column list or add it to the data"
-                )
-    for label, mapping in (
-        ("column_methods", column_methods),
-        ("column_thresholds", column_thresholds),
-        ("column_kinds", column_kinds),
-    ):
-        for name in mapping:
-            if name not in columns:
-                raise ConfigError(
-                    f"{label} names column {name!r}, which is not compared; compared columns: "
-                    + ", ".join(map(str, columns))
-                )
-    for name, m in column_methods.items():
-        _check_method(f"column_methods[{name!r}]", m)
-    for name, t in column_thresholds.items():
-        column_thresholds[name] = _check_threshold(f"column_thresholds[{name!r}]", t)
-    for name, k in column_kinds.items():
-        if k not in KINDS:
-            raise ConfigError(f"column_kinds[{name!r}] = {k!r}; use one of {', '.join(KINDS)}")
+    opts = check_options(
+        columns=columns,
+        reference_columns=list(reference.columns),
+        current_columns=list(current.columns),
+        drift_share=drift_share,
+        method=method,
+        threshold=threshold,
+        column_methods=column_methods,
+        column_thresholds=column_thresholds,
+        correction=correction,
+        column_kinds=column_kinds,
+    )
     if len(reference) == 0:
         raise DriftError("the reference data has no rows: nothing to compare against")
     if len(current) == 0:
         raise DriftError(
             "the current data has no rows: nothing to compare (check the current window)"
         )
-
-    plan = []
-    for name in columns:
-        kind = column_kinds.get(name) or column_kind(current[name])
-        if kind is None:
-            continue
-        m = column_methods.get(name, method)
-        if m is not None and m not in stats.METHODS_BY_KIND[kind]:
-            where = f"column_methods[{name!r}]" if name in column_methods else "method"
-            raise ConfigError(
-                f"{where} = {m!r} does not apply to {kind} column {name!r} (evidently refuses it "
-                f"too); for {kind} columns use one of {', '.join(stats.METHODS_BY_KIND[kind])}, "
-                "or give this column its own method in column_methods"
-            )
-        plan.append((name, kind, m, column_thresholds.get(name, threshold)))
-    if not plan:
-        raise ConfigError(
-            "no comparable columns: give numeric or categorical columns present in both frames "
-            f"(got: {', '.join(map(str, columns)) or 'none'})"
-        )
+    plan = plan_columns(opts, lambda name: column_kind(current[name]))
 
     # Columns are independent and the heavy parts (sorting, hashing) release the GIL:
     # one thread per core. Order of results = order of columns.
@@ -380,41 +571,7 @@ def detect(
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(lambda item: _one_column(reference, current, *item), plan))
-
-    if correction:
-        pcols = [r for r in results if r.method in stats.P_VALUE_METHODS and r.score == r.score]
-        if correction == "bonferroni":
-            for r in pcols:
-                r.threshold = r.threshold / len(pcols)
-                r.drifted = stats.is_drift(r.method, r.score, r.threshold)
-                r.detail = f"p-value, Bonferroni threshold over {len(pcols)} columns"
-        elif pcols:
-            adjusted = _bh_adjust([r.score for r in pcols])
-            for r, adj in zip(pcols, adjusted, strict=True):
-                r.drifted = stats.is_drift(r.method, adj, r.threshold)
-                r.detail = f"p-value, BH-adjusted {adj:.4g} over {len(pcols)} columns"
-
-    n = len(results)
-    n_drifted = sum(r.drifted for r in results)
-    share = n_drifted / n
-    drifted = share >= drift_share
-    names = [str(r.column) for r in results if r.drifted]
-    listed = ", ".join(names[:8]) + ("…" if len(names) > 8 else "")
-    reason = (
-        f"{'drift' if drifted else 'no drift'}: {n_drifted} of {n} columns drifted "
-        f"(share {share:.2f} {'>=' if drifted else '<'} {drift_share})"
-        + (f": {listed}" if names else "")
-    )
-    return DriftResult(
-        drifted=drifted,
-        share=share,
-        n_drifted=n_drifted,
-        reason=reason,
-        columns=results,
-        n_columns=n,
-        drift_share=float(drift_share),
-        correction=correction,
-    )
+    return finish(results, drift_share=drift_share, correction=opts.correction)
 
 
 def calibrate_thresholds(
@@ -533,15 +690,21 @@ def format_table(result: DriftResult) -> str:
                 str(c.column),
                 c.kind,
                 c.method,
-                num(c.score),
+                ("~" if c.approximate else "") + num(c.score),
                 num(c.threshold),
-                "DRIFT" if c.drifted else "-",
+                ("DRIFT" if c.drifted else "-") + ("?" if c.borderline else ""),
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(6)]
     lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines) + f"\n\n{result.reason}\n"
+    legend = ""
+    if result.approximate:
+        legend = (
+            "\n\n~ = estimated from a sketch (the exact score is within the bounds in drift.json); "
+            "? = the bounds straddle the threshold, so the exact decision could differ"
+        )
+    return "\n".join(lines) + legend + f"\n\n{result.reason}\n"
 
 
 __all__ = [
@@ -550,6 +713,11 @@ __all__ = [
     "KINDS",
     "ColumnDrift",
     "DriftResult",
+    "Options",
+    "check_options",
+    "empty_column",
+    "finish",
+    "plan_columns",
     "calibrate_thresholds",
     "categorical_counts",
     "column_kind",

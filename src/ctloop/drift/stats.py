@@ -331,6 +331,63 @@ def hellinger_numeric(ref: np.ndarray, cur: np.ndarray) -> float:
     return math.sqrt(1 - float(np.clip(total, 0, 1)))
 
 
+# ------------------------------------------------- statistics from pre-aggregated summaries
+# Used by the streaming engine (ctloop.drift.streaming), which never holds a column's values:
+# each function reproduces, from counts or a statistic, exactly what the array version computes.
+KS_EXACT_MAX_N = 10000  # scipy's ks_2samp(method="auto"): exact when max(n1, n2) <= 10000
+
+
+def ks_pvalue_from_statistic(d: float, n1: int, n2: int) -> float:
+    """The two-sided p-value ``scipy.stats.ks_2samp`` (method ``auto``, scipy 1.17) reports for
+    a statistic ``d`` between samples of ``n1`` and ``n2`` values: its exact distribution when
+    ``max(n1, n2) <= 10000`` (falling back to the asymptotic one as scipy does), else
+    ``kstwo.sf(d, round(n1*n2/(n1+n2)))``."""
+    from scipy.stats import distributions
+
+    if max(n1, n2) <= KS_EXACT_MAX_N:
+        # scipy's own exact routine (private in 1.17; ks_2samp calls exactly this)
+        from scipy.stats._stats_py import _attempt_exact_2kssamp
+
+        g = math.gcd(n1, n2)
+        with np.errstate(all="ignore"):
+            ok, _, prob = _attempt_exact_2kssamp(n1, n2, g, float(d), "two-sided")
+        if ok:
+            return float(np.clip(prob, 0, 1))
+    m, n = sorted([float(n1), float(n2)], reverse=True)
+    en = m * n / (m + n)
+    return float(np.clip(distributions.kstwo.sf(d, np.round(en)), 0, 1))
+
+
+def sturges_edges(lo: float, hi: float, n: int) -> np.ndarray:
+    """``np.histogram_bin_edges(x, bins="sturges")`` for any ``x`` of ``n`` values with minimum
+    ``lo`` and maximum ``hi`` (numpy 2.4's arithmetic, step by step)."""
+    ptp = hi - lo
+    first, last = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
+    width = ptp / (np.log2(n) + 1.0)
+    bins = int(np.ceil((last - first) / width)) if width else 1
+    return np.linspace(first, last, bins + 1, endpoint=True, dtype=np.float64)
+
+
+def distance_from_shares(method: str, ref_shares: np.ndarray, cur_shares: np.ndarray) -> float:
+    """``jensenshannon``, ``psi``, ``kl_div`` or ``hellinger`` (categorical form) of two share
+    vectors over the same bins or values, as :func:`column_stat` computes it."""
+    return _distance_from_shares(method, np.asarray(ref_shares, float), np.asarray(cur_shares, float))
+
+
+def hellinger_from_counts(edges: np.ndarray, ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
+    """:func:`hellinger_numeric` from the two sides' counts on its bins (``edges`` = Sturges
+    edges over the distinct values of both sides)."""
+    edges = np.asarray(edges, dtype=float)
+    db = np.diff(edges)
+    rc = np.asarray(ref_counts, dtype=float)
+    cc = np.asarray(cur_counts, dtype=float)
+    h1 = rc / db / rc.sum()
+    h2 = cc / db / cc.sum()
+    width = (edges.max() - edges.min()) / (len(edges) - 1)
+    total = float(np.sum(np.sqrt(h1 * h2)) * width)
+    return math.sqrt(1 - float(np.clip(total, 0, 1)))
+
+
 def column_stat(
     ref: np.ndarray,
     cur: np.ndarray,
@@ -381,6 +438,10 @@ __all__ = [
     "counts_of",
     "counts_stat",
     "default_method",
+    "distance_from_shares",
+    "hellinger_from_counts",
     "is_drift",
+    "ks_pvalue_from_statistic",
+    "sturges_edges",
     "wasserstein_1d",
 ]

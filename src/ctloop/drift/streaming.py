@@ -1,0 +1,1355 @@
+"""Streaming drift: the same verdict as :func:`ctloop.drift.engine.detect`, from per-chunk state.
+
+A :class:`DriftState` summarises one side (reference or current) column by column, chunk by
+chunk, in memory bounded by the number of columns and the sketch size — never by rows:
+
+* numeric columns (float and integer types): a :class:`~ctloop.drift.sketch.NumericSketch`
+  (exact value counts while a column has at most ``sketch_size`` distinct values, else
+  clusters on a float grid of the finest resolution that fits), exact moments (for the
+  Wasserstein normalisation), and optional exact histograms on given bin edges (a second pass,
+  below);
+* categorical columns (bool, text, dictionary, date/time/decimal): value counts, exact up to
+  ``max_categories`` distinct values, then that many stable hash buckets;
+* per column: rows, nulls (null and NaN), ±inf, and the column's type family.
+
+States merge exactly (``merge`` = one pass over the union, in any order; only floating-point
+sums of a bucket may differ in the last bits) and serialise to JSON (``to_dict``/``from_dict``),
+so KFP tasks can summarise partitions in parallel and one task merges and compares.
+
+:func:`compare` applies :func:`~ctloop.drift.engine.detect`'s rules to two states — the same
+column kinds (evidently's inference, decided from the *current* state, see :meth:`ColumnState.kind`),
+automatic method choice, thresholds, corrections and dataset rule — and returns the same
+:class:`~ctloop.drift.engine.DriftResult`:
+
+=============================  =========================================================
+method                         from state
+=============================  =========================================================
+chisquare, z, JS/PSI/KL/       exact: value counts (categorical columns, and numeric
+Hellinger on categories        columns with few values)
+JS/PSI/KL on numeric bins      exact when both sides are exact sketches, or after the
+                               second pass (:func:`refine_plan`: exact histograms on
+                               evidently's Sturges edges, which need both sides' min, max
+                               and count first); else approximate, without a bound
+ks, wasserstein                exact when both sides are exact sketches; else an estimate
+                               with a guaranteed interval (:func:`.sketch.compare_cdfs`)
+hellinger (numeric)            exact when both sides are exact sketches; else approximate
+                               (its bins depend on the number of distinct values)
+=============================  =========================================================
+
+An approximate column carries ``approximate``, ``score_low``/``score_high`` (the exact score
+lies in between) and ``borderline`` (the threshold lies in between: the decision is the
+estimate's and may differ from the exact engine's). Everything else equals :func:`detect`
+on the same data.
+
+Reading: :func:`open_source` / :func:`scan` read a file, a directory, a glob or a list of
+paths with ``pyarrow.dataset`` (Parquet or CSV, hive partitions such as the inference log's
+``model=/date=/revision=``, column projection, partition-predicate pushdown). ``gs://``,
+``s3://`` and ``az://`` URIs go through ``ctloop.storage.filesystem``. :func:`state_of` and
+:func:`detect_sources` put it together (the ``ctloop drift`` command uses them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import queue
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ctloop.columns import RESERVED_TRAINING
+from ctloop.config import DriftConfig
+from ctloop.drift import engine, stats
+from ctloop.drift.sketch import (
+    MIN_BUDGET,
+    CategoryCounts,
+    NumericSketch,
+    aligned_counts,
+    compare_cdfs,
+    decode_array,
+    encode_array,
+)
+from ctloop.errors import ConfigError, DataSourceError, DriftError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+ENGINE = "ctloop-streaming"
+STATE_FORMAT = "ctloop.drift.state"
+STATE_VERSION = 1
+DEFAULT_SKETCH_SIZE = 16384  # buckets (or exact distinct values) per numeric column and side
+DEFAULT_MAX_CATEGORIES = 16384  # exact category counts per column and side, then hash buckets
+DEFAULT_BATCH_ROWS = 262_144
+PARALLEL_MIN_ROWS = 50_000  # below this a batch is summarised column after column, in one thread
+PREFETCH_BATCHES = 2  # batches decoded ahead of the statistics (memory: ~2 x batch size)
+
+# Column type families, as pandas would read the column (``pd.read_parquet`` defaults), because
+# the engine's kind rule looks at pandas dtypes.
+FLOAT, INT, BOOL, TEXT, CATEGORY, OBJECT, NULL, TEMPORAL, NESTED = (
+    "float", "int", "bool", "text", "category", "object", "null", "temporal", "nested",
+)  # fmt: skip
+NUMERIC_FAMILIES = frozenset({FLOAT, INT})
+COUNTED_FAMILIES = frozenset({BOOL, TEXT, CATEGORY, OBJECT, NULL})
+FAMILIES = (FLOAT, INT, BOOL, TEXT, CATEGORY, OBJECT, NULL, TEMPORAL, NESTED)
+
+
+def arrow_family(t: pa.DataType) -> str:
+    """The family of an Arrow type, by what ``to_pandas`` makes of it: floats → float64;
+    integers → int64 (float64 once a null is present, decided at compare time); bool; strings
+    and binary → object; dictionary → category; date, time and decimal → object of Python
+    values; timestamp and duration → datetime64/timedelta64 (not compared); null → object of
+    None; lists, structs and maps → not compared."""
+    import pyarrow as pa
+
+    if pa.types.is_floating(t):
+        return FLOAT
+    if pa.types.is_integer(t):
+        return INT
+    if pa.types.is_boolean(t):
+        return BOOL
+    if pa.types.is_dictionary(t):
+        return CATEGORY
+    if (
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+        or pa.types.is_fixed_size_binary(t)
+        or getattr(pa.types, "is_string_view", lambda _: False)(t)
+        or getattr(pa.types, "is_binary_view", lambda _: False)(t)
+    ):
+        return TEXT
+    if pa.types.is_date(t) or pa.types.is_time(t) or pa.types.is_decimal(t):
+        return OBJECT
+    if pa.types.is_timestamp(t) or pa.types.is_duration(t):
+        return TEMPORAL
+    if pa.types.is_null(t):
+        return NULL
+    return NESTED
+
+
+def pandas_family(series: pd.Series) -> tuple[str, bool]:
+    """``(family, nullable_int)`` of a pandas column (the engine's ``column_kind`` cases)."""
+    import pandas as pd
+
+    dtype = series.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+        return TEMPORAL, False
+    if pd.api.types.is_complex_dtype(dtype):
+        return NESTED, False
+    if isinstance(dtype, pd.CategoricalDtype):
+        return CATEGORY, False
+    if pd.api.types.is_bool_dtype(dtype):
+        return BOOL, False
+    if pd.api.types.is_integer_dtype(dtype):
+        return INT, pd.api.types.is_extension_array_dtype(dtype)
+    if pd.api.types.is_numeric_dtype(dtype):
+        return FLOAT, False
+    return OBJECT, False
+
+
+def _pandas_dtypes(schema: pa.Schema) -> dict[str, str]:
+    """``{column: pandas dtype}`` from the ``pandas`` metadata pandas writes into Parquet."""
+    import json
+
+    raw = (schema.metadata or {}).get(b"pandas")
+    if not raw:
+        return {}
+    try:
+        meta = json.loads(raw)
+        return {c["name"]: str(c.get("numpy_type", "")) for c in meta.get("columns", [])
+                if isinstance(c, dict) and c.get("name") is not None}  # fmt: skip
+    except (ValueError, TypeError, AttributeError):  # foreign or damaged metadata: ignore it
+        return {}
+
+
+def _edges_key(edges: np.ndarray) -> str:
+    return hashlib.blake2b(np.ascontiguousarray(edges, "<f8").tobytes(), digest_size=12).hexdigest()
+
+
+# ---------------------------------------------------------------------------- column state
+class ColumnState:
+    """One column of one side: counts, and a numeric sketch or category counts (module doc)."""
+
+    __slots__ = ("name", "family", "type", "rows", "nulls", "infs", "nullable_int", "numeric",
+                 "categories", "histograms")  # fmt: skip
+
+    def __init__(self, name: str, family: str, type_name: str, *, sketch_size: int,
+                 max_categories: int):  # fmt: skip
+        if family not in FAMILIES:
+            raise ValueError(f"unknown column family {family!r}")
+        self.name = name
+        self.family = family
+        self.type = type_name
+        self.rows = 0
+        self.nulls = 0
+        self.infs = 0
+        self.nullable_int = False
+        self.numeric = NumericSketch(sketch_size) if family in NUMERIC_FAMILIES else None
+        self.categories = CategoryCounts(max_categories) if family in COUNTED_FAMILIES else None
+        self.histograms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    # ---------------------------------------------------------------- the kind rule
+    def kind(self) -> str | None:
+        """The engine's column kind (``engine.column_kind``) for this column as the *current*
+        side: float → numeric; integer → categorical with at most 10 distinct values, else
+        numeric (an Arrow integer column with nulls reads into pandas as float64: numeric);
+        bool, text, dictionary, date/time/decimal and all-null → categorical; timestamps,
+        durations and nested types → not compared (``None``)."""
+        if self.family == FLOAT:
+            return "numeric"
+        if self.family == INT:
+            if self.nulls and not self.nullable_int:
+                return "numeric"
+            distinct = self.numeric.distinct
+            limit = engine.INTEGER_CARDINALITY_LIMIT
+            return "categorical" if distinct is not None and distinct <= limit else "numeric"
+        if self.family in COUNTED_FAMILIES:
+            return "categorical"
+        return None
+
+    @property
+    def values(self) -> int:
+        """Values left after dropping null/NaN/±inf."""
+        if self.numeric is not None:
+            return self.numeric.n
+        if self.categories is not None:
+            return self.categories.n
+        return 0
+
+    # ---------------------------------------------------------------- updates
+    def _add_numeric(self, vals: np.ndarray, nulls: int, bins: list[np.ndarray]) -> None:
+        if vals.dtype.kind == "f":
+            finite = np.isfinite(vals)
+            if not finite.all():
+                nan = int(np.isnan(vals).sum())
+                self.nulls += nan
+                self.infs += int(len(vals) - finite.sum()) - nan
+                vals = vals[finite]
+        self.nulls += nulls
+        self.numeric.add(vals)
+        for edges in bins:
+            key = _edges_key(edges)
+            counts = np.histogram(np.asarray(vals, dtype=np.float64), edges)[0].astype(np.int64)
+            if key in self.histograms:
+                counts = counts + self.histograms[key][1]
+            self.histograms[key] = (edges, counts)
+
+    def _add_counts(self, keys: list[Any], counts: Any) -> None:
+        if self.family in (CATEGORY, OBJECT):  # float values: ±inf/NaN are not categories
+            keep = [not (isinstance(k, float) and (math.isinf(k) or k != k)) for k in keys]
+            if not all(keep):
+                dropped = [int(c) for c, ok in zip(counts, keep, strict=True) if not ok]
+                self.infs += sum(dropped)
+                keys = [k for k, ok in zip(keys, keep, strict=True) if ok]
+                counts = [c for c, ok in zip(counts, keep, strict=True) if ok]
+        self.categories.add(keys, counts)
+
+    def update_arrow(self, array: pa.Array, bins: list[np.ndarray] = ()) -> None:
+        """Add one chunk of the column (an Arrow array)."""
+        import pyarrow.compute as pc
+
+        self.rows += len(array)
+        if self.numeric is not None:
+            nulls = array.null_count
+            if nulls:
+                array = pc.drop_null(array)
+            self._add_numeric(array.to_numpy(zero_copy_only=False), nulls, bins)
+        elif self.categories is not None:
+            self.nulls += array.null_count
+            if len(array) == array.null_count:
+                return
+            vc = pc.value_counts(array)
+            values, counts = vc.field("values"), vc.field("counts")
+            valid = values.is_valid()
+            self._add_counts(values.filter(valid).to_pylist(), counts.filter(valid).to_numpy())
+        else:
+            self.nulls += array.null_count
+
+    def update_pandas(self, series: pd.Series, bins: list[np.ndarray] = ()) -> None:
+        """Add one chunk of the column (a pandas Series), with pandas' own semantics."""
+        self.rows += len(series)
+        if self.numeric is not None:
+            vals = series.to_numpy(dtype=float, na_value=np.nan)
+            self._add_numeric(vals, 0, bins)
+        elif self.categories is not None:
+            vc = series.value_counts(dropna=True, sort=False)
+            vc = vc[vc > 0]  # unused categories of a category dtype
+            self.nulls += int(series.isna().sum())
+            self._add_counts(vc.index.tolist(), vc.to_numpy())
+        else:
+            self.nulls += int(series.isna().sum())
+
+    def merge(self, other: ColumnState) -> ColumnState:
+        family = self.family
+        if other.family != family:
+            if {self.family, other.family} == {INT, FLOAT}:
+                family = FLOAT  # pandas concat of int64 and float64 is float64
+            else:
+                raise DriftError(
+                    f"cannot merge drift states: column {self.name!r} is {self.type} in one and "
+                    f"{other.type} in the other; give it one type in every partition"
+                )
+        budget = min(self.numeric.budget, other.numeric.budget) if self.numeric else MIN_BUDGET
+        limit = min(self.categories.limit, other.categories.limit) if self.categories else MIN_BUDGET
+        out = ColumnState(self.name, family, self.type if family == self.family else other.type,
+                          sketch_size=budget, max_categories=limit)  # fmt: skip
+        out.rows = self.rows + other.rows
+        out.nulls = self.nulls + other.nulls
+        out.infs = self.infs + other.infs
+        out.nullable_int = self.nullable_int or other.nullable_int
+        if self.numeric is not None:
+            out.numeric = self.numeric.merge(other.numeric)
+        if self.categories is not None:
+            out.categories = self.categories.merge(other.categories)
+        out.histograms = dict(self.histograms)
+        for key, (edges, counts) in other.histograms.items():
+            if key in out.histograms:
+                out.histograms[key] = (edges, out.histograms[key][1] + counts)
+            else:
+                out.histograms[key] = (edges, counts.copy())
+        return out
+
+    def histogram(self, edges: np.ndarray) -> np.ndarray | None:
+        """Exact counts on ``edges`` from a second pass, if this state has them."""
+        found = self.histograms.get(_edges_key(edges))
+        return None if found is None else found[1]
+
+    def nbytes(self) -> int:
+        size = sum(e.nbytes + c.nbytes for e, c in self.histograms.values())
+        if self.numeric is not None:
+            size += self.numeric.nbytes()
+        if self.categories is not None:
+            size += self.categories.nbytes()
+        return size
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "family": self.family,
+            "type": self.type,
+            "rows": self.rows,
+            "nulls": self.nulls,
+            "infs": self.infs,
+            "nullable_int": self.nullable_int,
+        }
+        if self.numeric is not None:
+            out["numeric"] = self.numeric.to_dict()
+        if self.categories is not None:
+            out["categories"] = self.categories.to_dict()
+        if self.histograms:
+            out["histograms"] = [
+                {"edges": encode_array(e, "<f8"), "counts": encode_array(c, "<i8")}
+                for e, c in self.histograms.values()
+            ]
+        return out
+
+    @classmethod
+    def from_dict(cls, name: str, data: dict[str, Any]) -> ColumnState:
+        num = data.get("numeric")
+        cat = data.get("categories")
+        out = cls(name, data["family"], data["type"],
+                  sketch_size=int(num["budget"]) if num else MIN_BUDGET,
+                  max_categories=int(cat["limit"]) if cat else MIN_BUDGET)  # fmt: skip
+        out.rows, out.nulls, out.infs = int(data["rows"]), int(data["nulls"]), int(data["infs"])
+        out.nullable_int = bool(data.get("nullable_int", False))
+        if num:
+            out.numeric = NumericSketch.from_dict(num)
+        if cat:
+            out.categories = CategoryCounts.from_dict(cat)
+        for h in data.get("histograms", []):
+            edges = decode_array(h["edges"], "<f8").astype(np.float64)
+            out.histograms[_edges_key(edges)] = (edges, decode_array(h["counts"], "<i8").astype(np.int64))
+        return out
+
+
+# ---------------------------------------------------------------------------- drift state
+class DriftState:
+    """The mergeable summary of one side (module doc).
+
+    Args:
+        sketch_size: Buckets per numeric column (>= 64); a column with at most this many
+            distinct values is kept exactly. Memory: about 40 bytes per bucket.
+        max_categories: Exact category counts per column (>= 64), then hash buckets.
+        bins: ``{column: [edges, ...]}``: also count each listed numeric column exactly on
+            these bin edges (the second pass of :func:`refine_plan`).
+    """
+
+    def __init__(self, *, sketch_size: int = DEFAULT_SKETCH_SIZE,
+                 max_categories: int = DEFAULT_MAX_CATEGORIES,
+                 bins: dict[str, list[np.ndarray]] | None = None):  # fmt: skip
+        for label, value in (("sketch_size", sketch_size), ("max_categories", max_categories)):
+            if not isinstance(value, (int, np.integer)) or value < MIN_BUDGET:
+                raise ConfigError(f"{label} must be an integer >= {MIN_BUDGET}, got {value!r}")
+        self.sketch_size = int(sketch_size)
+        self.max_categories = int(max_categories)
+        self.bins = {k: [np.asarray(e, dtype=np.float64) for e in v] for k, v in (bins or {}).items()}
+        self.columns: dict[str, ColumnState] = {}
+        self.rows = 0
+
+    def _column(self, name: str, family: str, type_name: str) -> ColumnState:
+        return ColumnState(name, family, type_name, sketch_size=self.sketch_size,
+                           max_categories=self.max_categories)  # fmt: skip
+
+    def define(self, schema: pa.Schema, columns: Sequence[str] | None = None) -> DriftState:
+        """Declare the columns (all of ``schema``'s, or ``columns``) before any chunk. Files
+        written from pandas carry its dtypes in their metadata, and ``to_pandas`` restores
+        them: an integer column saved from a nullable ``Int64`` reads back as ``Int64`` (the
+        integer rule applies despite nulls), not float64."""
+        restored = _pandas_dtypes(schema)
+        for name in columns if columns is not None else schema.names:
+            t = schema.field(name).type
+            col = self._column(name, arrow_family(t), str(t))
+            col.nullable_int = restored.get(name, "").startswith(("Int", "UInt"))
+            self.columns[name] = col
+        return self
+
+    def update(self, chunk: pa.RecordBatch | pa.Table | pd.DataFrame,
+               pool: ThreadPoolExecutor | None = None) -> DriftState:  # fmt: skip
+        """Add a chunk (Arrow record batch or table, or a pandas DataFrame). The first chunk
+        declares the columns unless :meth:`define` did; later chunks must hold them all
+        (extra columns are ignored). ``pool`` summarises columns in parallel."""
+        import pandas as pd
+
+        is_pandas = isinstance(chunk, pd.DataFrame)
+        names = list(chunk.columns) if is_pandas else chunk.schema.names
+        if not self.columns:
+            if is_pandas:
+                for name in names:
+                    family, nullable = pandas_family(chunk[name])
+                    col = self._column(name, family, str(chunk[name].dtype))
+                    col.nullable_int = nullable
+                    self.columns[name] = col
+            else:
+                self.define(chunk.schema)
+        missing = [c for c in self.columns if c not in names]
+        if missing:
+            raise DriftError(
+                f"a chunk has no column {missing[0]!r} (it has: {', '.join(map(str, names[:20]))}); "
+                "every chunk of a side needs the same columns"
+            )
+
+        def one(name: str) -> None:
+            col = self.columns[name]
+            bins = self.bins.get(name, ())
+            if is_pandas:
+                family, nullable = pandas_family(chunk[name])
+                col.nullable_int = col.nullable_int or nullable
+                self._check_family(col, family, str(chunk[name].dtype))
+                col.update_pandas(chunk[name], bins)
+            else:
+                array = chunk.column(name)
+                if hasattr(array, "combine_chunks"):
+                    array = array.combine_chunks()
+                self._check_family(col, arrow_family(array.type), str(array.type))
+                col.update_arrow(array, bins)
+
+        n_rows = len(chunk) if is_pandas else chunk.num_rows
+        if pool is not None and n_rows >= PARALLEL_MIN_ROWS and len(self.columns) > 1:
+            list(pool.map(one, list(self.columns)))
+        else:
+            for name in self.columns:
+                one(name)
+        self.rows += n_rows
+        return self
+
+    @staticmethod
+    def _check_family(col: ColumnState, family: str, type_name: str) -> None:
+        if family == col.family or (col.family == FLOAT and family == INT):
+            return
+        if col.family == INT and family == FLOAT:
+            col.family = FLOAT  # pandas concat of int64 and float64 chunks is float64
+            return
+        raise DriftError(
+            f"column {col.name!r} is {type_name} in this chunk but {col.type} before; give it one "
+            "type in every file of a side"
+        )
+
+    def merge(self, other: DriftState) -> DriftState:
+        """A new state of both parts (the same columns on both)."""
+        if set(self.columns) != set(other.columns):
+            diff = sorted(set(self.columns) ^ set(other.columns), key=str)
+            raise DriftError(
+                f"cannot merge drift states with different columns (only in one: "
+                f"{', '.join(map(str, diff[:10]))}); summarise every partition with the same columns"
+            )
+        out = DriftState(sketch_size=min(self.sketch_size, other.sketch_size),
+                         max_categories=min(self.max_categories, other.max_categories))  # fmt: skip
+        out.bins = {**other.bins, **self.bins}
+        out.rows = self.rows + other.rows
+        out.columns = {n: c.merge(other.columns[n]) for n, c in self.columns.items()}
+        return out
+
+    def nbytes(self) -> int:
+        """Bytes held by the summaries (independent of rows; bounded by columns and sizes)."""
+        return sum(c.nbytes() for c in self.columns.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, exact (floats as hex or base64 bytes)."""
+        return {
+            "format": STATE_FORMAT,
+            "version": STATE_VERSION,
+            "sketch_size": self.sketch_size,
+            "max_categories": self.max_categories,
+            "rows": self.rows,
+            "columns": [{"name": n, **c.to_dict()} for n, c in self.columns.items()],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DriftState:
+        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
+            raise DriftError("not a ctloop drift state (expected format 'ctloop.drift.state')")
+        if data.get("version") != STATE_VERSION:
+            raise DriftError(
+                f"drift state version {data.get('version')!r} is not supported (this ctloop reads "
+                f"version {STATE_VERSION}); recompute the state with this version"
+            )
+        out = cls(sketch_size=int(data["sketch_size"]), max_categories=int(data["max_categories"]))
+        out.rows = int(data["rows"])
+        for col in data["columns"]:
+            out.columns[col["name"]] = ColumnState.from_dict(col["name"], col)
+        return out
+
+
+# ---------------------------------------------------------------------------- compare
+def _counts_of(col: ColumnState) -> tuple[dict[Any, int], str | None]:
+    """A column's value counts for a categorical comparison, and why they are approximate."""
+    if col.categories is not None:
+        cats = col.categories
+        if cats.hashed:
+            return cats.counts, f"more than {cats.limit} distinct values, counted in hash buckets"
+        return cats.counts, None
+    if col.numeric is not None:
+        sk = col.numeric
+        if sk.exact:
+            return {float(v): int(c) for v, c in zip(sk.mins, sk.counts, strict=True)}, None
+        table = {
+            (float(a) if a == b else f"[{a:.6g}, {b:.6g}]"): int(c)
+            for a, b, c in zip(sk.mins, sk.maxs, sk.counts, strict=True)
+        }
+        return table, f"more than {sk.budget} distinct values, counted in value ranges"
+    raise DriftError(
+        f"column {col.name!r} ({col.type}) cannot be compared as categorical from a drift "
+        "state; leave it out or convert it to text"
+    )
+
+
+def _hashed(counts: dict[Any, int], limit: int, already: bool) -> dict[Any, int]:
+    if already:
+        return counts
+    cats = CategoryCounts(limit)
+    cats.add(list(counts), list(counts.values()))
+    return cats.as_hashed().counts
+
+
+# the largest value each distance can take (natural-log JS distance: sqrt(ln 2))
+_DISTANCE_MAX = {"jensenshannon": math.sqrt(math.log(2)), "hellinger": 1.0}
+
+
+def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
+                 thr: float | None) -> engine.ColumnDrift:  # fmt: skip
+    ref, why_r = _counts_of(rs)
+    cur, why_c = _counts_of(cs)
+    why = why_r or why_c
+    if why:
+        limit = min(
+            x.categories.limit if x.categories is not None else x.numeric.budget for x in (rs, cs)
+        )
+        hashed_r = rs.categories is not None and rs.categories.hashed and rs.categories.limit == limit
+        hashed_c = cs.categories is not None and cs.categories.hashed and cs.categories.limit == limit
+        ref, cur = _hashed(ref, limit, hashed_r), _hashed(cur, limit, hashed_c)
+    rc, cc, keys = aligned_counts(ref, cur)
+    n_ref, n_cur = int(rc.sum()), int(cc.sum())
+    if n_ref == 0 or n_cur == 0:
+        return engine.empty_column(name, "categorical", method, thr, n_ref, n_cur)
+    if method is None:
+        n_unique = len(keys) if not why else stats.DISCRETE_LIMIT + MIN_BUDGET
+        method = stats.default_method("categorical", n_ref, n_unique)
+    st = stats.counts_stat(rc, cc, keys, method=method, threshold=thr)
+    detail = "p-value" if st.kind == "p_value" else "distance"
+    if not why:
+        return engine.ColumnDrift(name, "categorical", st.method, st.score, st.threshold,
+                                  st.drifted, detail)  # fmt: skip
+    # merging categories into buckets can only shrink an f-divergence (JS, Hellinger)
+    low, high = (st.score, _DISTANCE_MAX[method]) if method in _DISTANCE_MAX else (None, None)
+    return _approximate(name, "categorical", st.method, st.score, st.threshold, low, high,
+                        f"{detail}; approximate: {why}")  # fmt: skip
+
+
+def _approximate(name: str, kind: str, method: str, score: float, thr: float,
+                 low: float | None, high: float | None, detail: str) -> engine.ColumnDrift:  # fmt: skip
+    lo = 0.0 if low is None else low
+    hi = (1.0 if method in stats.P_VALUE_METHODS else math.inf) if high is None else high
+    borderline = stats.is_drift(method, lo, thr) != stats.is_drift(method, hi, thr)
+    return engine.ColumnDrift(name, kind, method, score, thr, stats.is_drift(method, score, thr),
+                              detail, approximate=True, score_low=low, score_high=high,
+                              borderline=borderline)  # fmt: skip
+
+
+def _numeric_bins(r: NumericSketch, c: NumericSketch, method: str) -> np.ndarray | None:
+    """The bin edges :func:`stats.column_stat` uses for a binned method on these two sides, or
+    ``None`` when it uses per-value shares (the reference has <= 20 distinct values)."""
+    n = r.n + c.n
+    lo, hi = min(r.minimum, c.minimum), max(r.maximum, c.maximum)
+    if method == "hellinger":
+        # Sturges over the distinct values of both sides; unknown beyond the sketch: all distinct
+        distinct = len(np.union1d(r.mins, c.mins)) if r.exact and c.exact else n
+        return stats.sturges_edges(lo, hi, distinct)
+    if r.exact and r.distinct <= stats.BINNING_LIMIT:
+        return None
+    return stats.sturges_edges(lo, hi, n)
+
+
+def _numeric(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
+             thr: float | None) -> engine.ColumnDrift:  # fmt: skip
+    for col in (rs, cs):
+        if col.numeric is None:  # engine.numeric_values' message
+            raise DriftError(
+                f"column {name!r} is numeric in the current data but {col.type} in the "
+                "reference (or the other way round): give it the same type in both frames"
+            )
+    r, c = rs.numeric, cs.numeric
+    n_ref, n_cur = r.n, c.n
+    if n_ref == 0 or n_cur == 0:
+        return engine.empty_column(name, "numeric", method, thr, n_ref, n_cur)
+    both_exact = r.exact and c.exact
+    if method is None:
+        n_unique = (
+            len(np.union1d(r.mins, c.mins)) if both_exact else stats.DISCRETE_LIMIT + 1
+        )
+        method = stats.default_method("numeric", n_ref, n_unique)
+    if method in stats.CATEGORICAL_ONLY:  # automatic choice for <= 5 values: both sides exact
+        rc, cc, keys = aligned_counts(_counts_of(rs)[0], _counts_of(cs)[0])
+        st = stats.counts_stat(rc, cc, keys, method=method, threshold=thr)
+        return engine.ColumnDrift(name, "numeric", st.method, st.score, st.threshold, st.drifted,
+                                  "p-value")  # fmt: skip
+    thr = stats.DEFAULT_THRESHOLDS[method] if thr is None else float(thr)
+    kind_of_score = "p-value" if method in stats.P_VALUE_METHODS else "distance"
+
+    def exact(score: float) -> engine.ColumnDrift:
+        return engine.ColumnDrift(name, "numeric", method, float(score), thr,
+                                  stats.is_drift(method, score, thr), kind_of_score)  # fmt: skip
+
+    resolution = f"buckets of relative width 2^-{min(r.m, c.m)}"
+    if method == "ks":
+        if both_exact and max(n_ref, n_cur) <= stats.KS_EXACT_MAX_N:
+            return exact(stats.ks_pvalue(np.repeat(r.mins, r.counts), np.repeat(c.mins, c.counts)))
+        d = compare_cdfs(r, c).ks
+        p = stats.ks_pvalue_from_statistic
+        if d.exact:
+            return exact(p(d.estimate, n_ref, n_cur))
+        return _approximate(
+            name, "numeric", method, p(d.estimate, n_ref, n_cur), thr,
+            p(d.high, n_ref, n_cur), p(d.low, n_ref, n_cur),
+            f"p-value; approximate: KS statistic in [{d.low:.4g}, {d.high:.4g}] ({resolution})",
+        )
+    if method == "wasserstein":
+        cmp = compare_cdfs(r, c)
+        norm = max(r.std, stats.STD_FLOOR)
+        w = cmp.wasserstein
+        if w.exact:
+            return exact(w.estimate / norm)
+        return _approximate(
+            name, "numeric", method, w.estimate / norm, thr, w.low / norm, w.high / norm,
+            f"distance; approximate: rank error <= {cmp.rank_error:.2g} ({resolution})",
+        )
+    edges = _numeric_bins(r, c, method)
+    if edges is None:  # per-value shares over every value seen on either side
+        rc, cc, keys = aligned_counts(_counts_of(rs)[0], _counts_of(cs)[0])
+        score = stats.distance_from_shares(method, rc / n_ref, cc / n_cur)
+        if c.exact:
+            return exact(score)
+        return _approximate(name, "numeric", method, score, thr, None, None,
+                            f"distance; approximate: the current side has more than {c.budget} "
+                            "distinct values")  # fmt: skip
+    counts, uncertain = [], 0.0
+    for col in (rs, cs):
+        hist = col.histogram(edges)
+        if hist is None:
+            hist, unsure = col.numeric.histogram(edges)
+            uncertain += unsure
+        counts.append(np.asarray(hist, dtype=float))
+    if method == "hellinger":
+        score = stats.hellinger_from_counts(edges, counts[0], counts[1])
+        if both_exact:
+            return exact(score)
+        return _approximate(name, "numeric", method, score, thr, None, None,
+                            "distance; approximate: its bins depend on the number of distinct "
+                            "values, unknown beyond the sketch (assumed all distinct)")  # fmt: skip
+    score = stats.distance_from_shares(method, counts[0] / n_ref, counts[1] / n_cur)
+    if uncertain == 0:
+        return exact(score)
+    share = uncertain / (n_ref + n_cur)
+    return _approximate(name, "numeric", method, score, thr, None, None,
+                        f"distance; approximate: {share:.2%} of values near a bin edge; a second "
+                        "pass (refine_plan) makes it exact")  # fmt: skip
+
+
+def _resolve(reference: DriftState, current: DriftState, options: dict[str, Any]):
+    columns = options.pop("columns", None)
+    if columns is None:
+        columns = [
+            c for c in reference.columns if c in current.columns and c not in RESERVED_TRAINING
+        ]
+    opts = engine.check_options(
+        columns=columns,
+        reference_columns=list(reference.columns),
+        current_columns=list(current.columns),
+        **options,
+    )
+    if reference.rows == 0:
+        raise DriftError("the reference data has no rows: nothing to compare against")
+    if current.rows == 0:
+        raise DriftError(
+            "the current data has no rows: nothing to compare (check the current window)"
+        )
+    return opts, engine.plan_columns(opts, lambda name: current.columns[name].kind())
+
+
+def compare(reference: DriftState, current: DriftState, **options: Any) -> engine.DriftResult:
+    """:func:`ctloop.drift.engine.detect` on two states (module doc).
+
+    ``options`` are :func:`~ctloop.drift.engine.detect`'s: ``columns`` (default: every column of
+    both states except ``_ctloop_weight``), ``drift_share``, ``method``, ``threshold``,
+    ``column_methods``, ``column_thresholds``, ``correction``, ``column_kinds``.
+
+    Raises:
+        ConfigError: as :func:`detect` (same messages).
+        DriftError: a side has no rows; a column is numeric on one side only.
+    """
+    opts, plan = _resolve(reference, current, dict(options))
+    results = []
+    for name, kind, method, thr in plan:
+        rs, cs = reference.columns[name], current.columns[name]
+        if kind == "categorical":
+            results.append(_categorical(rs, cs, name, method, thr))
+        else:
+            results.append(_numeric(rs, cs, name, method, thr))
+    return engine.finish(
+        results, drift_share=options.get("drift_share", DriftConfig.share), correction=opts.correction,
+        engine=ENGINE,
+    )
+
+
+def refine_plan(reference: DriftState, current: DriftState, **options: Any) -> dict[str, list[np.ndarray]]:
+    """Bin edges for a second pass that makes binned methods exact: ``{column: [edges]}`` for
+    every numeric column judged by ``jensenshannon``, ``psi``, ``kl_div`` or ``hellinger``
+    whose Sturges bins (over both sides' values, evidently's rule) cannot be counted exactly
+    from the sketches. Scan both sides again with ``DriftState(bins=plan)`` and
+    :func:`add_histograms` the result. Empty when nothing needs it."""
+    _, plan = _resolve(reference, current, dict(options))
+    out: dict[str, list[np.ndarray]] = {}
+    for name, kind, method, _ in plan:
+        rs, cs = reference.columns[name], current.columns[name]
+        if kind != "numeric" or rs.numeric is None or cs.numeric is None:
+            continue
+        r, c = rs.numeric, cs.numeric
+        if r.n == 0 or c.n == 0 or (r.exact and c.exact):
+            continue
+        if method is None:
+            method = stats.default_method("numeric", r.n, stats.DISCRETE_LIMIT + 1)
+        if method not in ("jensenshannon", "psi", "kl_div", "hellinger"):
+            continue
+        edges = _numeric_bins(r, c, method)
+        if edges is not None and (rs.histogram(edges) is None or cs.histogram(edges) is None):
+            out[name] = [edges]
+    return out
+
+
+def add_histograms(state: DriftState, second: DriftState) -> None:
+    """Copy the exact histograms of a second-pass state into ``state``."""
+    for name, col in second.columns.items():
+        if name in state.columns:
+            state.columns[name].histograms.update(col.histograms)
+
+
+# ---------------------------------------------------------------------------- reading
+TABLE_SUFFIXES = ((".parquet", "parquet"), (".pq", "parquet"), (".csv.gz", "csv"), (".csv", "csv"))
+GLOB_CHARS = frozenset("*?[")
+
+
+def _suffix_format(path: str) -> str | None:
+    low = path.lower()
+    for suffix, fmt in TABLE_SUFFIXES:
+        if low.endswith(suffix):
+            return fmt
+    return None
+
+
+def _hidden(rel: str) -> bool:
+    """pyarrow.dataset's rule: a path component starting with ``_`` or ``.`` is not data."""
+    return any(part.startswith(("_", ".")) for part in rel.split("/") if part)
+
+
+@dataclass
+class Source:
+    """A resolved input: its files, format, partition keys and ``pyarrow.dataset``."""
+
+    uri: str
+    files: list[str]
+    format: str
+    partition_keys: list[str]
+    dataset: pads.Dataset = field(repr=False)
+    local: bool = True
+
+    @property
+    def schema(self) -> pa.Schema:
+        return self.dataset.schema
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.dataset.schema.names)
+
+    def count_rows(self, filter: Any = None) -> int:
+        import pyarrow as pa
+
+        try:
+            return int(self.dataset.count_rows(filter=filter))
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise DataSourceError(f"{self.uri}: cannot read: {exc}") from exc
+
+    def batches(self, columns: Sequence[str] | None = None, *, filter: Any = None,
+                batch_rows: int = DEFAULT_BATCH_ROWS,
+                progress: Callable[[ScanProgress], None] | None = None,
+                ) -> Iterator[tuple[pa.RecordBatch, str, int]]:  # fmt: skip
+        """``(batch, file, batch number in that file)`` in file order; ``progress`` is called
+        after every batch."""
+        import pyarrow as pa
+        import pyarrow.dataset as pads
+
+        if batch_rows < 1:
+            raise ConfigError(f"batch_rows must be >= 1, got {batch_rows}")
+        fragments = list(self.dataset.get_fragments(filter=filter))
+        # One reader thread decodes ahead of the consumer, at most PREFETCH_BATCHES batches:
+        # pyarrow's own dataset scanner reads ahead by whole files when decoding outpaces the
+        # statistics (measured: 750 MiB of buffers at 20 files), which would make memory grow
+        # with the speed difference instead of staying bounded.
+        slots: queue.Queue = queue.Queue(maxsize=PREFETCH_BATCHES)
+        stop = threading.Event()
+        # Local Parquet: no pre-buffering of a file's column chunks (176 MB per million rows of
+        # 25 columns), only what the current batch needs; object stores keep it (few large
+        # reads matter more there than memory)
+        options = None
+        if self.format == "parquet":
+            options = pads.ParquetFragmentScanOptions(pre_buffer=not self.local)
+
+        def read() -> None:
+            path = None
+            try:
+                for fragment in fragments:
+                    path = fragment.path
+                    for number, batch in enumerate(fragment.to_batches(
+                        schema=self.dataset.schema, columns=None if columns is None else list(columns),
+                        filter=filter, batch_size=int(batch_rows), batch_readahead=0,
+                        fragment_readahead=0, use_threads=True, fragment_scan_options=options,
+                    )):  # fmt: skip
+                        while not stop.is_set():
+                            try:
+                                slots.put((batch, path, number), timeout=0.1)
+                                break
+                            except queue.Full:
+                                continue
+                        if stop.is_set():
+                            return
+                slots.put(None)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OSError) as exc:
+                slots.put(_ReadFailure(exc, path))
+
+        reader = threading.Thread(target=read, name="ctloop-scan", daemon=True)
+        reader.start()
+        info = ScanProgress(self.uri, 0, len(fragments), 0, time.monotonic())
+        current = None
+        try:
+            while (item := slots.get()) is not None:
+                if isinstance(item, _ReadFailure):
+                    raise DataSourceError(
+                        f"{self.uri}: cannot read {item.path}: {item.error}"
+                    ) from item.error
+                batch, path, number = item
+                if path != current:
+                    info.files_done += current is not None
+                    current = path
+                yield batch, path, number
+                info.rows += batch.num_rows
+                if progress is not None:
+                    progress(info)
+        finally:
+            stop.set()
+            while reader.is_alive():  # unblock a reader waiting for a slot, then wait for it
+                try:
+                    slots.get_nowait()
+                except queue.Empty:
+                    reader.join(0.05)
+        info.files_done = len(fragments)
+        info.finished = True
+        if progress is not None:
+            progress(info)
+
+
+@dataclass
+class _ReadFailure:
+    error: Exception
+    path: str | None
+
+
+@dataclass
+class ScanProgress:
+    """Where a scan is: files and rows done, since when."""
+
+    uri: str
+    files_done: int
+    files_total: int
+    rows: int
+    started: float
+    finished: bool = False
+
+    @property
+    def seconds(self) -> float:
+        return time.monotonic() - self.started
+
+    def line(self, label: str) -> str:
+        rate = self.rows / self.seconds if self.seconds > 0 else 0.0
+        share = self.files_done / self.files_total if self.files_total else 1.0
+        state = "done" if self.finished else f"{share:.0%} of files"
+        return (
+            f"{label}: {self.rows:,} rows, {self.files_done}/{self.files_total} files ({state}), "
+            f"{rate / 1e6:.2f}M rows/s, {self.seconds:.0f} s"
+        )
+
+
+def _filesystem(uri: str):
+    """``(pyarrow FileSystem, path)`` for ``uri``: ``ctloop.storage.filesystem`` for object
+    stores (credentials and endpoints as everywhere in ctloop), else the local disk."""
+    from ctloop import storage
+
+    if storage.is_remote(uri):
+        return storage.filesystem(uri)
+    import pyarrow.fs as pafs
+
+    path = storage.parse(uri).key  # file:// URIs too
+    return pafs.LocalFileSystem(), os.path.abspath(os.path.expanduser(path))
+
+
+def _list_files(fs, base: str) -> list[str]:
+    import pyarrow.fs as pafs
+
+    infos = fs.get_file_info(pafs.FileSelector(base, recursive=True))
+    return [
+        i.path for i in infos
+        if i.type == pafs.FileType.File and not _hidden(i.path[len(base):].lstrip("/"))
+    ]  # fmt: skip
+
+
+def _resolve_files(uri: str) -> tuple[Any, list[str], str | None]:
+    """``(filesystem, files, partition base directory or None)`` for one path, directory or
+    glob."""
+    import pyarrow.fs as pafs
+
+    fs, path = _filesystem(uri)
+    if any(ch in path for ch in GLOB_CHARS):
+        parts = path.split("/")
+        first = next(i for i, p in enumerate(parts) if any(ch in p for ch in GLOB_CHARS))
+        base = "/".join(parts[:first]) or "/"
+        if isinstance(fs, pafs.LocalFileSystem):
+            import glob
+
+            matches = sorted(glob.glob(path, recursive=True))
+        else:
+            import fnmatch
+
+            matches = [p for p in _list_files(fs, base) if fnmatch.fnmatch(p, path)]
+        files = []
+        for m in matches:
+            info = fs.get_file_info(m)
+            if info.type == pafs.FileType.Directory:
+                files.extend(_list_files(fs, m))
+            elif info.type == pafs.FileType.File and not _hidden(m[len(base):].lstrip("/")):
+                files.append(m)
+        if not files:
+            raise DataSourceError(f"{uri} matches no files")
+        return fs, sorted(set(files)), base
+    info = fs.get_file_info(path)
+    if info.type == pafs.FileType.NotFound:
+        raise DataSourceError(f"{uri} does not exist")
+    if info.type == pafs.FileType.File:
+        return fs, [path], None
+    files = _list_files(fs, path)
+    if not files:
+        raise DataSourceError(f"{uri} is an empty directory: no data files in it")
+    return fs, sorted(files), path
+
+
+def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None = None) -> Source:
+    """Resolve a file, directory, glob, remote prefix or list of files into a :class:`Source`.
+
+    Directories are read recursively; names starting with ``_`` or ``.`` are skipped (e.g. the
+    inference log's ``_quarantine``); hive partition directories (``key=value``) below the
+    directory (or the fixed part of a glob) become columns. Files are Parquet (``.parquet``,
+    ``.pq``) or CSV (``.csv``, ``.csv.gz``), one format per source; ``format`` overrides.
+
+    Raises:
+        DataSourceError: nothing there, no data files, unreadable files.
+        ConfigError: mixed formats, an unknown format.
+    """
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+    if isinstance(source, os.PathLike):
+        source = os.fspath(source)
+    if isinstance(source, str):
+        if not source:
+            raise ConfigError("no data URI given: pass a file, a directory, a glob or gs://...")
+        fs, files, base = _resolve_files(source)
+        uri = source
+    else:
+        paths = [os.fspath(p) for p in source]
+        if not paths:
+            raise ConfigError("no data files given")
+        fs, files, base = None, [], None
+        for p in paths:
+            f, found, _ = _resolve_files(p)
+            fs = fs or f
+            files.extend(found)
+        base = os.path.commonpath(files) if len(files) > 1 else None
+        uri = paths[0] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} more)"
+    formats = {f: _suffix_format(f) for f in files}
+    if format is not None:
+        if format not in ("parquet", "csv"):
+            raise ConfigError(f"unsupported table format {format!r}; use parquet or csv")
+        fmt = format
+    else:
+        data = [f for f, k in formats.items() if k is not None]
+        if not data:
+            raise DataSourceError(
+                f"{uri} holds no .parquet or .csv files (e.g. {files[0]}); pass the format "
+                "explicitly if the files have no extension"
+            )
+        kinds = {formats[f] for f in data}
+        if len(kinds) > 1:
+            example = {formats[f]: f for f in data}
+            raise ConfigError(
+                f"{uri} mixes CSV and Parquet files ({example['csv']}, {example['parquet']}); "
+                "point at one format"
+            )
+        fmt = kinds.pop()
+        files = data
+    keys: list[str] = []
+    partitioning = None
+    if base is not None:
+        rel = files[0][len(base):].lstrip("/").split("/")[:-1]
+        keys = [p.split("=", 1)[0] for p in rel if "=" in p]
+        if keys:
+            partitioning = pads.partitioning(flavor="hive")
+    try:
+        dataset = pads.dataset(
+            files, format=fmt, filesystem=fs, partitioning=partitioning,
+            partition_base_dir=base if partitioning is not None else None,
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        raise DataSourceError(f"{uri} is not a readable {fmt} dataset: {exc}") from exc
+    import pyarrow.fs as pafs
+
+    return Source(uri, files, fmt, keys, dataset, local=isinstance(fs, pafs.LocalFileSystem))
+
+
+def scan(source: str | Sequence[str] | Source, columns: Sequence[str] | None = None, *,
+         filter: Any = None, batch_rows: int = DEFAULT_BATCH_ROWS,
+         progress: Callable[[ScanProgress], None] | None = None) -> Iterator[pa.RecordBatch]:  # fmt: skip
+    """Record batches of ``columns`` (default: all, partition keys included) from a file,
+    directory, glob, prefix or list of files (:func:`open_source`), in file order, at most
+    ``batch_rows`` rows each. ``filter`` is a ``pyarrow.dataset`` expression; on partition keys
+    it prunes whole files before reading (``ds.field("date") >= "2024-05-01"``)."""
+    src = source if isinstance(source, Source) else open_source(source)
+    for batch, _, _ in src.batches(columns, filter=filter, batch_rows=batch_rows, progress=progress):
+        yield batch
+
+
+# ---------------------------------------------------------------------------- which engine
+MEMORY_CELLS = 25_000_000  # auto: in memory up to 1M rows x 25 columns per side (docs/drift.md)
+ENGINES = ("auto", "memory", "stream")
+
+
+def _remote(uri: str) -> bool:
+    from ctloop.storage import is_remote
+
+    return is_remote(uri)
+
+
+def is_single_file(uri: str) -> bool:
+    """A single local file, or a remote URI naming one table file (no glob)."""
+    if _remote(uri):
+        low = uri.lower()
+        return _suffix_format(low) is not None and not any(ch in uri for ch in GLOB_CHARS)
+    return os.path.isfile(uri)
+
+
+def _cells(uri: str) -> int:
+    """Rows × columns of a local source from Parquet metadata (CSV: estimated from its bytes,
+    about 8 per cell)."""
+    src = open_source(uri)
+    if src.format == "parquet":
+        return src.count_rows() * max(len(src.columns), 1)
+    return sum(os.path.getsize(f) for f in src.files) // 8
+
+
+def choose_engine(engine: str, reference: str, current: str, *, calibrate: bool = False,
+                  memory_cells: int | None = None) -> str:  # fmt: skip
+    """``memory`` or ``stream`` for ``engine`` = ``auto``: in memory when each side holds at most
+    ``memory_cells`` (default :data:`MEMORY_CELLS`) cells, or is a single remote file (read in
+    memory as before), or when calibrating (which re-splits the reference rows); else streamed.
+
+    Raises:
+        ConfigError: an unknown engine, or ``stream`` with calibration.
+    """
+    if engine not in ENGINES:
+        raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine != "auto":
+        if engine == "stream" and calibrate:
+            raise ConfigError(
+                "--calibrate splits the reference rows at random, which needs them in memory: "
+                "use --engine memory (or auto), or leave --calibrate out"
+            )
+        return engine
+    if calibrate:
+        return "memory"
+    limit = MEMORY_CELLS if memory_cells is None else memory_cells
+    for uri in (reference, current):
+        if _remote(uri):
+            if not is_single_file(uri):
+                return "stream"
+        elif _cells(uri) > limit:
+            return "stream"
+    return "memory"
+
+
+def read_frame(uri: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A whole side as one pandas frame (the memory engine): a single file through
+    ``ctloop.storage.read_table`` (local or gs://), anything else through the dataset reader,
+    without hive partition keys unless ``columns`` names them (as the streaming engine)."""
+    import pyarrow as pa
+
+    from ctloop.storage import read_table
+
+    if is_single_file(uri):
+        return read_table(uri)
+    src = open_source(uri)
+    keep = [c for c in src.columns if c not in src.partition_keys or c in (columns or ())]
+    try:
+        return src.dataset.to_table(columns=keep).to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
+
+
+# ---------------------------------------------------------------------------- row sample
+class RowSample:
+    """A seeded uniform sample of ``size`` rows without replacement, kept while streaming
+    (bottom-k: each row draws a key from a generator seeded by ``(seed, stream, file, batch
+    number)``; the ``size`` smallest keys win), so it is the same whatever the order of files or
+    merges. For the evidently HTML report."""
+
+    def __init__(self, size: int, seed: int = 0, stream: int = 0):
+        self.size, self.seed, self.stream = int(size), int(seed), int(stream)
+        self._keys: list[np.ndarray] = []
+        self._rows: list[pa.Table] = []
+        self._held = 0
+        self._cut = np.inf
+
+    def offer(self, batch: pa.RecordBatch, file: str, number: int) -> None:
+        import pyarrow as pa
+
+        if self.size <= 0 or batch.num_rows == 0:
+            return
+        rng = np.random.default_rng([self.seed, self.stream, zlib.crc32(file.encode()), number])
+        keys = rng.random(batch.num_rows)
+        take = np.flatnonzero(keys < self._cut)
+        if len(take) == 0:
+            return
+        self._keys.append(keys[take])
+        self._rows.append(pa.Table.from_batches([batch]).take(take))
+        self._held += len(take)
+        if self._held > 2 * self.size:
+            self._compact()
+
+    def _compact(self) -> None:
+        import pyarrow as pa
+
+        keys = np.concatenate(self._keys)
+        table = pa.concat_tables(self._rows, promote_options="permissive")
+        if len(keys) > self.size:
+            keep = np.argpartition(keys, self.size - 1)[: self.size]
+            keep.sort()
+            keys, table = keys[keep], table.take(keep)
+            self._cut = float(keys.max())
+        self._keys, self._rows, self._held = [keys], [table], len(keys)
+
+    def merge(self, other: RowSample) -> RowSample:
+        out = RowSample(min(self.size, other.size), self.seed, self.stream)
+        out._keys = self._keys + other._keys
+        out._rows = self._rows + other._rows
+        out._held = self._held + other._held
+        if out._rows:
+            out._compact()
+        return out
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The sample, in the order of its keys (a random order)."""
+        import pandas as pd
+
+        if not self._rows:
+            return pd.DataFrame()
+        self._compact()
+        order = np.argsort(self._keys[0], kind="stable")
+        return self._rows[0].take(order).to_pandas()
+
+
+# ---------------------------------------------------------------------------- putting it together
+def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None = None, *,
+             filter: Any = None, batch_rows: int = DEFAULT_BATCH_ROWS,
+             sketch_size: int = DEFAULT_SKETCH_SIZE, max_categories: int = DEFAULT_MAX_CATEGORIES,
+             bins: dict[str, list[np.ndarray]] | None = None, sample: RowSample | None = None,
+             progress: Callable[[ScanProgress], None] | None = None,
+             max_workers: int | None = None) -> DriftState:  # fmt: skip
+    """Summarise ``columns`` of a source into a :class:`DriftState` in one pass (module doc);
+    ``sample`` also keeps a row sample. Columns are summarised in parallel threads."""
+    src = source if isinstance(source, Source) else open_source(source)
+    names = list(columns) if columns is not None else src.columns
+    missing = [c for c in names if c not in src.columns]
+    if missing:
+        raise ConfigError(
+            f"column {missing[0]!r} is not in {src.uri} (it has: {', '.join(src.columns[:20])})"
+        )
+    state = DriftState(sketch_size=sketch_size, max_categories=max_categories, bins=bins)
+    state.define(src.schema, names)
+    import pyarrow as pa
+
+    workers = max(1, min(len(names), max_workers or os.cpu_count() or 1))
+    pending: list[pa.RecordBatch] = []
+    held = 0
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        use = pool if workers > 1 else None
+        for batch, file, number in src.batches(names, filter=filter, batch_rows=batch_rows,
+                                               progress=progress):  # fmt: skip
+            if sample is not None:
+                sample.offer(batch, file, number)
+            # small files (the inference log writes ~10,000 rows each) give small batches:
+            # gather them up to batch_rows, so per-chunk costs are paid per batch_rows rows
+            pending.append(batch)
+            held += batch.num_rows
+            if held >= batch_rows:
+                state.update(pending[0] if len(pending) == 1 else pa.Table.from_batches(pending), pool=use)
+                pending, held = [], 0
+        if pending:
+            state.update(pa.Table.from_batches(pending), pool=use)
+    return state
+
+
+@dataclass
+class StreamingRun:
+    """What :func:`detect_sources` computed: the verdict, both states, the row samples (when
+    asked for) and facts about the run."""
+
+    result: engine.DriftResult
+    reference: DriftState
+    current: DriftState
+    reference_sample: RowSample | None
+    current_sample: RowSample | None
+    info: dict[str, Any]
+
+
+def default_columns(reference: Source, current: Source, exclude: Sequence[str] = ()) -> list[str]:
+    """Every column both sources have, except reserved ones, hive partition keys (layout, not
+    data: name them in ``columns`` to compare them) and ``exclude``."""
+    skip = set(exclude) | set(RESERVED_TRAINING) | set(reference.partition_keys) | set(
+        current.partition_keys
+    )
+    return [c for c in reference.columns if c in current.columns and c not in skip]
+
+
+def detect_sources(reference: str | Sequence[str] | Source, current: str | Sequence[str] | Source,
+                   *, columns: Sequence[str] | None = None, exclude: Sequence[str] = (),
+                   filter: Any = None, batch_rows: int = DEFAULT_BATCH_ROWS,
+                   sketch_size: int = DEFAULT_SKETCH_SIZE,
+                   max_categories: int = DEFAULT_MAX_CATEGORIES, sample_size: int = 0,
+                   seed: int = 0, progress: Callable[[str, ScanProgress], None] | None = None,
+                   **options: Any) -> StreamingRun:  # fmt: skip
+    """Drift between two sources in bounded memory: one pass per side, a second pass over the
+    numeric columns whose binned method needs exact Sturges histograms (:func:`refine_plan`),
+    then :func:`compare`. ``options`` are :func:`compare`'s (``drift_share``, ``method``, ...).
+    ``progress(label, ScanProgress)`` is called after every batch."""
+    started = time.monotonic()
+    ref_src = reference if isinstance(reference, Source) else open_source(reference)
+    cur_src = current if isinstance(current, Source) else open_source(current)
+    if columns is None:
+        columns = default_columns(ref_src, cur_src, exclude)
+    columns = list(columns)
+    engine.check_options(columns=columns, reference_columns=ref_src.columns,
+                         current_columns=cur_src.columns,
+                         **{k: v for k, v in options.items() if k != "columns"})  # fmt: skip
+    samples = [RowSample(sample_size, seed, 0), RowSample(sample_size, seed, 1)] if sample_size else [None, None]
+    states = []
+    for label, src, sample in (("reference", ref_src, samples[0]), ("current", cur_src, samples[1])):
+        report = (lambda info, label=label: progress(label, info)) if progress else None
+        states.append(state_of(src, columns, filter=filter, batch_rows=batch_rows,
+                               sketch_size=sketch_size, max_categories=max_categories,
+                               sample=sample, progress=report))  # fmt: skip
+    ref_state, cur_state = states
+    passes = 1
+    plan = refine_plan(ref_state, cur_state, columns=columns, **options)
+    if plan:
+        passes = 2
+        for label, src, state in (("reference", ref_src, ref_state), ("current", cur_src, cur_state)):
+            report = (lambda info, label=label: progress(f"{label} (2nd pass)", info)) if progress else None
+            second = state_of(src, list(plan), filter=filter, batch_rows=batch_rows,
+                              sketch_size=MIN_BUDGET, max_categories=MIN_BUDGET, bins=plan,
+                              progress=report)  # fmt: skip
+            add_histograms(state, second)
+    result = compare(ref_state, cur_state, columns=columns, **options)
+    info = {
+        "engine": ENGINE,
+        "sketch_size": sketch_size,
+        "max_categories": max_categories,
+        "batch_rows": batch_rows,
+        "passes": passes,
+        "second_pass_columns": sorted(plan),
+        "approximate_columns": [c.column for c in result.columns if c.approximate],
+        "state_bytes": ref_state.nbytes() + cur_state.nbytes(),
+        "seconds": round(time.monotonic() - started, 3),
+        "reference": {"uri": ref_src.uri, "files": len(ref_src.files), "rows": ref_state.rows},
+        "current": {"uri": cur_src.uri, "files": len(cur_src.files), "rows": cur_state.rows},
+    }
+    return StreamingRun(result, ref_state, cur_state, samples[0], samples[1], info)
+
+
+__all__ = [
+    "DEFAULT_BATCH_ROWS",
+    "ENGINES",
+    "MEMORY_CELLS",
+    "DEFAULT_MAX_CATEGORIES",
+    "DEFAULT_SKETCH_SIZE",
+    "ENGINE",
+    "ColumnState",
+    "DriftState",
+    "RowSample",
+    "ScanProgress",
+    "Source",
+    "StreamingRun",
+    "add_histograms",
+    "choose_engine",
+    "compare",
+    "default_columns",
+    "detect_sources",
+    "is_single_file",
+    "open_source",
+    "read_frame",
+    "refine_plan",
+    "scan",
+    "state_of",
+]
