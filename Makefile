@@ -12,7 +12,11 @@ VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' src/ctloop/_version.p
 IMAGE_REPO ?= ghcr.io/ctloop/ctloop
 IMAGE  ?= $(IMAGE_REPO):$(VERSION)
 BUILD  ?= build
-PYTEST_ARGS ?=
+# make test: test files spread over TEST_WORKERS processes (xdist, whole files per worker so module
+# fixtures start once); most tests wait on servers and subprocesses, so 3 workers fit 2 cores.
+# TEST_WORKERS=0 runs in one process. The 25 slowest tests are listed at the end of every run.
+TEST_WORKERS ?= 3
+PYTEST_ARGS ?= $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) --durations=25
 # kubectl workflows
 ISVC ?= credit-default
 NAMESPACE ?= ctloop

@@ -127,7 +127,8 @@ def trigger_training(
     from ctloop.registry import MlflowRegistry
 
     registry = MlflowRegistry(tracking_uri)
-    run_id = trigger.start_training(registry, MonitoringStore(registry.client, model_name), Platform(host=kfp_host),
+    run_id = trigger.start_training(registry, MonitoringStore(registry.client, model_name),
+                                    lambda: Platform(host=kfp_host),
                                     model_name=model_name, reason=reason, params=training_parameters,
                                     experiment=experiment, pipeline=pipeline, monitor_run_id=monitor_run_id)
     print(f"ctloop: triggered continuous training of {model_name} (KFP run {run_id}): {reason}")

@@ -262,7 +262,8 @@ class Section:
         for key, value in data.items():
             where = f"{path}.{key}"
             if key not in known:
-                close = difflib.get_close_matches(str(key), list(known), n=1)
+                # a lenient cutoff: short keys (``cpus``) against longer field names (``cpu_limit``)
+                close = difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.45)
                 errors.append(f"{where}: unknown key; " + (f"did you mean {close[0]!r}?" if close
                                                            else f"allowed: {', '.join(known)}"))
                 ok = False
@@ -318,6 +319,21 @@ def without_nulls(value: Any) -> Any:
     return value
 
 
+OFF = "off"  # how a null (a rule turned off) travels through KFP parameters
+
+
+def nulls_as_off(value: Any) -> Any:
+    """``value`` with every null inside a mapping written as ``"off"``. KFP cannot carry a null in a
+    dict parameter (kfp 2.17 ``pipeline_spec_builder.to_protobuf_value`` refuses None), and dropping
+    the key would bring the field's default back: a rule turned off would be on again. Sections read
+    ``"off"`` as null for every field that may be null."""
+    if isinstance(value, dict):
+        return {k: (OFF if v is None else nulls_as_off(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [nulls_as_off(v) for v in value]
+    return value
+
+
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -339,7 +355,7 @@ def _convert(value: Any, kind: Any, where: str, errors: list[str]) -> tuple[Any,
     origin = typing.get_origin(kind)
     args = typing.get_args(kind)
     if origin in (typing.Union, type(int | None)) and type(None) in args:
-        if value is None:
+        if value is None or value == OFF:
             return None, None
         kind = next(a for a in args if a is not type(None))
     if isinstance(kind, type) and issubclass(kind, Section):
@@ -548,7 +564,7 @@ class RolloutConfig(Section):
 
 @dataclass(frozen=True)
 class MonitoringRules(Section):
-    """When monitoring asks for retraining. A rule set to null is off."""
+    """When monitoring asks for retraining. A rule set to null (or ``"off"``) is off."""
 
     NAME: ClassVar[str] = "rules"
     drift_share: float | None = opt(0.5, "Drift share above which a window counts as drifted.",
@@ -786,4 +802,5 @@ def render_docs() -> str:
 __all__ = ["REQUIRED", "STRATEGIES", "APPROVALS", "Section", "opt", "DataConfig", "TrainingConfig", "GateConfig",
            "DriftConfig", "CanaryRules", "QualityRules", "RolloutConfig", "MonitoringRules", "MonitoringConfig",
            "ScheduleConfig", "StepResources", "PlatformConfig", "KfpConfig", "SECTIONS", "NESTED", "check_metrics",
-           "add_arguments", "from_arguments", "render_docs", "flag", "without_nulls"]
+           "add_arguments", "from_arguments", "render_docs", "flag", "without_nulls",
+           "OFF", "nulls_as_off"]

@@ -7,7 +7,7 @@ this order (:func:`resolve_image`, read when a command runs, never at import):
 
 1. ``--image`` on the command line;
 2. the ``CTLOOP_IMAGE`` environment variable;
-3. ``kfp.image`` in ``ctloop.yaml``;
+3. ``platform.image`` in ``ctloop.yaml``;
 4. the placeholder — accepted by ``compile`` and local runs, refused by the commands that put a
    pipeline on a cluster (``upload``, ``schedule``, ``apply``).
 """
@@ -30,7 +30,7 @@ CLUSTER_PURPOSES = frozenset({"upload", "schedule", "apply"})
 
 def check_image_reference(image: str, source: str) -> str:
     """``image`` when it is a pinned reference (a tag or a digest, not ``latest``); else a
-    ConfigError naming ``source`` (``--image``, ``CTLOOP_IMAGE``, ``kfp.image``)."""
+    ConfigError naming ``source`` (``--image``, ``CTLOOP_IMAGE``, ``platform.image``)."""
     from ctloop.errors import ConfigError
 
     last = image.rsplit("/", 1)[-1]
@@ -50,7 +50,7 @@ def check_image_reference(image: str, source: str) -> str:
 def resolve_image(flag: str | None, spec_image: str | None, *, purpose: str) -> str:
     """The component image for ``purpose`` (the command's name, e.g. ``"upload"``).
 
-    ``--image`` (``flag``) wins over ``CTLOOP_IMAGE``, which wins over ``kfp.image`` of
+    ``--image`` (``flag``) wins over ``CTLOOP_IMAGE``, which wins over ``platform.image`` of
     ``ctloop.yaml`` (``spec_image``); without any, the built-in :data:`DEFAULT_IMAGE`. For the
     cluster commands in :data:`CLUSTER_PURPOSES` that placeholder is refused with the fix, since no
     cluster can pull it. Empty strings count as not given.
@@ -61,7 +61,7 @@ def resolve_image(flag: str | None, spec_image: str | None, *, purpose: str) -> 
     for value, source in (
         (flag, "--image"),
         (env, IMAGE_ENV),
-        (spec_image, "kfp.image in ctloop.yaml"),
+        (spec_image, "platform.image in ctloop.yaml"),
     ):
         if value and value.strip():
             image = check_image_reference(value.strip(), source)
@@ -73,7 +73,7 @@ def resolve_image(flag: str | None, spec_image: str | None, *, purpose: str) -> 
             f"{purpose}: the component image would be {DEFAULT_IMAGE}, ctloop's built-in "
             "placeholder, which is not published (task pods would fail with ImagePullBackOff). "
             "Build and push yours: make image push IMAGE=registry.example.com/ml/ctloop:"
-            f"{__version__}, then give it with --image, {IMAGE_ENV}=... or kfp.image in ctloop.yaml"
+            f"{__version__}, then give it with --image, {IMAGE_ENV}=... or platform.image in ctloop.yaml"
         )
     return image
 

@@ -108,7 +108,10 @@ def run_pipeline_locally(
     """
     from kfp import local
 
+    from ctloop.config import nulls_as_off
     from ctloop.taskserver import task_server, warm_start_supported
+
+    arguments = {name: nulls_as_off(value) for name, value in arguments.items()}  # KFP: no null in a dict
 
     work = Path(workdir).resolve()
     root = work / "local_outputs"

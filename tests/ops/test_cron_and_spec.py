@@ -294,3 +294,29 @@ def test_platform_pvc_mounts_are_validated():
     data["platform"]["pvc_mounts"] = ["records"]
     (line,) = [x for x in _messages(data) if x.startswith("platform.pvc_mounts")]
     assert line.startswith("platform.pvc_mounts: 'records' must be CLAIM:PATH")
+
+
+def test_a_rule_turned_off_in_ctloop_yaml_stays_off_in_the_pipeline_parameters():
+    """KFP cannot carry a null inside a dict parameter (kfp 2.17.0 compiler/pipeline_spec_builder.py
+    ``to_protobuf_value`` raises for None, in compiled defaults and in kfp.local arguments), so a rule
+    set to null used to be dropped from the parameters, and the component parsed the section back
+    with the rule's default: a rule the user turned off came back on."""
+    from ctloop import config as C
+    from ctloop.ops.params import pipeline_arguments
+    from ctloop.pipelines.monitoring import monitoring
+
+    data = yaml.safe_load(EXAMPLE.read_text())
+    model = next(m for m in data["models"] if "monitoring" in m)
+    model["monitoring"]["rules"] = {"drift_share": None, "cooldown": None, "realized_drop": 0.02}
+    spec = parse_spec(data, "ctloop.yaml")
+    params = monitoring_parameters(next(m for m in spec.models if m.name == model["name"]), spec)
+    args = pipeline_arguments(monitoring, params)
+    rules = C.MonitoringConfig.from_dict(args["monitoring"]).rules  # what monitor_model parses
+    assert rules.drift_share is None and rules.cooldown is None and rules.realized_drop == 0.02
+    assert "drift_share" not in rules.active()
+
+    def has_null(value):
+        return value is None or (isinstance(value, dict) and any(map(has_null, value.values())))
+
+    assert not has_null(args)  # nothing KFP would refuse
+    assert C.MonitoringRules.from_dict({"drift_share": "off"}).drift_share is None

@@ -307,7 +307,7 @@ def test_disabled_schedule_is_reconciled_not_recreated(kfp):
     _apply(kfp, spec)
     (body,) = [b for b in _recurring_posts(kfp) if b["display_name"] == "ct-credit-default"]
     assert body["mode"] == "DISABLE"
-    n = len(kfp.writes())
+    n, schedules = len(kfp.writes()), len(kfp.state.recurring)
     assert [a["action"] for a in _apply(kfp, spec)] == ["unchanged"] * 5
     assert len(kfp.writes()) == n
     # someone enabled it by hand: apply restores the declared state without recreating it
@@ -316,7 +316,7 @@ def test_disabled_schedule_is_reconciled_not_recreated(kfp):
     )
     kfp.state.recurring[rid]["status"] = "ENABLED"
     assert [a["action"] for a in _apply(kfp, spec)][2] == "disabled"  # 2 pipelines first
-    assert kfp.state.recurring[rid]["status"] == "DISABLED" and len(kfp.state.recurring) == 2
+    assert kfp.state.recurring[rid]["status"] == "DISABLED" and len(kfp.state.recurring) == schedules
 
 
 def test_every_section_field_reaches_the_pipeline_and_bad_ones_stop_apply_before_any_call(kfp):
@@ -594,7 +594,7 @@ def test_multi_user_needs_a_namespace_and_uses_it(kfp_env, capsys, monkeypatch):
         line = _one_line_error(capsys)
         assert "multi-user" in line and "--namespace <profile>" in line
         assert not any(c.path.endswith("/runs") for c in double.calls)  # refused before the call
-        argv = ["schedule", "--host", double.url, "--cron", "0 0 3 * * *"]
+        argv = ["schedule", "--host", double.url, "--cron", "0 0 3 * * *", *CT]
         assert main([*argv, "--namespace", "team-credit"]) == 0
         (exp,) = double.state.experiments.values()
         assert exp["namespace"] == "team-credit"
@@ -615,8 +615,8 @@ def test_parse_version():
 
 @pytest.mark.parametrize("argv", [
     ["upload"],
-    ["schedule", "--cron", "0 0 3 * * *"],
-    ["trigger"],
+    ["schedule", "--cron", "0 0 3 * * *", *CT],
+    ["trigger", *CT],
 ])
 def test_old_backend_is_refused_before_anything_is_written(kfp_env, capsys, monkeypatch, argv):
     """Backend 2.14 ignores `optional` on ConfigMap/Secret env refs (kubeflow/pipelines #12216 is
@@ -666,11 +666,11 @@ def test_cluster_commands_refuse_the_placeholder_image(kfp_env, capsys):
     from ctloop.image import DEFAULT_IMAGE
 
     with KfpApiDouble() as double:
-        for argv in (["upload"], ["schedule", "--cron", "0 0 3 * * *"]):
+        for argv in (["upload"], ["schedule", "--cron", "0 0 3 * * *", *CT]):
             assert main([argv[0], "--host", double.url, *argv[1:]]) == 2
             line = _one_line_error(capsys)
             assert DEFAULT_IMAGE in line and "make image push IMAGE=" in line
-            assert "--image" in line and "CTLOOP_IMAGE" in line and "kfp.image" in line
+            assert "--image" in line and "CTLOOP_IMAGE" in line and "platform.image" in line
         assert double.calls == []  # refused before connecting
 
 
@@ -686,7 +686,8 @@ def test_apply_takes_the_environment_over_the_spec_image(kfp, capsys, monkeypatc
     spec = tmp_path / "ctloop.yaml"
     data = yaml.safe_load(EXAMPLE.read_text())
     data["kfp"].pop("namespace")
-    data["kfp"].update(host=kfp.url, image="registry.example.com/ml/ctloop:from-spec")
+    data["kfp"].update(host=kfp.url)
+    data["platform"]["image"] = "registry.example.com/ml/ctloop:from-spec"
     spec.write_text(yaml.safe_dump(data))
     monkeypatch.setenv("CTLOOP_IMAGE", "registry.example.com/ml/ctloop:from-env")
     assert main(["apply", "-f", str(spec)]) == 0

@@ -1,4 +1,4 @@
-"""ctloop.image.resolve_image: --image, then CTLOOP_IMAGE, then kfp.image; the placeholder is
+"""ctloop.image.resolve_image: --image, then CTLOOP_IMAGE, then platform.image; the placeholder is
 refused where a cluster would have to pull it."""
 
 import pytest
@@ -29,7 +29,7 @@ def test_cluster_commands_refuse_the_placeholder(purpose, monkeypatch):
     with pytest.raises(
         ConfigError,
         match=rf"^{purpose}: .*{DEFAULT_IMAGE}.*not published.*"
-        r"make image push IMAGE=.*--image, CTLOOP_IMAGE=\.\.\. or kfp\.image",
+        r"make image push IMAGE=.*--image, CTLOOP_IMAGE=\.\.\. or platform\.image",
     ):
         resolve_image(None, None, purpose=purpose)
     monkeypatch.setenv("CTLOOP_IMAGE", DEFAULT_IMAGE)  # given explicitly: still unpullable
@@ -47,7 +47,7 @@ def test_other_purposes_accept_the_placeholder(purpose):
     [
         ("ctloop", None, "", "--image"),
         (None, None, "registry.example.com/ml/ctloop:latest", "CTLOOP_IMAGE"),
-        (None, "registry.example.com/ml/ctloop", "", "kfp.image in ctloop.yaml"),
+        (None, "registry.example.com/ml/ctloop", "", "platform.image in ctloop.yaml"),
         ("registry.example.com/ml/ct loop:1", None, "", "--image"),
     ],
 )

@@ -117,9 +117,11 @@ def test_spec_defaults_are_the_sections():
         {"name": "m", "data": {"uri": "gs://b/t.parquet", "target": "y", "time_column": "t"},
          "gate": {"thresholds": {"roc_auc": 0.7}}}]})
     params = pipeline_parameters(spec.models[0])
-    for name in ("training", "drift", "rollout"):
-        assert params[name] == SECTION_PARAMETERS[name].parameter_default(), name
-    assert params["gate"] == {**C.GateConfig.parameter_default(), "thresholds": {"roc_auc": 0.7}}
+    for name in ("training", "drift", "rollout"):  # a null default travels as "off" (C.nulls_as_off)
+        section = SECTION_PARAMETERS[name]
+        assert section.from_dict(params[name]) == section.from_dict(section.parameter_default()), name
+        assert params[name] == C.nulls_as_off(section.defaults()), name
+    assert params["gate"] == {**C.nulls_as_off(C.GateConfig.defaults()), "thresholds": {"roc_auc": 0.7}}
     assert spec.kfp == C.KfpConfig() and spec.platform == C.PlatformConfig()
 
 

@@ -4,7 +4,7 @@ Every command compiles into a temporary directory first, then talks to KFP throu
 ``ctloop.ops.platform.Platform`` (a real ``kfp.Client``). Authentication: ``--token``/``KFP_TOKEN``
 (bearer), ``--token-file``/``KFP_TOKEN_FILE`` (re-read per request), the in-cluster pipelines
 token, or ``kfp.Client``'s own credentials; see docs/operations.md. The image comes from
-``--image``, ``CTLOOP_IMAGE`` or ``kfp.image`` (``ctloop.image.resolve_image``).
+``--image``, ``CTLOOP_IMAGE`` or ``platform.image`` (``ctloop.image.resolve_image``).
 """
 
 from __future__ import annotations
@@ -230,7 +230,7 @@ def _runs(args: argparse.Namespace) -> int:
 def _trigger(args: argparse.Namespace) -> int:
     from ctloop.errors import ConfigError
     from ctloop.image import resolve_image
-    from ctloop.ops.params import pipeline_arguments
+    from ctloop.ops.params import parse_pairs, pipeline_arguments
 
     try:
         params = json.loads(args.params or "{}")
@@ -241,7 +241,7 @@ def _trigger(args: argparse.Namespace) -> int:
             f"--params {args.params!r}: give a JSON object, e.g. '{{\"model_name\": \"credit-default\", "
             "\"data\": {...}}'"
         )
-    params = pipeline_arguments(_pipeline_func(PIPELINE), params)
+    params = pipeline_arguments(_pipeline_func(PIPELINE), {**params, **parse_pairs(args.param)})
     image = resolve_image(args.image, None, purpose="trigger")
     platform = _platform(args)
     platform.require_backend("trigger")
@@ -335,6 +335,7 @@ APPLY_EXAMPLES = """examples:
 """
 TRIGGER_EXAMPLES = f"""examples:
   ctloop trigger --host {HOST} --params '{{"model_name": "credit-default"}}'
+  ctloop trigger --param model_name=credit-default --param data.uri=gs://bucket/credit.parquet
   ctloop trigger --experiment credit-continuous-training --run-name retrain-by-hand
 """
 RUNS_EXAMPLES = f"""examples:
@@ -418,7 +419,7 @@ def register(subparsers) -> None:
     a.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     add_kfp_options(a, namespace=False)  # the namespace is kfp.namespace of the spec
     a.add_argument(
-        "--image", default="", help="component image (default: $CTLOOP_IMAGE, else kfp.image)"
+        "--image", default="", help="component image (default: $CTLOOP_IMAGE, else platform.image)"
     )
     _allow_old_backend(a)
     a.set_defaults(handler=_apply)
@@ -431,6 +432,10 @@ def register(subparsers) -> None:
     )
     _common(t)
     t.add_argument("--params", default="{}", help="pipeline parameters as a JSON object")
+    t.add_argument(
+        "--param", action="append", metavar="NAME=VALUE",
+        help="one pipeline parameter, as for schedule (dotted section fields: data.uri=...); wins over --params",
+    )
     t.add_argument(
         "--run-name", default="", help="run name (default continuous-training-triggered)"
     )

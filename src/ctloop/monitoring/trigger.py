@@ -30,9 +30,13 @@ def training_parameters(params: dict[str, Any] | None, model_name: str) -> dict[
 def start_training(registry: Any, store: Any, platform: Any, *, model_name: str, reason: str,
                    params: dict[str, Any] | None, experiment: str, pipeline: str = PIPELINE,
                    monitor_run_id: str = "") -> str:
-    """Create the run (see the module doc); returns its KFP run id."""
+    """Create the run (see the module doc); returns its KFP run id. ``platform`` is the KFP client
+    or a function that connects it: a KFP that cannot be reached is a failed trigger like any other
+    (marked and audited, so the next window decides again)."""
     arguments = training_parameters(params, model_name)
     try:
+        if callable(platform) and not hasattr(platform, "create_run"):
+            platform = platform()
         run_id = platform.create_run(pipeline, experiment=experiment, params=arguments,
                                      run_name=f"retrain-{model_name}")
     except CtloopError as exc:

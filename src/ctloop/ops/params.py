@@ -104,7 +104,7 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                 errors.append(f"{name}: required by the pipeline and not given; {hint}")
     if errors:
         raise ConfigError(errors[0] if len(errors) == 1 else f"{len(errors)} problems:\n  " + "\n  ".join(errors))
-    return args
+    return {name: C.nulls_as_off(value) for name, value in args.items()}  # KFP carries no null in a dict
 
 
 __all__ = ["SECTION_PARAMETERS", "parse_pairs", "pipeline_arguments"]

@@ -274,7 +274,7 @@ def pipeline_parameters(model: ModelSpec) -> dict[str, Any]:
     params: dict[str, Any] = {"model_name": model.name, "tracking_uri": model.tracking_uri}
     for name in ("data", "training", "gate", "drift", "rollout"):
         section = model.section(name) if name != "rollout" else (model.sections.get("rollout") or C.RolloutConfig())
-        params[name] = C.without_nulls(section.to_dict())
+        params[name] = C.nulls_as_off(section.to_dict())
     return params
 
 
@@ -283,7 +283,7 @@ def monitoring_parameters(model: ModelSpec, spec: Spec) -> dict[str, Any]:
     monitoring = model.sections.get("monitoring")
     if monitoring is None:
         raise ConfigError(f"model {model.name!r} has no monitoring section: add monitoring: {{log_root: ...}}")
-    return {"model_name": model.name, "monitoring": C.without_nulls(monitoring.to_dict()),
+    return {"model_name": model.name, "monitoring": C.nulls_as_off(monitoring.to_dict()),
             "training_parameters": pipeline_parameters(model), "experiment": spec.kfp.experiment,
             "tracking_uri": model.tracking_uri}
 
