@@ -17,7 +17,9 @@ The revisions the double creates are predictable: ``credit-predictor-0000N``.
 
 from __future__ import annotations
 
+import json
 import uuid
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -124,25 +126,57 @@ def _analysis_metrics(run) -> dict:
     return (art.get("metadata") or {}) if isinstance(art, dict) else {}
 
 
-def test_canary_passes_and_is_promoted(tmp_path, mlflow_url, credit_uri, kube, served_champion):
+def _cli_args(prometheus_url: str) -> list[str]:
+    """The rollout section as ``ctloop run --local`` takes it, one field at a time."""
+    return ["--param", f"rollout.inference_service={ISVC}", "--param", f"rollout.namespace={NS}",
+            "--param", "rollout.traffic_plan=[50, 100]", "--param", "rollout.interval_seconds=2",
+            "--param", "rollout.timeout_seconds=60", "--param", 'rollout.rules={"window": "10s"}',
+            "--param", f"rollout.prometheus_url={prometheus_url}"]
+
+
+def _cli_run(capsys, workdir, argv: list[str]):
+    """``ctloop run --local`` in this process; returns (exit code, stdout, the run's task outputs)."""
+    from ctloop.cli import main
+    from ctloop.local import read_task_outputs
+
+    code = main(["run", "--local", "--workdir", str(workdir), *argv])
+    out = capsys.readouterr().out
+    (run_dir,) = [line.split(None, 1)[1] for line in out.splitlines() if line.strip().startswith("outputs ")]
+    return code, out, read_task_outputs(Path(run_dir.strip()))
+
+
+def test_canary_passes_and_is_promoted_from_the_cli(tmp_path, capsys, mlflow_url, credit_uri, kube,
+                                                     served_champion):
+    """`ctloop run --local` of the CT pipeline with a rollout section promotes a healthy canary;
+    then `ctloop run --local --pipeline rollout --param action=rollback` serves v1 again."""
     name, registry = served_champion
+    frame = pd.read_parquet(credit_uri, columns=[CREDIT_TIME_COLUMN])
+    as_of = (pd.Timestamp(frame[CREDIT_TIME_COLUMN].min()).normalize() + pd.Timedelta(days=120)).date()
     with _live(kube, canary_5xx=0.0) as live, \
             prometheus_with("", tmp_path / "prom", scrape_configs=live.scrape_configs("500ms")) as prom:
         wait_for(prom, f'ctloop_predictions_total{{revision="{CHAMPION_REV}"}}')  # scraped before the run
-        run = _ct_run(tmp_path / "run", mlflow_url, name, credit_uri, prom)
+        code, out, tasks = _cli_run(capsys, tmp_path / "ct", [
+            "--data", credit_uri, "--tracking-uri", mlflow_url, "--param", f"model_name={name}",
+            "--param", f"data.target={CREDIT_TARGET}", "--param", f"data.time_column={CREDIT_TIME_COLUMN}",
+            "--param", "data.window=120D", "--param", f"data.as_of={as_of}",
+            "--param", f"data.contract={json.dumps(credit_contract())}",
+            "--param", 'gate.thresholds={"roc_auc": 0.6}', "--param", "gate.bootstrap_rounds=100",
+            "--param", "drift.force_retrain=true", *_cli_args(prom)])
         served_by_canary = live.requests(CANARY_REV)
 
-    assert run.succeeded, run.error
-    assert run.output("register-model", "route") == "rollout"
-    assert run.output("validate-serving", "valid") is True, run.output("validate-serving", "reason")
-    assert run.output("deploy-canary", "action") == "canary"
-    assert run.output("deploy-canary", "latest_revision") == CANARY_REV
-    assert run.output("deploy-canary", "previous_revision") == CHAMPION_REV
-    assert run.output("analyze-canary", "decision") == "promote", run.output("analyze-canary", "reason")
+    assert code == 0, out
+    assert "continuous-training: SUCCEEDED" in out
+    assert tasks["register-model"]["route"] == "rollout"
+    assert tasks["validate-serving"]["valid"] is True, tasks["validate-serving"]["reason"]
+    deployed = tasks["deploy-canary"]
+    assert (deployed["action"], deployed["latest_revision"], deployed["previous_revision"]) == (
+        "canary", CANARY_REV, CHAMPION_REV)
+    analysis = tasks["analyze-canary"]
+    assert analysis["decision"] == "promote", analysis["reason"]
     # judged on what Prometheus scraped: the canary's requests at 50 % and at 100 %
-    measured = _analysis_metrics(run)
-    assert measured.get("step_50.canary_requests", 0) >= 50, measured
-    assert measured.get("step_100.canary_error_rate") == 0, measured
+    measured = analysis["analysis_metrics"]["metadata"]
+    assert measured["step_50.canary_requests"] >= 50, measured
+    assert measured["step_100.canary_error_rate"] == 0, measured
     assert served_by_canary > 0 and not live.unrouted
 
     assert registry.champion(name).version == "2"
@@ -155,6 +189,19 @@ def test_canary_passes_and_is_promoted(tmp_path, mlflow_url, credit_uri, kube, s
                       if e[0] in {"validate_serving", "deploy", "traffic", "analysis", "traffic_promote", "promote"}]
     assert rollout_events == [("promote", "1"), ("deploy", "1"), ("validate_serving", "2"), ("deploy", "2"),
                               ("traffic", "2"), ("analysis", "2"), ("traffic_promote", "2"), ("promote", "2")]
+
+    # the rollout pipeline from the command line: serve version 1 again (a manual rollback)
+    code, out, tasks = _cli_run(capsys, tmp_path / "rollback", [
+        "--pipeline", "rollout", "--tracking-uri", mlflow_url, "--param", f"model_name={name}",
+        "--param", "version=1", "--param", "action=rollback", "--param", "reason=manual: back to v1",
+        *_cli_args("http://127.0.0.1:9")])
+    assert code == 0, out
+    assert "rollout: SUCCEEDED" in out
+    assert tasks["rollback-model"]["serving_version"] == "1"
+    spec = kube.objects[(NS, ISVC)]["spec"]["predictor"]
+    assert spec["model"]["storageUri"] == kserve_storage_uri(registry.model_artifact_uri(name, "1"))
+    assert kube.traffic(NS, ISVC) == {RESTORED_REV: 100}
+    assert _events(registry, name)[-1][0] == "rollback"
 
 
 def test_canary_with_5xx_is_rolled_back_durably(tmp_path, mlflow_url, credit_uri, kube, served_champion):
