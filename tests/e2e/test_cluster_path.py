@@ -112,7 +112,7 @@ def _ct_run(tmp_path, mlflow_url, name, data_uri, prometheus_url):
             "data": {"uri": data_uri, "target": CREDIT_TARGET, "time_column": CREDIT_TIME_COLUMN,
                      "contract": credit_contract(), "window": "120D", "as_of": as_of},
             "gate": {"thresholds": {"roc_auc": 0.6}, "bootstrap_rounds": 100},
-            "drift": {"force_retrain": True},
+            "drift": {"force_retrain": True}, "training": {"estimator": "logistic_regression"},
             "rollout": {**ROLLOUT, "prometheus_url": prometheus_url}}
     return run_pipeline_locally(continuous_training, args, workdir=tmp_path)
 
@@ -161,11 +161,14 @@ def test_canary_passes_and_is_promoted_from_the_cli(tmp_path, capsys, mlflow_url
             "--param", "data.window=120D", "--param", f"data.as_of={as_of}",
             "--param", f"data.contract={json.dumps(credit_contract())}",
             "--param", 'gate.thresholds={"roc_auc": 0.6}', "--param", "gate.bootstrap_rounds=100",
-            "--param", "drift.force_retrain=true", *_cli_args(prom)])
+            "--param", "drift.force_retrain=true", "--param", "training.estimator=logistic_regression",
+            *_cli_args(prom)])
         served_by_canary = live.requests(CANARY_REV)
 
     assert code == 0, out
     assert "continuous-training: SUCCEEDED" in out
+    assert "  canary    PROMOTE — all 2 steps passed" in out
+    assert "  promote   champion is now version 2 (previous: 1)" in out
     assert tasks["register-model"]["route"] == "rollout"
     assert tasks["validate-serving"]["valid"] is True, tasks["validate-serving"]["reason"]
     deployed = tasks["deploy-canary"]
@@ -197,6 +200,7 @@ def test_canary_passes_and_is_promoted_from_the_cli(tmp_path, capsys, mlflow_url
         *_cli_args("http://127.0.0.1:9")])
     assert code == 0, out
     assert "rollout: SUCCEEDED" in out
+    assert "  rollback  traffic back on version 1" in out
     assert tasks["rollback-model"]["serving_version"] == "1"
     spec = kube.objects[(NS, ISVC)]["spec"]["predictor"]
     assert spec["model"]["storageUri"] == kserve_storage_uri(registry.model_artifact_uri(name, "1"))
