@@ -105,7 +105,7 @@ def _live(kube: KubeApiDouble, canary_5xx: float) -> LiveTraffic:
     ])
 
 
-def _ct_run(tmp_path, mlflow_url, name, data_uri, prometheus_url):
+def _ct_run(tmp_path, mlflow_url, name, data_uri, prometheus_url, approval="none"):
     frame = pd.read_parquet(data_uri, columns=[CREDIT_TIME_COLUMN])
     as_of = (pd.Timestamp(frame[CREDIT_TIME_COLUMN].min()).normalize() + pd.Timedelta(days=120)).isoformat()
     args = {"model_name": name, "tracking_uri": mlflow_url,
@@ -113,7 +113,7 @@ def _ct_run(tmp_path, mlflow_url, name, data_uri, prometheus_url):
                      "contract": credit_contract(), "window": "120D", "as_of": as_of},
             "gate": {"thresholds": {"roc_auc": 0.6}, "bootstrap_rounds": 100},
             "drift": {"force_retrain": True}, "training": {"estimator": "logistic_regression"},
-            "rollout": {**ROLLOUT, "prometheus_url": prometheus_url}}
+            "rollout": {**ROLLOUT, "prometheus_url": prometheus_url, "approval": approval}}
     return run_pipeline_locally(continuous_training, args, workdir=tmp_path)
 
 
@@ -241,3 +241,48 @@ def test_canary_with_5xx_is_rolled_back_durably(tmp_path, mlflow_url, credit_uri
     assert registry.get_version(name, "2").tags["ctloop.rollout.status"] == "rolled_back"
     events = [e for e in _events(registry, name) if e[1] == "2" and e[0] != "register"]
     assert [e for e, _ in events][-3:] == ["deploy", "analysis", "rollback"], events
+
+
+def test_approval_required_waits_then_ctloop_approve_starts_the_rollout(tmp_path, capsys, mlflow_url, credit_uri,
+                                                                         kube, served_champion):
+    """``rollout.approval: required``: the CT run parks v2 at pending-approval with nothing deployed;
+    ``ctloop approve`` records who and starts the uploaded ``rollout`` pipeline on KFP (the KFP API
+    double); that run, with the parameters KFP received, then canaries and promotes v2."""
+    from kfp import compiler
+
+    from ctloop.cli import main
+    from ctloop.ops.platform import Platform
+    from ctloop.pipelines.rollout import rollout
+    from tests.doubles.kfp_api import KfpApiDouble
+
+    name, registry = served_champion
+    with _live(kube, canary_5xx=0.0) as live, \
+            prometheus_with("", tmp_path / "prom", scrape_configs=live.scrape_configs("500ms")) as prom:
+        wait_for(prom, f'ctloop_predictions_total{{revision="{CHAMPION_REV}"}}')
+        parked = _ct_run(tmp_path / "ct", mlflow_url, name, credit_uri, prom, approval="required")
+        assert parked.succeeded, parked.error
+        assert parked.output("register-model", "route") == "pending-approval"
+        assert "deploy-canary" not in parked.tasks and "validate-serving" not in parked.tasks
+        assert kube.traffic(NS, ISVC) == {CHAMPION_REV: 100} and registry.champion(name).version == "1"
+        assert registry.aliases(name).get("pending-approval") == "2"
+
+        with KfpApiDouble() as kfp:
+            compiler.Compiler().compile(rollout, str(tmp_path / "rollout.yaml"))
+            uploaded = Platform(host=kfp.url).ensure_pipeline("rollout", tmp_path / "rollout.yaml")
+            assert main(["approve", "--model-name", name, "--version", "2", "--reason", "fairness review passed",
+                         "--by", "alice", "--tracking-uri", mlflow_url, "--host", kfp.url]) == 0
+            assert "rollout run" in capsys.readouterr().out
+            (body,) = kfp.state.runs.values()
+        assert body["pipeline_version_reference"]["pipeline_version_id"] == uploaded.version_id
+        params = body["runtime_config"]["parameters"]
+        assert params["rollout"]["prometheus_url"] == prom and params["version"] == "2"
+        run = run_pipeline_locally(rollout, params, workdir=tmp_path / "rollout")
+
+    assert run.succeeded, run.error
+    assert run.output("analyze-canary", "decision") == "promote", run.output("analyze-canary", "reason")
+    assert registry.champion(name).version == "2"
+    assert kube.traffic(NS, ISVC) == {CANARY_REV: 100} and not live.unrouted
+    events = [e for e, v in _events(registry, name) if v == "2"]
+    assert events.index("approval_requested") < events.index("approved") < events.index("deploy") \
+        < events.index("analysis") < events.index("promote")
+    assert registry.get_version(name, "2").tags["ctloop.approval.by"] == "alice"
