@@ -197,13 +197,35 @@ def summarize_ct_run(run) -> list[str]:
     if reg:
         lines.append(f"registry  registered version {reg.get('version')} (alias challenger); next: {reg.get('route')} "
                      f"— {reg.get('route_reason', '')}")
-    pro = run.task("promote-model")
-    if pro:
-        prev = pro.get("previous_champion") or "none"
-        lines.append(f"promote   champion is now version {reg.get('version', '?')} (previous: {prev})")
+    lines += summarize_rollout(run, version=reg.get("version", "?") if reg else "?")
     if not ev and drift and not drift.get("retrain"):
         lines.append("decision  no retraining: the champion keeps serving")
     return lines
 
 
-__all__ = ["summarize_ct_run", "LocalRun", "run_pipeline_locally", "read_task_outputs"]
+def summarize_rollout(run, version: str = "?") -> list[str]:
+    """Lines for the rollout steps (validate, deploy, canary analysis, promote or rollback) of a
+    rollout run or of the rollout seam of a continuous-training run."""
+    lines = []
+    val = run.task("validate-serving")
+    if val:
+        lines.append(f"validate  {'valid' if val.get('valid') else 'INVALID'} — {val.get('reason', '')}")
+    dep = run.task("deploy-canary")
+    if dep:
+        stable = dep.get("previous_revision") or "none"
+        lines.append(f"deploy    {dep.get('action')}: {dep.get('latest_revision')} (stable {stable})")
+    ana = run.task("analyze-canary")
+    if ana:
+        lines.append(f"canary    {str(ana.get('decision', '')).upper()} — {ana.get('reason', '')}")
+    pro = run.task("promote-model")
+    if pro:
+        prev = pro.get("previous_champion") or "none"
+        lines.append(f"promote   champion is now version {version} (previous: {prev})")
+    back = run.task("rollback-model")
+    if back:
+        lines.append(f"rollback  traffic back on version {back.get('serving_version')}, durably (its storageUri "
+                     "in the spec)")
+    return lines
+
+
+__all__ = ["summarize_ct_run", "summarize_rollout", "LocalRun", "run_pipeline_locally", "read_task_outputs"]

@@ -9,6 +9,18 @@ def test_parse_params_json_and_text():
     assert parse_params(["a=1", 'b={"x": 2}', "c=text", "d=true"]) == {"a": 1, "b": {"x": 2}, "c": "text", "d": True}
 
 
+def test_pipeline_arguments_keep_text_parameters_text():
+    """`--param version=2` parses as the JSON number 2; the rollout pipeline's version is a
+    string, and kfp refused the number with InconsistentTypeException (a traceback)."""
+    from ctloop.ops.params import pipeline_arguments
+    from ctloop.pipelines.rollout import rollout
+
+    values = parse_params(["model_name=m", "version=2", "reason=true", "rollout.inference_service=credit",
+                           "rollout.namespace=ml"])
+    args = pipeline_arguments(rollout, values)
+    assert (args["version"], args["reason"], args["model_name"]) == ("2", "true", "m")
+
+
 def test_parse_params_rejects_missing_equals():
     with pytest.raises(ConfigError, match="NAME=VALUE"):
         parse_params(["oops"])

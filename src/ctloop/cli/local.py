@@ -9,7 +9,7 @@ from ctloop.errors import ConfigError
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ctloop.local import run_pipeline_locally, summarize_ct_run
+    from ctloop.local import run_pipeline_locally, summarize_ct_run, summarize_rollout
     from ctloop.ops.params import parse_pairs, pipeline_arguments
     from ctloop.pipelines import all_pipelines
 
@@ -37,6 +37,9 @@ def _run(args: argparse.Namespace) -> int:
     print(f"\n{args.pipeline}: {'SUCCEEDED' if run.succeeded else 'FAILED'} in {run.seconds:.1f} s")
     if args.pipeline == "continuous-training":
         for line in summarize_ct_run(run):
+            print("  " + line)
+    elif args.pipeline == "rollout":
+        for line in summarize_rollout(run, version=str(params.get("version", "?"))):
             print("  " + line)
     print(f"  outputs   {run.run_dir}\n  full log  {run.log_file}")
     if not run.succeeded:

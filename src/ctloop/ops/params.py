@@ -80,6 +80,8 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                 continue
             section[field] = value
         else:
+            if getattr(inputs[name], "type", "") == "String" and not isinstance(value, str):
+                value = json.dumps(value)  # version=2 parsed as JSON: the text given, as KFP wants it
             if name in args and isinstance(args[name], dict) and isinstance(value, dict):
                 args[name] = {**value, **args[name]}
             else:
