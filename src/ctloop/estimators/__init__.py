@@ -364,11 +364,9 @@ def library_versions(estimator: str) -> dict[str, str]:
 
     out = {"scikit-learn": metadata.version("scikit-learn")}
     spec = ESTIMATORS.get(estimator)
-    if spec is not None and spec.library:
-        module = importlib.import_module(spec.library)
-        out[spec.library] = str(module.__version__)
-    elif spec is None and is_import_path(estimator):
-        top = estimator.partition(":")[0].split(".")[0]
+    top = spec.library if spec is not None else estimator.partition(":")[0].split(".")[0]
+    if top and (spec is None and is_import_path(estimator) or spec is not None):
+        # the distribution that installed the module (xgboost comes from xgboost-cpu)
         for dist in metadata.packages_distributions().get(top, [])[:1]:
             out[dist] = metadata.version(dist)
     return out
