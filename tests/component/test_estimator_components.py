@@ -66,3 +66,34 @@ def test_boosted_train_gate_register_load(tmp_path, data_file, sqlite_tracking, 
     assert np.array_equal(getattr(loaded, predict)(holdout), getattr(trained, predict)(holdout))
     run = registry.get_version(name, registered.version)
     assert run.tags.get("ctloop.estimator", estimator) == estimator
+
+
+BYO = "tests.unit.byo_estimators:NearestCentroidProba"
+BYO_TYPE = "tests.unit.byo_estimators.NearestCentroidProba"
+
+
+def test_byo_estimator_train_gate_register_load(tmp_path, data_file, sqlite_tracking):
+    from ctloop.errors import TrainingError
+
+    name = "byo-centroid"
+    _, outs, _ = prepare(tmp_path, data_file)
+    model = art(Model, tmp_path, "model")
+    with pytest.raises(TrainingError, match=f"declare them in training.trusted_types.*'{BYO_TYPE}'"):
+        train_model.python_func(train_data=outs["train_data"], model_name=name, data={**DATA, "uri": "x"},
+                                model=model, training={"estimator": BYO}, tracking_uri=sqlite_tracking)
+    train_model.python_func(train_data=outs["train_data"], model_name=name, data={**DATA, "uri": "x"}, model=model,
+                            training={"estimator": BYO, "trusted_types": [BYO_TYPE]}, tracking_uri=sqlite_tracking)
+    metrics = art(Metrics, tmp_path, "metrics")
+    gate = evaluate_model.python_func(
+        model=model, holdout_data=outs["holdout_data"], model_name=name, metrics=metrics,
+        classification_metrics=art(ClassificationMetrics, tmp_path, "cm"), summary=art(Markdown, tmp_path, "s"),
+        gate={"thresholds": {"roc_auc": 0.6}, "bootstrap_rounds": 50}, tracking_uri=sqlite_tracking)
+    assert gate.approved, gate.reason
+    registered = register_model.python_func(model=model, gate_metrics=metrics, model_name=name,
+                                            gate_reason=gate.reason, tracking_uri=sqlite_tracking)
+    registry = MlflowRegistry(sqlite_tracking)
+    holdout = pd.read_parquet(outs["holdout_data"].path)
+    trained, meta = load_model(model.path, sha256=model.metadata["skops_sha256"])
+    assert meta["trusted_types"] == [BYO_TYPE]
+    for loaded in (registry.load_model(name, registered.version), registry.load_logged_model(name, registered.version)):
+        assert np.array_equal(loaded.predict_proba(holdout), trained.predict_proba(holdout))
