@@ -20,6 +20,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# libgomp1: LightGBM's wheel links the system OpenMP runtime (scikit-learn's and xgboost-cpu's wheels
+# bundle theirs); slim images lack it ("libgomp.so.1: cannot open shared object file").
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libgomp1=12.2.0-14+deb12u1 \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/ctloop
 COPY requirements/serving.txt requirements/serving.txt
 RUN pip install --no-cache-dir --no-deps -r requirements/serving.txt
@@ -43,6 +48,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MLFLOW_DISABLE_TELEMETRY=true \
     MPLBACKEND=Agg
 
+# libgomp1: LightGBM's wheel links the system OpenMP runtime (scikit-learn's and xgboost-cpu's wheels
+# bundle theirs); slim images lack it ("libgomp.so.1: cannot open shared object file").
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libgomp1=12.2.0-14+deb12u1 \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/ctloop
 # Dependencies first (a cached layer): exactly the locked versions, no resolver surprises.
 COPY requirements/runtime.txt requirements/runtime.txt
