@@ -2,20 +2,43 @@
 
 KFP-free. ``fit(frame, target=..., task=..., estimator=..., params=...)`` returns the fitted
 Pipeline with the meta ctloop stores next to it.
+
+The estimator is a name of the catalogue (:mod:`ctloop.estimators`: scikit-learn's, XGBoost,
+LightGBM) or a scikit-learn estimator class by import path (``module:Class``). ``fit`` is robust to
+the small, skewed training windows of continuous training: a single-class training set is a
+:class:`~ctloop.errors.TrainingError` naming the class, and early stopping (hist_gradient_boosting,
+xgboost, lightgbm) is switched off — with a note in the meta — when a class has too few rows for
+its stratified validation split, instead of failing the fit.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ctloop.columns import WEIGHT
 from ctloop.config import TrainingConfig
-from ctloop.errors import DataValidationError, TrainingError
-from ctloop.estimators import ESTIMATORS, build, row_dependent_defaults
+from ctloop.errors import ConfigError, DataValidationError, TrainingError
+from ctloop.estimators import (
+    ESTIMATORS,
+    build,
+    is_import_path,
+    library_versions,
+    row_dependent_defaults,
+    scales_numeric,
+    search_key,
+    search_space,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+# HistGradientBoosting's own validation split (scikit-learn: stratified for a classifier; "auto"
+# means on above 10,000 rows).
+HGB_AUTO_EARLY_STOPPING_ROWS = 10_000
+CV_SPLITS = 3
+
 
 @dataclass
 class TrainResult:
@@ -53,9 +76,8 @@ def build_pipeline(*, task: str, estimator: str, params: dict[str, Any] | None, 
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     model, merged = build(task, estimator, dict(params or {}), seed)
-    spec = ESTIMATORS[estimator]
     num_steps = [("impute", SimpleImputer(strategy="median"))]
-    if spec.scale_numeric:
+    if scales_numeric(estimator):
         num_steps.append(("scale", StandardScaler()))
     cat_steps = [
         ("impute", SimpleImputer(strategy="most_frequent")),
@@ -69,6 +91,59 @@ def build_pipeline(*, task: str, estimator: str, params: dict[str, Any] | None, 
     return Pipeline([("preprocess", pre), ("model", model)]), merged
 
 
+def stratify_problem(y: pd.Series, fraction: float) -> str | None:
+    """Why a stratified ``fraction`` validation split of ``y`` is impossible (None: it is fine),
+    by scikit-learn's rules: every class needs 2 rows, each side at least one row per class."""
+    counts = y.value_counts()
+    n, k = len(y), len(counts)
+    n_val = math.ceil(fraction * n)
+    if counts.min() < 2:
+        label = counts.index[-1]
+        return (f"class {_plain(label)!r} has {int(counts.iloc[-1])} row(s) of {n}, too few for a stratified "
+                f"{fraction:.0%} validation split")
+    if n_val < k or n - n_val < k:
+        return f"{n} rows are too few for a stratified {fraction:.0%} validation split of {k} classes"
+    return None
+
+
+def _hgb_early_stopping(y: pd.Series, x: pd.DataFrame, merged: dict[str, Any], search: bool) -> str | None:
+    """Why HistGradientBoostingClassifier's early stopping would fail on this data (on the
+    whole training set or, with a search, on any cross-validation training fold)."""
+    from sklearn.model_selection import TimeSeriesSplit
+
+    setting = merged.get("early_stopping", "auto")
+    if not (setting is True or (setting == "auto" and len(y) > HGB_AUTO_EARLY_STOPPING_ROWS)):
+        return None
+    fraction = float(merged.get("validation_fraction") or 0.1)
+    sets = [y] + ([y.iloc[train] for train, _ in TimeSeriesSplit(n_splits=CV_SPLITS).split(x)] if search else [])
+    for part in sets:
+        problem = stratify_problem(part, fraction)
+        if problem:
+            where = "" if len(part) == len(y) else f" in a cross-validation fold of {len(part)} rows"
+            return f"early stopping off: {problem}{where}"
+    return None
+
+
+def check_serialisable(model: Any, estimator: str, trusted_types: tuple[str, ...] | list[str]) -> list[str]:
+    """The types beyond ctloop's skops allow-list that ``model`` needs (all of them declared in
+    ``trusted_types``); TrainingError with the fix when a type is undeclared or the model cannot
+    be written at all (skops, or the pickle for KServe's stock runtime)."""
+    import io
+    import pickle
+
+    from ctloop.artifacts import dumps_skops, extra_skops_types
+
+    try:
+        data = dumps_skops(model, trusted=trusted_types)
+        buf = io.BytesIO()
+        pickle.dump(model, buf)
+    except (TypeError, AttributeError, ValueError, pickle.PicklingError) as exc:
+        raise TrainingError(f"the fitted {estimator} cannot be serialised ({type(exc).__name__}: {exc}); an "
+                            "estimator must hold only data (arrays, numbers, strings, estimators), no open "
+                            "files, locks or lambdas") from exc
+    return extra_skops_types(data)
+
+
 def fit(
     frame: pd.DataFrame,
     *,
@@ -79,9 +154,11 @@ def fit(
     search_iterations: int = TrainingConfig.search_iterations,
     exclude: tuple[str, ...] | list[str] = (),
     seed: int = TrainingConfig.seed,
+    trusted_types: tuple[str, ...] | list[str] = (),
 ) -> TrainResult:
     """Fit the Pipeline on ``frame``; see the module doc. Uses ``_ctloop_weight`` as sample weight.
-    Defaults: :class:`ctloop.config.TrainingConfig`."""
+    ``trusted_types``: the types a ``module:Class`` estimator's fitted model holds beyond ctloop's
+    skops allow-list (``training.trusted_types``). Defaults: :class:`ctloop.config.TrainingConfig`."""
     import numpy as np
     import pandas as pd
     import sklearn
@@ -95,7 +172,9 @@ def fit(
     if task == "classification":
         classes = sorted(pd.unique(y).tolist())
         if len(classes) < 2:
-            raise TrainingError(f"target {target!r} has a single class {classes}: a classifier needs at least two")
+            raise TrainingError(
+                f"target {target!r} has a single class ({_plain(classes[0])!r}, 1 class in {len(y)} rows): a "
+                "classifier needs at least two; widen data.window or check the labels")
     elif task == "regression":
         if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
             raise DataValidationError([(target, "dtype", len(y), f"regression needs a numeric target, got {y.dtype}")])
@@ -104,33 +183,56 @@ def fit(
     if not numeric and not categorical:
         raise DataValidationError([("*", "features", 0, "no feature columns left after removing target/time/weight")])
     params = row_dependent_defaults(estimator, dict(params or {}), len(data))
+    searching = bool(search_iterations and search_iterations > 0)
+    space = search_space(estimator)
+    if searching and not space:
+        raise ConfigError(f"training.search_iterations: {estimator!r} has no search space in ctloop's catalogue; "
+                          "set search_iterations to 0 and give its hyperparameters")
+    x = data[numeric + categorical]
+    notes: list[str] = []
+    _, merged = build(task, estimator, params, seed)
+    if estimator == "hist_gradient_boosting" and task == "classification":
+        note = _hgb_early_stopping(y, x, merged, searching)
+        if note:
+            params = {**params, "early_stopping": False}
+            notes.append(note + f"; trained all {merged.get('max_iter')} iterations on every row")
     pipeline, merged = build_pipeline(task=task, estimator=estimator, params=params, numeric=numeric,
                                       categorical=categorical, seed=seed)
-    x = data[numeric + categorical]
     fit_kw = {}
     if WEIGHT in data.columns:
+        from sklearn.utils.validation import has_fit_parameter
+
+        if not has_fit_parameter(pipeline.named_steps["model"], "sample_weight"):
+            raise TrainingError(f"{estimator}.fit takes no sample_weight, but the training data has recency "
+                                f"weights ({WEIGHT}, from data.recency_half_life): unset data.recency_half_life "
+                                "or accept sample_weight in fit")
         fit_kw["model__sample_weight"] = data[WEIGHT].to_numpy(dtype=float)
     best_params: dict[str, Any] = {}
     metrics: dict[str, float] = {}
     try:
-        if search_iterations and search_iterations > 0:
+        if searching:
             from sklearn.model_selection import RandomizedSearchCV, TimeSeriesSplit
 
-            space = {f"model__{k}": v for k, v in ESTIMATORS[estimator].search_space.items()}
+            keys = {f"model__{search_key(estimator, k, task)}": k for k in space}
             search = RandomizedSearchCV(
-                pipeline, space, n_iter=int(search_iterations),
+                pipeline, {key: space[name] for key, name in keys.items()}, n_iter=int(search_iterations),
                 scoring="roc_auc" if task == "classification" and len(classes) == 2 else
                 ("neg_log_loss" if task == "classification" else "neg_root_mean_squared_error"),
-                cv=TimeSeriesSplit(n_splits=3), random_state=seed, n_jobs=1, refit=True,
+                cv=TimeSeriesSplit(n_splits=CV_SPLITS), random_state=seed, n_jobs=1, refit=True,
             )
             search.fit(x, y, **fit_kw)
             pipeline = search.best_estimator_
-            best_params = {k.removeprefix("model__"): v for k, v in search.best_params_.items()}
+            best_params = {keys[k]: v for k, v in search.best_params_.items()}
             metrics["cv_score"] = float(search.best_score_)
         else:
             pipeline.fit(x, y, **fit_kw)
     except ValueError as exc:
         raise TrainingError(f"fitting {estimator} failed: {exc}") from exc
+    final = pipeline.named_steps["model"]
+    early = _early_stopping(final)
+    if early and not early["used"] and early.get("note") and early["note"] not in notes:
+        notes.append(early["note"])
+    extra_types = check_serialisable(pipeline, estimator, trusted_types) if is_import_path(estimator) else []
     if task == "classification":
         pred = pipeline.predict(x)
         metrics["train_accuracy"] = float(np.mean(pred == y.to_numpy()))
@@ -143,20 +245,41 @@ def fit(
         "features": numeric + categorical,
         "numeric": numeric,
         "categorical": categorical,
-        "classes": [c.item() if hasattr(c, "item") else c for c in classes],
+        "classes": [_plain(c) for c in classes],
         "estimator": estimator,
         "params": {**merged, **best_params},
         "sklearn_version": sklearn.__version__,
+        "versions": library_versions(estimator),
         "train_rows": len(data),
         "weighted": WEIGHT in data.columns,
+        "early_stopping": early,
+        "notes": notes,
+        "trusted_types": extra_types,
     }
     return TrainResult(model=pipeline, meta=meta, metrics=metrics, best_params=best_params)
+
+
+def _early_stopping(model: Any) -> dict[str, Any] | None:
+    """What early stopping did in the final fit (None: the estimator has none)."""
+    if hasattr(model, "early_stopping_"):  # ctloop.estimators.boosting
+        return dict(model.early_stopping_)
+    if hasattr(model, "do_early_stopping_"):  # HistGradientBoosting*
+        used = bool(model.do_early_stopping_)
+        return {"used": used, "rounds": int(model.n_iter_),
+                "note": f"early stopping: {model.n_iter_} of {model.max_iter} iterations" if used else ""}
+    return None
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
 
 
 def run(frame: pd.DataFrame, cfg: TrainingConfig, *, target: str, time_column: str) -> TrainResult:
     """:func:`fit` with the settings of the ``training`` section (the time column is never a feature)."""
     return fit(frame, target=target, task=cfg.task, estimator=cfg.estimator, params=dict(cfg.hyperparameters),
-               search_iterations=cfg.search_iterations, exclude=(time_column,), seed=cfg.seed)
+               search_iterations=cfg.search_iterations, exclude=(time_column,), seed=cfg.seed,
+               trusted_types=tuple(cfg.trusted_types))
 
 
-__all__ = ["TrainResult", "run", "build_pipeline", "fit", "split_features"]
+__all__ = ["TrainResult", "run", "build_pipeline", "fit", "split_features", "stratify_problem",
+           "check_serialisable", "ESTIMATORS"]

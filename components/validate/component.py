@@ -44,7 +44,8 @@ def validate_serving(
     with tempfile.TemporaryDirectory() as tmp:
         path = registry.download_joblib(model_name, version, tmp)
         result = validate_export(path, registry.load_logged_model(model_name, version), sample,
-                                 trained_sklearn=meta.get("sklearn_version", ""))
+                                 trained_sklearn=meta.get("sklearn_version", ""),
+                                 trained_versions=meta.get("versions"), trusted=meta.get("trusted_types") or [])
     registry.record_event(model_name, version, {"event": "validate_serving", "valid": result.valid,
                                                 "reason": result.reason, "pipeline_run": pipeline_run_id})
     print(f"ctloop: serving validation of {model_name} v{version}: {'OK' if result.valid else 'BLOCKED'} — {result.reason}")

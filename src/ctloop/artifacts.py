@@ -47,11 +47,25 @@ RECEIPT_SUFFIX = ".sha256"
 # skops.io.get_untrusted_types on every estimator of ctloop.components.train.core.ESTIMATORS,
 # scikit-learn 1.9.1 / skops 0.16.0). All are plain data holders. Anything else a file names stays
 # untrusted and refuses to load; a model that needs more fails at training, not at serving.
+# XGBoost 3.2.0 / LightGBM 4.7.0 (estimators "xgboost", "lightgbm"): ctloop's wrapper, the library's
+# scikit-learn estimator and its Booster, whose state is the library's own model bytes (xgboost: the
+# UBJSON buffer, lightgbm: the model string), rebuilt by the library's parser, never by unpickling.
 TRUSTED_SKOPS_TYPES = (
     "numpy.dtype",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.tree._tree.Tree",
+    "ctloop.estimators.boosting.BoostedClassifier",
+    "ctloop.estimators.boosting.BoostedRegressor",
+    "xgboost.core.Booster",
+    "xgboost.sklearn.XGBClassifier",
+    "xgboost.sklearn.XGBRegressor",
+    "lightgbm.basic.Booster",
+    "lightgbm.sklearn.LGBMClassifier",
+    "lightgbm.sklearn.LGBMRegressor",
 )
+# ctloop-model.json key: the types a bring-your-own (``module:Class``) model needs beyond
+# TRUSTED_SKOPS_TYPES, each declared by the user in ``training.trusted_types`` and checked at training.
+META_TRUSTED_TYPES = "trusted_types"
 
 
 def write_dataset(path: str, frame: pd.DataFrame) -> None:
@@ -120,50 +134,65 @@ def write_receipt(path: str | Path, sha256: str) -> None:
     Path(str(path) + RECEIPT_SUFFIX).write_text(sha256.strip().lower() + "\n")
 
 
-def dumps_skops(model: Any) -> bytes:
-    """``model`` in skops format; TrainingError if it holds a type ctloop does not trust."""
+def extra_skops_types(data: bytes) -> list[str]:
+    """The types the skops file ``data`` names beyond skops' defaults and
+    :data:`TRUSTED_SKOPS_TYPES` (a bring-your-own estimator's own classes)."""
+    import skops.io as sio
+
+    return sorted(set(sio.get_untrusted_types(data=data)) - set(TRUSTED_SKOPS_TYPES))
+
+
+def dumps_skops(model: Any, *, trusted: tuple[str, ...] | list[str] = ()) -> bytes:
+    """``model`` in skops format; TrainingError if it holds a type ctloop does not trust and
+    ``trusted`` (``training.trusted_types``) does not declare."""
     import skops.io as sio
 
     data = sio.dumps(model)
-    extra = sorted(set(sio.get_untrusted_types(data=data)) - set(TRUSTED_SKOPS_TYPES))
+    extra = sorted(set(extra_skops_types(data)) - set(trusted))
     if extra:
         raise TrainingError(
-            f"the model holds types skops does not trust and ctloop.artifacts.TRUSTED_SKOPS_TYPES "
-            f"does not list: {', '.join(extra)}; review them and add them there to serve this model"
+            f"the model holds types skops does not trust and ctloop does not list: {', '.join(extra)}; "
+            "for an estimator of your own (module:Class) review them and declare them in "
+            "training.trusted_types, e.g. trusted_types: [" + ", ".join(repr(t) for t in extra) + "]"
         )
     return data
 
 
-def loads_skops(data: bytes, *, name: str = SKOPS_FILE) -> Any:
-    """Build the model in ``data`` trusting only skops' defaults and :data:`TRUSTED_SKOPS_TYPES`."""
+def loads_skops(data: bytes, *, name: str = SKOPS_FILE, trusted: tuple[str, ...] | list[str] = ()) -> Any:
+    """Build the model in ``data`` trusting only skops' defaults, :data:`TRUSTED_SKOPS_TYPES` and
+    ``trusted`` (the declared types of a bring-your-own model, see :func:`declared_types`)."""
     import skops.io as sio
     from skops.io.exceptions import UntrustedTypesFoundException
 
     try:
-        return sio.loads(data, trusted=list(TRUSTED_SKOPS_TYPES))
+        return sio.loads(data, trusted=[*TRUSTED_SKOPS_TYPES, *trusted])
     except UntrustedTypesFoundException as exc:
         raise ModelIntegrityError(
             f"refusing to load {name}: it names types ctloop does not trust: {exc}"
         ) from exc
 
 
-def load_verified(path: str | Path, expected: str, *, recorded_in: str) -> Any:
-    """Load a model file after :func:`read_verified`: ``.skops`` with the skops allow-list, anything
-    else with joblib (a pickle: only ever after the hash matched)."""
+def load_verified(path: str | Path, expected: str, *, recorded_in: str,
+                  trusted: tuple[str, ...] | list[str] = ()) -> Any:
+    """Load a model file after :func:`read_verified`: ``.skops`` with the skops allow-list (plus
+    ``trusted``), anything else with joblib (a pickle: only ever after the hash matched)."""
     path = Path(path)
     data = read_verified(path, expected, recorded_in=recorded_in)
     if path.suffix == ".skops":
-        return loads_skops(data, name=str(path))
+        return loads_skops(data, name=str(path), trusted=trusted)
     import joblib
 
     return joblib.load(io.BytesIO(data))
 
 
-def load_serving_dir(model_dir: str | Path, expected: str, *, recorded_in: str) -> tuple[Any, Path]:
+def load_serving_dir(model_dir: str | Path, expected: str, *, recorded_in: str,
+                     trusted: tuple[str, ...] | list[str] | None = None) -> tuple[Any, Path]:
     """``(model, path)`` from a serving directory (a KServe ``storageUri``): the one of
     ``model.skops`` and ``model.joblib`` whose sha256 is ``expected`` — the skops copy for
     versions
     that have one, the pickle only for versions trained before it existed. Nothing else loads.
+    ``trusted``: the declared types of a bring-your-own model; None = those its
+    ``ctloop-model.json`` lists (honoured because ``expected`` comes from outside the directory).
     """
     import joblib
 
@@ -185,8 +214,11 @@ def load_serving_dir(model_dir: str | Path, expected: str, *, recorded_in: str) 
         data = path.read_bytes()
         actual = sha256_bytes(data)
         if actual == expected:
+            if trusted is None:
+                trusted = declared_types(json.loads((model_dir / MODEL_META_FILE).read_text())
+                                         if (model_dir / MODEL_META_FILE).exists() else {})
             model = (
-                loads_skops(data, name=str(path))
+                loads_skops(data, name=str(path), trusted=trusted)
                 if filename == SKOPS_FILE
                 else joblib.load(io.BytesIO(data))
             )
@@ -208,7 +240,7 @@ def save_model(path: str, model: Any, meta: dict[str, Any]) -> Path:
 
     out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
-    skops_bytes = dumps_skops(model)
+    skops_bytes = dumps_skops(model, trusted=declared_types(meta))
     (out / SKOPS_FILE).write_bytes(skops_bytes)
     joblib.dump(model, out / MODEL_FILE)
     meta = {
@@ -251,10 +283,26 @@ def load_model(path: str, *, sha256: str = "") -> tuple[Any, dict[str, Any]]:
         if sha256
         else f"{out / MODEL_META_FILE} ({META_SKOPS_SHA256})"
     )
+    # A bring-your-own model's declared types are trusted only when the hash comes from outside
+    # the directory: a replaced directory could otherwise declare any type next to its own hash.
+    trusted = declared_types(meta) if sha256 else ()
     model = load_verified(
-        out / SKOPS_FILE, sha256 or str(meta.get(META_SKOPS_SHA256) or ""), recorded_in=recorded_in
+        out / SKOPS_FILE, sha256 or str(meta.get(META_SKOPS_SHA256) or ""), recorded_in=recorded_in,
+        trusted=trusted,
     )
     return model, meta
+
+
+def declared_types(meta: dict[str, Any]) -> list[str]:
+    """The types beyond :data:`TRUSTED_SKOPS_TYPES` a model's meta declares (``trusted_types``,
+    from ``training.trusted_types``); ModelIntegrityError for a name ctloop never trusts."""
+    from ctloop.estimators import trusted_type_problem
+
+    names = [str(t) for t in meta.get(META_TRUSTED_TYPES) or []]
+    problem = trusted_type_problem(names)
+    if problem:
+        raise ModelIntegrityError(f"refusing the model's declared trusted types: {problem}")
+    return names
 
 
 __all__ = [
@@ -264,6 +312,9 @@ __all__ = [
     "META_JOBLIB_SHA256",
     "META_SKOPS_SHA256",
     "TRUSTED_SKOPS_TYPES",
+    "META_TRUSTED_TYPES",
+    "declared_types",
+    "extra_skops_types",
     "write_dataset",
     "read_dataset",
     "save_model",

@@ -128,9 +128,17 @@ def drift_method(value: Any) -> str | None:
 
 
 def estimator_name(value: Any) -> str | None:
-    from ctloop.estimators import ESTIMATORS
+    from ctloop.estimators import name_problem
 
-    return None if value in ESTIMATORS else one_of(*sorted(ESTIMATORS))(value)
+    return name_problem(value)
+
+
+def trusted_type_names(value: Any) -> str | None:
+    from ctloop.estimators import trusted_type_problem
+
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        return "must be a list of type names (module.Type)"
+    return trusted_type_problem(value)
 
 
 def traffic_plan(value: Any) -> str | None:
@@ -434,22 +442,26 @@ class TrainingConfig(Section):
 
     NAME: ClassVar[str] = "training"
     task: str = opt("classification", "classification or regression.", check=one_of("classification", "regression"))
-    estimator: str = opt("hist_gradient_boosting", "Estimator (see docs/configuration.md#estimators).",
-                         check=estimator_name)
+    estimator: str = opt("hist_gradient_boosting", "Estimator: a catalogue name (hist_gradient_boosting, random_forest, "
+                         "logistic_regression, linear_regression, xgboost, lightgbm) or a scikit-learn estimator "
+                         "class as module:Class (see docs/estimators.md).", check=estimator_name)
     hyperparameters: dict = opt({}, "Estimator hyperparameters; empty = ctloop's defaults for the estimator.",
                                 example="{max_iter: 300, learning_rate: 0.05}")
     search_iterations: int = opt(0, "Randomized-search iterations with time-series CV; 0 = no search.",
                                  check=non_negative)
     seed: int = opt(0, "Random seed of the estimator and the search.")
+    trusted_types: list = opt([], "Types a module:Class estimator's fitted model holds beyond ctloop's skops "
+                              "allow-list, declared after review (skops builds only trusted types); training "
+                              "names any that are missing.", example="[mypkg.models.MyClassifier]",
+                              check=trusted_type_names)
 
     def problems(self) -> list[str]:
-        from ctloop.estimators import ESTIMATORS
+        from ctloop.estimators import ESTIMATORS, task_problem
 
-        spec = ESTIMATORS.get(self.estimator)
-        if spec is not None and getattr(spec, self.task, None) is None:
-            usable = sorted(k for k, s in ESTIMATORS.items() if getattr(s, self.task))
-            return [f"estimator: {self.estimator!r} does not support {self.task}; use one of {', '.join(usable)}"]
-        return []
+        if self.estimator not in ESTIMATORS and estimator_name(self.estimator):
+            return []  # reported by the field check
+        problem = task_problem(self.estimator, self.task)
+        return [f"estimator: {problem}"] if problem else []
 
 
 @dataclass(frozen=True)

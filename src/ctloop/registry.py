@@ -373,10 +373,11 @@ class MlflowRegistry:
         from ctloop.artifacts import load_verified
         from ctloop.tracking import JOBLIB_ARTIFACT_DIR
 
-        expected = self._run_tags(mv.run_id).get(tag, "")
+        tags = self._run_tags(mv.run_id)
         path = self._download(mv.run_id, f"{JOBLIB_ARTIFACT_DIR}/{filename}", dst)
         return load_verified(
-            path, expected, recorded_in=f"{mv.name} v{mv.version}'s run {mv.run_id} tag {tag}"
+            path, tags.get(tag, ""), recorded_in=f"{mv.name} v{mv.version}'s run {mv.run_id} tag {tag}",
+            trusted=_declared(tags),
         )
 
     def load_model(self, name: str, version: str) -> Any:
@@ -434,10 +435,12 @@ class MlflowRegistry:
                     "logged model)"
                 )
             tag = TAG_LOGGED_MODEL_SHA256
+            tags = self._run_tags(mv.run_id)
             return load_verified(
                 local / str(flavor.get("pickled_model") or "model.skops"),
-                self._run_tags(mv.run_id).get(tag, ""),
+                tags.get(tag, ""),
                 recorded_in=f"{name} v{version}'s run {mv.run_id} tag {tag}",
+                trusted=_declared(tags),
             )
 
     def download_joblib(self, name: str, version: str, dst: str) -> Path:
@@ -1121,6 +1124,17 @@ def _tag_value(value: Any) -> str:
 def _check_name(name: str) -> None:
     if not name or not name.strip():
         raise ConfigError("a registered model name is required (e.g. model_name='credit-default')")
+
+def _declared(tags: dict[str, str]) -> list[str]:
+    """The declared skops types of a bring-your-own model (run tag ``ctloop.trusted_types``)."""
+    from ctloop.artifacts import declared_types
+    from ctloop.tracking import TAG_TRUSTED_TYPES
+
+    try:
+        names = json.loads(tags.get(TAG_TRUSTED_TYPES) or "[]")
+    except ValueError as exc:
+        raise ModelIntegrityError(f"run tag {TAG_TRUSTED_TYPES} is not a JSON list: {exc}") from exc
+    return declared_types({"trusted_types": names})
 
 
 __all__ = [

@@ -47,6 +47,9 @@ TAG_DATASET_DIGEST = "ctloop.dataset_digest"
 TAG_DATA_URI = "ctloop.data_uri"
 TAG_CODE_VERSION = "ctloop.code_version"
 TAG_MODEL_ID = "ctloop.model_id"
+# JSON list: the types a bring-your-own model needs beyond ctloop's skops allow-list
+# (training.trusted_types); kept in the run, outside the artifact store, like the hashes.
+TAG_TRUSTED_TYPES = "ctloop.trusted_types"
 
 
 def configure(tracking_uri: str = "") -> str:
@@ -103,16 +106,14 @@ def skops_trusted_types(model: Any) -> list[str]:
     return sorted(sio.get_untrusted_types(data=dumps_skops(model)))
 
 
-def pip_requirements() -> list[str]:
-    """Explicit requirements for the logged model (skips mlflow's 4.5 s inference)."""
+def pip_requirements(versions: dict[str, str] | None = None) -> list[str]:
+    """Explicit requirements for the logged model (skips mlflow's 4.5 s inference); ``versions``:
+    the estimator's own libraries (train meta ``versions``: xgboost-cpu, lightgbm, a BYO package)."""
     from importlib.metadata import version
 
-    return [
-        f"scikit-learn=={version('scikit-learn')}",
-        f"pandas=={version('pandas')}",
-        f"numpy=={version('numpy')}",
-        f"skops=={version('skops')}",
-    ]
+    base = {"scikit-learn": version("scikit-learn"), "pandas": version("pandas"),
+            "numpy": version("numpy"), "skops": version("skops")}
+    return [f"{name}=={ver}" for name, ver in {**base, **(versions or {})}.items()]
 
 
 def _ensure_experiment(experiment: str) -> str:
@@ -222,6 +223,8 @@ def log_training_run(
             "ctloop.target": str(target or ""),
             "ctloop.estimator": str(meta.get("estimator", "")),
         }
+        if meta.get("trusted_types"):
+            tags[TAG_TRUSTED_TYPES] = json.dumps(list(meta["trusted_types"]))
         mlflow.set_tags(tags)
         with warnings.catch_warnings():  # the dataset's schema is computed lazily, here
             warnings.filterwarnings("ignore", message=r"(?s).*[Ii]nteger column", category=UserWarning)
@@ -236,7 +239,8 @@ def log_training_run(
             # The serving directory (a KServe storageUri): the same layout as a KFP Model artifact.
             job_dir = save_model(str(Path(tmp) / JOBLIB_ARTIFACT_DIR), model, meta)
             served = json.loads((job_dir / MODEL_META_FILE).read_text())
-            _check_skops_copy(job_dir / SKOPS_FILE, served[META_SKOPS_SHA256], model, sample)
+            _check_skops_copy(job_dir / SKOPS_FILE, served[META_SKOPS_SHA256], model, sample,
+                              trusted=list(meta.get("trusted_types") or []))
             mlflow.log_artifacts(str(job_dir), artifact_path=JOBLIB_ARTIFACT_DIR)
             mlflow.set_tags({TAG_JOBLIB_SHA256: served[META_JOBLIB_SHA256],
                              TAG_SKOPS_SHA256: served[META_SKOPS_SHA256]})
@@ -253,7 +257,7 @@ def log_training_run(
             name=MODEL_ARTIFACT_NAME,
             signature=signature,
             input_example=None,
-            pip_requirements=pip_requirements(),
+            pip_requirements=pip_requirements(meta.get("versions")),
             skops_trusted_types=trusted,
         )
         model_id = getattr(info, "model_id", "") or ""
@@ -262,13 +266,13 @@ def log_training_run(
         return run.info.run_id, info.model_uri
 
 
-def _check_skops_copy(path: Path, sha: str, model: Any, sample: pd.DataFrame) -> None:
+def _check_skops_copy(path: Path, sha: str, model: Any, sample: pd.DataFrame, trusted: list[str]) -> None:
     """The skops copy, loaded as the runtime loads it, predicts exactly like ``model``."""
     import numpy as np
 
     from ctloop.artifacts import load_verified
 
-    copy = load_verified(path, sha, recorded_in="the hash just computed")
+    copy = load_verified(path, sha, recorded_in="the hash just computed", trusted=trusted)
     predict = "predict_proba" if hasattr(model, "predict_proba") else "predict"
     if len(sample) and not np.array_equal(getattr(copy, predict)(sample),
                                           getattr(model, predict)(sample)):

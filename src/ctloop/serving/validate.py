@@ -28,24 +28,33 @@ from ctloop.artifacts import RECEIPT_SUFFIX, receipt
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-# The ctloop serving runtime image carries exactly this scikit-learn (the training version).
+# The ctloop serving runtime image carries exactly this scikit-learn (the training version) and
+# these model libraries (requirements/serving.txt; tests/serving/test_boosted_serving.py checks both).
 SERVING_SKLEARN_VERSION = "1.9.1"
+SERVING_VERSIONS = {"scikit-learn": SERVING_SKLEARN_VERSION, "xgboost-cpu": "3.2.0", "lightgbm": "4.7.0"}
 
 _CHILD = r"""
 import json, sys, pandas as pd, sklearn
+from importlib import metadata
 from ctloop.artifacts import load_verified
 from ctloop.errors import CtloopError
 rows = pd.read_parquet(sys.argv[1])
 preds = {}
+versions = {}
+for dist in json.loads(sys.argv[5]):
+    try:
+        versions[dist] = metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        versions[dist] = ""
 for path, sha, source in json.loads(sys.argv[3]):
     try:
-        model = load_verified(path, sha, recorded_in=source)
+        model = load_verified(path, sha, recorded_in=source, trusted=json.loads(sys.argv[4]))
     except CtloopError as exc:
         print(exc, file=sys.stderr)
         sys.exit(3)
     out = model.predict_proba(rows) if hasattr(model, "predict_proba") else model.predict(rows)
     preds[path] = out.tolist()
-json.dump({"sklearn": sklearn.__version__, "pred": preds}, open(sys.argv[2], "w"))
+json.dump({"sklearn": sklearn.__version__, "versions": versions, "pred": preds}, open(sys.argv[2], "w"))
 """
 
 
@@ -63,8 +72,16 @@ class ValidationResult:
 def validate_export(joblib_path: str | Path, reference_model: Any, sample: pd.DataFrame, *, trained_sklearn: str,
                     serving_sklearn: str = SERVING_SKLEARN_VERSION, tolerance: float = 1e-9,
                     python: str = sys.executable, expected_sha256: str = "",
-                    skops_sha256: str = "") -> ValidationResult:
+                    skops_sha256: str = "", trained_versions: dict[str, str] | None = None,
+                    serving_versions: dict[str, str] | None = None,
+                    trusted: list[str] | tuple[str, ...] = ()) -> ValidationResult:
     """Compare the exported files' predictions in a fresh process with ``reference_model``'s.
+
+    ``trained_versions``: the train meta's ``versions`` (``{distribution: version}``: scikit-learn,
+    xgboost-cpu, lightgbm, a BYO package): each must equal the serving runtime's pin
+    (``serving_versions``, default :data:`SERVING_VERSIONS`; a distribution the runtime does not
+    pin blocks the deployment) and the version the fresh process actually has. ``trusted``: the
+    declared skops types of a bring-your-own model.
 
     ModelIntegrityError when a file's sha256 is not the expected one (or, for ``model.joblib``,
     no hash is known): such a file is never loaded, valid or not.
@@ -78,6 +95,16 @@ def validate_export(joblib_path: str | Path, reference_model: Any, sample: pd.Da
         return ValidationResult(False, f"model trained with scikit-learn {trained_sklearn}, the serving runtime "
                                 f"carries {serving_sklearn}: pickles are not portable across versions", len(sample),
                                 float("nan"), serving_sklearn, trained_sklearn)
+    pins = {**(SERVING_VERSIONS if serving_versions is None else serving_versions),
+            "scikit-learn": serving_sklearn}
+    libraries = {k: v for k, v in (trained_versions or {}).items() if k != "scikit-learn"}
+    for dist, version in libraries.items():
+        if pins.get(dist) != version:
+            have = f"pins {dist} {pins[dist]}" if dist in pins else f"does not carry {dist}"
+            return ValidationResult(False, f"model trained with {dist} {version}, the serving runtime {have}: "
+                                    f"{dist} models load only with the version that wrote them; train with the "
+                                    "runtime's version or build the serving image with it (requirements/serving.txt)",
+                                    len(sample), float("nan"), serving_sklearn, trained_sklearn)
     def source(path: str | Path, given: str) -> str:
         if given:
             return "the sha256 passed to validate_export"
@@ -96,7 +123,8 @@ def validate_export(joblib_path: str | Path, reference_model: Any, sample: pd.Da
         rows = Path(tmp) / "rows.parquet"
         out = Path(tmp) / "out.json"
         sample.to_parquet(rows, index=False)
-        proc = subprocess.run([python, "-c", _CHILD, str(rows), str(out), json.dumps(files)],
+        proc = subprocess.run([python, "-c", _CHILD, str(rows), str(out), json.dumps(files),
+                               json.dumps(list(trusted)), json.dumps(sorted(libraries))],
                               capture_output=True, text=True, timeout=300)
         if proc.returncode == 3:
             raise ModelIntegrityError(proc.stderr.strip().splitlines()[-1])
@@ -115,13 +143,19 @@ def validate_export(joblib_path: str | Path, reference_model: Any, sample: pd.Da
     if child["sklearn"] != serving_sklearn:
         return ValidationResult(False, f"fresh process has scikit-learn {child['sklearn']}, expected {serving_sklearn}",
                                 len(sample), diff, child["sklearn"], trained_sklearn)
+    for dist, version in libraries.items():
+        if child["versions"].get(dist) != version:
+            return ValidationResult(False, f"fresh process has {dist} {child['versions'].get(dist) or '(none)'}, "
+                                    f"the model was trained with {version}", len(sample), diff, child["sklearn"],
+                                    trained_sklearn)
     if diff > tolerance:
         return ValidationResult(False, f"served predictions differ from training-time predictions by up to {diff:.3g}",
                                 len(sample), diff, child["sklearn"], trained_sklearn)
+    libs = "".join(f", {d} {v}" for d, v in sorted(child["versions"].items()))
     return ValidationResult(True, f"{len(sample)} rows: identical predictions from {checked} "
-                            f"(max |Δ| {diff:.1g}), scikit-learn {child['sklearn']}{skops_note}",
+                            f"(max |Δ| {diff:.1g}), scikit-learn {child['sklearn']}{libs}{skops_note}",
                             len(sample), diff, child["sklearn"],
                             trained_sklearn)
 
 
-__all__ = ["SERVING_SKLEARN_VERSION", "ValidationResult", "validate_export"]
+__all__ = ["SERVING_SKLEARN_VERSION", "SERVING_VERSIONS", "ValidationResult", "validate_export"]
