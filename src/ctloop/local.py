@@ -110,6 +110,10 @@ def run_pipeline_locally(
 
     from ctloop.config import nulls_as_off
     from ctloop.taskserver import task_server, warm_start_supported
+    from ctloop.tracking import preflight
+
+    # an unreachable tracking server fails here, in seconds, instead of in every task
+    preflight(str(arguments.get("tracking_uri") or ""))
 
     arguments = {name: nulls_as_off(value) for name, value in arguments.items()}  # KFP: no null in a dict
 
