@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,26 @@ import pytest
 from tests.fixtures.servers import gcs_emulator, mlflow_server
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_tmpdir(tmp_path_factory):
+    """The session's temporary directory: ``TMPDIR`` (and :mod:`tempfile`'s default) point under
+    pytest's base temp for the whole session, and it is removed at the end. What kfp.local
+    (``kfp-workspace-*``, each task's ``ephemeral_component.py`` copy), mlflow
+    (``db_init_lock-*``) and every server started by a test leave there goes with it; the
+    system temporary directory is left as it was (tests/unit/test_temp_cleanup.py)."""
+    path = tmp_path_factory.getbasetemp() / "tmp"
+    path.mkdir()
+    saved_env, saved_default = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = tempfile.tempdir = str(path)
+    yield path
+    tempfile.tempdir = saved_default
+    if saved_env is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = saved_env
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
