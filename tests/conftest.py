@@ -80,3 +80,24 @@ def _mlflow_env(monkeypatch):
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     yield
     os.environ.pop("MLFLOW_RUN_ID", None)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Every process a test started has ended by now (fixtures are torn down): name and kill
+    any that has not, so a leak shows in the summary instead of lingering on the machine."""
+    import signal
+
+    from ctloop.local import descendants
+
+    left = descendants(os.getpid())
+    if not left:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for pid in left:
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            continue
+        if reporter:
+            reporter.write_line(f"LEAKED PROCESS killed at session end: pid {pid}: {cmd}", red=True)
