@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ctloop.errors import CtloopError
+from ctloop.errors import ConfigError, CtloopError
 
 _STATUS = re.compile(r"(Task|Pipeline) .* finished with status|Executing task|Running task")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -132,9 +132,12 @@ def run_pipeline_locally(
     work = Path(workdir).resolve()
     root = work / "local_outputs"
     logs = work / "logs"
-    root.mkdir(parents=True, exist_ok=True)
-    logs.mkdir(parents=True, exist_ok=True)
-    (work / ".kfp-workspace").mkdir(exist_ok=True)
+    try:
+        for path in (root, logs, work / ".kfp-workspace"):
+            path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file in the way, no permission, read-only disk
+        raise ConfigError(f"workdir {str(workdir)!r}: cannot create {exc.filename}: {exc.strerror}; "
+                          "choose another --workdir") from exc
     name = getattr(pipeline_func, "name", "pipeline")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     log_file = logs / f"{name}-{stamp}.log"

@@ -91,10 +91,29 @@ def configure(tracking_uri: str = "") -> str:
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     for key, value in HTTP_ENV.items():
         os.environ.setdefault(key, value)
+    _check_database_uri(uri)
     preflight(uri)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return uri
+
+
+_DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
+
+
+def _check_database_uri(uri: str) -> None:
+    """A database tracking URI whose driver SQLAlchemy cannot load is one ConfigError line."""
+    scheme = uri.split("://", 1)[0] if "://" in uri else ""
+    if scheme.split("+", 1)[0] not in _DATABASE_SCHEMES:
+        return
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        make_url(uri).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
+        raise ConfigError(f"tracking URI {uri!r}: no database driver for {scheme!r} ({exc}); use e.g. "
+                          "sqlite:///mlflow.db, postgresql://user@host/db or http://mlflow:5000") from exc
 
 
 def preflight(uri: str, *, say=None) -> None:
