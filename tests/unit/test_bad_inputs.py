@@ -112,6 +112,8 @@ CASES: list[tuple] = [
           ("output-under-a-file", ["--output", "data/afile/out"], "data/afile"),
           ("column-missing-on-one-side", ["--current", "data/renamed.csv"], "income",
            _owner(SCALE, "columns missing from one side are dropped silently")),
+          ("infinite-values", ["--current", "data/inf.csv"], "income",
+           _owner(SCALE, "inf in a fifth of 'income' is ignored: no drift, no word")),
           ("one-row-current", ["--current", "data/onerow.csv"], "1 row",
            _owner(SCALE, "a 1-row table is called drifted without a warning")),
       ]],
@@ -233,6 +235,7 @@ def data_dir(tmp_path_factory) -> Path:
     mixed.to_csv(d / "mixedtz.csv", index=False)
     good.rename(columns={"income": "earnings"}).to_csv(d / "renamed.csv", index=False)
     good.head(1).to_csv(d / "onerow.csv", index=False)
+    good.assign(income=good["income"].where(good.index % 5 != 0, float("inf"))).to_csv(d / "inf.csv", index=False)
     good.assign(request_id=[f"r{i}" for i in range(len(good))], label=good["default"])[
         ["request_id", "label"]].to_csv(d / "labels.csv", index=False)
     (d / "afile").write_text("a file, not a directory\n")
