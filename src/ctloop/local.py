@@ -226,7 +226,7 @@ def descendants(pid: int) -> list[int]:
 
 @contextlib.contextmanager
 def _stopped_on_signal() -> Iterator[None]:
-    """On SIGTERM or SIGINT: SIGTERM every process this one started, then KeyboardInterrupt.
+    """On SIGTERM or SIGINT: SIGTERM every process started during the block, then KeyboardInterrupt.
 
     kfp.local waits for the running task before it lets an exception through, and a signal
     sent to this process alone (``kill PID``, a timeout) reaches none of its children."""
@@ -234,8 +234,10 @@ def _stopped_on_signal() -> Iterator[None]:
         yield
         return
 
+    existing = set(descendants(os.getpid()))  # started before the run (a notebook's, pytest's)
+
     def stop(signum, _frame):
-        for pid in descendants(os.getpid()):
+        for pid in [p for p in descendants(os.getpid()) if p not in existing]:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGTERM)
         raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
