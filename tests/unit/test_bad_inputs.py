@@ -23,10 +23,10 @@ from tests.fixtures.servers import free_port
 
 HANG_S = 90  # a bad input is refused in seconds; past this the case has hung
 # known hangs (strict xfails): stop them sooner, the suite's time budget is shared
-HANG_OVERRIDES_S = {"backtest:window-tiny": 15}
+HANG_OVERRIDES_S = {"backtest:window-tiny": 15, "backtest:output-under-a-file": 20}
 # Commands that serve until stopped run as a process of their own: a bad input they accept
 # would never return in-process.
-SERVERS = {"logger serve": 30}
+SERVERS = {"logger serve": 20}
 
 
 def _owner(who: str, what: str):
