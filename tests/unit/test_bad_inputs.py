@@ -223,9 +223,10 @@ def test_every_command_has_bad_input_cases():
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory) -> Path:
-    import ctloop.pipelines  # noqa: F401 - imported once here, not inside the first case's bound
+    from ctloop.pipelines import all_pipelines
     from ctloop.synthetic import make_credit_data
 
+    all_pipelines()  # built once here (~20 s on a busy machine), not inside the first case's bound
     d = tmp_path_factory.mktemp("bad-input-data")
     good = make_credit_data(n_rows=1500, seed=3)
     good.to_csv(d / "good.csv", index=False)
