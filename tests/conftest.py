@@ -89,6 +89,8 @@ def pytest_sessionfinish(session, exitstatus):
 
     from ctloop.local import descendants
 
+    if session.config.pluginmanager.hasplugin("dsession"):
+        return  # the xdist controller: its children are the workers, each checks its own
     left = descendants(os.getpid())
     if not left:
         return
