@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,26 @@ import pytest
 from tests.fixtures.servers import gcs_emulator, mlflow_server
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_tmpdir(tmp_path_factory):
+    """The session's temporary directory: ``TMPDIR`` (and :mod:`tempfile`'s default) point under
+    pytest's base temp for the whole session, and it is removed at the end. What kfp.local
+    (``kfp-workspace-*``, each task's ``ephemeral_component.py`` copy), mlflow
+    (``db_init_lock-*``) and every server started by a test leave there goes with it; the
+    system temporary directory is left as it was (tests/unit/test_temp_cleanup.py)."""
+    path = tmp_path_factory.getbasetemp() / "tmp"
+    path.mkdir()
+    saved_env, saved_default = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = tempfile.tempdir = str(path)
+    yield path
+    tempfile.tempdir = saved_default
+    if saved_env is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = saved_env
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +80,26 @@ def _mlflow_env(monkeypatch):
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     yield
     os.environ.pop("MLFLOW_RUN_ID", None)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Every process a test started has ended by now (fixtures are torn down): name and kill
+    any that has not, so a leak shows in the summary instead of lingering on the machine."""
+    import signal
+
+    from ctloop.local import descendants
+
+    if session.config.pluginmanager.hasplugin("dsession"):
+        return  # the xdist controller: its children are the workers, each checks its own
+    left = descendants(os.getpid())
+    if not left:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for pid in left:
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            continue
+        if reporter:
+            reporter.write_line(f"LEAKED PROCESS killed at session end: pid {pid}: {cmd}", red=True)

@@ -13,7 +13,7 @@ from ctloop.columns import WEIGHT
 from ctloop.config import DataConfig
 from ctloop.contract import DataContract, coerce, validate
 from ctloop.errors import ConfigError, DataValidationError
-from ctloop.timeutil import parse_duration
+from ctloop.timeutil import parse_duration, to_utc
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -66,6 +66,38 @@ def _profile_columns(frame: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
+def _check_time_column(col: pd.Series, name: str) -> None:
+    """Refuse a time column that cannot be read as times: all null, or numbers (epoch numbers
+    in unknown units would silently become 1970 dates)."""
+    import pandas as pd
+
+    if col.isna().all():
+        raise DataValidationError([(name, "all_null", len(col), "the time column has no values")])
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_datetime64_any_dtype(col):
+        examples = [str(v) for v in col.dropna().unique()[:3]]
+        raise DataValidationError([(name, "dtype", int(col.notna().sum()),
+                                    f"expected datetime, got numbers like {examples}: write ISO 8601 "
+                                    "times (e.g. 2025-01-31T12:00:00Z)")])
+
+
+def _check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...]) -> None:
+    """Refuse +inf/-inf in numeric columns: no model or drift statistic handles them."""
+    import numpy as np
+    import pandas as pd
+
+    violations = []
+    for name in frame.columns:
+        col = frame[name]
+        if name in exclude or pd.api.types.is_bool_dtype(col) or not pd.api.types.is_float_dtype(col):
+            continue
+        inf = int(np.isinf(col.to_numpy(dtype=float, na_value=np.nan)).sum())
+        if inf:
+            violations.append((str(name), "finite", inf, "infinite values (inf/-inf): replace them with "
+                                                          "a number or leave them empty (null)"))
+    if violations:
+        raise DataValidationError(violations)
+
+
 def prepare(
     frame: pd.DataFrame,
     *,
@@ -99,27 +131,33 @@ def prepare(
         raise ConfigError(f"holdout_fraction must be between 0 and 1 (exclusive), got {holdout_fraction}")
     if len(frame.columns) == 0:
         raise DataValidationError([("*", "columns", 0, "the data has no columns")])
+    twice = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if twice:
+        raise DataValidationError([(c, "unique_name", len(frame), "the column name appears more than once")
+                                   for c in twice])
     missing = [c for c in (target, time_column) if c not in frame.columns]
     if missing:
         raise DataValidationError([(c, "required", len(frame), "column is missing from the data") for c in missing])
     rows_in = len(frame)
     data = validate(frame, contract)
+    _check_time_column(data[time_column], time_column)
     if not pd.api.types.is_datetime64_any_dtype(data[time_column]):
         coerced, bad, examples = coerce(data[time_column], "datetime")
         if bad:
             raise DataValidationError([(time_column, "dtype", bad, f"expected datetime, got values like {examples}")])
         data[time_column] = coerced
+    elif getattr(data[time_column].dt, "tz", None) is not None:
+        data[time_column] = data[time_column].dt.tz_convert("UTC").dt.tz_localize(None)
     if data[target].isna().all():
         raise DataValidationError([(target, "all_null", len(data), "the target has no values")])
+    _check_finite(data, exclude=(time_column,))
 
     tmin, tmax = data[time_column].min(), data[time_column].max()
-    end = pd.Timestamp(as_of) if as_of not in (None, "") else tmax
-    if end.tzinfo is not None:
-        end = end.tz_convert("UTC").tz_localize(None)
+    end = to_utc(as_of, name="as_of").tz_localize(None) if as_of not in (None, "") else tmax
     times = data[time_column]
     mask = times <= end
     if window:
-        start = end - parse_duration(window)
+        start = end - parse_duration(window, name="window")
         mask &= times > start
     else:
         start = tmin - pd.Timedelta(seconds=1)
@@ -149,12 +187,12 @@ def prepare(
     train = selected.iloc[:cut].reset_index(drop=True)
     holdout = selected.iloc[cut:].reset_index(drop=True)
     if current_window:
-        cstart = end - parse_duration(current_window)
+        cstart = end - parse_duration(current_window, name="current_window")
         current = selected.loc[selected[time_column] > cstart].reset_index(drop=True)
     else:
         current = holdout.copy()
     if recency_half_life:
-        half = parse_duration(recency_half_life)
+        half = parse_duration(recency_half_life, name="recency_half_life")
         age = (end - train[time_column]) / half
         train[WEIGHT] = np.power(0.5, age.to_numpy(dtype=float))
 

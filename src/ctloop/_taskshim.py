@@ -9,6 +9,10 @@ it this process's stdin/stdout/stderr (passed as file descriptors), working dire
 environment, and reports its exit status, which this process exits with. Signals sent to this
 process (SIGTERM, SIGINT, SIGHUP) are forwarded to the child.
 
+Every task of a local run, warm or cold, also watches the ctloop process that started the run
+(``CTLOOP_RUN_PID``, :func:`watch_run`): when it ends, however it ends (SIGKILL included), the
+task sends itself SIGTERM, so no task outlives ``ctloop run --local``.
+
 Only a start exactly like KFP's task command (``_KFP_RUNTIME=true``, which changes what kfp
 imports) is handed over. Anything else — no server, a server that does not answer, another
 program — returns at once and Python goes on as usual (the "cold" path: the task imports
@@ -28,6 +32,7 @@ import struct
 import sys
 
 ENV_SOCKET = "CTLOOP_TASK_SERVER"
+ENV_RUN_PID = "CTLOOP_RUN_PID"
 # Modules whose ``python -m`` start is handed to the server.
 HANDED_OFF = frozenset({"kfp.dsl.executor_main"})
 HEADER = struct.Struct("!I")
@@ -69,13 +74,48 @@ def _read_line(sock: socket.socket, buf: bytearray) -> dict | None:
     return json.loads(line)
 
 
+def watch_run(pid: int) -> None:
+    """SIGTERM this process once process ``pid`` has ended (a daemon thread waiting on a Linux
+    pidfd; elsewhere polling once a second). Ended already: SIGTERM now."""
+    import threading
+
+    def wait() -> None:
+        try:
+            fd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            fd = -1
+        except (AttributeError, OSError):  # no pidfd (macOS, old kernels): poll
+            fd = None
+        if fd is None:
+            import time
+
+            while True:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    pass
+                time.sleep(1.0)
+        elif fd >= 0:
+            import select
+
+            select.select([fd], [], [])
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=wait, name="ctloop-watch-run", daemon=True).start()
+
+
 def handoff() -> None:
     """Hand this process's KFP task to the warm task server, or return to run it here."""
-    path = os.environ.get(ENV_SOCKET)
-    if not path:
-        return
     target = task_argv(list(getattr(sys, "orig_argv", [])))
-    if target is None or os.environ.get("_KFP_RUNTIME") != "true":
+    if target is None:
+        return
+    run_pid = os.environ.get(ENV_RUN_PID, "")
+    if run_pid.isdigit():
+        watch_run(int(run_pid))
+    path = os.environ.get(ENV_SOCKET)
+    if not path or os.environ.get("_KFP_RUNTIME") != "true":
         return  # the server imported kfp in runtime mode, as KFP's task command does
     module, args = target
     fds = _open_fds()
@@ -117,4 +157,4 @@ def handoff() -> None:
     os._exit(code)
 
 
-__all__ = ["ENV_SOCKET", "HANDED_OFF", "handoff", "task_argv"]
+__all__ = ["ENV_RUN_PID", "ENV_SOCKET", "HANDED_OFF", "handoff", "task_argv", "watch_run"]

@@ -147,7 +147,9 @@ def coerce(series: pd.Series, dtype: str) -> tuple[pd.Series, int, list[Any]]:
         bad = notnull & out.isna()
         return out, int(bad.sum()), list(series[bad].astype(str).unique()[:3])
     if dtype == "datetime":
-        out = pd.to_datetime(series, errors="coerce", utc=False, format="mixed") \
+        # utc=True: values with different offsets (or some with none: UTC, ctloop.timeutil) become
+        # one UTC column; without it pandas returns an object column of mixed-offset timestamps
+        out = pd.to_datetime(series, errors="coerce", utc=True, format="mixed") \
             if not pd.api.types.is_datetime64_any_dtype(series) else series
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_convert("UTC").dt.tz_localize(None)

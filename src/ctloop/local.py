@@ -10,6 +10,12 @@ With ``warm=True`` (the default) the tasks start from a warm task server
 (:mod:`ctloop.taskserver`): each is still its own process with its own stdio, environment and
 exit status, forked from an interpreter that has already imported pandas, scikit-learn, MLflow
 and evidently, instead of importing them again in every task.
+
+Nothing outlives the run. Every task watches the ctloop process (:func:`ctloop._taskshim.watch_run`)
+and ends when it ends, SIGKILL included; the warm server watches it too. SIGTERM and SIGINT
+(Ctrl-C) stop every process the run started, then raise KeyboardInterrupt (``ctloop`` exits
+130). Temporary files of the run (KFP's ``ephemeral_component.py`` copies, MLflow's
+``db_init_lock-*``) go to a ``TMPDIR`` under ``<workdir>/.tmp`` that is removed afterwards.
 """
 
 from __future__ import annotations
@@ -17,14 +23,20 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
+import shutil
+import signal
 import sys
+import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ctloop.errors import CtloopError
+from ctloop.errors import ConfigError, CtloopError
 
 _STATUS = re.compile(r"(Task|Pipeline) .* finished with status|Executing task|Running task")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -109,16 +121,23 @@ def run_pipeline_locally(
     from kfp import local
 
     from ctloop.config import nulls_as_off
-    from ctloop.taskserver import task_server, warm_start_supported
+    from ctloop.taskserver import task_hook, task_server, warm_start_supported
+    from ctloop.tracking import preflight
+
+    # an unreachable tracking server fails here, in seconds, instead of in every task
+    preflight(str(arguments.get("tracking_uri") or ""))
 
     arguments = {name: nulls_as_off(value) for name, value in arguments.items()}  # KFP: no null in a dict
 
     work = Path(workdir).resolve()
     root = work / "local_outputs"
     logs = work / "logs"
-    root.mkdir(parents=True, exist_ok=True)
-    logs.mkdir(parents=True, exist_ok=True)
-    (work / ".kfp-workspace").mkdir(exist_ok=True)
+    try:
+        for path in (root, logs, work / ".kfp-workspace"):
+            path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file in the way, no permission, read-only disk
+        raise ConfigError(f"workdir {str(workdir)!r}: cannot create {exc.filename}: {exc.strerror}; "
+                          "choose another --workdir") from exc
     name = getattr(pipeline_func, "name", "pipeline")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     log_file = logs / f"{name}-{stamp}.log"
@@ -127,7 +146,9 @@ def run_pipeline_locally(
     started = time.monotonic()
     error = ""
     server = (task_server(logs) if warm and warm_start_supported() else contextlib.nullcontext())
-    with server, open(log_file, "w") as log:
+    scratch = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=_mkdir(work / ".tmp")))
+    with _stopped_on_signal(), _tmpdir(scratch / "tmp"), task_hook(scratch / "hook"), server, \
+            open(log_file, "w") as log:
         tee = _Tee(log, console, verbose)
         with contextlib.redirect_stdout(tee), contextlib.redirect_stderr(tee):
             local.init(
@@ -157,6 +178,76 @@ def run_pipeline_locally(
         error=error or (_first_error(log_file) if status_failed else ""),
         tasks=tasks,
     )
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@contextlib.contextmanager
+def _tmpdir(path: Path) -> Iterator[None]:
+    """``TMPDIR`` = ``path`` for the processes started in the block; ``path`` removed after."""
+    path.mkdir(parents=True, exist_ok=True)
+    saved = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(path)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved
+        shutil.rmtree(path.parent, ignore_errors=True)
+        with contextlib.suppress(OSError):  # <workdir>/.tmp itself, when no other run uses it
+            path.parent.parent.rmdir()
+
+
+def descendants(pid: int) -> list[int]:
+    """Every living descendant of process ``pid`` (from ``/proc``; empty where there is none)."""
+    children: dict[int, list[int]] = {}
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # ended while we looked
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+@contextlib.contextmanager
+def _stopped_on_signal() -> Iterator[None]:
+    """On SIGTERM or SIGINT: SIGTERM every process started during the block, then KeyboardInterrupt.
+
+    kfp.local waits for the running task before it lets an exception through, and a signal
+    sent to this process alone (``kill PID``, a timeout) reaches none of its children."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    existing = set(descendants(os.getpid()))  # started before the run (a notebook's, pytest's)
+
+    def stop(signum, _frame):
+        for pid in [p for p in descendants(os.getpid()) if p not in existing]:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGTERM)
+        raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
+
+    saved = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
 
 
 def _first_error(log_file: Path) -> str:
@@ -228,4 +319,4 @@ def summarize_rollout(run, version: str = "?") -> list[str]:
     return lines
 
 
-__all__ = ["summarize_ct_run", "summarize_rollout", "LocalRun", "run_pipeline_locally", "read_task_outputs"]
+__all__ = ["descendants", "summarize_ct_run", "summarize_rollout", "LocalRun", "run_pipeline_locally", "read_task_outputs"]

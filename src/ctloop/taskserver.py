@@ -20,12 +20,17 @@ generator reseeded from OS entropy; ``sys.path[0]`` = the task's working directo
 shutdown and ``atexit`` handlers run at exit. The parent never opens a database, a socket to a
 tracking server or a thread pool, so nothing unsafe crosses the fork.
 
+The server ends with the process that started it, however that one ends: it watches its parent
+(a Linux pidfd, ``PR_SET_PDEATHSIG`` as a second line, a once-a-second ``getppid`` check
+elsewhere), and on its way out it stops its tasks (SIGTERM, SIGKILL after
+:data:`CHILD_GRACE_S`) and removes its socket directory.
+
 Preloading is progressive: the server answers tasks as soon as it listens, importing the next
 module of :data:`PRELOAD` between requests, so an early task never waits for the whole list;
 whatever is not loaded yet the child imports itself. Linux and macOS only (AF_UNIX, fork);
 elsewhere, or with ``warm=False``, tasks run cold.
 
-    python -m ctloop.taskserver --socket /tmp/ctloop-ts.sock [--preload mod,mod]
+    python -m ctloop.taskserver --socket /tmp/ctloop-ts.sock [--preload mod,mod] [--parent PID]
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import io
 import json
 import os
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -48,7 +54,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ctloop._taskshim import ENV_SOCKET, HEADER
+from ctloop._taskshim import ENV_RUN_PID, ENV_SOCKET, HEADER
 from ctloop.errors import CtloopError
 
 # What ctloop's tasks import, cheapest and most widely needed first.
@@ -103,6 +109,9 @@ HOOK_SOURCE = (
     "handoff()\n"
 )
 READY_TIMEOUT_S = 30.0
+# Seconds the server's tasks get to end after SIGTERM when the server stops, before SIGKILL.
+CHILD_GRACE_S = 5.0
+ENV_HOOK = "CTLOOP_TASK_HOOK"
 
 
 @dataclass(frozen=True)
@@ -166,6 +175,9 @@ def _run_child(request: dict, fds: list[int], closing: list) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        import tempfile as _tempfile
+
+        _tempfile.tempdir = None  # a fresh process reads TMPDIR from the task's environment
         _reopen_std_streams(request["env"])
         np_random = sys.modules.get("numpy.random")
         if np_random is not None:  # a fresh process seeds NumPy's global generator from entropy
@@ -212,8 +224,9 @@ def _recv_at_least(conn: socket.socket, buf: bytearray, size: int) -> None:
 
 
 class _Server:
-    def __init__(self, path: str, preload: list[str], log) -> None:
+    def __init__(self, path: str, preload: list[str], log, parent: int = 0) -> None:
         self.path = path
+        self.parent = parent
         self.queue = list(preload)
         self.log = log
         self.children: dict[int, socket.socket] = {}
@@ -256,14 +269,24 @@ class _Server:
         sel = selectors.DefaultSelector()
         sel.register(listener, selectors.EVENT_READ, "accept")
         sel.register(wake_r, selectors.EVENT_READ, "wake")
+        closing = [listener, sel]
+        parent_fd = _watch_parent(self.parent)
+        if parent_fd is not None:
+            sel.register(parent_fd, selectors.EVENT_READ, "parent")
+            closing.append(parent_fd)
         self.say(f"listening on {self.path}; {len(self.queue)} modules to preload")
         print("ready", flush=True)
-        closing = [listener, sel]
         try:
             while not self.stop:
-                timeout = 0 if self.queue else None
+                timeout = 0 if self.queue else (1.0 if self.parent and parent_fd is None else None)
+                if self.parent and os.getppid() != self.parent:
+                    self.say(f"parent {self.parent} is gone: stopping")
+                    break
                 for key, _ in sel.select(timeout):
-                    if key.data == "accept":
+                    if key.data == "parent":
+                        self.say(f"parent {self.parent} ended: stopping")
+                        self.stop = True
+                    elif key.data == "accept":
                         conn, _ = listener.accept()
                         conn.setblocking(True)
                         conn.settimeout(10)
@@ -277,12 +300,32 @@ class _Server:
                 if self.queue and not self.stop:
                     self.preload_next()
         finally:
-            for pid in list(self.children):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGTERM)
+            self.stop_children()
             listener.close()
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.path)
+
+    def stop_children(self) -> None:
+        """SIGTERM every running task, SIGKILL what is left after :data:`CHILD_GRACE_S`."""
+        for pid in list(self.children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + CHILD_GRACE_S
+        while self.children:
+            for pid in list(self.children):
+                with contextlib.suppress(ChildProcessError):
+                    done, status = os.waitpid(pid, os.WNOHANG)
+                    if done == 0:
+                        continue
+                    self.say(f"task pid {pid}: exit {os.waitstatus_to_exitcode(status)} (stopped)")
+                self.children.pop(pid).close()
+            if self.children and time.monotonic() > deadline:
+                for pid in list(self.children):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                deadline = float("inf")
+            if self.children:
+                time.sleep(0.05)
 
     def receive(self, conn: socket.socket, sel, closing: list) -> None:
         fds: list[int] = []
@@ -348,63 +391,110 @@ class _Server:
             conn.close()
 
 
+def _watch_parent(parent: int) -> int | None:
+    """A pidfd that becomes readable when ``parent`` ends (Linux), else ``None`` (the serve loop
+    then checks ``getppid`` once a second). Also asks the kernel for SIGTERM on parent death."""
+    if not parent:
+        return None
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1  # <linux/prctl.h>
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+    if os.getppid() != parent:  # it ended before we could watch it
+        os.kill(os.getpid(), signal.SIGTERM)
+    try:
+        return os.pidfd_open(parent)
+    except ProcessLookupError:
+        os.kill(os.getpid(), signal.SIGTERM)
+    except (AttributeError, OSError):
+        pass
+    return None
+
+
+@contextlib.contextmanager
+def task_hook(directory: str | Path) -> Iterator[None]:
+    """Put ctloop's ``sitecustomize.py`` (:mod:`ctloop._taskshim`) on ``PYTHONPATH`` with
+    ``CTLOOP_RUN_PID`` = this process for the block: every KFP task started inside it watches
+    this process (and is handed to a warm server when one runs). Nested use changes nothing."""
+    if os.environ.get(ENV_HOOK):
+        yield
+        return
+    hook = Path(directory)
+    hook.mkdir(parents=True, exist_ok=True)
+    (hook / "sitecustomize.py").write_text(HOOK_SOURCE)
+    saved = {k: os.environ.get(k) for k in (ENV_HOOK, ENV_RUN_PID, "PYTHONPATH")}
+    os.environ[ENV_HOOK] = str(hook)
+    os.environ[ENV_RUN_PID] = str(os.getpid())
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(hook), os.environ.get("PYTHONPATH", "")) if p)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        with contextlib.suppress(OSError):
+            (hook / "sitecustomize.py").unlink()
+            hook.rmdir()
+
+
 # ----------------------------------------------------------------------------- the runner side
 @contextlib.contextmanager
 def task_server(
-    log_dir: str | Path, preload: tuple[str, ...] | list[str] = PRELOAD
+    log_dir: str | Path, preload: tuple[str, ...] | list[str] | None = None
 ) -> Iterator[TaskServer | None]:
     """Start a warm task server for the block: ``kfp.local`` tasks started inside it are handed
-    to it (module doc). Its log is ``<log_dir>/taskserver.log``. Nested use reuses the running
-    server and yields ``None``."""
+    to it (module doc). Its log is ``<log_dir>/taskserver.log``; ``preload`` defaults to
+    :data:`PRELOAD`. Nested use reuses the running server and yields ``None``. The server ends
+    with the block, or with this process if that ends first (module doc)."""
     if os.environ.get(ENV_SOCKET):
         yield None
         return
     if not warm_start_supported():
         raise CtloopError("the warm task server needs os.fork and AF_UNIX sockets (Linux or macOS)")
+    preload = PRELOAD if preload is None else preload
     log_dir = Path(log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="ctloop-ts-"))
-    path = str(tmp / "s")  # AF_UNIX paths are limited to ~100 bytes: keep it short
-    hook = tmp / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(HOOK_SOURCE)
+    # AF_UNIX paths are limited to 107 bytes: a long TMPDIR falls back to /tmp
+    base = tempfile.gettempdir()
+    tmp = Path(tempfile.mkdtemp(prefix="ctloop-ts-", dir=base if len(base) < 80 else "/tmp"))
+    path = str(tmp / "s")
     log = open(log_dir / "taskserver.log", "a")
     env = dict(os.environ)
     env.pop(ENV_SOCKET, None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ctloop.taskserver", "--socket", path, "--preload", ",".join(preload)],
+        [sys.executable, "-m", "ctloop.taskserver", "--socket", path, "--preload", ",".join(preload),
+         "--parent", str(os.getpid()), "--owned-dir", str(tmp)],
         stdout=subprocess.PIPE, stderr=log, env=env, text=True, start_new_session=True,
     )
     try:
         line = _read_ready(proc)
         if line != "ready":
             raise CtloopError(f"the warm task server did not start; see {log_dir / 'taskserver.log'}")
-        saved = {k: os.environ.get(k) for k in (ENV_SOCKET, "PYTHONPATH")}
+        saved = os.environ.get(ENV_SOCKET)
         os.environ[ENV_SOCKET] = path
-        os.environ["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(hook), os.environ.get("PYTHONPATH", "")) if p
-        )
         try:
-            yield TaskServer(path=path, pid=proc.pid, log=log_dir / "taskserver.log")
+            with task_hook(tmp / "hook"):
+                yield TaskServer(path=path, pid=proc.pid, log=log_dir / "taskserver.log")
         finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+            if saved is None:
+                os.environ.pop(ENV_SOCKET, None)
+            else:
+                os.environ[ENV_SOCKET] = saved
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=CHILD_GRACE_S + 10)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        proc.stdout.close()
         log.close()
-        with contextlib.suppress(OSError):
-            (hook / "sitecustomize.py").unlink()
-            hook.rmdir()
-            Path(path).unlink(missing_ok=True)
-            tmp.rmdir()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _read_ready(proc: subprocess.Popen) -> str:
@@ -419,15 +509,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ctloop.taskserver", description=__doc__.split("\n")[0])
     parser.add_argument("--socket", required=True, help="AF_UNIX socket path to listen on")
     parser.add_argument("--preload", default=",".join(PRELOAD), help="comma-separated modules to import")
+    parser.add_argument("--parent", type=int, default=0, help="stop when this process ends")
+    parser.add_argument("--owned-dir", default="", help="directory to remove on exit (the socket's)")
     args = parser.parse_args(argv)
     # the task command sets this before importing kfp; import kfp the same way
     os.environ.setdefault("_KFP_RUNTIME", "true")
     preload = [m for m in args.preload.split(",") if m]
-    _Server(args.socket, preload, sys.stderr).serve()
+    try:
+        _Server(args.socket, preload, sys.stderr, parent=args.parent).serve()
+    finally:
+        if args.owned_dir:
+            shutil.rmtree(args.owned_dir, ignore_errors=True)
     return 0
 
 
-__all__ = ["PRELOAD", "TaskServer", "task_server", "warm_start_supported"]
+__all__ = ["PRELOAD", "TaskServer", "task_hook", "task_server", "warm_start_supported"]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -20,7 +20,9 @@ the tracking database, apart from the artifact store the files live in.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+import time
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +42,22 @@ MODEL_ARTIFACT_NAME = "model"
 # Cap on the rows kept as drift reference (a seeded sample when the training set is larger).
 REFERENCE_MAX_ROWS = 200_000
 
+# Bounds on every HTTP call to a tracking server. mlflow 3.17.2's own defaults
+# (mlflow/environment_variables.py: MLFLOW_HTTP_REQUEST_MAX_RETRIES=7, _BACKOFF_FACTOR=2,
+# _TIMEOUT=120 s) retry an unreachable server for about four minutes without a word. These,
+# set unless the environment already sets them, bound one call to under a minute: 3 attempts of
+# at most 15 s each plus 1 s + 2 s of backoff (urllib3 Retry, plus up to 1 s of jitter each).
+HTTP_ENV = {
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "15",
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+}
+# The preflight probe of an http(s) tracking URI: attempts, seconds each, pause between them.
+PREFLIGHT_ATTEMPTS = 3
+PREFLIGHT_TIMEOUT_S = 5.0
+PREFLIGHT_PAUSE_S = 2.0
+_ANSWERED: set[str] = set()
+
 TAG_JOBLIB_SHA256 = "ctloop.joblib_sha256"
 TAG_SKOPS_SHA256 = "ctloop.skops_sha256"
 TAG_LOGGED_MODEL_SHA256 = "ctloop.logged_model_sha256"
@@ -56,7 +74,10 @@ def configure(tracking_uri: str = "") -> str:
     """Point MLflow at ``tracking_uri`` and set the switches mlflow 3.17 needs. Returns the URI.
 
     Empty ``tracking_uri`` means ``MLFLOW_TRACKING_URI`` from the environment (how a cluster
-    injects it from a Secret/ConfigMap), else a local ``sqlite:///mlflow.db``.
+    injects it from a Secret/ConfigMap), else a local ``sqlite:///mlflow.db``. An http(s) server
+    is probed first (:func:`preflight`): one that does not answer is a RegistryError within
+    about 20 s, not four minutes of silent retries; MLflow's own HTTP calls are bounded by
+    :data:`HTTP_ENV`.
     """
     import mlflow
 
@@ -68,9 +89,70 @@ def configure(tracking_uri: str = "") -> str:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    for key, value in HTTP_ENV.items():
+        os.environ.setdefault(key, value)
+    _check_database_uri(uri)
+    preflight(uri)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return uri
+
+
+_DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
+
+
+def _check_database_uri(uri: str) -> None:
+    """A database tracking URI whose driver SQLAlchemy cannot load is one ConfigError line."""
+    scheme = uri.split("://", 1)[0] if "://" in uri else ""
+    if scheme.split("+", 1)[0] not in _DATABASE_SCHEMES:
+        return
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        make_url(uri).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
+        raise ConfigError(f"tracking URI {uri!r}: no database driver for {scheme!r} ({exc}); use e.g. "
+                          "sqlite:///mlflow.db, postgresql://user@host/db or http://mlflow:5000") from exc
+
+
+def preflight(uri: str, *, say=None) -> None:
+    """Check that the tracking server at an http(s) ``uri`` answers; other URIs pass at once.
+
+    Any HTTP answer counts (401/403/404 included: the server is there, MLflow reports what it
+    refuses); no answer within :data:`PREFLIGHT_TIMEOUT_S`, refused connections and unknown
+    hosts are retried :data:`PREFLIGHT_ATTEMPTS` times with a progress line each
+    (``say``, default: ``ctloop: ...`` on stderr), then raise one RegistryError naming the URI.
+    A URI that answered once is not probed again in this process.
+    """
+    import urllib.error
+    import urllib.request
+
+    if not uri.startswith(("http://", "https://")) or uri in _ANSWERED:
+        return
+    say = say or (lambda line: print(f"ctloop: {line}", file=sys.stderr, flush=True))
+    probe = uri.rstrip("/") + "/health"
+    started = time.monotonic()
+    reason = ""
+    for attempt in range(1, PREFLIGHT_ATTEMPTS + 1):
+        try:
+            with urllib.request.urlopen(probe, timeout=PREFLIGHT_TIMEOUT_S):
+                pass
+            _ANSWERED.add(uri)
+            return
+        except urllib.error.HTTPError:  # an HTTP status: the server answers
+            _ANSWERED.add(uri)
+            return
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = str(getattr(exc, "reason", "") or exc) or type(exc).__name__
+        if attempt < PREFLIGHT_ATTEMPTS:
+            say(f"MLflow at {uri} not answering ({reason}), retry {attempt + 1}/{PREFLIGHT_ATTEMPTS} "
+                f"in {PREFLIGHT_PAUSE_S:.0f} s")
+            time.sleep(PREFLIGHT_PAUSE_S)
+    raise RegistryError(
+        f"MLflow tracking server at {uri} is not answering ({reason}; {PREFLIGHT_ATTEMPTS} attempts "
+        f"over {time.monotonic() - started:.0f} s): start it or fix the tracking URI "
+        "(--tracking-uri, tracking_uri, MLFLOW_TRACKING_URI)")
 
 
 def local_artifact_root() -> str | None:
@@ -312,6 +394,7 @@ __all__ = [
     "TAG_CODE_VERSION",
     "configure",
     "code_version",
+    "preflight",
     "log_training_run",
     "pip_requirements",
     "sha256_file",
