@@ -421,19 +421,24 @@ class Partial:
 
     state: WindowState
     held: Any  # pandas.DataFrame
+    index: int = 0  # the partition's number: held rows merge in partition order
 
     def save(self, directory: str) -> None:
         self.state.save(directory)
         if len(self.held):
             self.held.to_parquet(os.path.join(directory, "held.parquet"), index=False)
+        with open(os.path.join(directory, "partition.json"), "w") as f:
+            json.dump({"partition": self.index}, f)
 
     @classmethod
     def load(cls, directory: str, labels: LabelIndex | None = None) -> Partial:
         import pandas as pd
 
         held = os.path.join(directory, "held.parquet")
+        with open(os.path.join(directory, "partition.json")) as f:
+            index = int(json.load(f)["partition"])
         return cls(WindowState.load(directory, labels), pd.read_parquet(held) if os.path.exists(held)
-                   else pd.DataFrame())
+                   else pd.DataFrame(), index)
 
 
 def collect_partition(plan: Plan, index: int, labels: LabelIndex | None = None, *, batch_rows: int | None = None,
@@ -455,7 +460,7 @@ def collect_partition(plan: Plan, index: int, labels: LabelIndex | None = None, 
         state.update(chunk)
     if report is not None:
         report.report(done=True)
-    return Partial(state, held.frame())
+    return Partial(state, held.frame(), index)
 
 
 def merge_partials(parts: list[Partial], labels: LabelIndex | None = None) -> WindowState:
@@ -468,6 +473,7 @@ def merge_partials(parts: list[Partial], labels: LabelIndex | None = None) -> Wi
 
     if not parts:
         raise InferenceLogError("no partition states to merge")
+    parts = sorted(parts, key=lambda p: p.index)
     state = reduce(WindowState.merge, [p.state for p in parts])
     state.labels = labels or state.labels
     spec = state.spec
