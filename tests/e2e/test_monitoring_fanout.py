@@ -61,5 +61,5 @@ def test_fan_out_over_three_partitions_equals_one_task(tmp_path):
     assert t1 == t3, (t1, t3)
     assert m1.keys() == m3.keys() and all(m1[k] == pytest.approx(m3[k], rel=1e-9) for k in m1)
     # what was judged is really there: drift on the shocked hour, the labels joined, duplicates once
-    assert m1["rows"] == 300 and m1["realized_rows"] > 50 and "drift_share" in m1
+    assert m1["rows"] == 450 and m1["realized_rows"] > 50 and "drift_share" in m1
     assert one["retrain"] is True and one["rule"] == "drift"
