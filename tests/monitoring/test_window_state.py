@@ -54,7 +54,7 @@ def both(root, labels_root, champ, previous=PREVIOUS, **cfg_extra):
     return frame, streamed, state, cfg, window, index
 
 
-@pytest.mark.parametrize("n, shift", [(300, 0.0), (1500, 8.0)])
+@pytest.mark.parametrize("n, shift", [(300, 0.0), (900, 8.0)])
 def test_streamed_state_judges_like_the_frame_path(tmp_path, n, shift):
     truth = write_log(tmp_path / "logs", n=n, shift=shift)
     write_labels(tmp_path / "labels", truth)
