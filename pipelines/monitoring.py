@@ -2,15 +2,23 @@
 
 ::
 
-    monitor_model ─┬─ a rule fired:   trigger_training (a continuous-training run via the KFP API;
-                   │                  marks the window triggered only once the run exists)
-                   └─ otherwise:      record_decision (monitor_ok / cooldown)
+    plan_monitoring ─ ParallelFor(partition): summarise_partition   (monitoring.partitions tasks)
+          └──────────────────────────────┬───────────────┘
+    monitor_model (merges the partial states, judges, records)
+      ├─ a rule fired:  trigger_training (a continuous-training run via the KFP API; marks the
+      │                 window triggered only once the run exists)
+      └─ otherwise:     record_decision (monitor_ok / cooldown)
     exit handler: record_run_outcome
 """
 
 from kfp import dsl
 
-from ctloop.components.monitor.component import monitor_model, trigger_training
+from ctloop.components.monitor.component import (
+    monitor_model,
+    plan_monitoring,
+    summarise_partition,
+    trigger_training,
+)
 from ctloop.components.record.component import record_decision, record_run_outcome
 from ctloop.config import PlatformConfig
 from ctloop.ops.settings import apply_step_settings
@@ -57,8 +65,14 @@ def build(platform: PlatformConfig | None = None):
         outcome = record_run_outcome(model_name=model_name, pipeline=PIPELINE_NAME, tracking_uri=tracking_uri)
         apply_step_settings(outcome, "record_run_outcome", platform)
         with dsl.ExitHandler(outcome, name="record-outcome"):
+            plan = step(plan_monitoring(model_name=model_name, monitoring=monitoring, as_of=as_of,
+                                        tracking_uri=tracking_uri), "plan_monitoring")
+            with dsl.ParallelFor(plan.outputs["Output"], name="partitions") as partition:
+                part = step(summarise_partition(plan=plan.outputs["plan"], partition=partition, monitoring=monitoring),
+                            "summarise_partition")
             monitor = step(monitor_model(model_name=model_name, monitoring=monitoring, as_of=as_of,
-                                         tracking_uri=tracking_uri), "monitor_model")
+                                         tracking_uri=tracking_uri, plan=plan.outputs["plan"],
+                                         partials=dsl.Collected(part.outputs["state"])), "monitor_model")
             with dsl.If(monitor.outputs["retrain"] == True, name="retrain"):  # noqa: E712
                 step(trigger_training(model_name=model_name, reason=monitor.outputs["reason"],
                                       training_parameters=training_parameters, kfp_host=kfp_host,

@@ -2,7 +2,7 @@
 
 from typing import NamedTuple, Optional
 
-from kfp.dsl import Metrics, Output
+from kfp.dsl import Artifact, Input, Metrics, Output
 
 from ctloop.kfp_support import component
 
@@ -14,12 +14,16 @@ def monitor_model(
     monitor_metrics: Output[Metrics],
     as_of: str = "",
     tracking_uri: str = "",
+    plan: Optional[Input[Artifact]] = None,
+    partials: Optional[Input[list[Artifact]]] = None,
 ) -> NamedTuple("MonitorOutputs", [("retrain", bool), ("rule", str), ("reason", str), ("monitor_run_id", str),
                                    ("warnings", str)]):
     """Judge the latest window of served traffic and decide whether to retrain (docs/monitoring.md).
 
     Reads only the ``date=`` partitions of the inference log that the window and the label
-    lookback need. Drift: the window's logged features against the champion's training
+    lookback need, in bounded memory (two streaming passes with column projection; duplicates
+    and half rows merged exactly once), or merges the partial states of a fan-out
+    (``plan_monitoring`` → ``summarise_partition`` per partition). Drift: the window's logged features against the champion's training
     reference (the statistics of ``detect_drift``; v1 list instances logged as ``f0..fN`` are
     mapped to the champion's feature order). Realized metric: every prediction of the last
     ``label_lookback`` whose label has arrived, per ``model_version`` and per revision; the
@@ -37,8 +41,10 @@ def monitor_model(
             ``pushgateway_url``.
         monitor_metrics: Output Metrics: ``rows``, ``drift_share``, ``drift_score_<feature>``,
             ``realized`` and ``realized_rows`` (when labelled).
-        as_of: End of the window (ISO 8601); empty means now (UTC).
+        as_of: End of the window (ISO 8601); empty means now (UTC). A plan's window wins.
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
+        plan: The window's fan-out plan (``plan_monitoring``); none = read the window here.
+        partials: The partitions' states (``summarise_partition``, collected over the fan-out).
 
     Returns:
         retrain: Whether a rule fired (outside the cooldown).
@@ -51,35 +57,77 @@ def monitor_model(
     """
     from collections import namedtuple
 
-    from ctloop.components.monitor import core
-    from ctloop.config import MonitoringConfig
-    from ctloop.inference_log.reader import read_log
-    from ctloop.labels.store import read_labels
-    from ctloop.monitoring import champion, publish
-    from ctloop.monitoring.store import MonitoringStore
-    from ctloop.registry import MlflowRegistry
-    from ctloop.timeutil import to_utc, utc_now
+    from ctloop.components.monitor import steps
 
-    cfg = MonitoringConfig.from_dict(monitoring)
-    publish.check(cfg.pushgateway_url, model_name)
-    registry = MlflowRegistry(tracking_uri)
-    window = core.bounds(to_utc(as_of, name="as_of") if as_of else utc_now(), cfg)
-    store = MonitoringStore(registry.client, model_name)
-    history = store.history(window_end=window.end.isoformat(), need=core.history_depth(cfg))
-    result = core.judge(window=window, logs=read_log(cfg.log_root, model_name, window.read_from, window.end),
-                        labels=read_labels(cfg.labels_root) if cfg.labels_root else None,
-                        champion=champion.load(registry, model_name), history=history,
-                        previous=store.previous(history, window.end.isoformat()), cfg=cfg, model_name=model_name)
-    run_id = store.record(window_end=window.end, metrics=result.series, tags=result.tags, retrain=result.verdict.fire,
-                          rule=result.verdict.rule, reason=result.reason, metric=result.metric, warnings=result.warnings)
+    out = steps.monitor(model_name, monitoring, as_of=as_of, tracking_uri=tracking_uri,
+                        plan_dir=plan.path if plan is not None else "",
+                        partial_dirs=[p.path for p in partials or []])
+    result = out.result
     for key, value in result.output_metrics().items():
         monitor_metrics.log_metric(key, value)
-    pushed = publish.publish_window(cfg.pushgateway_url, model=model_name, window=result.published(cfg))
-    for warning in [*result.warnings, *([pushed] if pushed else [])]:
+    for warning in [*result.warnings, *([out.pushed] if out.pushed else [])]:
         print(f"ctloop: WARNING: monitor {model_name}: {warning}")
     print(f"ctloop: {result.summary(model_name)}")
     return namedtuple("MonitorOutputs", ["retrain", "rule", "reason", "monitor_run_id", "warnings"])(
-        result.verdict.fire, result.verdict.rule, result.reason, run_id, "; ".join(result.warnings))
+        result.verdict.fire, result.verdict.rule, result.reason, out.run_id, "; ".join(result.warnings))
+
+
+@component
+def plan_monitoring(
+    model_name: str,
+    monitoring: dict,
+    plan: Output[Artifact],
+    as_of: str = "",
+    tracking_uri: str = "",
+) -> list:
+    """Plan the fan-out of a monitoring window over ``monitoring.partitions`` tasks (docs/monitoring.md, Scale).
+
+    Fixes the window (``as_of``, else now), reads the champion and the monitoring history (what
+    each partition collects), lists the window's inference-log files, finds the
+    ``(request_id, instance)`` keys that repeat anywhere in the window (one pass over those two
+    columns, in bounded memory: spilled to local disk past 4M keys) and splits the files into
+    contiguous groups of about equal size. Code: ``ctloop.components.monitor.steps.plan``.
+
+    Args:
+        model_name: Registered model (and InferenceService) name.
+        monitoring: The ``monitoring`` section (``ctloop.config.MonitoringConfig``); ``partitions``
+            sets the number of groups.
+        plan: Output: the plan (window, state spec, schema, repeated keys, file groups).
+        as_of: End of the window (ISO 8601); empty means now (UTC).
+        tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
+
+    Returns:
+        The partition numbers ``0..partitions-1`` (the fan-out's items; one ``Output`` list, which
+        kfp.local's ParallelFor resolves, unlike a named output).
+    """
+    from ctloop.components.monitor import steps
+
+    return steps.plan(model_name, monitoring, plan.path, as_of=as_of, tracking_uri=tracking_uri)
+
+
+@component
+def summarise_partition(
+    plan: Input[Artifact],
+    partition: int,
+    monitoring: dict,
+    state: Output[Artifact],
+):
+    """The mergeable state of one partition of a monitoring window (docs/monitoring.md, Scale).
+
+    Streams the partition's files batch by batch (only the columns the judgement uses): counts,
+    the drift summary of the requested rows aligned to the champion's features, the served rows
+    whose key has a label; rows whose key repeats in the window are kept aside for
+    ``monitor_model``'s exact merge. Code: ``ctloop.components.monitor.steps.summarise``.
+
+    Args:
+        plan: The window's plan (``plan_monitoring``).
+        partition: Which group of the plan's files (``0..partitions-1``).
+        monitoring: The ``monitoring`` section (its ``labels_root`` is read for the label keys).
+        state: Output: the partial state (``state.json``, ``labelled.parquet``, ``held.parquet``).
+    """
+    from ctloop.components.monitor import steps
+
+    steps.summarise(plan.path, partition, monitoring, state.path)
 
 
 @component

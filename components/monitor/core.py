@@ -16,67 +16,21 @@ tags, warnings and the verdict of the retraining rules (:mod:`ctloop.monitoring.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ctloop.columns import HAS_REQUEST, LABEL, MODEL_VERSION, PARSED_TIME, REVISION
 from ctloop.config import MonitoringConfig
 from ctloop.monitoring.rules import Verdict, decide, history_needs
+from ctloop.monitoring.window import FeatureAlignment, align_features, coerce_like
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from ctloop.drift.engine import DriftResult
+    from ctloop.labels.join import JoinResult
     from ctloop.monitoring.champion import Champion
-
-_POSITIONAL = re.compile(r"^f(\d+)$")
-
-
-# --------------------------------------------------------------------------- features
-@dataclass
-class FeatureAlignment:
-    """Which logged columns stand for which champion feature."""
-
-    columns: list[str]  # champion features available for drift, in the champion's order
-    mapping: str  # "named", "positional", "named+positional" or "none"
-    missing: list[str] = field(default_factory=list)
-    warning: str = ""
-
-
-def align_features(logged: pd.DataFrame, features: list[str]) -> tuple[pd.DataFrame, FeatureAlignment]:
-    """Give logged rows the champion's feature names.
-
-    Rows logged from v1 *list* instances carry ``f0..f(k-1)`` in the model's feature order (the
-    order the serving runtime reads them in, ``features`` of the model metadata); they are
-    renamed to ``features[i]`` when the champion has exactly k features. Rows logged by name keep
-    their columns; a frame with both (clients of both kinds) is coalesced. Neither → a warning.
-    """
-    frame = logged.copy()
-    positional = sorted((int(m.group(1)), c) for c in frame.columns if (m := _POSITIONAL.match(str(c))))
-    named = [f for f in features if f in frame.columns]
-    used_positional = False
-    if positional and [i for i, _ in positional] == list(range(len(features))):
-        for i, col in positional:
-            name = features[i]
-            if name == col:
-                continue
-            frame[name] = frame[name].where(frame[name].notna(), frame[col]) if name in frame.columns else frame[col]
-        used_positional = True
-    available = [f for f in features if f in frame.columns and frame[f].notna().any()]
-    missing = [f for f in features if f not in available]
-    mapping = ("named+positional" if named and used_positional else "positional" if used_positional
-               else "named" if named else "none")
-    warning = ""
-    if not available:
-        logged_cols = [str(c) for c in logged.columns if not str(c).startswith(("prediction", "meta_"))]
-        hint = (f"; {len(positional)} positional columns f0..f{len(positional) - 1} do not match the champion's "
-                f"{len(features)} features" if positional else "")
-        warning = (f"drift not computed: no logged column matches the champion's features "
-                   f"{features[:8]}{'…' if len(features) > 8 else ''} by name or position{hint} "
-                   f"(logged columns: {logged_cols[:12]})")
-    elif missing:
-        warning = f"drift computed without {len(missing)} feature(s) missing from the log: {missing[:8]}"
-    return frame, FeatureAlignment(available, mapping, missing, warning)
+    from ctloop.monitoring.window import WindowSpec, WindowState
 
 
 # --------------------------------------------------------------------------- realized
@@ -97,19 +51,6 @@ def champion_rows(joined: pd.DataFrame, version: str, since: pd.Timestamp | None
     if since is None or "_time" not in joined.columns:
         return joined, "all labelled rows (the log has no model_version)"
     return joined[joined["_time"] > since], f"rows logged since the champion's promotion {since:%Y-%m-%d %H:%M} (the log has no model_version)"
-
-
-def coerce_like(frame: pd.DataFrame, reference: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Logged values of numeric reference columns as numbers (the sink writes a column whose
-    type changed between events as strings); unparseable values become missing."""
-    import pandas as pd
-
-    out = frame.copy()
-    for col in columns:
-        if col in reference.columns and pd.api.types.is_numeric_dtype(reference[col]) \
-                and not pd.api.types.is_numeric_dtype(out[col]):
-            out[col] = pd.to_numeric(out[col], errors="coerce")
-    return out
 
 
 # --------------------------------------------------------------------------- one window
@@ -182,15 +123,112 @@ def judge(*, window: Bounds, logs: pd.DataFrame, labels: pd.DataFrame | None, ch
           history: list[dict[str, Any]], previous: dict[str, Any] | None, cfg: MonitoringConfig,
           model_name: str) -> WindowJudgement:
     """Judge the window (see the module doc). ``logs`` holds the rows logged in
-    ``(window.read_from, window.end]`` with the parsed time in ``_time``."""
-    from ctloop.inference_log.reader import served
+    ``(window.read_from, window.end]`` with the parsed time in ``_time`` (``read_log``'s frame).
+    :func:`judge_state` judges the same from a :class:`~ctloop.monitoring.window.WindowState`."""
+    return _judge(window, _Frame(logs, window), labels, champion, history, previous, cfg, model_name)
+
+
+def judge_state(*, state: WindowState, labels: pd.DataFrame | None, champion: Champion | None,
+                history: list[dict[str, Any]], previous: dict[str, Any] | None, cfg: MonitoringConfig,
+                model_name: str) -> WindowJudgement:
+    """:func:`judge` from the window's (merged) state: the same judgement for the same rows.
+    The state's spec comes from :func:`window_spec` with the same champion and ``previous``."""
+    from ctloop.errors import ConfigError
+
+    spec = state.spec
+    window = Bounds(spec.start, spec.end, spec.lookback_start, spec.read_from)
+    expected = window_spec(window, champion, previous, cfg)
+    if expected != spec:
+        raise ConfigError(f"the window state was collected for {spec.to_dict()}, not for this window, champion "
+                          f"and history ({expected.to_dict()}): collect it again")
+    return _judge(window, _State(state), labels, champion, history, previous, cfg, model_name)
+
+
+def window_spec(window: Bounds, champion: Champion | None, previous: dict[str, Any] | None,
+                cfg: MonitoringConfig) -> WindowSpec:
+    """What a :class:`~ctloop.monitoring.window.WindowState` of this window must collect."""
+    from ctloop.labels.realized import resolve, score_columns
+    from ctloop.monitoring.window import WindowSpec, numeric_columns
+
+    if champion is None:
+        return WindowSpec(window.start, window.end, window.lookback_start, window.read_from)
+    _, score, _ = resolve(champion.task, cfg.metric, cfg.score_column, champion.classes)
+    reference = champion.reference
+    return WindowSpec(window.start, window.end, window.lookback_start, window.read_from,
+                      count_from=volume_start(champion, previous)[1],
+                      features=tuple(champion.features) if reference is not None else (),
+                      numeric=tuple(numeric_columns(reference)) if reference is not None else (),
+                      labelled=bool(cfg.labels_root), keep=tuple(score_columns(score)))
+
+
+class _Frame:
+    """The facts of a window from ``read_log``'s frame."""
+
+    def __init__(self, logs: pd.DataFrame, window: Bounds):
+        from ctloop.inference_log.reader import served
+
+        self.logs, self.window = logs, window
+        self.current = logs[logs[PARSED_TIME] > window.start]
+        self.rows, self.served = len(self.current), len(served(self.current))
+
+    def rows_after(self, when: pd.Timestamp) -> int:
+        return int((self.logs[PARSED_TIME] > when).sum())
+
+    def drift(self, champion: Champion) -> tuple[FeatureAlignment | None, DriftResult | None]:
+        from ctloop.drift import engine
+        from ctloop.inference_log.reader import flag
+
+        current = self.current
+        requested = current[flag(current[HAS_REQUEST])] if HAS_REQUEST in current.columns else current
+        if not len(requested) or champion.reference is None:
+            return None, None
+        aligned, alignment = align_features(requested, champion.features)
+        if not alignment.columns:
+            return alignment, None
+        aligned = coerce_like(aligned, champion.reference, alignment.columns)
+        return alignment, engine.detect(champion.reference, aligned, columns=alignment.columns)
+
+    def join(self, labels: pd.DataFrame | None) -> JoinResult:
+        from ctloop.labels.join import join_labels
+
+        return join_labels(self.logs[self.logs[PARSED_TIME] > self.window.lookback_start], labels)
+
+
+class _State:
+    """The facts of a window from its :class:`~ctloop.monitoring.window.WindowState`."""
+
+    def __init__(self, state: WindowState):
+        self.state = state
+        self.rows, self.served = state.counts["rows"], state.counts["served"]
+
+    def rows_after(self, when: pd.Timestamp) -> int:
+        return self.state.counts["since"]  # counted from spec.count_from (checked by judge_state)
+
+    def drift(self, champion: Champion) -> tuple[FeatureAlignment | None, DriftResult | None]:
+        from ctloop.drift import streaming
+
+        state = self.state
+        if not state.counts["requested"] or champion.reference is None:
+            return None, None
+        alignment = state.alignment()
+        if not alignment.columns or state.drift is None:
+            return alignment, None
+        reference = streaming.DriftState().update(champion.reference[alignment.columns])
+        return alignment, streaming.compare(reference, state.drift, columns=alignment.columns)
+
+    def join(self, labels: pd.DataFrame | None) -> JoinResult:
+        return self.state.join(labels)
+
+
+def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, champion: Champion | None,
+           history: list[dict[str, Any]], previous: dict[str, Any] | None, cfg: MonitoringConfig,
+           model_name: str) -> WindowJudgement:
     from ctloop.labels.realized import resolve
 
-    current = logs[logs[PARSED_TIME] > window.start]
-    record: dict[str, Any] = {"window_end": window.end.isoformat(), "rows": int(len(current)), "drift_share": None,
+    record: dict[str, Any] = {"window_end": window.end.isoformat(), "rows": int(facts.rows), "drift_share": None,
                               "realized": None, "realized_rows": 0}
     out = WindowJudgement(window.end, "", record, Verdict(False, "none", ""),
-                          series={"rows": float(len(current)), "served_rows": float(len(served(current)))})
+                          series={"rows": float(facts.rows), "served_rows": float(facts.served)})
     rows_since = None
     if champion is None:
         out.metric = resolve("classification", cfg.metric)[0]
@@ -200,31 +238,24 @@ def judge(*, window: Bounds, logs: pd.DataFrame, labels: pd.DataFrame | None, ch
         out.warnings.extend(notes)
         out.tags["champion_version"] = champion.version
         out.gate_value = champion.gate_value(out.metric)
-        _drift(out, current, champion)
-        rows_since = _volume(out, logs, champion, previous, window)
+        _drift(out, *facts.drift(champion))
+        rows_since = _volume(out, facts, champion, previous, window)
         if cfg.labels_root:
-            _realized(out, logs[logs[PARSED_TIME] > window.lookback_start], labels, champion, score, cfg)
+            _realized(out, facts.join(labels), champion, score, cfg)
     out.verdict = decide(history, record, cfg.rules.active(), champion_metric=out.gate_value,
                          rows_since_training=rows_since, metric=out.metric, min_labels=cfg.min_labels,
                          window=cfg.window)
     return out
 
 
-def _drift(out: WindowJudgement, current: pd.DataFrame, champion: Champion) -> None:
-    from ctloop.drift import engine
-    from ctloop.inference_log.reader import flag
-
-    requested = current[flag(current[HAS_REQUEST])] if HAS_REQUEST in current.columns else current
-    if not len(requested) or champion.reference is None:
+def _drift(out: WindowJudgement, alignment: FeatureAlignment | None, result: DriftResult | None) -> None:
+    if alignment is None:
         return
-    aligned, alignment = align_features(requested, champion.features)
     out.tags["feature_mapping"] = alignment.mapping
     if alignment.warning:
         out.warnings.append(alignment.warning)
-    if not alignment.columns:
+    if result is None:
         return
-    aligned = coerce_like(aligned, champion.reference, alignment.columns)
-    result = engine.detect(champion.reference, aligned, columns=alignment.columns)
     out.record["drift_share"] = out.series["drift_share"] = float(result.share)
     for col in result.columns:
         if col.score == col.score:
@@ -233,9 +264,9 @@ def _drift(out: WindowJudgement, current: pd.DataFrame, champion: Champion) -> N
         out.drifted[col.column] = bool(col.drifted)
 
 
-def _volume(out: WindowJudgement, logs: pd.DataFrame, champion: Champion, previous: dict[str, Any] | None,
-            window: Bounds) -> int:
-    """Rows logged since the champion was promoted, carried from the previous window of the same champion."""
+def volume_start(champion: Champion, previous: dict[str, Any] | None) -> tuple[int, pd.Timestamp]:
+    """``(rows carried, count rows after)``: the previous window's count of the same champion, and
+    from when this window counts (the champion's promotion, or the previous window's end)."""
     import pandas as pd
 
     since = champion.since if champion.since is not None else pd.Timestamp("1970-01-01", tz="UTC")
@@ -244,22 +275,27 @@ def _volume(out: WindowJudgement, logs: pd.DataFrame, champion: Champion, previo
             and previous.get("rows_since_training") is not None:
         carried = int(previous["rows_since_training"])
         count_from = max(pd.Timestamp(previous["window_end"]), since)
+    return carried, count_from
+
+
+def _volume(out: WindowJudgement, facts: _Frame | _State, champion: Champion, previous: dict[str, Any] | None,
+            window: Bounds) -> int:
+    """Rows logged since the champion was promoted, carried from the previous window of the same champion."""
+    carried, count_from = volume_start(champion, previous)
     if count_from < window.read_from:
         out.warnings.append(f"rows logged between {count_from:%Y-%m-%d %H:%M} and {window.read_from:%Y-%m-%d %H:%M} "
                             "are not in the volume count (no monitoring run covered them)")
-    rows_since = carried + int((logs[PARSED_TIME] > count_from).sum())
+    rows_since = carried + facts.rows_after(count_from)
     out.series["rows_since_training"] = float(rows_since)
     out.record["rows_since_training"] = rows_since
     return rows_since
 
 
-def _realized(out: WindowJudgement, lookback: pd.DataFrame, labels: pd.DataFrame | None, champion: Champion,
-              score: str | list[str], cfg: MonitoringConfig) -> None:
-    from ctloop.labels.join import join_labels
+def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, score: str | list[str],
+              cfg: MonitoringConfig) -> None:
     from ctloop.labels.realized import metric_value, realized_metrics, scorable, score_columns
     from ctloop.monitoring.store import metric_key
 
-    joined = join_labels(lookback, labels)
     out.tags["label_join"] = joined.describe()
     if joined.problem and joined.problem not in ("no labels", "no served rows"):
         out.warnings.append(f"labels not joined: {joined.problem}")
@@ -302,4 +338,4 @@ def _realized(out: WindowJudgement, lookback: pd.DataFrame, labels: pd.DataFrame
 
 
 __all__ = ["FeatureAlignment", "align_features", "champion_rows", "coerce_like", "Bounds", "bounds",
-           "WindowJudgement", "history_depth", "judge"]
+           "WindowJudgement", "history_depth", "judge", "judge_state", "window_spec", "volume_start"]

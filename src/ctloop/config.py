@@ -619,6 +619,9 @@ class MonitoringConfig(Section):
                           check=positive)
     pushgateway_url: str = opt("", "Prometheus Pushgateway the window's metrics are pushed to; empty = "
                                "PUSHGATEWAY_URL from the environment, else none.")
+    partitions: int = opt(1, "Tasks the window's log is read by in parallel (dsl.ParallelFor over file groups; "
+                          "one task merges and judges): raise it when one pod is too slow for the window.",
+                          check=positive)
 
     def problems(self) -> list[str]:
         return [] if self.log_root.strip() else [f"log_root: must not be empty — {self.doc_of('log_root')}"]

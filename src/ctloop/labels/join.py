@@ -22,6 +22,7 @@ from ctloop.inference_log.reader import served
 from ctloop.labels.store import detect_key, normalise_keys
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
 
@@ -46,28 +47,44 @@ class JoinResult:
         return "; ".join(parts)
 
 
-def join_labels(logs: pd.DataFrame, labels: pd.DataFrame | None) -> JoinResult:
-    """Served predictions with their latest label (see the module doc for keys and batches)."""
+@dataclass
+class LabelIndex:
+    """The labels a join needs, prepared once: the latest label per key (and instance), and the
+    sorted 64-bit hashes of those keys to pick candidate log rows chunk by chunk (memory bounded
+    by the labels, not by the log)."""
+
+    key: str
+    latest: pd.DataFrame  # ``_key`` [, ``instance``], ``label``
+    by_instance: bool
+    hashes: np.ndarray
+
+    def matches(self, keys: pd.Series) -> np.ndarray:
+        """Which normalised keys may have a label (a hash collision only lets a row through to
+        the exact join, never changes it)."""
+        import numpy as np
+
+        h = key_hashes(keys)
+        if not len(self.hashes):
+            return np.zeros(len(h), dtype=bool)
+        at = np.minimum(np.searchsorted(self.hashes, h), len(self.hashes) - 1)
+        return (self.hashes[at] == h) & keys.notna().to_numpy()
+
+
+def key_hashes(keys: pd.Series) -> np.ndarray:
+    """64-bit hashes of normalised keys (:func:`ctloop.labels.store.normalise_keys`)."""
+    import numpy as np
     import pandas as pd
 
-    empty = logs.iloc[:0].assign(label=pd.Series(dtype=float))
-    if labels is None or labels.empty:
-        return JoinResult(empty, problem="no labels")
+    return pd.util.hash_pandas_object(keys.astype("string"), index=False).to_numpy(dtype=np.uint64)
+
+
+def label_index(labels: pd.DataFrame) -> LabelIndex:
+    """The latest label per key (and per instance when the labels have one): see the module doc."""
+    import numpy as np
+
     key = detect_key(labels)
-    ok = served(logs)
-    result = JoinResult(empty, key=key, unserved=len(logs) - len(ok))
-    if ok.empty:
-        result.problem = "no served rows"
-        return result
-    if key not in ok.columns:
-        result.problem = (f"the inference log has no column {key!r} to join the labels on"
-                          + (" (list the header in the InferenceService's logger.metadataHeaders)"
-                             if key.startswith("meta_") else ""))
-        return result
     lab = labels.copy()
     lab[key] = normalise_keys(lab[key])
-    data = ok.copy()
-    data["_key"] = normalise_keys(data[key])
     by_instance = INSTANCE in lab.columns and lab[INSTANCE].notna().any()
     if INSTANCE in lab.columns and not by_instance:
         lab = lab.drop(columns=[INSTANCE])
@@ -76,18 +93,55 @@ def join_labels(logs: pd.DataFrame, labels: pd.DataFrame | None) -> JoinResult:
     if by_instance:
         lab = lab.dropna(subset=[INSTANCE])
         lab[INSTANCE] = lab[INSTANCE].astype("int64")
+    latest = lab.sort_values("label_time", kind="stable").drop_duplicates(on, keep="last")[[*on, "label"]]
+    latest = latest.reset_index(drop=True)
+    return LabelIndex(key, latest, bool(by_instance), np.unique(key_hashes(latest["_key"])))
+
+
+def join_labels(logs: pd.DataFrame, labels: pd.DataFrame | None) -> JoinResult:
+    """Served predictions with their latest label (see the module doc for keys and batches)."""
+    import pandas as pd
+
+    if labels is None or labels.empty:
+        return JoinResult(logs.iloc[:0].assign(label=pd.Series(dtype=float)), problem="no labels")
+    ok = served(logs)
+    return join_served(ok, label_index(labels), unserved=len(logs) - len(ok), served_rows=len(ok),
+                       log_columns=list(ok.columns))
+
+
+def join_served(ok: pd.DataFrame, index: LabelIndex, *, unserved: int, served_rows: int,
+                log_columns: list[str]) -> JoinResult:
+    """:func:`join_labels` on served rows ``ok`` that may be only the candidates of a larger log
+    (rows whose key matches a label, and so every instance of their requests); ``served_rows``,
+    ``unserved`` and ``log_columns`` describe the whole log."""
+    import pandas as pd
+
+    key = index.key
+    result = JoinResult(ok.iloc[:0].assign(label=pd.Series(dtype=float)), key=key, unserved=unserved)
+    if not served_rows:
+        result.problem = "no served rows"
+        return result
+    if key not in log_columns:
+        result.problem = (f"the inference log has no column {key!r} to join the labels on"
+                          + (" (list the header in the InferenceService's logger.metadataHeaders)"
+                             if key.startswith("meta_") else ""))
+        return result
+    data = ok.copy()
+    data["_key"] = normalise_keys(data[key])
+    on = ["_key", INSTANCE] if index.by_instance else ["_key"]
+    if index.by_instance:
         if INSTANCE not in data.columns:
             data[INSTANCE] = 0
         data[INSTANCE] = pd.to_numeric(data[INSTANCE], errors="coerce").fillna(0).astype("int64")
-    latest = lab.sort_values("label_time", kind="stable").drop_duplicates(on, keep="last")[[*on, "label"]]
-    if not by_instance and INSTANCE in data.columns and "request_id" in data.columns:
+    latest = index.latest
+    if not index.by_instance and INSTANCE in data.columns and "request_id" in data.columns:
         inst = pd.to_numeric(data[INSTANCE], errors="coerce").fillna(0)
         batched = (data.groupby("request_id")[INSTANCE].transform("nunique") > 1) | (inst > 0)
         result.skipped_batched = int(data.loc[batched, "_key"].isin(latest["_key"]).sum())
         data = data[~batched]
     joined = data.drop(columns=[c for c in ("label",) if c in data.columns]).merge(latest, on=on, how="inner")
     result.frame = joined.drop(columns=["_key"])
-    result.by_instance = bool(by_instance)
+    result.by_instance = bool(index.by_instance)
     return result
 
 
@@ -96,5 +150,5 @@ def join_predictions_with_labels(logs: pd.DataFrame, labels: pd.DataFrame | None
     return join_labels(logs, labels).frame
 
 
-
-__all__ = ["JoinResult", "join_labels", "join_predictions_with_labels"]
+__all__ = ["JoinResult", "LabelIndex", "label_index", "key_hashes", "join_labels", "join_served",
+           "join_predictions_with_labels"]

@@ -146,6 +146,8 @@ STEP_RESOURCES: dict[str, dict[str, str]] = {
     "train_model": _r("2", "4", "4G", "16G"),
     "evaluate_model": _r("1", "2", "2G", "8G"),
     "monitor_model": _r("1", "2", "2G", "8G"),
+    "plan_monitoring": _r("1", "1", "1G", "2G"),  # pass 1 over request_id+instance (bounded, spills to disk)
+    "summarise_partition": _r("1", "2", "1G", "2G"),  # bounded by batch size, features and labelled rows
     "score_batch": _r("1", "2", "2G", "8G"),
 }
 SMALL_STEP = _r("250m", "1", "512M", "2G")  # registry, audit, KServe and KFP API calls
@@ -157,7 +159,8 @@ SMALL_STEP = _r("250m", "1", "512M", "2G")  # registry, audit, KServe and KFP AP
 # traffic through the plan over many minutes; its own failures already decide a rollback) and
 # trigger_training (a retry could start two training runs).
 RETRIED_STEPS = frozenset({"prepare_data", "detect_drift", "evaluate_model", "validate_serving", "deploy_canary",
-                           "promote_model", "rollback_model", "monitor_model", "score_batch"})
+                           "promote_model", "rollback_model", "monitor_model", "score_batch",
+                           "plan_monitoring", "summarise_partition"})
 RETRY_BACKOFF = "30s"  # first wait; doubled each retry, at most RETRY_BACKOFF_MAX
 RETRY_BACKOFF_MAX = "600s"
 

@@ -1,0 +1,142 @@
+"""The steps of ``monitor_model`` with their I/O, KFP-free: one window read in bounded memory
+(:mod:`ctloop.monitoring.window`), in one task or fanned out over partitions.
+
+* :func:`plan` (``plan_monitoring``): the window, the champion and the history decide what a state
+  collects (:func:`.core.window_spec`); the window's files are listed, the repeated keys found and
+  the files split into ``monitoring.partitions`` groups, saved as a plan directory;
+* :func:`summarise` (``summarise_partition``, one task per group): the partial state of a group;
+* :func:`monitor` (``monitor_model``): the merged state of the partitions, or — without a plan —
+  the whole window read here, judged (:func:`.core.judge_state`) and recorded (MLflow run,
+  Prometheus push).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ctloop.components.monitor import core
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ctloop.config import MonitoringConfig
+    from ctloop.labels.join import LabelIndex
+    from ctloop.monitoring.champion import Champion
+    from ctloop.monitoring.store import MonitoringStore
+
+
+@dataclass
+class Context:
+    """What judging a window needs besides its rows."""
+
+    cfg: MonitoringConfig
+    window: core.Bounds
+    store: MonitoringStore
+    history: list[dict[str, Any]]
+    previous: dict[str, Any] | None
+    champion: Champion | None
+    labels: pd.DataFrame | None
+
+    def spec(self):
+        return core.window_spec(self.window, self.champion, self.previous, self.cfg)
+
+    def index(self) -> LabelIndex | None:
+        return labels_index(self.labels)
+
+
+def labels_index(labels: pd.DataFrame | None) -> LabelIndex | None:
+    from ctloop.labels.join import label_index
+
+    return label_index(labels) if labels is not None and len(labels) else None
+
+
+def read_labels(cfg: MonitoringConfig) -> pd.DataFrame | None:
+    from ctloop.labels.store import read_labels as read
+
+    return read(cfg.labels_root) if cfg.labels_root else None
+
+
+def context(model_name: str, monitoring: dict, *, as_of: str = "", end: pd.Timestamp | None = None,
+            tracking_uri: str = "") -> Context:
+    """The configuration, window (ending ``end``, else ``as_of``, else now), history, champion and labels."""
+    from ctloop.config import MonitoringConfig
+    from ctloop.monitoring import champion, publish
+    from ctloop.monitoring.store import MonitoringStore
+    from ctloop.registry import MlflowRegistry
+    from ctloop.timeutil import to_utc, utc_now
+
+    cfg = MonitoringConfig.from_dict(monitoring)
+    publish.check(cfg.pushgateway_url, model_name)
+    registry = MlflowRegistry(tracking_uri)
+    if end is None:
+        end = to_utc(as_of, name="as_of") if as_of else utc_now()
+    window = core.bounds(end, cfg)
+    store = MonitoringStore(registry.client, model_name)
+    history = store.history(window_end=window.end.isoformat(), need=core.history_depth(cfg))
+    return Context(cfg, window, store, history, store.previous(history, window.end.isoformat()),
+                   champion.load(registry, model_name), read_labels(cfg))
+
+
+def plan(model_name: str, monitoring: dict, out_dir: str, *, as_of: str = "", tracking_uri: str = "") -> list[int]:
+    """Plan the window's fan-out into ``out_dir``; the partition numbers."""
+    from ctloop.monitoring import window
+
+    ctx = context(model_name, monitoring, as_of=as_of, tracking_uri=tracking_uri)
+    planned = window.plan(ctx.cfg.log_root, model_name, ctx.spec(), ctx.cfg.partitions)
+    planned.save(out_dir)
+    sizes = ", ".join(str(len(g)) for g in planned.groups)
+    print(f"ctloop: monitor {model_name}: window ({ctx.window.start}, {ctx.window.end}] read in "
+          f"{len(planned.groups)} partition(s) of {sizes} files; {len(planned.repeated)} repeated keys")
+    return list(range(len(planned.groups)))
+
+
+def summarise(plan_dir: str, partition: int, monitoring: dict, out_dir: str) -> None:
+    """The partial state of one partition of a plan into ``out_dir``."""
+    from ctloop.config import MonitoringConfig
+    from ctloop.monitoring import window
+
+    planned = window.Plan.load(plan_dir)
+    part = window.collect_partition(planned, int(partition), labels_index(read_labels(MonitoringConfig.from_dict(
+        monitoring))))
+    part.save(out_dir)
+    print(f"ctloop: partition {int(partition) + 1}/{len(planned.groups)}: {part.state.counts['rows']} rows in the "
+          f"window, {len(part.held)} rows held for the exact merge")
+
+
+@dataclass
+class Outcome:
+    result: core.WindowJudgement
+    run_id: str
+    pushed: str  # a failed push's warning, else ""
+
+
+def monitor(model_name: str, monitoring: dict, *, as_of: str = "", tracking_uri: str = "",
+            plan_dir: str = "", partial_dirs: list[str] = ()) -> Outcome:
+    """Judge and record the window: merged from ``partial_dirs`` of the plan in ``plan_dir``, or read
+    here when there is no plan."""
+    from ctloop.monitoring import publish, window
+
+    planned = window.Plan.load(plan_dir) if plan_dir else None
+    ctx = context(model_name, monitoring, as_of=as_of, tracking_uri=tracking_uri,
+                  end=planned.spec.end if planned else None)
+    index = ctx.index()
+    if planned is not None:
+        if len(partial_dirs) != len(planned.groups):
+            from ctloop.errors import InferenceLogError
+
+            raise InferenceLogError(f"the plan has {len(planned.groups)} partitions but {len(partial_dirs)} partial "
+                                    "states arrived: every partition task must succeed")
+        state = window.merge_partials([window.Partial.load(d, index) for d in partial_dirs], index)
+    else:
+        state = window.collect(ctx.cfg.log_root, model_name, ctx.spec(), index)
+    result = core.judge_state(state=state, labels=ctx.labels, champion=ctx.champion, history=ctx.history,
+                              previous=ctx.previous, cfg=ctx.cfg, model_name=model_name)
+    run_id = ctx.store.record(window_end=ctx.window.end, metrics=result.series, tags=result.tags,
+                              retrain=result.verdict.fire, rule=result.verdict.rule, reason=result.reason,
+                              metric=result.metric, warnings=result.warnings)
+    pushed = publish.publish_window(ctx.cfg.pushgateway_url, model=model_name, window=result.published(ctx.cfg))
+    return Outcome(result, run_id, pushed or "")
+
+
+__all__ = ["Context", "context", "plan", "summarise", "monitor", "Outcome", "labels_index", "read_labels"]

@@ -1,0 +1,323 @@
+"""Reading a window of the inference log in bounded memory: the rows :func:`~.reader.read_log`
+returns, as a stream of pandas chunks instead of one frame.
+
+Exactly once, like ``read_log``: rows sharing ``(request_id, instance)`` become one
+(:func:`~.reader.merge_halves`). Holding every key of a production day to find them is what
+``read_log`` cannot afford, so it takes two passes:
+
+1. :func:`repeated_keys` reads only ``request_id`` and ``instance`` (column projection) and
+   hashes each pair to 64 bits. Hashes are counted in memory up to a budget, then spilled to
+   ``SPILL_BUCKETS`` files on local disk by their top bits and counted bucket by bucket: memory
+   is bounded by the budget, not by rows. The result is the (sorted) hashes seen more than once.
+2. :func:`scan_window` streams the rows chunk by chunk. A row whose hash was never repeated is
+   unique: it is filtered to the period and handed on at once. A row whose hash repeats (the
+   rare duplicates and half rows, plus any row that merely collides with one) is kept aside;
+   at the end those rows go through ``merge_halves`` together, exactly as ``read_log`` does,
+   and are handed on. A hash collision can only send a unique row through that exact path,
+   where it stays as it is: collisions never change a result.
+
+Every chunk has the columns of the window's unified schema (a column missing from an older file
+is null there) with one type per column, ``_time`` (parsed UTC) and ``model_version`` (``""``
+where unknown), like ``read_log``'s frame. Files are read with ``pyarrow.parquet`` batch by
+batch (``batch_rows``), only the requested columns; local paths and ``gs://``, ``s3://``,
+``az://`` roots (through ``ctloop.storage.filesystem``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ctloop.columns import INSTANCE, MODEL_VERSION, PARSED_TIME, REQUEST_ID, TIME
+from ctloop.errors import InferenceLogError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    import pyarrow as pa
+
+DEFAULT_BATCH_ROWS = 131_072
+KEY_BUDGET = 4_000_000  # key hashes counted in memory (32 MB) before spilling to disk
+SPILL_BUCKETS = 64
+_EMPTY = np.zeros(0, dtype=np.uint64)
+
+
+# ---------------------------------------------------------------------------- files
+def window_files(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp) -> list[str]:
+    """The Parquet files of the ``date=`` partitions holding ``start < time <= end``, in the
+    order ``read_log`` reads them (day by day, sorted within a day)."""
+    from ctloop.inference_log.layout import date_prefix
+    from ctloop.inference_log.reader import log_dates
+    from ctloop.storage import list_files
+
+    return [f for day in log_dates(start, end) for f in list_files(date_prefix(log_root, model, day), ".parquet")]
+
+
+def _parquet(uri: str):
+    import pyarrow.parquet as pq
+
+    from ctloop import storage
+
+    try:
+        if storage.is_remote(uri):
+            fs, path = storage.filesystem(uri)
+            return pq.ParquetFile(fs.open_input_file(path))
+        return pq.ParquetFile(uri)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise InferenceLogError(f"cannot read inference log file {uri}: {exc}") from exc
+
+
+def unified_schema(files: Sequence[str]) -> pa.Schema:
+    """One schema over ``files`` (read from their footers): every column of any file, one type
+    per column (integers and floats widen to float, as pandas concatenates them)."""
+    import pyarrow as pa
+
+    schemas = [_parquet(f).schema_arrow for f in files]
+    if not schemas:
+        return pa.schema([])
+    try:
+        return pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise InferenceLogError(f"inference log files of one window disagree on a column type: {exc}; "
+                                "rewrite the odd files with the sink's types") from exc
+
+
+# ---------------------------------------------------------------------------- progress
+@dataclass
+class Progress:
+    """Rows and files read so far, printed to stderr (the component log) every ``every`` seconds."""
+
+    label: str
+    files_total: int
+    every: float = 10.0
+    rows: int = 0
+    files_done: int = 0
+    started: float = field(default_factory=time.monotonic)
+    _last: float = 0.0
+    stream: object = None
+
+    def add(self, rows: int, file_done: bool = False) -> None:
+        self.rows += rows
+        self.files_done += file_done
+        now = time.monotonic()
+        if now - self._last >= self.every:
+            self._last = now
+            self.report()
+
+    def report(self, done: bool = False) -> None:
+        seconds = max(time.monotonic() - self.started, 1e-9)
+        print(f"ctloop: {self.label}: {self.rows:,} rows, {self.files_done}/{self.files_total} files"
+              f"{' (done)' if done else ''}, {self.rows / seconds / 1e6:.2f}M rows/s, {seconds:.0f} s",
+              file=self.stream or sys.stderr, flush=True)
+
+
+def read_batches(files: Sequence[str], schema: pa.Schema, columns: Sequence[str], *,
+                 batch_rows: int = DEFAULT_BATCH_ROWS, progress: Progress | None = None) -> Iterator[pa.Table]:
+    """``columns`` of ``files`` batch by batch, each as a table with ``schema``'s types (columns a
+    file lacks are null)."""
+    import pyarrow as pa
+
+    wanted = [c for c in columns if c in schema.names]
+    target = pa.schema([schema.field(c) for c in wanted], metadata=schema.metadata)
+    for uri in files:
+        pf = _parquet(uri)
+        have = [c for c in wanted if c in pf.schema_arrow.names]
+        try:
+            for batch in pf.iter_batches(batch_size=batch_rows, columns=have, use_pandas_metadata=False):
+                n = batch.num_rows
+                arrays = [batch.column(c).cast(target.field(c).type) if c in have
+                          else pa.nulls(n, type=target.field(c).type) for c in wanted]
+                if progress is not None:
+                    progress.add(n)
+                yield pa.Table.from_arrays(arrays, schema=target)
+        except (OSError, ValueError) as exc:
+            raise InferenceLogError(f"cannot read inference log file {uri}: {exc}") from exc
+        if progress is not None:
+            progress.add(0, file_done=True)
+
+
+# ---------------------------------------------------------------------------- keys
+def key_columns(schema: pa.Schema) -> list[str]:
+    """The identity of a logged row present in the log: ``request_id`` and ``instance``."""
+    return [c for c in (REQUEST_ID, INSTANCE) if c in schema.names]
+
+
+def key_hashes(frame: pd.DataFrame, ids: Sequence[str]) -> np.ndarray:
+    """64-bit hashes of ``(request_id, instance)``; equal keys (as ``DataFrame.duplicated`` sees
+    them) get equal hashes; instances as float (``1`` and ``1.0`` are one key)."""
+    import pandas as pd
+
+    if not ids:
+        return np.zeros(len(frame), dtype=np.uint64)
+    parts = {}
+    for c in ids:
+        s = frame[c]
+        if c == INSTANCE:
+            parts[c] = pd.to_numeric(s, errors="coerce").astype("float64")
+        else:
+            parts[c] = s  # one Arrow type per column in a window (the unified schema)
+    return pd.util.hash_pandas_object(pd.DataFrame(parts), index=False).to_numpy(dtype=np.uint64)
+
+
+def repeated_keys(files: Sequence[str], schema: pa.Schema, *, budget: int = KEY_BUDGET,
+                  spill_dir: str | None = None, batch_rows: int = DEFAULT_BATCH_ROWS,
+                  progress: Progress | None = None) -> np.ndarray:
+    """Sorted hashes of the ``(request_id, instance)`` keys that occur more than once in
+    ``files`` (pass 1, module doc). Memory: ``budget`` hashes, then one spill bucket at a time."""
+    ids = key_columns(schema)
+    if not ids:
+        return _EMPTY
+    held: list[np.ndarray] = []
+    count = 0
+    spill: tempfile.TemporaryDirectory | None = None
+    handles: list = []
+
+    def to_disk(hashes: np.ndarray) -> None:
+        bucket = (hashes >> np.uint64(64 - 6)).astype(np.int64)  # 64 buckets by the top 6 bits
+        order = np.argsort(bucket, kind="stable")
+        bounds = np.searchsorted(bucket[order], np.arange(SPILL_BUCKETS + 1))
+        for b in range(SPILL_BUCKETS):
+            if bounds[b + 1] > bounds[b]:
+                hashes[order[bounds[b]:bounds[b + 1]]].tofile(handles[b])
+
+    try:
+        for table in read_batches(files, schema, ids, batch_rows=batch_rows, progress=progress):
+            hashes = key_hashes(table.to_pandas(), ids)
+            if spill is None:
+                held.append(hashes)
+                count += len(hashes)
+                if count > budget:
+                    spill = tempfile.TemporaryDirectory(prefix="ctloop-keys-", dir=spill_dir)
+                    handles = [open(os.path.join(spill.name, f"{b:02d}.u64"), "wb") for b in range(SPILL_BUCKETS)]
+                    to_disk(np.concatenate(held))
+                    held = []
+            else:
+                to_disk(hashes)
+        if spill is None:
+            return _repeats(np.concatenate(held) if held else _EMPTY)
+        for h in handles:
+            h.close()
+        found = [_repeats(np.fromfile(os.path.join(spill.name, f"{b:02d}.u64"), dtype=np.uint64))
+                 for b in range(SPILL_BUCKETS)]
+        return np.sort(np.concatenate(found))
+    finally:
+        for h in handles:
+            h.close()
+        if spill is not None:
+            spill.cleanup()
+
+
+def _repeats(hashes: np.ndarray) -> np.ndarray:
+    if not len(hashes):
+        return _EMPTY
+    values, counts = np.unique(hashes, return_counts=True)
+    return values[counts > 1]
+
+
+def is_repeated(hashes: np.ndarray, repeated: np.ndarray) -> np.ndarray:
+    if not len(repeated):
+        return np.zeros(len(hashes), dtype=bool)
+    at = np.minimum(np.searchsorted(repeated, hashes), len(repeated) - 1)
+    return repeated[at] == hashes
+
+
+# ---------------------------------------------------------------------------- rows
+def prepare(frame: pd.DataFrame) -> pd.DataFrame:
+    """What ``read_log`` adds to logged rows: ``_time`` and a text ``model_version``."""
+    from ctloop.inference_log.reader import utc_times
+
+    frame[PARSED_TIME] = utc_times(frame[TIME])
+    if MODEL_VERSION not in frame.columns:
+        frame[MODEL_VERSION] = ""
+    frame[MODEL_VERSION] = frame[MODEL_VERSION].fillna("").astype(str)
+    return frame
+
+
+def in_period(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    times = frame[PARSED_TIME]
+    return frame[(times > start) & (times <= end)]
+
+
+@dataclass
+class Held:
+    """Rows whose key repeats, kept aside for :func:`merge_held` (rare: duplicates, halves)."""
+
+    frames: list = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(len(f) for f in self.frames)
+
+    def frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        frames = [f for f in self.frames if len(f)]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def scan_unique(files: Sequence[str], schema: pa.Schema, columns: Sequence[str] | None,
+                start: pd.Timestamp, end: pd.Timestamp, repeated: np.ndarray, held: Held, *,
+                batch_rows: int = DEFAULT_BATCH_ROWS, progress: Progress | None = None) -> Iterator[pd.DataFrame]:
+    """Pass 2 over ``files``: chunks of the unique rows in ``(start, end]``; rows whose key
+    hash is in ``repeated`` are appended to ``held`` instead (whole days: halves either side of
+    ``start`` still meet)."""
+    wanted = list(schema.names) if columns is None else [c for c in dict.fromkeys([*key_columns(schema), TIME,
+                                                                                      *columns]) if c in schema.names]
+    if TIME not in schema.names and len(schema.names):
+        raise InferenceLogError("the inference log has no 'time' column: not a log written by ctloop's sink")
+    ids = key_columns(schema)
+    for table in read_batches(files, schema, wanted, batch_rows=batch_rows, progress=progress):
+        frame = prepare(table.to_pandas())
+        rep = is_repeated(key_hashes(frame, ids), repeated) if ids else np.zeros(len(frame), dtype=bool)
+        if rep.any():
+            held.frames.append(frame[rep])
+            frame = frame[~rep]
+        frame = in_period(frame, start, end)
+        if len(frame):
+            yield frame.reset_index(drop=True)
+
+
+def merge_held(held: Held, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """The held rows made one per key (``merge_halves``), then filtered to the period."""
+    from ctloop.inference_log.reader import merge_halves
+
+    rows = held.frame()
+    if rows.empty:
+        return rows
+    return in_period(merge_halves(rows), start, end).reset_index(drop=True)
+
+
+def scan_window(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp, *,
+                columns: Sequence[str] | None = None, batch_rows: int = DEFAULT_BATCH_ROWS,
+                spill_dir: str | None = None, progress: Callable[[str, int], Progress] | bool = True
+                ) -> Iterator[pd.DataFrame]:  # fmt: skip
+    """The rows ``read_log(log_root, model, start, end)`` returns, chunk by chunk, in bounded
+    memory (module doc); ``columns`` projects (the key, ``time`` and the added columns always
+    come along). ``progress``: report rows/s and files done on stderr."""
+    files = window_files(log_root, model, start, end)
+    schema = unified_schema(files)
+    report = progress if callable(progress) else (lambda label, n: Progress(label, n)) if progress else None
+    first = report(f"log keys of {model}", len(files)) if report else None
+    repeated = repeated_keys(files, schema, spill_dir=spill_dir, batch_rows=batch_rows, progress=first)
+    if first is not None:
+        first.report(done=True)
+    second = report(f"log rows of {model}", len(files)) if report else None
+    held = Held()
+    yield from scan_unique(files, schema, columns, start, end, repeated, held, batch_rows=batch_rows,
+                           progress=second)
+    merged = merge_held(held, start, end)
+    if second is not None:
+        second.report(done=True)
+    if len(merged):
+        yield merged
+
+
+__all__ = ["window_files", "unified_schema", "Progress", "read_batches", "key_columns", "key_hashes",
+           "repeated_keys", "is_repeated", "prepare", "in_period", "Held", "scan_unique", "merge_held",
+           "scan_window", "DEFAULT_BATCH_ROWS", "KEY_BUDGET"]

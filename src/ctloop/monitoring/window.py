@@ -1,0 +1,499 @@
+"""A monitoring window as mergeable state: what ``monitor_model`` needs to judge a window, built
+chunk by chunk in memory bounded by the champion's features and the labelled rows — never by
+the logged rows.
+
+:class:`WindowState` takes the rows of the log (deduplicated: :mod:`ctloop.inference_log.scan`,
+or ``read_log``'s frame) in any number of chunks and keeps:
+
+* counts: rows and served rows of the window, rows since the volume count starts
+  (:attr:`WindowSpec.count_from`), rows and served rows of the label lookback;
+* drift: the window's requested rows aligned to the champion's features (v1 positional
+  ``f0..fN`` mapped by position, named and positional coalesced: :func:`align_columns`; text
+  values of numeric reference columns as numbers: :func:`coerce_like`), summarised by
+  :class:`ctloop.drift.streaming.DriftState`, and per feature the non-null count (a feature
+  all missing in the window is left out, as the frame path does);
+* realized metric: the served rows of the label lookback whose join key matches a label
+  (:meth:`ctloop.labels.join.LabelIndex.matches`), only the columns the join and the metric use.
+  Bounded by labelled rows; the exact join runs once on them (:meth:`WindowState.join`).
+
+``merge`` adds two states (any order: the result is the state of one pass over both);
+``save``/``load`` write ``state.json`` and ``labelled.parquet`` into a directory, so KFP tasks
+pass partial states as artifacts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ctloop.columns import (
+    HAS_REQUEST,
+    HAS_RESPONSE,
+    INSTANCE,
+    MODEL_VERSION,
+    PARSED_TIME,
+    REQUEST_ID,
+    REVISION,
+    TIME,
+)
+from ctloop.errors import InferenceLogError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ctloop.drift.streaming import DriftState
+    from ctloop.labels.join import JoinResult, LabelIndex
+
+STATE_FORMAT = "ctloop.monitoring.window"
+STATE_VERSION = 1
+_POSITIONAL = re.compile(r"^f(\d+)$")
+
+
+# --------------------------------------------------------------------------- features
+@dataclass
+class FeatureAlignment:
+    """Which logged columns stand for which champion feature."""
+
+    columns: list[str]  # champion features available for drift, in the champion's order
+    mapping: str  # "named", "positional", "named+positional" or "none"
+    missing: list[str] = field(default_factory=list)
+    warning: str = ""
+
+
+def _positional(columns: list[str], features: list[str]) -> list[tuple[int, str]] | None:
+    """The ``f<i>`` columns when they are exactly ``f0..f(k-1)`` for the champion's k features."""
+    positional = sorted((int(m.group(1)), c) for c in columns if (m := _POSITIONAL.match(str(c))))
+    return positional if positional and [i for i, _ in positional] == list(range(len(features))) else None
+
+
+def align_columns(logged: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """Logged rows with the champion's feature names, row by row (see :func:`align_features`)."""
+    frame = logged.copy()
+    for i, col in _positional(list(frame.columns), features) or []:
+        name = features[i]
+        if name == col:
+            continue
+        frame[name] = frame[name].where(frame[name].notna(), frame[col]) if name in frame.columns else frame[col]
+    return frame
+
+
+def alignment(logged_columns: list[str], present: dict[str, int], features: list[str]) -> FeatureAlignment:
+    """The alignment of a whole window from its logged columns and, per aligned feature, how many
+    values were present (over every chunk)."""
+    positional = [c for c in logged_columns if _POSITIONAL.match(str(c))]
+    used_positional = _positional(logged_columns, features) is not None
+    named = [f for f in features if f in logged_columns]
+    available = [f for f in features if present.get(f, 0) > 0]
+    missing = [f for f in features if f not in available]
+    mapping = ("named+positional" if named and used_positional else "positional" if used_positional
+               else "named" if named else "none")
+    warning = ""
+    if not available:
+        logged_cols = [str(c) for c in logged_columns if not str(c).startswith(("prediction", "meta_"))]
+        hint = (f"; {len(positional)} positional columns f0..f{len(positional) - 1} do not match the champion's "
+                f"{len(features)} features" if positional else "")
+        warning = (f"drift not computed: no logged column matches the champion's features "
+                   f"{features[:8]}{'…' if len(features) > 8 else ''} by name or position{hint} "
+                   f"(logged columns: {logged_cols[:12]})")
+    elif missing:
+        warning = f"drift computed without {len(missing)} feature(s) missing from the log: {missing[:8]}"
+    return FeatureAlignment(available, mapping, missing, warning)
+
+
+def present_counts(aligned: pd.DataFrame, features: list[str]) -> dict[str, int]:
+    return {f: int(aligned[f].notna().sum()) for f in features if f in aligned.columns}
+
+
+def align_features(logged: pd.DataFrame, features: list[str]) -> tuple[pd.DataFrame, FeatureAlignment]:
+    """Give logged rows the champion's feature names.
+
+    Rows logged from v1 *list* instances carry ``f0..f(k-1)`` in the model's feature order (the
+    order the serving runtime reads them in, ``features`` of the model metadata); they are
+    renamed to ``features[i]`` when the champion has exactly k features. Rows logged by name keep
+    their columns; a frame with both (clients of both kinds) is coalesced. Neither → a warning.
+    """
+    frame = align_columns(logged, features)
+    return frame, alignment(list(logged.columns), present_counts(frame, features), features)
+
+
+def numeric_columns(reference: pd.DataFrame) -> list[str]:
+    """The reference's numeric columns (logged text values of these are read as numbers)."""
+    import pandas as pd
+
+    return [c for c in reference.columns if pd.api.types.is_numeric_dtype(reference[c])]
+
+
+def coerce_like(frame: pd.DataFrame, reference: pd.DataFrame | list[str], columns: list[str]) -> pd.DataFrame:
+    """Logged values of numeric reference columns as numbers (the sink writes a column whose
+    type changed between events as strings); unparseable values become missing. ``reference``:
+    the reference frame or its numeric columns (:func:`numeric_columns`)."""
+    import pandas as pd
+
+    numeric = set(reference if isinstance(reference, list) else numeric_columns(reference))
+    out = frame.copy()
+    for col in columns:
+        if col in numeric and col in out.columns and not pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = pd.to_numeric(out[col], errors="coerce")
+    return out
+
+
+# --------------------------------------------------------------------------- the state
+def _ts(value: Any) -> pd.Timestamp | None:
+    import pandas as pd
+
+    return None if value is None else pd.Timestamp(value)
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """What a window's state collects; every partial state of one window has the same spec."""
+
+    start: pd.Timestamp  # the window is (start, end]
+    end: pd.Timestamp
+    lookback_start: pd.Timestamp  # the realized metric uses rows after this
+    read_from: pd.Timestamp  # rows before this are not read
+    count_from: pd.Timestamp | None = None  # the volume counts rows after this (None: no count)
+    features: tuple[str, ...] = ()  # the champion's features (empty: no drift)
+    numeric: tuple[str, ...] = ()  # numeric reference columns (coerce_like)
+    labelled: bool = False  # labels configured: keep the lookback's candidate rows
+    keep: tuple[str, ...] = ()  # score columns kept with the labelled rows
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(),
+                "lookback_start": self.lookback_start.isoformat(), "read_from": self.read_from.isoformat(),
+                "count_from": None if self.count_from is None else self.count_from.isoformat(),
+                "features": list(self.features), "numeric": list(self.numeric), "labelled": self.labelled,
+                "keep": list(self.keep)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WindowSpec:
+        return cls(_ts(data["start"]), _ts(data["end"]), _ts(data["lookback_start"]), _ts(data["read_from"]),
+                   _ts(data.get("count_from")), tuple(data.get("features", ())), tuple(data.get("numeric", ())),
+                   bool(data.get("labelled")), tuple(data.get("keep", ())))
+
+
+COUNTS = ("rows", "served", "requested", "since", "lookback_rows", "lookback_served")
+
+
+class WindowState:
+    """The mergeable state of one window (module doc). ``labels`` is the label index the
+    candidate rows are picked with (not part of the state: every task builds it from the store)."""
+
+    def __init__(self, spec: WindowSpec, labels: LabelIndex | None = None):
+        self.spec = spec
+        self.labels = labels
+        self.counts = dict.fromkeys(COUNTS, 0)
+        self.present: dict[str, int] = {}
+        self.log_columns: list[str] = []
+        self.drift: DriftState | None = None
+        self.labelled: list[pd.DataFrame] = []
+
+    # ---- building
+    def update(self, chunk: pd.DataFrame) -> WindowState:
+        """Add deduplicated logged rows of ``(read_from, end]`` with ``_time`` (a chunk of
+        :func:`ctloop.inference_log.scan.scan_window`, or ``read_log``'s whole frame)."""
+        from ctloop.inference_log.reader import flag, served
+
+        spec = self.spec
+        for c in chunk.columns:
+            if c not in self.log_columns and c != PARSED_TIME:
+                self.log_columns.append(c)
+        if not len(chunk):
+            return self
+        times = chunk[PARSED_TIME]
+        current = chunk[times > spec.start]
+        self.counts["rows"] += len(current)
+        self.counts["served"] += len(served(current))
+        if spec.count_from is not None:
+            self.counts["since"] += int((times > spec.count_from).sum())
+        if spec.features:
+            self._drift(current[flag(current[HAS_REQUEST])] if HAS_REQUEST in current.columns else current)
+        if spec.labelled:
+            lookback = chunk[times > spec.lookback_start]
+            ok = served(lookback)
+            self.counts["lookback_rows"] += len(lookback)
+            self.counts["lookback_served"] += len(ok)
+            self._candidates(ok)
+        return self
+
+    def _drift(self, requested: pd.DataFrame) -> None:
+        from ctloop.drift.streaming import DriftState
+
+        self.counts["requested"] += len(requested)
+        if not len(requested):
+            return
+        features = list(self.spec.features)
+        aligned = align_columns(requested, features)
+        columns = [f for f in features if f in aligned.columns]
+        if not columns:
+            return
+        for f, n in present_counts(aligned, columns).items():
+            self.present[f] = self.present.get(f, 0) + n
+        aligned = coerce_like(aligned[columns], list(self.spec.numeric), columns)
+        if self.drift is None:
+            self.drift = DriftState()
+        self.drift.update(aligned.reset_index(drop=True))
+
+    def _candidates(self, ok: pd.DataFrame) -> None:
+        from ctloop.labels.store import normalise_keys
+
+        index = self.labels
+        if index is None or index.key not in ok.columns or not len(ok):
+            return
+        rows = ok[index.matches(normalise_keys(ok[index.key]))]
+        if len(rows):
+            keep = [c for c in dict.fromkeys([REQUEST_ID, INSTANCE, index.key, TIME, PARSED_TIME, HAS_RESPONSE,
+                                              MODEL_VERSION, REVISION, *self.spec.keep]) if c in rows.columns]
+            self.labelled.append(rows[keep].reset_index(drop=True))
+
+    # ---- combining
+    def merge(self, other: WindowState) -> WindowState:
+        """A new state of both parts (the same spec)."""
+        if self.spec != other.spec:
+            raise InferenceLogError("cannot merge the states of different windows (their specs differ): "
+                                    f"{self.spec.to_dict()} vs {other.spec.to_dict()}")
+        out = WindowState(self.spec, self.labels or other.labels)
+        out.counts = {k: self.counts[k] + other.counts[k] for k in COUNTS}
+        out.present = {f: self.present.get(f, 0) + other.present.get(f, 0)
+                       for f in dict.fromkeys([*self.present, *other.present])}
+        out.log_columns = list(dict.fromkeys([*self.log_columns, *other.log_columns]))
+        out.drift = (self.drift.merge(other.drift) if self.drift is not None and other.drift is not None
+                     else self.drift if self.drift is not None else other.drift)
+        out.labelled = [*self.labelled, *other.labelled]
+        return out
+
+    # ---- judging
+    def alignment(self) -> FeatureAlignment:
+        return alignment(self.log_columns, self.present, list(self.spec.features))
+
+    def labelled_rows(self) -> pd.DataFrame:
+        import pandas as pd
+
+        frames = [f for f in self.labelled if len(f)]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def join(self, labels: pd.DataFrame | LabelIndex | None) -> JoinResult:
+        """:func:`ctloop.labels.join.join_labels` of the lookback's rows, from the candidates."""
+        import pandas as pd
+
+        from ctloop.labels.join import JoinResult, LabelIndex, join_served, label_index
+
+        if labels is None or (isinstance(labels, pd.DataFrame) and labels.empty):
+            return JoinResult(pd.DataFrame({"label": pd.Series(dtype=float)}), problem="no labels")
+        index = labels if isinstance(labels, LabelIndex) else label_index(labels)
+        served_rows = self.counts["lookback_served"]
+        return join_served(self.labelled_rows(), index, unserved=self.counts["lookback_rows"] - served_rows,
+                           served_rows=served_rows, log_columns=self.log_columns)
+
+    # ---- serialising
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": STATE_FORMAT, "version": STATE_VERSION, "spec": self.spec.to_dict(),
+                "counts": dict(self.counts), "present": dict(self.present), "log_columns": list(self.log_columns),
+                "drift": None if self.drift is None else self.drift.to_dict()}
+
+    def save(self, directory: str) -> None:
+        """``state.json`` and, when there are labelled rows, ``labelled.parquet`` in ``directory``."""
+        os.makedirs(directory, exist_ok=True)
+        rows = self.labelled_rows()
+        if len(rows):
+            rows.to_parquet(os.path.join(directory, "labelled.parquet"), index=False)
+        with open(os.path.join(directory, "state.json"), "w") as f:
+            json.dump(self.to_dict(), f)
+
+    @classmethod
+    def load(cls, directory: str, labels: LabelIndex | None = None) -> WindowState:
+        import pandas as pd
+
+        from ctloop.drift.streaming import DriftState
+
+        path = os.path.join(directory, "state.json")
+        try:
+            with open(path) as f:
+                data = json.load(f)
+        except (OSError, ValueError) as exc:
+            raise InferenceLogError(f"cannot read the window state {path}: {exc}") from exc
+        if data.get("format") != STATE_FORMAT or data.get("version") != STATE_VERSION:
+            raise InferenceLogError(f"{path} is not a ctloop window state of version {STATE_VERSION}")
+        out = cls(WindowSpec.from_dict(data["spec"]), labels)
+        out.counts.update({k: int(v) for k, v in data["counts"].items()})
+        out.present = {k: int(v) for k, v in data["present"].items()}
+        out.log_columns = list(data["log_columns"])
+        out.drift = None if data.get("drift") is None else DriftState.from_dict(data["drift"])
+        rows = os.path.join(directory, "labelled.parquet")
+        if os.path.exists(rows):
+            out.labelled = [pd.read_parquet(rows)]
+        return out
+
+
+# --------------------------------------------------------------------------- reading
+def needed_columns(spec: WindowSpec, log_columns: list[str], labels: LabelIndex | None) -> list[str]:
+    """The logged columns a state of ``spec`` reads (column projection)."""
+    wanted = [REQUEST_ID, INSTANCE, TIME, HAS_REQUEST, HAS_RESPONSE, MODEL_VERSION, REVISION, *spec.keep]
+    if spec.features:
+        wanted += [*spec.features, *[c for c in log_columns if _POSITIONAL.match(str(c))]]
+    if labels is not None:
+        wanted.append(labels.key)
+    return [c for c in dict.fromkeys(wanted) if c in log_columns]
+
+
+@dataclass
+class Plan:
+    """A window's reading split into file groups (partitions), with what every partition needs to
+    read its part exactly once: the window's unified schema and the hashes of the keys that repeat
+    anywhere in the window (pass 1 of :mod:`ctloop.inference_log.scan`, over every file)."""
+
+    model: str
+    spec: WindowSpec
+    schema: Any  # pyarrow.Schema
+    repeated: Any  # numpy uint64, sorted
+    groups: list[list[str]]
+
+    def save(self, directory: str) -> None:
+        import base64
+
+        import numpy as np
+
+        os.makedirs(directory, exist_ok=True)
+        np.save(os.path.join(directory, "repeated.npy"), self.repeated)
+        with open(os.path.join(directory, "plan.json"), "w") as f:
+            json.dump({"format": "ctloop.monitoring.plan", "version": STATE_VERSION, "model": self.model,
+                       "spec": self.spec.to_dict(), "groups": self.groups,
+                       "schema": base64.b64encode(self.schema.serialize().to_pybytes()).decode()}, f)
+
+    @classmethod
+    def load(cls, directory: str) -> Plan:
+        import base64
+
+        import numpy as np
+        import pyarrow as pa
+
+        path = os.path.join(directory, "plan.json")
+        try:
+            with open(path) as f:
+                data = json.load(f)
+            repeated = np.load(os.path.join(directory, "repeated.npy"))
+        except (OSError, ValueError) as exc:
+            raise InferenceLogError(f"cannot read the monitoring plan in {directory}: {exc}") from exc
+        if data.get("format") != "ctloop.monitoring.plan":
+            raise InferenceLogError(f"{path} is not a ctloop monitoring plan")
+        schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(data["schema"])))
+        return cls(data["model"], WindowSpec.from_dict(data["spec"]), schema, repeated, data["groups"])
+
+
+def plan(log_root: str, model: str, spec: WindowSpec, partitions: int = 1, *, batch_rows: int | None = None,
+         spill_dir: str | None = None, progress: bool = True) -> Plan:
+    """List the window's files, find the repeated keys (one pass over two columns) and split the
+    files into ``partitions`` contiguous groups of about equal size (in bytes on local disks, in
+    files elsewhere)."""
+    from ctloop.errors import ConfigError
+    from ctloop.inference_log import scan
+
+    if not isinstance(partitions, int) or partitions < 1:
+        raise ConfigError(f"monitoring.partitions must be an integer >= 1, got {partitions!r}")
+    files = scan.window_files(log_root, model, spec.read_from, spec.end)
+    schema = scan.unified_schema(files)
+    report = scan.Progress(f"log keys of {model}", len(files)) if progress else None
+    repeated = scan.repeated_keys(files, schema, spill_dir=spill_dir,
+                                  batch_rows=batch_rows or scan.DEFAULT_BATCH_ROWS, progress=report)
+    if report is not None:
+        report.report(done=True)
+    return Plan(model, spec, schema, repeated, split(files, partitions))
+
+
+def split(files: list[str], parts: int) -> list[list[str]]:
+    """Contiguous groups (file order is the order duplicates are resolved in) of about equal bytes."""
+    import numpy as np
+
+    sizes = np.array([os.path.getsize(f) if os.path.exists(f) else 1 for f in files], dtype=float)
+    if not len(files):
+        return [[] for _ in range(parts)]
+    ends = np.cumsum(sizes) / sizes.sum() * parts
+    group = np.minimum(np.ceil(ends - 1e-9).astype(int) - 1, parts - 1).clip(0)
+    return [[f for f, g in zip(files, group, strict=True) if g == i] for i in range(parts)]
+
+
+@dataclass
+class Partial:
+    """One partition's state and the rows it held aside (their keys repeat somewhere)."""
+
+    state: WindowState
+    held: Any  # pandas.DataFrame
+    index: int = 0  # the partition's number: held rows merge in partition order
+
+    def save(self, directory: str) -> None:
+        self.state.save(directory)
+        if len(self.held):
+            self.held.to_parquet(os.path.join(directory, "held.parquet"), index=False)
+        with open(os.path.join(directory, "partition.json"), "w") as f:
+            json.dump({"partition": self.index}, f)
+
+    @classmethod
+    def load(cls, directory: str, labels: LabelIndex | None = None) -> Partial:
+        import pandas as pd
+
+        held = os.path.join(directory, "held.parquet")
+        with open(os.path.join(directory, "partition.json")) as f:
+            index = int(json.load(f)["partition"])
+        return cls(WindowState.load(directory, labels), pd.read_parquet(held) if os.path.exists(held)
+                   else pd.DataFrame(), index)
+
+
+def collect_partition(plan: Plan, index: int, labels: LabelIndex | None = None, *, batch_rows: int | None = None,
+                      progress: bool = True) -> Partial:
+    """The state of the unique rows of partition ``index``, and its held rows."""
+    from ctloop.inference_log import scan
+
+    if not 0 <= index < len(plan.groups):
+        raise InferenceLogError(f"partition {index} does not exist: the plan has {len(plan.groups)} partitions")
+    files, spec = plan.groups[index], plan.spec
+    state = WindowState(spec, labels)
+    state.log_columns = _logged(plan.schema.names)
+    part = f" (partition {index + 1}/{len(plan.groups)})" if len(plan.groups) > 1 else ""
+    report = scan.Progress(f"log rows of {plan.model}{part}", len(files)) if progress else None
+    held = scan.Held()
+    for chunk in scan.scan_unique(files, plan.schema, needed_columns(spec, state.log_columns, labels),
+                                  spec.read_from, spec.end, plan.repeated, held,
+                                  batch_rows=batch_rows or scan.DEFAULT_BATCH_ROWS, progress=report):
+        state.update(chunk)
+    if report is not None:
+        report.report(done=True)
+    return Partial(state, held.frame(), index)
+
+
+def merge_partials(parts: list[Partial], labels: LabelIndex | None = None) -> WindowState:
+    """The window's state from its partitions' (in partition order): their states merged, then the
+    held rows of all of them made one per key and added (``labels``: the index the partitions
+    picked their labelled rows with; the held rows are picked with it here)."""
+    from functools import reduce
+
+    from ctloop.inference_log import scan
+
+    if not parts:
+        raise InferenceLogError("no partition states to merge")
+    parts = sorted(parts, key=lambda p: p.index)
+    state = reduce(WindowState.merge, [p.state for p in parts])
+    state.labels = labels or state.labels
+    spec = state.spec
+    state.update(scan.merge_held(scan.Held([p.held for p in parts]), spec.read_from, spec.end))
+    return state
+
+
+def collect(log_root: str, model: str, spec: WindowSpec, labels: LabelIndex | None = None, *,
+            batch_rows: int | None = None, spill_dir: str | None = None, progress: bool = True) -> WindowState:
+    """The state of a window read from the inference log in bounded memory, in one process: the
+    plan, its one partition, the merge (:mod:`ctloop.inference_log.scan`'s two passes)."""
+    one = plan(log_root, model, spec, 1, batch_rows=batch_rows, spill_dir=spill_dir, progress=progress)
+    return merge_partials([collect_partition(one, 0, labels, batch_rows=batch_rows, progress=progress)], labels)
+
+
+def _logged(names: list[str]) -> list[str]:
+    """The columns of ``read_log``'s frame for a log with these file columns."""
+    return [*names, *([] if MODEL_VERSION in names or not names else [MODEL_VERSION])]
+
+
+__all__ = ["FeatureAlignment", "align_columns", "alignment", "align_features", "numeric_columns", "coerce_like",
+           "WindowSpec", "WindowState", "needed_columns", "Plan", "plan", "split", "Partial", "collect_partition",
+           "merge_partials", "collect"]
