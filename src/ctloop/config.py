@@ -591,6 +591,17 @@ class MonitoringRules(Section):
                                               check=positive)
     cooldown: str | None = opt("24h", "No trigger within this long of the previous successful trigger.",
                                check=duration)
+    realized_z: float | None = opt(2.326, "Realized loss vs what the champion scored at its gate (ROC AUC, or "
+                                   "the Brier score), in standard errors of the difference (the sampling "
+                                   "error of the window's labels and of the gate holdout): 2.326 = one-sided "
+                                   "99 %. Needs the gate statistics registered with the champion.",
+                                   check=positive)
+    cusum_h: float | None = opt(5.0, "Slow loss: a one-sided CUSUM of the standardised realized losses "
+                                "(slack 0.5 standard errors) at or above this fires.", check=positive)
+    prediction_psi: float | None = opt(0.2, "Prediction drift: PSI of the champion's scores against its gate "
+                                       "holdout's score deciles above this and above sampling noise. Feature "
+                                       "drift then fires only together with prediction drift, and neither "
+                                       "fires on a window whose labels show no loss.", check=positive)
 
     def active(self) -> dict[str, Any]:
         """The rules that are on, as the rule engine reads them."""
