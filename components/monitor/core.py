@@ -184,7 +184,8 @@ def judge(*, window: Bounds, logs: pd.DataFrame, labels: pd.DataFrame | None, ch
     """Judge the window (see the module doc). ``logs`` holds the rows logged in
     ``(window.read_from, window.end]`` with the parsed time in ``_time``."""
     from ctloop.inference_log.reader import served
-    from ctloop.labels.realized import resolve
+    from ctloop.labels.realized import resolve, score_columns
+    from ctloop.monitoring.triggers import served_prediction_drift
 
     current = logs[logs[PARSED_TIME] > window.start]
     record: dict[str, Any] = {"window_end": window.end.isoformat(), "rows": int(len(current)), "drift_share": None,
@@ -201,12 +202,16 @@ def judge(*, window: Bounds, logs: pd.DataFrame, labels: pd.DataFrame | None, ch
         out.tags["champion_version"] = champion.version
         out.gate_value = champion.gate_value(out.metric)
         _drift(out, current, champion)
+        record["champion_version"] = champion.version
+        if all(c in current.columns for c in score_columns(score)) and len(current):
+            record.update(served_prediction_drift(champion.task, champion.classes, champion.gate_metrics,
+                                                  current[score_columns(score)]))
         rows_since = _volume(out, logs, champion, previous, window)
         if cfg.labels_root:
             _realized(out, logs[logs[PARSED_TIME] > window.lookback_start], labels, champion, score, cfg)
     out.verdict = decide(history, record, cfg.rules.active(), champion_metric=out.gate_value,
                          rows_since_training=rows_since, metric=out.metric, min_labels=cfg.min_labels,
-                         window=cfg.window)
+                         window=cfg.window, champion_gate=champion.gate_metrics if champion else None)
     return out
 
 
@@ -258,6 +263,7 @@ def _realized(out: WindowJudgement, lookback: pd.DataFrame, labels: pd.DataFrame
     from ctloop.labels.join import join_labels
     from ctloop.labels.realized import metric_value, realized_metrics, scorable, score_columns
     from ctloop.monitoring.store import metric_key
+    from ctloop.monitoring.triggers import served_realized
 
     joined = join_labels(lookback, labels)
     out.tags["label_join"] = joined.describe()
@@ -296,6 +302,7 @@ def _realized(out: WindowJudgement, lookback: pd.DataFrame, labels: pd.DataFrame
         if len(rows):
             value = metric_value(out.metric, rows[LABEL], rows[score], champion.classes)
             out.record["realized"] = value if value == value else None
+            out.record.update(served_realized(champion.task, champion.classes, rows[LABEL], rows[score]))
     out.series["realized_rows"] = float(out.record["realized_rows"])
     if out.record["realized"] is not None:
         out.series["realized"] = float(out.record["realized"])

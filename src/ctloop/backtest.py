@@ -265,6 +265,12 @@ def run_backtest(
             out[cfg.primary_metric] = float(value)
         return out
 
+    def registered(decision: Any) -> dict[str, float]:
+        """What registration records with a promoted version and monitoring reads back
+        (``ctloop.metric.challenger.*`` tags: the gate's metrics and statistics)."""
+        values = eval_core.metric_values(decision)
+        return {k[len("challenger."):]: float(v) for k, v in values.items() if k.startswith("challenger.")}
+
     def train(hist: pd.DataFrame, champion: _Champion | None):
         """``(result, train, holdout, decision)`` or ``(None, reason)``."""
         if len(hist) < min_train_rows:
@@ -303,9 +309,7 @@ def run_backtest(
         else:
             result, part, holdout, decision = out
             classes = list(getattr(result.model, "classes_", [])) or None
-            champion = _Champion(result.model, classes, part[features],
-                                 gate_stats(result.model, classes, holdout,
-                                            decision.challenger_metrics.get(cfg.primary_metric)), 1, hi)
+            champion = _Champion(result.model, classes, part[features], registered(decision), 1, hi)
             base.retrained = base.promoted = True
             base.approved = decision.approved
             base.champion_version, base.rule = 1, "initial"
@@ -398,9 +402,7 @@ def run_backtest(
                 if decision.approved:
                     promotions += 1
                     classes = list(getattr(result.model, "classes_", [])) or None
-                    champion = _Champion(result.model, classes, part[features],
-                                         gate_stats(result.model, classes, holdout,
-                                                    decision.challenger_metrics.get(cfg.primary_metric)),
+                    champion = _Champion(result.model, classes, part[features], registered(decision),
                                          champion.version + 1, hi)
                     w.promoted, w.champion_version = True, champion.version
                 else:  # the champion is not confidently worse on the newest data: judge it by that

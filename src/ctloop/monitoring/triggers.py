@@ -96,9 +96,10 @@ def scores_of(proba: Any) -> np.ndarray:
     return np.argmax(proba, axis=1) + np.max(proba, axis=1)
 
 
-def gate_reference(y: Any, proba: Any, classes: list) -> dict[str, float]:
+def gate_reference(y: Any, proba: Any, classes: list, scores: Any = None) -> dict[str, float]:
     """What the rules need from a model's holdout: ``roc_auc_se``, ``brier``, ``brier_se``, ``rows``
-    and the score deciles ``score_q10`` … ``score_q90`` (NaN values left out)."""
+    and the score deciles ``score_q10`` … ``score_q90`` of ``scores`` (default: :func:`scores_of`
+    ``proba``; NaN values left out)."""
     import numpy as np
 
     _, se = auc_with_se(y, proba, classes)
@@ -106,7 +107,8 @@ def gate_reference(y: Any, proba: Any, classes: list) -> dict[str, float]:
     out = {"roc_auc_se": se, "brier": float(b.mean()) if len(b) else float("nan"),
            "brier_se": float(b.std() / math.sqrt(len(b))) if len(b) > 1 else float("nan"), "rows": float(len(b))}
     if len(b):
-        qs = np.quantile(scores_of(proba), np.linspace(0, 1, DECILES + 2)[1:-1])
+        qs = np.quantile(scores_of(proba) if scores is None else np.asarray(scores, dtype=float),
+                         np.linspace(0, 1, DECILES + 2)[1:-1])
         out.update({f"score_q{10 * (i + 1)}": float(q) for i, q in enumerate(qs)})
     return {k: v for k, v in out.items() if v == v}
 
@@ -155,5 +157,32 @@ def prediction_drift(gate: dict[str, float], proba: Any) -> dict[str, float]:
     return {"psi": value, "psi_bound": bound}
 
 
-__all__ = ["CUSUM_K", "GATE_KEYS", "auc_variance", "auc_with_se", "brier_rows", "scores_of", "gate_reference",
+def served_realized(task: str, classes: list | None, labels: Any, logged_scores: Any) -> dict[str, float]:
+    """:func:`realized_inputs` of a classifier's logged scores (``prediction_1`` or every
+    ``prediction_<i>`` column) against the labels; empty for regression or no rows."""
+    import numpy as np
+
+    from ctloop.metrics import probability_matrix
+
+    if task != "classification" or not classes or not len(labels):
+        return {}
+    proba = probability_matrix(np.asarray(logged_scores, dtype=float), len(classes))
+    return {k: v for k, v in realized_inputs(np.asarray(labels), proba, list(classes)).items() if v is not None}
+
+
+def served_prediction_drift(task: str, classes: list | None, gate: dict[str, float], logged_scores: Any
+                            ) -> dict[str, float]:
+    """:func:`prediction_drift` of a classifier's logged scores (rows with a missing score left out)."""
+    import numpy as np
+
+    from ctloop.metrics import probability_matrix
+
+    if task != "classification" or not classes:
+        return {}
+    scores = np.asarray(logged_scores, dtype=float)
+    scores = scores[~np.isnan(scores).any(axis=1)] if scores.ndim == 2 else scores[~np.isnan(scores)]
+    return prediction_drift(gate, probability_matrix(scores, len(classes))) if len(scores) else {}
+
+
+__all__ = ["CUSUM_K", "served_realized", "served_prediction_drift", "GATE_KEYS", "auc_variance", "auc_with_se", "brier_rows", "scores_of", "gate_reference",
            "deciles_from", "realized_inputs", "psi", "prediction_drift"]
