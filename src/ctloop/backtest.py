@@ -23,7 +23,12 @@ For every replay window after the initial training window:
    with too few labelled rows, a single class, or on which the estimator fails, skips the
    retrain with the reason; the replay continues. A rejected challenger re-anchors the
    champion's gate statistics to its score on that newest holdout (the champion is not
-   confidently worse there), so the same loss does not fire again and again.
+   confidently worse there), so the same loss does not fire again and again;
+4. **recovery** (policy ``default``) — a confident loss on labels (``realized_z``, ``cusum``,
+   ``realized_drop``, ``realized_floor``) marks a change: that retrain and one in each following
+   window, up to one training window later, train only on the windows since the change (growing
+   back to the full training window), each gated as usual. Without it, a challenger trained
+   mostly on the old concept sets its own low bar and the rules never replace it.
 
 **Defaults derived from the data** (nothing fixed such as 90 days):
 
@@ -64,6 +69,7 @@ TRAIN_ROWS = 3000  # the derived training window holds at least this many rows .
 MAX_TRAIN_WINDOWS = 6  # ... within at most this many replay windows
 MIN_SCORE_ROWS = 30  # a window with fewer rows is not scored
 MIN_LABELS = 100  # labelled rows of a window the realized rules need (monitoring's min_labels)
+LOSS_RULES = ("realized_z", "cusum", "realized_drop", "realized_floor")  # a confident loss on labels
 
 
 @dataclass
@@ -324,6 +330,7 @@ def run_backtest(
     history: list[dict[str, Any]] = []
     retrains = promotions = 0
     start = i
+    change = -1  # window of the last confident realized loss: recovery retrains until change + train_windows
     for i in range(start, len(bounds)):
         lo, hi = bounds[i]
         current = data.loc[win_of_row == i]
@@ -382,13 +389,18 @@ def run_backtest(
                              metric=cfg.primary_metric, min_labels=cfg.min_labels, window=cfg.window,
                              champion_gate=champion.gate)
             fire, rule, reason = verdict.fire, verdict.rule, verdict.reason
+            if fire and rule in LOSS_RULES:
+                change = i
+            elif not fire and 0 <= change < i < change + train_windows and rule != "cooldown":
+                fire, rule, reason = True, "recovery", (
+                    f"recovery after the loss in window {change}: retrain on the windows since ({reason})")
             w.cusum = record.get("cusum")
             record["triggered"] = fire
             history = [*history[-50:], record]
         w.rule = rule
         w.reason = "; ".join([*notes, reason])
         if fire:
-            first = max(i + 1 - train_windows, 0)
+            first = max(i + 1 - train_windows, 0 if change < 0 else change)
             out, why = train(labelled(i, first), champion)
             if out is None:
                 w.reason += f"; retrain skipped: {why}"
