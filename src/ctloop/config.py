@@ -599,9 +599,10 @@ class MonitoringRules(Section):
     cusum_h: float | None = opt(5.0, "Slow loss: a one-sided CUSUM of the standardised realized losses "
                                 "(slack 0.5 standard errors) at or above this fires.", check=positive)
     prediction_psi: float | None = opt(0.2, "Prediction drift: PSI of the champion's scores against its gate "
-                                       "holdout's score deciles above this and above sampling noise. Feature "
-                                       "drift then fires only together with prediction drift, and neither "
-                                       "fires on a window whose labels show no loss.", check=positive)
+                                       "holdout's score deciles above this and above sampling noise, for "
+                                       "drift_windows windows. Neither feature nor prediction drift fires on "
+                                       "a window whose labels show no loss (realized_z/cusum_h).",
+                                       check=positive)
 
     def active(self) -> dict[str, Any]:
         """The rules that are on, as the rule engine reads them."""

@@ -385,23 +385,31 @@ def test_cusum_sums_small_losses_of_the_same_champion():
     assert not v.fire
 
 
-def test_prediction_drift_gates_feature_drift_and_labels_outrank_both():
+def test_prediction_drift_persists_and_labels_outrank_proxies():
     rules = {"drift_share": 0.5, "drift_windows": 2, "prediction_psi": 0.2, "realized_z": 2.326}
     shifted = {"psi": 0.6, "psi_bound": 0.05}
     calm = {"psi": 0.01, "psi_bound": 0.05}
     no_labels = {"realized_rows": 0}
-    # feature drift without prediction drift: harmless covariate shift, no trigger
-    v = decide([served(1, None, drift_share=0.8, **calm, **no_labels)],
-               served(2, None, drift_share=0.9, **calm, **no_labels), rules, champion_gate=GATE)
-    assert not v.fire and "without prediction drift" in v.reason
-    # both, two windows, no labels yet: fires
-    v = decide([served(1, None, drift_share=0.8, **shifted, **no_labels)],
-               served(2, None, drift_share=0.9, **shifted, **no_labels), rules, champion_gate=GATE)
-    assert v.fire and v.rule == "drift" and "prediction drift (PSI 0.600, 0.600)" in v.reason
-    # both, but the labels of the window show no loss: the labels win
+    # prediction drift in one window of two: not yet
+    v = decide([served(1, None, drift_share=0.1, **calm, **no_labels)],
+               served(2, None, drift_share=0.1, **shifted, **no_labels), rules, champion_gate=GATE)
+    assert not v.fire and "prediction drift (PSI 0.600) in 1 window(s), 2 needed" in v.reason
+    # two windows, no labels yet: fires
+    v = decide([served(1, None, drift_share=0.1, **shifted, **no_labels)],
+               served(2, None, drift_share=0.1, **shifted, **no_labels), rules, champion_gate=GATE)
+    assert v.fire and v.rule == "prediction_drift" and "PSI 0.600, 0.600" in v.reason
+    # a PSI under the sampling bound is noise even above the threshold
+    noisy = {"psi": 0.3, "psi_bound": 0.4}
+    assert not decide([served(1, None, **noisy, **no_labels)], served(2, None, **noisy, **no_labels), rules,
+                      champion_gate=GATE).fire
+    # feature and prediction drift, but the labels of the window show no loss: the labels win
     v = decide([served(1, None, drift_share=0.8, **shifted, **no_labels)],
                served(2, 0.86, drift_share=0.9, **shifted), rules, champion_gate=GATE)
     assert not v.fire and "the labels show no loss" in v.reason
+    # without labels, feature drift alone still fires (the drift rule is unchanged)
+    v = decide([served(1, None, drift_share=0.8, **calm, **no_labels)],
+               served(2, None, drift_share=0.9, **calm, **no_labels), rules, champion_gate=GATE)
+    assert v.fire and v.rule == "drift"
 
 
 def test_gate_statistics_hanley_mcneil_and_the_psi_null_bound():

@@ -19,10 +19,10 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
   ``brier_se``; the champion's gate statistics, :mod:`ctloop.monitoring.triggers`);
 * ``cusum_h``: the CUSUM of those standardised losses (carried in the record ``cusum`` from the
   previous window of the same ``champion_version``) reaches ``h``;
-* ``prediction_psi``: prediction drift (record ``psi`` above both the threshold and ``psi_bound``).
-  When the window has a PSI, the drift rule needs feature drift *and* prediction drift for its
-  ``drift_windows`` windows; and when the window's labels were judged by ``realized_z`` and show
-  no confident loss, neither drift fires (labels outrank proxies).
+* ``prediction_psi``: prediction drift — record ``psi`` above both the threshold and ``psi_bound``
+  (what sampling alone gives) for ``drift_windows`` consecutive windows;
+* labels outrank proxies: when the window's labels were judged by ``realized_z``/``cusum_h`` and
+  show no confident loss, neither feature nor prediction drift fires.
 
 The realized rules need at least ``min_labels`` labelled rows served by the champion; below that
 they do not fire and the reason says ``too few labels (n=..)``.
@@ -135,30 +135,33 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
         value, bound = record.get("psi"), record.get("psi_bound") or 0.0
         return value is not None and value > max(float(rules["prediction_psi"]), float(bound))
 
+    n = int(rules.get("drift_windows", 1))
+    earlier = [h for h in history if not h.get("cooldown_only") and pd.Timestamp(h["window_end"]) < now]
+    recent, gap = consecutive_windows(earlier, current, n, window)
     if "drift_share" in rules:
-        n = int(rules.get("drift_windows", 1))
-        earlier = [h for h in history if not h.get("cooldown_only")
-                   and pd.Timestamp(h["window_end"]) < now]
-        recent, gap = consecutive_windows(earlier, current, n, window)
         shares = [r.get("drift_share") for r in recent]
-        both = psi_on and current.get("psi") is not None
-        if len(recent) == n and all(s is not None and s > rules["drift_share"] for s in shares) \
-                and (not both or all(predicted(r) for r in recent)):
+        if len(recent) == n and all(s is not None and s > rules["drift_share"] for s in shares):
             if labels_clear:
                 notes.append(f"drift share above {rules['drift_share']} for {n} window(s), but the labels show "
                              "no loss")
             else:
                 return Verdict(True, "drift", f"drift share above {rules['drift_share']} for {n} consecutive "
-                               "window(s): " + ", ".join(f"{s:.2f}" for s in shares)
-                               + (" with prediction drift (PSI " + ", ".join(f"{r['psi']:.3f}" for r in recent)
-                                  + ")" if both else ""))
+                               "window(s): " + ", ".join(f"{s:.2f}" for s in shares))
         if current.get("drift_share") is None:
             notes.append("drift rule not evaluated: no drift share for this window")
         elif gap and current["drift_share"] > rules["drift_share"]:
             notes.append(f"drift above {rules['drift_share']} in {len(recent)} consecutive window(s), {n} needed: {gap}")
-        elif both and current["drift_share"] > rules["drift_share"] and not predicted(current):
-            notes.append(f"feature drift share {current['drift_share']:.2f} without prediction drift "
-                         f"(PSI {current['psi']:.3f} <= {max(float(rules['prediction_psi']), current.get('psi_bound') or 0):.3f})")
+    if psi_on and current.get("psi") is not None:
+        if len(recent) == n and all(predicted(r) for r in recent):
+            if labels_clear:
+                notes.append(f"prediction drift for {n} window(s), but the labels show no loss")
+            else:
+                return Verdict(True, "prediction_drift", f"prediction drift for {n} consecutive window(s): PSI "
+                               + ", ".join(f"{r['psi']:.3f}" for r in recent) + " of the champion's scores "
+                               f"against its gate holdout (> {rules['prediction_psi']} and the sampling bound)")
+        elif predicted(current):
+            streak = next((k for k, r in enumerate(reversed(recent)) if not predicted(r)), len(recent))
+            notes.append(f"prediction drift (PSI {current['psi']:.3f}) in {streak} window(s), {n} needed")
     realized = current.get("realized")
     labelled = int(current.get("realized_rows") or 0)
     lower = lower_is_better(metric)
