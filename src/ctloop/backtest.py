@@ -27,8 +27,9 @@ For every replay window after the initial training window:
 4. **recovery** (policy ``default``) — a confident loss on labels (``realized_z``, ``cusum``,
    ``realized_drop``, ``realized_floor``) marks a change: that retrain and one in each following
    window, up to one training window later, train only on the windows since the change (growing
-   back to the full training window), each gated as usual. Without it, a challenger trained
-   mostly on the old concept sets its own low bar and the rules never replace it.
+   back to the full training window), each gated as usual; the first rejected one ends the
+   recovery. Without it, a challenger trained mostly on the old concept sets its own low bar and
+   the rules never replace it.
 
 **Defaults derived from the data** (nothing fixed such as 90 days):
 
@@ -418,6 +419,9 @@ def run_backtest(
                                          champion.version + 1, hi)
                     w.promoted, w.champion_version = True, champion.version
                 else:  # the champion is not confidently worse on the newest data: judge it by that
+                    if rule == "recovery":
+                        change = -1  # recovered: a challenger that does not pass ends the recovery
+                        w.reason += "; recovery ends"
                     champion.gate = gate_stats(champion.model, champion.classes, holdout,
                                                (decision.champion_metrics or {}).get(cfg.primary_metric))
         say(f"window {i} [{lo} … {hi}): {len(current)} rows, {cfg.primary_metric}="

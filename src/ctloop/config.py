@@ -584,8 +584,9 @@ class MonitoringRules(Section):
     drift_windows: int = opt(2, "Consecutive drifted windows that trigger retraining.", check=positive)
     realized_floor: float | None = opt(None, "Absolute bound of the champion's realized metric (below it for "
                                        "higher-is-better metrics, above it for log_loss/rmse/mae).")
-    realized_drop: float | None = opt(0.05, "Largest drop of the realized metric below the champion's "
-                                      "validation value.", check=non_negative)
+    realized_drop: float | None = opt(None, "Largest drop of the realized metric below the champion's "
+                                      "validation value (no sampling error: with a few hundred labels it "
+                                      "fires on noise; realized_z is the default).", check=non_negative)
     min_rows_since_training: int | None = opt(None, "Rows logged since the champion was promoted needed "
                                               "before any rule may fire (a rule of its own when alone).",
                                               check=positive)
