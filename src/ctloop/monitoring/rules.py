@@ -186,8 +186,9 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
                         f"(> {drop}; n={labelled} labelled rows)"))
     if labels_verdict is not None:
         notes.append(labels_verdict.reason)
-    if min_rows and not ({"drift_share", "realized_floor", "realized_drop", "realized_z", "cusum_h",
-                          "prediction_psi"} & set(rules)):
+    # the statistical rules (realized_z, cusum_h, prediction_psi: on by default, quiet without their
+    # inputs) do not turn the volume rule's own trigger off: only the rules a user sets do
+    if min_rows and not ({"drift_share", "realized_floor", "realized_drop"} & set(rules)):
         return Verdict(True, "volume", f"{rows_since_training} rows logged since training (>= {min_rows})")
     return Verdict(False, "none", "; ".join(["no retraining rule fired", *notes]))
 
