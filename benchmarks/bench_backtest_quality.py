@@ -1,20 +1,18 @@
 """Does the retraining trigger pay on drifting streams? Replay every stream of
-benchmarks/streams.py under several policies and compare them with always-retrain.
+benchmarks/streams.py under every policy of ``ctloop.backtest.run_backtest`` (never, always, drift,
+default = the monitoring rules) and compare them with always-retrain.
 
-Two engines:
-
-* ``today``  — ``ctloop.backtest.run_backtest`` as shipped (policies never / always / drift, default
-  settings: 90-day training window, ``{"roc_auc": 0.7}`` gate, feature-drift share >= 0.5);
-* ``proto``  — ``benchmarks/_prototype_policy.py``, the phase-1 prototype of the trigger design
-  (policies never / always / drift / default), built on the same cores (fit, gate, detect).
+Everything is the product's defaults: derived training window, the backtest gate (a bar at
+chance plus the paired bootstrap against the champion), ``MonitoringRules()`` for ``default``.
+``--label-delay-windows`` delays labels by that many replay windows (0: labels known at the end
+of their row's window).
 
 A crash is recorded (exception, message, innermost ctloop frame), never fatal. Prints one table,
 writes ``benchmarks/results/backtest_quality.json``, one PNG per stream
 (``backtest_quality_<stream>.png``: metric per window with retrain markers, retrains vs mean
 metric) and ``backtest_quality.png`` (every stream: Δ vs always against retrain ratio).
 
-    .venv/bin/python benchmarks/bench_backtest_quality.py                   # everything (~15 min)
-    .venv/bin/python benchmarks/bench_backtest_quality.py --engine proto --streams design
+    .venv/bin/python benchmarks/bench_backtest_quality.py --streams holdout
     .venv/bin/python benchmarks/bench_backtest_quality.py --streams sea_abrupt --policies never,default
 
 Needs the ``bench`` extra: ``.venv/bin/pip install -e '.[bench]'``.
@@ -37,7 +35,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import streams as catalogue  # noqa: E402
 from _common import RESULTS, save, table  # noqa: E402
 
-ENGINES = {"today": ("never", "always", "drift"), "proto": ("never", "always", "drift", "default")}
+ENGINES = {"ctloop": ("never", "always", "drift", "default")}
 SEED = 7
 COLUMNS = ["stream", "half", "kind", "windows", "rows_per_window", "engine", "policy", "mean_metric",
            "retrains", "delta_vs_always_pts", "retrain_ratio", "seconds", "crashed"]
@@ -57,30 +55,35 @@ def where(exc: BaseException) -> str:
     return f"{path}:{f.lineno} in {f.name}"
 
 
-def run_today(stream, frame, policy: str) -> dict:
+LABEL_DELAY_WINDOWS = 0.0
+QUIET = False
+
+
+def run_ctloop(stream, frame, policy: str) -> dict:
+    import pandas as pd
+
     from ctloop.backtest import BacktestConfig, run_backtest
+    from ctloop.config import TrainingConfig
+    from ctloop.timeutil import parse_duration
 
+    delay = ""
+    if LABEL_DELAY_WINDOWS:
+        delay = f"{int(parse_duration(stream.window) / pd.Timedelta(seconds=1) * LABEL_DELAY_WINDOWS)}s"
     cfg = BacktestConfig(target=catalogue.TARGET, time_column=catalogue.TIME, window=stream.window,
-                         policy=policy, seed=SEED)
-    report = run_backtest(frame, cfg)
-    return {
-        "mean_metric": report.mean_metric, "retrains": report.retrains,
-        "promotions": report.promotions, "metric": report.metric,
-        "windows": [{"start": w.start, "end": w.end, "rows": w.rows, "metric": w.metric,
-                     "retrained": w.retrained, "promoted": w.promoted, "reason": w.reason,
-                     "drift_share": w.drift_share} for w in report.windows],
-    }
+                         policy=policy, label_delay=delay, training=TrainingConfig(seed=SEED))
+    t = time.perf_counter()
+
+    def progress(msg: str) -> None:  # every policy reports every window
+        if not QUIET:
+            print(f"      [{stream.name} {policy} {time.perf_counter() - t:6.0f}s] {msg}", flush=True)
+
+    report = run_backtest(frame, cfg, progress=progress)
+    out = report.to_dict()
+    out.pop("config")
+    return out
 
 
-def run_proto(stream, frame, policy: str) -> dict:
-    import _prototype_policy as proto
-
-    report = proto.replay(frame, target=catalogue.TARGET, time_column=catalogue.TIME,
-                          window=stream.window, policy=policy, seed=SEED)
-    return report.summary()
-
-
-RUNNERS = {"today": run_today, "proto": run_proto}
+RUNNERS = {"ctloop": run_ctloop}
 
 
 def run_all(selected, engines, policies_by_engine, say=print, infos: list | None = None,
@@ -137,7 +140,7 @@ def add_comparisons(rows: list[dict]) -> None:
             row["retrain_ratio"] = round(row["retrains"] / ref["retrains"], 2)
 
 
-def goal(rows: list[dict], engine: str = "proto", policy: str = "default") -> list[dict]:
+def goal(rows: list[dict], engine: str = "ctloop", policy: str = "default") -> list[dict]:
     """The issue's goal per stream, for ``policy`` of ``engine``:
 
     * within 0.5 points of always-retrain, with at most half of its retrains;
@@ -204,7 +207,7 @@ def plot_stream(name: str, rows: list[dict]) -> Path:
     mine = [r for r in rows if r["stream"] == name]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 4.5), gridspec_kw={"width_ratios": [3, 1]})
     colors = {"never": "#7f7f7f", "always": "#1f77b4", "drift": "#ff7f0e", "default": "#2ca02c"}
-    styles = {"today": "--", "proto": "-"}
+    styles = {"ctloop": "-"}
     for r in mine:
         detail = r.get("windows_detail") or []
         pts = [(pd.Timestamp(w["start"]), w["metric"]) for w in detail if w.get("metric") is not None]
@@ -223,7 +226,7 @@ def plot_stream(name: str, rows: list[dict]) -> Path:
             ax1.plot([], [], styles[r["engine"]], color=color, label=f"{label}: CRASHED")
         if r.get("mean_metric") is not None:
             ax2.scatter(r["retrains"], r["mean_metric"], color=color,
-                        marker="o" if r["engine"] == "proto" else "x", s=50)
+                        marker="o", s=50)
             ax2.annotate(label, (r["retrains"], r["mean_metric"]), fontsize=7, xytext=(3, 3),
                          textcoords="offset points")
     ax1.set_ylabel("prequential metric (ROC AUC; macro one-vs-rest for multiclass)")
@@ -271,7 +274,7 @@ def plot_summary(rows: list[dict], engine: str) -> Path:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
-    path = RESULTS / ("backtest_quality.png" if engine == "proto" else f"backtest_quality_{engine}.png")
+    path = RESULTS / "backtest_quality.png"
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
@@ -306,7 +309,10 @@ def merge(names: list[str], output: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--streams", default="", help="comma list of stream names, or design / holdout")
-    ap.add_argument("--engine", default="today,proto", help="today, proto or both (comma list)")
+    ap.add_argument("--engine", default="ctloop", help="ctloop (the only engine; kept for old result files)")
+    ap.add_argument("--label-delay-windows", type=float, default=0.0,
+                    help="labels arrive this many replay windows after the event (default 0)")
+    ap.add_argument("--quiet", action="store_true", help="no per-window progress lines")
     ap.add_argument("--policies", default="", help="comma list (default: every policy of the engine)")
     ap.add_argument("--output", default="backtest_quality", help="result name under benchmarks/results")
     ap.add_argument("--merge", default="", help="comma list of result names to combine into --output "
@@ -314,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.merge:
         return merge(args.merge.split(","), args.output)
+    global LABEL_DELAY_WINDOWS, QUIET
+    LABEL_DELAY_WINDOWS, QUIET = args.label_delay_windows, args.quiet
     engines = [e for e in args.engine.split(",") if e]
     for e in engines:
         if e not in ENGINES:
@@ -330,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(rows, COLUMNS))
     results = {}
-    if "proto" in engines and "default" in policies["proto"]:
+    if "default" in policies["ctloop"]:
         results = {"goal": goal(rows)}
         print()
         print(table(results["goal"], ["stream", "half", "in_goal_scope", "pass", "why"]))
@@ -340,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         plot_summary(rows, e)
     (RESULTS / f"{args.output}.md").write_text(markdown(rows, results.get("goal")))
     out = save(args.output, {"seconds": round(time.perf_counter() - t0, 1), "rows": rows, **results,
-                             "streams": infos})
+                             "streams": infos, "label_delay_windows": args.label_delay_windows})
     print(f"\nwrote {out} and {len(selected)} PNG(s) in {RESULTS} in {time.perf_counter() - t0:.0f}s "
           "(shared 2-core machine: seconds are indicative only)")
     return 0

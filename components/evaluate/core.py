@@ -47,6 +47,8 @@ class GateDecision:
     slices: list[dict[str, Any]] = field(default_factory=list)
     curves: dict[str, Any] = field(default_factory=dict)
     rows: int = 0
+    # what the monitoring rules compare served traffic with (ctloop.monitoring.triggers.gate_reference)
+    reference: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -112,6 +114,8 @@ def _metric_vector(metric: str, y, pred, classes, idx: np.ndarray) -> np.ndarray
         n_neg = yb.shape[1] - n_pos
         with np.errstate(invalid="ignore", divide="ignore"):
             return ((ranks * yb).sum(axis=1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+    if metric == "roc_auc" and len(classes) > 2:
+        return _multiclass_auc_vector(np.asarray(y), pred, idx)
     if metric == "accuracy" and classes:
         hit = np.argmax(pred, axis=1) == np.asarray(y)
         return hit[idx].mean(axis=1)
@@ -132,6 +136,30 @@ def _metric_vector(metric: str, y, pred, classes, idx: np.ndarray) -> np.ndarray
     positions = list(range(len(classes)))
     return np.array([M.compute("classification" if classes else "regression", y[i], pred[i], positions)[metric]
                      for i in idx])
+
+
+def _multiclass_auc_vector(y: np.ndarray, pred: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Macro one-vs-rest ROC AUC over the classes present in each resample (rows ``idx[b]``), as
+    :func:`ctloop.metrics.classification` computes it, by ranks per class: no Python loop over rounds.
+    NaN for a resample with fewer than two classes."""
+    import numpy as np
+    from scipy.stats import rankdata
+
+    yb = y[idx]
+    total = np.zeros(len(idx))
+    present = np.zeros(len(idx))
+    for k in np.unique(y):
+        hit = yb == k
+        n_pos = hit.sum(axis=1)
+        n_neg = hit.shape[1] - n_pos
+        ranks = rankdata(pred[:, k][idx], axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            auc = ((ranks * hit).sum(axis=1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+        ok = (n_pos > 0) & (n_neg > 0)
+        total += np.where(ok, auc, 0.0)
+        present += n_pos > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(present >= 2, total / present, np.nan)
 
 
 def paired_bootstrap(metric: str, y, pred_challenger, pred_champion, classes, *, rounds: int,
@@ -259,7 +287,10 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
                             challenger_metrics=challenger_metrics, thresholds=dict(cfg.thresholds), rows=len(data))
     unseen = [str(c) for c in labels[len(classes):]]
     if task == "classification":
+        from ctloop.monitoring.triggers import gate_reference, scores_of
+
         decision.curves = _curves(y, pred_c, labels)
+        decision.reference = gate_reference(y, pred_c, positions, scores=scores_of(pred_c[:, :len(classes)]))
 
     reasons: list[str] = []
     ok = True
@@ -327,13 +358,17 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
 
 def metric_values(decision: GateDecision) -> dict[str, float]:
     """The decision as flat metrics (the KFP Metrics artifact): ``challenger.<m>``, ``champion.<m>``,
-    ``<primary>.delta/ci_low/ci_high`` and ``approved`` (0/1); NaN values are left out."""
+    ``<primary>.delta/ci_low/ci_high``, the statistics the monitoring rules need
+    (``challenger.roc_auc_se``, ``challenger.brier``, ``challenger.brier_se``, ``challenger.rows``,
+    ``challenger.score_q10`` … ``q90``: registered as tags, read back by
+    :mod:`ctloop.monitoring.champion`) and ``approved`` (0/1); NaN values are left out."""
     out = {f"challenger.{k}": round(v, 6) for k, v in decision.challenger_metrics.items() if v == v}
     out.update({f"champion.{k}": round(v, 6) for k, v in (decision.champion_metrics or {}).items() if v == v})
     if decision.comparison:
         for key in ("delta", "ci_low", "ci_high"):
             if decision.comparison[key] == decision.comparison[key]:
                 out[f"{decision.primary_metric}.{key}"] = round(decision.comparison[key], 6)
+    out.update({f"challenger.{k}": round(v, 6) for k, v in decision.reference.items()})
     out["approved"] = int(decision.approved)
     return out
 

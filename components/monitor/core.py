@@ -148,6 +148,7 @@ def window_spec(window: Bounds, champion: Champion | None, previous: dict[str, A
                 cfg: MonitoringConfig) -> WindowSpec:
     """What a :class:`~ctloop.monitoring.window.WindowState` of this window must collect."""
     from ctloop.labels.realized import resolve, score_columns
+    from ctloop.monitoring.triggers import score_bin_spec
     from ctloop.monitoring.window import WindowSpec, numeric_columns
 
     if champion is None:
@@ -158,7 +159,8 @@ def window_spec(window: Bounds, champion: Champion | None, previous: dict[str, A
                       count_from=volume_start(champion, previous)[1],
                       features=tuple(champion.features) if reference is not None else (),
                       numeric=tuple(numeric_columns(reference)) if reference is not None else (),
-                      labelled=bool(cfg.labels_root), keep=tuple(score_columns(score)))
+                      labelled=bool(cfg.labels_root), keep=tuple(score_columns(score)),
+                      score_bins=score_bin_spec(champion.task, champion.classes, champion.gate_metrics))
 
 
 class _Frame:
@@ -188,6 +190,16 @@ class _Frame:
         aligned = coerce_like(aligned, champion.reference, alignment.columns)
         return alignment, engine.detect(champion.reference, aligned, columns=alignment.columns)
 
+    def prediction_drift(self, champion: Champion, score: str | list[str]) -> dict[str, float]:
+        from ctloop.labels.realized import score_columns
+        from ctloop.monitoring.triggers import served_prediction_drift
+
+        columns = score_columns(score)
+        if not len(self.current) or not all(c in self.current.columns for c in columns):
+            return {}
+        return served_prediction_drift(champion.task, champion.classes, champion.gate_metrics,
+                                       self.current[columns])
+
     def join(self, labels: pd.DataFrame | None) -> JoinResult:
         from ctloop.labels.join import join_labels
 
@@ -216,6 +228,12 @@ class _State:
         reference = streaming.DriftState().update(champion.reference[alignment.columns])
         return alignment, streaming.compare(reference, state.drift, columns=alignment.columns)
 
+    def prediction_drift(self, champion: Champion, score: str | list[str]) -> dict[str, float]:
+        from ctloop.monitoring.triggers import drift_from_bins
+
+        bins = self.state.score_bins
+        return drift_from_bins(champion.gate_metrics, bins) if bins is not None else {}
+
     def join(self, labels: pd.DataFrame | None) -> JoinResult:
         return self.state.join(labels)
 
@@ -239,13 +257,21 @@ def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, 
         out.tags["champion_version"] = champion.version
         out.gate_value = champion.gate_value(out.metric)
         _drift(out, *facts.drift(champion))
+        record["champion_version"] = champion.version
+        record.update(facts.prediction_drift(champion, score))
         rows_since = _volume(out, facts, champion, previous, window)
         if cfg.labels_root:
             _realized(out, facts.join(labels), champion, score, cfg)
     out.verdict = decide(history, record, cfg.rules.active(), champion_metric=out.gate_value,
                          rows_since_training=rows_since, metric=out.metric, min_labels=cfg.min_labels,
-                         window=cfg.window)
+                         window=cfg.window, champion_gate=champion.gate_metrics if champion else None)
+    for key in CARRIED:  # what the next window's rules read back from this one (store.to_record)
+        if isinstance(record.get(key), int | float) and record[key] == record[key]:
+            out.series[key] = float(record[key])
     return out
+
+
+CARRIED = ("psi", "psi_bound", "cusum")  # record fields the rules read from earlier windows
 
 
 def _drift(out: WindowJudgement, alignment: FeatureAlignment | None, result: DriftResult | None) -> None:
@@ -295,6 +321,7 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
               cfg: MonitoringConfig) -> None:
     from ctloop.labels.realized import metric_value, realized_metrics, scorable, score_columns
     from ctloop.monitoring.store import metric_key
+    from ctloop.monitoring.triggers import served_realized
 
     out.tags["label_join"] = joined.describe()
     if joined.problem and joined.problem not in ("no labels", "no served rows"):
@@ -332,6 +359,7 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
         if len(rows):
             value = metric_value(out.metric, rows[LABEL], rows[score], champion.classes)
             out.record["realized"] = value if value == value else None
+            out.record.update(served_realized(champion.task, champion.classes, rows[LABEL], rows[score]))
     out.series["realized_rows"] = float(out.record["realized_rows"])
     if out.record["realized"] is not None:
         out.series["realized"] = float(out.record["realized"])

@@ -1,14 +1,43 @@
-"""Replay history window by window through the same cores the pipeline runs.
+"""Replay history window by window through the same cores and the same retraining rules the
+pipelines run.
 
-For every window after the first:
+For every replay window after the initial training window:
 
-1. **prequential score** — the current champion predicts the window before its labels are used;
-2. **decide** — drift of the window against the champion's training reference (the same
-   ``detect`` the ``detect_drift`` component runs); the policy says whether to retrain:
-   ``never`` (train once, then never), ``always`` (every window), ``drift`` (only when drifted);
-3. **retrain, gate, promote** — a challenger is trained on the latest ``train_window`` of data
-   (the same ``fit``), gated against the champion on a time holdout (the same ``gate``), and
-   promoted when approved.
+1. **prequential score** — the current champion predicts the window before its labels are used
+   (a window with fewer than :data:`MIN_SCORE_ROWS` rows, or whose metric is undefined — one
+   class only — is not scored; the reason says so and it is not averaged);
+2. **decide** — the policy says whether to retrain:
+
+   * ``never``: train once, then never; ``always``: every window;
+   * ``drift``: feature drift of the window against the champion's training reference (the
+     ``detect`` of the ``detect_drift`` component) alone;
+   * ``default``: the monitoring rules (:func:`ctloop.monitoring.rules.decide`, the
+     ``monitoring.rules`` section, the same code ``monitor_model`` runs) on the same inputs
+     monitoring computes on served traffic: feature drift share, prediction drift of the
+     champion's scores against its gate holdout, and the realized metric on the labels that
+     arrived during the window (``label_delay`` after each row's event time) for rows the
+     champion served, against what the champion scored at its gate, with its sampling error;
+3. **retrain, gate, promote** — a challenger is trained on the labelled rows of the training
+   window (those whose label had arrived by the window's end, the same ``fit``), gated against the
+   champion on a time holdout (the same ``gate``) and promoted when approved. A training window
+   with too few labelled rows, a single class, or on which the estimator fails, skips the
+   retrain with the reason; the replay continues. A rejected challenger re-anchors the
+   champion's gate statistics to its score on that newest holdout (the champion is not
+   confidently worse there), so the same loss does not fire again and again;
+4. **recovery** (policy ``default``) — a confident loss on labels (``realized_z``, ``cusum``,
+   ``realized_drop``, ``realized_floor``) marks a change: that retrain and one in each following
+   window, up to one training window later, train only on the windows since the change (growing
+   back to the full training window), each gated as usual; the first rejected one ends the
+   recovery. Without it, a challenger trained mostly on the old concept sets its own low bar and
+   the rules never replace it.
+
+**Defaults derived from the data** (nothing fixed such as 90 days):
+
+* training window = the smallest number of recent replay windows holding :data:`TRAIN_ROWS`
+  rows (median rows per window), at least 1 and at most :data:`MAX_TRAIN_WINDOWS` windows;
+* the initial model trains on the first training window (history under every policy, not
+  scored); while that has too few labelled rows or one class it is deferred window by window;
+* a challenger needs ``max(100, 25 x classes)`` labelled rows and two classes.
 
 The report has one row per window and the totals ``mean_metric`` (row-weighted over scored
 windows) and ``retrains`` (challengers trained after the initial model).
@@ -17,47 +46,61 @@ windows) and ``retrains`` (challengers trained after the initial model).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ctloop.config import DataConfig, DriftConfig, GateConfig, TrainingConfig
+from ctloop.config import DataConfig, DriftConfig, GateConfig, MonitoringRules, TrainingConfig
 from ctloop.errors import ConfigError, DataValidationError
 from ctloop.metrics import default_primary
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-POLICIES = ("drift", "always", "never")
-
+POLICIES = ("never", "always", "drift", "default")
 
 # A backtest replays many windows: it trains with the pipeline's settings but judges each challenger
-# with fewer bootstrap rounds, and with a bar that makes the first model usable (roc_auc >= 0.7;
-# a regression backtest must name its own thresholds). Each is overridden by its flag.
-BACKTEST_GATE = {"bootstrap_rounds": 300}
-BACKTEST_THRESHOLDS = {"classification": {"roc_auc": 0.7}}
+# with fewer bootstrap rounds, against a bar at chance (the comparison with the champion does the
+# rest; a regression backtest must name its own thresholds). Each is overridden by its flag.
+BACKTEST_GATE = {"bootstrap_rounds": 200}
+BACKTEST_THRESHOLDS = {"classification": {"roc_auc": 0.5}}
+TRAIN_ROWS = 3000  # the derived training window holds at least this many rows ...
+MAX_TRAIN_WINDOWS = 6  # ... within at most this many replay windows
+MIN_SCORE_ROWS = 30  # a window with fewer rows is not scored
+MIN_LABELS = 100  # labelled rows of a window the realized rules need (monitoring's min_labels)
+LOSS_RULES = ("realized_z", "cusum", "realized_drop", "realized_floor")  # a confident loss on labels
 
 
 @dataclass
 class BacktestConfig:
-    """What to replay and how: the replay step and policy, and the pipeline's own sections."""
+    """What to replay and how: the replay step, policy and label delay, and the pipeline's sections."""
 
     target: str
     time_column: str
     window: str = "30D"
-    policy: str = "drift"
-    train_window: str = "90D"
+    policy: str = "default"
+    train_window: str = ""  # empty: derived from the replay window and the data volume
+    label_delay: str = ""  # empty: labels are known at the end of the window their row belongs to
     holdout_fraction: float = DataConfig.holdout_fraction
     training: TrainingConfig = field(default_factory=TrainingConfig)
     gate: GateConfig | None = None  # None: the pipeline's gate with BACKTEST_GATE and BACKTEST_THRESHOLDS
     drift: DriftConfig = field(default_factory=DriftConfig)
+    rules: MonitoringRules = field(default_factory=MonitoringRules)
+    min_labels: int = MIN_LABELS
+    min_train_rows: int | None = None  # None: max(100, 25 x classes)
 
     def validate(self) -> None:
+        from ctloop.timeutil import parse_duration
+
         if self.policy not in POLICIES:
             raise ConfigError(f"--policy {self.policy!r} is not one of {', '.join(POLICIES)}")
         if not 0.0 < self.holdout_fraction < 1.0:
             raise ConfigError(f"holdout_fraction must be in (0, 1), got {self.holdout_fraction}")
+        for name in ("window", "train_window", "label_delay"):
+            if getattr(self, name):
+                parse_duration(getattr(self, name), name=f"--{name.replace('_', '-')}")
         if self.gate is None:
             thresholds = BACKTEST_THRESHOLDS.get(self.training.task)
             if thresholds is None:
@@ -76,9 +119,10 @@ class BacktestConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return {"target": self.target, "time_column": self.time_column, "window": self.window, "policy": self.policy,
-                "train_window": self.train_window, "holdout_fraction": self.holdout_fraction,
-                "training": self.training.to_dict(), "gate": self.gate.to_dict() if self.gate else None,
-                "drift": self.drift.to_dict(), "drift_share": self.drift.share}
+                "train_window": self.train_window, "label_delay": self.label_delay,
+                "holdout_fraction": self.holdout_fraction, "training": self.training.to_dict(),
+                "gate": self.gate.to_dict() if self.gate else None, "drift": self.drift.to_dict(),
+                "drift_share": self.drift.share, "rules": self.rules.active(), "min_labels": self.min_labels}
 
 
 @dataclass
@@ -95,6 +139,12 @@ class WindowResult:
     promoted: bool
     champion_version: int
     reason: str
+    rule: str = ""
+    labelled: int = 0
+    realized: float | None = None
+    psi: float | None = None
+    cusum: float | None = None
+    unseen_classes: list = field(default_factory=list)
 
 
 @dataclass
@@ -105,6 +155,8 @@ class BacktestReport:
     retrains: int
     promotions: int
     metric: str
+    train_windows: int = 0
+    skipped: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,8 +165,25 @@ class BacktestReport:
             "mean_metric": self.mean_metric,
             "retrains": self.retrains,
             "promotions": self.promotions,
+            "train_windows": self.train_windows,
+            "skipped": self.skipped,
             "windows": [asdict(w) for w in self.windows],
         }
+
+
+@dataclass
+class _Champion:
+    model: Any
+    classes: list | None
+    reference: pd.DataFrame  # features of its training rows (the drift reference)
+    gate: dict[str, float]  # what it scored at its gate (re-anchored when a challenger is rejected)
+    version: int
+    since: Any  # the time it started serving
+
+
+def derive_train_windows(rows_per_window: float) -> int:
+    """Replay windows in the derived training window (see the module doc)."""
+    return int(min(max(math.ceil(TRAIN_ROWS / max(rows_per_window, 1.0)), 1), MAX_TRAIN_WINDOWS))
 
 
 def _features(frame: pd.DataFrame, cfg: BacktestConfig) -> list[str]:
@@ -132,9 +201,13 @@ def run_backtest(
     import numpy as np
     import pandas as pd
 
+    from ctloop import metrics as M
     from ctloop.components.evaluate import core as eval_core
     from ctloop.components.train import core as train_core
     from ctloop.drift import engine as drift_core
+    from ctloop.errors import CtloopError
+    from ctloop.monitoring import triggers
+    from ctloop.monitoring.rules import decide
     from ctloop.timeutil import parse_duration
 
     cfg.validate()
@@ -142,18 +215,16 @@ def run_backtest(
     for col in (cfg.target, cfg.time_column):
         if col not in frame.columns:
             raise DataValidationError([(col, "required", len(frame), "column is missing from the data")])
-    step = parse_duration(cfg.window)
-    train_span = parse_duration(cfg.train_window) if cfg.train_window else None
+    step = parse_duration(cfg.window, name="--window")
     data = frame.copy()
     data[cfg.time_column] = pd.to_datetime(data[cfg.time_column])
-    data = data.dropna(subset=[cfg.target]).sort_values(cfg.time_column, kind="stable")
+    data = data.dropna(subset=[cfg.target]).sort_values(cfg.time_column, kind="stable").reset_index(drop=True)
     if data.empty:
         raise DataValidationError([(cfg.target, "non_null", 0, "no rows with a target value")])
     t0 = data[cfg.time_column].min().floor("D" if step >= pd.Timedelta(days=1) else "min")
     edges = [t0]
     while edges[-1] <= data[cfg.time_column].max():
         edges.append(edges[-1] + step)
-    times = data[cfg.time_column].to_numpy()
     bounds = [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
     if len(bounds) < 2:
         raise ConfigError(
@@ -161,77 +232,213 @@ def run_backtest(
             f"… {data[cfg.time_column].max()}: choose a shorter window"
         )
     features = _features(data, cfg)
+    times = data[cfg.time_column].to_numpy()
+    delay = parse_duration(cfg.label_delay, name="--label-delay") if cfg.label_delay else pd.Timedelta(0)
+    # labels arrive `delay` after the event; with no delay, at the end of the row's own window
+    win_of_row = np.searchsorted(np.array([np.datetime64(e) for e in edges]), times, side="right") - 1
+    window_end = np.array([np.datetime64(hi) for _, hi in bounds])[win_of_row]
+    label_time = np.maximum(times + np.timedelta64(delay), window_end) if delay > pd.Timedelta(0) else window_end
+    counts = np.bincount(win_of_row, minlength=len(bounds))
+    classification = cfg.task == "classification"
+    n_classes = int(data[cfg.target].nunique()) if classification else 0
+    min_train_rows = cfg.min_train_rows or (max(100, 25 * n_classes) if classification else 100)
+    if cfg.train_window:
+        train_windows = max(1, math.ceil(parse_duration(cfg.train_window, name="--train-window") / step))
+        how = f"--train-window {cfg.train_window}"
+    else:
+        rows_per_window = float(np.median(counts[counts > 0]))
+        train_windows = derive_train_windows(rows_per_window)
+        how = (f"derived: {TRAIN_ROWS} rows at a median {rows_per_window:.0f} rows per window, "
+               f"1..{MAX_TRAIN_WINDOWS} windows")
+    train_windows = min(train_windows, len(bounds) - 1)
+    say(f"{len(data)} rows in {len(bounds)} windows of {cfg.window}; training window {train_windows} "
+        f"window(s) ({how}); a challenger needs {min_train_rows} labelled rows; policy {cfg.policy}")
 
-    def window_rows(lo, hi) -> pd.DataFrame:
-        mask = (times >= np.datetime64(lo)) & (times < np.datetime64(hi))
+    def labelled(end_i: int, first_i: int) -> pd.DataFrame:
+        """Rows of windows first_i..end_i whose label arrived by window end_i's end."""
+        mask = (win_of_row >= first_i) & (win_of_row <= end_i) & (label_time <= np.datetime64(bounds[end_i][1]))
         return data.loc[mask]
 
-    def train_and_gate(hist: pd.DataFrame, champion_model):
-        hist = hist.sort_values(cfg.time_column, kind="stable")
-        cut = int(len(hist) * (1 - cfg.holdout_fraction))
-        train, holdout = hist.iloc[:cut], hist.iloc[cut:]
-        result = train_core.run(train, cfg.training, target=cfg.target, time_column=cfg.time_column)
-        decision = eval_core.run(result.model, holdout.drop(columns=[cfg.time_column]), cfg.gate,
-                                 target=cfg.target, task=cfg.task, champion=champion_model)
-        return result, train, decision
+    def proba_of(model: Any, rows: pd.DataFrame):
+        names = getattr(model, "feature_names_in_", None)
+        x = rows[list(names)] if names is not None else rows[features]
+        return model.predict_proba(x) if classification else np.asarray(model.predict(x), dtype=float)
 
-    # Initial champion: trained on the first window, judged on absolute thresholds only.
-    first = window_rows(*bounds[0])
-    result, train, decision = train_and_gate(first, None)
-    champion_model = result.model
-    champion_reference = train
-    champion_version = 1
-    say(f"window 0 [{bounds[0][0].date()} … {bounds[0][1].date()}): initial model v1 "
-        f"on {len(first)} rows" + ("" if decision.approved else " (fails the gate; used anyway as the starting point)"))
-    windows = [WindowResult(0, str(bounds[0][0]), str(bounds[0][1]), len(first), None, None, False,
-                            True, decision.approved, True, 1, "initial model")]
-    retrains = promotions = 0
-    for i, (lo, hi) in enumerate(bounds[1:], start=1):
-        current = window_rows(lo, hi)
-        if current.empty:
+    def gate_stats(model: Any, classes: list | None, holdout: pd.DataFrame, value: float | None) -> dict[str, float]:
+        out: dict[str, float] = {}
+        if classification and len(holdout):
+            out = triggers.gate_reference(holdout[cfg.target].to_numpy(), proba_of(model, holdout), classes or [])
+        if value is not None and value == value:
+            out[cfg.primary_metric] = float(value)
+        return out
+
+    def registered(decision: Any) -> dict[str, float]:
+        """What registration records with a promoted version and monitoring reads back
+        (``ctloop.metric.challenger.*`` tags: the gate's metrics and statistics)."""
+        values = eval_core.metric_values(decision)
+        return {k[len("challenger."):]: float(v) for k, v in values.items() if k.startswith("challenger.")}
+
+    def train(hist: pd.DataFrame, champion: _Champion | None):
+        """``(result, train, holdout, decision)`` or ``(None, reason)``."""
+        if len(hist) < min_train_rows:
+            return None, f"{len(hist)} labelled rows in the training window (< {min_train_rows})"
+        y = hist[cfg.target]
+        if classification and y.nunique() < 2:
+            return None, f"a single class {y.iloc[0]!r} in the training window"
+        cut = int(len(hist) * (1 - cfg.holdout_fraction))
+        part, holdout = hist.iloc[:cut], hist.iloc[cut:]
+        if classification and part[cfg.target].nunique() < 2:
+            return None, f"a single class {part[cfg.target].iloc[0]!r} in the training part of the window"
+        try:
+            result = train_core.run(part, cfg.training, target=cfg.target, time_column=cfg.time_column)
+            decision = eval_core.run(result.model, holdout.drop(columns=[cfg.time_column]), cfg.gate,
+                                     target=cfg.target, task=cfg.task,
+                                     champion=champion.model if champion else None)
+        except CtloopError as exc:  # TrainingError, EvaluationError, DataValidationError: skip, go on
+            return None, f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+        return (result, part, holdout, decision), ""
+
+    windows: list[WindowResult] = []
+    champion: _Champion | None = None
+    i = 0
+    while champion is None and i < len(bounds):
+        lo, hi = bounds[i]
+        base = WindowResult(i, str(lo), str(hi), int(counts[i]), None, None, False, False, False, False, 0, "")
+        windows.append(base)
+        if i + 1 < train_windows:
+            base.rule, base.reason = "history", f"history of the initial model ({train_windows} window(s))"
+            i += 1
             continue
-        # 1. prequential score of the champion on data it has never seen
-        scored = eval_core.score(champion_model, current.drop(columns=[cfg.time_column]),
-                                 target=cfg.target, task=cfg.task)
-        metric = float(scored[cfg.primary_metric]) if cfg.primary_metric in scored else None
-        # 2. drift against the champion's training reference
-        drift = drift_core.detect(
-            champion_reference[features], current[features], columns=features,
-            drift_share=cfg.drift.share, method=cfg.drift.method or None, threshold=cfg.drift.threshold,
-        )
-        retrain = cfg.policy == "always" or (cfg.policy == "drift" and drift.drifted)
-        approved = promoted = False
-        reason = drift.reason if cfg.policy == "drift" else f"policy {cfg.policy}"
-        if retrain:
-            retrains += 1
-            hist_lo = hi - train_span if train_span is not None else edges[0]
-            hist = data.loc[(times >= np.datetime64(hist_lo)) & (times < np.datetime64(hi))]
-            result, train, decision = train_and_gate(hist, champion_model)
-            approved = decision.approved
-            reason = decision.reason
-            if approved:
-                promotions += 1
-                promoted = True
-                champion_model, champion_reference = result.model, train
-                champion_version += 1
-        say(
-            f"window {i} [{lo.date()} … {hi.date()}): {len(current)} rows, "
-            f"{cfg.primary_metric}={metric if metric is None else round(metric, 4)}, "
-            f"drift share={drift.share:.2f}{' DRIFT' if drift.drifted else ''}"
-            + (f", retrained → {f'promoted v{champion_version}' if promoted else 'rejected'}" if retrain else "")
-        )
-        windows.append(WindowResult(i, str(lo), str(hi), len(current), metric, float(drift.share),
-                                    bool(drift.drifted), retrain, approved, promoted,
-                                    champion_version, reason))
+        out, why = train(labelled(i, 0), None)
+        if out is None:
+            base.rule, base.reason = "skip", f"no initial model yet: {why}"
+            say(f"window {i} [{lo} … {hi}): {base.reason}")
+        else:
+            result, part, holdout, decision = out
+            classes = list(getattr(result.model, "classes_", [])) or None
+            champion = _Champion(result.model, classes, part[features], registered(decision), 1, hi)
+            base.retrained = base.promoted = True
+            base.approved = decision.approved
+            base.champion_version, base.rule = 1, "initial"
+            base.reason = f"initial model v1 on {len(part)} rows" + (
+                "" if decision.approved else " (fails the gate; used anyway as the starting point)")
+            say(f"window {i} [{lo} … {hi}): {base.reason}")
+        i += 1
+    if champion is None:
+        raise DataValidationError([(cfg.target, "trainable", len(data),
+                                    f"no window can train an initial model: {windows[-1].reason}")])
+
+    history: list[dict[str, Any]] = []
+    retrains = promotions = 0
+    start = i
+    change = -1  # window of the last confident realized loss: recovery retrains until change + train_windows
+    for i in range(start, len(bounds)):
+        lo, hi = bounds[i]
+        current = data.loc[win_of_row == i]
+        w = WindowResult(i, str(lo), str(hi), len(current), None, None, False, False, False, False,
+                         champion.version, "")
+        windows.append(w)
+        notes: list[str] = []
+        proba = None
+        if current.empty:
+            notes.append("not scored: no rows in this window")
+        else:
+            proba = proba_of(champion.model, current)
+            y = current[cfg.target].to_numpy()
+            value = M.compute(cfg.task, y, proba, champion.classes)[cfg.primary_metric]
+            if classification:
+                _, labels = M.class_positions(y, champion.classes or [])
+                w.unseen_classes = [str(c) for c in labels[len(champion.classes or []):]]
+            if len(current) < MIN_SCORE_ROWS:
+                notes.append(f"not scored: {len(current)} rows (< {MIN_SCORE_ROWS})")
+            elif value != value:
+                notes.append(f"not scored: {cfg.primary_metric} undefined on one class "
+                             f"{sorted(map(str, pd.unique(y)))}" if classification else "not scored: undefined metric")
+            else:
+                w.metric = float(value)
+        # ------------------------------------------------------------------ decide
+        fire, rule, reason = False, "none", f"policy {cfg.policy}"
+        if len(current) and cfg.policy in ("drift", "default"):
+            drift = drift_core.detect(champion.reference, current[features], columns=features,
+                                      drift_share=cfg.drift.share, method=cfg.drift.method or None,
+                                      threshold=cfg.drift.threshold)
+            w.drift_share, w.drifted = float(drift.share), bool(drift.drifted)
+        if cfg.policy == "always":
+            fire, rule = True, "always"
+        elif cfg.policy == "drift":
+            fire = w.drifted
+            rule, reason = ("drift" if fire else "none"), (f"drift share {w.drift_share:.2f}" if len(current)
+                                                            else "no rows")
+        elif cfg.policy == "default":
+            record: dict[str, Any] = {"window_end": pd.Timestamp(hi).isoformat(), "rows": len(current),
+                                      "drift_share": w.drift_share, "realized": None, "realized_rows": 0,
+                                      "champion_version": champion.version}
+            if proba is not None and classification:
+                record.update(triggers.prediction_drift(champion.gate, proba))
+                w.psi = record.get("psi")
+            arrived = (label_time > np.datetime64(lo)) & (label_time <= np.datetime64(hi)) \
+                & (times >= np.datetime64(champion.since))
+            rows = data.loc[arrived]
+            record["realized_rows"] = w.labelled = len(rows)
+            if len(rows):
+                p = proba_of(champion.model, rows)
+                realized = M.compute(cfg.task, rows[cfg.target].to_numpy(), p, champion.classes)[cfg.primary_metric]
+                record["realized"] = w.realized = realized if realized == realized else None
+                if classification:
+                    record.update(triggers.realized_inputs(rows[cfg.target].to_numpy(), p, champion.classes or []))
+            verdict = decide(history, record, cfg.rules.active(), champion_metric=champion.gate.get(cfg.primary_metric),
+                             metric=cfg.primary_metric, min_labels=cfg.min_labels, window=cfg.window,
+                             champion_gate=champion.gate)
+            fire, rule, reason = verdict.fire, verdict.rule, verdict.reason
+            if fire and rule in LOSS_RULES:
+                change = i
+            elif not fire and 0 <= change < i < change + train_windows and rule != "cooldown":
+                fire, rule, reason = True, "recovery", (
+                    f"recovery after the loss in window {change}: retrain on the windows since ({reason})")
+            w.cusum = record.get("cusum")
+            record["triggered"] = fire
+            history = [*history[-50:], record]
+        w.rule = rule
+        w.reason = "; ".join([*notes, reason])
+        if fire:
+            first = max(i + 1 - train_windows, 0 if change < 0 else change)
+            out, why = train(labelled(i, first), champion)
+            if out is None:
+                w.reason += f"; retrain skipped: {why}"
+                if history:
+                    history[-1]["triggered"] = False
+            else:
+                result, part, holdout, decision = out
+                retrains += 1
+                w.retrained, w.approved = True, decision.approved
+                w.reason += f"; {decision.reason}"
+                if decision.approved:
+                    promotions += 1
+                    classes = list(getattr(result.model, "classes_", [])) or None
+                    champion = _Champion(result.model, classes, part[features], registered(decision),
+                                         champion.version + 1, hi)
+                    w.promoted, w.champion_version = True, champion.version
+                else:  # the champion is not confidently worse on the newest data: judge it by that
+                    if rule == "recovery":
+                        change = -1  # recovered: a challenger that does not pass ends the recovery
+                        w.reason += "; recovery ends"
+                    champion.gate = gate_stats(champion.model, champion.classes, holdout,
+                                               (decision.champion_metrics or {}).get(cfg.primary_metric))
+        say(f"window {i} [{lo} … {hi}): {len(current)} rows, {cfg.primary_metric}="
+            f"{'n/a' if w.metric is None else round(w.metric, 4)}"
+            + (f", drift share {w.drift_share:.2f}" if w.drift_share is not None else "")
+            + (f", {w.labelled} labels" if cfg.policy == "default" else "")
+            + (f" → {rule}: " + (f"promoted v{champion.version}" if w.promoted else
+                                 "rejected" if w.retrained else "retrain skipped") if fire else "")
+            + (f" ({notes[0]})" if notes else ""))
     scored = [w for w in windows if w.metric is not None and w.rows > 0]
     total = sum(w.rows for w in scored)
     mean_metric = sum(w.metric * w.rows for w in scored) / total if total else None
+    skipped = sum(1 for w in windows if w.metric is None and w.rule not in ("history", "initial"))
     return BacktestReport(
         config=cfg.to_dict(), windows=windows, mean_metric=mean_metric, retrains=retrains,
-        promotions=promotions, metric=cfg.primary_metric,
+        promotions=promotions, metric=cfg.primary_metric, train_windows=train_windows, skipped=skipped,
     )
-
-
 def plot_timeline(report: BacktestReport, path: str | Path, title: str = "") -> Path:
     """PNG timeline: metric per window, drift share, retrain and promotion markers."""
     import matplotlib
@@ -249,9 +456,9 @@ def plot_timeline(report: BacktestReport, path: str | Path, title: str = "") -> 
     ys = [w.metric for w in rows if w.metric is not None]
     ax1.plot(xs, ys, marker="o", color="#1f77b4", label=f"champion {report.metric} (prequential)")
     for w in rows:  # decisions happen at the end of the window they were made in
-        if w.retrained and w.index > 0 and not w.promoted:
+        if w.retrained and w.rule != "initial" and not w.promoted:
             ax1.axvline(pd.Timestamp(w.end), color="#ff7f0e", alpha=0.6, linestyle="--")
-        if w.promoted and w.index > 0:
+        if w.promoted and w.rule != "initial":
             ax1.axvline(pd.Timestamp(w.end), color="#2ca02c", alpha=0.8)
     ax1.plot([], [], color="#ff7f0e", linestyle="--", label="retrained, rejected by the gate")
     ax1.plot([], [], color="#2ca02c", label="retrained and promoted")
@@ -288,5 +495,98 @@ def write_report(report: BacktestReport, output_dir: str | Path) -> tuple[Path, 
     return js, png
 
 
-__all__ = ["POLICIES", "BacktestConfig", "BacktestReport", "WindowResult", "run_backtest",
-           "plot_timeline", "write_report"]
+def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
+            progress: Callable[[str], None] | None = None) -> dict[str, BacktestReport]:
+    """The same replay under each of ``policies`` (progress lines prefixed with the policy)."""
+    import dataclasses
+
+    say = progress or (lambda _msg: None)
+    unknown = [p for p in policies if p not in POLICIES]
+    if unknown or not policies:
+        raise ConfigError(f"--compare {','.join(policies)!r}: each policy must be one of {', '.join(POLICIES)}")
+    out = {}
+    for policy in dict.fromkeys(policies):
+        out[policy] = run_backtest(frame, dataclasses.replace(cfg, policy=policy),
+                                   progress=lambda m, p=policy: say(f"[{p}] {m}"))
+        r = out[policy]
+        say(f"[{policy}] mean {r.metric} {'n/a' if r.mean_metric is None else f'{r.mean_metric:.4f}'}, "
+            f"{r.retrains} retrains, {r.promotions} promotions")
+    return out
+
+
+def comparison_table(reports: dict[str, BacktestReport]) -> list[dict[str, Any]]:
+    """One row per policy: mean metric, retrains, promotions, skipped windows, and the difference
+    with ``always`` (points = 100 x metric) where it was replayed."""
+    always = reports.get("always")
+    rows = []
+    for policy, r in reports.items():
+        row = {"policy": policy, "metric": r.metric, "mean_metric": r.mean_metric, "retrains": r.retrains,
+               "promotions": r.promotions, "skipped_windows": r.skipped, "train_windows": r.train_windows}
+        if always is not None and always.mean_metric is not None and r.mean_metric is not None:
+            row["delta_vs_always_pts"] = round(100 * (r.mean_metric - always.mean_metric), 2)
+            row["retrains_vs_always"] = round(r.retrains / always.retrains, 3) if always.retrains else None
+        rows.append(row)
+    return rows
+
+
+def plot_comparison(reports: dict[str, BacktestReport], path: str | Path, title: str = "") -> Path:
+    """PNG: the metric per window of every policy with a marker at each retrain (same axes), and
+    retrains against mean metric."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.5), gridspec_kw={"width_ratios": [3, 1]})
+    for k, (policy, r) in enumerate(reports.items()):
+        color = f"C{k}"
+        pts = [(pd.Timestamp(w.start) + (pd.Timestamp(w.end) - pd.Timestamp(w.start)) / 2, w.metric)
+               for w in r.windows if w.metric is not None]
+        if pts:
+            ax1.plot(*zip(*pts, strict=True), color=color, lw=1.2, label=f"{policy}")
+        marks = [(pd.Timestamp(w.end), w.metric) for w in r.windows if w.retrained and w.rule != "initial"
+                 and w.metric is not None]
+        if marks:
+            ax1.scatter(*zip(*marks, strict=True), marker="v", color=color, s=25)
+        if r.mean_metric is not None:
+            ax2.scatter([r.retrains], [r.mean_metric], color=color, s=60, label=policy)
+            ax2.annotate(policy, (r.retrains, r.mean_metric), fontsize=8, xytext=(4, 4), textcoords="offset points")
+    metric = next(iter(reports.values())).metric
+    ax1.set_ylabel(f"{metric} (prequential)")
+    ax1.set_title(title or "metric per window; ▼ = retrain")
+    ax1.legend(fontsize=8)
+    ax1.grid(alpha=0.3)
+    ax2.set_xlabel("retrains")
+    ax2.set_ylabel(f"mean {metric}")
+    ax2.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def write_comparison(reports: dict[str, BacktestReport], output_dir: str | Path) -> tuple[Path, Path, Path]:
+    """``compare.csv``, ``compare.json`` (the table and every policy's report) and ``compare.png``."""
+    import csv
+
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = comparison_table(reports)
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    csv_path = out / "compare.csv"
+    with csv_path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=keys)
+        writer.writeheader()
+        writer.writerows(rows)
+    js = out / "compare.json"
+    js.write_text(json.dumps({"table": rows, "reports": {p: r.to_dict() for p, r in reports.items()}},
+                             indent=2, default=str))
+    return csv_path, js, plot_comparison(reports, out / "compare.png")
+
+
+__all__ = ["POLICIES", "BacktestConfig", "BacktestReport", "WindowResult", "run_backtest", "derive_train_windows",
+           "plot_timeline", "write_report", "compare", "comparison_table", "plot_comparison", "write_comparison"]

@@ -584,13 +584,26 @@ class MonitoringRules(Section):
     drift_windows: int = opt(2, "Consecutive drifted windows that trigger retraining.", check=positive)
     realized_floor: float | None = opt(None, "Absolute bound of the champion's realized metric (below it for "
                                        "higher-is-better metrics, above it for log_loss/rmse/mae).")
-    realized_drop: float | None = opt(0.05, "Largest drop of the realized metric below the champion's "
-                                      "validation value.", check=non_negative)
+    realized_drop: float | None = opt(None, "Largest drop of the realized metric below the champion's "
+                                      "validation value (no sampling error: with a few hundred labels it "
+                                      "fires on noise; realized_z is the default).", check=non_negative)
     min_rows_since_training: int | None = opt(None, "Rows logged since the champion was promoted needed "
                                               "before any rule may fire (a rule of its own when alone).",
                                               check=positive)
     cooldown: str | None = opt("24h", "No trigger within this long of the previous successful trigger.",
                                check=duration)
+    realized_z: float | None = opt(2.326, "Realized loss vs what the champion scored at its gate (ROC AUC, or "
+                                   "the Brier score), in standard errors of the difference (the sampling "
+                                   "error of the window's labels and of the gate holdout): 2.326 = one-sided "
+                                   "99 %. Needs the gate statistics registered with the champion.",
+                                   check=positive)
+    cusum_h: float | None = opt(5.0, "Slow loss: a one-sided CUSUM of the standardised realized losses "
+                                "(slack 0.5 standard errors) at or above this fires.", check=positive)
+    prediction_psi: float | None = opt(0.2, "Prediction drift: PSI of the champion's scores against its gate "
+                                       "holdout's score deciles above this and above sampling noise, for "
+                                       "drift_windows windows. Neither feature nor prediction drift fires on "
+                                       "a window whose labels show no loss (realized_z/cusum_h).",
+                                       check=positive)
 
     def active(self) -> dict[str, Any]:
         """The rules that are on, as the rule engine reads them."""

@@ -28,19 +28,21 @@ def reports(credit):
 def test_prequential_windows_and_totals(reports):
     never = reports["never"]
     scored = [w for w in never.windows if w.metric is not None]
-    assert len(never.windows) == 12 and len(scored) == 11  # window 0 trains the first model
+    # --train-window 60D = two 30D windows: windows 0-1 train the first model, 2..11 are scored
+    assert never.train_windows == 2 and [w.rule for w in never.windows[:2]] == ["history", "initial"]
+    assert len(never.windows) == 12 and len(scored) == 10
     assert never.retrains == 0 and never.promotions == 0
     expected = sum(w.metric * w.rows for w in scored) / sum(w.rows for w in scored)
     assert never.mean_metric == pytest.approx(expected)
 
 
 def test_always_retrains_every_window(reports):
-    assert reports["always"].retrains == 11
+    assert reports["always"].retrains == 10
 
 
 def test_drift_policy_retrains_after_the_shock_only(reports):
     drift = reports["drift"]
-    retrained = [w.index for w in drift.windows if w.retrained and w.index > 0]
+    retrained = [w.index for w in drift.windows if w.retrained and w.rule != "initial"]
     assert retrained and min(retrained) == SHOCK_PERIOD
     assert drift.windows[SHOCK_PERIOD].drifted and not any(w.drifted for w in drift.windows[1:SHOCK_PERIOD])
     # retraining after the shock pays off against never retraining
@@ -58,7 +60,7 @@ def test_report_files(tmp_path, reports):
 def test_bad_policy_and_window(credit):
     with pytest.raises(ConfigError, match="--policy"):
         run_backtest(credit, cfg("sometimes"))
-    with pytest.raises(ConfigError, match="duration"):
+    with pytest.raises(ConfigError, match="--window 'monthly' not understood"):
         run_backtest(credit, BacktestConfig(target=CREDIT_TARGET, time_column=CREDIT_TIME_COLUMN, window="monthly"))
 
 

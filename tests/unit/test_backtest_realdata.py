@@ -1,7 +1,7 @@
 """Real data must never crash the backtest (issue 14). Each case is a small reproduction of a
-crash (or silent failure) seen when replaying the streams of benchmarks/streams.py through
-today's ``run_backtest``; each is ``xfail(strict=True)`` naming the crash and where it happens.
-Phase 2 fixes them and removes the marks: the assertions say what must hold then.
+crash (or silent failure) seen when replaying the streams of benchmarks/streams.py through the
+phase-1 ``run_backtest`` (each was a strict xfail naming the crash; phase 2 fixed them, train core
+the class seen once).
 """
 
 import math
@@ -14,7 +14,7 @@ from ctloop.backtest import BACKTEST_THRESHOLDS, BacktestConfig, run_backtest
 from ctloop.components.evaluate import core as eval_core
 from ctloop.components.train import core as train_core
 from ctloop.config import GateConfig, TrainingConfig
-from ctloop.errors import DataValidationError, EvaluationError, TrainingError
+from ctloop.errors import TrainingError
 
 
 def stream(n_windows: int, rows: int, classes_of, *, days: float = 1, seed: int = 0) -> pd.DataFrame:
@@ -32,7 +32,7 @@ def stream(n_windows: int, rows: int, classes_of, *, days: float = 1, seed: int 
 
 
 def config(**kw) -> BacktestConfig:
-    base = dict(target="y", time_column="ts", window="1D",
+    base = dict(target="y", time_column="ts", window="1D", train_window="1D",
                 training=TrainingConfig(estimator="logistic_regression", seed=0),
                 gate=GateConfig.from_dict({"bootstrap_rounds": 50, "seed": 0,
                                            "thresholds": BACKTEST_THRESHOLDS["classification"]}))
@@ -47,20 +47,14 @@ def test_class_unseen_by_the_champion_is_scored_not_fatal(policy):
     assert len(scored) == 3 and all(math.isfinite(w.metric) for w in scored)
 
 
-@pytest.mark.xfail(strict=True, raises=DataValidationError, reason=(
-    "DataValidationError \"column 'y' breaks rule 'all_null' in 0 row(s): no rows with a target "
-    "value\" at components/train/core.py fit: with yearly windows the fixed 90-day train_window "
-    "can hold no rows at all (and the message contradicts itself)"))
 def test_yearly_windows_train_on_a_window_derived_from_the_replay_window():
     frame = stream(3, 300, lambda w: [0, 1], days=365)
     frame = frame[frame["ts"] < "2026-06-01"]  # the last window has no rows in its final 90 days
-    report = run_backtest(frame, config(policy="always", window="365D"))
-    assert report.retrains == 2 and report.mean_metric is not None
+    report = run_backtest(frame, config(policy="always", window="365D", train_window=""))
+    # 300 rows a year: the derived training window spans two years (at most len - 1 windows)
+    assert report.train_windows == 2 and report.retrains == 1 and report.mean_metric is not None
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "silent: a window holding a single class scores roc_auc NaN, which backtest.run_backtest "
-    "averages into mean_metric (NaN) instead of skipping the window with a reason"))
 def test_window_with_a_single_class_is_skipped_with_a_reason():
     frame = stream(4, 200, lambda w: [0, 1] if w != 2 else [1])
     report = run_backtest(frame, config(policy="never"))
@@ -69,9 +63,6 @@ def test_window_with_a_single_class_is_skipped_with_a_reason():
     assert skipped.metric is None and "class" in skipped.reason
 
 
-@pytest.mark.xfail(strict=True, raises=TrainingError, reason=(
-    "TrainingError \"target 'y' has a single class [1]\" at components/train/core.py fit, raised "
-    "through backtest.run_backtest's train_and_gate: a training window with one class ends the replay"))
 def test_training_window_with_a_single_class_skips_the_retrain():
     frame = stream(4, 200, lambda w: [0, 1] if w != 2 else [1])
     report = run_backtest(frame, config(policy="always", train_window="1D"))
@@ -79,9 +70,6 @@ def test_training_window_with_a_single_class_skips_the_retrain():
     assert "class" in report.windows[2].reason and not report.windows[2].promoted
 
 
-@pytest.mark.xfail(strict=True, raises=TrainingError, reason=(
-    "TrainingError \"target 'y' has a single class [1]\" at components/train/core.py fit for the "
-    "initial model: a first window with one class ends the replay before it starts"))
 def test_first_window_with_a_single_class_defers_the_initial_model():
     frame = stream(4, 200, lambda w: [1] if w == 0 else [0, 1])
     report = run_backtest(frame, config(policy="never"))
@@ -110,12 +98,38 @@ def test_text_labels_replay():
         assert report.retrains == 3 and math.isfinite(report.mean_metric)
 
 
-@pytest.mark.xfail(strict=True, raises=TrainingError, reason=(
-    "TrainingError 'fitting hist_gradient_boosting failed: The least populated classes in y have only "
-    "1 member' at components/train/core.py fit: the default estimator's early stopping splits a "
-    "stratified validation set, which a class seen once in the training window cannot join"))
 def test_class_seen_once_in_the_training_window_does_not_stop_training():
     frame = stream(3, 150, lambda w: ["fog", "rain", "sun"])
     frame.loc[frame.index[frame["y"] == "fog"][1:], "y"] = "sun"  # 'fog' occurs once
     result = train_core.fit(frame.drop(columns=["ts"]), target="y")  # default estimator
     assert "fog" in result.meta["classes"]
+
+
+def test_backtest_skips_a_retrain_the_estimator_cannot_fit(monkeypatch):
+    """An estimator that fails on a training window (TrainingError from train core, e.g. what a
+    class seen once did to early stopping before train core handled it): the retrain is skipped
+    with the estimator's reason and the replay goes on."""
+    real = train_core.run
+    calls = []
+
+    def failing_on_the_second_retrain(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:  # the initial model, the retrain of window 1, then this one
+            raise TrainingError("fitting hist_gradient_boosting failed: The least populated classes in y have "
+                                "only 1 member")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(train_core, "run", failing_on_the_second_retrain)
+    report = run_backtest(stream(4, 150, lambda w: ["fog", "rain", "sun"]), config(policy="always"))
+    skipped = report.windows[2]
+    assert not skipped.retrained and "retrain skipped: TrainingError: fitting" in skipped.reason, skipped.reason
+    assert len(report.windows) == 4 and report.windows[3].retrained and report.retrains == 2
+
+
+def test_window_without_rows_is_skipped_with_a_reason():
+    frame = stream(5, 200, lambda w: [0, 1])
+    frame = frame[(frame["ts"] < "2024-01-03") | (frame["ts"] >= "2024-01-04")]
+    report = run_backtest(frame, config(policy="always"))
+    empty = report.windows[2]
+    assert empty.rows == 0 and empty.metric is None and "no rows" in empty.reason
+    assert math.isfinite(report.mean_metric) and report.skipped == 1

@@ -166,3 +166,23 @@ def test_real_pipeline_model_is_scored():
     frame["y"] = (frame.x > 0).astype(int)
     model = make_pipeline(LogisticRegression()).fit(frame[["x"]], frame.y)
     assert core.score(model, frame, target="y", task="classification")["accuracy"] > 0.9
+
+
+def test_multiclass_bootstrap_auc_is_vectorised_and_equals_the_metric():
+    """The gate's multiclass ROC AUC per bootstrap round (ranks per class over all rounds at once)
+    equals ctloop.metrics' macro one-vs-rest AUC over the classes present in each resample."""
+    import numpy as np
+
+    from ctloop import metrics as M
+    from ctloop.components.evaluate.core import _metric_vector
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 4, 120)
+    y[y == 3] = 0  # a class of the model absent from the holdout
+    pred = rng.dirichlet(np.ones(4), 120)
+    idx = rng.integers(0, 120, (40, 120))
+    idx[0] = np.flatnonzero(y == 1)[0]  # a resample holding one class only: NaN
+    got = _metric_vector("roc_auc", y, pred, [0, 1, 2, 3], idx)
+    want = np.array([M.compute("classification", y[i], pred[i], [0, 1, 2, 3])["roc_auc"] for i in idx])
+    assert np.isnan(got[0]) and np.isnan(want[0])
+    np.testing.assert_allclose(got[1:], want[1:], rtol=0, atol=1e-12)

@@ -342,3 +342,109 @@ def test_realized_rows_count_only_labels_the_metric_uses():
                           "revision": "a"})
     per = realized_metrics(frame, by=("revision",), metrics=("roc_auc",), classes=["no", "yes"])
     assert per[["rows", "roc_auc"]].values.tolist() == [[4, 1.0]]
+
+
+# --------------------------------------------------------------------------- realized vs gate, PSI
+GATE = {"roc_auc": 0.85, "roc_auc_se": 0.01, "brier": 0.20, "brier_se": 0.005}
+
+
+def served(hour, realized, se=0.015, brier=0.20, brier_se=0.006, n=800, **kw):
+    return {**rec(hour, realized=realized, realized_rows=n), "realized_se": se, "brier": brier,
+            "brier_se": brier_se, "champion_version": "3", **kw}
+
+
+def test_realized_z_fires_on_a_loss_beyond_the_sampling_error_of_both_sides():
+    rules = {"realized_z": 2.326}
+    # 0.85 - 0.80 = 0.05 > 2.326 * hypot(0.015, 0.01) = 0.042: confident
+    v = decide([], served(1, 0.80), rules, champion_gate=GATE)
+    assert v.fire and v.rule == "realized_z" and "n" not in v.rule and "800 labels" in v.reason
+    # 0.81: a loss of 0.04 is within the noise of 800 labels and the gate's holdout
+    quiet = decide([], served(1, 0.81), rules, champion_gate=GATE)
+    assert not quiet.fire and "no confident loss on 800 labels" in quiet.reason
+    # the same loss with a small gate holdout (se 0.03) is noise
+    assert not decide([], served(1, 0.80), rules, champion_gate={**GATE, "roc_auc_se": 0.03}).fire
+    # a worse Brier score fires even when the ranking (AUC) holds
+    v = decide([], served(1, 0.85, brier=0.24), rules, champion_gate=GATE)
+    assert v.fire and "Brier score 0.2400" in v.reason
+    # too few labels, or a champion registered without gate statistics: not applied
+    assert not decide([], served(1, 0.5, n=50), rules, champion_gate=GATE, min_labels=200).fire
+    v = decide([], served(1, 0.5), rules, champion_gate={"roc_auc": 0.85})
+    assert not v.fire and "no gate statistics" in v.reason
+
+
+def test_cusum_sums_small_losses_of_the_same_champion():
+    rules = {"cusum_h": 5.0}
+    history, fired = [], []
+    for hour in range(1, 8):  # each window 0.03 below the gate: ~1.7 se, never confident alone
+        current = served(hour, 0.82)
+        fired.append(decide(history, current, rules, champion_gate=GATE).rule)
+        history.append(current)
+    assert fired[:3] == ["none"] * 3 and "cusum" in fired
+    # a new champion starts from zero
+    v = decide(history, served(9, 0.82, champion_version="4"), rules, champion_gate=GATE)
+    assert not v.fire
+
+
+def test_prediction_drift_persists_and_labels_outrank_proxies():
+    rules = {"drift_share": 0.5, "drift_windows": 2, "prediction_psi": 0.2, "realized_z": 2.326}
+    shifted = {"psi": 0.6, "psi_bound": 0.05}
+    calm = {"psi": 0.01, "psi_bound": 0.05}
+    no_labels = {"realized_rows": 0}
+    # prediction drift in one window of two: not yet
+    v = decide([served(1, None, drift_share=0.1, **calm, **no_labels)],
+               served(2, None, drift_share=0.1, **shifted, **no_labels), rules, champion_gate=GATE)
+    assert not v.fire and "prediction drift (PSI 0.600) in 1 window(s), 2 needed" in v.reason
+    # two windows, no labels yet: fires
+    v = decide([served(1, None, drift_share=0.1, **shifted, **no_labels)],
+               served(2, None, drift_share=0.1, **shifted, **no_labels), rules, champion_gate=GATE)
+    assert v.fire and v.rule == "prediction_drift" and "PSI 0.600, 0.600" in v.reason
+    # a PSI under the sampling bound is noise even above the threshold
+    noisy = {"psi": 0.3, "psi_bound": 0.4}
+    assert not decide([served(1, None, **noisy, **no_labels)], served(2, None, **noisy, **no_labels), rules,
+                      champion_gate=GATE).fire
+    # feature and prediction drift, but the labels of the window show no loss: the labels win
+    v = decide([served(1, None, drift_share=0.8, **shifted, **no_labels)],
+               served(2, 0.86, drift_share=0.9, **shifted), rules, champion_gate=GATE)
+    assert not v.fire and "the labels show no loss" in v.reason
+    # without labels, feature drift alone still fires (the drift rule is unchanged)
+    v = decide([served(1, None, drift_share=0.8, **calm, **no_labels)],
+               served(2, None, drift_share=0.9, **calm, **no_labels), rules, champion_gate=GATE)
+    assert v.fire and v.rule == "drift"
+
+
+def test_gate_statistics_hanley_mcneil_and_the_psi_null_bound():
+    from ctloop.monitoring import triggers
+
+    # Hanley & McNeil (1982) eq. 2 by hand: A = 0.9, Q1 = A/(2-A) = 0.81818, Q2 = 2A²/(1+A) = 0.85263,
+    # var = (0.09 + 49 (Q1 - 0.81) + 49 (Q2 - 0.81)) / 2500 = 0.0010319 -> se 0.03212
+    assert triggers.auc_variance(0.9, 50, 50) ** 0.5 == pytest.approx(0.03212, abs=1e-5)
+    rng = np.random.default_rng(0)
+    p = rng.random(5000)
+    y = (rng.random(5000) < p).astype(int)
+    ref = triggers.gate_reference(y, np.c_[1 - p, p], [0, 1])
+    assert ref["rows"] == 5000 and ref["score_q50"] == pytest.approx(0.5, abs=0.03)
+    # the same distribution stays under the sampling bound; a shifted one is far above it
+    same = triggers.prediction_drift(ref, np.c_[1 - p[:400], p[:400]])
+    assert same["psi"] < same["psi_bound"] < 0.2
+    q = np.clip(p[:400] + 0.25, 0, 1)
+    assert triggers.prediction_drift(ref, np.c_[1 - q, q])["psi"] > 0.2
+
+
+def test_the_statistical_rules_state_survives_the_monitoring_store(tmp_path):
+    """prediction_psi needs the earlier windows' psi, cusum_h the previous window's CUSUM: both are
+    written with the window's run and read back into the rule engine's records."""
+    import mlflow
+    import pandas as pd
+    from mlflow import MlflowClient
+
+    from ctloop.monitoring.store import MonitoringStore
+
+    uri = f"sqlite:///{tmp_path / 'm.db'}"
+    mlflow.set_tracking_uri(uri)
+    store = MonitoringStore(MlflowClient(uri), "credit")
+    end = pd.Timestamp("2026-01-05T01:00:00Z")
+    store.record(window_end=end, metrics={"rows": 10.0, "psi": 0.31, "psi_bound": 0.04, "cusum": 2.5},
+                 tags={"champion_version": "3"}, retrain=False, rule="none", reason="quiet", metric="roc_auc",
+                 warnings=[])
+    (rec,) = store.history(window_end=(end + pd.Timedelta("1h")).isoformat(), need=2)
+    assert (rec["psi"], rec["psi_bound"], rec["cusum"], rec["champion_version"]) == (0.31, 0.04, 2.5, "3")

@@ -48,31 +48,89 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backtest_config(args: argparse.Namespace):
+    """The replay's settings: a model's sections of ``--config`` (data, training, gate, drift,
+    monitoring), else the flags; flags given explicitly override the file."""
+    from ctloop.backtest import BACKTEST_GATE, BACKTEST_THRESHOLDS, MIN_LABELS, BacktestConfig
+    from ctloop.config import (
+        DriftConfig,
+        GateConfig,
+        MonitoringRules,
+        TrainingConfig,
+        from_arguments,
+    )
+
+    sections: dict = {}
+    data_uri, target, time_column, window, holdout, min_labels = (args.data, args.target, args.time_column,
+                                                                  args.window, None, MIN_LABELS)
+    rules = MonitoringRules()
+    if args.config:
+        from ctloop.ops.spec import load_spec
+
+        spec = load_spec(args.config)
+        names = [m.name for m in spec.models]
+        if not args.model:
+            raise ConfigError(f"--config {args.config} needs --model NAME, one of {', '.join(names)}")
+        model = next((m for m in spec.models if m.name == args.model), None)
+        if model is None:
+            raise ConfigError(f"--model {args.model!r} is not in {args.config}; models: {', '.join(names)}")
+        data = model.section("data")
+        sections = {n: model.section(n).to_dict() for n in ("training", "gate", "drift")}
+        data_uri, target = data_uri or data.uri, target or data.target
+        time_column, holdout = time_column or data.time_column, data.holdout_fraction
+        monitoring = model.section("monitoring")
+        if monitoring is not None:
+            rules, min_labels, window = monitoring.rules, monitoring.min_labels, window or monitoring.window
+    for name, value in (("--data", data_uri), ("--target", target), ("--time-column", time_column),
+                        ("--window", window)):
+        if not value:
+            raise ConfigError(f"{name} is required (or --config ctloop.yaml --model NAME with that setting)")
+    training = from_arguments(TrainingConfig, args, base=sections.get("training"))
+    base = sections.get("gate") or {**BACKTEST_GATE, "thresholds": BACKTEST_THRESHOLDS.get(training.task, {})}
+    gate = from_arguments(GateConfig, args, base=base)
+    cfg = BacktestConfig(target=target, time_column=time_column, window=window, policy=args.policy,
+                         train_window=args.train_window, label_delay=args.label_delay, training=training,
+                         gate=gate if gate.thresholds else None,  # validate() says what is missing
+                         drift=from_arguments(DriftConfig, args, base=sections.get("drift")), rules=rules,
+                         min_labels=min_labels)
+    if holdout is not None:
+        cfg.holdout_fraction = holdout
+    return cfg, data_uri
+
+
 def _backtest(args: argparse.Namespace) -> int:
     from ctloop.backtest import (
-        BACKTEST_GATE,
-        BACKTEST_THRESHOLDS,
-        BacktestConfig,
+        compare,
+        comparison_table,
         run_backtest,
+        write_comparison,
         write_report,
     )
-    from ctloop.config import DriftConfig, GateConfig, TrainingConfig, from_arguments
     from ctloop.storage import read_table
 
-    training = from_arguments(TrainingConfig, args)
-    base = {**BACKTEST_GATE, "thresholds": BACKTEST_THRESHOLDS.get(training.task, {})}
-    gate = from_arguments(GateConfig, args, base=base)
-    gate = gate if gate.thresholds else None  # BacktestConfig.validate says what is missing
-    cfg = BacktestConfig(target=args.target, time_column=args.time_column, window=args.window, policy=args.policy,
-                         train_window=args.train_window, training=training, gate=gate,
-                         drift=from_arguments(DriftConfig, args))
-    frame = read_table(args.data)
-    print(f"backtest of {args.data}: {len(frame)} rows, window {args.window}, policy {args.policy}")
-    report = run_backtest(frame, cfg, progress=lambda m: print("  " + m))
+    cfg, uri = _backtest_config(args)
+    cfg.validate()
+    policies = [p.strip() for p in args.compare.split(",") if p.strip()] if args.compare else []
+    frame = read_table(uri)
+    print(f"backtest of {uri}: {len(frame)} rows, window {cfg.window}, label delay {cfg.label_delay or '0'}, "
+          + (f"policies {', '.join(policies)}" if policies else f"policy {cfg.policy}"))
+    say = (lambda m: None) if args.quiet else (lambda m: print("  " + m, flush=True))
+    if policies:
+        reports = compare(frame, cfg, policies, progress=say)
+        csv_path, js, png = write_comparison(reports, args.output)
+        print()
+        for row in comparison_table(reports):
+            mean = "n/a" if row["mean_metric"] is None else f"{row['mean_metric']:.4f}"
+            delta = row.get("delta_vs_always_pts")
+            print(f"  {row['policy']:8s} mean {row['metric']} {mean}  retrains {row['retrains']:3d}  "
+                  f"promotions {row['promotions']:3d}" + ("" if delta is None else f"  {delta:+.2f} pts vs always"))
+        print(f"table: {csv_path}\nreport: {js}\nplot:   {png}")
+        return 0
+    report = run_backtest(frame, cfg, progress=say)
     js, png = write_report(report, args.output)
     mean = "n/a" if report.mean_metric is None else f"{report.mean_metric:.4f}"
     print(f"\nmean_metric ({report.metric}, row-weighted) = {mean}   retrains = {report.retrains}   "
-          f"promotions = {report.promotions}")
+          f"promotions = {report.promotions}   skipped windows = {report.skipped}")
     print(f"report: {js}\nplot:   {png}")
     return 0
 
@@ -94,7 +152,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    from ctloop.backtest import BACKTEST_GATE, BACKTEST_THRESHOLDS
+    from ctloop.backtest import BACKTEST_GATE, BACKTEST_THRESHOLDS, POLICIES
     from ctloop.config import DriftConfig, GateConfig, TrainingConfig, add_arguments
 
     p = subparsers.add_parser(
@@ -123,15 +181,34 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_run)
 
     b = subparsers.add_parser(
-        "backtest", help="replay history window by window: prequential score, drift, retrain, gate, promote",
-    )
-    b.add_argument("--data", required=True, help="time-ordered table (CSV/Parquet, local or gs://)")
-    b.add_argument("--target", required=True, help="label column")
-    b.add_argument("--time-column", required=True, help="event-time column")
-    b.add_argument("--window", required=True, help="replay step, a duration such as 7D, 12h or 1000min")
-    b.add_argument("--policy", default="drift", choices=["drift", "always", "never"],
-                   help="when to retrain (default: drift)")
-    b.add_argument("--train-window", default="90D", help="history used to train a challenger (default 90D)")
+        "backtest", help="replay history window by window: prequential score, the retraining rules, retrain, gate",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog="""examples:
+  ctloop backtest --config ctloop.yaml --model credit-default --window 7D --label-delay 3D
+  ctloop backtest --config ctloop.yaml --model credit-default --window 7D --compare never,always,drift,default
+  ctloop backtest --data credit.parquet --target default --time-column application_date --window 30D
+
+--config takes the model's data, training, gate, drift and monitoring sections (the policy
+'default' replays its monitoring.rules); flags given explicitly override them.
+""")
+    b.add_argument("--config", default="", help="ctloop.yaml: replay a declared model with its own sections")
+    b.add_argument("--model", default="", help="the model of --config to replay")
+    b.add_argument("--data", default="", help="time-ordered table (CSV/Parquet, local or gs://); "
+                   "default: the model's data.uri")
+    b.add_argument("--target", default="", help="label column (default: the model's data.target)")
+    b.add_argument("--time-column", default="", help="event-time column (default: the model's data.time_column)")
+    b.add_argument("--window", default="", help="replay step, a duration such as 7D, 12h or 1000min "
+                   "(default: the model's monitoring.window)")
+    b.add_argument("--policy", default="default", choices=list(POLICIES),
+                   help="when to retrain: default = the monitoring rules (monitoring.rules); drift = feature "
+                        "drift alone; always; never (default: default)")
+    b.add_argument("--compare", default="", metavar="POLICIES",
+                   help="comma list, e.g. never,always,drift,default: one replay per policy, one table "
+                        "(compare.csv/json) and one plot (compare.png)")
+    b.add_argument("--label-delay", default="", help="labels arrive this long after the event, e.g. 2D "
+                   "(default: at the end of the row's window)")
+    b.add_argument("--train-window", default="", help="history a challenger trains on, e.g. 90D (default: "
+                   "derived: the recent windows holding 3000 rows, 1 to 6 windows)")
+    b.add_argument("--quiet", action="store_true", help="no progress line per window")
     add_arguments(b, TrainingConfig, ["task", "estimator", "hyperparameters", "seed"])
     add_arguments(b, GateConfig, ["thresholds", "primary_metric", "tolerance", "bootstrap_rounds"],
                   defaults={**BACKTEST_GATE, "thresholds": BACKTEST_THRESHOLDS["classification"]})

@@ -13,7 +13,16 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
   than X;
 * ``min_rows_since_training``: at least this many logged rows since the champion was promoted —
   a precondition of every other rule when set, and a rule of its own when no other rule is set;
-* ``cooldown``: no trigger within this duration of the previous *successful* trigger.
+* ``cooldown``: no trigger within this duration of the previous *successful* trigger;
+* ``realized_z``: the realized ROC AUC (or Brier score) is worse than what the champion scored at
+  its gate by more than ``z`` standard errors of the difference (record ``realized_se``/``brier``/
+  ``brier_se``; the champion's gate statistics, :mod:`ctloop.monitoring.triggers`);
+* ``cusum_h``: the CUSUM of those standardised losses (carried in the record ``cusum`` from the
+  previous window of the same ``champion_version``) reaches ``h``;
+* ``prediction_psi``: prediction drift — record ``psi`` above both the threshold and ``psi_bound``
+  (what sampling alone gives) for ``drift_windows`` consecutive windows;
+* labels outrank proxies: when the window's labels were judged by ``realized_z``/``cusum_h`` and
+  show no confident loss, neither feature nor prediction drift fires.
 
 The realized rules need at least ``min_labels`` labelled rows served by the champion; below that
 they do not fire and the reason says ``too few labels (n=..)``.
@@ -21,6 +30,7 @@ they do not fire and the reason says ``too few labels (n=..)``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,11 +99,15 @@ def consecutive_windows(history: list[dict[str, Any]], current: dict[str, Any], 
 
 def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any], *,
            champion_metric: float | None = None, rows_since_training: int | None = None,
-           metric: str = "roc_auc", min_labels: int = DEFAULT_MIN_LABELS, window: Any = None) -> Verdict:
+           metric: str = "roc_auc", min_labels: int = DEFAULT_MIN_LABELS, window: Any = None,
+           champion_gate: dict[str, float] | None = None) -> Verdict:
     """Apply ``rules`` to ``current`` given ``history`` (earlier records, any order).
 
     ``window`` (e.g. ``"1h"``) makes ``drift_windows`` count windows adjacent in time
     (:func:`consecutive_windows`); without it, the last N judged windows count.
+    ``champion_gate``: what the champion scored at its gate (``roc_auc``, ``roc_auc_se``,
+    ``brier``, ``brier_se``; :func:`ctloop.monitoring.triggers.gate_reference`). ``current`` gets
+    its ``cusum`` (the realized rules' state) written into it.
     """
     import pandas as pd
 
@@ -111,19 +125,43 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
     if min_rows and (rows_since_training or 0) < min_rows:
         return Verdict(False, "volume", f"only {rows_since_training or 0} rows logged since training (< {min_rows})")
     notes = []
+    labels_verdict = _realized_vs_gate(history, current, rules, champion_gate or {}, metric, min_labels, notes)
+    if labels_verdict is not None and labels_verdict.fire:
+        return labels_verdict
+    labels_clear = labels_verdict is not None  # judged on enough labels: no confident loss
+    psi_on = rules.get("prediction_psi") is not None
+
+    def predicted(record: dict[str, Any]) -> bool:
+        value, bound = record.get("psi"), record.get("psi_bound") or 0.0
+        return value is not None and value > max(float(rules["prediction_psi"]), float(bound))
+
+    n = int(rules.get("drift_windows", 1))
+    earlier = [h for h in history if not h.get("cooldown_only") and pd.Timestamp(h["window_end"]) < now]
+    recent, gap = consecutive_windows(earlier, current, n, window)
     if "drift_share" in rules:
-        n = int(rules.get("drift_windows", 1))
-        earlier = [h for h in history if not h.get("cooldown_only")
-                   and pd.Timestamp(h["window_end"]) < now]
-        recent, gap = consecutive_windows(earlier, current, n, window)
         shares = [r.get("drift_share") for r in recent]
         if len(recent) == n and all(s is not None and s > rules["drift_share"] for s in shares):
-            return Verdict(True, "drift", f"drift share above {rules['drift_share']} for {n} consecutive window(s): "
-                           + ", ".join(f"{s:.2f}" for s in shares))
+            if labels_clear:
+                notes.append(f"drift share above {rules['drift_share']} for {n} window(s), but the labels show "
+                             "no loss")
+            else:
+                return Verdict(True, "drift", f"drift share above {rules['drift_share']} for {n} consecutive "
+                               "window(s): " + ", ".join(f"{s:.2f}" for s in shares))
         if current.get("drift_share") is None:
             notes.append("drift rule not evaluated: no drift share for this window")
         elif gap and current["drift_share"] > rules["drift_share"]:
             notes.append(f"drift above {rules['drift_share']} in {len(recent)} consecutive window(s), {n} needed: {gap}")
+    if psi_on and current.get("psi") is not None:
+        if len(recent) == n and all(predicted(r) for r in recent):
+            if labels_clear:
+                notes.append(f"prediction drift for {n} window(s), but the labels show no loss")
+            else:
+                return Verdict(True, "prediction_drift", f"prediction drift for {n} consecutive window(s): PSI "
+                               + ", ".join(f"{r['psi']:.3f}" for r in recent) + " of the champion's scores "
+                               f"against its gate holdout (> {rules['prediction_psi']} and the sampling bound)")
+        elif predicted(current):
+            streak = next((k for k, r in enumerate(reversed(recent)) if not predicted(r)), len(recent))
+            notes.append(f"prediction drift (PSI {current['psi']:.3f}) in {streak} window(s), {n} needed")
     realized = current.get("realized")
     labelled = int(current.get("realized_rows") or 0)
     lower = lower_is_better(metric)
@@ -146,9 +184,61 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
                         f"realized {metric} {realized:.4f} is {abs(realized - champion_metric):.4f} "
                         f"{'above' if lower else 'below'} the champion's validation {champion_metric:.4f} "
                         f"(> {drop}; n={labelled} labelled rows)"))
+    if labels_verdict is not None:
+        notes.append(labels_verdict.reason)
+    # the statistical rules (realized_z, cusum_h, prediction_psi: on by default, quiet without their
+    # inputs) do not turn the volume rule's own trigger off: only the rules a user sets do
     if min_rows and not ({"drift_share", "realized_floor", "realized_drop"} & set(rules)):
         return Verdict(True, "volume", f"{rows_since_training} rows logged since training (>= {min_rows})")
     return Verdict(False, "none", "; ".join(["no retraining rule fired", *notes]))
+
+
+def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any],
+                      gate: dict[str, float], metric: str, min_labels: int, notes: list[str]) -> Verdict | None:
+    """``realized_z`` and ``cusum_h`` (see the module doc): a firing Verdict, a quiet one when the
+    labels were judged and show no confident loss, or None when they could not be judged."""
+    from ctloop.monitoring.triggers import CUSUM_K
+
+    if not ({"realized_z", "cusum_h"} & set(rules)):
+        return None
+    labelled = int(current.get("realized_rows") or 0)
+    if too_few_labels(labelled, min_labels):
+        return None
+    losses = []  # (name, loss, se, realized, reference)
+    realized, se = current.get("realized"), current.get("realized_se")
+    ref, ref_se = gate.get(metric), gate.get(f"{metric}_se")
+    if metric == "roc_auc" and None not in (realized, se, ref, ref_se) and realized == realized and se == se:
+        losses.append(("roc_auc", float(ref) - float(realized), math.hypot(float(se), float(ref_se)),
+                       float(realized), float(ref)))
+    brier, brier_se, ref_b, ref_b_se = (current.get("brier"), current.get("brier_se"), gate.get("brier"),
+                                        gate.get("brier_se"))
+    if None not in (brier, brier_se, ref_b, ref_b_se) and brier == brier and brier_se == brier_se:
+        losses.append(("Brier score", float(brier) - float(ref_b), math.hypot(float(brier_se), float(ref_b_se)),
+                       float(brier), float(ref_b)))
+    losses = [x for x in losses if x[2] > 0]
+    if not losses:
+        if gate.get(f"{metric}_se") is None and gate.get("brier_se") is None:
+            notes.append("realized_z not applied: the champion has no gate statistics (registered before they "
+                         "were recorded)")
+        return None
+    version = current.get("champion_version")
+    previous = next((h for h in sorted(history, key=lambda h: str(h.get("window_end")), reverse=True)
+                     if h.get("cusum") is not None and str(h.get("window_end")) < str(current["window_end"])), None)
+    carried = float(previous["cusum"]) if previous is not None and version is not None \
+        and previous.get("champion_version") == version and not previous.get("triggered") else 0.0
+    cusum = max(0.0, carried + max(loss / s for _, loss, s, _, _ in losses) - CUSUM_K)
+    current["cusum"] = cusum
+    z = rules.get("realized_z")
+    for name, loss, s, value, reference in losses:
+        if z is not None and loss - float(z) * s > 0:
+            return Verdict(True, "realized_z", (
+                f"realized {name} {value:.4f} on {labelled} labels vs {reference:.4f} at the champion's gate: "
+                f"worse by {loss:.4f} > {z} x se {s:.4f}"))
+    h = rules.get("cusum_h")
+    summary = ", ".join(f"{name} {value:.4f} vs {reference:.4f} at the gate" for name, _, _, value, reference in losses)
+    if h is not None and cusum >= float(h):
+        return Verdict(True, "cusum", f"CUSUM of realized losses {cusum:.1f} >= {h} ({summary}; n={labelled})")
+    return Verdict(False, "none", f"no confident loss on {labelled} labels ({summary}; CUSUM {cusum:.1f})")
 
 
 __all__ = ["RULE_KEYS", "DEFAULT_MIN_LABELS", "Verdict", "check_rules", "history_needs", "too_few_labels",

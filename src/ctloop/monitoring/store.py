@@ -40,7 +40,9 @@ def to_record(run: Any) -> dict[str, Any]:
     return {"run_id": run.info.run_id, "window_end": tags.get("window_end"), "drift_share": metrics.get("drift_share"),
             "realized": metrics.get("realized"), "realized_rows": metrics.get("realized_rows"),
             "rows_since_training": metrics.get("rows_since_training"), "champion_version": tags.get("champion_version"),
-            "triggered": tags.get("triggered") == TRIGGERED}
+            "triggered": tags.get("triggered") == TRIGGERED,
+            # the statistical rules' state (monitor core CARRIED): prediction drift persistence, CUSUM
+            "psi": metrics.get("psi"), "psi_bound": metrics.get("psi_bound"), "cusum": metrics.get("cusum")}
 
 
 class MonitoringStore:

@@ -160,19 +160,21 @@ class WindowSpec:
     numeric: tuple[str, ...] = ()  # numeric reference columns (coerce_like)
     labelled: bool = False  # labels configured: keep the lookback's candidate rows
     keep: tuple[str, ...] = ()  # score columns kept with the labelled rows
+    score_bins: tuple[float, ...] = ()  # gate deciles + class count: bin the served scores (prediction drift)
 
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(),
                 "lookback_start": self.lookback_start.isoformat(), "read_from": self.read_from.isoformat(),
                 "count_from": None if self.count_from is None else self.count_from.isoformat(),
                 "features": list(self.features), "numeric": list(self.numeric), "labelled": self.labelled,
-                "keep": list(self.keep)}
+                "keep": list(self.keep), "score_bins": list(self.score_bins)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WindowSpec:
         return cls(_ts(data["start"]), _ts(data["end"]), _ts(data["lookback_start"]), _ts(data["read_from"]),
                    _ts(data.get("count_from")), tuple(data.get("features", ())), tuple(data.get("numeric", ())),
-                   bool(data.get("labelled")), tuple(data.get("keep", ())))
+                   bool(data.get("labelled")), tuple(data.get("keep", ())),
+                   tuple(float(x) for x in data.get("score_bins", ())))
 
 
 COUNTS = ("rows", "served", "requested", "since", "lookback_rows", "lookback_served")
@@ -190,6 +192,7 @@ class WindowState:
         self.log_columns: list[str] = []
         self.drift: DriftState | None = None
         self.labelled: list[pd.DataFrame] = []
+        self.score_bins: list[int] | None = None  # served scores per gate-decile bin (spec.score_bins)
 
     # ---- building
     def update(self, chunk: pd.DataFrame) -> WindowState:
@@ -211,6 +214,11 @@ class WindowState:
             self.counts["since"] += int((times > spec.count_from).sum())
         if spec.features:
             self._drift(current[flag(current[HAS_REQUEST])] if HAS_REQUEST in current.columns else current)
+        if spec.score_bins and len(current) and all(c in current.columns for c in spec.keep):
+            from ctloop.monitoring.triggers import score_bins_of
+
+            counts = score_bins_of(spec.score_bins, current[list(spec.keep)])
+            self.score_bins = [a + int(b) for a, b in zip(self.score_bins or [0] * len(counts), counts, strict=True)]
         if spec.labelled:
             lookback = chunk[times > spec.lookback_start]
             ok = served(lookback)
@@ -263,6 +271,9 @@ class WindowState:
         out.drift = (self.drift.merge(other.drift) if self.drift is not None and other.drift is not None
                      else self.drift if self.drift is not None else other.drift)
         out.labelled = [*self.labelled, *other.labelled]
+        out.score_bins = (None if self.score_bins is None and other.score_bins is None else
+                          [a + b for a, b in zip(self.score_bins or [0] * len(other.score_bins or []),
+                                                 other.score_bins or [0] * len(self.score_bins or []), strict=True)])
         return out
 
     # ---- judging
@@ -292,7 +303,7 @@ class WindowState:
     def to_dict(self) -> dict[str, Any]:
         return {"format": STATE_FORMAT, "version": STATE_VERSION, "spec": self.spec.to_dict(),
                 "counts": dict(self.counts), "present": dict(self.present), "log_columns": list(self.log_columns),
-                "drift": None if self.drift is None else self.drift.to_dict()}
+                "drift": None if self.drift is None else self.drift.to_dict(), "score_bins": self.score_bins}
 
     def save(self, directory: str) -> None:
         """``state.json`` and, when there are labelled rows, ``labelled.parquet`` in ``directory``."""
@@ -322,6 +333,7 @@ class WindowState:
         out.present = {k: int(v) for k, v in data["present"].items()}
         out.log_columns = list(data["log_columns"])
         out.drift = None if data.get("drift") is None else DriftState.from_dict(data["drift"])
+        out.score_bins = None if data.get("score_bins") is None else [int(v) for v in data["score_bins"]]
         rows = os.path.join(directory, "labelled.parquet")
         if os.path.exists(rows):
             out.labelled = [pd.read_parquet(rows)]

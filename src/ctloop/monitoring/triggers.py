@@ -1,0 +1,240 @@
+"""The numbers the retraining rules compare, computed the same way at the gate, in monitoring and
+in the backtest. KFP-free, no I/O.
+
+At the **gate** (:func:`gate_reference`) the challenger's holdout gives what it achieved, with its
+sampling error: ROC AUC with Hanley & McNeil's standard error (from the positive/negative
+counts; macro one-vs-rest averages the per-class variances), the mean Brier score with its
+standard error, and the deciles of its scores (the reference of prediction drift). They are
+registered with the version (``ctloop.metric.challenger.<name>`` tags, through the evaluate
+component's metrics) and read back as :attr:`ctloop.monitoring.champion.Champion.gate_metrics`.
+
+On **served traffic** (:func:`realized_inputs`, :func:`prediction_drift`) the same statistics of
+the champion's labelled rows and of its scores are the inputs of the rules in
+:mod:`ctloop.monitoring.rules`:
+
+* ``realized_z``: the realized AUC (or Brier score) is worse than at the gate by more than ``z``
+  standard errors of the difference, ``se = sqrt(se_window² + se_gate²)``;
+* ``cusum_h``: a one-sided CUSUM of the standardised losses ``S = max(0, S + loss/se - k)``
+  (``k`` = :data:`CUSUM_K`) reaches ``h`` (a decline no single window proves);
+* ``prediction_psi``: the PSI of the window's scores against the gate holdout's deciles is above
+  both the threshold and what sampling alone gives at these sizes (the 99th percentile of
+  ``χ²(bins-1) · (1/n_ref + 1/n_cur)``).
+
+Binary models score ``P(classes[1])``; multiclass models the probability of the predicted class
+plus its index (a class-major ordering PSI can bin). Classes the model never saw count as errors
+(probability 0), as in :mod:`ctloop.metrics`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+CUSUM_K = 0.5  # CUSUM slack, in standard errors of the loss
+DECILES = 9  # score quantiles recorded at the gate: q10..q90
+GATE_KEYS = ("roc_auc_se", "brier", "brier_se", "rows")
+
+
+def auc_variance(auc: float, n_pos: int, n_neg: int) -> float:
+    """Hanley & McNeil (1982) variance of an AUC estimated on ``n_pos`` positives and ``n_neg``
+    negatives."""
+    q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
+    var = (auc * (1 - auc) + (n_pos - 1) * (q1 - auc * auc) + (n_neg - 1) * (q2 - auc * auc)) / (n_pos * n_neg)
+    return max(float(var), 1e-8)
+
+
+def auc_with_se(y: Any, proba: Any, classes: list) -> tuple[float, float]:
+    """``(auc, se)``: the ROC AUC of :func:`ctloop.metrics.classification` (macro one-vs-rest over
+    the classes present, unseen classes scored 0) and its standard error. NaN with one class."""
+    import numpy as np
+
+    from ctloop.metrics import class_positions, fast_auc
+
+    proba = np.asarray(proba, dtype=float)
+    pos, labels = class_positions(y, list(classes))
+    if len(labels) > len(classes):
+        proba = np.hstack([proba, np.zeros((len(proba), len(labels) - len(classes)))])
+    present = np.unique(pos)
+    if len(present) < 2:
+        return float("nan"), float("nan")
+    targets = [1] if len(labels) == 2 else list(present)
+    aucs, variances = [], []
+    for k in targets:
+        hit = pos == k
+        a = fast_auc(hit, proba[:, k])
+        aucs.append(a)
+        variances.append(auc_variance(a, int(hit.sum()), int((~hit).sum())))
+    return float(np.mean(aucs)), float(math.sqrt(np.sum(variances)) / len(aucs))
+
+
+def brier_rows(y: Any, proba: Any, classes: list) -> np.ndarray:
+    """Per-row multiclass Brier score ``sum_k (p_k - [y = k])²``; a label the model never saw adds 1."""
+    import numpy as np
+
+    from ctloop.metrics import class_positions
+
+    proba = np.asarray(proba, dtype=float)
+    pos, _ = class_positions(y, list(classes))
+    seen = pos < len(classes)
+    onehot = np.zeros_like(proba)
+    onehot[np.flatnonzero(seen), pos[seen]] = 1.0
+    return ((proba - onehot) ** 2).sum(axis=1) + (~seen).astype(float)
+
+
+def scores_of(proba: Any) -> np.ndarray:
+    """One number per row for prediction drift (see the module doc)."""
+    import numpy as np
+
+    proba = np.asarray(proba, dtype=float)
+    if proba.ndim == 1:
+        return proba
+    if proba.shape[1] == 2:
+        return proba[:, 1]
+    return np.argmax(proba, axis=1) + np.max(proba, axis=1)
+
+
+def gate_reference(y: Any, proba: Any, classes: list, scores: Any = None) -> dict[str, float]:
+    """What the rules need from a model's holdout: ``roc_auc_se``, ``brier``, ``brier_se``, ``rows``
+    and the score deciles ``score_q10`` … ``score_q90`` of ``scores`` (default: :func:`scores_of`
+    ``proba``; NaN values left out)."""
+    import numpy as np
+
+    _, se = auc_with_se(y, proba, classes)
+    b = brier_rows(y, proba, classes)
+    out = {"roc_auc_se": se, "brier": float(b.mean()) if len(b) else float("nan"),
+           "brier_se": float(b.std() / math.sqrt(len(b))) if len(b) > 1 else float("nan"), "rows": float(len(b))}
+    if len(b):
+        qs = np.quantile(scores_of(proba) if scores is None else np.asarray(scores, dtype=float),
+                         np.linspace(0, 1, DECILES + 2)[1:-1])
+        out.update({f"score_q{10 * (i + 1)}": float(q) for i, q in enumerate(qs)})
+    return {k: v for k, v in out.items() if v == v}
+
+
+def deciles_from(gate: dict[str, float]) -> list[float] | None:
+    """The score deciles recorded at the gate (``score_q10`` …), or None."""
+    qs = [gate.get(f"score_q{10 * (i + 1)}") for i in range(DECILES)]
+    return None if any(q is None for q in qs) else [float(q) for q in qs]
+
+
+def realized_inputs(y: Any, proba: Any, classes: list) -> dict[str, float]:
+    """The record fields of the realized rules for labelled rows: ``realized_se``, ``brier``,
+    ``brier_se`` (the realized AUC itself is the record's ``realized``)."""
+    ref = gate_reference(y, proba, classes)
+    return {"realized_se": ref.get("roc_auc_se"), "brier": ref.get("brier"), "brier_se": ref.get("brier_se")}
+
+
+def bin_counts(deciles: list[float], scores: Any) -> np.ndarray:
+    """How many of ``scores`` fall in each bin of the reference's deciles (bin 0 lies below the
+    first decile, bin j ends at distinct edge j, the last is open). Counts add up across the
+    partitions of a window: the mergeable form of :func:`psi`'s input."""
+    import numpy as np
+
+    edges = np.unique(np.asarray(deciles, dtype=float))
+    return np.bincount(np.searchsorted(edges, np.asarray(scores, dtype=float), side="right"),
+                       minlength=len(edges) + 1)
+
+
+def psi_from_counts(deciles: list[float], reference_rows: float, counts: Any) -> tuple[float, float]:
+    """``(psi, null_bound)`` of binned scores (:func:`bin_counts`) against a reference summarised by
+    its deciles (each of the ten bins holds a tenth of the reference; tied deciles merge their bins)."""
+    import numpy as np
+    from scipy.stats import chi2
+
+    edges, tied = np.unique(np.asarray(deciles, dtype=float), return_counts=True)
+    counts = np.asarray(counts, dtype=float)
+    n = float(counts.sum())
+    ref = np.concatenate([[1 / (len(deciles) + 1)], tied[1:] / (len(deciles) + 1), [0]])
+    ref[-1] = 1 - ref.sum()
+    cur = counts / max(n, 1)
+    rp, cp = np.clip(ref, 1e-4, None), np.clip(cur, 1e-4, None)
+    value = float(np.sum((cp - rp) * np.log(cp / rp)))
+    bound = float(chi2.ppf(0.99, max(len(edges), 1)) * (1 / max(reference_rows, 1) + 1 / max(n, 1)))
+    return value, bound
+
+
+def psi(deciles: list[float], reference_rows: float, scores: Any) -> tuple[float, float]:
+    """``(psi, null_bound)`` of ``scores`` against a reference summarised by its deciles."""
+    return psi_from_counts(deciles, reference_rows, bin_counts(deciles, scores))
+
+
+def score_bin_spec(task: str, classes: list | None, gate: dict[str, float] | None) -> tuple[float, ...]:
+    """What a streamed window bins its served scores by for prediction drift: the champion's gate
+    deciles followed by its class count, or ``()`` when the rule has nothing to compare with."""
+    deciles = deciles_from(gate or {})
+    if task != "classification" or not classes or deciles is None:
+        return ()
+    return (*deciles, float(len(classes)))
+
+
+def score_bins_of(spec: tuple[float, ...], logged_scores: Any) -> np.ndarray:
+    """:func:`bin_counts` of logged score columns (rows with a missing score left out), for
+    ``spec`` from :func:`score_bin_spec`: the same scores :func:`served_prediction_drift` bins."""
+    import numpy as np
+
+    from ctloop.metrics import probability_matrix
+
+    deciles, n_classes = list(spec[:-1]), int(spec[-1])
+    scores = np.asarray(logged_scores, dtype=float)
+    scores = scores[~np.isnan(scores).any(axis=1)] if scores.ndim == 2 else scores[~np.isnan(scores)]
+    if not len(scores):
+        return np.zeros(len(np.unique(deciles)) + 1, dtype=np.int64)
+    return bin_counts(deciles, scores_of(probability_matrix(scores, n_classes)))
+
+
+def drift_from_bins(gate: dict[str, float], counts: Any) -> dict[str, float]:
+    """:func:`prediction_drift` from a window's merged :func:`score_bins_of` counts."""
+    import numpy as np
+
+    deciles = deciles_from(gate)
+    if deciles is None or not np.asarray(counts).sum():
+        return {}
+    value, bound = psi_from_counts(deciles, gate.get("rows", 0.0), counts)
+    return {"psi": value, "psi_bound": bound}
+
+
+def prediction_drift(gate: dict[str, float], proba: Any) -> dict[str, float]:
+    """The record fields of the prediction-drift rule: ``psi`` and ``psi_bound`` (empty when the
+    champion recorded no score deciles at its gate, or the window has no rows)."""
+    import numpy as np
+
+    deciles = deciles_from(gate)
+    proba = np.asarray(proba, dtype=float)
+    if deciles is None or not len(proba):
+        return {}
+    value, bound = psi(deciles, gate.get("rows", 0.0), scores_of(proba))
+    return {"psi": value, "psi_bound": bound}
+
+
+def served_realized(task: str, classes: list | None, labels: Any, logged_scores: Any) -> dict[str, float]:
+    """:func:`realized_inputs` of a classifier's logged scores (``prediction_1`` or every
+    ``prediction_<i>`` column) against the labels; empty for regression or no rows."""
+    import numpy as np
+
+    from ctloop.metrics import probability_matrix
+
+    if task != "classification" or not classes or not len(labels):
+        return {}
+    proba = probability_matrix(np.asarray(logged_scores, dtype=float), len(classes))
+    return {k: v for k, v in realized_inputs(np.asarray(labels), proba, list(classes)).items() if v is not None}
+
+
+def served_prediction_drift(task: str, classes: list | None, gate: dict[str, float], logged_scores: Any
+                            ) -> dict[str, float]:
+    """:func:`prediction_drift` of a classifier's logged scores (rows with a missing score left out)."""
+    import numpy as np
+
+    from ctloop.metrics import probability_matrix
+
+    if task != "classification" or not classes:
+        return {}
+    scores = np.asarray(logged_scores, dtype=float)
+    scores = scores[~np.isnan(scores).any(axis=1)] if scores.ndim == 2 else scores[~np.isnan(scores)]
+    return prediction_drift(gate, probability_matrix(scores, len(classes))) if len(scores) else {}
+
+
+__all__ = ["CUSUM_K", "served_realized", "served_prediction_drift", "GATE_KEYS", "auc_variance", "auc_with_se", "brier_rows", "scores_of", "gate_reference",
+           "deciles_from", "realized_inputs", "psi", "prediction_drift", "bin_counts", "psi_from_counts",
+           "score_bin_spec", "score_bins_of", "drift_from_bins"]

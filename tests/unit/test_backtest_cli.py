@@ -1,0 +1,74 @@
+"""``ctloop backtest --config ctloop.yaml --model NAME`` and ``--compare``: the model's own sections,
+the monitoring rules as the default policy, one table and one plot for every policy."""
+
+import csv
+import json
+
+import pytest
+
+from ctloop.cli import main
+from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, make_credit_data
+
+SPEC = """\
+apiVersion: ctloop.dev/v1alpha2
+kind: ContinuousTraining
+models:
+  - name: credit
+    data: {{uri: {uri}, target: {target}, time_column: {time}, holdout_fraction: 0.25}}
+    training: {{estimator: logistic_regression}}
+    gate: {{thresholds: {{roc_auc: 0.6}}, bootstrap_rounds: 50}}
+    monitoring:
+      log_root: /nonexistent/logs
+      window: 30D
+      min_labels: 150
+      rules: {{drift_share: null, realized_drop: null, realized_z: 2.0, cusum_h: null, prediction_psi: null}}
+"""
+
+
+@pytest.fixture(scope="module")
+def spec(tmp_path_factory):
+    root = tmp_path_factory.mktemp("backtest-cli")
+    data = root / "credit.csv"
+    make_credit_data(n_rows=6000, seed=3).to_csv(data, index=False)
+    path = root / "ctloop.yaml"
+    path.write_text(SPEC.format(uri=data, target=CREDIT_TARGET, time=CREDIT_TIME_COLUMN))
+    return path
+
+
+def test_config_replays_the_models_monitoring_rules(spec, tmp_path, capsys):
+    code = main(["backtest", "--config", str(spec), "--model", "credit", "--output", str(tmp_path), "--quiet"])
+    assert code == 0
+    report = json.loads((tmp_path / "backtest.json").read_text())
+    cfg = report["config"]
+    assert cfg["window"] == "30D" and cfg["policy"] == "default" and cfg["holdout_fraction"] == 0.25
+    assert cfg["rules"] == {"cooldown": "24h", "realized_z": 2.0} and cfg["min_labels"] == 150
+    assert cfg["gate"]["thresholds"] == {"roc_auc": 0.6} and cfg["training"]["estimator"] == "logistic_regression"
+    judged = [w for w in report["windows"] if w["rule"] not in ("history", "initial")]
+    assert judged and all(w["labelled"] > 0 for w in judged)
+    assert all(w["rule"] in ("none", "realized_z", "recovery", "cooldown") for w in judged)
+
+
+def test_compare_writes_one_table_and_one_plot(spec, tmp_path, capsys):
+    code = main(["backtest", "--config", str(spec), "--model", "credit", "--window", "60D", "--label-delay", "20D",
+                 "--compare", "never,always,default", "--output", str(tmp_path)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "[never] window" in out and "[always] window" in out and "[default] window" in out  # progress
+    rows = list(csv.DictReader((tmp_path / "compare.csv").open()))
+    assert [r["policy"] for r in rows] == ["never", "always", "default"]
+    assert rows[0]["retrains"] == "0" and int(rows[1]["retrains"]) > 0 and rows[1]["delta_vs_always_pts"] == "0.0"
+    data = json.loads((tmp_path / "compare.json").read_text())
+    assert data["reports"]["default"]["config"]["label_delay"] == "20D"
+    assert (tmp_path / "compare.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--model", "nope"], "--model 'nope' is not in"),
+    (["--model", "credit", "--compare", "never,sometimes"], "--compare"),
+    (["--model", "credit", "--label-delay", "soon"], "--label-delay 'soon' not understood"),
+])
+def test_bad_input_is_one_line_and_exit_2(spec, tmp_path, capsys, argv, message):
+    code = main(["backtest", "--config", str(spec), "--output", str(tmp_path), *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+    assert not (tmp_path / "compare.csv").exists()
