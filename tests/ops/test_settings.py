@@ -1,5 +1,6 @@
 """Settings and credentials reach tasks as Kubernetes references, never as values."""
 
+import pytest
 import yaml
 from kfp import compiler, dsl
 
@@ -107,3 +108,24 @@ def test_no_secret_value_in_compiled_yaml(tmp_path, monkeypatch):
                 path.name,
                 name,
             )
+
+
+def test_step_settings_keep_kfps_single_step_check_without_its_stack_walk():
+    """kfp 2.17 pipeline_task.py _ensure_container_spec_exists walks inspect.stack() for an error
+    message on every resource call (0.2 s each under pytest); ctloop's replacement keeps the check
+    and the message naming the calling method."""
+    from types import SimpleNamespace
+
+    from kfp.dsl.pipeline_task import PipelineTask
+
+    from ctloop.pipelines import all_pipelines
+
+    all_pipelines()  # builds every pipeline through apply_step_settings
+    assert getattr(PipelineTask._ensure_container_spec_exists, "_ctloop_fast", False)
+
+    def set_cpu_limit(task):
+        PipelineTask._ensure_container_spec_exists(task)
+
+    set_cpu_limit(SimpleNamespace(container_spec=object()))  # a container step passes
+    with pytest.raises(ValueError, match="^set_cpu_limit can only be used on single-step components"):
+        set_cpu_limit(SimpleNamespace(container_spec=None))
