@@ -377,10 +377,12 @@ def check_payload(kind: str, body: dict[str, Any]) -> None:
         raise PayloadError(f"'model_version' must be a string; got {type(version).__name__}")
 
 
-def parse_event(headers: dict[str, str], body: bytes) -> Event:
+def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False) -> Event:
     """Validate one CloudEvent, binary or structured mode (chosen by ``Content-Type``, HTTP
-    binding §3); raises RejectedEvent with a 4xx and a reason."""
-    h = {k.lower(): v for k, v in headers.items()}
+    binding §3); raises RejectedEvent with a 4xx and a reason. ``lowercase``: the header names
+    are lowercase already (ASGI guarantees it), so they are not copied into a new dict; the dict
+    may then be changed (decoded values)."""
+    h = headers if lowercase else {k.lower(): v for k, v in headers.items()}
     content_type = h.get("content-type", "").lower()
     structured = content_type.startswith(STRUCTURED)
     if structured:
@@ -389,9 +391,11 @@ def parse_event(headers: dict[str, str], body: bytes) -> Event:
         raise RejectedEvent(415, "batched content mode (application/cloudevents-batch+json) is not supported: send "
                                  "one event per request, binary or structured", "unsupported_media")
     else:
-        for name, value in h.items():
-            if name.startswith("ce-") and ("%" in value or value[:1] == '"'):
-                h[name] = decode_header(name, value)
+        values = "".join(h.values())
+        if "%" in values or '"' in values:  # rare: only then is each value looked at
+            for name, value in h.items():
+                if name.startswith("ce-") and ("%" in value or value[:1] == '"'):
+                    h[name] = decode_header(name, value)
         payload, utf8 = _parse_json(body) if body else (None, True)
     missing = [k for k in REQUIRED if not h.get(k)]
     if missing:
