@@ -127,7 +127,7 @@ class Event:
         d = self.__dict__
         meta = orjson.dumps({k: d[k] for k in _META_FIELDS})
         body = self.raw if self.raw is not None else _dumps_body(self.body)
-        return meta[:-1] + b',"body":' + body + b"}"
+        return b"".join((meta[:-1], b',"body":', body, b"}"))  # one copy of the body, not three
 
     def to_json(self) -> str:
         return self.to_wal().decode()
@@ -433,12 +433,20 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
         id=h["ce-id"], kind=kind, model=model, namespace=h.get("ce-namespace", ""),
         component=h.get("ce-component") or "predictor", revision=revision_from_source(source), source=source,
         time=_utc_time(h.get("ce-time")), body=payload,
-        # outside strings a newline is only whitespace (inside, JSON requires it escaped)
-        raw=body.replace(b"\n", b" ").replace(b"\r", b" ") if utf8 else None,
+        raw=_one_line(body) if utf8 else None,
         metadata=metadata_columns(h.get("ce-metadata")), model_version=model_version,
     )
 
 
+def _one_line(body: bytes) -> bytes:
+    """The body without line breaks (outside strings a newline is only whitespace; inside, JSON
+    requires it escaped): the body itself, not a copy, when it has none (the usual case)."""
+    if b"\n" in body or b"\r" in body:
+        return body.translate(_NO_BREAKS)
+    return body if type(body) is bytes else bytes(body)
+
+
+_NO_BREAKS = bytes.maketrans(b"\n\r", b"  ")
 _STRUCTURED_DATA = ("data", "data_base64", "datacontenttype", "dataschema")
 
 

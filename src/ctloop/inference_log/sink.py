@@ -508,7 +508,9 @@ class Sink:
         batch, self._batch = self._batch, []
         try:
             wal = self._wal
-            wal.write(b"\n".join([event.to_wal() for _, event in batch]) + b"\n")
+            lines = [event.to_wal() for _, event in batch]
+            lines.append(b"")  # the batch's last newline, without copying the batch again
+            wal.write(b"\n".join(lines))
             wal.flush()
         except (OSError, ValueError) as exc:  # ValueError: I/O on a closed file
             self._batch = batch + self._batch
