@@ -145,7 +145,9 @@ def summarise(runs: list[dict], versions: list[str]) -> list[dict]:
                          "p99_ms": statistics.median(r["p99_ms"] for r in mine),
                          "cpu_us_per_event": statistics.median(r["sink_cpu_us_per_event"] for r in mine),
                          "acknowledged": sum(r["acknowledged"] for r in mine),
-                         "lost": sum(r["lost"] for r in mine)})
+                         "lost": sum(r["lost"] for r in mine),
+                         # the machine's 1-minute load average as each run started (a shared machine)
+                         "load_1m": statistics.median(r["loadavg_1m_before"] for r in mine)})
         if len(versions) == 2:
             base, new = rows[-2], rows[-1]
             new["events_ratio"] = round(new["events_per_s"] / base["events_per_s"], 2)

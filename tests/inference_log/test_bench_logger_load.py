@@ -31,3 +31,5 @@ def test_the_load_benchmark_creates_its_results_directory_and_checks_zero_loss(t
     assert only["acknowledged"] > 0 and only["lost"] == 0
     assert only["events_in_parquet"] >= only["acknowledged"]
     assert "events_per_s" in run.stdout and "lost" in run.stdout
+    (row,) = report["summary"]
+    assert row["load_1m"] == only["loadavg_1m_before"], "the shared machine's load is part of the summary"

@@ -262,3 +262,17 @@ def test_a_wal_line_of_the_previous_version_replays_with_a_path_safe_revision():
     assert join(None, Event.from_json(old.replace(',"model_version":"3"', "")))[0]["revision"] == "unknown"
     with pytest.raises(ValueError, match="InferenceService"):
         Event.from_json(old.replace('"model":"credit-default"', '"model":"../x"'))
+
+
+@pytest.mark.parametrize("breaks", [b"\n", b"\r\n"])
+def test_a_pretty_printed_body_is_one_wal_line_and_replays_unchanged(breaks):
+    """The WAL stores the body as received, minus its line breaks (whitespace outside strings);
+    a newline inside a string is escaped by JSON and survives."""
+    body = {"instances": [{"note": "two\nlines", "x": 1.5}]}
+    pretty = json.dumps(body, indent=2).encode().replace(b"\n", breaks)
+    event = parse_event(headers(), pretty)
+    line = event.to_wal()
+    assert b"\n" not in line and b"\r" not in line
+    assert Event.from_json(line).body == body == event.body
+    compact = json.dumps(body).encode()
+    assert parse_event(headers(), compact).raw is compact, "a body without line breaks is not copied"

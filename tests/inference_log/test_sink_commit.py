@@ -12,8 +12,9 @@ import threading
 import pytest
 
 from ctloop.inference_log import sink as sink_module
+from ctloop.inference_log.events import Event
 from ctloop.inference_log.sink import FSYNC_SLOTS, Sink, SinkUnavailable
-from tests.inference_log.support import event, wal_events
+from tests.inference_log.support import event, parquet_rows, wal_events
 
 
 async def started(tmp_path) -> Sink:
@@ -109,3 +110,60 @@ def test_a_flush_waits_for_every_fsync_in_flight_before_rotating(tmp_path, monke
         assert sink.failure is None
         await sink.stop()
     asyncio.run(scenario())
+
+
+def test_answers_are_released_before_the_join_work(tmp_path, monkeypatch):
+    """The join (rows, types, JSON lines) runs after the acknowledged requests have resumed, not
+    inside the commit callback before them: a batch's 200s no longer wait for its joins."""
+    resumed: list[str] = []
+    seen_at_join: list[list[str]] = []
+    real_join = sink_module.join
+
+    def join(request, response):
+        seen_at_join.append(list(resumed))
+        return real_join(request, response)
+
+    monkeypatch.setattr(sink_module, "join", join)
+
+    async def accept(sink, ev):
+        await sink.accept(ev)
+        resumed.append(ev.kind)
+
+    async def scenario():
+        sink = await started(tmp_path)
+        await accept(sink, event(1, "request"))  # waits for its partner: no join yet
+        await accept(sink, event(1, "response"))  # pairs: the join runs for this one
+        await until(lambda: seen_at_join)
+        await sink.stop()
+    asyncio.run(scenario())
+    assert seen_at_join[0] == ["request", "response"], "the join ran before the acknowledged request resumed"
+
+
+def test_an_event_acknowledged_just_before_a_flush_is_durable_across_the_rotation(tmp_path):
+    """A flush that starts in the same loop iteration as an acknowledgement (before the deferred
+    join ran) still joins it first: otherwise the event would be in neither the new segment nor
+    Parquet once the old segment is deleted. Checked on disk without stopping the sink (a crash)."""
+    async def scenario():
+        sink = await started(tmp_path)
+        await sink.accept(event(1, "request"))
+        await sink.accept(event(2, "request"))
+
+        async def respond_then_flush():
+            await sink.accept(event(1, "response"))
+            await sink.flush()  # runs before the join scheduled by the acknowledgement
+
+        await respond_then_flush()
+        for task in sink._tasks:  # a crash: nothing else runs, the WAL and Parquet are what is left
+            task.cancel()
+        sink._closing = True
+        await asyncio.gather(*sink._tasks, return_exceptions=True)
+        sink._wal.close()
+        sink._close_sync_fds()
+        sink._syncer.shutdown()
+    asyncio.run(scenario())
+    rows = parquet_rows(tmp_path / "root")
+    in_parquet = set(rows.loc[rows.has_response, "request_id"]) if len(rows) else set()
+    in_wal = {(e.id, e.kind) for seg in (tmp_path / "wal").glob("*.wal")
+              for e in map(Event.from_json, seg.read_bytes().splitlines())}
+    assert "id1" in in_parquet or ("id1", "response") in in_wal, "acknowledged response lost"
+    assert ("id2", "request") in in_wal, "the request still waiting is carried into the new segment"

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ctloop.errors import ConfigError
 from ctloop.inference_log.events import RejectedEvent, parse_event
 from ctloop.inference_log.sink import Sink, SinkUnavailable
@@ -222,7 +224,7 @@ class SinkApp:
             await _answer(send, 413, _error(f"body of more than {limit} bytes exceeds the limit of {limit}"))
             return
         try:
-            event = parse_event(headers, body)
+            event = parse_event(headers, body, lowercase=True)  # ASGI header names are lowercase
         except RejectedEvent as exc:
             sink.stats.reject(exc.code)
             await _answer(send, exc.status, _error(exc.reason))
@@ -233,7 +235,10 @@ class SinkApp:
             sink.stats.unavailable += 1
             await _answer(send, 503, _error(f"the inference log sink cannot store events: {exc}"))
             return
-        await _answer(send, 200, b'{"accepted":%s,"kind":"%s"}' % (json.dumps(event.id).encode(), event.kind.encode()))
+        body = b'{"accepted":%s,"kind":"%s"}' % (orjson.dumps(event.id), event.kind.encode())
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [*_JSON, (b"content-length", b"%d" % len(body))]})
+        await send({"type": "http.response.body", "body": body})
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -127,7 +127,7 @@ class Event:
         d = self.__dict__
         meta = orjson.dumps({k: d[k] for k in _META_FIELDS})
         body = self.raw if self.raw is not None else _dumps_body(self.body)
-        return meta[:-1] + b',"body":' + body + b"}"
+        return b"".join((meta[:-1], b',"body":', body, b"}"))  # one copy of the body, not three
 
     def to_json(self) -> str:
         return self.to_wal().decode()
@@ -377,10 +377,12 @@ def check_payload(kind: str, body: dict[str, Any]) -> None:
         raise PayloadError(f"'model_version' must be a string; got {type(version).__name__}")
 
 
-def parse_event(headers: dict[str, str], body: bytes) -> Event:
+def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False) -> Event:
     """Validate one CloudEvent, binary or structured mode (chosen by ``Content-Type``, HTTP
-    binding §3); raises RejectedEvent with a 4xx and a reason."""
-    h = {k.lower(): v for k, v in headers.items()}
+    binding §3); raises RejectedEvent with a 4xx and a reason. ``lowercase``: the header names
+    are lowercase already (ASGI guarantees it), so they are not copied into a new dict; the dict
+    may then be changed (decoded values)."""
+    h = headers if lowercase else {k.lower(): v for k, v in headers.items()}
     content_type = h.get("content-type", "").lower()
     structured = content_type.startswith(STRUCTURED)
     if structured:
@@ -389,9 +391,11 @@ def parse_event(headers: dict[str, str], body: bytes) -> Event:
         raise RejectedEvent(415, "batched content mode (application/cloudevents-batch+json) is not supported: send "
                                  "one event per request, binary or structured", "unsupported_media")
     else:
-        for name, value in h.items():
-            if name.startswith("ce-") and ("%" in value or value[:1] == '"'):
-                h[name] = decode_header(name, value)
+        values = "".join(h.values())
+        if "%" in values or '"' in values:  # rare: only then is each value looked at
+            for name, value in h.items():
+                if name.startswith("ce-") and ("%" in value or value[:1] == '"'):
+                    h[name] = decode_header(name, value)
         payload, utf8 = _parse_json(body) if body else (None, True)
     missing = [k for k in REQUIRED if not h.get(k)]
     if missing:
@@ -429,12 +433,20 @@ def parse_event(headers: dict[str, str], body: bytes) -> Event:
         id=h["ce-id"], kind=kind, model=model, namespace=h.get("ce-namespace", ""),
         component=h.get("ce-component") or "predictor", revision=revision_from_source(source), source=source,
         time=_utc_time(h.get("ce-time")), body=payload,
-        # outside strings a newline is only whitespace (inside, JSON requires it escaped)
-        raw=body.replace(b"\n", b" ").replace(b"\r", b" ") if utf8 else None,
+        raw=_one_line(body) if utf8 else None,
         metadata=metadata_columns(h.get("ce-metadata")), model_version=model_version,
     )
 
 
+def _one_line(body: bytes) -> bytes:
+    """The body without line breaks (outside strings a newline is only whitespace; inside, JSON
+    requires it escaped): the body itself, not a copy, when it has none (the usual case)."""
+    if b"\n" in body or b"\r" in body:
+        return body.translate(_NO_BREAKS)
+    return body if type(body) is bytes else bytes(body)
+
+
+_NO_BREAKS = bytes.maketrans(b"\n\r", b"  ")
 _STRUCTURED_DATA = ("data", "data_base64", "datacontenttype", "dataschema")
 
 

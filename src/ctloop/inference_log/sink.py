@@ -339,6 +339,9 @@ class Sink:
         self._next_commit = 0
         self._next_ack = 0
         self._idle: asyncio.Event | None = None  # set while no fsync is in flight
+        # acknowledged events not joined yet: joined in the loop iteration after their answers
+        # were released (and always before a flush looks at the join state)
+        self._unjoined: list[Event] = []
 
     @property
     def closing(self) -> bool:
@@ -505,7 +508,9 @@ class Sink:
         batch, self._batch = self._batch, []
         try:
             wal = self._wal
-            wal.write(b"\n".join([event.to_wal() for _, event in batch]) + b"\n")
+            lines = [event.to_wal() for _, event in batch]
+            lines.append(b"")  # the batch's last newline, without copying the batch again
+            wal.write(b"\n".join(lines))
             wal.flush()
         except (OSError, ValueError) as exc:  # ValueError: I/O on a closed file
             self._batch = batch + self._batch
@@ -542,12 +547,22 @@ class Sink:
             for fut, _ in batch:  # durable: acknowledge first, then join (which cannot fail a commit)
                 if not fut.done():
                     fut.set_result(None)
-            for _, event in batch:
-                self._add(event)
+            if not self._unjoined:
+                asyncio.get_running_loop().call_soon(self._join_acknowledged)
+            self._unjoined.extend(event for _, event in batch)
         if not self._inflight:
             self._idle.set()
         if self._batch:
             self._wake.set()
+
+    def _join_acknowledged(self) -> None:
+        """Join the events acknowledged since the last call. Scheduled behind the wake-ups of the
+        requests just acknowledged, so their 200s are sent before this work, not after it; the
+        events are durable in the current segment meanwhile, and :meth:`flush` calls this before
+        it rotates the segment or takes the buffers."""
+        events, self._unjoined = self._unjoined, []
+        for event in events:
+            self._add(event)
 
     async def _drain(self) -> None:
         """Wait until no fsync is in flight (every batch written so far acknowledged or failed)."""
@@ -709,6 +724,7 @@ class Sink:
                 await self._commit_locked()
                 if self.failure is not None:
                     raise SinkUnavailable(self.failure)
+                self._join_acknowledged()  # nothing acknowledged may stay outside _open/_parts
                 old_wal, old_segment = self._wal, self._segment
                 try:
                     self._open_segment()
