@@ -476,6 +476,13 @@ def plot_timeline(report: BacktestReport, path: str | Path, title: str = "") -> 
     ax2.set_ylim(0, 1)
     ax2.legend(loc="upper left", fontsize=8)
     ax2.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def _save(fig: Any, path: str | Path) -> Path:
+    """Write a plot (dates on the x axis) to ``path`` and close it."""
+    import matplotlib.pyplot as plt
+
     fig.autofmt_xdate()
     fig.tight_layout()
     out = Path(path)
@@ -560,13 +567,7 @@ def plot_comparison(reports: dict[str, BacktestReport], path: str | Path, title:
     ax2.set_xlabel("retrains")
     ax2.set_ylabel(f"mean {metric}")
     ax2.grid(alpha=0.3)
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(fig, path)
 
 
 def write_comparison(reports: dict[str, BacktestReport], output_dir: str | Path) -> tuple[Path, Path, Path]:
