@@ -12,7 +12,11 @@ import pandas as pd
 import pytest
 
 from ctloop.local import run_pipeline_locally
-from ctloop.pipelines.continuous_training import continuous_training
+from ctloop.config import PlatformConfig
+from ctloop.pipelines.continuous_training import build
+
+# as `ctloop run --local` builds it: no step retries (a failed step fails the run at once)
+continuous_training = build(PlatformConfig(retries=0))
 from ctloop.registry import MlflowRegistry
 from ctloop.storage import write_table
 from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, credit_contract, make_credit_data

@@ -12,7 +12,7 @@ from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, make_credit_data
 @pytest.mark.parametrize("estimator", ["xgboost", "lightgbm"])
 def test_cli_backtest_with_a_boosted_estimator(tmp_path, capsys, estimator):
     data = tmp_path / "credit.parquet"
-    make_credit_data(n_rows=2500, seed=2).to_parquet(data)
+    make_credit_data(n_rows=6000, seed=2).to_parquet(data)
     code = main(["backtest", "--data", str(data), "--target", CREDIT_TARGET, "--time-column", CREDIT_TIME_COLUMN,
                  "--window", "1500h", "--policy", "always", "--estimator", estimator,
                  "--output", str(tmp_path / "out")])

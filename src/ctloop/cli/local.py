@@ -18,7 +18,11 @@ def _run(args: argparse.Namespace) -> int:
             "only --local runs are started by `ctloop run`; on a cluster use `ctloop upload` and "
             "`ctloop schedule` (or `ctloop apply -f ctloop.yaml`)"
         )
-    pipelines = all_pipelines()
+    from ctloop.config import PlatformConfig
+
+    # no step retries locally: they exist for a cluster's transient failures; here a failed step
+    # (a bad input, say) would wait 30 s + 60 s of backoff before the run reports it
+    pipelines = all_pipelines(PlatformConfig(retries=0))
     if args.pipeline not in pipelines:
         raise ConfigError(f"unknown pipeline {args.pipeline!r}; choose one of {', '.join(sorted(pipelines))}")
     func = pipelines[args.pipeline]

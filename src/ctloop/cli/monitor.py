@@ -15,7 +15,10 @@ def _history(args: argparse.Namespace) -> int:
     import json
 
     from ctloop import reports
+    from ctloop.errors import ConfigError
 
+    if args.limit < 1:  # before the store is opened (a sqlite URI creates its file)
+        raise ConfigError(f"--limit {args.limit}: give a positive number of windows")
     frame = reports.monitor_history(args.model_name, args.tracking_uri or "", limit=args.limit)
     print(reports.format_history(frame))
     if len(frame):
