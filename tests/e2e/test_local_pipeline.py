@@ -11,8 +11,8 @@ import uuid
 import pandas as pd
 import pytest
 
-from ctloop.local import run_pipeline_locally
 from ctloop.config import PlatformConfig
+from ctloop.local import run_pipeline_locally
 from ctloop.pipelines.continuous_training import build
 
 # as `ctloop run --local` builds it: no step retries (a failed step fails the run at once)
