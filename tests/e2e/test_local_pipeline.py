@@ -15,13 +15,14 @@ from ctloop.config import PlatformConfig
 from ctloop.local import run_pipeline_locally
 from ctloop.pipelines.continuous_training import build
 
-# as `ctloop run --local` builds it: no step retries (a failed step fails the run at once)
-continuous_training = build(PlatformConfig(retries=0))
 from ctloop.registry import MlflowRegistry
 from ctloop.storage import write_table
 from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, credit_contract, make_credit_data
 
 pytestmark = pytest.mark.slow
+
+# as `ctloop run --local` builds it: no step retries (a failed step fails the run at once)
+continuous_training = build(PlatformConfig(retries=0))
 
 
 @pytest.fixture(scope="module")
