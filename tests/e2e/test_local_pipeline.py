@@ -14,7 +14,6 @@ import pytest
 from ctloop.config import PlatformConfig
 from ctloop.local import run_pipeline_locally
 from ctloop.pipelines.continuous_training import build
-
 from ctloop.registry import MlflowRegistry
 from ctloop.storage import write_table
 from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, credit_contract, make_credit_data
