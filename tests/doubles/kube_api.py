@@ -44,7 +44,10 @@ import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 PATH = re.compile(r"^/apis/serving\.kserve\.io/v1beta1/namespaces/([^/]+)/inferenceservices(?:/([^/?]+))?")
 SSAR = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
@@ -105,6 +108,17 @@ def merge_patch(target: Any, patch: Any) -> Any:
         else:
             out[key] = merge_patch(out.get(key, {}), value)
     return out
+
+
+def write_kubeconfig(path: Path, server: str, *, user: str = "u", token: str = "test") -> str:
+    """A kubeconfig whose current context is the API double at ``server`` (bearer-token auth as
+    ``user``), written to ``path``; returns the path for ``KUBECONFIG``."""
+    config = {"apiVersion": "v1", "kind": "Config", "current-context": "double",
+              "clusters": [{"name": "double", "cluster": {"server": server}}],
+              "contexts": [{"name": "double", "context": {"cluster": "double", "user": user}}],
+              "users": [{"name": user, "user": {"token": token}}]}
+    path.write_text(yaml.safe_dump(config))
+    return str(path)
 
 
 class KubeApiDouble:

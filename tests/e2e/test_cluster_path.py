@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from ctloop.components.deploy.component import deploy_canary
 from ctloop.local import run_pipeline_locally
@@ -32,7 +31,7 @@ from ctloop.registry import MlflowRegistry
 from ctloop.serving.isvc import SHA256_ANNOTATION
 from ctloop.storage import kserve_storage_uri, write_table
 from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, credit_contract, make_credit_data
-from tests.doubles.kube_api import KubeApiDouble
+from tests.doubles.kube_api import KubeApiDouble, write_kubeconfig
 from tests.fixtures.prometheus import prometheus_with, wait_for
 from tests.fixtures.serving_metrics import CONFIG, ISVC, NS, LiveTraffic, Pod
 
@@ -56,13 +55,7 @@ def credit_uri(tmp_path_factory) -> str:
 def kube(tmp_path, monkeypatch):
     """The Kubernetes API double; every task reaches it through KUBECONFIG (its own client path)."""
     with KubeApiDouble(ready_after_reads=1) as double:
-        config = {"apiVersion": "v1", "kind": "Config", "current-context": "double",
-                  "clusters": [{"name": "double", "cluster": {"server": double.url}}],
-                  "contexts": [{"name": "double", "context": {"cluster": "double", "user": "u"}}],
-                  "users": [{"name": "u", "user": {"token": "test"}}]}
-        path = tmp_path / "kubeconfig"
-        path.write_text(yaml.safe_dump(config))
-        monkeypatch.setenv("KUBECONFIG", str(path))
+        monkeypatch.setenv("KUBECONFIG", write_kubeconfig(tmp_path / "kubeconfig", double.url))
         yield double
 
 

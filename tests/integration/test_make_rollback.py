@@ -14,12 +14,11 @@ import shutil
 import subprocess
 
 import pytest
-import yaml
 
 from ctloop.registry import MlflowRegistry
 from ctloop.serving import isvc, rollout
 from ctloop.serving.kube import InferenceServices
-from tests.doubles.kube_api import KubeApiDouble
+from tests.doubles.kube_api import KubeApiDouble, write_kubeconfig
 from tests.helpers import REPO
 from tests.integration.registry_support import log_small_model
 
@@ -38,22 +37,10 @@ def cluster(tmp_path, sqlite_tracking):
         registry.register(MODEL, model_uri=uri, run_id=run_id, tags={})
     registry.promote(MODEL, "1", reason="fixture")
     with KubeApiDouble(ready_after_reads=1) as double:
-        kubeconfig = tmp_path / "kubeconfig"
-        kubeconfig.write_text(
-            yaml.safe_dump(
-                {
-                    "apiVersion": "v1",
-                    "kind": "Config",
-                    "current-context": "double",
-                    "clusters": [{"name": "double", "cluster": {"server": double.url}}],
-                    "users": [{"name": "u", "user": {"token": "test"}}],
-                    "contexts": [{"name": "double", "context": {"cluster": "double", "user": "u"}}],
-                }
-            )
-        )
+        kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", double.url)
         env = {
             **os.environ,
-            "KUBECONFIG": str(kubeconfig),
+            "KUBECONFIG": kubeconfig,
             "KUBECACHEDIR": str(tmp_path / "kube-cache"),
             "MLFLOW_TRACKING_URI": sqlite_tracking,
         }

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tests.fixtures.prometheus import need
-from tests.fixtures.servers import free_port, stop_group, wait_http
+from tests.fixtures.servers import daemon, free_port
 from tests.manifests.support import MANIFESTS
 
 EXAMPLE = MANIFESTS / "components" / "monitoring" / "alertmanager.example.yaml"
@@ -112,23 +112,10 @@ def test_a_critical_alert_reaches_slack_and_the_oncall_webhook(tmp_path):
         oncall["webhook_configs"][0]["url"] = f"{receiver.url}/oncall"
         (tmp_path / "alertmanager.yaml").write_text(yaml.safe_dump(config))
         port = free_port()
-        log = tmp_path / "alertmanager.log"
-        with open(log, "w") as fh:
-            proc = subprocess.Popen(
-                [
-                    need("prometheus-alertmanager"),
-                    f"--config.file={tmp_path / 'alertmanager.yaml'}",
-                    f"--storage.path={tmp_path / 'data'}",
-                    f"--web.listen-address=127.0.0.1:{port}",
-                    "--cluster.listen-address=",
-                ],
-                stdout=fh,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_http(f"{url}/-/ready", proc, log, timeout=30)
+        argv = [need("prometheus-alertmanager"), f"--config.file={tmp_path / 'alertmanager.yaml'}",
+                f"--storage.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
+                "--cluster.listen-address="]
+        with daemon(argv, tmp_path, port) as url:
             summary = "credit v3: realized roc_auc is 0.0500 worse than its floor"
             alert = [
                 {
@@ -156,11 +143,10 @@ def test_a_critical_alert_reaches_slack_and_the_oncall_webhook(tmp_path):
             deadline = time.monotonic() + 30
             while not ({"/slack", "/oncall"} <= set(receiver.bodies)):
                 assert time.monotonic() < deadline, (
-                    f"delivered only to {sorted(receiver.bodies)}; {log.read_text()}"
+                    f"delivered only to {sorted(receiver.bodies)}; "
+                    f"{(tmp_path / 'prometheus-alertmanager.log').read_text()}"
                 )
                 time.sleep(0.2)
-        finally:
-            stop_group(proc)
         (message,) = receiver.bodies["/slack"][:1]
         assert message["channel"] == "#ml-alerts"
         attachment = message["attachments"][0]

@@ -10,7 +10,6 @@ are unit-tested on the publisher's real output, not on hand-written series.
 
 from __future__ import annotations
 
-import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ import yaml
 from ctloop.errors import ConfigError
 from ctloop.monitoring.prometheus import JOB, exposition, group_url, push_window, window_samples
 from tests.fixtures.prometheus import need, prometheus_with, query
-from tests.fixtures.servers import free_port, stop_group, wait_http
+from tests.fixtures.servers import daemon, free_port
 from tests.manifests.rules_support import QUALITY_RULES, promtool, write_rules
 from tests.manifests.support import load_strict
 
@@ -372,26 +371,11 @@ def test_bad_gateway_or_model_is_a_config_error(url, model, message):
 def pushgateway(workdir: Path) -> Iterator[str]:
     """The Debian package's prometheus-pushgateway on a free loopback port (its own process group),
     persisting to ``workdir`` (Debian's default is /var/lib/prometheus, shared by every run)."""
-    workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    log = workdir / "pushgateway.log"
-    with open(log, "w") as fh:
-        proc = subprocess.Popen(
-            [
-                need("prometheus-pushgateway"),
-                f"--web.listen-address=127.0.0.1:{port}",
-                f"--persistence.file={workdir / 'pushgateway.data'}",
-            ],
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_http(f"{url}/-/ready", proc, log, timeout=30)
+    argv = [need("prometheus-pushgateway"), f"--web.listen-address=127.0.0.1:{port}",
+            f"--persistence.file={workdir / 'pushgateway.data'}"]
+    with daemon(argv, workdir, port) as url:
         yield url
-    finally:
-        stop_group(proc)
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ from ctloop.ops import doctor
 from ctloop.ops.settings import DEFAULT_SETTINGS
 from ctloop.serving.isvc import inference_service
 from tests.doubles.kfp_api import KfpApiDouble
-from tests.doubles.kube_api import KubeApiDouble
+from tests.doubles.kube_api import KubeApiDouble, write_kubeconfig
 from tests.fixtures.servers import free_port
 from tests.helpers import REPO
 
@@ -226,21 +226,6 @@ NAMES = [
 ]
 
 
-def write_kubeconfig(path, server: str) -> None:
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "current-context": "double",
-                "clusters": [{"name": "double", "cluster": {"server": server}}],
-                "users": [{"name": "jane", "user": {"token": "kube-token"}}],
-                "contexts": [{"name": "double", "context": {"cluster": "double", "user": "jane"}}],
-            }
-        )
-    )
-
-
 @pytest.fixture(scope="module")
 def prometheus(tmp_path_factory):
     """A real Prometheus scraping, live, what the ctloop serving runtime exposes for the stable
@@ -277,7 +262,7 @@ def cluster(monkeypatch, tmp_path, prometheus):
     with KfpApiDouble() as kfp, KubeApiDouble(ready_after_reads=1) as kube:
         healthy(kube, prometheus)
         kubeconfig = tmp_path / "kubeconfig"
-        write_kubeconfig(kubeconfig, kube.url)
+        write_kubeconfig(kubeconfig, kube.url, user="jane", token="kube-token")
         yield Cluster(kfp, kube, kubeconfig)
 
 
@@ -518,7 +503,7 @@ def test_settings_name_every_key_the_pipelines_reference(cluster, capsys):
 
 
 def test_kubernetes_unreachable(cluster, capsys, tmp_path):
-    write_kubeconfig(cluster.kubeconfig, f"http://127.0.0.1:{free_port()}")
+    write_kubeconfig(cluster.kubeconfig, f"http://127.0.0.1:{free_port()}", user="jane", token="kube-token")
     code, lines, _ = cluster.run(capsys)
     assert code == 1
     assert lines["Kubernetes"].startswith("FAIL Kubernetes: Kubernetes API http://127.0.0.1:")

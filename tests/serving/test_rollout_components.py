@@ -4,7 +4,6 @@ reached through a kubeconfig (the components' own client loading path), real Pro
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from kfp.dsl import Markdown, Metrics
 
 from ctloop import tracking
@@ -15,7 +14,7 @@ from ctloop.components.rollback.component import rollback_model
 from ctloop.components.train.core import fit
 from ctloop.components.validate.component import validate_serving
 from ctloop.registry import MlflowRegistry
-from tests.doubles.kube_api import KubeApiDouble
+from tests.doubles.kube_api import KubeApiDouble, write_kubeconfig
 
 NS, ISVC, MODEL = "ml", "credit", "credit-model"
 RELEASE = {"inference_service": ISVC, "namespace": NS, "timeout_seconds": 10}
@@ -40,13 +39,7 @@ def registered(sqlite_tracking):
 @pytest.fixture
 def kube(tmp_path, monkeypatch):
     with KubeApiDouble(ready_after_reads=1) as double:
-        config = {"apiVersion": "v1", "kind": "Config", "current-context": "double",
-                  "clusters": [{"name": "double", "cluster": {"server": double.url}}],
-                  "contexts": [{"name": "double", "context": {"cluster": "double", "user": "u"}}],
-                  "users": [{"name": "u", "user": {"token": "test"}}]}
-        path = tmp_path / "kubeconfig"
-        path.write_text(yaml.safe_dump(config))
-        monkeypatch.setenv("KUBECONFIG", str(path))
+        monkeypatch.setenv("KUBECONFIG", write_kubeconfig(tmp_path / "kubeconfig", double.url))
         yield double
 
 
