@@ -59,8 +59,10 @@ def _drift(args: argparse.Namespace) -> int:
     from ctloop.columns import RESERVED_TRAINING
     from ctloop.drift import engine as core
     from ctloop.errors import ConfigError
-    from ctloop.storage import output_dir
+    from ctloop.storage import check_output_dir, output_dir
 
+    if args.output:
+        check_output_dir(args.output, name="--output")  # before reading, not after the comparison
     if args.report_sample_size < 0:
         raise ConfigError(
             f"--report-sample-size must be >= 0 (0 = all rows), got {args.report_sample_size}"
@@ -78,12 +80,19 @@ def _drift(args: argparse.Namespace) -> int:
     calibration = None
     streaming_info = None
     samples = None
+    sides = (f"the reference data ({args.reference})", f"the current data ({args.current})")
     if used == "memory":
         reference = read_frame(args.reference, columns)
         current = read_frame(args.current, columns)
         if columns is None:
             skip = set(_split(args.exclude)) | set(RESERVED_TRAINING)
-            columns = [c for c in reference.columns if c in current.columns and c not in skip]
+            columns = core.shared_columns(list(reference.columns), list(current.columns), skip=skip,
+                                          reference=sides[0], current=sides[1])
+        rows = {sides[0]: len(reference), sides[1]: len(current)}
+        core.refuse_few_rows(rows, args.min_rows)
+        known = [c for c in columns if c in reference.columns and c in current.columns]  # others: named below
+        core.refuse_infinite({sides[0]: core.infinite_values(reference, known),
+                              sides[1]: core.infinite_values(current, known)}, rows)
         if args.calibrate:
             result, calibration = core.detect_calibrated(
                 reference, current, rounds=args.calibrate, seed=args.seed, columns=columns,
@@ -106,8 +115,12 @@ def _drift(args: argparse.Namespace) -> int:
             batch_rows=args.batch_rows, sketch_size=args.sketch_size,
             sample_size=sample_size, seed=args.seed, progress=_Progress(args.quiet), **options,
         )  # fmt: skip
-        result = run.result
         n_ref, n_cur = run.reference.rows, run.current.rows
+        rows = {sides[0]: n_ref, sides[1]: n_cur}
+        core.refuse_few_rows(rows, args.min_rows)
+        core.refuse_infinite({side: {c.name: c.infs for c in state.columns.values()}
+                              for side, state in zip(sides, (run.reference, run.current), strict=True)}, rows)
+        result = run.result
         streaming_info = run.info
         if sample_size:
             samples = (run.reference_sample.to_pandas(), run.current_sample.to_pandas())
@@ -170,8 +183,10 @@ def _drift(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
+    from ctloop.cli.argtypes import int_at_least
     from ctloop.config import DriftConfig
-    from ctloop.drift.engine import CORRECTIONS
+    from ctloop.drift.engine import CORRECTIONS, MIN_ROWS
+    from ctloop.drift.sketch import MIN_BUDGET
     from ctloop.drift.stats import METHODS
     from ctloop.drift.streaming import (
         DEFAULT_BATCH_ROWS,
@@ -232,13 +247,17 @@ def register(subparsers) -> None:
              f"{MEMORY_CELLS:,} cells (rows x columns) per side, else stream",
     )  # fmt: skip
     p.add_argument(
-        "--sketch-size", type=int, default=DEFAULT_SKETCH_SIZE,
-        help=f"stream: buckets per numeric column; exact up to this many distinct values "
-             f"(default {DEFAULT_SKETCH_SIZE}, about 40 bytes each)",
+        "--sketch-size", type=int_at_least(MIN_BUDGET), default=DEFAULT_SKETCH_SIZE,
+        help=f"stream: buckets per numeric column, at least {MIN_BUDGET}; exact up to this many distinct "
+             f"values (default {DEFAULT_SKETCH_SIZE}, about 40 bytes each)",
     )  # fmt: skip
     p.add_argument(
-        "--batch-rows", type=int, default=DEFAULT_BATCH_ROWS,
+        "--batch-rows", type=int_at_least(1), default=DEFAULT_BATCH_ROWS,
         help=f"stream: rows per chunk read (default {DEFAULT_BATCH_ROWS})",
+    )  # fmt: skip
+    p.add_argument(
+        "--min-rows", type=int_at_least(1), default=MIN_ROWS,
+        help=f"refuse a side with fewer rows (default {MIN_ROWS}): a drift test on a handful of rows is noise",
     )  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.add_argument("--no-report", action="store_true", help="skip the evidently HTML report")
