@@ -22,6 +22,11 @@ The table and ``drift.json`` are the same for both engines (a streamed result ad
 a score is approximate); ``--output DIR`` (local or remote) also gets evidently's
 ``report.html``, rendered on a seeded sample of each side (drawn while streaming). The exit
 code is 0 whether or not the data drifted (read the verdict or drift.json); 2 on an error.
+
+Refused with one line before a verdict (both engines): a reference column the current data lacks
+(unless ``--exclude``-d), ±inf values in a compared column (the statistics would drop them
+silently), a side with fewer than ``--min-rows`` rows (default 30), and an ``--output`` inside a
+file.
 """
 
 from __future__ import annotations
@@ -215,7 +220,9 @@ def register(subparsers) -> None:
     p.add_argument(
         "--output", help="directory (local, gs://, s3:// or az://) for drift.json and report.html"
     )
-    p.add_argument("--columns", help="comma-separated columns (default: all shared columns)")
+    p.add_argument("--columns", help="comma-separated columns (default: every column of the reference; one the "
+                                     "current data lacks is an error, columns only the current data has are "
+                                     "not compared)")
     p.add_argument(
         "--exclude", help="comma-separated columns to leave out (e.g. the target and time)"
     )
