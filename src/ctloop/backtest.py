@@ -192,7 +192,7 @@ class _Champion:
     since: Any  # the time it started serving
 
 
-def check_window_count(window: str, step: pd.Timedelta, start: pd.Timestamp, end: pd.Timestamp, rows: int) -> int:
+def _check_window_count(window: str, step: pd.Timedelta, start: pd.Timestamp, end: pd.Timestamp, rows: int) -> int:
     """The number of replay windows from ``start`` to ``end``; refused up front (instead of a
     replay of mostly empty windows) when it exceeds :data:`MAX_WINDOWS` or the number of rows."""
     n = int((end - start) // step) + 1
@@ -257,7 +257,7 @@ def run_backtest(
     if data.empty:
         raise DataValidationError([(cfg.target, "non_null", 0, "no rows with a target value")])
     t0 = data[cfg.time_column].min().floor("D" if step >= pd.Timedelta(days=1) else "min")
-    check_window_count(cfg.window, step, t0, data[cfg.time_column].max(), len(data))
+    _check_window_count(cfg.window, step, t0, data[cfg.time_column].max(), len(data))
     edges = [t0]
     while edges[-1] <= data[cfg.time_column].max():
         edges.append(edges[-1] + step)

@@ -21,7 +21,6 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, got {text!r}")
         return value
 
-    parse.__name__ = f"int >= {minimum}"  # argparse names the type in some messages
     return parse
 
 
