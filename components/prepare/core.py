@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop.columns import WEIGHT
 from ctloop.config import DataConfig
-from ctloop.contract import DataContract, coerce, validate
+from ctloop.contract import DataContract, parse_times, validate
 from ctloop.errors import ConfigError, DataValidationError
 from ctloop.timeutil import parse_duration, to_utc
 
@@ -64,20 +64,6 @@ def _profile_columns(frame: pd.DataFrame) -> dict[str, Any]:
                           for k in ("min", "max", "mean", "std")})
         out[str(name)] = entry
     return out
-
-
-def _check_time_column(col: pd.Series, name: str) -> None:
-    """Refuse a time column that cannot be read as times: all null, or numbers (epoch numbers
-    in unknown units would silently become 1970 dates)."""
-    import pandas as pd
-
-    if col.isna().all():
-        raise DataValidationError([(name, "all_null", len(col), "the time column has no values")])
-    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_datetime64_any_dtype(col):
-        examples = [str(v) for v in col.dropna().unique()[:3]]
-        raise DataValidationError([(name, "dtype", int(col.notna().sum()),
-                                    f"expected datetime, got numbers like {examples}: write ISO 8601 "
-                                    "times (e.g. 2025-01-31T12:00:00Z)")])
 
 
 def _check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...]) -> None:
@@ -140,14 +126,7 @@ def prepare(
         raise DataValidationError([(c, "required", len(frame), "column is missing from the data") for c in missing])
     rows_in = len(frame)
     data = validate(frame, contract)
-    _check_time_column(data[time_column], time_column)
-    if not pd.api.types.is_datetime64_any_dtype(data[time_column]):
-        coerced, bad, examples = coerce(data[time_column], "datetime")
-        if bad:
-            raise DataValidationError([(time_column, "dtype", bad, f"expected datetime, got values like {examples}")])
-        data[time_column] = coerced
-    elif getattr(data[time_column].dt, "tz", None) is not None:
-        data[time_column] = data[time_column].dt.tz_convert("UTC").dt.tz_localize(None)
+    data[time_column] = parse_times(data[time_column], time_column)
     if data[target].isna().all():
         raise DataValidationError([(target, "all_null", len(data), "the target has no values")])
     _check_finite(data, exclude=(time_column,))

@@ -52,7 +52,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ctloop.config import DataConfig, DriftConfig, GateConfig, MonitoringRules, TrainingConfig
+from ctloop.config import (
+    DataConfig,
+    DriftConfig,
+    GateConfig,
+    MonitoringRules,
+    TrainingConfig,
+    check_metrics,
+)
 from ctloop.errors import ConfigError, DataValidationError
 from ctloop.metrics import default_primary
 
@@ -69,6 +76,7 @@ BACKTEST_THRESHOLDS = {"classification": {"roc_auc": 0.5}}
 TRAIN_ROWS = 3000  # the derived training window holds at least this many rows ...
 MAX_TRAIN_WINDOWS = 6  # ... within at most this many replay windows
 MIN_SCORE_ROWS = 30  # a window with fewer rows is not scored
+MAX_WINDOWS = 10_000  # a replay of more windows (e.g. --window 1s over a year) is refused up front
 MIN_LABELS = 100  # labelled rows of a window the realized rules need (monitoring's min_labels)
 LOSS_RULES = ("realized_z", "cusum", "realized_drop", "realized_floor")  # a confident loss on labels
 
@@ -107,6 +115,9 @@ class BacktestConfig:
                 raise ConfigError(f"a {self.training.task} backtest needs gate thresholds: pass --thresholds, e.g. "
                                   "--thresholds '{\"rmse\": 10}'")
             self.gate = GateConfig.from_dict({**BACKTEST_GATE, "thresholds": thresholds})
+        problems = check_metrics(self.training, self.gate)  # up front, not once per window of the replay
+        if problems:
+            raise ConfigError("; ".join(problems))
 
     @property
     def task(self) -> str:
@@ -181,6 +192,29 @@ class _Champion:
     since: Any  # the time it started serving
 
 
+def _check_window_count(window: str, step: pd.Timedelta, start: pd.Timestamp, end: pd.Timestamp, rows: int) -> int:
+    """The number of replay windows from ``start`` to ``end``; refused up front (instead of a
+    replay of mostly empty windows) when it exceeds :data:`MAX_WINDOWS` or the number of rows."""
+    n = int((end - start) // step) + 1
+    limit = min(MAX_WINDOWS, rows)
+    if n > limit:  # then limit >= 2: one row gives one window
+        why = f"more than {MAX_WINDOWS:,}" if n > MAX_WINDOWS else "more windows than rows"
+        raise ConfigError(
+            f"--window {window} gives {n:,} windows over {start} … {end} for {rows:,} rows ({why}): choose a "
+            f"window of at least {_ceil_duration((end - start) / (limit - 1))}")
+    return n
+
+
+def _ceil_duration(span: pd.Timedelta) -> str:
+    """``span`` rounded up to a whole number of its largest unit (``2D``, ``6h``, ``15min``,
+    ``30s``), in the duration syntax of :mod:`ctloop.timeutil`."""
+    seconds = max(span.total_seconds(), 1.0)
+    for unit, size in (("D", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{math.ceil(seconds / size)}{unit}"
+    return f"{math.ceil(seconds)}s"
+
+
 def derive_train_windows(rows_per_window: float) -> int:
     """Replay windows in the derived training window (see the module doc)."""
     return int(min(max(math.ceil(TRAIN_ROWS / max(rows_per_window, 1.0)), 1), MAX_TRAIN_WINDOWS))
@@ -204,6 +238,7 @@ def run_backtest(
     from ctloop import metrics as M
     from ctloop.components.evaluate import core as eval_core
     from ctloop.components.train import core as train_core
+    from ctloop.contract import parse_times
     from ctloop.drift import engine as drift_core
     from ctloop.errors import CtloopError
     from ctloop.monitoring import triggers
@@ -217,11 +252,12 @@ def run_backtest(
             raise DataValidationError([(col, "required", len(frame), "column is missing from the data")])
     step = parse_duration(cfg.window, name="--window")
     data = frame.copy()
-    data[cfg.time_column] = pd.to_datetime(data[cfg.time_column])
+    data[cfg.time_column] = parse_times(data[cfg.time_column], cfg.time_column)
     data = data.dropna(subset=[cfg.target]).sort_values(cfg.time_column, kind="stable").reset_index(drop=True)
     if data.empty:
         raise DataValidationError([(cfg.target, "non_null", 0, "no rows with a target value")])
     t0 = data[cfg.time_column].min().floor("D" if step >= pd.Timedelta(days=1) else "min")
+    _check_window_count(cfg.window, step, t0, data[cfg.time_column].max(), len(data))
     edges = [t0]
     while edges[-1] <= data[cfg.time_column].max():
         edges.append(edges[-1] + step)

@@ -160,6 +160,26 @@ def coerce(series: pd.Series, dtype: str) -> tuple[pd.Series, int, list[Any]]:
     return out, 0, []
 
 
+def parse_times(series: pd.Series, name: str) -> pd.Series:
+    """The event-time column ``name`` as naive UTC times (the one reading the prepare core and
+    the backtest share). Different offsets, or none (UTC), become one UTC column. Refused with
+    :class:`DataValidationError` naming the column: all null, numbers (epoch numbers in unknown
+    units would silently become 1970 dates), or values that are not times (a few are shown)."""
+    import pandas as pd
+
+    if series.isna().all():
+        raise DataValidationError([(name, "all_null", len(series), "the time column has no values")])
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_datetime64_any_dtype(series):
+        examples = [str(v) for v in series.dropna().unique()[:3]]
+        raise DataValidationError([(name, "dtype", int(series.notna().sum()),
+                                    f"expected datetime, got numbers like {examples}: write ISO 8601 "
+                                    "times (e.g. 2025-01-31T12:00:00Z)")])
+    out, bad, examples = coerce(series, "datetime")
+    if bad:
+        raise DataValidationError([(name, "dtype", bad, f"expected datetime, got values like {examples}")])
+    return out
+
+
 def validate(frame: pd.DataFrame, contract: DataContract) -> pd.DataFrame:
     """Check ``frame`` against ``contract``; return it coerced to the declared dtypes.
 
@@ -216,4 +236,4 @@ def validate(frame: pd.DataFrame, contract: DataContract) -> pd.DataFrame:
 
 
 
-__all__ = ["DTYPES", "ColumnRule", "DataContract", "coerce", "validate"]
+__all__ = ["DTYPES", "ColumnRule", "DataContract", "coerce", "parse_times", "validate"]

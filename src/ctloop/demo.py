@@ -52,7 +52,7 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
     from ctloop.config import TrainingConfig
     from ctloop.local import run_pipeline_locally, summarize_ct_run
     from ctloop.pipelines.continuous_training import continuous_training
-    from ctloop.storage import write_table
+    from ctloop.storage import check_output_dir, write_table
     from ctloop.synthetic import (
         CREDIT_TARGET,
         CREDIT_TIME_COLUMN,
@@ -63,12 +63,13 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
     from ctloop.taskserver import task_server, warm_start_supported
 
     started = time.monotonic()
+    check_output_dir(str(workdir), name="--workdir")
+    frame = make_credit_data(n_rows=rows, seed=seed)  # refuses a bad row count before the workdir is touched
     workdir = workdir.resolve()
     _fresh_workdir(workdir, keep)
     tracking_uri = f"sqlite:///{workdir / 'mlflow.db'}"
 
     print("== 1. data")
-    frame = make_credit_data(n_rows=rows, seed=seed)
     data_path = workdir / "data" / "credit.parquet"
     write_table(frame, str(data_path))
     t0 = pd.Timestamp(frame[CREDIT_TIME_COLUMN].min()).normalize()

@@ -221,6 +221,21 @@ def _make_dir(path: Path, uri: str) -> None:
         raise DataSourceError(f"cannot write {uri}: permission denied creating {path}") from exc
 
 
+def check_output_dir(uri: str, *, name: str = "output") -> None:
+    """Refuse, before any work and without writing anything, a local output directory that can
+    never be created: ``uri`` itself or one of its parents is a file. ``name`` is the parameter
+    the message names (``--output``). Object-store URIs are only parsed (a bucket is checked
+    when written to)."""
+    loc = parse(uri)
+    if loc.scheme != "file":
+        return
+    path = Path(loc.key)
+    blocker = path if path.is_file() else _file_parent(path)
+    if blocker is not None:
+        raise ConfigError(f"{name} {uri}: {blocker} is a file, not a directory; "
+                          "choose an output path that is not inside a file")
+
+
 class _Remote:
     """What the object-store backends share: errors become one line naming the URI."""
 
@@ -891,17 +906,24 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
 
 
 def write_table(frame: pd.DataFrame, uri: str, fmt: str | None = None) -> None:
-    """Write ``frame`` as Parquet (default for extension-less paths) or CSV."""
-    try:
-        kind = table_format(uri, fmt)
-    except ConfigError:
-        kind = "parquet"
+    """Write ``frame`` as Parquet (also for a name without an extension) or CSV. A name with
+    another extension (``x.xlsx``) is refused, naming the path and the supported formats."""
+    suffix = Path(parse(uri).key).suffix
+    kind = "parquet"
+    if fmt or suffix:
+        try:
+            kind = table_format(uri, fmt)
+        except ConfigError as exc:
+            if fmt:
+                raise
+            raise ConfigError(f"cannot write {uri}: {suffix!r} is not a table format ctloop writes; "
+                              "use .parquet (or .pq), .csv or .csv.gz") from exc
     buf = io.BytesIO()
     if kind == "parquet":
         frame.to_parquet(buf, index=False)
         content_type = "application/vnd.apache.parquet"
     else:
-        frame.to_csv(buf, index=False)
+        frame.to_csv(buf, index=False, compression="gzip" if uri.lower().endswith(".gz") else None)
         content_type = "text/csv"
     write_bytes(uri, buf.getvalue(), content_type=content_type)
 
@@ -922,6 +944,7 @@ __all__ = [
     "filesystem",
     "local_copy",
     "output_dir",
+    "check_output_dir",
     "kserve_storage_uri",
     "table_format",
     "read_table",

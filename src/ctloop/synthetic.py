@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ctloop.errors import ConfigError
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -75,6 +77,9 @@ def make_credit_data(
     import numpy as np
     import pandas as pd
 
+    for name, value in (("n_rows", n_rows), ("periods", periods)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ConfigError(f"{name} must be a whole number >= 1, got {value!r}")
     rng = np.random.default_rng(seed)
     span = pd.Timedelta(days=PERIOD_DAYS * periods)
     offsets = np.sort(rng.uniform(0, span.total_seconds(), size=n_rows))

@@ -23,7 +23,7 @@ from tests.fixtures.servers import free_port
 
 HANG_S = 90  # a bad input is refused in seconds; past this the case has hung
 # known hangs (strict xfails): stop them sooner, the suite's time budget is shared
-HANG_OVERRIDES_S = {"backtest:window-tiny": 15, "backtest:output-under-a-file": 20}
+HANG_OVERRIDES_S: dict[str, int] = {}
 # Commands that serve until stopped run as a process of their own: a bad input they accept
 # would never return in-process.
 SERVERS = {"logger serve": 20}
@@ -34,7 +34,6 @@ def _owner(who: str, what: str):
 
 
 LOOP = "loop (src/ctloop/backtest.py, src/ctloop/monitoring/*)"
-SCALE = "scale (src/ctloop/drift/*, src/ctloop/cli/drift.py)"
 SERVING = "serving/rollout owners (src/ctloop/serving/*, src/ctloop/cli/rollout.py)"
 UNOWNED = "unowned this round"
 SINK = "sink (src/ctloop/inference_log/*, src/ctloop/cli/logger.py; unowned this round)"
@@ -60,8 +59,7 @@ CASES: list[tuple] = [
           ("window-junk", ["--window", "soon"], "soon"),
           ("window-zero", ["--window", "0s"], "0s"),
           ("window-huge", ["--window", "99999999D"], "99999999D"),
-          ("window-tiny", ["--window", "1s"], "1s",
-           _owner("loop (src/ctloop/backtest.py)", "a 1 s window over 200 rows is not refused up front")),
+          ("window-tiny", ["--window", "1s"], "1s"),
           ("train-window-junk", ["--train-window", "lots"], "lots"),
           ("thresholds-bad-json", ["--thresholds", '{"roc_auc": 0.7'], "thresholds"),
           ("thresholds-unknown-metric", ["--thresholds", '{"rocauc": 0.7}'], "rocauc"),
@@ -71,34 +69,24 @@ CASES: list[tuple] = [
           ("drift-share-above-1", ["--drift-share", "1.5"], "1.5"),
           ("target-missing", ["--target", "nope"], "nope"),
           ("time-column-missing", ["--time-column", "nope"], "nope"),
-          ("time-column-unparseable", ["--data", "data/badtime.csv"], "application_date",
-           _owner(LOOP, "pd.to_datetime ValueError traceback (ctloop.contract.coerce names the column)")),
-          ("time-column-mixed-tz", ["--data", "data/mixedtz.csv"], "application_date",
-           _owner(LOOP, "mixed offsets: TypeError traceback (ctloop.contract.coerce reads them as UTC)")),
+          ("time-column-unparseable", ["--data", "data/badtime.csv"], "application_date"),
           ("data-missing", ["--data", "data/absent.csv"], "absent.csv"),
           ("data-gs-no-credentials", ["--data", "gs://ctloop-no-such-bucket/x.csv"], "gs://"),
-          ("output-under-a-file", ["--output", "data/afile/out"], "data/afile",
-           _owner(LOOP, "--output is not checked before the replay (NotADirectoryError after it)")),
+          ("output-under-a-file", ["--output", "data/afile/out"], "data/afile"),
       ]],
     # ---------------------------------------------------------------- generate-data
-    ("generate-data", "rows-negative", ["--rows", "-5"], "-5",
-     _owner(UNOWNED, "cli/local.py + synthetic.py: ValueError 'negative dimensions' traceback")),
-    ("generate-data", "rows-zero", ["--rows", "0"], "rows",
-     _owner(UNOWNED, "cli/local.py: an empty table is written, exit 0")),
+    ("generate-data", "rows-negative", ["--rows", "-5"], "-5"),
+    ("generate-data", "rows-zero", ["--rows", "0"], "rows"),
     ("generate-data", "output-under-a-file", ["--output", "data/afile/x.parquet", "--rows", "50"], "data/afile"),
-    ("generate-data", "output-unknown-format", ["--output", "x.xlsx", "--rows", "50"], "x.xlsx",
-     _owner(UNOWNED, "ctloop.storage.write_table writes x.xlsx (as Parquet?), exit 0")),
+    ("generate-data", "output-unknown-format", ["--output", "x.xlsx", "--rows", "50"], "x.xlsx"),
     # ---------------------------------------------------------------- demo
-    ("demo", "rows-negative", ["--rows", "-1", "--workdir", "d"], "-1",
-     _owner(UNOWNED, "demo.py: ValueError 'negative dimensions' traceback")),
-    ("demo", "workdir-under-a-file", ["--workdir", "data/afile/d", "--rows", "500"], "data/afile",
-     _owner(UNOWNED, "demo.py: NotADirectoryError traceback")),
+    ("demo", "rows-negative", ["--rows", "-1", "--workdir", "d"], "-1"),
+    ("demo", "workdir-under-a-file", ["--workdir", "data/afile/d", "--rows", "500"], "data/afile"),
     # ---------------------------------------------------------------- compile
     ("compile", "resources-bad-json", ["--resources", "{cpu: 1"], "resources"),
     ("compile", "retries-negative", ["--retries", "-2"], "-2"),
     ("compile", "node-selector-junk", ["--node-selector", "nolabel"], "nolabel"),
-    ("compile", "output-under-a-file", ["--output-dir", "data/afile/out"], "data/afile",
-     _owner(UNOWNED, "cli/compile.py: NotADirectoryError traceback")),
+    ("compile", "output-under-a-file", ["--output-dir", "data/afile/out"], "data/afile"),
     # ---------------------------------------------------------------- drift
     *[("drift", cid, ["--reference", "data/good.csv", "--current", "data/good.csv", *extra], token, *marks)
       for cid, extra, token, *marks in [
@@ -107,17 +95,12 @@ CASES: list[tuple] = [
           ("drift-share-above-1", ["--drift-share", "2"], "2"),
           ("column-unknown", ["--columns", "nope"], "nope"),
           ("method-unknown", ["--method", "magic"], "magic"),
-          ("sketch-size-zero", ["--sketch-size", "0"], "sketch",
-           _owner(SCALE, "--sketch-size 0 accepted, exit 0")),
-          ("batch-rows-negative", ["--batch-rows", "-1"], "-1",
-           _owner(SCALE, "--batch-rows -1 accepted, exit 0")),
+          ("sketch-size-zero", ["--sketch-size", "0"], "sketch"),
+          ("batch-rows-negative", ["--batch-rows", "-1"], "-1"),
           ("output-under-a-file", ["--output", "data/afile/out"], "data/afile"),
-          ("column-missing-on-one-side", ["--current", "data/renamed.csv"], "income",
-           _owner(SCALE, "columns missing from one side are dropped silently")),
-          ("infinite-values", ["--current", "data/inf.csv"], "income",
-           _owner(SCALE, "inf in a fifth of 'income' is ignored: no drift, no word")),
-          ("one-row-current", ["--current", "data/onerow.csv"], "1 row",
-           _owner(SCALE, "a 1-row table is called drifted without a warning")),
+          ("column-missing-on-one-side", ["--current", "data/renamed.csv"], "income"),
+          ("infinite-values", ["--current", "data/inf.csv"], "income"),
+          ("one-row-current", ["--current", "data/onerow.csv"], "1 row"),
       ]],
     # ---------------------------------------------------------------- doctor
     ("doctor", "timeout-negative", ["--timeout", "-1"], "timeout"),
@@ -236,10 +219,6 @@ def data_dir(tmp_path_factory) -> Path:
     bad["application_date"] = bad["application_date"].astype(str)
     bad.loc[5, "application_date"] = "not a date"
     bad.to_csv(d / "badtime.csv", index=False)
-    mixed = good.copy()
-    mixed["application_date"] = [t.isoformat() + ("+02:00" if i % 2 else "Z")
-                                 for i, t in enumerate(mixed["application_date"])]
-    mixed.to_csv(d / "mixedtz.csv", index=False)
     good.rename(columns={"income": "earnings"}).to_csv(d / "renamed.csv", index=False)
     good.head(1).to_csv(d / "onerow.csv", index=False)
     good.assign(income=good["income"].where(good.index % 5 != 0, float("inf"))).to_csv(d / "inf.csv", index=False)

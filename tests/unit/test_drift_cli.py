@@ -107,3 +107,86 @@ def test_missing_file_exits_2(tmp_path, tables, capsys):
     ref, _ = tables
     code = main(["drift", "--reference", str(ref), "--current", str(tmp_path / "missing.csv")])
     assert code == 2 and "does not exist" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ inputs refused (issue 13)
+ENGINES = ["memory", "stream"]
+
+
+def _run(capsys, *argv):
+    code = main(["drift", "--no-report", "--quiet", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_reference_column_missing_from_the_current_data_is_refused(tmp_path, tables, capsys, engine):
+    ref, cur = tables
+    pd.read_csv(cur).rename(columns={"num": "number"}).to_csv(tmp_path / "renamed.csv", index=False)
+    code, _, err = _run(capsys, "--reference", str(ref), "--current", str(tmp_path / "renamed.csv"),
+                        "--engine", engine)
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"error: the current data ({tmp_path / 'renamed.csv'}) lacks column(s) 'num' of the "
+                          f"reference data ({ref}); it has 'number' that the reference lacks: give both sides "
+                          "the same columns, leave them out with --exclude num, or name the compared columns "
+                          "with --columns"), err
+    # columns only the current data has (an inference log's ids, predictions) are not compared
+    pd.read_csv(cur).assign(request_id="r", prediction_0=0.5).to_csv(tmp_path / "log.csv", index=False)
+    code, out, err = _run(capsys, "--reference", str(ref), "--current", str(tmp_path / "log.csv"),
+                          "--engine", engine)
+    assert code == 0 and "of 3 columns drifted" in out, err
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_infinite_values_are_refused_naming_the_column_side_and_count(tmp_path, tables, capsys, engine):
+    ref, cur = tables
+    frame = pd.read_csv(cur)
+    frame.loc[frame.index % 4 == 0, "num"] = np.inf
+    frame.to_csv(tmp_path / "inf.csv", index=False)
+    code, _, err = _run(capsys, "--reference", str(ref), "--current", str(tmp_path / "inf.csv"), "--engine", engine)
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"error: column 'num' holds 250 infinite value(s) (inf/-inf) in the current data "
+                          f"({tmp_path / 'inf.csv'}), 25.0% of its rows: drift statistics cannot use them"), err
+    code, out, _ = _run(capsys, "--reference", str(ref), "--current", str(tmp_path / "inf.csv"), "--engine", engine,
+                        "--exclude", "num")
+    assert code == 0 and "num " not in out
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_side_with_too_few_rows_is_refused_unless_min_rows_allows_it(tmp_path, tables, capsys, engine):
+    ref, cur = tables
+    pd.read_csv(cur).head(1).to_csv(tmp_path / "one.csv", index=False)
+    code, _, err = _run(capsys, "--reference", str(ref), "--current", str(tmp_path / "one.csv"), "--engine", engine)
+    assert code == 2 and err == (f"error: the current data ({tmp_path / 'one.csv'}) has 1 row: a drift check needs "
+                                 "at least 30 per side (--min-rows); compare a longer period, or lower --min-rows\n")
+    code, out, _ = _run(capsys, "--reference", str(ref), "--current", str(tmp_path / "one.csv"), "--engine", engine,
+                        "--min-rows", "1")
+    assert code == 0 and "columns drifted" in out
+
+
+@pytest.mark.parametrize("flag, value, minimum", [("--sketch-size", "8", 64), ("--sketch-size", "0", 64),
+                                                  ("--batch-rows", "-1", 1), ("--min-rows", "0", 1)])
+def test_sizes_are_refused_by_the_parser_whatever_the_engine(tables, capsys, flag, value, minimum):
+    ref, cur = tables
+    with pytest.raises(SystemExit) as exit_:
+        main(["drift", "--reference", str(ref), "--current", str(cur), flag, value])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert err.splitlines()[-1] == f"ctloop drift: error: argument {flag}: must be a whole number >= {minimum}, " \
+                                   f"got '{value}'"
+
+
+def test_output_under_a_file_is_refused_before_reading(tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    code, _, err = _run(capsys, "--reference", str(tmp_path / "absent.csv"), "--current", str(tmp_path / "absent.csv"),
+                        "--output", str(tmp_path / "afile" / "out"))
+    assert code == 2 and f"--output {tmp_path / 'afile' / 'out'}: {tmp_path / 'afile'} is a file" in err
+
+
+def test_streaming_core_refuses_a_batch_size_below_one(tables):
+    from ctloop.drift import streaming
+    from ctloop.errors import ConfigError
+
+    ref, _ = tables
+    with pytest.raises(ConfigError, match="batch_rows must be a whole number >= 1, got 0"):
+        streaming.state_of(str(ref), batch_rows=0)

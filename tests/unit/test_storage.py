@@ -117,6 +117,37 @@ def test_local_output_under_a_file_is_one_clear_line(tmp_path):
     assert existing.read_text() == "x"
 
 
+def test_output_dir_under_a_file_is_refused_before_anything_is_written(tmp_path):
+    existing = tmp_path / "existing.txt"
+    existing.write_text("x")
+    for uri in (existing / "sub" / "deeper", existing):
+        with pytest.raises(ConfigError, match=r"^--output .*: .*existing.txt is a file, not a directory") as err:
+            storage.check_output_dir(str(uri), name="--output")
+        assert "\n" not in str(err.value)
+    storage.check_output_dir(str(tmp_path / "new" / "out"), name="--output")  # to be created: fine
+    storage.check_output_dir("s3://bucket/reports", name="--output")  # a prefix: checked when written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing.txt"]
+
+
+@pytest.mark.parametrize("name", ["t.xlsx", "t.json", "t.csv.bz2"])
+def test_write_table_refuses_a_format_it_cannot_write(tmp_path, frame, name):
+    uri = str(tmp_path / name)
+    with pytest.raises(ConfigError, match=rf"cannot write {uri}: '\.\w+' is not a table format ctloop writes; "
+                                          r"use \.parquet \(or \.pq\), \.csv or \.csv\.gz"):
+        storage.write_table(frame, uri)
+    with pytest.raises(ConfigError, match="unsupported table format 'xlsx'"):
+        storage.write_table(frame, str(tmp_path / "no-extension"), fmt="xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_table_without_an_extension_writes_parquet_and_csv_gz_is_gzipped(tmp_path, frame):
+    storage.write_table(frame, str(tmp_path / "table"))
+    pd.testing.assert_frame_equal(storage.read_table(str(tmp_path / "table"), fmt="parquet"), frame)
+    storage.write_table(frame, str(tmp_path / "t.csv.gz"))
+    assert (tmp_path / "t.csv.gz").read_bytes()[:2] == b"\x1f\x8b"  # gzip magic
+    pd.testing.assert_frame_equal(storage.read_table(str(tmp_path / "t.csv.gz")), frame)
+
+
 def test_local_writes_are_atomic_and_leave_no_temporary_files(tmp_path):
     uri = str(tmp_path / "out" / "t.parquet")
     storage.write_table(pd.DataFrame({"a": [1]}), uri)

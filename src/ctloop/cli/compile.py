@@ -8,7 +8,9 @@ import argparse
 def _compile(args: argparse.Namespace) -> int:
     from ctloop.compiler import compile_all, parse_pvc_mount
     from ctloop.config import PlatformConfig, from_arguments
+    from ctloop.storage import check_output_dir
 
+    check_output_dir(args.output_dir, name="--output-dir")
     mounts = [parse_pvc_mount(m) for m in args.mount_pvc or []]
     platform = from_arguments(PlatformConfig, args)
     for path in compile_all(args.output_dir, image=args.image, pvc_mounts=mounts, platform=platform):

@@ -22,6 +22,11 @@ The table and ``drift.json`` are the same for both engines (a streamed result ad
 a score is approximate); ``--output DIR`` (local or remote) also gets evidently's
 ``report.html``, rendered on a seeded sample of each side (drawn while streaming). The exit
 code is 0 whether or not the data drifted (read the verdict or drift.json); 2 on an error.
+
+Refused with one line before a verdict (both engines): a reference column the current data lacks
+(unless ``--exclude``-d), ±inf values in a compared column (the statistics would drop them
+silently), a side with fewer than ``--min-rows`` rows (default 30), and an ``--output`` inside a
+file.
 """
 
 from __future__ import annotations
@@ -59,8 +64,10 @@ def _drift(args: argparse.Namespace) -> int:
     from ctloop.columns import RESERVED_TRAINING
     from ctloop.drift import engine as core
     from ctloop.errors import ConfigError
-    from ctloop.storage import output_dir
+    from ctloop.storage import check_output_dir, output_dir
 
+    if args.output:
+        check_output_dir(args.output, name="--output")  # before reading, not after the comparison
     if args.report_sample_size < 0:
         raise ConfigError(
             f"--report-sample-size must be >= 0 (0 = all rows), got {args.report_sample_size}"
@@ -78,12 +85,19 @@ def _drift(args: argparse.Namespace) -> int:
     calibration = None
     streaming_info = None
     samples = None
+    sides = (f"the reference data ({args.reference})", f"the current data ({args.current})")
     if used == "memory":
         reference = read_frame(args.reference, columns)
         current = read_frame(args.current, columns)
         if columns is None:
             skip = set(_split(args.exclude)) | set(RESERVED_TRAINING)
-            columns = [c for c in reference.columns if c in current.columns and c not in skip]
+            columns = core.shared_columns(list(reference.columns), list(current.columns), skip=skip,
+                                          reference=sides[0], current=sides[1])
+        rows = {sides[0]: len(reference), sides[1]: len(current)}
+        core.refuse_few_rows(rows, args.min_rows)
+        known = [c for c in columns if c in reference.columns and c in current.columns]  # others: named below
+        core.refuse_infinite({sides[0]: core.infinite_values(reference, known),
+                              sides[1]: core.infinite_values(current, known)}, rows)
         if args.calibrate:
             result, calibration = core.detect_calibrated(
                 reference, current, rounds=args.calibrate, seed=args.seed, columns=columns,
@@ -106,8 +120,12 @@ def _drift(args: argparse.Namespace) -> int:
             batch_rows=args.batch_rows, sketch_size=args.sketch_size,
             sample_size=sample_size, seed=args.seed, progress=_Progress(args.quiet), **options,
         )  # fmt: skip
-        result = run.result
         n_ref, n_cur = run.reference.rows, run.current.rows
+        rows = {sides[0]: n_ref, sides[1]: n_cur}
+        core.refuse_few_rows(rows, args.min_rows)
+        core.refuse_infinite({side: {c.name: c.infs for c in state.columns.values()}
+                              for side, state in zip(sides, (run.reference, run.current), strict=True)}, rows)
+        result = run.result
         streaming_info = run.info
         if sample_size:
             samples = (run.reference_sample.to_pandas(), run.current_sample.to_pandas())
@@ -170,8 +188,10 @@ def _drift(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
+    from ctloop.cli.argtypes import int_at_least
     from ctloop.config import DriftConfig
-    from ctloop.drift.engine import CORRECTIONS
+    from ctloop.drift.engine import CORRECTIONS, MIN_ROWS
+    from ctloop.drift.sketch import MIN_BUDGET
     from ctloop.drift.stats import METHODS
     from ctloop.drift.streaming import (
         DEFAULT_BATCH_ROWS,
@@ -200,7 +220,9 @@ def register(subparsers) -> None:
     p.add_argument(
         "--output", help="directory (local, gs://, s3:// or az://) for drift.json and report.html"
     )
-    p.add_argument("--columns", help="comma-separated columns (default: all shared columns)")
+    p.add_argument("--columns", help="comma-separated columns (default: every column of the reference; one the "
+                                     "current data lacks is an error, columns only the current data has are "
+                                     "not compared)")
     p.add_argument(
         "--exclude", help="comma-separated columns to leave out (e.g. the target and time)"
     )
@@ -232,13 +254,17 @@ def register(subparsers) -> None:
              f"{MEMORY_CELLS:,} cells (rows x columns) per side, else stream",
     )  # fmt: skip
     p.add_argument(
-        "--sketch-size", type=int, default=DEFAULT_SKETCH_SIZE,
-        help=f"stream: buckets per numeric column; exact up to this many distinct values "
-             f"(default {DEFAULT_SKETCH_SIZE}, about 40 bytes each)",
+        "--sketch-size", type=int_at_least(MIN_BUDGET), default=DEFAULT_SKETCH_SIZE,
+        help=f"stream: buckets per numeric column, at least {MIN_BUDGET}; exact up to this many distinct "
+             f"values (default {DEFAULT_SKETCH_SIZE}, about 40 bytes each)",
     )  # fmt: skip
     p.add_argument(
-        "--batch-rows", type=int, default=DEFAULT_BATCH_ROWS,
+        "--batch-rows", type=int_at_least(1), default=DEFAULT_BATCH_ROWS,
         help=f"stream: rows per chunk read (default {DEFAULT_BATCH_ROWS})",
+    )  # fmt: skip
+    p.add_argument(
+        "--min-rows", type=int_at_least(1), default=MIN_ROWS,
+        help=f"refuse a side with fewer rows (default {MIN_ROWS}): a drift test on a handful of rows is noise",
     )  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.add_argument("--no-report", action="store_true", help="skip the evidently HTML report")

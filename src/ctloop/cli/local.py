@@ -110,10 +110,11 @@ def _backtest(args: argparse.Namespace) -> int:
         write_comparison,
         write_report,
     )
-    from ctloop.storage import read_table
+    from ctloop.storage import check_output_dir, read_table
 
     cfg, uri = _backtest_config(args)
     cfg.validate()
+    check_output_dir(args.output, name="--output")  # before the replay, not after it
     policies = [p.strip() for p in args.compare.split(",") if p.strip()] if args.compare else []
     frame = read_table(uri)
     print(f"backtest of {uri}: {len(frame)} rows, window {cfg.window}, label delay {cfg.label_delay or '0'}, "
@@ -157,6 +158,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     from ctloop.backtest import BACKTEST_GATE, BACKTEST_THRESHOLDS, POLICIES
+    from ctloop.cli.argtypes import int_at_least
     from ctloop.config import DriftConfig, GateConfig, TrainingConfig, add_arguments
 
     p = subparsers.add_parser(
@@ -224,12 +226,12 @@ def register(subparsers) -> None:
 
     g = subparsers.add_parser("generate-data", help="write the seeded synthetic drifting credit dataset")
     g.add_argument("--output", default="data/credit.parquet", help="CSV or Parquet path, local or gs://")
-    g.add_argument("--rows", type=int, default=60000)
+    g.add_argument("--rows", type=int_at_least(1), default=60000, help="rows to generate (default 60000)")
     g.add_argument("--seed", type=int, default=7)
     g.set_defaults(handler=_generate)
 
     d = subparsers.add_parser("demo", help="the whole loop on synthetic data: local pipeline runs, then a backtest")
     d.add_argument("--workdir", default="demo-output", help="output directory (default demo-output)")
-    d.add_argument("--rows", type=int, default=36000, help="synthetic rows (default 36000)")
+    d.add_argument("--rows", type=int_at_least(1), default=36000, help="synthetic rows (default 36000)")
     d.add_argument("--keep", action="store_true", help="keep an existing registry in --workdir instead of starting fresh")
     d.set_defaults(handler=_demo)

@@ -54,6 +54,7 @@ INTEGER_CARDINALITY_LIMIT = 10  # evidently: int columns with <= 10 distinct val
 KINDS = ("numeric", "categorical")
 PARALLEL_MIN_ROWS = 50_000  # below this, threads cost more than they save
 APPROXIMATION_FIELDS = ("approximate", "score_low", "score_high", "borderline")
+MIN_ROWS = 30  # ``ctloop drift`` refuses a side with fewer rows (--min-rows): a drift test on them says nothing
 
 
 @dataclass
@@ -220,6 +221,93 @@ def _bh_adjust(pvalues: list[float]) -> list[float]:
     out = np.empty(m)
     out[order] = np.minimum(adjusted, 1.0)
     return out.tolist()
+
+
+# ---------------------------------------------------------------------------- input checks
+def shared_columns(
+    reference_columns: list[str],
+    current_columns: list[str],
+    *,
+    skip: set[str] | frozenset[str] = frozenset(),
+    reference: str = "the reference data",
+    current: str = "the current data",
+) -> list[str]:
+    """The columns to compare when none are named: every column of the reference not in
+    ``skip``. A reference column the current data lacks is refused, naming it and the side that
+    lacks it (a renamed or dropped feature would otherwise go unchecked); columns only the
+    current data has (an inference log's request ids and predictions) are not compared.
+
+    Raises:
+        ConfigError: a reference column is missing from the current data.
+    """
+    have = set(current_columns)
+    missing = [c for c in reference_columns if c not in skip and c not in have]
+    if missing:
+        theirs = set(reference_columns)
+        extra = [c for c in current_columns if c not in theirs and c not in skip]
+        names = ", ".join(repr(str(c)) for c in missing[:8]) + ("…" if len(missing) > 8 else "")
+        only = (f"; it has {', '.join(repr(str(c)) for c in extra[:8])} that the reference lacks"
+                if extra else "")
+        raise ConfigError(
+            f"{current} lacks column(s) {names} of {reference}{only}: give both sides the same "
+            f"columns, leave them out with --exclude {','.join(map(str, missing))}, or name the "
+            "compared columns with --columns"
+        )
+    return [c for c in reference_columns if c not in skip]
+
+
+def infinite_values(frame: pd.DataFrame, columns: list[str]) -> dict[str, int]:
+    """``{column: rows holding +inf/-inf}`` for the ``columns`` of ``frame`` that have any."""
+    import numpy as np
+    import pandas as pd
+
+    out = {}
+    for name in columns:
+        col = frame[name]
+        if pd.api.types.is_float_dtype(col.dtype):
+            n = int(np.isinf(col.to_numpy(dtype=float, na_value=np.nan)).sum())
+        elif col.dtype == object:
+            n = int(col.isin([math.inf, -math.inf]).sum())
+        else:
+            n = 0
+        if n:
+            out[str(name)] = n
+    return out
+
+
+def refuse_infinite(counts: dict[str, dict[str, int]], rows: dict[str, int]) -> None:
+    """Refuse ±inf values (``counts``: ``{side: {column: n}}``, ``rows``: ``{side: rows}``),
+    naming the first column, its side and count. The statistics drop them silently (as evidently
+    does), so a column that is one fifth infinite would be judged on the rest without a word.
+
+    Raises:
+        DriftError: some column holds infinite values.
+    """
+    found = [(side, col, n) for side, cols in counts.items() for col, n in cols.items() if n]
+    if not found:
+        return
+    side, col, n = found[0]
+    more = f" (and {len(found) - 1} more column/side pair(s))" if len(found) > 1 else ""
+    raise DriftError(
+        f"column {col!r} holds {n} infinite value(s) (inf/-inf) in {side}, {n / max(rows[side], 1):.1%} "
+        f"of its rows{more}: drift statistics cannot use them; replace them with numbers or nulls, "
+        f"or leave the column out with --exclude {col}"
+    )
+
+
+def refuse_few_rows(rows: dict[str, int], min_rows: int) -> None:
+    """Refuse a side (``rows``: ``{side: rows}``) with fewer than ``min_rows`` rows: a drift
+    statistic on a handful of rows is noise (a 1-row table would be called drifted).
+
+    Raises:
+        DriftError: a side has too few rows.
+    """
+    for side, n in rows.items():
+        if n < min_rows:
+            raise DriftError(
+                f"{side} has {n} row{'' if n == 1 else 's'}: a drift check needs at least {min_rows} "
+                "per side (--min-rows); compare a longer period, or lower --min-rows"
+            )
 
 
 # ---------------------------------------------------------------------------- validation

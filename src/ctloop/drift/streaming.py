@@ -1219,6 +1219,8 @@ def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None
              max_workers: int | None = None) -> DriftState:  # fmt: skip
     """Summarise ``columns`` of a source into a :class:`DriftState` in one pass (module doc);
     ``sample`` also keeps a row sample. Columns are summarised in parallel threads."""
+    if isinstance(batch_rows, bool) or not isinstance(batch_rows, (int, np.integer)) or batch_rows < 1:
+        raise ConfigError(f"batch_rows must be a whole number >= 1, got {batch_rows!r}")
     src = source if isinstance(source, Source) else open_source(source)
     names = list(columns) if columns is not None else src.columns
     missing = [c for c in names if c not in src.columns]
@@ -1265,12 +1267,15 @@ class StreamingRun:
 
 
 def default_columns(reference: Source, current: Source, exclude: Sequence[str] = ()) -> list[str]:
-    """Every column both sources have, except reserved ones, hive partition keys (layout, not
-    data: name them in ``columns`` to compare them) and ``exclude``."""
+    """Every column of the reference, except reserved ones, hive partition keys (layout, not
+    data: name them in ``columns`` to compare them) and ``exclude``; a reference column the
+    current source lacks is refused (:func:`ctloop.drift.engine.shared_columns`)."""
     skip = set(exclude) | set(RESERVED_TRAINING) | set(reference.partition_keys) | set(
         current.partition_keys
     )
-    return [c for c in reference.columns if c in current.columns and c not in skip]
+    return engine.shared_columns(list(reference.columns), list(current.columns), skip=skip,
+                                 reference=f"the reference data ({reference.uri})",
+                                 current=f"the current data ({current.uri})")  # fmt: skip
 
 
 def detect_sources(reference: str | Sequence[str] | Source, current: str | Sequence[str] | Source,

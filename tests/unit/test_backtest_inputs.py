@@ -1,0 +1,76 @@
+"""What the backtest refuses up front, and what it reads as the prepare core does (issue 13):
+the replay's window count, the gate's metric names, and the event-time column (mixed offsets
+are UTC, unparseable values are named)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.backtest import MAX_WINDOWS, BacktestConfig, run_backtest
+from ctloop.config import GateConfig, TrainingConfig
+from ctloop.errors import ConfigError, DataValidationError
+from ctloop.synthetic import make_credit_data
+
+
+def frame(rows: int = 400, days: float = 4.0, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    ts = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.sort(rng.random(rows)) * days, unit="D")
+    a = rng.normal(size=rows)
+    return pd.DataFrame({"ts": ts, "a": a, "b": rng.normal(size=rows),
+                         "y": (a + rng.normal(0, 0.7, rows) > 0).astype(int)})
+
+
+def config(**kw) -> BacktestConfig:
+    base = dict(target="y", time_column="ts", window="1D", train_window="1D", policy="never",
+                training=TrainingConfig(estimator="logistic_regression", seed=0),
+                gate=GateConfig.from_dict({"bootstrap_rounds": 20, "seed": 0, "thresholds": {"roc_auc": 0.5}}))
+    return BacktestConfig(**{**base, **kw})
+
+
+def test_more_windows_than_rows_is_refused_with_a_window_that_fits():
+    data = frame(rows=400, days=4)  # 1min windows: 5,700+ windows for 400 rows
+    with pytest.raises(ConfigError, match=r"^--window 1min gives 5,7\d\d windows over .* for 400 rows \(more "
+                                          r"windows than rows\): choose a window of at least 15min$"):
+        run_backtest(data, config(window="1min"))
+    report = run_backtest(data, config(window="15min", train_window="1D"))  # the suggestion is accepted
+    assert len(report.windows) <= 400
+
+
+def test_more_than_max_windows_is_refused():
+    data = frame(rows=MAX_WINDOWS + 1000, days=30)
+    with pytest.raises(ConfigError, match=rf"--window 1s gives 2,5\d\d,\d\d\d windows .* \(more than "
+                                          rf"{MAX_WINDOWS:,}\): choose a window of at least 5min"):
+        run_backtest(data, config(window="1s"))
+
+
+def test_unknown_gate_metric_is_refused_before_the_replay():
+    cfg = config(gate=GateConfig.from_dict({"thresholds": {"rocauc": 0.7}}))
+    with pytest.raises(ConfigError, match=r"gate.thresholds.rocauc: not a classification metric; did you mean "
+                                          r"'roc_auc'\?"):
+        cfg.validate()
+
+
+def test_mixed_offsets_are_read_as_utc_like_the_prepare_core():
+    """Offsets differ from row to row (and some rows have none: UTC): the same replay as on the
+    UTC times (was ``TypeError: Cannot compare tz-naive and tz-aware`` from ``pd.to_datetime``)."""
+    data = frame()
+    utc = data["ts"]
+    mixed = data.assign(ts=[(t + pd.Timedelta(hours=2)).isoformat() + "+02:00" if i % 3 == 0 else
+                            t.isoformat() + ("Z" if i % 3 == 1 else "") for i, t in enumerate(utc)])
+    expected, got = run_backtest(data, config()), run_backtest(mixed, config())
+    assert [(w.start, w.rows, w.metric) for w in got.windows] == [(w.start, w.rows, w.metric) for w in expected.windows]
+    assert got.mean_metric == expected.mean_metric
+
+
+def test_unparseable_times_name_the_column_and_the_values():
+    data = frame().astype({"ts": str})
+    data.loc[7, "ts"] = "not a date"
+    with pytest.raises(DataValidationError, match=r"column 'ts' breaks rule 'dtype' in 1 row\(s\): expected "
+                                                  r"datetime, got values like \['not a date'\]"):
+        run_backtest(data, config())
+
+
+@pytest.mark.parametrize("rows", [0, -5])
+def test_synthetic_data_needs_at_least_one_row(rows):
+    with pytest.raises(ConfigError, match=rf"n_rows must be a whole number >= 1, got {rows}"):
+        make_credit_data(n_rows=rows)
