@@ -71,7 +71,7 @@ def pending(registry: Any, name: str) -> Any:
 def check_reason(reason: str) -> str:
     """``reason`` if it says something; an empty one is refused (it is kept in the audit trail)."""
     if not reason.strip():
-        raise ConfigError(f"--reason {reason!r} is required: say why (it is kept in the audit trail)")
+        raise ConfigError(f"--reason is required, got {reason!r}: say why (it is kept in the audit trail)")
     return reason
 
 
