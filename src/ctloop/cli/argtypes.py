@@ -21,7 +21,6 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, got {text!r}")
         return value
 
-    parse.__name__ = f"int >= {minimum}"  # argparse names the type in some messages
     return parse
 
 
@@ -44,7 +43,6 @@ def int_between(low: int, high: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"must be a whole number in {low}..{high}, got {text!r}")
         return value
 
-    parse.__name__ = f"int in {low}..{high}"
     return parse
 
 
@@ -65,7 +63,6 @@ def checked(kind: type, check: Callable[[object], str | None]) -> Callable[[str]
             raise argparse.ArgumentTypeError(f"{problem}, got {text!r}")
         return value
 
-    parse.__name__ = kind.__name__
     return parse
 
 
