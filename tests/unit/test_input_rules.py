@@ -17,7 +17,7 @@ from ctloop.errors import ConfigError, CtloopError, ServingError
 # dns1123LabelFmt "[a-z0-9]([-a-z0-9]*[a-z0-9])?", DNS1123LabelMaxLength 63; namespaces are checked
 # with it (pkg/api/validation/generic.go ValidateNamespaceName = NameIsDNSLabel).
 @pytest.mark.parametrize("name,valid", [
-    ("ctloop", True), ("team-credit", True), ("1team", True), ("a" * 63, True), ("0", True),
+    ("ctloop", True), ("team-credit", True), ("1team", True), ("a" * 63, True), ("0", True), ("", True),
     ("Bad_NS", False), ("-team", False), ("team-", False), ("team.credit", False), ("a" * 64, False),
 ])
 def test_namespaces_follow_the_dns1123_label_rule(name, valid):

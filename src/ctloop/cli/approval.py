@@ -43,7 +43,7 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
 
 
 def register(subparsers) -> None:
-    from ctloop.cli.argtypes import model_version
+    from ctloop.cli.argtypes import k8s_namespace, model_version
 
     for name, approve in (("approve", True), ("reject", False)):
         p = subparsers.add_parser(
@@ -63,6 +63,7 @@ def register(subparsers) -> None:
                            "KFP_HOST)")
             p.add_argument("--token", default="", help="KFP bearer token (default: KFP_TOKEN or the in-cluster "
                            "token)")
-            p.add_argument("--namespace", default="", help="multi-user Kubeflow: the profile namespace")
+            p.add_argument("--namespace", default="", type=k8s_namespace,
+                           help="multi-user Kubeflow: the profile namespace")
             p.add_argument("--experiment", default="ctloop", help="KFP experiment of the rollout run")
         p.set_defaults(handler=lambda a, approve=approve: _decide(a, approve))

@@ -78,10 +78,11 @@ def section_field(section: type, name: str) -> Callable[[str], object]:
 
 
 def k8s_namespace(text: str) -> str:
-    """An argparse ``type``: a Kubernetes namespace (DNS-1123 label, ``ctloop.config.k8s_namespace``)."""
+    """An argparse ``type``: a Kubernetes namespace (DNS-1123 label, ``ctloop.config.k8s_namespace``);
+    empty is "not given" (the KFP commands' default; a required namespace is the section's check)."""
     from ctloop.config import k8s_namespace as rule
 
-    return checked(str, lambda v: rule(v) if v else "must not be empty")(text)
+    return checked(str, rule)(text)
 
 
 def isvc_name(text: str) -> str:

@@ -265,6 +265,8 @@ def _seconds(text: str) -> float:
 
 def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True) -> None:
     """How to reach and authenticate to the KFP API (also used by ``ctloop doctor``)."""
+    from ctloop.cli.argtypes import k8s_namespace
+
     p.add_argument(
         "--host",
         default="",
@@ -287,7 +289,8 @@ def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True) -> No
     )
     if namespace:
         p.add_argument(
-            "--namespace", default="", help="KFP namespace: the profile, on multi-user Kubeflow"
+            "--namespace", default="", type=k8s_namespace,
+            help="KFP namespace: the profile, on multi-user Kubeflow",
         )
     p.add_argument(
         "--timeout",
