@@ -312,9 +312,6 @@ def _run_in_process(argv: list[str], capsys, hang_s: int) -> tuple[object, str, 
 
 
 # --------------------------------------------------------------------------- component cores
-ESTIMATORS = "estimators (components/train/*)"
-
-
 def _credit(rows: int = 400):
     from ctloop.synthetic import make_credit_data
 
