@@ -14,11 +14,13 @@ its stratified validation split, instead of failing the fit.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ctloop.columns import WEIGHT
 from ctloop.config import TrainingConfig
+from ctloop.contract import check_finite, check_uniform_types
 from ctloop.errors import ConfigError, DataValidationError, TrainingError
 from ctloop.estimators import (
     ESTIMATORS,
@@ -38,6 +40,11 @@ if TYPE_CHECKING:  # pragma: no cover
 # means on above 10,000 rows).
 HGB_AUTO_EARLY_STOPPING_ROWS = 10_000
 CV_SPLITS = 3
+# A text column with a different value in every row is an ID, not a feature, from this many rows on
+# (fewer rows may be all-distinct by chance). The one-hot encoder keeps only values seen at least
+# ONE_HOT_MIN_FREQUENCY times, so it learns nothing from such a column.
+ID_COLUMN_MIN_ROWS = 100
+ONE_HOT_MIN_FREQUENCY = 5
 
 
 @dataclass
@@ -67,6 +74,13 @@ def split_features(frame: pd.DataFrame, *, target: str, exclude: tuple[str, ...]
     return numeric, categorical
 
 
+def id_columns(frame: pd.DataFrame, categorical: list[str]) -> list[str]:
+    """The text columns with a different value in every row (none below ``ID_COLUMN_MIN_ROWS`` rows)."""
+    if len(frame) < ID_COLUMN_MIN_ROWS:
+        return []
+    return [name for name in categorical if frame[name].nunique(dropna=True) == len(frame)]
+
+
 def build_pipeline(*, task: str, estimator: str, params: dict[str, Any] | None, numeric: list[str],
                    categorical: list[str], seed: int = 0):
     """The unfitted Pipeline: ColumnTransformer(numeric impute+scale, categorical impute+one-hot) → model."""
@@ -81,7 +95,7 @@ def build_pipeline(*, task: str, estimator: str, params: dict[str, Any] | None, 
         num_steps.append(("scale", StandardScaler()))
     cat_steps = [
         ("impute", SimpleImputer(strategy="most_frequent")),
-        ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=5, sparse_output=False)),
+        ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=ONE_HOT_MIN_FREQUENCY, sparse_output=False)),
     ]
     pre = ColumnTransformer(
         [("numeric", Pipeline(num_steps), numeric), ("categorical", Pipeline(cat_steps), categorical)],
@@ -182,6 +196,15 @@ def fit(
     numeric, categorical = split_features(data, target=target, exclude=tuple(exclude))
     if not numeric and not categorical:
         raise DataValidationError([("*", "features", 0, "no feature columns left after removing target/time/weight")])
+    check_finite(data[numeric])  # one line naming the column, not scikit-learn's "Input X contains infinity"
+    check_uniform_types(data, categorical)
+    notes: list[str] = []
+    for name in id_columns(data, categorical):
+        note = (f"column {name!r} has a different value in each of its {len(data)} rows (an ID?): the one-hot "
+                f"encoder keeps only values seen {ONE_HOT_MIN_FREQUENCY}+ times, so the model learns nothing "
+                "from it; drop it from the training table")
+        warnings.warn(note, UserWarning, stacklevel=2)
+        notes.append(note)
     params = row_dependent_defaults(estimator, dict(params or {}), len(data))
     searching = bool(search_iterations and search_iterations > 0)
     space = search_space(estimator)
@@ -189,7 +212,6 @@ def fit(
         raise ConfigError(f"training.search_iterations: {estimator!r} has no search space in ctloop's catalogue; "
                           "set search_iterations to 0 and give its hyperparameters")
     x = data[numeric + categorical]
-    notes: list[str] = []
     _, merged = build(task, estimator, params, seed)
     if estimator == "hist_gradient_boosting" and task == "classification":
         note = _hgb_early_stopping(y, x, merged, searching)
@@ -281,5 +303,5 @@ def run(frame: pd.DataFrame, cfg: TrainingConfig, *, target: str, time_column: s
                trusted_types=tuple(cfg.trusted_types))
 
 
-__all__ = ["TrainResult", "run", "build_pipeline", "fit", "split_features", "stratify_problem",
+__all__ = ["TrainResult", "run", "build_pipeline", "fit", "split_features", "stratify_problem", "id_columns",
            "check_serialisable", "ESTIMATORS"]

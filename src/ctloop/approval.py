@@ -68,10 +68,16 @@ def pending(registry: Any, name: str) -> Any:
     return registry.get_alias(name, PENDING_ALIAS)
 
 
+def check_reason(reason: str) -> str:
+    """``reason`` if it says something; an empty one is refused (it is kept in the audit trail)."""
+    if not reason.strip():
+        raise ConfigError(f"--reason is required, got {reason!r}: say why (it is kept in the audit trail)")
+    return reason
+
+
 def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, reason: str) -> Decision:
     """Record the decision on ``version``; refused unless it is the version pending approval."""
-    if not reason.strip():
-        raise ConfigError("--reason is required: say why (it is kept in the audit trail)")
+    check_reason(reason)
     waiting = pending(registry, name)
     target = registry.get_version(name, str(version))  # a RegistryError names a missing version
     state = target.tags.get(TAG_STATE, "")
@@ -101,4 +107,4 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
 
 
 __all__ = ["PENDING_ALIAS", "TAG_STATE", "PENDING", "APPROVED", "REJECTED", "Decision", "who", "request", "pending",
-           "decide"]
+           "check_reason", "decide"]

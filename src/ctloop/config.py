@@ -42,6 +42,9 @@ STRATEGIES = ("canary", "blue-green")
 APPROVALS = ("none", "required")
 CORRECTIONS = ("", "bonferroni", "fdr")
 K8S_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")  # DNS-1035 label: InferenceService, schedule names
+# DNS-1123 label: namespaces (k8s.io/apimachinery pkg/util/validation/validation.go, dns1123LabelFmt and
+# DNS1123LabelMaxLength; pkg/api/validation ValidateNamespaceName = NameIsDNSLabel; Kubernetes 1.31)
+K8S_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 PROMETHEUS_RANGE = re.compile(r"^\d+[smhdwy]$")
 
 
@@ -110,6 +113,13 @@ def k8s_name(value: Any) -> str | None:
     if value == "" or (len(value) <= 63 and K8S_NAME.match(value)):
         return None
     return "must be a Kubernetes name: lower-case letters, digits and '-', starting with a letter, at most 63"
+
+
+def k8s_namespace(value: Any) -> str | None:
+    if value == "" or (len(value) <= 63 and K8S_LABEL.match(value)):
+        return None
+    return ("must be a Kubernetes namespace (DNS-1123 label): lower-case letters, digits and '-', starting and "
+            "ending with a letter or digit, at most 63")
 
 
 def model_name(value: Any) -> str | None:
@@ -546,7 +556,7 @@ class RolloutConfig(Section):
     NAME: ClassVar[str] = "rollout"
     inference_service: str = opt("", "KServe InferenceService to roll an approved challenger out to; empty = "
                                  "registry only.", example="credit-default", check=k8s_name)
-    namespace: str = opt("", "The InferenceService's namespace.", example="ctloop", check=k8s_name)
+    namespace: str = opt("", "The InferenceService's namespace.", example="ctloop", check=k8s_namespace)
     strategy: str = opt("canary", "canary (traffic steps) or blue-green (all at once once ready).",
                         check=one_of(*STRATEGIES))
     traffic_plan: list = opt([5, 25, 50, 100], "Canary percentages per step.", check=traffic_plan)
@@ -705,7 +715,7 @@ class KfpConfig(Section):
     NAME: ClassVar[str] = "kfp"
     host: str = opt("", "KFP API URL; empty = in the cluster, or --host / KFP_HOST.",
                     example="https://kfp.example.com/pipeline")
-    namespace: str = opt("", "Multi-user Kubeflow: the profile namespace.", example="team-credit", check=k8s_name)
+    namespace: str = opt("", "Multi-user Kubeflow: the profile namespace.", example="team-credit", check=k8s_namespace)
     experiment: str = opt("ctloop", "KFP experiment that holds the runs.")
 
 

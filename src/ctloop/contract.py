@@ -123,6 +123,48 @@ class DataContract:
         return next((r for r in self.columns if r.name == name), None)
 
 
+# --------------------------------------------------------------------------- checks every core shares
+def check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
+    """Refuse +inf/-inf in numeric columns: no model or drift statistic handles them."""
+    import numpy as np
+    import pandas as pd
+
+    violations = []
+    for name in frame.columns:
+        col = frame[name]
+        if name in exclude or pd.api.types.is_bool_dtype(col) or not pd.api.types.is_float_dtype(col):
+            continue
+        inf = int(np.isinf(col.to_numpy(dtype=float, na_value=np.nan)).sum())
+        if inf:
+            violations.append((str(name), "finite", inf, "infinite values (inf/-inf): replace them with "
+                                                          "a number or leave them empty (null)"))
+    if violations:
+        raise DataValidationError(violations)
+
+
+def check_uniform_types(frame: pd.DataFrame, columns: list[str]) -> None:
+    """Refuse object columns whose values mix types (text and numbers): scikit-learn's imputers and
+    encoders need all strings or all numbers and do not say which column breaks that ("Encoders
+    require their input argument must be uniformly strings or numbers", sklearn/utils/_encode.py,
+    scikit-learn 1.9.1)."""
+    violations = []
+    for name in columns:
+        col = frame[name]
+        if col.dtype != object:
+            continue
+        values = col.dropna()
+        kinds = values.map(lambda v: "text" if isinstance(v, str) else type(v).__name__)
+        counts = kinds.value_counts()
+        if len(counts) > 1:
+            rare = counts.index[-1]
+            example = values[kinds == rare].iloc[0]
+            violations.append((str(name), "dtype", int(counts.iloc[-1]), "mixed types ("
+                               + ", ".join(f"{n} {k}" for k, n in counts.items())
+                               + f"; e.g. {example!r}): make the column all text or all numbers"))
+    if violations:
+        raise DataValidationError(violations)
+
+
 def coerce(series: pd.Series, dtype: str) -> tuple[pd.Series, int, list[Any]]:
     """Coerce ``series`` to ``dtype``: ``(coerced, rows that failed, a few bad values)``."""
     import pandas as pd
@@ -236,4 +278,7 @@ def validate(frame: pd.DataFrame, contract: DataContract) -> pd.DataFrame:
 
 
 
-__all__ = ["DTYPES", "ColumnRule", "DataContract", "coerce", "parse_times", "validate"]
+__all__ = [
+    "DTYPES", "ColumnRule", "DataContract", "check_finite", "check_uniform_types", "coerce",
+    "parse_times", "validate",
+]

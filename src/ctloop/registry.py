@@ -261,7 +261,7 @@ class MlflowRegistry:
         """The version behind ``alias``; ``None`` if the model or the alias does not exist."""
         from mlflow.exceptions import MlflowException
 
-        _check_name(name)
+        check_model_name(name)
         try:
             mv = self.client.get_model_version_by_alias(name, alias)
         except MlflowException as exc:
@@ -294,7 +294,7 @@ class MlflowRegistry:
     def get_version(self, name: str, version: str) -> ModelVersion:
         from mlflow.exceptions import MlflowException
 
-        _check_name(name)
+        check_model_name(name)
         try:
             mv = self.client.get_model_version(name, str(version))
         except MlflowException as exc:
@@ -527,7 +527,7 @@ class MlflowRegistry:
         """
         from mlflow.exceptions import MlflowException
 
-        _check_name(name)
+        check_model_name(name)
         if not model_uri:
             raise ConfigError(
                 "register needs the model URI logged by train_model (got an empty one)"
@@ -861,7 +861,7 @@ class MlflowRegistry:
 
     # ------------------------------------------------------------------ the lock
     def _lock_name(self, name: str) -> str:
-        _check_name(name)
+        check_model_name(name)
         return f"{name}{LOCK_SUFFIX}"
 
     def _lock_holder(self, name: str) -> dict[str, str] | None:
@@ -1121,9 +1121,31 @@ def _tag_value(value: Any) -> str:
     return text if len(text) <= 5000 else text[:4980] + "…[truncated]"
 
 
-def _check_name(name: str) -> None:
+def check_model_name(name: str) -> str:
+    """``name`` if MLflow can register a model under it, else one ConfigError line naming it. The
+    rule is MLflow's (``mlflow/utils/validation.py`` ``_validate_model_name``, mlflow 3.17.2), checked
+    before any store is opened: a sqlite tracking URI creates its database on first use."""
+    import posixpath
+
     if not name or not name.strip():
-        raise ConfigError("a registered model name is required (e.g. model_name='credit-default')")
+        raise ConfigError(f"model name {name!r}: a registered model name is required (e.g. credit-default)")
+    if "/" in name or ":" in name:
+        raise ConfigError(f"model name {name!r}: a registered model name cannot contain '/' or ':'")
+    norm = posixpath.normpath(name)
+    if norm != name or norm == "." or norm.startswith(".."):
+        raise ConfigError(f"model name {name!r}: not a registered model name (as a path it is {norm!r})")
+    return name
+
+
+def check_model_version(version: str) -> str:
+    """``version`` if it can name a registered model version (MLflow numbers them 1, 2, ...), else
+    one ConfigError line naming it."""
+    text = str(version).strip()
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise ConfigError(f"model version {version!r}: a registered model version is a whole number >= 1 "
+                          "(ctloop audit lists them)")
+    return str(int(text))
+
 
 def _declared(tags: dict[str, str]) -> list[str]:
     """The declared skops types of a bring-your-own model (run tag ``ctloop.trusted_types``)."""
@@ -1145,4 +1167,6 @@ __all__ = [
     "MlflowRegistry",
     "Promotion",
     "RegistryState",
+    "check_model_name",
+    "check_model_version",
 ]

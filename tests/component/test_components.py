@@ -152,3 +152,20 @@ def test_approval_required_registers_as_pending_and_routes_nowhere(tmp_path, dat
     registry = MlflowRegistry(sqlite_tracking)
     assert approval.pending(registry, name).version == registered.version
     assert registry.champion(name) is None  # nothing promoted
+
+
+def test_train_model_refuses_infinite_values_naming_the_column_before_logging(tmp_path, sqlite_tracking):
+    """The train core's column checks protect the component: nothing is fitted or logged."""
+    import mlflow
+
+    frame = make_credit_data(n_rows=300, seed=5)
+    frame.loc[frame.index[::10], "income"] = float("inf")
+    train_data = art(Dataset, tmp_path, "train_data")
+    frame.to_parquet(train_data.path)
+    model = art(Model, tmp_path, "model")
+    with pytest.raises(DataValidationError, match=r"column 'income' breaks rule 'finite' in 30 row"):
+        train_model.python_func(train_data=train_data, model_name="credit-inf", data={**DATA, "uri": "x"},
+                                model=model, training={"estimator": "logistic_regression"},
+                                tracking_uri=sqlite_tracking)
+    assert mlflow.MlflowClient(sqlite_tracking).get_experiment_by_name("credit-inf") is None
+    assert not (tmp_path / "model").exists()

@@ -181,12 +181,12 @@ def test_schedule_refuses_five_fields_before_any_call(kfp, capsys):
 
 
 def test_schedule_rejects_out_of_range_concurrency(kfp, capsys):
-    assert (
+    """Refused by argparse with ScheduleConfig's rule (KFP allows 1-10) before KFP is called at all."""
+    with pytest.raises(SystemExit) as info:
         main(["schedule", "--host", kfp.url, "--cron", "0 0 3 * * *", *CT, "--max-concurrency", "11"])
-        == 2
-    )
-    assert "1-10" in capsys.readouterr().err
-    assert _recurring_posts(kfp) == []
+    assert info.value.code == 2
+    assert "argument --max-concurrency: must be in [1, 10], got '11'" in capsys.readouterr().err
+    assert kfp.calls == []
 
 
 def test_rescheduling_replaces_create_before_delete(kfp, capsys):

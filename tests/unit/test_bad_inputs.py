@@ -4,7 +4,7 @@
 inputs. Each must end with exit code 2 and one line naming the parameter/column and the value
 (``error: ...``, or argparse's ``ctloop ...: error: ...``), no traceback, nothing written in the
 working directory (registry, serving and outputs untouched), within a bound (a hang is a
-failure). Cases whose fix lies in another engineer's files are strict xfails naming the owner.
+failure).
 """
 
 from __future__ import annotations
@@ -22,21 +22,11 @@ from ctloop.cli import build_parser, main
 from tests.fixtures.servers import free_port
 
 HANG_S = 90  # a bad input is refused in seconds; past this the case has hung
-# known hangs (strict xfails): stop them sooner, the suite's time budget is shared
-HANG_OVERRIDES_S: dict[str, int] = {}
 # Commands that serve until stopped run as a process of their own: a bad input they accept
 # would never return in-process.
 SERVERS = {"logger serve": 20}
 
 
-def _owner(who: str, what: str):
-    return pytest.mark.xfail(strict=True, reason=f"owner: {who}: {what}")
-
-
-LOOP = "loop (src/ctloop/backtest.py, src/ctloop/monitoring/*)"
-SERVING = "serving/rollout owners (src/ctloop/serving/*, src/ctloop/cli/rollout.py)"
-UNOWNED = "unowned this round"
-SINK = "sink (src/ctloop/inference_log/*, src/ctloop/cli/logger.py; unowned this round)"
 PORT = str(free_port())
 
 
@@ -116,22 +106,18 @@ CASES: list[tuple] = [
                                           "--param", "model_name=m", "--param", "data.uri=x.csv",
                                           "--param", "data.target=y", "--param", "data.time_column=t",
                                           "--image", "r.example/c:1",
-                                          "--host", "http://127.0.0.1:9"], "max-concurrency",
-     _owner(UNOWNED, "cli/ops.py: --max-concurrency 0 not checked before connecting")),
+                                          "--host", "http://127.0.0.1:9"], "max-concurrency"),
     ("apply", "file-missing", ["-f", "absent.yaml", "--dry-run"], "absent.yaml"),
     ("apply", "file-not-yaml", ["-f", "data/notyaml.yaml", "--dry-run"], "notyaml.yaml"),
     ("apply", "unknown-key", ["-f", "data/unknownkey.yaml", "--dry-run"], "modle"),
     ("trigger", "params-bad-json", ["--params", "{model_name: m", "--host", "http://127.0.0.1:9"], "params"),
-    ("runs", "limit-negative", ["--limit", "-3", "--host", "http://127.0.0.1:9"], "-3",
-     _owner(UNOWNED, "cli/ops.py: --limit -3 not checked before connecting")),
-    ("audit", "limit-zero", ["--model-name", "m", "--limit", "0", "--tracking-uri", "sqlite:///r/mlflow.db"], "limit",
-     _owner(SERVING, "--limit 0 accepted, exit 0")),
+    ("runs", "limit-negative", ["--limit", "-3", "--host", "http://127.0.0.1:9"], "-3"),
+    ("audit", "limit-zero", ["--model-name", "m", "--limit", "0", "--tracking-uri", "sqlite:///r/mlflow.db"], "limit"),
     ("audit", "model-name-junk", ["--model-name", "a/b c", "--tracking-uri", "sqlite:///r/mlflow.db"], "a/b c"),
     # ---------------------------------------------------------------- rollout (no cluster here)
     ("rollout status", "kubeconfig-junk", ["--isvc", "m", "--namespace", "ns", "--kubeconfig", "data/notyaml.yaml"],
-     "notyaml.yaml", _owner(SERVING, "yaml ParserError / kubernetes ConfigException traceback")),
-    *[("rollout " + sub, cid, ["--isvc", "m", "--namespace", "ns", *extra], token,
-       _owner(SERVING, "the value is not checked before looking for a cluster"))
+     "notyaml.yaml"),
+    *[("rollout " + sub, cid, ["--isvc", "m", "--namespace", "ns", *extra], token)
       for sub, cid, extra, token in [
           ("canary", "percent-above-100", ["--percent", "150"], "150"),
           ("canary", "percent-negative", ["--percent", "-5"], "-5"),
@@ -148,9 +134,7 @@ CASES: list[tuple] = [
     ("reject", "version-zero", ["--model-name", "m", "--version", "0", "--reason", "no",
                                 "--tracking-uri", "sqlite:///r/mlflow.db"], "0"),
     ("registry status", "model-name-empty", ["--model-name", "", "--tracking-uri", "sqlite:///r/mlflow.db"],
-     "model", pytest.mark.xfail(strict=False, reason=(
-         "owner: registry (src/ctloop/registry.py, cli/registry.py; unowned this round): after other "
-         "tests in the same process the sqlite store is created before the empty name is refused"))),
+     "model"),
     ("registry status", "tracking-uri-junk", ["--model-name", "m", "--tracking-uri", "mysql+nope://x"],
      "mysql+nope://x"),
     ("registry repair", "model-name-junk", ["--model-name", "a/b", "--tracking-uri", "sqlite:///r/mlflow.db"],
@@ -163,8 +147,7 @@ CASES: list[tuple] = [
           ("port-above-65535", ["--port", "99999"], "99999"),
           ("max-body-bytes-negative", ["--max-body-bytes", "-1"], "-1"),
           ("wal-under-a-file", ["--wal", "data/afile/wal"], "data/afile"),
-          ("root-under-a-file", ["--root", "data/afile/root"], "data/afile",
-           _owner(SINK, "serves (and acknowledges events) with a Parquet root it can never write")),
+          ("root-under-a-file", ["--root", "data/afile/root"], "data/afile"),
           ("flush-rows-zero", ["--flush-rows", "0"], "flush-rows"),
           ("flush-seconds-negative", ["--flush-seconds", "-1"], "flush-seconds"),
           ("token-file-missing", ["--token-file", "absent.token"], "absent.token"),
@@ -186,11 +169,9 @@ CASES: list[tuple] = [
     ("monitor history", "limit-negative", ["--model-name", "m", "--limit", "-1",
                                            "--tracking-uri", "sqlite:///r/mlflow.db"], "-1"),
     ("monitor history", "drift-share-above-1", ["--model-name", "m", "--drift-share", "3",
-                                                "--tracking-uri", "sqlite:///r/mlflow.db"], "3",
-     _owner(LOOP, "cli/monitor.py: --drift-share 3 accepted, exit 0")),
+                                                "--tracking-uri", "sqlite:///r/mlflow.db"], "3"),
     ("config defaults", "section-unknown", ["--section", "nope"], "nope"),
-    ("config docs", "output-under-a-file", ["--output", "data/afile/x.md"], "data/afile",
-     _owner(UNOWNED, "cli/config.py: FileExistsError traceback")),
+    ("config docs", "output-under-a-file", ["--output", "data/afile/x.md"], "data/afile"),
 ]
 
 
@@ -259,7 +240,7 @@ def test_bad_input_is_one_clear_line(command, argv, token, data_dir, tmp_path, m
     if command in SERVERS:
         code, out, err = _run_server_command([*command.split(), *argv], work, SERVERS[command])
     else:
-        hang_s = HANG_OVERRIDES_S.get(request.node.callspec.id, HANG_S)
+        hang_s = HANG_S
         code, out, err = _run_in_process([*command.split(), *argv], capsys, hang_s)
     errors = [x for x in err.splitlines() if "error:" in x]
     assert code == 2, f"exit {code}; stdout:\n{out[-2000:]}\nstderr:\n{err[-3000:]}"
@@ -300,9 +281,6 @@ def _run_in_process(argv: list[str], capsys, hang_s: int) -> tuple[object, str, 
 
 
 # --------------------------------------------------------------------------- component cores
-ESTIMATORS = "estimators (components/train/*)"
-
-
 def _credit(rows: int = 400):
     from ctloop.synthetic import make_credit_data
 
@@ -373,11 +351,8 @@ def test_prepare_core_reads_mixed_offsets_as_utc():
 
 @pytest.mark.parametrize("change,token", [
     pytest.param(lambda f: f.assign(income=[1.0 if i % 2 else "x" for i in range(len(f))]), "income",
-                 marks=_owner(ESTIMATORS, "mixed str/float column: encoder TypeError without the column"),
                  id="mixed-types-column"),
-    pytest.param(lambda f: f.assign(income=float("inf")), "income",
-                 marks=_owner(ESTIMATORS, "'Input X contains infinity' without the column"),
-                 id="infinite-values"),
+    pytest.param(lambda f: f.assign(income=float("inf")), "income", id="infinite-values"),
 ])
 def test_train_core_refuses_bad_data_naming_the_column(change, token):
     from ctloop.components.train.core import fit
@@ -387,7 +362,6 @@ def test_train_core_refuses_bad_data_naming_the_column(change, token):
         fit(change(_credit().drop(columns=["application_date"])), target="default")
 
 
-@_owner(ESTIMATORS, "a unique-ID column is trained on without a warning")
 def test_train_core_warns_about_a_unique_id_column():
     from ctloop.components.train.core import fit
 

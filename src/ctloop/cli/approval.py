@@ -13,8 +13,10 @@ import argparse
 
 def _decide(args: argparse.Namespace, approve: bool) -> int:
     from ctloop import approval
-    from ctloop.registry import MlflowRegistry
+    from ctloop.registry import MlflowRegistry, check_model_name
 
+    check_model_name(args.model_name)  # before the store is opened (a sqlite URI creates its file)
+    approval.check_reason(args.reason)
     registry = MlflowRegistry(args.tracking_uri)
     decision = approval.decide(registry, args.model_name, args.version, approve=approve,
                                by=approval.who(args.by), reason=args.reason)
@@ -41,6 +43,8 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
 
 
 def register(subparsers) -> None:
+    from ctloop.cli.argtypes import k8s_namespace, model_version
+
     for name, approve in (("approve", True), ("reject", False)):
         p = subparsers.add_parser(
             name, help=f"{name} the challenger waiting for approval (rollout.approval: required)",
@@ -48,7 +52,8 @@ def register(subparsers) -> None:
                     f"\"{'backtest and fairness review passed' if approve else 'fails the fairness review'}\""),
             formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("--model-name", required=True, help="registered model name")
-        p.add_argument("--version", required=True, help="the version pending approval (ctloop audit shows it)")
+        p.add_argument("--version", required=True, type=model_version,
+                       help="the version pending approval (ctloop audit shows it)")
         p.add_argument("--reason", required=True, help="why; kept in the audit trail")
         p.add_argument("--by", default="", help="who decides (default: CTLOOP_APPROVER, KUBERNETES_USER or the OS "
                        "user)")
@@ -58,6 +63,7 @@ def register(subparsers) -> None:
                            "KFP_HOST)")
             p.add_argument("--token", default="", help="KFP bearer token (default: KFP_TOKEN or the in-cluster "
                            "token)")
-            p.add_argument("--namespace", default="", help="multi-user Kubeflow: the profile namespace")
+            p.add_argument("--namespace", default="", type=k8s_namespace,
+                           help="multi-user Kubeflow: the profile namespace")
             p.add_argument("--experiment", default="ctloop", help="KFP experiment of the rollout run")
         p.set_defaults(handler=lambda a, approve=approve: _decide(a, approve))

@@ -25,3 +25,83 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
 
 
 __all__ = ["int_at_least"]
+
+
+# --------------------------------------------------------------------------- rollout, schedule, registry
+_KINDS = {int: "a whole number", float: "a number"}
+
+
+def int_between(low: int, high: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number in ``low..high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be a whole number in {low}..{high}, got {text!r}")
+        return value
+
+    return parse
+
+
+percent = int_between(0, 100)  # a traffic share
+
+
+def checked(kind: type, check: Callable[[object], str | None]) -> Callable[[str], object]:
+    """An argparse ``type`` from a field check of :mod:`ctloop.config` (``k8s_name``, a section
+    field's ``between(1, 10)``, ...): the flag obeys the rule written once in the configuration."""
+
+    def parse(text: str) -> object:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {_KINDS.get(kind, kind.__name__)}, got {text!r}") from None
+        problem = check(value)
+        if problem:
+            raise argparse.ArgumentTypeError(f"{problem}, got {text!r}")
+        return value
+
+    return parse
+
+
+def section_field(section: type, name: str) -> Callable[[str], object]:
+    """An argparse ``type`` for a flag that sets ``section.name`` (a number or text field of a
+    :class:`ctloop.config.Section`): the field's type and check."""
+    import typing
+
+    declared = section.types()[name]
+    kind = next(a for a in (declared, *typing.get_args(declared)) if a in (int, float, str))
+    check = next(f for f in section.fields() if f.name == name).metadata.get("check")
+    return checked(kind, check or (lambda _: None))
+
+
+def k8s_namespace(text: str) -> str:
+    """An argparse ``type``: a Kubernetes namespace (DNS-1123 label, ``ctloop.config.k8s_namespace``);
+    empty is "not given" (the KFP commands' default; a required namespace is the section's check)."""
+    from ctloop.config import k8s_namespace as rule
+
+    return checked(str, rule)(text)
+
+
+def isvc_name(text: str) -> str:
+    """An argparse ``type``: an InferenceService name (DNS-1035 label, ``ctloop.config.k8s_name``)."""
+    from ctloop.config import k8s_name as rule
+
+    return checked(str, lambda v: rule(v) if v else "must not be empty")(text)
+
+
+def model_version(text: str) -> str:
+    """An argparse ``type``: a registered model version (``ctloop.registry.check_model_version``).
+    An optional flag with it takes ``default=None`` (argparse passes a ``""`` default through it)."""
+    from ctloop.errors import ConfigError
+    from ctloop.registry import check_model_version
+
+    try:
+        return check_model_version(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+__all__ += ["int_between", "percent", "checked", "section_field", "k8s_namespace", "isvc_name", "model_version"]

@@ -16,13 +16,14 @@ def _docs(args: argparse.Namespace) -> int:
         return 0
     path = Path(args.output)
     if args.check:
-        if not path.exists() or path.read_text() != text:
+        if not path.is_file() or path.read_text() != text:
             print(f"{path} is stale: run `ctloop config docs --output {path}`")
             return 1
         print(f"{path} is up to date")
         return 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    from ctloop.storage import write_bytes
+
+    write_bytes(str(path), text.encode(), "text/markdown")  # a parent that is a file: one ConfigError line
     print(f"wrote {path}")
     return 0
 

@@ -37,17 +37,30 @@ def _check(args: argparse.Namespace) -> None:
             raise ConfigError(f"{flag} {value} must be a number of seconds >= 0")
     if args.flush_seconds == 0:
         raise ConfigError("--flush-seconds 0 would flush without pause: use a positive number of seconds")
-    wal = Path(args.wal)
-    for parent in (wal, *wal.parents):
-        if parent.exists():
-            if not parent.is_dir():
-                raise ConfigError(f"--wal {args.wal!r}: {str(parent)!r} is a file, not a directory")
-            if not os.access(parent, os.W_OK | os.X_OK):
-                raise ConfigError(f"--wal {args.wal!r}: {str(parent)!r} is not writable by this user")
-            break
+    _check_local_dir("--wal", args.wal)
+    from ctloop.storage import parse
+
+    root = parse(args.root)  # an unsupported scheme is one ConfigError line
+    if root.scheme == "file":  # Parquet files would never be written: refused before an event is acknowledged
+        _check_local_dir("--root", root.key)
     if args.agent_port is not None and not args.token_file:
         raise ConfigError(f"--agent-port {args.agent_port} without --token-file: every port is open already; "
                           "set --token-file or leave --agent-port out")
+
+
+def _check_local_dir(flag: str, value: str) -> None:
+    """A directory this process can create or write: its nearest existing ancestor is a writable
+    directory (not a file)."""
+    from ctloop.errors import ConfigError
+
+    path = Path(value)
+    for parent in (path, *path.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(f"{flag} {value!r}: {str(parent)!r} is a file, not a directory")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise ConfigError(f"{flag} {value!r}: {str(parent)!r} is not writable by this user")
+            return
 
 
 def _serve(args: argparse.Namespace) -> int:

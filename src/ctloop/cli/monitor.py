@@ -49,6 +49,9 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
+    from ctloop.cli.argtypes import section_field
+    from ctloop.config import MonitoringRules
+
     p = subparsers.add_parser("monitor", help="the monitoring history of a model (windows, drift, realized "
                               "metric, triggers)")
     sub = p.add_subparsers(dest="monitor_command", metavar="ACTION")
@@ -56,7 +59,7 @@ def register(subparsers) -> None:
     h.add_argument("--model-name", required=True)
     h.add_argument("--tracking-uri", help="MLflow URI (default: MLFLOW_TRACKING_URI)")
     h.add_argument("--limit", type=int, default=500, help="newest windows to read (default 500)")
-    h.add_argument("--drift-share", type=float, default=None,
+    h.add_argument("--drift-share", type=section_field(MonitoringRules, "drift_share"), default=None,
                    help="draw the drift_share rule's threshold on the plot (e.g. 0.5)")
     h.add_argument("--output", help="directory (local or gs://) for monitor-history.csv/.json/.png")
     h.set_defaults(handler=_history)

@@ -265,6 +265,8 @@ def _seconds(text: str) -> float:
 
 def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True) -> None:
     """How to reach and authenticate to the KFP API (also used by ``ctloop doctor``)."""
+    from ctloop.cli.argtypes import k8s_namespace
+
     p.add_argument(
         "--host",
         default="",
@@ -287,7 +289,8 @@ def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True) -> No
     )
     if namespace:
         p.add_argument(
-            "--namespace", default="", help="KFP namespace: the profile, on multi-user Kubeflow"
+            "--namespace", default="", type=k8s_namespace,
+            help="KFP namespace: the profile, on multi-user Kubeflow",
         )
     p.add_argument(
         "--timeout",
@@ -356,6 +359,9 @@ def _parser(subparsers, name: str, help: str, examples: str) -> argparse.Argumen
 
 
 def register(subparsers) -> None:
+    from ctloop.cli.argtypes import int_at_least, section_field
+    from ctloop.config import ScheduleConfig
+
     u = _parser(
         subparsers,
         "upload",
@@ -398,7 +404,10 @@ def register(subparsers) -> None:
         "--job-name", default="", help="recurring run name (default <pipeline>-schedule)"
     )
     s.add_argument(
-        "--max-concurrency", type=int, default=1, help="1-10; default 1: never two runs at once"
+        "--max-concurrency", type=section_field(ScheduleConfig, "max_concurrency"),
+        default=ScheduleConfig.max_concurrency,
+        help=f"{ScheduleConfig.doc_of('max_concurrency').rstrip('.')}; default {ScheduleConfig.max_concurrency}: "
+        "never two runs at once",
     )
     s.add_argument(
         "--catchup", action="store_true", help="backfill missed runs (default: no catch-up)"
@@ -448,7 +457,7 @@ def register(subparsers) -> None:
         subparsers, "runs", "recent runs with state and gate/rollout decisions", RUNS_EXAMPLES
     )
     _common(r)
-    r.add_argument("--limit", type=int, default=10, help="newest N runs (default 10)")
+    r.add_argument("--limit", type=int_at_least(1), default=10, help="newest N runs (default 10)")
     r.add_argument(
         "--tracking-uri", default="", help="MLflow URI to join each run's audit events too"
     )

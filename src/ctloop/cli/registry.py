@@ -12,8 +12,9 @@ import argparse
 
 
 def _registry(args: argparse.Namespace):
-    from ctloop.registry import MlflowRegistry
+    from ctloop.registry import MlflowRegistry, check_model_name
 
+    check_model_name(args.model_name)  # before the store is opened (a sqlite URI creates its file)
     return MlflowRegistry(args.tracking_uri)
 
 
@@ -89,6 +90,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
+    from ctloop.cli.argtypes import model_version
+
     p = subparsers.add_parser(
         "registry", help="promotion state, repair after a crash, model file integrity"
     )
@@ -120,5 +123,5 @@ def register(subparsers) -> None:
     r.set_defaults(handler=_repair)
     v = sub.add_parser("verify", help="check a version's model files against the training hashes")
     common(v)
-    v.add_argument("--version", required=True)
+    v.add_argument("--version", required=True, type=model_version)
     v.set_defaults(handler=_verify)

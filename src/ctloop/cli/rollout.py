@@ -6,8 +6,11 @@ import argparse
 
 
 def _isvcs(args):
+    """The cluster's InferenceServices, once every option has been checked (a bad value is refused
+    before a kubeconfig is read or a cluster is asked)."""
     from ctloop.serving.kube import InferenceServices, load_api_client
 
+    _config(args)
     return InferenceServices(args.namespace, api_client=load_api_client(args.kubeconfig, args.context))
 
 
@@ -68,15 +71,16 @@ def _rollback(args: argparse.Namespace) -> int:
 
     cfg = _config(args)
     target, state = release.rollback(MlflowRegistry(args.tracking_uri), _isvcs(args), model_name=args.model_name,
-                                     failed_version=args.failed_version, reason=args.reason, cfg=cfg,
-                                     to_version=args.to_version)
+                                     failed_version=args.failed_version or "", reason=args.reason, cfg=cfg,
+                                     to_version=args.to_version or "")
     print(f"rolled back: v{target} serves {state.traffic}")
     return 0
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from ctloop.registry import MlflowRegistry
+    from ctloop.registry import MlflowRegistry, check_model_name
 
+    check_model_name(args.model_name)  # before the store is opened (a sqlite URI creates its file)
     registry = MlflowRegistry(args.tracking_uri)
     events = registry.audit_log(args.model_name, max_results=args.limit)
     if not events:
@@ -94,17 +98,21 @@ def _audit(args: argparse.Namespace) -> int:
 
 def _config(args: argparse.Namespace):
     from ctloop.config import RolloutConfig, from_arguments
+    from ctloop.registry import check_model_name
 
+    if args.model_name:
+        check_model_name(args.model_name)
     return from_arguments(RolloutConfig, args, base={"inference_service": args.isvc, "namespace": args.namespace})
 
 
 def register(subparsers) -> None:
+    from ctloop.cli.argtypes import int_at_least, isvc_name, k8s_namespace, model_version, percent
     from ctloop.config import RolloutConfig, add_arguments
 
     a = subparsers.add_parser("audit", help="every recorded decision and traffic change of a model, oldest first")
     a.add_argument("--model-name", required=True)
     a.add_argument("--tracking-uri", default="", help="MLflow URI (default: MLFLOW_TRACKING_URI)")
-    a.add_argument("--limit", type=int, default=500)
+    a.add_argument("--limit", type=int_at_least(1), default=500, help="newest N records (default 500)")
     a.set_defaults(handler=_audit)
 
     p = subparsers.add_parser(
@@ -117,8 +125,8 @@ def register(subparsers) -> None:
     sub = p.add_subparsers(dest="rollout_command", metavar="ACTION")
 
     def common(q, model_required=False):
-        q.add_argument("--isvc", required=True, help="InferenceService name")
-        q.add_argument("--namespace", required=True)
+        q.add_argument("--isvc", required=True, type=isvc_name, help="InferenceService name")
+        q.add_argument("--namespace", required=True, type=k8s_namespace)
         q.add_argument("--kubeconfig", default="")
         q.add_argument("--context", default="")
         add_arguments(q, RolloutConfig, ["timeout_seconds"], rename={"timeout_seconds": "timeout"})
@@ -130,16 +138,17 @@ def register(subparsers) -> None:
     s.set_defaults(handler=_status)
     c = sub.add_parser("canary", help="set the canary's traffic share")
     common(c)
-    c.add_argument("--percent", type=int, required=True)
+    c.add_argument("--percent", type=percent, required=True, help="0-100: the canary's share of the traffic")
     c.set_defaults(handler=_canary)
     pr = sub.add_parser("promote", help="canary to 100 %% (and the champion alias with --version)")
     common(pr)
-    pr.add_argument("--version", default="", help="also make this version the registry champion")
+    pr.add_argument("--version", type=model_version, default=None, help="also make this version the registry champion")
     pr.add_argument("--reason", default="manual promote (cli)", help="kept in the audit trail")
     pr.set_defaults(handler=_promote)
     r = sub.add_parser("rollback", help="traffic back to the champion (or --to-version), durably")
     common(r, model_required=True)
-    r.add_argument("--to-version", default="", help="version to serve (default: the champion)")
-    r.add_argument("--failed-version", default="", help="the version being rolled back (tagged with --reason)")
+    r.add_argument("--to-version", type=model_version, default=None, help="version to serve (default: the champion)")
+    r.add_argument("--failed-version", type=model_version, default=None,
+                   help="the version being rolled back (tagged with --reason)")
     r.add_argument("--reason", default="manual rollback (cli)", help="kept in the audit trail")
     r.set_defaults(handler=_rollback)

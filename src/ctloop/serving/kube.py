@@ -23,18 +23,36 @@ PLURAL = "inferenceservices"
 
 def load_api_client(kubeconfig: str = "", context: str = ""):
     """An ApiClient from the in-cluster service account, else kubeconfig."""
+    import yaml
     from kubernetes import client, config
 
     try:
         config.load_incluster_config()
     except config.ConfigException:
+        # KUBECONFIG is read here, not at import (the client caches it at import time)
+        path = kubeconfig or os.environ.get("KUBECONFIG") or ""
         try:
-            # KUBECONFIG is read here, not at import (the client caches it at import time)
-            config.load_kube_config(config_file=kubeconfig or os.environ.get("KUBECONFIG") or None,
-                                    context=context or None)
-        except (config.ConfigException, OSError) as exc:
-            raise ServingError(f"no Kubernetes credentials: not in a cluster and kubeconfig failed: {exc}") from exc
+            config.load_kube_config(config_file=path or None, context=context or None)
+        except (config.ConfigException, OSError, yaml.YAMLError, ValueError) as exc:
+            raise ServingError(_kubeconfig_failed(path, exc)) from exc
+        except (TypeError, AttributeError, KeyError) as exc:
+            # kubernetes 30.1.0 config/kube_config.py indexes whatever yaml.safe_load returned: a file
+            # that is YAML but no mapping (a list, a word) fails there with these
+            raise ServingError(_kubeconfig_failed(path, exc, "not a kubeconfig (no mapping of clusters, "
+                                                                "users and contexts)")) from exc
     return client.ApiClient()
+
+
+def _kubeconfig_failed(path: str, exc: BaseException, why: str = "") -> str:
+    """One line naming the kubeconfig that failed and why (a YAML error spans several lines)."""
+    import yaml
+
+    where = path or os.path.join("~", ".kube", "config")
+    if not why and isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        why = f"not YAML ({exc.problem}, line {mark.line + 1} column {mark.column + 1})"
+    why = why or " ".join(str(exc).split()) or type(exc).__name__
+    return f"no Kubernetes credentials: not in a cluster, and kubeconfig {where} failed: {why}"
 
 
 class InferenceServices:
