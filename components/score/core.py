@@ -23,7 +23,7 @@ def score_batch(model_name: str, scoring: dict[str, Any] | ScoringConfig, *, run
     problem = check_name(model_name)
     if problem:
         raise ConfigError(f"model_name: {model_name!r} {problem}")
-    return score_section(MlflowRegistry(tracking_uri), model_name, cfg, run_id=run_id, scored_at=scored_at,
+    return score_section(lambda: MlflowRegistry(tracking_uri), model_name, cfg, run_id=run_id, scored_at=scored_at,
                          progress=progress)
 
 

@@ -321,9 +321,21 @@ def _write_parquet(table: pa.Table, uri: str) -> None:
 
 
 # ------------------------------------------------------------------ scoring
+def open_input(data: str) -> Any:
+    """The input table (:func:`ctloop.drift.streaming.open_source`); a problem names ``data``."""
+    from ctloop.drift.streaming import open_source
+
+    if not data.strip():
+        raise ConfigError("data: must not be empty — a Parquet or CSV file, directory or glob")
+    try:
+        return open_source(data)
+    except (DataSourceError, ConfigError) as exc:
+        raise type(exc)(f"data: {exc}") from exc
+
+
 def score(
     scorer: Scorer,
-    data: str,
+    data: str | Any,
     output: str,
     *,
     run_id: str,
@@ -338,7 +350,6 @@ def score(
     import pandas as pd
     import pyarrow as pa
 
-    from ctloop.drift.streaming import open_source
     from ctloop.labels.store import normalise_keys
 
     if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
@@ -346,12 +357,8 @@ def score(
     if not RUN_ID.match(run_id or ""):
         raise ConfigError(f"run_id: {run_id!r} must be 1-128 letters, digits, '.', '_' or '-'")
     check_output(output)
-    if not data.strip():
-        raise ConfigError("data: must not be empty — a Parquet or CSV file, directory or glob")
-    try:
-        source = open_source(data)
-    except DataSourceError as exc:
-        raise DataSourceError(f"data: {exc}") from exc
+    source = data if not isinstance(data, str) else open_input(data)
+    data = source.uri
     _check_columns(scorer, source, id_column)
     if id_column:
         _check_ids(source, id_column, batch_rows)
@@ -405,16 +412,20 @@ def score(
     return result
 
 
-def score_section(registry: MlflowRegistry, model_name: str, scoring: ScoringConfig, *, run_id: str,
-                  scored_at: datetime | None = None,
+def score_section(registry: MlflowRegistry | Callable[[], MlflowRegistry], model_name: str, scoring: ScoringConfig,
+                  *, run_id: str, scored_at: datetime | None = None,
                   progress: Callable[[Progress], None] | None = None) -> ScoreResult:
-    """:func:`score` of a :class:`ScoringConfig` with the version behind its alias. The output is
-    checked before the model is downloaded."""
+    """:func:`score` of a :class:`ScoringConfig` with the version behind its alias. The output and
+    the input are checked before the registry is opened (``registry`` may be a factory) and the
+    model downloaded."""
     check_output(scoring.output)
+    source = open_input(scoring.data)
+    if callable(registry):
+        registry = registry()
     scorer = load_scorer(registry, model_name, scoring.alias)
-    return score(scorer, scoring.data, scoring.output, run_id=run_id, id_column=scoring.id_column,
+    return score(scorer, source, scoring.output, run_id=run_id, id_column=scoring.id_column,
                  batch_rows=scoring.batch_rows, log_root=scoring.log_root, scored_at=scored_at, progress=progress)
 
 
-__all__ = ["Scorer", "ScoreResult", "Progress", "load_scorer", "score", "score_section", "check_output",
+__all__ = ["Scorer", "ScoreResult", "Progress", "load_scorer", "open_input", "score", "score_section", "check_output",
            "new_run_id", "generated_id_prefix", "COMPONENT", "OUTPUT_COLUMNS"]

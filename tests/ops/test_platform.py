@@ -214,6 +214,19 @@ def test_schedule_the_monitoring_pipeline_hourly(kfp):
     assert any(p["display_name"] == "monitoring" for p in kfp.state.pipelines.values())
 
 
+def test_schedule_the_batch_scoring_pipeline_nightly(kfp):
+    argv = ["schedule", "--host", kfp.url, "--pipeline", "batch-scoring", "--cron", "0 0 2 * * *"]
+    assert main([*argv, "--param", "model_name=credit"]) == 2  # scoring.data/output have no default
+    assert _recurring_posts(kfp) == []
+    assert main([*argv, "--param", "model_name=credit", "--param", "scoring.data=gs://b/applications/",
+                 "--param", "scoring.output=gs://b/scores", "--param", "scoring.batch_rows=50000"]) == 0
+    (body,) = _recurring_posts(kfp)
+    assert body["display_name"] == "batch-scoring-schedule"
+    assert body["runtime_config"]["parameters"]["scoring"] == {"data": "gs://b/applications/",
+                                                                "output": "gs://b/scores", "batch_rows": 50000}
+    assert any(p["display_name"] == "batch-scoring" for p in kfp.state.pipelines.values())
+
+
 # ---------------------------------------------------------------------------- apply
 def test_apply_dry_run_then_apply_then_noop(kfp):
     spec = load_spec(EXAMPLE)
