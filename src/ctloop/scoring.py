@@ -280,11 +280,11 @@ class _Log:
         from ctloop.inference_log import layout, schema
 
         n = len(ids)
-        data: dict[str, Any] = {
-            c.REQUEST_ID: ids, c.INSTANCE: pa.array([0] * n, pa.int64()), c.MODEL: [self.scorer.name] * n,
-            c.NAMESPACE: [""] * n, c.REVISION: [self.revision] * n, c.MODEL_VERSION: [self.scorer.version] * n,
-            c.COMPONENT: [COMPONENT] * n, c.TIME: [self.time] * n, c.HAS_RESPONSE: [True] * n,
-            c.HAS_REQUEST: [True] * n}
+        constant = {c.INSTANCE: pa.scalar(0, pa.int64()), c.MODEL: self.scorer.name, c.NAMESPACE: "",
+                    c.REVISION: self.revision, c.MODEL_VERSION: self.scorer.version, c.COMPONENT: COMPONENT,
+                    c.TIME: self.time, c.HAS_RESPONSE: True, c.HAS_REQUEST: True}
+        data: dict[str, Any] = {c.REQUEST_ID: ids}
+        data.update({k: pa.repeat(v if isinstance(v, pa.Scalar) else pa.scalar(v), n) for k, v in constant.items()})
         aside: dict[str, list[Any]] = {}
         for name in self.scorer.features:
             column = _log_name(name)
@@ -296,14 +296,15 @@ class _Log:
             data[name], bad = _conform(pa.array(values), self.types.get(name, "double"))
             if bad is not None:
                 aside[name] = bad
-        mistyped = [None] * n
-        for column, bad in aside.items():
-            for i, v in enumerate(bad):
-                if v is not None:
-                    row = json.loads(mistyped[i]) if mistyped[i] else {}
-                    row[column] = v
-                    mistyped[i] = json.dumps(row, default=str)
-        data[schema.MISTYPED] = mistyped
+        if aside:  # rare: values that do not fit the type the log registered first
+            mistyped: list[str | None] = [None] * n
+            for column, bad in aside.items():
+                for i, v in enumerate(bad):
+                    if v is not None:
+                        row = json.loads(mistyped[i]) if mistyped[i] else {}
+                        row[column] = v
+                        mistyped[i] = json.dumps(row, default=str)
+            data[schema.MISTYPED] = pa.array(mistyped, pa.string())
         table = pa.table({f.name: data.get(f.name, pa.nulls(n, f.type)) for f in self.schema}, schema=self.schema)
         uri = f"{self.root}/{layout.data_file(self.scorer.name, self.day, self.revision, f'part-{COMPONENT}-{self.run_id}-{chunk:05d}.parquet')}"
         _write_parquet(table, uri)
@@ -347,8 +348,10 @@ def score(
 ) -> ScoreResult:
     """Score ``data`` with ``scorer`` into ``output`` (and the inference log under ``log_root``);
     see the module doc. Every check runs before the first file is written."""
+    import numpy as np
     import pandas as pd
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     from ctloop.labels.store import normalise_keys
 
@@ -367,7 +370,7 @@ def score(
     result = ScoreResult(scorer.name, scorer.version, scorer.alias, run_id, id_source=id_column or "generated")
     prefix = generated_id_prefix(data)
     log: _Log | None = None
-    stamp = pd.Timestamp(scored_at)
+    stamp = pa.scalar(pd.Timestamp(scored_at), pa.timestamp("us", tz="UTC"))
     wanted = list(dict.fromkeys([*scorer.features, *([id_column] if id_column else [])]))
     for batch, _, _ in source.batches(wanted, batch_rows=batch_rows):
         n = batch.num_rows
@@ -383,15 +386,16 @@ def score(
         if id_column:
             ids = pa.array(normalise_keys(batch.column(id_column).to_pandas()).astype(object), pa.string())
         else:
-            ids = pa.array([f"{prefix}-{i}" for i in range(result.rows, result.rows + n)], pa.string())
+            numbers = pc.cast(pa.array(np.arange(result.rows, result.rows + n, dtype="int64")), pa.string())
+            ids = pc.binary_join_element_wise(prefix, numbers, "-")
         out: dict[str, Any] = {c.REQUEST_ID: ids}
         if id_column and id_column != c.REQUEST_ID:
             out[id_column] = batch.column(id_column)
         out.update({k: pa.array(v) for k, v in predictions.items()})
-        out.update({"model_name": pa.array([scorer.name] * n, pa.string()),
-                    "model_version": pa.array([scorer.version] * n, pa.string()),
-                    "run_id": pa.array([run_id] * n, pa.string()),
-                    "scored_at": pa.array([stamp] * n, pa.timestamp("us", tz="UTC"))})
+        out.update({"model_name": pa.repeat(pa.scalar(scorer.name, pa.string()), n),
+                    "model_version": pa.repeat(pa.scalar(scorer.version, pa.string()), n),
+                    "run_id": pa.repeat(pa.scalar(run_id, pa.string()), n),
+                    "scored_at": pa.repeat(stamp, n)})
         target = f"{output.rstrip('/')}/part-{run_id}-{result.chunks:05d}.parquet"
         _write_parquet(pa.table(out), target)
         result.files.append(target)
