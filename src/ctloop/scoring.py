@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import re
 import time
 from collections.abc import Callable
@@ -47,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop import columns as c
 from ctloop.config import ScoringConfig
-from ctloop.errors import ConfigError, DataSourceError, DataValidationError, RegistryError
+from ctloop.errors import ConfigError, DataError, DataSourceError, RegistryError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -135,7 +136,7 @@ class Progress:
 
     def line(self) -> str:
         rate = self.rows / self.seconds if self.seconds > 0 else 0.0
-        return f"scored {self.rows:,} rows ({self.chunks} chunks), {rate:,.0f} rows/s, {self.seconds:.0f} s"
+        return f"scored {self.rows:,} rows ({self.chunks} chunk(s)), {rate:,.0f} rows/s, {self.seconds:.0f} s"
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -200,15 +201,15 @@ def _check_ids(source: Any, id_column: str, batch_rows: int) -> None:
     ids = pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype="string")
     nulls = ids.isna()
     if nulls.any():
-        raise DataValidationError([(id_column, "id not null", int(nulls.sum()),
-                                    f"id_column {id_column!r} is empty in row {int(nulls.idxmax())}")])
+        raise DataError(f"id_column {id_column!r} is empty in row {int(nulls.idxmax())} ({int(nulls.sum())} row(s) "
+                        "without an id): every row needs an id for late labels to join")
     repeated = ids.duplicated(keep=False)
     if repeated.any():
         first = ids[repeated].iloc[0]
         rows = ids.index[ids == first].tolist()
-        raise DataValidationError([(id_column, "unique id", int(repeated.sum()),
-                                    f"id_column {id_column!r} repeats {first!r} (rows {rows[0]} and {rows[1]}): "
-                                    "labels could not tell the rows apart")])
+        raise DataError(f"id_column {id_column!r} repeats {first!r} (rows {rows[0]} and {rows[1]}; "
+                        f"{int(repeated.sum())} row(s) share an id): ids must be unique for late labels to "
+                        "join one row each")
 
 
 # ------------------------------------------------------------------ the inference log
@@ -231,27 +232,32 @@ def _log_name(name: str) -> str:
     return f"input_{name}" if name in RESERVED else name  # as the sink's join renames them
 
 
-def _conform(values: pa.Array, wanted: str) -> tuple[pa.Array, list[Any] | None]:
-    """``values`` as the log's type ``wanted``; what does not fit is null, returned aside."""
+def _conform(values: pa.Array | pa.ChunkedArray, wanted: str) -> tuple[pa.Array, list[Any] | None]:
+    """``values`` in the log's type ``wanted``, by the sink's rules (:func:`ctloop.inference_log.schema.normalise`):
+    numbers fit ``double`` (NaN and infinities become null), anything but text becomes its JSON text
+    in a ``string`` column, only booleans fit ``bool``; what does not fit is null, and returned aside
+    (for ``_mistyped``)."""
+    import orjson
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arrow = {"double": pa.float64(), "string": pa.string(), "bool": pa.bool_()}[wanted]
-    if values.type == arrow:
-        return values, None
-    try:
-        return pc.cast(values, arrow), None
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    out, aside = [], []
-    for v in values.to_pylist():
-        try:
-            out.append(pc.cast(pa.array([v]), arrow)[0].as_py())
-            aside.append(None)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            out.append(None)
-            aside.append(v)
-    return pa.array(out, type=arrow), aside
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    kind = values.type
+    numeric = pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
+    if wanted == "double" and (numeric or pa.types.is_null(kind)):
+        doubles = pc.cast(values, pa.float64())
+        return pc.if_else(pc.is_finite(doubles), doubles, pa.scalar(None, pa.float64())), None
+    if wanted == "string" and (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)):
+        return pc.cast(values, pa.string()), None
+    if wanted == "bool" and (pa.types.is_boolean(kind) or pa.types.is_null(kind)):
+        return pc.cast(values, pa.bool_()), None
+    python = values.to_pylist()
+    if wanted == "string":  # a number or a flag in a text column: its JSON text, as the sink writes it
+        return pa.array([None if v is None or (isinstance(v, float) and not math.isfinite(v))
+                         else orjson.dumps(v, default=str).decode() for v in python], pa.string()), None
+    arrow = pa.float64() if wanted == "double" else pa.bool_()
+    return pa.nulls(len(python), arrow), python
 
 
 class _Log:

@@ -12,7 +12,7 @@ import pytest
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from ctloop import scoring
-from ctloop.errors import ConfigError, CtloopError, DataSourceError, DataValidationError
+from ctloop.errors import ConfigError, CtloopError, DataError, DataSourceError
 
 SCORED_AT = pd.Timestamp("2026-12-01T03:00:00Z").to_pydatetime()
 
@@ -91,8 +91,8 @@ def _nothing_written(tmp_path) -> bool:
     ("missing feature", DataSourceError, "has no column 'c', a feature of credit v3"),
     ("text in a numeric feature", DataSourceError, "column 'a' of {tmp}/in.parquet is string"),
     ("id column missing", ConfigError, "id_column: 'order' is not a column of"),
-    ("duplicate ids", DataValidationError, "id_column 'customer_id' repeats '1001' (rows 1 and 3)"),
-    ("empty id", DataValidationError, "id_column 'customer_id' is empty in row 2"),
+    ("duplicate ids", DataError, "id_column 'customer_id' repeats '1001' (rows 1 and 3; 2 row(s) share an id)"),
+    ("empty id", DataError, "id_column 'customer_id' is empty in row 2"),
     ("batch_rows 0", ConfigError, "batch_rows: must be a whole number > 0, got 0"),
     ("output under a file", ConfigError, "output: '{tmp}/a-file/out' is under the file {tmp}/a-file"),
 ])
@@ -171,3 +171,30 @@ def test_a_retry_rewrites_the_same_files(scorer, tmp_path):
     two = scoring.score(*args, run_id="run-7", batch_rows=16, log_root=str(tmp_path / "log"))
     assert one.files == two.files and len(list((tmp_path / "out").glob("*.parquet"))) == 3
     assert len(list((tmp_path / "log").rglob("*.parquet"))) == 3
+
+
+def test_a_value_that_does_not_fit_the_logs_type_is_kept_aside_as_the_sink_does(tmp_path):
+    """The log registered ``region`` as double first (an earlier client sent numbers): text values
+    become null there and are kept in ``_mistyped``, as ctloop.inference_log.schema.normalise does;
+    a number logged into a text column becomes its JSON text."""
+    import json
+
+    import orjson
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    from ctloop.inference_log import schema
+
+    df = _frame(rows=60).assign(region=lambda d: np.where(d.c > 2, "north", "7"))
+    model = make_pipeline(make_column_transformer((OneHotEncoder(), ["region"]), remainder="passthrough"),
+                          LogisticRegression()).fit(df[["a", "region"]], df.y)
+    scorer = scoring.Scorer(model, "credit", "2", "champion", ["a", "region"], ["a"])
+    df.to_parquet(tmp_path / "in.parquet")
+    schema.sync(str(tmp_path / "log"), "credit", {"region": "double", "a": "string"})
+    result = scoring.score(scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r",
+                           log_root=str(tmp_path / "log"))
+    logged = pq.read_table(result.log_files[0]).to_pandas()
+    assert logged.region.isna().all()  # text never fits a double column, "7" included (sink: schema.normalise)
+    assert [json.loads(v) for v in logged[schema.MISTYPED]] == [{"region": r} for r in df.region]
+    assert logged.a.tolist() == [orjson.dumps(v).decode() for v in df.a]
