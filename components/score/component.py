@@ -44,10 +44,10 @@ def score_batch(
     from collections import namedtuple
 
     from ctloop.components.score.core import score_batch as score
-    from ctloop.scoring import new_run_id
+    from ctloop.scoring import every, new_run_id
 
     result = score(model_name, scoring, run_id=run_id or new_run_id(), tracking_uri=tracking_uri,
-                   progress=lambda p: print(f"ctloop: {p.line()}", flush=True))
+                   progress=every(10.0, lambda line: print(f"ctloop: {line}", flush=True)))
     score_metrics.log_metric("rows", result.rows)
     score_metrics.log_metric("chunks", result.chunks)
     score_metrics.log_metric("rows_per_second", round(result.rows / result.seconds, 1) if result.seconds else 0.0)

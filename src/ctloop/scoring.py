@@ -139,6 +139,20 @@ class Progress:
         return f"scored {self.rows:,} rows ({self.chunks} chunk(s)), {rate:,.0f} rows/s, {self.seconds:.0f} s"
 
 
+def every(seconds: float, report: Callable[[str], None]) -> Callable[[Progress], None]:
+    """A progress callback that passes ``Progress.line()`` to ``report`` at most once per
+    ``seconds`` (the first chunk always)."""
+    last = [-math.inf]
+
+    def progress(p: Progress) -> None:
+        now = time.monotonic()
+        if now - last[0] >= seconds:
+            last[0] = now
+            report(p.line())
+
+    return progress
+
+
 def new_run_id(now: datetime | None = None) -> str:
     """``score-<UTC time>-<6 hex>``: the run id of a scoring run started by hand."""
     import uuid
@@ -437,5 +451,5 @@ def score_section(registry: MlflowRegistry | Callable[[], MlflowRegistry], model
                  batch_rows=scoring.batch_rows, log_root=scoring.log_root, scored_at=scored_at, progress=progress)
 
 
-__all__ = ["Scorer", "ScoreResult", "Progress", "load_scorer", "open_input", "score", "score_section", "check_output",
+__all__ = ["Scorer", "ScoreResult", "Progress", "load_scorer", "open_input", "score", "every", "score_section", "check_output",
            "new_run_id", "generated_id_prefix", "COMPONENT", "OUTPUT_COLUMNS"]

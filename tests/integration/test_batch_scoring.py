@@ -37,8 +37,8 @@ def _input(rows: int = 250, seed: int = 7) -> pd.DataFrame:
     return frame
 
 
-def _score(mlflow_url, name, *args) -> int:
-    return main(["score", "--model-name", name, "--tracking-uri", mlflow_url, "--quiet", *args])
+def _score(mlflow_url, name, *args, quiet: bool = True) -> int:
+    return main(["score", "--model-name", name, "--tracking-uri", mlflow_url, *(["--quiet"] if quiet else []), *args])
 
 
 def _error(capsys) -> str:
@@ -54,8 +54,9 @@ def test_cli_scores_with_the_verified_champion_and_logs_the_rows(champion, mlflo
     frame.to_parquet(tmp_path / "in.parquet")
     assert _score(mlflow_url, name, "--data", str(tmp_path / "in.parquet"), "--output", str(tmp_path / "out"),
                   "--batch-rows", "100", "--id-column", "order_id", "--log-root", str(tmp_path / "log"),
-                  "--run-id", "cli-1") == 0
-    out = capsys.readouterr().out
+                  "--run-id", "cli-1", quiet=False) == 0
+    out, err = capsys.readouterr()
+    assert err.startswith("scored 100 rows (1 chunk(s)), ")  # progress on stderr: the first chunk, then every 2 s
     assert f"scored 250 rows with {name} v1 (champion) in 3 chunk(s)" in out and "logged 250 rows" in out
     scored = pd.concat([pd.read_parquet(p) for p in sorted((tmp_path / "out").glob("part-cli-1-*.parquet"))],
                        ignore_index=True)

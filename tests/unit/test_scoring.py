@@ -68,6 +68,14 @@ def test_memory_is_bounded_by_batch_rows(scorer, tmp_path):
     assert [pq.read_metadata(f).num_rows for f in result.files] == [128] * 15 + [2000 - 15 * 128]
 
 
+def test_progress_lines_are_throttled():
+    lines: list[str] = []
+    report = scoring.every(3600, lines.append)
+    for rows in (10, 20, 30):
+        report(scoring.Progress(rows, rows // 10, 2.0))
+    assert lines == ["scored 10 rows (1 chunk(s)), 5 rows/s, 2 s"]
+
+
 def test_regressor_and_csv_and_generated_ids_are_deterministic(tmp_path):
     df = _frame(rows=50)
     model = LinearRegression().fit(df[["a", "b"]], df.c)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 EXAMPLES = """examples:
   ctloop score --model-name credit-default --data data/applications.parquet --output out/scores
@@ -23,16 +22,10 @@ PROGRESS_EVERY_S = 2.0
 def _score(args: argparse.Namespace) -> int:
     from ctloop.components.score.core import score_batch
     from ctloop.config import ScoringConfig, from_arguments
-    from ctloop.scoring import new_run_id
+    from ctloop.scoring import every, new_run_id
 
     scoring = from_arguments(ScoringConfig, args)
-    last = [time.monotonic()]
-
-    def progress(p) -> None:
-        if not args.quiet and time.monotonic() - last[0] >= PROGRESS_EVERY_S:
-            last[0] = time.monotonic()
-            print(p.line(), file=sys.stderr, flush=True)
-
+    progress = None if args.quiet else every(PROGRESS_EVERY_S, lambda line: print(line, file=sys.stderr, flush=True))
     result = score_batch(args.model_name, scoring, run_id=args.run_id or new_run_id(),
                          tracking_uri=args.tracking_uri or "", progress=progress)
     print(result.summary())
