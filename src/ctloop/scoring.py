@@ -57,7 +57,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ctloop.registry import MlflowRegistry
 
 COMPONENT = "batch"  # the log's ``component`` column of batch-scored rows
-OUTPUT_COLUMNS = ("model_name", "model_version", "run_id", "scored_at")
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 BATCH_ROWS = ScoringConfig.default_of("batch_rows")
 
@@ -202,6 +201,22 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
     if id_column and id_column not in columns:
         raise ConfigError(f"id_column: {id_column!r} is not a column of {source.uri} (columns: "
                           f"{', '.join(columns[:20])}{' …' if len(columns) > 20 else ''})")
+
+
+def _ids_as_text(source: Any, id_column: str) -> Any:
+    """A CSV source whose id column is read as text, as the label store reads keys from CSV
+    (``00123`` stays ``00123``; type inference would make it the number 123)."""
+    import dataclasses
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.dataset as pads
+
+    if source.format != "csv" or source.partition_keys:
+        return source
+    csv = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types={id_column: pa.string()}))
+    return dataclasses.replace(source, dataset=pads.dataset(source.files, format=csv,
+                                                            filesystem=source.dataset.filesystem))
 
 
 def _check_ids(source: Any, id_column: str, batch_rows: int) -> None:
@@ -384,6 +399,7 @@ def score(
     data = source.uri
     _check_columns(scorer, source, id_column)
     if id_column:
+        source = _ids_as_text(source, id_column)
         _check_ids(source, id_column, batch_rows)
     scored_at = (scored_at or datetime.now(UTC)).astimezone(UTC)
     started = time.monotonic()
@@ -452,4 +468,4 @@ def score_section(registry: MlflowRegistry | Callable[[], MlflowRegistry], model
 
 
 __all__ = ["Scorer", "ScoreResult", "Progress", "load_scorer", "open_input", "score", "every", "score_section", "check_output",
-           "new_run_id", "generated_id_prefix", "COMPONENT", "OUTPUT_COLUMNS"]
+           "new_run_id", "generated_id_prefix", "COMPONENT"]

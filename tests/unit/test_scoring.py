@@ -172,6 +172,14 @@ def test_logged_rows_are_the_sinks_and_join_late_labels(scorer, tmp_path):
     assert list(out.customer_id) == list(df.customer_id) and list(out.request_id) == [str(i) for i in df.customer_id]
 
 
+def test_csv_ids_stay_text_as_the_label_store_reads_them(scorer, tmp_path):
+    df = _frame(rows=30).assign(account=[f"{i:05d}" for i in range(30)])  # "00007": a number to CSV inference
+    df.to_csv(tmp_path / "in.csv", index=False)
+    scoring.score(scorer, str(tmp_path / "in.csv"), str(tmp_path / "out"), run_id="r", id_column="account")
+    out = _read(tmp_path / "out")
+    assert list(out.request_id) == list(out.account) == list(df.account)
+
+
 def test_a_retry_rewrites_the_same_files(scorer, tmp_path):
     _frame(rows=40).to_parquet(tmp_path / "in.parquet")
     args = (scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"))
