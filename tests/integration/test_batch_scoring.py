@@ -48,7 +48,8 @@ def _error(capsys) -> str:
     return lines[0]
 
 
-def test_cli_scores_with_the_verified_champion_and_logs_the_rows(champion, mlflow_url, tmp_path, capsys):
+def test_cli_scores_with_the_verified_champion_and_monitoring_joins_late_labels(champion, mlflow_url, tmp_path,
+                                                                                capsys):
     reg, name, model, _ = champion
     frame = _input()
     frame.to_parquet(tmp_path / "in.parquet")
@@ -66,6 +67,20 @@ def test_cli_scores_with_the_verified_champion_and_logs_the_rows(champion, mlflo
     assert set(scored.model_version) == {"1"} and set(scored.run_id) == {"cli-1"}
     logged = list((tmp_path / "log" / f"model={name}").rglob("*.parquet"))
     assert len(logged) == 3 and all("revision=v1" in str(p) for p in logged)
+
+    # late labels for every third order, then the monitoring step judges the window: it finds them
+    from ctloop.components.monitor import steps
+    from ctloop.labels.store import ingest_labels
+
+    labels = frame.iloc[::3][["order_id"]].rename(columns={"order_id": "request_id"})
+    labels["label"] = (frame.a.iloc[::3] > 0).astype(int).to_numpy()
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    ingest_labels(str(tmp_path / "labels.csv"), str(tmp_path / "labels"))
+    as_of = (pd.Timestamp.now(tz="UTC") + pd.Timedelta("1min")).isoformat()
+    judged = steps.monitor(name, {"log_root": str(tmp_path / "log"), "labels_root": str(tmp_path / "labels"),
+                                  "window": "1h", "min_labels": 10}, as_of=as_of, tracking_uri=mlflow_url)
+    metrics = judged.result.output_metrics()
+    assert metrics["rows"] == 250 and metrics["realized_rows"] == len(labels) == 84
 
 
 @pytest.mark.parametrize("case, token", [
