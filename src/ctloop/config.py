@@ -14,7 +14,7 @@ Everything else is derived from them:
 Sections: :class:`DataConfig`, :class:`TrainingConfig`, :class:`GateConfig`,
 :class:`DriftConfig`, :class:`RolloutConfig` (with :class:`CanaryRules` and
 :class:`QualityRules`), :class:`MonitoringConfig` (with :class:`MonitoringRules`),
-:class:`ScheduleConfig`, :class:`PlatformConfig` (compile time: image, resources, retries) and
+:class:`ScoringConfig` (batch scoring), :class:`ScheduleConfig`, :class:`PlatformConfig` (compile time: image, resources, retries) and
 :class:`KfpConfig` (where the KFP API is).
 
 KFP passes dict parameters through ``google.protobuf.Struct``, which stores every number as a
@@ -651,6 +651,32 @@ class MonitoringConfig(Section):
 
 
 @dataclass(frozen=True)
+class ScoringConfig(Section):
+    """Batch scoring (``score_batch``, ``ctloop score``): a table scored by a registry alias in chunks,
+    the predictions written with the model version and the run id, the rows logged into the
+    inference log (docs/batch-scoring.md)."""
+
+    NAME: ClassVar[str] = "scoring"
+    data: str = opt(REQUIRED, "Table to score: a Parquet or CSV file, a directory or glob of them; local, gs://, "
+                    "s3:// or az://.", example="gs://bucket/applications/2026-12-01/")
+    output: str = opt(REQUIRED, "Directory the predictions go to, one Parquet file per chunk "
+                      "(part-<run id>-<chunk>.parquet); local, gs://, s3:// or az://.",
+                      example="gs://bucket/scores/")
+    alias: str = opt("champion", "Registry alias whose version scores (its model file is verified against the "
+                     "recorded sha256 before it is loaded).")
+    id_column: str = opt("", "Input column whose values (unique, not null) become the rows' request_id, the key "
+                         "late labels join on; empty = a deterministic id from the data URI and the row number.")
+    batch_rows: int = opt(100_000, "Rows read, scored and written at a time: memory is bounded by this.",
+                          check=positive)
+    log_root: str = opt("", "Inference log root the scored rows are logged into (layout and column types of the "
+                        "sink), so monitoring and late labels cover batch scoring; empty = not logged.")
+
+    def problems(self) -> list[str]:
+        return [f"{name}: must not be empty — {self.doc_of(name)}" for name in ("data", "output")
+                if not getattr(self, name).strip()]
+
+
+@dataclass(frozen=True)
 class ScheduleConfig(Section):
     """A recurring run (KFP cron: six fields, seconds first, UTC)."""
 
@@ -720,7 +746,7 @@ class KfpConfig(Section):
 
 
 SECTIONS: tuple[type[Section], ...] = (DataConfig, TrainingConfig, GateConfig, DriftConfig, RolloutConfig,
-                                       MonitoringConfig, ScheduleConfig, PlatformConfig, KfpConfig)
+                                       MonitoringConfig, ScoringConfig, ScheduleConfig, PlatformConfig, KfpConfig)
 NESTED: tuple[type[Section], ...] = (CanaryRules, QualityRules, MonitoringRules, StepResources)
 
 
@@ -839,6 +865,6 @@ def render_docs() -> str:
 
 __all__ = ["REQUIRED", "STRATEGIES", "APPROVALS", "Section", "opt", "DataConfig", "TrainingConfig", "GateConfig",
            "DriftConfig", "CanaryRules", "QualityRules", "RolloutConfig", "MonitoringRules", "MonitoringConfig",
-           "ScheduleConfig", "StepResources", "PlatformConfig", "KfpConfig", "SECTIONS", "NESTED", "check_metrics",
+           "ScoringConfig", "ScheduleConfig", "StepResources", "PlatformConfig", "KfpConfig", "SECTIONS", "NESTED", "check_metrics",
            "add_arguments", "from_arguments", "render_docs", "flag", "without_nulls",
            "OFF", "nulls_as_off"]

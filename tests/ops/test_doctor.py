@@ -319,7 +319,7 @@ def test_pipelines_present_and_their_versions(cluster, capsys, monkeypatch):
     assert code == 0
     line = lines["pipelines"]
     assert line.startswith("ok   pipelines continuous-training continuous-training (1 version(s))")
-    assert "not uploaded: monitoring, rollout; this checkout is " in line
+    assert "not uploaded: batch-scoring, monitoring, rollout; this checkout is " in line
 
 
 # ------------------------------------------------------------------------------------ KFP failures

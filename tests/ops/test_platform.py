@@ -214,7 +214,42 @@ def test_schedule_the_monitoring_pipeline_hourly(kfp):
     assert any(p["display_name"] == "monitoring" for p in kfp.state.pipelines.values())
 
 
+def test_schedule_the_batch_scoring_pipeline_nightly(kfp):
+    argv = ["schedule", "--host", kfp.url, "--pipeline", "batch-scoring", "--cron", "0 0 2 * * *"]
+    assert main([*argv, "--param", "model_name=credit"]) == 2  # scoring.data/output have no default
+    assert _recurring_posts(kfp) == []
+    assert main([*argv, "--param", "model_name=credit", "--param", "scoring.data=gs://b/applications/",
+                 "--param", "scoring.output=gs://b/scores", "--param", "scoring.batch_rows=50000"]) == 0
+    (body,) = _recurring_posts(kfp)
+    assert body["display_name"] == "batch-scoring-schedule"
+    assert body["runtime_config"]["parameters"]["scoring"] == {"data": "gs://b/applications/",
+                                                                "output": "gs://b/scores", "batch_rows": 50000}
+    assert any(p["display_name"] == "batch-scoring" for p in kfp.state.pipelines.values())
+
+
 # ---------------------------------------------------------------------------- apply
+def test_apply_schedules_batch_scoring_from_a_scoring_section(kfp):
+    spec = parse_spec({"apiVersion": "ctloop.dev/v1alpha2", "kind": "ContinuousTraining", "models": [
+        {"name": "credit", "data": {"uri": "gs://b/t.parquet", "target": "y", "time_column": "t"},
+         "gate": {"thresholds": {"roc_auc": 0.7}},
+         "scoring": {"data": "gs://b/applications/", "output": "gs://b/scores", "id_column": "application_id",
+                     "schedule": {"cron": "0 0 2 * * *"}}}]})
+    lines = []
+    actions = _apply(kfp, spec, out=lines.append)
+    assert [a["action"] for a in actions] == ["created"] * 3  # two pipelines, one schedule
+    (body,) = _recurring_posts(kfp)
+    assert body["display_name"] == "score-credit"
+    assert body["runtime_config"]["parameters"]["scoring"] == {
+        "data": "gs://b/applications/", "output": "gs://b/scores", "id_column": "application_id",
+        "alias": "champion", "batch_rows": 100000, "log_root": ""}
+    assert {p["display_name"] for p in kfp.state.pipelines.values()} == {"continuous-training", "batch-scoring"}
+    assert not any("no schedule declared" in line for line in lines)
+    with pytest.raises(ConfigError, match=r"models\[0\]\.scoring\.output: "):
+        parse_spec({"apiVersion": "ctloop.dev/v1alpha2", "kind": "ContinuousTraining", "models": [
+            {"name": "credit", "data": {"uri": "gs://b/t.parquet", "target": "y", "time_column": "t"},
+             "gate": {"thresholds": {"roc_auc": 0.7}}, "scoring": {"data": "gs://b/applications/"}}]})
+
+
 def test_apply_dry_run_then_apply_then_noop(kfp):
     spec = load_spec(EXAMPLE)
     lines = []

@@ -170,6 +170,15 @@ CASES: list[tuple] = [
                                            "--tracking-uri", "sqlite:///r/mlflow.db"], "-1"),
     ("monitor history", "drift-share-above-1", ["--model-name", "m", "--drift-share", "3",
                                                 "--tracking-uri", "sqlite:///r/mlflow.db"], "3"),
+    *[("score", cid, ["--model-name", "m", "--data", "data/good.csv", "--output", "out", *extra], token)
+      for cid, extra, token in [
+          ("batch-rows-zero", ["--batch-rows", "0"], "scoring.batch_rows: must be > 0, got 0"),
+          ("batch-rows-junk", ["--batch-rows", "many"], "many"),
+          ("output-under-a-file", ["--output", "data/afile/out"], "data/afile/out"),
+          ("data-missing", ["--data", "data/absent.csv"], "data: data/absent.csv does not exist"),
+          ("data-empty", ["--data", ""], "data"),
+          ("model-name-invalid", ["--model-name", "Credit_Default"], "Credit_Default"),
+      ]],  # unknown model/alias, missing feature or id column, duplicate ids: tests/integration/test_batch_scoring.py
     ("config defaults", "section-unknown", ["--section", "nope"], "nope"),
     ("config docs", "output-under-a-file", ["--output", "data/afile/x.md"], "data/afile"),
 ]

@@ -44,7 +44,7 @@ def _pipeline_inputs():
 
 
 SECTION_PARAMETERS = {"data": C.DataConfig, "training": C.TrainingConfig, "gate": C.GateConfig, "drift": C.DriftConfig,
-                      "rollout": C.RolloutConfig, "monitoring": C.MonitoringConfig}
+                      "rollout": C.RolloutConfig, "monitoring": C.MonitoringConfig, "scoring": C.ScoringConfig}
 
 
 def test_pipeline_parameters_default_to_their_sections():

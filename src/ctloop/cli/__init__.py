@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "ctloop.cli.logger",  # logger serve (inference log sink)
     "ctloop.cli.labels",  # labels ingest / report
     "ctloop.cli.monitor",  # monitor history
+    "ctloop.cli.score",  # score (batch scoring)
     "ctloop.cli.config",  # config defaults / docs
 )
 

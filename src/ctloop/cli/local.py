@@ -36,6 +36,10 @@ def _run(args: argparse.Namespace) -> int:
     data = params.get("data")
     if isinstance(data, dict) and data.get("uri") and "://" not in str(data["uri"]):
         data["uri"] = str(Path(data["uri"]).resolve())  # tasks run in their own working directories
+    scoring = params.get("scoring")
+    for key in ("data", "output", "log_root") if isinstance(scoring, dict) else ():
+        if scoring.get(key) and "://" not in str(scoring[key]):
+            scoring[key] = str(Path(scoring[key]).resolve())
     print(f"running pipeline {args.pipeline} locally (kfp.local, subprocess runner) in {workdir}")
     run = run_pipeline_locally(func, params, workdir=workdir, verbose=args.verbose, warm=not args.cold)
     print(f"\n{args.pipeline}: {'SUCCEEDED' if run.succeeded else 'FAILED'} in {run.seconds:.1f} s")
@@ -168,6 +172,8 @@ def register(subparsers) -> None:
   ctloop run --local --data data/credit.parquet --param model_name=credit-default \\
       --param data.target=default --param data.time_column=application_date \\
       --param data.as_of=2025-05-01 --param 'gate.thresholds={"roc_auc": 0.7}'
+  ctloop run --local --pipeline batch-scoring --param model_name=credit-default \\
+      --param scoring.data=applications.parquet --param scoring.output=scores
   ctloop run --local --pipeline monitoring --param model_name=credit-default \\
       --param monitoring.log_root=logs --param monitoring.window=1h --param training_parameters='{}'
 """)

@@ -20,6 +20,7 @@ from ctloop.cli.compile import add_mount_pvc_option
 
 PIPELINE = "continuous-training"
 MONITORING = "monitoring"
+BATCH_SCORING = "batch-scoring"
 
 
 def _platform(args: argparse.Namespace, host: str = "", namespace: str = ""):
@@ -126,12 +127,12 @@ def apply_spec(
     out: Callable[[str], Any] = print,
 ) -> list[dict]:
     """Compile, upload if changed, reconcile each model's schedules (continuous training and, with a
-    ``monitoring`` section, monitoring); returns the actions. Every model's parameters are checked
+    ``monitoring`` or ``scoring`` section and its schedule, monitoring and batch scoring); returns the actions. Every model's parameters are checked
     against the pipelines before anything is written. With ``dry_run`` nothing is written: the
     actions are the plan (``would-*``/``unchanged``)."""
     from ctloop.ops.cron import describe
     from ctloop.ops.params import pipeline_arguments
-    from ctloop.ops.spec import monitoring_parameters, pipeline_parameters
+    from ctloop.ops.spec import monitoring_parameters, pipeline_parameters, scoring_parameters
     from ctloop.pipelines import all_pipelines
 
     if spec.notes:
@@ -147,6 +148,9 @@ def apply_spec(
         if model.monitoring_schedule is not None:
             params = pipeline_arguments(pipelines[MONITORING], monitoring_parameters(model, spec))
             plans.append((model, MONITORING, f"monitor-{model.name}", model.monitoring_schedule, params))
+        if model.scoring_schedule is not None:
+            params = pipeline_arguments(pipelines[BATCH_SCORING], scoring_parameters(model))
+            plans.append((model, BATCH_SCORING, f"score-{model.name}", model.scoring_schedule, params))
     platform = platform_factory(spec.kfp)
     actions = []
     uploads = {}
@@ -163,7 +167,7 @@ def apply_spec(
     if not experiment_id:
         out(f"experiment {experiment}: would-create")
     for model in spec.models:
-        if model.schedule is None and model.monitoring_schedule is None:
+        if model.schedule is None and model.monitoring_schedule is None and model.scoring_schedule is None:
             out(f"model {model.name}: no schedule declared (start runs with `ctloop trigger`)")
             actions.append({"what": model.name, "action": "no-schedule"})
     for model, pipeline, job, schedule, params in plans:
@@ -370,7 +374,7 @@ def register(subparsers) -> None:
     )
     _common(u, experiment=False)
     u.add_argument(
-        "--pipeline", default=PIPELINE, help="continuous-training (default), monitoring or rollout"
+        "--pipeline", default=PIPELINE, help="continuous-training (default), monitoring, rollout or batch-scoring"
     )
     u.add_argument("--pipeline-name", default="", help="name in KFP (default: the pipeline's)")
     u.add_argument("--image", default="", help=IMAGE_HELP)
@@ -397,7 +401,7 @@ def register(subparsers) -> None:
     s.add_argument(
         "--pipeline",
         default=PIPELINE,
-        help="continuous-training (default) or monitoring (schedule it more often, e.g. hourly)",
+        help="continuous-training (default), monitoring (schedule it more often, e.g. hourly) or batch-scoring",
     )
     s.add_argument("--pipeline-name", default="", help="name in KFP (default: the pipeline's)")
     s.add_argument(

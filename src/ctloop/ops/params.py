@@ -21,7 +21,8 @@ from ctloop.errors import ConfigError
 # pipeline parameter -> its configuration section
 SECTION_PARAMETERS: dict[str, type[C.Section]] = {"data": C.DataConfig, "training": C.TrainingConfig,
                                                   "gate": C.GateConfig, "drift": C.DriftConfig,
-                                                  "rollout": C.RolloutConfig, "monitoring": C.MonitoringConfig}
+                                                  "rollout": C.RolloutConfig, "monitoring": C.MonitoringConfig,
+                                                  "scoring": C.ScoringConfig}
 TRAINING_PARAMETERS = "training_parameters"  # the monitoring pipeline's parameters of the runs it starts
 
 

@@ -13,13 +13,15 @@
         gate: {thresholds: {roc_auc: 0.72}}
         schedule: {cron: "0 0 3 * * *"}
         monitoring: {log_root: gs://bucket/inference-log, schedule: {cron: "0 5 * * * *"}}
+        scoring: {data: gs://bucket/applications/, output: gs://bucket/scores, schedule: {cron: "0 0 2 * * *"}}
 
 Every section is a :mod:`ctloop.config` section, validated with the same checks as the pipelines'
 parameters; validation reports every problem with its path and a fix in one pass
 (``models[1].schedule.cron: ...``); unknown keys get a did-you-mean. A ``ctloop.dev/v1alpha1``
 file (the flat layout of ctloop 0.1) is converted on load, with a note per moved key.
-:func:`pipeline_parameters` and :func:`monitoring_parameters` map a model to the parameters of
-the ``continuous-training`` and ``monitoring`` pipelines — the one place where that mapping lives.
+:func:`pipeline_parameters`, :func:`monitoring_parameters` and :func:`scoring_parameters` map a
+model to the parameters of the ``continuous-training``, ``monitoring`` and ``batch-scoring``
+pipelines — the one place where that mapping lives.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ ROOT_KEYS = ("apiVersion", "kind", "kfp", "platform", "defaults", "models")
 MODEL_SECTIONS: dict[str, type[C.Section]] = {"data": C.DataConfig, "training": C.TrainingConfig,
                                               "gate": C.GateConfig, "drift": C.DriftConfig,
                                               "rollout": C.RolloutConfig, "monitoring": C.MonitoringConfig,
-                                              "schedule": C.ScheduleConfig}
+                                              "scoring": C.ScoringConfig, "schedule": C.ScheduleConfig}
+OPTIONAL_SECTIONS = ("rollout", "monitoring", "scoring", "schedule")  # absent = that pipeline is not set up
 MODEL_KEYS = ("name", "tracking_uri", *MODEL_SECTIONS)
 
 
@@ -51,10 +54,11 @@ class ModelSpec:
     tracking_uri: str = ""
     sections: dict[str, Any] = field(default_factory=dict)  # section name -> parsed section (or None)
     monitoring_schedule: C.ScheduleConfig | None = None
+    scoring_schedule: C.ScheduleConfig | None = None
 
     def section(self, name: str) -> Any:
         value = self.sections.get(name)
-        if value is None and name not in ("rollout", "monitoring", "schedule"):
+        if value is None and name not in OPTIONAL_SECTIONS:
             return MODEL_SECTIONS[name].from_dict({})
         return value
 
@@ -183,14 +187,14 @@ def _model(raw: Any, where: str, errors: list[str]) -> ModelSpec | None:
     spec = ModelSpec(name=str(raw.get("name") or ""), tracking_uri=tracking if isinstance(tracking, str) else "")
     for name, section in MODEL_SECTIONS.items():
         value = raw.get(name)
-        if name in ("rollout", "monitoring", "schedule") and not value:
+        if name in OPTIONAL_SECTIONS and not value:
             if name in raw and value not in (None, {}):
                 errors.append(f"{where}.{name}: expected a mapping, got {value!r}")
             continue
-        if name == "monitoring" and isinstance(value, dict) and "schedule" in value:
+        if name in ("monitoring", "scoring") and isinstance(value, dict) and "schedule" in value:
             value = dict(value)
-            spec.monitoring_schedule = C.ScheduleConfig.parse(value.pop("schedule"), f"{where}.monitoring.schedule",
-                                                              errors)
+            schedule = C.ScheduleConfig.parse(value.pop("schedule"), f"{where}.{name}.schedule", errors)
+            setattr(spec, f"{name}_schedule", schedule)
         spec.sections[name] = section.parse(value, f"{where}.{name}", errors)
     training, gate = spec.sections.get("training"), spec.sections.get("gate")
     if training is not None and gate is not None:
@@ -288,5 +292,13 @@ def monitoring_parameters(model: ModelSpec, spec: Spec) -> dict[str, Any]:
             "tracking_uri": model.tracking_uri}
 
 
+def scoring_parameters(model: ModelSpec) -> dict[str, Any]:
+    """The ``batch-scoring`` pipeline parameters for one declared model (it needs a ``scoring`` section)."""
+    scoring = model.sections.get("scoring")
+    if scoring is None:
+        raise ConfigError(f"model {model.name!r} has no scoring section: add scoring: {{data: ..., output: ...}}")
+    return {"model_name": model.name, "scoring": C.nulls_as_off(scoring.to_dict()), "tracking_uri": model.tracking_uri}
+
+
 __all__ = ["API_VERSION", "LEGACY_API_VERSION", "KIND", "Spec", "ModelSpec", "parse_spec", "load_spec",
-           "convert_v1alpha1", "pipeline_parameters", "monitoring_parameters"]
+           "convert_v1alpha1", "pipeline_parameters", "monitoring_parameters", "scoring_parameters"]

@@ -1,0 +1,471 @@
+"""Batch scoring: a table scored by a registry alias, chunk by chunk, in bounded memory.
+
+::
+
+    resolve alias (champion) ─► load the version (sha256-verified) ─► check the input's columns
+      ─► per chunk of ``batch_rows`` rows: predict ─► <output>/part-<run id>-<chunk>.parquet
+                                                 └─► <log root>/model=/date=/revision=/part-batch-<run id>-<chunk>.parquet
+
+**Input.** A Parquet or CSV file, a directory or a glob of them, local or ``gs://``/``s3://``/
+``az://`` (:func:`ctloop.drift.streaming.open_source`, read with ``pyarrow.dataset`` one batch at a
+time: at most ``batch_rows`` rows are in memory, plus the prefetched batches).
+
+**Output.** One Parquet file per chunk, ``part-<run id>-<chunk:05d>.parquet`` under ``output``,
+with ``request_id`` (text; the ``id_column``'s values, or a generated id), the ``id_column`` itself
+under its own name, the predictions as the inference log has them (``prediction_<i>``: the
+probability of the model's ``i``-th class; ``prediction``: a regressor's value), ``model_name``,
+``model_version``, ``run_id`` and ``scored_at`` (the run's start, UTC). A retried run (same run id)
+rewrites the same files.
+
+**Ids.** ``id_column`` values are the rows' ``request_id`` as text (``1001`` and ``1001.0`` →
+``"1001"``, as the label store keys them); they must be unique and not null (checked in a first
+pass over that column only, before anything is written). Without an id column each row gets
+``<12 hex digits of sha256(data URI)>-<row number>``: the same input scored again gets the same ids.
+
+**Inference log.** With ``log_root``, every scored row is also logged as the sink logs a served
+single-instance request (:mod:`ctloop.inference_log.layout`, the column types of
+:mod:`ctloop.inference_log.schema`): ``instance`` 0, ``revision`` ``v<version>``, ``component``
+``batch``, ``time`` = ``scored_at``, the model's features and the predictions. Monitoring reads
+them like served traffic and labels ingested by ``request_id`` join them (``ctloop labels``).
+
+**Refusals** (before anything is written): an unknown model or alias, an input that is missing, lacks
+a feature of the model, has text in a numeric feature, lacks the id column or repeats an id;
+``batch_rows`` below 1; an output under a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ctloop import columns as c
+from ctloop.config import ScoringConfig
+from ctloop.errors import ConfigError, DataError, DataSourceError, RegistryError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    import pyarrow as pa
+
+    from ctloop.registry import MlflowRegistry
+
+COMPONENT = "batch"  # the log's ``component`` column of batch-scored rows
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+BATCH_ROWS = ScoringConfig.default_of("batch_rows")
+
+
+@dataclass
+class Scorer:
+    """A loaded, verified model version and what it needs."""
+
+    model: Any
+    name: str
+    version: str
+    alias: str
+    features: list[str]
+    numeric: list[str]
+    task: str = "classification"
+
+    def predict(self, frame: pd.DataFrame) -> dict[str, Any]:
+        """Prediction columns as the serving runtime answers and the sink logs them."""
+        import numpy as np
+
+        if hasattr(self.model, "predict_proba"):
+            proba = np.asarray(self.model.predict_proba(frame), dtype="float64")
+            return {c.prediction_column(i): proba[:, i] for i in range(proba.shape[1])}
+        return {c.PREDICTION: np.asarray(self.model.predict(frame))}
+
+
+def load_scorer(registry: MlflowRegistry, model_name: str, alias: str = ScoringConfig.default_of("alias")) -> Scorer:
+    """The version behind ``alias``, loaded only once its file matched the recorded sha256
+    (``MlflowRegistry.load_model``; a missing hash is a :class:`ModelIntegrityError`)."""
+    aliases = registry.aliases(model_name)
+    if not aliases and not registry.versions(model_name):
+        raise ConfigError(f"model_name: no registered model {model_name!r} at {registry.tracking_uri} "
+                          "(register one with the continuous-training pipeline)")
+    version = aliases.get(alias)
+    if version is None:
+        have = ", ".join(f"{a} → v{v}" for a, v in sorted(aliases.items())) or "none"
+        raise ConfigError(f"alias: model {model_name!r} has no alias {alias!r} (its aliases: {have})")
+    meta = registry.load_meta(model_name, version)
+    model = registry.load_model(model_name, version)
+    features = list(meta.get("features") or getattr(model, "feature_names_in_", []))
+    if not features:
+        raise RegistryError(f"{model_name} v{version}: its metadata names no features; it was not trained by ctloop")
+    numeric = [f for f in meta.get("numeric") or [] if f in features]
+    return Scorer(model, model_name, str(version), alias, features, numeric, str(meta.get("task") or "classification"))
+
+
+@dataclass
+class ScoreResult:
+    """What a scoring run did."""
+
+    model_name: str
+    model_version: str
+    alias: str
+    run_id: str
+    rows: int = 0
+    chunks: int = 0
+    max_batch_rows: int = 0  # the largest chunk read (memory is bounded by batch_rows)
+    files: list[str] = field(default_factory=list)
+    logged_rows: int = 0
+    log_files: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    id_source: str = ""  # the id column, or "generated"
+
+    def summary(self) -> str:
+        rate = self.rows / self.seconds if self.seconds > 0 else 0.0
+        logged = f"; logged {self.logged_rows:,} rows" if self.log_files else ""
+        return (f"scored {self.rows:,} rows with {self.model_name} v{self.model_version} ({self.alias}) in "
+                f"{self.chunks} chunk(s), {rate:,.0f} rows/s; run {self.run_id}; ids: {self.id_source}{logged}")
+
+
+@dataclass
+class Progress:
+    rows: int
+    chunks: int
+    seconds: float
+
+    def line(self) -> str:
+        rate = self.rows / self.seconds if self.seconds > 0 else 0.0
+        return f"scored {self.rows:,} rows ({self.chunks} chunk(s)), {rate:,.0f} rows/s, {self.seconds:.0f} s"
+
+
+def every(seconds: float, report: Callable[[str], None]) -> Callable[[Progress], None]:
+    """A progress callback that passes ``Progress.line()`` to ``report`` at most once per
+    ``seconds`` (the first chunk always)."""
+    last = [-math.inf]
+
+    def progress(p: Progress) -> None:
+        now = time.monotonic()
+        if now - last[0] >= seconds:
+            last[0] = now
+            report(p.line())
+
+    return progress
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """``score-<UTC time>-<6 hex>``: the run id of a scoring run started by hand."""
+    import uuid
+
+    now = now or datetime.now(UTC)
+    return f"score-{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def generated_id_prefix(data: str) -> str:
+    return hashlib.sha256(data.rstrip("/").encode()).hexdigest()[:12]
+
+
+# ------------------------------------------------------------------ checks before any write
+def check_output(output: str) -> None:
+    """``output`` must be a directory (or nothing yet), never a file or under one."""
+    from ctloop import storage
+
+    if not output.strip():
+        raise ConfigError("output: must not be empty — a directory for the predictions")
+    if storage.is_remote(output):
+        if storage.parse(output).key and storage.exists(output.rstrip("/")):
+            raise ConfigError(f"output: {output!r} is an existing object, not a directory; name a prefix")
+        return
+    path = Path(storage.parse(output).key)
+    for candidate in (path, *path.parents):
+        if candidate.is_file():
+            where = "is a file" if candidate == path else f"is under the file {candidate}"
+            raise ConfigError(f"output: {output!r} {where}; name a directory")
+        if candidate.is_dir():
+            return
+
+
+def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
+    import pyarrow as pa
+
+    columns = source.columns
+    missing = [f for f in scorer.features if f not in columns]
+    if missing:
+        raise DataSourceError(f"data: {source.uri} has no column {missing[0]!r}, a feature of {scorer.name} "
+                              f"v{scorer.version}" + (f" (missing: {', '.join(missing)})" if len(missing) > 1 else ""))
+    for name in scorer.numeric:
+        kind = source.schema.field(name).type
+        if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)
+                or pa.types.is_decimal(kind)):
+            raise DataSourceError(f"data: column {name!r} of {source.uri} is {kind}, but {scorer.name} "
+                                  f"v{scorer.version} needs numbers there")
+    if id_column and id_column not in columns:
+        raise ConfigError(f"id_column: {id_column!r} is not a column of {source.uri} (columns: "
+                          f"{', '.join(columns[:20])}{' …' if len(columns) > 20 else ''})")
+
+
+def _ids_as_text(source: Any, id_column: str) -> Any:
+    """A CSV source whose id column is read as text, as the label store reads keys from CSV
+    (``00123`` stays ``00123``; type inference would make it the number 123)."""
+    import dataclasses
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.dataset as pads
+
+    if source.format != "csv" or source.partition_keys:
+        return source
+    csv = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types={id_column: pa.string()}))
+    return dataclasses.replace(source, dataset=pads.dataset(source.files, format=csv,
+                                                            filesystem=source.dataset.filesystem))
+
+
+def _check_ids(source: Any, id_column: str, batch_rows: int) -> None:
+    """One pass over the id column only: every id present and unique (as text)."""
+    import pandas as pd
+
+    from ctloop.labels.store import normalise_keys
+
+    parts = [normalise_keys(batch.column(0).to_pandas())
+             for batch, _, _ in source.batches([id_column], batch_rows=batch_rows)]
+    ids = pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype="string")
+    nulls = ids.isna()
+    if nulls.any():
+        raise DataError(f"id_column {id_column!r} is empty in row {int(nulls.idxmax())} ({int(nulls.sum())} row(s) "
+                        "without an id): every row needs an id for late labels to join")
+    repeated = ids.duplicated(keep=False)
+    if repeated.any():
+        first = ids[repeated].iloc[0]
+        rows = ids.index[ids == first].tolist()
+        raise DataError(f"id_column {id_column!r} repeats {first!r} (rows {rows[0]} and {rows[1]}; "
+                        f"{int(repeated.sum())} row(s) share an id): ids must be unique for late labels to "
+                        "join one row each")
+
+
+# ------------------------------------------------------------------ the inference log
+_LOG_TYPES = {"double", "string", "bool"}
+
+
+def _log_type(kind: pa.DataType) -> str:
+    import pyarrow as pa
+
+    if pa.types.is_boolean(kind):
+        return "bool"
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return "double"
+    return "string"
+
+
+def _log_name(name: str) -> str:
+    from ctloop.inference_log.events import RESERVED
+
+    return f"input_{name}" if name in RESERVED else name  # as the sink's join renames them
+
+
+def _conform(values: pa.Array | pa.ChunkedArray, wanted: str) -> tuple[pa.Array, list[Any] | None]:
+    """``values`` in the log's type ``wanted``, by the sink's rules (:func:`ctloop.inference_log.schema.normalise`):
+    numbers fit ``double`` (NaN and infinities become null), anything but text becomes its JSON text
+    in a ``string`` column, only booleans fit ``bool``; what does not fit is null, and returned aside
+    (for ``_mistyped``)."""
+    import orjson
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    kind = values.type
+    numeric = pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
+    if wanted == "double" and (numeric or pa.types.is_null(kind)):
+        doubles = pc.cast(values, pa.float64())
+        return pc.if_else(pc.is_finite(doubles), doubles, pa.scalar(None, pa.float64())), None
+    if wanted == "string" and (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)):
+        return pc.cast(values, pa.string()), None
+    if wanted == "bool" and (pa.types.is_boolean(kind) or pa.types.is_null(kind)):
+        return pc.cast(values, pa.bool_()), None
+    python = values.to_pylist()
+    if wanted == "string":  # a number or a flag in a text column: its JSON text, as the sink writes it
+        return pa.array([None if v is None or (isinstance(v, float) and not math.isfinite(v))
+                         else orjson.dumps(v, default=str).decode() for v in python], pa.string()), None
+    arrow = pa.float64() if wanted == "double" else pa.bool_()
+    return pa.nulls(len(python), arrow), python
+
+
+class _Log:
+    """The scored rows as the sink writes served rows (layout, column types, identity columns)."""
+
+    def __init__(self, root: str, scorer: Scorer, source: Any, prediction_types: dict[str, str], run_id: str,
+                 scored_at: datetime):
+        from ctloop.inference_log import schema
+        from ctloop.inference_log.events import row_revision
+
+        self.root, self.scorer, self.run_id = root.rstrip("/"), scorer, run_id
+        self.time = scored_at.isoformat()
+        self.day = scored_at.strftime("%Y-%m-%d")
+        self.revision = row_revision("", scorer.version)
+        new = {_log_name(f): _log_type(source.schema.field(f).type) for f in scorer.features}
+        new.update(prediction_types)
+        self.types = schema.sync(self.root, scorer.name, new)  # an existing entry wins, as in the sink
+        self.columns = [*new]
+        self.schema = schema.arrow_schema(self.types, self.columns)
+
+    def write(self, chunk: int, ids: pa.Array, features: pa.RecordBatch, predictions: dict[str, Any]) -> str:
+        import json
+
+        import pyarrow as pa
+
+        from ctloop.inference_log import layout, schema
+
+        n = len(ids)
+        constant = {c.INSTANCE: pa.scalar(0, pa.int64()), c.MODEL: self.scorer.name, c.NAMESPACE: "",
+                    c.REVISION: self.revision, c.MODEL_VERSION: self.scorer.version, c.COMPONENT: COMPONENT,
+                    c.TIME: self.time, c.HAS_RESPONSE: True, c.HAS_REQUEST: True}
+        data: dict[str, Any] = {c.REQUEST_ID: ids}
+        data.update({k: pa.repeat(v if isinstance(v, pa.Scalar) else pa.scalar(v), n) for k, v in constant.items()})
+        aside: dict[str, list[Any]] = {}
+        for name in self.scorer.features:
+            column = _log_name(name)
+            values, bad = _conform(features.column(name), self.types.get(column, "string"))
+            data[column] = values
+            if bad is not None:
+                aside[column] = bad
+        for name, values in predictions.items():
+            data[name], bad = _conform(pa.array(values), self.types.get(name, "double"))
+            if bad is not None:
+                aside[name] = bad
+        if aside:  # rare: values that do not fit the type the log registered first
+            mistyped: list[str | None] = [None] * n
+            for column, bad in aside.items():
+                for i, v in enumerate(bad):
+                    if v is not None:
+                        row = json.loads(mistyped[i]) if mistyped[i] else {}
+                        row[column] = v
+                        mistyped[i] = json.dumps(row, default=str)
+            data[schema.MISTYPED] = pa.array(mistyped, pa.string())
+        table = pa.table({f.name: data.get(f.name, pa.nulls(n, f.type)) for f in self.schema}, schema=self.schema)
+        uri = f"{self.root}/{layout.data_file(self.scorer.name, self.day, self.revision, f'part-{COMPONENT}-{self.run_id}-{chunk:05d}.parquet')}"
+        _write_parquet(table, uri)
+        return uri
+
+
+def _write_parquet(table: pa.Table, uri: str) -> None:
+    import pyarrow.parquet as pq
+
+    from ctloop import storage
+
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    storage.write_bytes(uri, buffer.getvalue(), content_type="application/vnd.apache.parquet")
+
+
+# ------------------------------------------------------------------ scoring
+def open_input(data: str) -> Any:
+    """The input table (:func:`ctloop.drift.streaming.open_source`); a problem names ``data``."""
+    from ctloop.drift.streaming import open_source
+
+    if not data.strip():
+        raise ConfigError("data: must not be empty — a Parquet or CSV file, directory or glob")
+    try:
+        return open_source(data)
+    except (DataSourceError, ConfigError) as exc:
+        raise type(exc)(f"data: {exc}") from exc
+
+
+def score(
+    scorer: Scorer,
+    data: str | Any,
+    output: str,
+    *,
+    run_id: str,
+    id_column: str = ScoringConfig.default_of("id_column"),
+    batch_rows: int = BATCH_ROWS,
+    log_root: str = ScoringConfig.default_of("log_root"),
+    scored_at: datetime | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> ScoreResult:
+    """Score ``data`` with ``scorer`` into ``output`` (and the inference log under ``log_root``);
+    see the module doc. Every check runs before the first file is written."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ctloop.labels.store import normalise_keys
+
+    if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
+        raise ConfigError(f"batch_rows: must be a whole number > 0, got {batch_rows!r}")
+    if not RUN_ID.match(run_id or ""):
+        raise ConfigError(f"run_id: {run_id!r} must be 1-128 letters, digits, '.', '_' or '-'")
+    check_output(output)
+    source = data if not isinstance(data, str) else open_input(data)
+    data = source.uri
+    _check_columns(scorer, source, id_column)
+    if id_column:
+        source = _ids_as_text(source, id_column)
+        _check_ids(source, id_column, batch_rows)
+    scored_at = (scored_at or datetime.now(UTC)).astimezone(UTC)
+    started = time.monotonic()
+    result = ScoreResult(scorer.name, scorer.version, scorer.alias, run_id, id_source=id_column or "generated")
+    prefix = generated_id_prefix(data)
+    log: _Log | None = None
+    stamp = pa.scalar(pd.Timestamp(scored_at), pa.timestamp("us", tz="UTC"))
+    wanted = list(dict.fromkeys([*scorer.features, *([id_column] if id_column else [])]))
+    for batch, _, _ in source.batches(wanted, batch_rows=batch_rows):
+        n = batch.num_rows
+        if not n:
+            continue
+        result.max_batch_rows = max(result.max_batch_rows, n)
+        frame = batch.select(scorer.features).to_pandas()
+        try:
+            predictions = scorer.predict(frame)
+        except (ValueError, TypeError) as exc:
+            raise DataSourceError(f"data: {scorer.name} v{scorer.version} cannot score rows {result.rows}.."
+                                  f"{result.rows + n - 1} of {source.uri}: {exc}") from exc
+        if id_column:
+            ids = pa.array(normalise_keys(batch.column(id_column).to_pandas()).astype(object), pa.string())
+        else:
+            numbers = pc.cast(pa.array(np.arange(result.rows, result.rows + n, dtype="int64")), pa.string())
+            ids = pc.binary_join_element_wise(prefix, numbers, "-")
+        out: dict[str, Any] = {c.REQUEST_ID: ids}
+        if id_column and id_column != c.REQUEST_ID:
+            out[id_column] = batch.column(id_column)
+        out.update({k: pa.array(v) for k, v in predictions.items()})
+        out.update({"model_name": pa.repeat(pa.scalar(scorer.name, pa.string()), n),
+                    "model_version": pa.repeat(pa.scalar(scorer.version, pa.string()), n),
+                    "run_id": pa.repeat(pa.scalar(run_id, pa.string()), n),
+                    "scored_at": pa.repeat(stamp, n)})
+        target = f"{output.rstrip('/')}/part-{run_id}-{result.chunks:05d}.parquet"
+        _write_parquet(pa.table(out), target)
+        result.files.append(target)
+        if log_root:
+            if log is None:
+                log = _Log(log_root, scorer, source,
+                           {k: _log_type(pa.array(v).type) for k, v in predictions.items()}, run_id, scored_at)
+            result.log_files.append(log.write(result.chunks, ids, batch, predictions))
+            result.logged_rows += n
+        result.rows += n
+        result.chunks += 1
+        result.seconds = time.monotonic() - started
+        if progress is not None:
+            progress(Progress(result.rows, result.chunks, result.seconds))
+    result.seconds = time.monotonic() - started
+    if not result.rows:
+        raise DataSourceError(f"data: {source.uri} has no rows to score")
+    return result
+
+
+def score_section(registry: MlflowRegistry | Callable[[], MlflowRegistry], model_name: str, scoring: ScoringConfig,
+                  *, run_id: str, scored_at: datetime | None = None,
+                  progress: Callable[[Progress], None] | None = None) -> ScoreResult:
+    """:func:`score` of a :class:`ScoringConfig` with the version behind its alias. The output and
+    the input are checked before the registry is opened (``registry`` may be a factory) and the
+    model downloaded."""
+    check_output(scoring.output)
+    source = open_input(scoring.data)
+    if callable(registry):
+        registry = registry()
+    scorer = load_scorer(registry, model_name, scoring.alias)
+    return score(scorer, source, scoring.output, run_id=run_id, id_column=scoring.id_column,
+                 batch_rows=scoring.batch_rows, log_root=scoring.log_root, scored_at=scored_at, progress=progress)
+
+
+__all__ = ["Scorer", "ScoreResult", "Progress", "load_scorer", "open_input", "score", "every", "score_section", "check_output",
+           "new_run_id", "generated_id_prefix", "COMPONENT"]

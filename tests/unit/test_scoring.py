@@ -1,0 +1,216 @@
+"""Batch scoring's core (ctloop.scoring) without servers: a fitted model scores local tables.
+
+Chunking changes nothing but memory; every refusal happens before a file is written; the logged
+rows are the sink's (layout, column types) and join late labels like served rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from sklearn.linear_model import LinearRegression, LogisticRegression
+
+from ctloop import scoring
+from ctloop.errors import ConfigError, CtloopError, DataError, DataSourceError
+
+SCORED_AT = pd.Timestamp("2026-12-01T03:00:00Z").to_pydatetime()
+
+
+def _frame(rows: int = 500, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"a": rng.normal(size=rows), "b": rng.normal(size=rows), "c": rng.integers(0, 5, size=rows)})
+    df["y"] = (df.a + 0.5 * df.b + 0.3 * rng.normal(size=rows) > 0).astype(int)
+    df["customer_id"] = np.arange(1000, 1000 + rows)
+    return df
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    df = _frame()
+    model = LogisticRegression().fit(df[["a", "b", "c"]], df.y)
+    return scoring.Scorer(model, "credit", "3", "champion", ["a", "b", "c"], ["a", "b", "c"])
+
+
+def _read(directory) -> pd.DataFrame:
+    files = sorted(p for p in directory.glob("*.parquet"))
+    return pd.concat([pq.read_table(p).to_pandas() for p in files], ignore_index=True)
+
+
+def test_chunks_give_the_output_of_one_pass(scorer, tmp_path):
+    df = _frame()
+    df.iloc[:230].to_parquet(tmp_path / "in-0.parquet")  # two files: chunks never span files
+    df.iloc[230:].to_parquet(tmp_path / "in-1.parquet")
+    small = scoring.score(scorer, str(tmp_path / "in-*.parquet"), str(tmp_path / "small"), run_id="r1",
+                          batch_rows=37, scored_at=SCORED_AT)
+    whole = scoring.score(scorer, str(tmp_path / "in-*.parquet"), str(tmp_path / "whole"), run_id="r1",
+                          batch_rows=100_000, scored_at=SCORED_AT)
+    assert small.rows == whole.rows == 500
+    assert small.chunks == 7 + 8 and whole.chunks == 2  # ceil(230/37) + ceil(270/37); one per file
+    pd.testing.assert_frame_equal(_read(tmp_path / "small"), _read(tmp_path / "whole"))
+    out = _read(tmp_path / "small")
+    expected = scorer.model.predict_proba(df[["a", "b", "c"]])
+    np.testing.assert_allclose(out[["prediction_0", "prediction_1"]].to_numpy(), expected, rtol=0, atol=0)
+    assert list(out.columns) == ["request_id", "prediction_0", "prediction_1", "model_name", "model_version",
+                                 "run_id", "scored_at"]
+    assert set(out.model_version) == {"3"} and set(out.run_id) == {"r1"} and set(out.model_name) == {"credit"}
+    assert (out.scored_at == pd.Timestamp(SCORED_AT)).all()
+
+
+def test_memory_is_bounded_by_batch_rows(scorer, tmp_path):
+    df = _frame(rows=2000)
+    df.to_parquet(tmp_path / "in.parquet", row_group_size=2000)  # one row group: the reader must cut it
+    seen = []
+    result = scoring.score(scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r",
+                           batch_rows=128, progress=lambda p: seen.append(p.rows))
+    assert result.max_batch_rows == 128 and result.chunks == 16  # ceil(2000 / 128)
+    assert seen == [min(2000, 128 * i) for i in range(1, 17)]
+    assert [pq.read_metadata(f).num_rows for f in result.files] == [128] * 15 + [2000 - 15 * 128]
+
+
+def test_progress_lines_are_throttled():
+    lines: list[str] = []
+    report = scoring.every(3600, lines.append)
+    for rows in (10, 20, 30):
+        report(scoring.Progress(rows, rows // 10, 2.0))
+    assert lines == ["scored 10 rows (1 chunk(s)), 5 rows/s, 2 s"]
+
+
+def test_regressor_and_csv_and_generated_ids_are_deterministic(tmp_path):
+    df = _frame(rows=50)
+    model = LinearRegression().fit(df[["a", "b"]], df.c)
+    reg = scoring.Scorer(model, "price", "1", "champion", ["a", "b"], ["a", "b"], task="regression")
+    df.to_csv(tmp_path / "in.csv", index=False)
+    first = scoring.score(reg, str(tmp_path / "in.csv"), str(tmp_path / "o1"), run_id="a", batch_rows=20)
+    again = scoring.score(reg, str(tmp_path / "in.csv"), str(tmp_path / "o2"), run_id="b", batch_rows=7)
+    one, two = _read(tmp_path / "o1"), _read(tmp_path / "o2")
+    prefix = scoring.generated_id_prefix(str(tmp_path / "in.csv"))
+    assert list(one.request_id) == [f"{prefix}-{i}" for i in range(50)] == list(two.request_id)
+    np.testing.assert_allclose(one.prediction, model.predict(df[["a", "b"]]))
+    assert first.id_source == again.id_source == "generated"
+
+
+def _nothing_written(tmp_path) -> bool:
+    return not list((tmp_path / "out").rglob("*.parquet")) and not list((tmp_path / "log").rglob("*"))
+
+
+@pytest.mark.parametrize("case, kind, message", [
+    ("missing data", DataSourceError, "data: {tmp}/absent.parquet does not exist"),
+    ("missing feature", DataSourceError, "has no column 'c', a feature of credit v3"),
+    ("text in a numeric feature", DataSourceError, "column 'a' of {tmp}/in.parquet is string"),
+    ("id column missing", ConfigError, "id_column: 'order' is not a column of"),
+    ("duplicate ids", DataError, "id_column 'customer_id' repeats '1001' (rows 1 and 3; 2 row(s) share an id)"),
+    ("empty id", DataError, "id_column 'customer_id' is empty in row 2"),
+    ("batch_rows 0", ConfigError, "batch_rows: must be a whole number > 0, got 0"),
+    ("output under a file", ConfigError, "output: '{tmp}/a-file/out' is under the file {tmp}/a-file"),
+])
+def test_bad_input_is_one_line_and_writes_nothing(scorer, tmp_path, case, kind, message):
+    df = _frame(rows=10)
+    data, output, kwargs = str(tmp_path / "in.parquet"), str(tmp_path / "out"), {}
+    if case == "missing data":
+        data = str(tmp_path / "absent.parquet")
+    if case == "missing feature":
+        df = df.drop(columns=["c"])
+    if case == "text in a numeric feature":
+        df["a"] = df["a"].astype(str)
+    if case == "id column missing":
+        kwargs["id_column"] = "order"
+    if case in ("duplicate ids", "empty id"):
+        kwargs["id_column"] = "customer_id"
+        df["customer_id"] = df["customer_id"].astype(float)
+        df.loc[3, "customer_id"] = 1001.0 if case == "duplicate ids" else np.nan
+        df.loc[2, "customer_id"] = np.nan if case == "empty id" else df.loc[2, "customer_id"]
+    if case == "batch_rows 0":
+        kwargs["batch_rows"] = 0
+    if case == "output under a file":
+        (tmp_path / "a-file").write_text("x")
+        output = str(tmp_path / "a-file" / "out")
+    df.to_parquet(tmp_path / "in.parquet")
+    with pytest.raises(kind) as info:
+        scoring.score(scorer, data, output, run_id="r", log_root=str(tmp_path / "log"), **kwargs)
+    text = str(info.value)
+    assert message.format(tmp=tmp_path) in text and "\n" not in text
+    assert isinstance(info.value, CtloopError) and _nothing_written(tmp_path)
+
+
+def test_logged_rows_are_the_sinks_and_join_late_labels(scorer, tmp_path):
+    """Score with an id column into a log root, ingest labels for some ids through the label
+    store, and the monitoring read of the log (read_log + join_labels) finds exactly those."""
+    from ctloop.inference_log import schema
+    from ctloop.inference_log.reader import read_log
+    from ctloop.labels.join import join_labels
+    from ctloop.labels.realized import realized_metrics
+    from ctloop.labels.store import ingest_labels, read_labels
+
+    df = _frame(rows=300)
+    df.to_parquet(tmp_path / "in.parquet")
+    log = tmp_path / "log"
+    # the online sink saw feature "c" first as text: the registry's type wins, as in the sink
+    schema.sync(str(log), "credit", {"c": "string"})
+    result = scoring.score(scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="nightly-1",
+                           id_column="customer_id", batch_rows=100, log_root=str(log), scored_at=SCORED_AT)
+    assert result.logged_rows == 300 and len(result.log_files) == 3
+    assert all("/model=credit/date=2026-12-01/revision=v3/part-batch-nightly-1-0000" in f for f in result.log_files)
+    types = schema.load(str(log), "credit")
+    assert types == {"a": "double", "b": "double", "c": "string", "prediction_0": "double", "prediction_1": "double"}
+    first = pq.read_table(result.log_files[0])
+    assert first.schema == schema.arrow_schema(types, ["a", "b", "c", "prediction_0", "prediction_1"])
+    assert first.column("c").to_pylist()[:3] == [str(v) for v in df.c[:3]]
+
+    labelled = df.iloc[::3][["customer_id", "y"]].rename(columns={"customer_id": "request_id", "y": "label"})
+    labelled.to_csv(tmp_path / "labels.csv", index=False)
+    assert ingest_labels(str(tmp_path / "labels.csv"), str(tmp_path / "store")) == 100
+    logs = read_log(str(log), "credit", pd.Timestamp("2026-11-30T00:00Z"), pd.Timestamp("2026-12-02T00:00Z"))
+    assert len(logs) == 300 and set(logs.component) == {"batch"} and set(logs.model_version) == {"3"}
+    joined = join_labels(logs, read_labels(str(tmp_path / "store")))
+    assert sorted(joined.frame.request_id) == sorted(str(i) for i in labelled.request_id)
+    assert joined.skipped_batched == 0 and not joined.problem
+    table = realized_metrics(joined.frame, by=("model_version",))
+    assert table.iloc[0]["rows"] == 100 and table.iloc[0]["roc_auc"] > 0.8
+
+    out = _read(tmp_path / "out")  # the output carries the id as given and as the label key
+    assert list(out.customer_id) == list(df.customer_id) and list(out.request_id) == [str(i) for i in df.customer_id]
+
+
+def test_csv_ids_stay_text_as_the_label_store_reads_them(scorer, tmp_path):
+    df = _frame(rows=30).assign(account=[f"{i:05d}" for i in range(30)])  # "00007": a number to CSV inference
+    df.to_csv(tmp_path / "in.csv", index=False)
+    scoring.score(scorer, str(tmp_path / "in.csv"), str(tmp_path / "out"), run_id="r", id_column="account")
+    out = _read(tmp_path / "out")
+    assert list(out.request_id) == list(out.account) == list(df.account)
+
+
+def test_a_retry_rewrites_the_same_files(scorer, tmp_path):
+    _frame(rows=40).to_parquet(tmp_path / "in.parquet")
+    args = (scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"))
+    one = scoring.score(*args, run_id="run-7", batch_rows=16, log_root=str(tmp_path / "log"))
+    two = scoring.score(*args, run_id="run-7", batch_rows=16, log_root=str(tmp_path / "log"))
+    assert one.files == two.files and len(list((tmp_path / "out").glob("*.parquet"))) == 3
+    assert len(list((tmp_path / "log").rglob("*.parquet"))) == 3
+
+
+def test_a_value_that_does_not_fit_the_logs_type_is_kept_aside_as_the_sink_does(tmp_path):
+    """The log registered ``region`` as double first (an earlier client sent numbers): text values
+    become null there and are kept in ``_mistyped``, as ctloop.inference_log.schema.normalise does;
+    a number logged into a text column becomes its JSON text."""
+    import json
+
+    import orjson
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    from ctloop.inference_log import schema
+
+    df = _frame(rows=60).assign(region=lambda d: np.where(d.c > 2, "north", "7"))
+    model = make_pipeline(make_column_transformer((OneHotEncoder(), ["region"]), remainder="passthrough"),
+                          LogisticRegression()).fit(df[["a", "region"]], df.y)
+    scorer = scoring.Scorer(model, "credit", "2", "champion", ["a", "region"], ["a"])
+    df.to_parquet(tmp_path / "in.parquet")
+    schema.sync(str(tmp_path / "log"), "credit", {"region": "double", "a": "string"})
+    result = scoring.score(scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r",
+                           log_root=str(tmp_path / "log"))
+    logged = pq.read_table(result.log_files[0]).to_pandas()
+    assert logged.region.isna().all()  # text never fits a double column, "7" included (sink: schema.normalise)
+    assert [json.loads(v) for v in logged[schema.MISTYPED]] == [{"region": r} for r in df.region]
+    assert logged.a.tolist() == [orjson.dumps(v).decode() for v in df.a]
