@@ -102,6 +102,7 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
                      classes: list | None = None) -> pd.DataFrame:
     """Per group (and per time window): ``rows`` and the realized metrics of what was served.
     Rows whose score is missing (NaN) or whose label the metric cannot use are left out."""
+    import numpy as np
     import pandas as pd
 
     from ctloop.inference_log.reader import utc_times
@@ -110,21 +111,24 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
     columns = score_columns(score)
     if joined.empty or any(c not in joined.columns for c in columns):
         return pd.DataFrame()
-    data = joined.copy()
-    for column in columns:
-        data[column] = pd.to_numeric(data[column], errors="coerce")
-    data = data.dropna(subset=[*columns, LABEL])
-    data = data[scorable(data[LABEL], classes, task)]  # rows counts only labels the metric uses
-    scored = columns[0] if isinstance(score, str) else columns
+    # masks and positions instead of copies of the frame: it may hold millions of labelled rows
+    scores = np.column_stack([pd.to_numeric(joined[c], errors="coerce").to_numpy(dtype=float) for c in columns])
+    labels = joined[LABEL]
+    ok = ~np.isnan(scores).any(axis=1) & labels.notna().to_numpy()
+    ok[ok] = scorable(labels[ok], classes, task)  # rows counts only labels the metric uses
     keys = list(by)
+    groups = pd.DataFrame({k: joined[k] for k in keys})
     if window:
-        data["window"] = utc_times(data[TIME]).dt.floor(window)
+        groups["window"] = utc_times(joined[TIME]).dt.floor(window)
         keys.append("window")
+    groups.index = pd.RangeIndex(len(groups))
     rows = []
-    for group, part in data.groupby(keys, sort=True):
+    for group, part in groups[ok].groupby(keys, sort=True, observed=True):
+        at = part.index.to_numpy()
         entry = dict(zip(keys, group if isinstance(group, tuple) else (group,), strict=True))
-        entry["rows"] = len(part)
-        entry.update(metric_values(names, part[LABEL], part[scored], classes, task))
+        entry["rows"] = len(at)
+        entry.update(metric_values(names, labels.iloc[at], scores[at, 0] if isinstance(score, str) else scores[at],
+                                   classes, task))
         rows.append(entry)
     return pd.DataFrame(rows)
 
