@@ -123,20 +123,20 @@ def child(mode: str, root: str, labels: str, work: str) -> dict:
     import pandas as pd
 
     from ctloop.components.monitor import core
-    from ctloop.components.monitor.steps import labels_index
+    from ctloop.components.monitor.steps import read_labels as label_index
     from ctloop.inference_log.reader import read_log
     from ctloop.labels.store import read_labels
     from ctloop.monitoring import window as W
 
     champ, cfg = champion(), config(root, labels)
     bounds = core.bounds(pd.Timestamp(END), cfg)
-    lab = read_labels(labels)
-    common = dict(labels=lab, champion=champ, history=[], previous=None, cfg=cfg, model_name=MODEL)
+    common = dict(champion=champ, history=[], previous=None, cfg=cfg, model_name=MODEL)
     if mode == "memory":
-        result = core.judge(window=bounds, logs=read_log(root, MODEL, bounds.read_from, bounds.end), **common)
+        result = core.judge(window=bounds, logs=read_log(root, MODEL, bounds.read_from, bounds.end),
+                            labels=read_labels(labels), **common)
     else:
         spec = core.window_spec(bounds, champ, None, cfg)
-        index = labels_index(lab)
+        index = label_index(cfg)  # what monitor_model's tasks read: the store's index, streamed
         if mode == "stream":
             state = W.collect(root, MODEL, spec, index)
         else:
@@ -146,7 +146,7 @@ def child(mode: str, root: str, labels: str, work: str) -> dict:
             for i in range(8):
                 W.collect_partition(plan, i, index).save(f"{work}/part{i}")
             state = W.merge_partials([W.Partial.load(f"{work}/part{i}", index) for i in range(8)], index)
-        result = core.judge_state(state=state, **common)
+        result = core.judge_state(state=state, labels=index, **common)
     return {"record": result.record, "verdict": [result.verdict.fire, result.verdict.rule, result.verdict.reason],
             "drift_scores": {k: round(v, 9) for k, v in result.drift_scores.items()},
             "series": {k: round(v, 9) for k, v in result.series.items()}, "tags": result.tags}

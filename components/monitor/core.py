@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from ctloop.drift.engine import DriftResult
-    from ctloop.labels.join import JoinResult
+    from ctloop.labels.join import JoinResult, LabelIndex
     from ctloop.monitoring.champion import Champion
     from ctloop.monitoring.window import WindowSpec, WindowState
 
@@ -159,7 +159,7 @@ def judge(*, window: Bounds, logs: pd.DataFrame, labels: pd.DataFrame | None, ch
     return _judge(window, _Frame(logs, window), labels, champion, history, previous, cfg, model_name)
 
 
-def judge_state(*, state: WindowState, labels: pd.DataFrame | None, champion: Champion | None,
+def judge_state(*, state: WindowState, labels: pd.DataFrame | LabelIndex | None, champion: Champion | None,
                 history: list[dict[str, Any]], previous: dict[str, Any] | None, cfg: MonitoringConfig,
                 model_name: str) -> WindowJudgement:
     """:func:`judge` from the window's (merged) state: the same judgement for the same rows.
@@ -265,7 +265,7 @@ class _State:
         bins = self.state.score_bins
         return drift_from_bins(champion.gate_metrics, bins) if bins is not None else {}
 
-    def join(self, labels: pd.DataFrame | None) -> JoinResult:
+    def join(self, labels: pd.DataFrame | LabelIndex | None) -> JoinResult:
         return self.state.join(labels)
 
 

@@ -189,7 +189,7 @@ def index_parts(key: str, parts) -> LabelIndex:
     return LabelIndex(key, by_instance, id1[last], id2[last], latest, keys)
 
 
-def index_store(store_root: str, *, batch_rows: int = 1_000_000) -> LabelIndex | None:
+def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | None:
     """:func:`label_index` of every label in a store, read file by file in batches of
     ``batch_rows`` with only the label columns: memory bounded by the labels' numeric arrays
     (~40 bytes a label), never by their text. ``None`` for a store without labels."""
