@@ -45,12 +45,6 @@ class Context:
         return self.labels
 
 
-def labels_index(labels: pd.DataFrame | None) -> LabelIndex | None:
-    from ctloop.labels.join import label_index
-
-    return label_index(labels) if labels is not None and len(labels) else None
-
-
 def read_labels(cfg: MonitoringConfig) -> LabelIndex | None:
     """The index of the label store (``None`` without a store or labels)."""
     from ctloop.labels.join import index_store
@@ -139,4 +133,4 @@ def monitor(model_name: str, monitoring: dict, *, as_of: str = "", tracking_uri:
     return Outcome(result, run_id, pushed or "")
 
 
-__all__ = ["Context", "context", "plan", "summarise", "monitor", "Outcome", "labels_index", "read_labels"]
+__all__ = ["Context", "context", "plan", "summarise", "monitor", "Outcome", "read_labels"]

@@ -192,8 +192,9 @@ def index_parts(key: str, parts) -> LabelIndex:
 def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | None:
     """:func:`label_index` of every label in a store, read file by file in batches of
     ``batch_rows`` with only the label columns: memory bounded by the labels' numeric arrays
-    (~40 bytes a label), never by their text. ``None`` for a store without labels."""
-    from ctloop.inference_log.scan import _parquet
+    (~32 bytes a label), never by their text. ``None`` for a store without labels."""
+    from ctloop.errors import DataSourceError
+    from ctloop.inference_log.scan import open_parquet
     from ctloop.labels.store import store_key
     from ctloop.storage import list_files
 
@@ -202,7 +203,7 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
     key = store_key(store_root)
     found = set()
     for uri in files:
-        names = _parquet(uri).schema_arrow.names
+        names = open_parquet(uri, DataSourceError, "label file").schema_arrow.names
         if names:
             found.add(detect_key(_columns(names)))
     if not found:
@@ -212,9 +213,12 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
 
     def parts():
         for uri in files:
-            pf = _parquet(uri)
-            if pf.metadata.num_rows:
-                yield from (b.to_pandas() for b in pf.iter_batches(batch_size=batch_rows))
+            pf = open_parquet(uri, DataSourceError, "label file")
+            try:
+                for batch in pf.iter_batches(batch_size=batch_rows):
+                    yield batch.to_pandas()
+            except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+                raise DataSourceError(f"cannot read label file {uri}: {exc}") from exc
 
     index = index_parts(next(iter(found)), parts())
     return index if len(index) else None
