@@ -115,14 +115,17 @@ def test_the_store_index_is_the_frame_index(tmp_path):
         pd.DataFrame({"meta_x_order_id": part, "label": labels,
                       "label_time": f"2026-01-0{n + 2}T00:00:00Z"}).to_csv(src, index=False)
         ingest_labels(str(src), str(store), key="meta_x_order_id")
+    # a file written by pandas with its index (read_labels drops it: so must the index)
+    pd.DataFrame({"meta_x_order_id": ["e"], "label": ["denied"], "label_time": ["2026-01-04T00:00:00Z"]},
+                 index=[7]).to_parquet(store / "labels" / "part-pandas.parquet")
     streamed, whole = index_store(str(store), batch_rows=2), label_index(read_labels(str(store)))
-    assert isinstance(streamed, LabelIndex) and len(streamed) == len(whole) == 4
+    assert isinstance(streamed, LabelIndex) and len(streamed) == len(whole) == 5
     assert (streamed.id1 == whole.id1).all() and (streamed.id2 == whole.id2).all()
     assert streamed.label.astype(str).tolist() == whole.label.astype(str).tolist()
     assert str(streamed.label.dtype) == "category"
-    keys = pd.Series(["a", "b", "c", "d"], dtype="string")
+    keys = pd.Series(["a", "b", "c", "d", "e"], dtype="string")
     got = streamed.label.iloc[streamed.find(*key_pairs(keys))]
-    assert got.tolist() == ["approved", "denied", "denied", "approved"]  # c: the later label
+    assert got.tolist() == ["approved", "denied", "denied", "approved", "denied"]  # c: the later label
     assert index_store(str(tmp_path / "empty")) is None
 
 

@@ -201,11 +201,8 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
     root = f"{store_root.rstrip('/')}/labels"
     files = list_files(root, ".parquet")
     key = store_key(store_root)
-    found = set()
-    for uri in files:
-        names = open_parquet(uri, DataSourceError, "label file").schema_arrow.names
-        if names:
-            found.add(detect_key(_columns(names)))
+    columns = {uri: _data_columns(open_parquet(uri, DataSourceError, "label file").schema_arrow) for uri in files}
+    found = {detect_key(_columns(names)) for names in columns.values() if names}
     if not found:
         return None
     if len(found) > 1 or (key is not None and key not in found):
@@ -215,13 +212,20 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
         for uri in files:
             pf = open_parquet(uri, DataSourceError, "label file")
             try:
-                for batch in pf.iter_batches(batch_size=batch_rows):
+                for batch in pf.iter_batches(batch_size=batch_rows, columns=columns[uri]):
                     yield batch.to_pandas()
             except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
                 raise DataSourceError(f"cannot read label file {uri}: {exc}") from exc
 
     index = index_parts(next(iter(found)), parts())
     return index if len(index) else None
+
+
+def _data_columns(schema) -> list[str]:
+    """A Parquet file's columns without the index pandas stored in it (``__index_level_0__``;
+    ``pd.read_parquet`` makes it the index)."""
+    stored = [c for c in (schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)]
+    return [n for n in schema.names if n not in stored]
 
 
 def _columns(names: list[str]) -> pd.DataFrame:
