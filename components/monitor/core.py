@@ -161,9 +161,11 @@ def judge(*, window: Bounds, logs: pd.DataFrame, labels: pd.DataFrame | None, ch
 
 def judge_state(*, state: WindowState, labels: pd.DataFrame | LabelIndex | None, champion: Champion | None,
                 history: list[dict[str, Any]], previous: dict[str, Any] | None, cfg: MonitoringConfig,
-                model_name: str) -> WindowJudgement:
+                model_name: str, consume: bool = False) -> WindowJudgement:
     """:func:`judge` from the window's (merged) state: the same judgement for the same rows.
-    The state's spec comes from :func:`window_spec` with the same champion and ``previous``."""
+    The state's spec comes from :func:`window_spec` with the same champion and ``previous``.
+    ``consume``: the state's labelled rows are dropped once joined (a caller that does not use the
+    state again holds them once, not twice)."""
     from ctloop.errors import ConfigError
 
     spec = state.spec
@@ -172,7 +174,7 @@ def judge_state(*, state: WindowState, labels: pd.DataFrame | LabelIndex | None,
     if expected != spec:
         raise ConfigError(f"the window state was collected for {spec.to_dict()}, not for this window, champion "
                           f"and history ({expected.to_dict()}): collect it again")
-    return _judge(window, _State(state), labels, champion, history, previous, cfg, model_name)
+    return _judge(window, _State(state, consume), labels, champion, history, previous, cfg, model_name)
 
 
 def window_spec(window: Bounds, champion: Champion | None, previous: dict[str, Any] | None,
@@ -240,8 +242,8 @@ class _Frame:
 class _State:
     """The facts of a window from its :class:`~ctloop.monitoring.window.WindowState`."""
 
-    def __init__(self, state: WindowState):
-        self.state = state
+    def __init__(self, state: WindowState, consume: bool = False):
+        self.state, self.consume = state, consume
         self.rows, self.served = state.counts["rows"], state.counts["served"]
 
     def rows_after(self, when: pd.Timestamp) -> int:
@@ -266,7 +268,7 @@ class _State:
         return drift_from_bins(champion.gate_metrics, bins) if bins is not None else {}
 
     def join(self, labels: pd.DataFrame | LabelIndex | None) -> JoinResult:
-        return self.state.join(labels)
+        return self.state.join(labels, consume=self.consume)
 
 
 def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, champion: Champion | None,
@@ -366,7 +368,8 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
     if len(frame) and absent:
         out.warnings.append(f"realized metric not computed: the log has no score column {absent[0]!r}")
     elif len(frame):
-        named = frame.assign(model_version=unknown_version(frame[MODEL_VERSION]))
+        named = frame.copy(deep=False)  # the same columns, model_version renamed (no copy of the rows)
+        named[MODEL_VERSION] = unknown_version(frame[MODEL_VERSION])
         for by in (MODEL_VERSION, REVISION):
             if by not in named.columns:
                 continue
@@ -378,8 +381,8 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
                 out.series[metric_key(f"realized_rows.{by}.{row[by]}")] = float(row["rows"])
         del named
         mask, how = champion_mask(frame, champion.version, champion.since)
-        rows = frame[[*columns, LABEL]] if mask is None else frame.loc[mask.to_numpy(), [*columns, LABEL]]
-        rows = rows.dropna(subset=columns)
+        scored = frame[columns].notna().all(axis=1).to_numpy()  # rows with every score column
+        rows = frame.loc[scored if mask is None else scored & mask.to_numpy(), [*columns, LABEL]]
         usable = scorable(rows[LABEL], champion.classes, champion.task)
         if not usable.all():
             sample = rows.loc[~usable, LABEL].iloc[0]

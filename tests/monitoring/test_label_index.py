@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ctloop.errors import DataValidationError
+from ctloop.errors import DataValidationError, InferenceLogError
 from ctloop.labels.join import (
     LabelIndex,
     _distinct_per_group,
@@ -101,8 +101,16 @@ def test_labelled_rows_are_kept_as_numbers(tmp_path):
     assert not text, f"text columns kept per labelled row: {text}"
     assert rows.memory_usage(deep=True).sum() / len(rows) < 64
     state.save(str(tmp_path / "s"))  # the categories survive the artifact
-    again = W.WindowState.load(str(tmp_path / "s")).labelled_rows()
-    assert list(again.dtypes) == list(rows.dtypes)
+    again = W.WindowState.load(str(tmp_path / "s"))
+    assert list(again.labelled_rows().dtypes) == list(rows.dtypes)
+    # consume: the same judgement, the rows dropped once joined, and the state can no longer be saved
+    index = index_store(str(tmp_path / "labels"))
+    kept, consumed = (core.judge_state(state=s, labels=index, champion=champion(), history=[], previous=None,
+                                       cfg=cfg, model_name=MODEL, consume=c) for s, c in ((state, False), (again, True)))
+    assert kept.record == consumed.record and kept.series == consumed.series and kept.record["realized_rows"] > 50
+    assert len(state.labelled_rows()) == len(rows) and not again.labelled
+    with pytest.raises(InferenceLogError, match="consumed"):
+        again.save(str(tmp_path / "t"))
 
 
 def test_the_store_index_is_the_frame_index(tmp_path):

@@ -51,6 +51,17 @@ def score_columns(score: str | list[str] | tuple[str, ...]) -> list[str]:
     return [score] if isinstance(score, str) else list(score)
 
 
+def label_array(y) -> np.ndarray:
+    """Labels as an array: numeric labels as numbers (matched to numeric classes by value without
+    a Python object per label: :func:`ctloop.metrics.class_positions`), anything else as objects."""
+    import numpy as np
+
+    dtype = getattr(y, "dtype", None)
+    if dtype is not None and getattr(dtype, "kind", "O") in "biuf":
+        return np.asarray(y)
+    return np.asarray(list(y) if dtype is None else y, dtype=object)
+
+
 def scorable(y, classes: list | None = None, task: str = "classification") -> np.ndarray:
     """Which labels a metric can use: a class of the model (``classes`` given), else a number.
     Gate label counts (``min_labels``) on this, not on the joined rows."""
@@ -58,7 +69,7 @@ def scorable(y, classes: list | None = None, task: str = "classification") -> np
     import pandas as pd
 
     if classes and task == "classification":
-        return M.known_classes(np.asarray(list(y), dtype=object), list(classes))
+        return M.known_classes(label_array(y), list(classes))
     values = pd.to_numeric(pd.Series(list(y) if not hasattr(y, "dtype") else y), errors="coerce")
     return np.isfinite(np.asarray(values, dtype=float))
 
@@ -72,7 +83,7 @@ def metric_values(names: tuple[str, ...] | list[str], y, score, classes: list | 
     names = list(names)
     task = task or ("regression" if all(n in M.REGRESSION for n in names) else "classification")
     s = np.asarray(score, dtype=float)
-    y = np.asarray(list(y) if not hasattr(y, "dtype") else y, dtype=object)
+    y = label_array(y)
     if task == "regression":
         keep = scorable(y, None, task) & (np.isfinite(s) if s.ndim == 1 else True)
         values = M.regression(np.asarray(y[keep], dtype=float), s[keep]) if keep.any() else {}
@@ -133,5 +144,5 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
     return pd.DataFrame(rows)
 
 
-__all__ = ["resolve", "score_columns", "scorable", "metric_values", "metric_value", "realized_metrics",
+__all__ = ["resolve", "score_columns", "label_array", "scorable", "metric_values", "metric_value", "realized_metrics",
            "BINARY_CLASSES"]

@@ -195,6 +195,7 @@ class WindowState:
         self.drift: DriftState | None = None
         self.labelled: list[pd.DataFrame] = []
         self.score_bins: list[int] | None = None  # served scores per gate-decile bin (spec.score_bins)
+        self.consumed = False  # the labelled rows were dropped by join(consume=True)
 
     # ---- building
     def update(self, chunk: pd.DataFrame) -> WindowState:
@@ -291,8 +292,9 @@ class WindowState:
         self.labelled = frames
         return frames[0] if frames else pd.DataFrame()
 
-    def join(self, labels: pd.DataFrame | LabelIndex | None) -> JoinResult:
-        """:func:`ctloop.labels.join.join_labels` of the lookback's rows, from the candidates."""
+    def join(self, labels: pd.DataFrame | LabelIndex | None, *, consume: bool = False) -> JoinResult:
+        """:func:`ctloop.labels.join.join_labels` of the lookback's rows, from the candidates
+        (``consume``: drop them once joined; the state cannot be joined or saved again)."""
         import pandas as pd
 
         from ctloop.labels.join import JoinResult, LabelIndex, join_candidates, label_index
@@ -301,8 +303,11 @@ class WindowState:
             return JoinResult(pd.DataFrame({"label": pd.Series(dtype=float)}), problem="no labels")
         index = labels if isinstance(labels, LabelIndex) else label_index(labels)
         served_rows = self.counts["lookback_served"]
-        return join_candidates(self.labelled_rows(), index, unserved=self.counts["lookback_rows"] - served_rows,
-                               served_rows=served_rows, log_columns=self.log_columns)
+        result = join_candidates(self.labelled_rows(), index, unserved=self.counts["lookback_rows"] - served_rows,
+                                 served_rows=served_rows, log_columns=self.log_columns)
+        if consume:
+            self.labelled, self.consumed = [], True
+        return result
 
     # ---- serialising
     def to_dict(self) -> dict[str, Any]:
@@ -312,6 +317,9 @@ class WindowState:
 
     def save(self, directory: str) -> None:
         """``state.json`` and, when there are labelled rows, ``labelled.parquet`` in ``directory``."""
+        if self.consumed:
+            raise InferenceLogError("this window state's labelled rows were consumed by its join: save it before "
+                                    "judging it with consume=True")
         os.makedirs(directory, exist_ok=True)
         rows = self.labelled_rows()
         if len(rows):
