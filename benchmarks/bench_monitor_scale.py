@@ -15,6 +15,7 @@ are identical.
 
     .venv/bin/python benchmarks/bench_monitor_scale.py                 # 1M rows (make bench)
     .venv/bin/python benchmarks/bench_monitor_scale.py 1000000 20000000 100000000 --memory-max 5000000
+    .venv/bin/python benchmarks/bench_monitor_scale.py 50000000 --add   # one more size into the same table
 """
 
 from __future__ import annotations
@@ -193,6 +194,8 @@ def main() -> int:
     ap.add_argument("sizes", nargs="*", type=int, default=[1_000_000], help="logged rows per run")
     ap.add_argument("--memory-max", type=int, default=5_000_000, help="largest size the in-memory path runs at")
     ap.add_argument("--workdir", default=None, help="where to write the data (default: $TMPDIR)")
+    ap.add_argument("--add", action="store_true",
+                    help="keep the sizes of results/monitor_scale.json this run does not measure (one table over runs)")
     ap.add_argument("--child", nargs=4, metavar=("MODE", "ROOT", "LABELS", "WORK"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -227,8 +230,19 @@ def main() -> int:
             results.append({"rows": size, "disk_mib": round(disk / 2**20), "generate_s": round(gen), "runs": runs})
         finally:
             shutil.rmtree(base, ignore_errors=True)
+    stamp = machine()["date"]
+    for r in rows:
+        r["measured"] = stamp
+    previous = RESULTS / "monitor_scale.json"
+    if args.add and previous.exists():
+        old = json.loads(previous.read_text())
+        for r in old["table"]:
+            r.setdefault("measured", old["machine"]["date"])
+        measured = {r["rows"] for r in results}
+        rows = sorted([r for r in old["table"] if r["rows"] not in measured] + rows, key=lambda r: r["rows"])
+        results = sorted([r for r in old["results"] if r["rows"] not in measured] + results, key=lambda r: r["rows"])
     text = table(rows, ["rows", "path", "wall_s", "cpu_s", "peak_rss_mib", "window_rows", "realized_rows",
-                        "vs_stream"])
+                        "vs_stream", "measured"])
     print(text)
     save("monitor_scale", {"results": results, "table": rows})
     (RESULTS / "monitor_scale.md").write_text(f"# bench_monitor_scale ({machine()['date']}, shared 2-core machine)\n\n"
