@@ -163,30 +163,44 @@ def index_parts(key: str, parts) -> LabelIndex:
         h1, h2 = key_pairs(keys[valid])
         h1s.append(h1)
         h2s.append(h2)
-        insts.append(pd.to_numeric(part[INSTANCE], errors="coerce").to_numpy(dtype=float)[valid]
-                     if INSTANCE in part.columns else np.full(int(valid.sum()), np.nan))
+        insts.append(pd.to_numeric(part[INSTANCE], errors="coerce").to_numpy(dtype=np.float32)[valid]
+                     if INSTANCE in part.columns else np.full(int(valid.sum()), np.nan, dtype=np.float32))
         stamp = utc_times(part[LABEL_TIME].reset_index(drop=True))[valid]
         ns = stamp.to_numpy(dtype="datetime64[ns]").view(np.int64).copy()
         ns[stamp.isna().to_numpy()] = np.iinfo(np.int64).max  # sort_values puts a missing time last
         times.append(ns)
         values.append(part[LABEL].reset_index(drop=True)[valid])
-    h1, h2 = np.concatenate(h1s or [np.zeros(0, np.uint64)]), np.concatenate(h2s or [np.zeros(0, np.uint64)])
-    inst, stamp = np.concatenate(insts or [np.zeros(0)]), np.concatenate(times or [np.zeros(0, np.int64)])
+    def joined(parts: list, empty) -> np.ndarray:  # one array; the parts are freed as it is made
+        out = np.concatenate(parts) if parts else empty
+        parts.clear()
+        return out
+
+    h1, h2 = joined(h1s, np.zeros(0, np.uint64)), joined(h2s, np.zeros(0, np.uint64))
+    inst, stamp = joined(insts, np.zeros(0, np.float32)), joined(times, np.zeros(0, np.int64))
     label = pd.concat(values, ignore_index=True) if values else pd.Series(dtype=float)
+    values.clear()
     by_instance = bool((~np.isnan(inst)).any())
     if by_instance:
         keep = ~np.isnan(inst)
         h1, h2, inst, stamp, label = h1[keep], h2[keep], inst[keep], stamp[keep], label[keep].reset_index(drop=True)
-    keys = np.unique(h1)
-    id1, id2 = entry_ids(h1, h2, inst if by_instance else None)
-    order = np.lexsort((stamp, id2, id1))  # stable: of equal times the later row wins, as before
-    id1, id2 = id1[order], id2[order]
+        keys = np.unique(h1)
+        h1, h2 = entry_ids(h1, h2, inst)
+    del inst
+    order = np.lexsort((stamp, h2, h1))  # stable: of equal times the later row wins, as before
+    del stamp
+    h1 = h1[order]
+    h2 = h2[order]
     last = np.ones(len(order), dtype=bool)
-    last[:-1] = (id1[1:] != id1[:-1]) | (id2[1:] != id2[:-1])
+    last[:-1] = (h1[1:] != h1[:-1]) | (h2[1:] != h2[:-1])
     latest = label.take(order[last]).reset_index(drop=True)
+    del label, order
     if latest.dtype == object:
         latest = latest.astype("category")
-    return LabelIndex(key, by_instance, id1[last], id2[last], latest, keys)
+    id1, id2 = h1[last], h2[last]
+    del h1, h2
+    if not by_instance:  # the entries are the keys: their first hashes, sorted, made unique
+        keys = id1[np.r_[True, id1[1:] != id1[:-1]]] if len(id1) else id1
+    return LabelIndex(key, by_instance, id1, id2, latest, keys)
 
 
 def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | None:
@@ -387,15 +401,26 @@ def join_candidates(rows: pd.DataFrame, index: LabelIndex, *, unserved: int, ser
     if not index.by_instance and inst is not None and REQUEST_ID in log_columns:
         g1, g2 = (rows["_r1"].to_numpy(np.uint64), rows["_r2"].to_numpy(np.uint64)) if "_r1" in rows.columns \
             else (h1, h2)
-        per_request = _distinct_per_group(g1, g2, inst)
+        # a request whose every row has instance 0 is not batched (nunique 1): count instances only
+        # for the requests with another instance or a missing one (rare), not for every row
+        odd = np.isin(g1, np.unique(g1[inst != 0]))
+        per_request = np.zeros(len(inst), dtype=np.int64)
+        per_request[odd] = _distinct_per_group(g1[odd], g2[odd], inst[odd])
         if "_r1" in rows.columns:  # a missing request id is no request (groupby drops it)
             per_request[(g1 == 0) & (g2 == 0)] = 0
         batched = (per_request > 1) | (np.nan_to_num(inst, nan=0.0) > 0)
         result.skipped_batched = int((batched & keep).sum())
         keep &= ~batched
-    columns = [c for c in rows.columns if c not in ("_h1", "_h2", "_r1", "_r2", INSTANCE)]
-    frame = rows.loc[keep, columns].reset_index(drop=True)
-    frame[LABEL] = index.label.take(found[keep]).reset_index(drop=True)
+    del h1, h2, inst
+    drop = [c for c in ("_h1", "_h2", "_r1", "_r2", INSTANCE) if c in rows.columns]
+    if keep.all():  # no copy of the rows: a shallow frame without the join's columns
+        frame = rows.copy(deep=False)
+        for c in drop:
+            del frame[c]
+    else:
+        frame = rows.loc[keep, [c for c in rows.columns if c not in drop]].reset_index(drop=True)
+    frame[LABEL] = index.label.take(found[keep]).to_numpy() if not isinstance(
+        index.label.dtype, pd.CategoricalDtype) else index.label.take(found[keep]).reset_index(drop=True)
     result.frame = frame
     return result
 
