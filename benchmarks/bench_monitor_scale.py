@@ -194,6 +194,8 @@ def main() -> int:
     ap.add_argument("sizes", nargs="*", type=int, default=[1_000_000], help="logged rows per run")
     ap.add_argument("--memory-max", type=int, default=5_000_000, help="largest size the in-memory path runs at")
     ap.add_argument("--workdir", default=None, help="where to write the data (default: $TMPDIR)")
+    ap.add_argument("--paths", default="stream,fanout8,memory",
+                    help="which paths to run, comma-separated (memory only up to --memory-max)")
     ap.add_argument("--add", action="store_true",
                     help="keep the sizes of results/monitor_scale.json this run does not measure (one table over runs)")
     ap.add_argument("--child", nargs=4, metavar=("MODE", "ROOT", "LABELS", "WORK"), help=argparse.SUPPRESS)
@@ -216,8 +218,9 @@ def main() -> int:
             gen = time.monotonic() - t
             disk = sum(f.stat().st_size for f in (base / "log").rglob("*.parquet"))
             print(f"{size:,} rows generated in {gen:.0f} s ({disk / 2**20:,.0f} MiB)", flush=True)
-            runs = [run(m, base / "log", base / "labels") for m in ("stream", "fanout8")]
-            if size <= args.memory_max:
+            paths = args.paths.split(",")
+            runs = [run(m, base / "log", base / "labels") for m in ("stream", "fanout8") if m in paths]
+            if size <= args.memory_max and "memory" in paths:
                 runs.append(run("memory", base / "log", base / "labels"))
             first = runs[0].get("judgement", {})
             for r in runs:

@@ -15,7 +15,7 @@ or ``read_log``'s frame) in any number of chunks and keeps:
 * realized metric: the served rows of the label lookback whose join key matches a label
   (:meth:`ctloop.labels.join.LabelIndex.matches`), kept as numbers: the key's 128-bit hash,
   instance, time, score columns, and ``model_version``/``revision`` as categories
-  (:func:`ctloop.labels.join.candidate_rows`, ~50 bytes a row). Bounded by labelled rows; the
+  (:func:`ctloop.labels.join.candidate_rows`, ~42 bytes a row). Bounded by labelled rows; the
   join runs once on them (:meth:`WindowState.join`, :func:`ctloop.labels.join.join_candidates`).
 
 ``merge`` adds two states (any order: the result is the state of one pass over both);
