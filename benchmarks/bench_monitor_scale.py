@@ -15,6 +15,7 @@ are identical.
 
     .venv/bin/python benchmarks/bench_monitor_scale.py                 # 1M rows (make bench)
     .venv/bin/python benchmarks/bench_monitor_scale.py 1000000 20000000 100000000 --memory-max 5000000
+    .venv/bin/python benchmarks/bench_monitor_scale.py 50000000 --add   # one more size into the same table
 """
 
 from __future__ import annotations
@@ -123,20 +124,20 @@ def child(mode: str, root: str, labels: str, work: str) -> dict:
     import pandas as pd
 
     from ctloop.components.monitor import core
-    from ctloop.components.monitor.steps import labels_index
+    from ctloop.components.monitor.steps import read_labels as label_index
     from ctloop.inference_log.reader import read_log
     from ctloop.labels.store import read_labels
     from ctloop.monitoring import window as W
 
     champ, cfg = champion(), config(root, labels)
     bounds = core.bounds(pd.Timestamp(END), cfg)
-    lab = read_labels(labels)
-    common = dict(labels=lab, champion=champ, history=[], previous=None, cfg=cfg, model_name=MODEL)
+    common = dict(champion=champ, history=[], previous=None, cfg=cfg, model_name=MODEL)
     if mode == "memory":
-        result = core.judge(window=bounds, logs=read_log(root, MODEL, bounds.read_from, bounds.end), **common)
+        result = core.judge(window=bounds, logs=read_log(root, MODEL, bounds.read_from, bounds.end),
+                            labels=read_labels(labels), **common)
     else:
         spec = core.window_spec(bounds, champ, None, cfg)
-        index = labels_index(lab)
+        index = label_index(cfg)  # what monitor_model's tasks read: the store's index, streamed
         if mode == "stream":
             state = W.collect(root, MODEL, spec, index)
         else:
@@ -146,7 +147,7 @@ def child(mode: str, root: str, labels: str, work: str) -> dict:
             for i in range(8):
                 W.collect_partition(plan, i, index).save(f"{work}/part{i}")
             state = W.merge_partials([W.Partial.load(f"{work}/part{i}", index) for i in range(8)], index)
-        result = core.judge_state(state=state, **common)
+        result = core.judge_state(state=state, labels=index, consume=True, **common)
     return {"record": result.record, "verdict": [result.verdict.fire, result.verdict.rule, result.verdict.reason],
             "drift_scores": {k: round(v, 9) for k, v in result.drift_scores.items()},
             "series": {k: round(v, 9) for k, v in result.series.items()}, "tags": result.tags}
@@ -193,6 +194,10 @@ def main() -> int:
     ap.add_argument("sizes", nargs="*", type=int, default=[1_000_000], help="logged rows per run")
     ap.add_argument("--memory-max", type=int, default=5_000_000, help="largest size the in-memory path runs at")
     ap.add_argument("--workdir", default=None, help="where to write the data (default: $TMPDIR)")
+    ap.add_argument("--paths", default="stream,fanout8,memory",
+                    help="which paths to run, comma-separated (memory only up to --memory-max)")
+    ap.add_argument("--add", action="store_true",
+                    help="keep the sizes of results/monitor_scale.json this run does not measure (one table over runs)")
     ap.add_argument("--child", nargs=4, metavar=("MODE", "ROOT", "LABELS", "WORK"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -213,8 +218,9 @@ def main() -> int:
             gen = time.monotonic() - t
             disk = sum(f.stat().st_size for f in (base / "log").rglob("*.parquet"))
             print(f"{size:,} rows generated in {gen:.0f} s ({disk / 2**20:,.0f} MiB)", flush=True)
-            runs = [run(m, base / "log", base / "labels") for m in ("stream", "fanout8")]
-            if size <= args.memory_max:
+            paths = args.paths.split(",")
+            runs = [run(m, base / "log", base / "labels") for m in ("stream", "fanout8") if m in paths]
+            if size <= args.memory_max and "memory" in paths:
                 runs.append(run("memory", base / "log", base / "labels"))
             first = runs[0].get("judgement", {})
             for r in runs:
@@ -227,8 +233,19 @@ def main() -> int:
             results.append({"rows": size, "disk_mib": round(disk / 2**20), "generate_s": round(gen), "runs": runs})
         finally:
             shutil.rmtree(base, ignore_errors=True)
+    stamp = machine()["date"]
+    for r in rows:
+        r["measured"] = stamp
+    previous = RESULTS / "monitor_scale.json"
+    if args.add and previous.exists():
+        old = json.loads(previous.read_text())
+        for r in old["table"]:
+            r.setdefault("measured", old["machine"]["date"])
+        measured = {r["rows"] for r in results}
+        rows = sorted([r for r in old["table"] if r["rows"] not in measured] + rows, key=lambda r: r["rows"])
+        results = sorted([r for r in old["results"] if r["rows"] not in measured] + results, key=lambda r: r["rows"])
     text = table(rows, ["rows", "path", "wall_s", "cpu_s", "peak_rss_mib", "window_rows", "realized_rows",
-                        "vs_stream"])
+                        "vs_stream", "measured"])
     print(text)
     save("monitor_scale", {"results": results, "table": rows})
     (RESULTS / "monitor_scale.md").write_text(f"# bench_monitor_scale ({machine()['date']}, shared 2-core machine)\n\n"

@@ -28,29 +28,60 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from ctloop.drift.engine import DriftResult
-    from ctloop.labels.join import JoinResult
+    from ctloop.labels.join import JoinResult, LabelIndex
     from ctloop.monitoring.champion import Champion
     from ctloop.monitoring.window import WindowSpec, WindowState
 
 
 # --------------------------------------------------------------------------- realized
-def champion_rows(joined: pd.DataFrame, version: str, since: pd.Timestamp | None) -> tuple[pd.DataFrame, str]:
-    """Labelled rows served by the champion ``version``, and how they were chosen.
+def text_values(column: pd.Series) -> pd.Series:
+    """A text column as ``str`` values, ``""`` where missing; a category column stays a category
+    column (compared code by code: no text per row)."""
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return column.fillna("").astype(str)
+    names = [str(c) for c in column.cat.categories]
+    values = sorted({*names, ""})
+    lookup = np.array([values.index(c) for c in names] + [values.index("")])  # code -1 (missing) → ""
+    return pd.Series(pd.Categorical.from_codes(lookup[column.cat.codes.to_numpy()], categories=values),
+                     index=column.index, name=column.name)
+
+
+def champion_mask(joined: pd.DataFrame, version: str, since: pd.Timestamp | None) -> tuple[pd.Series | None, str]:
+    """Which labelled rows the champion ``version`` served (``None``: all), and how they were chosen.
 
     By ``model_version`` where the log has it (or the path-safe revision ``v<version>``); in
     older logs without any version, the rows logged since the champion was promoted.
     """
-    versions = joined["model_version"].fillna("").astype(str) if "model_version" in joined.columns else None
+    versions = text_values(joined["model_version"]) if "model_version" in joined.columns else None
+    revisions = text_values(joined["revision"]) if "revision" in joined.columns else None
     if versions is not None and (versions != "").any():
         mask = versions == str(version)
-        if "revision" in joined.columns:
-            mask |= (versions == "") & (joined["revision"].astype(str) == f"v{version}")
-        return joined[mask], f"rows served by model_version {version}"
-    if "revision" in joined.columns and (joined["revision"].astype(str) == f"v{version}").any():
-        return joined[joined["revision"].astype(str) == f"v{version}"], f"rows of revision v{version}"
+        if revisions is not None:
+            mask |= (versions == "") & (revisions == f"v{version}")
+        return mask, f"rows served by model_version {version}"
+    if revisions is not None and (revisions == f"v{version}").any():
+        return revisions == f"v{version}", f"rows of revision v{version}"
     if since is None or "_time" not in joined.columns:
-        return joined, "all labelled rows (the log has no model_version)"
-    return joined[joined["_time"] > since], f"rows logged since the champion's promotion {since:%Y-%m-%d %H:%M} (the log has no model_version)"
+        return None, "all labelled rows (the log has no model_version)"
+    return joined["_time"] > since, f"rows logged since the champion's promotion {since:%Y-%m-%d %H:%M} (the log has no model_version)"
+
+
+def champion_rows(joined: pd.DataFrame, version: str, since: pd.Timestamp | None) -> tuple[pd.DataFrame, str]:
+    """Labelled rows served by the champion ``version``, and how they were chosen (:func:`champion_mask`)."""
+    mask, how = champion_mask(joined, version, since)
+    return (joined if mask is None else joined[mask]), how
+
+
+def unknown_version(versions: pd.Series) -> pd.Series:
+    """``model_version`` with ``""`` (not known) named ``unknown``; categories renamed, not copied."""
+    import pandas as pd
+
+    if isinstance(versions.dtype, pd.CategoricalDtype) and "unknown" not in versions.cat.categories:
+        return versions.cat.rename_categories(lambda c: "unknown" if c == "" else c)
+    return versions.astype(object).replace("", "unknown")
 
 
 # --------------------------------------------------------------------------- one window
@@ -128,11 +159,13 @@ def judge(*, window: Bounds, logs: pd.DataFrame, labels: pd.DataFrame | None, ch
     return _judge(window, _Frame(logs, window), labels, champion, history, previous, cfg, model_name)
 
 
-def judge_state(*, state: WindowState, labels: pd.DataFrame | None, champion: Champion | None,
+def judge_state(*, state: WindowState, labels: pd.DataFrame | LabelIndex | None, champion: Champion | None,
                 history: list[dict[str, Any]], previous: dict[str, Any] | None, cfg: MonitoringConfig,
-                model_name: str) -> WindowJudgement:
+                model_name: str, consume: bool = False) -> WindowJudgement:
     """:func:`judge` from the window's (merged) state: the same judgement for the same rows.
-    The state's spec comes from :func:`window_spec` with the same champion and ``previous``."""
+    The state's spec comes from :func:`window_spec` with the same champion and ``previous``.
+    ``consume``: the state's labelled rows are dropped once joined (a caller that does not use the
+    state again holds them once, not twice)."""
     from ctloop.errors import ConfigError
 
     spec = state.spec
@@ -141,7 +174,7 @@ def judge_state(*, state: WindowState, labels: pd.DataFrame | None, champion: Ch
     if expected != spec:
         raise ConfigError(f"the window state was collected for {spec.to_dict()}, not for this window, champion "
                           f"and history ({expected.to_dict()}): collect it again")
-    return _judge(window, _State(state), labels, champion, history, previous, cfg, model_name)
+    return _judge(window, _State(state, consume), labels, champion, history, previous, cfg, model_name)
 
 
 def window_spec(window: Bounds, champion: Champion | None, previous: dict[str, Any] | None,
@@ -209,8 +242,8 @@ class _Frame:
 class _State:
     """The facts of a window from its :class:`~ctloop.monitoring.window.WindowState`."""
 
-    def __init__(self, state: WindowState):
-        self.state = state
+    def __init__(self, state: WindowState, consume: bool = False):
+        self.state, self.consume = state, consume
         self.rows, self.served = state.counts["rows"], state.counts["served"]
 
     def rows_after(self, when: pd.Timestamp) -> int:
@@ -234,8 +267,8 @@ class _State:
         bins = self.state.score_bins
         return drift_from_bins(champion.gate_metrics, bins) if bins is not None else {}
 
-    def join(self, labels: pd.DataFrame | None) -> JoinResult:
-        return self.state.join(labels)
+    def join(self, labels: pd.DataFrame | LabelIndex | None) -> JoinResult:
+        return self.state.join(labels, consume=self.consume)
 
 
 def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, champion: Champion | None,
@@ -335,7 +368,8 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
     if len(frame) and absent:
         out.warnings.append(f"realized metric not computed: the log has no score column {absent[0]!r}")
     elif len(frame):
-        named = frame.assign(model_version=frame[MODEL_VERSION].replace("", "unknown"))
+        named = frame.copy(deep=False)  # the same columns, model_version renamed (no copy of the rows)
+        named[MODEL_VERSION] = unknown_version(frame[MODEL_VERSION])
         for by in (MODEL_VERSION, REVISION):
             if by not in named.columns:
                 continue
@@ -345,8 +379,10 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
                 if row[out.metric] == row[out.metric]:
                     out.series[metric_key(f"realized_{out.metric}.{by}.{row[by]}")] = float(row[out.metric])
                 out.series[metric_key(f"realized_rows.{by}.{row[by]}")] = float(row["rows"])
-        rows, how = champion_rows(frame, champion.version, champion.since)
-        rows = rows.dropna(subset=columns)
+        del named
+        mask, how = champion_mask(frame, champion.version, champion.since)
+        scored = frame[columns].notna().all(axis=1).to_numpy()  # rows with every score column
+        rows = frame.loc[scored if mask is None else scored & mask.to_numpy(), [*columns, LABEL]]
         usable = scorable(rows[LABEL], champion.classes, champion.task)
         if not usable.all():
             sample = rows.loc[~usable, LABEL].iloc[0]
@@ -365,5 +401,5 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
         out.series["realized"] = float(out.record["realized"])
 
 
-__all__ = ["FeatureAlignment", "align_features", "champion_rows", "coerce_like", "Bounds", "bounds",
+__all__ = ["FeatureAlignment", "align_features", "champion_rows", "champion_mask", "text_values", "coerce_like", "Bounds", "bounds",
            "WindowJudgement", "history_depth", "judge", "judge_state", "window_spec", "volume_start"]

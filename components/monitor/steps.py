@@ -36,25 +36,20 @@ class Context:
     history: list[dict[str, Any]]
     previous: dict[str, Any] | None
     champion: Champion | None
-    labels: pd.DataFrame | None
+    labels: LabelIndex | None  # the label store's index (never its text: :func:`ctloop.labels.join.index_store`)
 
     def spec(self):
         return core.window_spec(self.window, self.champion, self.previous, self.cfg)
 
     def index(self) -> LabelIndex | None:
-        return labels_index(self.labels)
+        return self.labels
 
 
-def labels_index(labels: pd.DataFrame | None) -> LabelIndex | None:
-    from ctloop.labels.join import label_index
+def read_labels(cfg: MonitoringConfig) -> LabelIndex | None:
+    """The index of the label store (``None`` without a store or labels)."""
+    from ctloop.labels.join import index_store
 
-    return label_index(labels) if labels is not None and len(labels) else None
-
-
-def read_labels(cfg: MonitoringConfig) -> pd.DataFrame | None:
-    from ctloop.labels.store import read_labels as read
-
-    return read(cfg.labels_root) if cfg.labels_root else None
+    return index_store(cfg.labels_root) if cfg.labels_root else None
 
 
 def context(model_name: str, monitoring: dict, *, as_of: str = "", end: pd.Timestamp | None = None,
@@ -97,8 +92,7 @@ def summarise(plan_dir: str, partition: int, monitoring: dict, out_dir: str) -> 
     from ctloop.monitoring import window
 
     planned = window.Plan.load(plan_dir)
-    part = window.collect_partition(planned, int(partition), labels_index(read_labels(MonitoringConfig.from_dict(
-        monitoring))))
+    part = window.collect_partition(planned, int(partition), read_labels(MonitoringConfig.from_dict(monitoring)))
     part.save(out_dir)
     print(f"ctloop: partition {int(partition) + 1}/{len(planned.groups)}: {part.state.counts['rows']} rows in the "
           f"window, {len(part.held)} rows held for the exact merge")
@@ -131,7 +125,7 @@ def monitor(model_name: str, monitoring: dict, *, as_of: str = "", tracking_uri:
     else:
         state = window.collect(ctx.cfg.log_root, model_name, ctx.spec(), index)
     result = core.judge_state(state=state, labels=ctx.labels, champion=ctx.champion, history=ctx.history,
-                              previous=ctx.previous, cfg=ctx.cfg, model_name=model_name)
+                              previous=ctx.previous, cfg=ctx.cfg, model_name=model_name, consume=True)
     run_id = ctx.store.record(window_end=ctx.window.end, metrics=result.series, tags=result.tags,
                               retrain=result.verdict.fire, rule=result.verdict.rule, reason=result.reason,
                               metric=result.metric, warnings=result.warnings)
@@ -139,4 +133,4 @@ def monitor(model_name: str, monitoring: dict, *, as_of: str = "", tracking_uri:
     return Outcome(result, run_id, pushed or "")
 
 
-__all__ = ["Context", "context", "plan", "summarise", "monitor", "Outcome", "labels_index", "read_labels"]
+__all__ = ["Context", "context", "plan", "summarise", "monitor", "Outcome", "read_labels"]

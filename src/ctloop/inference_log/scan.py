@@ -59,7 +59,9 @@ def window_files(log_root: str, model: str, start: pd.Timestamp, end: pd.Timesta
     return [f for day in log_dates(start, end) for f in list_files(date_prefix(log_root, model, day), ".parquet")]
 
 
-def _parquet(uri: str):
+def open_parquet(uri: str, error: type[Exception] = InferenceLogError, what: str = "inference log file"):
+    """A ``pyarrow.parquet.ParquetFile`` of a local or object-store file (read lazily: footer
+    first, then the row groups and columns asked for); unreadable: ``error``."""
     import pyarrow.parquet as pq
 
     from ctloop import storage
@@ -70,7 +72,7 @@ def _parquet(uri: str):
             return pq.ParquetFile(fs.open_input_file(path))
         return pq.ParquetFile(uri)
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
-        raise InferenceLogError(f"cannot read inference log file {uri}: {exc}") from exc
+        raise error(f"cannot read {what} {uri}: {exc}") from exc
 
 
 def unified_schema(files: Sequence[str]) -> pa.Schema:
@@ -78,7 +80,7 @@ def unified_schema(files: Sequence[str]) -> pa.Schema:
     per column (integers and floats widen to float, as pandas concatenates them)."""
     import pyarrow as pa
 
-    schemas = [_parquet(f).schema_arrow for f in files]
+    schemas = [open_parquet(f).schema_arrow for f in files]
     if not schemas:
         return pa.schema([])
     try:
@@ -126,7 +128,7 @@ def read_batches(files: Sequence[str], schema: pa.Schema, columns: Sequence[str]
     wanted = [c for c in columns if c in schema.names]
     target = pa.schema([schema.field(c) for c in wanted], metadata=schema.metadata)
     for uri in files:
-        pf = _parquet(uri)
+        pf = open_parquet(uri)
         have = [c for c in wanted if c in pf.schema_arrow.names]
         try:
             for batch in pf.iter_batches(batch_size=batch_rows, columns=have, use_pandas_metadata=False):
@@ -318,6 +320,6 @@ def scan_window(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestam
         yield merged
 
 
-__all__ = ["window_files", "unified_schema", "Progress", "read_batches", "key_columns", "key_hashes",
+__all__ = ["window_files", "open_parquet", "unified_schema", "Progress", "read_batches", "key_columns", "key_hashes",
            "repeated_keys", "is_repeated", "prepare", "in_period", "Held", "scan_unique", "merge_held",
            "scan_window", "DEFAULT_BATCH_ROWS", "KEY_BUDGET"]

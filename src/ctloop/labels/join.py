@@ -47,16 +47,30 @@ class JoinResult:
         return "; ".join(parts)
 
 
+HASH_KEYS = ("0123456789123456", "ctloop-labels-h2")  # pandas' default SipHash key, and a second one
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
 @dataclass
 class LabelIndex:
-    """The labels a join needs, prepared once: the latest label per key (and instance), and the
-    sorted 64-bit hashes of those keys to pick candidate log rows chunk by chunk (memory bounded
-    by the labels, not by the log)."""
+    """The labels a join needs, prepared once, in numeric arrays (no key text is kept): per label
+    entry (key, and instance when the labels have one) its 128-bit identity — two independent
+    64-bit SipHashes of the normalised key (:func:`key_pairs`), mixed with the instance
+    (:func:`entry_ids`) — sorted, with the latest label; and the sorted 64-bit hashes of the keys
+    to pick candidate log rows chunk by chunk (memory bounded by the labels, not by the log).
+
+    Two different entries share an identity with probability ~ 2**-128 per pair: for 10M labels
+    and 100M logged rows a wrong join has probability below 1e-23 per window."""
 
     key: str
-    latest: pd.DataFrame  # ``_key`` [, ``instance``], ``label``
     by_instance: bool
-    hashes: np.ndarray
+    id1: np.ndarray  # uint64, sorted (then by id2): the entries' identities
+    id2: np.ndarray
+    label: pd.Series  # the latest label of each entry (category for text labels), aligned with id1
+    hashes: np.ndarray  # uint64, sorted, unique: the first hash of every labelled key
+
+    def __len__(self) -> int:
+        return len(self.id1)
 
     def matches(self, keys: pd.Series) -> np.ndarray:
         """Which normalised keys may have a label (a hash collision only lets a row through to
@@ -69,6 +83,23 @@ class LabelIndex:
         at = np.minimum(np.searchsorted(self.hashes, h), len(self.hashes) - 1)
         return (self.hashes[at] == h) & keys.notna().to_numpy()
 
+    def find(self, id1: np.ndarray, id2: np.ndarray) -> np.ndarray:
+        """The position of each identity's entry, ``-1`` where there is none."""
+        import numpy as np
+
+        out = np.full(len(id1), -1, dtype=np.int64)
+        if not len(self.id1) or not len(id1):
+            return out
+        lo = np.searchsorted(self.id1, id1, "left")
+        hi = np.searchsorted(self.id1, id1, "right")
+        one = (hi - lo == 1) & (self.id2[np.minimum(lo, len(self.id1) - 1)] == id2)
+        out[one] = lo[one]
+        for j in np.flatnonzero(hi - lo > 1):  # entries whose first hashes collide: compare the second
+            same = np.flatnonzero(self.id2[lo[j]:hi[j]] == id2[j])
+            if len(same):
+                out[j] = lo[j] + same[0]
+        return out
+
 
 def key_hashes(keys: pd.Series) -> np.ndarray:
     """64-bit hashes of normalised keys (:func:`ctloop.labels.store.normalise_keys`)."""
@@ -78,10 +109,148 @@ def key_hashes(keys: pd.Series) -> np.ndarray:
     return pd.util.hash_pandas_object(keys.astype("string"), index=False).to_numpy(dtype=np.uint64)
 
 
-def label_index(labels: pd.DataFrame) -> LabelIndex:
-    """The latest label per key (and per instance when the labels have one): see the module doc."""
+def key_pairs(keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Two independent 64-bit hashes of normalised keys (the first is :func:`key_hashes`)."""
+    import numpy as np
+    import pandas as pd
+
+    text = keys.astype("string")
+    h1, h2 = (pd.util.hash_pandas_object(text, index=False, hash_key=k).to_numpy(dtype=np.uint64)
+              for k in HASH_KEYS)
+    return h1, h2
+
+
+def _splitmix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: a bijection of uint64 that scatters nearby values."""
     import numpy as np
 
+    z = x * np.uint64(_GOLDEN)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def entry_ids(h1: np.ndarray, h2: np.ndarray, instance: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The identity of (key, instance) from the key's hashes: each word XORed with a different
+    bijective mix of the instance (distinct instances of one key never collide); the key's
+    hashes themselves when there is no instance."""
+    import numpy as np
+
+    if instance is None:
+        return h1, h2
+    i = np.asarray(instance, dtype=np.int64).astype(np.uint64)
+    return h1 ^ _splitmix(i + np.uint64(1)), h2 ^ _splitmix(i ^ np.uint64(_GOLDEN))
+
+
+def label_index(labels: pd.DataFrame) -> LabelIndex:
+    """The latest label per key (and per instance when the labels have one): see the module doc."""
+    return index_parts(detect_key(labels), [labels])
+
+
+def index_parts(key: str, parts) -> LabelIndex:
+    """:func:`label_index` of label frames read one by one (``parts``: an iterable of frames with
+    ``key``, [``instance``], ``label``, ``label_time``); only numeric arrays are kept of each."""
+    import numpy as np
+    import pandas as pd
+
+    from ctloop.columns import LABEL, LABEL_TIME
+    from ctloop.inference_log.reader import utc_times
+
+    h1s, h2s, insts, times, values = [], [], [], [], []
+    for part in parts:
+        keys = normalise_keys(part[key])
+        valid = keys.notna().to_numpy()
+        h1, h2 = key_pairs(keys[valid])
+        h1s.append(h1)
+        h2s.append(h2)
+        insts.append(pd.to_numeric(part[INSTANCE], errors="coerce").to_numpy(dtype=np.float32)[valid]
+                     if INSTANCE in part.columns else np.full(int(valid.sum()), np.nan, dtype=np.float32))
+        stamp = utc_times(part[LABEL_TIME].reset_index(drop=True))[valid]
+        ns = stamp.to_numpy(dtype="datetime64[ns]").view(np.int64).copy()
+        ns[stamp.isna().to_numpy()] = np.iinfo(np.int64).max  # sort_values puts a missing time last
+        times.append(ns)
+        values.append(part[LABEL].reset_index(drop=True)[valid])
+    def joined(parts: list, empty) -> np.ndarray:  # one array; the parts are freed as it is made
+        out = np.concatenate(parts) if parts else empty
+        parts.clear()
+        return out
+
+    h1, h2 = joined(h1s, np.zeros(0, np.uint64)), joined(h2s, np.zeros(0, np.uint64))
+    inst, stamp = joined(insts, np.zeros(0, np.float32)), joined(times, np.zeros(0, np.int64))
+    label = pd.concat(values, ignore_index=True) if values else pd.Series(dtype=float)
+    values.clear()
+    by_instance = bool((~np.isnan(inst)).any())
+    if by_instance:
+        keep = ~np.isnan(inst)
+        h1, h2, inst, stamp, label = h1[keep], h2[keep], inst[keep], stamp[keep], label[keep].reset_index(drop=True)
+        keys = np.unique(h1)
+        h1, h2 = entry_ids(h1, h2, inst)
+    del inst
+    order = np.lexsort((stamp, h2, h1))  # stable: of equal times the later row wins, as before
+    del stamp
+    h1 = h1[order]
+    h2 = h2[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = (h1[1:] != h1[:-1]) | (h2[1:] != h2[:-1])
+    latest = label.take(order[last]).reset_index(drop=True)
+    del label, order
+    if latest.dtype == object:
+        latest = latest.astype("category")
+    id1, id2 = h1[last], h2[last]
+    del h1, h2
+    if not by_instance:  # the entries are the keys: their first hashes, sorted, made unique
+        keys = id1[np.r_[True, id1[1:] != id1[:-1]]] if len(id1) else id1
+    return LabelIndex(key, by_instance, id1, id2, latest, keys)
+
+
+def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | None:
+    """:func:`label_index` of every label in a store, read file by file in batches of
+    ``batch_rows`` with only the label columns: memory bounded by the labels' numeric arrays
+    (~32 bytes a label), never by their text. ``None`` for a store without labels."""
+    from ctloop.errors import DataSourceError
+    from ctloop.inference_log.scan import open_parquet
+    from ctloop.labels.store import store_key
+    from ctloop.storage import list_files
+
+    root = f"{store_root.rstrip('/')}/labels"
+    files = list_files(root, ".parquet")
+    key = store_key(store_root)
+    columns = {uri: _data_columns(open_parquet(uri, DataSourceError, "label file").schema_arrow) for uri in files}
+    found = {detect_key(_columns(names)) for names in columns.values() if names}
+    if not found:
+        return None
+    if len(found) > 1 or (key is not None and key not in found):
+        detect_key(_columns([*(found | {key} - {None}), "label", "label_time"]))  # raises: several keys
+
+    def parts():
+        for uri in files:
+            pf = open_parquet(uri, DataSourceError, "label file")
+            try:
+                for batch in pf.iter_batches(batch_size=batch_rows, columns=columns[uri]):
+                    yield batch.to_pandas()
+            except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+                raise DataSourceError(f"cannot read label file {uri}: {exc}") from exc
+
+    index = index_parts(next(iter(found)), parts())
+    return index if len(index) else None
+
+
+def _data_columns(schema) -> list[str]:
+    """A Parquet file's columns without the index pandas stored in it (``__index_level_0__``;
+    ``pd.read_parquet`` makes it the index)."""
+    stored = [c for c in (schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)]
+    return [n for n in schema.names if n not in stored]
+
+
+def _columns(names: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(columns=list(names))
+
+
+def latest_labels(labels: pd.DataFrame) -> tuple[str, pd.DataFrame, bool]:
+    """``(key, latest, by_instance)``: the latest label per key (and instance) with the key as
+    text (``_key`` [, ``instance``], ``label``) — the exact join of :func:`join_labels`."""
     key = detect_key(labels)
     lab = labels.copy()
     lab[key] = normalise_keys(lab[key])
@@ -94,8 +263,7 @@ def label_index(labels: pd.DataFrame) -> LabelIndex:
         lab = lab.dropna(subset=[INSTANCE])
         lab[INSTANCE] = lab[INSTANCE].astype("int64")
     latest = lab.sort_values("label_time", kind="stable").drop_duplicates(on, keep="last")[[*on, "label"]]
-    latest = latest.reset_index(drop=True)
-    return LabelIndex(key, latest, bool(by_instance), np.unique(key_hashes(latest["_key"])))
+    return key, latest.reset_index(drop=True), bool(by_instance)
 
 
 def join_labels(logs: pd.DataFrame, labels: pd.DataFrame | None) -> JoinResult:
@@ -105,18 +273,17 @@ def join_labels(logs: pd.DataFrame, labels: pd.DataFrame | None) -> JoinResult:
     if labels is None or labels.empty:
         return JoinResult(logs.iloc[:0].assign(label=pd.Series(dtype=float)), problem="no labels")
     ok = served(logs)
-    return join_served(ok, label_index(labels), unserved=len(logs) - len(ok), served_rows=len(ok),
+    key, latest, by_instance = latest_labels(labels)
+    return join_served(ok, key, latest, by_instance, unserved=len(logs) - len(ok), served_rows=len(ok),
                        log_columns=list(ok.columns))
 
 
-def join_served(ok: pd.DataFrame, index: LabelIndex, *, unserved: int, served_rows: int,
-                log_columns: list[str]) -> JoinResult:
-    """:func:`join_labels` on served rows ``ok`` that may be only the candidates of a larger log
-    (rows whose key matches a label, and so every instance of their requests); ``served_rows``,
+def join_served(ok: pd.DataFrame, key: str, latest: pd.DataFrame, by_instance: bool, *, unserved: int,
+                served_rows: int, log_columns: list[str]) -> JoinResult:
+    """:func:`join_labels` of served rows ``ok`` with :func:`latest_labels`; ``served_rows``,
     ``unserved`` and ``log_columns`` describe the whole log."""
     import pandas as pd
 
-    key = index.key
     result = JoinResult(ok.iloc[:0].assign(label=pd.Series(dtype=float)), key=key, unserved=unserved)
     if not served_rows:
         result.problem = "no served rows"
@@ -128,20 +295,133 @@ def join_served(ok: pd.DataFrame, index: LabelIndex, *, unserved: int, served_ro
         return result
     data = ok.copy()
     data["_key"] = normalise_keys(data[key])
-    on = ["_key", INSTANCE] if index.by_instance else ["_key"]
-    if index.by_instance:
+    on = ["_key", INSTANCE] if by_instance else ["_key"]
+    if by_instance:
         if INSTANCE not in data.columns:
             data[INSTANCE] = 0
         data[INSTANCE] = pd.to_numeric(data[INSTANCE], errors="coerce").fillna(0).astype("int64")
-    latest = index.latest
-    if not index.by_instance and INSTANCE in data.columns and "request_id" in data.columns:
+    if not by_instance and INSTANCE in data.columns and "request_id" in data.columns:
         inst = pd.to_numeric(data[INSTANCE], errors="coerce").fillna(0)
         batched = (data.groupby("request_id")[INSTANCE].transform("nunique") > 1) | (inst > 0)
         result.skipped_batched = int(data.loc[batched, "_key"].isin(latest["_key"]).sum())
         data = data[~batched]
     joined = data.drop(columns=[c for c in ("label",) if c in data.columns]).merge(latest, on=on, how="inner")
     result.frame = joined.drop(columns=["_key"])
+    result.by_instance = bool(by_instance)
+    return result
+
+
+def candidate_rows(ok: pd.DataFrame, index: LabelIndex, keep: list[str], numbers: list[str] = ()) -> pd.DataFrame:
+    """The served rows ``ok`` whose key may have a label, in the numeric form
+    :func:`join_candidates` joins: the key's hashes (``_h1``, ``_h2``), the request's when the key
+    is a business key (``_r1``, ``_r2``; ``0`` where the request id is missing), ``instance`` as a
+    number, ``keep`` columns (text as categories) and ``numbers`` (score columns) as floats. ~42 bytes a
+    row instead of the log's text."""
+    import pandas as pd
+
+    from ctloop.columns import REQUEST_ID
+
+    keys = normalise_keys(ok[index.key])
+    picked = index.matches(keys)
+    rows = ok[picked]
+    h1, h2 = key_pairs(keys[picked])
+    out = pd.DataFrame({"_h1": h1, "_h2": h2})
+    if index.key != REQUEST_ID and REQUEST_ID in rows.columns:
+        rid = rows[REQUEST_ID].astype("string").reset_index(drop=True)
+        r1, r2 = key_pairs(rid)
+        missing = rid.isna().to_numpy()
+        r1[missing], r2[missing] = 0, 0
+        out["_r1"], out["_r2"] = r1, r2
+    if INSTANCE in rows.columns:
+        out[INSTANCE] = pd.to_numeric(rows[INSTANCE], errors="coerce").to_numpy(dtype=float)
+    for col in numbers:
+        if col in rows.columns:
+            out[col] = pd.to_numeric(rows[col], errors="coerce").to_numpy(dtype=float)
+    for col in keep:
+        if col not in rows.columns or col in numbers:
+            continue
+        values = rows[col].reset_index(drop=True)
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        out[col] = values if numeric or pd.api.types.is_datetime64_any_dtype(values) or isinstance(
+            values.dtype, pd.CategoricalDtype) else values.astype("category")
+    return out.reset_index(drop=True) if len(out) else out.iloc[:0]
+
+
+def _distinct_per_group(g1: np.ndarray, g2: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per row: how many distinct non-missing ``values`` its group ``(g1, g2)`` has
+    (``groupby(...).transform("nunique")``)."""
+    import numpy as np
+
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((values, g2, g1))
+    a1, a2, v = g1[order], g2[order], values[order]
+    new_group = np.ones(len(v), dtype=bool)
+    new_group[1:] = (a1[1:] != a1[:-1]) | (a2[1:] != a2[:-1])
+    new_value = new_group.copy()
+    new_value[1:] |= v[1:] != v[:-1]
+    new_value &= ~np.isnan(v)
+    starts = np.flatnonzero(new_group)
+    counts = np.add.reduceat(new_value.astype(np.int64), starts)
+    out = np.empty(len(v), dtype=np.int64)
+    out[order] = counts[np.cumsum(new_group) - 1]
+    return out
+
+
+def join_candidates(rows: pd.DataFrame, index: LabelIndex, *, unserved: int, served_rows: int,
+                    log_columns: list[str]) -> JoinResult:
+    """:func:`join_served` of candidate rows in :func:`candidate_rows`' form: the same rows joined,
+    the same batched requests skipped; the frame holds the ``keep`` columns and ``label``."""
+    import numpy as np
+    import pandas as pd
+
+    from ctloop.columns import LABEL, REQUEST_ID
+
+    key = index.key
+    result = JoinResult(pd.DataFrame({LABEL: pd.Series(dtype=float)}), key=key, unserved=unserved)
+    if not served_rows:
+        result.problem = "no served rows"
+        return result
+    if key not in log_columns:
+        result.problem = (f"the inference log has no column {key!r} to join the labels on"
+                          + (" (list the header in the InferenceService's logger.metadataHeaders)"
+                             if key.startswith("meta_") else ""))
+        return result
     result.by_instance = bool(index.by_instance)
+    if not len(rows):
+        return result
+    h1, h2 = rows["_h1"].to_numpy(np.uint64), rows["_h2"].to_numpy(np.uint64)
+    inst = rows[INSTANCE].to_numpy(dtype=float) if INSTANCE in rows.columns else None
+    if index.by_instance:
+        number = np.zeros(len(rows), dtype=np.int64) if inst is None else np.nan_to_num(inst, nan=0.0).astype(np.int64)
+        found = index.find(*entry_ids(h1, h2, number))
+    else:
+        found = index.find(h1, h2)
+    keep = found >= 0
+    if not index.by_instance and inst is not None and REQUEST_ID in log_columns:
+        g1, g2 = (rows["_r1"].to_numpy(np.uint64), rows["_r2"].to_numpy(np.uint64)) if "_r1" in rows.columns \
+            else (h1, h2)
+        # a request whose every row has instance 0 is not batched (nunique 1): count instances only
+        # for the requests with another instance or a missing one (rare), not for every row
+        odd = np.isin(g1, np.unique(g1[inst != 0]))
+        per_request = np.zeros(len(inst), dtype=np.int64)
+        per_request[odd] = _distinct_per_group(g1[odd], g2[odd], inst[odd])
+        if "_r1" in rows.columns:  # a missing request id is no request (groupby drops it)
+            per_request[(g1 == 0) & (g2 == 0)] = 0
+        batched = (per_request > 1) | (np.nan_to_num(inst, nan=0.0) > 0)
+        result.skipped_batched = int((batched & keep).sum())
+        keep &= ~batched
+    del h1, h2, inst
+    drop = [c for c in ("_h1", "_h2", "_r1", "_r2", INSTANCE) if c in rows.columns]
+    if keep.all():  # no copy of the rows: a shallow frame without the join's columns
+        frame = rows.copy(deep=False)
+        for c in drop:
+            del frame[c]
+    else:
+        frame = rows.loc[keep, [c for c in rows.columns if c not in drop]].reset_index(drop=True)
+    frame[LABEL] = index.label.take(found[keep]).to_numpy() if not isinstance(
+        index.label.dtype, pd.CategoricalDtype) else index.label.take(found[keep]).reset_index(drop=True)
+    result.frame = frame
     return result
 
 
@@ -150,5 +430,6 @@ def join_predictions_with_labels(logs: pd.DataFrame, labels: pd.DataFrame | None
     return join_labels(logs, labels).frame
 
 
-__all__ = ["JoinResult", "LabelIndex", "label_index", "key_hashes", "join_labels", "join_served",
+__all__ = ["JoinResult", "LabelIndex", "label_index", "index_parts", "index_store", "key_hashes", "key_pairs",
+           "entry_ids", "latest_labels", "join_labels", "join_served", "candidate_rows", "join_candidates",
            "join_predictions_with_labels"]

@@ -51,6 +51,17 @@ def score_columns(score: str | list[str] | tuple[str, ...]) -> list[str]:
     return [score] if isinstance(score, str) else list(score)
 
 
+def label_array(y) -> np.ndarray:
+    """Labels as an array: numeric labels as numbers (matched to numeric classes by value without
+    a Python object per label: :func:`ctloop.metrics.class_positions`), anything else as objects."""
+    import numpy as np
+
+    dtype = getattr(y, "dtype", None)
+    if dtype is not None and getattr(dtype, "kind", "O") in "biuf":
+        return np.asarray(y)
+    return np.asarray(list(y) if dtype is None else y, dtype=object)
+
+
 def scorable(y, classes: list | None = None, task: str = "classification") -> np.ndarray:
     """Which labels a metric can use: a class of the model (``classes`` given), else a number.
     Gate label counts (``min_labels``) on this, not on the joined rows."""
@@ -58,7 +69,7 @@ def scorable(y, classes: list | None = None, task: str = "classification") -> np
     import pandas as pd
 
     if classes and task == "classification":
-        return M.known_classes(np.asarray(list(y), dtype=object), list(classes))
+        return M.known_classes(label_array(y), list(classes))
     values = pd.to_numeric(pd.Series(list(y) if not hasattr(y, "dtype") else y), errors="coerce")
     return np.isfinite(np.asarray(values, dtype=float))
 
@@ -72,7 +83,7 @@ def metric_values(names: tuple[str, ...] | list[str], y, score, classes: list | 
     names = list(names)
     task = task or ("regression" if all(n in M.REGRESSION for n in names) else "classification")
     s = np.asarray(score, dtype=float)
-    y = np.asarray(list(y) if not hasattr(y, "dtype") else y, dtype=object)
+    y = label_array(y)
     if task == "regression":
         keep = scorable(y, None, task) & (np.isfinite(s) if s.ndim == 1 else True)
         values = M.regression(np.asarray(y[keep], dtype=float), s[keep]) if keep.any() else {}
@@ -102,6 +113,7 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
                      classes: list | None = None) -> pd.DataFrame:
     """Per group (and per time window): ``rows`` and the realized metrics of what was served.
     Rows whose score is missing (NaN) or whose label the metric cannot use are left out."""
+    import numpy as np
     import pandas as pd
 
     from ctloop.inference_log.reader import utc_times
@@ -110,24 +122,27 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
     columns = score_columns(score)
     if joined.empty or any(c not in joined.columns for c in columns):
         return pd.DataFrame()
-    data = joined.copy()
-    for column in columns:
-        data[column] = pd.to_numeric(data[column], errors="coerce")
-    data = data.dropna(subset=[*columns, LABEL])
-    data = data[scorable(data[LABEL], classes, task)]  # rows counts only labels the metric uses
-    scored = columns[0] if isinstance(score, str) else columns
+    # masks and positions instead of copies of the frame: it may hold millions of labelled rows
+    scores = np.column_stack([pd.to_numeric(joined[c], errors="coerce").to_numpy(dtype=float) for c in columns])
+    labels = joined[LABEL]
+    ok = ~np.isnan(scores).any(axis=1) & labels.notna().to_numpy()
+    ok[ok] = scorable(labels[ok], classes, task)  # rows counts only labels the metric uses
     keys = list(by)
+    groups = pd.DataFrame({k: joined[k] for k in keys})
     if window:
-        data["window"] = utc_times(data[TIME]).dt.floor(window)
+        groups["window"] = utc_times(joined[TIME]).dt.floor(window)
         keys.append("window")
+    groups.index = pd.RangeIndex(len(groups))
     rows = []
-    for group, part in data.groupby(keys, sort=True):
+    for group, part in groups[ok].groupby(keys, sort=True, observed=True):
+        at = part.index.to_numpy()
         entry = dict(zip(keys, group if isinstance(group, tuple) else (group,), strict=True))
-        entry["rows"] = len(part)
-        entry.update(metric_values(names, part[LABEL], part[scored], classes, task))
+        entry["rows"] = len(at)
+        entry.update(metric_values(names, labels.iloc[at], scores[at, 0] if isinstance(score, str) else scores[at],
+                                   classes, task))
         rows.append(entry)
     return pd.DataFrame(rows)
 
 
-__all__ = ["resolve", "score_columns", "scorable", "metric_values", "metric_value", "realized_metrics",
+__all__ = ["resolve", "score_columns", "label_array", "scorable", "metric_values", "metric_value", "realized_metrics",
            "BINARY_CLASSES"]

@@ -13,8 +13,10 @@ or ``read_log``'s frame) in any number of chunks and keeps:
   :class:`ctloop.drift.streaming.DriftState`, and per feature the non-null count (a feature
   all missing in the window is left out, as the frame path does);
 * realized metric: the served rows of the label lookback whose join key matches a label
-  (:meth:`ctloop.labels.join.LabelIndex.matches`), only the columns the join and the metric use.
-  Bounded by labelled rows; the exact join runs once on them (:meth:`WindowState.join`).
+  (:meth:`ctloop.labels.join.LabelIndex.matches`), kept as numbers: the key's 128-bit hash,
+  instance, time, score columns, and ``model_version``/``revision`` as categories
+  (:func:`ctloop.labels.join.candidate_rows`, ~42 bytes a row). Bounded by labelled rows; the
+  join runs once on them (:meth:`WindowState.join`, :func:`ctloop.labels.join.join_candidates`).
 
 ``merge`` adds two states (any order: the result is the state of one pass over both);
 ``save``/``load`` write ``state.json`` and ``labelled.parquet`` into a directory, so KFP tasks
@@ -193,6 +195,7 @@ class WindowState:
         self.drift: DriftState | None = None
         self.labelled: list[pd.DataFrame] = []
         self.score_bins: list[int] | None = None  # served scores per gate-decile bin (spec.score_bins)
+        self.consumed = False  # the labelled rows were dropped by join(consume=True)
 
     # ---- building
     def update(self, chunk: pd.DataFrame) -> WindowState:
@@ -246,16 +249,14 @@ class WindowState:
         self.drift.update(aligned.reset_index(drop=True))
 
     def _candidates(self, ok: pd.DataFrame) -> None:
-        from ctloop.labels.store import normalise_keys
+        from ctloop.labels.join import candidate_rows
 
         index = self.labels
         if index is None or index.key not in ok.columns or not len(ok):
             return
-        rows = ok[index.matches(normalise_keys(ok[index.key]))]
+        rows = candidate_rows(ok, index, [PARSED_TIME, MODEL_VERSION, REVISION], list(self.spec.keep))
         if len(rows):
-            keep = [c for c in dict.fromkeys([REQUEST_ID, INSTANCE, index.key, TIME, PARSED_TIME, HAS_RESPONSE,
-                                              MODEL_VERSION, REVISION, *self.spec.keep]) if c in rows.columns]
-            self.labelled.append(rows[keep].reset_index(drop=True))
+            self.labelled.append(rows)
 
     # ---- combining
     def merge(self, other: WindowState) -> WindowState:
@@ -281,23 +282,32 @@ class WindowState:
         return alignment(self.log_columns, self.present, list(self.spec.features))
 
     def labelled_rows(self) -> pd.DataFrame:
+        """The candidate rows (:func:`ctloop.labels.join.candidate_rows`) as one frame (kept as
+        one from then on: the chunks are not held twice)."""
         import pandas as pd
 
         frames = [f for f in self.labelled if len(f)]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if len(frames) > 1:
+            frames = [concat_categories(frames)]
+        self.labelled = frames
+        return frames[0] if frames else pd.DataFrame()
 
-    def join(self, labels: pd.DataFrame | LabelIndex | None) -> JoinResult:
-        """:func:`ctloop.labels.join.join_labels` of the lookback's rows, from the candidates."""
+    def join(self, labels: pd.DataFrame | LabelIndex | None, *, consume: bool = False) -> JoinResult:
+        """:func:`ctloop.labels.join.join_labels` of the lookback's rows, from the candidates
+        (``consume``: drop them once joined; the state cannot be joined or saved again)."""
         import pandas as pd
 
-        from ctloop.labels.join import JoinResult, LabelIndex, join_served, label_index
+        from ctloop.labels.join import JoinResult, LabelIndex, join_candidates, label_index
 
         if labels is None or (isinstance(labels, pd.DataFrame) and labels.empty):
             return JoinResult(pd.DataFrame({"label": pd.Series(dtype=float)}), problem="no labels")
         index = labels if isinstance(labels, LabelIndex) else label_index(labels)
         served_rows = self.counts["lookback_served"]
-        return join_served(self.labelled_rows(), index, unserved=self.counts["lookback_rows"] - served_rows,
-                           served_rows=served_rows, log_columns=self.log_columns)
+        result = join_candidates(self.labelled_rows(), index, unserved=self.counts["lookback_rows"] - served_rows,
+                                 served_rows=served_rows, log_columns=self.log_columns)
+        if consume:
+            self.labelled, self.consumed = [], True
+        return result
 
     # ---- serialising
     def to_dict(self) -> dict[str, Any]:
@@ -307,6 +317,9 @@ class WindowState:
 
     def save(self, directory: str) -> None:
         """``state.json`` and, when there are labelled rows, ``labelled.parquet`` in ``directory``."""
+        if self.consumed:
+            raise InferenceLogError("this window state's labelled rows were consumed by its join: save it before "
+                                    "judging it with consume=True")
         os.makedirs(directory, exist_ok=True)
         rows = self.labelled_rows()
         if len(rows):
@@ -338,6 +351,21 @@ class WindowState:
         if os.path.exists(rows):
             out.labelled = [pd.read_parquet(rows)]
         return out
+
+
+def concat_categories(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """``pd.concat`` that keeps category columns categories (over the union of their values,
+    sorted) instead of turning them into text objects."""
+    import pandas as pd
+
+    frames = [f.copy(deep=False) for f in frames]
+    for col in frames[0].columns:
+        if isinstance(frames[0][col].dtype, pd.CategoricalDtype):
+            values = sorted({v for f in frames if col in f.columns for v in f[col].cat.categories}, key=str)
+            for f in frames:
+                if col in f.columns:
+                    f[col] = f[col].cat.set_categories(values)
+    return pd.concat(frames, ignore_index=True)
 
 
 # --------------------------------------------------------------------------- reading
