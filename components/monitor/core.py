@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop.columns import HAS_REQUEST, LABEL, MODEL_VERSION, PARSED_TIME, REVISION
 from ctloop.config import MonitoringConfig
-from ctloop.monitoring.rules import Verdict, decide, history_needs
+from ctloop.monitoring import policy
+from ctloop.monitoring.rules import Verdict, history_needs
 from ctloop.monitoring.window import FeatureAlignment, align_features, coerce_like
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -115,8 +116,8 @@ class WindowJudgement:
 
 
 def history_depth(cfg: MonitoringConfig) -> int:
-    """How many earlier windows the rules look at."""
-    return history_needs(cfg.rules.active())
+    """How many earlier windows the rules and the policy's spacing look at."""
+    return max(history_needs(cfg.rules.active()), policy.MAX_GAP)
 
 
 def judge(*, window: Bounds, logs: pd.DataFrame, labels: pd.DataFrame | None, champion: Champion | None,
@@ -262,16 +263,28 @@ def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, 
         rows_since = _volume(out, facts, champion, previous, window)
         if cfg.labels_root:
             _realized(out, facts.join(labels), champion, score, cfg)
-    out.verdict = decide(history, record, cfg.rules.active(), champion_metric=out.gate_value,
-                         rows_since_training=rows_since, metric=out.metric, min_labels=cfg.min_labels,
-                         window=cfg.window, champion_gate=champion.gate_metrics if champion else None)
-    for key in CARRIED:  # what the next window's rules read back from this one (store.to_record)
-        if isinstance(record.get(key), int | float) and record[key] == record[key]:
-            out.series[key] = float(record[key])
+    out.verdict = policy.judge(history, record, cfg.rules.active(), champion_gate=champion.gate_metrics
+                               if champion else None, metric=out.metric, min_labels=cfg.min_labels,
+                               window=cfg.window, champion_metric=out.gate_value, rows_since_training=rows_since,
+                               recovery=cfg.rules.recovery)
+    series, tags = carried(record)
+    out.series.update(series)
+    out.tags.update(tags)
     return out
 
 
-CARRIED = ("psi", "psi_bound", "cusum")  # record fields the rules read from earlier windows
+# record fields the rules and the policy read from earlier windows (store.to_record)
+CARRIED = ("psi", "psi_bound", "cusum", "realized_se", "brier", "brier_se", "realized_excess", "brier_excess",
+           "noise_n", "gap")
+CARRIED_TAGS = {"change": "recovery_since"}
+
+
+def carried(record: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:
+    """``(metrics, tags)`` of a judged record that the next window's rules and policy read back
+    (:func:`ctloop.monitoring.store.to_record`)."""
+    series = {key: float(record[key]) for key in CARRIED
+              if isinstance(record.get(key), int | float) and record[key] == record[key]}
+    return series, {tag: str(record[key]) for key, tag in CARRIED_TAGS.items() if record.get(key)}
 
 
 def _drift(out: WindowJudgement, alignment: FeatureAlignment | None, result: DriftResult | None) -> None:
@@ -366,4 +379,4 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
 
 
 __all__ = ["FeatureAlignment", "align_features", "champion_rows", "coerce_like", "Bounds", "bounds",
-           "WindowJudgement", "history_depth", "judge", "judge_state", "window_spec", "volume_start"]
+           "WindowJudgement", "history_depth", "judge", "judge_state", "window_spec", "volume_start", "carried"]

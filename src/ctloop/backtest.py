@@ -70,7 +70,6 @@ TRAIN_ROWS = 3000  # the derived training window holds at least this many rows .
 MAX_TRAIN_WINDOWS = 6  # ... within at most this many replay windows
 MIN_SCORE_ROWS = 30  # a window with fewer rows is not scored
 MIN_LABELS = 100  # labelled rows of a window the realized rules need (monitoring's min_labels)
-LOSS_RULES = ("realized_z", "cusum", "realized_drop", "realized_floor")  # a confident loss on labels
 
 
 @dataclass
@@ -157,6 +156,7 @@ class BacktestReport:
     metric: str
     train_windows: int = 0
     skipped: int = 0
+    records: list[dict[str, Any]] = field(default_factory=list)  # policy default: what policy.judge read and wrote
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -206,8 +206,7 @@ def run_backtest(
     from ctloop.components.train import core as train_core
     from ctloop.drift import engine as drift_core
     from ctloop.errors import CtloopError
-    from ctloop.monitoring import triggers
-    from ctloop.monitoring.rules import decide
+    from ctloop.monitoring import policy, triggers
     from ctloop.timeutil import parse_duration
 
     cfg.validate()
@@ -264,19 +263,15 @@ def run_backtest(
         x = rows[list(names)] if names is not None else rows[features]
         return model.predict_proba(x) if classification else np.asarray(model.predict(x), dtype=float)
 
-    def gate_stats(model: Any, classes: list | None, holdout: pd.DataFrame, value: float | None) -> dict[str, float]:
-        out: dict[str, float] = {}
-        if classification and len(holdout):
-            out = triggers.gate_reference(holdout[cfg.target].to_numpy(), proba_of(model, holdout), classes or [])
-        if value is not None and value == value:
-            out[cfg.primary_metric] = float(value)
-        return out
-
     def registered(decision: Any) -> dict[str, float]:
         """What registration records with a promoted version and monitoring reads back
         (``ctloop.metric.challenger.*`` tags: the gate's metrics and statistics)."""
         values = eval_core.metric_values(decision)
-        return {k[len("challenger."):]: float(v) for k, v in values.items() if k.startswith("challenger.")}
+        out = {k[len("challenger."):]: float(v) for k, v in values.items() if k.startswith("challenger.")}
+        for stat in ("delta", "ci_low"):  # tags ctloop.metric.<metric>.delta/.ci_low: policy.paid
+            if values.get(policy.paid_key(cfg.primary_metric, stat)) is not None:
+                out[policy.paid_key(cfg.primary_metric, stat)] = float(values[policy.paid_key(cfg.primary_metric, stat)])
+        return out
 
     def train(hist: pd.DataFrame, champion: _Champion | None):
         """``(result, train, holdout, decision)`` or ``(None, reason)``."""
@@ -328,10 +323,10 @@ def run_backtest(
         raise DataValidationError([(cfg.target, "trainable", len(data),
                                     f"no window can train an initial model: {windows[-1].reason}")])
 
-    history: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []  # the window records policy.judge reads (its state), as monitoring stores them
     retrains = promotions = 0
     start = i
-    change = -1  # window of the last confident realized loss: recovery retrains until change + train_windows
     for i in range(start, len(bounds)):
         lo, hi = bounds[i]
         current = data.loc[win_of_row == i]
@@ -386,27 +381,23 @@ def run_backtest(
                 record["realized"] = w.realized = realized if realized == realized else None
                 if classification:
                     record.update(triggers.realized_inputs(rows[cfg.target].to_numpy(), p, champion.classes or []))
-            verdict = decide(history, record, cfg.rules.active(), champion_metric=champion.gate.get(cfg.primary_metric),
-                             metric=cfg.primary_metric, min_labels=cfg.min_labels, window=cfg.window,
-                             champion_gate=champion.gate)
+            record["champion_gate"] = champion.gate  # (monitoring reads it from the registry, not the record)
+            verdict = policy.judge(history, record, cfg.rules.active(), champion_gate=champion.gate,
+                                   metric=cfg.primary_metric, min_labels=cfg.min_labels, window=cfg.window,
+                                   recovery=cfg.rules.recovery)
             fire, rule, reason = verdict.fire, verdict.rule, verdict.reason
-            if fire and rule in LOSS_RULES:
-                change = i
-            elif not fire and 0 <= change < i < change + train_windows and rule != "cooldown":
-                fire, rule, reason = True, "recovery", (
-                    f"recovery after the loss in window {change}: retrain on the windows since ({reason})")
             w.cusum = record.get("cusum")
-            record["triggered"] = fire
             history = [*history[-50:], record]
+            records.append(record)
         w.rule = rule
         w.reason = "; ".join([*notes, reason])
         if fire:
-            first = max(i + 1 - train_windows, 0 if change < 0 else change)
+            first = max(i + 1 - train_windows, 0)
             out, why = train(labelled(i, first), champion)
             if out is None:
                 w.reason += f"; retrain skipped: {why}"
                 if history:
-                    history[-1]["triggered"] = False
+                    policy.not_started(history[-1])
             else:
                 result, part, holdout, decision = out
                 retrains += 1
@@ -418,12 +409,6 @@ def run_backtest(
                     champion = _Champion(result.model, classes, part[features], registered(decision),
                                          champion.version + 1, hi)
                     w.promoted, w.champion_version = True, champion.version
-                else:  # the champion is not confidently worse on the newest data: judge it by that
-                    if rule == "recovery":
-                        change = -1  # recovered: a challenger that does not pass ends the recovery
-                        w.reason += "; recovery ends"
-                    champion.gate = gate_stats(champion.model, champion.classes, holdout,
-                                               (decision.champion_metrics or {}).get(cfg.primary_metric))
         say(f"window {i} [{lo} … {hi}): {len(current)} rows, {cfg.primary_metric}="
             f"{'n/a' if w.metric is None else round(w.metric, 4)}"
             + (f", drift share {w.drift_share:.2f}" if w.drift_share is not None else "")
@@ -438,6 +423,7 @@ def run_backtest(
     return BacktestReport(
         config=cfg.to_dict(), windows=windows, mean_metric=mean_metric, retrains=retrains,
         promotions=promotions, metric=cfg.primary_metric, train_windows=train_windows, skipped=skipped,
+        records=records,
     )
 def plot_timeline(report: BacktestReport, path: str | Path, title: str = "") -> Path:
     """PNG timeline: metric per window, drift share, retrain and promotion markers."""

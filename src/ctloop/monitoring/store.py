@@ -42,7 +42,13 @@ def to_record(run: Any) -> dict[str, Any]:
             "rows_since_training": metrics.get("rows_since_training"), "champion_version": tags.get("champion_version"),
             "triggered": tags.get("triggered") == TRIGGERED,
             # the statistical rules' state (monitor core CARRIED): prediction drift persistence, CUSUM
-            "psi": metrics.get("psi"), "psi_bound": metrics.get("psi_bound"), "cusum": metrics.get("cusum")}
+            "psi": metrics.get("psi"), "psi_bound": metrics.get("psi_bound"), "cusum": metrics.get("cusum"),
+            # the policy's state (ctloop.monitoring.policy): the re-based reference and the recovery
+            "realized_se": metrics.get("realized_se"), "brier": metrics.get("brier"),
+            "brier_se": metrics.get("brier_se"), "rule": tags.get("rule"),
+            "realized_excess": metrics.get("realized_excess"), "brier_excess": metrics.get("brier_excess"),
+            "noise_n": metrics.get("noise_n"),
+            "change": tags.get("recovery_since") or None, "gap": metrics.get("gap")}
 
 
 class MonitoringStore:
