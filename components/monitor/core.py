@@ -116,7 +116,7 @@ class WindowJudgement:
 
 
 def history_depth(cfg: MonitoringConfig) -> int:
-    """How many earlier windows the rules and the policy's spacing look at."""
+    """How many earlier windows the rules and the policy's recovery look at."""
     return max(history_needs(cfg.rules.active()), policy.MAX_GAP)
 
 
@@ -274,9 +274,8 @@ def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, 
 
 
 # record fields the rules and the policy read from earlier windows (store.to_record)
-CARRIED = ("psi", "psi_bound", "cusum", "realized_se", "brier", "brier_se", "realized_excess", "brier_excess",
-           "noise_n", "gap")
-CARRIED_TAGS = {"change": "recovery_since"}
+CARRIED = ("psi", "psi_bound", "cusum", "realized_se", "brier", "brier_se", "gap", "budget")
+CARRIED_TAGS = {"change": "recovery_since", "train_since": "train_since"}
 
 
 def carried(record: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:

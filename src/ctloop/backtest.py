@@ -11,25 +11,23 @@ For every replay window after the initial training window:
    * ``never``: train once, then never; ``always``: every window;
    * ``drift``: feature drift of the window against the champion's training reference (the
      ``detect`` of the ``detect_drift`` component) alone;
-   * ``default``: the monitoring rules (:func:`ctloop.monitoring.rules.decide`, the
-     ``monitoring.rules`` section, the same code ``monitor_model`` runs) on the same inputs
-     monitoring computes on served traffic: feature drift share, prediction drift of the
-     champion's scores against its gate holdout, and the realized metric on the labels that
-     arrived during the window (``label_delay`` after each row's event time) for rows the
-     champion served, against what the champion scored at its gate, with its sampling error;
+   * ``default``: the monitoring policy (:func:`ctloop.monitoring.policy.judge` with the
+     ``monitoring.rules`` section — the same function and the same window records
+     ``monitor_model`` judges and stores) on the inputs monitoring computes on served traffic:
+     feature drift share, prediction drift of the champion's scores against its gate holdout,
+     and the realized metric on the labels that arrived during the window (``label_delay`` after
+     each row's event time) for rows the champion served, against what the champion scored at
+     its gate (re-based after a rejected retrain), with its sampling error; the policy's budget
+     (one retrain per two windows on average) and its recovery after a loss (retrains every
+     other window, on the data since the change, while they pay) included;
 3. **retrain, gate, promote** — a challenger is trained on the labelled rows of the training
-   window (those whose label had arrived by the window's end, the same ``fit``), gated against the
-   champion on a time holdout (the same ``gate``) and promoted when approved. A training window
-   with too few labelled rows, a single class, or on which the estimator fails, skips the
-   retrain with the reason; the replay continues. A rejected challenger re-anchors the
-   champion's gate statistics to its score on that newest holdout (the champion is not
-   confidently worse there), so the same loss does not fire again and again;
-4. **recovery** (policy ``default``) — a confident loss on labels (``realized_z``, ``cusum``,
-   ``realized_drop``, ``realized_floor``) marks a change: that retrain and one in each following
-   window, up to one training window later, train only on the windows since the change (growing
-   back to the full training window), each gated as usual; the first rejected one ends the
-   recovery. Without it, a challenger trained mostly on the old concept sets its own low bar and
-   the rules never replace it.
+   window (those whose label had arrived by the window's end, the same ``fit``; for a recovery
+   retrain only the windows since the change), gated against the champion on a time holdout (the
+   same ``gate``) and promoted when approved. A training window with too few labelled rows, a
+   single class, or on which the estimator fails, skips the retrain with the reason
+   (:func:`ctloop.monitoring.policy.not_started`); the replay continues. What the gate found
+   (``<metric>.delta``/``ci_low``) is registered with a promoted champion, as in the pipeline,
+   and tells the policy whether the retrain paid.
 
 **Defaults derived from the data** (nothing fixed such as 90 days):
 
@@ -327,6 +325,7 @@ def run_backtest(
     history: list[dict[str, Any]] = []  # the window records policy.judge reads (its state), as monitoring stores them
     retrains = promotions = 0
     start = i
+    end_index = {pd.Timestamp(hi).isoformat(): k for k, (_, hi) in enumerate(bounds)}
     for i in range(start, len(bounds)):
         lo, hi = bounds[i]
         current = data.loc[win_of_row == i]
@@ -392,7 +391,8 @@ def run_backtest(
         w.rule = rule
         w.reason = "; ".join([*notes, reason])
         if fire:
-            first = max(i + 1 - train_windows, 0)
+            since = record.get("train_since") if cfg.policy == "default" else None  # policy.judge: a change
+            first = max(i + 1 - train_windows, 0 if since is None else end_index[since])
             out, why = train(labelled(i, first), champion)
             if out is None:
                 w.reason += f"; retrain skipped: {why}"

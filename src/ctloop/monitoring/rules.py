@@ -16,9 +16,7 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
 * ``cooldown``: no trigger within this duration of the previous *successful* trigger;
 * ``realized_z``: the realized ROC AUC (or Brier score) is worse than what the champion scored at
   its gate by more than ``z`` standard errors of the difference (record ``realized_se``/``brier``/
-  ``brier_se``; the champion's gate statistics, :mod:`ctloop.monitoring.triggers`; plus the
-  window-to-window variation beyond sampling, record ``realized_noise``/``brier_noise``, which
-  :mod:`ctloop.monitoring.policy` estimates from the earlier windows);
+  ``brier_se``; the champion's gate statistics, :mod:`ctloop.monitoring.triggers`);
 * ``cusum_h``: the CUSUM of those standardised losses (carried in the record ``cusum`` from the
   previous window of the same ``champion_version``) reaches ``h``;
 * ``prediction_psi``: prediction drift — record ``psi`` above both the threshold and ``psi_bound``
@@ -211,13 +209,13 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
     ref, ref_se = gate.get(metric), gate.get(f"{metric}_se")
     if metric == "roc_auc" and None not in (realized, se, ref, ref_se) and realized == realized and se == se:
         losses.append(("roc_auc", float(ref) - float(realized),
-                       math.hypot(float(se), float(ref_se), float(current.get("realized_noise") or 0.0)),
+                       math.hypot(float(se), float(ref_se)),
                        float(realized), float(ref)))
     brier, brier_se, ref_b, ref_b_se = (current.get("brier"), current.get("brier_se"), gate.get("brier"),
                                         gate.get("brier_se"))
     if None not in (brier, brier_se, ref_b, ref_b_se) and brier == brier and brier_se == brier_se:
         losses.append(("Brier score", float(brier) - float(ref_b),
-                       math.hypot(float(brier_se), float(ref_b_se), float(current.get("brier_noise") or 0.0)),
+                       math.hypot(float(brier_se), float(ref_b_se)),
                        float(brier), float(ref_b)))
     losses = [x for x in losses if x[2] > 0]
     if not losses:
