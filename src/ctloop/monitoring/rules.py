@@ -208,14 +208,12 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
     realized, se = current.get("realized"), current.get("realized_se")
     ref, ref_se = gate.get(metric), gate.get(f"{metric}_se")
     if metric == "roc_auc" and None not in (realized, se, ref, ref_se) and realized == realized and se == se:
-        losses.append(("roc_auc", float(ref) - float(realized),
-                       math.hypot(float(se), float(ref_se)),
+        losses.append(("roc_auc", float(ref) - float(realized), math.hypot(float(se), float(ref_se)),
                        float(realized), float(ref)))
     brier, brier_se, ref_b, ref_b_se = (current.get("brier"), current.get("brier_se"), gate.get("brier"),
                                         gate.get("brier_se"))
     if None not in (brier, brier_se, ref_b, ref_b_se) and brier == brier and brier_se == brier_se:
-        losses.append(("Brier score", float(brier) - float(ref_b),
-                       math.hypot(float(brier_se), float(ref_b_se)),
+        losses.append(("Brier score", float(brier) - float(ref_b), math.hypot(float(brier_se), float(ref_b_se)),
                        float(brier), float(ref_b)))
     losses = [x for x in losses if x[2] > 0]
     if not losses:
