@@ -270,6 +270,13 @@ def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, 
     series, tags = carried(record)
     out.series.update(series)
     out.tags.update(tags)
+    if record.get("train_since"):  # trigger_training cuts the triggered run's data window back to it
+        import pandas as pd
+
+        from ctloop.timeutil import parse_duration
+
+        start = pd.Timestamp(record["train_since"]) - parse_duration(cfg.window, name="monitoring.window")
+        out.tags["train_from"] = start.isoformat()
     return out
 
 

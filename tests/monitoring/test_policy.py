@@ -170,3 +170,16 @@ def test_the_monitoring_store_carries_the_backtests_policy_state(backtest, sqlit
 
 def test_monitoring_rules_default_to_the_recovery():
     assert MonitoringRules().active()["recovery"] is True
+
+
+def test_a_recovery_retrain_in_monitoring_trains_on_the_data_since_the_change():
+    from ctloop.monitoring.trigger import training_parameters
+
+    params = {"data": {"uri": "gs://b/t.parquet", "window": "180D"}, "drift": {"current_window": "7D"}}
+    now = "2026-03-01T00:00:00Z"
+    out = training_parameters(params, "credit", train_from="2026-02-20T00:00:00+00:00", now=now)
+    assert out["data"] == {"uri": "gs://b/t.parquet", "window": f"{9 * 86400}s"}
+    assert out["drift"] == {"current_window": "7D", "force_retrain": True} and params["data"]["window"] == "180D"
+    # never longer than the configured window; without train_from nothing changes
+    assert training_parameters(params, "credit", train_from="2025-01-01T00:00:00Z", now=now)["data"]["window"] == "180D"
+    assert training_parameters(params, "credit", now=now)["data"] == params["data"]
