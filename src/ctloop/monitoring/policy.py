@@ -43,7 +43,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 LOSS_RULES = ("realized_z", "cusum", "realized_drop", "realized_floor")  # a confident loss on labels
-REALIZED_STATS = ("realized", "realized_se", "brier", "brier_se")  # the record fields a reference is re-based on
 MAX_GAP = 4  # a recovery ends when retrains stopped paying so long that the gap passes this many windows
 BURST = 2.0  # retrains the budget lets start back to back after a quiet spell
 MIN_GAP = 2  # the budget: one retrain per this many windows on average; the recovery's shortest gap
@@ -131,9 +130,10 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
           recovery: bool = True, min_gap: int = MIN_GAP) -> Verdict:
     """The verdict on ``current`` (see the module doc): the rules on the re-based reference, then
     the budget and the recovery. ``recovery`` turns the recovery after a loss on; ``min_gap``
-    sets the budget and the recovery's shortest gap. Written into ``current``: ``cusum`` (the rules' state),
-    ``budget``, ``change``/``gap`` (the recovery), ``train_since`` (when the retrain trains only on
-    the data of the window ending then and later), ``rule`` and ``triggered``."""
+    sets the budget and the recovery's shortest gap. Written into ``current``: ``cusum`` (the
+    rules' state), ``budget``, ``change``/``gap`` (the recovery), ``train_since`` (when the
+    retrain trains only on the data of the window ending then and later), ``rule`` and
+    ``triggered``."""
     earlier = [h for h in _earlier(history, current) if not h.get("cooldown_only")]
     previous = earlier[-1] if earlier else None
     ref = reference(champion_gate, history, current, metric)
@@ -186,4 +186,5 @@ def not_started(current: dict[str, Any]) -> None:
     current["triggered"] = False
 
 
-__all__ = ["LOSS_RULES", "REALIZED_STATS", "MIN_GAP", "MAX_GAP", "BURST", "budget", "rejected", "paid", "paid_key", "pays", "reference", "judge", "not_started"]
+__all__ = ["LOSS_RULES", "MIN_GAP", "MAX_GAP", "BURST", "budget", "rejected", "paid", "paid_key", "pays", "reference",
+           "judge", "not_started"]
