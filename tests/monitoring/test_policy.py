@@ -18,6 +18,7 @@ from ctloop.config import GateConfig, MonitoringConfig, MonitoringRules, Trainin
 from ctloop.monitoring import policy
 from ctloop.monitoring.store import MonitoringStore
 from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, make_credit_data
+from tests.monitoring import window_support as ws
 
 RULES = {"realized_z": 2.326, "cusum_h": 5.0}
 GATE = {"roc_auc": 0.90, "roc_auc_se": 0.01}
@@ -183,3 +184,30 @@ def test_a_recovery_retrain_in_monitoring_trains_on_the_data_since_the_change():
     # never longer than the configured window; without train_from nothing changes
     assert training_parameters(params, "credit", train_from="2025-01-01T00:00:00Z", now=now)["data"]["window"] == "180D"
     assert training_parameters(params, "credit", now=now)["data"] == params["data"]
+
+
+def test_monitor_model_judges_a_window_with_the_policy(tmp_path):
+    """The monitoring core's own judgement (``core.judge`` on a logged window) goes through
+    ``policy.judge``: two windows after a retrain that paid, the recovery asks for the next one,
+    on the data since the change (the ``train_from`` tag ``trigger_training`` reads)."""
+    from ctloop.inference_log.reader import read_log
+    from ctloop.labels.store import read_labels
+
+    truth = ws.write_log(tmp_path / "logs", n=300)
+    ws.write_labels(tmp_path / "labels", truth)
+    cfg = ws.config(tmp_path / "logs", tmp_path / "labels", rules={"cooldown": None})
+    END, MODEL = ws.END, ws.MODEL
+    window = core.bounds(END, cfg)
+    loss = (END - pd.Timedelta("4h")).isoformat()
+    history = [{"window_end": loss, "champion_version": "0", "triggered": True, "rule": "realized_z", "change": loss,
+                "gap": 2.0, "budget": 1.0},
+               {"window_end": (END - pd.Timedelta("2h")).isoformat(), "champion_version": "1", "triggered": False,
+                "rule": "none", "change": loss, "gap": 2.0, "budget": 1.5}]
+    champ = ws.champion()
+    champ.gate_metrics = {"roc_auc": 0.8, "roc_auc.delta": 0.02}  # registered: it beat the champion it replaced
+    out = core.judge(window=window, logs=read_log(str(tmp_path / "logs"), MODEL, window.read_from, window.end),
+                     labels=read_labels(str(tmp_path / "labels")), champion=champ, history=history,
+                     previous=history[-1], cfg=cfg, model_name=MODEL)
+    assert out.verdict.fire and out.verdict.rule == "recovery", out.verdict.reason
+    assert out.tags["recovery_since"] == loss and out.tags["train_from"] == (END - pd.Timedelta("6h")).isoformat()
+    assert out.series["budget"] == 1.0 and out.series["gap"] == 2.0
