@@ -174,7 +174,7 @@ class _Champion:
     model: Any
     classes: list | None
     reference: pd.DataFrame  # features of its training rows (the drift reference)
-    gate: dict[str, float]  # what it scored at its gate (re-anchored when a challenger is rejected)
+    gate: dict[str, float]  # what it scored at its gate (the registered tags; policy.reference re-bases)
     version: int
     since: Any  # the time it started serving
 
