@@ -290,6 +290,10 @@ def merge(names: list[str], output: str) -> int:
         rows += payload["rows"]
         infos += payload.get("streams", [])
         seconds += payload.get("seconds", 0.0)
+    # one block per stream (catalogue order), policies in the engine's order, whichever file they came from
+    order = {s.name: k for k, s in enumerate(catalogue.STREAMS)}
+    rows.sort(key=lambda r: (order.get(r["stream"], len(order)), ENGINES[r["engine"]].index(r["policy"])))
+    infos = list({i["stream"]: i for i in infos}.values())
     add_comparisons(rows)
     results = {"goal": goal(rows)} if any(r["policy"] == "default" for r in rows) else {}
     print(table(rows, COLUMNS))

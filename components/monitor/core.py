@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop.columns import HAS_REQUEST, LABEL, MODEL_VERSION, PARSED_TIME, REVISION
 from ctloop.config import MonitoringConfig
-from ctloop.monitoring.rules import Verdict, decide, history_needs
+from ctloop.monitoring import policy
+from ctloop.monitoring.rules import Verdict, history_needs
 from ctloop.monitoring.window import FeatureAlignment, align_features, coerce_like
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -146,8 +147,8 @@ class WindowJudgement:
 
 
 def history_depth(cfg: MonitoringConfig) -> int:
-    """How many earlier windows the rules look at."""
-    return history_needs(cfg.rules.active())
+    """How many earlier windows the rules and the policy's recovery look at."""
+    return max(history_needs(cfg.rules.active()), policy.MAX_GAP)
 
 
 def judge(*, window: Bounds, logs: pd.DataFrame, labels: pd.DataFrame | None, champion: Champion | None,
@@ -295,16 +296,34 @@ def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, 
         rows_since = _volume(out, facts, champion, previous, window)
         if cfg.labels_root:
             _realized(out, facts.join(labels), champion, score, cfg)
-    out.verdict = decide(history, record, cfg.rules.active(), champion_metric=out.gate_value,
-                         rows_since_training=rows_since, metric=out.metric, min_labels=cfg.min_labels,
-                         window=cfg.window, champion_gate=champion.gate_metrics if champion else None)
-    for key in CARRIED:  # what the next window's rules read back from this one (store.to_record)
-        if isinstance(record.get(key), int | float) and record[key] == record[key]:
-            out.series[key] = float(record[key])
+    out.verdict = policy.judge(history, record, cfg.rules.active(), champion_gate=champion.gate_metrics
+                               if champion else None, metric=out.metric, min_labels=cfg.min_labels,
+                               window=cfg.window, champion_metric=out.gate_value, rows_since_training=rows_since,
+                               recovery=cfg.rules.recovery)
+    series, tags = carried(record)
+    out.series.update(series)
+    out.tags.update(tags)
+    if record.get("train_since"):  # trigger_training cuts the triggered run's data window back to it
+        import pandas as pd
+
+        from ctloop.timeutil import parse_duration
+
+        start = pd.Timestamp(record["train_since"]) - parse_duration(cfg.window, name="monitoring.window")
+        out.tags["train_from"] = start.isoformat()
     return out
 
 
-CARRIED = ("psi", "psi_bound", "cusum")  # record fields the rules read from earlier windows
+# record fields the rules and the policy read from earlier windows (store.to_record)
+CARRIED = ("psi", "psi_bound", "cusum", "realized_se", "brier", "brier_se", "gap", "budget")
+CARRIED_TAGS = {"change": "recovery_since", "train_since": "train_since"}
+
+
+def carried(record: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:
+    """``(metrics, tags)`` of a judged record that the next window's rules and policy read back
+    (:func:`ctloop.monitoring.store.to_record`)."""
+    series = {key: float(record[key]) for key in CARRIED
+              if isinstance(record.get(key), int | float) and record[key] == record[key]}
+    return series, {tag: str(record[key]) for key, tag in CARRIED_TAGS.items() if record.get(key)}
 
 
 def _drift(out: WindowJudgement, alignment: FeatureAlignment | None, result: DriftResult | None) -> None:
@@ -401,5 +420,6 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
         out.series["realized"] = float(out.record["realized"])
 
 
-__all__ = ["FeatureAlignment", "align_features", "champion_rows", "champion_mask", "text_values", "coerce_like", "Bounds", "bounds",
-           "WindowJudgement", "history_depth", "judge", "judge_state", "window_spec", "volume_start"]
+__all__ = ["FeatureAlignment", "align_features", "champion_rows", "champion_mask", "text_values", "coerce_like",
+           "Bounds", "bounds", "WindowJudgement", "history_depth", "judge", "judge_state", "window_spec",
+           "volume_start", "carried"]

@@ -11,25 +11,23 @@ For every replay window after the initial training window:
    * ``never``: train once, then never; ``always``: every window;
    * ``drift``: feature drift of the window against the champion's training reference (the
      ``detect`` of the ``detect_drift`` component) alone;
-   * ``default``: the monitoring rules (:func:`ctloop.monitoring.rules.decide`, the
-     ``monitoring.rules`` section, the same code ``monitor_model`` runs) on the same inputs
-     monitoring computes on served traffic: feature drift share, prediction drift of the
-     champion's scores against its gate holdout, and the realized metric on the labels that
-     arrived during the window (``label_delay`` after each row's event time) for rows the
-     champion served, against what the champion scored at its gate, with its sampling error;
+   * ``default``: the monitoring policy (:func:`ctloop.monitoring.policy.judge` with the
+     ``monitoring.rules`` section — the same function and the same window records
+     ``monitor_model`` judges and stores) on the inputs monitoring computes on served traffic:
+     feature drift share, prediction drift of the champion's scores against its gate holdout,
+     and the realized metric on the labels that arrived during the window (``label_delay`` after
+     each row's event time) for rows the champion served, against what the champion scored at
+     its gate (re-based after a rejected retrain), with its sampling error; the policy's budget
+     (one retrain per two windows on average) and its recovery after a loss (retrains every
+     other window, on the data since the change, while they pay) included;
 3. **retrain, gate, promote** — a challenger is trained on the labelled rows of the training
-   window (those whose label had arrived by the window's end, the same ``fit``), gated against the
-   champion on a time holdout (the same ``gate``) and promoted when approved. A training window
-   with too few labelled rows, a single class, or on which the estimator fails, skips the
-   retrain with the reason; the replay continues. A rejected challenger re-anchors the
-   champion's gate statistics to its score on that newest holdout (the champion is not
-   confidently worse there), so the same loss does not fire again and again;
-4. **recovery** (policy ``default``) — a confident loss on labels (``realized_z``, ``cusum``,
-   ``realized_drop``, ``realized_floor``) marks a change: that retrain and one in each following
-   window, up to one training window later, train only on the windows since the change (growing
-   back to the full training window), each gated as usual; the first rejected one ends the
-   recovery. Without it, a challenger trained mostly on the old concept sets its own low bar and
-   the rules never replace it.
+   window (those whose label had arrived by the window's end, the same ``fit``; for a recovery
+   retrain only the windows since the change), gated against the champion on a time holdout (the
+   same ``gate``) and promoted when approved. A training window with too few labelled rows, a
+   single class, or on which the estimator fails, skips the retrain with the reason
+   (:func:`ctloop.monitoring.policy.not_started`); the replay continues. What the gate found
+   (``<metric>.delta``/``ci_low``) is registered with a promoted champion, as in the pipeline,
+   and tells the policy whether the retrain paid.
 
 **Defaults derived from the data** (nothing fixed such as 90 days):
 
@@ -78,7 +76,6 @@ MAX_TRAIN_WINDOWS = 6  # ... within at most this many replay windows
 MIN_SCORE_ROWS = 30  # a window with fewer rows is not scored
 MAX_WINDOWS = 10_000  # a replay of more windows (e.g. --window 1s over a year) is refused up front
 MIN_LABELS = 100  # labelled rows of a window the realized rules need (monitoring's min_labels)
-LOSS_RULES = ("realized_z", "cusum", "realized_drop", "realized_floor")  # a confident loss on labels
 
 
 @dataclass
@@ -168,6 +165,7 @@ class BacktestReport:
     metric: str
     train_windows: int = 0
     skipped: int = 0
+    records: list[dict[str, Any]] = field(default_factory=list)  # policy default: what policy.judge read and wrote
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -187,7 +185,7 @@ class _Champion:
     model: Any
     classes: list | None
     reference: pd.DataFrame  # features of its training rows (the drift reference)
-    gate: dict[str, float]  # what it scored at its gate (re-anchored when a challenger is rejected)
+    gate: dict[str, float]  # what it scored at its gate (the registered tags; policy.reference re-bases)
     version: int
     since: Any  # the time it started serving
 
@@ -241,8 +239,7 @@ def run_backtest(
     from ctloop.contract import parse_times
     from ctloop.drift import engine as drift_core
     from ctloop.errors import CtloopError
-    from ctloop.monitoring import triggers
-    from ctloop.monitoring.rules import decide
+    from ctloop.monitoring import policy, triggers
     from ctloop.timeutil import parse_duration
 
     cfg.validate()
@@ -300,19 +297,15 @@ def run_backtest(
         x = rows[list(names)] if names is not None else rows[features]
         return model.predict_proba(x) if classification else np.asarray(model.predict(x), dtype=float)
 
-    def gate_stats(model: Any, classes: list | None, holdout: pd.DataFrame, value: float | None) -> dict[str, float]:
-        out: dict[str, float] = {}
-        if classification and len(holdout):
-            out = triggers.gate_reference(holdout[cfg.target].to_numpy(), proba_of(model, holdout), classes or [])
-        if value is not None and value == value:
-            out[cfg.primary_metric] = float(value)
-        return out
-
     def registered(decision: Any) -> dict[str, float]:
         """What registration records with a promoted version and monitoring reads back
         (``ctloop.metric.challenger.*`` tags: the gate's metrics and statistics)."""
         values = eval_core.metric_values(decision)
-        return {k[len("challenger."):]: float(v) for k, v in values.items() if k.startswith("challenger.")}
+        out = {k[len("challenger."):]: float(v) for k, v in values.items() if k.startswith("challenger.")}
+        for stat in ("delta", "ci_low"):  # tags ctloop.metric.<metric>.delta/.ci_low: policy.paid
+            if values.get(policy.paid_key(cfg.primary_metric, stat)) is not None:
+                out[policy.paid_key(cfg.primary_metric, stat)] = float(values[policy.paid_key(cfg.primary_metric, stat)])
+        return out
 
     def train(hist: pd.DataFrame, champion: _Champion | None):
         """``(result, train, holdout, decision)`` or ``(None, reason)``."""
@@ -364,10 +357,11 @@ def run_backtest(
         raise DataValidationError([(cfg.target, "trainable", len(data),
                                     f"no window can train an initial model: {windows[-1].reason}")])
 
-    history: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []  # the window records policy.judge reads (its state), as monitoring stores them
     retrains = promotions = 0
     start = i
-    change = -1  # window of the last confident realized loss: recovery retrains until change + train_windows
+    end_index = {pd.Timestamp(hi).isoformat(): k for k, (_, hi) in enumerate(bounds)}
     for i in range(start, len(bounds)):
         lo, hi = bounds[i]
         current = data.loc[win_of_row == i]
@@ -422,27 +416,24 @@ def run_backtest(
                 record["realized"] = w.realized = realized if realized == realized else None
                 if classification:
                     record.update(triggers.realized_inputs(rows[cfg.target].to_numpy(), p, champion.classes or []))
-            verdict = decide(history, record, cfg.rules.active(), champion_metric=champion.gate.get(cfg.primary_metric),
-                             metric=cfg.primary_metric, min_labels=cfg.min_labels, window=cfg.window,
-                             champion_gate=champion.gate)
+            record["champion_gate"] = champion.gate  # (monitoring reads it from the registry, not the record)
+            verdict = policy.judge(history, record, cfg.rules.active(), champion_gate=champion.gate,
+                                   metric=cfg.primary_metric, min_labels=cfg.min_labels, window=cfg.window,
+                                   recovery=cfg.rules.recovery)
             fire, rule, reason = verdict.fire, verdict.rule, verdict.reason
-            if fire and rule in LOSS_RULES:
-                change = i
-            elif not fire and 0 <= change < i < change + train_windows and rule != "cooldown":
-                fire, rule, reason = True, "recovery", (
-                    f"recovery after the loss in window {change}: retrain on the windows since ({reason})")
             w.cusum = record.get("cusum")
-            record["triggered"] = fire
             history = [*history[-50:], record]
+            records.append(record)
         w.rule = rule
         w.reason = "; ".join([*notes, reason])
         if fire:
-            first = max(i + 1 - train_windows, 0 if change < 0 else change)
+            since = record.get("train_since") if cfg.policy == "default" else None  # policy.judge: a change
+            first = max(i + 1 - train_windows, 0 if since is None else end_index[since])
             out, why = train(labelled(i, first), champion)
             if out is None:
                 w.reason += f"; retrain skipped: {why}"
                 if history:
-                    history[-1]["triggered"] = False
+                    policy.not_started(history[-1])
             else:
                 result, part, holdout, decision = out
                 retrains += 1
@@ -454,12 +445,6 @@ def run_backtest(
                     champion = _Champion(result.model, classes, part[features], registered(decision),
                                          champion.version + 1, hi)
                     w.promoted, w.champion_version = True, champion.version
-                else:  # the champion is not confidently worse on the newest data: judge it by that
-                    if rule == "recovery":
-                        change = -1  # recovered: a challenger that does not pass ends the recovery
-                        w.reason += "; recovery ends"
-                    champion.gate = gate_stats(champion.model, champion.classes, holdout,
-                                               (decision.champion_metrics or {}).get(cfg.primary_metric))
         say(f"window {i} [{lo} … {hi}): {len(current)} rows, {cfg.primary_metric}="
             f"{'n/a' if w.metric is None else round(w.metric, 4)}"
             + (f", drift share {w.drift_share:.2f}" if w.drift_share is not None else "")
@@ -474,6 +459,7 @@ def run_backtest(
     return BacktestReport(
         config=cfg.to_dict(), windows=windows, mean_metric=mean_metric, retrains=retrains,
         promotions=promotions, metric=cfg.primary_metric, train_windows=train_windows, skipped=skipped,
+        records=records,
     )
 def plot_timeline(report: BacktestReport, path: str | Path, title: str = "") -> Path:
     """PNG timeline: metric per window, drift share, retrain and promotion markers."""

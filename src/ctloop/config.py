@@ -609,6 +609,11 @@ class MonitoringRules(Section):
                                    check=positive)
     cusum_h: float | None = opt(5.0, "Slow loss: a one-sided CUSUM of the standardised realized losses "
                                 "(slack 0.5 standard errors) at or above this fires.", check=positive)
+    recovery: bool = opt(True, "After a confident loss on labels (realized_z, cusum_h, realized_drop, "
+                         "realized_floor), keep retraining every other window on the data since the loss while "
+                         "the retrains pay (each challenger replaced the champion and scored better at the gate); "
+                         "after one that did not, wait twice as long; two in a row that did not end it "
+                         "(ctloop.monitoring.policy).")
     prediction_psi: float | None = opt(0.2, "Prediction drift: PSI of the champion's scores against its gate "
                                        "holdout's score deciles above this and above sampling noise, for "
                                        "drift_windows windows. Neither feature nor prediction drift fires on "

@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 TAG_TASK = "ctloop.task"
+TAG_METRIC = "ctloop.metric."  # + gate metric (registration tags)
 TAG_GATE_METRIC = "ctloop.metric.challenger."  # + metric: the champion's value at its gate
 TAG_CHAMPION_SINCE = "ctloop.champion_since"
 
@@ -46,6 +47,9 @@ def load(registry: Any, model_name: str, *, with_reference: bool = True) -> Cham
                                              if reference is not None else []))
     classes = (list(meta.get("classes") or []) or None) if task == "classification" else None
     gate = {k[len(TAG_GATE_METRIC):]: float(v) for k, v in mv.tags.items() if k.startswith(TAG_GATE_METRIC)}
+    # the gate's comparison with the champion it replaced (ctloop.monitoring.policy.paid)
+    gate.update({k[len(TAG_METRIC):]: float(v) for k, v in mv.tags.items()
+                 if k.startswith(TAG_METRIC) and k.endswith((".delta", ".ci_low"))})
     since = pd.Timestamp(mv.tags.get(TAG_CHAMPION_SINCE) or "1970-01-01T00:00:00Z")
     since = since.tz_localize("UTC") if since.tzinfo is None else since.tz_convert("UTC")
     return Champion(mv.version, task, features, classes, reference, gate, since)

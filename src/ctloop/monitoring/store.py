@@ -37,12 +37,20 @@ def metric_key(name: str) -> str:
 def to_record(run: Any) -> dict[str, Any]:
     """The rule engine's view of one window's run (:mod:`ctloop.monitoring.rules`)."""
     tags, metrics = run.data.tags, run.data.metrics
+    budget = metrics.get("budget")
+    if budget is not None and tags.get("retrain") == "true" and tags.get("triggered") != TRIGGERED:
+        budget += 1  # a retrain that did not start spends nothing (ctloop.monitoring.policy.not_started)
     return {"run_id": run.info.run_id, "window_end": tags.get("window_end"), "drift_share": metrics.get("drift_share"),
             "realized": metrics.get("realized"), "realized_rows": metrics.get("realized_rows"),
             "rows_since_training": metrics.get("rows_since_training"), "champion_version": tags.get("champion_version"),
             "triggered": tags.get("triggered") == TRIGGERED,
             # the statistical rules' state (monitor core CARRIED): prediction drift persistence, CUSUM
-            "psi": metrics.get("psi"), "psi_bound": metrics.get("psi_bound"), "cusum": metrics.get("cusum")}
+            "psi": metrics.get("psi"), "psi_bound": metrics.get("psi_bound"), "cusum": metrics.get("cusum"),
+            # the policy's state (ctloop.monitoring.policy): the re-based reference and the recovery
+            "realized_se": metrics.get("realized_se"), "brier": metrics.get("brier"),
+            "brier_se": metrics.get("brier_se"), "rule": tags.get("rule"),
+            "change": tags.get("recovery_since") or None, "gap": metrics.get("gap"), "budget": budget,
+            "train_since": tags.get("train_since") or None}
 
 
 class MonitoringStore:

@@ -3,7 +3,8 @@
 The run is created in-process through the KFP API (:meth:`ctloop.ops.platform.Platform.create_run`)
 from the newest uploaded version of the ``continuous-training`` pipeline — the one ``ctloop apply``
 uploaded and schedules, with its image, resources and volume mounts — with ``drift.force_retrain``
-set. Nothing is compiled inside the monitoring task. The monitoring window that decided is marked
+set — and, for a recovery retrain (:mod:`ctloop.monitoring.policy`), ``data.window`` cut back to the
+data since the change (the window's ``train_from`` tag). Nothing is compiled inside the monitoring task. The monitoring window that decided is marked
 ``triggered=true`` (with the KFP run id) only once the run exists; a failed call marks it
 ``triggered=failed`` with the error, records a ``retrain_trigger_failed`` audit event and raises —
 the next window decides again (a failed trigger starts no cooldown).
@@ -19,11 +20,24 @@ from ctloop.errors import CtloopError, PlatformError
 PIPELINE = "continuous-training"
 
 
-def training_parameters(params: dict[str, Any] | None, model_name: str) -> dict[str, Any]:
-    """The triggered run's parameters: the configured ones, ``model_name``, and ``drift.force_retrain``."""
+def training_parameters(params: dict[str, Any] | None, model_name: str, *, train_from: str = "",
+                        now: Any = None) -> dict[str, Any]:
+    """The triggered run's parameters: the configured ones, ``model_name``, and ``drift.force_retrain``;
+    with ``train_from`` (a recovery retrain of :mod:`ctloop.monitoring.policy`: the data since a
+    change) a ``data.window`` reaching back to it from ``now``, when shorter than the configured one."""
+    from ctloop.config import DataConfig
+    from ctloop.timeutil import parse_duration, to_utc, utc_now
+
     out = copy.deepcopy(dict(params or {}))
     out["model_name"] = model_name
     out["drift"] = {**dict(out.get("drift") or {}), "force_retrain": True}
+    if train_from:
+        span = (to_utc(now) if now is not None else utc_now()) - to_utc(train_from, name="train_from")
+        data = dict(out.get("data") or {})
+        configured = data.get("window", DataConfig.window)
+        if span.total_seconds() >= 1 and (not configured or span < parse_duration(configured, name="data.window")):
+            data["window"] = f"{int(span.total_seconds())}s"
+            out["data"] = data
     return out
 
 
@@ -33,7 +47,8 @@ def start_training(registry: Any, store: Any, platform: Any, *, model_name: str,
     """Create the run (see the module doc); returns its KFP run id. ``platform`` is the KFP client
     or a function that connects it: a KFP that cannot be reached is a failed trigger like any other
     (marked and audited, so the next window decides again)."""
-    arguments = training_parameters(params, model_name)
+    train_from = store.client.get_run(monitor_run_id).data.tags.get("train_from", "") if monitor_run_id else ""
+    arguments = training_parameters(params, model_name, train_from=train_from)
     try:
         if callable(platform) and not hasattr(platform, "create_run"):
             platform = platform()
@@ -49,7 +64,8 @@ def start_training(registry: Any, store: Any, platform: Any, *, model_name: str,
     if monitor_run_id:
         store.mark_triggered(monitor_run_id, run_id)
     registry.record_event(model_name, "", {"event": "retrain_triggered", "reason": reason, "kfp_run": run_id,
-                                           "monitor_run": monitor_run_id, "pipeline": pipeline})
+                                           "monitor_run": monitor_run_id, "pipeline": pipeline,
+                                           "train_from": train_from})
     return run_id
 
 

@@ -1,0 +1,190 @@
+"""The retraining policy: the rules of :mod:`ctloop.monitoring.rules` plus what happens around
+them, as one function (:func:`judge`) that ``monitor_model`` and the backtest both call, with the
+same state.
+
+The state lives in the window records themselves (the history: MLflow runs in monitoring, a list
+in the backtest), so nothing else has to be kept in step:
+
+* **reference** (:func:`reference`): what the realized rules compare a window with — the
+  champion's gate statistics; after a retrain that did not replace the champion (a triggered
+  window whose next window is still judged for the same ``champion_version``) the champion's own
+  realized statistics on the labels of that window. The challenger was not confidently better
+  there, so that level is the champion's new normal and the same loss does not fire again and
+  again. Record fields: ``realized``, ``realized_se``, ``brier``, ``brier_se``.
+* **recovery** (:func:`judge`, record fields ``change`` and ``gap``; rule ``recovery``): a
+  confident loss on labels (one of :data:`LOSS_RULES`) retrains on the whole training window (one
+  loss may be noise) and marks a change at its window end. The policy then keeps retraining
+  without waiting for the next loss, on the data since the change (record ``train_since``;
+  growing back to the whole training window; a further loss meanwhile trains on it too), every
+  ``gap`` windows: ``min_gap`` while each retrain pays (:func:`paid`: the challenger replaced the
+  champion and scored better than it on the gate holdout, ``<metric>.delta`` > 0), twice the gap
+  after one that did not, until the gap passes :data:`MAX_GAP` (two retrains in a row that did
+  not pay). A challenger trained across a change sets its own low bar (its gate holdout), which
+  the realized rules alone would not question; a drift that goes on (a boundary that keeps
+  moving, seasons) keeps paying, a concept that has been learnt stops paying.
+* **budget** (:func:`budget`, record field ``budget``): a token bucket, ``1 / min_gap`` retrain
+  per window up to :data:`BURST` — on average at most one retrain every ``min_gap`` windows
+  judged, whatever their length, with a short burst after a quiet spell (a gradual change may
+  need two retrains in a row). A retrain that did not start (:func:`not_started`; in monitoring
+  a trigger marked ``failed``) spends nothing. The rules' ``cooldown`` (a duration) still applies.
+
+In monitoring, a retrain's outcome is read at the next window: the champion then (its version,
+its registered gate comparison ``ctloop.metric.<metric>.delta``). A continuous-training
+run still running then reads as "not replaced": the ``cooldown`` should outlast a training run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ctloop.monitoring.rules import Verdict, decide
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+LOSS_RULES = ("realized_z", "cusum", "realized_drop", "realized_floor")  # a confident loss on labels
+MAX_GAP = 4  # a recovery ends when retrains stopped paying so long that the gap passes this many windows
+BURST = 2.0  # retrains the budget lets start back to back after a quiet spell
+MIN_GAP = 2  # the budget: one retrain per this many windows on average; the recovery's shortest gap
+
+
+def _time(record: dict[str, Any]) -> pd.Timestamp:
+    import pandas as pd
+
+    return pd.Timestamp(record["window_end"])
+
+
+def _earlier(history: list[dict[str, Any]], current: dict[str, Any]) -> list[dict[str, Any]]:
+    """Records before ``current``, oldest first (re-runs and cooldown-only records included)."""
+    now = _time(current)
+    return sorted((h for h in history if h.get("window_end") and _time(h) < now), key=_time)
+
+
+def rejected(history: list[dict[str, Any]], current: dict[str, Any]) -> dict[str, Any] | None:
+    """The newest triggered window of the current champion before ``current`` (its retrain did not
+    replace the champion), or None."""
+    version = current.get("champion_version")
+    if version is None:
+        return None
+    return next((h for h in reversed(_earlier(history, current))
+                 if h.get("triggered") and str(h.get("champion_version")) == str(version)), None)
+
+
+def paid(triggered: dict[str, Any], current: dict[str, Any], champion_gate: dict[str, float] | None,
+         metric: str) -> bool:
+    """Whether the retrain ``triggered`` asked for paid: it replaced the champion (``current`` is
+    judged for another version) with a challenger that scored better on the gate holdout (the
+    gate's paired bootstrap, challenger minus champion with better positive: ``<metric>.delta``
+    above 0)."""
+    if str(triggered.get("champion_version")) == str(current.get("champion_version")):
+        return False
+    return pays((champion_gate or {}).get(paid_key(metric)))
+
+
+def pays(value: float | None) -> bool:
+    """A gate comparison (:func:`paid_key`) above 0."""
+    return value is not None and value == value and float(value) > 0
+
+
+def paid_key(metric: str, stat: str = "delta") -> str:
+    """The gate comparison :func:`paid` reads (registered as tag ``ctloop.metric.<metric>.<stat>``)."""
+    return f"{metric}.{stat}"
+
+
+def reference(champion_gate: dict[str, float] | None, history: list[dict[str, Any]], current: dict[str, Any],
+              metric: str) -> dict[str, float]:
+    """What the realized rules compare ``current`` with (see the module doc): ``champion_gate``,
+    its ``metric``, ``<metric>_se``, ``brier`` and ``brier_se`` re-based on the realized
+    statistics of the newest rejected retrain's window of this champion."""
+    out = dict(champion_gate or {})
+    last = rejected(history, current)
+    if last is None:
+        return out
+    pairs = {metric: "realized", f"{metric}_se": "realized_se", "brier": "brier", "brier_se": "brier_se"}
+    if metric != "roc_auc":  # only ROC AUC has a standard error of its own (triggers.auc_with_se)
+        pairs.pop(f"{metric}_se")
+    for key, field in pairs.items():
+        value = last.get(field)
+        if value is not None and value == value:
+            out[key] = float(value)
+    return out
+
+
+def budget(previous: dict[str, Any] | None, current: dict[str, Any], min_gap: int) -> float:
+    """Retrains ``current`` may start (record ``budget``, carried): a token bucket that fills by
+    ``1 / min_gap`` per window up to :data:`BURST`, one token per started retrain."""
+    carried = (previous or {}).get("budget")
+    tokens = BURST if carried is None or carried != carried else float(carried)
+    current["budget"] = min(BURST, tokens + 1.0 / max(min_gap, 1))
+    return current["budget"]
+
+
+def _windows_since(earlier: list[dict[str, Any]], when: str) -> int:
+    """Distinct windows after the one ending ``when``, up to and including the current one."""
+    return len({h["window_end"] for h in earlier if str(h["window_end"]) > str(when)}) + 1
+
+
+def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any], *,
+          champion_gate: dict[str, float] | None, metric: str, min_labels: int, window: Any = None,
+          champion_metric: float | None = None, rows_since_training: int | None = None,
+          recovery: bool = True, min_gap: int = MIN_GAP) -> Verdict:
+    """The verdict on ``current`` (see the module doc): the rules on the re-based reference, then
+    the budget and the recovery. ``recovery`` turns the recovery after a loss on; ``min_gap``
+    sets the budget and the recovery's shortest gap. Written into ``current``: ``cusum`` (the
+    rules' state), ``budget``, ``change``/``gap`` (the recovery), ``train_since`` (when the
+    retrain trains only on the data of the window ending then and later), ``rule`` and
+    ``triggered``."""
+    earlier = [h for h in _earlier(history, current) if not h.get("cooldown_only")]
+    previous = earlier[-1] if earlier else None
+    ref = reference(champion_gate, history, current, metric)
+    verdict = decide(history, current, rules, champion_metric=ref.get(metric, champion_metric),
+                     rows_since_training=rows_since_training, metric=metric, min_labels=min_labels,
+                     window=window, champion_gate=ref)  # judged in every window: the CUSUM goes on
+    tokens = budget(previous, current, min_gap)
+    if verdict.fire and tokens < 1 - 1e-9:
+        verdict = Verdict(False, "cooldown", f"retrain budget spent ({tokens:.1f}: one retrain per {min_gap} windows, "
+                          f"bursts of {BURST:g}); would retrain: {verdict.reason}")
+    change = previous.get("change") if previous is not None and recovery else None
+    if change and previous["window_end"] == change and not previous.get("triggered"):
+        change = None  # the retrain of the loss did not start: nothing to follow up
+    gap = int(previous.get("gap") or min_gap) if change else min_gap
+    outcome = ""
+    if change and previous.get("triggered"):  # the previous window's retrain: its outcome is in
+        gap = min_gap if paid(previous, current, champion_gate, metric) else gap * 2
+        outcome = "the last retrain paid" if gap == min_gap else f"the last retrain did not pay (gap {gap} windows)"
+        if gap > MAX_GAP:
+            change, outcome = None, f"recovery ends: {outcome}"
+    loss = verdict.fire and verdict.rule in LOSS_RULES
+    confirmed = loss and bool(change)  # a loss while recovering: the change goes on, train on the data since
+    if loss and recovery:
+        change, gap = change or current["window_end"], min_gap
+    elif change and not verdict.fire and verdict.rule != "cooldown":
+        last = next((h for h in reversed(_earlier(history, current)) if h.get("triggered")), None)
+        if last is None or _windows_since(earlier, last["window_end"]) >= gap:
+            verdict = Verdict(True, "recovery", f"recovery after the change in the window ending {change}: "
+                              f"{outcome or 'retrain every ' + str(gap) + ' window(s)'}; retrain on the data since "
+                              f"({verdict.reason})")
+    if outcome and verdict.rule != "recovery":
+        verdict = Verdict(verdict.fire, verdict.rule, f"{verdict.reason}; {outcome}")
+    current["change"], current["gap"] = change, (gap if change else None)
+    current["train_since"] = change if verdict.fire and (verdict.rule == "recovery" or confirmed) else None
+    if verdict.fire and tokens < 1 - 1e-9:  # a recovery retrain waits for the budget too
+        verdict = Verdict(False, "cooldown", f"retrain budget spent ({tokens:.1f}); would retrain: {verdict.reason}")
+        current["train_since"] = None
+    current["rule"] = verdict.rule
+    current["triggered"] = verdict.fire
+    if verdict.fire:
+        current["budget"] = tokens - 1
+    return verdict
+
+
+def not_started(current: dict[str, Any]) -> None:
+    """The retrain ``current`` asked for did not start (nothing to train on, a failed trigger): it
+    spends no budget and counts for neither the cooldown, the re-basing nor the recovery."""
+    if current.get("triggered") and current.get("budget") is not None:
+        current["budget"] += 1  # refunded
+    current["triggered"] = False
+
+
+__all__ = ["LOSS_RULES", "MIN_GAP", "MAX_GAP", "BURST", "budget", "rejected", "paid", "paid_key", "pays", "reference",
+           "judge", "not_started"]

@@ -1,0 +1,213 @@
+"""The retraining policy (:mod:`ctloop.monitoring.policy`): one function and one state for the
+monitoring pipeline and the backtest.
+
+The unit tests walk hand-made window records through :func:`policy.judge`; the last test replays
+a backtest's own window records through what the monitoring pipeline does with them — the
+record's carried fields (``monitor core.carried``) written to a real MLflow monitoring store,
+read back as history (``MonitoringStore.history``), judged again — and gets the backtest's
+decisions window by window."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ctloop.backtest import BacktestConfig, run_backtest
+from ctloop.components.monitor import core
+from ctloop.config import GateConfig, MonitoringConfig, MonitoringRules, TrainingConfig
+from ctloop.monitoring import policy
+from ctloop.monitoring.store import MonitoringStore
+from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, make_credit_data
+from tests.monitoring import window_support as ws
+
+RULES = {"realized_z": 2.326, "cusum_h": 5.0}
+GATE = {"roc_auc": 0.90, "roc_auc_se": 0.01}
+
+
+def record(day: int, version: str, realized: float, *, se: float = 0.01, rows: int = 500) -> dict:
+    return {"window_end": pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(days=day), "champion_version": version,
+            "rows": rows, "drift_share": 0.0, "realized": realized, "realized_rows": rows, "realized_se": se}
+
+
+def walk(windows: list[tuple[dict, dict]], **kw) -> list[str]:
+    """Judge each ``(record, champion gate)`` in turn; the rules that fired (``none``/``cooldown`` else)."""
+    history, rules = [], []
+    for current, gate in windows:
+        current = {**current, "window_end": current["window_end"].isoformat()}
+        verdict = policy.judge(history, current, RULES, champion_gate=gate, metric="roc_auc", min_labels=100,
+                               window="1D", **kw)
+        history.append(current)
+        rules.append(verdict.rule)
+    return rules
+
+
+def test_a_rejected_retrain_rebases_the_reference_on_that_window():
+    rejected = {**record(1, "1", 0.80, se=0.02), "triggered": True}
+    current = record(2, "1", 0.79)
+    ref = policy.reference(GATE, [rejected], current, "roc_auc")
+    assert ref == {"roc_auc": 0.80, "roc_auc_se": 0.02}
+    # the realized rules now judge 0.79 against 0.80: no loss (against the gate's 0.90 it was one)
+    assert walk([(rejected, GATE), (current, GATE)], min_gap=1) == ["realized_z", "none"]
+    # a retrain that did not start re-bases nothing
+    assert policy.reference(GATE, [{**rejected, "triggered": False}], current, "roc_auc") == GATE
+    # a promoted challenger is judged by its own gate
+    assert policy.reference(GATE, [rejected], record(2, "2", 0.79), "roc_auc") == GATE
+
+
+def test_the_budget_allows_one_retrain_per_min_gap_windows_with_short_bursts():
+    loss = [(record(d, str(d), 0.80), GATE) for d in range(1, 7)]  # a new champion each window, each one worse
+    assert walk(loss, min_gap=1, recovery=False) == ["realized_z"] * 6
+    assert policy.BURST == 2
+    assert walk(loss, min_gap=2, recovery=False) == ["realized_z"] * 3 + ["cooldown", "realized_z", "cooldown"]
+    assert walk(loss, min_gap=3, recovery=False) == ["realized_z"] * 2 + ["cooldown", "realized_z", "cooldown",
+                                                                          "cooldown"]
+    # a retrain that did not start gives its token back
+    first = {**record(1, "1", 0.80), "window_end": record(1, "1", 0)["window_end"].isoformat()}
+    policy.judge([], first, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100)
+    assert (first["triggered"], first["budget"]) == (True, 1.0)
+    policy.not_started(first)
+    assert (first["triggered"], first["budget"]) == (False, 2.0)
+
+
+def gate(delta: float, ci_low: float) -> dict:
+    """A champion's registered gate with its comparison to the champion it replaced."""
+    return {**GATE, "roc_auc.delta": delta, "roc_auc.ci_low": ci_low}
+
+
+def test_a_loss_starts_a_recovery_that_backs_off_while_retrains_do_not_pay():
+    windows = [
+        (record(1, "1", 0.80), GATE),  # a confident loss: retrain
+        (record(2, "2", 0.90), gate(0.05, 0.02)),  # it paid: recovery goes on, min_gap windows after it
+        (record(3, "2", 0.90), gate(0.05, 0.02)),  # 2 windows since the last retrain
+        (record(4, "3", 0.90), gate(0.01, -0.01)),  # paid (delta > 0): the gap stays 2
+        (record(5, "3", 0.90), gate(0.01, -0.01)),
+        (record(6, "4", 0.90), gate(-0.01, -0.03)),  # did not pay: gap 4
+        (record(7, "4", 0.90), gate(-0.01, -0.03)),
+        (record(8, "4", 0.90), gate(-0.01, -0.03)),
+        (record(9, "4", 0.90), gate(-0.01, -0.03)),  # 4 windows since
+        (record(10, "4", 0.90), gate(-0.01, -0.03)),  # rejected (the same champion): gap 8 > MAX_GAP, ends
+    ] + [(record(d, "4", 0.90), gate(-0.01, -0.03)) for d in range(11, 30)]
+    assert policy.MAX_GAP == 4
+    assert walk(windows, min_gap=2) == ["realized_z", "none", "recovery", "none", "recovery", "none", "none", "none",
+                                        "recovery", "none"] + ["none"] * 19
+    assert walk(windows, min_gap=2, recovery=False) == ["realized_z"] + ["none"] * 28
+
+
+def test_a_rejected_retrain_doubles_the_gap():
+    rejected = [(record(d, "1", 0.80), GATE) for d in range(1, 8)]
+    # rejected: re-based (no loss any more), the next retry 4 windows later, rejected too: the recovery ends
+    assert walk(rejected, min_gap=2) == ["realized_z", "none", "none", "none", "recovery", "none", "none"]
+
+
+def test_no_recovery_follows_a_loss_whose_retrain_did_not_start():
+    first = {**record(1, "1", 0.80), "window_end": record(1, "1", 0)["window_end"].isoformat()}
+    assert policy.judge([], first, {"realized_z": 2.326}, champion_gate=GATE, metric="roc_auc", min_labels=100).rule == "realized_z"
+    policy.not_started(first)  # e.g. too few labelled rows to train on, or KFP unreachable
+    later = [{**record(d, "1", 0.90), "window_end": record(d, "1", 0)["window_end"].isoformat()} for d in (2, 3)]
+    rules = [policy.judge([first, *later[:k]], r, {"realized_z": 2.326}, champion_gate=GATE, metric="roc_auc", min_labels=100).rule
+             for k, r in enumerate(later)]
+    assert rules == ["none", "none"] and later[-1]["change"] is None
+
+
+def test_the_retrains_of_a_recovery_train_on_the_data_since_the_loss():
+    """The retrain of the loss that starts a recovery trains on the whole training window (one loss
+    may be noise); a loss during the recovery and the recovery's own retrains on the data since."""
+    history: list[dict] = []
+    paying = gate(0.05, 0.02)
+    for current, champion_gate in [(record(1, "1", 0.80), GATE), (record(2, "2", 0.9), paying),
+                                   (record(3, "2", 0.8), paying), (record(4, "3", 0.9), paying),
+                                   (record(5, "3", 0.9), paying)]:
+        current = {**current, "window_end": current["window_end"].isoformat()}
+        policy.judge(history, current, RULES, champion_gate=champion_gate, metric="roc_auc", min_labels=100)
+        history.append(current)
+    start = history[0]["window_end"]
+    assert [(h["rule"], h["change"], h["train_since"]) for h in history] == [
+        ("realized_z", start, None), ("none", start, None), ("realized_z", start, start), ("none", start, None),
+        ("recovery", start, start)]
+
+
+@pytest.fixture(scope="module")
+def backtest():
+    frame = make_credit_data(n_rows=6000, seed=2)
+    cfg = BacktestConfig(target=CREDIT_TARGET, time_column=CREDIT_TIME_COLUMN, window="30D", policy="default",
+                         train_window="60D", training=TrainingConfig(estimator="logistic_regression"),
+                         gate=GateConfig(thresholds={"roc_auc": 0.7}, bootstrap_rounds=100), min_labels=100)
+    return cfg, run_backtest(frame, cfg)
+
+
+def test_the_monitoring_store_carries_the_backtests_policy_state(backtest, sqlite_tracking):
+    """Each backtest window record, stripped of what the policy wrote, judged from the history the
+    monitoring store reads back: the same rule, CUSUM and recovery state in every window."""
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    cfg, report = backtest
+    rules = [w.rule for w in report.windows if w.rule not in ("history", "initial")]
+    assert {"realized_z", "recovery"} <= set(rules), rules
+    mlflow.set_tracking_uri(sqlite_tracking)
+    store = MonitoringStore(MlflowClient(sqlite_tracking), "credit")
+    need = core.history_depth(MonitoringConfig(log_root="unused", window=cfg.window, rules=cfg.rules))
+    written = ("cusum", "change", "gap", "train_since", "budget", "triggered", "rule", "champion_gate")
+    for done in report.records:
+        current = {k: v for k, v in done.items() if k not in written}
+        current["champion_version"] = str(current["champion_version"])
+        history = store.history(window_end=current["window_end"], need=need)
+        verdict = policy.judge(history, current, cfg.rules.active(), champion_gate=done["champion_gate"],
+                               metric="roc_auc", min_labels=cfg.min_labels, window=cfg.window,
+                               recovery=cfg.rules.recovery)
+        state = ("rule", "change", "gap", "train_since", "budget")
+        assert [current[k] for k in state] == [done[k] for k in state], current["window_end"]
+        assert current.get("cusum") == pytest.approx(done.get("cusum")), current["window_end"]
+        series, tags = core.carried(current)
+        for key in ("rows", "drift_share", "realized", "realized_rows"):
+            if current.get(key) is not None:
+                series[key] = float(current[key])
+        run = store.record(window_end=pd.Timestamp(current["window_end"]), metrics=series,
+                           tags={**tags, "champion_version": current["champion_version"]}, retrain=verdict.fire,
+                           rule=verdict.rule, reason=verdict.reason, metric="roc_auc", warnings=[])
+        if done["triggered"]:  # the retrain started (trigger_training marks the window)
+            store.mark_triggered(run, "kfp-run")
+
+
+def test_monitoring_rules_default_to_the_recovery():
+    assert MonitoringRules().active()["recovery"] is True
+
+
+def test_a_recovery_retrain_in_monitoring_trains_on_the_data_since_the_change():
+    from ctloop.monitoring.trigger import training_parameters
+
+    params = {"data": {"uri": "gs://b/t.parquet", "window": "180D"}, "drift": {"current_window": "7D"}}
+    now = "2026-03-01T00:00:00Z"
+    out = training_parameters(params, "credit", train_from="2026-02-20T00:00:00+00:00", now=now)
+    assert out["data"] == {"uri": "gs://b/t.parquet", "window": f"{9 * 86400}s"}
+    assert out["drift"] == {"current_window": "7D", "force_retrain": True} and params["data"]["window"] == "180D"
+    # never longer than the configured window; without train_from nothing changes
+    assert training_parameters(params, "credit", train_from="2025-01-01T00:00:00Z", now=now)["data"]["window"] == "180D"
+    assert training_parameters(params, "credit", now=now)["data"] == params["data"]
+
+
+def test_monitor_model_judges_a_window_with_the_policy(tmp_path):
+    """The monitoring core's own judgement (``core.judge`` on a logged window) goes through
+    ``policy.judge``: two windows after a retrain that paid, the recovery asks for the next one,
+    on the data since the change (the ``train_from`` tag ``trigger_training`` reads)."""
+    from ctloop.inference_log.reader import read_log
+    from ctloop.labels.store import read_labels
+
+    truth = ws.write_log(tmp_path / "logs", n=300)
+    ws.write_labels(tmp_path / "labels", truth)
+    cfg = ws.config(tmp_path / "logs", tmp_path / "labels", rules={"cooldown": None})
+    END, MODEL = ws.END, ws.MODEL
+    window = core.bounds(END, cfg)
+    loss = (END - pd.Timedelta("4h")).isoformat()
+    history = [{"window_end": loss, "champion_version": "0", "triggered": True, "rule": "realized_z", "change": loss,
+                "gap": 2.0, "budget": 1.0},
+               {"window_end": (END - pd.Timedelta("2h")).isoformat(), "champion_version": "1", "triggered": False,
+                "rule": "none", "change": loss, "gap": 2.0, "budget": 1.5}]
+    champ = ws.champion()
+    champ.gate_metrics = {"roc_auc": 0.8, "roc_auc.delta": 0.02}  # registered: it beat the champion it replaced
+    out = core.judge(window=window, logs=read_log(str(tmp_path / "logs"), MODEL, window.read_from, window.end),
+                     labels=read_labels(str(tmp_path / "labels")), champion=champ, history=history,
+                     previous=history[-1], cfg=cfg, model_name=MODEL)
+    assert out.verdict.fire and out.verdict.rule == "recovery", out.verdict.reason
+    assert out.tags["recovery_since"] == loss and out.tags["train_from"] == (END - pd.Timedelta("6h")).isoformat()
+    assert out.series["budget"] == 1.0 and out.series["gap"] == 2.0
