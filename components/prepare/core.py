@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop.columns import WEIGHT
 from ctloop.config import DataConfig
-from ctloop.contract import DataContract, parse_times, validate
+from ctloop.contract import DataContract, check_finite, parse_times, validate
 from ctloop.errors import ConfigError, DataValidationError
 from ctloop.timeutil import parse_duration, to_utc
 
@@ -66,24 +66,6 @@ def _profile_columns(frame: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
-def _check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...]) -> None:
-    """Refuse +inf/-inf in numeric columns: no model or drift statistic handles them."""
-    import numpy as np
-    import pandas as pd
-
-    violations = []
-    for name in frame.columns:
-        col = frame[name]
-        if name in exclude or pd.api.types.is_bool_dtype(col) or not pd.api.types.is_float_dtype(col):
-            continue
-        inf = int(np.isinf(col.to_numpy(dtype=float, na_value=np.nan)).sum())
-        if inf:
-            violations.append((str(name), "finite", inf, "infinite values (inf/-inf): replace them with "
-                                                          "a number or leave them empty (null)"))
-    if violations:
-        raise DataValidationError(violations)
-
-
 def prepare(
     frame: pd.DataFrame,
     *,
@@ -129,7 +111,7 @@ def prepare(
     data[time_column] = parse_times(data[time_column], time_column)
     if data[target].isna().all():
         raise DataValidationError([(target, "all_null", len(data), "the target has no values")])
-    _check_finite(data, exclude=(time_column,))
+    check_finite(data, exclude=(time_column,))
 
     tmin, tmax = data[time_column].min(), data[time_column].max()
     end = to_utc(as_of, name="as_of").tz_localize(None) if as_of not in (None, "") else tmax

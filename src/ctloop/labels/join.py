@@ -278,6 +278,17 @@ def join_labels(logs: pd.DataFrame, labels: pd.DataFrame | None) -> JoinResult:
                        log_columns=list(ok.columns))
 
 
+def _unjoinable(key: str, served_rows: int, log_columns: list[str]) -> str:
+    """Why a window's log cannot be joined on ``key`` at all ("" when it can)."""
+    if not served_rows:
+        return "no served rows"
+    if key not in log_columns:
+        return (f"the inference log has no column {key!r} to join the labels on"
+                + (" (list the header in the InferenceService's logger.metadataHeaders)"
+                   if key.startswith("meta_") else ""))
+    return ""
+
+
 def join_served(ok: pd.DataFrame, key: str, latest: pd.DataFrame, by_instance: bool, *, unserved: int,
                 served_rows: int, log_columns: list[str]) -> JoinResult:
     """:func:`join_labels` of served rows ``ok`` with :func:`latest_labels`; ``served_rows``,
@@ -285,13 +296,8 @@ def join_served(ok: pd.DataFrame, key: str, latest: pd.DataFrame, by_instance: b
     import pandas as pd
 
     result = JoinResult(ok.iloc[:0].assign(label=pd.Series(dtype=float)), key=key, unserved=unserved)
-    if not served_rows:
-        result.problem = "no served rows"
-        return result
-    if key not in log_columns:
-        result.problem = (f"the inference log has no column {key!r} to join the labels on"
-                          + (" (list the header in the InferenceService's logger.metadataHeaders)"
-                             if key.startswith("meta_") else ""))
+    result.problem = _unjoinable(key, served_rows, log_columns)
+    if result.problem:
         return result
     data = ok.copy()
     data["_key"] = normalise_keys(data[key])
@@ -379,13 +385,8 @@ def join_candidates(rows: pd.DataFrame, index: LabelIndex, *, unserved: int, ser
 
     key = index.key
     result = JoinResult(pd.DataFrame({LABEL: pd.Series(dtype=float)}), key=key, unserved=unserved)
-    if not served_rows:
-        result.problem = "no served rows"
-        return result
-    if key not in log_columns:
-        result.problem = (f"the inference log has no column {key!r} to join the labels on"
-                          + (" (list the header in the InferenceService's logger.metadataHeaders)"
-                             if key.startswith("meta_") else ""))
+    result.problem = _unjoinable(key, served_rows, log_columns)
+    if result.problem:
         return result
     result.by_instance = bool(index.by_instance)
     if not len(rows):
