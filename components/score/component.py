@@ -14,6 +14,7 @@ def score_batch(
     score_metrics: Output[Metrics],
     run_id: str = "",
     tracking_uri: str = "",
+    scored_at: str = "",
 ) -> NamedTuple("ScoreOutputs", [("rows", int), ("model_version", str), ("files", int)]):
     """Score a table with the registry's ``champion`` (or ``scoring.alias``) in bounded memory (docs/batch-scoring.md).
 
@@ -24,7 +25,7 @@ def score_batch(
     ``request_id``, the predictions, ``model_name``, ``model_version``, ``run_id`` and
     ``scored_at``. With ``scoring.log_root`` the rows are also logged into the inference log
     (the sink's layout and column types), so monitoring and late labels cover them. A retry
-    rewrites the same files. Code: ``ctloop.components.score.core.score_batch``.
+    rewrites the same files (scored_at: the run's creation time). Code: ``ctloop.components.score.core.score_batch``.
 
     Args:
         model_name: Registered model name.
@@ -35,6 +36,9 @@ def score_batch(
         run_id: Written with every prediction and in the file names; the pipeline passes its
             run id; empty = a new ``score-<time>-<hex>``.
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
+        scored_at: The scoring time (ISO 8601, UTC) written with every row; it also picks the
+            inference log's ``date=`` partition, so the pipeline passes its run's creation time and
+            a retry after midnight rewrites the same files; empty = now.
 
     Returns:
         rows: Rows scored.
@@ -44,9 +48,10 @@ def score_batch(
     from collections import namedtuple
 
     from ctloop.components.score.core import score_batch as score
-    from ctloop.scoring import every, new_run_id
+    from ctloop.scoring import every, new_run_id, scoring_time
 
     result = score(model_name, scoring, run_id=run_id or new_run_id(), tracking_uri=tracking_uri,
+                   scored_at=scoring_time(scored_at),
                    progress=every(10.0, lambda line: print(f"ctloop: {line}", flush=True)))
     score_metrics.log_metric("rows", result.rows)
     score_metrics.log_metric("chunks", result.chunks)

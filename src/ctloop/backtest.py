@@ -195,11 +195,11 @@ def _check_window_count(window: str, step: pd.Timedelta, start: pd.Timestamp, en
     replay of mostly empty windows) when it exceeds :data:`MAX_WINDOWS` or the number of rows."""
     n = int((end - start) // step) + 1
     limit = min(MAX_WINDOWS, rows)
-    if n > limit:  # then limit >= 2: one row gives one window
+    if n > limit:
         why = f"more than {MAX_WINDOWS:,}" if n > MAX_WINDOWS else "more windows than rows"
         raise ConfigError(
             f"--window {window} gives {n:,} windows over {start} … {end} for {rows:,} rows ({why}): choose a "
-            f"window of at least {_ceil_duration((end - start) / (limit - 1))}")
+            f"window of at least {_ceil_duration((end - start) / max(limit - 1, 1))}")
     return n
 
 

@@ -152,6 +152,17 @@ def every(seconds: float, report: Callable[[str], None]) -> Callable[[Progress],
     return progress
 
 
+def scoring_time(value: str) -> datetime | None:
+    """``score_batch``'s ``scored_at``: an ISO 8601 time (the pipeline passes its run's creation
+    time, the same on every retry); empty, or a placeholder the runner left unresolved (kfp.local
+    2.17 resolves only the job name and id: kfp/local/placeholder_utils.py), = None (now)."""
+    from ctloop.timeutil import to_utc
+
+    if not value or value.startswith("{{"):
+        return None
+    return to_utc(value, name="scored_at").to_pydatetime()
+
+
 def new_run_id(now: datetime | None = None) -> str:
     """``score-<UTC time>-<6 hex>``: the run id of a scoring run started by hand."""
     import uuid
@@ -184,6 +195,11 @@ def check_output(output: str) -> None:
             return
 
 
+# Columns every prediction file carries (besides the id and the predictions): an id column with one
+# of these names would be overwritten.
+RESERVED_OUTPUT = frozenset({"model_name", "model_version", "run_id", "scored_at"})
+
+
 def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
     import pyarrow as pa
 
@@ -198,6 +214,9 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
                 or pa.types.is_decimal(kind)):
             raise DataSourceError(f"data: column {name!r} of {source.uri} is {kind}, but {scorer.name} "
                                   f"v{scorer.version} needs numbers there")
+    if id_column in RESERVED_OUTPUT or re.fullmatch(r"prediction(_\d+)?", id_column):
+        raise ConfigError(f"id_column: {id_column!r} is a column ctloop writes into the predictions "
+                          f"({', '.join(sorted(RESERVED_OUTPUT))}, prediction[_<i>]); rename it in the data")
     if id_column and id_column not in columns:
         raise ConfigError(f"id_column: {id_column!r} is not a column of {source.uri} (columns: "
                           f"{', '.join(columns[:20])}{' …' if len(columns) > 20 else ''})")
@@ -228,7 +247,7 @@ def _check_ids(source: Any, id_column: str, batch_rows: int) -> None:
     parts = [normalise_keys(batch.column(0).to_pandas())
              for batch, _, _ in source.batches([id_column], batch_rows=batch_rows)]
     ids = pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype="string")
-    nulls = ids.isna()
+    nulls = ids.isna() | (ids.astype("string").str.strip() == "").fillna(False)
     if nulls.any():
         raise DataError(f"id_column {id_column!r} is empty in row {int(nulls.idxmax())} ({int(nulls.sum())} row(s) "
                         "without an id): every row needs an id for late labels to join")
@@ -467,5 +486,5 @@ def score_section(registry: MlflowRegistry | Callable[[], MlflowRegistry], model
                  batch_rows=scoring.batch_rows, log_root=scoring.log_root, scored_at=scored_at, progress=progress)
 
 
-__all__ = ["Scorer", "ScoreResult", "Progress", "load_scorer", "open_input", "score", "every", "score_section", "check_output",
-           "new_run_id", "generated_id_prefix", "COMPONENT"]
+__all__ = ["Scorer", "ScoreResult", "Progress", "load_scorer", "open_input", "score", "every", "score_section",
+           "check_output", "new_run_id", "scoring_time", "generated_id_prefix", "COMPONENT"]

@@ -905,9 +905,18 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
     return frame
 
 
+# Extensions of other file formats: writing Parquet under such a name would mislead its readers.
+OTHER_FORMATS = frozenset({
+    ".xlsx", ".xls", ".ods", ".json", ".jsonl", ".ndjson", ".txt", ".tsv", ".feather", ".arrow", ".ipc",
+    ".orc", ".avro", ".h5", ".hdf5", ".pkl", ".pickle", ".xml", ".html", ".zip", ".gz", ".bz2", ".xz",
+    ".zst", ".tar", ".db", ".sqlite", ".yaml", ".yml",
+})
+
+
 def write_table(frame: pd.DataFrame, uri: str, fmt: str | None = None) -> None:
-    """Write ``frame`` as Parquet (also for a name without an extension) or CSV. A name with
-    another extension (``x.xlsx``) is refused, naming the path and the supported formats."""
+    """Write ``frame`` as Parquet (also for a name without a table extension, e.g. ``credit.v2``)
+    or CSV. A name ending in another file format's extension (``x.xlsx``, ``x.json``) is refused,
+    naming the path and the supported formats."""
     suffix = Path(parse(uri).key).suffix
     kind = "parquet"
     if fmt or suffix:
@@ -916,8 +925,11 @@ def write_table(frame: pd.DataFrame, uri: str, fmt: str | None = None) -> None:
         except ConfigError as exc:
             if fmt:
                 raise
-            raise ConfigError(f"cannot write {uri}: {suffix!r} is not a table format ctloop writes; "
-                              "use .parquet (or .pq), .csv or .csv.gz") from exc
+            if suffix.lower() not in OTHER_FORMATS:
+                kind = "parquet"  # a version or date suffix, not a format
+            else:
+                raise ConfigError(f"cannot write {uri}: {suffix!r} is not a table format ctloop writes; "
+                                  "use .parquet (or .pq), .csv or .csv.gz") from exc
     buf = io.BytesIO()
     if kind == "parquet":
         frame.to_parquet(buf, index=False)

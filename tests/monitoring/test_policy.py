@@ -179,7 +179,13 @@ def test_a_recovery_retrain_in_monitoring_trains_on_the_data_since_the_change():
     params = {"data": {"uri": "gs://b/t.parquet", "window": "180D"}, "drift": {"current_window": "7D"}}
     now = "2026-03-01T00:00:00Z"
     out = training_parameters(params, "credit", train_from="2026-02-20T00:00:00+00:00", now=now)
-    assert out["data"] == {"uri": "gs://b/t.parquet", "window": f"{9 * 86400}s"}
+    # the window ends at `now`, pinned as data.as_of (the newest row lags `now` by the label delay:
+    # measured back from it, the window would reach before the change)
+    assert out["data"] == {"uri": "gs://b/t.parquet", "window": f"{9 * 86400}s", "as_of": "2026-03-01T00:00:00+00:00"}
+    # a configured as_of is the end the span is measured from
+    pinned = {**params, "data": {**params["data"], "as_of": "2026-02-25T00:00:00Z"}}
+    out = training_parameters(pinned, "credit", train_from="2026-02-20T00:00:00+00:00", now=now)
+    assert (out["data"]["window"], out["data"]["as_of"]) == (f"{5 * 86400}s", "2026-02-25T00:00:00Z")
     assert out["drift"] == {"current_window": "7D", "force_retrain": True} and params["data"]["window"] == "180D"
     # never longer than the configured window; without train_from nothing changes
     assert training_parameters(params, "credit", train_from="2025-01-01T00:00:00Z", now=now)["data"]["window"] == "180D"

@@ -36,6 +36,16 @@ def test_more_windows_than_rows_is_refused_with_a_window_that_fits():
     assert len(report.windows) <= 400
 
 
+def test_one_row_over_several_windows_is_refused_not_a_division_by_zero():
+    import pandas as pd
+
+    from ctloop.backtest import _check_window_count
+
+    start = pd.Timestamp("2026-01-01T12:30:00Z")
+    with pytest.raises(ConfigError, match=r"for 1 rows \(more windows than rows\): choose a window of at least 45s"):
+        _check_window_count("30s", pd.Timedelta("30s"), start, start + pd.Timedelta("45s"), rows=1)
+
+
 def test_more_than_max_windows_is_refused():
     data = frame(rows=MAX_WINDOWS + 1000, days=30)
     with pytest.raises(ConfigError, match=rf"--window 1s gives 2,5\d\d,\d\d\d windows .* \(more than "

@@ -180,6 +180,18 @@ def test_csv_ids_stay_text_as_the_label_store_reads_them(scorer, tmp_path):
     assert list(out.request_id) == list(out.account) == list(df.account)
 
 
+def test_an_empty_csv_id_and_a_reserved_id_name_are_refused(scorer, tmp_path):
+    """pyarrow reads an empty CSV field of a text column as "" (not null): still no id. An id column
+    named like a column ctloop writes would be overwritten in the predictions."""
+    df = _frame(rows=5).assign(account=["a1", "", "a3", "a4", "a5"], run_id=list("vwxyz"))
+    df.to_csv(tmp_path / "in.csv", index=False)
+    with pytest.raises(DataError, match="id_column 'account' is empty in row 1"):
+        scoring.score(scorer, str(tmp_path / "in.csv"), str(tmp_path / "out"), run_id="r", id_column="account")
+    with pytest.raises(ConfigError, match="id_column: 'run_id' is a column ctloop writes"):
+        scoring.score(scorer, str(tmp_path / "in.csv"), str(tmp_path / "out"), run_id="r", id_column="run_id")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_retry_rewrites_the_same_files(scorer, tmp_path):
     _frame(rows=40).to_parquet(tmp_path / "in.parquet")
     args = (scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"))
@@ -214,3 +226,26 @@ def test_a_value_that_does_not_fit_the_logs_type_is_kept_aside_as_the_sink_does(
     assert logged.region.isna().all()  # text never fits a double column, "7" included (sink: schema.normalise)
     assert [json.loads(v) for v in logged[schema.MISTYPED]] == [{"region": r} for r in df.region]
     assert logged.a.tolist() == [orjson.dumps(v).decode() for v in df.a]
+
+
+def test_the_pipeline_scores_at_its_run_creation_time_so_a_retry_logs_into_the_same_day(scorer, tmp_path):
+    """A KFP retry keeps the run id; with ``scored_at`` from the run's creation time (not the
+    attempt's clock) a retry after midnight rewrites the first attempt's log files instead of
+    logging the rows again under a new ``date=``."""
+    from kfp import compiler, dsl
+
+    from ctloop.pipelines.batch_scoring import batch_scoring
+
+    assert scoring.scoring_time("") is None and scoring.scoring_time("{{$.pipeline_job_create_time_utc}}") is None
+    first = scoring.scoring_time("2026-12-02T23:59:30Z")
+    assert first.isoformat() == "2026-12-02T23:59:30+00:00"
+    _frame(rows=20).to_parquet(tmp_path / "in.parquet")
+    for _ in range(2):  # the attempt and its retry
+        scoring.score(scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r",
+                      log_root=str(tmp_path / "log"), scored_at=first)
+    logged = sorted(p.relative_to(tmp_path / "log") for p in (tmp_path / "log").rglob("*.parquet"))
+    assert len(logged) == 1 and "date=2026-12-02" in str(logged[0])
+    compiler.Compiler().compile(batch_scoring, str(tmp_path / "p.yaml"))  # the pipeline passes the placeholder
+    text = (tmp_path / "p.yaml").read_text()
+    assert (f"scored_at:\n                runtimeValue:\n                  constant: "
+            f"'{dsl.PIPELINE_JOB_CREATE_TIME_UTC_PLACEHOLDER}'") in text

@@ -143,6 +143,9 @@ def test_write_table_refuses_a_format_it_cannot_write(tmp_path, frame, name):
 def test_write_table_without_an_extension_writes_parquet_and_csv_gz_is_gzipped(tmp_path, frame):
     storage.write_table(frame, str(tmp_path / "table"))
     pd.testing.assert_frame_equal(storage.read_table(str(tmp_path / "table"), fmt="parquet"), frame)
+    for name in ("credit.v2", "credit.2025.01"):  # a version or date suffix is no format: Parquet
+        storage.write_table(frame, str(tmp_path / name))
+        pd.testing.assert_frame_equal(storage.read_table(str(tmp_path / name), fmt="parquet"), frame)
     storage.write_table(frame, str(tmp_path / "t.csv.gz"))
     assert (tmp_path / "t.csv.gz").read_bytes()[:2] == b"\x1f\x8b"  # gzip magic
     pd.testing.assert_frame_equal(storage.read_table(str(tmp_path / "t.csv.gz")), frame)

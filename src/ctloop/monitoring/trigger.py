@@ -32,11 +32,16 @@ def training_parameters(params: dict[str, Any] | None, model_name: str, *, train
     out["model_name"] = model_name
     out["drift"] = {**dict(out.get("drift") or {}), "force_retrain": True}
     if train_from:
-        span = (to_utc(now) if now is not None else utc_now()) - to_utc(train_from, name="train_from")
         data = dict(out.get("data") or {})
+        # the training window ends at data.as_of (default: the newest row, which lags `now` by the
+        # label delay): pin the end so the window really starts at train_from
+        end = (to_utc(data["as_of"], name="data.as_of") if data.get("as_of")
+               else to_utc(now) if now is not None else utc_now())
+        span = end - to_utc(train_from, name="train_from")
         configured = data.get("window", DataConfig.window)
         if span.total_seconds() >= 1 and (not configured or span < parse_duration(configured, name="data.window")):
             data["window"] = f"{int(span.total_seconds())}s"
+            data["as_of"] = data.get("as_of") or end.isoformat()
             out["data"] = data
     return out
 
@@ -47,14 +52,17 @@ def start_training(registry: Any, store: Any, platform: Any, *, model_name: str,
     """Create the run (see the module doc); returns its KFP run id. ``platform`` is the KFP client
     or a function that connects it: a KFP that cannot be reached is a failed trigger like any other
     (marked and audited, so the next window decides again)."""
-    train_from = store.client.get_run(monitor_run_id).data.tags.get("train_from", "") if monitor_run_id else ""
-    arguments = training_parameters(params, model_name, train_from=train_from)
+    from mlflow.exceptions import MlflowException
+
+    train_from = ""
     try:
+        train_from = store.client.get_run(monitor_run_id).data.tags.get("train_from", "") if monitor_run_id else ""
+        arguments = training_parameters(params, model_name, train_from=train_from)
         if callable(platform) and not hasattr(platform, "create_run"):
             platform = platform()
         run_id = platform.create_run(pipeline, experiment=experiment, params=arguments,
                                      run_name=f"retrain-{model_name}")
-    except CtloopError as exc:
+    except (CtloopError, MlflowException) as exc:
         error = str(exc)[-1500:]
         if monitor_run_id:
             store.mark_failed(monitor_run_id, error)
