@@ -217,3 +217,28 @@ def test_monitor_model_judges_a_window_with_the_policy(tmp_path):
     assert out.verdict.fire and out.verdict.rule == "recovery", out.verdict.reason
     assert out.tags["recovery_since"] == loss and out.tags["train_from"] == (END - pd.Timedelta("6h")).isoformat()
     assert out.series["budget"] == 1.0 and out.series["gap"] == 2.0
+
+
+def test_a_trigger_that_fails_before_create_run_is_marked_and_audited(sqlite_tracking):
+    """A bad ``train_from`` tag (or MLflow failing to read the window's run) is a failed trigger like
+    an unreachable KFP: the window is marked ``failed`` and ``retrain_trigger_failed`` is audited,
+    so the next window decides again (was: raised before the try, neither marked nor audited)."""
+    from mlflow import MlflowClient
+
+    from ctloop.errors import PlatformError
+    from ctloop.monitoring.store import FAILED, MonitoringStore
+    from ctloop.monitoring.trigger import start_training
+    from ctloop.registry import MlflowRegistry
+
+    client = MlflowClient(sqlite_tracking)
+    run = client.create_run(client.create_experiment("credit-monitoring"), tags={"train_from": "yesterday"})
+    registry = MlflowRegistry(sqlite_tracking)
+
+    def never():
+        raise AssertionError("no KFP run may be created")
+
+    with pytest.raises(PlatformError, match="train_from 'yesterday' is not an ISO 8601 time"):
+        start_training(registry, MonitoringStore(client, "credit"), never, model_name="credit", reason="recovery",
+                       params={}, experiment="ctloop", monitor_run_id=run.info.run_id)
+    assert client.get_run(run.info.run_id).data.tags["triggered"] == FAILED
+    assert [e["event"] for e in registry.audit_log("credit")] == ["retrain_trigger_failed"]
