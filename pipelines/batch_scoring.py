@@ -41,9 +41,7 @@ def build(platform: PlatformConfig | None = None):
         apply_step_settings(outcome, "record_run_outcome", platform)
         with dsl.ExitHandler(outcome, name="record-outcome"):
             apply_step_settings(score_batch(model_name=model_name, scoring=scoring, run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
-                                            tracking_uri=tracking_uri,
-                                            scored_at=dsl.PIPELINE_JOB_CREATE_TIME_UTC_PLACEHOLDER),
-                                "score_batch", platform)
+                                            tracking_uri=tracking_uri), "score_batch", platform)
 
     return batch_scoring
 

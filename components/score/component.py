@@ -25,7 +25,7 @@ def score_batch(
     ``request_id``, the predictions, ``model_name``, ``model_version``, ``run_id`` and
     ``scored_at``. With ``scoring.log_root`` the rows are also logged into the inference log
     (the sink's layout and column types), so monitoring and late labels cover them. A retry
-    rewrites the same files (scored_at: the run's creation time). Code: ``ctloop.components.score.core.score_batch``.
+    rewrites the same files. Code: ``ctloop.components.score.core.score_batch``.
 
     Args:
         model_name: Registered model name.
@@ -37,8 +37,8 @@ def score_batch(
             run id; empty = a new ``score-<time>-<hex>``.
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
         scored_at: The scoring time (ISO 8601, UTC) written with every row; it also picks the
-            inference log's ``date=`` partition, so the pipeline passes its run's creation time and
-            a retry after midnight rewrites the same files; empty = now.
+            inference log's ``date=`` partition: a fixed time makes a retry after midnight rewrite
+            the same log files; empty = now.
 
     Returns:
         rows: Rows scored.

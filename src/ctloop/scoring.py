@@ -153,9 +153,8 @@ def every(seconds: float, report: Callable[[str], None]) -> Callable[[Progress],
 
 
 def scoring_time(value: str) -> datetime | None:
-    """``score_batch``'s ``scored_at``: an ISO 8601 time (the pipeline passes its run's creation
-    time, the same on every retry); empty, or a placeholder the runner left unresolved (kfp.local
-    2.17 resolves only the job name and id: kfp/local/placeholder_utils.py), = None (now)."""
+    """``score_batch``'s ``scored_at``: an ISO 8601 time; empty, or a KFP placeholder left
+    unresolved, = None (now)."""
     from ctloop.timeutil import to_utc
 
     if not value or value.startswith("{{"):
