@@ -50,3 +50,20 @@ def test_help_lists_commands(capsys):
     out = capsys.readouterr().out
     for command in ("run", "backtest", "demo", "compile"):
         assert command in out
+
+
+def test_run_local_makes_every_local_path_absolute(tmp_path, monkeypatch):
+    """`ctloop run --local` tasks run in their own working directories: every section field naming
+    a local path (monitoring and rollout roots too, not only data and scoring) is made absolute."""
+    from ctloop.cli.local import absolute_paths
+
+    monkeypatch.chdir(tmp_path)
+    params = {"data": {"uri": "d.csv"}, "monitoring": {"log_root": "logs", "labels_root": "gs://b/labels"},
+              "rollout": {"inference_log_root": "", "labels_root": "labels"},
+              "scoring": {"data": "in", "output": "s3://b/out", "log_root": "logs"}, "model_name": "m"}
+    assert absolute_paths(params) == {
+        "data": {"uri": str(tmp_path / "d.csv")},
+        "monitoring": {"log_root": str(tmp_path / "logs"), "labels_root": "gs://b/labels"},
+        "rollout": {"inference_log_root": "", "labels_root": str(tmp_path / "labels")},
+        "scoring": {"data": str(tmp_path / "in"), "output": "s3://b/out", "log_root": str(tmp_path / "logs")},
+        "model_name": "m"}

@@ -7,6 +7,21 @@ from pathlib import Path
 
 from ctloop.errors import ConfigError
 
+# Section fields that name local files or directories: relative to where `ctloop run --local` runs.
+LOCAL_PATHS = {"data": ("uri",), "scoring": ("data", "output", "log_root"),
+               "monitoring": ("log_root", "labels_root"), "rollout": ("inference_log_root", "labels_root")}
+
+
+def absolute_paths(params: dict) -> dict:
+    """Make the relative local paths of :data:`LOCAL_PATHS` in the pipeline arguments ``params``
+    absolute (in place; URIs with a scheme stay as they are); returns ``params``."""
+    for section, keys in LOCAL_PATHS.items():
+        values = params.get(section)
+        for key in keys if isinstance(values, dict) else ():
+            if values.get(key) and "://" not in str(values[key]):
+                values[key] = str(Path(values[key]).resolve())
+    return params
+
 
 def _run(args: argparse.Namespace) -> int:
     from ctloop.local import run_pipeline_locally, summarize_ct_run, summarize_rollout
@@ -33,13 +48,7 @@ def _run(args: argparse.Namespace) -> int:
     if "tracking_uri" in (func.component_spec.inputs or {}):
         values.setdefault("tracking_uri", args.tracking_uri or f"sqlite:///{workdir / 'mlflow.db'}")
     params = pipeline_arguments(func, values)
-    data = params.get("data")
-    if isinstance(data, dict) and data.get("uri") and "://" not in str(data["uri"]):
-        data["uri"] = str(Path(data["uri"]).resolve())  # tasks run in their own working directories
-    scoring = params.get("scoring")
-    for key in ("data", "output", "log_root") if isinstance(scoring, dict) else ():
-        if scoring.get(key) and "://" not in str(scoring[key]):
-            scoring[key] = str(Path(scoring[key]).resolve())
+    absolute_paths(params)  # tasks run in their own working directories
     print(f"running pipeline {args.pipeline} locally (kfp.local, subprocess runner) in {workdir}")
     run = run_pipeline_locally(func, params, workdir=workdir, verbose=args.verbose, warm=not args.cold)
     print(f"\n{args.pipeline}: {'SUCCEEDED' if run.succeeded else 'FAILED'} in {run.seconds:.1f} s")
