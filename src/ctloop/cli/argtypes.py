@@ -9,44 +9,37 @@ import argparse
 from collections.abc import Callable
 
 
-def int_at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse ``type``: a whole number ``>= minimum``."""
+def _whole_number(ok: Callable[[int], bool], rule: str) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number that ``ok`` accepts; else "must be a whole number
+    <rule>, got '<text>'"."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             value = None
-        if value is None or value < minimum:
-            raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, got {text!r}")
+        if value is None or not ok(value):
+            raise argparse.ArgumentTypeError(f"must be a whole number {rule}, got {text!r}")
         return value
 
     return parse
 
 
-__all__ = ["int_at_least"]
-
-
-# --------------------------------------------------------------------------- rollout, schedule, registry
-_KINDS = {int: "a whole number", float: "a number"}
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number ``>= minimum``."""
+    return _whole_number(lambda v: v >= minimum, f">= {minimum}")
 
 
 def int_between(low: int, high: int) -> Callable[[str], int]:
     """An argparse ``type``: a whole number in ``low..high``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be a whole number in {low}..{high}, got {text!r}")
-        return value
-
-    return parse
+    return _whole_number(lambda v: low <= v <= high, f"in {low}..{high}")
 
 
 percent = int_between(0, 100)  # a traffic share
+
+
+# --------------------------------------------------------------------------- rollout, schedule, registry
+_KINDS = {int: "a whole number", float: "a number"}
 
 
 def checked(kind: type, check: Callable[[object], str | None]) -> Callable[[str], object]:
@@ -104,4 +97,4 @@ def model_version(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-__all__ += ["int_between", "percent", "checked", "section_field", "k8s_namespace", "isvc_name", "model_version"]
+__all__ = ["int_at_least", "int_between", "percent", "checked", "section_field", "k8s_namespace", "isvc_name", "model_version"]
