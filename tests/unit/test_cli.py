@@ -67,3 +67,17 @@ def test_run_local_makes_every_local_path_absolute(tmp_path, monkeypatch):
         "rollout": {"inference_log_root": "", "labels_root": str(tmp_path / "labels")},
         "scoring": {"data": str(tmp_path / "in"), "output": "s3://b/out", "log_root": str(tmp_path / "logs")},
         "model_name": "m"}
+
+
+def test_a_closed_pipe_ends_quietly():
+    """`ctloop config docs | head -1`: the reader goes away; the command stops without a
+    BrokenPipeError traceback and with the shell's SIGPIPE status (128 + 13), like coreutils."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "ctloop", "config", "docs"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 141
+    assert "Traceback" not in err and err == ""
