@@ -812,7 +812,7 @@ def add_arguments(parser: argparse.ArgumentParser, section: type[Section], names
             kwargs["type"] = _json_arg(opt_name)
             kwargs["metavar"] = "JSON"
         elif kind in (int, float):
-            kwargs["type"] = _number_arg(opt_name, kind)
+            kwargs["type"] = _number_arg(opt_name, kind, f.metadata.get("check"))
             kwargs["metavar"] = opt_name[2:].upper().replace("-", "_")
         else:
             kwargs["metavar"] = opt_name[2:].upper().replace("-", "_")
@@ -830,12 +830,19 @@ def _json_arg(name: str) -> Callable[[str], Any]:
     return parse
 
 
-def _number_arg(name: str, kind: type) -> Callable[[str], Any]:
+def _number_arg(name: str, kind: type, check: Callable[[Any], str | None] | None = None) -> Callable[[str], Any]:
+    """The flag's argparse ``type``: the number, checked by its field's own rule so that a bad value
+    is refused naming the flag the user typed (not the configuration field behind it)."""
+
     def parse(text: str) -> Any:
         try:
-            return kind(text)
+            value = kind(text)
         except ValueError as exc:
             raise argparse.ArgumentTypeError(f"{name} takes {_JSON_TYPES[kind]}, got {text!r}") from exc
+        problem = check(value) if check else None
+        if problem:
+            raise argparse.ArgumentTypeError(f"{problem}, got {text!r}")
+        return value
 
     return parse
 

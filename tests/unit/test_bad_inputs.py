@@ -172,7 +172,7 @@ CASES: list[tuple] = [
                                                 "--tracking-uri", "sqlite:///r/mlflow.db"], "3"),
     *[("score", cid, ["--model-name", "m", "--data", "data/good.csv", "--output", "out", *extra], token)
       for cid, extra, token in [
-          ("batch-rows-zero", ["--batch-rows", "0"], "scoring.batch_rows: must be > 0, got 0"),
+          ("batch-rows-zero", ["--batch-rows", "0"], "argument --batch-rows: must be > 0, got '0'"),
           ("batch-rows-junk", ["--batch-rows", "many"], "many"),
           ("output-under-a-file", ["--output", "data/afile/out"], "data/afile/out"),
           ("data-missing", ["--data", "data/absent.csv"], "data: data/absent.csv does not exist"),

@@ -81,3 +81,13 @@ def test_a_closed_pipe_ends_quietly():
     err = proc.stderr.read().decode()
     assert proc.wait() == 141
     assert "Traceback" not in err and err == ""
+
+
+def test_a_flag_from_a_config_field_is_refused_by_its_own_name(capsys):
+    """`ctloop rollout canary --timeout -1` named the config field (rollout.timeout_seconds) the user
+    never typed; the field's rule now runs as the flag's argparse type and names --timeout."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["rollout", "canary", "--isvc", "credit", "--namespace", "ml", "--percent", "10", "--timeout", "-1"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "argument --timeout" in err and "'-1'" in err and "timeout_seconds" not in err
