@@ -2,7 +2,8 @@
 
 KFP-free. :func:`judge` runs the drift engine (:mod:`ctloop.drift.engine`) with the ``drift``
 section's settings over the columns both frames share (not the target, the time column or reserved
-columns) and decides whether to retrain: drifted, forced (``force_retrain``), or no champion yet.
+columns) and decides whether to retrain: drifted, forced (``force_retrain``), or no champion yet. A
+reference feature column the current window lacks is a schema change: drift, named in the reason.
 """
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ def compared_columns(reference: pd.DataFrame, current: pd.DataFrame, *, target: 
     return [c for c in reference.columns if c in current.columns and c not in skip]
 
 
+def missing_columns(reference: pd.DataFrame, current: pd.DataFrame, *, target: str, time_column: str) -> list[str]:
+    """The reference's feature columns the current window lacks: a schema change, judged as drift."""
+    skip = {target, time_column, *RESERVED_TRAINING}
+    return [c for c in reference.columns if c not in current.columns and c not in skip]
+
+
 def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, target: str,
           time_column: str) -> DriftDecision:
     """Drift of ``current`` against ``reference`` and the retraining decision (see the module doc)."""
@@ -65,10 +72,18 @@ def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, t
                 "thresholds": {c.column: (c.threshold if c.threshold == c.threshold else None) for c in result.columns},
                 "correction": result.correction, "calibration": calibration}
     reason = result.reason
+    drifted = result.drifted
+    missing = missing_columns(reference, current, target=target, time_column=time_column)
+    metrics["missing_columns"] = len(missing)
+    metadata["missing_columns"] = missing
+    if missing:
+        drifted = True
+        names = ", ".join(repr(c) for c in missing)
+        reason = (f"schema changed: the champion's reference column(s) {names} are missing from the current "
+                  f"window; {reason}")
     if cfg.force_retrain:
-        reason += "; retraining (also forced)" if result.drifted else "; retraining forced (force_retrain)"
-    return DriftDecision(result.drifted, result.drifted or cfg.force_retrain, reason, result, calibration, metrics,
-                         metadata)
+        reason += "; retraining (also forced)" if drifted else "; retraining forced (force_retrain)"
+    return DriftDecision(drifted, drifted or cfg.force_retrain, reason, result, calibration, metrics, metadata)
 
 
-__all__ = ["DriftDecision", "no_champion", "compared_columns", "judge"]
+__all__ = ["DriftDecision", "no_champion", "compared_columns", "missing_columns", "judge"]

@@ -191,3 +191,21 @@ def test_correction_and_calibrated_thresholds_are_applied_and_recorded(tmp_path,
         assert cal["method"] == metrics.metadata["methods"][col] and cal["default"] == 0.1
         assert metrics.metadata["thresholds"][col] == pytest.approx(cal["threshold"]) and cal["threshold"] >= 0.1
     assert out.drifted is False
+
+
+def test_a_reference_column_missing_from_the_current_window_is_drift_not_silence():
+    """The champion was trained with ``region``; the current window has no such column (a producer
+    dropped it). Comparing only the shared columns said "no drift" and the champion kept serving
+    inputs it was never fitted on: a schema change is drift, named in the reason and the metrics."""
+    from ctloop.components.drift.core import judge
+    from ctloop.config import DriftConfig
+
+    rng = np.random.default_rng(0)
+    reference = pd.DataFrame({"income": rng.normal(size=400), "region": rng.choice(["n", "s"], 400),
+                              "target": rng.integers(0, 2, 400)})
+    current = reference.drop(columns=["region"]).sample(frac=1.0, random_state=1)
+    decision = judge(reference, current, DriftConfig(), target="target", time_column="event_time")
+    assert decision.drifted and decision.retrain
+    assert "'region'" in decision.reason and "missing" in decision.reason
+    assert decision.metrics["missing_columns"] == 1
+    assert decision.metadata["missing_columns"] == ["region"]
