@@ -182,7 +182,9 @@ def fit(
     data = frame.dropna(subset=[target])
     if data.empty:
         raise DataValidationError([(target, "all_null", len(frame), "no rows with a target value")])
-    y = data[target]
+    # a CSV column of True/False with empty cells is dtype object until its gaps are dropped, and
+    # scikit-learn calls an object array of bools "unknown": give the labels their own dtype
+    y = data[target].infer_objects()
     if task == "classification":
         classes = sorted(pd.unique(y).tolist())
         if len(classes) < 2:

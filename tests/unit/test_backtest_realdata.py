@@ -133,3 +133,19 @@ def test_window_without_rows_is_skipped_with_a_reason():
     empty = report.windows[2]
     assert empty.rows == 0 and empty.metric is None and "no rows" in empty.reason
     assert math.isfinite(report.mean_metric) and report.skipped == 1
+
+
+def test_boolean_labels_with_gaps_read_from_csv_replay(tmp_path):
+    """A CSV target of True/False with empty cells reads as an object column of Python bools and
+    NaN; after the unlabelled rows are dropped scikit-learn still saw dtype object ("Unknown label
+    type: unknown") and no window could train. Labels are given their own dtype once the gaps go."""
+    frame = stream(4, 200, lambda w: [False, True]).astype({"y": object})
+    frame.loc[frame.sample(30, random_state=0).index, "y"] = None
+    path = tmp_path / "bool.csv"
+    frame.to_csv(path, index=False)
+    loaded = pd.read_csv(path)
+    assert loaded["y"].dtype == object
+    report = run_backtest(loaded, config(policy="always"))
+    assert report.retrains >= 1 and report.mean_metric is not None and math.isfinite(report.mean_metric)
+    fitted = train_core.fit(loaded.drop(columns=["ts"]), target="y", estimator="logistic_regression")
+    assert fitted.meta["classes"] == [False, True]
