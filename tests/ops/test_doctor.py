@@ -371,6 +371,8 @@ def test_multi_user_without_a_profile(cluster, capsys):
         and "multi-user" in lines["KFP API"]
         and "--namespace <profile>" in lines["KFP API"]
     )
+    for name in ("RBAC", "settings"):  # both need the namespace the tasks run in
+        assert "the namespace the tasks run in is unknown" in lines[name], lines[name]
 
 
 def test_kfp_times_out(cluster, capsys):

@@ -656,20 +656,27 @@ class Doctor:
         sa = self.opts.service_account or (MULTI_USER_RUNNER if multi else STANDALONE_RUNNER)
         return ns, sa
 
+    def _no_runner_namespace(self, name: str) -> Check | None:
+        """SKIP ``name`` without a Kubernetes API or when the namespace the tasks run in is
+        unknown (:meth:`_runner`)."""
+        if (skip := self._no_kube(name)) is not None:
+            return skip
+        if not self._runner()[0]:
+            return Check(
+                name,
+                SKIP,
+                "the namespace the tasks run in is unknown",
+                "--pipeline-namespace NS (multi-user: --namespace <profile>)",
+            )
+        return None
+
     def check_rbac(self) -> Check:
-        if (skip := self._no_kube("RBAC")) is not None:
+        if (skip := self._no_runner_namespace("RBAC")) is not None:
             return skip
         from kubernetes import client
         from kubernetes.client.exceptions import ApiException
 
         ns, sa = self._runner()
-        if not ns:
-            return Check(
-                "RBAC",
-                SKIP,
-                "the namespace the tasks run in is unknown",
-                "--pipeline-namespace NS (multi-user: --namespace <profile>)",
-            )
         if not self.opts.targets:
             return Check(
                 "RBAC",
@@ -749,7 +756,7 @@ class Doctor:
         return self._settings
 
     def check_settings(self) -> Check:
-        if (skip := self._no_kube("settings")) is not None:
+        if (skip := self._no_runner_namespace("settings")) is not None:
             return skip
         from kubernetes.client.exceptions import ApiException
 
@@ -757,13 +764,6 @@ class Doctor:
         from ctloop.ops.settings import DEFAULT_SETTINGS as S
 
         ns, _ = self._runner()
-        if not ns:
-            return Check(
-                "settings",
-                SKIP,
-                "the namespace the tasks run in is unknown",
-                "--pipeline-namespace NS (multi-user: --namespace <profile>)",
-            )
         core = self._api("CoreV1Api")
         missing: list[str] = []
         present: list[str] = []
