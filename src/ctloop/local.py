@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from ctloop.environ import setenv
 from ctloop.errors import ConfigError, CtloopError
 
 _STATUS = re.compile(r"(Task|Pipeline) .* finished with status|Executing task|Running task")
@@ -189,15 +190,10 @@ def _mkdir(path: Path) -> Path:
 def _tmpdir(path: Path) -> Iterator[None]:
     """``TMPDIR`` = ``path`` for the processes started in the block; ``path`` removed after."""
     path.mkdir(parents=True, exist_ok=True)
-    saved = os.environ.get("TMPDIR")
-    os.environ["TMPDIR"] = str(path)
     try:
-        yield
+        with setenv("TMPDIR", str(path)):
+            yield
     finally:
-        if saved is None:
-            os.environ.pop("TMPDIR", None)
-        else:
-            os.environ["TMPDIR"] = saved
         shutil.rmtree(path.parent, ignore_errors=True)
         with contextlib.suppress(OSError):  # <workdir>/.tmp itself, when no other run uses it
             path.parent.parent.rmdir()
