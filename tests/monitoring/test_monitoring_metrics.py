@@ -52,13 +52,6 @@ RULES = {"drift_share": 0.5, "drift_windows": 2, "realized_drop": 0.05, "cooldow
 LABELLED = {"realized_rows": 500, "min_labels": 200}
 
 
-def drift_summary(model, share):
-    return (
-        f"{model} v3: {share} of the features drifted, above the threshold in every window of the "
-        "last hour"
-    )
-
-
 def alert(name, eval_time, labels=None, **annotations):
     return {
         "eval_time": eval_time,
@@ -77,6 +70,16 @@ DRIFT_RUNBOOK = (
     "ctloop monitor history --model-name {m} shows the windows and the drifted features; the "
     "monitoring pipeline retrains when its drift rule fires (docs/monitoring.md)"
 )
+
+
+def drift_alert(model, eval_time, share):
+    """CtloopModelDrift firing for ``model`` at ``eval_time``, ``share`` of its features drifted."""
+    summary = (f"{model} v3: {share} of the features drifted, above the threshold in every window of "
+               "the last hour")
+    return alert("CtloopModelDrift", eval_time, labels(model), summary=summary,
+                 runbook=DRIFT_RUNBOOK.format(m=model))
+
+
 DROP_RUNBOOK = (
     "ctloop labels report --model-name {m} --by model_version compares the versions on labelled "
     "traffic (docs/monitoring.md)"
@@ -103,13 +106,7 @@ SCENARIOS = [
         "windows": [window(h, drift_share=0.7, rules=RULES) for h in range(3)],
         "alert_rule_test": [
             alert("CtloopModelDrift", "30m"),  # pending: one window only
-            alert(
-                "CtloopModelDrift",
-                "1h10m",
-                labels("drift-3-windows"),
-                summary=drift_summary("drift-3-windows", "70%"),
-                runbook=DRIFT_RUNBOOK.format(m="drift-3-windows"),
-            ),
+            drift_alert("drift-3-windows", "1h10m", "70%"),
         ],
     },
     {
@@ -130,15 +127,7 @@ SCENARIOS = [
         "model": "drift-default-threshold",
         "hours": 3,  # no rules pushed: the default 0.5
         "windows": [window(h, drift_share=0.6) for h in range(3)],
-        "alert_rule_test": [
-            alert(
-                "CtloopModelDrift",
-                "1h10m",
-                labels("drift-default-threshold"),
-                summary=drift_summary("drift-default-threshold", "60%"),
-                runbook=DRIFT_RUNBOOK.format(m="drift-default-threshold"),
-            )
-        ],
+        "alert_rule_test": [drift_alert("drift-default-threshold", "1h10m", "60%")],
     },
     {
         "model": "auc-dropped",
