@@ -457,6 +457,16 @@ def test_old_knative_release_label(cluster, capsys):
     )
 
 
+def test_knative_without_a_version_label(cluster, capsys):
+    cluster.kube.resources["/api/v1/namespaces/knative-serving"]["metadata"]["labels"] = {}
+    cluster.kube.resources.pop("/apis/apps/v1/namespaces/knative-serving/deployments/controller")
+    code, lines, _ = cluster.run(capsys)
+    assert code == 0 and lines["Knative Serving"] == (
+        "warn Knative Serving: installed, version unknown (label app.kubernetes.io/version "
+        "'missing') — fix: KServe 0.20 is tested with Knative Serving 1.21"
+    )
+
+
 def test_runner_lacks_rbac(cluster, capsys):
     cluster.kube.grants[RUNNER] = {
         g for g in cluster.kube.grants[RUNNER] if g[2] not in ("patch", "create")
