@@ -84,6 +84,15 @@ DROP_RUNBOOK = (
     "ctloop labels report --model-name {m} --by model_version compares the versions on labelled "
     "traffic (docs/monitoring.md)"
 )
+
+
+def drop_alert(model, metric):
+    """CtloopRealizedDropped firing for ``model``: realized ``metric`` 0.1 worse than at its gate."""
+    summary = f"{model} v3: realized {metric} is 0.1000 worse than at its evaluation gate"
+    return alert("CtloopRealizedDropped", "10m", labels(model, metric=metric), summary=summary,
+                 runbook=DROP_RUNBOOK.format(m=model))
+
+
 FLOOR_RUNBOOK = (
     "ctloop labels report --model-name {m} --by model_version; retrain or roll back to a better "
     "version (ctloop rollout rollback, docs/serving.md)"
@@ -135,14 +144,7 @@ SCENARIOS = [
         "windows": [window(0, realized=0.70, rules=RULES, **LABELLED)],
         "alert_rule_test": [
             alert("CtloopRealizedDropped", "3m"),
-            alert(
-                "CtloopRealizedDropped",
-                "10m",
-                labels("auc-dropped", metric="roc_auc"),
-                summary="auc-dropped v3: realized roc_auc is 0.1000 worse than at its evaluation "
-                "gate",
-                runbook=DROP_RUNBOOK.format(m="auc-dropped"),
-            ),
+            drop_alert("auc-dropped", "roc_auc"),
         ],
     },
     {
@@ -163,16 +165,7 @@ SCENARIOS = [
         "windows": [
             window(0, realized=0.50, gate_value=0.40, realized_metric="log_loss", **LABELLED)
         ],
-        "alert_rule_test": [
-            alert(
-                "CtloopRealizedDropped",
-                "10m",
-                labels("logloss-rose", metric="log_loss"),
-                summary="logloss-rose v3: realized log_loss is 0.1000 worse than at its evaluation "
-                "gate",
-                runbook=DROP_RUNBOOK.format(m="logloss-rose"),
-            )
-        ],
+        "alert_rule_test": [drop_alert("logloss-rose", "log_loss")],
     },
     {
         "model": "below-floor",
