@@ -609,11 +609,7 @@ class Doctor:
         from ctloop.serving import metric_sources
 
         name = f"metrics {t.namespace}/{t.name}"
-        url = (
-            self.opts.prometheus_url
-            or os.environ.get("PROMETHEUS_URL", "")
-            or (self._settings_data() or {}).get("PROMETHEUS_URL", "")
-        )
+        url = self._given_or_set(self.opts.prometheus_url, "PROMETHEUS_URL")
         if not url:
             return Check(
                 name,
@@ -752,6 +748,11 @@ class Doctor:
                     self._settings = dict(cm.data or {})
         return self._settings
 
+    def _given_or_set(self, given: str, variable: str) -> str:
+        """``given`` (a flag or the spec), else the environment ``variable``, else its value in the
+        cluster's settings ConfigMap (what the pipeline tasks get); "" when none has it."""
+        return given or os.environ.get(variable, "") or (self._settings_data() or {}).get(variable, "")
+
     def check_settings(self) -> Check:
         if (skip := self._no_runner_namespace("settings")) is not None:
             return skip
@@ -824,11 +825,7 @@ class Doctor:
 
     # -------------------------------------------------------------------------- MLflow
     def check_mlflow(self) -> Check:
-        uri = (
-            self.opts.tracking_uri
-            or os.environ.get("MLFLOW_TRACKING_URI", "")
-            or (self._settings_data() or {}).get("MLFLOW_TRACKING_URI", "")
-        )
+        uri = self._given_or_set(self.opts.tracking_uri, "MLFLOW_TRACKING_URI")
         if not uri:
             return Check(
                 "MLflow",
