@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from ctloop.environ import setenv
 from ctloop.errors import ConfigError, CtloopError
 
 _STATUS = re.compile(r"(Task|Pipeline) .* finished with status|Executing task|Running task")
@@ -189,15 +190,10 @@ def _mkdir(path: Path) -> Path:
 def _tmpdir(path: Path) -> Iterator[None]:
     """``TMPDIR`` = ``path`` for the processes started in the block; ``path`` removed after."""
     path.mkdir(parents=True, exist_ok=True)
-    saved = os.environ.get("TMPDIR")
-    os.environ["TMPDIR"] = str(path)
     try:
-        yield
+        with setenv("TMPDIR", str(path)):
+            yield
     finally:
-        if saved is None:
-            os.environ.pop("TMPDIR", None)
-        else:
-            os.environ["TMPDIR"] = saved
         shutil.rmtree(path.parent, ignore_errors=True)
         with contextlib.suppress(OSError):  # <workdir>/.tmp itself, when no other run uses it
             path.parent.parent.rmdir()
@@ -297,26 +293,19 @@ def summarize_ct_run(run) -> list[str]:
 def summarize_rollout(run, version: str = "?") -> list[str]:
     """Lines for the rollout steps (validate, deploy, canary analysis, promote or rollback) of a
     rollout run or of the rollout seam of a continuous-training run."""
-    lines = []
-    val = run.task("validate-serving")
-    if val:
-        lines.append(f"validate  {'valid' if val.get('valid') else 'INVALID'} — {val.get('reason', '')}")
-    dep = run.task("deploy-canary")
-    if dep:
-        stable = dep.get("previous_revision") or "none"
-        lines.append(f"deploy    {dep.get('action')}: {dep.get('latest_revision')} (stable {stable})")
-    ana = run.task("analyze-canary")
-    if ana:
-        lines.append(f"canary    {str(ana.get('decision', '')).upper()} — {ana.get('reason', '')}")
-    pro = run.task("promote-model")
-    if pro:
-        prev = pro.get("previous_champion") or "none"
-        lines.append(f"promote   champion is now version {version} (previous: {prev})")
-    back = run.task("rollback-model")
-    if back:
-        lines.append(f"rollback  traffic back on version {back.get('serving_version')}, durably (its storageUri "
-                     "in the spec)")
-    return lines
+    steps = (
+        ("validate-serving",
+         lambda t: f"validate  {'valid' if t.get('valid') else 'INVALID'} — {t.get('reason', '')}"),
+        ("deploy-canary", lambda t: f"deploy    {t.get('action')}: {t.get('latest_revision')} "
+         f"(stable {t.get('previous_revision') or 'none'})"),
+        ("analyze-canary",
+         lambda t: f"canary    {str(t.get('decision', '')).upper()} — {t.get('reason', '')}"),
+        ("promote-model", lambda t: f"promote   champion is now version {version} "
+         f"(previous: {t.get('previous_champion') or 'none'})"),
+        ("rollback-model", lambda t: f"rollback  traffic back on version {t.get('serving_version')}, "
+         "durably (its storageUri in the spec)"),
+    )
+    return [line(outputs) for task, line in steps if (outputs := run.task(task))]
 
 
 __all__ = ["descendants", "summarize_ct_run", "summarize_rollout", "LocalRun", "run_pipeline_locally", "read_task_outputs"]

@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ctloop._taskshim import ENV_RUN_PID, ENV_SOCKET, HEADER
+from ctloop.environ import setenv
 from ctloop.errors import CtloopError
 
 # What ctloop's tasks import, cheapest and most widely needed first.
@@ -474,16 +475,8 @@ def task_server(
         line = _read_ready(proc)
         if line != "ready":
             raise CtloopError(f"the warm task server did not start; see {log_dir / 'taskserver.log'}")
-        saved = os.environ.get(ENV_SOCKET)
-        os.environ[ENV_SOCKET] = path
-        try:
-            with task_hook(tmp / "hook"):
-                yield TaskServer(path=path, pid=proc.pid, log=log_dir / "taskserver.log")
-        finally:
-            if saved is None:
-                os.environ.pop(ENV_SOCKET, None)
-            else:
-                os.environ[ENV_SOCKET] = saved
+        with setenv(ENV_SOCKET, path), task_hook(tmp / "hook"):
+            yield TaskServer(path=path, pid=proc.pid, log=log_dir / "taskserver.log")
     finally:
         proc.terminate()
         try:

@@ -54,10 +54,12 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import yaml
+
+from tests.fixtures.servers import InThreadServer
 
 PREFIX = "/apis/v2beta1"
 
@@ -96,7 +98,7 @@ SIGN_IN_PAGE = (
 )
 
 
-class KfpApiDouble:
+class KfpApiDouble(InThreadServer):
     def __init__(
         self,
         lenient_cron: bool = False,
@@ -123,25 +125,12 @@ class KfpApiDouble:
         self.calls: list[Call] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def root_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        super().__init__(self._handler())
 
     @property
     def url(self) -> str:
         """The KFP host to give ``kfp.Client`` (with the path prefix, if any)."""
         return self.root_url + self.path_prefix
-
-    def __enter__(self) -> KfpApiDouble:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def new_id(self, kind: str) -> str:
         return f"{kind}-{next(self._ids)}"

@@ -43,11 +43,13 @@ import json
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from tests.fixtures.servers import InThreadServer
 
 PATH = re.compile(r"^/apis/serving\.kserve\.io/v1beta1/namespaces/([^/]+)/inferenceservices(?:/([^/?]+))?")
 SSAR = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
@@ -121,7 +123,7 @@ def write_kubeconfig(path: Path, server: str, *, user: str = "u", token: str = "
     return str(path)
 
 
-class KubeApiDouble:
+class KubeApiDouble(InThreadServer):
     def __init__(self, ready_after_reads: int = 1):
         self.objects: dict[tuple[str, str], dict] = {}
         self.meta: dict[tuple[str, str], dict] = {}  # controller bookkeeping per object
@@ -138,13 +140,12 @@ class KubeApiDouble:
         self.grants: dict[str, set[tuple[str, str, str, str]]] = {}  # user -> (group, resource, verb, ns)
         self.can_impersonate = True
         self.delay = 0.0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(self._handler())
 
     # ------------------------------------------------------------------ test controls
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.root_url
 
     def api_client(self):
         from kubernetes import client
@@ -191,14 +192,6 @@ class KubeApiDouble:
 
     def revision_uri(self, ns: str, name: str, revision: str) -> str:
         return self.meta[(ns, name)]["uris"][revision]
-
-    def __enter__(self) -> KubeApiDouble:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     # ------------------------------------------------------------------ controller
     def _reconcile(self, key: tuple[str, str], spec_changed: bool) -> None:

@@ -9,7 +9,6 @@ encode: its headers must keep working as they are. Real sink process, real HTTP 
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime
 
 import httpx
@@ -19,7 +18,7 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
 from tests.fixtures.servers import start_sink, stop_group
-from tests.inference_log.test_sink_server import read_rows
+from tests.inference_log.test_sink_server import metrics_once_written, read_rows
 
 pytestmark = pytest.mark.slow
 
@@ -68,10 +67,7 @@ def test_the_cloudevents_sdk_binary_and_structured_and_kserve_style_all_land(tmp
     try:
         with httpx.Client() as client:
             answers = [client.post(url, headers=h, content=body) for h, body in sends]
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and "ctloop_log_events_written_total 6" not in (
-                    metrics := client.get(f"{url}/metrics").text):
-                time.sleep(0.1)
+            metrics = metrics_once_written(client, url, 6)
     finally:
         stop_group(proc)
     assert [a.status_code for a in answers] == [200] * 6, [a.text for a in answers]

@@ -4,43 +4,17 @@ duplicates allowed, deduplicated on (request_id, instance)). Counted and asserte
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import threading
 import time
 
-import httpx
 import pytest
 
 from tests.fixtures.servers import start_sink, stop_group
-from tests.inference_log.test_sink_server import headers, read_rows
+from tests.inference_log.test_sink_server import load, read_rows
 
 pytestmark = pytest.mark.slow
-
-
-def load(url: str, prefix: str, acked: list, stop: threading.Event, workers: int = 4) -> list[threading.Thread]:
-    """Clients sending request/response pairs until the server dies or ``stop`` is set; only a
-    200 counts as acknowledged."""
-    def client(w: int):
-        with httpx.Client(timeout=5) as c:
-            i = 0
-            while not stop.is_set():
-                ce_id = f"{prefix}-{w}-{i}"
-                for kind, body in (("request", {"instances": [{"x": float(i)}, {"x": -1.0}]}),
-                                   ("response", {"predictions": [i % 2, 1], "model_version": "3"})):
-                    try:
-                        r = c.post(url, headers=headers(ce_id, kind), content=json.dumps(body))
-                    except httpx.HTTPError:
-                        return  # the server is gone: nothing more is acknowledged
-                    if r.status_code == 200:
-                        acked.append((ce_id, kind))
-                i += 1
-
-    threads = [threading.Thread(target=client, args=(w,), daemon=True) for w in range(workers)]
-    for t in threads:
-        t.start()
-    return threads
 
 
 def test_sigkill_under_load_loses_no_acknowledged_event(tmp_path):

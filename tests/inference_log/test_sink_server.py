@@ -36,6 +36,40 @@ def read_rows(root: Path) -> pd.DataFrame:
     return pd.concat([pd.read_parquet(p).assign(_path=str(p)) for p in parts], ignore_index=True) if parts else pd.DataFrame()
 
 
+def load(url: str, prefix: str, acked: list, stop: threading.Event, workers: int = 4) -> list[threading.Thread]:
+    """Clients sending request/response pairs until the server dies or ``stop`` is set; only a
+    200 counts as acknowledged."""
+    def client(w: int):
+        with httpx.Client(timeout=5) as c:
+            i = 0
+            while not stop.is_set():
+                ce_id = f"{prefix}-{w}-{i}"
+                for kind, body in (("request", {"instances": [{"x": float(i)}, {"x": -1.0}]}),
+                                   ("response", {"predictions": [i % 2, 1], "model_version": "3"})):
+                    try:
+                        r = c.post(url, headers=headers(ce_id, kind), content=json.dumps(body))
+                    except httpx.HTTPError:
+                        return  # the server is gone: nothing more is acknowledged
+                    if r.status_code == 200:
+                        acked.append((ce_id, kind))
+                i += 1
+
+    threads = [threading.Thread(target=client, args=(w,), daemon=True) for w in range(workers)]
+    for t in threads:
+        t.start()
+    return threads
+
+
+def metrics_once_written(client: httpx.Client, url: str, events: int, timeout: float = 10.0) -> str:
+    """The sink's /metrics text once it counts ``events`` written (or after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        metrics = client.get(f"{url}/metrics").text
+        if f"ctloop_log_events_written_total {events}" in metrics or time.monotonic() > deadline:
+            return metrics
+        time.sleep(0.1)
+
+
 def test_pairs_v1_v2_become_partitioned_rows(tmp_path):
     """Canary (model version 3, v1) and stable (version 2, v2 nested tensors) from the same
     ce-source http://localhost:9081/ land in separate, path-safe revision partitions."""
@@ -53,10 +87,7 @@ def test_pairs_v1_v2_become_partitioned_rows(tmp_path):
             pod = "credit-default-predictor-00004-deployment-5d8c9f7b4-x2x7q"  # --source-uri set to the pod
             assert c.post(url, headers=headers("c", "request", pod), content=b'{"instances": [[1.0]]}').status_code == 200
             assert c.post(url, headers=headers("c", "response", pod), content=b'{"predictions": [0]}').status_code == 200
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and "ctloop_log_events_written_total 6" not in (
-                    metrics := c.get(f"{url}/metrics").text):
-                time.sleep(0.1)
+            metrics = metrics_once_written(c, url, 6)
     finally:
         stop_group(proc)
     rows = read_rows(tmp_path / "root")
@@ -92,24 +123,7 @@ def test_sigterm_during_load_loses_nothing_acknowledged(tmp_path):
     proc, url = start(tmp_path, flush_seconds=0.5, flush_rows=500)
     acked: list[tuple[str, str]] = []
     stop = threading.Event()
-
-    def sender(worker: int):
-        with httpx.Client(timeout=5) as c:
-            i = 0
-            while not stop.is_set() and i < 5000:
-                ce_id = f"w{worker}-{i}"
-                for kind, body in (("request", {"instances": [{"x": i}]}), ("response", {"predictions": [i % 2]})):
-                    try:
-                        r = c.post(url, headers=headers(ce_id, kind), content=json.dumps(body))
-                    except httpx.HTTPError:
-                        return  # the server went away: nothing more is acknowledged
-                    if r.status_code == 200:
-                        acked.append((ce_id, kind))
-                i += 1
-
-    threads = [threading.Thread(target=sender, args=(w,)) for w in range(4)]
-    for t in threads:
-        t.start()
+    threads = load(url, "w", acked, stop)
     deadline = time.monotonic() + 60  # mid-load, however slow a shared machine is
     while len(acked) < 150 and time.monotonic() < deadline:
         time.sleep(0.05)

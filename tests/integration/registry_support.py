@@ -46,6 +46,23 @@ def log_small_model(url: str, experiment: str, seed: int = 0):
     return model, run_id, uri, frame
 
 
+def register_fitted(tracking_uri: str, name: str, frame: pd.DataFrame, seeds: tuple[int, ...]) -> MlflowRegistry:
+    """One version of ``name`` per seed, in order: a logistic regression (``C`` = seed) fitted on
+    ``frame`` (target ``y``) by the train core and logged as train_model logs it; version 1 is
+    the champion."""
+    from ctloop.components.train.core import fit
+
+    reg = MlflowRegistry(tracking_uri)
+    for seed in seeds:
+        result = fit(frame, target="y", estimator="logistic_regression", params={"C": float(seed)})
+        run_id, uri = tracking.log_training_run(tracking_uri=tracking_uri, experiment=name, model=result.model,
+                                                meta=result.meta, params={}, metrics={}, train_frame=frame,
+                                                dataset_digest=f"d{seed}", data_uri="test")
+        reg.register(name, model_uri=uri, run_id=run_id, tags={})
+    reg.promote(name, "1", reason="fixture")
+    return reg
+
+
 def promotes(reg: MlflowRegistry, name: str) -> list[tuple[str, str, str]]:
     """The promotions the audit log reports: ``(version, previous_champion, reason)``."""
     return [

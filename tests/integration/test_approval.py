@@ -8,10 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ctloop import approval, tracking
+from ctloop import approval
 from ctloop.cli import main
-from ctloop.components.train.core import fit
-from ctloop.registry import MlflowRegistry
+from tests.integration.registry_support import register_fitted
 
 MODEL = "credit-approval"
 
@@ -21,15 +20,7 @@ def registry(sqlite_tracking):
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"x": rng.normal(size=300)})
     frame["y"] = (frame.x > 0).astype(int)
-    reg = MlflowRegistry(sqlite_tracking)
-    for seed in (1, 2, 3):
-        result = fit(frame, target="y", estimator="logistic_regression", params={"C": float(seed)})
-        run_id, uri = tracking.log_training_run(tracking_uri=sqlite_tracking, experiment=MODEL, model=result.model,
-                                                meta=result.meta, params={}, metrics={}, train_frame=frame,
-                                                dataset_digest=f"d{seed}", data_uri="test")
-        reg.register(MODEL, model_uri=uri, run_id=run_id, tags={})
-    reg.promote(MODEL, "1", reason="fixture")
-    return reg
+    return register_fitted(sqlite_tracking, MODEL, frame, seeds=(1, 2, 3))
 
 
 def test_approve_promotes_the_pending_version_and_records_who(registry, sqlite_tracking, capsys):

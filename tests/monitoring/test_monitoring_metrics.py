@@ -52,13 +52,6 @@ RULES = {"drift_share": 0.5, "drift_windows": 2, "realized_drop": 0.05, "cooldow
 LABELLED = {"realized_rows": 500, "min_labels": 200}
 
 
-def drift_summary(model, share):
-    return (
-        f"{model} v3: {share} of the features drifted, above the threshold in every window of the "
-        "last hour"
-    )
-
-
 def alert(name, eval_time, labels=None, **annotations):
     return {
         "eval_time": eval_time,
@@ -77,10 +70,29 @@ DRIFT_RUNBOOK = (
     "ctloop monitor history --model-name {m} shows the windows and the drifted features; the "
     "monitoring pipeline retrains when its drift rule fires (docs/monitoring.md)"
 )
+
+
+def drift_alert(model, eval_time, share):
+    """CtloopModelDrift firing for ``model`` at ``eval_time``, ``share`` of its features drifted."""
+    summary = (f"{model} v3: {share} of the features drifted, above the threshold in every window of "
+               "the last hour")
+    return alert("CtloopModelDrift", eval_time, labels(model), summary=summary,
+                 runbook=DRIFT_RUNBOOK.format(m=model))
+
+
 DROP_RUNBOOK = (
     "ctloop labels report --model-name {m} --by model_version compares the versions on labelled "
     "traffic (docs/monitoring.md)"
 )
+
+
+def drop_alert(model, metric):
+    """CtloopRealizedDropped firing for ``model``: realized ``metric`` 0.1 worse than at its gate."""
+    summary = f"{model} v3: realized {metric} is 0.1000 worse than at its evaluation gate"
+    return alert("CtloopRealizedDropped", "10m", labels(model, metric=metric), summary=summary,
+                 runbook=DROP_RUNBOOK.format(m=model))
+
+
 FLOOR_RUNBOOK = (
     "ctloop labels report --model-name {m} --by model_version; retrain or roll back to a better "
     "version (ctloop rollout rollback, docs/serving.md)"
@@ -103,13 +115,7 @@ SCENARIOS = [
         "windows": [window(h, drift_share=0.7, rules=RULES) for h in range(3)],
         "alert_rule_test": [
             alert("CtloopModelDrift", "30m"),  # pending: one window only
-            alert(
-                "CtloopModelDrift",
-                "1h10m",
-                labels("drift-3-windows"),
-                summary=drift_summary("drift-3-windows", "70%"),
-                runbook=DRIFT_RUNBOOK.format(m="drift-3-windows"),
-            ),
+            drift_alert("drift-3-windows", "1h10m", "70%"),
         ],
     },
     {
@@ -130,15 +136,7 @@ SCENARIOS = [
         "model": "drift-default-threshold",
         "hours": 3,  # no rules pushed: the default 0.5
         "windows": [window(h, drift_share=0.6) for h in range(3)],
-        "alert_rule_test": [
-            alert(
-                "CtloopModelDrift",
-                "1h10m",
-                labels("drift-default-threshold"),
-                summary=drift_summary("drift-default-threshold", "60%"),
-                runbook=DRIFT_RUNBOOK.format(m="drift-default-threshold"),
-            )
-        ],
+        "alert_rule_test": [drift_alert("drift-default-threshold", "1h10m", "60%")],
     },
     {
         "model": "auc-dropped",
@@ -146,14 +144,7 @@ SCENARIOS = [
         "windows": [window(0, realized=0.70, rules=RULES, **LABELLED)],
         "alert_rule_test": [
             alert("CtloopRealizedDropped", "3m"),
-            alert(
-                "CtloopRealizedDropped",
-                "10m",
-                labels("auc-dropped", metric="roc_auc"),
-                summary="auc-dropped v3: realized roc_auc is 0.1000 worse than at its evaluation "
-                "gate",
-                runbook=DROP_RUNBOOK.format(m="auc-dropped"),
-            ),
+            drop_alert("auc-dropped", "roc_auc"),
         ],
     },
     {
@@ -174,16 +165,7 @@ SCENARIOS = [
         "windows": [
             window(0, realized=0.50, gate_value=0.40, realized_metric="log_loss", **LABELLED)
         ],
-        "alert_rule_test": [
-            alert(
-                "CtloopRealizedDropped",
-                "10m",
-                labels("logloss-rose", metric="log_loss"),
-                summary="logloss-rose v3: realized log_loss is 0.1000 worse than at its evaluation "
-                "gate",
-                runbook=DROP_RUNBOOK.format(m="logloss-rose"),
-            )
-        ],
+        "alert_rule_test": [drop_alert("logloss-rose", "log_loss")],
     },
     {
         "model": "below-floor",

@@ -371,6 +371,8 @@ def test_multi_user_without_a_profile(cluster, capsys):
         and "multi-user" in lines["KFP API"]
         and "--namespace <profile>" in lines["KFP API"]
     )
+    for name in ("RBAC", "settings"):  # both need the namespace the tasks run in
+        assert "the namespace the tasks run in is unknown" in lines[name], lines[name]
 
 
 def test_kfp_times_out(cluster, capsys):
@@ -452,6 +454,16 @@ def test_old_knative_release_label(cluster, capsys):
     code, lines, _ = cluster.run(capsys)
     assert code == 0 and lines["Knative Serving"].startswith(
         "warn Knative Serving: v0.26.0 is older"
+    )
+
+
+def test_knative_without_a_version_label(cluster, capsys):
+    cluster.kube.resources["/api/v1/namespaces/knative-serving"]["metadata"]["labels"] = {}
+    cluster.kube.resources.pop("/apis/apps/v1/namespaces/knative-serving/deployments/controller")
+    code, lines, _ = cluster.run(capsys)
+    assert code == 0 and lines["Knative Serving"] == (
+        "warn Knative Serving: installed, version unknown (label app.kubernetes.io/version "
+        "'missing') — fix: KServe 0.20 is tested with Knative Serving 1.21"
     )
 
 

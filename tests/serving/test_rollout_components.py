@@ -6,15 +6,13 @@ import pandas as pd
 import pytest
 from kfp.dsl import Markdown, Metrics
 
-from ctloop import tracking
 from ctloop.components.analyze.component import analyze_canary
 from ctloop.components.deploy.component import deploy_canary
 from ctloop.components.promote.component import promote_model
 from ctloop.components.rollback.component import rollback_model
-from ctloop.components.train.core import fit
 from ctloop.components.validate.component import validate_serving
-from ctloop.registry import MlflowRegistry
 from tests.doubles.kube_api import KubeApiDouble, write_kubeconfig
+from tests.integration.registry_support import register_fitted
 
 NS, ISVC, MODEL = "ml", "credit", "credit-model"
 RELEASE = {"inference_service": ISVC, "namespace": NS, "timeout_seconds": 10}
@@ -25,15 +23,7 @@ def registered(sqlite_tracking):
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"x": rng.normal(size=400), "c": rng.choice(["a", "b"], 400)})
     frame["y"] = ((frame.x + (frame.c == "a")) > 0.5).astype(int)
-    registry = MlflowRegistry(sqlite_tracking)
-    for seed in (1, 2):
-        result = fit(frame, target="y", estimator="logistic_regression", params={"C": float(seed)})
-        run_id, uri = tracking.log_training_run(tracking_uri=sqlite_tracking, experiment=MODEL, model=result.model,
-                                                meta=result.meta, params={}, metrics={}, train_frame=frame,
-                                                dataset_digest=f"d{seed}", data_uri="test")
-        registry.register(MODEL, model_uri=uri, run_id=run_id, tags={})
-    registry.promote(MODEL, "1", reason="fixture")
-    return sqlite_tracking, registry
+    return sqlite_tracking, register_fitted(sqlite_tracking, MODEL, frame, seeds=(1, 2))
 
 
 @pytest.fixture

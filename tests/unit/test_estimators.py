@@ -5,13 +5,13 @@ round trips with ctloop's allow-list, and the refusals (one line naming the fiel
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from ctloop import artifacts, estimators
 from ctloop import config as C
 from ctloop.components.train import core
 from ctloop.errors import ConfigError, ModelIntegrityError, TrainingError
+from tests.fixtures.frames import training_frame
 
 BOOSTED = ["xgboost", "lightgbm"]
 BYO = "tests.unit.byo_estimators:NearestCentroidProba"
@@ -19,19 +19,7 @@ BYO = "tests.unit.byo_estimators:NearestCentroidProba"
 
 @pytest.fixture(scope="module")
 def data():
-    rng = np.random.default_rng(1)
-    n = 500
-    frame = pd.DataFrame({
-        "x1": rng.normal(size=n),
-        "x2": rng.normal(size=n),
-        "cat": rng.choice(["a", "b", "c"], size=n),
-    })
-    frame.loc[::13, "x2"] = np.nan
-    score = frame.x1 + (frame.cat == "a") + 0.3 * rng.normal(size=n)
-    frame["y"] = (score > 0.5).astype(int)
-    frame["kind"] = np.select([score < 0, score < 1], ["low", "mid"], "high")  # 3 text classes
-    frame["amount"] = 3 * frame.x1 + 2 * (frame.cat == "b") + rng.normal(size=n)
-    return frame
+    return training_frame(500, seed=1, nan_every=13)
 
 
 def _xy(frame, target):

@@ -5,21 +5,13 @@ import pytest
 from ctloop import estimators
 from ctloop.components.train import core
 from ctloop.errors import ConfigError, DataValidationError, TrainingError
+from tests.fixtures.frames import training_frame
 
 
 @pytest.fixture(scope="module")
 def data():
-    rng = np.random.default_rng(0)
-    n = 600
-    frame = pd.DataFrame({
-        "x1": rng.normal(size=n),
-        "x2": rng.normal(size=n),
-        "cat": rng.choice(["a", "b", "c"], size=n),
-        "when": pd.date_range("2025-01-01", periods=n, freq="h"),
-    })
-    frame.loc[::17, "x2"] = np.nan
-    frame["y"] = ((frame.x1 + (frame.cat == "a") + 0.3 * rng.normal(size=n)) > 0.5).astype(int)
-    frame["amount"] = 3 * frame.x1 + 2 * (frame.cat == "b") + rng.normal(size=n)
+    frame = training_frame(600, seed=0, nan_every=17).drop(columns="kind")
+    frame.insert(3, "when", pd.date_range("2025-01-01", periods=len(frame), freq="h"))
     return frame
 
 

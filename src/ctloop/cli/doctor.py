@@ -69,38 +69,24 @@ def register(subparsers) -> None:
     p.add_argument("-f", "--file", default="", help="ctloop.yaml: KFP, InferenceServices, URIs")
     add_kfp_options(p)
     p.set_defaults(timeout=5.0)  # a doctor answers quickly: 5 s per call unless --timeout
-    p.add_argument(
-        "--isvc",
-        action="append",
-        metavar="NAMESPACE/NAME",
-        help="an InferenceService a model deploys to (repeatable; default: the spec's)",
-    )
-    p.add_argument(
-        "--pipeline-namespace",
-        default="",
-        help="namespace the pipeline tasks run in: settings and the runner's RBAC (default: "
-        "--namespace, else kubeflow)",
-    )
-    p.add_argument(
-        "--service-account",
-        default="",
-        help="service account the tasks run as (default: kfp.service_account, else "
-        "pipeline-runner; default-editor on multi-user Kubeflow)",
-    )
-    p.add_argument("--prometheus-url", default="", help="default: $PROMETHEUS_URL or the settings")
-    p.add_argument("--metric-source", default="", help="Prometheus metric source to check")
-    p.add_argument(
-        "--tracking-uri",
-        default="",
-        help="MLflow URI (default: $MLFLOW_TRACKING_URI or the settings)",
-    )
-    p.add_argument("--kubeconfig", default="", help="default: $KUBECONFIG or ~/.kube/config")
-    p.add_argument("--context", default="", help="kubeconfig context (default: the current one)")
-    p.add_argument(
-        "--kserve-namespace",
-        action="append",
-        metavar="NS",
-        help="where kserve-controller-manager runs (default: kserve, then kubeflow)",
-    )
+    # "" or no value: taken from the spec, the environment or the cluster's settings
+    many = {"action": "append"}
+    text = {"default": ""}
+    for flag, kind, help_ in (
+        ("--isvc", {**many, "metavar": "NAMESPACE/NAME"},
+         "an InferenceService a model deploys to (repeatable; default: the spec's)"),
+        ("--pipeline-namespace", text, "namespace the pipeline tasks run in: settings and the "
+         "runner's RBAC (default: --namespace, else kubeflow)"),
+        ("--service-account", text, "service account the tasks run as (default: "
+         "kfp.service_account, else pipeline-runner; default-editor on multi-user Kubeflow)"),
+        ("--prometheus-url", text, "default: $PROMETHEUS_URL or the settings"),
+        ("--metric-source", text, "Prometheus metric source to check"),
+        ("--tracking-uri", text, "MLflow URI (default: $MLFLOW_TRACKING_URI or the settings)"),
+        ("--kubeconfig", text, "default: $KUBECONFIG or ~/.kube/config"),
+        ("--context", text, "kubeconfig context (default: the current one)"),
+        ("--kserve-namespace", {**many, "metavar": "NS"},
+         "where kserve-controller-manager runs (default: kserve, then kubeflow)"),
+    ):
+        p.add_argument(flag, help=help_, **kind)
     p.add_argument("--json", action="store_true", help="print the checks as JSON")
     p.set_defaults(handler=_doctor)

@@ -400,10 +400,24 @@ def check_options(
     correction: str | None = None,
     column_kinds: dict[str, str] | None = None,
 ) -> Options:
-    """Validate :func:`detect`'s options against the columns each side has.
+    """Validate the options of a comparison (:func:`detect`, the streaming engine) against the
+    columns each side has.
+
+    Args:
+        columns: Columns to compare.
+        reference_columns: The columns the reference has.
+        current_columns: The columns the current window has.
+        drift_share: Share of drifted columns, in (0, 1], at which the dataset drifts.
+        method: One method for every column (``stats.METHODS``); ``None`` = automatic.
+        threshold: One threshold for every column; ``None`` = the method's default.
+        column_methods: Per-column methods; win over ``method``.
+        column_thresholds: Per-column thresholds; win over ``threshold``.
+        correction: ``bonferroni``, ``fdr`` or ``None`` (p-value methods only).
+        column_kinds: Per-column ``numeric``/``categorical`` instead of the inferred kind.
 
     Raises:
-        ConfigError: as :func:`detect` documents.
+        ConfigError: an unknown or duplicated column, method, kind or correction; a bad
+            threshold or share.
     """
     column_methods = dict(column_methods or {})
     column_thresholds = dict(column_thresholds or {})
@@ -457,6 +471,31 @@ def check_options(
             raise ConfigError(f"column_kinds[{name!r}] = {k!r}; use one of {', '.join(KINDS)}")
     return Options(columns, float(drift_share), method, threshold, column_methods,
                    column_thresholds, column_kinds, correction)  # fmt: skip
+
+
+def resolve_options(
+    reference_columns: list[str],
+    current_columns: list[str],
+    reference_rows: int,
+    current_rows: int,
+    options: dict[str, Any],
+) -> Options:
+    """:func:`check_options` with ``columns`` by default every reference column the current side
+    has too (reserved training columns excepted); then an empty side is refused
+    (:class:`DriftError`)."""
+    options = dict(options)
+    columns = options.pop("columns", None)
+    if columns is None:
+        columns = [c for c in reference_columns if c in current_columns and c not in RESERVED_TRAINING]
+    opts = check_options(columns=columns, reference_columns=reference_columns,
+                         current_columns=current_columns, **options)  # fmt: skip
+    if reference_rows == 0:
+        raise DriftError("the reference data has no rows: nothing to compare against")
+    if current_rows == 0:
+        raise DriftError(
+            "the current data has no rows: nothing to compare (check the current window)"
+        )
+    return opts
 
 
 def plan_columns(
@@ -596,59 +635,26 @@ def detect(
     reference: pd.DataFrame,
     current: pd.DataFrame,
     *,
-    columns: list[str] | None = None,
-    drift_share: float = DriftConfig.share,
-    method: str | None = None,
-    threshold: float | None = None,
-    column_methods: dict[str, str] | None = None,
-    column_thresholds: dict[str, float] | None = None,
-    correction: str | None = None,
-    column_kinds: dict[str, str] | None = None,
     max_workers: int | None = None,
+    **options: Any,
 ) -> DriftResult:
     """Per-column drift and the dataset verdict (module doc).
 
     Args:
         reference: The reference frame (e.g. the champion's training data).
         current: The current window.
-        columns: Columns to compare (default: every column of the reference that is also in
-            the current frame, except ``_ctloop_weight``).
-        drift_share: Share of drifted columns, in (0, 1], at which the dataset drifts.
-        method: One method for every column (``stats.METHODS``); ``None`` = automatic.
-        threshold: One threshold for every column; ``None`` = the method's default.
-        column_methods: Per-column methods; win over ``method``.
-        column_thresholds: Per-column thresholds; win over ``threshold``.
-        correction: ``bonferroni``, ``fdr`` or ``None`` (p-value methods only).
-        column_kinds: Per-column ``numeric``/``categorical`` instead of the inferred kind.
         max_workers: Threads computing columns in parallel (default: one per CPU).
+        options: The comparison's options, :func:`check_options`' (``columns``, ``drift_share``,
+            ``method``, ``threshold``, ``column_methods``, ``column_thresholds``, ``correction``,
+            ``column_kinds``).
 
     Raises:
         ConfigError: an unknown column, method, kind or correction; a method that does not
             apply to a column's kind; a bad threshold or share.
         DriftError: a frame has no rows, or a column is numeric on one side only.
     """
-    if columns is None:
-        columns = [
-            c for c in reference.columns if c in current.columns and c not in RESERVED_TRAINING
-        ]
-    opts = check_options(
-        columns=columns,
-        reference_columns=list(reference.columns),
-        current_columns=list(current.columns),
-        drift_share=drift_share,
-        method=method,
-        threshold=threshold,
-        column_methods=column_methods,
-        column_thresholds=column_thresholds,
-        correction=correction,
-        column_kinds=column_kinds,
-    )
-    if len(reference) == 0:
-        raise DriftError("the reference data has no rows: nothing to compare against")
-    if len(current) == 0:
-        raise DriftError(
-            "the current data has no rows: nothing to compare (check the current window)"
-        )
+    opts = resolve_options(list(reference.columns), list(current.columns), len(reference),
+                           len(current), options)  # fmt: skip
     plan = plan_columns(opts, lambda name: column_kind(current[name]))
 
     # Columns are independent and the heavy parts (sorting, hashing) release the GIL:
@@ -659,7 +665,7 @@ def detect(
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(lambda item: _one_column(reference, current, *item), plan))
-    return finish(results, drift_share=drift_share, correction=opts.correction)
+    return finish(results, drift_share=opts.drift_share, correction=opts.correction)
 
 
 def calibrate_thresholds(
@@ -803,6 +809,7 @@ __all__ = [
     "DriftResult",
     "Options",
     "check_options",
+    "resolve_options",
     "empty_column",
     "finish",
     "plan_columns",

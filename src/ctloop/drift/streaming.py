@@ -65,7 +65,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ctloop.columns import RESERVED_TRAINING
-from ctloop.config import DriftConfig
 from ctloop.drift import engine, stats
 from ctloop.drift.sketch import (
     MIN_BUDGET,
@@ -694,23 +693,8 @@ def _numeric(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
 
 
 def _resolve(reference: DriftState, current: DriftState, options: dict[str, Any]):
-    columns = options.pop("columns", None)
-    if columns is None:
-        columns = [
-            c for c in reference.columns if c in current.columns and c not in RESERVED_TRAINING
-        ]
-    opts = engine.check_options(
-        columns=columns,
-        reference_columns=list(reference.columns),
-        current_columns=list(current.columns),
-        **options,
-    )
-    if reference.rows == 0:
-        raise DriftError("the reference data has no rows: nothing to compare against")
-    if current.rows == 0:
-        raise DriftError(
-            "the current data has no rows: nothing to compare (check the current window)"
-        )
+    opts = engine.resolve_options(list(reference.columns), list(current.columns), reference.rows,
+                                  current.rows, options)  # fmt: skip
     return opts, engine.plan_columns(opts, lambda name: current.columns[name].kind())
 
 
@@ -725,7 +709,7 @@ def compare(reference: DriftState, current: DriftState, **options: Any) -> engin
         ConfigError: as :func:`detect` (same messages).
         DriftError: a side has no rows; a column is numeric on one side only.
     """
-    opts, plan = _resolve(reference, current, dict(options))
+    opts, plan = _resolve(reference, current, options)
     results = []
     for name, kind, method, thr in plan:
         rs, cs = reference.columns[name], current.columns[name]
@@ -734,8 +718,7 @@ def compare(reference: DriftState, current: DriftState, **options: Any) -> engin
         else:
             results.append(_numeric(rs, cs, name, method, thr))
     return engine.finish(
-        results, drift_share=options.get("drift_share", DriftConfig.share), correction=opts.correction,
-        engine=ENGINE,
+        results, drift_share=opts.drift_share, correction=opts.correction, engine=ENGINE
     )
 
 
@@ -745,7 +728,7 @@ def refine_plan(reference: DriftState, current: DriftState, **options: Any) -> d
     whose Sturges bins (over both sides' values, evidently's rule) cannot be counted exactly
     from the sketches. Scan both sides again with ``DriftState(bins=plan)`` and
     :func:`add_histograms` the result. Empty when nothing needs it."""
-    _, plan = _resolve(reference, current, dict(options))
+    _, plan = _resolve(reference, current, options)
     out: dict[str, list[np.ndarray]] = {}
     for name, kind, method, _ in plan:
         rs, cs = reference.columns[name], current.columns[name]

@@ -58,6 +58,7 @@ from ctloop.errors import ConfigError, CtloopError
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
 TESTED_KSERVE = (0, 20, 0)
 TESTED_KNATIVE = (1, 21, 0)  # what KServe v0.20.0 pins (kserve-deps.env KNATIVE_SERVING_VERSION)
+
 KSERVE_CRD = "inferenceservices.serving.kserve.io"
 KSERVE_CONTROLLER = "kserve-controller-manager"
 KNATIVE_NAMESPACE = "knative-serving"
@@ -149,6 +150,20 @@ def options_from_spec(spec: Any, **overrides: Any) -> DoctorOptions:
         if value not in (None, "", [], ()):
             setattr(opts, key, value)
     return opts
+
+
+def _version_warning(name: str, tag: str, tested: tuple[int, ...], *, unknown: tuple[str, str],
+                     older: tuple[str, str]) -> Check | None:
+    """WARN check ``name`` with ``unknown`` (message, fix) when ``tag`` is no version, with
+    ``older`` when its major.minor is below ``tested``'s; None when it is tested or newer."""
+    from ctloop.ops.platform import parse_version
+
+    version = parse_version(tag)
+    if version is None:
+        return Check(name, WARN, *unknown)
+    if version[:2] < tested[:2]:
+        return Check(name, WARN, *older)
+    return None
 
 
 def _split(message: str) -> tuple[str, str]:
@@ -442,7 +457,6 @@ class Doctor:
     def check_kserve(self) -> Check:
         if (skip := self._no_kube("KServe")) is not None:
             return skip
-        from ctloop.ops.platform import parse_version
 
         crd = self._read(
             self._api("ApiextensionsV1Api").read_custom_resource_definition, KSERVE_CRD
@@ -465,23 +479,17 @@ class Doctor:
             )
             tag = labels.get("app.kubernetes.io/version") or image.rpartition(":")[2]
             self.kserve_default_mode = self._default_mode(ns)
-            version = parse_version(tag)
             where = f"controller {ns}/{KSERVE_CONTROLLER}"
-            if version is None:
-                return Check(
-                    "KServe",
-                    WARN,
-                    f"installed, version unknown ({where}, image {image or '?'})",
-                    "ctloop is tested with KServe 0.20",
-                )
-            if version[:2] < TESTED_KSERVE[:2]:
-                return Check(
-                    "KServe",
-                    WARN,
-                    f"{tag} ({where}) is older than the tested 0.20",
-                    "upgrade KServe to 0.20 (deployment mode names and spec.canary "
-                    "changed in 0.16-0.20)",
-                )
+            warning = _version_warning(
+                "KServe", tag, TESTED_KSERVE,
+                unknown=(f"installed, version unknown ({where}, image {image or '?'})",
+                         "ctloop is tested with KServe 0.20"),
+                older=(f"{tag} ({where}) is older than the tested 0.20",
+                       "upgrade KServe to 0.20 (deployment mode names and spec.canary changed in "
+                       "0.16-0.20)"),
+            )  # fmt: skip
+            if warning is not None:
+                return warning
             return Check(
                 "KServe",
                 OK,
@@ -558,7 +566,6 @@ class Doctor:
     def check_knative(self) -> Check:
         if (skip := self._no_kube("Knative Serving")) is not None:
             return skip
-        from ctloop.ops.platform import parse_version
 
         needed = self.needs_knative or (
             not self.opts.targets and self.kserve_default_mode in ("", "Serverless", "Knative")
@@ -589,34 +596,20 @@ class Doctor:
         tag = labels.get("app.kubernetes.io/version") or labels.get(
             "serving.knative.dev/release", ""
         )
-        version = parse_version(tag)
-        if version is None:
-            return Check(
-                "Knative Serving",
-                WARN,
-                f"installed, version unknown (label "
-                f"app.kubernetes.io/version {tag or 'missing'!r})",
-                "KServe 0.20 is tested with Knative Serving 1.21",
-            )
-        if version[:2] < TESTED_KNATIVE[:2]:
-            return Check(
-                "Knative Serving",
-                WARN,
-                f"{tag} is older than 1.21 (what KServe 0.20 "
-                "pins); its queue-proxy metrics have other names",
-                "upgrade Knative Serving, or choose the matching metric source",
-            )
-        return Check("Knative Serving", OK, tag)
+        warning = _version_warning(
+            "Knative Serving", tag, TESTED_KNATIVE,
+            unknown=(f"installed, version unknown (label app.kubernetes.io/version {tag or 'missing'!r})",
+                     "KServe 0.20 is tested with Knative Serving 1.21"),
+            older=(f"{tag} is older than 1.21 (what KServe 0.20 pins); its queue-proxy metrics have "
+                   "other names", "upgrade Knative Serving, or choose the matching metric source"),
+        )  # fmt: skip
+        return warning or Check("Knative Serving", OK, tag)
 
     def check_metrics(self, t: Target) -> Check:
         from ctloop.serving import metric_sources
 
         name = f"metrics {t.namespace}/{t.name}"
-        url = (
-            self.opts.prometheus_url
-            or os.environ.get("PROMETHEUS_URL", "")
-            or (self._settings_data() or {}).get("PROMETHEUS_URL", "")
-        )
+        url = self._given_or_set(self.opts.prometheus_url, "PROMETHEUS_URL")
         if not url:
             return Check(
                 name,
@@ -656,20 +649,27 @@ class Doctor:
         sa = self.opts.service_account or (MULTI_USER_RUNNER if multi else STANDALONE_RUNNER)
         return ns, sa
 
+    def _no_runner_namespace(self, name: str) -> Check | None:
+        """SKIP ``name`` without a Kubernetes API or when the namespace the tasks run in is
+        unknown (:meth:`_runner`)."""
+        if (skip := self._no_kube(name)) is not None:
+            return skip
+        if not self._runner()[0]:
+            return Check(
+                name,
+                SKIP,
+                "the namespace the tasks run in is unknown",
+                "--pipeline-namespace NS (multi-user: --namespace <profile>)",
+            )
+        return None
+
     def check_rbac(self) -> Check:
-        if (skip := self._no_kube("RBAC")) is not None:
+        if (skip := self._no_runner_namespace("RBAC")) is not None:
             return skip
         from kubernetes import client
         from kubernetes.client.exceptions import ApiException
 
         ns, sa = self._runner()
-        if not ns:
-            return Check(
-                "RBAC",
-                SKIP,
-                "the namespace the tasks run in is unknown",
-                "--pipeline-namespace NS (multi-user: --namespace <profile>)",
-            )
         if not self.opts.targets:
             return Check(
                 "RBAC",
@@ -748,8 +748,13 @@ class Doctor:
                     self._settings = dict(cm.data or {})
         return self._settings
 
+    def _given_or_set(self, given: str, variable: str) -> str:
+        """``given`` (a flag or the spec), else the environment ``variable``, else its value in the
+        cluster's settings ConfigMap (what the pipeline tasks get); "" when none has it."""
+        return given or os.environ.get(variable, "") or (self._settings_data() or {}).get(variable, "")
+
     def check_settings(self) -> Check:
-        if (skip := self._no_kube("settings")) is not None:
+        if (skip := self._no_runner_namespace("settings")) is not None:
             return skip
         from kubernetes.client.exceptions import ApiException
 
@@ -757,13 +762,6 @@ class Doctor:
         from ctloop.ops.settings import DEFAULT_SETTINGS as S
 
         ns, _ = self._runner()
-        if not ns:
-            return Check(
-                "settings",
-                SKIP,
-                "the namespace the tasks run in is unknown",
-                "--pipeline-namespace NS (multi-user: --namespace <profile>)",
-            )
         core = self._api("CoreV1Api")
         missing: list[str] = []
         present: list[str] = []
@@ -827,11 +825,7 @@ class Doctor:
 
     # -------------------------------------------------------------------------- MLflow
     def check_mlflow(self) -> Check:
-        uri = (
-            self.opts.tracking_uri
-            or os.environ.get("MLFLOW_TRACKING_URI", "")
-            or (self._settings_data() or {}).get("MLFLOW_TRACKING_URI", "")
-        )
+        uri = self._given_or_set(self.opts.tracking_uri, "MLFLOW_TRACKING_URI")
         if not uri:
             return Check(
                 "MLflow",

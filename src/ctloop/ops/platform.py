@@ -57,6 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ctloop.environ import setenv
 from ctloop.errors import ConfigError, PlatformError
 
 HASH_MARK = "ctloop-content-sha256:"
@@ -589,16 +590,9 @@ def pipeline_dsl() -> Iterator[None]:
     if hasattr(kfp.dsl, "pipeline"):
         yield
         return
-    saved = os.environ.get("_KFP_RUNTIME")
-    os.environ["_KFP_RUNTIME"] = "false"
-    try:
+    with setenv("_KFP_RUNTIME", "false"):
         importlib.reload(kfp.dsl)
         yield
-    finally:
-        if saved is None:
-            os.environ.pop("_KFP_RUNTIME", None)
-        else:
-            os.environ["_KFP_RUNTIME"] = saved
 
 
 def _warn(message: str) -> None:
