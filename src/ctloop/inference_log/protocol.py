@@ -41,6 +41,19 @@ _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 MAX_QUEUED = 32  # answers a connection may owe (pipelined requests) before it is read no further
 
 
+_NAMES: dict[bytes, str] = {}  # header name as sent -> lowercase name, "" for one the app does not read
+
+
+def _name(raw: bytes) -> str | None:
+    """A header name as the app knows it (lowercase), or None for one it does not read. Clients
+    send the same few names over and over: they are remembered (up to 512 of them)."""
+    low = raw.lower()
+    name = low.decode("latin-1") if low.startswith(WANTED) or low == b"expect" else ""
+    if len(_NAMES) < 512:
+        _NAMES[raw] = name
+    return name or None
+
+
 def encode(answer: Answer, keep_alive: bool = True, head: bool = False) -> bytes:
     """One HTTP/1.1 answer: status line, headers, ``content-length``, the body (none for HEAD)."""
     status, body, headers = answer
@@ -188,15 +201,11 @@ class SinkProtocol(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         raw = self.raw
         # the headers the app reads, names lowercase (as ASGI gives them); a repeated one: the last
-        headers = self.headers = {}
-        expect = None
-        for name, value in raw.items():
-            name = name.lower()
-            if name.startswith(WANTED):
-                headers[name.decode("latin-1")] = value.decode("latin-1")
-            elif name == b"expect":
-                expect = value
+        names = _NAMES
+        headers = self.headers = {name: value.decode("latin-1") for key, value in raw.items()
+                                  if (name := names.get(key) or _name(key))}
         raw.clear()
+        expect = headers.pop("expect", None)
         method = self.parser.get_method().decode("latin-1")
         path = self.url.partition(b"?")[0].decode("latin-1")
         if "%" in path:
@@ -213,7 +222,7 @@ class SinkProtocol(asyncio.Protocol):
             self.skip = True
             slot.answer = answer
             self._write_ready()
-        elif expect is not None and expect.lower() == b"100-continue" and self.answers[0] is slot \
+        elif expect is not None and expect.lower() == "100-continue" and self.answers[0] is slot \
                 and self.transport is not None:
             self.transport.write(_CONTINUE)
 
