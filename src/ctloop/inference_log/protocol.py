@@ -212,7 +212,8 @@ class SinkProtocol(asyncio.Protocol):
             path = unquote(path)
         slot = self.slot = _Slot(self.parser.should_keep_alive(), method == "HEAD")
         self.answers.append(slot)
-        self._flow()
+        if len(self.answers) >= MAX_QUEUED:
+            self._flow()
         try:
             answer = self.app.answer_head(method, path, self.port, self.headers)
         except Exception:  # noqa: BLE001 - a bug: answered 500, the connection closed, the sink goes on
