@@ -17,6 +17,9 @@ opens it to Prometheus). Health checks are open on every port (kubelet probes).
 The app is a bare ASGI callable rather than a Starlette app: at several thousand events per
 second on two cores every microsecond per request counts, and a router, a Request object and a
 Response class per event cost about a fifth of the sink's CPU (benchmarks/bench_logger_load.py).
+For the same reason ``ctloop logger serve`` does not go through ASGI at all: the sink's own HTTP
+protocol (:mod:`ctloop.inference_log.protocol`) calls the same three steps the ASGI interface does
+(:meth:`SinkApp.answer_head`, :meth:`SinkApp.ingest`, :meth:`SinkApp.acknowledged`).
 """
 
 from __future__ import annotations
