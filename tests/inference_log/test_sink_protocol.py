@@ -169,6 +169,33 @@ def test_a_chunked_body_over_the_limit_is_413_and_the_connection_goes_on(tmp_pat
     assert rejected == {"oversize": 1} and not closed
 
 
+def test_connection_close_ends_the_connection_after_its_answer_and_what_was_pipelined_behind_is_not_read(tmp_path):
+    async def scenario():
+        sink, protocol, transport, _ = await connected(tmp_path)
+        protocol.data_received(post("c", "request", REQUEST, extra=b"Connection: close\r\n")
+                               + post("d", "request", REQUEST))
+        await until(lambda: transport.closed)
+        await sink.stop()
+        return answers(b"".join(transport.writes)), sink.stats.received
+    got, received = asyncio.run(scenario())
+    ((status, headers, body),) = got
+    assert (status, headers["connection"], json.loads(body)["accepted"]) == (200, "close", "c")
+    assert received == 1
+
+
+def test_a_refusal_before_an_expected_body_closes_the_connection(tmp_path):
+    """With Expect: 100-continue the client may never send a body it was refused: the next bytes
+    could be another request or nothing, so the connection ends with the 413."""
+    async def scenario():
+        sink, protocol, transport, _ = await connected(tmp_path, max_body_bytes=10)
+        protocol.data_received(post("x", "request", REQUEST, extra=b"Expect: 100-continue\r\n").split(b"\r\n\r\n")[0]
+                               + b"\r\n\r\n")
+        await sink.stop()
+        return answers(b"".join(transport.writes)), transport.closed
+    ((status, headers, _),), closed = asyncio.run(scenario())
+    assert (status, headers["connection"], closed) == (413, "close", True)
+
+
 def test_a_request_that_is_not_http_is_a_400_and_the_connection_closed(tmp_path):
     async def scenario():
         sink, protocol, transport, _ = await connected(tmp_path)

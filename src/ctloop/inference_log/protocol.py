@@ -199,6 +199,10 @@ class SinkProtocol(asyncio.Protocol):
         self.url += url
 
     def on_headers_complete(self) -> None:
+        if self.broken:  # pipelined behind a request that ends the connection: never answered, not read
+            self.raw.clear()
+            self.skip = True
+            return
         raw = self.raw
         # the headers the app reads, names lowercase (as ASGI gives them); a repeated one: the last
         names = _NAMES
@@ -212,6 +216,8 @@ class SinkProtocol(asyncio.Protocol):
             path = unquote(path)
         slot = self.slot = _Slot(self.parser.should_keep_alive(), method == "HEAD")
         self.answers.append(slot)
+        if not slot.keep_alive:
+            self.broken = True
         if len(self.answers) >= MAX_QUEUED:
             self._flow()
         try:
@@ -222,6 +228,9 @@ class SinkProtocol(asyncio.Protocol):
         if answer is not None:
             self.skip = True
             slot.answer = answer
+            if expect is not None:  # the client may not send the body now: the stream cannot go on
+                slot.keep_alive = False
+                self.broken = True
             self._write_ready()
         elif expect is not None and expect.lower() == "100-continue" and self.answers[0] is slot \
                 and self.transport is not None:
