@@ -60,8 +60,7 @@ def _error(reason: str) -> bytes:
 
 
 _UNAUTHORIZED = [*_JSON, (b"www-authenticate", b'Bearer realm="ctloop-inference-log"')]
-_WANTED = (b"ce-", b"content-type", b"content-length", b"authorization")
-WANTED = _WANTED  # the request headers the app reads (name prefixes)
+WANTED = (b"ce-", b"content-type", b"content-length", b"authorization")  # the request headers the app reads
 
 
 def read_token(path: str) -> bytes:
@@ -239,7 +238,7 @@ class SinkApp:
         kind = scope["type"]
         if kind == "http":
             server = scope.get("server")
-            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k.startswith(_WANTED)}
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k.startswith(WANTED)}
             answer = self.answer_head(scope["method"], scope["path"], server[1] if server else None, headers)
             if answer is None:
                 body = await self._body(receive)
