@@ -45,14 +45,14 @@ MAX_QUEUED = 32  # answers a connection may owe (pipelined requests) before it i
 _NAMES: dict[bytes, str] = {}  # header name as sent -> lowercase name, "" for one the app does not read
 
 
-def _name(raw: bytes) -> str | None:
-    """A header name as the app knows it (lowercase), or None for one it does not read. Clients
+def _name(raw: bytes) -> str:
+    """A header name as the app knows it (lowercase), or "" for one it does not read. Clients
     send the same few names over and over: they are remembered (up to 512 of them)."""
     low = raw.lower()
     name = low.decode("latin-1") if low.startswith(WANTED) or low == b"expect" else ""
     if len(_NAMES) < 512:
         _NAMES[raw] = name
-    return name or None
+    return name
 
 
 def encode(answer: Answer, keep_alive: bool = True, head: bool = False) -> bytes:
@@ -208,7 +208,7 @@ class SinkProtocol(asyncio.Protocol):
         # the headers the app reads, names lowercase (as ASGI gives them); a repeated one: the last
         names = _NAMES
         headers = self.headers = {name: value.decode("latin-1") for key, value in raw.items()
-                                  if (name := names.get(key) or _name(key))}
+                                  if (name := names.get(key)) or (name is None and (name := _name(key)))}
         raw.clear()
         expect = headers.pop("expect", None)
         method = self.parser.get_method().decode("latin-1")
