@@ -6,7 +6,7 @@ request, calls back into Python for every header, and writes each answer in two 
 with the same C parser (httptools), keeps only the headers the app reads
 (:data:`~ctloop.inference_log.app.WANTED`), runs no task per request (the answer is written from
 the commit's done-callback) and writes each answer in one ``send()``: side by side with uvicorn's,
-the sink's CPU per event went to 0.83× at 16 connections and 0.63× at 64
+the sink's CPU per event went to 0.77× at 16 connections and 0.62× at 64
 (benchmarks/bench_logger_load.py, docs/inference-log.md "Throughput"). What to answer
 is decided by the app's transport-free steps (:meth:`SinkApp.answer_head`, :meth:`SinkApp.ingest`,
 :meth:`SinkApp.acknowledged`), the same code the ASGI interface runs.
