@@ -33,3 +33,17 @@ def test_the_load_benchmark_creates_its_results_directory_and_checks_zero_loss(t
     assert "events_per_s" in run.stdout and "lost" in run.stdout
     (row,) = report["summary"]
     assert row["load_1m"] == only["loadavg_1m_before"], "the shared machine's load is part of the summary"
+
+
+def test_the_sink_profiler_reports_cpu_shares_of_a_loaded_sink(tmp_path):
+    """benchmarks/profile_sink.py: the real sink under cProfile, started once it answers, stopped
+    by SIGTERM (uvicorn re-raises it after shutdown: the stats must be written before that)."""
+    if shutil.which("wrk") is None:
+        pytest.fail("wrk is required: run `make tools` (Debian package wrk)")
+    run = subprocess.run([sys.executable, str(REPO / "benchmarks" / "profile_sink.py"), "--seconds", "1",
+                          "--connections", "2", "--top", "40"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "events acknowledged under the profiler" in run.stdout
+    shares = [line for line in run.stdout.splitlines() if line.rstrip().endswith("%")]
+    assert any("HTTP" in line for line in shares) and any("event parsing" in line for line in shares)
+    assert "parse_event" in run.stdout  # among the top functions

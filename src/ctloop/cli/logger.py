@@ -93,9 +93,16 @@ def _serve(args: argparse.Namespace) -> int:
 
             raise ConfigError(f"cannot listen on {args.host}:{port}: {exc.strerror}") from exc
         sockets.append(sock)
-    # uvloop + httptools (in the image's lock) roughly double what the pure-Python stack sustains
+    # uvloop + httptools (in the image's lock) roughly double what the pure-Python stack sustains;
+    # with httptools the sink's own HTTP protocol replaces uvicorn's generic ASGI one (no task and
+    # one send() per request: ctloop.inference_log.protocol)
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
-    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    if importlib.util.find_spec("httptools"):
+        from ctloop.inference_log.protocol import SinkProtocol
+
+        http = SinkProtocol.factory(app)
+    else:
+        http = "h11"
     # no proxy-header rewriting, Server or Date header: per-request work nobody reads here
     config = uvicorn.Config(app, log_level="warning", access_log=False, loop=loop, http=http,
                             timeout_graceful_shutdown=args.drain_timeout_seconds, proxy_headers=False,

@@ -17,10 +17,14 @@ opens it to Prometheus). Health checks are open on every port (kubelet probes).
 The app is a bare ASGI callable rather than a Starlette app: at several thousand events per
 second on two cores every microsecond per request counts, and a router, a Request object and a
 Response class per event cost about a fifth of the sink's CPU (benchmarks/bench_logger_load.py).
+For the same reason ``ctloop logger serve`` does not go through ASGI at all: the sink's own HTTP
+protocol (:mod:`ctloop.inference_log.protocol`) calls the same three steps the ASGI interface does
+(:meth:`SinkApp.answer_head`, :meth:`SinkApp.ingest`, :meth:`SinkApp.acknowledged`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -29,12 +33,12 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
 from ctloop.errors import ConfigError
-from ctloop.inference_log.events import RejectedEvent, parse_event
+from ctloop.inference_log.events import Event, RejectedEvent, parse_event
 from ctloop.inference_log.sink import Sink, SinkUnavailable
 
 Scope = dict[str, Any]
@@ -56,7 +60,7 @@ def _error(reason: str) -> bytes:
 
 
 _UNAUTHORIZED = [*_JSON, (b"www-authenticate", b'Bearer realm="ctloop-inference-log"')]
-_WANTED = (b"ce-", b"content-type", b"content-length", b"authorization")
+WANTED = (b"ce-", b"content-type", b"content-length", b"authorization")  # the request headers the app reads
 
 
 def read_token(path: str) -> bytes:
@@ -115,55 +119,161 @@ class Access:
         return hmac.compare_digest(given, digest)  # equal-length digests: constant time
 
 
+class Answer(NamedTuple):
+    """An HTTP answer: status, body, headers (``content-length`` is added by whoever sends it)."""
+
+    status: int
+    body: bytes
+    headers: list[tuple[bytes, bytes]] = _JSON
+
+
+class Pending(NamedTuple):
+    """An accepted event waiting for its commit: :meth:`SinkApp.acknowledged` turns ``durable``
+    (done) into the answer."""
+
+    durable: asyncio.Future
+    event: Event
+
+
+def json_answer(status: int, reason: str, headers: list[tuple[bytes, bytes]] = _JSON) -> Answer:
+    """``{"error": reason}`` with ``status``."""
+    return Answer(status, _error(reason), headers)
+
+
 class SinkApp:
-    """ASGI application around a :class:`Sink` (lifespan starts and drains it)."""
+    """ASGI application around a :class:`Sink` (lifespan starts and drains it).
+
+    What to answer is decided by three transport-free steps, shared by the ASGI interface (tests,
+    any ASGI server) and the sink's own HTTP protocol (:mod:`ctloop.inference_log.protocol`, what
+    ``ctloop logger serve`` runs): :meth:`answer_head` (everything the request line and headers
+    decide), :meth:`ingest` (a ``POST /`` body: a rejection or a :class:`Pending` commit) and
+    :meth:`acknowledged` (the 200 or 503 once the commit is done)."""
 
     def __init__(self, sink: Sink, max_body_bytes: int = 1 << 20, access: Access | None = None):
         self.sink = sink
         self.max_body_bytes = max_body_bytes
         self.access = access or Access()
 
+    def answer_head(self, method: str, path: str, port: int | None, headers: dict[str, str]) -> Answer | None:
+        """The answer decided by the request line and the headers (``headers``: lowercase names of
+        :data:`WANTED` only), or None for a ``POST /`` whose body is wanted."""
+        access = self.access
+        if path in ("/healthz", "/readyz") and method in ("GET", "HEAD"):
+            return self._health(ready=path == "/readyz")
+        if access.metrics_port is not None and port == access.metrics_port:
+            if path == "/metrics" and method in ("GET", "HEAD"):
+                return self._metrics(port, headers.get("authorization"))
+            return json_answer(404, f"no route {method} {path} on the metrics port")
+        if path == "/":
+            if method != "POST":
+                return json_answer(405, "POST CloudEvents to /")
+            sink, limit = self.sink, self.max_body_bytes
+            sink.stats.received += 1
+            if not access.allowed(port, headers.get("authorization")):
+                sink.stats.reject("unauthorized")
+                return json_answer(401, "this port needs 'Authorization: Bearer <token>' (KServe's agent posts to "
+                                         "the agent port, which needs none)", _UNAUTHORIZED)
+            length = headers.get("content-length")
+            if length is not None:
+                if not length.isdigit():
+                    sink.stats.reject("bad_header")
+                    return json_answer(400, f"content-length {length!r} is not a number")
+                if int(length) > limit:
+                    return self.oversize(f"body of {length} bytes exceeds the limit of {limit}")
+            return None
+        if path == "/metrics" and method in ("GET", "HEAD") and access.metrics_port is None \
+                and port not in access.agent_ports:
+            return self._metrics(port, headers.get("authorization"))
+        return json_answer(404, f"no route {method} {path}")
+
+    def oversize(self, reason: str | None = None) -> Answer:
+        """413 for a ``POST /`` body over the limit (counted)."""
+        self.sink.stats.reject("oversize")
+        limit = self.max_body_bytes
+        return json_answer(413, reason or f"body of more than {limit} bytes exceeds the limit of {limit}")
+
+    def ingest(self, headers: dict[str, str], body: bytes) -> Answer | Pending:
+        """A ``POST /`` body that passed :meth:`answer_head`: parsed, validated and handed to the
+        sink's next commit (:class:`Pending`), or the 4xx/503 answer."""
+        try:
+            event = parse_event(headers, body, lowercase=True)  # header names are lowercase
+        except RejectedEvent as exc:
+            self.sink.stats.reject(exc.code)
+            return json_answer(exc.status, exc.reason)
+        try:
+            return Pending(self.sink.submit(event), event)
+        except SinkUnavailable as exc:
+            return self._unavailable(exc)
+
+    def acknowledged(self, pending: Pending) -> Answer:
+        """The answer to a :class:`Pending` event once its commit is done: 200 when durable."""
+        exc = pending.durable.exception()
+        if exc is not None:
+            if isinstance(exc, SinkUnavailable):
+                return self._unavailable(exc)
+            raise exc
+        self.sink.stats.accepted += 1
+        event = pending.event
+        return Answer(200, b'{"accepted":%s,"kind":"%s"}' % (orjson.dumps(event.id), event.kind.encode()))
+
+    def _unavailable(self, exc: SinkUnavailable) -> Answer:
+        self.sink.stats.unavailable += 1
+        return json_answer(503, f"the inference log sink cannot store events: {exc}")
+
+    def _metrics(self, port: int | None, authorization: str | None) -> Answer:
+        if not self.access.allowed(port, authorization):
+            return json_answer(401, "/metrics needs 'Authorization: Bearer <token>'", _UNAUTHORIZED)
+        return Answer(200, self.sink.metrics_text().encode(), _TEXT)
+
+    def _health(self, ready: bool) -> Answer:
+        health = self.sink.health()
+        if health["status"] == "failed":
+            return Answer(503, json.dumps(health).encode())
+        if ready and self.sink.closing:
+            return Answer(503, b'{"status":"draining"}')
+        return Answer(200, json.dumps(health).encode())
+
+    # ------------------------------------------------------------------ ASGI
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            path, method = scope["path"], scope["method"]
-            access = self.access
             server = scope.get("server")
-            port = server[1] if server else None
-            if path in ("/healthz", "/readyz") and method in ("GET", "HEAD"):
-                await self._health(send, ready=path == "/readyz")
-            elif access.metrics_port is not None and port == access.metrics_port:
-                if path == "/metrics" and method in ("GET", "HEAD"):
-                    await self._metrics(scope, send, port)
-                else:
-                    await _answer(send, 404, _error(f"no route {method} {path} on the metrics port"))
-            elif path == "/":
-                if method != "POST":
-                    await _answer(send, 405, _error("POST CloudEvents to /"), _JSON)
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k.startswith(WANTED)}
+            answer = self.answer_head(scope["method"], scope["path"], server[1] if server else None, headers)
+            if answer is None:
+                body = await self._body(receive)
+                if body is None:  # the client went away
                     return
-                await self._ingest(scope, receive, send, port)
-            elif (path == "/metrics" and method in ("GET", "HEAD") and access.metrics_port is None
-                  and port not in access.agent_ports):
-                await self._metrics(scope, send, port)
-            else:
-                await _answer(send, 404, _error(f"no route {method} {path}"))
+                answer = self.oversize() if len(body) > self.max_body_bytes else self.ingest(headers, body)
+                if isinstance(answer, Pending):
+                    try:
+                        await answer.durable
+                    except SinkUnavailable:
+                        pass
+                    answer = self.acknowledged(answer)
+            await _answer(send, *answer)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
-    async def _metrics(self, scope: Scope, send: Send, port: int | None) -> None:
-        if not self.access.allowed(port, _header(scope, b"authorization")):
-            await _answer(send, 401, _error("/metrics needs 'Authorization: Bearer <token>'"), _UNAUTHORIZED)
-            return
-        await _answer(send, 200, self.sink.metrics_text().encode(), _TEXT)
-
-    async def _health(self, send: Send, ready: bool) -> None:
-        health = self.sink.health()
-        if health["status"] == "failed":
-            await _answer(send, 503, json.dumps(health).encode())
-        elif ready and self.sink.closing:
-            await _answer(send, 503, b'{"status":"draining"}')
-        else:
-            await _answer(send, 200, json.dumps(health).encode())
+    async def _body(self, receive: Receive) -> bytes | None:
+        """The request body, read until done or past the limit; None on a disconnect."""
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        body = message.get("body", b"")
+        if message.get("more_body", False):
+            chunks = [body]
+            size = len(body)
+            while message.get("more_body", False):
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return None
+                chunks.append(message.get("body", b""))
+                size += len(chunks[-1])
+                if size > self.max_body_bytes:
+                    break
+            body = b"".join(chunks)
+        return body
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -183,69 +293,6 @@ class SinkApp:
                     return
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-
-    async def _ingest(self, scope: Scope, receive: Receive, send: Send, port: int | None) -> None:
-        sink, limit = self.sink, self.max_body_bytes
-        sink.stats.received += 1
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k.startswith(_WANTED)}
-        if not self.access.allowed(port, headers.get("authorization")):
-            sink.stats.reject("unauthorized")
-            await _answer(send, 401, _error("this port needs 'Authorization: Bearer <token>' (KServe's agent posts "
-                                            "to the agent port, which needs none)"), _UNAUTHORIZED)
-            return
-        length = headers.get("content-length")
-        if length is not None:
-            if not length.isdigit():
-                sink.stats.reject("bad_header")
-                await _answer(send, 400, _error(f"content-length {length!r} is not a number"))
-                return
-            if int(length) > limit:
-                sink.stats.reject("oversize")
-                await _answer(send, 413, _error(f"body of {length} bytes exceeds the limit of {limit}"))
-                return
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
-        body = message.get("body", b"")
-        if message.get("more_body", False):
-            chunks = [body]
-            size = len(body)
-            while message.get("more_body", False):
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return
-                chunks.append(message.get("body", b""))
-                size += len(chunks[-1])
-                if size > limit:
-                    break
-            body = b"".join(chunks)
-        if len(body) > limit:
-            sink.stats.reject("oversize")
-            await _answer(send, 413, _error(f"body of more than {limit} bytes exceeds the limit of {limit}"))
-            return
-        try:
-            event = parse_event(headers, body, lowercase=True)  # ASGI header names are lowercase
-        except RejectedEvent as exc:
-            sink.stats.reject(exc.code)
-            await _answer(send, exc.status, _error(exc.reason))
-            return
-        try:
-            await sink.accept(event)
-        except SinkUnavailable as exc:
-            sink.stats.unavailable += 1
-            await _answer(send, 503, _error(f"the inference log sink cannot store events: {exc}"))
-            return
-        body = b'{"accepted":%s,"kind":"%s"}' % (orjson.dumps(event.id), event.kind.encode())
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [*_JSON, (b"content-length", b"%d" % len(body))]})
-        await send({"type": "http.response.body", "body": body})
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")
-    return None
 
 
 def create_app(sink: Sink, max_body_bytes: int = 1 << 20, access: Access | None = None) -> SinkApp:

@@ -323,6 +323,7 @@ class Sink:
         self._retired: list[Path] = []  # segments whose events are buffered, not yet in Parquet
         self._batch: list[tuple[asyncio.Future, Event]] = []
         self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop start() ran in
         self._wal = None
         self._segment: Path | None = None
         self._tasks: list[asyncio.Task] = []
@@ -366,6 +367,7 @@ class Sink:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         self.wal_dir.mkdir(parents=True, exist_ok=True)
+        self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._flush_lock = asyncio.Lock()
         self._commit_lock = asyncio.Lock()
@@ -487,13 +489,20 @@ class Sink:
     async def accept(self, event: Event) -> None:
         """Returns once the event is durable in the WAL (written and fsynced by a commit); raises
         :class:`SinkUnavailable` when the sink has failed."""
+        await self.submit(event)
+        self.stats.accepted += 1
+
+    def submit(self, event: Event) -> asyncio.Future:
+        """Queue ``event`` for the next commit: the future is done once it is durable in the WAL
+        (its exception a :class:`SinkUnavailable` when the sink failed first). Raises
+        :class:`SinkUnavailable` when the sink has failed already. The caller counts the event
+        as accepted when it acknowledges it (:meth:`accept` does)."""
         if self.failure is not None:
             raise SinkUnavailable(self.failure)
-        fut = asyncio.get_running_loop().create_future()
+        fut = self._loop.create_future()
         self._batch.append((fut, event))
         self._wake.set()
-        await fut
-        self.stats.accepted += 1
+        return fut
 
     def _start_commit(self) -> None:
         """Write the waiting events to the current segment and start an fsync of it in a free
