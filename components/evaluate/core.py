@@ -374,7 +374,10 @@ def metric_values(decision: GateDecision) -> dict[str, float]:
         for key in ("delta", "ci_low", "ci_high"):
             if decision.comparison[key] == decision.comparison[key]:
                 out[f"{decision.primary_metric}.{key}"] = round(decision.comparison[key], 6)
-    out.update({f"challenger.{k}": round(v, 6) for k, v in decision.reference.items()})
+    if decision.task == "regression":  # 6 significant digits: a regressor's errors have the target's scale
+        out.update({f"challenger.{k}": float(f"{v:.6g}") for k, v in decision.reference.items()})
+    else:
+        out.update({f"challenger.{k}": round(v, 6) for k, v in decision.reference.items()})
     out["approved"] = int(decision.approved)
     return out
 
