@@ -45,7 +45,6 @@ if TYPE_CHECKING:  # pragma: no cover
 CUSUM_K = 0.5  # CUSUM slack, in standard errors of the loss
 DECILES = 9  # score quantiles recorded at the gate: q10..q90
 GATE_KEYS = ("roc_auc_se", "brier", "brier_se", "rows")
-REGRESSION_GATE_KEYS = ("mse", "mse_se", "rows")  # a regressor's (regression_reference)
 
 
 def auc_variance(auc: float, n_pos: int, n_neg: int) -> float:
@@ -311,7 +310,7 @@ def _numbers(values: Any) -> np.ndarray:
     return pd.to_numeric(pd.Series(array), errors="coerce").to_numpy(dtype=float)
 
 
-__all__ = ["CUSUM_K", "REGRESSION_GATE_KEYS", "squared_errors", "mean_with_se", "regression_reference",
-           "realized_regression", "served_realized", "served_prediction_drift", "GATE_KEYS", "auc_variance", "auc_with_se", "brier_rows", "scores_of", "gate_reference",
+__all__ = ["CUSUM_K", "served_realized", "served_prediction_drift", "GATE_KEYS", "auc_variance", "auc_with_se", "brier_rows", "scores_of", "gate_reference",
            "deciles_from", "realized_inputs", "psi", "prediction_drift", "bin_counts", "psi_from_counts",
            "score_bin_spec", "score_bins_of", "drift_from_bins"]
+__all__ += ["squared_errors", "mean_with_se", "regression_reference", "realized_regression"]  # regressors
