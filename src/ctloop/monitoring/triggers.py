@@ -26,8 +26,10 @@ the squared error ``(y - ŷ)²``: its mean is the MSE and its standard error ``s
 prediction drift bins the predictions themselves by the gate holdout's deciles. Squared errors are
 heavy-tailed (a few large errors dominate their variance): the z-test on their mean is still
 valid asymptotically — the central limit theorem needs only a finite variance of ``(y - ŷ)²``, a
-finite fourth moment of the error — but with a few hundred labels and a heavy-tailed error it is
-approximate, which is why the rules also need ``min_labels`` and a CUSUM over several windows.
+finite fourth moment of the error. With a few hundred labels and a heavy-tailed error it is
+conservative (a large error raises the mean and its standard error together: fewer false alarms
+than nominal, less power; ``benchmarks/bench_squared_error_z.py``), and the CUSUM over several
+windows catches what one window cannot prove.
 
 Binary models score ``P(classes[1])``; multiclass models the probability of the predicted class
 plus its index (a class-major ordering PSI can bin). Classes the model never saw count as errors
