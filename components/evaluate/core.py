@@ -47,7 +47,8 @@ class GateDecision:
     slices: list[dict[str, Any]] = field(default_factory=list)
     curves: dict[str, Any] = field(default_factory=dict)
     rows: int = 0
-    # what the monitoring rules compare served traffic with (ctloop.monitoring.triggers.gate_reference)
+    # what the monitoring rules compare served traffic with (ctloop.monitoring.triggers.gate_reference,
+    # regression_reference)
     reference: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -291,6 +292,10 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
 
         decision.curves = _curves(y, pred_c, labels)
         decision.reference = gate_reference(y, pred_c, positions, scores=scores_of(pred_c[:, :len(classes)]))
+    else:
+        from ctloop.monitoring.triggers import regression_reference
+
+        decision.reference = regression_reference(y, pred_c)
 
     reasons: list[str] = []
     ok = True
@@ -360,7 +365,8 @@ def metric_values(decision: GateDecision) -> dict[str, float]:
     """The decision as flat metrics (the KFP Metrics artifact): ``challenger.<m>``, ``champion.<m>``,
     ``<primary>.delta/ci_low/ci_high``, the statistics the monitoring rules need
     (``challenger.roc_auc_se``, ``challenger.brier``, ``challenger.brier_se``, ``challenger.rows``,
-    ``challenger.score_q10`` … ``q90``: registered as tags, read back by
+    ``challenger.score_q10`` … ``q90``; a regressor's ``challenger.mse``, ``challenger.mse_se``,
+    ``challenger.rows`` and prediction deciles: registered as tags, read back by
     :mod:`ctloop.monitoring.champion`) and ``approved`` (0/1); NaN values are left out."""
     out = {f"challenger.{k}": round(v, 6) for k, v in decision.challenger_metrics.items() if v == v}
     out.update({f"champion.{k}": round(v, 6) for k, v in (decision.champion_metrics or {}).items() if v == v})
@@ -368,7 +374,10 @@ def metric_values(decision: GateDecision) -> dict[str, float]:
         for key in ("delta", "ci_low", "ci_high"):
             if decision.comparison[key] == decision.comparison[key]:
                 out[f"{decision.primary_metric}.{key}"] = round(decision.comparison[key], 6)
-    out.update({f"challenger.{k}": round(v, 6) for k, v in decision.reference.items()})
+    if decision.task == "regression":  # 6 significant digits: a regressor's errors have the target's scale
+        out.update({f"challenger.{k}": float(f"{v:.6g}") for k, v in decision.reference.items()})
+    else:
+        out.update({f"challenger.{k}": round(v, 6) for k, v in decision.reference.items()})
     out["approved"] = int(decision.approved)
     return out
 

@@ -406,6 +406,9 @@ def run_backtest(
             if proba is not None and classification:
                 record.update(triggers.prediction_drift(champion.gate, proba))
                 w.psi = record.get("psi")
+            if proba is not None and cfg.task == "regression":  # the predictions against the gate's deciles
+                record.update(triggers.prediction_drift(champion.gate, proba))
+                w.psi = record.get("psi")
             arrived = (label_time > np.datetime64(lo)) & (label_time <= np.datetime64(hi)) \
                 & (times >= np.datetime64(champion.since))
             rows = data.loc[arrived]
@@ -416,6 +419,8 @@ def run_backtest(
                 record["realized"] = w.realized = realized if realized == realized else None
                 if classification:
                     record.update(triggers.realized_inputs(rows[cfg.target].to_numpy(), p, champion.classes or []))
+                if cfg.task == "regression":  # the squared error of the served predictions (mse, mse_se)
+                    record.update(triggers.realized_regression(rows[cfg.target].to_numpy(), p))
             record["champion_gate"] = champion.gate  # (monitoring reads it from the registry, not the record)
             verdict = policy.judge(history, record, cfg.rules.active(), champion_gate=champion.gate,
                                    metric=cfg.primary_metric, min_labels=cfg.min_labels, window=cfg.window,

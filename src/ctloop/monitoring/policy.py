@@ -10,7 +10,8 @@ in the backtest), so nothing else has to be kept in step:
   window whose next window is still judged for the same ``champion_version``) the champion's own
   realized statistics on the labels of that window. The challenger was not confidently better
   there, so that level is the champion's new normal and the same loss does not fire again and
-  again. Record fields: ``realized``, ``realized_se``, ``brier``, ``brier_se``.
+  again. Record fields: ``realized``, ``realized_se``, ``brier``, ``brier_se`` (a regressor's
+  ``mse``, ``mse_se``).
 * **recovery** (:func:`judge`, record fields ``change`` and ``gap``; rule ``recovery``): a
   confident loss on labels (one of :data:`LOSS_RULES`) retrains on the whole training window (one
   loss may be noise) and marks a change at its window end. The policy then keeps retraining
@@ -94,13 +95,14 @@ def paid_key(metric: str, stat: str = "delta") -> str:
 def reference(champion_gate: dict[str, float] | None, history: list[dict[str, Any]], current: dict[str, Any],
               metric: str) -> dict[str, float]:
     """What the realized rules compare ``current`` with (see the module doc): ``champion_gate``,
-    its ``metric``, ``<metric>_se``, ``brier`` and ``brier_se`` re-based on the realized
+    its ``metric``, ``<metric>_se``, ``brier`` and ``brier_se`` (``mse``, ``mse_se``) re-based on the realized
     statistics of the newest rejected retrain's window of this champion."""
     out = dict(champion_gate or {})
     last = rejected(history, current)
     if last is None:
         return out
-    pairs = {metric: "realized", f"{metric}_se": "realized_se", "brier": "brier", "brier_se": "brier_se"}
+    pairs = {metric: "realized", f"{metric}_se": "realized_se", "brier": "brier", "brier_se": "brier_se",
+             "mse": "mse", "mse_se": "mse_se"}  # a regressor's squared error (triggers.realized_regression)
     if metric != "roc_auc":  # only ROC AUC has a standard error of its own (triggers.auc_with_se)
         pairs.pop(f"{metric}_se")
     for key, field in pairs.items():

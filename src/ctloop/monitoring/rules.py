@@ -14,9 +14,10 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
 * ``min_rows_since_training``: at least this many logged rows since the champion was promoted —
   a precondition of every other rule when set, and a rule of its own when no other rule is set;
 * ``cooldown``: no trigger within this duration of the previous *successful* trigger;
-* ``realized_z``: the realized ROC AUC (or Brier score) is worse than what the champion scored at
-  its gate by more than ``z`` standard errors of the difference (record ``realized_se``/``brier``/
-  ``brier_se``; the champion's gate statistics, :mod:`ctloop.monitoring.triggers`);
+* ``realized_z``: the realized ROC AUC (or Brier score; a regressor's mean squared error) is worse
+  than what the champion scored at its gate by more than ``z`` standard errors of the difference
+  (record ``realized_se``/``brier``/``brier_se``, ``mse``/``mse_se``; the champion's gate
+  statistics, :mod:`ctloop.monitoring.triggers`);
 * ``cusum_h``: the CUSUM of those standardised losses (carried in the record ``cusum`` from the
   previous window of the same ``champion_version``) reaches ``h``;
 * ``prediction_psi``: prediction drift — record ``psi`` above both the threshold and ``psi_bound``
@@ -215,9 +216,10 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
     if None not in (brier, brier_se, ref_b, ref_b_se) and brier == brier and brier_se == brier_se:
         losses.append(("Brier score", float(brier) - float(ref_b), math.hypot(float(brier_se), float(ref_b_se)),
                        float(brier), float(ref_b)))
+    losses.extend(_squared_error_loss(current, gate))
     losses = [x for x in losses if x[2] > 0]
     if not losses:
-        if gate.get(f"{metric}_se") is None and gate.get("brier_se") is None:
+        if gate.get(f"{metric}_se") is None and gate.get("brier_se") is None and gate.get("mse_se") is None:
             notes.append("realized_z not applied: the champion has no gate statistics (registered before they "
                          "were recorded)")
         return None
@@ -239,6 +241,18 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
     if h is not None and cusum >= float(h):
         return Verdict(True, "cusum", f"CUSUM of realized losses {cusum:.1f} >= {h} ({summary}; n={labelled})")
     return Verdict(False, "none", f"no confident loss on {labelled} labels ({summary}; CUSUM {cusum:.1f})")
+
+
+def _squared_error_loss(current: dict[str, Any], gate: dict[str, float]) -> list[tuple[str, float, float, float, float]]:
+    """A regressor's loss for ``_realized_vs_gate``: the window's mean squared error (record ``mse``,
+    ``mse_se``) minus the champion's at its gate (``mse``, ``mse_se``), with the standard error of
+    the difference; empty without them. The z-test on a mean of heavy-tailed squared errors is
+    valid asymptotically (a finite fourth moment of the error; :mod:`ctloop.monitoring.triggers`)."""
+    mse, mse_se, ref, ref_se = current.get("mse"), current.get("mse_se"), gate.get("mse"), gate.get("mse_se")
+    if None in (mse, mse_se, ref, ref_se) or mse != mse or mse_se != mse_se:
+        return []
+    return [("squared error", float(mse) - float(ref), math.hypot(float(mse_se), float(ref_se)), float(mse),
+             float(ref))]
 
 
 __all__ = ["RULE_KEYS", "DEFAULT_MIN_LABELS", "Verdict", "check_rules", "history_needs", "too_few_labels",

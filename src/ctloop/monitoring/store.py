@@ -49,6 +49,7 @@ def to_record(run: Any) -> dict[str, Any]:
             # the policy's state (ctloop.monitoring.policy): the re-based reference and the recovery
             "realized_se": metrics.get("realized_se"), "brier": metrics.get("brier"),
             "brier_se": metrics.get("brier_se"), "rule": tags.get("rule"),
+            "mse": metrics.get("mse"), "mse_se": metrics.get("mse_se"),  # a regressor's squared error
             "change": tags.get("recovery_since") or None, "gap": metrics.get("gap"), "budget": budget,
             "train_since": tags.get("train_since") or None}
 

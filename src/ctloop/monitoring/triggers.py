@@ -20,6 +20,17 @@ the champion's labelled rows and of its scores are the inputs of the rules in
   both the threshold and what sampling alone gives at these sizes (the 99th percentile of
   ``χ²(bins-1) · (1/n_ref + 1/n_cur)``).
 
+A **regressor** (:func:`regression_reference`, :func:`realized_regression`) has one per-row loss,
+the squared error ``(y - ŷ)²``: its mean is the MSE and its standard error ``std / sqrt(n)``
+(recorded as ``mse``/``mse_se``), judged by ``realized_z``/``cusum_h`` like the Brier score; its
+prediction drift bins the predictions themselves by the gate holdout's deciles. Squared errors are
+heavy-tailed (a few large errors dominate their variance): the z-test on their mean is still
+valid asymptotically — the central limit theorem needs only a finite variance of ``(y - ŷ)²``, a
+finite fourth moment of the error. With a few hundred labels and a heavy-tailed error it is
+conservative (a large error raises the mean and its standard error together: fewer false alarms
+than nominal, less power; ``benchmarks/bench_squared_error_z.py``), and the CUSUM over several
+windows catches what one window cannot prove.
+
 Binary models score ``P(classes[1])``; multiclass models the probability of the predicted class
 plus its index (a class-major ordering PSI can bin). Classes the model never saw count as errors
 (probability 0), as in :mod:`ctloop.metrics`.
@@ -113,6 +124,45 @@ def gate_reference(y: Any, proba: Any, classes: list, scores: Any = None) -> dic
     return {k: v for k, v in out.items() if v == v}
 
 
+def squared_errors(y: Any, pred: Any) -> np.ndarray:
+    """A regressor's per-row loss ``(y - ŷ)²``; rows with a missing label or prediction left out."""
+    import numpy as np
+
+    err = (np.asarray(y, dtype=float) - np.asarray(pred, dtype=float).reshape(-1)) ** 2
+    return err[~np.isnan(err)]
+
+
+def mean_with_se(rows: Any) -> tuple[float, float]:
+    """``(mean, se)`` of per-row losses, ``se = std / sqrt(n)``; NaN when undefined (no rows, or
+    one row for the se)."""
+    n = len(rows)
+    return (float(rows.mean()) if n else float("nan"),
+            float(rows.std() / math.sqrt(n)) if n > 1 else float("nan"))
+
+
+def regression_reference(y: Any, pred: Any) -> dict[str, float]:
+    """What the rules need from a regressor's holdout: the mean squared error ``mse`` with its
+    standard error ``mse_se``, ``rows``, and the prediction deciles ``score_q10`` … ``score_q90``
+    (the reference of prediction drift). NaN values left out."""
+    import numpy as np
+
+    pred = np.asarray(pred, dtype=float).reshape(-1)
+    mse, se = mean_with_se(squared_errors(y, pred))
+    out = {"mse": mse, "mse_se": se, "rows": float(len(pred))}
+    pred = pred[~np.isnan(pred)]
+    if len(pred):
+        qs = np.quantile(pred, np.linspace(0, 1, DECILES + 2)[1:-1])
+        out.update({f"score_q{10 * (i + 1)}": float(q) for i, q in enumerate(qs)})
+    return {k: v for k, v in out.items() if v == v}
+
+
+def realized_regression(y: Any, pred: Any) -> dict[str, float]:
+    """The record fields of the realized rules for a regressor's labelled rows: ``mse``, ``mse_se``
+    (the realized RMSE/MAE/R² itself is the record's ``realized``)."""
+    mse, se = mean_with_se(squared_errors(y, pred))
+    return {k: v for k, v in {"mse": mse, "mse_se": se}.items() if v == v}
+
+
 def deciles_from(gate: dict[str, float]) -> list[float] | None:
     """The score deciles recorded at the gate (``score_q10`` …), or None."""
     qs = [gate.get(f"score_q{10 * (i + 1)}") for i in range(DECILES)]
@@ -164,7 +214,11 @@ def score_bin_spec(task: str, classes: list | None, gate: dict[str, float] | Non
     """What a streamed window bins its served scores by for prediction drift: the champion's gate
     deciles followed by its class count, or ``()`` when the rule has nothing to compare with."""
     deciles = deciles_from(gate or {})
-    if task != "classification" or not classes or deciles is None:
+    if deciles is None:
+        return ()
+    if task == "regression":
+        return (*deciles, 0.0)  # no classes: the prediction itself is binned
+    if task != "classification" or not classes:
         return ()
     return (*deciles, float(len(classes)))
 
@@ -178,10 +232,12 @@ def score_bins_of(spec: tuple[float, ...], logged_scores: Any) -> np.ndarray:
 
     deciles, n_classes = list(spec[:-1]), int(spec[-1])
     scores = np.asarray(logged_scores, dtype=float)
+    if n_classes == 0:  # a regressor's spec: its one prediction column
+        scores = scores.reshape(-1)
     scores = scores[~np.isnan(scores).any(axis=1)] if scores.ndim == 2 else scores[~np.isnan(scores)]
     if not len(scores):
         return np.zeros(len(np.unique(deciles)) + 1, dtype=np.int64)
-    return bin_counts(deciles, scores_of(probability_matrix(scores, n_classes)))
+    return bin_counts(deciles, scores if n_classes == 0 else scores_of(probability_matrix(scores, n_classes)))
 
 
 def drift_from_bins(gate: dict[str, float], counts: Any) -> dict[str, float]:
@@ -210,11 +266,14 @@ def prediction_drift(gate: dict[str, float], proba: Any) -> dict[str, float]:
 
 def served_realized(task: str, classes: list | None, labels: Any, logged_scores: Any) -> dict[str, float]:
     """:func:`realized_inputs` of a classifier's logged scores (``prediction_1`` or every
-    ``prediction_<i>`` column) against the labels; empty for regression or no rows."""
+    ``prediction_<i>`` column) against the labels, :func:`realized_regression` of a regressor's
+    logged ``prediction``; empty with no rows."""
     import numpy as np
 
     from ctloop.metrics import probability_matrix
 
+    if task == "regression" and len(labels):
+        return realized_regression(_numbers(labels), _numbers(logged_scores))
     if task != "classification" or not classes or not len(labels):
         return {}
     proba = probability_matrix(np.asarray(logged_scores, dtype=float), len(classes))
@@ -223,11 +282,16 @@ def served_realized(task: str, classes: list | None, labels: Any, logged_scores:
 
 def served_prediction_drift(task: str, classes: list | None, gate: dict[str, float], logged_scores: Any
                             ) -> dict[str, float]:
-    """:func:`prediction_drift` of a classifier's logged scores (rows with a missing score left out)."""
+    """:func:`prediction_drift` of a classifier's logged scores or a regressor's logged predictions
+    (rows with a missing score left out)."""
     import numpy as np
 
     from ctloop.metrics import probability_matrix
 
+    if task == "regression":
+        pred = _numbers(logged_scores)
+        pred = pred[~np.isnan(pred)]
+        return prediction_drift(gate, pred) if len(pred) else {}
     if task != "classification" or not classes:
         return {}
     scores = np.asarray(logged_scores, dtype=float)
@@ -235,6 +299,20 @@ def served_prediction_drift(task: str, classes: list | None, gate: dict[str, flo
     return prediction_drift(gate, probability_matrix(scores, len(classes))) if len(scores) else {}
 
 
+def _numbers(values: Any) -> np.ndarray:
+    """One column of labels or predictions as floats (text that is no number is NaN)."""
+    import numpy as np
+    import pandas as pd
+
+    array = np.asarray(values)
+    if array.ndim == 2:
+        array = array[:, 0]
+    if array.dtype.kind in "biuf":
+        return array.astype(float)
+    return pd.to_numeric(pd.Series(array), errors="coerce").to_numpy(dtype=float)
+
+
 __all__ = ["CUSUM_K", "served_realized", "served_prediction_drift", "GATE_KEYS", "auc_variance", "auc_with_se", "brier_rows", "scores_of", "gate_reference",
            "deciles_from", "realized_inputs", "psi", "prediction_drift", "bin_counts", "psi_from_counts",
            "score_bin_spec", "score_bins_of", "drift_from_bins"]
+__all__ += ["squared_errors", "mean_with_se", "regression_reference", "realized_regression"]  # regressors

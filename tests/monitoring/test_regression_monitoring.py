@@ -1,0 +1,258 @@
+"""A regressor is monitored by the same statistical rules as a classifier: its per-row loss is the
+squared error ``(y - ŷ)²`` (:mod:`ctloop.monitoring.triggers`), recorded at the gate as ``mse``,
+``mse_se`` with the prediction deciles, computed on served labels the same way, and judged by
+``realized_z``/``cusum_h`` (:mod:`ctloop.monitoring.rules`). Was: every window of a regressor said
+"realized_z not applied: the champion has no gate statistics" and a 5x RMSE jump never retrained."""
+
+from __future__ import annotations
+
+import uuid
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.backtest import BacktestConfig, run_backtest
+from ctloop.components.evaluate import core as eval_core
+from ctloop.components.monitor import core
+from ctloop.components.register.core import registration_tags
+from ctloop.config import GateConfig, MonitoringConfig, TrainingConfig
+from ctloop.monitoring import champion as champion_mod
+from ctloop.monitoring import policy, triggers
+from ctloop.monitoring.rules import decide
+from ctloop.monitoring.store import MonitoringStore
+
+RULES = {"realized_z": 2.326, "cusum_h": 5.0}
+
+
+def level_shift(n: int = 2400, shift: float = 5.0, seed: int = 3) -> pd.DataFrame:
+    """``y = 3 x1 + noise`` every 2 hours, ``+shift`` from the middle of the stream on (x unchanged)."""
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    y = 3 * x1 + np.where(np.arange(n) >= n // 2, shift, 0.0) + rng.normal(size=n)
+    return pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="2h", tz="UTC"), "x1": x1, "x2": x2,
+                         "amount": y})
+
+
+def backtest(frame: pd.DataFrame, policy_name: str):
+    cfg = BacktestConfig(target="amount", time_column="ts", window="7D", policy=policy_name, train_window="28D",
+                         training=TrainingConfig(task="regression", estimator="linear_regression"),
+                         gate=GateConfig(thresholds={"rmse": 100}, bootstrap_rounds=100), min_labels=50)
+    return cfg, run_backtest(frame, cfg)
+
+
+@pytest.fixture(scope="module")
+def shifted():
+    frame = level_shift()
+    return frame, backtest(frame, "default")
+
+
+def test_the_default_policy_retrains_a_regressor_soon_after_a_level_shift_and_beats_never(shifted):
+    frame, (_, report) = shifted
+    _, never = backtest(frame, "never")
+    change = frame["ts"].iloc[len(frame) // 2].tz_convert(None)  # window ends are naive UTC
+    first = next(w for w in report.windows if pd.Timestamp(w.end) > change)
+    fired = [w for w in report.windows if w.retrained and w.rule != "initial"]
+    assert fired and fired[0].rule == "realized_z" and "realized squared error" in fired[0].reason, fired[:1]
+    assert fired[0].index - first.index <= 1  # the window of the shift or the next one
+    assert not [w for w in fired if pd.Timestamp(w.end) <= change]  # nothing before it
+    assert report.mean_metric < 0.7 * never.mean_metric, (report.mean_metric, never.mean_metric)
+
+
+def test_no_drift_no_retrain_for_a_regressor():
+    _, report = backtest(level_shift(shift=0.0), "default")
+    judged = [w for w in report.windows if w.rule not in ("history", "initial")]
+    assert len(judged) > 8 and report.retrains <= 1, [(w.rule, w.reason) for w in judged]
+    # every window with enough labels was judged on them (was: "the champion has no gate statistics")
+    enough = [w for w in judged if w.labelled >= 50]
+    assert len(enough) >= len(judged) - 1 and all("squared error" in w.reason for w in enough)
+
+
+def test_the_gate_records_the_squared_error_and_the_registry_gives_it_back():
+    from sklearn.linear_model import LinearRegression
+
+    frame = level_shift(n=600, shift=0.0)
+    model = LinearRegression().fit(frame[["x1", "x2"]], frame["amount"])
+    holdout = frame.drop(columns=["ts"]).iloc[:300]
+    decision = eval_core.run(model, holdout, GateConfig(thresholds={"rmse": 10}), target="amount",
+                             task="regression")
+    errors = (holdout["amount"] - model.predict(holdout[["x1", "x2"]])) ** 2
+    assert decision.reference["mse"] == pytest.approx(errors.mean())
+    assert decision.reference["mse_se"] == pytest.approx(errors.std(ddof=0) / np.sqrt(len(errors)))
+    assert decision.reference["rows"] == 300 and decision.reference["mse"] == pytest.approx(
+        decision.challenger_metrics["rmse"] ** 2)
+    assert decision.reference["score_q50"] == pytest.approx(np.median(model.predict(holdout[["x1", "x2"]])))
+    # the tags registration writes, read back as the champion's gate statistics
+    tags = registration_tags(meta={"task": "regression"}, gate_metrics=eval_core.metric_values(decision),
+                             gate_reason="", dataset_digest="", pipeline_run_id="", pipeline_run_name="",
+                             code_version="")
+    version = SimpleNamespace(version="1", tags=tags)
+    registry = SimpleNamespace(champion=lambda name: version, load_meta=lambda name, v: {"features": ["x1", "x2"]})
+    gate = champion_mod.load(registry, "amount", with_reference=False).gate_metrics
+    assert gate["mse_se"] == pytest.approx(decision.reference["mse_se"], rel=1e-5)
+    assert {"mse", "rmse", "rows", "score_q10", "score_q90"} <= set(gate)
+
+
+def test_a_small_target_keeps_its_squared_error_to_six_significant_digits():
+    """Rounded to 6 decimals, the MSE of a target in units of 1e-4 was 0 and every window a loss."""
+    from sklearn.linear_model import LinearRegression
+
+    frame = level_shift(n=400, shift=0.0)
+    frame["amount"] *= 1e-4
+    model = LinearRegression().fit(frame[["x1", "x2"]], frame["amount"])
+    decision = eval_core.run(model, frame.drop(columns=["ts"]), GateConfig(thresholds={"rmse": 1}),
+                             target="amount", task="regression")
+    values = eval_core.metric_values(decision)
+    assert values["challenger.mse"] == pytest.approx(decision.reference["mse"], rel=1e-5)
+    assert values["challenger.mse_se"] == pytest.approx(decision.reference["mse_se"], rel=1e-5)
+    assert 0 < decision.reference["mse_se"] < 1e-7
+
+
+def test_realized_z_and_cusum_judge_the_squared_error():
+    gate = {"rmse": 1.0, "mse": 1.0, "mse_se": 0.05}
+
+    def window(hour: int, mse: float, se: float = 0.08, **kw) -> dict:
+        end = pd.Timestamp("2026-01-01T00:00:00Z") + pd.Timedelta(hours=hour)
+        return {"window_end": end.isoformat(), "rows": 400, "realized": mse ** 0.5, "realized_rows": 400,
+                "mse": mse, "mse_se": se, "champion_version": "1", "drift_share": None, **kw}
+
+    # 1.3 - 1.0 = 0.3 > 2.326 * hypot(0.08, 0.05) = 0.219: confident
+    v = decide([], window(1, 1.3), RULES, champion_gate=gate, metric="rmse")
+    assert v.fire and v.rule == "realized_z" and "realized squared error 1.3000 on 400 labels vs 1.0000" in v.reason
+    quiet = decide([], window(1, 1.15), RULES, champion_gate=gate, metric="rmse")
+    assert not quiet.fire and "squared error 1.1500 vs 1.0000 at the gate" in quiet.reason
+    # a better squared error is no loss; nor is a loss without the gate's statistics
+    assert not decide([], window(1, 0.5), RULES, champion_gate=gate, metric="rmse").fire
+    v = decide([], window(1, 3.0), RULES, champion_gate={"rmse": 1.0}, metric="rmse")
+    assert not v.fire and "no gate statistics" in v.reason
+    # small losses (~1.9 se each) add up in the CUSUM
+    history, fired = [], []
+    for hour in range(1, 8):
+        current = window(hour, 1.18)
+        fired.append(decide(history, current, RULES, champion_gate=gate, metric="rmse").rule)
+        history.append(current)
+    assert fired[0] == "none" and "cusum" in fired, fired
+    # a rejected retrain re-bases the reference on the champion's squared error in its window
+    rejected = {**window(1, 1.3, se=0.09), "triggered": True}
+    assert policy.reference(gate, [rejected], window(2, 1.3), "rmse") == {"rmse": 1.3 ** 0.5, "mse": 1.3,
+                                                                          "mse_se": 0.09}
+
+
+# ---------------------------------------------------------------------- monitoring a served regressor
+END = pd.Timestamp("2026-01-05T01:00:00Z")
+MODEL = "amount"
+
+
+def write_regression_log(root, labels_root, n: int, shift: float, seed: int = 1) -> None:
+    """``n`` served rows in the 2h before END with their ``prediction``, and the labels of all
+    (``3 x1 + noise``, ``+shift``)."""
+    rng = np.random.default_rng(seed)
+    x1 = rng.normal(size=n)
+    times = pd.DatetimeIndex(sorted(END - pd.to_timedelta(rng.uniform(1, 7000, n), unit="s")))
+    ids = [uuid.UUID(int=int(rng.integers(0, 2**63))).hex for _ in range(n)]
+    log = pd.DataFrame({"x1": x1, "prediction": 3 * x1, "request_id": ids, "instance": 0, "model": MODEL,
+                        "revision": "r1", "model_version": "1", "time": [t.isoformat() for t in times],
+                        "has_request": True, "has_response": True})
+    for k, part in log.groupby(pd.to_datetime(log["time"]).dt.strftime("%Y-%m-%d")):
+        d = root / f"model={MODEL}" / f"date={k}" / "revision=r1"
+        d.mkdir(parents=True, exist_ok=True)
+        part.to_parquet(d / "part-0.parquet", index=False)
+    labels = pd.DataFrame({"request_id": ids, "label": 3 * x1 + shift + rng.normal(size=n),
+                           "label_time": "2026-01-05T00:30:00Z"})
+    (labels_root / "labels").mkdir(parents=True)
+    labels.to_parquet(labels_root / "labels" / "part-0.parquet", index=False)
+
+
+def regressor(gate: dict[str, float]) -> champion_mod.Champion:
+    reference = pd.DataFrame({"x1": np.random.default_rng(0).normal(size=500)})
+    return champion_mod.Champion("1", "regression", ["x1"], None, reference, gate,
+                                 pd.Timestamp("2026-01-01T00:00:00Z"))
+
+
+@pytest.mark.parametrize("shift, fires", [(0.0, False), (2.0, True)])
+def test_monitor_core_judges_a_regressors_logged_predictions(tmp_path, shift, fires):
+    """Both monitoring paths (the log read into memory, and the streamed window state) compute the
+    squared error of the logged predictions against the labels and the PSI of the predictions."""
+    from ctloop.inference_log.reader import read_log
+    from ctloop.labels.join import label_index
+    from ctloop.labels.store import read_labels
+    from ctloop.monitoring import window as W
+
+    write_regression_log(tmp_path / "logs", tmp_path / "labels", n=400, shift=shift)
+    deciles = np.quantile(3 * np.random.default_rng(9).normal(size=2000), np.linspace(0, 1, 11)[1:-1])
+    gate = {"rmse": 1.0, "mse": 1.0, "mse_se": 0.03, "rows": 2000.0,
+            **{f"score_q{10 * (i + 1)}": float(q) for i, q in enumerate(deciles)}}
+    champ = regressor(gate)
+    cfg = MonitoringConfig.from_dict({"log_root": str(tmp_path / "logs"), "labels_root": str(tmp_path / "labels"),
+                                      "window": "2h", "label_lookback": "1D", "min_labels": 50})
+    window = core.bounds(END, cfg)
+    labels = read_labels(str(tmp_path / "labels"))
+    frame = core.judge(window=window, logs=read_log(str(tmp_path / "logs"), MODEL, window.read_from, window.end),
+                       labels=labels, champion=champ, history=[], previous=None, cfg=cfg, model_name=MODEL)
+    state = W.collect(str(tmp_path / "logs"), MODEL, core.window_spec(window, champ, None, cfg),
+                      label_index(labels), progress=False)
+    streamed = core.judge_state(state=state, labels=labels, champion=champ, history=[], previous=None, cfg=cfg,
+                                model_name=MODEL)
+    truth = pd.read_parquet(tmp_path / "labels" / "labels" / "part-0.parquet")
+    served = pd.concat(pd.read_parquet(p) for p in sorted((tmp_path / "logs").rglob("*.parquet")))
+    errors = (truth.set_index("request_id")["label"] - served.set_index("request_id")["prediction"]) ** 2
+    for out in (frame, streamed):
+        assert out.record["realized_rows"] == 400
+        assert out.record["mse"] == pytest.approx(errors.mean())
+        assert out.record["mse_se"] == pytest.approx(errors.std(ddof=0) / 20)
+        assert out.series["mse"] == pytest.approx(errors.mean())  # stored with the window (policy re-base)
+        assert out.record["psi"] < out.record["psi_bound"]  # the same predictions: no prediction drift
+        assert out.verdict.fire is fires and "squared error" in out.verdict.reason, out.verdict.reason
+    assert frame.record["psi"] == pytest.approx(streamed.record["psi"])
+    assert frame.verdict.reason == streamed.verdict.reason
+
+
+def test_the_monitoring_store_carries_a_regressors_policy_state(shifted, sqlite_tracking):
+    """The regression backtest's window records, judged again from the history the monitoring store
+    reads back, give the same decisions (the squared error and its re-basing travel with them)."""
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    _, (cfg, report) = shifted
+    records = report.records
+    # a retrain the gate rejected: the next window is judged against the champion's squared error
+    # in the rejected window, which only the stored mse/mse_se give back
+    assert any(a["triggered"] and b["champion_version"] == a["champion_version"] and "mse" in a
+               for a, b in zip(records, records[1:], strict=False))
+    mlflow.set_tracking_uri(sqlite_tracking)
+    store = MonitoringStore(MlflowClient(sqlite_tracking), "amount")
+    need = core.history_depth(MonitoringConfig(log_root="unused", window=cfg.window, rules=cfg.rules))
+    written = ("cusum", "change", "gap", "train_since", "budget", "triggered", "rule", "champion_gate")
+    for done in report.records:
+        current = {k: v for k, v in done.items() if k not in written}
+        current["champion_version"] = str(current["champion_version"])
+        history = store.history(window_end=current["window_end"], need=need)
+        verdict = policy.judge(history, current, cfg.rules.active(), champion_gate=done["champion_gate"],
+                               metric="rmse", min_labels=cfg.min_labels, window=cfg.window,
+                               recovery=cfg.rules.recovery)
+        state = ("rule", "change", "gap", "train_since", "budget")
+        assert [current[k] for k in state] == [done[k] for k in state], current["window_end"]
+        assert current.get("cusum") == pytest.approx(done.get("cusum")), current["window_end"]
+        series, tags = core.carried(current)
+        for key in ("rows", "drift_share", "realized", "realized_rows"):
+            if current.get(key) is not None:
+                series[key] = float(current[key])
+        run = store.record(window_end=pd.Timestamp(current["window_end"]), metrics=series,
+                           tags={**tags, "champion_version": current["champion_version"]}, retrain=verdict.fire,
+                           rule=verdict.rule, reason=verdict.reason, metric="rmse", warnings=[])
+        if done["triggered"]:
+            store.mark_triggered(run, "kfp-run")
+
+
+def test_prediction_drift_of_a_regressor_bins_its_predictions():
+    rng = np.random.default_rng(0)
+    ref = triggers.regression_reference(rng.normal(size=3000), rng.normal(size=3000))
+    spec = triggers.score_bin_spec("regression", None, ref)
+    assert spec[-1] == 0.0 and len(spec) == triggers.DECILES + 1
+    same, moved = rng.normal(size=400), rng.normal(size=400) + 1.0
+    for scores, drifted in ((same, False), (moved, True)):
+        direct = triggers.served_prediction_drift("regression", None, ref, pd.Series(scores))
+        binned = triggers.drift_from_bins(ref, triggers.score_bins_of(spec, pd.DataFrame({"prediction": scores})))
+        assert direct == pytest.approx(binned)
+        assert (direct["psi"] > max(0.2, direct["psi_bound"])) is drifted
