@@ -307,19 +307,36 @@ def run_backtest(
                 out[policy.paid_key(cfg.primary_metric, stat)] = float(values[policy.paid_key(cfg.primary_metric, stat)])
         return out
 
-    def train(hist: pd.DataFrame, champion: _Champion | None):
-        """``(result, train, holdout, decision)`` or ``(None, reason)``."""
+    def train(hist: pd.DataFrame, champion: _Champion | None, recent_first: int | None = None):
+        """``(result, train, holdout, decision)`` or ``(None, reason)``. ``recent_first``: the first
+        window of a candidate start (policy record ``try_since``)."""
         if len(hist) < min_train_rows:
             return None, f"{len(hist)} labelled rows in the training window (< {min_train_rows})"
         y = hist[cfg.target]
         if classification and y.nunique() < 2:
             return None, f"a single class {y.iloc[0]!r} in the training window"
-        cut = int(len(hist) * (1 - cfg.holdout_fraction))
+        recent = hist.iloc[:0]
+        if recent_first is not None:
+            recent = hist[win_of_row[hist.index.to_numpy()] >= recent_first]
+        recent_cut = int(len(recent) * (1 - cfg.holdout_fraction))
+        if 0 < len(recent) < len(hist) and recent_cut >= min_train_rows and (
+                not classification or recent.iloc[:recent_cut][cfg.target].nunique() >= 2):
+            cut = len(hist) - (len(recent) - recent_cut)  # the holdout: the newest rows since the change
+        else:
+            recent, cut = hist.iloc[:0], int(len(hist) * (1 - cfg.holdout_fraction))
         part, holdout = hist.iloc[:cut], hist.iloc[cut:]
         if classification and part[cfg.target].nunique() < 2:
             return None, f"a single class {part[cfg.target].iloc[0]!r} in the training part of the window"
         try:
             result = train_core.run(part, cfg.training, target=cfg.target, time_column=cfg.time_column)
+            if len(recent):
+                candidate = train_core.run(recent.iloc[:recent_cut], cfg.training, target=cfg.target,
+                                           time_column=cfg.time_column)
+                versus = eval_core.run(candidate.model, holdout.drop(columns=[cfg.time_column]), cfg.gate,
+                                       target=cfg.target, task=cfg.task, champion=result.model)
+                low = eval_core.metric_values(versus).get(policy.paid_key(cfg.primary_metric, "ci_low"))
+                if policy.pays(low):
+                    result, part = candidate, recent.iloc[:recent_cut]
             decision = eval_core.run(result.model, holdout.drop(columns=[cfg.time_column]), cfg.gate,
                                      target=cfg.target, task=cfg.task,
                                      champion=champion.model if champion else None)
@@ -429,7 +446,8 @@ def run_backtest(
         if fire:
             since = record.get("train_since") if cfg.policy == "default" else None  # policy.judge: a change
             first = max(i + 1 - train_windows, 0 if since is None else end_index[since])
-            out, why = train(labelled(i, first), champion)
+            trial = record.get("try_since") if cfg.policy == "default" else None
+            out, why = train(labelled(i, first), champion, None if trial is None else end_index[trial])
             if out is None:
                 w.reason += f"; retrain skipped: {why}"
                 if history:

@@ -35,6 +35,7 @@ run still running then reads as "not replaced": the ``cooldown`` should outlast 
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from ctloop.monitoring.rules import Verdict, decide
@@ -44,7 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 LOSS_RULES = ("realized_z", "cusum", "realized_drop", "realized_floor")  # a confident loss on labels
 MAX_GAP = 4  # a recovery ends when retrains stopped paying so long that the gap passes this many windows
-BURST = 2.0  # retrains the budget lets start back to back after a quiet spell
+BURST = 3.0  # retrains the budget lets start back to back after a quiet spell
 MIN_GAP = 2  # the budget: one retrain per this many windows on average; the recovery's shortest gap
 
 
@@ -124,6 +125,18 @@ def _windows_since(earlier: list[dict[str, Any]], when: str) -> int:
     return len({h["window_end"] for h in earlier if str(h["window_end"]) > str(when)}) + 1
 
 
+def _behind(current: dict[str, Any], level: tuple[Any, Any], z: Any, min_labels: int) -> bool:
+    """Whether ``current``'s realized metric (ROC AUC, with its standard error) is below ``level``
+    (the champion's reference before the change, and its standard error) by more than ``z``
+    standard errors of the difference: the recovery is not done yet."""
+    value, se, (ref, ref_se) = current.get("realized"), current.get("realized_se"), level
+    if z is None or None in (value, se, ref, ref_se) or int(current.get("realized_rows") or 0) < max(min_labels, 1):
+        return False
+    if value != value or se != se or ref != ref or ref_se != ref_se:
+        return False
+    return float(ref) - float(value) > float(z) * math.hypot(float(se), float(ref_se))
+
+
 def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any], *,
           champion_gate: dict[str, float] | None, metric: str, min_labels: int, window: Any = None,
           champion_metric: float | None = None, rows_since_training: int | None = None,
@@ -156,21 +169,31 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
             change, outcome = None, f"recovery ends: {outcome}"
     loss = verdict.fire and verdict.rule in LOSS_RULES
     confirmed = loss and bool(change)  # a loss while recovering: the change goes on, train on the data since
+    level = (previous.get("change_level"), previous.get("change_level_se")) if change else (None, None)
     if loss and recovery:
+        if not change:  # the level the stream supported before the change: what a recovery has to get back to
+            level = (ref.get(metric), ref.get(f"{metric}_se"))
         change, gap = change or current["window_end"], min_gap
     elif change and not verdict.fire and verdict.rule != "cooldown":
         last = next((h for h in reversed(_earlier(history, current)) if h.get("triggered")), None)
-        if last is None or _windows_since(earlier, last["window_end"]) >= gap:
+        behind = _behind(current, level, rules.get("realized_z"), min_labels)
+        if last is None or _windows_since(earlier, last["window_end"]) >= (1 if behind else gap):
+            if behind:
+                outcome = (f"{outcome}; " if outcome else "") + (
+                    f"realized {metric} {current['realized']:.4f} still confidently below "
+                    f"{level[0]:.4f} before the change: retrain now")
             verdict = Verdict(True, "recovery", f"recovery after the change in the window ending {change}: "
                               f"{outcome or 'retrain every ' + str(gap) + ' window(s)'}; retrain on the data since "
                               f"({verdict.reason})")
     if outcome and verdict.rule != "recovery":
         verdict = Verdict(verdict.fire, verdict.rule, f"{verdict.reason}; {outcome}")
     current["change"], current["gap"] = change, (gap if change else None)
+    current["change_level"], current["change_level_se"] = level if change else (None, None)
     current["train_since"] = change if verdict.fire and (verdict.rule == "recovery" or confirmed) else None
+    current["try_since"] = change if verdict.fire and loss and not confirmed and recovery else None
     if verdict.fire and tokens < 1 - 1e-9:  # a recovery retrain waits for the budget too
         verdict = Verdict(False, "cooldown", f"retrain budget spent ({tokens:.1f}); would retrain: {verdict.reason}")
-        current["train_since"] = None
+        current["train_since"] = current["try_since"] = None
     current["rule"] = verdict.rule
     current["triggered"] = verdict.fire
     if verdict.fire:
