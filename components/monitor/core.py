@@ -314,8 +314,9 @@ def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, 
 
 
 # record fields the rules and the policy read from earlier windows (store.to_record)
-CARRIED = ("psi", "psi_bound", "cusum", "realized_se", "brier", "brier_se", "gap", "budget")
-CARRIED_TAGS = {"change": "recovery_since", "train_since": "train_since"}
+CARRIED = ("psi", "psi_bound", "cusum", "realized_se", "brier", "brier_se", "gap", "budget", "change_level",
+           "change_level_se")
+CARRIED_TAGS = {"change": "recovery_since", "train_since": "train_since", "try_since": "try_since"}
 
 
 def carried(record: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:

@@ -57,16 +57,16 @@ def test_a_rejected_retrain_rebases_the_reference_on_that_window():
 def test_the_budget_allows_one_retrain_per_min_gap_windows_with_short_bursts():
     loss = [(record(d, str(d), 0.80), GATE) for d in range(1, 7)]  # a new champion each window, each one worse
     assert walk(loss, min_gap=1, recovery=False) == ["realized_z"] * 6
-    assert policy.BURST == 2
-    assert walk(loss, min_gap=2, recovery=False) == ["realized_z"] * 3 + ["cooldown", "realized_z", "cooldown"]
-    assert walk(loss, min_gap=3, recovery=False) == ["realized_z"] * 2 + ["cooldown", "realized_z", "cooldown",
-                                                                          "cooldown"]
+    assert policy.BURST == 3
+    # min_gap 2: half a token per window, three saved: five losses in a row, then one per two windows
+    assert walk(loss, min_gap=2, recovery=False) == ["realized_z"] * 5 + ["cooldown"]
+    assert walk(loss, min_gap=3, recovery=False) == ["realized_z"] * 4 + ["cooldown", "cooldown"]
     # a retrain that did not start gives its token back
     first = {**record(1, "1", 0.80), "window_end": record(1, "1", 0)["window_end"].isoformat()}
     policy.judge([], first, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100)
-    assert (first["triggered"], first["budget"]) == (True, 1.0)
+    assert (first["triggered"], first["budget"]) == (True, 2.0)
     policy.not_started(first)
-    assert (first["triggered"], first["budget"]) == (False, 2.0)
+    assert (first["triggered"], first["budget"]) == (False, 3.0)
 
 
 def gate(delta: float, ci_low: float) -> dict:

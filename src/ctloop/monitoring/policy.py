@@ -176,7 +176,8 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
         change, gap = change or current["window_end"], min_gap
     elif change and not verdict.fire and verdict.rule != "cooldown":
         last = next((h for h in reversed(_earlier(history, current)) if h.get("triggered")), None)
-        behind = _behind(current, level, rules.get("realized_z"), min_labels)
+        # still confidently below the level before the change, and no retrain rejected for this champion
+        behind = _behind(current, level, rules.get("realized_z"), min_labels) and rejected(history, current) is None
         if last is None or _windows_since(earlier, last["window_end"]) >= (1 if behind else gap):
             if behind:
                 outcome = (f"{outcome}; " if outcome else "") + (

@@ -50,7 +50,8 @@ def to_record(run: Any) -> dict[str, Any]:
             "realized_se": metrics.get("realized_se"), "brier": metrics.get("brier"),
             "brier_se": metrics.get("brier_se"), "rule": tags.get("rule"),
             "change": tags.get("recovery_since") or None, "gap": metrics.get("gap"), "budget": budget,
-            "train_since": tags.get("train_since") or None}
+            "train_since": tags.get("train_since") or None, "try_since": tags.get("try_since") or None,
+            "change_level": metrics.get("change_level"), "change_level_se": metrics.get("change_level_se")}
 
 
 class MonitoringStore:
