@@ -334,12 +334,21 @@ def run_backtest(
                                            time_column=cfg.time_column)
                 versus = eval_core.run(candidate.model, holdout.drop(columns=[cfg.time_column]), cfg.gate,
                                        target=cfg.target, task=cfg.task, champion=result.model)
-                low = eval_core.metric_values(versus).get(policy.paid_key(cfg.primary_metric, "ci_low"))
-                if policy.pays(low):
+                values = eval_core.metric_values(versus)
+                low = values.get(policy.paid_key(cfg.primary_metric, "ci_low"))
+                kept = policy.pays(low)
+                start = (f"trained on the {recent_cut} rows since the change" if kept else
+                         f"trained on the whole training window ({len(part)} rows)") + (
+                    f" (since-the-change vs whole window on the newest {len(holdout)} rows: {cfg.primary_metric} "
+                    f"delta {values.get(policy.paid_key(cfg.primary_metric), float('nan')):+.4f}, "
+                    f"ci_low {float('nan') if low is None else low:+.4f})")
+                if kept:
                     result, part = candidate, recent.iloc[:recent_cut]
             decision = eval_core.run(result.model, holdout.drop(columns=[cfg.time_column]), cfg.gate,
                                      target=cfg.target, task=cfg.task,
                                      champion=champion.model if champion else None)
+            if len(recent):
+                decision.reason = f"{start}; {decision.reason}"
         except CtloopError as exc:  # TrainingError, EvaluationError, DataValidationError: skip, go on
             return None, f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
         return (result, part, holdout, decision), ""

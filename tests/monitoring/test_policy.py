@@ -126,6 +126,41 @@ def test_the_retrains_of_a_recovery_train_on_the_data_since_the_loss():
         ("recovery", start, start)]
 
 
+def test_a_recovery_retrains_at_once_while_the_champion_is_confidently_below_the_level_before_the_change():
+    """A challenger trained across a change sets its own low bar (0.72 here): judged against it the
+    champion shows no loss, but against the level before the change (the loss's reference, 0.90)
+    it is confidently behind, so the recovery retrains in the next window instead of min_gap
+    windows later; once back near that level it keeps its gap."""
+    low = {"roc_auc": 0.72, "roc_auc_se": 0.01, "roc_auc.delta": 0.05, "roc_auc.ci_low": 0.02}
+    behind = [(record(1, "1", 0.80), GATE), (record(2, "2", 0.71), low), (record(3, "3", 0.89), gate(0.05, 0.02)),
+              (record(4, "3", 0.89), gate(0.05, 0.02)), (record(5, "3", 0.89), gate(0.05, 0.02))]
+    assert walk(behind, min_gap=2) == ["realized_z", "recovery", "none", "recovery", "none"]
+    back = [(record(1, "1", 0.80), GATE), (record(2, "2", 0.89), low), (record(3, "2", 0.89), low)]
+    assert walk(back, min_gap=2) == ["realized_z", "none", "recovery"]
+    # the level is carried in the records (monitoring: metrics change_level/_se) until the recovery ends
+    history: list[dict] = []
+    for current, champion_gate in behind[:2]:
+        current = {**current, "window_end": current["window_end"].isoformat()}
+        policy.judge(history, current, RULES, champion_gate=champion_gate, metric="roc_auc", min_labels=100)
+        history.append(current)
+    assert [(h["change_level"], h["change_level_se"]) for h in history] == [(0.90, 0.01)] * 2
+
+
+def test_the_retrain_of_a_loss_may_start_at_the_change():
+    """The loss's retrain names its own window as a candidate start (``try_since``: the backtest and
+    the training keep it only when confidently better on the newest rows); a recovery's retrains
+    train on the data since (``train_since``)."""
+    history: list[dict] = []
+    for current, champion_gate in [(record(1, "1", 0.80), GATE), (record(2, "2", 0.9), gate(0.05, 0.02)),
+                                   (record(3, "2", 0.9), gate(0.05, 0.02))]:
+        current = {**current, "window_end": current["window_end"].isoformat()}
+        policy.judge(history, current, RULES, champion_gate=champion_gate, metric="roc_auc", min_labels=100)
+        history.append(current)
+    start = history[0]["window_end"]
+    assert [(h["rule"], h["try_since"], h["train_since"]) for h in history] == [
+        ("realized_z", start, None), ("none", None, None), ("recovery", None, start)]
+
+
 @pytest.fixture(scope="module")
 def backtest():
     frame = make_credit_data(n_rows=6000, seed=2)
