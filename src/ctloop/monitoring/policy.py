@@ -12,20 +12,27 @@ in the backtest), so nothing else has to be kept in step:
   there, so that level is the champion's new normal and the same loss does not fire again and
   again. Record fields: ``realized``, ``realized_se``, ``brier``, ``brier_se``.
 * **recovery** (:func:`judge`, record fields ``change`` and ``gap``; rule ``recovery``): a
-  confident loss on labels (one of :data:`LOSS_RULES`) retrains on the whole training window (one
-  loss may be noise) and marks a change at its window end. The policy then keeps retraining
-  without waiting for the next loss, on the data since the change (record ``train_since``;
-  growing back to the whole training window; a further loss meanwhile trains on it too), every
-  ``gap`` windows: ``min_gap`` while each retrain pays (:func:`paid`: the challenger replaced the
-  champion and scored better than it on the gate holdout, ``<metric>.delta`` > 0), twice the gap
-  after one that did not, until the gap passes :data:`MAX_GAP` (two retrains in a row that did
-  not pay). A challenger trained across a change sets its own low bar (its gate holdout), which
-  the realized rules alone would not question; a drift that goes on (a boundary that keeps
-  moving, seasons) keeps paying, a concept that has been learnt stops paying.
+  confident loss on labels (one of :data:`LOSS_RULES`) retrains and marks a change at its window
+  end. Its retrain names that window as a candidate start (record ``try_since``): the backtest
+  trains on the whole training window and on the data since, scores both on the newest rows
+  since, and keeps the data since only when it is confidently better (one loss may be noise;
+  an abrupt switch is not) — the continuous-training pipeline does not compare the two yet and
+  trains on the whole window. The policy then keeps retraining without waiting for the next
+  loss, on the data since the change (record ``train_since``; growing back to the whole training
+  window; a further loss meanwhile trains on it too), every ``gap`` windows: ``min_gap`` while
+  each retrain pays (:func:`paid`: the challenger replaced the champion and scored better than it
+  on the gate holdout, ``<metric>.delta`` > 0), twice the gap after one that did not, until the
+  gap passes :data:`MAX_GAP` (two retrains in a row that did not pay). A challenger trained
+  across a change sets its own low bar (its gate holdout), which the realized rules alone would
+  not question: so the loss's reference is kept (records ``change_level``/``change_level_se``)
+  and while the champion's realized ROC AUC is confidently below it (``realized_z`` standard
+  errors; :func:`_behind`) and no retrain of this champion was rejected, the recovery retrains
+  in the next window instead of ``gap`` windows later. A drift that goes on (a boundary that
+  keeps moving, seasons) keeps paying, a concept that has been learnt stops paying.
 * **budget** (:func:`budget`, record field ``budget``): a token bucket, ``1 / min_gap`` retrain
   per window up to :data:`BURST` — on average at most one retrain every ``min_gap`` windows
   judged, whatever their length, with a short burst after a quiet spell (a gradual change may
-  need two retrains in a row). A retrain that did not start (:func:`not_started`; in monitoring
+  need three retrains in a row). A retrain that did not start (:func:`not_started`; in monitoring
   a trigger marked ``failed``) spends nothing. The rules' ``cooldown`` (a duration) still applies.
 
 In monitoring, a retrain's outcome is read at the next window: the champion then (its version,
