@@ -182,7 +182,8 @@ def test_the_monitoring_store_carries_the_backtests_policy_state(backtest, sqlit
     mlflow.set_tracking_uri(sqlite_tracking)
     store = MonitoringStore(MlflowClient(sqlite_tracking), "credit")
     need = core.history_depth(MonitoringConfig(log_root="unused", window=cfg.window, rules=cfg.rules))
-    written = ("cusum", "change", "gap", "train_since", "budget", "triggered", "rule", "champion_gate")
+    written = ("cusum", "change", "gap", "train_since", "try_since", "change_level", "change_level_se", "budget",
+               "triggered", "rule", "champion_gate")
     for done in report.records:
         current = {k: v for k, v in done.items() if k not in written}
         current["champion_version"] = str(current["champion_version"])
@@ -190,8 +191,10 @@ def test_the_monitoring_store_carries_the_backtests_policy_state(backtest, sqlit
         verdict = policy.judge(history, current, cfg.rules.active(), champion_gate=done["champion_gate"],
                                metric="roc_auc", min_labels=cfg.min_labels, window=cfg.window,
                                recovery=cfg.rules.recovery)
-        state = ("rule", "change", "gap", "train_since", "budget")
+        state = ("rule", "change", "gap", "train_since", "try_since", "budget")
         assert [current[k] for k in state] == [done[k] for k in state], current["window_end"]
+        levels = ("change_level", "change_level_se")
+        assert [current[k] for k in levels] == pytest.approx([done[k] for k in levels]), current["window_end"]
         assert current.get("cusum") == pytest.approx(done.get("cusum")), current["window_end"]
         series, tags = core.carried(current)
         for key in ("rows", "drift_share", "realized", "realized_rows"):
