@@ -314,9 +314,10 @@ def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, 
 
 
 # record fields the rules and the policy read from earlier windows (store.to_record)
-CARRIED = ("psi", "psi_bound", "cusum", "realized_se", "brier", "brier_se", "gap", "budget",
+CARRIED = ("psi", "psi_bound", "cusum", "realized_se", "brier", "brier_se", "gap", "budget", "change_level",
+           "change_level_se",
            "mse", "mse_se")  # a regressor's squared error (triggers.realized_regression): the policy re-bases on it
-CARRIED_TAGS = {"change": "recovery_since", "train_since": "train_since"}
+CARRIED_TAGS = {"change": "recovery_since", "train_since": "train_since", "try_since": "try_since"}
 
 
 def carried(record: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:

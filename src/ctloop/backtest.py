@@ -22,7 +22,9 @@ For every replay window after the initial training window:
      other window, on the data since the change, while they pay) included;
 3. **retrain, gate, promote** — a challenger is trained on the labelled rows of the training
    window (those whose label had arrived by the window's end, the same ``fit``; for a recovery
-   retrain only the windows since the change), gated against the champion on a time holdout (the
+   retrain only the windows since the change; for the retrain of a loss, the windows since it
+   when a model on them is confidently better than one on the whole window on the newest rows
+   since — the gate's paired bootstrap), gated against the champion on a time holdout (the
    same ``gate``) and promoted when approved. A training window with too few labelled rows, a
    single class, or on which the estimator fails, skips the retrain with the reason
    (:func:`ctloop.monitoring.policy.not_started`); the replay continues. What the gate found
@@ -307,8 +309,33 @@ def run_backtest(
                 out[policy.paid_key(cfg.primary_metric, stat)] = float(values[policy.paid_key(cfg.primary_metric, stat)])
         return out
 
-    def train(hist: pd.DataFrame, champion: _Champion | None):
-        """``(result, train, holdout, decision)`` or ``(None, reason)``."""
+    def since_the_change(hist: pd.DataFrame, first: int) -> tuple[Any, pd.DataFrame, pd.DataFrame, str]:
+        """A loss's candidate start (policy record ``try_since``): a model on the rows of windows
+        ``first``.. and one on the whole training window, both scored on the newest rows since the
+        change (the gate's paired bootstrap). ``(model, train, holdout, note)`` when the one since
+        the change is confidently better, else ``(None, .., .., note)``: the usual retrain."""
+        recent = hist[win_of_row[hist.index.to_numpy()] >= first]
+        cut = int(len(recent) * (1 - cfg.holdout_fraction))
+        part, holdout = recent.iloc[:cut], recent.iloc[cut:]
+        if not 0 < len(recent) < len(hist) or cut < min_train_rows or (
+                classification and part[cfg.target].nunique() < 2):
+            return None, part, holdout, ""
+        candidate = train_core.run(part, cfg.training, target=cfg.target, time_column=cfg.time_column)
+        whole = train_core.run(hist.iloc[:len(hist) - len(holdout)], cfg.training, target=cfg.target,
+                               time_column=cfg.time_column)
+        versus = eval_core.metric_values(eval_core.run(candidate.model, holdout.drop(columns=[cfg.time_column]),
+                                                       cfg.gate, target=cfg.target, task=cfg.task,
+                                                       champion=whole.model))
+        delta, low = (versus.get(policy.paid_key(cfg.primary_metric, stat)) for stat in ("delta", "ci_low"))
+        kept = policy.pays(low)
+        note = (f"{'trained on the ' + str(len(part)) + ' rows since the change' if kept else 'kept the whole training window'}"
+                f" (since the change vs the whole window on the newest {len(holdout)} rows: {cfg.primary_metric} "
+                f"delta {float('nan') if delta is None else delta:+.4f}, ci_low {float('nan') if low is None else low:+.4f})")
+        return (candidate if kept else None), part, holdout, note
+
+    def train(hist: pd.DataFrame, champion: _Champion | None, recent_first: int | None = None):
+        """``(result, train, holdout, decision)`` or ``(None, reason)``. ``recent_first``: the first
+        window of a candidate start (:func:`since_the_change`)."""
         if len(hist) < min_train_rows:
             return None, f"{len(hist)} labelled rows in the training window (< {min_train_rows})"
         y = hist[cfg.target]
@@ -319,10 +346,18 @@ def run_backtest(
         if classification and part[cfg.target].nunique() < 2:
             return None, f"a single class {part[cfg.target].iloc[0]!r} in the training part of the window"
         try:
-            result = train_core.run(part, cfg.training, target=cfg.target, time_column=cfg.time_column)
+            result, note = None, ""
+            if recent_first is not None:
+                result, since_part, since_holdout, note = since_the_change(hist, recent_first)
+                if result is not None:
+                    part, holdout = since_part, since_holdout
+            if result is None:
+                result = train_core.run(part, cfg.training, target=cfg.target, time_column=cfg.time_column)
             decision = eval_core.run(result.model, holdout.drop(columns=[cfg.time_column]), cfg.gate,
                                      target=cfg.target, task=cfg.task,
                                      champion=champion.model if champion else None)
+            if note:
+                decision.reason = f"{note}; {decision.reason}"
         except CtloopError as exc:  # TrainingError, EvaluationError, DataValidationError: skip, go on
             return None, f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
         return (result, part, holdout, decision), ""
@@ -434,7 +469,8 @@ def run_backtest(
         if fire:
             since = record.get("train_since") if cfg.policy == "default" else None  # policy.judge: a change
             first = max(i + 1 - train_windows, 0 if since is None else end_index[since])
-            out, why = train(labelled(i, first), champion)
+            trial = record.get("try_since") if cfg.policy == "default" else None
+            out, why = train(labelled(i, first), champion, None if trial is None else end_index[trial])
             if out is None:
                 w.reason += f"; retrain skipped: {why}"
                 if history:

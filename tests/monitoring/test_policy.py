@@ -57,16 +57,16 @@ def test_a_rejected_retrain_rebases_the_reference_on_that_window():
 def test_the_budget_allows_one_retrain_per_min_gap_windows_with_short_bursts():
     loss = [(record(d, str(d), 0.80), GATE) for d in range(1, 7)]  # a new champion each window, each one worse
     assert walk(loss, min_gap=1, recovery=False) == ["realized_z"] * 6
-    assert policy.BURST == 2
-    assert walk(loss, min_gap=2, recovery=False) == ["realized_z"] * 3 + ["cooldown", "realized_z", "cooldown"]
-    assert walk(loss, min_gap=3, recovery=False) == ["realized_z"] * 2 + ["cooldown", "realized_z", "cooldown",
-                                                                          "cooldown"]
+    assert policy.BURST == 3
+    # min_gap 2: half a token per window, three saved: five losses in a row, then one per two windows
+    assert walk(loss, min_gap=2, recovery=False) == ["realized_z"] * 5 + ["cooldown"]
+    assert walk(loss, min_gap=3, recovery=False) == ["realized_z"] * 4 + ["cooldown", "cooldown"]
     # a retrain that did not start gives its token back
     first = {**record(1, "1", 0.80), "window_end": record(1, "1", 0)["window_end"].isoformat()}
     policy.judge([], first, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100)
-    assert (first["triggered"], first["budget"]) == (True, 1.0)
+    assert (first["triggered"], first["budget"]) == (True, 2.0)
     policy.not_started(first)
-    assert (first["triggered"], first["budget"]) == (False, 2.0)
+    assert (first["triggered"], first["budget"]) == (False, 3.0)
 
 
 def gate(delta: float, ci_low: float) -> dict:
@@ -126,6 +126,41 @@ def test_the_retrains_of_a_recovery_train_on_the_data_since_the_loss():
         ("recovery", start, start)]
 
 
+def test_a_recovery_retrains_at_once_while_the_champion_is_confidently_below_the_level_before_the_change():
+    """A challenger trained across a change sets its own low bar (0.72 here): judged against it the
+    champion shows no loss, but against the level before the change (the loss's reference, 0.90)
+    it is confidently behind, so the recovery retrains in the next window instead of min_gap
+    windows later; once back near that level it keeps its gap."""
+    low = {"roc_auc": 0.72, "roc_auc_se": 0.01, "roc_auc.delta": 0.05, "roc_auc.ci_low": 0.02}
+    behind = [(record(1, "1", 0.80), GATE), (record(2, "2", 0.71), low), (record(3, "3", 0.89), gate(0.05, 0.02)),
+              (record(4, "3", 0.89), gate(0.05, 0.02)), (record(5, "3", 0.89), gate(0.05, 0.02))]
+    assert walk(behind, min_gap=2) == ["realized_z", "recovery", "none", "recovery", "none"]
+    back = [(record(1, "1", 0.80), GATE), (record(2, "2", 0.89), low), (record(3, "2", 0.89), low)]
+    assert walk(back, min_gap=2) == ["realized_z", "none", "recovery"]
+    # the level is carried in the records (monitoring: metrics change_level/_se) until the recovery ends
+    history: list[dict] = []
+    for current, champion_gate in behind[:2]:
+        current = {**current, "window_end": current["window_end"].isoformat()}
+        policy.judge(history, current, RULES, champion_gate=champion_gate, metric="roc_auc", min_labels=100)
+        history.append(current)
+    assert [(h["change_level"], h["change_level_se"]) for h in history] == [(0.90, 0.01)] * 2
+
+
+def test_the_retrain_of_a_loss_may_start_at_the_change():
+    """The loss's retrain names its own window as a candidate start (``try_since``: the backtest and
+    the training keep it only when confidently better on the newest rows); a recovery's retrains
+    train on the data since (``train_since``)."""
+    history: list[dict] = []
+    for current, champion_gate in [(record(1, "1", 0.80), GATE), (record(2, "2", 0.9), gate(0.05, 0.02)),
+                                   (record(3, "2", 0.9), gate(0.05, 0.02))]:
+        current = {**current, "window_end": current["window_end"].isoformat()}
+        policy.judge(history, current, RULES, champion_gate=champion_gate, metric="roc_auc", min_labels=100)
+        history.append(current)
+    start = history[0]["window_end"]
+    assert [(h["rule"], h["try_since"], h["train_since"]) for h in history] == [
+        ("realized_z", start, None), ("none", None, None), ("recovery", None, start)]
+
+
 @pytest.fixture(scope="module")
 def backtest():
     frame = make_credit_data(n_rows=6000, seed=2)
@@ -147,7 +182,8 @@ def test_the_monitoring_store_carries_the_backtests_policy_state(backtest, sqlit
     mlflow.set_tracking_uri(sqlite_tracking)
     store = MonitoringStore(MlflowClient(sqlite_tracking), "credit")
     need = core.history_depth(MonitoringConfig(log_root="unused", window=cfg.window, rules=cfg.rules))
-    written = ("cusum", "change", "gap", "train_since", "budget", "triggered", "rule", "champion_gate")
+    written = ("cusum", "change", "gap", "train_since", "try_since", "change_level", "change_level_se", "budget",
+               "triggered", "rule", "champion_gate")
     for done in report.records:
         current = {k: v for k, v in done.items() if k not in written}
         current["champion_version"] = str(current["champion_version"])
@@ -155,8 +191,10 @@ def test_the_monitoring_store_carries_the_backtests_policy_state(backtest, sqlit
         verdict = policy.judge(history, current, cfg.rules.active(), champion_gate=done["champion_gate"],
                                metric="roc_auc", min_labels=cfg.min_labels, window=cfg.window,
                                recovery=cfg.rules.recovery)
-        state = ("rule", "change", "gap", "train_since", "budget")
+        state = ("rule", "change", "gap", "train_since", "try_since", "budget")
         assert [current[k] for k in state] == [done[k] for k in state], current["window_end"]
+        levels = ("change_level", "change_level_se")
+        assert [current[k] for k in levels] == pytest.approx([done[k] for k in levels]), current["window_end"]
         assert current.get("cusum") == pytest.approx(done.get("cusum")), current["window_end"]
         series, tags = core.carried(current)
         for key in ("rows", "drift_share", "realized", "realized_rows"):

@@ -75,3 +75,32 @@ def test_cli_backtest(tmp_path, credit, capsys):
     assert "mean_metric" in out and "retrains = 0" in out
     assert (tmp_path / "out" / "backtest.png").exists()
     assert json.loads((tmp_path / "out" / "backtest.json").read_text())["config"]["window"] == "1000h"
+
+
+def flipped(days: int = 11, flip: int = 7, rows: int = 400, seed: int = 0):
+    """Two features; the label is ``x1 > 0`` before day ``flip`` and ``x1 < 0`` from then on."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n = days * rows
+    x = rng.normal(size=(n, 2))
+    day = np.repeat(np.arange(days), rows)
+    ts = pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(day * 86400 + rng.uniform(0, 86000, n), unit="s")
+    noisy = rng.random(n) < 0.05
+    y = ((x[:, 0] > 0) ^ (day >= flip) ^ noisy).astype(int)
+    return pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "ts": ts, "y": y})
+
+
+def test_the_retrain_of_an_abrupt_loss_keeps_the_data_since_the_change():
+    """The loss at the flip: the challenger on the flip's own day is confidently better than the
+    one on the whole training window (three days of the old concept) on the newest rows, so the
+    next day is served by the new concept."""
+    cfg = BacktestConfig(target="y", time_column="ts", window="1D", policy="default", train_window="4D",
+                         training=TrainingConfig(estimator="logistic_regression"),
+                         gate=GateConfig(thresholds={"roc_auc": 0.5}, bootstrap_rounds=100))
+    report = run_backtest(flipped(), cfg)
+    loss = report.windows[7]
+    assert loss.rule == "realized_z" and loss.promoted, loss.reason
+    assert "trained on the 320 rows since the change" in loss.reason
+    assert report.windows[8].metric > 0.9, [w.metric for w in report.windows]

@@ -13,20 +13,27 @@ in the backtest), so nothing else has to be kept in step:
   again. Record fields: ``realized``, ``realized_se``, ``brier``, ``brier_se`` (a regressor's
   ``mse``, ``mse_se``).
 * **recovery** (:func:`judge`, record fields ``change`` and ``gap``; rule ``recovery``): a
-  confident loss on labels (one of :data:`LOSS_RULES`) retrains on the whole training window (one
-  loss may be noise) and marks a change at its window end. The policy then keeps retraining
-  without waiting for the next loss, on the data since the change (record ``train_since``;
-  growing back to the whole training window; a further loss meanwhile trains on it too), every
-  ``gap`` windows: ``min_gap`` while each retrain pays (:func:`paid`: the challenger replaced the
-  champion and scored better than it on the gate holdout, ``<metric>.delta`` > 0), twice the gap
-  after one that did not, until the gap passes :data:`MAX_GAP` (two retrains in a row that did
-  not pay). A challenger trained across a change sets its own low bar (its gate holdout), which
-  the realized rules alone would not question; a drift that goes on (a boundary that keeps
-  moving, seasons) keeps paying, a concept that has been learnt stops paying.
+  confident loss on labels (one of :data:`LOSS_RULES`) retrains and marks a change at its window
+  end. Its retrain names that window as a candidate start (record ``try_since``): the backtest
+  trains on the whole training window and on the data since, scores both on the newest rows
+  since, and keeps the data since only when it is confidently better (one loss may be noise;
+  an abrupt switch is not) — the continuous-training pipeline does not compare the two yet and
+  trains on the whole window. The policy then keeps retraining without waiting for the next
+  loss, on the data since the change (record ``train_since``; growing back to the whole training
+  window; a further loss meanwhile trains on it too), every ``gap`` windows: ``min_gap`` while
+  each retrain pays (:func:`paid`: the challenger replaced the champion and scored better than it
+  on the gate holdout, ``<metric>.delta`` > 0), twice the gap after one that did not, until the
+  gap passes :data:`MAX_GAP` (two retrains in a row that did not pay). A challenger trained
+  across a change sets its own low bar (its gate holdout), which the realized rules alone would
+  not question: so the loss's reference is kept (records ``change_level``/``change_level_se``)
+  and while the champion's realized ROC AUC is confidently below it (``realized_z`` standard
+  errors; :func:`_behind`) and no retrain of this champion was rejected, the recovery retrains
+  in the next window instead of ``gap`` windows later. A drift that goes on (a boundary that
+  keeps moving, seasons) keeps paying, a concept that has been learnt stops paying.
 * **budget** (:func:`budget`, record field ``budget``): a token bucket, ``1 / min_gap`` retrain
   per window up to :data:`BURST` — on average at most one retrain every ``min_gap`` windows
   judged, whatever their length, with a short burst after a quiet spell (a gradual change may
-  need two retrains in a row). A retrain that did not start (:func:`not_started`; in monitoring
+  need three retrains in a row). A retrain that did not start (:func:`not_started`; in monitoring
   a trigger marked ``failed``) spends nothing. The rules' ``cooldown`` (a duration) still applies.
 
 In monitoring, a retrain's outcome is read at the next window: the champion then (its version,
@@ -36,8 +43,10 @@ run still running then reads as "not replaced": the ``cooldown`` should outlast 
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
+from ctloop.metrics import worse_by
 from ctloop.monitoring.rules import Verdict, decide
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,7 +54,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 LOSS_RULES = ("realized_z", "cusum", "realized_drop", "realized_floor")  # a confident loss on labels
 MAX_GAP = 4  # a recovery ends when retrains stopped paying so long that the gap passes this many windows
-BURST = 2.0  # retrains the budget lets start back to back after a quiet spell
+BURST = 3.0  # retrains the budget lets start back to back after a quiet spell
 MIN_GAP = 2  # the budget: one retrain per this many windows on average; the recovery's shortest gap
 
 
@@ -126,6 +135,19 @@ def _windows_since(earlier: list[dict[str, Any]], when: str) -> int:
     return len({h["window_end"] for h in earlier if str(h["window_end"]) > str(when)}) + 1
 
 
+def _behind(current: dict[str, Any], level: tuple[Any, Any], z: Any, min_labels: int, metric: str) -> bool:
+    """Whether ``current``'s realized ``metric`` (with its standard error) is worse than ``level``
+    (the champion's reference before the change, and its standard error) by more than ``z``
+    standard errors of the difference: the recovery is not done yet."""
+
+    value, se, (ref, ref_se) = current.get("realized"), current.get("realized_se"), level
+    if z is None or None in (value, se, ref, ref_se) or int(current.get("realized_rows") or 0) < max(min_labels, 1):
+        return False
+    if value != value or se != se or ref != ref or ref_se != ref_se:
+        return False
+    return worse_by(metric, float(value), float(ref)) > float(z) * math.hypot(float(se), float(ref_se))
+
+
 def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any], *,
           champion_gate: dict[str, float] | None, metric: str, min_labels: int, window: Any = None,
           champion_metric: float | None = None, rows_since_training: int | None = None,
@@ -158,21 +180,32 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
             change, outcome = None, f"recovery ends: {outcome}"
     loss = verdict.fire and verdict.rule in LOSS_RULES
     confirmed = loss and bool(change)  # a loss while recovering: the change goes on, train on the data since
+    level = (previous.get("change_level"), previous.get("change_level_se")) if change else (None, None)
     if loss and recovery:
+        if not change:  # the level the stream supported before the change: what a recovery has to get back to
+            level = (ref.get(metric), ref.get(f"{metric}_se"))
         change, gap = change or current["window_end"], min_gap
     elif change and not verdict.fire and verdict.rule != "cooldown":
         last = next((h for h in reversed(_earlier(history, current)) if h.get("triggered")), None)
-        if last is None or _windows_since(earlier, last["window_end"]) >= gap:
+        # still confidently below the level before the change, and no retrain rejected for this champion
+        behind = _behind(current, level, rules.get("realized_z"), min_labels, metric) and rejected(history, current) is None
+        if last is None or _windows_since(earlier, last["window_end"]) >= (1 if behind else gap):
+            if behind:
+                outcome = (f"{outcome}; " if outcome else "") + (
+                    f"realized {metric} {current['realized']:.4f} still confidently below "
+                    f"{level[0]:.4f} before the change: retrain now")
             verdict = Verdict(True, "recovery", f"recovery after the change in the window ending {change}: "
                               f"{outcome or 'retrain every ' + str(gap) + ' window(s)'}; retrain on the data since "
                               f"({verdict.reason})")
     if outcome and verdict.rule != "recovery":
         verdict = Verdict(verdict.fire, verdict.rule, f"{verdict.reason}; {outcome}")
     current["change"], current["gap"] = change, (gap if change else None)
+    current["change_level"], current["change_level_se"] = level if change else (None, None)
     current["train_since"] = change if verdict.fire and (verdict.rule == "recovery" or confirmed) else None
+    current["try_since"] = change if verdict.fire and loss and not confirmed and recovery else None
     if verdict.fire and tokens < 1 - 1e-9:  # a recovery retrain waits for the budget too
         verdict = Verdict(False, "cooldown", f"retrain budget spent ({tokens:.1f}); would retrain: {verdict.reason}")
-        current["train_since"] = None
+        current["train_since"] = current["try_since"] = None
     current["rule"] = verdict.rule
     current["triggered"] = verdict.fire
     if verdict.fire:

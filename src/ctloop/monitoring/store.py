@@ -51,7 +51,8 @@ def to_record(run: Any) -> dict[str, Any]:
             "brier_se": metrics.get("brier_se"), "rule": tags.get("rule"),
             "mse": metrics.get("mse"), "mse_se": metrics.get("mse_se"),  # a regressor's squared error
             "change": tags.get("recovery_since") or None, "gap": metrics.get("gap"), "budget": budget,
-            "train_since": tags.get("train_since") or None}
+            "train_since": tags.get("train_since") or None, "try_since": tags.get("try_since") or None,
+            "change_level": metrics.get("change_level"), "change_level_se": metrics.get("change_level_se")}
 
 
 class MonitoringStore:
