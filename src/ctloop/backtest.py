@@ -586,14 +586,21 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
 
 def comparison_table(reports: dict[str, BacktestReport]) -> list[dict[str, Any]]:
     """One row per policy: mean metric, retrains, promotions, skipped windows, and the difference
-    with ``always`` (points = 100 x metric) where it was replayed."""
+    with ``always`` where it was replayed: in points (100 x metric) for a bounded score (AUC,
+    accuracy, ...), in per cent of always's value for an error metric (rmse, mae, log_loss)."""
+    from ctloop.metrics import lower_is_better
+
     always = reports.get("always")
     rows = []
     for policy, r in reports.items():
         row = {"policy": policy, "metric": r.metric, "mean_metric": r.mean_metric, "retrains": r.retrains,
                "promotions": r.promotions, "skipped_windows": r.skipped, "train_windows": r.train_windows}
         if always is not None and always.mean_metric is not None and r.mean_metric is not None:
-            row["delta_vs_always_pts"] = round(100 * (r.mean_metric - always.mean_metric), 2)
+            if lower_is_better(r.metric):
+                row["delta_vs_always_pct"] = (round(100 * (r.mean_metric - always.mean_metric) / always.mean_metric, 2)
+                                              if always.mean_metric else None)
+            else:
+                row["delta_vs_always_pts"] = round(100 * (r.mean_metric - always.mean_metric), 2)
             row["retrains_vs_always"] = round(r.retrains / always.retrains, 3) if always.retrains else None
         rows.append(row)
     return rows

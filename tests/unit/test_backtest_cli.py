@@ -72,3 +72,22 @@ def test_bad_input_is_one_line_and_exit_2(spec, tmp_path, capsys, argv, message)
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
     assert not (tmp_path / "compare.csv").exists()
+
+
+def test_compare_of_an_error_metric_reads_as_a_relative_difference():
+    """``--compare`` printed "+176.96 pts vs always" for a regressor: 100 x an RMSE difference is
+    no point of anything. Points stay for the bounded scores (AUC, accuracy, ...); an error metric
+    (rmse, mae, log_loss: lower is better) is compared in per cent of always's value."""
+    from types import SimpleNamespace
+
+    from ctloop.backtest import comparison_table
+
+    def report(mean, retrains, metric="rmse"):
+        return SimpleNamespace(metric=metric, mean_metric=mean, retrains=retrains, promotions=retrains,
+                               skipped=0, train_windows=2)
+
+    rows = comparison_table({"never": report(4.0, 0), "always": report(2.5, 12), "default": report(2.0, 6)})
+    assert [r.get("delta_vs_always_pts") for r in rows] == [None, None, None]
+    assert [r["delta_vs_always_pct"] for r in rows] == [60.0, 0.0, -20.0]
+    auc = comparison_table({"always": report(0.9, 10, "roc_auc"), "default": report(0.885, 4, "roc_auc")})
+    assert auc[1]["delta_vs_always_pts"] == -1.5 and "delta_vs_always_pct" not in auc[1]

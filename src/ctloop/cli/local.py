@@ -139,9 +139,11 @@ def _backtest(args: argparse.Namespace) -> int:
         print()
         for row in comparison_table(reports):
             mean = "n/a" if row["mean_metric"] is None else f"{row['mean_metric']:.4f}"
-            delta = row.get("delta_vs_always_pts")
+            pts, pct = row.get("delta_vs_always_pts"), row.get("delta_vs_always_pct")
+            delta = (f"  {pts:+.2f} pts vs always" if pts is not None else
+                     f"  {pct:+.1f} % vs always (lower is better)" if pct is not None else "")
             print(f"  {row['policy']:8s} mean {row['metric']} {mean}  retrains {row['retrains']:3d}  "
-                  f"promotions {row['promotions']:3d}" + ("" if delta is None else f"  {delta:+.2f} pts vs always"))
+                  f"promotions {row['promotions']:3d}{delta}")
         print(f"table: {csv_path}\nreport: {js}\nplot:   {png}")
         return 0
     report = run_backtest(frame, cfg, progress=say)
