@@ -14,7 +14,7 @@ import pytest
 
 from ctloop.backtest import BacktestConfig, run_backtest
 from ctloop.components.monitor import core
-from ctloop.config import GateConfig, MonitoringConfig, MonitoringRules, TrainingConfig
+from ctloop.config import GateConfig, MonitoringRules, TrainingConfig
 from ctloop.monitoring import policy
 from ctloop.monitoring.store import MonitoringStore
 from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN, make_credit_data
@@ -173,38 +173,11 @@ def backtest():
 def test_the_monitoring_store_carries_the_backtests_policy_state(backtest, sqlite_tracking):
     """Each backtest window record, stripped of what the policy wrote, judged from the history the
     monitoring store reads back: the same rule, CUSUM and recovery state in every window."""
-    import mlflow
-    from mlflow.tracking import MlflowClient
 
     cfg, report = backtest
     rules = [w.rule for w in report.windows if w.rule not in ("history", "initial")]
     assert {"realized_z", "recovery"} <= set(rules), rules
-    mlflow.set_tracking_uri(sqlite_tracking)
-    store = MonitoringStore(MlflowClient(sqlite_tracking), "credit")
-    need = core.history_depth(MonitoringConfig(log_root="unused", window=cfg.window, rules=cfg.rules))
-    written = ("cusum", "change", "gap", "train_since", "try_since", "change_level", "change_level_se", "budget",
-               "triggered", "rule", "champion_gate")
-    for done in report.records:
-        current = {k: v for k, v in done.items() if k not in written}
-        current["champion_version"] = str(current["champion_version"])
-        history = store.history(window_end=current["window_end"], need=need)
-        verdict = policy.judge(history, current, cfg.rules.active(), champion_gate=done["champion_gate"],
-                               metric="roc_auc", min_labels=cfg.min_labels, window=cfg.window,
-                               recovery=cfg.rules.recovery)
-        state = ("rule", "change", "gap", "train_since", "try_since", "budget")
-        assert [current[k] for k in state] == [done[k] for k in state], current["window_end"]
-        levels = ("change_level", "change_level_se")
-        assert [current[k] for k in levels] == pytest.approx([done[k] for k in levels]), current["window_end"]
-        assert current.get("cusum") == pytest.approx(done.get("cusum")), current["window_end"]
-        series, tags = core.carried(current)
-        for key in ("rows", "drift_share", "realized", "realized_rows"):
-            if current.get(key) is not None:
-                series[key] = float(current[key])
-        run = store.record(window_end=pd.Timestamp(current["window_end"]), metrics=series,
-                           tags={**tags, "champion_version": current["champion_version"]}, retrain=verdict.fire,
-                           rule=verdict.rule, reason=verdict.reason, metric="roc_auc", warnings=[])
-        if done["triggered"]:  # the retrain started (trigger_training marks the window)
-            store.mark_triggered(run, "kfp-run")
+    ws.replay_through_store(report, cfg, sqlite_tracking, "credit", metric="roc_auc")
 
 
 def test_monitoring_rules_default_to_the_recovery():
@@ -264,7 +237,7 @@ def test_a_trigger_that_fails_before_create_run_is_marked_and_audited(sqlite_tra
     from mlflow import MlflowClient
 
     from ctloop.errors import PlatformError
-    from ctloop.monitoring.store import FAILED, MonitoringStore
+    from ctloop.monitoring.store import FAILED
     from ctloop.monitoring.trigger import start_training
     from ctloop.registry import MlflowRegistry
 

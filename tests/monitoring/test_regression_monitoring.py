@@ -21,7 +21,7 @@ from ctloop.config import GateConfig, MonitoringConfig, TrainingConfig
 from ctloop.monitoring import champion as champion_mod
 from ctloop.monitoring import policy, triggers
 from ctloop.monitoring.rules import decide
-from ctloop.monitoring.store import MonitoringStore
+from tests.monitoring import window_support as ws
 
 RULES = {"realized_z": 2.326, "cusum_h": 5.0}
 
@@ -211,8 +211,6 @@ def test_monitor_core_judges_a_regressors_logged_predictions(tmp_path, shift, fi
 def test_the_monitoring_store_carries_a_regressors_policy_state(shifted, sqlite_tracking):
     """The regression backtest's window records, judged again from the history the monitoring store
     reads back, give the same decisions (the squared error and its re-basing travel with them)."""
-    import mlflow
-    from mlflow.tracking import MlflowClient
 
     _, (cfg, report) = shifted
     records = report.records
@@ -220,29 +218,7 @@ def test_the_monitoring_store_carries_a_regressors_policy_state(shifted, sqlite_
     # in the rejected window, which only the stored mse/mse_se give back
     assert any(a["triggered"] and b["champion_version"] == a["champion_version"] and "mse" in a
                for a, b in zip(records, records[1:], strict=False))
-    mlflow.set_tracking_uri(sqlite_tracking)
-    store = MonitoringStore(MlflowClient(sqlite_tracking), "amount")
-    need = core.history_depth(MonitoringConfig(log_root="unused", window=cfg.window, rules=cfg.rules))
-    written = ("cusum", "change", "gap", "train_since", "budget", "triggered", "rule", "champion_gate")
-    for done in report.records:
-        current = {k: v for k, v in done.items() if k not in written}
-        current["champion_version"] = str(current["champion_version"])
-        history = store.history(window_end=current["window_end"], need=need)
-        verdict = policy.judge(history, current, cfg.rules.active(), champion_gate=done["champion_gate"],
-                               metric="rmse", min_labels=cfg.min_labels, window=cfg.window,
-                               recovery=cfg.rules.recovery)
-        state = ("rule", "change", "gap", "train_since", "budget")
-        assert [current[k] for k in state] == [done[k] for k in state], current["window_end"]
-        assert current.get("cusum") == pytest.approx(done.get("cusum")), current["window_end"]
-        series, tags = core.carried(current)
-        for key in ("rows", "drift_share", "realized", "realized_rows"):
-            if current.get(key) is not None:
-                series[key] = float(current[key])
-        run = store.record(window_end=pd.Timestamp(current["window_end"]), metrics=series,
-                           tags={**tags, "champion_version": current["champion_version"]}, retrain=verdict.fire,
-                           rule=verdict.rule, reason=verdict.reason, metric="rmse", warnings=[])
-        if done["triggered"]:
-            store.mark_triggered(run, "kfp-run")
+    ws.replay_through_store(report, cfg, sqlite_tracking, "amount", metric="rmse")
 
 
 def test_prediction_drift_of_a_regressor_bins_its_predictions():

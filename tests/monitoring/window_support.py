@@ -138,3 +138,46 @@ def write_labels(store: Path, truth: pd.DataFrame, share: float = 0.4, seed: int
     (store / "labels").mkdir(parents=True, exist_ok=True)
     out.to_parquet(store / "labels" / "part-0.parquet", index=False)
     return out
+
+
+def replay_through_store(report, cfg, tracking_uri: str, model: str, *, metric: str) -> None:
+    """Judge each of a backtest's window records again, stripped of what the policy wrote, from the
+    history a real MLflow monitoring store reads back, and record it there as ``monitor_model``
+    does: every rule, CUSUM and recovery state must equal the backtest's (one policy engine, its
+    state carried by the store)."""
+    import mlflow
+    import pandas as pd
+    import pytest
+    from mlflow.tracking import MlflowClient
+
+    from ctloop.components.monitor import core
+    from ctloop.config import MonitoringConfig
+    from ctloop.monitoring import policy
+    from ctloop.monitoring.store import MonitoringStore
+
+    mlflow.set_tracking_uri(tracking_uri)
+    store = MonitoringStore(MlflowClient(tracking_uri), model)
+    need = core.history_depth(MonitoringConfig(log_root="unused", window=cfg.window, rules=cfg.rules))
+    written = ("cusum", "change", "gap", "train_since", "try_since", "change_level", "change_level_se", "budget",
+               "triggered", "rule", "champion_gate")
+    for done in report.records:
+        current = {k: v for k, v in done.items() if k not in written}
+        current["champion_version"] = str(current["champion_version"])
+        history = store.history(window_end=current["window_end"], need=need)
+        verdict = policy.judge(history, current, cfg.rules.active(), champion_gate=done["champion_gate"],
+                               metric=metric, min_labels=cfg.min_labels, window=cfg.window,
+                               recovery=cfg.rules.recovery)
+        state = ("rule", "change", "gap", "train_since", "try_since", "budget")
+        assert [current[k] for k in state] == [done[k] for k in state], current["window_end"]
+        levels = ("change_level", "change_level_se")
+        assert [current[k] for k in levels] == pytest.approx([done[k] for k in levels]), current["window_end"]
+        assert current.get("cusum") == pytest.approx(done.get("cusum")), current["window_end"]
+        series, tags = core.carried(current)
+        for key in ("rows", "drift_share", "realized", "realized_rows"):
+            if current.get(key) is not None:
+                series[key] = float(current[key])
+        run = store.record(window_end=pd.Timestamp(current["window_end"]), metrics=series,
+                           tags={**tags, "champion_version": current["champion_version"]}, retrain=verdict.fire,
+                           rule=verdict.rule, reason=verdict.reason, metric=metric, warnings=[])
+        if done["triggered"]:  # the retrain started (trigger_training marks the window)
+            store.mark_triggered(run, "kfp-run")
