@@ -258,3 +258,80 @@ def test_the_served_sink_speaks_http_1_1_on_one_kept_alive_connection(tmp_path):
     finally:
         stop_group(proc)
     assert sorted(parquet_rows(tmp_path / "root").request_id) == ["e", "f"]
+
+
+@pytest.mark.parametrize("closing", [b"HTTP/1.1\r\nConnection: close", b"HTTP/1.0"])
+def test_a_closing_request_whose_body_comes_in_a_later_segment_is_read_and_answered(tmp_path, closing):
+    """``Connection: close`` (or HTTP/1.0) ends the stream after this request, not before its body:
+    the body arriving in the next TCP segment was dropped, the request never answered, and a
+    SIGTERM waited for the drain timeout (review of the merged protocol)."""
+    async def scenario():
+        sink, protocol, transport, _ = await connected(tmp_path)
+        head, _, body = post("late", "request", REQUEST).replace(b"HTTP/1.1", closing, 1).partition(b"\r\n\r\n")
+        protocol.data_received(head + b"\r\n\r\n")
+        protocol.data_received(body)
+        await until(lambda: transport.closed)
+        await sink.stop()
+        return answers(b"".join(transport.writes))
+    ((status, headers, body),) = asyncio.run(scenario())
+    assert (status, headers["connection"], json.loads(body)["accepted"]) == (200, "close", "late")
+
+
+@pytest.mark.parametrize("request_", [
+    b"GET /healthz HTTP/1.1\r\nHost: sink\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: sink\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+    b"HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\nContent-Length: 2\r\n\r\n{}",
+])
+def test_an_upgrade_request_gets_exactly_one_answer(tmp_path, request_):
+    """llhttp completes an upgrade request's message before it raises HttpParserUpgrade: the app
+    answered it (200 / 400) and the refusal of the upgrade came as a second answer."""
+    async def scenario():
+        sink, protocol, transport, _ = await connected(tmp_path)
+        protocol.data_received(request_)
+        await sink.stop()
+        return answers(b"".join(transport.writes)), transport.closed
+    ((status, headers, body),), closed = asyncio.run(scenario())
+    assert (status, headers["connection"], closed) == (400, "close", True)
+    assert "upgrade" in json.loads(body)["error"]
+
+
+def test_a_bad_header_after_a_pipelined_event_is_refused_in_its_own_answer(tmp_path):
+    """The parse error of the second request became the answer of the first (already stored)."""
+    async def scenario():
+        sink, protocol, transport, _ = await connected(tmp_path)
+        protocol.data_received(post("e", "request", REQUEST) + b"POST / HTTP/1.1\r\nBad Header\r\n\r\n")
+        await until(lambda: transport.closed)
+        await sink.stop()
+        return answers(b"".join(transport.writes)), sink.stats.accepted
+    got, accepted = asyncio.run(scenario())
+    assert [status for status, _, _ in got] == [200, 400] and accepted == 1
+    assert json.loads(got[0][2])["accepted"] == "e"
+
+
+def test_shutdown_while_a_refused_body_comes_in_closes_once_it_is_read(tmp_path):
+    async def scenario():
+        sink, protocol, transport, _ = await connected(tmp_path)
+        protocol.data_received(b"POST /nowhere HTTP/1.1\r\nHost: sink\r\nContent-Length: 10\r\n\r\n12345")
+        await until(lambda: transport.writes)
+        protocol.shutdown()
+        protocol.data_received(b"67890")
+        closed = transport.closed
+        await sink.stop()
+        return answers(b"".join(transport.writes)), closed
+    got, closed = asyncio.run(scenario())
+    assert [status for status, _, _ in got] == [404] and closed
+
+
+def test_expect_continue_behind_a_pipelined_request_is_answered_when_its_turn_comes(tmp_path):
+    async def scenario():
+        sink, protocol, transport, _ = await connected(tmp_path)
+        head = post("x", "request", REQUEST, extra=b"Expect: 100-continue\r\n").partition(b"\r\n\r\n")[0]
+        protocol.data_received(post("w", "request", REQUEST) + head + b"\r\n\r\n")
+        await until(lambda: b"100 Continue" in b"".join(transport.writes))
+        protocol.data_received(REQUEST)
+        await until(lambda: b"".join(transport.writes).count(b"HTTP/1.1 200") == 2)
+        await sink.stop()
+        return b"".join(transport.writes)
+    data = asyncio.run(scenario())
+    first_ok, cont = data.index(b"HTTP/1.1 200"), data.index(b"HTTP/1.1 100 Continue")
+    assert first_ok < cont  # the 100 comes once the answers before it are written

@@ -39,6 +39,7 @@ log = logging.getLogger("ctloop.inference_log")
 
 _STATUS = {s.value: b"HTTP/1.1 %d %s\r\n" % (s.value, s.phrase.encode()) for s in http.HTTPStatus}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+UPGRADE_REFUSED = "protocol upgrades are not supported: POST CloudEvents over HTTP/1.1"
 MAX_QUEUED = 32  # answers a connection may owe (pipelined requests) before it is read no further
 
 
@@ -119,6 +120,7 @@ class SinkProtocol(asyncio.Protocol):
         self.size = 0
         self.skip = False  # answered from its headers: the body is read and dropped
         self.slot: _Slot | None = None
+        self.waiting_continue: _Slot | None = None  # owed "100 Continue" once the answers before it are out
 
     # ------------------------------------------------------------------ connection
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -136,12 +138,13 @@ class SinkProtocol(asyncio.Protocol):
         self.answers.clear()
 
     def data_received(self, data: bytes) -> None:
-        if self.broken:
+        if self.broken and not self.in_request:  # the last request is whole: what follows is not read
             return
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            self._refuse("protocol upgrades are not supported: POST CloudEvents over HTTP/1.1")
+            if not self.broken:  # (an upgrade request is refused from its headers: on_headers_complete)
+                self._refuse(UPGRADE_REFUSED)
         except httptools.HttpParserError as exc:
             self._refuse(f"not an HTTP/1.1 request: {exc}")
 
@@ -188,6 +191,7 @@ class SinkProtocol(asyncio.Protocol):
 
     # ------------------------------------------------------------------ httptools callbacks
     def on_message_begin(self) -> None:
+        self.slot = None  # a parse error before this request's headers are whole is answered on its own
         self.url = b""
         self.raw.clear()
         self.body = []
@@ -204,8 +208,18 @@ class SinkProtocol(asyncio.Protocol):
             self.raw.clear()
             self.skip = True
             return
+        if self.parser.should_upgrade():  # llhttp completes the message, then raises HttpParserUpgrade
+            self.raw.clear()
+            self.skip = self.broken = True
+            slot = self.slot = _Slot(False, False)
+            slot.answer = json_answer(400, UPGRADE_REFUSED)
+            self.answers.append(slot)
+            self._write_ready()
+            return
         raw = self.raw
-        # the headers the app reads, names lowercase (as ASGI gives them); a repeated one: the last
+        # the headers the app reads, names lowercase (as ASGI gives them); a name repeated in one
+        # spelling: its last value; in several letter cases: one of them (a repeated ce- header is
+        # malformed in any case)
         names = _NAMES
         headers = self.headers = {name: value.decode("latin-1") for key, value in raw.items()
                                   if (name := names.get(key)) or (name is None and (name := _name(key)))}
@@ -233,9 +247,12 @@ class SinkProtocol(asyncio.Protocol):
                 slot.keep_alive = False
                 self.broken = True
             self._write_ready()
-        elif expect is not None and expect.lower() == "100-continue" and self.answers[0] is slot \
-                and self.transport is not None:
-            self.transport.write(_CONTINUE)
+        elif expect is not None and expect.lower() == "100-continue":
+            if self.answers[0] is slot:
+                if self.transport is not None:
+                    self.transport.write(_CONTINUE)
+            else:  # behind pipelined answers: sent when its turn comes (_write_ready)
+                self.waiting_continue = slot
 
     def on_body(self, body: bytes) -> None:
         if self.skip:
@@ -251,7 +268,11 @@ class SinkProtocol(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         self.in_request = False
+        if self.waiting_continue is self.slot:
+            self.waiting_continue = None  # the body came without the 100
         if self.skip:
+            if self.closing and not self.answers and self.transport is not None:
+                self.transport.close()  # shutdown came while a refused body was read
             return
         slot = self.slot
         body = self.body[0] if len(self.body) == 1 else b"".join(self.body)
@@ -297,6 +318,9 @@ class SinkProtocol(asyncio.Protocol):
             if not keep:
                 close = True
                 break
+        if not close and self.waiting_continue is not None and answers and answers[0] is self.waiting_continue:
+            out.append(_CONTINUE)
+            self.waiting_continue = None
         if out:
             transport.write(out[0] if len(out) == 1 else b"".join(out))
         if close:
