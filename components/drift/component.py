@@ -75,10 +75,12 @@ def detect_drift(
     champion = registry.champion(model_name)
     if champion is None:
         decision = core.no_champion(model_name)
-        report.placeholder_html(drift_report.path, "No drift report yet", decision.reason)
     else:
         reference = registry.load_reference(model_name, champion.version)
         decision = core.judge(reference, current, cfg, target=data_cfg.target, time_column=data_cfg.time_column)
+    if decision.result is None:  # no champion, or no column left to compare
+        report.placeholder_html(drift_report.path, "No drift report", decision.reason)
+    else:
         drift_report.metadata.update(report.render_html(
             reference, current, path=drift_report.path, sample_size=cfg.report_sample_size, seed=cfg.seed,
             **report.options_from_result(decision.result)))

@@ -52,35 +52,37 @@ def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, t
     """Drift of ``current`` against ``reference`` and the retraining decision (see the module doc)."""
     from ctloop.drift import engine
 
-    options = {"columns": compared_columns(reference, current, target=target, time_column=time_column),
-               "drift_share": cfg.share, "method": cfg.method or None, "threshold": cfg.threshold,
-               "column_methods": cfg.column_methods, "column_thresholds": cfg.column_thresholds,
+    missing = missing_columns(reference, current, target=target, time_column=time_column)
+    columns = compared_columns(reference, current, target=target, time_column=time_column)
+    schema = ("schema changed: the champion's reference column(s) " + ", ".join(repr(c) for c in missing)
+              + " are missing from the current window") if missing else ""
+    if not columns and missing:  # nothing left to compare: the schema change decides alone
+        metrics = {"drift_share": 1.0, "n_drifted": 0, "missing_columns": len(missing)}
+        return DriftDecision(True, True, schema + "; no shared feature column to compare", None, None, metrics,
+                             {"missing_columns": missing})
+    options = {"columns": columns, "drift_share": cfg.share, "method": cfg.method or None, "threshold": cfg.threshold,
+               # a setting of a column the window lacks is not an error here: the schema change is the verdict
+               "column_methods": {c: v for c, v in cfg.column_methods.items() if c not in missing},
+               "column_thresholds": {c: v for c, v in cfg.column_thresholds.items() if c not in missing},
                "correction": cfg.correction or None}
     calibration = None
     if cfg.calibration_rounds > 0:
-        result, columns = engine.detect_calibrated(reference, current, rounds=cfg.calibration_rounds, seed=cfg.seed,
-                                                   **options)
-        calibration = {"rounds": cfg.calibration_rounds, "seed": cfg.seed, "columns": columns}
+        result, calibrated = engine.detect_calibrated(reference, current, rounds=cfg.calibration_rounds,
+                                                      seed=cfg.seed, **options)
+        calibration = {"rounds": cfg.calibration_rounds, "seed": cfg.seed, "columns": calibrated}
     else:
         result = engine.detect(reference, current, **options)
-    metrics: dict[str, float] = {"drift_share": round(result.share, 6), "n_drifted": result.n_drifted}
+    metrics: dict[str, float] = {"drift_share": round(result.share, 6), "n_drifted": result.n_drifted,
+                                 "missing_columns": len(missing)}
     for col in result.columns:
         if col.score == col.score:  # NaN when a side had no values: not a number to plot
             metrics[f"drift_score_{col.column}"] = round(col.score, 6)
         metrics[f"drifted_{col.column}"] = int(col.drifted)
     metadata = {"methods": {c.column: c.method for c in result.columns},
                 "thresholds": {c.column: (c.threshold if c.threshold == c.threshold else None) for c in result.columns},
-                "correction": result.correction, "calibration": calibration}
-    reason = result.reason
-    drifted = result.drifted
-    missing = missing_columns(reference, current, target=target, time_column=time_column)
-    metrics["missing_columns"] = len(missing)
-    metadata["missing_columns"] = missing
-    if missing:
-        drifted = True
-        names = ", ".join(repr(c) for c in missing)
-        reason = (f"schema changed: the champion's reference column(s) {names} are missing from the current "
-                  f"window; {reason}")
+                "correction": result.correction, "calibration": calibration, "missing_columns": missing}
+    drifted = result.drifted or bool(missing)
+    reason = f"{schema}; {result.reason}" if missing else result.reason
     if cfg.force_retrain:
         reason += "; retraining (also forced)" if drifted else "; retraining forced (force_retrain)"
     return DriftDecision(drifted, drifted or cfg.force_retrain, reason, result, calibration, metrics, metadata)

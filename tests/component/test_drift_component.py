@@ -209,3 +209,23 @@ def test_a_reference_column_missing_from_the_current_window_is_drift_not_silence
     assert "'region'" in decision.reason and "missing" in decision.reason
     assert decision.metrics["missing_columns"] == 1
     assert decision.metadata["missing_columns"] == ["region"]
+
+
+@pytest.mark.parametrize("case", ["column_threshold_of_the_missing_column", "every_feature_missing"])
+def test_a_missing_column_is_drift_even_with_its_own_settings_or_nothing_left_to_compare(case):
+    """The schema check ran after the engine, which refused a per-column setting of the dropped
+    column (ConfigError: not compared) and a window with no shared feature (no comparable columns):
+    the biggest schema change failed the step instead of asking for a retrain."""
+    from ctloop.components.drift.core import judge
+    from ctloop.config import DriftConfig
+
+    rng = np.random.default_rng(0)
+    reference = pd.DataFrame({"income": rng.normal(size=300), "region": rng.choice(["n", "s"], 300),
+                              "target": rng.integers(0, 2, 300)})
+    if case == "every_feature_missing":
+        current, cfg, gone = pd.DataFrame({"other": rng.normal(size=300)}), DriftConfig(), ["income", "region"]
+    else:
+        current, cfg, gone = reference.drop(columns=["region"]), DriftConfig(column_thresholds={"region": 0.2}), ["region"]
+    decision = judge(reference, current, cfg, target="target", time_column="event_time")
+    assert decision.drifted and decision.retrain and "schema changed" in decision.reason
+    assert decision.metadata["missing_columns"] == gone
