@@ -176,6 +176,8 @@ def test_platform_settings_reach_the_compiled_pipeline(tmp_path):
 def test_bad_platform_settings_are_one_line_before_anything_compiles(tmp_path, capsys):
     assert main(["compile", "--output-dir", str(tmp_path), "--resources", '{"train_model": {"cpus": "8"}}']) == 2
     assert "platform.resources.train_model.cpus: unknown key; did you mean 'cpu_" in capsys.readouterr().err
-    assert main(["compile", "--output-dir", str(tmp_path), "--retries", "-1"]) == 2
-    assert "platform.retries: must be in [0, 10], got -1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:  # the flag obeys its field's rule, in argparse
+        main(["compile", "--output-dir", str(tmp_path), "--retries", "-1"])
+    assert refused.value.code == 2
+    assert "argument --retries: must be in [0, 10], got '-1'" in capsys.readouterr().err
     assert not list(tmp_path.glob("*.yaml"))
