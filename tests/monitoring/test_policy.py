@@ -253,3 +253,23 @@ def test_a_trigger_that_fails_before_create_run_is_marked_and_audited(sqlite_tra
                        params={}, experiment="ctloop", monitor_run_id=run.info.run_id)
     assert client.get_run(run.info.run_id).data.tags["triggered"] == FAILED
     assert [e["event"] for e in registry.audit_log("credit")] == ["retrain_trigger_failed"]
+
+
+def test_a_regressors_recovery_retrains_at_once_while_its_squared_error_is_confidently_worse():
+    """The recovery's "still behind" check read ROC AUC's fields only: a regressor (rmse; the
+    squared error carries the standard errors) never counted as behind and waited the gap."""
+    def rec(day, version, mse):
+        return {"window_end": (pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(days=day)).isoformat(),
+                "champion_version": version, "rows": 500, "drift_share": 0.0, "realized": mse ** 0.5,
+                "realized_rows": 500, "mse": mse, "mse_se": 0.05}
+    before = {"mse": 1.0, "mse_se": 0.05, "rmse": 1.0}
+    trained_across = {"mse": 3.8, "mse_se": 0.05, "rmse": 3.8 ** 0.5, "rmse.delta": -0.05, "rmse.ci_low": -0.02}
+    history: list[dict] = []
+    rules = []
+    for current, champion_gate in [(rec(1, "1", 4.0), before), (rec(2, "2", 3.85), trained_across)]:
+        verdict = policy.judge(history, current, RULES, champion_gate=champion_gate, metric="rmse", min_labels=100,
+                               window="1D", min_gap=2)
+        history.append(current)
+        rules.append(verdict.rule)
+    assert rules == ["realized_z", "recovery"], [h.get("rule") for h in history]
+    assert history[0]["change_level"] == 1.0 and "squared error" in verdict.reason

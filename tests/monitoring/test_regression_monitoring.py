@@ -232,3 +232,24 @@ def test_prediction_drift_of_a_regressor_bins_its_predictions():
         binned = triggers.drift_from_bins(ref, triggers.score_bins_of(spec, pd.DataFrame({"prediction": scores})))
         assert direct == pytest.approx(binned)
         assert (direct["psi"] > max(0.2, direct["psi_bound"])) is drifted
+
+
+def test_text_in_a_regressors_prediction_column_is_binned_as_the_frame_path_reads_it():
+    """The streamed path (score_bins_of) raised "could not convert string to float: 'n/a'" where the
+    frame path (served_prediction_drift) coerces text that is no number to NaN and leaves it out."""
+    rng = np.random.default_rng(1)
+    ref = triggers.regression_reference(rng.normal(size=2000), rng.normal(size=2000))
+    spec = triggers.score_bin_spec("regression", None, ref)
+    served = pd.Series([*map(str, rng.normal(size=300)), "n/a", ""], dtype=object)
+    counts = triggers.score_bins_of(spec, pd.DataFrame({"prediction": served}))
+    assert counts.sum() == 300
+    assert triggers.drift_from_bins(ref, counts) == pytest.approx(
+        triggers.served_prediction_drift("regression", None, ref, served))
+
+
+def test_a_small_targets_squared_error_reads_in_significant_digits():
+    gate = {"mse": 2.0e-6, "mse_se": 1.0e-7}
+    current = {"window_end": "2026-01-02", "realized": 0.003, "realized_rows": 500, "mse": 9.0e-6, "mse_se": 4.0e-7,
+               "champion_version": "1"}
+    verdict = decide([], current, {"realized_z": 2.326}, champion_gate=gate, metric="rmse", min_labels=200)
+    assert verdict.fire and "squared error 9e-06" in verdict.reason and "vs 2e-06" in verdict.reason, verdict.reason

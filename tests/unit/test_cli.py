@@ -91,3 +91,16 @@ def test_a_flag_from_a_config_field_is_refused_by_its_own_name(capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "argument --timeout" in err and "'-1'" in err and "timeout_seconds" not in err
+
+
+def test_a_broken_pipe_that_is_not_stdout_is_not_taken_for_head(monkeypatch):
+    """Only a closed stdout ends quietly with 141: an EPIPE from a socket or a child's pipe is a
+    failure and must not be swallowed (review of the merged change)."""
+    import ctloop.cli.config as config_cli
+
+    def broken(_args):
+        raise BrokenPipeError(32, "Broken pipe (a socket)")
+
+    monkeypatch.setattr(config_cli, "_docs", broken)
+    with pytest.raises(BrokenPipeError):
+        main(["config", "docs"])

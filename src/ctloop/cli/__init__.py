@@ -61,7 +61,21 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        if not _stdout_gone():
+            raise  # a socket or a child's pipe: a real failure, not `| head`
         return _reader_gone()
+
+
+def _stdout_gone() -> bool:
+    """Whether the reader of stdout went away (the pipe's write end polls POLLERR)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no real stdout (captured, closed)
+        return False
 
 
 def _reader_gone() -> int:

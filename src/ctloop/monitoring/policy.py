@@ -135,17 +135,28 @@ def _windows_since(earlier: list[dict[str, Any]], when: str) -> int:
     return len({h["window_end"] for h in earlier if str(h["window_end"]) > str(when)}) + 1
 
 
-def _behind(current: dict[str, Any], level: tuple[Any, Any], z: Any, min_labels: int, metric: str) -> bool:
-    """Whether ``current``'s realized ``metric`` (with its standard error) is worse than ``level``
-    (the champion's reference before the change, and its standard error) by more than ``z``
-    standard errors of the difference: the recovery is not done yet."""
+def _level_keys(metric: str) -> tuple[str, str, str, str]:
+    """What the recovery's level compares: (record value, record se, gate value, gate se). A
+    regressor's realized metric (rmse, mae, r2) has no standard error: its squared error has."""
+    from ctloop.metrics import REGRESSION
 
-    value, se, (ref, ref_se) = current.get("realized"), current.get("realized_se"), level
+    if metric in REGRESSION:
+        return "mse", "mse_se", "mse", "mse_se"
+    return "realized", "realized_se", metric, f"{metric}_se"
+
+
+def _behind(current: dict[str, Any], level: tuple[Any, Any], z: Any, min_labels: int, metric: str) -> bool:
+    """Whether ``current`` is worse than ``level`` (the champion's reference before the change, and
+    its standard error: ``metric`` with its se, a regressor's squared error) by more than ``z``
+    standard errors of the difference: the recovery is not done yet."""
+    value_key, se_key, _, _ = _level_keys(metric)
+    value, se, (ref, ref_se) = current.get(value_key), current.get(se_key), level
     if z is None or None in (value, se, ref, ref_se) or int(current.get("realized_rows") or 0) < max(min_labels, 1):
         return False
     if value != value or se != se or ref != ref or ref_se != ref_se:
         return False
-    return worse_by(metric, float(value), float(ref)) > float(z) * math.hypot(float(se), float(ref_se))
+    worse = float(value) - float(ref) if value_key == "mse" else worse_by(metric, float(value), float(ref))
+    return worse > float(z) * math.hypot(float(se), float(ref_se))
 
 
 def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any], *,
@@ -183,7 +194,8 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
     level = (previous.get("change_level"), previous.get("change_level_se")) if change else (None, None)
     if loss and recovery:
         if not change:  # the level the stream supported before the change: what a recovery has to get back to
-            level = (ref.get(metric), ref.get(f"{metric}_se"))
+            _, _, gate_key, gate_se_key = _level_keys(metric)
+            level = (ref.get(gate_key), ref.get(gate_se_key))
         change, gap = change or current["window_end"], min_gap
     elif change and not verdict.fire and verdict.rule != "cooldown":
         last = next((h for h in reversed(_earlier(history, current)) if h.get("triggered")), None)
@@ -191,9 +203,11 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
         behind = _behind(current, level, rules.get("realized_z"), min_labels, metric) and rejected(history, current) is None
         if last is None or _windows_since(earlier, last["window_end"]) >= (1 if behind else gap):
             if behind:
+                what = "squared error" if _level_keys(metric)[0] == "mse" else metric
+                value = current["mse"] if what == "squared error" else current["realized"]
                 outcome = (f"{outcome}; " if outcome else "") + (
-                    f"realized {metric} {current['realized']:.4f} still confidently below "
-                    f"{level[0]:.4f} before the change: retrain now")
+                    f"realized {what} {value:.4g} still confidently worse than "
+                    f"{level[0]:.4g} before the change: retrain now")
             verdict = Verdict(True, "recovery", f"recovery after the change in the window ending {change}: "
                               f"{outcome or 'retrain every ' + str(gap) + ' window(s)'}; retrain on the data since "
                               f"({verdict.reason})")

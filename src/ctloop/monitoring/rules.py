@@ -234,13 +234,20 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
     for name, loss, s, value, reference in losses:
         if z is not None and loss - float(z) * s > 0:
             return Verdict(True, "realized_z", (
-                f"realized {name} {value:.4f} on {labelled} labels vs {reference:.4f} at the champion's gate: "
-                f"worse by {loss:.4f} > {z} x se {s:.4f}"))
+                f"realized {name} {_num(value)} on {labelled} labels vs {_num(reference)} at the champion's gate: "
+                f"worse by {_num(loss)} > {z} x se {_num(s)}"))
     h = rules.get("cusum_h")
-    summary = ", ".join(f"{name} {value:.4f} vs {reference:.4f} at the gate" for name, _, _, value, reference in losses)
+    summary = ", ".join(f"{name} {_num(value)} vs {_num(reference)} at the gate"
+                        for name, _, _, value, reference in losses)
     if h is not None and cusum >= float(h):
         return Verdict(True, "cusum", f"CUSUM of realized losses {cusum:.1f} >= {h} ({summary}; n={labelled})")
     return Verdict(False, "none", f"no confident loss on {labelled} labels ({summary}; CUSUM {cusum:.1f})")
+
+
+def _num(value: float) -> str:
+    """Four decimals, or four significant digits below 0.01 (a small target's squared error read
+    "0.0000 vs 0.0000")."""
+    return f"{value:.4f}" if value == 0 or abs(value) >= 0.01 else f"{value:.4g}"
 
 
 def _squared_error_loss(current: dict[str, Any], gate: dict[str, float]) -> list[tuple[str, float, float, float, float]]:

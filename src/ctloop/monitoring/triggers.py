@@ -231,9 +231,10 @@ def score_bins_of(spec: tuple[float, ...], logged_scores: Any) -> np.ndarray:
     from ctloop.metrics import probability_matrix
 
     deciles, n_classes = list(spec[:-1]), int(spec[-1])
-    scores = np.asarray(logged_scores, dtype=float)
-    if n_classes == 0:  # a regressor's spec: its one prediction column
-        scores = scores.reshape(-1)
+    if n_classes == 0:  # a regressor's spec: its one prediction column, coerced as served_prediction_drift does
+        scores = _numbers(logged_scores).reshape(-1)
+    else:
+        scores = np.asarray(logged_scores, dtype=float)
     scores = scores[~np.isnan(scores).any(axis=1)] if scores.ndim == 2 else scores[~np.isnan(scores)]
     if not len(scores):
         return np.zeros(len(np.unique(deciles)) + 1, dtype=np.int64)
