@@ -93,10 +93,15 @@ def test_a_flag_from_a_config_field_is_refused_by_its_own_name(capsys):
     assert "argument --timeout" in err and "'-1'" in err and "timeout_seconds" not in err
 
 
-def test_a_broken_pipe_that_is_not_stdout_is_not_taken_for_head(monkeypatch):
+def test_a_broken_pipe_that_is_not_stdout_is_not_taken_for_head(monkeypatch, tmp_path):
     """Only a closed stdout ends quietly with 141: an EPIPE from a socket or a child's pipe is a
     failure and must not be swallowed (review of the merged change)."""
+    import sys
+
     import ctloop.cli.config as config_cli
+
+    out = (tmp_path / "stdout").open("w")  # a stdout that is fine, whatever an earlier test left in sys.stdout
+    monkeypatch.setattr(sys, "stdout", out)
 
     def broken(_args):
         raise BrokenPipeError(32, "Broken pipe (a socket)")

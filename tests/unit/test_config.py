@@ -96,7 +96,7 @@ CORE_DEFAULTS = {
                                              "bootstrap_rounds": (C.GateConfig, "bootstrap_rounds"),
                                              "confidence": (C.GateConfig, "confidence"),
                                              "seed": (C.GateConfig, "seed")},
-    "ctloop.drift.engine:detect": {"drift_share": (C.DriftConfig, "share")},
+    "ctloop.drift.engine:check_options": {"drift_share": (C.DriftConfig, "share")},  # detect(**options)
 }
 
 
