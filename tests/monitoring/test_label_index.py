@@ -12,7 +12,9 @@ from ctloop.labels.join import (
     LabelIndex,
     _distinct_per_group,
     candidate_rows,
+    concat_categories,
     index_store,
+    join_candidate_parts,
     join_candidates,
     join_labels,
     key_pairs,
@@ -60,7 +62,7 @@ def hashed_join(frame: pd.DataFrame, labels: pd.DataFrame, chunks: int = 3):
     ok = frame[frame["has_response"]]
     parts = [candidate_rows(part, index, ["_time", "model_version", "revision"], ["prediction_1"])
              for part in (ok.iloc[i::chunks] for i in range(chunks))]
-    rows = W.concat_categories(parts)
+    rows = concat_categories(parts)
     return join_candidates(rows, index, unserved=int((~frame["has_response"]).sum()), served_rows=len(ok),
                            log_columns=list(frame.columns))
 
@@ -83,6 +85,31 @@ def test_the_hashed_join_is_the_text_join(key, instances):
         hashed.skipped_batched, hashed.unserved, hashed.by_instance, hashed.describe())
     if not instances:
         assert exact.skipped_batched >= 1  # the batched requests were really there
+
+
+@pytest.mark.parametrize("key, instances", [("request_id", False), ("meta_x_order_id", False),
+                                            ("request_id", True)])
+@pytest.mark.parametrize("chunks", [1, 4, 9])
+def test_joining_chunk_by_chunk_is_joining_their_concatenation(key, instances, chunks):
+    """The candidates of a window are joined chunk by chunk (never concatenated): the same rows, labels
+    and skipped batched requests, also when the instances of one batched request are in different
+    chunks (rows are dealt round-robin: b0's three instances land in three chunks)."""
+    frame = logged(seed=chunks)
+    labels = labels_for(frame, key, instances=instances)
+    index = label_index(labels)
+    ok = frame[frame["has_response"]]
+    parts = [candidate_rows(part, index, ["_time", "model_version", "revision"], ["prediction_1"])
+             for part in (ok.iloc[i::chunks] for i in range(chunks))]
+    parts.insert(1, parts[0].iloc[:0])  # an empty chunk changes nothing
+    facts = dict(unserved=int((~frame["has_response"]).sum()), served_rows=len(ok), log_columns=list(frame.columns))
+    whole = join_candidates(concat_categories(parts), index, **facts)
+    chunked = join_candidate_parts(parts, index, release=True, **facts)
+    assert len(whole.frame) > 50 and (whole.skipped_batched >= 1 or instances)
+    pd.testing.assert_frame_equal(comparable(whole.frame), comparable(chunked.frame))
+    assert list(chunked.frame.dtypes) == list(whole.frame.dtypes)
+    assert (whole.skipped_batched, whole.by_instance, whole.describe()) == (
+        chunked.skipped_batched, chunked.by_instance, chunked.describe())
+    assert parts == [None] * len(parts)  # released as joined
 
 
 def test_labelled_rows_are_kept_as_numbers(tmp_path):
