@@ -13,12 +13,15 @@ from ctloop.labels.join import (
     _distinct_per_group,
     candidate_rows,
     concat_categories,
+    entry_ids,
+    index_parts,
     index_store,
     join_candidate_parts,
     join_candidates,
     join_labels,
     key_pairs,
     label_index,
+    latest_labels,
 )
 from ctloop.labels.store import ingest_labels, read_labels
 from ctloop.monitoring import window as W
@@ -162,6 +165,39 @@ def test_the_store_index_is_the_frame_index(tmp_path):
     got = streamed.label.iloc[streamed.find(*key_pairs(keys))]
     assert got.tolist() == ["approved", "denied", "denied", "approved", "denied"]  # c: the later label
     assert index_store(str(tmp_path / "empty")) is None
+
+
+@pytest.mark.parametrize("kind", ["float", "text", "float then text", "instances"])
+@pytest.mark.parametrize("chunk, hint", [(1000, None), (7, None), (7, "exact"), (50, "short")])
+def test_the_index_built_part_by_part_is_the_latest_label_of_every_key(kind, chunk, hint):
+    """index_parts fills pre-sized arrays part by part (growing them when the size hint is missing
+    or short) and sorts once: every entry's label is pandas' latest label (``latest_labels``,
+    sort by label_time, last wins), whatever the chunking and the label kind."""
+    rng = np.random.default_rng(len(kind) + chunk)
+    n = 300
+    labels = pd.DataFrame({"request_id": [f"r{i}" for i in rng.integers(0, 120, n)],
+                           "label": rng.integers(0, 3, n).astype(float),
+                           "label_time": pd.Timestamp("2026-01-05", tz="UTC")
+                           + pd.to_timedelta(rng.integers(0, 5, n), unit="h")})
+    if kind == "text":
+        labels["label"] = labels["label"].map({0.0: "a", 1.0: "b", 2.0: "c"})
+    if kind == "float then text":  # the first parts hold floats, a later one text: kept as values
+        labels["label"] = labels["label"].astype(object)
+        labels.loc[250:, "label"] = "late"
+    if kind == "instances":
+        labels["instance"] = rng.integers(0, 3, n)
+    parts = [labels.iloc[i:i + chunk] for i in range(0, n, chunk)]
+    rows = {None: None, "exact": n, "short": n // 3}[hint]
+    index = index_parts("request_id", iter(parts), rows)
+    key, latest, by_instance = latest_labels(labels)
+    assert index.by_instance == by_instance == (kind == "instances") and len(index) == len(latest) > 100
+    h1, h2 = key_pairs(latest["_key"].astype("string"))
+    found = index.find(*(entry_ids(h1, h2, latest["instance"].to_numpy()) if by_instance else (h1, h2)))
+    assert (found >= 0).all()
+    assert index.label.take(found).astype(str).tolist() == latest["label"].astype(str).tolist()
+    assert (np.diff(index.id1.astype(np.float64)) >= 0).all() and (np.diff(index.hashes.astype(np.float64)) > 0).all()
+    if kind in ("text", "float then text"):
+        assert str(index.label.dtype) == "category"
 
 
 def test_a_store_with_two_keys_is_refused(tmp_path):

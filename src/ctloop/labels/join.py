@@ -147,66 +147,124 @@ def label_index(labels: pd.DataFrame) -> LabelIndex:
     return index_parts(detect_key(labels), [labels])
 
 
-def index_parts(key: str, parts) -> LabelIndex:
+def index_parts(key: str, parts, rows: int | None = None) -> LabelIndex:
     """:func:`label_index` of label frames read one by one (``parts``: an iterable of frames with
-    ``key``, [``instance``], ``label``, ``label_time``); only numeric arrays are kept of each."""
+    ``key``, [``instance``], ``label``, ``label_time``); only numeric arrays are kept of each.
+
+    Memory: the parts' hashes, instances and times are written into arrays of ``rows`` entries
+    (the number of label rows when known, e.g. from Parquet metadata; grown by doubling when not),
+    sorted by one permutation; float labels are kept as float64, others as they came (text labels
+    become a category). No concatenation of the parts and no copy of the sorted arrays when
+    every entry has one label; the index holds 24 bytes a label (key hashes = first identities)."""
     import numpy as np
     import pandas as pd
 
     from ctloop.columns import LABEL, LABEL_TIME
     from ctloop.inference_log.reader import utc_times
 
-    h1s, h2s, insts, times, values = [], [], [], [], []
+    columns = _Columns(rows or 0)
     for part in parts:
         keys = normalise_keys(part[key])
         valid = keys.notna().to_numpy()
         h1, h2 = key_pairs(keys[valid])
-        h1s.append(h1)
-        h2s.append(h2)
-        insts.append(pd.to_numeric(part[INSTANCE], errors="coerce").to_numpy(dtype=np.float32)[valid]
-                     if INSTANCE in part.columns else np.full(int(valid.sum()), np.nan, dtype=np.float32))
+        inst = (pd.to_numeric(part[INSTANCE], errors="coerce").to_numpy(dtype=np.float32)[valid]
+                if INSTANCE in part.columns else None)
         stamp = utc_times(part[LABEL_TIME].reset_index(drop=True))[valid]
         ns = stamp.to_numpy(dtype="datetime64[ns]").view(np.int64).copy()
         ns[stamp.isna().to_numpy()] = np.iinfo(np.int64).max  # sort_values puts a missing time last
-        times.append(ns)
-        values.append(part[LABEL].reset_index(drop=True)[valid])
-    def joined(parts: list, empty) -> np.ndarray:  # one array; the parts are freed as it is made
-        out = np.concatenate(parts) if parts else empty
-        parts.clear()
-        return out
-
-    h1, h2 = joined(h1s, np.zeros(0, np.uint64)), joined(h2s, np.zeros(0, np.uint64))
-    inst, stamp = joined(insts, np.zeros(0, np.float32)), joined(times, np.zeros(0, np.int64))
-    label = pd.concat(values, ignore_index=True) if values else pd.Series(dtype=float)
-    values.clear()
+        columns.add(h1, h2, inst, ns, part[LABEL].reset_index(drop=True)[valid])
+    h1, h2, inst, stamp, label = columns.arrays()
     by_instance = bool((~np.isnan(inst)).any())
     if by_instance:
         keep = ~np.isnan(inst)
-        h1, h2, inst, stamp, label = h1[keep], h2[keep], inst[keep], stamp[keep], label[keep].reset_index(drop=True)
+        if not keep.all():
+            h1, h2, inst, stamp, label = h1[keep], h2[keep], inst[keep], stamp[keep], label[keep]
+        del keep
         keys = np.unique(h1)
         h1, h2 = entry_ids(h1, h2, inst)
     del inst
     order = np.lexsort((stamp, h2, h1))  # stable: of equal times the later row wins, as before
     del stamp
-    h1 = h1[order]
-    h2 = h2[order]
+    h1 = h1.take(order)
+    h2 = h2.take(order)
     last = np.ones(len(order), dtype=bool)
     last[:-1] = (h1[1:] != h1[:-1]) | (h2[1:] != h2[:-1])
-    latest = label.take(order[last]).reset_index(drop=True)
-    del label, order
+    if last.all():  # one label per entry (the common case): no copies of the sorted arrays
+        latest = label.take(order)
+        id1, id2 = h1, h2
+    else:
+        latest = label.take(order[last])
+        id1, id2 = h1[last], h2[last]
+    del h1, h2, label, order, last
+    latest = pd.Series(latest) if not isinstance(latest, pd.Series) else latest.reset_index(drop=True)
     if latest.dtype == object:
         latest = latest.astype("category")
-    id1, id2 = h1[last], h2[last]
-    del h1, h2
     if not by_instance:  # the entries are the keys: their first hashes, sorted, made unique
-        keys = id1[np.r_[True, id1[1:] != id1[:-1]]] if len(id1) else id1
+        new_key = np.r_[True, id1[1:] != id1[:-1]] if len(id1) else np.zeros(0, dtype=bool)
+        keys = id1 if new_key.all() else id1[new_key]  # the same array when every key is one entry
     return LabelIndex(key, by_instance, id1, id2, latest, keys)
+
+
+class _Columns:
+    """The label parts' numeric columns, written into pre-sized arrays (grown by doubling)."""
+
+    def __init__(self, rows: int):
+        import numpy as np
+
+        self.n = 0
+        self.h1, self.h2 = np.empty(rows, np.uint64), np.empty(rows, np.uint64)
+        self.inst, self.stamp = np.empty(rows, np.float32), np.empty(rows, np.int64)
+        self.numbers: np.ndarray | None = np.empty(rows, np.float64)  # float labels (None once one is not)
+        self.values: list = []  # labels of every part as they came, once one is not a float
+
+    def _grow(self, need: int) -> None:
+        import numpy as np
+
+        size = max(need, 2 * len(self.h1), 1024)
+        for name in ("h1", "h2", "inst", "stamp", "numbers"):
+            old = getattr(self, name)
+            if old is None:
+                continue
+            new = np.empty(size, old.dtype)
+            new[:self.n] = old[:self.n]
+            setattr(self, name, new)
+
+    def add(self, h1, h2, inst, stamp, label) -> None:
+        import numpy as np
+        import pandas as pd
+
+        n, m = self.n, len(h1)
+        if n + m > len(self.h1):
+            self._grow(n + m)
+        self.h1[n:n + m], self.h2[n:n + m], self.stamp[n:n + m] = h1, h2, stamp
+        self.inst[n:n + m] = np.nan if inst is None else inst
+        if self.numbers is not None and label.dtype.kind == "f":
+            self.numbers[n:n + m] = label.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            if self.numbers is not None:  # the first label that is not a float: the floats so far become values
+                self.values = [pd.Series(self.numbers[:n])] if n else []
+                self.numbers = None
+            self.values.append(label)
+        self.n = n + m
+
+    def arrays(self):
+        import pandas as pd
+
+        n = self.n
+        cut = [a[:n] if len(a) == n else a[:n].copy() for a in (self.h1, self.h2, self.inst, self.stamp)]
+        self.h1 = self.h2 = self.inst = self.stamp = None
+        if self.numbers is not None:
+            label = self.numbers[:n] if len(self.numbers) == n else self.numbers[:n].copy()
+        else:
+            label = pd.concat(self.values, ignore_index=True) if self.values else pd.Series(dtype=float)
+        self.numbers, self.values = None, []
+        return (*cut, label)
 
 
 def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | None:
     """:func:`label_index` of every label in a store, read file by file in batches of
     ``batch_rows`` with only the label columns: memory bounded by the labels' numeric arrays
-    (~32 bytes a label), never by their text. ``None`` for a store without labels."""
+    (24 bytes a label), never by their text. ``None`` for a store without labels."""
     from ctloop.errors import DataSourceError
     from ctloop.inference_log.scan import open_parquet
     from ctloop.labels.store import store_key
@@ -231,7 +289,8 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
             except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
                 raise DataSourceError(f"cannot read label file {uri}: {exc}") from exc
 
-    index = index_parts(next(iter(found)), parts())
+    rows = sum(open_parquet(uri, DataSourceError, "label file").metadata.num_rows for uri in files if columns[uri])
+    index = index_parts(next(iter(found)), parts(), rows)
     return index if len(index) else None
 
 
@@ -388,7 +447,6 @@ def join_candidate_parts(parts: list[pd.DataFrame], index: LabelIndex, *, unserv
     request are counted over every part), without a copy of all the candidate rows at once.
     ``release``: each part is dropped from ``parts`` (set to ``None``) once joined, so the
     candidates shrink while the joined rows grow."""
-    import numpy as np
     import pandas as pd
 
     from ctloop.columns import LABEL, REQUEST_ID
