@@ -94,9 +94,12 @@ def metric_values(names: tuple[str, ...] | list[str], y, score, classes: list | 
     keep = M.known_classes(y, cls)
     if not keep.any():
         return dict.fromkeys(names, float("nan"))
-    proba = M.probability_matrix(s[keep], len(cls))
+    if not keep.all():  # no copies of the rows when every label is a class (the usual case)
+        y, s = y[keep], s[keep]
+    del keep
+    proba = M.probability_matrix(s, len(cls))
     try:
-        values = M.classification(y[keep], proba, cls)
+        values = M.classification(y, proba, cls, names)
     except ValueError:  # what cannot be scored (e.g. negative "probabilities") is undefined
         return dict.fromkeys(names, float("nan"))
     return {n: float(values[n]) for n in names}
@@ -122,10 +125,15 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
     columns = score_columns(score)
     if joined.empty or any(c not in joined.columns for c in columns):
         return pd.DataFrame()
-    # masks and positions instead of copies of the frame: it may hold millions of labelled rows
-    scores = np.column_stack([pd.to_numeric(joined[c], errors="coerce").to_numpy(dtype=float) for c in columns])
-    labels = joined[LABEL]
-    ok = ~np.isnan(scores).any(axis=1) & labels.notna().to_numpy()
+    # masks and positions instead of copies of the frame: it may hold millions of labelled rows;
+    # one score column is the frame's own array (no copy), labels one array for every group
+    numbers = [pd.to_numeric(joined[c], errors="coerce").to_numpy(dtype=float) for c in columns]
+    scores = numbers[0] if isinstance(score, str) else np.column_stack(numbers)
+    del numbers
+    labels = label_array(joined[LABEL])
+    missing = np.isnan(scores) if scores.ndim == 1 else np.isnan(scores).any(axis=1)
+    ok = ~missing & joined[LABEL].notna().to_numpy()
+    del missing
     ok[ok] = scorable(labels[ok], classes, task)  # rows counts only labels the metric uses
     keys = list(by)
     groups = pd.DataFrame({k: joined[k] for k in keys})
@@ -138,8 +146,7 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
         at = part.index.to_numpy()
         entry = dict(zip(keys, group if isinstance(group, tuple) else (group,), strict=True))
         entry["rows"] = len(at)
-        entry.update(metric_values(names, labels.iloc[at], scores[at, 0] if isinstance(score, str) else scores[at],
-                                   classes, task))
+        entry.update(metric_values(names, labels[at], scores[at], classes, task))
         rows.append(entry)
     return pd.DataFrame(rows)
 
