@@ -16,6 +16,7 @@ are identical.
     .venv/bin/python benchmarks/bench_monitor_scale.py                 # 1M rows (make bench)
     .venv/bin/python benchmarks/bench_monitor_scale.py 1000000 20000000 100000000 --memory-max 5000000
     .venv/bin/python benchmarks/bench_monitor_scale.py 50000000 --add   # one more size into the same table
+    .venv/bin/python benchmarks/bench_monitor_scale.py 100000000 --keep /data/bench  # reuse a generated log
 """
 
 from __future__ import annotations
@@ -198,6 +199,9 @@ def main() -> int:
                     help="which paths to run, comma-separated (memory only up to --memory-max)")
     ap.add_argument("--add", action="store_true",
                     help="keep the sizes of results/monitor_scale.json this run does not measure (one table over runs)")
+    ap.add_argument("--keep", default=None, metavar="DIR",
+                    help="generate each size's data into DIR/<rows> and keep it; reuse it when it is there "
+                         "(its generated.json says it is complete)")
     ap.add_argument("--child", nargs=4, metavar=("MODE", "ROOT", "LABELS", "WORK"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -205,19 +209,33 @@ def main() -> int:
         return 0
     rows, results = [], []
     for size in args.sizes:
-        base = Path(tempfile.mkdtemp(prefix="ctloop-bench-monitor-", dir=args.workdir))
-        need = size * BYTES_PER_ROW * 1.3
+        kept = Path(args.keep) / str(size) if args.keep else None
+        reuse = kept is not None and (kept / "generated.json").exists()
+        if kept is not None:
+            kept.mkdir(parents=True, exist_ok=True)
+        base = kept or Path(tempfile.mkdtemp(prefix="ctloop-bench-monitor-", dir=args.workdir))
+        need = 0 if reuse else size * BYTES_PER_ROW * 1.3
         free = shutil.disk_usage(base).free
         if free < need:
             print(f"skipping {size:,} rows: needs ~{need / 2**30:.1f} GiB of disk, {free / 2**30:.1f} GiB free")
-            shutil.rmtree(base)
+            if kept is None:
+                shutil.rmtree(base)
             continue
         try:
             t = time.monotonic()
-            generate(base / "log", size)
-            gen = time.monotonic() - t
+            if reuse:
+                gen = json.loads((kept / "generated.json").read_text()).get("generate_s")  # None: not timed
+            else:
+                shutil.rmtree(base / "log", ignore_errors=True)
+                shutil.rmtree(base / "labels", ignore_errors=True)
+                generate(base / "log", size)
+                gen = time.monotonic() - t
+                if kept is not None:
+                    (kept / "generated.json").write_text(json.dumps({"rows": size, "generate_s": round(gen)}))
             disk = sum(f.stat().st_size for f in (base / "log").rglob("*.parquet"))
-            print(f"{size:,} rows generated in {gen:.0f} s ({disk / 2**20:,.0f} MiB)", flush=True)
+            took = "" if gen is None else f" in {gen:.0f} s"
+            print(f"{size:,} rows {'reused from ' + str(kept) if reuse else 'generated'}{took} "
+                  f"({disk / 2**20:,.0f} MiB)", flush=True)
             paths = args.paths.split(",")
             runs = [run(m, base / "log", base / "labels") for m in ("stream", "fanout8") if m in paths]
             if size <= args.memory_max and "memory" in paths:
@@ -230,9 +248,11 @@ def main() -> int:
                              "realized_rows": rec.get("realized_rows"),
                              "vs_stream": differences(first, r["judgement"]) if "judgement" in r else r.get("error")})
                 print(table([rows[-1]], list(rows[-1])), flush=True)
-            results.append({"rows": size, "disk_mib": round(disk / 2**20), "generate_s": round(gen), "runs": runs})
+            results.append({"rows": size, "disk_mib": round(disk / 2**20), "generate_s": None if gen is None else round(gen),
+                            "runs": runs})
         finally:
-            shutil.rmtree(base, ignore_errors=True)
+            if kept is None:
+                shutil.rmtree(base, ignore_errors=True)
     stamp = machine()["date"]
     for r in rows:
         r["measured"] = stamp
