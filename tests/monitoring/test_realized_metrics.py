@@ -42,3 +42,22 @@ def test_realized_metrics_per_group_are_sklearns(n, metric):
         assert row["rows"] == len(part)
         assert row[metric] == pytest.approx(score[metric](part["label"].astype(int), part["prediction_1"]), abs=1e-12)
     assert per["rows"].sum() == n - 8
+
+
+@pytest.mark.parametrize("kind", ["text", "category", "unsorted category", "numbers"])
+def test_groups_come_in_groupbys_order(kind):
+    """Groups are found by their codes, not by groupby: the same groups, rows and order."""
+    from ctloop.labels.realized import metric_value
+
+    rng = np.random.default_rng(7)
+    n = 400
+    keys = rng.choice(["b", "a", "c", None], n).astype(object)
+    column = {"text": pd.Series(keys), "category": pd.Series(keys, dtype="category"),
+              "unsorted category": pd.Series(pd.Categorical(keys, categories=["c", "a", "b", "unused"])),
+              "numbers": pd.Series(rng.integers(0, 3, n))}[kind]
+    y = rng.integers(0, 2, n).astype(float)
+    frame = pd.DataFrame({"prediction_1": rng.random(n), "label": y, "g": column})
+    per = realized_metrics(frame, score="prediction_1", by=("g",), metrics=("roc_auc",), classes=[0, 1])
+    expected = [(g, len(part), metric_value("roc_auc", part["label"], part["prediction_1"], [0, 1]))
+                for g, part in frame.groupby("g", sort=True, observed=True)]
+    assert [(r["g"], r["rows"], r["roc_auc"]) for _, r in per.iterrows()] == expected
