@@ -148,7 +148,8 @@ def child(mode: str, root: str, labels: str, work: str) -> dict:
             for i in range(8):
                 W.collect_partition(plan, i, index).save(f"{work}/part{i}")
             state = W.merge_partials([W.Partial.load(f"{work}/part{i}", index) for i in range(8)], index)
-        result = core.judge_state(state=state, labels=index, consume=True, **common)
+        del index  # as monitor_model: the state holds the index and drops it once joined
+        result = core.judge_state(state=state, labels=None, consume=True, **common)
     return {"record": result.record, "verdict": [result.verdict.fire, result.verdict.rule, result.verdict.reason],
             "drift_scores": {k: round(v, 9) for k, v in result.drift_scores.items()},
             "series": {k: round(v, 9) for k, v in result.series.items()}, "tags": result.tags}

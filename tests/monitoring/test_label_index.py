@@ -141,6 +141,12 @@ def test_labelled_rows_are_kept_as_numbers(tmp_path):
     assert len(state.labelled_rows()) == len(rows) and not again.labelled
     with pytest.raises(InferenceLogError, match="consumed"):
         again.save(str(tmp_path / "t"))
+    # labels=None: the index the state was collected with, let go of once joined (monitor_model
+    # hands it over so that it is not held while the realized metrics are computed)
+    handed = W.WindowState.load(str(tmp_path / "s"), index)
+    over = core.judge_state(state=handed, labels=None, champion=champion(), history=[], previous=None, cfg=cfg,
+                            model_name=MODEL, consume=True)
+    assert over.record == kept.record and over.series == kept.series and handed.labels is None
 
 
 def test_the_store_index_is_the_frame_index(tmp_path):
