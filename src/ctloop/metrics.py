@@ -161,7 +161,7 @@ def known_classes(y: Any, classes: list) -> np.ndarray:
     values = np.asarray(y)
     if len(values) == 0:
         return np.zeros(0, dtype=bool)
-    if _numeric_classes(classes) and values.dtype.kind in "biuf":  # by value, one bit a label
+    if _numeric_classes(classes) and values.dtype.kind in "biuf":  # by value, one byte a label
         return np.isin(values.astype(float, copy=False), np.asarray(classes, dtype=float))
     return class_positions(y, classes)[0] < len(classes)
 

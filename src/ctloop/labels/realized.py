@@ -119,7 +119,6 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
     import numpy as np
     import pandas as pd
 
-
     names = tuple(metrics or M.names(task))
     columns = score_columns(score)
     if joined.empty or any(c not in joined.columns for c in columns):
