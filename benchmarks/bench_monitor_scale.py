@@ -16,6 +16,7 @@ are identical.
     .venv/bin/python benchmarks/bench_monitor_scale.py                 # 1M rows (make bench)
     .venv/bin/python benchmarks/bench_monitor_scale.py 1000000 20000000 100000000 --memory-max 5000000
     .venv/bin/python benchmarks/bench_monitor_scale.py 50000000 --add   # one more size into the same table
+    .venv/bin/python benchmarks/bench_monitor_scale.py 100000000 --keep /data/bench  # reuse a generated log
 """
 
 from __future__ import annotations
@@ -147,7 +148,8 @@ def child(mode: str, root: str, labels: str, work: str) -> dict:
             for i in range(8):
                 W.collect_partition(plan, i, index).save(f"{work}/part{i}")
             state = W.merge_partials([W.Partial.load(f"{work}/part{i}", index) for i in range(8)], index)
-        result = core.judge_state(state=state, labels=index, consume=True, **common)
+        del index  # as monitor_model: the state holds the index and drops it once joined
+        result = core.judge_state(state=state, labels=None, consume=True, **common)
     return {"record": result.record, "verdict": [result.verdict.fire, result.verdict.rule, result.verdict.reason],
             "drift_scores": {k: round(v, 9) for k, v in result.drift_scores.items()},
             "series": {k: round(v, 9) for k, v in result.series.items()}, "tags": result.tags}
@@ -198,6 +200,9 @@ def main() -> int:
                     help="which paths to run, comma-separated (memory only up to --memory-max)")
     ap.add_argument("--add", action="store_true",
                     help="keep the sizes of results/monitor_scale.json this run does not measure (one table over runs)")
+    ap.add_argument("--keep", default=None, metavar="DIR",
+                    help="generate each size's data into DIR/<rows> and keep it; reuse it when it is there "
+                         "(its generated.json says it is complete)")
     ap.add_argument("--child", nargs=4, metavar=("MODE", "ROOT", "LABELS", "WORK"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -205,19 +210,33 @@ def main() -> int:
         return 0
     rows, results = [], []
     for size in args.sizes:
-        base = Path(tempfile.mkdtemp(prefix="ctloop-bench-monitor-", dir=args.workdir))
-        need = size * BYTES_PER_ROW * 1.3
+        kept = Path(args.keep) / str(size) if args.keep else None
+        reuse = kept is not None and (kept / "generated.json").exists()
+        if kept is not None:
+            kept.mkdir(parents=True, exist_ok=True)
+        base = kept or Path(tempfile.mkdtemp(prefix="ctloop-bench-monitor-", dir=args.workdir))
+        need = 0 if reuse else size * BYTES_PER_ROW * 1.3
         free = shutil.disk_usage(base).free
         if free < need:
             print(f"skipping {size:,} rows: needs ~{need / 2**30:.1f} GiB of disk, {free / 2**30:.1f} GiB free")
-            shutil.rmtree(base)
+            if kept is None:
+                shutil.rmtree(base)
             continue
         try:
             t = time.monotonic()
-            generate(base / "log", size)
-            gen = time.monotonic() - t
+            if reuse:
+                gen = json.loads((kept / "generated.json").read_text()).get("generate_s")  # None: not timed
+            else:
+                shutil.rmtree(base / "log", ignore_errors=True)
+                shutil.rmtree(base / "labels", ignore_errors=True)
+                generate(base / "log", size)
+                gen = time.monotonic() - t
+                if kept is not None:
+                    (kept / "generated.json").write_text(json.dumps({"rows": size, "generate_s": round(gen)}))
             disk = sum(f.stat().st_size for f in (base / "log").rglob("*.parquet"))
-            print(f"{size:,} rows generated in {gen:.0f} s ({disk / 2**20:,.0f} MiB)", flush=True)
+            took = "" if gen is None else f" in {gen:.0f} s"
+            print(f"{size:,} rows {'reused from ' + str(kept) if reuse else 'generated'}{took} "
+                  f"({disk / 2**20:,.0f} MiB)", flush=True)
             paths = args.paths.split(",")
             runs = [run(m, base / "log", base / "labels") for m in ("stream", "fanout8") if m in paths]
             if size <= args.memory_max and "memory" in paths:
@@ -230,9 +249,11 @@ def main() -> int:
                              "realized_rows": rec.get("realized_rows"),
                              "vs_stream": differences(first, r["judgement"]) if "judgement" in r else r.get("error")})
                 print(table([rows[-1]], list(rows[-1])), flush=True)
-            results.append({"rows": size, "disk_mib": round(disk / 2**20), "generate_s": round(gen), "runs": runs})
+            results.append({"rows": size, "disk_mib": round(disk / 2**20), "generate_s": None if gen is None else round(gen),
+                            "runs": runs})
         finally:
-            shutil.rmtree(base, ignore_errors=True)
+            if kept is None:
+                shutil.rmtree(base, ignore_errors=True)
     stamp = machine()["date"]
     for r in rows:
         r["measured"] = stamp

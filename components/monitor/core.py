@@ -166,7 +166,8 @@ def judge_state(*, state: WindowState, labels: pd.DataFrame | LabelIndex | None,
     """:func:`judge` from the window's (merged) state: the same judgement for the same rows.
     The state's spec comes from :func:`window_spec` with the same champion and ``previous``.
     ``consume``: the state's labelled rows are dropped once joined (a caller that does not use the
-    state again holds them once, not twice)."""
+    state again holds them once, not twice). ``labels`` ``None``: the label index the state was
+    collected with (``state.labels``), dropped with the rows when ``consume``."""
     from ctloop.errors import ConfigError
 
     spec = state.spec
@@ -269,7 +270,13 @@ class _State:
         return drift_from_bins(champion.gate_metrics, bins) if bins is not None else {}
 
     def join(self, labels: pd.DataFrame | LabelIndex | None) -> JoinResult:
-        return self.state.join(labels, consume=self.consume)
+        """The state's join with ``labels``, else with the index the state was collected with
+        (``consume``: the state lets go of that index once joined, so a caller that handed it over
+        does not hold it while the realized metrics are computed)."""
+        result = self.state.join(labels if labels is not None else self.state.labels, consume=self.consume)
+        if self.consume:
+            self.state.labels = None
+        return result
 
 
 def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, champion: Champion | None,

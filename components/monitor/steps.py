@@ -124,7 +124,8 @@ def monitor(model_name: str, monitoring: dict, *, as_of: str = "", tracking_uri:
         state = window.merge_partials([window.Partial.load(d, index) for d in partial_dirs], index)
     else:
         state = window.collect(ctx.cfg.log_root, model_name, ctx.spec(), index)
-    result = core.judge_state(state=state, labels=ctx.labels, champion=ctx.champion, history=ctx.history,
+    ctx.labels = index = None  # the state holds the index, and drops it once joined
+    result = core.judge_state(state=state, labels=None, champion=ctx.champion, history=ctx.history,
                               previous=ctx.previous, cfg=ctx.cfg, model_name=model_name, consume=True)
     run_id = ctx.store.record(window_end=ctx.window.end, metrics=result.series, tags=result.tags,
                               retrain=result.verdict.fire, rule=result.verdict.rule, reason=result.reason,

@@ -158,8 +158,11 @@ def known_classes(y: Any, classes: list) -> np.ndarray:
     """Which labels are classes of the model (see :func:`class_positions` for the matching)."""
     import numpy as np
 
-    if len(np.asarray(y)) == 0:
+    values = np.asarray(y)
+    if len(values) == 0:
         return np.zeros(0, dtype=bool)
+    if _numeric_classes(classes) and values.dtype.kind in "biuf":  # by value, one byte a label
+        return np.isin(values.astype(float, copy=False), np.asarray(classes, dtype=float))
     return class_positions(y, classes)[0] < len(classes)
 
 
@@ -179,35 +182,45 @@ def _prf(y: np.ndarray, y_hat: np.ndarray, n: int, binary: bool) -> tuple[float,
     return float(precision[used].mean()), float(recall[used].mean()), float(f1[used].mean())
 
 
-def classification(y: Any, proba: Any, classes: list) -> dict[str, float]:
+def classification(y: Any, proba: Any, classes: list, names: tuple[str, ...] | list[str] | None = None
+                   ) -> dict[str, float]:
     """All classification metrics of class-probability matrix ``proba`` (columns in the order of
-    ``classes``) against labels ``y`` (values of ``classes``; other values count as errors)."""
+    ``classes``) against labels ``y`` (values of ``classes``; other values count as errors);
+    ``names``: only these (the others are not computed, nor their per-row arrays allocated)."""
     import numpy as np
 
     proba = np.asarray(proba, dtype=float)
     if proba.ndim != 2 or proba.shape[1] != len(classes):
         raise ConfigError(f"a probability matrix of shape {proba.shape} does not match the {len(classes)} classes "
                           f"{list(classes)}")
+    wanted = set(CLASSIFICATION if names is None else names)
     if len(proba) == 0:
-        return dict.fromkeys(CLASSIFICATION, float("nan"))
+        return dict.fromkeys(CLASSIFICATION if names is None else names, float("nan"))
     y_idx, labels = class_positions(y, list(classes))
     n = len(labels)
     if n > len(classes):  # unseen classes: probability 0 for each
         proba = np.hstack([proba, np.zeros((len(proba), n - len(classes)))])
-    y_hat = np.argmax(proba, axis=1)
     binary = n == 2
-    precision, recall, f1 = _prf(y_idx, y_hat, n, binary)
-    p_true = np.clip(proba[np.arange(len(proba)), y_idx], 1e-15, 1 - 1e-15)
-    out = {"accuracy": float(np.mean(y_idx == y_hat)), "precision": precision, "recall": recall, "f1": f1,
-           "log_loss": float(-np.mean(np.log(p_true)))}
-    present = np.unique(y_idx)
+    out: dict[str, float] = {}
+    if wanted & {"accuracy", "precision", "recall", "f1"}:
+        y_hat = np.argmax(proba, axis=1)
+        out["precision"], out["recall"], out["f1"] = _prf(y_idx, y_hat, n, binary)
+        out["accuracy"] = float(np.mean(y_idx == y_hat))
+        del y_hat
+    if "log_loss" in wanted:
+        p_true = np.clip(proba[np.arange(len(proba)), y_idx], 1e-15, 1 - 1e-15)
+        out["log_loss"] = float(-np.mean(np.log(p_true)))
+        del p_true
+    if "roc_auc" not in wanted:
+        return {k: out[k] for k in CLASSIFICATION if k in wanted}
+    present = np.flatnonzero(np.bincount(y_idx, minlength=n))  # np.unique without a sorted copy
     if len(present) < 2:
         out["roc_auc"] = float("nan")
     elif binary:
         out["roc_auc"] = fast_auc(y_idx == 1, proba[:, 1])
     else:
         out["roc_auc"] = float(np.mean([fast_auc(y_idx == k, proba[:, k]) for k in present]))
-    return out
+    return {k: out[k] for k in CLASSIFICATION if k in wanted}
 
 
 def regression(y: Any, prediction: Any) -> dict[str, float]:

@@ -12,11 +12,16 @@ from ctloop.labels.join import (
     LabelIndex,
     _distinct_per_group,
     candidate_rows,
+    concat_categories,
+    entry_ids,
+    index_parts,
     index_store,
+    join_candidate_parts,
     join_candidates,
     join_labels,
     key_pairs,
     label_index,
+    latest_labels,
 )
 from ctloop.labels.store import ingest_labels, read_labels
 from ctloop.monitoring import window as W
@@ -60,7 +65,7 @@ def hashed_join(frame: pd.DataFrame, labels: pd.DataFrame, chunks: int = 3):
     ok = frame[frame["has_response"]]
     parts = [candidate_rows(part, index, ["_time", "model_version", "revision"], ["prediction_1"])
              for part in (ok.iloc[i::chunks] for i in range(chunks))]
-    rows = W.concat_categories(parts)
+    rows = concat_categories(parts)
     return join_candidates(rows, index, unserved=int((~frame["has_response"]).sum()), served_rows=len(ok),
                            log_columns=list(frame.columns))
 
@@ -83,6 +88,31 @@ def test_the_hashed_join_is_the_text_join(key, instances):
         hashed.skipped_batched, hashed.unserved, hashed.by_instance, hashed.describe())
     if not instances:
         assert exact.skipped_batched >= 1  # the batched requests were really there
+
+
+@pytest.mark.parametrize("key, instances", [("request_id", False), ("meta_x_order_id", False),
+                                            ("request_id", True)])
+@pytest.mark.parametrize("chunks", [1, 4, 9])
+def test_joining_chunk_by_chunk_is_joining_their_concatenation(key, instances, chunks):
+    """The candidates of a window are joined chunk by chunk (never concatenated): the same rows, labels
+    and skipped batched requests, also when the instances of one batched request are in different
+    chunks (rows are dealt round-robin: b0's three instances land in three chunks)."""
+    frame = logged(seed=chunks)
+    labels = labels_for(frame, key, instances=instances)
+    index = label_index(labels)
+    ok = frame[frame["has_response"]]
+    parts = [candidate_rows(part, index, ["_time", "model_version", "revision"], ["prediction_1"])
+             for part in (ok.iloc[i::chunks] for i in range(chunks))]
+    parts.insert(1, parts[0].iloc[:0])  # an empty chunk changes nothing
+    facts = dict(unserved=int((~frame["has_response"]).sum()), served_rows=len(ok), log_columns=list(frame.columns))
+    whole = join_candidates(concat_categories(parts), index, **facts)
+    chunked = join_candidate_parts(parts, index, release=True, **facts)
+    assert len(whole.frame) > 50 and (whole.skipped_batched >= 1 or instances)
+    pd.testing.assert_frame_equal(comparable(whole.frame), comparable(chunked.frame))
+    assert list(chunked.frame.dtypes) == list(whole.frame.dtypes)
+    assert (whole.skipped_batched, whole.by_instance, whole.describe()) == (
+        chunked.skipped_batched, chunked.by_instance, chunked.describe())
+    assert parts == [None] * len(parts)  # released as joined
 
 
 def test_labelled_rows_are_kept_as_numbers(tmp_path):
@@ -111,6 +141,12 @@ def test_labelled_rows_are_kept_as_numbers(tmp_path):
     assert len(state.labelled_rows()) == len(rows) and not again.labelled
     with pytest.raises(InferenceLogError, match="consumed"):
         again.save(str(tmp_path / "t"))
+    # labels=None: the index the state was collected with, let go of once joined (monitor_model
+    # hands it over so that it is not held while the realized metrics are computed)
+    handed = W.WindowState.load(str(tmp_path / "s"), index)
+    over = core.judge_state(state=handed, labels=None, champion=champion(), history=[], previous=None, cfg=cfg,
+                            model_name=MODEL, consume=True)
+    assert over.record == kept.record and over.series == kept.series and handed.labels is None
 
 
 def test_the_store_index_is_the_frame_index(tmp_path):
@@ -135,6 +171,39 @@ def test_the_store_index_is_the_frame_index(tmp_path):
     got = streamed.label.iloc[streamed.find(*key_pairs(keys))]
     assert got.tolist() == ["approved", "denied", "denied", "approved", "denied"]  # c: the later label
     assert index_store(str(tmp_path / "empty")) is None
+
+
+@pytest.mark.parametrize("kind", ["float", "text", "float then text", "instances"])
+@pytest.mark.parametrize("chunk, hint", [(1000, None), (7, None), (7, "exact"), (50, "short")])
+def test_the_index_built_part_by_part_is_the_latest_label_of_every_key(kind, chunk, hint):
+    """index_parts fills pre-sized arrays part by part (growing them when the size hint is missing
+    or short) and sorts once: every entry's label is pandas' latest label (``latest_labels``,
+    sort by label_time, last wins), whatever the chunking and the label kind."""
+    rng = np.random.default_rng(len(kind) + chunk)
+    n = 300
+    labels = pd.DataFrame({"request_id": [f"r{i}" for i in rng.integers(0, 120, n)],
+                           "label": rng.integers(0, 3, n).astype(float),
+                           "label_time": pd.Timestamp("2026-01-05", tz="UTC")
+                           + pd.to_timedelta(rng.integers(0, 5, n), unit="h")})
+    if kind == "text":
+        labels["label"] = labels["label"].map({0.0: "a", 1.0: "b", 2.0: "c"})
+    if kind == "float then text":  # the first parts hold floats, a later one text: kept as values
+        labels["label"] = labels["label"].astype(object)
+        labels.loc[250:, "label"] = "late"
+    if kind == "instances":
+        labels["instance"] = rng.integers(0, 3, n)
+    parts = [labels.iloc[i:i + chunk] for i in range(0, n, chunk)]
+    rows = {None: None, "exact": n, "short": n // 3}[hint]
+    index = index_parts("request_id", iter(parts), rows)
+    key, latest, by_instance = latest_labels(labels)
+    assert index.by_instance == by_instance == (kind == "instances") and len(index) == len(latest) > 100
+    h1, h2 = key_pairs(latest["_key"].astype("string"))
+    found = index.find(*(entry_ids(h1, h2, latest["instance"].to_numpy()) if by_instance else (h1, h2)))
+    assert (found >= 0).all()
+    assert index.label.take(found).astype(str).tolist() == latest["label"].astype(str).tolist()
+    assert (np.diff(index.id1.astype(np.float64)) >= 0).all() and (np.diff(index.hashes.astype(np.float64)) > 0).all()
+    if kind in ("text", "float then text"):
+        assert str(index.label.dtype) == "category"
 
 
 def test_a_store_with_two_keys_is_refused(tmp_path):

@@ -147,66 +147,124 @@ def label_index(labels: pd.DataFrame) -> LabelIndex:
     return index_parts(detect_key(labels), [labels])
 
 
-def index_parts(key: str, parts) -> LabelIndex:
+def index_parts(key: str, parts, rows: int | None = None) -> LabelIndex:
     """:func:`label_index` of label frames read one by one (``parts``: an iterable of frames with
-    ``key``, [``instance``], ``label``, ``label_time``); only numeric arrays are kept of each."""
+    ``key``, [``instance``], ``label``, ``label_time``); only numeric arrays are kept of each.
+
+    Memory: the parts' hashes, instances and times are written into arrays of ``rows`` entries
+    (the number of label rows when known, e.g. from Parquet metadata; grown by doubling when not),
+    sorted by one permutation; float labels are kept as float64, others as they came (text labels
+    become a category). No concatenation of the parts and no copy of the sorted arrays when
+    every entry has one label; the index holds 24 bytes a label (key hashes = first identities)."""
     import numpy as np
     import pandas as pd
 
     from ctloop.columns import LABEL, LABEL_TIME
     from ctloop.inference_log.reader import utc_times
 
-    h1s, h2s, insts, times, values = [], [], [], [], []
+    columns = _Columns(rows or 0)
     for part in parts:
         keys = normalise_keys(part[key])
         valid = keys.notna().to_numpy()
         h1, h2 = key_pairs(keys[valid])
-        h1s.append(h1)
-        h2s.append(h2)
-        insts.append(pd.to_numeric(part[INSTANCE], errors="coerce").to_numpy(dtype=np.float32)[valid]
-                     if INSTANCE in part.columns else np.full(int(valid.sum()), np.nan, dtype=np.float32))
+        inst = (pd.to_numeric(part[INSTANCE], errors="coerce").to_numpy(dtype=np.float32)[valid]
+                if INSTANCE in part.columns else None)
         stamp = utc_times(part[LABEL_TIME].reset_index(drop=True))[valid]
         ns = stamp.to_numpy(dtype="datetime64[ns]").view(np.int64).copy()
         ns[stamp.isna().to_numpy()] = np.iinfo(np.int64).max  # sort_values puts a missing time last
-        times.append(ns)
-        values.append(part[LABEL].reset_index(drop=True)[valid])
-    def joined(parts: list, empty) -> np.ndarray:  # one array; the parts are freed as it is made
-        out = np.concatenate(parts) if parts else empty
-        parts.clear()
-        return out
-
-    h1, h2 = joined(h1s, np.zeros(0, np.uint64)), joined(h2s, np.zeros(0, np.uint64))
-    inst, stamp = joined(insts, np.zeros(0, np.float32)), joined(times, np.zeros(0, np.int64))
-    label = pd.concat(values, ignore_index=True) if values else pd.Series(dtype=float)
-    values.clear()
+        columns.add(h1, h2, inst, ns, part[LABEL].reset_index(drop=True)[valid])
+    h1, h2, inst, stamp, label = columns.arrays()
     by_instance = bool((~np.isnan(inst)).any())
     if by_instance:
         keep = ~np.isnan(inst)
-        h1, h2, inst, stamp, label = h1[keep], h2[keep], inst[keep], stamp[keep], label[keep].reset_index(drop=True)
+        if not keep.all():
+            h1, h2, inst, stamp, label = h1[keep], h2[keep], inst[keep], stamp[keep], label[keep]
+        del keep
         keys = np.unique(h1)
         h1, h2 = entry_ids(h1, h2, inst)
     del inst
     order = np.lexsort((stamp, h2, h1))  # stable: of equal times the later row wins, as before
     del stamp
-    h1 = h1[order]
-    h2 = h2[order]
+    h1 = h1.take(order)
+    h2 = h2.take(order)
     last = np.ones(len(order), dtype=bool)
     last[:-1] = (h1[1:] != h1[:-1]) | (h2[1:] != h2[:-1])
-    latest = label.take(order[last]).reset_index(drop=True)
-    del label, order
+    if last.all():  # one label per entry (the common case): no copies of the sorted arrays
+        latest = label.take(order)
+        id1, id2 = h1, h2
+    else:
+        latest = label.take(order[last])
+        id1, id2 = h1[last], h2[last]
+    del h1, h2, label, order, last
+    latest = pd.Series(latest) if not isinstance(latest, pd.Series) else latest.reset_index(drop=True)
     if latest.dtype == object:
         latest = latest.astype("category")
-    id1, id2 = h1[last], h2[last]
-    del h1, h2
     if not by_instance:  # the entries are the keys: their first hashes, sorted, made unique
-        keys = id1[np.r_[True, id1[1:] != id1[:-1]]] if len(id1) else id1
+        new_key = np.r_[True, id1[1:] != id1[:-1]] if len(id1) else np.zeros(0, dtype=bool)
+        keys = id1 if new_key.all() else id1[new_key]  # the same array when every key is one entry
     return LabelIndex(key, by_instance, id1, id2, latest, keys)
+
+
+class _Columns:
+    """The label parts' numeric columns, written into pre-sized arrays (grown by doubling)."""
+
+    def __init__(self, rows: int):
+        import numpy as np
+
+        self.n = 0
+        self.h1, self.h2 = np.empty(rows, np.uint64), np.empty(rows, np.uint64)
+        self.inst, self.stamp = np.empty(rows, np.float32), np.empty(rows, np.int64)
+        self.numbers: np.ndarray | None = np.empty(rows, np.float64)  # float labels (None once one is not)
+        self.values: list = []  # labels of every part as they came, once one is not a float
+
+    def _grow(self, need: int) -> None:
+        import numpy as np
+
+        size = max(need, 2 * len(self.h1), 1024)
+        for name in ("h1", "h2", "inst", "stamp", "numbers"):
+            old = getattr(self, name)
+            if old is None:
+                continue
+            new = np.empty(size, old.dtype)
+            new[:self.n] = old[:self.n]
+            setattr(self, name, new)
+
+    def add(self, h1, h2, inst, stamp, label) -> None:
+        import numpy as np
+        import pandas as pd
+
+        n, m = self.n, len(h1)
+        if n + m > len(self.h1):
+            self._grow(n + m)
+        self.h1[n:n + m], self.h2[n:n + m], self.stamp[n:n + m] = h1, h2, stamp
+        self.inst[n:n + m] = np.nan if inst is None else inst
+        if self.numbers is not None and label.dtype.kind == "f":
+            self.numbers[n:n + m] = label.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            if self.numbers is not None:  # the first label that is not a float: the floats so far become values
+                self.values = [pd.Series(self.numbers[:n])] if n else []
+                self.numbers = None
+            self.values.append(label)
+        self.n = n + m
+
+    def arrays(self):
+        import pandas as pd
+
+        n = self.n
+        cut = [a[:n] if len(a) == n else a[:n].copy() for a in (self.h1, self.h2, self.inst, self.stamp)]
+        self.h1 = self.h2 = self.inst = self.stamp = None
+        if self.numbers is not None:
+            label = self.numbers[:n] if len(self.numbers) == n else self.numbers[:n].copy()
+        else:
+            label = pd.concat(self.values, ignore_index=True) if self.values else pd.Series(dtype=float)
+        self.numbers, self.values = None, []
+        return (*cut, label)
 
 
 def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | None:
     """:func:`label_index` of every label in a store, read file by file in batches of
     ``batch_rows`` with only the label columns: memory bounded by the labels' numeric arrays
-    (~32 bytes a label), never by their text. ``None`` for a store without labels."""
+    (24 bytes a label), never by their text. ``None`` for a store without labels."""
     from ctloop.errors import DataSourceError
     from ctloop.inference_log.scan import open_parquet
     from ctloop.labels.store import store_key
@@ -231,7 +289,8 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
             except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
                 raise DataSourceError(f"cannot read label file {uri}: {exc}") from exc
 
-    index = index_parts(next(iter(found)), parts())
+    rows = sum(open_parquet(uri, DataSourceError, "label file").metadata.num_rows for uri in files if columns[uri])
+    index = index_parts(next(iter(found)), parts(), rows)
     return index if len(index) else None
 
 
@@ -378,41 +437,123 @@ def join_candidates(rows: pd.DataFrame, index: LabelIndex, *, unserved: int, ser
                     log_columns: list[str]) -> JoinResult:
     """:func:`join_served` of candidate rows in :func:`candidate_rows`' form: the same rows joined,
     the same batched requests skipped; the frame holds the ``keep`` columns and ``label``."""
-    import numpy as np
+    return join_candidate_parts([rows], index, unserved=unserved, served_rows=served_rows, log_columns=log_columns)
+
+
+def join_candidate_parts(parts: list[pd.DataFrame], index: LabelIndex, *, unserved: int, served_rows: int,
+                         log_columns: list[str], release: bool = False) -> JoinResult:
+    """:func:`join_candidates` of the concatenation of ``parts`` (candidate rows chunk by chunk),
+    joined part by part: the same rows, labels and skipped batched requests (the instances of a
+    request are counted over every part), without a copy of all the candidate rows at once.
+    ``release``: each part is dropped from ``parts`` (set to ``None``) once joined, so the
+    candidates shrink while the joined rows grow."""
     import pandas as pd
 
     from ctloop.columns import LABEL, REQUEST_ID
 
-    key = index.key
-    result = JoinResult(pd.DataFrame({LABEL: pd.Series(dtype=float)}), key=key, unserved=unserved)
-    result.problem = _unjoinable(key, served_rows, log_columns)
+    result = JoinResult(pd.DataFrame({LABEL: pd.Series(dtype=float)}), key=index.key, unserved=unserved)
+    result.problem = _unjoinable(index.key, served_rows, log_columns)
     if result.problem:
         return result
     result.by_instance = bool(index.by_instance)
-    if not len(rows):
+    live = [i for i, part in enumerate(parts) if part is not None and len(part)]
+    if release:
+        taken = set(live)
+        parts[:] = [part if i in taken else None for i, part in enumerate(parts)]
+    if not live:
         return result
+    has_instance = any(INSTANCE in parts[i].columns for i in live)
+    batches = not index.by_instance and has_instance and REQUEST_ID in log_columns
+    odd = _odd_requests([parts[i] for i in live]) if batches else None
+    joined = []
+    for n, i in enumerate(live):
+        rows = parts[i]
+        if release:
+            parts[i] = None
+        frame, skipped = _join_part(rows, index, has_instance, None if odd is None else odd[n])
+        del rows
+        result.skipped_batched += skipped
+        joined.append(frame)
+    result.frame = joined[0] if len(joined) == 1 else concat_categories(joined)
+    return result
+
+
+def _groups(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The request of each candidate row: the request id's hashes (``_r1``, ``_r2``) when the key is a
+    business key, else the key's."""
+    import numpy as np
+
+    if "_r1" in rows.columns:
+        return rows["_r1"].to_numpy(np.uint64), rows["_r2"].to_numpy(np.uint64)
+    return rows["_h1"].to_numpy(np.uint64), rows["_h2"].to_numpy(np.uint64)
+
+
+def _instances(rows: pd.DataFrame, has_instance: bool) -> np.ndarray | None:
+    """``instance`` as floats (NaN where missing, all NaN in a part without the column when other
+    parts have it: what their concatenation holds)."""
+    import numpy as np
+
+    if INSTANCE in rows.columns:
+        return rows[INSTANCE].to_numpy(dtype=float)
+    return np.full(len(rows), np.nan) if has_instance else None
+
+
+def _odd_requests(parts: list[pd.DataFrame]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per part, ``(positions, instances per request)`` of its rows whose request has a row with an
+    instance other than 0 in any part (the only requests that can be batched); the count is
+    :func:`_distinct_per_group` over every part's rows of the request."""
+    import numpy as np
+
+    odd_groups = []
+    for rows in parts:
+        g1, _ = _groups(rows)
+        inst = _instances(rows, True)
+        odd_groups.append(np.unique(g1[inst != 0]))
+    odd_set = np.unique(np.concatenate(odd_groups)) if odd_groups else np.zeros(0, np.uint64)
+    at, g1s, g2s, insts = [], [], [], []
+    for rows in parts:
+        g1, g2 = _groups(rows)
+        pos = np.flatnonzero(np.isin(g1, odd_set)) if len(odd_set) else np.zeros(0, dtype=np.int64)
+        at.append(pos)
+        g1s.append(g1[pos])
+        g2s.append(g2[pos])
+        insts.append(_instances(rows, True)[pos])
+    counts = _distinct_per_group(np.concatenate(g1s), np.concatenate(g2s), np.concatenate(insts))
+    ends = np.cumsum([len(p) for p in at])
+    return list(zip(at, np.split(counts, ends[:-1]), strict=True))
+
+
+def _join_part(rows: pd.DataFrame, index: LabelIndex, has_instance: bool,
+               odd: tuple[np.ndarray, np.ndarray] | None) -> tuple[pd.DataFrame, int]:
+    """One part of :func:`join_candidate_parts`: its joined rows and how many batched rows it skipped
+    (``odd``: its rows of possibly batched requests, from :func:`_odd_requests`; ``None`` when
+    batches are not looked for)."""
+    import numpy as np
+    import pandas as pd
+
+    from ctloop.columns import LABEL
+
     h1, h2 = rows["_h1"].to_numpy(np.uint64), rows["_h2"].to_numpy(np.uint64)
-    inst = rows[INSTANCE].to_numpy(dtype=float) if INSTANCE in rows.columns else None
+    inst = _instances(rows, has_instance)
     if index.by_instance:
         number = np.zeros(len(rows), dtype=np.int64) if inst is None else np.nan_to_num(inst, nan=0.0).astype(np.int64)
         found = index.find(*entry_ids(h1, h2, number))
     else:
         found = index.find(h1, h2)
+    del h1, h2
     keep = found >= 0
-    if not index.by_instance and inst is not None and REQUEST_ID in log_columns:
-        g1, g2 = (rows["_r1"].to_numpy(np.uint64), rows["_r2"].to_numpy(np.uint64)) if "_r1" in rows.columns \
-            else (h1, h2)
-        # a request whose every row has instance 0 is not batched (nunique 1): count instances only
-        # for the requests with another instance or a missing one (rare), not for every row
-        odd = np.isin(g1, np.unique(g1[inst != 0]))
-        per_request = np.zeros(len(inst), dtype=np.int64)
-        per_request[odd] = _distinct_per_group(g1[odd], g2[odd], inst[odd])
+    skipped = 0
+    if odd is not None:
+        # a request whose every row has instance 0 is not batched (nunique 1): instances are counted
+        # only for the requests with another instance or a missing one (rare), not for every row
+        per_request = np.zeros(len(rows), dtype=np.int64)
+        per_request[odd[0]] = odd[1]
         if "_r1" in rows.columns:  # a missing request id is no request (groupby drops it)
+            g1, g2 = _groups(rows)
             per_request[(g1 == 0) & (g2 == 0)] = 0
         batched = (per_request > 1) | (np.nan_to_num(inst, nan=0.0) > 0)
-        result.skipped_batched = int((batched & keep).sum())
+        skipped = int((batched & keep).sum())
         keep &= ~batched
-    del h1, h2, inst
     drop = [c for c in ("_h1", "_h2", "_r1", "_r2", INSTANCE) if c in rows.columns]
     if keep.all():  # no copy of the rows: a shallow frame without the join's columns
         frame = rows.copy(deep=False)
@@ -422,8 +563,22 @@ def join_candidates(rows: pd.DataFrame, index: LabelIndex, *, unserved: int, ser
         frame = rows.loc[keep, [c for c in rows.columns if c not in drop]].reset_index(drop=True)
     frame[LABEL] = index.label.take(found[keep]).to_numpy() if not isinstance(
         index.label.dtype, pd.CategoricalDtype) else index.label.take(found[keep]).reset_index(drop=True)
-    result.frame = frame
-    return result
+    return frame, skipped
+
+
+def concat_categories(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """``pd.concat`` that keeps category columns categories (over the union of their values,
+    sorted) instead of turning them into text objects."""
+    import pandas as pd
+
+    frames = [f.copy(deep=False) for f in frames]
+    for col in frames[0].columns:
+        if isinstance(frames[0][col].dtype, pd.CategoricalDtype):
+            values = sorted({v for f in frames if col in f.columns for v in f[col].cat.categories}, key=str)
+            for f in frames:
+                if col in f.columns:
+                    f[col] = f[col].cat.set_categories(values)
+    return pd.concat(frames, ignore_index=True)
 
 
 def join_predictions_with_labels(logs: pd.DataFrame, labels: pd.DataFrame | None) -> pd.DataFrame:
@@ -433,4 +588,5 @@ def join_predictions_with_labels(logs: pd.DataFrame, labels: pd.DataFrame | None
 
 __all__ = ["JoinResult", "LabelIndex", "label_index", "index_parts", "index_store", "key_hashes", "key_pairs",
            "entry_ids", "latest_labels", "join_labels", "join_served", "candidate_rows", "join_candidates",
+           "join_candidate_parts", "concat_categories",
            "join_predictions_with_labels"]

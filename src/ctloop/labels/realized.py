@@ -94,9 +94,12 @@ def metric_values(names: tuple[str, ...] | list[str], y, score, classes: list | 
     keep = M.known_classes(y, cls)
     if not keep.any():
         return dict.fromkeys(names, float("nan"))
-    proba = M.probability_matrix(s[keep], len(cls))
+    if not keep.all():  # no copies of the rows when every label is a class (the usual case)
+        y, s = y[keep], s[keep]
+    del keep
+    proba = M.probability_matrix(s, len(cls))
     try:
-        values = M.classification(y[keep], proba, cls)
+        values = M.classification(y, proba, cls, names)
     except ValueError:  # what cannot be scored (e.g. negative "probabilities") is undefined
         return dict.fromkeys(names, float("nan"))
     return {n: float(values[n]) for n in names}
@@ -116,32 +119,56 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
     import numpy as np
     import pandas as pd
 
-    from ctloop.inference_log.reader import utc_times
-
     names = tuple(metrics or M.names(task))
     columns = score_columns(score)
     if joined.empty or any(c not in joined.columns for c in columns):
         return pd.DataFrame()
-    # masks and positions instead of copies of the frame: it may hold millions of labelled rows
-    scores = np.column_stack([pd.to_numeric(joined[c], errors="coerce").to_numpy(dtype=float) for c in columns])
-    labels = joined[LABEL]
-    ok = ~np.isnan(scores).any(axis=1) & labels.notna().to_numpy()
-    ok[ok] = scorable(labels[ok], classes, task)  # rows counts only labels the metric uses
+    # masks and positions instead of copies of the frame: it may hold millions of labelled rows;
+    # one score column is the frame's own array (no copy), labels one array for every group
+    numbers = [pd.to_numeric(joined[c], errors="coerce").to_numpy(dtype=float) for c in columns]
+    scores = numbers[0] if isinstance(score, str) else np.column_stack(numbers)
+    del numbers
+    labels = label_array(joined[LABEL])
+    missing = np.isnan(scores) if scores.ndim == 1 else np.isnan(scores).any(axis=1)
+    ok = ~missing & joined[LABEL].notna().to_numpy()
+    del missing
+    ok &= scorable(labels, classes, task)  # rows counts only labels the metric uses
     keys = list(by)
+    rows = []
+    for group, at in _group_positions(joined, keys, ok, window):
+        entry = dict(zip(keys + (["window"] if window else []), group, strict=True))
+        entry["rows"] = len(at)
+        entry.update(metric_values(names, labels[at], scores[at], classes, task))
+        rows.append(entry)
+    return pd.DataFrame(rows)
+
+
+def _group_positions(joined: pd.DataFrame, keys: list[str], ok: np.ndarray, window: str | None):
+    """``(group values, positions of its ok rows)`` per group, in the order of
+    ``groupby(keys, sort=True, observed=True)``; one key without a window by its codes (no frame
+    of the groups, no index per row)."""
+    import numpy as np
+    import pandas as pd
+
+    from ctloop.inference_log.reader import utc_times
+
+    if len(keys) == 1 and not window:
+        column = joined[keys[0]]
+        if isinstance(column.dtype, pd.CategoricalDtype):  # groupby's order: the categories'
+            codes, values = column.cat.codes.to_numpy(), list(column.cat.categories)
+        else:
+            codes, uniques = pd.factorize(column, sort=True)
+            values = list(uniques)
+        counts = np.bincount(codes[ok & (codes >= 0)], minlength=len(values))
+        for g in np.flatnonzero(counts):
+            yield (values[g],), np.flatnonzero(ok & (codes == g))
+        return
     groups = pd.DataFrame({k: joined[k] for k in keys})
     if window:
         groups["window"] = utc_times(joined[TIME]).dt.floor(window)
-        keys.append("window")
     groups.index = pd.RangeIndex(len(groups))
-    rows = []
-    for group, part in groups[ok].groupby(keys, sort=True, observed=True):
-        at = part.index.to_numpy()
-        entry = dict(zip(keys, group if isinstance(group, tuple) else (group,), strict=True))
-        entry["rows"] = len(at)
-        entry.update(metric_values(names, labels.iloc[at], scores[at, 0] if isinstance(score, str) else scores[at],
-                                   classes, task))
-        rows.append(entry)
-    return pd.DataFrame(rows)
+    for group, part in groups[ok].groupby(list(groups.columns), sort=True, observed=True):
+        yield (group if isinstance(group, tuple) else (group,)), part.index.to_numpy()
 
 
 __all__ = ["resolve", "score_columns", "label_array", "scorable", "metric_values", "metric_value", "realized_metrics",

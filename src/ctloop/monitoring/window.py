@@ -286,6 +286,8 @@ class WindowState:
         one from then on: the chunks are not held twice)."""
         import pandas as pd
 
+        from ctloop.labels.join import concat_categories
+
         frames = [f for f in self.labelled if len(f)]
         if len(frames) > 1:
             frames = [concat_categories(frames)]
@@ -297,17 +299,17 @@ class WindowState:
         (``consume``: drop them once joined; the state cannot be joined or saved again)."""
         import pandas as pd
 
-        from ctloop.labels.join import JoinResult, LabelIndex, join_candidates, label_index
+        from ctloop.labels.join import JoinResult, LabelIndex, join_candidate_parts, label_index
 
         if labels is None or (isinstance(labels, pd.DataFrame) and labels.empty):
             return JoinResult(pd.DataFrame({"label": pd.Series(dtype=float)}), problem="no labels")
         index = labels if isinstance(labels, LabelIndex) else label_index(labels)
         served_rows = self.counts["lookback_served"]
-        result = join_candidates(self.labelled_rows(), index, unserved=self.counts["lookback_rows"] - served_rows,
-                                 served_rows=served_rows, log_columns=self.log_columns)
+        parts = self.labelled if consume else list(self.labelled)  # joined chunk by chunk: never concatenated
         if consume:
             self.labelled, self.consumed = [], True
-        return result
+        return join_candidate_parts(parts, index, unserved=self.counts["lookback_rows"] - served_rows,
+                                    served_rows=served_rows, log_columns=self.log_columns, release=consume)
 
     # ---- serialising
     def to_dict(self) -> dict[str, Any]:
@@ -351,21 +353,6 @@ class WindowState:
         if os.path.exists(rows):
             out.labelled = [pd.read_parquet(rows)]
         return out
-
-
-def concat_categories(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """``pd.concat`` that keeps category columns categories (over the union of their values,
-    sorted) instead of turning them into text objects."""
-    import pandas as pd
-
-    frames = [f.copy(deep=False) for f in frames]
-    for col in frames[0].columns:
-        if isinstance(frames[0][col].dtype, pd.CategoricalDtype):
-            values = sorted({v for f in frames if col in f.columns for v in f[col].cat.categories}, key=str)
-            for f in frames:
-                if col in f.columns:
-                    f[col] = f[col].cat.set_categories(values)
-    return pd.concat(frames, ignore_index=True)
 
 
 # --------------------------------------------------------------------------- reading
