@@ -273,3 +273,26 @@ def test_a_regressors_recovery_retrains_at_once_while_its_squared_error_is_confi
         rules.append(verdict.rule)
     assert rules == ["realized_z", "recovery"], [h.get("rule") for h in history]
     assert history[0]["change_level"] == 1.0 and "squared error" in verdict.reason
+
+
+def test_a_classifier_judged_on_accuracy_recovers_at_once_on_its_brier_score():
+    """Only ROC AUC has a standard error of its own: judged on accuracy (or f1, log_loss, ...) the
+    level before the change had no se and the recovery never retrained at once; the Brier score —
+    the loss realized_z fires on for these metrics — stands in."""
+    def rec(day, version, brier):
+        return {"window_end": (pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(days=day)).isoformat(),
+                "champion_version": version, "rows": 500, "drift_share": 0.0, "realized": 1 - brier,
+                "realized_rows": 500, "brier": brier, "brier_se": 0.005}
+    before = {"accuracy": 0.92, "brier": 0.08, "brier_se": 0.005}
+    trained_across = {"accuracy": 0.75, "brier": 0.25, "brier_se": 0.005, "accuracy.delta": 0.02,
+                      "accuracy.ci_low": 0.01}
+    history: list[dict] = []
+    rules = []
+    for current, champion_gate in [(rec(1, "1", 0.30), before), (rec(2, "2", 0.26), trained_across)]:
+        verdict = policy.judge(history, current, RULES, champion_gate=champion_gate, metric="accuracy",
+                               min_labels=100, window="1D", min_gap=2)
+        history.append(current)
+        rules.append(verdict.rule)
+    assert rules == ["realized_z", "recovery"], [h.get("rule") for h in history]
+    assert (history[0]["change_level"], history[0]["change_level_se"]) == (0.08, 0.005)
+    assert "Brier score" in verdict.reason

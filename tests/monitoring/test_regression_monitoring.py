@@ -253,3 +253,15 @@ def test_a_small_targets_squared_error_reads_in_significant_digits():
                "champion_version": "1"}
     verdict = decide([], current, {"realized_z": 2.326}, champion_gate=gate, metric="rmse", min_labels=200)
     assert verdict.fire and "squared error 9e-06" in verdict.reason and "vs 2e-06" in verdict.reason, verdict.reason
+
+
+def test_text_in_a_classifiers_score_column_is_a_missing_score_not_a_crash():
+    """A classifier's logged ``prediction_1`` holding "n/a" raised ValueError (a traceback out of the
+    monitoring step) in both prediction-drift paths; realized_metrics already read it as missing."""
+    gate = {f"score_q{10 * (i + 1)}": 0.1 * (i + 1) for i in range(triggers.DECILES)} | {"rows": 1000.0}
+    frame = pd.DataFrame({"prediction_1": pd.Series([0.2, "n/a", 0.7, "", 0.95], dtype=object)})
+    spec = triggers.score_bin_spec("classification", [0, 1], gate)
+    counts = triggers.score_bins_of(spec, frame)
+    assert counts.sum() == 3
+    assert triggers.drift_from_bins(gate, counts) == pytest.approx(
+        triggers.served_prediction_drift("classification", [0, 1], gate, frame))

@@ -136,27 +136,34 @@ def _windows_since(earlier: list[dict[str, Any]], when: str) -> int:
 
 
 def _level_keys(metric: str) -> tuple[str, str, str, str]:
-    """What the recovery's level compares: (record value, record se, gate value, gate se). A
-    regressor's realized metric (rmse, mae, r2) has no standard error: its squared error has."""
+    """What the recovery's level compares: (record value, record se, gate value, gate se). ROC AUC
+    has its own standard error; the other metrics do not, so the loss ``realized_z`` fires on
+    stands in: a classifier's Brier score per row, a regressor's squared error (both lower is
+    better)."""
     from ctloop.metrics import REGRESSION
 
     if metric in REGRESSION:
         return "mse", "mse_se", "mse", "mse_se"
+    if metric != "roc_auc":
+        return "brier", "brier_se", "brier", "brier_se"
     return "realized", "realized_se", metric, f"{metric}_se"
 
 
 def _behind(current: dict[str, Any], level: tuple[Any, Any], z: Any, min_labels: int, metric: str) -> bool:
     """Whether ``current`` is worse than ``level`` (the champion's reference before the change, and
-    its standard error: ``metric`` with its se, a regressor's squared error) by more than ``z``
-    standard errors of the difference: the recovery is not done yet."""
+    its standard error, in :func:`_level_keys`' terms) by more than ``z`` standard errors of the
+    difference: the recovery is not done yet."""
     value_key, se_key, _, _ = _level_keys(metric)
     value, se, (ref, ref_se) = current.get(value_key), current.get(se_key), level
     if z is None or None in (value, se, ref, ref_se) or int(current.get("realized_rows") or 0) < max(min_labels, 1):
         return False
     if value != value or se != se or ref != ref or ref_se != ref_se:
         return False
-    worse = float(value) - float(ref) if value_key == "mse" else worse_by(metric, float(value), float(ref))
+    worse = float(value) - float(ref) if value_key != "realized" else worse_by(metric, float(value), float(ref))
     return worse > float(z) * math.hypot(float(se), float(ref_se))
+
+
+_LEVEL_NAMES = {"mse": "squared error", "brier": "Brier score"}
 
 
 def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any], *,
@@ -203,8 +210,8 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
         behind = _behind(current, level, rules.get("realized_z"), min_labels, metric) and rejected(history, current) is None
         if last is None or _windows_since(earlier, last["window_end"]) >= (1 if behind else gap):
             if behind:
-                what = "squared error" if _level_keys(metric)[0] == "mse" else metric
-                value = current["mse"] if what == "squared error" else current["realized"]
+                key = _level_keys(metric)[0]
+                what, value = _LEVEL_NAMES.get(key, metric), current[key]
                 outcome = (f"{outcome}; " if outcome else "") + (
                     f"realized {what} {value:.4g} still confidently worse than "
                     f"{level[0]:.4g} before the change: retrain now")

@@ -234,7 +234,7 @@ def score_bins_of(spec: tuple[float, ...], logged_scores: Any) -> np.ndarray:
     if n_classes == 0:  # a regressor's spec: its one prediction column, coerced as served_prediction_drift does
         scores = _numbers(logged_scores).reshape(-1)
     else:
-        scores = np.asarray(logged_scores, dtype=float)
+        scores = _score_columns(logged_scores)
     scores = scores[~np.isnan(scores).any(axis=1)] if scores.ndim == 2 else scores[~np.isnan(scores)]
     if not len(scores):
         return np.zeros(len(np.unique(deciles)) + 1, dtype=np.int64)
@@ -277,7 +277,7 @@ def served_realized(task: str, classes: list | None, labels: Any, logged_scores:
         return realized_regression(_numbers(labels), _numbers(logged_scores))
     if task != "classification" or not classes or not len(labels):
         return {}
-    proba = probability_matrix(np.asarray(logged_scores, dtype=float), len(classes))
+    proba = probability_matrix(_score_columns(logged_scores), len(classes))
     return {k: v for k, v in realized_inputs(np.asarray(labels), proba, list(classes)).items() if v is not None}
 
 
@@ -295,9 +295,25 @@ def served_prediction_drift(task: str, classes: list | None, gate: dict[str, flo
         return prediction_drift(gate, pred) if len(pred) else {}
     if task != "classification" or not classes:
         return {}
-    scores = np.asarray(logged_scores, dtype=float)
+    scores = _score_columns(logged_scores)
     scores = scores[~np.isnan(scores).any(axis=1)] if scores.ndim == 2 else scores[~np.isnan(scores)]
     return prediction_drift(gate, probability_matrix(scores, len(classes))) if len(scores) else {}
+
+
+def _score_columns(values: Any) -> np.ndarray:
+    """A classifier's logged score column(s) as floats, text that is no number NaN (as
+    :func:`ctloop.labels.realized.realized_metrics` reads them): a bad logged value is a missing
+    score, not a crash of the monitoring step."""
+    import numpy as np
+    import pandas as pd
+
+    array = np.asarray(values)
+    if array.dtype.kind in "biuf":
+        return array.astype(float)
+    if array.ndim == 1:
+        return pd.to_numeric(pd.Series(array), errors="coerce").to_numpy(dtype=float)
+    return np.column_stack([pd.to_numeric(pd.Series(array[:, j]), errors="coerce").to_numpy(dtype=float)
+                            for j in range(array.shape[1])]) if array.shape[1] else array.astype(float)
 
 
 def _numbers(values: Any) -> np.ndarray:
