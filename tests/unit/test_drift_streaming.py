@@ -41,7 +41,11 @@ def mixed_frames(n_ref, n_cur, shift=0.3, seed=0):
                 "cat": rng.choice(["a", "b", "c"], n, p=[0.5 - s / 2, 0.3, 0.2 + s / 2]),
                 "dict": pd.Categorical(rng.choice(["x", "y", "z"], n)),
                 "flag": rng.choice([True, False], n),
-                "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 99, n), "h"),
+                "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 99, n) + 10 * s, "h"),
+                "seen": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 9999, n), "s"),
+                "took": pd.to_timedelta(rng.exponential(60 + 60 * s, n).round(3), "s"),
+                "tags": [["a", "b"][: k] for k in rng.integers(0, 3, n)],  # Parquet list: not compared
+                "meta": [{"k": int(k)} for k in rng.integers(0, 3, n)],  # Parquet struct: not compared
             }
         )
 
@@ -92,6 +96,7 @@ def assert_same_verdict(exact, streamed):
                 assert x.drifted == y.drifted, x.column
     if not streamed.borderline:
         assert exact.drifted == streamed.drifted
+    assert exact.to_dict()["skipped"] == streamed.to_dict()["skipped"]
 
 
 # ------------------------------------------------------------------ streaming = in-memory
@@ -109,7 +114,9 @@ def test_parquet_dataset_streamed_equals_in_memory(tmp_path, n_ref, n_cur, sketc
     kinds = {c.column: c.kind for c in run.result.columns}
     assert kinds["icat"] == kinds["cat"] == kinds["flag"] == kinds["dict"] == "categorical"
     assert kinds["inull"] == "categorical"  # saved from pandas Int64, read back as Int64
-    assert "when" not in kinds and "part" not in kinds  # timestamps; partition keys
+    assert kinds["when"] == kinds["seen"] == kinds["took"] == "numeric"  # as seconds
+    assert "part" not in kinds  # partition keys
+    assert [str(c) for c in run.result.skipped] == ["tags (list, unsupported type)", "meta (dict, unsupported type)"]
     if sketch_size == streaming.DEFAULT_SKETCH_SIZE and n_ref <= 20000:
         assert not run.result.approximate  # below the sketch size everything is exact
 
