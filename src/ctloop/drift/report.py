@@ -172,8 +172,8 @@ def render_html(
     shown = [c for c in columns if kinds.get(c) in core.KINDS]
     ref = _as_seconds(_without_inf(sample_rows(reference, shown, sample_size, seed, stream=0), shown, kinds), shown)
     cur = _as_seconds(_without_inf(sample_rows(current, shown, sample_size, seed, stream=1), shown, kinds), shown)
-    skipped = [c for c in shown if not (_has_values(ref[c]) and _has_values(cur[c]))]
-    shown = [c for c in shown if c not in skipped]
+    no_values = [c for c in shown if not (_has_values(ref[c]) and _has_values(cur[c]))]
+    shown = [c for c in shown if c not in no_values]
     column_methods = {k: v for k, v in (column_methods or {}).items() if k in shown} or None
     column_thresholds = {k: v for k, v in (column_thresholds or {}).items() if k in shown} or None
 
@@ -221,7 +221,7 @@ def render_html(
         "reference_rows": len(reference),
         "current_rows": len(current),
         "report_columns": shown,
-        "report_skipped_columns": skipped,
+        "report_skipped_columns": no_values,
     }
 
 
