@@ -414,3 +414,44 @@ def test_empty_sides_and_merge_errors():
         streaming.DriftState(sketch_size=10)
     with pytest.raises(DriftError, match="a chunk has no column 'x'"):
         a.update(pd.DataFrame({"q": [1.0]}))
+
+
+def test_time_column_and_unsupported_columns_skipped_alike_by_both_engines(tmp_path):
+    """Written with Arrow types pandas never makes (timestamp[ms, tz], map), read by pandas for
+    the memory engine: the same compared columns, scores and skipped list (dtype as pandas
+    names it) from both engines."""
+    rng = np.random.default_rng(7)
+
+    def side(n, days):
+        when = 1_714_000_000_000 + rng.integers(0, 20 * 86_400_000, n) + int(days * 86_400_000)
+        return pa.table({
+            "num": rng.normal(size=n),
+            "event_time": pa.array(np.sort(when), pa.timestamp("ms")),
+            "due": pa.array(when + 3_600_123, pa.timestamp("ms", tz="Europe/Berlin")),
+            "attrs": pa.array([[("k", int(v))] for v in rng.integers(0, 3, n)], pa.map_(pa.string(), pa.int64())),
+            "tags": pa.array([["a"] * int(v) for v in rng.integers(0, 3, n)], pa.list_(pa.string())),
+        })
+
+    pq.write_table(side(500, 0), tmp_path / "ref.parquet")
+    pq.write_table(side(400, 4), tmp_path / "cur.parquet")
+    exact = engine.detect(pd.read_parquet(tmp_path / "ref.parquet"), pd.read_parquet(tmp_path / "cur.parquet"),
+                          time_column="event_time")
+    run = streaming.detect_sources(tmp_path / "ref.parquet", tmp_path / "cur.parquet", time_column="event_time")
+    assert_same_verdict(exact, run.result)
+    assert [c.column for c in exact.columns] == ["num", "due"] and exact.columns[1].drifted
+    assert [str(s) for s in run.result.skipped] == [
+        "event_time (datetime64[ms], time column)", "attrs (list, unsupported type)", "tags (list, unsupported type)"]
+    with pytest.raises(ConfigError, match="drift column 'event_time' is the time column"):
+        streaming.detect_sources(tmp_path / "ref.parquet", tmp_path / "cur.parquet", columns=["num", "event_time"],
+                                 time_column="event_time")
+
+
+def test_state_of_a_datetime_column_round_trips_and_merges():
+    frame = pd.DataFrame({"t": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(np.arange(300) * 61, "s")})
+    one = state_from_frame(frame, chunk=300)
+    parts = state_from_frame(frame.iloc[:100]).merge(state_from_frame(frame.iloc[100:]))
+    again = streaming.DriftState.from_dict(json.loads(json.dumps(parts.to_dict())))
+    for st in (one, parts, again):
+        col = st.columns["t"]
+        assert col.kind() == "numeric" and col.numeric.n == 300
+        assert col.numeric.minimum == pd.Timestamp("2024-01-01", tz="UTC").timestamp()
