@@ -235,3 +235,20 @@ def test_an_unknown_time_column_exits_2_with_one_line(timed_tables, capsys, engi
                         "--time-column", "createdAt")
     assert code == 2 and err.count("\n") == 1, err
     assert err.startswith("error: time column 'createdAt' is in neither the reference nor the current data"), err
+
+
+def test_csv_dates_are_text_to_both_engines(tmp_path, timed_tables, capsys):
+    """pandas reads a CSV date as text, Arrow's CSV reader as a timestamp: the memory engine
+    compared it as categories and the streaming engine skipped it (now: compared it as seconds)."""
+    ref, cur = (pd.read_parquet(p).drop(columns=["tags"]) for p in timed_tables)
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    tables = {}
+    for engine in ENGINES:
+        code, out, err = _run(capsys, "--reference", str(tmp_path / "ref.csv"), "--current", str(tmp_path / "cur.csv"),
+                              "--engine", engine, "--time-column", "created_at")
+        assert code == 0, err
+        tables[engine] = out[out.index("column "):]
+    assert tables["memory"] == tables["stream"]
+    assert "due_at  categorical" in tables["memory"] and "skipped 1 column(s): created_at (object, time column)" \
+        in tables["memory"]

@@ -1102,6 +1102,34 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
     return Source(uri, files, fmt, keys, dataset, local=isinstance(fs, pafs.LocalFileSystem))
 
 
+def csv_timestamps_as_text(source: Source) -> Source:
+    """The source with the timestamp columns Arrow infers in CSV files read as text, as
+    ``pandas.read_csv`` (the memory engine) reads them: both engines then compare a CSV date
+    column the same way (as categories). Parquet sources are returned as they are."""
+    import dataclasses
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.dataset as pads
+
+    schema = source.dataset.schema
+    stamps = [f.name for f in schema if pa.types.is_timestamp(f.type) and f.name not in source.partition_keys]
+    if source.format != "csv" or not stamps:
+        return source
+    text = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in stamps}))
+    partitioning = pads.partitioning(flavor="hive") if source.partition_keys else None
+    base = None
+    if partitioning is not None:  # the directory above the first key=value part
+        first = source.files[0]
+        base = first[: first.index(f"/{source.partition_keys[0]}=")]
+    try:
+        dataset = pads.dataset(source.files, format=text, filesystem=source.dataset.filesystem,
+                               partitioning=partitioning, partition_base_dir=base)  # fmt: skip
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        raise DataSourceError(f"{source.uri} is not a readable csv dataset: {exc}") from exc
+    return dataclasses.replace(source, dataset=dataset)
+
+
 def scan(source: str | Sequence[str] | Source, columns: Sequence[str] | None = None, *,
          filter: Any = None, batch_rows: int = DEFAULT_BATCH_ROWS,
          progress: Callable[[ScanProgress], None] | None = None) -> Iterator[pa.RecordBatch]:  # fmt: skip
@@ -1332,8 +1360,8 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
     then :func:`compare`. ``options`` are :func:`compare`'s (``drift_share``, ``method``, ...).
     ``progress(label, ScanProgress)`` is called after every batch."""
     started = time.monotonic()
-    ref_src = reference if isinstance(reference, Source) else open_source(reference)
-    cur_src = current if isinstance(current, Source) else open_source(current)
+    ref_src = csv_timestamps_as_text(reference if isinstance(reference, Source) else open_source(reference))
+    cur_src = csv_timestamps_as_text(current if isinstance(current, Source) else open_source(current))
     time_column = options.get("time_column") or None
     if columns is None:
         columns = default_columns(ref_src, cur_src, [*exclude, *([time_column] if time_column else [])])
@@ -1396,6 +1424,7 @@ __all__ = [
     "add_histograms",
     "choose_engine",
     "compare",
+    "csv_timestamps_as_text",
     "default_columns",
     "detect_sources",
     "is_single_file",
