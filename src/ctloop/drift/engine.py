@@ -68,6 +68,7 @@ MIN_ROWS = 30  # ``ctloop drift`` refuses a side with fewer rows (--min-rows): a
 TIME_COLUMN = "time column"  # reasons of a skipped column
 UNSUPPORTED = "unsupported type"
 SECONDS_PER_UNIT = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+_MAYBE_UNHASHABLE = ("mixed", "mixed-integer", "unknown-array")  # pandas.api.types.infer_dtype results
 
 
 @dataclass
@@ -185,6 +186,8 @@ def unsupported_dtype(series: pd.Series) -> str | None:
         return str(dtype)
     if dtype != np.dtype("O"):
         return None
+    if pd.api.types.infer_dtype(series, skipna=True) not in _MAYBE_UNHASHABLE:
+        return None  # one C pass: all strings, numbers, dates... (the common case)
     found = {t for t in set(map(type, series.to_numpy())) if t.__hash__ is None}
     if not found:
         return None
@@ -193,16 +196,17 @@ def unsupported_dtype(series: pd.Series) -> str | None:
     return "/".join(sorted(labels))
 
 
-def column_kind(series: pd.Series) -> str | None:
-    """``numeric``, ``categorical`` or ``None`` (not compared: :func:`unsupported_dtype`), by
-    evidently's rules (module doc). Give it the *current* frame's column, as evidently does."""
+def column_kind(series: pd.Series, *, supported: bool = False) -> str | None:
+    """``numeric``, ``categorical`` or ``None`` (not compared: :func:`unsupported_dtype`; not
+    checked again when the caller did, ``supported=True``), by evidently's rules (module doc).
+    Give it the *current* frame's column, as evidently does."""
     import numpy as np
     import pandas as pd
 
     dtype = series.dtype
     if temporal_type(dtype) is not None:
         return "numeric"
-    if unsupported_dtype(series) is not None:
+    if not supported and unsupported_dtype(series) is not None:
         return None
     if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
         return "categorical"
@@ -803,7 +807,7 @@ def detect(
         label = unsupported_dtype(current[name]) or unsupported_dtype(reference[name])
         if label is not None:
             unsupported[name] = label
-    plan = plan_columns(opts, lambda name: column_kind(current[name]), unsupported)
+    plan = plan_columns(opts, lambda name: column_kind(current[name], supported=True), unsupported)
     time_dtype = None
     if opts.time_column is not None:
         side = reference if opts.time_column in reference.columns else current
