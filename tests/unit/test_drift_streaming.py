@@ -455,3 +455,12 @@ def test_state_of_a_datetime_column_round_trips_and_merges():
         col = st.columns["t"]
         assert col.kind() == "numeric" and col.numeric.n == 300
         assert col.numeric.minimum == pd.Timestamp("2024-01-01", tz="UTC").timestamp()
+
+
+def test_a_datetime_state_without_values_is_refused_not_judged_empty():
+    """A state saved before datetimes were compared has no sketch for them: judged, it would
+    read as "no values in the reference" and call the column drifted."""
+    saved = state_from_frame(pd.DataFrame({"t": pd.date_range("2024-01-01", periods=50, freq="h")})).to_dict()
+    del saved["columns"][0]["numeric"]
+    with pytest.raises(DriftError, match=r"drift state of datetime column 't' holds no values .*recompute"):
+        streaming.DriftState.from_dict(saved)

@@ -396,6 +396,11 @@ class ColumnState:
                   max_categories=int(cat["limit"]) if cat else MIN_BUDGET)  # fmt: skip
         out.rows, out.nulls, out.infs = int(data["rows"]), int(data["nulls"]), int(data["infs"])
         out.nullable_int = bool(data.get("nullable_int", False))
+        if out.family == TEMPORAL and not num:
+            raise DriftError(
+                f"the drift state of datetime column {name!r} holds no values (written by a ctloop "
+                "that did not compare datetimes): recompute the state with this version"
+            )
         if num:
             out.numeric = NumericSketch.from_dict(num)
         if cat:
