@@ -35,7 +35,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import streams as catalogue  # noqa: E402
 from _common import RESULTS, save, table  # noqa: E402
 
-ENGINES = {"ctloop": ("never", "always", "drift", "default")}
+ENGINES = {"ctloop": ("never", "always", "every:2", "drift", "default")}  # every:2: a cron at the goal's budget
 SEED = 7
 COLUMNS = ["stream", "half", "kind", "windows", "rows_per_window", "engine", "policy", "mean_metric",
            "retrains", "delta_vs_always_pts", "retrain_ratio", "seconds", "crashed"]
@@ -206,7 +206,7 @@ def plot_stream(name: str, rows: list[dict]) -> Path:
 
     mine = [r for r in rows if r["stream"] == name]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 4.5), gridspec_kw={"width_ratios": [3, 1]})
-    colors = {"never": "#7f7f7f", "always": "#1f77b4", "drift": "#ff7f0e", "default": "#2ca02c"}
+    colors = {"never": "#7f7f7f", "always": "#1f77b4", "drift": "#ff7f0e", "default": "#2ca02c", "every:2": "#9467bd"}
     styles = {"ctloop": "-"}
     for r in mine:
         detail = r.get("windows_detail") or []
@@ -253,7 +253,7 @@ def plot_summary(rows: list[dict], engine: str) -> Path:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 6))
-    colors = {"never": "#7f7f7f", "drift": "#ff7f0e", "default": "#2ca02c"}
+    colors = {"never": "#7f7f7f", "drift": "#ff7f0e", "default": "#2ca02c", "every:2": "#9467bd"}
     for r in rows:
         if r["engine"] != engine or r["policy"] == "always" or r.get("delta_vs_always_pts") is None:
             continue
@@ -331,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         if e not in ENGINES:
             raise SystemExit(f"--engine {e!r}: choose from {', '.join(ENGINES)}")
     policies = {e: tuple(p for p in (args.policies.split(",") if args.policies else ENGINES[e])
-                         if p in ENGINES[e]) for e in engines}
+                         if p in ENGINES[e] or p.startswith("every:")) for e in engines}
     selected = list(catalogue.select(args.streams or None))
     t0 = time.perf_counter()
     infos: list[dict] = []
