@@ -29,9 +29,22 @@ def record(day: int, version: str, realized: float, *, se: float = 0.01, rows: i
             "rows": rows, "drift_share": 0.0, "realized": realized, "realized_rows": rows, "realized_se": se}
 
 
-def walk(windows: list[tuple[dict, dict]], **kw) -> list[str]:
-    """Judge each ``(record, champion gate)`` in turn; the rules that fired (``none``/``cooldown`` else)."""
-    history, rules = [], []
+def quiet(days: int, version: str = "0") -> list[dict]:
+    """``days`` windows judged before day 1 without a loss: they earn the budget its tokens (one
+    retrain per ``min_gap`` windows, up to a burst of ``policy.BURST``)."""
+    history: list[dict] = []
+    for day in range(1 - days, 1):
+        current = {**record(day, version, GATE["roc_auc"]), "window_end": record(day, version, 0)["window_end"].isoformat()}
+        policy.judge(history, current, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100)
+        assert not current["triggered"]
+        history.append(current)
+    return history
+
+
+def walk(windows: list[tuple[dict, dict]], *, saved: bool = True, **kw) -> list[str]:
+    """Judge each ``(record, champion gate)`` in turn; the rules that fired (``none``/``cooldown`` else).
+    ``saved``: after a quiet spell that filled the budget (else the first window has one token)."""
+    history, rules = (quiet(6) if saved else []), []
     for current, gate in windows:
         current = {**current, "window_end": current["window_end"].isoformat()}
         verdict = policy.judge(history, current, RULES, champion_gate=gate, metric="roc_auc", min_labels=100,
@@ -58,15 +71,19 @@ def test_the_budget_allows_one_retrain_per_min_gap_windows_with_short_bursts():
     loss = [(record(d, str(d), 0.80), GATE) for d in range(1, 7)]  # a new champion each window, each one worse
     assert walk(loss, min_gap=1, recovery=False) == ["realized_z"] * 6
     assert policy.BURST == 3
-    # min_gap 2: half a token per window, three saved: five losses in a row, then one per two windows
+    # min_gap 2: half a token per window, three saved by a quiet spell: five losses in a row, then one per two
     assert walk(loss, min_gap=2, recovery=False) == ["realized_z"] * 5 + ["cooldown"]
     assert walk(loss, min_gap=3, recovery=False) == ["realized_z"] * 4 + ["cooldown", "cooldown"]
+    # nothing saved up front: the first window has one token, then one retrain per min_gap windows —
+    # at most ⌈N / min_gap⌉ retrains in the first N windows (it started with three: 5 of 6 at min_gap 2)
+    assert walk(loss, min_gap=2, recovery=False, saved=False) == ["realized_z", "cooldown"] * 3
+    assert walk(loss, min_gap=3, recovery=False, saved=False) == ["realized_z", "cooldown", "cooldown"] * 2
     # a retrain that did not start gives its token back
     first = {**record(1, "1", 0.80), "window_end": record(1, "1", 0)["window_end"].isoformat()}
     policy.judge([], first, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100)
-    assert (first["triggered"], first["budget"]) == (True, 2.0)
+    assert (first["triggered"], first["budget"]) == (True, 0.0)
     policy.not_started(first)
-    assert (first["triggered"], first["budget"]) == (False, 3.0)
+    assert (first["triggered"], first["budget"]) == (False, 1.0)
 
 
 def gate(delta: float, ci_low: float) -> dict:
@@ -138,12 +155,12 @@ def test_a_recovery_retrains_at_once_while_the_champion_is_confidently_below_the
     back = [(record(1, "1", 0.80), GATE), (record(2, "2", 0.89), low), (record(3, "2", 0.89), low)]
     assert walk(back, min_gap=2) == ["realized_z", "none", "recovery"]
     # the level is carried in the records (monitoring: metrics change_level/_se) until the recovery ends
-    history: list[dict] = []
+    history = quiet(6)
     for current, champion_gate in behind[:2]:
         current = {**current, "window_end": current["window_end"].isoformat()}
         policy.judge(history, current, RULES, champion_gate=champion_gate, metric="roc_auc", min_labels=100)
         history.append(current)
-    assert [(h["change_level"], h["change_level_se"]) for h in history] == [(0.90, 0.01)] * 2
+    assert [(h["change_level"], h["change_level_se"]) for h in history[-2:]] == [(0.90, 0.01)] * 2
 
 
 def test_the_retrain_of_a_loss_may_start_at_the_change():
@@ -264,7 +281,7 @@ def test_a_regressors_recovery_retrains_at_once_while_its_squared_error_is_confi
                 "realized_rows": 500, "mse": mse, "mse_se": 0.05}
     before = {"mse": 1.0, "mse_se": 0.05, "rmse": 1.0}
     trained_across = {"mse": 3.8, "mse_se": 0.05, "rmse": 3.8 ** 0.5, "rmse.delta": -0.05, "rmse.ci_low": -0.02}
-    history: list[dict] = []
+    history: list[dict] = quiet(6)  # a quiet spell saved the budget its burst
     rules = []
     for current, champion_gate in [(rec(1, "1", 4.0), before), (rec(2, "2", 3.85), trained_across)]:
         verdict = policy.judge(history, current, RULES, champion_gate=champion_gate, metric="rmse", min_labels=100,
@@ -272,7 +289,7 @@ def test_a_regressors_recovery_retrains_at_once_while_its_squared_error_is_confi
         history.append(current)
         rules.append(verdict.rule)
     assert rules == ["realized_z", "recovery"], [h.get("rule") for h in history]
-    assert history[0]["change_level"] == 1.0 and "squared error" in verdict.reason
+    assert history[-2]["change_level"] == 1.0 and "squared error" in verdict.reason
 
 
 def test_a_classifier_judged_on_accuracy_recovers_at_once_on_its_brier_score():
@@ -286,7 +303,7 @@ def test_a_classifier_judged_on_accuracy_recovers_at_once_on_its_brier_score():
     before = {"accuracy": 0.92, "brier": 0.08, "brier_se": 0.005}
     trained_across = {"accuracy": 0.75, "brier": 0.25, "brier_se": 0.005, "accuracy.delta": 0.02,
                       "accuracy.ci_low": 0.01}
-    history: list[dict] = []
+    history: list[dict] = quiet(6)  # a quiet spell saved the budget its burst
     rules = []
     for current, champion_gate in [(rec(1, "1", 0.30), before), (rec(2, "2", 0.26), trained_across)]:
         verdict = policy.judge(history, current, RULES, champion_gate=champion_gate, metric="accuracy",
@@ -294,5 +311,5 @@ def test_a_classifier_judged_on_accuracy_recovers_at_once_on_its_brier_score():
         history.append(current)
         rules.append(verdict.rule)
     assert rules == ["realized_z", "recovery"], [h.get("rule") for h in history]
-    assert (history[0]["change_level"], history[0]["change_level_se"]) == (0.08, 0.005)
+    assert (history[-2]["change_level"], history[-2]["change_level_se"]) == (0.08, 0.005)
     assert "Brier score" in verdict.reason
