@@ -125,6 +125,18 @@ def choose_start(frame: pd.DataFrame, training: TrainingConfig, gate: GateConfig
     return fit(frame), frame, choice
 
 
+def run(frame: pd.DataFrame, training: TrainingConfig, gate: GateConfig, *, target: str, time_column: str,
+        holdout_fraction: float) -> tuple[TrainResult, pd.DataFrame, StartChoice | None]:
+    """What ``train_model`` fits: with ``training.candidate_since`` :func:`choose_start` from it,
+    else the usual model on all of ``frame`` (choice None)."""
+    from ctloop.components.train import core as train_core
+
+    if not training.candidate_since:
+        return train_core.run(frame, training, target=target, time_column=time_column), frame, None
+    return choose_start(frame, training, gate, target=target, time_column=time_column,
+                        since=training.candidate_since, holdout_fraction=holdout_fraction)
+
+
 def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
@@ -133,4 +145,4 @@ def _signed(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.4f}"
 
 
-__all__ = ["StartChoice", "choose_start", "min_rows"]
+__all__ = ["StartChoice", "choose_start", "min_rows", "run"]
