@@ -17,7 +17,8 @@ candidate start. :func:`choose_start` — the one implementation ``train_model``
    all rows.
 
 Not tried (the usual model, the note says why): no rows before or since the start, fewer rows
-since it than a challenger needs (:func:`min_rows`), or a single class in the part. The gate of
+since it than a challenger needs (:func:`min_rows`), a single class in the part, or a fit or
+comparison that fails (``TrainingError``, ``EvaluationError``: the usual model decides). The gate of
 the pipeline (or of the backtest) then judges the returned model against the champion as usual,
 on its own holdout: the choice happens inside the training rows.
 """
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ctloop.config import GateConfig, TrainingConfig
-from ctloop.errors import DataValidationError
+from ctloop.errors import DataValidationError, EvaluationError, TrainingError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -107,12 +108,16 @@ def choose_start(frame: pd.DataFrame, training: TrainingConfig, gate: GateConfig
     if why:
         choice.note = f"kept the whole training window: candidate start {choice.candidate} not tried ({why})"
         return fit(frame), frame, choice
-    candidate = fit(part)
     outside = np.ones(len(frame), dtype=bool)
     outside[since_rows[cut:]] = False  # the whole window but the check
-    whole = fit(frame.iloc[np.flatnonzero(outside)])
-    versus = eval_core.metric_values(eval_core.run(candidate.model, check.drop(columns=[time_column]), gate,
-                                                   target=target, task=training.task, champion=whole.model))
+    try:
+        candidate, whole = fit(part), fit(frame.iloc[np.flatnonzero(outside)])
+        versus = eval_core.metric_values(eval_core.run(candidate.model, check.drop(columns=[time_column]), gate,
+                                                       target=target, task=training.task, champion=whole.model))
+    except (TrainingError, EvaluationError) as exc:  # the comparison failed: the usual model (which may fail too)
+        choice.note = (f"kept the whole training window: candidate start {choice.candidate} not tried "
+                       f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]})")
+        return fit(frame), frame, choice
     choice.check_rows = len(check)
     choice.delta, choice.ci_low = (versus.get(policy.paid_key(choice.metric, stat)) for stat in ("delta", "ci_low"))
     choice.kept = policy.pays(choice.ci_low)

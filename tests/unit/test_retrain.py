@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.linear_model import LogisticRegression
 
 from ctloop.config import GateConfig, TrainingConfig
 from ctloop.errors import DataValidationError
@@ -66,3 +67,23 @@ def test_too_few_rows_or_one_class_since_the_start_is_not_tried():
 def test_the_time_column_is_required():
     with pytest.raises(DataValidationError, match="ts"):
         choose(stream(flip=True).drop(columns=["ts"]))
+
+
+class NeedsManyRows(LogisticRegression):
+    """A logistic regression that refuses fewer than 500 rows (scikit-learn's ValueError)."""
+
+    def fit(self, X, y, sample_weight=None):
+        if len(X) < 500:
+            raise ValueError(f"{len(X)} rows, needs 500")
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_a_candidate_that_cannot_be_fitted_leaves_the_usual_model():
+    """A failed comparison must not fail the training run: the usual model decides."""
+    training = TrainingConfig(estimator="tests.unit.test_retrain:NeedsManyRows",
+                              trusted_types=["tests.unit.test_retrain.NeedsManyRows"])
+    frame = stream(flip=True)
+    result, rows, choice = choose_start(frame, training, GATE, target="y", time_column="ts", since=SWITCH,
+                                        holdout_fraction=0.2)
+    assert not choice.kept and rows is frame and result.meta["train_rows"] == len(frame)
+    assert "not tried (TrainingError: fitting tests.unit.test_retrain:NeedsManyRows failed:" in choice.note
