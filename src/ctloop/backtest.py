@@ -68,6 +68,22 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 POLICIES = ("never", "always", "drift", "default")
+SCHEDULED = "every:"  # ``every:N``: a retrain every N windows whatever the data say (a cron schedule)
+
+
+def check_policy(name: str, flag: str = "--policy") -> str:
+    """``name`` when it is one of :data:`POLICIES` or ``every:N`` (N a whole number >= 1), else a
+    ConfigError naming ``flag`` and the value."""
+    if name in POLICIES:
+        return name
+    if name.startswith(SCHEDULED) and name[len(SCHEDULED):].isdigit() and int(name[len(SCHEDULED):]) >= 1:
+        return name
+    raise ConfigError(f"{flag} {name!r} is not one of {', '.join(POLICIES)} or every:N (a retrain every N windows)")
+
+
+def scheduled_every(policy: str) -> int | None:
+    """N of a scheduled policy ``every:N``, else None."""
+    return int(policy[len(SCHEDULED):]) if policy.startswith(SCHEDULED) else None
 
 # A backtest replays many windows: it trains with the pipeline's settings but judges each challenger
 # with fewer bootstrap rounds, against a bar at chance (the comparison with the champion does the
@@ -102,8 +118,7 @@ class BacktestConfig:
     def validate(self) -> None:
         from ctloop.timeutil import parse_duration
 
-        if self.policy not in POLICIES:
-            raise ConfigError(f"--policy {self.policy!r} is not one of {', '.join(POLICIES)}")
+        check_policy(self.policy)
         if not 0.0 < self.holdout_fraction < 1.0:
             raise ConfigError(f"holdout_fraction must be in (0, 1), got {self.holdout_fraction}")
         for name in ("window", "train_window", "label_delay"):
@@ -377,6 +392,7 @@ def run_backtest(
     history: list[dict[str, Any]] = []  # the window records policy.judge reads (its state), as monitoring stores them
     retrains = promotions = 0
     start = i
+    every, last_retrain = scheduled_every(cfg.policy), i - 1  # every:N counts windows from the initial model
     end_index = {pd.Timestamp(hi).isoformat(): k for k, (_, hi) in enumerate(bounds)}
     for i in range(start, len(bounds)):
         lo, hi = bounds[i]
@@ -411,6 +427,10 @@ def run_backtest(
             w.drift_share, w.drifted = float(drift.share), bool(drift.drifted)
         if cfg.policy == "always":
             fire, rule = True, "always"
+        elif every is not None:
+            since = i - last_retrain
+            fire, rule = since >= every, ("schedule" if since >= every else "none")
+            reason = f"scheduled: a retrain every {every} window(s), {since} since the last one"
         elif cfg.policy == "drift":
             fire = w.drifted
             rule, reason = ("drift" if fire else "none"), (f"drift share {w.drift_share:.2f}" if len(current)
@@ -459,6 +479,7 @@ def run_backtest(
             else:
                 result, part, holdout, decision = out
                 retrains += 1
+                last_retrain = i
                 w.retrained, w.approved = True, decision.approved
                 w.reason += f"; {decision.reason}"
                 if decision.approved:
@@ -552,9 +573,10 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
     import dataclasses
 
     say = progress or (lambda _msg: None)
-    unknown = [p for p in policies if p not in POLICIES]
-    if unknown or not policies:
-        raise ConfigError(f"--compare {','.join(policies)!r}: each policy must be one of {', '.join(POLICIES)}")
+    if not policies:
+        raise ConfigError("--compare '': name policies, e.g. never,always,every:2,default")
+    for p in policies:
+        check_policy(p, flag="--compare")
     out = {}
     for policy in dict.fromkeys(policies):
         out[policy] = run_backtest(frame, dataclasses.replace(cfg, policy=policy),
@@ -640,5 +662,5 @@ def write_comparison(reports: dict[str, BacktestReport], output_dir: str | Path)
     return csv_path, js, plot_comparison(reports, out / "compare.png")
 
 
-__all__ = ["POLICIES", "BacktestConfig", "BacktestReport", "WindowResult", "run_backtest", "derive_train_windows",
+__all__ = ["POLICIES", "check_policy", "scheduled_every", "BacktestConfig", "BacktestReport", "WindowResult", "run_backtest", "derive_train_windows",
            "plot_timeline", "write_report", "compare", "comparison_table", "plot_comparison", "write_comparison"]

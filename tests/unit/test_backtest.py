@@ -51,6 +51,23 @@ def test_drift_policy_retrains_after_the_shock_only(reports):
     assert drift.retrains < reports["always"].retrains
 
 
+def test_a_scheduled_policy_retrains_every_n_windows_whatever_the_data_say(credit, reports):
+    """``every:N`` is the cron baseline a platform engineer compares a trigger with: a retrain every
+    N windows counted from the initial model, drift or not."""
+    every3 = run_backtest(credit, cfg("every:3"))
+    retrained = [w.index for w in every3.windows if w.retrained and w.rule != "initial"]
+    assert retrained == [4, 7, 10] and every3.retrains == 3
+    assert {w.rule for w in every3.windows if w.index in retrained} == {"schedule"}
+    assert "a retrain every 3 window(s), 1 since the last one" in every3.windows[5].reason
+    assert every3.mean_metric > reports["never"].mean_metric
+
+
+@pytest.mark.parametrize("name", ["every:0", "every:", "every:two", "every:-1", "sometimes"])
+def test_a_policy_that_is_neither_named_nor_every_n_is_refused_naming_the_flag(credit, name):
+    with pytest.raises(ConfigError, match=rf"--policy '{name}' is not one of never, always, drift, default or every:N"):
+        run_backtest(credit, cfg(name))
+
+
 def test_report_files(tmp_path, reports):
     js, png = write_report(reports["drift"], tmp_path)
     data = json.loads(js.read_text())
