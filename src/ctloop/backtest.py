@@ -24,7 +24,8 @@ For every replay window after the initial training window:
    window (those whose label had arrived by the window's end, the same ``fit``; for a recovery
    retrain only the windows since the change; for the retrain of a loss, the windows since it
    when a model on them is confidently better than one on the whole window on the newest rows
-   since — the gate's paired bootstrap), gated against the champion on a time holdout (the
+   since — the gate's paired bootstrap inside the training part, :func:`ctloop.retrain.choose_start`,
+   the function ``train_model`` calls), gated against the champion on a time holdout (the
    same ``gate``) and promoted when approved. A training window with too few labelled rows, a
    single class, or on which the estimator fails, skips the retrain with the reason
    (:func:`ctloop.monitoring.policy.not_started`); the replay continues. What the gate found
@@ -251,6 +252,7 @@ def run_backtest(
     import pandas as pd
 
     from ctloop import metrics as M
+    from ctloop import retrain
     from ctloop.components.evaluate import core as eval_core
     from ctloop.components.train import core as train_core
     from ctloop.contract import parse_times
@@ -291,7 +293,7 @@ def run_backtest(
     counts = np.bincount(win_of_row, minlength=len(bounds))
     classification = cfg.task == "classification"
     n_classes = int(data[cfg.target].nunique()) if classification else 0
-    min_train_rows = cfg.min_train_rows or (max(100, 25 * n_classes) if classification else 100)
+    min_train_rows = cfg.min_train_rows or retrain.min_rows(cfg.task, n_classes)
     if cfg.train_window:
         train_windows = max(1, math.ceil(parse_duration(cfg.train_window, name="--train-window") / step))
         how = f"--train-window {cfg.train_window}"
@@ -324,33 +326,10 @@ def run_backtest(
                 out[policy.paid_key(cfg.primary_metric, stat)] = float(values[policy.paid_key(cfg.primary_metric, stat)])
         return out
 
-    def since_the_change(hist: pd.DataFrame, first: int) -> tuple[Any, pd.DataFrame, pd.DataFrame, str]:
-        """A loss's candidate start (policy record ``try_since``): a model on the rows of windows
-        ``first``.. and one on the whole training window, both scored on the newest rows since the
-        change (the gate's paired bootstrap). ``(model, train, holdout, note)`` when the one since
-        the change is confidently better, else ``(None, .., .., note)``: the usual retrain."""
-        recent = hist[win_of_row[hist.index.to_numpy()] >= first]
-        cut = int(len(recent) * (1 - cfg.holdout_fraction))
-        part, holdout = recent.iloc[:cut], recent.iloc[cut:]
-        if not 0 < len(recent) < len(hist) or cut < min_train_rows or (
-                classification and part[cfg.target].nunique() < 2):
-            return None, part, holdout, ""
-        candidate = train_core.run(part, cfg.training, target=cfg.target, time_column=cfg.time_column)
-        whole = train_core.run(hist.iloc[:len(hist) - len(holdout)], cfg.training, target=cfg.target,
-                               time_column=cfg.time_column)
-        versus = eval_core.metric_values(eval_core.run(candidate.model, holdout.drop(columns=[cfg.time_column]),
-                                                       cfg.gate, target=cfg.target, task=cfg.task,
-                                                       champion=whole.model))
-        delta, low = (versus.get(policy.paid_key(cfg.primary_metric, stat)) for stat in ("delta", "ci_low"))
-        kept = policy.pays(low)
-        note = (f"{'trained on the ' + str(len(part)) + ' rows since the change' if kept else 'kept the whole training window'}"
-                f" (since the change vs the whole window on the newest {len(holdout)} rows: {cfg.primary_metric} "
-                f"delta {float('nan') if delta is None else delta:+.4f}, ci_low {float('nan') if low is None else low:+.4f})")
-        return (candidate if kept else None), part, holdout, note
-
     def train(hist: pd.DataFrame, champion: _Champion | None, recent_first: int | None = None):
         """``(result, train, holdout, decision)`` or ``(None, reason)``. ``recent_first``: the first
-        window of a candidate start (:func:`since_the_change`)."""
+        window of a candidate start, tried inside the training part (:func:`ctloop.retrain.choose_start`,
+        as ``train_model`` does with ``training.candidate_since``)."""
         if len(hist) < min_train_rows:
             return None, f"{len(hist)} labelled rows in the training window (< {min_train_rows})"
         y = hist[cfg.target]
@@ -361,13 +340,15 @@ def run_backtest(
         if classification and part[cfg.target].nunique() < 2:
             return None, f"a single class {part[cfg.target].iloc[0]!r} in the training part of the window"
         try:
-            result, note = None, ""
-            if recent_first is not None:
-                result, since_part, since_holdout, note = since_the_change(hist, recent_first)
-                if result is not None:
-                    part, holdout = since_part, since_holdout
-            if result is None:
+            note = ""
+            if recent_first is None:
                 result = train_core.run(part, cfg.training, target=cfg.target, time_column=cfg.time_column)
+            else:
+                assert cfg.gate is not None
+                result, part, choice = retrain.choose_start(
+                    part, cfg.training, cfg.gate, target=cfg.target, time_column=cfg.time_column,
+                    since=bounds[recent_first][0], holdout_fraction=cfg.holdout_fraction, least_rows=min_train_rows)
+                note = choice.note
             decision = eval_core.run(result.model, holdout.drop(columns=[cfg.time_column]), cfg.gate,
                                      target=cfg.target, task=cfg.task,
                                      champion=champion.model if champion else None)

@@ -220,6 +220,67 @@ def test_a_recovery_retrain_in_monitoring_trains_on_the_data_since_the_change():
     assert training_parameters(params, "credit", now=now)["data"] == params["data"]
 
 
+def test_the_retrain_of_a_loss_in_monitoring_tries_the_data_since_the_change():
+    """The window's ``try_from`` tag (a loss's candidate start) becomes ``training.candidate_since``
+    of the triggered run, so ``train_model`` makes the backtest's choice (``ctloop.retrain``); the
+    data window is not cut (was: the tag was recorded and ignored, the run trained on the whole window)."""
+    from types import SimpleNamespace
+
+    from ctloop.monitoring.trigger import start_training, training_parameters
+
+    params = {"data": {"uri": "gs://b/t.parquet", "window": "180D"}, "training": {"estimator": "logistic_regression"}}
+    out = training_parameters(params, "credit", try_from="2026-02-20T01:00:00+01:00", now="2026-03-01T00:00:00Z")
+    assert out["training"] == {"estimator": "logistic_regression", "candidate_since": "2026-02-20T00:00:00+00:00"}
+    assert out["data"] == params["data"] and "candidate_since" not in params["training"]
+    assert "training" not in training_parameters({}, "credit")
+
+    # start_training reads the window's tags from its MLflow run (MonitoringStore.client.get_run), and
+    # marks and audits through two calls: the one-run store and registry below stand in for MLflow
+    # (a sqlite store costs seconds; test_a_trigger_that_fails_before_create_run... runs the real one)
+    tags = {"try_since": "2026-02-20T02:00:00+00:00", "try_from": "2026-02-20T00:00:00+00:00"}
+    events, created, marked = [], [], []
+
+    class Store:
+        client = SimpleNamespace(get_run=lambda run_id: SimpleNamespace(data=SimpleNamespace(tags=tags)))
+
+        def mark_triggered(self, run_id, kfp_run):
+            marked.append((run_id, kfp_run))
+
+    class Registry:
+        def record_event(self, model_name, version, event):
+            events.append(event)
+
+    class Platform:  # the one call start_training makes (ctloop.ops.platform.Platform.create_run)
+        def create_run(self, pipeline, *, experiment, params, run_name):
+            created.append(params)
+            return "kfp-run-1"
+
+    assert start_training(Registry(), Store(), Platform(), model_name="credit", reason="loss", params={},
+                          experiment="ctloop", monitor_run_id="window-run") == "kfp-run-1"
+    assert created[0]["training"] == {"candidate_since": "2026-02-20T00:00:00+00:00"}
+    assert marked == [("window-run", "kfp-run-1")] and events[-1]["try_from"] == "2026-02-20T00:00:00+00:00"
+
+
+def test_monitor_model_tags_a_losss_candidate_start(tmp_path):
+    """A confident loss outside a recovery: the window records ``try_since`` (its end) and the tag
+    ``try_from`` — the start of that window, as ``train_from`` is derived from ``train_since``."""
+    from ctloop.inference_log.reader import read_log
+    from ctloop.labels.store import read_labels
+
+    truth = ws.write_log(tmp_path / "logs", n=300)
+    ws.write_labels(tmp_path / "labels", truth)
+    cfg = ws.config(tmp_path / "logs", tmp_path / "labels", rules={"cooldown": None, "realized_drop": 0.01})
+    window = core.bounds(ws.END, cfg)
+    champ = ws.champion()
+    champ.gate_metrics = {"roc_auc": 0.99}  # the realized AUC (about 0.94) is more than 0.01 below
+    out = core.judge(window=window, logs=read_log(str(tmp_path / "logs"), ws.MODEL, window.read_from, window.end),
+                     labels=read_labels(str(tmp_path / "labels")), champion=champ, history=[], previous=None,
+                     cfg=cfg, model_name=ws.MODEL)
+    assert out.verdict.fire and out.verdict.rule == "realized_drop", out.verdict.reason
+    assert out.tags["try_since"] == ws.END.isoformat() and "train_from" not in out.tags
+    assert out.tags["try_from"] == (ws.END - pd.Timedelta("2h")).isoformat()
+
+
 def test_monitor_model_judges_a_window_with_the_policy(tmp_path):
     """The monitoring core's own judgement (``core.judge`` on a logged window) goes through
     ``policy.judge``: two windows after a retrain that paid, the recovery asks for the next one,

@@ -17,8 +17,9 @@ in the backtest), so nothing else has to be kept in step:
   end. Its retrain names that window as a candidate start (record ``try_since``): the backtest
   trains on the whole training window and on the data since, scores both on the newest rows
   since, and keeps the data since only when it is confidently better (one loss may be noise;
-  an abrupt switch is not) — the continuous-training pipeline does not compare the two yet and
-  trains on the whole window. The policy then keeps retraining without waiting for the next
+  an abrupt switch is not) — and so does the continuous-training pipeline's ``train_model``
+  (``training.candidate_since``, from the window's ``try_from`` tag): one function,
+  :func:`ctloop.retrain.choose_start`. The policy then keeps retraining without waiting for the next
   loss, on the data since the change (record ``train_since``; growing back to the whole training
   window; a further loss meanwhile trains on it too), every ``gap`` windows: ``min_gap`` while
   each retrain pays (:func:`paid`: the challenger replaced the champion and scored better than it
