@@ -35,7 +35,7 @@ def save(name: str, payload: dict) -> Path:
 
 
 def table(rows: list[dict], columns: list[str]) -> str:
-    widths = {c: max(len(c), *(len(_fmt(r.get(c))) for r in rows)) for c in columns}
+    widths = {c: max([len(c), *(len(_fmt(r.get(c))) for r in rows)]) for c in columns}  # no rows: the header
     head = "  ".join(c.ljust(widths[c]) for c in columns)
     sep = "  ".join("-" * widths[c] for c in columns)
     body = ["  ".join(_fmt(r.get(c)).ljust(widths[c]) for c in columns) for r in rows]

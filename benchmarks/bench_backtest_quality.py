@@ -35,7 +35,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import streams as catalogue  # noqa: E402
 from _common import RESULTS, save, table  # noqa: E402
 
-ENGINES = {"ctloop": ("never", "always", "drift", "default")}
+ENGINES = {"ctloop": ("never", "always", "every:2", "drift", "default")}  # every:2: a cron at the goal's budget
 SEED = 7
 COLUMNS = ["stream", "half", "kind", "windows", "rows_per_window", "engine", "policy", "mean_metric",
            "retrains", "delta_vs_always_pts", "retrain_ratio", "seconds", "crashed"]
@@ -176,6 +176,44 @@ def goal(rows: list[dict], engine: str = "ctloop", policy: str = "default") -> l
     return out
 
 
+def summary(rows: list[dict], engine: str = "ctloop") -> str:
+    """One line per stream (the README's table): every policy's mean, the default's difference with
+    always, its retrains against always's, and the goal — for the default and for the cron at the
+    goal's budget (``every:2``) where it was replayed."""
+    def mean(stream: str, policy: str) -> str:
+        r = next((x for x in rows if x["stream"] == stream and x["engine"] == engine and x["policy"] == policy), None)
+        return "—" if r is None or r.get("mean_metric") is None else f"{r['mean_metric']:.4f}"
+
+    policies = [p for p in ENGINES[engine] if any(r["policy"] == p for r in rows)]
+    verdicts = {p: {g["stream"]: g for g in goal(rows, engine, p)} for p in ("default", "every:2") if p in policies}
+    head = ["half", "stream", *policies, "default vs always", "retrains default / always", "goal (default)"]
+    if "every:2" in verdicts:
+        head.append("goal (every:2)")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+
+    def said(g: dict | None) -> str:
+        if g is None:
+            return ""
+        if not g.get("in_goal_scope", True):
+            return "out of scope"
+        return "met" if g["pass"] else f"**missed**: {g['why']}"
+
+    for stream in dict.fromkeys(r["stream"] for r in rows):
+        d = next((x for x in rows if x["stream"] == stream and x["policy"] == "default"), None)
+        a = next((x for x in rows if x["stream"] == stream and x["policy"] == "always"), None)
+        if d is None:
+            continue
+        name = stream + ("" if d["drift"] else " (no drift)")
+        delta = "" if d.get("delta_vs_always_pts") is None else f"{d['delta_vs_always_pts']:+.2f} pts"
+        cells = [d["half"], name, *(mean(stream, p) for p in policies), delta,
+                 f"{d.get('retrains')} / {a.get('retrains') if a else '—'}",
+                 said(verdicts["default"].get(stream))]
+        if "every:2" in verdicts:
+            cells.append(said(verdicts["every:2"].get(stream)))
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def markdown(rows: list[dict], goal_rows: list[dict] | None = None) -> str:
     """The result table as Markdown (docs/backtest-quality.md quotes it)."""
     head = ["stream", "half", "kind", "windows", "rows/window", "engine", "policy", "mean AUC",
@@ -206,7 +244,7 @@ def plot_stream(name: str, rows: list[dict]) -> Path:
 
     mine = [r for r in rows if r["stream"] == name]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 4.5), gridspec_kw={"width_ratios": [3, 1]})
-    colors = {"never": "#7f7f7f", "always": "#1f77b4", "drift": "#ff7f0e", "default": "#2ca02c"}
+    colors = {"never": "#7f7f7f", "always": "#1f77b4", "drift": "#ff7f0e", "default": "#2ca02c", "every:2": "#9467bd"}
     styles = {"ctloop": "-"}
     for r in mine:
         detail = r.get("windows_detail") or []
@@ -253,7 +291,7 @@ def plot_summary(rows: list[dict], engine: str) -> Path:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 6))
-    colors = {"never": "#7f7f7f", "drift": "#ff7f0e", "default": "#2ca02c"}
+    colors = {"never": "#7f7f7f", "drift": "#ff7f0e", "default": "#2ca02c", "every:2": "#9467bd"}
     for r in rows:
         if r["engine"] != engine or r["policy"] == "always" or r.get("delta_vs_always_pts") is None:
             continue
@@ -304,7 +342,7 @@ def merge(names: list[str], output: str) -> int:
         plot_stream(name, rows)
     for engine in dict.fromkeys(r["engine"] for r in rows):
         plot_summary(rows, engine)
-    (RESULTS / f"{output}.md").write_text(markdown(rows, results.get("goal")))
+    (RESULTS / f"{output}.md").write_text((summary(rows) + "\n" if results else "") + markdown(rows, results.get("goal")))
     out = save(output, {"seconds": seconds, "merged": names, "rows": rows, **results, "streams": infos})
     print(f"\nwrote {out}")
     return 0
@@ -331,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         if e not in ENGINES:
             raise SystemExit(f"--engine {e!r}: choose from {', '.join(ENGINES)}")
     policies = {e: tuple(p for p in (args.policies.split(",") if args.policies else ENGINES[e])
-                         if p in ENGINES[e]) for e in engines}
+                         if p in ENGINES[e] or p.startswith("every:")) for e in engines}
     selected = list(catalogue.select(args.streams or None))
     t0 = time.perf_counter()
     infos: list[dict] = []
@@ -350,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         plot_stream(s.name, rows)
     for e in engines:
         plot_summary(rows, e)
-    (RESULTS / f"{args.output}.md").write_text(markdown(rows, results.get("goal")))
+    (RESULTS / f"{args.output}.md").write_text((summary(rows) + "\n" if results else "") + markdown(rows, results.get("goal")))
     out = save(args.output, {"seconds": round(time.perf_counter() - t0, 1), "rows": rows, **results,
                              "streams": infos, "label_delay_windows": args.label_delay_windows})
     print(f"\nwrote {out} and {len(selected)} PNG(s) in {RESULTS} in {time.perf_counter() - t0:.0f}s "

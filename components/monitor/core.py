@@ -310,14 +310,21 @@ def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, 
     series, tags = carried(record)
     out.series.update(series)
     out.tags.update(tags)
-    if record.get("train_since"):  # trigger_training cuts the triggered run's data window back to it
-        import pandas as pd
-
-        from ctloop.timeutil import parse_duration
-
-        start = pd.Timestamp(record["train_since"]) - parse_duration(cfg.window, name="monitoring.window")
-        out.tags["train_from"] = start.isoformat()
+    # the start of the window ending train_since / try_since: trigger_training cuts the triggered run's
+    # data window back to train_from, and sets training.candidate_since from try_from (ctloop.retrain)
+    for key, tag in (("train_since", "train_from"), ("try_since", "try_from")):
+        if record.get(key):
+            out.tags[tag] = _window_start(record[key], cfg)
     return out
+
+
+def _window_start(end: str, cfg: MonitoringConfig) -> str:
+    """The start (ISO) of the monitoring window ending ``end``."""
+    import pandas as pd
+
+    from ctloop.timeutil import parse_duration
+
+    return (pd.Timestamp(end) - parse_duration(cfg.window, name="monitoring.window")).isoformat()
 
 
 # record fields the rules and the policy read from earlier windows (store.to_record)

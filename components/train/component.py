@@ -14,6 +14,7 @@ def train_model(
     data: dict,
     model: Output[Model],
     training: Optional[dict] = None,
+    gate: Optional[dict] = None,
     dataset_digest: str = "",
     tracking_uri: str = "",
 ) -> NamedTuple("TrainOutputs", [("run_id", str), ("model_uri", str)]):
@@ -21,9 +22,12 @@ def train_model(
 
     The Pipeline imputes (median / most frequent), scales numeric columns (linear models) and
     one-hot encodes categorical ones in a ColumnTransformer, then fits the estimator; sample
-    weights come from ``_ctloop_weight`` when ``prepare_data`` wrote recency weights. The MLflow
-    run records params, metrics, the dataset (digest and source), a drift reference sample, the
-    model with its signature (skops) and a joblib copy for KServe.
+    weights come from ``_ctloop_weight`` when ``prepare_data`` wrote recency weights. With
+    ``training.candidate_since`` it trains on the rows since then when that model is confidently
+    better (``ctloop.retrain.choose_start``, the backtest's choice too), and says which start it
+    used (printed, MLflow param and tag ``training_start``/``ctloop.training_start``, model meta
+    ``training_start``). The MLflow run records params, metrics, the dataset (digest and source),
+    a drift reference sample, the model with its signature (skops) and a joblib copy for KServe.
 
     Args:
         train_data: Dataset from ``prepare_data`` (Parquet).
@@ -31,11 +35,16 @@ def train_model(
         data: The ``data`` section (``ctloop.config.DataConfig``): ``target`` is the label, the
             ``time_column`` is never a feature, ``uri`` is recorded as the dataset's source.
         model: Output Model: a directory with ``model.joblib`` and ``ctloop-model.json`` (task,
-            target, features, classes, estimator, params, scikit-learn version, MLflow run/model URI).
+            target, features, classes, estimator, params, scikit-learn version, MLflow run/model URI,
+            ``training_start``: the candidate start's choice, null without one).
         training: The ``training`` section (``ctloop.config.TrainingConfig``;
             docs/configuration.md): ``task``, ``estimator``, ``hyperparameters`` (validated against
             the estimator before fitting), ``search_iterations`` (randomized search with
-            time-series CV), ``seed``; empty = the defaults.
+            time-series CV), ``seed``, ``candidate_since`` (a recovery's candidate start, set by
+            ``trigger_training``: also trains on the rows since then and keeps that model when it
+            is confidently better on the newest of them, ``ctloop.retrain``); empty = the defaults.
+        gate: The ``gate`` section (``ctloop.config.GateConfig``): the paired bootstrap that compares
+            the model since ``training.candidate_since`` with the whole window's; empty = the defaults.
         dataset_digest: Content fingerprint of the training data (from ``prepare_data``).
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
 
@@ -48,23 +57,28 @@ def train_model(
 
     from ctloop import tracking
     from ctloop.artifacts import META_SKOPS_SHA256, load_model_meta, read_dataset, save_model
-    from ctloop.components.train import core
-    from ctloop.config import DataConfig, TrainingConfig
+    from ctloop.config import DataConfig, GateConfig, TrainingConfig
+    from ctloop.retrain import run
 
     data_cfg, cfg = DataConfig.from_dict(data), TrainingConfig.from_dict(training)
     frame = read_dataset(train_data.path)
     started = time.perf_counter()
-    result = core.run(frame, cfg, target=data_cfg.target, time_column=data_cfg.time_column)
+    result, rows, choice = run(frame, cfg, GateConfig.from_dict(gate), target=data_cfg.target,
+                               time_column=data_cfg.time_column, holdout_fraction=data_cfg.holdout_fraction)
     result.metrics["fit_seconds"] = round(time.perf_counter() - started, 3)
-    print(f"ctloop: fitted {cfg.estimator} on {len(frame)} rows × {len(result.meta['features'])} features "
+    if choice is not None:
+        print(f"ctloop: training start: {choice.note}")
+    print(f"ctloop: fitted {cfg.estimator} on {len(rows)} rows × {len(result.meta['features'])} features "
           f"in {result.metrics['fit_seconds']:.1f} s {result.metrics}")
-    meta = {**result.meta, "time_column": data_cfg.time_column, "dataset_digest": dataset_digest}
+    meta = {**result.meta, "time_column": data_cfg.time_column, "dataset_digest": dataset_digest,
+            "training_start": choice.to_meta() if choice else None}
     params = {"estimator": cfg.estimator, "task": cfg.task, "search_iterations": cfg.search_iterations,
-              **result.meta["params"]}
+              **result.meta["params"], **({"training_start": choice.start or "window"} if choice else {})}
     run_id, model_uri = tracking.log_training_run(
         tracking_uri=tracking_uri, experiment=model_name, model=result.model, meta=meta, params=params,
-        metrics=result.metrics, train_frame=frame.drop(columns=[data_cfg.time_column], errors="ignore"),
+        metrics=result.metrics, train_frame=rows.drop(columns=[data_cfg.time_column], errors="ignore"),
         dataset_digest=dataset_digest, data_uri=data_cfg.uri, seed=cfg.seed,
+        run_tags={"ctloop.training_start": choice.note} if choice else None,
     )
     meta.update({"mlflow_run_id": run_id, "mlflow_model_uri": model_uri})
     save_model(model.path, result.model, meta)

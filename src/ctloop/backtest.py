@@ -24,7 +24,8 @@ For every replay window after the initial training window:
    window (those whose label had arrived by the window's end, the same ``fit``; for a recovery
    retrain only the windows since the change; for the retrain of a loss, the windows since it
    when a model on them is confidently better than one on the whole window on the newest rows
-   since — the gate's paired bootstrap), gated against the champion on a time holdout (the
+   since — the gate's paired bootstrap inside the training part, :func:`ctloop.retrain.choose_start`,
+   the function ``train_model`` calls), gated against the champion on a time holdout (the
    same ``gate``) and promoted when approved. A training window with too few labelled rows, a
    single class, or on which the estimator fails, skips the retrain with the reason
    (:func:`ctloop.monitoring.policy.not_started`); the replay continues. What the gate found
@@ -67,6 +68,22 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 POLICIES = ("never", "always", "drift", "default")
+SCHEDULED = "every:"  # ``every:N``: a retrain every N windows whatever the data say (a cron schedule)
+
+
+def check_policy(name: str, flag: str = "--policy") -> str:
+    """``name`` when it is one of :data:`POLICIES` or ``every:N`` (N a whole number >= 1), else a
+    ConfigError naming ``flag`` and the value."""
+    if name in POLICIES:
+        return name
+    if name.startswith(SCHEDULED) and name[len(SCHEDULED):].isdigit() and int(name[len(SCHEDULED):]) >= 1:
+        return name
+    raise ConfigError(f"{flag} {name!r} is not one of {', '.join(POLICIES)} or every:N (a retrain every N windows)")
+
+
+def scheduled_every(policy: str) -> int | None:
+    """N of a scheduled policy ``every:N``, else None."""
+    return int(policy[len(SCHEDULED):]) if policy.startswith(SCHEDULED) else None
 
 # A backtest replays many windows: it trains with the pipeline's settings but judges each challenger
 # with fewer bootstrap rounds, against a bar at chance (the comparison with the champion does the
@@ -101,8 +118,7 @@ class BacktestConfig:
     def validate(self) -> None:
         from ctloop.timeutil import parse_duration
 
-        if self.policy not in POLICIES:
-            raise ConfigError(f"--policy {self.policy!r} is not one of {', '.join(POLICIES)}")
+        check_policy(self.policy)
         if not 0.0 < self.holdout_fraction < 1.0:
             raise ConfigError(f"holdout_fraction must be in (0, 1), got {self.holdout_fraction}")
         for name in ("window", "train_window", "label_delay"):
@@ -236,6 +252,7 @@ def run_backtest(
     import pandas as pd
 
     from ctloop import metrics as M
+    from ctloop import retrain
     from ctloop.components.evaluate import core as eval_core
     from ctloop.components.train import core as train_core
     from ctloop.contract import parse_times
@@ -276,7 +293,7 @@ def run_backtest(
     counts = np.bincount(win_of_row, minlength=len(bounds))
     classification = cfg.task == "classification"
     n_classes = int(data[cfg.target].nunique()) if classification else 0
-    min_train_rows = cfg.min_train_rows or (max(100, 25 * n_classes) if classification else 100)
+    min_train_rows = cfg.min_train_rows or retrain.min_rows(cfg.task, n_classes)
     if cfg.train_window:
         train_windows = max(1, math.ceil(parse_duration(cfg.train_window, name="--train-window") / step))
         how = f"--train-window {cfg.train_window}"
@@ -309,33 +326,10 @@ def run_backtest(
                 out[policy.paid_key(cfg.primary_metric, stat)] = float(values[policy.paid_key(cfg.primary_metric, stat)])
         return out
 
-    def since_the_change(hist: pd.DataFrame, first: int) -> tuple[Any, pd.DataFrame, pd.DataFrame, str]:
-        """A loss's candidate start (policy record ``try_since``): a model on the rows of windows
-        ``first``.. and one on the whole training window, both scored on the newest rows since the
-        change (the gate's paired bootstrap). ``(model, train, holdout, note)`` when the one since
-        the change is confidently better, else ``(None, .., .., note)``: the usual retrain."""
-        recent = hist[win_of_row[hist.index.to_numpy()] >= first]
-        cut = int(len(recent) * (1 - cfg.holdout_fraction))
-        part, holdout = recent.iloc[:cut], recent.iloc[cut:]
-        if not 0 < len(recent) < len(hist) or cut < min_train_rows or (
-                classification and part[cfg.target].nunique() < 2):
-            return None, part, holdout, ""
-        candidate = train_core.run(part, cfg.training, target=cfg.target, time_column=cfg.time_column)
-        whole = train_core.run(hist.iloc[:len(hist) - len(holdout)], cfg.training, target=cfg.target,
-                               time_column=cfg.time_column)
-        versus = eval_core.metric_values(eval_core.run(candidate.model, holdout.drop(columns=[cfg.time_column]),
-                                                       cfg.gate, target=cfg.target, task=cfg.task,
-                                                       champion=whole.model))
-        delta, low = (versus.get(policy.paid_key(cfg.primary_metric, stat)) for stat in ("delta", "ci_low"))
-        kept = policy.pays(low)
-        note = (f"{'trained on the ' + str(len(part)) + ' rows since the change' if kept else 'kept the whole training window'}"
-                f" (since the change vs the whole window on the newest {len(holdout)} rows: {cfg.primary_metric} "
-                f"delta {float('nan') if delta is None else delta:+.4f}, ci_low {float('nan') if low is None else low:+.4f})")
-        return (candidate if kept else None), part, holdout, note
-
     def train(hist: pd.DataFrame, champion: _Champion | None, recent_first: int | None = None):
         """``(result, train, holdout, decision)`` or ``(None, reason)``. ``recent_first``: the first
-        window of a candidate start (:func:`since_the_change`)."""
+        window of a candidate start, tried inside the training part (:func:`ctloop.retrain.choose_start`,
+        as ``train_model`` does with ``training.candidate_since``)."""
         if len(hist) < min_train_rows:
             return None, f"{len(hist)} labelled rows in the training window (< {min_train_rows})"
         y = hist[cfg.target]
@@ -346,13 +340,15 @@ def run_backtest(
         if classification and part[cfg.target].nunique() < 2:
             return None, f"a single class {part[cfg.target].iloc[0]!r} in the training part of the window"
         try:
-            result, note = None, ""
-            if recent_first is not None:
-                result, since_part, since_holdout, note = since_the_change(hist, recent_first)
-                if result is not None:
-                    part, holdout = since_part, since_holdout
-            if result is None:
+            note = ""
+            if recent_first is None:
                 result = train_core.run(part, cfg.training, target=cfg.target, time_column=cfg.time_column)
+            else:
+                assert cfg.gate is not None
+                result, part, choice = retrain.choose_start(
+                    part, cfg.training, cfg.gate, target=cfg.target, time_column=cfg.time_column,
+                    since=bounds[recent_first][0], holdout_fraction=cfg.holdout_fraction, least_rows=min_train_rows)
+                note = choice.note
             decision = eval_core.run(result.model, holdout.drop(columns=[cfg.time_column]), cfg.gate,
                                      target=cfg.target, task=cfg.task,
                                      champion=champion.model if champion else None)
@@ -396,6 +392,7 @@ def run_backtest(
     history: list[dict[str, Any]] = []  # the window records policy.judge reads (its state), as monitoring stores them
     retrains = promotions = 0
     start = i
+    every, last_retrain = scheduled_every(cfg.policy), i - 1  # every:N counts windows from the initial model
     end_index = {pd.Timestamp(hi).isoformat(): k for k, (_, hi) in enumerate(bounds)}
     for i in range(start, len(bounds)):
         lo, hi = bounds[i]
@@ -430,6 +427,10 @@ def run_backtest(
             w.drift_share, w.drifted = float(drift.share), bool(drift.drifted)
         if cfg.policy == "always":
             fire, rule = True, "always"
+        elif every is not None:
+            since = i - last_retrain
+            fire, rule = since >= every, ("schedule" if since >= every else "none")
+            reason = f"scheduled: a retrain every {every} window(s), {since} since the last one"
         elif cfg.policy == "drift":
             fire = w.drifted
             rule, reason = ("drift" if fire else "none"), (f"drift share {w.drift_share:.2f}" if len(current)
@@ -478,6 +479,7 @@ def run_backtest(
             else:
                 result, part, holdout, decision = out
                 retrains += 1
+                last_retrain = i
                 w.retrained, w.approved = True, decision.approved
                 w.reason += f"; {decision.reason}"
                 if decision.approved:
@@ -571,9 +573,10 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
     import dataclasses
 
     say = progress or (lambda _msg: None)
-    unknown = [p for p in policies if p not in POLICIES]
-    if unknown or not policies:
-        raise ConfigError(f"--compare {','.join(policies)!r}: each policy must be one of {', '.join(POLICIES)}")
+    if not policies:
+        raise ConfigError("--compare '': name policies, e.g. never,always,every:2,default")
+    for p in policies:
+        check_policy(p, flag="--compare")
     out = {}
     for policy in dict.fromkeys(policies):
         out[policy] = run_backtest(frame, dataclasses.replace(cfg, policy=policy),
@@ -659,5 +662,5 @@ def write_comparison(reports: dict[str, BacktestReport], output_dir: str | Path)
     return csv_path, js, plot_comparison(reports, out / "compare.png")
 
 
-__all__ = ["POLICIES", "BacktestConfig", "BacktestReport", "WindowResult", "run_backtest", "derive_train_windows",
+__all__ = ["POLICIES", "check_policy", "scheduled_every", "BacktestConfig", "BacktestReport", "WindowResult", "run_backtest", "derive_train_windows",
            "plot_timeline", "write_report", "compare", "comparison_table", "plot_comparison", "write_comparison"]

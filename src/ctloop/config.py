@@ -109,6 +109,19 @@ def iso_time_or_empty(value: Any) -> str | None:
     return None
 
 
+def iso_time(value: Any) -> str | None:
+    """An ISO 8601 time or empty (none)."""
+    from ctloop.timeutil import to_utc
+
+    if value == "":
+        return None
+    try:
+        to_utc(value)
+    except ConfigError:
+        return "is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z (empty = none)"
+    return None
+
+
 def k8s_name(value: Any) -> str | None:
     if value == "" or (len(value) <= 63 and K8S_NAME.match(value)):
         return None
@@ -464,6 +477,10 @@ class TrainingConfig(Section):
                               "allow-list, declared after review (skops builds only trusted types); training "
                               "names any that are missing.", example="[mypkg.models.MyClassifier]",
                               check=trusted_type_names)
+    candidate_since: str = opt("", "A recovery's candidate start (ISO time, set by trigger_training from the "
+                               "monitoring window's try_from tag): also train on the rows since then and keep that "
+                               "model when confidently better on the newest of them (ctloop.retrain); empty = the "
+                               "whole window.", example="2026-01-31T00:00:00Z", check=iso_time)
 
     def problems(self) -> list[str]:
         from ctloop.estimators import ESTIMATORS, task_problem

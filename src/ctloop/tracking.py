@@ -245,8 +245,10 @@ def log_training_run(
     dataset_digest: str,
     data_uri: str,
     seed: int = 0,
+    run_tags: dict[str, str] | None = None,
 ) -> tuple[str, str]:
-    """Log one training run to MLflow; returns ``(run_id, model_uri)``.
+    """Log one training run to MLflow; returns ``(run_id, model_uri)``. ``run_tags``: more run tags
+    (``ctloop.training_start``: where the training rows started and why).
 
     The run holds: params, metrics, the training dataset as an MLflow dataset input (digest and
     source), a reference sample for drift detection (``reference/reference.parquet``), the
@@ -307,7 +309,7 @@ def log_training_run(
         }
         if meta.get("trusted_types"):
             tags[TAG_TRUSTED_TYPES] = json.dumps(list(meta["trusted_types"]))
-        mlflow.set_tags(tags)
+        mlflow.set_tags({**(run_tags or {}), **tags})
         with warnings.catch_warnings():  # the dataset's schema is computed lazily, here
             warnings.filterwarnings("ignore", message=r"(?s).*[Ii]nteger column", category=UserWarning)
             mlflow.log_input(_dataset(train_frame, data_uri, target, dataset_digest), context="training")

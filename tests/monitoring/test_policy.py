@@ -29,9 +29,22 @@ def record(day: int, version: str, realized: float, *, se: float = 0.01, rows: i
             "rows": rows, "drift_share": 0.0, "realized": realized, "realized_rows": rows, "realized_se": se}
 
 
-def walk(windows: list[tuple[dict, dict]], **kw) -> list[str]:
-    """Judge each ``(record, champion gate)`` in turn; the rules that fired (``none``/``cooldown`` else)."""
-    history, rules = [], []
+def quiet(days: int, version: str = "0") -> list[dict]:
+    """``days`` windows judged before day 1 without a loss: they earn the budget its tokens (one
+    retrain per ``min_gap`` windows, up to a burst of ``policy.BURST``)."""
+    history: list[dict] = []
+    for day in range(1 - days, 1):
+        current = {**record(day, version, GATE["roc_auc"]), "window_end": record(day, version, 0)["window_end"].isoformat()}
+        policy.judge(history, current, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100)
+        assert not current["triggered"]
+        history.append(current)
+    return history
+
+
+def walk(windows: list[tuple[dict, dict]], *, saved: bool = True, **kw) -> list[str]:
+    """Judge each ``(record, champion gate)`` in turn; the rules that fired (``none``/``cooldown`` else).
+    ``saved``: after a quiet spell that filled the budget (else the first window has one token)."""
+    history, rules = (quiet(6) if saved else []), []
     for current, gate in windows:
         current = {**current, "window_end": current["window_end"].isoformat()}
         verdict = policy.judge(history, current, RULES, champion_gate=gate, metric="roc_auc", min_labels=100,
@@ -58,15 +71,19 @@ def test_the_budget_allows_one_retrain_per_min_gap_windows_with_short_bursts():
     loss = [(record(d, str(d), 0.80), GATE) for d in range(1, 7)]  # a new champion each window, each one worse
     assert walk(loss, min_gap=1, recovery=False) == ["realized_z"] * 6
     assert policy.BURST == 3
-    # min_gap 2: half a token per window, three saved: five losses in a row, then one per two windows
+    # min_gap 2: half a token per window, three saved by a quiet spell: five losses in a row, then one per two
     assert walk(loss, min_gap=2, recovery=False) == ["realized_z"] * 5 + ["cooldown"]
     assert walk(loss, min_gap=3, recovery=False) == ["realized_z"] * 4 + ["cooldown", "cooldown"]
+    # nothing saved up front: the first window has one token, then one retrain per min_gap windows —
+    # at most ⌈N / min_gap⌉ retrains in the first N windows (it started with three: 5 of 6 at min_gap 2)
+    assert walk(loss, min_gap=2, recovery=False, saved=False) == ["realized_z", "cooldown"] * 3
+    assert walk(loss, min_gap=3, recovery=False, saved=False) == ["realized_z", "cooldown", "cooldown"] * 2
     # a retrain that did not start gives its token back
     first = {**record(1, "1", 0.80), "window_end": record(1, "1", 0)["window_end"].isoformat()}
     policy.judge([], first, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100)
-    assert (first["triggered"], first["budget"]) == (True, 2.0)
+    assert (first["triggered"], first["budget"]) == (True, 0.0)
     policy.not_started(first)
-    assert (first["triggered"], first["budget"]) == (False, 3.0)
+    assert (first["triggered"], first["budget"]) == (False, 1.0)
 
 
 def gate(delta: float, ci_low: float) -> dict:
@@ -138,12 +155,12 @@ def test_a_recovery_retrains_at_once_while_the_champion_is_confidently_below_the
     back = [(record(1, "1", 0.80), GATE), (record(2, "2", 0.89), low), (record(3, "2", 0.89), low)]
     assert walk(back, min_gap=2) == ["realized_z", "none", "recovery"]
     # the level is carried in the records (monitoring: metrics change_level/_se) until the recovery ends
-    history: list[dict] = []
+    history = quiet(6)
     for current, champion_gate in behind[:2]:
         current = {**current, "window_end": current["window_end"].isoformat()}
         policy.judge(history, current, RULES, champion_gate=champion_gate, metric="roc_auc", min_labels=100)
         history.append(current)
-    assert [(h["change_level"], h["change_level_se"]) for h in history] == [(0.90, 0.01)] * 2
+    assert [(h["change_level"], h["change_level_se"]) for h in history[-2:]] == [(0.90, 0.01)] * 2
 
 
 def test_the_retrain_of_a_loss_may_start_at_the_change():
@@ -201,6 +218,67 @@ def test_a_recovery_retrain_in_monitoring_trains_on_the_data_since_the_change():
     # never longer than the configured window; without train_from nothing changes
     assert training_parameters(params, "credit", train_from="2025-01-01T00:00:00Z", now=now)["data"]["window"] == "180D"
     assert training_parameters(params, "credit", now=now)["data"] == params["data"]
+
+
+def test_the_retrain_of_a_loss_in_monitoring_tries_the_data_since_the_change():
+    """The window's ``try_from`` tag (a loss's candidate start) becomes ``training.candidate_since``
+    of the triggered run, so ``train_model`` makes the backtest's choice (``ctloop.retrain``); the
+    data window is not cut (was: the tag was recorded and ignored, the run trained on the whole window)."""
+    from types import SimpleNamespace
+
+    from ctloop.monitoring.trigger import start_training, training_parameters
+
+    params = {"data": {"uri": "gs://b/t.parquet", "window": "180D"}, "training": {"estimator": "logistic_regression"}}
+    out = training_parameters(params, "credit", try_from="2026-02-20T01:00:00+01:00", now="2026-03-01T00:00:00Z")
+    assert out["training"] == {"estimator": "logistic_regression", "candidate_since": "2026-02-20T00:00:00+00:00"}
+    assert out["data"] == params["data"] and "candidate_since" not in params["training"]
+    assert "training" not in training_parameters({}, "credit")
+
+    # start_training reads the window's tags from its MLflow run (MonitoringStore.client.get_run), and
+    # marks and audits through two calls: the one-run store and registry below stand in for MLflow
+    # (a sqlite store costs seconds; test_a_trigger_that_fails_before_create_run... runs the real one)
+    tags = {"try_since": "2026-02-20T02:00:00+00:00", "try_from": "2026-02-20T00:00:00+00:00"}
+    events, created, marked = [], [], []
+
+    class Store:
+        client = SimpleNamespace(get_run=lambda run_id: SimpleNamespace(data=SimpleNamespace(tags=tags)))
+
+        def mark_triggered(self, run_id, kfp_run):
+            marked.append((run_id, kfp_run))
+
+    class Registry:
+        def record_event(self, model_name, version, event):
+            events.append(event)
+
+    class Platform:  # the one call start_training makes (ctloop.ops.platform.Platform.create_run)
+        def create_run(self, pipeline, *, experiment, params, run_name):
+            created.append(params)
+            return "kfp-run-1"
+
+    assert start_training(Registry(), Store(), Platform(), model_name="credit", reason="loss", params={},
+                          experiment="ctloop", monitor_run_id="window-run") == "kfp-run-1"
+    assert created[0]["training"] == {"candidate_since": "2026-02-20T00:00:00+00:00"}
+    assert marked == [("window-run", "kfp-run-1")] and events[-1]["try_from"] == "2026-02-20T00:00:00+00:00"
+
+
+def test_monitor_model_tags_a_losss_candidate_start(tmp_path):
+    """A confident loss outside a recovery: the window records ``try_since`` (its end) and the tag
+    ``try_from`` — the start of that window, as ``train_from`` is derived from ``train_since``."""
+    from ctloop.inference_log.reader import read_log
+    from ctloop.labels.store import read_labels
+
+    truth = ws.write_log(tmp_path / "logs", n=300)
+    ws.write_labels(tmp_path / "labels", truth)
+    cfg = ws.config(tmp_path / "logs", tmp_path / "labels", rules={"cooldown": None, "realized_drop": 0.01})
+    window = core.bounds(ws.END, cfg)
+    champ = ws.champion()
+    champ.gate_metrics = {"roc_auc": 0.99}  # the realized AUC (about 0.94) is more than 0.01 below
+    out = core.judge(window=window, logs=read_log(str(tmp_path / "logs"), ws.MODEL, window.read_from, window.end),
+                     labels=read_labels(str(tmp_path / "labels")), champion=champ, history=[], previous=None,
+                     cfg=cfg, model_name=ws.MODEL)
+    assert out.verdict.fire and out.verdict.rule == "realized_drop", out.verdict.reason
+    assert out.tags["try_since"] == ws.END.isoformat() and "train_from" not in out.tags
+    assert out.tags["try_from"] == (ws.END - pd.Timedelta("2h")).isoformat()
 
 
 def test_monitor_model_judges_a_window_with_the_policy(tmp_path):
@@ -264,7 +342,7 @@ def test_a_regressors_recovery_retrains_at_once_while_its_squared_error_is_confi
                 "realized_rows": 500, "mse": mse, "mse_se": 0.05}
     before = {"mse": 1.0, "mse_se": 0.05, "rmse": 1.0}
     trained_across = {"mse": 3.8, "mse_se": 0.05, "rmse": 3.8 ** 0.5, "rmse.delta": -0.05, "rmse.ci_low": -0.02}
-    history: list[dict] = []
+    history: list[dict] = quiet(6)  # a quiet spell saved the budget its burst
     rules = []
     for current, champion_gate in [(rec(1, "1", 4.0), before), (rec(2, "2", 3.85), trained_across)]:
         verdict = policy.judge(history, current, RULES, champion_gate=champion_gate, metric="rmse", min_labels=100,
@@ -272,7 +350,7 @@ def test_a_regressors_recovery_retrains_at_once_while_its_squared_error_is_confi
         history.append(current)
         rules.append(verdict.rule)
     assert rules == ["realized_z", "recovery"], [h.get("rule") for h in history]
-    assert history[0]["change_level"] == 1.0 and "squared error" in verdict.reason
+    assert history[-2]["change_level"] == 1.0 and "squared error" in verdict.reason
 
 
 def test_a_classifier_judged_on_accuracy_recovers_at_once_on_its_brier_score():
@@ -286,7 +364,7 @@ def test_a_classifier_judged_on_accuracy_recovers_at_once_on_its_brier_score():
     before = {"accuracy": 0.92, "brier": 0.08, "brier_se": 0.005}
     trained_across = {"accuracy": 0.75, "brier": 0.25, "brier_se": 0.005, "accuracy.delta": 0.02,
                       "accuracy.ci_low": 0.01}
-    history: list[dict] = []
+    history: list[dict] = quiet(6)  # a quiet spell saved the budget its burst
     rules = []
     for current, champion_gate in [(rec(1, "1", 0.30), before), (rec(2, "2", 0.26), trained_across)]:
         verdict = policy.judge(history, current, RULES, champion_gate=champion_gate, metric="accuracy",
@@ -294,5 +372,5 @@ def test_a_classifier_judged_on_accuracy_recovers_at_once_on_its_brier_score():
         history.append(current)
         rules.append(verdict.rule)
     assert rules == ["realized_z", "recovery"], [h.get("rule") for h in history]
-    assert (history[0]["change_level"], history[0]["change_level_se"]) == (0.08, 0.005)
+    assert (history[-2]["change_level"], history[-2]["change_level_se"]) == (0.08, 0.005)
     assert "Brier score" in verdict.reason

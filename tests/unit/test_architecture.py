@@ -9,7 +9,7 @@ Layers, lowest first (docs/architecture.md draws them):
 2. configuration: the typed sections;
 3. engines and services: the drift engine, MLflow tracking and registry, the inference log,
    labels, monitoring history and rules, KServe access, the KFP API, the spec;
-4. component cores and the release orchestration;
+4. component cores, the release orchestration and the choice of a retrain's start;
 5. KFP components, the backtest, reports, local runs;
 6. pipelines, the compiler, the demo;
 7. the command line.
@@ -33,7 +33,7 @@ LAYERS: list[tuple[str, int]] = [
     ("ctloop.inference_log.layout", 1), ("ctloop.synthetic", 1), ("ctloop.serving.metric_sources", 1),
     ("ctloop.config", 2),
     ("ctloop.components.", 4),  # refined below: .component modules are layer 5
-    ("ctloop.serving.release", 4),
+    ("ctloop.serving.release", 4), ("ctloop.retrain", 4),
     ("ctloop.backtest", 5), ("ctloop.reports", 5), ("ctloop.local", 5), ("ctloop.taskserver", 5),
     ("ctloop._taskshim", 5), ("ctloop.kfp_support", 5), ("ctloop.ops.settings", 5),
     ("ctloop.pipelines", 6), ("ctloop.compiler", 6), ("ctloop.demo", 6), ("ctloop.ops.doctor", 6),

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import pytest
@@ -50,6 +51,23 @@ def test_drift_policy_retrains_after_the_shock_only(reports):
     assert drift.retrains < reports["always"].retrains
 
 
+def test_a_scheduled_policy_retrains_every_n_windows_whatever_the_data_say(credit, reports):
+    """``every:N`` is the cron baseline a platform engineer compares a trigger with: a retrain every
+    N windows counted from the initial model, drift or not."""
+    every3 = run_backtest(credit, cfg("every:3"))
+    retrained = [w.index for w in every3.windows if w.retrained and w.rule != "initial"]
+    assert retrained == [4, 7, 10] and every3.retrains == 3
+    assert {w.rule for w in every3.windows if w.index in retrained} == {"schedule"}
+    assert "a retrain every 3 window(s), 1 since the last one" in every3.windows[5].reason
+    assert every3.mean_metric > reports["never"].mean_metric
+
+
+@pytest.mark.parametrize("name", ["every:0", "every:", "every:two", "every:-1", "sometimes"])
+def test_a_policy_that_is_neither_named_nor_every_n_is_refused_naming_the_flag(credit, name):
+    with pytest.raises(ConfigError, match=rf"--policy '{name}' is not one of never, always, drift, default or every:N"):
+        run_backtest(credit, cfg(name))
+
+
 def test_report_files(tmp_path, reports):
     js, png = write_report(reports["drift"], tmp_path)
     data = json.loads(js.read_text())
@@ -94,13 +112,21 @@ def flipped(days: int = 11, flip: int = 7, rows: int = 400, seed: int = 0):
 
 def test_the_retrain_of_an_abrupt_loss_keeps_the_data_since_the_change():
     """The loss at the flip: the challenger on the flip's own day is confidently better than the
-    one on the whole training window (three days of the old concept) on the newest rows, so the
-    next day is served by the new concept."""
-    cfg = BacktestConfig(target="y", time_column="ts", window="1D", policy="default", train_window="4D",
-                         training=TrainingConfig(estimator="logistic_regression"),
+    one on the whole training window on the newest rows since, so the next day is served by the
+    new concept. The choice is ``ctloop.retrain.choose_start`` — the one ``train_model`` makes —
+    inside the training part: the gate holdout stays the newest 10% of the whole training window
+    (80 of the flip day's 400 rows), so 320 rows since the change train the model (was: the
+    backtest's own comparison on all 400, its check rows also the gate's holdout)."""
+    cfg = BacktestConfig(target="y", time_column="ts", window="1D", policy="default", train_window="2D",
+                         holdout_fraction=0.1, training=TrainingConfig(estimator="logistic_regression"),
                          gate=GateConfig(thresholds={"roc_auc": 0.5}, bootstrap_rounds=100))
     report = run_backtest(flipped(), cfg)
     loss = report.windows[7]
     assert loss.rule == "realized_z" and loss.promoted, loss.reason
-    assert "trained on the 320 rows since the change" in loss.reason
+    assert "trained on the 320 rows since the change (since 2026-01-08T00:00:00+00:00 vs the whole window" \
+        in loss.reason, loss.reason
     assert report.windows[8].metric > 0.9, [w.metric for w in report.windows]
+    # the newest 20% of four days is the gate's: 80 rows of the flip day are left to the choice, too few to try
+    report = run_backtest(flipped(), dataclasses.replace(cfg, train_window="4D", holdout_fraction=0.2))
+    assert "candidate start 2026-01-08T00:00:00+00:00 not tried (64 rows since it to train on (< 100))" \
+        in report.windows[7].reason, report.windows[7].reason

@@ -64,13 +64,28 @@ def test_compare_writes_one_table_and_one_plot(spec, tmp_path, capsys):
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--model", "nope"], "--model 'nope' is not in"),
-    (["--model", "credit", "--compare", "never,sometimes"], "--compare"),
     (["--model", "credit", "--label-delay", "soon"], "--label-delay 'soon' not understood"),
 ])
 def test_bad_input_is_one_line_and_exit_2(spec, tmp_path, capsys, argv, message):
     code = main(["backtest", "--config", str(spec), "--output", str(tmp_path), *argv])
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
+    assert not (tmp_path / "compare.csv").exists()
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--compare", "never,sometimes"], "argument --compare: must be one of never, always, drift, default or every:N "
+                                       "(N >= 1), got 'sometimes'"),
+    (["--compare", "never,every:0"], "argument --compare: must be one of"),
+    (["--compare", ","], "argument --compare: name one or more policies"),
+    (["--policy", "every:x"], "argument --policy: must be one of never, always, drift, default or every:N (N >= 1), "
+                              "got 'every:x'"),
+])
+def test_a_bad_policy_is_refused_by_the_parser_before_the_table_is_read(spec, tmp_path, capsys, argv, message):
+    with pytest.raises(SystemExit) as exc:
+        main(["backtest", "--config", str(spec), "--model", "credit", "--output", str(tmp_path), *argv])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and message in err.strip().splitlines()[-1] and "Traceback" not in err
     assert not (tmp_path / "compare.csv").exists()
 
 

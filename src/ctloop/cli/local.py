@@ -115,6 +115,28 @@ def _backtest_config(args: argparse.Namespace):
     return cfg, data_uri
 
 
+def _policy(text: str) -> str:
+    """argparse ``type`` of ``--policy``: a policy name (:func:`ctloop.backtest.check_policy`)."""
+    from ctloop.backtest import POLICIES, check_policy
+
+    try:
+        return check_policy(text)
+    except ConfigError:
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(POLICIES)} or every:N (N >= 1), "
+                                         f"got {text!r}") from None
+
+
+def _policies(text: str) -> str:
+    """argparse ``type`` of ``--compare``: a comma list of policy names."""
+    names = [p.strip() for p in text.split(",")]
+    if not any(names):
+        raise argparse.ArgumentTypeError(f"name one or more policies, e.g. never,always,every:4,default, got {text!r}")
+    for name in names:
+        if name:
+            _policy(name)
+    return text
+
+
 def _backtest(args: argparse.Namespace) -> int:
     from ctloop.backtest import (
         compare,
@@ -207,7 +229,7 @@ def register(subparsers) -> None:
         "backtest", help="replay history window by window: prequential score, the retraining rules, retrain, gate",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog="""examples:
   ctloop backtest --config ctloop.yaml --model credit-default --window 7D --label-delay 3D
-  ctloop backtest --config ctloop.yaml --model credit-default --window 7D --compare never,always,drift,default
+  ctloop backtest --config ctloop.yaml --model credit-default --window 7D --compare never,always,every:4,default
   ctloop backtest --data credit.parquet --target default --time-column application_date --window 30D
 
 --config takes the model's data, training, gate, drift and monitoring sections (the policy
@@ -221,11 +243,12 @@ def register(subparsers) -> None:
     b.add_argument("--time-column", default="", help="event-time column (default: the model's data.time_column)")
     b.add_argument("--window", default="", help="replay step, a duration such as 7D, 12h or 1000min "
                    "(default: the model's monitoring.window)")
-    b.add_argument("--policy", default="default", choices=list(POLICIES),
+    b.add_argument("--policy", default="default", type=_policy, metavar="{" + ",".join(POLICIES) + ",every:N}",
                    help="when to retrain: default = the monitoring rules (monitoring.rules); drift = feature "
-                        "drift alone; always; never (default: default)")
-    b.add_argument("--compare", default="", metavar="POLICIES",
-                   help="comma list, e.g. never,always,drift,default: one replay per policy, one table "
+                        "drift alone; always; never; every:N = a retrain every N windows, like a cron schedule "
+                        "(default: default)")
+    b.add_argument("--compare", default=None, metavar="POLICIES", type=_policies,
+                   help="comma list, e.g. never,always,every:4,drift,default: one replay per policy, one table "
                         "(compare.csv/json) and one plot (compare.png)")
     b.add_argument("--label-delay", default="", help="labels arrive this long after the event, e.g. 2D "
                    "(default: at the end of the row's window)")

@@ -17,8 +17,9 @@ in the backtest), so nothing else has to be kept in step:
   end. Its retrain names that window as a candidate start (record ``try_since``): the backtest
   trains on the whole training window and on the data since, scores both on the newest rows
   since, and keeps the data since only when it is confidently better (one loss may be noise;
-  an abrupt switch is not) — the continuous-training pipeline does not compare the two yet and
-  trains on the whole window. The policy then keeps retraining without waiting for the next
+  an abrupt switch is not) — and so does the continuous-training pipeline's ``train_model``
+  (``training.candidate_since``, from the window's ``try_from`` tag): one function,
+  :func:`ctloop.retrain.choose_start`. The policy then keeps retraining without waiting for the next
   loss, on the data since the change (record ``train_since``; growing back to the whole training
   window; a further loss meanwhile trains on it too), every ``gap`` windows: ``min_gap`` while
   each retrain pays (:func:`paid`: the challenger replaced the champion and scored better than it
@@ -33,7 +34,10 @@ in the backtest), so nothing else has to be kept in step:
 * **budget** (:func:`budget`, record field ``budget``): a token bucket, ``1 / min_gap`` retrain
   per window up to :data:`BURST` — on average at most one retrain every ``min_gap`` windows
   judged, whatever their length, with a short burst after a quiet spell (a gradual change may
-  need three retrains in a row). A retrain that did not start (:func:`not_started`; in monitoring
+  need three retrains in a row). It starts with one token in the first window and nothing saved:
+  in the first N windows judged, at most ⌈N / min_gap⌉ retrains (a burst is earned by quiet
+  windows, never granted up front — a short history stays within half of always-retrain's
+  retrains). A retrain that did not start (:func:`not_started`; in monitoring
   a trigger marked ``failed``) spends nothing. The rules' ``cooldown`` (a duration) still applies.
 
 In monitoring, a retrain's outcome is read at the next window: the champion then (its version,
@@ -123,10 +127,12 @@ def reference(champion_gate: dict[str, float] | None, history: list[dict[str, An
 
 def budget(previous: dict[str, Any] | None, current: dict[str, Any], min_gap: int) -> float:
     """Retrains ``current`` may start (record ``budget``, carried): a token bucket that fills by
-    ``1 / min_gap`` per window up to :data:`BURST`, one token per started retrain."""
+    ``1 / min_gap`` per window up to :data:`BURST`, one token per started retrain; the first window
+    (no carried budget) has exactly one token."""
     carried = (previous or {}).get("budget")
-    tokens = BURST if carried is None or carried != carried else float(carried)
-    current["budget"] = min(BURST, tokens + 1.0 / max(min_gap, 1))
+    fill = 1.0 / max(min_gap, 1)
+    tokens = 1.0 - fill if carried is None or carried != carried else float(carried)
+    current["budget"] = min(BURST, tokens + fill)
     return current["budget"]
 
 

@@ -4,7 +4,8 @@ The run is created in-process through the KFP API (:meth:`ctloop.ops.platform.Pl
 from the newest uploaded version of the ``continuous-training`` pipeline — the one ``ctloop apply``
 uploaded and schedules, with its image, resources and volume mounts — with ``drift.force_retrain``
 set — and, for a recovery retrain (:mod:`ctloop.monitoring.policy`), ``data.window`` cut back to the
-data since the change (the window's ``train_from`` tag). Nothing is compiled inside the monitoring task. The monitoring window that decided is marked
+data since the change (the window's ``train_from`` tag); for the retrain of a loss,
+``training.candidate_since`` from the window's ``try_from`` tag (:mod:`ctloop.retrain`). Nothing is compiled inside the monitoring task. The monitoring window that decided is marked
 ``triggered=true`` (with the KFP run id) only once the run exists; a failed call marks it
 ``triggered=failed`` with the error, records a ``retrain_trigger_failed`` audit event and raises —
 the next window decides again (a failed trigger starts no cooldown).
@@ -21,16 +22,22 @@ PIPELINE = "continuous-training"
 
 
 def training_parameters(params: dict[str, Any] | None, model_name: str, *, train_from: str = "",
-                        now: Any = None) -> dict[str, Any]:
+                        try_from: str = "", now: Any = None) -> dict[str, Any]:
     """The triggered run's parameters: the configured ones, ``model_name``, and ``drift.force_retrain``;
     with ``train_from`` (a recovery retrain of :mod:`ctloop.monitoring.policy`: the data since a
-    change) a ``data.window`` reaching back to it from ``now``, when shorter than the configured one."""
+    change) a ``data.window`` reaching back to it from ``now``, when shorter than the configured one;
+    with ``try_from`` (the retrain of a loss: a candidate start) ``training.candidate_since``, so
+    ``train_model`` also trains on the rows since then and keeps that model when it is confidently
+    better (:func:`ctloop.retrain.choose_start`)."""
     from ctloop.config import DataConfig
     from ctloop.timeutil import parse_duration, to_utc, utc_now
 
     out = copy.deepcopy(dict(params or {}))
     out["model_name"] = model_name
     out["drift"] = {**dict(out.get("drift") or {}), "force_retrain": True}
+    if try_from:
+        out["training"] = {**dict(out.get("training") or {}),
+                           "candidate_since": to_utc(try_from, name="try_from").isoformat()}
     if train_from:
         data = dict(out.get("data") or {})
         # the training window ends at data.as_of (default: the newest row, which lags `now` by the
@@ -54,10 +61,11 @@ def start_training(registry: Any, store: Any, platform: Any, *, model_name: str,
     (marked and audited, so the next window decides again)."""
     from mlflow.exceptions import MlflowException
 
-    train_from = ""
+    train_from = try_from = ""
     try:
-        train_from = store.client.get_run(monitor_run_id).data.tags.get("train_from", "") if monitor_run_id else ""
-        arguments = training_parameters(params, model_name, train_from=train_from)
+        tags = store.client.get_run(monitor_run_id).data.tags if monitor_run_id else {}
+        train_from, try_from = tags.get("train_from", ""), tags.get("try_from", "")
+        arguments = training_parameters(params, model_name, train_from=train_from, try_from=try_from)
         if callable(platform) and not hasattr(platform, "create_run"):
             platform = platform()
         run_id = platform.create_run(pipeline, experiment=experiment, params=arguments,
@@ -73,7 +81,7 @@ def start_training(registry: Any, store: Any, platform: Any, *, model_name: str,
         store.mark_triggered(monitor_run_id, run_id)
     registry.record_event(model_name, "", {"event": "retrain_triggered", "reason": reason, "kfp_run": run_id,
                                            "monitor_run": monitor_run_id, "pipeline": pipeline,
-                                           "train_from": train_from})
+                                           "train_from": train_from, "try_from": try_from})
     return run_id
 
 

@@ -1,0 +1,153 @@
+"""Where a retrain starts: the rows since a candidate start, or the whole training window.
+
+A confident loss on labels (:func:`ctloop.monitoring.policy.judge`, record ``try_since``) names a
+candidate start. :func:`choose_start` — the one implementation ``train_model``
+(``training.candidate_since``, set by ``trigger_training`` from the monitoring window's
+``try_from`` tag) and the backtest both call — decides on the training rows it is given:
+
+1. the rows since the start are split by time into a part (older) and a check (the newest
+   ``holdout_fraction`` of them);
+2. a candidate is fitted on the part, and a model of the whole window on all rows except the
+   check;
+3. both are scored on the check with the gate's paired bootstrap (the evaluate core's
+   comparison, the candidate as the challenger, the whole window's model as the champion);
+4. the data since is kept only when the candidate is confidently better (``<metric>.ci_low`` > 0,
+   :func:`ctloop.monitoring.policy.pays`): one loss may be noise, an abrupt switch is not. Kept:
+   the model is the candidate refitted on all rows since the start; otherwise the usual model on
+   all rows.
+
+Not tried (the usual model, the note says why): no rows before or since the start, fewer rows
+since it than a challenger needs (:func:`min_rows`), a single class in the part, or a fit or
+comparison that fails (``TrainingError``, ``EvaluationError``: the usual model decides). The gate of
+the pipeline (or of the backtest) then judges the returned model against the champion as usual,
+on its own holdout: the choice happens inside the training rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ctloop.config import GateConfig, TrainingConfig
+from ctloop.errors import DataValidationError, EvaluationError, TrainingError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ctloop.components.train.core import TrainResult
+
+
+@dataclass
+class StartChoice:
+    """What :func:`choose_start` decided (recorded in the model meta as ``training_start``)."""
+
+    candidate: str  # the candidate start (ISO 8601, UTC)
+    kept: bool  # the model trained on the rows since the candidate start
+    note: str  # one line: what was chosen and why
+    rows: int = 0  # rows since the candidate start
+    check_rows: int = 0  # the newest of them, both models were scored on
+    metric: str = ""
+    delta: float | None = None  # candidate minus whole window (better positive)
+    ci_low: float | None = None
+
+    @property
+    def start(self) -> str:
+        """The start the model was trained from: the candidate when kept, else empty (the window)."""
+        return self.candidate if self.kept else ""
+
+    def to_meta(self) -> dict[str, Any]:
+        return {"candidate": self.candidate, "kept": self.kept, "start": self.start, "note": self.note,
+                "rows_since": self.rows, "check_rows": self.check_rows, "metric": self.metric,
+                "delta": self.delta, "ci_low": self.ci_low}
+
+
+def min_rows(task: str, classes: int) -> int:
+    """Labelled rows a challenger needs: ``max(100, 25 x classes)`` for a classifier, 100 for a regressor."""
+    return max(100, 25 * classes) if task == "classification" else 100
+
+
+def choose_start(frame: pd.DataFrame, training: TrainingConfig, gate: GateConfig, *, target: str, time_column: str,
+                 since: Any, holdout_fraction: float, least_rows: int | None = None
+                 ) -> tuple[TrainResult, pd.DataFrame, StartChoice]:
+    """``(result, rows, choice)``: the model to use, the rows it was fitted on, and what was decided
+    (see the module doc). ``frame``: the training rows with ``time_column``; ``since``: the
+    candidate start (ISO text or a timestamp; rows at or after it are "since");
+    ``least_rows``: the rows since the start needed to try it (default :func:`min_rows`)."""
+    import numpy as np
+
+    from ctloop.components.evaluate import core as eval_core
+    from ctloop.components.train import core as train_core
+    from ctloop.contract import parse_times
+    from ctloop.metrics import default_primary
+    from ctloop.monitoring import policy
+    from ctloop.timeutil import to_utc
+
+    def fit(rows: pd.DataFrame) -> TrainResult:
+        return train_core.run(rows, training, target=target, time_column=time_column)
+
+    for column in (target, time_column):
+        if column not in frame.columns:
+            raise DataValidationError([(column, "required", len(frame), "column is missing from the training data")])
+    start = to_utc(since, name="training.candidate_since")
+    choice = StartChoice(candidate=start.isoformat(), kept=False, note="",
+                         metric=gate.primary_metric or default_primary(training.task))
+    times = parse_times(frame[time_column], time_column).to_numpy()  # naive UTC
+    labelled = frame[target].notna().to_numpy()
+    since_rows = np.flatnonzero(labelled & (times >= np.datetime64(start.tz_convert(None))))
+    since_rows = since_rows[np.argsort(times[since_rows], kind="stable")]  # oldest first
+    recent = frame.iloc[since_rows]
+    choice.rows = len(recent)
+    classification = training.task == "classification"
+    least = least_rows or min_rows(training.task, int(frame[target].nunique()) if classification else 0)
+    cut = int(len(recent) * (1 - holdout_fraction))
+    part, check = recent.iloc[:cut], recent.iloc[cut:]
+    why = ("no rows since it" if recent.empty else "no rows before it" if len(recent) == int(labelled.sum()) else
+           f"{cut} rows since it to train on (< {least})" if cut < least else
+           f"a single class {_plain(part[target].iloc[0])!r} since it" if classification and part[target].nunique() < 2
+           else "")
+    if why:
+        choice.note = f"kept the whole training window: candidate start {choice.candidate} not tried ({why})"
+        return fit(frame), frame, choice
+    outside = np.ones(len(frame), dtype=bool)
+    outside[since_rows[cut:]] = False  # the whole window but the check
+    try:
+        candidate, whole = fit(part), fit(frame.iloc[np.flatnonzero(outside)])
+        versus = eval_core.metric_values(eval_core.run(candidate.model, check.drop(columns=[time_column]), gate,
+                                                       target=target, task=training.task, champion=whole.model))
+    except (TrainingError, EvaluationError) as exc:  # the comparison failed: the usual model (which may fail too)
+        choice.note = (f"kept the whole training window: candidate start {choice.candidate} not tried "
+                       f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]})")
+        return fit(frame), frame, choice
+    choice.check_rows = len(check)
+    choice.delta, choice.ci_low = (versus.get(policy.paid_key(choice.metric, stat)) for stat in ("delta", "ci_low"))
+    choice.kept = policy.pays(choice.ci_low)
+    numbers = (f"since {choice.candidate} vs the whole window on the newest {len(check)} rows since: {choice.metric} "
+               f"delta {_signed(choice.delta)}, ci_low {_signed(choice.ci_low)}")
+    if choice.kept:
+        choice.note = f"trained on the {len(recent)} rows since the change ({numbers})"
+        return fit(recent), recent, choice
+    choice.note = f"kept the whole training window ({numbers})"
+    return fit(frame), frame, choice
+
+
+def run(frame: pd.DataFrame, training: TrainingConfig, gate: GateConfig, *, target: str, time_column: str,
+        holdout_fraction: float) -> tuple[TrainResult, pd.DataFrame, StartChoice | None]:
+    """What ``train_model`` fits: with ``training.candidate_since`` :func:`choose_start` from it,
+    else the usual model on all of ``frame`` (choice None)."""
+    from ctloop.components.train import core as train_core
+
+    if not training.candidate_since:
+        return train_core.run(frame, training, target=target, time_column=time_column), frame, None
+    return choose_start(frame, training, gate, target=target, time_column=time_column,
+                        since=training.candidate_since, holdout_fraction=holdout_fraction)
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def _signed(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.4f}"
+
+
+__all__ = ["StartChoice", "choose_start", "min_rows", "run"]
