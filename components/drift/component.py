@@ -26,8 +26,9 @@ def detect_drift(
     and thresholds), computed column by column with NumPy on all rows; evidently renders the
     HTML report on a seeded sample with the same per-column methods and thresholds. The columns
     compared are those present in both the reference and the current data, without the target,
-    the time column and ``_ctloop_weight``. Without a champion there is nothing to compare: the
-    step says so and asks for training.
+    the time column and ``_ctloop_weight``; datetime columns are compared as seconds, and the
+    time column and columns no method can compare (lists, dicts) are recorded as skipped.
+    Without a champion there is nothing to compare: the step says so and asks for training.
 
     Args:
         current_data: Dataset (Parquet) from ``prepare_data`` (its ``current_data`` output).
@@ -44,7 +45,8 @@ def detect_drift(
             and per column ``drift_score_<column>`` (p-value or distance; absent when a side
             has no values) and ``drifted_<column>`` (0/1). Metadata ``methods`` and
             ``thresholds`` map each column to the method and threshold used; ``correction``
-            and ``calibration`` record how thresholds were adjusted (``None`` when not).
+            and ``calibration`` record how thresholds were adjusted (``None`` when not);
+            ``skipped`` lists the columns not compared (``column``, ``dtype``, ``reason``).
         drift: The ``drift`` section (``ctloop.config.DriftConfig``; docs/configuration.md):
             ``share``, ``method``, ``threshold``, ``column_methods``, ``column_thresholds``,
             ``correction``, ``calibration_rounds``, ``force_retrain``, ``report_sample_size``,

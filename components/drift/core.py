@@ -4,11 +4,14 @@ KFP-free. :func:`judge` runs the drift engine (:mod:`ctloop.drift.engine`) with 
 section's settings over the columns both frames share (not the target, the time column or reserved
 columns) and decides whether to retrain: drifted, forced (``force_retrain``), or no champion yet. A
 reference feature column the current window lacks is a schema change: drift, named in the reason.
+Datetime columns other than the time column are compared as seconds; the time column and columns
+no method can compare (lists, dicts) are listed in the metadata's ``skipped``, and the reason names
+the latter.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ctloop.columns import RESERVED_TRAINING
@@ -64,7 +67,9 @@ def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, t
                # a setting of a column the window lacks is not an error here: the schema change is the verdict
                "column_methods": {c: v for c, v in cfg.column_methods.items() if c not in missing},
                "column_thresholds": {c: v for c, v in cfg.column_thresholds.items() if c not in missing},
-               "correction": cfg.correction or None}
+               "correction": cfg.correction or None,
+               "time_column": time_column if time_column in reference.columns or time_column in current.columns
+               else None}
     calibration = None
     if cfg.calibration_rounds > 0:
         result, calibrated = engine.detect_calibrated(reference, current, rounds=cfg.calibration_rounds,
@@ -80,9 +85,13 @@ def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, t
         metrics[f"drifted_{col.column}"] = int(col.drifted)
     metadata = {"methods": {c.column: c.method for c in result.columns},
                 "thresholds": {c.column: (c.threshold if c.threshold == c.threshold else None) for c in result.columns},
-                "correction": result.correction, "calibration": calibration, "missing_columns": missing}
+                "correction": result.correction, "calibration": calibration, "missing_columns": missing,
+                "skipped": [asdict(s) for s in result.skipped]}
     drifted = result.drifted or bool(missing)
     reason = f"{schema}; {result.reason}" if missing else result.reason
+    unsupported = [s for s in result.skipped if s.reason != engine.TIME_COLUMN]
+    if unsupported:  # the time column is never a feature: said in the metadata only
+        reason += f"; {engine.skipped_line(unsupported)}"
     if cfg.force_retrain:
         reason += "; retraining (also forced)" if drifted else "; retraining forced (force_retrain)"
     return DriftDecision(drifted, drifted or cfg.force_retrain, reason, result, calibration, metrics, metadata)

@@ -229,3 +229,26 @@ def test_a_missing_column_is_drift_even_with_its_own_settings_or_nothing_left_to
     decision = judge(reference, current, cfg, target="target", time_column="event_time")
     assert decision.drifted and decision.retrain and "schema changed" in decision.reason
     assert decision.metadata["missing_columns"] == gone
+
+
+def test_time_column_and_unsupported_columns_are_recorded_as_skipped():
+    """``detect_drift`` dropped the time column, datetime features and list columns without a
+    trace: now datetime features are compared (as seconds), the time column and the list column
+    are in the metadata's ``skipped``, and the reason names the list column."""
+    from ctloop.components.drift.core import judge
+    from ctloop.config import DriftConfig
+
+    rng = np.random.default_rng(0)
+
+    def side(n, days):
+        opened = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 60 * 86400, n) + days * 86400, "s")
+        return pd.DataFrame({"income": rng.normal(size=n), "opened_at": opened, "target": rng.integers(0, 2, n),
+                             TIME: pd.date_range("2025-03-01", periods=n, freq="min"),
+                             "tags": [["a"] * int(k) for k in rng.integers(0, 3, n)]})
+
+    decision = judge(side(400, 0), side(300, 30), DriftConfig(), target="target", time_column=TIME)
+    assert decision.metadata["methods"] == {"income": "ks", "opened_at": "ks"}
+    assert decision.metrics["drifted_opened_at"] == 1 and decision.drifted
+    assert decision.metadata["skipped"] == [{"column": TIME, "dtype": "datetime64[ns]", "reason": "time column"},
+                                            {"column": "tags", "dtype": "list", "reason": "unsupported type"}]
+    assert decision.reason.endswith("; skipped 1 column(s): tags (list, unsupported type)")

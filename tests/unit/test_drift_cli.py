@@ -190,3 +190,65 @@ def test_streaming_core_refuses_a_batch_size_below_one(tables):
     ref, _ = tables
     with pytest.raises(ConfigError, match="batch_rows must be a whole number >= 1, got 0"):
         streaming.state_of(str(ref), batch_rows=0)
+
+
+@pytest.fixture
+def timed_tables(tmp_path):
+    """Parquet with a time column, a datetime feature whose dates moved 10 days, and a list."""
+    rng = np.random.default_rng(0)
+
+    def side(n, days):
+        created = pd.Timestamp("2024-05-01") + pd.to_timedelta(rng.integers(0, 20 * 86400, n), "s")
+        return pd.DataFrame({
+            "num": rng.normal(0, 1, n),
+            "created_at": created.sort_values(),
+            "due_at": created + pd.Timedelta(days=30 + days),
+            "tags": [["vip", "new"][: int(k)] for k in rng.integers(0, 3, n)],
+        })
+
+    side(600, 0).to_parquet(tmp_path / "ref.parquet")
+    side(400, 10).to_parquet(tmp_path / "cur.parquet")
+    return tmp_path / "ref.parquet", tmp_path / "cur.parquet"
+
+
+@pytest.mark.parametrize("engine", ["memory", "stream"])
+def test_skipped_columns_are_one_line_and_in_drift_json(tmp_path, timed_tables, capsys, engine):
+    """The datetime and list columns used to vanish from the table without a word."""
+    ref, cur = timed_tables
+    code, out, err = _run(capsys, "--reference", str(ref), "--current", str(cur), "--engine", engine, "--quiet",
+                          "--time-column", "created_at", "--output", str(tmp_path / engine), "--no-report")
+    assert code == 0, err
+    assert "skipped 2 column(s): created_at (datetime64[ns], time column), tags (list, unsupported type)" \
+        in out.splitlines()
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith(("num ", "due_at "))}
+    assert rows["due_at"][1] == "numeric" and rows["due_at"][-1] == "DRIFT" and rows["num"][-1] == "-"
+    saved = json.loads((tmp_path / engine / "drift.json").read_text())
+    assert saved["skipped"] == [{"column": "created_at", "dtype": "datetime64[ns]", "reason": "time column"},
+                                {"column": "tags", "dtype": "list", "reason": "unsupported type"}]
+    assert [c["column"] for c in saved["columns"]] == ["num", "due_at"]
+
+
+@pytest.mark.parametrize("engine", ["memory", "stream"])
+def test_an_unknown_time_column_exits_2_with_one_line(timed_tables, capsys, engine):
+    ref, cur = timed_tables
+    code, _, err = _run(capsys, "--reference", str(ref), "--current", str(cur), "--engine", engine,
+                        "--time-column", "createdAt")
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith("error: time column 'createdAt' is in neither the reference nor the current data"), err
+
+
+def test_csv_dates_are_text_to_both_engines(tmp_path, timed_tables, capsys):
+    """pandas reads a CSV date as text, Arrow's CSV reader as a timestamp: the memory engine
+    compared it as categories and the streaming engine skipped it (now: compared it as seconds)."""
+    ref, cur = (pd.read_parquet(p).drop(columns=["tags"]) for p in timed_tables)
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    tables = {}
+    for engine in ENGINES:
+        code, out, err = _run(capsys, "--reference", str(tmp_path / "ref.csv"), "--current", str(tmp_path / "cur.csv"),
+                              "--engine", engine, "--time-column", "created_at")
+        assert code == 0, err
+        tables[engine] = out[out.index("column "):]
+    assert tables["memory"] == tables["stream"]
+    assert "due_at  categorical" in tables["memory"] and "skipped 1 column(s): created_at (object, time column)" \
+        in tables["memory"]

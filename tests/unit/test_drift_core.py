@@ -84,11 +84,11 @@ def test_column_kinds_follow_evidently_inference():
         "b": "categorical",
         "o": "categorical",
         "c": "categorical",
-        "t": None,
+        "t": "numeric",  # ctloop compares datetimes as seconds (evidently skips them)
         "nullable": "categorical",
     }
     result = core.detect(cur, cur)
-    assert "t" not in {c.column for c in result.columns}  # datetime columns are not compared
+    assert "t" in {c.column for c in result.columns} and result.skipped == []
 
 
 def test_shift_is_detected_and_share_rule():
@@ -399,3 +399,93 @@ def test_format_table_lists_every_column_and_the_verdict():
     assert lines[0].split() == ["column", "kind", "method", "score", "threshold", "drifted"]
     assert {line.split()[0] for line in lines[2:6]} == {"num", "small", "cat", "flag"}
     assert text.rstrip().splitlines()[-1].startswith("drift: ")
+
+
+# ------------------------------------------------------------------ no column left out silently
+def timed_frames(n=400, days=0.0, seed=3):
+    """A feature, a datetime (naive and tz-aware), a duration, and columns no method can
+    compare: lists and dicts (what pandas reads from Parquet lists/structs), complex numbers."""
+    rng = np.random.default_rng(seed)
+
+    def side(shift):
+        when = pd.Timestamp("2024-03-01") + pd.to_timedelta(rng.integers(0, 30 * 86400, n) + shift * 86400, "s")
+        return pd.DataFrame({
+            "num": rng.normal(size=n),
+            "created_at": when,
+            "paid_at": when.tz_localize("UTC"),
+            "took": pd.to_timedelta(rng.exponential(60, n), "s"),
+            "tags": [["a", "b"][: int(k)] for k in rng.integers(0, 3, n)],
+            "meta": [{"k": int(k)} for k in rng.integers(0, 3, n)],
+            "z": rng.normal(size=n) + 1j,
+        })
+
+    return side(0.0), side(days)
+
+
+def test_unsupported_columns_are_listed_as_skipped_not_dropped_or_crashing():
+    """The list column made the engine fail with ``TypeError: unhashable type`` (a traceback,
+    exit 1) and the datetime/duration/complex columns vanished from the report without a word."""
+    ref, cur = timed_frames()
+    result = core.detect(ref, cur)
+    assert [c.column for c in result.columns] == ["num", "created_at", "paid_at", "took"]
+    assert {c.column: c.kind for c in result.columns}["created_at"] == "numeric"
+    assert [str(s) for s in result.skipped] == [
+        "tags (list, unsupported type)", "meta (dict, unsupported type)", "z (complex128, unsupported type)"]
+    assert result.n_columns == 4 and not result.drifted
+    saved = result.to_dict()["skipped"]
+    assert saved[0] == {"column": "tags", "dtype": "list", "reason": "unsupported type"}
+    table = core.format_table(result)
+    assert ("skipped 3 column(s): tags (list, unsupported type), meta (dict, unsupported type), "
+            "z (complex128, unsupported type)") in table.splitlines()
+
+
+def test_a_list_only_in_the_reference_is_skipped_too():
+    ref, cur = timed_frames()
+    cur = cur.assign(tags=["x"] * len(cur))  # strings now: the reference still holds lists
+    result = core.detect(ref, cur, columns=["num", "tags"])
+    assert [str(s) for s in result.skipped] == ["tags (list, unsupported type)"]
+
+
+def test_datetime_shift_is_drift_naive_and_tz_aware_and_durations_compared():
+    ref, cur = timed_frames(days=0.0)
+    same = core.detect(ref, cur, columns=["created_at", "paid_at", "took"])
+    assert not any(c.drifted for c in same.columns)
+    ref, cur = timed_frames(days=10.0)  # every date 10 days later
+    shifted = {c.column: c for c in core.detect(ref, cur, columns=["created_at", "paid_at", "took"]).columns}
+    assert shifted["created_at"].drifted and shifted["paid_at"].drifted and not shifted["took"].drifted
+    assert shifted["created_at"].score == shifted["paid_at"].score  # the same instants, UTC
+
+
+def test_epoch_seconds_do_not_depend_on_the_stored_unit():
+    ts = pd.Series(pd.to_datetime(["2024-05-01 10:00:00.123", "1969-12-31 23:59:59.5", None]))
+    for unit in ("s", "ms", "us", "ns"):
+        col = ts.dt.floor("s") if unit == "s" else ts
+        values = core.numeric_values(col.astype(f"datetime64[{unit}]"))
+        expected = [1714557600.0 if unit == "s" else 1714557600.123, -1.0 if unit == "s" else -0.5]
+        assert values.tolist() == expected, unit
+
+
+def test_time_column_is_skipped_with_its_reason():
+    ref, cur = timed_frames()
+    result = core.detect(ref[["num", "created_at"]], cur[["num", "created_at"]], time_column="created_at")
+    assert [c.column for c in result.columns] == ["num"]
+    assert [str(s) for s in result.skipped] == ["created_at (datetime64[ns], time column)"]
+    with pytest.raises(ConfigError, match=r"drift column 'created_at' is the time column"):
+        core.detect(ref, cur, columns=["num", "created_at"], time_column="created_at")
+    with pytest.raises(ConfigError, match=r"time column 'when' is in neither"):
+        core.detect(ref, cur, columns=["num"], time_column="when")
+
+
+def test_naive_against_tz_aware_or_number_is_refused():
+    ref, cur = timed_frames()
+    with pytest.raises(DriftError, match=r"column 'created_at' is datetime64\[ns, UTC\] in the current data but "
+                                         r"datetime64\[ns\] in the reference: localize both"):
+        core.detect(ref, cur.assign(created_at=cur.paid_at), columns=["created_at"])
+    with pytest.raises(DriftError, match=r"column 'num' is float64 in the current data but datetime64\[ns\]"):
+        core.detect(ref.assign(num=ref.created_at), cur, columns=["num"])
+
+
+def test_only_unsupported_columns_names_them():
+    ref, cur = timed_frames()
+    with pytest.raises(ConfigError, match=r"no comparable columns.*skipped 1 column\(s\): tags \(list, unsupported"):
+        core.detect(ref, cur, columns=["tags"])

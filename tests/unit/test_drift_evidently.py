@@ -233,3 +233,20 @@ def test_cli_writes_json_and_evidently_report(evidently, tmp_path, capsys):
     )
     assert saved["report"]["report_seed"] == 4
     assert "Wasserstein distance (normed)" in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_render_html_charts_datetimes_as_seconds_and_names_skipped_columns(evidently, tmp_path):
+    rng = np.random.default_rng(5)
+    n = 300
+
+    def side(days):
+        return pd.DataFrame({"x": rng.normal(size=n), "tags": [["a"]] * n,
+                             "opened": pd.Timestamp("2024-01-01", tz="UTC")
+                             + pd.to_timedelta(rng.integers(0, 9 * 86400, n) + days * 86400, "s")})
+
+    ref, cur = side(0), side(5)
+    result = core.detect(ref, cur)
+    info = report.render_html(ref, cur, path=tmp_path / "r.html", sample_size=200, **report.options_from_result(result))
+    assert info["report_columns"] == ["x", "opened"]
+    page = (tmp_path / "r.html").read_text()
+    assert "<p id='ctloop-skipped'" in page and "skipped 1 column(s): tags (list, unsupported type)" in page

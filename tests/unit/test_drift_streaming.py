@@ -41,7 +41,11 @@ def mixed_frames(n_ref, n_cur, shift=0.3, seed=0):
                 "cat": rng.choice(["a", "b", "c"], n, p=[0.5 - s / 2, 0.3, 0.2 + s / 2]),
                 "dict": pd.Categorical(rng.choice(["x", "y", "z"], n)),
                 "flag": rng.choice([True, False], n),
-                "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 99, n), "h"),
+                "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 99, n) + 10 * s, "h"),
+                "seen": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 9999, n), "s"),
+                "took": pd.to_timedelta(rng.exponential(60 + 60 * s, n).round(3), "s"),
+                "tags": [["a", "b"][: k] for k in rng.integers(0, 3, n)],  # Parquet list: not compared
+                "meta": [{"k": int(k)} for k in rng.integers(0, 3, n)],  # Parquet struct: not compared
             }
         )
 
@@ -92,6 +96,7 @@ def assert_same_verdict(exact, streamed):
                 assert x.drifted == y.drifted, x.column
     if not streamed.borderline:
         assert exact.drifted == streamed.drifted
+    assert exact.to_dict()["skipped"] == streamed.to_dict()["skipped"]
 
 
 # ------------------------------------------------------------------ streaming = in-memory
@@ -109,7 +114,9 @@ def test_parquet_dataset_streamed_equals_in_memory(tmp_path, n_ref, n_cur, sketc
     kinds = {c.column: c.kind for c in run.result.columns}
     assert kinds["icat"] == kinds["cat"] == kinds["flag"] == kinds["dict"] == "categorical"
     assert kinds["inull"] == "categorical"  # saved from pandas Int64, read back as Int64
-    assert "when" not in kinds and "part" not in kinds  # timestamps; partition keys
+    assert kinds["when"] == kinds["seen"] == kinds["took"] == "numeric"  # as seconds
+    assert "part" not in kinds  # partition keys
+    assert [str(c) for c in run.result.skipped] == ["tags (list, unsupported type)", "meta (dict, unsupported type)"]
     if sketch_size == streaming.DEFAULT_SKETCH_SIZE and n_ref <= 20000:
         assert not run.result.approximate  # below the sketch size everything is exact
 
@@ -407,3 +414,53 @@ def test_empty_sides_and_merge_errors():
         streaming.DriftState(sketch_size=10)
     with pytest.raises(DriftError, match="a chunk has no column 'x'"):
         a.update(pd.DataFrame({"q": [1.0]}))
+
+
+def test_time_column_and_unsupported_columns_skipped_alike_by_both_engines(tmp_path):
+    """Written with Arrow types pandas never makes (timestamp[ms, tz], map), read by pandas for
+    the memory engine: the same compared columns, scores and skipped list (dtype as pandas
+    names it) from both engines."""
+    rng = np.random.default_rng(7)
+
+    def side(n, days):
+        when = 1_714_000_000_000 + rng.integers(0, 20 * 86_400_000, n) + int(days * 86_400_000)
+        return pa.table({
+            "num": rng.normal(size=n),
+            "event_time": pa.array(np.sort(when), pa.timestamp("ms")),
+            "due": pa.array(when + 3_600_123, pa.timestamp("ms", tz="Europe/Berlin")),
+            "attrs": pa.array([[("k", int(v))] for v in rng.integers(0, 3, n)], pa.map_(pa.string(), pa.int64())),
+            "tags": pa.array([["a"] * int(v) for v in rng.integers(0, 3, n)], pa.list_(pa.string())),
+        })
+
+    pq.write_table(side(500, 0), tmp_path / "ref.parquet")
+    pq.write_table(side(400, 4), tmp_path / "cur.parquet")
+    exact = engine.detect(pd.read_parquet(tmp_path / "ref.parquet"), pd.read_parquet(tmp_path / "cur.parquet"),
+                          time_column="event_time")
+    run = streaming.detect_sources(tmp_path / "ref.parquet", tmp_path / "cur.parquet", time_column="event_time")
+    assert_same_verdict(exact, run.result)
+    assert [c.column for c in exact.columns] == ["num", "due"] and exact.columns[1].drifted
+    assert [str(s) for s in run.result.skipped] == [
+        "event_time (datetime64[ms], time column)", "attrs (list, unsupported type)", "tags (list, unsupported type)"]
+    with pytest.raises(ConfigError, match="drift column 'event_time' is the time column"):
+        streaming.detect_sources(tmp_path / "ref.parquet", tmp_path / "cur.parquet", columns=["num", "event_time"],
+                                 time_column="event_time")
+
+
+def test_state_of_a_datetime_column_round_trips_and_merges():
+    frame = pd.DataFrame({"t": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(np.arange(300) * 61, "s")})
+    one = state_from_frame(frame, chunk=300)
+    parts = state_from_frame(frame.iloc[:100]).merge(state_from_frame(frame.iloc[100:]))
+    again = streaming.DriftState.from_dict(json.loads(json.dumps(parts.to_dict())))
+    for st in (one, parts, again):
+        col = st.columns["t"]
+        assert col.kind() == "numeric" and col.numeric.n == 300
+        assert col.numeric.minimum == pd.Timestamp("2024-01-01", tz="UTC").timestamp()
+
+
+def test_a_datetime_state_without_values_is_refused_not_judged_empty():
+    """A state saved before datetimes were compared has no sketch for them: judged, it would
+    read as "no values in the reference" and call the column drifted."""
+    saved = state_from_frame(pd.DataFrame({"t": pd.date_range("2024-01-01", periods=50, freq="h")})).to_dict()
+    del saved["columns"][0]["numeric"]
+    with pytest.raises(DriftError, match=r"drift state of datetime column 't' holds no values .*recompute"):
+        streaming.DriftState.from_dict(saved)

@@ -17,6 +17,12 @@ credentials and endpoints). Two engines compute the same verdict:
 * ``auto`` (default) uses ``memory`` when both sides hold at most 1,000,000 rows × 25 columns
   (25M cells; a single remote file counts as small), else ``stream``.
 
+Datetime and timedelta columns are compared as numbers (seconds since the epoch; a duration's
+seconds), except ``--time-column``, which is never a feature. No column is left out silently:
+columns no method can compare (lists, dicts, complex numbers) and the time column are printed as
+one ``skipped N column(s): name (dtype, reason), ...`` line and listed under ``skipped`` in
+``drift.json`` and the report.
+
 The table and ``drift.json`` are the same for both engines (a streamed result adds
 ``streaming``, and per column ``approximate``/``score_low``/``score_high``/``borderline`` where
 a score is approximate); ``--output DIR`` (local or remote) also gets evidently's
@@ -77,6 +83,7 @@ def _drift(args: argparse.Namespace) -> int:
         "method": args.method,
         "threshold": args.threshold,
         "correction": args.correction,
+        "time_column": args.time_column or None,
     }
     from ctloop.drift.streaming import choose_engine, read_frame
 
@@ -90,7 +97,7 @@ def _drift(args: argparse.Namespace) -> int:
         reference = read_frame(args.reference, columns)
         current = read_frame(args.current, columns)
         if columns is None:
-            skip = set(_split(args.exclude)) | set(RESERVED_TRAINING)
+            skip = set(_split(args.exclude)) | set(RESERVED_TRAINING) | {args.time_column}
             columns = core.shared_columns(list(reference.columns), list(current.columns), skip=skip,
                                           reference=sides[0], current=sides[1])
         rows = {sides[0]: len(reference), sides[1]: len(current)}
@@ -224,8 +231,13 @@ def register(subparsers) -> None:
                                      "current data lacks is an error, columns only the current data has are "
                                      "not compared)")
     p.add_argument(
-        "--exclude", help="comma-separated columns to leave out (e.g. the target and time)"
+        "--exclude", help="comma-separated columns to leave out (e.g. the target)"
     )
+    p.add_argument(
+        "--time-column", default="",
+        help="the event-time column: never compared, listed as skipped ('time column'); other "
+             "datetime columns are compared as seconds",
+    )  # fmt: skip
     p.add_argument(
         "--method", choices=METHODS, help="one method for every column (default: automatic)"
     )

@@ -14,7 +14,17 @@ which looks at the *current* frame's column:
 * bool, category, object and string → categorical (evidently treats string columns with more
   distinct values than half their rows as *text* and runs a text-classifier drift test; here
   they stay categorical, and the HTML report is told so, so report and verdict agree);
-* datetime, timedelta and complex columns are not compared (evidently skips them too).
+* datetime (naive or tz-aware) and timedelta → numeric, as seconds (:func:`epoch_seconds`: since
+  the epoch, UTC for tz-aware columns; a duration's length): a shift of a date field is drift.
+  Evidently skips them; both sides must have the same temporal type (naive vs tz-aware, or
+  datetime vs number, is refused);
+* complex columns, and object columns holding unhashable values (lists, arrays and dicts, as
+  Parquet list, map and struct columns read into pandas) are not compared.
+
+No column is left out silently: :attr:`DriftResult.skipped` lists every named column that was
+not compared, with its dtype and the reason — ``unsupported type`` (above) or ``time column``
+(the ``time_column`` option: the event time is never a feature; a default column list leaves
+it out, and naming it in ``columns`` is refused).
 
 Nulls and ±inf are dropped per column and side. Evidently refuses a column that is empty after
 that (``ValueError: An empty column ... was provided``); here it is reported instead, with score
@@ -55,6 +65,10 @@ KINDS = ("numeric", "categorical")
 PARALLEL_MIN_ROWS = 50_000  # below this, threads cost more than they save
 APPROXIMATION_FIELDS = ("approximate", "score_low", "score_high", "borderline")
 MIN_ROWS = 30  # ``ctloop drift`` refuses a side with fewer rows (--min-rows): a drift test on them says nothing
+TIME_COLUMN = "time column"  # reasons of a skipped column
+UNSUPPORTED = "unsupported type"
+SECONDS_PER_UNIT = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+_MAYBE_UNHASHABLE = ("mixed", "mixed-integer", "unknown-array")  # pandas.api.types.infer_dtype results
 
 
 @dataclass
@@ -82,8 +96,30 @@ class ColumnDrift:
 
 
 @dataclass
+class SkippedColumn:
+    """A named column that was not compared: its dtype (as pandas reads it; ``list``/``dict``
+    for nested values) and why (:data:`TIME_COLUMN` or :data:`UNSUPPORTED`)."""
+
+    column: str
+    dtype: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.column} ({self.dtype}, {self.reason})"
+
+
+def skipped_line(skipped: list[SkippedColumn]) -> str:
+    """``skipped 2 column(s): created_at (datetime64[ns], time column), tags (list, unsupported
+    type)``; empty when nothing was skipped."""
+    if not skipped:
+        return ""
+    return f"skipped {len(skipped)} column(s): " + ", ".join(map(str, skipped))
+
+
+@dataclass
 class DriftResult:
-    """The dataset verdict: ``drifted`` = ``share >= drift_share``."""
+    """The dataset verdict: ``drifted`` = ``share >= drift_share``; ``skipped`` = the named
+    columns not compared (:class:`SkippedColumn`)."""
 
     drifted: bool
     share: float
@@ -96,6 +132,7 @@ class DriftResult:
     correction: str | None = None
     approximate: bool = False
     borderline: bool = False
+    skipped: list[SkippedColumn] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (NaN scores and thresholds become ``None``). The approximation fields
@@ -115,16 +152,61 @@ class DriftResult:
 
 
 # ---------------------------------------------------------------------------- column typing
-def column_kind(series: pd.Series) -> str | None:
-    """``numeric``, ``categorical`` or ``None`` (not compared), by evidently's rules (module
-    doc). Give it the *current* frame's column, as evidently does."""
+def temporal_type(dtype: Any) -> str | None:
+    """``datetime``, ``datetime (tz-aware)``, ``timedelta`` or ``None`` for a pandas dtype or
+    its name (also an Arrow type's name: ``timestamp[ns, tz=UTC]``, ``duration[s]``)."""
+    name = str(dtype)
+    if name.startswith(("datetime64", "timestamp")):
+        return "datetime (tz-aware)" if ("," in name or "tz=" in name) else "datetime"
+    if name.startswith(("timedelta64", "duration")):
+        return "timedelta"
+    return None
+
+
+def epoch_seconds(counts: np.ndarray, unit: str) -> np.ndarray:
+    """Integer counts of ``unit`` (``s``, ``ms``, ``us``, ``ns``) as float64 seconds, computed
+    as whole seconds plus the rounded fraction, so one instant gives the same float whatever the
+    unit it is stored in (pandas and Arrow may keep different units of one column)."""
+    import numpy as np
+
+    per = SECONDS_PER_UNIT[unit]
+    whole, frac = np.divmod(np.asarray(counts, dtype=np.int64), per)
+    return whole.astype(np.float64) + frac / per
+
+
+def unsupported_dtype(series: pd.Series) -> str | None:
+    """The dtype label of a column no method can compare, else ``None``: complex numbers, and
+    object columns holding unhashable values — ``list`` (lists and NumPy arrays: Parquet list
+    and map columns), ``dict`` (Parquet structs), or the value's type name."""
     import numpy as np
     import pandas as pd
 
     dtype = series.dtype
-    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
-        return None
     if pd.api.types.is_complex_dtype(dtype):
+        return str(dtype)
+    if dtype != np.dtype("O"):
+        return None
+    if pd.api.types.infer_dtype(series, skipna=True) not in _MAYBE_UNHASHABLE:
+        return None  # one C pass: all strings, numbers, dates... (the common case)
+    found = {t for t in set(map(type, series.to_numpy())) if t.__hash__ is None}
+    if not found:
+        return None
+    labels = {"list" if issubclass(t, (list, np.ndarray)) else "dict" if issubclass(t, dict) else t.__name__
+              for t in found}  # fmt: skip
+    return "/".join(sorted(labels))
+
+
+def column_kind(series: pd.Series, *, supported: bool = False) -> str | None:
+    """``numeric``, ``categorical`` or ``None`` (not compared: :func:`unsupported_dtype`; not
+    checked again when the caller did, ``supported=True``), by evidently's rules (module doc).
+    Give it the *current* frame's column, as evidently does."""
+    import numpy as np
+    import pandas as pd
+
+    dtype = series.dtype
+    if temporal_type(dtype) is not None:
+        return "numeric"
+    if not supported and unsupported_dtype(series) is not None:
         return None
     if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
         return "categorical"
@@ -140,10 +222,16 @@ def column_kind(series: pd.Series) -> str | None:
 
 
 def numeric_values(series: pd.Series) -> np.ndarray:
-    """A numeric column as float64 without nulls and ±inf (a view when nothing is dropped)."""
+    """A numeric column as float64 without nulls and ±inf (a view when nothing is dropped); a
+    datetime or timedelta column as seconds (:func:`epoch_seconds`), without NaT."""
     import numpy as np
     import pandas as pd
 
+    if temporal_type(series.dtype) is not None:
+        arr = series.array  # DatetimeArray / TimedeltaArray: int64 counts (UTC when tz-aware)
+        seconds = epoch_seconds(arr.asi8, arr.unit)
+        valid = ~series.isna().to_numpy()
+        return seconds if valid.all() else seconds[valid]
     if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
         raise DriftError(
             f"column {series.name!r} is numeric in the current data but {series.dtype} in the "
@@ -152,6 +240,24 @@ def numeric_values(series: pd.Series) -> np.ndarray:
     arr = series.to_numpy(dtype=float, na_value=np.nan)
     finite = np.isfinite(arr)
     return arr if finite.all() else arr[finite]
+
+
+def refuse_mixed_temporal(name: str, reference_dtype: Any, current_dtype: Any) -> None:
+    """Refuse a numeric column that is temporal on one side only, or naive on one side and
+    tz-aware on the other: its seconds would be compared with numbers of another meaning.
+
+    Raises:
+        DriftError: the two sides' temporal types differ.
+    """
+    ref, cur = temporal_type(reference_dtype), temporal_type(current_dtype)
+    if ref == cur:
+        return
+    fix = ("localize both to one time zone (e.g. UTC)" if ref and cur and ref.startswith("datetime")
+           and cur.startswith("datetime") else "give it the same type in both frames")  # fmt: skip
+    raise DriftError(
+        f"column {name!r} is {current_dtype} in the current data but {reference_dtype} in the "
+        f"reference: {fix}"
+    )
 
 
 def _raw_values(series: pd.Series) -> np.ndarray:
@@ -360,6 +466,7 @@ def _one_column(
         rc, cc, keys = categorical_counts(reference[name], current[name])
         n_ref, n_cur = int(rc.sum()), int(cc.sum())
     else:
+        refuse_mixed_temporal(name, reference[name].dtype, current[name].dtype)
         ref, cur = numeric_values(reference[name]), numeric_values(current[name])
         n_ref, n_cur = len(ref), len(cur)
     if n_ref == 0 or n_cur == 0:
@@ -385,6 +492,7 @@ class Options:
     column_thresholds: dict[str, float]
     column_kinds: dict[str, str]
     correction: str | None
+    time_column: str | None = None
 
 
 def check_options(
@@ -399,6 +507,7 @@ def check_options(
     column_thresholds: dict[str, float] | None = None,
     correction: str | None = None,
     column_kinds: dict[str, str] | None = None,
+    time_column: str | None = None,
 ) -> Options:
     """Validate the options of a comparison (:func:`detect`, the streaming engine) against the
     columns each side has.
@@ -414,10 +523,12 @@ def check_options(
         column_thresholds: Per-column thresholds; win over ``threshold``.
         correction: ``bonferroni``, ``fdr`` or ``None`` (p-value methods only).
         column_kinds: Per-column ``numeric``/``categorical`` instead of the inferred kind.
+        time_column: The event-time column: never compared, listed as skipped ("time column");
+            ``None``/empty = none.
 
     Raises:
         ConfigError: an unknown or duplicated column, method, kind or correction; a bad
-            threshold or share.
+            threshold or share; a time column in neither side's columns or in ``columns``.
     """
     column_methods = dict(column_methods or {})
     column_thresholds = dict(column_thresholds or {})
@@ -469,8 +580,21 @@ def check_options(
     for name, k in column_kinds.items():
         if k not in KINDS:
             raise ConfigError(f"column_kinds[{name!r}] = {k!r}; use one of {', '.join(KINDS)}")
+    time_column = time_column or None
+    if time_column is not None:
+        if time_column not in reference_columns and time_column not in current_columns:
+            have = ", ".join(map(str, list(reference_columns)[:20]))
+            raise ConfigError(
+                f"time column {time_column!r} is in neither the reference nor the current data "
+                f"(the reference has: {have}); name an existing column or leave it out"
+            )
+        if time_column in columns:
+            raise ConfigError(
+                f"drift column {time_column!r} is the time column: the event time is never a "
+                "feature; drop it from the column list (it is listed as skipped)"
+            )
     return Options(columns, float(drift_share), method, threshold, column_methods,
-                   column_thresholds, column_kinds, correction)  # fmt: skip
+                   column_thresholds, column_kinds, correction, time_column)  # fmt: skip
 
 
 def resolve_options(
@@ -486,7 +610,8 @@ def resolve_options(
     options = dict(options)
     columns = options.pop("columns", None)
     if columns is None:
-        columns = [c for c in reference_columns if c in current_columns and c not in RESERVED_TRAINING]
+        skip = {*RESERVED_TRAINING, options.get("time_column")}
+        columns = [c for c in reference_columns if c in current_columns and c not in skip]
     opts = check_options(columns=columns, reference_columns=reference_columns,
                          current_columns=current_columns, **options)  # fmt: skip
     if reference_rows == 0:
@@ -499,17 +624,21 @@ def resolve_options(
 
 
 def plan_columns(
-    options: Options, kind_of: Any
+    options: Options, kind_of: Any, unsupported: dict[str, str] | None = None
 ) -> list[tuple[str, str, str | None, float | None]]:
     """``(column, kind, method or None, threshold or None)`` for every compared column;
-    ``kind_of(column)`` infers a kind (``None`` = not compared) unless ``column_kinds`` gives
-    one. Raises :class:`ConfigError` for a method that does not apply to the kind, or when no
-    column is left."""
+    ``kind_of(column)`` infers a kind unless ``column_kinds`` gives one; the columns of
+    ``unsupported`` (``{column: dtype label}``, :func:`skipped_columns`) are left out. Raises
+    :class:`ConfigError` for a method that does not apply to the kind, or when no column is
+    left."""
+    unsupported = unsupported or {}
     plan = []
     for name in options.columns:
-        kind = options.column_kinds.get(name) or kind_of(name)
-        if kind is None:
+        if name in unsupported:
             continue
+        kind = options.column_kinds.get(name) or kind_of(name)
+        if kind is None:  # pragma: no cover - kind_of returns None only for unsupported columns
+            raise DriftError(f"column {name!r} has no drift kind")
         m = options.column_methods.get(name, options.method)
         if m is not None and m not in stats.METHODS_BY_KIND[kind]:
             where = f"column_methods[{name!r}]" if name in options.column_methods else "method"
@@ -520,11 +649,26 @@ def plan_columns(
             )
         plan.append((name, kind, m, options.column_thresholds.get(name, options.threshold)))
     if not plan:
+        skipped = [SkippedColumn(c, d, UNSUPPORTED) for c, d in unsupported.items()]
         raise ConfigError(
-            "no comparable columns: give numeric or categorical columns present in both frames "
-            f"(got: {', '.join(map(str, options.columns)) or 'none'})"
+            "no comparable columns: give numeric, datetime or categorical columns present in both "
+            f"frames (got: {', '.join(map(str, options.columns)) or 'none'})"
+            + (f"; {skipped_line(skipped)}" if skipped else "")
         )
     return plan
+
+
+def skipped_columns(
+    options: Options, unsupported: dict[str, str], time_column_dtype: str | None
+) -> list[SkippedColumn]:
+    """What :attr:`DriftResult.skipped` lists: the time column (when one is set and a side has
+    it; ``time_column_dtype`` is its dtype), then the ``unsupported`` columns (``{column: dtype
+    label}``) in column order."""
+    out = []
+    if options.time_column is not None and time_column_dtype is not None:
+        out.append(SkippedColumn(str(options.time_column), time_column_dtype, TIME_COLUMN))
+    out += [SkippedColumn(str(c), unsupported[c], UNSUPPORTED) for c in options.columns if c in unsupported]
+    return out
 
 
 def _corrected(results: list[ColumnDrift], correction: str | None, low: bool | None) -> list[bool]:
@@ -567,8 +711,10 @@ def finish(
     drift_share: float,
     correction: str | None,
     engine: str = ENGINE,
+    skipped: list[SkippedColumn] | None = None,
 ) -> DriftResult:
-    """The dataset verdict from per-column verdicts: the correction (p-value columns only), then
+    """The dataset verdict from per-column verdicts (``skipped``: the columns not compared,
+    recorded as they are): the correction (p-value columns only), then
     ``share >= drift_share``. Approximate columns (streaming) are judged on their estimate; a
     column whose decision could change within its bounds is ``borderline``, and so is the
     dataset verdict when those columns could change it."""
@@ -628,6 +774,7 @@ def finish(
         correction=correction,
         approximate=approximate,
         borderline=borderline,
+        skipped=list(skipped or []),
     )
 
 
@@ -655,7 +802,17 @@ def detect(
     """
     opts = resolve_options(list(reference.columns), list(current.columns), len(reference),
                            len(current), options)  # fmt: skip
-    plan = plan_columns(opts, lambda name: column_kind(current[name]))
+    unsupported = {}
+    for name in opts.columns:  # the current side's type first, as evidently infers from it
+        label = unsupported_dtype(current[name]) or unsupported_dtype(reference[name])
+        if label is not None:
+            unsupported[name] = label
+    plan = plan_columns(opts, lambda name: column_kind(current[name], supported=True), unsupported)
+    time_dtype = None
+    if opts.time_column is not None:
+        side = reference if opts.time_column in reference.columns else current
+        time_dtype = str(side[opts.time_column].dtype)
+    skipped = skipped_columns(opts, unsupported, time_dtype)
 
     # Columns are independent and the heavy parts (sorting, hashing) release the GIL:
     # one thread per core. Order of results = order of columns.
@@ -665,7 +822,7 @@ def detect(
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(lambda item: _one_column(reference, current, *item), plan))
-    return finish(results, drift_share=opts.drift_share, correction=opts.correction)
+    return finish(results, drift_share=opts.drift_share, correction=opts.correction, skipped=skipped)
 
 
 def calibrate_thresholds(
@@ -798,21 +955,31 @@ def format_table(result: DriftResult) -> str:
             "\n\n~ = estimated from a sketch (the exact score is within the bounds in drift.json); "
             "? = the bounds straddle the threshold, so the exact decision could differ"
         )
-    return "\n".join(lines) + legend + f"\n\n{result.reason}\n"
+    skipped = skipped_line(result.skipped)
+    return "\n".join(lines) + legend + (f"\n\n{skipped}" if skipped else "") + f"\n\n{result.reason}\n"
 
 
 __all__ = [
     "CORRECTIONS",
     "ENGINE",
     "KINDS",
+    "TIME_COLUMN",
+    "UNSUPPORTED",
     "ColumnDrift",
     "DriftResult",
+    "SkippedColumn",
     "Options",
     "check_options",
     "resolve_options",
     "empty_column",
     "finish",
     "plan_columns",
+    "skipped_columns",
+    "skipped_line",
+    "epoch_seconds",
+    "refuse_mixed_temporal",
+    "temporal_type",
+    "unsupported_dtype",
     "calibrate_thresholds",
     "categorical_counts",
     "column_kind",

@@ -60,6 +60,41 @@ def _without_inf(frame: pd.DataFrame, columns: list[str], kinds: dict[str, str])
     return frame.assign(**fixed) if fixed else frame
 
 
+def _as_seconds(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Datetime and timedelta columns as float seconds, NaT → NaN: the numbers the verdict
+    compared (:func:`ctloop.drift.engine.epoch_seconds`), which evidently can chart."""
+    import numpy as np
+
+    from ctloop.drift import engine as core
+
+    fixed = {}
+    for c in columns:
+        col = frame[c]
+        if core.temporal_type(col.dtype) is not None:
+            seconds = core.epoch_seconds(col.array.asi8, col.array.unit)
+            seconds[col.isna().to_numpy()] = np.nan
+            fixed[c] = seconds
+    return frame.assign(**fixed) if fixed else frame
+
+
+def skipped_note(path: str | Path, skipped: list[Any]) -> None:
+    """Put one line naming the skipped columns (``engine.SkippedColumn`` or their dicts) at the
+    top of the report's body, so the HTML does not look as if every column was compared."""
+    if not skipped:
+        return
+    items = [s if isinstance(s, dict) else {"column": s.column, "dtype": s.dtype, "reason": s.reason}
+             for s in skipped]  # fmt: skip
+    line = f"Not compared: skipped {len(items)} column(s): " + ", ".join(
+        f"{i['column']} ({i['dtype']}, {i['reason']})" for i in items
+    )
+    note = ("<p id='ctloop-skipped' style='font-family:sans-serif;padding:8px;background:#fff4e5'>"
+            f"{html.escape(line)}</p>")  # fmt: skip
+    page = Path(path).read_text(encoding="utf-8")
+    at = page.find("<body")
+    at = page.find(">", at) + 1 if at >= 0 else 0
+    Path(path).write_text(page[:at] + note + page[at:], encoding="utf-8")
+
+
 def options_from_result(result: Any) -> dict[str, Any]:
     """:func:`render_html` keyword arguments that make evidently use exactly the columns,
     per-column methods, thresholds (Bonferroni-corrected ones included) and kinds of a
@@ -80,6 +115,7 @@ def options_from_result(result: Any) -> dict[str, Any]:
         "column_thresholds": thresholds or None,
         "column_kinds": {c.column: c.kind for c in result.columns},
         "drift_share": result.drift_share,
+        "skipped": list(getattr(result, "skipped", [])),
     }
 
 
@@ -97,6 +133,7 @@ def render_html(
     column_thresholds: dict[str, float] | None = None,
     drift_share: float = 0.5,
     column_kinds: dict[str, str] | None = None,
+    skipped: list[Any] | None = None,
 ) -> dict[str, Any]:
     """Write evidently's DataDriftPreset HTML report to ``path``; returns what was rendered.
 
@@ -115,6 +152,8 @@ def render_html(
         column_kinds: ``numeric``/``categorical`` per column (default: ``core.column_kind`` of
             the full current column), given to evidently as its ``DataDefinition`` so it does
             not re-infer them differently on the sample (e.g. strings as "text").
+        skipped: The verdict's skipped columns (``DriftResult.skipped``): named in a line at
+            the top of the page (:func:`skipped_note`). Datetime columns are shown as seconds.
 
     Returns:
         ``report_engine``, ``report_sample_size``, ``report_seed``, ``report_reference_rows`` and
@@ -131,10 +170,10 @@ def render_html(
         if name not in kinds:
             kinds[name] = core.column_kind(current[name])
     shown = [c for c in columns if kinds.get(c) in core.KINDS]
-    ref = _without_inf(sample_rows(reference, shown, sample_size, seed, stream=0), shown, kinds)
-    cur = _without_inf(sample_rows(current, shown, sample_size, seed, stream=1), shown, kinds)
-    skipped = [c for c in shown if not (_has_values(ref[c]) and _has_values(cur[c]))]
-    shown = [c for c in shown if c not in skipped]
+    ref = _as_seconds(_without_inf(sample_rows(reference, shown, sample_size, seed, stream=0), shown, kinds), shown)
+    cur = _as_seconds(_without_inf(sample_rows(current, shown, sample_size, seed, stream=1), shown, kinds), shown)
+    no_values = [c for c in shown if not (_has_values(ref[c]) and _has_values(cur[c]))]
+    shown = [c for c in shown if c not in no_values]
     column_methods = {k: v for k, v in (column_methods or {}).items() if k in shown} or None
     column_thresholds = {k: v for k, v in (column_thresholds or {}).items() if k in shown} or None
 
@@ -172,6 +211,7 @@ def render_html(
                 reference_data=Dataset.from_pandas(ref[shown], data_definition=definition),
             )
             snapshot.save_html(str(path))
+    skipped_note(path, list(skipped or []))
     return {
         "report_engine": "evidently 0.7 DataDriftPreset",
         "report_sample_size": int(sample_size),
@@ -181,7 +221,7 @@ def render_html(
         "reference_rows": len(reference),
         "current_rows": len(current),
         "report_columns": shown,
-        "report_skipped_columns": skipped,
+        "report_skipped_columns": no_values,
     }
 
 
@@ -196,4 +236,4 @@ def placeholder_html(path: str | Path, title: str, message: str) -> None:
     )
 
 
-__all__ = ["options_from_result", "placeholder_html", "render_html", "sample_rows"]
+__all__ = ["options_from_result", "placeholder_html", "render_html", "sample_rows", "skipped_note"]

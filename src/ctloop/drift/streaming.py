@@ -3,7 +3,8 @@
 A :class:`DriftState` summarises one side (reference or current) column by column, chunk by
 chunk, in memory bounded by the number of columns and the sketch size — never by rows:
 
-* numeric columns (float and integer types): a :class:`~ctloop.drift.sketch.NumericSketch`
+* numeric columns (float and integer types; timestamps and durations as seconds,
+  :func:`ctloop.drift.engine.epoch_seconds`): a :class:`~ctloop.drift.sketch.NumericSketch`
   (exact value counts while a column has at most ``sketch_size`` distinct values, else
   clusters on a float grid of the finest resolution that fits), exact moments (for the
   Wasserstein normalisation), and optional exact histograms on given bin edges (a second pass,
@@ -11,6 +12,11 @@ chunk, in memory bounded by the number of columns and the sketch size — never 
 * categorical columns (bool, text, dictionary, date/time/decimal): value counts, exact up to
   ``max_categories`` distinct values, then that many stable hash buckets;
 * per column: rows, nulls (null and NaN), ±inf, and the column's type family.
+
+Nested columns (lists, maps, structs; in pandas chunks: complex numbers and unhashable values)
+are counted but not summarised: :func:`compare` lists them in ``skipped`` as
+:func:`ctloop.drift.engine.detect` does, with the dtype pandas gives them (``list`` for lists
+and maps, ``dict`` for structs).
 
 States merge exactly (``merge`` = one pass over the union, in any order; only floating-point
 sums of a bucket may differ in the last bits) and serialise to JSON (``to_dict``/``from_dict``),
@@ -97,6 +103,7 @@ FLOAT, INT, BOOL, TEXT, CATEGORY, OBJECT, NULL, TEMPORAL, NESTED = (
     "float", "int", "bool", "text", "category", "object", "null", "temporal", "nested",
 )  # fmt: skip
 NUMERIC_FAMILIES = frozenset({FLOAT, INT})
+SKETCHED_FAMILIES = frozenset({FLOAT, INT, TEMPORAL})  # temporal: as seconds
 COUNTED_FAMILIES = frozenset({BOOL, TEXT, CATEGORY, OBJECT, NULL})
 FAMILIES = (FLOAT, INT, BOOL, TEXT, CATEGORY, OBJECT, NULL, TEMPORAL, NESTED)
 
@@ -136,14 +143,26 @@ def arrow_family(t: pa.DataType) -> str:
     return NESTED
 
 
+def nested_label(type_name: str) -> str:
+    """The dtype label of a not-compared column, as :func:`ctloop.drift.engine.unsupported_dtype`
+    names the values pandas reads from it: Arrow lists and maps → ``list``, structs → ``dict``;
+    anything else keeps its name (``complex128``, or a label already given)."""
+    if type_name.startswith(("list", "large_list", "fixed_size_list", "list_view", "large_list_view",
+                             "map")):  # fmt: skip
+        return "list"
+    if type_name.startswith("struct"):
+        return "dict"
+    return type_name
+
+
 def pandas_family(series: pd.Series) -> tuple[str, bool]:
     """``(family, nullable_int)`` of a pandas column (the engine's ``column_kind`` cases)."""
     import pandas as pd
 
     dtype = series.dtype
-    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+    if engine.temporal_type(dtype) is not None:
         return TEMPORAL, False
-    if pd.api.types.is_complex_dtype(dtype):
+    if engine.unsupported_dtype(series) is not None:
         return NESTED, False
     if isinstance(dtype, pd.CategoricalDtype):
         return CATEGORY, False
@@ -154,6 +173,12 @@ def pandas_family(series: pd.Series) -> tuple[str, bool]:
     if pd.api.types.is_numeric_dtype(dtype):
         return FLOAT, False
     return OBJECT, False
+
+
+def pandas_dtype(schema: pa.Schema, name: str) -> str:
+    """The dtype pandas gives column ``name`` when it reads a table of ``schema`` (its pandas
+    metadata included), e.g. ``datetime64[us, UTC]``: how the memory engine names it."""
+    return str(schema.empty_table().select([name]).to_pandas()[name].dtype)
 
 
 def _pandas_dtypes(schema: pa.Schema) -> dict[str, str]:
@@ -193,7 +218,7 @@ class ColumnState:
         self.nulls = 0
         self.infs = 0
         self.nullable_int = False
-        self.numeric = NumericSketch(sketch_size) if family in NUMERIC_FAMILIES else None
+        self.numeric = NumericSketch(sketch_size) if family in SKETCHED_FAMILIES else None
         self.categories = CategoryCounts(max_categories) if family in COUNTED_FAMILIES else None
         self.histograms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -202,9 +227,9 @@ class ColumnState:
         """The engine's column kind (``engine.column_kind``) for this column as the *current*
         side: float → numeric; integer → categorical with at most 10 distinct values, else
         numeric (an Arrow integer column with nulls reads into pandas as float64: numeric);
-        bool, text, dictionary, date/time/decimal and all-null → categorical; timestamps,
-        durations and nested types → not compared (``None``)."""
-        if self.family == FLOAT:
+        bool, text, dictionary, date/time/decimal and all-null → categorical; timestamps and
+        durations → numeric (as seconds); nested types → not compared (``None``)."""
+        if self.family in (FLOAT, TEMPORAL):
             return "numeric"
         if self.family == INT:
             if self.nulls and not self.nullable_int:
@@ -262,7 +287,14 @@ class ColumnState:
             nulls = array.null_count
             if nulls:
                 array = pc.drop_null(array)
-            self._add_numeric(array.to_numpy(zero_copy_only=False), nulls, bins)
+            if self.family == TEMPORAL:  # int64 counts of the unit (UTC when tz-aware) → seconds
+                import pyarrow as pa
+
+                vals = engine.epoch_seconds(pc.cast(array, pa.int64()).to_numpy(zero_copy_only=False),
+                                            array.type.unit)  # fmt: skip
+            else:
+                vals = array.to_numpy(zero_copy_only=False)
+            self._add_numeric(vals, nulls, bins)
         elif self.categories is not None:
             self.nulls += array.null_count
             if len(array) == array.null_count:
@@ -278,7 +310,11 @@ class ColumnState:
         """Add one chunk of the column (a pandas Series), with pandas' own semantics."""
         self.rows += len(series)
         if self.numeric is not None:
-            vals = series.to_numpy(dtype=float, na_value=np.nan)
+            if self.family == TEMPORAL:  # seconds, NaT → NaN (counted as nulls)
+                vals = engine.epoch_seconds(series.array.asi8, series.array.unit)
+                vals[series.isna().to_numpy()] = np.nan
+            else:
+                vals = series.to_numpy(dtype=float, na_value=np.nan)
             self._add_numeric(vals, 0, bins)
         elif self.categories is not None:
             vc = series.value_counts(dropna=True, sort=False)
@@ -360,6 +396,11 @@ class ColumnState:
                   max_categories=int(cat["limit"]) if cat else MIN_BUDGET)  # fmt: skip
         out.rows, out.nulls, out.infs = int(data["rows"]), int(data["nulls"]), int(data["infs"])
         out.nullable_int = bool(data.get("nullable_int", False))
+        if out.family == TEMPORAL and not num:
+            raise DriftError(
+                f"the drift state of datetime column {name!r} holds no values (written by a ctloop "
+                "that did not compare datetimes): recompute the state with this version"
+            )
         if num:
             out.numeric = NumericSketch.from_dict(num)
         if cat:
@@ -424,7 +465,10 @@ class DriftState:
             if is_pandas:
                 for name in names:
                     family, nullable = pandas_family(chunk[name])
-                    col = self._column(name, family, str(chunk[name].dtype))
+                    type_name = str(chunk[name].dtype)
+                    if family == NESTED:  # "list", "dict", "complex128": as the engine names it
+                        type_name = engine.unsupported_dtype(chunk[name]) or type_name
+                    col = self._column(name, family, type_name)
                     col.nullable_int = nullable
                     self.columns[name] = col
             else:
@@ -615,6 +659,7 @@ def _numeric(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
                 f"column {name!r} is numeric in the current data but {col.type} in the "
                 "reference (or the other way round): give it the same type in both frames"
             )
+    engine.refuse_mixed_temporal(name, rs.type, cs.type)
     r, c = rs.numeric, cs.numeric
     n_ref, n_cur = r.n, c.n
     if n_ref == 0 or n_cur == 0:
@@ -693,23 +738,41 @@ def _numeric(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
 
 
 def _resolve(reference: DriftState, current: DriftState, options: dict[str, Any]):
+    options = dict(options)
+    time_column = options.get("time_column") or None
+    if time_column is not None and time_column not in reference.columns and time_column not in current.columns:
+        options.pop("time_column")  # not summarised (detect_sources checked it against the sources)
     opts = engine.resolve_options(list(reference.columns), list(current.columns), reference.rows,
                                   current.rows, options)  # fmt: skip
-    return opts, engine.plan_columns(opts, lambda name: current.columns[name].kind())
+    opts.time_column = time_column
+    unsupported = {}
+    for name in opts.columns:  # the current side's type first, as the engine does
+        found = [s.columns[name] for s in (current, reference) if s.columns[name].family == NESTED]
+        if found:
+            unsupported[name] = nested_label(found[0].type)
+    plan = engine.plan_columns(opts, lambda name: current.columns[name].kind(), unsupported)
+    return opts, plan, unsupported
 
 
-def compare(reference: DriftState, current: DriftState, **options: Any) -> engine.DriftResult:
+def compare(reference: DriftState, current: DriftState, *, time_column_dtype: str | None = None,
+            **options: Any) -> engine.DriftResult:  # fmt: skip
     """:func:`ctloop.drift.engine.detect` on two states (module doc).
 
     ``options`` are :func:`~ctloop.drift.engine.detect`'s: ``columns`` (default: every column of
-    both states except ``_ctloop_weight``), ``drift_share``, ``method``, ``threshold``,
-    ``column_methods``, ``column_thresholds``, ``correction``, ``column_kinds``.
+    both states except ``_ctloop_weight`` and the time column), ``drift_share``, ``method``,
+    ``threshold``, ``column_methods``, ``column_thresholds``, ``correction``, ``column_kinds``,
+    ``time_column``. ``time_column_dtype``: the time column's pandas dtype, when the states do
+    not hold the column (:func:`detect_sources` does not summarise it).
 
     Raises:
         ConfigError: as :func:`detect` (same messages).
         DriftError: a side has no rows; a column is numeric on one side only.
     """
-    opts, plan = _resolve(reference, current, options)
+    opts, plan, unsupported = _resolve(reference, current, options)
+    if opts.time_column is not None and time_column_dtype is None:
+        held = [s.columns[opts.time_column] for s in (reference, current) if opts.time_column in s.columns]
+        time_column_dtype = held[0].type if held else None
+    skipped = engine.skipped_columns(opts, unsupported, time_column_dtype)
     results = []
     for name, kind, method, thr in plan:
         rs, cs = reference.columns[name], current.columns[name]
@@ -718,7 +781,8 @@ def compare(reference: DriftState, current: DriftState, **options: Any) -> engin
         else:
             results.append(_numeric(rs, cs, name, method, thr))
     return engine.finish(
-        results, drift_share=opts.drift_share, correction=opts.correction, engine=ENGINE
+        results, drift_share=opts.drift_share, correction=opts.correction, engine=ENGINE,
+        skipped=skipped,
     )
 
 
@@ -728,7 +792,7 @@ def refine_plan(reference: DriftState, current: DriftState, **options: Any) -> d
     whose Sturges bins (over both sides' values, evidently's rule) cannot be counted exactly
     from the sketches. Scan both sides again with ``DriftState(bins=plan)`` and
     :func:`add_histograms` the result. Empty when nothing needs it."""
-    _, plan = _resolve(reference, current, options)
+    _, plan, _ = _resolve(reference, current, options)
     out: dict[str, list[np.ndarray]] = {}
     for name, kind, method, _ in plan:
         rs, cs = reference.columns[name], current.columns[name]
@@ -1043,6 +1107,34 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
     return Source(uri, files, fmt, keys, dataset, local=isinstance(fs, pafs.LocalFileSystem))
 
 
+def csv_timestamps_as_text(source: Source) -> Source:
+    """The source with the timestamp columns Arrow infers in CSV files read as text, as
+    ``pandas.read_csv`` (the memory engine) reads them: both engines then compare a CSV date
+    column the same way (as categories). Parquet sources are returned as they are."""
+    import dataclasses
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.dataset as pads
+
+    schema = source.dataset.schema
+    stamps = [f.name for f in schema if pa.types.is_timestamp(f.type) and f.name not in source.partition_keys]
+    if source.format != "csv" or not stamps:
+        return source
+    text = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in stamps}))
+    partitioning = pads.partitioning(flavor="hive") if source.partition_keys else None
+    base = None
+    if partitioning is not None:  # the directory above the first key=value part
+        first = source.files[0]
+        base = first[: first.index(f"/{source.partition_keys[0]}=")]
+    try:
+        dataset = pads.dataset(source.files, format=text, filesystem=source.dataset.filesystem,
+                               partitioning=partitioning, partition_base_dir=base)  # fmt: skip
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        raise DataSourceError(f"{source.uri} is not a readable csv dataset: {exc}") from exc
+    return dataclasses.replace(source, dataset=dataset)
+
+
 def scan(source: str | Sequence[str] | Source, columns: Sequence[str] | None = None, *,
          filter: Any = None, batch_rows: int = DEFAULT_BATCH_ROWS,
          progress: Callable[[ScanProgress], None] | None = None) -> Iterator[pa.RecordBatch]:  # fmt: skip
@@ -1273,10 +1365,11 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
     then :func:`compare`. ``options`` are :func:`compare`'s (``drift_share``, ``method``, ...).
     ``progress(label, ScanProgress)`` is called after every batch."""
     started = time.monotonic()
-    ref_src = reference if isinstance(reference, Source) else open_source(reference)
-    cur_src = current if isinstance(current, Source) else open_source(current)
+    ref_src = csv_timestamps_as_text(reference if isinstance(reference, Source) else open_source(reference))
+    cur_src = csv_timestamps_as_text(current if isinstance(current, Source) else open_source(current))
+    time_column = options.get("time_column") or None
     if columns is None:
-        columns = default_columns(ref_src, cur_src, exclude)
+        columns = default_columns(ref_src, cur_src, [*exclude, *([time_column] if time_column else [])])
     columns = list(columns)
     engine.check_options(columns=columns, reference_columns=ref_src.columns,
                          current_columns=cur_src.columns,
@@ -1299,7 +1392,11 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
                               sketch_size=MIN_BUDGET, max_categories=MIN_BUDGET, bins=plan,
                               progress=report)  # fmt: skip
             add_histograms(state, second)
-    result = compare(ref_state, cur_state, columns=columns, **options)
+    time_dtype = None
+    if time_column is not None:
+        side = ref_src if time_column in ref_src.columns else cur_src
+        time_dtype = pandas_dtype(side.schema, time_column) if time_column in side.columns else None
+    result = compare(ref_state, cur_state, columns=columns, time_column_dtype=time_dtype, **options)
     info = {
         "engine": ENGINE,
         "sketch_size": sketch_size,
@@ -1332,6 +1429,7 @@ __all__ = [
     "add_histograms",
     "choose_engine",
     "compare",
+    "csv_timestamps_as_text",
     "default_columns",
     "detect_sources",
     "is_single_file",
