@@ -80,7 +80,8 @@ def build(platform: PlatformConfig | None = None):
             # Every If has an Else that records the decision: nothing is decided silently.
             with dsl.If(detect.outputs["retrain"] == True, name="retrain"):  # noqa: E712 - KFP condition
                 train = step(train_model(train_data=prepare.outputs["train_data"], model_name=model_name, data=data,
-                                         training=training, gate=gate, dataset_digest=prepare.outputs["digest"],
+                                         training=training, gate=gate, holdout_data=prepare.outputs["holdout_data"],
+                                         dataset_digest=prepare.outputs["digest"],
                                          tracking_uri=tracking_uri), "train_model")
                 evaluate = step(evaluate_model(model=train.outputs["model"], holdout_data=prepare.outputs["holdout_data"],
                                                model_name=model_name, gate=gate, tracking_uri=tracking_uri),

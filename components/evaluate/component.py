@@ -30,7 +30,9 @@ def evaluate_model(
         model: The challenger, a Model from ``train_model`` (its metadata names the task and target;
             its ``skops_sha256`` metadata, kept by KFP outside the artifact store, must match the
             file before it is loaded).
-        holdout_data: Dataset from ``prepare_data`` (its ``holdout_data`` output).
+        holdout_data: Dataset from ``prepare_data`` (its ``holdout_data`` output). A model trained
+            since a candidate start (model meta ``training_start``) is judged on its newest rows
+            since that start, which it never saw (``ctloop.retrain.gate_rows``).
         model_name: Registered model whose ``champion`` alias is the baseline.
         metrics: Output Metrics: every ``challenger.<metric>``, ``champion.<metric>``, and the
             comparison ``delta``, ``ci_low``, ``ci_high`` of the primary metric; ``approved`` (0/1).
@@ -56,14 +58,19 @@ def evaluate_model(
     from ctloop.components.evaluate import core
     from ctloop.config import GateConfig
     from ctloop.registry import MlflowRegistry
+    from ctloop.retrain import gate_rows
 
     cfg = GateConfig.from_dict(gate)
     challenger, meta = load_model(model.path, sha256=model.metadata.get("skops_sha256", ""))
     registry = MlflowRegistry(tracking_uri)
     champ = registry.champion(model_name)
     champion_model = registry.load_model(model_name, champ.version) if champ else None
-    decision = core.run(challenger, read_dataset(holdout_data.path), cfg, target=meta["target"], task=meta["task"],
-                        champion=champion_model)
+    holdout = read_dataset(holdout_data.path)
+    rows = gate_rows(holdout, meta)  # a model trained since a candidate start: the newest rows since it
+    if len(rows) != len(holdout):
+        print(f"ctloop: gating on the newest {len(rows)} of {len(holdout)} holdout rows: since "
+              f"{meta['training_start']['candidate']}, the start the model was trained from")
+    decision = core.run(challenger, rows, cfg, target=meta["target"], task=meta["task"], champion=champion_model)
     for key, value in core.metric_values(decision).items():
         metrics.log_metric(key, value)
     metrics.metadata["champion_version"] = champ.version if champ else ""

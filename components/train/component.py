@@ -15,6 +15,7 @@ def train_model(
     model: Output[Model],
     training: Optional[dict] = None,
     gate: Optional[dict] = None,
+    holdout_data: Optional[Input[Dataset]] = None,
     dataset_digest: str = "",
     tracking_uri: str = "",
 ) -> NamedTuple("TrainOutputs", [("run_id", str), ("model_uri", str)]):
@@ -45,6 +46,8 @@ def train_model(
             is confidently better on the newest of them, ``ctloop.retrain``); empty = the defaults.
         gate: The ``gate`` section (``ctloop.config.GateConfig``): the paired bootstrap that compares
             the model since ``training.candidate_since`` with the whole window's; empty = the defaults.
+        holdout_data: The gate's holdout from ``prepare_data``: the newest rows of the window, where
+            the rows since a recent ``training.candidate_since`` are (only read with one).
         dataset_digest: Content fingerprint of the training data (from ``prepare_data``).
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
 
@@ -63,7 +66,8 @@ def train_model(
     data_cfg, cfg = DataConfig.from_dict(data), TrainingConfig.from_dict(training)
     frame = read_dataset(train_data.path)
     started = time.perf_counter()
-    result, rows, choice = run(frame, cfg, GateConfig.from_dict(gate), target=data_cfg.target,
+    holdout = read_dataset(holdout_data.path) if holdout_data is not None and cfg.candidate_since else None
+    result, rows, choice = run(frame, holdout, cfg, GateConfig.from_dict(gate), target=data_cfg.target,
                                time_column=data_cfg.time_column, holdout_fraction=data_cfg.holdout_fraction)
     result.metrics["fit_seconds"] = round(time.perf_counter() - started, 3)
     if choice is not None:

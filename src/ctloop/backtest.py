@@ -24,8 +24,8 @@ For every replay window after the initial training window:
    window (those whose label had arrived by the window's end, the same ``fit``; for a recovery
    retrain only the windows since the change; for the retrain of a loss, the windows since it
    when a model on them is confidently better than one on the whole window on the newest rows
-   since — the gate's paired bootstrap inside the training part, :func:`ctloop.retrain.choose_start`,
-   the function ``train_model`` calls), gated against the champion on a time holdout (the
+   since — the gate's paired bootstrap, :func:`ctloop.retrain.choose_start`, the function
+   ``train_model`` calls; a kept start is gated on those newest rows), gated against the champion on a time holdout (the
    same ``gate``) and promoted when approved. A training window with too few labelled rows, a
    single class, or on which the estimator fails, skips the retrain with the reason
    (:func:`ctloop.monitoring.policy.not_started`); the replay continues. What the gate found
@@ -328,8 +328,9 @@ def run_backtest(
 
     def train(hist: pd.DataFrame, champion: _Champion | None, recent_first: int | None = None):
         """``(result, train, holdout, decision)`` or ``(None, reason)``. ``recent_first``: the first
-        window of a candidate start, tried inside the training part (:func:`ctloop.retrain.choose_start`,
-        as ``train_model`` does with ``training.candidate_since``)."""
+        window of a candidate start (:func:`ctloop.retrain.choose_start` on the training part and the
+        holdout, as ``train_model`` does with ``training.candidate_since``; a kept start is gated on
+        the newest rows since it, as ``evaluate_model`` does)."""
         if len(hist) < min_train_rows:
             return None, f"{len(hist)} labelled rows in the training window (< {min_train_rows})"
         y = hist[cfg.target]
@@ -345,9 +346,10 @@ def run_backtest(
                 result = train_core.run(part, cfg.training, target=cfg.target, time_column=cfg.time_column)
             else:
                 assert cfg.gate is not None
-                result, part, choice = retrain.choose_start(
-                    part, cfg.training, cfg.gate, target=cfg.target, time_column=cfg.time_column,
+                result, part, check, choice = retrain.choose_start(
+                    part, holdout, cfg.training, cfg.gate, target=cfg.target, time_column=cfg.time_column,
                     since=bounds[recent_first][0], holdout_fraction=cfg.holdout_fraction, least_rows=min_train_rows)
+                holdout = holdout if check is None else check  # evaluate_model: retrain.gate_rows
                 note = choice.note
             decision = eval_core.run(result.model, holdout.drop(columns=[cfg.time_column]), cfg.gate,
                                      target=cfg.target, task=cfg.task,

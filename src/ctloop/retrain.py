@@ -3,7 +3,8 @@
 A confident loss on labels (:func:`ctloop.monitoring.policy.judge`, record ``try_since``) names a
 candidate start. :func:`choose_start` — the one implementation ``train_model``
 (``training.candidate_since``, set by ``trigger_training`` from the monitoring window's
-``try_from`` tag) and the backtest both call — decides on the training rows it is given:
+``try_from`` tag) and the backtest both call — decides on the window's rows (the training part
+and the gate's holdout, which holds the newest rows — where a recent change is):
 
 1. the rows since the start are split by time into a part (older) and a check (the newest
    ``holdout_fraction`` of them);
@@ -13,14 +14,14 @@ candidate start. :func:`choose_start` — the one implementation ``train_model``
    comparison, the candidate as the challenger, the whole window's model as the champion);
 4. the data since is kept only when the candidate is confidently better (``<metric>.ci_low`` > 0,
    :func:`ctloop.monitoring.policy.pays`): one loss may be noise, an abrupt switch is not. Kept:
-   the model is the candidate refitted on all rows since the start; otherwise the usual model on
-   all rows.
+   the model is the candidate and the gate judges it on the check (:func:`gate_rows`: the newest
+   rows since the start, which it never saw; ``evaluate_model`` selects them from its holdout by
+   the model meta's ``training_start``). Otherwise the usual model on the training part, gated
+   on the whole holdout.
 
 Not tried (the usual model, the note says why): no rows before or since the start, fewer rows
 since it than a challenger needs (:func:`min_rows`), a single class in the part, or a fit or
-comparison that fails (``TrainingError``, ``EvaluationError``: the usual model decides). The gate of
-the pipeline (or of the backtest) then judges the returned model against the champion as usual,
-on its own holdout: the choice happens inside the training rows.
+comparison that fails (``TrainingError``, ``EvaluationError``: the usual model decides).
 """
 
 from __future__ import annotations
@@ -66,13 +67,24 @@ def min_rows(task: str, classes: int) -> int:
     return max(100, 25 * classes) if task == "classification" else 100
 
 
-def choose_start(frame: pd.DataFrame, training: TrainingConfig, gate: GateConfig, *, target: str, time_column: str,
-                 since: Any, holdout_fraction: float, least_rows: int | None = None
-                 ) -> tuple[TrainResult, pd.DataFrame, StartChoice]:
-    """``(result, rows, choice)``: the model to use, the rows it was fitted on, and what was decided
-    (see the module doc). ``frame``: the training rows with ``time_column``; ``since``: the
-    candidate start (ISO text or a timestamp; rows at or after it are "since");
-    ``least_rows``: the rows since the start needed to try it (default :func:`min_rows`)."""
+def _window(train: pd.DataFrame, holdout: pd.DataFrame | None) -> pd.DataFrame:
+    """The training part and the holdout as one frame, training rows first (the holdout is newer)."""
+    import pandas as pd
+
+    if holdout is None or holdout.empty:
+        return train
+    return pd.concat([train, holdout[[c for c in train.columns if c in holdout.columns]]], ignore_index=True)
+
+
+def choose_start(train: pd.DataFrame, holdout: pd.DataFrame | None, training: TrainingConfig, gate: GateConfig, *,
+                 target: str, time_column: str, since: Any, holdout_fraction: float,
+                 least_rows: int | None = None) -> tuple[TrainResult, pd.DataFrame, pd.DataFrame | None, StartChoice]:
+    """``(result, fitted, check, choice)``: the model to use, the rows it was fitted on, the rows the
+    gate must judge it on when the start was kept (None: the usual holdout), and what was decided
+    (see the module doc). ``train``/``holdout``: the window's training part and the gate's holdout,
+    both with ``time_column``; ``since``: the candidate start (ISO text or a timestamp; rows at or
+    after it are "since"); ``least_rows``: the rows since the start needed to try it (default
+    :func:`min_rows`)."""
     import numpy as np
 
     from ctloop.components.evaluate import core as eval_core
@@ -86,11 +98,12 @@ def choose_start(frame: pd.DataFrame, training: TrainingConfig, gate: GateConfig
         return train_core.run(rows, training, target=target, time_column=time_column)
 
     for column in (target, time_column):
-        if column not in frame.columns:
-            raise DataValidationError([(column, "required", len(frame), "column is missing from the training data")])
+        if column not in train.columns:
+            raise DataValidationError([(column, "required", len(train), "column is missing from the training data")])
     start = to_utc(since, name="training.candidate_since")
     choice = StartChoice(candidate=start.isoformat(), kept=False, note="",
                          metric=gate.primary_metric or default_primary(training.task))
+    frame = _window(train, holdout)
     times = parse_times(frame[time_column], time_column).to_numpy()  # naive UTC
     labelled = frame[target].notna().to_numpy()
     since_rows = np.flatnonzero(labelled & (times >= np.datetime64(start.tz_convert(None))))
@@ -107,7 +120,7 @@ def choose_start(frame: pd.DataFrame, training: TrainingConfig, gate: GateConfig
            else "")
     if why:
         choice.note = f"kept the whole training window: candidate start {choice.candidate} not tried ({why})"
-        return fit(frame), frame, choice
+        return fit(train), train, None, choice
     outside = np.ones(len(frame), dtype=bool)
     outside[since_rows[cut:]] = False  # the whole window but the check
     try:
@@ -117,29 +130,51 @@ def choose_start(frame: pd.DataFrame, training: TrainingConfig, gate: GateConfig
     except (TrainingError, EvaluationError) as exc:  # the comparison failed: the usual model (which may fail too)
         choice.note = (f"kept the whole training window: candidate start {choice.candidate} not tried "
                        f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]})")
-        return fit(frame), frame, choice
+        return fit(train), train, None, choice
     choice.check_rows = len(check)
     choice.delta, choice.ci_low = (versus.get(policy.paid_key(choice.metric, stat)) for stat in ("delta", "ci_low"))
     choice.kept = policy.pays(choice.ci_low)
     numbers = (f"since {choice.candidate} vs the whole window on the newest {len(check)} rows since: {choice.metric} "
                f"delta {_signed(choice.delta)}, ci_low {_signed(choice.ci_low)}")
     if choice.kept:
-        choice.note = f"trained on the {len(recent)} rows since the change ({numbers})"
-        return fit(recent), recent, choice
+        choice.note = (f"trained on the {len(part)} rows since the change, gated on the newest {len(check)} "
+                       f"({numbers})")
+        return candidate, part, check, choice
     choice.note = f"kept the whole training window ({numbers})"
-    return fit(frame), frame, choice
+    return fit(train), train, None, choice
 
 
-def run(frame: pd.DataFrame, training: TrainingConfig, gate: GateConfig, *, target: str, time_column: str,
-        holdout_fraction: float) -> tuple[TrainResult, pd.DataFrame, StartChoice | None]:
+def gate_rows(holdout: pd.DataFrame, meta: dict[str, Any]) -> pd.DataFrame:
+    """The rows ``evaluate_model`` judges a model on: its holdout, or — when the model kept a
+    candidate start (model meta ``training_start``) — the newest ``check_rows`` rows of it since
+    that start (the check :func:`choose_start` compared on; the model never saw them)."""
+    from ctloop.contract import parse_times
+    from ctloop.timeutil import to_utc
+
+    start = meta.get("training_start") or {}
+    column = meta.get("time_column")
+    if not start.get("kept") or not start.get("check_rows") or not column or column not in holdout.columns:
+        return holdout
+    import numpy as np
+
+    times = parse_times(holdout[column], column).to_numpy()
+    since = np.flatnonzero(times >= np.datetime64(to_utc(start["candidate"]).tz_convert(None)))
+    since = since[np.argsort(times[since], kind="stable")]
+    return holdout.iloc[since[-int(start["check_rows"]):]]
+
+
+def run(train: pd.DataFrame, holdout: pd.DataFrame | None, training: TrainingConfig, gate: GateConfig, *,
+        target: str, time_column: str, holdout_fraction: float
+        ) -> tuple[TrainResult, pd.DataFrame, StartChoice | None]:
     """What ``train_model`` fits: with ``training.candidate_since`` :func:`choose_start` from it,
-    else the usual model on all of ``frame`` (choice None)."""
+    else the usual model on all of ``train`` (choice None)."""
     from ctloop.components.train import core as train_core
 
     if not training.candidate_since:
-        return train_core.run(frame, training, target=target, time_column=time_column), frame, None
-    return choose_start(frame, training, gate, target=target, time_column=time_column,
-                        since=training.candidate_since, holdout_fraction=holdout_fraction)
+        return train_core.run(train, training, target=target, time_column=time_column), train, None
+    result, fitted, _, choice = choose_start(train, holdout, training, gate, target=target, time_column=time_column,
+                                             since=training.candidate_since, holdout_fraction=holdout_fraction)
+    return result, fitted, choice
 
 
 def _plain(value: Any) -> Any:
@@ -150,4 +185,4 @@ def _signed(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.4f}"
 
 
-__all__ = ["StartChoice", "choose_start", "min_rows", "run"]
+__all__ = ["StartChoice", "choose_start", "gate_rows", "min_rows", "run"]

@@ -174,27 +174,41 @@ def test_train_model_refuses_infinite_values_naming_the_column_before_logging(tm
 def test_train_model_trains_on_the_rows_since_a_candidate_start_and_records_it(tmp_path, sqlite_tracking, capsys):
     """``training.candidate_since`` (set by trigger_training from a loss's ``try_from`` tag): the
     model trains on the rows since then when confidently better (``ctloop.retrain.choose_start``,
-    the backtest's choice); the start used is printed, logged to MLflow and in the model meta
-    (was: the field did not exist and the run trained on the whole window)."""
+    the backtest's choice); the start used is printed, logged to MLflow and in the model meta, and
+    ``evaluate_model`` gates it on the newest rows since the start, which it never saw (was: the
+    field did not exist and the run trained on the whole window; then the rows since a recent
+    start, all in the gate's holdout, were never tried)."""
     import mlflow
 
     from ctloop.artifacts import load_model_meta
-    from tests.unit.test_retrain import SWITCH, stream
+    from tests.unit.test_retrain import SWITCH, split, stream
 
     frame = stream(flip=True)
     since = int((frame["ts"] >= pd.Timestamp(SWITCH)).sum())
-    train_data = art(Dataset, tmp_path, "train_data")
-    frame.to_parquet(train_data.path)
+    train, holdout = split(frame)
+    train_data, holdout_data = art(Dataset, tmp_path, "train_data"), art(Dataset, tmp_path, "holdout_data")
+    train.to_parquet(train_data.path)
+    holdout.to_parquet(holdout_data.path)
     model = art(Model, tmp_path, "model")
-    out = train_model.python_func(train_data=train_data, model_name="flip", data={"target": "y", "time_column": "ts",
-                                                                                 "uri": "x"}, model=model,
+    out = train_model.python_func(train_data=train_data, holdout_data=holdout_data, model_name="flip",
+                                  data={"target": "y", "time_column": "ts", "uri": "x"}, model=model,
                                   training={"estimator": "logistic_regression", "candidate_since": SWITCH},
                                   gate={"bootstrap_rounds": 200}, tracking_uri=sqlite_tracking)
     meta = load_model_meta(model.path)
-    assert meta["train_rows"] == since and meta["training_start"]["kept"], meta["training_start"]
-    assert meta["training_start"]["start"] == "2026-02-10T00:00:00+00:00" and meta["training_start"]["ci_low"] > 0
+    start = meta["training_start"]
+    assert meta["train_rows"] == int(since * 0.8) and start["kept"], start
+    assert start["start"] == "2026-02-10T00:00:00+00:00" and start["ci_low"] > 0
     run = mlflow.MlflowClient(sqlite_tracking).get_run(out.run_id)
     assert run.data.params["training_start"] == "2026-02-10T00:00:00+00:00"
-    assert run.data.tags["ctloop.training_start"] == meta["training_start"]["note"]
-    assert run.data.tags["ctloop.training_start"].startswith(f"trained on the {since} rows since the change")
-    assert f"ctloop: training start: trained on the {since} rows since the change" in capsys.readouterr().out
+    assert run.data.tags["ctloop.training_start"] == start["note"]
+    assert run.data.tags["ctloop.training_start"].startswith(f"trained on the {int(since * 0.8)} rows since the change")
+    assert f"ctloop: training start: trained on the {int(since * 0.8)} rows since the change" in capsys.readouterr().out
+    gate = evaluate_model.python_func(model=model, holdout_data=holdout_data, model_name="flip",
+                                      metrics=art(Metrics, tmp_path, "metrics"),
+                                      classification_metrics=art(ClassificationMetrics, tmp_path, "cm"),
+                                      summary=art(Markdown, tmp_path, "summary"),
+                                      gate={"thresholds": {"roc_auc": 0.6}, "bootstrap_rounds": 100},
+                                      tracking_uri=sqlite_tracking)
+    assert gate.approved, gate.reason
+    assert (f"ctloop: gating on the newest {start['check_rows']} of {len(holdout)} holdout rows: since "
+            f"2026-02-10T00:00:00+00:00") in capsys.readouterr().out

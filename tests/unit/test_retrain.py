@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 
 from ctloop.config import GateConfig, TrainingConfig
 from ctloop.errors import DataValidationError
-from ctloop.retrain import choose_start, min_rows
+from ctloop.retrain import choose_start, gate_rows, min_rows
 
 TRAINING = TrainingConfig(estimator="logistic_regression")
 GATE = GateConfig(bootstrap_rounds=200)
@@ -27,46 +27,77 @@ def stream(flip: bool, n: int = 1200, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({"ts": ts, "x1": x1, "x2": x2, "y": y})
 
 
-def choose(frame: pd.DataFrame, **kw):
-    return choose_start(frame, TRAINING, GATE, target="y", time_column="ts", since=SWITCH, holdout_fraction=0.2, **kw)
+def split(frame: pd.DataFrame, holdout_fraction: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The window as ``prepare_data`` splits it: the training part, and the newest rows as the gate's holdout."""
+    frame = frame.sort_values("ts", kind="stable").reset_index(drop=True)
+    cut = int(len(frame) * (1 - holdout_fraction))
+    return frame.iloc[:cut], frame.iloc[cut:]
 
 
-def test_an_abrupt_switch_keeps_the_rows_since_the_start():
+def choose(frame: pd.DataFrame, since: str = SWITCH, training: TrainingConfig = TRAINING, **kw):
+    train, holdout = split(frame)
+    return (train, holdout, *choose_start(train, holdout, training, GATE, target="y", time_column="ts", since=since,
+                                          holdout_fraction=0.2, **kw))
+
+
+def test_an_abrupt_switch_keeps_the_rows_since_the_start_and_is_gated_on_the_newest_of_them():
     frame = stream(flip=True)
     since = int((frame["ts"] >= pd.Timestamp(SWITCH)).sum())
-    result, rows, choice = choose(frame)
+    train, holdout, result, rows, check, choice = choose(frame)
     assert choice.kept and choice.start == "2026-02-10T00:00:00+00:00", choice.note
-    assert choice.ci_low > 0 and choice.rows == since and choice.check_rows == since - int(since * 0.8)
-    # the candidate refitted on ALL rows since the start, oldest first
-    assert result.meta["train_rows"] == len(rows) == since and rows["ts"].is_monotonic_increasing
-    assert choice.note.startswith(f"trained on the {since} rows since the change (since 2026-02-10T00:00:00+00:00 "
-                                  f"vs the whole window on the newest {choice.check_rows} rows since: roc_auc delta +")
+    part = int(since * 0.8)
+    assert choice.ci_low > 0 and choice.rows == since and choice.check_rows == since - part == len(check)
+    # the candidate as compared: fitted on the older rows since the start, never on the check
+    assert result.meta["train_rows"] == len(rows) == part and rows["ts"].max() <= check["ts"].min()
+    assert choice.note.startswith(f"trained on the {part} rows since the change, gated on the newest "
+                                  f"{len(check)} (since 2026-02-10T00:00:00+00:00 vs the whole window on the newest "
+                                  f"{len(check)} rows since: roc_auc delta +")
     new = frame[frame["ts"] >= pd.Timestamp(SWITCH)]
     assert (result.model.predict(new[["x1", "x2"]]) == new["y"]).mean() > 0.8
+    # evaluate_model finds the same rows in its holdout from the model meta
+    meta = {"time_column": "ts", "training_start": choice.to_meta()}
+    assert gate_rows(holdout, meta).equals(check)
+    assert gate_rows(holdout, {"time_column": "ts", "training_start": None}) is holdout
+
+
+def test_a_recent_switch_whose_rows_are_all_in_the_gates_holdout_is_tried():
+    """A loss in the newest monitoring window: every row since it is in the holdout ``prepare_data``
+    cut off (the newest fifth of the window). Chosen inside the training part only, the start was
+    never tried ("no rows since it") — in production, where a day's window sits in a 90-day one,
+    never at all."""
+    recent = "2026-02-20T00:00:00Z"  # day 50 of 60: after the holdout's first row
+    frame = stream(flip=True, n=3000)
+    frame["y"] = np.where(frame["ts"] >= pd.Timestamp(recent), 1 - frame["y"], frame["y"])
+    train, holdout, result, rows, check, choice = choose(frame, since=recent)
+    assert train["ts"].max() < pd.Timestamp(recent) and choice.rows == int((frame["ts"] >= pd.Timestamp(recent)).sum())
+    assert choice.kept and check is not None and len(check) == choice.check_rows, choice.note
+    assert gate_rows(holdout, {"time_column": "ts", "training_start": choice.to_meta()}).equals(check)
 
 
 def test_a_stable_stream_keeps_the_whole_window():
     frame = stream(flip=False)
-    result, rows, choice = choose(frame)
+    train, _, result, rows, check, choice = choose(frame)
     assert not choice.kept and choice.start == "" and choice.ci_low is not None and choice.ci_low <= 0, choice.note
-    assert result.meta["train_rows"] == len(frame) and rows is frame
+    assert result.meta["train_rows"] == len(train) and rows is train and check is None
     assert choice.note.startswith("kept the whole training window (since 2026-02-10T00:00:00+00:00 vs the whole")
 
 
 def test_too_few_rows_or_one_class_since_the_start_is_not_tried():
     frame = stream(flip=True, n=200)
-    result, _, choice = choose(frame)
-    assert not choice.kept and choice.delta is None and result.meta["train_rows"] == 200
+    train, _, result, _, check, choice = choose(frame)
+    assert not choice.kept and choice.delta is None and result.meta["train_rows"] == len(train) and check is None
     assert choice.note.endswith(f"not tried ({int(choice.rows * 0.8)} rows since it to train on (< 100))")
     assert min_rows("classification", 5) == 125 and min_rows("regression", 0) == 100
     frame = stream(flip=True)
     frame.loc[frame["ts"] >= pd.Timestamp(SWITCH), "y"] = 1
-    assert "not tried (a single class 1 since it)" in choose(frame)[2].note
+    assert "not tried (a single class 1 since it)" in choose(frame)[-1].note
 
 
 def test_the_time_column_is_required():
+    train, holdout = split(stream(flip=True))
     with pytest.raises(DataValidationError, match="ts"):
-        choose(stream(flip=True).drop(columns=["ts"]))
+        choose_start(train.drop(columns=["ts"]), holdout, TRAINING, GATE, target="y", time_column="ts", since=SWITCH,
+                     holdout_fraction=0.2)
 
 
 class NeedsManyRows(LogisticRegression):
@@ -82,8 +113,6 @@ def test_a_candidate_that_cannot_be_fitted_leaves_the_usual_model():
     """A failed comparison must not fail the training run: the usual model decides."""
     training = TrainingConfig(estimator="tests.unit.test_retrain:NeedsManyRows",
                               trusted_types=["tests.unit.test_retrain.NeedsManyRows"])
-    frame = stream(flip=True)
-    result, rows, choice = choose_start(frame, training, GATE, target="y", time_column="ts", since=SWITCH,
-                                        holdout_fraction=0.2)
-    assert not choice.kept and rows is frame and result.meta["train_rows"] == len(frame)
+    train, _, result, rows, check, choice = choose(stream(flip=True), training=training)
+    assert not choice.kept and rows is train and result.meta["train_rows"] == len(train) and check is None
     assert "not tried (TrainingError: fitting tests.unit.test_retrain:NeedsManyRows failed:" in choice.note
