@@ -103,7 +103,7 @@ def run_all(selected, engines, policies_by_engine, say=print, infos: list | None
                 t = time.perf_counter()
                 row = {k: info[k] for k in ("stream", "half", "kind", "windows", "rows_per_window",
                                            "drift", "in_goal_scope")}
-                row.update(engine=engine, policy=policy)
+                row.update(engine=engine, policy=policy, replicate=catalogue.REPLICATE)
                 try:
                     row.update(RUNNERS[engine](stream, frame, policy))
                     row["crashed"] = ""
@@ -126,11 +126,15 @@ def run_all(selected, engines, policies_by_engine, say=print, infos: list | None
     return rows
 
 
+def same(a: dict, b: dict) -> bool:
+    """The same stream, engine and replicate (``--replicate``: other seeds of a synthetic stream)."""
+    return (a["stream"], a["engine"], a.get("replicate", 0)) == (b["stream"], b["engine"], b.get("replicate", 0))
+
+
 def add_comparisons(rows: list[dict]) -> None:
     """Δ vs always (points = 100 x metric) and retrain ratio vs always, per stream and engine."""
     for row in rows:
-        ref = next((r for r in rows if r["stream"] == row["stream"] and r["engine"] == row["engine"]
-                    and r["policy"] == "always"), None)
+        ref = next((r for r in rows if same(r, row) and r["policy"] == "always"), None)
         row["delta_vs_always_pts"] = None
         row["retrain_ratio"] = None
         if ref is None or ref.get("mean_metric") is None or row.get("mean_metric") is None:
@@ -151,11 +155,11 @@ def goal(rows: list[dict], engine: str = "ctloop", policy: str = "default") -> l
     for r in rows:
         if r["engine"] != engine or r["policy"] != policy:
             continue
-        pick = {p: next((x for x in rows if x["stream"] == r["stream"] and x["engine"] == engine
-                         and x["policy"] == p), None) for p in ("never", "always")}
+        pick = {p: next((x for x in rows if same(x, r) and x["policy"] == p), None) for p in ("never", "always")}
         ok, why = True, []
         if r.get("crashed"):
-            out.append({"stream": r["stream"], "half": r["half"], "pass": False, "why": "crashed"})
+            out.append({"stream": r["stream"], "half": r["half"], "replicate": r.get("replicate", 0), "pass": False,
+                        "why": "crashed"})
             continue
         always, never = pick["always"], pick["never"]
         if always and always.get("mean_metric") is not None:
@@ -171,8 +175,8 @@ def goal(rows: list[dict], engine: str = "ctloop", policy: str = "default") -> l
                     ok, why = False, [*why, f"gains {gain:.2f} of always's {gap:.2f} pts over never"]
         if not r["drift"] and r["retrains"] > 1:
             ok, why = False, [*why, f"{r['retrains']} retrains on a no-drift control"]
-        out.append({"stream": r["stream"], "half": r["half"], "in_goal_scope": r["in_goal_scope"],
-                    "pass": ok, "why": "; ".join(why)})
+        out.append({"stream": r["stream"], "half": r["half"], "replicate": r.get("replicate", 0),
+                    "in_goal_scope": r["in_goal_scope"], "pass": ok, "why": "; ".join(why)})
     return out
 
 
@@ -184,6 +188,7 @@ def summary(rows: list[dict], engine: str = "ctloop") -> str:
         r = next((x for x in rows if x["stream"] == stream and x["engine"] == engine and x["policy"] == policy), None)
         return "—" if r is None or r.get("mean_metric") is None else f"{r['mean_metric']:.4f}"
 
+    rows = [r for r in rows if r.get("replicate", 0) == 0]  # the published streams (replicates: replicates())
     policies = [p for p in ENGINES[engine] if any(r["policy"] == p for r in rows)]
     verdicts = {p: {g["stream"]: g for g in goal(rows, engine, p)} for p in ("default", "every:2") if p in policies}
     head = ["half", "stream", *policies, "default vs always", "retrains default / always", "goal (default)"]
@@ -211,6 +216,35 @@ def summary(rows: list[dict], engine: str = "ctloop") -> str:
         if "every:2" in verdicts:
             cells.append(said(verdicts["every:2"].get(stream)))
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def replicates(rows: list[dict], policy: str = "default") -> str:
+    """The default against always on every replicate of each synthetic stream (``--replicate``):
+    one line per stream and replicate, and how many replicates meet the goal. Empty without
+    replicates."""
+    if not any(r.get("replicate", 0) for r in rows):
+        return ""
+    verdicts = {(g["stream"], g["replicate"]): g for g in goal(rows, policy=policy)}
+    lines = [f"| stream | replicate | always | {policy} | {policy} vs always | retrains {policy} / always | goal |",
+             "|---|---|---|---|---|---|---|"]
+    met: dict[str, list[bool]] = {}
+    for r in sorted((r for r in rows if r["policy"] == policy),
+                    key=lambda r: (r["stream"], r.get("replicate", 0))):
+        key = (r["stream"], r.get("replicate", 0))
+        if not any(x.get("replicate", 0) for x in rows if x["stream"] == r["stream"]):
+            continue  # a stream without replicates (the real ones)
+        a = next((x for x in rows if same(x, r) and x["policy"] == "always"), None)
+        g = verdicts.get(key)
+        met.setdefault(r["stream"], []).append(bool(g and g["pass"]))
+        always = "—" if a is None or a.get("mean_metric") is None else f"{a['mean_metric']:.4f}"
+        why = "met" if g and g["pass"] else "**missed**: " + (g["why"] if g else "")
+        mean = "—" if r.get("mean_metric") is None else f"{r['mean_metric']:.4f}"
+        delta = "—" if r.get("delta_vs_always_pts") is None else f"{r['delta_vs_always_pts']:+.2f} pts"
+        lines.append(f"| {r['stream']} | {key[1]} | {always} | {mean} | {delta} | {r.get('retrains')} / "
+                     f"{'—' if a is None else a['retrains']} | {why} |")
+    lines += ["", "| stream | replicates meeting the goal |", "|---|---|"]
+    lines += [f"| {name} | {sum(ok)} of {len(ok)} |" for name, ok in met.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -338,11 +372,14 @@ def merge(names: list[str], output: str) -> int:
     if results:
         print()
         print(table(results["goal"], ["stream", "half", "in_goal_scope", "pass", "why"]))
-    for name in dict.fromkeys(r["stream"] for r in rows):
-        plot_stream(name, rows)
-    for engine in dict.fromkeys(r["engine"] for r in rows):
-        plot_summary(rows, engine)
-    (RESULTS / f"{output}.md").write_text((summary(rows) + "\n" if results else "") + markdown(rows, results.get("goal")))
+    published = [r for r in rows if r.get("replicate", 0) == 0]  # the plots show the published streams
+    for name in dict.fromkeys(r["stream"] for r in published):
+        plot_stream(name, published)
+    for engine in dict.fromkeys(r["engine"] for r in published):
+        plot_summary(published, engine)
+    extra = replicates(rows)
+    (RESULTS / f"{output}.md").write_text((summary(rows) + "\n" if results else "") + (extra + "\n" if extra else "")
+                                          + markdown(rows, results.get("goal")))
     out = save(output, {"seconds": seconds, "merged": names, "rows": rows, **results, "streams": infos})
     print(f"\nwrote {out}")
     return 0
@@ -356,6 +393,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="labels arrive this many replay windows after the event (default 0)")
     ap.add_argument("--quiet", action="store_true", help="no per-window progress lines")
     ap.add_argument("--policies", default="", help="comma list (default: every policy of the engine)")
+    ap.add_argument("--replicate", type=int, default=0,
+                    help="K > 0: the synthetic streams again with other generator seeds (seed + 1000 K; the real "
+                         "streams have none and are left out); no plots. --merge puts replicates into one table")
     ap.add_argument("--output", default="backtest_quality", help="result name under benchmarks/results")
     ap.add_argument("--merge", default="", help="comma list of result names to combine into --output "
                     "(e.g. the design and holdout halves run as two processes); runs nothing")
@@ -371,6 +411,11 @@ def main(argv: list[str] | None = None) -> int:
     policies = {e: tuple(p for p in (args.policies.split(",") if args.policies else ENGINES[e])
                          if p in ENGINES[e] or p.startswith("every:")) for e in engines}
     selected = list(catalogue.select(args.streams or None))
+    if args.replicate < 0:
+        raise SystemExit(f"--replicate {args.replicate}: a whole number >= 0")
+    catalogue.REPLICATE = args.replicate
+    if args.replicate:
+        selected = [s for s in selected if s.source.startswith("river")]
     t0 = time.perf_counter()
     infos: list[dict] = []
     def checkpoint(done: list[dict]) -> None:  # a long run keeps what it finished
@@ -384,14 +429,17 @@ def main(argv: list[str] | None = None) -> int:
         results = {"goal": goal(rows)}
         print()
         print(table(results["goal"], ["stream", "half", "in_goal_scope", "pass", "why"]))
-    for s in selected:
-        plot_stream(s.name, rows)
-    for e in engines:
-        plot_summary(rows, e)
-    (RESULTS / f"{args.output}.md").write_text((summary(rows) + "\n" if results else "") + markdown(rows, results.get("goal")))
+    if not args.replicate:  # a replicate does not overwrite the published streams' plots
+        for s in selected:
+            plot_stream(s.name, rows)
+        for e in engines:
+            plot_summary(rows, e)
+    extra = replicates(rows)
+    (RESULTS / f"{args.output}.md").write_text((summary(rows) + "\n" if results else "") + (extra + "\n" if extra else "")
+                                               + markdown(rows, results.get("goal")))
     out = save(args.output, {"seconds": round(time.perf_counter() - t0, 1), "rows": rows, **results,
                              "streams": infos, "label_delay_windows": args.label_delay_windows})
-    print(f"\nwrote {out} and {len(selected)} PNG(s) in {RESULTS} in {time.perf_counter() - t0:.0f}s "
+    print(f"\nwrote {out} and {0 if args.replicate else len(selected)} PNG(s) in {RESULTS} in {time.perf_counter() - t0:.0f}s "
           "(shared 2-core machine: seconds are indicative only)")
     return 0
 

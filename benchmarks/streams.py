@@ -32,6 +32,12 @@ import pandas as pd
 TIME = "ts"
 TARGET = "target"
 START = pd.Timestamp("2024-01-01")
+REPLICATE = 0  # 0: the published streams; k > 0: the same generators with other seeds (bench --replicate)
+
+
+def _s(seed: int) -> int:
+    """A synthetic stream's generator seed in replicate :data:`REPLICATE` (the seed itself in 0)."""
+    return seed + 1000 * REPLICATE
 
 
 @dataclass(frozen=True)
@@ -153,11 +159,11 @@ def sea_abrupt() -> pd.DataFrame:
 
     def make(counts):
         pos = _positions(counts, [15, 30, 45])
-        stages = [(synth.SEA(variant=v, noise=0.1, seed=11 + v), p)
+        stages = [(synth.SEA(variant=v, noise=0.1, seed=_s(11 + v)), p)
                   for v, p in zip([0, 1, 2, 3], [0, *pos], strict=True)]
-        return _drifting(stages, width=1, seed=1)
+        return _drifting(stages, width=1, seed=_s(1))
 
-    return _synthetic(make, n_windows=60, mean_rows=500, window="1D", seed=101)
+    return _synthetic(make, n_windows=60, mean_rows=500, window="1D", seed=_s(101))
 
 
 def agrawal_gradual() -> pd.DataFrame:
@@ -167,11 +173,11 @@ def agrawal_gradual() -> pd.DataFrame:
 
     def make(counts):
         pos = _positions(counts, [10, 20, 30])
-        stages = [(synth.Agrawal(classification_function=f, seed=20 + f, perturbation=0.05), p)
+        stages = [(synth.Agrawal(classification_function=f, seed=_s(20 + f), perturbation=0.05), p)
                   for f, p in zip([0, 2, 4, 6], [0, *pos], strict=True)]
-        return _drifting(stages, width=int(1.5 * counts.mean()), seed=2)
+        return _drifting(stages, width=int(1.5 * counts.mean()), seed=_s(2))
 
-    return _synthetic(make, n_windows=40, mean_rows=1200, window="7D", seed=102)
+    return _synthetic(make, n_windows=40, mean_rows=1200, window="7D", seed=_s(102))
 
 
 def hyperplane_incremental() -> pd.DataFrame:
@@ -180,10 +186,10 @@ def hyperplane_incremental() -> pd.DataFrame:
     from river.datasets import synth
 
     def make(_counts):
-        return synth.Hyperplane(seed=3, n_features=10, n_drift_features=5, mag_change=0.002,
+        return synth.Hyperplane(seed=_s(3), n_features=10, n_drift_features=5, mag_change=0.002,
                                 noise_percentage=0.05, sigma=0.1)
 
-    return _synthetic(make, n_windows=50, mean_rows=400, window="1D", seed=103)
+    return _synthetic(make, n_windows=50, mean_rows=400, window="1D", seed=_s(103))
 
 
 def rbf_incremental() -> pd.DataFrame:
@@ -192,10 +198,10 @@ def rbf_incremental() -> pd.DataFrame:
     from river.datasets import synth
 
     def make(_counts):
-        return synth.RandomRBFDrift(seed_model=4, seed_sample=4, n_classes=4, n_features=8,
+        return synth.RandomRBFDrift(seed_model=_s(4), seed_sample=_s(4), n_classes=4, n_features=8,
                                     n_centroids=30, change_speed=1e-4, n_drift_centroids=15)
 
-    return _synthetic(make, n_windows=50, mean_rows=400, window="1D", seed=104)
+    return _synthetic(make, n_windows=50, mean_rows=400, window="1D", seed=_s(104))
 
 
 def led_abrupt() -> pd.DataFrame:
@@ -207,13 +213,13 @@ def led_abrupt() -> pd.DataFrame:
     def make(counts):
         pos = _positions(counts, [14, 28])
         stages = [
-            (synth.LED(seed=5, noise_percentage=0.1, irrelevant_features=True), 0),
-            (synth.LEDDrift(seed=6, noise_percentage=0.1, irrelevant_features=True, n_drift_features=3), pos[0]),
-            (synth.LEDDrift(seed=7, noise_percentage=0.1, irrelevant_features=True, n_drift_features=5), pos[1]),
+            (synth.LED(seed=_s(5), noise_percentage=0.1, irrelevant_features=True), 0),
+            (synth.LEDDrift(seed=_s(6), noise_percentage=0.1, irrelevant_features=True, n_drift_features=3), pos[0]),
+            (synth.LEDDrift(seed=_s(7), noise_percentage=0.1, irrelevant_features=True, n_drift_features=5), pos[1]),
         ]
-        return _drifting(stages, width=1, seed=5)
+        return _drifting(stages, width=1, seed=_s(5))
 
-    return _synthetic(make, n_windows=40, mean_rows=900, window="7D", seed=105)
+    return _synthetic(make, n_windows=40, mean_rows=900, window="7D", seed=_s(105))
 
 
 _STAGGER_VALUES = {"size": ["small", "medium", "large"], "color": ["red", "green", "blue"],
@@ -228,14 +234,14 @@ def stagger_text() -> pd.DataFrame:
 
     def make(counts):
         pos = _positions(counts, [20, 40])
-        stages = [(synth.STAGGER(classification_function=f, seed=30 + f, balance_classes=False), p)
+        stages = [(synth.STAGGER(classification_function=f, seed=_s(30 + f), balance_classes=False), p)
                   for f, p in zip([0, 1, 2], [0, *pos], strict=True)]
-        return _drifting(stages, width=1, seed=3)
+        return _drifting(stages, width=1, seed=_s(3))
 
-    frame = _synthetic(make, n_windows=60, mean_rows=300, window="1D", seed=106)
+    frame = _synthetic(make, n_windows=60, mean_rows=300, window="1D", seed=_s(106))
     for col, values in _STAGGER_VALUES.items():
         frame[col] = np.asarray(values, dtype=object)[frame[col].to_numpy(dtype=int)]
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(_s(7))
     y = frame[TARGET].to_numpy(dtype=int)
     flip = rng.random(len(y)) < 0.05
     frame[TARGET] = np.where(y ^ flip, "yes", "no")
@@ -247,9 +253,9 @@ def rbf_late_class() -> pd.DataFrame:
     day 12 (a sensor whose fifth state shows up later): the first champion has never seen it."""
     from river.datasets import synth
 
-    rng = np.random.default_rng(107)
+    rng = np.random.default_rng(_s(107))
     counts = _counts(45, 450, rng)
-    gen = synth.RandomRBFDrift(seed_model=8, seed_sample=8, n_classes=5, n_features=6,
+    gen = synth.RandomRBFDrift(seed_model=_s(8), seed_sample=_s(8), n_classes=5, n_features=6,
                                n_centroids=25, change_speed=2e-5, n_drift_centroids=10)
     frame = _take(gen, int(counts.sum() * 1.3))
     # drop class 4 from the first 12 windows, keeping every window's row count
@@ -265,8 +271,8 @@ def agrawal_control() -> pd.DataFrame:
     """Agrawal, one classification function (1) throughout, 5 % perturbation: no drift."""
     from river.datasets import synth
 
-    return _synthetic(lambda _c: synth.Agrawal(classification_function=1, seed=40, perturbation=0.05),
-                      n_windows=40, mean_rows=800, window="7D", seed=108)
+    return _synthetic(lambda _c: synth.Agrawal(classification_function=1, seed=_s(40), perturbation=0.05),
+                      n_windows=40, mean_rows=800, window="7D", seed=_s(108))
 
 
 # --------------------------------------------------------------------------- real streams
