@@ -625,7 +625,9 @@ class MonitoringRules(Section):
                                    "99 %. Needs the gate statistics registered with the champion.",
                                    check=positive)
     cusum_h: float | None = opt(5.0, "Slow loss: a one-sided CUSUM of the standardised realized losses "
-                                "(slack 0.5 standard errors) at or above this fires.", check=positive)
+                                "(slack 0.5 standard errors) at or above this fires, when the mean loss of its "
+                                "run is also realized_z standard errors above 0 (the reference's own error and "
+                                "the windows' spread).", check=positive)
     recovery: bool = opt(True, "After a confident loss on labels (realized_z, cusum_h, realized_drop, "
                          "realized_floor), keep retraining every other window on the data since the loss while "
                          "the retrains pay (each challenger replaced the champion and scored better at the gate); "

@@ -385,6 +385,33 @@ def test_cusum_sums_small_losses_of_the_same_champion():
     assert not v.fire
 
 
+def test_a_cusum_alarm_from_a_lucky_gate_is_not_confirmed():
+    """Every window 0.02 below a gate whose own standard error is 0.01: what a gate one standard
+    error too high gives a stream that does not drift. Each window adds 1.1 standard errors of
+    the difference, so the CUSUM reached 5 in the ninth window and fired (was: a no-drift stream
+    retrained, and its recovery went on by chance); but all windows share that gate, and their
+    mean loss is 2 of the gate's standard errors at most — not confirmed. A steady 0.03 loss
+    (test above) is: 2.4 standard errors after four windows."""
+    rules = {"realized_z": 2.326, "cusum_h": 5.0}
+    history, verdicts = [], []
+    for hour in range(1, 24):
+        current = served(hour, 0.83)
+        verdicts.append(decide(history, current, rules, champion_gate=GATE))
+        history.append(current)
+    assert [v.rule for v in verdicts] == ["none"] * 23
+    assert history[8]["cusum"] >= 5 and (history[8]["cusum_auc_n"], history[8]["cusum_auc_sum"]) == (
+        9, pytest.approx(0.18))
+    assert "CUSUM 5.5 >= 5.0 not confirmed: the mean loss of its 9 window(s) is 1.79 < 2.326 standard errors of " \
+        "the reference and the windows' spread" in verdicts[8].reason, verdicts[8].reason
+    # the same windows against a gate that knows its level better (se 0.002): a loss, confirmed
+    history, rules_fired = [], []
+    for hour in range(1, 12):
+        current = served(hour, 0.83)
+        rules_fired.append(decide(history, current, {"cusum_h": 5.0}, champion_gate={**GATE, "roc_auc_se": 0.002}).rule)
+        history.append(current)
+    assert "cusum" in rules_fired, rules_fired
+
+
 def test_prediction_drift_persists_and_labels_outrank_proxies():
     rules = {"drift_share": 0.5, "drift_windows": 2, "prediction_psi": 0.2, "realized_z": 2.326}
     shifted = {"psi": 0.6, "psi_bound": 0.05}
@@ -443,8 +470,11 @@ def test_the_statistical_rules_state_survives_the_monitoring_store(tmp_path):
     mlflow.set_tracking_uri(uri)
     store = MonitoringStore(MlflowClient(uri), "credit")
     end = pd.Timestamp("2026-01-05T01:00:00Z")
-    store.record(window_end=end, metrics={"rows": 10.0, "psi": 0.31, "psi_bound": 0.04, "cusum": 2.5},
+    run = {"cusum_auc_n": 4.0, "cusum_auc_sum": 0.08, "cusum_auc_sq": 0.0017, "cusum_brier_n": 4.0,
+           "cusum_brier_sum": -0.01, "cusum_brier_sq": 0.0001}  # the CUSUM's run (rules._run)
+    store.record(window_end=end, metrics={"rows": 10.0, "psi": 0.31, "psi_bound": 0.04, "cusum": 2.5, **run},
                  tags={"champion_version": "3"}, retrain=False, rule="none", reason="quiet", metric="roc_auc",
                  warnings=[])
     (rec,) = store.history(window_end=(end + pd.Timedelta("1h")).isoformat(), need=2)
     assert (rec["psi"], rec["psi_bound"], rec["cusum"], rec["champion_version"]) == (0.31, 0.04, 2.5, "3")
+    assert {k: rec[k] for k in run} == run and rec["cusum_mse_n"] is None

@@ -19,7 +19,10 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
   (record ``realized_se``/``brier``/``brier_se``, ``mse``/``mse_se``; the champion's gate
   statistics, :mod:`ctloop.monitoring.triggers`);
 * ``cusum_h``: the CUSUM of those standardised losses (carried in the record ``cusum`` from the
-  previous window of the same ``champion_version``) reaches ``h``;
+  previous window of the same ``champion_version``) reaches ``h`` — and the mean loss of its run
+  is confidently above 0 against the reference's own standard error and the windows' spread
+  (``realized_z`` standard errors; records ``cusum_<auc|brier|mse>_n/_sum/_sq``): its windows
+  share one reference, so a gate that was lucky by a standard error alone would drive it up;
 * ``prediction_psi``: prediction drift — record ``psi`` above both the threshold and ``psi_bound``
   (what sampling alone gives) for ``drift_windows`` consecutive windows;
 * labels outrank proxies: when the window's labels were judged by ``realized_z``/``cusum_h`` and
@@ -230,6 +233,7 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
         and previous.get("champion_version") == version and not previous.get("triggered") else 0.0
     cusum = max(0.0, carried + max(loss / s for _, loss, s, _, _ in losses) - CUSUM_K)
     current["cusum"] = cusum
+    _run(previous if carried > 0 else None, current, losses, cusum)
     z = rules.get("realized_z")
     for name, loss, s, value, reference in losses:
         if z is not None and loss - float(z) * s > 0:
@@ -240,8 +244,61 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
     summary = ", ".join(f"{name} {_num(value)} vs {_num(reference)} at the gate"
                         for name, _, _, value, reference in losses)
     if h is not None and cusum >= float(h):
+        confirm = float(z) if z is not None else CUSUM_CONFIRM_Z
+        run_z = _run_z(current, losses, gate, metric)
+        if run_z is not None and run_z < confirm:
+            return Verdict(False, "none", (
+                f"CUSUM {cusum:.1f} >= {h} not confirmed: the mean loss of its {_run_windows(current)} window(s) is "
+                f"{run_z:.2f} < {confirm:g} standard errors of the reference and the windows' spread ({summary}; "
+                f"n={labelled})"))
         return Verdict(True, "cusum", f"CUSUM of realized losses {cusum:.1f} >= {h} ({summary}; n={labelled})")
     return Verdict(False, "none", f"no confident loss on {labelled} labels ({summary}; CUSUM {cusum:.1f})")
+
+
+CUSUM_CONFIRM_Z = 2.326  # without realized_z: the confirmation of a CUSUM alarm (one-sided 1 %)
+_RUN = {"roc_auc": "auc", "Brier score": "brier", "squared error": "mse"}  # loss name -> record prefix
+
+
+def _run(previous: dict[str, Any] | None, current: dict[str, Any], losses: list, cusum: float) -> None:
+    """The CUSUM's run (the windows since it was last 0) per statistic, carried in the record:
+    ``cusum_<auc|brier|mse>_n``, ``_sum`` (of the losses) and ``_sq`` (of their squares)."""
+    for name, loss, _, _, _ in losses:
+        key = f"cusum_{_RUN[name]}"
+        n, total, sq = ((float((previous or {}).get(f"{key}_{part}") or 0.0) for part in ("n", "sum", "sq"))
+                        if previous is not None else (0.0, 0.0, 0.0))
+        if cusum > 0:
+            n, total, sq = n + 1, total + loss, sq + loss * loss
+        else:
+            n, total, sq = 0.0, 0.0, 0.0
+        current[f"{key}_n"], current[f"{key}_sum"], current[f"{key}_sq"] = n, total, sq
+
+
+def _run_windows(current: dict[str, Any]) -> int:
+    return int(max((current.get(f"cusum_{k}_n") or 0) for k in _RUN.values()))
+
+
+def _run_z(current: dict[str, Any], losses: list, gate: dict[str, float], metric: str) -> float | None:
+    """How many standard errors the CUSUM run's mean loss is above 0 — the largest over the
+    statistics, None without a run. A CUSUM's increments share one reference (the champion's gate
+    statistics): a gate that was lucky by one standard error shifts every window's loss by it, and
+    the CUSUM climbs on a stream that does not drift. The run's mean is therefore judged against
+    the reference's own standard error and the windows' observed spread (at least their sampling
+    error): ``mean / sqrt(se_ref² + var_window / m)`` over the run's ``m`` windows."""
+    ref_se = {"roc_auc": gate.get(f"{metric}_se"), "Brier score": gate.get("brier_se"),
+              "squared error": gate.get("mse_se")}
+    best = None
+    for name, _, s, _, _ in losses:
+        key, se_ref = f"cusum_{_RUN[name]}", ref_se.get(name)
+        m, total, sq = (float(current.get(f"{key}_{part}") or 0.0) for part in ("n", "sum", "sq"))
+        if m < 1 or se_ref is None or se_ref != se_ref:
+            continue
+        mean = total / m
+        spread = max(sq / m - mean * mean, 0.0) * m / (m - 1) if m > 1 else 0.0
+        var_window = max(spread, s * s - float(se_ref) ** 2)  # s: the window's loss se (window and reference)
+        z = mean / math.sqrt(float(se_ref) ** 2 + var_window / m) if float(se_ref) ** 2 + var_window > 0 else None
+        if z is not None:
+            best = z if best is None else max(best, z)
+    return best
 
 
 def _num(value: float) -> str:

@@ -52,7 +52,10 @@ def to_record(run: Any) -> dict[str, Any]:
             "mse": metrics.get("mse"), "mse_se": metrics.get("mse_se"),  # a regressor's squared error
             "change": tags.get("recovery_since") or None, "gap": metrics.get("gap"), "budget": budget,
             "train_since": tags.get("train_since") or None, "try_since": tags.get("try_since") or None,
-            "change_level": metrics.get("change_level"), "change_level_se": metrics.get("change_level_se")}
+            "change_level": metrics.get("change_level"), "change_level_se": metrics.get("change_level_se"),
+            # the CUSUM's run (rules._run): its windows, the sum of their losses and of the squares
+            **{f"cusum_{k}_{p}": metrics.get(f"cusum_{k}_{p}") for k in ("auc", "brier", "mse")
+               for p in ("n", "sum", "sq")}}
 
 
 class MonitoringStore:
