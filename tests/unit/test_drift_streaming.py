@@ -446,6 +446,20 @@ def test_time_column_and_unsupported_columns_skipped_alike_by_both_engines(tmp_p
                                  time_column="event_time")
 
 
+def test_a_date_against_a_few_integers_is_refused_by_both_engines(tmp_path):
+    """As the memory engine: the current side's few integers made the column categorical and the
+    reference's instants were counted against them (judged drifted), not refused."""
+    rng = np.random.default_rng(5)
+    when = pd.Timestamp("2024-03-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 30 * 86400, 300), "s")
+    pd.DataFrame({"num": rng.normal(size=300), "d": when}).to_parquet(tmp_path / "ref.parquet")
+    pd.DataFrame({"num": rng.normal(size=300), "d": np.arange(300) % 3}).to_parquet(tmp_path / "cur.parquet")
+    with pytest.raises(DriftError, match=r"column 'd' is int64 in the current data but timestamp\[ns, tz=UTC\] in the "
+                                         r"reference: give it the same type in both frames"):
+        streaming.detect_sources(tmp_path / "ref.parquet", tmp_path / "cur.parquet")
+    with pytest.raises(DriftError, match=r"column 'd' is int64 in the current data but datetime64\[ns, UTC\]"):
+        engine.detect(pd.read_parquet(tmp_path / "ref.parquet"), pd.read_parquet(tmp_path / "cur.parquet"))
+
+
 def test_state_of_a_datetime_column_round_trips_and_merges():
     frame = pd.DataFrame({"t": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(np.arange(300) * 61, "s")})
     one = state_from_frame(frame, chunk=300)

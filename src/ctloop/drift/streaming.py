@@ -599,6 +599,7 @@ _DISTANCE_MAX = {"jensenshannon": math.sqrt(math.log(2)), "hellinger": 1.0}
 
 def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
                  thr: float | None) -> engine.ColumnDrift:  # fmt: skip
+    engine.refuse_mixed_temporal(name, rs.type, cs.type)  # a date against a few integers or text
     ref, why_r = _counts_of(rs)
     cur, why_c = _counts_of(cs)
     why = why_r or why_c
