@@ -7,7 +7,9 @@ candidate start. :func:`choose_start` — the one implementation ``train_model``
 and the gate's holdout, which holds the newest rows — where a recent change is):
 
 1. the rows since the start are split by time into a part (older) and a check (the newest
-   ``holdout_fraction`` of them);
+   ``holdout_fraction`` of them); with recency weights (``data.recency_half_life``, which
+   ``prepare_data`` writes to the training part only) the holdout's rows get theirs by the same
+   formula;
 2. a candidate is fitted on the part, and a model of the whole window on all rows except the
    check;
 3. both are scored on the check with the gate's paired bootstrap (the evaluate core's
