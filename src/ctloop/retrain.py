@@ -7,7 +7,9 @@ candidate start. :func:`choose_start` — the one implementation ``train_model``
 and the gate's holdout, which holds the newest rows — where a recent change is):
 
 1. the rows since the start are split by time into a part (older) and a check (the newest
-   ``holdout_fraction`` of them);
+   ``holdout_fraction`` of them); with recency weights (``data.recency_half_life``, which
+   ``prepare_data`` writes to the training part only) the holdout's rows get theirs by the same
+   formula;
 2. a candidate is fitted on the part, and a model of the whole window on all rows except the
    check;
 3. both are scored on the check with the gate's paired bootstrap (the evaluate core's
@@ -67,13 +69,43 @@ def min_rows(task: str, classes: int) -> int:
     return max(100, 25 * classes) if task == "classification" else 100
 
 
-def _window(train: pd.DataFrame, holdout: pd.DataFrame | None) -> pd.DataFrame:
-    """The training part and the holdout as one frame, training rows first (the holdout is newer)."""
+def _window(train: pd.DataFrame, holdout: pd.DataFrame | None, time_column: str) -> pd.DataFrame:
+    """The training part and the holdout as one frame, training rows first (the holdout is newer).
+    ``prepare_data`` writes recency weights (``_ctloop_weight``) to the training part only: the
+    holdout's rows get theirs from :func:`_recency_weights`, so no row since the start has none."""
     import pandas as pd
+
+    from ctloop.columns import WEIGHT
 
     if holdout is None or holdout.empty:
         return train
-    return pd.concat([train, holdout[[c for c in train.columns if c in holdout.columns]]], ignore_index=True)
+    holdout = holdout[[c for c in train.columns if c in holdout.columns]]
+    if WEIGHT in train.columns and WEIGHT not in holdout.columns:
+        holdout = holdout.assign(**{WEIGHT: _recency_weights(train, holdout, time_column)})
+    return pd.concat([train, holdout], ignore_index=True)
+
+
+def _recency_weights(train: pd.DataFrame, holdout: pd.DataFrame, time_column: str) -> Any:
+    """The holdout rows' recency weights by ``prepare_data``'s formula, ``0.5 ** (age / half-life)``
+    (``components/prepare/core.py``): log2 of a weight is linear in time, so the newest and the oldest
+    training rows with a positive weight give the slope (``1 / half-life``) and the anchor."""
+    import numpy as np
+
+    from ctloop.columns import WEIGHT
+    from ctloop.contract import parse_times
+
+    def seconds(frame: pd.DataFrame) -> Any:
+        times = parse_times(frame[time_column], time_column)
+        return times.to_numpy().astype("datetime64[ns]").astype(np.int64) / 1e9, times.isna().to_numpy()
+
+    t, t_missing = seconds(train)
+    w = train[WEIGHT].to_numpy(dtype=float)
+    usable = np.flatnonzero(~t_missing & np.isfinite(w) & (w > 0))
+    if not len(usable):
+        return np.ones(len(holdout))
+    new, old = usable[np.argmax(t[usable])], usable[np.argmin(t[usable])]
+    slope = (np.log2(w[new]) - np.log2(w[old])) / (t[new] - t[old]) if t[new] > t[old] else 0.0
+    return w[new] * np.exp2(slope * (seconds(holdout)[0] - t[new]))
 
 
 def choose_start(train: pd.DataFrame, holdout: pd.DataFrame | None, training: TrainingConfig, gate: GateConfig, *,
@@ -103,7 +135,7 @@ def choose_start(train: pd.DataFrame, holdout: pd.DataFrame | None, training: Tr
     start = to_utc(since, name="training.candidate_since")
     choice = StartChoice(candidate=start.isoformat(), kept=False, note="",
                          metric=gate.primary_metric or default_primary(training.task))
-    frame = _window(train, holdout)
+    frame = _window(train, holdout, time_column)
     times = parse_times(frame[time_column], time_column).to_numpy()  # naive UTC
     labelled = frame[target].notna().to_numpy()
     since_rows = np.flatnonzero(labelled & (times >= np.datetime64(start.tz_convert(None))))

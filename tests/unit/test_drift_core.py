@@ -485,6 +485,21 @@ def test_naive_against_tz_aware_or_number_is_refused():
         core.detect(ref.assign(num=ref.created_at), cur, columns=["num"])
 
 
+def test_a_date_against_a_few_integers_or_text_is_refused_too():
+    """The current side's kind decides: a reference date against a current column of a few
+    integers (or text) was counted as categories that can never match and judged drifted, not
+    refused as docs/drift.md says (a date on one side and a number on the other)."""
+    ref, cur = timed_frames()
+    with pytest.raises(DriftError, match=r"column 'created_at' is int64 in the current data but datetime64\[ns\] in "
+                                         r"the reference: give it the same type in both frames"):
+        core.detect(ref, cur.assign(created_at=np.arange(len(cur)) % 3), columns=["num", "created_at"])
+    with pytest.raises(DriftError, match=r"column 'created_at' is object in the current data but datetime64\[ns\]"):
+        core.detect(ref, cur.assign(created_at=cur.created_at.astype(str)), columns=["num", "created_at"])
+    # the same temporal type on both sides, compared as categories on request, is still compared
+    both = core.detect(ref, cur, columns=["created_at"], column_kinds={"created_at": "categorical"})
+    assert both.columns[0].kind == "categorical"
+
+
 def test_only_unsupported_columns_names_them():
     ref, cur = timed_frames()
     with pytest.raises(ConfigError, match=r"no comparable columns.*skipped 1 column\(s\): tags \(list, unsupported"):

@@ -446,6 +446,40 @@ def test_time_column_and_unsupported_columns_skipped_alike_by_both_engines(tmp_p
                                  time_column="event_time")
 
 
+def test_a_date_against_a_few_integers_is_refused_by_both_engines(tmp_path):
+    """As the memory engine: the current side's few integers made the column categorical and the
+    reference's instants were counted against them (judged drifted), not refused."""
+    rng = np.random.default_rng(5)
+    when = pd.Timestamp("2024-03-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 30 * 86400, 300), "s")
+    pd.DataFrame({"num": rng.normal(size=300), "d": when}).to_parquet(tmp_path / "ref.parquet")
+    pd.DataFrame({"num": rng.normal(size=300), "d": np.arange(300) % 3}).to_parquet(tmp_path / "cur.parquet")
+    with pytest.raises(DriftError, match=r"column 'd' is int64 in the current data but timestamp\[ns, tz=UTC\] in the "
+                                         r"reference: give it the same type in both frames"):
+        streaming.detect_sources(tmp_path / "ref.parquet", tmp_path / "cur.parquet")
+    with pytest.raises(DriftError, match=r"column 'd' is int64 in the current data but datetime64\[ns, UTC\]"):
+        engine.detect(pd.read_parquet(tmp_path / "ref.parquet"), pd.read_parquet(tmp_path / "cur.parquet"))
+
+
+def test_empty_cells_of_a_csv_text_column_are_nulls_to_both_engines(tmp_path):
+    """Arrow's CSV reader keeps an empty cell of a text column as "" (``strings_can_be_null`` is
+    off by default); ``pandas.read_csv`` reads it as NaN. 150 blanks in the current window were
+    a new category to the streaming engine (chi-square p 0.0, drift) and nothing to the memory
+    engine (p 0.91)."""
+    rng = np.random.default_rng(2)
+
+    def side(blanks):
+        text = pd.Series(rng.choice(["a", "b", "c"], 400), dtype=object)
+        text[:blanks] = None
+        return pd.DataFrame({"t": text, "x": rng.normal(size=400)})
+
+    side(0).to_csv(tmp_path / "ref.csv", index=False)
+    side(150).to_csv(tmp_path / "cur.csv", index=False)
+    memory = engine.detect(pd.read_csv(tmp_path / "ref.csv"), pd.read_csv(tmp_path / "cur.csv"))
+    streamed = streaming.detect_sources(tmp_path / "ref.csv", tmp_path / "cur.csv").result
+    assert [(c.column, c.score) for c in streamed.columns] == [(c.column, c.score) for c in memory.columns]
+    assert not streamed.columns[0].drifted
+
+
 def test_state_of_a_datetime_column_round_trips_and_merges():
     frame = pd.DataFrame({"t": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(np.arange(300) * 61, "s")})
     one = state_from_frame(frame, chunk=300)

@@ -116,3 +116,29 @@ def test_a_candidate_that_cannot_be_fitted_leaves_the_usual_model():
     train, _, result, rows, check, choice = choose(stream(flip=True), training=training)
     assert not choice.kept and rows is train and result.meta["train_rows"] == len(train) and check is None
     assert "not tried (TrainingError: fitting tests.unit.test_retrain:NeedsManyRows failed:" in choice.note
+
+
+def test_recency_weights_reach_the_rows_since_the_start_in_the_holdout():
+    """``prepare_data`` with ``data.recency_half_life`` writes ``_ctloop_weight`` to the training part
+    only. The rows since the start taken from the holdout had no weight (NaN): every fit on them
+    failed ("Input sample_weight contains NaN") and the start was never tried in production. They
+    get ``prepare_data``'s own weights, ``0.5 ** (age / half-life)``."""
+    from ctloop.columns import WEIGHT
+    from ctloop.components.prepare.core import prepare
+
+    frame = stream(flip=True)
+    frame["ts"] = frame["ts"].dt.tz_convert(None)
+    weighted = prepare(frame, target="y", time_column="ts", window=None, holdout_fraction=0.2,
+                       recency_half_life="30D")
+    plain = prepare(frame, target="y", time_column="ts", window=None, holdout_fraction=0.2)
+    assert WEIGHT in weighted.train.columns and WEIGHT not in weighted.holdout.columns
+    result, rows, check, choice = choose_start(weighted.train, weighted.holdout, TRAINING, GATE, target="y",
+                                               time_column="ts", since=SWITCH, holdout_fraction=0.2)
+    assert choice.kept and choice.ci_low > 0 and result.meta["weighted"], choice.note
+    assert rows[WEIGHT].notna().all() and len(rows) == choice.rows - choice.check_rows
+    # the weights prepare_data would have written: computed on the whole window, holdout included
+    end = frame["ts"].max()
+    expected = np.power(0.5, ((end - rows["ts"]) / pd.Timedelta("30D")).to_numpy(dtype=float))
+    np.testing.assert_allclose(rows[WEIGHT].to_numpy(), expected, rtol=1e-9)
+    gated = gate_rows(plain.holdout, {"time_column": "ts", "training_start": choice.to_meta()})
+    assert gated.reset_index(drop=True).equals(check[list(plain.holdout.columns)].reset_index(drop=True))

@@ -243,8 +243,10 @@ def numeric_values(series: pd.Series) -> np.ndarray:
 
 
 def refuse_mixed_temporal(name: str, reference_dtype: Any, current_dtype: Any) -> None:
-    """Refuse a numeric column that is temporal on one side only, or naive on one side and
-    tz-aware on the other: its seconds would be compared with numbers of another meaning.
+    """Refuse a column that is temporal on one side only, or naive on one side and tz-aware on
+    the other: its seconds would be compared with numbers of another meaning (numeric), or its
+    instants counted against a few integers or text as categories that can never match
+    (categorical: the current side's kind decides, so a date against such a column was judged).
 
     Raises:
         DriftError: the two sides' temporal types differ.
@@ -462,11 +464,11 @@ def _one_column(
     method: str | None,
     thr: float | None,
 ) -> ColumnDrift:
+    refuse_mixed_temporal(name, reference[name].dtype, current[name].dtype)
     if kind == "categorical":
         rc, cc, keys = categorical_counts(reference[name], current[name])
         n_ref, n_cur = int(rc.sum()), int(cc.sum())
     else:
-        refuse_mixed_temporal(name, reference[name].dtype, current[name].dtype)
         ref, cur = numeric_values(reference[name]), numeric_values(current[name])
         n_ref, n_cur = len(ref), len(cur)
     if n_ref == 0 or n_cur == 0:

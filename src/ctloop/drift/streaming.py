@@ -599,6 +599,7 @@ _DISTANCE_MAX = {"jensenshannon": math.sqrt(math.log(2)), "hellinger": 1.0}
 
 def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
                  thr: float | None) -> engine.ColumnDrift:  # fmt: skip
+    engine.refuse_mixed_temporal(name, rs.type, cs.type)  # a date against a few integers or text
     ref, why_r = _counts_of(rs)
     cur, why_c = _counts_of(cs)
     why = why_r or why_c
@@ -1095,9 +1096,14 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         keys = [p.split("=", 1)[0] for p in rel if "=" in p]
         if keys:
             partitioning = pads.partitioning(flavor="hive")
+    file_format: Any = fmt
+    if fmt == "csv":  # an empty cell (NA, null, ...) is null in a text column too, as pandas.read_csv reads it
+        import pyarrow.csv as pacsv
+
+        file_format = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
     try:
         dataset = pads.dataset(
-            files, format=fmt, filesystem=fs, partitioning=partitioning,
+            files, format=file_format, filesystem=fs, partitioning=partitioning,
             partition_base_dir=base if partitioning is not None else None,
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
@@ -1121,7 +1127,8 @@ def csv_timestamps_as_text(source: Source) -> Source:
     stamps = [f.name for f in schema if pa.types.is_timestamp(f.type) and f.name not in source.partition_keys]
     if source.format != "csv" or not stamps:
         return source
-    text = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in stamps}))
+    text = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in stamps},
+                                                                   strings_can_be_null=True))
     partitioning = pads.partitioning(flavor="hive") if source.partition_keys else None
     base = None
     if partitioning is not None:  # the directory above the first key=value part
