@@ -97,29 +97,25 @@ def optional_duration(value: Any) -> str | None:
     return None if value == "" else duration(value)
 
 
-def iso_time_or_empty(value: Any) -> str | None:
-    from ctloop.timeutil import to_utc
+def _iso_time(empty: str) -> Callable[[Any], str | None]:
+    """A check: an ISO 8601 time or empty (which means ``empty``)."""
 
-    if value == "":
+    def check(value: Any) -> str | None:
+        from ctloop.timeutil import to_utc
+
+        if value == "":
+            return None
+        try:
+            to_utc(value)
+        except ConfigError:
+            return f"is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z (empty = {empty})"
         return None
-    try:
-        to_utc(value)
-    except ConfigError:
-        return "is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z (empty = now / the newest data)"
-    return None
+
+    return check
 
 
-def iso_time(value: Any) -> str | None:
-    """An ISO 8601 time or empty (none)."""
-    from ctloop.timeutil import to_utc
-
-    if value == "":
-        return None
-    try:
-        to_utc(value)
-    except ConfigError:
-        return "is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z (empty = none)"
-    return None
+iso_time_or_empty = _iso_time("now / the newest data")
+iso_time = _iso_time("none")
 
 
 def k8s_name(value: Any) -> str | None:
