@@ -19,6 +19,15 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 # --------------------------------------------------------------------------- durations, digest
+
+def recency_weights(times: Any, end: Any, half_life: str) -> Any:
+    """Recency sample weights ``0.5 ** (age / half_life)``, age = ``end`` minus each time (the
+    training rows of ``prepare_data``; the backtest's training windows, ``ctloop.backtest``)."""
+    import numpy as np
+
+    half = parse_duration(half_life, name="data.recency_half_life")
+    return np.power(0.5, ((end - times) / half).to_numpy(dtype=float))
+
 def frame_digest(frame: pd.DataFrame) -> str:
     """sha256 of the frame's content: column names, dtypes and row values, in row order.
 
@@ -153,9 +162,7 @@ def prepare(
     else:
         current = holdout.copy()
     if recency_half_life:
-        half = parse_duration(recency_half_life, name="recency_half_life")
-        age = (end - train[time_column]) / half
-        train[WEIGHT] = np.power(0.5, age.to_numpy(dtype=float))
+        train[WEIGHT] = recency_weights(train[time_column], end, recency_half_life)
 
     digest = frame_digest(selected)
     profile = {

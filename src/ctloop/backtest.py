@@ -108,6 +108,7 @@ class BacktestConfig:
     train_window: str = ""  # empty: derived from the replay window and the data volume
     label_delay: str = ""  # empty: labels are known at the end of the window their row belongs to
     holdout_fraction: float = DataConfig.holdout_fraction
+    recency_half_life: str = ""  # data.recency_half_life: the training rows' recency weights, as prepare_data
     training: TrainingConfig = field(default_factory=TrainingConfig)
     gate: GateConfig | None = None  # None: the pipeline's gate with BACKTEST_GATE and BACKTEST_THRESHOLDS
     drift: DriftConfig = field(default_factory=DriftConfig)
@@ -121,7 +122,7 @@ class BacktestConfig:
         check_policy(self.policy)
         if not 0.0 < self.holdout_fraction < 1.0:
             raise ConfigError(f"holdout_fraction must be in (0, 1), got {self.holdout_fraction}")
-        for name in ("window", "train_window", "label_delay"):
+        for name in ("window", "train_window", "label_delay", "recency_half_life"):
             if getattr(self, name):
                 parse_duration(getattr(self, name), name=f"--{name.replace('_', '-')}")
         if self.gate is None:
@@ -146,7 +147,8 @@ class BacktestConfig:
     def to_dict(self) -> dict[str, Any]:
         return {"target": self.target, "time_column": self.time_column, "window": self.window, "policy": self.policy,
                 "train_window": self.train_window, "label_delay": self.label_delay,
-                "holdout_fraction": self.holdout_fraction, "training": self.training.to_dict(),
+                "holdout_fraction": self.holdout_fraction, "recency_half_life": self.recency_half_life,
+                "training": self.training.to_dict(),
                 "gate": self.gate.to_dict() if self.gate else None, "drift": self.drift.to_dict(),
                 "drift_share": self.drift.share, "rules": self.rules.active(), "min_labels": self.min_labels}
 
@@ -253,7 +255,9 @@ def run_backtest(
 
     from ctloop import metrics as M
     from ctloop import retrain
+    from ctloop.columns import WEIGHT
     from ctloop.components.evaluate import core as eval_core
+    from ctloop.components.prepare import core as prep_core
     from ctloop.components.train import core as train_core
     from ctloop.contract import parse_times
     from ctloop.drift import engine as drift_core
@@ -338,6 +342,10 @@ def run_backtest(
             return None, f"a single class {y.iloc[0]!r} in the training window"
         cut = int(len(hist) * (1 - cfg.holdout_fraction))
         part, holdout = hist.iloc[:cut], hist.iloc[cut:]
+        if cfg.recency_half_life:  # as prepare_data weighs the training part: age from the newest row
+            times = parse_times(hist[cfg.time_column], cfg.time_column)
+            part = part.assign(**{WEIGHT: prep_core.recency_weights(times.iloc[:cut], times.max(),
+                                                                    cfg.recency_half_life)})
         if classification and part[cfg.target].nunique() < 2:
             return None, f"a single class {part[cfg.target].iloc[0]!r} in the training part of the window"
         try:

@@ -1,6 +1,8 @@
+import dataclasses
 import json
 
 import pytest
+from sklearn.linear_model import LogisticRegression
 
 from ctloop.backtest import BacktestConfig, run_backtest, write_report
 from ctloop.cli import main
@@ -125,3 +127,30 @@ def test_the_retrain_of_an_abrupt_loss_keeps_the_data_since_the_change():
     assert "trained on the 320 rows since the change, gated on the newest 80 (since 2026-01-08T00:00:00+00:00 vs " \
         "the whole window" in loss.reason, loss.reason
     assert report.windows[8].metric > 0.9, [w.metric for w in report.windows]
+
+
+class SeesWeights(LogisticRegression):
+    """A logistic regression that notes the sample weights each fit gets (class attribute ``seen``)."""
+
+    seen: list = []
+
+    def fit(self, X, y, sample_weight=None):
+        SeesWeights.seen.append(None if sample_weight is None else (float(min(sample_weight)), float(max(sample_weight))))
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_the_backtest_weighs_training_rows_by_recency_as_prepare_data_does(credit):
+    """``data.recency_half_life`` weighs production's training rows (``prepare_data``): the backtest
+    of a model with it replayed its training without them (was: the setting was not read)."""
+    training = TrainingConfig(estimator="tests.unit.test_backtest:SeesWeights",
+                              trusted_types=["tests.unit.test_backtest.SeesWeights"])
+    SeesWeights.seen = []
+    run_backtest(credit, dataclasses.replace(cfg("always"), training=training, recency_half_life="30D"))
+    assert SeesWeights.seen and all(w is not None for w in SeesWeights.seen)
+    low, high = SeesWeights.seen[0]
+    assert high <= 1.0 and 0.1 < low < 0.5  # 60 days of training rows, half-life 30 days, age from the newest row
+    SeesWeights.seen = []
+    run_backtest(credit, dataclasses.replace(cfg("always"), training=training))
+    assert SeesWeights.seen and all(w is None for w in SeesWeights.seen)
+    with pytest.raises(ConfigError, match="--recency-half-life 'soon' not understood"):
+        run_backtest(credit, dataclasses.replace(cfg("never"), recency_half_life="soon"))

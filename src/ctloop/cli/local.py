@@ -80,6 +80,7 @@ def _backtest_config(args: argparse.Namespace):
     sections: dict = {}
     data_uri, target, time_column, window, holdout, min_labels = (args.data, args.target, args.time_column,
                                                                   args.window, None, MIN_LABELS)
+    recency = ""  # data.recency_half_life of --config
     rules = MonitoringRules()
     if args.config:
         from ctloop.ops.spec import load_spec
@@ -95,6 +96,7 @@ def _backtest_config(args: argparse.Namespace):
         sections = {n: model.section(n).to_dict() for n in ("training", "gate", "drift")}
         data_uri, target = data_uri or data.uri, target or data.target
         time_column, holdout = time_column or data.time_column, data.holdout_fraction
+        recency = data.recency_half_life
         monitoring = model.section("monitoring")
         if monitoring is not None:
             rules, min_labels, window = monitoring.rules, monitoring.min_labels, window or monitoring.window
@@ -112,6 +114,7 @@ def _backtest_config(args: argparse.Namespace):
                          min_labels=min_labels)
     if holdout is not None:
         cfg.holdout_fraction = holdout
+    cfg.recency_half_life = recency or ""
     return cfg, data_uri
 
 
