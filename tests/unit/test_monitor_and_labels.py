@@ -385,6 +385,24 @@ def test_cusum_sums_small_losses_of_the_same_champion():
     assert not v.fire
 
 
+def test_a_retrain_in_a_window_without_enough_labels_resets_the_cusum_and_its_run():
+    """A retrain asked for in a window with too few labels to judge (a drift or volume rule, a
+    recovery) writes no CUSUM: the next judged window found the CUSUM of the window before that
+    retrain and carried it (and its run) across it, though the retrain re-bases the reference
+    (policy.reference on the rejected window) — a new champion or a re-based one starts from 0."""
+    rules = {"cusum_h": 5.0}
+    history = []
+    for hour in range(1, 4):  # 0.03 below the gate: the CUSUM climbs
+        current = served(hour, 0.82)
+        decide(history, current, rules, champion_gate=GATE)
+        history.append(current)
+    assert history[-1]["cusum"] > 2
+    history.append({**rec(4, realized=0.84, realized_rows=20, triggered=True), "champion_version": "3"})
+    current = served(5, 0.82)
+    decide(history, current, rules, champion_gate=GATE)
+    assert current["cusum"] == pytest.approx(history[0]["cusum"]) and current["cusum_auc_n"] == 1
+
+
 def test_a_cusum_alarm_from_a_lucky_gate_is_not_confirmed():
     """Every window 0.02 below a gate whose own standard error is 0.01: what a gate one standard
     error too high gives a stream that does not drift. Each window adds 1.1 standard errors of
