@@ -227,7 +227,7 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
                          "were recorded)")
         return None
     version = current.get("champion_version")
-    previous = next((h for h in sorted(history, key=lambda h: str(h.get("window_end")), reverse=True)
+    previous = next((h for h in reversed(sorted(history, key=lambda h: str(h.get("window_end"))))  # a re-run: the newer
                      if h.get("cusum") is not None and str(h.get("window_end")) < str(current["window_end"])), None)
     # a retrain since (also one asked for in a window without enough labels to judge, which wrote
     # no CUSUM) starts it again: the champion or its reference (policy.reference) changed there
