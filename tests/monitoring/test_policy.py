@@ -67,6 +67,20 @@ def test_a_rejected_retrain_rebases_the_reference_on_that_window():
     assert policy.reference(GATE, [rejected], record(2, "2", 0.79), "roc_auc") == GATE
 
 
+def test_a_rejected_retrain_with_too_few_labels_does_not_rebase_the_reference():
+    """A retrain asked for in a window with 30 labels (a drift or volume rule, the recovery; the
+    realized rules need min_labels=100) that did not replace the champion: the champion's ROC AUC
+    on those 30 labels, 0.70 +- 0.08 by chance, became the reference, and a confident loss against
+    its gate (0.80 on 500 labels vs 0.90 +- 0.01) read as no loss at all."""
+    few = {**record(1, "1", 0.70, se=0.08, rows=30), "triggered": True, "window_end": "2026-01-02T00:00:00+00:00"}
+    current = {**record(2, "1", 0.80), "window_end": "2026-01-03T00:00:00+00:00"}
+    assert policy.reference(GATE, [few], current, "roc_auc", min_labels=100) == GATE
+    verdict = policy.judge([few], current, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100)
+    assert verdict.rule == "realized_z", verdict.reason
+    # with enough labels the window is the champion's new level (the test above)
+    assert policy.reference(GATE, [few], current, "roc_auc", min_labels=30)["roc_auc"] == 0.70
+
+
 def test_the_budget_allows_one_retrain_per_min_gap_windows_with_short_bursts():
     loss = [(record(d, str(d), 0.80), GATE) for d in range(1, 7)]  # a new champion each window, each one worse
     assert walk(loss, min_gap=1, recovery=False) == ["realized_z"] * 6

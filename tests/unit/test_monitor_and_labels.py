@@ -385,6 +385,24 @@ def test_cusum_sums_small_losses_of_the_same_champion():
     assert not v.fire
 
 
+def test_a_retrain_in_a_window_without_enough_labels_resets_the_cusum_and_its_run():
+    """A retrain asked for in a window with too few labels to judge (a drift or volume rule, a
+    recovery) writes no CUSUM: the next judged window found the CUSUM of the window before that
+    retrain and carried it (and its run) across it, though the retrain re-bases the reference
+    (policy.reference on the rejected window) — a new champion or a re-based one starts from 0."""
+    rules = {"cusum_h": 5.0}
+    history = []
+    for hour in range(1, 4):  # 0.03 below the gate: the CUSUM climbs
+        current = served(hour, 0.82)
+        decide(history, current, rules, champion_gate=GATE)
+        history.append(current)
+    assert history[-1]["cusum"] > 2
+    history.append({**rec(4, realized=0.84, realized_rows=20, triggered=True), "champion_version": "3"})
+    current = served(5, 0.82)
+    decide(history, current, rules, champion_gate=GATE)
+    assert current["cusum"] == pytest.approx(history[0]["cusum"]) and current["cusum_auc_n"] == 1
+
+
 def test_a_cusum_alarm_from_a_lucky_gate_is_not_confirmed():
     """Every window 0.02 below a gate whose own standard error is 0.01: what a gate one standard
     error too high gives a stream that does not drift. Each window adds 1.1 standard errors of
@@ -455,6 +473,41 @@ def test_gate_statistics_hanley_mcneil_and_the_psi_null_bound():
     assert same["psi"] < same["psi_bound"] < 0.2
     q = np.clip(p[:400] + 0.25, 0, 1)
     assert triggers.prediction_drift(ref, np.c_[1 - q, q])["psi"] > 0.2
+
+
+def test_a_re_run_of_the_previous_window_is_the_state_the_next_window_reads(tmp_path):
+    """A window run twice (a retried task, a manual re-run): the store listed the newer run first
+    among records of one window_end, so the policy's previous window (its budget, gap, change) was
+    the stale run while the rules' CUSUM came from the re-run — and consecutive_windows, which
+    counts "the newer record" of a re-run, counted the stale one. Oldest first means the re-run
+    last, for all three."""
+    import time
+
+    import mlflow
+    import pandas as pd
+    from mlflow import MlflowClient
+
+    from ctloop.monitoring import policy
+    from ctloop.monitoring.store import MonitoringStore
+
+    uri = f"sqlite:///{tmp_path / 'm.db'}"
+    mlflow.set_tracking_uri(uri)
+    store = MonitoringStore(MlflowClient(uri), "credit")
+    end = pd.Timestamp("2026-01-05T01:00:00Z")
+    ids = []
+    for budget, cusum in ((0.0, 3.0), (2.5, 0.0)):  # the first run, then its re-run
+        ids.append(store.record(window_end=end, metrics={"rows": 10.0, "budget": budget, "cusum": cusum,
+                                                         "realized": 0.9, "realized_rows": 500.0},
+                                tags={"champion_version": "3"}, retrain=False, rule="none", reason="quiet",
+                                metric="roc_auc", warnings=[]))
+        time.sleep(0.05)
+    nxt = end + pd.Timedelta("1h")
+    history = store.history(window_end=nxt.isoformat(), need=1)
+    assert [r["run_id"] for r in history] == ids, "oldest first: the re-run last"
+    current = {**served(2, 0.88), "window_end": nxt.isoformat()}
+    policy.judge(history, current, {"realized_z": 2.326, "cusum_h": 5.0}, champion_gate=GATE, metric="roc_auc",
+                 min_labels=100)
+    assert current["budget"] == pytest.approx(3.0) and current["cusum"] < 3.0  # both from the re-run
 
 
 def test_the_statistical_rules_state_survives_the_monitoring_store(tmp_path):

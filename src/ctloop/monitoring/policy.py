@@ -8,8 +8,8 @@ in the backtest), so nothing else has to be kept in step:
 * **reference** (:func:`reference`): what the realized rules compare a window with — the
   champion's gate statistics; after a retrain that did not replace the champion (a triggered
   window whose next window is still judged for the same ``champion_version``) the champion's own
-  realized statistics on the labels of that window. The challenger was not confidently better
-  there, so that level is the champion's new normal and the same loss does not fire again and
+  realized statistics on the labels of that window (when it had ``min_labels`` of them). The
+  challenger was not confidently better there, so that level is the champion's new normal and the same loss does not fire again and
   again. Record fields: ``realized``, ``realized_se``, ``brier``, ``brier_se`` (a regressor's
   ``mse``, ``mse_se``).
 * **recovery** (:func:`judge`, record fields ``change`` and ``gap``; rule ``recovery``): a
@@ -106,13 +106,15 @@ def paid_key(metric: str, stat: str = "delta") -> str:
 
 
 def reference(champion_gate: dict[str, float] | None, history: list[dict[str, Any]], current: dict[str, Any],
-              metric: str) -> dict[str, float]:
+              metric: str, min_labels: int = 1) -> dict[str, float]:
     """What the realized rules compare ``current`` with (see the module doc): ``champion_gate``,
     its ``metric``, ``<metric>_se``, ``brier`` and ``brier_se`` (``mse``, ``mse_se``) re-based on the realized
-    statistics of the newest rejected retrain's window of this champion."""
+    statistics of the newest rejected retrain's window of this champion — when that window had the
+    ``min_labels`` labelled rows the rules judge on (a retrain asked for by drift, volume or the
+    recovery may come with a few labels: their statistics are no level to judge later windows by)."""
     out = dict(champion_gate or {})
     last = rejected(history, current)
-    if last is None:
+    if last is None or int(last.get("realized_rows") or 0) < max(int(min_labels), 1):
         return out
     pairs = {metric: "realized", f"{metric}_se": "realized_se", "brier": "brier", "brier_se": "brier_se",
              "mse": "mse", "mse_se": "mse_se"}  # a regressor's squared error (triggers.realized_regression)
@@ -184,7 +186,7 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
     ``triggered``."""
     earlier = [h for h in _earlier(history, current) if not h.get("cooldown_only")]
     previous = earlier[-1] if earlier else None
-    ref = reference(champion_gate, history, current, metric)
+    ref = reference(champion_gate, history, current, metric, min_labels)
     verdict = decide(history, current, rules, champion_metric=ref.get(metric, champion_metric),
                      rows_since_training=rows_since_training, metric=metric, min_labels=min_labels,
                      window=window, champion_gate=ref)  # judged in every window: the CUSUM goes on

@@ -227,9 +227,14 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
                          "were recorded)")
         return None
     version = current.get("champion_version")
-    previous = next((h for h in sorted(history, key=lambda h: str(h.get("window_end")), reverse=True)
+    previous = next((h for h in reversed(sorted(history, key=lambda h: str(h.get("window_end"))))  # a re-run: the newer
                      if h.get("cusum") is not None and str(h.get("window_end")) < str(current["window_end"])), None)
-    carried = float(previous["cusum"]) if previous is not None and version is not None \
+    # a retrain since (also one asked for in a window without enough labels to judge, which wrote
+    # no CUSUM) starts it again: the champion or its reference (policy.reference) changed there
+    retrained = previous is not None and any(
+        h.get("triggered") and str(previous.get("window_end")) < str(h.get("window_end")) < str(current["window_end"])
+        for h in history)
+    carried = float(previous["cusum"]) if previous is not None and version is not None and not retrained \
         and previous.get("champion_version") == version and not previous.get("triggered") else 0.0
     cusum = max(0.0, carried + max(loss / s for _, loss, s, _, _ in losses) - CUSUM_K)
     current["cusum"] = cusum

@@ -101,8 +101,10 @@ class MonitoringStore:
         recent = [to_record(r) for r in self.client.search_runs([exp_id], max_results=need + 1 + SLACK,
                                                                  order_by=["attributes.start_time DESC"])]
         # all of them, not the last need + 1: re-runs of a window are among them and count once
-        # (rules.consecutive_windows), so trimming here could leave the rule too few distinct windows
-        earlier = sorted((r for r in recent if before(r)), key=lambda r: pd.Timestamp(r["window_end"]))
+        # (rules.consecutive_windows), so trimming here could leave the rule too few distinct windows;
+        # oldest first, a re-run after the run it repeats (recent is newest first): the newer record
+        # is the state the rules and the policy read
+        earlier = sorted((r for r in reversed(recent) if before(r)), key=lambda r: pd.Timestamp(r["window_end"]))
         triggers = [to_record(r) for r in self.client.search_runs(
             [exp_id], filter_string=f"tags.triggered = '{TRIGGERED}'", max_results=SLACK,
             order_by=["attributes.start_time DESC"])]
