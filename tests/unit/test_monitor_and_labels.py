@@ -417,9 +417,10 @@ def test_a_cusum_alarm_from_a_lucky_gate_is_not_confirmed():
         verdicts.append(decide(history, current, rules, champion_gate=GATE))
         history.append(current)
     assert [v.rule for v in verdicts] == ["none"] * 23
+    # the run: its newest 8 windows (older ones fade), 0.02 each
     assert history[8]["cusum"] >= 5 and (history[8]["cusum_auc_n"], history[8]["cusum_auc_sum"]) == (
-        9, pytest.approx(0.18))
-    assert "CUSUM 5.5 >= 5.0 not confirmed: the mean loss of its 9 window(s) is 1.79 < 2.326 standard errors of " \
+        8, pytest.approx(0.16))
+    assert "CUSUM 5.5 >= 5.0 not confirmed: the mean loss of its 8 window(s) is 1.77 < 2.326 standard errors of " \
         "the reference and the windows' spread" in verdicts[8].reason, verdicts[8].reason
     # the same windows against a gate that knows its level better (se 0.002): a loss, confirmed
     history, rules_fired = [], []
@@ -428,6 +429,30 @@ def test_a_cusum_alarm_from_a_lucky_gate_is_not_confirmed():
         rules_fired.append(decide(history, current, {"cusum_h": 5.0}, champion_gate={**GATE, "roc_auc_se": 0.002}).rule)
         history.append(current)
     assert "cusum" in rules_fired, rules_fired
+
+
+def test_months_of_small_losses_do_not_hide_a_real_one_from_the_cusum():
+    """A gate a little too high (0.01 of AUC, one standard error of the difference every window)
+    keeps the CUSUM above 0 for good; its confirmation averaged every window since, so after 60 such
+    windows a real 0.03 loss took 122 windows to fire (found by a review). The run's mean now fades
+    older windows (weight 7/8 a window): 13 windows, however long the quiet spell before."""
+    from ctloop.monitoring.rules import CUSUM_RUN_WINDOWS
+
+    def window(k: int, realized: float) -> dict:
+        return {"window_end": (pd.Timestamp("2026-01-01T00:00:00Z") + pd.Timedelta(hours=k)).isoformat(),
+                "realized": realized, "realized_rows": 800, "realized_se": 0.015, "brier": 0.20, "brier_se": 0.006,
+                "champion_version": "3"}
+
+    rules, quiet = {"realized_z": 2.326, "cusum_h": 5.0}, 60
+    history: list = []
+    for k in range(quiet + 60):
+        current = window(k, 0.84 if k < quiet else 0.82)
+        verdict = decide(history, current, rules, champion_gate=GATE)
+        history.append(current)
+        if verdict.fire:
+            break
+    assert verdict.rule == "cusum" and k < quiet + 14, (k - quiet, verdict.reason)
+    assert history[quiet - 1]["cusum"] > 0 and history[-1]["cusum_auc_n"] == CUSUM_RUN_WINDOWS
 
 
 def test_prediction_drift_persists_and_labels_outrank_proxies():

@@ -264,14 +264,24 @@ CUSUM_CONFIRM_Z = 2.326  # without realized_z: the confirmation of a CUSUM alarm
 _RUN = {"roc_auc": "auc", "Brier score": "brier", "squared error": "mse"}  # loss name -> record prefix
 
 
+CUSUM_RUN_WINDOWS = 8  # the confirmation's memory: the run's newest windows, older ones fading by 7/8 a window
+
+
 def _run(previous: dict[str, Any] | None, current: dict[str, Any], losses: list, cusum: float) -> None:
     """The CUSUM's run (the windows since it was last 0) per statistic, carried in the record:
-    ``cusum_<auc|brier|mse>_n``, ``_sum`` (of the losses) and ``_sq`` (of their squares)."""
+    ``cusum_<auc|brier|mse>_n``, ``_sum`` (of the losses) and ``_sq`` (of their squares). Past
+    :data:`CUSUM_RUN_WINDOWS` windows the sums are scaled down before each new loss (an
+    exponentially weighted mean, weight 7/8 per window): with a gate a little too high the CUSUM
+    never returns to 0, and a mean over all its windows would let months of small losses outweigh
+    a real one for as long again."""
     for name, loss, _, _, _ in losses:
         key = f"cusum_{_RUN[name]}"
         n, total, sq = ((float((previous or {}).get(f"{key}_{part}") or 0.0) for part in ("n", "sum", "sq"))
                         if previous is not None else (0.0, 0.0, 0.0))
         if cusum > 0:
+            if n >= CUSUM_RUN_WINDOWS:
+                keep = (CUSUM_RUN_WINDOWS - 1) / n
+                n, total, sq = n * keep, total * keep, sq * keep
             n, total, sq = n + 1, total + loss, sq + loss * loss
         else:
             n, total, sq = 0.0, 0.0, 0.0
