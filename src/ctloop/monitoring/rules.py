@@ -20,7 +20,8 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
   statistics, :mod:`ctloop.monitoring.triggers`);
 * ``cusum_h``: the CUSUM of those standardised losses (carried in the record ``cusum`` from the
   previous window of the same ``champion_version``) reaches ``h`` — and the mean loss of its run
-  is confidently above 0 against the reference's own standard error and the windows' spread
+  (its newest windows; older ones fade) is confidently above 0 against the reference's own
+  standard error and the windows' spread
   (``realized_z`` standard errors; records ``cusum_<auc|brier|mse>_n/_sum/_sq``): its windows
   share one reference, so a gate that was lucky by a standard error alone would drive it up;
 * ``prediction_psi``: prediction drift — record ``psi`` above both the threshold and ``psi_bound``
