@@ -455,6 +455,28 @@ def test_months_of_small_losses_do_not_hide_a_real_one_from_the_cusum():
     assert history[quiet - 1]["cusum"] > 0 and history[-1]["cusum_auc_n"] == CUSUM_RUN_WINDOWS
 
 
+def test_a_spell_without_labels_keeps_the_cusum_in_the_history_monitoring_reads_back():
+    """Monitoring reads only the last few windows back (``MonitoringStore.history``); after more
+    windows than that without enough labels, the CUSUM of the last judged window was gone and the
+    next judged window started from 0 — the backtest, which keeps more history, went on with it
+    (found by a review). A window that cannot be judged now carries the CUSUM and its run."""
+    rules = {"realized_z": 2.326, "cusum_h": 5.0}
+    history: list = []
+    for hour in range(1, 5):  # four windows 0.03 below the gate: CUSUM 4.7
+        current = served(hour, 0.82)
+        decide(history, current, rules, champion_gate=GATE)
+        history.append(current)
+    before = history[-1]["cusum"]
+    for hour in range(5, 15):  # ten windows with 20 labels
+        current = served(hour, 0.82, n=20)
+        decide(history[-6:], current, rules, champion_gate=GATE, min_labels=100)
+        history.append(current)
+    assert [h["cusum"] for h in history[4:]] == [before] * 10
+    assert history[-1]["cusum_auc_n"] == history[3]["cusum_auc_n"] == 4
+    nxt = served(15, 0.82)
+    assert decide(history[-6:], nxt, rules, champion_gate=GATE).rule == "cusum" and nxt["cusum"] > before
+
+
 def test_prediction_drift_persists_and_labels_outrank_proxies():
     rules = {"drift_share": 0.5, "drift_windows": 2, "prediction_psi": 0.2, "realized_z": 2.326}
     shifted = {"psi": 0.6, "psi_bound": 0.05}

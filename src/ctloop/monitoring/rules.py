@@ -208,6 +208,7 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
         return None
     labelled = int(current.get("realized_rows") or 0)
     if too_few_labels(labelled, min_labels):
+        _carry_unjudged(history, current)
         return None
     losses = []  # (name, loss, se, realized, reference)
     realized, se = current.get("realized"), current.get("realized_se")
@@ -226,17 +227,9 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
         if gate.get(f"{metric}_se") is None and gate.get("brier_se") is None and gate.get("mse_se") is None:
             notes.append("realized_z not applied: the champion has no gate statistics (registered before they "
                          "were recorded)")
+        _carry_unjudged(history, current)
         return None
-    version = current.get("champion_version")
-    previous = next((h for h in reversed(sorted(history, key=lambda h: str(h.get("window_end"))))  # a re-run: the newer
-                     if h.get("cusum") is not None and str(h.get("window_end")) < str(current["window_end"])), None)
-    # a retrain since (also one asked for in a window without enough labels to judge, which wrote
-    # no CUSUM) starts it again: the champion or its reference (policy.reference) changed there
-    retrained = previous is not None and any(
-        h.get("triggered") and str(previous.get("window_end")) < str(h.get("window_end")) < str(current["window_end"])
-        for h in history)
-    carried = float(previous["cusum"]) if previous is not None and version is not None and not retrained \
-        and previous.get("champion_version") == version and not previous.get("triggered") else 0.0
+    previous, carried = _carried(history, current)
     cusum = max(0.0, carried + max(loss / s for _, loss, s, _, _ in losses) - CUSUM_K)
     current["cusum"] = cusum
     _run(previous if carried > 0 else None, current, losses, cusum)
@@ -263,6 +256,37 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
 
 CUSUM_CONFIRM_Z = 2.326  # without realized_z: the confirmation of a CUSUM alarm (one-sided 1 %)
 _RUN = {"roc_auc": "auc", "Brier score": "brier", "squared error": "mse"}  # loss name -> record prefix
+
+
+def _carried(history: list[dict[str, Any]], current: dict[str, Any]) -> tuple[dict[str, Any] | None, float]:
+    """``(previous, cusum)``: the newest earlier record with a CUSUM and the value ``current``
+    carries on from it — 0 when another champion served it, or a retrain was started then or since
+    (also one asked for in a window without enough labels: the champion or its reference,
+    ``policy.reference``, changed there)."""
+    version = current.get("champion_version")
+    previous = next((h for h in reversed(sorted(history, key=lambda h: str(h.get("window_end"))))  # a re-run: the newer
+                     if h.get("cusum") is not None and str(h.get("window_end")) < str(current["window_end"])), None)
+    retrained = previous is not None and any(
+        h.get("triggered") and str(previous.get("window_end")) < str(h.get("window_end")) < str(current["window_end"])
+        for h in history)
+    carried = float(previous["cusum"]) if previous is not None and version is not None and not retrained \
+        and previous.get("champion_version") == version and not previous.get("triggered") else 0.0
+    return previous, carried
+
+
+def _carry_unjudged(history: list[dict[str, Any]], current: dict[str, Any]) -> None:
+    """A window whose labels could not be judged keeps the CUSUM and its run as they were, in its own
+    record: monitoring reads only the last few windows back (``MonitoringStore.history``), and a
+    longer spell without labels would otherwise lose them — the backtest, which keeps more history,
+    would go on with them."""
+    previous, carried = _carried(history, current)
+    if previous is None or carried <= 0:
+        return
+    current["cusum"] = carried
+    for key in _RUN.values():
+        for part in ("n", "sum", "sq"):
+            if previous.get(f"cusum_{key}_{part}") is not None:
+                current[f"cusum_{key}_{part}"] = previous[f"cusum_{key}_{part}"]
 
 
 CUSUM_RUN_WINDOWS = 8  # the confirmation's memory: the run's newest windows, older ones fading by 7/8 a window
