@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ctloop.columns import HAS_REQUEST, LABEL, MODEL_VERSION, PARSED_TIME, REVISION
 from ctloop.config import MonitoringConfig
 from ctloop.monitoring import policy
-from ctloop.monitoring.rules import Verdict, history_needs
+from ctloop.monitoring.rules import RUN_FIELDS, Verdict, history_needs
 from ctloop.monitoring.window import FeatureAlignment, align_features, coerce_like
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -331,7 +331,7 @@ def _window_start(end: str, cfg: MonitoringConfig) -> str:
 CARRIED = ("psi", "psi_bound", "cusum", "realized_se", "brier", "brier_se", "gap", "budget", "change_level",
            "change_level_se",
            "mse", "mse_se",  # a regressor's squared error (triggers.realized_regression): the policy re-bases on it
-           *(f"cusum_{k}_{p}" for k in ("auc", "brier", "mse") for p in ("n", "sum", "sq")))  # the CUSUM's run
+           *RUN_FIELDS)  # the CUSUM's run
 CARRIED_TAGS = {"change": "recovery_since", "train_since": "train_since", "try_since": "try_since"}
 
 

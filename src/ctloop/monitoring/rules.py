@@ -256,6 +256,7 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
 
 CUSUM_CONFIRM_Z = 2.326  # without realized_z: the confirmation of a CUSUM alarm (one-sided 1 %)
 _RUN = {"roc_auc": "auc", "Brier score": "brier", "squared error": "mse"}  # loss name -> record prefix
+RUN_FIELDS = tuple(f"cusum_{k}_{p}" for k in _RUN.values() for p in ("n", "sum", "sq"))  # carried in the records
 
 
 def _carried(history: list[dict[str, Any]], current: dict[str, Any]) -> tuple[dict[str, Any] | None, float]:
@@ -283,10 +284,7 @@ def _carry_unjudged(history: list[dict[str, Any]], current: dict[str, Any]) -> N
     if previous is None or carried <= 0:
         return
     current["cusum"] = carried
-    for key in _RUN.values():
-        for part in ("n", "sum", "sq"):
-            if previous.get(f"cusum_{key}_{part}") is not None:
-                current[f"cusum_{key}_{part}"] = previous[f"cusum_{key}_{part}"]
+    current.update({field: previous[field] for field in RUN_FIELDS if previous.get(field) is not None})
 
 
 CUSUM_RUN_WINDOWS = 8  # the confirmation's memory: the run's newest windows, older ones fading by 7/8 a window
@@ -301,8 +299,7 @@ def _run(previous: dict[str, Any] | None, current: dict[str, Any], losses: list,
     a real one for as long again."""
     for name, loss, _, _, _ in losses:
         key = f"cusum_{_RUN[name]}"
-        n, total, sq = ((float((previous or {}).get(f"{key}_{part}") or 0.0) for part in ("n", "sum", "sq"))
-                        if previous is not None else (0.0, 0.0, 0.0))
+        n, total, sq = (float((previous or {}).get(f"{key}_{part}") or 0.0) for part in ("n", "sum", "sq"))
         if cusum > 0:
             if n >= CUSUM_RUN_WINDOWS:
                 keep = (CUSUM_RUN_WINDOWS - 1) / n
@@ -359,5 +356,5 @@ def _squared_error_loss(current: dict[str, Any], gate: dict[str, float]) -> list
              float(ref))]
 
 
-__all__ = ["RULE_KEYS", "DEFAULT_MIN_LABELS", "Verdict", "check_rules", "history_needs", "too_few_labels",
+__all__ = ["RULE_KEYS", "RUN_FIELDS", "DEFAULT_MIN_LABELS", "Verdict", "check_rules", "history_needs", "too_few_labels",
            "consecutive_windows", "decide"]

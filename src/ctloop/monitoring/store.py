@@ -17,6 +17,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ctloop.errors import ConfigError
+from ctloop.monitoring.rules import RUN_FIELDS
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -54,8 +55,7 @@ def to_record(run: Any) -> dict[str, Any]:
             "train_since": tags.get("train_since") or None, "try_since": tags.get("try_since") or None,
             "change_level": metrics.get("change_level"), "change_level_se": metrics.get("change_level_se"),
             # the CUSUM's run (rules._run): its windows, the sum of their losses and of the squares
-            **{f"cusum_{k}_{p}": metrics.get(f"cusum_{k}_{p}") for k in ("auc", "brier", "mse")
-               for p in ("n", "sum", "sq")}}
+            **{field: metrics.get(field) for field in RUN_FIELDS}}
 
 
 class MonitoringStore:
