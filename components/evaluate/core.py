@@ -361,6 +361,14 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     return decision
 
 
+def _digits(value: float) -> float:
+    """Six decimals, or six significant digits below 1: a regressor's errors (and their
+    comparison) have the target's scale, and six decimals made those of a target in units of
+    1e-5 read 0 or 1e-5."""
+    value = float(value)
+    return round(value, 6) if abs(value) >= 1 else float(f"{value:.6g}")
+
+
 def metric_values(decision: GateDecision) -> dict[str, float]:
     """The decision as flat metrics (the KFP Metrics artifact): ``challenger.<m>``, ``champion.<m>``,
     ``<primary>.delta/ci_low/ci_high``, the statistics the monitoring rules need
@@ -368,16 +376,13 @@ def metric_values(decision: GateDecision) -> dict[str, float]:
     ``challenger.score_q10`` … ``q90``; a regressor's ``challenger.mse``, ``challenger.mse_se``,
     ``challenger.rows`` and prediction deciles: registered as tags, read back by
     :mod:`ctloop.monitoring.champion`) and ``approved`` (0/1); NaN values are left out."""
-    out = {f"challenger.{k}": round(v, 6) for k, v in decision.challenger_metrics.items() if v == v}
-    out.update({f"champion.{k}": round(v, 6) for k, v in (decision.champion_metrics or {}).items() if v == v})
+    out = {f"challenger.{k}": _digits(v) for k, v in decision.challenger_metrics.items() if v == v}
+    out.update({f"champion.{k}": _digits(v) for k, v in (decision.champion_metrics or {}).items() if v == v})
     if decision.comparison:
         for key in ("delta", "ci_low", "ci_high"):
             if decision.comparison[key] == decision.comparison[key]:
-                out[f"{decision.primary_metric}.{key}"] = round(decision.comparison[key], 6)
-    if decision.task == "regression":  # 6 significant digits: a regressor's errors have the target's scale
-        out.update({f"challenger.{k}": float(f"{v:.6g}") for k, v in decision.reference.items()})
-    else:
-        out.update({f"challenger.{k}": round(v, 6) for k, v in decision.reference.items()})
+                out[f"{decision.primary_metric}.{key}"] = _digits(decision.comparison[key])
+    out.update({f"challenger.{k}": _digits(v) for k, v in decision.reference.items()})
     out["approved"] = int(decision.approved)
     return out
 

@@ -109,6 +109,28 @@ def test_a_small_target_keeps_its_squared_error_to_six_significant_digits():
     assert 0 < decision.reference["mse_se"] < 1e-7
 
 
+def test_a_tiny_target_keeps_its_gate_metrics_and_comparison_to_six_significant_digits():
+    """Rounded to 6 decimals, a target in units of 1e-5 registered rmse 0.0 (a realized_drop then
+    fired on every window) and a gate delta of 0.0 (the policy read the retrain as not paid)."""
+    from sklearn.linear_model import LinearRegression
+
+    frame = level_shift(n=400, shift=0.0)
+    frame["amount"] *= 1e-5
+    x, holdout = frame[["x1", "x2"]], frame.drop(columns=["ts"])
+    champion = LinearRegression().fit(x[["x1"]].assign(x2=0.0), frame["amount"])
+    challenger = LinearRegression().fit(x, frame["amount"])
+    decision = eval_core.run(challenger, holdout, GateConfig(thresholds={"rmse": 1}), target="amount",
+                             task="regression", champion=champion)
+    values = eval_core.metric_values(decision)
+    for name in ("rmse", "mae"):
+        assert values[f"challenger.{name}"] == pytest.approx(decision.challenger_metrics[name], rel=1e-5)
+        assert values[f"champion.{name}"] == pytest.approx(decision.champion_metrics[name], rel=1e-5)
+        assert 0 < values[f"challenger.{name}"] < 1e-5
+    for key in ("delta", "ci_low", "ci_high"):
+        assert values[f"rmse.{key}"] == pytest.approx(decision.comparison[key], rel=1e-5)
+    assert values["rmse.delta"] != 0
+
+
 def test_realized_z_and_cusum_judge_the_squared_error():
     gate = {"rmse": 1.0, "mse": 1.0, "mse_se": 0.05}
 
