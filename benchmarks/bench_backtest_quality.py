@@ -8,9 +8,10 @@ chance plus the paired bootstrap against the champion), ``MonitoringRules()`` fo
 of their row's window).
 
 A crash is recorded (exception, message, innermost ctloop frame), never fatal. Prints one table,
-writes ``benchmarks/results/backtest_quality.json``, one PNG per stream
-(``backtest_quality_<stream>.png``: metric per window with retrain markers, retrains vs mean
-metric) and ``backtest_quality.png`` (every stream: Δ vs always against retrain ratio).
+writes ``benchmarks/results/<output>.json`` (``--output``, default ``backtest_quality``), one PNG
+per stream (``<output>_<stream>.png``: metric per window with retrain markers, retrains vs mean
+metric) and ``<output>.png`` (every stream: Δ vs always against retrain ratio) — an experiment
+under another ``--output`` leaves the README's plots alone.
 
     .venv/bin/python benchmarks/bench_backtest_quality.py --streams holdout
     .venv/bin/python benchmarks/bench_backtest_quality.py --streams sea_abrupt --policies never,default
@@ -269,7 +270,7 @@ def markdown(rows: list[dict], goal_rows: list[dict] | None = None) -> str:
 
 
 # --------------------------------------------------------------------------- plots
-def plot_stream(name: str, rows: list[dict]) -> Path:
+def plot_stream(name: str, rows: list[dict], output: str = "backtest_quality") -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -311,14 +312,14 @@ def plot_stream(name: str, rows: list[dict]) -> Path:
     ax2.grid(alpha=0.3)
     fig.autofmt_xdate()
     fig.tight_layout()
-    path = RESULTS / f"backtest_quality_{name}.png"
+    path = RESULTS / f"{output}_{name}.png"  # named after --output: an experiment keeps the README's
     RESULTS.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
 
 
-def plot_summary(rows: list[dict], engine: str) -> Path:
+def plot_summary(rows: list[dict], engine: str, output: str = "backtest_quality") -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -346,7 +347,7 @@ def plot_summary(rows: list[dict], engine: str) -> Path:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
-    path = RESULTS / "backtest_quality.png"
+    path = RESULTS / f"{output}.png"
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
@@ -374,9 +375,9 @@ def merge(names: list[str], output: str) -> int:
         print(table(results["goal"], ["stream", "half", "in_goal_scope", "pass", "why"]))
     published = [r for r in rows if r.get("replicate", 0) == 0]  # the plots show the published streams
     for name in dict.fromkeys(r["stream"] for r in published):
-        plot_stream(name, published)
+        plot_stream(name, published, output)
     for engine in dict.fromkeys(r["engine"] for r in published):
-        plot_summary(published, engine)
+        plot_summary(published, engine, output)
     extra = replicates(rows)
     (RESULTS / f"{output}.md").write_text((summary(rows) + "\n" if results else "") + (extra + "\n" if extra else "")
                                           + markdown(rows, results.get("goal")))
@@ -431,9 +432,9 @@ def main(argv: list[str] | None = None) -> int:
         print(table(results["goal"], ["stream", "half", "in_goal_scope", "pass", "why"]))
     if not args.replicate:  # a replicate does not overwrite the published streams' plots
         for s in selected:
-            plot_stream(s.name, rows)
+            plot_stream(s.name, rows, args.output)
         for e in engines:
-            plot_summary(rows, e)
+            plot_summary(rows, e, args.output)
     extra = replicates(rows)
     (RESULTS / f"{args.output}.md").write_text((summary(rows) + "\n" if results else "") + (extra + "\n" if extra else "")
                                                + markdown(rows, results.get("goal")))

@@ -84,10 +84,12 @@ def test_a_rejected_retrain_with_too_few_labels_does_not_rebase_the_reference():
 def test_the_budget_allows_one_retrain_per_min_gap_windows_with_short_bursts():
     loss = [(record(d, str(d), 0.80), GATE) for d in range(1, 7)]  # a new champion each window, each one worse
     assert walk(loss, min_gap=1, recovery=False) == ["realized_z"] * 6
-    assert policy.BURST == 3
-    # min_gap 2: half a token per window, three saved by a quiet spell: five losses in a row, then one per two
-    assert walk(loss, min_gap=2, recovery=False) == ["realized_z"] * 5 + ["cooldown"]
-    assert walk(loss, min_gap=3, recovery=False) == ["realized_z"] * 4 + ["cooldown", "cooldown"]
+    assert policy.BURST == 4
+    # min_gap 2: half a token per window, four saved by a quiet spell (and half a token a window meanwhile):
+    # seven losses in a row, then one per two
+    more = loss + [(record(d, str(d), 0.80), GATE) for d in (7, 8, 9)]
+    assert walk(more, min_gap=2, recovery=False) == ["realized_z"] * 7 + ["cooldown", "realized_z"]
+    assert walk(loss, min_gap=3, recovery=False) == ["realized_z"] * 5 + ["cooldown"]
     # nothing saved up front: the first window has one token, then one retrain per min_gap windows —
     # at most ⌈N / min_gap⌉ retrains in the first N windows (it started with three: 5 of 6 at min_gap 2)
     assert walk(loss, min_gap=2, recovery=False, saved=False) == ["realized_z", "cooldown"] * 3
@@ -124,6 +126,30 @@ def test_a_loss_starts_a_recovery_that_backs_off_while_retrains_do_not_pay():
     assert walk(windows, min_gap=2, recovery=False) == ["realized_z"] + ["none"] * 28
 
 
+def test_a_recoverys_scheduled_retrain_leaves_two_retrains_of_the_budget_for_a_loss():
+    """A recovery retrains every ``gap`` windows while its retrains pay, by any margin: a schedule
+    of one retrain per two windows spends the budget exactly as fast as it fills, and the next
+    change (agrawal_gradual: switches ten windows apart, each needing four or five retrains in a
+    row) found it empty. A scheduled retrain now starts only when it leaves ``RESERVE`` tokens; a
+    loss spends down to the last one."""
+    assert policy.RESERVE == 2
+    losses = [(record(d, str(d), 0.80), GATE) for d in range(1, 5)]  # 3.5 saved: four retrains leave 1.5
+    learnt = [(record(d, "5", 0.90), gate(0.05, 0.02)) for d in range(5, 8)]  # back at the level: the schedule
+    assert walk(losses + learnt, min_gap=2) == ["realized_z"] * 4 + ["none", "cooldown", "recovery"]
+    verdicts = []
+    history = quiet(6)
+    for current, champion_gate in losses + learnt:
+        current = {**current, "window_end": current["window_end"].isoformat()}
+        verdicts.append(policy.judge(history, current, RULES, champion_gate=champion_gate, metric="roc_auc",
+                                     min_labels=100, window="1D", min_gap=2))
+        history.append(current)
+    assert "scheduled retrain waits: it leaves 2 of the budget (2.5) for a loss" in verdicts[5].reason
+    assert history[-2]["train_since"] is None and history[-1]["train_since"] == history[6]["window_end"]
+    # a loss in that window spends the budget the schedule left
+    loss_then = learnt[:1] + [(record(6, "5", 0.80), gate(0.05, 0.02))]
+    assert walk(losses + loss_then, min_gap=2) == ["realized_z"] * 4 + ["none", "realized_z"]
+
+
 def test_a_rejected_retrain_doubles_the_gap():
     rejected = [(record(d, "1", 0.80), GATE) for d in range(1, 8)]
     # rejected: re-based (no loss any more), the next retry 4 windows later, rejected too: the recovery ends
@@ -143,7 +169,7 @@ def test_no_recovery_follows_a_loss_whose_retrain_did_not_start():
 def test_the_retrains_of_a_recovery_train_on_the_data_since_the_loss():
     """The retrain of the loss that starts a recovery trains on the whole training window (one loss
     may be noise); a loss during the recovery and the recovery's own retrains on the data since."""
-    history: list[dict] = []
+    history: list[dict] = quiet(6)  # a budget for the recovery's scheduled retrain (it leaves RESERVE)
     paying = gate(0.05, 0.02)
     for current, champion_gate in [(record(1, "1", 0.80), GATE), (record(2, "2", 0.9), paying),
                                    (record(3, "2", 0.8), paying), (record(4, "3", 0.9), paying),
@@ -151,6 +177,7 @@ def test_the_retrains_of_a_recovery_train_on_the_data_since_the_loss():
         current = {**current, "window_end": current["window_end"].isoformat()}
         policy.judge(history, current, RULES, champion_gate=champion_gate, metric="roc_auc", min_labels=100)
         history.append(current)
+    history = history[6:]
     start = history[0]["window_end"]
     assert [(h["rule"], h["change"], h["train_since"]) for h in history] == [
         ("realized_z", start, None), ("none", start, None), ("realized_z", start, start), ("none", start, None),
@@ -181,12 +208,13 @@ def test_the_retrain_of_a_loss_may_start_at_the_change():
     """The loss's retrain names its own window as a candidate start (``try_since``: the backtest and
     the training keep it only when confidently better on the newest rows); a recovery's retrains
     train on the data since (``train_since``)."""
-    history: list[dict] = []
+    history: list[dict] = quiet(6)  # a budget for the recovery's scheduled retrain (it leaves RESERVE)
     for current, champion_gate in [(record(1, "1", 0.80), GATE), (record(2, "2", 0.9), gate(0.05, 0.02)),
                                    (record(3, "2", 0.9), gate(0.05, 0.02))]:
         current = {**current, "window_end": current["window_end"].isoformat()}
         policy.judge(history, current, RULES, champion_gate=champion_gate, metric="roc_auc", min_labels=100)
         history.append(current)
+    history = history[6:]
     start = history[0]["window_end"]
     assert [(h["rule"], h["try_since"], h["train_since"]) for h in history] == [
         ("realized_z", start, None), ("none", None, None), ("recovery", None, start)]
@@ -311,7 +339,7 @@ def test_monitor_model_judges_a_window_with_the_policy(tmp_path):
     history = [{"window_end": loss, "champion_version": "0", "triggered": True, "rule": "realized_z", "change": loss,
                 "gap": 2.0, "budget": 1.0},
                {"window_end": (END - pd.Timedelta("2h")).isoformat(), "champion_version": "1", "triggered": False,
-                "rule": "none", "change": loss, "gap": 2.0, "budget": 1.5}]
+                "rule": "none", "change": loss, "gap": 2.0, "budget": 2.5}]  # a scheduled retrain leaves 2
     champ = ws.champion()
     champ.gate_metrics = {"roc_auc": 0.8, "roc_auc.delta": 0.02}  # registered: it beat the champion it replaced
     out = core.judge(window=window, logs=read_log(str(tmp_path / "logs"), MODEL, window.read_from, window.end),
@@ -319,7 +347,7 @@ def test_monitor_model_judges_a_window_with_the_policy(tmp_path):
                      previous=history[-1], cfg=cfg, model_name=MODEL)
     assert out.verdict.fire and out.verdict.rule == "recovery", out.verdict.reason
     assert out.tags["recovery_since"] == loss and out.tags["train_from"] == (END - pd.Timedelta("6h")).isoformat()
-    assert out.series["budget"] == 1.0 and out.series["gap"] == 2.0
+    assert out.series["budget"] == 2.0 and out.series["gap"] == 2.0
 
 
 def test_a_trigger_that_fails_before_create_run_is_marked_and_audited(sqlite_tracking):

@@ -34,7 +34,12 @@ in the backtest), so nothing else has to be kept in step:
 * **budget** (:func:`budget`, record field ``budget``): a token bucket, ``1 / min_gap`` retrain
   per window up to :data:`BURST` — on average at most one retrain every ``min_gap`` windows
   judged, whatever their length, with a short burst after a quiet spell (a gradual change may
-  need three retrains in a row). It starts with one token in the first window and nothing saved:
+  need four or five retrains in a row). The recovery's *scheduled* retrains (every ``gap``
+  windows because the last one paid, by any margin; the champion no longer confidently behind)
+  are speculative: one starts only when it leaves :data:`RESERVE` tokens for a loss. At
+  ``min_gap`` 2 a schedule of one retrain per two windows spends the budget as fast as it fills,
+  and a change that came after a learnt one found it empty. Losses and a recovery that is still
+  behind are evidence and spend down to the last token. It starts with one token in the first window and nothing saved:
   in the first N windows judged, at most ⌈N / min_gap⌉ retrains (a burst is earned by quiet
   windows, never granted up front — a short history stays within half of always-retrain's
   retrains). A retrain that did not start (:func:`not_started`; in monitoring
@@ -58,7 +63,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 LOSS_RULES = ("realized_z", "cusum", "realized_drop", "realized_floor")  # a confident loss on labels
 MAX_GAP = 4  # a recovery ends when retrains stopped paying so long that the gap passes this many windows
-BURST = 3.0  # retrains the budget lets start back to back after a quiet spell
+BURST = 4.0  # retrains the budget lets start back to back after a quiet spell
+RESERVE = 2.0  # tokens a recovery's scheduled retrain leaves in the budget for a loss
 MIN_GAP = 2  # the budget: one retrain per this many windows on average; the recovery's shortest gap
 
 
@@ -205,6 +211,7 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
         if gap > MAX_GAP:
             change, outcome = None, f"recovery ends: {outcome}"
     loss = verdict.fire and verdict.rule in LOSS_RULES
+    scheduled = False  # a recovery retrain asked for by its schedule alone (not behind, no loss)
     confirmed = loss and bool(change)  # a loss while recovering: the change goes on, train on the data since
     level = (previous.get("change_level"), previous.get("change_level_se")) if change else (None, None)
     if loss and recovery:
@@ -223,6 +230,7 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
                 outcome = (f"{outcome}; " if outcome else "") + (
                     f"realized {what} {value:.4g} still confidently worse than "
                     f"{level[0]:.4g} before the change: retrain now")
+            scheduled = not behind
             verdict = Verdict(True, "recovery", f"recovery after the change in the window ending {change}: "
                               f"{outcome or 'retrain every ' + str(gap) + ' window(s)'}; retrain on the data since "
                               f"({verdict.reason})")
@@ -232,6 +240,10 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
     current["change_level"], current["change_level_se"] = level if change else (None, None)
     current["train_since"] = change if verdict.fire and (verdict.rule == "recovery" or confirmed) else None
     current["try_since"] = change if verdict.fire and loss and not confirmed and recovery else None
+    if verdict.fire and scheduled and tokens < 1 + RESERVE - 1e-9:
+        verdict = Verdict(False, "cooldown", f"the recovery's scheduled retrain waits: it leaves {RESERVE:g} of the "
+                          f"budget ({tokens:.1f}) for a loss; would retrain: {verdict.reason}")
+        current["train_since"] = current["try_since"] = None
     if verdict.fire and tokens < 1 - 1e-9:  # a recovery retrain waits for the budget too
         verdict = Verdict(False, "cooldown", f"retrain budget spent ({tokens:.1f}); would retrain: {verdict.reason}")
         current["train_since"] = current["try_since"] = None
@@ -250,5 +262,5 @@ def not_started(current: dict[str, Any]) -> None:
     current["triggered"] = False
 
 
-__all__ = ["LOSS_RULES", "MIN_GAP", "MAX_GAP", "BURST", "budget", "rejected", "paid", "paid_key", "pays", "reference",
+__all__ = ["LOSS_RULES", "MIN_GAP", "MAX_GAP", "BURST", "RESERVE", "budget", "rejected", "paid", "paid_key", "pays", "reference",
            "judge", "not_started"]
