@@ -352,6 +352,11 @@ def _drift(out: WindowJudgement, alignment: FeatureAlignment | None, result: Dri
     if result is None:
         return
     out.record["drift_share"] = out.series["drift_share"] = float(result.share)
+    if result.skipped:  # compared by no method (lists, maps): named, never dropped silently
+        from ctloop.drift.engine import skipped_line
+
+        out.tags["drift_skipped"] = ",".join(s.column for s in result.skipped)
+        out.warnings.append(f"drift {skipped_line(result.skipped)}")
     for col in result.columns:
         if col.score == col.score:
             out.series[f"drift_score_{col.column}"] = out.drift_scores[col.column] = float(col.score)
