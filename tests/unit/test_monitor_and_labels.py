@@ -431,6 +431,39 @@ def test_a_cusum_alarm_from_a_lucky_gate_is_not_confirmed():
     assert "cusum" in rules_fired, rules_fired
 
 
+def test_a_champions_quiet_windows_before_the_run_tell_the_confirmation_its_level():
+    """The windows of the test above, 0.02 below a gate whose standard error is 0.01, after six
+    windows in which the champion served at its gate level: those windows measure the level again
+    (pooled with the gate: 0.85 +- 0.005), so the run's loss is confirmed (was: never, for as long
+    as the loss lasted — hyperplane_incremental with another seed sat above h for 17 windows at
+    1.7-2.1 standard errors). The same losses from the first window (a gate that may have been
+    lucky, nothing to pool) stay unconfirmed (test above)."""
+    rules = {"realized_z": 2.326, "cusum_h": 5.0}
+    history, verdicts = [], []
+    for hour in range(1, 24):
+        current = served(hour, 0.85 if hour <= 6 else 0.83)
+        verdicts.append(decide(history, current, rules, champion_gate=GATE))
+        history.append(current)
+        if verdicts[-1].fire:
+            break
+    assert verdicts[-1].rule == "cusum" and len(verdicts) == 6 + 9, [(v.rule, v.reason) for v in verdicts]
+    # the six quiet windows, pooled per statistic (weight 1/se²) and carried through the run
+    assert history[-1]["cusum_auc_pw"] == pytest.approx(6 / 0.015 ** 2)
+    assert history[-1]["cusum_auc_pv"] == pytest.approx(6 * 0.85 / 0.015 ** 2)
+    # a champion that served above its gate (0.86: the gate was 0.01 low) and now serves 0.835: the
+    # gate alone sees 0.015 (1.3 standard errors, never confirmed), the pooled level 0.857 sees 0.022
+    history, fired = [], []
+    for hour in range(1, 23):
+        current = served(hour, 0.86 if hour <= 6 else 0.835)
+        fired.append(decide(history, current, rules, champion_gate=GATE).rule)
+        history.append(current)
+    assert "cusum" in fired, fired
+    # another champion starts its own pool
+    after = served(23, 0.85, champion_version="4")
+    decide(history, after, rules, champion_gate=GATE)
+    assert after["cusum_auc_pw"] == pytest.approx(1 / 0.015 ** 2)
+
+
 def test_months_of_small_losses_do_not_hide_a_real_one_from_the_cusum():
     """A gate a little too high (0.01 of AUC, one standard error of the difference every window)
     keeps the CUSUM above 0 for good; its confirmation averaged every window since, so after 60 such

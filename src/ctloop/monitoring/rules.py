@@ -20,10 +20,11 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
   statistics, :mod:`ctloop.monitoring.triggers`);
 * ``cusum_h``: the CUSUM of those standardised losses (carried in the record ``cusum`` from the
   previous window of the same ``champion_version``) reaches ``h`` — and the mean loss of its run
-  (its newest windows; older ones fade) is confidently above 0 against the reference's own
-  standard error and the windows' spread
-  (``realized_z`` standard errors; records ``cusum_<auc|brier|mse>_n/_sum/_sq``): its windows
-  share one reference, so a gate that was lucky by a standard error alone would drive it up;
+  (its newest windows; older ones fade) is confidently above 0 against the champion's level and
+  the windows' spread (``realized_z`` standard errors; records ``cusum_<auc|brier|mse>_n/_sum/_sq``):
+  its windows share one reference, so a gate that was lucky by a standard error alone would drive
+  it up. The level is the gate pooled with the windows the champion served before the run without
+  a loss (records ``cusum_<…>_pw/_pv``): a second measurement of what it scores;
 * ``prediction_psi``: prediction drift — record ``psi`` above both the threshold and ``psi_bound``
   (what sampling alone gives) for ``drift_windows`` consecutive windows;
 * labels outrank proxies: when the window's labels were judged by ``realized_z``/``cusum_h`` and
@@ -233,6 +234,7 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
     cusum = max(0.0, carried + max(loss / s for _, loss, s, _, _ in losses) - CUSUM_K)
     current["cusum"] = cusum
     _run(previous if carried > 0 else None, current, losses, cusum)
+    _pool(previous if _continues(previous, history, current) else None, current, losses, cusum)
     z = rules.get("realized_z")
     for name, loss, s, value, reference in losses:
         if z is not None and loss - float(z) * s > 0:
@@ -256,7 +258,9 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
 
 CUSUM_CONFIRM_Z = 2.326  # without realized_z: the confirmation of a CUSUM alarm (one-sided 1 %)
 _RUN = {"roc_auc": "auc", "Brier score": "brier", "squared error": "mse"}  # loss name -> record prefix
-RUN_FIELDS = tuple(f"cusum_{k}_{p}" for k in _RUN.values() for p in ("n", "sum", "sq"))  # carried in the records
+_OWN_SE = {"roc_auc": "realized_se", "Brier score": "brier_se", "squared error": "mse_se"}  # a window's own se
+# carried in the records: the run (n, sum, sq) and the champion's quiet windows before it (pw, pv)
+RUN_FIELDS = tuple(f"cusum_{k}_{p}" for k in _RUN.values() for p in ("n", "sum", "sq", "pw", "pv"))
 
 
 def _carried(history: list[dict[str, Any]], current: dict[str, Any]) -> tuple[dict[str, Any] | None, float]:
@@ -264,15 +268,19 @@ def _carried(history: list[dict[str, Any]], current: dict[str, Any]) -> tuple[di
     carries on from it — 0 when another champion served it, or a retrain was started then or since
     (also one asked for in a window without enough labels: the champion or its reference,
     ``policy.reference``, changed there)."""
-    version = current.get("champion_version")
     previous = next((h for h in reversed(sorted(history, key=lambda h: str(h.get("window_end"))))  # a re-run: the newer
                      if h.get("cusum") is not None and str(h.get("window_end")) < str(current["window_end"])), None)
-    retrained = previous is not None and any(
-        h.get("triggered") and str(previous.get("window_end")) < str(h.get("window_end")) < str(current["window_end"])
-        for h in history)
-    carried = float(previous["cusum"]) if previous is not None and version is not None and not retrained \
-        and previous.get("champion_version") == version and not previous.get("triggered") else 0.0
+    carried = float(previous["cusum"]) if _continues(previous, history, current) else 0.0
     return previous, carried
+
+
+def _continues(previous: dict[str, Any] | None, history: list[dict[str, Any]], current: dict[str, Any]) -> bool:
+    """Whether ``current`` goes on from ``previous``: the same champion, no retrain started then or since."""
+    version = current.get("champion_version")
+    if previous is None or version is None or previous.get("champion_version") != version or previous.get("triggered"):
+        return False
+    return not any(h.get("triggered") and str(previous.get("window_end")) < str(h.get("window_end"))
+                   < str(current["window_end"]) for h in history)
 
 
 def _carry_unjudged(history: list[dict[str, Any]], current: dict[str, Any]) -> None:
@@ -310,6 +318,20 @@ def _run(previous: dict[str, Any] | None, current: dict[str, Any], losses: list,
         current[f"{key}_n"], current[f"{key}_sum"], current[f"{key}_sq"] = n, total, sq
 
 
+def _pool(previous: dict[str, Any] | None, current: dict[str, Any], losses: list, cusum: float) -> None:
+    """The champion's windows that showed no loss (the CUSUM at 0 after them) before its run, per
+    statistic: ``cusum_<k>_pw`` (the sum of 1/se²) and ``_pv`` (of value/se²), carried while the
+    champion serves. The confirmation (:func:`_run_z`) pools them with the gate: what the champion
+    scored on the labels it served is a second, independent measurement of its level."""
+    for name, _, _, value, _ in losses:
+        key, se = f"cusum_{_RUN[name]}", current.get(_OWN_SE[name])
+        pw, pv = (float((previous or {}).get(f"{key}_{part}") or 0.0) for part in ("pw", "pv"))
+        if cusum <= 0 and se is not None and se == se and float(se) > 0:
+            weight = 1.0 / float(se) ** 2
+            pw, pv = pw + weight, pv + weight * float(value)
+        current[f"{key}_pw"], current[f"{key}_pv"] = pw, pv
+
+
 def _run_windows(current: dict[str, Any]) -> int:
     return int(max((current.get(f"cusum_{k}_n") or 0) for k in _RUN.values()))
 
@@ -320,19 +342,29 @@ def _run_z(current: dict[str, Any], losses: list, gate: dict[str, float], metric
     statistics): a gate that was lucky by one standard error shifts every window's loss by it, and
     the CUSUM climbs on a stream that does not drift. The run's mean is therefore judged against
     the reference's own standard error and the windows' observed spread (at least their sampling
-    error): ``mean / sqrt(se_ref² + var_window / m)`` over the run's ``m`` windows."""
+    error): ``mean / sqrt(se_ref² + var_window / m)`` over the run's ``m`` windows. When the
+    champion served windows without a loss before the run (:func:`_pool`), the reference is the
+    gate pooled with them (inverse-variance): the mean loss is taken against that level and
+    ``se_ref`` is the pooled one — a champion that served at its gate level for six windows
+    confirms a steady loss of two gate standard errors, a lucky gate with nothing to pool does not."""
     ref_se = {"roc_auc": gate.get(f"{metric}_se"), "Brier score": gate.get("brier_se"),
               "squared error": gate.get("mse_se")}
     best = None
-    for name, _, s, _, _ in losses:
+    for name, _, s, _, reference in losses:
         key, se_ref = f"cusum_{_RUN[name]}", ref_se.get(name)
-        m, total, sq = (float(current.get(f"{key}_{part}") or 0.0) for part in ("n", "sum", "sq"))
-        if m < 1 or se_ref is None or se_ref != se_ref:
+        m, total, sq, pw, pv = (float(current.get(f"{key}_{part}") or 0.0) for part in ("n", "sum", "sq", "pw", "pv"))
+        if m < 1 or se_ref is None or se_ref != se_ref or float(se_ref) <= 0:
             continue
         mean = total / m
         spread = max(sq / m - mean * mean, 0.0) * m / (m - 1) if m > 1 else 0.0
         var_window = max(spread, s * s - float(se_ref) ** 2)  # s: the window's loss se (window and reference)
-        z = mean / math.sqrt(float(se_ref) ** 2 + var_window / m) if float(se_ref) ** 2 + var_window > 0 else None
+        var_ref = float(se_ref) ** 2
+        if pw > 0:  # the level pooled from the gate and the champion's quiet windows before the run
+            w_gate = 1.0 / var_ref
+            level = (w_gate * reference + pv) / (w_gate + pw)
+            mean -= (reference - level) if name == "roc_auc" else (level - reference)
+            var_ref = 1.0 / (w_gate + pw)
+        z = mean / math.sqrt(var_ref + var_window / m) if var_ref + var_window > 0 else None
         if z is not None:
             best = z if best is None else max(best, z)
     return best
