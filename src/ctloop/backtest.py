@@ -273,7 +273,9 @@ def run_backtest(
     step = parse_duration(cfg.window, name="--window")
     data = frame.copy()
     data[cfg.time_column] = parse_times(data[cfg.time_column], cfg.time_column)
-    data = data.dropna(subset=[cfg.target]).sort_values(cfg.time_column, kind="stable").reset_index(drop=True)
+    untimed = int(data[cfg.time_column].isna().sum())  # no event time: no window (prepare_data drops them too)
+    data = data.dropna(subset=[cfg.target, cfg.time_column]).sort_values(cfg.time_column, kind="stable")
+    data = data.reset_index(drop=True)
     if data.empty:
         raise DataValidationError([(cfg.target, "non_null", 0, "no rows with a target value")])
     t0 = data[cfg.time_column].min().floor("D" if step >= pd.Timedelta(days=1) else "min")
@@ -307,6 +309,8 @@ def run_backtest(
         how = (f"derived: {TRAIN_ROWS} rows at a median {rows_per_window:.0f} rows per window, "
                f"1..{MAX_TRAIN_WINDOWS} windows")
     train_windows = min(train_windows, len(bounds) - 1)
+    if untimed:
+        say(f"{untimed} row(s) without a {cfg.time_column!r} value left out (no window to replay them in)")
     say(f"{len(data)} rows in {len(bounds)} windows of {cfg.window}; training window {train_windows} "
         f"window(s) ({how}); a challenger needs {min_train_rows} labelled rows; policy {cfg.policy}")
 

@@ -84,3 +84,16 @@ def test_unparseable_times_name_the_column_and_the_values():
 def test_synthetic_data_needs_at_least_one_row(rows):
     with pytest.raises(ConfigError, match=rf"n_rows must be a whole number >= 1, got {rows}"):
         make_credit_data(n_rows=rows)
+
+
+def test_rows_without_an_event_time_are_left_out_not_an_index_error():
+    """A null in the time column (an empty CSV cell) was sorted past the last window's edge:
+    ``IndexError: index 6 is out of bounds`` from the labels' window ends. prepare_data leaves
+    such rows out (no window selects them); the backtest replays the others and says so."""
+    data = frame()
+    untimed = data.copy()
+    untimed.loc[[3, 200], "ts"] = pd.NaT
+    said: list[str] = []
+    report = run_backtest(untimed, config(), progress=said.append)
+    assert sum(w.rows for w in report.windows) == len(data) - 2
+    assert "2 row(s) without a 'ts' value left out (no window to replay them in)" in said
