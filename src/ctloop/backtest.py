@@ -259,7 +259,7 @@ def run_backtest(
     from ctloop.components.evaluate import core as eval_core
     from ctloop.components.prepare import core as prep_core
     from ctloop.components.train import core as train_core
-    from ctloop.contract import parse_times
+    from ctloop.contract import check_finite, parse_times
     from ctloop.drift import engine as drift_core
     from ctloop.errors import CtloopError
     from ctloop.monitoring import policy, triggers
@@ -273,6 +273,7 @@ def run_backtest(
     step = parse_duration(cfg.window, name="--window")
     data = frame.copy()
     data[cfg.time_column] = parse_times(data[cfg.time_column], cfg.time_column)
+    check_finite(data, exclude=(cfg.time_column,))  # as prepare_data refuses them: no model takes inf
     untimed = int(data[cfg.time_column].isna().sum())  # no event time: no window (prepare_data drops them too)
     data = data.dropna(subset=[cfg.target, cfg.time_column]).sort_values(cfg.time_column, kind="stable")
     data = data.reset_index(drop=True)

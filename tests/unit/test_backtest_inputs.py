@@ -97,3 +97,19 @@ def test_rows_without_an_event_time_are_left_out_not_an_index_error():
     report = run_backtest(untimed, config(), progress=said.append)
     assert sum(w.rows for w in report.windows) == len(data) - 2
     assert "2 row(s) without a 'ts' value left out (no window to replay them in)" in said
+
+
+@pytest.mark.parametrize("column", ["a", "y"])
+def test_infinite_values_are_refused_naming_the_column_as_the_prepare_core_does(column):
+    """inf in a feature or a regression target after the initial model: refused up front with the
+    column, as prepare_data's check_finite refuses it. Was: the champion's predictions raised
+    ``ValueError: Input X contains infinity`` (a traceback) and an inf target replayed silently."""
+    data = frame().astype({column: float})
+    data.loc[[300, 399], column] = [np.inf, -np.inf]  # after the initial model
+    task = "regression" if column == "y" else "classification"
+    gate = GateConfig.from_dict({"bootstrap_rounds": 20, "thresholds": {"rmse": 10.0}}) if column == "y" else None
+    cfg = config(training=TrainingConfig(task=task, estimator="linear_regression" if column == "y"
+                                         else "logistic_regression"), **({"gate": gate} if gate else {}))
+    with pytest.raises(DataValidationError, match=rf"^data contract violated \(1 rule\(s\)\): column '{column}' "
+                                                  r"breaks rule 'finite' in 2 row\(s\): infinite values"):
+        run_backtest(data, cfg)
