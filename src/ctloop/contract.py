@@ -155,7 +155,12 @@ def check_uniform_types(frame: pd.DataFrame, columns: list[str]) -> None:
         values = col.dropna()
         kinds = values.map(lambda v: "text" if isinstance(v, str) else type(v).__name__)
         counts = kinds.value_counts()
-        if len(counts) > 1:
+        nested = values[values.map(lambda v: isinstance(v, (list, tuple, dict, set)) or hasattr(v, "__len__")
+                                   and not isinstance(v, (str, bytes)))]
+        if len(nested):  # a Parquet list or struct column: unhashable, every encoder fails on it
+            violations.append((str(name), "dtype", len(nested), f"nested values ({type(nested.iloc[0]).__name__}; "
+                               f"e.g. {_short(nested.iloc[0])}): a feature needs one text or number per row"))
+        elif len(counts) > 1:
             rare = counts.index[-1]
             example = values[kinds == rare].iloc[0]
             violations.append((str(name), "dtype", int(counts.iloc[-1]), "mixed types ("
@@ -163,6 +168,11 @@ def check_uniform_types(frame: pd.DataFrame, columns: list[str]) -> None:
                                + f"; e.g. {example!r}): make the column all text or all numbers"))
     if violations:
         raise DataValidationError(violations)
+
+
+def _short(value: Any) -> str:
+    text = repr(value.tolist() if hasattr(value, "tolist") else value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def coerce(series: pd.Series, dtype: str) -> tuple[pd.Series, int, list[Any]]:

@@ -126,6 +126,21 @@ def test_mixed_types_in_a_text_column_name_the_column_and_the_counts():
         fit(frame, target="default")
 
 
+def test_a_list_column_names_the_column_not_an_unhashable_type_error():
+    """A Parquet list column (tags per row) reads as numpy arrays in an object column: was
+    ``TypeError: unhashable type: 'numpy.ndarray'`` from ``id_columns``' nunique (a traceback in
+    ``ctloop backtest`` and in train_model)."""
+    import numpy as np
+
+    from ctloop.components.train.core import fit
+
+    frame = _frame(200)
+    frame["tags"] = [np.array([i % 3, 2]) for i in range(len(frame))]
+    with pytest.raises(CtloopError, match=r"column 'tags' breaks rule 'dtype' in 200 row\(s\): nested values "
+                                          r"\(ndarray; e.g. \[0, 2\]\): a feature needs one text or number per row"):
+        fit(frame, target="default")
+
+
 def test_an_id_column_warns_only_from_the_minimum_rows_on_and_is_noted_in_the_meta():
     from ctloop.components.train.core import ID_COLUMN_MIN_ROWS, fit
 
