@@ -201,7 +201,8 @@ def coerce(series: pd.Series, dtype: str) -> tuple[pd.Series, int, list[Any]]:
     if dtype == "datetime":
         # utc=True: values with different offsets (or some with none: UTC, ctloop.timeutil) become
         # one UTC column; without it pandas returns an object column of mixed-offset timestamps
-        out = pd.to_datetime(series, errors="coerce", utc=True, format="mixed") \
+        dayfirst = (not pd.api.types.is_datetime64_any_dtype(series)) and date_order(series)[0]
+        out = pd.to_datetime(series, errors="coerce", utc=True, format="mixed", dayfirst=dayfirst) \
             if not pd.api.types.is_datetime64_any_dtype(series) else series
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -210,6 +211,26 @@ def coerce(series: pd.Series, dtype: str) -> tuple[pd.Series, int, list[Any]]:
     # category / string: any non-null value is acceptable text
     out = series.where(~notnull, series.astype(str))
     return out, 0, []
+
+
+def date_order(series: pd.Series) -> tuple[bool, str, str]:
+    """How dates such as ``03/02/2025`` (``/`` or ``.``) are written: ``(day_first, a day-first
+    value, a month-first value)``. A first number above 12 is a day, a second one above 12 a day
+    (month first); day first when some values say so and none says otherwise. pandas' mixed parsing
+    reads each value month first where it can and day first where it must (pandas 2.3.3,
+    ``to_datetime(format="mixed")``), so ``13/02/2025`` and ``03/02/2025`` became Feb 13 and
+    Mar 2: the rows silently out of order."""
+    import pandas as pd
+
+    if series.dtype != object and not pd.api.types.is_string_dtype(series):
+        return False, "", ""
+    text = series.dropna().astype(str)
+    parts = text.str.extract(r"^\s*(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}(?:\D|$)")
+    first, second = pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[1], errors="coerce")
+    day_first, month_first = text[first > 12], text[second > 12]
+    a = day_first.iloc[0] if len(day_first) else ""
+    b = month_first.iloc[0] if len(month_first) else ""
+    return bool(a) and not b, a, b
 
 
 def parse_times(series: pd.Series, name: str) -> pd.Series:
@@ -226,6 +247,11 @@ def parse_times(series: pd.Series, name: str) -> pd.Series:
         raise DataValidationError([(name, "dtype", int(series.notna().sum()),
                                     f"expected datetime, got numbers like {examples}: write ISO 8601 "
                                     "times (e.g. 2025-01-31T12:00:00Z)")])
+    _, day_first, month_first = date_order(series)
+    if day_first and month_first:
+        raise DataValidationError([(name, "date_order", len(series.dropna()),
+                                    f"dates written day first (like {day_first!r}) and month first (like "
+                                    f"{month_first!r}): write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)")])
     out, bad, examples = coerce(series, "datetime")
     if bad:
         raise DataValidationError([(name, "dtype", bad, f"expected datetime, got values like {examples}")])

@@ -113,3 +113,22 @@ def test_infinite_values_are_refused_naming_the_column_as_the_prepare_core_does(
     with pytest.raises(DataValidationError, match=rf"^data contract violated \(1 rule\(s\)\): column '{column}' "
                                                   r"breaks rule 'finite' in 2 row\(s\): infinite values"):
         run_backtest(data, cfg)
+
+
+def test_day_first_dates_keep_their_order_as_the_prepare_core_reads_them():
+    """``dd/mm/yyyy`` times: pandas' mixed parsing read ``03/02`` month first and ``13/02`` day
+    first, so the rows were silently out of order (pandas 2.3.3, ``to_datetime(format="mixed")``).
+    A first number above 12 says day first; the replay equals the one on the ISO times."""
+    data = frame(days=20)
+    day_first = data.assign(ts=data["ts"].dt.strftime("%d/%m/%Y %H:%M:%S.%f"))
+    expected, got = run_backtest(data, config()), run_backtest(day_first, config())
+    assert [(w.start, w.rows, w.metric) for w in got.windows] == [(w.start, w.rows, w.metric) for w in expected.windows]
+
+
+def test_dates_written_day_first_and_month_first_are_refused_naming_both():
+    data = frame().astype({"ts": str})
+    data.loc[3, "ts"], data.loc[8, "ts"] = "13/01/2024 10:00", "01/13/2024 11:00"
+    with pytest.raises(DataValidationError, match=r"column 'ts' breaks rule 'date_order' in 400 row\(s\): dates "
+                                                  r"written day first \(like '13/01/2024 10:00'\) and month first "
+                                                  r"\(like '01/13/2024 11:00'\)"):
+        run_backtest(data, config())
