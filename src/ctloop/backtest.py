@@ -650,7 +650,10 @@ def plot_comparison(reports: dict[str, BacktestReport], path: str | Path, title:
     metric = next(iter(reports.values())).metric
     ax1.set_ylabel(f"{metric} (prequential)")
     ax1.set_title(title or "metric per window; ▼ = retrain")
-    ax1.legend(fontsize=8)
+    if ax1.get_legend_handles_labels()[0]:
+        ax1.legend(fontsize=8)
+    else:  # no policy scored a window (each had fewer than MIN_SCORE_ROWS rows or one class)
+        ax1.text(0.5, 0.5, "no window scored", ha="center", va="center", transform=ax1.transAxes)
     ax1.grid(alpha=0.3)
     ax2.set_xlabel("retrains")
     ax2.set_ylabel(f"mean {metric}")

@@ -132,3 +132,18 @@ def test_dates_written_day_first_and_month_first_are_refused_naming_both():
                                                   r"written day first \(like '13/01/2024 10:00'\) and month first "
                                                   r"\(like '01/13/2024 11:00'\)"):
         run_backtest(data, config())
+
+
+def test_a_comparison_with_no_scored_window_plots_without_a_warning(tmp_path):
+    """100 rows in 1D windows (fewer than MIN_SCORE_ROWS each): every policy replays, none scores.
+    The plot said matplotlib's "No artists with labels found to put in legend" on stderr."""
+    import warnings
+
+    from ctloop.backtest import compare, write_comparison
+
+    reports = compare(frame(rows=100, days=4), config(), ["never", "always"])
+    assert all(r.mean_metric is None for r in reports.values())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_comparison(reports, tmp_path)
+    assert (tmp_path / "compare.png").stat().st_size > 0
