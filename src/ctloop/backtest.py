@@ -120,6 +120,9 @@ class BacktestConfig:
         from ctloop.timeutil import parse_duration
 
         check_policy(self.policy)
+        if self.target and self.target == self.time_column:
+            raise ConfigError(f"--target and --time-column name the same column {self.target!r}: the label "
+                              "cannot be the event time")
         if not 0.0 < self.holdout_fraction < 1.0:
             raise ConfigError(f"holdout_fraction must be in (0, 1), got {self.holdout_fraction}")
         for name in ("window", "train_window", "label_delay", "recency_half_life"):

@@ -147,3 +147,10 @@ def test_a_comparison_with_no_scored_window_plots_without_a_warning(tmp_path):
         warnings.simplefilter("error")
         write_comparison(reports, tmp_path)
     assert (tmp_path / "compare.png").stat().st_size > 0
+
+
+def test_a_target_that_is_the_time_column_is_refused_up_front():
+    """Was a replay that ended in 'no window can train an initial model: 400 labelled rows in the
+    training window (< 10000)' (every time a class)."""
+    with pytest.raises(ConfigError, match=r"^--target and --time-column name the same column 'ts'"):
+        run_backtest(frame(), config(target="ts"))
