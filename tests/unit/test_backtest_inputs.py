@@ -154,3 +154,13 @@ def test_a_target_that_is_the_time_column_is_refused_up_front():
     training window (< 10000)' (every time a class)."""
     with pytest.raises(ConfigError, match=r"^--target and --time-column name the same column 'ts'"):
         run_backtest(frame(), config(target="ts"))
+
+
+def test_a_continuous_target_replayed_as_classification_suggests_regression():
+    """Was 'no window can train an initial model: 400 labelled rows in the training window
+    (< 10000)': every value a class."""
+    data = frame().assign(y=lambda d: d["a"] * 3.5)
+    with pytest.raises(DataValidationError, match=r"column 'y' breaks rule 'classes' in 400 row\(s\): 400 classes, "
+                                                  r"values like .* that are not whole numbers: a regression target\? "
+                                                  r"pass --task regression"):
+        run_backtest(data, config())
