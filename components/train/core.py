@@ -230,7 +230,13 @@ def fit(
             raise TrainingError(f"{estimator}.fit takes no sample_weight, but the training data has recency "
                                 f"weights ({WEIGHT}, from data.recency_half_life): unset data.recency_half_life "
                                 "or accept sample_weight in fit")
-        fit_kw["model__sample_weight"] = data[WEIGHT].to_numpy(dtype=float)
+        weights = pd.to_numeric(data[WEIGHT], errors="coerce")
+        bad = weights.isna() | ~(weights >= 0) | ~np.isfinite(weights.to_numpy(dtype=float, na_value=np.nan))
+        if bad.any():  # a column of the user's data under the reserved name, not prepare_data's weights
+            raise DataValidationError([(WEIGHT, "weight", int(bad.sum()), f"values like "
+                                        f"{data.loc[bad, WEIGHT].iloc[0]!r} are not sample weights (finite numbers "
+                                        f">= 0): the name {WEIGHT!r} is reserved for recency weights; rename it")])
+        fit_kw["model__sample_weight"] = weights.to_numpy(dtype=float)
     best_params: dict[str, Any] = {}
     metrics: dict[str, float] = {}
     try:

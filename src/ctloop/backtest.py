@@ -120,6 +120,9 @@ class BacktestConfig:
         from ctloop.timeutil import parse_duration
 
         check_policy(self.policy)
+        if self.target and self.target == self.time_column:
+            raise ConfigError(f"--target and --time-column name the same column {self.target!r}: the label "
+                              "cannot be the event time")
         if not 0.0 < self.holdout_fraction < 1.0:
             raise ConfigError(f"holdout_fraction must be in (0, 1), got {self.holdout_fraction}")
         for name in ("window", "train_window", "label_delay", "recency_half_life"):
@@ -259,7 +262,7 @@ def run_backtest(
     from ctloop.components.evaluate import core as eval_core
     from ctloop.components.prepare import core as prep_core
     from ctloop.components.train import core as train_core
-    from ctloop.contract import parse_times
+    from ctloop.contract import check_finite, parse_times
     from ctloop.drift import engine as drift_core
     from ctloop.errors import CtloopError
     from ctloop.monitoring import policy, triggers
@@ -273,7 +276,10 @@ def run_backtest(
     step = parse_duration(cfg.window, name="--window")
     data = frame.copy()
     data[cfg.time_column] = parse_times(data[cfg.time_column], cfg.time_column)
-    data = data.dropna(subset=[cfg.target]).sort_values(cfg.time_column, kind="stable").reset_index(drop=True)
+    check_finite(data, exclude=(cfg.time_column,))  # as prepare_data refuses them: no model takes inf
+    untimed = int(data[cfg.time_column].isna().sum())  # no event time: no window (prepare_data drops them too)
+    data = data.dropna(subset=[cfg.target, cfg.time_column]).sort_values(cfg.time_column, kind="stable")
+    data = data.reset_index(drop=True)
     if data.empty:
         raise DataValidationError([(cfg.target, "non_null", 0, "no rows with a target value")])
     t0 = data[cfg.time_column].min().floor("D" if step >= pd.Timedelta(days=1) else "min")
@@ -297,6 +303,10 @@ def run_backtest(
     counts = np.bincount(win_of_row, minlength=len(bounds))
     classification = cfg.task == "classification"
     n_classes = int(data[cfg.target].nunique()) if classification else 0
+    if classification and pd.api.types.is_float_dtype(data[cfg.target]) and (data[cfg.target] % 1 != 0).any():
+        raise DataValidationError([(cfg.target, "classes", len(data), f"{n_classes} classes, values like "
+                                    f"{data[cfg.target].iloc[0]!r} that are not whole numbers: a regression "
+                                    "target? pass --task regression")])
     min_train_rows = cfg.min_train_rows or retrain.min_rows(cfg.task, n_classes)
     if cfg.train_window:
         train_windows = max(1, math.ceil(parse_duration(cfg.train_window, name="--train-window") / step))
@@ -307,6 +317,8 @@ def run_backtest(
         how = (f"derived: {TRAIN_ROWS} rows at a median {rows_per_window:.0f} rows per window, "
                f"1..{MAX_TRAIN_WINDOWS} windows")
     train_windows = min(train_windows, len(bounds) - 1)
+    if untimed:
+        say(f"{untimed} row(s) without a {cfg.time_column!r} value left out (no window to replay them in)")
     say(f"{len(data)} rows in {len(bounds)} windows of {cfg.window}; training window {train_windows} "
         f"window(s) ({how}); a challenger needs {min_train_rows} labelled rows; policy {cfg.policy}")
 
@@ -645,7 +657,10 @@ def plot_comparison(reports: dict[str, BacktestReport], path: str | Path, title:
     metric = next(iter(reports.values())).metric
     ax1.set_ylabel(f"{metric} (prequential)")
     ax1.set_title(title or "metric per window; ▼ = retrain")
-    ax1.legend(fontsize=8)
+    if ax1.get_legend_handles_labels()[0]:
+        ax1.legend(fontsize=8)
+    else:  # no policy scored a window (each had fewer than MIN_SCORE_ROWS rows or one class)
+        ax1.text(0.5, 0.5, "no window scored", ha="center", va="center", transform=ax1.transAxes)
     ax1.grid(alpha=0.3)
     ax2.set_xlabel("retrains")
     ax2.set_ylabel(f"mean {metric}")

@@ -155,7 +155,12 @@ def check_uniform_types(frame: pd.DataFrame, columns: list[str]) -> None:
         values = col.dropna()
         kinds = values.map(lambda v: "text" if isinstance(v, str) else type(v).__name__)
         counts = kinds.value_counts()
-        if len(counts) > 1:
+        nested = values[values.map(lambda v: isinstance(v, (list, tuple, dict, set)) or hasattr(v, "__len__")
+                                   and not isinstance(v, (str, bytes)))]
+        if len(nested):  # a Parquet list or struct column: unhashable, every encoder fails on it
+            violations.append((str(name), "dtype", len(nested), f"nested values ({type(nested.iloc[0]).__name__}; "
+                               f"e.g. {_short(nested.iloc[0])}): a feature needs one text or number per row"))
+        elif len(counts) > 1:
             rare = counts.index[-1]
             example = values[kinds == rare].iloc[0]
             violations.append((str(name), "dtype", int(counts.iloc[-1]), "mixed types ("
@@ -163,6 +168,11 @@ def check_uniform_types(frame: pd.DataFrame, columns: list[str]) -> None:
                                + f"; e.g. {example!r}): make the column all text or all numbers"))
     if violations:
         raise DataValidationError(violations)
+
+
+def _short(value: Any) -> str:
+    text = repr(value.tolist() if hasattr(value, "tolist") else value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def coerce(series: pd.Series, dtype: str) -> tuple[pd.Series, int, list[Any]]:
@@ -191,7 +201,8 @@ def coerce(series: pd.Series, dtype: str) -> tuple[pd.Series, int, list[Any]]:
     if dtype == "datetime":
         # utc=True: values with different offsets (or some with none: UTC, ctloop.timeutil) become
         # one UTC column; without it pandas returns an object column of mixed-offset timestamps
-        out = pd.to_datetime(series, errors="coerce", utc=True, format="mixed") \
+        dayfirst = (not pd.api.types.is_datetime64_any_dtype(series)) and date_order(series)[0]
+        out = pd.to_datetime(series, errors="coerce", utc=True, format="mixed", dayfirst=dayfirst) \
             if not pd.api.types.is_datetime64_any_dtype(series) else series
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -200,6 +211,26 @@ def coerce(series: pd.Series, dtype: str) -> tuple[pd.Series, int, list[Any]]:
     # category / string: any non-null value is acceptable text
     out = series.where(~notnull, series.astype(str))
     return out, 0, []
+
+
+def date_order(series: pd.Series) -> tuple[bool, str, str]:
+    """How dates such as ``03/02/2025`` (``/`` or ``.``) are written: ``(day_first, a day-first
+    value, a month-first value)``. A first number above 12 is a day, a second one above 12 a day
+    (month first); day first when some values say so and none says otherwise. pandas' mixed parsing
+    reads each value month first where it can and day first where it must (pandas 2.3.3,
+    ``to_datetime(format="mixed")``), so ``13/02/2025`` and ``03/02/2025`` became Feb 13 and
+    Mar 2: the rows silently out of order."""
+    import pandas as pd
+
+    if series.dtype != object and not pd.api.types.is_string_dtype(series):
+        return False, "", ""
+    text = series.dropna().astype(str)
+    parts = text.str.extract(r"^\s*(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}(?:\D|$)")
+    first, second = pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[1], errors="coerce")
+    day_first, month_first = text[first > 12], text[second > 12]
+    a = day_first.iloc[0] if len(day_first) else ""
+    b = month_first.iloc[0] if len(month_first) else ""
+    return bool(a) and not b, a, b
 
 
 def parse_times(series: pd.Series, name: str) -> pd.Series:
@@ -216,6 +247,11 @@ def parse_times(series: pd.Series, name: str) -> pd.Series:
         raise DataValidationError([(name, "dtype", int(series.notna().sum()),
                                     f"expected datetime, got numbers like {examples}: write ISO 8601 "
                                     "times (e.g. 2025-01-31T12:00:00Z)")])
+    _, day_first, month_first = date_order(series)
+    if day_first and month_first:
+        raise DataValidationError([(name, "date_order", len(series.dropna()),
+                                    f"dates written day first (like {day_first!r}) and month first (like "
+                                    f"{month_first!r}): write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)")])
     out, bad, examples = coerce(series, "datetime")
     if bad:
         raise DataValidationError([(name, "dtype", bad, f"expected datetime, got values like {examples}")])

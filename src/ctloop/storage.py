@@ -876,6 +876,22 @@ def table_format(uri: str, fmt: str | None = None) -> str:
     )
 
 
+def _plain_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nullable text and boolean columns with gaps (pandas' ``string``/``boolean`` dtypes, what a
+    Parquet file written from them reads back as) as object columns with NaN, as the same table
+    reads from CSV: scikit-learn's imputers compare ``pd.NA`` with itself and fail ("TypeError:
+    boolean value of NA is ambiguous", sklearn/utils/fixes.py ``_object_dtype_isnan``,
+    scikit-learn 1.9.1) when a model is fitted or predicts."""
+    import numpy as np
+    import pandas as pd
+
+    for name in frame.columns:
+        col = frame[name]
+        if isinstance(col.dtype, (pd.StringDtype, pd.BooleanDtype)) and col.isna().any():
+            frame[name] = col.astype(object).where(col.notna(), np.nan)
+    return frame
+
+
 def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a CSV or Parquet table from a local path or an object store URI.
 
@@ -892,7 +908,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         raise DataSourceError(f"{uri} is empty (0 bytes of data)")
     try:
         if kind == "parquet":
-            frame = pd.read_parquet(io.BytesIO(raw))
+            frame = _plain_missing(pd.read_parquet(io.BytesIO(raw)))
         else:
             compression = "gzip" if uri.lower().endswith(".gz") else None
             frame = pd.read_csv(io.BytesIO(raw), compression=compression,

@@ -84,3 +84,83 @@ def test_unparseable_times_name_the_column_and_the_values():
 def test_synthetic_data_needs_at_least_one_row(rows):
     with pytest.raises(ConfigError, match=rf"n_rows must be a whole number >= 1, got {rows}"):
         make_credit_data(n_rows=rows)
+
+
+def test_rows_without_an_event_time_are_left_out_not_an_index_error():
+    """A null in the time column (an empty CSV cell) was sorted past the last window's edge:
+    ``IndexError: index 6 is out of bounds`` from the labels' window ends. prepare_data leaves
+    such rows out (no window selects them); the backtest replays the others and says so."""
+    data = frame()
+    untimed = data.copy()
+    untimed.loc[[3, 200], "ts"] = pd.NaT
+    said: list[str] = []
+    report = run_backtest(untimed, config(), progress=said.append)
+    assert sum(w.rows for w in report.windows) == len(data) - 2
+    assert "2 row(s) without a 'ts' value left out (no window to replay them in)" in said
+
+
+@pytest.mark.parametrize("column", ["a", "y"])
+def test_infinite_values_are_refused_naming_the_column_as_the_prepare_core_does(column):
+    """inf in a feature or a regression target after the initial model: refused up front with the
+    column, as prepare_data's check_finite refuses it. Was: the champion's predictions raised
+    ``ValueError: Input X contains infinity`` (a traceback) and an inf target replayed silently."""
+    data = frame().astype({column: float})
+    data.loc[[300, 399], column] = [np.inf, -np.inf]  # after the initial model
+    task = "regression" if column == "y" else "classification"
+    gate = GateConfig.from_dict({"bootstrap_rounds": 20, "thresholds": {"rmse": 10.0}}) if column == "y" else None
+    cfg = config(training=TrainingConfig(task=task, estimator="linear_regression" if column == "y"
+                                         else "logistic_regression"), **({"gate": gate} if gate else {}))
+    with pytest.raises(DataValidationError, match=rf"^data contract violated \(1 rule\(s\)\): column '{column}' "
+                                                  r"breaks rule 'finite' in 2 row\(s\): infinite values"):
+        run_backtest(data, cfg)
+
+
+def test_day_first_dates_keep_their_order_as_the_prepare_core_reads_them():
+    """``dd/mm/yyyy`` times: pandas' mixed parsing read ``03/02`` month first and ``13/02`` day
+    first, so the rows were silently out of order (pandas 2.3.3, ``to_datetime(format="mixed")``).
+    A first number above 12 says day first; the replay equals the one on the ISO times."""
+    data = frame(days=20)
+    day_first = data.assign(ts=data["ts"].dt.strftime("%d/%m/%Y %H:%M:%S.%f"))
+    expected, got = run_backtest(data, config()), run_backtest(day_first, config())
+    assert [(w.start, w.rows, w.metric) for w in got.windows] == [(w.start, w.rows, w.metric) for w in expected.windows]
+
+
+def test_dates_written_day_first_and_month_first_are_refused_naming_both():
+    data = frame().astype({"ts": str})
+    data.loc[3, "ts"], data.loc[8, "ts"] = "13/01/2024 10:00", "01/13/2024 11:00"
+    with pytest.raises(DataValidationError, match=r"column 'ts' breaks rule 'date_order' in 400 row\(s\): dates "
+                                                  r"written day first \(like '13/01/2024 10:00'\) and month first "
+                                                  r"\(like '01/13/2024 11:00'\)"):
+        run_backtest(data, config())
+
+
+def test_a_comparison_with_no_scored_window_plots_without_a_warning(tmp_path):
+    """100 rows in 1D windows (fewer than MIN_SCORE_ROWS each): every policy replays, none scores.
+    The plot said matplotlib's "No artists with labels found to put in legend" on stderr."""
+    import warnings
+
+    from ctloop.backtest import compare, write_comparison
+
+    reports = compare(frame(rows=100, days=4), config(), ["never", "always"])
+    assert all(r.mean_metric is None for r in reports.values())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_comparison(reports, tmp_path)
+    assert (tmp_path / "compare.png").stat().st_size > 0
+
+
+def test_a_target_that_is_the_time_column_is_refused_up_front():
+    """Was a replay that ended in 'no window can train an initial model: 400 labelled rows in the
+    training window (< 10000)' (every time a class)."""
+    with pytest.raises(ConfigError, match=r"^--target and --time-column name the same column 'ts'"):
+        run_backtest(frame(), config(target="ts"))
+
+
+def test_a_continuous_target_replayed_as_classification_suggests_regression():
+    """Was 'no window can train an initial model: 400 labelled rows in the training window
+    (< 10000)': every value a class."""
+    data = frame().assign(y=lambda d: d["a"] * 3.5)
+    with pytest.raises(DataValidationError, match=r"column 'y' breaks rule 'classes' in 400 row\(s\): 400 classes, "
+                                                  r"values like .* that are not whole numbers: a regression target\? "
+                                                  r"pass --task regression"):
+        run_backtest(data, config())

@@ -126,6 +126,38 @@ def test_mixed_types_in_a_text_column_name_the_column_and_the_counts():
         fit(frame, target="default")
 
 
+def test_a_list_column_names_the_column_not_an_unhashable_type_error():
+    """A Parquet list column (tags per row) reads as numpy arrays in an object column: was
+    ``TypeError: unhashable type: 'numpy.ndarray'`` from ``id_columns``' nunique (a traceback in
+    ``ctloop backtest`` and in train_model)."""
+    import numpy as np
+
+    from ctloop.components.train.core import fit
+
+    frame = _frame(200)
+    frame["tags"] = [np.array([i % 3, 2]) for i in range(len(frame))]
+    with pytest.raises(CtloopError, match=r"column 'tags' breaks rule 'dtype' in 200 row\(s\): nested values "
+                                          r"\(ndarray; e.g. \[0, 2\]\): a feature needs one text or number per row"):
+        fit(frame, target="default")
+
+
+@pytest.mark.parametrize("value", ["heavy", -1.0])
+def test_a_user_column_under_the_reserved_weight_name_is_named_not_a_value_error(value):
+    """A column of the data named like prepare_data's recency weights: was ``ValueError: could not
+    convert string to float: 'heavy'`` (a traceback in ``ctloop backtest``), or negative weights
+    passed to the estimator."""
+    from ctloop.columns import WEIGHT
+    from ctloop.components.train.core import fit
+
+    frame = _frame(200)
+    frame[WEIGHT] = 1.0
+    frame[WEIGHT] = frame[WEIGHT].astype(object)
+    frame.loc[frame.index[:3], WEIGHT] = value
+    with pytest.raises(CtloopError, match=rf"column '{WEIGHT}' breaks rule 'weight' in 3 row\(s\): values like "
+                                          rf"{value!r} are not sample weights"):
+        fit(frame, target="default")
+
+
 def test_an_id_column_warns_only_from_the_minimum_rows_on_and_is_noted_in_the_meta():
     from ctloop.components.train.core import ID_COLUMN_MIN_ROWS, fit
 
