@@ -202,11 +202,12 @@ def fit(
     check_uniform_types(data, categorical)
     notes: list[str] = []
     for name in id_columns(data, categorical):
-        note = (f"column {name!r} has a different value in each of its {len(data)} rows (an ID?): the one-hot "
-                f"encoder keeps only values seen {ONE_HOT_MIN_FREQUENCY}+ times, so the model learns nothing "
-                "from it; drop it from the training table")
+        # the same text for any row count: Python shows it once per caller, not at every retrain of a backtest
+        note = (f"column {name!r} has a different value in every row (an ID?): the one-hot encoder keeps only "
+                f"values seen {ONE_HOT_MIN_FREQUENCY}+ times, so the model learns nothing from it; drop it from the "
+                "training table")
         warnings.warn(note, UserWarning, stacklevel=2)
-        notes.append(note)
+        notes.append(f"{note} ({len(data)} rows)")
     params = row_dependent_defaults(estimator, dict(params or {}), len(data))
     searching = bool(search_iterations and search_iterations > 0)
     space = search_space(estimator)

@@ -407,8 +407,12 @@ def run_backtest(
             say(f"window {i} [{lo} … {hi}): {base.reason}")
         i += 1
     if champion is None:
-        raise DataValidationError([(cfg.target, "trainable", len(data),
-                                    f"no window can train an initial model: {windows[-1].reason}")])
+        why = windows[-1].reason
+        late = int((label_time > np.datetime64(bounds[-1][1])).sum()) if delay > pd.Timedelta(0) else 0
+        if late:  # the delay held the labels back, not the data
+            why += (f"; with --label-delay {cfg.label_delay} the labels of {late:,} of {len(data):,} rows arrive after "
+                    f"the last window ends ({bounds[-1][1]}): a shorter delay, or a longer stream")
+        raise DataValidationError([(cfg.target, "trainable", len(data), f"no window can train an initial model: {why}")])
 
     records: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []  # the window records policy.judge reads (its state), as monitoring stores them

@@ -164,3 +164,13 @@ def test_a_continuous_target_replayed_as_classification_suggests_regression():
                                                   r"values like .* that are not whole numbers: a regression target\? "
                                                   r"pass --task regression"):
         run_backtest(data, config())
+
+
+def test_labels_that_arrive_after_the_replay_ends_are_named_with_the_label_delay():
+    """Was 'no window can train an initial model: no initial model yet: 0 labelled rows in the
+    training window (< 100)', not a word of the delay that held every label back."""
+    with pytest.raises(DataValidationError, match=r"with --label-delay 500D the labels of 400 of 400 rows arrive "
+                                                  r"after the last window ends \(2024-01-05"):
+        run_backtest(frame(), config(label_delay="500D"))
+    # a delay the stream can carry replays
+    assert run_backtest(frame(rows=1200, days=8), config(label_delay="1D", min_train_rows=100)).windows
