@@ -458,6 +458,18 @@ def test_a_champions_quiet_windows_before_the_run_tell_the_confirmation_its_leve
         fired.append(decide(history, current, rules, champion_gate=GATE).rule)
         history.append(current)
     assert "cusum" in fired, fired
+    # a run that ends (the CUSUM back at 0) puts its windows in the pool too: every window of the
+    # champion counts, not only those that kept the CUSUM at 0 (selected for being good: biased up)
+    history = []
+    for hour, value in enumerate((0.85, 0.83, 0.87, 0.85), start=1):
+        current = served(hour, value)
+        decide(history, current, rules, champion_gate=GATE)
+        history.append(current)
+    assert [h["cusum"] > 0 for h in history] == [False, True, True, False]  # (the Brier score: no loss, 0 - k)
+    assert history[1]["cusum_auc_pw"] == pytest.approx(1 / 0.015 ** 2)  # the run's window waits
+    assert history[1]["cusum_auc_rw"] == pytest.approx(1 / 0.015 ** 2)
+    assert history[-1]["cusum_auc_pw"] == pytest.approx(4 / 0.015 ** 2)
+    assert history[-1]["cusum_auc_pv"] == pytest.approx((0.85 + 0.83 + 0.87 + 0.85) / 0.015 ** 2)
     # another champion starts its own pool
     after = served(23, 0.85, champion_version="4")
     decide(history, after, rules, champion_gate=GATE)

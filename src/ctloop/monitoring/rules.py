@@ -23,8 +23,8 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
   (its newest windows; older ones fade) is confidently above 0 against the champion's level and
   the windows' spread (``realized_z`` standard errors; records ``cusum_<auc|brier|mse>_n/_sum/_sq``):
   its windows share one reference, so a gate that was lucky by a standard error alone would drive
-  it up. The level is the gate pooled with the windows the champion served before the run without
-  a loss (records ``cusum_<…>_pw/_pv``): a second measurement of what it scores;
+  it up. The level is the gate pooled with the windows the champion served before the run
+  (records ``cusum_<…>_pw/_pv``; the run's own wait in ``_rw/_rv``): a second measurement of what it scores;
 * ``prediction_psi``: prediction drift — record ``psi`` above both the threshold and ``psi_bound``
   (what sampling alone gives) for ``drift_windows`` consecutive windows;
 * labels outrank proxies: when the window's labels were judged by ``realized_z``/``cusum_h`` and
@@ -259,8 +259,8 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
 CUSUM_CONFIRM_Z = 2.326  # without realized_z: the confirmation of a CUSUM alarm (one-sided 1 %)
 _RUN = {"roc_auc": "auc", "Brier score": "brier", "squared error": "mse"}  # loss name -> record prefix
 _OWN_SE = {"roc_auc": "realized_se", "Brier score": "brier_se", "squared error": "mse_se"}  # a window's own se
-# carried in the records: the run (n, sum, sq) and the champion's quiet windows before it (pw, pv)
-RUN_FIELDS = tuple(f"cusum_{k}_{p}" for k in _RUN.values() for p in ("n", "sum", "sq", "pw", "pv"))
+# carried in the records: the run (n, sum, sq), the champion's windows before it (pw, pv) and the run's own (rw, rv)
+RUN_FIELDS = tuple(f"cusum_{k}_{p}" for k in _RUN.values() for p in ("n", "sum", "sq", "pw", "pv", "rw", "rv"))
 
 
 def _carried(history: list[dict[str, Any]], current: dict[str, Any]) -> tuple[dict[str, Any] | None, float]:
@@ -319,17 +319,23 @@ def _run(previous: dict[str, Any] | None, current: dict[str, Any], losses: list,
 
 
 def _pool(previous: dict[str, Any] | None, current: dict[str, Any], losses: list, cusum: float) -> None:
-    """The champion's windows that showed no loss (the CUSUM at 0 after them) before its run, per
-    statistic: ``cusum_<k>_pw`` (the sum of 1/se²) and ``_pv`` (of value/se²), carried while the
-    champion serves. The confirmation (:func:`_run_z`) pools them with the gate: what the champion
-    scored on the labels it served is a second, independent measurement of its level."""
+    """The champion's windows before its current CUSUM run, per statistic: ``cusum_<k>_pw`` (the
+    sum of 1/se²) and ``_pv`` (of value/se²), carried while the champion serves. The confirmation
+    (:func:`_run_z`) pools them with the gate: what the champion scored on the labels it served is
+    a second, independent measurement of its level. The run's own windows (the ones being judged)
+    wait in ``_rw``/``_rv`` and join the pool when the CUSUM is back at 0 — every window of the
+    champion ends up in it, not only the good ones (pooling only windows that kept the CUSUM at 0
+    would select them for being above the gate and bias the level up by half a window's standard
+    error, however many windows)."""
     for name, _, _, value, _ in losses:
         key, se = f"cusum_{_RUN[name]}", current.get(_OWN_SE[name])
-        pw, pv = (float((previous or {}).get(f"{key}_{part}") or 0.0) for part in ("pw", "pv"))
-        if cusum <= 0 and se is not None and se == se and float(se) > 0:
+        pw, pv, rw, rv = (float((previous or {}).get(f"{key}_{part}") or 0.0) for part in ("pw", "pv", "rw", "rv"))
+        if se is not None and se == se and float(se) > 0:
             weight = 1.0 / float(se) ** 2
-            pw, pv = pw + weight, pv + weight * float(value)
-        current[f"{key}_pw"], current[f"{key}_pv"] = pw, pv
+            rw, rv = rw + weight, rv + weight * float(value)
+        if cusum <= 0:  # no run (any more): its windows and this one belong to the champion's level
+            pw, pv, rw, rv = pw + rw, pv + rv, 0.0, 0.0
+        current.update({f"{key}_pw": pw, f"{key}_pv": pv, f"{key}_rw": rw, f"{key}_rv": rv})
 
 
 def _run_windows(current: dict[str, Any]) -> int:
@@ -343,7 +349,7 @@ def _run_z(current: dict[str, Any], losses: list, gate: dict[str, float], metric
     the CUSUM climbs on a stream that does not drift. The run's mean is therefore judged against
     the reference's own standard error and the windows' observed spread (at least their sampling
     error): ``mean / sqrt(se_ref² + var_window / m)`` over the run's ``m`` windows. When the
-    champion served windows without a loss before the run (:func:`_pool`), the reference is the
+    champion served windows before the run (:func:`_pool`), the reference is the
     gate pooled with them (inverse-variance): the mean loss is taken against that level and
     ``se_ref`` is the pooled one — a champion that served at its gate level for six windows
     confirms a steady loss of two gate standard errors, a lucky gate with nothing to pool does not."""
