@@ -322,11 +322,15 @@ def _pool(previous: dict[str, Any] | None, current: dict[str, Any], losses: list
     """The champion's windows that showed no loss (the CUSUM at 0 after them) before its run, per
     statistic: ``cusum_<k>_pw`` (the sum of 1/se²) and ``_pv`` (of value/se²), carried while the
     champion serves. The confirmation (:func:`_run_z`) pools them with the gate: what the champion
-    scored on the labels it served is a second, independent measurement of its level."""
-    for name, _, _, value, _ in losses:
-        key, se = f"cusum_{_RUN[name]}", current.get(_OWN_SE[name])
+    scored on the labels it served is a second, independent measurement of its level. A statistic
+    the window could not judge (no ROC AUC on labels of one class) keeps its pool as it was."""
+    values = {name: value for name, _, _, value, _ in losses}
+    for name, prefix in _RUN.items():
+        key, se, value = f"cusum_{prefix}", current.get(_OWN_SE[name]), values.get(name)
         pw, pv = (float((previous or {}).get(f"{key}_{part}") or 0.0) for part in ("pw", "pv"))
-        if cusum <= 0 and se is not None and se == se and float(se) > 0:
+        if name not in values and not pw:
+            continue
+        if value is not None and cusum <= 0 and se is not None and se == se and float(se) > 0:
             weight = 1.0 / float(se) ** 2
             pw, pv = pw + weight, pv + weight * float(value)
         current[f"{key}_pw"], current[f"{key}_pv"] = pw, pv
