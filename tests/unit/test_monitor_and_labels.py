@@ -630,3 +630,22 @@ def test_a_window_without_one_statistic_keeps_the_champions_pool_of_it():
     assert history[-1]["cusum_auc_pw"] == pytest.approx(5 / 0.015 ** 2)
     assert history[-1]["cusum_auc_pv"] == pytest.approx(5 * 0.85 / 0.015 ** 2)
     assert verdicts[-1].rule == "cusum", [(v.rule, v.reason) for v in verdicts]
+
+
+def test_a_spell_without_labels_keeps_the_champions_pool_in_the_history_monitoring_reads_back():
+    """The test above with the CUSUM at 0: six windows at the gate level (the pool), seven windows
+    with 20 labels, then 0.02 below the gate. Judged on the last six records (what
+    ``MonitoringStore.history`` reads back), the pool was gone after the spell and the loss was
+    never confirmed — judged on the whole history (the backtest) it was."""
+    rules = {"realized_z": 2.326, "cusum_h": 5.0}
+    for depth in (None, 6):
+        history, fired = [], []
+        for hour in range(1, 24):
+            current = served(hour, 0.85 if hour <= 6 else 0.83, n=20 if 6 < hour <= 13 else 800)
+            fired.append(decide(history[-depth:] if depth else history, current, rules, champion_gate=GATE,
+                                min_labels=100).rule)
+            history.append(current)
+            if fired[-1] == "cusum":
+                break
+        assert fired[-1] == "cusum" and len(fired) == 13 + 9, (depth, fired)
+        assert history[-1]["cusum_auc_pw"] == pytest.approx(6 / 0.015 ** 2), depth

@@ -287,9 +287,11 @@ def _carry_unjudged(history: list[dict[str, Any]], current: dict[str, Any]) -> N
     """A window whose labels could not be judged keeps the CUSUM and its run as they were, in its own
     record: monitoring reads only the last few windows back (``MonitoringStore.history``), and a
     longer spell without labels would otherwise lose them — the backtest, which keeps more history,
-    would go on with them."""
+    would go on with them. So does the champion's pool of quiet windows (:func:`_pool`) while the
+    CUSUM is at 0."""
     previous, carried = _carried(history, current)
-    if previous is None or carried <= 0:
+    pooled = any(previous.get(f"cusum_{k}_pw") for k in _RUN.values()) if previous is not None else False
+    if previous is None or not _continues(previous, history, current) or (carried <= 0 and not pooled):
         return
     current["cusum"] = carried
     current.update({field: previous[field] for field in RUN_FIELDS if previous.get(field) is not None})
