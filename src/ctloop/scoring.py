@@ -407,6 +407,7 @@ def score(
     import pyarrow.compute as pc
 
     from ctloop.labels.store import normalise_keys
+    from ctloop.storage import plain_missing
 
     if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
         raise ConfigError(f"batch_rows: must be a whole number > 0, got {batch_rows!r}")
@@ -431,7 +432,7 @@ def score(
         if not n:
             continue
         result.max_batch_rows = max(result.max_batch_rows, n)
-        frame = batch.select(scorer.features).to_pandas()
+        frame = plain_missing(batch.select(scorer.features).to_pandas())  # as read_table reads it for training
         try:
             predictions = scorer.predict(frame)
         except (ValueError, TypeError) as exc:

@@ -876,12 +876,13 @@ def table_format(uri: str, fmt: str | None = None) -> str:
     )
 
 
-def _plain_missing(frame: pd.DataFrame) -> pd.DataFrame:
+def plain_missing(frame: pd.DataFrame) -> pd.DataFrame:
     """Nullable text and boolean columns with gaps (pandas' ``string``/``boolean`` dtypes, what a
     Parquet file written from them reads back as) as object columns with NaN, as the same table
     reads from CSV: scikit-learn's imputers compare ``pd.NA`` with itself and fail ("TypeError:
     boolean value of NA is ambiguous", sklearn/utils/fixes.py ``_object_dtype_isnan``,
-    scikit-learn 1.9.1) when a model is fitted or predicts."""
+    scikit-learn 1.9.1) when a model is fitted or predicts. Batch scoring reads its Parquet
+    batches through it too (:func:`ctloop.scoring.score`)."""
     import numpy as np
     import pandas as pd
 
@@ -908,7 +909,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         raise DataSourceError(f"{uri} is empty (0 bytes of data)")
     try:
         if kind == "parquet":
-            frame = _plain_missing(pd.read_parquet(io.BytesIO(raw)))
+            frame = plain_missing(pd.read_parquet(io.BytesIO(raw)))
         else:
             compression = "gzip" if uri.lower().endswith(".gz") else None
             frame = pd.read_csv(io.BytesIO(raw), compression=compression,
@@ -958,6 +959,7 @@ def write_table(frame: pd.DataFrame, uri: str, fmt: str | None = None) -> None:
 
 __all__ = [
     "TABLE_FORMATS",
+    "plain_missing",
     "CONNECT_TIMEOUT_S",
     "READ_TIMEOUT_S",
     "ATTEMPTS",

@@ -623,3 +623,41 @@ def test_the_statistical_rules_state_survives_the_monitoring_store(tmp_path):
     (rec,) = store.history(window_end=(end + pd.Timedelta("1h")).isoformat(), need=2)
     assert (rec["psi"], rec["psi_bound"], rec["cusum"], rec["champion_version"]) == (0.31, 0.04, 2.5, "3")
     assert {k: rec[k] for k in run} == run and rec["cusum_mse_n"] is None
+
+
+def test_a_window_without_one_statistic_keeps_the_champions_pool_of_it():
+    """A window whose labels were all one class has no ROC AUC (its Brier score is judged): the
+    champion's quiet windows pooled for ROC AUC before it are still what it scored — they are
+    carried through it as the CUSUM's run is not reset by a window the statistic skipped (was: the
+    AUC pool dropped to 0 there, and the run after it was judged against the gate alone)."""
+    rules = {"realized_z": 2.326, "cusum_h": 5.0}
+    history, verdicts = [], []
+    for hour in range(1, 24):
+        current = served(hour, float("nan") if hour == 6 else 0.85 if hour <= 6 else 0.83)
+        verdicts.append(decide(history, current, rules, champion_gate=GATE))
+        history.append(current)
+        if verdicts[-1].fire:
+            break
+    assert history[5]["cusum_auc_pw"] == pytest.approx(5 / 0.015 ** 2)
+    assert history[-1]["cusum_auc_pw"] == pytest.approx(5 / 0.015 ** 2)
+    assert history[-1]["cusum_auc_pv"] == pytest.approx(5 * 0.85 / 0.015 ** 2)
+    assert verdicts[-1].rule == "cusum", [(v.rule, v.reason) for v in verdicts]
+
+
+def test_a_spell_without_labels_keeps_the_champions_pool_in_the_history_monitoring_reads_back():
+    """The test above with the CUSUM at 0: six windows at the gate level (the pool), seven windows
+    with 20 labels, then 0.02 below the gate. Judged on the last six records (what
+    ``MonitoringStore.history`` reads back), the pool was gone after the spell and the loss was
+    never confirmed — judged on the whole history (the backtest) it was."""
+    rules = {"realized_z": 2.326, "cusum_h": 5.0}
+    for depth in (None, 6):
+        history, fired = [], []
+        for hour in range(1, 24):
+            current = served(hour, 0.85 if hour <= 6 else 0.83, n=20 if 6 < hour <= 13 else 800)
+            fired.append(decide(history[-depth:] if depth else history, current, rules, champion_gate=GATE,
+                                min_labels=100).rule)
+            history.append(current)
+            if fired[-1] == "cusum":
+                break
+        assert fired[-1] == "cusum" and len(fired) == 13 + 9, (depth, fired)
+        assert history[-1]["cusum_auc_pw"] == pytest.approx(6 / 0.015 ** 2), depth

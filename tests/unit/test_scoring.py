@@ -240,3 +240,25 @@ def test_a_fixed_scoring_time_makes_a_retry_log_into_the_same_day(scorer, tmp_pa
                       log_root=str(tmp_path / "log"), scored_at=first)
     logged = sorted(p.relative_to(tmp_path / "log") for p in (tmp_path / "log").rglob("*.parquet"))
     assert len(logged) == 1 and "date=2026-12-02" in str(logged[0])
+
+
+@pytest.mark.parametrize("dtype, values", [("string", ["a", None, "b"]), ("boolean", [True, None, False])])
+def test_nullable_text_and_boolean_parquet_columns_with_gaps_score(tmp_path, dtype, values):
+    """A model of ctloop's train core scores a Parquet table written from pandas' nullable dtypes
+    with gaps, as ``read_table`` reads it for training (object, NaN for the gaps): the batches
+    kept ``pd.NA`` and the imputer raised "TypeError: boolean value of NA is ambiguous" (refused
+    as 'cannot score rows 0..59')."""
+    from ctloop.components.train.core import fit
+    from ctloop.storage import read_table, write_table
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=60), "c": ["p", "q", "r", "s"] * 15,
+                          "f": pd.array(values * 20, dtype=dtype), "y": [0, 1] * 30})
+    write_table(frame, str(tmp_path / "t.parquet"))
+    model = fit(read_table(str(tmp_path / "t.parquet")), target="y", params={"max_iter": 5}).model
+    scorer = scoring.Scorer(model, "credit", "3", "champion", ["x", "c", "f"], ["x"])
+    result = scoring.score(scorer, str(tmp_path / "t.parquet"), str(tmp_path / "out"), run_id="r1",
+                           id_column="", log_root=str(tmp_path / "log"), scored_at=SCORED_AT)
+    assert result.rows == 60
+    expected = model.predict_proba(read_table(str(tmp_path / "t.parquet")).drop(columns=["y"]))[:, 1]
+    assert np.allclose(_read(tmp_path / "out")["prediction_1"], expected)

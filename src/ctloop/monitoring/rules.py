@@ -287,9 +287,11 @@ def _carry_unjudged(history: list[dict[str, Any]], current: dict[str, Any]) -> N
     """A window whose labels could not be judged keeps the CUSUM and its run as they were, in its own
     record: monitoring reads only the last few windows back (``MonitoringStore.history``), and a
     longer spell without labels would otherwise lose them — the backtest, which keeps more history,
-    would go on with them."""
+    would go on with them. So does the champion's pool of the windows before the run
+    (:func:`_pool`), also while the CUSUM is at 0."""
     previous, carried = _carried(history, current)
-    if previous is None or carried <= 0:
+    pooled = any(previous.get(f"cusum_{k}_pw") for k in _RUN.values()) if previous is not None else False
+    if previous is None or not _continues(previous, history, current) or (carried <= 0 and not pooled):
         return
     current["cusum"] = carried
     current.update({field: previous[field] for field in RUN_FIELDS if previous.get(field) is not None})
@@ -326,11 +328,15 @@ def _pool(previous: dict[str, Any] | None, current: dict[str, Any], losses: list
     wait in ``_rw``/``_rv`` and join the pool when the CUSUM is back at 0 — every window of the
     champion ends up in it, not only the good ones (pooling only windows that kept the CUSUM at 0
     would select them for being above the gate and bias the level up by half a window's standard
-    error, however many windows)."""
-    for name, _, _, value, _ in losses:
-        key, se = f"cusum_{_RUN[name]}", current.get(_OWN_SE[name])
+    error, however many windows). A statistic the window could not judge (no ROC AUC on labels of
+    one class) adds nothing and keeps what it had."""
+    values = {name: value for name, _, _, value, _ in losses}
+    for name, prefix in _RUN.items():
+        key, se, value = f"cusum_{prefix}", current.get(_OWN_SE[name]), values.get(name)
         pw, pv, rw, rv = (float((previous or {}).get(f"{key}_{part}") or 0.0) for part in ("pw", "pv", "rw", "rv"))
-        if se is not None and se == se and float(se) > 0:
+        if name not in values and not (pw or rw):
+            continue
+        if value is not None and se is not None and se == se and float(se) > 0:
             weight = 1.0 / float(se) ** 2
             rw, rv = rw + weight, rv + weight * float(value)
         if cusum <= 0:  # no run (any more): its windows and this one belong to the champion's level
