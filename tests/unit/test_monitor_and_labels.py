@@ -644,6 +644,21 @@ def test_a_window_without_one_statistic_keeps_the_champions_pool_of_it():
     assert verdicts[-1].rule == "cusum", [(v.rule, v.reason) for v in verdicts]
 
 
+def test_a_window_without_one_statistic_keeps_the_cusums_run_of_it():
+    """The run's ROC AUC losses (``cusum_auc_n/_sum/_sq``) go on through a window whose labels were all
+    one class (no ROC AUC; the Brier score is judged and the CUSUM carries on): that window was read
+    as the start of a new run, and the confirmation's mean forgot every loss before it."""
+    rules = {"realized_z": 2.326, "cusum_h": 50.0}  # h out of reach: watch the run
+    history = []
+    for hour in range(1, 8):
+        current = served(hour, float("nan") if hour == 4 else 0.83)
+        decide(history, current, rules, champion_gate=GATE)
+        history.append(current)
+    assert all(h["cusum"] > 0 for h in history)
+    assert history[3]["cusum_auc_n"] == 3 and history[3]["cusum_auc_sum"] == pytest.approx(0.06)
+    assert history[-1]["cusum_auc_n"] == 6 and history[-1]["cusum_auc_sum"] == pytest.approx(0.12)
+
+
 def test_a_spell_without_labels_keeps_the_champions_pool_in_the_history_monitoring_reads_back():
     """The test above with the CUSUM at 0: six windows at the gate level (the pool), seven windows
     with 20 labels, then 0.02 below the gate. Judged on the last six records (what

@@ -306,10 +306,17 @@ def _run(previous: dict[str, Any] | None, current: dict[str, Any], losses: list,
     :data:`CUSUM_RUN_WINDOWS` windows the sums are scaled down before each new loss (an
     exponentially weighted mean, weight 7/8 per window): with a gate a little too high the CUSUM
     never returns to 0, and a mean over all its windows would let months of small losses outweigh
-    a real one for as long again."""
-    for name, loss, _, _, _ in losses:
-        key = f"cusum_{_RUN[name]}"
+    a real one for as long again. A statistic the window could not judge (no ROC AUC on labels of
+    one class) keeps its run as it was while the CUSUM goes on."""
+    judged = {name: loss for name, loss, _, _, _ in losses}
+    for name, prefix in _RUN.items():
+        key = f"cusum_{prefix}"
         n, total, sq = (float((previous or {}).get(f"{key}_{part}") or 0.0) for part in ("n", "sum", "sq"))
+        if name not in judged:
+            if cusum > 0 and n:
+                current[f"{key}_n"], current[f"{key}_sum"], current[f"{key}_sq"] = n, total, sq
+            continue
+        loss = judged[name]
         if cusum > 0:
             if n >= CUSUM_RUN_WINDOWS:
                 keep = (CUSUM_RUN_WINDOWS - 1) / n
