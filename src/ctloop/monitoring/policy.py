@@ -39,8 +39,8 @@ in the backtest), so nothing else has to be kept in step:
   are speculative: one starts only when it leaves :data:`RESERVE` tokens for a loss. At
   ``min_gap`` 2 a schedule of one retrain per two windows spends the budget as fast as it fills,
   and a change that came after a learnt one found it empty. Losses and a recovery that is still
-  behind are evidence and spend down to the last token. It starts with one token in the first window and nothing saved:
-  in the first N windows judged, at most ⌈N / min_gap⌉ retrains (a burst is earned by quiet
+  behind are evidence and spend down to the last token. It starts with one token in the first
+  window and nothing saved: in the first N windows judged, at most ⌈N / min_gap⌉ retrains (a burst is earned by quiet
   windows, never granted up front — a short history stays within half of always-retrain's
   retrains). A retrain that did not start (:func:`not_started`; in monitoring
   a trigger marked ``failed``) spends nothing. The rules' ``cooldown`` (a duration) still applies.

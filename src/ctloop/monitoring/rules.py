@@ -230,11 +230,11 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
                          "were recorded)")
         _carry_unjudged(history, current)
         return None
-    previous, carried = _carried(history, current)
+    previous, carried = _carried(history, current)  # previous: None unless this champion goes on from it
     cusum = max(0.0, carried + max(loss / s for _, loss, s, _, _ in losses) - CUSUM_K)
     current["cusum"] = cusum
     _run(previous if carried > 0 else None, current, losses, cusum)
-    _pool(previous if _continues(previous, history, current) else None, current, losses, cusum)
+    _pool(previous, current, losses, cusum)
     z = rules.get("realized_z")
     for name, loss, s, value, reference in losses:
         if z is not None and loss - float(z) * s > 0:
@@ -264,14 +264,15 @@ RUN_FIELDS = tuple(f"cusum_{k}_{p}" for k in _RUN.values() for p in ("n", "sum",
 
 
 def _carried(history: list[dict[str, Any]], current: dict[str, Any]) -> tuple[dict[str, Any] | None, float]:
-    """``(previous, cusum)``: the newest earlier record with a CUSUM and the value ``current``
-    carries on from it — 0 when another champion served it, or a retrain was started then or since
-    (also one asked for in a window without enough labels: the champion or its reference,
-    ``policy.reference``, changed there)."""
+    """``(previous, cusum)``: the newest earlier record with a CUSUM when ``current`` goes on from
+    it (else None), and the value ``current`` carries on from it — 0 when another champion served
+    it, or a retrain was started then or since (also one asked for in a window without enough
+    labels: the champion or its reference, ``policy.reference``, changed there)."""
     previous = next((h for h in reversed(sorted(history, key=lambda h: str(h.get("window_end"))))  # a re-run: the newer
                      if h.get("cusum") is not None and str(h.get("window_end")) < str(current["window_end"])), None)
-    carried = float(previous["cusum"]) if _continues(previous, history, current) else 0.0
-    return previous, carried
+    if not _continues(previous, history, current):
+        return None, 0.0
+    return previous, float(previous["cusum"])
 
 
 def _continues(previous: dict[str, Any] | None, history: list[dict[str, Any]], current: dict[str, Any]) -> bool:
@@ -290,8 +291,7 @@ def _carry_unjudged(history: list[dict[str, Any]], current: dict[str, Any]) -> N
     would go on with them. So does the champion's pool of the windows before the run
     (:func:`_pool`), also while the CUSUM is at 0."""
     previous, carried = _carried(history, current)
-    pooled = any(previous.get(f"cusum_{k}_pw") for k in _RUN.values()) if previous is not None else False
-    if previous is None or not _continues(previous, history, current) or (carried <= 0 and not pooled):
+    if previous is None or (carried <= 0 and not any(previous.get(f"cusum_{k}_pw") for k in _RUN.values())):
         return
     current["cusum"] = carried
     current.update({field: previous[field] for field in RUN_FIELDS if previous.get(field) is not None})
@@ -378,7 +378,7 @@ def _run_z(current: dict[str, Any], losses: list, gate: dict[str, float], metric
         spread = max(sq / m - mean * mean, 0.0) * m / (m - 1) if m > 1 else 0.0
         var_window = max(spread, s * s - float(se_ref) ** 2)  # s: the window's loss se (window and reference)
         var_ref = float(se_ref) ** 2
-        if pw > 0:  # the level pooled from the gate and the champion's quiet windows before the run
+        if pw > 0:  # the level pooled from the gate and the champion's windows before the run
             w_gate = 1.0 / var_ref
             level = (w_gate * reference + pv) / (w_gate + pw)
             mean -= (reference - level) if name == "roc_auc" else (level - reference)
