@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ctloop import metrics as M
 from ctloop.config import GateConfig
 from ctloop.errors import ConfigError, EvaluationError
+from ctloop.storage import plain_missing
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -65,7 +66,7 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str):
     if data.empty:
         raise EvaluationError(f"holdout data has no rows with a value in {target!r}")
     features = getattr(model, "feature_names_in_", None)
-    x = data[list(features)] if features is not None else data
+    x = plain_missing(data[list(features)] if features is not None else data)  # pd.NA: storage.plain_missing
     try:
         if task == "classification":
             proba = model.predict_proba(x)

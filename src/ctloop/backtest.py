@@ -266,6 +266,7 @@ def run_backtest(
     from ctloop.drift import engine as drift_core
     from ctloop.errors import CtloopError
     from ctloop.monitoring import policy, triggers
+    from ctloop.storage import plain_missing
     from ctloop.timeutil import parse_duration
 
     cfg.validate()
@@ -276,6 +277,7 @@ def run_backtest(
     step = parse_duration(cfg.window, name="--window")
     data = frame.copy()
     data[cfg.time_column] = parse_times(data[cfg.time_column], cfg.time_column)
+    data = plain_missing(data)  # a notebook's pd.NA, as read_table reads a Parquet file's
     check_finite(data, exclude=(cfg.time_column,))  # as prepare_data refuses them: no model takes inf
     untimed = int(data[cfg.time_column].isna().sum())  # no event time: no window (prepare_data drops them too)
     data = data.dropna(subset=[cfg.target, cfg.time_column]).sort_values(cfg.time_column, kind="stable")

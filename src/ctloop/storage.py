@@ -877,20 +877,36 @@ def table_format(uri: str, fmt: str | None = None) -> str:
 
 
 def plain_missing(frame: pd.DataFrame) -> pd.DataFrame:
-    """Nullable text and boolean columns with gaps (pandas' ``string``/``boolean`` dtypes, what a
-    Parquet file written from them reads back as) as object columns with NaN, as the same table
-    reads from CSV: scikit-learn's imputers compare ``pd.NA`` with itself and fail ("TypeError:
-    boolean value of NA is ambiguous", sklearn/utils/fixes.py ``_object_dtype_isnan``,
-    scikit-learn 1.9.1) when a model is fitted or predicts. Batch scoring reads its Parquet
-    batches through it too (:func:`ctloop.scoring.score`)."""
+    """``frame`` with its missing values as NumPy's NaN where scikit-learn needs them: nullable text
+    and boolean columns with gaps (pandas' ``string``/``boolean`` dtypes, what a Parquet file
+    written from them reads back as) and object columns holding ``pd.NA`` (a notebook's frame)
+    become object columns with NaN, as the same table reads from CSV. scikit-learn's imputers
+    compare ``pd.NA`` with itself and fail ("TypeError: boolean value of NA is ambiguous",
+    sklearn/utils/fixes.py ``_object_dtype_isnan``, scikit-learn 1.9.1) when a model is fitted or
+    predicts (nullable numbers, ``Int64``/``Float64``, they convert themselves). Read through it:
+    Parquet tables (:func:`read_table`), batch scoring's batches (:func:`ctloop.scoring.score`),
+    training data (``train.core.fit``), the gate's holdout and the backtest's frame. The caller's
+    frame is left as it was; the same frame comes back when nothing needs converting."""
     import numpy as np
     import pandas as pd
 
+    plain = {}
     for name in frame.columns:
         col = frame[name]
-        if isinstance(col.dtype, (pd.StringDtype, pd.BooleanDtype)) and col.isna().any():
-            frame[name] = col.astype(object).where(col.notna(), np.nan)
-    return frame
+        if not isinstance(col, pd.Series):  # duplicate column names: left to the data contract
+            continue
+        nullable = isinstance(col.dtype, (pd.StringDtype, pd.BooleanDtype))
+        if not nullable and col.dtype != object:
+            continue
+        gaps = col.isna()
+        if gaps.any() and (nullable or any(value is pd.NA for value in col[gaps])):
+            plain[name] = col.astype(object).where(~gaps, np.nan)
+    if not plain:
+        return frame
+    out = frame.copy(deep=False)
+    for name, col in plain.items():
+        out[name] = col
+    return out
 
 
 def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -174,3 +174,24 @@ def test_labels_that_arrive_after_the_replay_ends_are_named_with_the_label_delay
         run_backtest(frame(), config(label_delay="500D"))
     # a delay the stream can carry replays
     assert run_backtest(frame(rows=1200, days=8), config(label_delay="1D", min_train_rows=100)).windows
+
+
+def test_a_frame_holding_pandas_na_replays_as_the_same_table_read_from_a_file():
+    """A notebook's frame with pandas' nullable dtypes (``string``, ``boolean``, ``Int64``) or an
+    object column holding ``pd.NA``, passed straight to ``run_backtest``: scikit-learn's imputers
+    compared ``pd.NA`` with itself ("TypeError: boolean value of NA is ambiguous",
+    sklearn/utils/fixes.py ``_object_dtype_isnan``, scikit-learn 1.9.1) at the first fit. Read
+    from a Parquet file the same table already worked (``storage.read_table``); it replays the
+    same windows either way."""
+    data = frame()
+    rng = np.random.default_rng(1)
+    plain = data.assign(s=rng.choice(np.array(["p", "q", np.nan], dtype=object), len(data)),  # as a CSV reads
+                        k=np.where(rng.random(len(data)) < 0.2, np.nan, rng.integers(0, 3, len(data))))
+    nullable = plain.assign(s=pd.array(plain["s"], dtype="string"), k=pd.array(plain["k"], dtype="Int64"),
+                            o=plain["s"].where(plain["s"].notna(), pd.NA),
+                            f=pd.array(np.where(plain["s"].isna(), None, plain["a"] > 0), dtype="boolean"))
+    flags = pd.Series(plain["a"] > 0, dtype=object)  # True/False/empty cells: a CSV reads them as object
+    expected = plain.assign(o=plain["s"], f=flags.where(plain["s"].notna(), np.nan))
+    got, want = run_backtest(nullable, config(policy="always")), run_backtest(expected, config(policy="always"))
+    assert [w.metric for w in got.windows] == [w.metric for w in want.windows]
+    assert sum(w.retrained for w in got.windows) == 3

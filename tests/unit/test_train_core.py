@@ -98,3 +98,22 @@ def test_random_forest_tree_sample_is_capped_on_large_data(monkeypatch, data):
     explicit = core.fit(frame, target="y", estimator="random_forest",
                         params={"n_estimators": 5, "max_samples": 0.9})
     assert explicit.model.named_steps["model"].max_samples == 0.9
+
+
+@pytest.mark.parametrize("column", [pd.array(["a", None, "b", "c"] * 25, dtype="string"),
+                                    pd.Series(["a", pd.NA, "b", "c"] * 25, dtype=object)])
+def test_a_frame_holding_pandas_na_fits_and_its_holdout_is_scored(column):
+    """``pd.NA`` in a text or boolean column of an in-memory frame (not read from a file): the
+    imputers raised "TypeError: boolean value of NA is ambiguous" (scikit-learn 1.9.1,
+    sklearn/utils/fixes.py ``_object_dtype_isnan``) in ``fit`` and in the gate's scoring."""
+    from ctloop.components.evaluate import core as eval_core
+    from ctloop.config import GateConfig
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=100)
+    data = pd.DataFrame({"x": x, "f": column, "y": (x > 0).astype(int)})
+    result = core.fit(data, target="y", estimator="logistic_regression")
+    assert data["f"].isna().sum() == 25  # the caller's frame is left as it was
+    gate = GateConfig.from_dict({"bootstrap_rounds": 20, "seed": 0, "thresholds": {"roc_auc": 0.5}})
+    decision = eval_core.run(result.model, data, gate, target="y", task="classification")
+    assert decision.challenger_metrics["roc_auc"] > 0.9
