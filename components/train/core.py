@@ -91,11 +91,13 @@ def build_pipeline(*, task: str, estimator: str, params: dict[str, Any] | None, 
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     model, merged = build(task, estimator, dict(params or {}), seed)
-    num_steps = [("impute", SimpleImputer(strategy="median"))]
+    # keep_empty_features: a column with no value in the training rows stays in the model (the served
+    # input schema does not change with the data of one window); fit names such columns
+    num_steps = [("impute", SimpleImputer(strategy="median", keep_empty_features=True))]
     if scales_numeric(estimator):
         num_steps.append(("scale", StandardScaler()))
     cat_steps = [
-        ("impute", SimpleImputer(strategy="most_frequent")),
+        ("impute", SimpleImputer(strategy="most_frequent", keep_empty_features=True)),
         ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=ONE_HOT_MIN_FREQUENCY, sparse_output=False)),
     ]
     pre = ColumnTransformer(
@@ -210,6 +212,12 @@ def fit(
                 "training table")
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
+    empty = [name for name in numeric + categorical if data[name].isna().all()]
+    if empty:
+        note = (f"column(s) {', '.join(repr(n) for n in empty)} have no value in any of the {len(data)} training "
+                "rows: the model cannot learn from them yet")
+        warnings.warn(note, UserWarning, stacklevel=2)
+        notes.append(note)
     params = row_dependent_defaults(estimator, dict(params or {}), len(data))
     searching = bool(search_iterations and search_iterations > 0)
     space = search_space(estimator)

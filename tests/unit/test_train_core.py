@@ -117,3 +117,28 @@ def test_a_frame_holding_pandas_na_fits_and_its_holdout_is_scored(column):
     gate = GateConfig.from_dict({"bootstrap_rounds": 20, "seed": 0, "thresholds": {"roc_auc": 0.5}})
     decision = eval_core.run(result.model, data, gate, target="y", task="classification")
     assert decision.challenger_metrics["roc_auc"] > 0.9
+
+
+def test_a_column_without_any_value_in_the_training_rows_is_kept_and_named_not_a_failed_fit():
+    """A column empty in every training row (a field not filled yet, or not in this window): the
+    imputers skipped it ("Skipping features without any observed values", scikit-learn 1.9.1
+    sklearn/impute/_base.py), and a text column left the one-hot encoder no feature at all —
+    "fitting hist_gradient_boosting failed: Found array with 0 feature(s)". The model keeps the
+    column (the served input schema stays the same; its values count from the next retrain) and
+    the fit says which columns had no value."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=200)
+    data = pd.DataFrame({"x": x, "e": np.nan, "c": pd.Series([np.nan] * 200, dtype=object),
+                         "y": (x > 0).astype(int)})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = core.fit(data, target="y")
+    said = [str(w.message) for w in caught]
+    assert not [m for m in said if "Skipping features" in m]
+    note = "column(s) 'e', 'c' have no value in any of the 200 training rows: the model cannot learn from them yet"
+    assert note in said and note in result.meta["notes"]
+    assert result.meta["features"] == ["x", "e", "c"]
+    later = data.drop(columns=["y"]).assign(e=1.5, c="now filled")
+    assert result.model.predict_proba(later).shape == (200, 2)
