@@ -98,3 +98,22 @@ def test_random_forest_tree_sample_is_capped_on_large_data(monkeypatch, data):
     explicit = core.fit(frame, target="y", estimator="random_forest",
                         params={"n_estimators": 5, "max_samples": 0.9})
     assert explicit.model.named_steps["model"].max_samples == 0.9
+
+
+def test_true_false_features_fit_save_and_score_from_bool_columns():
+    """A dtype-bool feature is a category (scikit-learn's SimpleImputer refuses dtype bool:
+    ``sklearn/impute/_base.py`` ``_validate_input``). The model goes through the skops file and
+    scores a bool column and JSON-like Python bools with a null."""
+    from ctloop.artifacts import dumps_skops, loads_skops
+
+    rng = np.random.default_rng(5)
+    v, w, x = rng.random(400) < 0.5, rng.random(400) < 0.5, rng.random(400)
+    frame = pd.DataFrame({"v": v, "w": w, "x": x, "y": ((v & w) | (v & (x < 0.5))).astype(int)})
+    result = core.fit(frame.iloc[:300], target="y", estimator="logistic_regression")
+    assert result.meta["categorical"] == ["v", "w"] and result.meta["numeric"] == ["x"]
+    model = loads_skops(dumps_skops(result.model))
+    test = frame.iloc[300:].drop(columns="y")
+    assert np.mean(model.predict(test) == frame["y"].iloc[300:].to_numpy()) > 0.85
+    as_json = test.astype({"v": object, "w": object}).head(3)
+    as_json.loc[as_json.index[0], "v"] = None
+    assert len(model.predict(as_json)) == 3
