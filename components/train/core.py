@@ -75,6 +75,21 @@ def split_features(frame: pd.DataFrame, *, target: str, exclude: tuple[str, ...]
     return numeric, categorical
 
 
+def _bools_as_categories(x: pd.DataFrame, categorical: list[str]) -> pd.DataFrame:
+    """True/False feature columns as object columns of ``True``/``False`` (missing: NaN), as a
+    table read from text holds them: the categorical SimpleImputer refuses dtype bool
+    (scikit-learn ``sklearn/impute/_base.py`` ``SimpleImputer._validate_input``: "does not support
+    data with dtype bool"). Fitted on object data, the imputer casts a bool column to object when
+    it predicts, so scoring needs no such step."""
+    import numpy as np
+    import pandas as pd
+
+    bools = [name for name in categorical if pd.api.types.is_bool_dtype(x[name])]
+    if not bools:
+        return x
+    return x.assign(**{name: x[name].astype(object).where(x[name].notna(), np.nan) for name in bools})
+
+
 def id_columns(frame: pd.DataFrame, categorical: list[str]) -> list[str]:
     """The text columns with a different value in every row (none below ``ID_COLUMN_MIN_ROWS`` rows)."""
     if len(frame) < ID_COLUMN_MIN_ROWS:
@@ -224,7 +239,7 @@ def fit(
     if searching and not space:
         raise ConfigError(f"training.search_iterations: {estimator!r} has no search space in ctloop's catalogue; "
                           "set search_iterations to 0 and give its hyperparameters")
-    x = data[numeric + categorical]
+    x = _bools_as_categories(data[numeric + categorical], categorical)
     _, merged = build(task, estimator, params, seed)
     if estimator == "hist_gradient_boosting" and task == "classification":
         note = _hgb_early_stopping(y, x, merged, searching)

@@ -195,3 +195,20 @@ def test_a_frame_holding_pandas_na_replays_as_the_same_table_read_from_a_file():
     got, want = run_backtest(nullable, config(policy="always")), run_backtest(expected, config(policy="always"))
     assert [w.metric for w in got.windows] == [w.metric for w in want.windows]
     assert sum(w.retrained for w in got.windows) == 3
+
+
+def test_true_false_feature_columns_are_replayed_not_an_imputer_error():
+    """Feature columns of dtype bool (river's Mixed generator: two booleans and two uniforms; a
+    pandas table read with True/False cells) trained nothing: the categorical SimpleImputer
+    refuses dtype bool ("SimpleImputer does not support data with dtype bool", scikit-learn
+    1.x ``sklearn/impute/_base.py`` ``_validate_input``), so every window failed and the backtest
+    blamed the target (rule 'trainable'). They are categories and are learned as such."""
+    rng = np.random.default_rng(3)
+    data = frame(rows=600, days=3, seed=3)
+    v, w = rng.random(600) < 0.5, rng.random(600) < 0.5
+    data = data.assign(v=v, w=w, y=((v & w) | (v & (data["a"] > 0))).astype(int))
+    cfg = config(policy="always", training=TrainingConfig(seed=0))  # the default estimator, as the benchmark
+    report = run_backtest(data, cfg)
+    assert report.retrains == 2 and [w.rows for w in report.windows][1:] == [len(g) for _, g in
+                                                                            data.groupby(data["ts"].dt.floor("D"))][1:]
+    assert report.mean_metric > 0.9  # v and w carry the concept: the model reads them

@@ -142,3 +142,22 @@ def test_a_column_without_any_value_in_the_training_rows_is_kept_and_named_not_a
     assert result.meta["features"] == ["x", "e", "c"]
     later = data.drop(columns=["y"]).assign(e=1.5, c="now filled")
     assert result.model.predict_proba(later).shape == (200, 2)
+
+
+def test_true_false_features_fit_save_and_score_from_bool_columns():
+    """A dtype-bool feature is a category (scikit-learn's SimpleImputer refuses dtype bool:
+    ``sklearn/impute/_base.py`` ``_validate_input``). The model goes through the skops file and
+    scores a bool column and JSON-like Python bools with a null."""
+    from ctloop.artifacts import dumps_skops, loads_skops
+
+    rng = np.random.default_rng(5)
+    v, w, x = rng.random(400) < 0.5, rng.random(400) < 0.5, rng.random(400)
+    frame = pd.DataFrame({"v": v, "w": w, "x": x, "y": ((v & w) | (v & (x < 0.5))).astype(int)})
+    result = core.fit(frame.iloc[:300], target="y", estimator="logistic_regression")
+    assert result.meta["categorical"] == ["v", "w"] and result.meta["numeric"] == ["x"]
+    model = loads_skops(dumps_skops(result.model))
+    test = frame.iloc[300:].drop(columns="y")
+    assert np.mean(model.predict(test) == frame["y"].iloc[300:].to_numpy()) > 0.85
+    as_json = test.astype({"v": object, "w": object}).head(3)
+    as_json.loc[as_json.index[0], "v"] = None
+    assert len(model.predict(as_json)) == 3
