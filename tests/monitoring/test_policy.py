@@ -416,3 +416,94 @@ def test_a_classifier_judged_on_accuracy_recovers_at_once_on_its_brier_score():
     assert rules == ["realized_z", "recovery"], [h.get("rule") for h in history]
     assert (history[-2]["change_level"], history[-2]["change_level_se"]) == (0.08, 0.005)
     assert "Brier score" in verdict.reason
+
+
+def _served(day: int, version: str, realized_fields: dict, realized: float) -> dict:
+    return {"window_end": (pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(days=day)).isoformat(),
+            "champion_version": version, "rows": 800, "drift_share": 0.0, "realized": realized,
+            "realized_rows": 800, **realized_fields}
+
+
+def test_a_champion_that_ranks_worse_than_chance_retrains_though_its_reference_was_rebased_below_chance():
+    """fresh22's sine_gradual (river Sine, the concept reversed around week 24): two retrains were
+    rejected — their challengers, trained mostly on the old concept, scored below the gate's bar
+    (ROC AUC 0.27, 0.18 < 0.5) — so the reference was re-based on the champion's own window, ROC
+    AUC 0.0795, and three windows at 0.065 showed "no confident loss" against it: −8.1 points
+    against always-retrain. A model confidently worse than chance (it ranks the classes backwards)
+    is a loss whatever its reference."""
+    import numpy as np
+
+    from ctloop.monitoring import triggers
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 800)
+    p1 = 1 / (1 + np.exp(-(rng.normal(size=800) - 1.0 * (2 * y - 1))))  # backwards: ROC AUC ~0.08
+    fields = triggers.realized_inputs(y, np.column_stack([1 - p1, p1]), [0, 1])
+    auc = 0.5 - fields["chance_gap"]
+    assert auc < 0.1 and fields["chance_gap_se"] < 0.02
+    rejected = {**_served(1, "1", {"realized_se": fields["realized_se"]}, auc + 0.005), "triggered": True}
+    history = [*quiet(6), rejected]
+    current = _served(2, "1", fields, auc)
+    verdict = policy.judge(history, current, RULES, champion_gate={"roc_auc": 0.68, "roc_auc_se": 0.02},
+                           metric="roc_auc", min_labels=100, window="1D")
+    assert (verdict.rule, verdict.fire) == ("below_chance", True), verdict.reason
+    assert f"realized roc_auc {auc:.4f} on 800 labels is worse than chance (0.5)" in verdict.reason
+    assert current["try_since"] == current["window_end"]  # a loss: its retrain may start at the change
+
+
+def test_a_regressor_worse_than_predicting_the_mean_retrains_though_its_gate_was_as_bad():
+    """The regressor's counterpart: squared errors confidently above those of the window's own mean
+    (R² below 0 — a level shift the model does not know) are a loss whatever the reference."""
+    import numpy as np
+
+    from ctloop.monitoring import triggers
+
+    rng = np.random.default_rng(1)
+    y = rng.normal(10.0, 1.0, 800)
+    fields = triggers.realized_regression(y, y + 3.0 + rng.normal(0, 0.5, 800))
+    assert fields["chance_gap"] > 8 and fields["chance_gap_se"] < 0.5
+    current = _served(1, "1", fields, fields["mse"] ** 0.5)
+    verdict = policy.judge(quiet(6), current, RULES, champion_gate={"mse": fields["mse"], "mse_se": 0.5},
+                           metric="rmse", min_labels=100, window="1D")
+    assert (verdict.rule, verdict.fire) == ("below_chance", True), verdict.reason
+    assert "worse than predicting the window's mean" in verdict.reason
+
+
+def test_a_champion_near_chance_but_not_confidently_below_it_does_not_fire():
+    import numpy as np
+
+    from ctloop.monitoring import triggers
+
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 120)
+    fields = triggers.realized_inputs(y, np.column_stack([np.full(120, 0.5), rng.random(120)]), [0, 1])
+    current = _served(1, "1", fields, 0.5 - fields["chance_gap"])
+    verdict = policy.judge(quiet(6), current, RULES, champion_gate={"roc_auc": 0.5, "roc_auc_se": 0.05},
+                           metric="roc_auc", min_labels=100, window="1D")
+    assert verdict.rule == "none" and abs(fields["chance_gap"]) < 2.326 * fields["chance_gap_se"]
+
+
+def test_below_chance_within_a_recovery_offers_the_data_since_its_own_window_as_the_start():
+    """Within a recovery a loss trains on the data since the change. A reversal in the middle of it
+    (fresh22's sine_gradual: the retrains since the change, mostly the old concept, scored ROC AUC
+    0.27 and 0.18 and were rejected) makes that data the wrong start: below chance the retrain
+    also tries the rows since its own window (``choose_start`` keeps them only when confidently
+    better on the newest rows)."""
+    import numpy as np
+
+    from ctloop.monitoring import triggers
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 800)
+    p1 = 1 / (1 + np.exp(-(rng.normal(size=800) - 1.0 * (2 * y - 1))))
+    fields = triggers.realized_inputs(y, np.column_stack([1 - p1, p1]), [0, 1])
+    history = quiet(6)
+    loss = {**record(1, "1", 0.80, se=0.01), "window_end": record(1, "1", 0).get("window_end").isoformat()}
+    policy.judge(history, loss, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100, window="1D")
+    assert loss["rule"] == "realized_z" and loss["change"] == loss["window_end"]
+    history.append(loss)
+    current = _served(2, "2", fields, 0.5 - fields["chance_gap"])
+    verdict = policy.judge(history, current, RULES, champion_gate={**GATE, "roc_auc.delta": 0.01}, metric="roc_auc",
+                           min_labels=100, window="1D")
+    assert verdict.rule == "below_chance", verdict.reason
+    assert (current["train_since"], current["try_since"]) == (loss["window_end"], current["window_end"])

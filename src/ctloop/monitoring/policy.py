@@ -61,7 +61,7 @@ from ctloop.monitoring.rules import Verdict, decide
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-LOSS_RULES = ("realized_z", "cusum", "realized_drop", "realized_floor")  # a confident loss on labels
+LOSS_RULES = ("realized_z", "cusum", "realized_drop", "realized_floor", "below_chance")  # a confident loss on labels
 MAX_GAP = 4  # a recovery ends when retrains stopped paying so long that the gap passes this many windows
 BURST = 4.0  # retrains the budget lets start back to back after a quiet spell
 RESERVE = 2.0  # tokens a recovery's scheduled retrain leaves in the budget for a loss
@@ -239,7 +239,9 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
     current["change"], current["gap"] = change, (gap if change else None)
     current["change_level"], current["change_level_se"] = level if change else (None, None)
     current["train_since"] = change if verdict.fire and (verdict.rule == "recovery" or confirmed) else None
-    current["try_since"] = change if verdict.fire and loss and not confirmed and recovery else None
+    current["try_since"] = None
+    if verdict.fire and loss and recovery:  # a new change; below chance also within one (a reversed concept)
+        current["try_since"] = current["window_end"] if verdict.rule == "below_chance" else None if confirmed else change
     if verdict.fire and scheduled and tokens < 1 + RESERVE - 1e-9:
         verdict = Verdict(False, "cooldown", f"the recovery's scheduled retrain waits: it leaves {RESERVE:g} of the "
                           f"budget ({tokens:.1f}) for a loss; would retrain: {verdict.reason}")

@@ -25,6 +25,9 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
   its windows share one reference, so a gate that was lucky by a standard error alone would drive
   it up. The level is the gate pooled with the windows the champion served before the run
   (records ``cusum_<…>_pw/_pv``; the run's own wait in ``_rw/_rv``): a second measurement of what it scores;
+* below chance (with ``realized_z``/``cusum_h``, by ``realized_z`` standard errors): the realized
+  ROC AUC confidently below 0.5, a regressor's squared errors confidently above those of the
+  window's own mean (records ``chance_gap``/``chance_gap_se``) — a loss whatever the reference;
 * ``prediction_psi``: prediction drift — record ``psi`` above both the threshold and ``psi_bound``
   (what sampling alone gives) for ``drift_windows`` consecutive windows;
 * labels outrank proxies: when the window's labels were judged by ``realized_z``/``cusum_h`` and
@@ -211,6 +214,7 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
     if too_few_labels(labelled, min_labels):
         _carry_unjudged(history, current)
         return None
+    chance = _below_chance(current, rules, metric, labelled)
     losses = []  # (name, loss, se, realized, reference)
     realized, se = current.get("realized"), current.get("realized_se")
     ref, ref_se = gate.get(metric), gate.get(f"{metric}_se")
@@ -229,12 +233,14 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
             notes.append("realized_z not applied: the champion has no gate statistics (registered before they "
                          "were recorded)")
         _carry_unjudged(history, current)
-        return None
+        return chance
     previous, carried = _carried(history, current)  # previous: None unless this champion goes on from it
     cusum = max(0.0, carried + max(loss / s for _, loss, s, _, _ in losses) - CUSUM_K)
     current["cusum"] = cusum
     _run(previous if carried > 0 else None, current, losses, cusum)
     _pool(previous, current, losses, cusum)
+    if chance is not None:  # a loss against no reference (the reference may be that low itself)
+        return chance
     z = rules.get("realized_z")
     for name, loss, s, value, reference in losses:
         if z is not None and loss - float(z) * s > 0:
@@ -254,6 +260,32 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
                 f"n={labelled})"))
         return Verdict(True, "cusum", f"CUSUM of realized losses {cusum:.1f} >= {h} ({summary}; n={labelled})")
     return Verdict(False, "none", f"no confident loss on {labelled} labels ({summary}; CUSUM {cusum:.1f})")
+
+
+def _below_chance(current: dict[str, Any], rules: dict[str, Any], metric: str, labelled: int) -> Verdict | None:
+    """A firing Verdict when the champion is confidently worse than chance on the window's labels
+    (record ``chance_gap``/``chance_gap_se``, :mod:`ctloop.monitoring.triggers`): a classifier's
+    ROC AUC below 0.5 (it ranks the classes backwards; chance whatever the classes' shares), a
+    regressor's squared errors above those of the window's own mean (R² below 0). By ``realized_z``
+    standard errors (:data:`CUSUM_CONFIRM_Z` without it). A loss whatever the reference: after a
+    reversed concept the challengers trained mostly on the old one fail the gate's bar too, and the
+    reference re-based on the champion's window (:func:`ctloop.monitoring.policy.reference`) is then
+    below chance itself — no loss against it would ever be confident. None otherwise."""
+    from ctloop.metrics import REGRESSION
+
+    gap, se = current.get("chance_gap"), current.get("chance_gap_se")
+    if gap is None or se is None or gap != gap or se != se or float(se) <= 0:
+        return None
+    z = float(rules["realized_z"]) if rules.get("realized_z") is not None else CUSUM_CONFIRM_Z
+    if float(gap) - z * float(se) <= 0:
+        return None
+    if metric in REGRESSION:
+        return Verdict(True, "below_chance", (
+            f"realized squared error on {labelled} labels is worse than predicting the window's mean by "
+            f"{_num(float(gap))} > {z:g} x se {_num(float(se))} (R² below 0)"))
+    return Verdict(True, "below_chance", (
+        f"realized roc_auc {0.5 - float(gap):.4f} on {labelled} labels is worse than chance (0.5) by "
+        f"{_num(float(gap))} > {z:g} x se {_num(float(se))}: the champion ranks the classes backwards"))
 
 
 CUSUM_CONFIRM_Z = 2.326  # without realized_z: the confirmation of a CUSUM alarm (one-sided 1 %)

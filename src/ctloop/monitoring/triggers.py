@@ -158,9 +158,19 @@ def regression_reference(y: Any, pred: Any) -> dict[str, float]:
 
 def realized_regression(y: Any, pred: Any) -> dict[str, float]:
     """The record fields of the realized rules for a regressor's labelled rows: ``mse``, ``mse_se``
-    (the realized RMSE/MAE/R² itself is the record's ``realized``)."""
-    mse, se = mean_with_se(squared_errors(y, pred))
-    return {k: v for k, v in {"mse": mse, "mse_se": se}.items() if v == v}
+    (the realized RMSE/MAE/R² itself is the record's ``realized``) and ``chance_gap``,
+    ``chance_gap_se``: how much larger the squared errors are than those of the rows' own mean
+    (per row, paired; above 0 means R² below 0)."""
+    import numpy as np
+
+    y = np.asarray(y, dtype=float)
+    pred = np.asarray(pred, dtype=float).reshape(-1)
+    ok = ~(np.isnan(y) | np.isnan(pred))
+    y, pred = y[ok], pred[ok]
+    mse, se = mean_with_se((y - pred) ** 2)
+    gap, gap_se = mean_with_se((y - pred) ** 2 - (y - y.mean()) ** 2) if len(y) else (float("nan"), float("nan"))
+    return {k: v for k, v in {"mse": mse, "mse_se": se, "chance_gap": gap, "chance_gap_se": gap_se}.items()
+            if v == v}
 
 
 def deciles_from(gate: dict[str, float]) -> list[float] | None:
@@ -170,10 +180,17 @@ def deciles_from(gate: dict[str, float]) -> list[float] | None:
 
 
 def realized_inputs(y: Any, proba: Any, classes: list) -> dict[str, float]:
-    """The record fields of the realized rules for labelled rows: ``realized_se``, ``brier``,
-    ``brier_se`` (the realized AUC itself is the record's ``realized``)."""
-    ref = gate_reference(y, proba, classes)
-    return {"realized_se": ref.get("roc_auc_se"), "brier": ref.get("brier"), "brier_se": ref.get("brier_se")}
+    """The record fields of the realized rules for labelled rows: ``realized_se`` (of the ROC AUC;
+    the realized metric itself is the record's ``realized``), ``brier``, ``brier_se``, and
+    ``chance_gap``/``chance_gap_se``: how far the ROC AUC is below chance (0.5 minus it: above 0
+    means the model ranks the classes backwards), whatever the primary metric. None where undefined
+    (one class: no ROC AUC)."""
+    auc, se = auc_with_se(y, proba, classes)
+    b = brier_rows(y, proba, classes)
+    out = {"realized_se": se, "brier": float(b.mean()) if len(b) else float("nan"),
+           "brier_se": float(b.std() / math.sqrt(len(b))) if len(b) > 1 else float("nan"),
+           "chance_gap": 0.5 - auc, "chance_gap_se": se}
+    return {k: (v if v == v else None) for k, v in out.items()}
 
 
 def bin_counts(deciles: list[float], scores: Any) -> np.ndarray:
