@@ -476,6 +476,35 @@ def test_a_champions_quiet_windows_before_the_run_tell_the_confirmation_its_leve
     assert after["cusum_auc_pw"] == pytest.approx(1 / 0.015 ** 2)
 
 
+def test_one_window_is_judged_against_the_champions_served_level_when_its_gate_was_lucky():
+    """A gate 0.02 above what the champion then served for ten windows (0.83 +- 0.015 against 0.85
+    +- 0.01: no drift, a lucky gate), then one window at 0.80: 0.05 below the gate (> 2.326 x 0.018
+    = 0.042) but only 0.034 below the champion's level, the gate pooled with its ten windows (0.834
+    +- 0.004; < 2.326 x 0.0156 = 0.036). realized_z fired there (fresh22's waveform_control with seed +3000,
+    a no-drift control: gate 0.9732, eleven windows at 0.953-0.970, one at 0.9518 — and the recovery
+    it started retrained nine times). The CUSUM run's windows count in the level too: on that
+    control the CUSUM climbed from the first window, nothing was pooled before its run. A window
+    that is confidently below the level as well still fires, and a gate below the level (the
+    champion served better than its gate) is judged as before."""
+    rules = {"realized_z": 2.326, "cusum_h": 50.0}  # a CUSUM that never fires: realized_z alone
+    history = []
+    for hour in range(1, 11):
+        current = served(hour, 0.83)
+        assert not decide(history, current, rules, champion_gate=GATE).fire
+        history.append(current)
+    v = decide(history, served(11, 0.80), rules, champion_gate=GATE)
+    assert (v.fire, v.rule) == (False, "none"), v.reason
+    v = decide(history, served(11, 0.78), rules, champion_gate=GATE)  # 0.054 below the level: > 0.036
+    assert (v.fire, v.rule) == (True, "realized_z"), v.reason
+    history = []
+    for hour in range(1, 11):  # served above the gate: the gate stays the reference
+        current = served(hour, 0.87)
+        decide(history, current, rules, champion_gate=GATE)
+        history.append(current)
+    v = decide(history, served(11, 0.80), rules, champion_gate=GATE)
+    assert (v.fire, v.rule) == (True, "realized_z"), v.reason
+
+
 def test_months_of_small_losses_do_not_hide_a_real_one_from_the_cusum():
     """A gate a little too high (0.01 of AUC, one standard error of the difference every window)
     keeps the CUSUM above 0 for good; its confirmation averaged every window since, so after 60 such

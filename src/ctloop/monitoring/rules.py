@@ -17,7 +17,8 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
 * ``realized_z``: the realized ROC AUC (or Brier score; a regressor's mean squared error) is worse
   than what the champion scored at its gate by more than ``z`` standard errors of the difference
   (record ``realized_se``/``brier``/``brier_se``, ``mse``/``mse_se``; the champion's gate
-  statistics, :mod:`ctloop.monitoring.triggers`);
+  statistics, :mod:`ctloop.monitoring.triggers`) — and, when the champion has served below its
+  gate, than that level too (the gate pooled with its windows, :func:`_below_level`);
 * ``cusum_h``: the CUSUM of those standardised losses (carried in the record ``cusum`` from the
   previous window of the same ``champion_version``) reaches ``h`` — and the mean loss of its run
   (its newest windows; older ones fade) is confidently above 0 against the champion's level and
@@ -243,7 +244,7 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
         return chance
     z = rules.get("realized_z")
     for name, loss, s, value, reference in losses:
-        if z is not None and loss - float(z) * s > 0:
+        if z is not None and loss - float(z) * s > 0 and _below_level(previous, current, name, value, gate, metric, float(z)):
             return Verdict(True, "realized_z", (
                 f"realized {name} {_num(value)} on {labelled} labels vs {_num(reference)} at the champion's gate: "
                 f"worse by {_num(loss)} > {z} x se {_num(s)}"))
@@ -419,6 +420,36 @@ def _run_z(current: dict[str, Any], losses: list, gate: dict[str, float], metric
         if z is not None:
             best = z if best is None else max(best, z)
     return best
+
+
+def _below_level(previous: dict[str, Any] | None, current: dict[str, Any], name: str, value: float,
+                 gate: dict[str, float], metric: str, z: float) -> bool:
+    """Whether ``value`` (statistic ``name`` of the window) is also confidently worse than the
+    champion's level when that level is below its gate (a higher loss for the Brier score and the
+    squared error): the gate pooled (inverse-variance) with every window the champion has served
+    since it was judged last from scratch (``previous``'s ``cusum_<k>_pw/_pv`` and the CUSUM
+    run's ``_rw/_rv``, :func:`_pool`; this window not among them). A gate that was lucky by a
+    standard error or two is then not what one window is judged against — the champion has shown
+    what it scores (fresh22's waveform_control with seed +3000, no drift: gate 0.9732, served
+    0.953–0.970 for eleven windows, one window at 0.9518 fired realized_z and started a recovery
+    that retrained nine times). A level above the gate changes nothing: one window is judged no
+    more strictly than against the gate. True without such windows (a new champion, a retrain
+    since)."""
+    key, own = f"cusum_{_RUN[name]}", current.get(_OWN_SE[name])
+    ref_se = {"roc_auc": gate.get(f"{metric}_se"), "Brier score": gate.get("brier_se"),
+              "squared error": gate.get("mse_se")}.get(name)
+    pw, pv = (sum(float((previous or {}).get(f"{key}_{part}") or 0.0) for part in parts)
+              for parts in (("pw", "rw"), ("pv", "rv")))
+    reference = {"roc_auc": gate.get(metric), "Brier score": gate.get("brier"), "squared error": gate.get("mse")}.get(name)
+    if pw <= 0 or None in (ref_se, own, reference) or ref_se != ref_se or own != own or float(ref_se) <= 0:
+        return True
+    w_gate = 1.0 / float(ref_se) ** 2
+    level = (w_gate * float(reference) + pv) / (w_gate + pw)
+    worse = float(reference) - level if name == "roc_auc" else level - float(reference)  # the level's own loss
+    if worse <= 0:
+        return True
+    loss = level - value if name == "roc_auc" else value - level
+    return loss - z * math.hypot(float(own), math.sqrt(1.0 / (w_gate + pw))) > 0
 
 
 def _num(value: float) -> str:
