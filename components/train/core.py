@@ -229,10 +229,11 @@ def fit(
         notes.append(f"{note} ({len(data)} rows)")
     empty = [name for name in numeric + categorical if data[name].isna().all()]
     if empty:
-        note = (f"column(s) {', '.join(repr(n) for n in empty)} have no value in any of the {len(data)} training "
-                "rows: the model cannot learn from them yet")
+        # as the ID note: the same text for any row count (shown once per caller, not at every retrain)
+        note = (f"column(s) {', '.join(repr(n) for n in empty)} have no value in any training row: the model "
+                "cannot learn from them yet")
         warnings.warn(note, UserWarning, stacklevel=2)
-        notes.append(note)
+        notes.append(f"{note} ({len(data)} rows)")
     params = row_dependent_defaults(estimator, dict(params or {}), len(data))
     searching = bool(search_iterations and search_iterations > 0)
     space = search_space(estimator)

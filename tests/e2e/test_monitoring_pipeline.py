@@ -95,7 +95,7 @@ def test_fires_exactly_the_configured_rule_and_respects_cooldown(tmp_path):
 def test_realized_rule_fires_from_late_labels_joined_by_business_key(tmp_path, capsys):
     """Traffic without drift whose labels arrive hours later, keyed by the order id the client
     sent in X-Order-Id (logged as meta_x_order_id, a string) and exported as numbers in a CSV.
-    Before the labels: no rule (too few labels); after: realized_drop fires from the lookback
+    Before the labels: no rule (too few labels); after: below chance fires from the lookback
     although the judged window itself has no label yet, and the triggered run uses the
     configured image."""
     from ctloop.cli import main
@@ -138,8 +138,9 @@ def test_realized_rule_fires_from_late_labels_joined_by_business_key(tmp_path, c
         after = monitor(4, kfp)
         triggered = [c for c in kfp.calls if c.method == "POST" and c.path.endswith("/runs")]
     assert after.output("monitor-model", "retrain") is True
-    assert after.output("monitor-model", "rule") == "realized_drop"
-    assert "n=1200 labelled rows" in after.output("monitor-model", "reason")
+    # outcomes flipped: the champion ranks the classes backwards, a loss below chance names first
+    assert after.output("monitor-model", "rule") == "below_chance"
+    assert "on 1200 labels is worse than chance (0.5)" in after.output("monitor-model", "reason")
     assert after.output("monitor-model", "warnings") == ""
     (post,) = triggered  # the uploaded continuous-training version runs: the one compiled with the image
     version = post.body["pipeline_version_reference"]["pipeline_version_id"]

@@ -180,7 +180,9 @@ def test_realized_metric_from_late_labels_per_version(setup, uri, tmp_path):
     rules = {"realized_drop": 0.05}
     out, metrics = monitor(tmp_path, uri, rules=rules, labels_root=str(tmp_path / "store"), label_lookback="2D",
                            min_labels=200)
-    assert out.retrain and out.rule == "realized_drop" and "n=900" in out.reason, out.reason
+    # flipped labels: the champion ranks the classes backwards, which below chance (a loss whatever
+    # the reference, before realized_drop) names — through served_realized's chance_gap/_se
+    assert out.retrain and out.rule == "below_chance" and "on 900 labels" in out.reason, out.reason
     assert metrics.metadata["realized_rows"] == 900 and metrics.metadata["realized"] < 0.5
     data = run_tags(uri, out.monitor_run_id)
     assert data.metrics["realized_rows.model_version.2"] == 300 and "realized_roc_auc.model_version.1" in data.metrics

@@ -440,7 +440,7 @@ def test_a_champion_that_ranks_worse_than_chance_retrains_though_its_reference_w
     p1 = 1 / (1 + np.exp(-(rng.normal(size=800) - 1.0 * (2 * y - 1))))  # backwards: ROC AUC ~0.08
     fields = triggers.realized_inputs(y, np.column_stack([1 - p1, p1]), [0, 1])
     auc = 0.5 - fields["chance_gap"]
-    assert auc < 0.1 and fields["chance_gap_se"] < 0.02
+    assert auc < 0.1 and fields["chance_gap_se"] < 0.025
     rejected = {**_served(1, "1", {"realized_se": fields["realized_se"]}, auc + 0.005), "triggered": True}
     history = [*quiet(6), rejected]
     current = _served(2, "1", fields, auc)
@@ -481,6 +481,28 @@ def test_a_champion_near_chance_but_not_confidently_below_it_does_not_fire():
     verdict = policy.judge(quiet(6), current, RULES, champion_gate={"roc_auc": 0.5, "roc_auc_se": 0.05},
                            metric="roc_auc", min_labels=100, window="1D")
     assert verdict.rule == "none" and abs(fields["chance_gap"]) < 2.326 * fields["chance_gap_se"]
+
+
+def test_one_positive_ranked_low_is_not_confidently_below_chance():
+    """A window of 300 labels with a single positive (an imbalanced stream), ranked at the 5th
+    percentile: a model scoring at random does that in 5 % of windows. Hanley & McNeil's standard
+    error at the estimate shrinks with the AUC — 0.049 here — and below chance fired (gap 0.45 >
+    2.326 x 0.049); at chance (Mann & Whitney's null variance, (n1 + n2 + 1) / (12 n1 n2))
+    it is 0.29, and a random model with one positive fired in 17 % of such windows, not 1 %."""
+    import numpy as np
+
+    from ctloop.monitoring import triggers
+
+    scores = np.linspace(0.01, 0.99, 300)
+    y = np.zeros(300, dtype=int)
+    y[15] = 1  # 15 of the 299 negatives score below it: ROC AUC 0.05
+    fields = triggers.realized_inputs(y, np.column_stack([1 - scores, scores]), [0, 1])
+    assert round(0.5 - fields["chance_gap"], 3) == 0.05
+    assert round(fields["chance_gap_se"], 2) == 0.29  # sqrt(301 / (12 x 299))
+    current = {**_served(1, "1", fields, 0.5 - fields["chance_gap"]), "rows": 300, "realized_rows": 300}
+    verdict = policy.judge(quiet(6), current, {"realized_z": 2.326}, champion_gate=None,
+                           metric="roc_auc", min_labels=100, window="1D")
+    assert verdict.rule != "below_chance", verdict.reason
 
 
 def test_below_chance_within_a_recovery_offers_the_data_since_its_own_window_as_the_start():

@@ -137,8 +137,8 @@ def test_a_column_without_any_value_in_the_training_rows_is_kept_and_named_not_a
         result = core.fit(data, target="y")
     said = [str(w.message) for w in caught]
     assert not [m for m in said if "Skipping features" in m]
-    note = "column(s) 'e', 'c' have no value in any of the 200 training rows: the model cannot learn from them yet"
-    assert note in said and note in result.meta["notes"]
+    note = "column(s) 'e', 'c' have no value in any training row: the model cannot learn from them yet"
+    assert note in said and f"{note} (200 rows)" in result.meta["notes"]
     assert result.meta["features"] == ["x", "e", "c"]
     later = data.drop(columns=["y"]).assign(e=1.5, c="now filled")
     assert result.model.predict_proba(later).shape == (200, 2)
@@ -161,3 +161,22 @@ def test_true_false_features_fit_save_and_score_from_bool_columns():
     as_json = test.astype({"v": object, "w": object}).head(3)
     as_json.loc[as_json.index[0], "v"] = None
     assert len(model.predict(as_json)) == 3
+
+
+def test_the_empty_column_warning_is_the_same_text_at_every_row_count():
+    """Python shows a warning once per caller and text: with the row count in it (as the ID note
+    avoids, train.core.fit) every retrain of a backtest over a still-empty column said it again.
+    The count stays in the notes."""
+    import warnings
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=200)
+    data = pd.DataFrame({"x": x, "e": np.nan, "y": (x > 0).astype(int)})
+    said, notes = set(), []
+    for rows in (200, 150):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            notes += core.fit(data.head(rows), target="y").meta["notes"]
+        said |= {str(w.message) for w in caught if "no value" in str(w.message)}
+    assert len(said) == 1
+    assert [n.endswith(f"({rows} rows)") for n, rows in zip(notes, (200, 150), strict=True)] == [True, True]

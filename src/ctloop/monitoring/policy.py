@@ -14,7 +14,9 @@ in the backtest), so nothing else has to be kept in step:
   ``mse``, ``mse_se``).
 * **recovery** (:func:`judge`, record fields ``change`` and ``gap``; rule ``recovery``): a
   confident loss on labels (one of :data:`LOSS_RULES`) retrains and marks a change at its window
-  end. Its retrain names that window as a candidate start (record ``try_since``): the backtest
+  end. Its retrain names that window as a candidate start (record ``try_since``; a ``below_chance``
+  loss names its own window even within a recovery: after a reversed concept the data since the
+  first change is the wrong start): the backtest
   trains on the whole training window and on the data since, scores both on the newest rows
   since, and keeps the data since only when it is confidently better (one loss may be noise;
   an abrupt switch is not) — and so does the continuous-training pipeline's ``train_model``
