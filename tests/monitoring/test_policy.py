@@ -451,22 +451,35 @@ def test_a_champion_that_ranks_worse_than_chance_retrains_though_its_reference_w
     assert current["try_since"] == current["window_end"]  # a loss: its retrain may start at the change
 
 
-def test_a_regressor_worse_than_predicting_the_mean_retrains_though_its_gate_was_as_bad():
-    """The regressor's counterpart: squared errors confidently above those of the window's own mean
-    (R² below 0 — a level shift the model does not know) are a loss whatever the reference."""
+def test_a_regressor_whose_predictions_rank_the_labels_backwards_retrains_whatever_its_reference():
+    """The regressor's counterpart of a ROC AUC below 0.5: predictions confidently negatively
+    correlated with the labels (Spearman, se 1/sqrt(n-1) at chance) — a reversed relation — are a
+    loss whatever the reference. Not the squared errors against the window's own mean (the first
+    version): an unbiased model whose error is a little larger than the labels' spread within a
+    window, or a window whose labels are all 0, is not worse than chance; and a biased model that
+    still ranks the labels is realized_z's (its squared error against the gate's)."""
     import numpy as np
 
     from ctloop.monitoring import triggers
 
     rng = np.random.default_rng(1)
     y = rng.normal(10.0, 1.0, 800)
-    fields = triggers.realized_regression(y, y + 3.0 + rng.normal(0, 0.5, 800))
-    assert fields["chance_gap"] > 8 and fields["chance_gap_se"] < 0.5
-    current = _served(1, "1", fields, fields["mse"] ** 0.5)
-    verdict = policy.judge(quiet(6), current, RULES, champion_gate={"mse": fields["mse"], "mse_se": 0.5},
-                           metric="rmse", min_labels=100, window="1D")
+
+    def judged(pred):
+        fields = triggers.realized_regression(y, pred)
+        current = _served(1, "1", fields, fields["mse"] ** 0.5)
+        gate = {"mse": fields["mse"], "mse_se": 0.5}  # the gate as bad: realized_z stays quiet
+        return fields, policy.judge(quiet(6), current, RULES, champion_gate=gate, metric="rmse", min_labels=100,
+                                    window="1D")
+
+    fields, verdict = judged(20.0 - y + rng.normal(0, 0.5, 800))  # backwards
     assert (verdict.rule, verdict.fire) == ("below_chance", True), verdict.reason
-    assert "worse than predicting the window's mean" in verdict.reason
+    assert "the predictions rank the 800 labels backwards: Spearman correlation -0.87" in verdict.reason
+    assert fields["chance_gap_se"] == pytest.approx(1 / 799 ** 0.5)
+    for pred in (y + rng.normal(0, 1.2, 800), y + 3.0 + rng.normal(0, 0.5, 800)):  # noisy; biased
+        _, verdict = judged(pred)
+        assert verdict.rule == "none", verdict.reason
+    assert "chance_gap" not in triggers.realized_regression(np.zeros(50), rng.normal(0, 0.3, 50))  # all labels 0
 
 
 def test_a_champion_near_chance_but_not_confidently_below_it_does_not_fire():

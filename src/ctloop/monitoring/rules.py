@@ -27,8 +27,8 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
   it up. The level is the gate pooled with the windows the champion served before the run
   (records ``cusum_<…>_pw/_pv``; the run's own wait in ``_rw/_rv``): a second measurement of what it scores;
 * below chance (with ``realized_z``/``cusum_h``, by ``realized_z`` standard errors): the realized
-  ROC AUC confidently below 0.5, a regressor's squared errors confidently above those of the
-  window's own mean (records ``chance_gap``/``chance_gap_se``) — a loss whatever the reference;
+  ROC AUC confidently below 0.5, a regressor's predictions confidently negatively correlated with
+  the labels (Spearman; records ``chance_gap``/``chance_gap_se``) — a loss whatever the reference;
 * ``prediction_psi``: prediction drift — record ``psi`` above both the threshold and ``psi_bound``
   (what sampling alone gives) for ``drift_windows`` consecutive windows;
 * labels outrank proxies: when the window's labels were judged by ``realized_z``/``cusum_h`` and
@@ -267,7 +267,8 @@ def _below_chance(current: dict[str, Any], rules: dict[str, Any], metric: str, l
     """A firing Verdict when the champion is confidently worse than chance on the window's labels
     (record ``chance_gap``/``chance_gap_se``, :mod:`ctloop.monitoring.triggers`): a classifier's
     ROC AUC below 0.5 (it ranks the classes backwards; chance whatever the classes' shares), a
-    regressor's squared errors above those of the window's own mean (R² below 0). By ``realized_z``
+    regressor's predictions negatively correlated with the labels (Spearman: they rank them
+    backwards). By ``realized_z``
     standard errors (:data:`CUSUM_CONFIRM_Z` without it). A loss whatever the reference: after a
     reversed concept the challengers trained mostly on the old one fail the gate's bar too, and the
     reference re-based on the champion's window (:func:`ctloop.monitoring.policy.reference`) is then
@@ -282,8 +283,8 @@ def _below_chance(current: dict[str, Any], rules: dict[str, Any], metric: str, l
         return None
     if metric in REGRESSION:
         return Verdict(True, "below_chance", (
-            f"realized squared error on {labelled} labels is worse than predicting the window's mean by "
-            f"{_num(float(gap))} > {z:g} x se {_num(float(se))} (R² below 0)"))
+            f"the predictions rank the {labelled} labels backwards: Spearman correlation {-float(gap):.4f} "
+            f"< 0 by {_num(float(gap))} > {z:g} x se {_num(float(se))}"))
     return Verdict(True, "below_chance", (
         f"realized roc_auc {0.5 - float(gap):.4f} on {labelled} labels is worse than chance (0.5) by "
         f"{_num(float(gap))} > {z:g} x se {_num(float(se))}: the champion ranks the classes backwards"))

@@ -185,18 +185,25 @@ def regression_reference(y: Any, pred: Any) -> dict[str, float]:
 def realized_regression(y: Any, pred: Any) -> dict[str, float]:
     """The record fields of the realized rules for a regressor's labelled rows: ``mse``, ``mse_se``
     (the realized RMSE/MAE/R² itself is the record's ``realized``) and ``chance_gap``,
-    ``chance_gap_se``: how much larger the squared errors are than those of the rows' own mean
-    (per row, paired; above 0 means R² below 0)."""
+    ``chance_gap_se``: minus the Spearman correlation of the predictions with the labels, and its
+    standard error at chance (``1 / sqrt(n - 1)``) — above 0 when the predictions rank the labels
+    backwards, a regressor's counterpart of a ROC AUC below 0.5. Not the squared errors against
+    the window's own mean: within a day or a week the labels may spread less than any model's
+    error, and a sound model would look worse than chance. None of the pair when the labels or
+    the predictions are constant."""
     import numpy as np
+    from scipy.stats import rankdata
 
     y = np.asarray(y, dtype=float)
     pred = np.asarray(pred, dtype=float).reshape(-1)
     ok = ~(np.isnan(y) | np.isnan(pred))
     y, pred = y[ok], pred[ok]
     mse, se = mean_with_se((y - pred) ** 2)
-    gap, gap_se = mean_with_se((y - pred) ** 2 - (y - y.mean()) ** 2) if len(y) else (float("nan"), float("nan"))
-    return {k: v for k, v in {"mse": mse, "mse_se": se, "chance_gap": gap, "chance_gap_se": gap_se}.items()
-            if v == v}
+    out = {"mse": mse, "mse_se": se}
+    if len(y) > 2 and np.ptp(y) > 0 and np.ptp(pred) > 0:
+        rho = float(np.corrcoef(rankdata(y), rankdata(pred))[0, 1])
+        out.update({"chance_gap": -rho, "chance_gap_se": 1.0 / math.sqrt(len(y) - 1)})
+    return {k: v for k, v in out.items() if v == v}
 
 
 def deciles_from(gate: dict[str, float]) -> list[float] | None:
