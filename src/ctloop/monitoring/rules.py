@@ -244,7 +244,8 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
         return chance
     z = rules.get("realized_z")
     for name, loss, s, value, reference in losses:
-        if z is not None and loss - float(z) * s > 0 and _below_level(previous, current, name, value, gate, metric, float(z)):
+        if z is not None and loss - float(z) * s > 0 and _below_level(previous, current, name, value, reference,
+                                                                       _gate_se(gate, metric, name), float(z)):
             return Verdict(True, "realized_z", (
                 f"realized {name} {_num(value)} on {labelled} labels vs {_num(reference)} at the champion's gate: "
                 f"worse by {_num(loss)} > {z} x se {_num(s)}"))
@@ -400,11 +401,9 @@ def _run_z(current: dict[str, Any], losses: list, gate: dict[str, float], metric
     gate pooled with them (inverse-variance): the mean loss is taken against that level and
     ``se_ref`` is the pooled one — a champion that served at its gate level for six windows
     confirms a steady loss of two gate standard errors, a lucky gate with nothing to pool does not."""
-    ref_se = {"roc_auc": gate.get(f"{metric}_se"), "Brier score": gate.get("brier_se"),
-              "squared error": gate.get("mse_se")}
     best = None
     for name, _, s, _, reference in losses:
-        key, se_ref = f"cusum_{_RUN[name]}", ref_se.get(name)
+        key, se_ref = f"cusum_{_RUN[name]}", _gate_se(gate, metric, name)
         m, total, sq, pw, pv = (float(current.get(f"{key}_{part}") or 0.0) for part in ("n", "sum", "sq", "pw", "pv"))
         if m < 1 or se_ref is None or se_ref != se_ref or float(se_ref) <= 0:
             continue
@@ -413,10 +412,8 @@ def _run_z(current: dict[str, Any], losses: list, gate: dict[str, float], metric
         var_window = max(spread, s * s - float(se_ref) ** 2)  # s: the window's loss se (window and reference)
         var_ref = float(se_ref) ** 2
         if pw > 0:  # the level pooled from the gate and the champion's windows before the run
-            w_gate = 1.0 / var_ref
-            level = (w_gate * reference + pv) / (w_gate + pw)
+            level, var_ref = _pooled(reference, float(se_ref), pw, pv)
             mean -= (reference - level) if name == "roc_auc" else (level - reference)
-            var_ref = 1.0 / (w_gate + pw)
         z = mean / math.sqrt(var_ref + var_window / m) if var_ref + var_window > 0 else None
         if z is not None:
             best = z if best is None else max(best, z)
@@ -424,33 +421,42 @@ def _run_z(current: dict[str, Any], losses: list, gate: dict[str, float], metric
 
 
 def _below_level(previous: dict[str, Any] | None, current: dict[str, Any], name: str, value: float,
-                 gate: dict[str, float], metric: str, z: float) -> bool:
+                 reference: float, ref_se: float | None, z: float) -> bool:
     """Whether ``value`` (statistic ``name`` of the window) is also confidently worse than the
-    champion's level when that level is below its gate (a higher loss for the Brier score and the
-    squared error): the gate pooled (inverse-variance) with every window the champion has served
-    since it was judged last from scratch (``previous``'s ``cusum_<k>_pw/_pv`` and the CUSUM
-    run's ``_rw/_rv``, :func:`_pool`; this window not among them). A gate that was lucky by a
-    standard error or two is then not what one window is judged against — the champion has shown
-    what it scores (fresh22's waveform_control with seed +3000, no drift: gate 0.9732, served
-    0.953–0.970 for eleven windows, one window at 0.9518 fired realized_z and started a recovery
-    that retrained nine times). A level above the gate changes nothing: one window is judged no
-    more strictly than against the gate. True without such windows (a new champion, a retrain
-    since)."""
+    champion's level when that level is below its gate (``reference`` ± ``ref_se``; a higher loss
+    for the Brier score and the squared error): the gate pooled (inverse-variance) with every
+    window the champion has served since it was judged last from scratch (``previous``'s
+    ``cusum_<k>_pw/_pv`` and the CUSUM run's ``_rw/_rv``, :func:`_pool`; this window not among
+    them). A gate that was lucky by a standard error or two is then not what one window is
+    judged against — the champion has shown what it scores (fresh22's waveform_control with seed
+    +3000, no drift: gate 0.9732, served 0.953–0.970 for eleven windows, one window at 0.9518
+    fired realized_z and started a recovery that retrained nine times). A level above the gate
+    changes nothing: one window is judged no more strictly than against the gate. True without
+    such windows (a new champion, a retrain since)."""
     key, own = f"cusum_{_RUN[name]}", current.get(_OWN_SE[name])
-    ref_se = {"roc_auc": gate.get(f"{metric}_se"), "Brier score": gate.get("brier_se"),
-              "squared error": gate.get("mse_se")}.get(name)
     pw, pv = (sum(float((previous or {}).get(f"{key}_{part}") or 0.0) for part in parts)
               for parts in (("pw", "rw"), ("pv", "rv")))
-    reference = {"roc_auc": gate.get(metric), "Brier score": gate.get("brier"), "squared error": gate.get("mse")}.get(name)
-    if pw <= 0 or None in (ref_se, own, reference) or ref_se != ref_se or own != own or float(ref_se) <= 0:
+    if pw <= 0 or None in (ref_se, own) or ref_se != ref_se or own != own or float(ref_se) <= 0:
         return True
-    w_gate = 1.0 / float(ref_se) ** 2
-    level = (w_gate * float(reference) + pv) / (w_gate + pw)
-    worse = float(reference) - level if name == "roc_auc" else level - float(reference)  # the level's own loss
+    level, var = _pooled(reference, float(ref_se), pw, pv)
+    worse = reference - level if name == "roc_auc" else level - reference  # the level's own loss
     if worse <= 0:
         return True
     loss = level - value if name == "roc_auc" else value - level
-    return loss - z * math.hypot(float(own), math.sqrt(1.0 / (w_gate + pw))) > 0
+    return loss - z * math.hypot(float(own), math.sqrt(var)) > 0
+
+
+def _gate_se(gate: dict[str, float], metric: str, name: str) -> float | None:
+    """The standard error the gate recorded for loss ``name`` (``<metric>_se``, ``brier_se``, ``mse_se``)."""
+    return {"roc_auc": gate.get(f"{metric}_se"), "Brier score": gate.get("brier_se"),
+            "squared error": gate.get("mse_se")}.get(name)
+
+
+def _pooled(reference: float, ref_se: float, pw: float, pv: float) -> tuple[float, float]:
+    """``(level, variance)``: the gate's ``reference`` (± ``ref_se``) pooled inverse-variance with
+    windows summed as ``pw`` (1/se²) and ``pv`` (value/se²)."""
+    w_gate = 1.0 / ref_se ** 2
+    return (w_gate * reference + pv) / (w_gate + pw), 1.0 / (w_gate + pw)
 
 
 def _num(value: float) -> str:

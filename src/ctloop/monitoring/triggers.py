@@ -220,10 +220,9 @@ def realized_inputs(y: Any, proba: Any, classes: list) -> dict[str, float]:
     whatever the primary metric. None where undefined
     (one class: no ROC AUC)."""
     auc, se = auc_with_se(y, proba, classes)
-    b = brier_rows(y, proba, classes)
-    out = {"realized_se": se, "brier": float(b.mean()) if len(b) else float("nan"),
-           "brier_se": float(b.std() / math.sqrt(len(b))) if len(b) > 1 else float("nan"),
-           "chance_gap": 0.5 - auc, "chance_gap_se": chance_se(y, classes)}
+    brier, brier_se = mean_with_se(brier_rows(y, proba, classes))
+    out = {"realized_se": se, "brier": brier, "brier_se": brier_se, "chance_gap": 0.5 - auc,
+           "chance_gap_se": chance_se(y, classes)}
     return {k: (v if v == v else None) for k, v in out.items()}
 
 
