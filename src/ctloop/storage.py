@@ -879,11 +879,13 @@ def table_format(uri: str, fmt: str | None = None) -> str:
 def plain_missing(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its missing values as NumPy's NaN where scikit-learn needs them: nullable text
     and boolean columns with gaps (pandas' ``string``/``boolean`` dtypes, what a Parquet file
-    written from them reads back as) and object columns holding ``pd.NA`` (a notebook's frame)
-    become object columns with NaN, as the same table reads from CSV. scikit-learn's imputers
-    compare ``pd.NA`` with itself and fail ("TypeError: boolean value of NA is ambiguous",
-    sklearn/utils/fixes.py ``_object_dtype_isnan``, scikit-learn 1.9.1) when a model is fitted or
-    predicts (nullable numbers, ``Int64``/``Float64``, they convert themselves). Read through it:
+    written from them reads back as) and object columns holding ``pd.NA`` (a notebook's frame) or
+    ``None`` (a plain Parquet text column, an Arrow batch, JSON) become object columns with NaN, as
+    the same table reads from CSV. scikit-learn's imputers compare ``pd.NA`` with itself and fail
+    ("TypeError: boolean value of NA is ambiguous", sklearn/utils/fixes.py ``_object_dtype_isnan``,
+    scikit-learn 1.9.1) when a model is fitted or predicts (nullable numbers, ``Int64``/``Float64``,
+    they convert themselves); ``None`` equals itself, so they keep it, and the one-hot encoder learns
+    it as a category of its own — a model that depended on the file format. Read through it:
     Parquet tables (:func:`read_table`), batch scoring's batches (:func:`ctloop.scoring.score`),
     training data (``train.core.fit``), the gate's holdout and the backtest's frame. The caller's
     frame is left as it was; the same frame comes back when nothing needs converting."""
@@ -899,7 +901,7 @@ def plain_missing(frame: pd.DataFrame) -> pd.DataFrame:
         if not nullable and col.dtype != object:
             continue
         gaps = col.isna()
-        if gaps.any() and (nullable or any(value is pd.NA for value in col[gaps])):
+        if gaps.any() and (nullable or not all(isinstance(value, float) for value in col[gaps])):
             plain[name] = col.astype(object).where(~gaps, np.nan)
     if not plain:
         return frame

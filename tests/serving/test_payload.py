@@ -106,3 +106,13 @@ def test_instances_counts_what_a_refused_payload_held():
     assert instances({"instances": [{}, {}, {}]}) == 3
     assert instances({"inputs": [{"name": "x", "shape": [4, 2], "data": []}]}) == 4
     assert instances({"rows": []}) == instances(None) == instances({"instances": []}) == 1
+
+
+def test_a_json_null_in_a_text_feature_is_a_missing_value_like_csv_gaps_not_a_category():
+    """``{"region": null}`` decodes to ``None``; the model's imputers take only NaN as missing (a
+    CSV's gaps, what training read), so ``None`` reached the one-hot encoder as an unseen category."""
+    import math
+
+    frame = to_frame({"instances": [{"income": 1.0, "region": None}, {"income": None, "region": "north"}]},
+                     FEATURES, numeric=["income"])
+    assert math.isnan(frame["region"].iloc[0]) and math.isnan(frame["income"].iloc[1])

@@ -262,3 +262,26 @@ def test_nullable_text_and_boolean_parquet_columns_with_gaps_score(tmp_path, dty
     assert result.rows == 60
     expected = model.predict_proba(read_table(str(tmp_path / "t.parquet")).drop(columns=["y"]))[:, 1]
     assert np.allclose(_read(tmp_path / "out")["prediction_1"], expected)
+
+
+def test_text_gaps_of_a_parquet_batch_score_like_the_csv_gaps_the_model_was_trained_with(tmp_path):
+    """A plain Parquet text column's gaps reach the batches as ``None`` (Arrow's ``to_pandas``); the
+    model's imputers take only NaN as missing, so a model trained from the CSV of the same table
+    scored them as an unseen category instead of the imputed value (``storage.plain_missing``)."""
+    from ctloop.components.train.core import fit
+    from ctloop.storage import read_table
+
+    rng = np.random.default_rng(0)
+    c = np.array(["p", "q", "r"] * 40, dtype=object)
+    c[::4] = None
+    frame = pd.DataFrame({"x": rng.normal(size=120), "c": c})
+    frame["y"] = ((frame["c"] == "p") | (frame["x"] > 1)).astype(int)
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    frame.to_parquet(tmp_path / "t.parquet")
+    trained = read_table(str(tmp_path / "t.csv"))
+    model = fit(trained, target="y", estimator="logistic_regression").model
+    scorer = scoring.Scorer(model, "credit", "3", "champion", ["x", "c"], ["x"])
+    scoring.score(scorer, str(tmp_path / "t.parquet"), str(tmp_path / "out"), run_id="r1", id_column="",
+                  log_root=str(tmp_path / "log"), scored_at=SCORED_AT)
+    expected = model.predict_proba(trained.drop(columns=["y"]))[:, 1]
+    assert np.allclose(_read(tmp_path / "out")["prediction_1"], expected)

@@ -167,11 +167,14 @@ def test_pyarrow_filesystem_for_azure_needs_the_account(monkeypatch):
         storage.filesystem("az://c/log")
 
 
-@pytest.mark.parametrize("dtype, values", [("string", ["a", None, "b"]), ("boolean", [True, None, False])])
+@pytest.mark.parametrize("dtype, values", [("string", ["a", None, "b"]), ("boolean", [True, None, False]),
+                                           (object, ["a", None, "b"])])
 def test_nullable_text_and_boolean_parquet_columns_with_gaps_fit_and_predict(tmp_path, dtype, values):
     """Parquet written from pandas' nullable dtypes reads back with pd.NA, and the train core's
     imputers raised "TypeError: boolean value of NA is ambiguous" (a traceback in ``ctloop
-    backtest``); read as the CSV of the same table reads (object, NaN for the gaps) they fit."""
+    backtest``); read as the CSV of the same table reads (object, NaN for the gaps) they fit. A
+    plain text column's gaps read back as ``None``, which the imputers do not take for missing:
+    they too read as NaN."""
     import numpy as np
     import pandas as pd
 
@@ -186,3 +189,4 @@ def test_nullable_text_and_boolean_parquet_columns_with_gaps_fit_and_predict(tmp
     result = fit(back, target="y", params={"max_iter": 5})  # hist_gradient_boosting, the default
     assert result.model.predict_proba(back.drop(columns=["y"])).shape == (60, 2)
     assert back["f"].dtype == object and back["f"].isna().sum() == 20
+    assert not any(value is None for value in back["f"])

@@ -180,3 +180,27 @@ def test_the_empty_column_warning_is_the_same_text_at_every_row_count():
         said |= {str(w.message) for w in caught if "no value" in str(w.message)}
     assert len(said) == 1
     assert [n.endswith(f"({rows} rows)") for n, rows in zip(notes, (200, 150), strict=True)] == [True, True]
+
+
+def test_a_text_gap_held_as_none_trains_and_predicts_as_the_same_gap_read_from_csv():
+    """A text column's gap arrives as ``None`` from a Parquet file, an Arrow batch or JSON and as NaN
+    from CSV. scikit-learn's imputers take only NaN as missing (``missing_values=np.nan``; ``None ==
+    None``, sklearn/utils/_mask.py ``_get_mask``, scikit-learn 1.9.1) and the one-hot encoder then
+    learnt ``None`` as a category of its own: the same table trained into another model by its file
+    format. (Scoring reads ``None`` as NaN at its doors: ``payload.to_frame``, batch scoring.)"""
+    rng = np.random.default_rng(0)
+    n = 400
+    c = rng.choice(["a", "b", "c"], n, p=[0.6, 0.3, 0.1]).astype(object)
+    x = rng.normal(size=n)
+    y = ((c == "a") ^ (x > 0)).astype(int)
+    models = {}
+    for name, gap in (("nan", np.nan), ("none", None)):
+        column = c.copy()
+        column[:40] = gap
+        models[name] = core.fit(pd.DataFrame({"c": column, "x": x, "y": y}), target="y",
+                                estimator="logistic_regression").model
+    probe = pd.DataFrame({"c": np.array([np.nan, "a", "b", "c"], dtype=object), "x": [0.5] * 4})
+    p_nan, p_none = (models[k].predict_proba(probe)[:, 1] for k in ("nan", "none"))
+    np.testing.assert_allclose(p_none, p_nan)
+    onehot = models["none"].named_steps["preprocess"].named_transformers_["categorical"].named_steps["onehot"]
+    assert [list(c) for c in onehot.categories_] == [["a", "b", "c"]]

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ctloop.errors import ServingError
+from ctloop.storage import plain_missing
 
 
 def _tensor_columns(tensor: dict[str, Any]) -> list[list[Any]]:
@@ -113,7 +114,7 @@ def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | 
                                + (f" ({int(bad.sum())} instances in all)" if bad.sum() > 1 else ""))
         if column in numeric and as_numbers is not values:
             frame = frame.assign(**{column: as_numbers})
-    return frame
+    return plain_missing(frame)  # a JSON null in a text feature: NaN, as training read the gaps
 
 
 def v1_response(predictions: list[Any], model_name: str, model_version: str) -> dict[str, Any]:
