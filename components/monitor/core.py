@@ -440,6 +440,10 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
     out.series["realized_rows"] = float(out.record["realized_rows"])
     if out.record["realized"] is not None:
         out.series["realized"] = float(out.record["realized"])
+    for key in ("chance_gap", "chance_gap_se"):  # what the below-chance rule read (rules._below_chance)
+        value = out.record.get(key)
+        if isinstance(value, int | float) and value == value:
+            out.series[key] = float(value)
 
 
 __all__ = ["FeatureAlignment", "align_features", "champion_rows", "champion_mask", "text_values", "coerce_like",

@@ -188,6 +188,9 @@ def test_realized_metric_from_late_labels_per_version(setup, uri, tmp_path):
     assert data.metrics["realized_rows.model_version.2"] == 300 and "realized_roc_auc.model_version.1" in data.metrics
     assert "realized_roc_auc.revision.credit-predictor-00002" in data.metrics
     assert data.tags["realized_rows_are"] == "rows served by model_version 1"
+    # the statistic the rule read is on the run, to chart beside the realized metric
+    assert data.metrics["chance_gap"] == pytest.approx(0.5 - metrics.metadata["realized"], abs=1e-5)
+    assert 0 < data.metrics["chance_gap_se"] < data.metrics["chance_gap"]
 
     short, _ = monitor(tmp_path, uri, as_of=END + pd.Timedelta("1h"), rules=rules,
                        labels_root=str(tmp_path / "store"), label_lookback="2D", min_labels=1000)
