@@ -252,7 +252,29 @@ def run_backtest(
     cfg: BacktestConfig,
     progress: Callable[[str], None] | None = None,
 ) -> BacktestReport:
-    """Replay ``frame`` (any order; sorted by ``cfg.time_column`` here). See the module doc."""
+    """Replay ``frame`` (any order; sorted by ``cfg.time_column`` here). See the module doc.
+
+    The replay's fits and predictions run on one OpenMP thread unless ``OMP_NUM_THREADS`` is set:
+    they are small (the training window holds a few thousand rows) and many, and
+    HistGradientBoosting's threads cost more than they save there — scikit-learn issue #30662
+    ("15x slowdown on small data problems compared to disabled OpenMP threading", open for
+    scikit-learn 1.9.1), worse on a busy machine, whose spinning threads wait for a core
+    (``benchmarks/bench_backtest_scale.py``: always-retrain on 52 windows of 100 rows took 124 s
+    with two threads and 4.4 s with one on a loaded 2-core machine). The pipeline's steps get
+    ``OMP_NUM_THREADS`` from their CPU limit (:mod:`ctloop.ops.settings`)."""
+    import os
+
+    from threadpoolctl import threadpool_limits
+
+    if os.environ.get("OMP_NUM_THREADS"):
+        return _replay(frame, cfg, progress)
+    import sklearn.ensemble  # noqa: F401  (loads scikit-learn's OpenMP runtime: only a loaded one is limited)
+
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return _replay(frame, cfg, progress)
+
+
+def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None) -> BacktestReport:
     import numpy as np
     import pandas as pd
 

@@ -154,3 +154,42 @@ def test_the_backtest_weighs_training_rows_by_recency_as_prepare_data_does(credi
     assert SeesWeights.seen and all(w is None for w in SeesWeights.seen)
     with pytest.raises(ConfigError, match="--recency-half-life 'soon' not understood"):
         run_backtest(credit, dataclasses.replace(cfg("never"), recency_half_life="soon"))
+
+
+class SeesThreads(LogisticRegression):
+    """A logistic regression that notes the OpenMP threads each fit may use (class attribute ``seen``)."""
+
+    seen: list = []
+
+    def fit(self, X, y, sample_weight=None):
+        from threadpoolctl import threadpool_info
+
+        SeesThreads.seen.append(max((p["num_threads"] for p in threadpool_info() if p["user_api"] == "openmp"),
+                                    default=None))
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_the_replays_small_fits_run_on_one_openmp_thread_unless_omp_num_threads_says_otherwise(credit, monkeypatch):
+    """HistGradientBoosting's OpenMP threads cost more than they save on the backtest's fits (a few
+    thousand rows each, hundreds of them): scikit-learn issue #30662 ("15x slowdown on small data
+    problems compared to disabled OpenMP threading", open for scikit-learn 1.9.1), and the spinning
+    threads of a busy machine make it worse (benchmarks/bench_backtest_scale.py). A user's
+    ``OMP_NUM_THREADS`` is left as set."""
+    import sklearn.ensemble  # noqa: F401  (loads scikit-learn's OpenMP runtime, as the default estimator does)
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def threads() -> int:
+        return max(p["num_threads"] for p in threadpool_info() if p["user_api"] == "openmp")
+
+    training = TrainingConfig(estimator="tests.unit.test_backtest:SeesThreads",
+                              trusted_types=["tests.unit.test_backtest.SeesThreads"])
+    with threadpool_limits(limits=3, user_api="openmp"):  # what the machine offers, whatever it is here
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+        SeesThreads.seen = []
+        run_backtest(credit, dataclasses.replace(cfg("always"), training=training))
+        assert SeesThreads.seen and set(SeesThreads.seen) == {1}
+        assert threads() == 3  # restored
+        monkeypatch.setenv("OMP_NUM_THREADS", "3")
+        SeesThreads.seen = []
+        run_backtest(credit, dataclasses.replace(cfg("always"), training=training))
+        assert set(SeesThreads.seen) == {3}
