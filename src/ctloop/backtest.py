@@ -226,6 +226,31 @@ def _check_window_count(window: str, step: pd.Timedelta, start: pd.Timestamp, en
     return n
 
 
+def _check_time_spread(times: pd.Series, name: str, step: pd.Timedelta) -> None:
+    """Refuse event times (sorted, not null) that give no replay: every row at one time, or a few
+    rows (fewer than :data:`MIN_SCORE_ROWS` and a tenth of the others) separated from all the other
+    rows by a gap longer than both the others' span and the window: a typo such as 2204 for 2024
+    that would otherwise be replayed as thousands of empty windows."""
+    import numpy as np
+    import pandas as pd
+
+    first, last = times.iloc[0], times.iloc[-1]
+    if first == last:
+        raise DataValidationError([(name, "time_span", len(times), f"every row has the same time {first}: "
+                                    "nothing to replay")])
+    gaps = np.diff(times.to_numpy())
+    k = int(np.argmax(gaps))  # the largest gap lies between rows k and k + 1
+    gap = pd.Timedelta(gaps[k])
+    before, after = times.iloc[:k + 1], times.iloc[k + 1:]
+    stray, rest, side = (before, after, "before") if len(before) < len(after) else (after, before, "after")
+    rest_span = rest.iloc[-1] - rest.iloc[0]
+    if len(stray) < MIN_SCORE_ROWS and 10 * len(stray) <= len(rest) and gap > max(rest_span, step):
+        raise DataValidationError([(name, "time_gap", len(stray), (
+            f"{len(stray)} row(s) at {stray.iloc[0]}" + (f" … {stray.iloc[-1]}" if len(stray) > 1 else "")
+            + f" lie {_ceil_duration(gap)} {side} the other {len(rest):,} rows ({rest.iloc[0]} … {rest.iloc[-1]}): "
+            "a typo in the time? fix or drop them"))])
+
+
 def _ceil_duration(span: pd.Timedelta) -> str:
     """``span`` rounded up to a whole number of its largest unit (``2D``, ``6h``, ``15min``,
     ``30s``), in the duration syntax of :mod:`ctloop.timeutil`."""
@@ -284,6 +309,7 @@ def run_backtest(
     data = data.reset_index(drop=True)
     if data.empty:
         raise DataValidationError([(cfg.target, "non_null", 0, "no rows with a target value")])
+    _check_time_spread(data[cfg.time_column], cfg.time_column, step)
     t0 = data[cfg.time_column].min().floor("D" if step >= pd.Timedelta(days=1) else "min")
     _check_window_count(cfg.window, step, t0, data[cfg.time_column].max(), len(data))
     edges = [t0]

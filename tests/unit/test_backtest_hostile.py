@@ -1,0 +1,60 @@
+"""The second sweep of hostile, real-shaped data through the backtest (issue 14, item 4): each case
+is a small reproduction of a crash or a silently wrong replay found by replaying such streams
+through ``ctloop backtest --compare never,always,default``."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.backtest import BacktestConfig, run_backtest
+from ctloop.config import GateConfig, TrainingConfig
+from ctloop.errors import ConfigError, DataValidationError
+
+
+def frame(rows: int = 400, days: float = 4.0, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    ts = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.sort(rng.random(rows)) * days, unit="D")
+    a = rng.normal(size=rows)
+    return pd.DataFrame({"ts": ts, "a": a, "b": rng.normal(size=rows),
+                         "y": (a + rng.normal(0, 0.7, rows) > 0).astype(int)})
+
+
+def config(**kw) -> BacktestConfig:
+    base = dict(target="y", time_column="ts", window="1D", train_window="1D", policy="never",
+                training=TrainingConfig(estimator="logistic_regression", seed=0),
+                gate=GateConfig.from_dict({"bootstrap_rounds": 20, "seed": 0, "thresholds": {"roc_auc": 0.5}}))
+    return BacktestConfig(**{**base, **kw})
+
+
+@pytest.mark.parametrize("when, side", [("2204-01-02", "after"), ("1924-01-02", "before")])
+def test_a_row_with_a_typo_year_is_named_not_replayed_as_thousands_of_empty_windows(when, side):
+    """One row dated 2204 (a typo for 2024) in a 4-day stream: with 30D windows the replay was 2,200
+    windows, the first holding the data, every other one empty: exit 0, every policy "mean n/a",
+    nothing said. The stray rows are named with the gap that separates them from the rest."""
+    data = frame()
+    data.loc[150, "ts"] = pd.Timestamp(when)
+    with pytest.raises(DataValidationError, match=rf"column 'ts' breaks rule 'time_gap' in 1 row\(s\): 1 row\(s\) "
+                                                  rf"at {when} .* lie .* {side} the other 399 rows \(2024-01-01 .* "
+                                                  r"2024-01-0\d .*\): a typo in the time\? fix or drop them"):
+        run_backtest(data, config(window="30D"))
+
+
+def test_a_gap_with_many_rows_on_both_sides_is_replayed():
+    """A sensor outage (no rows for weeks between two busy spells) is real data: replayed, the empty
+    windows skipped with their reason."""
+    data = frame()
+    data.loc[data.index >= 250, "ts"] += pd.Timedelta(days=40)
+    report = run_backtest(data, config())
+    assert sum(w.rows for w in report.windows) == 400
+    assert any("no rows" in w.reason for w in report.windows)
+
+
+def test_rows_all_at_one_time_say_so_not_choose_a_shorter_window():
+    """Every row at the same time: there is no order to replay. Was "choose a shorter window",
+    which no window satisfies."""
+    data = frame().assign(ts=pd.Timestamp("2024-05-05 10:00"))
+    with pytest.raises(DataValidationError, match=r"column 'ts' breaks rule 'time_span' in 400 row\(s\): every row "
+                                                  r"has the same time 2024-05-05 10:00:00: nothing to replay"):
+        run_backtest(data, config())
+    with pytest.raises(ConfigError, match="choose a shorter window"):  # a real span: the window is the problem
+        run_backtest(frame(), config(window="30D"))
