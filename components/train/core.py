@@ -211,8 +211,7 @@ def fit(
                 f"target {target!r} has a single class ({_plain(classes[0])!r}, 1 class in {len(y)} rows): a "
                 "classifier needs at least two; widen data.window or check the labels")
     elif task == "regression":
-        if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
-            raise DataValidationError([(target, "dtype", len(y), f"regression needs a numeric target, got {y.dtype}")])
+        check_regression_target(y, target)
         classes = []
     numeric, categorical = split_features(data, target=target, exclude=tuple(exclude))
     if not numeric and not categorical:
@@ -325,6 +324,21 @@ def _early_stopping(model: Any) -> dict[str, Any] | None:
         return {"used": used, "rounds": int(model.n_iter_),
                 "note": f"early stopping: {model.n_iter_} of {model.max_iter} iterations" if used else ""}
     return None
+
+
+def check_regression_target(y: pd.Series, target: str) -> None:
+    """Refuse a regression target (not null) that is not numbers, naming a few values that are not
+    (a text cell among numbers, as a CSV reads it) and how many rows hold one."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
+        return
+    bad = y[pd.to_numeric(y, errors="coerce").isna()] if not pd.api.types.is_bool_dtype(y) else y
+    if len(bad):
+        examples = [_plain(v) for v in pd.unique(bad)[:3]]
+        raise DataValidationError([(target, "dtype", len(bad), f"regression needs a numeric target, got values "
+                                    f"like {examples}")])
+    raise DataValidationError([(target, "dtype", len(y), f"regression needs a numeric target, got {y.dtype}")])
 
 
 def _plain(value: Any) -> Any:

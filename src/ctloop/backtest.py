@@ -305,10 +305,13 @@ def run_backtest(
     data = plain_missing(data)  # a notebook's pd.NA, as read_table reads a Parquet file's
     check_finite(data, exclude=(cfg.time_column,))  # as prepare_data refuses them: no model takes inf
     untimed = int(data[cfg.time_column].isna().sum())  # no event time: no window (prepare_data drops them too)
+    unlabelled = int((data[cfg.target].isna() & data[cfg.time_column].notna()).sum())  # fit drops them too
     data = data.dropna(subset=[cfg.target, cfg.time_column]).sort_values(cfg.time_column, kind="stable")
     data = data.reset_index(drop=True)
     if data.empty:
         raise DataValidationError([(cfg.target, "non_null", 0, "no rows with a target value")])
+    if cfg.task == "regression":  # up front, not as every training window's failure
+        train_core.check_regression_target(data[cfg.target].infer_objects(), cfg.target)
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)
     t0 = data[cfg.time_column].min().floor("D" if step >= pd.Timedelta(days=1) else "min")
     _check_window_count(cfg.window, step, t0, data[cfg.time_column].max(), len(data))
@@ -347,6 +350,8 @@ def run_backtest(
     train_windows = min(train_windows, len(bounds) - 1)
     if untimed:
         say(f"{untimed} row(s) without a {cfg.time_column!r} value left out (no window to replay them in)")
+    if unlabelled:
+        say(f"{unlabelled} row(s) without a {cfg.target!r} value left out (no label to score or train on)")
     say(f"{len(data)} rows in {len(bounds)} windows of {cfg.window}; training window {train_windows} "
         f"window(s) ({how}); a challenger needs {min_train_rows} labelled rows; policy {cfg.policy}")
 

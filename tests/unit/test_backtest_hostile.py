@@ -58,3 +58,29 @@ def test_rows_all_at_one_time_say_so_not_choose_a_shorter_window():
         run_backtest(data, config())
     with pytest.raises(ConfigError, match="choose a shorter window"):  # a real span: the window is the problem
         run_backtest(frame(), config(window="30D"))
+
+
+def test_a_regression_target_with_text_names_the_values_up_front():
+    """A regression target with one text cell ('oops' among 400 numbers, as a CSV reads it: an
+    object column). Was the initial model's error wrapped in 'no window can train an initial model:
+    ... breaks rule 'dtype' in 250 row(s): regression needs a numeric target, got object': the rows
+    of the first training window, not the bad value."""
+    data = frame().astype({"y": object})
+    data.loc[7, "y"] = "oops"
+    cfg = config(training=TrainingConfig(task="regression", estimator="linear_regression"),
+                 gate=GateConfig.from_dict({"bootstrap_rounds": 20, "thresholds": {"rmse": 10.0}}))
+    with pytest.raises(DataValidationError, match=r"^data contract violated \(1 rule\(s\)\): column 'y' breaks rule "
+                                                  r"'dtype' in 1 row\(s\): regression needs a numeric target, got "
+                                                  r"values like \['oops'\]$"):
+        run_backtest(data, cfg)
+
+
+def test_rows_without_a_label_are_counted_not_dropped_without_a_word():
+    """20 % of the rows have no target value: they were left out of every window without a word
+    (the rows without a time are named)."""
+    data = frame().astype({"y": float})
+    data.loc[data.index % 5 == 0, "y"] = np.nan
+    said: list[str] = []
+    report = run_backtest(data, config(), progress=said.append)
+    assert sum(w.rows for w in report.windows) == 320
+    assert "80 row(s) without a 'y' value left out (no label to score or train on)" in said
