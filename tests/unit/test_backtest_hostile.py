@@ -2,6 +2,8 @@
 is a small reproduction of a crash or a silently wrong replay found by replaying such streams
 through ``ctloop backtest --compare never,always,default``."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -84,3 +86,21 @@ def test_rows_without_a_label_are_counted_not_dropped_without_a_word():
     report = run_backtest(data, config(), progress=said.append)
     assert sum(w.rows for w in report.windows) == 320
     assert "80 row(s) without a 'y' value left out (no label to score or train on)" in said
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_a_csv_separated_by_another_character_is_named_when_read(tmp_path, sep):
+    """A CSV written with ';' (a European spreadsheet's export) reads as one column 'ts;a;b;y', and
+    the backtest said "column 'y' is missing from the data". The reader names the separator."""
+    from ctloop.errors import DataSourceError
+    from ctloop.storage import read_table
+
+    path = tmp_path / "semi.csv"
+    frame(rows=20).to_csv(path, index=False, sep=sep)
+    header = sep.join(["ts", "a", "b", "y"])
+    with pytest.raises(DataSourceError, match=re.escape(f"semi.csv has one column {header!r}: a CSV separated by "
+                                                        f"{sep!r}? ctloop reads comma-separated CSV: write it with ',' "
+                                                        "or as Parquet")):
+        read_table(str(path))
+    pd.DataFrame({"only": ["a;b", "c"]}).to_csv(path, index=False)  # one real column: read as it is
+    assert list(read_table(str(path)).columns) == ["only"]
