@@ -218,6 +218,7 @@ def fit(
         raise DataValidationError([("*", "features", 0, "no feature columns left after removing target/time/weight")])
     check_finite(data[numeric])  # one line naming the column, not scikit-learn's "Input X contains infinity"
     check_uniform_types(data, categorical)
+    check_target_copies(data, target, numeric + categorical)
     notes: list[str] = []
     for name in id_columns(data, categorical):
         # the same text for any row count: Python shows it once per caller, not at every retrain of a backtest
@@ -324,6 +325,33 @@ def _early_stopping(model: Any) -> dict[str, Any] | None:
         return {"used": used, "rounds": int(model.n_iter_),
                 "note": f"early stopping: {model.n_iter_} of {model.max_iter} iterations" if used else ""}
     return None
+
+
+def check_target_copies(frame: pd.DataFrame, target: str, features: list[str]) -> None:
+    """Refuse feature columns equal to the target in every row (``True`` equals ``1`` and ``1.0``):
+    the label itself, exported twice, gives a perfect model that learns nothing usable. A target
+    with one value is left alone (any constant column would equal it)."""
+    import numpy as np
+
+    y = frame[target]
+    if y.nunique() < 2:
+        return
+    labels = y.to_numpy(dtype=object)
+
+    def same(name: str, rows: slice) -> bool:
+        col = frame[name].iloc[rows]
+        if not col.notna().all():  # a gap is not the label (and pd.NA compares as NA)
+            return False
+        try:
+            return bool(np.all(col.to_numpy(dtype=object) == labels[rows]))
+        except (TypeError, ValueError):  # nested values (lists, arrays): not a copy of a label
+            return False
+
+    # the first rows first: a wide table of features that are not copies costs a few comparisons each
+    copies = [name for name in features if same(name, slice(0, 64)) and same(name, slice(None))]
+    if copies:
+        raise DataValidationError([(name, "target_copy", len(frame), f"equals the target {target!r} in every row (a "
+                                    "leak: the label itself): drop it from the features") for name in copies])
 
 
 def check_regression_target(y: pd.Series, target: str) -> None:

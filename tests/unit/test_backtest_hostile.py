@@ -104,3 +104,21 @@ def test_a_csv_separated_by_another_character_is_named_when_read(tmp_path, sep):
         read_table(str(path))
     pd.DataFrame({"only": ["a;b", "c"]}).to_csv(path, index=False)  # one real column: read as it is
     assert list(read_table(str(path)).columns) == ["only"]
+
+
+@pytest.mark.parametrize("copy", [lambda y: y, lambda y: y.map({0: False, 1: True}), lambda y: y.astype(float)])
+def test_a_feature_that_is_a_copy_of_the_target_is_named_not_a_perfect_replay(copy):
+    """A warehouse export with the label twice ('y' and 'y_copy', or the label as bool/float):
+    every policy replayed a roc_auc of 1.0 and exit 0, nothing said. The copy is named up front by
+    the train core's check, which fit runs on every training window too."""
+    from ctloop.components.train import core as train_core
+
+    data = frame().assign(y_copy=lambda d: copy(d["y"]))
+    with pytest.raises(DataValidationError, match=r"^data contract violated \(1 rule\(s\)\): column 'y_copy' breaks "
+                                                  r"rule 'target_copy' in 400 row\(s\): equals the target 'y' in every "
+                                                  r"row \(a leak: the label itself\): drop it from the features$"):
+        run_backtest(data, config())
+    with pytest.raises(DataValidationError, match="column 'y_copy' breaks rule 'target_copy'"):
+        train_core.fit(data.drop(columns=["ts"]), target="y", estimator="logistic_regression")
+    almost = data.assign(y_copy=np.where(data.index == 3, 1 - data["y"], data["y"]))  # a feature, not a copy
+    assert run_backtest(almost, config()).windows
