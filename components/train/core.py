@@ -205,6 +205,7 @@ def fit(
     # scikit-learn calls an object array of bools "unknown": give the labels their own dtype
     y = data[target].infer_objects()
     if task == "classification":
+        check_label_spelling(y, target)
         classes = sorted(pd.unique(y).tolist())
         if len(classes) < 2:
             raise TrainingError(
@@ -325,6 +326,23 @@ def _early_stopping(model: Any) -> dict[str, Any] | None:
         return {"used": used, "rounds": int(model.n_iter_),
                 "note": f"early stopping: {model.n_iter_} of {model.max_iter} iterations" if used else ""}
     return None
+
+
+def check_label_spelling(y: pd.Series, target: str) -> None:
+    """Refuse text classes that differ only in case or surrounding spaces (``Yes``/``yes``/``yes ``):
+    one class written two ways would be learned as two."""
+    import pandas as pd
+
+    texts = [v for v in pd.unique(y) if isinstance(v, str)]
+    groups: dict[str, list[str]] = {}
+    for v in texts:
+        groups.setdefault(v.strip().casefold(), []).append(v)
+    clashes = sorted(sorted(g) for g in groups.values() if len(g) > 1)
+    if clashes:
+        rows = int(y.isin([v for g in clashes for v in g]).sum())
+        named = "; ".join(" and ".join(repr(v) for v in g) for g in clashes)
+        raise DataValidationError([(target, "labels", rows, f"classes written more than one way ({named}): write "
+                                    "each class one way")])
 
 
 def check_target_copies(frame: pd.DataFrame, target: str, features: list[str]) -> None:

@@ -312,6 +312,8 @@ def run_backtest(
         raise DataValidationError([(cfg.target, "non_null", 0, "no rows with a target value")])
     if cfg.task == "regression":  # up front, not as every training window's failure
         train_core.check_regression_target(data[cfg.target].infer_objects(), cfg.target)
+    if cfg.task == "classification":
+        train_core.check_label_spelling(data[cfg.target], cfg.target)
     train_core.check_target_copies(data, cfg.target, _features(data, cfg))
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)
     t0 = data[cfg.time_column].min().floor("D" if step >= pd.Timedelta(days=1) else "min")
