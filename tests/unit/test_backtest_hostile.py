@@ -140,3 +140,18 @@ def test_labels_written_two_ways_are_named_not_learned_as_four_classes():
         train_core.fit(data.drop(columns=["ts"]), target="y", estimator="logistic_regression")
     data["y"] = data["y"].str.strip().str.lower()
     assert run_backtest(data, config()).mean_metric > 0.8
+
+
+@pytest.mark.parametrize("fmt", ["%d.%m.%Y %H:%M", "%d/%m/%Y %H:%M"])
+def test_dates_that_read_either_way_are_refused_not_read_month_first(fmt):
+    """``05.01.2024`` (a German export) in a stream of January's first ten days: no day above 12
+    says which number is the day, and pandas read them month first (May 1st): 275 windows, 260
+    empty, exit 0 (pandas 2.3.3 ``to_datetime(format="mixed")``). Refused naming a value."""
+    data = frame(days=9.5)
+    data["ts"] = data["ts"].dt.strftime(fmt)
+    with pytest.raises(DataValidationError, match=r"column 'ts' breaks rule 'date_order' in 400 row\(s\): dates such "
+                                                  r"as '0\d[./]01[./]2024 \d\d:\d\d' read day first or month first and "
+                                                  r"no value says which \(a number above 12\): write ISO 8601 times"):
+        run_backtest(data, config())
+    same = frame(rows=50, days=0.9).assign(ts=lambda d: d["ts"].dt.strftime(fmt))  # 01.01.2024 either way
+    assert list(run_backtest(same, config(window="1h", train_window="1h", min_train_rows=10)).windows)
