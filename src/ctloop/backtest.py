@@ -337,10 +337,13 @@ def run_backtest(
     counts = np.bincount(win_of_row, minlength=len(bounds))
     classification = cfg.task == "classification"
     n_classes = int(data[cfg.target].nunique()) if classification else 0
-    if classification and pd.api.types.is_float_dtype(data[cfg.target]) and (data[cfg.target] % 1 != 0).any():
-        raise DataValidationError([(cfg.target, "classes", len(data), f"{n_classes} classes, values like "
-                                    f"{data[cfg.target].iloc[0]!r} that are not whole numbers: a regression "
-                                    "target? pass --task regression")])
+    fractions = data[cfg.target][data[cfg.target] % 1 != 0] if classification and \
+        pd.api.types.is_float_dtype(data[cfg.target]) else data[cfg.target].iloc[:0]
+    if len(fractions):
+        examples = ", ".join(str(float(v)) for v in pd.unique(fractions)[:3])
+        raise DataValidationError([(cfg.target, "classes", len(fractions), f"{n_classes} classes, values like "
+                                    f"{examples} that are not whole numbers: a regression target? pass --task "
+                                    "regression")])
     min_train_rows = cfg.min_train_rows or retrain.min_rows(cfg.task, n_classes)
     if cfg.train_window:
         train_windows = max(1, math.ceil(parse_duration(cfg.train_window, name="--train-window") / step))

@@ -155,3 +155,14 @@ def test_dates_that_read_either_way_are_refused_not_read_month_first(fmt):
         run_backtest(data, config())
     same = frame(rows=50, days=0.9).assign(ts=lambda d: d["ts"].dt.strftime(fmt))  # 01.01.2024 either way
     assert list(run_backtest(same, config(window="1h", train_window="1h", min_train_rows=10)).windows)
+
+
+def test_a_target_with_one_fraction_names_that_value_not_a_whole_one():
+    """0.0/1.0 labels with one 0.5: the message said "values like np.float64(0.0) that are not
+    whole numbers" (the first row, a whole number)."""
+    data = frame().astype({"y": float})
+    data.loc[9, "y"] = 0.5
+    with pytest.raises(DataValidationError, match=r"column 'y' breaks rule 'classes' in 1 row\(s\): 3 classes, values "
+                                                  r"like 0.5 that are not whole numbers: a regression target\? pass "
+                                                  r"--task regression"):
+        run_backtest(data, config())
