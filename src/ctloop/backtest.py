@@ -277,7 +277,27 @@ def run_backtest(
     cfg: BacktestConfig,
     progress: Callable[[str], None] | None = None,
 ) -> BacktestReport:
-    """Replay ``frame`` (any order; sorted by ``cfg.time_column`` here). See the module doc."""
+    """Replay ``frame`` (any order; sorted by ``cfg.time_column`` here). See the module doc.
+    A warning (train core's notes on the data) is shown once per replay, not at every retrain:
+    the ``catch_warnings`` blocks of other libraries (scikit-learn's) reset Python's own record of
+    the warnings already shown, ``once`` filters included."""
+    import warnings
+
+    with warnings.catch_warnings():
+        show, shown = warnings.showwarning, set()
+
+        def show_once(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                      file: Any = None, line: str | None = None) -> None:
+            if (str(message), category) not in shown:
+                shown.add((str(message), category))
+                show(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show_once
+        return _replay(frame, cfg, progress)
+
+
+def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None) -> BacktestReport:
+    """:func:`run_backtest`."""
     import numpy as np
     import pandas as pd
 

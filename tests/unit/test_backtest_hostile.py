@@ -166,3 +166,18 @@ def test_a_target_with_one_fraction_names_that_value_not_a_whole_one():
                                                   r"like 0.5 that are not whole numbers: a regression target\? pass "
                                                   r"--task regression"):
         run_backtest(data, config())
+
+
+def test_a_training_note_is_shown_once_per_replay_not_at_every_retrain():
+    """An all-empty feature column: train core's note ("have no value in any training row") was
+    printed (two stderr lines) at every retrain of the replay: 1,400 lines for a 700-window
+    replay under always. Other libraries' ``catch_warnings`` blocks reset Python's once-per-caller
+    record, so the replay shows each note text once itself."""
+    import warnings
+
+    data = frame(rows=1200, days=6).assign(empty=np.nan)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("default")
+        report = run_backtest(data, config(policy="always"))
+    notes = [w for w in seen if "have no value in any training row" in str(w.message)]
+    assert report.retrains == 5 and len(notes) == 1
