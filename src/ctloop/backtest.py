@@ -364,6 +364,11 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         raise DataValidationError([(cfg.target, "classes", len(fractions), f"{n_classes} classes, values like "
                                     f"{examples} that are not whole numbers: a regression target? pass --task "
                                     "regression")])
+    if classification and n_classes < 2:
+        only = data[cfg.target].iloc[0]
+        only = only.item() if hasattr(only, "item") else only  # 1, not np.int64(1)
+        raise DataValidationError([(cfg.target, "classes", len(data), f"one class ({only!r}) in every row: a "
+                                    "classifier needs two; check the labels")])
     min_train_rows = cfg.min_train_rows or retrain.min_rows(cfg.task, n_classes)
     if cfg.train_window:
         train_windows = max(1, math.ceil(parse_duration(cfg.train_window, name="--train-window") / step))

@@ -181,3 +181,12 @@ def test_a_training_note_is_shown_once_per_replay_not_at_every_retrain():
         report = run_backtest(data, config(policy="always"))
     notes = [w for w in seen if "have no value in any training row" in str(w.message)]
     assert report.retrains == 5 and len(notes) == 1
+
+
+def test_a_target_with_one_class_in_every_row_is_named_up_front():
+    """Was "no window can train an initial model: no initial model yet: a single class np.int64(1)
+    in the training window": as if a longer window could help."""
+    with pytest.raises(DataValidationError, match=r"^data contract violated \(1 rule\(s\)\): column 'y' breaks rule "
+                                                  r"'classes' in 400 row\(s\): one class \(1\) in every row: a "
+                                                  r"classifier needs two; check the labels$"):
+        run_backtest(frame().assign(y=1), config())
