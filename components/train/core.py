@@ -205,7 +205,7 @@ def fit(
     # scikit-learn calls an object array of bools "unknown": give the labels their own dtype
     y = data[target].infer_objects()
     if task == "classification":
-        check_label_spelling(y, target)
+        check_labels(y, target)
         classes = sorted(pd.unique(y).tolist())
         if len(classes) < 2:
             raise TrainingError(
@@ -328,12 +328,21 @@ def _early_stopping(model: Any) -> dict[str, Any] | None:
     return None
 
 
-def check_label_spelling(y: pd.Series, target: str) -> None:
-    """Refuse text classes that differ only in case or surrounding spaces (``Yes``/``yes``/``yes ``):
-    one class written two ways would be learned as two."""
+def check_labels(y: pd.Series, target: str) -> None:
+    """Refuse classes (not null) that mix text and other values (``1`` and ``"one"``: a frame's
+    object column; a CSV reads both as text), or text classes that differ only in case or
+    surrounding spaces (``Yes``/``yes``/``yes ``): one class written two ways is learned as two."""
     import pandas as pd
 
-    texts = [v for v in pd.unique(y) if isinstance(v, str)]
+    values = pd.unique(y)
+    texts = [v for v in values if isinstance(v, str)]
+    others = [v for v in values if not isinstance(v, str)]
+    if texts and others:
+        mixed = y.map(lambda v: isinstance(v, str))
+        fewer = int(min(mixed.sum(), (~mixed).sum()))
+        raise DataValidationError([(target, "labels", fewer, f"labels mix text and other values (e.g. {texts[0]!r} "
+                                    f"and {_plain(others[0])!r}): write every label as text, or every one as a "
+                                    "number")])
     groups: dict[str, list[str]] = {}
     for v in texts:
         groups.setdefault(v.strip().casefold(), []).append(v)

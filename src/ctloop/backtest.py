@@ -226,6 +226,21 @@ def _check_window_count(window: str, step: pd.Timedelta, start: pd.Timestamp, en
     return n
 
 
+def _check_column_names(frame: pd.DataFrame) -> None:
+    """Refuse a frame (passed as it is, not read from a file) with duplicate or non-text column
+    names: a CSV renames duplicates ``a.1`` and Parquet names are text, but pandas cannot tell two
+    ``a`` columns apart and scikit-learn refuses names that are not all text."""
+    names = list(frame.columns)
+    twice = sorted({str(n) for n in names if names.count(n) > 1})
+    if twice:
+        raise DataValidationError([(n, "unique_name", len(frame), f"{names.count(n)} columns are named {n!r}: "
+                                    "rename them") for n in twice])
+    other = [n for n in names if not isinstance(n, str)]
+    if other:
+        raise DataValidationError([(str(n), "text_name", len(frame), f"column name {n!r} is a {type(n).__name__}, "
+                                    "not text: name the columns with text") for n in other])
+
+
 def _check_time_spread(times: pd.Series, name: str, step: pd.Timedelta) -> None:
     """Refuse event times (sorted, not null) that give no replay: every row at one time, or a few
     rows (fewer than :data:`MIN_SCORE_ROWS` and a tenth of the others) separated from all the other
@@ -316,11 +331,12 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
 
     cfg.validate()
     say = progress or (lambda _msg: None)
+    _check_column_names(frame)
     for col in (cfg.target, cfg.time_column):
         if col not in frame.columns:
             raise DataValidationError([(col, "required", len(frame), "column is missing from the data")])
     step = parse_duration(cfg.window, name="--window")
-    data = frame.copy()
+    data = frame.reset_index(drop=True)  # a copy; the index is not data (a notebook's set_index('ts'))
     data[cfg.time_column] = parse_times(data[cfg.time_column], cfg.time_column)
     data = plain_missing(data)  # a notebook's pd.NA, as read_table reads a Parquet file's
     check_finite(data, exclude=(cfg.time_column,))  # as prepare_data refuses them: no model takes inf
@@ -333,7 +349,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     if cfg.task == "regression":  # up front, not as every training window's failure
         train_core.check_regression_target(data[cfg.target].infer_objects(), cfg.target)
     if cfg.task == "classification":
-        train_core.check_label_spelling(data[cfg.target], cfg.target)
+        train_core.check_labels(data[cfg.target], cfg.target)
     train_core.check_target_copies(data, cfg.target, _features(data, cfg))
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)
     t0 = data[cfg.time_column].min().floor("D" if step >= pd.Timedelta(days=1) else "min")

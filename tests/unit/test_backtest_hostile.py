@@ -190,3 +190,40 @@ def test_a_target_with_one_class_in_every_row_is_named_up_front():
                                                   r"'classes' in 400 row\(s\): one class \(1\) in every row: a "
                                                   r"classifier needs two; check the labels$"):
         run_backtest(frame().assign(y=1), config())
+
+
+def test_a_notebook_frame_with_duplicate_or_non_text_column_names_is_refused_naming_them():
+    """A frame passed straight to ``run_backtest`` (a CSV renames duplicates 'a.1'; Parquet has
+    text names): duplicate names crashed with pandas' "The truth value of a Series is ambiguous",
+    number names with scikit-learn's "Feature names are only supported if all input features have
+    string names"."""
+    data = frame()
+    data.columns = ["ts", "a", "a", "y"]
+    with pytest.raises(DataValidationError, match=r"column 'a' breaks rule 'unique_name' in 400 row\(s\): 2 columns "
+                                                  r"are named 'a': rename them"):
+        run_backtest(data, config())
+    with pytest.raises(DataValidationError, match=r"column '0' breaks rule 'text_name' in 400 row\(s\): column name 0 "
+                                                  r"is a int, not text: name the columns with text"):
+        run_backtest(frame().assign(**{"b": 1.0}).rename(columns={"b": 0}), config())
+
+
+def test_a_time_column_that_is_also_the_index_replays():
+    """``frame.set_index('ts')`` with the column kept (a notebook habit): crashed with pandas'
+    "'ts' is both an index level and a column label, which is ambiguous". The index is not data."""
+    data = frame()
+    indexed = data.set_index(pd.Index(data["ts"], name="ts"))
+    got, want = run_backtest(indexed, config()), run_backtest(data, config())
+    assert [(w.start, w.rows, w.metric) for w in got.windows] == [(w.start, w.rows, w.metric) for w in want.windows]
+
+
+def test_labels_mixing_text_and_numbers_are_named_not_a_sorting_type_error():
+    """Labels 1 and 'one' in one object column (a notebook's frame; a CSV reads both as text):
+    crashed in train core with "'<' not supported between instances of 'int' and 'str'"."""
+    from ctloop.components.train import core as train_core
+
+    data = frame().assign(y=lambda d: [1 if v else "one" for v in d["y"]])
+    message = r"column 'y' breaks rule 'labels' in \d+ row\(s\): labels mix text and other values \(e\.g\. 'one' and 1\)"
+    with pytest.raises(DataValidationError, match=message):
+        run_backtest(data, config())
+    with pytest.raises(DataValidationError, match=message):
+        train_core.fit(data.drop(columns=["ts"]), target="y", estimator="logistic_regression")
