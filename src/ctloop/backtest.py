@@ -237,8 +237,8 @@ def _check_column_names(frame: pd.DataFrame) -> None:
                                     "rename them") for n in twice])
     other = [n for n in names if not isinstance(n, str)]
     if other:
-        raise DataValidationError([(str(n), "text_name", len(frame), f"column name {n!r} is a {type(n).__name__}, "
-                                    "not text: name the columns with text") for n in other])
+        raise DataValidationError([(str(n), "text_name", len(frame), f"column name {n!r} is not text "
+                                    f"({type(n).__name__}): name the columns with text") for n in other])
 
 
 def _check_time_spread(times: pd.Series, name: str, step: pd.Timedelta) -> None:

@@ -203,7 +203,7 @@ def test_a_notebook_frame_with_duplicate_or_non_text_column_names_is_refused_nam
                                                   r"are named 'a': rename them"):
         run_backtest(data, config())
     with pytest.raises(DataValidationError, match=r"column '0' breaks rule 'text_name' in 400 row\(s\): column name 0 "
-                                                  r"is a int, not text: name the columns with text"):
+                                                  r"is not text \(int\): name the columns with text"):
         run_backtest(frame().assign(**{"b": 1.0}).rename(columns={"b": 0}), config())
 
 
