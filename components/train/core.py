@@ -217,6 +217,7 @@ def fit(
     numeric, categorical = split_features(data, target=target, exclude=tuple(exclude))
     if not numeric and not categorical:
         raise DataValidationError([("*", "features", 0, "no feature columns left after removing target/time/weight")])
+    check_feature_types(data, numeric + categorical)
     check_finite(data[numeric])  # one line naming the column, not scikit-learn's "Input X contains infinity"
     check_uniform_types(data, categorical)
     check_target_copies(data, target, numeric + categorical)
@@ -326,6 +327,23 @@ def _early_stopping(model: Any) -> dict[str, Any] | None:
         return {"used": used, "rounds": int(model.n_iter_),
                 "note": f"early stopping: {model.n_iter_} of {model.max_iter} iterations" if used else ""}
     return None
+
+
+def check_feature_types(frame: pd.DataFrame, features: list[str]) -> None:
+    """Refuse feature columns no estimator takes, naming them: durations (a Parquet INTERVAL,
+    timedelta64) and complex numbers. scikit-learn says "SimpleImputer does not support data with
+    dtype timedelta64[ns]" or "Complex data not supported" without the column."""
+    import pandas as pd
+
+    violations = []
+    for name in features:
+        dtype = frame[name].dtype
+        if pd.api.types.is_timedelta64_dtype(dtype):
+            violations.append((name, "dtype", len(frame), f"a duration ({dtype}): write it as a number (e.g. seconds)"))
+        elif pd.api.types.is_complex_dtype(dtype):
+            violations.append((name, "dtype", len(frame), f"complex numbers ({dtype}): write the parts as two columns"))
+    if violations:
+        raise DataValidationError(violations)
 
 
 def check_labels(y: pd.Series, target: str) -> None:

@@ -227,3 +227,21 @@ def test_labels_mixing_text_and_numbers_are_named_not_a_sorting_type_error():
         run_backtest(data, config())
     with pytest.raises(DataValidationError, match=message):
         train_core.fit(data.drop(columns=["ts"]), target="y", estimator="logistic_regression")
+
+
+def test_a_duration_column_from_parquet_is_named_not_an_imputer_error(tmp_path):
+    """A warehouse INTERVAL exported to Parquet (a duration column: pandas timedelta64): every
+    window failed with scikit-learn's "SimpleImputer does not support data with dtype
+    timedelta64[ns]" (sklearn/impute/_base.py, scikit-learn 1.x), the column not named."""
+    from ctloop.components.train import core as train_core
+    from ctloop.storage import read_table
+
+    path = tmp_path / "calls.parquet"
+    frame().assign(wait=lambda d: pd.to_timedelta(d["b"].abs() * 60, unit="s")).to_parquet(path)
+    data = read_table(str(path))
+    message = (r"column 'wait' breaks rule 'dtype' in 400 row\(s\): a duration \(timedelta64\[ns\]\): write it as a "
+               r"number \(e\.g\. seconds\)")
+    with pytest.raises(DataValidationError, match=message):
+        run_backtest(data, config())
+    with pytest.raises(DataValidationError, match=message):
+        train_core.fit(data.drop(columns=["ts"]), target="y", estimator="logistic_regression")
