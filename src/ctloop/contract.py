@@ -21,6 +21,7 @@ Columns not named in the contract pass through unchecked. :func:`validate` raise
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -274,7 +275,10 @@ def parse_times(series: pd.Series, name: str) -> pd.Series:
                                     "which (a number above 12): write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)")])
     out, bad, examples = coerce(series, "datetime")
     if bad:
-        raise DataValidationError([(name, "dtype", bad, f"expected datetime, got values like {examples}")])
+        years = [int(m.group(1)) for m in (re.match(r"\s*(\d{4})-", str(v)) for v in examples) if m]
+        hint = " (times hold years 1678 to 2261 only: a sentinel such as 9999-12-31? drop those rows)" \
+            if any(y < 1678 or y > 2261 for y in years) else ""  # pandas' nanosecond range
+        raise DataValidationError([(name, "dtype", bad, f"expected datetime, got values like {examples}{hint}")])
     return out
 
 

@@ -245,3 +245,14 @@ def test_a_duration_column_from_parquet_is_named_not_an_imputer_error(tmp_path):
         run_backtest(data, config())
     with pytest.raises(DataValidationError, match=message):
         train_core.fit(data.drop(columns=["ts"]), target="y", estimator="logistic_regression")
+
+
+def test_a_sentinel_date_out_of_pandas_range_says_so():
+    """9999-12-31 (a warehouse's "open-ended" sentinel) cannot be held as a time: the error showed
+    it as if it were not a date ("expected datetime, got values like ['9999-12-31 00:00:00']")."""
+    data = frame().astype({"ts": str})
+    data.loc[7, "ts"] = "9999-12-31 00:00:00"
+    with pytest.raises(DataValidationError, match=r"column 'ts' breaks rule 'dtype' in 1 row\(s\): expected datetime, "
+                                                  r"got values like \['9999-12-31 00:00:00'\] \(times hold years 1678 "
+                                                  r"to 2261 only: a sentinel such as 9999-12-31\? drop those rows\)"):
+        run_backtest(data, config())
