@@ -226,6 +226,11 @@ def _check_window_count(window: str, step: pd.Timedelta, start: pd.Timestamp, en
     return n
 
 
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python value it holds (``1``, not ``np.int64(1)``, in a reason)."""
+    return value.item() if hasattr(value, "item") else value
+
+
 def _check_column_names(frame: pd.DataFrame) -> None:
     """Refuse a frame (passed as it is, not read from a file) with duplicate or non-text column
     names: a CSV renames duplicates ``a.1`` and Parquet names are text, but pandas cannot tell two
@@ -382,10 +387,8 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                                     f"{examples} that are not whole numbers: a regression target? pass --task "
                                     "regression")])
     if classification and n_classes < 2:
-        only = data[cfg.target].iloc[0]
-        only = only.item() if hasattr(only, "item") else only  # 1, not np.int64(1)
-        raise DataValidationError([(cfg.target, "classes", len(data), f"one class ({only!r}) in every row: a "
-                                    "classifier needs two; check the labels")])
+        raise DataValidationError([(cfg.target, "classes", len(data), f"one class ({_plain(data[cfg.target].iloc[0])!r}) "
+                                    "in every row: a classifier needs two; check the labels")])
     min_train_rows = cfg.min_train_rows or retrain.min_rows(cfg.task, n_classes)
     if cfg.train_window:
         train_windows = max(1, math.ceil(parse_duration(cfg.train_window, name="--train-window") / step))
@@ -432,7 +435,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             return None, f"{len(hist)} labelled rows in the training window (< {min_train_rows})"
         y = hist[cfg.target]
         if classification and y.nunique() < 2:
-            return None, f"a single class {y.iloc[0]!r} in the training window"
+            return None, f"a single class {_plain(y.iloc[0])!r} in the training window"
         cut = int(len(hist) * (1 - cfg.holdout_fraction))
         part, holdout = hist.iloc[:cut], hist.iloc[cut:]
         if cfg.recency_half_life:  # as prepare_data weighs the training part: age from the newest row
@@ -440,7 +443,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             part = part.assign(**{WEIGHT: prep_core.recency_weights(times.iloc[:cut], times.max(),
                                                                     cfg.recency_half_life)})
         if classification and part[cfg.target].nunique() < 2:
-            return None, f"a single class {part[cfg.target].iloc[0]!r} in the training part of the window"
+            return None, f"a single class {_plain(part[cfg.target].iloc[0])!r} in the training part of the window"
         try:
             note = ""
             if recent_first is None:

@@ -256,3 +256,11 @@ def test_a_sentinel_date_out_of_pandas_range_says_so():
                                                   r"got values like \['9999-12-31 00:00:00'\] \(times hold years 1678 "
                                                   r"to 2261 only: a sentinel such as 9999-12-31\? drop those rows\)"):
         run_backtest(data, config())
+
+
+def test_a_skipped_retrain_names_the_single_class_as_written():
+    """The reason said "a single class np.int64(1) in the training window" (NumPy 2's repr)."""
+    data = frame(rows=600, days=3)
+    data.loc[(data["ts"] >= "2024-01-02") & (data["ts"] < "2024-01-03"), "y"] = 1
+    report = run_backtest(data, config(policy="always"))
+    assert "retrain skipped: a single class 1 in the training window" in report.windows[1].reason
