@@ -205,20 +205,22 @@ def fit(
     # scikit-learn calls an object array of bools "unknown": give the labels their own dtype
     y = data[target].infer_objects()
     if task == "classification":
+        check_labels(y, target)
         classes = sorted(pd.unique(y).tolist())
         if len(classes) < 2:
             raise TrainingError(
                 f"target {target!r} has a single class ({_plain(classes[0])!r}, 1 class in {len(y)} rows): a "
                 "classifier needs at least two; widen data.window or check the labels")
     elif task == "regression":
-        if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
-            raise DataValidationError([(target, "dtype", len(y), f"regression needs a numeric target, got {y.dtype}")])
+        check_regression_target(y, target)
         classes = []
     numeric, categorical = split_features(data, target=target, exclude=tuple(exclude))
     if not numeric and not categorical:
         raise DataValidationError([("*", "features", 0, "no feature columns left after removing target/time/weight")])
+    check_feature_types(data, numeric + categorical)
     check_finite(data[numeric])  # one line naming the column, not scikit-learn's "Input X contains infinity"
     check_uniform_types(data, categorical)
+    check_target_copies(data, target, numeric + categorical)
     notes: list[str] = []
     for name in id_columns(data, categorical):
         # the same text for any row count: Python shows it once per caller, not at every retrain of a backtest
@@ -325,6 +327,91 @@ def _early_stopping(model: Any) -> dict[str, Any] | None:
         return {"used": used, "rounds": int(model.n_iter_),
                 "note": f"early stopping: {model.n_iter_} of {model.max_iter} iterations" if used else ""}
     return None
+
+
+def check_feature_types(frame: pd.DataFrame, features: list[str]) -> None:
+    """Refuse feature columns no estimator takes, naming them: durations (a Parquet INTERVAL,
+    timedelta64) and complex numbers. scikit-learn says "SimpleImputer does not support data with
+    dtype timedelta64[ns]" or "Complex data not supported" without the column."""
+    import pandas as pd
+
+    violations = []
+    for name in features:
+        dtype = frame[name].dtype
+        if pd.api.types.is_timedelta64_dtype(dtype):
+            violations.append((name, "dtype", len(frame), f"a duration ({dtype}): write it as a number (e.g. seconds)"))
+        elif pd.api.types.is_complex_dtype(dtype):
+            violations.append((name, "dtype", len(frame), f"complex numbers ({dtype}): write the parts as two columns"))
+    if violations:
+        raise DataValidationError(violations)
+
+
+def check_labels(y: pd.Series, target: str) -> None:
+    """Refuse classes (not null) that mix text and other values (``1`` and ``"one"``: a frame's
+    object column; a CSV reads both as text), or text classes that differ only in case or
+    surrounding spaces (``Yes``/``yes``/``yes ``): one class written two ways is learned as two."""
+    import pandas as pd
+
+    values = pd.unique(y)
+    texts = [v for v in values if isinstance(v, str)]
+    others = [v for v in values if not isinstance(v, str)]
+    if texts and others:
+        mixed = y.map(lambda v: isinstance(v, str))
+        fewer = int(min(mixed.sum(), (~mixed).sum()))
+        raise DataValidationError([(target, "labels", fewer, f"labels mix text and other values (e.g. {texts[0]!r} "
+                                    f"and {_plain(others[0])!r}): write every label as text, or every one as a "
+                                    "number")])
+    groups: dict[str, list[str]] = {}
+    for v in texts:
+        groups.setdefault(v.strip().casefold(), []).append(v)
+    clashes = sorted(sorted(g) for g in groups.values() if len(g) > 1)
+    if clashes:
+        rows = int(y.isin([v for g in clashes for v in g]).sum())
+        named = "; ".join(" and ".join(repr(v) for v in g) for g in clashes)
+        raise DataValidationError([(target, "labels", rows, f"classes written more than one way ({named}): write "
+                                    "each class one way")])
+
+
+def check_target_copies(frame: pd.DataFrame, target: str, features: list[str]) -> None:
+    """Refuse feature columns equal to the target in every row (``True`` equals ``1`` and ``1.0``):
+    the label itself, exported twice, gives a perfect model that learns nothing usable. A target
+    with one value is left alone (any constant column would equal it)."""
+    import numpy as np
+
+    y = frame[target]
+    if y.nunique() < 2:
+        return
+    labels = y.to_numpy(dtype=object)
+
+    def same(name: str, rows: slice) -> bool:
+        col = frame[name].iloc[rows]
+        if not col.notna().all():  # a gap is not the label (and pd.NA compares as NA)
+            return False
+        try:
+            return bool(np.all(col.to_numpy(dtype=object) == labels[rows]))
+        except (TypeError, ValueError):  # nested values (lists, arrays): not a copy of a label
+            return False
+
+    # the first rows first: a wide table of features that are not copies costs a few comparisons each
+    copies = [name for name in features if same(name, slice(0, 64)) and same(name, slice(None))]
+    if copies:
+        raise DataValidationError([(name, "target_copy", len(frame), f"equals the target {target!r} in every row (a "
+                                    "leak: the label itself): drop it from the features") for name in copies])
+
+
+def check_regression_target(y: pd.Series, target: str) -> None:
+    """Refuse a regression target (not null) that is not numbers, naming a few values that are not
+    (a text cell among numbers, as a CSV reads it) and how many rows hold one."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
+        return
+    bad = y[pd.to_numeric(y, errors="coerce").isna()] if not pd.api.types.is_bool_dtype(y) else y
+    if len(bad):
+        examples = [_plain(v) for v in pd.unique(bad)[:3]]
+        raise DataValidationError([(target, "dtype", len(bad), f"regression needs a numeric target, got values "
+                                    f"like {examples}")])
+    raise DataValidationError([(target, "dtype", len(y), f"regression needs a numeric target, got {y.dtype}")])
 
 
 def _plain(value: Any) -> Any:

@@ -226,6 +226,51 @@ def _check_window_count(window: str, step: pd.Timedelta, start: pd.Timestamp, en
     return n
 
 
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python value it holds (``1``, not ``np.int64(1)``, in a reason)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _check_column_names(frame: pd.DataFrame) -> None:
+    """Refuse a frame (passed as it is, not read from a file) with duplicate or non-text column
+    names: a CSV renames duplicates ``a.1`` and Parquet names are text, but pandas cannot tell two
+    ``a`` columns apart and scikit-learn refuses names that are not all text."""
+    names = list(frame.columns)
+    twice = sorted({str(n) for n in names if names.count(n) > 1})
+    if twice:
+        raise DataValidationError([(n, "unique_name", len(frame), f"{names.count(n)} columns are named {n!r}: "
+                                    "rename them") for n in twice])
+    other = [n for n in names if not isinstance(n, str)]
+    if other:
+        raise DataValidationError([(str(n), "text_name", len(frame), f"column name {n!r} is not text "
+                                    f"({type(n).__name__}): name the columns with text") for n in other])
+
+
+def _check_time_spread(times: pd.Series, name: str, step: pd.Timedelta) -> None:
+    """Refuse event times (sorted, not null) that give no replay: every row at one time, or a few
+    rows (fewer than :data:`MIN_SCORE_ROWS` and a tenth of the others) separated from all the other
+    rows by a gap longer than both the others' span and the window: a typo such as 2204 for 2024
+    that would otherwise be replayed as thousands of empty windows."""
+    import numpy as np
+    import pandas as pd
+
+    first, last = times.iloc[0], times.iloc[-1]
+    if first == last:
+        raise DataValidationError([(name, "time_span", len(times), f"every row has the same time {first}: "
+                                    "nothing to replay")])
+    gaps = np.diff(times.to_numpy())
+    k = int(np.argmax(gaps))  # the largest gap lies between rows k and k + 1
+    gap = pd.Timedelta(gaps[k])
+    before, after = times.iloc[:k + 1], times.iloc[k + 1:]
+    stray, rest, side = (before, after, "before") if len(before) < len(after) else (after, before, "after")
+    rest_span = rest.iloc[-1] - rest.iloc[0]
+    if len(stray) < MIN_SCORE_ROWS and 10 * len(stray) <= len(rest) and gap > max(rest_span, step):
+        raise DataValidationError([(name, "time_gap", len(stray), (
+            f"{len(stray)} row(s) at {stray.iloc[0]}" + (f" … {stray.iloc[-1]}" if len(stray) > 1 else "")
+            + f" lie {_ceil_duration(gap)} {side} the other {len(rest):,} rows ({rest.iloc[0]} … {rest.iloc[-1]}): "
+            "a typo in the time? fix or drop them"))])
+
+
 def _ceil_duration(span: pd.Timedelta) -> str:
     """``span`` rounded up to a whole number of its largest unit (``2D``, ``6h``, ``15min``,
     ``30s``), in the duration syntax of :mod:`ctloop.timeutil`."""
@@ -261,20 +306,35 @@ def run_backtest(
     scikit-learn 1.9.1), worse on a busy machine, whose spinning threads wait for a core
     (``benchmarks/bench_backtest_scale.py``: always-retrain on 52 windows of 100 rows took 124 s
     with two threads and 4.4 s with one on a loaded 2-core machine). The pipeline's steps get
-    ``OMP_NUM_THREADS`` from their CPU limit (:mod:`ctloop.ops.settings`)."""
+    ``OMP_NUM_THREADS`` from their CPU limit (:mod:`ctloop.ops.settings`).
+
+    A warning (train core's notes on the data) is shown once per replay, not at every retrain:
+    the ``catch_warnings`` blocks of other libraries (scikit-learn's) reset Python's own record of
+    the warnings already shown, ``once`` filters included."""
     import os
+    import warnings
+    from contextlib import nullcontext
 
     from threadpoolctl import threadpool_limits
 
-    if os.environ.get("OMP_NUM_THREADS"):
-        return _replay(frame, cfg, progress)
-    import sklearn.ensemble  # noqa: F401  (loads scikit-learn's OpenMP runtime: only a loaded one is limited)
+    if not os.environ.get("OMP_NUM_THREADS"):
+        import sklearn.ensemble  # noqa: F401  (loads scikit-learn's OpenMP runtime: only a loaded one is limited)
+    threads = nullcontext() if os.environ.get("OMP_NUM_THREADS") else threadpool_limits(limits=1, user_api="openmp")
+    with warnings.catch_warnings(), threads:
+        show, shown = warnings.showwarning, set()
 
-    with threadpool_limits(limits=1, user_api="openmp"):
+        def show_once(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                      file: Any = None, line: str | None = None) -> None:
+            if (str(message), category) not in shown:
+                shown.add((str(message), category))
+                show(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show_once
         return _replay(frame, cfg, progress)
 
 
 def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None) -> BacktestReport:
+    """:func:`run_backtest`."""
     import numpy as np
     import pandas as pd
 
@@ -293,19 +353,28 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
 
     cfg.validate()
     say = progress or (lambda _msg: None)
+    _check_column_names(frame)
     for col in (cfg.target, cfg.time_column):
         if col not in frame.columns:
             raise DataValidationError([(col, "required", len(frame), "column is missing from the data")])
     step = parse_duration(cfg.window, name="--window")
-    data = frame.copy()
+    data = frame.reset_index(drop=True)  # a copy; the index is not data (a notebook's set_index('ts'))
     data[cfg.time_column] = parse_times(data[cfg.time_column], cfg.time_column)
     data = plain_missing(data)  # a notebook's pd.NA, as read_table reads a Parquet file's
     check_finite(data, exclude=(cfg.time_column,))  # as prepare_data refuses them: no model takes inf
     untimed = int(data[cfg.time_column].isna().sum())  # no event time: no window (prepare_data drops them too)
+    unlabelled = int((data[cfg.target].isna() & data[cfg.time_column].notna()).sum())  # fit drops them too
     data = data.dropna(subset=[cfg.target, cfg.time_column]).sort_values(cfg.time_column, kind="stable")
     data = data.reset_index(drop=True)
     if data.empty:
         raise DataValidationError([(cfg.target, "non_null", 0, "no rows with a target value")])
+    if cfg.task == "regression":  # up front, not as every training window's failure
+        train_core.check_regression_target(data[cfg.target].infer_objects(), cfg.target)
+    if cfg.task == "classification":
+        train_core.check_labels(data[cfg.target], cfg.target)
+    train_core.check_feature_types(data, _features(data, cfg))
+    train_core.check_target_copies(data, cfg.target, _features(data, cfg))
+    _check_time_spread(data[cfg.time_column], cfg.time_column, step)
     t0 = data[cfg.time_column].min().floor("D" if step >= pd.Timedelta(days=1) else "min")
     _check_window_count(cfg.window, step, t0, data[cfg.time_column].max(), len(data))
     edges = [t0]
@@ -327,10 +396,16 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     counts = np.bincount(win_of_row, minlength=len(bounds))
     classification = cfg.task == "classification"
     n_classes = int(data[cfg.target].nunique()) if classification else 0
-    if classification and pd.api.types.is_float_dtype(data[cfg.target]) and (data[cfg.target] % 1 != 0).any():
-        raise DataValidationError([(cfg.target, "classes", len(data), f"{n_classes} classes, values like "
-                                    f"{data[cfg.target].iloc[0]!r} that are not whole numbers: a regression "
-                                    "target? pass --task regression")])
+    fractions = data[cfg.target][data[cfg.target] % 1 != 0] if classification and \
+        pd.api.types.is_float_dtype(data[cfg.target]) else data[cfg.target].iloc[:0]
+    if len(fractions):
+        examples = ", ".join(str(float(v)) for v in pd.unique(fractions)[:3])
+        raise DataValidationError([(cfg.target, "classes", len(fractions), f"{n_classes} classes, values like "
+                                    f"{examples} that are not whole numbers: a regression target? pass --task "
+                                    "regression")])
+    if classification and n_classes < 2:
+        raise DataValidationError([(cfg.target, "classes", len(data), f"one class ({_plain(data[cfg.target].iloc[0])!r}) "
+                                    "in every row: a classifier needs two; check the labels")])
     min_train_rows = cfg.min_train_rows or retrain.min_rows(cfg.task, n_classes)
     if cfg.train_window:
         train_windows = max(1, math.ceil(parse_duration(cfg.train_window, name="--train-window") / step))
@@ -343,6 +418,8 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     train_windows = min(train_windows, len(bounds) - 1)
     if untimed:
         say(f"{untimed} row(s) without a {cfg.time_column!r} value left out (no window to replay them in)")
+    if unlabelled:
+        say(f"{unlabelled} row(s) without a {cfg.target!r} value left out (no label to score or train on)")
     say(f"{len(data)} rows in {len(bounds)} windows of {cfg.window}; training window {train_windows} "
         f"window(s) ({how}); a challenger needs {min_train_rows} labelled rows; policy {cfg.policy}")
 
@@ -375,7 +452,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             return None, f"{len(hist)} labelled rows in the training window (< {min_train_rows})"
         y = hist[cfg.target]
         if classification and y.nunique() < 2:
-            return None, f"a single class {y.iloc[0]!r} in the training window"
+            return None, f"a single class {_plain(y.iloc[0])!r} in the training window"
         cut = int(len(hist) * (1 - cfg.holdout_fraction))
         part, holdout = hist.iloc[:cut], hist.iloc[cut:]
         if cfg.recency_half_life:  # as prepare_data weighs the training part: age from the newest row
@@ -383,7 +460,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             part = part.assign(**{WEIGHT: prep_core.recency_weights(times.iloc[:cut], times.max(),
                                                                     cfg.recency_half_life)})
         if classification and part[cfg.target].nunique() < 2:
-            return None, f"a single class {part[cfg.target].iloc[0]!r} in the training part of the window"
+            return None, f"a single class {_plain(part[cfg.target].iloc[0])!r} in the training part of the window"
         try:
             note = ""
             if recent_first is None:

@@ -21,6 +21,7 @@ Columns not named in the contract pass through unchecked. :func:`validate` raise
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -233,6 +234,21 @@ def date_order(series: pd.Series) -> tuple[bool, str, str]:
     return bool(a) and not b, a, b
 
 
+def either_way(series: pd.Series) -> str:
+    """A date of ``series`` written ``03/02/2025`` (``/`` or ``.``) whose day and month differ and
+    could be either (both 12 or less), when every such date could (:func:`date_order` found no
+    clue); ``""`` otherwise."""
+    import pandas as pd
+
+    if series.dtype != object and not pd.api.types.is_string_dtype(series):
+        return ""
+    text = series.dropna().astype(str)
+    parts = text.str.extract(r"^\s*(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}(?:\D|$)")
+    first, second = pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[1], errors="coerce")
+    either = text[(first <= 12) & (second <= 12) & (first != second)]
+    return either.iloc[0] if len(either) else ""
+
+
 def parse_times(series: pd.Series, name: str) -> pd.Series:
     """The event-time column ``name`` as naive UTC times (the one reading the prepare core and
     the backtest share). Different offsets, or none (UTC), become one UTC column. Refused with
@@ -252,9 +268,17 @@ def parse_times(series: pd.Series, name: str) -> pd.Series:
         raise DataValidationError([(name, "date_order", len(series.dropna()),
                                     f"dates written day first (like {day_first!r}) and month first (like "
                                     f"{month_first!r}): write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)")])
+    either = "" if day_first or month_first else either_way(series)
+    if either:  # pandas would read them month first: 05.01.2024 as May 1st
+        raise DataValidationError([(name, "date_order", len(series.dropna()),
+                                    f"dates such as {either!r} read day first or month first and no value says "
+                                    "which (a number above 12): write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)")])
     out, bad, examples = coerce(series, "datetime")
     if bad:
-        raise DataValidationError([(name, "dtype", bad, f"expected datetime, got values like {examples}")])
+        years = [int(m.group(1)) for m in (re.match(r"\s*(\d{4})-", str(v)) for v in examples) if m]
+        hint = " (times hold years 1678 to 2261 only: a sentinel such as 9999-12-31? drop those rows)" \
+            if any(y < 1678 or y > 2261 for y in years) else ""  # pandas' nanosecond range
+        raise DataValidationError([(name, "dtype", bad, f"expected datetime, got values like {examples}{hint}")])
     return out
 
 
@@ -316,5 +340,5 @@ def validate(frame: pd.DataFrame, contract: DataContract) -> pd.DataFrame:
 
 __all__ = [
     "DTYPES", "ColumnRule", "DataContract", "check_finite", "check_uniform_types", "coerce",
-    "parse_times", "validate",
+    "parse_times", "either_way", "validate",
 ]

@@ -937,6 +937,12 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         # pyarrow raises ArrowInvalid (a ValueError) for a corrupt Parquet file.
         raise DataSourceError(f"{uri} is not a readable {kind} file: {_first_line(exc)}") from exc
+    if kind != "parquet" and len(frame.columns) == 1:
+        header = str(frame.columns[0])
+        sep = next((c for c in (";", "\t", "|") if c in header), None)
+        if sep is not None:  # e.g. a spreadsheet's export with ';': else "column 'y' is missing"
+            raise DataSourceError(f"{uri} has one column {header!r}: a CSV separated by {sep!r}? ctloop reads "
+                                  "comma-separated CSV: write it with ',' or as Parquet")
     return frame
 
 

@@ -1,0 +1,266 @@
+"""The second sweep of hostile, real-shaped data through the backtest (issue 14, item 4): each case
+is a small reproduction of a crash or a silently wrong replay found by replaying such streams
+through ``ctloop backtest --compare never,always,default``."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.backtest import BacktestConfig, run_backtest
+from ctloop.config import GateConfig, TrainingConfig
+from ctloop.errors import ConfigError, DataValidationError
+
+
+def frame(rows: int = 400, days: float = 4.0, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    ts = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.sort(rng.random(rows)) * days, unit="D")
+    a = rng.normal(size=rows)
+    return pd.DataFrame({"ts": ts, "a": a, "b": rng.normal(size=rows),
+                         "y": (a + rng.normal(0, 0.7, rows) > 0).astype(int)})
+
+
+def config(**kw) -> BacktestConfig:
+    base = dict(target="y", time_column="ts", window="1D", train_window="1D", policy="never",
+                training=TrainingConfig(estimator="logistic_regression", seed=0),
+                gate=GateConfig.from_dict({"bootstrap_rounds": 20, "seed": 0, "thresholds": {"roc_auc": 0.5}}))
+    return BacktestConfig(**{**base, **kw})
+
+
+@pytest.mark.parametrize("when, side", [("2204-01-02", "after"), ("1924-01-02", "before")])
+def test_a_row_with_a_typo_year_is_named_not_replayed_as_thousands_of_empty_windows(when, side):
+    """One row dated 2204 (a typo for 2024) in a 4-day stream: with 30D windows the replay was 2,200
+    windows, the first holding the data, every other one empty: exit 0, every policy "mean n/a",
+    nothing said. The stray rows are named with the gap that separates them from the rest."""
+    data = frame()
+    data.loc[150, "ts"] = pd.Timestamp(when)
+    with pytest.raises(DataValidationError, match=rf"column 'ts' breaks rule 'time_gap' in 1 row\(s\): 1 row\(s\) "
+                                                  rf"at {when} .* lie .* {side} the other 399 rows \(2024-01-01 .* "
+                                                  r"2024-01-0\d .*\): a typo in the time\? fix or drop them"):
+        run_backtest(data, config(window="30D"))
+
+
+def test_a_gap_with_many_rows_on_both_sides_is_replayed():
+    """A sensor outage (no rows for weeks between two busy spells) is real data: replayed, the empty
+    windows skipped with their reason."""
+    data = frame()
+    data.loc[data.index >= 250, "ts"] += pd.Timedelta(days=8)
+    report = run_backtest(data, config())
+    assert sum(w.rows for w in report.windows) == 400
+    assert any("no rows" in w.reason for w in report.windows)
+
+
+def test_rows_all_at_one_time_say_so_not_choose_a_shorter_window():
+    """Every row at the same time: there is no order to replay. Was "choose a shorter window",
+    which no window satisfies."""
+    data = frame().assign(ts=pd.Timestamp("2024-05-05 10:00"))
+    with pytest.raises(DataValidationError, match=r"column 'ts' breaks rule 'time_span' in 400 row\(s\): every row "
+                                                  r"has the same time 2024-05-05 10:00:00: nothing to replay"):
+        run_backtest(data, config())
+    with pytest.raises(ConfigError, match="choose a shorter window"):  # a real span: the window is the problem
+        run_backtest(frame(), config(window="30D"))
+
+
+def test_a_regression_target_with_text_names_the_values_up_front():
+    """A regression target with one text cell ('oops' among 400 numbers, as a CSV reads it: an
+    object column). Was the initial model's error wrapped in 'no window can train an initial model:
+    ... breaks rule 'dtype' in 250 row(s): regression needs a numeric target, got object': the rows
+    of the first training window, not the bad value."""
+    data = frame().astype({"y": object})
+    data.loc[7, "y"] = "oops"
+    cfg = config(training=TrainingConfig(task="regression", estimator="linear_regression"),
+                 gate=GateConfig.from_dict({"bootstrap_rounds": 20, "thresholds": {"rmse": 10.0}}))
+    with pytest.raises(DataValidationError, match=r"^data contract violated \(1 rule\(s\)\): column 'y' breaks rule "
+                                                  r"'dtype' in 1 row\(s\): regression needs a numeric target, got "
+                                                  r"values like \['oops'\]$"):
+        run_backtest(data, cfg)
+
+
+def test_rows_without_a_label_are_counted_not_dropped_without_a_word():
+    """20 % of the rows have no target value: they were left out of every window without a word
+    (the rows without a time are named)."""
+    data = frame().astype({"y": float})
+    data.loc[data.index % 5 == 0, "y"] = np.nan
+    said: list[str] = []
+    report = run_backtest(data, config(), progress=said.append)
+    assert sum(w.rows for w in report.windows) == 320
+    assert "80 row(s) without a 'y' value left out (no label to score or train on)" in said
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_a_csv_separated_by_another_character_is_named_when_read(tmp_path, sep):
+    """A CSV written with ';' (a European spreadsheet's export) reads as one column 'ts;a;b;y', and
+    the backtest said "column 'y' is missing from the data". The reader names the separator."""
+    from ctloop.errors import DataSourceError
+    from ctloop.storage import read_table
+
+    path = tmp_path / "semi.csv"
+    frame(rows=20).to_csv(path, index=False, sep=sep)
+    header = sep.join(["ts", "a", "b", "y"])
+    with pytest.raises(DataSourceError, match=re.escape(f"semi.csv has one column {header!r}: a CSV separated by "
+                                                        f"{sep!r}? ctloop reads comma-separated CSV: write it with ',' "
+                                                        "or as Parquet")):
+        read_table(str(path))
+    pd.DataFrame({"only": ["a;b", "c"]}).to_csv(path, index=False)  # one real column: read as it is
+    assert list(read_table(str(path)).columns) == ["only"]
+
+
+@pytest.mark.parametrize("copy", [lambda y: y, lambda y: y.map({0: False, 1: True}), lambda y: y.astype(float)])
+def test_a_feature_that_is_a_copy_of_the_target_is_named_not_a_perfect_replay(copy):
+    """A warehouse export with the label twice ('y' and 'y_copy', or the label as bool/float):
+    every policy replayed a roc_auc of 1.0 and exit 0, nothing said. The copy is named up front by
+    the train core's check, which fit runs on every training window too."""
+    from ctloop.components.train import core as train_core
+
+    data = frame().assign(y_copy=lambda d: copy(d["y"]))
+    with pytest.raises(DataValidationError, match=r"^data contract violated \(1 rule\(s\)\): column 'y_copy' breaks "
+                                                  r"rule 'target_copy' in 400 row\(s\): equals the target 'y' in every "
+                                                  r"row \(a leak: the label itself\): drop it from the features$"):
+        run_backtest(data, config())
+    with pytest.raises(DataValidationError, match="column 'y_copy' breaks rule 'target_copy'"):
+        train_core.fit(data.drop(columns=["ts"]), target="y", estimator="logistic_regression")
+    almost = data.assign(y_copy=np.where(data.index == 3, 1 - data["y"], data["y"]))  # a feature, not a copy
+    assert run_backtest(almost, config()).windows
+
+
+def test_labels_written_two_ways_are_named_not_learned_as_four_classes():
+    """'Yes'/'yes'/'No'/'no ' in one label column (a warehouse export that joined two sources): the
+    replay learned four classes and scored a multiclass roc_auc of 0.76 where the data carry 0.89,
+    exit 0, nothing said."""
+    from ctloop.components.train import core as train_core
+
+    data = frame()
+    data["y"] = [("Yes" if i % 3 else "yes") if v else ("No" if i % 2 else "no ") for i, v in enumerate(data["y"])]
+    with pytest.raises(DataValidationError, match=r"^data contract violated \(1 rule\(s\)\): column 'y' breaks rule "
+                                                  r"'labels' in \d+ row\(s\): classes written more than one way "
+                                                  r"\('No' and 'no '; 'Yes' and 'yes'\): write each class one way$"):
+        run_backtest(data, config())
+    with pytest.raises(DataValidationError, match="rule 'labels'"):
+        train_core.fit(data.drop(columns=["ts"]), target="y", estimator="logistic_regression")
+    data["y"] = data["y"].str.strip().str.lower()
+    assert run_backtest(data, config()).mean_metric > 0.8
+
+
+@pytest.mark.parametrize("fmt", ["%d.%m.%Y %H:%M", "%d/%m/%Y %H:%M"])
+def test_dates_that_read_either_way_are_refused_not_read_month_first(fmt):
+    """``05.01.2024`` (a German export) in a stream of January's first ten days: no day above 12
+    says which number is the day, and pandas read them month first (May 1st): 275 windows, 260
+    empty, exit 0 (pandas 2.3.3 ``to_datetime(format="mixed")``). Refused naming a value."""
+    data = frame(days=9.5)
+    data["ts"] = data["ts"].dt.strftime(fmt)
+    with pytest.raises(DataValidationError, match=r"column 'ts' breaks rule 'date_order' in 400 row\(s\): dates such "
+                                                  r"as '0\d[./]01[./]2024 \d\d:\d\d' read day first or month first and "
+                                                  r"no value says which \(a number above 12\): write ISO 8601 times"):
+        run_backtest(data, config())
+    same = frame(rows=50, days=0.9).assign(ts=lambda d: d["ts"].dt.strftime(fmt))  # 01.01.2024 either way
+    assert list(run_backtest(same, config(window="1h", train_window="1h", min_train_rows=10)).windows)
+
+
+def test_a_target_with_one_fraction_names_that_value_not_a_whole_one():
+    """0.0/1.0 labels with one 0.5: the message said "values like np.float64(0.0) that are not
+    whole numbers" (the first row, a whole number)."""
+    data = frame().astype({"y": float})
+    data.loc[9, "y"] = 0.5
+    with pytest.raises(DataValidationError, match=r"column 'y' breaks rule 'classes' in 1 row\(s\): 3 classes, values "
+                                                  r"like 0.5 that are not whole numbers: a regression target\? pass "
+                                                  r"--task regression"):
+        run_backtest(data, config())
+
+
+def test_a_training_note_is_shown_once_per_replay_not_at_every_retrain():
+    """An all-empty feature column: train core's note ("have no value in any training row") was
+    printed (two stderr lines) at every retrain of the replay: 1,400 lines for a 700-window
+    replay under always. Other libraries' ``catch_warnings`` blocks reset Python's once-per-caller
+    record, so the replay shows each note text once itself."""
+    import warnings
+
+    data = frame(rows=1200, days=6).assign(empty=np.nan)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("default")
+        report = run_backtest(data, config(policy="always"))
+    notes = [w for w in seen if "have no value in any training row" in str(w.message)]
+    assert report.retrains == 5 and len(notes) == 1
+
+
+def test_a_target_with_one_class_in_every_row_is_named_up_front():
+    """Was "no window can train an initial model: no initial model yet: a single class np.int64(1)
+    in the training window": as if a longer window could help."""
+    with pytest.raises(DataValidationError, match=r"^data contract violated \(1 rule\(s\)\): column 'y' breaks rule "
+                                                  r"'classes' in 400 row\(s\): one class \(1\) in every row: a "
+                                                  r"classifier needs two; check the labels$"):
+        run_backtest(frame().assign(y=1), config())
+
+
+def test_a_notebook_frame_with_duplicate_or_non_text_column_names_is_refused_naming_them():
+    """A frame passed straight to ``run_backtest`` (a CSV renames duplicates 'a.1'; Parquet has
+    text names): duplicate names crashed with pandas' "The truth value of a Series is ambiguous",
+    number names with scikit-learn's "Feature names are only supported if all input features have
+    string names"."""
+    data = frame()
+    data.columns = ["ts", "a", "a", "y"]
+    with pytest.raises(DataValidationError, match=r"column 'a' breaks rule 'unique_name' in 400 row\(s\): 2 columns "
+                                                  r"are named 'a': rename them"):
+        run_backtest(data, config())
+    with pytest.raises(DataValidationError, match=r"column '0' breaks rule 'text_name' in 400 row\(s\): column name 0 "
+                                                  r"is not text \(int\): name the columns with text"):
+        run_backtest(frame().assign(**{"b": 1.0}).rename(columns={"b": 0}), config())
+
+
+def test_a_time_column_that_is_also_the_index_replays():
+    """``frame.set_index('ts')`` with the column kept (a notebook habit): crashed with pandas'
+    "'ts' is both an index level and a column label, which is ambiguous". The index is not data."""
+    data = frame()
+    indexed = data.set_index(pd.Index(data["ts"], name="ts"))
+    got, want = run_backtest(indexed, config()), run_backtest(data, config())
+    assert [(w.start, w.rows, w.metric) for w in got.windows] == [(w.start, w.rows, w.metric) for w in want.windows]
+
+
+def test_labels_mixing_text_and_numbers_are_named_not_a_sorting_type_error():
+    """Labels 1 and 'one' in one object column (a notebook's frame; a CSV reads both as text):
+    crashed in train core with "'<' not supported between instances of 'int' and 'str'"."""
+    from ctloop.components.train import core as train_core
+
+    data = frame().assign(y=lambda d: [1 if v else "one" for v in d["y"]])
+    message = r"column 'y' breaks rule 'labels' in \d+ row\(s\): labels mix text and other values \(e\.g\. 'one' and 1\)"
+    with pytest.raises(DataValidationError, match=message):
+        run_backtest(data, config())
+    with pytest.raises(DataValidationError, match=message):
+        train_core.fit(data.drop(columns=["ts"]), target="y", estimator="logistic_regression")
+
+
+def test_a_duration_column_from_parquet_is_named_not_an_imputer_error(tmp_path):
+    """A warehouse INTERVAL exported to Parquet (a duration column: pandas timedelta64): every
+    window failed with scikit-learn's "SimpleImputer does not support data with dtype
+    timedelta64[ns]" (sklearn/impute/_base.py, scikit-learn 1.x), the column not named."""
+    from ctloop.components.train import core as train_core
+    from ctloop.storage import read_table
+
+    path = tmp_path / "calls.parquet"
+    frame().assign(wait=lambda d: pd.to_timedelta(d["b"].abs() * 60, unit="s")).to_parquet(path)
+    data = read_table(str(path))
+    message = (r"column 'wait' breaks rule 'dtype' in 400 row\(s\): a duration \(timedelta64\[ns\]\): write it as a "
+               r"number \(e\.g\. seconds\)")
+    with pytest.raises(DataValidationError, match=message):
+        run_backtest(data, config())
+    with pytest.raises(DataValidationError, match=message):
+        train_core.fit(data.drop(columns=["ts"]), target="y", estimator="logistic_regression")
+
+
+def test_a_sentinel_date_out_of_pandas_range_says_so():
+    """9999-12-31 (a warehouse's "open-ended" sentinel) cannot be held as a time: the error showed
+    it as if it were not a date ("expected datetime, got values like ['9999-12-31 00:00:00']")."""
+    data = frame().astype({"ts": str})
+    data.loc[7, "ts"] = "9999-12-31 00:00:00"
+    with pytest.raises(DataValidationError, match=r"column 'ts' breaks rule 'dtype' in 1 row\(s\): expected datetime, "
+                                                  r"got values like \['9999-12-31 00:00:00'\] \(times hold years 1678 "
+                                                  r"to 2261 only: a sentinel such as 9999-12-31\? drop those rows\)"):
+        run_backtest(data, config())
+
+
+def test_a_skipped_retrain_names_the_single_class_as_written():
+    """The reason said "a single class np.int64(1) in the training window" (NumPy 2's repr)."""
+    data = frame(rows=600, days=3)
+    data.loc[(data["ts"] >= "2024-01-02") & (data["ts"] < "2024-01-03"), "y"] = 1
+    report = run_backtest(data, config(policy="always"))
+    assert "retrain skipped: a single class 1 in the training window" in report.windows[1].reason
