@@ -220,33 +220,23 @@ def date_order(series: pd.Series) -> tuple[bool, str, str]:
     (month first); day first when some values say so and none says otherwise. pandas' mixed parsing
     reads each value month first where it can and day first where it must (pandas 2.3.3,
     ``to_datetime(format="mixed")``), so ``13/02/2025`` and ``03/02/2025`` became Feb 13 and
-    Mar 2: the rows silently out of order."""
+    Mar 2: the rows silently out of order. When no value says which, dates written with dots
+    (``05.01.2024``) are read day first, the convention wherever dots are written (pandas read
+    a German export of January's first ten days as May 1st …: 275 windows, 260 of them empty),
+    and dates written with slashes month first, as before (the United States' convention; the
+    same dates written day first with slashes are read wrongly then: write ISO 8601)."""
     import pandas as pd
 
     if series.dtype != object and not pd.api.types.is_string_dtype(series):
         return False, "", ""
     text = series.dropna().astype(str)
-    parts = text.str.extract(r"^\s*(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}(?:\D|$)")
-    first, second = pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[1], errors="coerce")
+    parts = text.str.extract(r"^\s*(\d{1,2})([/.])(\d{1,2})[/.]\d{2,4}(?:\D|$)")
+    first, second = pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[2], errors="coerce")
     day_first, month_first = text[first > 12], text[second > 12]
     a = day_first.iloc[0] if len(day_first) else ""
     b = month_first.iloc[0] if len(month_first) else ""
-    return bool(a) and not b, a, b
-
-
-def either_way(series: pd.Series) -> str:
-    """A date of ``series`` written ``03/02/2025`` (``/`` or ``.``) whose day and month differ and
-    could be either (both 12 or less), when every such date could (:func:`date_order` found no
-    clue); ``""`` otherwise."""
-    import pandas as pd
-
-    if series.dtype != object and not pd.api.types.is_string_dtype(series):
-        return ""
-    text = series.dropna().astype(str)
-    parts = text.str.extract(r"^\s*(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}(?:\D|$)")
-    first, second = pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[1], errors="coerce")
-    either = text[(first <= 12) & (second <= 12) & (first != second)]
-    return either.iloc[0] if len(either) else ""
+    dotted = bool((parts[1] == ".").any()) and not (parts[1] == "/").any()
+    return (bool(a) or dotted) and not b, a, b
 
 
 def parse_times(series: pd.Series, name: str) -> pd.Series:
@@ -268,11 +258,6 @@ def parse_times(series: pd.Series, name: str) -> pd.Series:
         raise DataValidationError([(name, "date_order", len(series.dropna()),
                                     f"dates written day first (like {day_first!r}) and month first (like "
                                     f"{month_first!r}): write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)")])
-    either = "" if day_first or month_first else either_way(series)
-    if either:  # pandas would read them month first: 05.01.2024 as May 1st
-        raise DataValidationError([(name, "date_order", len(series.dropna()),
-                                    f"dates such as {either!r} read day first or month first and no value says "
-                                    "which (a number above 12): write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)")])
     out, bad, examples = coerce(series, "datetime")
     if bad:
         years = [int(m.group(1)) for m in (re.match(r"\s*(\d{4})-", str(v)) for v in examples) if m]
@@ -340,5 +325,5 @@ def validate(frame: pd.DataFrame, contract: DataContract) -> pd.DataFrame:
 
 __all__ = [
     "DTYPES", "ColumnRule", "DataContract", "check_finite", "check_uniform_types", "coerce",
-    "parse_times", "either_way", "validate",
+    "parse_times", "validate",
 ]
