@@ -8,24 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ctloop.backtest import BacktestConfig, run_backtest
+from ctloop.backtest import run_backtest
 from ctloop.config import GateConfig, TrainingConfig
 from ctloop.errors import ConfigError, DataValidationError
-
-
-def frame(rows: int = 400, days: float = 4.0, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    ts = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.sort(rng.random(rows)) * days, unit="D")
-    a = rng.normal(size=rows)
-    return pd.DataFrame({"ts": ts, "a": a, "b": rng.normal(size=rows),
-                         "y": (a + rng.normal(0, 0.7, rows) > 0).astype(int)})
-
-
-def config(**kw) -> BacktestConfig:
-    base = dict(target="y", time_column="ts", window="1D", train_window="1D", policy="never",
-                training=TrainingConfig(estimator="logistic_regression", seed=0),
-                gate=GateConfig.from_dict({"bootstrap_rounds": 20, "seed": 0, "thresholds": {"roc_auc": 0.5}}))
-    return BacktestConfig(**{**base, **kw})
+from tests.unit.test_backtest_inputs import config, frame  # the same small stream and replay
 
 
 @pytest.mark.parametrize("when, side", [("2204-01-02", "after"), ("1924-01-02", "before")])
