@@ -59,6 +59,9 @@ class DataValidationError(DataError):
         # One line, so it survives log scraping (KFP UI, kfp.local logs) intact.
         super().__init__(f"data contract violated ({len(self.violations)} rule(s)): " + "; ".join(lines))
 
+    def __reduce__(self):  # rebuilt from its violations, not its message (raised in another process)
+        return type(self), (self.violations,)
+
 
 class TrainingError(CtloopError):
     """Fitting failed or produced no usable model."""

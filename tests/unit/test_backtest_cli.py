@@ -50,7 +50,7 @@ def test_config_replays_the_models_monitoring_rules(spec, tmp_path, capsys):
 
 def test_compare_writes_one_table_and_one_plot(spec, tmp_path, capsys):
     code = main(["backtest", "--config", str(spec), "--model", "credit", "--window", "60D", "--label-delay", "20D",
-                 "--compare", "never,always,default", "--output", str(tmp_path)])
+                 "--compare", "never,always,default", "--jobs", "1", "--output", str(tmp_path)])
     assert code == 0
     out = capsys.readouterr().out
     assert "[never] window" in out and "[always] window" in out and "[default] window" in out  # progress
@@ -106,3 +106,25 @@ def test_compare_of_an_error_metric_reads_as_a_relative_difference():
     assert [r["delta_vs_always_pct"] for r in rows] == [60.0, 0.0, -20.0]
     auc = comparison_table({"always": report(0.9, 10, "roc_auc"), "default": report(0.885, 4, "roc_auc")})
     assert auc[1]["delta_vs_always_pts"] == -1.5 and "delta_vs_always_pct" not in auc[1]
+
+
+def test_compare_replays_the_policies_in_parallel_processes_with_the_same_results(spec, tmp_path, capfd):
+    """``--jobs 2`` replays two policies at a time, each in its own process (one OpenMP thread each:
+    ``run_backtest``): the same table as one after the other, every window's progress line printed
+    by the process that replayed it, and a data error raised in a child process is the same one-line
+    error (exit 2) as in one process."""
+    argv = ["backtest", "--config", str(spec), "--model", "credit", "--window", "60D",
+            "--compare", "never,always,default"]
+    assert main([*argv, "--jobs", "1", "--quiet", "--output", str(tmp_path / "one")]) == 0
+    capfd.readouterr()
+    assert main([*argv, "--jobs", "2", "--output", str(tmp_path / "two")]) == 0
+    out = capfd.readouterr().out
+    assert "[never] window" in out and "[always] window" in out and "[default] window" in out
+    one, two = ((tmp_path / d / "compare.csv").read_text() for d in ("one", "two"))
+    assert one == two
+    bad = tmp_path / "bad.csv"
+    make_credit_data(n_rows=600, seed=3).assign(**{CREDIT_TARGET: "yes"}).to_csv(bad, index=False)
+    code = main(["backtest", "--data", str(bad), "--target", CREDIT_TARGET, "--time-column", CREDIT_TIME_COLUMN,
+                 "--window", "30D", "--compare", "never,always", "--jobs", "2", "--output", str(tmp_path / "bad")])
+    err = capfd.readouterr().err
+    assert code == 2 and "breaks rule" in err and "Traceback" not in err, err

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 from pathlib import Path
 
 from ctloop.errors import ConfigError
@@ -140,6 +142,11 @@ def _policies(text: str) -> str:
     return text
 
 
+def _say(indent: str, message: str) -> None:
+    """A progress line of ``ctloop backtest`` (module level: ``--compare``'s processes call it)."""
+    print(indent + message, flush=True)
+
+
 def _backtest(args: argparse.Namespace) -> int:
     from ctloop.backtest import (
         compare,
@@ -157,9 +164,10 @@ def _backtest(args: argparse.Namespace) -> int:
     frame = read_table(uri)
     print(f"backtest of {uri}: {len(frame)} rows, window {cfg.window}, label delay {cfg.label_delay or '0'}, "
           + (f"policies {', '.join(policies)}" if policies else f"policy {cfg.policy}"))
-    say = (lambda m: None) if args.quiet else (lambda m: print("  " + m, flush=True))
+    say = None if args.quiet else functools.partial(_say, "  ")  # a function the replays' processes can call
     if policies:
-        reports = compare(frame, cfg, policies, progress=say)
+        jobs = args.jobs or min(len(set(policies)), os.cpu_count() or 1)
+        reports = compare(frame, cfg, policies, progress=say, jobs=jobs)
         csv_path, js, png = write_comparison(reports, args.output)
         print()
         for row in comparison_table(reports):
@@ -253,6 +261,9 @@ def register(subparsers) -> None:
     b.add_argument("--compare", default=None, metavar="POLICIES", type=_policies,
                    help="comma list, e.g. never,always,every:4,drift,default: one replay per policy, one table "
                         "(compare.csv/json) and one plot (compare.png)")
+    b.add_argument("--jobs", type=int_at_least(1), default=None, metavar="N",
+                   help="--compare: replay N policies at a time, each in its own process (default: the "
+                        "machine's cores, at most the policies)")
     b.add_argument("--label-delay", default="", help="labels arrive this long after the event, e.g. 2D "
                    "(default: at the end of the row's window)")
     b.add_argument("--train-window", default="", help="history a challenger trains on, e.g. 90D (default: "
