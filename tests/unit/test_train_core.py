@@ -204,3 +204,22 @@ def test_a_text_gap_held_as_none_trains_and_predicts_as_the_same_gap_read_from_c
     np.testing.assert_allclose(p_none, p_nan)
     onehot = models["none"].named_steps["preprocess"].named_transformers_["categorical"].named_steps["onehot"]
     assert [list(c) for c in onehot.categories_] == [["a", "b", "c"]]
+
+
+def test_a_rare_class_matched_by_a_flag_by_chance_trains_with_a_note_not_a_refusal():
+    """A small imbalanced window of production data (3 defaults in 300 rows) where a genuine, sparse
+    flag (``missed_payment``) happens to be 1 on exactly those 3 rows: chance explains it (the flag
+    is a strong predictor, not the label exported twice), and the pipeline's train step must not
+    fail on it. Only a copy on enough rows of every class is refused (a leak)."""
+    rng = np.random.default_rng(0)
+    n = 300
+    y = np.zeros(n, dtype=int)
+    y[[40, 150, 260]] = 1
+    frame = pd.DataFrame({"income": rng.normal(size=n), "missed_payment": y.copy(), "y": y})
+    with pytest.warns(UserWarning, match=r"column\(s\) 'missed_payment' equal the target 'y' in every row"):
+        result = core.fit(frame, target="y", estimator="logistic_regression")
+    assert any("'missed_payment' equal the target 'y' in every row" in n for n in result.meta["notes"])
+    balanced = frame.assign(y=np.arange(n) % 2, missed_payment=np.arange(n) % 2)  # 150 rows a class: a leak
+    with pytest.raises(DataValidationError, match="column 'missed_payment' breaks rule 'target_copy'"):
+        core.fit(balanced, target="y", estimator="logistic_regression")
+
