@@ -356,7 +356,9 @@ def check_feature_types(frame: pd.DataFrame, features: list[str]) -> None:
 def check_labels(y: pd.Series, target: str) -> None:
     """Refuse classes (not null) that mix text and other values (``1`` and ``"one"``: a frame's
     object column; a CSV reads both as text), or text classes that differ only in case or
-    surrounding spaces (``Yes``/``yes``/``yes ``): one class written two ways is learned as two."""
+    surrounding spaces (``Yes``/``yes``/``yes ``): one class written two ways is learned as two.
+    Single characters that differ only in case (``A``/``a``: a letter to recognise, a soft-masked
+    DNA base, a chess piece's colour) are distinct classes: their case is their meaning."""
     import pandas as pd
 
     values = pd.unique(y)
@@ -371,7 +373,8 @@ def check_labels(y: pd.Series, target: str) -> None:
     groups: dict[str, list[str]] = {}
     for v in texts:
         groups.setdefault(v.strip().casefold(), []).append(v)
-    clashes = sorted(sorted(g) for g in groups.values() if len(g) > 1)
+    clashes = sorted(sorted(g) for g in groups.values()
+                     if len(g) > 1 and (len({v.strip() for v in g}) < len(g) or max(len(v.strip()) for v in g) > 1))
     if clashes:
         rows = int(y.isin([v for g in clashes for v in g]).sum())
         named = "; ".join(" and ".join(repr(v) for v in g) for g in clashes)

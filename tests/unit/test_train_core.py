@@ -223,3 +223,19 @@ def test_a_rare_class_matched_by_a_flag_by_chance_trains_with_a_note_not_a_refus
     with pytest.raises(DataValidationError, match="column 'missed_payment' breaks rule 'target_copy'"):
         core.fit(balanced, target="y", estimator="logistic_regression")
 
+
+def test_classes_that_are_single_letters_differing_in_case_are_distinct_classes():
+    """'A' and 'a' (letter recognition; a soft-masked DNA base; a chess piece's colour in FEN): one
+    character's case is its meaning, not one class written two ways as 'Yes'/'yes' are."""
+    rng = np.random.default_rng(1)
+    n = 240
+    x = rng.normal(size=n)
+    y = np.where(x > 0.5, "A", np.where(x < -0.5, "a", "b"))
+    result = core.fit(pd.DataFrame({"x": x, "y": y}), target="y", estimator="logistic_regression")
+    assert result.meta["classes"] == ["A", "a", "b"]
+    with pytest.raises(DataValidationError, match=r"classes written more than one way \('Yes' and 'yes'\)"):
+        core.fit(pd.DataFrame({"x": x, "y": np.where(x > 0, "Yes", np.where(x < -1, "yes", "No"))}), target="y",
+                 estimator="logistic_regression")
+    with pytest.raises(DataValidationError, match=r"classes written more than one way \('A' and 'A '\)"):
+        core.fit(pd.DataFrame({"x": x, "y": np.where(x > 0, "A", np.where(x < -1, "A ", "b"))}), target="y",
+                 estimator="logistic_regression")
