@@ -220,8 +220,15 @@ def fit(
     check_feature_types(data, numeric + categorical)
     check_finite(data[numeric])  # one line naming the column, not scikit-learn's "Input X contains infinity"
     check_uniform_types(data, categorical)
-    check_target_copies(data, target, numeric + categorical)
+    copies = check_target_copies(data, target, numeric + categorical, task)
     notes: list[str] = []
+    if copies:
+        # the same text for any row count (shown once per caller, not at every retrain of a backtest)
+        note = (f"column(s) {', '.join(repr(n) for n in copies)} equal the target {target!r} in every row, and a "
+                f"class has fewer than {COPY_MIN_CLASS_ROWS} rows: a strong feature by chance, or the label itself "
+                "(a leak)? drop it from the features if so")
+        warnings.warn(note, UserWarning, stacklevel=2)
+        notes.append(f"{note} ({len(data)} rows)")
     for name in id_columns(data, categorical):
         # the same text for any row count: Python shows it once per caller, not at every retrain of a backtest
         note = (f"column {name!r} has a different value in every row (an ID?): the one-hot encoder keeps only "
@@ -349,7 +356,9 @@ def check_feature_types(frame: pd.DataFrame, features: list[str]) -> None:
 def check_labels(y: pd.Series, target: str) -> None:
     """Refuse classes (not null) that mix text and other values (``1`` and ``"one"``: a frame's
     object column; a CSV reads both as text), or text classes that differ only in case or
-    surrounding spaces (``Yes``/``yes``/``yes ``): one class written two ways is learned as two."""
+    surrounding spaces (``Yes``/``yes``/``yes ``): one class written two ways is learned as two.
+    Single characters that differ only in case (``A``/``a``: a letter to recognise, a soft-masked
+    DNA base, a chess piece's colour) are distinct classes: their case is their meaning."""
     import pandas as pd
 
     values = pd.unique(y)
@@ -364,7 +373,8 @@ def check_labels(y: pd.Series, target: str) -> None:
     groups: dict[str, list[str]] = {}
     for v in texts:
         groups.setdefault(v.strip().casefold(), []).append(v)
-    clashes = sorted(sorted(g) for g in groups.values() if len(g) > 1)
+    clashes = sorted(sorted(g) for g in groups.values()
+                     if len(g) > 1 and (len({v.strip() for v in g}) < len(g) or max(len(v.strip()) for v in g) > 1))
     if clashes:
         rows = int(y.isin([v for g in clashes for v in g]).sum())
         named = "; ".join(" and ".join(repr(v) for v in g) for g in clashes)
@@ -372,15 +382,25 @@ def check_labels(y: pd.Series, target: str) -> None:
                                     "each class one way")])
 
 
-def check_target_copies(frame: pd.DataFrame, target: str, features: list[str]) -> None:
+# A feature equal to a class label in every row is refused as a leak only when every class has at
+# least this many rows (the per-class rows of retrain.min_rows): below it a genuine, strong flag can
+# match a rare class by chance (3 defaults in a small window, a flag set on exactly those rows), and
+# the train step gets a note, not a failure.
+COPY_MIN_CLASS_ROWS = 25
+
+
+def check_target_copies(frame: pd.DataFrame, target: str, features: list[str],
+                        task: str = TrainingConfig.task) -> list[str]:
     """Refuse feature columns equal to the target in every row (``True`` equals ``1`` and ``1.0``):
     the label itself, exported twice, gives a perfect model that learns nothing usable. A target
-    with one value is left alone (any constant column would equal it)."""
+    with one value is left alone (any constant column would equal it). For a classifier whose
+    rarest class has fewer than :data:`COPY_MIN_CLASS_ROWS` rows such columns are returned, not
+    refused: chance can explain them there."""
     import numpy as np
 
     y = frame[target]
     if y.nunique() < 2:
-        return
+        return []
     labels = y.to_numpy(dtype=object)
 
     def same(name: str, rows: slice) -> bool:
@@ -394,9 +414,12 @@ def check_target_copies(frame: pd.DataFrame, target: str, features: list[str]) -
 
     # the first rows first: a wide table of features that are not copies costs a few comparisons each
     copies = [name for name in features if same(name, slice(0, 64)) and same(name, slice(None))]
+    if copies and task == "classification" and int(y.value_counts().min()) < COPY_MIN_CLASS_ROWS:
+        return copies
     if copies:
         raise DataValidationError([(name, "target_copy", len(frame), f"equals the target {target!r} in every row (a "
                                     "leak: the label itself): drop it from the features") for name in copies])
+    return []
 
 
 def check_regression_target(y: pd.Series, target: str) -> None:

@@ -373,7 +373,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     if cfg.task == "classification":
         train_core.check_labels(data[cfg.target], cfg.target)
     train_core.check_feature_types(data, _features(data, cfg))
-    train_core.check_target_copies(data, cfg.target, _features(data, cfg))
+    train_core.check_target_copies(data, cfg.target, _features(data, cfg), cfg.task)
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)
     t0 = data[cfg.time_column].min().floor("D" if step >= pd.Timedelta(days=1) else "min")
     _check_window_count(cfg.window, step, t0, data[cfg.time_column].max(), len(data))

@@ -204,3 +204,38 @@ def test_a_text_gap_held_as_none_trains_and_predicts_as_the_same_gap_read_from_c
     np.testing.assert_allclose(p_none, p_nan)
     onehot = models["none"].named_steps["preprocess"].named_transformers_["categorical"].named_steps["onehot"]
     assert [list(c) for c in onehot.categories_] == [["a", "b", "c"]]
+
+
+def test_a_rare_class_matched_by_a_flag_by_chance_trains_with_a_note_not_a_refusal():
+    """A small imbalanced window of production data (3 defaults in 300 rows) where a genuine, sparse
+    flag (``missed_payment``) happens to be 1 on exactly those 3 rows: chance explains it (the flag
+    is a strong predictor, not the label exported twice), and the pipeline's train step must not
+    fail on it. Only a copy on enough rows of every class is refused (a leak)."""
+    rng = np.random.default_rng(0)
+    n = 300
+    y = np.zeros(n, dtype=int)
+    y[[40, 150, 260]] = 1
+    frame = pd.DataFrame({"income": rng.normal(size=n), "missed_payment": y.copy(), "y": y})
+    with pytest.warns(UserWarning, match=r"column\(s\) 'missed_payment' equal the target 'y' in every row"):
+        result = core.fit(frame, target="y", estimator="logistic_regression")
+    assert any("'missed_payment' equal the target 'y' in every row" in n for n in result.meta["notes"])
+    balanced = frame.assign(y=np.arange(n) % 2, missed_payment=np.arange(n) % 2)  # 150 rows a class: a leak
+    with pytest.raises(DataValidationError, match="column 'missed_payment' breaks rule 'target_copy'"):
+        core.fit(balanced, target="y", estimator="logistic_regression")
+
+
+def test_classes_that_are_single_letters_differing_in_case_are_distinct_classes():
+    """'A' and 'a' (letter recognition; a soft-masked DNA base; a chess piece's colour in FEN): one
+    character's case is its meaning, not one class written two ways as 'Yes'/'yes' are."""
+    rng = np.random.default_rng(1)
+    n = 240
+    x = rng.normal(size=n)
+    y = np.where(x > 0.5, "A", np.where(x < -0.5, "a", "b"))
+    result = core.fit(pd.DataFrame({"x": x, "y": y}), target="y", estimator="logistic_regression")
+    assert result.meta["classes"] == ["A", "a", "b"]
+    with pytest.raises(DataValidationError, match=r"classes written more than one way \('Yes' and 'yes'\)"):
+        core.fit(pd.DataFrame({"x": x, "y": np.where(x > 0, "Yes", np.where(x < -1, "yes", "No"))}), target="y",
+                 estimator="logistic_regression")
+    with pytest.raises(DataValidationError, match=r"classes written more than one way \('A' and 'A '\)"):
+        core.fit(pd.DataFrame({"x": x, "y": np.where(x > 0, "A", np.where(x < -1, "A ", "b"))}), target="y",
+                 estimator="logistic_regression")
