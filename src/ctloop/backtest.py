@@ -299,7 +299,9 @@ def run_backtest(
 ) -> BacktestReport:
     """Replay ``frame`` (any order; sorted by ``cfg.time_column`` here). See the module doc.
 
-    The replay's fits and predictions run on one OpenMP thread unless ``OMP_NUM_THREADS`` is set:
+    The replay's fits and predictions run on one thread of scikit-learn's OpenMP runtime
+    (HistGradientBoosting; xgboost shares it; lightgbm sets its own, ``ctloop.estimators``) unless
+    ``OMP_NUM_THREADS`` is set:
     they are small (the training window holds a few thousand rows) and many, and
     HistGradientBoosting's threads cost more than they save there — scikit-learn issue #30662
     ("15x slowdown on small data problems compared to disabled OpenMP threading", open for

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import os
 from pathlib import Path
 
 from ctloop.errors import ConfigError
@@ -166,7 +165,9 @@ def _backtest(args: argparse.Namespace) -> int:
           + (f"policies {', '.join(policies)}" if policies else f"policy {cfg.policy}"))
     say = None if args.quiet else functools.partial(_say, "  ")  # a function the replays' processes can call
     if policies:
-        jobs = args.jobs or min(len(set(policies)), os.cpu_count() or 1)
+        from joblib import cpu_count  # the cores a container's CPU quota allows, not the host's
+
+        jobs = args.jobs or min(len(set(policies)), cpu_count())
         reports = compare(frame, cfg, policies, progress=say, jobs=jobs)
         csv_path, js, png = write_comparison(reports, args.output)
         print()
@@ -262,8 +263,8 @@ def register(subparsers) -> None:
                    help="comma list, e.g. never,always,every:4,drift,default: one replay per policy, one table "
                         "(compare.csv/json) and one plot (compare.png)")
     b.add_argument("--jobs", type=int_at_least(1), default=None, metavar="N",
-                   help="--compare: replay N policies at a time, each in its own process (default: the "
-                        "machine's cores, at most the policies)")
+                   help="--compare: replay N policies at a time, each in its own process holding a copy of "
+                        "the data (default: the cores the CPU quota allows, at most the policies)")
     b.add_argument("--label-delay", default="", help="labels arrive this long after the event, e.g. 2D "
                    "(default: at the end of the row's window)")
     b.add_argument("--train-window", default="", help="history a challenger trains on, e.g. 90D (default: "
