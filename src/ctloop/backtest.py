@@ -301,8 +301,8 @@ def run_backtest(
 
     The replay's fits and predictions run on one thread of scikit-learn's OpenMP runtime
     (HistGradientBoosting; xgboost shares it; lightgbm sets its own, ``ctloop.estimators``) unless
-    ``OMP_NUM_THREADS`` is set:
-    they are small (the training window holds a few thousand rows) and many, and
+    ``OMP_NUM_THREADS`` is set: they are small (the training window holds a few thousand rows) and
+    many, and
     HistGradientBoosting's threads cost more than they save there — scikit-learn issue #30662
     ("15x slowdown on small data problems compared to disabled OpenMP threading", open for
     scikit-learn 1.9.1), worse on a busy machine, whose spinning threads wait for a core
