@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ctloop.columns import WEIGHT
 from ctloop.config import TrainingConfig
 from ctloop.contract import check_finite, check_uniform_types
-from ctloop.errors import ConfigError, DataValidationError, TrainingError
+from ctloop.errors import ConfigError, DataValidationError, TrainingError, plain
 from ctloop.estimators import (
     ESTIMATORS,
     build,
@@ -131,7 +131,7 @@ def stratify_problem(y: pd.Series, fraction: float) -> str | None:
     n_val = math.ceil(fraction * n)
     if counts.min() < 2:
         label = counts.index[-1]
-        return (f"class {_plain(label)!r} has {int(counts.iloc[-1])} row(s) of {n}, too few for a stratified "
+        return (f"class {plain(label)!r} has {int(counts.iloc[-1])} row(s) of {n}, too few for a stratified "
                 f"{fraction:.0%} validation split")
     if n_val < k or n - n_val < k:
         return f"{n} rows are too few for a stratified {fraction:.0%} validation split of {k} classes"
@@ -209,7 +209,7 @@ def fit(
         classes = sorted(pd.unique(y).tolist())
         if len(classes) < 2:
             raise TrainingError(
-                f"target {target!r} has a single class ({_plain(classes[0])!r}, 1 class in {len(y)} rows): a "
+                f"target {target!r} has a single class ({plain(classes[0])!r}, 1 class in {len(y)} rows): a "
                 "classifier needs at least two; widen data.window or check the labels")
     elif task == "regression":
         check_regression_target(y, target)
@@ -311,7 +311,7 @@ def fit(
         "features": numeric + categorical,
         "numeric": numeric,
         "categorical": categorical,
-        "classes": [_plain(c) for c in classes],
+        "classes": [plain(c) for c in classes],
         "estimator": estimator,
         "params": {**merged, **best_params},
         "sklearn_version": sklearn.__version__,
@@ -368,7 +368,7 @@ def check_labels(y: pd.Series, target: str) -> None:
         mixed = y.map(lambda v: isinstance(v, str))
         fewer = int(min(mixed.sum(), (~mixed).sum()))
         raise DataValidationError([(target, "labels", fewer, f"labels mix text and other values (e.g. {texts[0]!r} "
-                                    f"and {_plain(others[0])!r}): write every label as text, or every one as a "
+                                    f"and {plain(others[0])!r}): write every label as text, or every one as a "
                                     "number")])
     groups: dict[str, list[str]] = {}
     for v in texts:
@@ -431,14 +431,11 @@ def check_regression_target(y: pd.Series, target: str) -> None:
         return
     bad = y[pd.to_numeric(y, errors="coerce").isna()] if not pd.api.types.is_bool_dtype(y) else y
     if len(bad):
-        examples = [_plain(v) for v in pd.unique(bad)[:3]]
+        examples = [plain(v) for v in pd.unique(bad)[:3]]
         raise DataValidationError([(target, "dtype", len(bad), f"regression needs a numeric target, got values "
                                     f"like {examples}")])
     raise DataValidationError([(target, "dtype", len(y), f"regression needs a numeric target, got {y.dtype}")])
 
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
 
 
 def run(frame: pd.DataFrame, cfg: TrainingConfig, *, target: str, time_column: str) -> TrainResult:

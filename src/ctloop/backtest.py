@@ -61,7 +61,7 @@ from ctloop.config import (
     TrainingConfig,
     check_metrics,
 )
-from ctloop.errors import ConfigError, DataValidationError
+from ctloop.errors import ConfigError, DataValidationError, plain
 from ctloop.metrics import default_primary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -226,10 +226,6 @@ def _check_window_count(window: str, step: pd.Timedelta, start: pd.Timestamp, en
     return n
 
 
-def _plain(value: Any) -> Any:
-    """A NumPy scalar as the Python value it holds (``1``, not ``np.int64(1)``, in a reason)."""
-    return value.item() if hasattr(value, "item") else value
-
 
 def _check_column_names(frame: pd.DataFrame) -> None:
     """Refuse a frame (passed as it is, not read from a file) with duplicate or non-text column
@@ -302,8 +298,7 @@ def run_backtest(
     The replay's fits and predictions run on one thread of scikit-learn's OpenMP runtime
     (HistGradientBoosting; xgboost shares it; lightgbm sets its own, ``ctloop.estimators``) unless
     ``OMP_NUM_THREADS`` is set: they are small (the training window holds a few thousand rows) and
-    many, and
-    HistGradientBoosting's threads cost more than they save there — scikit-learn issue #30662
+    many, and HistGradientBoosting's threads cost more than they save there — scikit-learn issue #30662
     ("15x slowdown on small data problems compared to disabled OpenMP threading", open for
     scikit-learn 1.9.1), worse on a busy machine, whose spinning threads wait for a core
     (``benchmarks/bench_backtest_scale.py``: always-retrain on 52 windows of 100 rows took 124 s
@@ -319,9 +314,12 @@ def run_backtest(
 
     from threadpoolctl import threadpool_limits
 
-    if not os.environ.get("OMP_NUM_THREADS"):
+    if os.environ.get("OMP_NUM_THREADS"):
+        threads: Any = nullcontext()
+    else:
         import sklearn.ensemble  # noqa: F401  (loads scikit-learn's OpenMP runtime: only a loaded one is limited)
-    threads = nullcontext() if os.environ.get("OMP_NUM_THREADS") else threadpool_limits(limits=1, user_api="openmp")
+
+        threads = threadpool_limits(limits=1, user_api="openmp")
     with warnings.catch_warnings(), threads:
         show, shown = warnings.showwarning, set()
 
@@ -374,8 +372,9 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         train_core.check_regression_target(data[cfg.target].infer_objects(), cfg.target)
     if cfg.task == "classification":
         train_core.check_labels(data[cfg.target], cfg.target)
-    train_core.check_feature_types(data, _features(data, cfg))
-    train_core.check_target_copies(data, cfg.target, _features(data, cfg), cfg.task)
+    features = _features(data, cfg)
+    train_core.check_feature_types(data, features)
+    train_core.check_target_copies(data, cfg.target, features, cfg.task)
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)
     t0 = data[cfg.time_column].min().floor("D" if step >= pd.Timedelta(days=1) else "min")
     _check_window_count(cfg.window, step, t0, data[cfg.time_column].max(), len(data))
@@ -388,7 +387,6 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             f"--window {cfg.window} gives {len(bounds)} window over {data[cfg.time_column].min()} "
             f"… {data[cfg.time_column].max()}: choose a shorter window"
         )
-    features = _features(data, cfg)
     times = data[cfg.time_column].to_numpy()
     delay = parse_duration(cfg.label_delay, name="--label-delay") if cfg.label_delay else pd.Timedelta(0)
     # labels arrive `delay` after the event; with no delay, at the end of the row's own window
@@ -406,7 +404,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                                     f"{examples} that are not whole numbers: a regression target? pass --task "
                                     "regression")])
     if classification and n_classes < 2:
-        raise DataValidationError([(cfg.target, "classes", len(data), f"one class ({_plain(data[cfg.target].iloc[0])!r}) "
+        raise DataValidationError([(cfg.target, "classes", len(data), f"one class ({plain(data[cfg.target].iloc[0])!r}) "
                                     "in every row: a classifier needs two; check the labels")])
     min_train_rows = cfg.min_train_rows or retrain.min_rows(cfg.task, n_classes)
     if cfg.train_window:
@@ -454,7 +452,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             return None, f"{len(hist)} labelled rows in the training window (< {min_train_rows})"
         y = hist[cfg.target]
         if classification and y.nunique() < 2:
-            return None, f"a single class {_plain(y.iloc[0])!r} in the training window"
+            return None, f"a single class {plain(y.iloc[0])!r} in the training window"
         cut = int(len(hist) * (1 - cfg.holdout_fraction))
         part, holdout = hist.iloc[:cut], hist.iloc[cut:]
         if cfg.recency_half_life:  # as prepare_data weighs the training part: age from the newest row
@@ -462,7 +460,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             part = part.assign(**{WEIGHT: prep_core.recency_weights(times.iloc[:cut], times.max(),
                                                                     cfg.recency_half_life)})
         if classification and part[cfg.target].nunique() < 2:
-            return None, f"a single class {_plain(part[cfg.target].iloc[0])!r} in the training part of the window"
+            return None, f"a single class {plain(part[cfg.target].iloc[0])!r} in the training part of the window"
         try:
             note = ""
             if recent_first is None:

@@ -27,6 +27,13 @@ Exceptions are for things that went wrong, always chained with ``from`` to their
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def plain(value: Any) -> Any:
+    """A NumPy scalar as the Python value it holds, for messages: ``1``, not ``np.int64(1)``."""
+    return value.item() if hasattr(value, "item") else value
+
 
 class CtloopError(Exception):
     """Base class of every error ctloop raises on purpose."""
@@ -107,6 +114,7 @@ class InferenceLogError(CtloopError):
 
 
 __all__ = [
+    "plain",
     "CtloopError",
     "ConfigError",
     "DataError",

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ctloop.config import GateConfig, TrainingConfig
-from ctloop.errors import DataValidationError, EvaluationError, TrainingError
+from ctloop.errors import DataValidationError, EvaluationError, TrainingError, plain
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -148,7 +148,7 @@ def choose_start(train: pd.DataFrame, holdout: pd.DataFrame | None, training: Tr
     part, check = recent.iloc[:cut], recent.iloc[cut:]
     why = ("no rows since it" if recent.empty else "no rows before it" if len(recent) == int(labelled.sum()) else
            f"{cut} rows since it to train on (< {least})" if cut < least else
-           f"a single class {_plain(part[target].iloc[0])!r} since it" if classification and part[target].nunique() < 2
+           f"a single class {plain(part[target].iloc[0])!r} since it" if classification and part[target].nunique() < 2
            else "")
     if why:
         choice.note = f"kept the whole training window: candidate start {choice.candidate} not tried ({why})"
@@ -208,9 +208,6 @@ def run(train: pd.DataFrame, holdout: pd.DataFrame | None, training: TrainingCon
                                              since=training.candidate_since, holdout_fraction=holdout_fraction)
     return result, fitted, choice
 
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
 
 
 def _signed(value: float | None) -> str:

@@ -29,6 +29,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_is_fitted
 
+from ctloop.errors import plain
+
 
 def _library(estimator: Any) -> str:
     module = type(estimator).__module__.split(".")[0]
@@ -56,7 +58,7 @@ class _Boosted(BaseEstimator):
             small = counts.min()
             if small < 2 or n_val < k or n - n_val < k:
                 label = self.classes_[classes[counts.argmin()]] if hasattr(self, "classes_") else classes[counts.argmin()]
-                return (f"early stopping off: class {_plain(label)!r} has {int(small)} row(s) of {n}, too few for a "
+                return (f"early stopping off: class {plain(label)!r} has {int(small)} row(s) of {n}, too few for a "
                         f"stratified {fraction:.0%} validation split ({k} classes, {n_val} validation rows); "
                         f"all {self._rounds()} rounds trained on every row")
         elif n_val < 1 or n - n_val < 2:
@@ -135,7 +137,7 @@ class BoostedClassifier(ClassifierMixin, _Boosted):
         encoder = LabelEncoder().fit(y)
         if len(encoder.classes_) < 2:
             raise ValueError(f"a classifier needs at least two classes; the training rows have 1 class "
-                             f"({_plain(encoder.classes_[0])!r})")
+                             f"({plain(encoder.classes_[0])!r})")
         self.classes_ = encoder.classes_
         encoded = encoder.transform(y)
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
@@ -177,9 +179,6 @@ class BoostedRegressor(RegressorMixin, _Boosted):
         check_is_fitted(self, "estimator_")
         return self.estimator_.predict(X)
 
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
 
 
 def _int(value: Any) -> int | None:
