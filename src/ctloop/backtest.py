@@ -704,8 +704,10 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
     cores takes about as long as its slowest, always-retrain, and the rest side by side. The
     children print their own progress when ``progress`` can be pickled (a module-level function or
     a ``functools.partial`` of one; else they replay quietly). Results and errors come back as one
-    process would give them."""
+    process would give them. An error in one replay, or an interrupt, ends the others at once; a
+    worker ends itself when this process ends."""
     import dataclasses
+    import os
     import pickle
 
     say = progress or (lambda _msg: None)
@@ -723,14 +725,17 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
             child_progress = progress
         except (pickle.PicklingError, AttributeError, TypeError):
             child_progress = None
-        with ProcessPoolExecutor(max_workers=min(jobs, len(unique)), mp_context=get_context("spawn")) as pool:
+        from ctloop._taskshim import watch_run
+
+        # each worker ends itself when this process ends, however it ends (SIGTERM, SIGKILL)
+        with ProcessPoolExecutor(max_workers=min(jobs, len(unique)), mp_context=get_context("spawn"),
+                                 initializer=watch_run, initargs=(os.getpid(),)) as pool:
             futures = {p: pool.submit(_replay_policy, frame, dataclasses.replace(cfg, policy=p), child_progress)
                        for p in unique}
             try:
                 out = {p: futures[p].result() for p in unique}
             except BaseException:
-                for future in futures.values():
-                    future.cancel()
+                _stop(pool)
                 raise
     else:
         out = {p: _replay_policy(frame, dataclasses.replace(cfg, policy=p), say) for p in unique}
@@ -738,6 +743,16 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
         say(f"[{policy}] mean {r.metric} {'n/a' if r.mean_metric is None else f'{r.mean_metric:.4f}'}, "
             f"{r.retrains} retrains, {r.promotions} promotions")
     return out
+
+
+def _stop(pool: Any) -> None:
+    """End a process pool's replays now: an error in one policy, or an interrupt, does not wait for
+    the others to finish (``shutdown`` waits for running work, and the ``with`` block calls it).
+    Python 3.14 has ``terminate_workers``; before it the pool's processes are ``_processes``."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
 
 
 def _replay_policy(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None) -> BacktestReport:

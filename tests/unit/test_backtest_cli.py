@@ -128,3 +128,64 @@ def test_compare_replays_the_policies_in_parallel_processes_with_the_same_result
                  "--window", "30D", "--compare", "never,always", "--jobs", "2", "--output", str(tmp_path / "bad")])
     err = capfd.readouterr().err
     assert code == 2 and "breaks rule" in err and "Traceback" not in err, err
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    import os
+
+    out = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.add(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return out
+
+
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
+def test_compare_stops_its_replays_when_the_parent_is_interrupted_or_killed(tmp_path, signum):
+    """A signal to ``ctloop backtest --compare --jobs 2`` alone (a supervisor's SIGTERM, a SIGINT
+    sent to its pid rather than to the terminal's process group) ends the replays running in the
+    child processes at once: an interrupt does not wait for every policy to finish (it did: a minute
+    here), and a killed parent leaves no replay running on. Timeouts are far above the real time."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    data = tmp_path / "long.csv"
+    make_credit_data(n_rows=60_000, seed=5).to_csv(data, index=False)
+    cmd = [sys.executable, "-m", "ctloop", "backtest", "--data", str(data), "--target", CREDIT_TARGET,
+           "--time-column", CREDIT_TIME_COLUMN, "--window", "1D", "--compare", "always,every:2", "--jobs", "2",
+           "--output", str(tmp_path / "out")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    seen = set()
+    for line in proc.stdout:  # both replays are running in their processes
+        seen |= {p for p in ("[always] window", "[every:2] window") if p in line}
+        if len(seen) == 2:
+            break
+    workers = {c for c in _children(proc.pid) if "spawn_main" in open(f"/proc/{c}/cmdline").read()}
+    assert len(workers) == 2
+    threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep the output pipe drained
+    os.kill(proc.pid, getattr(signal, signum))
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        for pid in (proc.pid, *workers):
+            os.kill(pid, signal.SIGKILL)
+        pytest.fail(f"{signum}: the parent waited for the replays to finish")
+    assert proc.returncode == (130 if signum == "SIGINT" else -signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while any(os.path.exists(f"/proc/{w}") and "spawn_main" in open(f"/proc/{w}/cmdline").read() for w in workers):
+        if time.monotonic() > deadline:
+            for pid in workers:
+                os.kill(pid, signal.SIGKILL)
+            pytest.fail(f"{signum}: a replay outlived its parent")
+        time.sleep(0.2)
