@@ -362,9 +362,7 @@ def join_served(ok: pd.DataFrame, key: str, latest: pd.DataFrame, by_instance: b
     data["_key"] = normalise_keys(data[key])
     on = ["_key", INSTANCE] if by_instance else ["_key"]
     if by_instance:
-        if INSTANCE not in data.columns:
-            data[INSTANCE] = 0
-        data[INSTANCE] = pd.to_numeric(data[INSTANCE], errors="coerce").fillna(0).astype("int64")
+        data[INSTANCE] = _instance_numbers(data)
     if not by_instance and INSTANCE in data.columns and "request_id" in data.columns:
         inst = pd.to_numeric(data[INSTANCE], errors="coerce").fillna(0)
         batched = (data.groupby("request_id")[INSTANCE].transform("nunique") > 1) | (inst > 0)
@@ -374,6 +372,16 @@ def join_served(ok: pd.DataFrame, key: str, latest: pd.DataFrame, by_instance: b
     result.frame = joined.drop(columns=["_key"])
     result.by_instance = bool(by_instance)
     return result
+
+
+def _instance_numbers(data: pd.DataFrame) -> pd.Series:
+    """A log's ``instance`` as labels keyed by instance join it: a number, 0 where missing (and
+    for a log without the column)."""
+    import pandas as pd
+
+    if INSTANCE not in data.columns:
+        return pd.Series(0, index=data.index, dtype="int64")
+    return pd.to_numeric(data[INSTANCE], errors="coerce").fillna(0).astype("int64")
 
 
 def candidate_rows(ok: pd.DataFrame, index: LabelIndex, keep: list[str], numbers: list[str] = ()) -> pd.DataFrame:
@@ -581,6 +589,44 @@ def concat_categories(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+_POSITION = "_ctloop_position"  # a served row's position, carried through the candidate join
+
+
+def join_index(logs: pd.DataFrame, index: LabelIndex | None) -> JoinResult:
+    """:func:`join_labels` of ``logs`` with the labels of ``index`` (:func:`label_index`,
+    :func:`index_store`): the same :class:`JoinResult` — the served rows with every log column,
+    their latest label, ``instance`` as a number when the labels have one, the skipped batched
+    requests, the problems — joined on the keys' hashes (:func:`candidate_rows`,
+    :func:`join_candidates`), so the labels' text is never held."""
+    import numpy as np
+    import pandas as pd
+
+    from ctloop.columns import LABEL
+
+    if index is None or not len(index):
+        return JoinResult(logs.iloc[:0].assign(label=pd.Series(dtype=float)), problem="no labels")
+    ok = served(logs)
+    facts = dict(unserved=len(logs) - len(ok), served_rows=len(ok), log_columns=list(ok.columns))
+    if _unjoinable(index.key, len(ok), list(ok.columns)):  # the problem, and a frame of the log's columns
+        return join_served(ok, index.key, pd.DataFrame(), index.by_instance, **facts)
+    rows = candidate_rows(ok.assign(**{_POSITION: np.arange(len(ok))}), index, [_POSITION])
+    result = join_candidates(rows, index, **facts)
+    frame = ok.drop(columns=[LABEL], errors="ignore").iloc[result.frame[_POSITION].to_numpy()].reset_index(drop=True)
+    if index.by_instance:
+        frame[INSTANCE] = _instance_numbers(frame)
+    label = result.frame[LABEL]
+    frame[LABEL] = (label.astype(object) if isinstance(label.dtype, pd.CategoricalDtype) else label).to_numpy()
+    result.frame = frame
+    return result
+
+
+def join_store(logs: pd.DataFrame, store_root: str) -> JoinResult:
+    """:func:`join_labels` of ``logs`` with every label of the store at ``store_root`` (what
+    ``join_labels(logs, read_labels(store_root))`` gives), from its :func:`index_store`: memory
+    bounded by the labels' numeric arrays (24 bytes a label), never their text."""
+    return join_index(logs, index_store(store_root))
+
+
 def join_predictions_with_labels(logs: pd.DataFrame, labels: pd.DataFrame | None) -> pd.DataFrame:
     """Logged predictions that have a label (the latest label wins); see :func:`join_labels`."""
     return join_labels(logs, labels).frame
@@ -588,5 +634,5 @@ def join_predictions_with_labels(logs: pd.DataFrame, labels: pd.DataFrame | None
 
 __all__ = ["JoinResult", "LabelIndex", "label_index", "index_parts", "index_store", "key_hashes", "key_pairs",
            "entry_ids", "latest_labels", "join_labels", "join_served", "candidate_rows", "join_candidates",
-           "join_candidate_parts", "concat_categories",
+           "join_candidate_parts", "concat_categories", "join_index", "join_store",
            "join_predictions_with_labels"]

@@ -82,7 +82,8 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
 def live_check(registry: Any, cfg: RolloutConfig, *, model_name: str, version: str, canary_revision: str,
                stable_revision: str, prometheus_url: str = "") -> Callable[[int], tuple[bool, str, dict]]:
     """The ``check(percent)`` of each canary step: Prometheus rules for both revisions, then — with
-    ``inference_log_root`` — the model-quality check on the traffic logged since the canary started."""
+    ``inference_log_root`` — the model-quality check on the traffic logged since the canary started,
+    joined with ``labels_root``'s labels through the store's index (:func:`ctloop.labels.join.index_store`)."""
     import os
 
     from ctloop.serving import analysis
@@ -100,13 +101,13 @@ def live_check(registry: Any, cfg: RolloutConfig, *, model_name: str, version: s
 
     def with_quality(percent: int) -> tuple[bool, str, dict]:
         from ctloop.inference_log.reader import read_log
-        from ctloop.labels.store import read_labels
+        from ctloop.labels.join import index_store
 
         passed, why, measured = check(percent)
         if not passed:
             return passed, why, measured
         logs = read_log(cfg.inference_log_root, cfg.inference_service, started, utc_now())
-        labels = read_labels(cfg.labels_root) if cfg.labels_root else None
+        labels = index_store(cfg.labels_root) if cfg.labels_root else None  # hashes and labels, never the keys' text
         ok, qwhy, qmeasured = analysis.quality_check(
             logs, labels, canary_revision=canary_revision, stable_revision=stable_revision,
             canary_version=str(version), stable_version=stable_version, rules=cfg.quality_rules, classes=classes)
