@@ -7,6 +7,7 @@ numbers and labelled as text."""
 
 from __future__ import annotations
 
+import shutil
 from types import SimpleNamespace
 
 import numpy as np
@@ -16,6 +17,7 @@ import pytest
 from ctloop.config import RolloutConfig
 from ctloop.inference_log import reader
 from ctloop.inference_log.reader import read_log
+from ctloop.labels import join
 from ctloop.labels import store as label_store
 from ctloop.labels.join import join_labels, join_store
 from ctloop.labels.store import ingest_labels, read_labels
@@ -28,15 +30,14 @@ STORES = ("relabelled", "instances", "business_key", "text_labels")
 
 
 def traffic(seed: int = 0, n: int = 240) -> pd.DataFrame:
-    """Stable (v1) and canary (v2) rows, the canary's scores noisier; 4 batched requests of 3
+    """Stable (v1) and canary (v2) rows, alike; 4 batched requests of 3
     instances; a few failed requests; order ids logged as numbers."""
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, 2 * n)
-    noise = np.r_[np.full(n, 0.2), np.full(n, 0.45)]
     frame = pd.DataFrame({
         "request_id": [f"q{i}" for i in range(2 * n)], "instance": 0,
         "meta_x_order_id": np.arange(70_000, 70_000 + 2 * n),
-        "prediction_1": np.clip(0.5 + (y - 0.5) * 0.6 + rng.normal(0, noise), 0, 1),
+        "prediction_1": np.clip(0.5 + (y - 0.5) * 0.6 + rng.normal(0, 0.25, 2 * n), 0, 1),
         "model_version": ["1"] * n + ["2"] * n, "revision": ["credit-00001"] * n + ["credit-00002"] * n,
         "has_request": True, "has_response": rng.random(2 * n) > 0.03, "_y": y})
     batch = frame.iloc[:12].copy()
@@ -125,6 +126,18 @@ def test_the_store_join_reports_the_same_problems(tmp_path, case):
     assert (new.key, new.unserved, new.describe()) == (old.key, old.unserved, old.describe())
 
 
+def test_the_kept_index_is_built_again_when_a_label_file_is_rewritten(tmp_path):
+    store = fill_store(tmp_path, traffic(n=30), "relabelled")
+    kept = join.StoreIndex(store)
+    first = kept.get()
+    assert kept.get() is first and kept.builds == 1
+    path = sorted((tmp_path / "store-relabelled" / "labels").glob("*.parquet"))[0]
+    pd.read_parquet(path).iloc[:5].to_parquet(path, index=False)  # the same name, fewer labels
+    again = kept.get()
+    assert kept.builds == 2 and len(again) < len(first)
+    assert join.StoreIndex(str(tmp_path / "none")).get() is None
+
+
 class Registry:
     """What the quality check asks the registry: the champion and the canary's classes."""
 
@@ -137,33 +150,55 @@ class Registry:
 
 @pytest.mark.parametrize("kind", ["relabelled", "instances", "business_key"])
 def test_each_canary_step_joins_the_store_index_with_the_frame_joins_result(tmp_path, monkeypatch, kind):
+    """Step by step: the frame join's verdict, the store never read whole, its index built at the
+    first step and again only once more labels were ingested."""
     frame = traffic(seed=3)
     write_log(tmp_path / "log", frame)
     store = fill_store(tmp_path, frame, kind)
     cfg = RolloutConfig.from_dict({"inference_service": ISVC, "namespace": "ml", "labels_root": store,
                                    "inference_log_root": str(tmp_path / "log"),
                                    "quality_rules": {"min_rows": 50, "min_labelled": 50}})
-    # the Prometheus rules pass (they are tests/serving/test_analysis.py's); the clock: start, then the step
+    # later labels flip every canary label: the realized AUC of the canary falls
+    canary = frame[frame["model_version"] == "2"].drop_duplicates(["request_id", "instance"])
+    key = "meta_x_order_id" if kind == "business_key" else "request_id"
+    flipped = pd.DataFrame({key: canary[key].astype(str), "label": 1.0 - canary["_y"],
+                            "label_time": "2026-02-01T13:00:00Z",
+                            **({"instance": canary["instance"]} if kind == "instances" else {})})
+    flipped.to_csv(tmp_path / "flipped.csv", index=False)
+    later = shutil.copytree(store, tmp_path / "later")
+    ingest_labels(str(tmp_path / "flipped.csv"), str(later), key=key)
+
+    def today(root):  # the verdict of the frame join (join_labels over read_labels)
+        return analysis.quality_check(
+            read_log(str(tmp_path / "log"), ISVC, T0, T1), read_labels(str(root)), canary_revision="credit-00002",
+            stable_revision="credit-00001", canary_version="2", stable_version="1", rules=cfg.quality_rules,
+            classes=[0, 1])
+
+    before, after = today(store), today(later)
+    assert before[0] and not after[0] and "below stable" in after[1]
+    # the Prometheus rules pass (they are tests/serving/test_analysis.py's); the clock: start, then the steps
     monkeypatch.setattr(analysis, "make_check", lambda *a, **k: lambda percent: (True, "rules pass", {"at": 1}))
-    clock = iter([T0, T1])
-    monkeypatch.setattr("ctloop.timeutil.utc_now", lambda: next(clock))
+    monkeypatch.setattr("ctloop.timeutil.utc_now", iter([T0, T1, T1, T1]).__next__)
+    builds = []
+    monkeypatch.setattr(join, "index_store", lambda root, real=join.index_store: builds.append(root) or real(root))
+    forbid_reading_whole(monkeypatch, store)
     check = release.live_check(Registry(), cfg, model_name="m", version="2", canary_revision="credit-00002",
                                stable_revision="credit-00001", prometheus_url="http://127.0.0.1:1")
-    old_ok, old_why, old_measured = analysis.quality_check(
-        read_log(str(tmp_path / "log"), ISVC, T0, T1), read_labels(store), canary_revision="credit-00002",
-        stable_revision="credit-00001", canary_version="2", stable_version="1", rules=cfg.quality_rules,
-        classes=[0, 1])
-    forbid_reading_whole(monkeypatch, store)
-    ok, why, measured = check(25)
-    assert (ok, why, measured) == (old_ok, f"rules pass; quality: {old_why}", {"at": 1, **old_measured})
+    for percent in (10, 25):
+        ok, why, measured = check(percent)
+        assert (ok, why, measured) == (before[0], f"rules pass; quality: {before[1]}", {"at": 1, **before[2]})
+    assert len(builds) == 1  # the store did not change: its index was kept
     assert measured["canary_labelled"] >= 50 and "canary_auc" in measured
     assert (measured["skipped_batched"] > 0) == (kind != "instances")
+    ingest_labels(str(tmp_path / "flipped.csv"), store, key=key)
+    ok, why, measured = check(50)
+    assert (ok, why, measured) == (after[0], f"rules pass; quality: {after[1]}", {"at": 1, **after[2]})
+    assert len(builds) == 2
 
 
 @pytest.mark.parametrize("kind", ["relabelled", "text_labels"])
 def test_the_realized_report_joins_the_store_index_with_the_frame_joins_result(tmp_path, monkeypatch, kind):
     from ctloop import reports
-    from ctloop.labels import join
 
     frame = traffic(seed=4)
     write_log(tmp_path / "log", frame)

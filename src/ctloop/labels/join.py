@@ -294,6 +294,45 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
     return index if len(index) else None
 
 
+def store_files(store_root: str) -> tuple[tuple[str, int, int], ...]:
+    """The label files of a store as ``(path, size, modification time in ns)``, sorted: what
+    :class:`StoreIndex` compares to know whether the store changed (listed, never read)."""
+    import pyarrow.fs
+
+    from ctloop.errors import DataSourceError
+    from ctloop.storage import filesystem
+
+    fs, path = filesystem(f"{store_root.rstrip('/')}/labels")
+    try:
+        found = fs.get_file_info(pyarrow.fs.FileSelector(path, recursive=True, allow_not_found=True))
+    except OSError as exc:
+        raise DataSourceError(f"cannot list the label store {store_root}: {exc}") from exc
+    return tuple(sorted((f.path, f.size, f.mtime_ns or 0) for f in found
+                        if f.type == pyarrow.fs.FileType.File and f.path.endswith(".parquet")))
+
+
+class StoreIndex:
+    """:func:`index_store` of one store, built again only when its label files changed (a file
+    added, removed or rewritten: :func:`store_files`). The canary's quality check joins at every
+    step; building the index is most of a join's time (``benchmarks/results/label_join.md``)."""
+
+    def __init__(self, store_root: str):
+        self.store_root = store_root
+        self.builds = 0  # how many times the index was built
+        self._files: tuple | None = None
+        self._index: LabelIndex | None = None
+
+    def get(self) -> LabelIndex | None:
+        """The store's index, ``None`` for a store without labels."""
+        files = store_files(self.store_root)
+        if files != self._files:
+            self._files, self._index = None, None  # the old index goes before the new one is built
+            self._index = index_store(self.store_root)
+            self._files = files
+            self.builds += 1
+        return self._index
+
+
 def _data_columns(schema) -> list[str]:
     """A Parquet file's columns without the index pandas stored in it (``__index_level_0__``;
     ``pd.read_parquet`` makes it the index)."""
@@ -634,5 +673,5 @@ def join_predictions_with_labels(logs: pd.DataFrame, labels: pd.DataFrame | None
 
 __all__ = ["JoinResult", "LabelIndex", "label_index", "index_parts", "index_store", "key_hashes", "key_pairs",
            "entry_ids", "latest_labels", "join_labels", "join_served", "candidate_rows", "join_candidates",
-           "join_candidate_parts", "concat_categories", "join_index", "join_store",
+           "join_candidate_parts", "concat_categories", "join_index", "join_store", "store_files", "StoreIndex",
            "join_predictions_with_labels"]
