@@ -98,9 +98,8 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
 
     from ctloop import metrics as M
     from ctloop.inference_log.reader import read_log
-    from ctloop.labels.join import join_labels
+    from ctloop.labels.join import join_store
     from ctloop.labels.realized import realized_metrics, resolve, score_columns
-    from ctloop.labels.store import read_labels
     from ctloop.timeutil import parse_duration
 
     if by not in GROUPINGS:
@@ -122,7 +121,7 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
         raise ConfigError(f"start {begin.isoformat()} must be before end {stop.isoformat()}")
     span = parse_duration(window) if window else None  # the same duration syntax as everywhere else
     logs = read_log(log_root, model, begin, stop)
-    joined = join_labels(logs, read_labels(labels_root))
+    joined = join_store(logs, labels_root)
     warnings: list[str] = []
     frame = joined.frame
     if joined.problem:

@@ -265,6 +265,8 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
     """:func:`label_index` of every label in a store, read file by file in batches of
     ``batch_rows`` with only the label columns: memory bounded by the labels' numeric arrays
     (24 bytes a label), never by their text. ``None`` for a store without labels."""
+    import gc
+
     from ctloop.errors import DataSourceError
     from ctloop.inference_log.scan import open_parquet
     from ctloop.labels.store import store_key
@@ -285,6 +287,10 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
             pf = open_parquet(uri, DataSourceError, "label file")
             try:
                 for batch in pf.iter_batches(batch_size=batch_rows, columns=columns[uri]):
+                    # the pandas objects of the batches already indexed (their keys' text) sit in
+                    # reference cycles (BlockValuesRefs) that the collector reaches late: free them
+                    # before the next batch is read, or a store's text piles up (3M labels: +180 MiB)
+                    gc.collect()
                     yield batch.to_pandas()
             except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
                 raise DataSourceError(f"cannot read label file {uri}: {exc}") from exc
@@ -292,6 +298,45 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
     rows = sum(open_parquet(uri, DataSourceError, "label file").metadata.num_rows for uri in files if columns[uri])
     index = index_parts(next(iter(found)), parts(), rows)
     return index if len(index) else None
+
+
+def store_files(store_root: str) -> tuple[tuple[str, int, int], ...]:
+    """The label files of a store as ``(path, size, modification time in ns)``, sorted: what
+    :class:`StoreIndex` compares to know whether the store changed (listed, never read)."""
+    import pyarrow.fs
+
+    from ctloop.errors import DataSourceError
+    from ctloop.storage import filesystem
+
+    fs, path = filesystem(f"{store_root.rstrip('/')}/labels")
+    try:
+        found = fs.get_file_info(pyarrow.fs.FileSelector(path, recursive=True, allow_not_found=True))
+    except OSError as exc:
+        raise DataSourceError(f"cannot list the label store {store_root}: {exc}") from exc
+    return tuple(sorted((f.path, f.size, f.mtime_ns or 0) for f in found
+                        if f.type == pyarrow.fs.FileType.File and f.path.endswith(".parquet")))
+
+
+class StoreIndex:
+    """:func:`index_store` of one store, built again only when its label files changed (a file
+    added, removed or rewritten: :func:`store_files`). The canary's quality check joins at every
+    step; building the index is most of a join's time (``benchmarks/results/label_join.md``)."""
+
+    def __init__(self, store_root: str):
+        self.store_root = store_root
+        self.builds = 0  # how many times the index was built
+        self._files: tuple | None = None
+        self._index: LabelIndex | None = None
+
+    def get(self) -> LabelIndex | None:
+        """The store's index, ``None`` for a store without labels."""
+        files = store_files(self.store_root)
+        if files != self._files:
+            self._files, self._index = None, None  # the old index goes before the new one is built
+            self._index = index_store(self.store_root)
+            self._files = files
+            self.builds += 1
+        return self._index
 
 
 def _data_columns(schema) -> list[str]:
@@ -362,9 +407,7 @@ def join_served(ok: pd.DataFrame, key: str, latest: pd.DataFrame, by_instance: b
     data["_key"] = normalise_keys(data[key])
     on = ["_key", INSTANCE] if by_instance else ["_key"]
     if by_instance:
-        if INSTANCE not in data.columns:
-            data[INSTANCE] = 0
-        data[INSTANCE] = pd.to_numeric(data[INSTANCE], errors="coerce").fillna(0).astype("int64")
+        data[INSTANCE] = _instance_numbers(data)
     if not by_instance and INSTANCE in data.columns and "request_id" in data.columns:
         inst = pd.to_numeric(data[INSTANCE], errors="coerce").fillna(0)
         batched = (data.groupby("request_id")[INSTANCE].transform("nunique") > 1) | (inst > 0)
@@ -374,6 +417,16 @@ def join_served(ok: pd.DataFrame, key: str, latest: pd.DataFrame, by_instance: b
     result.frame = joined.drop(columns=["_key"])
     result.by_instance = bool(by_instance)
     return result
+
+
+def _instance_numbers(data: pd.DataFrame) -> pd.Series:
+    """A log's ``instance`` as labels keyed by instance join it: a number, 0 where missing (and
+    for a log without the column)."""
+    import pandas as pd
+
+    if INSTANCE not in data.columns:
+        return pd.Series(0, index=data.index, dtype="int64")
+    return pd.to_numeric(data[INSTANCE], errors="coerce").fillna(0).astype("int64")
 
 
 def candidate_rows(ok: pd.DataFrame, index: LabelIndex, keep: list[str], numbers: list[str] = ()) -> pd.DataFrame:
@@ -581,6 +634,44 @@ def concat_categories(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+_POSITION = "_ctloop_position"  # a served row's position, carried through the candidate join
+
+
+def join_index(logs: pd.DataFrame, index: LabelIndex | None) -> JoinResult:
+    """:func:`join_labels` of ``logs`` with the labels of ``index`` (:func:`label_index`,
+    :func:`index_store`): the same :class:`JoinResult` — the served rows with every log column,
+    their latest label, ``instance`` as a number when the labels have one, the skipped batched
+    requests, the problems — joined on the keys' hashes (:func:`candidate_rows`,
+    :func:`join_candidates`), so the labels' text is never held."""
+    import numpy as np
+    import pandas as pd
+
+    from ctloop.columns import LABEL
+
+    if index is None or not len(index):
+        return JoinResult(logs.iloc[:0].assign(label=pd.Series(dtype=float)), problem="no labels")
+    ok = served(logs)
+    facts = dict(unserved=len(logs) - len(ok), served_rows=len(ok), log_columns=list(ok.columns))
+    if _unjoinable(index.key, len(ok), list(ok.columns)):  # the problem, and a frame of the log's columns
+        return join_served(ok, index.key, pd.DataFrame(), index.by_instance, **facts)
+    rows = candidate_rows(ok.assign(**{_POSITION: np.arange(len(ok))}), index, [_POSITION])
+    result = join_candidates(rows, index, **facts)
+    frame = ok.drop(columns=[LABEL], errors="ignore").iloc[result.frame[_POSITION].to_numpy()].reset_index(drop=True)
+    if index.by_instance:
+        frame[INSTANCE] = _instance_numbers(frame)
+    label = result.frame[LABEL]
+    frame[LABEL] = (label.astype(object) if isinstance(label.dtype, pd.CategoricalDtype) else label).to_numpy()
+    result.frame = frame
+    return result
+
+
+def join_store(logs: pd.DataFrame, store_root: str) -> JoinResult:
+    """:func:`join_labels` of ``logs`` with every label of the store at ``store_root`` (what
+    ``join_labels(logs, read_labels(store_root))`` gives), from its :func:`index_store`: memory
+    bounded by the labels' numeric arrays (24 bytes a label), never their text."""
+    return join_index(logs, index_store(store_root))
+
+
 def join_predictions_with_labels(logs: pd.DataFrame, labels: pd.DataFrame | None) -> pd.DataFrame:
     """Logged predictions that have a label (the latest label wins); see :func:`join_labels`."""
     return join_labels(logs, labels).frame
@@ -588,5 +679,5 @@ def join_predictions_with_labels(logs: pd.DataFrame, labels: pd.DataFrame | None
 
 __all__ = ["JoinResult", "LabelIndex", "label_index", "index_parts", "index_store", "key_hashes", "key_pairs",
            "entry_ids", "latest_labels", "join_labels", "join_served", "candidate_rows", "join_candidates",
-           "join_candidate_parts", "concat_categories",
+           "join_candidate_parts", "concat_categories", "join_index", "join_store", "store_files", "StoreIndex",
            "join_predictions_with_labels"]

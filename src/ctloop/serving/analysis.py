@@ -182,6 +182,9 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     labels: compare the distributions of predicted scores (PSI); a shift above ``max_psi``
     fails. No canary traffic, or too little, fails the check (never a pass).
 
+    ``labels``: a label frame, or the label store's index (:func:`ctloop.labels.join.index_store`,
+    joined without the labels' text: the canary's check); ``None`` for no labels.
+
     ``classes`` (the model's classes, in order) match labels to classes by value; with more than
     two, every class probability ``prediction_0 …`` is scored (macro one-vs-rest AUC) and the
     label-free check compares the distributions of the *predicted class*.
@@ -189,7 +192,7 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     import pandas as pd
 
     from ctloop.inference_log.reader import served
-    from ctloop.labels.join import join_labels
+    from ctloop.labels.join import LabelIndex, join_index, join_labels
     from ctloop.labels.realized import metric_value, scorable
 
     rules = rules or QualityRules()
@@ -231,7 +234,7 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
                        f"rows with a prediction (< {rules.min_rows}){note}"), measured
     if labels is not None and len(labels):
         both = pd.concat([canary.assign(_side="canary"), stable.assign(_side="stable")], ignore_index=True)
-        joined = join_labels(both, labels)
+        joined = join_index(both, labels) if isinstance(labels, LabelIndex) else join_labels(both, labels)
         usable = scorable(joined.frame["label"], classes) if len(joined.frame) else []
         left_out = int(len(joined.frame) - sum(usable))
         joined.frame = joined.frame[usable] if len(joined.frame) else joined.frame

@@ -82,9 +82,12 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
 def live_check(registry: Any, cfg: RolloutConfig, *, model_name: str, version: str, canary_revision: str,
                stable_revision: str, prometheus_url: str = "") -> Callable[[int], tuple[bool, str, dict]]:
     """The ``check(percent)`` of each canary step: Prometheus rules for both revisions, then — with
-    ``inference_log_root`` — the model-quality check on the traffic logged since the canary started."""
+    ``inference_log_root`` — the model-quality check on the traffic logged since the canary started,
+    joined with ``labels_root``'s labels through the store's index (:class:`ctloop.labels.join.StoreIndex`: built at
+    the first step, again only when label files were added or changed)."""
     import os
 
+    from ctloop.labels.join import StoreIndex
     from ctloop.serving import analysis
     from ctloop.timeutil import utc_now
 
@@ -97,16 +100,16 @@ def live_check(registry: Any, cfg: RolloutConfig, *, model_name: str, version: s
     champion = registry.champion(model_name)
     stable_version = champion.version if champion is not None and champion.version != str(version) else ""
     classes = _classes(registry, model_name, version)
+    store = StoreIndex(cfg.labels_root) if cfg.labels_root else None  # built again only when the store changed
 
     def with_quality(percent: int) -> tuple[bool, str, dict]:
         from ctloop.inference_log.reader import read_log
-        from ctloop.labels.store import read_labels
 
         passed, why, measured = check(percent)
         if not passed:
             return passed, why, measured
         logs = read_log(cfg.inference_log_root, cfg.inference_service, started, utc_now())
-        labels = read_labels(cfg.labels_root) if cfg.labels_root else None
+        labels = store.get() if store is not None else None  # hashes and labels, never the keys' text
         ok, qwhy, qmeasured = analysis.quality_check(
             logs, labels, canary_revision=canary_revision, stable_revision=stable_revision,
             canary_version=str(version), stable_version=stable_version, rules=cfg.quality_rules, classes=classes)

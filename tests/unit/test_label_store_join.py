@@ -1,0 +1,215 @@
+"""The canary's quality check and the realized report join the logged rows with the label store
+through its index (``ctloop.labels.join.join_store``: the keys' hashes, never their text), with
+exactly the results of the frame join they used before (``join_labels(logs, read_labels(root))``):
+relabelled keys (the latest ``label_time`` wins, also when it was ingested first), batched requests
+(labels by instance, or skipped without one), labels of keys the log never saw, keys logged as
+numbers and labelled as text."""
+
+from __future__ import annotations
+
+import shutil
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.config import RolloutConfig
+from ctloop.inference_log import reader
+from ctloop.inference_log.reader import read_log
+from ctloop.labels import join
+from ctloop.labels import store as label_store
+from ctloop.labels.join import join_labels, join_store
+from ctloop.labels.store import ingest_labels, read_labels
+from ctloop.serving import analysis, release
+
+ISVC = "credit"
+T0 = pd.Timestamp("2026-02-01T10:00:00Z")  # the canary starts
+T1 = T0 + pd.Timedelta("20min")  # the step is judged
+STORES = ("relabelled", "instances", "business_key", "text_labels")
+
+
+def traffic(seed: int = 0, n: int = 240) -> pd.DataFrame:
+    """Stable (v1) and canary (v2) rows, alike; 4 batched requests of 3
+    instances; a few failed requests; order ids logged as numbers."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, 2 * n)
+    frame = pd.DataFrame({
+        "request_id": [f"q{i}" for i in range(2 * n)], "instance": 0,
+        "meta_x_order_id": np.arange(70_000, 70_000 + 2 * n),
+        "prediction_1": np.clip(0.5 + (y - 0.5) * 0.6 + rng.normal(0, 0.25, 2 * n), 0, 1),
+        "model_version": ["1"] * n + ["2"] * n, "revision": ["credit-00001"] * n + ["credit-00002"] * n,
+        "has_request": True, "has_response": rng.random(2 * n) > 0.03, "_y": y})
+    batch = frame.iloc[:12].copy()
+    batch["request_id"] = np.repeat([f"b{i}" for i in range(4)], 3)
+    batch["instance"] = np.tile([0, 1, 2], 4)
+    batch["meta_x_order_id"] = np.repeat(np.arange(90_000, 90_004), 3)
+    batch["has_response"] = True
+    frame = pd.concat([frame, batch], ignore_index=True)
+    frame["time"] = [(T0 + pd.Timedelta(seconds=1 + i)).isoformat() for i in range(len(frame))]
+    return frame
+
+
+def write_log(root, frame: pd.DataFrame) -> None:
+    for (revision, half), part in frame.drop(columns="_y").groupby(["revision", frame.index % 2]):
+        d = root / f"model={ISVC}" / f"date={T0:%Y-%m-%d}" / f"revision={revision}"
+        d.mkdir(parents=True, exist_ok=True)
+        part.to_parquet(d / f"part-{half}.parquet", index=False)
+
+
+def fill_store(tmp_path, frame: pd.DataFrame, kind: str, seed: int = 1) -> str:
+    """A label store written by ``ingest_labels`` in three batches: most keys' labels; later labels
+    of every 5th key (flipped) and labels of keys never logged; then, ingested last but dated
+    earlier, stale labels of every 7th key (they must lose)."""
+    rng = np.random.default_rng(seed)
+    key = "meta_x_order_id" if kind == "business_key" else "request_id"
+    rows = frame.drop_duplicates([key, "instance"] if kind == "instances" else [key])
+    rows = rows[rng.random(len(rows)) < 0.9]
+    first = pd.DataFrame({key: rows[key].astype(str), "label": rows["_y"].astype(float),
+                          "label_time": "2026-02-01T11:00:00Z"})
+    if kind == "instances":
+        first["instance"] = rows["instance"].to_numpy()
+    later = first.iloc[::5].assign(label=lambda f: 1 - f["label"], label_time="2026-02-01T12:00:00Z")
+    ghosts = first.iloc[:30].assign(**{key: [f"9{i:07d}" for i in range(30)]})
+    stale = first.iloc[::7].assign(label=lambda f: 1 - f["label"], label_time="2026-01-31T00:00:00Z")
+    root = str(tmp_path / f"store-{kind}")
+    for n, part in enumerate((first, pd.concat([later, ghosts]), stale)):
+        if kind == "text_labels":
+            part = part.assign(label=part["label"].map({0.0: "denied", 1.0: "approved"}))
+        src = tmp_path / f"{kind}-{n}.csv"
+        part.to_csv(src, index=False)
+        ingest_labels(str(src), root, key=key)
+    return root
+
+
+def forbid_reading_whole(monkeypatch, store: str) -> None:
+    """Reading the label store's files whole (``read_labels``, ``read_parquet_tree``) fails the test."""
+    real = reader.read_parquet_tree
+
+    def tree(root: str):
+        assert not root.startswith(store), f"the label store was read whole: {root}"
+        return real(root)
+
+    monkeypatch.setattr(reader, "read_parquet_tree", tree)
+    monkeypatch.setattr(label_store, "read_labels", lambda *_: pytest.fail("read_labels read the whole store"))
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_the_store_join_is_the_frame_join_of_every_label(tmp_path, kind):
+    frame = traffic()
+    logs = frame.drop(columns="_y").assign(_time=pd.to_datetime(frame["time"], utc=True))
+    store = fill_store(tmp_path, frame, kind)
+    old, new = join_labels(logs, read_labels(store)), join_store(logs, store)
+    assert len(old.frame) > 300
+    pd.testing.assert_frame_equal(new.frame, old.frame)
+    assert (new.key, new.by_instance, new.skipped_batched, new.unserved, new.problem, new.notes, new.describe()) == (
+        old.key, old.by_instance, old.skipped_batched, old.unserved, old.problem, old.notes, old.describe())
+    assert (old.skipped_batched > 0) == (kind != "instances")  # the batched requests were there
+
+
+@pytest.mark.parametrize("case", ["no key column", "no served rows", "empty store", "no store"])
+def test_the_store_join_reports_the_same_problems(tmp_path, case):
+    frame = traffic(n=30)
+    store = fill_store(tmp_path, frame, "business_key")
+    logs = frame.drop(columns="_y")
+    if case == "no key column":
+        logs = logs.drop(columns="meta_x_order_id")
+    if case == "no served rows":
+        logs = logs.assign(has_response=False)
+    if case in ("empty store", "no store"):
+        store = str(tmp_path / "nothing")
+        if case == "empty store":
+            (tmp_path / "nothing" / "labels").mkdir(parents=True)
+    old, new = join_labels(logs, read_labels(store)), join_store(logs, store)
+    assert new.problem == old.problem and new.problem
+    pd.testing.assert_frame_equal(new.frame, old.frame)
+    assert (new.key, new.unserved, new.describe()) == (old.key, old.unserved, old.describe())
+
+
+def test_the_kept_index_is_built_again_when_a_label_file_is_rewritten(tmp_path):
+    store = fill_store(tmp_path, traffic(n=30), "relabelled")
+    kept = join.StoreIndex(store)
+    first = kept.get()
+    assert kept.get() is first and kept.builds == 1
+    path = max((tmp_path / "store-relabelled" / "labels").glob("*.parquet"), key=lambda p: p.stat().st_size)
+    pd.read_parquet(path).iloc[:5].to_parquet(path, index=False)  # the first batch: the same name, fewer labels
+    again = kept.get()
+    assert kept.builds == 2 and len(again) < len(first)
+    assert join.StoreIndex(str(tmp_path / "none")).get() is None
+
+
+class Registry:
+    """What the quality check asks the registry: the champion and the canary's classes."""
+
+    def champion(self, name):
+        return SimpleNamespace(version="1")
+
+    def load_meta(self, name, version):
+        return {"task": "classification", "classes": [0, 1]}
+
+
+@pytest.mark.parametrize("kind", ["relabelled", "instances", "business_key"])
+def test_each_canary_step_joins_the_store_index_with_the_frame_joins_result(tmp_path, monkeypatch, kind):
+    """Step by step: the frame join's verdict, the store never read whole, its index built at the
+    first step and again only once more labels were ingested."""
+    frame = traffic(seed=3)
+    write_log(tmp_path / "log", frame)
+    store = fill_store(tmp_path, frame, kind)
+    cfg = RolloutConfig.from_dict({"inference_service": ISVC, "namespace": "ml", "labels_root": store,
+                                   "inference_log_root": str(tmp_path / "log"),
+                                   "quality_rules": {"min_rows": 50, "min_labelled": 50}})
+    # later labels flip every canary label: the realized AUC of the canary falls
+    canary = frame[frame["model_version"] == "2"].drop_duplicates(["request_id", "instance"])
+    key = "meta_x_order_id" if kind == "business_key" else "request_id"
+    flipped = pd.DataFrame({key: canary[key].astype(str), "label": 1.0 - canary["_y"],
+                            "label_time": "2026-02-01T13:00:00Z",
+                            **({"instance": canary["instance"]} if kind == "instances" else {})})
+    flipped.to_csv(tmp_path / "flipped.csv", index=False)
+    later = shutil.copytree(store, tmp_path / "later")
+    ingest_labels(str(tmp_path / "flipped.csv"), str(later), key=key)
+
+    def today(root):  # the verdict of the frame join (join_labels over read_labels)
+        return analysis.quality_check(
+            read_log(str(tmp_path / "log"), ISVC, T0, T1), read_labels(str(root)), canary_revision="credit-00002",
+            stable_revision="credit-00001", canary_version="2", stable_version="1", rules=cfg.quality_rules,
+            classes=[0, 1])
+
+    before, after = today(store), today(later)
+    assert before[0] and not after[0] and "below stable" in after[1]
+    # the Prometheus rules pass (they are tests/serving/test_analysis.py's); the clock: start, then the steps
+    monkeypatch.setattr(analysis, "make_check", lambda *a, **k: lambda percent: (True, "rules pass", {"at": 1}))
+    monkeypatch.setattr("ctloop.timeutil.utc_now", iter([T0, T1, T1, T1]).__next__)
+    builds = []
+    monkeypatch.setattr(join, "index_store", lambda root, real=join.index_store: builds.append(root) or real(root))
+    forbid_reading_whole(monkeypatch, store)
+    check = release.live_check(Registry(), cfg, model_name="m", version="2", canary_revision="credit-00002",
+                               stable_revision="credit-00001", prometheus_url="http://127.0.0.1:1")
+    for percent in (10, 25):
+        ok, why, measured = check(percent)
+        assert (ok, why, measured) == (before[0], f"rules pass; quality: {before[1]}", {"at": 1, **before[2]})
+    assert len(builds) == 1  # the store did not change: its index was kept
+    assert measured["canary_labelled"] >= 50 and "canary_auc" in measured
+    assert (measured["skipped_batched"] > 0) == (kind != "instances")
+    ingest_labels(str(tmp_path / "flipped.csv"), store, key=key)
+    ok, why, measured = check(50)
+    assert (ok, why, measured) == (after[0], f"rules pass; quality: {after[1]}", {"at": 1, **after[2]})
+    assert len(builds) == 2
+
+
+@pytest.mark.parametrize("kind", ["relabelled", "text_labels"])
+def test_the_realized_report_joins_the_store_index_with_the_frame_joins_result(tmp_path, monkeypatch, kind):
+    from ctloop import reports
+
+    frame = traffic(seed=4)
+    write_log(tmp_path / "log", frame)
+    store = fill_store(tmp_path, frame, kind)
+    args = dict(start=T0.isoformat(), end=T1.isoformat(), window="10min",
+                classes=("denied", "approved") if kind == "text_labels" else ())
+    with monkeypatch.context() as m:  # today's path: every label read as a frame
+        m.setattr(join, "join_store", lambda logs, root: join_labels(logs, read_labels(root)), raising=False)
+        old = reports.realized_report(str(tmp_path / "log"), store, ISVC, **args)
+    forbid_reading_whole(monkeypatch, store)
+    new = reports.realized_report(str(tmp_path / "log"), store, ISVC, **args)
+    assert len(old.table) >= 2 and old.warnings  # two versions, batched rows skipped
+    pd.testing.assert_frame_equal(new.table, old.table)
+    assert new.to_dict() == old.to_dict()
