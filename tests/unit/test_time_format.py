@@ -56,6 +56,13 @@ def test_values_that_do_not_match_the_format_are_named_with_the_format():
         "data contract violated (1 rule(s)): column 'ts' breaks rule 'time_format' in 5 row(s): values like "
         "['2024-05-04', '13/05/2024 10:00', '5 May 2024'] do not match the time format '%d/%m/%Y' "
         "(data.time_format, --time-format)")
+    batch = may_batch()
+    batch.loc[7, "day"] = "2024-05-04"
+    with pytest.raises(DataValidationError, match=r"^data contract violated \(1 rule\(s\)\): column 'day' breaks rule "
+                                                  r"'dtype' in 1 row\(s\): expected datetime in the format "
+                                                  r"'%d/%m/%Y', got values like \['2024-05-04'\]$"):
+        core.prepare(batch, target="y", time_column="day", contract={"columns": {"day": {"dtype": "datetime"}}},
+                     time_format=DAY_FIRST)  # the contract's datetime check reads the column with the format
 
 
 def test_an_empty_format_keeps_todays_inference():
