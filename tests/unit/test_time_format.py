@@ -65,6 +65,14 @@ def test_values_that_do_not_match_the_format_are_named_with_the_format():
                      time_format=DAY_FIRST)  # the contract's datetime check reads the column with the format
 
 
+def test_a_sentinel_year_in_the_format_is_named_as_one():
+    """``31/12/9999`` matches the format but is no pandas time (nanoseconds: years 1678 to 2261)."""
+    with pytest.raises(DataValidationError, match=r"in 1 row\(s\): values like \['31/12/9999'\] do not match the "
+                                                  r"time format '%d/%m/%Y' \(data.time_format, --time-format\) "
+                                                  r"\(times hold years 1678 to 2261 only"):
+        parse_times(pd.Series(["03/05/2024", "31/12/9999"]), "ts", DAY_FIRST)
+
+
 def test_an_empty_format_keeps_todays_inference():
     written = pd.Series(["13/02/2025", "03/02/2025"])
     assert parse_times(written, "ts", "").tolist() == parse_times(written, "ts").tolist() == [
