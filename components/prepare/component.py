@@ -24,8 +24,9 @@ def prepare_data(
 
     Args:
         data: The ``data`` section (``ctloop.config.DataConfig``; docs/configuration.md): ``uri``,
-            ``target`` and ``time_column`` are required; ``format``, ``contract``, ``window``,
-            ``as_of``, ``current_window``, ``holdout_fraction``, ``recency_half_life`` have defaults.
+            ``target`` and ``time_column`` are required; ``format``, ``time_format``, ``contract``,
+            ``window``, ``as_of``, ``current_window``, ``holdout_fraction``, ``recency_half_life`` have
+            defaults.
         train_data: Output Dataset (Parquet): the older part of the window, for training; carries
             ``_ctloop_weight`` when ``recency_half_life`` is set.
         holdout_data: Output Dataset (Parquet): the latest ``holdout_fraction`` of the window, for

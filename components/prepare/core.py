@@ -13,7 +13,7 @@ from ctloop.columns import WEIGHT
 from ctloop.config import DataConfig
 from ctloop.contract import DataContract, check_finite, parse_times, validate
 from ctloop.errors import ConfigError, DataValidationError
-from ctloop.timeutil import parse_duration, to_utc
+from ctloop.timeutil import parse_duration, time_format_problem, to_utc
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -86,6 +86,7 @@ def prepare(
     current_window: str | None = DataConfig.current_window,
     holdout_fraction: float = DataConfig.holdout_fraction,
     recency_half_life: str | None = None,
+    time_format: str = DataConfig.time_format,
 ) -> PreparedData:
     """Validate, select the time window, dedupe, split by time, profile and fingerprint
     (defaults: :class:`ctloop.config.DataConfig`).
@@ -97,7 +98,10 @@ def prepare(
       timestamp never straddle the split;
     * current: rows with ``as_of - current_window < time <= as_of`` (for drift detection);
     * recency weights: with ``recency_half_life``, train rows get ``_ctloop_weight =
-      0.5 ** (age / half_life)``.
+      0.5 ** (age / half_life)``;
+    * ``time_format``: the strftime format ``time_column``'s text is written in (the contract's
+      datetime check of that column reads it too); empty = inferred
+      (:func:`ctloop.contract.parse_times`).
     """
     import numpy as np
     import pandas as pd
@@ -106,6 +110,9 @@ def prepare(
         contract = DataContract.from_dict(contract)
     if not 0.0 < holdout_fraction < 1.0:
         raise ConfigError(f"holdout_fraction must be between 0 and 1 (exclusive), got {holdout_fraction}")
+    problem = time_format_problem(time_format) if time_format else None
+    if problem:
+        raise ConfigError(f"time_format {time_format!r}: {problem}")
     if len(frame.columns) == 0:
         raise DataValidationError([("*", "columns", 0, "the data has no columns")])
     twice = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
@@ -116,8 +123,8 @@ def prepare(
     if missing:
         raise DataValidationError([(c, "required", len(frame), "column is missing from the data") for c in missing])
     rows_in = len(frame)
-    data = validate(frame, contract)
-    data[time_column] = parse_times(data[time_column], time_column)
+    data = validate(frame, contract, {time_column: time_format} if time_format else None)
+    data[time_column] = parse_times(data[time_column], time_column, time_format)
     if data[target].isna().all():
         raise DataValidationError([(target, "all_null", len(data), "the target has no values")])
     check_finite(data, exclude=(time_column,))
@@ -191,7 +198,8 @@ def run(frame: pd.DataFrame, cfg: DataConfig) -> PreparedData:
     """:func:`prepare` with the settings of the ``data`` section."""
     return prepare(frame, target=cfg.target, time_column=cfg.time_column, contract=cfg.contract or None,
                    window=cfg.window or None, as_of=cfg.as_of or None, current_window=cfg.current_window or None,
-                   holdout_fraction=cfg.holdout_fraction, recency_half_life=cfg.recency_half_life or None)
+                   holdout_fraction=cfg.holdout_fraction, recency_half_life=cfg.recency_half_life or None,
+                   time_format=cfg.time_format)
 
 
 PROFILE_SUMMARY = ("rows_in", "rows_used", "duplicates_dropped", "null_target_dropped", "train_rows", "holdout_rows")

@@ -109,6 +109,7 @@ class BacktestConfig:
     label_delay: str = ""  # empty: labels are known at the end of the window their row belongs to
     holdout_fraction: float = DataConfig.holdout_fraction
     recency_half_life: str = ""  # data.recency_half_life: the training rows' recency weights, as prepare_data
+    time_format: str = DataConfig.time_format  # data.time_format: how time_column's text is written
     training: TrainingConfig = field(default_factory=TrainingConfig)
     gate: GateConfig | None = None  # None: the pipeline's gate with BACKTEST_GATE and BACKTEST_THRESHOLDS
     drift: DriftConfig = field(default_factory=DriftConfig)
@@ -117,7 +118,7 @@ class BacktestConfig:
     min_train_rows: int | None = None  # None: max(100, 25 x classes)
 
     def validate(self) -> None:
-        from ctloop.timeutil import parse_duration
+        from ctloop.timeutil import parse_duration, time_format_problem
 
         check_policy(self.policy)
         if self.target and self.target == self.time_column:
@@ -128,6 +129,9 @@ class BacktestConfig:
         for name in ("window", "train_window", "label_delay", "recency_half_life"):
             if getattr(self, name):
                 parse_duration(getattr(self, name), name=f"--{name.replace('_', '-')}")
+        problem = time_format_problem(self.time_format) if self.time_format else None
+        if problem:
+            raise ConfigError(f"--time-format {self.time_format!r}: {problem}")
         if self.gate is None:
             thresholds = BACKTEST_THRESHOLDS.get(self.training.task)
             if thresholds is None:
@@ -151,6 +155,7 @@ class BacktestConfig:
         return {"target": self.target, "time_column": self.time_column, "window": self.window, "policy": self.policy,
                 "train_window": self.train_window, "label_delay": self.label_delay,
                 "holdout_fraction": self.holdout_fraction, "recency_half_life": self.recency_half_life,
+                "time_format": self.time_format,
                 "training": self.training.to_dict(),
                 "gate": self.gate.to_dict() if self.gate else None, "drift": self.drift.to_dict(),
                 "drift_share": self.drift.share, "rules": self.rules.active(), "min_labels": self.min_labels}
@@ -359,7 +364,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             raise DataValidationError([(col, "required", len(frame), "column is missing from the data")])
     step = parse_duration(cfg.window, name="--window")
     data = frame.reset_index(drop=True)  # a copy; the index is not data (a notebook's set_index('ts'))
-    data[cfg.time_column] = parse_times(data[cfg.time_column], cfg.time_column)
+    data[cfg.time_column] = parse_times(data[cfg.time_column], cfg.time_column, cfg.time_format)
     data = plain_missing(data)  # a notebook's pd.NA, as read_table reads a Parquet file's
     check_finite(data, exclude=(cfg.time_column,))  # as prepare_data refuses them: no model takes inf
     untimed = int(data[cfg.time_column].isna().sum())  # no event time: no window (prepare_data drops them too)

@@ -118,6 +118,12 @@ iso_time_or_empty = _iso_time("now / the newest data")
 iso_time = _iso_time("none")
 
 
+def strftime_format(value: Any) -> str | None:
+    from ctloop.timeutil import time_format_problem
+
+    return None if value == "" else time_format_problem(value)
+
+
 def k8s_name(value: Any) -> str | None:
     if value == "" or (len(value) <= 63 and K8S_NAME.match(value)):
         return None
@@ -426,6 +432,11 @@ class DataConfig(Section):
                            example="application_date")
     format: str = opt("", "Table format, csv or parquet; empty = from the file extension.",
                       check=one_of("", "csv", "parquet"))
+    time_format: str = opt("", "How time_column's text is written, a strftime format such as %d/%m/%Y or "
+                           "%d.%m.%Y %H:%M (pandas to_datetime(format=...)); values written otherwise are refused, "
+                           "an offset (%z) is converted to UTC, none means UTC. Empty = inferred: ISO 8601, and "
+                           "03/02/2025 day first when some first number above 12 says so, else with dots day "
+                           "first and with slashes month first.", example="'%d/%m/%Y'", check=strftime_format)
     contract: dict = opt({}, "Data contract checked before training (see docs/configuration.md#data-contract); "
                          "empty = no checks.", example="{columns: {income: {dtype: float, min: 0}}}")
     window: str = opt("180D", "Training window ending at as_of (e.g. 180D, 12h); empty = all data.",

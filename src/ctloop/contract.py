@@ -176,8 +176,9 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def coerce(series: pd.Series, dtype: str) -> tuple[pd.Series, int, list[Any]]:
-    """Coerce ``series`` to ``dtype``: ``(coerced, rows that failed, a few bad values)``."""
+def coerce(series: pd.Series, dtype: str, fmt: str = "") -> tuple[pd.Series, int, list[Any]]:
+    """Coerce ``series`` to ``dtype``: ``(coerced, rows that failed, a few bad values)``. ``fmt``: the
+    strftime format of a datetime column's text (``data.time_format``); empty = inferred."""
     import pandas as pd
 
     notnull = series.notna()
@@ -202,9 +203,12 @@ def coerce(series: pd.Series, dtype: str) -> tuple[pd.Series, int, list[Any]]:
     if dtype == "datetime":
         # utc=True: values with different offsets (or some with none: UTC, ctloop.timeutil) become
         # one UTC column; without it pandas returns an object column of mixed-offset timestamps
-        dayfirst = (not pd.api.types.is_datetime64_any_dtype(series)) and date_order(series)[0]
-        out = pd.to_datetime(series, errors="coerce", utc=True, format="mixed", dayfirst=dayfirst) \
-            if not pd.api.types.is_datetime64_any_dtype(series) else series
+        if pd.api.types.is_datetime64_any_dtype(series):
+            out = series
+        elif fmt:  # exactly that format: a value written otherwise is NaT, counted below
+            out = pd.to_datetime(series, errors="coerce", utc=True, format=fmt)
+        else:
+            out = pd.to_datetime(series, errors="coerce", utc=True, format="mixed", dayfirst=date_order(series)[0])
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_convert("UTC").dt.tz_localize(None)
         bad = notnull & out.isna()
@@ -224,7 +228,8 @@ def date_order(series: pd.Series) -> tuple[bool, str, str]:
     (``05.01.2024``) are read day first, the convention wherever dots are written (pandas read
     a German export of January's first ten days as May 1st …: 275 windows, 260 of them empty),
     and dates written with slashes month first, as before (the United States' convention; the
-    same dates written day first with slashes are read wrongly then: write ISO 8601)."""
+    same dates written day first with slashes are read wrongly then: write ISO 8601, or name the
+    format, ``data.time_format`` / ``ctloop backtest --time-format``, which skips this guess)."""
     import pandas as pd
 
     if series.dtype != object and not pd.api.types.is_string_dtype(series):
@@ -239,13 +244,21 @@ def date_order(series: pd.Series) -> tuple[bool, str, str]:
     return (bool(a) or dotted) and not b, a, b
 
 
-def parse_times(series: pd.Series, name: str) -> pd.Series:
+def parse_times(series: pd.Series, name: str, fmt: str = "") -> pd.Series:
     """The event-time column ``name`` as naive UTC times (the one reading the prepare core and
-    the backtest share). Different offsets, or none (UTC), become one UTC column. Refused with
+    the backtest share). Different offsets, or none (UTC), become one UTC column; nulls stay NaT.
+    ``fmt`` (``data.time_format``): the strftime format the text is written in, read exactly
+    (``pd.to_datetime(format=fmt)``) instead of inferred by :func:`date_order`. Refused with
     :class:`DataValidationError` naming the column: all null, numbers (epoch numbers in unknown
-    units would silently become 1970 dates), or values that are not times (a few are shown)."""
+    units would silently become 1970 dates), or values that are not times (a few are shown), or
+    with ``fmt`` values written otherwise (the format and a few of them are shown)."""
     import pandas as pd
 
+    from ctloop.timeutil import time_format_problem
+
+    problem = time_format_problem(fmt) if fmt else None
+    if problem:
+        raise ConfigError(f"time format {fmt!r}: {problem}")
     if series.isna().all():
         raise DataValidationError([(name, "all_null", len(series), "the time column has no values")])
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_datetime64_any_dtype(series):
@@ -253,12 +266,16 @@ def parse_times(series: pd.Series, name: str) -> pd.Series:
         raise DataValidationError([(name, "dtype", int(series.notna().sum()),
                                     f"expected datetime, got numbers like {examples}: write ISO 8601 "
                                     "times (e.g. 2025-01-31T12:00:00Z)")])
-    _, day_first, month_first = date_order(series)
+    _, day_first, month_first = date_order(series) if not fmt else (False, "", "")
     if day_first and month_first:
         raise DataValidationError([(name, "date_order", len(series.dropna()),
                                     f"dates written day first (like {day_first!r}) and month first (like "
-                                    f"{month_first!r}): write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)")])
-    out, bad, examples = coerce(series, "datetime")
+                                    f"{month_first!r}): write ISO 8601 times (e.g. 2025-01-31T12:00:00Z) or "
+                                    "name the format: data.time_format (--time-format), e.g. '%d/%m/%Y'")])
+    out, bad, examples = coerce(series, "datetime", fmt)
+    if bad and fmt:
+        raise DataValidationError([(name, "time_format", bad, f"values like {examples} do not match the time "
+                                    f"format {fmt!r} (data.time_format, --time-format){_out_of_range(examples, fmt)}")])
     if bad:
         years = [int(m.group(1)) for m in (re.match(r"\s*(\d{4})-", str(v)) for v in examples) if m]
         hint = " (times hold years 1678 to 2261 only: a sentinel such as 9999-12-31? drop those rows)" \
@@ -267,8 +284,24 @@ def parse_times(series: pd.Series, name: str) -> pd.Series:
     return out
 
 
-def validate(frame: pd.DataFrame, contract: DataContract) -> pd.DataFrame:
-    """Check ``frame`` against ``contract``; return it coerced to the declared dtypes.
+def _out_of_range(examples: list[Any], fmt: str) -> str:
+    """A hint when a value written in ``fmt`` failed only for its year: pandas' times hold the years
+    1678 to 2261 (nanoseconds), so a sentinel such as ``31/12/9999`` is no time to pandas."""
+    from datetime import datetime
+
+    for value in examples:
+        try:
+            year = datetime.strptime(str(value), fmt).year
+        except ValueError:
+            continue
+        if year < 1678 or year > 2261:
+            return " (times hold years 1678 to 2261 only: a sentinel such as 9999-12-31? drop those rows)"
+    return ""
+
+
+def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str] | None = None) -> pd.DataFrame:
+    """Check ``frame`` against ``contract``; return it coerced to the declared dtypes. ``formats``:
+    the strftime format of a datetime column's text by column (the time column's ``data.time_format``).
 
     Every broken rule is collected and raised at once as :class:`DataValidationError`
     ``(column, rule, rows, detail)``.
@@ -292,9 +325,11 @@ def validate(frame: pd.DataFrame, contract: DataContract) -> pd.DataFrame:
             violations.append((rule.name, "max_null_fraction", nulls,
                                f"null fraction {nulls / n:.3f} exceeds {rule.max_null_fraction}"))
         if rule.dtype:
-            col, bad, examples = coerce(col, rule.dtype)
+            fmt = (formats or {}).get(rule.name, "") if rule.dtype == "datetime" else ""
+            col, bad, examples = coerce(col, rule.dtype, fmt)
             if bad:
-                violations.append((rule.name, "dtype", bad, f"expected {rule.dtype}, got values like {examples}"))
+                expected = f"{rule.dtype} in the format {fmt!r}" if fmt else rule.dtype
+                violations.append((rule.name, "dtype", bad, f"expected {expected}, got values like {examples}"))
                 continue
             out[rule.name] = col
         if rule.min is not None or rule.max is not None:

@@ -58,6 +58,39 @@ def to_utc(value: Any, *, name: str = "time") -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
+# A time whose every field differs from the others (and from a parser's defaults: 1900-01-01 00:00)
+TIME_FORMAT_SAMPLE = "2024-05-03 14:07:09"
+
+
+def time_format_problem(fmt: str) -> str | None:
+    """What is wrong with the strftime-style format ``fmt`` of an event-time column (``data.time_format``),
+    or None. A sample time is written with it and read back with pandas' parser, the one that reads the
+    column (``pd.to_datetime(format=fmt)``, pandas 2.3.3 ``_libs/tslibs/strptime.pyx``): the format must
+    hold a directive, be one pandas reads, keep the year (``%d/%m`` reads every row as 1900) and read back
+    what it writes, to its own precision (a month, a day, an hour, ...: ``%I`` without ``%p`` reads 14:07
+    as 02:07)."""
+    import re
+
+    import pandas as pd
+
+    if not re.search(r"%[^%]", fmt.replace("%%", "")):
+        return "has no %-directive (a strftime format such as %d/%m/%Y or %d.%m.%Y %H:%M)"
+    sample = pd.Timestamp(TIME_FORMAT_SAMPLE, tz="UTC")
+    try:
+        text = sample.strftime(fmt)
+        back = pd.to_datetime(pd.Series([text]), format=fmt, utc=True).iloc[0]
+    except (ValueError, TypeError, re.error) as exc:  # re.error: a directive given twice (%d/%d)
+        return str(exc).split("\n")[0]
+    shown = f"{TIME_FORMAT_SAMPLE} written {text!r} reads back as {back.tz_localize(None)}"
+    if back.year != sample.year:
+        return f"has no year: {shown}"
+    kept = {sample, *(sample.floor(unit) for unit in ("s", "min", "h", "D")),
+            sample.replace(day=1).floor("D"), sample.replace(month=1, day=1).floor("D")}
+    if back not in kept:  # e.g. %I without %p: 14:07 reads back as 02:07
+        return f"does not read back what it writes: {shown}"
+    return None
+
+
 def utc_now() -> pd.Timestamp:
     import pandas as pd
 
@@ -71,4 +104,4 @@ def window_bounds(end: Any, window: Any, *, name: str = "window") -> tuple[pd.Ti
 
 
 __all__ = ["parse_duration", "check_duration", "to_utc", "utc_now", "window_bounds", "MAX_DURATION_DAYS",
-           "DURATION_EXAMPLES"]
+           "DURATION_EXAMPLES", "TIME_FORMAT_SAMPLE", "time_format_problem"]

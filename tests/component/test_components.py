@@ -34,10 +34,10 @@ def data_file(tmp_path_factory):
 DATA = {"target": Y, "time_column": T}
 
 
-def prepare(tmp_path, data_uri, as_of="2025-05-01"):
+def prepare(tmp_path, data_uri, as_of="2025-05-01", **fields):
     outs = {n: art(Dataset, tmp_path, n) for n in ("train_data", "holdout_data", "current_data")}
     profile = art(Artifact, tmp_path, "data_profile")
-    data = {**DATA, "uri": str(data_uri), "contract": credit_contract(), "window": "120D", "as_of": as_of}
+    data = {**DATA, "uri": str(data_uri), "contract": credit_contract(), "window": "120D", "as_of": as_of, **fields}
     result = prepare_data.python_func(data=data, data_profile=profile, **outs)
     return result, outs, profile
 
@@ -58,6 +58,24 @@ def test_prepare_reads_csv_the_same(tmp_path, data_file):
     a, _, _ = prepare(tmp_path / "a", data_file)
     b, _, _ = prepare(tmp_path / "b", csv)
     assert (a.train_rows, a.holdout_rows) == (b.train_rows, b.holdout_rows)
+
+
+def test_prepare_reads_day_first_times_with_data_time_format(tmp_path, data_file):
+    """A ``dd/mm/yyyy`` export of days 1-12 of each month: ``data.time_format`` travels in the
+    ``data`` dict and the step reads the times the Parquet file holds; inferred, they were read
+    month first (``03/02`` as March 2nd): another window, other rows."""
+    rows = pd.read_parquet(data_file)
+    rows = rows[rows[T].dt.day <= 12]
+    parquet, csv = tmp_path / "days.parquet", tmp_path / "days.csv"
+    rows.to_parquet(parquet)
+    rows.assign(**{T: rows[T].dt.strftime("%d/%m/%Y %H:%M:%S.%f")}).to_csv(csv, index=False)
+    a, outs_a, _ = prepare(tmp_path / "a", parquet)
+    b, outs_b, _ = prepare(tmp_path / "b", csv, time_format="%d/%m/%Y %H:%M:%S.%f")
+    assert (a.train_rows, a.holdout_rows) == (b.train_rows, b.holdout_rows)
+    times = [pd.read_parquet(o["holdout_data"].path)[T] for o in (outs_a, outs_b)]
+    assert times[0].tolist() == times[1].tolist()
+    c, _, _ = prepare(tmp_path / "c", csv)
+    assert (c.train_rows, c.holdout_rows) != (a.train_rows, a.holdout_rows)
 
 
 def test_prepare_bad_inputs(tmp_path, data_file):

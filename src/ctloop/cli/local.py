@@ -82,6 +82,7 @@ def _backtest_config(args: argparse.Namespace):
     data_uri, target, time_column, window, holdout, min_labels = (args.data, args.target, args.time_column,
                                                                   args.window, None, MIN_LABELS)
     recency = ""  # data.recency_half_life of --config
+    time_format = getattr(args, "data__time_format", None)  # --time-format; None: not given
     rules = MonitoringRules()
     if args.config:
         from ctloop.ops.spec import load_spec
@@ -98,6 +99,7 @@ def _backtest_config(args: argparse.Namespace):
         data_uri, target = data_uri or data.uri, target or data.target
         time_column, holdout = time_column or data.time_column, data.holdout_fraction
         recency = data.recency_half_life
+        time_format = data.time_format if time_format is None else time_format
         monitoring = model.section("monitoring")
         if monitoring is not None:
             rules, min_labels, window = monitoring.rules, monitoring.min_labels, window or monitoring.window
@@ -116,6 +118,7 @@ def _backtest_config(args: argparse.Namespace):
     if holdout is not None:
         cfg.holdout_fraction = holdout
     cfg.recency_half_life = recency or ""
+    cfg.time_format = time_format or ""
     return cfg, data_uri
 
 
@@ -208,7 +211,7 @@ def _demo(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     from ctloop.backtest import BACKTEST_GATE, BACKTEST_THRESHOLDS, POLICIES
     from ctloop.cli.argtypes import int_at_least
-    from ctloop.config import DriftConfig, GateConfig, TrainingConfig, add_arguments
+    from ctloop.config import DataConfig, DriftConfig, GateConfig, TrainingConfig, add_arguments
 
     p = subparsers.add_parser(
         "run", help="run a pipeline locally with the KFP local runner",
@@ -270,6 +273,7 @@ def register(subparsers) -> None:
     b.add_argument("--train-window", default="", help="history a challenger trains on, e.g. 90D (default: "
                    "derived: the recent windows holding 3000 rows, 1 to 6 windows)")
     b.add_argument("--quiet", action="store_true", help="no progress line per window")
+    add_arguments(b, DataConfig, ["time_format"])  # --time-format (default: the model's data.time_format)
     add_arguments(b, TrainingConfig, ["task", "estimator", "hyperparameters", "seed"])
     add_arguments(b, GateConfig, ["thresholds", "primary_metric", "tolerance", "bootstrap_rounds"],
                   defaults={**BACKTEST_GATE, "thresholds": BACKTEST_THRESHOLDS["classification"]})
