@@ -27,6 +27,23 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def run_child(args: list[str]) -> tuple[int, str, str, float, os.struct_rusage]:
+    """Run ``args`` as a child process: ``(exit code, stdout, stderr, wall seconds, its rusage)`` —
+    the rusage of that child alone (``ru_maxrss``: its peak RSS), which ``wait4`` gives and
+    ``subprocess.run`` does not."""
+    import subprocess
+    import tempfile
+
+    started = time.monotonic()
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, text=True)
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - started
+        err.seek(0)
+        return os.waitstatus_to_exitcode(status), out, err.read(), wall, usage
+
+
 def save(name: str, payload: dict) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"

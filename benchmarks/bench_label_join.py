@@ -25,16 +25,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, machine, save, table  # noqa: E402
+from _common import RESULTS, machine, run_child, save, table  # noqa: E402
 
 FILE_ROWS = 500_000
 MODEL = "demo"
@@ -122,16 +120,8 @@ def child(mode: str, base: str) -> dict:
 
 
 def run(mode: str, base: Path, *extra: str) -> dict:
-    args = [sys.executable, __file__, "--child", mode, str(base), *extra]
-    started = time.monotonic()
-    with tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, text=True)
-        out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.monotonic() - started
-        err.seek(0)
-        log = err.read()
-    if os.waitstatus_to_exitcode(status) != 0:
+    code, out, log, wall, usage = run_child([sys.executable, __file__, "--child", mode, str(base), *extra])
+    if code != 0:
         return {"path": mode, "error": (log.strip().splitlines() or ["killed"])[-1][:200], "wall_s": round(wall, 2)}
     return {"path": mode, "wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
             **json.loads(out.strip().splitlines()[-1])}

@@ -23,16 +23,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, machine, save, table  # noqa: E402
+from _common import RESULTS, machine, run_child, save, table  # noqa: E402
 
 MODEL = "demo"
 END = "2026-01-05T12:00:00+00:00"
@@ -173,17 +171,9 @@ def differences(a: dict, b: dict) -> str:
 
 def run(mode: str, root: Path, labels: Path) -> dict:
     work = tempfile.mkdtemp(prefix="ctloop-bench-work-")
-    args = [sys.executable, __file__, "--child", mode, str(root), str(labels), work]
-    started = time.monotonic()
-    with tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, text=True)
-        out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.monotonic() - started
-        err.seek(0)
-        log = err.read()
+    code, out, log, wall, usage = run_child([sys.executable, __file__, "--child", mode, str(root), str(labels), work])
     shutil.rmtree(work, ignore_errors=True)
-    if os.waitstatus_to_exitcode(status) != 0:
+    if code != 0:
         return {"path": mode, "error": (log.strip().splitlines() or ["killed"])[-1][:200], "wall_s": round(wall, 1),
                 "peak_rss_mib": round(usage.ru_maxrss / 1024)}
     return {"path": mode, "wall_s": round(wall, 1), "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
