@@ -163,7 +163,7 @@ def _backtest(args: argparse.Namespace) -> int:
     cfg.validate()
     check_output_dir(args.output, name="--output")  # before the replay, not after it
     policies = [p.strip() for p in args.compare.split(",") if p.strip()] if args.compare else []
-    frame = read_table(uri)
+    frame = read_table(uri, text_columns=(cfg.time_column,) if cfg.time_format else ())  # as written
     print(f"backtest of {uri}: {len(frame)} rows, window {cfg.window}, label delay {cfg.label_delay or '0'}, "
           + (f"policies {', '.join(policies)}" if policies else f"policy {cfg.policy}"))
     say = None if args.quiet else functools.partial(_say, "  ")  # a function the replays' processes can call
