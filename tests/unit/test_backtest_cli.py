@@ -230,3 +230,30 @@ def test_compare_stops_its_replays_when_the_parent_is_interrupted_or_killed(tmp_
             proc.kill()
             proc.wait()
         _kill(w for w in workers if _replay_worker(w))
+
+
+def _progress_failing_in_every_2(message: str) -> None:
+    """A progress callback (picklable: the replay processes import it) under which the
+    ``every:2`` replay fails at its first window while ``always`` goes on."""
+    from ctloop.errors import DataValidationError
+
+    if message.startswith("[every:2] window"):
+        raise DataValidationError([("x", "test", 1, "the every:2 replay failed")])
+    print(message, flush=True)
+
+
+def test_an_error_in_a_later_policy_ends_the_earlier_replays_at_once(long_data, capfd):
+    """The policies' results are collected in order, but an error in the second replay must not
+    wait for the first one to finish (it did: ``futures[p].result()`` in order waited a minute of
+    ``always`` here before the error was seen): it is raised, and ``always`` stopped, at once."""
+    import pandas as pd
+
+    from ctloop.backtest import BacktestConfig, compare
+    from ctloop.errors import DataValidationError
+
+    data = pd.read_csv(long_data)
+    cfg = BacktestConfig(target=CREDIT_TARGET, time_column=CREDIT_TIME_COLUMN, window="1D")
+    with pytest.raises(DataValidationError, match="the every:2 replay failed"):
+        compare(data, cfg, ["always", "every:2"], progress=_progress_failing_in_every_2, jobs=2)
+    windows = [line for line in capfd.readouterr().out.splitlines() if line.startswith("[always] window")]
+    assert len(windows) < 100, len(windows)  # of its 355 daily windows: stopped, not run to the end
