@@ -763,6 +763,8 @@ def _stop(pool: Any) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
+    for process in processes:  # ended and reaped, not zombies of a notebook's or a test's process
+        process.join(10)
 
 
 def _replay_policy(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None) -> BacktestReport:

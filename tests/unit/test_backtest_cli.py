@@ -245,7 +245,11 @@ def _progress_failing_in_every_2(message: str) -> None:
 def test_an_error_in_a_later_policy_ends_the_earlier_replays_at_once(long_data, capfd):
     """The policies' results are collected in order, but an error in the second replay must not
     wait for the first one to finish (it did: ``futures[p].result()`` in order waited a minute of
-    ``always`` here before the error was seen): it is raised, and ``always`` stopped, at once."""
+    ``always`` here before the error was seen): it is raised, and ``always`` stopped, at once —
+    its process ended and reaped (a notebook's or a test's process kept zombies)."""
+    import os
+    from multiprocessing import resource_tracker
+
     import pandas as pd
 
     from ctloop.backtest import BacktestConfig, compare
@@ -253,7 +257,11 @@ def test_an_error_in_a_later_policy_ends_the_earlier_replays_at_once(long_data, 
 
     data = pd.read_csv(long_data)
     cfg = BacktestConfig(target=CREDIT_TARGET, time_column=CREDIT_TIME_COLUMN, window="1D")
+    before = _children(os.getpid())
     with pytest.raises(DataValidationError, match="the every:2 replay failed"):
         compare(data, cfg, ["always", "every:2"], progress=_progress_failing_in_every_2, jobs=2)
+    tracker = getattr(resource_tracker._resource_tracker, "_pid", None)  # the interpreter's, ends with it
+    left = _children(os.getpid()) - before - {tracker}
+    assert not left, f"the replays' processes are still there (zombies or running): {left}"
     windows = [line for line in capfd.readouterr().out.splitlines() if line.startswith("[always] window")]
     assert len(windows) < 100, len(windows)  # of its 355 daily windows: stopped, not run to the end
