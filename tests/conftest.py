@@ -91,7 +91,13 @@ def pytest_sessionfinish(session, exitstatus):
 
     if session.config.pluginmanager.hasplugin("dsession"):
         return  # the xdist controller: its children are the workers, each checks its own
-    left = descendants(os.getpid())
+    # multiprocessing's resource tracker (started by a spawn pool, ``backtest --compare --jobs``) is
+    # this interpreter's own helper, ending with it: killed here, it was reported as a leak and
+    # multiprocessing warned "resource_tracker: process died unexpectedly" at exit
+    from multiprocessing import resource_tracker
+
+    tracker = getattr(resource_tracker._resource_tracker, "_pid", None)
+    left = [pid for pid in descendants(os.getpid()) if pid != tracker]
     if not left:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

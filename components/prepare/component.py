@@ -50,7 +50,8 @@ def prepare_data(
     from ctloop.storage import read_table
 
     cfg = DataConfig.from_dict(data)
-    frame = read_table(cfg.uri, cfg.format or None)
+    # with a time format, the time column's text as written (a CSV's 01052024 is no number)
+    frame = read_table(cfg.uri, cfg.format or None, text_columns=(cfg.time_column,) if cfg.time_format else ())
     print(f"ctloop: read {len(frame)} rows × {frame.shape[1]} columns from {cfg.uri}")
     prepared = core.run(frame, cfg)
     for artifact, part in ((train_data, prepared.train), (holdout_data, prepared.holdout),

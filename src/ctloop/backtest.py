@@ -722,7 +722,7 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
         check_policy(p, flag="--compare")
     unique = list(dict.fromkeys(policies))
     if jobs > 1 and len(unique) > 1:
-        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
         from multiprocessing import get_context
 
         try:
@@ -738,6 +738,11 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
             futures = {p: pool.submit(_replay_policy, frame, dataclasses.replace(cfg, policy=p), child_progress)
                        for p in unique}
             try:
+                # the first error, whichever replay it comes from, not after the replays before it
+                wait(futures.values(), return_when=FIRST_EXCEPTION)
+                failed = [f for f in futures.values() if f.done() and not f.cancelled() and f.exception()]
+                if failed:
+                    failed[0].result()  # raises it, as one process would
                 out = {p: futures[p].result() for p in unique}
             except BaseException:
                 _stop(pool)
@@ -758,6 +763,8 @@ def _stop(pool: Any) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
+    for process in processes:  # ended and reaped, not zombies of a notebook's or a test's process
+        process.join(10)
 
 
 def _replay_policy(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None) -> BacktestReport:

@@ -206,7 +206,7 @@ def coerce(series: pd.Series, dtype: str, fmt: str = "") -> tuple[pd.Series, int
         if pd.api.types.is_datetime64_any_dtype(series):
             out = series
         elif fmt:  # exactly that format: a value written otherwise is NaT, counted below
-            out = pd.to_datetime(series, errors="coerce", utc=True, format=fmt)
+            out = pd.to_datetime(_format_text(series, fmt), errors="coerce", utc=True, format=fmt)
         else:
             out = pd.to_datetime(series, errors="coerce", utc=True, format="mixed", dayfirst=date_order(series)[0])
         if getattr(out.dt, "tz", None) is not None:
@@ -261,7 +261,7 @@ def parse_times(series: pd.Series, name: str, fmt: str = "") -> pd.Series:
         raise ConfigError(f"time format {fmt!r}: {problem}")
     if series.isna().all():
         raise DataValidationError([(name, "all_null", len(series), "the time column has no values")])
-    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_datetime64_any_dtype(series):
+    if not fmt and pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_datetime64_any_dtype(series):
         examples = [str(v) for v in series.dropna().unique()[:3]]
         raise DataValidationError([(name, "dtype", int(series.notna().sum()),
                                     f"expected datetime, got numbers like {examples}: write ISO 8601 "
@@ -282,6 +282,27 @@ def parse_times(series: pd.Series, name: str, fmt: str = "") -> pd.Series:
             if any(y < 1678 or y > 2261 for y in years) else ""  # pandas' nanosecond range
         raise DataValidationError([(name, "dtype", bad, f"expected datetime, got values like {examples}{hint}")])
     return out
+
+
+def _format_text(series: pd.Series, fmt: str) -> pd.Series:
+    """The text ``fmt`` reads: numbers (``20240503`` under ``%Y%m%d``: an int column of a Parquet
+    file, a CSV read as numbers) as their digits, whole floats (a null made the column float)
+    without ``.0``, and zero-padded to the width the format writes when it writes digits only
+    (``%d%m%Y``: ``1052024`` is ``01052024``; pandas would read it as 10 May ...); text as it is."""
+    import pandas as pd
+
+    from ctloop.timeutil import TIME_FORMAT_SAMPLE
+
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return series
+    whole = series.dropna()
+    if not (len(whole) and (whole % 1 == 0).all()):
+        return series.astype(object).where(series.isna(), series.astype(str))
+    text = series.astype("Int64").astype("string")
+    written = pd.Timestamp(TIME_FORMAT_SAMPLE).strftime(fmt)
+    if written.isdigit():
+        text = text.str.zfill(len(written))
+    return text.astype(object).where(series.notna(), None)
 
 
 def _out_of_range(examples: list[Any], fmt: str) -> str:

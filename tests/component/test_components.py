@@ -78,6 +78,24 @@ def test_prepare_reads_day_first_times_with_data_time_format(tmp_path, data_file
     assert (c.train_rows, c.holdout_rows) != (a.train_rows, a.holdout_rows)
 
 
+def test_prepare_reads_times_written_as_digits_with_data_time_format(tmp_path, data_file):
+    """Times written ``%d%m%Y%H%M%S%f`` (``01052025143000123456``) on days 1-9, one missing: a CSV
+    reader takes them for float64 numbers (pandas 2.3.3 ``read_csv``), which hold 15 to 17 digits: with
+    ``data.time_format`` the step reads the column as written and gets the Parquet file's times."""
+    rows = pd.read_parquet(data_file)
+    rows = rows[rows[T].dt.day <= 9]  # 19 digits from the second: int64 numbers, float64 with the null
+    rows.loc[rows.index[0], T] = pd.NaT
+    parquet, csv = tmp_path / "days.parquet", tmp_path / "days.csv"
+    rows.to_parquet(parquet)
+    rows.assign(**{T: rows[T].dt.strftime("%d%m%Y%H%M%S%f")}).to_csv(csv, index=False)
+    assert pd.read_csv(csv)[T].dtype == "float64"
+    a, outs_a, _ = prepare(tmp_path / "a", parquet, contract={})  # the credit contract allows no null time
+    b, outs_b, _ = prepare(tmp_path / "b", csv, contract={}, time_format="%d%m%Y%H%M%S%f")
+    assert (a.train_rows, a.holdout_rows) == (b.train_rows, b.holdout_rows)
+    times = [pd.read_parquet(o["holdout_data"].path)[T] for o in (outs_a, outs_b)]
+    assert times[0].tolist() == times[1].tolist()
+
+
 def test_prepare_bad_inputs(tmp_path, data_file):
     empty = tmp_path / "empty.csv"
     empty.write_text("")

@@ -213,3 +213,29 @@ def test_the_realized_report_joins_the_store_index_with_the_frame_joins_result(t
     assert len(old.table) >= 2 and old.warnings  # two versions, batched rows skipped
     pd.testing.assert_frame_equal(new.table, old.table)
     assert new.to_dict() == old.to_dict()
+
+
+def test_index_store_collects_garbage_per_batch_of_labels_not_per_file(tmp_path, monkeypatch):
+    """A store of many small files (one per ``ingest_labels``): the index frees the indexed
+    batches' text once per ``batch_rows`` labels read, not before every file's batch (a full
+    collection costs ~0.1 s in a process holding 2M objects: 500 files of 50 labels took 55 s to
+    index instead of 1.3 s). The same index either way."""
+    import gc
+
+    root = tmp_path / "many"
+    (root / "labels").mkdir(parents=True)
+    for i in range(40):
+        pd.DataFrame({"request_id": [f"r{i}-{j}" for j in range(50)], "label": np.arange(50) % 2,
+                      "label_time": "2026-02-01T11:00:00Z"}).to_parquet(root / "labels" / f"part-{i:03d}.parquet")
+    calls = []
+    real = gc.collect
+    monkeypatch.setattr(gc, "collect", lambda *a: calls.append(1) or real(*a))
+    index = join.index_store(str(root), batch_rows=500)  # 2000 labels: a collection every 500
+    assert len(index) == 2000 and 3 <= len(calls) <= 4, len(calls)
+    logs = pd.DataFrame({"request_id": ["r3-7", "r39-48", "nope"], "instance": 0, "prediction_1": 0.5,
+                         "has_request": True, "has_response": True})
+    joined = join.join_index(logs, index)
+    assert joined.frame["label"].tolist() == [1, 0]
+    calls.clear()
+    join.index_store(str(root), batch_rows=20)  # batches smaller than a file: still bounded by batch_rows
+    assert len(calls) >= 2000 // (2 * 20), len(calls)

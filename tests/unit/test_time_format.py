@@ -149,3 +149,32 @@ def test_backtest_refuses_a_mismatch_or_a_bad_format_in_one_line(tmp_path, capsy
     err = capsys.readouterr().err
     assert code == 2 and err.startswith(message) and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "out" / "backtest.json").exists()
+
+
+# ------------------------------------------------------------------ times written as digits only
+@pytest.mark.parametrize("fmt", ["%Y%m%d%H%M", "%d%m%Y%H%M"])
+def test_backtest_reads_times_written_as_digits_with_the_format(tmp_path, capsys, fmt):
+    """``202405010300`` is a number to a CSV reader (pandas 2.3.3 ``read_csv`` infers int64), and
+    ``010520240300`` one without its leading zero: the named format reads the column's text as written."""
+    path = day_first_stream(tmp_path, fmt)
+    assert pd.read_csv(path)["ts"].dtype == "int64"
+    assert main(["backtest", "--data", str(path), *ARGS, "--time-format", fmt, "--output", str(tmp_path / "out")]) == 0
+    starts = [w["start"][:10] for w in json.loads((tmp_path / "out" / "backtest.json").read_text())["windows"]]
+    assert starts == [f"2024-05-{d:02d}" for d in range(1, 11)], starts
+
+
+@pytest.mark.parametrize("fmt", ["%Y%m%d", "%d%m%Y"])
+@pytest.mark.parametrize("contract", [None, {"columns": {"day": {"dtype": "datetime"}}}])
+def test_prepare_reads_integer_times_with_the_format(contract, fmt):
+    """A frame whose times are integers such as 20240503 (a Parquet int column, a CSV read as
+    numbers); 1052024 under %d%m%Y is 01052024 (pandas 2.3.3 ``to_datetime`` reads the 7 digits
+    as 10 May), with a null among them (a float column)."""
+    data = may_batch()
+    data["day"] = pd.to_datetime(data["day"], format=DAY_FIRST).dt.strftime(fmt).astype("int64")
+    with_null = data.assign(day=data["day"].astype(float).where(data.index != 3))
+    for frame_ in (data, with_null):
+        prepared = core.prepare(frame_, target="y", time_column="day", contract=contract, window=None,
+                                time_format=fmt)
+        assert prepared.profile["data_time_range"] == {"min": "2024-05-01 00:00:00", "max": "2024-05-12 00:00:00"}
+    with pytest.raises(DataValidationError, match="expected datetime, got numbers like"):
+        core.prepare(data, target="y", time_column="day", window=None)  # no format: epoch numbers? refused as before

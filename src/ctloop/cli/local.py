@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
+from collections.abc import Iterator
 from pathlib import Path
 
 from ctloop.errors import ConfigError
@@ -163,7 +165,7 @@ def _backtest(args: argparse.Namespace) -> int:
     cfg.validate()
     check_output_dir(args.output, name="--output")  # before the replay, not after it
     policies = [p.strip() for p in args.compare.split(",") if p.strip()] if args.compare else []
-    frame = read_table(uri)
+    frame = read_table(uri, text_columns=(cfg.time_column,) if cfg.time_format else ())  # as written
     print(f"backtest of {uri}: {len(frame)} rows, window {cfg.window}, label delay {cfg.label_delay or '0'}, "
           + (f"policies {', '.join(policies)}" if policies else f"policy {cfg.policy}"))
     say = None if args.quiet else functools.partial(_say, "  ")  # a function the replays' processes can call
@@ -171,7 +173,8 @@ def _backtest(args: argparse.Namespace) -> int:
         from joblib import cpu_count  # the cores a container's CPU quota allows, not the host's
 
         jobs = args.jobs or min(len(set(policies)), cpu_count())
-        reports = compare(frame, cfg, policies, progress=say, jobs=jobs)
+        with _sigterm_exits():  # the pool is shut down, then the process exits
+            reports = compare(frame, cfg, policies, progress=say, jobs=jobs)
         csv_path, js, png = write_comparison(reports, args.output)
         print()
         for row in comparison_table(reports):
@@ -206,6 +209,32 @@ def _demo(args: argparse.Namespace) -> int:
     from ctloop.demo import run_demo
 
     return run_demo(Path(args.workdir), rows=args.rows, keep=args.keep)
+
+
+@contextlib.contextmanager
+def _sigterm_exits() -> Iterator[None]:
+    """SIGTERM (a supervisor's stop) raises ``SystemExit(143)`` inside the block: ``compare``
+    ends its replays and shuts its process pool down, and the process exits with the status a
+    shell gives a SIGTERM. Killed as is, the pool's semaphores were left to multiprocessing's
+    resource tracker, which printed "leaked semaphore objects" (python 3.11
+    ``multiprocessing/resource_tracker.py``). Only in the main thread, over SIGTERM's default."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+
+    def terminated(signum, _frame):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM kills at once
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def register(subparsers) -> None:
