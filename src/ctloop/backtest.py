@@ -61,7 +61,7 @@ from ctloop.config import (
     TrainingConfig,
     check_metrics,
 )
-from ctloop.errors import ConfigError, DataValidationError, plain
+from ctloop.errors import ConfigError, DataValidationError, TrainingError, plain
 from ctloop.metrics import default_primary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -710,7 +710,8 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
     children print their own progress when ``progress`` can be pickled (a module-level function or
     a ``functools.partial`` of one; else they replay quietly). Results and errors come back as one
     process would give them. An error in one replay, or an interrupt, ends the others at once; a
-    worker ends itself when this process ends."""
+    worker ends itself when this process ends; a worker killed from outside (out of memory) is a
+    :class:`TrainingError` naming ``--jobs 1``."""
     import dataclasses
     import os
     import pickle
@@ -723,6 +724,7 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
     unique = list(dict.fromkeys(policies))
     if jobs > 1 and len(unique) > 1:
         from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+        from concurrent.futures.process import BrokenProcessPool
         from multiprocessing import get_context
 
         try:
@@ -744,6 +746,11 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
                 if failed:
                     failed[0].result()  # raises it, as one process would
                 out = {p: futures[p].result() for p in unique}
+            except BrokenProcessPool as exc:
+                _stop(pool)
+                raise TrainingError("a replay's process ended abruptly (killed from outside: out of memory? each "
+                                    "of the --jobs processes holds a copy of the data and its models); run --jobs 1 "
+                                    "to replay the policies one after the other") from exc
             except BaseException:
                 _stop(pool)
                 raise

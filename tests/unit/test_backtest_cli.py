@@ -265,3 +265,53 @@ def test_an_error_in_a_later_policy_ends_the_earlier_replays_at_once(long_data, 
     assert not left, f"the replays' processes are still there (zombies or running): {left}"
     windows = [line for line in capfd.readouterr().out.splitlines() if line.startswith("[always] window")]
     assert len(windows) < 100, len(windows)  # of its 355 daily windows: stopped, not run to the end
+
+
+def test_a_replay_process_killed_from_outside_is_one_line(tmp_path, long_data):
+    """A replay's process killed from outside (the kernel's OOM killer: each process holds a copy
+    of the data and its models) ends ``--compare`` with one line that says what happened and what
+    to do, exit 2 — not concurrent.futures' BrokenProcessPool traceback — and the other replay
+    stopped."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    cmd = [sys.executable, "-m", "ctloop", "backtest", "--data", str(long_data), "--target", CREDIT_TARGET,
+           "--time-column", CREDIT_TIME_COLUMN, "--window", "1D", "--compare", "always,every:2", "--jobs", "2",
+           "--output", str(tmp_path / "out")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    workers: set[int] = set()
+    watchdog = threading.Timer(240, proc.kill)
+    watchdog.start()
+    try:
+        for line in proc.stdout:
+            if "[always] window" in line:
+                break
+        watchdog.cancel()
+        deadline = time.monotonic() + 30
+        while len(workers) < 2 and time.monotonic() < deadline:
+            workers = {c for c in _children(proc.pid) if _replay_worker(c)}
+        assert len(workers) == 2
+        threading.Thread(target=proc.stdout.read, daemon=True).start()
+        os.kill(min(workers), signal.SIGKILL)
+        try:
+            _, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the parent waited after a replay's process was killed")
+        assert proc.returncode == 2, err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+        assert "ended abruptly" in err and "--jobs 1" in err, err
+        deadline = time.monotonic() + 30
+        while any(_replay_worker(w) for w in workers):
+            assert time.monotonic() < deadline, "a replay outlived the failed compare"
+            time.sleep(0.2)
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        _kill(w for w in workers if _replay_worker(w))
