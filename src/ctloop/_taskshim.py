@@ -36,7 +36,7 @@ ENV_RUN_PID = "CTLOOP_RUN_PID"
 # Modules whose ``python -m`` start is handed to the server.
 HANDED_OFF = frozenset({"kfp.dsl.executor_main"})
 HEADER = struct.Struct("!I")
-FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+FORWARDED_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n))  # no SIGHUP on Windows
 
 
 def task_argv(argv: list[str]) -> tuple[str, list[str]] | None:
@@ -76,8 +76,12 @@ def _read_line(sock: socket.socket, buf: bytearray) -> dict | None:
 
 def watch_run(pid: int) -> None:
     """SIGTERM this process once process ``pid`` has ended (a daemon thread waiting on a Linux
-    pidfd; elsewhere polling once a second). Ended already: SIGTERM now."""
+    pidfd; elsewhere polling once a second). Ended already: SIGTERM now. Not on Windows, where
+    the poll's ``os.kill(pid, 0)`` would end process ``pid`` (TerminateProcess)."""
     import threading
+
+    if sys.platform == "win32":
+        return
 
     def wait() -> None:
         try:

@@ -166,3 +166,24 @@ def test_only_kfp_task_starts_are_handed_off(tmp_path):
         assert _task_pids(server.log) == []
     assert done.returncode == 0 and "Wrote executor output" in done.stdout
     assert other.stdout == "plain\n"
+
+
+def test_watch_run_does_not_poll_with_os_kill_on_windows(monkeypatch):
+    """Where there is no pidfd, watch_run polls ``os.kill(pid, 0)``: a no-op probe on POSIX, but on
+    Windows ``os.kill`` calls TerminateProcess (CPython 3.11 ``Modules/posixmodule.c``
+    ``os_kill_impl``: any signal but CTRL_C/CTRL_BREAK_EVENT) — a ``backtest --compare`` worker
+    would end its parent. There it does not watch (the pool's workers end when its pipes close)."""
+    import os
+    import sys
+    import threading
+
+    from ctloop import _taskshim
+
+    probes = []
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(os, "kill", lambda pid, sig: probes.append((pid, sig)))
+    monkeypatch.delattr(os, "pidfd_open", raising=False)
+    before = {t.name for t in threading.enumerate()}
+    _taskshim.watch_run(os.getpid())
+    started = {t.name for t in threading.enumerate()} - before
+    assert "ctloop-watch-run" not in started and not probes
