@@ -737,9 +737,9 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
         # each worker ends itself when this process ends, however it ends (SIGTERM, SIGKILL)
         with ProcessPoolExecutor(max_workers=min(jobs, len(unique)), mp_context=get_context("spawn"),
                                  initializer=watch_run, initargs=(os.getpid(),)) as pool:
-            futures = {p: pool.submit(_replay_policy, frame, dataclasses.replace(cfg, policy=p), child_progress)
-                       for p in unique}
-            try:
+            try:  # from the first submission: an interrupt while the others are handed over stops it too
+                futures = {p: pool.submit(_replay_policy, frame, dataclasses.replace(cfg, policy=p), child_progress)
+                           for p in unique}
                 # the first error, whichever replay it comes from, not after the replays before it
                 wait(futures.values(), return_when=FIRST_EXCEPTION)
                 failed = [f for f in futures.values() if f.done() and not f.cancelled() and f.exception()]

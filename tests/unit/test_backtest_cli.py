@@ -315,3 +315,34 @@ def test_a_replay_process_killed_from_outside_is_one_line(tmp_path, long_data):
             proc.kill()
             proc.wait()
         _kill(w for w in workers if _replay_worker(w))
+
+
+def _print_progress(message: str) -> None:
+    print(message, flush=True)
+
+
+def test_an_interrupt_while_the_replays_are_submitted_stops_them_too(long_data, capfd, monkeypatch):
+    """An interrupt that lands while the policies are being handed to the pool (the first replay
+    already running) stops that replay as well: it was outside the guarded block, and the pool's
+    ``with`` waited for ``always`` to finish its 355 windows."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    import pandas as pd
+
+    from ctloop.backtest import BacktestConfig, compare
+
+    submit, calls = ProcessPoolExecutor.submit, []
+
+    def interrupted_submit(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return submit(self, *args, **kwargs)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", interrupted_submit)
+    data = pd.read_csv(long_data)
+    cfg = BacktestConfig(target=CREDIT_TARGET, time_column=CREDIT_TIME_COLUMN, window="1D")
+    with pytest.raises(KeyboardInterrupt):
+        compare(data, cfg, ["always", "every:2"], progress=_print_progress, jobs=2)
+    windows = [line for line in capfd.readouterr().out.splitlines() if line.startswith("[always] window")]
+    assert len(windows) < 100, len(windows)
