@@ -166,6 +166,39 @@ def _kill(pids) -> None:
             pass
 
 
+def _await_gone(workers, message: str) -> None:
+    """Fail with ``message`` unless every one of ``workers`` has ended within 30 s."""
+    import time
+
+    deadline = time.monotonic() + 30
+    while any(_replay_worker(w) for w in workers):
+        if time.monotonic() > deadline:
+            pytest.fail(message)
+        time.sleep(0.2)
+
+
+def _end(proc, workers, watchdog) -> None:
+    """Whatever a test of a running compare found: the command and its replays end with it."""
+    watchdog.cancel()
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    _kill(w for w in workers if _replay_worker(w))
+
+
+def _start_compare(data, output, **popen):
+    """``ctloop backtest --compare always,every:2 --jobs 2`` over 355 daily windows, unbuffered."""
+    import os
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "ctloop", "backtest", "--data", str(data), "--target", CREDIT_TARGET,
+           "--time-column", CREDIT_TIME_COLUMN, "--window", "1D", "--compare", "always,every:2", "--jobs", "2",
+           "--output", str(output)]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            **popen)
+
+
 @pytest.fixture(scope="module")
 def long_data(tmp_path_factory):
     path = tmp_path_factory.mktemp("long") / "long.csv"
@@ -184,15 +217,10 @@ def test_compare_stops_its_replays_when_the_parent_is_interrupted_or_killed(tmp_
     import os
     import signal
     import subprocess
-    import sys
     import threading
-    import time
 
-    cmd = [sys.executable, "-m", "ctloop", "backtest", "--data", str(long_data), "--target", CREDIT_TARGET,
-           "--time-column", CREDIT_TIME_COLUMN, "--window", "1D", "--compare", "always,every:2", "--jobs", "2",
-           "--output", str(tmp_path / "out")]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = _start_compare(long_data, tmp_path / "out", stderr=subprocess.STDOUT,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     workers: set[int] = set()
     watchdog = threading.Timer(240, proc.kill)  # a start that never prints both replays' windows
     watchdog.start()
@@ -219,17 +247,9 @@ def test_compare_stops_its_replays_when_the_parent_is_interrupted_or_killed(tmp_
         # the pool was shut down, not abandoned: multiprocessing's resource tracker (python 3.11
         # multiprocessing/resource_tracker.py) warned "leaked semaphore objects" after a SIGTERM
         assert "leaked" not in "".join(rest) and "Traceback" not in "".join(rest), "".join(rest)
-        deadline = time.monotonic() + 30
-        while any(_replay_worker(w) for w in workers):
-            if time.monotonic() > deadline:
-                pytest.fail(f"{signum}: a replay outlived its parent")
-            time.sleep(0.2)
+        _await_gone(workers, f"{signum}: a replay outlived its parent")
     finally:
-        watchdog.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        _kill(w for w in workers if _replay_worker(w))
+        _end(proc, workers, watchdog)
 
 
 def _progress_failing_in_every_2(message: str) -> None:
@@ -275,15 +295,10 @@ def test_a_replay_process_killed_from_outside_is_one_line(tmp_path, long_data):
     import os
     import signal
     import subprocess
-    import sys
     import threading
     import time
 
-    cmd = [sys.executable, "-m", "ctloop", "backtest", "--data", str(long_data), "--target", CREDIT_TARGET,
-           "--time-column", CREDIT_TIME_COLUMN, "--window", "1D", "--compare", "always,every:2", "--jobs", "2",
-           "--output", str(tmp_path / "out")]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = _start_compare(long_data, tmp_path / "out", stderr=subprocess.PIPE)
     workers: set[int] = set()
     watchdog = threading.Timer(240, proc.kill)
     watchdog.start()
@@ -305,16 +320,9 @@ def test_a_replay_process_killed_from_outside_is_one_line(tmp_path, long_data):
         assert proc.returncode == 2, err
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
         assert "ended abruptly" in err and "--jobs 1" in err, err
-        deadline = time.monotonic() + 30
-        while any(_replay_worker(w) for w in workers):
-            assert time.monotonic() < deadline, "a replay outlived the failed compare"
-            time.sleep(0.2)
+        _await_gone(workers, "a replay outlived the failed compare")
     finally:
-        watchdog.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        _kill(w for w in workers if _replay_worker(w))
+        _end(proc, workers, watchdog)
 
 
 def _print_progress(message: str) -> None:
