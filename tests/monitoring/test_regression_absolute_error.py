@@ -8,6 +8,7 @@ squared error only (``rules._squared_error_loss``)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ctloop import metrics
@@ -131,3 +132,31 @@ def test_a_rejected_retrain_re_bases_the_absolute_error_too(metric):
     assert (ref["mse"], ref["mse_se"], ref["mae"], ref["mae_se"]) == (1.44, 0.09, 0.95, 0.03)
     assert ref[metric] == rejected["realized"]
 
+
+
+def test_the_gate_registers_mae_se_and_the_registry_gives_back_the_holdouts_mae():
+    """The gate's ``mae`` (its metric) and the rules' ``mae`` are one tag: the holdout's mean
+    absolute error; ``mae_se`` is registered beside it."""
+    from types import SimpleNamespace
+
+    from sklearn.linear_model import LinearRegression
+
+    from ctloop.components.evaluate import core as eval_core
+    from ctloop.components.register.core import registration_tags
+    from ctloop.config import GateConfig
+    from ctloop.monitoring import champion as champion_mod
+
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"x1": rng.normal(size=300)})
+    frame["amount"] = 3 * frame["x1"] + rng.standard_t(3, 300)
+    model = LinearRegression().fit(frame[["x1"]], frame["amount"])
+    decision = eval_core.run(model, frame, GateConfig(thresholds={"rmse": 10}), target="amount", task="regression")
+    err = np.abs(frame["amount"] - model.predict(frame[["x1"]]))
+    tags = registration_tags(meta={"task": "regression"}, gate_metrics=eval_core.metric_values(decision),
+                             gate_reason="", dataset_digest="", pipeline_run_id="", pipeline_run_name="",
+                             code_version="")
+    registry = SimpleNamespace(champion=lambda name: SimpleNamespace(version="1", tags=tags),
+                               load_meta=lambda name, v: {"features": ["x1"]})
+    gate = champion_mod.load(registry, "amount", with_reference=False).gate_metrics
+    assert gate["mae"] == pytest.approx(err.mean(), rel=1e-5)
+    assert gate["mae_se"] == pytest.approx(err.std(ddof=0) / np.sqrt(300), rel=1e-5)
