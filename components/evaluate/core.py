@@ -375,6 +375,7 @@ def metric_values(decision: GateDecision) -> dict[str, float]:
     ``<primary>.delta/ci_low/ci_high``, the statistics the monitoring rules need
     (``challenger.roc_auc_se``, ``challenger.brier``, ``challenger.brier_se``, ``challenger.rows``,
     ``challenger.score_q10`` … ``q90``; a regressor's ``challenger.mse``, ``challenger.mse_se``,
+    ``challenger.mae_se`` (its ``challenger.mae`` is the gate metric, the same value),
     ``challenger.rows`` and prediction deciles: registered as tags, read back by
     :mod:`ctloop.monitoring.champion`) and ``approved`` (0/1); NaN values are left out."""
     out = {f"challenger.{k}": _digits(v) for k, v in decision.challenger_metrics.items() if v == v}

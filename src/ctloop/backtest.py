@@ -587,7 +587,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                 record["realized"] = w.realized = realized if realized == realized else None
                 if classification:
                     record.update(triggers.realized_inputs(rows[cfg.target].to_numpy(), p, champion.classes or []))
-                if cfg.task == "regression":  # the squared error of the served predictions (mse, mse_se)
+                if cfg.task == "regression":  # the squared and absolute error of the served predictions
                     record.update(triggers.realized_regression(rows[cfg.target].to_numpy(), p))
             record["champion_gate"] = champion.gate  # (monitoring reads it from the registry, not the record)
             verdict = policy.judge(history, record, cfg.rules.active(), champion_gate=champion.gate,

@@ -627,7 +627,7 @@ class MonitoringRules(Section):
     cooldown: str | None = opt("24h", "No trigger within this long of the previous successful trigger.",
                                check=duration)
     realized_z: float | None = opt(2.326, "Realized loss vs what the champion scored at its gate (ROC AUC, or "
-                                   "the Brier score; a regressor's mean squared error), in standard errors of the difference (the sampling "
+                                   "the Brier score; a regressor's mean squared or absolute error), in standard errors of the difference (the sampling "
                                    "error of the window's labels and of the gate holdout): 2.326 = one-sided "
                                    "99 %. Needs the gate statistics registered with the champion.",
                                    check=positive)

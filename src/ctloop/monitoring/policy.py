@@ -11,7 +11,7 @@ in the backtest), so nothing else has to be kept in step:
   realized statistics on the labels of that window (when it had ``min_labels`` of them). The
   challenger was not confidently better there, so that level is the champion's new normal and the same loss does not fire again and
   again. Record fields: ``realized``, ``realized_se``, ``brier``, ``brier_se`` (a regressor's
-  ``mse``, ``mse_se``).
+  ``mse``, ``mse_se``, ``mae``, ``mae_se``).
 * **recovery** (:func:`judge`, record fields ``change`` and ``gap``; rule ``recovery``): a
   confident loss on labels (one of :data:`LOSS_RULES`) retrains and marks a change at its window
   end. Its retrain names that window as a candidate start (record ``try_since``; a ``below_chance``
@@ -116,7 +116,7 @@ def paid_key(metric: str, stat: str = "delta") -> str:
 def reference(champion_gate: dict[str, float] | None, history: list[dict[str, Any]], current: dict[str, Any],
               metric: str, min_labels: int = 1) -> dict[str, float]:
     """What the realized rules compare ``current`` with (see the module doc): ``champion_gate``,
-    its ``metric``, ``<metric>_se``, ``brier`` and ``brier_se`` (``mse``, ``mse_se``) re-based on the realized
+    its ``metric``, ``<metric>_se``, ``brier`` and ``brier_se`` (``mse``, ``mse_se``, ``mae``, ``mae_se``) re-based on the realized
     statistics of the newest rejected retrain's window of this champion — when that window had the
     ``min_labels`` labelled rows the rules judge on (a retrain asked for by drift, volume or the
     recovery may come with a few labels: their statistics are no level to judge later windows by)."""
@@ -124,10 +124,11 @@ def reference(champion_gate: dict[str, float] | None, history: list[dict[str, An
     last = rejected(history, current)
     if last is None or int(last.get("realized_rows") or 0) < max(int(min_labels), 1):
         return out
-    pairs = {metric: "realized", f"{metric}_se": "realized_se", "brier": "brier", "brier_se": "brier_se",
-             "mse": "mse", "mse_se": "mse_se"}  # a regressor's squared error (triggers.realized_regression)
+    pairs = {metric: "realized", f"{metric}_se": "realized_se", "brier": "brier", "brier_se": "brier_se"}
     if metric != "roc_auc":  # only ROC AUC has a standard error of its own (triggers.auc_with_se)
         pairs.pop(f"{metric}_se")
+    for key in ("mse", "mse_se", "mae", "mae_se"):  # a regressor's squared and absolute error
+        pairs.setdefault(key, key)  # (triggers.realized_regression); primary metric mae: its realized, the same
     for key, field in pairs.items():
         value = last.get(field)
         if value is not None and value == value:

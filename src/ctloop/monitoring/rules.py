@@ -14,15 +14,16 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
 * ``min_rows_since_training``: at least this many logged rows since the champion was promoted —
   a precondition of every other rule when set, and a rule of its own when no other rule is set;
 * ``cooldown``: no trigger within this duration of the previous *successful* trigger;
-* ``realized_z``: the realized ROC AUC (or Brier score; a regressor's mean squared error) is worse
-  than what the champion scored at its gate by more than ``z`` standard errors of the difference
-  (record ``realized_se``/``brier``/``brier_se``, ``mse``/``mse_se``; the champion's gate
+* ``realized_z``: the realized ROC AUC (or Brier score; a regressor's mean squared or mean absolute
+  error) is worse than what the champion scored at its gate by more than ``z`` standard errors of
+  the difference (record ``realized_se``/``brier``/``brier_se``, ``mse``/``mse_se``,
+  ``mae``/``mae_se``; the champion's gate
   statistics, :mod:`ctloop.monitoring.triggers`) — and, when the champion has served below its
   gate, than that level too (the gate pooled with its windows, :func:`_below_level`);
 * ``cusum_h``: the CUSUM of those standardised losses (carried in the record ``cusum`` from the
   previous window of the same ``champion_version``) reaches ``h`` — and the mean loss of its run
   (its newest windows; older ones fade) is confidently above 0 against the champion's level and
-  the windows' spread (``realized_z`` standard errors; records ``cusum_<auc|brier|mse>_n/_sum/_sq``):
+  the windows' spread (``realized_z`` standard errors; records ``cusum_<auc|brier|mse|mae>_n/_sum/_sq``):
   its windows share one reference, so a gate that was lucky by a standard error alone would drive
   it up. The level is the gate pooled with the windows the champion served before the run
   (records ``cusum_<…>_pw/_pv``; the run's own wait in ``_rw/_rv``): a second measurement of what it scores;
@@ -227,10 +228,10 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
     if None not in (brier, brier_se, ref_b, ref_b_se) and brier == brier and brier_se == brier_se:
         losses.append(("Brier score", float(brier) - float(ref_b), math.hypot(float(brier_se), float(ref_b_se)),
                        float(brier), float(ref_b)))
-    losses.extend(_squared_error_loss(current, gate))
+    losses.extend(_regression_losses(current, gate))
     losses = [x for x in losses if x[2] > 0]
     if not losses:
-        if gate.get(f"{metric}_se") is None and gate.get("brier_se") is None and gate.get("mse_se") is None:
+        if all(gate.get(key) is None for key in (f"{metric}_se", "brier_se", "mse_se", "mae_se")):
             notes.append("realized_z not applied: the champion has no gate statistics (registered before they "
                          "were recorded)")
         _carry_unjudged(history, current)
@@ -292,8 +293,10 @@ def _below_chance(current: dict[str, Any], rules: dict[str, Any], metric: str, l
 
 
 CUSUM_CONFIRM_Z = 2.326  # without realized_z: the confirmation of a CUSUM alarm (one-sided 1 %)
-_RUN = {"roc_auc": "auc", "Brier score": "brier", "squared error": "mse"}  # loss name -> record prefix
-_OWN_SE = {"roc_auc": "realized_se", "Brier score": "brier_se", "squared error": "mse_se"}  # a window's own se
+_RUN = {"roc_auc": "auc", "Brier score": "brier", "squared error": "mse",  # loss name -> record prefix
+        "absolute error": "mae"}
+_OWN_SE = {"roc_auc": "realized_se", "Brier score": "brier_se", "squared error": "mse_se",  # a window's own se
+           "absolute error": "mae_se"}
 # carried in the records: the run (n, sum, sq), the champion's windows before it (pw, pv) and the run's own (rw, rv)
 RUN_FIELDS = tuple(f"cusum_{k}_{p}" for k in _RUN.values() for p in ("n", "sum", "sq", "pw", "pv", "rw", "rv"))
 
@@ -337,7 +340,7 @@ CUSUM_RUN_WINDOWS = 8  # the confirmation's memory: the run's newest windows, ol
 
 def _run(previous: dict[str, Any] | None, current: dict[str, Any], losses: list, cusum: float) -> None:
     """The CUSUM's run (the windows since it was last 0) per statistic, carried in the record:
-    ``cusum_<auc|brier|mse>_n``, ``_sum`` (of the losses) and ``_sq`` (of their squares). Past
+    ``cusum_<auc|brier|mse|mae>_n``, ``_sum`` (of the losses) and ``_sq`` (of their squares). Past
     :data:`CUSUM_RUN_WINDOWS` windows the sums are scaled down before each new loss (an
     exponentially weighted mean, weight 7/8 per window): with a gate a little too high the CUSUM
     never returns to 0, and a mean over all its windows would let months of small losses outweigh
@@ -447,9 +450,10 @@ def _below_level(previous: dict[str, Any] | None, current: dict[str, Any], name:
 
 
 def _gate_se(gate: dict[str, float], metric: str, name: str) -> float | None:
-    """The standard error the gate recorded for loss ``name`` (``<metric>_se``, ``brier_se``, ``mse_se``)."""
+    """The standard error the gate recorded for loss ``name`` (``<metric>_se``, ``brier_se``, ``mse_se``,
+    ``mae_se``)."""
     return {"roc_auc": gate.get(f"{metric}_se"), "Brier score": gate.get("brier_se"),
-            "squared error": gate.get("mse_se")}.get(name)
+            "squared error": gate.get("mse_se"), "absolute error": gate.get("mae_se")}.get(name)
 
 
 def _pooled(reference: float, ref_se: float, pw: float, pv: float) -> tuple[float, float]:
@@ -465,16 +469,22 @@ def _num(value: float) -> str:
     return f"{value:.4f}" if value == 0 or abs(value) >= 0.01 else f"{value:.4g}"
 
 
-def _squared_error_loss(current: dict[str, Any], gate: dict[str, float]) -> list[tuple[str, float, float, float, float]]:
-    """A regressor's loss for ``_realized_vs_gate``: the window's mean squared error (record ``mse``,
-    ``mse_se``) minus the champion's at its gate (``mse``, ``mse_se``), with the standard error of
-    the difference; empty without them. The z-test on a mean of heavy-tailed squared errors is
-    valid asymptotically (a finite fourth moment of the error; :mod:`ctloop.monitoring.triggers`)."""
-    mse, mse_se, ref, ref_se = current.get("mse"), current.get("mse_se"), gate.get("mse"), gate.get("mse_se")
-    if None in (mse, mse_se, ref, ref_se) or mse != mse or mse_se != mse_se:
-        return []
-    return [("squared error", float(mse) - float(ref), math.hypot(float(mse_se), float(ref_se)), float(mse),
-             float(ref))]
+def _regression_losses(current: dict[str, Any], gate: dict[str, float]) -> list[tuple[str, float, float, float, float]]:
+    """A regressor's losses for ``_realized_vs_gate``: the window's mean squared error (record
+    ``mse``, ``mse_se``) minus the champion's at its gate (``mse``, ``mse_se``), and the same for the
+    mean absolute error (``mae``, ``mae_se``), each with the standard error of the difference; a
+    statistic without them is left out (a champion registered before ``mae_se`` was recorded is
+    judged on its squared error alone, though its gate holds ``mae`` as a metric). The z-test on a
+    mean of heavy-tailed squared errors is valid asymptotically (a finite fourth moment of the
+    error; :mod:`ctloop.monitoring.triggers`) but has little power at a few hundred labels; the
+    absolute error, much lighter-tailed, keeps it (``benchmarks/bench_squared_error_z.py``)."""
+    out = []
+    for name, key in (("squared error", "mse"), ("absolute error", "mae")):
+        value, se, ref, ref_se = current.get(key), current.get(f"{key}_se"), gate.get(key), gate.get(f"{key}_se")
+        if None in (value, se, ref, ref_se) or value != value or se != se:
+            continue
+        out.append((name, float(value) - float(ref), math.hypot(float(se), float(ref_se)), float(value), float(ref)))
+    return out
 
 
 __all__ = ["RULE_KEYS", "RUN_FIELDS", "DEFAULT_MIN_LABELS", "Verdict", "check_rules", "history_needs", "too_few_labels",

@@ -51,6 +51,7 @@ def to_record(run: Any) -> dict[str, Any]:
             "realized_se": metrics.get("realized_se"), "brier": metrics.get("brier"),
             "brier_se": metrics.get("brier_se"), "rule": tags.get("rule"),
             "mse": metrics.get("mse"), "mse_se": metrics.get("mse_se"),  # a regressor's squared error
+            "mae": metrics.get("mae"), "mae_se": metrics.get("mae_se"),  # and absolute error
             "change": tags.get("recovery_since") or None, "gap": metrics.get("gap"), "budget": budget,
             "train_since": tags.get("train_since") or None, "try_since": tags.get("try_since") or None,
             "change_level": metrics.get("change_level"), "change_level_se": metrics.get("change_level_se"),

@@ -20,16 +20,20 @@ the champion's labelled rows and of its scores are the inputs of the rules in
   both the threshold and what sampling alone gives at these sizes (the 99th percentile of
   ``χ²(bins-1) · (1/n_ref + 1/n_cur)``).
 
-A **regressor** (:func:`regression_reference`, :func:`realized_regression`) has one per-row loss,
-the squared error ``(y - ŷ)²``: its mean is the MSE and its standard error ``std / sqrt(n)``
-(recorded as ``mse``/``mse_se``), judged by ``realized_z``/``cusum_h`` like the Brier score; its
-prediction drift bins the predictions themselves by the gate holdout's deciles. Squared errors are
+A **regressor** (:func:`regression_reference`, :func:`realized_regression`) has two per-row
+losses, the squared error ``(y - ŷ)²`` and the absolute error ``|y - ŷ|``: their means are the MSE
+and the MAE, their standard errors ``std / sqrt(n)`` (recorded as ``mse``/``mse_se`` and
+``mae``/``mae_se``), each judged by ``realized_z``/``cusum_h`` like the ROC AUC and the Brier
+score of a classifier (either fires); its prediction drift bins the predictions themselves by the
+gate holdout's deciles. Squared errors are
 heavy-tailed (a few large errors dominate their variance): the z-test on their mean is still
 valid asymptotically — the central limit theorem needs only a finite variance of ``(y - ŷ)²``, a
 finite fourth moment of the error. With a few hundred labels and a heavy-tailed error it is
 conservative (a large error raises the mean and its standard error together: fewer false alarms
 than nominal, less power; ``benchmarks/bench_squared_error_z.py``), and the CUSUM over several
-windows catches what one window cannot prove.
+windows catches what one window cannot prove. The absolute error has much lighter tails (a finite
+variance needs only a finite second moment of the error): its z-test keeps its power where the
+squared error's has almost none (t3, lognormal errors; the same benchmark).
 
 Binary models score ``P(classes[1])``; multiclass models the probability of the predicted class
 plus its index (a class-major ordering PSI can bin). Classes the model never saw count as errors
@@ -168,13 +172,16 @@ def mean_with_se(rows: Any) -> tuple[float, float]:
 
 def regression_reference(y: Any, pred: Any) -> dict[str, float]:
     """What the rules need from a regressor's holdout: the mean squared error ``mse`` with its
-    standard error ``mse_se``, ``rows``, and the prediction deciles ``score_q10`` … ``score_q90``
-    (the reference of prediction drift). NaN values left out."""
+    standard error ``mse_se``, the mean absolute error ``mae`` with ``mae_se`` (the same ``mae`` as
+    the gate's metric, :mod:`ctloop.metrics`), ``rows``, and the prediction deciles ``score_q10`` …
+    ``score_q90`` (the reference of prediction drift). NaN values left out."""
     import numpy as np
 
     pred = np.asarray(pred, dtype=float).reshape(-1)
-    mse, se = mean_with_se(squared_errors(y, pred))
-    out = {"mse": mse, "mse_se": se, "rows": float(len(pred))}
+    sq = squared_errors(y, pred)
+    mse, se = mean_with_se(sq)
+    mae, mae_se = mean_with_se(np.sqrt(sq))  # the absolute error |y - ŷ| (lighter-tailed)
+    out = {"mse": mse, "mse_se": se, "mae": mae, "mae_se": mae_se, "rows": float(len(pred))}
     pred = pred[~np.isnan(pred)]
     if len(pred):
         qs = np.quantile(pred, np.linspace(0, 1, DECILES + 2)[1:-1])
@@ -183,8 +190,8 @@ def regression_reference(y: Any, pred: Any) -> dict[str, float]:
 
 
 def realized_regression(y: Any, pred: Any) -> dict[str, float]:
-    """The record fields of the realized rules for a regressor's labelled rows: ``mse``, ``mse_se``
-    (the realized RMSE/MAE/R² itself is the record's ``realized``) and ``chance_gap``,
+    """The record fields of the realized rules for a regressor's labelled rows: ``mse``, ``mse_se``,
+    ``mae``, ``mae_se`` (the realized RMSE/MAE/R² itself is the record's ``realized``) and ``chance_gap``,
     ``chance_gap_se``: minus the Spearman correlation of the predictions with the labels, and its
     standard error at chance (``1 / sqrt(n - 1)``) — above 0 when the predictions rank the labels
     backwards, a regressor's counterpart of a ROC AUC below 0.5. Not the squared errors against
@@ -199,7 +206,8 @@ def realized_regression(y: Any, pred: Any) -> dict[str, float]:
     ok = ~(np.isnan(y) | np.isnan(pred))
     y, pred = y[ok], pred[ok]
     mse, se = mean_with_se((y - pred) ** 2)
-    out = {"mse": mse, "mse_se": se}
+    mae, mae_se = mean_with_se(np.abs(y - pred))
+    out = {"mse": mse, "mse_se": se, "mae": mae, "mae_se": mae_se}
     if len(y) > 2 and np.ptp(y) > 0 and np.ptp(pred) > 0:
         rho = float(np.corrcoef(rankdata(y), rankdata(pred))[0, 1])
         out.update({"chance_gap": -rho, "chance_gap_se": 1.0 / math.sqrt(len(y) - 1)})
