@@ -160,3 +160,25 @@ def test_the_gate_registers_mae_se_and_the_registry_gives_back_the_holdouts_mae(
     gate = champion_mod.load(registry, "amount", with_reference=False).gate_metrics
     assert gate["mae"] == pytest.approx(err.mean(), rel=1e-5)
     assert gate["mae_se"] == pytest.approx(err.std(ddof=0) / np.sqrt(300), rel=1e-5)
+
+
+def test_a_champion_without_mae_se_is_judged_on_both_once_a_rejected_retrain_re_bases_it():
+    """The docs' "judged on its squared error alone" lasts until its next retrain: a rejected one
+    re-bases the reference on the window's labels (``policy.reference``), ``mae_se`` included, and
+    from then on the absolute error is judged too."""
+    rng = np.random.default_rng(6)
+    gate_err = rng.normal(size=GATE_ROWS)
+    gate = {**triggers.regression_reference(gate_err, np.zeros(GATE_ROWS)),
+            **metrics.regression(gate_err, np.zeros(GATE_ROWS))}
+    gate.pop("mae_se")
+    window = triggers.realized_regression(rng.normal(size=WINDOW_ROWS), np.zeros(WINDOW_ROWS))
+    rejected = {"window_end": "2025-12-25T00:00:00+00:00", "realized_rows": WINDOW_ROWS, "champion_version": "1",
+                "triggered": True, "realized": 1.0, **window}
+    record = {"window_end": END, "rows": WINDOW_ROWS, "realized_rows": WINDOW_ROWS, "realized": None,
+              "champion_version": "1", **triggers.realized_regression(rng.normal(size=WINDOW_ROWS),
+                                                                      np.zeros(WINDOW_ROWS))}
+    ref = policy.reference(gate, [rejected], record, "rmse", min_labels=100)
+    assert ref["mae_se"] == window["mae_se"]
+    verdict = decide([rejected], record, {"realized_z": 2.326, "cusum_h": 5.0}, champion_gate=ref, metric="rmse",
+                     min_labels=100)
+    assert "squared error" in verdict.reason and "absolute error" in verdict.reason

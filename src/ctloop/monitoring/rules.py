@@ -474,7 +474,8 @@ def _regression_losses(current: dict[str, Any], gate: dict[str, float]) -> list[
     ``mse``, ``mse_se``) minus the champion's at its gate (``mse``, ``mse_se``), and the same for the
     mean absolute error (``mae``, ``mae_se``), each with the standard error of the difference; a
     statistic without them is left out (a champion registered before ``mae_se`` was recorded is
-    judged on its squared error alone, though its gate holds ``mae`` as a metric). The z-test on a
+    judged on its squared error alone, though its gate holds ``mae`` as a metric — until a rejected
+    retrain re-bases both on its window, :func:`ctloop.monitoring.policy.reference`). The z-test on a
     mean of heavy-tailed squared errors is valid asymptotically (a finite fourth moment of the
     error; :mod:`ctloop.monitoring.triggers`) but has little power at a few hundred labels; the
     absolute error, much lighter-tailed, keeps it (``benchmarks/bench_squared_error_z.py``)."""
