@@ -222,7 +222,7 @@ def test_the_retrain_of_a_loss_may_start_at_the_change():
 
 @pytest.fixture(scope="module")
 def backtest():
-    frame = make_credit_data(n_rows=6000, seed=2)
+    frame = make_credit_data(n_rows=6000, seed=3)  # a loss and a recovery (seed 2: a marginal loss whose recovery ends at once)
     cfg = BacktestConfig(target=CREDIT_TARGET, time_column=CREDIT_TIME_COLUMN, window="30D", policy="default",
                          train_window="60D", training=TrainingConfig(estimator="logistic_regression"),
                          gate=GateConfig(thresholds={"roc_auc": 0.7}, bootstrap_rounds=100), min_labels=100)

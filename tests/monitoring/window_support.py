@@ -159,7 +159,7 @@ def replay_through_store(report, cfg, tracking_uri: str, model: str, *, metric: 
     store = MonitoringStore(MlflowClient(tracking_uri), model)
     need = core.history_depth(MonitoringConfig(log_root="unused", window=cfg.window, rules=cfg.rules))
     written = ("cusum", "change", "gap", "train_since", "try_since", "change_level", "change_level_se", "budget",
-               "triggered", "rule", "champion_gate")
+               "triggered", "rule", "champion_gate", "loss_z")
     for done in report.records:
         current = {k: v for k, v in done.items() if k not in written}
         current["champion_version"] = str(current["champion_version"])
@@ -168,7 +168,7 @@ def replay_through_store(report, cfg, tracking_uri: str, model: str, *, metric: 
                                metric=metric, min_labels=cfg.min_labels, window=cfg.window,
                                recovery=cfg.rules.recovery)
         state = ("rule", "change", "gap", "train_since", "try_since", "budget")
-        assert [current[k] for k in state] == [done[k] for k in state], current["window_end"]
+        assert [current[k] for k in state] == [done[k] for k in state], (current["window_end"], [current[k] for k in state], [done[k] for k in state])
         levels = ("change_level", "change_level_se")
         assert [current[k] for k in levels] == pytest.approx([done[k] for k in levels]), current["window_end"]
         assert current.get("cusum") == pytest.approx(done.get("cusum")), current["window_end"]

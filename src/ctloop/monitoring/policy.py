@@ -26,7 +26,14 @@ in the backtest), so nothing else has to be kept in step:
   window; a further loss meanwhile trains on it too), every ``gap`` windows: ``min_gap`` while
   each retrain pays (:func:`paid`: the challenger replaced the champion and scored better than it
   on the gate holdout, ``<metric>.delta`` > 0), twice the gap after one that did not, until the
-  gap passes :data:`MAX_GAP` (two retrains in a row that did not pay). A challenger trained
+  gap passes :data:`MAX_GAP` (two retrains in a row that did not pay). The loss's own retrain
+  must confirm the change (:func:`_unconfirmed`): when it was not confidently better than the
+  champion (``<metric>.ci_low`` not above 0, or rejected), the loss was not strong (record
+  ``loss_z`` below :func:`_strong_z`, 3.09 standard errors) and the next window is not confidently
+  behind the level before it, the recovery ends at once — a false alarm (a lucky gate, one noisy
+  window) costs one retrain, not a run of retrains that each "pay" by a coin flip (review9: a
+  regressor on a stable stream, 15 retrains in 66 windows). A loss in that next window carries the
+  change on. A challenger trained
   across a change sets its own low bar (its gate holdout), which the realized rules alone would
   not question: so the loss's reference is kept (records ``change_level``/``change_level_se``)
   and while the champion's realized ROC AUC is confidently below it (``realized_z`` standard
@@ -93,14 +100,14 @@ def rejected(history: list[dict[str, Any]], current: dict[str, Any]) -> dict[str
 
 
 def paid(triggered: dict[str, Any], current: dict[str, Any], champion_gate: dict[str, float] | None,
-         metric: str) -> bool:
+         metric: str, confident: bool = False) -> bool:
     """Whether the retrain ``triggered`` asked for paid: it replaced the champion (``current`` is
     judged for another version) with a challenger that scored better on the gate holdout (the
     gate's paired bootstrap, challenger minus champion with better positive: ``<metric>.delta``
-    above 0)."""
+    above 0; ``confident``: its lower bound ``<metric>.ci_low`` above 0)."""
     if str(triggered.get("champion_version")) == str(current.get("champion_version")):
         return False
-    return pays((champion_gate or {}).get(paid_key(metric)))
+    return pays((champion_gate or {}).get(paid_key(metric, "ci_low" if confident else "delta")))
 
 
 def pays(value: float | None) -> bool:
@@ -180,6 +187,30 @@ def _behind(current: dict[str, Any], level: tuple[Any, Any], z: Any, min_labels:
     return worse > float(z) * math.hypot(float(se), float(ref_se))
 
 
+def _strong_z(z: Any) -> float:
+    """A loss confident at a tenth of ``realized_z``'s one-sided level (3.09 for 2.326)."""
+    from statistics import NormalDist
+
+    p = 1.0 - NormalDist().cdf(float(z if z is not None else 2.326))
+    return NormalDist().inv_cdf(1.0 - p / 10.0)
+
+
+def _unconfirmed(loss: dict[str, Any], current: dict[str, Any], rules: dict[str, Any],
+                 champion_gate: dict[str, float] | None, metric: str, min_labels: int) -> bool:
+    """Whether nothing confirms the change the window ``loss`` marked, once its retrain's outcome is
+    in (``current``): the retrain was not confidently better than the champion it replaced (or was
+    rejected), the loss was not strong (record ``loss_z`` below :func:`_strong_z`) and ``current``
+    is not confidently behind the level before it (:func:`_behind`). A false alarm — a gate that
+    was lucky, one noisy window — then ends its recovery at once, instead of retraining while
+    retrains "pay" by chance."""
+    if paid(loss, current, champion_gate, metric, confident=True):
+        return False
+    if float(loss.get("loss_z") or 0.0) >= _strong_z(rules.get("realized_z")):
+        return False
+    level = (loss.get("change_level"), loss.get("change_level_se"))
+    return not _behind(current, level, rules.get("realized_z"), min_labels, metric)
+
+
 _LEVEL_NAMES = {"mse": "squared error", "brier": "Brier score"}
 
 
@@ -208,12 +239,18 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
         change = None  # the retrain of the loss did not start: nothing to follow up
     gap = int(previous.get("gap") or min_gap) if change else min_gap
     outcome = ""
+    first = False  # the outcome in is the loss's own retrain's: the first evidence of a change
     if change and previous.get("triggered"):  # the previous window's retrain: its outcome is in
         gap = min_gap if paid(previous, current, champion_gate, metric) else gap * 2
         outcome = "the last retrain paid" if gap == min_gap else f"the last retrain did not pay (gap {gap} windows)"
+        first = previous["window_end"] == change
         if gap > MAX_GAP:
             change, outcome = None, f"recovery ends: {outcome}"
     loss = verdict.fire and verdict.rule in LOSS_RULES
+    if change and first and not loss and _unconfirmed(previous, current, rules, champion_gate, metric, min_labels):
+        change, outcome = None, ("recovery ends: the loss's retrain was not confidently better than the champion, "
+                                 "the loss was not strong and the champion is not confidently behind the level "
+                                 "before it")
     scheduled = False  # a recovery retrain asked for by its schedule alone (not behind, no loss)
     confirmed = loss and bool(change)  # a loss while recovering: the change goes on, train on the data since
     level = (previous.get("change_level"), previous.get("change_level_se")) if change else (None, None)

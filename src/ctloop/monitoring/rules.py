@@ -35,6 +35,11 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
 * labels outrank proxies: when the window's labels were judged by ``realized_z``/``cusum_h`` and
   show no confident loss, neither feature nor prediction drift fires.
 
+A statistical loss writes its size into the record, ``loss_z``: the largest confident loss of
+``realized_z`` in standard errors, the CUSUM run's mean loss (:func:`_run_z`), below chance's gap
+(:func:`ctloop.monitoring.policy.judge` reads it: a strong loss starts a recovery whatever its
+retrain learnt).
+
 The realized rules need at least ``min_labels`` labelled rows served by the champion; below that
 they do not fire and the reason says ``too few labels (n=..)``.
 """
@@ -244,12 +249,15 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
     if chance is not None:  # a loss against no reference (the reference may be that low itself)
         return chance
     z = rules.get("realized_z")
-    for name, loss, s, value, reference in losses:
-        if z is not None and loss - float(z) * s > 0 and _below_level(previous, current, name, value, reference,
-                                                                       _gate_se(gate, metric, name), float(z)):
-            return Verdict(True, "realized_z", (
-                f"realized {name} {_num(value)} on {labelled} labels vs {_num(reference)} at the champion's gate: "
-                f"worse by {_num(loss)} > {z} x se {_num(s)}"))
+    confident = [(name, loss, s, value, reference) for name, loss, s, value, reference in losses
+                 if z is not None and loss - float(z) * s > 0
+                 and _below_level(previous, current, name, value, reference, _gate_se(gate, metric, name), float(z))]
+    if confident:
+        name, loss, s, value, reference = confident[0]
+        current["loss_z"] = max(x[1] / x[2] for x in confident)  # the policy's "strong loss" (policy.judge)
+        return Verdict(True, "realized_z", (
+            f"realized {name} {_num(value)} on {labelled} labels vs {_num(reference)} at the champion's gate: "
+            f"worse by {_num(loss)} > {z} x se {_num(s)}"))
     h = rules.get("cusum_h")
     summary = ", ".join(f"{name} {_num(value)} vs {_num(reference)} at the gate"
                         for name, _, _, value, reference in losses)
@@ -261,6 +269,7 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
                 f"CUSUM {cusum:.1f} >= {h} not confirmed: the mean loss of its {_run_windows(current)} window(s) is "
                 f"{run_z:.2f} < {confirm:g} standard errors of the reference and the windows' spread ({summary}; "
                 f"n={labelled})"))
+        current["loss_z"] = run_z  # the run's mean loss in standard errors (None: a run not judged)
         return Verdict(True, "cusum", f"CUSUM of realized losses {cusum:.1f} >= {h} ({summary}; n={labelled})")
     return Verdict(False, "none", f"no confident loss on {labelled} labels ({summary}; CUSUM {cusum:.1f})")
 
@@ -283,6 +292,7 @@ def _below_chance(current: dict[str, Any], rules: dict[str, Any], metric: str, l
     z = float(rules["realized_z"]) if rules.get("realized_z") is not None else CUSUM_CONFIRM_Z
     if float(gap) - z * float(se) <= 0:
         return None
+    current["loss_z"] = float(gap) / float(se)
     if metric in REGRESSION:
         return Verdict(True, "below_chance", (
             f"the predictions rank the {labelled} labels backwards: Spearman correlation {-float(gap):.4f} "

@@ -55,6 +55,7 @@ def to_record(run: Any) -> dict[str, Any]:
             "change": tags.get("recovery_since") or None, "gap": metrics.get("gap"), "budget": budget,
             "train_since": tags.get("train_since") or None, "try_since": tags.get("try_since") or None,
             "change_level": metrics.get("change_level"), "change_level_se": metrics.get("change_level_se"),
+            "loss_z": metrics.get("loss_z"),  # a loss's size (rules): whether it starts a recovery by itself
             # the CUSUM's run (rules._run): its windows, the sum of their losses and of the squares
             **{field: metrics.get(field) for field in RUN_FIELDS}}
 

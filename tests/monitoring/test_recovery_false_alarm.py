@@ -1,0 +1,111 @@
+"""A recovery follows a change, and the retrain of the loss that started it is its first evidence.
+When that retrain was not confidently better than the champion it replaced (the gate's paired
+bootstrap, ``<metric>.ci_low`` not above 0), the loss was not strong (record ``loss_z`` below a
+tenth of ``realized_z``'s one-sided tail: 3.09 standard errors for 2.326) and the champion is not
+confidently behind the level before the loss, nothing confirms a change: the recovery ends there.
+Was: a loss's retrain that did not pay doubled the gap, and every later retrain that "paid" by any
+positive margin reset it; on a stream that does not drift a positive margin is a coin flip, so the
+recovery after a false alarm went on for as long as the coin kept landing well (review9: a
+regressor on a stable stream whose first gate was lucky, 15 retrains in 66 windows).
+
+The end-to-end test replays stable regression streams (``y = 3·x1 + noise``: normal and Student
+t3 noise, half-hourly rows, weekly windows) whose first gates were lucky enough for the realized
+rules to fire once — the shape review9 found; ``benchmarks/bench_regression_controls.py`` replays
+24 such controls and six level shifts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.backtest import BacktestConfig, run_backtest
+from ctloop.config import GateConfig, TrainingConfig
+from ctloop.monitoring import policy
+from tests.monitoring.test_policy import GATE, quiet, record, walk
+
+MARGINAL = 0.866  # 0.034 below the gate's 0.90, se 0.01 each: 2.40 standard errors (> 2.326, < 3.09)
+
+
+def gate(delta: float, ci_low: float) -> dict:
+    return {**GATE, "roc_auc.delta": delta, "roc_auc.ci_low": ci_low}
+
+
+def test_the_strong_loss_threshold_is_a_tenth_of_realized_zs_tail():
+    assert policy._strong_z(2.326) == pytest.approx(3.090, abs=1e-3)
+    assert policy._strong_z(None) == pytest.approx(3.090, abs=1e-3)  # without realized_z: the CUSUM's 2.326
+    assert policy._strong_z(3.0) == pytest.approx(3.643, abs=1e-3)
+
+
+def test_a_marginal_loss_whose_retrain_was_not_confidently_better_ends_the_recovery():
+    """The loss's retrain replaced the champion by a margin inside the gate's noise (delta +0.004,
+    ci_low -0.03) and the champion is back at the level: no recovery retrain follows (on main:
+    one every two windows, each "paying" by +0.004)."""
+    stable = [(record(1, "1", MARGINAL), GATE)] + [(record(d, "2", 0.90), gate(0.004, -0.03)) for d in range(2, 14)]
+    assert walk(stable, min_gap=2) == ["realized_z"] + ["none"] * 12
+
+
+def test_a_confidently_better_retrain_a_strong_loss_or_a_champion_still_behind_keeps_the_recovery():
+    paying = [(record(1, "1", MARGINAL), GATE)] + [(record(d, "2", 0.90), gate(0.04, 0.01)) for d in range(2, 6)]
+    assert walk(paying, min_gap=2) == ["realized_z", "none", "recovery", "none", "none"]
+    strong = [(record(1, "1", 0.80), GATE)] + [(record(d, "2", 0.90), gate(0.004, -0.03)) for d in range(2, 6)]
+    assert walk(strong, min_gap=2) == ["realized_z", "none", "recovery", "none", "none"]  # 7.1 se: a change
+    low = {"roc_auc": 0.85, "roc_auc_se": 0.01, "roc_auc.delta": 0.004, "roc_auc.ci_low": -0.03}
+    behind = [(record(1, "1", MARGINAL), GATE), (record(2, "2", 0.85), low), (record(3, "3", 0.90), gate(0.05, 0.02))]
+    assert walk(behind, min_gap=2) == ["realized_z", "recovery", "none"]  # 0.85 vs 0.90 before: 3.5 se behind
+
+
+def test_the_recovery_ends_with_a_stated_reason_and_no_change_carried():
+    history: list[dict] = []
+    for current, champion_gate in [(record(1, "1", MARGINAL), GATE), (record(2, "2", 0.90), gate(0.004, -0.03))]:
+        current = {**current, "window_end": current["window_end"].isoformat()}
+        verdict = policy.judge(history, current, {"realized_z": 2.326, "cusum_h": 5.0}, champion_gate=champion_gate,
+                               metric="roc_auc", min_labels=100, window="1D")
+        history.append(current)
+    assert history[0]["change"] == history[0]["window_end"] and history[0]["loss_z"] == pytest.approx(0.034 / 0.01414, rel=1e-3)
+    assert history[1]["change"] is None and history[1]["gap"] is None and history[1]["change_level"] is None
+    assert "recovery ends: the loss's retrain was not confidently better than the champion" in verdict.reason
+
+
+def test_a_rejected_retrain_of_a_marginal_loss_ends_the_recovery_once_the_champion_is_back():
+    """The loss's challenger was rejected (the champion is still judged) and the next window is
+    back at the level: nothing was learnt, nothing to follow (on main: a retry 4 windows later)."""
+    rejected = [(record(1, "1", MARGINAL), GATE)] + [(record(d, "1", 0.90), GATE) for d in range(2, 8)]
+    assert walk(rejected, min_gap=2) == ["realized_z"] + ["none"] * 6
+
+
+def test_a_loss_in_the_window_after_carries_the_change_on():
+    """A second loss right after the first is the change going on, whatever the first retrain did:
+    its retrain trains on the data since the first (``train_since``), as before."""
+    history: list[dict] = quiet(6)
+    for current, champion_gate in [(record(1, "1", MARGINAL), GATE), (record(2, "2", 0.80), gate(0.004, -0.03))]:
+        current = {**current, "window_end": current["window_end"].isoformat()}
+        policy.judge(history, current, {"realized_z": 2.326, "cusum_h": 5.0}, champion_gate=champion_gate,
+                     metric="roc_auc", min_labels=100, window="1D")
+        history.append(current)
+    loss, again = history[-2:]
+    assert again["rule"] == "realized_z" and again["change"] == loss["window_end"]
+    assert again["train_since"] == loss["window_end"]
+
+
+def stable_stream(seed: int, noise: str, n: int = 24000) -> pd.DataFrame:
+    """``y = 3·x1 + noise`` every 30 minutes (500 days): nothing drifts."""
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    e = rng.normal(size=n) if noise == "normal" else rng.standard_t(3, size=n)
+    return pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="30min", tz="UTC"), "x1": x1, "x2": x2,
+                         "amount": 3 * x1 + e})
+
+
+@pytest.mark.parametrize("seed,noise", [(21, "normal"), (32, "normal"), (33, "t3"), (34, "t3")])
+def test_a_regressor_on_a_stable_stream_retrains_at_most_once(seed, noise):
+    """review9's streams: a lucky first gate, an alarm, then (on main) a recovery of 6 to 15
+    retrains that each paid by a margin inside the gate's noise. The default policy now retrains
+    at most once, and the one retrain is the alarm's."""
+    cfg = BacktestConfig(target="amount", time_column="ts", window="7D", policy="default",
+                         training=TrainingConfig(task="regression"),
+                         gate=GateConfig(thresholds={"rmse": 10}), min_labels=100)
+    report = run_backtest(stable_stream(seed, noise), cfg)
+    retrained = [w.rule for w in report.windows if w.retrained and w.rule != "initial"]
+    assert len(retrained) <= 1 and "recovery" not in retrained, retrained
