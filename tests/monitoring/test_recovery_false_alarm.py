@@ -11,7 +11,7 @@ regressor on a stable stream whose first gate was lucky, 15 retrains in 66 windo
 The end-to-end test replays stable regression streams (``y = 3·x1 + noise``: normal and Student
 t3 noise, half-hourly rows, weekly windows) whose first gates were lucky enough for the realized
 rules to fire once — the shape review9 found; ``benchmarks/bench_regression_controls.py`` replays
-24 such controls and six level shifts.
+48 such controls, level shifts and river's Friedman drift streams.
 """
 
 from __future__ import annotations
