@@ -12,7 +12,7 @@ Streams (generated, seeded; ``y = 3·x1 + noise``, a row every 30 minutes, weekl
   ``t3`` (Student t, 3 degrees of freedom, unscaled) or ``lognormal`` (lognormal(0, 1), centred);
 * ``shift_<noise>_<seed>``: the same, ``+5`` added to y from the middle of the stream on.
 
-Run: ``python benchmarks/bench_regression_controls.py [--seeds 8] [--jobs 2]`` (~2 min on 2 cores
+Run: ``python benchmarks/bench_regression_controls.py [--seeds 16] [--shift-seeds 3] [--jobs 2]`` (~2 min on 2 cores
 with the defaults). Writes ``results/regression_controls.json`` and ``.md``.
 """
 
