@@ -19,7 +19,7 @@ Streams (generated, seeded; ``y = 3·x1 + noise``, a row every 30 minutes, weekl
   concept comes back), ``gsg`` global slow gradual drift at 8,000 and 16,000 (2,000-row transitions).
   Needs ``river`` (``pip install -e '.[bench]'``); left out with a note without it.
 
-Run: ``python benchmarks/bench_regression_controls.py [--seeds 16] [--jobs 2]`` (~3 min on 2 cores
+Run: ``python benchmarks/bench_regression_controls.py [--seeds 16] [--shift-seeds 3] [--jobs 2]`` (~5 min on 2 cores
 with the defaults). Writes ``results/regression_controls.json`` and ``.md``.
 """
 

@@ -109,3 +109,28 @@ def test_a_regressor_on_a_stable_stream_retrains_at_most_once(seed, noise):
     report = run_backtest(stable_stream(seed, noise), cfg)
     retrained = [w.rule for w in report.windows if w.retrained and w.rule != "initial"]
     assert len(retrained) <= 1 and "recovery" not in retrained, retrained
+
+
+def test_a_loss_the_budget_defers_in_the_window_after_carries_the_change_on():
+    """The window after the loss shows a confident loss again (0.90 against the new champion's
+    gate 0.95: 3.5 standard errors), but the budget defers its retrain (the loss spent the only
+    token of a fresh budget). The rules found the change going on: the budget limits how often
+    the policy retrains, not what it believes — with a saved budget the same windows carry the
+    change on, so they must here too (the loss's level, 0.90, and training on the data since the
+    loss once the budget lets the retrain start)."""
+    high = {"roc_auc": 0.95, "roc_auc_se": 0.01, "roc_auc.delta": 0.004, "roc_auc.ci_low": -0.03}
+    windows = [(record(1, "1", MARGINAL), GATE), (record(2, "2", 0.90), high), (record(3, "2", 0.90), high)]
+    for saved in (True, False):
+        history: list[dict] = quiet(6) if saved else []
+        for current, champion_gate in windows:
+            current = {**current, "window_end": current["window_end"].isoformat()}
+            policy.judge(history, current, {"realized_z": 2.326, "cusum_h": 5.0}, champion_gate=champion_gate,
+                         metric="roc_auc", min_labels=100, window="1D")
+            history.append(current)
+        loss, after = history[-3], history[-2]
+        assert after["change"] == loss["window_end"], (saved, after["rule"], after["change"])
+        assert after["change_level"] == pytest.approx(0.90), saved
+        if not saved:
+            assert after["rule"] == "cooldown"
+            again = history[-1]
+            assert again["rule"] in policy.LOSS_RULES and again["train_since"] == loss["window_end"], again

@@ -32,8 +32,8 @@ in the backtest), so nothing else has to be kept in step:
   ``loss_z`` below :func:`_strong_z`, 3.09 standard errors) and the next window is not confidently
   behind the level before it, the recovery ends at once — a false alarm (a lucky gate, one noisy
   window) costs one retrain, not a run of retrains that each "pay" by a coin flip (review9: a
-  regressor on a stable stream, 15 retrains in 66 windows). A loss in that next window carries the
-  change on. A challenger trained
+  regressor on a stable stream, 15 retrains in 66 windows). A loss the rules find in that next
+  window carries the change on, also when the budget defers its retrain. A challenger trained
   across a change sets its own low bar (its gate holdout), which the realized rules alone would
   not question: so the loss's reference is kept (records ``change_level``/``change_level_se``)
   and while the champion's realized ROC AUC is confidently below it (``realized_z`` standard
@@ -243,6 +243,7 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
                      rows_since_training=rows_since_training, metric=metric, min_labels=min_labels,
                      window=window, champion_gate=ref)  # judged in every window: the CUSUM goes on
     tokens = budget(previous, current, min_gap)
+    found = verdict.fire and verdict.rule in LOSS_RULES  # the rules' loss, before the budget defers its retrain
     if verdict.fire and tokens < 1 - 1e-9:
         verdict = Verdict(False, "cooldown", f"retrain budget spent ({tokens:.1f}: one retrain per {min_gap} windows, "
                           f"bursts of {BURST:g}); would retrain: {verdict.reason}")
@@ -259,7 +260,7 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
         if gap > MAX_GAP:
             change, outcome = None, f"recovery ends: {outcome}"
     loss = verdict.fire and verdict.rule in LOSS_RULES
-    if change and first and not loss and _unconfirmed(previous, current, rules, champion_gate, metric, min_labels):
+    if change and first and not found and _unconfirmed(previous, current, rules, champion_gate, metric, min_labels):
         change, outcome = None, ("recovery ends: the loss's retrain was not confidently better than the champion, "
                                  "the loss was not strong and the champion is not confidently behind the level "
                                  "before it")
