@@ -244,6 +244,7 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
                      window=window, champion_gate=ref)  # judged in every window: the CUSUM goes on
     tokens = budget(previous, current, min_gap)
     found = verdict.fire and verdict.rule in LOSS_RULES  # the rules' loss, before the budget defers its retrain
+    cooling = verdict.rule == "cooldown"  # the rules' cooldown: the labels were not judged
     if verdict.fire and tokens < 1 - 1e-9:
         verdict = Verdict(False, "cooldown", f"retrain budget spent ({tokens:.1f}: one retrain per {min_gap} windows, "
                           f"bursts of {BURST:g}); would retrain: {verdict.reason}")
@@ -260,7 +261,10 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
         if gap > MAX_GAP:
             change, outcome = None, f"recovery ends: {outcome}"
     loss = verdict.fire and verdict.rule in LOSS_RULES
-    if change and first and not found and _unconfirmed(previous, current, rules, champion_gate, metric, min_labels):
+    # a retrain still running in the rules' cooldown (the champion not replaced yet) has no outcome to confirm
+    pending = cooling and str(previous.get("champion_version")) == str(current.get("champion_version")) if first else False
+    if change and first and not found and not pending and _unconfirmed(previous, current, rules, champion_gate, metric,
+                                                                       min_labels):
         change, outcome = None, ("recovery ends: the loss's retrain was not confidently better than the champion, "
                                  "the loss was not strong and the champion is not confidently behind the level "
                                  "before it")
