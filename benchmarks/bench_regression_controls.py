@@ -94,7 +94,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=16, help="seeds per noise for the stable controls (default 16)")
     ap.add_argument("--shift-seeds", type=int, default=3, help="seeds per noise for the level shifts (default 3)")
-    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--jobs", type=int, default=2, help="replays at a time, each in its own process (default 2)")
     ap.add_argument("--output", default="regression_controls")
     args = ap.parse_args()
     jobs = [("stable", noise, seed, "default") for noise in NOISES for seed in range(1, args.seeds + 1)]

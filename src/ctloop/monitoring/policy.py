@@ -33,9 +33,12 @@ in the backtest), so nothing else has to be kept in step:
   behind the level before it, the recovery ends at once — a false alarm (a lucky gate, one noisy
   window) costs one retrain, not a run of retrains that each "pay" by a coin flip (review9: a
   regressor on a stable stream, 15 retrains in 66 windows). A loss the rules find in that next
-  window carries the change on, also when the budget defers its retrain. A challenger trained
+  window carries the change on, also when the budget defers its retrain; a window in the rules'
+  cooldown whose champion is not replaced yet (the retrain still running) is no outcome, and the
+  recovery goes on at twice the gap. A challenger trained
   across a change sets its own low bar (its gate holdout), which the realized rules alone would
-  not question: so the loss's reference is kept (records ``change_level``/``change_level_se``)
+  not question: so the loss's reference is kept (records ``change_level``/``change_level_se``; a
+  regressor's absolute error beside its squared error, ``change_level_mae``/``_se``)
   and while the champion's realized ROC AUC is confidently below it (``realized_z`` standard
   errors; :func:`_behind`) and no retrain of this champion was rejected, the recovery retrains
   in the next window instead of ``gap`` windows later. A drift that goes on (a boundary that
