@@ -328,8 +328,8 @@ def _window_start(end: str, cfg: MonitoringConfig) -> str:
 
 
 # record fields the rules and the policy read from earlier windows (store.to_record)
-CARRIED = ("psi", "psi_bound", "cusum", "realized_se", "brier", "brier_se", "gap", "budget", "change_level",
-           "change_level_se", "loss_z",
+CARRIED = ("psi", "psi_bound", "cusum", "realized_se", "brier", "brier_se", "gap", "budget", "loss_z",
+           *policy.LEVEL_FIELDS,  # the recovery's levels before the change (policy._level_keys)
            "mse", "mse_se", "mae", "mae_se",  # a regressor's squared and absolute error
            # (triggers.realized_regression): the policy re-bases on them
            *RUN_FIELDS)  # the CUSUM's run

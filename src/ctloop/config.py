@@ -635,12 +635,13 @@ class MonitoringRules(Section):
                                 "(slack 0.5 standard errors) at or above this fires, when the mean loss of its "
                                 "run is also realized_z standard errors above 0 (the reference's own error and "
                                 "the windows' spread).", check=positive)
-    recovery: bool = opt(True, "After a confident loss on labels (realized_z, cusum_h, realized_drop, "
+    recovery: bool = opt(True, "After a confident loss on labels (realized_z, cusum_h, below chance, realized_drop, "
                          "realized_floor), keep retraining every other window on the data since the loss while "
                          "the retrains pay (each challenger replaced the champion and scored better at the gate); "
                          "after one that did not, wait twice as long; two in a row that did not end it. It ends "
                          "at once when the loss's own retrain was not confidently better, the loss was not strong "
-                         "(under 3.09 standard errors, metric loss_z) and the champion is not confidently behind "
+                         "(loss_z under a tenth of realized_z's one-sided tail: 3.09 standard errors at 2.326; "
+                         "realized_drop and realized_floor record none) and the champion is not confidently behind "
                          "the level before it: a false alarm costs one retrain (ctloop.monitoring.policy).")
     prediction_psi: float | None = opt(0.2, "Prediction drift: PSI of the champion's scores against its gate "
                                        "holdout's score deciles above this and above sampling noise, for "

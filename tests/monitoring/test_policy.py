@@ -395,6 +395,32 @@ def test_a_regressors_recovery_retrains_at_once_while_its_squared_error_is_confi
     assert history[-2]["change_level"] == 1.0 and "squared error" in verdict.reason
 
 
+def test_a_regressors_recovery_retrains_at_once_while_its_absolute_error_is_confidently_worse():
+    """Heavy-tailed errors (Student t3): the squared error's standard error is large, the absolute
+    error's small. After a loss the absolute error caught, a champion trained across the change
+    (its own low bar) still serves an absolute error confidently worse than before the change,
+    while its squared error is not confidently worse. Was: the recovery's level was the squared
+    error alone, so the champion never counted as behind and the recovery waited its gap."""
+    def rec(day, version, mse, mae):
+        return {"window_end": (pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(days=day)).isoformat(),
+                "champion_version": version, "rows": 500, "drift_share": 0.0, "realized": mse ** 0.5,
+                "realized_rows": 500, "mse": mse, "mse_se": 0.4, "mae": mae, "mae_se": 0.02}
+    before = {"mse": 1.0, "mse_se": 0.4, "mae": 0.60, "mae_se": 0.02, "rmse": 1.0}
+    trained_across = {"mse": 1.5, "mse_se": 0.4, "mae": 0.74, "mae_se": 0.02, "rmse": 1.5 ** 0.5,
+                      "rmse.delta": 0.01, "rmse.ci_low": 0.002}
+    history: list[dict] = quiet(6)  # a quiet spell saved the budget its burst
+    rules = []
+    for current, champion_gate in [(rec(1, "1", 1.6, 0.76), before), (rec(2, "2", 1.5, 0.73), trained_across)]:
+        verdict = policy.judge(history, current, RULES, champion_gate=champion_gate, metric="rmse", min_labels=100,
+                               window="1D", min_gap=2)
+        history.append(current)
+        rules.append(verdict.rule)
+    assert rules == ["realized_z", "recovery"], [h.get("reason") for h in history]
+    assert "realized absolute error 0.73 still confidently worse than 0.6 before the change" in verdict.reason
+    assert (history[-1]["change_level_mae"], history[-1]["change_level_mae_se"]) == (0.60, 0.02)
+    assert history[-1]["change_level"] == 1.0  # the squared error's level is carried beside it
+
+
 def test_a_classifier_judged_on_accuracy_recovers_at_once_on_its_brier_score():
     """Only ROC AUC has a standard error of its own: judged on accuracy (or f1, log_loss, ...) the
     level before the change had no se and the recovery never retrained at once; the Brier score —

@@ -11,7 +11,7 @@ regressor on a stable stream whose first gate was lucky, 15 retrains in 66 windo
 The end-to-end test replays stable regression streams (``y = 3·x1 + noise``: normal and Student
 t3 noise, half-hourly rows, weekly windows) whose first gates were lucky enough for the realized
 rules to fire once — the shape review9 found; ``benchmarks/bench_regression_controls.py`` replays
-24 such controls and six level shifts.
+48 such controls, level shifts and river's Friedman drift streams.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import pytest
 from ctloop.backtest import BacktestConfig, run_backtest
 from ctloop.config import GateConfig, TrainingConfig
 from ctloop.monitoring import policy
-from tests.monitoring.test_policy import GATE, quiet, record, walk
+from tests.monitoring.test_policy import GATE, RULES, quiet, record, walk
 
 MARGINAL = 0.866  # 0.034 below the gate's 0.90, se 0.01 each: 2.40 standard errors (> 2.326, < 3.09)
 
@@ -134,3 +134,40 @@ def test_a_loss_the_budget_defers_in_the_window_after_carries_the_change_on():
             assert after["rule"] == "cooldown"
             again = history[-1]
             assert again["rule"] in policy.LOSS_RULES and again["train_since"] == loss["window_end"], again
+
+
+def test_a_loss_is_sized_against_the_level_that_confirmed_it():
+    """realized_z fires only when a window is also confidently worse than what the champion has
+    served, when that is below its gate. The loss's size (``loss_z``) is then the smaller of the
+    two: a champion whose gate (0.90) was lucky and that served 0.875 for five windows, one window
+    at 0.85 — 3.5 standard errors below the gate, about 2.7 below the level it served — is not a
+    strong loss, and a retrain that did not confirm it ends the recovery (review10; was: 3.5, strong,
+    the recovery went on)."""
+    served = [(record(d, "1", 0.875), GATE) for d in range(1, 6)]
+    windows = served + [(record(6, "1", 0.85), GATE)] + [(record(d, "2", 0.90), gate(0.004, -0.03)) for d in (7, 8, 9)]
+    history = quiet(6)
+    for current, champion_gate in windows:
+        current = {**current, "window_end": current["window_end"].isoformat()}
+        policy.judge(history, current, RULES, champion_gate=champion_gate, metric="roc_auc", min_labels=100,
+                     window="1D")
+        history.append(current)
+    loss = history[-4]
+    assert loss["rule"] == "realized_z" and 2.326 < loss["loss_z"] < 3.09, loss
+    assert [h["rule"] for h in history[-3:]] == ["none"] * 3 and history[-1]["change"] is None
+
+
+def test_a_retrain_still_running_in_the_cooldown_has_no_outcome_to_end_the_recovery_on():
+    """Windows shorter than the rules' cooldown (a training run): the window after the loss is
+    judged while the champion is not replaced yet. That is no outcome: the recovery goes on (its
+    gap doubled, as for a retrain that did not pay). Was: read as "not confidently better", the
+    recovery ended."""
+    rules = {**RULES, "cooldown": "36h"}
+    history = quiet(6)
+    for current, champion_gate in [(record(1, "1", MARGINAL), GATE), (record(2, "1", 0.90), GATE)]:
+        current = {**current, "window_end": current["window_end"].isoformat()}
+        policy.judge(history, current, rules, champion_gate=champion_gate, metric="roc_auc", min_labels=100,
+                     window="1D")
+        history.append(current)
+    loss, cooling = history[-2:]
+    assert loss["rule"] == "realized_z" and cooling["rule"] == "cooldown", cooling
+    assert cooling["change"] == loss["window_end"] and cooling["gap"] == 4

@@ -158,7 +158,7 @@ def replay_through_store(report, cfg, tracking_uri: str, model: str, *, metric: 
     mlflow.set_tracking_uri(tracking_uri)
     store = MonitoringStore(MlflowClient(tracking_uri), model)
     need = core.history_depth(MonitoringConfig(log_root="unused", window=cfg.window, rules=cfg.rules))
-    written = ("cusum", "change", "gap", "train_since", "try_since", "change_level", "change_level_se", "budget",
+    written = ("cusum", "change", "gap", "train_since", "try_since", *policy.LEVEL_FIELDS, "budget",
                "triggered", "rule", "champion_gate", "loss_z")
     for done in report.records:
         current = {k: v for k, v in done.items() if k not in written}
@@ -169,7 +169,7 @@ def replay_through_store(report, cfg, tracking_uri: str, model: str, *, metric: 
                                recovery=cfg.rules.recovery)
         state = ("rule", "change", "gap", "train_since", "try_since", "budget")
         assert [current[k] for k in state] == [done[k] for k in state], (current["window_end"], [current[k] for k in state], [done[k] for k in state])
-        levels = ("change_level", "change_level_se")
+        levels = policy.LEVEL_FIELDS
         assert [current[k] for k in levels] == pytest.approx([done[k] for k in levels]), current["window_end"]
         assert current.get("cusum") == pytest.approx(done.get("cusum")), current["window_end"]
         series, tags = core.carried(current)

@@ -33,9 +33,12 @@ in the backtest), so nothing else has to be kept in step:
   behind the level before it, the recovery ends at once — a false alarm (a lucky gate, one noisy
   window) costs one retrain, not a run of retrains that each "pay" by a coin flip (review9: a
   regressor on a stable stream, 15 retrains in 66 windows). A loss the rules find in that next
-  window carries the change on, also when the budget defers its retrain. A challenger trained
+  window carries the change on, also when the budget defers its retrain; a window in the rules'
+  cooldown whose champion is not replaced yet (the retrain still running) is no outcome, and the
+  recovery goes on at twice the gap. A challenger trained
   across a change sets its own low bar (its gate holdout), which the realized rules alone would
-  not question: so the loss's reference is kept (records ``change_level``/``change_level_se``)
+  not question: so the loss's reference is kept (records ``change_level``/``change_level_se``; a
+  regressor's absolute error beside its squared error, ``change_level_mae``/``_se``)
   and while the champion's realized ROC AUC is confidently below it (``realized_z`` standard
   errors; :func:`_behind`) and no retrain of this champion was rejected, the recovery retrains
   in the next window instead of ``gap`` windows later. A drift that goes on (a boundary that
@@ -159,32 +162,45 @@ def _windows_since(earlier: list[dict[str, Any]], when: str) -> int:
     return len({h["window_end"] for h in earlier if str(h["window_end"]) > str(when)}) + 1
 
 
-def _level_keys(metric: str) -> tuple[str, str, str, str]:
-    """What the recovery's level compares: (record value, record se, gate value, gate se). ROC AUC
-    has its own standard error; the other metrics do not, so the loss ``realized_z`` fires on
-    stands in: a classifier's Brier score per row, a regressor's squared error (both lower is
-    better)."""
+def _level_keys(metric: str) -> list[tuple[str, str, str, str, str]]:
+    """What the recovery's level compares, per statistic: (record value, record se, gate value, gate
+    se, the record field holding the level). ROC AUC has its own standard error; the other metrics
+    do not, so the statistics the realized rules fire on stand in: a classifier's Brier score per
+    row, a regressor's squared and absolute errors (lower is better; the absolute error keeps its
+    power where heavy-tailed errors leave the squared error almost none)."""
     from ctloop.metrics import REGRESSION
 
     if metric in REGRESSION:
-        return "mse", "mse_se", "mse", "mse_se"
+        return [("mse", "mse_se", "mse", "mse_se", "change_level"),
+                ("mae", "mae_se", "mae", "mae_se", "change_level_mae")]
     if metric != "roc_auc":
-        return "brier", "brier_se", "brier", "brier_se"
-    return "realized", "realized_se", metric, f"{metric}_se"
+        return [("brier", "brier_se", "brier", "brier_se", "change_level")]
+    return [("realized", "realized_se", metric, f"{metric}_se", "change_level")]
 
 
-def _behind(current: dict[str, Any], level: tuple[Any, Any], z: Any, min_labels: int, metric: str) -> bool:
-    """Whether ``current`` is worse than ``level`` (the champion's reference before the change, and
-    its standard error, in :func:`_level_keys`' terms) by more than ``z`` standard errors of the
-    difference: the recovery is not done yet."""
-    value_key, se_key, _, _ = _level_keys(metric)
-    value, se, (ref, ref_se) = current.get(value_key), current.get(se_key), level
-    if z is None or None in (value, se, ref, ref_se) or int(current.get("realized_rows") or 0) < max(min_labels, 1):
-        return False
-    if value != value or se != se or ref != ref or ref_se != ref_se:
-        return False
-    worse = float(value) - float(ref) if value_key != "realized" else worse_by(metric, float(value), float(ref))
-    return worse > float(z) * math.hypot(float(se), float(ref_se))
+LEVEL_FIELDS = ("change_level", "change_level_se", "change_level_mae", "change_level_mae_se")  # carried
+
+
+def _levels_at(record: dict[str, Any], metric: str) -> dict[str, tuple[Any, Any]]:
+    """The levels before the change a recovery's record carries (:func:`_level_keys`)."""
+    return {field: (record.get(field), record.get(f"{field}_se")) for *_, field in _level_keys(metric)}
+
+
+def _behind(current: dict[str, Any], levels: dict[str, tuple[Any, Any]], z: Any, min_labels: int,
+            metric: str) -> str | None:
+    """The first statistic of ``current`` worse than its level before the change (``levels``: value
+    and standard error per :func:`_level_keys` field) by more than ``z`` standard errors of the
+    difference — the recovery is not done yet — as ``"<record key> <level>"``; None when none is."""
+    if z is None or int(current.get("realized_rows") or 0) < max(min_labels, 1):
+        return None
+    for value_key, se_key, _, _, field in _level_keys(metric):
+        value, se, (ref, ref_se) = current.get(value_key), current.get(se_key), levels.get(field, (None, None))
+        if None in (value, se, ref, ref_se) or value != value or se != se or ref != ref or ref_se != ref_se:
+            continue
+        worse = float(value) - float(ref) if value_key != "realized" else worse_by(metric, float(value), float(ref))
+        if worse > float(z) * math.hypot(float(se), float(ref_se)):
+            return value_key
+    return None
 
 
 def _strong_z(z: Any) -> float:
@@ -207,11 +223,10 @@ def _unconfirmed(loss: dict[str, Any], current: dict[str, Any], rules: dict[str,
         return False
     if float(loss.get("loss_z") or 0.0) >= _strong_z(rules.get("realized_z")):
         return False
-    level = (loss.get("change_level"), loss.get("change_level_se"))
-    return not _behind(current, level, rules.get("realized_z"), min_labels, metric)
+    return _behind(current, _levels_at(loss, metric), rules.get("realized_z"), min_labels, metric) is None
 
 
-_LEVEL_NAMES = {"mse": "squared error", "brier": "Brier score"}
+_LEVEL_NAMES = {"mse": "squared error", "mae": "absolute error", "brier": "Brier score"}
 
 
 def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any], *,
@@ -232,6 +247,7 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
                      window=window, champion_gate=ref)  # judged in every window: the CUSUM goes on
     tokens = budget(previous, current, min_gap)
     found = verdict.fire and verdict.rule in LOSS_RULES  # the rules' loss, before the budget defers its retrain
+    cooling = verdict.rule == "cooldown"  # the rules' cooldown: the labels were not judged
     if verdict.fire and tokens < 1 - 1e-9:
         verdict = Verdict(False, "cooldown", f"retrain budget spent ({tokens:.1f}: one retrain per {min_gap} windows, "
                           f"bursts of {BURST:g}); would retrain: {verdict.reason}")
@@ -248,29 +264,34 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
         if gap > MAX_GAP:
             change, outcome = None, f"recovery ends: {outcome}"
     loss = verdict.fire and verdict.rule in LOSS_RULES
-    if change and first and not found and _unconfirmed(previous, current, rules, champion_gate, metric, min_labels):
+    # a retrain still running in the rules' cooldown (the champion not replaced yet) has no outcome to confirm
+    pending = cooling and str(previous.get("champion_version")) == str(current.get("champion_version")) if first else False
+    if change and first and not found and not pending and _unconfirmed(previous, current, rules, champion_gate, metric,
+                                                                       min_labels):
         change, outcome = None, ("recovery ends: the loss's retrain was not confidently better than the champion, "
                                  "the loss was not strong and the champion is not confidently behind the level "
                                  "before it")
     scheduled = False  # a recovery retrain asked for by its schedule alone (not behind, no loss)
     confirmed = loss and bool(change)  # a loss while recovering: the change goes on, train on the data since
-    level = (previous.get("change_level"), previous.get("change_level_se")) if change else (None, None)
+    levels = _levels_at(previous, metric) if change else {}
     if loss and recovery:
-        if not change:  # the level the stream supported before the change: what a recovery has to get back to
-            _, _, gate_key, gate_se_key = _level_keys(metric)
-            level = (ref.get(gate_key), ref.get(gate_se_key))
+        if not change:  # the levels the stream supported before the change: what a recovery has to get back to
+            levels = {field: (ref.get(gate_key), ref.get(gate_se_key))
+                      for _, _, gate_key, gate_se_key, field in _level_keys(metric)}
         change, gap = change or current["window_end"], min_gap
     elif change and not verdict.fire and verdict.rule != "cooldown":
         last = next((h for h in reversed(_earlier(history, current)) if h.get("triggered")), None)
         # still confidently below the level before the change, and no retrain rejected for this champion
-        behind = _behind(current, level, rules.get("realized_z"), min_labels, metric) and rejected(history, current) is None
+        behind = (_behind(current, levels, rules.get("realized_z"), min_labels, metric)
+                  if rejected(history, current) is None else None)
         if last is None or _windows_since(earlier, last["window_end"]) >= (1 if behind else gap):
             if behind:
-                key = _level_keys(metric)[0]
+                key = behind
+                field = next(f for k, *_, f in _level_keys(metric) if k == key)
                 what, value = _LEVEL_NAMES.get(key, metric), current[key]
                 outcome = (f"{outcome}; " if outcome else "") + (
                     f"realized {what} {value:.4g} still confidently worse than "
-                    f"{level[0]:.4g} before the change: retrain now")
+                    f"{levels[field][0]:.4g} before the change: retrain now")
             scheduled = not behind
             verdict = Verdict(True, "recovery", f"recovery after the change in the window ending {change}: "
                               f"{outcome or 'retrain every ' + str(gap) + ' window(s)'}; retrain on the data since "
@@ -278,7 +299,8 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
     if outcome and verdict.rule != "recovery":
         verdict = Verdict(verdict.fire, verdict.rule, f"{verdict.reason}; {outcome}")
     current["change"], current["gap"] = change, (gap if change else None)
-    current["change_level"], current["change_level_se"] = level if change else (None, None)
+    for field in LEVEL_FIELDS[::2]:  # the levels before the change, carried while the recovery lasts
+        current[field], current[f"{field}_se"] = levels.get(field, (None, None)) if change else (None, None)
     current["train_since"] = change if verdict.fire and (verdict.rule == "recovery" or confirmed) else None
     current["try_since"] = None
     if verdict.fire and loss and recovery:  # a new change; below chance also within one (a reversed concept)

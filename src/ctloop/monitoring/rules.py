@@ -19,7 +19,7 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
   the difference (record ``realized_se``/``brier``/``brier_se``, ``mse``/``mse_se``,
   ``mae``/``mae_se``; the champion's gate
   statistics, :mod:`ctloop.monitoring.triggers`) — and, when the champion has served below its
-  gate, than that level too (the gate pooled with its windows, :func:`_below_level`);
+  gate, than that level too (the gate pooled with its windows, :func:`_level_z`);
 * ``cusum_h``: the CUSUM of those standardised losses (carried in the record ``cusum`` from the
   previous window of the same ``champion_version``) reaches ``h`` — and the mean loss of its run
   (its newest windows; older ones fade) is confidently above 0 against the champion's level and
@@ -249,12 +249,15 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
     if chance is not None:  # a loss against no reference (the reference may be that low itself)
         return chance
     z = rules.get("realized_z")
-    confident = [(name, loss, s, value, reference) for name, loss, s, value, reference in losses
+    confident = [(name, loss, s, value, reference, min(loss / s, level_z))
+                 for name, loss, s, value, reference in losses
                  if z is not None and loss - float(z) * s > 0
-                 and _below_level(previous, current, name, value, reference, _gate_se(gate, metric, name), float(z))]
+                 and (level_z := _level_z(previous, current, name, value, reference, _gate_se(gate, metric, name)))
+                 > float(z)]
     if confident:
-        name, loss, s, value, reference = confident[0]
-        current["loss_z"] = max(x[1] / x[2] for x in confident)  # the policy's "strong loss" (policy.judge)
+        name, loss, s, value, reference, _ = confident[0]
+        # the policy's "strong loss" (policy.judge): in standard errors against what confirmed it
+        current["loss_z"] = max(x[5] for x in confident)
         return Verdict(True, "realized_z", (
             f"realized {name} {_num(value)} on {labelled} labels vs {_num(reference)} at the champion's gate: "
             f"worse by {_num(loss)} > {z} x se {_num(s)}"))
@@ -433,30 +436,34 @@ def _run_z(current: dict[str, Any], losses: list, gate: dict[str, float], metric
     return best
 
 
-def _below_level(previous: dict[str, Any] | None, current: dict[str, Any], name: str, value: float,
-                 reference: float, ref_se: float | None, z: float) -> bool:
-    """Whether ``value`` (statistic ``name`` of the window) is also confidently worse than the
+def _level_z(previous: dict[str, Any] | None, current: dict[str, Any], name: str, value: float,
+             reference: float, ref_se: float | None) -> float:
+    """How many standard errors ``value`` (statistic ``name`` of the window) is worse than the
     champion's level when that level is below its gate (``reference`` ± ``ref_se``; a higher loss
     for the Brier score and the squared error): the gate pooled (inverse-variance) with every
     window the champion has served since it was judged last from scratch (``previous``'s
     ``cusum_<k>_pw/_pv`` and the CUSUM run's ``_rw/_rv``, :func:`_pool`; this window not among
-    them). A gate that was lucky by a standard error or two is then not what one window is
+    them); ``inf`` when no such level applies. ``realized_z`` fires only when this is above ``z``
+    too: a gate that was lucky by a standard error or two is then not what one window is
     judged against — the champion has shown what it scores (fresh22's waveform_control with seed
     +3000, no drift: gate 0.9732, served 0.953–0.970 for eleven windows, one window at 0.9518
     fired realized_z and started a recovery that retrained nine times). A level above the gate
-    changes nothing: one window is judged no more strictly than against the gate. True without
-    such windows (a new champion, a retrain since)."""
+    changes nothing: one window is judged no more strictly than against the gate. ``inf`` without
+    such windows (a new champion, a retrain since). The loss's size the policy reads (``loss_z``)
+    is the smaller of this and the loss against the gate (review10: a lucky gate made a loss
+    "strong" that was barely confident against the level that confirmed it)."""
     key, own = f"cusum_{_RUN[name]}", current.get(_OWN_SE[name])
     pw, pv = (sum(float((previous or {}).get(f"{key}_{part}") or 0.0) for part in parts)
               for parts in (("pw", "rw"), ("pv", "rv")))
     if pw <= 0 or None in (ref_se, own) or ref_se != ref_se or own != own or float(ref_se) <= 0:
-        return True
+        return math.inf
     level, var = _pooled(reference, float(ref_se), pw, pv)
     worse = reference - level if name == "roc_auc" else level - reference  # the level's own loss
     if worse <= 0:
-        return True
+        return math.inf
     loss = level - value if name == "roc_auc" else value - level
-    return loss - z * math.hypot(float(own), math.sqrt(var)) > 0
+    spread = math.hypot(float(own), math.sqrt(var))
+    return loss / spread if spread > 0 else (math.inf if loss > 0 else -math.inf)
 
 
 def _gate_se(gate: dict[str, float], metric: str, name: str) -> float | None:

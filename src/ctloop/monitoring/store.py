@@ -17,6 +17,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ctloop.errors import ConfigError
+from ctloop.monitoring.policy import LEVEL_FIELDS
 from ctloop.monitoring.rules import RUN_FIELDS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,7 +55,7 @@ def to_record(run: Any) -> dict[str, Any]:
             "mae": metrics.get("mae"), "mae_se": metrics.get("mae_se"),  # and absolute error
             "change": tags.get("recovery_since") or None, "gap": metrics.get("gap"), "budget": budget,
             "train_since": tags.get("train_since") or None, "try_since": tags.get("try_since") or None,
-            "change_level": metrics.get("change_level"), "change_level_se": metrics.get("change_level_se"),
+            **{field: metrics.get(field) for field in LEVEL_FIELDS},  # the recovery's levels (policy)
             "loss_z": metrics.get("loss_z"),  # a loss's size (rules): whether it starts a recovery by itself
             # the CUSUM's run (rules._run): its windows, the sum of their losses and of the squares
             **{field: metrics.get(field) for field in RUN_FIELDS}}
