@@ -129,7 +129,7 @@ def main() -> int:
     if shift_rows:
         vs = [r["default vs always %"] for r in shift_rows]
         summary += (f"\ndrifting streams: default vs always {min(vs):+.1f} % … {max(vs):+.1f} % (mean {sum(vs) / len(vs):+.1f} %), "
-                    f"at least {min(r['gain kept'] for r in shift_rows):.0%} of always's gain over never kept, "
+                    f"at least {min(r['gain kept'] for r in shift_rows):.1%} of always's gain over never kept, "
                     f"{sum(r['retrains'][0] for r in shift_rows)} retrains against always's "
                     f"{sum(r['retrains'][1] for r in shift_rows)}")
     text = "\n\n".join([table(controls, ["stream", "mean_rmse", "retrains", "rules"]),
