@@ -193,7 +193,9 @@ def _behind(current: dict[str, Any], levels: dict[str, tuple[Any, Any]], z: Any,
             metric: str) -> str | None:
     """The first statistic of ``current`` worse than its level before the change (``levels``: value
     and standard error per :func:`_level_keys` field) by more than ``z`` standard errors of the
-    difference — the recovery is not done yet — as ``"<record key> <level>"``; None when none is."""
+    difference — the recovery is not done yet — as its record key (``mse``, ``mae``, ``brier``,
+    ``realized``); None when none is (a statistic without a level, e.g. a record from before the
+    level was carried, is skipped)."""
     if z is None or int(current.get("realized_rows") or 0) < max(min_labels, 1):
         return None
     for value_key, se_key, _, _, field in _level_keys(metric):
