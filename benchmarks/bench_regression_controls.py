@@ -26,6 +26,7 @@ with the defaults). Writes ``results/regression_controls.json`` and ``.md``.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -129,7 +130,7 @@ def main() -> int:
     if shift_rows:
         vs = [r["default vs always %"] for r in shift_rows]
         summary += (f"\ndrifting streams: default vs always {min(vs):+.1f} % … {max(vs):+.1f} % (mean {sum(vs) / len(vs):+.1f} %), "
-                    f"at least {min(r['gain kept'] for r in shift_rows):.0%} of always's gain over never kept, "
+                    f"at least {math.floor(min(r['gain kept'] for r in shift_rows) * 1000) / 10:.1f} % of always's gain over never kept, "
                     f"{sum(r['retrains'][0] for r in shift_rows)} retrains against always's "
                     f"{sum(r['retrains'][1] for r in shift_rows)}")
     text = "\n\n".join([table(controls, ["stream", "mean_rmse", "retrains", "rules"]),

@@ -34,8 +34,9 @@ in the backtest), so nothing else has to be kept in step:
   window) costs one retrain, not a run of retrains that each "pay" by a coin flip (review9: a
   regressor on a stable stream, 15 retrains in 66 windows). A loss the rules find in that next
   window carries the change on, also when the budget defers its retrain; a window in the rules'
-  cooldown whose champion is not replaced yet (the retrain still running) is no outcome, and the
-  recovery goes on at twice the gap. A challenger trained
+  cooldown whose champion is not replaced yet (the retrain still running) is no outcome: the
+  recovery goes on and reads the outcome in the first window that has it (:func:`_awaited`). A
+  challenger trained
   across a change sets its own low bar (its gate holdout), which the realized rules alone would
   not question: so the loss's reference is kept (records ``change_level``/``change_level_se``; a
   regressor's absolute error beside its squared error, ``change_level_mae``/``_se``)
@@ -58,8 +59,10 @@ in the backtest), so nothing else has to be kept in step:
   a trigger marked ``failed``) spends nothing. The rules' ``cooldown`` (a duration) still applies.
 
 In monitoring, a retrain's outcome is read at the next window: the champion then (its version,
-its registered gate comparison ``ctloop.metric.<metric>.delta``). A continuous-training
-run still running then reads as "not replaced": the ``cooldown`` should outlast a training run.
+its registered gate comparison ``ctloop.metric.<metric>.delta``) — or, while that window is in
+the rules' ``cooldown`` with the champion not replaced, at the first window that has it (the
+champion replaced, or the cooldown over: a continuous-training run still running then reads as
+"not replaced"): the ``cooldown`` should outlast a training run.
 """
 
 from __future__ import annotations
@@ -190,7 +193,9 @@ def _behind(current: dict[str, Any], levels: dict[str, tuple[Any, Any]], z: Any,
             metric: str) -> str | None:
     """The first statistic of ``current`` worse than its level before the change (``levels``: value
     and standard error per :func:`_level_keys` field) by more than ``z`` standard errors of the
-    difference — the recovery is not done yet — as ``"<record key> <level>"``; None when none is."""
+    difference — the recovery is not done yet — as its record key (``mse``, ``mae``, ``brier``,
+    ``realized``); None when none is (a statistic without a level, e.g. a record from before the
+    level was carried, is skipped)."""
     if z is None or int(current.get("realized_rows") or 0) < max(min_labels, 1):
         return None
     for value_key, se_key, _, _, field in _level_keys(metric):
@@ -200,6 +205,28 @@ def _behind(current: dict[str, Any], levels: dict[str, tuple[Any, Any]], z: Any,
         worse = float(value) - float(ref) if value_key != "realized" else worse_by(metric, float(value), float(ref))
         if worse > float(z) * math.hypot(float(se), float(ref_se)):
             return value_key
+    return None
+
+
+def _in_cooldown(rules: dict[str, Any], triggered: dict[str, Any], record: dict[str, Any]) -> bool:
+    """Whether ``record`` is within the rules' ``cooldown`` of the trigger ``triggered`` (rules.decide)."""
+    from ctloop.timeutil import parse_duration
+
+    return bool(rules.get("cooldown")) and _time(record) - _time(triggered) < parse_duration(rules["cooldown"])
+
+
+def _awaited(records: list[dict[str, Any]], rules: dict[str, Any]) -> dict[str, Any] | None:
+    """The retrain whose outcome the next window reads: the newest triggered window when every window
+    judged since it (``records``, oldest first; in monitoring the trigger may be only the history's
+    ``cooldown_only`` record) was in the rules' cooldown with its champion not replaced yet (the
+    retrain still running: no outcome) — none such: the previous window's; else None."""
+    last = next((h for h in reversed(records) if h.get("triggered")), None)
+    if last is None:
+        return None
+    since = [h for h in records if _time(h) > _time(last) and not h.get("cooldown_only")]
+    if all(h.get("rule") == "cooldown" and _in_cooldown(rules, last, h)
+           and str(h.get("champion_version")) == str(last.get("champion_version")) for h in since):
+        return last
     return None
 
 
@@ -257,17 +284,19 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
     gap = int(previous.get("gap") or min_gap) if change else min_gap
     outcome = ""
     first = False  # the outcome in is the loss's own retrain's: the first evidence of a change
-    if change and previous.get("triggered"):  # the previous window's retrain: its outcome is in
-        gap = min_gap if paid(previous, current, champion_gate, metric) else gap * 2
+    awaited = _awaited(_earlier(history, current), rules) if change else None  # whose outcome this window reads
+    # a retrain still running in the rules' cooldown (the champion not replaced yet) has no outcome yet: it
+    # is read in the first window that has it (review11: was read as "did not pay" here, then never again)
+    pending = (awaited is not None and cooling
+               and str(awaited.get("champion_version")) == str(current.get("champion_version")))
+    if change and awaited is not None and not pending:  # the retrain's outcome is in
+        gap = min_gap if paid(awaited, current, champion_gate, metric) else gap * 2
         outcome = "the last retrain paid" if gap == min_gap else f"the last retrain did not pay (gap {gap} windows)"
-        first = previous["window_end"] == change
+        first = awaited["window_end"] == change
         if gap > MAX_GAP:
             change, outcome = None, f"recovery ends: {outcome}"
     loss = verdict.fire and verdict.rule in LOSS_RULES
-    # a retrain still running in the rules' cooldown (the champion not replaced yet) has no outcome to confirm
-    pending = cooling and str(previous.get("champion_version")) == str(current.get("champion_version")) if first else False
-    if change and first and not found and not pending and _unconfirmed(previous, current, rules, champion_gate, metric,
-                                                                       min_labels):
+    if change and first and not found and _unconfirmed(awaited, current, rules, champion_gate, metric, min_labels):
         change, outcome = None, ("recovery ends: the loss's retrain was not confidently better than the champion, "
                                  "the loss was not strong and the champion is not confidently behind the level "
                                  "before it")
