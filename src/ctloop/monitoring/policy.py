@@ -174,14 +174,14 @@ def _level_keys(metric: str) -> list[tuple[str, str, str, str, str]]:
     from ctloop.metrics import REGRESSION
 
     if metric in REGRESSION:
-        return [("mse", "mse_se", "mse", "mse_se", "change_level"),
-                ("mae", "mae_se", "mae", "mae_se", "change_level_mae")]
+        return [("mse", "mse_se", "mse", "mse_se", _LEVELS[0]), ("mae", "mae_se", "mae", "mae_se", _LEVELS[1])]
     if metric != "roc_auc":
-        return [("brier", "brier_se", "brier", "brier_se", "change_level")]
-    return [("realized", "realized_se", metric, f"{metric}_se", "change_level")]
+        return [("brier", "brier_se", "brier", "brier_se", _LEVELS[0])]
+    return [("realized", "realized_se", metric, f"{metric}_se", _LEVELS[0])]
 
 
-LEVEL_FIELDS = ("change_level", "change_level_se", "change_level_mae", "change_level_mae_se")  # carried
+_LEVELS = ("change_level", "change_level_mae")  # the record fields of the levels (each with its ``_se``)
+LEVEL_FIELDS = tuple(f for name in _LEVELS for f in (name, f"{name}_se"))  # carried by the monitoring store
 
 
 def _levels_at(record: dict[str, Any], metric: str) -> dict[str, tuple[Any, Any]]:
@@ -328,7 +328,7 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
     if outcome and verdict.rule != "recovery":
         verdict = Verdict(verdict.fire, verdict.rule, f"{verdict.reason}; {outcome}")
     current["change"], current["gap"] = change, (gap if change else None)
-    for field in LEVEL_FIELDS[::2]:  # the levels before the change, carried while the recovery lasts
+    for field in _LEVELS:  # the levels before the change, carried while the recovery lasts
         current[field], current[f"{field}_se"] = levels.get(field, (None, None)) if change else (None, None)
     current["train_since"] = change if verdict.fire and (verdict.rule == "recovery" or confirmed) else None
     current["try_since"] = None
