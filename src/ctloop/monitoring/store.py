@@ -89,7 +89,10 @@ class MonitoringStore:
     def history(self, *, window_end: str, need: int) -> list[dict[str, Any]]:
         """Records of windows ending before ``window_end`` (the newest ``need`` + 1 + ``SLACK`` runs)
         and the last successful trigger at or before it (``cooldown_only`` when it is not one of
-        those windows: it counts for the cooldown, not as a consecutive window); oldest first."""
+        those windows: it counts for the cooldown, not as a consecutive window); oldest first. A
+        window judged more than once is its newest run, unless one of its runs started a retrain:
+        then that run (a re-run in the trigger's cooldown would drop the retrain's budget and
+        recovery)."""
         import pandas as pd
 
         now = pd.Timestamp(window_end)
@@ -112,7 +115,11 @@ class MonitoringStore:
             [exp_id], filter_string=f"tags.triggered = '{TRIGGERED}'", max_results=SLACK,
             order_by=["attributes.start_time DESC"])]
         triggers = [r for r in triggers if before(r, strict=False)]
-        out = {r["run_id"]: r for r in earlier}
+        # a window judged again after it asked for a retrain that started (a retried monitoring step):
+        # the re-run sits in that trigger's cooldown and asks for nothing, so its record has neither the
+        # budget the retrain spent nor the recovery it started — the triggered run is the window's state
+        started = {r["window_end"] for r in earlier if r["triggered"]}
+        out = {r["run_id"]: r for r in earlier if r["triggered"] or r["window_end"] not in started}
         if triggers:
             last = max(triggers, key=lambda r: pd.Timestamp(r["window_end"]))
             out.setdefault(last["run_id"], {**last, "cooldown_only": True})  # not one of the recent windows

@@ -1,0 +1,67 @@
+"""A monitoring window judged again (a retried or re-run monitoring step) after it asked for a
+retrain that started: the re-run is in the cooldown of that very trigger and asks for nothing, and
+the next window must still see the retrain — its budget spent, the recovery it started — read from
+a real MLflow monitoring store (:meth:`MonitoringStore.history`, :func:`policy.judge`)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+from ctloop.components.monitor import core
+from ctloop.monitoring import policy
+from ctloop.monitoring.store import MonitoringStore
+
+RULES = {"realized_z": 2.326, "cusum_h": 5.0, "cooldown": "12h"}
+GATE = {"roc_auc": 0.90, "roc_auc_se": 0.01}
+
+
+def window(day: int, realized: float) -> dict:
+    return {"window_end": (pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(days=day)).isoformat(),
+            "champion_version": "1", "rows": 500, "drift_share": 0.0, "realized": realized, "realized_rows": 500,
+            "realized_se": 0.01}
+
+
+def judge_and_record(store: MonitoringStore, current: dict, *, started: bool = True) -> dict:
+    history = store.history(window_end=current["window_end"], need=1)
+    verdict = policy.judge(history, current, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100,
+                           window="1D")
+    series, tags = core.carried(current)
+    series.update({k: float(current[k]) for k in ("rows", "drift_share", "realized", "realized_rows")})
+    run = store.record(window_end=pd.Timestamp(current["window_end"]), metrics=series,
+                       tags={**tags, "champion_version": current["champion_version"]}, retrain=verdict.fire,
+                       rule=verdict.rule, reason=verdict.reason, metric="roc_auc", warnings=[])
+    if verdict.fire and started:
+        store.mark_triggered(run, "kfp-run")
+    return current
+
+
+@pytest.fixture
+def tracking(sqlite_tracking):
+    import mlflow
+
+    before = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(sqlite_tracking)  # the store writes its runs with mlflow.start_run
+    yield sqlite_tracking
+    mlflow.set_tracking_uri(before)
+
+
+def test_a_rerun_of_a_triggered_window_keeps_its_retrain_for_the_next_window(tracking):
+    sqlite_tracking = tracking
+    store = MonitoringStore(MlflowClient(sqlite_tracking), "credit")
+    for day in range(1, 7):  # quiet windows: the budget fills up to its burst
+        judge_and_record(store, window(day, 0.90))
+    loss = judge_and_record(store, window(7, 0.80))  # a confident loss: retrain, a recovery starts
+    assert loss["rule"] == "realized_z" and loss["triggered"] and loss["change"] == loss["window_end"]
+    rerun = judge_and_record(store, window(7, 0.80))  # the same window again: in that trigger's cooldown
+    assert rerun["rule"] == "cooldown" and not rerun["triggered"]
+    after = judge_and_record(store, {**window(8, 0.90), "champion_version": "2"})
+    straight = MonitoringStore(MlflowClient(sqlite_tracking), "straight")  # the same windows, no re-run
+    for day in range(1, 7):
+        judge_and_record(straight, window(day, 0.90))
+    judge_and_record(straight, window(7, 0.80))
+    expected = judge_and_record(straight, {**window(8, 0.90), "champion_version": "2"})
+    state = ("rule", "budget", "change", "gap", "train_since")
+    assert [after[k] for k in state] == [expected[k] for k in state]
+    assert after["change"] == loss["window_end"]  # the recovery the loss started goes on
