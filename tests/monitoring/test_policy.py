@@ -568,3 +568,22 @@ def test_below_chance_within_a_recovery_offers_the_data_since_its_own_window_as_
                            min_labels=100, window="1D")
     assert verdict.rule == "below_chance", verdict.reason
     assert (current["train_since"], current["try_since"]) == (loss["window_end"], current["window_end"])
+
+
+def test_a_loss_against_a_rebased_reference_names_it():
+    """After a retrain that did not replace the champion, the realized rules judge against the
+    champion's own statistics on that window: the reason says so instead of "at the champion's gate"
+    (a user reading "vs 0.8000 at the champion's gate" looks up a gate of 0.90)."""
+    rejected = {**record(1, "1", 0.80, se=0.01), "triggered": True, "window_end": "2026-01-02T00:00:00+00:00"}
+    current = {**record(2, "1", 0.70), "window_end": "2026-01-03T00:00:00+00:00"}
+    verdict = policy.judge([rejected], current, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100)
+    assert verdict.rule == "realized_z"
+    assert verdict.reason.startswith("realized roc_auc 0.7000 on 500 labels vs 0.8000, the champion's own level in "
+                                     "the window ending 2026-01-02T00:00:00+00:00 (its retrain there did not "
+                                     "replace it): worse by"), verdict.reason
+    quiet = policy.judge([rejected], {**current, "realized": 0.80}, RULES, champion_gate=GATE, metric="roc_auc",
+                         min_labels=100)
+    assert "roc_auc 0.8000 vs 0.8000 at that level" in quiet.reason, quiet.reason
+    gate = policy.judge([], {**current, "realized": 0.80}, RULES, champion_gate=GATE, metric="roc_auc",
+                        min_labels=100)  # no rejected retrain: the gate, as before
+    assert "on 500 labels vs 0.9000 at the champion's gate: worse by" in gate.reason, gate.reason

@@ -134,8 +134,8 @@ def reference(champion_gate: dict[str, float] | None, history: list[dict[str, An
     ``min_labels`` labelled rows the rules judge on (a retrain asked for by drift, volume or the
     recovery may come with a few labels: their statistics are no level to judge later windows by)."""
     out = dict(champion_gate or {})
-    last = rejected(history, current)
-    if last is None or int(last.get("realized_rows") or 0) < max(int(min_labels), 1):
+    last = rebased_on(history, current, min_labels)
+    if last is None:
         return out
     pairs = {metric: "realized", f"{metric}_se": "realized_se", "brier": "brier", "brier_se": "brier_se"}
     if metric != "roc_auc":  # only ROC AUC has a standard error of its own (triggers.auc_with_se)
@@ -147,6 +147,15 @@ def reference(champion_gate: dict[str, float] | None, history: list[dict[str, An
         if value is not None and value == value:
             out[key] = float(value)
     return out
+
+
+def rebased_on(history: list[dict[str, Any]], current: dict[str, Any], min_labels: int = 1) -> dict[str, Any] | None:
+    """The window :func:`reference` re-bases ``current``'s reference on (the newest rejected retrain's
+    window of this champion, with ``min_labels`` labelled rows), or None: the champion's gate."""
+    last = rejected(history, current)
+    if last is None or int(last.get("realized_rows") or 0) < max(int(min_labels), 1):
+        return None
+    return last
 
 
 def budget(previous: dict[str, Any] | None, current: dict[str, Any], min_gap: int) -> float:
@@ -269,9 +278,11 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
     earlier = [h for h in _earlier(history, current) if not h.get("cooldown_only")]
     previous = earlier[-1] if earlier else None
     ref = reference(champion_gate, history, current, metric, min_labels)
+    base = rebased_on(history, current, min_labels)
     verdict = decide(history, current, rules, champion_metric=ref.get(metric, champion_metric),
                      rows_since_training=rows_since_training, metric=metric, min_labels=min_labels,
-                     window=window, champion_gate=ref)  # judged in every window: the CUSUM goes on
+                     window=window, champion_gate=ref,  # judged in every window: the CUSUM goes on
+                     rebased=str(base["window_end"]) if base is not None else "")
     tokens = budget(previous, current, min_gap)
     found = verdict.fire and verdict.rule in LOSS_RULES  # the rules' loss, before the budget defers its retrain
     cooling = verdict.rule == "cooldown"  # the rules' cooldown: the labels were not judged
@@ -356,5 +367,6 @@ def not_started(current: dict[str, Any]) -> None:
     current["triggered"] = False
 
 
-__all__ = ["LOSS_RULES", "MIN_GAP", "MAX_GAP", "BURST", "RESERVE", "budget", "rejected", "paid", "paid_key", "pays", "reference",
+__all__ = ["LOSS_RULES", "MIN_GAP", "MAX_GAP", "BURST", "RESERVE", "budget", "rejected", "rebased_on", "paid", "paid_key",
+           "pays", "reference",
            "judge", "not_started"]

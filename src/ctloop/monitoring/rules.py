@@ -116,14 +116,16 @@ def consecutive_windows(history: list[dict[str, Any]], current: dict[str, Any], 
 def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any], *,
            champion_metric: float | None = None, rows_since_training: int | None = None,
            metric: str = "roc_auc", min_labels: int = DEFAULT_MIN_LABELS, window: Any = None,
-           champion_gate: dict[str, float] | None = None) -> Verdict:
+           champion_gate: dict[str, float] | None = None, rebased: str = "") -> Verdict:
     """Apply ``rules`` to ``current`` given ``history`` (earlier records, any order).
 
     ``window`` (e.g. ``"1h"``) makes ``drift_windows`` count windows adjacent in time
     (:func:`consecutive_windows`); without it, the last N judged windows count.
     ``champion_gate``: what the champion scored at its gate (``roc_auc``, ``roc_auc_se``,
     ``brier``, ``brier_se``; :func:`ctloop.monitoring.triggers.gate_reference`). ``current`` gets
-    its ``cusum`` (the realized rules' state) written into it.
+    its ``cusum`` (the realized rules' state) written into it. ``rebased``: the end of the window
+    whose realized statistics ``champion_gate`` holds instead of the gate's (a retrain there did not
+    replace the champion, :func:`ctloop.monitoring.policy.reference`), named in the reasons.
     """
     import pandas as pd
 
@@ -141,7 +143,8 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
     if min_rows and (rows_since_training or 0) < min_rows:
         return Verdict(False, "volume", f"only {rows_since_training or 0} rows logged since training (< {min_rows})")
     notes = []
-    labels_verdict = _realized_vs_gate(history, current, rules, champion_gate or {}, metric, min_labels, notes)
+    labels_verdict = _realized_vs_gate(history, current, rules, champion_gate or {}, metric, min_labels, notes,
+                                       rebased)
     if labels_verdict is not None and labels_verdict.fire:
         return labels_verdict
     labels_clear = labels_verdict is not None  # judged on enough labels: no confident loss
@@ -210,9 +213,11 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
 
 
 def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any],
-                      gate: dict[str, float], metric: str, min_labels: int, notes: list[str]) -> Verdict | None:
+                      gate: dict[str, float], metric: str, min_labels: int, notes: list[str],
+                      rebased: str = "") -> Verdict | None:
     """``realized_z`` and ``cusum_h`` (see the module doc): a firing Verdict, a quiet one when the
-    labels were judged and show no confident loss, or None when they could not be judged."""
+    labels were judged and show no confident loss, or None when they could not be judged.
+    ``rebased``: see :func:`decide`."""
     from ctloop.monitoring.triggers import CUSUM_K
 
     if not ({"realized_z", "cusum_h"} & set(rules)):
@@ -256,13 +261,15 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
                  > float(z)]
     if confident:
         name, loss, s, value, reference, _ = confident[0]
+        where = (f", the champion's own level in the window ending {rebased} (its retrain there did not replace it)"
+                 if rebased else " at the champion's gate")
         # the policy's "strong loss" (policy.judge): in standard errors against what confirmed it
         current["loss_z"] = max(x[5] for x in confident)
         return Verdict(True, "realized_z", (
-            f"realized {name} {_num(value)} on {labelled} labels vs {_num(reference)} at the champion's gate: "
+            f"realized {name} {_num(value)} on {labelled} labels vs {_num(reference)}{where}: "
             f"worse by {_num(loss)} > {z} x se {_num(s)}"))
     h = rules.get("cusum_h")
-    summary = ", ".join(f"{name} {_num(value)} vs {_num(reference)} at the gate"
+    summary = ", ".join(f"{name} {_num(value)} vs {_num(reference)} {'at that level' if rebased else 'at the gate'}"
                         for name, _, _, value, reference in losses)
     if h is not None and cusum >= float(h):
         confirm = float(z) if z is not None else CUSUM_CONFIRM_Z
