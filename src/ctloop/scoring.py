@@ -15,7 +15,8 @@ with ``request_id`` (text; the ``id_column``'s values, or a generated id), the `
 under its own name, the predictions as the inference log has them (``prediction_<i>``: the
 probability of the model's ``i``-th class; ``prediction``: a regressor's value), ``model_name``,
 ``model_version``, ``run_id`` and ``scored_at`` (the run's start, UTC). A retried run (same run id)
-rewrites the same files.
+rewrites the same files: with a log root the first attempt records its time and version there
+(:func:`first_attempt`) and a retry scores with them, so its log files are the same too.
 
 **Ids.** ``id_column`` values are the rows' ``request_id`` as text (``1001`` and ``1001.0`` →
 ``"1001"``, as the label store keys them); they must be unique and not null (checked in a first
@@ -83,14 +84,16 @@ class Scorer:
         return {c.PREDICTION: np.asarray(self.model.predict(frame))}
 
 
-def load_scorer(registry: MlflowRegistry, model_name: str, alias: str = ScoringConfig.default_of("alias")) -> Scorer:
-    """The version behind ``alias``, loaded only once its file matched the recorded sha256
-    (``MlflowRegistry.load_model``; a missing hash is a :class:`ModelIntegrityError`)."""
+def load_scorer(registry: MlflowRegistry, model_name: str, alias: str = ScoringConfig.default_of("alias"),
+                version: str | None = None) -> Scorer:
+    """The version behind ``alias`` (or ``version``: a retry finishing its first attempt's run),
+    loaded only once its file matched the recorded sha256 (``MlflowRegistry.load_model``; a missing
+    hash is a :class:`ModelIntegrityError`)."""
     aliases = registry.aliases(model_name)
     if not aliases and not registry.versions(model_name):
         raise ConfigError(f"model_name: no registered model {model_name!r} at {registry.tracking_uri} "
                           "(register one with the continuous-training pipeline)")
-    version = aliases.get(alias)
+    version = version or aliases.get(alias)
     if version is None:
         have = ", ".join(f"{a} → v{v}" for a, v in sorted(aliases.items())) or "none"
         raise ConfigError(f"alias: model {model_name!r} has no alias {alias!r} (its aliases: {have})")
@@ -160,6 +163,37 @@ def scoring_time(value: str) -> datetime | None:
     if not value or value.startswith("{{"):
         return None
     return to_utc(value, name="scored_at").to_pydatetime()
+
+
+def first_attempt(log_root: str, model_name: str, run_id: str) -> dict[str, str] | None:
+    """What the first attempt of run ``run_id`` logged into ``log_root`` with (``scored_at``,
+    ``model_version``; :func:`ctloop.inference_log.layout.batch_run_file`), or None: no attempt logged."""
+    import json
+
+    from ctloop import storage
+    from ctloop.inference_log import layout
+
+    if not log_root:
+        return None
+    uri = f"{log_root.rstrip('/')}/{layout.batch_run_file(model_name, run_id)}"
+    if not storage.exists(uri):
+        return None
+    try:
+        record = json.loads(storage.read_bytes(uri))
+        return {"scored_at": str(record["scored_at"]), "model_version": str(record["model_version"])}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DataSourceError(f"log_root: {uri} is not a batch run record ({exc})") from exc
+
+
+def _record_attempt(log_root: str, model_name: str, run_id: str, scored_at: datetime, version: str) -> None:
+    import json
+
+    from ctloop import storage
+    from ctloop.inference_log import layout
+
+    uri = f"{log_root.rstrip('/')}/{layout.batch_run_file(model_name, run_id)}"
+    storage.write_bytes(uri, json.dumps({"run_id": run_id, "scored_at": scored_at.isoformat(),
+                                         "model_version": version}).encode(), content_type="application/json")
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -420,6 +454,11 @@ def score(
     if id_column:
         source = _ids_as_text(source, id_column)
         _check_ids(source, id_column, batch_rows)
+    first = first_attempt(log_root, scorer.name, run_id)  # a retry: log as the first attempt did
+    if scored_at is None and first is not None:
+        from ctloop.timeutil import to_utc
+
+        scored_at = to_utc(first["scored_at"], name="scored_at").to_pydatetime()
     scored_at = (scored_at or datetime.now(UTC)).astimezone(UTC)
     started = time.monotonic()
     result = ScoreResult(scorer.name, scorer.version, scorer.alias, run_id, id_source=id_column or "generated")
@@ -456,6 +495,8 @@ def score(
         result.files.append(target)
         if log_root:
             if log is None:
+                if first is None:  # before the first log file: a retry finds it however this attempt ends
+                    _record_attempt(log_root, scorer.name, run_id, scored_at, scorer.version)
                 log = _Log(log_root, scorer, source,
                            {k: _log_type(pa.array(v).type) for k, v in predictions.items()}, run_id, scored_at)
             result.log_files.append(log.write(result.chunks, ids, batch, predictions))
@@ -481,10 +522,12 @@ def score_section(registry: MlflowRegistry | Callable[[], MlflowRegistry], model
     source = open_input(scoring.data)
     if callable(registry):
         registry = registry()
-    scorer = load_scorer(registry, model_name, scoring.alias)
+    first = first_attempt(scoring.log_root, model_name, run_id)  # a retry finishes its first attempt's run
+    scorer = load_scorer(registry, model_name, scoring.alias, first["model_version"] if first else None)
     return score(scorer, source, scoring.output, run_id=run_id, id_column=scoring.id_column,
                  batch_rows=scoring.batch_rows, log_root=scoring.log_root, scored_at=scored_at, progress=progress)
 
 
-__all__ = ["Scorer", "ScoreResult", "Progress", "load_scorer", "open_input", "score", "every", "score_section",
+__all__ = ["Scorer", "ScoreResult", "Progress", "load_scorer", "first_attempt", "open_input", "score", "every",
+           "score_section",
            "check_output", "new_run_id", "scoring_time", "generated_id_prefix", "COMPONENT"]

@@ -285,3 +285,61 @@ def test_text_gaps_of_a_parquet_batch_score_like_the_csv_gaps_the_model_was_trai
                   log_root=str(tmp_path / "log"), scored_at=SCORED_AT)
     expected = model.predict_proba(trained.drop(columns=["y"]))[:, 1]
     assert np.allclose(_read(tmp_path / "out")["prediction_1"], expected)
+
+
+def test_a_retry_across_midnight_logs_into_the_first_attempts_day(scorer, tmp_path):
+    """Without a fixed ``scored_at`` (kfp.local leaves the pipeline's creation time unresolved) a
+    retry after midnight logged every row again under the new day. The first attempt records its
+    time and version under the log root (``_batch_runs``, never part of the log); a retry of the
+    same run id scores at that time: the same files, rewritten."""
+    _frame(rows=20).to_parquet(tmp_path / "in.parquet")
+    args = (scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"))
+    scoring.score(*args, run_id="r", log_root=str(tmp_path / "log"),
+                  scored_at=scoring.scoring_time("2026-12-02T23:59:30Z"))  # the attempt, just before midnight
+    retry = scoring.score(*args, run_id="r", log_root=str(tmp_path / "log"))  # after it: now, another day
+    logged = sorted(p.relative_to(tmp_path / "log") for p in (tmp_path / "log").rglob("*.parquet"))
+    assert len(logged) == 1 and "date=2026-12-02" in str(logged[0]), logged
+    assert set(pq.read_table(tmp_path / "out").to_pandas().scored_at) == {pd.Timestamp("2026-12-02T23:59:30Z")}
+    assert retry.rows == 20
+    other = scoring.score(*args, run_id="r2", log_root=str(tmp_path / "log"))  # another run: its own time
+    assert other.log_files[0] != retry.log_files[0]
+
+
+class _Registry:
+    """A double of the two registry calls load_scorer makes on a model with two versions (the
+    ``MlflowRegistry`` methods of the same names: aliases, versions, load_meta, load_model)."""
+
+    tracking_uri = "double://"
+
+    def __init__(self, models: dict[str, object], champion: str):
+        self.models, self.champion = models, champion
+
+    def aliases(self, name):
+        return {"champion": self.champion}
+
+    def versions(self, name):
+        return list(self.models)
+
+    def load_meta(self, name, version):
+        return {"features": ["a", "b", "c"], "numeric": ["a", "b", "c"], "task": "classification"}
+
+    def load_model(self, name, version):
+        return self.models[str(version)]
+
+
+def test_a_retry_after_the_alias_moved_scores_with_the_first_attempts_version(tmp_path):
+    """The alias moved between the attempt and its retry (a promotion): the retry would log its rows
+    again under the new version's ``revision=``; it finishes the run it retries instead."""
+    from ctloop.config import ScoringConfig
+
+    df = _frame(rows=30)
+    df.to_parquet(tmp_path / "in.parquet")
+    models = {"3": LogisticRegression().fit(df[["a", "b", "c"]], df.y),
+              "4": LogisticRegression(C=0.01).fit(df[["a", "b", "c"]], df.y)}
+    cfg = ScoringConfig(data=str(tmp_path / "in.parquet"), output=str(tmp_path / "out"), log_root=str(tmp_path / "log"))
+    first = scoring.score_section(_Registry(models, "3"), "credit", cfg, run_id="r")
+    retry = scoring.score_section(_Registry(models, "4"), "credit", cfg, run_id="r")  # promoted in between
+    assert first.model_version == retry.model_version == "3"
+    assert len(list((tmp_path / "log").rglob("*.parquet"))) == 1
+    fresh = scoring.score_section(_Registry(models, "4"), "credit", cfg, run_id="r-next")  # a new run: the alias
+    assert fresh.model_version == "4"

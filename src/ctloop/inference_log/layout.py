@@ -5,16 +5,20 @@ the readers (monitoring, labels report, canary quality check, batch scoring).
 
     <root>/model=<model>/date=<YYYY-MM-DD>/revision=<revision>/part-<uuid>.parquet
     <root>/_quarantine/date=<YYYY-MM-DD>/part-<uuid>.jsonl
+    <root>/_batch_runs/model=<model>/<run id>.json
 
 ``model``, ``date`` and ``revision`` are hive partition keys (``pyarrow.dataset`` reads them with
 ``partitioning="hive"``). ``date`` is the UTC day of the row's ``time``. Directories starting with
-``_`` are never part of the log (pyarrow datasets skip them too).
+``_`` are never part of the log (pyarrow datasets skip them too). ``_batch_runs`` holds what the
+first attempt of a batch-scoring run logged with (its time and model version), so that a retry of
+the same run rewrites the same files (:mod:`ctloop.scoring`).
 """
 
 from __future__ import annotations
 
 PARTITION_KEYS = ("model", "date", "revision")
 QUARANTINE_DIR = "_quarantine"
+BATCH_RUNS_DIR = "_batch_runs"
 DATE_FORMAT = "%Y-%m-%d"
 
 
@@ -43,5 +47,10 @@ def quarantine_file(day: str, name: str) -> str:
     return f"{QUARANTINE_DIR}/date={day}/{name}"
 
 
-__all__ = ["PARTITION_KEYS", "QUARANTINE_DIR", "DATE_FORMAT", "model_prefix", "date_prefix", "partition",
+def batch_run_file(model: str, run_id: str) -> str:
+    """The record of a batch-scoring run's first attempt, relative to the root."""
+    return f"{BATCH_RUNS_DIR}/model={model}/{run_id}.json"
+
+
+__all__ = ["PARTITION_KEYS", "QUARANTINE_DIR", "BATCH_RUNS_DIR", "batch_run_file", "DATE_FORMAT", "model_prefix", "date_prefix", "partition",
            "data_file", "quarantine_file"]
