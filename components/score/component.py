@@ -37,8 +37,9 @@ def score_batch(
             run id; empty = a new ``score-<time>-<hex>``.
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.
         scored_at: The scoring time (ISO 8601, UTC) written with every row; it also picks the
-            inference log's ``date=`` partition: a fixed time makes a retry after midnight rewrite
-            the same log files; empty = now.
+            inference log's ``date=`` partition; empty = now, or on a retry (same ``run_id``, with
+            ``scoring.log_root``) the first attempt's time and version, recorded under
+            ``<log_root>/_batch_runs``; a time other than that record's is refused.
 
     Returns:
         rows: Rows scored.

@@ -73,6 +73,8 @@ class Scorer:
     features: list[str]
     numeric: list[str]
     task: str = "classification"
+    alias_version: str | None = None  # the version ``alias`` names now ("": none), when loaded by alias
+
 
     def predict(self, frame: pd.DataFrame) -> dict[str, Any]:
         """Prediction columns as the serving runtime answers and the sink logs them."""
@@ -93,7 +95,8 @@ def load_scorer(registry: MlflowRegistry, model_name: str, alias: str = ScoringC
     if not aliases and not registry.versions(model_name):
         raise ConfigError(f"model_name: no registered model {model_name!r} at {registry.tracking_uri} "
                           "(register one with the continuous-training pipeline)")
-    version = version or aliases.get(alias)
+    now = aliases.get(alias)
+    version = version if version is not None else now
     if version is None:
         have = ", ".join(f"{a} → v{v}" for a, v in sorted(aliases.items())) or "none"
         raise ConfigError(f"alias: model {model_name!r} has no alias {alias!r} (its aliases: {have})")
@@ -103,7 +106,8 @@ def load_scorer(registry: MlflowRegistry, model_name: str, alias: str = ScoringC
     if not features:
         raise RegistryError(f"{model_name} v{version}: its metadata names no features; it was not trained by ctloop")
     numeric = [f for f in meta.get("numeric") or [] if f in features]
-    return Scorer(model, model_name, str(version), alias, features, numeric, str(meta.get("task") or "classification"))
+    return Scorer(model, model_name, str(version), alias, features, numeric, str(meta.get("task") or "classification"),
+                  "" if now is None else str(now))
 
 
 @dataclass
@@ -122,11 +126,16 @@ class ScoreResult:
     log_files: list[str] = field(default_factory=list)
     seconds: float = 0.0
     id_source: str = ""  # the id column, or "generated"
+    alias_version: str | None = None  # the version the alias names now (Scorer.alias_version)
 
     def summary(self) -> str:
         rate = self.rows / self.seconds if self.seconds > 0 else 0.0
         logged = f"; logged {self.logged_rows:,} rows" if self.log_files else ""
-        return (f"scored {self.rows:,} rows with {self.model_name} v{self.model_version} ({self.alias}) in "
+        which = self.alias
+        if self.alias_version is not None and self.alias_version != self.model_version:  # a retry, pinned
+            now = f"is now v{self.alias_version}" if self.alias_version else "names no version now"
+            which = f"run {self.run_id}'s first attempt; {self.alias} {now}"
+        return (f"scored {self.rows:,} rows with {self.model_name} v{self.model_version} ({which}) in "
                 f"{self.chunks} chunk(s), {rate:,.0f} rows/s; run {self.run_id}; ids: {self.id_source}{logged}")
 
 
@@ -172,6 +181,7 @@ def first_attempt(log_root: str, model_name: str, run_id: str) -> dict[str, str]
 
     from ctloop import storage
     from ctloop.inference_log import layout
+    from ctloop.timeutil import to_utc
 
     if not log_root:
         return None
@@ -180,9 +190,15 @@ def first_attempt(log_root: str, model_name: str, run_id: str) -> dict[str, str]
         return None
     try:
         record = json.loads(storage.read_bytes(uri))
-        return {"scored_at": str(record["scored_at"]), "model_version": str(record["model_version"])}
-    except (ValueError, KeyError, TypeError) as exc:
+        scored_at, version = record["scored_at"], record["model_version"]
+        if not isinstance(version, str) or not version.strip():
+            raise ValueError(f"model_version {version!r} is not a version")
+        if not isinstance(scored_at, str):
+            raise ValueError(f"scored_at {scored_at!r} is not a time")
+        to_utc(scored_at, name="scored_at")
+    except (ValueError, KeyError, TypeError, ConfigError) as exc:  # a retry would log its rows twice: stop
         raise DataSourceError(f"log_root: {uri} is not a batch run record ({exc})") from exc
+    return {"scored_at": scored_at, "model_version": version}
 
 
 def _record_attempt(log_root: str, model_name: str, run_id: str, scored_at: datetime, version: str) -> None:
@@ -194,6 +210,11 @@ def _record_attempt(log_root: str, model_name: str, run_id: str, scored_at: date
     uri = f"{log_root.rstrip('/')}/{layout.batch_run_file(model_name, run_id)}"
     storage.write_bytes(uri, json.dumps({"run_id": run_id, "scored_at": scored_at.isoformat(),
                                          "model_version": version}).encode(), content_type="application/json")
+
+
+def _check_run_id(run_id: str) -> None:
+    if not isinstance(run_id, str) or not RUN_ID.match(run_id):
+        raise ConfigError(f"run_id: {run_id!r} must be 1-128 letters, digits, '.', '_' or '-'")
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -445,8 +466,7 @@ def score(
 
     if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
         raise ConfigError(f"batch_rows: must be a whole number > 0, got {batch_rows!r}")
-    if not RUN_ID.match(run_id or ""):
-        raise ConfigError(f"run_id: {run_id!r} must be 1-128 letters, digits, '.', '_' or '-'")
+    _check_run_id(run_id)
     check_output(output)
     source = data if not isinstance(data, str) else open_input(data)
     data = source.uri
@@ -455,13 +475,23 @@ def score(
         source = _ids_as_text(source, id_column)
         _check_ids(source, id_column, batch_rows)
     first = first_attempt(log_root, scorer.name, run_id)  # a retry: log as the first attempt did
-    if scored_at is None and first is not None:
+    if first is not None:
         from ctloop.timeutil import to_utc
 
-        scored_at = to_utc(first["scored_at"], name="scored_at").to_pydatetime()
+        recorded = to_utc(first["scored_at"], name="scored_at").to_pydatetime()
+        if scored_at is not None and scored_at.astimezone(UTC) != recorded:
+            raise ConfigError(f"scored_at: {scored_at.astimezone(UTC).isoformat()} is not the time run {run_id!r} "
+                              f"first scored at ({recorded.isoformat()}); a retry logs at its first attempt's time "
+                              "(pass that time or none; a new run id scores anew)")
+        if first["model_version"] != scorer.version:
+            raise ConfigError(f"run_id: run {run_id!r} first scored with {scorer.name} v{first['model_version']}; "
+                              f"a retry with v{scorer.version} would log its rows twice (retry with "
+                              f"v{first['model_version']}, or score anew with a new run id)")
+        scored_at = recorded
     scored_at = (scored_at or datetime.now(UTC)).astimezone(UTC)
     started = time.monotonic()
-    result = ScoreResult(scorer.name, scorer.version, scorer.alias, run_id, id_source=id_column or "generated")
+    result = ScoreResult(scorer.name, scorer.version, scorer.alias, run_id, id_source=id_column or "generated",
+                         alias_version=scorer.alias_version)
     prefix = generated_id_prefix(data)
     log: _Log | None = None
     stamp = pa.scalar(pd.Timestamp(scored_at), pa.timestamp("us", tz="UTC"))
@@ -518,6 +548,7 @@ def score_section(registry: MlflowRegistry | Callable[[], MlflowRegistry], model
     """:func:`score` of a :class:`ScoringConfig` with the version behind its alias. The output and
     the input are checked before the registry is opened (``registry`` may be a factory) and the
     model downloaded."""
+    _check_run_id(run_id)
     check_output(scoring.output)
     source = open_input(scoring.data)
     if callable(registry):

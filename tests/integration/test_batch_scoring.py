@@ -151,6 +151,14 @@ def test_s3_input_output_log_and_late_labels(champion, mlflow_url, s3, tmp_path,
                   "--log-root", f"s3://{bucket}/log", "--id-column", "order_id", "--batch-rows", "64",
                   "--run-id", "s3-1") == 0
     assert "scored 300 rows" in capsys.readouterr().out
+    record = f"s3://{bucket}/log/_batch_runs/model={name}/s3-1.json"  # the first attempt's time and version
+    assert storage.exists(record) and '"model_version": "1"' in storage.read_bytes(record).decode()
+    logged = storage.list_files(f"s3://{bucket}/log", ".parquet")
+    assert _score(mlflow_url, name, "--data", f"s3://{bucket}/in/", "--output", f"s3://{bucket}/scores",
+                  "--log-root", f"s3://{bucket}/log", "--id-column", "order_id", "--batch-rows", "64",
+                  "--run-id", "s3-1") == 0  # a retry: the same log files, rewritten
+    assert storage.list_files(f"s3://{bucket}/log", ".parquet") == logged and len(logged) == 5
+    capsys.readouterr()
     files = storage.list_files(f"s3://{bucket}/scores", ".parquet")
     assert len(files) == 2 + 3  # one per chunk: ceil(120/64) + ceil(180/64); chunks never span files
     scored = pd.concat([storage.read_table(f) for f in files], ignore_index=True).sort_values("order_id")

@@ -343,3 +343,89 @@ def test_a_retry_after_the_alias_moved_scores_with_the_first_attempts_version(tm
     assert len(list((tmp_path / "log").rglob("*.parquet"))) == 1
     fresh = scoring.score_section(_Registry(models, "4"), "credit", cfg, run_id="r-next")  # a new run: the alias
     assert fresh.model_version == "4"
+
+
+def test_a_retry_with_another_fixed_time_than_its_first_attempt_is_refused(scorer, tmp_path):
+    """An explicit ``scored_at`` that differs from the first attempt's would log the run's rows
+    again under another ``date=`` (and give the output another ``scored_at``): one line naming
+    ``scored_at``, nothing written."""
+    _frame(rows=20).to_parquet(tmp_path / "in.parquet")
+    args = (scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"))
+    scoring.score(*args, run_id="r", log_root=str(tmp_path / "log"), scored_at=SCORED_AT)
+    before = sorted((tmp_path / "log").rglob("*")), pq.read_table(tmp_path / "out").to_pandas()
+    with pytest.raises(ConfigError, match=r"^scored_at: 2026-12-02T03:00:00\+00:00 .*2026-12-01T03:00:00\+00:00"):
+        scoring.score(*args, run_id="r", log_root=str(tmp_path / "log"),
+                      scored_at=scoring.scoring_time("2026-12-02T03:00:00Z"))
+    assert sorted((tmp_path / "log").rglob("*")) == before[0]
+    pd.testing.assert_frame_equal(pq.read_table(tmp_path / "out").to_pandas(), before[1])
+    again = scoring.score(*args, run_id="r", log_root=str(tmp_path / "log"), scored_at=SCORED_AT)  # the same: fine
+    assert again.rows == 20 and len(list((tmp_path / "log").rglob("*.parquet"))) == 1
+
+
+def test_a_retry_with_another_version_than_its_first_attempt_is_refused(scorer, tmp_path):
+    """``score`` with a scorer of another version than the run's first attempt would log the rows
+    again under another ``revision=``: refused before a file is written."""
+    import dataclasses
+
+    _frame(rows=20).to_parquet(tmp_path / "in.parquet")
+    scoring.score(scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r",
+                  log_root=str(tmp_path / "log"))
+    newer = dataclasses.replace(scorer, version="4")
+    with pytest.raises(ConfigError, match=r"^run_id: run 'r' first scored with credit v3; a retry with v4 "):
+        scoring.score(newer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r",
+                      log_root=str(tmp_path / "log"))
+    assert len(list((tmp_path / "log").rglob("*.parquet"))) == 1
+    assert set(pq.read_table(tmp_path / "out").to_pandas().model_version) == {"3"}
+
+
+@pytest.mark.parametrize("record", [
+    '{"run_id": "r", "scored_at": "2026-12-01T03:00:00+00:00", "model_version": ""}',
+    '{"run_id": "r", "scored_at": "2026-12-01T03:00:00+00:00", "model_version": null}',
+    '{"run_id": "r", "scored_at": "yesterday", "model_version": "3"}',
+    '{"run_id": "r", "scored_at": "2026-12-01T03',
+    '["2026-12-01T03:00:00+00:00", "3"]',
+])
+def test_a_broken_batch_run_record_is_one_line_naming_it(scorer, tmp_path, record):
+    """A record without a time or a version is not a first attempt to finish: neither the alias's
+    version nor now silently (that would log the run's rows twice) — the record's path, exit 2."""
+    from ctloop.inference_log import layout
+
+    path = tmp_path / "log" / layout.batch_run_file("credit", "r")
+    path.parent.mkdir(parents=True)
+    path.write_text(record)
+    _frame(rows=20).to_parquet(tmp_path / "in.parquet")
+    with pytest.raises(DataSourceError, match=r"^log_root: .*_batch_runs/model=credit/r\.json is not a batch run "
+                                              r"record") as info:
+        scoring.score(scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r",
+                      log_root=str(tmp_path / "log"))
+    assert "\n" not in str(info.value)
+    assert not (tmp_path / "out").exists() and not list((tmp_path / "log").rglob("*.parquet"))
+
+
+def test_the_summary_of_a_retry_scored_with_an_older_version_says_the_alias_moved(tmp_path):
+    df = _frame(rows=30)
+    df.to_parquet(tmp_path / "in.parquet")
+    from ctloop.config import ScoringConfig
+
+    models = {"3": LogisticRegression().fit(df[["a", "b", "c"]], df.y),
+              "4": LogisticRegression(C=0.01).fit(df[["a", "b", "c"]], df.y)}
+    cfg = ScoringConfig(data=str(tmp_path / "in.parquet"), output=str(tmp_path / "out"), log_root=str(tmp_path / "log"))
+    first = scoring.score_section(_Registry(models, "3"), "credit", cfg, run_id="r")
+    assert "with credit v3 (champion) in" in first.summary()
+    retry = scoring.score_section(_Registry(models, "4"), "credit", cfg, run_id="r")
+    assert "with credit v3 (run r's first attempt; champion is now v4) in" in retry.summary()
+    same = scoring.score_section(_Registry(models, "3"), "credit", cfg, run_id="r")
+    assert "with credit v3 (champion) in" in same.summary()
+
+
+def test_a_bad_run_id_is_refused_before_the_registry_is_opened(tmp_path):
+    from ctloop.config import ScoringConfig
+
+    _frame(rows=20).to_parquet(tmp_path / "in.parquet")
+    cfg = ScoringConfig(data=str(tmp_path / "in.parquet"), output=str(tmp_path / "out"), log_root=str(tmp_path / "log"))
+
+    def registry():
+        raise AssertionError("the registry was opened")
+
+    with pytest.raises(ConfigError, match=r"^run_id: '\.\./x' must be"):
+        scoring.score_section(registry, "credit", cfg, run_id="../x")
