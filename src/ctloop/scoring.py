@@ -196,12 +196,19 @@ def first_attempt(log_root: str, model_name: str, run_id: str) -> dict[str, str]
         if not isinstance(scored_at, str):
             raise ValueError(f"scored_at {scored_at!r} is not a time")
         to_utc(scored_at, name="scored_at")
-    except (ValueError, KeyError, TypeError, ConfigError) as exc:  # a retry would log its rows twice: stop
+        data, files = record.get("data"), record.get("files")  # absent in a record of an older ctloop
+        if data is not None and (not isinstance(data, str) or not isinstance(files, list)):
+            raise ValueError(f"data {data!r} / files {files!r} do not name an input")
+    except (ValueError, KeyError, TypeError, AttributeError, ConfigError) as exc:  # a retry would log twice: stop
         raise DataSourceError(f"log_root: {uri} is not a batch run record ({exc})") from exc
-    return {"scored_at": scored_at, "model_version": version}
+    out = {"scored_at": scored_at, "model_version": version}
+    if data is not None:
+        out.update(data=data, files=[str(f) for f in files])
+    return out
 
 
-def _record_attempt(log_root: str, model_name: str, run_id: str, scored_at: datetime, version: str) -> None:
+def _record_attempt(log_root: str, model_name: str, run_id: str, scored_at: datetime, version: str,
+                    source: Any) -> None:
     import json
 
     from ctloop import storage
@@ -209,7 +216,9 @@ def _record_attempt(log_root: str, model_name: str, run_id: str, scored_at: date
 
     uri = f"{log_root.rstrip('/')}/{layout.batch_run_file(model_name, run_id)}"
     storage.write_bytes(uri, json.dumps({"run_id": run_id, "scored_at": scored_at.isoformat(),
-                                         "model_version": version}).encode(), content_type="application/json")
+                                         "model_version": version, "data": source.uri,
+                                         "files": [str(f) for f in source.files]}).encode(),
+                        content_type="application/json")
 
 
 def _check_run_id(run_id: str) -> None:
@@ -478,6 +487,10 @@ def score(
     if first is not None:
         from ctloop.timeutil import to_utc
 
+        if "data" in first and (first["data"], first["files"]) != (source.uri, [str(f) for f in source.files]):
+            raise ConfigError(f"run_id: run {run_id!r} first scored {first['data']} ({len(first['files'])} file(s)), "
+                              f"not {source.uri}: a retry scores the same input; another input needs a new run id "
+                              "(reusing one would overwrite the first run's logged rows)")
         recorded = to_utc(first["scored_at"], name="scored_at").to_pydatetime()
         if scored_at is not None and scored_at.astimezone(UTC) != recorded:
             raise ConfigError(f"scored_at: {scored_at.astimezone(UTC).isoformat()} is not the time run {run_id!r} "
@@ -526,7 +539,7 @@ def score(
         if log_root:
             if log is None:
                 if first is None:  # before the first log file: a retry finds it however this attempt ends
-                    _record_attempt(log_root, scorer.name, run_id, scored_at, scorer.version)
+                    _record_attempt(log_root, scorer.name, run_id, scored_at, scorer.version, source)
                 log = _Log(log_root, scorer, source,
                            {k: _log_type(pa.array(v).type) for k, v in predictions.items()}, run_id, scored_at)
             result.log_files.append(log.write(result.chunks, ids, batch, predictions))

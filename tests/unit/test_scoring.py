@@ -429,3 +429,23 @@ def test_a_bad_run_id_is_refused_before_the_registry_is_opened(tmp_path):
 
     with pytest.raises(ConfigError, match=r"^run_id: '\.\./x' must be"):
         scoring.score_section(registry, "credit", cfg, run_id="../x")
+
+
+def test_a_run_id_reused_for_another_input_is_refused_not_overwriting_the_first_runs_log(scorer, tmp_path):
+    """``--run-id nightly`` every night: the second night is not a retry of the first — it would
+    score at the first night's time, under its ``date=``, into the same file names, overwriting the
+    rows the first night logged. The record keeps the input (its URI and files): another input is
+    refused before anything is written."""
+    _frame(rows=20).to_parquet(tmp_path / "monday.parquet")
+    _frame(rows=25, seed=1).to_parquet(tmp_path / "tuesday.parquet")
+    log = tmp_path / "log"
+    scoring.score(scorer, str(tmp_path / "monday.parquet"), str(tmp_path / "out"), run_id="nightly", log_root=str(log))
+    before = {p: p.read_bytes() for p in log.rglob("*.parquet")}
+    with pytest.raises(ConfigError, match=r"^run_id: run 'nightly' first scored .*monday\.parquet"):
+        scoring.score(scorer, str(tmp_path / "tuesday.parquet"), str(tmp_path / "out2"), run_id="nightly",
+                      log_root=str(log))
+    assert {p: p.read_bytes() for p in log.rglob("*.parquet")} == before
+    assert not (tmp_path / "out2").exists() or not list((tmp_path / "out2").iterdir())
+    # the same input again is a retry: it rewrites the same files
+    scoring.score(scorer, str(tmp_path / "monday.parquet"), str(tmp_path / "out"), run_id="nightly", log_root=str(log))
+    assert sorted(log.rglob("*.parquet")) == sorted(before)
