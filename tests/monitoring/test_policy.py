@@ -611,3 +611,18 @@ def test_a_quiet_summary_against_a_rebased_reference_names_the_window():
     assert not quiet.fire
     assert ("roc_auc 0.8000 vs 0.8000 at the champion's own level in the window ending 2026-01-02T00:00:00+00:00"
             in quiet.reason), quiet.reason
+
+
+def test_a_realized_drop_against_a_rebased_reference_names_it():
+    """``policy.judge`` hands ``realized_drop`` the re-based reference too (``champion_metric``):
+    "below the champion's validation 0.8000" sends a user to a validation score of 0.90."""
+    rejected = {**record(1, "1", 0.80, se=0.01), "triggered": True, "window_end": "2026-01-02T00:00:00+00:00"}
+    current = {**record(2, "1", 0.70), "window_end": "2026-01-03T00:00:00+00:00"}
+    verdict = policy.judge([rejected], current, {"realized_drop": 0.05}, champion_gate=GATE, metric="roc_auc",
+                           min_labels=100, champion_metric=0.90)
+    assert verdict.rule == "realized_drop", verdict.reason
+    assert ("0.1000 below the champion's own level in the window ending 2026-01-02T00:00:00+00:00 (its retrain "
+            "there did not replace it) 0.8000" in verdict.reason), verdict.reason
+    gate = policy.judge([], dict(current), {"realized_drop": 0.05}, champion_gate=GATE, metric="roc_auc",
+                        min_labels=100, champion_metric=0.90)
+    assert "0.2000 below the champion's validation 0.9000" in gate.reason, gate.reason

@@ -202,9 +202,12 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
                 if champion_metric is None:
                     notes.append(f"realized_drop not applied: the champion has no validation {metric}")
                 elif worse_by(metric, realized, champion_metric) > drop:
+                    whose = (f"the champion's own level in the window ending {rebased} (its retrain there did not "
+                             "replace it)" if rebased and (rebased_keys is None or metric in rebased_keys)
+                             else "the champion's validation")  # policy.judge: the re-based reference
                     return Verdict(True, "realized_drop", (
                         f"realized {metric} {realized:.4f} is {abs(realized - champion_metric):.4f} "
-                        f"{'above' if lower else 'below'} the champion's validation {champion_metric:.4f} "
+                        f"{'above' if lower else 'below'} {whose} {champion_metric:.4f} "
                         f"(> {drop}; n={labelled} labelled rows)"))
     if labels_verdict is not None:
         notes.append(labels_verdict.reason)
