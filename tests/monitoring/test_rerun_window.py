@@ -87,5 +87,5 @@ def test_a_rerun_ending_minutes_later_is_the_same_window(tracking):
         judge_and_record(straight, window(day, 0.90))
     judge_and_record(straight, window(7, 0.80))
     expected = judge_and_record(straight, {**window(8, 0.90), "champion_version": "2"})
-    state = ("rule", "budget", "change", "gap", "train_since")
+    state = ("rule", "budget", "change", "gap", "train_since", "cusum")
     assert [after[k] for k in state] == [expected[k] for k in state]
