@@ -68,7 +68,7 @@ def context(model_name: str, monitoring: dict, *, as_of: str = "", end: pd.Times
         end = to_utc(as_of, name="as_of") if as_of else utc_now()
     window = core.bounds(end, cfg)
     store = MonitoringStore(registry.client, model_name)
-    history = store.history(window_end=window.end.isoformat(), need=core.history_depth(cfg))
+    history = store.history(window_end=window.end.isoformat(), need=core.history_depth(cfg), window=cfg.window)
     return Context(cfg, window, store, history, store.previous(history, window.end.isoformat()),
                    champion.load(registry, model_name), read_labels(cfg))
 

@@ -583,7 +583,46 @@ def test_a_loss_against_a_rebased_reference_names_it():
                                      "replace it): worse by"), verdict.reason
     quiet = policy.judge([rejected], {**current, "realized": 0.80}, RULES, champion_gate=GATE, metric="roc_auc",
                          min_labels=100)
-    assert "roc_auc 0.8000 vs 0.8000 at that level" in quiet.reason, quiet.reason
+    assert "roc_auc 0.8000 vs 0.8000 at the champion's own level in the window ending 2026-01-02" in quiet.reason, quiet.reason
     gate = policy.judge([], {**current, "realized": 0.80}, RULES, champion_gate=GATE, metric="roc_auc",
                         min_labels=100)  # no rejected retrain: the gate, as before
     assert "on 500 labels vs 0.9000 at the champion's gate: worse by" in gate.reason, gate.reason
+
+
+def test_a_loss_names_the_window_only_for_the_statistics_rebased_on_it():
+    """``policy.reference`` re-bases each statistic the rejected window has (a window whose labels
+    were all one class has no ROC AUC — core records ``realized`` None — but a Brier score): a ROC
+    AUC loss then is still against the gate, and its reason must say so, not name the window."""
+    gate = {**GATE, "brier": 0.10, "brier_se": 0.01}
+    rejected = {**record(1, "1", None), "realized_se": None, "brier": 0.12, "brier_se": 0.01, "triggered": True,
+                "window_end": "2026-01-02T00:00:00+00:00"}
+    current = {**record(2, "1", 0.80), "brier": 0.12, "brier_se": 0.01, "window_end": "2026-01-03T00:00:00+00:00"}
+    verdict = policy.judge([rejected], current, RULES, champion_gate=gate, metric="roc_auc", min_labels=100)
+    assert verdict.rule == "realized_z"
+    assert "on 500 labels vs 0.9000 at the champion's gate: worse by" in verdict.reason, verdict.reason
+
+
+def test_a_quiet_summary_against_a_rebased_reference_names_the_window():
+    """A quiet reason stands alone (MLflow tag ``reason``, the run's log): "vs 0.8000 at that level"
+    names no level; it says whose level it is, as the firing reason does."""
+    rejected = {**record(1, "1", 0.80, se=0.01), "triggered": True, "window_end": "2026-01-02T00:00:00+00:00"}
+    current = {**record(2, "1", 0.80), "window_end": "2026-01-03T00:00:00+00:00"}
+    quiet = policy.judge([rejected], current, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100)
+    assert not quiet.fire
+    assert ("roc_auc 0.8000 vs 0.8000 at the champion's own level in the window ending 2026-01-02T00:00:00+00:00"
+            in quiet.reason), quiet.reason
+
+
+def test_a_realized_drop_against_a_rebased_reference_names_it():
+    """``policy.judge`` hands ``realized_drop`` the re-based reference too (``champion_metric``):
+    "below the champion's validation 0.8000" sends a user to a validation score of 0.90."""
+    rejected = {**record(1, "1", 0.80, se=0.01), "triggered": True, "window_end": "2026-01-02T00:00:00+00:00"}
+    current = {**record(2, "1", 0.70), "window_end": "2026-01-03T00:00:00+00:00"}
+    verdict = policy.judge([rejected], current, {"realized_drop": 0.05}, champion_gate=GATE, metric="roc_auc",
+                           min_labels=100, champion_metric=0.90)
+    assert verdict.rule == "realized_drop", verdict.reason
+    assert ("0.1000 below the champion's own level in the window ending 2026-01-02T00:00:00+00:00 (its retrain "
+            "there did not replace it) 0.8000" in verdict.reason), verdict.reason
+    gate = policy.judge([], dict(current), {"realized_drop": 0.05}, champion_gate=GATE, metric="roc_auc",
+                        min_labels=100, champion_metric=0.90)
+    assert "0.2000 below the champion's validation 0.9000" in gate.reason, gate.reason

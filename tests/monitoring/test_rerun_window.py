@@ -24,7 +24,7 @@ def window(day: int, realized: float) -> dict:
 
 
 def judge_and_record(store: MonitoringStore, current: dict, *, started: bool = True) -> dict:
-    history = store.history(window_end=current["window_end"], need=1)
+    history = store.history(window_end=current["window_end"], need=1, window="1D")
     verdict = policy.judge(history, current, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100,
                            window="1D")
     series, tags = core.carried(current)
@@ -65,3 +65,27 @@ def test_a_rerun_of_a_triggered_window_keeps_its_retrain_for_the_next_window(tra
     state = ("rule", "budget", "change", "gap", "train_since")
     assert [after[k] for k in state] == [expected[k] for k in state]
     assert after["change"] == loss["window_end"]  # the recovery the loss started goes on
+
+
+def test_a_rerun_ending_minutes_later_is_the_same_window(tracking):
+    """A pipeline re-run without ``as_of`` ends its window at "now" (steps.context: ``utc_now()``), a
+    few minutes after the run it repeats: the rules count it as the same window (within half a
+    window, rules.consecutive_windows), so the store must too — else the next window reads the
+    re-run, in the trigger's cooldown, and loses the retrain's budget spend and recovery."""
+    sqlite_tracking = tracking
+    store = MonitoringStore(MlflowClient(sqlite_tracking), "credit")
+    for day in range(1, 7):
+        judge_and_record(store, window(day, 0.90))
+    loss = judge_and_record(store, window(7, 0.80))
+    assert loss["triggered"]
+    later = (pd.Timestamp(loss["window_end"]) + pd.Timedelta(minutes=7)).isoformat()
+    rerun = judge_and_record(store, {**window(7, 0.80), "window_end": later})
+    assert rerun["rule"] == "cooldown" and not rerun["triggered"]
+    after = judge_and_record(store, {**window(8, 0.90), "champion_version": "2"})
+    straight = MonitoringStore(MlflowClient(sqlite_tracking), "straight")
+    for day in range(1, 7):
+        judge_and_record(straight, window(day, 0.90))
+    judge_and_record(straight, window(7, 0.80))
+    expected = judge_and_record(straight, {**window(8, 0.90), "champion_version": "2"})
+    state = ("rule", "budget", "change", "gap", "train_since", "cusum")
+    assert [after[k] for k in state] == [expected[k] for k in state]

@@ -163,7 +163,7 @@ def replay_through_store(report, cfg, tracking_uri: str, model: str, *, metric: 
     for done in report.records:
         current = {k: v for k, v in done.items() if k not in written}
         current["champion_version"] = str(current["champion_version"])
-        history = store.history(window_end=current["window_end"], need=need)
+        history = store.history(window_end=current["window_end"], need=need, window=cfg.window)
         verdict = policy.judge(history, current, cfg.rules.active(), champion_gate=done["champion_gate"],
                                metric=metric, min_labels=cfg.min_labels, window=cfg.window,
                                recovery=cfg.rules.recovery)

@@ -137,16 +137,30 @@ def reference(champion_gate: dict[str, float] | None, history: list[dict[str, An
     last = rebased_on(history, current, min_labels)
     if last is None:
         return out
+    for key, field in _pairs(metric).items():
+        value = last.get(field)
+        if value is not None and value == value:
+            out[key] = float(value)
+    return out
+
+
+def _pairs(metric: str) -> dict[str, str]:
+    """The reference's statistics :func:`reference` re-bases, each with the record field it takes."""
     pairs = {metric: "realized", f"{metric}_se": "realized_se", "brier": "brier", "brier_se": "brier_se"}
     if metric != "roc_auc":  # only ROC AUC has a standard error of its own (triggers.auc_with_se)
         pairs.pop(f"{metric}_se")
     for key in ("mse", "mse_se", "mae", "mae_se"):  # a regressor's squared and absolute error
         pairs.setdefault(key, key)  # (triggers.realized_regression); primary metric mae: its realized, the same
-    for key, field in pairs.items():
-        value = last.get(field)
-        if value is not None and value == value:
-            out[key] = float(value)
-    return out
+    return pairs
+
+
+def rebased_keys(window: dict[str, Any] | None, metric: str) -> frozenset[str]:
+    """The statistics :func:`reference` took from ``window`` (:func:`rebased_on`; a window without a
+    ROC AUC — all its labels one class — keeps the gate's): the others are still the gate's."""
+    if window is None:
+        return frozenset()
+    return frozenset(key for key, field in _pairs(metric).items()
+                     if window.get(field) is not None and window.get(field) == window.get(field))
 
 
 def rebased_on(history: list[dict[str, Any]], current: dict[str, Any], min_labels: int = 1) -> dict[str, Any] | None:
@@ -282,7 +296,8 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
     verdict = decide(history, current, rules, champion_metric=ref.get(metric, champion_metric),
                      rows_since_training=rows_since_training, metric=metric, min_labels=min_labels,
                      window=window, champion_gate=ref,  # judged in every window: the CUSUM goes on
-                     rebased=str(base["window_end"]) if base is not None else "")
+                     rebased=str(base["window_end"]) if base is not None else "",
+                     rebased_keys=rebased_keys(base, metric))
     tokens = budget(previous, current, min_gap)
     found = verdict.fire and verdict.rule in LOSS_RULES  # the rules' loss, before the budget defers its retrain
     cooling = verdict.rule == "cooldown"  # the rules' cooldown: the labels were not judged
@@ -367,6 +382,6 @@ def not_started(current: dict[str, Any]) -> None:
     current["triggered"] = False
 
 
-__all__ = ["LOSS_RULES", "MIN_GAP", "MAX_GAP", "BURST", "RESERVE", "budget", "rejected", "rebased_on", "paid", "paid_key",
+__all__ = ["LOSS_RULES", "MIN_GAP", "MAX_GAP", "BURST", "RESERVE", "budget", "rejected", "rebased_on", "rebased_keys", "paid", "paid_key",
            "pays", "reference",
            "judge", "not_started"]

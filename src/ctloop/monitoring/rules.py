@@ -47,6 +47,7 @@ they do not fire and the reason says ``too few labels (n=..)``.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,7 +117,8 @@ def consecutive_windows(history: list[dict[str, Any]], current: dict[str, Any], 
 def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any], *,
            champion_metric: float | None = None, rows_since_training: int | None = None,
            metric: str = "roc_auc", min_labels: int = DEFAULT_MIN_LABELS, window: Any = None,
-           champion_gate: dict[str, float] | None = None, rebased: str = "") -> Verdict:
+           champion_gate: dict[str, float] | None = None, rebased: str = "",
+           rebased_keys: Collection[str] | None = None) -> Verdict:
     """Apply ``rules`` to ``current`` given ``history`` (earlier records, any order).
 
     ``window`` (e.g. ``"1h"``) makes ``drift_windows`` count windows adjacent in time
@@ -125,7 +127,8 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
     ``brier``, ``brier_se``; :func:`ctloop.monitoring.triggers.gate_reference`). ``current`` gets
     its ``cusum`` (the realized rules' state) written into it. ``rebased``: the end of the window
     whose realized statistics ``champion_gate`` holds instead of the gate's (a retrain there did not
-    replace the champion, :func:`ctloop.monitoring.policy.reference`), named in the reasons.
+    replace the champion, :func:`ctloop.monitoring.policy.reference`), named in the reasons of the
+    statistics in ``rebased_keys`` (``roc_auc``, ``brier``, ``mse``, ``mae``; None: all of them).
     """
     import pandas as pd
 
@@ -144,7 +147,7 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
         return Verdict(False, "volume", f"only {rows_since_training or 0} rows logged since training (< {min_rows})")
     notes = []
     labels_verdict = _realized_vs_gate(history, current, rules, champion_gate or {}, metric, min_labels, notes,
-                                       rebased)
+                                       rebased, rebased_keys)
     if labels_verdict is not None and labels_verdict.fire:
         return labels_verdict
     labels_clear = labels_verdict is not None  # judged on enough labels: no confident loss
@@ -199,9 +202,12 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
                 if champion_metric is None:
                     notes.append(f"realized_drop not applied: the champion has no validation {metric}")
                 elif worse_by(metric, realized, champion_metric) > drop:
+                    whose = (f"the champion's own level in the window ending {rebased} (its retrain there did not "
+                             "replace it)" if rebased and (rebased_keys is None or metric in rebased_keys)
+                             else "the champion's validation")  # policy.judge: the re-based reference
                     return Verdict(True, "realized_drop", (
                         f"realized {metric} {realized:.4f} is {abs(realized - champion_metric):.4f} "
-                        f"{'above' if lower else 'below'} the champion's validation {champion_metric:.4f} "
+                        f"{'above' if lower else 'below'} {whose} {champion_metric:.4f} "
                         f"(> {drop}; n={labelled} labelled rows)"))
     if labels_verdict is not None:
         notes.append(labels_verdict.reason)
@@ -214,11 +220,14 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
 
 def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[str, Any],
                       gate: dict[str, float], metric: str, min_labels: int, notes: list[str],
-                      rebased: str = "") -> Verdict | None:
+                      rebased: str = "", rebased_keys: Collection[str] | None = None) -> Verdict | None:
     """``realized_z`` and ``cusum_h`` (see the module doc): a firing Verdict, a quiet one when the
     labels were judged and show no confident loss, or None when they could not be judged.
-    ``rebased``: see :func:`decide`."""
+    ``rebased``, ``rebased_keys``: see :func:`decide`."""
     from ctloop.monitoring.triggers import CUSUM_K
+
+    def rebased_for(name: str) -> bool:  # the loss's reference is the re-based window's, not the gate's
+        return bool(rebased) and (rebased_keys is None or _REF_KEY.get(name, name) in rebased_keys)
 
     if not ({"realized_z", "cusum_h"} & set(rules)):
         return None
@@ -262,14 +271,16 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
     if confident:
         name, loss, s, value, reference, _ = confident[0]
         where = (f", the champion's own level in the window ending {rebased} (its retrain there did not replace it)"
-                 if rebased else " at the champion's gate")
+                 if rebased_for(name) else " at the champion's gate")
         # the policy's "strong loss" (policy.judge): in standard errors against what confirmed it
         current["loss_z"] = max(x[5] for x in confident)
         return Verdict(True, "realized_z", (
             f"realized {name} {_num(value)} on {labelled} labels vs {_num(reference)}{where}: "
             f"worse by {_num(loss)} > {z} x se {_num(s)}"))
     h = rules.get("cusum_h")
-    summary = ", ".join(f"{name} {_num(value)} vs {_num(reference)} {'at that level' if rebased else 'at the gate'}"
+    summary = ", ".join(f"{name} {_num(value)} vs {_num(reference)} "
+                        + (f"at the champion's own level in the window ending {rebased}" if rebased_for(name)
+                           else "at the gate")
                         for name, _, _, value, reference in losses)
     if h is not None and cusum >= float(h):
         confirm = float(z) if z is not None else CUSUM_CONFIRM_Z
@@ -313,6 +324,7 @@ def _below_chance(current: dict[str, Any], rules: dict[str, Any], metric: str, l
 
 
 CUSUM_CONFIRM_Z = 2.326  # without realized_z: the confirmation of a CUSUM alarm (one-sided 1 %)
+_REF_KEY = {"Brier score": "brier", "squared error": "mse", "absolute error": "mae"}  # loss name -> reference key
 _RUN = {"roc_auc": "auc", "Brier score": "brier", "squared error": "mse",  # loss name -> record prefix
         "absolute error": "mae"}
 _OWN_SE = {"roc_auc": "realized_se", "Brier score": "brier_se", "squared error": "mse_se",  # a window's own se

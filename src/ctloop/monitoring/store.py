@@ -86,14 +86,19 @@ class MonitoringStore:
         return self._experiment_id
 
     # ------------------------------------------------------------------ the rules' history
-    def history(self, *, window_end: str, need: int) -> list[dict[str, Any]]:
+    def history(self, *, window_end: str, need: int, window: Any = None) -> list[dict[str, Any]]:
         """Records of windows ending before ``window_end`` (the newest ``need`` + 1 + ``SLACK`` runs)
         and the last successful trigger at or before it (``cooldown_only`` when it is not one of
         those windows: it counts for the cooldown, not as a consecutive window); oldest first. A
         window judged more than once is its newest run, unless one of its runs started a retrain:
         then that run (a re-run in the trigger's cooldown would drop the retrain's budget and
-        recovery)."""
+        recovery). ``window`` (the monitoring window, e.g. ``"1h"``): runs ending within half a window
+        of each other are one window, as :func:`ctloop.monitoring.rules.consecutive_windows` counts
+        them (a re-run without ``as_of`` ends at "now", minutes after the run it repeats); without
+        it, only runs with the same ``window_end``."""
         import pandas as pd
+
+        from ctloop.timeutil import parse_duration
 
         now = pd.Timestamp(window_end)
         exp_id = self.experiment_id()
@@ -118,8 +123,14 @@ class MonitoringStore:
         # a window judged again after it asked for a retrain that started (a retried monitoring step):
         # the re-run sits in that trigger's cooldown and asks for nothing, so its record has neither the
         # budget the retrain spent nor the recovery it started — the triggered run is the window's state
-        started = {r["window_end"] for r in earlier if r["triggered"]}
-        out = {r["run_id"]: r for r in earlier if r["triggered"] or r["window_end"] not in started}
+        started = [pd.Timestamp(r["window_end"]) for r in earlier if r["triggered"]]
+        span = parse_duration(window, name="monitoring.window") if isinstance(window, str) else window
+
+        def rerun_of_started(rec: dict[str, Any]) -> bool:
+            t = pd.Timestamp(rec["window_end"])
+            return any(t == s or (span is not None and abs(t - s) < span / 2) for s in started)
+
+        out = {r["run_id"]: r for r in earlier if r["triggered"] or not rerun_of_started(r)}
         if triggers:
             last = max(triggers, key=lambda r: pd.Timestamp(r["window_end"]))
             out.setdefault(last["run_id"], {**last, "cooldown_only": True})  # not one of the recent windows
