@@ -17,7 +17,7 @@ may read as a loss. Streams (generated, seeded, 300 rows a day, daily windows):
 
 Each stream is replayed under ``never`` and ``default``; ``default`` should retrain at most once
 and score like ``never`` (there is nothing to learn). Run: ``python benchmarks/bench_concept_controls.py
-[--seeds 5] [--jobs 2]`` (~45 s on 2 cores; 10 s with ``--seeds 2``). Writes ``results/concept_controls.json`` and ``.md``.
+[--seeds 5] [--jobs 2]`` (15 s on 2 idle cores, ~45 s on busy ones). Writes ``results/concept_controls.json`` and ``.md``.
 """
 
 from __future__ import annotations
