@@ -340,6 +340,10 @@ def test_a_retry_after_the_alias_moved_scores_with_the_first_attempts_version(tm
     first = scoring.score_section(_Registry(models, "3"), "credit", cfg, run_id="r")
     retry = scoring.score_section(_Registry(models, "4"), "credit", cfg, run_id="r")  # promoted in between
     assert first.model_version == retry.model_version == "3"
+    assert "with credit v3 (champion) in" in first.summary()  # the summary says the alias moved
+    assert "with credit v3 (run r's first attempt; champion is now v4) in" in retry.summary()
+    same = scoring.score_section(_Registry(models, "3"), "credit", cfg, run_id="r")  # the alias back on v3
+    assert "with credit v3 (champion) in" in same.summary()
     assert len(list((tmp_path / "log").rglob("*.parquet"))) == 1
     fresh = scoring.score_section(_Registry(models, "4"), "credit", cfg, run_id="r-next")  # a new run: the alias
     assert fresh.model_version == "4"
@@ -401,21 +405,6 @@ def test_a_broken_batch_run_record_is_one_line_naming_it(scorer, tmp_path, recor
     assert "\n" not in str(info.value)
     assert not (tmp_path / "out").exists() and not list((tmp_path / "log").rglob("*.parquet"))
 
-
-def test_the_summary_of_a_retry_scored_with_an_older_version_says_the_alias_moved(tmp_path):
-    df = _frame(rows=30)
-    df.to_parquet(tmp_path / "in.parquet")
-    from ctloop.config import ScoringConfig
-
-    models = {"3": LogisticRegression().fit(df[["a", "b", "c"]], df.y),
-              "4": LogisticRegression(C=0.01).fit(df[["a", "b", "c"]], df.y)}
-    cfg = ScoringConfig(data=str(tmp_path / "in.parquet"), output=str(tmp_path / "out"), log_root=str(tmp_path / "log"))
-    first = scoring.score_section(_Registry(models, "3"), "credit", cfg, run_id="r")
-    assert "with credit v3 (champion) in" in first.summary()
-    retry = scoring.score_section(_Registry(models, "4"), "credit", cfg, run_id="r")
-    assert "with credit v3 (run r's first attempt; champion is now v4) in" in retry.summary()
-    same = scoring.score_section(_Registry(models, "3"), "credit", cfg, run_id="r")
-    assert "with credit v3 (champion) in" in same.summary()
 
 
 def test_a_bad_run_id_is_refused_before_the_registry_is_opened(tmp_path):
