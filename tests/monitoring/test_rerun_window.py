@@ -23,9 +23,9 @@ def window(day: int, realized: float) -> dict:
             "realized_se": 0.01}
 
 
-def judge_and_record(store: MonitoringStore, current: dict, *, started: bool = True) -> dict:
+def judge_and_record(store: MonitoringStore, current: dict, *, started: bool = True, rules: dict = RULES) -> dict:
     history = store.history(window_end=current["window_end"], need=1, window="1D")
-    verdict = policy.judge(history, current, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100,
+    verdict = policy.judge(history, current, rules, champion_gate=GATE, metric="roc_auc", min_labels=100,
                            window="1D")
     series, tags = core.carried(current)
     series.update({k: float(current[k]) for k in ("rows", "drift_share", "realized", "realized_rows")})
@@ -89,3 +89,23 @@ def test_a_rerun_ending_minutes_later_is_the_same_window(tracking):
     expected = judge_and_record(straight, {**window(8, 0.90), "champion_version": "2"})
     state = ("rule", "budget", "change", "gap", "train_since", "cusum")
     assert [after[k] for k in state] == [expected[k] for k in state]
+
+
+@pytest.mark.parametrize("minutes", [0, 7])
+def test_a_rerun_of_a_triggered_window_without_a_cooldown_asks_for_no_second_retrain(tracking, minutes):
+    """With ``cooldown: null`` nothing kept a re-run of a window that started a retrain from firing
+    the same loss again: two continuous-training runs for one window, on one token of the budget."""
+    store = MonitoringStore(MlflowClient(tracking), "credit")
+    rules = {k: v for k, v in RULES.items() if k != "cooldown"}
+    for day in range(1, 7):
+        judge_and_record(store, window(day, 0.90), rules=rules)
+    loss = judge_and_record(store, window(7, 0.80), rules=rules)
+    assert loss["rule"] == "realized_z" and loss["triggered"]
+    again = window(7, 0.80)
+    again["window_end"] = (pd.Timestamp(again["window_end"]) + pd.Timedelta(minutes=minutes)).isoformat()
+    rerun = judge_and_record(store, again, rules=rules)
+    assert not rerun["triggered"], rerun["rule"]
+    if not minutes:  # the same loss fires again (minutes later the original's window re-bases it: no loss)
+        assert rerun["rule"] == "cooldown"
+    after = judge_and_record(store, {**window(8, 0.90), "champion_version": "2"}, rules=rules)
+    assert after["change"] == loss["window_end"]  # the next window reads the run that started the retrain

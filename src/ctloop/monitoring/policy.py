@@ -253,6 +253,20 @@ def _awaited(records: list[dict[str, Any]], rules: dict[str, Any]) -> dict[str, 
     return None
 
 
+def _started_here(history: list[dict[str, Any]], current: dict[str, Any], window: Any) -> dict[str, Any] | None:
+    """A record of ``current``'s own window (the same end, or within half a ``window`` of it, as
+    :func:`ctloop.monitoring.rules.consecutive_windows` counts re-runs) whose retrain started, or None."""
+    import pandas as pd
+
+    from ctloop.timeutil import parse_duration
+
+    span = parse_duration(window) if isinstance(window, str) else window
+    now = _time(current)
+    return next((h for h in history if h.get("triggered") and h.get("window_end")
+                 and (_time(h) == now or (span is not None and abs(_time(h) - now) < pd.Timedelta(span) / 2))),
+                None)
+
+
 def _strong_z(z: Any) -> float:
     """A loss confident at a tenth of ``realized_z``'s one-sided level (3.09 for 2.326)."""
     from statistics import NormalDist
@@ -366,6 +380,11 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
         current["train_since"] = current["try_since"] = None
     if verdict.fire and tokens < 1 - 1e-9:  # a recovery retrain waits for the budget too
         verdict = Verdict(False, "cooldown", f"retrain budget spent ({tokens:.1f}); would retrain: {verdict.reason}")
+        current["train_since"] = current["try_since"] = None
+    started = _started_here(history, current, window) if verdict.fire else None
+    if started is not None:  # a re-run of a window whose retrain started (without a cooldown nothing else stops it)
+        verdict = Verdict(False, "cooldown", f"the run of this window ending {started['window_end']} already started "
+                          f"a retrain: a re-run asks for none; would retrain: {verdict.reason}")
         current["train_since"] = current["try_since"] = None
     current["rule"] = verdict.rule
     current["triggered"] = verdict.fire
