@@ -619,8 +619,10 @@ class MonitoringRules(Section):
     realized_floor: float | None = opt(None, "Absolute bound of the champion's realized metric (below it for "
                                        "higher-is-better metrics, above it for log_loss/rmse/mae).")
     realized_drop: float | None = opt(None, "Largest drop of the realized metric below the champion's "
-                                      "validation value (no sampling error: with a few hundred labels it "
-                                      "fires on noise; realized_z is the default).", check=non_negative)
+                                      "validation value — after a retrain that did not replace the champion, "
+                                      "below its own realized value in that window (the re-based reference) — "
+                                      "(no sampling error: with a few hundred labels it fires on noise; "
+                                      "realized_z is the default).", check=non_negative)
     min_rows_since_training: int | None = opt(None, "Rows logged since the champion was promoted needed "
                                               "before any rule may fire (a rule of its own when alone).",
                                               check=positive)
