@@ -75,7 +75,6 @@ class Scorer:
     task: str = "classification"
     alias_version: str | None = None  # the version ``alias`` names now ("": none), when loaded by alias
 
-
     def predict(self, frame: pd.DataFrame) -> dict[str, Any]:
         """Prediction columns as the serving runtime answers and the sink logs them."""
         import numpy as np

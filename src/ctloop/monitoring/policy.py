@@ -71,7 +71,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ctloop.metrics import worse_by
-from ctloop.monitoring.rules import Verdict, decide
+from ctloop.monitoring.rules import Verdict, decide, same_window
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -133,15 +133,16 @@ def reference(champion_gate: dict[str, float] | None, history: list[dict[str, An
     statistics of the newest rejected retrain's window of this champion — when that window had the
     ``min_labels`` labelled rows the rules judge on (a retrain asked for by drift, volume or the
     recovery may come with a few labels: their statistics are no level to judge later windows by)."""
-    out = dict(champion_gate or {})
-    last = rebased_on(history, current, min_labels)
-    if last is None:
-        return out
-    for key, field in _pairs(metric).items():
-        value = last.get(field)
-        if value is not None and value == value:
-            out[key] = float(value)
-    return out
+    return {**(champion_gate or {}), **_rebased(rebased_on(history, current, min_labels), metric)}
+
+
+def _rebased(window: dict[str, Any] | None, metric: str) -> dict[str, float]:
+    """The statistics :func:`reference` takes from ``window`` (:func:`rebased_on`), those it has: a
+    window without a ROC AUC (all its labels one class) keeps the gate's; None: none."""
+    if window is None:
+        return {}
+    return {key: float(window[field]) for key, field in _pairs(metric).items()
+            if window.get(field) is not None and window[field] == window[field]}
 
 
 def _pairs(metric: str) -> dict[str, str]:
@@ -152,15 +153,6 @@ def _pairs(metric: str) -> dict[str, str]:
     for key in ("mse", "mse_se", "mae", "mae_se"):  # a regressor's squared and absolute error
         pairs.setdefault(key, key)  # (triggers.realized_regression); primary metric mae: its realized, the same
     return pairs
-
-
-def rebased_keys(window: dict[str, Any] | None, metric: str) -> frozenset[str]:
-    """The statistics :func:`reference` took from ``window`` (:func:`rebased_on`; a window without a
-    ROC AUC — all its labels one class — keeps the gate's): the others are still the gate's."""
-    if window is None:
-        return frozenset()
-    return frozenset(key for key, field in _pairs(metric).items()
-                     if window.get(field) is not None and window.get(field) == window.get(field))
 
 
 def rebased_on(history: list[dict[str, Any]], current: dict[str, Any], min_labels: int = 1) -> dict[str, Any] | None:
@@ -254,17 +246,10 @@ def _awaited(records: list[dict[str, Any]], rules: dict[str, Any]) -> dict[str, 
 
 
 def _started_here(history: list[dict[str, Any]], current: dict[str, Any], window: Any) -> dict[str, Any] | None:
-    """A record of ``current``'s own window (the same end, or within half a ``window`` of it, as
-    :func:`ctloop.monitoring.rules.consecutive_windows` counts re-runs) whose retrain started, or None."""
-    import pandas as pd
-
-    from ctloop.timeutil import parse_duration
-
-    span = parse_duration(window) if isinstance(window, str) else window
-    now = _time(current)
+    """A record of ``current``'s own window (:func:`ctloop.monitoring.rules.same_window`) whose
+    retrain started, or None."""
     return next((h for h in history if h.get("triggered") and h.get("window_end")
-                 and (_time(h) == now or (span is not None and abs(_time(h) - now) < pd.Timedelta(span) / 2))),
-                None)
+                 and same_window(_time(h), _time(current), window)), None)
 
 
 def _strong_z(z: Any) -> float:
@@ -305,13 +290,14 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
     ``triggered``."""
     earlier = [h for h in _earlier(history, current) if not h.get("cooldown_only")]
     previous = earlier[-1] if earlier else None
-    ref = reference(champion_gate, history, current, metric, min_labels)
     base = rebased_on(history, current, min_labels)
+    rebased = _rebased(base, metric)
+    ref = {**(champion_gate or {}), **rebased}  # reference(): the gate, re-based on the window ``base``
     verdict = decide(history, current, rules, champion_metric=ref.get(metric, champion_metric),
                      rows_since_training=rows_since_training, metric=metric, min_labels=min_labels,
                      window=window, champion_gate=ref,  # judged in every window: the CUSUM goes on
                      rebased=str(base["window_end"]) if base is not None else "",
-                     rebased_keys=rebased_keys(base, metric))
+                     rebased_keys=frozenset(rebased))
     tokens = budget(previous, current, min_gap)
     found = verdict.fire and verdict.rule in LOSS_RULES  # the rules' loss, before the budget defers its retrain
     cooling = verdict.rule == "cooldown"  # the rules' cooldown: the labels were not judged
@@ -401,6 +387,6 @@ def not_started(current: dict[str, Any]) -> None:
     current["triggered"] = False
 
 
-__all__ = ["LOSS_RULES", "MIN_GAP", "MAX_GAP", "BURST", "RESERVE", "budget", "rejected", "rebased_on", "rebased_keys", "paid", "paid_key",
+__all__ = ["LOSS_RULES", "MIN_GAP", "MAX_GAP", "BURST", "RESERVE", "budget", "rejected", "rebased_on", "paid", "paid_key",
            "pays", "reference",
            "judge", "not_started"]

@@ -85,6 +85,19 @@ def too_few_labels(n: int, min_labels: int) -> bool:
     return n < max(int(min_labels), 1)
 
 
+def same_window(a: Any, b: Any, window: Any = None) -> bool:
+    """Whether window ends ``a`` and ``b`` are one window judged twice: the same end, or with
+    ``window`` (a duration) ends within half a window of each other, as
+    :func:`consecutive_windows` counts re-runs (a re-run without ``as_of`` ends at "now")."""
+    import pandas as pd
+
+    from ctloop.timeutil import parse_duration
+
+    a, b = pd.Timestamp(a), pd.Timestamp(b)
+    span = parse_duration(window, name="monitoring.window") if isinstance(window, str) else window
+    return a == b or (span is not None and abs(a - b) < pd.Timedelta(span) / 2)
+
+
 def consecutive_windows(history: list[dict[str, Any]], current: dict[str, Any], n: int,
                         window: Any = None) -> tuple[list[dict[str, Any]], str]:
     """The last ``n`` windows ending at ``current``, newest last, and why the chain is shorter.
@@ -525,4 +538,5 @@ def _regression_losses(current: dict[str, Any], gate: dict[str, float]) -> list[
 
 
 __all__ = ["RULE_KEYS", "RUN_FIELDS", "DEFAULT_MIN_LABELS", "Verdict", "check_rules", "history_needs", "too_few_labels",
+           "same_window",
            "consecutive_windows", "decide"]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop.errors import ConfigError
 from ctloop.monitoring.policy import LEVEL_FIELDS
-from ctloop.monitoring.rules import RUN_FIELDS
+from ctloop.monitoring.rules import RUN_FIELDS, same_window
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -98,8 +98,6 @@ class MonitoringStore:
         it, only runs with the same ``window_end``."""
         import pandas as pd
 
-        from ctloop.timeutil import parse_duration
-
         now = pd.Timestamp(window_end)
         exp_id = self.experiment_id()
 
@@ -123,14 +121,9 @@ class MonitoringStore:
         # a window judged again after it asked for a retrain that started (a retried monitoring step):
         # the re-run sits in that trigger's cooldown and asks for nothing, so its record has neither the
         # budget the retrain spent nor the recovery it started — the triggered run is the window's state
-        started = [pd.Timestamp(r["window_end"]) for r in earlier if r["triggered"]]
-        span = parse_duration(window, name="monitoring.window") if isinstance(window, str) else window
-
-        def rerun_of_started(rec: dict[str, Any]) -> bool:
-            t = pd.Timestamp(rec["window_end"])
-            return any(t == s or (span is not None and abs(t - s) < span / 2) for s in started)
-
-        out = {r["run_id"]: r for r in earlier if r["triggered"] or not rerun_of_started(r)}
+        started = [r["window_end"] for r in earlier if r["triggered"]]
+        out = {r["run_id"]: r for r in earlier
+               if r["triggered"] or not any(same_window(r["window_end"], end, window) for end in started)}
         if triggers:
             last = max(triggers, key=lambda r: pd.Timestamp(r["window_end"]))
             out.setdefault(last["run_id"], {**last, "cooldown_only": True})  # not one of the recent windows
