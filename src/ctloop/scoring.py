@@ -16,7 +16,8 @@ under its own name, the predictions as the inference log has them (``prediction_
 probability of the model's ``i``-th class; ``prediction``: a regressor's value), ``model_name``,
 ``model_version``, ``run_id`` and ``scored_at`` (the run's start, UTC). A retried run (same run id)
 rewrites the same files: with a log root the first attempt records its time and version there
-(:func:`first_attempt`) and a retry scores with them, so its log files are the same too.
+(:func:`first_attempt`) and a retry scores with them, so its log files are the same too. A retry
+in fewer chunks (a larger ``batch_rows``) removes the earlier attempt's later chunk files.
 
 **Ids.** ``id_column`` values are the rows' ``request_id`` as text (``1001`` and ``1001.0`` →
 ``"1001"``, as the label store keys them); they must be unique and not null (checked in a first
@@ -126,6 +127,7 @@ class ScoreResult:
     seconds: float = 0.0
     id_source: str = ""  # the id column, or "generated"
     alias_version: str | None = None  # the version the alias names now (Scorer.alias_version)
+    stale_files: int = 0  # chunk files of an earlier attempt beyond this one's last, removed
 
     def summary(self) -> str:
         rate = self.rows / self.seconds if self.seconds > 0 else 0.0
@@ -134,8 +136,11 @@ class ScoreResult:
         if self.alias_version is not None and self.alias_version != self.model_version:  # a retry, pinned
             now = f"is now v{self.alias_version}" if self.alias_version else "names no version now"
             which = f"run {self.run_id}'s first attempt; {self.alias} {now}"
+        stale = (f"; removed {self.stale_files} chunk file(s) an earlier attempt wrote beyond this one's last"
+                 if self.stale_files else "")
         return (f"scored {self.rows:,} rows with {self.model_name} v{self.model_version} ({which}) in "
-                f"{self.chunks} chunk(s), {rate:,.0f} rows/s; run {self.run_id}; ids: {self.id_source}{logged}")
+                f"{self.chunks} chunk(s), {rate:,.0f} rows/s; run {self.run_id}; ids: {self.id_source}"
+                f"{logged}{stale}")
 
 
 @dataclass
@@ -375,13 +380,14 @@ class _Log:
 
     def __init__(self, root: str, scorer: Scorer, source: Any, prediction_types: dict[str, str], run_id: str,
                  scored_at: datetime):
-        from ctloop.inference_log import schema
+        from ctloop.inference_log import layout, schema
         from ctloop.inference_log.events import row_revision
 
         self.root, self.scorer, self.run_id = root.rstrip("/"), scorer, run_id
         self.time = scored_at.isoformat()
         self.day = scored_at.strftime("%Y-%m-%d")
         self.revision = row_revision("", scorer.version)
+        self.directory = f"{self.root}/{layout.partition(scorer.name, self.day, self.revision)}"
         new = {_log_name(f): _log_type(source.schema.field(f).type) for f in scorer.features}
         new.update(prediction_types)
         self.types = schema.sync(self.root, scorer.name, new)  # an existing entry wins, as in the sink
@@ -393,7 +399,7 @@ class _Log:
 
         import pyarrow as pa
 
-        from ctloop.inference_log import layout, schema
+        from ctloop.inference_log import schema
 
         n = len(ids)
         constant = {c.INSTANCE: pa.scalar(0, pa.int64()), c.MODEL: self.scorer.name, c.NAMESPACE: "",
@@ -422,7 +428,7 @@ class _Log:
                         mistyped[i] = json.dumps(row, default=str)
             data[schema.MISTYPED] = pa.array(mistyped, pa.string())
         table = pa.table({f.name: data.get(f.name, pa.nulls(n, f.type)) for f in self.schema}, schema=self.schema)
-        uri = f"{self.root}/{layout.data_file(self.scorer.name, self.day, self.revision, f'part-{COMPONENT}-{self.run_id}-{chunk:05d}.parquet')}"
+        uri = _chunk_file(self.directory, f"{COMPONENT}-", self.run_id, chunk)
         _write_parquet(table, uri)
         return uri
 
@@ -469,6 +475,7 @@ def score(
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from ctloop import storage
     from ctloop.labels.store import normalise_keys
     from ctloop.storage import plain_missing
 
@@ -508,6 +515,7 @@ def score(
     log: _Log | None = None
     stamp = pa.scalar(pd.Timestamp(scored_at), pa.timestamp("us", tz="UTC"))
     wanted = list(dict.fromkeys([*scorer.features, *([id_column] if id_column else [])]))
+    retried = first is not None or storage.exists(_chunk_file(output, "", run_id, 0))
     for batch, _, _ in source.batches(wanted, batch_rows=batch_rows):
         n = batch.num_rows
         if not n:
@@ -532,7 +540,7 @@ def score(
                     "model_version": pa.repeat(pa.scalar(scorer.version, pa.string()), n),
                     "run_id": pa.repeat(pa.scalar(run_id, pa.string()), n),
                     "scored_at": pa.repeat(stamp, n)})
-        target = f"{output.rstrip('/')}/part-{run_id}-{result.chunks:05d}.parquet"
+        target = _chunk_file(output, "", run_id, result.chunks)
         _write_parquet(pa.table(out), target)
         result.files.append(target)
         if log_root:
@@ -548,10 +556,34 @@ def score(
         result.seconds = time.monotonic() - started
         if progress is not None:
             progress(Progress(result.rows, result.chunks, result.seconds))
-    result.seconds = time.monotonic() - started
     if not result.rows:
         raise DataSourceError(f"data: {source.uri} has no rows to score")
+    if retried:  # an earlier attempt in smaller chunks: its later chunks hold rows written again above
+        result.stale_files = _remove_stale_chunks(output, "", run_id, result.chunks)
+        if log is not None:
+            result.stale_files += _remove_stale_chunks(log.directory, f"{COMPONENT}-", run_id, result.chunks)
+    result.seconds = time.monotonic() - started
     return result
+
+
+def _chunk_file(directory: str, kind: str, run_id: str, chunk: int) -> str:
+    """``<directory>/part-<kind><run id>-<chunk:05d>.parquet``: a chunk's output (kind ``""``) or log
+    file (kind ``batch-``)."""
+    return f"{directory.rstrip('/')}/part-{kind}{run_id}-{chunk:05d}.parquet"
+
+
+def _remove_stale_chunks(directory: str, kind: str, run_id: str, chunks: int) -> int:
+    """Remove run ``run_id``'s chunk files numbered ``chunks`` or more in ``directory`` (not below
+    it): an earlier attempt's, when this one needed fewer chunks. The number removed."""
+    from ctloop import storage
+
+    own = re.compile(rf"part-{re.escape(kind)}{re.escape(run_id)}-(\d{{5,}})\.parquet")
+    root = directory.rstrip("/")
+    stale = [f for f in storage.list_files(root, ".parquet")
+             if "/" not in f[len(root) + 1:] and (m := own.fullmatch(f[len(root) + 1:])) and int(m[1]) >= chunks]
+    for uri in stale:
+        storage.delete(uri)
+    return len(stale)
 
 
 def score_section(registry: MlflowRegistry | Callable[[], MlflowRegistry], model_name: str, scoring: ScoringConfig,

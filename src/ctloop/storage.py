@@ -10,7 +10,7 @@ URI             meaning                                                     clie
 ``abfs[s]://C@A.dfs.core.windows.net/K``  the same, account ``A`` named in the URI
 ==============  ==========================================================  =======================
 
-Every operation is :func:`read_bytes`, :func:`write_bytes`, :func:`exists`, :func:`list_files`,
+Every operation is :func:`read_bytes`, :func:`write_bytes`, :func:`exists`, :func:`delete`, :func:`list_files`,
 :func:`read_table`, :func:`write_table`, :func:`filesystem` (a ``pyarrow.fs`` filesystem for
 ``pyarrow.dataset`` scans), :func:`local_copy` and :func:`output_dir`; callers never see a
 cloud SDK. Credentials are the standard ones each cloud's tools already use (docs/storage.md):
@@ -187,6 +187,12 @@ class _Local:
 
     def exists(self, loc: Location) -> bool:
         return Path(loc.key).is_file()
+
+    def delete(self, loc: Location) -> None:
+        try:
+            Path(loc.key).unlink(missing_ok=True)
+        except PermissionError as exc:
+            raise DataSourceError(f"cannot delete {loc.uri}: permission denied") from exc
 
     def list(self, loc: Location, suffix: str) -> list[str]:
         base = Path(loc.key)
@@ -369,6 +375,17 @@ class _Gcs(_Remote):
         with self.errors(loc):
             return bool(loc.key) and client.bucket(loc.bucket).blob(loc.key).exists(**self.call_options())
 
+    def delete(self, loc: Location) -> None:
+        from google.api_core import exceptions as gexc
+
+        client = self.client(loc)
+        with self.errors(loc, client):
+            try:
+                client.bucket(loc.bucket).blob(loc.key).delete(**self.call_options())
+            except gexc.NotFound:
+                if not self._bucket_exists(client, loc):
+                    raise
+
     def list(self, loc: Location, suffix: str) -> list[str]:
         client = self.client(loc)
         prefix = _dir_prefix(loc.key)
@@ -489,6 +506,10 @@ class _S3(_Remote):
                     return False
                 raise
         return True
+
+    def delete(self, loc: Location) -> None:
+        with self.errors(loc):  # S3 answers 204 for a missing key too
+            self.client().delete_object(Bucket=loc.bucket, Key=loc.key)
 
     def list(self, loc: Location, suffix: str) -> list[str]:
         keys: list[str] = []
@@ -705,6 +726,16 @@ class _Azure(_Remote):
         with self.errors(loc):
             return bool(self.container(loc).get_blob_client(loc.key).exists())
 
+    def delete(self, loc: Location) -> None:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        with self.errors(loc):
+            try:
+                self.container(loc).delete_blob(loc.key)
+            except ResourceNotFoundError as exc:
+                if getattr(exc, "error_code", None) != "BlobNotFound":
+                    raise
+
     def list(self, loc: Location, suffix: str) -> list[str]:
         with self.errors(loc):
             names = [b.name for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key))]
@@ -759,6 +790,14 @@ def exists(uri: str) -> bool:
     """True if ``uri`` is an existing file or object (a directory or prefix is not)."""
     backend, loc = _backend(uri)
     return backend.exists(loc)
+
+
+def delete(uri: str) -> None:
+    """Remove the file or object ``uri``; one that is already gone is no error (a cleanup may be
+    retried). A missing bucket or container is an error."""
+    backend, loc = _backend(uri)
+    _need_key(loc)
+    backend.delete(loc)
 
 
 def list_files(prefix: str, suffix: str = "") -> list[str]:
@@ -994,6 +1033,7 @@ __all__ = [
     "read_bytes",
     "write_bytes",
     "exists",
+    "delete",
     "list_files",
     "filesystem",
     "local_copy",

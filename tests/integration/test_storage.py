@@ -89,6 +89,16 @@ def test_bytes_round_trip_and_exists(root, request):
     assert storage.read_bytes(uri) == b"second"
 
 
+def test_delete_removes_a_file_and_a_missing_one_is_no_error(root, request):
+    uri = f"{root}/d/part-0.bin"
+    storage.write_bytes(uri, b"x")
+    storage.write_bytes(f"{root}/d/part-1.bin", b"y")
+    storage.delete(uri)
+    assert not storage.exists(uri) and storage.list_files(f"{root}/d") == [f"{root}/d/part-1.bin"]
+    storage.delete(uri)  # already gone (a retried cleanup): nothing to do
+    assert on_server(request, f"{root}/d/part-1.bin") == b"y"
+
+
 def test_concurrent_writers_share_the_cached_clients(root):
     """The sink writes from worker threads: clients are cached per environment (and per thread
     for GCS), so writes from several threads at once all land."""

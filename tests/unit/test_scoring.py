@@ -201,6 +201,32 @@ def test_a_retry_rewrites_the_same_files(scorer, tmp_path):
     assert len(list((tmp_path / "log").rglob("*.parquet"))) == 3
 
 
+@pytest.mark.parametrize("logged", [True, False], ids=["log-root", "output-only"])
+def test_a_retry_in_fewer_chunks_removes_the_first_attempts_extra_chunks(scorer, tmp_path, logged):
+    """A retry with a larger ``batch_rows`` (the first attempt ran out of time in small chunks)
+    wrote fewer chunk files than its first attempt; the first attempt's later chunks stayed beside
+    them and every row they held was there twice, in the output and in the inference log. A retry
+    now leaves exactly its own chunks."""
+    _frame(rows=40).to_parquet(tmp_path / "in.parquet")
+    args = (scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"))
+    log = {"log_root": str(tmp_path / "log")} if logged else {}
+    other = scoring.score(*args, run_id="run-70", batch_rows=40, **log)  # another run in the same places
+    first = scoring.score(*args, run_id="run-7", batch_rows=10, **log)
+    retry = scoring.score(*args, run_id="run-7", batch_rows=16, **log)
+    assert (first.chunks, retry.chunks) == (4, 3)
+    out = _read(tmp_path / "out")
+    assert len(out) == 80 and out[out.run_id == "run-7"].request_id.is_unique
+    assert retry.stale_files == 1 + logged
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.parquet")) == sorted(
+        [f.rsplit("/", 1)[-1] for f in retry.files] + [other.files[0].rsplit("/", 1)[-1]])
+    if logged:
+        rows = pd.concat([pq.read_table(p).to_pandas() for p in (tmp_path / "log").rglob("*.parquet")])
+        assert len(rows) == 80 and rows.request_id.value_counts().max() == 2  # once per run, not more
+    again = scoring.score(*args, run_id="run-7", batch_rows=16, **log)  # nothing left to remove
+    assert again.stale_files == 0 and "removed" not in again.summary()
+    assert "removed 2 chunk file(s) an earlier attempt wrote" in retry.summary() if logged else True
+
+
 def test_a_value_that_does_not_fit_the_logs_type_is_kept_aside_as_the_sink_does(tmp_path):
     """The log registered ``region`` as double first (an earlier client sent numbers): text values
     become null there and are kept in ``_mistyped``, as ctloop.inference_log.schema.normalise does;
