@@ -197,3 +197,17 @@ def test_realized_metrics_per_window_after_rows_were_left_out():
                           "revision": "a"})
     per = realized.realized_metrics(frame, by=("revision",), window=pd.Timedelta("1h"), metrics=("accuracy",))
     assert per["window"].dt.hour.tolist() == [0, 1, 2] and per["rows"].tolist() == [1, 2, 2]
+
+
+def test_a_correction_with_the_same_label_time_wins_over_the_label_it_corrects(tmp_path):
+    # label_time is often the outcome's time, the same in a corrected file: the later ingest must
+    # win, not whichever part file a random name sorts first
+    old = tmp_path / "old.csv"
+    fix = tmp_path / "fix.csv"
+    old.write_text("request_id,label,label_time\na,1,2026-01-01T00:00:00Z\n")
+    fix.write_text("request_id,label,label_time\na,0,2026-01-01T00:00:00Z\n")
+    for trial in range(8):
+        store = str(tmp_path / f"store{trial}")
+        label_store.ingest_labels(str(old), store)
+        label_store.ingest_labels(str(fix), store)
+        assert float(label_join.index_store(store).label.iloc[0]) == 0.0, trial

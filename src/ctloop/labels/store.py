@@ -1,6 +1,7 @@
 """The label store: ground truth appended as Parquet, keyed by the inference log's join key.
 
-Labels are appended under ``<store>/labels/part-<uuid>.parquet`` with columns ``<key>``, optional
+Labels are appended under ``<store>/labels/part-<ingest time>-<uuid>.parquet`` (listed in ingest
+order: of two labels for the same key with the same ``label_time`` the later ingest wins) with columns ``<key>``, optional
 ``instance``, ``label`` and ``label_time``. ``<key>`` is the join key with the inference log and
 keeps its name: ``request_id`` (KServe's ``ce-id``) or a business key carried in a metadata header
 (``meta_x_order_id``, see docs/inference-log.md). A store holds one key: the first ingest records
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ctloop.columns import INSTANCE, LABEL, LABEL_TIME
@@ -141,7 +143,10 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     if known is None:
         write_bytes(f"{root}/labels/{STORE_MANIFEST}", json.dumps({"key": key, "format": 1}).encode(),
                     content_type="application/json")
-    write_table(out, f"{root}/labels/part-{uuid.uuid4().hex}.parquet")
+    # named by the ingest time first: the store's files list (sorted) in ingest order, so of two labels
+    # with the same label_time (a corrected file that keeps the outcome's time) the later ingest wins
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    write_table(out, f"{root}/labels/part-{stamp}-{uuid.uuid4().hex}.parquet")
     return len(out)
 
 
