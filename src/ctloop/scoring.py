@@ -300,6 +300,31 @@ def _ids_as_text(source: Any, id_column: str) -> Any:
                                                             filesystem=source.dataset.filesystem))
 
 
+def _why_unscorable(frame: pd.DataFrame, numeric: list[str], first_row: int, exc: BaseException) -> str:
+    """One line on why the model refused a batch: the first numeric feature with ±inf (no model
+    takes it) or, when the model names missing values, with a missing value, by column and input
+    row; else the first line of the model's own message (scikit-learn's run over several lines)."""
+    import numpy as np
+
+    text = (str(exc).strip() or type(exc).__name__).splitlines()[0][:300]
+    checks = [("inf", np.isinf)]
+    if "nan" in str(exc).lower():
+        checks.append(("missing", np.isnan))
+    for word, test in checks:
+        for name in numeric:
+            if name not in frame.columns:
+                continue
+            try:
+                values = frame[name].to_numpy(dtype=float, na_value=np.nan)
+            except (TypeError, ValueError):  # not numbers after all: the model's message says more
+                continue
+            hits = np.flatnonzero(test(values))
+            if len(hits):
+                return (f"column {name!r} is {word} in {len(hits)} row(s), first row {first_row + int(hits[0])} "
+                        f"(the model: {text})")
+    return text
+
+
 def _check_ids(source: Any, id_column: str, batch_rows: int) -> None:
     """One pass over the id column only: every id present and unique (as text)."""
     import pandas as pd
@@ -518,7 +543,8 @@ def score(
             predictions = scorer.predict(frame)
         except (ValueError, TypeError) as exc:
             raise DataSourceError(f"data: {scorer.name} v{scorer.version} cannot score rows {result.rows}.."
-                                  f"{result.rows + n - 1} of {source.uri}: {exc}") from exc
+                                  f"{result.rows + n - 1} of {source.uri}: "
+                                  f"{_why_unscorable(frame, scorer.numeric, result.rows, exc)}") from exc
         if id_column:
             ids = pa.array(normalise_keys(batch.column(id_column).to_pandas()).astype(object), pa.string())
         else:

@@ -438,3 +438,19 @@ def test_a_run_id_reused_for_another_input_is_refused_not_overwriting_the_first_
     # the same input again is a retry: it rewrites the same files
     scoring.score(scorer, str(tmp_path / "monday.parquet"), str(tmp_path / "out"), run_id="nightly", log_root=str(log))
     assert sorted(log.rglob("*.parquet")) == sorted(before)
+
+
+def test_a_value_the_model_cannot_take_is_one_line_naming_the_column_and_row(tmp_path):
+    """Before: scikit-learn's message as it came: several lines ("Input X contains NaN.\\n…") and
+    no column named ("Input X contains infinity")."""
+    df = _frame(rows=20)
+    model = LogisticRegression().fit(df[["a", "b", "c"]], df.y)  # no imputer: NaN is refused too
+    plain = scoring.Scorer(model, "credit", "3", "champion", ["a", "b", "c"], ["a", "b", "c"])
+    for value, word in ((np.inf, "inf"), (np.nan, "missing")):
+        bad = df.copy()
+        bad.loc[13, "b"] = value
+        bad.to_parquet(tmp_path / "in.parquet")
+        with pytest.raises(DataSourceError) as info:
+            scoring.score(plain, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r", batch_rows=10)
+        text = str(info.value)
+        assert "\n" not in text and "column 'b'" in text and word in text and "row 13" in text, text
