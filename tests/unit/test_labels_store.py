@@ -211,3 +211,30 @@ def test_a_correction_with_the_same_label_time_wins_over_the_label_it_corrects(t
         label_store.ingest_labels(str(old), store)
         label_store.ingest_labels(str(fix), store)
         assert float(label_join.index_store(store).label.iloc[0]) == 0.0, trial
+
+
+def test_rows_count_only_labels_the_metric_used_when_the_classes_are_not_given():
+    """A binary model's metrics leave out a label 2 (not a class 0/1); before, ``rows`` still
+    counted it: the table said 4 rows for metrics computed on 3."""
+    frame = pd.DataFrame({"prediction_1": [0.9, 0.2, 0.8, 0.7], "label": [1, 0, 1, 2], "revision": "a"})
+    per = realized.realized_metrics(frame, by=("revision",), metrics=("accuracy",))
+    assert per["rows"].tolist() == [3] and per["accuracy"].tolist() == [1.0]
+    assert realized.scorable(frame["label"]).tolist() == [True, True, True, False]
+
+
+def test_the_report_says_why_labelled_rows_are_left_out(tmp_path):
+    """Text labels without --classes: before, '200 labelled rows' above 'no labelled predictions
+    in this period', and no word why."""
+    from ctloop import reports
+
+    logged(tmp_path, "2026-01-05", {"request_id": ["a", "b", "c"], "instance": 0, "has_response": True,
+                                    "model_version": "1", "prediction_1": [0.9, 0.1, 0.8],
+                                    "time": ["2026-01-05T10:00:00Z"] * 3})
+    labels = tmp_path / "labels.csv"
+    labels.write_text("request_id,label\na,yes\nb,no\nc,yes\n")
+    label_store.ingest_labels(str(labels), str(tmp_path / "store"))
+    report = reports.realized_report(str(tmp_path / "logs"), str(tmp_path / "store"), "credit",
+                                     start="2026-01-05T00:00:00Z", end="2026-01-06T00:00:00Z")
+    assert report.table.empty
+    assert any("3 labelled rows left out" in w and "'yes'" in w and "--classes" in w for w in report.warnings), \
+        report.warnings
