@@ -238,3 +238,14 @@ def test_the_report_says_why_labelled_rows_are_left_out(tmp_path):
     assert report.table.empty
     assert any("3 labelled rows left out" in w and "'yes'" in w and "--classes" in w for w in report.warnings), \
         report.warnings
+
+
+def test_a_bad_label_time_or_instance_names_the_first_offending_value(tmp_path, capsys):
+    src = tmp_path / "labels.csv"
+    src.write_text("request_id,label,label_time\na,1,2026-01-01T00:00:00Z\nb,0,1700000000\n")
+    assert main(["labels", "ingest", "--labels", str(src), "--store", str(tmp_path / "s")]) == 2
+    assert "'1700000000'" in capsys.readouterr().err
+    src.write_text("request_id,label,instance\na,1,0\nb,0,1.5\n")
+    assert main(["labels", "ingest", "--labels", str(src), "--store", str(tmp_path / "s")]) == 2
+    assert "1.5" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()

@@ -125,8 +125,10 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
         inst = pd.to_numeric(frame[INSTANCE], errors="coerce")
         wrong = int((inst.isna() | (inst < 0) | (inst % 1 != 0)).sum())
         if wrong:
+            first = frame[INSTANCE][(inst.isna() | (inst < 0) | (inst % 1 != 0)).to_numpy()].iloc[0]
+            shown = "an empty value" if pd.isna(first) else repr(first.item() if hasattr(first, "item") else first)
             violations.append((INSTANCE, "non_negative_int", wrong, "instance must be the 0-based index of the "
-                               "instance within its request"))
+                               f"instance within its request (e.g. {shown})"))
         out[INSTANCE] = inst.astype("Int64") if not wrong else inst
     if violations:
         raise DataValidationError(violations)
@@ -134,8 +136,10 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     if "label_time" in frame.columns:
         times = pd.to_datetime(frame["label_time"], utc=True, format="mixed", errors="coerce")
         if int(times.isna().sum()):
+            first = frame["label_time"][times.isna().to_numpy()].iloc[0]
             raise DataValidationError([("label_time", "datetime", int(times.isna().sum()),
-                                        "label_time must be an ISO 8601 time, e.g. 2026-01-06T10:00:00Z")])
+                                        f"label_time must be an ISO 8601 time, e.g. 2026-01-06T10:00:00Z, not "
+                                        f"{first!r}")])
         out["label_time"] = times.map(lambda t: t.isoformat())
     else:
         out["label_time"] = pd.Timestamp.now("UTC").isoformat()
