@@ -335,3 +335,35 @@ def test_expect_continue_behind_a_pipelined_request_is_answered_when_its_turn_co
     data = asyncio.run(scenario())
     first_ok, cont = data.index(b"HTTP/1.1 200"), data.index(b"HTTP/1.1 100 Continue")
     assert first_ok < cont  # the 100 comes once the answers before it are written
+
+
+def test_a_request_head_without_end_is_431_and_the_connection_closed_not_buffered_without_bound(tmp_path):
+    """Before: header bytes were kept until the head ended, however many (300 MiB of one header
+    grew the sink by 330 MiB, unanswered): one client could exhaust the sink's memory."""
+    from ctloop.inference_log.protocol import MAX_HEAD_BYTES
+
+    async def scenario():
+        sink, protocol, transport, _ = await connected(tmp_path)
+        protocol.data_received(b"POST / HTTP/1.1\r\nHost: sink\r\nce-metadata: ")
+        chunk = b"x" * 65536
+        for _ in range(MAX_HEAD_BYTES // len(chunk) + 2):
+            protocol.data_received(chunk)
+        held = len(protocol.raw)
+        await sink.stop()
+        return answers(b"".join(transport.writes)), transport.closed, held, sink.stats.rejected
+    ((status, headers, body),), closed, held, rejected = asyncio.run(scenario())
+    assert (status, headers["connection"], closed) == (431, "close", True)
+    assert f"{MAX_HEAD_BYTES}" in json.loads(body)["error"] and rejected == {"oversize": 1}
+    assert held == 0
+
+
+def test_a_large_legitimate_head_is_still_accepted(tmp_path):
+    async def scenario():
+        sink, protocol, transport, _ = await connected(tmp_path)
+        meta = json.dumps({"X-Trace": ["t" * 100_000]}).encode()
+        protocol.data_received(post("m", "request", REQUEST, extra=b"Ce-Metadata: %s\r\n" % meta))
+        await until(lambda: transport.writes)
+        await sink.stop()
+        return answers(b"".join(transport.writes))
+    ((status, _, _),) = asyncio.run(scenario())
+    assert status == 200
