@@ -367,3 +367,29 @@ def test_a_large_legitimate_head_is_still_accepted(tmp_path):
         return answers(b"".join(transport.writes))
     ((status, _, _),) = asyncio.run(scenario())
     assert status == 200
+
+
+def test_a_request_that_stops_coming_midway_is_408_and_the_connection_closed(tmp_path):
+    """Before: a request whose head or body stopped coming (a client gone without a FIN, a
+    Content-Length larger than the body) kept its connection open forever: the idle check only
+    closed connections between requests, so such connections piled up until the sink ran out of
+    file descriptors."""
+    async def scenario():
+        sink = Sink(str(tmp_path / "root"), str(tmp_path / "wal"), flush_rows=10**9, flush_seconds=10**6)
+        await sink.start()
+        closed = []
+        for stalled in (post("s", "request", REQUEST)[:40],  # head cut
+                        post("s", "request", REQUEST)[:-5]):  # body cut
+            protocol = SinkProtocol(SimpleNamespace(timeout_keep_alive=0.05), SimpleNamespace(connections=set()),
+                                    app=create_app(sink))
+            protocol.stall_seconds = 0.1
+            transport = Transport()
+            protocol.connection_made(transport)
+            protocol.data_received(stalled)
+            await until(lambda transport=transport: transport.closed, timeout=5)
+            closed.append(answers(b"".join(transport.writes)))
+        await sink.stop()
+        return closed
+    for got in asyncio.run(scenario()):
+        ((status, headers, body),) = got
+        assert (status, headers["connection"]) == (408, "close") and "stopped coming" in json.loads(body)["error"]

@@ -45,6 +45,10 @@ MAX_QUEUED = 32  # answers a connection may owe (pipelined requests) before it i
 # KServe's agent itself accepts. httptools has no limit: without one a head that never ends was
 # kept in memory as it came, however large
 MAX_HEAD_BYTES = 1 << 20
+# seconds a request may go without a byte once begun before it is answered 408 and its connection
+# closed (a client gone without a FIN, a Content-Length larger than the body): checked with the
+# keep-alive timer, so after up to this plus the keep-alive timeout
+STALL_SECONDS = 30.0
 
 
 _NAMES: dict[bytes, str] = {}  # header name as sent -> lowercase name, "" for one the app does not read
@@ -119,6 +123,8 @@ class SinkProtocol(asyncio.Protocol):
         self.in_head = False  # the request line and headers of a request are being read
         self.head_bytes = 0
         self.timer: asyncio.TimerHandle | None = None
+        self.stall_seconds = STALL_SECONDS
+        self.last_data = 0.0  # loop time of the last bytes received
         # the request being parsed
         self.url = b""
         self.headers: dict[str, str] = {}
@@ -132,6 +138,7 @@ class SinkProtocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.connections.add(self)
         self.transport = transport  # type: ignore[assignment]
+        self.last_data = self.loop.time()
         sockname = transport.get_extra_info("sockname")
         self.port = sockname[1] if isinstance(sockname, tuple) else None
         self.timer = self.loop.call_later(self.idle_seconds, self._idle_check)
@@ -144,6 +151,7 @@ class SinkProtocol(asyncio.Protocol):
         self.answers.clear()
 
     def data_received(self, data: bytes) -> None:
+        self.last_data = self.loop.time()
         if self.broken and not self.in_request:  # the last request is whole: what follows is not read
             return
         try:
@@ -190,6 +198,9 @@ class SinkProtocol(asyncio.Protocol):
         if not self.answers and not self.in_request and self.begun == self.seen:
             self.transport.close()
             return
+        if self.in_request and not self.broken and self.loop.time() - self.last_data >= self.stall_seconds:
+            self._refuse(f"the request stopped coming: no byte for {self.stall_seconds:g} s", status=408)
+            return  # the answer closes the connection once the answers before it are out
         self.seen = self.begun
         self.timer = self.loop.call_later(self.idle_seconds, self._idle_check)
 
@@ -349,4 +360,4 @@ class SinkProtocol(asyncio.Protocol):
             self._flow()
 
 
-__all__ = ["SinkProtocol", "encode", "MAX_QUEUED", "MAX_HEAD_BYTES"]
+__all__ = ["SinkProtocol", "encode", "MAX_QUEUED", "MAX_HEAD_BYTES", "STALL_SECONDS"]
