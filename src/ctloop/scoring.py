@@ -30,7 +30,8 @@ single-instance request (:mod:`ctloop.inference_log.layout`, the column types of
 them like served traffic and labels ingested by ``request_id`` join them (``ctloop labels``).
 
 **Refusals** (before anything is written): an unknown model or alias, an input that is missing, lacks
-a feature of the model, has text in a numeric feature, lacks the id column or repeats an id;
+a feature of the model, has text in a numeric feature, integers in a text feature (Parquet; a CSV
+file's text features are read as text), lacks the id column or repeats an id;
 ``batch_rows`` below 1; an output under a file.
 """
 
@@ -284,18 +285,43 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
                           f"{', '.join(columns[:20])}{' …' if len(columns) > 20 else ''})")
 
 
-def _ids_as_text(source: Any, id_column: str) -> Any:
-    """A CSV source whose id column is read as text, as the label store reads keys from CSV
-    (``00123`` stays ``00123``; type inference would make it the number 123)."""
+def _text_features(scorer: Scorer, source: Any) -> list[str]:
+    """The text (categorical) features that arrive as numbers: CSV type inference makes a code
+    column whose values in this file happen to be digits (``013``, ``77``) the numbers 13 and 77,
+    categories the model never saw, so every row would be scored as an unknown code. A CSV
+    source's are returned (read as text, :func:`_as_text`); in other formats integer and decimal
+    ones are refused."""
+    import pyarrow as pa
+
+    found = [name for name in scorer.features if name not in scorer.numeric
+             and (pa.types.is_integer(kind := source.schema.field(name).type) or pa.types.is_floating(kind)
+                  or pa.types.is_decimal(kind))]
+    if found and (source.format != "csv" or source.partition_keys):
+        # a float column passes: it may be a text column with no value in it (NaN), which the model imputes
+        wrong = [n for n in found if not pa.types.is_floating(source.schema.field(n).type)]
+        if not wrong:
+            return []
+        name = wrong[0]
+        raise DataSourceError(f"data: column {name!r} of {source.uri} is {source.schema.field(name).type}, but "
+                              f"{scorer.name} v{scorer.version} was trained with text there: write it as text "
+                              "(a string column)")
+    return found
+
+
+def _as_text(source: Any, names: list[str]) -> Any:
+    """A CSV source whose ``names`` are read as text: the id column, as the label store reads keys
+    from CSV (``00123`` stays ``00123``; type inference would make it the number 123), and text
+    features whose values look like numbers (:func:`_text_features`)."""
     import dataclasses
 
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.dataset as pads
 
-    if source.format != "csv" or source.partition_keys:
+    if not names or source.format != "csv" or source.partition_keys:
         return source
-    csv = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types={id_column: pa.string()}))
+    types = dict.fromkeys(names, pa.string())
+    csv = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types=types))
     return dataclasses.replace(source, dataset=pads.dataset(source.files, format=csv,
                                                             filesystem=source.dataset.filesystem))
 
@@ -504,8 +530,8 @@ def score(
     source = data if not isinstance(data, str) else open_input(data)
     data = source.uri
     _check_columns(scorer, source, id_column)
+    source = _as_text(source, list(dict.fromkeys([*_text_features(scorer, source), *([id_column] if id_column else [])])))
     if id_column:
-        source = _ids_as_text(source, id_column)
         _check_ids(source, id_column, batch_rows)
     first = first_attempt(log_root, scorer.name, run_id)  # a retry: log as the first attempt did
     if first is not None:

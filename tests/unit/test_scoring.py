@@ -454,3 +454,39 @@ def test_a_value_the_model_cannot_take_is_one_line_naming_the_column_and_row(tmp
             scoring.score(plain, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r", batch_rows=10)
         text = str(info.value)
         assert "\n" not in text and "column 'b'" in text and word in text and "row 13" in text, text
+
+
+def _text_code_scorer():
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    df = _frame(rows=200)
+    df["code"] = np.where(df.a > 0, "013", np.where(df.b > 0, "77", "A1"))  # text: one code has a letter
+    model = make_pipeline(make_column_transformer((OneHotEncoder(handle_unknown="ignore"), ["code"]),
+                                                  remainder="passthrough"), LogisticRegression())
+    model.fit(df[["a", "b", "code"]], df.y)
+    return df, scoring.Scorer(model, "credit", "3", "champion", ["a", "b", "code"], ["a", "b"])
+
+
+def test_a_text_feature_that_looks_numeric_in_a_csv_is_read_as_text(tmp_path):
+    """A text feature whose values in this file are all digits ('013', '77'): CSV type inference
+    made them the numbers 13 and 77, which the model had never seen as categories: every row was
+    scored as an unknown code, silently."""
+    df, scorer = _text_code_scorer()
+    digits = df[df.code != "A1"].reset_index(drop=True)
+    digits[["a", "b", "code"]].to_csv(tmp_path / "in.csv", index=False)
+    result = scoring.score(scorer, str(tmp_path / "in.csv"), str(tmp_path / "out"), run_id="r")
+    expected = scorer.model.predict_proba(digits[["a", "b", "code"]])[:, 1]
+    np.testing.assert_allclose(_read(tmp_path / "out")["prediction_1"], expected)
+    assert result.rows == len(digits)
+
+
+def test_numbers_in_a_text_feature_of_parquet_are_refused_naming_the_column(tmp_path):
+    df, scorer = _text_code_scorer()
+    df.assign(code=13)[["a", "b", "code"]].to_parquet(tmp_path / "in.parquet")
+    with pytest.raises(DataSourceError) as info:
+        scoring.score(scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r")
+    text = str(info.value)
+    assert "column 'code'" in text and "int64" in text and "text" in text and "\n" not in text
+    assert not (tmp_path / "out").exists()
