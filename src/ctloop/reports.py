@@ -139,6 +139,7 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
         usable = scorable(frame[LABEL], list(classes) or None, task)
         if not usable.all():
             first = frame[LABEL][~usable].iloc[0]
+            first = first.item() if hasattr(first, "item") else first  # 2.0, not np.float64(2.0)
             what = ("numbers" if task == "regression" else f"classes of the model ({', '.join(map(str, classes))})"
                     if classes else "0 or 1 (pass --classes, the model's classes in its order, for other labels)")
             warnings.append(f"{int((~usable).sum())} labelled rows left out: their labels are not {what}, "

@@ -238,6 +238,14 @@ def test_the_report_says_why_labelled_rows_are_left_out(tmp_path):
     assert report.table.empty
     assert any("3 labelled rows left out" in w and "'yes'" in w and "--classes" in w for w in report.warnings), \
         report.warnings
+    labels.write_text("request_id,label\na,1\nb,0\nc,2\n")
+    label_store.ingest_labels(str(labels), str(tmp_path / "store2"))
+    report = reports.realized_report(str(tmp_path / "logs"), str(tmp_path / "store2"), "credit",
+                                     start="2026-01-05T00:00:00Z", end="2026-01-06T00:00:00Z")
+    assert report.table["rows"].tolist() == [2]
+    assert [w for w in report.warnings if "left out" in w] == [
+        "1 labelled rows left out: their labels are not 0 or 1 (pass --classes, the model's classes in its order, "
+        "for other labels), e.g. 2.0"], report.warnings
 
 
 def test_a_bad_label_time_or_instance_names_the_first_offending_value(tmp_path, capsys):
