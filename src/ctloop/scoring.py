@@ -31,7 +31,8 @@ them like served traffic and labels ingested by ``request_id`` join them (``ctlo
 
 **Refusals** (before anything is written): an unknown model or alias, an input that is missing, lacks
 a feature of the model, has text in a numeric feature, integers in a text feature (Parquet; a CSV
-file's text features are read as text), lacks the id column or repeats an id;
+file's text features are read as text), has a file (of several) without a feature or with text in a
+numeric one, lacks the id column or repeats an id;
 ``batch_rows`` below 1; an output under a file.
 """
 
@@ -285,6 +286,47 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
                           f"{', '.join(columns[:20])}{' …' if len(columns) > 20 else ''})")
 
 
+def _check_files(scorer: Scorer, source: Any) -> Any:
+    """An input of several files: each must have every feature (the dataset's columns are its
+    first file's, and a file without one would be scored with it missing, silently), and a
+    numeric feature whole in one file (int64) is read as float64 from every file (else the
+    first file's int64 is imposed on the others and the run fails midway). Reads each file's
+    schema: its Parquet footer, or its first CSV block."""
+    import dataclasses
+
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+    if len(source.files) < 2:
+        return source
+    wanted = [f for f in scorer.features if f not in source.partition_keys]
+    try:
+        for fragment in source.dataset.get_fragments():
+            physical = fragment.physical_schema
+            missing = [f for f in wanted if f not in physical.names]
+            if missing:
+                raise DataSourceError(f"data: {fragment.path} has no column {missing[0]!r}, a feature of {scorer.name} "
+                                      f"v{scorer.version}" + (f" (missing: {', '.join(missing)})"
+                                                              if len(missing) > 1 else ""))
+            for name in scorer.numeric:
+                kind = physical.field(name).type if name in physical.names else pa.null()
+                if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)
+                        or pa.types.is_decimal(kind)):
+                    raise DataSourceError(f"data: column {name!r} of {fragment.path} is {kind}, but {scorer.name} "
+                                          f"v{scorer.version} needs numbers there")
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise DataSourceError(f"data: cannot read a file of {source.uri}: {exc}") from exc
+    schema = source.dataset.schema
+    whole = [n for n in scorer.numeric if n in schema.names and pa.types.is_integer(schema.field(n).type)]
+    for name in whole:
+        schema = schema.set(schema.get_field_index(name), pa.field(name, pa.float64()))
+    if not whole:
+        return source
+    dataset = source.dataset  # the same files and partition values, read into the wider schema
+    wider = pads.FileSystemDataset(list(dataset.get_fragments()), schema, dataset.format, dataset.filesystem)
+    return dataclasses.replace(source, dataset=wider)
+
+
 def _text_features(scorer: Scorer, source: Any) -> list[str]:
     """The text (categorical) features that arrive as numbers: CSV type inference makes a code
     column whose values in this file happen to be digits (``013``, ``77``) the numbers 13 and 77,
@@ -531,6 +573,7 @@ def score(
     data = source.uri
     _check_columns(scorer, source, id_column)
     source = _as_text(source, list(dict.fromkeys([*_text_features(scorer, source), *([id_column] if id_column else [])])))
+    source = _check_files(scorer, source)
     if id_column:
         _check_ids(source, id_column, batch_rows)
     first = first_attempt(log_root, scorer.name, run_id)  # a retry: log as the first attempt did

@@ -490,3 +490,37 @@ def test_numbers_in_a_text_feature_of_parquet_are_refused_naming_the_column(tmp_
     text = str(info.value)
     assert "column 'code'" in text and "int64" in text and "text" in text and "\n" not in text
     assert not (tmp_path / "out").exists()
+
+
+def test_daily_files_whose_feature_is_integral_one_day_score_together(scorer, tmp_path):
+    """A directory of daily files, one of them with a feature that happened to hold whole numbers
+    (pandas writes int64): the first file's schema was imposed on the others and the run failed
+    midway, 'Float value 0.125730 was truncated converting to int64', after writing chunks."""
+    df = _frame(rows=40)
+    (tmp_path / "in").mkdir()
+    df.iloc[:20].assign(a=df.a.iloc[:20].round().astype(int)).to_parquet(tmp_path / "in" / "day-1.parquet")
+    df.iloc[20:].to_parquet(tmp_path / "in" / "day-2.parquet")
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "csv" / "day-1.csv").write_text("a,b,c\n1,2,3\n")
+    (tmp_path / "csv" / "day-2.csv").write_text("a,b,c\n1.5,2,3\n")
+    for source in ("in", "csv"):
+        result = scoring.score(scorer, str(tmp_path / source), str(tmp_path / f"out-{source}"), run_id="r")
+        assert result.rows == {"in": 40, "csv": 2}[source]
+
+
+def test_a_file_of_a_directory_without_a_feature_is_refused_naming_it(scorer, tmp_path):
+    """Before: the file's rows were scored with the feature missing (a model that imputes
+    predicted them from a made-up value, silently)."""
+    df = _frame(rows=40)
+    (tmp_path / "in").mkdir()
+    df.iloc[:20].to_parquet(tmp_path / "in" / "day-1.parquet")
+    df.iloc[20:].drop(columns=["c"]).to_parquet(tmp_path / "in" / "day-2.parquet")
+    with pytest.raises(DataSourceError) as info:
+        scoring.score(scorer, str(tmp_path / "in"), str(tmp_path / "out"), run_id="r")
+    text = str(info.value)
+    assert "day-2.parquet has no column 'c'" in text and "\n" not in text
+    assert not (tmp_path / "out").exists()
+    df.iloc[20:].assign(a="x").to_parquet(tmp_path / "in" / "day-2.parquet")  # text in a numeric feature
+    with pytest.raises(DataSourceError, match="column 'a' of .*day-2.parquet is string, but credit v3 needs numbers"):
+        scoring.score(scorer, str(tmp_path / "in"), str(tmp_path / "out"), run_id="r")
+    assert not (tmp_path / "out").exists()
