@@ -97,9 +97,10 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
     import pandas as pd
 
     from ctloop import metrics as M
+    from ctloop.columns import LABEL
     from ctloop.inference_log.reader import read_log
     from ctloop.labels.join import join_store
-    from ctloop.labels.realized import realized_metrics, resolve, score_columns
+    from ctloop.labels.realized import realized_metrics, resolve, scorable, score_columns
     from ctloop.timeutil import parse_duration
 
     if by not in GROUPINGS:
@@ -135,6 +136,14 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
         frame = frame.iloc[:0]
     if len(frame):
         frame = frame.assign(model_version=frame["model_version"].replace("", "unknown"))
+        usable = scorable(frame[LABEL], list(classes) or None, task)
+        if not usable.all():
+            first = frame[LABEL][~usable].iloc[0]
+            first = first.item() if hasattr(first, "item") else first  # 2.0, not np.float64(2.0)
+            what = ("numbers" if task == "regression" else f"classes of the model ({', '.join(map(str, classes))})"
+                    if classes else "0 or 1 (pass --classes, the model's classes in its order, for other labels)")
+            warnings.append(f"{int((~usable).sum())} labelled rows left out: their labels are not {what}, "
+                            f"e.g. {first!r}")
     table = realized_metrics(frame, task=task, score=scored, by=(by,), window=span, metrics=chosen,
                              classes=list(classes) or None) if len(frame) else pd.DataFrame()
     return RealizedReport(table, by, chosen, begin, stop, window, span, int(len(logs)), joined.describe(), warnings)

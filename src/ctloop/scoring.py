@@ -31,7 +31,9 @@ single-instance request (:mod:`ctloop.inference_log.layout`, the column types of
 them like served traffic and labels ingested by ``request_id`` join them (``ctloop labels``).
 
 **Refusals** (before anything is written): an unknown model or alias, an input that is missing, lacks
-a feature of the model, has text in a numeric feature, lacks the id column or repeats an id;
+a feature of the model, has text in a numeric feature, integers in a text feature (Parquet; a CSV
+file's text features are read as text), has a file (of several) without a feature or with text in a
+numeric one, lacks the id column or repeats an id;
 ``batch_rows`` below 1; an output under a file.
 """
 
@@ -289,20 +291,111 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
                           f"{', '.join(columns[:20])}{' …' if len(columns) > 20 else ''})")
 
 
-def _ids_as_text(source: Any, id_column: str) -> Any:
-    """A CSV source whose id column is read as text, as the label store reads keys from CSV
-    (``00123`` stays ``00123``; type inference would make it the number 123)."""
+def _check_files(scorer: Scorer, source: Any) -> Any:
+    """An input of several files: each must have every feature (the dataset's columns are its
+    first file's, and a file without one would be scored with it missing, silently), and a
+    numeric feature whole in one file (int64) is read as float64 from every file (else the
+    first file's int64 is imposed on the others and the run fails midway). Reads each file's
+    schema: its Parquet footer, or its first CSV block."""
+    import dataclasses
+
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+    if len(source.files) < 2:
+        return source
+    wanted = [f for f in scorer.features if f not in source.partition_keys]
+    try:
+        for fragment in source.dataset.get_fragments():
+            physical = fragment.physical_schema
+            missing = [f for f in wanted if f not in physical.names]
+            if missing:
+                raise DataSourceError(f"data: {fragment.path} has no column {missing[0]!r}, a feature of {scorer.name} "
+                                      f"v{scorer.version}" + (f" (missing: {', '.join(missing)})"
+                                                              if len(missing) > 1 else ""))
+            for name in scorer.numeric:
+                kind = physical.field(name).type if name in physical.names else pa.null()
+                if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)
+                        or pa.types.is_decimal(kind)):
+                    raise DataSourceError(f"data: column {name!r} of {fragment.path} is {kind}, but {scorer.name} "
+                                          f"v{scorer.version} needs numbers there")
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise DataSourceError(f"data: cannot read a file of {source.uri}: {exc}") from exc
+    schema = source.dataset.schema
+    whole = [n for n in scorer.numeric if n in schema.names and pa.types.is_integer(schema.field(n).type)]
+    for name in whole:
+        schema = schema.set(schema.get_field_index(name), pa.field(name, pa.float64()))
+    if not whole:
+        return source
+    dataset = source.dataset  # the same files and partition values, read into the wider schema
+    wider = pads.FileSystemDataset(list(dataset.get_fragments()), schema, dataset.format, dataset.filesystem)
+    return dataclasses.replace(source, dataset=wider)
+
+
+def _text_features(scorer: Scorer, source: Any) -> list[str]:
+    """The text (categorical) features that arrive as numbers: CSV type inference makes a code
+    column whose values in this file happen to be digits (``013``, ``77``) the numbers 13 and 77,
+    categories the model never saw, so every row would be scored as an unknown code. A CSV
+    source's are returned (read as text, :func:`_as_text`); in other formats integer and decimal
+    ones are refused."""
+    import pyarrow as pa
+
+    found = [name for name in scorer.features if name not in scorer.numeric
+             and (pa.types.is_integer(kind := source.schema.field(name).type) or pa.types.is_floating(kind)
+                  or pa.types.is_decimal(kind))]
+    if found and (source.format != "csv" or source.partition_keys):
+        # a float column passes: it may be a text column with no value in it (NaN), which the model imputes
+        wrong = [n for n in found if not pa.types.is_floating(source.schema.field(n).type)]
+        if not wrong:
+            return []
+        name = wrong[0]
+        raise DataSourceError(f"data: column {name!r} of {source.uri} is {source.schema.field(name).type}, but "
+                              f"{scorer.name} v{scorer.version} was trained with text there: write it as text "
+                              "(a string column)")
+    return found
+
+
+def _as_text(source: Any, names: list[str]) -> Any:
+    """A CSV source whose ``names`` are read as text: the id column, as the label store reads keys
+    from CSV (``00123`` stays ``00123``; type inference would make it the number 123), and text
+    features whose values look like numbers (:func:`_text_features`)."""
     import dataclasses
 
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.dataset as pads
 
-    if source.format != "csv" or source.partition_keys:
+    if not names or source.format != "csv" or source.partition_keys:
         return source
-    csv = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types={id_column: pa.string()}))
+    types = dict.fromkeys(names, pa.string())
+    csv = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types=types))
     return dataclasses.replace(source, dataset=pads.dataset(source.files, format=csv,
                                                             filesystem=source.dataset.filesystem))
+
+
+def _why_unscorable(frame: pd.DataFrame, numeric: list[str], first_row: int, exc: BaseException) -> str:
+    """One line on why the model refused a batch: the first numeric feature with ±inf (no model
+    takes it) or, when the model names missing values, with a missing value, by column and input
+    row; else the first line of the model's own message (scikit-learn's run over several lines)."""
+    import numpy as np
+
+    text = (str(exc).strip() or type(exc).__name__).splitlines()[0][:300]
+    checks = [("inf", np.isinf)]
+    if "nan" in str(exc).lower():
+        checks.append(("missing", np.isnan))
+    for word, test in checks:
+        for name in numeric:
+            if name not in frame.columns:
+                continue
+            try:
+                values = frame[name].to_numpy(dtype=float, na_value=np.nan)
+            except (TypeError, ValueError):  # not numbers after all: the model's message says more
+                continue
+            hits = np.flatnonzero(test(values))
+            if len(hits):
+                return (f"column {name!r} is {word} in {len(hits)} row(s), first row {first_row + int(hits[0])} "
+                        f"(the model: {text})")
+    return text
 
 
 def _check_ids(source: Any, id_column: str, batch_rows: int) -> None:
@@ -486,8 +579,9 @@ def score(
     source = data if not isinstance(data, str) else open_input(data)
     data = source.uri
     _check_columns(scorer, source, id_column)
+    source = _as_text(source, list(dict.fromkeys([*_text_features(scorer, source), *([id_column] if id_column else [])])))
+    source = _check_files(scorer, source)
     if id_column:
-        source = _ids_as_text(source, id_column)
         _check_ids(source, id_column, batch_rows)
     first = first_attempt(log_root, scorer.name, run_id)  # a retry: log as the first attempt did
     if first is not None:
@@ -526,7 +620,8 @@ def score(
             predictions = scorer.predict(frame)
         except (ValueError, TypeError) as exc:
             raise DataSourceError(f"data: {scorer.name} v{scorer.version} cannot score rows {result.rows}.."
-                                  f"{result.rows + n - 1} of {source.uri}: {exc}") from exc
+                                  f"{result.rows + n - 1} of {source.uri}: "
+                                  f"{_why_unscorable(frame, scorer.numeric, result.rows, exc)}") from exc
         if id_column:
             ids = pa.array(normalise_keys(batch.column(id_column).to_pandas()).astype(object), pa.string())
         else:

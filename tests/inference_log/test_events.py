@@ -276,3 +276,24 @@ def test_a_pretty_printed_body_is_one_wal_line_and_replays_unchanged(breaks):
     assert Event.from_json(line).body == body == event.body
     compact = json.dumps(body).encode()
     assert parse_event(headers(), compact).raw is compact, "a body without line breaks is not copied"
+
+
+def test_raw_utf8_header_values_from_kserves_agent_are_not_garbled():
+    """sdk-go sends header values unencoded: a business key in UTF-8 reaches the sink as raw
+    bytes, which HTTP servers hand over as latin-1 text. Before: stored as 'MÃ¼ller'."""
+    raw = {"ce-id": "größe-1", "ce-metadata": '{"X-Customer": ["Müller 100%"]}'}
+    h = headers("request", **{k: v.encode().decode("latin-1") for k, v in raw.items()})
+    rows = join(parse_event(h, b'{"instances": [[1]]}'), None)
+    assert rows[0]["request_id"] == "größe-1" and rows[0]["meta_x_customer"] == "Müller 100%"
+    # a latin-1 byte that is not UTF-8 (obs-text) is kept as it came
+    latin = parse_event(headers("request", **{"ce-id": "caf\xe9"}), b"{}")
+    assert latin.id == "caf\xe9"
+
+
+def test_two_v2_tensors_with_one_name_are_refused_not_merged():
+    """Before: accepted (200), and the second tensor's values silently replaced the first's."""
+    body = {"inputs": [{"name": "a", "shape": [1], "datatype": "FP32", "data": [1.0]},
+                       {"name": "a", "shape": [1], "datatype": "INT64", "data": [2]}]}
+    with pytest.raises(RejectedEvent, match="'inputs'\\[1\\].*name 'a'") as info:
+        event("request", body)
+    assert info.value.status == 400 and info.value.code == "bad_payload"

@@ -335,3 +335,61 @@ def test_expect_continue_behind_a_pipelined_request_is_answered_when_its_turn_co
     data = asyncio.run(scenario())
     first_ok, cont = data.index(b"HTTP/1.1 200"), data.index(b"HTTP/1.1 100 Continue")
     assert first_ok < cont  # the 100 comes once the answers before it are written
+
+
+def test_a_request_head_without_end_is_431_and_the_connection_closed_not_buffered_without_bound(tmp_path):
+    """Before: header bytes were kept until the head ended, however many (300 MiB of one header
+    grew the sink by 330 MiB, unanswered): one client could exhaust the sink's memory."""
+    from ctloop.inference_log.protocol import MAX_HEAD_BYTES
+
+    async def scenario():
+        sink, protocol, transport, _ = await connected(tmp_path)
+        protocol.data_received(b"POST / HTTP/1.1\r\nHost: sink\r\nce-metadata: ")
+        chunk = b"x" * 65536
+        for _ in range(MAX_HEAD_BYTES // len(chunk) + 2):
+            protocol.data_received(chunk)
+        held = len(protocol.raw)
+        await sink.stop()
+        return answers(b"".join(transport.writes)), transport.closed, held, sink.stats.rejected
+    ((status, headers, body),), closed, held, rejected = asyncio.run(scenario())
+    assert (status, headers["connection"], closed) == (431, "close", True)
+    assert f"{MAX_HEAD_BYTES}" in json.loads(body)["error"] and rejected == {"oversize": 1}
+    assert held == 0
+
+
+def test_a_large_legitimate_head_is_still_accepted(tmp_path):
+    async def scenario():
+        sink, protocol, transport, _ = await connected(tmp_path)
+        meta = json.dumps({"X-Trace": ["t" * 100_000]}).encode()
+        protocol.data_received(post("m", "request", REQUEST, extra=b"Ce-Metadata: %s\r\n" % meta))
+        await until(lambda: transport.writes)
+        await sink.stop()
+        return answers(b"".join(transport.writes))
+    ((status, _, _),) = asyncio.run(scenario())
+    assert status == 200
+
+
+def test_a_request_that_stops_coming_midway_is_408_and_the_connection_closed(tmp_path):
+    """Before: a request whose head or body stopped coming (a client gone without a FIN, a
+    Content-Length larger than the body) kept its connection open forever: the idle check only
+    closed connections between requests, so such connections piled up until the sink ran out of
+    file descriptors."""
+    async def scenario():
+        sink = Sink(str(tmp_path / "root"), str(tmp_path / "wal"), flush_rows=10**9, flush_seconds=10**6)
+        await sink.start()
+        closed = []
+        for stalled in (post("s", "request", REQUEST)[:40],  # head cut
+                        post("s", "request", REQUEST)[:-5]):  # body cut
+            protocol = SinkProtocol(SimpleNamespace(timeout_keep_alive=0.05), SimpleNamespace(connections=set()),
+                                    app=create_app(sink))
+            protocol.stall_seconds = 0.1
+            transport = Transport()
+            protocol.connection_made(transport)
+            protocol.data_received(stalled)
+            await until(lambda transport=transport: transport.closed, timeout=5)
+            closed.append(answers(b"".join(transport.writes)))
+        await sink.stop()
+        return closed
+    for got in asyncio.run(scenario()):
+        ((status, headers, body),) = got
+        assert (status, headers["connection"]) == (408, "close") and "stopped coming" in json.loads(body)["error"]

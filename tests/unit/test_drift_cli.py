@@ -252,3 +252,35 @@ def test_csv_dates_are_text_to_both_engines(tmp_path, timed_tables, capsys):
     assert tables["memory"] == tables["stream"]
     assert "due_at  categorical" in tables["memory"] and "skipped 1 column(s): created_at (object, time column)" \
         in tables["memory"]
+
+
+@pytest.mark.parametrize("engine", ["memory", "stream"])
+def test_two_inference_log_windows_compare_features_not_the_logs_identity_columns(tmp_path, capsys, engine):
+    """Last week's log against this week's: request ids, times and the _mistyped column were
+    compared as features, and request_id and time (new values every window) always 'drifted'."""
+    rng = np.random.default_rng(3)
+
+    def window(day, n=300):
+        return pd.DataFrame({
+            "instance": 0, "request_id": [f"{day}-{i}" for i in range(n)], "model": "credit",
+            "namespace": "ml", "revision": "v1", "model_version": "1", "component": "predictor",
+            "time": [f"2026-12-0{day}T10:00:{i % 60:02d}Z" for i in range(n)], "has_response": True,
+            "has_request": True, "_mistyped": None, "income": rng.normal(0, 1, n),
+            "region": rng.choice(["n", "s"], n), "prediction_1": rng.random(n)})
+
+    for day in (1, 2):
+        d = tmp_path / "log" / "model=credit" / f"date=2026-12-0{day}" / "revision=v1"
+        d.mkdir(parents=True)
+        window(day).to_parquet(d / "part-1.parquet")
+    code, out, err = _run(capsys, "--reference", str(tmp_path / "log/model=credit/date=2026-12-01"),
+                          "--current", str(tmp_path / "log/model=credit/date=2026-12-02"), "--engine", engine,
+                          "--quiet", "--output", str(tmp_path / engine), "--no-report")
+    assert code == 0, err
+    saved = json.loads((tmp_path / engine / "drift.json").read_text())
+    assert [c["column"] for c in saved["columns"]] == ["income", "region", "prediction_1"]
+    assert " of 3 columns drifted" in out
+    skipped = {s["column"]: s["reason"] for s in saved["skipped"]}
+    assert set(skipped) == {"instance", "request_id", "model", "namespace", "model_version",  # revision: a
+                            "component", "time", "has_response", "has_request", "_mistyped"}  # partition
+    assert set(skipped.values()) == {"inference log identity"}
+    assert any(line.startswith("skipped 10 column(s): instance (") for line in out.splitlines())

@@ -239,3 +239,15 @@ def test_index_store_collects_garbage_per_batch_of_labels_not_per_file(tmp_path,
     calls.clear()
     join.index_store(str(root), batch_rows=20)  # batches smaller than a file: still bounded by batch_rows
     assert len(calls) >= 2000 // (2 * 20), len(calls)
+
+
+def test_labels_for_keys_the_log_never_saw_join_nothing_instead_of_a_keyerror(tmp_path):
+    """Before: KeyError '_ctloop_position' (a traceback from `ctloop labels report`) when no
+    logged row had a label, e.g. labels of another period or keyed by numbers the log lacks."""
+    logs = traffic()
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"request_id": ["nope-1", "nope-2"], "label": [0, 1]}).to_csv(labels, index=False)
+    ingest_labels(str(labels), str(tmp_path / "store"))
+    result = join_store(logs, str(tmp_path / "store"))
+    assert len(result.frame) == 0 and "label" in result.frame.columns
+    assert result.describe().startswith("0 labelled rows")

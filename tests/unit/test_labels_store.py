@@ -197,3 +197,63 @@ def test_realized_metrics_per_window_after_rows_were_left_out():
                           "revision": "a"})
     per = realized.realized_metrics(frame, by=("revision",), window=pd.Timedelta("1h"), metrics=("accuracy",))
     assert per["window"].dt.hour.tolist() == [0, 1, 2] and per["rows"].tolist() == [1, 2, 2]
+
+
+def test_a_correction_with_the_same_label_time_wins_over_the_label_it_corrects(tmp_path):
+    # label_time is often the outcome's time, the same in a corrected file: the later ingest must
+    # win, not whichever part file a random name sorts first
+    old = tmp_path / "old.csv"
+    fix = tmp_path / "fix.csv"
+    old.write_text("request_id,label,label_time\na,1,2026-01-01T00:00:00Z\n")
+    fix.write_text("request_id,label,label_time\na,0,2026-01-01T00:00:00Z\n")
+    for trial in range(8):
+        store = str(tmp_path / f"store{trial}")
+        label_store.ingest_labels(str(old), store)
+        label_store.ingest_labels(str(fix), store)
+        assert float(label_join.index_store(store).label.iloc[0]) == 0.0, trial
+
+
+def test_rows_count_only_labels_the_metric_used_when_the_classes_are_not_given():
+    """A binary model's metrics leave out a label 2 (not a class 0/1); before, ``rows`` still
+    counted it: the table said 4 rows for metrics computed on 3."""
+    frame = pd.DataFrame({"prediction_1": [0.9, 0.2, 0.8, 0.7], "label": [1, 0, 1, 2], "revision": "a"})
+    per = realized.realized_metrics(frame, by=("revision",), metrics=("accuracy",))
+    assert per["rows"].tolist() == [3] and per["accuracy"].tolist() == [1.0]
+    assert realized.scorable(frame["label"]).tolist() == [True, True, True, False]
+
+
+def test_the_report_says_why_labelled_rows_are_left_out(tmp_path):
+    """Text labels without --classes: before, '200 labelled rows' above 'no labelled predictions
+    in this period', and no word why."""
+    from ctloop import reports
+
+    logged(tmp_path, "2026-01-05", {"request_id": ["a", "b", "c"], "instance": 0, "has_response": True,
+                                    "model_version": "1", "prediction_1": [0.9, 0.1, 0.8],
+                                    "time": ["2026-01-05T10:00:00Z"] * 3})
+    labels = tmp_path / "labels.csv"
+    labels.write_text("request_id,label\na,yes\nb,no\nc,yes\n")
+    label_store.ingest_labels(str(labels), str(tmp_path / "store"))
+    report = reports.realized_report(str(tmp_path / "logs"), str(tmp_path / "store"), "credit",
+                                     start="2026-01-05T00:00:00Z", end="2026-01-06T00:00:00Z")
+    assert report.table.empty
+    assert any("3 labelled rows left out" in w and "'yes'" in w and "--classes" in w for w in report.warnings), \
+        report.warnings
+    labels.write_text("request_id,label\na,1\nb,0\nc,2\n")
+    label_store.ingest_labels(str(labels), str(tmp_path / "store2"))
+    report = reports.realized_report(str(tmp_path / "logs"), str(tmp_path / "store2"), "credit",
+                                     start="2026-01-05T00:00:00Z", end="2026-01-06T00:00:00Z")
+    assert report.table["rows"].tolist() == [2]
+    assert [w for w in report.warnings if "left out" in w] == [
+        "1 labelled rows left out: their labels are not 0 or 1 (pass --classes, the model's classes in its order, "
+        "for other labels), e.g. 2.0"], report.warnings
+
+
+def test_a_bad_label_time_or_instance_names_the_first_offending_value(tmp_path, capsys):
+    src = tmp_path / "labels.csv"
+    src.write_text("request_id,label,label_time\na,1,2026-01-01T00:00:00Z\nb,0,1700000000\n")
+    assert main(["labels", "ingest", "--labels", str(src), "--store", str(tmp_path / "s")]) == 2
+    assert "'1700000000'" in capsys.readouterr().err
+    src.write_text("request_id,label,instance\na,1,0\nb,0,1.5\n")
+    assert main(["labels", "ingest", "--labels", str(src), "--store", str(tmp_path / "s")]) == 2
+    assert "1.5" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()

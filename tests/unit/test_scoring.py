@@ -464,3 +464,89 @@ def test_a_run_id_reused_for_another_input_is_refused_not_overwriting_the_first_
     # the same input again is a retry: it rewrites the same files
     scoring.score(scorer, str(tmp_path / "monday.parquet"), str(tmp_path / "out"), run_id="nightly", log_root=str(log))
     assert sorted(log.rglob("*.parquet")) == sorted(before)
+
+
+def test_a_value_the_model_cannot_take_is_one_line_naming_the_column_and_row(tmp_path):
+    """Before: scikit-learn's message as it came: several lines ("Input X contains NaN.\\n…") and
+    no column named ("Input X contains infinity")."""
+    df = _frame(rows=20)
+    model = LogisticRegression().fit(df[["a", "b", "c"]], df.y)  # no imputer: NaN is refused too
+    plain = scoring.Scorer(model, "credit", "3", "champion", ["a", "b", "c"], ["a", "b", "c"])
+    for value, word in ((np.inf, "inf"), (np.nan, "missing")):
+        bad = df.copy()
+        bad.loc[13, "b"] = value
+        bad.to_parquet(tmp_path / "in.parquet")
+        with pytest.raises(DataSourceError) as info:
+            scoring.score(plain, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r", batch_rows=10)
+        text = str(info.value)
+        assert "\n" not in text and "column 'b'" in text and word in text and "row 13" in text, text
+
+
+def _text_code_scorer():
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    df = _frame(rows=200)
+    df["code"] = np.where(df.a > 0, "013", np.where(df.b > 0, "77", "A1"))  # text: one code has a letter
+    model = make_pipeline(make_column_transformer((OneHotEncoder(handle_unknown="ignore"), ["code"]),
+                                                  remainder="passthrough"), LogisticRegression())
+    model.fit(df[["a", "b", "code"]], df.y)
+    return df, scoring.Scorer(model, "credit", "3", "champion", ["a", "b", "code"], ["a", "b"])
+
+
+def test_a_text_feature_that_looks_numeric_in_a_csv_is_read_as_text(tmp_path):
+    """A text feature whose values in this file are all digits ('013', '77'): CSV type inference
+    made them the numbers 13 and 77, which the model had never seen as categories: every row was
+    scored as an unknown code, silently."""
+    df, scorer = _text_code_scorer()
+    digits = df[df.code != "A1"].reset_index(drop=True)
+    digits[["a", "b", "code"]].to_csv(tmp_path / "in.csv", index=False)
+    result = scoring.score(scorer, str(tmp_path / "in.csv"), str(tmp_path / "out"), run_id="r")
+    expected = scorer.model.predict_proba(digits[["a", "b", "code"]])[:, 1]
+    np.testing.assert_allclose(_read(tmp_path / "out")["prediction_1"], expected)
+    assert result.rows == len(digits)
+
+
+def test_numbers_in_a_text_feature_of_parquet_are_refused_naming_the_column(tmp_path):
+    df, scorer = _text_code_scorer()
+    df.assign(code=13)[["a", "b", "code"]].to_parquet(tmp_path / "in.parquet")
+    with pytest.raises(DataSourceError) as info:
+        scoring.score(scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r")
+    text = str(info.value)
+    assert "column 'code'" in text and "int64" in text and "text" in text and "\n" not in text
+    assert not (tmp_path / "out").exists()
+
+
+def test_daily_files_whose_feature_is_integral_one_day_score_together(scorer, tmp_path):
+    """A directory of daily files, one of them with a feature that happened to hold whole numbers
+    (pandas writes int64): the first file's schema was imposed on the others and the run failed
+    midway, 'Float value 0.125730 was truncated converting to int64', after writing chunks."""
+    df = _frame(rows=40)
+    (tmp_path / "in").mkdir()
+    df.iloc[:20].assign(a=df.a.iloc[:20].round().astype(int)).to_parquet(tmp_path / "in" / "day-1.parquet")
+    df.iloc[20:].to_parquet(tmp_path / "in" / "day-2.parquet")
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "csv" / "day-1.csv").write_text("a,b,c\n1,2,3\n")
+    (tmp_path / "csv" / "day-2.csv").write_text("a,b,c\n1.5,2,3\n")
+    for source in ("in", "csv"):
+        result = scoring.score(scorer, str(tmp_path / source), str(tmp_path / f"out-{source}"), run_id="r")
+        assert result.rows == {"in": 40, "csv": 2}[source]
+
+
+def test_a_file_of_a_directory_without_a_feature_is_refused_naming_it(scorer, tmp_path):
+    """Before: the file's rows were scored with the feature missing (a model that imputes
+    predicted them from a made-up value, silently)."""
+    df = _frame(rows=40)
+    (tmp_path / "in").mkdir()
+    df.iloc[:20].to_parquet(tmp_path / "in" / "day-1.parquet")
+    df.iloc[20:].drop(columns=["c"]).to_parquet(tmp_path / "in" / "day-2.parquet")
+    with pytest.raises(DataSourceError) as info:
+        scoring.score(scorer, str(tmp_path / "in"), str(tmp_path / "out"), run_id="r")
+    text = str(info.value)
+    assert "day-2.parquet has no column 'c'" in text and "\n" not in text
+    assert not (tmp_path / "out").exists()
+    df.iloc[20:].assign(a="x").to_parquet(tmp_path / "in" / "day-2.parquet")  # text in a numeric feature
+    with pytest.raises(DataSourceError, match="column 'a' of .*day-2.parquet is string, but credit v3 needs numbers"):
+        scoring.score(scorer, str(tmp_path / "in"), str(tmp_path / "out"), run_id="r")
+    assert not (tmp_path / "out").exists()

@@ -29,6 +29,11 @@ a score is approximate); ``--output DIR`` (local or remote) also gets evidently'
 ``report.html``, rendered on a seeded sample of each side (drawn while streaming). The exit
 code is 0 whether or not the data drifted (read the verdict or drift.json); 2 on an error.
 
+Two inference log windows: when the reference is a log (``request_id``, ``has_request`` and
+``has_response`` present), its identity columns (request id, time, revision, ``_mistyped``, …)
+are not compared (new in every window, they would always drift) and are listed as skipped
+(``inference log identity``), unless ``--columns`` names them.
+
 Refused with one line before a verdict (both engines): a reference column the current data lacks
 (unless ``--exclude``-d), ±inf values in a compared column (the statistics would drop them
 silently), a side with fewer than ``--min-rows`` rows (default 30), and an ``--output`` inside a
@@ -48,6 +53,22 @@ PROGRESS_EVERY_S = 2.0
 
 def _split(text: str | None) -> list[str]:
     return [c.strip() for c in (text or "").split(",") if c.strip()]
+
+
+LOG_IDENTITY_REASON = "inference log identity"
+
+
+def _log_identity(columns: list[str]) -> list[str]:
+    """The identity columns of an inference log (request id, time, revision, ``_mistyped``, …)
+    when ``columns`` are a log's (request_id, has_request and has_response all there), else [].
+    They are not features: request ids and times are new in every window, so compared they
+    would always drift."""
+    from ctloop.columns import HAS_REQUEST, HAS_RESPONSE, LOG_IDENTITY, REQUEST_ID
+    from ctloop.inference_log.schema import MISTYPED
+
+    if not {REQUEST_ID, HAS_REQUEST, HAS_RESPONSE} <= set(columns):
+        return []
+    return [c for c in (*LOG_IDENTITY, MISTYPED) if c in columns]
 
 
 class _Progress:
@@ -90,6 +111,8 @@ def _drift(args: argparse.Namespace) -> int:
     used = choose_engine(args.engine, args.reference, args.current, calibrate=bool(args.calibrate))
     columns = _split(args.columns) or None
     calibration = None
+    identity: list[str] = []
+    identity_types: dict[str, str] = {}
     streaming_info = None
     samples = None
     sides = (f"the reference data ({args.reference})", f"the current data ({args.current})")
@@ -97,7 +120,8 @@ def _drift(args: argparse.Namespace) -> int:
         reference = read_frame(args.reference, columns)
         current = read_frame(args.current, columns)
         if columns is None:
-            skip = set(_split(args.exclude)) | set(RESERVED_TRAINING) | {args.time_column}
+            identity = [c for c in _log_identity(list(reference.columns)) if c not in _split(args.exclude)]
+            skip = set(_split(args.exclude)) | set(RESERVED_TRAINING) | {args.time_column} | set(identity)
             columns = core.shared_columns(list(reference.columns), list(current.columns), skip=skip,
                                           reference=sides[0], current=sides[1])
         rows = {sides[0]: len(reference), sides[1]: len(current)}
@@ -122,8 +146,13 @@ def _drift(args: argparse.Namespace) -> int:
                 "--report-sample-size 0 (all rows) cannot be streamed into an HTML report: give a "
                 "sample size (default 20000) or --no-report"
             )
+        if columns is None:
+            ref_source = streaming.open_source(args.reference)
+            names = [c for c in ref_source.columns if c not in ref_source.partition_keys]
+            identity = [c for c in _log_identity(names) if c not in _split(args.exclude)]
+            identity_types = {c: str(ref_source.schema.field(c).type) for c in identity}
         run = streaming.detect_sources(
-            args.reference, args.current, columns=columns, exclude=_split(args.exclude),
+            args.reference, args.current, columns=columns, exclude=[*_split(args.exclude), *identity],
             batch_rows=args.batch_rows, sketch_size=args.sketch_size,
             sample_size=sample_size, seed=args.seed, progress=_Progress(args.quiet), **options,
         )  # fmt: skip
@@ -137,6 +166,9 @@ def _drift(args: argparse.Namespace) -> int:
         if sample_size:
             samples = (run.reference_sample.to_pandas(), run.current_sample.to_pandas())
 
+    if identity:  # not compared, and said so: in the skipped line and drift.json
+        result.skipped[:0] = [core.SkippedColumn(c, identity_types.get(c) or str(reference[c].dtype),
+                                                 LOG_IDENTITY_REASON) for c in identity]
     print(f"reference {args.reference}: {n_ref} rows; current {args.current}: {n_cur} rows\n")
     if streaming_info is not None:
         n_approx = sum(c.approximate for c in result.columns)

@@ -38,7 +38,9 @@ checks per tensor, nothing per value), so a body the join cannot turn into rows 
 Content modes (CloudEvents HTTP protocol binding 1.0.2, §3): **binary** (attributes in ``ce-*``
 headers, the data as the body: what KServe's agent sends) and **structured** (``Content-Type:
 application/cloudevents+json``, attributes and ``data`` or ``data_base64`` in one JSON object,
-JSON event format §3). Binary-mode header values are decoded as §3.1.3.2 says: a double-quoted
+JSON event format §3). Binary-mode header values arrive as latin-1 text (what HTTP servers make
+of header bytes): non-ASCII ones are read back as the UTF-8 they are (sdk-go sends them raw), then
+decoded as §3.1.3.2 says: a double-quoted
 value is unquoted, then one round of percent-decoding (``%22`` → ``"``; what the Python
 ``cloudevents`` SDK sends), and a decoded byte sequence that is not UTF-8 is refused. KServe's
 agent (cloudevents sdk-go) does not encode: its values contain no ``%`` and pass unchanged.
@@ -230,6 +232,16 @@ def decode_header(name: str, value: str) -> str:
                             "bad_header") from exc
 
 
+def _utf8(value: str) -> str:
+    """A header value HTTP servers gave as latin-1 text, as the UTF-8 its bytes are (what
+    sdk-go sends unencoded: a ``ce-metadata`` with ``Müller``); kept as it came when its bytes
+    are not UTF-8 (obs-text)."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
@@ -349,8 +361,13 @@ def _tensor_width(t: Any, where: str) -> tuple[int, int, bool]:
 def _check_tensors(tensors: Any, key: str) -> None:
     if not isinstance(tensors, list):
         raise PayloadError(f"'{key}' must be a list of v2 tensors; got {type(tensors).__name__}")
+    names = set()
     for i, t in enumerate(tensors):
         _tensor_width(t, f"'{key}'[{i}]")
+        name = str(t.get("name", "value"))  # the column it becomes (_columns_from_tensors)
+        if name in names:  # its values would replace the earlier tensor's in the row
+            raise PayloadError(f"'{key}'[{i}] has the name {name!r} of an earlier tensor: give each tensor its own name")
+        names.add(name)
 
 
 def check_payload(kind: str, body: dict[str, Any]) -> None:
@@ -392,6 +409,10 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
                                  "one event per request, binary or structured", "unsupported_media")
     else:
         values = "".join(h.values())
+        if not values.isascii():  # rare: raw UTF-8 (KServe's agent does not encode), read as latin-1
+            for name, value in h.items():
+                if name.startswith("ce-") and not value.isascii():
+                    h[name] = _utf8(value)
         if "%" in values or '"' in values:  # rare: only then is each value looked at
             for name, value in h.items():
                 if name.startswith("ce-") and ("%" in value or value[:1] == '"'):

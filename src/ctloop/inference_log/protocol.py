@@ -41,6 +41,14 @@ _STATUS = {s.value: b"HTTP/1.1 %d %s\r\n" % (s.value, s.phrase.encode()) for s i
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 UPGRADE_REFUSED = "protocol upgrades are not supported: POST CloudEvents over HTTP/1.1"
 MAX_QUEUED = 32  # answers a connection may owe (pipelined requests) before it is read no further
+# bytes a request head (request line and headers) may take: Go's http.DefaultMaxHeaderBytes, what
+# KServe's agent itself accepts. httptools has no limit: without one a head that never ends was
+# kept in memory as it came, however large
+MAX_HEAD_BYTES = 1 << 20
+# seconds a request may go without a byte once begun before it is answered 408 and its connection
+# closed (a client gone without a FIN, a Content-Length larger than the body): checked with the
+# keep-alive timer, so after up to this plus the keep-alive timeout
+STALL_SECONDS = 30.0
 
 
 _NAMES: dict[bytes, str] = {}  # header name as sent -> lowercase name, "" for one the app does not read
@@ -112,7 +120,11 @@ class SinkProtocol(asyncio.Protocol):
         self.begun = 0  # requests begun (the idle check looks for progress)
         self.seen = 0
         self.in_request = False
+        self.in_head = False  # the request line and headers of a request are being read
+        self.head_bytes = 0
         self.timer: asyncio.TimerHandle | None = None
+        self.stall_seconds = STALL_SECONDS
+        self.last_data = 0.0  # loop time of the last bytes received
         # the request being parsed
         self.url = b""
         self.headers: dict[str, str] = {}
@@ -126,6 +138,7 @@ class SinkProtocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.connections.add(self)
         self.transport = transport  # type: ignore[assignment]
+        self.last_data = self.loop.time()
         sockname = transport.get_extra_info("sockname")
         self.port = sockname[1] if isinstance(sockname, tuple) else None
         self.timer = self.loop.call_later(self.idle_seconds, self._idle_check)
@@ -138,6 +151,7 @@ class SinkProtocol(asyncio.Protocol):
         self.answers.clear()
 
     def data_received(self, data: bytes) -> None:
+        self.last_data = self.loop.time()
         if self.broken and not self.in_request:  # the last request is whole: what follows is not read
             return
         try:
@@ -147,6 +161,15 @@ class SinkProtocol(asyncio.Protocol):
                 self._refuse(UPGRADE_REFUSED)
         except httptools.HttpParserError as exc:
             self._refuse(f"not an HTTP/1.1 request: {exc}")
+        else:
+            if self.in_head:  # counted per segment: at most one segment of what came before is included
+                self.head_bytes += len(data)
+                if self.head_bytes > MAX_HEAD_BYTES:
+                    self.in_head = False
+                    self.raw.clear()
+                    self.app.sink.stats.reject("oversize")
+                    self._refuse(f"request head (request line and headers) exceeds the limit of {MAX_HEAD_BYTES} "
+                                 "bytes", status=431)
 
     def shutdown(self) -> None:
         """uvicorn's graceful shutdown: close now when idle, else once the answers owed are written."""
@@ -175,17 +198,20 @@ class SinkProtocol(asyncio.Protocol):
         if not self.answers and not self.in_request and self.begun == self.seen:
             self.transport.close()
             return
+        if self.in_request and not self.broken and self.loop.time() - self.last_data >= self.stall_seconds:
+            self._refuse(f"the request stopped coming: no byte for {self.stall_seconds:g} s", status=408)
+            return  # the answer closes the connection once the answers before it are out
         self.seen = self.begun
         self.timer = self.loop.call_later(self.idle_seconds, self._idle_check)
 
-    def _refuse(self, reason: str) -> None:
+    def _refuse(self, reason: str, status: int = 400) -> None:
         self.broken = True
         slot = self.slot if self.in_request and self.slot is not None and self.slot.answer is None else None
         if slot is None:
             slot = _Slot(False, False)
             self.answers.append(slot)
         slot.keep_alive = False
-        slot.answer = json_answer(400, reason)
+        slot.answer = json_answer(status, reason)
         self.in_request = False
         self._write_ready()
 
@@ -198,12 +224,15 @@ class SinkProtocol(asyncio.Protocol):
         self.size = 0
         self.skip = False
         self.in_request = True
+        self.in_head = True
+        self.head_bytes = 0
         self.begun += 1
 
     def on_url(self, url: bytes) -> None:
         self.url += url
 
     def on_headers_complete(self) -> None:
+        self.in_head = False
         if self.broken:  # pipelined behind a request that ends the connection: never answered, not read
             self.raw.clear()
             self.skip = True
@@ -331,4 +360,4 @@ class SinkProtocol(asyncio.Protocol):
             self._flow()
 
 
-__all__ = ["SinkProtocol", "encode", "MAX_QUEUED"]
+__all__ = ["SinkProtocol", "encode", "MAX_QUEUED", "MAX_HEAD_BYTES", "STALL_SECONDS"]

@@ -662,7 +662,9 @@ def join_index(logs: pd.DataFrame, index: LabelIndex | None) -> JoinResult:
         return join_served(ok, index.key, pd.DataFrame(), index.by_instance, **facts)
     rows = candidate_rows(ok.assign(**{_POSITION: np.arange(len(ok))}), index, [_POSITION])
     result = join_candidates(rows, index, **facts)
-    frame = ok.drop(columns=[LABEL], errors="ignore").iloc[result.frame[_POSITION].to_numpy()].reset_index(drop=True)
+    # no candidate row (no logged key has a label): the result's frame is the empty label column only
+    at = result.frame[_POSITION].to_numpy() if _POSITION in result.frame.columns else np.zeros(0, dtype=np.int64)
+    frame = ok.drop(columns=[LABEL], errors="ignore").iloc[at].reset_index(drop=True)
     if index.by_instance:
         frame[INSTANCE] = _instance_numbers(frame)
     label = result.frame[LABEL]

@@ -10,8 +10,8 @@ logged scores:
   in the order of ``classes`` (rounded logged probabilities are renormalised);
 * regression: ``score`` is the logged ``prediction``.
 
-A label that is not a class of the model (or not a number, for a regressor or a model without
-classes) is left out of the metric and of its row count; callers report how many
+A label that is not a class of the model (``0``/``1`` for a classifier whose classes are not
+given; a number for a regressor) is left out of the metric and of its row count; callers report how many
 (:func:`scorable`).
 """
 
@@ -63,13 +63,14 @@ def label_array(y) -> np.ndarray:
 
 
 def scorable(y, classes: list | None = None, task: str = "classification") -> np.ndarray:
-    """Which labels a metric can use: a class of the model (``classes`` given), else a number.
+    """Which labels a metric can use: a class of the model (``0``/``1`` when ``classes`` are not
+    given), a number for a regressor.
     Gate label counts (``min_labels``) on this, not on the joined rows."""
     import numpy as np
     import pandas as pd
 
-    if classes and task == "classification":
-        return M.known_classes(label_array(y), list(classes))
+    if task == "classification":  # what metric_values keeps: 0/1 when the classes are not given
+        return M.known_classes(label_array(y), list(classes or BINARY_CLASSES))
     values = pd.to_numeric(pd.Series(list(y) if not hasattr(y, "dtype") else y), errors="coerce")
     return np.isfinite(np.asarray(values, dtype=float))
 

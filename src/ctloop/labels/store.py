@@ -1,6 +1,7 @@
 """The label store: ground truth appended as Parquet, keyed by the inference log's join key.
 
-Labels are appended under ``<store>/labels/part-<uuid>.parquet`` with columns ``<key>``, optional
+Labels are appended under ``<store>/labels/part-<ingest time>-<uuid>.parquet`` (listed in ingest
+order: of two labels for the same key with the same ``label_time`` the later ingest wins) with columns ``<key>``, optional
 ``instance``, ``label`` and ``label_time``. ``<key>`` is the join key with the inference log and
 keeps its name: ``request_id`` (KServe's ``ce-id``) or a business key carried in a metadata header
 (``meta_x_order_id``, see docs/inference-log.md). A store holds one key: the first ingest records
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ctloop.columns import INSTANCE, LABEL, LABEL_TIME
@@ -123,8 +125,10 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
         inst = pd.to_numeric(frame[INSTANCE], errors="coerce")
         wrong = int((inst.isna() | (inst < 0) | (inst % 1 != 0)).sum())
         if wrong:
+            first = frame[INSTANCE][(inst.isna() | (inst < 0) | (inst % 1 != 0)).to_numpy()].iloc[0]
+            shown = "an empty value" if pd.isna(first) else repr(first.item() if hasattr(first, "item") else first)
             violations.append((INSTANCE, "non_negative_int", wrong, "instance must be the 0-based index of the "
-                               "instance within its request"))
+                               f"instance within its request (e.g. {shown})"))
         out[INSTANCE] = inst.astype("Int64") if not wrong else inst
     if violations:
         raise DataValidationError(violations)
@@ -132,8 +136,10 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     if "label_time" in frame.columns:
         times = pd.to_datetime(frame["label_time"], utc=True, format="mixed", errors="coerce")
         if int(times.isna().sum()):
+            first = frame["label_time"][times.isna().to_numpy()].iloc[0]
             raise DataValidationError([("label_time", "datetime", int(times.isna().sum()),
-                                        "label_time must be an ISO 8601 time, e.g. 2026-01-06T10:00:00Z")])
+                                        f"label_time must be an ISO 8601 time, e.g. 2026-01-06T10:00:00Z, not "
+                                        f"{first!r}")])
         out["label_time"] = times.map(lambda t: t.isoformat())
     else:
         out["label_time"] = pd.Timestamp.now("UTC").isoformat()
@@ -141,7 +147,10 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     if known is None:
         write_bytes(f"{root}/labels/{STORE_MANIFEST}", json.dumps({"key": key, "format": 1}).encode(),
                     content_type="application/json")
-    write_table(out, f"{root}/labels/part-{uuid.uuid4().hex}.parquet")
+    # named by the ingest time first: the store's files list (sorted) in ingest order, so of two labels
+    # with the same label_time (a corrected file that keeps the outcome's time) the later ingest wins
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    write_table(out, f"{root}/labels/part-{stamp}-{uuid.uuid4().hex}.parquet")
     return len(out)
 
 

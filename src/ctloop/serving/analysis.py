@@ -243,7 +243,7 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
                          "skipped_batched": joined.skipped_batched, "labels_left_out": left_out})
         if left_out:
             excluded.append(f"{left_out} labels that are not classes of the model left out" if classes else
-                            f"{left_out} labels that are not numbers left out")
+                            f"{left_out} labels that are not 0 or 1 left out (the model's classes are not known)")
             note = f" ({'; '.join(excluded)})"
         if counts.get("canary", 0) >= rules.min_labelled and counts.get("stable", 0) >= rules.min_labelled:
             side = {k: joined.frame[joined.frame["_side"] == k] for k in ("canary", "stable")}
