@@ -257,3 +257,22 @@ def test_a_bad_label_time_or_instance_names_the_first_offending_value(tmp_path, 
     assert main(["labels", "ingest", "--labels", str(src), "--store", str(tmp_path / "s")]) == 2
     assert "1.5" in capsys.readouterr().err
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("legacy", ["ffffffff" * 4, "00000000" * 4])
+def test_a_correction_wins_over_a_label_an_older_ctloop_stored(tmp_path, legacy):
+    """A store written before part files were named by ingest time holds ``part-<uuid hex>.parquet``;
+    a correction ingested now (``part-<ingest time>-<hex>``) must win over such a file whatever
+    its hex sorts like: the older naming is the older ingest."""
+    store = tmp_path / "store"
+    fix = tmp_path / "fix.csv"
+    fix.write_text("request_id,label,label_time\na,0,2026-01-01T00:00:00Z\n")
+    label_store.ingest_labels(str(fix), str(store))  # the manifest, as the older ctloop wrote it too
+    first = sorted((store / "labels").glob("part-*.parquet"))[0]
+    pd.DataFrame({"request_id": ["a"], "label": [1], "label_time": ["2026-01-01T00:00:00+00:00"]}).to_parquet(
+        store / "labels" / f"part-{legacy}.parquet")
+    first.rename(first.with_name(f"part-29991231T000000000000Z-{legacy}.parquet"))  # ingested after it
+    assert float(label_join.index_store(str(store)).label.iloc[0]) == 0.0
+    frame = label_store.read_labels(str(store))
+    _, latest, _ = label_join.latest_labels(frame)
+    assert latest.set_index(latest.columns[0]).loc["a", "label"] == 0

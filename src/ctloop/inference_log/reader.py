@@ -23,12 +23,19 @@ def read_parquet_tree(root: str) -> pd.DataFrame:
     under ``root``: an empty frame)."""
     import pandas as pd
 
-    from ctloop.storage import is_remote, list_files, read_bytes
+    from ctloop.storage import list_files
 
-    frames = [pd.read_parquet(io.BytesIO(read_bytes(uri)) if is_remote(uri) else uri)
-              for uri in list_files(root, ".parquet")]
-    frames = [f for f in frames if len(f.columns)]
+    frames = [f for f in read_parquet_files(list_files(root, ".parquet")) if len(f.columns)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def read_parquet_files(uris: list[str]) -> list[pd.DataFrame]:
+    """Each Parquet file of ``uris`` (local paths or objects) as a frame, in that order."""
+    import pandas as pd
+
+    from ctloop.storage import is_remote, read_bytes
+
+    return [pd.read_parquet(io.BytesIO(read_bytes(uri)) if is_remote(uri) else uri) for uri in uris]
 
 
 def log_dates(start: pd.Timestamp, end: pd.Timestamp) -> list[str]:
@@ -171,4 +178,4 @@ def served(logs: pd.DataFrame) -> pd.DataFrame:
     return logs[flag(logs["has_response"])]
 
 
-__all__ = ["read_log", "read_parquet_tree", "log_dates", "utc_times", "merge_halves", "flag", "served"]
+__all__ = ["read_log", "read_parquet_tree", "read_parquet_files", "log_dates", "utc_times", "merge_halves", "flag", "served"]

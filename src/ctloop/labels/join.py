@@ -269,11 +269,9 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
 
     from ctloop.errors import DataSourceError
     from ctloop.inference_log.scan import open_parquet
-    from ctloop.labels.store import store_key
-    from ctloop.storage import list_files
+    from ctloop.labels.store import label_files, store_key
 
-    root = f"{store_root.rstrip('/')}/labels"
-    files = list_files(root, ".parquet")
+    files = label_files(store_root)
     key = store_key(store_root)
     columns = {uri: _data_columns(open_parquet(uri, DataSourceError, "label file").schema_arrow) for uri in files}
     found = {detect_key(_columns(names)) for names in columns.values() if names}

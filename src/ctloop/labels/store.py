@@ -1,7 +1,8 @@
 """The label store: ground truth appended as Parquet, keyed by the inference log's join key.
 
-Labels are appended under ``<store>/labels/part-<ingest time>-<uuid>.parquet`` (listed in ingest
-order: of two labels for the same key with the same ``label_time`` the later ingest wins) with columns ``<key>``, optional
+Labels are appended under ``<store>/labels/part-<ingest time>-<uuid>.parquet`` (read in ingest
+order, :func:`ingest_order`: of two labels for the same key with the same ``label_time`` the later
+ingest wins) with columns ``<key>``, optional
 ``instance``, ``label`` and ``label_time``. ``<key>`` is the join key with the inference log and
 keeps its name: ``request_id`` (KServe's ``ce-id``) or a business key carried in a metadata header
 (``meta_x_order_id``, see docs/inference-log.md). A store holds one key: the first ingest records
@@ -14,6 +15,7 @@ never ``1001.0``), so labels join ``meta_*`` columns (strings) whatever the file
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -154,14 +156,35 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     return len(out)
 
 
-def read_labels(store_root: str) -> pd.DataFrame:
-    """Every label of the store (columns ``<key>``, [``instance``], ``label``, ``label_time``)."""
-    from ctloop.inference_log.reader import read_parquet_tree
+_UNTIMED = re.compile(r"part-[0-9a-f]{32}\.parquet")  # an older ctloop's name: part-<uuid hex>
 
-    return read_parquet_tree(f"{store_root.rstrip('/')}/labels")
+
+def ingest_order(uris: list[str]) -> list[str]:
+    """Label files oldest ingest first: the files an older ctloop named ``part-<uuid hex>`` (their
+    order among themselves unknown) before every file named by its ingest time, in that time's order."""
+    return sorted(uris, key=lambda u: (not _UNTIMED.fullmatch(u.rsplit("/", 1)[-1]), u))
+
+
+def label_files(store_root: str) -> list[str]:
+    """The store's label files in :func:`ingest_order`: of two labels for one key with the same
+    ``label_time`` the one read later wins."""
+    from ctloop.storage import list_files
+
+    return ingest_order(list_files(f"{store_root.rstrip('/')}/labels", ".parquet"))
+
+
+def read_labels(store_root: str) -> pd.DataFrame:
+    """Every label of the store (columns ``<key>``, [``instance``], ``label``, ``label_time``), in
+    :func:`ingest_order`."""
+    import pandas as pd
+
+    from ctloop.inference_log.reader import read_parquet_files
+
+    frames = [f for f in read_parquet_files(label_files(store_root)) if len(f.columns)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 
 
 __all__ = ["LABEL_COLUMNS", "STORE_MANIFEST", "normalise_keys", "detect_key", "store_key", "ingest_labels",
-           "read_labels"]
+           "read_labels", "label_files", "ingest_order"]
