@@ -261,3 +261,16 @@ def test_a_skipped_retrain_names_the_single_class_as_written():
     data.loc[(data["ts"] >= "2024-01-02") & (data["ts"] < "2024-01-03"), "y"] = 1
     report = run_backtest(data, config(policy="always"))
     assert "retrain skipped: a single class 1 in the training window" in report.windows[1].reason
+
+
+def test_windows_too_small_to_score_any_are_refused_with_a_window_that_scores():
+    """Daily weather rows (vega_datasets' seattle-weather) in 7D windows: 7 rows a window, fewer
+    than MIN_SCORE_ROWS in every one. Was exit 0 after the whole replay of every policy, each
+    "mean roc_auc n/a" (always: 0 retrains): nothing said why. The window is named with one that
+    holds enough rows, and that window replays and scores."""
+    data = frame(rows=300, days=150)  # two rows a day
+    with pytest.raises(ConfigError, match=r"^--window 7D: no window holds 30 rows \(at most \d+, a median of 1\d\): "
+                                          r"no window would be scored; choose a window of at least 21D$"):
+        run_backtest(data, config(window="7D", train_window="42D"))
+    report = run_backtest(data, config(window="21D", train_window="42D"))
+    assert report.mean_metric is not None
