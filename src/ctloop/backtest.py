@@ -461,6 +461,11 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     if cfg.train_window:
         train_windows = max(1, math.ceil(parse_duration(cfg.train_window, name="--train-window") / step))
         how = f"--train-window {cfg.train_window}"
+        if train_windows >= len(bounds):  # the initial model's history would be all but the last window
+            raise ConfigError(
+                f"--train-window {cfg.train_window} spans {train_windows:,} windows of {cfg.window}, the data "
+                f"{len(bounds):,} ({bounds[0][0]} … {bounds[-1][1]}): the initial model would train on all but the "
+                f"last and leave none to replay; choose at most {_ceil_duration(step * max(1, len(bounds) // 2))}")
     else:
         rows_per_window = float(np.median(counts[counts > 0]))
         train_windows = derive_train_windows(rows_per_window)
