@@ -423,6 +423,9 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     if cfg.task == "classification":
         train_core.check_labels(data[cfg.target], cfg.target)
     features = _features(data, cfg)
+    if not features:  # up front, not as every training window's failure
+        raise DataValidationError([("*", "features", len(data), f"no feature columns: the data hold only the target "
+                                    f"{cfg.target!r} and the time column {cfg.time_column!r}")])
     train_core.check_feature_types(data, features)
     train_core.check_target_copies(data, cfg.target, features, cfg.task)
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)

@@ -287,3 +287,12 @@ def test_a_train_window_as_long_as_the_data_is_refused_not_a_replay_of_one_windo
     report = run_backtest(data, config(train_window="20D"))
     assert report.mean_metric is not None and report.train_windows == 20
 
+
+def test_a_table_of_only_the_target_and_the_time_is_named_up_front():
+    """Was "column 'y' breaks rule 'trainable' ...: no window can train an initial model: no initial
+    model yet: DataValidationError: ... column '*' breaks rule 'features' in 0 row(s): no feature
+    columns left ...": the training error of the first window, wrapped twice."""
+    with pytest.raises(DataValidationError, match=r"^data contract violated \(1 rule\(s\)\): column '\*' breaks rule "
+                                                  r"'features' in 400 row\(s\): no feature columns: the data hold only "
+                                                  r"the target 'y' and the time column 'ts'$"):
+        run_backtest(frame()[["ts", "y"]], config())
