@@ -461,6 +461,14 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                                     "in every row: a classifier needs two; check the labels")])
     _check_scorable(cfg.window, step, times, t0, counts)
     min_train_rows = cfg.min_train_rows or retrain.min_rows(cfg.task, n_classes)
+    if classification and cfg.min_train_rows is None and len(data) < min_train_rows:  # no window ever trains
+        examples = ", ".join(repr(plain(v)) for v in pd.unique(data[cfg.target])[:3])
+        numeric = pd.api.types.is_numeric_dtype(data[cfg.target]) and not pd.api.types.is_bool_dtype(data[cfg.target])
+        raise DataValidationError([(cfg.target, "classes", len(data), (
+            f"{n_classes:,} classes (values like {examples}) need {min_train_rows:,} labelled rows to train a "
+            f"classifier (25 a class), the data hold {len(data):,}: "
+            + ("more rows, or --task regression if the values are amounts" if numeric else
+               "more rows, or fewer classes (an id?)")))])
     if cfg.train_window:
         train_windows = max(1, math.ceil(parse_duration(cfg.train_window, name="--train-window") / step))
         how = f"--train-window {cfg.train_window}"

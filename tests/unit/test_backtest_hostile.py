@@ -296,3 +296,21 @@ def test_a_table_of_only_the_target_and_the_time_is_named_up_front():
                                                   r"'features' in 400 row\(s\): no feature columns: the data hold only "
                                                   r"the target 'y' and the time column 'ts'$"):
         run_backtest(frame()[["ts", "y"]], config())
+
+
+@pytest.mark.parametrize("values, hint", [
+    (lambda a: (a * 1000).round().astype(int), "more rows, or --task regression if the values are amounts$"),
+    (lambda a: [f"user-{i}" for i in range(len(a))], "more rows, or fewer classes \\(an id\\?\\)$"),
+])
+def test_more_classes_than_the_data_can_train_are_named_up_front(values, hint):
+    """A whole-number regression target (a price in cents, a count) replayed without --task
+    regression: 400 rows, 350+ classes. Was "no window can train an initial model: no initial model
+    yet: 400 labelled rows in the training window (< 9000)": neither the classes nor where 9000
+    comes from."""
+    data = frame()
+    data["y"] = values(data["a"])
+    with pytest.raises(DataValidationError, match=rf"^data contract violated \(1 rule\(s\)\): column 'y' breaks rule "
+                                                  rf"'classes' in 400 row\(s\): \d+ classes \(values like .*\) need "
+                                                  rf"[\d,]+ labelled rows to train a classifier \(25 a class\), the "
+                                                  rf"data hold 400: {hint}"):
+        run_backtest(data, config())
