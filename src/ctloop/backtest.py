@@ -394,7 +394,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     from ctloop.components.evaluate import core as eval_core
     from ctloop.components.prepare import core as prep_core
     from ctloop.components.train import core as train_core
-    from ctloop.contract import check_finite, parse_times
+    from ctloop.contract import check_finite, check_uniform_types, parse_times
     from ctloop.drift import engine as drift_core
     from ctloop.errors import CtloopError
     from ctloop.monitoring import policy, triggers
@@ -427,6 +427,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         raise DataValidationError([("*", "features", len(data), f"no feature columns: the data hold only the target "
                                     f"{cfg.target!r} and the time column {cfg.time_column!r}")])
     train_core.check_feature_types(data, features)
+    check_uniform_types(data, features)  # nested or mixed values: as the train core refuses them, in every row
     train_core.check_target_copies(data, cfg.target, features, cfg.task)
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)
     t0 = data[cfg.time_column].min().floor("D" if step >= pd.Timedelta(days=1) else "min")

@@ -314,3 +314,14 @@ def test_more_classes_than_the_data_can_train_are_named_up_front(values, hint):
                                                   rf"[\d,]+ labelled rows to train a classifier \(25 a class\), the "
                                                   rf"data hold 400: {hint}"):
         run_backtest(data, config())
+
+
+def test_a_feature_of_nested_values_is_named_up_front_in_all_its_rows():
+    """A Parquet list column (tags): was "no window can train an initial model: no initial model
+    yet: DataValidationError: ... column 'tags' breaks rule 'dtype' in 1600 row(s): nested values":
+    the first training window's error, wrapped, counting that window's rows."""
+    data = frame().assign(tags=[[1, 2]] * 400)
+    with pytest.raises(DataValidationError, match=r"^data contract violated \(1 rule\(s\)\): column 'tags' breaks rule "
+                                                  r"'dtype' in 400 row\(s\): nested values \(list; e\.g\. \[1, 2\]\): a "
+                                                  r"feature needs one text or number per row$"):
+        run_backtest(data, config())
