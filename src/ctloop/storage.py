@@ -911,6 +911,23 @@ def plain_missing(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _decimals_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its columns of ``decimal.Decimal`` values (a Parquet DECIMAL column: a
+    warehouse's NUMERIC or NUMBER export, which pandas reads as objects) as float64, as the same
+    table reads from CSV: as objects a feature was one-hot encoded as text, each amount a category,
+    and a regression target was no number."""
+    from decimal import Decimal
+
+    import pandas as pd
+
+    decimals = [name for name in frame.columns if isinstance(frame[name], pd.Series) and frame[name].dtype == object
+                and frame[name].notna().any()
+                and all(isinstance(value, Decimal) for value in frame[name].dropna())]
+    if not decimals:
+        return frame
+    return frame.assign(**{name: frame[name].astype(float) for name in decimals})
+
+
 def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a CSV or Parquet table from a local path or an object store URI.
 
@@ -927,7 +944,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         raise DataSourceError(f"{uri} is empty (0 bytes of data)")
     try:
         if kind == "parquet":
-            frame = plain_missing(pd.read_parquet(io.BytesIO(raw)))
+            frame = plain_missing(_decimals_as_floats(pd.read_parquet(io.BytesIO(raw))))
         else:
             compression = "gzip" if uri.lower().endswith(".gz") else None
             frame = pd.read_csv(io.BytesIO(raw), compression=compression,

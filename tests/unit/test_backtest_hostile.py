@@ -325,3 +325,24 @@ def test_a_feature_of_nested_values_is_named_up_front_in_all_its_rows():
                                                   r"'dtype' in 400 row\(s\): nested values \(list; e\.g\. \[1, 2\]\): a "
                                                   r"feature needs one text or number per row$"):
         run_backtest(data, config())
+
+
+def test_decimal_columns_of_a_parquet_file_are_read_as_numbers(tmp_path):
+    """A warehouse export (BigQuery NUMERIC, Snowflake NUMBER) holds DECIMAL columns, which pandas
+    reads as objects of decimal.Decimal. A feature was one-hot encoded as text (each amount a
+    category); a regression target was refused as "regression needs a numeric target, got object"."""
+    import decimal
+
+    from ctloop.storage import read_table
+
+    data = frame()
+    data["amount"] = [decimal.Decimal(f"{v:.2f}") for v in data["a"]]
+    data["y"] = [decimal.Decimal(f"{v:.3f}") for v in 3 * data["a"] + data["b"]]
+    data.loc[5, "amount"] = None
+    data.to_parquet(tmp_path / "export.parquet")
+    read = read_table(str(tmp_path / "export.parquet"))
+    assert read["amount"].dtype == float and read["y"].dtype == float and np.isnan(read.loc[5, "amount"])
+    assert read.loc[7, "amount"] == float(data.loc[7, "amount"])
+    cfg = config(training=TrainingConfig(task="regression", estimator="linear_regression"),
+                 gate=GateConfig.from_dict({"bootstrap_rounds": 20, "thresholds": {"rmse": 10.0}}))
+    assert run_backtest(read, cfg).mean_metric < 1.0
