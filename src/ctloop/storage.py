@@ -871,8 +871,8 @@ def table_format(uri: str, fmt: str | None = None) -> str:
     if name.endswith((".csv", ".csv.gz")):
         return "csv"
     raise ConfigError(
-        f"cannot tell the format of {uri!r} from its name: use a .csv or .parquet extension "
-        "or pass the format explicitly"
+        f"cannot tell the format of {uri!r} from its name: ctloop reads comma-separated CSV (.csv, .csv.gz) "
+        "and Parquet (.parquet, .pq)"
     )
 
 

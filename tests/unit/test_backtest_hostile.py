@@ -346,3 +346,17 @@ def test_decimal_columns_of_a_parquet_file_are_read_as_numbers(tmp_path):
     cfg = config(training=TrainingConfig(task="regression", estimator="linear_regression"),
                  gate=GateConfig.from_dict({"bootstrap_rounds": 20, "thresholds": {"rmse": 10.0}}))
     assert run_backtest(read, cfg).mean_metric < 1.0
+
+
+def test_a_table_of_another_format_names_the_ones_read_not_a_flag_that_does_not_exist(tmp_path, capsys):
+    """A .tsv file: was "use a .csv or .parquet extension or pass the format explicitly", and no
+    command has a flag to pass it."""
+    from ctloop.cli import main
+
+    path = tmp_path / "events.tsv"
+    frame().to_csv(path, sep="\t", index=False)
+    rc = main(["backtest", "--data", str(path), "--target", "y", "--time-column", "ts", "--window", "1D",
+               "--output", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err == (f"error: cannot tell the format of {str(path)!r} from its name: ctloop reads "
+                               "comma-separated CSV (.csv, .csv.gz) and Parquet (.parquet, .pq)\n")
