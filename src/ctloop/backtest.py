@@ -394,7 +394,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     from ctloop.components.evaluate import core as eval_core
     from ctloop.components.prepare import core as prep_core
     from ctloop.components.train import core as train_core
-    from ctloop.contract import check_finite, check_uniform_types, parse_times
+    from ctloop.contract import check_finite, check_uniform_types, missing_column, parse_times
     from ctloop.drift import engine as drift_core
     from ctloop.errors import CtloopError
     from ctloop.monitoring import policy, triggers
@@ -406,7 +406,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     _check_column_names(frame)
     for col in (cfg.target, cfg.time_column):
         if col not in frame.columns:
-            raise DataValidationError([(col, "required", len(frame), "column is missing from the data")])
+            raise DataValidationError([(col, "required", len(frame), missing_column(col, frame.columns))])
     step = parse_duration(cfg.window, name="--window")
     data = frame.reset_index(drop=True)  # a copy; the index is not data (a notebook's set_index('ts'))
     data[cfg.time_column] = parse_times(data[cfg.time_column], cfg.time_column, cfg.time_format)

@@ -143,6 +143,21 @@ def check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
         raise DataValidationError(violations)
 
 
+def missing_column(name: str, columns: Any) -> str:
+    """The detail of a required column ``name`` missing from a table of ``columns``: the column
+    it was meant to be when one differs only in case or surrounding spaces, or is close
+    (``difflib``), else the table's columns (the first ten)."""
+    import difflib
+
+    names = [str(c) for c in columns]
+    same = [c for c in names if c.strip().casefold() == str(name).strip().casefold()]
+    close = same or difflib.get_close_matches(str(name), names, n=1)
+    if close:
+        return f"column is missing from the data; did you mean {close[0]!r}?"
+    shown = ", ".join(repr(c) for c in names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    return f"column is missing from the data (its columns: {shown})"
+
+
 def check_uniform_types(frame: pd.DataFrame, columns: list[str]) -> None:
     """Refuse object columns whose values mix types (text and numbers): scikit-learn's imputers and
     encoders need all strings or all numbers and do not say which column breaks that ("Encoders
@@ -335,7 +350,7 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
     for rule in contract.columns:
         if rule.name not in out.columns:
             if rule.required:
-                violations.append((rule.name, "required", n, "column is missing from the data"))
+                violations.append((rule.name, "required", n, missing_column(rule.name, frame.columns)))
             continue
         col = out[rule.name]
         nulls = int(col.isna().sum())

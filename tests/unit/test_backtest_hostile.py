@@ -360,3 +360,15 @@ def test_a_table_of_another_format_names_the_ones_read_not_a_flag_that_does_not_
     err = capsys.readouterr().err
     assert rc == 2 and err == (f"error: cannot tell the format of {str(path)!r} from its name: ctloop reads "
                                "comma-separated CSV (.csv, .csv.gz) and Parquet (.parquet, .pq)\n")
+
+
+@pytest.mark.parametrize("given, hint", [
+    ("Y", "; did you mean 'y'\\?"),  # case
+    ("b ", "; did you mean 'b'\\?"),  # a space copied with the name
+    ("label", " \\(its columns: 'ts', 'a', 'b', 'y'\\)"),  # nothing close: what there is
+])
+def test_a_target_named_almost_like_a_column_says_which(given, hint):
+    """--target Default for a column 'default': was "column is missing from the data" alone."""
+    with pytest.raises(DataValidationError, match=rf"column {given!r} breaks rule 'required' in 400 row\(s\): column is "
+                                                  rf"missing from the data{hint}$"):
+        run_backtest(frame(), config(target=given))
