@@ -230,10 +230,11 @@ def check_output_dir(uri: str, *, name: str = "output") -> None:
     if loc.scheme != "file":
         return
     path = Path(loc.key)
-    blocker = path if path.is_file() else _file_parent(path)
+    # a file, or anything else that is not a directory (a device: --output /dev/null)
+    blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
     if blocker is not None:
-        raise ConfigError(f"{name} {uri}: {blocker} is a file, not a directory; "
-                          "choose an output path that is not inside a file")
+        what = "a file, not a directory" if blocker.is_file() else "not a directory"
+        raise ConfigError(f"{name} {uri}: {blocker} is {what}; choose an output path that is not inside a file")
 
 
 class _Remote:

@@ -372,3 +372,19 @@ def test_a_target_named_almost_like_a_column_says_which(given, hint):
     with pytest.raises(DataValidationError, match=rf"column {given!r} breaks rule 'required' in 400 row\(s\): column is "
                                                   rf"missing from the data{hint}$"):
         run_backtest(frame(), config(target=given))
+
+
+@pytest.mark.parametrize("output", ["/dev/null", "/dev/null/report"])
+def test_an_output_that_is_a_device_is_refused_before_the_replay(tmp_path, capsys, output):
+    """--output /dev/null (to keep only the printed table): was a FileExistsError traceback after
+    the whole replay (mkdir of a device); the check before it looked for regular files only."""
+    from ctloop.cli import main
+
+    path = tmp_path / "events.csv"
+    frame().to_csv(path, index=False)
+    rc = main(["backtest", "--data", str(path), "--target", "y", "--time-column", "ts", "--window", "1D",
+               "--policy", "never", "--output", output, "--quiet"])
+    captured = capsys.readouterr()
+    assert rc == 2 and captured.err == (f"error: --output {output}: /dev/null is not a directory; choose an output "
+                                        "path that is not inside a file\n")
+    assert "backtest of" not in captured.out  # refused before the data were read
