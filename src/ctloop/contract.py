@@ -277,10 +277,17 @@ def parse_times(series: pd.Series, name: str, fmt: str = "") -> pd.Series:
     if series.isna().all():
         raise DataValidationError([(name, "all_null", len(series), "the time column has no values")])
     if not fmt and pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_datetime64_any_dtype(series):
-        examples = [str(v) for v in series.dropna().unique()[:3]]
+        numbers = series.dropna()
+        examples = [str(v) for v in numbers.unique()[:3]]
+        suggested = ""  # whole numbers that read as years or yyyymmdd dates (pandas' years 1678 to 2261)
+        if bool((numbers % 1 == 0).all()):
+            suggested = next((f for f, lo, hi in (("%Y", 1678, 2261), ("%Y%m%d", 16780101, 22611231))
+                              if lo <= numbers.min() and numbers.max() <= hi), "")
         raise DataValidationError([(name, "dtype", int(series.notna().sum()),
                                     f"expected datetime, got numbers like {examples}: write ISO 8601 "
-                                    "times (e.g. 2025-01-31T12:00:00Z)")])
+                                    "times (e.g. 2025-01-31T12:00:00Z)"
+                                    + (f" or name their format: data.time_format (--time-format), e.g. {suggested!r}"
+                                       if suggested else ""))])
     _, day_first, month_first = date_order(series) if not fmt else (False, "", "")
     if day_first and month_first:
         raise DataValidationError([(name, "date_order", len(series.dropna()),

@@ -388,3 +388,21 @@ def test_an_output_that_is_a_device_is_refused_before_the_replay(tmp_path, capsy
     assert rc == 2 and captured.err == (f"error: --output {output}: /dev/null is not a directory; choose an output "
                                         "path that is not inside a file\n")
     assert "backtest of" not in captured.out  # refused before the data were read
+
+
+@pytest.mark.parametrize("write, fmt", [
+    (lambda t: t.dt.year, "%Y"),
+    (lambda t: t.dt.strftime("%Y%m%d").astype("int64"), "%Y%m%d"),
+])
+def test_times_written_as_whole_numbers_in_a_date_format_suggest_it(write, fmt):
+    """Years (1990 … 2019) or yyyymmdd numbers (a Parquet int column): refused as numbers, since
+    epoch numbers in unknown units would be read as 1970, with "write ISO 8601" alone, though
+    --time-format reads them."""
+    data = frame(rows=3000, days=30 * 365 if fmt == "%Y" else 60)
+    data["ts"] = write(data["ts"])
+    with pytest.raises(DataValidationError, match=rf"got numbers like .*: write ISO 8601 times \(e\.g\. "
+                                                  rf"2025-01-31T12:00:00Z\) or name their format: data\.time_format "
+                                                  rf"\(--time-format\), e\.g\. '{fmt}'$"):
+        run_backtest(data, config(window="365D" if fmt == "%Y" else "7D"))
+    report = run_backtest(data, config(window="365D" if fmt == "%Y" else "7D", train_window="", time_format=fmt))
+    assert report.mean_metric is not None
