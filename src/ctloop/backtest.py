@@ -407,6 +407,9 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     for col in (cfg.target, cfg.time_column):
         if col not in frame.columns:
             raise DataValidationError([(col, "required", len(frame), missing_column(col, frame.columns))])
+    if frame.empty:  # a header only: not "the time column has no values"
+        shown = ", ".join(repr(str(c)) for c in frame.columns)
+        raise DataValidationError([("*", "rows", 0, f"the data have no rows (its columns: {shown})")])
     step = parse_duration(cfg.window, name="--window")
     data = frame.reset_index(drop=True)  # a copy; the index is not data (a notebook's set_index('ts'))
     data[cfg.time_column] = parse_times(data[cfg.time_column], cfg.time_column, cfg.time_format)

@@ -406,3 +406,12 @@ def test_times_written_as_whole_numbers_in_a_date_format_suggest_it(write, fmt):
         run_backtest(data, config(window="365D" if fmt == "%Y" else "7D"))
     report = run_backtest(data, config(window="365D" if fmt == "%Y" else "7D", train_window="", time_format=fmt))
     assert report.mean_metric is not None
+
+
+def test_a_table_of_a_header_only_says_it_has_no_rows():
+    """A CSV export of an empty query (the header line only): was "column 'ts' breaks rule
+    'all_null' in 0 row(s): the time column has no values"."""
+    with pytest.raises(DataValidationError, match=r"^data contract violated \(1 rule\(s\)\): column '\*' breaks rule "
+                                                  r"'rows' in 0 row\(s\): the data have no rows \(its columns: 'ts', "
+                                                  r"'a', 'b', 'y'\)$"):
+        run_backtest(frame().iloc[:0], config())
