@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop.columns import WEIGHT
 from ctloop.config import DataConfig
-from ctloop.contract import DataContract, check_finite, parse_times, validate
+from ctloop.contract import DataContract, check_finite, missing_column, parse_times, validate
 from ctloop.errors import ConfigError, DataValidationError
 from ctloop.timeutil import parse_duration, time_format_problem, to_utc
 
@@ -121,7 +121,7 @@ def prepare(
                                    for c in twice])
     missing = [c for c in (target, time_column) if c not in frame.columns]
     if missing:
-        raise DataValidationError([(c, "required", len(frame), "column is missing from the data") for c in missing])
+        raise DataValidationError([(c, "required", len(frame), missing_column(c, frame.columns)) for c in missing])
     rows_in = len(frame)
     data = validate(frame, contract, {time_column: time_format} if time_format else None)
     data[time_column] = parse_times(data[time_column], time_column, time_format)

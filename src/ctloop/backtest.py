@@ -218,16 +218,21 @@ class _Champion:
     since: Any  # the time it started serving
 
 
-def _check_window_count(window: str, step: pd.Timedelta, start: pd.Timestamp, end: pd.Timestamp, rows: int) -> int:
-    """The number of replay windows from ``start`` to ``end``; refused up front (instead of a
-    replay of mostly empty windows) when it exceeds :data:`MAX_WINDOWS` or the number of rows."""
+def _check_window_count(window: str, step: pd.Timedelta, start: pd.Timestamp, end: pd.Timestamp, times: Any) -> int:
+    """The number of replay windows from ``start`` to ``end`` of the sorted event ``times``; refused
+    up front (instead of a replay of mostly empty windows) when it exceeds :data:`MAX_WINDOWS` or
+    the number of rows, with a window that fits and whose windows are scored (:func:`_scoring_window`;
+    a window that fits but holds a row or two would be refused next, :func:`_check_scorable`)."""
     n = int((end - start) // step) + 1
+    rows = len(times)
     limit = min(MAX_WINDOWS, rows)
     if n > limit:
         why = f"more than {MAX_WINDOWS:,}" if n > MAX_WINDOWS else "more windows than rows"
+        fits = (end - start) / max(limit - 1, 1)
+        scored = _scoring_window(times, start, step)
         raise ConfigError(
             f"--window {window} gives {n:,} windows over {start} … {end} for {rows:,} rows ({why}): choose a "
-            f"window of at least {_ceil_duration((end - start) / max(limit - 1, 1))}")
+            f"window of at least {_ceil_duration(fits if scored is None else max(fits, scored))}")
     return n
 
 
@@ -245,6 +250,46 @@ def _check_column_names(frame: pd.DataFrame) -> None:
     if other:
         raise DataValidationError([(str(n), "text_name", len(frame), f"column name {n!r} is not text "
                                     f"({type(n).__name__}): name the columns with text") for n in other])
+
+
+def _scoring_window(times: Any, start: pd.Timestamp, step: pd.Timedelta) -> pd.Timedelta | None:
+    """The shortest multiple of ``step`` whose windows from ``start`` that hold rows hold
+    :data:`MIN_SCORE_ROWS` of the sorted event ``times`` at the median; None with fewer rows."""
+    import numpy as np
+    import pandas as pd
+
+    if len(times) < MIN_SCORE_ROWS:
+        return None
+    span = pd.Timedelta(times[-1] - times[0])
+    offsets = (times - np.datetime64(start)).astype("timedelta64[ns]").astype(np.int64)
+
+    def enough(k: int) -> bool:
+        return float(np.median(np.unique(offsets // (k * step.value), return_counts=True)[1])) >= MIN_SCORE_ROWS
+
+    hi = 1
+    while not enough(hi) and hi * step <= span:
+        hi *= 2
+    lo = hi // 2 + 1
+    while lo < hi:  # the shortest in (hi/2, hi] (the median grows with the window)
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if enough(mid) else (mid + 1, hi)
+    return step * hi
+
+
+def _check_scorable(window: str, step: pd.Timedelta, times: Any, start: pd.Timestamp, counts: Any) -> None:
+    """Refuse a replay window in which no window holds :data:`MIN_SCORE_ROWS` rows (daily rows in
+    7D windows): every policy would replay and none be scored. The window suggested is
+    :func:`_scoring_window`."""
+    import numpy as np
+
+    if int(counts.max()) >= MIN_SCORE_ROWS:
+        return
+    median = float(np.median(counts[counts > 0]))
+    wider = _scoring_window(times, start, step)
+    raise ConfigError(f"--window {window}: no window holds {MIN_SCORE_ROWS} rows (at most {int(counts.max())}, a "
+                      f"median of {median:g}): no window would be scored; " + (
+                          f"choose a window of at least {_ceil_duration(wider)}" if wider is not None else
+                          f"the data hold {len(times)} rows"))
 
 
 def _check_time_spread(times: pd.Series, name: str, step: pd.Timedelta) -> None:
@@ -349,7 +394,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     from ctloop.components.evaluate import core as eval_core
     from ctloop.components.prepare import core as prep_core
     from ctloop.components.train import core as train_core
-    from ctloop.contract import check_finite, parse_times
+    from ctloop.contract import check_finite, check_uniform_types, missing_column, parse_times
     from ctloop.drift import engine as drift_core
     from ctloop.errors import CtloopError
     from ctloop.monitoring import policy, triggers
@@ -361,7 +406,10 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     _check_column_names(frame)
     for col in (cfg.target, cfg.time_column):
         if col not in frame.columns:
-            raise DataValidationError([(col, "required", len(frame), "column is missing from the data")])
+            raise DataValidationError([(col, "required", len(frame), missing_column(col, frame.columns))])
+    if frame.empty:  # a header only: not "the time column has no values"
+        shown = ", ".join(repr(str(c)) for c in frame.columns)
+        raise DataValidationError([("*", "rows", 0, f"the data have no rows (its columns: {shown})")])
     step = parse_duration(cfg.window, name="--window")
     data = frame.reset_index(drop=True)  # a copy; the index is not data (a notebook's set_index('ts'))
     data[cfg.time_column] = parse_times(data[cfg.time_column], cfg.time_column, cfg.time_format)
@@ -378,11 +426,15 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     if cfg.task == "classification":
         train_core.check_labels(data[cfg.target], cfg.target)
     features = _features(data, cfg)
+    if not features:  # up front, not as every training window's failure
+        raise DataValidationError([("*", "features", len(data), f"no feature columns: the data hold only the target "
+                                    f"{cfg.target!r} and the time column {cfg.time_column!r}")])
     train_core.check_feature_types(data, features)
+    check_uniform_types(data, features)  # nested or mixed values: as the train core refuses them, in every row
     train_core.check_target_copies(data, cfg.target, features, cfg.task)
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)
     t0 = data[cfg.time_column].min().floor("D" if step >= pd.Timedelta(days=1) else "min")
-    _check_window_count(cfg.window, step, t0, data[cfg.time_column].max(), len(data))
+    _check_window_count(cfg.window, step, t0, data[cfg.time_column].max(), data[cfg.time_column].to_numpy())
     edges = [t0]
     while edges[-1] <= data[cfg.time_column].max():
         edges.append(edges[-1] + step)
@@ -411,10 +463,24 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     if classification and n_classes < 2:
         raise DataValidationError([(cfg.target, "classes", len(data), f"one class ({plain(data[cfg.target].iloc[0])!r}) "
                                     "in every row: a classifier needs two; check the labels")])
+    _check_scorable(cfg.window, step, times, t0, counts)
     min_train_rows = cfg.min_train_rows or retrain.min_rows(cfg.task, n_classes)
+    if classification and cfg.min_train_rows is None and len(data) < min_train_rows:  # no window ever trains
+        examples = ", ".join(repr(plain(v)) for v in pd.unique(data[cfg.target])[:3])
+        numeric = pd.api.types.is_numeric_dtype(data[cfg.target]) and not pd.api.types.is_bool_dtype(data[cfg.target])
+        raise DataValidationError([(cfg.target, "classes", len(data), (
+            f"{n_classes:,} classes (values like {examples}) need {min_train_rows:,} labelled rows to train a "
+            f"classifier (25 a class), the data hold {len(data):,}: "
+            + ("more rows, or --task regression if the values are amounts" if numeric else
+               "more rows, or fewer classes (an id?)")))])
     if cfg.train_window:
         train_windows = max(1, math.ceil(parse_duration(cfg.train_window, name="--train-window") / step))
         how = f"--train-window {cfg.train_window}"
+        if train_windows >= len(bounds):  # the initial model's history would be all but the last window
+            raise ConfigError(
+                f"--train-window {cfg.train_window} spans {train_windows:,} windows of {cfg.window}, the data "
+                f"{len(bounds):,} ({bounds[0][0]} … {bounds[-1][1]}): the initial model would train on all but the "
+                f"last and leave none to replay; choose at most {_ceil_duration(step * max(1, len(bounds) // 2))}")
     else:
         rows_per_window = float(np.median(counts[counts > 0]))
         train_windows = derive_train_windows(rows_per_window)

@@ -143,6 +143,21 @@ def check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
         raise DataValidationError(violations)
 
 
+def missing_column(name: str, columns: Any) -> str:
+    """The detail of a required column ``name`` missing from a table of ``columns``: the column
+    it was meant to be when one differs only in case or surrounding spaces, or is close
+    (``difflib``), else the table's columns (the first ten)."""
+    import difflib
+
+    names = [str(c) for c in columns]
+    same = [c for c in names if c.strip().casefold() == str(name).strip().casefold()]
+    close = same or difflib.get_close_matches(str(name), names, n=1)
+    if close:
+        return f"column is missing from the data; did you mean {close[0]!r}?"
+    shown = ", ".join(repr(c) for c in names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    return f"column is missing from the data (its columns: {shown})"
+
+
 def check_uniform_types(frame: pd.DataFrame, columns: list[str]) -> None:
     """Refuse object columns whose values mix types (text and numbers): scikit-learn's imputers and
     encoders need all strings or all numbers and do not say which column breaks that ("Encoders
@@ -262,10 +277,17 @@ def parse_times(series: pd.Series, name: str, fmt: str = "") -> pd.Series:
     if series.isna().all():
         raise DataValidationError([(name, "all_null", len(series), "the time column has no values")])
     if not fmt and pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_datetime64_any_dtype(series):
-        examples = [str(v) for v in series.dropna().unique()[:3]]
+        numbers = series.dropna()
+        examples = [str(v) for v in numbers.unique()[:3]]
+        suggested = ""  # whole numbers that read as years or yyyymmdd dates (pandas' years 1678 to 2261)
+        if bool((numbers % 1 == 0).all()):
+            suggested = next((f for f, lo, hi in (("%Y", 1678, 2261), ("%Y%m%d", 16780101, 22611231))
+                              if lo <= numbers.min() and numbers.max() <= hi), "")
         raise DataValidationError([(name, "dtype", int(series.notna().sum()),
                                     f"expected datetime, got numbers like {examples}: write ISO 8601 "
-                                    "times (e.g. 2025-01-31T12:00:00Z)")])
+                                    "times (e.g. 2025-01-31T12:00:00Z)"
+                                    + (f" or name their format: data.time_format (--time-format), e.g. {suggested!r}"
+                                       if suggested else ""))])
     _, day_first, month_first = date_order(series) if not fmt else (False, "", "")
     if day_first and month_first:
         raise DataValidationError([(name, "date_order", len(series.dropna()),
@@ -335,7 +357,7 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
     for rule in contract.columns:
         if rule.name not in out.columns:
             if rule.required:
-                violations.append((rule.name, "required", n, "column is missing from the data"))
+                violations.append((rule.name, "required", n, missing_column(rule.name, frame.columns)))
             continue
         col = out[rule.name]
         nulls = int(col.isna().sum())

@@ -236,10 +236,11 @@ def check_output_dir(uri: str, *, name: str = "output") -> None:
     if loc.scheme != "file":
         return
     path = Path(loc.key)
-    blocker = path if path.is_file() else _file_parent(path)
+    # a file, or anything else that is not a directory (a device: --output /dev/null)
+    blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
     if blocker is not None:
-        raise ConfigError(f"{name} {uri}: {blocker} is a file, not a directory; "
-                          "choose an output path that is not inside a file")
+        what = "a file, not a directory" if blocker.is_file() else "not a directory"
+        raise ConfigError(f"{name} {uri}: {blocker} is {what}; choose an output path that is not inside a file")
 
 
 class _Remote:
@@ -910,8 +911,8 @@ def table_format(uri: str, fmt: str | None = None) -> str:
     if name.endswith((".csv", ".csv.gz")):
         return "csv"
     raise ConfigError(
-        f"cannot tell the format of {uri!r} from its name: use a .csv or .parquet extension "
-        "or pass the format explicitly"
+        f"cannot tell the format of {uri!r} from its name: ctloop reads comma-separated CSV (.csv, .csv.gz) "
+        "and Parquet (.parquet, .pq)"
     )
 
 
@@ -950,6 +951,23 @@ def plain_missing(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _decimals_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its columns of ``decimal.Decimal`` values (a Parquet DECIMAL column: a
+    warehouse's NUMERIC or NUMBER export, which pandas reads as objects) as float64, as the same
+    table reads from CSV: as objects a feature was one-hot encoded as text, each amount a category,
+    and a regression target was no number."""
+    from decimal import Decimal
+
+    import pandas as pd
+
+    decimals = [name for name in frame.columns if isinstance(frame[name], pd.Series) and frame[name].dtype == object
+                and frame[name].notna().any()
+                and all(isinstance(value, Decimal) for value in frame[name].dropna())]
+    if not decimals:
+        return frame
+    return frame.assign(**{name: frame[name].astype(float) for name in decimals})
+
+
 def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a CSV or Parquet table from a local path or an object store URI.
 
@@ -966,7 +984,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         raise DataSourceError(f"{uri} is empty (0 bytes of data)")
     try:
         if kind == "parquet":
-            frame = plain_missing(pd.read_parquet(io.BytesIO(raw)))
+            frame = plain_missing(_decimals_as_floats(pd.read_parquet(io.BytesIO(raw))))
         else:
             compression = "gzip" if uri.lower().endswith(".gz") else None
             frame = pd.read_csv(io.BytesIO(raw), compression=compression,

@@ -261,3 +261,157 @@ def test_a_skipped_retrain_names_the_single_class_as_written():
     data.loc[(data["ts"] >= "2024-01-02") & (data["ts"] < "2024-01-03"), "y"] = 1
     report = run_backtest(data, config(policy="always"))
     assert "retrain skipped: a single class 1 in the training window" in report.windows[1].reason
+
+
+def test_windows_too_small_to_score_any_are_refused_with_a_window_that_scores():
+    """Daily weather rows (vega_datasets' seattle-weather) in 7D windows: 7 rows a window, fewer
+    than MIN_SCORE_ROWS in every one. Was exit 0 after the whole replay of every policy, each
+    "mean roc_auc n/a" (always: 0 retrains): nothing said why. The window is named with one that
+    holds enough rows, and that window replays and scores."""
+    data = frame(rows=300, days=150)  # two rows a day
+    with pytest.raises(ConfigError, match=r"^--window 7D: no window holds 30 rows \(at most \d+, a median of 1\d\): "
+                                          r"no window would be scored; choose a window of at least 21D$"):
+        run_backtest(data, config(window="7D", train_window="42D"))
+    report = run_backtest(data, config(window="21D", train_window="42D"))
+    assert report.mean_metric is not None
+
+
+def test_a_train_window_as_long_as_the_data_is_refused_not_a_replay_of_one_window():
+    """--train-window 1000D over 120 days of 7D windows: the initial model waited 17 windows (all but
+    the last, partial one) and the replay was that window, 17 rows, not scored: exit 0, "mean n/a"."""
+    data = frame(rows=1200, days=40)
+    with pytest.raises(ConfigError, match=r"^--train-window 1000D spans 1,000 windows of 1D, the data 40 \(2024-01-01 "
+                                          r"00:00:00 … 2024-02-10 00:00:00\): the initial model would train on all "
+                                          r"but the last and leave none to replay; choose at most 20D$"):
+        run_backtest(data, config(train_window="1000D"))
+    report = run_backtest(data, config(train_window="20D"))
+    assert report.mean_metric is not None and report.train_windows == 20
+
+
+def test_a_table_of_only_the_target_and_the_time_is_named_up_front():
+    """Was "column 'y' breaks rule 'trainable' ...: no window can train an initial model: no initial
+    model yet: DataValidationError: ... column '*' breaks rule 'features' in 0 row(s): no feature
+    columns left ...": the training error of the first window, wrapped twice."""
+    with pytest.raises(DataValidationError, match=r"^data contract violated \(1 rule\(s\)\): column '\*' breaks rule "
+                                                  r"'features' in 400 row\(s\): no feature columns: the data hold only "
+                                                  r"the target 'y' and the time column 'ts'$"):
+        run_backtest(frame()[["ts", "y"]], config())
+
+
+@pytest.mark.parametrize("values, hint", [
+    (lambda a: (a * 1000).round().astype(int), "more rows, or --task regression if the values are amounts$"),
+    (lambda a: [f"user-{i}" for i in range(len(a))], "more rows, or fewer classes \\(an id\\?\\)$"),
+])
+def test_more_classes_than_the_data_can_train_are_named_up_front(values, hint):
+    """A whole-number regression target (a price in cents, a count) replayed without --task
+    regression: 400 rows, 350+ classes. Was "no window can train an initial model: no initial model
+    yet: 400 labelled rows in the training window (< 9000)": neither the classes nor where 9000
+    comes from."""
+    data = frame()
+    data["y"] = values(data["a"])
+    with pytest.raises(DataValidationError, match=rf"^data contract violated \(1 rule\(s\)\): column 'y' breaks rule "
+                                                  rf"'classes' in 400 row\(s\): \d+ classes \(values like .*\) need "
+                                                  rf"[\d,]+ labelled rows to train a classifier \(25 a class\), the "
+                                                  rf"data hold 400: {hint}"):
+        run_backtest(data, config())
+
+
+def test_a_feature_of_nested_values_is_named_up_front_in_all_its_rows():
+    """A Parquet list column (tags): was "no window can train an initial model: no initial model
+    yet: DataValidationError: ... column 'tags' breaks rule 'dtype' in 1600 row(s): nested values":
+    the first training window's error, wrapped, counting that window's rows."""
+    data = frame().assign(tags=[[1, 2]] * 400)
+    with pytest.raises(DataValidationError, match=r"^data contract violated \(1 rule\(s\)\): column 'tags' breaks rule "
+                                                  r"'dtype' in 400 row\(s\): nested values \(list; e\.g\. \[1, 2\]\): a "
+                                                  r"feature needs one text or number per row$"):
+        run_backtest(data, config())
+
+
+def test_decimal_columns_of_a_parquet_file_are_read_as_numbers(tmp_path):
+    """A warehouse export (BigQuery NUMERIC, Snowflake NUMBER) holds DECIMAL columns, which pandas
+    reads as objects of decimal.Decimal. A feature was one-hot encoded as text (each amount a
+    category); a regression target was refused as "regression needs a numeric target, got object"."""
+    import decimal
+
+    from ctloop.storage import read_table
+
+    data = frame()
+    data["amount"] = [decimal.Decimal(f"{v:.2f}") for v in data["a"]]
+    data["y"] = [decimal.Decimal(f"{v:.3f}") for v in 3 * data["a"] + data["b"]]
+    data.loc[5, "amount"] = None
+    data.to_parquet(tmp_path / "export.parquet")
+    read = read_table(str(tmp_path / "export.parquet"))
+    assert read["amount"].dtype == float and read["y"].dtype == float and np.isnan(read.loc[5, "amount"])
+    assert read.loc[7, "amount"] == float(data.loc[7, "amount"])
+    cfg = config(training=TrainingConfig(task="regression", estimator="linear_regression"),
+                 gate=GateConfig.from_dict({"bootstrap_rounds": 20, "thresholds": {"rmse": 10.0}}))
+    assert run_backtest(read, cfg).mean_metric < 1.0
+
+
+def test_a_table_of_another_format_names_the_ones_read_not_a_flag_that_does_not_exist(tmp_path, capsys):
+    """A .tsv file: was "use a .csv or .parquet extension or pass the format explicitly", and no
+    command has a flag to pass it."""
+    from ctloop.cli import main
+
+    path = tmp_path / "events.tsv"
+    frame().to_csv(path, sep="\t", index=False)
+    rc = main(["backtest", "--data", str(path), "--target", "y", "--time-column", "ts", "--window", "1D",
+               "--output", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err == (f"error: cannot tell the format of {str(path)!r} from its name: ctloop reads "
+                               "comma-separated CSV (.csv, .csv.gz) and Parquet (.parquet, .pq)\n")
+
+
+@pytest.mark.parametrize("given, hint", [
+    ("Y", "; did you mean 'y'\\?"),  # case
+    ("b ", "; did you mean 'b'\\?"),  # a space copied with the name
+    ("label", " \\(its columns: 'ts', 'a', 'b', 'y'\\)"),  # nothing close: what there is
+])
+def test_a_target_named_almost_like_a_column_says_which(given, hint):
+    """--target Default for a column 'default': was "column is missing from the data" alone."""
+    with pytest.raises(DataValidationError, match=rf"column {given!r} breaks rule 'required' in 400 row\(s\): column is "
+                                                  rf"missing from the data{hint}$"):
+        run_backtest(frame(), config(target=given))
+
+
+@pytest.mark.parametrize("output", ["/dev/null", "/dev/null/report"])
+def test_an_output_that_is_a_device_is_refused_before_the_replay(tmp_path, capsys, output):
+    """--output /dev/null (to keep only the printed table): was a FileExistsError traceback after
+    the whole replay (mkdir of a device); the check before it looked for regular files only."""
+    from ctloop.cli import main
+
+    path = tmp_path / "events.csv"
+    frame().to_csv(path, index=False)
+    rc = main(["backtest", "--data", str(path), "--target", "y", "--time-column", "ts", "--window", "1D",
+               "--policy", "never", "--output", output, "--quiet"])
+    captured = capsys.readouterr()
+    assert rc == 2 and captured.err == (f"error: --output {output}: /dev/null is not a directory; choose an output "
+                                        "path that is not inside a file\n")
+    assert "backtest of" not in captured.out  # refused before the data were read
+
+
+@pytest.mark.parametrize("write, fmt", [
+    (lambda t: t.dt.year, "%Y"),
+    (lambda t: t.dt.strftime("%Y%m%d").astype("int64"), "%Y%m%d"),
+])
+def test_times_written_as_whole_numbers_in_a_date_format_suggest_it(write, fmt):
+    """Years (1990 … 2019) or yyyymmdd numbers (a Parquet int column): refused as numbers, since
+    epoch numbers in unknown units would be read as 1970, with "write ISO 8601" alone, though
+    --time-format reads them."""
+    data = frame(rows=3000, days=30 * 365 if fmt == "%Y" else 60)
+    data["ts"] = write(data["ts"])
+    with pytest.raises(DataValidationError, match=rf"got numbers like .*: write ISO 8601 times \(e\.g\. "
+                                                  rf"2025-01-31T12:00:00Z\) or name their format: data\.time_format "
+                                                  rf"\(--time-format\), e\.g\. '{fmt}'$"):
+        run_backtest(data, config(window="365D" if fmt == "%Y" else "7D"))
+    report = run_backtest(data, config(window="365D" if fmt == "%Y" else "7D", train_window="", time_format=fmt))
+    assert report.mean_metric is not None
+
+
+def test_a_table_of_a_header_only_says_it_has_no_rows():
+    """A CSV export of an empty query (the header line only): was "column 'ts' breaks rule
+    'all_null' in 0 row(s): the time column has no values"."""
+    with pytest.raises(DataValidationError, match=r"^data contract violated \(1 rule\(s\)\): column '\*' breaks rule "
+                                                  r"'rows' in 0 row\(s\): the data have no rows \(its columns: 'ts', "
+                                                  r"'a', 'b', 'y'\)$"):
+        run_backtest(frame().iloc[:0], config())
