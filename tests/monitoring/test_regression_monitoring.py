@@ -287,3 +287,49 @@ def test_text_in_a_classifiers_score_column_is_a_missing_score_not_a_crash():
     assert counts.sum() == 3
     assert triggers.drift_from_bins(gate, counts) == pytest.approx(
         triggers.served_prediction_drift("classification", [0, 1], gate, frame))
+
+
+def _tied_scores(rng, n):
+    """Scores as a random forest's votes give them: 40 % exactly 0, 20 % exactly 1, the rest in
+    steps of 0.01 between (many ties inside too)."""
+    kind = rng.random(n)
+    return np.where(kind < 0.4, 0.0, np.where(kind < 0.6, 1.0, np.round(rng.random(n), 2)))
+
+
+def test_prediction_drift_of_tied_scores_is_not_a_shift():
+    """Tied deciles (a constant prediction, a forest's 0 and 1 votes) put a tenth of the reference
+    below an edge the reference has nothing below: a constant regressor read PSI 0.70 every window
+    against its own gate, so prediction drift fired on every window (the backtest retrained and
+    promoted 6 times on a constant target). The gate now records the share of its scores below and
+    at each decile (``score_lt_q10``, ``score_le_q10`` …), and a value several deciles share is a
+    bin of its own: the forest's confident negatives becoming unsure is seen inside their bin."""
+    rng = np.random.default_rng(3)
+    const = triggers.regression_reference(np.full(2000, 5.0) + rng.normal(size=2000), np.full(2000, 5.0))
+    p = _tied_scores(rng, 4000)
+    y = (rng.random(4000) < p).astype(int)
+    forest = triggers.gate_reference(y, np.c_[1 - p, p], [0, 1])
+    assert forest["score_lt_q10"] == 0.0 and forest["score_le_q10"] == pytest.approx(0.4, abs=0.03)
+    assert forest["score_lt_q90"] == pytest.approx(0.8, abs=0.03) and forest["score_le_q90"] == 1.0
+    same = triggers.served_prediction_drift("regression", None, const, pd.Series(np.full(300, 5.0)))
+    assert same["psi"] <= same["psi_bound"], same
+    moved = triggers.served_prediction_drift("regression", None, const, pd.Series(np.full(300, 7.0)))
+    assert moved["psi"] > max(0.2, moved["psi_bound"])
+    q = _tied_scores(rng, 400)
+    same = triggers.prediction_drift(forest, np.c_[1 - q, q])
+    assert same["psi"] <= same["psi_bound"], same
+    spec = triggers.score_bin_spec("classification", [0, 1], forest)  # the streamed path: the same bins
+    binned = triggers.drift_from_bins(forest, triggers.score_bins_of(spec, pd.DataFrame({"prediction_0": 1 - q, "prediction_1": q})))
+    assert binned == pytest.approx(same)
+    q = np.where(q == 0.0, 0.02, q)  # the confident negatives are a little less sure: same bin before
+    assert triggers.prediction_drift(forest, np.c_[1 - q, q])["psi"] > 0.2
+
+
+def test_a_gate_record_without_the_shares_is_read_as_before_where_no_decile_is_tied():
+    """A gate an older ctloop recorded has the deciles only: distinct deciles still mean a tenth of
+    the reference in each of the ten bins (the shares are estimated only around a tied decile)."""
+    rng = np.random.default_rng(4)
+    ref = triggers.regression_reference(rng.normal(size=3000), rng.normal(size=3000))
+    older = {k: v for k, v in ref.items() if not k.startswith(("score_lt_", "score_le_"))}
+    np.testing.assert_allclose(triggers.reference_shares(triggers.deciles_from(older), older), [0.1] * 10)
+    recorded = triggers.reference_shares(triggers.deciles_from(ref), ref)
+    np.testing.assert_allclose(recorded, [0.1] * 10, atol=1e-3)

@@ -415,3 +415,16 @@ def test_a_table_of_a_header_only_says_it_has_no_rows():
                                                   r"'rows' in 0 row\(s\): the data have no rows \(its columns: 'ts', "
                                                   r"'a', 'b', 'y'\)$"):
         run_backtest(frame().iloc[:0], config())
+
+
+def test_a_constant_regression_target_is_no_prediction_drift():
+    """Every label the same (a sensor stuck at its default): the champion predicts that value, and
+    prediction drift read PSI 0.70 against its own gate in every window (the tied deciles were read
+    as a tenth of the holdout below them), so the default policy retrained and promoted window after
+    window on data that never changed (monitoring.triggers.score_quantiles)."""
+    data = frame(rows=1600, days=16).assign(y=5.0)
+    cfg = config(policy="default", window="1D", train_window="2D",
+                 training=TrainingConfig(task="regression", estimator="linear_regression"),
+                 gate=GateConfig.from_dict({"bootstrap_rounds": 20, "thresholds": {"rmse": 10.0}}))
+    report = run_backtest(data, cfg)
+    assert report.retrains <= 1, [w.reason for w in report.windows]

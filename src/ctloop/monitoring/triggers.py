@@ -16,7 +16,8 @@ the champion's labelled rows and of its scores are the inputs of the rules in
   standard errors of the difference, ``se = sqrt(se_window² + se_gate²)``;
 * ``cusum_h``: a one-sided CUSUM of the standardised losses ``S = max(0, S + loss/se - k)``
   (``k`` = :data:`CUSUM_K`) reaches ``h`` (a decline no single window proves);
-* ``prediction_psi``: the PSI of the window's scores against the gate holdout's deciles is above
+* ``prediction_psi``: the PSI of the window's scores against the gate holdout's deciles (a value
+  several deciles share is a bin of its own; :func:`score_quantiles`) is above
   both the threshold and what sampling alone gives at these sizes (the 99th percentile of
   ``χ²(bins-1) · (1/n_ref + 1/n_cur)``).
 
@@ -141,17 +142,36 @@ def gate_reference(y: Any, proba: Any, classes: list, scores: Any = None) -> dic
     """What the rules need from a model's holdout: ``roc_auc_se``, ``brier``, ``brier_se``, ``rows``
     and the score deciles ``score_q10`` … ``score_q90`` of ``scores`` (default: :func:`scores_of`
     ``proba``; NaN values left out)."""
-    import numpy as np
 
     _, se = auc_with_se(y, proba, classes)
     b = brier_rows(y, proba, classes)
     out = {"roc_auc_se": se, "brier": float(b.mean()) if len(b) else float("nan"),
            "brier_se": float(b.std() / math.sqrt(len(b))) if len(b) > 1 else float("nan"), "rows": float(len(b))}
     if len(b):
-        qs = np.quantile(scores_of(proba) if scores is None else np.asarray(scores, dtype=float),
-                         np.linspace(0, 1, DECILES + 2)[1:-1])
-        out.update({f"score_q{10 * (i + 1)}": float(q) for i, q in enumerate(qs)})
+        out.update(score_quantiles(scores_of(proba) if scores is None else scores))
     return {k: v for k, v in out.items() if v == v}
+
+
+def score_quantiles(scores: Any) -> dict[str, float]:
+    """The reference of prediction drift: the deciles ``score_q10`` … ``score_q90`` of ``scores``
+    (NaN left out) and, per decile, the share of the scores strictly below it (``score_lt_q10`` …)
+    and at or below it (``score_le_q10`` …). Tied deciles are a value many scores share (a
+    constant prediction, a forest's 0 and 1 votes): that value gets a bin of its own
+    (:func:`score_edges`), and only the recorded shares say how much lies below and in it."""
+    import numpy as np
+
+    scores = np.asarray(scores, dtype=float).reshape(-1)
+    scores = np.sort(scores[~np.isnan(scores)])
+    if not len(scores):
+        return {}
+    qs = np.quantile(scores, np.linspace(0, 1, DECILES + 2)[1:-1])
+    lt = np.searchsorted(scores, qs, side="left") / len(scores)
+    le = np.searchsorted(scores, qs, side="right") / len(scores)
+    out: dict[str, float] = {}
+    for i, q in enumerate(qs):
+        name = f"q{10 * (i + 1)}"
+        out.update({f"score_{name}": float(q), f"score_lt_{name}": float(lt[i]), f"score_le_{name}": float(le[i])})
+    return out
 
 
 def squared_errors(y: Any, pred: Any) -> np.ndarray:
@@ -182,10 +202,7 @@ def regression_reference(y: Any, pred: Any) -> dict[str, float]:
     mse, se = mean_with_se(sq)
     mae, mae_se = mean_with_se(np.sqrt(sq))  # the absolute error |y - ŷ| (lighter-tailed)
     out = {"mse": mse, "mse_se": se, "mae": mae, "mae_se": mae_se, "rows": float(len(pred))}
-    pred = pred[~np.isnan(pred)]
-    if len(pred):
-        qs = np.quantile(pred, np.linspace(0, 1, DECILES + 2)[1:-1])
-        out.update({f"score_q{10 * (i + 1)}": float(q) for i, q in enumerate(qs)})
+    out.update(score_quantiles(pred))
     return {k: v for k, v in out.items() if v == v}
 
 
@@ -234,38 +251,75 @@ def realized_inputs(y: Any, proba: Any, classes: list) -> dict[str, float]:
     return {k: (v if v == v else None) for k, v in out.items()}
 
 
+def score_edges(deciles: list[float]) -> np.ndarray:
+    """The bin edges of prediction drift: the distinct deciles, and right after a decile that
+    several share (a value many scores take) the next float, so that value is a bin of its own."""
+    import numpy as np
+
+    values, tied = np.unique(np.asarray(deciles, dtype=float), return_counts=True)
+    return np.sort(np.concatenate([values, np.nextafter(values[tied > 1], np.inf)]))
+
+
 def bin_counts(deciles: list[float], scores: Any) -> np.ndarray:
-    """How many of ``scores`` fall in each bin of the reference's deciles (bin 0 lies below the
-    first decile, bin j ends at distinct edge j, the last is open). Counts add up across the
+    """How many of ``scores`` fall in each bin of :func:`score_edges` (bin 0 lies below the first
+    edge, bin j from edge j-1 up to edge j, the last is open). Counts add up across the
     partitions of a window: the mergeable form of :func:`psi`'s input."""
     import numpy as np
 
-    edges = np.unique(np.asarray(deciles, dtype=float))
+    edges = score_edges(deciles)
     return np.bincount(np.searchsorted(edges, np.asarray(scores, dtype=float), side="right"),
                        minlength=len(edges) + 1)
 
 
-def psi_from_counts(deciles: list[float], reference_rows: float, counts: Any) -> tuple[float, float]:
-    """``(psi, null_bound)`` of binned scores (:func:`bin_counts`) against a reference summarised by
-    its deciles (each of the ten bins holds a tenth of the reference; tied deciles merge their bins)."""
+def reference_shares(deciles: list[float], gate: dict[str, float] | None = None) -> np.ndarray:
+    """The reference's share in each bin of :func:`score_edges`: from the shares below and at the
+    deciles the gate recorded (:func:`score_quantiles`), else (a gate record of an older ctloop)
+    estimated: a tenth between distinct deciles, and a value ``k`` deciles share holds ``k`` tenths
+    with half a tenth on each side."""
+    import numpy as np
+
+    gate = gate or {}
+    names = [f"q{10 * (i + 1)}" for i in range(DECILES)]
+    lt, le = ([gate.get(f"score_{kind}_{n}") for n in names] for kind in ("lt", "le"))
+    recorded = len(deciles) == DECILES and not any(v is None for v in (*lt, *le))
+    values = np.asarray(deciles, dtype=float)
+    below = []  # the share strictly below each edge
+    for value in np.unique(values):
+        at = np.flatnonzero(values == value)
+        first, last, atom = int(at[0]), int(at[-1]), len(at) > 1
+        if recorded:
+            below.append(float(lt[first]))
+            if atom:
+                below.append(float(le[last]))
+        elif atom:
+            below += [(first + 0.5) / (len(values) + 1), (last + 1.5) / (len(values) + 1)]
+        else:
+            below.append((first + 1) / (len(values) + 1))
+    return np.clip(np.diff(np.concatenate([[0.0], np.maximum.accumulate(np.clip(below, 0, 1)), [1.0]])), 0, None)
+
+
+def psi_from_counts(deciles: list[float], reference_rows: float, counts: Any,
+                    gate: dict[str, float] | None = None) -> tuple[float, float]:
+    """``(psi, null_bound)`` of binned scores (:func:`bin_counts`) against the reference's shares
+    in the same bins (:func:`reference_shares`, from ``gate`` when it recorded them)."""
     import numpy as np
     from scipy.stats import chi2
 
-    edges, tied = np.unique(np.asarray(deciles, dtype=float), return_counts=True)
     counts = np.asarray(counts, dtype=float)
     n = float(counts.sum())
-    ref = np.concatenate([[1 / (len(deciles) + 1)], tied[1:] / (len(deciles) + 1), [0]])
-    ref[-1] = 1 - ref.sum()
+    ref = reference_shares(deciles, gate)
     cur = counts / max(n, 1)
     rp, cp = np.clip(ref, 1e-4, None), np.clip(cur, 1e-4, None)
     value = float(np.sum((cp - rp) * np.log(cp / rp)))
-    bound = float(chi2.ppf(0.99, max(len(edges), 1)) * (1 / max(reference_rows, 1) + 1 / max(n, 1)))
+    bound = float(chi2.ppf(0.99, max(len(ref) - 1, 1)) * (1 / max(reference_rows, 1) + 1 / max(n, 1)))
     return value, bound
 
 
-def psi(deciles: list[float], reference_rows: float, scores: Any) -> tuple[float, float]:
-    """``(psi, null_bound)`` of ``scores`` against a reference summarised by its deciles."""
-    return psi_from_counts(deciles, reference_rows, bin_counts(deciles, scores))
+def psi(deciles: list[float], reference_rows: float, scores: Any,
+        gate: dict[str, float] | None = None) -> tuple[float, float]:
+    """``(psi, null_bound)`` of ``scores`` against a reference summarised by its deciles (and the
+    shares ``gate`` recorded at them)."""
+    return psi_from_counts(deciles, reference_rows, bin_counts(deciles, scores), gate)
 
 
 def score_bin_spec(task: str, classes: list | None, gate: dict[str, float] | None) -> tuple[float, ...]:
@@ -295,7 +349,7 @@ def score_bins_of(spec: tuple[float, ...], logged_scores: Any) -> np.ndarray:
         scores = _score_columns(logged_scores)
     scores = scores[~np.isnan(scores).any(axis=1)] if scores.ndim == 2 else scores[~np.isnan(scores)]
     if not len(scores):
-        return np.zeros(len(np.unique(deciles)) + 1, dtype=np.int64)
+        return np.zeros(len(score_edges(deciles)) + 1, dtype=np.int64)
     return bin_counts(deciles, scores if n_classes == 0 else scores_of(probability_matrix(scores, n_classes)))
 
 
@@ -306,7 +360,7 @@ def drift_from_bins(gate: dict[str, float], counts: Any) -> dict[str, float]:
     deciles = deciles_from(gate)
     if deciles is None or not np.asarray(counts).sum():
         return {}
-    value, bound = psi_from_counts(deciles, gate.get("rows", 0.0), counts)
+    value, bound = psi_from_counts(deciles, gate.get("rows", 0.0), counts, gate)
     return {"psi": value, "psi_bound": bound}
 
 
@@ -319,7 +373,7 @@ def prediction_drift(gate: dict[str, float], proba: Any) -> dict[str, float]:
     proba = np.asarray(proba, dtype=float)
     if deciles is None or not len(proba):
         return {}
-    value, bound = psi(deciles, gate.get("rows", 0.0), scores_of(proba))
+    value, bound = psi(deciles, gate.get("rows", 0.0), scores_of(proba), gate)
     return {"psi": value, "psi_bound": bound}
 
 
@@ -389,5 +443,6 @@ def _numbers(values: Any) -> np.ndarray:
 
 __all__ = ["CUSUM_K", "served_realized", "served_prediction_drift", "GATE_KEYS", "auc_variance", "auc_with_se", "chance_se", "brier_rows", "scores_of", "gate_reference",
            "deciles_from", "realized_inputs", "psi", "prediction_drift", "bin_counts", "psi_from_counts",
+           "score_quantiles", "score_edges", "reference_shares",
            "score_bin_spec", "score_bins_of", "drift_from_bins"]
 __all__ += ["squared_errors", "mean_with_se", "regression_reference", "realized_regression"]  # regressors
