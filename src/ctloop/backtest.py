@@ -591,6 +591,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     retrains = promotions = 0
     start = i
     every, last_retrain = scheduled_every(cfg.policy), i - 1  # every:N counts windows from the initial model
+    labels_since_retrain = 0  # labels that arrived since the initial model or the last retrain
     end_index = {pd.Timestamp(hi).isoformat(): k for k, (_, hi) in enumerate(bounds)}
     for i in range(start, len(bounds)):
         lo, hi = bounds[i]
@@ -665,6 +666,10 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             records.append(record)
         w.rule = rule
         w.reason = "; ".join([*notes, reason])
+        labels_since_retrain += int(((label_time > np.datetime64(lo)) & (label_time <= np.datetime64(hi))).sum())
+        if fire and cfg.policy != "default" and not labels_since_retrain:  # a schedule: the same rows again
+            fire = False
+            w.reason += "; retrain skipped: no labels arrived since the last retrain (it would train on the same rows)"
         if fire:
             since = record.get("train_since") if cfg.policy == "default" else None  # policy.judge: a change
             first = max(i + 1 - train_windows, 0 if since is None else end_index[since])
@@ -677,7 +682,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             else:
                 result, part, holdout, decision = out
                 retrains += 1
-                last_retrain = i
+                last_retrain, labels_since_retrain = i, 0
                 w.retrained, w.approved = True, decision.approved
                 w.reason += f"; {decision.reason}"
                 if decision.approved:

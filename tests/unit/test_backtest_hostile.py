@@ -428,3 +428,22 @@ def test_a_constant_regression_target_is_no_prediction_drift():
                  gate=GateConfig.from_dict({"bootstrap_rounds": 20, "thresholds": {"rmse": 10.0}}))
     report = run_backtest(data, cfg)
     assert report.retrains <= 1, [w.reason for w in report.windows]
+
+
+@pytest.mark.parametrize("policy", ["always", "every:2"])
+def test_a_window_where_no_label_arrived_retrains_nothing_on_a_schedule(policy):
+    """Dates without a time of day replayed in 12h windows: every other window is empty, and
+    ``always`` retrained in each of them on exactly the rows of the retrain before (193 retrains of
+    which half were copies), inflating the baseline the default policy is measured against. A
+    scheduled retrain now waits for labels that arrived since the last one, and says so."""
+    data = frame(rows=800, days=8)
+    data["ts"] = data.ts.dt.normalize()  # date only: every row at midnight
+    report = run_backtest(data, config(policy=policy, window="12h", train_window="2D"))
+    replayed = [w for w in report.windows if w.rule not in ("history", "initial")]
+    assert any(w.rows == 0 for w in replayed)
+    retrained = [k for k, w in enumerate(replayed) if w.retrained]
+    assert retrained and report.retrains == len(retrained)
+    for a, b in zip([-1, *retrained], retrained, strict=False):  # rows (labels) between any two retrains
+        assert any(w.rows for w in replayed[a + 1:b + 1]), (a, b)
+    if policy == "always":
+        assert all("no labels arrived since the last retrain" in w.reason for w in replayed if not w.rows)
