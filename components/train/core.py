@@ -422,12 +422,21 @@ def check_target_copies(frame: pd.DataFrame, target: str, features: list[str],
     return []
 
 
+MAX_TARGET_MAGNITUDE = 1e150  # a regression target beyond it: (y - ŷ)² overflows float64 (max ~1.8e308)
+
+
 def check_regression_target(y: pd.Series, target: str) -> None:
     """Refuse a regression target (not null) that is not numbers, naming a few values that are not
-    (a text cell among numbers, as a CSV reads it) and how many rows hold one."""
+    (a text cell among numbers, as a CSV reads it) and how many rows hold one, or whose values are
+    so large that their squared errors overflow (:data:`MAX_TARGET_MAGNITUDE`)."""
     import pandas as pd
 
     if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
+        large = y[y.abs() > MAX_TARGET_MAGNITUDE]
+        if len(large):  # its squared errors (MSE, RMSE, the gate's bootstrap) overflow float64 to inf
+            raise DataValidationError([(target, "magnitude", len(large), f"values up to {float(large.abs().max()):.3g} "
+                                        f"(above {MAX_TARGET_MAGNITUDE:.0e}): their squared errors overflow a 64-bit "
+                                        "float; rescale the target (other units, a log)")])
         return
     bad = y[pd.to_numeric(y, errors="coerce").isna()] if not pd.api.types.is_bool_dtype(y) else y
     if len(bad):

@@ -2,7 +2,7 @@
 
 Durations (training windows, monitoring windows, cooldowns, label lookbacks, backtest windows)
 are a number and a unit: ``30s``, ``1000min``, ``12h``, ``7D``, ``2W`` (case-insensitive;
-``m`` is minutes). Times without an offset are UTC; every time ctloop computes is UTC.
+``m`` is minutes; a capital ``M`` is refused: a month to pandas and to many people). Times without an offset are UTC; every time ctloop computes is UTC.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ def parse_duration(text: Any, *, name: str = "duration") -> pd.Timedelta:
             f"{name} {text!r} not understood: use a number and a unit, e.g. {DURATION_EXAMPLES}"
         )
     value, unit = float(m.group(1)), m.group(2).lower()
+    if m.group(2) == "M":  # pandas' and many people's month; ours was a minute
+        raise ConfigError(f"{name} {text!r} is ambiguous: M is a month to some and a minute here; write "
+                          f"{m.group(1)}min for minutes or {round(value * 30)}D for days")
     seconds = value * _UNIT_SECONDS[unit]
     if seconds < 1:
         raise ConfigError(f"{name} {text!r} must be at least 1s")

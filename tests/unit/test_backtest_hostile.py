@@ -447,3 +447,14 @@ def test_a_window_where_no_label_arrived_retrains_nothing_on_a_schedule(policy):
         assert any(w.rows for w in replayed[a + 1:b + 1]), (a, b)
     if policy == "always":
         assert all("no labels arrived since the last retrain" in w.reason for w in replayed if not w.rows)
+
+
+def test_a_regression_target_whose_squares_overflow_is_named_up_front():
+    """Amounts around 1e300 (a unit bug, a sentinel): every squared error overflowed to inf, the
+    table printed '+nan %' and backtest.json held 'Infinity', which is no JSON."""
+    data = frame().assign(y=lambda d: d.a * 1e300)
+    cfg = config(training=TrainingConfig(task="regression", estimator="linear_regression"),
+                 gate=GateConfig.from_dict({"bootstrap_rounds": 20, "thresholds": {"rmse": 1e301}}))
+    with pytest.raises(DataValidationError, match=r"column 'y' breaks rule 'magnitude' in \d+ row\(s\): values up to "
+                                                  r"[\d.]+e\+300 .*squared errors overflow"):
+        run_backtest(data, cfg)

@@ -149,3 +149,13 @@ def test_digest_is_stable_and_order_independent(credit):
 def test_window_too_small_says_where_the_data_is(credit):
     with pytest.raises(DataValidationError, match="the data spans"):
         core.prepare(credit, target=Y, time_column=T, contract=credit_contract(), window="1D", as_of="2024-01-01")
+
+
+@pytest.mark.parametrize("text", ["1M", "3M", " 2 M"])
+def test_a_capital_m_is_refused_as_month_or_minute(text):
+    """``1M`` read as one minute: a user meaning a month got 172,682 windows and a refusal about
+    their number. A capital M is pandas' month and many people's; lower-case m stays minutes."""
+    with pytest.raises(ConfigError, match=r"window '.*M' is ambiguous: M is a month to some and a minute here; "
+                                          r"write \d+(\.\d+)?min for minutes or \d+D for days"):
+        parse_duration(text, name="window")
+    assert parse_duration("5m").total_seconds() == 300
