@@ -292,6 +292,23 @@ def _check_scorable(window: str, step: pd.Timedelta, times: Any, start: pd.Times
                           f"the data hold {len(times)} rows"))
 
 
+def _warn_dates_only(times: pd.Series, name: str, window: str, step: pd.Timedelta) -> None:
+    """Warn when every event time is a midnight (dates without a time of day) and the window is
+    shorter than a day: most windows can hold no row."""
+    import warnings
+
+    import pandas as pd
+
+    day = pd.Timedelta(days=1)
+    if step >= day or len(times) < 2 or not (times == times.dt.normalize()).all():
+        return
+    per_day = max(int(day // step), 1)
+    warnings.warn(f"column {name!r} holds dates only (every time at midnight): with --window {window}, "
+                  f"{per_day - 1} window{'s' if per_day > 2 else ''} in {per_day} can hold no row; use a window of whole "
+                  "days (1D)",
+                  UserWarning, stacklevel=3)
+
+
 def _check_time_spread(times: pd.Series, name: str, step: pd.Timedelta) -> None:
     """Refuse event times (sorted, not null) that give no replay: every row at one time, or a few
     rows (fewer than :data:`MIN_SCORE_ROWS` and a tenth of the others) separated from all the other
@@ -433,6 +450,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     check_uniform_types(data, features)  # nested or mixed values: as the train core refuses them, in every row
     train_core.check_target_copies(data, cfg.target, features, cfg.task)
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)
+    _warn_dates_only(data[cfg.time_column], cfg.time_column, cfg.window, step)
     t0 = data[cfg.time_column].min().floor("D" if step >= pd.Timedelta(days=1) else "min")
     _check_window_count(cfg.window, step, t0, data[cfg.time_column].max(), data[cfg.time_column].to_numpy())
     edges = [t0]

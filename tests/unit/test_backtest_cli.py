@@ -354,3 +354,26 @@ def test_an_interrupt_while_the_replays_are_submitted_stops_them_too(long_data, 
         compare(data, cfg, ["always", "every:2"], progress=_print_progress, jobs=2)
     windows = [line for line in capfd.readouterr().out.splitlines() if line.startswith("[always] window")]
     assert len(windows) < 100, len(windows)
+
+
+def test_a_note_on_the_data_is_one_warning_line_not_a_python_warning(tmp_path):
+    """ctloop's own notes (dates only in sub-day windows; the train core's notes) printed as
+    Python warnings: '/…/ctloop/backtest.py:400: UserWarning: …' followed by a source line."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"t": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 20, 1200), unit="D"),
+                         "a": rng.normal(size=1200)})
+    data["y"] = (data.a + rng.normal(size=1200) > 0).astype(int)
+    data.to_csv(tmp_path / "dates.csv", index=False)
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "ctloop", "backtest", "--data", str(tmp_path / "dates.csv"),
+                           "--target", "y", "--time-column", "t", "--window", "12h", "--policy", "never",
+                           "--quiet", "--output", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    err = done.stderr
+    assert done.returncode == 0, err
+    assert "warning: column 't' holds dates only (every time at midnight): with --window 12h, 1 window in 2" in err
+    assert "UserWarning" not in err and "backtest.py" not in err, err

@@ -458,3 +458,13 @@ def test_a_regression_target_whose_squares_overflow_is_named_up_front():
     with pytest.raises(DataValidationError, match=r"column 'y' breaks rule 'magnitude' in \d+ row\(s\): values up to "
                                                   r"[\d.]+e\+300 .*squared errors overflow"):
         run_backtest(data, cfg)
+
+
+def test_dates_without_a_time_of_day_in_windows_shorter_than_a_day_are_warned_about():
+    """Every time at midnight and 12h windows: one window in two is empty by construction, and
+    nothing said why (a replay of half its windows)."""
+    data = frame(rows=800, days=8)
+    data["ts"] = data.ts.dt.normalize()
+    with pytest.warns(UserWarning, match=r"^column 'ts' holds dates only \(every time at midnight\): with --window "
+                                         r"12h, 1 window in 2 can hold no row; use a window of whole days \(1D\)$"):
+        run_backtest(data, config(window="12h", train_window="2D"))
