@@ -255,6 +255,8 @@ def probability_matrix(score: Any, n_classes: int) -> np.ndarray:
     import numpy as np
 
     s = np.asarray(score, dtype=float)
+    if s.ndim == 2 and s.shape[1] == 1 and n_classes == 2:  # the positive-class column as a one-column frame
+        s = s[:, 0]
     if s.ndim == 1:
         if n_classes != 2:
             raise ConfigError(f"a single score column needs a binary model, got {n_classes} classes")

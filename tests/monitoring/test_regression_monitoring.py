@@ -333,3 +333,46 @@ def test_a_gate_record_without_the_shares_is_read_as_before_where_no_decile_is_t
     np.testing.assert_allclose(triggers.reference_shares(triggers.deciles_from(older), older), [0.1] * 10)
     recorded = triggers.reference_shares(triggers.deciles_from(ref), ref)
     np.testing.assert_allclose(recorded, [0.1] * 10, atol=1e-3)
+
+
+def test_monitor_core_bins_a_binary_classifiers_logged_probability():
+    """A binary classifier is monitored on its logged ``prediction_1`` (labels.realized.resolve):
+    both monitoring paths passed that one column as an n × 1 frame, which probability_matrix took
+    for a one-class matrix and renormalised to 1.0 in every row, so every window's PSI against the
+    gate read ~8 whatever was served: prediction drift fired on every window of every binary
+    classifier without labels."""
+    import tempfile
+    from pathlib import Path
+
+    from ctloop.inference_log.reader import read_log
+    from ctloop.monitoring import window as W
+
+    rng = np.random.default_rng(5)
+    p = rng.random(3000)
+    gate = {"roc_auc": 0.8, **triggers.gate_reference((rng.random(3000) < p).astype(int), np.c_[1 - p, p], [0, 1])}
+    champ = champion_mod.Champion("1", "classification", ["x1"], [0, 1],
+                                  pd.DataFrame({"x1": rng.normal(size=500)}), gate,
+                                  pd.Timestamp("2026-01-01T00:00:00Z"))
+    cfg_args = {"window": "2h", "label_lookback": "1D", "min_labels": 50}
+    for served, drifted in ((rng.random(400), False), (np.clip(rng.random(400) + 0.3, 0, 1), True)):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp) / "logs"
+            times = pd.DatetimeIndex(sorted(END - pd.to_timedelta(rng.uniform(1, 7000, 400), unit="s")))
+            log = pd.DataFrame({"x1": rng.normal(size=400), "prediction_0": 1 - served, "prediction_1": served,
+                                "request_id": [f"r{i}" for i in range(400)], "instance": 0, "model": MODEL,
+                                "revision": "r1", "model_version": "1", "time": [t.isoformat() for t in times],
+                                "has_request": True, "has_response": True})
+            d = root / f"model={MODEL}" / "date=2026-01-04" / "revision=r1"
+            d.mkdir(parents=True)
+            log.to_parquet(d / "part-0.parquet", index=False)
+            cfg = MonitoringConfig.from_dict({"log_root": str(root), **cfg_args})
+            window = core.bounds(END, cfg)
+            frame = core.judge(window=window, logs=read_log(str(root), MODEL, window.read_from, window.end),
+                               labels=None, champion=champ, history=[], previous=None, cfg=cfg, model_name=MODEL)
+            state = W.collect(str(root), MODEL, core.window_spec(window, champ, None, cfg), None, progress=False)
+            streamed = core.judge_state(state=state, labels=None, champion=champ, history=[], previous=None,
+                                        cfg=cfg, model_name=MODEL)
+        expected = triggers.prediction_drift(gate, np.c_[1 - served, served])
+        for out in (frame, streamed):
+            assert out.record["psi"] == pytest.approx(expected["psi"]), (drifted, out.record["psi"])
+            assert (out.record["psi"] > max(0.2, out.record["psi_bound"])) is drifted

@@ -415,11 +415,14 @@ def served_prediction_drift(task: str, classes: list | None, gate: dict[str, flo
 def _score_columns(values: Any) -> np.ndarray:
     """A classifier's logged score column(s) as floats, text that is no number NaN (as
     :func:`ctloop.labels.realized.realized_metrics` reads them): a bad logged value is a missing
-    score, not a crash of the monitoring step."""
+    score, not a crash of the monitoring step. One column (a binary classifier's ``prediction_1``,
+    passed as a one-column frame) is that column: a one-column matrix would be a one-class model's."""
     import numpy as np
     import pandas as pd
 
     array = np.asarray(values)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
     if array.dtype.kind in "biuf":
         return array.astype(float)
     if array.ndim == 1:
