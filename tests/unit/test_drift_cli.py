@@ -345,3 +345,20 @@ def test_numbers_in_one_file_and_text_in_another_are_refused_before_reading(tmp_
     assert code == 2 and err.count("\n") == 1, err
     assert (f"the reference data ({tmp_path / 'ref'}): column 'x' is int64 in {tmp_path / 'ref' / 'a.parquet'} "
             f"but string in {tmp_path / 'ref' / 'b.parquet'}") in err, err
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_column_the_first_file_of_the_reference_lacks_is_not_left_out_silently(tmp_path, capsys, engine):
+    """The dataset's columns were its first file's: a column only later files had was never
+    compared, and nothing said so. Now it is a column of the side, and the file without it is named."""
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"x": rng.normal(0, 1, 300), "z": rng.normal(0, 1, 300)})
+    _split_side(frame.iloc[:150].drop(columns=["z"]), tmp_path / "ref", "parquet", frame.iloc[150:])
+    frame.to_parquet(tmp_path / "cur.parquet", index=False)
+    code, out, err = _run(capsys, "--reference", str(tmp_path / "ref"), "--current", str(tmp_path / "cur.parquet"),
+                          "--engine", engine)
+    assert code == 2 and err.count("\n") == 1, (out, err)
+    assert f"the reference data ({tmp_path / 'ref'}): {tmp_path / 'ref' / 'a.parquet'} has no column 'z'" in err, err
+    code, out, err = _run(capsys, "--reference", str(tmp_path / "ref"), "--current", str(tmp_path / "cur.parquet"),
+                          "--engine", engine, "--exclude", "z")
+    assert code == 0 and "of 1 columns drifted" in out, (out, err)

@@ -50,7 +50,10 @@ on the same data.
 Reading: :func:`open_source` / :func:`scan` read a file, a directory, a glob or a list of
 paths with ``pyarrow.dataset`` (Parquet or CSV, hive partitions such as the inference log's
 ``model=/date=/revision=``, column projection, partition-predicate pushdown). ``gs://``,
-``s3://`` and ``az://`` URIs go through ``ctloop.storage.filesystem``. :func:`state_of` and
+``s3://`` and ``az://`` URIs go through ``ctloop.storage.filesystem``. The dataset's schema is
+its first file's: :meth:`Source.check_files` reads every file's own schema once and refuses a
+file without a column that is read, and widens a column whose type differs between files
+(:func:`detect_sources`, :func:`read_side` and ``ctloop score`` use it). :func:`state_of` and
 :func:`detect_sources` put it together (the ``ctloop drift`` command uses them).
 """
 
@@ -861,13 +864,19 @@ class Source:
 
         if self.file_schemas is None:
             try:
-                self.file_schemas = [(f.path, f.physical_schema) for f in self.dataset.get_fragments()]
+                fragments = list(self.dataset.get_fragments())
+                if self.local or len(fragments) < 2:
+                    schemas = [f.physical_schema for f in fragments]
+                else:  # an object store: one round trip per file, several at a time
+                    with ThreadPoolExecutor(max_workers=min(16, len(fragments))) as pool:
+                        schemas = list(pool.map(lambda f: f.physical_schema, fragments))
+                self.file_schemas = [(f.path, schema) for f, schema in zip(fragments, schemas, strict=True)]
             except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                 raise DataSourceError(f"{self.uri}: cannot read a file's schema: {exc}") from exc
         return self.file_schemas
 
     def check_files(self, columns: Sequence[str] | None = None, *, numeric: Sequence[str] = (),
-                    complete: bool = True, role: str = "a column that is read",
+                    complete: bool = True, union: bool = False, role: str = "a column that is read",
                     numbers: str = "numbers are needed there", hint: str = "") -> Source:  # fmt: skip
         """The source, checked file by file for ``columns`` (default: all; partition keys are
         not in the files and pass), when it has several files: the dataset's schema is its first
@@ -878,6 +887,8 @@ class Source:
         * ``complete``: every file must have every column (else refused, naming the file and
           the column as ``{file} has no column 'x', {role}{hint}``, ``{missing}`` in ``hint``
           replaced by the missing columns);
+        * ``union``: the source's columns become every file's (a column the first file lacks
+          is appended, so it can be named and checked instead of never being seen);
         * ``numeric``: these columns must be numbers in every file (refused:
           ``column 'x' of {file} is string, but {numbers}``);
         * a column that is numbers of different types in different files (int64 here, double
@@ -900,9 +911,16 @@ class Source:
         if len(self.files) < 2:
             return self
         schema = self.dataset.schema
-        wanted = [c for c in (self.columns if columns is None else columns)
-                  if c not in self.partition_keys]  # fmt: skip
         files = self._file_schemas()
+        changed = False
+        if union:  # the columns later files add, after the first file's (null where a file lacks one)
+            for _, physical in files:
+                for physical_field in physical:
+                    if physical_field.name not in schema.names:
+                        schema = schema.append(pa.field(physical_field.name, physical_field.type))
+                        changed = True
+        wanted = [c for c in (schema.names if columns is None else columns)
+                  if c not in self.partition_keys]  # fmt: skip
         if complete:
             for path, physical in files:
                 missing = [c for c in wanted if c not in physical.names]
@@ -919,7 +937,6 @@ class Source:
                 kind = physical.field(name).type if name in physical.names else pa.null()
                 if not (is_number(kind) or pa.types.is_null(kind)):
                     raise DataSourceError(f"column {name!r} of {path} is {kind}, but {numbers}")
-        changed = False
         for name in wanted:
             if name not in schema.names:
                 continue
@@ -1336,20 +1353,16 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     :class:`Source` (for :func:`check_side` once the compared columns are known): a single file
     through ``ctloop.storage.read_table`` (local or gs://), anything else through the dataset
     reader, without hive partition keys unless ``columns`` names them (as the streaming engine),
-    each column read as the widest type its files hold (:meth:`Source.check_files`; a problem
-    there is prefixed with ``side``, default ``uri``)."""
+    with the columns of all its files, each read as the widest type its files hold
+    (:meth:`Source.check_files`; a problem there is prefixed with ``side``, default ``uri``)."""
     import pyarrow as pa
 
     from ctloop.storage import read_table
 
     if is_single_file(uri):
         return read_table(uri), None
-    src = open_source(uri)
+    src = _every_column(open_source(uri), side or uri)
     keep = [c for c in src.columns if c not in src.partition_keys or c in (columns or ())]
-    try:
-        src = src.check_files(keep, complete=False)
-    except DataSourceError as exc:
-        raise DataSourceError(f"{side or uri}: {exc}") from exc
     try:
         return src.dataset.to_table(columns=keep).to_pandas(), src
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
@@ -1359,6 +1372,15 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
 def read_frame(uri: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """:func:`read_side`'s frame."""
     return read_side(uri, columns)[0]
+
+
+def _every_column(source: Source, side: str) -> Source:
+    """``source`` with the columns of all its files, each read as the widest type its files hold
+    (:meth:`Source.check_files`); a problem names ``side``."""
+    try:
+        return source.check_files(complete=False, union=True)
+    except DataSourceError as exc:
+        raise DataSourceError(f"{side}: {exc}") from exc
 
 
 def check_side(source: Source, columns: Sequence[str], side: str) -> Source:
@@ -1523,6 +1545,9 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
     started = time.monotonic()
     ref_src = csv_timestamps_as_text(reference if isinstance(reference, Source) else open_source(reference))
     cur_src = csv_timestamps_as_text(current if isinstance(current, Source) else open_source(current))
+    # every file's columns, not only the first's (a column a later file adds is compared too)
+    ref_src = _every_column(ref_src, f"the reference data ({ref_src.uri})")
+    cur_src = _every_column(cur_src, f"the current data ({cur_src.uri})")
     time_column = options.get("time_column") or None
     if columns is None:
         columns = default_columns(ref_src, cur_src, [*exclude, *([time_column] if time_column else [])])
