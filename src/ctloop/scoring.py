@@ -292,44 +292,18 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
 
 
 def _check_files(scorer: Scorer, source: Any) -> Any:
-    """An input of several files: each must have every feature (the dataset's columns are its
-    first file's, and a file without one would be scored with it missing, silently), and a
-    numeric feature whole in one file (int64) is read as float64 from every file (else the
-    first file's int64 is imposed on the others and the run fails midway). Reads each file's
-    schema: its Parquet footer, or its first CSV block."""
-    import dataclasses
-
-    import pyarrow as pa
-    import pyarrow.dataset as pads
-
-    if len(source.files) < 2:
-        return source
-    wanted = [f for f in scorer.features if f not in source.partition_keys]
+    """An input of several files, checked file by file (:meth:`ctloop.drift.streaming.Source.check_files`,
+    one schema read per file): each must have every feature (the dataset's columns are its first
+    file's, and a file without one would be scored with it missing, silently) and numbers in the
+    numeric ones; a feature whole in one file (int64) and fractional in another is read as
+    float64 from every file (else the first file's int64 is imposed on the others and the run
+    fails midway)."""
+    model = f"{scorer.name} v{scorer.version}"
     try:
-        for fragment in source.dataset.get_fragments():
-            physical = fragment.physical_schema
-            missing = [f for f in wanted if f not in physical.names]
-            if missing:
-                raise DataSourceError(f"data: {fragment.path} has no column {missing[0]!r}, a feature of {scorer.name} "
-                                      f"v{scorer.version}" + (f" (missing: {', '.join(missing)})"
-                                                              if len(missing) > 1 else ""))
-            for name in scorer.numeric:
-                kind = physical.field(name).type if name in physical.names else pa.null()
-                if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)
-                        or pa.types.is_decimal(kind)):
-                    raise DataSourceError(f"data: column {name!r} of {fragment.path} is {kind}, but {scorer.name} "
-                                          f"v{scorer.version} needs numbers there")
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise DataSourceError(f"data: cannot read a file of {source.uri}: {exc}") from exc
-    schema = source.dataset.schema
-    whole = [n for n in scorer.numeric if n in schema.names and pa.types.is_integer(schema.field(n).type)]
-    for name in whole:
-        schema = schema.set(schema.get_field_index(name), pa.field(name, pa.float64()))
-    if not whole:
-        return source
-    dataset = source.dataset  # the same files and partition values, read into the wider schema
-    wider = pads.FileSystemDataset(list(dataset.get_fragments()), schema, dataset.format, dataset.filesystem)
-    return dataclasses.replace(source, dataset=wider)
+        return source.check_files(scorer.features, numeric=scorer.numeric, role=f"a feature of {model}",
+                                  numbers=f"{model} needs numbers there")  # fmt: skip
+    except DataSourceError as exc:
+        raise DataSourceError(f"data: {exc}") from exc
 
 
 def _text_features(scorer: Scorer, source: Any) -> list[str]:
@@ -370,7 +344,8 @@ def _as_text(source: Any, names: list[str]) -> Any:
     types = dict.fromkeys(names, pa.string())
     csv = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types=types))
     return dataclasses.replace(source, dataset=pads.dataset(source.files, format=csv,
-                                                            filesystem=source.dataset.filesystem))
+                                                            filesystem=source.dataset.filesystem),
+                               file_schemas=None)  # fmt: skip
 
 
 def _why_unscorable(frame: pd.DataFrame, numeric: list[str], first_row: int, exc: BaseException) -> str:

@@ -284,3 +284,81 @@ def test_two_inference_log_windows_compare_features_not_the_logs_identity_column
                             "component", "time", "has_response", "has_request", "_mistyped"}  # partition
     assert set(skipped.values()) == {"inference log identity"}
     assert any(line.startswith("skipped 10 column(s): instance (") for line in out.splitlines())
+
+
+# ------------------------------------------------------------------ sides of several files
+def _split_side(frame: pd.DataFrame, where, fmt: str, second: pd.DataFrame) -> None:
+    """``where``/a.<fmt> holds ``frame``, ``where``/b.<fmt> holds ``second``."""
+    where.mkdir()
+    for name, part in (("a", frame), ("b", second)):
+        if fmt == "parquet":
+            part.to_parquet(where / f"{name}.parquet", index=False)
+        else:
+            part.to_csv(where / f"{name}.csv", index=False)
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_column_whole_in_one_file_and_fractional_in_another_is_read_as_float(tmp_path, capsys, engine, fmt):
+    """Before: the dataset took the first file's int64 and the run stopped, exit 2, 'Float value
+    1.5 was truncated converting to int64' (Parquet) or a CSV conversion error."""
+    rng = np.random.default_rng(1)
+    whole = pd.DataFrame({"x": rng.integers(0, 10, 200), "cat": rng.choice(["a", "b"], 200)})
+    fractional = pd.DataFrame({"x": rng.integers(0, 10, 200) + 0.5, "cat": rng.choice(["a", "b"], 200)})
+    _split_side(whole, tmp_path / "ref", fmt, fractional)
+    _split_side(fractional, tmp_path / "cur", fmt, whole)
+    code, out, err = _run(capsys, "--reference", str(tmp_path / "ref"), "--current", str(tmp_path / "cur"),
+                          "--engine", engine)
+    assert code == 0, err
+    assert "reference" in out and "400 rows" in out and "of 2 columns drifted" in out, out
+    # both sides hold the same values in a different file order: nothing drifted
+    assert "DRIFT" not in out, out
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_file_of_a_side_without_a_compared_column_is_refused_naming_file_and_column(tmp_path, capsys,
+                                                                                      engine, fmt):
+    """Before: the file's rows were read with the column all null, counted as missing values, and
+    the verdict changed without a word."""
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"x": rng.normal(0, 1, 300), "cat": rng.choice(["a", "b"], 300)})
+    frame.to_parquet(tmp_path / "ref.parquet", index=False)
+    _split_side(frame.iloc[:150], tmp_path / "cur", fmt, frame.iloc[150:].drop(columns=["x"]))
+    code, out, err = _run(capsys, "--reference", str(tmp_path / "ref.parquet"), "--current",
+                          str(tmp_path / "cur"), "--engine", engine)
+    assert code == 2 and err.count("\n") == 1, (out, err)
+    assert f"{tmp_path / 'cur' / f'b.{fmt}'} has no column 'x'" in err, err
+    assert "--exclude x" in err, err
+    # a column the run does not compare may be absent from a file
+    code, out, err = _run(capsys, "--reference", str(tmp_path / "ref.parquet"), "--current",
+                          str(tmp_path / "cur"), "--engine", engine, "--exclude", "x")
+    assert code == 0 and "of 1 columns drifted" in out, (out, err)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_numbers_in_one_file_and_text_in_another_are_refused_before_reading(tmp_path, capsys, engine):
+    """Before: the scan stopped at the second file with pyarrow's cast error."""
+    _split_side(pd.DataFrame({"x": np.arange(100)}), tmp_path / "ref", "parquet", pd.DataFrame({"x": ["u"] * 100}))
+    code, _, err = _run(capsys, "--reference", str(tmp_path / "ref"), "--current", str(tmp_path / "ref"),
+                        "--engine", engine)
+    assert code == 2 and err.count("\n") == 1, err
+    assert (f"the reference data ({tmp_path / 'ref'}): column 'x' is int64 in {tmp_path / 'ref' / 'a.parquet'} "
+            f"but string in {tmp_path / 'ref' / 'b.parquet'}") in err, err
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_column_the_first_file_of_the_reference_lacks_is_not_left_out_silently(tmp_path, capsys, engine):
+    """The dataset's columns were its first file's: a column only later files had was never
+    compared, and nothing said so. Now it is a column of the side, and the file without it is named."""
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"x": rng.normal(0, 1, 300), "z": rng.normal(0, 1, 300)})
+    _split_side(frame.iloc[:150].drop(columns=["z"]), tmp_path / "ref", "parquet", frame.iloc[150:])
+    frame.to_parquet(tmp_path / "cur.parquet", index=False)
+    code, out, err = _run(capsys, "--reference", str(tmp_path / "ref"), "--current", str(tmp_path / "cur.parquet"),
+                          "--engine", engine)
+    assert code == 2 and err.count("\n") == 1, (out, err)
+    assert f"the reference data ({tmp_path / 'ref'}): {tmp_path / 'ref' / 'a.parquet'} has no column 'z'" in err, err
+    code, out, err = _run(capsys, "--reference", str(tmp_path / "ref"), "--current", str(tmp_path / "cur.parquet"),
+                          "--engine", engine, "--exclude", "z")
+    assert code == 0 and "of 1 columns drifted" in out, (out, err)

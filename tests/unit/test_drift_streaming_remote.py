@@ -79,3 +79,20 @@ def test_missing_remote_prefix_is_one_line(remote_root, capsys):
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: ") and "nothing does not exist" in err, err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_remote_files_are_checked_one_by_one(remote_root, capsys):
+    """Each object's footer is read (several at a time): a whole-number file and a fractional one
+    are read as float64; an object without a compared column is refused, naming it."""
+    rng = np.random.default_rng(3)
+    storage.write_table(pd.DataFrame({"x": rng.integers(0, 9, 100), "c": ["a"] * 100}), f"{remote_root}/ref/a.parquet")
+    storage.write_table(pd.DataFrame({"x": rng.random(100), "c": ["b"] * 100}), f"{remote_root}/ref/b.parquet")
+    storage.write_table(pd.DataFrame({"c": ["a"] * 100}), f"{remote_root}/cur/a.parquet")
+    storage.write_table(pd.DataFrame({"x": rng.random(100), "c": ["b"] * 100}), f"{remote_root}/cur/b.parquet")
+    run = streaming.detect_sources(f"{remote_root}/ref", f"{remote_root}/ref")
+    assert run.reference.rows == 200 and not run.result.drifted
+    code = main(["drift", "--reference", f"{remote_root}/ref", "--current", f"{remote_root}/cur",
+                 "--engine", "stream", "--quiet", "--no-report"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "cur/a.parquet has no column 'x', a compared column" in err, err

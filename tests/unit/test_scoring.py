@@ -550,3 +550,26 @@ def test_a_file_of_a_directory_without_a_feature_is_refused_naming_it(scorer, tm
     with pytest.raises(DataSourceError, match="column 'a' of .*day-2.parquet is string, but credit v3 needs numbers"):
         scoring.score(scorer, str(tmp_path / "in"), str(tmp_path / "out"), run_id="r")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_text_feature_all_digits_in_one_csv_file_of_several_is_read_as_text(tmp_path):
+    """The first file holds 'A1' (text), the second only '013' and '77' (inferred as int64): the
+    second file's codes were cast to '13' and '77' — codes the model never saw, scored as unknown,
+    silently. Now every file's codes are read as written."""
+    df, scorer = _text_code_scorer()
+    (tmp_path / "in").mkdir()
+    ordered = pd.concat([df[df.code == "A1"], df[df.code != "A1"]]).reset_index(drop=True)
+    df[df.code == "A1"][["a", "b", "code"]].to_csv(tmp_path / "in" / "a.csv", index=False)
+    df[df.code != "A1"][["a", "b", "code"]].to_csv(tmp_path / "in" / "b.csv", index=False)
+    result = scoring.score(scorer, str(tmp_path / "in"), str(tmp_path / "out"), run_id="r")
+    expected = scorer.model.predict_proba(ordered[["a", "b", "code"]])[:, 1]
+    np.testing.assert_allclose(_read(tmp_path / "out")["prediction_1"], expected)
+    assert result.rows == len(df)
+    # from Parquet, numbers in one file and text in another are a producer's mistake: refused
+    (tmp_path / "pq").mkdir()
+    df[df.code == "A1"][["a", "b", "code"]].to_parquet(tmp_path / "pq" / "a.parquet")
+    df[df.code != "A1"][["a", "b"]].assign(code=13).to_parquet(tmp_path / "pq" / "b.parquet")
+    with pytest.raises(DataSourceError, match=r"^data: column 'code' is int64 in .*b\.parquet but string in "
+                                              r".*a\.parquet: every file must hold the same kind"):
+        scoring.score(scorer, str(tmp_path / "pq"), str(tmp_path / "out-pq"), run_id="r")
+    assert not (tmp_path / "out-pq").exists()

@@ -106,7 +106,7 @@ def _drift(args: argparse.Namespace) -> int:
         "correction": args.correction,
         "time_column": args.time_column or None,
     }
-    from ctloop.drift.streaming import choose_engine, read_frame
+    from ctloop.drift.streaming import check_side, choose_engine, read_side
 
     used = choose_engine(args.engine, args.reference, args.current, calibrate=bool(args.calibrate))
     columns = _split(args.columns) or None
@@ -117,13 +117,16 @@ def _drift(args: argparse.Namespace) -> int:
     samples = None
     sides = (f"the reference data ({args.reference})", f"the current data ({args.current})")
     if used == "memory":
-        reference = read_frame(args.reference, columns)
-        current = read_frame(args.current, columns)
+        reference, ref_source = read_side(args.reference, columns, side=sides[0])
+        current, cur_source = read_side(args.current, columns, side=sides[1])
         if columns is None:
             identity = [c for c in _log_identity(list(reference.columns)) if c not in _split(args.exclude)]
             skip = set(_split(args.exclude)) | set(RESERVED_TRAINING) | {args.time_column} | set(identity)
             columns = core.shared_columns(list(reference.columns), list(current.columns), skip=skip,
                                           reference=sides[0], current=sides[1])
+        for side, source in zip(sides, (ref_source, cur_source), strict=True):
+            if source is not None:  # several files: each must have every compared column
+                check_side(source, columns, side)
         rows = {sides[0]: len(reference), sides[1]: len(current)}
         core.refuse_few_rows(rows, args.min_rows)
         known = [c for c in columns if c in reference.columns and c in current.columns]  # others: named below

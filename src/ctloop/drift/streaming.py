@@ -50,7 +50,10 @@ on the same data.
 Reading: :func:`open_source` / :func:`scan` read a file, a directory, a glob or a list of
 paths with ``pyarrow.dataset`` (Parquet or CSV, hive partitions such as the inference log's
 ``model=/date=/revision=``, column projection, partition-predicate pushdown). ``gs://``,
-``s3://`` and ``az://`` URIs go through ``ctloop.storage.filesystem``. :func:`state_of` and
+``s3://`` and ``az://`` URIs go through ``ctloop.storage.filesystem``. The dataset's schema is
+its first file's: :meth:`Source.check_files` reads every file's own schema once and refuses a
+file without a column that is read, and widens a column whose type differs between files
+(:func:`detect_sources`, :func:`read_side` and ``ctloop score`` use it). :func:`state_of` and
 :func:`detect_sources` put it together (the ``ctloop drift`` command uses them).
 """
 
@@ -847,10 +850,109 @@ class Source:
     partition_keys: list[str]
     dataset: pads.Dataset = field(repr=False)
     local: bool = True
+    # each file's own schema, read once (check_files); cleared when the dataset is rebuilt
+    file_schemas: list[tuple[str, pa.Schema]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def schema(self) -> pa.Schema:
         return self.dataset.schema
+
+    def _file_schemas(self) -> list[tuple[str, pa.Schema]]:
+        """``(path, schema)`` of every file as it is written (Parquet footer, first CSV block),
+        read once per source."""
+        import pyarrow as pa
+
+        if self.file_schemas is None:
+            try:
+                fragments = list(self.dataset.get_fragments())
+                if self.local or len(fragments) < 2:
+                    schemas = [f.physical_schema for f in fragments]
+                else:  # an object store: one round trip per file, several at a time
+                    with ThreadPoolExecutor(max_workers=min(16, len(fragments))) as pool:
+                        schemas = list(pool.map(lambda f: f.physical_schema, fragments))
+                self.file_schemas = [(f.path, schema) for f, schema in zip(fragments, schemas, strict=True)]
+            except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise DataSourceError(f"{self.uri}: cannot read a file's schema: {exc}") from exc
+        return self.file_schemas
+
+    def check_files(self, columns: Sequence[str] | None = None, *, numeric: Sequence[str] = (),
+                    complete: bool = True, union: bool = False, role: str = "a column that is read",
+                    numbers: str = "numbers are needed there", hint: str = "") -> Source:  # fmt: skip
+        """The source, checked file by file for ``columns`` (default: all; partition keys are
+        not in the files and pass), when it has several files: the dataset's schema is its first
+        file's, so a file without a column would be read with it all null, silently, and a
+        column whole (int64) in the first file and fractional in another would fail midway
+        ('truncated converting to int64').
+
+        * ``complete``: every file must have every column (else refused, naming the file and
+          the column as ``{file} has no column 'x', {role}{hint}``, ``{missing}`` in ``hint``
+          replaced by the missing columns);
+        * ``union``: the source's columns become every file's (a column the first file lacks
+          is appended, so it can be named and checked instead of never being seen);
+        * ``numeric``: these columns must be numbers in every file (refused:
+          ``column 'x' of {file} is string, but {numbers}``);
+        * a column that is numbers of different types in different files (int64 here, double
+          there; int32 and int64) is read as the wider one (float64 when any file has
+          fractions) from every file; numbers in one file and text in another are read as
+          text from CSV (types are inferred file by file) and refused from Parquet, naming both
+          files.
+
+        Returns a source with the widened schema (this one when nothing needs widening). Costs
+        one schema read per file (its Parquet footer or first CSV block), once per source.
+
+        Raises:
+            DataSourceError: as above, or a file whose schema cannot be read.
+        """
+        import dataclasses
+
+        import pyarrow as pa
+        import pyarrow.dataset as pads
+
+        if len(self.files) < 2:
+            return self
+        schema = self.dataset.schema
+        files = self._file_schemas()
+        changed = False
+        if union:  # the columns later files add, after the first file's (null where a file lacks one)
+            for _, physical in files:
+                for physical_field in physical:
+                    if physical_field.name not in schema.names:
+                        schema = schema.append(pa.field(physical_field.name, physical_field.type))
+                        changed = True
+        wanted = [c for c in (schema.names if columns is None else columns)
+                  if c not in self.partition_keys]  # fmt: skip
+        if complete:
+            for path, physical in files:
+                missing = [c for c in wanted if c not in physical.names]
+                if missing:
+                    more = f" (missing: {', '.join(missing)})" if len(missing) > 1 else ""
+                    raise DataSourceError(f"{path} has no column {missing[0]!r}, {role}{more}"
+                                          + hint.replace("{missing}", ",".join(missing)))
+
+        def is_number(kind: pa.DataType) -> bool:
+            return pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
+
+        for name in numeric:
+            for path, physical in files:
+                kind = physical.field(name).type if name in physical.names else pa.null()
+                if not (is_number(kind) or pa.types.is_null(kind)):
+                    raise DataSourceError(f"column {name!r} of {path} is {kind}, but {numbers}")
+        for name in wanted:
+            if name not in schema.names:
+                continue
+            kinds = [(path, physical.field(name).type) for path, physical in files
+                     if name in physical.names and not pa.types.is_null(physical.field(name).type)]  # fmt: skip
+            if len({k for _, k in kinds}) < 2 and not (kinds and pa.types.is_null(schema.field(name).type)):
+                continue
+            widest = _widest(name, kinds, is_number, self.format == "csv")
+            if widest is not None and widest != schema.field(name).type:
+                schema = schema.set(schema.get_field_index(name), pa.field(name, widest))
+                changed = True
+        if not changed:
+            return self
+        dataset = self.dataset  # the same files and partition values, read into the wider schema
+        wider = pads.FileSystemDataset(list(dataset.get_fragments()), schema, dataset.format, dataset.filesystem)
+        return dataclasses.replace(self, dataset=wider)
 
     @property
     def columns(self) -> list[str]:
@@ -940,6 +1042,39 @@ class Source:
         info.finished = True
         if progress is not None:
             progress(info)
+
+
+def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable[[Any], bool],
+            csv: bool) -> pa.DataType | None:  # fmt: skip
+    """The type every file's ``name`` is read as (:meth:`Source.check_files`): float64 for
+    numbers with fractions anywhere, else Arrow's permissive promotion (int32 + int64 = int64,
+    string + large_string, timestamp units); from CSV, text where a file holds text and another
+    numbers (CSV types are inferred file by file: a code column whose values in one file are
+    all digits; read as text, ``013`` stays ``013``); ``None`` (keep the dataset's) when Arrow
+    cannot promote otherwise.
+
+    Raises:
+        DataSourceError: numbers in one Parquet file and something else in another.
+    """
+    import pyarrow as pa
+
+    numbers = [(p, k) for p, k in kinds if is_number(k)]
+    text = [k for _, k in kinds if pa.types.is_string(k) or pa.types.is_large_string(k)]
+    if csv and text and len(text) < len(kinds):
+        return pa.large_string() if any(pa.types.is_large_string(k) for k in text) else pa.string()
+    if numbers and len(numbers) < len(kinds):
+        (num_path, num), (other_path, other) = numbers[0], next((p, k) for p, k in kinds if not is_number(k))
+        raise DataSourceError(
+            f"column {name!r} is {num} in {num_path} but {other} in {other_path}: every file must hold "
+            "the same kind of values there (numbers may be whole in one file and fractional in another)"
+        )
+    if numbers and any(not pa.types.is_integer(k) for _, k in numbers):
+        return pa.float64()
+    try:
+        return pa.unify_schemas([pa.schema([pa.field(name, k)]) for _, k in kinds],
+                                promote_options="permissive").field(name).type  # fmt: skip
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
 
 
 @dataclass
@@ -1139,7 +1274,7 @@ def csv_timestamps_as_text(source: Source) -> Source:
                                partitioning=partitioning, partition_base_dir=base)  # fmt: skip
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         raise DataSourceError(f"{source.uri} is not a readable csv dataset: {exc}") from exc
-    return dataclasses.replace(source, dataset=dataset)
+    return dataclasses.replace(source, dataset=dataset, file_schemas=None)
 
 
 def scan(source: str | Sequence[str] | Source, columns: Sequence[str] | None = None, *,
@@ -1212,22 +1347,56 @@ def choose_engine(engine: str, reference: str, current: str, *, calibrate: bool 
     return "memory"
 
 
-def read_frame(uri: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """A whole side as one pandas frame (the memory engine): a single file through
-    ``ctloop.storage.read_table`` (local or gs://), anything else through the dataset reader,
-    without hive partition keys unless ``columns`` names them (as the streaming engine)."""
+def read_side(uri: str, columns: Sequence[str] | None = None, *,
+              side: str | None = None) -> tuple[pd.DataFrame, Source | None]:  # fmt: skip
+    """A whole side as one pandas frame (the memory engine) and, when it has several files, its
+    :class:`Source` (for :func:`check_side` once the compared columns are known): a single file
+    through ``ctloop.storage.read_table`` (local or gs://), anything else through the dataset
+    reader, without hive partition keys unless ``columns`` names them (as the streaming engine),
+    with the columns of all its files, each read as the widest type its files hold
+    (:meth:`Source.check_files`; a problem there is prefixed with ``side``, default ``uri``)."""
     import pyarrow as pa
 
     from ctloop.storage import read_table
 
     if is_single_file(uri):
-        return read_table(uri)
-    src = open_source(uri)
+        return read_table(uri), None
+    src = _every_column(open_source(uri), side or uri)
     keep = [c for c in src.columns if c not in src.partition_keys or c in (columns or ())]
     try:
-        return src.dataset.to_table(columns=keep).to_pandas()
+        return src.dataset.to_table(columns=keep).to_pandas(), src
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
+
+
+def read_frame(uri: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """:func:`read_side`'s frame."""
+    return read_side(uri, columns)[0]
+
+
+def _every_column(source: Source, side: str) -> Source:
+    """``source`` with the columns of all its files, each read as the widest type its files hold
+    (:meth:`Source.check_files`); a problem names ``side``."""
+    try:
+        return source.check_files(complete=False, union=True)
+    except DataSourceError as exc:
+        raise DataSourceError(f"{side}: {exc}") from exc
+
+
+def check_side(source: Source, columns: Sequence[str], side: str) -> Source:
+    """``source`` (a drift side, named ``side``: ``the current data (uri)``) checked file by
+    file for the compared ``columns`` (:meth:`Source.check_files`): a file without one is
+    refused, as a side without one is (:func:`ctloop.drift.engine.shared_columns`), rather than
+    its rows counted as missing values; types that differ between files are widened."""
+    names = [c for c in columns if c in source.columns]
+    try:
+        return source.check_files(names, role="a compared column",
+                                  hint=(": every file of a side needs every compared column (its rows "
+                                        "would count as missing values); leave it out with --exclude "
+                                        "{missing}, name the compared columns with --columns, or "
+                                        "leave the file out"))  # fmt: skip
+    except DataSourceError as exc:
+        raise DataSourceError(f"{side}: {exc}") from exc
 
 
 # ---------------------------------------------------------------------------- row sample
@@ -1310,6 +1479,8 @@ def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None
         raise ConfigError(
             f"column {missing[0]!r} is not in {src.uri} (it has: {', '.join(src.columns[:20])})"
         )
+    if not isinstance(source, Source):  # a caller's Source is checked by the caller (detect_sources)
+        src = check_side(src, names, src.uri)
     state = DriftState(sketch_size=sketch_size, max_categories=max_categories, bins=bins)
     state.define(src.schema, names)
     import pyarrow as pa
@@ -1374,6 +1545,9 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
     started = time.monotonic()
     ref_src = csv_timestamps_as_text(reference if isinstance(reference, Source) else open_source(reference))
     cur_src = csv_timestamps_as_text(current if isinstance(current, Source) else open_source(current))
+    # every file's columns, not only the first's (a column a later file adds is compared too)
+    ref_src = _every_column(ref_src, f"the reference data ({ref_src.uri})")
+    cur_src = _every_column(cur_src, f"the current data ({cur_src.uri})")
     time_column = options.get("time_column") or None
     if columns is None:
         columns = default_columns(ref_src, cur_src, [*exclude, *([time_column] if time_column else [])])
@@ -1381,6 +1555,8 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
     engine.check_options(columns=columns, reference_columns=ref_src.columns,
                          current_columns=cur_src.columns,
                          **{k: v for k, v in options.items() if k != "columns"})  # fmt: skip
+    ref_src = check_side(ref_src, columns, f"the reference data ({ref_src.uri})")
+    cur_src = check_side(cur_src, columns, f"the current data ({cur_src.uri})")
     samples = [RowSample(sample_size, seed, 0), RowSample(sample_size, seed, 1)] if sample_size else [None, None]
     states = []
     for label, src, sample in (("reference", ref_src, samples[0]), ("current", cur_src, samples[1])):
@@ -1441,7 +1617,9 @@ __all__ = [
     "detect_sources",
     "is_single_file",
     "open_source",
+    "check_side",
     "read_frame",
+    "read_side",
     "refine_plan",
     "scan",
     "state_of",
