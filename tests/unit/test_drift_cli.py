@@ -362,3 +362,34 @@ def test_a_column_the_first_file_of_the_reference_lacks_is_not_left_out_silently
     code, out, err = _run(capsys, "--reference", str(tmp_path / "ref"), "--current", str(tmp_path / "cur.parquet"),
                           "--engine", engine, "--exclude", "z")
     assert code == 0 and "of 1 columns drifted" in out, (out, err)
+
+
+@pytest.mark.parametrize("engine", ["memory", "stream"])
+def test_two_log_windows_skip_the_requests_metadata_headers(tmp_path, capsys, engine):
+    """``meta_*`` columns are the request's headers (an order id, a tenant), not model inputs: an
+    order id is new in every window and always 'drifted', and a header first sent midway (a file
+    of the window without it) had the whole comparison refused. Skipped like the identity columns."""
+    rng = np.random.default_rng(4)
+
+    def window(day, n=300, header=True):
+        frame = pd.DataFrame({
+            "instance": 0, "request_id": [f"{day}-{i}" for i in range(n)], "model": "credit",
+            "namespace": "ml", "revision": "v1", "model_version": "1", "component": "predictor",
+            "time": [f"2026-12-0{day}T10:00:{i % 60:02d}Z" for i in range(n)], "has_response": True,
+            "has_request": True, "income": rng.normal(0, 1, n), "prediction_1": rng.random(n)})
+        if header:
+            frame["meta_x_order_id"] = [f"o-{day}-{i}" for i in range(n)]
+        return frame
+
+    for day in (1, 2):
+        d = tmp_path / "log" / "model=credit" / f"date=2026-12-0{day}" / "revision=v1"
+        d.mkdir(parents=True)
+        window(day, header=day == 2).to_parquet(d / "part-1.parquet")
+        window(day).to_parquet(d / "part-2.parquet")
+    code, out, err = _run(capsys, "--reference", str(tmp_path / "log/model=credit/date=2026-12-01"),
+                          "--current", str(tmp_path / "log/model=credit/date=2026-12-02"), "--engine", engine,
+                          "--quiet", "--output", str(tmp_path / engine), "--no-report")
+    assert code == 0, err
+    saved = json.loads((tmp_path / engine / "drift.json").read_text())
+    assert [c["column"] for c in saved["columns"]] == ["income", "prediction_1"]
+    assert {s["column"]: s["reason"] for s in saved["skipped"]}["meta_x_order_id"] == "inference log identity"

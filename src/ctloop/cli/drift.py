@@ -30,8 +30,8 @@ a score is approximate); ``--output DIR`` (local or remote) also gets evidently'
 code is 0 whether or not the data drifted (read the verdict or drift.json); 2 on an error.
 
 Two inference log windows: when the reference is a log (``request_id``, ``has_request`` and
-``has_response`` present), its identity columns (request id, time, revision, ``_mistyped``, …)
-are not compared (new in every window, they would always drift) and are listed as skipped
+``has_response`` present), its identity columns (request id, time, revision, ``_mistyped``, …,
+and the request's ``meta_*`` headers) are not compared (new in every window, they would always drift) and are listed as skipped
 (``inference log identity``), unless ``--columns`` names them.
 
 Refused with one line before a verdict (both engines): a reference column the current data lacks
@@ -59,16 +59,17 @@ LOG_IDENTITY_REASON = "inference log identity"
 
 
 def _log_identity(columns: list[str]) -> list[str]:
-    """The identity columns of an inference log (request id, time, revision, ``_mistyped``, …)
-    when ``columns`` are a log's (request_id, has_request and has_response all there), else [].
-    They are not features: request ids and times are new in every window, so compared they
-    would always drift."""
-    from ctloop.columns import HAS_REQUEST, HAS_RESPONSE, LOG_IDENTITY, REQUEST_ID
+    """The identity columns of an inference log (request id, time, revision, ``_mistyped``, …,
+    and the request's ``meta_*`` headers) when ``columns`` are a log's (request_id, has_request
+    and has_response all there), else []. They are not features: request ids, times and business
+    keys are new in every window, so compared they would always drift."""
+    from ctloop.columns import HAS_REQUEST, HAS_RESPONSE, LOG_IDENTITY, META_PREFIX, REQUEST_ID
     from ctloop.inference_log.schema import MISTYPED
 
     if not {REQUEST_ID, HAS_REQUEST, HAS_RESPONSE} <= set(columns):
         return []
-    return [c for c in (*LOG_IDENTITY, MISTYPED) if c in columns]
+    return [*(c for c in (*LOG_IDENTITY, MISTYPED) if c in columns),
+            *(c for c in columns if c.startswith(META_PREFIX))]  # the request's headers: not model inputs
 
 
 class _Progress:
@@ -151,9 +152,11 @@ def _drift(args: argparse.Namespace) -> int:
             )
         if columns is None:
             ref_source = streaming.open_source(args.reference)
-            names = [c for c in ref_source.columns if c not in ref_source.partition_keys]
+            names = ref_source.every_files_columns()  # a header a later file has is skipped too
             identity = [c for c in _log_identity(names) if c not in _split(args.exclude)]
-            identity_types = {c: str(ref_source.schema.field(c).type) for c in identity}
+            types = {n: str(t) for _, schema in reversed(ref_source.file_schemas or []) for n, t in
+                     zip(schema.names, schema.types, strict=True)}
+            identity_types = {c: types.get(c, "") for c in identity}
         run = streaming.detect_sources(
             args.reference, args.current, columns=columns, exclude=[*_split(args.exclude), *identity],
             batch_rows=args.batch_rows, sketch_size=args.sketch_size,

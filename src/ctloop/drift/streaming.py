@@ -958,6 +958,12 @@ class Source:
     def columns(self) -> list[str]:
         return list(self.dataset.schema.names)
 
+    def every_files_columns(self) -> list[str]:
+        """The columns of all the files (the dataset's are its first file's), partition keys left
+        out, in the order first seen; one schema read per file, kept for :meth:`check_files`."""
+        return list(dict.fromkeys(n for _, schema in self._file_schemas() for n in schema.names
+                                  if n not in self.partition_keys))
+
     def count_rows(self, filter: Any = None) -> int:
         import pyarrow as pa
 
