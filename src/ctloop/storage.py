@@ -994,6 +994,8 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         # pyarrow raises ArrowInvalid (a ValueError) for a corrupt Parquet file.
         raise DataSourceError(f"{uri} is not a readable {kind} file: {_first_line(exc)}") from exc
+    if kind != "parquet":
+        _refuse_repeated_header(uri, raw, compression, frame)
     if kind != "parquet" and len(frame.columns) == 1:
         header = str(frame.columns[0])
         sep = next((c for c in (";", "\t", "|") if c in header), None)
@@ -1001,6 +1003,25 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
             raise DataSourceError(f"{uri} has one column {header!r}: a CSV separated by {sep!r}? ctloop reads "
                                   "comma-separated CSV: write it with ',' or as Parquet")
     return frame
+
+
+def _refuse_repeated_header(uri: str, raw: bytes, compression: str | None, frame: pd.DataFrame) -> None:
+    """A CSV header naming a column twice: pandas reads the second as ``<name>.1`` (a label file's
+    second ``label`` left out, a training table's second ``a`` a feature ``a.1``), so it is refused
+    naming the column. The header is read again only when a column looks renamed that way."""
+    import csv
+    import gzip
+
+    if not any(re.fullmatch(r".+\.\d+", str(c)) for c in frame.columns):
+        return
+    stream = gzip.GzipFile(fileobj=io.BytesIO(raw)) if compression == "gzip" else io.BytesIO(raw)
+    header = next(csv.reader([stream.readline().decode("utf-8-sig", errors="replace")]), [])
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if name in seen:
+            raise DataSourceError(f"{uri} has column {name!r} twice (columns {seen[name]} and {position}): "
+                                  "rename one")
+        seen[name] = position
 
 
 # Extensions of other file formats: writing Parquet under such a name would mislead its readers.

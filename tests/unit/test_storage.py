@@ -190,3 +190,22 @@ def test_nullable_text_and_boolean_parquet_columns_with_gaps_fit_and_predict(tmp
     assert result.model.predict_proba(back.drop(columns=["y"])).shape == (60, 2)
     assert back["f"].dtype == object and back["f"].isna().sum() == 20
     assert not any(value is None for value in back["f"])
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_csv_with_a_column_name_twice_is_refused_naming_it(tmp_path, gz):
+    """pandas reads a repeated header name as 'label' and 'label.1': a label file with two 'label'
+    columns was ingested from the first without a word, and a training table's second 'a' became
+    a feature 'a.1'."""
+    import gzip
+
+    from ctloop.errors import DataSourceError
+
+    text = b"request_id,label,x.1,label\na,1,5,0\nb,0,6,1\n"
+    path = tmp_path / ("dup.csv.gz" if gz else "dup.csv")
+    path.write_bytes(gzip.compress(text) if gz else text)
+    with pytest.raises(DataSourceError, match=r"dup\.csv(\.gz)? has column 'label' twice \(columns 2 and 4\): "
+                                              r"rename one"):
+        storage.read_table(str(path), "csv")
+    (tmp_path / "ok.csv").write_bytes(b"a,a.1\n1,2\n")  # a name that only looks like pandas' renaming
+    assert list(storage.read_table(str(tmp_path / "ok.csv")).columns) == ["a", "a.1"]
