@@ -316,6 +316,16 @@ def test_more_classes_than_the_data_can_train_are_named_up_front(values, hint):
         run_backtest(data, config())
 
 
+def test_a_binary_target_with_too_few_rows_is_not_blamed_on_its_classes():
+    """0/1 labels in 90 rows: 100 rows is the floor of a challenger, not 25 a class; the refusal of
+    too many classes said '2 classes ... need 100 labelled rows (25 a class) ... or --task regression
+    if the values are amounts' for a binary target."""
+    data = frame(rows=90, days=2)
+    with pytest.raises(DataValidationError) as caught:
+        run_backtest(data, config())
+    assert "'classes'" not in str(caught.value) and "--task regression" not in str(caught.value)
+
+
 def test_a_feature_of_nested_values_is_named_up_front_in_all_its_rows():
     """A Parquet list column (tags): was "no window can train an initial model: no initial model
     yet: DataValidationError: ... column 'tags' breaks rule 'dtype' in 1600 row(s): nested values":
