@@ -824,11 +824,14 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
             child_progress = progress
         except (pickle.PicklingError, AttributeError, TypeError):
             child_progress = None
-        from ctloop._taskshim import watch_run
-
         # each worker ends itself when this process ends, however it ends (SIGTERM, SIGKILL)
+        import warnings
+
+        from ctloop.errors import format_warning
+
         with ProcessPoolExecutor(max_workers=min(jobs, len(unique)), mp_context=get_context("spawn"),
-                                 initializer=watch_run, initargs=(os.getpid(),)) as pool:
+                                 initializer=_start_worker,
+                                 initargs=(os.getpid(), warnings.formatwarning is format_warning)) as pool:
             try:  # from the first submission: an interrupt while the others are handed over stops it too
                 futures = {p: pool.submit(_replay_policy, frame, dataclasses.replace(cfg, policy=p), child_progress)
                            for p in unique}
@@ -852,6 +855,17 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
         say(f"[{policy}] mean {r.metric} {'n/a' if r.mean_metric is None else f'{r.mean_metric:.4f}'}, "
             f"{r.retrains} retrains, {r.promotions} promotions")
     return out
+
+
+def _start_worker(parent: int, one_line: bool) -> None:
+    """A :func:`compare` worker: ends itself when ``parent`` ends, and prints ctloop's notes as the
+    parent does (a spawned process starts with Python's own warning format)."""
+    from ctloop._taskshim import watch_run
+    from ctloop.errors import one_line_warnings
+
+    watch_run(parent)
+    if one_line:
+        one_line_warnings()
 
 
 def _stop(pool: Any) -> None:

@@ -27,6 +27,8 @@ Exceptions are for things that went wrong, always chained with ``from`` to their
 
 from __future__ import annotations
 
+import re
+import warnings
 from typing import Any
 
 
@@ -130,4 +132,26 @@ __all__ = [
     "ServingTimeoutError",
     "PlatformError",
     "InferenceLogError",
+    "format_warning",
+    "one_line_warnings",
 ]
+
+
+_OWN_CODE = re.compile(r"/(ctloop|components|pipelines)/[^/]+(/[^/]+)?\.py$")
+
+
+def format_warning(message: Any, category: type[Warning], filename: str, lineno: int, line: str | None = None) -> str:
+    """ctloop's own notes (a ``UserWarning`` raised in ctloop's code) as one line, ``warning: …``;
+    other libraries' warnings as Python formats them."""
+    if category is UserWarning and _OWN_CODE.search(str(filename).replace("\\", "/")):
+        return f"warning: {message}\n"
+    return _PYTHON_FORMAT(message, category, filename, lineno, line)
+
+
+def one_line_warnings() -> None:
+    """Print ctloop's notes as :func:`format_warning` does, in this process (the CLI, and the
+    processes ``ctloop backtest --compare`` replays its policies in)."""
+    warnings.formatwarning = format_warning
+
+
+_PYTHON_FORMAT = warnings.formatwarning

@@ -393,3 +393,28 @@ def test_a_request_that_stops_coming_midway_is_408_and_the_connection_closed(tmp
     for got in asyncio.run(scenario()):
         ((status, headers, body),) = got
         assert (status, headers["connection"]) == (408, "close") and "stopped coming" in json.loads(body)["error"]
+
+
+def test_a_request_is_not_408_while_the_sink_itself_has_paused_reading_it(tmp_path):
+    """The sink stops reading a connection that owes MAX_QUEUED answers or whose client does not
+    read them (flow control): no byte can come then, and that is not the client's stall (review15)."""
+    async def scenario():
+        sink = Sink(str(tmp_path / "root"), str(tmp_path / "wal"), flush_rows=10**9, flush_seconds=10**6)
+        await sink.start()
+        protocol = SinkProtocol(SimpleNamespace(timeout_keep_alive=0.05), SimpleNamespace(connections=set()),
+                                app=create_app(sink))
+        protocol.stall_seconds = 0.1
+        transport = Transport()
+        protocol.connection_made(transport)
+        protocol.data_received(post("s", "request", REQUEST)[:-5])  # a body still coming
+        protocol.pause_writing()  # the client reads no answers: the sink pauses reading it
+        await asyncio.sleep(0.5)
+        paused = (transport.closed, answers(b"".join(transport.writes)))
+        protocol.resume_writing()  # reading again: the stall counts from now
+        await until(lambda: transport.closed, timeout=5)
+        await sink.stop()
+        return paused, answers(b"".join(transport.writes))
+    (closed, written), after = asyncio.run(scenario())
+    assert not closed and written == []
+    ((status, _, _),) = after
+    assert status == 408

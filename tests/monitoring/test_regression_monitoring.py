@@ -376,3 +376,27 @@ def test_monitor_core_bins_a_binary_classifiers_logged_probability():
         for out in (frame, streamed):
             assert out.record["psi"] == pytest.approx(expected["psi"]), (drifted, out.record["psi"])
             assert (out.record["psi"] > max(0.2, out.record["psi_bound"])) is drifted
+
+
+@pytest.mark.parametrize("value", [3.14159265, 1234.5678912, 0.123456789])
+def test_a_tied_decile_read_back_from_the_registrys_tags_still_bins_the_same_scores(value):
+    """The gate's deciles reach monitoring rounded: the evaluate step writes six significant digits
+    (evaluate.core._digits) and the registration tags ``{:.6g}``. A value several deciles share got a
+    bin exactly one float wide, so a constant 3.14159265 served against its own gate read back as
+    3.14159 fell outside it: PSI 18 against itself (review15). The tie's bin allows the rounding."""
+    from ctloop.components.evaluate.core import _digits
+
+    rng = np.random.default_rng(6)
+    gate = triggers.regression_reference(np.full(2000, value) + rng.normal(size=2000), np.full(2000, value))
+    stored = {k: float(f"{_digits(v):.6g}") for k, v in gate.items()}  # evaluate's metrics, then the tags
+    same = triggers.served_prediction_drift("regression", None, stored, pd.Series(np.full(300, value)))
+    assert same["psi"] <= same["psi_bound"], same
+    moved = triggers.served_prediction_drift("regression", None, stored, pd.Series(np.full(300, value * 1.01)))
+    assert moved["psi"] > max(0.2, moved["psi_bound"])
+    # a forest's votes and their 0 and 1, rounded to four decimals in a JSON log, against the tags
+    p = _tied_scores(rng, 4000)
+    forest = triggers.gate_reference((rng.random(4000) < p).astype(int), np.c_[1 - p, p], [0, 1])
+    forest = {k: float(f"{_digits(v):.6g}") for k, v in forest.items()}
+    q = np.round(_tied_scores(rng, 400), 4)
+    same = triggers.prediction_drift(forest, np.c_[1 - q, q])
+    assert same["psi"] <= same["psi_bound"], same

@@ -356,7 +356,9 @@ def test_an_interrupt_while_the_replays_are_submitted_stops_them_too(long_data, 
     assert len(windows) < 100, len(windows)
 
 
-def test_a_note_on_the_data_is_one_warning_line_not_a_python_warning(tmp_path):
+@pytest.mark.parametrize("policies", [["--policy", "never"], ["--compare", "never,always", "--jobs", "2"]],
+                         ids=["one", "compare-in-processes"])
+def test_a_note_on_the_data_is_one_warning_line_not_a_python_warning(tmp_path, policies):
     """ctloop's own notes (dates only in sub-day windows; the train core's notes) printed as
     Python warnings: '/…/ctloop/backtest.py:400: UserWarning: …' followed by a source line."""
     import numpy as np
@@ -371,7 +373,7 @@ def test_a_note_on_the_data_is_one_warning_line_not_a_python_warning(tmp_path):
     import sys
 
     done = subprocess.run([sys.executable, "-m", "ctloop", "backtest", "--data", str(tmp_path / "dates.csv"),
-                           "--target", "y", "--time-column", "t", "--window", "12h", "--policy", "never",
+                           "--target", "y", "--time-column", "t", "--window", "12h", *policies,
                            "--quiet", "--output", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
     err = done.stderr
     assert done.returncode == 0, err

@@ -10,13 +10,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import re
 import signal
 import sys
-import warnings
 
 from ctloop._version import __version__
-from ctloop.errors import CtloopError
+from ctloop.errors import CtloopError, one_line_warnings
 
 # Order = order in ``ctloop --help``.
 COMMAND_MODULES = (
@@ -48,25 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _format_warning(message, category, filename, lineno, line=None) -> str:  # noqa: ANN001 (warnings' signature)
-    """ctloop's own notes (a ``UserWarning`` raised in ctloop's code) as one line, ``warning: …``;
-    other libraries' warnings as Python formats them."""
-    if category is UserWarning and _OWN.search(str(filename).replace("\\", "/")):
-        return f"warning: {message}\n"
-    return _PYTHON_FORMAT(message, category, filename, lineno, line)
-
-
-_OWN = re.compile(r"/(ctloop|components|pipelines)/[^/]+(/[^/]+)?\.py$")
-_PYTHON_FORMAT = warnings.formatwarning
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 1
-    warnings.formatwarning = _format_warning
+    one_line_warnings()
     try:
         return int(args.handler(args) or 0)
     except CtloopError as exc:

@@ -190,6 +190,7 @@ class SinkProtocol(asyncio.Protocol):
         want = not self.write_paused and len(self.answers) < MAX_QUEUED
         if want != self.reading and self.transport is not None:
             self.reading = want
+            self.last_data = self.loop.time()  # a stall counts from when the sink reads again
             self.transport.resume_reading() if want else self.transport.pause_reading()
 
     def _idle_check(self) -> None:
@@ -198,7 +199,8 @@ class SinkProtocol(asyncio.Protocol):
         if not self.answers and not self.in_request and self.begun == self.seen:
             self.transport.close()
             return
-        if self.in_request and not self.broken and self.loop.time() - self.last_data >= self.stall_seconds:
+        if self.in_request and not self.broken and self.reading \
+                and self.loop.time() - self.last_data >= self.stall_seconds:  # not while the sink holds it back
             self._refuse(f"the request stopped coming: no byte for {self.stall_seconds:g} s", status=408)
             return  # the answer closes the connection once the answers before it are out
         self.seen = self.begun

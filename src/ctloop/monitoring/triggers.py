@@ -251,13 +251,20 @@ def realized_inputs(y: Any, proba: Any, classes: list) -> dict[str, float]:
     return {k: (v if v == v else None) for k, v in out.items()}
 
 
+TIE_TOLERANCE = 1e-5  # relative: a tied decile's bin holds the scores this close to it (the registry rounds)
+
+
 def score_edges(deciles: list[float]) -> np.ndarray:
-    """The bin edges of prediction drift: the distinct deciles, and right after a decile that
-    several share (a value many scores take) the next float, so that value is a bin of its own."""
+    """The bin edges of prediction drift: the distinct deciles, and around a decile that several
+    share (a value many scores take) a bin of its own, ``v ± TIE_TOLERANCE·|v|``: the deciles
+    reach monitoring rounded to six significant digits (the gate's metrics and the registry's
+    tags), the served scores do not."""
     import numpy as np
 
     values, tied = np.unique(np.asarray(deciles, dtype=float), return_counts=True)
-    return np.sort(np.concatenate([values, np.nextafter(values[tied > 1], np.inf)]))
+    atoms = values[tied > 1]
+    width = np.maximum(np.abs(atoms) * TIE_TOLERANCE, np.finfo(float).tiny)
+    return np.unique(np.concatenate([values[tied == 1], atoms - width, atoms + width]))
 
 
 def bin_counts(deciles: list[float], scores: Any) -> np.ndarray:

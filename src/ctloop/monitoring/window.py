@@ -50,7 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ctloop.labels.join import JoinResult, LabelIndex
 
 STATE_FORMAT = "ctloop.monitoring.window"
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: a tied gate decile is a score bin of its own (more bins than version 1)
 _POSITIONAL = re.compile(r"^f(\d+)$")
 
 
