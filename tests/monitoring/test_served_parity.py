@@ -46,7 +46,7 @@ REGRESSOR_FIELDS = ("psi", "psi_bound", "realized", "mse", "mse_se", "mae", "mae
 def _frame(rng: np.random.Generator, n: int, kind: str, shift: float = 0.0) -> pd.DataFrame:
     x1, x2 = rng.normal(shift, 1, n), rng.normal(size=n)
     noise = rng.normal(size=n)
-    if kind == "regressor":
+    if kind in ("regressor", "tree_regressor"):
         y = 3 * x1 - 2 * x2 + noise
     elif kind == "multiclass":  # three classes, the middle one the widest
         y = np.digitize(x1 + 0.5 * x2 + 0.7 * noise, [-0.6, 0.6])
@@ -60,12 +60,16 @@ def _frame(rng: np.random.Generator, n: int, kind: str, shift: float = 0.0) -> p
 def _case(kind: str, seed: int = 0):
     """``(task, model, classes, train, holdout, window)``: the champion fitted on ``train``, gated on
     ``holdout``; the window's rows moved a little (prediction drift is neither 0 nor saturated)."""
+    from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LinearRegression, LogisticRegression
+    from sklearn.tree import DecisionTreeRegressor
 
     rng = np.random.default_rng(seed)
     train, holdout, window = _frame(rng, 600, kind), _frame(rng, 400, kind), _frame(rng, WINDOW_ROWS, kind, 0.4)
-    task = "regression" if kind == "regressor" else "classification"
-    model = (LinearRegression() if task == "regression" else LogisticRegression()).fit(train[FEATURES], train["y"])
+    task = "regression" if kind.endswith("regressor") else "classification"
+    model = {"regressor": LinearRegression(), "tree_regressor": DecisionTreeRegressor(max_depth=3, random_state=0),
+             "forest": RandomForestClassifier(n_estimators=7, max_depth=3, min_samples_leaf=5, random_state=0),
+             }.get(kind, LogisticRegression()).fit(train[FEATURES], train["y"])
     classes = model.classes_.tolist() if task == "classification" else None
     return task, model, classes, train, holdout, window
 
@@ -173,7 +177,7 @@ def _disagreements(expected: dict, got: dict, fields: tuple[str, ...], **toleran
     return out
 
 
-@pytest.mark.parametrize("kind", ["binary", "binary_text", "multiclass", "regressor"])
+@pytest.mark.parametrize("kind", ["binary", "binary_text", "multiclass", "regressor", "forest", "tree_regressor"])
 def test_backtest_and_both_monitoring_paths_give_one_record_for_the_same_window(tmp_path, kind):
     task, model, classes, train, holdout, window = _case(kind)
     backtest_gate, served_gate = _gates(model, holdout, task)
@@ -214,3 +218,29 @@ def test_predictions_logged_to_four_decimals_give_the_same_record_closely(tmp_pa
             expected, out.record, fields, rel=1e-3, abs=1e-3))
         assert out.record["psi"] == pytest.approx(triggers.prediction_drift(served_gate, logged)["psi"], rel=1e-9)
         assert abs(out.record["psi"] - expected["psi"]) <= 4 * moved / WINDOW_ROWS + 1e-9, (name, moved)
+
+
+@pytest.mark.parametrize("kind", ["forest", "tree_regressor"])
+def test_the_registered_gates_rounding_keeps_a_tied_decile_on_the_scores_that_share_it(tmp_path, kind):
+    """A tree's scores take a few values, so deciles tie on them (2ab2388: such a value is a bin of
+    its own). The gate's deciles are registered rounded (six decimals in the evaluate metrics the
+    backtest keeps, six significant digits in the registry tags monitoring reads): a tied decile
+    -2.851410630345174 recorded as -2.851411 / -2.85141 no longer equals the scores at it, which
+    all fell in the bin beside it. This window read PSI 0.25 against the gate's own deciles, 8.14
+    in the backtest and 9.77 in both monitoring paths (a forest's votes: 0.36 for 0.17); an
+    unmoved window of a tree regressor 7.3 and 5.9 for 0.02: prediction drift fired on every
+    window."""
+    task, model, classes, train, holdout, window = _case(kind, seed=2)
+    backtest_gate, served_gate = _gates(model, holdout, task)
+    scores = model.predict_proba(holdout[FEATURES]) if classes else model.predict(holdout[FEATURES])
+    exact = (triggers.gate_reference(holdout["y"].to_numpy(), scores, classes) if classes
+             else triggers.regression_reference(holdout["y"], scores))
+    served = model.predict_proba(window[FEATURES]) if classes else model.predict(window[FEATURES])
+    truth = triggers.prediction_drift(exact, served)
+    deciles = triggers.deciles_from(exact)
+    assert len(set(deciles)) < len(deciles) or kind == "forest"  # a tied decile (the case of the test)
+    frame, streamed = monitored(tmp_path, task, classes, served_gate, train[FEATURES], window,
+                                served_columns(model, task, window, None))
+    psi = {"backtest": backtest_record(model, task, classes, backtest_gate, window)["psi"],
+           "judge": frame.record["psi"], "judge_state": streamed.record["psi"]}
+    assert psi == pytest.approx(dict.fromkeys(psi, truth["psi"]), rel=1e-6), (truth, psi)
