@@ -91,16 +91,24 @@ def _gates(model, holdout: pd.DataFrame, task: str) -> tuple[dict[str, float], d
     return backtest_gate, served_gate
 
 
-def backtest_record(model, task: str, classes: list | None, gate: dict[str, float], window: pd.DataFrame
-                    ) -> dict:  # fmt: skip
+def backtest_record(model, task: str, classes: list | None, gate: dict[str, float], window: pd.DataFrame,
+                    reference: pd.DataFrame | None = None) -> dict:  # fmt: skip
     """The window's record as ``run_backtest`` computes it under ``--policy default`` (its
-    ``proba_of``, ``M.compute`` of the primary metric and the trigger functions), every row of
-    the window labelled within it."""
+    ``proba_of``, ``M.compute`` of the primary metric, the trigger functions and, given the
+    champion's training ``reference``, feature drift with the default drift settings), every row
+    of the window labelled within it."""
+    from ctloop.config import DriftConfig
+    from ctloop.drift import engine
     x = window[list(model.feature_names_in_)]
     proba = model.predict_proba(x) if task == "classification" else np.asarray(model.predict(x), dtype=float)
     y = window["y"].to_numpy()
     realized = M.compute(task, y, proba, classes)[M.default_primary(task)]
     record = {"realized": realized if realized == realized else None, "realized_rows": len(window)}
+    if reference is not None:
+        drift = DriftConfig()
+        record["drift_share"] = float(engine.detect(reference, window[FEATURES], columns=FEATURES,
+                                                    drift_share=drift.share, method=drift.method or None,
+                                                    threshold=drift.threshold).share)
     record.update(triggers.prediction_drift(gate, proba))
     record.update(triggers.realized_inputs(y, proba, classes or []) if task == "classification"
                   else triggers.realized_regression(y, proba))
@@ -181,10 +189,10 @@ def _disagreements(expected: dict, got: dict, fields: tuple[str, ...], **toleran
 def test_backtest_and_both_monitoring_paths_give_one_record_for_the_same_window(tmp_path, kind):
     task, model, classes, train, holdout, window = _case(kind)
     backtest_gate, served_gate = _gates(model, holdout, task)
-    expected = backtest_record(model, task, classes, backtest_gate, window)
+    expected = backtest_record(model, task, classes, backtest_gate, window, train[FEATURES])
     frame, streamed = monitored(tmp_path, task, classes, served_gate, train[FEATURES], window,
                                 served_columns(model, task, window, None))
-    fields = CLASSIFIER_FIELDS if task == "classification" else REGRESSOR_FIELDS
+    fields = (*(CLASSIFIER_FIELDS if task == "classification" else REGRESSOR_FIELDS), "drift_share")
     assert 0.01 < expected["psi"] < 1.0, expected  # the window moved: its PSI is no trivial 0
     for name, out in (("judge", frame), ("judge_state", streamed)):
         assert out.record["realized_rows"] == expected["realized_rows"] == WINDOW_ROWS, (name, out.warnings)
