@@ -251,20 +251,33 @@ def realized_inputs(y: Any, proba: Any, classes: list) -> dict[str, float]:
     return {k: (v if v == v else None) for k, v in out.items()}
 
 
-TIE_TOLERANCE = 1e-5  # relative: a tied decile's bin holds the scores this close to it (the registry rounds)
+def recorded_slack(values: Any) -> np.ndarray:
+    """How far a decile the gate recorded may lie from the scores at it: one unit of its sixth
+    significant digit (the evaluate metrics keep six decimals or six significant digits, the
+    registry tags six significant digits: a score many rows share, -2.851410630345174, comes
+    back as -2.85141), at most half the way to the next distinct decile; 0 at 0."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    with np.errstate(divide="ignore"):
+        slack = np.where(values != 0, 10.0 ** (np.floor(np.log10(np.abs(values))) - 5), 0.0)
+    if len(values) > 1:
+        gaps = np.diff(values)
+        slack = np.minimum(slack, 0.49 * np.minimum(np.r_[np.inf, gaps], np.r_[gaps, np.inf]))
+    return slack
 
 
 def score_edges(deciles: list[float]) -> np.ndarray:
-    """The bin edges of prediction drift: the distinct deciles, and around a decile that several
-    share (a value many scores take) a bin of its own, ``v ± TIE_TOLERANCE·|v|``: the deciles
-    reach monitoring rounded to six significant digits (the gate's metrics and the registry's
-    tags), the served scores do not."""
+    """The bin edges of prediction drift: each distinct decile, less its :func:`recorded_slack`
+    (a score at a decile the registry rounded still counts as at it, not below it), and past a
+    decile that several share (a value many scores take) its slack (or the next float), so that
+    value is a bin of its own."""
     import numpy as np
 
     values, tied = np.unique(np.asarray(deciles, dtype=float), return_counts=True)
-    atoms = values[tied > 1]
-    width = np.maximum(np.abs(atoms) * TIE_TOLERANCE, np.finfo(float).tiny)
-    return np.unique(np.concatenate([values[tied == 1], atoms - width, atoms + width]))
+    slack = recorded_slack(values)
+    upper = np.where(slack > 0, values + slack, np.nextafter(values, np.inf))
+    return np.sort(np.concatenate([values - slack, upper[tied > 1]]))
 
 
 def bin_counts(deciles: list[float], scores: Any) -> np.ndarray:
@@ -453,6 +466,6 @@ def _numbers(values: Any) -> np.ndarray:
 
 __all__ = ["CUSUM_K", "served_realized", "served_prediction_drift", "GATE_KEYS", "auc_variance", "auc_with_se", "chance_se", "brier_rows", "scores_of", "gate_reference",
            "deciles_from", "realized_inputs", "psi", "prediction_drift", "bin_counts", "psi_from_counts",
-           "score_quantiles", "score_edges", "reference_shares",
+           "score_quantiles", "score_edges", "recorded_slack", "reference_shares",
            "score_bin_spec", "score_bins_of", "drift_from_bins"]
 __all__ += ["squared_errors", "mean_with_se", "regression_reference", "realized_regression"]  # regressors
