@@ -254,30 +254,39 @@ def test_csv_dates_are_text_to_both_engines(tmp_path, timed_tables, capsys):
         in tables["memory"]
 
 
+def _log_window(rng, day: int, n: int = 300, **extra) -> pd.DataFrame:
+    """``n`` logged rows of day ``day`` (2026-12-0<day>) as the sink writes them, with ``extra`` columns."""
+    return pd.DataFrame({
+        "instance": 0, "request_id": [f"{day}-{i}" for i in range(n)], "model": "credit",
+        "namespace": "ml", "revision": "v1", "model_version": "1", "component": "predictor",
+        "time": [f"2026-12-0{day}T10:00:{i % 60:02d}Z" for i in range(n)], "has_response": True,
+        "has_request": True, "income": rng.normal(0, 1, n), "prediction_1": rng.random(n), **extra})
+
+
+def _log_part(tmp_path, day: int, name: str, frame: pd.DataFrame) -> None:
+    d = tmp_path / "log" / "model=credit" / f"date=2026-12-0{day}" / "revision=v1"
+    d.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(d / f"{name}.parquet")
+
+
+def _compare_log_days(capsys, tmp_path, engine: str) -> tuple[str, dict]:
+    """``ctloop drift`` of day 1's log against day 2's: its output and drift.json."""
+    code, out, err = _run(capsys, "--reference", str(tmp_path / "log/model=credit/date=2026-12-01"),
+                          "--current", str(tmp_path / "log/model=credit/date=2026-12-02"), "--engine", engine,
+                          "--quiet", "--output", str(tmp_path / engine), "--no-report")
+    assert code == 0, err
+    return out, json.loads((tmp_path / engine / "drift.json").read_text())
+
+
 @pytest.mark.parametrize("engine", ["memory", "stream"])
 def test_two_inference_log_windows_compare_features_not_the_logs_identity_columns(tmp_path, capsys, engine):
     """Last week's log against this week's: request ids, times and the _mistyped column were
     compared as features, and request_id and time (new values every window) always 'drifted'."""
     rng = np.random.default_rng(3)
-
-    def window(day, n=300):
-        return pd.DataFrame({
-            "instance": 0, "request_id": [f"{day}-{i}" for i in range(n)], "model": "credit",
-            "namespace": "ml", "revision": "v1", "model_version": "1", "component": "predictor",
-            "time": [f"2026-12-0{day}T10:00:{i % 60:02d}Z" for i in range(n)], "has_response": True,
-            "has_request": True, "_mistyped": None, "income": rng.normal(0, 1, n),
-            "region": rng.choice(["n", "s"], n), "prediction_1": rng.random(n)})
-
     for day in (1, 2):
-        d = tmp_path / "log" / "model=credit" / f"date=2026-12-0{day}" / "revision=v1"
-        d.mkdir(parents=True)
-        window(day).to_parquet(d / "part-1.parquet")
-    code, out, err = _run(capsys, "--reference", str(tmp_path / "log/model=credit/date=2026-12-01"),
-                          "--current", str(tmp_path / "log/model=credit/date=2026-12-02"), "--engine", engine,
-                          "--quiet", "--output", str(tmp_path / engine), "--no-report")
-    assert code == 0, err
-    saved = json.loads((tmp_path / engine / "drift.json").read_text())
-    assert [c["column"] for c in saved["columns"]] == ["income", "region", "prediction_1"]
+        _log_part(tmp_path, day, "part-1", _log_window(rng, day, _mistyped=None, region=rng.choice(["n", "s"], 300)))
+    out, saved = _compare_log_days(capsys, tmp_path, engine)
+    assert [c["column"] for c in saved["columns"]] == ["income", "prediction_1", "region"]
     assert " of 3 columns drifted" in out
     skipped = {s["column"]: s["reason"] for s in saved["skipped"]}
     assert set(skipped) == {"instance", "request_id", "model", "namespace", "model_version",  # revision: a
@@ -370,26 +379,10 @@ def test_two_log_windows_skip_the_requests_metadata_headers(tmp_path, capsys, en
     order id is new in every window and always 'drifted', and a header first sent midway (a file
     of the window without it) had the whole comparison refused. Skipped like the identity columns."""
     rng = np.random.default_rng(4)
-
-    def window(day, n=300, header=True):
-        frame = pd.DataFrame({
-            "instance": 0, "request_id": [f"{day}-{i}" for i in range(n)], "model": "credit",
-            "namespace": "ml", "revision": "v1", "model_version": "1", "component": "predictor",
-            "time": [f"2026-12-0{day}T10:00:{i % 60:02d}Z" for i in range(n)], "has_response": True,
-            "has_request": True, "income": rng.normal(0, 1, n), "prediction_1": rng.random(n)})
-        if header:
-            frame["meta_x_order_id"] = [f"o-{day}-{i}" for i in range(n)]
-        return frame
-
+    order_ids = {"meta_x_order_id": [f"o-{i}" for i in range(300)]}
     for day in (1, 2):
-        d = tmp_path / "log" / "model=credit" / f"date=2026-12-0{day}" / "revision=v1"
-        d.mkdir(parents=True)
-        window(day, header=day == 2).to_parquet(d / "part-1.parquet")
-        window(day).to_parquet(d / "part-2.parquet")
-    code, out, err = _run(capsys, "--reference", str(tmp_path / "log/model=credit/date=2026-12-01"),
-                          "--current", str(tmp_path / "log/model=credit/date=2026-12-02"), "--engine", engine,
-                          "--quiet", "--output", str(tmp_path / engine), "--no-report")
-    assert code == 0, err
-    saved = json.loads((tmp_path / engine / "drift.json").read_text())
+        _log_part(tmp_path, day, "part-1", _log_window(rng, day, **(order_ids if day == 2 else {})))
+        _log_part(tmp_path, day, "part-2", _log_window(rng, day, **order_ids))
+    _, saved = _compare_log_days(capsys, tmp_path, engine)
     assert [c["column"] for c in saved["columns"]] == ["income", "prediction_1"]
     assert {s["column"]: s["reason"] for s in saved["skipped"]}["meta_x_order_id"] == "inference log identity"
