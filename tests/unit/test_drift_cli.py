@@ -418,3 +418,17 @@ def test_the_streamed_engine_reads_each_files_schema_once(tmp_path, monkeypatch,
                  "--engine", "stream", "--no-report", "--quiet"])
     assert code == 0, capsys.readouterr().err
     assert sorted(reads) == sorted([str(tmp_path / "ref"), str(tmp_path / "cur")])
+
+
+@pytest.mark.parametrize("flag", [["--exclude", "junk"], ["--columns", "x"]])
+def test_a_column_left_out_may_hold_numbers_in_one_file_and_text_in_another(tmp_path, capsys, flag):
+    """The streamed engine reads only the compared columns: a column --exclude or --columns leaves
+    out was refused as 'int64 in 0.parquet but string in 1.parquet', which --exclude cannot mend."""
+    rng = np.random.default_rng(0)
+    for side in ("ref", "cur"):
+        (tmp_path / side).mkdir()
+        for i, junk in enumerate((1, "a")):
+            pd.DataFrame({"x": rng.normal(size=60), "junk": junk}).to_parquet(tmp_path / side / f"{i}.parquet")
+    code = main(["drift", "--reference", str(tmp_path / "ref"), "--current", str(tmp_path / "cur"),
+                 "--engine", "stream", "--no-report", "--quiet", *flag])
+    assert code == 0, capsys.readouterr().err
