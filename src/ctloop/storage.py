@@ -1015,10 +1015,12 @@ def _refuse_repeated_header(uri: str, raw: bytes, compression: str | None, frame
     if not any(re.fullmatch(r".+\.\d+", str(c)) for c in frame.columns):
         return
     stream = gzip.GzipFile(fileobj=io.BytesIO(raw)) if compression == "gzip" else io.BytesIO(raw)
-    header = next(csv.reader([stream.readline().decode("utf-8-sig", errors="replace")]), [])
+    # the first record as pandas reads it: past blank lines, a quoted name may hold a newline
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+    header = next((row for row in csv.reader(text) if row), [])
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
-        if name in seen:
+        if name in seen and name:  # empty names are pandas' 'Unnamed: <i>', each its own
             raise DataSourceError(f"{uri} has column {name!r} twice (columns {seen[name]} and {position}): "
                                   "rename one")
         seen[name] = position

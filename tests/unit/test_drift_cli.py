@@ -386,3 +386,42 @@ def test_two_log_windows_skip_the_requests_metadata_headers(tmp_path, capsys, en
     _, saved = _compare_log_days(capsys, tmp_path, engine)
     assert [c["column"] for c in saved["columns"]] == ["income", "prediction_1"]
     assert {s["column"]: s["reason"] for s in saved["skipped"]}["meta_x_order_id"] == "inference log identity"
+
+
+def test_the_streamed_engine_reads_each_files_schema_once(tmp_path, monkeypatch, capsys):
+    """The reference's files were opened twice (for its log identity columns, then again by
+    detect_sources): on an object store of many files, every footer read twice."""
+    from ctloop.drift import streaming
+
+    rng = np.random.default_rng(0)
+    for side in ("ref", "cur"):
+        (tmp_path / side).mkdir()
+        for i in range(3):
+            pd.DataFrame({"x": rng.normal(size=50)}).to_parquet(tmp_path / side / f"{i}.parquet")
+    reads: list[str] = []
+    original = streaming.Source._file_schemas
+
+    def counted(self):
+        if self.file_schemas is None:
+            reads.append(self.uri)
+        return original(self)
+
+    monkeypatch.setattr(streaming.Source, "_file_schemas", counted)
+    code = main(["drift", "--reference", str(tmp_path / "ref"), "--current", str(tmp_path / "cur"),
+                 "--engine", "stream", "--no-report", "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    assert sorted(reads) == sorted([str(tmp_path / "ref"), str(tmp_path / "cur")])
+
+
+@pytest.mark.parametrize("flag", [["--exclude", "junk"], ["--columns", "x"]])
+def test_a_column_left_out_may_hold_numbers_in_one_file_and_text_in_another(tmp_path, capsys, flag):
+    """The streamed engine reads only the compared columns: a column --exclude or --columns leaves
+    out was refused as 'int64 in 0.parquet but string in 1.parquet', which --exclude cannot mend."""
+    rng = np.random.default_rng(0)
+    for side in ("ref", "cur"):
+        (tmp_path / side).mkdir()
+        for i, junk in enumerate((1, "a")):
+            pd.DataFrame({"x": rng.normal(size=60), "junk": junk}).to_parquet(tmp_path / side / f"{i}.parquet")
+    code = main(["drift", "--reference", str(tmp_path / "ref"), "--current", str(tmp_path / "cur"),
+                 "--engine", "stream", "--no-report", "--quiet", *flag])
+    assert code == 0, capsys.readouterr().err

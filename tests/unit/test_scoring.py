@@ -573,3 +573,18 @@ def test_a_text_feature_all_digits_in_one_csv_file_of_several_is_read_as_text(tm
                                               r".*a\.parquet: every file must hold the same kind"):
         scoring.score(scorer, str(tmp_path / "pq"), str(tmp_path / "out-pq"), run_id="r")
     assert not (tmp_path / "out-pq").exists()
+
+
+def test_a_numeric_feature_whole_in_a_csv_files_first_block_and_fractional_later_scores(scorer, tmp_path):
+    """CSV types are inferred from a file's first block (1 MiB): a feature whole there and
+    fractional past it was read as int64 and the run failed ('CSV conversion error to int64:
+    invalid value '1.5''); before 976984f a directory's whole numeric features were read as
+    float64 from every file, and scored (a single file still fails: its values are logged as read)."""
+    (tmp_path / "in").mkdir()
+    pad = "p" * 1000
+    rows = [f"{i % 7},{i % 5},{i % 3},{pad}" for i in range(1100)] + [f"1.5,2,3,{pad}"]
+    (tmp_path / "in" / "b.csv").write_text("a,b,c,pad\n" + "\n".join(rows) + "\n")
+    (tmp_path / "in" / "a.csv").write_text("a,b,c,pad\n1,2,3,x\n")
+    result = scoring.score(scorer, str(tmp_path / "in"), str(tmp_path / "out"), run_id="r")
+    assert result.rows == 1102
+    assert _read(tmp_path / "out")["prediction_1"].notna().all()

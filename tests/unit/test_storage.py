@@ -209,3 +209,19 @@ def test_a_csv_with_a_column_name_twice_is_refused_naming_it(tmp_path, gz):
         storage.read_table(str(path), "csv")
     (tmp_path / "ok.csv").write_bytes(b"a,a.1\n1,2\n")  # a name that only looks like pandas' renaming
     assert list(storage.read_table(str(tmp_path / "ok.csv")).columns) == ["a", "a.1"]
+
+
+def test_a_repeated_header_is_found_past_blank_lines_and_quoted_newlines_and_empty_names_pass(tmp_path):
+    """The header is the CSV's first record as pandas reads it: after blank lines, and across a
+    quoted name holding a newline (the header was read as the first line: a repeated 'a' after a
+    blank first line passed as 'a.1'); empty names (a spreadsheet's trailing empty columns, read
+    as 'Unnamed: 3', 'Unnamed: 4') are not one name twice (refused as column '' twice when another
+    header only looked renamed)."""
+    from ctloop.errors import DataSourceError
+
+    for name, text in (("blank.csv", b"\n\na,b,a\n1,2,3\n"), ("quoted.csv", b'"x\ny",a,a\n1,2,3\n')):
+        (tmp_path / name).write_bytes(text)
+        with pytest.raises(DataSourceError, match=rf"{name} has column 'a' twice"):
+            storage.read_table(str(tmp_path / name))
+    (tmp_path / "sheet.csv").write_bytes(b"v.1,y,,\n1,2,,\n3,4,,\n")
+    assert list(storage.read_table(str(tmp_path / "sheet.csv")).columns)[:2] == ["v.1", "y"]

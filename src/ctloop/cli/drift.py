@@ -150,6 +150,7 @@ def _drift(args: argparse.Namespace) -> int:
                 "--report-sample-size 0 (all rows) cannot be streamed into an HTML report: give a "
                 "sample size (default 20000) or --no-report"
             )
+        ref_source = None
         if columns is None:
             ref_source = streaming.open_source(args.reference)
             names = ref_source.every_files_columns()  # a header a later file has is skipped too
@@ -157,8 +158,8 @@ def _drift(args: argparse.Namespace) -> int:
             types = {n: str(t) for _, schema in reversed(ref_source.file_schemas or []) for n, t in
                      zip(schema.names, schema.types, strict=True)}
             identity_types = {c: types.get(c, "") for c in identity}
-        run = streaming.detect_sources(
-            args.reference, args.current, columns=columns, exclude=[*_split(args.exclude), *identity],
+        run = streaming.detect_sources(  # the opened reference: its files' schemas are read once
+            args.reference if ref_source is None else ref_source, args.current, columns=columns, exclude=[*_split(args.exclude), *identity],
             batch_rows=args.batch_rows, sketch_size=args.sketch_size,
             sample_size=sample_size, seed=args.seed, progress=_Progress(args.quiet), **options,
         )  # fmt: skip

@@ -1380,11 +1380,11 @@ def read_frame(uri: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
     return read_side(uri, columns)[0]
 
 
-def _every_column(source: Source, side: str) -> Source:
-    """``source`` with the columns of all its files, each read as the widest type its files hold
-    (:meth:`Source.check_files`); a problem names ``side``."""
+def _every_column(source: Source, side: str, columns: Sequence[str] | None = None) -> Source:
+    """``source`` with the columns of all its files, each of ``columns`` (default: all) read as
+    the widest type its files hold (:meth:`Source.check_files`); a problem names ``side``."""
     try:
-        return source.check_files(complete=False, union=True)
+        return source.check_files(columns, complete=False, union=True)
     except DataSourceError as exc:
         raise DataSourceError(f"{side}: {exc}") from exc
 
@@ -1551,9 +1551,10 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
     started = time.monotonic()
     ref_src = csv_timestamps_as_text(reference if isinstance(reference, Source) else open_source(reference))
     cur_src = csv_timestamps_as_text(current if isinstance(current, Source) else open_source(current))
-    # every file's columns, not only the first's (a column a later file adds is compared too)
-    ref_src = _every_column(ref_src, f"the reference data ({ref_src.uri})")
-    cur_src = _every_column(cur_src, f"the current data ({cur_src.uri})")
+    # every file's columns, not only the first's (a column a later file adds is compared too);
+    # their types are checked by check_side, for the compared columns only (not an excluded one)
+    ref_src = _every_column(ref_src, f"the reference data ({ref_src.uri})", ())
+    cur_src = _every_column(cur_src, f"the current data ({cur_src.uri})", ())
     time_column = options.get("time_column") or None
     if columns is None:
         columns = default_columns(ref_src, cur_src, [*exclude, *([time_column] if time_column else [])])
