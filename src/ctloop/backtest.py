@@ -613,6 +613,8 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     start = i
     every, last_retrain = scheduled_every(cfg.policy), i - 1  # every:N counts windows from the initial model
     labels_since_retrain = 0  # labels that arrived since the initial model or the last retrain
+    ends = np.array([np.datetime64(hi) for _, hi in bounds])  # labels arriving in (lo, hi], per window, once
+    arrivals = np.bincount(np.searchsorted(ends, label_time, side="left"), minlength=len(bounds) + 1)
     end_index = {pd.Timestamp(hi).isoformat(): k for k, (_, hi) in enumerate(bounds)}
     for i in range(start, len(bounds)):
         lo, hi = bounds[i]
@@ -687,7 +689,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             records.append(record)
         w.rule = rule
         w.reason = "; ".join([*notes, reason])
-        labels_since_retrain += int(((label_time > np.datetime64(lo)) & (label_time <= np.datetime64(hi))).sum())
+        labels_since_retrain += int(arrivals[i])
         if fire and cfg.policy != "default" and not labels_since_retrain:  # a schedule: the same rows again
             fire = False
             w.reason += "; retrain skipped: no labels arrived since the last retrain (it would train on the same rows)"

@@ -312,10 +312,7 @@ def _whole_as_float(source: Any, numeric: list[str]) -> Any:
     before 976984f): a CSV file's types are inferred from its first block (1 MiB), so a feature
     whole there and fractional further on would fail midway ('CSV conversion error to int64'); the
     model is given floats either way. A single file is read as it is (its logged values too)."""
-    import dataclasses
-
     import pyarrow as pa
-    import pyarrow.dataset as pads
 
     schema = source.dataset.schema
     whole = [n for n in numeric if n in schema.names and pa.types.is_integer(schema.field(n).type)]
@@ -323,9 +320,7 @@ def _whole_as_float(source: Any, numeric: list[str]) -> Any:
         return source
     for name in whole:
         schema = schema.set(schema.get_field_index(name), pa.field(name, pa.float64()))
-    dataset = source.dataset  # the same files and partition values, read into the wider schema
-    wider = pads.FileSystemDataset(list(dataset.get_fragments()), schema, dataset.format, dataset.filesystem)
-    return dataclasses.replace(source, dataset=wider)
+    return source.read_as(schema)
 
 
 def _text_features(scorer: Scorer, source: Any) -> list[str]:

@@ -903,10 +903,8 @@ class Source:
         Raises:
             DataSourceError: as above, or a file whose schema cannot be read.
         """
-        import dataclasses
 
         import pyarrow as pa
-        import pyarrow.dataset as pads
 
         if len(self.files) < 2:
             return self
@@ -948,9 +946,15 @@ class Source:
             if widest is not None and widest != schema.field(name).type:
                 schema = schema.set(schema.get_field_index(name), pa.field(name, widest))
                 changed = True
-        if not changed:
-            return self
-        dataset = self.dataset  # the same files and partition values, read into the wider schema
+        return self.read_as(schema) if changed else self
+
+    def read_as(self, schema: pa.Schema) -> Source:
+        """The same files and partition values, read into ``schema`` (a wider type per column)."""
+        import dataclasses
+
+        import pyarrow.dataset as pads
+
+        dataset = self.dataset
         wider = pads.FileSystemDataset(list(dataset.get_fragments()), schema, dataset.format, dataset.filesystem)
         return dataclasses.replace(self, dataset=wider)
 
