@@ -247,7 +247,7 @@ def test_prediction_drift_of_a_regressor_bins_its_predictions():
     rng = np.random.default_rng(0)
     ref = triggers.regression_reference(rng.normal(size=3000), rng.normal(size=3000))
     spec = triggers.score_bin_spec("regression", None, ref)
-    assert spec[-1] == 0.0 and len(spec) == triggers.DECILES + 1
+    assert spec[-1] == 0.0 and len(spec) == 2 * triggers.DECILES + 1  # deciles, atom flags, no classes
     same, moved = rng.normal(size=400), rng.normal(size=400) + 1.0
     for scores, drifted in ((same, False), (moved, True)):
         direct = triggers.served_prediction_drift("regression", None, ref, pd.Series(scores))

@@ -62,6 +62,7 @@ def _case(kind: str, seed: int = 0):
     ``holdout``; the window's rows moved a little (prediction drift is neither 0 nor saturated)."""
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LinearRegression, LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
     from sklearn.tree import DecisionTreeRegressor
 
     rng = np.random.default_rng(seed)
@@ -69,7 +70,7 @@ def _case(kind: str, seed: int = 0):
     task = "regression" if kind.endswith("regressor") else "classification"
     model = {"regressor": LinearRegression(), "tree_regressor": DecisionTreeRegressor(max_depth=3, random_state=0),
              "forest": RandomForestClassifier(n_estimators=7, max_depth=3, min_samples_leaf=5, random_state=0),
-             }.get(kind, LogisticRegression()).fit(train[FEATURES], train["y"])
+             "knn": KNeighborsClassifier(7)}.get(kind, LogisticRegression()).fit(train[FEATURES], train["y"])
     classes = model.classes_.tolist() if task == "classification" else None
     return task, model, classes, train, holdout, window
 
@@ -213,8 +214,8 @@ def test_predictions_logged_to_four_decimals_give_the_same_record_closely(tmp_pa
     served = served_columns(model, task, window, 4)
     frame, streamed = monitored(tmp_path, task, classes, served_gate, train[FEATURES], window, served)
     fields = tuple(k for k in (CLASSIFIER_FIELDS if task == "classification" else REGRESSOR_FIELDS) if k != "psi")
-    logged = np.column_stack(list(served.values()))
-    logged = M.probability_matrix(logged, len(classes)) if classes else logged[:, 0]
+    raw = np.column_stack(list(served.values()))
+    logged = M.probability_matrix(raw, len(classes)) if classes else raw[:, 0]
     exact, rounded = triggers.scores_of(model.predict_proba(window[FEATURES]) if classes else
                                         model.predict(window[FEATURES])), triggers.scores_of(logged)
     deciles = triggers.deciles_from(served_gate)
@@ -224,8 +225,28 @@ def test_predictions_logged_to_four_decimals_give_the_same_record_closely(tmp_pa
         assert out.record["realized_rows"] == WINDOW_ROWS, (name, out.warnings)
         assert not _disagreements(expected, out.record, fields, rel=1e-3, abs=1e-3), (name, _disagreements(
             expected, out.record, fields, rel=1e-3, abs=1e-3))
-        assert out.record["psi"] == pytest.approx(triggers.prediction_drift(served_gate, logged)["psi"], rel=1e-9)
+        assert out.record["psi"] == pytest.approx(triggers.prediction_drift(
+            served_gate, logged, triggers.served_rounding(raw if classes else raw[:, 0]))["psi"], rel=1e-9)
         assert abs(out.record["psi"] - expected["psi"]) <= 4 * moved / WINDOW_ROWS + 1e-9, (name, moved)
+
+
+@pytest.mark.parametrize("decimals", [2, 4])
+@pytest.mark.parametrize("kind", ["knn", "forest", "tree_regressor"])
+def test_a_models_few_values_logged_rounded_are_read_as_the_backtest_reads_them(tmp_path, kind, decimals):
+    """A model whose scores take a few values (7 neighbours' k/7 votes, a small forest's, a tree's
+    leaves) has deciles that are those values; logged rounded (a JSON log, a custom predictor's
+    ``round(p, 4)``) each landed just beside its own bin: both monitoring paths read PSI 4-10 where
+    the backtest read the same window's exact scores at ~0.1 (prediction drift fired on every
+    window). The logged scores that round a value the gate's scores share are read as it; two
+    decimals also move the forest's unshared scores across deciles (0.13 for 0.095; 0.21 before)."""
+    task, model, classes, train, holdout, window = _case(kind, seed=3)
+    backtest_gate, served_gate = _gates(model, holdout, task)
+    expected = backtest_record(model, task, classes, backtest_gate, window)
+    frame, streamed = monitored(tmp_path, task, classes, served_gate, train[FEATURES], window,
+                                served_columns(model, task, window, decimals))
+    psi = {"judge": frame.record["psi"], "judge_state": streamed.record["psi"]}
+    close = 0.03 if decimals == 4 else 0.05
+    assert psi == pytest.approx(dict.fromkeys(psi, expected["psi"]), abs=close), (expected["psi"], psi)
 
 
 @pytest.mark.parametrize("kind", ["forest", "tree_regressor"])

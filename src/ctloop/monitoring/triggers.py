@@ -51,6 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 CUSUM_K = 0.5  # CUSUM slack, in standard errors of the loss
 DECILES = 9  # score quantiles recorded at the gate: q10..q90
+LOGGED_DECIMALS = 8  # a logged score written with more decimals is read as written in full
 GATE_KEYS = ("roc_auc_se", "brier", "brier_se", "rows")
 
 
@@ -280,14 +281,93 @@ def score_edges(deciles: list[float]) -> np.ndarray:
     return np.sort(np.concatenate([values - slack, upper[tied > 1]]))
 
 
-def bin_counts(deciles: list[float], scores: Any) -> np.ndarray:
+def logged_unit(values: Any) -> float:
+    """The unit of the last decimal a producer wrote its scores with (``round(p, 4)`` in a
+    predictor, ``%.4f`` in a transformer: 1e-4), 0 when some finite value has more than
+    :data:`LOGGED_DECIMALS` decimals (the scores were written in full) or none is finite."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=float).reshape(-1)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return 0.0
+    largest, head = float(np.abs(values).max()), values[:1024]  # most decimals fail on a few values
+    for decimals in range(LOGGED_DECIMALS + 1):
+        if largest * 10.0 ** decimals >= 1e13:  # past the digits a float holds: no longer a test
+            return 0.0
+        if _whole(head * 10.0 ** decimals).all() and _whole(values * 10.0 ** decimals).all():
+            return 10.0 ** -decimals
+    return 0.0
+
+
+def _whole(scaled: Any) -> np.ndarray:
+    """Which of ``scaled`` are whole numbers, but for the float error of the scaling."""
+    import numpy as np
+
+    return np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, np.abs(scaled))
+
+
+def score_atoms(deciles: list[float], gate: dict[str, float] | None = None) -> list[bool]:
+    """Which deciles are a value the reference's scores share (an atom: a k-neighbours
+    classifier's 1/7, a tree's leaf): one several deciles share, or one at which the gate recorded
+    two rows or more (``score_le_q…`` above ``score_lt_q…`` by 1.5 rows; an older gate record has
+    no shares: tied deciles only). A continuous decile lies between the scores."""
+    import numpy as np
+
+    gate = gate or {}
+    values = np.asarray(deciles, dtype=float)
+    rows = float(gate.get("rows") or 0.0)
+    atoms = []
+    for i, value in enumerate(values):
+        lt, le = gate.get(f"score_lt_q{10 * (i + 1)}"), gate.get(f"score_le_q{10 * (i + 1)}")
+        shared = (le - lt) * rows >= 1.5 if lt is not None and le is not None and rows else False
+        atoms.append(bool((values == value).sum() > 1 or shared))
+    return atoms
+
+
+def snap_scores(deciles: list[float], scores: Any, logged: tuple[float, int] = (0.0, 1),
+                atoms: list[bool] | None = None) -> np.ndarray:
+    """``scores`` with each one that may be an atom of the reference rounded replaced by it.
+    ``logged`` is ``(unit, spread)`` (:func:`served_rounding`): the producer wrote its scores in
+    whole units and a score may lie ``spread`` half units from the model's; a score that close to
+    an atom among the deciles (:func:`score_atoms`, default: the tied ones; plus the decile's own
+    :func:`recorded_slack`, never more than 0.49 of the way to the next distinct decile) is that
+    atom. Only an atom the producer could not have written as it is (off its unit) is snapped to:
+    one on it (a forest's 0.37 logged as 0.37) is the model's own value, and the scores a unit away
+    are other values. An atom is a bin of its own or starts one (:func:`score_edges`): 1/7 logged
+    as 0.1429 lay just past it, and a champion read PSI ~10 against its own gate. Continuous
+    deciles are left alone: their rounded neighbours lie on both sides."""
+    import numpy as np
+
+    scores = np.asarray(scores, dtype=float)
+    unit, spread = logged
+    if unit <= 0 or not len(scores):
+        return scores
+    deciles = np.asarray(deciles, dtype=float)
+    flags = [bool(a) for a in atoms] if atoms is not None and len(atoms) == len(deciles) else None
+    flags = flags if flags is not None else score_atoms(list(deciles))
+    values = np.unique(deciles)
+    atom = np.array([any(f for d, f in zip(deciles, flags, strict=True) if d == v) for v in values])
+    reach = np.where(atom & ~_whole(values / unit), spread * unit / 2 + recorded_slack(values), 0.0)
+    if len(values) > 1:
+        gaps = np.diff(values)
+        reach = np.minimum(reach, 0.49 * np.minimum(np.r_[gaps[0], gaps], np.r_[gaps, gaps[-1]]))
+    above = np.clip(np.searchsorted(values, scores), 0, len(values) - 1)
+    below = np.clip(above - 1, 0, len(values) - 1)
+    near = np.where(np.abs(scores - values[below]) <= np.abs(scores - values[above]), below, above)
+    return np.where(np.abs(scores - values[near]) <= reach[near], values[near], scores)
+
+
+def bin_counts(deciles: list[float], scores: Any, logged: tuple[float, int] = (0.0, 1),
+               atoms: list[bool] | None = None) -> np.ndarray:
     """How many of ``scores`` fall in each bin of :func:`score_edges` (bin 0 lies below the first
-    edge, bin j from edge j-1 up to edge j, the last is open). Counts add up across the
-    partitions of a window: the mergeable form of :func:`psi`'s input."""
+    edge, bin j from edge j-1 up to edge j, the last is open); scores a producer ``logged``
+    rounded are read as the ``atoms`` they round (:func:`snap_scores`). Counts add up across
+    the partitions of a window: the mergeable form of :func:`psi`'s input."""
     import numpy as np
 
     edges = score_edges(deciles)
-    return np.bincount(np.searchsorted(edges, np.asarray(scores, dtype=float), side="right"),
+    return np.bincount(np.searchsorted(edges, snap_scores(deciles, scores, logged, atoms), side="right"),
                        minlength=len(edges) + 1)
 
 
@@ -336,23 +416,26 @@ def psi_from_counts(deciles: list[float], reference_rows: float, counts: Any,
 
 
 def psi(deciles: list[float], reference_rows: float, scores: Any,
-        gate: dict[str, float] | None = None) -> tuple[float, float]:
-    """``(psi, null_bound)`` of ``scores`` against a reference summarised by its deciles (and the
-    shares ``gate`` recorded at them)."""
-    return psi_from_counts(deciles, reference_rows, bin_counts(deciles, scores), gate)
+        gate: dict[str, float] | None = None, logged: tuple[float, int] = (0.0, 1)) -> tuple[float, float]:
+    """``(psi, null_bound)`` of ``scores`` (as a producer ``logged`` them, :func:`served_rounding`)
+    against a reference summarised by its deciles (and the shares ``gate`` recorded at them)."""
+    atoms = score_atoms(deciles, gate) if logged[0] > 0 else None
+    return psi_from_counts(deciles, reference_rows, bin_counts(deciles, scores, logged, atoms), gate)
 
 
 def score_bin_spec(task: str, classes: list | None, gate: dict[str, float] | None) -> tuple[float, ...]:
     """What a streamed window bins its served scores by for prediction drift: the champion's gate
-    deciles followed by its class count, or ``()`` when the rule has nothing to compare with."""
+    deciles, which of them are atoms (:func:`score_atoms`, 1.0 or 0.0) and its class count, or
+    ``()`` when the rule has nothing to compare with."""
     deciles = deciles_from(gate or {})
     if deciles is None:
         return ()
+    atoms = [float(a) for a in score_atoms(deciles, gate)]
     if task == "regression":
-        return (*deciles, 0.0)  # no classes: the prediction itself is binned
+        return (*deciles, *atoms, 0.0)  # no classes: the prediction itself is binned
     if task != "classification" or not classes:
         return ()
-    return (*deciles, float(len(classes)))
+    return (*deciles, *atoms, float(len(classes)))
 
 
 def score_bins_of(spec: tuple[float, ...], logged_scores: Any) -> np.ndarray:
@@ -362,7 +445,7 @@ def score_bins_of(spec: tuple[float, ...], logged_scores: Any) -> np.ndarray:
 
     from ctloop.metrics import probability_matrix
 
-    deciles, n_classes = list(spec[:-1]), int(spec[-1])
+    deciles, atoms, n_classes = list(spec[:DECILES]), [a > 0 for a in spec[DECILES:-1]], int(spec[-1])
     if n_classes == 0:  # a regressor's spec: its one prediction column, coerced as served_prediction_drift does
         scores = _numbers(logged_scores).reshape(-1)
     else:
@@ -370,7 +453,20 @@ def score_bins_of(spec: tuple[float, ...], logged_scores: Any) -> np.ndarray:
     scores = scores[~np.isnan(scores).any(axis=1)] if scores.ndim == 2 else scores[~np.isnan(scores)]
     if not len(scores):
         return np.zeros(len(score_edges(deciles)) + 1, dtype=np.int64)
-    return bin_counts(deciles, scores if n_classes == 0 else scores_of(probability_matrix(scores, n_classes)))
+    return bin_counts(deciles, scores if n_classes == 0 else scores_of(probability_matrix(scores, n_classes)),
+                      served_rounding(scores), atoms)
+
+
+def served_rounding(logged: Any) -> tuple[float, int]:
+    """How the served scores (:func:`scores_of` of the logged columns) were rounded: ``(unit,
+    spread)``, the :func:`logged_unit` of the logged values and how many half units a score may
+    lie from the model's: 1 for one column, one more than the columns for a matrix (its rows are
+    renormalised to sum to 1, and each rounded probability moves the sum)."""
+    import numpy as np
+
+    logged = np.asarray(logged, dtype=float)
+    width = logged.shape[1] if logged.ndim == 2 and logged.shape[1] > 1 else 0
+    return logged_unit(logged), width + 1
 
 
 def drift_from_bins(gate: dict[str, float], counts: Any) -> dict[str, float]:
@@ -384,16 +480,17 @@ def drift_from_bins(gate: dict[str, float], counts: Any) -> dict[str, float]:
     return {"psi": value, "psi_bound": bound}
 
 
-def prediction_drift(gate: dict[str, float], proba: Any) -> dict[str, float]:
+def prediction_drift(gate: dict[str, float], proba: Any, logged: tuple[float, int] = (0.0, 1)) -> dict[str, float]:
     """The record fields of the prediction-drift rule: ``psi`` and ``psi_bound`` (empty when the
-    champion recorded no score deciles at its gate, or the window has no rows)."""
+    champion recorded no score deciles at its gate, or the window has no rows); ``logged``: how a
+    producer rounded the scores (:func:`served_rounding`; the backtest's are the model's own)."""
     import numpy as np
 
     deciles = deciles_from(gate)
     proba = np.asarray(proba, dtype=float)
     if deciles is None or not len(proba):
         return {}
-    value, bound = psi(deciles, gate.get("rows", 0.0), scores_of(proba), gate)
+    value, bound = psi(deciles, gate.get("rows", 0.0), scores_of(proba), gate, logged)
     return {"psi": value, "psi_bound": bound}
 
 
@@ -424,12 +521,13 @@ def served_prediction_drift(task: str, classes: list | None, gate: dict[str, flo
     if task == "regression":
         pred = _numbers(logged_scores)
         pred = pred[~np.isnan(pred)]
-        return prediction_drift(gate, pred) if len(pred) else {}
+        return prediction_drift(gate, pred, served_rounding(pred)) if len(pred) else {}
     if task != "classification" or not classes:
         return {}
     scores = _score_columns(logged_scores)
     scores = scores[~np.isnan(scores).any(axis=1)] if scores.ndim == 2 else scores[~np.isnan(scores)]
-    return prediction_drift(gate, probability_matrix(scores, len(classes))) if len(scores) else {}
+    return (prediction_drift(gate, probability_matrix(scores, len(classes)), served_rounding(scores))
+            if len(scores) else {})
 
 
 def _score_columns(values: Any) -> np.ndarray:
@@ -466,6 +564,7 @@ def _numbers(values: Any) -> np.ndarray:
 
 __all__ = ["CUSUM_K", "served_realized", "served_prediction_drift", "GATE_KEYS", "auc_variance", "auc_with_se", "chance_se", "brier_rows", "scores_of", "gate_reference",
            "deciles_from", "realized_inputs", "psi", "prediction_drift", "bin_counts", "psi_from_counts",
-           "score_quantiles", "score_edges", "recorded_slack", "reference_shares",
+           "score_quantiles", "score_edges", "recorded_slack", "reference_shares", "logged_unit",
+           "snap_scores", "served_rounding", "score_atoms", "LOGGED_DECIMALS",
            "score_bin_spec", "score_bins_of", "drift_from_bins"]
 __all__ += ["squared_errors", "mean_with_se", "regression_reference", "realized_regression"]  # regressors

@@ -50,7 +50,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ctloop.labels.join import JoinResult, LabelIndex
 
 STATE_FORMAT = "ctloop.monitoring.window"
-STATE_VERSION = 2  # 2: a tied gate decile is a score bin of its own (more bins than version 1)
+STATE_VERSION = 3  # 2: a tied gate decile is a score bin of its own (more bins than version 1);
+# 3: the score-bin spec names the deciles that are atoms, and logged scores rounded off one are read as it
 _POSITIONAL = re.compile(r"^f(\d+)$")
 
 
@@ -162,7 +163,7 @@ class WindowSpec:
     numeric: tuple[str, ...] = ()  # numeric reference columns (coerce_like)
     labelled: bool = False  # labels configured: keep the lookback's candidate rows
     keep: tuple[str, ...] = ()  # score columns kept with the labelled rows
-    score_bins: tuple[float, ...] = ()  # gate deciles + class count: bin the served scores (prediction drift)
+    score_bins: tuple[float, ...] = ()  # gate deciles + their atom flags + class count: bin the served scores
 
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(),
