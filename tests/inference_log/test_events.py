@@ -214,6 +214,15 @@ def test_time_is_stored_in_utc():
     assert event("request", {}, **{"ce-time": "2026-11-22T10:31:02Z"}).time == "2026-11-22T10:31:02Z"
 
 
+@pytest.mark.parametrize("sent", ["2026-11-22t10:31:02.417396123z", "2026-11-22T10:31:02.417396123z",
+                                  "2026-11-22t10:31:02.417396123Z"])
+def test_time_with_a_lower_case_t_or_z_is_rfc_3339(sent):
+    """RFC 3339 section 5.6 (NOTE): "T" and "Z" may alternatively be lower case. A lower-case ``z``
+    was a 400 ('not an RFC 3339 timestamp') and the event lost; a lower-case ``t`` was kept but
+    rewritten without its nanoseconds. Both are stored as KServe writes them."""
+    assert event("request", {}, **{"ce-time": sent}).time == "2026-11-22T10:31:02.417396123Z"
+
+
 def test_reject_codes_are_a_fixed_set_whatever_the_client_sends():
     with pytest.raises(RejectedEvent) as exc:
         parse_event(headers(**{"ce-type": 'evil"} 1\nfake_metric 9'}), b"{}")

@@ -309,9 +309,12 @@ def row_revision(revision: str, model_version: str) -> str:
 def _utc_time(value: str | None) -> str:
     """``ce-time`` as ISO 8601 UTC. KServe's (``2026-11-22T10:31:02.417396123Z``) is kept as sent
     (nanoseconds included) once checked to be a real time; an offset is converted to UTC. A
-    value that is not a timestamp, or that leaves the years 1-9999 once in UTC, is a 400."""
+    value that is not a timestamp, or that leaves the years 1-9999 once in UTC, is a 400. A lower-case
+    ``t`` or ``z`` (RFC 3339 section 5.6 allows both) is written upper case, as KServe writes it."""
     if not value:
         return datetime.now(UTC).isoformat()
+    if value.isascii():
+        value = value.upper()
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
