@@ -206,6 +206,36 @@ def cron(value: Any) -> str | None:
     return None
 
 
+# Kubernetes quantities as KFP 2.17.0 accepts them (kfp/dsl/pipeline_task.py,
+# _validate_cpu_request_limit and _validate_memory_request_limit): anything else is a ValueError
+# traceback when the pipeline is compiled.
+CPU_QUANTITY = re.compile(r"([0-9]*[.])?[0-9]+m?$")
+MEMORY_QUANTITY = re.compile(r"^[0-9]+(E|Ei|P|Pi|T|Ti|G|Gi|M|Mi|K|Ki){0,1}$")
+_MEMORY_UNITS = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
+                 "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+
+
+def cpu_quantity(value: Any) -> str | None:
+    if value == "" or CPU_QUANTITY.match(str(value)):
+        return None
+    return "must be a CPU quantity: a number of cores or whole millicores, e.g. 2, 0.5 or 500m"
+
+
+def memory_quantity(value: Any) -> str | None:
+    if value == "" or MEMORY_QUANTITY.match(str(value)):
+        return None
+    return ("must be a memory quantity KFP accepts: whole bytes or a whole number with one of K, M, G, T, P, E "
+            "(powers of 1000) or Ki, Mi, Gi, Ti, Pi, Ei (powers of 1024), e.g. 16G or 512Mi")
+
+
+def quantity_value(text: str, memory: bool) -> float:
+    """A checked quantity as a number (cores, bytes), for comparing a request with its limit."""
+    if memory:
+        number = re.match(r"[0-9]+", text).group(0)  # type: ignore[union-attr]
+        return float(number) * _MEMORY_UNITS[text[len(number):]]
+    return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+
+
 def pvc_mounts(value: Any) -> str | None:
     for mount in value:
         claim, sep, path = str(mount).partition(":")
@@ -728,12 +758,41 @@ class StepResources(Section):
     """Kubernetes resources of one pipeline step."""
 
     NAME: ClassVar[str] = "resources"
-    cpu_request: str = opt("", "CPU request, e.g. 500m or 2.")
-    cpu_limit: str = opt("", "CPU limit; OMP_NUM_THREADS follows it.")
-    memory_request: str = opt("", "Memory request, e.g. 2G.")
-    memory_limit: str = opt("", "Memory limit.")
+    cpu_request: str = opt("", "CPU request, e.g. 500m or 2.", check=cpu_quantity)
+    cpu_limit: str = opt("", "CPU limit; OMP_NUM_THREADS follows it.", check=cpu_quantity)
+    memory_request: str = opt("", "Memory request, e.g. 2G or 512Mi.", check=memory_quantity)
+    memory_limit: str = opt("", "Memory limit.", check=memory_quantity)
     accelerator_type: str = opt("", "Accelerator resource, e.g. nvidia.com/gpu; empty = none.")
     accelerator_limit: int = opt(0, "Accelerators per pod.", check=non_negative)
+
+
+# The steps of the compiled pipelines (a test compares them with the golden pipelines) and the
+# default resources per step, written once here; ``platform.resources`` in ctloop.yaml overrides
+# them field by field. Sized for the synthetic demo's scale up to ~1M rows
+# (benchmarks/bench_train_speed.py): training is the heavy step.
+def _r(cpu_request: str, cpu_limit: str, memory_request: str, memory_limit: str) -> dict[str, str]:
+    return {"cpu_request": cpu_request, "cpu_limit": cpu_limit, "memory_request": memory_request,
+            "memory_limit": memory_limit}
+
+
+STEP_RESOURCES: dict[str, dict[str, str]] = {
+    "prepare_data": _r("1", "2", "2G", "8G"),
+    "detect_drift": _r("1", "2", "2G", "8G"),
+    "train_model": _r("2", "4", "4G", "16G"),
+    "evaluate_model": _r("1", "2", "2G", "8G"),
+    "monitor_model": _r("1", "2", "2G", "8G"),
+    "plan_monitoring": _r("1", "1", "1G", "2G"),  # pass 1 over request_id+instance (bounded, spills to disk)
+    "summarise_partition": _r("1", "2", "1G", "2G"),  # bounded by batch size, features and labelled rows
+    "score_batch": _r("1", "2", "2G", "8G"),
+}
+SMALL_STEP = _r("250m", "1", "512M", "2G")  # registry, audit, KServe and KFP API calls
+STEPS = frozenset({*STEP_RESOURCES, "register_model", "record_decision", "record_run_outcome", "validate_serving",
+                   "deploy_canary", "analyze_canary", "promote_model", "rollback_model", "trigger_training"})
+
+
+def step_resources(step: str, overrides: dict | None = None) -> dict[str, Any]:
+    """The resources of ``step``: its defaults with ``overrides`` (``platform.resources[step]``) over them."""
+    return {**STEP_RESOURCES.get(step, SMALL_STEP), **(overrides or {})}
 
 
 @dataclass(frozen=True)
@@ -748,7 +807,7 @@ class PlatformConfig(Section):
                                example="ctloop-pipeline-runner", check=k8s_name)
     pvc_mounts: list = opt([], "PersistentVolumeClaims mounted into every step, CLAIM:PATH.",
                            example='["ctloop-inference-log-records:/mnt/inference-log"]', check=pvc_mounts)
-    resources: dict = opt({}, "Per-step resources over the defaults, e.g. {train: {cpu_limit: '8', "
+    resources: dict = opt({}, "Per-step resources over the defaults, e.g. {train_model: {cpu_limit: '8', "
                           "memory_limit: 32G}} (see docs/configuration.md#resources).")
     retries: int = opt(2, "Retries of the steps that only read or are idempotent (storage, MLflow, Kubernetes, "
                        "Prometheus outages), with exponential backoff.", check=between(0, 10))
@@ -759,8 +818,14 @@ class PlatformConfig(Section):
     def problems(self) -> list[str]:
         out = []
         for step, value in self.resources.items():
+            if step not in STEPS:
+                close = difflib.get_close_matches(str(step), sorted(STEPS), n=1, cutoff=0.45)
+                out.append(f"resources.{step}: no step of that name; " + (
+                    f"did you mean {close[0]!r}?" if close else f"the steps: {', '.join(sorted(STEPS))}"))
+                continue
             errors: list[str] = []
-            StepResources.parse(value, f"resources.{step}", errors)
+            if StepResources.parse(value, f"resources.{step}", errors) is not None:
+                errors += _request_above_limit(step, value or {})
             out.extend(errors)
         for key, value in self.node_selector.items():
             if not isinstance(value, str):
@@ -768,6 +833,21 @@ class PlatformConfig(Section):
         if any(not isinstance(t, dict) for t in self.tolerations):
             out.append("tolerations: every entry must be a mapping with key/operator/value/effect")
         return out
+
+
+def _request_above_limit(step: str, given: dict) -> list[str]:
+    """A request above its limit once over the step's defaults: Kubernetes refuses the pod ("must be
+    less than or equal to memory limit") when the run starts, long after ``ctloop apply``."""
+    merged = step_resources(step, given)
+    out = []
+    for kind in ("cpu", "memory"):
+        request, limit = merged.get(f"{kind}_request"), merged.get(f"{kind}_limit")
+        if request and limit and quantity_value(request, kind == "memory") > quantity_value(limit, kind == "memory"):
+            said = [f"{kind}_{end} {value}" + ("" if f"{kind}_{end}" in given else " (the default)")
+                    for end, value in (("request", request), ("limit", limit))]
+            out.append(f"resources.{step}: {said[0]} is above {said[1]}; e.g. "
+                       f"{step}: {{{kind}_request: {limit}, {kind}_limit: {limit}}}")
+    return out
 
 
 @dataclass(frozen=True)

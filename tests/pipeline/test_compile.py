@@ -128,8 +128,10 @@ def _tasks(doc):
 
 
 def test_every_step_has_resources_omp_threads_and_idempotent_steps_retry(compiled):
+    from ctloop.config import STEPS
     from ctloop.ops.settings import RETRIED_STEPS, omp_threads, step_resources
 
+    seen = set()
     for name, text in compiled.items():
         doc = next(yaml.safe_load_all(text))
         executors = doc["deploymentSpec"]["executors"]
@@ -139,6 +141,7 @@ def test_every_step_has_resources_omp_threads_and_idempotent_steps_retry(compile
                 continue
             executor = executors[doc["components"][task["componentRef"]["name"]]["executorLabel"]]["container"]
             step = re.sub(r"-\d+$", "", task_name).replace("-", "_")
+            seen.add(step)
             want = step_resources(step)
             res = executor["resources"]
             assert (res.get("resourceCpuLimit"), res.get("resourceMemoryLimit")) == (want["cpu_limit"],
@@ -146,6 +149,7 @@ def test_every_step_has_resources_omp_threads_and_idempotent_steps_retry(compile
             env = {e["name"]: e["value"] for e in executor.get("env", [])}
             assert env["OMP_NUM_THREADS"] == str(omp_threads(want["cpu_limit"])), task_name
             assert ("retryPolicy" in task) == (step in RETRIED_STEPS), (name, task_name)
+    assert seen == STEPS  # platform.resources is checked against these names (config.PlatformConfig)
 
 
 def test_every_pipeline_records_a_failed_or_cancelled_run(compiled):

@@ -143,6 +143,21 @@ def test_spec_defaults_are_the_sections():
     (C.DriftConfig, {"method": "kss"}, "did you mean 'ks'?"),
     (C.TrainingConfig, {"estimator": "xgbost"}, "training.estimator: must be one of"),
     (C.MonitoringConfig, {"log_root": "x", "rules": {"cooldown": "soon"}}, "monitoring.rules.cooldown: "),
+    # KFP 2.17.0 kfp/dsl/pipeline_task.py (_validate_cpu_request_limit, _validate_memory_request_limit)
+    # raised a ValueError traceback at compile time, after `ctloop apply --dry-run` said "valid"
+    (C.PlatformConfig, {"resources": {"train_model": {"cpu_request": "two"}}},
+     "platform.resources.train_model.cpu_request: must be a CPU quantity"),
+    (C.PlatformConfig, {"resources": {"train_model": {"memory_limit": "16GB"}}},
+     "platform.resources.train_model.memory_limit: must be a memory quantity KFP accepts"),
+    (C.PlatformConfig, {"resources": {"train_model": {"memory_limit": "1.5Gi"}}}, "got '1.5Gi'"),
+    # a step no pipeline has was ignored without a word (the docs' own example said `train`)
+    (C.PlatformConfig, {"resources": {"train": {"cpu_limit": "8"}}},
+     "platform.resources.train: no step of that name; did you mean 'train_model'?"),
+    # Kubernetes refuses the pod ("must be less than or equal to memory limit") when the run starts
+    (C.PlatformConfig, {"resources": {"train_model": {"memory_limit": "2G"}}},
+     "platform.resources.train_model: memory_request 4G (the default) is above memory_limit 2G"),
+    (C.PlatformConfig, {"resources": {"monitor_model": {"cpu_request": "1500m", "cpu_limit": "1"}}},
+     "platform.resources.monitor_model: cpu_request 1500m is above cpu_limit 1"),
 ])
 def test_bad_values_name_the_field_and_the_value(section, data, message):
     with pytest.raises(ConfigError) as info:

@@ -133,25 +133,8 @@ def apply_platform_settings(tasks: Any, settings: PlatformSettings | None = None
 
 
 # --------------------------------------------------------------------------- per-step settings
-# Default resources per step (component name), written once here; ``platform.resources`` in
-# ctloop.yaml (or ``--resources``) overrides them field by field. Sized for the synthetic demo's
-# scale up to ~1M rows (benchmarks/bench_train_speed.py): training is the heavy step.
-def _r(cpu_request: str, cpu_limit: str, memory_request: str, memory_limit: str) -> dict[str, str]:
-    return {"cpu_request": cpu_request, "cpu_limit": cpu_limit, "memory_request": memory_request,
-            "memory_limit": memory_limit}
-
-
-STEP_RESOURCES: dict[str, dict[str, str]] = {
-    "prepare_data": _r("1", "2", "2G", "8G"),
-    "detect_drift": _r("1", "2", "2G", "8G"),
-    "train_model": _r("2", "4", "4G", "16G"),
-    "evaluate_model": _r("1", "2", "2G", "8G"),
-    "monitor_model": _r("1", "2", "2G", "8G"),
-    "plan_monitoring": _r("1", "1", "1G", "2G"),  # pass 1 over request_id+instance (bounded, spills to disk)
-    "summarise_partition": _r("1", "2", "1G", "2G"),  # bounded by batch size, features and labelled rows
-    "score_batch": _r("1", "2", "2G", "8G"),
-}
-SMALL_STEP = _r("250m", "1", "512M", "2G")  # registry, audit, KServe and KFP API calls
+# The default resources per step are written once in ctloop.config (STEP_RESOURCES, SMALL_STEP),
+# where platform.resources is checked against them.
 
 # Steps retried on failure (with exponential backoff): those whose external writes are idempotent,
 # so a retry after a storage, MLflow, Kubernetes or Prometheus outage cannot double an effect.
@@ -168,9 +151,9 @@ RETRY_BACKOFF_MAX = "600s"
 
 def step_resources(step: str, platform: Any = None) -> dict[str, Any]:
     """The resources of ``step``: its defaults with ``platform.resources[step]`` over them."""
-    base = dict(STEP_RESOURCES.get(step, SMALL_STEP))
-    overrides = dict(((platform.resources if platform is not None else {}) or {}).get(step) or {})
-    return {**base, **overrides}
+    from ctloop.config import step_resources as merged
+
+    return merged(step, ((platform.resources if platform is not None else {}) or {}).get(step))
 
 
 def omp_threads(cpu: str) -> int:
@@ -238,8 +221,6 @@ def apply_step_settings(task: Any, step: str, platform: Any = None) -> Any:
 
 
 __all__ = [
-    "STEP_RESOURCES",
-    "SMALL_STEP",
     "RETRIED_STEPS",
     "step_resources",
     "omp_threads",
