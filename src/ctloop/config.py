@@ -28,6 +28,7 @@ import copy
 import dataclasses
 import difflib
 import json
+import math
 import re
 import typing
 from collections.abc import Callable
@@ -179,7 +180,20 @@ def prometheus_range(value: Any) -> str | None:
 
 def number_map(value: Any) -> str | None:
     bad = [k for k, v in value.items() if isinstance(v, bool) or not isinstance(v, int | float)]
-    return None if not bad else f"{bad[0]!r} must be a number (is {value[bad[0]]!r})"
+    if bad:
+        return f"{bad[0]!r} must be a number (is {value[bad[0]]!r})"
+    bad = [k for k, v in value.items() if not math.isfinite(v)]
+    return None if not bad else f"{bad[0]!r} must be a finite number (is {value[bad[0]]!r})"
+
+
+def metric_bounds(value: Any) -> str | None:
+    """Numbers per metric name that a metric can reach (a gate's thresholds)."""
+    from ctloop.metrics import never_met
+
+    problem = number_map(value)
+    if problem:
+        return problem
+    return next((why for k, v in value.items() if (why := never_met(str(k), float(v)))), None)
 
 
 def method_map(value: Any) -> str | None:
@@ -536,7 +550,7 @@ class GateConfig(Section):
     NAME: ClassVar[str] = "gate"
     thresholds: dict = opt({}, "Absolute bounds every challenger must meet: {roc_auc: 0.7} means roc_auc >= 0.7, "
                            "{rmse: 12} means rmse <= 12. Empty = never approve (fail safe).",
-                           example="{roc_auc: 0.72}", check=number_map)
+                           example="{roc_auc: 0.72}", check=metric_bounds)
     primary_metric: str = opt("", "Metric compared with the champion; empty = roc_auc (classification) or rmse.")
     tolerance: float = opt(0.01, "Allowed regression of the primary metric against the champion: rejected only "
                            "when the whole confidence interval of the difference is below -tolerance.",
@@ -713,7 +727,13 @@ class MonitoringConfig(Section):
                           check=positive)
 
     def problems(self) -> list[str]:
-        return [] if self.log_root.strip() else [f"log_root: must not be empty — {self.doc_of('log_root')}"]
+        from ctloop.metrics import never_met
+
+        out = [] if self.log_root.strip() else [f"log_root: must not be empty — {self.doc_of('log_root')}"]
+        floor = self.rules.realized_floor if self.rules is not None else None
+        if self.metric and floor is not None and (why := never_met(self.metric, float(floor))):
+            out.append(f"rules.realized_floor: {why} (the rule would fire on every window)")
+        return out
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,21 @@ if TYPE_CHECKING:  # pragma: no cover
 CLASSIFICATION = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
 REGRESSION = ("rmse", "mae", "r2")
 LOWER_IS_BETTER = frozenset({"log_loss", "rmse", "mae"})
+INF = float("inf")
+RANGES = {"accuracy": (0.0, 1.0), "precision": (0.0, 1.0), "recall": (0.0, 1.0), "f1": (0.0, 1.0),
+          "roc_auc": (0.0, 1.0), "log_loss": (0.0, INF), "rmse": (0.0, INF), "mae": (0.0, INF), "r2": (-INF, 1.0)}
+
+
+def never_met(metric: str, bound: float) -> str | None:
+    """Why an absolute ``bound`` of ``metric`` (a gate threshold, a realized floor) can never be met
+    (a higher-is-better metric's above its largest value, a lower-is-better one's below its
+    smallest), or None."""
+    low, high = RANGES.get(metric, (-INF, INF))
+    if metric in LOWER_IS_BETTER and bound < low:
+        return f"{metric} is at least {low:g}, so {bound:g} is never met"
+    if metric not in LOWER_IS_BETTER and bound > high:
+        return f"{metric} is at most {high:g}, so {bound:g} is never met"
+    return None
 TASKS = ("classification", "regression")
 
 
@@ -265,6 +280,6 @@ def probability_matrix(score: Any, n_classes: int) -> np.ndarray:
     return np.divide(s, total, out=np.full_like(s, 1.0 / s.shape[1]), where=total > 0)
 
 
-__all__ = ["CLASSIFICATION", "REGRESSION", "LOWER_IS_BETTER", "TASKS", "names", "default_primary", "check_name",
+__all__ = ["CLASSIFICATION", "REGRESSION", "LOWER_IS_BETTER", "RANGES", "never_met", "TASKS", "names", "default_primary", "check_name",
            "lower_is_better", "worse_by", "passes", "fast_auc", "class_positions", "known_classes", "classification",
            "regression", "compute", "probability_matrix"]

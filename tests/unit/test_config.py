@@ -143,6 +143,13 @@ def test_spec_defaults_are_the_sections():
     (C.DriftConfig, {"method": "kss"}, "did you mean 'ks'?"),
     (C.TrainingConfig, {"estimator": "xgbost"}, "training.estimator: must be one of"),
     (C.MonitoringConfig, {"log_root": "x", "rules": {"cooldown": "soon"}}, "monitoring.rules.cooldown: "),
+    # a bound no model can meet: the gate never approved, and nothing said why (1.72 for 0.72)
+    (C.GateConfig, {"thresholds": {"roc_auc": 1.72}}, "gate.thresholds: roc_auc is at most 1, so 1.72 is never met"),
+    (C.GateConfig, {"thresholds": {"log_loss": -0.5}}, "log_loss is at least 0, so -0.5 is never met"),
+    (C.GateConfig, {"thresholds": {"roc_auc": float("nan")}}, "gate.thresholds: 'roc_auc' must be a finite number"),
+    (C.DriftConfig, {"column_thresholds": {"income": float("inf")}}, "'income' must be a finite number"),
+    (C.MonitoringConfig, {"log_root": "x", "metric": "roc_auc", "rules": {"realized_floor": 1.5}},
+     "monitoring.rules.realized_floor: roc_auc is at most 1, so 1.5 is never met"),
     # KFP 2.17.0 kfp/dsl/pipeline_task.py (_validate_cpu_request_limit, _validate_memory_request_limit)
     # raised a ValueError traceback at compile time, after `ctloop apply --dry-run` said "valid"
     (C.PlatformConfig, {"resources": {"train_model": {"cpu_request": "two"}}},
