@@ -320,3 +320,33 @@ def test_a_rule_turned_off_in_ctloop_yaml_stays_off_in_the_pipeline_parameters()
 
     assert not has_null(args)  # nothing KFP would refuse
     assert C.MonitoringRules.from_dict({"drift_share": "off"}).drift_share is None
+
+
+def test_a_key_given_twice_in_one_mapping_is_refused_naming_both_lines(tmp_path):
+    """YAML keeps the last of two equal keys without a word (PyYAML, like most loaders): a second
+    ``target:`` pasted under the first trained on the other column, a second ``gate:`` dropped the
+    first's thresholds. The spec is refused naming the key and both lines; a merge key (``<<``)
+    still lets a model's own keys win over the merged ones."""
+    text = EXAMPLE.read_text()
+    first = text.index("      target: default\n")
+    line = text[:first].count("\n") + 1
+    path = tmp_path / "ctloop.yaml"
+    path.write_text(text[:first] + "      target: default\n      target: income\n" + text[first + 22:])
+    with pytest.raises(ConfigError) as info:
+        load_spec(path)
+    assert str(info.value) == (f"{path} line {line + 1}: 'target' is given twice in one mapping (first on line {line}): "
+                               "YAML would keep only the last; remove one")
+    merged = text.replace("defaults:\n", "defaults: &base\n", 1).replace(
+        "  - name: credit-default ", "  - <<: *base\n    name: credit-default ", 1)
+    path.write_text(merged)
+    assert load_spec(path).models[0].name == "credit-default"
+
+
+def test_a_model_name_yaml_reads_as_a_number_says_so():
+    """``name: 123`` (or ``name: 2024``) is a number to YAML: it said 'is required, got 123'."""
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["models"][0]["name"] = 123
+    assert ("models[0].name: expected text (quote it: YAML reads it as a number), got 123; "
+            "e.g. name: credit-default") in _messages(data)
+    data["models"][0].pop("name")
+    assert "models[0].name: is required, got None; e.g. name: credit-default" in _messages(data)

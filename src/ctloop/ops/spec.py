@@ -178,7 +178,11 @@ def _model(raw: Any, where: str, errors: list[str]) -> ModelSpec | None:
     for key in raw:
         if key not in MODEL_KEYS:
             errors.append(_unknown(key, MODEL_KEYS, f"{where}.{key}"))
-    problem = C.model_name(raw.get("name")) if isinstance(raw.get("name"), str) else "is required"
+    name = raw.get("name")
+    problem = (C.model_name(name) if isinstance(name, str) else "is required" if name is None
+               else "expected text (quote it: YAML reads it as "
+               + {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "a mapping"}.get(
+                   type(name), type(name).__name__) + ")")
     if problem:
         errors.append(f"{where}.name: {problem}, got {raw.get('name')!r}; e.g. name: credit-default")
     tracking = raw.get("tracking_uri", "")
@@ -255,6 +259,35 @@ def parse_spec(data: Any, path: str = "") -> Spec:
     return Spec(kfp=kfp, platform=platform, models=models, path=path, notes=notes)
 
 
+class _RepeatedKey(Exception):
+    def __init__(self, key: Any, line: int, first: int):
+        super().__init__(key)
+        self.key, self.line, self.first = key, line, first
+
+
+def _unique_keys_loader() -> type:
+    """A SafeLoader that refuses a key given twice in one mapping (YAML keeps the last without a
+    word: a second ``target:`` pasted under the first would train on the other column). Keys a merge
+    (``<<: *anchor``) brings in may still be given again: that is how a merge is overridden."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            if isinstance(node, yaml.MappingNode):
+                seen: dict[Any, int] = {}
+                for key_node, _ in node.value:
+                    if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                        continue
+                    key = self.construct_object(key_node)
+                    line = key_node.start_mark.line + 1
+                    if key in seen:
+                        raise _RepeatedKey(key, line, seen[key])
+                    seen[key] = line
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader
+
+
 def load_spec(path: str | Path) -> Spec:
     import yaml
 
@@ -264,7 +297,10 @@ def load_spec(path: str | Path) -> Spec:
     if p.is_dir():
         raise ConfigError(f"spec file {p} is a directory; give the ctloop.yaml file")
     try:
-        data = yaml.safe_load(p.read_text())
+        data = yaml.load(p.read_text(), Loader=_unique_keys_loader())  # noqa: S506 - a SafeLoader
+    except _RepeatedKey as exc:
+        raise ConfigError(f"{p} line {exc.line}: {exc.key!r} is given twice in one mapping (first on line "
+                          f"{exc.first}): YAML would keep only the last; remove one") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{p} is not valid YAML: {' '.join(str(exc).split())}") from exc
     except UnicodeDecodeError as exc:
