@@ -62,6 +62,13 @@ def non_negative(value: Any) -> str | None:
     return None if value >= 0 else "must be >= 0"
 
 
+def at_least(low: float) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value >= low else f"must be >= {low:g}"
+
+    return check
+
+
 def between(low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> Check:
     def check(value: Any) -> str | None:
         ok_low = value > low if low_open else value >= low
@@ -184,6 +191,13 @@ def number_map(value: Any) -> str | None:
         return f"{bad[0]!r} must be a number (is {value[bad[0]]!r})"
     bad = [k for k, v in value.items() if not math.isfinite(v)]
     return None if not bad else f"{bad[0]!r} must be a finite number (is {value[bad[0]]!r})"
+
+
+def non_negative_map(value: Any) -> str | None:
+    """Numbers per name, none below 0 (drift thresholds: a distance, a significance level)."""
+    problem = number_map(value)
+    bad = [k for k, v in value.items() if v < 0] if problem is None else []
+    return problem or (f"{bad[0]!r} must be >= 0 (is {value[bad[0]]!r})" if bad else None)
 
 
 def metric_bounds(value: Any) -> str | None:
@@ -575,7 +589,7 @@ class DriftConfig(Section):
     threshold: float | None = opt(None, "Threshold for every column; null = the method's default (p-value 0.05, "
                                   "distance 0.1).", check=non_negative)
     column_methods: dict = opt({}, "Per-column methods, e.g. {income: psi}.", check=method_map)
-    column_thresholds: dict = opt({}, "Per-column thresholds, e.g. {income: 0.2}.", check=number_map)
+    column_thresholds: dict = opt({}, "Per-column thresholds, e.g. {income: 0.2}.", check=non_negative_map)
     correction: str = opt("", "Multiple-testing correction across p-value columns: bonferroni, fdr or empty.",
                           check=one_of(*CORRECTIONS))
     calibration_rounds: int = opt(0, "> 0: calibrate per-column thresholds on that many random splits of the "
@@ -593,7 +607,8 @@ class CanaryRules(Section):
     NAME: ClassVar[str] = "rules"
     max_error_rate: float = opt(0.01, "Largest canary 5xx share.", check=between(0, 1))
     max_p99_seconds: float = opt(0.5, "Largest canary p99 latency, seconds.", check=positive)
-    max_p99_ratio: float = opt(2.0, "Largest canary p99 as a multiple of the stable revision's.", check=positive)
+    max_p99_ratio: float = opt(2.0, "Largest canary p99 as a multiple of the stable revision's (at least 1: "
+                               "below, a canary as fast as the stable revision fails).", check=at_least(1))
     min_requests: int = opt(50, "Fewest canary requests in the window to judge it at all.", check=positive)
     window: str = opt("5m", "Prometheus range each check looks back over.", check=prometheus_range)
     metric_source: str = opt(DEFAULT_SOURCE, "Where the request metrics come from: ctloop (the serving runtime's "

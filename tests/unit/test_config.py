@@ -150,6 +150,10 @@ def test_spec_defaults_are_the_sections():
     (C.DriftConfig, {"column_thresholds": {"income": float("inf")}}, "'income' must be a finite number"),
     (C.MonitoringConfig, {"log_root": "x", "metric": "roc_auc", "rules": {"realized_floor": 1.5}},
      "monitoring.rules.realized_floor: roc_auc is at most 1, so 1.5 is never met"),
+    # a canary had to be twice as fast as the stable revision: nearly every canary rolled back
+    (C.RolloutConfig, {"rules": {"max_p99_ratio": 0.5}}, "rollout.rules.max_p99_ratio: must be >= 1"),
+    # a negative drift threshold: the column drifted in every run, whatever its data
+    (C.DriftConfig, {"column_thresholds": {"income": -1}}, "drift.column_thresholds: 'income' must be >= 0 (is -1)"),
     # KFP 2.17.0 kfp/dsl/pipeline_task.py (_validate_cpu_request_limit, _validate_memory_request_limit)
     # raised a ValueError traceback at compile time, after `ctloop apply --dry-run` said "valid"
     (C.PlatformConfig, {"resources": {"train_model": {"cpu_request": "two"}}},
