@@ -3,7 +3,8 @@
 ::
 
     validate_serving ─┬─ valid:  deploy_canary ─► analyze_canary ─┬─ promote:  promote_model
-                      │                                           └─ rollback: rollback_model
+                      │                                           ├─ rollback: rollback_model
+                      │                                           └─ hold:     record_decision (canary_held)
                       └─ invalid: record_decision (serving_validation_failed)
 
 Each step's body is one call to ``ctloop.serving.release`` (deploy, analyze, promote, rollback),
@@ -44,10 +45,14 @@ def add_rollout_steps(*, model_name, version, reason, rollout, tracking_uri, pla
         with dsl.If(analyze.outputs["decision"] == "promote", name="canary-passed"):
             step(promote_model(model_name=model_name, version=version, reason=reason, rollout=rollout,
                                tracking_uri=tracking_uri, pipeline_run_id=run_id), "promote_model")
-        with dsl.Else(name="canary-failed"):
+        with dsl.Elif(analyze.outputs["decision"] == "rollback", name="canary-failed"):
             step(rollback_model(model_name=model_name, failed_version=version, rollout=rollout,
                                 reason=analyze.outputs["reason"], tracking_uri=tracking_uri, pipeline_run_id=run_id),
                  "rollback_model")
+        with dsl.Else(name="canary-held"):  # changed by hand meanwhile: whoever changed it decides
+            step(record_decision(model_name=model_name, decision="canary_held", reason=analyze.outputs["reason"],
+                                 version=version, tracking_uri=tracking_uri, pipeline_run_id=run_id),
+                 "record_decision")
     with dsl.Else(name="serving-invalid"):
         step(record_decision(model_name=model_name, decision="serving_validation_failed",
                              reason=validate.outputs["reason"], version=version, tracking_uri=tracking_uri,

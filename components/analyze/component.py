@@ -28,7 +28,10 @@ def analyze_canary(
     failed check, never a pass. With ``inference_log_root`` each step also checks model quality on
     the traffic logged since the canary started (realized ROC AUC against the stable model's with
     labels, the PSI of predicted scores without). ``max_failed_checks`` failed checks decide
-    ``rollback``. Code: ``ctloop.serving.release.analyze``.
+    ``rollback``. A ``blue-green`` release is judged once, at the 100 % it already has. When the
+    spec no longer holds what the rollout wrote (an operator pinned the canary to 0 %, promoted it
+    or deployed another model meanwhile) the walk stops and decides ``hold``: nothing is undone.
+    Code: ``ctloop.serving.release.analyze``.
 
     Args:
         model_name: Registered model name in MLflow (for the audit trail).
@@ -47,7 +50,7 @@ def analyze_canary(
         pipeline_run_id: KFP run id, recorded in the audit trail.
 
     Returns:
-        decision: ``promote`` or ``rollback``.
+        decision: ``promote``, ``rollback`` or ``hold`` (changed outside the rollout).
         reason: Why, naming the failed rule and step.
     """
     from collections import namedtuple

@@ -107,6 +107,11 @@ class ServingTimeoutError(ServingError):
     """A rollout did not reach the expected state in time."""
 
 
+class ServingChangedOutside(ServingError):
+    """Someone else (an operator's ``kubectl patch``, ``ctloop rollout``, another run) changed the
+    traffic or the model while a canary was being analysed: the analysis stops and leaves it so."""
+
+
 class PlatformError(CtloopError):
     """The KFP API refused or failed an operation."""
 

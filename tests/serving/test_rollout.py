@@ -115,3 +115,32 @@ def test_blue_green_switches_at_once_and_keeps_the_previous_addressable(isvcs, k
 def test_unknown_strategy(isvcs):
     with pytest.raises(ServingError, match="strategy must be one of"):
         deploy(isvcs, "1", V1, strategy="shadow")
+
+
+def test_walk_stops_when_the_spec_was_changed_by_hand(isvcs, kube):
+    # `kubectl patch isvc ... canaryTrafficPercent: 0` while a check waited: the next step used to
+    # set 50 % again and undo the operator's rollback
+    from ctloop.serving import isvc as specs
+
+    deploy(isvcs, "1", V1)
+    deploy(isvcs, "2", V2, percent=5)
+
+    def check(percent):
+        if percent == 25:
+            isvcs.patch(NAME, specs.pin_back_patch())
+        return True, "ok", {}
+
+    with pytest.raises(rollout.ChangedOutside, match=r"canaryTrafficPercent is 0, this rollout set 25"):
+        rollout.walk_plan(isvcs, NAME, plan=[5, 25, 50, 100], check=check, storage_uri=V2, timeout_s=5)
+    assert kube.objects[(NS, NAME)]["spec"]["predictor"]["canaryTrafficPercent"] == 0
+    assert kube.traffic(NS, NAME)["credit-default-predictor-00002"] == 0
+
+
+def test_walk_stops_when_another_model_was_deployed_meanwhile(isvcs, kube):
+    deploy(isvcs, "1", V1)
+    deploy(isvcs, "2", V2, percent=5)
+    v3 = "gs://models/run3/artifacts/model-joblib"
+    with pytest.raises(rollout.ChangedOutside, match="storageUri is gs://models/run3"):
+        rollout.walk_plan(isvcs, NAME, plan=[5, 25], storage_uri=V2, timeout_s=5,
+                          check=lambda p: (deploy(isvcs, "3", v3, percent=5) and True, "ok", {}))
+    assert kube.objects[(NS, NAME)]["spec"]["predictor"]["model"]["storageUri"] == v3

@@ -114,13 +114,13 @@ def test_cli_audit_answers_who_served_what(registered, kube, capsys):
 # ---------------------------------------------------------------------------- the whole canary
 # ctloop.serving.release.canary chains deploy → analyze → promote | rollback: the functions the
 # components above call, in the order the compiled pipeline runs them.
-def run_canary(registry, check, plan=(5, 25, 50, 100), timeout=5):
+def run_canary(registry, check, plan=(5, 25, 50, 100), timeout=5, strategy="canary"):
     from ctloop.config import RolloutConfig
     from ctloop.serving import release
     from ctloop.serving.kube import InferenceServices
 
     cfg = RolloutConfig(inference_service=ISVC, namespace=NS, traffic_plan=list(plan), timeout_seconds=timeout,
-                        interval_seconds=1)
+                        interval_seconds=1, strategy=strategy)
     return release.canary(registry, InferenceServices(NS), model_name=MODEL, version="2", reason="gate passed",
                           cfg=cfg, check=check)
 
@@ -139,6 +139,58 @@ def test_healthy_canary_walks_the_plan_and_is_promoted(registered, kube):
     assert registry.champion(MODEL).version == "2"
     assert _events(registry)[-7:] == ["deploy", "traffic", "traffic", "traffic", "analysis", "traffic_promote",
                                       "promote"]
+
+
+def test_blue_green_is_judged_at_100_and_its_traffic_never_pulled_back(registered, kube):
+    # blue-green switched all traffic at deploy: walking the canary plan afterwards took the new
+    # model back to 25 % and 50 % (its first check labelled 5 % while it served everything)
+    uri, registry = registered
+    deploy_canary.python_func(model_name=MODEL, version="1", rollout=RELEASE, tracking_uri=uri)
+    seen = []
+    mark = len(kube.history)
+    outcome = run_canary(registry, lambda p: (seen.append(p) or True, "ok", {}), strategy="blue-green")
+    assert outcome.decision == "promoted" and seen == [100]
+    new = "credit-predictor-00002"
+    shares = [split[new] for _, split in kube.history[mark:] if new in split]
+    assert shares and set(shares) == {100}, shares
+    assert registry.champion(MODEL).version == "2"
+
+
+def _hand_patch(kube, patch):
+    """What an operator's ``kubectl patch isvc --type merge -p ...`` sends, mid-analysis."""
+    from ctloop.serving.kube import InferenceServices
+
+    InferenceServices(NS, api_client=kube.api_client()).patch(ISVC, patch)
+
+
+@pytest.mark.parametrize("by_hand", ["traffic", "storage_uri"])
+def test_a_change_by_hand_during_the_analysis_is_kept_and_nothing_is_decided(registered, kube, by_hand):
+    # an operator pinning the canary to 0 % (or serving another model) while the analysis waited
+    # had the next step put the canary back at 50 %, and a passing walk made it the champion
+    from ctloop.serving import isvc as specs
+
+    uri, registry = registered
+    deploy_canary.python_func(model_name=MODEL, version="1", rollout=RELEASE, tracking_uri=uri)
+    stable = registry.model_artifact_uri(MODEL, "1")
+    patch = (specs.pin_back_patch() if by_hand == "traffic"
+             else specs.canary_patch(version="1", storage_uri=stable, percent=25))
+
+    def check(percent):
+        if percent == 25:
+            _hand_patch(kube, patch)
+        return True, "ok", {}
+
+    outcome = run_canary(registry, check)
+    assert outcome.decision == "held", outcome
+    assert "changed outside this rollout" in outcome.reason
+    assert ("canaryTrafficPercent is 0, this rollout set 25" if by_hand == "traffic"
+            else f"its storageUri is {stable}") in outcome.reason
+    predictor = kube.objects[(NS, ISVC)]["spec"]["predictor"]
+    assert predictor["canaryTrafficPercent"] == (0 if by_hand == "traffic" else 25)  # the operator's value stands
+    assert registry.champion(MODEL).version == "1"  # nothing promoted, nothing tagged rolled back
+    assert "ctloop.rollout.status" not in registry.get_version(MODEL, "2").tags
+    assert _events(registry)[-1] == "analysis"
+    assert registry.audit_log(MODEL)[-1]["decision"] == "hold"
 
 
 def test_failed_check_rolls_back(registered, kube):

@@ -88,6 +88,7 @@ DECISION_TASKS = {
     "serving-invalid": "not deployed (serving check failed)",
     "canary-passed": "canary promoted",
     "canary-failed": "canary rolled back",
+    "canary-held": "canary held (changed by hand during the analysis)",
     "auto-promote": "promoted (registry)",
     "registered-only": "registered, not promoted",
 }

@@ -29,7 +29,7 @@ FIRST_DEPLOYMENT = ("created", "unchanged")  # deploy actions with nothing to co
 
 @dataclass
 class Analysis:
-    decision: str  # promote | rollback
+    decision: str  # promote | rollback | hold (changed outside the rollout: left to whoever changed it)
     reason: str
     steps: list[dict[str, Any]] = field(default_factory=list)
 
@@ -38,7 +38,7 @@ class Analysis:
 class Outcome:
     """What :func:`canary` did: the deploy state, the analysis and the final state."""
 
-    decision: str  # promoted | rolled_back
+    decision: str  # promoted | rolled_back | held
     reason: str
     deployed: RolloutState
     analysis: Analysis
@@ -134,9 +134,11 @@ def _classes(registry: Any, model_name: str, version: str) -> list | None:
 def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: RolloutConfig, deploy_action: str,
             canary_revision: str, stable_revision: str, run_id: str = "",
             check: Callable[[int], tuple[bool, str, dict]] | None = None) -> Analysis:
-    """Walk the canary through the traffic plan, judging each step (``analyze_canary``). A first
-    deployment (or an unchanged one) has nothing to compare with and is promoted. A serving error
-    during the walk is a failed analysis: the caller rolls back."""
+    """Walk the canary through the traffic plan, judging each step (``analyze_canary``); a
+    blue-green release is judged once, at the 100 % it already has. A first deployment (or an
+    unchanged one) has nothing to compare with and is promoted. A serving error during the walk is
+    a failed analysis: the caller rolls back. A spec changed outside the rollout meanwhile (traffic
+    or model) decides ``hold``: the caller neither promotes nor rolls back."""
     if deploy_action in FIRST_DEPLOYMENT:
         return Analysis("promote", f"{deploy_action}: no stable model to compare with, nothing to analyse")
     name = _target(cfg)
@@ -146,13 +148,21 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
     def audit(event: dict[str, Any]) -> None:
         registry.record_event(model_name, version, {**event, "pipeline_run": run_id})
 
+    from ctloop.storage import kserve_storage_uri
+
+    # blue-green switched all traffic at deploy: judged once, at 100 %, never pulled back to a step
+    plan = [100] if cfg.strategy == "blue-green" else [int(p) for p in cfg.traffic_plan]
+    uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
     try:
-        passed, reason, steps = rollout.walk_plan(isvcs, name, plan=[int(p) for p in cfg.traffic_plan], check=check,
+        passed, reason, steps = rollout.walk_plan(isvcs, name, plan=plan, check=check, storage_uri=uri,
                                                   max_failed_checks=cfg.max_failed_checks,
                                                   timeout_s=cfg.timeout_seconds, on_event=audit)
+        decision = "promote" if passed else "rollback"
+    except rollout.ChangedOutside as exc:
+        decision, reason, steps = "hold", f"{exc}; left as it is, neither promoted nor rolled back", []
     except ServingError as exc:
-        passed, reason, steps = False, f"serving error during the canary: {exc}", []
-    result = Analysis("promote" if passed else "rollback", reason, steps)
+        decision, reason, steps = "rollback", f"serving error during the canary: {exc}", []
+    result = Analysis(decision, reason, steps)
     audit({"event": "analysis", "decision": result.decision, "reason": reason})
     return result
 
@@ -215,7 +225,7 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
 
 def canary(registry: Any, isvcs: Any, *, model_name: str, version: str, reason: str, cfg: RolloutConfig,
            run_id: str = "", check: Callable[[int], tuple[bool, str, dict]] | None = None) -> Outcome:
-    """deploy → analyze → promote or rollback, exactly as the pipeline chains the components. A
+    """deploy → analyze → promote, rollback or hold, exactly as the pipeline chains the components. A
     failed deploy raises (its own step has put traffic back on the champion), as the failed task
     stops the pipeline."""
     deployed, _ = deploy(registry, isvcs, model_name=model_name, version=version, cfg=cfg, run_id=run_id)
@@ -225,6 +235,8 @@ def canary(registry: Any, isvcs: Any, *, model_name: str, version: str, reason: 
     if result.decision == "promote":
         promote(registry, isvcs, model_name=model_name, version=version, reason=reason, cfg=cfg, run_id=run_id)
         return Outcome("promoted", result.reason, deployed, result, str(version))
+    if result.decision == "hold":
+        return Outcome("held", result.reason, deployed, result, "")
     target, _ = rollback(registry, isvcs, model_name=model_name, failed_version=version, reason=result.reason, cfg=cfg,
                          run_id=run_id)
     return Outcome("rolled_back", result.reason, deployed, result, target)

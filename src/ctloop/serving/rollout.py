@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ctloop.config import STRATEGIES
+from ctloop.errors import ServingChangedOutside as ChangedOutside
 from ctloop.errors import ServingError
 from ctloop.serving import isvc as specs
 from ctloop.serving.kube import InferenceServices, predictor_status, traffic_split, wait_for
@@ -156,12 +157,34 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     return _state("rolled_back", obj, version)
 
 
+def check_unchanged(isvcs: InferenceServices, name: str, *, percent: int, storage_uri: str = "") -> None:
+    """Raise :class:`ChangedOutside` unless the spec still has what this rollout last wrote: the
+    canary's ``storageUri`` and ``canaryTrafficPercent: percent``. A check waits minutes; an
+    operator may pin the canary back (``kubectl patch``, ``ctloop rollout canary --percent 0``),
+    promote it or deploy another model meanwhile, and the next step must not undo that."""
+    obj = isvcs.get(name)
+    if obj is None:
+        raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was deleted during the canary analysis")
+    predictor = obj["spec"]["predictor"]
+    where = f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout"
+    uri = predictor.get("model", {}).get("storageUri", "")
+    if storage_uri and uri != storage_uri:
+        raise ChangedOutside(f"{where}: its storageUri is {uri}, this rollout deployed {storage_uri}")
+    have = predictor.get("canaryTrafficPercent")
+    if have != percent:
+        now = "unset (all traffic on the latest revision)" if have is None else str(have)
+        raise ChangedOutside(f"{where}: canaryTrafficPercent is {now}, this rollout set {percent}")
+
+
 def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, max_failed_checks: int = 1,
-              timeout_s: float = 300.0, on_event=None) -> tuple[bool, str, list[dict[str, Any]]]:
+              timeout_s: float = 300.0, on_event=None, storage_uri: str = "") -> tuple[bool, str, list[dict[str, Any]]]:
     """Judge the canary at each traffic step of ``plan`` (the first step is already deployed).
 
     Returns ``(passed, reason, steps)``; stops at the ``max_failed_checks``-th failed check.
-    Serving errors propagate (the caller rolls back). Used by :func:`ctloop.serving.release.analyze`.
+    Before and after every check the spec must still be what this walk wrote (the canary's
+    ``storage_uri``, the step's percent), else :class:`ChangedOutside`: a person or another run
+    took over and nothing here may undo it. Other serving errors propagate too (the caller rolls
+    back). Used by :func:`ctloop.serving.release.analyze`.
     """
     emit = on_event or (lambda _e: None)
     steps: list[dict[str, Any]] = []
@@ -170,7 +193,9 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
         if i > 0:
             state = set_traffic(isvcs, name, percent, timeout_s=timeout_s)
             emit({"event": "traffic", **state.to_dict()})
+        check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri)
         passed, why, measured = check(percent)
+        check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri)
         steps.append({"percent": percent, "passed": passed, "reason": why, **measured})
         if not passed:
             failed += 1
@@ -179,4 +204,5 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
     return True, f"all {len(plan)} steps passed", steps
 
 
-__all__ = ["STRATEGIES", "RolloutState", "deploy", "set_traffic", "promote", "rollback", "walk_plan"]
+__all__ = ["STRATEGIES", "ChangedOutside", "RolloutState", "deploy", "set_traffic", "promote", "rollback",
+           "check_unchanged", "walk_plan"]
