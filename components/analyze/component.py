@@ -28,7 +28,8 @@ def analyze_canary(
     failed check, never a pass. With ``inference_log_root`` each step also checks model quality on
     the traffic logged since the canary started (realized ROC AUC against the stable model's with
     labels, the PSI of predicted scores without). ``max_failed_checks`` failed checks decide
-    ``rollback``. A ``blue-green`` release is judged once, at the 100 % it already has. When the
+    ``rollback``. A ``blue-green`` release is judged at the 100 % it already has, once per step of
+    the plan (its quality against the stable model's traffic logged just before the switch). When the
     spec no longer holds what the rollout wrote (an operator pinned the canary to 0 %, promoted it
     or deployed another model meanwhile) the walk stops and decides ``hold``: nothing is undone.
     Code: ``ctloop.serving.release.analyze``.

@@ -642,13 +642,15 @@ class RolloutConfig(Section):
     namespace: str = opt("", "The InferenceService's namespace.", example="ctloop", check=k8s_namespace)
     strategy: str = opt("canary", "canary (traffic steps) or blue-green (all at once once ready).",
                         check=one_of(*STRATEGIES))
-    traffic_plan: list = opt([5, 25, 50, 100], "Canary percentages per step.", check=traffic_plan)
+    traffic_plan: list = opt([5, 25, 50, 100], "Canary percentages per step (blue-green: judged at 100 % once "
+                             "per step).", check=traffic_plan)
     interval_seconds: int = opt(300, "Time at each canary step before judging it.", check=positive)
     rules: CanaryRules = opt(CanaryRules(), "Live-traffic rules (see CanaryRules).",
                              example="{max_error_rate: 0.01, min_requests: 200}")
     quality_rules: QualityRules = opt(QualityRules(), "Model-quality rules (see QualityRules); used when "
                                       "inference_log_root is set.")
-    max_failed_checks: int = opt(1, "Failed canary checks that trigger a rollback.", check=positive)
+    max_failed_checks: int = opt(1, "Failed canary checks that trigger a rollback (at most the steps of "
+                                 "traffic_plan).", check=positive)
     prometheus_url: str = opt("", "Prometheus base URL; empty = PROMETHEUS_URL from ConfigMap ctloop-settings.",
                               example="http://prometheus.monitoring.svc:9090")
     inference_log_root: str = opt("", "Inference log root; when set the canary is also judged on model quality.",
@@ -662,9 +664,15 @@ class RolloutConfig(Section):
                         "deployed or promoted.", check=one_of(*APPROVALS))
 
     def problems(self) -> list[str]:
+        out = []
         if self.inference_service and not self.namespace:
-            return ["namespace: required with inference_service — the InferenceService's namespace"]
-        return []
+            out.append("namespace: required with inference_service — the InferenceService's namespace")
+        steps = len(self.traffic_plan) if isinstance(self.traffic_plan, list) else 0
+        if steps and self.max_failed_checks > steps:
+            out.append(f"max_failed_checks: {self.max_failed_checks} failed checks can never happen in the "
+                       f"{steps} steps of traffic_plan {self.traffic_plan}: no canary would ever be rolled back; "
+                       f"use at most {steps}, or add steps")
+        return out
 
 
 @dataclass(frozen=True)
@@ -922,6 +930,23 @@ def check_metrics(training: TrainingConfig, gate: GateConfig, *, require_thresho
         out.append(f"{prefix}gate.thresholds: empty — the gate would never approve; e.g. thresholds: "
                    f"{{{M.default_primary(training.task)}: ...}}")
     return out
+
+
+def check_monitoring_metric(training: TrainingConfig, monitoring: MonitoringConfig, *, path: str = "") -> list[str]:
+    """``monitoring.metric`` against the task, and a ``realized_floor`` the metric monitored (the
+    task's default when none is named) can never meet: it would fire on every window."""
+    from ctloop import metrics as M
+
+    prefix = f"{path}." if path else ""
+    valid = M.names(training.task)
+    if monitoring.metric and monitoring.metric not in valid:
+        return [f"{prefix}monitoring.metric: {monitoring.metric!r} is not a {training.task} metric; use one of "
+                f"{', '.join(valid)}"]
+    floor = monitoring.rules.realized_floor if monitoring.rules is not None else None
+    if monitoring.metric or floor is None:
+        return []  # a named metric's floor is MonitoringConfig.problems'
+    why = M.never_met(M.default_primary(training.task), float(floor))
+    return [f"{prefix}monitoring.rules.realized_floor: {why} (the rule would fire on every window)"] if why else []
 
 
 # --------------------------------------------------------------------------- CLI flags

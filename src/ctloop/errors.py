@@ -109,7 +109,10 @@ class ServingTimeoutError(ServingError):
 
 class ServingChangedOutside(ServingError):
     """Someone else (an operator's ``kubectl patch``, ``ctloop rollout``, another run) changed the
-    traffic or the model while a canary was being analysed: the analysis stops and leaves it so."""
+    traffic or the model while a canary was being analysed: the analysis stops and leaves it so.
+    ``steps``: the checks judged before the change."""
+
+    steps: list = []
 
 
 class PlatformError(CtloopError):

@@ -45,6 +45,8 @@ def never_met(metric: str, bound: float) -> str | None:
     if metric not in LOWER_IS_BETTER and bound > high:
         return f"{metric} is at most {high:g}, so {bound:g} is never met"
     return None
+
+
 TASKS = ("classification", "regression")
 
 

@@ -114,13 +114,13 @@ def test_cli_audit_answers_who_served_what(registered, kube, capsys):
 # ---------------------------------------------------------------------------- the whole canary
 # ctloop.serving.release.canary chains deploy → analyze → promote | rollback: the functions the
 # components above call, in the order the compiled pipeline runs them.
-def run_canary(registry, check, plan=(5, 25, 50, 100), timeout=5, strategy="canary"):
+def run_canary(registry, check, plan=(5, 25, 50, 100), timeout=5, strategy="canary", max_failed_checks=1):
     from ctloop.config import RolloutConfig
     from ctloop.serving import release
     from ctloop.serving.kube import InferenceServices
 
     cfg = RolloutConfig(inference_service=ISVC, namespace=NS, traffic_plan=list(plan), timeout_seconds=timeout,
-                        interval_seconds=1, strategy=strategy)
+                        interval_seconds=1, strategy=strategy, max_failed_checks=max_failed_checks)
     return release.canary(registry, InferenceServices(NS), model_name=MODEL, version="2", reason="gate passed",
                           cfg=cfg, check=check)
 
@@ -149,11 +149,22 @@ def test_blue_green_is_judged_at_100_and_its_traffic_never_pulled_back(registere
     seen = []
     mark = len(kube.history)
     outcome = run_canary(registry, lambda p: (seen.append(p) or True, "ok", {}), strategy="blue-green")
-    assert outcome.decision == "promoted" and seen == [100]
+    assert outcome.decision == "promoted" and seen == [100] * 4  # once per step of the plan
     new = "credit-predictor-00002"
     shares = [split[new] for _, split in kube.history[mark:] if new in split]
     assert shares and set(shares) == {100}, shares
     assert registry.champion(MODEL).version == "2"
+
+
+def test_blue_green_is_rolled_back_after_max_failed_checks(registered, kube):
+    # judged once, a blue-green release with max_failed_checks: 2 could never fail twice: promoted
+    uri, registry = registered
+    deploy_canary.python_func(model_name=MODEL, version="1", rollout=RELEASE, tracking_uri=uri)
+    seen = []
+    outcome = run_canary(registry, lambda p: (seen.append(p) and False, "error rate 3 % > 1 %", {}),
+                         strategy="blue-green", max_failed_checks=2)
+    assert outcome.decision == "rolled_back" and seen == [100, 100], (outcome.reason, seen)
+    assert registry.champion(MODEL).version == "1"
 
 
 def _hand_patch(kube, patch):
@@ -191,6 +202,7 @@ def test_a_change_by_hand_during_the_analysis_is_kept_and_nothing_is_decided(reg
     assert "ctloop.rollout.status" not in registry.get_version(MODEL, "2").tags
     assert _events(registry)[-1] == "analysis"
     assert registry.audit_log(MODEL)[-1]["decision"] == "hold"
+    assert [s["percent"] for s in outcome.analysis.steps] == [5]  # judged before the change: in the report
 
 
 def test_failed_check_rolls_back(registered, kube):

@@ -251,3 +251,27 @@ def test_labels_for_keys_the_log_never_saw_join_nothing_instead_of_a_keyerror(tm
     result = join_store(logs, str(tmp_path / "store"))
     assert len(result.frame) == 0 and "label" in result.frame.columns
     assert result.describe().startswith("0 labelled rows")
+
+
+def test_a_blue_green_quality_check_reads_the_stable_models_traffic_from_before_the_switch(tmp_path, monkeypatch):
+    """After a blue-green switch the stable model serves nothing: reading the log only from the
+    analysis' start, every quality check found 0 stable rows and every blue-green release with
+    ``inference_log_root`` rolled back. Its stable rows are those logged as long before the
+    analysis as it lasts."""
+    frame = traffic(seed=5)
+    write_log(tmp_path / "log", frame)
+    switched = pd.Timestamp(frame.loc[frame["model_version"] == "2", "time"].min())  # the first canary row
+    monkeypatch.setattr(analysis, "make_check", lambda *a, **k: lambda percent: (True, "rules pass", {}))
+    verdicts = {}
+    for strategy in ("canary", "blue-green"):
+        cfg = RolloutConfig.from_dict({"inference_service": ISVC, "namespace": "ml", "strategy": strategy,
+                                       "inference_log_root": str(tmp_path / "log"), "interval_seconds": 60,
+                                       "quality_rules": {"min_rows": 50, "min_labelled": 50}})
+        monkeypatch.setattr("ctloop.timeutil.utc_now", iter([switched, T1]).__next__)
+        check = release.live_check(Registry(), cfg, model_name="m", version="2", canary_revision="credit-00002",
+                                   stable_revision="credit-00001", prometheus_url="http://127.0.0.1:1")
+        verdicts[strategy] = check(100)
+    ok, why, measured = verdicts["canary"]  # a canary's analysis starts with both models served
+    assert not ok and measured["stable_rows"] < 50 and "too little logged traffic" in why, why
+    ok, why, measured = verdicts["blue-green"]
+    assert ok and measured["stable_rows"] >= 50 and measured["canary_rows"] >= 50, why

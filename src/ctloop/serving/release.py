@@ -82,10 +82,12 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
 def live_check(registry: Any, cfg: RolloutConfig, *, model_name: str, version: str, canary_revision: str,
                stable_revision: str, prometheus_url: str = "") -> Callable[[int], tuple[bool, str, dict]]:
     """The ``check(percent)`` of each canary step: Prometheus rules for both revisions, then — with
-    ``inference_log_root`` — the model-quality check on the traffic logged since the canary started,
+    ``inference_log_root`` — the model-quality check on the traffic logged since the canary started
+    (blue-green: since as long before the analysis as it lasts, for the stable model's rows),
     joined with ``labels_root``'s labels through the store's index (:class:`ctloop.labels.join.StoreIndex`: built at
     the first step, again only when label files were added or changed)."""
     import os
+    from datetime import timedelta
 
     from ctloop.labels.join import StoreIndex
     from ctloop.serving import analysis
@@ -97,6 +99,10 @@ def live_check(registry: Any, cfg: RolloutConfig, *, model_name: str, version: s
     if not cfg.inference_log_root:
         return check
     started = utc_now()
+    if cfg.strategy == "blue-green":
+        # the stable model has no traffic left after the switch: its rows are those of the time the
+        # analysis lasts, just before it (logged before the switch)
+        started -= timedelta(seconds=cfg.interval_seconds * len(cfg.traffic_plan))
     champion = registry.champion(model_name)
     stable_version = champion.version if champion is not None and champion.version != str(version) else ""
     classes = _classes(registry, model_name, version)
@@ -135,8 +141,8 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
             canary_revision: str, stable_revision: str, run_id: str = "",
             check: Callable[[int], tuple[bool, str, dict]] | None = None) -> Analysis:
     """Walk the canary through the traffic plan, judging each step (``analyze_canary``); a
-    blue-green release is judged once, at the 100 % it already has. A first deployment (or an
-    unchanged one) has nothing to compare with and is promoted. A serving error during the walk is
+    blue-green release is judged at the 100 % it already has, once per step of the plan. A first
+    deployment (or an unchanged one) has nothing to compare with and is promoted. A serving error during the walk is
     a failed analysis: the caller rolls back. A spec changed outside the rollout meanwhile (traffic
     or model) decides ``hold``: the caller neither promotes nor rolls back."""
     if deploy_action in FIRST_DEPLOYMENT:
@@ -150,8 +156,9 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
 
     from ctloop.storage import kserve_storage_uri
 
-    # blue-green switched all traffic at deploy: judged once, at 100 %, never pulled back to a step
-    plan = [100] if cfg.strategy == "blue-green" else [int(p) for p in cfg.traffic_plan]
+    # blue-green switched all traffic at deploy: judged at 100 % as many times as the plan has
+    # steps (max_failed_checks counts the same), never pulled back to a step's share
+    plan = [100 if cfg.strategy == "blue-green" else int(p) for p in cfg.traffic_plan]
     uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
     try:
         passed, reason, steps = rollout.walk_plan(isvcs, name, plan=plan, check=check, storage_uri=uri,
@@ -159,7 +166,7 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                                                   timeout_s=cfg.timeout_seconds, on_event=audit)
         decision = "promote" if passed else "rollback"
     except rollout.ChangedOutside as exc:
-        decision, reason, steps = "hold", f"{exc}; left as it is, neither promoted nor rolled back", []
+        decision, reason, steps = "hold", f"{exc}; left as it is, neither promoted nor rolled back", exc.steps
     except ServingError as exc:
         decision, reason, steps = "rollback", f"serving error during the canary: {exc}", []
     result = Analysis(decision, reason, steps)

@@ -180,7 +180,8 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
               timeout_s: float = 300.0, on_event=None, storage_uri: str = "") -> tuple[bool, str, list[dict[str, Any]]]:
     """Judge the canary at each traffic step of ``plan`` (the first step is already deployed).
 
-    Returns ``(passed, reason, steps)``; stops at the ``max_failed_checks``-th failed check.
+    Returns ``(passed, reason, steps)``; stops at the ``max_failed_checks``-th failed check. A step
+    at the percent of the one before is judged again without a traffic change.
     Before and after every check the spec must still be what this walk wrote (the canary's
     ``storage_uri``, the step's percent), else :class:`ChangedOutside`: a person or another run
     took over and nothing here may undo it. Other serving errors propagate too (the caller rolls
@@ -190,12 +191,16 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
     steps: list[dict[str, Any]] = []
     failed = 0
     for i, percent in enumerate(plan):
-        if i > 0:
-            state = set_traffic(isvcs, name, percent, timeout_s=timeout_s)
-            emit({"event": "traffic", **state.to_dict()})
-        check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri)
-        passed, why, measured = check(percent)
-        check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri)
+        try:
+            if i > 0 and percent != plan[i - 1]:
+                state = set_traffic(isvcs, name, percent, timeout_s=timeout_s)
+                emit({"event": "traffic", **state.to_dict()})
+            check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri)
+            passed, why, measured = check(percent)
+            check_unchanged(isvcs, name, percent=percent, storage_uri=storage_uri)
+        except ChangedOutside as exc:
+            exc.steps = steps  # the checks judged before the change, for the report
+            raise
         steps.append({"percent": percent, "passed": passed, "reason": why, **measured})
         if not passed:
             failed += 1
