@@ -72,7 +72,8 @@ from ctloop.inference_log.sink import Sink, write_durably
 KSERVE_RELEASE = "v0.20.0"
 LEDGER_FORMAT = "ctloop.kserve-blob-import/1"
 MAX_OBJECT_BYTES = 64 << 20  # read whole, up to 8 at once: bounded memory
-CHECKPOINT_OBJECTS = 1000
+CHECKPOINT_OBJECTS = 10000  # each checkpoint flushes: fewer, larger Parquet files
+UNACKNOWLEDGED = 4096  # events submitted before waiting for their WAL commit (group commit)
 PROGRESS_OBJECTS = 1000
 DOWNLOADS = 8  # objects fetched at once
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"  # time.Time{} as encoding/json writes it: never set
@@ -370,6 +371,7 @@ async def _import(sink: Sink, todo: list, ledger: _Ledger, summary: Summary, *,
             window: list[tuple[str, storage.ObjectInfo, frozenset[int], asyncio.Future | None]] = []
             items = iter(todo)
             since_checkpoint = 0
+            outstanding: list[asyncio.Future] = []
             for n in range(1, len(todo) + 1):
                 while len(window) < DOWNLOADS:
                     item = next(items, None)
@@ -386,15 +388,19 @@ async def _import(sink: Sink, todo: list, ledger: _Ledger, summary: Summary, *,
                     summary.example.setdefault(reason, f"{key}: {OBJECT_REASONS[reason]}")
                 else:
                     decoded = decode_object(key, await read, max_body_bytes=max_body_bytes, imported=imported)
-                    await _submit(sink, decoded, key, info, imported, pending, summary)
+                    outstanding += _submit(sink, decoded, key, info, imported, pending, summary)
+                    if len(outstanding) >= UNACKNOWLEDGED:
+                        await _acknowledged(sink, outstanding)
                 since_checkpoint += 1
                 if since_checkpoint >= checkpoint_objects:
                     since_checkpoint = 0
+                    await _acknowledged(sink, outstanding)
                     await sink.flush()
                     _checkpoint(sink, pending, ledger)
                 if progress_objects and n % progress_objects == 0:
                     say(f"import: {n:,}/{len(todo):,} object(s) read, {summary.requests + summary.responses:,} "
                         f"event(s), {time.monotonic() - started:.0f} s")
+            await _acknowledged(sink, outstanding)
     except BaseException:
         # what is not recorded is read again by the next run: nothing more is written (no request
         # written alone whose response is in an object not read yet)
@@ -415,18 +421,17 @@ class _Pending:
     done: set[int]  # record numbers in Parquet
 
 
-async def _submit(sink: Sink, decoded: Decoded, key: str, info: storage.ObjectInfo, imported: frozenset[int],
-                  pending: dict[str, _Pending], summary: Summary) -> None:
+def _submit(sink: Sink, decoded: Decoded, key: str, info: storage.ObjectInfo, imported: frozenset[int],
+            pending: dict[str, _Pending], summary: Summary) -> list[asyncio.Future]:
+    """Queue an object's events for the WAL; the futures are done once they are durable there."""
     for reason, count in decoded.skipped.items():
         summary.records_skipped[reason] += count
     for reason, message in decoded.example.items():
         summary.example.setdefault(reason, message)
     if not decoded.events:
         summary.objects_skipped[decoded.reason or "no_event"] += 1
-        return
+        return []
     futures = [sink.submit(event) for event in decoded.events]
-    await asyncio.gather(*futures)  # durable in the WAL (group commit across the whole object)
-    sink.stats.accepted += len(futures)
     summary.imported += 1
     for event in decoded.events:
         if event.kind == "request":
@@ -435,6 +440,14 @@ async def _submit(sink: Sink, decoded: Decoded, key: str, info: storage.ObjectIn
             summary.responses += 1
     pending[key] = _Pending(info, {i: event.id for i, event in zip(decoded.indices, decoded.events, strict=True)},
                             set(imported))
+    return futures
+
+
+async def _acknowledged(sink: Sink, outstanding: list[asyncio.Future]) -> None:
+    """Wait until every event submitted so far is durable in the WAL (raises SinkUnavailable)."""
+    await asyncio.gather(*outstanding)
+    sink.stats.accepted += len(outstanding)
+    outstanding.clear()
 
 
 def _checkpoint(sink: Sink, pending: dict[str, _Pending], ledger: _Ledger) -> None:
