@@ -129,6 +129,17 @@ def test_a_second_run_imports_nothing_twice_and_a_new_object_once(tmp_path, caps
     assert sorted(rows.request_id) == [f"id-{i:04d}" for i in range(4)]  # no duplicate
 
 
+def test_a_root_inside_the_source_prefix_is_not_read_back(tmp_path):
+    src = tmp_path / "bucket"
+    write_pair(src, 0)
+    root = src / "inference-log"
+    run_import(str(src), str(root))
+    write_pair(src, 1)
+    summary = run_import(str(src), str(root))
+    assert (summary.imported, summary.already, dict(summary.objects_skipped)) == (2, 2, {})
+    assert sorted(parquet_rows(root).request_id) == ["id-0000", "id-0001"]
+
+
 def test_a_changed_object_is_read_again(tmp_path):
     src, root = tmp_path / "src", tmp_path / "log"
     write_pair(src, 0)

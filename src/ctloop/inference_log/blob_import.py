@@ -303,6 +303,13 @@ def _object_reason(info: storage.ObjectInfo, max_object_bytes: int) -> str | Non
     return None
 
 
+def _under(uri: str, root: str) -> bool:
+    """Whether ``uri`` is a file of the log at ``root`` (a source prefix may hold the root)."""
+    if storage.is_remote(root) or storage.is_remote(uri):
+        return uri.startswith(root + "/")
+    return Path(storage.parse(root).key).resolve() in Path(storage.parse(uri).key).resolve().parents
+
+
 def list_source(uri: str) -> list[storage.ObjectInfo]:
     """The objects under ``uri``, or ``uri`` itself when it is one object; a clear error when
     there is nothing."""
@@ -329,7 +336,7 @@ def run_import(uri: str, root: str, *, max_body_bytes: int = MAX_BODY_BYTES,
     Raises :class:`InferenceLogError` when nothing was ever imported from ``uri`` and none of its
     objects gave an event, :class:`DataSourceError` when nothing is under ``uri``."""
     root = root.rstrip("/")
-    objects = list_source(uri)
+    objects = [info for info in list_source(uri) if not _under(info.uri, root)]  # the log's own files
     ledger = _Ledger(root, uri)
     base = uri.rstrip("/")
     summary = Summary(source=uri, listed=len(objects))
