@@ -137,24 +137,35 @@ def _json_text(value: Any) -> str | None:
     return None if value is None else orjson.dumps(value).decode()
 
 
-def record_event(record: Any, *, max_body_bytes: int = MAX_BODY_BYTES) -> Event:
+class SkippedRecord(InferenceLogError, ValueError):
+    """A record the import cannot use for a reason the HTTP receiver never meets (its base64, its
+    time); ``code`` is one of :data:`RECORD_REASONS`."""
+
+    def __init__(self, code: str, reason: str):
+        super().__init__(reason)
+        assert code in RECORD_REASONS, code
+        self.code, self.reason = code, reason
+
+
+def record_event(record: dict[str, Any], *, max_body_bytes: int = MAX_BODY_BYTES) -> Event:
     """One ``LogRequest`` → the event the HTTP receiver makes of the CloudEvent ``worker.go``
-    sends for it. Raises :class:`RejectedEvent` (``code`` one of :data:`RECORD_REASONS`)."""
+    sends for it. Raises :class:`SkippedRecord`, or :class:`RejectedEvent` for what the receiver
+    would answer 400 (the same ``code``)."""
     ce_type = record.get("reqType")
     if not isinstance(ce_type, str) or not ce_type.endswith((".inference.request", ".inference.response")):
-        raise _Skip("unknown_type", f"reqType {str(ce_type)[:80]!r} is not …inference.request or …inference.response")
+        raise SkippedRecord("unknown_type", f"reqType {str(ce_type)[:80]!r} is not …inference.request or …inference.response")
     data = record.get("bytes", "")
     if not isinstance(data, str):
-        raise _Skip("bad_base64", f"bytes is a {type(data).__name__}, not base64 text")
+        raise SkippedRecord("bad_base64", f"bytes is a {type(data).__name__}, not base64 text")
     try:
         body = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise _Skip("bad_base64", f"bytes is not base64: {exc}") from exc
+        raise SkippedRecord("bad_base64", f"bytes is not base64: {exc}") from exc
     if len(body) > max_body_bytes:
-        raise _Skip("oversize", f"the body has {len(body):,} bytes, more than --max-body-bytes {max_body_bytes:,}")
+        raise SkippedRecord("oversize", f"the body has {len(body):,} bytes, more than --max-body-bytes {max_body_bytes:,}")
     occurred = record.get("occurrenceTime")
     if not isinstance(occurred, str) or not occurred or occurred == GO_ZERO_TIME:
-        raise _Skip("no_time", "no occurrenceTime (KServe before v0.18.0 writes none): the rows cannot be placed "
+        raise SkippedRecord("no_time", "no occurrenceTime (KServe before v0.18.0 writes none): the rows cannot be placed "
                                "in time")
     envelope = {
         "specversion": "1.0", "id": record.get("id"), "type": ce_type, "source": _url(record.get("sourceUri")),
@@ -168,14 +179,6 @@ def record_event(record: Any, *, max_body_bytes: int = MAX_BODY_BYTES) -> Event:
         if envelope[name] is not None and not isinstance(envelope[name], str):
             raise RejectedEvent(400, f"{name} is a {type(envelope[name]).__name__}, not text", "bad_header")
     return parse_event({"content-type": STRUCTURED}, orjson.dumps(envelope), lowercase=True)
-
-
-class _Skip(RejectedEvent):
-    """A record the import skips for a reason the HTTP receiver never sees (base64, time)."""
-
-    def __init__(self, code: str, reason: str):
-        InferenceLogError.__init__(self, reason)
-        self.status, self.reason, self.code = 400, reason, code
 
 
 def decode_object(name: str, data: bytes, *, max_body_bytes: int = MAX_BODY_BYTES,
@@ -206,7 +209,7 @@ def decode_object(name: str, data: bytes, *, max_body_bytes: int = MAX_BODY_BYTE
         try:
             out.events.append(record_event(record, max_body_bytes=max_body_bytes))
             out.indices.append(i)
-        except RejectedEvent as exc:
+        except (SkippedRecord, RejectedEvent) as exc:
             out.skip(exc.code, f"{where}: {exc.reason}")
     return out
 
@@ -479,6 +482,6 @@ def _checkpoint(sink: Sink, pending: dict[str, _Pending], ledger: _Ledger) -> No
         ledger.add(entries)
 
 
-__all__ = ["run_import", "decode_object", "record_event", "ledger_name", "list_source", "Summary", "Decoded",
+__all__ = ["run_import", "decode_object", "record_event", "SkippedRecord", "ledger_name", "list_source", "Summary", "Decoded",
            "OBJECT_REASONS", "RECORD_REASONS", "KSERVE_RELEASE", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS",
            "PROGRESS_OBJECTS"]
