@@ -4,8 +4,9 @@ The fixtures are built the way KServe v0.20.0 writes them (tag ``v0.20.0``, comm
 ``1fb781055dd1567164358233e1125142ca6ef1fe``):
 
 * ``pkg/logger/types.go``: ``LogRequest`` and its JSON tags (``omitempty`` everywhere but
-  ``occurrenceTime``); ``[]byte`` is standard base64 in Go's encoding/json and ``*url.URL`` (no
-  MarshalJSON/MarshalText) the object of its exported fields;
+  ``occurrenceTime``); ``[]byte`` is standard base64 in Go's encoding/json and ``*url.URL`` the object of
+  its exported fields (Go ``src/net/url/url.go``: no MarshalJSON or MarshalText, "that will change the
+  JSON representation of URLs");
 * ``pkg/logger/handler.go``: ``reqType`` is ``CEInferenceRequest``/``CEInferenceResponse`` of
   ``worker.go`` (``org.kubeflow.serving.inference.request``/``.response``), the response carries the
   request's ``Content-Type``, ``metadata`` is always a (possibly empty) map;

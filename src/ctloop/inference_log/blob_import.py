@@ -15,7 +15,9 @@ KServe v0.20.0 (tag ``v0.20.0``, commit ``1fb781055dd1567164358233e1125142ca6ef1
   base64), ``contentType``, ``reqType`` (the full CloudEvent type,
   ``org.kubeflow.serving.inference.request`` / ``….response``: ``handler.go`` sets
   ``CEInferenceRequest`` / ``CEInferenceResponse`` of ``worker.go``), ``id``, ``sourceUri`` (a Go
-  ``*url.URL``, which has no JSON form of its own: an object of ``Scheme``, ``Host``, ``Path``, …),
+  ``*url.URL``, which has no JSON form of its own — Go's ``net/url/url.go``: "Would like to implement
+  MarshalText/UnmarshalText but that will change the JSON representation of URLs" — so an object of
+  its exported fields ``Scheme``, ``Host``, ``Path``, …; ``User`` is ``{}`` or null),
   ``inferenceService``, ``namespace``, ``component``, ``endpoint``, ``metadata`` (header → values),
   ``annotations`` and ``occurrenceTime`` (RFC 3339 with nanoseconds; since v0.18.0, KServe
   c8df1f187 — older objects have none).
