@@ -267,6 +267,18 @@ def test_an_interrupted_import_resumes_after_its_last_checkpoint_without_duplica
     assert len(list((root / "_imports" / ledger_name(str(src))).glob("*.json"))) == 1  # compacted
 
 
+def test_a_root_that_cannot_be_written_is_one_line_and_nothing_is_recorded(tmp_path, capsys):
+    src, root = tmp_path / "src", tmp_path / "log"
+    write_pair(src, 0)
+    root.mkdir()
+    (root / "model=credit-default").write_text("a file where the partition directory goes")
+    assert main(["logger", "import", str(src), "--root", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot write the inference log under {root}: [Errno 20] Not a directory")
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (root / "_imports").exists()
+
+
 def test_an_object_over_max_object_bytes_is_skipped_unread(tmp_path, monkeypatch):
     from ctloop import storage
 

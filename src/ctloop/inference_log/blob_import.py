@@ -360,9 +360,13 @@ def run_import(uri: str, root: str, *, max_body_bytes: int = MAX_BODY_BYTES,
     say = progress or (lambda text: print(text, file=sys.stderr, flush=True))
     with tempfile.TemporaryDirectory(prefix="ctloop-import-wal-") as tmp:
         sink = Sink(root, tmp, join_ttl_seconds=join_ttl_seconds)
-        asyncio.run(_import(sink, todo, ledger, summary, max_body_bytes=max_body_bytes,
-                            max_object_bytes=max_object_bytes, checkpoint_objects=checkpoint_objects,
-                            progress_objects=progress_objects, say=say))
+        try:
+            asyncio.run(_import(sink, todo, ledger, summary, max_body_bytes=max_body_bytes,
+                                max_object_bytes=max_object_bytes, checkpoint_objects=checkpoint_objects,
+                                progress_objects=progress_objects, say=say))
+        except OSError as exc:  # a local root: object stores raise DataSourceError themselves
+            raise InferenceLogError(f"cannot write the inference log under {root}: {exc}; what was not recorded "
+                                    f"in {root}/{layout.IMPORTS_DIR} is read again by the next import") from exc
     if summary.imported == 0 and summary.already == 0:  # not a later run where only the unreadable are left
         skipped = summary.objects_skipped
         first = next(iter(summary.example.values()), "")
