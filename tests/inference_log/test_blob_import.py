@@ -172,13 +172,15 @@ def test_hostile_objects_are_skipped_with_reasons_and_the_rest_imported(tmp_path
     (bad / "id-0010-request.json").write_text(json.dumps(no_time))
     (bad / "id-0011-request.json").write_text(json.dumps(log_request(11, "request", body=b"[1, 2]")))
     (bad / "id-0012-request.json").write_bytes(b"\xff\xfe" + b"\x00" * 10)
+    (bad / "id-0013-request.json").write_bytes(b"[" * 200_000)  # orjson's depth limit, not a RecursionError
+    (bad / "id-0014-request.json").write_text(json.dumps(log_request(14, "request", inferenceService="Credit_v2")))
     root = tmp_path / "log"
     assert main(["logger", "import", str(src), "--root", str(root)]) == 0
     captured = capsys.readouterr()
     assert captured.out.strip().endswith(
-        "2 request(s), 1 response(s), 2 row(s); 0 already imported; skipped 10 object(s) (csv_format 1, no_event 6, "
-        "not_json 2, not_log_request 1), 7 record(s) (bad_base64 2, bad_payload 1, no_time 2, oversize 1, "
-        "unknown_type 1)")
+        "2 request(s), 1 response(s), 2 row(s); 0 already imported; skipped 12 object(s) (csv_format 1, no_event 7, "
+        "not_json 3, not_log_request 1), 8 record(s) (bad_base64 2, bad_header 1, bad_payload 1, no_time 2, "
+        "oversize 1, unknown_type 1)")
     assert captured.err == ""
     rows = parquet_rows(root)
     assert sorted(rows.request_id) == ["id-0000", "id-0009"]  # id-0009: the good record of a batch
