@@ -8,7 +8,12 @@ import importlib.util
 import os
 from pathlib import Path
 
-from ctloop.inference_log.blob_import import CHECKPOINT_OBJECTS, MAX_OBJECT_BYTES, PROGRESS_OBJECTS
+from ctloop.inference_log.blob_import import (
+    CHECKPOINT_OBJECTS,
+    JOIN_TTL_SECONDS,
+    MAX_OBJECT_BYTES,
+    PROGRESS_OBJECTS,
+)
 from ctloop.inference_log.events import MAX_BODY_BYTES
 
 DEFAULT_WAL = "/var/lib/ctloop-log/wal"
@@ -183,7 +188,7 @@ def register(subparsers) -> None:
                    help="a larger request or response body is skipped (oversize), as the sink refuses it")
     i.add_argument("--max-object-bytes", type=int, default=MAX_OBJECT_BYTES,
                    help="a larger object is skipped unread (too_large)")
-    i.add_argument("--join-ttl-seconds", type=float, default=600.0,
+    i.add_argument("--join-ttl-seconds", type=float, default=JOIN_TTL_SECONDS,
                    help="how long a request waits for its response (batched objects hold them apart)")
     i.add_argument("--checkpoint-objects", type=int, default=CHECKPOINT_OBJECTS,
                    help="record what was imported every this many objects (an interrupted import resumes there)")

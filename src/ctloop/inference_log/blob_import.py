@@ -77,6 +77,7 @@ MAX_OBJECT_BYTES = 64 << 20  # read whole, up to 8 at once: bounded memory
 CHECKPOINT_OBJECTS = 10000  # each checkpoint flushes: fewer, larger Parquet files
 UNACKNOWLEDGED = 4096  # events submitted before waiting for their WAL commit (group commit)
 PROGRESS_OBJECTS = 1000
+JOIN_TTL_SECONDS = 600.0  # a batch (logger.batchSize > 1) may hold a request far from its response
 DOWNLOADS = 8  # objects fetched at once
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"  # time.Time{} as encoding/json writes it: never set
 # why an object or a record was not imported (a fixed set: the summary line names them)
@@ -333,7 +334,7 @@ def list_source(uri: str) -> list[storage.ObjectInfo]:
 
 
 def run_import(uri: str, root: str, *, max_body_bytes: int = MAX_BODY_BYTES,
-               max_object_bytes: int = MAX_OBJECT_BYTES, join_ttl_seconds: float = 600.0,
+               max_object_bytes: int = MAX_OBJECT_BYTES, join_ttl_seconds: float = JOIN_TTL_SECONDS,
                checkpoint_objects: int = CHECKPOINT_OBJECTS, progress_objects: int = PROGRESS_OBJECTS,
                progress: Callable[[str], None] | None = None) -> Summary:
     """Import every object under ``uri`` not imported before into the inference log at ``root``.
@@ -490,4 +491,4 @@ def _checkpoint(sink: Sink, pending: dict[str, _Pending], ledger: _Ledger) -> No
 
 __all__ = ["run_import", "decode_object", "record_event", "SkippedRecord", "ledger_name", "list_source", "Summary", "Decoded",
            "OBJECT_REASONS", "RECORD_REASONS", "KSERVE_RELEASE", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS",
-           "PROGRESS_OBJECTS"]
+           "PROGRESS_OBJECTS", "JOIN_TTL_SECONDS"]
