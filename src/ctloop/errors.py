@@ -19,6 +19,7 @@
     └── InferenceLogError      the inference log sink cannot accept or store an event
         ├── RejectedEvent          a malformed event, answered 4xx with its reason (inference_log.events)
         ├── PayloadError           a body whose shape cannot become rows (inference_log.events)
+        ├── SkippedRecord          a blob-storage log record the import cannot use (inference_log.blob_import)
         └── SinkUnavailable        events can no longer be made durable, answered 503 (inference_log.sink)
 
 Gates never raise to express a decision: they return ``approved``/``drifted`` with a reason.

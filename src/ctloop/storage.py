@@ -11,6 +11,7 @@ URI             meaning                                                     clie
 ==============  ==========================================================  =======================
 
 Every operation is :func:`read_bytes`, :func:`write_bytes`, :func:`exists`, :func:`delete`, :func:`list_files`,
+:func:`list_objects` (with sizes and etags),
 :func:`read_table`, :func:`write_table`, :func:`filesystem` (a ``pyarrow.fs`` filesystem for
 ``pyarrow.dataset`` scans), :func:`local_copy` and :func:`output_dir`; callers never see a
 cloud SDK. Credentials are the standard ones each cloud's tools already use (docs/storage.md):
@@ -88,6 +89,16 @@ def scheme(uri: str) -> str:
 def is_remote(uri: str) -> bool:
     """True for an object store URI (gs://, s3://, az://, abfs://, abfss://); False for local paths."""
     return scheme(uri) != "file"
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """One listed file or object: its URI (written the way the listed prefix was), its size in
+    bytes and its etag (changes whenever the content may have changed)."""
+
+    uri: str
+    size: int
+    etag: str
 
 
 @dataclass(frozen=True)
@@ -201,6 +212,22 @@ class _Local:
         root = loc.uri.rstrip("/")
         return sorted(f"{root}/{p.relative_to(base).as_posix()}" for p in base.rglob("*")
                       if p.is_file() and p.name.endswith(suffix))
+
+    def objects(self, loc: Location) -> list[ObjectInfo]:
+        base = Path(loc.key)
+        if not base.is_dir():
+            return []
+        root = loc.uri.rstrip("/")
+        out = []
+        for p in base.rglob("*"):
+            try:
+                st = p.stat()
+            except FileNotFoundError:  # removed while listed
+                continue
+            if p.is_file():  # a local file's "etag": its modification time and size
+                out.append(ObjectInfo(f"{root}/{p.relative_to(base).as_posix()}", st.st_size,
+                                      f"{st.st_mtime_ns:x}-{st.st_size:x}"))
+        return sorted(out, key=lambda o: o.uri)
 
     def arrow(self, loc: Location) -> tuple[pyarrow.fs.FileSystem, str]:
         import pyarrow.fs
@@ -394,6 +421,14 @@ class _Gcs(_Remote):
             names = [b.name for b in client.list_blobs(loc.bucket, prefix=prefix, **self.call_options())]
         return sorted(loc.child(n) for n in names if n.endswith(suffix) and not n.endswith("/"))
 
+    def objects(self, loc: Location) -> list[ObjectInfo]:
+        client = self.client(loc)
+        with self.errors(loc, client):
+            blobs = [(b.name, b.size, b.etag) for b in
+                     client.list_blobs(loc.bucket, prefix=_dir_prefix(loc.key), **self.call_options())]
+        return sorted((ObjectInfo(loc.child(n), int(size or 0), str(etag or "")) for n, size, etag in blobs
+                       if not n.endswith("/")), key=lambda o: o.uri)
+
     def arrow(self, loc: Location) -> tuple[pyarrow.fs.FileSystem, str]:
         from datetime import timedelta
 
@@ -520,6 +555,16 @@ class _S3(_Remote):
             for page in pages:
                 keys += [o["Key"] for o in page.get("Contents", [])]
         return sorted(loc.child(k) for k in keys if k.endswith(suffix) and not k.endswith("/"))
+
+    def objects(self, loc: Location) -> list[ObjectInfo]:
+        out: list[ObjectInfo] = []
+        with self.errors(loc):
+            pages = self.client().get_paginator("list_objects_v2").paginate(
+                Bucket=loc.bucket, Prefix=_dir_prefix(loc.key))
+            for page in pages:
+                out += [ObjectInfo(loc.child(o["Key"]), int(o.get("Size", 0)), str(o.get("ETag", "")).strip('"'))
+                        for o in page.get("Contents", []) if not o["Key"].endswith("/")]
+        return sorted(out, key=lambda o: o.uri)
 
     def settings(self, loc: Location) -> _S3Settings:
         session, client = _s3_session(_env_key("AWS_"))
@@ -742,6 +787,13 @@ class _Azure(_Remote):
             names = [b.name for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key))]
         return sorted(loc.child(n) for n in names if n.endswith(suffix) and not n.endswith("/"))
 
+    def objects(self, loc: Location) -> list[ObjectInfo]:
+        with self.errors(loc):
+            blobs = [(b.name, b.size, b.etag) for b in
+                     self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key))]
+        return sorted((ObjectInfo(loc.child(n), int(size or 0), str(etag or "").strip('"')) for n, size, etag in blobs
+                       if not n.endswith("/")), key=lambda o: o.uri)
+
     def arrow(self, loc: Location) -> tuple[pyarrow.fs.FileSystem, str]:
         import pyarrow.fs
 
@@ -807,6 +859,14 @@ def list_files(prefix: str, suffix: str = "") -> list[str]:
     ``s3://b/log/...``, never ``s3://b/logs/...``. A missing bucket is an error."""
     backend, loc = _backend(prefix)
     return backend.list(loc, suffix)
+
+
+def list_objects(prefix: str) -> list[ObjectInfo]:
+    """Every file or object under the directory/prefix ``prefix`` with its size and etag (a local
+    file's: its modification time and size), recursively, sorted by URI; ``[]`` when nothing is
+    there. A missing bucket is an error."""
+    backend, loc = _backend(prefix)
+    return backend.objects(loc)
 
 
 def filesystem(uri: str) -> tuple[pyarrow.fs.FileSystem, str]:
@@ -1076,6 +1136,8 @@ __all__ = [
     "exists",
     "delete",
     "list_files",
+    "list_objects",
+    "ObjectInfo",
     "filesystem",
     "local_copy",
     "output_dir",

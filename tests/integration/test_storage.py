@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -134,6 +135,19 @@ def test_list_files_is_recursive_sorted_and_stops_at_the_prefix(root):
                                                   f"{root}/log/sub/a.parquet"]
     assert storage.list_files(f"{root}/missing") == []
     assert all(storage.read_bytes(u) == b"x" for u in storage.list_files(f"{root}/log"))
+
+
+def test_list_objects_gives_sizes_and_etags_that_change_with_the_content(root):
+    for key, data in (("log/b.json", b"xy"), ("log/sub/a.json", b"xyz"), ("logs/other.json", b"x")):
+        storage.write_bytes(f"{root}/{key}", data)
+    listed = storage.list_objects(f"{root}/log")
+    assert [(o.uri, o.size) for o in listed] == [(f"{root}/log/b.json", 2), (f"{root}/log/sub/a.json", 3)]
+    assert all(o.etag for o in listed) and [o.uri for o in listed] == storage.list_files(f"{root}/log")
+    time.sleep(0.01)  # a local file's etag is its modification time and size
+    storage.write_bytes(f"{root}/log/b.json", b"yx")
+    again = storage.list_objects(f"{root}/log/")
+    assert again[0].etag != listed[0].etag and again[1] == listed[1]
+    assert storage.list_objects(f"{root}/missing") == []
 
 
 def test_filesystem_scans_a_hive_partitioned_prefix_with_pyarrow_dataset(root):

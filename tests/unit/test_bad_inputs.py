@@ -153,6 +153,14 @@ CASES: list[tuple] = [
           ("token-file-missing", ["--token-file", "absent.token"], "absent.token"),
           ("metrics-port-same-as-port", ["--port", "18080", "--metrics-port", "18080"], "18080"),
       ]],
+    # ---------------------------------------------------------------- logger import
+    ("logger import", "source-missing", ["data/absent-logs", "--root", "out"], "data/absent-logs"),
+    ("logger import", "source-unreadable-only", ["data/good.csv", "--root", "out"], "csv_format"),
+    ("logger import", "source-scheme", ["ftp://host/logs", "--root", "out"], "ftp://"),
+    ("logger import", "root-under-a-file", ["data", "--root", "data/afile/root"], "data/afile"),
+    ("logger import", "max-object-bytes-zero", ["data", "--root", "out", "--max-object-bytes", "0"],
+     "max-object-bytes"),
+    ("logger import", "join-ttl-nan", ["data", "--root", "out", "--join-ttl-seconds", "nan"], "join-ttl-seconds"),
     # ---------------------------------------------------------------- labels, monitor, config
     ("labels ingest", "labels-missing", ["--labels", "data/absent.csv", "--store", "store"], "absent.csv"),
     ("labels ingest", "key-column-missing", ["--labels", "data/good.csv", "--store", "store"], "request_id"),

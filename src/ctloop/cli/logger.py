@@ -1,4 +1,5 @@
-"""``ctloop logger serve``: the inference log sink."""
+"""``ctloop logger serve``: the inference log sink; ``ctloop logger import``: what KServe's payload
+logger wrote to blob storage, into the same log."""
 
 from __future__ import annotations
 
@@ -6,6 +7,14 @@ import argparse
 import importlib.util
 import os
 from pathlib import Path
+
+from ctloop.inference_log.blob_import import (
+    CHECKPOINT_OBJECTS,
+    JOIN_TTL_SECONDS,
+    MAX_OBJECT_BYTES,
+    PROGRESS_OBJECTS,
+)
+from ctloop.inference_log.events import MAX_BODY_BYTES
 
 DEFAULT_WAL = "/var/lib/ctloop-log/wal"
 
@@ -111,6 +120,33 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    from ctloop.errors import ConfigError
+    from ctloop.storage import parse
+
+    if not args.root or "$(" in args.root:
+        raise ConfigError(f"--root {args.root!r} is not a Parquet root: a local path or gs://, s3://, az:// URI")
+    for flag, value in (("--max-body-bytes", args.max_body_bytes), ("--max-object-bytes", args.max_object_bytes),
+                        ("--checkpoint-objects", args.checkpoint_objects)):
+        if value < 1:
+            raise ConfigError(f"{flag} {value} must be at least 1")
+    if args.progress_objects < 0:
+        raise ConfigError(f"--progress-objects {args.progress_objects} must be 0 (none) or more")
+    if not args.join_ttl_seconds > 0:  # NaN too
+        raise ConfigError(f"--join-ttl-seconds {args.join_ttl_seconds} must be a number of seconds > 0")
+    parse(args.uri)  # an unsupported scheme is one ConfigError line
+    root = parse(args.root)
+    if root.scheme == "file":
+        _check_local_dir("--root", root.key)
+    from ctloop.inference_log.blob_import import run_import
+
+    summary = run_import(args.uri, args.root, max_body_bytes=args.max_body_bytes,
+                         max_object_bytes=args.max_object_bytes, join_ttl_seconds=args.join_ttl_seconds,
+                         checkpoint_objects=args.checkpoint_objects, progress_objects=args.progress_objects)
+    print(summary.line(args.root))
+    return 0
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser("logger", help="the inference log sink (KServe payload logger → Parquet)")
     sub = p.add_subparsers(dest="logger_command", metavar="ACTION")
@@ -132,8 +168,30 @@ def register(subparsers) -> None:
     s.add_argument("--flush-rows", type=int, default=20000)
     s.add_argument("--flush-seconds", type=float, default=5.0)
     s.add_argument("--join-ttl-seconds", type=float, default=30.0, help="how long a request waits for its response")
-    s.add_argument("--max-body-bytes", type=int, default=1 << 20)
+    s.add_argument("--max-body-bytes", type=int, default=MAX_BODY_BYTES)
     s.add_argument("--drain-timeout-seconds", type=int, default=30,
                    help="on SIGTERM, how long open requests may take before the final flush (keep the pod's "
                         "terminationGracePeriodSeconds above preStop sleep + this + the flush)")
     s.set_defaults(handler=_serve)
+    i = sub.add_parser(
+        "import", help="import the objects KServe's payload logger wrote to blob storage (logger.storage)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Read the JSON objects a KServe (v0.18+) agent wrote with logger.url s3://, gs:// or abfs:// "
+                    "and logger.storage, and store them as the sink does (joined, typed, partitioned Parquet). "
+                    "Objects imported before (listed in <root>/_imports/) are skipped.",
+        epilog="examples:\n  ctloop logger import s3://logs/kserve/ctloop/credit-default/predictor/logger --root "
+               "s3://ctloop/inference-log\n  ctloop logger import ./downloaded-logs --root /data/inference-log")
+    i.add_argument("uri", help="prefix (or one object) the logger wrote: a local path or gs://, s3://, az:// URI")
+    i.add_argument("--root", required=True, help="Parquet root of the inference log: a local path or gs://, s3://, "
+                                                 "az:// URI")
+    i.add_argument("--max-body-bytes", type=int, default=MAX_BODY_BYTES,
+                   help="a larger request or response body is skipped (oversize), as the sink refuses it")
+    i.add_argument("--max-object-bytes", type=int, default=MAX_OBJECT_BYTES,
+                   help="a larger object is skipped unread (too_large)")
+    i.add_argument("--join-ttl-seconds", type=float, default=JOIN_TTL_SECONDS,
+                   help="how long a request waits for its response (batched objects hold them apart)")
+    i.add_argument("--checkpoint-objects", type=int, default=CHECKPOINT_OBJECTS,
+                   help="record what was imported every this many objects (an interrupted import resumes there)")
+    i.add_argument("--progress-objects", type=int, default=PROGRESS_OBJECTS,
+                   help="print progress to stderr every this many objects (0: never)")
+    i.set_defaults(handler=_import)

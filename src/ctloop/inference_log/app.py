@@ -38,7 +38,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from ctloop.errors import ConfigError
-from ctloop.inference_log.events import Event, RejectedEvent, parse_event
+from ctloop.inference_log.events import MAX_BODY_BYTES, Event, RejectedEvent, parse_event
 from ctloop.inference_log.sink import Sink, SinkUnavailable
 
 Scope = dict[str, Any]
@@ -149,7 +149,7 @@ class SinkApp:
     decide), :meth:`ingest` (a ``POST /`` body: a rejection or a :class:`Pending` commit) and
     :meth:`acknowledged` (the 200 or 503 once the commit is done)."""
 
-    def __init__(self, sink: Sink, max_body_bytes: int = 1 << 20, access: Access | None = None):
+    def __init__(self, sink: Sink, max_body_bytes: int = MAX_BODY_BYTES, access: Access | None = None):
         self.sink = sink
         self.max_body_bytes = max_body_bytes
         self.access = access or Access()
@@ -295,7 +295,7 @@ class SinkApp:
                 return
 
 
-def create_app(sink: Sink, max_body_bytes: int = 1 << 20, access: Access | None = None) -> SinkApp:
+def create_app(sink: Sink, max_body_bytes: int = MAX_BODY_BYTES, access: Access | None = None) -> SinkApp:
     return SinkApp(sink, max_body_bytes=max_body_bytes, access=access)
 
 
@@ -305,4 +305,4 @@ def app_from_env() -> SinkApp:
                 flush_rows=int(os.environ.get("CTLOOP_LOG_FLUSH_ROWS", "20000")),
                 flush_seconds=float(os.environ.get("CTLOOP_LOG_FLUSH_SECONDS", "5")),
                 join_ttl_seconds=float(os.environ.get("CTLOOP_LOG_JOIN_TTL_SECONDS", "30")))
-    return create_app(sink, max_body_bytes=int(os.environ.get("CTLOOP_LOG_MAX_BODY_BYTES", str(1 << 20))))
+    return create_app(sink, max_body_bytes=int(os.environ.get("CTLOOP_LOG_MAX_BODY_BYTES", str(MAX_BODY_BYTES))))

@@ -81,6 +81,7 @@ RESERVED = frozenset((*LOG_IDENTITY, MISTYPED))
 # parser would raise RecursionError (a 500) and nested feature values become JSON text at most
 # 254 levels deep (orjson's serialiser limit).
 MAX_DEPTH = 64
+MAX_BODY_BYTES = 1 << 20  # the largest body the sink takes (``ctloop logger serve --max-body-bytes``)
 STRUCTURED = "application/cloudevents+json"
 BATCHED = "application/cloudevents-batch"
 
@@ -606,6 +607,6 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
 
 
 __all__ = ["Event", "RejectedEvent", "PayloadError", "parse_event", "check_payload", "check_depth", "decode_header",
-           "join", "request_rows", "MAX_DEPTH",
+           "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",
            "annotated_model_version", "MODEL_VERSION_ANNOTATION"]

@@ -6,12 +6,14 @@ the readers (monitoring, labels report, canary quality check, batch scoring).
     <root>/model=<model>/date=<YYYY-MM-DD>/revision=<revision>/part-<uuid>.parquet
     <root>/_quarantine/date=<YYYY-MM-DD>/part-<uuid>.jsonl
     <root>/_batch_runs/model=<model>/<run id>.json
+    <root>/_imports/kserve-<hash of the source URI>/checkpoint-<UTC time>-<uuid>.json
 
 ``model``, ``date`` and ``revision`` are hive partition keys (``pyarrow.dataset`` reads them with
 ``partitioning="hive"``). ``date`` is the UTC day of the row's ``time``. Directories starting with
 ``_`` are never part of the log (pyarrow datasets skip them too). ``_batch_runs`` holds what the
 first attempt of a batch-scoring run logged with (its time and model version), so that a retry of
-the same run rewrites the same files (:mod:`ctloop.scoring`).
+the same run rewrites the same files (:mod:`ctloop.scoring`). ``_imports`` holds, per imported
+source, the objects ``ctloop logger import`` has written into the log (:mod:`ctloop.inference_log.blob_import`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 PARTITION_KEYS = ("model", "date", "revision")
 QUARANTINE_DIR = "_quarantine"
 BATCH_RUNS_DIR = "_batch_runs"
+IMPORTS_DIR = "_imports"
 DATE_FORMAT = "%Y-%m-%d"
 
 
@@ -52,5 +55,15 @@ def batch_run_file(model: str, run_id: str) -> str:
     return f"{BATCH_RUNS_DIR}/model={model}/{run_id}.json"
 
 
-__all__ = ["PARTITION_KEYS", "QUARANTINE_DIR", "BATCH_RUNS_DIR", "batch_run_file", "DATE_FORMAT", "model_prefix", "date_prefix", "partition",
+def import_ledger_dir(name: str) -> str:
+    """The records of what was imported from one source, relative to the root."""
+    return f"{IMPORTS_DIR}/{name}"
+
+
+def import_ledger_file(name: str, part: str) -> str:
+    """One record (a checkpoint) of what was imported from one source, relative to the root."""
+    return f"{import_ledger_dir(name)}/{part}.json"
+
+
+__all__ = ["IMPORTS_DIR", "import_ledger_dir", "import_ledger_file", "PARTITION_KEYS", "QUARANTINE_DIR", "BATCH_RUNS_DIR", "batch_run_file", "DATE_FORMAT", "model_prefix", "date_prefix", "partition",
            "data_file", "quarantine_file"]

@@ -349,6 +349,12 @@ class Sink:
         """True once :meth:`stop` began (shutdown drains; ``/readyz`` answers 503)."""
         return self._closing
 
+    def waiting_ids(self) -> set[str]:
+        """The ids of events acknowledged but not yet joined into rows: waiting for their
+        partner, or acknowledged so recently that they are not joined yet (the rest of what was
+        acknowledged is buffered for, or written to, Parquet)."""
+        return {*self._open, *(event.id for event in self._unjoined)}
+
     def health(self) -> dict[str, Any]:
         """What ``/healthz`` reports: ``failed`` (events can no longer be made durable: 503),
         ``degraded`` (flushes are failing: events are safe in the WAL, not yet in Parquet) or
@@ -444,6 +450,22 @@ class Sink:
             await self.flush(final=True)
         finally:
             self._close_sync_fds()
+            self._syncer.shutdown(wait=False)
+
+    async def abandon(self) -> None:
+        """Stop without writing anything more: nothing is flushed, waiting events are answered
+        :class:`SinkUnavailable` and the WAL segments stay (for a caller that can produce the
+        events again: ``ctloop logger import`` after a failed read)."""
+        self._closing = True
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._drain()
+        self._fail_waiting()
+        if self._wal is not None:
+            self._wal.close()
+        self._close_sync_fds()
+        if self._syncer is not None:
             self._syncer.shutdown(wait=False)
 
     def _open_segment(self) -> None:

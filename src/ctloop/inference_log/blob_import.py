@@ -1,0 +1,494 @@
+"""``ctloop logger import``: what KServe's payload logger wrote to blob storage → the inference log.
+
+With ``logger.url: s3://…`` (or ``gs://``, ``abfs://``) and ``logger.storage`` (KServe v0.16+),
+the agent sidecar writes objects instead of posting CloudEvents. What this module reads follows
+KServe v0.20.0 (tag ``v0.20.0``, commit ``1fb781055dd1567164358233e1125142ca6ef1fe``):
+
+* ``pkg/logger/store.go`` — object key
+  ``<url path>/<namespace>/<isvc>/<component>/<storage.path>/<id>-<type>.<ext>``, where ``<type>``
+  is what follows the last ``.`` of the CloudEvent type (``request``, ``response``) and ``<ext>``
+  the marshaller's (``json``, ``csv``, ``parquet``). Batched logging (``logger.batchSize`` > 1)
+  names a whole batch after its *first* record.
+* ``pkg/logger/marshaller_json.go`` — a one-record batch is one JSON ``LogRequest`` object, a
+  larger one a JSON array of them.
+* ``pkg/logger/types.go`` — ``LogRequest``: ``bytes`` (the body; Go encodes ``[]byte`` as standard
+  base64), ``contentType``, ``reqType`` (the full CloudEvent type,
+  ``org.kubeflow.serving.inference.request`` / ``….response``: ``handler.go`` sets
+  ``CEInferenceRequest`` / ``CEInferenceResponse`` of ``worker.go``), ``id``, ``sourceUri`` (a Go
+  ``*url.URL``, which has no JSON form of its own — Go's ``net/url/url.go``: "Would like to implement
+  MarshalText/UnmarshalText but that will change the JSON representation of URLs" — so an object of
+  its exported fields ``Scheme``, ``Host``, ``Path``, …; ``User`` is ``{}`` or null),
+  ``inferenceService``, ``namespace``, ``component``, ``endpoint``, ``metadata`` (header → values),
+  ``annotations`` and ``occurrenceTime`` (RFC 3339 with nanoseconds; since v0.18.0, KServe
+  c8df1f187 — older objects have none).
+* ``pkg/logger/marshaller_record.go`` — the CSV and Parquet marshallers write no
+  ``occurrenceTime``: their rows cannot be placed in time, so such objects are skipped.
+
+Each record becomes the CloudEvent ``worker.go`` ``sendHttpCloudEvent`` would have posted (id,
+type, source, time, the extensions ``inferenceservicename``, ``namespace``, ``component``,
+``endpoint``, ``metadata``, ``annotations``, the body as data) and goes through
+:func:`~ctloop.inference_log.events.parse_event` and the real :class:`~ctloop.inference_log.sink.Sink`:
+validation, request/response joining, column types and quarantine are the HTTP receiver's.
+
+**Imported once.** ``<root>/_imports/kserve-<hash of the source URI>/`` records every object
+whose events are in Parquet, with its size and etag; a later run skips those (an object whose etag
+or size changed is read again). A record is written at each checkpoint, for the objects none of
+whose events still waits for its partner, after a flush put their rows in Parquet: an interrupted
+import reads only the objects after its last checkpoint again (at-least-once, as the sink: rows
+flushed after that checkpoint are written twice; readers deduplicate on ``(request_id, instance)``).
+Objects skipped (unreadable, CSV, …) are not recorded: each run looks at them again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ctloop import storage
+from ctloop.errors import DataSourceError, InferenceLogError
+from ctloop.inference_log import layout
+from ctloop.inference_log.events import (
+    MAX_BODY_BYTES,
+    STRUCTURED,
+    Event,
+    RejectedEvent,
+    parse_event,
+)
+from ctloop.inference_log.sink import Sink, write_durably
+
+KSERVE_RELEASE = "v0.20.0"
+LEDGER_FORMAT = "ctloop.kserve-blob-import/1"
+MAX_OBJECT_BYTES = 64 << 20  # read whole, up to 8 at once: bounded memory
+CHECKPOINT_OBJECTS = 10000  # each checkpoint flushes: fewer, larger Parquet files
+UNACKNOWLEDGED = 4096  # events submitted before waiting for their WAL commit (group commit)
+PROGRESS_OBJECTS = 1000
+JOIN_TTL_SECONDS = 600.0  # a batch (logger.batchSize > 1) may hold a request far from its response
+DOWNLOADS = 8  # objects fetched at once
+GO_ZERO_TIME = "0001-01-01T00:00:00Z"  # time.Time{} as encoding/json writes it: never set
+# why an object or a record was not imported (a fixed set: the summary line names them)
+OBJECT_REASONS = {
+    "csv_format": "CSV (KServe's CSV marshaller writes no occurrenceTime)",
+    "parquet_format": "Parquet (KServe's Parquet marshaller writes no occurrenceTime)",
+    "too_large": "larger than --max-object-bytes",
+    "not_json": "not JSON (truncated, or not a KServe JSON log object)",
+    "not_log_request": "JSON, but not a KServe LogRequest or an array of them",
+    "empty": "an empty array",
+    "no_event": "no record could be imported",
+}
+RECORD_REASONS = ("unknown_type", "bad_base64", "no_time", "oversize", "missing_header", "bad_header", "bad_json",
+                  "bad_payload", "bad_specversion", "not_log_request")
+
+
+@dataclass
+class Decoded:
+    """One object's records as events, and why the others were skipped (reason → count)."""
+
+    events: list[Event] = field(default_factory=list)
+    indices: list[int] = field(default_factory=list)  # each event's record number in the object
+    reason: str | None = None  # why the whole object was skipped (OBJECT_REASONS)
+    skipped: Counter = field(default_factory=Counter)
+    example: dict[str, str] = field(default_factory=dict)  # reason → first message
+
+    def skip(self, reason: str, message: str) -> None:
+        self.skipped[reason] += 1
+        self.example.setdefault(reason, message)
+
+
+def _url(value: Any) -> str:
+    """A Go ``*url.URL`` as encoding/json writes it (its exported fields: ``Scheme``, ``Opaque``,
+    ``User``, ``Host``, ``Path``, ``RawQuery``, ``Fragment``, …) back into text, as
+    ``url.URL.String()`` would; a string is taken as it is (another marshaller's)."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, dict):
+        return ""
+    scheme, opaque = str(value.get("Scheme") or ""), str(value.get("Opaque") or "")
+    host, path = str(value.get("Host") or ""), str(value.get("RawPath") or value.get("Path") or "")
+    out = f"{scheme}:" if scheme else ""
+    if opaque:
+        out += opaque
+    else:
+        if scheme or host:
+            out += "//" + host
+        if path and not path.startswith("/") and host:
+            path = "/" + path
+        out += path
+    if value.get("RawQuery") or value.get("ForceQuery"):
+        out += "?" + str(value.get("RawQuery") or "")
+    fragment = value.get("RawFragment") or value.get("Fragment")
+    if fragment:
+        out += "#" + str(fragment)
+    return out
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+class SkippedRecord(InferenceLogError, ValueError):
+    """A record the import cannot use for a reason the HTTP receiver never meets (its base64, its
+    time); ``code`` is one of :data:`RECORD_REASONS`."""
+
+    def __init__(self, code: str, reason: str):
+        super().__init__(reason)
+        assert code in RECORD_REASONS, code
+        self.code, self.reason = code, reason
+
+
+def record_event(record: dict[str, Any], *, max_body_bytes: int = MAX_BODY_BYTES) -> Event:
+    """One ``LogRequest`` → the event the HTTP receiver makes of the CloudEvent ``worker.go``
+    sends for it. Raises :class:`SkippedRecord`, or :class:`RejectedEvent` for what the receiver
+    would answer 400 (the same ``code``)."""
+    ce_type = record.get("reqType")
+    if not isinstance(ce_type, str) or not ce_type.endswith((".inference.request", ".inference.response")):
+        raise SkippedRecord("unknown_type", f"reqType {str(ce_type)[:80]!r} is not …inference.request or …inference.response")
+    data = record.get("bytes", "")
+    if not isinstance(data, str):
+        raise SkippedRecord("bad_base64", f"bytes is a {type(data).__name__}, not base64 text")
+    try:
+        body = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise SkippedRecord("bad_base64", f"bytes is not base64: {exc}") from exc
+    if len(body) > max_body_bytes:
+        raise SkippedRecord("oversize", f"the body has {len(body):,} bytes, more than --max-body-bytes {max_body_bytes:,}")
+    occurred = record.get("occurrenceTime")
+    if not isinstance(occurred, str) or not occurred or occurred == GO_ZERO_TIME:
+        raise SkippedRecord("no_time", "no occurrenceTime (KServe before v0.18.0 writes none): the rows cannot be placed "
+                               "in time")
+    envelope = {
+        "specversion": "1.0", "id": record.get("id"), "type": ce_type, "source": _url(record.get("sourceUri")),
+        "time": occurred, "inferenceservicename": record.get("inferenceService"),
+        "namespace": record.get("namespace"), "component": record.get("component"),
+        "endpoint": record.get("endpoint"), "metadata": _json_text(record.get("metadata")),
+        "annotations": _json_text(record.get("annotations") or None),  # worker.go: only when there are any
+        "data_base64": data,
+    }
+    for name in ("id", "inferenceservicename", "namespace", "component", "endpoint"):
+        if envelope[name] is not None and not isinstance(envelope[name], str):
+            raise RejectedEvent(400, f"{name} is a {type(envelope[name]).__name__}, not text", "bad_header")
+    return parse_event({"content-type": STRUCTURED}, orjson.dumps(envelope), lowercase=True)
+
+
+def decode_object(name: str, data: bytes, *, max_body_bytes: int = MAX_BODY_BYTES,
+                  imported: frozenset[int] = frozenset()) -> Decoded:
+    """The records of one object as events, but those numbered in ``imported`` (in the log
+    already); reasons for whatever could not be used."""
+    out = Decoded()
+    try:
+        parsed = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        out.reason, out.example["not_json"] = "not_json", f"{name}: not JSON: {exc}"
+        return out
+    records = parsed if isinstance(parsed, list) else [parsed]
+    if isinstance(parsed, list) and not parsed:
+        out.reason, out.example["empty"] = "empty", f"{name}: an empty array"
+        return out
+    if not any(isinstance(record, dict) and "reqType" in record for record in records):
+        out.reason = "not_log_request"
+        out.example["not_log_request"] = f"{name}: JSON without a LogRequest (no reqType)"
+        return out
+    for i, record in enumerate(records):
+        if i in imported:
+            continue
+        where = name if len(records) == 1 else f"{name}[{i}]"
+        if not isinstance(record, dict) or "reqType" not in record:
+            out.skip("not_log_request", f"{where}: not a LogRequest (no reqType)")
+            continue
+        try:
+            out.events.append(record_event(record, max_body_bytes=max_body_bytes))
+            out.indices.append(i)
+        except (SkippedRecord, RejectedEvent) as exc:
+            out.skip(exc.code, f"{where}: {exc.reason}")
+    return out
+
+
+def ledger_name(uri: str) -> str:
+    """``kserve-<hash>``: the ledger of one source URI (a trailing ``/`` names the same prefix)."""
+    return "kserve-" + hashlib.sha256(uri.rstrip("/").encode()).hexdigest()[:16]
+
+
+@dataclass
+class Summary:
+    source: str
+    listed: int = 0
+    already: int = 0  # objects the ledger lists with the same etag and size
+    imported: int = 0  # objects at least one event of which went into the log
+    requests: int = 0
+    responses: int = 0
+    rows: int = 0
+    objects_skipped: Counter = field(default_factory=Counter)
+    records_skipped: Counter = field(default_factory=Counter)
+    example: dict[str, str] = field(default_factory=dict)
+
+    def line(self, root: str) -> str:
+        text = (f"imported {self.imported:,} object(s) from {self.source} into {root}: "
+                f"{self.requests:,} request(s), {self.responses:,} response(s), {self.rows:,} row(s)")
+        text += f"; {self.already:,} already imported"
+        text += f"; skipped {sum(self.objects_skipped.values()):,} object(s)" + _counts(self.objects_skipped)
+        if self.records_skipped:
+            text += f", {sum(self.records_skipped.values()):,} record(s)" + _counts(self.records_skipped)
+        return text
+
+
+def _counts(counter: Counter) -> str:
+    return (" (" + ", ".join(f"{reason} {n:,}" for reason, n in sorted(counter.items())) + ")") if counter else ""
+
+
+class _Ledger:
+    """What was imported from one source: ``<root>/_imports/<name>/checkpoint-<time>-<uuid>.json``,
+    one file per checkpoint holding the objects finished since the one before (object key →
+    etag and size; a later file wins), merged into one file at the end of a run. Appending keeps
+    a checkpoint's cost its own objects', not the whole history's."""
+
+    def __init__(self, root: str, uri: str):
+        self.root, self.source = root, uri.rstrip("/")
+        self.prefix = f"{root}/{layout.import_ledger_dir(ledger_name(uri))}"
+        self.parts = storage.list_files(self.prefix, ".json")
+        self.done: dict[str, dict[str, Any]] = {}
+        for part in self.parts:  # named by time: read oldest first, so the newest entry wins
+            try:
+                record = orjson.loads(storage.read_bytes(part))
+                objects = record["objects"]
+                if not isinstance(objects, dict):
+                    raise TypeError(f"'objects' is a {type(objects).__name__}")
+            except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+                raise DataSourceError(f"{part} is not an import record ({exc}): move it aside, and the objects it "
+                                      f"lists are imported from {uri} again") from exc
+            self.done.update(objects)
+
+    def add(self, objects: dict[str, dict[str, Any]]) -> None:
+        """Record ``objects`` (their events are in Parquet) in a new checkpoint file."""
+        self.done.update(objects)
+        self.parts.append(self._write(objects))
+
+    def compact(self) -> None:
+        """Everything in one file, the older files removed (a crash in between leaves both: the
+        same entries twice, harmless)."""
+        if len(self.parts) > 1:
+            old, self.parts = self.parts, [self._write(self.done)]
+            for part in old:
+                storage.delete(part)
+
+    def _write(self, objects: dict[str, dict[str, Any]]) -> str:
+        part = f"checkpoint-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:8]}"
+        data = orjson.dumps({"format": LEDGER_FORMAT, "source": self.source, "kserve": KSERVE_RELEASE,
+                             "written": datetime.now(UTC).isoformat(), "objects": objects},
+                            option=orjson.OPT_SORT_KEYS)
+        relative = layout.import_ledger_file(ledger_name(self.source), part)
+        if storage.is_remote(self.root):
+            storage.write_bytes(f"{self.root}/{relative}", data, content_type="application/json")
+        else:
+            write_durably(Path(self.root) / relative, data)
+        return f"{self.root}/{relative}"
+
+
+def _object_reason(info: storage.ObjectInfo, max_object_bytes: int) -> str | None:
+    """Why an object is skipped before it is read (its name or size), else None."""
+    name = info.uri.lower()
+    if name.endswith(".csv") or name.endswith(".csv.gz"):
+        return "csv_format"
+    if name.endswith(".parquet"):
+        return "parquet_format"
+    if info.size > max_object_bytes:
+        return "too_large"
+    return None
+
+
+def _under(uri: str, root: str) -> bool:
+    """Whether ``uri`` is a file of the log at ``root`` (a source prefix may hold the root)."""
+    if storage.is_remote(root) or storage.is_remote(uri):
+        return uri.startswith(root + "/")
+    return Path(storage.parse(root).key).resolve() in Path(storage.parse(uri).key).resolve().parents
+
+
+def list_source(uri: str) -> list[storage.ObjectInfo]:
+    """The objects under ``uri``, or ``uri`` itself when it is one object; a clear error when
+    there is nothing."""
+    objects = storage.list_objects(uri)
+    if objects:
+        return objects
+    if storage.exists(uri):
+        loc = storage.parse(uri)
+        if loc.scheme == "file":
+            st = Path(loc.key).stat()
+            return [storage.ObjectInfo(uri, st.st_size, f"{st.st_mtime_ns:x}-{st.st_size:x}")]
+        data = storage.read_bytes(uri)
+        return [storage.ObjectInfo(uri, len(data), hashlib.md5(data, usedforsecurity=False).hexdigest())]
+    raise DataSourceError(f"{uri} does not exist: no object at or under that prefix (the logger's storage URL "
+                          "is <logger.url>/<namespace>/<isvc>/<component>/<storage.path>)")
+
+
+def run_import(uri: str, root: str, *, max_body_bytes: int = MAX_BODY_BYTES,
+               max_object_bytes: int = MAX_OBJECT_BYTES, join_ttl_seconds: float = JOIN_TTL_SECONDS,
+               checkpoint_objects: int = CHECKPOINT_OBJECTS, progress_objects: int = PROGRESS_OBJECTS,
+               progress: Callable[[str], None] | None = None) -> Summary:
+    """Import every object under ``uri`` not imported before into the inference log at ``root``.
+
+    Raises :class:`InferenceLogError` when nothing was ever imported from ``uri`` and none of its
+    objects gave an event, :class:`DataSourceError` when nothing is under ``uri``."""
+    root = root.rstrip("/")
+    objects = [info for info in list_source(uri) if not _under(info.uri, root)]  # the log's own files
+    ledger = _Ledger(root, uri)
+    base = uri.rstrip("/")
+    summary = Summary(source=uri, listed=len(objects))
+    todo = []
+    for info in objects:
+        key = info.uri[len(base):].lstrip("/") or Path(storage.parse(info.uri).key).name
+        seen = ledger.done.get(key)
+        if seen is None or seen.get("etag") != info.etag or seen.get("size") != info.size:
+            todo.append((key, info, frozenset()))  # new, or changed since: read whole
+        elif "records" in seen:  # some of its records were waiting for a partner when a run stopped
+            todo.append((key, info, frozenset(seen["records"])))
+        else:
+            summary.already += 1
+    if not todo:
+        return summary
+    say = progress or (lambda text: print(text, file=sys.stderr, flush=True))
+    with tempfile.TemporaryDirectory(prefix="ctloop-import-wal-") as tmp:
+        sink = Sink(root, tmp, join_ttl_seconds=join_ttl_seconds)
+        try:
+            asyncio.run(_import(sink, todo, ledger, summary, max_body_bytes=max_body_bytes,
+                                max_object_bytes=max_object_bytes, checkpoint_objects=checkpoint_objects,
+                                progress_objects=progress_objects, say=say))
+        except OSError as exc:  # a local root: object stores raise DataSourceError themselves
+            raise InferenceLogError(f"cannot write the inference log under {root}: {exc}; what was not recorded "
+                                    f"in {root}/{layout.IMPORTS_DIR} is read again by the next import") from exc
+    if summary.imported == 0 and summary.already == 0:  # not a later run where only the unreadable are left
+        skipped = summary.objects_skipped
+        first = next(iter(summary.example.values()), "")
+        raise InferenceLogError(f"nothing imported from {uri}: {len(todo):,} object(s) skipped{_counts(skipped)}"
+                                + (f"; first: {first}" if first else ""))
+    return summary
+
+
+async def _import(sink: Sink, todo: list, ledger: _Ledger, summary: Summary, *,
+                  max_body_bytes: int, max_object_bytes: int, checkpoint_objects: int, progress_objects: int,
+                  say: Callable[[str], None]) -> None:
+    await sink.start()
+    loop = asyncio.get_running_loop()
+    pending: dict[str, _Pending] = {}  # objects some events of which are not in Parquet yet
+    started = time.monotonic()
+    try:
+        with ThreadPoolExecutor(DOWNLOADS, thread_name_prefix="import-read") as pool:
+            window: list[tuple[str, storage.ObjectInfo, frozenset[int], asyncio.Future | None]] = []
+            items = iter(todo)
+            since_checkpoint = 0
+            outstanding: list[asyncio.Future] = []
+            for n in range(1, len(todo) + 1):
+                while len(window) < DOWNLOADS:
+                    item = next(items, None)
+                    if item is None:
+                        break
+                    key, info, imported = item
+                    reason = _object_reason(info, max_object_bytes)
+                    read = None if reason else loop.run_in_executor(pool, storage.read_bytes, info.uri)
+                    window.append((key, info, imported, read))
+                key, info, imported, read = window.pop(0)
+                reason = _object_reason(info, max_object_bytes)
+                if reason is not None:
+                    summary.objects_skipped[reason] += 1
+                    summary.example.setdefault(reason, f"{key}: {OBJECT_REASONS[reason]}")
+                else:
+                    decoded = decode_object(key, await read, max_body_bytes=max_body_bytes, imported=imported)
+                    outstanding += _submit(sink, decoded, key, info, imported, pending, summary)
+                    if len(outstanding) >= UNACKNOWLEDGED:
+                        await _acknowledged(sink, outstanding)
+                since_checkpoint += 1
+                if since_checkpoint >= checkpoint_objects:
+                    since_checkpoint = 0
+                    await _acknowledged(sink, outstanding)
+                    await sink.flush()
+                    _checkpoint(sink, pending, ledger)
+                if progress_objects and n % progress_objects == 0:
+                    say(f"import: {n:,}/{len(todo):,} object(s) read, {summary.requests + summary.responses:,} "
+                        f"event(s), {time.monotonic() - started:.0f} s")
+            await _acknowledged(sink, outstanding)
+    except BaseException:
+        # what is not recorded is read again by the next run: nothing more is written (no request
+        # written alone whose response is in an object not read yet)
+        await sink.abandon()
+        raise
+    await sink.stop()
+    summary.rows = sink.stats.rows_written
+    if sink.failure is not None:
+        raise InferenceLogError(f"the import stopped: {sink.failure}")
+    _checkpoint(sink, pending, ledger)
+    ledger.compact()
+
+
+@dataclass
+class _Pending:
+    info: storage.ObjectInfo
+    waiting: dict[int, str]  # record number → event id, for events not known to be in Parquet
+    done: set[int]  # record numbers in Parquet
+
+
+def _submit(sink: Sink, decoded: Decoded, key: str, info: storage.ObjectInfo, imported: frozenset[int],
+            pending: dict[str, _Pending], summary: Summary) -> list[asyncio.Future]:
+    """Queue an object's events for the WAL; the futures are done once they are durable there."""
+    for reason, count in decoded.skipped.items():
+        summary.records_skipped[reason] += count
+    for reason, message in decoded.example.items():
+        summary.example.setdefault(reason, message)
+    if not decoded.events:
+        summary.objects_skipped[decoded.reason or "no_event"] += 1
+        return []
+    futures = [sink.submit(event) for event in decoded.events]
+    summary.imported += 1
+    for event in decoded.events:
+        if event.kind == "request":
+            summary.requests += 1
+        else:
+            summary.responses += 1
+    pending[key] = _Pending(info, {i: event.id for i, event in zip(decoded.indices, decoded.events, strict=True)},
+                            set(imported))
+    return futures
+
+
+async def _acknowledged(sink: Sink, outstanding: list[asyncio.Future]) -> None:
+    """Wait until every event submitted so far is durable in the WAL (raises SinkUnavailable)."""
+    await asyncio.gather(*outstanding)
+    sink.stats.accepted += len(outstanding)
+    outstanding.clear()
+
+
+def _checkpoint(sink: Sink, pending: dict[str, _Pending], ledger: _Ledger) -> None:
+    """Record what is in Parquet (called after a flush): each object none of whose events still
+    waits for its partner, and for an object some of whose events do, the numbers of its records
+    that do not (a batch's records: ``logger.batchSize`` > 1)."""
+    waiting = sink.waiting_ids()
+    entries: dict[str, dict[str, Any]] = {}
+    for key, item in list(pending.items()):
+        settled = [i for i, event_id in item.waiting.items() if event_id not in waiting]
+        if not settled:
+            continue
+        for i in settled:
+            del item.waiting[i]
+        item.done.update(settled)
+        entries[key] = {"etag": item.info.etag, "size": item.info.size}
+        if item.waiting:
+            entries[key]["records"] = sorted(item.done)
+        else:
+            del pending[key]
+    if entries:
+        ledger.add(entries)
+
+
+__all__ = ["run_import", "decode_object", "record_event", "SkippedRecord", "ledger_name", "list_source", "Summary", "Decoded",
+           "OBJECT_REASONS", "RECORD_REASONS", "KSERVE_RELEASE", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS",
+           "PROGRESS_OBJECTS", "JOIN_TTL_SECONDS"]
