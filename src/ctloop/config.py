@@ -246,7 +246,7 @@ _MEMORY_UNITS = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10
 def cpu_quantity(value: Any) -> str | None:
     if value == "" or CPU_QUANTITY.match(str(value)):
         return None
-    return "must be a CPU quantity: a number of cores or whole millicores, e.g. 2, 0.5 or 500m"
+    return "must be a CPU quantity: a number of cores or of millicores, e.g. 2, 0.5 or 500m"
 
 
 def memory_quantity(value: Any) -> str | None:

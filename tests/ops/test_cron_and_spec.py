@@ -356,3 +356,32 @@ def test_a_model_name_yaml_reads_as_a_number_says_so():
             "e.g. name: credit-default") in _messages(data)
     data["models"][0].pop("name")
     assert "models[0].name: is required, got None; e.g. name: credit-default" in _messages(data)
+
+
+def test_a_merge_source_with_its_own_merge_and_override_is_not_a_repeated_key(tmp_path):
+    """A mapping that merges an anchor and overrides one of its keys, merged again by a later
+    mapping: PyYAML flattens a merge into the merged node itself, so its keys were checked after
+    that and the spec refused ('estimator' is given twice). yaml.safe_load reads it."""
+    text = """apiVersion: ctloop.dev/v1alpha2
+kind: ContinuousTraining
+models:
+  - name: credit-default
+    data: {uri: credit.csv, target: default, time_column: t}
+    training: &tr
+      <<: {task: classification, estimator: logistic_regression}
+      estimator: random_forest
+    gate: {thresholds: {roc_auc: 0.7}}
+defaults:
+  training:
+    <<: *tr
+    seed: 3
+"""
+    path = tmp_path / "ctloop.yaml"
+    path.write_text(text)
+    spec = load_spec(path)
+    assert yaml.safe_load(text)["defaults"]["training"]["estimator"] == "random_forest"
+    assert spec.models[0].section("training").estimator == "random_forest"
+    assert spec.models[0].section("training").seed == 3  # the defaults' own key reached the model
+    path.write_text(text.replace("    seed: 3\n", "    seed: 3\n    seed: 4\n"))
+    with pytest.raises(ConfigError, match="line 14: 'seed' is given twice in one mapping \\(first on line 13\\)"):
+        load_spec(path)

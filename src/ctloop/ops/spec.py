@@ -275,18 +275,29 @@ def _unique_keys_loader() -> type:
     import yaml
 
     class Loader(yaml.SafeLoader):
-        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-            if isinstance(node, yaml.MappingNode):
-                seen: dict[Any, int] = {}
-                for key_node, _ in node.value:
-                    if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-                        continue
-                    key = self.construct_object(key_node)
-                    line = key_node.start_mark.line + 1
-                    if key in seen:
-                        raise _RepeatedKey(key, line, seen[key])
-                    seen[key] = line
-            return super().construct_mapping(node, deep=deep)
+        def construct_document(self, node: Any) -> Any:
+            # on the composed tree, before anything is built: constructing a mapping flattens its
+            # merges into the merged node itself, whose keys would then look given twice
+            todo, visited = [node], set()
+            while todo:
+                current = todo.pop()
+                if id(current) in visited:
+                    continue  # an alias: the anchored node is checked once
+                visited.add(id(current))
+                if isinstance(current, yaml.MappingNode):
+                    seen: dict[Any, int] = {}
+                    for key_node, value_node in current.value:
+                        todo += [key_node, value_node]
+                        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                            continue
+                        key = self.construct_object(key_node)
+                        line = key_node.start_mark.line + 1
+                        if key in seen:
+                            raise _RepeatedKey(key, line, seen[key])
+                        seen[key] = line
+                elif isinstance(current, yaml.SequenceNode):
+                    todo += current.value
+            return super().construct_document(node)
 
     return Loader
 
