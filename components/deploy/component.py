@@ -20,7 +20,9 @@ def deploy_canary(
     recorded at training time), then creates or patches the InferenceService with the
     ``kubernetes`` client. The first deployment goes straight to 100 %; otherwise ``canary`` sends
     the traffic plan's first step to the new revision and ``blue-green`` switches 100 % once it is
-    ready. Re-deploying the version already in the spec changes nothing. Waits for
+    ready. Re-deploying the version already in the spec changes nothing once it serves all
+    traffic; still a canary (this step retried after its patch landed), it resumes at the plan's
+    first step and is analysed like a fresh one. Waits for
     ``status.components.predictor`` to show the new revision ready and the expected traffic split;
     if that fails, traffic is put back on the champion before the step fails. A Standard
     (RawDeployment) service is refused. Code: ``ctloop.serving.release.deploy``.

@@ -144,3 +144,21 @@ def test_walk_stops_when_another_model_was_deployed_meanwhile(isvcs, kube):
         rollout.walk_plan(isvcs, NAME, plan=[5, 25], storage_uri=V2, timeout_s=5,
                           check=lambda p: (deploy(isvcs, "3", v3, percent=5) and True, "ok", {}))
     assert kube.objects[(NS, NAME)]["spec"]["predictor"]["model"]["storageUri"] == v3
+
+
+@pytest.mark.parametrize("strategy, share", [("canary", 5), ("blue-green", 100)])
+def test_redeploying_a_version_still_in_canary_resumes_it_to_be_analysed(isvcs, kube, strategy, share):
+    # a deploy step retried after its patch landed (its audit write failed) read "unchanged", and
+    # the analysis promoted an unchanged deployment without judging it
+    deploy(isvcs, "1", V1)
+    first = deploy(isvcs, "2", V2, percent=5, strategy=strategy)
+    n = len(patches(kube))
+    again = deploy(isvcs, "2", V2, percent=5, strategy=strategy)
+    assert again.action == first.action and again.action != "unchanged"
+    assert (again.latest_revision, again.previous_revision) == (first.latest_revision, first.previous_revision)
+    assert patches(kube)[n:] == []  # already where the first step puts it
+    rollout.set_traffic(isvcs, NAME, 25 if strategy == "canary" else 100, timeout_s=5)
+    resumed = deploy(isvcs, "2", V2, percent=5, strategy=strategy)  # a rollout run again mid-walk
+    assert resumed.traffic[first.latest_revision] == share
+    rollout.promote(isvcs, NAME, timeout_s=5)
+    assert deploy(isvcs, "2", V2, percent=5, strategy=strategy).action == "unchanged"  # serves all: nothing to do

@@ -7,7 +7,8 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
 * ``deploy``: first deployment (no InferenceService yet) creates it at 100 %; otherwise the new
   storageUri goes out as a canary at ``percent`` (strategy ``canary``), or at 100 % once ready
   (``blue-green``; the previous revision stays addressable through tag routing). Re-deploying the
-  version already in the spec changes nothing.
+  version already in the spec changes nothing once it serves all traffic; while it is still a
+  canary (a retried deploy step) it resumes at the first step, to be analysed.
 * ``rollback``: traffic back to the previous revision first (``canaryTrafficPercent: 0``), then the
   champion's storageUri is written back so the spec no longer names the bad model.
 """
@@ -90,7 +91,17 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
     specs.check_deployment_mode(current)
     have_version, have_uri = _spec_version(current)
     if have_uri == storage_uri:
-        return _state("unchanged", current, have_version or version)
+        pinned = current["spec"]["predictor"].get("canaryTrafficPercent")
+        if pinned is None or len(traffic_split(current)) < 2:
+            return _state("unchanged", current, have_version or version)
+        # still a canary, not judged (a deploy step retried after its patch landed, a rollout run
+        # again): it resumes at the first step, as a fresh deployment would, to be analysed —
+        # "unchanged" would promote it with no analysis at all
+        target = 100 if strategy == "blue-green" else int(percent)
+        if pinned != target:
+            isvcs.patch(name, specs.traffic_patch(target))
+        obj = _wait_split(isvcs, name, target, timeout_s, f"canary of {version} (already deployed) at {target} %")
+        return _state("switched" if strategy == "blue-green" else "canary", obj, version)
     before = predictor_status(current).get("latestReadyRevision", "")
     if strategy == "blue-green":
         # canaryTrafficPercent 100: the new revision takes all traffic once ready, and the previous
