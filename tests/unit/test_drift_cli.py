@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from ctloop.cli import main
+from tests.helpers import late_change_csv
 
 
 @pytest.fixture
@@ -425,3 +426,20 @@ def test_a_column_left_out_may_hold_numbers_in_one_file_and_text_in_another(tmp_
     code = main(["drift", "--reference", str(tmp_path / "ref"), "--current", str(tmp_path / "cur"),
                  "--engine", "stream", "--no-report", "--quiet", *flag])
     assert code == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("engine", ["memory", "stream"])
+@pytest.mark.parametrize("name", ["cur.csv", "cur.csv.gz"])
+def test_numbers_in_the_reference_and_text_late_in_the_current_csv_are_refused_naming_the_column(tmp_path, capsys,
+                                                                                                engine, name):
+    """A current CSV whose numeric column turns to text past the readers' first block: the memory
+    engine compared pandas' mix of ints and strings as categories against the reference's
+    numbers (every value "drifted", exit 0) and the streamed one failed with pyarrow's 'In CSV
+    column #1: Row #…' (a position, no name); both now refuse naming the column, value and row."""
+    late_change_csv(tmp_path / "ref.csv", 200_000, "x", "7")  # numbers all the way
+    at = late_change_csv(tmp_path / name, 200_000, "x", "abc")
+    code, _, err = _run(capsys, "--reference", str(tmp_path / "ref.csv"), "--current", str(tmp_path / name),
+                        "--engine", engine)
+    assert code == 2
+    line = next(x for x in err.splitlines() if x.startswith("error:"))
+    assert "column 'x'" in line and "'abc'" in line and f"row {at}" in line and str(tmp_path / name) in line
