@@ -443,3 +443,17 @@ def test_numbers_in_the_reference_and_text_late_in_the_current_csv_are_refused_n
     assert code == 2
     line = next(x for x in err.splitlines() if x.startswith("error:"))
     assert "column 'x'" in line and "'abc'" in line and f"row {at}" in line and str(tmp_path / name) in line
+
+
+@pytest.mark.parametrize("engine", ["memory", "stream"])
+def test_a_csv_column_whole_in_its_first_block_and_fractional_later_is_compared_as_numbers(tmp_path, capsys, engine):
+    """'1.5' far down a whole column: pandas reads float64; the streamed engine failed with
+    pyarrow's 'CSV conversion error to int64' and, once it widened the rest of the file, could
+    not gather an int64 batch with a float64 one. Both engines now give the same verdict."""
+    late_change_csv(tmp_path / "ref.csv", 200_000, "x", "7")
+    late_change_csv(tmp_path / "cur.csv", 200_000, "x", "1.5")
+    code, out, err = _run(capsys, "--reference", str(tmp_path / "ref.csv"), "--current", str(tmp_path / "cur.csv"),
+                          "--engine", engine)
+    assert code == 0, err
+    row = next(line.split() for line in out.splitlines() if line.startswith("x "))
+    assert row[1:3] == ["numeric", "wasserstein"] and row[-1] == "-"

@@ -511,6 +511,8 @@ def test_a_csv_column_whole_in_its_first_block_and_fractional_later_is_read_as_f
     at = late_change_csv(path, 200_000, column, "1.5")
     state = streaming.state_of(str(path), [column, "y"], batch_rows=30_000)
     assert state.rows == 200_000 and state.columns[column].family == streaming.FLOAT
+    gathered = streaming.state_of(str(path), [column, "y"], batch_rows=1_000_000)  # int64 and float64 batches
+    assert gathered.rows == 200_000 and gathered.columns[column].family == streaming.FLOAT
     frame = pd.read_csv(path)
     assert state.columns[column].values == frame[column].notna().sum()
     batches = list(streaming.scan(str(path), [column], batch_rows=30_000))

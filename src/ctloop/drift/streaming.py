@@ -1594,7 +1594,6 @@ def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None
         src = check_side(src, names, src.uri)
     state = DriftState(sketch_size=sketch_size, max_categories=max_categories, bins=bins)
     state.define(src.schema, names)
-    import pyarrow as pa
 
     workers = max(1, min(len(names), max_workers or os.cpu_count() or 1))
     pending: list[pa.RecordBatch] = []
@@ -1610,11 +1609,21 @@ def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None
             pending.append(batch)
             held += batch.num_rows
             if held >= batch_rows:
-                state.update(pending[0] if len(pending) == 1 else pa.Table.from_batches(pending), pool=use)
+                state.update(pending[0] if len(pending) == 1 else _gathered(pending), pool=use)
                 pending, held = [], 0
         if pending:
-            state.update(pa.Table.from_batches(pending), pool=use)
+            state.update(_gathered(pending), pool=use)
     return state
+
+
+def _gathered(batches: list[pa.RecordBatch]) -> pa.Table:
+    """``batches`` as one table; a CSV column widened midway (:meth:`Source._file_batches`: int64
+    batches, then float64 ones) is float64 in all of them."""
+    import pyarrow as pa
+
+    if all(b.schema.equals(batches[0].schema) for b in batches[1:]):
+        return pa.Table.from_batches(batches)
+    return pa.concat_tables([pa.Table.from_batches([b]) for b in batches], promote_options="permissive")
 
 
 @dataclass
