@@ -457,3 +457,26 @@ def test_a_csv_column_whole_in_its_first_block_and_fractional_later_is_compared_
     assert code == 0, err
     row = next(line.split() for line in out.splitlines() if line.startswith("x "))
     assert row[1:3] == ["numeric", "wasserstein"] and row[-1] == "-"
+
+
+@pytest.mark.parametrize("engine", ["memory", "stream"])
+@pytest.mark.parametrize("bad", ["abc", "1.5"])
+def test_a_late_type_change_in_one_csv_file_of_a_directory_is_widened_or_refused_by_both_engines(tmp_path, capsys,
+                                                                                                 engine, bad):
+    """A side of several CSV files, one of them with '1.5' or 'abc' far down a whole column: the
+    memory engine read the directory with one pyarrow table read and failed with its 'In CSV
+    column #1: Row #…' (a position, not a name); now a number widens the column and text is
+    refused naming the file, the column and the value, as the streamed engine does."""
+    (tmp_path / "cur").mkdir()
+    late_change_csv(tmp_path / "ref.csv", 200_000, "x", "7")
+    late_change_csv(tmp_path / "cur" / "a.csv", 1_000, "x", "7")
+    at = late_change_csv(tmp_path / "cur" / "b.csv", 200_000, "x", bad)
+    code, out, err = _run(capsys, "--reference", str(tmp_path / "ref.csv"), "--current", str(tmp_path / "cur"),
+                          "--engine", engine)
+    if bad == "abc":
+        line = next(x for x in err.splitlines() if x.startswith("error:"))
+        assert code == 2 and str(tmp_path / "cur" / "b.csv") in line and "column 'x'" in line
+        assert f"'abc' on row {at}" in line
+    else:
+        assert code == 0, err
+        assert next(line.split() for line in out.splitlines() if line.startswith("x "))[1] == "numeric"

@@ -1438,7 +1438,9 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     through ``ctloop.storage.read_table`` (local or gs://), anything else through the dataset
     reader, without hive partition keys unless ``columns`` names them (as the streaming engine),
     with the columns of all its files, each read as the widest type its files hold
-    (:meth:`Source.check_files`; a problem there is prefixed with ``side``, default ``uri``)."""
+    (:meth:`Source.check_files`; a problem there is prefixed with ``side``, default ``uri``); a
+    CSV column whose type changes past a file's first block is widened or refused as the
+    streamed engine reads it (:class:`~ctloop.errors.CsvTypeChanged`)."""
     import pyarrow as pa
 
     from ctloop.storage import read_table
@@ -1449,8 +1451,14 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     keep = [c for c in src.columns if c not in src.partition_keys or c in (columns or ())]
     try:
         return src.dataset.to_table(columns=keep).to_pandas(), src
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+    except pa.ArrowInvalid as exc:
+        if src.format != "csv" or _csv_conversion_error(exc) is None:
+            raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
+    except (pa.ArrowTypeError, OSError) as exc:
         raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
+    # a CSV column whose type changes past a file's first block: widened or refused file by file
+    # (Source._file_batches), as the streamed engine reads it
+    return _gathered([batch for batch, _, _ in src.batches(keep)]).to_pandas(), src
 
 
 def refuse_late_text(sides: dict[str, pd.DataFrame], columns: Sequence[str]) -> None:
