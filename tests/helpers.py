@@ -44,11 +44,13 @@ def check_golden(actual: str, golden: Path) -> None:
         )
 
 
-def late_change_csv(path: Path | str, rows: int, column: str, bad_value: str, *, at: int | None = None) -> int:
+def late_change_csv(path: Path | str, rows: int, column: str, bad_value: str, *, at: int | None = None,
+                    rename: dict[str, str] | None = None) -> int:
     """Write a CSV of ``rows`` rows (columns ``id``, ``x`` whole numbers 0..99, ``y`` numbers with
     fractions, ``kind`` text ``a``/``b``) whose ``column`` holds ``bad_value`` on row ``at``
     (0-based; default 90 % down) and its usual values elsewhere; gzip-compressed when ``path``
-    ends in ``.gz``. Returns ``at``.
+    ends in ``.gz``; ``rename`` gives columns other names (``column`` is the name in the file).
+    Returns ``at``.
 
     Far enough down, the value lies past the first block both CSV readers infer a column's type
     from: pandas' C reader (``low_memory=True``) parses ``buffer_lines`` rows at a time, the
@@ -65,6 +67,7 @@ def late_change_csv(path: Path | str, rows: int, column: str, bad_value: str, *,
     rng = np.random.default_rng(rows)
     frame = pd.DataFrame({"id": np.arange(rows), "x": rng.integers(0, 100, rows),
                           "y": np.round(rng.normal(size=rows), 3), "kind": np.where(np.arange(rows) % 2, "b", "a")})
+    frame = frame.rename(columns=rename or {})
     values = frame[column].astype(object)
     values.iloc[at] = bad_value
     frame[column] = values

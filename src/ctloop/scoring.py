@@ -34,7 +34,12 @@ them like served traffic and labels ingested by ``request_id`` join them (``ctlo
 a feature of the model, has text in a numeric feature, integers in a text feature (Parquet; a CSV
 file's text features are read as text), has a file (of several) without a feature or with text in a
 numeric one, lacks the id column or repeats an id;
-``batch_rows`` below 1; an output under a file.
+``batch_rows`` below 1; an output under a file. Found only while scoring: text far down a CSV
+file's numeric feature, past the first block its types were read from
+(:class:`~ctloop.errors.CsvTypeChanged`, naming the file, column, value and row; a number there,
+``1.5`` in a whole column, is read as float64 and scored) or a value the model refuses; then the
+chunk files, log files and batch run record this attempt wrote are removed before the error is
+raised (the log's column types, ``<log root>/_schema``, stay registered).
 """
 
 from __future__ import annotations
