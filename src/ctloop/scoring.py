@@ -612,8 +612,9 @@ def score(
         for uri in [*result.files, *result.log_files, *record_file]:
             storage.delete(uri)
         if isinstance(exc, CsvTypeChanged):
-            raise exc.again(prefix="data: ", hint=f"; {scorer.name} v{scorer.version} needs one type there "
-                            f"(nothing was written: {len(result.files)} chunk file(s) removed)") from exc
+            needs = "numbers" if exc.column in scorer.numeric else "one type"
+            raise exc.again(prefix="data: ", hint=f"; {scorer.name} v{scorer.version} needs {needs} there "
+                            "(nothing of this run is left in the output)") from exc
         raise
     if not result.rows:
         raise DataSourceError(f"data: {source.uri} has no rows to score")

@@ -1093,7 +1093,9 @@ class Source:
                 kind = schema.field(name).type
                 wider = _csv_wider(kind, value)
                 if wider is None:
-                    raise CsvTypeChanged(fragment.path, name, str(kind), line - 2, value) from exc
+                    was = (f"whole numbers ({kind})" if pa.types.is_integer(kind) else
+                           f"numbers ({kind})" if pa.types.is_floating(kind) else str(kind))
+                    raise CsvTypeChanged(fragment.path, name, was, line - 2, value) from exc
                 schema = schema.set(schema.get_field_index(name), pa.field(name, wider))
 
 
