@@ -128,7 +128,7 @@ def _drift(args: argparse.Namespace) -> int:
         for side, source in zip(sides, (ref_source, cur_source), strict=True):
             if source is not None:  # several files: each must have every compared column
                 check_side(source, columns, side)
-        refuse_late_text({args.reference: reference, args.current: current}, columns)
+        refuse_late_text((args.reference, reference), (args.current, current), columns)
         rows = {sides[0]: len(reference), sides[1]: len(current)}
         core.refuse_few_rows(rows, args.min_rows)
         known = [c for c in columns if c in reference.columns and c in current.columns]  # others: named below

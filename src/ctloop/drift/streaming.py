@@ -1057,7 +1057,6 @@ class Source:
         if progress is not None:
             progress(info)
 
-
     def _file_batches(self, fragment: Any, **scan: Any) -> Iterator[pa.RecordBatch]:
         """One file's batches read into the dataset's schema. A CSV file's column types are
         inferred from its first block (``ReadOptions.block_size``, 1 MiB, pyarrow 25.0.1): a
@@ -1463,13 +1462,14 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     return _gathered([batch for batch, _, _ in src.batches(keep)]).to_pandas(), src
 
 
-def refuse_late_text(sides: dict[str, pd.DataFrame], columns: Sequence[str]) -> None:
+def refuse_late_text(reference: tuple[str, pd.DataFrame], current: tuple[str, pd.DataFrame],
+                     columns: Sequence[str]) -> None:
     """Refuse a compared column that a CSV side holds as numbers in its first rows and as text
     further down (:func:`ctloop.storage.read_table` reads it as text and records the first such
     value under ``attrs[CSV_TEXT_FROM]``) where the other side holds numbers: judged by the
     current side's kind it would be counted as categories against the other side's numbers
-    (every value drifted), where the streamed engine refuses it. ``sides`` is ``{file: frame}``,
-    reference first.
+    (every value drifted), where the streamed engine refuses it. ``reference`` and ``current``
+    are ``(file, frame)``.
 
     Raises:
         CsvTypeChanged: naming the side, the file, the column, the value and its row.
@@ -1478,8 +1478,7 @@ def refuse_late_text(sides: dict[str, pd.DataFrame], columns: Sequence[str]) -> 
 
     from ctloop.storage import CSV_TEXT_FROM
 
-    (ref_uri, reference), (cur_uri, current) = sides.items()
-    for uri, frame, other in ((ref_uri, reference, current), (cur_uri, current, reference)):
+    for (uri, frame), (_, other) in ((reference, current), (current, reference)):
         late = frame.attrs.get(CSV_TEXT_FROM) or {}
         for name in columns:
             if name in late and name in other.columns and pd.api.types.is_numeric_dtype(other[name].dtype) \
