@@ -42,3 +42,34 @@ def check_golden(actual: str, golden: Path) -> None:
             f"{golden.relative_to(REPO)} is out of date; review the diff and run `make golden`.\n"
             f"---- new content ----\n{actual}"
         )
+
+
+def late_change_csv(path: Path | str, rows: int, column: str, bad_value: str, *, at: int | None = None,
+                    rename: dict[str, str] | None = None) -> int:
+    """Write a CSV of ``rows`` rows (columns ``id``, ``x`` whole numbers 0..99, ``y`` numbers with
+    fractions, ``kind`` text ``a``/``b``) whose ``column`` holds ``bad_value`` on row ``at``
+    (0-based; default 90 % down) and its usual values elsewhere; gzip-compressed when ``path``
+    ends in ``.gz``; ``rename`` gives columns other names (``column`` is the name in the file).
+    Returns ``at``.
+
+    Far enough down, the value lies past the first block both CSV readers infer a column's type
+    from: pandas' C reader (``low_memory=True``) parses ``buffer_lines`` rows at a time, the
+    largest power of two below ``2**20 // columns`` (pandas/_libs/parsers.pyx,
+    ``TextReader.__cinit__``, pandas 2.3.3: 131,072 rows for 4 columns), and pyarrow's CSV reader
+    infers from its first block, ``ReadOptions.block_size`` 1 MiB (pyarrow 25.0.1), about 55,000
+    rows of this file. 200,000 rows with the default ``at`` pass both."""
+    import numpy as np
+    import pandas as pd
+
+    at = int(rows * 0.9) if at is None else at
+    if not 0 <= at < rows:
+        raise ValueError(f"at must be a row of the file (0..{rows - 1}), got {at}")
+    rng = np.random.default_rng(rows)
+    frame = pd.DataFrame({"id": np.arange(rows), "x": rng.integers(0, 100, rows),
+                          "y": np.round(rng.normal(size=rows), 3), "kind": np.where(np.arange(rows) % 2, "b", "a")})
+    frame = frame.rename(columns=rename or {})
+    values = frame[column].astype(object)
+    values.iloc[at] = bad_value
+    frame[column] = values
+    frame.to_csv(path, index=False, compression="gzip" if str(path).endswith(".gz") else None)
+    return at

@@ -6,6 +6,7 @@
     ├── ConfigError            a parameter, spec field or option is invalid (says which and how to fix)
     ├── DataError
     │   ├── DataSourceError    the data cannot be read: missing, empty, corrupt, unsupported format
+    │   │   └── CsvTypeChanged     a CSV column's values change type past the block its type was read from
     │   └── DataValidationError the data breaks the declared contract (column, rule, rows)
     ├── TrainingError          fitting failed or produced no usable model
     ├── EvaluationError        the gate could not score a model (not a rejection: that is a decision)
@@ -52,6 +53,28 @@ class DataError(CtloopError):
 
 class DataSourceError(DataError):
     """The data cannot be read (missing, empty, corrupt or unsupported)."""
+
+
+class CsvTypeChanged(DataSourceError):
+    """A CSV column holds one type of value in its first rows (whole numbers, say) and a value of
+    another further down (``abc``, or ``1.5`` where a reader cannot widen), past the block a CSV
+    reader infers the column's type from. Names the ``file``, the ``column``, its type before
+    (``was``), the first such ``value`` and its ``row`` (0-based, as the table's rows count)."""
+
+    def __init__(self, file: str, column: str, was: str, row: int, value: str, prefix: str = "",
+                 hint: str = ""):
+        self.file, self.column, self.was, self.row, self.value = file, column, was, row, value
+        self.prefix, self.hint = prefix, hint
+        super().__init__(f"{prefix}{file}: column {column!r} holds {was} in its first rows but {value!r} on row "
+                         f"{row}: give the column one type in every row (correct the value, or write the whole "
+                         f"column as text){hint}")
+
+    def again(self, *, prefix: str = "", hint: str = "") -> CsvTypeChanged:
+        """The same change with a caller's ``prefix`` (``data: ``) and ``hint`` (how to go on)."""
+        return CsvTypeChanged(self.file, self.column, self.was, self.row, self.value, prefix=prefix, hint=hint)
+
+    def __reduce__(self):
+        return type(self), (self.file, self.column, self.was, self.row, self.value, self.prefix, self.hint)
 
 
 class DataValidationError(DataError):
@@ -130,6 +153,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "DataSourceError",
+    "CsvTypeChanged",
     "DataValidationError",
     "TrainingError",
     "EvaluationError",

@@ -34,7 +34,12 @@ them like served traffic and labels ingested by ``request_id`` join them (``ctlo
 a feature of the model, has text in a numeric feature, integers in a text feature (Parquet; a CSV
 file's text features are read as text), has a file (of several) without a feature or with text in a
 numeric one, lacks the id column or repeats an id;
-``batch_rows`` below 1; an output under a file.
+``batch_rows`` below 1; an output under a file. Found only while scoring: text far down a CSV
+file's numeric feature, past the first block its types were read from
+(:class:`~ctloop.errors.CsvTypeChanged`, naming the file, column, value and row; a number there,
+``1.5`` in a whole column, is read as float64 and scored) or a value the model refuses; then the
+chunk files, log files and batch run record this attempt wrote are removed before the error is
+raised (the log's column types, ``<log root>/_schema``, stay registered).
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop import columns as c
 from ctloop.config import ScoringConfig
-from ctloop.errors import ConfigError, DataError, DataSourceError, RegistryError
+from ctloop.errors import ConfigError, CsvTypeChanged, DataError, DataSourceError, RegistryError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -214,7 +219,8 @@ def first_attempt(log_root: str, model_name: str, run_id: str) -> dict[str, str]
 
 
 def _record_attempt(log_root: str, model_name: str, run_id: str, scored_at: datetime, version: str,
-                    source: Any) -> None:
+                    source: Any) -> str:
+    """Write the batch run record (:func:`first_attempt`); its URI."""
     import json
 
     from ctloop import storage
@@ -225,6 +231,7 @@ def _record_attempt(log_root: str, model_name: str, run_id: str, scored_at: date
                                          "model_version": version, "data": source.uri,
                                          "files": [str(f) for f in source.files]}).encode(),
                         content_type="application/json")
+    return uri
 
 
 def _check_run_id(run_id: str) -> None:
@@ -555,14 +562,10 @@ def score(
 ) -> ScoreResult:
     """Score ``data`` with ``scorer`` into ``output`` (and the inference log under ``log_root``);
     see the module doc. Every check runs before the first file is written."""
-    import numpy as np
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     from ctloop import storage
-    from ctloop.labels.store import normalise_keys
-    from ctloop.storage import plain_missing
 
     if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
         raise ConfigError(f"batch_rows: must be a whole number > 0, got {batch_rows!r}")
@@ -598,10 +601,47 @@ def score(
     result = ScoreResult(scorer.name, scorer.version, scorer.alias, run_id, id_source=id_column or "generated",
                          alias_version=scorer.alias_version)
     prefix = generated_id_prefix(data)
-    log: _Log | None = None
     stamp = pa.scalar(pd.Timestamp(scored_at), pa.timestamp("us", tz="UTC"))
     wanted = list(dict.fromkeys([*scorer.features, *([id_column] if id_column else [])]))
     retried = first is not None or storage.exists(_chunk_file(output, "", run_id, 0))
+    record_file: list[str] = []  # the batch run record, when this attempt wrote it
+    try:
+        log = _score_batches(scorer, source, output, result, wanted, id_column, batch_rows, log_root, first,
+                             scored_at, stamp, prefix, started, progress, record_file)
+    except DataError as exc:  # a value past the first chunks: nothing of this attempt is left behind
+        for uri in [*result.files, *result.log_files, *record_file]:
+            storage.delete(uri)
+        if isinstance(exc, CsvTypeChanged):
+            needs = "numbers" if exc.column in scorer.numeric else "one type"
+            raise exc.again(prefix="data: ", hint=f"; {scorer.name} v{scorer.version} needs {needs} there "
+                            "(nothing of this run is left in the output)") from exc
+        raise
+    if not result.rows:
+        raise DataSourceError(f"data: {source.uri} has no rows to score")
+    if retried:  # an earlier attempt in smaller chunks: its later chunks hold rows written again above
+        result.stale_files = _remove_stale_chunks(output, "", run_id, result.chunks)
+        if log is not None:
+            result.stale_files += _remove_stale_chunks(log.directory, f"{COMPONENT}-", run_id, result.chunks)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult, wanted: list[str], id_column: str,
+                   batch_rows: int, log_root: str, first: dict[str, str] | None, scored_at: datetime, stamp: Any,
+                   prefix: str, started: float, progress: Callable[[Progress], None] | None,
+                   record_file: list[str]) -> _Log | None:
+    """:func:`score`'s pass over the input: each batch predicted and written (``result`` keeps
+    the files written, ``record_file`` the batch run record when this attempt wrote it); the log
+    written to, if any."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ctloop.labels.store import normalise_keys
+    from ctloop.storage import plain_missing
+
+    log: _Log | None = None
+    run_id = result.run_id
     for batch, _, _ in source.batches(wanted, batch_rows=batch_rows):
         n = batch.num_rows
         if not n:
@@ -633,7 +673,8 @@ def score(
         if log_root:
             if log is None:
                 if first is None:  # before the first log file: a retry finds it however this attempt ends
-                    _record_attempt(log_root, scorer.name, run_id, scored_at, scorer.version, source)
+                    record_file.append(_record_attempt(log_root, scorer.name, run_id, scored_at, scorer.version,
+                                                    source))
                 log = _Log(log_root, scorer, source,
                            {k: _log_type(pa.array(v).type) for k, v in predictions.items()}, run_id, scored_at)
             result.log_files.append(log.write(result.chunks, ids, batch, predictions))
@@ -643,14 +684,7 @@ def score(
         result.seconds = time.monotonic() - started
         if progress is not None:
             progress(Progress(result.rows, result.chunks, result.seconds))
-    if not result.rows:
-        raise DataSourceError(f"data: {source.uri} has no rows to score")
-    if retried:  # an earlier attempt in smaller chunks: its later chunks hold rows written again above
-        result.stale_files = _remove_stale_chunks(output, "", run_id, result.chunks)
-        if log is not None:
-            result.stale_files += _remove_stale_chunks(log.directory, f"{COMPONENT}-", run_id, result.chunks)
-    result.seconds = time.monotonic() - started
-    return result
+    return log
 
 
 def _chunk_file(directory: str, kind: str, run_id: str, chunk: int) -> str:

@@ -42,6 +42,7 @@ import re
 import tempfile
 import threading
 import uuid
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -1047,8 +1048,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
             frame = plain_missing(_decimals_as_floats(pd.read_parquet(io.BytesIO(raw))))
         else:
             compression = "gzip" if uri.lower().endswith(".gz") else None
-            frame = pd.read_csv(io.BytesIO(raw), compression=compression,
-                                dtype=dict.fromkeys(text_columns, str) or None)
+            frame = _read_csv(uri, raw, compression, text_columns)
     except pd.errors.EmptyDataError as exc:
         raise DataSourceError(f"{uri} has no columns or rows") from exc
     except (OSError, ValueError, pd.errors.ParserError) as exc:
@@ -1062,6 +1062,57 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         if sep is not None:  # e.g. a spreadsheet's export with ';': else "column 'y' is missing"
             raise DataSourceError(f"{uri} has one column {header!r}: a CSV separated by {sep!r}? ctloop reads "
                                   "comma-separated CSV: write it with ',' or as Parquet")
+    return frame
+
+
+CSV_TEXT_FROM = "ctloop.csv_text_from"
+"""Key of a CSV frame's ``attrs`` (:func:`read_table`): ``{column: (row, value)}`` for each column
+read as text because it holds numbers in its first rows and text from ``row`` (``value``) on."""
+
+_MIXED_TYPES = re.compile(r"Columns \(([^)]*)\) have mixed types")
+
+
+def _read_csv(uri: str, raw: bytes, compression: str | None, text_columns: tuple[str, ...]) -> pd.DataFrame:
+    """``pandas.read_csv`` of ``raw``, each column of one type. The C reader (``low_memory=True``)
+    infers the type of each block of rows apart (``buffer_lines``: the largest power of two below
+    ``2**20 // columns`` rows, pandas/_libs/parsers.pyx) and joins blocks of different kinds
+    into one object column of Python ints and strings with a ``DtypeWarning`` ("Columns (1) have
+    mixed types", pandas/io/parsers/c_parser_wrapper.py ``_concatenate_chunks``, pandas 2.3.3).
+    Such columns are read again as text, so every value is a string and the data contract, the
+    model's encoders and the drift engine see a text column. A column of numbers whose text
+    starts past its first rows is noted (a warning naming the column, the first such value and
+    its row) and recorded under ``frame.attrs[CSV_TEXT_FROM]``. Without the warning (nearly
+    always) the file is read once, as before."""
+    import pandas as pd
+
+    dtype = dict.fromkeys(text_columns, str)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.DtypeWarning)
+        frame = pd.read_csv(io.BytesIO(raw), compression=compression, dtype=dtype or None)
+    mixed: list[str] = []
+    for note in caught:
+        found = _MIXED_TYPES.search(str(note.message)) if issubclass(note.category, pd.errors.DtypeWarning) else None
+        if found is None:  # not ours to swallow: raised again as it came
+            warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
+            continue
+        for item in found[1].split(","):  # positions (pandas 2), or "position: name"
+            position = re.match(r"\s*(\d+)", item)
+            if position and int(position[1]) < len(frame.columns):
+                mixed.append(frame.columns[int(position[1])])
+    if not mixed:
+        return frame
+    frame = pd.read_csv(io.BytesIO(raw), compression=compression, dtype={**dtype, **dict.fromkeys(mixed, str)})
+    late: dict[str, tuple[int, str]] = {}
+    for name in dict.fromkeys(mixed):
+        column = frame[name]
+        present = column.notna().to_numpy()
+        text = present & pd.to_numeric(column, errors="coerce").isna().to_numpy()
+        if text.any() and int(text.argmax()) > int(present.argmax()):  # numbers first, then text
+            row = int(text.argmax())
+            late[name] = (row, column.iloc[row])
+            warnings.warn(f"{uri}: column {name!r} holds numbers in its first rows but {column.iloc[row]!r} on row "
+                          f"{row}: read as text", stacklevel=1)
+    frame.attrs[CSV_TEXT_FROM] = late
     return frame
 
 
@@ -1145,6 +1196,7 @@ __all__ = [
     "kserve_storage_uri",
     "table_format",
     "read_table",
+    "CSV_TEXT_FROM",
     "write_table",
     "is_gcs",
     "split_gcs",

@@ -15,6 +15,7 @@ from ctloop import storage, tracking
 from ctloop.cli import main
 from ctloop.registry import MlflowRegistry
 from tests.fixtures.object_stores import Store, create_bucket, moto_s3, s3_env
+from tests.helpers import late_change_csv
 from tests.integration.registry_support import log_small_model, small_frame
 
 pytestmark = pytest.mark.slow
@@ -109,6 +110,22 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(champion, mlflow_url, t
     assert _score(mlflow_url, model, *args) == 2
     assert token.format(name=name) in _error(capsys)
     assert not (tmp_path / "out").exists() and not (tmp_path / "log").exists()
+
+
+@pytest.mark.parametrize("name", ["in.csv", "in.csv.gz"])
+def test_text_past_a_csv_features_first_block_is_one_line_exit_2_and_leaves_nothing(champion, mlflow_url, tmp_path,
+                                                                                     capsys, name):
+    """'abc' in the numeric feature 'b', far past the CSV reader's first block: the run failed
+    midway with pyarrow's 'In CSV column #2: Row #180002' and the chunks before it left written;
+    now one line naming the column and value, exit 2, no chunk or log file left."""
+    _, model, _, _ = champion
+    at = late_change_csv(tmp_path / name, 200_000, "b", "abc", rename={"x": "a", "y": "b"})
+    assert _score(mlflow_url, model, "--data", str(tmp_path / name), "--output", str(tmp_path / "out"),
+                  "--log-root", str(tmp_path / "log"), "--id-column", "id", "--batch-rows", "20000") == 2
+    line = _error(capsys)
+    assert "column 'b'" in line and f"'abc' on row {at}" in line
+    assert not list((tmp_path / "out").rglob("*.parquet")) and not list((tmp_path / "log").rglob("*.parquet"))
+    assert not list((tmp_path / "log").rglob("_batch_runs/**/*.json"))
 
 
 def test_a_model_without_its_recorded_hash_is_never_loaded(mlflow_url, tmp_path, capsys):

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from ctloop.cli import main
+from tests.helpers import late_change_csv
 
 
 @pytest.fixture
@@ -425,3 +426,57 @@ def test_a_column_left_out_may_hold_numbers_in_one_file_and_text_in_another(tmp_
     code = main(["drift", "--reference", str(tmp_path / "ref"), "--current", str(tmp_path / "cur"),
                  "--engine", "stream", "--no-report", "--quiet", *flag])
     assert code == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("engine", ["memory", "stream"])
+@pytest.mark.parametrize("name", ["cur.csv", "cur.csv.gz"])
+def test_numbers_in_the_reference_and_text_late_in_the_current_csv_are_refused_naming_the_column(tmp_path, capsys,
+                                                                                                engine, name):
+    """A current CSV whose numeric column turns to text past the readers' first block: the memory
+    engine compared pandas' mix of ints and strings as categories against the reference's
+    numbers (every value "drifted", exit 0) and the streamed one failed with pyarrow's 'In CSV
+    column #1: Row #…' (a position, no name); both now refuse naming the column, value and row."""
+    late_change_csv(tmp_path / "ref.csv", 200_000, "x", "7")  # numbers all the way
+    at = late_change_csv(tmp_path / name, 200_000, "x", "abc")
+    code, _, err = _run(capsys, "--reference", str(tmp_path / "ref.csv"), "--current", str(tmp_path / name),
+                        "--engine", engine)
+    assert code == 2
+    line = next(x for x in err.splitlines() if x.startswith("error:"))
+    assert "column 'x'" in line and "'abc'" in line and f"row {at}" in line and str(tmp_path / name) in line
+
+
+@pytest.mark.parametrize("engine", ["memory", "stream"])
+def test_a_csv_column_whole_in_its_first_block_and_fractional_later_is_compared_as_numbers(tmp_path, capsys, engine):
+    """'1.5' far down a whole column: pandas reads float64; the streamed engine failed with
+    pyarrow's 'CSV conversion error to int64' and, once it widened the rest of the file, could
+    not gather an int64 batch with a float64 one. Both engines now give the same verdict."""
+    late_change_csv(tmp_path / "ref.csv", 200_000, "x", "7")
+    late_change_csv(tmp_path / "cur.csv", 200_000, "x", "1.5")
+    code, out, err = _run(capsys, "--reference", str(tmp_path / "ref.csv"), "--current", str(tmp_path / "cur.csv"),
+                          "--engine", engine)
+    assert code == 0, err
+    row = next(line.split() for line in out.splitlines() if line.startswith("x "))
+    assert row[1:3] == ["numeric", "wasserstein"] and row[-1] == "-"
+
+
+@pytest.mark.parametrize("engine", ["memory", "stream"])
+@pytest.mark.parametrize("bad", ["abc", "1.5"])
+def test_a_late_type_change_in_one_csv_file_of_a_directory_is_widened_or_refused_by_both_engines(tmp_path, capsys,
+                                                                                                 engine, bad):
+    """A side of several CSV files, one of them with '1.5' or 'abc' far down a whole column: the
+    memory engine read the directory with one pyarrow table read and failed with its 'In CSV
+    column #1: Row #…' (a position, not a name); now a number widens the column and text is
+    refused naming the file, the column and the value, as the streamed engine does."""
+    (tmp_path / "cur").mkdir()
+    late_change_csv(tmp_path / "ref.csv", 200_000, "x", "7")
+    late_change_csv(tmp_path / "cur" / "a.csv", 1_000, "x", "7")
+    at = late_change_csv(tmp_path / "cur" / "b.csv", 200_000, "x", bad)
+    code, out, err = _run(capsys, "--reference", str(tmp_path / "ref.csv"), "--current", str(tmp_path / "cur"),
+                          "--engine", engine)
+    if bad == "abc":
+        line = next(x for x in err.splitlines() if x.startswith("error:"))
+        assert code == 2 and str(tmp_path / "cur" / "b.csv") in line and "column 'x'" in line
+        assert f"'abc' on row {at}" in line
+    else:
+        assert code == 0, err
+        assert next(line.split() for line in out.splitlines() if line.startswith("x "))[1] == "numeric"

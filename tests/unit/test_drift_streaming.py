@@ -17,7 +17,8 @@ import pytest
 from scipy.stats import ks_2samp, wasserstein_distance
 
 from ctloop.drift import engine, sketch, stats, streaming
-from ctloop.errors import ConfigError, DriftError
+from ctloop.errors import ConfigError, CsvTypeChanged, DriftError
+from tests.helpers import late_change_csv
 
 
 def mixed_frames(n_ref, n_cur, shift=0.3, seed=0):
@@ -498,3 +499,40 @@ def test_a_datetime_state_without_values_is_refused_not_judged_empty():
     del saved["columns"][0]["numeric"]
     with pytest.raises(DriftError, match=r"drift state of datetime column 't' holds no values .*recompute"):
         streaming.DriftState.from_dict(saved)
+
+
+@pytest.mark.parametrize("name", ["late.csv", "late.csv.gz"])
+@pytest.mark.parametrize("column", ["x", "id"])
+def test_a_csv_column_whole_in_its_first_block_and_fractional_later_is_read_as_float(tmp_path, name, column):
+    """pyarrow infers a CSV column's type from its first block (``ReadOptions.block_size`` 1 MiB,
+    pyarrow 25.0.1) and failed midway on a later '1.5' ("CSV conversion error to int64"): the
+    file is read again with the column as float64 from there on, and every row counts once."""
+    path = tmp_path / name
+    at = late_change_csv(path, 200_000, column, "1.5")
+    state = streaming.state_of(str(path), [column, "y"], batch_rows=30_000)
+    assert state.rows == 200_000 and state.columns[column].family == streaming.FLOAT
+    gathered = streaming.state_of(str(path), [column, "y"], batch_rows=1_000_000)  # int64 and float64 batches
+    assert gathered.rows == 200_000 and gathered.columns[column].family == streaming.FLOAT
+    frame = pd.read_csv(path)
+    assert state.columns[column].values == frame[column].notna().sum()
+    batches = list(streaming.scan(str(path), [column], batch_rows=30_000))
+    assert sum(b.num_rows for b in batches) == 200_000
+    values = pa.concat_tables([pa.table(b) for b in batches], promote_options="permissive").column(column)
+    assert values.to_pylist()[at] == 1.5 and values.to_pylist()[at - 1] == frame[column][at - 1]
+
+
+@pytest.mark.parametrize("name", ["late.csv", "late.csv.gz"])
+@pytest.mark.parametrize("column, bad", [("x", "abc"), ("y", "n.a."), ("x", "2024-01-01")])
+def test_text_past_a_csv_columns_first_block_is_refused_naming_file_column_value_and_row(tmp_path, name, column,
+                                                                                         bad):
+    """Text further down a column of numbers was pyarrow's 'In CSV column #1: Row #180002: CSV
+    conversion error to int64' (a position, not a name): now one line naming the file, the
+    column, the value and its row (0-based, as the table's rows)."""
+    path = tmp_path / name
+    at = late_change_csv(path, 200_000, column, bad)
+    with pytest.raises(CsvTypeChanged) as caught:
+        streaming.state_of(str(path))
+    message = str(caught.value)
+    assert str(path) in message and f"column {column!r}" in message and repr(bad) in message
+    assert f"row {at}:" in message and "\n" not in message
+    assert (caught.value.column, caught.value.row, caught.value.value) == (column, at, bad)

@@ -13,6 +13,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from ctloop import scoring
 from ctloop.errors import ConfigError, CtloopError, DataError, DataSourceError
+from tests.helpers import late_change_csv
 
 SCORED_AT = pd.Timestamp("2026-12-01T03:00:00Z").to_pydatetime()
 
@@ -588,3 +589,45 @@ def test_a_numeric_feature_whole_in_a_csv_files_first_block_and_fractional_later
     result = scoring.score(scorer, str(tmp_path / "in"), str(tmp_path / "out"), run_id="r")
     assert result.rows == 1102
     assert _read(tmp_path / "out")["prediction_1"].notna().all()
+
+
+@pytest.fixture(scope="module")
+def xy_scorer():
+    """A model of the numeric features ``x`` and ``y`` of tests.helpers.late_change_csv's files."""
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"x": rng.integers(0, 100, 300), "y": rng.normal(size=300)})
+    model = LogisticRegression().fit(df, (df.x / 50 + df.y > 1).astype(int))
+    return scoring.Scorer(model, "credit", "4", "champion", ["x", "y"], ["x", "y"])
+
+
+@pytest.mark.parametrize("name", ["late.csv", "late.csv.gz"])
+@pytest.mark.parametrize("column, bad", [("x", "abc"), ("y", "n.a.")])
+def test_text_past_a_csv_numeric_features_first_block_is_refused_and_nothing_stays_written(xy_scorer, tmp_path,
+                                                                                            name, column, bad):
+    """A numeric feature whose text starts past the file's first block (pyarrow infers types from
+    1 MiB) failed after the earlier chunks were written and logged, leaving a half-scored run:
+    now one line naming the column and the value, and the chunk files, log files and batch run
+    record of this attempt are removed (the CLI prints it as ``error: …``, exit code 2)."""
+    at = late_change_csv(tmp_path / name, 200_000, column, bad)
+    with pytest.raises(DataSourceError) as info:
+        scoring.score(xy_scorer, str(tmp_path / name), str(tmp_path / "out"), run_id="r", batch_rows=20_000,
+                      log_root=str(tmp_path / "log"), id_column="id")
+    text = str(info.value)
+    assert text.startswith("data: ") and f"column {column!r}" in text and repr(bad) in text
+    assert f"row {at}:" in text and "\n" not in text
+    # the log's column types (log/_schema) stay registered, as a sink keeps them after a failed request
+    left = [p for p in tmp_path.rglob("*") if p.is_file() and p.parent == tmp_path / "out" or p.is_file()
+            and tmp_path / "log" in p.parents and "_schema" not in p.parts]
+    assert left == []
+
+
+def test_a_single_csv_files_feature_whole_in_its_first_block_and_fractional_later_scores(xy_scorer, tmp_path):
+    """One file, whole numbers in its first block and '1.5' far past it: the rest of the file is
+    read as float64 (it failed: 'CSV conversion error to int64'), every row scored once."""
+    at = late_change_csv(tmp_path / "late.csv", 200_000, "x", "1.5")
+    result = scoring.score(xy_scorer, str(tmp_path / "late.csv"), str(tmp_path / "out"), run_id="r",
+                           batch_rows=50_000, id_column="id")
+    out = _read(tmp_path / "out")
+    assert result.rows == len(out) == 200_000 and out.request_id.tolist() == [str(i) for i in range(200_000)]
+    expected = xy_scorer.model.predict_proba(pd.DataFrame({"x": [1.5], "y": [pd.read_csv(tmp_path / "late.csv").y[at]]}))
+    assert out.prediction_1[at] == pytest.approx(expected[0, 1])

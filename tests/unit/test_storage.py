@@ -3,6 +3,7 @@ import pytest
 
 from ctloop import storage
 from ctloop.errors import ConfigError, DataSourceError
+from tests.helpers import late_change_csv
 
 
 @pytest.fixture
@@ -225,3 +226,26 @@ def test_a_repeated_header_is_found_past_blank_lines_and_quoted_newlines_and_emp
             storage.read_table(str(tmp_path / name))
     (tmp_path / "sheet.csv").write_bytes(b"v.1,y,,\n1,2,,\n3,4,,\n")
     assert list(storage.read_table(str(tmp_path / "sheet.csv")).columns)[:2] == ["v.1", "y"]
+
+
+@pytest.mark.parametrize("name", ["late.csv", "late.csv.gz"])
+@pytest.mark.parametrize("column, bad", [("x", "abc"), ("y", "n.a."), ("id", "#12")])
+def test_a_csv_column_whose_type_changes_past_pandas_first_block_is_read_as_text(tmp_path, name, column, bad):
+    """pandas' C reader (low_memory=True) infers each block of rows apart and joins blocks of
+    different types into one object column with a DtypeWarning ("Columns (1) have mixed types",
+    pandas/io/parsers/c_parser_wrapper.py ``_concatenate_chunks``, pandas 2.3.3): Python ints
+    before, strings after ('42' and 42 as two categories, an encoder refusing the mix). The column
+    is read again as text, every value a string, and a note names the column, value and row."""
+    path = tmp_path / name
+    at = late_change_csv(path, 200_000, column, bad)
+    with pytest.warns(UserWarning) as notes:
+        frame = storage.read_table(str(path))
+    assert {type(v) for v in frame[column]} == {str}
+    assert frame[column].iloc[at] == bad and frame[column].iloc[at - 1] == str(at - 1 if column == "id" else
+                                                                                 frame[column].iloc[at - 1])
+    assert frame.attrs[storage.CSV_TEXT_FROM] == {column: (at, bad)}
+    others = [c for c in ("id", "x", "y") if c != column]
+    assert all(frame[c].dtype.kind in "if" for c in others) and frame.kind.dtype == object
+    message = str(notes[0].message)
+    assert f"column {column!r}" in message and repr(bad) in message and f"row {at}" in message
+    assert "\n" not in message

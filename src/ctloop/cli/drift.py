@@ -107,7 +107,7 @@ def _drift(args: argparse.Namespace) -> int:
         "correction": args.correction,
         "time_column": args.time_column or None,
     }
-    from ctloop.drift.streaming import check_side, choose_engine, read_side
+    from ctloop.drift.streaming import check_side, choose_engine, read_side, refuse_late_text
 
     used = choose_engine(args.engine, args.reference, args.current, calibrate=bool(args.calibrate))
     columns = _split(args.columns) or None
@@ -128,6 +128,7 @@ def _drift(args: argparse.Namespace) -> int:
         for side, source in zip(sides, (ref_source, cur_source), strict=True):
             if source is not None:  # several files: each must have every compared column
                 check_side(source, columns, side)
+        refuse_late_text((args.reference, reference), (args.current, current), columns)
         rows = {sides[0]: len(reference), sides[1]: len(current)}
         core.refuse_few_rows(rows, args.min_rows)
         known = [c for c in columns if c in reference.columns and c in current.columns]  # others: named below

@@ -63,6 +63,7 @@ import hashlib
 import math
 import os
 import queue
+import re
 import threading
 import time
 import zlib
@@ -84,7 +85,7 @@ from ctloop.drift.sketch import (
     decode_array,
     encode_array,
 )
-from ctloop.errors import ConfigError, DataSourceError, DriftError
+from ctloop.errors import ConfigError, CsvTypeChanged, DataSourceError, DriftError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -1006,8 +1007,8 @@ class Source:
             try:
                 for fragment in fragments:
                     path = fragment.path
-                    for number, batch in enumerate(fragment.to_batches(
-                        schema=self.dataset.schema, columns=None if columns is None else list(columns),
+                    for number, batch in enumerate(self._file_batches(
+                        fragment, columns=None if columns is None else list(columns),
                         filter=filter, batch_size=int(batch_rows), batch_readahead=0,
                         fragment_readahead=0, use_threads=True, fragment_scan_options=options,
                     )):  # fmt: skip
@@ -1020,7 +1021,8 @@ class Source:
                         if stop.is_set():
                             return
                 slots.put(None)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OSError) as exc:
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OSError,
+                    CsvTypeChanged) as exc:  # fmt: skip
                 slots.put(_ReadFailure(exc, path))
 
         reader = threading.Thread(target=read, name="ctloop-scan", daemon=True)
@@ -1029,6 +1031,8 @@ class Source:
         current = None
         try:
             while (item := slots.get()) is not None:
+                if isinstance(item, _ReadFailure) and isinstance(item.error, CsvTypeChanged):
+                    raise item.error  # one line naming the file already
                 if isinstance(item, _ReadFailure):
                     raise DataSourceError(
                         f"{self.uri}: cannot read {item.path}: {item.error}"
@@ -1052,6 +1056,77 @@ class Source:
         info.finished = True
         if progress is not None:
             progress(info)
+
+    def _file_batches(self, fragment: Any, **scan: Any) -> Iterator[pa.RecordBatch]:
+        """One file's batches read into the dataset's schema. A CSV file's column types are
+        inferred from its first block (``ReadOptions.block_size``, 1 MiB, pyarrow 25.0.1): a
+        column whole there and fractional further on, or empty there and filled further on,
+        fails midway ('CSV conversion error to int64: invalid value ...'). The file is then read
+        again with the column widened (to float64; an empty one to float64 or text) and goes on
+        after the rows already handed on, which keep their type (an int64 batch before float64
+        ones: the drift state and the scorer take both as numbers). Any other change (text
+        after numbers, a date after text, ...) is refused: :class:`CsvTypeChanged` names the
+        file, the column, the value and its row."""
+        import pyarrow as pa
+
+        schema = self.dataset.schema
+        done = 0  # rows of this file handed on
+        while True:
+            skip = done
+            try:
+                for batch in fragment.to_batches(schema=schema, **scan):
+                    if skip >= batch.num_rows:
+                        skip -= batch.num_rows
+                        continue
+                    if skip:
+                        batch, skip = batch.slice(skip), 0
+                    done += batch.num_rows
+                    yield batch
+                return
+            except pa.ArrowInvalid as exc:
+                change = _csv_conversion_error(exc) if self.format == "csv" else None
+                if change is None:
+                    raise
+                position, line, value = change
+                name = fragment.physical_schema.names[position]
+                kind = schema.field(name).type
+                wider = _csv_wider(kind, value)
+                if wider is None:
+                    was = (f"whole numbers ({kind})" if pa.types.is_integer(kind) else
+                           f"numbers ({kind})" if pa.types.is_floating(kind) else str(kind))
+                    raise CsvTypeChanged(fragment.path, name, was, line - 2, value) from exc
+                schema = schema.set(schema.get_field_index(name), pa.field(name, wider))
+
+
+_CSV_CONVERSION = re.compile(r"In CSV column #(\d+): Row #(\d+): CSV conversion error to [^:]+: invalid value '(.*)'$",
+                             re.DOTALL)
+
+
+def _csv_conversion_error(exc: BaseException) -> tuple[int, int, str] | None:
+    """``(column position in the file, line, value)`` of pyarrow's CSV conversion error ("In CSV
+    column #1: Row #350002: CSV conversion error to int64: invalid value 'abc'",
+    arrow/cpp/src/arrow/csv/converter.cc, pyarrow 25.0.1; the row counts the header as 1), or
+    ``None`` for any other error."""
+    found = _CSV_CONVERSION.search(str(exc))
+    return None if found is None else (int(found[1]), int(found[2]), found[3])
+
+
+def _csv_wider(kind: pa.DataType, value: str) -> pa.DataType | None:
+    """The type a CSV column of ``kind`` (inferred from a first block) is read as once a later
+    row holds ``value``: float64 for integers and a number, float64 or text for a column empty
+    until then; ``None`` when nothing wider holds both (text after numbers, ...)."""
+    import pyarrow as pa
+
+    try:
+        float(value)
+        number = True
+    except ValueError:
+        number = False
+    if pa.types.is_integer(kind) and number:
+        return pa.float64()
+    if pa.types.is_null(kind):
+        return pa.float64() if number else pa.string()
+    return None
 
 
 def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable[[Any], bool],
@@ -1364,7 +1439,9 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     through ``ctloop.storage.read_table`` (local or gs://), anything else through the dataset
     reader, without hive partition keys unless ``columns`` names them (as the streaming engine),
     with the columns of all its files, each read as the widest type its files hold
-    (:meth:`Source.check_files`; a problem there is prefixed with ``side``, default ``uri``)."""
+    (:meth:`Source.check_files`; a problem there is prefixed with ``side``, default ``uri``); a
+    CSV column whose type changes past a file's first block is widened or refused as the
+    streamed engine reads it (:class:`~ctloop.errors.CsvTypeChanged`)."""
     import pyarrow as pa
 
     from ctloop.storage import read_table
@@ -1375,8 +1452,41 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     keep = [c for c in src.columns if c not in src.partition_keys or c in (columns or ())]
     try:
         return src.dataset.to_table(columns=keep).to_pandas(), src
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+    except pa.ArrowInvalid as exc:
+        if src.format != "csv" or _csv_conversion_error(exc) is None:
+            raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
+    except (pa.ArrowTypeError, OSError) as exc:
         raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
+    # a CSV column whose type changes past a file's first block: widened or refused file by file
+    # (Source._file_batches), as the streamed engine reads it
+    return _gathered([batch for batch, _, _ in src.batches(keep)]).to_pandas(), src
+
+
+def refuse_late_text(reference: tuple[str, pd.DataFrame], current: tuple[str, pd.DataFrame],
+                     columns: Sequence[str]) -> None:
+    """Refuse a compared column that a CSV side holds as numbers in its first rows and as text
+    further down (:func:`ctloop.storage.read_table` reads it as text and records the first such
+    value under ``attrs[CSV_TEXT_FROM]``) where the other side holds numbers: judged by the
+    current side's kind it would be counted as categories against the other side's numbers
+    (every value drifted), where the streamed engine refuses it. ``reference`` and ``current``
+    are ``(file, frame)``.
+
+    Raises:
+        CsvTypeChanged: naming the side, the file, the column, the value and its row.
+    """
+    import pandas as pd
+
+    from ctloop.storage import CSV_TEXT_FROM
+
+    for (uri, frame), (_, other) in ((reference, current), (current, reference)):
+        late = frame.attrs.get(CSV_TEXT_FROM) or {}
+        for name in columns:
+            if name in late and name in other.columns and pd.api.types.is_numeric_dtype(other[name].dtype) \
+                    and not pd.api.types.is_bool_dtype(other[name].dtype):
+                row, value = late[name]
+                raise CsvTypeChanged(uri, name, "numbers", row, value,
+                                     hint=f", or leave it out with --exclude {name}; the other side holds numbers "
+                                          "there")  # fmt: skip
 
 
 def read_frame(uri: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -1493,7 +1603,6 @@ def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None
         src = check_side(src, names, src.uri)
     state = DriftState(sketch_size=sketch_size, max_categories=max_categories, bins=bins)
     state.define(src.schema, names)
-    import pyarrow as pa
 
     workers = max(1, min(len(names), max_workers or os.cpu_count() or 1))
     pending: list[pa.RecordBatch] = []
@@ -1509,11 +1618,21 @@ def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None
             pending.append(batch)
             held += batch.num_rows
             if held >= batch_rows:
-                state.update(pending[0] if len(pending) == 1 else pa.Table.from_batches(pending), pool=use)
+                state.update(pending[0] if len(pending) == 1 else _gathered(pending), pool=use)
                 pending, held = [], 0
         if pending:
-            state.update(pa.Table.from_batches(pending), pool=use)
+            state.update(_gathered(pending), pool=use)
     return state
+
+
+def _gathered(batches: list[pa.RecordBatch]) -> pa.Table:
+    """``batches`` as one table; a CSV column widened midway (:meth:`Source._file_batches`: int64
+    batches, then float64 ones) is float64 in all of them."""
+    import pyarrow as pa
+
+    if all(b.schema.equals(batches[0].schema) for b in batches[1:]):
+        return pa.Table.from_batches(batches)
+    return pa.concat_tables([pa.Table.from_batches([b]) for b in batches], promote_options="permissive")
 
 
 @dataclass
@@ -1632,6 +1751,7 @@ __all__ = [
     "read_frame",
     "read_side",
     "refine_plan",
+    "refuse_late_text",
     "scan",
     "state_of",
 ]
