@@ -3,13 +3,13 @@
 A :class:`DriftState` summarises one side (reference or current) column by column, chunk by
 chunk, in memory bounded by the number of columns and the sketch size — never by rows:
 
-* numeric columns (float and integer types; timestamps and durations as seconds,
+* numeric columns (float, decimal and integer types; timestamps and durations as seconds,
   :func:`ctloop.drift.engine.epoch_seconds`): a :class:`~ctloop.drift.sketch.NumericSketch`
   (exact value counts while a column has at most ``sketch_size`` distinct values, else
   clusters on a float grid of the finest resolution that fits), exact moments (for the
   Wasserstein normalisation), and optional exact histograms on given bin edges (a second pass,
   below);
-* categorical columns (bool, text, dictionary, date/time/decimal): value counts, exact up to
+* categorical columns (bool, text, dictionary, date/time): value counts, exact up to
   ``max_categories`` distinct values, then that many stable hash buckets;
 * per column: rows, nulls (null and NaN), ±inf, and the column's type family.
 
@@ -115,13 +115,13 @@ FAMILIES = (FLOAT, INT, BOOL, TEXT, CATEGORY, OBJECT, NULL, TEMPORAL, NESTED)
 def arrow_family(t: pa.DataType) -> str:
     """The family of an Arrow type, by what ``to_pandas`` makes of it: floats → float64;
     integers → int64 (float64 once a null is present, decided at compare time); bool; strings
-    and binary → object; dictionary → category; date, time and decimal → object of Python
-    values; timestamp and duration → datetime64/timedelta64 (not compared); null → object of
+    and binary → object; dictionary → category; decimal → float64 (as ``storage.read_table``
+    reads it, not pandas' objects of Decimal); date and time → object of Python values; timestamp and duration → datetime64/timedelta64 (not compared); null → object of
     None; lists, structs and maps → not compared."""
     import pyarrow as pa
 
-    if pa.types.is_floating(t):
-        return FLOAT
+    if pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return FLOAT  # a decimal as storage.read_table reads it: float64
     if pa.types.is_integer(t):
         return INT
     if pa.types.is_boolean(t):
@@ -138,7 +138,7 @@ def arrow_family(t: pa.DataType) -> str:
         or getattr(pa.types, "is_binary_view", lambda _: False)(t)
     ):
         return TEXT
-    if pa.types.is_date(t) or pa.types.is_time(t) or pa.types.is_decimal(t):
+    if pa.types.is_date(t) or pa.types.is_time(t):
         return OBJECT
     if pa.types.is_timestamp(t) or pa.types.is_duration(t):
         return TEMPORAL
@@ -284,6 +284,7 @@ class ColumnState:
 
     def update_arrow(self, array: pa.Array, bins: list[np.ndarray] = ()) -> None:
         """Add one chunk of the column (an Arrow array)."""
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         self.rows += len(array)
@@ -292,11 +293,11 @@ class ColumnState:
             if nulls:
                 array = pc.drop_null(array)
             if self.family == TEMPORAL:  # int64 counts of the unit (UTC when tz-aware) → seconds
-                import pyarrow as pa
-
                 vals = engine.epoch_seconds(pc.cast(array, pa.int64()).to_numpy(zero_copy_only=False),
                                             array.type.unit)  # fmt: skip
             else:
+                if pa.types.is_decimal(array.type):
+                    array = pc.cast(array, pa.float64())
                 vals = array.to_numpy(zero_copy_only=False)
             self._add_numeric(vals, nulls, bins)
         elif self.categories is not None:
