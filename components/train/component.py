@@ -88,6 +88,9 @@ def train_model(
     save_model(model.path, result.model, meta)
     model.metadata.update({"mlflow_run_id": run_id, "mlflow_model_uri": model_uri, "estimator": cfg.estimator,
                            "task": cfg.task, "framework": "scikit-learn", "sklearn_version": meta["sklearn_version"],
-                           "skops_sha256": load_model_meta(model.path)[META_SKOPS_SHA256]})
+                           "skops_sha256": load_model_meta(model.path)[META_SKOPS_SHA256],
+                           "notes": list(result.meta.get("notes") or [])})
+    for note in result.meta.get("notes") or []:
+        print(f"ctloop: NOTE: {note}")
     print(f"ctloop: logged MLflow run {run_id} ({model_uri})")
     return namedtuple("TrainOutputs", ["run_id", "model_uri"])(run_id, model_uri)

@@ -46,6 +46,11 @@ CV_SPLITS = 3
 # ONE_HOT_MIN_FREQUENCY times, so it learns nothing from such a column.
 ID_COLUMN_MIN_ROWS = 100
 ONE_HOT_MIN_FREQUENCY = 5
+# A text column whose every value is a number written with a decimal comma ("70,41", "1.234,5": a
+# spreadsheet's export in many locales) holds numbers read as categories; from this many distinct
+# values on it is not a code list such as "1,2".
+COMMA_NUMBER_MIN_DISTINCT = 20
+COMMA_NUMBER = r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+"
 
 
 @dataclass
@@ -95,6 +100,24 @@ def id_columns(frame: pd.DataFrame, categorical: list[str]) -> list[str]:
     if len(frame) < ID_COLUMN_MIN_ROWS:
         return []
     return [name for name in categorical if frame[name].nunique(dropna=True) == len(frame)]
+
+
+def comma_number_columns(frame: pd.DataFrame, categorical: list[str]) -> dict[str, str]:
+    """The text columns whose every value is a number with a decimal comma (at least
+    ``COMMA_NUMBER_MIN_DISTINCT`` distinct ones), each with an example value."""
+    import pandas as pd
+
+    out = {}
+    for name in categorical:
+        values = frame[name].dropna()
+        if not pd.api.types.is_object_dtype(values) and not pd.api.types.is_string_dtype(values):
+            continue
+        distinct = pd.Series(values.unique())
+        if len(distinct) < COMMA_NUMBER_MIN_DISTINCT or not all(isinstance(v, str) for v in distinct):
+            continue
+        if distinct.str.strip().str.fullmatch(COMMA_NUMBER).all():
+            out[name] = str(distinct.iloc[0])
+    return out
 
 
 def build_pipeline(*, task: str, estimator: str, params: dict[str, Any] | None, numeric: list[str],
@@ -234,6 +257,13 @@ def fit(
         note = (f"column {name!r} has a different value in every row (an ID?): the one-hot encoder keeps only "
                 f"values seen {ONE_HOT_MIN_FREQUENCY}+ times, so the model learns nothing from it; drop it from the "
                 "training table")
+        warnings.warn(note, UserWarning, stacklevel=2)
+        notes.append(f"{note} ({len(data)} rows)")
+    for name, example in comma_number_columns(data, categorical).items():
+        # the same text for any row count, as the ID note
+        note = (f"column {name!r} is text whose every value is a number written with a decimal comma "
+                f"({example!r}): trained as categories, not as numbers; write the table with '.' decimals (or "
+                "as Parquet), or drop the column if it is meant as text")
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
     empty = [name for name in numeric + categorical if data[name].isna().all()]
@@ -455,4 +485,4 @@ def run(frame: pd.DataFrame, cfg: TrainingConfig, *, target: str, time_column: s
 
 
 __all__ = ["TrainResult", "run", "build_pipeline", "fit", "split_features", "stratify_problem", "id_columns",
-           "check_serialisable", "ESTIMATORS"]
+           "comma_number_columns", "check_serialisable", "ESTIMATORS"]

@@ -273,6 +273,8 @@ def summarize_ct_run(run) -> list[str]:
             lines.append(f"          report: {report}")
     if run.task("train-model"):
         lines.append(f"train     MLflow run {run.output('train-model', 'run_id', '')}")
+        model = run.output("train-model", "model") or {}
+        lines += [f"          note: {note}" for note in (model.get("metadata") or {}).get("notes") or []]
     ev = run.task("evaluate-model")
     if ev:
         verdict = "APPROVED" if ev.get("approved") else "REJECTED"

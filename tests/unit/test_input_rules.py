@@ -182,3 +182,26 @@ def test_an_id_column_warns_only_from_the_minimum_rows_on_and_is_noted_in_the_me
         for rows in (len(big), len(big) - 1):
             fit(big.iloc[:rows], target="default", estimator="logistic_regression")
     assert len({str(w.message) for w in caught if "an ID?" in str(w.message)}) == 1
+
+
+def test_numbers_written_with_a_decimal_comma_are_noted_not_trained_silently_as_categories():
+    """A spreadsheet export of '70,41' (quoted in a comma CSV) is a text column: it trained as
+    3,000 categories with no word. It is noted (warning, model metadata); a code list such as
+    '1,2' / '2,3' (few values) and text with a comma are not."""
+    from ctloop.components.train.core import COMMA_NUMBER_MIN_DISTINCT, fit
+
+    frame = _frame(400)
+    frame["income"] = [f"{v:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".") for v in
+                       frame["income"] * 40]  # 12.345,67
+    frame["codes"] = [f"{i % 3},{i % 2}" for i in range(len(frame))]
+    frame["city"] = [f"Town {i % 30}, North" for i in range(len(frame))]
+    with pytest.warns(UserWarning, match=r"column 'income' is text whose every value is a number written with a "
+                                         r"decimal comma \('\d{1,3}(\.\d{3})*,\d\d'\)"):
+        result = fit(frame, target="default", estimator="logistic_regression")
+    noted = [n for n in result.meta["notes"] if "decimal comma" in n]
+    assert len(noted) == 1 and "'income'" in noted[0]
+    few = frame.assign(income=[f"{i % (COMMA_NUMBER_MIN_DISTINCT - 1)},5" for i in range(len(frame))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        assert not any("decimal comma" in n for n in fit(few, target="default",
+                                                         estimator="logistic_regression").meta["notes"])

@@ -40,3 +40,15 @@ def test_a_rollback_and_steps_that_did_not_run():
         "rollback  traffic back on version 1, durably (its storageUri in the spec)",
     ]
     assert summarize_rollout(run_with()) == []
+
+
+def test_training_notes_are_shown_under_the_train_line():
+    """What training noticed about the data (an ID column, numbers written with a decimal comma)
+    was a warning in the task's log and a field of the model's metadata: the summary shows it."""
+    from ctloop.local import summarize_ct_run
+
+    note = "column 'income' is text whose every value is a number written with a decimal comma ('70,41'): …"
+    run = run_with(**{"train-model": {"run_id": "abc123", "model": {"uri": "m", "metadata": {"notes": [note]}}}})
+    assert summarize_ct_run(run) == ["train     MLflow run abc123", f"          note: {note}"]
+    quiet = run_with(**{"train-model": {"run_id": "abc123", "model": {"uri": "m", "metadata": {}}}})
+    assert summarize_ct_run(quiet) == ["train     MLflow run abc123"]
