@@ -450,6 +450,8 @@ def _conform(values: pa.Array | pa.ChunkedArray, wanted: str) -> tuple[pa.Array,
 
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
+    if pa.types.is_dictionary(values.type):  # Spark's and pandas' category text: its values, not codes
+        values = values.dictionary_decode()
     kind = values.type
     numeric = pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
     if wanted == "double" and (numeric or pa.types.is_null(kind)):
@@ -462,7 +464,8 @@ def _conform(values: pa.Array | pa.ChunkedArray, wanted: str) -> tuple[pa.Array,
     python = values.to_pylist()
     if wanted == "string":  # a number or a flag in a text column: its JSON text, as the sink writes it
         return pa.array([None if v is None or (isinstance(v, float) and not math.isfinite(v))
-                         else orjson.dumps(v, default=str).decode() for v in python], pa.string()), None
+                         else v if isinstance(v, str) else orjson.dumps(v, default=str).decode()
+                         for v in python], pa.string()), None
     arrow = pa.float64() if wanted == "double" else pa.bool_()
     return pa.nulls(len(python), arrow), python
 
