@@ -428,6 +428,20 @@ def test_decisions_from_run_details():
         "failed: train-model",
     ]
     assert decisions_from_tasks([]) == []
+    assert decisions_from_tasks([("canary-held", "SUCCEEDED")]) == ["canary held (changed by hand during the analysis)"]
+
+
+def test_every_named_branch_of_the_pipelines_shows_a_decision():
+    """A branch added to a pipeline (canary-held) without a DECISION_TASKS entry ran unseen by
+    ``ctloop runs``; loops and the exit handler are no decisions."""
+    import re
+
+    from ctloop.ops.platform import DECISION_TASKS, STRUCTURAL_BRANCHES
+
+    names = {name for path in (REPO / "pipelines").glob("*.py")
+             for name in re.findall(r"dsl\.(?:If|Elif|Else)\(.*?name=\"([^\"]+)\"", path.read_text())}
+    assert {"canary-held", "canary-failed", "retrain"} <= names
+    assert names - STRUCTURAL_BRANCHES <= set(DECISION_TASKS), sorted(names - STRUCTURAL_BRANCHES - set(DECISION_TASKS))
 
 
 def test_runs_lists_state_and_decisions(kfp, capsys):

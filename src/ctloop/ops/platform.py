@@ -91,7 +91,11 @@ DECISION_TASKS = {
     "canary-held": "canary held (changed by hand during the analysis)",
     "auto-promote": "promoted (registry)",
     "registered-only": "registered, not promoted",
+    "no-retrain": "no retraining rule fired",
+    "manual-rollback": "rolled back by hand (rollout action=rollback)",
 }
+# Branches that only lead to others' decisions (canary-passed/failed/held follow "rollout").
+STRUCTURAL_BRANCHES = frozenset({"rollout", "deploy", "serving-valid"})
 
 
 def content_hash(path: str | Path) -> str:
