@@ -276,3 +276,38 @@ def test_a_correction_wins_over_a_label_an_older_ctloop_stored(tmp_path, legacy)
     frame = label_store.read_labels(str(store))
     _, latest, _ = label_join.latest_labels(frame)
     assert latest.set_index(latest.columns[0]).loc["a", "label"] == 0
+
+
+@pytest.mark.parametrize(("times", "row"), [
+    (["1700000000"], 1),  # epoch seconds: read as nanoseconds, 1970-01-01T00:00:01.7
+    (["1733300000000", "1733300060000"], 1),  # epoch milliseconds
+    (["04/12/2026 10:00", "13/04/2026 10:00"], 1),  # month first, then day first, in one file
+    (["2026-01-01T00:00:00Z", "13/04/2026"], 2),
+])
+def test_a_label_time_that_is_not_iso_8601_is_refused_naming_its_row(tmp_path, capsys, times, row):
+    """Before: ``pd.to_datetime(format="mixed")`` took the first three files and guessed (epoch
+    seconds became times in 1970; which label wins was decided by a guess of the day's position)."""
+    src = tmp_path / "labels.csv"
+    src.write_text("request_id,label,label_time\n" + "".join(f"r{i},1,{t}\n" for i, t in enumerate(times)))
+    store = tmp_path / "s"
+    assert main(["labels", "ingest", "--labels", str(src), "--store", str(store)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'label_time'" in err and f"row {row}:" in err, err
+    assert repr(times[row - 1]) in err
+    assert not store.exists()
+
+
+def test_a_numeric_or_epoch_label_time_column_from_parquet_is_refused_and_timestamps_are_kept(tmp_path, capsys):
+    src = tmp_path / "labels.parquet"
+    pd.DataFrame({"request_id": ["a", "b"], "label": [1, 0], "label_time": [1_700_000_000, 1_700_000_060]}).to_parquet(src)
+    assert main(["labels", "ingest", "--labels", str(src), "--store", str(tmp_path / "s")]) == 2
+    assert "'label_time'" in capsys.readouterr().err and not (tmp_path / "s").exists()
+    stamps = pd.to_datetime(["2026-01-06T10:00:00Z", "2026-01-06T11:00:00+01:00"], utc=True)
+    pd.DataFrame({"request_id": ["a", "b"], "label": [1, 0], "label_time": stamps}).to_parquet(src)
+    assert main(["labels", "ingest", "--labels", str(src), "--store", str(tmp_path / "s")]) == 0
+    src = tmp_path / "labels.csv"
+    src.write_text("request_id,label,label_time\nc,1,2026-01-06 12:00\nd,0, 2026-01-06T13:00:00+01:00 \n")
+    assert main(["labels", "ingest", "--labels", str(src), "--store", str(tmp_path / "s")]) == 0
+    assert label_store.read_labels(str(tmp_path / "s"))["label_time"].tolist() == [
+        "2026-01-06T10:00:00+00:00", "2026-01-06T10:00:00+00:00", "2026-01-06T12:00:00+00:00",
+        "2026-01-06T12:00:00+00:00"]

@@ -64,6 +64,30 @@ def normalise_keys(values: pd.Series) -> pd.Series:
     return pd.Series([one(v) for v in s], index=s.index, dtype="string")
 
 
+def label_times(values: pd.Series) -> pd.Series:
+    """``label_time`` as UTC timestamps: ISO 8601 text only (no offset means UTC) or a timestamp
+    column (Parquet). Anything else is refused naming its first row (1 = the first data row) and
+    value, never guessed: epoch numbers (pandas reads ``1700000000`` as nanoseconds, 1970) and
+    ``04/12/2026`` (month or day first, decided value by value) would decide which label wins."""
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(values):
+        times = pd.to_datetime(values, utc=True)
+    else:
+        text = values.map(lambda v: v.strip() if isinstance(v, str) else v)
+        is_text = text.map(lambda v: isinstance(v, str))
+        times = pd.to_datetime(text.where(is_text), utc=True, format="ISO8601", errors="coerce")
+        times[~is_text.to_numpy()] = pd.NaT
+    bad = times.isna().to_numpy()
+    if bad.any():
+        row = int(bad.argmax())
+        first = values.iloc[row]
+        shown = "an empty value" if first is None or first is pd.NA or first != first else repr(str(first))
+        raise DataValidationError([(LABEL_TIME, "iso_8601", int(bad.sum()), (
+            f"label_time must be an ISO 8601 time, e.g. 2026-01-06T10:00:00Z; row {row + 1}: {shown}"))])
+    return times
+
+
 def detect_key(labels: pd.DataFrame) -> str:
     """The key column of a label frame: the one column besides ``instance``/``label``/``label_time``."""
     keys = [c for c in labels.columns if c not in (*LABEL_COLUMNS, INSTANCE)]
@@ -90,8 +114,8 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     Columns: ``key`` (required, no missing values), ``label`` (required: the class as the
     model was trained with — ``0``/``1``, ``2``, or text such as ``approved`` — or the target
     value for a regressor), optional ``instance`` (index of the instance within a batched
-    request) and ``label_time`` (ISO 8601; default: now). A label column holding any text is
-    stored as text.
+    request) and ``label_time`` (ISO 8601 or a timestamp column, :func:`label_times`; default:
+    now). A label column holding any text is stored as text.
     """
     import pandas as pd
 
@@ -135,14 +159,8 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     if violations:
         raise DataValidationError(violations)
     out["label"] = values.astype(float) if pd.api.types.is_numeric_dtype(values) else values.astype(str)
-    if "label_time" in frame.columns:
-        times = pd.to_datetime(frame["label_time"], utc=True, format="mixed", errors="coerce")
-        if int(times.isna().sum()):
-            first = frame["label_time"][times.isna().to_numpy()].iloc[0]
-            raise DataValidationError([("label_time", "datetime", int(times.isna().sum()),
-                                        f"label_time must be an ISO 8601 time, e.g. 2026-01-06T10:00:00Z, not "
-                                        f"{first!r}")])
-        out["label_time"] = times.map(lambda t: t.isoformat())
+    if LABEL_TIME in frame.columns:
+        out[LABEL_TIME] = label_times(frame[LABEL_TIME]).map(lambda t: t.isoformat())
     else:
         out["label_time"] = pd.Timestamp.now("UTC").isoformat()
     root = store_root.rstrip("/")
@@ -186,5 +204,5 @@ def read_labels(store_root: str) -> pd.DataFrame:
 
 
 
-__all__ = ["LABEL_COLUMNS", "STORE_MANIFEST", "normalise_keys", "detect_key", "store_key", "ingest_labels",
+__all__ = ["LABEL_COLUMNS", "STORE_MANIFEST", "normalise_keys", "label_times", "detect_key", "store_key", "ingest_labels",
            "read_labels", "label_files", "ingest_order"]
