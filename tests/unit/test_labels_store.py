@@ -311,3 +311,40 @@ def test_a_numeric_or_epoch_label_time_column_from_parquet_is_refused_and_timest
     assert label_store.read_labels(str(tmp_path / "s"))["label_time"].tolist() == [
         "2026-01-06T10:00:00+00:00", "2026-01-06T10:00:00+00:00", "2026-01-06T12:00:00+00:00",
         "2026-01-06T12:00:00+00:00"]
+
+
+def test_numeric_keys_become_their_exact_decimal_text():
+    """Before: a uint64 column raised 'cannot safely cast non-equivalent uint64 to int64', and float
+    keys from 2**63 up all became '-9223372036854775808' (distinct keys, one text)."""
+    big = pd.Series([2**64 - 1, 2**63, 5], dtype="uint64")
+    assert label_store.normalise_keys(big).tolist() == ["18446744073709551615", "9223372036854775808", "5"]
+    floats = pd.Series([1e19, 2.0**63, -(2.0**64), 1001.0, 1.5, float("nan")])
+    assert label_store.normalise_keys(floats).tolist()[:5] == [
+        "10000000000000000000", "9223372036854775808", "-18446744073709551616", "1001", "1.5"]
+    assert pd.isna(label_store.normalise_keys(floats).iloc[5])
+    assert label_store.normalise_keys(pd.Series([1e19, 2.0**64])).tolist() == [
+        "10000000000000000000", "18446744073709551616"]  # every key beyond int64
+
+
+def test_uint64_parquet_keys_join_the_logs_text_keys_and_floats_beyond_2_53_are_refused(tmp_path, capsys):
+    src, store = tmp_path / "labels.parquet", tmp_path / "store"
+    pd.DataFrame({"meta_x_order_id": pd.Series([2**64 - 1, 2**63], dtype="uint64"), "label": [1, 0],
+                  "label_time": "2026-01-06T10:00:00Z"}).to_parquet(src)
+    args = ["labels", "ingest", "--labels", str(src), "--store", str(store), "--key", "meta_x_order_id"]
+    assert main(args) == 0
+    # the sink writes a metadata header's value as its text (events.metadata_columns)
+    logs = pd.DataFrame({"request_id": ["a", "b"], "instance": 0, "has_response": True, "prediction_1": [0.2, 0.7],
+                         "meta_x_order_id": ["9223372036854775808", "18446744073709551615"]})
+    for joined in (label_join.join_labels(logs, label_store.read_labels(str(store))),
+                   label_join.join_store(logs, str(store))):
+        assert joined.frame.set_index("request_id")["label"].to_dict() == {"a": 0.0, "b": 1.0}
+    capsys.readouterr()
+    pd.DataFrame({"meta_x_order_id": [1001.0, 1e19, 2.0**63], "label": [1, 0, 1]}).to_parquet(src)
+    before = sorted(p.name for p in (store / "labels").iterdir())
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'meta_x_order_id'" in err and "1e+19" in err and "2**53" in err, err
+    assert sorted(p.name for p in (store / "labels").iterdir()) == before
+    pd.DataFrame({"meta_x_order_id": [1001.0, 2.0**53], "label": [1, 0]}).to_parquet(src)
+    assert main(args) == 0
+    assert label_store.read_labels(str(store))["meta_x_order_id"].tolist()[-2:] == ["1001", "9007199254740992"]
