@@ -284,6 +284,25 @@ def test_labels_for_keys_the_log_never_saw_join_nothing_instead_of_a_keyerror(tm
     assert result.describe().startswith("0 labelled rows")
 
 
+def test_when_no_label_matches_a_logged_key_the_join_shows_one_key_of_each_side(tmp_path):
+    """Before: only "0 labelled rows (key request_id)": nothing said the store held labels whose
+    keys are written otherwise (case, a prefix) than the logged ones."""
+    logs = traffic(n=20)
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"request_id": ["Q7", "Q3", "Q-VERY-LONG-REQUEST-ID-0123456789"], "label": [0, 1, 1]}).to_csv(
+        labels, index=False)
+    ingest_labels(str(labels), str(tmp_path / "store"))
+    old, new = join_labels(logs, read_labels(str(tmp_path / "store"))), join_store(logs, str(tmp_path / "store"))
+    for result in (old, new):
+        assert len(result.frame) == 0 and not result.problem
+        assert result.describe() == ("0 labelled rows (key request_id); 3 labelled keys in the store, none matched "
+                                     "a logged request_id: e.g. logged 'b0' vs stored 'Q-VERY-LONG-REQUEST…'")
+    assert new.notes == old.notes
+    (tmp_path / "more.csv").write_text("request_id,label\nq5,1\n")  # one key matches: no hint
+    ingest_labels(str(tmp_path / "more.csv"), str(tmp_path / "store"))
+    assert join_store(logs, str(tmp_path / "store")).describe() == "1 labelled rows (key request_id)"
+
+
 def test_a_blue_green_quality_check_reads_the_stable_models_traffic_from_before_the_switch(tmp_path, monkeypatch):
     """After a blue-green switch the stable model serves nothing: reading the log only from the
     analysis' start, every quality check found 0 stable rows and every blue-green release with
@@ -306,3 +325,12 @@ def test_a_blue_green_quality_check_reads_the_stable_models_traffic_from_before_
     assert not ok and measured["stable_rows"] < 50 and "too little logged traffic" in why, why
     ok, why, measured = verdicts["blue-green"]
     assert ok and measured["stable_rows"] >= 50 and measured["canary_rows"] >= 50, why
+
+
+def test_labels_of_batched_requests_only_are_no_unmatched_keys(tmp_path):
+    logs = traffic(n=20)
+    (tmp_path / "b.csv").write_text("request_id,label\nb1,1\n")
+    ingest_labels(str(tmp_path / "b.csv"), str(tmp_path / "store"))
+    old, new = join_labels(logs, read_labels(str(tmp_path / "store"))), join_store(logs, str(tmp_path / "store"))
+    assert old.describe() == new.describe() == (
+        "0 labelled rows (key request_id); 3 rows of batched requests skipped (their labels have no instance)")

@@ -46,7 +46,21 @@ class JoinResult:
             parts.append(f"{self.skipped_batched} rows of batched requests skipped (their labels have no instance)")
         if self.problem:
             parts.append(self.problem)
-        return "; ".join(parts)
+        return "; ".join([*parts, *self.notes])
+
+
+def _shown(key: str, width: int = 20) -> str:
+    """A key quoted for a message, cut to ``width`` characters."""
+    return repr(key if len(key) <= width else key[:width - 1] + "…")
+
+
+def unmatched_note(key: str, labelled_keys: int, stored: str | None, logged: str | None) -> str:
+    """What the join says when no labelled key is a logged one: how many keys the store has, one
+    of each side (the smallest; keys are compared as text, so case, prefixes and padding count)."""
+    note = f"{labelled_keys} labelled keys in the store, none matched a logged {key}"
+    if stored is not None and logged is not None:
+        note += f": e.g. logged {_shown(logged)} vs stored {_shown(stored)}"
+    return note
 
 
 _PLAIN = "_ctloop_plain"  # a latest label that has no instance (stores mixing labels with and without one)
@@ -71,6 +85,7 @@ class LabelIndex:
     id2: np.ndarray
     label: pd.Series  # the latest label of each entry (category for text labels), aligned with id1
     hashes: np.ndarray  # uint64, sorted, unique: the first hash of every labelled key
+    example: str | None = None  # the smallest labelled key (what a join that matched no key shows)
     # labels with an instance and without: per entry, whether its latest label has none (it is then
     # the entry of instance 0, and joins a single-instance request only); None for other stores
     plain: np.ndarray | None = None
@@ -169,9 +184,13 @@ def index_parts(key: str, parts, rows: int | None = None) -> LabelIndex:
     from ctloop.inference_log.reader import utc_times
 
     columns = _Columns(rows or 0)
+    example = None
     for part in parts:
         keys = normalise_keys(part[key])
         valid = keys.notna().to_numpy()
+        if valid.any():
+            least = keys[valid].min()
+            example = least if example is None else min(example, least)
         h1, h2 = key_pairs(keys[valid])
         inst = (pd.to_numeric(part[INSTANCE], errors="coerce").to_numpy(dtype=np.float32)[valid]
                 if INSTANCE in part.columns else None)
@@ -211,7 +230,7 @@ def index_parts(key: str, parts, rows: int | None = None) -> LabelIndex:
     if not by_instance:  # the entries are the keys: their first hashes, sorted, made unique
         new_key = np.r_[True, id1[1:] != id1[:-1]] if len(id1) else np.zeros(0, dtype=bool)
         keys = id1 if new_key.all() else id1[new_key]  # the same array when every key is one entry
-    return LabelIndex(key, by_instance, id1, id2, latest, keys, plain)
+    return LabelIndex(key, by_instance, id1, id2, latest, keys, example, plain)
 
 
 class _Columns:
@@ -423,6 +442,9 @@ def join_served(ok: pd.DataFrame, key: str, latest: pd.DataFrame, by_instance: b
         return result
     data = ok.copy()
     data["_key"] = normalise_keys(data[key])
+    if len(latest) and not data["_key"].isin(latest["_key"]).any():
+        result.notes.append(unmatched_note(key, int(latest["_key"].nunique()), latest["_key"].min(),
+                                           _smallest(data["_key"])))
     on = ["_key", INSTANCE] if by_instance else ["_key"]
     mixed = _PLAIN in latest.columns
     batched = None
@@ -449,6 +471,12 @@ def join_served(ok: pd.DataFrame, key: str, latest: pd.DataFrame, by_instance: b
     result.frame = joined.drop(columns=["_key"])
     result.by_instance = bool(by_instance)
     return result
+
+
+def _smallest(keys: pd.Series) -> str | None:
+    """The smallest of normalised keys, ``None`` when every one is missing."""
+    keys = keys.dropna()
+    return str(keys.min()) if len(keys) else None
 
 
 def _instance_numbers(data: pd.DataFrame) -> pd.Series:
@@ -699,6 +727,9 @@ def join_index(logs: pd.DataFrame, index: LabelIndex | None) -> JoinResult:
         return join_served(ok, index.key, pd.DataFrame(), index.by_instance, **facts)
     rows = candidate_rows(ok.assign(**{_POSITION: np.arange(len(ok))}), index, [_POSITION])
     result = join_candidates(rows, index, **facts)
+    if not len(rows):  # no logged key has a label
+        result.notes.append(unmatched_note(index.key, len(index.hashes), index.example,
+                                           _smallest(normalise_keys(ok[index.key]))))
     # no candidate row (no logged key has a label): the result's frame is the empty label column only
     at = result.frame[_POSITION].to_numpy() if _POSITION in result.frame.columns else np.zeros(0, dtype=np.int64)
     frame = ok.drop(columns=[LABEL], errors="ignore").iloc[at].reset_index(drop=True)
