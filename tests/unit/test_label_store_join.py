@@ -26,7 +26,7 @@ from ctloop.serving import analysis, release
 ISVC = "credit"
 T0 = pd.Timestamp("2026-02-01T10:00:00Z")  # the canary starts
 T1 = T0 + pd.Timedelta("20min")  # the step is judged
-STORES = ("relabelled", "instances", "business_key", "text_labels")
+STORES = ("relabelled", "instances", "business_key", "text_labels", "mixed")
 
 
 def traffic(seed: int = 0, n: int = 240) -> pd.DataFrame:
@@ -60,7 +60,9 @@ def write_log(root, frame: pd.DataFrame) -> None:
 def fill_store(tmp_path, frame: pd.DataFrame, kind: str, seed: int = 1) -> str:
     """A label store written by ``ingest_labels`` in three batches: most keys' labels; later labels
     of every 5th key (flipped) and labels of keys never logged; then, ingested last but dated
-    earlier, stale labels of every 7th key (they must lose)."""
+    earlier, stale labels of every 7th key (they must lose). ``mixed``: those without an instance,
+    then a file with instances: labels of three of the four batched requests, and later labels of
+    a few single-instance requests (instance 0, flipped: they win)."""
     rng = np.random.default_rng(seed)
     key = "meta_x_order_id" if kind == "business_key" else "request_id"
     rows = frame.drop_duplicates([key, "instance"] if kind == "instances" else [key])
@@ -79,6 +81,12 @@ def fill_store(tmp_path, frame: pd.DataFrame, kind: str, seed: int = 1) -> str:
         src = tmp_path / f"{kind}-{n}.csv"
         part.to_csv(src, index=False)
         ingest_labels(str(src), root, key=key)
+    if kind == "mixed":
+        rows = frame[frame["request_id"].str.match(r"b[012]$") | frame["request_id"].isin(["q1", "q2", "q3"])]
+        late = pd.DataFrame({key: rows[key], "instance": rows["instance"], "label_time": "2026-02-01T14:00:00Z",
+                             "label": np.where(rows["request_id"].str.startswith("q"), 1 - rows["_y"], rows["_y"])})
+        late.to_csv(tmp_path / "mixed-3.csv", index=False)
+        ingest_labels(str(tmp_path / "mixed-3.csv"), root, key=key)
     return root
 
 
@@ -215,6 +223,29 @@ def test_the_realized_report_joins_the_store_index_with_the_frame_joins_result(t
     assert new.to_dict() == old.to_dict()
 
 
+def test_labels_without_an_instance_still_join_once_a_file_with_instances_was_ingested(tmp_path):
+    """Before: the first label file with an ``instance`` column made every label without one
+    vanish from the join (r1..r3 joined no more, with no note and no problem)."""
+    store = str(tmp_path / "store")
+    (tmp_path / "a.csv").write_text("request_id,label,label_time\nr1,1,2026-02-01T11:00:00Z\n"
+                                    "r2,0,2026-02-01T11:00:00Z\nr3,1,2026-02-01T11:00:00Z\nr5,1,2026-02-01T11:00:00Z\n")
+    (tmp_path / "b.csv").write_text("request_id,instance,label,label_time\nr9,0,0,2026-02-01T12:00:00Z\n"
+                                    "r9,1,1,2026-02-01T12:00:00Z\nr3,0,0,2026-02-01T12:00:00Z\n")
+    ingest_labels(str(tmp_path / "a.csv"), store)
+    ingest_labels(str(tmp_path / "b.csv"), store)
+    logs = pd.DataFrame({"request_id": ["r1", "r2", "r3", "r9", "r9", "r5", "r5"], "instance": [0, 0, 0, 0, 1, 0, 1],
+                         "prediction_1": 0.5, "has_request": True, "has_response": True})
+    old, new = join_labels(logs, read_labels(store)), join_store(logs, store)
+    for result in (old, new):
+        got = result.frame.set_index(["request_id", "instance"])["label"].sort_index()
+        # r3's later label with instance 0 replaces its earlier one; r5 is batched and its label has no instance
+        assert got.to_dict() == {("r1", 0): 1.0, ("r2", 0): 0.0, ("r3", 0): 0.0, ("r9", 0): 0.0, ("r9", 1): 1.0}
+        assert result.by_instance and result.skipped_batched == 2 and not result.problem
+        assert "2 rows of batched requests skipped" in result.describe()
+    pd.testing.assert_frame_equal(new.frame, old.frame)
+    assert (new.notes, new.describe()) == (old.notes, old.describe())
+
+
 def test_index_store_collects_garbage_per_batch_of_labels_not_per_file(tmp_path, monkeypatch):
     """A store of many small files (one per ``ingest_labels``): the index frees the indexed
     batches' text once per ``batch_rows`` labels read, not before every file's batch (a full
@@ -253,6 +284,25 @@ def test_labels_for_keys_the_log_never_saw_join_nothing_instead_of_a_keyerror(tm
     assert result.describe().startswith("0 labelled rows")
 
 
+def test_when_no_label_matches_a_logged_key_the_join_shows_one_key_of_each_side(tmp_path):
+    """Before: only "0 labelled rows (key request_id)": nothing said the store held labels whose
+    keys are written otherwise (case, a prefix) than the logged ones."""
+    logs = traffic(n=20)
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"request_id": ["Q7", "Q3", "Q-VERY-LONG-REQUEST-ID-0123456789"], "label": [0, 1, 1]}).to_csv(
+        labels, index=False)
+    ingest_labels(str(labels), str(tmp_path / "store"))
+    old, new = join_labels(logs, read_labels(str(tmp_path / "store"))), join_store(logs, str(tmp_path / "store"))
+    for result in (old, new):
+        assert len(result.frame) == 0 and not result.problem
+        assert result.describe() == ("0 labelled rows (key request_id); 3 labelled keys in the store, none matched "
+                                     "a logged request_id: e.g. logged 'b0' vs stored 'Q-VERY-LONG-REQUEST…'")
+    assert new.notes == old.notes
+    (tmp_path / "more.csv").write_text("request_id,label\nq5,1\n")  # one key matches: no hint
+    ingest_labels(str(tmp_path / "more.csv"), str(tmp_path / "store"))
+    assert join_store(logs, str(tmp_path / "store")).describe() == "1 labelled rows (key request_id)"
+
+
 def test_a_blue_green_quality_check_reads_the_stable_models_traffic_from_before_the_switch(tmp_path, monkeypatch):
     """After a blue-green switch the stable model serves nothing: reading the log only from the
     analysis' start, every quality check found 0 stable rows and every blue-green release with
@@ -275,3 +325,12 @@ def test_a_blue_green_quality_check_reads_the_stable_models_traffic_from_before_
     assert not ok and measured["stable_rows"] < 50 and "too little logged traffic" in why, why
     ok, why, measured = verdicts["blue-green"]
     assert ok and measured["stable_rows"] >= 50 and measured["canary_rows"] >= 50, why
+
+
+def test_labels_of_batched_requests_only_are_no_unmatched_keys(tmp_path):
+    logs = traffic(n=20)
+    (tmp_path / "b.csv").write_text("request_id,label\nb1,1\n")
+    ingest_labels(str(tmp_path / "b.csv"), str(tmp_path / "store"))
+    old, new = join_labels(logs, read_labels(str(tmp_path / "store"))), join_store(logs, str(tmp_path / "store"))
+    assert old.describe() == new.describe() == (
+        "0 labelled rows (key request_id); 3 rows of batched requests skipped (their labels have no instance)")

@@ -276,3 +276,75 @@ def test_a_correction_wins_over_a_label_an_older_ctloop_stored(tmp_path, legacy)
     frame = label_store.read_labels(str(store))
     _, latest, _ = label_join.latest_labels(frame)
     assert latest.set_index(latest.columns[0]).loc["a", "label"] == 0
+
+
+@pytest.mark.parametrize(("times", "row"), [
+    (["1700000000"], 1),  # epoch seconds: read as nanoseconds, 1970-01-01T00:00:01.7
+    (["1733300000000", "1733300060000"], 1),  # epoch milliseconds
+    (["04/12/2026 10:00", "13/04/2026 10:00"], 1),  # month first, then day first, in one file
+    (["2026-01-01T00:00:00Z", "13/04/2026"], 2),
+])
+def test_a_label_time_that_is_not_iso_8601_is_refused_naming_its_row(tmp_path, capsys, times, row):
+    """Before: ``pd.to_datetime(format="mixed")`` took the first three files and guessed (epoch
+    seconds became times in 1970; which label wins was decided by a guess of the day's position)."""
+    src = tmp_path / "labels.csv"
+    src.write_text("request_id,label,label_time\n" + "".join(f"r{i},1,{t}\n" for i, t in enumerate(times)))
+    store = tmp_path / "s"
+    assert main(["labels", "ingest", "--labels", str(src), "--store", str(store)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'label_time'" in err and f"row {row}:" in err, err
+    assert repr(times[row - 1]) in err
+    assert not store.exists()
+
+
+def test_a_numeric_or_epoch_label_time_column_from_parquet_is_refused_and_timestamps_are_kept(tmp_path, capsys):
+    src = tmp_path / "labels.parquet"
+    pd.DataFrame({"request_id": ["a", "b"], "label": [1, 0], "label_time": [1_700_000_000, 1_700_000_060]}).to_parquet(src)
+    assert main(["labels", "ingest", "--labels", str(src), "--store", str(tmp_path / "s")]) == 2
+    assert "'label_time'" in capsys.readouterr().err and not (tmp_path / "s").exists()
+    stamps = pd.to_datetime(["2026-01-06T10:00:00Z", "2026-01-06T11:00:00+01:00"], utc=True)
+    pd.DataFrame({"request_id": ["a", "b"], "label": [1, 0], "label_time": stamps}).to_parquet(src)
+    assert main(["labels", "ingest", "--labels", str(src), "--store", str(tmp_path / "s")]) == 0
+    src = tmp_path / "labels.csv"
+    src.write_text("request_id,label,label_time\nc,1,2026-01-06 12:00\nd,0, 2026-01-06T13:00:00+01:00 \n")
+    assert main(["labels", "ingest", "--labels", str(src), "--store", str(tmp_path / "s")]) == 0
+    assert label_store.read_labels(str(tmp_path / "s"))["label_time"].tolist() == [
+        "2026-01-06T10:00:00+00:00", "2026-01-06T10:00:00+00:00", "2026-01-06T12:00:00+00:00",
+        "2026-01-06T12:00:00+00:00"]
+
+
+def test_numeric_keys_become_their_exact_decimal_text():
+    """Before: a uint64 column raised 'cannot safely cast non-equivalent uint64 to int64', and float
+    keys from 2**63 up all became '-9223372036854775808' (distinct keys, one text)."""
+    big = pd.Series([2**64 - 1, 2**63, 5], dtype="uint64")
+    assert label_store.normalise_keys(big).tolist() == ["18446744073709551615", "9223372036854775808", "5"]
+    floats = pd.Series([1e19, 2.0**63, -(2.0**64), 1001.0, 1.5, float("nan")])
+    assert label_store.normalise_keys(floats).tolist()[:5] == [
+        "10000000000000000000", "9223372036854775808", "-18446744073709551616", "1001", "1.5"]
+    assert pd.isna(label_store.normalise_keys(floats).iloc[5])
+    assert label_store.normalise_keys(pd.Series([1e19, 2.0**64])).tolist() == [
+        "10000000000000000000", "18446744073709551616"]  # every key beyond int64
+
+
+def test_uint64_parquet_keys_join_the_logs_text_keys_and_floats_beyond_2_53_are_refused(tmp_path, capsys):
+    src, store = tmp_path / "labels.parquet", tmp_path / "store"
+    pd.DataFrame({"meta_x_order_id": pd.Series([2**64 - 1, 2**63], dtype="uint64"), "label": [1, 0],
+                  "label_time": "2026-01-06T10:00:00Z"}).to_parquet(src)
+    args = ["labels", "ingest", "--labels", str(src), "--store", str(store), "--key", "meta_x_order_id"]
+    assert main(args) == 0
+    # the sink writes a metadata header's value as its text (events.metadata_columns)
+    logs = pd.DataFrame({"request_id": ["a", "b"], "instance": 0, "has_response": True, "prediction_1": [0.2, 0.7],
+                         "meta_x_order_id": ["9223372036854775808", "18446744073709551615"]})
+    for joined in (label_join.join_labels(logs, label_store.read_labels(str(store))),
+                   label_join.join_store(logs, str(store))):
+        assert joined.frame.set_index("request_id")["label"].to_dict() == {"a": 0.0, "b": 1.0}
+    capsys.readouterr()
+    pd.DataFrame({"meta_x_order_id": [1001.0, 1e19, 2.0**63], "label": [1, 0, 1]}).to_parquet(src)
+    before = sorted(p.name for p in (store / "labels").iterdir())
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'meta_x_order_id'" in err and "1e+19" in err and "2**53" in err, err
+    assert sorted(p.name for p in (store / "labels").iterdir()) == before
+    pd.DataFrame({"meta_x_order_id": [1001.0, 2.0**53], "label": [1, 0]}).to_parquet(src)
+    assert main(args) == 0
+    assert label_store.read_labels(str(store))["meta_x_order_id"].tolist()[-2:] == ["1001", "9007199254740992"]

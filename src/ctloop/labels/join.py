@@ -5,7 +5,9 @@
 A label file with an ``instance`` column joins on ``(key, instance)``. Without it, a label can
 only mean a single-instance request: rows of multi-instance requests are **not** joined (one
 label is never copied onto every instance of a batch) and their count is reported
-(``JoinResult.skipped_batched``).
+(``JoinResult.skipped_batched``). A store may hold both kinds (files with the column and files
+without): a label without instance is then the label of ``(key, instance 0)`` that joins a
+single-instance request only (of it and a label with instance 0 the later wins).
 
 A later label for the same key (and instance) replaces an earlier one (by ``label_time``).
 Logged rows without a response (``has_response`` false) have no prediction and never join;
@@ -44,9 +46,24 @@ class JoinResult:
             parts.append(f"{self.skipped_batched} rows of batched requests skipped (their labels have no instance)")
         if self.problem:
             parts.append(self.problem)
-        return "; ".join(parts)
+        return "; ".join([*parts, *self.notes])
 
 
+def _shown(key: str, width: int = 20) -> str:
+    """A key quoted for a message, cut to ``width`` characters."""
+    return repr(key if len(key) <= width else key[:width - 1] + "…")
+
+
+def unmatched_note(key: str, labelled_keys: int, stored: str | None, logged: str | None) -> str:
+    """What the join says when no labelled key is a logged one: how many keys the store has, one
+    of each side (the smallest; keys are compared as text, so case, prefixes and padding count)."""
+    note = f"{labelled_keys} labelled keys in the store, none matched a logged {key}"
+    if stored is not None and logged is not None:
+        note += f": e.g. logged {_shown(logged)} vs stored {_shown(stored)}"
+    return note
+
+
+_PLAIN = "_ctloop_plain"  # a latest label that has no instance (stores mixing labels with and without one)
 HASH_KEYS = ("0123456789123456", "ctloop-labels-h2")  # pandas' default SipHash key, and a second one
 _GOLDEN = 0x9E3779B97F4A7C15
 
@@ -68,6 +85,10 @@ class LabelIndex:
     id2: np.ndarray
     label: pd.Series  # the latest label of each entry (category for text labels), aligned with id1
     hashes: np.ndarray  # uint64, sorted, unique: the first hash of every labelled key
+    example: str | None = None  # the smallest labelled key (what a join that matched no key shows)
+    # labels with an instance and without: per entry, whether its latest label has none (it is then
+    # the entry of instance 0, and joins a single-instance request only); None for other stores
+    plain: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.id1)
@@ -163,9 +184,13 @@ def index_parts(key: str, parts, rows: int | None = None) -> LabelIndex:
     from ctloop.inference_log.reader import utc_times
 
     columns = _Columns(rows or 0)
+    example = None
     for part in parts:
         keys = normalise_keys(part[key])
         valid = keys.notna().to_numpy()
+        if valid.any():
+            least = keys[valid].min()
+            example = least if example is None else min(example, least)
         h1, h2 = key_pairs(keys[valid])
         inst = (pd.to_numeric(part[INSTANCE], errors="coerce").to_numpy(dtype=np.float32)[valid]
                 if INSTANCE in part.columns else None)
@@ -174,15 +199,16 @@ def index_parts(key: str, parts, rows: int | None = None) -> LabelIndex:
         ns[stamp.isna().to_numpy()] = np.iinfo(np.int64).max  # sort_values puts a missing time last
         columns.add(h1, h2, inst, ns, part[LABEL].reset_index(drop=True)[valid])
     h1, h2, inst, stamp, label = columns.arrays()
-    by_instance = bool((~np.isnan(inst)).any())
+    missing = np.isnan(inst)
+    by_instance = bool((~missing).any())
+    plain = None
     if by_instance:
-        keep = ~np.isnan(inst)
-        if not keep.all():
-            h1, h2, inst, stamp, label = h1[keep], h2[keep], inst[keep], stamp[keep], label[keep]
-        del keep
+        if missing.any():  # a label without instance is the label of instance 0 of a single-instance request
+            plain = missing
+            inst[missing] = 0
         keys = np.unique(h1)
         h1, h2 = entry_ids(h1, h2, inst)
-    del inst
+    del inst, missing
     order = np.lexsort((stamp, h2, h1))  # stable: of equal times the later row wins, as before
     del stamp
     h1 = h1.take(order)
@@ -195,6 +221,8 @@ def index_parts(key: str, parts, rows: int | None = None) -> LabelIndex:
     else:
         latest = label.take(order[last])
         id1, id2 = h1[last], h2[last]
+    if plain is not None:
+        plain = plain.take(order[last])
     del h1, h2, label, order, last
     latest = pd.Series(latest) if not isinstance(latest, pd.Series) else latest.reset_index(drop=True)
     if latest.dtype == object:
@@ -202,7 +230,7 @@ def index_parts(key: str, parts, rows: int | None = None) -> LabelIndex:
     if not by_instance:  # the entries are the keys: their first hashes, sorted, made unique
         new_key = np.r_[True, id1[1:] != id1[:-1]] if len(id1) else np.zeros(0, dtype=bool)
         keys = id1 if new_key.all() else id1[new_key]  # the same array when every key is one entry
-    return LabelIndex(key, by_instance, id1, id2, latest, keys)
+    return LabelIndex(key, by_instance, id1, id2, latest, keys, example, plain)
 
 
 class _Columns:
@@ -367,10 +395,14 @@ def latest_labels(labels: pd.DataFrame) -> tuple[str, pd.DataFrame, bool]:
         lab = lab.drop(columns=[INSTANCE])
     on = ["_key", INSTANCE] if by_instance else ["_key"]
     lab = lab.rename(columns={key: "_key"}).dropna(subset=["_key"])
+    mixed = bool(by_instance and lab[INSTANCE].isna().any())
+    if mixed:  # a label without instance is the label of instance 0 of a single-instance request
+        lab[_PLAIN] = lab[INSTANCE].isna()
+        lab[INSTANCE] = lab[INSTANCE].fillna(0)
     if by_instance:
-        lab = lab.dropna(subset=[INSTANCE])
         lab[INSTANCE] = lab[INSTANCE].astype("int64")
-    latest = lab.sort_values("label_time", kind="stable").drop_duplicates(on, keep="last")[[*on, "label"]]
+    kept = [*on, "label", *([_PLAIN] if mixed else [])]
+    latest = lab.sort_values("label_time", kind="stable").drop_duplicates(on, keep="last")[kept]
     return key, latest.reset_index(drop=True), bool(by_instance)
 
 
@@ -401,6 +433,7 @@ def join_served(ok: pd.DataFrame, key: str, latest: pd.DataFrame, by_instance: b
                 served_rows: int, log_columns: list[str]) -> JoinResult:
     """:func:`join_labels` of served rows ``ok`` with :func:`latest_labels`; ``served_rows``,
     ``unserved`` and ``log_columns`` describe the whole log."""
+    import numpy as np
     import pandas as pd
 
     result = JoinResult(ok.iloc[:0].assign(label=pd.Series(dtype=float)), key=key, unserved=unserved)
@@ -409,18 +442,41 @@ def join_served(ok: pd.DataFrame, key: str, latest: pd.DataFrame, by_instance: b
         return result
     data = ok.copy()
     data["_key"] = normalise_keys(data[key])
+    if len(latest) and not data["_key"].isin(latest["_key"]).any():
+        result.notes.append(unmatched_note(key, int(latest["_key"].nunique()), latest["_key"].min(),
+                                           _smallest(data["_key"])))
     on = ["_key", INSTANCE] if by_instance else ["_key"]
-    if by_instance:
-        data[INSTANCE] = _instance_numbers(data)
-    if not by_instance and INSTANCE in data.columns and "request_id" in data.columns:
+    mixed = _PLAIN in latest.columns
+    batched = None
+    if (mixed or not by_instance) and INSTANCE in data.columns and "request_id" in data.columns:
         inst = pd.to_numeric(data[INSTANCE], errors="coerce").fillna(0)
         batched = (data.groupby("request_id")[INSTANCE].transform("nunique") > 1) | (inst > 0)
+    if by_instance:
+        data[INSTANCE] = _instance_numbers(data)
+    if batched is not None and not by_instance:
         result.skipped_batched = int(data.loc[batched, "_key"].isin(latest["_key"]).sum())
         data = data[~batched]
+    if mixed and batched is not None:
+        data = data.assign(_ctloop_row=np.arange(len(data)))
     joined = data.drop(columns=[c for c in ("label",) if c in data.columns]).merge(latest, on=on, how="inner")
+    if mixed and batched is not None:
+        # rows of a batched request whose key's latest label for instance 0 has no instance: that
+        # label is not theirs (never copied onto a batch), the rows with a label of their own join
+        at, plain, batch = joined.pop("_ctloop_row").to_numpy(), joined[_PLAIN].to_numpy(), batched.to_numpy()
+        skip = batch & data["_key"].isin(latest.loc[latest[_PLAIN], "_key"]).to_numpy()
+        result.skipped_batched = int(skip.sum() - skip[at[~plain]].sum())
+        joined = joined[~(plain & batch[at])].reset_index(drop=True)
+    if mixed:
+        joined = joined.drop(columns=[_PLAIN])
     result.frame = joined.drop(columns=["_key"])
     result.by_instance = bool(by_instance)
     return result
+
+
+def _smallest(keys: pd.Series) -> str | None:
+    """The smallest of normalised keys, ``None`` when every one is missing."""
+    keys = keys.dropna()
+    return str(keys.min()) if len(keys) else None
 
 
 def _instance_numbers(data: pd.DataFrame) -> pd.Series:
@@ -520,7 +576,7 @@ def join_candidate_parts(parts: list[pd.DataFrame], index: LabelIndex, *, unserv
     if not live:
         return result
     has_instance = any(INSTANCE in parts[i].columns for i in live)
-    batches = not index.by_instance and has_instance and REQUEST_ID in log_columns
+    batches = (not index.by_instance or index.plain is not None) and has_instance and REQUEST_ID in log_columns
     odd = _odd_requests([parts[i] for i in live]) if batches else None
     joined = []
     for n, i in enumerate(live):
@@ -597,6 +653,10 @@ def _join_part(rows: pd.DataFrame, index: LabelIndex, has_instance: bool,
         found = index.find(*entry_ids(h1, h2, number))
     else:
         found = index.find(h1, h2)
+    # the store mixes labels with and without instance: does each row's key have a latest label for
+    # instance 0 without instance (the rows of a batched request do not join it, see join_served)
+    first = None if index.plain is None or odd is None else index.find(*entry_ids(
+        h1, h2, np.zeros(len(rows), dtype=np.int64)))
     del h1, h2
     keep = found >= 0
     skipped = 0
@@ -609,8 +669,15 @@ def _join_part(rows: pd.DataFrame, index: LabelIndex, has_instance: bool,
             g1, g2 = _groups(rows)
             per_request[(g1 == 0) & (g2 == 0)] = 0
         batched = (per_request > 1) | (np.nan_to_num(inst, nan=0.0) > 0)
-        skipped = int((batched & keep).sum())
-        keep &= ~batched
+        if first is None:
+            skipped = int((batched & keep).sum())
+            keep &= ~batched
+        else:
+            plain = np.zeros(len(rows), dtype=bool)
+            plain[keep] = index.plain[found[keep]]
+            skip = batched & (first >= 0) & index.plain[np.maximum(first, 0)]
+            skipped = int((skip & ~(keep & ~plain)).sum())
+            keep &= ~(batched & plain)
     drop = [c for c in ("_h1", "_h2", "_r1", "_r2", INSTANCE) if c in rows.columns]
     if keep.all():  # no copy of the rows: a shallow frame without the join's columns
         frame = rows.copy(deep=False)
@@ -660,6 +727,9 @@ def join_index(logs: pd.DataFrame, index: LabelIndex | None) -> JoinResult:
         return join_served(ok, index.key, pd.DataFrame(), index.by_instance, **facts)
     rows = candidate_rows(ok.assign(**{_POSITION: np.arange(len(ok))}), index, [_POSITION])
     result = join_candidates(rows, index, **facts)
+    if not len(rows):  # no logged key has a label
+        result.notes.append(unmatched_note(index.key, len(index.hashes), index.example,
+                                           _smallest(normalise_keys(ok[index.key]))))
     # no candidate row (no logged key has a label): the result's frame is the empty label column only
     at = result.frame[_POSITION].to_numpy() if _POSITION in result.frame.columns else np.zeros(0, dtype=np.int64)
     frame = ok.drop(columns=[LABEL], errors="ignore").iloc[at].reset_index(drop=True)

@@ -9,7 +9,8 @@ keeps its name: ``request_id`` (KServe's ``ce-id``) or a business key carried in
 it in ``<store>/labels/_ctloop_labels.json`` and an ingest with another key is refused (use one
 store per key). Keys are always **strings** on both sides of the join: a key read from CSV is read
 as text (``00123`` stays ``00123``), a numeric key from Parquet becomes its decimal text (``1001``,
-never ``1001.0``), so labels join ``meta_*`` columns (strings) whatever the file format.
+never ``1001.0``; uint64 keys every digit; float keys beyond 2**53, which may have been rounded,
+are refused), so labels join ``meta_*`` columns (strings) whatever the file format.
 """
 
 from __future__ import annotations
@@ -31,20 +32,26 @@ STORE_MANIFEST = "_ctloop_labels.json"
 
 
 def normalise_keys(values: pd.Series) -> pd.Series:
-    """Join keys as text: ``1001``, ``1001.0`` and ``"1001"`` all become ``"1001"``; surrounding
-    spaces are dropped; missing values stay missing (they never match). Vectorised for the
+    """Join keys as text: ``1001``, ``1001.0`` and ``"1001"`` all become ``"1001"`` (every integer,
+    uint64 and whole floats beyond int64 too, exactly as its decimal digits); surrounding spaces are dropped; missing values stay missing (they never match). Vectorised for the
     common column types (one type per column), value by value for mixed columns."""
     import pandas as pd
 
     s = pd.Series(values)
     if pd.api.types.is_bool_dtype(s):
         return s.map({True: "true", False: "false"}).astype("string")
+    if pd.api.types.is_unsigned_integer_dtype(s):  # uint64 beyond int64: every digit kept
+        return s.astype("UInt64").astype("string")
     if pd.api.types.is_integer_dtype(s):
         return s.astype("Int64").astype("string")
     if pd.api.types.is_float_dtype(s):
         integral = s.notna() & (s % 1 == 0)
         out = s.astype("string")
-        out[integral] = s[integral].astype("int64").astype("string")
+        small = integral & (s.abs() < 2.0**63)
+        out[small] = s[small].astype("int64").astype("string")
+        big = integral & ~small  # whole floats from 2**63 up: the integer they hold exactly, no overflow
+        if big.any():
+            out[big] = s[big].map(lambda v: str(int(v))).astype("string")
         return out
     if pd.api.types.is_string_dtype(s) and s.map(lambda v: isinstance(v, str) or v is None or v is pd.NA
                                                   or (isinstance(v, float) and v != v)).all():
@@ -62,6 +69,39 @@ def normalise_keys(values: pd.Series) -> pd.Series:
         return str(v).strip()
 
     return pd.Series([one(v) for v in s], index=s.index, dtype="string")
+
+
+def _inexact_keys(values: pd.Series) -> pd.Series:
+    """The float keys beyond 2**53 (a float cannot tell such integers apart: 2**53 + 1 reads as
+    2**53), each as written."""
+    import pandas as pd
+
+    floats = values.map(lambda v: isinstance(v, float) and abs(v) > 2.0**53 and v == v)
+    return values[floats.astype(bool)] if len(values) else pd.Series(dtype=object)
+
+
+def label_times(values: pd.Series) -> pd.Series:
+    """``label_time`` as UTC timestamps: ISO 8601 text only (no offset means UTC) or a timestamp
+    column (Parquet). Anything else is refused naming its first row (1 = the first data row) and
+    value, never guessed: epoch numbers (pandas reads ``1700000000`` as nanoseconds, 1970) and
+    ``04/12/2026`` (month or day first, decided value by value) would decide which label wins."""
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(values):
+        times = pd.to_datetime(values, utc=True)
+    else:
+        text = values.map(lambda v: v.strip() if isinstance(v, str) else v)
+        is_text = text.map(lambda v: isinstance(v, str))
+        times = pd.to_datetime(text.where(is_text), utc=True, format="ISO8601", errors="coerce")
+        times[~is_text.to_numpy()] = pd.NaT
+    bad = times.isna().to_numpy()
+    if bad.any():
+        row = int(bad.argmax())
+        first = values.iloc[row]
+        shown = "an empty value" if first is None or first is pd.NA or first != first else repr(str(first))
+        raise DataValidationError([(LABEL_TIME, "iso_8601", int(bad.sum()), (
+            f"label_time must be an ISO 8601 time, e.g. 2026-01-06T10:00:00Z; row {row + 1}: {shown}"))])
+    return times
 
 
 def detect_key(labels: pd.DataFrame) -> str:
@@ -90,8 +130,8 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     Columns: ``key`` (required, no missing values), ``label`` (required: the class as the
     model was trained with — ``0``/``1``, ``2``, or text such as ``approved`` — or the target
     value for a regressor), optional ``instance`` (index of the instance within a batched
-    request) and ``label_time`` (ISO 8601; default: now). A label column holding any text is
-    stored as text.
+    request) and ``label_time`` (ISO 8601 or a timestamp column, :func:`label_times`; default:
+    now). A label column holding any text is stored as text.
     """
     import pandas as pd
 
@@ -109,6 +149,11 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
             raise DataValidationError([(col, "required", len(frame), f"column is missing from {source_uri} "
                                         f"(columns: {', '.join(map(str, frame.columns))})")])
     violations = []
+    inexact = _inexact_keys(frame[key])
+    if len(inexact):
+        violations.append((key, "exact_key", len(inexact), (
+            f"key {float(inexact.iloc[0])!r} is a float beyond 2**53, whose digits may have been rounded (a label "
+            "would join another key): write the keys as integers or text")))
     keys = normalise_keys(frame[key])
     if int(keys.isna().sum()):
         violations.append((key, "non_null", int(keys.isna().sum()), "labels without a key value"))
@@ -135,14 +180,8 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     if violations:
         raise DataValidationError(violations)
     out["label"] = values.astype(float) if pd.api.types.is_numeric_dtype(values) else values.astype(str)
-    if "label_time" in frame.columns:
-        times = pd.to_datetime(frame["label_time"], utc=True, format="mixed", errors="coerce")
-        if int(times.isna().sum()):
-            first = frame["label_time"][times.isna().to_numpy()].iloc[0]
-            raise DataValidationError([("label_time", "datetime", int(times.isna().sum()),
-                                        f"label_time must be an ISO 8601 time, e.g. 2026-01-06T10:00:00Z, not "
-                                        f"{first!r}")])
-        out["label_time"] = times.map(lambda t: t.isoformat())
+    if LABEL_TIME in frame.columns:
+        out[LABEL_TIME] = label_times(frame[LABEL_TIME]).map(lambda t: t.isoformat())
     else:
         out["label_time"] = pd.Timestamp.now("UTC").isoformat()
     root = store_root.rstrip("/")
@@ -186,5 +225,5 @@ def read_labels(store_root: str) -> pd.DataFrame:
 
 
 
-__all__ = ["LABEL_COLUMNS", "STORE_MANIFEST", "normalise_keys", "detect_key", "store_key", "ingest_labels",
+__all__ = ["LABEL_COLUMNS", "STORE_MANIFEST", "normalise_keys", "label_times", "detect_key", "store_key", "ingest_labels",
            "read_labels", "label_files", "ingest_order"]
