@@ -391,7 +391,10 @@ class _Gcs(_Remote):
     def read(self, loc: Location) -> bytes:
         client = self.client(loc)
         with self.errors(loc, client):
-            return client.bucket(loc.bucket).blob(loc.key).download_as_bytes(**self.call_options())
+            # the stored bytes, as S3 and Azure give them: without raw_download the client gunzips a
+            # Content-Encoding: gzip object (google-resumable-media download.py _add_decoder)
+            return client.bucket(loc.bucket).blob(loc.key).download_as_bytes(raw_download=True,
+                                                                             **self.call_options())
 
     def write(self, loc: Location, data: bytes, content_type: str) -> None:
         client = self.client(loc)
@@ -758,7 +761,10 @@ class _Azure(_Remote):
 
     def read(self, loc: Location) -> bytes:
         with self.errors(loc):
-            return self.container(loc).download_blob(loc.key).readall()
+            # the stored bytes: azure-core's decoding of a Content-Encoding: gzip blob downloaded
+            # in chunks (over max_single_get_size, 32 MiB) drops data (Azure/azure-sdk-for-python
+            # #23714, azure-storage-blob 12.31.1); read_table gunzips by the bytes' magic instead
+            return self.container(loc).download_blob(loc.key, decompress=False).readall()
 
     def write(self, loc: Location, data: bytes, content_type: str) -> None:
         from azure.storage.blob import ContentSettings
@@ -1047,7 +1053,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         if kind == "parquet":
             frame = plain_missing(_decimals_as_floats(pd.read_parquet(io.BytesIO(raw))))
         else:
-            compression = "gzip" if uri.lower().endswith(".gz") else None
+            compression = csv_compression(raw)
             frame = _read_csv(uri, raw, compression, text_columns)
     except pd.errors.EmptyDataError as exc:
         raise DataSourceError(f"{uri} has no columns or rows") from exc
@@ -1063,6 +1069,18 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
             raise DataSourceError(f"{uri} has one column {header!r}: a CSV separated by {sep!r}? ctloop reads "
                                   "comma-separated CSV: write it with ',' or as Parquet")
     return frame
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+"""The first two bytes of every gzip stream (RFC 1952, section 2.3.1)."""
+
+
+def csv_compression(head: bytes) -> str | None:
+    """``"gzip"`` when ``head`` (a file's first bytes) starts a gzip stream, else ``None``. Decided
+    by the bytes, not the name: ``x.csv`` may be stored gzipped (``gsutil cp -z``, ``aws s3 cp
+    --content-encoding gzip``) and a ``y.csv.gz`` may have been decoded on the way (a client
+    honouring Content-Encoding); a CSV's text never starts with byte 0x1f."""
+    return "gzip" if head[:2] == GZIP_MAGIC else None
 
 
 CSV_TEXT_FROM = "ctloop.csv_text_from"
@@ -1197,6 +1215,8 @@ __all__ = [
     "table_format",
     "read_table",
     "CSV_TEXT_FROM",
+    "GZIP_MAGIC",
+    "csv_compression",
     "write_table",
     "is_gcs",
     "split_gcs",

@@ -249,3 +249,14 @@ def test_a_csv_column_whose_type_changes_past_pandas_first_block_is_read_as_text
     message = str(notes[0].message)
     assert f"column {column!r}" in message and repr(bad) in message and f"row {at}" in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("name,packed", [("x.csv", True), ("y.csv.gz", False), ("z.csv.gz", True)])
+def test_csv_compression_is_told_by_the_bytes_not_the_name(tmp_path, frame, name, packed):
+    """A gzipped x.csv failed "'utf-8' codec can't decode byte 0x8b"; a plain y.csv.gz (decoded on
+    the way by a client honouring Content-Encoding) failed 'Not a gzipped file'."""
+    import gzip
+
+    text = frame.to_csv(index=False).encode()
+    (tmp_path / name).write_bytes(gzip.compress(text) if packed else text)
+    pd.testing.assert_frame_equal(storage.read_table(str(tmp_path / name)), frame)
