@@ -105,7 +105,7 @@ class ObjectInfo:
 @dataclass(frozen=True)
 class Location:
     """A parsed URI: ``bucket`` is the bucket or container, ``key`` the object name or prefix
-    (no leading slash, may be empty), ``account`` the Azure account named in the URI."""
+    (exactly as written after ``bucket/``: ``s3://b//x`` is key ``/x``; may be empty), ``account`` the Azure account named in the URI."""
 
     uri: str
     scheme: str
@@ -137,7 +137,8 @@ def parse(uri: str) -> Location:
     if not bucket:
         word = "container" if kind == "az" else "bucket"
         raise ConfigError(f"{uri!r} names no {word}: write {uri.split('://')[0]}://{word.upper()}/path")
-    return Location(uri=uri, scheme=kind, bucket=bucket, key=key.lstrip("/"), account=account)
+    # the key exactly as written after "bucket/": '/data/x.csv' is an object of its own, not 'data/x.csv'
+    return Location(uri=uri, scheme=kind, bucket=bucket, key=key, account=account)
 
 
 # --------------------------------------------------------------------------- legacy gs:// helpers

@@ -260,3 +260,10 @@ def test_csv_compression_is_told_by_the_bytes_not_the_name(tmp_path, frame, name
     text = frame.to_csv(index=False).encode()
     (tmp_path / name).write_bytes(gzip.compress(text) if packed else text)
     pd.testing.assert_frame_equal(storage.read_table(str(tmp_path / name)), frame)
+
+
+@pytest.mark.parametrize("uri,key", [
+    ("s3://b//data/x.csv", "/data/x.csv"), ("gs://b//x", "/x"), ("az://c///x", "//x"), ("s3://b/", ""),
+])
+def test_parse_keeps_the_key_exactly_as_written_after_the_bucket(uri, key):
+    assert storage.parse(uri).key == key
