@@ -512,7 +512,12 @@ class _S3(_Remote):
                         "InvalidToken", "TokenRefreshRequired"):
                 raise ConfigError(f"the AWS credentials for {loc.uri} were refused ({code}: "
                                   f"{error.get('Message', '')}): {_S3_CREDENTIALS_FIX}") from exc
-            if code in ("AccessDenied", "403", "AllAccessDisabled") or status == 403:
+            if code == "403":  # a HEAD's 403 has no body: a refused key and a missing grant look alike
+                raise DataSourceError(f"access denied to {loc.uri} (403 to a HEAD request, which carries no "
+                                      "reason): the AWS credentials were refused or lack permission; "
+                                      f"{_S3_CREDENTIALS_FIX}, or allow s3:GetObject and s3:ListBucket "
+                                      f"on bucket {loc.bucket!r}") from exc
+            if code in ("AccessDenied", "AllAccessDisabled") or status == 403:
                 raise DataSourceError(f"access denied to {loc.uri}: the credentials in use lack "
                                       f"permission ({code}); allow s3:GetObject, s3:PutObject and "
                                       f"s3:ListBucket on bucket {loc.bucket!r}") from exc
@@ -714,6 +719,32 @@ def _new_azure_service(settings: _AzureSettings, cache_key: tuple):
     return client
 
 
+def _azure_authentication_failed(exc) -> bool:
+    """A 403 for the credential itself, not for a missing permission: Azure answers a wrong key or
+    an expired SAS with AuthenticationFailed, "Server failed to authenticate the request" (Blob
+    service error codes, learn.microsoft.com/rest/api/storageservices/blob-service-error-codes);
+    Azurite 3.37.0 with AuthorizationFailure and the same message. A SAS without the permission
+    is AuthorizationPermissionMismatch, a missing role AuthorizationFailure ("not authorized")."""
+    code = str(getattr(exc, "error_code", "") or "")
+    return code.endswith("AuthenticationFailed") or "failed to authenticate" in str(exc.message or "")
+
+
+def _azure_secret(loc: Location) -> str:
+    """The setting whose key, SAS or identity was presented for ``loc``, as :func:`_azure_settings`
+    chose it."""
+    env = os.environ
+    if env.get("AZURE_STORAGE_CONNECTION_STRING"):
+        fields = _connection_string_fields(env["AZURE_STORAGE_CONNECTION_STRING"])
+        what = "SAS" if fields.get("SharedAccessSignature") and not fields.get("AccountKey") else "account key"
+        return f"{what} in AZURE_STORAGE_CONNECTION_STRING"
+    for name in ("AZURE_STORAGE_ACCOUNT_KEY", "AZURE_STORAGE_KEY", "AZURE_STORAGE_ACCESS_KEY"):
+        if env.get(name):
+            return f"account key in {name}"
+    if env.get("AZURE_STORAGE_SAS_TOKEN"):
+        return "SAS in AZURE_STORAGE_SAS_TOKEN"
+    return "token of DefaultAzureCredential"
+
+
 class _Azure(_Remote):
     name = "Azure Blob Storage"
 
@@ -751,6 +782,9 @@ class _Azure(_Remote):
         except aexc.ServiceRequestError as exc:  # connection errors, after the retries
             raise self.unreachable(loc, exc) from exc
         except aexc.HttpResponseError as exc:
+            if exc.status_code == 403 and _azure_authentication_failed(exc):
+                raise ConfigError(f"Azure refused the credentials for {loc.uri}: the {_azure_secret(loc)} was "
+                                  f"refused or has expired ({exc.error_code}); {_AZURE_CREDENTIALS_FIX}") from exc
             if exc.status_code == 403:
                 raise DataSourceError(f"access denied to {loc.uri} ({exc.error_code}): grant the "
                                       f"identity 'Storage Blob Data Contributor' on container "

@@ -400,3 +400,53 @@ def test_a_key_starting_with_a_slash_is_its_own_object(kind, stores, clean_env, 
     assert storage.exists(listed[0])
     storage.write_bytes(listed[0], b"a\nnew\n")
     assert sdk_get(store, bucket, "/data/x.csv") == b"a\nnew\n" and sdk_get(store, bucket, "data/x.csv") == b"a\nplain\n"
+
+
+# ------------------------------------------------------------------------------ refused credentials
+def test_s3_refused_credentials_on_a_head_name_both_causes(clean_env, monkeypatch, tmp_path):
+    """moto checks signatures when INITIAL_NO_AUTH_ACTION_COUNT=0 (moto/core/responses.py,
+    moto 5): a GET with an unknown key says InvalidAccessKeyId; a HEAD's 403 has no body, so
+    exists() cannot tell a refused key from a missing grant and said only 'allow s3:GetObject'."""
+    from tests.fixtures.servers import BIN, daemon
+
+    port = free_port()
+    with daemon([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], tmp_path / "moto-auth", port,
+                ready="/moto-api/", env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"}) as url:
+        for name, value in {**s3_env(url), "AWS_ACCESS_KEY_ID": "AKIAREFUSED0000000000"}.items():
+            monkeypatch.setenv(name, value)
+        with pytest.raises(ConfigError, match="AWS credentials for s3://b/k.csv were refused .*InvalidAccessKeyId"):
+            storage.read_bytes("s3://b/k.csv")
+        with pytest.raises(DataSourceError) as err:
+            storage.exists("s3://b/k.csv")
+    text = str(err.value)
+    assert "s3://b/k.csv" in text and "refused or lack permission" in text and "\n" not in text
+    assert "AWS_ACCESS_KEY_ID" in text and "s3:GetObject" in text
+
+
+def test_azure_refused_key_or_expired_sas_names_the_setting_not_a_role(stores, clean_env, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from azure.storage.blob import ContainerSasPermissions, generate_container_sas
+
+    from tests.fixtures.object_stores import AZURITE_KEY
+
+    az = stores["az"]
+    container = create_bucket(az)
+    sdk_put(az, container, "k", b"x")
+    now = datetime.now(UTC)
+    expired = generate_container_sas(AZURITE_ACCOUNT, container, account_key=AZURITE_KEY,
+                                     permission=ContainerSasPermissions(read=True, list=True),
+                                     start=now - timedelta(days=2), expiry=now - timedelta(days=1))
+    for setting, what in [
+        (az.env["AZURE_STORAGE_CONNECTION_STRING"].replace(AZURITE_KEY, AZURITE_KEY[:-4] + "AAA="), "account key"),
+        (f"BlobEndpoint={az.url};SharedAccessSignature={expired}", "SAS"),
+    ]:
+        monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", setting)
+        for call in (lambda: storage.read_bytes(f"az://{container}/k"), lambda: storage.exists(f"az://{container}/k"),
+                     lambda: storage.list_files(f"az://{container}/")):
+            with pytest.raises(ConfigError, match=f"Azure refused the credentials for az://{container}/.*: the "
+                                                  f"{what} in AZURE_STORAGE_CONNECTION_STRING was refused or has "
+                                                  "expired") as err:
+                call()
+            assert "Storage Blob Data Contributor' on container" not in str(err.value)
+            assert "\n" not in str(err.value)
