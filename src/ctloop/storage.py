@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from ctloop.errors import ConfigError, DataSourceError
+from ctloop.errors import ConfigError, CtloopError, DataSourceError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -924,6 +924,21 @@ def filesystem(uri: str) -> tuple[pyarrow.fs.FileSystem, str]:
     return backend.arrow(loc)
 
 
+def arrow_error(uri: str, exc: OSError) -> CtloopError:
+    """The one-line error for ``exc``, an ``OSError`` of a :func:`filesystem` call on ``uri``
+    (pyarrow raises nothing finer for a refused key, an unreachable endpoint or a missing bucket,
+    and its text spans lines). The store is asked once more through its own SDK, whose failure
+    carries this module's message naming the URI and the setting to fix; if that call succeeds,
+    the first line of Arrow's message, naming the URI."""
+    backend, loc = _backend(uri)
+    if loc.scheme != "file":
+        try:
+            backend.list(loc, "")
+        except CtloopError as err:
+            return err
+    return DataSourceError(f"cannot read {uri}: {_first_line(exc)}")
+
+
 @contextmanager
 def local_copy(uri: str) -> Iterator[Path]:
     """A local path holding ``uri``: the file itself when local, else a temporary copy of the
@@ -1243,6 +1258,7 @@ __all__ = [
     "list_objects",
     "ObjectInfo",
     "filesystem",
+    "arrow_error",
     "local_copy",
     "output_dir",
     "check_output_dir",

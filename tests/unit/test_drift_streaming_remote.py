@@ -96,3 +96,40 @@ def test_remote_files_are_checked_one_by_one(remote_root, capsys):
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert "cur/a.parquet has no column 'x', a compared column" in err, err
+
+
+def _refused_or_unreachable(kind: str, stores) -> dict[str, str]:
+    """Settings that make every request fail: a wrong Azurite account key (Azurite checks the
+    signature); for S3 and GCS (moto and the emulator check none) an endpoint nothing listens on."""
+    from tests.fixtures.object_stores import AZURITE_KEY, s3_env
+
+    if kind == "az":
+        wrong = AZURITE_KEY[:-4] + "AAA="
+        return {"AZURE_STORAGE_CONNECTION_STRING":
+                stores["az"].env["AZURE_STORAGE_CONNECTION_STRING"].replace(AZURITE_KEY, wrong)}
+    dead = f"http://127.0.0.1:{free_port()}"
+    return s3_env(dead) if kind == "s3" else {"STORAGE_EMULATOR_HOST": dead}
+
+
+SETTING = {"s3": "AWS_ENDPOINT_URL_S3", "gs": "STORAGE_EMULATOR_HOST", "az": "AZURE_STORAGE_CONNECTION_STRING"}
+
+
+def test_refused_credentials_or_an_unreachable_store_are_one_line_naming_the_setting(remote_root, stores,
+                                                                                     monkeypatch, capsys):
+    """The streamed path asked pyarrow first (get_file_info) and its OSError came out as a
+    traceback with exit 1: drift --engine stream, the memory engine on a directory, ctloop score."""
+    from ctloop import scoring
+    from ctloop.errors import CtloopError
+
+    write_side(f"{remote_root}/ref", 0.0, 1)
+    kind = remote_root.split("://")[0]
+    for name, value in _refused_or_unreachable(kind, stores).items():
+        monkeypatch.setenv(name, value)
+    for engine in ("stream", "memory"):
+        code = main(["drift", "--reference", f"{remote_root}/ref", "--current", f"{remote_root}/ref",
+                     "--engine", engine, "--quiet", "--no-report"])  # fmt: skip
+        err = capsys.readouterr().err
+        assert code == 2 and len(err.strip().splitlines()) == 1, err
+        assert err.startswith("error: ") and f"{remote_root}/ref" in err and SETTING[kind] in err, err
+    with pytest.raises(CtloopError, match=f"^data: .*{remote_root}/ref.*{SETTING[kind]}"):
+        scoring.open_input(f"{remote_root}/ref")

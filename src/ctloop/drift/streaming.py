@@ -1219,10 +1219,20 @@ def _list_files(fs, base: str) -> list[str]:
 
 def _resolve_files(uri: str) -> tuple[Any, list[str], str | None]:
     """``(filesystem, files, partition base directory or None)`` for one path, directory or
-    glob."""
-    import pyarrow.fs as pafs
+    glob. pyarrow's ``OSError`` (refused credentials, an unreachable endpoint) becomes the one
+    line :func:`ctloop.storage.arrow_error` words for it."""
+    from ctloop import storage
 
     fs, path = _filesystem(uri)
+    try:
+        return _find_files(uri, fs, path)
+    except OSError as exc:
+        raise storage.arrow_error(uri, exc) from exc
+
+
+def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | None]:
+    import pyarrow.fs as pafs
+
     if any(ch in path for ch in GLOB_CHARS):
         parts = path.split("/")
         first = next(i for i, p in enumerate(parts) if any(ch in p for ch in GLOB_CHARS))
