@@ -367,7 +367,7 @@ def _as_text(source: Any, names: list[str]) -> Any:
         return source
     types = dict.fromkeys(names, pa.string())
     csv = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types=types))
-    return dataclasses.replace(source, dataset=pads.dataset(source.files, format=csv,
+    return dataclasses.replace(source, dataset=pads.dataset(source.dataset.files, format=csv,
                                                             filesystem=source.dataset.filesystem),
                                file_schemas=None)  # fmt: skip
 

@@ -557,3 +557,29 @@ def test_a_parquet_decimal_column_is_numeric_to_both_engines(tmp_path):
     run = streaming.detect_sources(tmp_path / "ref.parquet", tmp_path / "cur.parquet")
     assert [c.kind for c in run.result.columns] == ["numeric", "numeric"]
     assert_same_verdict(exact, run.result)
+
+
+def test_csv_compression_is_told_by_the_bytes_not_the_name(tmp_path):
+    """Arrow picks a CSV file's codec by its extension (FileSource::OpenCompressed,
+    arrow/cpp/src/arrow/dataset/file_base.cc, pyarrow 25): a gzipped x.csv streamed as binary
+    text, a plain y.csv.gz failed. Both read like the memory engine reads them (by the bytes)."""
+    import gzip
+
+    from ctloop import storage
+
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"x": rng.normal(size=300).round(6), "c": rng.choice(["a", "b"], 300)})
+    text = frame.to_csv(index=False).encode()
+    side = tmp_path / "side"
+    (side / "date=2026-12-01").mkdir(parents=True)
+    (side / "date=2026-12-02").mkdir()
+    (side / "date=2026-12-01" / "x.csv").write_bytes(gzip.compress(text))
+    (side / "date=2026-12-02" / "y.csv.gz").write_bytes(text)
+    source = streaming.open_source(str(side))
+    assert source.files == [str(side / "date=2026-12-01" / "x.csv"), str(side / "date=2026-12-02" / "y.csv.gz")]
+    read = source.dataset.to_table().to_pandas()
+    assert sorted(read["c"]) == sorted([*frame["c"]] * 2) and np.isclose(read["x"].sum(), 2 * frame["x"].sum())
+    for name in ("date=2026-12-01/x.csv", "date=2026-12-02/y.csv.gz"):
+        pd.testing.assert_frame_equal(storage.read_table(str(side / name)), frame)
+    run = streaming.detect_sources(str(side), str(side))
+    assert run.reference.rows == 600 and not run.result.drifted

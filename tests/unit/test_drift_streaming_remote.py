@@ -133,3 +133,19 @@ def test_refused_credentials_or_an_unreachable_store_are_one_line_naming_the_set
         assert err.startswith("error: ") and f"{remote_root}/ref" in err and SETTING[kind] in err, err
     with pytest.raises(CtloopError, match=f"^data: .*{remote_root}/ref.*{SETTING[kind]}"):
         scoring.open_input(f"{remote_root}/ref")
+
+
+def test_remote_csv_compression_is_told_by_the_bytes_not_the_name(remote_root, capsys):
+    """A gzipped x.csv (as `gsutil cp -z` stores it) and a plain y.csv.gz on an object store stream
+    like the memory engine reads them (tests/unit/test_drift_streaming.py has the local case)."""
+    import gzip
+
+    frame = pd.DataFrame({"x": np.arange(500) / 7, "c": ["a", "b"] * 250})
+    text = frame.to_csv(index=False).encode()
+    storage.write_bytes(f"{remote_root}/ref/x.csv", gzip.compress(text))
+    storage.write_bytes(f"{remote_root}/ref/y.csv.gz", text)
+    run = streaming.detect_sources(f"{remote_root}/ref", f"{remote_root}/ref/x.csv")
+    assert (run.reference.rows, run.current.rows) == (1000, 500) and not run.result.drifted
+    code = main(["drift", "--reference", f"{remote_root}/ref/y.csv.gz", "--current", f"{remote_root}/ref/x.csv",
+                 "--engine", "stream", "--quiet", "--no-report"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err

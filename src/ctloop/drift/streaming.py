@@ -1217,6 +1217,66 @@ def _list_files(fs, base: str) -> list[str]:
     ]  # fmt: skip
 
 
+def _codec_names(fs: Any, files: list[str], local: bool) -> dict[str, str]:
+    """``{name Arrow reads: file}`` for each CSV file whose extension says the wrong thing about
+    its bytes (:func:`ctloop.storage.csv_compression` decides by the gzip magic). Arrow picks
+    the codec by extension (``FileSource::OpenCompressed``, arrow/cpp/src/arrow/dataset/
+    file_base.cc, pyarrow 25): a gzipped ``x.csv`` is read as ``x.csv.gz``, a plain ``y.csv.gz``
+    as ``y.csv.gz.csv``. Empty when every name is right (nearly always): one read of two bytes
+    per file, several at a time on an object store."""
+    from ctloop import storage
+
+    def head(path: str) -> bytes:
+        with fs.open_input_stream(path, compression=None) as stream:  # the stored bytes
+            return stream.read(2)
+
+    if local or len(files) < 2:
+        heads = [head(f) for f in files]
+    else:
+        with ThreadPoolExecutor(max_workers=min(16, len(files))) as pool:
+            heads = list(pool.map(head, files))
+    renamed = {}
+    for path, first in zip(files, heads, strict=True):
+        packed = storage.csv_compression(first) == "gzip"
+        if packed != path.lower().endswith(".gz"):
+            renamed[path + (".gz" if packed else ".csv")] = path
+    return renamed
+
+
+def _recoded(fs: Any, renamed: dict[str, str]) -> Any:
+    """``fs`` with each file of ``renamed`` (:func:`_codec_names`) also readable under its new
+    name: a ``pyarrow.fs.PyFileSystem`` that only reads."""
+    import pyarrow.fs as pafs
+
+    class Recoded(pafs.FileSystemHandler):
+        def get_type_name(self) -> str:
+            return "ctloop-recoded"
+
+        def normalize_path(self, path: str) -> str:
+            return path
+
+        def get_file_info(self, paths):
+            infos = fs.get_file_info([renamed.get(p, p) for p in paths])
+            return [pafs.FileInfo(p, type=i.type, size=i.size, mtime=i.mtime) for p, i in zip(paths, infos, strict=True)]
+
+        def get_file_info_selector(self, selector):
+            return fs.get_file_info(selector)
+
+        def open_input_stream(self, path: str):
+            return fs.open_input_stream(renamed.get(path, path), compression=None)
+
+        def open_input_file(self, path: str):
+            return fs.open_input_file(renamed.get(path, path))
+
+        def _read_only(self, *args, **kwargs):
+            raise NotImplementedError("a data source is read only")
+
+        create_dir = delete_dir = delete_dir_contents = delete_root_dir_contents = delete_file = _read_only
+        move = copy_file = open_output_stream = open_append_stream = _read_only
+
+    return pafs.PyFileSystem(Recoded())
+
+
 def _resolve_files(uri: str) -> tuple[Any, list[str], str | None]:
     """``(filesystem, files, partition base directory or None)`` for one path, directory or
     glob. pyarrow's ``OSError`` (refused credentials, an unreachable endpoint) becomes the one
@@ -1332,16 +1392,28 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         import pyarrow.csv as pacsv
 
         file_format = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
+    import pyarrow.fs as pafs
+
+    local = isinstance(fs, pafs.LocalFileSystem)
+    names = files
+    if fmt == "csv":
+        try:
+            renamed = _codec_names(fs, files, local)
+        except OSError as exc:
+            from ctloop import storage
+
+            raise storage.arrow_error(uri, exc) from exc
+        if renamed:
+            names = [next((v for v, f in renamed.items() if f == path), path) for path in files]
+            fs = _recoded(fs, renamed)
     try:
         dataset = pads.dataset(
-            files, format=file_format, filesystem=fs, partitioning=partitioning,
+            names, format=file_format, filesystem=fs, partitioning=partitioning,
             partition_base_dir=base if partitioning is not None else None,
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         raise DataSourceError(f"{uri} is not a readable {fmt} dataset: {exc}") from exc
-    import pyarrow.fs as pafs
-
-    return Source(uri, files, fmt, keys, dataset, local=isinstance(fs, pafs.LocalFileSystem))
+    return Source(uri, files, fmt, keys, dataset, local=local)
 
 
 def csv_timestamps_as_text(source: Source) -> Source:
@@ -1366,7 +1438,7 @@ def csv_timestamps_as_text(source: Source) -> Source:
         first = source.files[0]
         base = first[: first.index(f"/{source.partition_keys[0]}=")]
     try:
-        dataset = pads.dataset(source.files, format=text, filesystem=source.dataset.filesystem,
+        dataset = pads.dataset(source.dataset.files, format=text, filesystem=source.dataset.filesystem,
                                partitioning=partitioning, partition_base_dir=base)  # fmt: skip
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         raise DataSourceError(f"{source.uri} is not a readable csv dataset: {exc}") from exc
