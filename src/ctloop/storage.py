@@ -48,7 +48,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from ctloop.errors import ConfigError, CtloopError, DataSourceError
 
@@ -212,7 +212,7 @@ class _Local:
         if not base.is_dir():
             return []
         root = loc.uri.rstrip("/")
-        return sorted(f"{root}/{p.relative_to(base).as_posix()}" for p in base.rglob("*")
+        return sorted(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}" for p in base.rglob("*")
                       if p.is_file() and p.name.endswith(suffix))
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
@@ -227,7 +227,7 @@ class _Local:
             except FileNotFoundError:  # removed while listed
                 continue
             if p.is_file():  # a local file's "etag": its modification time and size
-                out.append(ObjectInfo(f"{root}/{p.relative_to(base).as_posix()}", st.st_size,
+                out.append(ObjectInfo(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}", st.st_size,
                                       f"{st.st_mtime_ns:x}-{st.st_size:x}"))
         return sorted(out, key=lambda o: o.uri)
 
@@ -235,6 +235,12 @@ class _Local:
         import pyarrow.fs
 
         return pyarrow.fs.LocalFileSystem(), str(Path(loc.key).absolute())
+
+
+def _file_uri_part(loc: Location, rel: str) -> str:
+    """``rel`` as it is written after a listed prefix: percent-encoded under a ``file://`` URI
+    (RFC 8089; :func:`parse` decodes it, so '#', '?' and '%' in names read back), else as is."""
+    return quote(rel) if loc.uri.lower().startswith("file://") else rel
 
 
 def _file_parent(path: Path) -> Path | None:

@@ -267,3 +267,20 @@ def test_csv_compression_is_told_by_the_bytes_not_the_name(tmp_path, frame, name
 ])
 def test_parse_keeps_the_key_exactly_as_written_after_the_bucket(uri, key):
     assert storage.parse(uri).key == key
+
+
+def test_file_uris_listed_with_any_name_read_back(tmp_path, frame):
+    """list_files wrote names into file:// URIs as they are, and parse() reads a file:// URI as a
+    URL: 'hash#1.csv' lost '#1.csv' (a fragment), 'q?x=1.csv' its query, 'pct%20x.csv' became
+    'pct x.csv'; each then did not exist. Listed names are percent-encoded (RFC 8089)."""
+    names = ["hash#1.csv", "pct%20x.csv", "q?x=1.csv", "sp ace.csv", "ünï €.csv", "plain.csv"]
+    for name in names:
+        frame.to_csv(tmp_path / name, index=False)
+    root = f"file://{tmp_path}"
+    listed = storage.list_files(root, ".csv")
+    assert [o.uri for o in storage.list_objects(root)] == listed and len(listed) == len(names)
+    assert sorted(storage.parse(u).key for u in listed) == sorted(str(tmp_path / n) for n in names)
+    for uri in listed:
+        pd.testing.assert_frame_equal(storage.read_table(uri), frame)
+        assert storage.exists(uri)
+    assert sorted(storage.list_files(str(tmp_path), ".csv")) == sorted(str(tmp_path / n) for n in names)
