@@ -731,8 +731,14 @@ def _azure_authentication_failed(exc) -> bool:
     service error codes, learn.microsoft.com/rest/api/storageservices/blob-service-error-codes);
     Azurite 3.37.0 with AuthorizationFailure and the same message. A SAS without the permission
     is AuthorizationPermissionMismatch, a missing role AuthorizationFailure ("not authorized")."""
-    code = str(getattr(exc, "error_code", "") or "")
-    return code.endswith("AuthenticationFailed") or "failed to authenticate" in str(exc.message or "")
+    return (_azure_code(exc) in ("AuthenticationFailed", "InvalidAuthenticationInfo")
+            or "failed to authenticate" in str(exc.message or ""))
+
+
+def _azure_code(exc) -> str:
+    """The service's error code as it sent it (``AuthenticationFailed``), not the SDK enum's repr."""
+    code = getattr(exc, "error_code", None)
+    return str(getattr(code, "value", code) or "")
 
 
 def _azure_secret(loc: Location) -> str:
@@ -782,15 +788,18 @@ class _Azure(_Remote):
             raise DataSourceError(f"{loc.uri} does not exist (container {loc.bucket!r}, blob "
                                   f"{loc.key!r})") from exc
         except aexc.ClientAuthenticationError as exc:
-            # no usable credential at all (DefaultAzureCredential found none), or a refused key
+            if _azure_authentication_failed(exc):  # the service refused a key, a SAS or a token
+                raise ConfigError(f"Azure refused the credentials for {loc.uri}: the {_azure_secret(loc)} "
+                                  f"was refused or has expired ({_azure_code(exc)}); {_AZURE_CREDENTIALS_FIX}") from exc
+            # no usable credential at all (DefaultAzureCredential found none)
             raise ConfigError(f"Azure refused or found no credentials for {loc.uri} "
                               f"({_first_line(exc)}): {_AZURE_CREDENTIALS_FIX}") from exc
         except aexc.ServiceRequestError as exc:  # connection errors, after the retries
             raise self.unreachable(loc, exc) from exc
         except aexc.HttpResponseError as exc:
-            if exc.status_code == 403 and _azure_authentication_failed(exc):
-                raise ConfigError(f"Azure refused the credentials for {loc.uri}: the {_azure_secret(loc)} was "
-                                  f"refused or has expired ({exc.error_code}); {_AZURE_CREDENTIALS_FIX}") from exc
+            if exc.status_code == 403 and _azure_authentication_failed(exc):  # Azurite's answer
+                raise ConfigError(f"Azure refused the credentials for {loc.uri}: the {_azure_secret(loc)} "
+                                  f"was refused or has expired ({_azure_code(exc)}); {_AZURE_CREDENTIALS_FIX}") from exc
             if exc.status_code == 403:
                 raise DataSourceError(f"access denied to {loc.uri} ({exc.error_code}): grant the "
                                       f"identity 'Storage Blob Data Contributor' on container "

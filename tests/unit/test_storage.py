@@ -284,3 +284,26 @@ def test_file_uris_listed_with_any_name_read_back(tmp_path, frame):
         pd.testing.assert_frame_equal(storage.read_table(uri), frame)
         assert storage.exists(uri)
     assert sorted(storage.list_files(str(tmp_path), ".csv")) == sorted(str(tmp_path / n) for n in names)
+
+
+@pytest.mark.parametrize("code,message,refused", [
+    # Azure's answers (Blob service error codes, learn.microsoft.com/rest/api/storageservices/blob-service-error-codes)
+    ("AuthenticationFailed", "Signed expiry time [Thu, 03 Dec 2026] must be after signed start time", True),
+    ("AuthenticationFailed", "Server failed to authenticate the request. Make sure the value of the "
+                             "Authorization header is formed correctly including the signature.", True),
+    ("AuthorizationPermissionMismatch", "This request is not authorized to perform this operation using "
+                                        "this permission.", False),
+    ("AuthorizationFailure", "This request is not authorized to perform this operation.", False),
+])
+def test_azure_tells_a_refused_credential_from_a_missing_permission(code, message, refused):
+    from azure.core.exceptions import HttpResponseError
+    from azure.storage.blob._shared.models import StorageErrorCode
+
+    exc = HttpResponseError(message=message)
+    # as azure-storage-blob 12.31.1 sets it (_shared/response_handlers.py process_storage_error): the
+    # enum for codes it knows, the header's text for the others; AuthenticationFailed raises
+    # ClientAuthenticationError there, Azurite's AuthorizationFailure an HttpResponseError
+    known = {c.value for c in StorageErrorCode}
+    exc.error_code = StorageErrorCode(code) if code in known else code
+    assert storage._azure_code(exc) == code
+    assert storage._azure_authentication_failed(exc) is refused
