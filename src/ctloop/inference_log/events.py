@@ -39,11 +39,18 @@ Content modes (CloudEvents HTTP protocol binding 1.0.2, §3): **binary** (attrib
 headers, the data as the body: what KServe's agent sends) and **structured** (``Content-Type:
 application/cloudevents+json``, attributes and ``data`` or ``data_base64`` in one JSON object,
 JSON event format §3). Binary-mode header values arrive as latin-1 text (what HTTP servers make
-of header bytes): non-ASCII ones are read back as the UTF-8 they are (sdk-go sends them raw), then
-decoded as §3.1.3.2 says: a double-quoted
-value is unquoted, then one round of percent-decoding (``%22`` → ``"``; what the Python
-``cloudevents`` SDK sends), and a decoded byte sequence that is not UTF-8 is refused. KServe's
-agent (cloudevents sdk-go) does not encode: its values contain no ``%`` and pass unchanged.
+of header bytes): non-ASCII ones are read back as the UTF-8 they are (sdk-go sends them raw). What
+else is done to them depends on the producer, because producers disagree about §3.1.3.2
+(cloudevents/spec#1397):
+
+* KServe's agent (cloudevents sdk-go, which neither percent-encodes nor quotes:
+  cloudevents/sdk-go#1331) copies the client's ``Ce-Id`` and the ``logger.metadataHeaders``
+  values as the client sent them, so a ``%`` in them is the client's own character (``order%2F17``,
+  ``say %22hi%22``). An event carrying every extension attribute the agent always sets
+  (:data:`KSERVE_AGENT_ATTRIBUTES`; ``ce-endpoint`` is sent even when empty) is stored byte for byte.
+* Any other binary-mode event is decoded as §3.1.3.2 says: a double-quoted value is unquoted,
+  then one round of percent-decoding (``%22`` → ``"``; what the Python ``cloudevents`` SDK
+  sends), and a decoded byte sequence that is not UTF-8 is refused.
 
 Limits that keep one event from hurting the sink: a body nested deeper than :data:`MAX_DEPTH`
 levels and a ``ce-time`` outside what a timestamp can hold are 400s with the reason, never 500s.
@@ -67,6 +74,11 @@ from ctloop.errors import InferenceLogError
 from ctloop.inference_log.schema import MISTYPED
 
 REQUIRED = ("ce-id", "ce-type", "ce-source", "ce-inferenceservicename")
+# the extension attributes KServe's agent sets on every event (v0.20.0 pkg/logger/worker.go:
+# SetExtension of InferenceServiceAttr, NamespaceAttr, ComponentAttr, EndpointAttr, MetadataAttr,
+# unconditionally; ce-recordedtime too, left out so hand-made KServe-style events count): an
+# event with all of them came from the agent, whose sdk-go does not percent-encode
+KSERVE_AGENT_ATTRIBUTES = ("ce-inferenceservicename", "ce-namespace", "ce-component", "ce-endpoint", "ce-metadata")
 # Knative pod names: <revision>-deployment-<replicaset hash>-<pod hash>; KServe revisions are
 # <isvc>-<component>[-default]-<5 digits>. Only DNS-label characters: the revision is a path part.
 _REVISION = re.compile(
@@ -219,8 +231,9 @@ def check_depth(body: bytes, payload: Any) -> None:
 def decode_header(name: str, value: str) -> str:
     """A binary-mode attribute value as CloudEvents HTTP binding 1.0.2 §3.1.3.2 decodes it: a
     double-quoted value unquoted (backslash escapes), then one round of percent-decoding; a
-    decoded byte sequence that is not UTF-8 is refused. Values without ``%`` or quotes (what
-    KServe's agent sends) are returned as they are."""
+    decoded byte sequence that is not UTF-8 is refused. Values without ``%`` or quotes are
+    returned as they are. Not for events of KServe's agent, which does not encode
+    (:func:`from_kserve_agent`)."""
     if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
         value = re.sub(r"\\(.)", r"\1", value[1:-1])
     if "%" not in value:
@@ -231,6 +244,12 @@ def decode_header(name: str, value: str) -> str:
     except UnicodeDecodeError as exc:
         raise RejectedEvent(400, f"{name} is percent-encoded but not UTF-8 once decoded: {value[:64]!r}",
                             "bad_header") from exc
+
+
+def from_kserve_agent(headers: dict[str, str]) -> bool:
+    """Whether a binary-mode event (lowercase header names) carries every extension attribute
+    KServe's agent always sets: then cloudevents sdk-go wrote it, without percent-encoding."""
+    return all(name in headers for name in KSERVE_AGENT_ATTRIBUTES)
 
 
 def _utf8(value: str) -> str:
@@ -417,7 +436,7 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
             for name, value in h.items():
                 if name.startswith("ce-") and not value.isascii():
                     h[name] = _utf8(value)
-        if "%" in values or '"' in values:  # rare: only then is each value looked at
+        if ("%" in values or '"' in values) and not from_kserve_agent(h):  # rare: only then is each value looked at
             for name, value in h.items():
                 if name.startswith("ce-") and ("%" in value or value[:1] == '"'):
                     h[name] = decode_header(name, value)
@@ -607,6 +626,7 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
 
 
 __all__ = ["Event", "RejectedEvent", "PayloadError", "parse_event", "check_payload", "check_depth", "decode_header",
+           "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",
            "annotated_model_version", "MODEL_VERSION_ANNOTATION"]
