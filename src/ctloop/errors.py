@@ -20,6 +20,7 @@
     └── InferenceLogError      the inference log sink cannot accept or store an event
         ├── RejectedEvent          a malformed event, answered 4xx with its reason (inference_log.events)
         ├── PayloadError           a body whose shape cannot become rows (inference_log.events)
+        │   └── PairMismatch           a response with more or fewer predictions than its request's instances
         ├── SkippedRecord          a blob-storage log record the import cannot use (inference_log.blob_import)
         └── SinkUnavailable        events can no longer be made durable, answered 503 (inference_log.sink)
 

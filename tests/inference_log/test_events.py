@@ -5,6 +5,7 @@ import pytest
 from ctloop.inference_log.events import (
     REASONS,
     Event,
+    PairMismatch,
     PayloadError,
     RejectedEvent,
     join,
@@ -342,3 +343,17 @@ def test_values_of_a_producer_that_encodes_are_percent_decoded():
     with pytest.raises(RejectedEvent, match="not UTF-8") as info:
         parse_event(encoding_producer(**{"ce-metadata": "%C0%A0"}), b'{"instances": [[1]]}')
     assert info.value.code == "bad_header"
+
+
+# ------------------------------------------------------------------ instances vs predictions
+@pytest.mark.parametrize("instances, predictions", [(3, 2), (1, 2), (2, 0)])
+def test_a_v1_pair_whose_counts_differ_is_not_paired_row_by_row(instances, predictions):
+    """Before, 3 instances and 2 predictions gave a third row with has_response true and a null
+    prediction (counted as served); 1 and 2 gave a second row with a prediction and no features."""
+    req = event("request", {"instances": [[i] for i in range(instances)]})
+    resp = event("response", {"predictions": [0.5] * predictions})
+    with pytest.raises(PairMismatch, match=f"{predictions} predictions for {instances} instances") as info:
+        join(req, resp)
+    assert isinstance(info.value, PayloadError)
+    rows = join(req, None)  # what the sink writes instead: the request's rows, no response
+    assert len(rows) == instances and not any(r["has_response"] for r in rows)

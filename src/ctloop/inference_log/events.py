@@ -120,6 +120,12 @@ class PayloadError(InferenceLogError, ValueError):
     """A body whose shape the join cannot turn into rows (the reason names the field)."""
 
 
+class PairMismatch(PayloadError):
+    """A v1 response whose ``predictions`` are more or fewer than its request's ``instances``:
+    which prediction belongs to which instance is unknown, so none is paired (the sink writes
+    the request's rows without a response and quarantines the pair)."""
+
+
 @dataclass
 class Event:
     id: str
@@ -594,11 +600,17 @@ def response_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
 def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
     """One row per instance (at least one per request id): identity columns + ``meta_*`` +
     request features + response predictions. Raises :class:`PayloadError` for a body of the
-    wrong shape (only possible for events that bypassed :func:`parse_event`, e.g. old WAL lines)."""
+    wrong shape (only possible for events that bypassed :func:`parse_event`, e.g. old WAL lines)
+    and :class:`PairMismatch` for a v1 pair with more or fewer ``predictions`` than ``instances``."""
     base = request or response
     assert base is not None
     features = request_rows(request.body) if request is not None and isinstance(request.body, dict) else []
     predictions = response_rows(response.body) if response is not None and isinstance(response.body, dict) else []
+    if (len(features) != len(predictions) and request is not None and response is not None
+            and isinstance(request.body, dict) and "instances" in request.body
+            and isinstance(response.body, dict) and "predictions" in response.body):
+        raise PairMismatch(f"the response has {len(predictions)} predictions for {len(features)} instances: "
+                           "which prediction belongs to which instance is unknown")
     model_version = (response.model_version if response is not None and response.model_version
                      else request.model_version if request is not None else "")
     revision = row_revision((request.revision if request is not None else "")
@@ -625,7 +637,7 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
     return rows
 
 
-__all__ = ["Event", "RejectedEvent", "PayloadError", "parse_event", "check_payload", "check_depth", "decode_header",
+__all__ = ["Event", "RejectedEvent", "PayloadError", "PairMismatch", "parse_event", "check_payload", "check_depth", "decode_header",
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",
