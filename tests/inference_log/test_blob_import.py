@@ -346,3 +346,33 @@ def test_s3_prefix_on_moto_server(s3, tmp_path, capsys):
     assert capsys.readouterr().out.strip().endswith(  # the CSV is still unreadable: said, not an error
         "0 row(s); 7 already imported; skipped 1 object(s) (csv_format 1)")
     assert len(storage.list_files(root, ".parquet")) == 1
+
+
+def test_a_source_inside_the_root_is_imported_but_not_the_logs_own_files(tmp_path, capsys):
+    """``logger import shared/kserve-logs --root shared``: KServe's objects sit beside the log's
+    ``model=…`` trees and ``_…`` directories; only the latter are the log's."""
+    shared = tmp_path / "shared"
+    for i in range(3):
+        write_pair(shared / "kserve-logs", i)
+    assert main(["logger", "import", str(shared / "kserve-logs"), "--root", str(shared)]) == 0
+    assert "imported 6 object(s)" in capsys.readouterr().out
+    write_pair(shared / "kserve-logs", 3)
+    summary = run_import(str(shared / "kserve-logs"), str(shared))
+    assert (summary.listed, summary.imported, summary.already) == (8, 2, 6)
+    assert sorted(parquet_rows(shared).request_id) == [f"id-{i:04d}" for i in range(4)]
+    # the root itself as the source: its Parquet files, ledger and schema files are not listed
+    summary = run_import(str(shared), str(shared))
+    assert (summary.listed, dict(summary.objects_skipped)) == (8, {})
+
+
+def test_an_s3_source_inside_the_root(s3, capsys):
+    from tests.fixtures.object_stores import sdk_put
+
+    store, bucket = s3
+    for i in range(2):
+        for kind in ("request", "response"):
+            sdk_put(store, bucket, f"kserve-logs/{PREFIX}/id-{i:04d}-{kind}.json", json.dumps(log_request(i, kind)).encode())
+    assert main(["logger", "import", f"s3://{bucket}/kserve-logs", "--root", f"s3://{bucket}"]) == 0
+    assert capsys.readouterr().out.startswith(f"imported 4 object(s) from s3://{bucket}/kserve-logs")
+    assert main(["logger", "import", f"s3://{bucket}/kserve-logs", "--root", f"s3://{bucket}"]) == 0
+    assert capsys.readouterr().out.strip().endswith("0 row(s); 4 already imported; skipped 0 object(s)")

@@ -309,11 +309,17 @@ def _object_reason(info: storage.ObjectInfo, max_object_bytes: int) -> str | Non
     return None
 
 
-def _under(uri: str, root: str) -> bool:
-    """Whether ``uri`` is a file of the log at ``root`` (a source prefix may hold the root)."""
+def _log_file(uri: str, root: str) -> bool:
+    """Whether ``uri`` is one of the log's own files at ``root`` (a source prefix may hold the
+    root, or sit inside it: KServe's objects beside the log are not the log's)."""
     if storage.is_remote(root) or storage.is_remote(uri):
-        return uri.startswith(root + "/")
-    return Path(storage.parse(root).key).resolve() in Path(storage.parse(uri).key).resolve().parents
+        inside = uri.startswith(root + "/")
+        relative = uri[len(root) + 1:]
+    else:
+        path, base = Path(storage.parse(uri).key).resolve(), Path(storage.parse(root).key).resolve()
+        inside = base in path.parents
+        relative = path.relative_to(base).as_posix() if inside else ""
+    return inside and layout.is_log_path(relative)
 
 
 def list_source(uri: str) -> list[storage.ObjectInfo]:
@@ -342,7 +348,7 @@ def run_import(uri: str, root: str, *, max_body_bytes: int = MAX_BODY_BYTES,
     Raises :class:`InferenceLogError` when nothing was ever imported from ``uri`` and none of its
     objects gave an event, :class:`DataSourceError` when nothing is under ``uri``."""
     root = root.rstrip("/")
-    objects = [info for info in list_source(uri) if not _under(info.uri, root)]  # the log's own files
+    objects = [info for info in list_source(uri) if not _log_file(info.uri, root)]
     ledger = _Ledger(root, uri)
     base = uri.rstrip("/")
     summary = Summary(source=uri, listed=len(objects))
