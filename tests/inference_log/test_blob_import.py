@@ -232,7 +232,7 @@ def test_an_interrupted_import_resumes_after_its_last_checkpoint_without_duplica
     """Batched objects (logger.batchSize > 1) hold a request and its response apart: an object
     is recorded only once none of its events waits for its partner."""
     from ctloop import storage
-    from ctloop.errors import DataSourceError
+    from ctloop.errors import StoreUnavailable
 
     src, root = tmp_path / "src", tmp_path / "log"
     write_object(src, "a-request.json", [log_request(0, "request"), log_request(1, "request")])
@@ -244,7 +244,7 @@ def test_an_interrupted_import_resumes_after_its_last_checkpoint_without_duplica
 
     def unreachable_at_d(uri: str) -> bytes:
         if uri.endswith("d-response.json"):
-            raise DataSourceError(f"{uri}: S3 is unreachable (injected)")
+            raise StoreUnavailable(f"{uri}: S3 is unreachable (injected)")
         return real(uri)
 
     monkeypatch.setattr(storage, "read_bytes", unreachable_at_d)
@@ -376,3 +376,63 @@ def test_an_s3_source_inside_the_root(s3, capsys):
     assert capsys.readouterr().out.startswith(f"imported 4 object(s) from s3://{bucket}/kserve-logs")
     assert main(["logger", "import", f"s3://{bucket}/kserve-logs", "--root", f"s3://{bucket}"]) == 0
     assert capsys.readouterr().out.strip().endswith("0 row(s); 4 already imported; skipped 0 object(s)")
+
+
+def test_an_unreadable_object_is_skipped_and_the_rest_imported(tmp_path, monkeypatch, capsys):
+    """AccessDenied on one key (its KMS key, say) or an object deleted after the listing: that
+    object is skipped (``unreadable``, not recorded: the next run tries it again), not the run."""
+    from ctloop import storage
+    from ctloop.errors import DataSourceError
+
+    src, root = tmp_path / "src", tmp_path / "log"
+    for i in range(4):
+        write_pair(src, i)
+    real = storage.read_bytes
+
+    def denied_at_1(uri: str) -> bytes:
+        if uri.endswith("id-0001-request.json"):
+            raise DataSourceError(f"access denied to {uri}: the credentials in use lack permission (AccessDenied)")
+        return real(uri)
+
+    monkeypatch.setattr(storage, "read_bytes", denied_at_1)
+    assert main(["logger", "import", str(src), "--root", str(root)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.strip().endswith(
+        f"skipped 1 object(s) (unreadable 1); first unreadable: access denied to {src / PREFIX}/id-0001-request.json: "
+        "the credentials in use lack permission (AccessDenied)")
+    assert "imported 7 object(s)" in captured.out and captured.err == ""
+    monkeypatch.setattr(storage, "read_bytes", real)
+    summary = run_import(str(src), str(root))
+    assert (summary.imported, summary.already) == (1, 7)
+    rows = parquet_rows(root).sort_values(["request_id", "has_request"])
+    # id-0001: its response was written alone, its request now (two halves: read_log merges them)
+    assert list(zip(rows.request_id, rows.has_request, rows.has_response, strict=True)) == [
+        ("id-0000", True, True), ("id-0001", False, True), ("id-0001", True, False), ("id-0002", True, True),
+        ("id-0003", True, True)]
+
+
+def test_refused_credentials_abort_after_recording_what_is_in_parquet(tmp_path, monkeypatch, capsys):
+    """A store-level failure (the credentials refused) stops the run, but first what the sink
+    wrote is recorded: the next run does not write it again."""
+    from ctloop import storage
+    from ctloop.errors import ConfigError
+
+    src, root = tmp_path / "src", tmp_path / "log"
+    for i in range(6):
+        write_pair(src, i)
+    real = storage.read_bytes
+
+    def refused_at_4(uri: str) -> bytes:
+        if "id-0004" in uri:
+            raise ConfigError(f"the AWS credentials for {uri} were refused (ExpiredToken: injected)")
+        return real(uri)
+
+    monkeypatch.setattr(storage, "read_bytes", refused_at_4)
+    assert main(["logger", "import", str(src), "--root", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the AWS credentials for ") and err.count("\n") == 1  # the whole stderr
+    assert len(parquet_rows(root)) == 4
+    monkeypatch.setattr(storage, "read_bytes", real)
+    summary = run_import(str(src), str(root))
+    assert (summary.already, summary.imported) == (8, 4)
+    assert sorted(parquet_rows(root).request_id) == [f"id-{i:04d}" for i in range(6)]  # no duplicate

@@ -60,7 +60,13 @@ from typing import Any
 import orjson
 
 from ctloop import storage
-from ctloop.errors import DataSourceError, InferenceLogError
+from ctloop.errors import (
+    ConfigError,
+    CtloopError,
+    DataSourceError,
+    InferenceLogError,
+    StoreUnavailable,
+)
 from ctloop.inference_log import layout
 from ctloop.inference_log.events import (
     MAX_BODY_BYTES,
@@ -89,6 +95,7 @@ OBJECT_REASONS = {
     "not_log_request": "JSON, but not a KServe LogRequest or an array of them",
     "empty": "an empty array",
     "no_event": "no record could be imported",
+    "unreadable": "could not be read (access denied, removed after the listing, …): tried again next run",
 }
 RECORD_REASONS = ("unknown_type", "bad_base64", "no_time", "oversize", "missing_header", "bad_header", "bad_json",
                   "bad_payload", "bad_specversion", "not_log_request")
@@ -242,6 +249,8 @@ class Summary:
         text += f"; skipped {sum(self.objects_skipped.values()):,} object(s)" + _counts(self.objects_skipped)
         if self.records_skipped:
             text += f", {sum(self.records_skipped.values()):,} record(s)" + _counts(self.records_skipped)
+        if self.objects_skipped["unreadable"]:
+            text += f"; first unreadable: {self.example['unreadable']}"
         return text
 
 
@@ -389,12 +398,12 @@ async def _import(sink: Sink, todo: list, ledger: _Ledger, summary: Summary, *,
     loop = asyncio.get_running_loop()
     pending: dict[str, _Pending] = {}  # objects some events of which are not in Parquet yet
     started = time.monotonic()
+    window: list[tuple[str, storage.ObjectInfo, frozenset[int], asyncio.Future | None]] = []
+    outstanding: list[asyncio.Future] = []
     try:
         with ThreadPoolExecutor(DOWNLOADS, thread_name_prefix="import-read") as pool:
-            window: list[tuple[str, storage.ObjectInfo, frozenset[int], asyncio.Future | None]] = []
             items = iter(todo)
             since_checkpoint = 0
-            outstanding: list[asyncio.Future] = []
             for n in range(1, len(todo) + 1):
                 while len(window) < DOWNLOADS:
                     item = next(items, None)
@@ -406,11 +415,20 @@ async def _import(sink: Sink, todo: list, ledger: _Ledger, summary: Summary, *,
                     window.append((key, info, imported, read))
                 key, info, imported, read = window.pop(0)
                 reason = _object_reason(info, max_object_bytes)
+                message = f"{key}: {OBJECT_REASONS[reason]}" if reason else ""
+                data = b""
+                if read is not None:
+                    try:
+                        data = await read
+                    except StoreUnavailable:
+                        raise
+                    except DataSourceError as exc:  # this object only: AccessDenied, KMS, removed since listed
+                        reason, message = "unreadable", str(exc)
                 if reason is not None:
                     summary.objects_skipped[reason] += 1
-                    summary.example.setdefault(reason, f"{key}: {OBJECT_REASONS[reason]}")
+                    summary.example.setdefault(reason, message)
                 else:
-                    decoded = decode_object(key, await read, max_body_bytes=max_body_bytes, imported=imported)
+                    decoded = decode_object(key, data, max_body_bytes=max_body_bytes, imported=imported)
                     outstanding += _submit(sink, decoded, key, info, imported, pending, summary)
                     if len(outstanding) >= UNACKNOWLEDGED:
                         await _acknowledged(sink, outstanding)
@@ -424,6 +442,13 @@ async def _import(sink: Sink, todo: list, ledger: _Ledger, summary: Summary, *,
                     say(f"import: {n:,}/{len(todo):,} object(s) read, {summary.requests + summary.responses:,} "
                         f"event(s), {time.monotonic() - started:.0f} s")
             await _acknowledged(sink, outstanding)
+    except (ConfigError, StoreUnavailable):
+        # the store (credentials refused, bucket gone, endpoint unreachable): what the sink's
+        # flusher wrote since the last checkpoint is recorded first, so the next run does not
+        # write it again
+        await _settle(sink, outstanding, pending, ledger)
+        await sink.abandon()
+        raise
     except BaseException:
         # what is not recorded is read again by the next run: nothing more is written (no request
         # written alone whose response is in an object not read yet)
@@ -435,6 +460,18 @@ async def _import(sink: Sink, todo: list, ledger: _Ledger, summary: Summary, *,
         raise InferenceLogError(f"the import stopped: {sink.failure}")
     _checkpoint(sink, pending, ledger)
     ledger.compact()
+
+
+async def _settle(sink: Sink, outstanding: list[asyncio.Future], pending: dict[str, _Pending],
+                  ledger: _Ledger) -> None:
+    """Before a run stops: flush what is complete and record it (a checkpoint). If that fails too,
+    nothing is recorded and the error the run stops for is the one reported."""
+    try:
+        await _acknowledged(sink, outstanding)
+        await sink.flush()
+        _checkpoint(sink, pending, ledger)
+    except (CtloopError, OSError):
+        pass
 
 
 @dataclass
