@@ -436,3 +436,44 @@ def test_refused_credentials_abort_after_recording_what_is_in_parquet(tmp_path, 
     summary = run_import(str(src), str(root))
     assert (summary.already, summary.imported) == (8, 4)
     assert sorted(parquet_rows(root).request_id) == [f"id-{i:04d}" for i in range(6)]  # no duplicate
+
+
+FAILED_IMPORT = """
+import sys
+from pathlib import Path
+
+from ctloop import storage
+from ctloop.cli import main
+from ctloop.errors import ConfigError
+from tests.inference_log.test_blob_import import write_pair
+
+src, root = Path(sys.argv[1]) / "src", Path(sys.argv[1]) / "log"
+for i in range(20):
+    write_pair(src, i)
+real = storage.read_bytes
+
+
+def refused(uri):
+    if "id-0003" in uri or "id-0004" in uri:
+        raise ConfigError(f"the AWS credentials for {uri} were refused (ExpiredToken: injected)")
+    return real(uri)
+
+
+storage.read_bytes = refused
+sys.exit(main(["logger", "import", str(src), "--root", str(root), "--checkpoint-objects", "4"]))
+"""
+
+
+def test_a_failed_import_says_one_line_and_nothing_else(tmp_path):
+    """No 'Future exception was never retrieved … ConfigError / SinkUnavailable' after the error:
+    the reads in flight and the events submitted are awaited on the way out. A process of its
+    own: asyncio says so when the futures die, through logging (which pytest captures)."""
+    import subprocess
+    import sys
+
+    from tests.helpers import REPO
+
+    done = subprocess.run([sys.executable, "-c", FAILED_IMPORT, str(tmp_path)], capture_output=True, text=True,
+                          cwd=REPO, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: the AWS credentials for ") and done.stderr.count("\n") == 1, done.stderr

@@ -447,12 +447,12 @@ async def _import(sink: Sink, todo: list, ledger: _Ledger, summary: Summary, *,
         # flusher wrote since the last checkpoint is recorded first, so the next run does not
         # write it again
         await _settle(sink, outstanding, pending, ledger)
-        await sink.abandon()
+        await _abandon(sink, outstanding, window)
         raise
     except BaseException:
         # what is not recorded is read again by the next run: nothing more is written (no request
         # written alone whose response is in an object not read yet)
-        await sink.abandon()
+        await _abandon(sink, outstanding, window)
         raise
     await sink.stop()
     summary.rows = sink.stats.rows_written
@@ -460,6 +460,14 @@ async def _import(sink: Sink, todo: list, ledger: _Ledger, summary: Summary, *,
         raise InferenceLogError(f"the import stopped: {sink.failure}")
     _checkpoint(sink, pending, ledger)
     ledger.compact()
+
+
+async def _abandon(sink: Sink, outstanding: list[asyncio.Future], window: list) -> None:
+    """Stop the sink writing, and retrieve what the events submitted and the reads in flight
+    ended with (SinkUnavailable, the reads' errors): the run's own error is the one said, not
+    a "Future exception was never retrieved" for each of them."""
+    await sink.abandon()
+    await asyncio.gather(*outstanding, *(read for *_, read in window if read is not None), return_exceptions=True)
 
 
 async def _settle(sink: Sink, outstanding: list[asyncio.Future], pending: dict[str, _Pending],
