@@ -344,7 +344,7 @@ def test_s3_prefix_on_moto_server(s3, tmp_path, capsys):
     assert len(storage.list_files(f"{root}/_imports/{ledger_name(f's3://{bucket}/logs')}", ".json")) == 1
     assert main(["logger", "import", f"s3://{bucket}/logs/", "--root", root]) == 0  # the same prefix
     assert capsys.readouterr().out.strip().endswith(  # the CSV is still unreadable: said, not an error
-        "0 row(s); 7 already imported; skipped 1 object(s) (csv_format 1)")
+        "0 row(s); 7 already imported; skipped 1 object(s) (csv_format 1), 1 as recorded before (not read again)")
     assert len(storage.list_files(root, ".parquet")) == 1
 
 
@@ -477,3 +477,48 @@ def test_a_failed_import_says_one_line_and_nothing_else(tmp_path):
                           cwd=REPO, timeout=120)
     assert done.returncode == 2
     assert done.stderr.startswith("error: the AWS credentials for ") and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_skipped_objects_are_recorded_and_not_downloaded_again(tmp_path, monkeypatch, capsys):
+    """A not-JSON object, one from KServe before v0.18 (no occurrenceTime), a CSV: skipped once,
+    recorded with their reason, etag and size, then counted as skipped without being read (up to
+    --max-object-bytes each, every run). Changed, it is read again; unreadable is not recorded."""
+    from ctloop import storage
+    from ctloop.errors import DataSourceError
+
+    src, root = tmp_path / "src", tmp_path / "log"
+    write_pair(src, 0)
+    no_time = log_request(1, "request")
+    del no_time["occurrenceTime"]
+    write_object(src, "id-0001-request.json", [no_time])
+    (src / PREFIX / "id-0002-request.json").write_text("{")
+    (src / PREFIX / "id-0003-request.csv").write_text("url,bytes\n")
+    write_pair(src, 4)
+    real = storage.read_bytes
+    read: list[str] = []
+
+    def spy(uri: str) -> bytes:
+        if uri.startswith(str(src)):
+            read.append(uri.rsplit("/", 1)[1])
+        if "id-0004-response" in uri:
+            raise DataSourceError(f"{uri} does not exist (removed after the listing)")
+        return real(uri)
+
+    monkeypatch.setattr(storage, "read_bytes", spy)
+    assert main(["logger", "import", str(src), "--root", str(root)]) == 0
+    assert "skipped 4 object(s) (csv_format 1, no_event 1, not_json 1, unreadable 1)" in capsys.readouterr().out
+    read.clear()
+    assert main(["logger", "import", str(src), "--root", str(root)]) == 0
+    out = capsys.readouterr().out.strip()
+    assert "; 3 already imported; skipped 4 object(s) (csv_format 1, no_event 1, not_json 1, unreadable 1), " \
+           "3 as recorded before (not read again)" in out
+    assert read == ["id-0004-response.json"]  # only the unreadable one is tried again
+    ledger = {}
+    for part in sorted((root / "_imports" / ledger_name(str(src))).glob("*.json")):
+        ledger.update(json.loads(part.read_text())["objects"])
+    entry = ledger[f"{PREFIX}/id-0002-request.json"]
+    assert entry["skipped"] == "not_json" and entry["size"] == 1 and entry["etag"]
+    (src / PREFIX / "id-0002-request.json").write_text(json.dumps(log_request(2, "request")))  # rewritten
+    read.clear()
+    summary = run_import(str(src), str(root))
+    assert summary.imported == 1 and sorted(read) == ["id-0002-request.json", "id-0004-response.json"]
