@@ -76,8 +76,14 @@ from ctloop.errors import (
     StoreUnavailable,
 )
 from ctloop.inference_log import layout
-from ctloop.inference_log.events import (
+from ctloop.inference_log.defaults import (
+    CHECKPOINT_OBJECTS,
+    JOIN_TTL_SECONDS,
     MAX_BODY_BYTES,
+    MAX_OBJECT_BYTES,
+    PROGRESS_OBJECTS,
+)
+from ctloop.inference_log.events import (
     STRUCTURED,
     Event,
     RejectedEvent,
@@ -87,11 +93,7 @@ from ctloop.inference_log.sink import Sink, write_durably
 
 KSERVE_RELEASE = "v0.20.0"
 LEDGER_FORMAT = "ctloop.kserve-blob-import/1"
-MAX_OBJECT_BYTES = 64 << 20  # read whole, up to 8 at once: bounded memory
-CHECKPOINT_OBJECTS = 10000  # each checkpoint flushes: fewer, larger Parquet files
 UNACKNOWLEDGED = 4096  # events submitted before waiting for their WAL commit (group commit)
-PROGRESS_OBJECTS = 1000
-JOIN_TTL_SECONDS = 600.0  # a batch (logger.batchSize > 1) may hold a request far from its response
 DOWNLOADS = 8  # objects fetched at once
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"  # time.Time{} as encoding/json writes it: never set
 # why an object or a record was not imported (a fixed set: the summary line names them); the
