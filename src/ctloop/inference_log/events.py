@@ -71,6 +71,7 @@ import orjson
 
 from ctloop.columns import LOG_IDENTITY
 from ctloop.errors import InferenceLogError
+from ctloop.inference_log.defaults import MAX_BODY_BYTES
 from ctloop.inference_log.schema import MISTYPED
 
 REQUIRED = ("ce-id", "ce-type", "ce-source", "ce-inferenceservicename")
@@ -93,7 +94,6 @@ RESERVED = frozenset((*LOG_IDENTITY, MISTYPED))
 # parser would raise RecursionError (a 500) and nested feature values become JSON text at most
 # 254 levels deep (orjson's serialiser limit).
 MAX_DEPTH = 64
-MAX_BODY_BYTES = 1 << 20  # the largest body the sink takes (``ctloop logger serve --max-body-bytes``)
 STRUCTURED = "application/cloudevents+json"
 BATCHED = "application/cloudevents-batch"
 
