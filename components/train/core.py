@@ -47,10 +47,11 @@ CV_SPLITS = 3
 ID_COLUMN_MIN_ROWS = 100
 ONE_HOT_MIN_FREQUENCY = 5
 # A text column whose every value is a number written with a decimal comma ("70,41", "1.234,5": a
-# spreadsheet's export in many locales) holds numbers read as categories; from this many distinct
-# values on it is not a code list such as "1,2".
+# spreadsheet's export in many locales) or with thousands separators ("12,500", "1,234.50")
+# holds numbers read as categories; from this many distinct values on it is not a code list such
+# as "1,2".
 COMMA_NUMBER_MIN_DISTINCT = 20
-COMMA_NUMBER = r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+"
+COMMA_NUMBER = r"[-+]?(?:(?:\d{1,3}(?:\.\d{3})+|\d+),\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?)"
 
 
 @dataclass
@@ -103,8 +104,8 @@ def id_columns(frame: pd.DataFrame, categorical: list[str]) -> list[str]:
 
 
 def comma_number_columns(frame: pd.DataFrame, categorical: list[str]) -> dict[str, str]:
-    """The text columns whose every value is a number with a decimal comma (at least
-    ``COMMA_NUMBER_MIN_DISTINCT`` distinct ones), each with an example value."""
+    """The text columns whose every value is a number with a decimal comma or thousands
+    separators (at least ``COMMA_NUMBER_MIN_DISTINCT`` distinct ones), each with an example value."""
     import pandas as pd
 
     out = {}
@@ -261,9 +262,9 @@ def fit(
         notes.append(f"{note} ({len(data)} rows)")
     for name, example in comma_number_columns(data, categorical).items():
         # the same text for any row count, as the ID note
-        note = (f"column {name!r} is text whose every value is a number written with a decimal comma "
-                f"({example!r}): trained as categories, not as numbers; write the table with '.' decimals (or "
-                "as Parquet), or drop the column if it is meant as text")
+        note = (f"column {name!r} is text whose every value is a number written with a decimal comma or "
+                f"thousands separators ({example!r}): trained as categories, not as numbers; write plain numbers "
+                "('.' decimals, no separators) or Parquet, or drop the column if it is meant as text")
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
     empty = [name for name in numeric + categorical if data[name].isna().all()]

@@ -6,7 +6,8 @@
     ├── ConfigError            a parameter, spec field or option is invalid (says which and how to fix)
     ├── DataError
     │   ├── DataSourceError    the data cannot be read: missing, empty, corrupt, unsupported format
-    │   │   └── CsvTypeChanged     a CSV column's values change type past the block its type was read from
+    │   │   ├── CsvTypeChanged     a CSV column's values change type past the block its type was read from
+    │   │   └── StoreUnavailable   the object store itself: its bucket is missing, its endpoint unreachable
     │   └── DataValidationError the data breaks the declared contract (column, rule, rows)
     ├── TrainingError          fitting failed or produced no usable model
     ├── EvaluationError        the gate could not score a model (not a rejection: that is a decision)
@@ -20,6 +21,7 @@
     └── InferenceLogError      the inference log sink cannot accept or store an event
         ├── RejectedEvent          a malformed event, answered 4xx with its reason (inference_log.events)
         ├── PayloadError           a body whose shape cannot become rows (inference_log.events)
+        │   └── PairMismatch           a response with more or fewer predictions than its request's instances
         ├── SkippedRecord          a blob-storage log record the import cannot use (inference_log.blob_import)
         └── SinkUnavailable        events can no longer be made durable, answered 503 (inference_log.sink)
 
@@ -53,6 +55,11 @@ class DataError(CtloopError):
 
 class DataSourceError(DataError):
     """The data cannot be read (missing, empty, corrupt or unsupported)."""
+
+
+class StoreUnavailable(DataSourceError):
+    """Not one object but the store: its bucket (container) does not exist or its endpoint cannot
+    be reached. A caller reading many objects stops instead of skipping them one by one."""
 
 
 class CsvTypeChanged(DataSourceError):
@@ -154,6 +161,7 @@ __all__ = [
     "DataError",
     "DataSourceError",
     "CsvTypeChanged",
+    "StoreUnavailable",
     "DataValidationError",
     "TrainingError",
     "EvaluationError",

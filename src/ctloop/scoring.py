@@ -470,19 +470,27 @@ def _conform(values: pa.Array | pa.ChunkedArray, wanted: str) -> tuple[pa.Array,
     return pa.nulls(len(python), arrow), python
 
 
+def _log_directory(root: str, scorer: Scorer, scored_at: datetime) -> str:
+    """Where the rows scored at ``scored_at`` are logged (the sink's partition of that day)."""
+    from ctloop.inference_log import layout
+    from ctloop.inference_log.events import row_revision
+
+    day = scored_at.strftime("%Y-%m-%d")
+    return f"{root.rstrip('/')}/{layout.partition(scorer.name, day, row_revision('', scorer.version))}"
+
+
 class _Log:
     """The scored rows as the sink writes served rows (layout, column types, identity columns)."""
 
     def __init__(self, root: str, scorer: Scorer, source: Any, prediction_types: dict[str, str], run_id: str,
                  scored_at: datetime):
-        from ctloop.inference_log import layout, schema
+        from ctloop.inference_log import schema
         from ctloop.inference_log.events import row_revision
 
         self.root, self.scorer, self.run_id = root.rstrip("/"), scorer, run_id
         self.time = scored_at.isoformat()
-        self.day = scored_at.strftime("%Y-%m-%d")
         self.revision = row_revision("", scorer.version)
-        self.directory = f"{self.root}/{layout.partition(scorer.name, self.day, self.revision)}"
+        self.directory = _log_directory(root, scorer, scored_at)
         new = {_log_name(f): _log_type(source.schema.field(f).type) for f in scorer.features}
         new.update(prediction_types)
         self.types = schema.sync(self.root, scorer.name, new)  # an existing entry wins, as in the sink
@@ -611,9 +619,16 @@ def score(
     try:
         log = _score_batches(scorer, source, output, result, wanted, id_column, batch_rows, log_root, first,
                              scored_at, stamp, prefix, started, progress, record_file)
-    except DataError as exc:  # a value past the first chunks: nothing of this attempt is left behind
+    except DataError as exc:  # a value past the first chunks: nothing of this run is left behind
         for uri in [*result.files, *result.log_files, *record_file]:
             storage.delete(uri)
+        if retried:  # an earlier attempt's chunks this one did not reach, and its record
+            from ctloop.inference_log import layout
+
+            _remove_stale_chunks(output, "", run_id, 0)
+            if log_root:
+                _remove_stale_chunks(_log_directory(log_root, scorer, scored_at), f"{COMPONENT}-", run_id, 0)
+                storage.delete(f"{log_root.rstrip('/')}/{layout.batch_run_file(scorer.name, run_id)}")
         if isinstance(exc, CsvTypeChanged):
             needs = "numbers" if exc.column in scorer.numeric else "one type"
             raise exc.again(prefix="data: ", hint=f"; {scorer.name} v{scorer.version} needs {needs} there "

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
-from ctloop.errors import ConfigError, CtloopError, DataSourceError
+from ctloop.errors import ConfigError, CtloopError, DataSourceError, StoreUnavailable
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -284,7 +284,7 @@ class _Remote:
     name = ""
 
     def unreachable(self, loc: Location, exc: BaseException) -> DataSourceError:
-        return DataSourceError(
+        return StoreUnavailable(
             f"cannot reach {self.name} for {loc.uri} ({self.endpoint()}) {self.retried()} with a "
             f"{CONNECT_TIMEOUT_S:g} s connect timeout: {_first_line(_root_cause(exc))}; "
             f"{self.endpoint_hint()}")
@@ -370,7 +370,7 @@ class _Gcs(_Remote):
             yield
         except gexc.NotFound as exc:
             if client is not None and not self._bucket_exists(client, loc):
-                raise DataSourceError(f"bucket {loc.bucket!r} of {loc.uri} does not exist: create it "
+                raise StoreUnavailable(f"bucket {loc.bucket!r} of {loc.uri} does not exist: create it "
                                       "or fix the bucket name") from exc
             raise DataSourceError(f"{loc.uri} does not exist (bucket {loc.bucket!r}, object "
                                   f"{loc.key!r})") from exc
@@ -509,7 +509,7 @@ class _S3(_Remote):
             code = str(error.get("Code", ""))
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             if code == "NoSuchBucket":
-                raise DataSourceError(f"bucket {loc.bucket!r} of {loc.uri} does not exist: create it "
+                raise StoreUnavailable(f"bucket {loc.bucket!r} of {loc.uri} does not exist: create it "
                                       "or fix the bucket name") from exc
             if code in ("NoSuchKey", "404", "NotFound"):
                 raise DataSourceError(f"{loc.uri} does not exist (bucket {loc.bucket!r}, key "
@@ -783,7 +783,7 @@ class _Azure(_Remote):
             yield
         except aexc.ResourceNotFoundError as exc:
             if getattr(exc, "error_code", None) == "ContainerNotFound":
-                raise DataSourceError(f"container {loc.bucket!r} of {loc.uri} does not exist: create "
+                raise StoreUnavailable(f"container {loc.bucket!r} of {loc.uri} does not exist: create "
                                       "it or fix the container name") from exc
             raise DataSourceError(f"{loc.uri} does not exist (container {loc.bucket!r}, blob "
                                   f"{loc.key!r})") from exc

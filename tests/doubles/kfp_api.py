@@ -13,6 +13,8 @@ shared/notes/reliability.md §4 and ``backend/src/apiserver/server/pipeline_uplo
   spec) with unique pipeline names; the first version gets the pipeline's name and description;
   ``upload_version`` needs ``pipelineid`` and a unique version name;
 * list pipelines / versions / experiments / recurring runs with ``display_name`` EQUALS filters;
+  versions, recurring runs and runs are paged as the server pages them (``page_size``, an opaque
+  ``next_page_token`` while more follow), versions oldest first (the server's default order);
 * experiments create/list/get; recurring runs create/list/get/enable/disable/delete; runs
   create/list/get (with ``run_details.task_details`` for seeded runs).
 
@@ -47,6 +49,7 @@ What sits in front of a real KFP (all optional, for the authentication tests):
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import threading
@@ -275,6 +278,19 @@ class KfpApiDouble(InThreadServer):
 
     # ------------------------------------------------------------------ API
     @staticmethod
+    def _page(items: list[dict], query: dict[str, str], key: str, **extra) -> tuple[int, dict]:
+        """One page of ``items`` as the API server answers a list (``page_size``, default 10 here;
+        ``next_page_token`` opaque, present only while more items follow: backend
+        ``src/apiserver/list/list.go`` ``NewToken``/``NextPageToken``)."""
+        size = int(query.get("page_size") or 10)
+        start = int(base64.urlsafe_b64decode(query["page_token"]).decode()) if query.get("page_token") else 0
+        page = items[start:start + size]
+        body = {key: page, "total_size": len(items), **{k: page for k in extra.values()}}
+        if start + size < len(items):
+            body["next_page_token"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+        return 200, body
+
+    @staticmethod
     def _filter(items: list[dict], query: dict[str, str]) -> list[dict]:
         if "filter" not in query:
             return items
@@ -341,12 +357,9 @@ class KfpApiDouble(InThreadServer):
         if p.startswith("/pipelines/") and p.endswith("/versions") and method == "GET":
             pid = p.split("/")[2]
             items = self._filter(list(s.versions[pid]), query)
-            items = sorted(
-                items,
-                key=lambda v: v["created_at"] + v["pipeline_version_id"].zfill(8),
-                reverse=True,
-            )
-            return 200, {"pipeline_versions": items, "total_size": len(items)}
+            # the server's default order: created_at ascending (list.go, sort by the model's key)
+            items = sorted(items, key=lambda v: v["created_at"] + v["pipeline_version_id"].zfill(8))
+            return self._page(items, query, "pipeline_versions")
 
         # experiments
         if p == "/experiments" and method == "POST":
@@ -391,7 +404,7 @@ class KfpApiDouble(InThreadServer):
             if "experiment_id" in query:
                 items = [r for r in items if r.get("experiment_id") == query["experiment_id"]]
             items = self._filter(items, query)
-            return 200, {"recurringRuns": items, "recurring_runs": items, "total_size": len(items)}
+            return self._page(items, query, "recurring_runs", camel="recurringRuns")
         if p.startswith("/recurringruns/") and method == "POST" and p.endswith(":disable"):
             s.recurring[p.split("/")[2].split(":")[0]]["status"] = "DISABLED"
             return 200, {}
@@ -426,8 +439,8 @@ class KfpApiDouble(InThreadServer):
                 items = [r for r in items if r.get("experiment_id") == query["experiment_id"]]
             items = sorted(
                 items, key=lambda r: (r["created_at"], int(r["run_id"].split("-")[1])), reverse=True
-            )[: int(query.get("page_size", 10))]
-            return 200, {"runs": items, "total_size": len(items)}
+            )
+            return self._page(items, query, "runs")
         if p.startswith("/runs/") and method == "GET":
             return 200, s.runs[p.split("/")[2]]
         raise KeyError(f"{method} {path}")

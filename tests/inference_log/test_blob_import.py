@@ -232,7 +232,7 @@ def test_an_interrupted_import_resumes_after_its_last_checkpoint_without_duplica
     """Batched objects (logger.batchSize > 1) hold a request and its response apart: an object
     is recorded only once none of its events waits for its partner."""
     from ctloop import storage
-    from ctloop.errors import DataSourceError
+    from ctloop.errors import StoreUnavailable
 
     src, root = tmp_path / "src", tmp_path / "log"
     write_object(src, "a-request.json", [log_request(0, "request"), log_request(1, "request")])
@@ -244,7 +244,7 @@ def test_an_interrupted_import_resumes_after_its_last_checkpoint_without_duplica
 
     def unreachable_at_d(uri: str) -> bytes:
         if uri.endswith("d-response.json"):
-            raise DataSourceError(f"{uri}: S3 is unreachable (injected)")
+            raise StoreUnavailable(f"{uri}: S3 is unreachable (injected)")
         return real(uri)
 
     monkeypatch.setattr(storage, "read_bytes", unreachable_at_d)
@@ -344,5 +344,181 @@ def test_s3_prefix_on_moto_server(s3, tmp_path, capsys):
     assert len(storage.list_files(f"{root}/_imports/{ledger_name(f's3://{bucket}/logs')}", ".json")) == 1
     assert main(["logger", "import", f"s3://{bucket}/logs/", "--root", root]) == 0  # the same prefix
     assert capsys.readouterr().out.strip().endswith(  # the CSV is still unreadable: said, not an error
-        "0 row(s); 7 already imported; skipped 1 object(s) (csv_format 1)")
+        "0 row(s); 7 already imported; skipped 1 object(s) (csv_format 1), 1 as recorded before (not read again)")
     assert len(storage.list_files(root, ".parquet")) == 1
+
+
+def test_a_source_inside_the_root_is_imported_but_not_the_logs_own_files(tmp_path, capsys):
+    """``logger import shared/kserve-logs --root shared``: KServe's objects sit beside the log's
+    ``model=…`` trees and ``_…`` directories; only the latter are the log's."""
+    shared = tmp_path / "shared"
+    for i in range(3):
+        write_pair(shared / "kserve-logs", i)
+    assert main(["logger", "import", str(shared / "kserve-logs"), "--root", str(shared)]) == 0
+    assert "imported 6 object(s)" in capsys.readouterr().out
+    write_pair(shared / "kserve-logs", 3)
+    summary = run_import(str(shared / "kserve-logs"), str(shared))
+    assert (summary.listed, summary.imported, summary.already) == (8, 2, 6)
+    assert sorted(parquet_rows(shared).request_id) == [f"id-{i:04d}" for i in range(4)]
+    # the root itself as the source: its Parquet files, ledger and schema files are not listed
+    summary = run_import(str(shared), str(shared))
+    assert (summary.listed, dict(summary.objects_skipped)) == (8, {})
+
+
+def test_an_s3_source_inside_the_root(s3, capsys):
+    from tests.fixtures.object_stores import sdk_put
+
+    store, bucket = s3
+    for i in range(2):
+        for kind in ("request", "response"):
+            sdk_put(store, bucket, f"kserve-logs/{PREFIX}/id-{i:04d}-{kind}.json", json.dumps(log_request(i, kind)).encode())
+    assert main(["logger", "import", f"s3://{bucket}/kserve-logs", "--root", f"s3://{bucket}"]) == 0
+    assert capsys.readouterr().out.startswith(f"imported 4 object(s) from s3://{bucket}/kserve-logs")
+    assert main(["logger", "import", f"s3://{bucket}/kserve-logs", "--root", f"s3://{bucket}"]) == 0
+    assert capsys.readouterr().out.strip().endswith("0 row(s); 4 already imported; skipped 0 object(s)")
+
+
+def test_an_unreadable_object_is_skipped_and_the_rest_imported(tmp_path, monkeypatch, capsys):
+    """AccessDenied on one key (its KMS key, say) or an object deleted after the listing: that
+    object is skipped (``unreadable``, not recorded: the next run tries it again), not the run."""
+    from ctloop import storage
+    from ctloop.errors import DataSourceError
+
+    src, root = tmp_path / "src", tmp_path / "log"
+    for i in range(4):
+        write_pair(src, i)
+    real = storage.read_bytes
+
+    def denied_at_1(uri: str) -> bytes:
+        if uri.endswith("id-0001-request.json"):
+            raise DataSourceError(f"access denied to {uri}: the credentials in use lack permission (AccessDenied)")
+        return real(uri)
+
+    monkeypatch.setattr(storage, "read_bytes", denied_at_1)
+    assert main(["logger", "import", str(src), "--root", str(root)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.strip().endswith(
+        f"skipped 1 object(s) (unreadable 1); first unreadable: access denied to {src / PREFIX}/id-0001-request.json: "
+        "the credentials in use lack permission (AccessDenied)")
+    assert "imported 7 object(s)" in captured.out and captured.err == ""
+    monkeypatch.setattr(storage, "read_bytes", real)
+    summary = run_import(str(src), str(root))
+    assert (summary.imported, summary.already) == (1, 7)
+    rows = parquet_rows(root).sort_values(["request_id", "has_request"])
+    # id-0001: its response was written alone, its request now (two halves: read_log merges them)
+    assert list(zip(rows.request_id, rows.has_request, rows.has_response, strict=True)) == [
+        ("id-0000", True, True), ("id-0001", False, True), ("id-0001", True, False), ("id-0002", True, True),
+        ("id-0003", True, True)]
+
+
+def test_refused_credentials_abort_after_recording_what_is_in_parquet(tmp_path, monkeypatch, capsys):
+    """A store-level failure (the credentials refused) stops the run, but first what the sink
+    wrote is recorded: the next run does not write it again."""
+    from ctloop import storage
+    from ctloop.errors import ConfigError
+
+    src, root = tmp_path / "src", tmp_path / "log"
+    for i in range(6):
+        write_pair(src, i)
+    real = storage.read_bytes
+
+    def refused_at_4(uri: str) -> bytes:
+        if "id-0004" in uri:
+            raise ConfigError(f"the AWS credentials for {uri} were refused (ExpiredToken: injected)")
+        return real(uri)
+
+    monkeypatch.setattr(storage, "read_bytes", refused_at_4)
+    assert main(["logger", "import", str(src), "--root", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the AWS credentials for ") and err.count("\n") == 1  # the whole stderr
+    assert len(parquet_rows(root)) == 4
+    monkeypatch.setattr(storage, "read_bytes", real)
+    summary = run_import(str(src), str(root))
+    assert (summary.already, summary.imported) == (8, 4)
+    assert sorted(parquet_rows(root).request_id) == [f"id-{i:04d}" for i in range(6)]  # no duplicate
+
+
+FAILED_IMPORT = """
+import sys
+from pathlib import Path
+
+from ctloop import storage
+from ctloop.cli import main
+from ctloop.errors import ConfigError
+from tests.inference_log.test_blob_import import write_pair
+
+src, root = Path(sys.argv[1]) / "src", Path(sys.argv[1]) / "log"
+for i in range(20):
+    write_pair(src, i)
+real = storage.read_bytes
+
+
+def refused(uri):
+    if "id-0003" in uri or "id-0004" in uri:
+        raise ConfigError(f"the AWS credentials for {uri} were refused (ExpiredToken: injected)")
+    return real(uri)
+
+
+storage.read_bytes = refused
+sys.exit(main(["logger", "import", str(src), "--root", str(root), "--checkpoint-objects", "4"]))
+"""
+
+
+def test_a_failed_import_says_one_line_and_nothing_else(tmp_path):
+    """No 'Future exception was never retrieved … ConfigError / SinkUnavailable' after the error:
+    the reads in flight and the events submitted are awaited on the way out. A process of its
+    own: asyncio says so when the futures die, through logging (which pytest captures)."""
+    import subprocess
+    import sys
+
+    from tests.helpers import REPO
+
+    done = subprocess.run([sys.executable, "-c", FAILED_IMPORT, str(tmp_path)], capture_output=True, text=True,
+                          cwd=REPO, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: the AWS credentials for ") and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_skipped_objects_are_recorded_and_not_downloaded_again(tmp_path, monkeypatch, capsys):
+    """A not-JSON object, one from KServe before v0.18 (no occurrenceTime), a CSV: skipped once,
+    recorded with their reason, etag and size, then counted as skipped without being read (up to
+    --max-object-bytes each, every run). Changed, it is read again; unreadable is not recorded."""
+    from ctloop import storage
+    from ctloop.errors import DataSourceError
+
+    src, root = tmp_path / "src", tmp_path / "log"
+    write_pair(src, 0)
+    no_time = log_request(1, "request")
+    del no_time["occurrenceTime"]
+    write_object(src, "id-0001-request.json", [no_time])
+    (src / PREFIX / "id-0002-request.json").write_text("{")
+    (src / PREFIX / "id-0003-request.csv").write_text("url,bytes\n")
+    write_pair(src, 4)
+    real = storage.read_bytes
+    read: list[str] = []
+
+    def spy(uri: str) -> bytes:
+        if uri.startswith(str(src)):
+            read.append(uri.rsplit("/", 1)[1])
+        if "id-0004-response" in uri:
+            raise DataSourceError(f"{uri} does not exist (removed after the listing)")
+        return real(uri)
+
+    monkeypatch.setattr(storage, "read_bytes", spy)
+    assert main(["logger", "import", str(src), "--root", str(root)]) == 0
+    assert "skipped 4 object(s) (csv_format 1, no_event 1, not_json 1, unreadable 1)" in capsys.readouterr().out
+    read.clear()
+    assert main(["logger", "import", str(src), "--root", str(root)]) == 0
+    out = capsys.readouterr().out.strip()
+    assert "; 3 already imported; skipped 4 object(s) (csv_format 1, no_event 1, not_json 1, unreadable 1), " \
+           "3 as recorded before (not read again)" in out
+    assert read == ["id-0004-response.json"]  # only the unreadable one is tried again
+    ledger = {}
+    for part in sorted((root / "_imports" / ledger_name(str(src))).glob("*.json")):
+        ledger.update(json.loads(part.read_text())["objects"])
+    entry = ledger[f"{PREFIX}/id-0002-request.json"]
+    assert entry["skipped"] == "not_json" and entry["size"] == 1 and entry["etag"]
+    (src / PREFIX / "id-0002-request.json").write_text(json.dumps(log_request(2, "request")))  # rewritten
+    read.clear()
+    summary = run_import(str(src), str(root))
+    assert summary.imported == 1 and sorted(read) == ["id-0002-request.json", "id-0004-response.json"]

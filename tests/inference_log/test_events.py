@@ -5,6 +5,7 @@ import pytest
 from ctloop.inference_log.events import (
     REASONS,
     Event,
+    PairMismatch,
     PayloadError,
     RejectedEvent,
     join,
@@ -306,3 +307,53 @@ def test_two_v2_tensors_with_one_name_are_refused_not_merged():
     with pytest.raises(RejectedEvent, match="'inputs'\\[1\\].*name 'a'") as info:
         event("request", body)
     assert info.value.status == 400 and info.value.code == "bad_payload"
+
+
+# ------------------------------------------------------------------ header values by producer
+# KServe v0.20.0's agent: pkg/logger/handler.go copies the client's Ce-Id (getOrCreateID) and the
+# logger.metadataHeaders values as the client sent them; pkg/logger/worker.go sends them with
+# cloudevents sdk-go, which writes header values unencoded (v2/protocol/http/write_request.go
+# SetExtension: Header.Add(prefix+name, types.Format(value)); cloudevents/sdk-go#1331,
+# cloudevents/spec#1397). A '%' in such a value is the client's own character.
+@pytest.mark.parametrize("name, sent, field, stored", [
+    ("ce-metadata", '{"X-Ref":["say %22hi%22"]}', "meta_x_ref", "say %22hi%22"),  # was 400 "not JSON"
+    ("ce-metadata", '{"X-Query":["q=caf%E9"]}', "meta_x_query", "q=caf%E9"),  # was 400 "not UTF-8"
+    ("ce-metadata", '{"X-Order-Id":["100%"]}', "meta_x_order_id", "100%"),
+    ("ce-id", "order%2F17", "request_id", "order%2F17"),  # was stored as 'order/17': labels never joined
+    ("ce-id", '"quoted"', "request_id", '"quoted"'),  # sdk-go never quotes either
+])
+def test_values_from_kserves_agent_are_stored_byte_for_byte(name, sent, field, stored):
+    req = parse_event(headers("request", **{name: sent}), b'{"instances": [[1]]}')
+    resp = parse_event(headers("response", **{name: sent}), b'{"predictions": [0]}')
+    (row,) = join(req, resp)
+    assert row[field] == stored
+
+
+def encoding_producer(kind="request", **extra):
+    """Headers of a producer that percent-encodes (the Python ``cloudevents`` SDK): none of the
+    extension attributes KServe's agent always sends beyond the name of the InferenceService."""
+    h = {k: v for k, v in headers(kind, **extra).items() if k not in ("ce-endpoint", "ce-component")}
+    return h
+
+
+def test_values_of_a_producer_that_encodes_are_percent_decoded():
+    req = parse_event(encoding_producer(**{"ce-metadata": "%7B%22X-Ref%22%3A%5B%22say%20%25%22%5D%7D",
+                                           "ce-id": "order%2F17"}), b'{"instances": [[1]]}')
+    assert (req.id, req.metadata) == ("order/17", {"meta_x_ref": "say %"})
+    with pytest.raises(RejectedEvent, match="not UTF-8") as info:
+        parse_event(encoding_producer(**{"ce-metadata": "%C0%A0"}), b'{"instances": [[1]]}')
+    assert info.value.code == "bad_header"
+
+
+# ------------------------------------------------------------------ instances vs predictions
+@pytest.mark.parametrize("instances, predictions", [(3, 2), (1, 2), (2, 0)])
+def test_a_v1_pair_whose_counts_differ_is_not_paired_row_by_row(instances, predictions):
+    """Before, 3 instances and 2 predictions gave a third row with has_response true and a null
+    prediction (counted as served); 1 and 2 gave a second row with a prediction and no features."""
+    req = event("request", {"instances": [[i] for i in range(instances)]})
+    resp = event("response", {"predictions": [0.5] * predictions})
+    with pytest.raises(PairMismatch, match=f"{predictions} predictions for {instances} instances") as info:
+        join(req, resp)
+    assert isinstance(info.value, PayloadError)
+    rows = join(req, None)  # what the sink writes instead: the request's rows, no response
+    assert len(rows) == instances and not any(r["has_response"] for r in rows)

@@ -60,6 +60,42 @@ def test_a_poison_pill_is_acknowledged_quarantined_and_the_committer_keeps_going
     assert "ctloop_log_quarantined_total 1" in metrics and "ctloop_log_healthy 1" in metrics
 
 
+def pair(ce_id: str, instances: int, predictions: int) -> tuple[Event, Event]:
+    req, resp = event(0, "request"), event(0, "response")
+    req.id = resp.id = ce_id
+    req.body, req.raw = {"instances": [{"x": i} for i in range(instances)]}, None
+    resp.body, resp.raw = {"predictions": [0.5] * predictions, "model_version": "2"}, None
+    return req, resp
+
+
+def test_a_response_whose_prediction_count_differs_from_the_instances_is_not_served(tmp_path):
+    """Before: 3 instances and 2 predictions gave 3 rows with has_response true, the third with a
+    null prediction, and reader.served() counted it; 1 instance and 2 predictions gave a row of a
+    prediction without features. Now the request's rows are written without a response, the pair
+    is quarantined with the reason and counted."""
+    from ctloop.inference_log.reader import served
+
+    async def scenario():
+        sink = Sink(str(tmp_path / "root"), str(tmp_path / "wal"), flush_rows=10**9, flush_seconds=10**6)
+        await sink.start()
+        for e in (*pair("fewer", 3, 2), *pair("more", 1, 2), *pair("ok", 2, 2)):
+            await asyncio.wait_for(sink.accept(e), timeout=5)
+        await sink.flush(final=True)
+        metrics = sink.metrics_text()
+        await sink.stop()
+        return metrics
+    metrics = asyncio.run(scenario())
+    rows = parquet_rows(tmp_path / "root")
+    assert sorted(rows.request_id) == ["fewer"] * 3 + ["more"] + ["ok"] * 2  # every request's features
+    assert served(rows).request_id.tolist() == ["ok", "ok"]
+    assert rows[rows.request_id != "ok"].prediction.isna().all()
+    records = {r["request"]["id"]: r for r in quarantine_records(tmp_path / "root")}
+    assert sorted(records) == ["fewer", "more"]
+    assert "2 predictions for 3 instances" in records["fewer"]["reason"]
+    assert records["fewer"]["response"]["body"]["predictions"] == [0.5, 0.5]  # kept verbatim
+    assert "ctloop_log_mismatched_pairs_total 2" in metrics and "ctloop_log_quarantined_total 2" in metrics
+
+
 def test_a_poison_pill_in_the_wal_does_not_crash_loop_the_replay(tmp_path):
     """The same record replayed at start-up: before, start raised and the pod crash-looped."""
     wal = tmp_path / "wal"

@@ -23,12 +23,12 @@ REQUEST = json.dumps({"instances": [{"income": 1.5}]}).encode()
 RESPONSE = json.dumps({"predictions": [1], "model_version": "2"}).encode()
 
 
-def post(ce_id: str, kind: str, body: bytes, extra: bytes = b"") -> bytes:
-    """A POST / as KServe's agent sends it (Go's canonical header case)."""
-    return (b"POST / HTTP/1.1\r\nHost: sink\r\nCe-Id: %s\r\nCe-Type: org.kubeflow.serving.inference.%s\r\n"
+def post(ce_id: str, kind: str, body: bytes, extra: bytes = b"", path: bytes = b"/") -> bytes:
+    """A POST as KServe's agent sends it (Go's canonical header case), to ``path`` (logger.url's)."""
+    return (b"POST %s HTTP/1.1\r\nHost: sink\r\nCe-Id: %s\r\nCe-Type: org.kubeflow.serving.inference.%s\r\n"
             b"Ce-Specversion: 1.0\r\nCe-Source: http://localhost:9081/\r\nCe-Inferenceservicename: credit-default\r\n"
             b"Ce-Time: 2026-11-22T10:31:02.417Z\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n%s"
-            % (ce_id.encode(), kind.encode(), extra, len(body), body))
+            % (path, ce_id.encode(), kind.encode(), extra, len(body), body))
 
 
 def answers(data: bytes) -> list[tuple[int, dict[str, str], bytes]]:
@@ -311,7 +311,7 @@ def test_a_bad_header_after_a_pipelined_event_is_refused_in_its_own_answer(tmp_p
 def test_shutdown_while_a_refused_body_comes_in_closes_once_it_is_read(tmp_path):
     async def scenario():
         sink, protocol, transport, _ = await connected(tmp_path)
-        protocol.data_received(b"POST /nowhere HTTP/1.1\r\nHost: sink\r\nContent-Length: 10\r\n\r\n12345")
+        protocol.data_received(b"POST /healthz HTTP/1.1\r\nHost: sink\r\nContent-Length: 10\r\n\r\n12345")
         await until(lambda: transport.writes)
         protocol.shutdown()
         protocol.data_received(b"67890")
@@ -418,3 +418,49 @@ def test_a_request_is_not_408_while_the_sink_itself_has_paused_reading_it(tmp_pa
     assert not closed and written == []
     ((status, _, _),) = after
     assert status == 408
+
+
+def exchange(tmp_path, data: bytes, n: int, **app_opts) -> tuple[list, Sink]:
+    """``data`` sent on one connection; the ``n`` answers, and the sink once stopped."""
+    async def scenario():
+        sink, protocol, transport, _ = await connected(tmp_path, **app_opts)
+        protocol.data_received(data)
+        await until(lambda: b"".join(transport.writes).count(b"HTTP/1.1 ") >= n)
+        await sink.stop()
+        return answers(b"".join(transport.writes)), sink
+    return asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("path", [b"/ingest", b"/v1/log/", b"/ingest?tenant=a"])
+def test_events_posted_to_the_path_of_the_logger_url_are_stored(tmp_path, path):
+    """KServe's agent posts to logger.url exactly as configured (pkg/logger/worker.go, v0.20.0:
+    the URL handed to sdk-go's client as it is): with ``logger.url: http://sink.ns/ingest`` every
+    event was 404 'no route POST /ingest' and lost. Any path but the sink's own endpoints ingests."""
+    got, sink = exchange(tmp_path, post("p", "request", REQUEST, path=path) + post("p", "response", RESPONSE,
+                                                                                      path=path), 2)
+    assert [status for status, _, _ in got] == [200, 200], got
+    rows = parquet_rows(tmp_path / "root")
+    assert rows.request_id.tolist() == ["p"] and rows.prediction.tolist() == [1]
+
+
+def test_the_sinks_own_endpoints_are_never_taken_for_ingest(tmp_path):
+    got, sink = exchange(tmp_path, post("h", "request", REQUEST, path=b"/healthz")
+                         + post("m", "request", REQUEST, path=b"/metrics")
+                         + b"GET /ingest HTTP/1.1\r\nHost: sink\r\n\r\n", 3)
+    assert [status for status, _, _ in got] == [404, 404, 405], got
+    assert "POST CloudEvents" in json.loads(got[2][2])["error"] and sink.stats.accepted == 0
+
+
+@pytest.mark.parametrize("encoding", [b"gzip", b"br", b"deflate, gzip", b"GZIP"])
+def test_a_compressed_body_is_refused_with_415_naming_its_encoding(tmp_path, encoding):
+    """Before: 400 'body is not JSON: str is not valid UTF-8', which says nothing of the cause.
+    KServe's agent never compresses; the sink takes identity bodies only (RFC 9110 §15.5.16:
+    415, with Accept-Encoding saying which codings would do)."""
+    import gzip
+
+    got, sink = exchange(tmp_path, post("z", "request", gzip.compress(REQUEST), b"Content-Encoding: %s\r\n" % encoding)
+                         + post("i", "request", REQUEST, b"Content-Encoding: identity\r\n"), 2)
+    (status, headers, body), (identity, _, _) = got
+    assert status == 415 and encoding.decode() in json.loads(body)["error"], body
+    assert headers["accept-encoding"] == "identity" and identity == 200
+    assert sink.stats.rejected == {"unsupported_media": 1}

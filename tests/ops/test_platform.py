@@ -117,12 +117,31 @@ def test_changed_content_adds_a_version_named_from_package_and_commit(kfp, packa
     assert re.fullmatch(base + r"-[0-9a-f]{10}", names[1]), names  # same commit: + content hash
     (pid,) = kfp.state.pipelines
     assert {c.query["pipelineid"] for c in kfp.calls if c.path.endswith("/upload_version")} == {pid}
-    # any content uploaded before is found again by its hash: a no-op, whatever its age
+    # the newest version's content again: found by its hash, a no-op
     n = len(kfp.writes())
-    assert platform.ensure_pipeline("ct", v1).version_id == a.version_id
-    assert platform.ensure_pipeline("ct", first).action == "unchanged"
+    assert platform.ensure_pipeline("ct", v2).version_id == b.version_id
     assert platform.ensure_pipeline("ct", v2, commit="abc1234").action == "unchanged"
     assert len(kfp.writes()) == n
+
+
+def test_going_back_to_older_content_makes_it_the_newest_version_again(kfp, packages):
+    """Image A, then B, then A again: 'unchanged' (A's version found by its hash) left B the
+    newest version, and the runs a monitoring trigger or `ctloop approve` starts (the newest
+    version) ran B, the image rolled back from."""
+    platform = Platform(host=kfp.url)
+    a, b = packages[1], packages[2]
+    first = platform.ensure_pipeline("continuous-training", a)
+    platform.ensure_pipeline("continuous-training", b)
+    back = platform.ensure_pipeline("continuous-training", a)
+    assert back.action == "re-added" and back.version_id != first.version_id
+    assert platform.newest_version("continuous-training")[1] == back.version_id
+    run = platform.create_run("continuous-training", experiment="ct", run_name="retrain")
+    assert kfp.state.runs[run]["pipeline_version_reference"]["pipeline_version_id"] == back.version_id
+    assert platform.ensure_pipeline("continuous-training", a).action == "unchanged"
+    platform.ensure_pipeline("continuous-training", b)
+    again = platform.ensure_pipeline("continuous-training", a)  # a third name for the same commit
+    assert again.action == "re-added" and len({v["display_name"] for v in
+                                                next(iter(kfp.state.versions.values()))}) == 5
 
 
 def test_explicit_commit_names_the_version(kfp, packages):
@@ -335,6 +354,53 @@ def test_in_flight_run_keeps_the_old_schedule_until_it_ends(kfp):
     assert [c.path for c in kfp.calls if c.method == "DELETE"] == [
         f"/apis/v2beta1/recurringruns/{old}"
     ]
+
+
+def test_a_schedules_active_run_behind_a_page_of_newer_runs_still_keeps_it(kfp):
+    """Only the newest 100 runs were read: an old schedule's run still RUNNING behind 100 newer
+    ones was missed, the schedule deleted, and with it (its ScheduledWorkflow owns the run's
+    Workflow) the running training run."""
+    from ctloop.ops.platform import PAGE
+
+    _apply(kfp, load_spec(EXAMPLE))
+    old = next(rid for rid, r in kfp.state.recurring.items() if r["display_name"] == "ct-credit-default")
+    exp = kfp.state.recurring[old]["experiment_id"]
+    kfp.add_run(exp, "ct-credit-default-long", "RUNNING", recurring_run_id=old)
+    for i in range(PAGE):
+        kfp.add_run(exp, f"other-{i}", "SUCCEEDED")
+    lines = []
+    _apply(kfp, _changed(lambda d: d["models"][0]["schedule"].update(cron="0 0 6 * * *")), out=lines.append)
+    assert old in kfp.state.recurring and kfp.state.recurring[old]["status"] == "DISABLED"
+    assert any(old in x and "in flight" in x for x in lines)
+    assert len([c for c in kfp.calls if c.path.endswith("/runs") and c.method == "GET"]) >= 2  # paged
+
+
+@pytest.mark.parametrize("change", ["experiment renamed", "model removed"])
+def test_schedules_the_spec_no_longer_declares_are_named_and_pruned_on_request(kfp, change):
+    """kfp.experiment renamed (or a model removed): the old ct-/monitor- schedules stayed ENABLED
+    beside the new ones without a word — two training runs per cron tick, either one promoting."""
+    _apply(kfp, load_spec(EXAMPLE))
+    spec = _changed((lambda d: d["kfp"].update(experiment="ctloop-v2")) if change == "experiment renamed"
+                    else (lambda d: d["models"].pop(1)))
+    gone = {rid for rid, r in kfp.state.recurring.items()
+            if change == "experiment renamed" or r["display_name"].endswith("loss-given-default")}
+    lines = []
+    result = _apply(kfp, spec, out=lines.append)
+    assert {a["recurring_run_id"] for a in result if a["action"] == "foreign"} == gone
+    assert all(kfp.state.recurring[rid]["status"] == "ENABLED" for rid in gone)  # listed, left as they were
+    assert any("not declared in this spec, still scheduled; `ctloop apply --prune` retires it" in x for x in lines)
+    n = len(kfp.writes())
+    plan = apply_spec(spec, platform_factory=lambda _: Platform(host=kfp.url), image=None, dry_run=True,
+                      out=lambda *_: None, prune=True)
+    assert {a["recurring_run_id"] for a in plan if a["action"] == "would-retire"} == gone and len(kfp.writes()) == n
+    result = apply_spec(spec, platform_factory=lambda _: Platform(host=kfp.url), image=None, dry_run=False,
+                        out=lambda *_: None, prune=True)
+    assert {a["recurring_run_id"] for a in result if a["action"] == "retired"} == gone
+    assert not gone & set(kfp.state.recurring)
+    declared = {"ct-credit-default", "monitor-credit-default"} | (
+        {"ct-loss-given-default"} if change == "experiment renamed" else set())
+    assert sorted(r["display_name"] for r in kfp.state.recurring.values()) == sorted(declared)
+    assert not [a for a in _apply(kfp, spec) if a["action"] in ("foreign", "retired")]
 
 
 def test_disabled_schedule_is_reconciled_not_recreated(kfp):

@@ -191,16 +191,17 @@ def test_numbers_written_with_a_decimal_comma_are_noted_not_trained_silently_as_
     from ctloop.components.train.core import COMMA_NUMBER_MIN_DISTINCT, fit
 
     frame = _frame(400)
+    frame["debt"] = [f"{v:,.0f}" for v in frame["income"] * 40 + 1000]  # US thousands: 12,500
     frame["income"] = [f"{v:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".") for v in
                        frame["income"] * 40]  # 12.345,67
     frame["codes"] = [f"{i % 3},{i % 2}" for i in range(len(frame))]
     frame["city"] = [f"Town {i % 30}, North" for i in range(len(frame))]
     with pytest.warns(UserWarning, match=r"column 'income' is text whose every value is a number written with a "
-                                         r"decimal comma \('\d{1,3}(\.\d{3})*,\d\d'\)"):
+                                         r"decimal comma or thousands separators \('\d{1,3}(\.\d{3})*,\d\d'\)"):
         result = fit(frame, target="default", estimator="logistic_regression")
     noted = [n for n in result.meta["notes"] if "decimal comma" in n]
-    assert len(noted) == 1 and "'income'" in noted[0]
-    few = frame.assign(income=[f"{i % (COMMA_NUMBER_MIN_DISTINCT - 1)},5" for i in range(len(frame))])
+    assert len(noted) == 2 and "'income'" in noted[0] and "'debt'" in noted[1]
+    few = frame.drop(columns="debt").assign(income=[f"{i % (COMMA_NUMBER_MIN_DISTINCT - 1)},5" for i in range(len(frame))])
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         assert not any("decimal comma" in n for n in fit(few, target="default",

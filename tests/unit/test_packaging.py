@@ -38,3 +38,12 @@ def test_importing_ctloop_is_cheap():
     mods = _imported_after("import ctloop, ctloop.errors, ctloop.storage, ctloop.registry, ctloop.cli")
     for heavy in ("pandas", "sklearn", "mlflow", "evidently", "kfp"):
         assert heavy not in mods, f"importing ctloop pulls in {heavy}"
+
+
+def test_the_command_line_parser_does_not_load_the_inference_log_import():
+    """Every ``ctloop`` command builds the whole parser: ``logger import``'s defaults come from a
+    light module, the import itself (asyncio, orjson, the object stores) only when it runs."""
+    mods = _imported_after("from ctloop.cli import build_parser; build_parser()")
+    for heavy in ("ctloop.inference_log.blob_import", "ctloop.inference_log.events", "ctloop.storage", "orjson",
+                  "asyncio"):
+        assert heavy not in mods, f"building the ctloop parser loads {heavy}"

@@ -8,13 +8,13 @@ import importlib.util
 import os
 from pathlib import Path
 
-from ctloop.inference_log.blob_import import (
+from ctloop.inference_log.defaults import (
     CHECKPOINT_OBJECTS,
     JOIN_TTL_SECONDS,
+    MAX_BODY_BYTES,
     MAX_OBJECT_BYTES,
     PROGRESS_OBJECTS,
 )
-from ctloop.inference_log.events import MAX_BODY_BYTES
 
 DEFAULT_WAL = "/var/lib/ctloop-log/wal"
 

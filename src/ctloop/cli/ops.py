@@ -118,6 +118,9 @@ def _schedule(args: argparse.Namespace) -> int:
     return 0
 
 
+SCHEDULE_PREFIXES = ("ct-", "monitor-", "score-")  # the job names apply gives: <prefix><model name>
+
+
 def apply_spec(
     spec,
     *,
@@ -125,11 +128,15 @@ def apply_spec(
     image: str | None,
     dry_run: bool,
     out: Callable[[str], Any] = print,
+    prune: bool = False,
 ) -> list[dict]:
     """Compile, upload if changed, reconcile each model's schedules (continuous training and, with a
-    ``monitoring`` or ``scoring`` section and its schedule, monitoring and batch scoring); returns the actions. Every model's parameters are checked
-    against the pipelines before anything is written. With ``dry_run`` nothing is written: the
-    actions are the plan (``would-*``/``unchanged``)."""
+    ``monitoring`` or ``scoring`` section and its schedule, monitoring and batch scoring); returns
+    the actions. Every model's parameters are checked against the pipelines before anything is
+    written. With ``dry_run`` nothing is written: the actions are the plan
+    (``would-*``/``unchanged``). Schedules of ctloop's pipelines the spec no longer declares (a
+    model or its schedule removed, ``kfp.experiment`` renamed) keep starting runs: each is named,
+    and with ``prune`` retired (disabled, then deleted once no run of it is active)."""
     from ctloop.ops.cron import describe
     from ctloop.ops.params import pipeline_arguments
     from ctloop.ops.spec import monitoring_parameters, pipeline_parameters, scoring_parameters
@@ -170,6 +177,7 @@ def apply_spec(
         if model.schedule is None and model.monitoring_schedule is None and model.scoring_schedule is None:
             out(f"model {model.name}: no schedule declared (start runs with `ctloop trigger`)")
             actions.append({"what": model.name, "action": "no-schedule"})
+    keep: set[tuple[str, str]] = set()
     for model, pipeline, job, schedule, params in plans:
         upload = uploads[pipeline]
         result = platform.reconcile_schedule(
@@ -182,6 +190,24 @@ def apply_spec(
         _print_retired(result, out)
         actions.append({"what": model.name, "pipeline": pipeline, "action": result.action,
                         "recurring_run_id": result.recurring_run_id})
+        keep.add((experiment_id, job))
+    ids = {u.pipeline_id for u in uploads.values() if u.pipeline_id}
+    ids |= {pid for name in set(pipelines) - set(uploads) if (pid := platform.find_pipeline(name))}
+    foreign = platform.foreign_schedules(ids, keep, SCHEDULE_PREFIXES, namespace=spec.kfp.namespace) if ids else []
+    said = {"foreign": "not declared in this spec, still scheduled; `ctloop apply --prune` retires it",
+            "would-retire": "not declared in this spec: would be disabled and deleted",
+            "retired": "not declared in this spec: disabled and deleted",
+            "kept-in-flight": "not declared in this spec: disabled; a run is in flight, deleted by the next "
+                              "apply --prune"}
+    for r in foreign:
+        action = "foreign"
+        if prune:
+            retired, _ = platform.retire([r], dry_run=dry_run)
+            action = ("would-retire" if dry_run else "retired") if retired else "kept-in-flight"
+        state = str(getattr(r, "status", "") or "?").upper()
+        out(f"schedule {r.display_name} ({r.recurring_run_id}, experiment {r.experiment_id}, {state}): "
+            f"{said[action]}")
+        actions.append({"what": r.display_name, "action": action, "recurring_run_id": r.recurring_run_id})
     return actions
 
 
@@ -197,7 +223,7 @@ def _apply(args: argparse.Namespace) -> int:
     def factory(kfp):
         return _platform(args, host=kfp.host, namespace=kfp.namespace)
 
-    apply_spec(spec, platform_factory=factory, image=image, dry_run=args.dry_run)
+    apply_spec(spec, platform_factory=factory, image=image, dry_run=args.dry_run, prune=args.prune)
     return 0
 
 
@@ -338,6 +364,7 @@ SCHEDULE_EXAMPLES = f"""examples:
 APPLY_EXAMPLES = """examples:
   ctloop apply -f ctloop.yaml --dry-run      # validate and print the plan; changes nothing
   ctloop apply -f ctloop.yaml                # compile, upload if changed, reconcile schedules
+  ctloop apply -f ctloop.yaml --prune        # also retire schedules the spec no longer declares
   KFP_TOKEN_FILE=/var/run/secrets/kubeflow/pipelines/token ctloop apply -f ctloop.yaml
 """
 TRIGGER_EXAMPLES = f"""examples:
@@ -430,6 +457,9 @@ def register(subparsers) -> None:
     )
     a.add_argument("-f", "--file", required=True, help="the spec (see examples/ctloop.yaml)")
     a.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    a.add_argument("--prune", action="store_true",
+                   help="retire the schedules of ctloop's pipelines this spec no longer declares (a model or its "
+                        "schedule removed, kfp.experiment renamed): without it they are only listed")
     add_kfp_options(a, namespace=False)  # the namespace is kfp.namespace of the spec
     a.add_argument(
         "--image", default="", help="component image (default: $CTLOOP_IMAGE, else platform.image)"

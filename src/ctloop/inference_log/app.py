@@ -2,13 +2,17 @@
 
 ``POST /`` a CloudEvent (binary or structured mode) → 200 once durable (write-ahead; KServe's
 logger treats any other status as an error), 4xx with a JSON reason when malformed (400),
-unauthorised (401), oversize (413) or batched (415), 503 with the reason once the sink has failed
-(it can no longer make events durable); rejections are counted under a fixed set of reason labels;
+unauthorised (401), oversize (413), batched or compressed (415: ``Content-Encoding`` other than
+``identity``; KServe's agent never compresses), 503 with the reason once the sink has failed
+(it can no longer make events durable); rejections are counted under a fixed set of reason labels.
+A POST to any other path than the sink's own endpoints (:data:`OWN_PATHS`) is the same ingest:
+KServe's agent posts to ``logger.url`` exactly as configured (``http://sink.ns/ingest``).
 ``GET /metrics`` Prometheus text; ``/healthz`` and ``/readyz``: 200 ``{"status":"ok"|"degraded",
 …}``, or 503 ``{"status":"failed","reason":…}`` once the sink has failed (``/readyz`` also 503
-``draining`` during shutdown); anything else 404 (405 for a wrong method).
+``draining`` during shutdown); anything else 404 (405 for a method other than POST on an ingest
+path).
 
-Access (:class:`Access`): with a token, ``POST /`` and ``/metrics`` need ``Authorization: Bearer
+Access (:class:`Access`): with a token, ingest POSTs and ``/metrics`` need ``Authorization: Bearer
 <token>`` (compared in constant time), except on the *agent port*: KServe's agent cannot send a
 header of its own, so it posts to a port that asks for no token and that a NetworkPolicy opens to
 the predictor pods only. With a metrics port, ``/metrics`` is served there only (a NetworkPolicy
@@ -60,7 +64,10 @@ def _error(reason: str) -> bytes:
 
 
 _UNAUTHORIZED = [*_JSON, (b"www-authenticate", b'Bearer realm="ctloop-inference-log"')]
-WANTED = (b"ce-", b"content-type", b"content-length", b"authorization")  # the request headers the app reads
+# the request headers the app reads
+WANTED = (b"ce-", b"content-type", b"content-length", b"content-encoding", b"authorization")
+OWN_PATHS = frozenset(("/healthz", "/readyz", "/metrics"))  # every other path is an ingest path
+_IDENTITY = [*_JSON, (b"accept-encoding", b"identity")]
 
 
 def read_token(path: str) -> bytes:
@@ -146,7 +153,7 @@ class SinkApp:
     What to answer is decided by three transport-free steps, shared by the ASGI interface (tests,
     any ASGI server) and the sink's own HTTP protocol (:mod:`ctloop.inference_log.protocol`, what
     ``ctloop logger serve`` runs): :meth:`answer_head` (everything the request line and headers
-    decide), :meth:`ingest` (a ``POST /`` body: a rejection or a :class:`Pending` commit) and
+    decide), :meth:`ingest` (an ingest POST body: a rejection or a :class:`Pending` commit) and
     :meth:`acknowledged` (the 200 or 503 once the commit is done)."""
 
     def __init__(self, sink: Sink, max_body_bytes: int = MAX_BODY_BYTES, access: Access | None = None):
@@ -156,7 +163,7 @@ class SinkApp:
 
     def answer_head(self, method: str, path: str, port: int | None, headers: dict[str, str]) -> Answer | None:
         """The answer decided by the request line and the headers (``headers``: lowercase names of
-        :data:`WANTED` only), or None for a ``POST /`` whose body is wanted."""
+        :data:`WANTED` only), or None for an ingest POST whose body is wanted."""
         access = self.access
         if path in ("/healthz", "/readyz") and method in ("GET", "HEAD"):
             return self._health(ready=path == "/readyz")
@@ -164,15 +171,20 @@ class SinkApp:
             if path == "/metrics" and method in ("GET", "HEAD"):
                 return self._metrics(port, headers.get("authorization"))
             return json_answer(404, f"no route {method} {path} on the metrics port")
-        if path == "/":
+        if path not in OWN_PATHS:
             if method != "POST":
-                return json_answer(405, "POST CloudEvents to /")
+                return json_answer(405, f"POST CloudEvents to {path} (any path but {', '.join(sorted(OWN_PATHS))})")
             sink, limit = self.sink, self.max_body_bytes
             sink.stats.received += 1
             if not access.allowed(port, headers.get("authorization")):
                 sink.stats.reject("unauthorized")
                 return json_answer(401, "this port needs 'Authorization: Bearer <token>' (KServe's agent posts to "
                                          "the agent port, which needs none)", _UNAUTHORIZED)
+            encoding = headers.get("content-encoding")
+            if encoding is not None and encoding.strip().lower() not in ("", "identity"):
+                sink.stats.reject("unsupported_media")
+                return json_answer(415, f"content-encoding {encoding[:64]!r} is not supported: send the body "
+                                         "uncompressed (KServe's agent does)", _IDENTITY)
             length = headers.get("content-length")
             if length is not None:
                 if not length.isdigit():
@@ -187,13 +199,13 @@ class SinkApp:
         return json_answer(404, f"no route {method} {path}")
 
     def oversize(self, reason: str | None = None) -> Answer:
-        """413 for a ``POST /`` body over the limit (counted)."""
+        """413 for an ingest body over the limit (counted)."""
         self.sink.stats.reject("oversize")
         limit = self.max_body_bytes
         return json_answer(413, reason or f"body of more than {limit} bytes exceeds the limit of {limit}")
 
     def ingest(self, headers: dict[str, str], body: bytes) -> Answer | Pending:
-        """A ``POST /`` body that passed :meth:`answer_head`: parsed, validated and handed to the
+        """An ingest POST body that passed :meth:`answer_head`: parsed, validated and handed to the
         sink's next commit (:class:`Pending`), or the 4xx/503 answer."""
         try:
             event = parse_event(headers, body, lowercase=True)  # header names are lowercase

@@ -36,7 +36,15 @@ or size changed is read again). A record is written at each checkpoint, for the 
 whose events still waits for its partner, after a flush put their rows in Parquet: an interrupted
 import reads only the objects after its last checkpoint again (at-least-once, as the sink: rows
 flushed after that checkpoint are written twice; readers deduplicate on ``(request_id, instance)``).
-Objects skipped (unreadable, CSV, …) are not recorded: each run looks at them again.
+An object skipped for what it holds (CSV, not JSON, no ``occurrenceTime``, …) is recorded too, with
+its reason: later runs count it as skipped without downloading it again (until its etag or size
+changes). Objects skipped for this run's limits (``too_large``, a body over ``--max-body-bytes``)
+or because they could not be read (``unreadable``) are not: the next run tries them again.
+
+**Failures.** An object that cannot be read (access denied to that key, removed after the
+listing) is skipped as ``unreadable``, the first such error in the summary. Only the store itself
+(credentials refused, the bucket missing, the endpoint unreachable) stops a run; what is in
+Parquet by then is recorded first, so the next run does not write it again.
 """
 
 from __future__ import annotations
@@ -60,10 +68,22 @@ from typing import Any
 import orjson
 
 from ctloop import storage
-from ctloop.errors import DataSourceError, InferenceLogError
+from ctloop.errors import (
+    ConfigError,
+    CtloopError,
+    DataSourceError,
+    InferenceLogError,
+    StoreUnavailable,
+)
 from ctloop.inference_log import layout
-from ctloop.inference_log.events import (
+from ctloop.inference_log.defaults import (
+    CHECKPOINT_OBJECTS,
+    JOIN_TTL_SECONDS,
     MAX_BODY_BYTES,
+    MAX_OBJECT_BYTES,
+    PROGRESS_OBJECTS,
+)
+from ctloop.inference_log.events import (
     STRUCTURED,
     Event,
     RejectedEvent,
@@ -73,14 +93,12 @@ from ctloop.inference_log.sink import Sink, write_durably
 
 KSERVE_RELEASE = "v0.20.0"
 LEDGER_FORMAT = "ctloop.kserve-blob-import/1"
-MAX_OBJECT_BYTES = 64 << 20  # read whole, up to 8 at once: bounded memory
-CHECKPOINT_OBJECTS = 10000  # each checkpoint flushes: fewer, larger Parquet files
 UNACKNOWLEDGED = 4096  # events submitted before waiting for their WAL commit (group commit)
-PROGRESS_OBJECTS = 1000
-JOIN_TTL_SECONDS = 600.0  # a batch (logger.batchSize > 1) may hold a request far from its response
 DOWNLOADS = 8  # objects fetched at once
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"  # time.Time{} as encoding/json writes it: never set
-# why an object or a record was not imported (a fixed set: the summary line names them)
+# why an object or a record was not imported (a fixed set: the summary line names them); the
+# reasons of what an object holds are recorded in the import record and not read again
+RECORDED_REASONS = frozenset({"csv_format", "parquet_format", "not_json", "not_log_request", "empty", "no_event"})
 OBJECT_REASONS = {
     "csv_format": "CSV (KServe's CSV marshaller writes no occurrenceTime)",
     "parquet_format": "Parquet (KServe's Parquet marshaller writes no occurrenceTime)",
@@ -89,6 +107,7 @@ OBJECT_REASONS = {
     "not_log_request": "JSON, but not a KServe LogRequest or an array of them",
     "empty": "an empty array",
     "no_event": "no record could be imported",
+    "unreadable": "could not be read (access denied, removed after the listing, …): tried again next run",
 }
 RECORD_REASONS = ("unknown_type", "bad_base64", "no_time", "oversize", "missing_header", "bad_header", "bad_json",
                   "bad_payload", "bad_specversion", "not_log_request")
@@ -227,6 +246,7 @@ class Summary:
     source: str
     listed: int = 0
     already: int = 0  # objects the ledger lists with the same etag and size
+    skipped_before: int = 0  # of objects_skipped: recorded skipped by an earlier run, not read again
     imported: int = 0  # objects at least one event of which went into the log
     requests: int = 0
     responses: int = 0
@@ -240,8 +260,12 @@ class Summary:
                 f"{self.requests:,} request(s), {self.responses:,} response(s), {self.rows:,} row(s)")
         text += f"; {self.already:,} already imported"
         text += f"; skipped {sum(self.objects_skipped.values()):,} object(s)" + _counts(self.objects_skipped)
+        if self.skipped_before:
+            text += f", {self.skipped_before:,} as recorded before (not read again)"
         if self.records_skipped:
             text += f", {sum(self.records_skipped.values()):,} record(s)" + _counts(self.records_skipped)
+        if self.objects_skipped["unreadable"]:
+            text += f"; first unreadable: {self.example['unreadable']}"
         return text
 
 
@@ -309,11 +333,17 @@ def _object_reason(info: storage.ObjectInfo, max_object_bytes: int) -> str | Non
     return None
 
 
-def _under(uri: str, root: str) -> bool:
-    """Whether ``uri`` is a file of the log at ``root`` (a source prefix may hold the root)."""
+def _log_file(uri: str, root: str) -> bool:
+    """Whether ``uri`` is one of the log's own files at ``root`` (a source prefix may hold the
+    root, or sit inside it: KServe's objects beside the log are not the log's)."""
     if storage.is_remote(root) or storage.is_remote(uri):
-        return uri.startswith(root + "/")
-    return Path(storage.parse(root).key).resolve() in Path(storage.parse(uri).key).resolve().parents
+        inside = uri.startswith(root + "/")
+        relative = uri[len(root) + 1:]
+    else:
+        path, base = Path(storage.parse(uri).key).resolve(), Path(storage.parse(root).key).resolve()
+        inside = base in path.parents
+        relative = path.relative_to(base).as_posix() if inside else ""
+    return inside and layout.is_log_path(relative)
 
 
 def list_source(uri: str) -> list[storage.ObjectInfo]:
@@ -342,7 +372,7 @@ def run_import(uri: str, root: str, *, max_body_bytes: int = MAX_BODY_BYTES,
     Raises :class:`InferenceLogError` when nothing was ever imported from ``uri`` and none of its
     objects gave an event, :class:`DataSourceError` when nothing is under ``uri``."""
     root = root.rstrip("/")
-    objects = [info for info in list_source(uri) if not _under(info.uri, root)]  # the log's own files
+    objects = [info for info in list_source(uri) if not _log_file(info.uri, root)]
     ledger = _Ledger(root, uri)
     base = uri.rstrip("/")
     summary = Summary(source=uri, listed=len(objects))
@@ -352,6 +382,9 @@ def run_import(uri: str, root: str, *, max_body_bytes: int = MAX_BODY_BYTES,
         seen = ledger.done.get(key)
         if seen is None or seen.get("etag") != info.etag or seen.get("size") != info.size:
             todo.append((key, info, frozenset()))  # new, or changed since: read whole
+        elif seen.get("skipped") in RECORDED_REASONS:  # skipped for what it holds: not read again
+            summary.objects_skipped[seen["skipped"]] += 1
+            summary.skipped_before += 1
         elif "records" in seen:  # some of its records were waiting for a partner when a run stopped
             todo.append((key, info, frozenset(seen["records"])))
         else:
@@ -382,13 +415,14 @@ async def _import(sink: Sink, todo: list, ledger: _Ledger, summary: Summary, *,
     await sink.start()
     loop = asyncio.get_running_loop()
     pending: dict[str, _Pending] = {}  # objects some events of which are not in Parquet yet
+    skips: dict[str, dict[str, Any]] = {}  # objects skipped for what they hold, not recorded yet
     started = time.monotonic()
+    window: list[tuple[str, storage.ObjectInfo, frozenset[int], asyncio.Future | None]] = []
+    outstanding: list[asyncio.Future] = []
     try:
         with ThreadPoolExecutor(DOWNLOADS, thread_name_prefix="import-read") as pool:
-            window: list[tuple[str, storage.ObjectInfo, frozenset[int], asyncio.Future | None]] = []
             items = iter(todo)
             since_checkpoint = 0
-            outstanding: list[asyncio.Future] = []
             for n in range(1, len(todo) + 1):
                 while len(window) < DOWNLOADS:
                     item = next(items, None)
@@ -400,12 +434,26 @@ async def _import(sink: Sink, todo: list, ledger: _Ledger, summary: Summary, *,
                     window.append((key, info, imported, read))
                 key, info, imported, read = window.pop(0)
                 reason = _object_reason(info, max_object_bytes)
+                message = f"{key}: {OBJECT_REASONS[reason]}" if reason else ""
+                data = b""
+                if read is not None:
+                    try:
+                        data = await read
+                    except StoreUnavailable:
+                        raise
+                    except DataSourceError as exc:  # this object only: AccessDenied, KMS, removed since listed
+                        reason, message = "unreadable", str(exc)
                 if reason is not None:
                     summary.objects_skipped[reason] += 1
-                    summary.example.setdefault(reason, f"{key}: {OBJECT_REASONS[reason]}")
+                    summary.example.setdefault(reason, message)
+                    if reason in RECORDED_REASONS:
+                        skips[key] = {"etag": info.etag, "size": info.size, "skipped": reason}
                 else:
-                    decoded = decode_object(key, await read, max_body_bytes=max_body_bytes, imported=imported)
+                    decoded = decode_object(key, data, max_body_bytes=max_body_bytes, imported=imported)
                     outstanding += _submit(sink, decoded, key, info, imported, pending, summary)
+                    if not decoded.events and not imported and "oversize" not in decoded.skipped:
+                        skips[key] = {"etag": info.etag, "size": info.size,
+                                      "skipped": decoded.reason or "no_event"}
                     if len(outstanding) >= UNACKNOWLEDGED:
                         await _acknowledged(sink, outstanding)
                 since_checkpoint += 1
@@ -413,22 +461,49 @@ async def _import(sink: Sink, todo: list, ledger: _Ledger, summary: Summary, *,
                     since_checkpoint = 0
                     await _acknowledged(sink, outstanding)
                     await sink.flush()
-                    _checkpoint(sink, pending, ledger)
+                    _checkpoint(sink, pending, ledger, skips, summary)
                 if progress_objects and n % progress_objects == 0:
                     say(f"import: {n:,}/{len(todo):,} object(s) read, {summary.requests + summary.responses:,} "
                         f"event(s), {time.monotonic() - started:.0f} s")
             await _acknowledged(sink, outstanding)
+    except (ConfigError, StoreUnavailable):
+        # the store (credentials refused, bucket gone, endpoint unreachable): what the sink's
+        # flusher wrote since the last checkpoint is recorded first, so the next run does not
+        # write it again
+        await _settle(sink, outstanding, pending, ledger, skips, summary)
+        await _abandon(sink, outstanding, window)
+        raise
     except BaseException:
         # what is not recorded is read again by the next run: nothing more is written (no request
         # written alone whose response is in an object not read yet)
-        await sink.abandon()
+        await _abandon(sink, outstanding, window)
         raise
     await sink.stop()
     summary.rows = sink.stats.rows_written
     if sink.failure is not None:
         raise InferenceLogError(f"the import stopped: {sink.failure}")
-    _checkpoint(sink, pending, ledger)
+    _checkpoint(sink, pending, ledger, skips, summary)
     ledger.compact()
+
+
+async def _abandon(sink: Sink, outstanding: list[asyncio.Future], window: list) -> None:
+    """Stop the sink writing, and retrieve what the events submitted and the reads in flight
+    ended with (SinkUnavailable, the reads' errors): the run's own error is the one said, not
+    a "Future exception was never retrieved" for each of them."""
+    await sink.abandon()
+    await asyncio.gather(*outstanding, *(read for *_, read in window if read is not None), return_exceptions=True)
+
+
+async def _settle(sink: Sink, outstanding: list[asyncio.Future], pending: dict[str, _Pending],
+                  ledger: _Ledger, skips: dict[str, dict[str, Any]], summary: Summary) -> None:
+    """Before a run stops: flush what is complete and record it (a checkpoint). If that fails too,
+    nothing is recorded and the error the run stops for is the one reported."""
+    try:
+        await _acknowledged(sink, outstanding)
+        await sink.flush()
+        _checkpoint(sink, pending, ledger, skips, summary)
+    except (CtloopError, OSError):
+        pass
 
 
 @dataclass
@@ -467,12 +542,18 @@ async def _acknowledged(sink: Sink, outstanding: list[asyncio.Future]) -> None:
     outstanding.clear()
 
 
-def _checkpoint(sink: Sink, pending: dict[str, _Pending], ledger: _Ledger) -> None:
+def _checkpoint(sink: Sink, pending: dict[str, _Pending], ledger: _Ledger, skips: dict[str, dict[str, Any]],
+                summary: Summary) -> None:
     """Record what is in Parquet (called after a flush): each object none of whose events still
     waits for its partner, and for an object some of whose events do, the numbers of its records
-    that do not (a batch's records: ``logger.batchSize`` > 1)."""
+    that do not (a batch's records: ``logger.batchSize`` > 1); and the objects skipped for what
+    they hold, once anything was ever imported from the source (a source nothing of which can be
+    imported is an error that leaves the log as it was)."""
     waiting = sink.waiting_ids()
     entries: dict[str, dict[str, Any]] = {}
+    if skips and (summary.imported or summary.already):
+        entries.update(skips)
+        skips.clear()
     for key, item in list(pending.items()):
         settled = [i for i, event_id in item.waiting.items() if event_id not in waiting]
         if not settled:
@@ -489,6 +570,6 @@ def _checkpoint(sink: Sink, pending: dict[str, _Pending], ledger: _Ledger) -> No
         ledger.add(entries)
 
 
-__all__ = ["run_import", "decode_object", "record_event", "SkippedRecord", "ledger_name", "list_source", "Summary", "Decoded",
+__all__ = ["RECORDED_REASONS", "run_import", "decode_object", "record_event", "SkippedRecord", "ledger_name", "list_source", "Summary", "Decoded",
            "OBJECT_REASONS", "RECORD_REASONS", "KSERVE_RELEASE", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS",
            "PROGRESS_OBJECTS", "JOIN_TTL_SECONDS"]

@@ -39,11 +39,18 @@ Content modes (CloudEvents HTTP protocol binding 1.0.2, §3): **binary** (attrib
 headers, the data as the body: what KServe's agent sends) and **structured** (``Content-Type:
 application/cloudevents+json``, attributes and ``data`` or ``data_base64`` in one JSON object,
 JSON event format §3). Binary-mode header values arrive as latin-1 text (what HTTP servers make
-of header bytes): non-ASCII ones are read back as the UTF-8 they are (sdk-go sends them raw), then
-decoded as §3.1.3.2 says: a double-quoted
-value is unquoted, then one round of percent-decoding (``%22`` → ``"``; what the Python
-``cloudevents`` SDK sends), and a decoded byte sequence that is not UTF-8 is refused. KServe's
-agent (cloudevents sdk-go) does not encode: its values contain no ``%`` and pass unchanged.
+of header bytes): non-ASCII ones are read back as the UTF-8 they are (sdk-go sends them raw). What
+else is done to them depends on the producer, because producers disagree about §3.1.3.2
+(cloudevents/spec#1397):
+
+* KServe's agent (cloudevents sdk-go, which neither percent-encodes nor quotes:
+  cloudevents/sdk-go#1331) copies the client's ``Ce-Id`` and the ``logger.metadataHeaders``
+  values as the client sent them, so a ``%`` in them is the client's own character (``order%2F17``,
+  ``say %22hi%22``). An event carrying every extension attribute the agent always sets
+  (:data:`KSERVE_AGENT_ATTRIBUTES`; ``ce-endpoint`` is sent even when empty) is stored byte for byte.
+* Any other binary-mode event is decoded as §3.1.3.2 says: a double-quoted value is unquoted,
+  then one round of percent-decoding (``%22`` → ``"``; what the Python ``cloudevents`` SDK
+  sends), and a decoded byte sequence that is not UTF-8 is refused.
 
 Limits that keep one event from hurting the sink: a body nested deeper than :data:`MAX_DEPTH`
 levels and a ``ce-time`` outside what a timestamp can hold are 400s with the reason, never 500s.
@@ -64,9 +71,15 @@ import orjson
 
 from ctloop.columns import LOG_IDENTITY
 from ctloop.errors import InferenceLogError
+from ctloop.inference_log.defaults import MAX_BODY_BYTES
 from ctloop.inference_log.schema import MISTYPED
 
 REQUIRED = ("ce-id", "ce-type", "ce-source", "ce-inferenceservicename")
+# the extension attributes KServe's agent sets on every event (v0.20.0 pkg/logger/worker.go:
+# SetExtension of InferenceServiceAttr, NamespaceAttr, ComponentAttr, EndpointAttr, MetadataAttr,
+# unconditionally; ce-recordedtime too, left out so hand-made KServe-style events count): an
+# event with all of them came from the agent, whose sdk-go does not percent-encode
+KSERVE_AGENT_ATTRIBUTES = ("ce-inferenceservicename", "ce-namespace", "ce-component", "ce-endpoint", "ce-metadata")
 # Knative pod names: <revision>-deployment-<replicaset hash>-<pod hash>; KServe revisions are
 # <isvc>-<component>[-default]-<5 digits>. Only DNS-label characters: the revision is a path part.
 _REVISION = re.compile(
@@ -81,7 +94,6 @@ RESERVED = frozenset((*LOG_IDENTITY, MISTYPED))
 # parser would raise RecursionError (a 500) and nested feature values become JSON text at most
 # 254 levels deep (orjson's serialiser limit).
 MAX_DEPTH = 64
-MAX_BODY_BYTES = 1 << 20  # the largest body the sink takes (``ctloop logger serve --max-body-bytes``)
 STRUCTURED = "application/cloudevents+json"
 BATCHED = "application/cloudevents-batch"
 
@@ -106,6 +118,12 @@ class RejectedEvent(InferenceLogError, ValueError):
 
 class PayloadError(InferenceLogError, ValueError):
     """A body whose shape the join cannot turn into rows (the reason names the field)."""
+
+
+class PairMismatch(PayloadError):
+    """A v1 response whose ``predictions`` are more or fewer than its request's ``instances``:
+    which prediction belongs to which instance is unknown, so none is paired (the sink writes
+    the request's rows without a response and quarantines the pair)."""
 
 
 @dataclass
@@ -219,8 +237,9 @@ def check_depth(body: bytes, payload: Any) -> None:
 def decode_header(name: str, value: str) -> str:
     """A binary-mode attribute value as CloudEvents HTTP binding 1.0.2 §3.1.3.2 decodes it: a
     double-quoted value unquoted (backslash escapes), then one round of percent-decoding; a
-    decoded byte sequence that is not UTF-8 is refused. Values without ``%`` or quotes (what
-    KServe's agent sends) are returned as they are."""
+    decoded byte sequence that is not UTF-8 is refused. Values without ``%`` or quotes are
+    returned as they are. Not for events of KServe's agent, which does not encode
+    (:func:`from_kserve_agent`)."""
     if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
         value = re.sub(r"\\(.)", r"\1", value[1:-1])
     if "%" not in value:
@@ -231,6 +250,12 @@ def decode_header(name: str, value: str) -> str:
     except UnicodeDecodeError as exc:
         raise RejectedEvent(400, f"{name} is percent-encoded but not UTF-8 once decoded: {value[:64]!r}",
                             "bad_header") from exc
+
+
+def from_kserve_agent(headers: dict[str, str]) -> bool:
+    """Whether a binary-mode event (lowercase header names) carries every extension attribute
+    KServe's agent always sets: then cloudevents sdk-go wrote it, without percent-encoding."""
+    return all(name in headers for name in KSERVE_AGENT_ATTRIBUTES)
 
 
 def _utf8(value: str) -> str:
@@ -417,7 +442,7 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
             for name, value in h.items():
                 if name.startswith("ce-") and not value.isascii():
                     h[name] = _utf8(value)
-        if "%" in values or '"' in values:  # rare: only then is each value looked at
+        if ("%" in values or '"' in values) and not from_kserve_agent(h):  # rare: only then is each value looked at
             for name, value in h.items():
                 if name.startswith("ce-") and ("%" in value or value[:1] == '"'):
                     h[name] = decode_header(name, value)
@@ -575,11 +600,17 @@ def response_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
 def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
     """One row per instance (at least one per request id): identity columns + ``meta_*`` +
     request features + response predictions. Raises :class:`PayloadError` for a body of the
-    wrong shape (only possible for events that bypassed :func:`parse_event`, e.g. old WAL lines)."""
+    wrong shape (only possible for events that bypassed :func:`parse_event`, e.g. old WAL lines)
+    and :class:`PairMismatch` for a v1 pair with more or fewer ``predictions`` than ``instances``."""
     base = request or response
     assert base is not None
     features = request_rows(request.body) if request is not None and isinstance(request.body, dict) else []
     predictions = response_rows(response.body) if response is not None and isinstance(response.body, dict) else []
+    if (len(features) != len(predictions) and request is not None and response is not None
+            and isinstance(request.body, dict) and "instances" in request.body
+            and isinstance(response.body, dict) and "predictions" in response.body):
+        raise PairMismatch(f"the response has {len(predictions)} predictions for {len(features)} instances: "
+                           "which prediction belongs to which instance is unknown")
     model_version = (response.model_version if response is not None and response.model_version
                      else request.model_version if request is not None else "")
     revision = row_revision((request.revision if request is not None else "")
@@ -606,7 +637,8 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
     return rows
 
 
-__all__ = ["Event", "RejectedEvent", "PayloadError", "parse_event", "check_payload", "check_depth", "decode_header",
+__all__ = ["Event", "RejectedEvent", "PayloadError", "PairMismatch", "parse_event", "check_payload", "check_depth", "decode_header",
+           "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",
            "annotated_model_version", "MODEL_VERSION_ANNOTATION"]

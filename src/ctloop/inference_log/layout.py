@@ -55,6 +55,14 @@ def batch_run_file(model: str, run_id: str) -> str:
     return f"{BATCH_RUNS_DIR}/model={model}/{run_id}.json"
 
 
+def is_log_path(relative: str) -> bool:
+    """Whether a path relative to the root is the log's own: under a partition tree
+    (``model=…``) or a ``_`` directory (``_imports``, ``_quarantine``, a model's ``_schema``, …).
+    Anything else under the root (another tool's objects beside the log) is not."""
+    first = relative.lstrip("/").split("/", 1)[0]
+    return first.startswith(("_", f"{PARTITION_KEYS[0]}="))
+
+
 def import_ledger_dir(name: str) -> str:
     """The records of what was imported from one source, relative to the root."""
     return f"{IMPORTS_DIR}/{name}"
@@ -65,5 +73,5 @@ def import_ledger_file(name: str, part: str) -> str:
     return f"{import_ledger_dir(name)}/{part}.json"
 
 
-__all__ = ["IMPORTS_DIR", "import_ledger_dir", "import_ledger_file", "PARTITION_KEYS", "QUARANTINE_DIR", "BATCH_RUNS_DIR", "batch_run_file", "DATE_FORMAT", "model_prefix", "date_prefix", "partition",
+__all__ = ["IMPORTS_DIR", "is_log_path", "import_ledger_dir", "import_ledger_file", "PARTITION_KEYS", "QUARANTINE_DIR", "BATCH_RUNS_DIR", "batch_run_file", "DATE_FORMAT", "model_prefix", "date_prefix", "partition",
            "data_file", "quarantine_file"]

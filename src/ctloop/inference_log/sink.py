@@ -33,7 +33,10 @@ A record the join still cannot turn into rows (a WAL line written before validat
 corrupt line, a bug) is *quarantined*: written verbatim with its reason as one JSON line to
 ``<root>/_quarantine/date=<YYYY-MM-DD>/part-<uuid>.jsonl`` at the next flush, under the same
 durability rules as Parquet, and counted (``ctloop_log_quarantined_total``). Readers of
-``<root>/model=…`` never see it (and pyarrow datasets skip ``_``-prefixed directories).
+``<root>/model=…`` never see it (and pyarrow datasets skip ``_``-prefixed directories). A v1
+response with more or fewer ``predictions`` than its request's ``instances`` cannot be paired
+instance by instance: the request's rows are written without a response (``has_response``
+false), the pair is quarantined with the reason and counted (``ctloop_log_mismatched_pairs_total``).
 
 **Failure is loud.** When the WAL cannot be written or fsynced (disk full, I/O error), or the
 committer or flusher task dies, the sink is *failed*: every waiting and later event is answered
@@ -83,7 +86,7 @@ import orjson
 
 from ctloop.errors import InferenceLogError
 from ctloop.inference_log import layout, schema
-from ctloop.inference_log.events import Event, PayloadError, join
+from ctloop.inference_log.events import Event, PairMismatch, PayloadError, join
 from ctloop.inference_log.layout import QUARANTINE_DIR
 
 log = logging.getLogger("ctloop.inference_log")
@@ -107,6 +110,7 @@ class Stats:
     rows_quarantined: int = 0  # rows whose table/Parquet conversion failed alone (in the quarantine)
     mistyped: int = 0  # values that did not fit their column's type (kept in _mistyped)
     duplicate_ids: int = 0  # events whose ce-id already had an event of the same kind waiting
+    mismatched_pairs: int = 0  # v1 pairs with more or fewer predictions than instances (quarantined)
     last_flush_ok: float = 0.0  # unix time of the last flush that wrote everything
     flush_failing_since: float | None = None  # unix time of the first failed flush since then
     last_flush_error: str | None = None
@@ -657,7 +661,14 @@ class Sink:
             fits = self._fits[model] = schema.accepted(types)
         new = self._new_types.setdefault(model, {})
         try:
-            rows = join(request, response)
+            try:
+                rows = join(request, response)
+            except PairMismatch as exc:  # the request's rows without a response; the pair set aside
+                log.warning("request %s: %s; written without its response, the pair quarantined", base.id, exc)
+                self.stats.mismatched_pairs += 1
+                self._set_aside(str(exc), request, response)
+                response = None
+                rows = join(request, None)
             mistyped = 0
             for row in rows:
                 mistyped += schema.normalise(row, types, new, fits)
@@ -903,6 +914,9 @@ class Sink:
             *counter("ctloop_log_duplicate_ids_total",
                      "Events whose ce-id already had an event of the same kind waiting (both kept).",
                      s.duplicate_ids),
+            *counter("ctloop_log_mismatched_pairs_total",
+                     "Responses with more or fewer predictions than their request's instances: the request "
+                     "written without a response, the pair quarantined.", s.mismatched_pairs),
             *counter("ctloop_log_wal_torn_lines_total",
                      "Unterminated last WAL lines (never acknowledged) skipped at replay.", s.wal_torn_lines),
             *counter("ctloop_log_events_unavailable_total",

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import itertools
 import json
 import os
 import re
@@ -140,6 +141,17 @@ def parse_version(text: str | None) -> tuple[int, int, int] | None:
     return (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)) if m else None
 
 
+def _newest(versions: list[Any]) -> Any:
+    """The newest pipeline version (``None`` for none): the latest ``created_at`` (RFC 3339 text
+    or a datetime, whole seconds), of two in the same second the later one the API lists (its
+    default order is oldest first)."""
+    def created(item: tuple[int, Any]) -> tuple[str, int]:
+        value = getattr(item[1], "created_at", None)
+        return (value.isoformat() if hasattr(value, "isoformat") else str(value or "")), item[0]
+
+    return max(enumerate(versions), key=created, default=(0, None))[1]
+
+
 def _filter(key: str, value: str) -> str:
     return json.dumps({"predicates": [{"operation": "EQUALS", "key": key, "string_value": value}]})
 
@@ -174,7 +186,7 @@ class UploadResult:
     pipeline_id: str
     version_id: str
     version_name: str
-    action: str  # created | new-version | unchanged | would-create | would-add-version
+    action: str  # created | new-version | re-added | unchanged | would-create | would-(re-)add-version
 
 
 @dataclass
@@ -797,7 +809,8 @@ class Platform:
     def ensure_pipeline(
         self, name: str, package_path: str | Path, dry_run: bool = False, commit: str | None = None
     ) -> UploadResult:
-        """Create the pipeline, add a version, or do nothing when this content is already there."""
+        """Create the pipeline, add a version, or do nothing when its newest version already holds
+        this content (content of an older version is uploaded again, to be the newest)."""
         self.require_backend(f"pipeline {name}")
         digest = content_hash(package_path)
         vname = version_name(commit)
@@ -819,13 +832,20 @@ class Platform:
                 pipeline.pipeline_id, first.pipeline_version_id, first.display_name, "created"
             )
         versions = self.versions(pid)
-        for v in versions:
-            if f"{HASH_MARK}{digest}" in (v.description or ""):
-                return UploadResult(pid, v.pipeline_version_id, v.display_name, "unchanged")
-        if any(v.display_name == vname for v in versions):
+        newest = _newest(versions)
+        if newest is not None and f"{HASH_MARK}{digest}" in (newest.description or ""):
+            return UploadResult(pid, newest.pipeline_version_id, newest.display_name, "unchanged")
+        # content an older version holds is uploaded again: a run a trigger or `ctloop approve`
+        # starts takes the newest version, which must be what this apply chose (image A, B, then
+        # A again would otherwise leave B the newest)
+        again = any(f"{HASH_MARK}{digest}" in (v.description or "") for v in versions)
+        taken = {v.display_name for v in versions}
+        if vname in taken:
             vname = f"{vname}-{digest[:10]}"  # same commit, other content
+        if vname in taken:  # that content again, after another
+            vname = next(f"{vname}-{n}" for n in itertools.count(2) if f"{vname}-{n}" not in taken)
         if dry_run:
-            return UploadResult(pid, "", vname, "would-add-version")
+            return UploadResult(pid, "", vname, "would-re-add-version" if again else "would-add-version")
         v = self._call(
             "upload pipeline version",
             self.client.upload_pipeline_version,
@@ -834,7 +854,7 @@ class Platform:
             pipeline_id=pid,
             description=description,
         )
-        return UploadResult(pid, v.pipeline_version_id, vname, "new-version")
+        return UploadResult(pid, v.pipeline_version_id, vname, "re-added" if again else "new-version")
 
     # ------------------------------------------------------------------ experiments
     def find_experiment(self, name: str, namespace: str = "") -> str:
@@ -911,19 +931,57 @@ class Platform:
                 return out
 
     def in_flight(self, experiment_id: str, recurring_run_id: str) -> bool:
-        """Whether a run started by ``recurring_run_id`` is still active (newest 100 runs)."""
-        resp = self._call(
-            "list runs",
-            self.client.list_runs,
-            experiment_id=experiment_id,
-            page_size=PAGE,
-            sort_by="created_at desc",
-        )
-        return any(
-            getattr(r, "recurring_run_id", None) == recurring_run_id
-            and _state(r.state) in ACTIVE_STATES
-            for r in (resp.runs or [])
-        )
+        """Whether a run started by ``recurring_run_id`` is still active, among every run of the
+        experiment (page by page, newest first: a run older than the newest page is still owned
+        by its ScheduledWorkflow, and deleting the schedule would delete it)."""
+        token = ""
+        while True:
+            resp = self._call(
+                "list runs",
+                self.client.list_runs,
+                experiment_id=experiment_id,
+                page_token=token,
+                page_size=PAGE,
+                sort_by="created_at desc",
+            )
+            if any(getattr(r, "recurring_run_id", None) == recurring_run_id and _state(r.state) in ACTIVE_STATES
+                   for r in (resp.runs or [])):
+                return True
+            token = resp.next_page_token or ""
+            if not token:
+                return False
+
+    def foreign_schedules(self, pipeline_ids: set[str], keep: set[tuple[str, str]], prefixes: tuple[str, ...],
+                          namespace: str = "") -> list[Any]:
+        """Recurring runs of ``pipeline_ids`` named ``<prefix>-…`` in any experiment (of
+        ``namespace``) that are not ``keep`` (``(experiment id, job name)`` pairs): what a spec
+        no longer declares — a model removed, its schedule removed, ``kfp.experiment`` renamed."""
+        namespace = namespace or self.namespace
+        out: list[Any] = []
+        token = ""
+        while True:
+            resp = self._call("list recurring runs", self.client.list_recurring_runs, page_token=token,
+                              page_size=PAGE, namespace=namespace or None)
+            for r in resp.recurring_runs or []:
+                ref = getattr(r, "pipeline_version_reference", None)
+                name = r.display_name or ""
+                if (getattr(ref, "pipeline_id", None) in pipeline_ids and name.startswith(prefixes)
+                        and (r.experiment_id, name) not in keep):
+                    out.append(r)
+            token = resp.next_page_token or ""
+            if not token:
+                return out
+
+    def retire(self, schedules: list[Any], dry_run: bool = False) -> tuple[list[str], list[str]]:
+        """Disable, then delete ``schedules`` (each in its own experiment) unless a run of one is
+        active; returns ``(retired, kept in flight)``."""
+        retired: list[str] = []
+        kept: list[str] = []
+        for r in schedules:
+            done, waiting = self._retire(r.experiment_id, [r], dry_run)
+            retired += done
+            kept += waiting
+        return retired, kept
 
     def _retire(
         self, experiment_id: str, old: list[Any], dry_run: bool
@@ -1100,8 +1158,7 @@ class Platform:
             raise PlatformError(f"pipeline {name!r} is not uploaded to KFP at {self.host or 'the cluster'}: "
                                 "run `ctloop apply -f ctloop.yaml` (or `ctloop upload --pipeline "
                                 f"{name}`) first")
-        newest = max(versions, key=lambda v: str(getattr(v, "created_at", "") or ""))
-        return pipeline_id, newest.pipeline_version_id
+        return pipeline_id, _newest(versions).pipeline_version_id
 
 
 __all__ = [
