@@ -790,21 +790,19 @@ class Platform:
         found = [p for p in (resp.pipelines or []) if p.display_name == name]
         return found[0].pipeline_id if found else None
 
-    def versions(self, pipeline_id: str) -> list[Any]:
-        out: list[Any] = []
+    def _pages(self, what: str, method: Any, field: str, **query: Any) -> Iterator[Any]:
+        """Every item of a KFP list call, page after page (``next_page_token``)."""
         token = ""
         while True:
-            resp = self._call(
-                "list pipeline versions",
-                self.client.list_pipeline_versions,
-                pipeline_id=pipeline_id,
-                page_token=token,
-                page_size=PAGE,
-            )
-            out.extend(resp.pipeline_versions or [])
+            resp = self._call(what, method, page_token=token, page_size=PAGE, **query)
+            yield from getattr(resp, field, None) or []
             token = resp.next_page_token or ""
             if not token:
-                return out
+                return
+
+    def versions(self, pipeline_id: str) -> list[Any]:
+        return list(self._pages("list pipeline versions", self.client.list_pipeline_versions, "pipeline_versions",
+                                pipeline_id=pipeline_id))
 
     def ensure_pipeline(
         self, name: str, package_path: str | Path, dry_run: bool = False, commit: str | None = None
@@ -915,41 +913,16 @@ class Platform:
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def recurring_runs(self, experiment_id: str, job_name: str) -> list[Any]:
-        out: list[Any] = []
-        token = ""
-        while True:
-            resp = self._call(
-                "list recurring runs",
-                self.client.list_recurring_runs,
-                experiment_id=experiment_id,
-                page_token=token,
-                page_size=PAGE,
-            )
-            out.extend(r for r in (resp.recurring_runs or []) if r.display_name == job_name)
-            token = resp.next_page_token or ""
-            if not token:
-                return out
+        return [r for r in self._pages("list recurring runs", self.client.list_recurring_runs, "recurring_runs",
+                                       experiment_id=experiment_id) if r.display_name == job_name]
 
     def in_flight(self, experiment_id: str, recurring_run_id: str) -> bool:
         """Whether a run started by ``recurring_run_id`` is still active, among every run of the
         experiment (page by page, newest first: a run older than the newest page is still owned
         by its ScheduledWorkflow, and deleting the schedule would delete it)."""
-        token = ""
-        while True:
-            resp = self._call(
-                "list runs",
-                self.client.list_runs,
-                experiment_id=experiment_id,
-                page_token=token,
-                page_size=PAGE,
-                sort_by="created_at desc",
-            )
-            if any(getattr(r, "recurring_run_id", None) == recurring_run_id and _state(r.state) in ACTIVE_STATES
-                   for r in (resp.runs or [])):
-                return True
-            token = resp.next_page_token or ""
-            if not token:
-                return False
+        return any(getattr(r, "recurring_run_id", None) == recurring_run_id and _state(r.state) in ACTIVE_STATES
+                   for r in self._pages("list runs", self.client.list_runs, "runs", experiment_id=experiment_id,
+                                        sort_by="created_at desc"))
 
     def foreign_schedules(self, pipeline_ids: set[str], keep: set[tuple[str, str]], prefixes: tuple[str, ...],
                           namespace: str = "") -> list[Any]:
@@ -957,20 +930,10 @@ class Platform:
         ``namespace``) that are not ``keep`` (``(experiment id, job name)`` pairs): what a spec
         no longer declares — a model removed, its schedule removed, ``kfp.experiment`` renamed."""
         namespace = namespace or self.namespace
-        out: list[Any] = []
-        token = ""
-        while True:
-            resp = self._call("list recurring runs", self.client.list_recurring_runs, page_token=token,
-                              page_size=PAGE, namespace=namespace or None)
-            for r in resp.recurring_runs or []:
-                ref = getattr(r, "pipeline_version_reference", None)
-                name = r.display_name or ""
-                if (getattr(ref, "pipeline_id", None) in pipeline_ids and name.startswith(prefixes)
-                        and (r.experiment_id, name) not in keep):
-                    out.append(r)
-            token = resp.next_page_token or ""
-            if not token:
-                return out
+        return [r for r in self._pages("list recurring runs", self.client.list_recurring_runs, "recurring_runs",
+                                       namespace=namespace or None)
+                if getattr(getattr(r, "pipeline_version_reference", None), "pipeline_id", None) in pipeline_ids
+                and (r.display_name or "").startswith(prefixes) and (r.experiment_id, r.display_name) not in keep]
 
     def retire(self, schedules: list[Any], dry_run: bool = False) -> tuple[list[str], list[str]]:
         """Disable, then delete ``schedules`` (each in its own experiment) unless a run of one is
