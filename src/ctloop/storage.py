@@ -105,7 +105,7 @@ class ObjectInfo:
 @dataclass(frozen=True)
 class Location:
     """A parsed URI: ``bucket`` is the bucket or container, ``key`` the object name or prefix
-    (exactly as written after ``bucket/``: ``s3://b//x`` is key ``/x``; may be empty), ``account`` the Azure account named in the URI."""
+    (no leading slash, may be empty), ``account`` the Azure account named in the URI."""
 
     uri: str
     scheme: str
@@ -137,8 +137,7 @@ def parse(uri: str) -> Location:
     if not bucket:
         word = "container" if kind == "az" else "bucket"
         raise ConfigError(f"{uri!r} names no {word}: write {uri.split('://')[0]}://{word.upper()}/path")
-    # the key exactly as written after "bucket/": '/data/x.csv' is an object of its own, not 'data/x.csv'
-    return Location(uri=uri, scheme=kind, bucket=bucket, key=key, account=account)
+    return Location(uri=uri, scheme=kind, bucket=bucket, key=key.lstrip("/"), account=account)
 
 
 # --------------------------------------------------------------------------- legacy gs:// helpers
@@ -915,7 +914,7 @@ def list_files(prefix: str, suffix: str = "") -> list[str]:
     with ``suffix``, recursively and sorted; ``[]`` when nothing is there. ``s3://b/log`` lists
     ``s3://b/log/...``, never ``s3://b/logs/...``. A missing bucket is an error."""
     backend, loc = _backend(prefix)
-    return backend.list(loc, suffix)
+    return _addressable(loc, backend.list(loc, suffix))
 
 
 def list_objects(prefix: str) -> list[ObjectInfo]:
@@ -923,7 +922,23 @@ def list_objects(prefix: str) -> list[ObjectInfo]:
     file's: its modification time and size), recursively, sorted by URI; ``[]`` when nothing is
     there. A missing bucket is an error."""
     backend, loc = _backend(prefix)
-    return backend.objects(loc)
+    found = backend.objects(loc)
+    _addressable(loc, [o.uri for o in found])
+    return found
+
+
+def _addressable(loc: Location, uris: list[str]) -> list[str]:
+    """``uris``, unless one names an object whose key starts with '/': ``s3://b//x`` means the key
+    ``x`` (as a prefix templated with a leading '/' does), so such an object cannot be named by a
+    URI, and reading its listed URI would read another object."""
+    if loc.scheme in ("s3", "gs", "az"):
+        head = f"{loc.scheme}://{loc.bucket}/"
+        for uri in uris:
+            if uri.startswith(head + "/"):
+                raise DataSourceError(f"{loc.uri}: object {uri[len(head):]!r} in {loc.scheme}://{loc.bucket} "
+                                      "starts with '/': no URI can name it apart from the same name without the "
+                                      "'/' (s3://bucket//x is s3://bucket/x); rename it")
+    return uris
 
 
 def filesystem(uri: str) -> tuple[pyarrow.fs.FileSystem, str]:

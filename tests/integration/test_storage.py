@@ -382,24 +382,21 @@ def test_csv_compression_is_told_by_the_bytes_not_the_name(kind, stores, clean_e
 
 
 @pytest.mark.parametrize("kind", ["s3", "az"])  # gcp-storage-emulator serves '/x' with the hash of 'x'
-def test_a_key_starting_with_a_slash_is_its_own_object(kind, stores, clean_env, monkeypatch):
-    """'/data/x.csv' and 'data/x.csv' are two objects; list_files writes the first as
-    s3://B//data/x.csv, and reading that URI read the other one (the key lost its '/'). The GCS
-    emulator cannot serve such a name to its own SDK (DataCorruption), so gs:// is checked by
-    parse() in tests/unit/test_storage.py."""
+def test_a_listed_key_starting_with_a_slash_is_refused_naming_it(kind, stores, clean_env, monkeypatch):
+    """'/data/x.csv' and 'data/x.csv' are two objects; list_files wrote the first as
+    s3://B//data/x.csv, and reading that URI read the other one. A URI keeps meaning what it
+    always meant (s3://B//logs is s3://B/logs: a templated prefix with a leading '/'), so a
+    listing that meets such a name says so instead of handing on a URI for another object."""
     store = stores[kind]
     bucket = create_bucket(store)
     for name, value in store.env.items():
         monkeypatch.setenv(name, value)
     sdk_put(store, bucket, "/data/x.csv", b"a\nslash\n")
     sdk_put(store, bucket, "data/x.csv", b"a\nplain\n")
-    listed = storage.list_files(f"{kind}://{bucket}")
-    assert listed == [f"{kind}://{bucket}//data/x.csv", f"{kind}://{bucket}/data/x.csv"]
-    assert [storage.read_bytes(u) for u in listed] == [b"a\nslash\n", b"a\nplain\n"]
-    assert [o.uri for o in storage.list_objects(f"{kind}://{bucket}")] == listed
-    assert storage.exists(listed[0])
-    storage.write_bytes(listed[0], b"a\nnew\n")
-    assert sdk_get(store, bucket, "/data/x.csv") == b"a\nnew\n" and sdk_get(store, bucket, "data/x.csv") == b"a\nplain\n"
+    for listing in (storage.list_files, storage.list_objects):
+        with pytest.raises(DataSourceError, match=r"object '/data/x\.csv' .*starts with '/'.*rename it"):
+            listing(f"{kind}://{bucket}")
+    assert storage.read_bytes(f"{kind}://{bucket}//data/x.csv") == b"a\nplain\n"  # as before: the key 'data/x.csv'
 
 
 # ------------------------------------------------------------------------------ refused credentials
