@@ -40,6 +40,13 @@ from ctloop.serving.metric_sources import DEFAULT_SOURCE
 
 REQUIRED: Any = dataclasses.MISSING  # a field without a default: the user must give it
 STRATEGIES = ("canary", "blue-green")
+# The recurring run `ctloop apply` keeps per model and pipeline is <prefix><model name>; a
+# monitoring trigger starts the version the model's continuous-training schedule runs.
+SCHEDULE_PREFIXES = {"continuous-training": "ct-", "monitoring": "monitor-", "batch-scoring": "score-"}
+
+
+def schedule_name(pipeline: str, model_name: str) -> str:
+    return SCHEDULE_PREFIXES[pipeline] + model_name
 APPROVALS = ("none", "required")
 CORRECTIONS = ("", "bonferroni", "fdr")
 K8S_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")  # DNS-1035 label: InferenceService, schedule names

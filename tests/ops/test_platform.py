@@ -117,31 +117,32 @@ def test_changed_content_adds_a_version_named_from_package_and_commit(kfp, packa
     assert re.fullmatch(base + r"-[0-9a-f]{10}", names[1]), names  # same commit: + content hash
     (pid,) = kfp.state.pipelines
     assert {c.query["pipelineid"] for c in kfp.calls if c.path.endswith("/upload_version")} == {pid}
-    # the newest version's content again: found by its hash, a no-op
+    # any content uploaded before is found again by its hash: a no-op, whatever its age
     n = len(kfp.writes())
-    assert platform.ensure_pipeline("ct", v2).version_id == b.version_id
+    assert platform.ensure_pipeline("ct", v1).version_id == a.version_id
+    assert platform.ensure_pipeline("ct", first).action == "unchanged"
     assert platform.ensure_pipeline("ct", v2, commit="abc1234").action == "unchanged"
     assert len(kfp.writes()) == n
 
 
-def test_going_back_to_older_content_makes_it_the_newest_version_again(kfp, packages):
-    """Image A, then B, then A again: 'unchanged' (A's version found by its hash) left B the
-    newest version, and the runs a monitoring trigger or `ctloop approve` starts (the newest
-    version) ran B, the image rolled back from."""
+def test_a_retrain_runs_the_version_the_models_schedule_runs_not_the_newest_upload(kfp, packages):
+    """Image A, then B, then A again: apply pins ct-<model> to A's version (found by its hash),
+    but a monitoring trigger started the newest upload, B — the image rolled back from. Two specs
+    of other images sharing the pipeline do not re-upload each other's versions either."""
     platform = Platform(host=kfp.url)
     a, b = packages[1], packages[2]
     first = platform.ensure_pipeline("continuous-training", a)
     platform.ensure_pipeline("continuous-training", b)
     back = platform.ensure_pipeline("continuous-training", a)
-    assert back.action == "re-added" and back.version_id != first.version_id
-    assert platform.newest_version("continuous-training")[1] == back.version_id
-    run = platform.create_run("continuous-training", experiment="ct", run_name="retrain")
-    assert kfp.state.runs[run]["pipeline_version_reference"]["pipeline_version_id"] == back.version_id
-    assert platform.ensure_pipeline("continuous-training", a).action == "unchanged"
-    platform.ensure_pipeline("continuous-training", b)
-    again = platform.ensure_pipeline("continuous-training", a)  # a third name for the same commit
-    assert again.action == "re-added" and len({v["display_name"] for v in
-                                                next(iter(kfp.state.versions.values()))}) == 5
+    assert (back.action, back.version_id) == ("unchanged", first.version_id)
+    exp = platform.ensure_experiment("ct")
+    platform.reconcile_schedule(experiment_id=exp, job_name="ct-credit", pipeline_id=back.pipeline_id,
+                                version_id=back.version_id, cron="0 0 3 * * *", params={})
+    run = platform.create_run("continuous-training", experiment="ct", run_name="retrain", schedule="ct-credit")
+    assert kfp.state.runs[run]["pipeline_version_reference"]["pipeline_version_id"] == first.version_id
+    other = platform.create_run("continuous-training", experiment="ct", run_name="r", schedule="ct-unscheduled")
+    assert kfp.state.runs[other]["pipeline_version_reference"]["pipeline_version_id"] != first.version_id  # newest
+    assert len(next(iter(kfp.state.versions.values()))) == 2
 
 
 def test_explicit_commit_names_the_version(kfp, packages):
@@ -375,13 +376,13 @@ def test_a_schedules_active_run_behind_a_page_of_newer_runs_still_keeps_it(kfp):
     assert len([c for c in kfp.calls if c.path.endswith("/runs") and c.method == "GET"]) >= 2  # paged
 
 
-@pytest.mark.parametrize("change", ["experiment renamed", "model removed"])
+@pytest.mark.parametrize("change", ["experiment renamed", "schedule removed"])
 def test_schedules_the_spec_no_longer_declares_are_named_and_pruned_on_request(kfp, change):
-    """kfp.experiment renamed (or a model removed): the old ct-/monitor- schedules stayed ENABLED
-    beside the new ones without a word — two training runs per cron tick, either one promoting."""
+    """kfp.experiment renamed (or a model's schedule removed): the old ct-/monitor- schedules
+    stayed ENABLED beside the new ones without a word — two training runs per cron tick."""
     _apply(kfp, load_spec(EXAMPLE))
     spec = _changed((lambda d: d["kfp"].update(experiment="ctloop-v2")) if change == "experiment renamed"
-                    else (lambda d: d["models"].pop(1)))
+                    else (lambda d: (d["models"][1].pop("schedule"), d["defaults"].pop("schedule"))))
     gone = {rid for rid, r in kfp.state.recurring.items()
             if change == "experiment renamed" or r["display_name"].endswith("loss-given-default")}
     lines = []
@@ -401,6 +402,20 @@ def test_schedules_the_spec_no_longer_declares_are_named_and_pruned_on_request(k
         {"ct-loss-given-default"} if change == "experiment renamed" else set())
     assert sorted(r["display_name"] for r in kfp.state.recurring.values()) == sorted(declared)
     assert not [a for a in _apply(kfp, spec) if a["action"] in ("foreign", "retired")]
+
+
+def test_prune_leaves_the_schedules_of_another_spec_in_the_namespace_alone(kfp):
+    """Two spec files share a KFP namespace (one model each): pruning with one retired the other's
+    schedules, and every apply of one told the user to prune the other's."""
+    team_a = _changed(lambda d: d["models"].pop(1))
+    team_b = _changed(lambda d: d["models"].pop(0))
+    _apply(kfp, team_a)
+    _apply(kfp, team_b)
+    before = {rid: r["status"] for rid, r in kfp.state.recurring.items()}
+    result = apply_spec(team_a, platform_factory=lambda _: Platform(host=kfp.url), image=None, dry_run=False,
+                        out=lambda *_: None, prune=True)
+    assert not [a for a in result if a["action"] in ("foreign", "retired", "kept-in-flight")]
+    assert {rid: r["status"] for rid, r in kfp.state.recurring.items()} == before
 
 
 def test_disabled_schedule_is_reconciled_not_recreated(kfp):

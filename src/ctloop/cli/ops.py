@@ -118,9 +118,6 @@ def _schedule(args: argparse.Namespace) -> int:
     return 0
 
 
-SCHEDULE_PREFIXES = ("ct-", "monitor-", "score-")  # the job names apply gives: <prefix><model name>
-
-
 def apply_spec(
     spec,
     *,
@@ -134,9 +131,11 @@ def apply_spec(
     ``monitoring`` or ``scoring`` section and its schedule, monitoring and batch scoring); returns
     the actions. Every model's parameters are checked against the pipelines before anything is
     written. With ``dry_run`` nothing is written: the actions are the plan
-    (``would-*``/``unchanged``). Schedules of ctloop's pipelines the spec no longer declares (a
-    model or its schedule removed, ``kfp.experiment`` renamed) keep starting runs: each is named,
-    and with ``prune`` retired (disabled, then deleted once no run of it is active)."""
+    (``would-*``/``unchanged``). Schedules of this spec's models it no longer declares (a
+    schedule removed, ``kfp.experiment`` renamed) keep starting runs: each is named, and with
+    ``prune`` retired (disabled, then deleted once no run of it is active). A model removed from
+    the spec is no longer its model: its schedules are left to whoever declares it."""
+    from ctloop.config import SCHEDULE_PREFIXES, schedule_name
     from ctloop.ops.cron import describe
     from ctloop.ops.params import pipeline_arguments
     from ctloop.ops.spec import monitoring_parameters, pipeline_parameters, scoring_parameters
@@ -151,13 +150,13 @@ def apply_spec(
     for model in spec.models:
         if model.schedule is not None:
             params = pipeline_arguments(pipelines[PIPELINE], pipeline_parameters(model))
-            plans.append((model, PIPELINE, f"ct-{model.name}", model.schedule, params))
+            plans.append((model, PIPELINE, schedule_name(PIPELINE, model.name), model.schedule, params))
         if model.monitoring_schedule is not None:
             params = pipeline_arguments(pipelines[MONITORING], monitoring_parameters(model, spec))
-            plans.append((model, MONITORING, f"monitor-{model.name}", model.monitoring_schedule, params))
+            plans.append((model, MONITORING, schedule_name(MONITORING, model.name), model.monitoring_schedule, params))
         if model.scoring_schedule is not None:
             params = pipeline_arguments(pipelines[BATCH_SCORING], scoring_parameters(model))
-            plans.append((model, BATCH_SCORING, f"score-{model.name}", model.scoring_schedule, params))
+            plans.append((model, BATCH_SCORING, schedule_name(BATCH_SCORING, model.name), model.scoring_schedule, params))
     platform = platform_factory(spec.kfp)
     actions = []
     uploads = {}
@@ -193,7 +192,8 @@ def apply_spec(
         keep.add((experiment_id, job))
     ids = {u.pipeline_id for u in uploads.values() if u.pipeline_id}
     ids |= {pid for name in set(pipelines) - set(uploads) if (pid := platform.find_pipeline(name))}
-    foreign = platform.foreign_schedules(ids, keep, SCHEDULE_PREFIXES, namespace=spec.kfp.namespace) if ids else []
+    names = {schedule_name(p, m.name) for m in spec.models for p in SCHEDULE_PREFIXES}
+    foreign = platform.foreign_schedules(ids, names, keep, namespace=spec.kfp.namespace) if ids else []
     said = {"foreign": "not declared in this spec, still scheduled; `ctloop apply --prune` retires it",
             "would-retire": "not declared in this spec: would be disabled and deleted",
             "retired": "not declared in this spec: disabled and deleted",
@@ -458,8 +458,8 @@ def register(subparsers) -> None:
     a.add_argument("-f", "--file", required=True, help="the spec (see examples/ctloop.yaml)")
     a.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     a.add_argument("--prune", action="store_true",
-                   help="retire the schedules of ctloop's pipelines this spec no longer declares (a model or its "
-                        "schedule removed, kfp.experiment renamed): without it they are only listed")
+                   help="retire the schedules of this spec's models it no longer declares (a schedule removed, "
+                        "kfp.experiment renamed): without it they are only listed")
     add_kfp_options(a, namespace=False)  # the namespace is kfp.namespace of the spec
     a.add_argument(
         "--image", default="", help="component image (default: $CTLOOP_IMAGE, else platform.image)"

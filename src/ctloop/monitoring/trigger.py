@@ -61,6 +61,8 @@ def start_training(registry: Any, store: Any, platform: Any, *, model_name: str,
     (marked and audited, so the next window decides again)."""
     from mlflow.exceptions import MlflowException
 
+    from ctloop.config import schedule_name
+
     train_from = try_from = ""
     try:
         tags = store.client.get_run(monitor_run_id).data.tags if monitor_run_id else {}
@@ -69,7 +71,7 @@ def start_training(registry: Any, store: Any, platform: Any, *, model_name: str,
         if callable(platform) and not hasattr(platform, "create_run"):
             platform = platform()
         run_id = platform.create_run(pipeline, experiment=experiment, params=arguments,
-                                     run_name=f"retrain-{model_name}")
+                                     run_name=f"retrain-{model_name}", schedule=schedule_name(pipeline, model_name))
     except (CtloopError, MlflowException) as exc:
         error = str(exc)[-1500:]
         if monitor_run_id:

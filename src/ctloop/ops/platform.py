@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import itertools
 import json
 import os
 import re
@@ -186,7 +185,7 @@ class UploadResult:
     pipeline_id: str
     version_id: str
     version_name: str
-    action: str  # created | new-version | re-added | unchanged | would-create | would-(re-)add-version
+    action: str  # created | new-version | unchanged | would-create | would-add-version
 
 
 @dataclass
@@ -807,8 +806,8 @@ class Platform:
     def ensure_pipeline(
         self, name: str, package_path: str | Path, dry_run: bool = False, commit: str | None = None
     ) -> UploadResult:
-        """Create the pipeline, add a version, or do nothing when its newest version already holds
-        this content (content of an older version is uploaded again, to be the newest)."""
+        """Create the pipeline, add a version, or do nothing when a version already holds this
+        content (whatever its age: two specs of other images share a pipeline without churn)."""
         self.require_backend(f"pipeline {name}")
         digest = content_hash(package_path)
         vname = version_name(commit)
@@ -830,20 +829,13 @@ class Platform:
                 pipeline.pipeline_id, first.pipeline_version_id, first.display_name, "created"
             )
         versions = self.versions(pid)
-        newest = _newest(versions)
-        if newest is not None and f"{HASH_MARK}{digest}" in (newest.description or ""):
-            return UploadResult(pid, newest.pipeline_version_id, newest.display_name, "unchanged")
-        # content an older version holds is uploaded again: a run a trigger or `ctloop approve`
-        # starts takes the newest version, which must be what this apply chose (image A, B, then
-        # A again would otherwise leave B the newest)
-        again = any(f"{HASH_MARK}{digest}" in (v.description or "") for v in versions)
-        taken = {v.display_name for v in versions}
-        if vname in taken:
+        for v in versions:
+            if f"{HASH_MARK}{digest}" in (v.description or ""):
+                return UploadResult(pid, v.pipeline_version_id, v.display_name, "unchanged")
+        if any(v.display_name == vname for v in versions):
             vname = f"{vname}-{digest[:10]}"  # same commit, other content
-        if vname in taken:  # that content again, after another
-            vname = next(f"{vname}-{n}" for n in itertools.count(2) if f"{vname}-{n}" not in taken)
         if dry_run:
-            return UploadResult(pid, "", vname, "would-re-add-version" if again else "would-add-version")
+            return UploadResult(pid, "", vname, "would-add-version")
         v = self._call(
             "upload pipeline version",
             self.client.upload_pipeline_version,
@@ -852,7 +844,7 @@ class Platform:
             pipeline_id=pid,
             description=description,
         )
-        return UploadResult(pid, v.pipeline_version_id, vname, "re-added" if again else "new-version")
+        return UploadResult(pid, v.pipeline_version_id, vname, "new-version")
 
     # ------------------------------------------------------------------ experiments
     def find_experiment(self, name: str, namespace: str = "") -> str:
@@ -924,16 +916,17 @@ class Platform:
                    for r in self._pages("list runs", self.client.list_runs, "runs", experiment_id=experiment_id,
                                         sort_by="created_at desc"))
 
-    def foreign_schedules(self, pipeline_ids: set[str], keep: set[tuple[str, str]], prefixes: tuple[str, ...],
+    def foreign_schedules(self, pipeline_ids: set[str], names: set[str], keep: set[tuple[str, str]],
                           namespace: str = "") -> list[Any]:
-        """Recurring runs of ``pipeline_ids`` named ``<prefix>-…`` in any experiment (of
-        ``namespace``) that are not ``keep`` (``(experiment id, job name)`` pairs): what a spec
-        no longer declares — a model removed, its schedule removed, ``kfp.experiment`` renamed."""
+        """Recurring runs of ``pipeline_ids`` named one of ``names`` in any experiment (of
+        ``namespace``) that are not ``keep`` (``(experiment id, job name)`` pairs): the schedules
+        of a spec's models it no longer declares — a schedule removed, ``kfp.experiment`` renamed.
+        Only this spec's model names: another spec may share the namespace."""
         namespace = namespace or self.namespace
         return [r for r in self._pages("list recurring runs", self.client.list_recurring_runs, "recurring_runs",
                                        namespace=namespace or None)
                 if getattr(getattr(r, "pipeline_version_reference", None), "pipeline_id", None) in pipeline_ids
-                and (r.display_name or "").startswith(prefixes) and (r.experiment_id, r.display_name) not in keep]
+                and r.display_name in names and (r.experiment_id, r.display_name) not in keep]
 
     def retire(self, schedules: list[Any], dry_run: bool = False) -> tuple[list[str], list[str]]:
         """Disable, then delete ``schedules`` (each in its own experiment) unless a run of one is
@@ -1083,18 +1076,23 @@ class Platform:
         params: dict | None = None,
         run_name: str,
         namespace: str = "",
+        schedule: str = "",
     ) -> str:
         """Start one run now; returns its run id.
 
         Args:
-            pipeline: The name of an uploaded pipeline (``"continuous-training"``): its newest
-                version runs, with the image, resources and mounts it was compiled with (what
-                ``ctloop apply`` uploaded); or the path of a compiled ``.yaml`` (``ctloop trigger``).
-                Nothing is compiled here, so this works inside a KFP task too.
+            pipeline: The name of an uploaded pipeline (``"continuous-training"``): the version
+                ``schedule`` runs, else its newest version, with the image, resources and mounts it
+                was compiled with (what ``ctloop apply`` uploaded); or the path of a compiled
+                ``.yaml`` (``ctloop trigger``). Nothing is compiled here, so this works inside a
+                KFP task too.
             experiment: KFP experiment, created when missing.
             params: Pipeline parameters.
             run_name: Display name of the run.
             namespace: KFP namespace (multi-user); empty = the client's.
+            schedule: A recurring run of ``experiment`` (``ct-<model>``) whose pipeline version
+                this run takes: what ``ctloop apply`` pinned for the model, not whatever version
+                was uploaded last (image A, B, then A again left B the newest).
         """
         if not run_name:
             raise ConfigError("create_run: run_name is empty; name the run")
@@ -1108,7 +1106,14 @@ class Platform:
                                 arguments=dict(params or {}), run_name=run_name, experiment_id=experiment_id,
                                 namespace=namespace or self.namespace or None)
             return str(result.run_id)
-        pipeline_id, version_id = self.newest_version(str(pipeline))
+        pinned = [r for r in (self.recurring_runs(experiment_id, schedule) if schedule else [])
+                  if getattr(r, "pipeline_version_reference", None) is not None]
+        pinned.sort(key=lambda r: _state(r.status) != "ENABLED")  # the enabled one, when one is
+        if pinned:
+            ref = pinned[0].pipeline_version_reference
+            pipeline_id, version_id = ref.pipeline_id, ref.pipeline_version_id
+        else:
+            pipeline_id, version_id = self.newest_version(str(pipeline))
         result = self._call("create run", self.client.run_pipeline, experiment_id=experiment_id, job_name=run_name,
                             params=dict(params or {}), pipeline_id=pipeline_id, version_id=version_id)
         return str(result.run_id)
