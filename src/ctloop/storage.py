@@ -35,6 +35,7 @@ Nothing here runs at import time; the cloud SDKs are imported where used.
 
 from __future__ import annotations
 
+import gzip
 import io
 import mimetypes
 import os
@@ -1131,6 +1132,8 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         raise DataSourceError(f"{uri} is empty (0 bytes of data)")
     try:
         if kind == "parquet":
+            if raw[:2] == GZIP_MAGIC:  # stored with Content-Encoding: gzip; Parquet starts with PAR1
+                raw = gzip.decompress(raw)
             frame = plain_missing(_decimals_as_floats(pd.read_parquet(io.BytesIO(raw))))
         else:
             compression = csv_compression(raw)

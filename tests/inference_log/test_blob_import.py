@@ -522,3 +522,18 @@ def test_skipped_objects_are_recorded_and_not_downloaded_again(tmp_path, monkeyp
     read.clear()
     summary = run_import(str(src), str(root))
     assert summary.imported == 1 and sorted(read) == ["id-0002-request.json", "id-0004-response.json"]
+
+
+def test_an_object_stored_gzip_encoded_is_read_not_skipped_for_good():
+    """GCS and Azure are read as stored (no SDK decoding, which truncated large Azure blobs): a
+    LogRequest uploaded with Content-Encoding: gzip (gsutil cp -z, a log shipper) came back as
+    gzip bytes, was 'not_json' and, that reason being recorded, never read again."""
+    import gzip
+
+    from ctloop.inference_log.blob_import import RECORDED_REASONS
+
+    body = json.dumps([log_request(7, "request"), log_request(7, "response")]).encode()
+    decoded = decode_object("k", gzip.compress(body))
+    assert decoded.reason in ("", None) and len(decoded.events) == 2
+    cut = decode_object("k", gzip.compress(body)[:-12])
+    assert cut.reason == "too_large" and cut.reason not in RECORDED_REASONS  # read again next run

@@ -208,6 +208,16 @@ def decode_object(name: str, data: bytes, *, max_body_bytes: int = MAX_BODY_BYTE
     """The records of one object as events, but those numbered in ``imported`` (in the log
     already); reasons for whatever could not be used."""
     out = Decoded()
+    if data[:2] == storage.GZIP_MAGIC:  # stored with Content-Encoding: gzip (gsutil cp -z, a log shipper)
+        import zlib
+
+        inflate = zlib.decompressobj(wbits=31)
+        plain = inflate.decompress(data, MAX_OBJECT_BYTES + 1)
+        if len(plain) > MAX_OBJECT_BYTES or not inflate.eof:
+            out.reason = "too_large"
+            out.example["too_large"] = f"{name}: more than {MAX_OBJECT_BYTES} bytes once gunzipped (or cut short)"
+            return out
+        data = plain
     try:
         parsed = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
