@@ -964,7 +964,7 @@ def arrow_error(uri: str, exc: OSError) -> CtloopError:
     backend, loc = _backend(uri)
     if loc.scheme != "file":
         try:
-            backend.list(loc, "")
+            backend.exists(loc)  # one request, not a listing of what may be a large prefix
         except CtloopError as err:
             return err
     return DataSourceError(f"cannot read {uri}: {_first_line(exc)}")
