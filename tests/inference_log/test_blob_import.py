@@ -36,6 +36,22 @@ RESPONSE = "org.kubeflow.serving.inference.response"
 PREFIX = "logs/ctloop/credit-default/predictor/logger"  # store.go: <url path>/<ns>/<isvc>/<component>/<path>
 
 
+
+def fail_reading(monkeypatch, suffix: str, error):
+    """storage.read_bytes raises ``error(uri)`` for the object whose URI ends with ``suffix``;
+    returns the real one."""
+    from ctloop import storage
+
+    real = storage.read_bytes
+
+    def read(uri: str) -> bytes:
+        if uri.endswith(suffix):
+            raise error(uri)
+        return real(uri)
+
+    monkeypatch.setattr(storage, "read_bytes", read)
+    return real
+
 def go_url(scheme: str, host: str, path: str) -> dict:
     """A Go ``*url.URL`` as encoding/json writes it (net/url's exported fields, in order)."""
     return {"Scheme": scheme, "Opaque": "", "User": None, "Host": host, "Path": path, "RawPath": "",
@@ -240,14 +256,7 @@ def test_an_interrupted_import_resumes_after_its_last_checkpoint_without_duplica
     write_object(src, "c-response.json", [log_request(1, "response"), log_request(2, "request")])
     write_object(src, "d-response.json", [log_request(2, "response")])
     write_object(src, "e-request.json", [log_request(3, "request")])
-    real = storage.read_bytes
-
-    def unreachable_at_d(uri: str) -> bytes:
-        if uri.endswith("d-response.json"):
-            raise StoreUnavailable(f"{uri}: S3 is unreachable (injected)")
-        return real(uri)
-
-    monkeypatch.setattr(storage, "read_bytes", unreachable_at_d)
+    real = fail_reading(monkeypatch, "d-response.json", lambda uri: StoreUnavailable(f"{uri}: S3 is unreachable (injected)"))
     assert main(["logger", "import", str(src), "--root", str(root), "--checkpoint-objects", "1"]) == 2
     assert capsys.readouterr().err.strip().endswith("d-response.json: S3 is unreachable (injected)")
     (part, *more) = sorted((root / "_imports" / ledger_name(str(src))).glob("*.json"))
@@ -349,19 +358,19 @@ def test_s3_prefix_on_moto_server(s3, tmp_path, capsys):
 
 
 def test_a_source_inside_the_root_is_imported_but_not_the_logs_own_files(tmp_path, capsys):
-    """``logger import shared/kserve-logs --root shared``: KServe's objects sit beside the log's
+    """``logger import bucket/kserve-logs --root bucket``: KServe's objects sit beside the log's
     ``model=…`` trees and ``_…`` directories; only the latter are the log's."""
-    shared = tmp_path / "shared"
+    bucket = tmp_path / "bucket"
     for i in range(3):
-        write_pair(shared / "kserve-logs", i)
-    assert main(["logger", "import", str(shared / "kserve-logs"), "--root", str(shared)]) == 0
+        write_pair(bucket / "kserve-logs", i)
+    assert main(["logger", "import", str(bucket / "kserve-logs"), "--root", str(bucket)]) == 0
     assert "imported 6 object(s)" in capsys.readouterr().out
-    write_pair(shared / "kserve-logs", 3)
-    summary = run_import(str(shared / "kserve-logs"), str(shared))
+    write_pair(bucket / "kserve-logs", 3)
+    summary = run_import(str(bucket / "kserve-logs"), str(bucket))
     assert (summary.listed, summary.imported, summary.already) == (8, 2, 6)
-    assert sorted(parquet_rows(shared).request_id) == [f"id-{i:04d}" for i in range(4)]
+    assert sorted(parquet_rows(bucket).request_id) == [f"id-{i:04d}" for i in range(4)]
     # the root itself as the source: its Parquet files, ledger and schema files are not listed
-    summary = run_import(str(shared), str(shared))
+    summary = run_import(str(bucket), str(bucket))
     assert (summary.listed, dict(summary.objects_skipped)) == (8, {})
 
 
@@ -387,14 +396,8 @@ def test_an_unreadable_object_is_skipped_and_the_rest_imported(tmp_path, monkeyp
     src, root = tmp_path / "src", tmp_path / "log"
     for i in range(4):
         write_pair(src, i)
-    real = storage.read_bytes
-
-    def denied_at_1(uri: str) -> bytes:
-        if uri.endswith("id-0001-request.json"):
-            raise DataSourceError(f"access denied to {uri}: the credentials in use lack permission (AccessDenied)")
-        return real(uri)
-
-    monkeypatch.setattr(storage, "read_bytes", denied_at_1)
+    real = fail_reading(monkeypatch, "id-0001-request.json", lambda uri: DataSourceError(
+        f"access denied to {uri}: the credentials in use lack permission (AccessDenied)"))
     assert main(["logger", "import", str(src), "--root", str(root)]) == 0
     captured = capsys.readouterr()
     assert captured.out.strip().endswith(
