@@ -35,6 +35,7 @@ Nothing here runs at import time; the cloud SDKs are imported where used.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import mimetypes
@@ -96,11 +97,17 @@ def is_remote(uri: str) -> bool:
 @dataclass(frozen=True)
 class ObjectInfo:
     """One listed file or object: its URI (written the way the listed prefix was), its size in
-    bytes and its etag (changes whenever the content may have changed)."""
+    bytes and its etag (changes whenever the content may have changed, and on GCS and Azure
+    whenever its metadata does too). Where the listing states them: ``md5``, the hex MD5 of the
+    stored bytes (GCS ``md5Hash``, absent for composite objects; Azure ``Content-MD5``, absent
+    for blobs committed from blocks without one and cleared by Set Blob Properties without it),
+    and ``generation`` (GCS: changes only when the content is replaced, not with metadata)."""
 
     uri: str
     size: int
     etag: str
+    md5: str = ""
+    generation: str = ""
 
 
 @dataclass(frozen=True)
@@ -435,10 +442,10 @@ class _Gcs(_Remote):
     def objects(self, loc: Location) -> list[ObjectInfo]:
         client = self.client(loc)
         with self.errors(loc, client):
-            blobs = [(b.name, b.size, b.etag) for b in
+            blobs = [(b.name, b.size, b.etag, _b64_hex(b.md5_hash), str(b.generation or "")) for b in
                      client.list_blobs(loc.bucket, prefix=_dir_prefix(loc.key), **self.call_options())]
-        return sorted((ObjectInfo(loc.child(n), int(size or 0), str(etag or "")) for n, size, etag in blobs
-                       if not n.endswith("/")), key=lambda o: o.uri)
+        return sorted((ObjectInfo(loc.child(n), int(size or 0), str(etag or ""), md5, generation)
+                       for n, size, etag, md5, generation in blobs if not n.endswith("/")), key=lambda o: o.uri)
 
     def arrow(self, loc: Location) -> tuple[pyarrow.fs.FileSystem, str]:
         from datetime import timedelta
@@ -455,6 +462,11 @@ class _Gcs(_Remote):
             self.client(loc)  # the one clear line when there are no credentials at all
             fs = pyarrow.fs.GcsFileSystem(retry_time_limit=retry)
         return fs, f"{loc.bucket}/{loc.key}".rstrip("/")
+
+
+def _b64_hex(value: str | None) -> str:
+    """A base64 hash as GCS's JSON API writes it (``md5Hash``) in hex; ``""`` for none."""
+    return base64.b64decode(value).hex() if value else ""
 
 
 def _dir_prefix(key: str) -> str:
@@ -846,10 +858,10 @@ class _Azure(_Remote):
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
         with self.errors(loc):
-            blobs = [(b.name, b.size, b.etag) for b in
+            blobs = [(b.name, b.size, b.etag, bytes(b.content_settings.content_md5 or b"").hex()) for b in
                      self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key))]
-        return sorted((ObjectInfo(loc.child(n), int(size or 0), str(etag or "").strip('"')) for n, size, etag in blobs
-                       if not n.endswith("/")), key=lambda o: o.uri)
+        return sorted((ObjectInfo(loc.child(n), int(size or 0), str(etag or "").strip('"'), md5)
+                       for n, size, etag, md5 in blobs if not n.endswith("/")), key=lambda o: o.uri)
 
     def arrow(self, loc: Location) -> tuple[pyarrow.fs.FileSystem, str]:
         import pyarrow.fs
