@@ -53,6 +53,7 @@ import asyncio
 import base64
 import binascii
 import hashlib
+import os
 import sys
 import tempfile
 import time
@@ -64,6 +65,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -92,7 +94,8 @@ from ctloop.inference_log.events import (
 from ctloop.inference_log.sink import Sink, write_durably
 
 KSERVE_RELEASE = "v0.20.0"
-LEDGER_FORMAT = "ctloop.kserve-blob-import/1"
+LEDGER_FORMAT = "ctloop.kserve-blob-import/2"  # /1: keyed on the URI as given, no md5
+LEGACY_FORMATS = ("ctloop.kserve-blob-import/1",)
 UNACKNOWLEDGED = 4096  # events submitted before waiting for their WAL commit (group commit)
 DOWNLOADS = 8  # objects fetched at once
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"  # time.Time{} as encoding/json writes it: never set
@@ -246,9 +249,48 @@ def decode_object(name: str, data: bytes, *, max_body_bytes: int = MAX_BODY_BYTE
     return out
 
 
+def source_id(uri: str) -> str:
+    """One spelling of the source ``uri`` names: a local path absolute (``file://`` decoded, a
+    relative path from the working directory), an object store prefix with the key as
+    :func:`storage.parse` reads it (``s3://b//x`` is ``s3://b/x``) and no trailing ``/``. The
+    usual spellings (an absolute path, ``s3://b/x``) are what ctloop hashed before."""
+    loc = storage.parse(uri)
+    if loc.scheme == "file":
+        return os.path.abspath(loc.key)
+    scheme, rest = uri.split("://", 1)
+    return f"{scheme.lower()}://{rest.split('/', 1)[0]}/{loc.key}".rstrip("/")
+
+
 def ledger_name(uri: str) -> str:
-    """``kserve-<hash>``: the ledger of one source URI (a trailing ``/`` names the same prefix)."""
-    return "kserve-" + hashlib.sha256(uri.rstrip("/").encode()).hexdigest()[:16]
+    """``kserve-<hash>``: the ledger of one source, however its URI is written (:func:`source_id`)."""
+    return "kserve-" + hashlib.sha256(source_id(uri).encode()).hexdigest()[:16]
+
+
+def record_key(uri: str, info: storage.ObjectInfo) -> str:
+    """The name an object listed under the source ``uri`` is recorded by: its key (path) below
+    the source, decoded (``file://`` listings percent-encode names); its name when ``uri`` is the
+    object itself."""
+    loc, obj = storage.parse(uri), storage.parse(info.uri)
+    if loc.scheme == "file":
+        path, base = Path(os.path.abspath(obj.key)), Path(os.path.abspath(loc.key))
+        return path.name if path == base else path.relative_to(base).as_posix()
+    prefix = loc.key.rstrip("/")
+    if obj.key == prefix or not prefix:
+        return obj.key.rsplit("/", 1)[-1] if obj.key == prefix else obj.key
+    return obj.key[len(prefix) + 1:]
+
+
+def _legacy_keys(source: str, uri: str, info: storage.ObjectInfo) -> set[str]:
+    """The names ctloop recorded ``info`` by in a record of format 1, whose source was written
+    ``source``: the listed URI (written the way ``source`` was) sliced after it, a ``file://``
+    name percent-encoded or not (93bb076 began encoding)."""
+    key = record_key(uri, info)
+    loc = storage.parse(uri)
+    if loc.scheme == "file":
+        return {key, quote(key)} if source.lower().startswith("file://") else {key}
+    head = source.split("://", 1)[0] + "://" + source.split("://", 1)[1].split("/", 1)[0]
+    listed = f"{head}/{storage.parse(info.uri).key}"
+    return {listed[len(source):].lstrip("/") or key}
 
 
 @dataclass
@@ -284,37 +326,104 @@ def _counts(counter: Counter) -> str:
 
 
 class _Ledger:
-    """What was imported from one source: ``<root>/_imports/<name>/checkpoint-<time>-<uuid>.json``,
-    one file per checkpoint holding the objects finished since the one before (object key →
-    etag and size; a later file wins), merged into one file at the end of a run. Appending keeps
-    a checkpoint's cost its own objects', not the whole history's."""
+    """What was imported from one source: ``<root>/_imports/<ledger_name>/checkpoint-<time>-<uuid>.json``,
+    one file per checkpoint holding the objects finished since the one before (record key →
+    size, etag, MD5 ...; a later file wins), merged at the end of a run into one file of the
+    objects the run listed: the record is as large as the source, not as its history (an object
+    gone from the source leaves the record; one still there never does). Appending keeps a
+    checkpoint's cost its own objects', not the whole record's.
 
-    def __init__(self, root: str, uri: str):
-        self.root, self.source = root, uri.rstrip("/")
+    Records of format 1 (ctloop before: a directory per spelling of the URI, keys sliced from the
+    listed URIs, ``file://`` names percent-encoded since 93bb076 and not before) are taken over
+    when this source has no record of the current format yet: their entries for the listed
+    objects are written as one current record before anything is imported, then they are
+    removed (a crash in between leaves both: the same entries twice, harmless)."""
+
+    def __init__(self, root: str, uri: str, listed: dict[str, storage.ObjectInfo]):
+        self.root, self.uri, self.source, self.listed = root, uri, source_id(uri), listed
         self.prefix = f"{root}/{layout.import_ledger_dir(ledger_name(uri))}"
         self.parts = storage.list_files(self.prefix, ".json")
         self.done: dict[str, dict[str, Any]] = {}
+        legacy: list[tuple[str, dict[str, Any]]] = []
         for part in self.parts:  # named by time: read oldest first, so the newest entry wins
+            record = self._read(part)
+            if record["format"] == LEDGER_FORMAT:
+                self.done.update(record["objects"])
+            else:
+                legacy.append((part, record))
+        if len(legacy) == len(self.parts):  # nothing of the current format: other spellings too
+            legacy += self._other_spellings()
+        if legacy:
+            self.done = {**self._take_over(legacy), **self.done}
+            self.compact(force=True)
+            for part, _ in legacy:
+                if not part.startswith(self.prefix + "/"):
+                    storage.delete(part)
+
+    def _read(self, part: str) -> dict[str, Any]:
+        try:
+            record = orjson.loads(storage.read_bytes(part))
+            objects = record["objects"]
+            if not isinstance(objects, dict):
+                raise TypeError(f"'objects' is a {type(objects).__name__}")
+            if record["format"] not in (LEDGER_FORMAT, *LEGACY_FORMATS):
+                raise TypeError(f"format {record['format']!r} is not {LEDGER_FORMAT!r} (a newer ctloop wrote it?)")
+        except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+            raise DataSourceError(f"{part} is not an import record ({exc}): move it aside, and the objects it "
+                                  f"lists are imported from {self.uri} again") from exc
+        return record
+
+    def _other_spellings(self) -> list[tuple[str, dict[str, Any]]]:
+        """The records kept under another directory for this source (format 1: one per spelling
+        of the URI); each directory's first record names its source."""
+        dirs: dict[str, list[str]] = {}
+        for part in storage.list_files(f"{self.root}/{layout.IMPORTS_DIR}", ".json"):
+            folder = part.rsplit("/", 1)[0]
+            if folder != self.prefix:
+                dirs.setdefault(folder, []).append(part)
+        out = []
+        for parts in dirs.values():
             try:
-                record = orjson.loads(storage.read_bytes(part))
-                objects = record["objects"]
-                if not isinstance(objects, dict):
-                    raise TypeError(f"'objects' is a {type(objects).__name__}")
-            except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
-                raise DataSourceError(f"{part} is not an import record ({exc}): move it aside, and the objects it "
-                                      f"lists are imported from {uri} again") from exc
-            self.done.update(objects)
+                first = self._read(parts[0])
+                same = source_id(str(first.get("source", ""))) == self.source
+            except (DataSourceError, ConfigError):  # not a record this ctloop reads: another source's
+                continue
+            if same:
+                out += [(parts[0], first)] + [(part, self._read(part)) for part in parts[1:]]
+        return out
+
+    def _take_over(self, legacy: list[tuple[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+        """The entries of ``legacy`` records for the listed objects, under their record keys."""
+        taken: dict[str, dict[str, Any]] = {}
+        names: dict[str, dict[str, list[str]]] = {}  # source as written → record key → its names there
+        for _, record in sorted(legacy, key=lambda item: item[0].rsplit("/", 1)[-1]):  # oldest first
+            objects, source = record["objects"], str(record.get("source", self.uri))
+            if record["format"] == LEDGER_FORMAT:
+                spelled = {key: [key] for key in self.listed}
+            else:
+                if source not in names:
+                    names[source] = {key: sorted(_legacy_keys(source, self.uri, info))
+                                     for key, info in self.listed.items()}
+                spelled = names[source]
+            for key, info in self.listed.items():
+                found = [objects[name] for name in spelled[key] if isinstance(objects.get(name), dict)]
+                if found:  # one that matches the object as it is now (a file:// name encoded or not)
+                    taken[key] = next((entry for entry in found if _unchanged(entry, info)), found[0])
+        return taken
 
     def add(self, objects: dict[str, dict[str, Any]]) -> None:
         """Record ``objects`` (their events are in Parquet) in a new checkpoint file."""
         self.done.update(objects)
         self.parts.append(self._write(objects))
 
-    def compact(self) -> None:
-        """Everything in one file, the older files removed (a crash in between leaves both: the
-        same entries twice, harmless)."""
-        if len(self.parts) > 1:
-            old, self.parts = self.parts, [self._write(self.done)]
+    def compact(self, force: bool = False) -> None:
+        """The entries of the listed objects in one file, the older files removed (a crash in
+        between leaves both: the same entries twice, harmless). Nothing is written when that is
+        what is there already."""
+        keep = {key: entry for key, entry in self.done.items() if key in self.listed}
+        if force or len(self.parts) > 1 or len(keep) < len(self.done):
+            old, self.done = self.parts, keep
+            self.parts = [self._write(keep)] if keep or old else []
             for part in old:
                 storage.delete(part)
 
@@ -329,6 +438,45 @@ class _Ledger:
         else:
             write_durably(Path(self.root) / relative, data)
         return f"{self.root}/{relative}"
+
+
+def _entry(info: storage.ObjectInfo, md5: str, **more: Any) -> dict[str, Any]:
+    """An object's record: its size and etag, the MD5 of its bytes (left out when it is the
+    etag, as S3's of a single-part upload), the GCS generation when there is no MD5 (a composite
+    object), and ``more``."""
+    entry: dict[str, Any] = {"etag": info.etag, "size": info.size}
+    if md5 and md5 != info.etag:
+        entry["md5"] = md5
+    if info.generation and not md5:
+        entry["generation"] = info.generation
+    entry.update(more)
+    return entry
+
+
+def _unchanged(seen: dict[str, Any], info: storage.ObjectInfo) -> bool | None:
+    """Whether the listed object holds the bytes it held when ``seen`` was recorded: True, False,
+    or None when only its bytes can tell (its etag changed, which a metadata-only change does on
+    GCS and Azure, and a touch does to a local file's, and the store states no MD5 for it)."""
+    if seen.get("size") != info.size:
+        return False
+    if seen.get("etag") == info.etag or (info.generation and seen.get("generation") == info.generation):
+        return True
+    md5 = seen.get("md5") or seen.get("etag")  # left out: the etag is the MD5 (an S3 single-part upload)
+    if info.md5:
+        return info.md5 == md5
+    if md5 == info.etag:
+        return True
+    return None if "md5" in seen or _is_md5(str(seen.get("etag", ""))) else False
+
+
+def _is_md5(text: str) -> bool:
+    return len(text) == 32 and all(c in "0123456789abcdef" for c in text)
+
+
+def _read(uri: str) -> tuple[bytes, str]:
+    """An object's bytes and their MD5 (hex)."""
+    data = storage.read_bytes(uri)
+    return data, hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
 def _object_reason(info: storage.ObjectInfo, max_object_bytes: int) -> str | None:
@@ -373,6 +521,38 @@ def list_source(uri: str) -> list[storage.ObjectInfo]:
                           "is <logger.url>/<namespace>/<isvc>/<component>/<storage.path>)")
 
 
+@dataclass
+class _Item:
+    """An object to read: ``imported``, its records in the log already; ``seen``, its record
+    when it is read only to compare its bytes with the MD5 recorded."""
+
+    key: str
+    info: storage.ObjectInfo
+    imported: frozenset[int] = frozenset()
+    seen: dict[str, Any] | None = None
+
+
+def _refreshed(seen: dict[str, Any], info: storage.ObjectInfo, md5: str = "") -> dict[str, Any]:
+    """The record ``seen`` of an object whose bytes did not change, for the object as listed
+    now: its etag, and the MD5 of its bytes when none was recorded (``md5``, or the listing's)."""
+    more = {name: value for name, value in seen.items() if name not in ("etag", "size", "md5", "generation")}
+    return _entry(info, seen.get("md5") or md5 or info.md5 or (seen["etag"] if seen.get("etag") == info.etag else ""),
+                  **more)
+
+
+def _as_recorded(seen: dict[str, Any], summary: Summary) -> frozenset[int] | None:
+    """An unchanged object as its record says: counted as skipped before or already imported
+    (None), or the numbers of its records in the log when some were not yet."""
+    if seen.get("skipped") in RECORDED_REASONS:  # skipped for what it holds: not read again
+        summary.objects_skipped[seen["skipped"]] += 1
+        summary.skipped_before += 1
+        return None
+    if "records" in seen:  # some of its records were waiting for a partner when a run stopped
+        return frozenset(seen["records"])
+    summary.already += 1
+    return None
+
+
 def run_import(uri: str, root: str, *, max_body_bytes: int = MAX_BODY_BYTES,
                max_object_bytes: int = MAX_OBJECT_BYTES, join_ttl_seconds: float = JOIN_TTL_SECONDS,
                checkpoint_objects: int = CHECKPOINT_OBJECTS, progress_objects: int = PROGRESS_OBJECTS,
@@ -383,23 +563,27 @@ def run_import(uri: str, root: str, *, max_body_bytes: int = MAX_BODY_BYTES,
     objects gave an event, :class:`DataSourceError` when nothing is under ``uri``."""
     root = root.rstrip("/")
     objects = [info for info in list_source(uri) if not _log_file(info.uri, root)]
-    ledger = _Ledger(root, uri)
-    base = uri.rstrip("/")
+    listed = {record_key(uri, info): info for info in objects}
+    ledger = _Ledger(root, uri, listed)
     summary = Summary(source=uri, listed=len(objects))
-    todo = []
-    for info in objects:
-        key = info.uri[len(base):].lstrip("/") or Path(storage.parse(info.uri).key).name
+    todo: list[_Item] = []
+    refreshed: dict[str, dict[str, Any]] = {}  # unchanged objects recorded with their etag of now
+    for key, info in listed.items():
         seen = ledger.done.get(key)
-        if seen is None or seen.get("etag") != info.etag or seen.get("size") != info.size:
-            todo.append((key, info, frozenset()))  # new, or changed since: read whole
-        elif seen.get("skipped") in RECORDED_REASONS:  # skipped for what it holds: not read again
-            summary.objects_skipped[seen["skipped"]] += 1
-            summary.skipped_before += 1
-        elif "records" in seen:  # some of its records were waiting for a partner when a run stopped
-            todo.append((key, info, frozenset(seen["records"])))
+        same = None if seen is None else _unchanged(seen, info)
+        if seen is None or same is False:
+            todo.append(_Item(key, info))  # new, or changed since: read whole
+        elif same is None:
+            todo.append(_Item(key, info, seen=seen))  # only its bytes can tell: read, compared first
         else:
-            summary.already += 1
+            if (fresh := _refreshed(seen, info)) != seen:
+                refreshed[key] = fresh
+            if (imported := _as_recorded(seen, summary)) is not None:
+                todo.append(_Item(key, info, imported))
+    if refreshed:
+        ledger.add(refreshed)
     if not todo:
+        ledger.compact()
         return summary
     say = progress or (lambda text: print(text, file=sys.stderr, flush=True))
     with tempfile.TemporaryDirectory(prefix="ctloop-import-wal-") as tmp:
@@ -419,15 +603,17 @@ def run_import(uri: str, root: str, *, max_body_bytes: int = MAX_BODY_BYTES,
     return summary
 
 
-async def _import(sink: Sink, todo: list, ledger: _Ledger, summary: Summary, *,
+async def _import(sink: Sink, todo: list[_Item], ledger: _Ledger, summary: Summary, *,
                   max_body_bytes: int, max_object_bytes: int, checkpoint_objects: int, progress_objects: int,
                   say: Callable[[str], None]) -> None:
     await sink.start()
     loop = asyncio.get_running_loop()
     pending: dict[str, _Pending] = {}  # objects some events of which are not in Parquet yet
-    skips: dict[str, dict[str, Any]] = {}  # objects skipped for what they hold, not recorded yet
+    # objects recorded with no event in flight (skipped for what they hold, or read and found
+    # unchanged), not recorded yet
+    skips: dict[str, dict[str, Any]] = {}
     started = time.monotonic()
-    window: list[tuple[str, storage.ObjectInfo, frozenset[int], asyncio.Future | None]] = []
+    window: list[tuple[_Item, asyncio.Future | None]] = []
     outstanding: list[asyncio.Future] = []
     try:
         with ThreadPoolExecutor(DOWNLOADS, thread_name_prefix="import-read") as pool:
@@ -438,32 +624,41 @@ async def _import(sink: Sink, todo: list, ledger: _Ledger, summary: Summary, *,
                     item = next(items, None)
                     if item is None:
                         break
-                    key, info, imported = item
-                    reason = _object_reason(info, max_object_bytes)
-                    read = None if reason else loop.run_in_executor(pool, storage.read_bytes, info.uri)
-                    window.append((key, info, imported, read))
-                key, info, imported, read = window.pop(0)
+                    reason = _object_reason(item.info, max_object_bytes)
+                    window.append((item, None if reason else loop.run_in_executor(pool, _read, item.info.uri)))
+                item, read = window.pop(0)
+                key, info, imported = item.key, item.info, item.imported
                 reason = _object_reason(info, max_object_bytes)
                 message = f"{key}: {OBJECT_REASONS[reason]}" if reason else ""
-                data = b""
+                data, md5 = b"", info.md5
                 if read is not None:
                     try:
-                        data = await read
+                        data, md5 = await read
                     except StoreUnavailable:
                         raise
                     except DataSourceError as exc:  # this object only: AccessDenied, KMS, removed since listed
                         reason, message = "unreadable", str(exc)
-                if reason is not None:
+                if reason is None and item.seen is not None:
+                    if md5 == (item.seen.get("md5") or item.seen.get("etag")):  # the bytes recorded
+                        fresh = _refreshed(item.seen, info, md5)
+                        imported = _as_recorded(item.seen, summary)
+                        if imported is None:
+                            skips[key] = fresh
+                            reason = "unchanged"
+                    else:
+                        imported = frozenset()  # changed: read whole
+                if reason == "unchanged":
+                    pass
+                elif reason is not None:
                     summary.objects_skipped[reason] += 1
                     summary.example.setdefault(reason, message)
                     if reason in RECORDED_REASONS:
-                        skips[key] = {"etag": info.etag, "size": info.size, "skipped": reason}
+                        skips[key] = _entry(info, md5, skipped=reason)
                 else:
                     decoded = decode_object(key, data, max_body_bytes=max_body_bytes, imported=imported)
-                    outstanding += _submit(sink, decoded, key, info, imported, pending, summary)
+                    outstanding += _submit(sink, decoded, key, info, md5, imported, pending, summary)
                     if not decoded.events and not imported and "oversize" not in decoded.skipped:
-                        skips[key] = {"etag": info.etag, "size": info.size,
-                                      "skipped": decoded.reason or "no_event"}
+                        skips[key] = _entry(info, md5, skipped=decoded.reason or "no_event")
                     if len(outstanding) >= UNACKNOWLEDGED:
                         await _acknowledged(sink, outstanding)
                 since_checkpoint += 1
@@ -501,7 +696,7 @@ async def _abandon(sink: Sink, outstanding: list[asyncio.Future], window: list) 
     ended with (SinkUnavailable, the reads' errors): the run's own error is the one said, not
     a "Future exception was never retrieved" for each of them."""
     await sink.abandon()
-    await asyncio.gather(*outstanding, *(read for *_, read in window if read is not None), return_exceptions=True)
+    await asyncio.gather(*outstanding, *(read for _, read in window if read is not None), return_exceptions=True)
 
 
 async def _settle(sink: Sink, outstanding: list[asyncio.Future], pending: dict[str, _Pending],
@@ -519,11 +714,12 @@ async def _settle(sink: Sink, outstanding: list[asyncio.Future], pending: dict[s
 @dataclass
 class _Pending:
     info: storage.ObjectInfo
+    md5: str  # of its bytes
     waiting: dict[int, str]  # record number → event id, for events not known to be in Parquet
     done: set[int]  # record numbers in Parquet
 
 
-def _submit(sink: Sink, decoded: Decoded, key: str, info: storage.ObjectInfo, imported: frozenset[int],
+def _submit(sink: Sink, decoded: Decoded, key: str, info: storage.ObjectInfo, md5: str, imported: frozenset[int],
             pending: dict[str, _Pending], summary: Summary) -> list[asyncio.Future]:
     """Queue an object's events for the WAL; the futures are done once they are durable there."""
     for reason, count in decoded.skipped.items():
@@ -540,7 +736,7 @@ def _submit(sink: Sink, decoded: Decoded, key: str, info: storage.ObjectInfo, im
             summary.requests += 1
         else:
             summary.responses += 1
-    pending[key] = _Pending(info, {i: event.id for i, event in zip(decoded.indices, decoded.events, strict=True)},
+    pending[key] = _Pending(info, md5, {i: event.id for i, event in zip(decoded.indices, decoded.events, strict=True)},
                             set(imported))
     return futures
 
@@ -571,7 +767,7 @@ def _checkpoint(sink: Sink, pending: dict[str, _Pending], ledger: _Ledger, skips
         for i in settled:
             del item.waiting[i]
         item.done.update(settled)
-        entries[key] = {"etag": item.info.etag, "size": item.info.size}
+        entries[key] = _entry(item.info, item.md5)
         if item.waiting:
             entries[key]["records"] = sorted(item.done)
         else:
