@@ -241,3 +241,15 @@ def test_a_relative_path_and_its_absolute_path_are_one_source(tmp_path, monkeypa
     summary = run_import(str(tmp_path / "src"), str(tmp_path / "log"))
     assert (summary.imported, summary.already) == (0, 2)
     assert len(parquet_rows(tmp_path / "log")) == 1
+
+
+def test_a_root_written_with_a_doubled_slash_is_still_not_read_back(s3):
+    """``--root s3://b//log`` writes under ``log/`` (storage: ``s3://b//x`` is ``s3://b/x``);
+    importing ``s3://b`` must leave the log's own Parquet and records out however the root is
+    spelled."""
+    store, bucket = s3
+    put_pairs(store, bucket, 2)
+    root = f"s3://{bucket}//inference-log"
+    assert run_import(f"s3://{bucket}", root).imported == 4
+    summary = run_import(f"s3://{bucket}", root)
+    assert (summary.listed, summary.already, dict(summary.objects_skipped)) == (4, 4, {})

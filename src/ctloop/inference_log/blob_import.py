@@ -266,31 +266,59 @@ def ledger_name(uri: str) -> str:
     return "kserve-" + hashlib.sha256(source_id(uri).encode()).hexdigest()[:16]
 
 
-def record_key(uri: str, info: storage.ObjectInfo) -> str:
-    """The name an object listed under the source ``uri`` is recorded by: its key (path) below
-    the source, decoded (``file://`` listings percent-encode names); its name when ``uri`` is the
-    object itself."""
-    loc, obj = storage.parse(uri), storage.parse(info.uri)
-    if loc.scheme == "file":
-        path, base = Path(os.path.abspath(obj.key)), Path(os.path.abspath(loc.key))
-        return path.name if path == base else path.relative_to(base).as_posix()
-    prefix = loc.key.rstrip("/")
-    if obj.key == prefix or not prefix:
-        return obj.key.rsplit("/", 1)[-1] if obj.key == prefix else obj.key
-    return obj.key[len(prefix) + 1:]
+class _Source:
+    """The source prefix ``uri``, parsed once: the name each listed object is recorded by, and
+    which listed objects are the log's own files at ``root``."""
 
+    def __init__(self, uri: str, root: str):
+        self.uri, self.loc = uri, storage.parse(uri)
+        self.prefix = self.loc.key.rstrip("/") if self.loc.scheme != "file" else os.path.abspath(self.loc.key)
+        rloc = storage.parse(root)
+        if rloc.scheme == "file":  # where the source's files are, seen from the root (symlinks followed)
+            self.real = os.path.realpath(self.prefix) if self.loc.scheme == "file" else ""
+            self.root_key = os.path.realpath(rloc.key)
+        else:
+            self.root_key = rloc.key.rstrip("/")
+        self.root = rloc
 
-def _legacy_keys(source: str, uri: str, info: storage.ObjectInfo) -> set[str]:
-    """The names ctloop recorded ``info`` by in a record of format 1, whose source was written
-    ``source``: the listed URI (written the way ``source`` was) sliced after it, a ``file://``
-    name percent-encoded or not (93bb076 began encoding)."""
-    key = record_key(uri, info)
-    loc = storage.parse(uri)
-    if loc.scheme == "file":
-        return {key, quote(key)} if source.lower().startswith("file://") else {key}
-    head = source.split("://", 1)[0] + "://" + source.split("://", 1)[1].split("/", 1)[0]
-    listed = f"{head}/{storage.parse(info.uri).key}"
-    return {listed[len(source):].lstrip("/") or key}
+    def key(self, info: storage.ObjectInfo) -> str:
+        """The name ``info`` is recorded by: its key (path) below the source, decoded (``file://``
+        listings percent-encode names); its name when the source is the object itself."""
+        obj = storage.parse(info.uri)
+        if self.loc.scheme == "file":
+            path = os.path.abspath(obj.key)
+            return os.path.basename(path) if path == self.prefix else path[len(self.prefix):].lstrip(os.sep)
+        if obj.key == self.prefix:
+            return obj.key.rsplit("/", 1)[-1]
+        return obj.key[len(self.prefix) + 1:] if self.prefix else obj.key
+
+    def log_file(self, key: str, info: storage.ObjectInfo) -> bool:
+        """Whether the object is one of the log's own files (a source may hold the root, or sit
+        inside it: KServe's objects beside the log are not the log's), however either is spelled."""
+        if self.root.scheme == "file":
+            if self.loc.scheme != "file":
+                return False
+            path = self.real if key == os.path.basename(self.prefix) and os.path.isfile(self.prefix) \
+                else os.path.join(self.real, key)
+            inside = path.startswith(self.root_key.rstrip("/") + "/")
+            relative = path[len(self.root_key.rstrip("/")) + 1:]
+        else:
+            obj = storage.parse(info.uri)
+            if (obj.scheme, obj.bucket, obj.account) != (self.root.scheme, self.root.bucket, self.root.account):
+                return False
+            inside = not self.root_key or obj.key.startswith(self.root_key + "/")
+            relative = obj.key[len(self.root_key) + 1:] if self.root_key else obj.key
+        return inside and layout.is_log_path(relative)
+
+    def legacy_keys(self, source: str, key: str, info: storage.ObjectInfo) -> list[str]:
+        """The names ctloop recorded an object by in a record of format 1, whose source was
+        written ``source``: the listed URI (written the way ``source`` was) sliced after it, a
+        ``file://`` name percent-encoded or not (93bb076 began encoding)."""
+        if self.loc.scheme == "file":
+            return sorted({key, quote(key)}) if source.lower().startswith("file://") else [key]
+        head = source.split("://", 1)[0] + "://" + source.split("://", 1)[1].split("/", 1)[0]
+        listed = f"{head}/{storage.parse(info.uri).key}"
+        return [listed[len(source):].lstrip("/") or key]
 
 
 @dataclass
@@ -339,9 +367,10 @@ class _Ledger:
     objects are written as one current record before anything is imported, then they are
     removed (a crash in between leaves both: the same entries twice, harmless)."""
 
-    def __init__(self, root: str, uri: str, listed: dict[str, storage.ObjectInfo]):
-        self.root, self.uri, self.source, self.listed = root, uri, source_id(uri), listed
-        self.prefix = f"{root}/{layout.import_ledger_dir(ledger_name(uri))}"
+    def __init__(self, root: str, source: _Source, listed: dict[str, storage.ObjectInfo]):
+        self.root, self.uri, self.listed = root, source.uri, listed
+        self.keys, self.source = source, source_id(source.uri)
+        self.prefix = f"{root}/{layout.import_ledger_dir(ledger_name(source.uri))}"
         self.parts = storage.list_files(self.prefix, ".json")
         self.done: dict[str, dict[str, Any]] = {}
         legacy: list[tuple[str, dict[str, Any]]] = []
@@ -402,7 +431,7 @@ class _Ledger:
                 spelled = {key: [key] for key in self.listed}
             else:
                 if source not in names:
-                    names[source] = {key: sorted(_legacy_keys(source, self.uri, info))
+                    names[source] = {key: self.keys.legacy_keys(source, key, info)
                                      for key, info in self.listed.items()}
                 spelled = names[source]
             for key, info in self.listed.items():
@@ -491,19 +520,6 @@ def _object_reason(info: storage.ObjectInfo, max_object_bytes: int) -> str | Non
     return None
 
 
-def _log_file(uri: str, root: str) -> bool:
-    """Whether ``uri`` is one of the log's own files at ``root`` (a source prefix may hold the
-    root, or sit inside it: KServe's objects beside the log are not the log's)."""
-    if storage.is_remote(root) or storage.is_remote(uri):
-        inside = uri.startswith(root + "/")
-        relative = uri[len(root) + 1:]
-    else:
-        path, base = Path(storage.parse(uri).key).resolve(), Path(storage.parse(root).key).resolve()
-        inside = base in path.parents
-        relative = path.relative_to(base).as_posix() if inside else ""
-    return inside and layout.is_log_path(relative)
-
-
 def list_source(uri: str) -> list[storage.ObjectInfo]:
     """The objects under ``uri``, or ``uri`` itself when it is one object; a clear error when
     there is nothing."""
@@ -562,10 +578,14 @@ def run_import(uri: str, root: str, *, max_body_bytes: int = MAX_BODY_BYTES,
     Raises :class:`InferenceLogError` when nothing was ever imported from ``uri`` and none of its
     objects gave an event, :class:`DataSourceError` when nothing is under ``uri``."""
     root = root.rstrip("/")
-    objects = [info for info in list_source(uri) if not _log_file(info.uri, root)]
-    listed = {record_key(uri, info): info for info in objects}
-    ledger = _Ledger(root, uri, listed)
-    summary = Summary(source=uri, listed=len(objects))
+    source = _Source(uri, root)
+    listed = {}
+    for info in list_source(uri):
+        key = source.key(info)
+        if not source.log_file(key, info):
+            listed[key] = info
+    ledger = _Ledger(root, source, listed)
+    summary = Summary(source=uri, listed=len(listed))
     todo: list[_Item] = []
     refreshed: dict[str, dict[str, Any]] = {}  # unchanged objects recorded with their etag of now
     for key, info in listed.items():
