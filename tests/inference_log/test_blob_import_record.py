@@ -102,7 +102,7 @@ def log_rows(root: str):
                       for uri in storage.list_files(root, ".parquet")])
 
 
-def test_azure_metadata_and_properties_changes_are_not_imported_again(azurite_store):
+def test_azure_metadata_and_properties_changes_are_not_imported_again(azurite_store, monkeypatch):
     from azure.storage.blob import ContentSettings
 
     from tests.fixtures.object_stores import _sdk
@@ -118,11 +118,19 @@ def test_azure_metadata_and_properties_changes_are_not_imported_again(azurite_st
         ContentSettings(content_type="application/json"))
     assert not blobs.get_blob_client(f"{PREFIX}/id-0001-request.json").get_blob_properties() \
         .content_settings.content_md5
+    # a Content-MD5 set wrong (Azure does not check it): the bytes decide
+    blobs.get_blob_client(f"{PREFIX}/id-0002-request.json").set_http_headers(
+        ContentSettings(content_type="application/json", content_md5=bytearray(16)))
     summary = run_import(source, root)
     assert (summary.imported, summary.already) == (0, 6)
     assert sorted(log_rows(root).request_id) == ["id-0000", "id-0001", "id-0002"]
+    from ctloop import storage
+
+    real, read = storage.read_bytes, []
+    monkeypatch.setattr(storage, "read_bytes", lambda uri: read.append(uri) or real(uri))
     summary = run_import(source, root)  # the record now holds the new ETags: nothing is read
-    assert (summary.imported, summary.already) == (0, 6)
+    assert (summary.imported, summary.already, [uri for uri in read if "/logs/" in uri]) == (0, 6, [])
+    monkeypatch.setattr(storage, "read_bytes", real)
     blobs.upload_blob(f"{PREFIX}/id-0002-request.json", json.dumps(log_request(7, "request")).encode(),
                       overwrite=True)  # replaced: read again
     assert run_import(source, root).imported == 1

@@ -30,16 +30,22 @@ type, source, time, the extensions ``inferenceservicename``, ``namespace``, ``co
 :func:`~ctloop.inference_log.events.parse_event` and the real :class:`~ctloop.inference_log.sink.Sink`:
 validation, request/response joining, column types and quarantine are the HTTP receiver's.
 
-**Imported once.** ``<root>/_imports/kserve-<hash of the source URI>/`` records every object
-whose events are in Parquet, with its size and etag; a later run skips those (an object whose etag
-or size changed is read again). A record is written at each checkpoint, for the objects none of
+**Imported once.** ``<root>/_imports/kserve-<hash of the source>/`` records every object whose
+events are in Parquet, with its size, etag and the MD5 of its bytes; a later run skips those. An
+object is read again only when its bytes changed: a new etag with the same MD5 the store lists
+(GCS ``md5Hash``, Azure ``Content-MD5``), the same GCS ``generation`` or, where the store lists
+none, the same MD5 of the bytes read is a metadata-only change (Azure's Set Blob Metadata and
+Properties, a GCS metadata update, a touched local file), not a new object. The record holds the
+objects of the last listing only (its size follows the source, not its history) and is named by the
+source however it is written (:func:`source_id`); records of format 1 (one per spelling, keyed on
+the URI as given) are taken over. A record is written at each checkpoint, for the objects none of
 whose events still waits for its partner, after a flush put their rows in Parquet: an interrupted
 import reads only the objects after its last checkpoint again (at-least-once, as the sink: rows
 flushed after that checkpoint are written twice; readers deduplicate on ``(request_id, instance)``).
 An object skipped for what it holds (CSV, not JSON, no ``occurrenceTime``, …) is recorded too, with
-its reason: later runs count it as skipped without downloading it again (until its etag or size
-changes). Objects skipped for this run's limits (``too_large``, a body over ``--max-body-bytes``)
-or because they could not be read (``unreadable``) are not: the next run tries them again.
+its reason: later runs count it as skipped without downloading it again (until its bytes change).
+Objects skipped for this run's limits (``too_large``, a body over ``--max-body-bytes``) or because
+they could not be read (``unreadable``) are not: the next run tries them again.
 
 **Failures.** An object that cannot be read (access denied to that key, removed after the
 listing) is skipped as ``unreadable``, the first such error in the summary. Only the store itself
@@ -491,10 +497,10 @@ def _unchanged(seen: dict[str, Any], info: storage.ObjectInfo) -> bool | None:
     if seen.get("etag") == info.etag or (info.generation and seen.get("generation") == info.generation):
         return True
     md5 = seen.get("md5") or seen.get("etag")  # left out: the etag is the MD5 (an S3 single-part upload)
-    if info.md5:
-        return info.md5 == md5
-    if md5 == info.etag:
+    if md5 and md5 in (info.md5, info.etag):
         return True
+    # an object that changed is read whole anyway: reading it to compare first costs nothing
+    # (and an MD5 a client set wrong, as Azure lets one, imports nothing twice)
     return None if "md5" in seen or _is_md5(str(seen.get("etag", ""))) else False
 
 
@@ -796,6 +802,6 @@ def _checkpoint(sink: Sink, pending: dict[str, _Pending], ledger: _Ledger, skips
         ledger.add(entries)
 
 
-__all__ = ["RECORDED_REASONS", "run_import", "decode_object", "record_event", "SkippedRecord", "ledger_name", "list_source", "Summary", "Decoded",
+__all__ = ["RECORDED_REASONS", "run_import", "decode_object", "record_event", "SkippedRecord", "ledger_name", "source_id", "list_source", "Summary", "Decoded",
            "OBJECT_REASONS", "RECORD_REASONS", "KSERVE_RELEASE", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS",
            "PROGRESS_OBJECTS", "JOIN_TTL_SECONDS"]
