@@ -261,3 +261,38 @@ def test_a_root_written_with_a_doubled_slash_is_still_not_read_back(s3):
     assert run_import(f"s3://{bucket}", root).imported == 4
     summary = run_import(f"s3://{bucket}", root)
     assert (summary.listed, summary.already, dict(summary.objects_skipped)) == (4, 4, {})
+
+
+def test_an_old_s3_record_of_another_spelling_is_taken_over(s3, tmp_path):
+    """ctloop before sliced a record's keys from the listed URI after the URI as given: under
+    ``s3://b///logs`` (two characters longer than the listed ``s3://b/logs/…``) the keys lost
+    their first letters. Those records are matched by the names they gave."""
+    store, bucket = s3
+    put_pairs(store, bucket, 2)
+    from ctloop import storage
+
+    spelled = f"s3://{bucket}///logs"
+    listed = storage.list_objects(f"s3://{bucket}/logs")
+    old = old_record(tmp_path / "log", spelled, {
+        info.uri[len(spelled):].lstrip("/"): {"etag": info.etag, "size": info.size} for info in listed})
+    assert sorted(json.loads(old.read_text())["objects"])[0].startswith("tloop/credit-default/")
+    summary = run_import(f"s3://{bucket}/logs", str(tmp_path / "log"))
+    assert (summary.imported, summary.already) == (0, 4)
+    assert not old.exists() and len(record(tmp_path / "log", f"s3://{bucket}/logs")) == 4
+
+
+def test_an_old_azure_record_gains_the_listed_md5_so_a_later_metadata_change_is_no_change(azurite_store, tmp_path):
+    from ctloop import storage
+    from tests.fixtures.object_stores import _sdk
+
+    store, container = azurite_store
+    put_pairs(store, container, 1)
+    source, root = f"az://{container}/logs", tmp_path / "log"
+    old_record(root, source, {record_key: {"etag": info.etag, "size": info.size} for info in storage.list_objects(source)
+                              for record_key in [info.uri[len(source):].lstrip("/")]})
+    assert run_import(source, str(root)).already == 2
+    assert all(len(entry["md5"]) == 32 for entry in record(root, source).values())  # from Content-MD5
+    _sdk(store).get_container_client(container).get_blob_client(f"{PREFIX}/id-0000-request.json") \
+        .set_blob_metadata({"reviewed": "yes"})
+    summary = run_import(source, str(root))
+    assert (summary.imported, summary.already) == (0, 2)
