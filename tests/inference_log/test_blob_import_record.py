@@ -296,3 +296,16 @@ def test_an_old_azure_record_gains_the_listed_md5_so_a_later_metadata_change_is_
         .set_blob_metadata({"reviewed": "yes"})
     summary = run_import(source, str(root))
     assert (summary.imported, summary.already) == (0, 2)
+
+
+def test_a_file_uri_root_keeps_its_record_in_the_root(tmp_path, monkeypatch):
+    """``--root file:///…``: the record went to ``./file:/…`` under the working directory
+    (``Path('file:///x')`` is ``file:/x``), was never found, and every run imported everything again."""
+    monkeypatch.chdir(tmp_path)
+    write_pair(tmp_path / "src", 0)
+    root = (tmp_path / "log").as_uri()
+    assert run_import(str(tmp_path / "src"), root).imported == 2
+    summary = run_import(str(tmp_path / "src"), root)
+    assert (summary.imported, summary.already) == (0, 2)
+    assert not (tmp_path / "file:").exists() and len(record(tmp_path / "log", str(tmp_path / "src"))) == 2
+    assert len(parquet_rows(tmp_path / "log")) == 1

@@ -583,7 +583,9 @@ def run_import(uri: str, root: str, *, max_body_bytes: int = MAX_BODY_BYTES,
 
     Raises :class:`InferenceLogError` when nothing was ever imported from ``uri`` and none of its
     objects gave an event, :class:`DataSourceError` when nothing is under ``uri``."""
-    root = root.rstrip("/")
+    if not storage.is_remote(root):  # file:///x is the path /x (the sink and the record write paths)
+        root = storage.parse(root).key
+    root = root.rstrip("/") or "/"
     source = _Source(uri, root)
     listed = {}
     for info in list_source(uri):
