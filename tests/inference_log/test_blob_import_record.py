@@ -153,7 +153,8 @@ def test_gcs_metadata_changes_and_a_same_content_rewrite_are_not_imported_again(
     def real_gcs_etags(prefix):  # real GCS: the etag follows generation and metageneration
         metagenerations = {b.name: b.metageneration for b in bucket.list_blobs()}
         return [storage.ObjectInfo(o.uri, o.size, f"{o.generation}/{metagenerations[o.uri.split('/', 3)[3]]}",
-                                   o.md5, o.generation) for o in real(prefix)]
+                                   "" if "id-0000-response" in o.uri else o.md5,  # composite: no md5Hash
+                                   o.generation) for o in real(prefix)]
 
     monkeypatch.setattr(storage, "list_objects", real_gcs_etags)
     source, root = f"gs://{gcs_bucket}/logs", f"gs://{gcs_bucket}/inference-log"
@@ -163,8 +164,15 @@ def test_gcs_metadata_changes_and_a_same_content_rewrite_are_not_imported_again(
     patched.patch()  # metageneration + 1
     rewritten = bucket.blob(f"{PREFIX}/id-0001-request.json")
     rewritten.upload_from_string(json.dumps(log_request(1, "request")))  # a new generation, the same bytes
+    composite = bucket.get_blob(f"{PREFIX}/id-0000-response.json")
+    composite.metadata = {"reviewed": "yes"}
+    composite.patch()  # the same generation: not even read
+    read, real_read = [], storage.read_bytes
+    monkeypatch.setattr(storage, "read_bytes", lambda uri: read.append(uri) or real_read(uri))
     summary = run_import(source, root)
     assert (summary.imported, summary.already) == (0, 4)
+    assert not [uri for uri in read if uri.endswith("id-0000-response.json")]
+    monkeypatch.setattr(storage, "read_bytes", real_read)
     assert sorted(log_rows(root).request_id) == ["id-0000", "id-0001"]
 
 

@@ -477,12 +477,12 @@ class _Ledger:
 
 def _entry(info: storage.ObjectInfo, md5: str, **more: Any) -> dict[str, Any]:
     """An object's record: its size and etag, the MD5 of its bytes (left out when it is the
-    etag, as S3's of a single-part upload), the GCS generation when there is no MD5 (a composite
-    object), and ``more``."""
+    etag, as S3's of a single-part upload), the GCS generation when the listing states no MD5 (a
+    composite object: its metadata changes are then told without a read), and ``more``."""
     entry: dict[str, Any] = {"etag": info.etag, "size": info.size}
     if md5 and md5 != info.etag:
         entry["md5"] = md5
-    if info.generation and not md5:
+    if info.generation and not info.md5:
         entry["generation"] = info.generation
     entry.update(more)
     return entry
