@@ -42,6 +42,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from ctloop.errors import ConfigError
+from ctloop.inference_log.defaults import MAX_COLUMNS
 from ctloop.inference_log.events import MAX_BODY_BYTES, Event, RejectedEvent, parse_event
 from ctloop.inference_log.sink import Sink, SinkUnavailable
 
@@ -316,5 +317,6 @@ def app_from_env() -> SinkApp:
     sink = Sink(os.environ["CTLOOP_LOG_ROOT"], os.environ.get("CTLOOP_LOG_WAL", "/var/lib/ctloop-log/wal"),
                 flush_rows=int(os.environ.get("CTLOOP_LOG_FLUSH_ROWS", "20000")),
                 flush_seconds=float(os.environ.get("CTLOOP_LOG_FLUSH_SECONDS", "5")),
-                join_ttl_seconds=float(os.environ.get("CTLOOP_LOG_JOIN_TTL_SECONDS", "30")))
+                join_ttl_seconds=float(os.environ.get("CTLOOP_LOG_JOIN_TTL_SECONDS", "30")),
+                max_columns=int(os.environ.get("CTLOOP_LOG_MAX_COLUMNS", str(MAX_COLUMNS))))
     return create_app(sink, max_body_bytes=int(os.environ.get("CTLOOP_LOG_MAX_BODY_BYTES", str(MAX_BODY_BYTES))))

@@ -69,10 +69,9 @@ from urllib.parse import unquote_to_bytes
 
 import orjson
 
-from ctloop.columns import LOG_IDENTITY
 from ctloop.errors import InferenceLogError
 from ctloop.inference_log.defaults import MAX_BODY_BYTES
-from ctloop.inference_log.schema import MISTYPED
+from ctloop.inference_log.schema import IDENTITY
 
 REQUIRED = ("ce-id", "ce-type", "ce-source", "ce-inferenceservicename")
 # the extension attributes KServe's agent sets on every event (v0.20.0 pkg/logger/worker.go:
@@ -89,7 +88,7 @@ _UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|\+00
 _NOT_PATH_SAFE = re.compile(r"[^a-z0-9._-]+")
 MODEL_VERSION_ANNOTATION = "ctloop.dev/model-version"
 # identity columns of every row; a feature of the same name is stored as input_<name>
-RESERVED = frozenset((*LOG_IDENTITY, MISTYPED))
+RESERVED = frozenset(IDENTITY)  # LOG_IDENTITY, _mistyped, _overflow
 # JSON nesting a body may have (the object itself is level 1). Deeper bodies are refused: Python's
 # parser would raise RecursionError (a 500) and nested feature values become JSON text at most
 # 254 levels deep (orjson's serialiser limit).

@@ -13,6 +13,14 @@ for it, and kept in ``<root>/_schema/model=<model>.json`` (a JSON object of colu
   struct without fields, and nested types differ from file to file);
 * identity columns (``request_id``, ``instance`` …) and ``meta_*`` have fixed types.
 
+A model has at most ``max_columns`` typed columns (``ctloop logger serve --max-columns``,
+default :data:`~ctloop.inference_log.defaults.MAX_COLUMNS`): a producer sending per-request keys
+(``{"user_123": 1.0}``) would otherwise widen every later file of the model for good. Once the
+registry is full, the values of a key without a column are kept in the row's ``_overflow`` column
+(JSON object text ``{"<key>": <value>}``, nothing lost) and counted
+(``ctloop_log_overflow_values_total``). Replicas filling the registry within the same flush can
+together register a few more than the cap (each counts only what it has seen).
+
 A later value of another kind is converted when that loses nothing (a number or a list in a
 ``string`` column becomes its JSON text) and otherwise written as null, with the value kept in the
 row's ``_mistyped`` column (JSON object text ``{"<column>": <value>}``) and counted
@@ -42,10 +50,11 @@ from ctloop import columns as c
 SCHEMA_DIR = "_schema"
 TYPES = ("double", "string", "bool")
 MISTYPED = "_mistyped"  # JSON text of the values that did not fit their column's type
+OVERFLOW = "_overflow"  # JSON text of the values of keys that found the model's columns full
 _FIXED = {c.INSTANCE: "int64", c.HAS_RESPONSE: "bool", c.HAS_REQUEST: "bool"}
 # the identity columns' fixed types, in file order (request_id first, as always)
 IDENTITY = {name: _FIXED.get(name, "string")
-            for name in (c.REQUEST_ID, *(n for n in c.LOG_IDENTITY if n != c.REQUEST_ID), MISTYPED)}
+            for name in (c.REQUEST_ID, *(n for n in c.LOG_IDENTITY if n != c.REQUEST_ID), MISTYPED, OVERFLOW)}
 
 
 def schema_file(model: str) -> str:
@@ -84,26 +93,33 @@ def accepted(types: dict[str, str]) -> dict[str, frozenset]:
 
 
 def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
-              fits: dict[str, frozenset] | None = None) -> int:
+              fits: dict[str, frozenset] | None = None, max_columns: int | None = None) -> tuple[int, int]:
     """Make ``row``'s feature and prediction values fit ``types`` (in place); returns how many
-    values did not fit and went to ``_mistyped``. A column without a type gets one from this
-    value, recorded in ``types`` and ``new`` (to be added to the registry at the next flush).
-    ``fits`` (:func:`accepted` of ``types``, kept up to date here) makes the common case — every
-    value already fits — one dictionary lookup per value."""
+    values did not fit and went to ``_mistyped``, and how many went to ``_overflow``. A column
+    without a type gets one from this value, recorded in ``types`` and ``new`` (to be added to
+    the registry at the next flush), unless ``types`` already has ``max_columns`` columns: then
+    the value moves to ``_overflow``. ``fits`` (:func:`accepted` of ``types``, kept up to date
+    here) makes the common case — every value already fits — one dictionary lookup per value."""
     if fits is not None:
         for key, value in row.items():
             ok = fits.get(key)
             if ok is None or type(value) not in ok:
                 break
         else:
-            return 0
+            return 0, 0
     mistyped: dict[str, Any] | None = None
+    overflow: dict[str, Any] | None = None
     for key, value in row.items():
         if value is None or key in IDENTITY:
             continue
         kind = type(value)
         wanted = types.get(key)
         if wanted is None:
+            if max_columns is not None and len(types) >= max_columns:
+                if overflow is None:
+                    overflow = {}
+                overflow[key] = value
+                continue
             wanted = types[key] = new[key] = column_type(key, value)
             if fits is not None:
                 fits[key] = _FITS[wanted]
@@ -123,15 +139,21 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
         if mistyped is None:
             mistyped = {}
         mistyped[key] = value
+    n_overflow = 0
+    if overflow is not None:
+        for key in overflow:
+            del row[key]
+        row[OVERFLOW] = json.dumps(overflow, allow_nan=True)  # the values as sent, nested ones as JSON
+        n_overflow = len(overflow)
     if mistyped is None:
-        return 0
+        return 0, n_overflow
     for key in mistyped:
         row[key] = None
     earlier = row.get(MISTYPED)
     if earlier:  # retyped again at a flush: keep what was set aside at arrival
         mistyped = {**json.loads(earlier), **mistyped}
     row[MISTYPED] = json.dumps(mistyped, allow_nan=True)  # keeps NaN as NaN: the value as sent
-    return len(mistyped)
+    return len(mistyped), n_overflow
 
 
 def arrow_schema(types: dict[str, str], columns=()) -> Any:
@@ -234,6 +256,6 @@ def read_types(root: str) -> dict[str, dict[str, str]]:
     return out
 
 
-__all__ = ["SCHEMA_DIR", "TYPES", "MISTYPED", "IDENTITY", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
+__all__ = ["SCHEMA_DIR", "TYPES", "MISTYPED", "OVERFLOW", "IDENTITY", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
            "dataset_schema", "sync",
            "load", "read_types"]

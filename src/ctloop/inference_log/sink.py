@@ -52,7 +52,10 @@ Only storage errors (the bucket or disk) make a flush fail and retry.
 **Types are stable across files** (:mod:`ctloop.inference_log.schema`): each column of a model
 has one type, the first one the log saw, recorded in ``<root>/_schema/model=<model>.json``;
 nested values are JSON text, numbers are ``double``; a value that does not fit its column is
-null there and kept in ``_mistyped``.
+null there and kept in ``_mistyped``. A model has at most ``max_columns`` columns
+(``--max-columns``): once they are taken, the values of a new key are kept in the row's
+``_overflow`` (JSON text), counted (``ctloop_log_overflow_values_total``) and warned about once
+per model and process.
 
 **A reused ``ce-id`` is never dropped.** KServe's agent gives a request and its response the same
 ``ce-id``; a second request (or response) with an id that is still waiting for its partner is
@@ -86,6 +89,7 @@ import orjson
 
 from ctloop.errors import InferenceLogError
 from ctloop.inference_log import layout, schema
+from ctloop.inference_log.defaults import MAX_COLUMNS
 from ctloop.inference_log.events import Event, PairMismatch, PayloadError, join
 from ctloop.inference_log.layout import QUARANTINE_DIR
 
@@ -109,6 +113,7 @@ class Stats:
     unavailable: int = 0  # events answered 503
     rows_quarantined: int = 0  # rows whose table/Parquet conversion failed alone (in the quarantine)
     mistyped: int = 0  # values that did not fit their column's type (kept in _mistyped)
+    overflow: int = 0  # values of keys that found their model's columns full (kept in _overflow)
     duplicate_ids: int = 0  # events whose ce-id already had an event of the same kind waiting
     mismatched_pairs: int = 0  # v1 pairs with more or fewer predictions than instances (quarantined)
     last_flush_ok: float = 0.0  # unix time of the last flush that wrote everything
@@ -307,12 +312,14 @@ class _FsyncThreads:
 
 class Sink:
     def __init__(self, root: str, wal_dir: str, *, flush_rows: int = 20000, flush_seconds: float = 5.0,
-                 join_ttl_seconds: float = 30.0):
+                 join_ttl_seconds: float = 30.0, max_columns: int = MAX_COLUMNS):
         self.root = root.rstrip("/")
         self.wal_dir = Path(wal_dir)
         self.flush_rows = flush_rows
         self.flush_seconds = flush_seconds
         self.join_ttl = join_ttl_seconds
+        self.max_columns = max_columns
+        self._full: set[str] = set()  # models whose columns were found full (warned once)
         self.stats = Stats()
         self.failure: str | None = None  # set once the sink can no longer make events durable
         # ce-id -> {"request": [(Event, arrival)], "response": [(Event, arrival)]}: events waiting
@@ -669,9 +676,11 @@ class Sink:
                 self._set_aside(str(exc), request, response)
                 response = None
                 rows = join(request, None)
-            mistyped = 0
+            mistyped = overflow = 0
             for row in rows:
-                mistyped += schema.normalise(row, types, new, fits)
+                bad, aside = schema.normalise(row, types, new, fits, self.max_columns)
+                mistyped += bad
+                overflow += aside
             lines = [orjson.dumps(row) for row in rows]
         except PayloadError as exc:
             self._set_aside(str(exc), request, response)
@@ -681,6 +690,13 @@ class Sink:
             self._set_aside(f"join failed: {type(exc).__name__}: {exc}", request, response)
             return
         self.stats.mistyped += mistyped
+        if overflow:
+            self.stats.overflow += overflow
+            if model not in self._full:
+                self._full.add(model)
+                log.warning("model %s has %d logged columns (--max-columns %d): the values of new keys are kept as "
+                            "JSON in its rows' _overflow column from now on (ctloop_log_overflow_values_total)",
+                            model, len(types), self.max_columns)
         first = rows[0]
         key = (first["model"], first["time"][:10], first["revision"])
         part = self._parts.get(key)
@@ -911,6 +927,9 @@ class Sink:
                      s.rows_quarantined),
             *counter("ctloop_log_mistyped_values_total",
                      "Values that did not fit their column's type: null there, kept in _mistyped.", s.mistyped),
+            *counter("ctloop_log_overflow_values_total",
+                     "Values of keys that found their model's columns full (--max-columns): kept in _overflow.",
+                     s.overflow),
             *counter("ctloop_log_duplicate_ids_total",
                      "Events whose ce-id already had an event of the same kind waiting (both kept).",
                      s.duplicate_ids),
