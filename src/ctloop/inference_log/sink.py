@@ -33,9 +33,9 @@ A record the join still cannot turn into rows (a WAL line written before validat
 corrupt line, a bug) is *quarantined*: written verbatim with its reason as one JSON line to
 ``<root>/_quarantine/date=<YYYY-MM-DD>/part-<uuid>.jsonl`` at the next flush, under the same
 durability rules as Parquet, and counted (``ctloop_log_quarantined_total``). Readers of
-``<root>/model=…`` never see it (and pyarrow datasets skip ``_``-prefixed directories). A v1
-response with more or fewer ``predictions`` than its request's ``instances`` cannot be paired
-instance by instance: the request's rows are written without a response (``has_response``
+``<root>/model=…`` never see it (and pyarrow datasets skip ``_``-prefixed directories). A
+response with more or fewer rows than its request (v1 ``predictions`` against ``instances``, a
+v2 output tensor's first dimension against the input rows) cannot be paired instance by instance: the request's rows are written without a response (``has_response``
 false), the pair is quarantined with the reason and counted (``ctloop_log_mismatched_pairs_total``).
 
 **Failure is loud.** When the WAL cannot be written or fsynced (disk full, I/O error), or the
@@ -115,7 +115,7 @@ class Stats:
     mistyped: int = 0  # values that did not fit their column's type (kept in _mistyped)
     overflow: int = 0  # values of keys that found their model's columns full (kept in _overflow)
     duplicate_ids: int = 0  # events whose ce-id already had an event of the same kind waiting
-    mismatched_pairs: int = 0  # v1 pairs with more or fewer predictions than instances (quarantined)
+    mismatched_pairs: int = 0  # pairs with more or fewer response rows than request rows (quarantined)
     last_flush_ok: float = 0.0  # unix time of the last flush that wrote everything
     flush_failing_since: float | None = None  # unix time of the first failed flush since then
     last_flush_error: str | None = None
@@ -934,7 +934,8 @@ class Sink:
                      "Events whose ce-id already had an event of the same kind waiting (both kept).",
                      s.duplicate_ids),
             *counter("ctloop_log_mismatched_pairs_total",
-                     "Responses with more or fewer predictions than their request's instances: the request "
+                     "Responses with more or fewer rows than their request (v1 predictions, v2 output "
+                     "shape[0]): the request "
                      "written without a response, the pair quarantined.", s.mismatched_pairs),
             *counter("ctloop_log_wal_torn_lines_total",
                      "Unterminated last WAL lines (never acknowledged) skipped at replay.", s.wal_torn_lines),
