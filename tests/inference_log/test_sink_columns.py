@@ -60,19 +60,20 @@ def dynamic_keys(n: int = 200, keys: int = 50, seed: int = 0) -> list[dict]:
 
 
 def registry(tmp_path) -> dict[str, str]:
+    """The model's registered column types (<root>/_schema)."""
     return json.loads((tmp_path / "root" / "_schema" / "model=credit-default.json").read_text())["columns"]
 
 
 def test_per_request_keys_stop_widening_the_log_at_the_cap_and_nothing_is_lost(tmp_path, caplog):
     """200 requests of 50 random keys with --max-columns 100: before, 10,001 registered columns
-    (and ``max_columns`` did not exist). Now 100; every sent value is in its column or in
-    ``_overflow``; one warning line; the counter says how many values went there."""
+    (and ``max_columns`` did not exist). Now 100 features and the prediction; every sent value is
+    in its column or in ``_overflow``; one warning line; the counter says how many went there."""
     instances = dynamic_keys()
     caplog.set_level(logging.WARNING, logger="ctloop.inference_log")
     metrics = run(tmp_path, [pair(f"r{i}", inst) for i, inst in enumerate(instances)], max_columns=100)
-    assert len(registry(tmp_path)) == 100
+    assert len(registry(tmp_path)) == 101 and "prediction" in registry(tmp_path)
     widths = {len(pq.read_schema(p).names) for p in (tmp_path / "root").rglob("*.parquet")}
-    assert max(widths) == 100 + len(schema.IDENTITY)
+    assert max(widths) == 101 + len(schema.IDENTITY)
     rows = parquet_rows(tmp_path / "root").set_index("request_id")
     overflowed = 0
     for i, sent in enumerate(instances):
@@ -85,18 +86,24 @@ def test_per_request_keys_stop_widening_the_log_at_the_cap_and_nothing_is_lost(t
     assert overflowed > 9000
     assert f"ctloop_log_overflow_values_total {overflowed}" in metrics
     warnings = [r.getMessage() for r in caplog.records if "_overflow" in r.getMessage()]
-    assert len(warnings) == 1 and "credit-default" in warnings[0] and "--max-columns 100" in warnings[0]
+    assert len(warnings) == 1 and "credit-default has 100 feature columns (--max-columns 100)" in warnings[0]
 
 
-def test_the_cap_holds_across_a_restart_and_a_later_column_never_comes_back(tmp_path):
-    """The cap counts the model's registered columns, read back at start: a restarted sink does
-    not start a fresh count."""
+def test_the_cap_holds_across_a_restart_and_predictions_and_headers_always_get_columns(tmp_path):
+    """The cap counts the model's registered feature columns, read back at start: a restarted
+    sink does not start a fresh count. Predictions and meta_* headers (what monitoring and the
+    labels join read) get their columns whenever they first come."""
     run(tmp_path, [pair("a", {"k1": 1.0, "k2": 2.0, "k3": 3.0})], max_columns=3)  # k1, k2, k3: full
-    metrics = run(tmp_path, [pair("b", {"k1": 1.5, "k4": 4.0})], max_columns=3)
-    assert set(registry(tmp_path)) == {"k1", "k2", "k3"}
+    req, _ = pair("b", {"k1": 1.5, "k4": 4.0})
+    req.metadata = {"meta_x_order_id": "A-17"}
+    resp = parse_event(ce("b", "response"), b'{"predictions": [{"label": 1, "score": 0.3}]}')
+    metrics = run(tmp_path, [(req, resp)], max_columns=3)
+    assert set(registry(tmp_path)) == {"k1", "k2", "k3", "prediction", "meta_x_order_id", "prediction_label",
+                                       "prediction_score"}
     rows = parquet_rows(tmp_path / "root").set_index("request_id")
-    assert json.loads(rows.loc["b", "_overflow"]) == {"k4": 4.0, "prediction": 0.5}  # prediction too: over the cap
-    assert rows.loc["b", "k1"] == 1.5 and "ctloop_log_overflow_values_total 2" in metrics
+    assert json.loads(rows.loc["b", "_overflow"]) == {"k4": 4.0}
+    assert (rows.loc["b", "k1"], rows.loc["b", "prediction_score"], rows.loc["b", "meta_x_order_id"]) == (1.5, 0.3, "A-17")
+    assert "ctloop_log_overflow_values_total 1" in metrics
 
 
 def test_the_default_cap_is_written_once_and_used_by_the_sink_and_logger_serve():
@@ -119,7 +126,7 @@ def test_drift_of_two_capped_log_windows_skips_overflow_as_identity(tmp_path, ca
     rng = random.Random(1)
     pairs = [pair(f"d{day}-{i}", {"income": rng.gauss(0, 1), **({f"user_{rng.randrange(10**9)}": 1.0} if i else {})},
                   day=day) for day in (1, 2) for i in range(60)]
-    run(tmp_path, pairs, flush_every=60, max_columns=2)  # income and prediction: every user_ key overflows
+    run(tmp_path, pairs, flush_every=60, max_columns=1)  # income: every user_ key overflows
     day = tmp_path / "root" / "model=credit-default"
     code = main(["drift", "--no-report", "--quiet", "--engine", engine, "--reference", str(day / "date=2026-12-01"),
                  "--current", str(day / "date=2026-12-02"), "--output", str(tmp_path / "out")])

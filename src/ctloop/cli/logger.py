@@ -172,8 +172,9 @@ def register(subparsers) -> None:
     s.add_argument("--join-ttl-seconds", type=float, default=30.0, help="how long a request waits for its response")
     s.add_argument("--max-body-bytes", type=int, default=MAX_BODY_BYTES)
     s.add_argument("--max-columns", type=int, default=MAX_COLUMNS,
-                   help="columns (features, predictions, meta_*) a model's log may have; the values of later keys "
-                        "are kept as JSON in the row's _overflow column (ctloop_log_overflow_values_total)")
+                   help="feature columns a model's log may have (predictions and meta_* not counted); the values of "
+                        "later features are kept as JSON in the row's _overflow column "
+                        "(ctloop_log_overflow_values_total)")
     s.add_argument("--drain-timeout-seconds", type=int, default=30,
                    help="on SIGTERM, how long open requests may take before the final flush (keep the pod's "
                         "terminationGracePeriodSeconds above preStop sleep + this + the flush)")

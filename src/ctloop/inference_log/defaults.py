@@ -9,10 +9,11 @@ MAX_OBJECT_BYTES = 64 << 20  # ``logger import``: an object is read whole, up to
 CHECKPOINT_OBJECTS = 10000  # each checkpoint flushes: fewer, larger Parquet files
 PROGRESS_OBJECTS = 1000
 JOIN_TTL_SECONDS = 600.0  # a batch (logger.batchSize > 1) may hold a request far from its response
-# columns (features, predictions, meta_*) a model's log may have (``ctloop logger serve --max-columns``);
-# the values of later keys go to the row's ``_overflow`` (JSON text). Every file carries every
+# feature columns a model's log may have (``ctloop logger serve --max-columns``; predictions and
+# meta_* not counted); the values of later features go to the row's ``_overflow`` (JSON text). Every file carries every
 # registered column: 200 requests of 50 per-request keys, flushed every 20, made 10,001 columns,
-# 1.24 s of flushes and 12.9 MB of Parquet; with this cap 1,000 columns, 0.20 s and 2.6 MB
+# 1.24 s of flushes and 12.9 MB of Parquet; with this cap 1,001 (1,000 features and the
+# prediction), 0.20 s and 2.6 MB
 MAX_COLUMNS = 1000
 
 __all__ = ["MAX_BODY_BYTES", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS", "PROGRESS_OBJECTS", "JOIN_TTL_SECONDS",

@@ -13,13 +13,16 @@ for it, and kept in ``<root>/_schema/model=<model>.json`` (a JSON object of colu
   struct without fields, and nested types differ from file to file);
 * identity columns (``request_id``, ``instance`` …) and ``meta_*`` have fixed types.
 
-A model has at most ``max_columns`` typed columns (``ctloop logger serve --max-columns``,
+A model has at most ``max_columns`` feature columns (``ctloop logger serve --max-columns``,
 default :data:`~ctloop.inference_log.defaults.MAX_COLUMNS`): a producer sending per-request keys
-(``{"user_123": 1.0}``) would otherwise widen every later file of the model for good. Once the
-registry is full, the values of a key without a column are kept in the row's ``_overflow`` column
+(``{"user_123": 1.0}``) would otherwise widen every later file of the model for good. Once they
+are taken, the values of a feature without a column are kept in the row's ``_overflow`` column
 (JSON object text ``{"<key>": <value>}``, nothing lost) and counted
-(``ctloop_log_overflow_values_total``). Replicas filling the registry within the same flush can
-together register a few more than the cap (each counts only what it has seen).
+(``ctloop_log_overflow_values_total``). Prediction (``prediction``, ``prediction_*``) and
+``meta_*`` columns are not counted: monitoring and the labels join read them, and their names
+come from the model and the InferenceService's ``logger.metadataHeaders``. Replicas filling the
+registry within the same flush can together register a few more than the cap (each counts only
+what it has seen).
 
 A later value of another kind is converted when that loses nothing (a number or a list in a
 ``string`` column becomes its JSON text) and otherwise written as null, with the value kept in the
@@ -92,13 +95,18 @@ def accepted(types: dict[str, str]) -> dict[str, frozenset]:
     return fits
 
 
+def is_feature(column: str) -> bool:
+    """Whether a typed column counts towards ``max_columns``: not a prediction, not ``meta_*``."""
+    return not (column == c.PREDICTION or column.startswith((c.PREDICTION_PREFIX, c.META_PREFIX)))
+
+
 def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
               fits: dict[str, frozenset] | None = None, max_columns: int | None = None) -> tuple[int, int]:
     """Make ``row``'s feature and prediction values fit ``types`` (in place); returns how many
     values did not fit and went to ``_mistyped``, and how many went to ``_overflow``. A column
     without a type gets one from this value, recorded in ``types`` and ``new`` (to be added to
-    the registry at the next flush), unless ``types`` already has ``max_columns`` columns: then
-    the value moves to ``_overflow``. ``fits`` (:func:`accepted` of ``types``, kept up to date
+    the registry at the next flush), unless it is a feature (:func:`is_feature`) and ``types``
+    has ``max_columns`` features already: then the value moves to ``_overflow``. ``fits`` (:func:`accepted` of ``types``, kept up to date
     here) makes the common case — every value already fits — one dictionary lookup per value."""
     if fits is not None:
         for key, value in row.items():
@@ -109,17 +117,22 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
             return 0, 0
     mistyped: dict[str, Any] | None = None
     overflow: dict[str, Any] | None = None
+    features: int | None = None  # of types, counted once a row brings a new feature
     for key, value in row.items():
         if value is None or key in IDENTITY:
             continue
         kind = type(value)
         wanted = types.get(key)
         if wanted is None:
-            if max_columns is not None and len(types) >= max_columns:
-                if overflow is None:
-                    overflow = {}
-                overflow[key] = value
-                continue
+            if max_columns is not None and is_feature(key):
+                if features is None:
+                    features = sum(map(is_feature, types))
+                if features >= max_columns:
+                    if overflow is None:
+                        overflow = {}
+                    overflow[key] = value
+                    continue
+                features += 1
             wanted = types[key] = new[key] = column_type(key, value)
             if fits is not None:
                 fits[key] = _FITS[wanted]
@@ -256,6 +269,6 @@ def read_types(root: str) -> dict[str, dict[str, str]]:
     return out
 
 
-__all__ = ["SCHEMA_DIR", "TYPES", "MISTYPED", "OVERFLOW", "IDENTITY", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
+__all__ = ["SCHEMA_DIR", "TYPES", "MISTYPED", "OVERFLOW", "IDENTITY", "is_feature", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
            "dataset_schema", "sync",
            "load", "read_types"]

@@ -52,9 +52,9 @@ Only storage errors (the bucket or disk) make a flush fail and retry.
 **Types are stable across files** (:mod:`ctloop.inference_log.schema`): each column of a model
 has one type, the first one the log saw, recorded in ``<root>/_schema/model=<model>.json``;
 nested values are JSON text, numbers are ``double``; a value that does not fit its column is
-null there and kept in ``_mistyped``. A model has at most ``max_columns`` columns
-(``--max-columns``): once they are taken, the values of a new key are kept in the row's
-``_overflow`` (JSON text), counted (``ctloop_log_overflow_values_total``) and warned about once
+null there and kept in ``_mistyped``. A model has at most ``max_columns`` feature columns
+(``--max-columns``; predictions and ``meta_*`` not counted): once they are taken, the values of a
+new feature are kept in the row's ``_overflow`` (JSON text), counted (``ctloop_log_overflow_values_total``) and warned about once
 per model and process.
 
 **A reused ``ce-id`` is never dropped.** KServe's agent gives a request and its response the same
@@ -694,9 +694,9 @@ class Sink:
             self.stats.overflow += overflow
             if model not in self._full:
                 self._full.add(model)
-                log.warning("model %s has %d logged columns (--max-columns %d): the values of new keys are kept as "
-                            "JSON in its rows' _overflow column from now on (ctloop_log_overflow_values_total)",
-                            model, len(types), self.max_columns)
+                log.warning("model %s has %d feature columns (--max-columns %d): the values of new features are "
+                            "kept as JSON in its rows' _overflow column from now on "
+                            "(ctloop_log_overflow_values_total)", model, self.max_columns, self.max_columns)
         first = rows[0]
         key = (first["model"], first["time"][:10], first["revision"])
         part = self._parts.get(key)
@@ -928,7 +928,8 @@ class Sink:
             *counter("ctloop_log_mistyped_values_total",
                      "Values that did not fit their column's type: null there, kept in _mistyped.", s.mistyped),
             *counter("ctloop_log_overflow_values_total",
-                     "Values of keys that found their model's columns full (--max-columns): kept in _overflow.",
+                     "Values of features that found their model's columns full (--max-columns): kept in "
+                     "_overflow.",
                      s.overflow),
             *counter("ctloop_log_duplicate_ids_total",
                      "Events whose ce-id already had an event of the same kind waiting (both kept).",
