@@ -15,6 +15,7 @@ import json
 import logging
 import random
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
@@ -134,3 +135,15 @@ def test_drift_of_two_capped_log_windows_skips_overflow_as_identity(tmp_path, ca
     saved = json.loads((tmp_path / "out" / "drift.json").read_text())
     assert [c["column"] for c in saved["columns"]] == ["income", "prediction"]
     assert {s["column"]: s["reason"] for s in saved["skipped"]}["_overflow"] == "inference log identity"
+
+
+def test_a_null_feature_the_model_has_no_column_for_yet_does_not_quarantine_its_row(tmp_path):
+    """Before: a key first sent as null (a missing value, common for features an imputer fills)
+    had no type, stayed in the row, and the Parquet write refused the row ('unexpected field'):
+    the whole row, prediction included, went to _quarantine, until some request sent a value."""
+    metrics = run(tmp_path, [pair("a", {"x": 1.0, "note": None}), pair("b", {"x": 2.0, "note": "late"})],
+                  flush_every=1)
+    rows = parquet_rows(tmp_path / "root").set_index("request_id")
+    assert sorted(rows.index) == ["a", "b"] and rows.loc["a", "prediction"] == 0.5
+    assert pd.isna(rows.loc["a", "note"]) and rows.loc["b", "note"] == "late"
+    assert "ctloop_log_rows_quarantined_total 0" in metrics

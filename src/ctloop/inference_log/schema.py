@@ -106,7 +106,9 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
     values did not fit and went to ``_mistyped``, and how many went to ``_overflow``. A column
     without a type gets one from this value, recorded in ``types`` and ``new`` (to be added to
     the registry at the next flush), unless it is a feature (:func:`is_feature`) and ``types``
-    has ``max_columns`` features already: then the value moves to ``_overflow``. ``fits`` (:func:`accepted` of ``types``, kept up to date
+    has ``max_columns`` features already: then the value moves to ``_overflow``. A null value of a
+    column without a type is left out of the row (the Parquet write refuses a field its schema
+    lacks; a missing column reads as null). ``fits`` (:func:`accepted` of ``types``, kept up to date
     here) makes the common case — every value already fits — one dictionary lookup per value."""
     if fits is not None:
         for key, value in row.items():
@@ -118,8 +120,13 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
     mistyped: dict[str, Any] | None = None
     overflow: dict[str, Any] | None = None
     features: int | None = None  # of types, counted once a row brings a new feature
+    untyped: list[str] | None = None  # null values of columns without a type: no column to write them to
     for key, value in row.items():
-        if value is None or key in IDENTITY:
+        if value is None:
+            if key not in types and key not in IDENTITY:
+                untyped = [key] if untyped is None else [*untyped, key]
+            continue
+        if key in IDENTITY:
             continue
         kind = type(value)
         wanted = types.get(key)
@@ -152,6 +159,8 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
         if mistyped is None:
             mistyped = {}
         mistyped[key] = value
+    for key in untyped or ():  # null is what a file without the column reads as: nothing is lost
+        del row[key]
     n_overflow = 0
     if overflow is not None:
         for key in overflow:
