@@ -107,12 +107,18 @@ def test_the_cap_holds_across_a_restart_and_predictions_and_headers_always_get_c
     assert "ctloop_log_overflow_values_total 1" in metrics
 
 
-def test_the_default_cap_is_written_once_and_used_by_the_sink_and_logger_serve():
+def test_the_sinks_defaults_are_written_once_for_the_sink_logger_serve_and_the_env_factory(monkeypatch):
+    """Before, flush rows, flush seconds and the join TTL were written in the Sink, in
+    ``logger serve``'s flags and in ``app_from_env`` each."""
     from ctloop.cli import build_parser
+    from ctloop.inference_log.app import app_from_env
 
-    assert Sink("/tmp/x", "/tmp/w").max_columns == defaults.MAX_COLUMNS
+    monkeypatch.setenv("CTLOOP_LOG_ROOT", "/tmp/x")
     args = build_parser().parse_args(["logger", "serve", "--root", "/tmp/x"])
-    assert args.max_columns == defaults.MAX_COLUMNS
+    expected = (defaults.FLUSH_ROWS, defaults.FLUSH_SECONDS, defaults.SINK_JOIN_TTL_SECONDS, defaults.MAX_COLUMNS)
+    for sink in (Sink("/tmp/x", "/tmp/w"), app_from_env().sink):
+        assert (sink.flush_rows, sink.flush_seconds, sink.join_ttl, sink.max_columns) == expected
+    assert (args.flush_rows, args.flush_seconds, args.join_ttl_seconds, args.max_columns) == expected
 
 
 def test_a_feature_named_overflow_does_not_replace_the_column():

@@ -10,11 +10,14 @@ from pathlib import Path
 
 from ctloop.inference_log.defaults import (
     CHECKPOINT_OBJECTS,
+    FLUSH_ROWS,
+    FLUSH_SECONDS,
     JOIN_TTL_SECONDS,
     MAX_BODY_BYTES,
     MAX_COLUMNS,
     MAX_OBJECT_BYTES,
     PROGRESS_OBJECTS,
+    SINK_JOIN_TTL_SECONDS,
 )
 
 DEFAULT_WAL = "/var/lib/ctloop-log/wal"
@@ -167,9 +170,10 @@ def register(subparsers) -> None:
                         "for none, so let a NetworkPolicy admit only the predictor pods to it")
     s.add_argument("--metrics-port", type=int, default=None,
                    help="serve /metrics on this port only (and health), e.g. for a NetworkPolicy open to Prometheus")
-    s.add_argument("--flush-rows", type=int, default=20000)
-    s.add_argument("--flush-seconds", type=float, default=5.0)
-    s.add_argument("--join-ttl-seconds", type=float, default=30.0, help="how long a request waits for its response")
+    s.add_argument("--flush-rows", type=int, default=FLUSH_ROWS)
+    s.add_argument("--flush-seconds", type=float, default=FLUSH_SECONDS)
+    s.add_argument("--join-ttl-seconds", type=float, default=SINK_JOIN_TTL_SECONDS,
+                   help="how long a request waits for its response")
     s.add_argument("--max-body-bytes", type=int, default=MAX_BODY_BYTES)
     s.add_argument("--max-columns", type=int, default=MAX_COLUMNS,
                    help="feature columns a model's log may have (predictions and meta_* not counted); the values of "

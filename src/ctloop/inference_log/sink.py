@@ -89,7 +89,12 @@ import orjson
 
 from ctloop.errors import InferenceLogError
 from ctloop.inference_log import layout, schema
-from ctloop.inference_log.defaults import MAX_COLUMNS
+from ctloop.inference_log.defaults import (
+    FLUSH_ROWS,
+    FLUSH_SECONDS,
+    MAX_COLUMNS,
+    SINK_JOIN_TTL_SECONDS,
+)
 from ctloop.inference_log.events import Event, PairMismatch, PayloadError, join
 from ctloop.inference_log.layout import QUARANTINE_DIR
 
@@ -311,8 +316,8 @@ class _FsyncThreads:
 
 
 class Sink:
-    def __init__(self, root: str, wal_dir: str, *, flush_rows: int = 20000, flush_seconds: float = 5.0,
-                 join_ttl_seconds: float = 30.0, max_columns: int = MAX_COLUMNS):
+    def __init__(self, root: str, wal_dir: str, *, flush_rows: int = FLUSH_ROWS, flush_seconds: float = FLUSH_SECONDS,
+                 join_ttl_seconds: float = SINK_JOIN_TTL_SECONDS, max_columns: int = MAX_COLUMNS):
         self.root = root.rstrip("/")
         self.wal_dir = Path(wal_dir)
         self.flush_rows = flush_rows
