@@ -124,7 +124,9 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
     for key, value in row.items():
         if value is None:
             if key not in types and key not in IDENTITY:
-                untyped = [key] if untyped is None else [*untyped, key]
+                if untyped is None:
+                    untyped = []
+                untyped.append(key)
             continue
         if key in IDENTITY:
             continue
