@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -357,3 +358,41 @@ def test_a_v1_pair_whose_counts_differ_is_not_paired_row_by_row(instances, predi
     assert isinstance(info.value, PayloadError)
     rows = join(req, None)  # what the sink writes instead: the request's rows, no response
     assert len(rows) == instances and not any(r["has_response"] for r in rows)
+
+
+# v2 (open inference protocol): a tensor's first dimension is its rows. KServe v0.20.0
+# python/kserve/kserve/protocol/infer_type.py InferInput.as_numpy / InferOutput.as_numpy reshape
+# `data` to `shape`, and python/kserve/kserve/utils/utils.py get_predict_response builds each
+# output with shape=list(result.shape): one row per input row, shape[0] == the request's rows.
+def v2_input(rows: int, name: str = "input-0", width: int = 2) -> dict:
+    return {"name": name, "shape": [rows, width], "datatype": "FP32", "data": [0.5] * (rows * width)}
+
+
+def v2_output(rows: int, name: str = "output-0") -> dict:
+    return {"name": name, "shape": [rows], "datatype": "INT64", "data": [1] * rows}
+
+
+@pytest.mark.parametrize("inputs, outputs, message", [
+    ([v2_input(3)], [v2_output(2)], "output 'output-0' has 2 row(s) (shape[0]) for the request's 3"),
+    ([v2_input(1)], [v2_output(2)], "output 'output-0' has 2 row(s) (shape[0]) for the request's 1"),
+    ([v2_input(2)], [], "no outputs for the request's 2 row(s)"),
+    ([v2_input(2)], [v2_output(2), v2_output(1, "score")], "output 'score' has 1 row(s) (shape[0]) for the request's 2"),
+])
+def test_a_v2_pair_whose_row_counts_differ_is_not_paired_row_by_row(inputs, outputs, message):
+    """Before: paired by position like v1 once was: 3 input rows and 2 output rows gave a third row
+    with has_response true and a null prediction; 1 and 2 a row of a prediction without features."""
+    req = event("request", {"inputs": inputs})
+    resp = event("response", {"outputs": outputs, "model_version": "2"})
+    with pytest.raises(PairMismatch, match=re.escape(message)):
+        join(req, resp)
+
+
+def test_v1_and_v2_pairs_whose_rows_match_are_paired():
+    req = event("request", {"inputs": [v2_input(2), v2_input(2, "input-1", 1)]})
+    rows = join(req, event("response", {"outputs": [v2_output(2), {**v2_output(2, "p"), "shape": [2, 2],
+                                                                  "data": [0.1, 0.9, 0.8, 0.2]}]}))
+    assert [r["prediction_p_1"] for r in rows] == [0.9, 0.2] and all(r["has_response"] for r in rows)
+    rows = join(event("request", {"instances": [[1], [2]]}), event("response", {"outputs": [v2_output(2)]}))
+    assert [r["prediction_output-0"] for r in rows] == [1, 1]
+    with pytest.raises(PairMismatch, match=re.escape("1 row(s) (shape[0]) for the request's 2")):  # v1 asked, v2 answered
+        join(event("request", {"instances": [[1], [2]]}), event("response", {"outputs": [v2_output(1)]}))

@@ -96,6 +96,38 @@ def test_a_response_whose_prediction_count_differs_from_the_instances_is_not_ser
     assert "ctloop_log_mismatched_pairs_total 2" in metrics and "ctloop_log_quarantined_total 2" in metrics
 
 
+def test_a_v2_response_whose_row_count_differs_from_the_inputs_is_not_served(tmp_path):
+    """The v2 twin of the test above (KServe v0.20.0 python/kserve/kserve/utils/utils.py
+    get_predict_response: an output's shape[0] is one row per input row). Before: 3 input rows
+    and 2 output rows gave 3 rows with has_response true, the third with a null prediction."""
+    from ctloop.inference_log.reader import served
+
+    def v2(ce_id, inputs, outputs):
+        req, resp = pair(ce_id, 0, 0)
+        req.body = {"inputs": [{"name": "x", "shape": [inputs], "datatype": "FP64", "data": [1.0] * inputs}]}
+        resp.body = {"outputs": [{"name": "p", "shape": [outputs], "datatype": "FP64", "data": [0.5] * outputs}],
+                     "model_version": "2"}
+        return req, resp
+
+    async def scenario():
+        sink = Sink(str(tmp_path / "root"), str(tmp_path / "wal"), flush_rows=10**9, flush_seconds=10**6)
+        await sink.start()
+        for e in (*v2("fewer", 3, 2), *v2("ok", 2, 2)):
+            await asyncio.wait_for(sink.accept(e), timeout=5)
+        await sink.flush(final=True)
+        metrics = sink.metrics_text()
+        await sink.stop()
+        return metrics
+    metrics = asyncio.run(scenario())
+    rows = parquet_rows(tmp_path / "root")
+    assert sorted(rows.request_id) == ["fewer"] * 3 + ["ok"] * 2
+    assert served(rows).request_id.tolist() == ["ok", "ok"]
+    (record,) = quarantine_records(tmp_path / "root")
+    assert "output 'p' has 2 row(s) (shape[0]) for the request's 3" in record["reason"]
+    assert record["response"]["body"]["outputs"][0]["data"] == [0.5, 0.5]
+    assert "ctloop_log_mismatched_pairs_total 1" in metrics
+
+
 def test_a_poison_pill_in_the_wal_does_not_crash_loop_the_replay(tmp_path):
     """The same record replayed at start-up: before, start raised and the pod crash-looped."""
     wal = tmp_path / "wal"

@@ -30,7 +30,7 @@ a score is approximate); ``--output DIR`` (local or remote) also gets evidently'
 code is 0 whether or not the data drifted (read the verdict or drift.json); 2 on an error.
 
 Two inference log windows: when the reference is a log (``request_id``, ``has_request`` and
-``has_response`` present), its identity columns (request id, time, revision, ``_mistyped``, …,
+``has_response`` present), its identity columns (request id, time, revision, ``_mistyped``, ``_overflow``, …,
 and the request's ``meta_*`` headers) are not compared (new in every window, they would always drift) and are listed as skipped
 (``inference log identity``), unless ``--columns`` names them.
 
@@ -59,16 +59,16 @@ LOG_IDENTITY_REASON = "inference log identity"
 
 
 def _log_identity(columns: list[str]) -> list[str]:
-    """The identity columns of an inference log (request id, time, revision, ``_mistyped``, …,
+    """The identity columns of an inference log (request id, time, revision, ``_mistyped``, ``_overflow``, …,
     and the request's ``meta_*`` headers) when ``columns`` are a log's (request_id, has_request
     and has_response all there), else []. They are not features: request ids, times and business
     keys are new in every window, so compared they would always drift."""
     from ctloop.columns import HAS_REQUEST, HAS_RESPONSE, LOG_IDENTITY, META_PREFIX, REQUEST_ID
-    from ctloop.inference_log.schema import MISTYPED
+    from ctloop.inference_log.schema import IDENTITY  # LOG_IDENTITY, _mistyped, _overflow
 
     if not {REQUEST_ID, HAS_REQUEST, HAS_RESPONSE} <= set(columns):
         return []
-    return [*(c for c in (*LOG_IDENTITY, MISTYPED) if c in columns),
+    return [*(c for c in dict.fromkeys((*LOG_IDENTITY, *IDENTITY)) if c in columns),
             *(c for c in columns if c.startswith(META_PREFIX))]  # the request's headers: not model inputs
 
 

@@ -10,10 +10,14 @@ from pathlib import Path
 
 from ctloop.inference_log.defaults import (
     CHECKPOINT_OBJECTS,
+    FLUSH_ROWS,
+    FLUSH_SECONDS,
     JOIN_TTL_SECONDS,
     MAX_BODY_BYTES,
+    MAX_COLUMNS,
     MAX_OBJECT_BYTES,
     PROGRESS_OBJECTS,
+    SINK_JOIN_TTL_SECONDS,
 )
 
 DEFAULT_WAL = "/var/lib/ctloop-log/wal"
@@ -37,7 +41,8 @@ def _check(args: argparse.Namespace) -> None:
         if value in ports:
             raise ConfigError(f"{name} {value} is already {ports[value]}: give each listener its own port")
         ports[value] = name
-    for flag, value, low in (("--max-body-bytes", args.max_body_bytes, 1), ("--flush-rows", args.flush_rows, 1)):
+    for flag, value, low in (("--max-body-bytes", args.max_body_bytes, 1), ("--flush-rows", args.flush_rows, 1),
+                             ("--max-columns", args.max_columns, 1)):
         if value < low:
             raise ConfigError(f"{flag} {value} must be at least {low}")
     for flag, value in (("--flush-seconds", args.flush_seconds), ("--join-ttl-seconds", args.join_ttl_seconds),
@@ -85,7 +90,7 @@ def _serve(args: argparse.Namespace) -> int:
                     agent_ports=frozenset([args.agent_port]) if args.agent_port else frozenset(),
                     metrics_port=args.metrics_port)  # reads the token now: a bad file fails before binding
     sink = Sink(args.root, args.wal, flush_rows=args.flush_rows, flush_seconds=args.flush_seconds,
-                join_ttl_seconds=args.join_ttl_seconds)
+                join_ttl_seconds=args.join_ttl_seconds, max_columns=args.max_columns)
     app = create_app(sink, max_body_bytes=args.max_body_bytes, access=access)
     sockets = []
     for port in (args.port, args.agent_port, args.metrics_port):
@@ -165,10 +170,15 @@ def register(subparsers) -> None:
                         "for none, so let a NetworkPolicy admit only the predictor pods to it")
     s.add_argument("--metrics-port", type=int, default=None,
                    help="serve /metrics on this port only (and health), e.g. for a NetworkPolicy open to Prometheus")
-    s.add_argument("--flush-rows", type=int, default=20000)
-    s.add_argument("--flush-seconds", type=float, default=5.0)
-    s.add_argument("--join-ttl-seconds", type=float, default=30.0, help="how long a request waits for its response")
+    s.add_argument("--flush-rows", type=int, default=FLUSH_ROWS)
+    s.add_argument("--flush-seconds", type=float, default=FLUSH_SECONDS)
+    s.add_argument("--join-ttl-seconds", type=float, default=SINK_JOIN_TTL_SECONDS,
+                   help="how long a request waits for its response")
     s.add_argument("--max-body-bytes", type=int, default=MAX_BODY_BYTES)
+    s.add_argument("--max-columns", type=int, default=MAX_COLUMNS,
+                   help="feature columns a model's log may have (predictions and meta_* not counted); the values of "
+                        "later features are kept as JSON in the row's _overflow column "
+                        "(ctloop_log_overflow_values_total)")
     s.add_argument("--drain-timeout-seconds", type=int, default=30,
                    help="on SIGTERM, how long open requests may take before the final flush (keep the pod's "
                         "terminationGracePeriodSeconds above preStop sleep + this + the flush)")

@@ -42,6 +42,12 @@ from typing import Any, NamedTuple
 import orjson
 
 from ctloop.errors import ConfigError
+from ctloop.inference_log.defaults import (
+    FLUSH_ROWS,
+    FLUSH_SECONDS,
+    MAX_COLUMNS,
+    SINK_JOIN_TTL_SECONDS,
+)
 from ctloop.inference_log.events import MAX_BODY_BYTES, Event, RejectedEvent, parse_event
 from ctloop.inference_log.sink import Sink, SinkUnavailable
 
@@ -314,7 +320,8 @@ def create_app(sink: Sink, max_body_bytes: int = MAX_BODY_BYTES, access: Access 
 def app_from_env() -> SinkApp:
     """uvicorn factory (``ctloop.inference_log.app:app_from_env``) configured by CTLOOP_LOG_* env."""
     sink = Sink(os.environ["CTLOOP_LOG_ROOT"], os.environ.get("CTLOOP_LOG_WAL", "/var/lib/ctloop-log/wal"),
-                flush_rows=int(os.environ.get("CTLOOP_LOG_FLUSH_ROWS", "20000")),
-                flush_seconds=float(os.environ.get("CTLOOP_LOG_FLUSH_SECONDS", "5")),
-                join_ttl_seconds=float(os.environ.get("CTLOOP_LOG_JOIN_TTL_SECONDS", "30")))
+                flush_rows=int(os.environ.get("CTLOOP_LOG_FLUSH_ROWS", FLUSH_ROWS)),
+                flush_seconds=float(os.environ.get("CTLOOP_LOG_FLUSH_SECONDS", FLUSH_SECONDS)),
+                join_ttl_seconds=float(os.environ.get("CTLOOP_LOG_JOIN_TTL_SECONDS", SINK_JOIN_TTL_SECONDS)),
+                max_columns=int(os.environ.get("CTLOOP_LOG_MAX_COLUMNS", MAX_COLUMNS)))
     return create_app(sink, max_body_bytes=int(os.environ.get("CTLOOP_LOG_MAX_BODY_BYTES", str(MAX_BODY_BYTES))))

@@ -9,5 +9,18 @@ MAX_OBJECT_BYTES = 64 << 20  # ``logger import``: an object is read whole, up to
 CHECKPOINT_OBJECTS = 10000  # each checkpoint flushes: fewer, larger Parquet files
 PROGRESS_OBJECTS = 1000
 JOIN_TTL_SECONDS = 600.0  # a batch (logger.batchSize > 1) may hold a request far from its response
+# ``ctloop logger serve`` (and the ``app_from_env`` factory): flush at this many buffered rows or
+# after this many seconds; a request waits this long for its response (KServe's agent sends the
+# response right after the request: seconds are plenty)
+FLUSH_ROWS = 20000
+FLUSH_SECONDS = 5.0
+SINK_JOIN_TTL_SECONDS = 30.0
+# feature columns a model's log may have (``ctloop logger serve --max-columns``; predictions and
+# meta_* not counted); the values of later features go to the row's ``_overflow`` (JSON text). Every file carries every
+# registered column: 200 requests of 50 per-request keys, flushed every 20, made 10,001 columns,
+# 1.24 s of flushes and 12.9 MB of Parquet; with this cap 1,001 (1,000 features and the
+# prediction), 0.20 s and 2.6 MB
+MAX_COLUMNS = 1000
 
-__all__ = ["MAX_BODY_BYTES", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS", "PROGRESS_OBJECTS", "JOIN_TTL_SECONDS"]
+__all__ = ["MAX_BODY_BYTES", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS", "PROGRESS_OBJECTS", "JOIN_TTL_SECONDS",
+           "MAX_COLUMNS", "FLUSH_ROWS", "FLUSH_SECONDS", "SINK_JOIN_TTL_SECONDS"]

@@ -69,10 +69,9 @@ from urllib.parse import unquote_to_bytes
 
 import orjson
 
-from ctloop.columns import LOG_IDENTITY
 from ctloop.errors import InferenceLogError
 from ctloop.inference_log.defaults import MAX_BODY_BYTES
-from ctloop.inference_log.schema import MISTYPED
+from ctloop.inference_log.schema import IDENTITY
 
 REQUIRED = ("ce-id", "ce-type", "ce-source", "ce-inferenceservicename")
 # the extension attributes KServe's agent sets on every event (v0.20.0 pkg/logger/worker.go:
@@ -89,7 +88,7 @@ _UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|\+00
 _NOT_PATH_SAFE = re.compile(r"[^a-z0-9._-]+")
 MODEL_VERSION_ANNOTATION = "ctloop.dev/model-version"
 # identity columns of every row; a feature of the same name is stored as input_<name>
-RESERVED = frozenset((*LOG_IDENTITY, MISTYPED))
+RESERVED = frozenset(IDENTITY)  # LOG_IDENTITY, _mistyped, _overflow
 # JSON nesting a body may have (the object itself is level 1). Deeper bodies are refused: Python's
 # parser would raise RecursionError (a 500) and nested feature values become JSON text at most
 # 254 levels deep (orjson's serialiser limit).
@@ -121,9 +120,10 @@ class PayloadError(InferenceLogError, ValueError):
 
 
 class PairMismatch(PayloadError):
-    """A v1 response whose ``predictions`` are more or fewer than its request's ``instances``:
-    which prediction belongs to which instance is unknown, so none is paired (the sink writes
-    the request's rows without a response and quarantines the pair)."""
+    """A response with more or fewer rows than its request: v1 ``predictions`` against the
+    request's ``instances``, or a v2 output tensor whose first dimension differs from the
+    request's rows. Which prediction belongs to which instance is unknown, so none is paired
+    (the sink writes the request's rows without a response and quarantines the pair)."""
 
 
 @dataclass
@@ -597,20 +597,44 @@ def response_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
+def check_pair(rows: int, predictions: int, response: dict[str, Any]) -> None:
+    """Raise :class:`PairMismatch` unless the response body answers each of the request's
+    ``rows`` (instances or v2 input rows) with one row: as many v1 ``predictions`` (``predictions``
+    rows made of them), or every v2 output tensor with ``rows`` as its first dimension — the
+    batch dimension by KServe's contract (v0.20.0 ``python/kserve/kserve/utils/utils.py``
+    ``get_predict_response``: each output's shape is the result's, one row per input row)."""
+    if "predictions" in response:
+        if predictions != rows:
+            raise PairMismatch(f"the response has {predictions} predictions for {rows} instances: "
+                               "which prediction belongs to which instance is unknown")
+        return
+    if "outputs" not in response:
+        return
+    outputs = response["outputs"]
+    if not outputs and rows:
+        raise PairMismatch(f"the response has no outputs for the request's {rows} row(s): "
+                           "which prediction belongs to which instance is unknown")
+    for i, tensor in enumerate(outputs):
+        n, _, _ = _tensor_width(tensor, f"'outputs'[{i}]")
+        if n != rows:
+            raise PairMismatch(f"the response's output {str(tensor.get('name', 'value'))!r} has {n} row(s) "
+                               f"(shape[0]) for the request's {rows}: which prediction belongs to which "
+                               "instance is unknown")
+
+
 def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
     """One row per instance (at least one per request id): identity columns + ``meta_*`` +
     request features + response predictions. Raises :class:`PayloadError` for a body of the
     wrong shape (only possible for events that bypassed :func:`parse_event`, e.g. old WAL lines)
-    and :class:`PairMismatch` for a v1 pair with more or fewer ``predictions`` than ``instances``."""
+    and :class:`PairMismatch` for a response with more or fewer rows than its request
+    (:func:`check_pair`)."""
     base = request or response
     assert base is not None
     features = request_rows(request.body) if request is not None and isinstance(request.body, dict) else []
     predictions = response_rows(response.body) if response is not None and isinstance(response.body, dict) else []
-    if (len(features) != len(predictions) and request is not None and response is not None
-            and isinstance(request.body, dict) and "instances" in request.body
-            and isinstance(response.body, dict) and "predictions" in response.body):
-        raise PairMismatch(f"the response has {len(predictions)} predictions for {len(features)} instances: "
-                           "which prediction belongs to which instance is unknown")
+    if (request is not None and response is not None and isinstance(request.body, dict)
+            and ("instances" in request.body or "inputs" in request.body) and isinstance(response.body, dict)):
+        check_pair(len(features), len(predictions), response.body)
     model_version = (response.model_version if response is not None and response.model_version
                      else request.model_version if request is not None else "")
     revision = row_revision((request.revision if request is not None else "")
@@ -637,7 +661,7 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
     return rows
 
 
-__all__ = ["Event", "RejectedEvent", "PayloadError", "PairMismatch", "parse_event", "check_payload", "check_depth", "decode_header",
+__all__ = ["Event", "RejectedEvent", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",

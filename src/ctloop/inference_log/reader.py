@@ -68,8 +68,7 @@ def read_log(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp) 
     if "model_version" not in logs.columns:
         logs["model_version"] = ""
     logs["model_version"] = logs["model_version"].fillna("").astype(str)
-    ids = [c for c in ("request_id", INSTANCE) if c in logs.columns]
-    repeated = logs.duplicated(subset=ids, keep=False) if ids else pd.Series(False, index=logs.index)
+    repeated = halves_involved(logs)  # every row of an id with a repeated (request_id, instance)
 
     def in_period(frame):
         return (frame["_time"] > start) & (frame["_time"] <= end)
@@ -105,40 +104,85 @@ def utc_times(values: pd.Series) -> pd.Series:
     return times
 
 
+def halves_involved(logs: pd.DataFrame) -> pd.Series:
+    """The rows :func:`merge_halves` must see together: every row of a ``request_id`` that has a
+    repeated ``(request_id, instance)`` (all its instances: a request and a response half are
+    stitched only when they have as many rows)."""
+    import pandas as pd
+
+    if "request_id" not in logs.columns or logs.empty:
+        return pd.Series(False, index=logs.index)
+    ids = [c for c in ("request_id", INSTANCE) if c in logs.columns]
+    repeated = logs.duplicated(subset=ids, keep=False)
+    if not repeated.any():
+        return repeated
+    return logs["request_id"].isin(logs.loc[repeated, "request_id"].unique())
+
+
 def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
-    """One row per ``(request_id, instance)``.
+    """One row per ``(request_id, instance)`` and event.
 
     Each sink replica joins the request and response it received; when the two halves of one
     request reach different replicas (no session affinity, a replica restarting between them)
-    each writes a half row (``has_request`` or ``has_response`` only). For a key without a
-    complete row, the last request half and the last response half become one row: the
-    response's columns (predictions, and ``model_version``/``revision`` when it names them —
-    ``""``/``unknown`` do not count, as in the sink's own join), the request's features, time
-    and ``meta_*`` where the response has none. A key with a complete row keeps it whole: a WAL
-    replayed after a crash writes the same row twice (same ``time``: one is kept), two requests
-    sent with the same ``ce-id`` are two rows with their own times (both kept, never stitched
-    together).
+    each writes a half row (``has_request`` or ``has_response`` only). Halves are stitched into
+    one row only when they are unambiguous: among the rows of a ``request_id``, one request (one
+    ``time``) and one response, with as many rows each. Then they become one row per instance:
+    the response's columns (predictions, and ``model_version``/``revision`` when it names them —
+    ``""``/``unknown`` do not count, as in the sink's own join), the request's features, time and
+    ``meta_*`` where the response has none. Otherwise:
+
+    * a request and a response with more or fewer rows than it: the request's rows without a
+      response, the response left out — what the sink writes (and quarantines) when both reach
+      one replica (:class:`~ctloop.inference_log.events.PairMismatch`);
+    * several requests or responses sharing one id (a reused ``ce-id``): which response answers
+      which request is unknown, so every half stays as written.
+
+    Copies are kept once: rows of the same key, kind and ``time`` (a WAL replayed after a crash, an
+    event delivered twice), a request half with the time of a complete row of its id, and a
+    response half equal to a complete row of its key in every ``prediction*`` column (that pair's
+    halves delivered again elsewhere). Two complete rows with their own times (two requests sent
+    with the same ``ce-id``) are both kept, each whole.
     """
+    import numpy as np
     import pandas as pd
 
+    involved = halves_involved(logs)
+    if not involved.any():
+        return logs
     ids = [c for c in ("request_id", INSTANCE) if c in logs.columns]
-    if not ids or logs.empty:
-        return logs
-    repeated = logs.duplicated(subset=ids, keep=False)
-    if not repeated.any():
-        return logs
-    group = logs[repeated]
+    group = logs[involved]
     has_req = flag(group["has_request"]) if "has_request" in group.columns else pd.Series(True, index=group.index)
     has_resp = flag(group["has_response"]) if "has_response" in group.columns else pd.Series(True, index=group.index)
-    # a WAL replayed after a crash writes the same complete row twice (same time); two requests
-    # that reused one ce-id are two rows with their own times, and both are kept
-    same = [*ids, "time"] if "time" in group.columns else ids
-    complete = group[has_req & has_resp].drop_duplicates(subset=same, keep="last")
-    done = pd.MultiIndex.from_frame(complete[ids].astype(str))
-    rest = group[~pd.MultiIndex.from_frame(group[ids].astype(str)).isin(done)]
-    rest_req, rest_resp = has_req.loc[rest.index], has_resp.loc[rest.index]
-    requests = rest[~rest_resp].drop_duplicates(subset=ids, keep="last").set_index(ids)
-    responses = rest[rest_resp & ~rest_req].drop_duplicates(subset=ids, keep="last").set_index(ids)
+    kind = pd.Series(np.where(has_req & has_resp, "complete", np.where(has_resp, "response", "request")),
+                     index=group.index)
+    times = group["time"].astype(str) if "time" in group.columns else pd.Series("", index=group.index)
+    keys = group[ids].assign(_kind=kind, _time=times)
+    group = group[~keys.duplicated(keep="last")]  # replays and events delivered twice: the same row
+    kind, times = kind.loc[group.index], times.loc[group.index]
+    complete = group[kind == "complete"]
+    requests, responses = group[kind == "request"], group[kind == "response"]
+    if len(complete) and len(requests):  # a request half with the time of a complete row of its id: that
+        done = pd.MultiIndex.from_arrays([complete["request_id"], times.loc[complete.index]])  # pair's request again
+        requests = requests[~pd.MultiIndex.from_arrays([requests["request_id"], times.loc[requests.index]]).isin(done)]
+    if len(complete) and len(responses):  # ... and a response half equal to a complete row of its key
+        same = [*ids, *(c for c in responses.columns if c.startswith("prediction"))]
+        found = responses[same].assign(_row=responses.index).merge(complete[same].drop_duplicates(), on=same,
+                                                                   how="inner")  # NaN matches NaN
+        responses = responses.drop(index=found["_row"])
+    halves = pd.DataFrame({"request_id": pd.concat([requests["request_id"], responses["request_id"]]),
+                           "kind": kind.loc[[*requests.index, *responses.index]],
+                           "time": times.loc[[*requests.index, *responses.index]]})
+    # per id and side: how many events (distinct times) and rows
+    per = halves.groupby(["request_id", "kind"]).agg(events=("time", "nunique"), rows=("time", "size"))
+    per = per.unstack("kind").reindex(columns=pd.MultiIndex.from_product([["events", "rows"],
+                                                                          ["request", "response"]])).fillna(0)
+    single = (per["events"]["request"] == 1) & (per["events"]["response"] == 1)
+    stitch = per.index[single & (per["rows"]["request"] == per["rows"]["response"])]
+    mismatched = per.index[single & (per["rows"]["request"] != per["rows"]["response"])]
+    kept = pd.concat([requests[~requests["request_id"].isin(stitch)],
+                      responses[~responses["request_id"].isin(stitch.append(mismatched))]])
+    requests = requests[requests["request_id"].isin(stitch)].set_index(ids)
+    responses = responses[responses["request_id"].isin(stitch)].set_index(ids)
     unknown = {"model_version": "", "revision": "unknown"}
     blank = {c: v for c, v in unknown.items() if c in responses.columns}
     responses = responses.assign(**{c: responses[c].where(responses[c] != v) for c, v in blank.items()})
@@ -153,13 +197,16 @@ def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
     if "has_response" in logs.columns:
         merged["has_response"] = merged.index.isin(responses.index)
     merged = merged.reset_index()[list(logs.columns)]
-    return pd.concat([logs[~repeated], complete, merged], ignore_index=True)
+    return pd.concat([logs[~involved], complete, merged, kept], ignore_index=True)
 
 
 def flag(values: pd.Series, missing: bool = True) -> pd.Series:
     """A boolean column (``has_request``/``has_response``) as bools; missing values (files
     written before the column existed) count as ``missing``; ``"false"`` strings are false."""
     import pandas as pd
+
+    if values.dtype == bool:  # what the sink writes: nothing to look at
+        return values.copy()
 
     def one(v):
         if v is None or v is pd.NA or (isinstance(v, float) and v != v):
@@ -178,4 +225,5 @@ def served(logs: pd.DataFrame) -> pd.DataFrame:
     return logs[flag(logs["has_response"])]
 
 
-__all__ = ["read_log", "read_parquet_tree", "read_parquet_files", "log_dates", "utc_times", "merge_halves", "flag", "served"]
+__all__ = ["read_log", "read_parquet_tree", "read_parquet_files", "log_dates", "utc_times", "merge_halves",
+           "halves_involved", "flag", "served"]

@@ -13,6 +13,17 @@ for it, and kept in ``<root>/_schema/model=<model>.json`` (a JSON object of colu
   struct without fields, and nested types differ from file to file);
 * identity columns (``request_id``, ``instance`` …) and ``meta_*`` have fixed types.
 
+A model has at most ``max_columns`` feature columns (``ctloop logger serve --max-columns``,
+default :data:`~ctloop.inference_log.defaults.MAX_COLUMNS`): a producer sending per-request keys
+(``{"user_123": 1.0}``) would otherwise widen every later file of the model for good. Once they
+are taken, the values of a feature without a column are kept in the row's ``_overflow`` column
+(JSON object text ``{"<key>": <value>}``, nothing lost) and counted
+(``ctloop_log_overflow_values_total``). Prediction (``prediction``, ``prediction_*``) and
+``meta_*`` columns are not counted: monitoring and the labels join read them, and their names
+come from the model and the InferenceService's ``logger.metadataHeaders``. Replicas filling the
+registry within the same flush can together register a few more than the cap (each counts only
+what it has seen).
+
 A later value of another kind is converted when that loses nothing (a number or a list in a
 ``string`` column becomes its JSON text) and otherwise written as null, with the value kept in the
 row's ``_mistyped`` column (JSON object text ``{"<column>": <value>}``) and counted
@@ -42,10 +53,11 @@ from ctloop import columns as c
 SCHEMA_DIR = "_schema"
 TYPES = ("double", "string", "bool")
 MISTYPED = "_mistyped"  # JSON text of the values that did not fit their column's type
+OVERFLOW = "_overflow"  # JSON text of the values of keys that found the model's columns full
 _FIXED = {c.INSTANCE: "int64", c.HAS_RESPONSE: "bool", c.HAS_REQUEST: "bool"}
 # the identity columns' fixed types, in file order (request_id first, as always)
 IDENTITY = {name: _FIXED.get(name, "string")
-            for name in (c.REQUEST_ID, *(n for n in c.LOG_IDENTITY if n != c.REQUEST_ID), MISTYPED)}
+            for name in (c.REQUEST_ID, *(n for n in c.LOG_IDENTITY if n != c.REQUEST_ID), MISTYPED, OVERFLOW)}
 
 
 def schema_file(model: str) -> str:
@@ -83,27 +95,53 @@ def accepted(types: dict[str, str]) -> dict[str, frozenset]:
     return fits
 
 
+def is_feature(column: str) -> bool:
+    """Whether a typed column counts towards ``max_columns``: not a prediction, not ``meta_*``."""
+    return not (column == c.PREDICTION or column.startswith((c.PREDICTION_PREFIX, c.META_PREFIX)))
+
+
 def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
-              fits: dict[str, frozenset] | None = None) -> int:
+              fits: dict[str, frozenset] | None = None, max_columns: int | None = None) -> tuple[int, int]:
     """Make ``row``'s feature and prediction values fit ``types`` (in place); returns how many
-    values did not fit and went to ``_mistyped``. A column without a type gets one from this
-    value, recorded in ``types`` and ``new`` (to be added to the registry at the next flush).
-    ``fits`` (:func:`accepted` of ``types``, kept up to date here) makes the common case — every
-    value already fits — one dictionary lookup per value."""
+    values did not fit and went to ``_mistyped``, and how many went to ``_overflow``. A column
+    without a type gets one from this value, recorded in ``types`` and ``new`` (to be added to
+    the registry at the next flush), unless it is a feature (:func:`is_feature`) and ``types``
+    has ``max_columns`` features already: then the value moves to ``_overflow``. A null value of a
+    column without a type is left out of the row (the Parquet write refuses a field its schema
+    lacks; a missing column reads as null). ``fits`` (:func:`accepted` of ``types``, kept up to date
+    here) makes the common case — every value already fits — one dictionary lookup per value."""
     if fits is not None:
         for key, value in row.items():
             ok = fits.get(key)
             if ok is None or type(value) not in ok:
                 break
         else:
-            return 0
+            return 0, 0
     mistyped: dict[str, Any] | None = None
+    overflow: dict[str, Any] | None = None
+    features: int | None = None  # of types, counted once a row brings a new feature
+    untyped: list[str] | None = None  # null values of columns without a type: no column to write them to
     for key, value in row.items():
-        if value is None or key in IDENTITY:
+        if value is None:
+            if key not in types and key not in IDENTITY:
+                if untyped is None:
+                    untyped = []
+                untyped.append(key)
+            continue
+        if key in IDENTITY:
             continue
         kind = type(value)
         wanted = types.get(key)
         if wanted is None:
+            if max_columns is not None and is_feature(key):
+                if features is None:
+                    features = sum(map(is_feature, types))
+                if features >= max_columns:
+                    if overflow is None:
+                        overflow = {}
+                    overflow[key] = value
+                    continue
+                features += 1
             wanted = types[key] = new[key] = column_type(key, value)
             if fits is not None:
                 fits[key] = _FITS[wanted]
@@ -123,15 +161,23 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
         if mistyped is None:
             mistyped = {}
         mistyped[key] = value
+    for key in untyped or ():  # null is what a file without the column reads as: nothing is lost
+        del row[key]
+    n_overflow = 0
+    if overflow is not None:
+        for key in overflow:
+            del row[key]
+        row[OVERFLOW] = json.dumps(overflow, allow_nan=True)  # the values as sent, nested ones as JSON
+        n_overflow = len(overflow)
     if mistyped is None:
-        return 0
+        return 0, n_overflow
     for key in mistyped:
         row[key] = None
     earlier = row.get(MISTYPED)
     if earlier:  # retyped again at a flush: keep what was set aside at arrival
         mistyped = {**json.loads(earlier), **mistyped}
     row[MISTYPED] = json.dumps(mistyped, allow_nan=True)  # keeps NaN as NaN: the value as sent
-    return len(mistyped)
+    return len(mistyped), n_overflow
 
 
 def arrow_schema(types: dict[str, str], columns=()) -> Any:
@@ -234,6 +280,6 @@ def read_types(root: str) -> dict[str, dict[str, str]]:
     return out
 
 
-__all__ = ["SCHEMA_DIR", "TYPES", "MISTYPED", "IDENTITY", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
+__all__ = ["SCHEMA_DIR", "TYPES", "MISTYPED", "OVERFLOW", "IDENTITY", "is_feature", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
            "dataset_schema", "sync",
            "load", "read_types"]

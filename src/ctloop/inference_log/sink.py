@@ -33,9 +33,9 @@ A record the join still cannot turn into rows (a WAL line written before validat
 corrupt line, a bug) is *quarantined*: written verbatim with its reason as one JSON line to
 ``<root>/_quarantine/date=<YYYY-MM-DD>/part-<uuid>.jsonl`` at the next flush, under the same
 durability rules as Parquet, and counted (``ctloop_log_quarantined_total``). Readers of
-``<root>/model=…`` never see it (and pyarrow datasets skip ``_``-prefixed directories). A v1
-response with more or fewer ``predictions`` than its request's ``instances`` cannot be paired
-instance by instance: the request's rows are written without a response (``has_response``
+``<root>/model=…`` never see it (and pyarrow datasets skip ``_``-prefixed directories). A
+response with more or fewer rows than its request (v1 ``predictions`` against ``instances``, a
+v2 output tensor's first dimension against the input rows) cannot be paired instance by instance: the request's rows are written without a response (``has_response``
 false), the pair is quarantined with the reason and counted (``ctloop_log_mismatched_pairs_total``).
 
 **Failure is loud.** When the WAL cannot be written or fsynced (disk full, I/O error), or the
@@ -52,7 +52,10 @@ Only storage errors (the bucket or disk) make a flush fail and retry.
 **Types are stable across files** (:mod:`ctloop.inference_log.schema`): each column of a model
 has one type, the first one the log saw, recorded in ``<root>/_schema/model=<model>.json``;
 nested values are JSON text, numbers are ``double``; a value that does not fit its column is
-null there and kept in ``_mistyped``.
+null there and kept in ``_mistyped``. A model has at most ``max_columns`` feature columns
+(``--max-columns``; predictions and ``meta_*`` not counted): once they are taken, the values of a
+new feature are kept in the row's ``_overflow`` (JSON text), counted (``ctloop_log_overflow_values_total``) and warned about once
+per model and process.
 
 **A reused ``ce-id`` is never dropped.** KServe's agent gives a request and its response the same
 ``ce-id``; a second request (or response) with an id that is still waiting for its partner is
@@ -86,6 +89,12 @@ import orjson
 
 from ctloop.errors import InferenceLogError
 from ctloop.inference_log import layout, schema
+from ctloop.inference_log.defaults import (
+    FLUSH_ROWS,
+    FLUSH_SECONDS,
+    MAX_COLUMNS,
+    SINK_JOIN_TTL_SECONDS,
+)
 from ctloop.inference_log.events import Event, PairMismatch, PayloadError, join
 from ctloop.inference_log.layout import QUARANTINE_DIR
 
@@ -109,8 +118,9 @@ class Stats:
     unavailable: int = 0  # events answered 503
     rows_quarantined: int = 0  # rows whose table/Parquet conversion failed alone (in the quarantine)
     mistyped: int = 0  # values that did not fit their column's type (kept in _mistyped)
+    overflow: int = 0  # values of keys that found their model's columns full (kept in _overflow)
     duplicate_ids: int = 0  # events whose ce-id already had an event of the same kind waiting
-    mismatched_pairs: int = 0  # v1 pairs with more or fewer predictions than instances (quarantined)
+    mismatched_pairs: int = 0  # pairs with more or fewer response rows than request rows (quarantined)
     last_flush_ok: float = 0.0  # unix time of the last flush that wrote everything
     flush_failing_since: float | None = None  # unix time of the first failed flush since then
     last_flush_error: str | None = None
@@ -306,13 +316,15 @@ class _FsyncThreads:
 
 
 class Sink:
-    def __init__(self, root: str, wal_dir: str, *, flush_rows: int = 20000, flush_seconds: float = 5.0,
-                 join_ttl_seconds: float = 30.0):
+    def __init__(self, root: str, wal_dir: str, *, flush_rows: int = FLUSH_ROWS, flush_seconds: float = FLUSH_SECONDS,
+                 join_ttl_seconds: float = SINK_JOIN_TTL_SECONDS, max_columns: int = MAX_COLUMNS):
         self.root = root.rstrip("/")
         self.wal_dir = Path(wal_dir)
         self.flush_rows = flush_rows
         self.flush_seconds = flush_seconds
         self.join_ttl = join_ttl_seconds
+        self.max_columns = max_columns
+        self._full: set[str] = set()  # models whose columns were found full (warned once)
         self.stats = Stats()
         self.failure: str | None = None  # set once the sink can no longer make events durable
         # ce-id -> {"request": [(Event, arrival)], "response": [(Event, arrival)]}: events waiting
@@ -669,9 +681,11 @@ class Sink:
                 self._set_aside(str(exc), request, response)
                 response = None
                 rows = join(request, None)
-            mistyped = 0
+            mistyped = overflow = 0
             for row in rows:
-                mistyped += schema.normalise(row, types, new, fits)
+                bad, aside = schema.normalise(row, types, new, fits, self.max_columns)
+                mistyped += bad
+                overflow += aside
             lines = [orjson.dumps(row) for row in rows]
         except PayloadError as exc:
             self._set_aside(str(exc), request, response)
@@ -681,6 +695,13 @@ class Sink:
             self._set_aside(f"join failed: {type(exc).__name__}: {exc}", request, response)
             return
         self.stats.mistyped += mistyped
+        if overflow:
+            self.stats.overflow += overflow
+            if model not in self._full:
+                self._full.add(model)
+                log.warning("model %s has %d feature columns (--max-columns %d): the values of new features are "
+                            "kept as JSON in its rows' _overflow column from now on "
+                            "(ctloop_log_overflow_values_total)", model, self.max_columns, self.max_columns)
         first = rows[0]
         key = (first["model"], first["time"][:10], first["revision"])
         part = self._parts.get(key)
@@ -911,11 +932,16 @@ class Sink:
                      s.rows_quarantined),
             *counter("ctloop_log_mistyped_values_total",
                      "Values that did not fit their column's type: null there, kept in _mistyped.", s.mistyped),
+            *counter("ctloop_log_overflow_values_total",
+                     "Values of features that found their model's columns full (--max-columns): kept in "
+                     "_overflow.",
+                     s.overflow),
             *counter("ctloop_log_duplicate_ids_total",
                      "Events whose ce-id already had an event of the same kind waiting (both kept).",
                      s.duplicate_ids),
             *counter("ctloop_log_mismatched_pairs_total",
-                     "Responses with more or fewer predictions than their request's instances: the request "
+                     "Responses with more or fewer rows than their request (v1 predictions, v2 output "
+                     "shape[0]): the request "
                      "written without a response, the pair quarantined.", s.mismatched_pairs),
             *counter("ctloop_log_wal_torn_lines_total",
                      "Unterminated last WAL lines (never acknowledged) skipped at replay.", s.wal_torn_lines),
