@@ -274,13 +274,14 @@ def test_apply_dry_run_then_apply_then_noop(kfp):
     spec = load_spec(EXAMPLE)
     lines = []
     plan = _apply(kfp, spec, dry_run=True, out=lines.append)
-    assert [a["action"] for a in plan] == ["would-create"] * 5  # 2 pipelines, 3 schedules
+    # 3 pipelines (rollout: credit-default's approvals start it), 3 schedules
+    assert [a["action"] for a in plan] == ["would-create"] * 6
     assert any("experiment credit-continuous-training: would-create" in x for x in lines)
     assert kfp.writes() == []
 
     first = _apply(kfp, spec)
-    assert [a["action"] for a in first] == ["created"] * 5
-    assert {p["display_name"] for p in kfp.state.pipelines.values()} == {"continuous-training", "monitoring"}
+    assert [a["action"] for a in first] == ["created"] * 6
+    assert {p["display_name"] for p in kfp.state.pipelines.values()} == {"continuous-training", "monitoring", "rollout"}
     bodies = {b["display_name"]: b for b in _recurring_posts(kfp)}
     assert set(bodies) == {"ct-credit-default", "monitor-credit-default", "ct-loss-given-default"}
     credit = bodies["ct-credit-default"]
@@ -295,9 +296,9 @@ def test_apply_dry_run_then_apply_then_noop(kfp):
 
     n = len(kfp.writes())
     again = _apply(kfp, spec)
-    assert [a["action"] for a in again] == ["unchanged"] * 5
+    assert [a["action"] for a in again] == ["unchanged"] * 6
     assert len(kfp.writes()) == n
-    assert [a["action"] for a in _apply(kfp, spec, dry_run=True)] == ["unchanged"] * 5
+    assert [a["action"] for a in _apply(kfp, spec, dry_run=True)] == ["unchanged"] * 6
 
 
 def test_changed_spec_replaces_only_that_schedule_create_before_delete(kfp):
@@ -306,12 +307,12 @@ def test_changed_spec_replaces_only_that_schedule_create_before_delete(kfp):
     spec = _changed(lambda d: d["models"][0]["schedule"].update(cron="0 0 5 * * *"))
     n = len(kfp.calls)
     assert [a["action"] for a in _apply(kfp, spec, dry_run=True)] == [
-        "unchanged", "unchanged", "would-replace", "unchanged", "unchanged"]
+        "unchanged", "unchanged", "unchanged", "would-replace", "unchanged", "unchanged"]
     assert [c for c in kfp.calls[n:] if c.method != "GET"] == []
 
     start = len(kfp.calls)
     result = _apply(kfp, spec)
-    assert [a["action"] for a in result] == ["unchanged", "unchanged", "replaced", "unchanged", "unchanged"]
+    assert [a["action"] for a in result] == ["unchanged", "unchanged", "unchanged", "replaced", "unchanged", "unchanged"]
     writes = [(c.method, c.path) for c in kfp.calls[start:] if c.method in ("POST", "DELETE")]
     rid = old["ct-credit-default"]
     assert writes == [
@@ -328,10 +329,13 @@ def test_new_pipeline_content_moves_every_schedule_to_the_new_version(kfp):
     _apply(kfp, load_spec(EXAMPLE))
     spec = _changed(lambda d: d["platform"].update(image="registry.example.com/ml/ctloop:9.9.9"))
     result = _apply(kfp, spec)
-    assert [a["action"] for a in result] == ["new-version", "new-version", "replaced", "replaced", "replaced"]
-    newest = {pid: kfp.state.versions[pid][-1]["pipeline_version_id"] for pid in kfp.state.pipelines}
+    assert [a["action"] for a in result] == ["new-version"] * 3 + ["replaced"] * 3
+    newest = {p["display_name"]: kfp.state.versions[pid][-1]["pipeline_version_id"]
+              for pid, p in kfp.state.pipelines.items()}
     refs = {r["pipeline_version_reference"]["pipeline_version_id"] for r in kfp.state.recurring.values()}
-    assert refs == set(newest.values())
+    assert refs == {newest["continuous-training"], newest["monitoring"]}
+    (credit,) = [r for r in kfp.state.recurring.values() if r["display_name"] == "ct-credit-default"]
+    assert "ctloop-pin:rollout=" in credit["description"] and newest["rollout"] in credit["description"]
 
 
 def test_in_flight_run_keeps_the_old_schedule_until_it_ends(kfp):
@@ -350,7 +354,7 @@ def test_in_flight_run_keeps_the_old_schedule_until_it_ends(kfp):
     # the run ends; the next apply of the same spec deletes the leftover and changes nothing else
     kfp.set_run_state(run, "SUCCEEDED")
     result = _apply(kfp, spec)
-    assert [a["action"] for a in result] == ["unchanged"] * 5
+    assert [a["action"] for a in result] == ["unchanged"] * 6
     assert old not in kfp.state.recurring
     assert [c.path for c in kfp.calls if c.method == "DELETE"] == [
         f"/apis/v2beta1/recurringruns/{old}"
@@ -424,14 +428,14 @@ def test_disabled_schedule_is_reconciled_not_recreated(kfp):
     (body,) = [b for b in _recurring_posts(kfp) if b["display_name"] == "ct-credit-default"]
     assert body["mode"] == "DISABLE"
     n, schedules = len(kfp.writes()), len(kfp.state.recurring)
-    assert [a["action"] for a in _apply(kfp, spec)] == ["unchanged"] * 5
+    assert [a["action"] for a in _apply(kfp, spec)] == ["unchanged"] * 6
     assert len(kfp.writes()) == n
     # someone enabled it by hand: apply restores the declared state without recreating it
     rid = next(
         r for r, v in kfp.state.recurring.items() if v["display_name"] == "ct-credit-default"
     )
     kfp.state.recurring[rid]["status"] = "ENABLED"
-    assert [a["action"] for a in _apply(kfp, spec)][2] == "disabled"  # 2 pipelines first
+    assert [a["action"] for a in _apply(kfp, spec)][3] == "disabled"  # 3 pipelines first
     assert kfp.state.recurring[rid]["status"] == "DISABLED" and len(kfp.state.recurring) == schedules
 
 

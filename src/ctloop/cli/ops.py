@@ -21,6 +21,14 @@ from ctloop.cli.compile import add_mount_pvc_option
 PIPELINE = "continuous-training"
 MONITORING = "monitoring"
 BATCH_SCORING = "batch-scoring"
+ROLLOUT = "rollout"
+
+
+def approves_by_hand(model) -> bool:
+    """Whether ``ctloop approve`` starts a ``rollout`` run for ``model`` (approval required, with an
+    InferenceService): ``apply`` then uploads ``rollout`` and pins it in the model's ct- schedule."""
+    rollout = model.sections.get("rollout")
+    return bool(rollout and rollout.approval == "required" and rollout.inference_service)
 
 
 def _platform(args: argparse.Namespace, host: str = "", namespace: str = ""):
@@ -134,7 +142,9 @@ def apply_spec(
     (``would-*``/``unchanged``). Schedules of this spec's models it no longer declares (a
     schedule removed, ``kfp.experiment`` renamed) keep starting runs: each is named, and with
     ``prune`` retired (disabled, then deleted once no run of it is active). A model removed from
-    the spec is no longer its model: its schedules are left to whoever declares it."""
+    the spec is no longer its model: its schedules are left to whoever declares it. A model whose
+    challengers wait for ``ctloop approve`` gets ``rollout`` uploaded too, pinned in its ct- schedule:
+    approve starts that version, not the newest upload."""
     from ctloop.config import SCHEDULE_PREFIXES, schedule_name
     from ctloop.ops.cron import describe
     from ctloop.ops.params import pipeline_arguments
@@ -160,8 +170,9 @@ def apply_spec(
     platform = platform_factory(spec.kfp)
     actions = []
     uploads = {}
+    needed = {PIPELINE, *(p[1] for p in plans)} | ({ROLLOUT} if any(map(approves_by_hand, spec.models)) else set())
     with tempfile.TemporaryDirectory() as tmp:
-        for name in sorted({PIPELINE, *(p[1] for p in plans)}):
+        for name in sorted(needed):
             package = _compile_one(Path(tmp), image, name, mounts=list(spec.platform.pvc_mounts),
                                    func=pipelines[name])
             uploads[name] = platform.ensure_pipeline(name, package, dry_run=dry_run)
@@ -179,11 +190,13 @@ def apply_spec(
     keep: set[tuple[str, str]] = set()
     for model, pipeline, job, schedule, params in plans:
         upload = uploads[pipeline]
+        pins = ({ROLLOUT: (uploads[ROLLOUT].pipeline_id, uploads[ROLLOUT].version_id)}
+                if pipeline == PIPELINE and approves_by_hand(model) else None)
         result = platform.reconcile_schedule(
             experiment_id=experiment_id, job_name=job, pipeline_id=upload.pipeline_id, version_id=upload.version_id,
             cron=schedule.cron, params=params, no_catchup=schedule.no_catchup,
             max_concurrency=schedule.max_concurrency, enabled=schedule.enabled,
-            service_account=spec.platform.service_account, dry_run=dry_run,
+            service_account=spec.platform.service_account, dry_run=dry_run, pins=pins,
         )
         out(f"model {model.name}: schedule {job} {result.action} — {describe(schedule.cron)}")
         _print_retired(result, out)

@@ -62,6 +62,11 @@ from ctloop.errors import ConfigError, PlatformError
 
 HASH_MARK = "ctloop-content-sha256:"
 SPEC_MARK = "ctloop-schedule-sha256:"
+# ``ctloop-pin:rollout=<pipeline id>/<version id>`` in a schedule's description: the version of another
+# pipeline uploaded with the one the schedule runs (what ``ctloop approve`` starts for its model)
+PIN_MARK = "ctloop-pin:"
+# ``ctloop-spec:<metadata.name>``: the spec whose ``apply`` created the schedule (see ``foreign_schedules``)
+OWNER_MARK = "ctloop-spec:"
 ACTIVE_STATES = {"PENDING", "RUNNING", "CANCELING", "PAUSED", "RUNTIME_STATE_UNSPECIFIED"}
 SA_TOKEN_ENV = "KF_PIPELINES_SA_TOKEN_PATH"
 SA_TOKEN_PATH = "/var/run/secrets/kubeflow/pipelines/token"
@@ -887,21 +892,23 @@ class Platform:
         max_concurrency: int,
         enabled: bool,
         service_account: str = "",
+        marks: dict[str, str] | None = None,
     ) -> str:
-        blob = json.dumps(
-            {
-                "pipeline": pipeline_id,
-                "version": version_id,
-                "cron": cron,
-                "params": params,
-                "no_catchup": no_catchup,
-                "max_concurrency": max_concurrency,
-                "enabled": enabled,
-                "service_account": service_account,
-            },
-            sort_keys=True,
-            default=str,
-        )
+        """The hash of everything that defines a schedule; ``marks`` (pins, owner) only when there
+        are any, so the schedules of a spec without them keep the hash they were created with."""
+        defined = {
+            "pipeline": pipeline_id,
+            "version": version_id,
+            "cron": cron,
+            "params": params,
+            "no_catchup": no_catchup,
+            "max_concurrency": max_concurrency,
+            "enabled": enabled,
+            "service_account": service_account,
+        }
+        if marks:
+            defined["marks"] = marks
+        blob = json.dumps(defined, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def recurring_runs(self, experiment_id: str, job_name: str) -> list[Any]:
@@ -973,16 +980,24 @@ class Platform:
         enabled: bool = True,
         service_account: str = "",
         dry_run: bool = False,
+        pins: dict[str, tuple[str, str]] | None = None,
+        owner: str = "",
     ) -> ScheduleResult:
         """Make ``job_name`` in the experiment match the desired schedule, creating before deleting.
 
         The recurring run whose description carries this schedule's hash is kept (and enabled or
         disabled to match ``enabled``); every other recurring run named ``job_name`` is retired
         after the new one exists. Never deletes a recurring run that has a run in flight.
+        ``pins`` (``{pipeline name: (pipeline id, version id)}``) and ``owner`` (the spec's
+        ``metadata.name``) are written into its description (:meth:`pinned_version`,
+        :meth:`foreign_schedules`) and are part of what defines it.
         """
         from ctloop.ops.cron import validate_cron
 
         cron = validate_cron(cron)
+        marks = {f"{PIN_MARK}{name}": f"{pid}/{vid}" for name, (pid, vid) in sorted((pins or {}).items())}
+        if owner:
+            marks[OWNER_MARK] = owner
         if isinstance(max_concurrency, bool) or not 1 <= int(max_concurrency) <= 10:
             raise ConfigError(
                 f"max_concurrency {max_concurrency!r}: KFP allows 1-10; use 1 for continuous training"
@@ -996,6 +1011,7 @@ class Platform:
             max_concurrency,
             enabled,
             service_account,
+            marks,
         )
         existing = self.recurring_runs(experiment_id, job_name) if experiment_id else []
         matching = [r for r in existing if f"{SPEC_MARK}{digest}" in (r.description or "")]
@@ -1020,7 +1036,8 @@ class Platform:
             self.client.create_recurring_run,
             experiment_id=experiment_id,
             job_name=job_name,
-            description=f"ctloop schedule {job_name}, cron in UTC; {SPEC_MARK}{digest}",
+            description=f"ctloop schedule {job_name}, cron in UTC; {SPEC_MARK}{digest}"
+            + "".join(f"; {key}{value}" if key == OWNER_MARK else f"; {key}={value}" for key, value in marks.items()),
             cron_expression=cron,
             max_concurrency=max_concurrency,
             no_catchup=no_catchup,
@@ -1106,17 +1123,35 @@ class Platform:
                                 arguments=dict(params or {}), run_name=run_name, experiment_id=experiment_id,
                                 namespace=namespace or self.namespace or None)
             return str(result.run_id)
-        pinned = [r for r in (self.recurring_runs(experiment_id, schedule) if schedule else [])
-                  if getattr(r, "pipeline_version_reference", None) is not None]
-        pinned.sort(key=lambda r: _state(r.status) != "ENABLED")  # the enabled one, when one is
-        if pinned:
-            ref = pinned[0].pipeline_version_reference
-            pipeline_id, version_id = ref.pipeline_id, ref.pipeline_version_id
-        else:
-            pipeline_id, version_id = self.newest_version(str(pipeline))
+        pinned = self.pinned_version(experiment_id, schedule, str(pipeline)) if schedule else None
+        if pinned is None and schedule:
+            self.warn(f"no schedule {schedule} pins a version of pipeline {pipeline} in experiment {experiment} "
+                      f"(`ctloop apply` pins one): starting its newest upload")
+        pipeline_id, version_id = pinned or self.newest_version(str(pipeline))
         result = self._call("create run", self.client.run_pipeline, experiment_id=experiment_id, job_name=run_name,
                             params=dict(params or {}), pipeline_id=pipeline_id, version_id=version_id)
         return str(result.run_id)
+
+    def pinned_version(self, experiment_id: str, schedule: str, pipeline: str) -> tuple[str, str] | None:
+        """``(pipeline id, version id)`` of ``pipeline`` that the recurring run ``schedule`` of the
+        experiment pins (the enabled one, when one is): the version it runs when it runs
+        ``pipeline``, else the version ``ctloop apply`` uploaded with it (its ``ctloop-pin:`` mark,
+        e.g. the ``rollout`` of a ``ct-`` schedule); ``None`` when no such schedule pins one. What a
+        monitoring trigger and ``ctloop approve`` start, so both run the code the spec was applied
+        with, not whatever was uploaded last (image A, B for another spec, A again)."""
+        runs = list(self.recurring_runs(experiment_id, schedule))
+        runs.sort(key=lambda r: _state(r.status) != "ENABLED")
+        for r in runs:
+            m = re.search(rf"{re.escape(PIN_MARK + pipeline)}=([^/;\s]+)/([^;\s]+)", r.description or "")
+            if m:
+                return m.group(1), m.group(2)
+            ref = getattr(r, "pipeline_version_reference", None)
+            if ref is None or not ref.pipeline_id:
+                continue
+            runs_pipeline = self._call("get pipeline", self.client.get_pipeline, ref.pipeline_id)
+            if runs_pipeline.display_name == pipeline:
+                return ref.pipeline_id, ref.pipeline_version_id
+        return None
 
     def newest_version(self, name: str) -> tuple[str, str]:
         """``(pipeline id, version id)`` of the newest uploaded version of pipeline ``name``."""
