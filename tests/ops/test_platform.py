@@ -890,3 +890,50 @@ def test_trigger_prints_the_run_id(kfp, capsys):
     assert out.startswith("run_id=") and kfp.state.runs[out[7:]]["display_name"] == "by-hand"
     assert main(["trigger", "--host", kfp.url, "--params", "[1]"]) == 2
     assert "JSON object" in _one_line_error(capsys)
+
+
+# ---------------------------------------------------------------------------- spec ownership
+def _named(name, mutate=lambda d: None):
+    def change(d):
+        d["metadata"] = {"name": name}
+        mutate(d)
+    return _changed(change)
+
+
+def test_a_model_removed_from_a_named_spec_has_its_schedules_named_and_pruned_and_no_other_specs(kfp):
+    """A model removed from the spec kept its ct-/monitor- schedules (they were attributed to the
+    spec by its current models' names only): training went on for a model nobody declares. A spec
+    with metadata.name marks its schedules (ctloop-spec:<name>); apply names a removed model's,
+    --prune retires them; another spec's schedules in the namespace (also one of a model of the
+    same name in its own experiment) are never touched."""
+    team_a = _named("team-a")
+    team_b = _named("team-b", lambda d: (d["kfp"].update(experiment="team-b-ct"), d["models"].pop(1)))
+    _apply(kfp, team_a)
+    _apply(kfp, team_b)
+    assert all("ctloop-spec:team-" in r["description"] for r in kfp.state.recurring.values())
+    theirs = {rid: r["status"] for rid, r in kfp.state.recurring.items() if "ctloop-spec:team-b" in r["description"]}
+    assert len(theirs) == 2  # ct-credit-default and monitor-credit-default of team b
+    gone = {rid for rid, r in kfp.state.recurring.items() if r["display_name"] == "ct-loss-given-default"}
+    removed = _named("team-a", lambda d: d["models"].pop(1))
+    lines = []
+    result = _apply(kfp, removed, out=lines.append)
+    assert {a["recurring_run_id"] for a in result if a["action"] == "foreign"} == gone
+    assert any("ct-loss-given-default" in x and "not declared in this spec" in x for x in lines)
+    result = apply_spec(removed, platform_factory=lambda _: Platform(host=kfp.url), image=None, dry_run=False,
+                        out=lambda *_: None, prune=True)
+    assert {a["recurring_run_id"] for a in result if a["action"] == "retired"} == gone
+    assert not gone & set(kfp.state.recurring)
+    assert {rid: r["status"] for rid, r in kfp.state.recurring.items() if rid in theirs} == theirs
+    # team b prunes too: team a's schedules stay
+    ours = {rid for rid, r in kfp.state.recurring.items() if "ctloop-spec:team-a" in r["description"]}
+    apply_spec(team_b, platform_factory=lambda _: Platform(host=kfp.url), image=None, dry_run=False,
+               out=lambda *_: None, prune=True)
+    assert ours <= set(kfp.state.recurring) and theirs.keys() <= set(kfp.state.recurring)
+
+
+def test_metadata_name_is_checked():
+    with pytest.raises(ConfigError, match=r"metadata.name: .*DNS-1123.*got 'Team A'"):
+        _named("Team A")
+    with pytest.raises(ConfigError, match=r"metadata.owner: unknown key"):
+        _changed(lambda d: d.update(metadata={"owner": "x"}))
+    assert _named("team-a").name == "team-a" and load_spec(EXAMPLE).name == ""

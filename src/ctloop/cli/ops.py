@@ -141,8 +141,10 @@ def apply_spec(
     written. With ``dry_run`` nothing is written: the actions are the plan
     (``would-*``/``unchanged``). Schedules of this spec's models it no longer declares (a
     schedule removed, ``kfp.experiment`` renamed) keep starting runs: each is named, and with
-    ``prune`` retired (disabled, then deleted once no run of it is active). A model removed from
-    the spec is no longer its model: its schedules are left to whoever declares it. A model whose
+    ``prune`` retired (disabled, then deleted once no run of it is active). A spec with
+    ``metadata.name`` marks its schedules with it, so a model removed from it is found the same way;
+    without a name a removed model is no longer its model and its schedules are left alone (another
+    spec may declare it). Schedules marked by another spec are never touched. A model whose
     challengers wait for ``ctloop approve`` gets ``rollout`` uploaded too, pinned in its ct- schedule:
     approve starts that version, not the newest upload."""
     from ctloop.config import SCHEDULE_PREFIXES, schedule_name
@@ -196,7 +198,7 @@ def apply_spec(
             experiment_id=experiment_id, job_name=job, pipeline_id=upload.pipeline_id, version_id=upload.version_id,
             cron=schedule.cron, params=params, no_catchup=schedule.no_catchup,
             max_concurrency=schedule.max_concurrency, enabled=schedule.enabled,
-            service_account=spec.platform.service_account, dry_run=dry_run, pins=pins,
+            service_account=spec.platform.service_account, dry_run=dry_run, pins=pins, owner=spec.name,
         )
         out(f"model {model.name}: schedule {job} {result.action} — {describe(schedule.cron)}")
         _print_retired(result, out)
@@ -206,7 +208,7 @@ def apply_spec(
     ids = {u.pipeline_id for u in uploads.values() if u.pipeline_id}
     ids |= {pid for name in set(pipelines) - set(uploads) if (pid := platform.find_pipeline(name))}
     names = {schedule_name(p, m.name) for m in spec.models for p in SCHEDULE_PREFIXES}
-    foreign = platform.foreign_schedules(ids, names, keep, namespace=spec.kfp.namespace) if ids else []
+    foreign = platform.foreign_schedules(ids, names, keep, namespace=spec.kfp.namespace, owner=spec.name) if ids else []
     said = {"foreign": "not declared in this spec, still scheduled; `ctloop apply --prune` retires it",
             "would-retire": "not declared in this spec: would be disabled and deleted",
             "retired": "not declared in this spec: disabled and deleted",

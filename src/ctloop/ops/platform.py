@@ -924,16 +924,26 @@ class Platform:
                                         sort_by="created_at desc"))
 
     def foreign_schedules(self, pipeline_ids: set[str], names: set[str], keep: set[tuple[str, str]],
-                          namespace: str = "") -> list[Any]:
-        """Recurring runs of ``pipeline_ids`` named one of ``names`` in any experiment (of
-        ``namespace``) that are not ``keep`` (``(experiment id, job name)`` pairs): the schedules
-        of a spec's models it no longer declares — a schedule removed, ``kfp.experiment`` renamed.
-        Only this spec's model names: another spec may share the namespace."""
+                          namespace: str = "", owner: str = "") -> list[Any]:
+        """Recurring runs of ``pipeline_ids`` in any experiment (of ``namespace``) that belong to
+        the spec but are not ``keep`` (``(experiment id, job name)`` pairs): the schedules of its
+        models it no longer declares — a schedule removed, ``kfp.experiment`` renamed, a model
+        removed. A schedule marked ``ctloop-spec:<name>`` belongs to the spec named ``owner`` (so
+        a removed model's is found), never to another; an unmarked one (made by an unnamed spec
+        or before marks) to a spec that declares its name in ``names``. Another spec may share the
+        namespace: its marked schedules, and the unmarked ones of other names, are not touched."""
         namespace = namespace or self.namespace
-        return [r for r in self._pages("list recurring runs", self.client.list_recurring_runs, "recurring_runs",
-                                       namespace=namespace or None)
-                if getattr(getattr(r, "pipeline_version_reference", None), "pipeline_id", None) in pipeline_ids
-                and r.display_name in names and (r.experiment_id, r.display_name) not in keep]
+        found = []
+        for r in self._pages("list recurring runs", self.client.list_recurring_runs, "recurring_runs",
+                             namespace=namespace or None):
+            if getattr(getattr(r, "pipeline_version_reference", None), "pipeline_id", None) not in pipeline_ids:
+                continue
+            if (r.experiment_id, r.display_name) in keep:
+                continue
+            mark = re.search(rf"{re.escape(OWNER_MARK)}([a-z0-9-]+)", r.description or "")
+            if (mark.group(1) == owner) if mark else (r.display_name in names):
+                found.append(r)
+        return found
 
     def retire(self, schedules: list[Any], dry_run: bool = False) -> tuple[list[str], list[str]]:
         """Disable, then delete ``schedules`` (each in its own experiment) unless a run of one is
