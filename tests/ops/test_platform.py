@@ -937,3 +937,54 @@ def test_metadata_name_is_checked():
     with pytest.raises(ConfigError, match=r"metadata.owner: unknown key"):
         _changed(lambda d: d.update(metadata={"owner": "x"}))
     assert _named("team-a").name == "team-a" and load_spec(EXAMPLE).name == ""
+
+
+# ---------------------------------------------------------------------------- namespaced pipelines
+def _team(namespace, tag):
+    return _changed(lambda d: (d["kfp"].update(namespace=namespace, experiment=f"{namespace}-ct"),
+                               d["platform"].update(image=f"registry.example.com/ml/ctloop:{tag}")))
+
+
+def test_multi_user_apply_uploads_each_teams_pipelines_into_its_profile_namespace(kfp_env):
+    """Multi-user KFP 2.17 keeps pipelines per namespace (v2beta1 pipeline.proto Pipeline.namespace;
+    pipeline_upload_server.go UploadPipeline reads ?namespace=, names are unique per namespace):
+    ctloop uploaded shared pipelines, so two teams' specs added versions to one pipeline and a run
+    without a pinned version started the other team's newest upload."""
+    with KfpApiDouble(multi_user=True) as kfp:
+        factory = lambda kfpc: Platform(host=kfp.url, namespace=kfpc.namespace)  # noqa: E731
+        for spec in (_team("team-a", "1.0.0"), _team("team-b", "2.0.0")):
+            apply_spec(spec, platform_factory=factory, image=None, dry_run=False, out=lambda *_: None)
+        uploads = [c for c in kfp.calls if c.path.endswith("/pipelines/upload")]
+        assert sorted({c.query.get("namespace") for c in uploads}) == ["team-a", "team-b"]
+        by_ns = {}
+        for pid, p in kfp.state.pipelines.items():
+            by_ns.setdefault(p["namespace"], {})[p["display_name"]] = pid
+        assert set(by_ns) == {"team-a", "team-b"} and by_ns["team-a"].keys() == by_ns["team-b"].keys()
+        assert all(len(v) == 1 for v in kfp.state.versions.values())  # nobody added a version to another's
+        run = Platform(host=kfp.url, namespace="team-a").create_run(
+            "continuous-training", experiment="team-a-ct", run_name="by-hand")
+        ref = kfp.state.runs[run]["pipeline_version_reference"]
+        assert ref["pipeline_id"] == by_ns["team-a"]["continuous-training"]
+        assert "ctloop:1.0.0" in json.dumps(kfp.version_package(ref["pipeline_version_id"]))
+
+
+def test_single_user_apply_keeps_uploading_shared_pipelines(kfp):
+    _apply(kfp, _team("team-a", "1.0.0"))
+    assert {p["namespace"] for p in kfp.state.pipelines.values()} == {""}
+    assert all("namespace" not in c.query for c in kfp.calls if c.path.endswith("/pipelines/upload"))
+
+
+def test_an_upload_the_namespace_refuses_is_one_line_with_the_fix(kfp_env, capsys, tmp_path):
+    """pipeline_upload_server.go (2.17.0) answers a denied SubjectAccessReview with HTTP 400
+    'Failed to create a pipeline' and nothing more."""
+    spec = tmp_path / "ctloop.yaml"
+    spec.write_text(yaml.safe_dump(yaml.safe_load(EXAMPLE.read_text()) | {"kfp": {"namespace": "team-credit"}}))
+    with KfpApiDouble(multi_user=True, pipeline_denied={"team-credit"}) as kfp:
+        assert main(["apply", "-f", str(spec), "--host", kfp.url]) == 2
+        line = _one_line_error(capsys)
+        assert "Failed to create a pipeline" in line and "namespace 'team-credit'" in line
+        assert "default-editor" in line and not kfp.state.pipelines
+    with KfpApiDouble(multi_user=True, require_namespace_for_pipelines=True) as kfp:
+        assert main(["upload", "--host", kfp.url, "--image", IMAGE]) == 2
+        line = _one_line_error(capsys)
+        assert "Namespace is required for pipeline operations" in line and "--namespace <profile>" in line

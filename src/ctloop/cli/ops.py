@@ -207,6 +207,8 @@ def apply_spec(
         keep.add((experiment_id, job))
     ids = {u.pipeline_id for u in uploads.values() if u.pipeline_id}
     ids |= {pid for name in set(pipelines) - set(uploads) if (pid := platform.find_pipeline(name))}
+    if platform.pipeline_namespace:  # schedules made before pipelines were uploaded into the namespace
+        ids |= {pid for name in pipelines if (pid := platform.find_pipeline(name, shared=True))}
     names = {schedule_name(p, m.name) for m in spec.models for p in SCHEDULE_PREFIXES}
     foreign = platform.foreign_schedules(ids, names, keep, namespace=spec.kfp.namespace, owner=spec.name) if ids else []
     said = {"foreign": "not declared in this spec, still scheduled; `ctloop apply --prune` retires it",

@@ -308,7 +308,7 @@ def _json_message(body: Any) -> str:
         for detail in data.get("details") or []:
             if isinstance(detail, dict) and detail.get("message"):
                 return str(detail["message"])[:300]
-        return str(data.get("message") or data.get("error") or "")[:300]
+        return str(data.get("message") or data.get("error") or data.get("error_message") or "")[:300]
     return text[:200]
 
 
@@ -771,7 +771,7 @@ class Platform:
                 raise PlatformError(f"KFP API {what} failed: {line}") from exc
             message = _json_message(exc.body)
             fix = ""
-            if exc.status == 400 and "multi-user mode" in message:
+            if exc.status == 400 and ("multi-user mode" in message or "Namespace is required" in message):
                 fix = " — fix: KFP is multi-user: give --namespace <profile> (kfp.namespace)"
             elif exc.status == 404:
                 fix = " — fix: check --host (it must reach the KFP API) and the ids"
@@ -784,12 +784,26 @@ class Platform:
             ) from exc
 
     # ------------------------------------------------------------------ pipelines
-    def find_pipeline(self, name: str) -> str | None:
+    @property
+    def pipeline_namespace(self) -> str:
+        """Where this platform's pipelines live: the profile namespace on multi-user KFP, else none
+        (shared). KFP 2.15-2.17 keeps pipelines per namespace in multi-user mode (v2beta1
+        ``pipeline.proto`` ``Pipeline.namespace``; ``pipeline_upload_server.go`` reads
+        ``?namespace=``, ``ReplaceNamespace`` drops it in single-user mode; names are unique per
+        namespace): shared ones are one pipeline for every team, so one team's upload was another
+        team's newest version."""
+        return self.namespace if self.backend is not None and self.backend.multi_user else ""
+
+    def find_pipeline(self, name: str, shared: bool = False) -> str | None:
+        """The id of pipeline ``name`` in :attr:`pipeline_namespace` (``shared``: among the shared
+        pipelines), ``None`` when there is none."""
+        namespace = "" if shared else self.pipeline_namespace
         resp = self._call(
             "list pipelines",
             self.client.list_pipelines,
             filter=_filter("display_name", name),
             page_size=10,
+            namespace=namespace or None,
         )
         found = [p for p in (resp.pipelines or []) if p.display_name == name]
         return found[0].pipeline_id if found else None
@@ -808,6 +822,25 @@ class Platform:
         return list(self._pages("list pipeline versions", self.client.list_pipeline_versions, "pipeline_versions",
                                 pipeline_id=pipeline_id))
 
+    @contextmanager
+    def _refused(self, name: str) -> Iterator[None]:
+        """An upload into a profile namespace that the server refuses says why and what to do: the
+        upload server answers a denied SubjectAccessReview with only ``400 Failed to create a
+        pipeline`` (``canUploadVersionedPipeline``, ``pipeline_upload_server.go``, 2.17.0)."""
+        try:
+            yield
+        except PlatformError as exc:
+            namespace = self.pipeline_namespace
+            if not namespace or "HTTP 400" not in str(exc) or "Failed to create" not in str(exc):
+                raise
+            who = f"the identity of {self.auth.source}" if self.auth.source else "this identity"
+            raise PlatformError(
+                f"{exc} — KFP is multi-user and did not let {who} create pipeline {name!r} in namespace "
+                f"{namespace!r} — fix: use a token of a contributor of "
+                f"profile {namespace}, e.g. --token \"$(kubectl -n {namespace} create token default-editor)\", "
+                "or set kfp.namespace (--namespace) to your own profile"
+            ) from exc
+
     def ensure_pipeline(
         self, name: str, package_path: str | Path, dry_run: bool = False, commit: str | None = None
     ) -> UploadResult:
@@ -821,13 +854,15 @@ class Platform:
         if pid is None:
             if dry_run:
                 return UploadResult("", "", name, "would-create")
-            pipeline = self._call(
-                "upload pipeline",
-                self.client.upload_pipeline,
-                str(package_path),
-                pipeline_name=name,
-                description=description,
-            )
+            with self._refused(name):
+                pipeline = self._call(
+                    "upload pipeline",
+                    self.client.upload_pipeline,
+                    str(package_path),
+                    pipeline_name=name,
+                    description=description,
+                    namespace=self.pipeline_namespace or None,
+                )
             # the server names the first version after the pipeline, with its description
             first = self.versions(pipeline.pipeline_id)[0]
             return UploadResult(
@@ -841,14 +876,15 @@ class Platform:
             vname = f"{vname}-{digest[:10]}"  # same commit, other content
         if dry_run:
             return UploadResult(pid, "", vname, "would-add-version")
-        v = self._call(
-            "upload pipeline version",
-            self.client.upload_pipeline_version,
-            str(package_path),
-            pipeline_version_name=vname,
-            pipeline_id=pid,
-            description=description,
-        )
+        with self._refused(name):
+            v = self._call(
+                "upload pipeline version",
+                self.client.upload_pipeline_version,
+                str(package_path),
+                pipeline_version_name=vname,
+                pipeline_id=pid,
+                description=description,
+            )
         return UploadResult(pid, v.pipeline_version_id, vname, "new-version")
 
     # ------------------------------------------------------------------ experiments
@@ -1164,8 +1200,11 @@ class Platform:
         return None
 
     def newest_version(self, name: str) -> tuple[str, str]:
-        """``(pipeline id, version id)`` of the newest uploaded version of pipeline ``name``."""
+        """``(pipeline id, version id)`` of the newest uploaded version of pipeline ``name`` (in the
+        profile namespace; a shared one, as ctloop uploaded before, when the namespace has none)."""
         pipeline_id = self.find_pipeline(name)
+        if pipeline_id is None and self.pipeline_namespace:
+            pipeline_id = self.find_pipeline(name, shared=True)
         versions = self.versions(pipeline_id) if pipeline_id else []
         if not versions:
             raise PlatformError(f"pipeline {name!r} is not uploaded to KFP at {self.host or 'the cluster'}: "
