@@ -389,7 +389,9 @@ class KfpApiDouble(InThreadServer):
         if p == "/experiments" and method == "POST":
             self._need_namespace(body.get("namespace", ""), "An experiment")
             name = body["display_name"]
-            if any(e["display_name"] == name for e in s.experiments.values()):
+            # unique per namespace: model/experiment.go uniqueIndex:idx_name_namespace (2.17.0)
+            if any(e["display_name"] == name and e["namespace"] == body.get("namespace", "")
+                   for e in s.experiments.values()):
                 return 409, {"error": f"experiment {name} already exists"}
             eid = self.new_id("experiment")
             s.experiments[eid] = {
@@ -427,6 +429,9 @@ class KfpApiDouble(InThreadServer):
             items = list(s.recurring.values())
             if "experiment_id" in query:
                 items = [r for r in items if r.get("experiment_id") == query["experiment_id"]]
+            elif self.multi_user:  # job_server.go listJobs (2.17.0): the namespace's recurring runs
+                items = [r for r in items
+                         if s.experiments.get(r.get("experiment_id"), {}).get("namespace") == query.get("namespace", "")]
             items = self._filter(items, query)
             return self._page(items, query, "recurring_runs", camel="recurringRuns")
         if p.startswith("/recurringruns/") and method == "POST" and p.endswith(":disable"):

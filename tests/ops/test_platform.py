@@ -941,7 +941,7 @@ def test_metadata_name_is_checked():
 
 # ---------------------------------------------------------------------------- namespaced pipelines
 def _team(namespace, tag):
-    return _changed(lambda d: (d["kfp"].update(namespace=namespace, experiment=f"{namespace}-ct"),
+    return _changed(lambda d: (d["kfp"].update(namespace=namespace, experiment="credit-ct"),
                                d["platform"].update(image=f"registry.example.com/ml/ctloop:{tag}")))
 
 
@@ -954,6 +954,11 @@ def test_multi_user_apply_uploads_each_teams_pipelines_into_its_profile_namespac
         factory = lambda kfpc: Platform(host=kfp.url, namespace=kfpc.namespace)  # noqa: E731
         for spec in (_team("team-a", "1.0.0"), _team("team-b", "2.0.0")):
             apply_spec(spec, platform_factory=factory, image=None, dry_run=False, out=lambda *_: None)
+        before = {rid: r["status"] for rid, r in kfp.state.recurring.items()}
+        again = apply_spec(_team("team-b", "2.0.0"), platform_factory=factory, image=None, dry_run=False,
+                           out=lambda *_: None, prune=True)
+        assert [a["action"] for a in again] == ["unchanged"] * 6
+        assert {rid: r["status"] for rid, r in kfp.state.recurring.items()} == before
         uploads = [c for c in kfp.calls if c.path.endswith("/pipelines/upload")]
         assert sorted({c.query.get("namespace") for c in uploads}) == ["team-a", "team-b"]
         by_ns = {}
@@ -961,8 +966,9 @@ def test_multi_user_apply_uploads_each_teams_pipelines_into_its_profile_namespac
             by_ns.setdefault(p["namespace"], {})[p["display_name"]] = pid
         assert set(by_ns) == {"team-a", "team-b"} and by_ns["team-a"].keys() == by_ns["team-b"].keys()
         assert all(len(v) == 1 for v in kfp.state.versions.values())  # nobody added a version to another's
+        assert sorted(e["namespace"] for e in kfp.state.experiments.values()) == ["team-a", "team-b"]
         run = Platform(host=kfp.url, namespace="team-a").create_run(
-            "continuous-training", experiment="team-a-ct", run_name="by-hand")
+            "continuous-training", experiment="credit-ct", run_name="by-hand")
         ref = kfp.state.runs[run]["pipeline_version_reference"]
         assert ref["pipeline_id"] == by_ns["team-a"]["continuous-training"]
         assert "ctloop:1.0.0" in json.dumps(kfp.version_package(ref["pipeline_version_id"]))
