@@ -15,7 +15,7 @@ shared/notes/reliability.md §4 and ``backend/src/apiserver/server/pipeline_uplo
 * list pipelines / versions / experiments / recurring runs with ``display_name`` EQUALS filters;
   versions, recurring runs and runs are paged as the server pages them (``page_size``, an opaque
   ``next_page_token`` while more follow), versions oldest first (the server's default order);
-* experiments create/list/get; recurring runs create/list/get/enable/disable/delete; runs
+* pipelines get; experiments create/list/get; recurring runs create/list/get/enable/disable/delete; runs
   create/list/get (with ``run_details.task_details`` for seeded runs).
 
 Recurring-run bodies are checked: ``max_concurrency`` 1-10, ``no_catchup`` sent explicitly, a
@@ -43,7 +43,17 @@ What sits in front of a real KFP (all optional, for the authentication tests):
   ``"302"`` (``skip_provider_button``: a redirect to ``login_url=/dex/auth``, which serves an
   HTML login page), ``"403"`` (the HTML sign-in page with status 403);
 * ``multi_user=True``: healthz says so and experiments/runs need a namespace (the API server's
-  ``An experiment cannot have an empty namespace in multi-user mode``);
+  ``An experiment cannot have an empty namespace in multi-user mode``). Pipelines are namespaced
+  as in 2.17.0 ``backend/src/apiserver/server/pipeline_upload_server.go`` (``UploadPipeline``:
+  the ``namespace`` query, kept only in multi-user mode by ``ReplaceNamespace`` in
+  ``resource/resource_manager.go``; empty = a shared pipeline) and ``pipeline_server.go``
+  (``listPipelines``: the pipelines of exactly the namespace asked for, shared ones for none);
+  names are unique per namespace (``model/pipeline.go``: ``uniqueIndex:namespace_name``).
+  ``require_namespace_for_pipelines`` is the server's ``REQUIRE_NAMESPACE_FOR_PIPELINES``
+  (``common/config.go``, default off: ``validation/namespace.go`` ``ValidateNamespaceRequired``);
+  ``pipeline_denied`` holds the namespaces whose SubjectAccessReview denies creating pipelines
+  (``canUploadVersionedPipeline``): the upload server answers ``400`` with the v1beta1 ``Error``
+  body ``{"error_message": "Failed to create a pipeline", ...}`` (``writeErrorToResponse``);
 * ``delay`` seconds before every answer (timeouts).
 """
 
@@ -113,6 +123,8 @@ class KfpApiDouble(InThreadServer):
         tokens: dict[str, str] | None = None,
         unauthenticated: str = "401",
         delay: float = 0.0,
+        require_namespace_for_pipelines: bool = False,
+        pipeline_denied: frozenset[str] | set[str] = frozenset(),
     ):
         if unauthenticated not in ("401", "302", "403"):
             raise ValueError(f"unauthenticated: 401, 302 or 403, not {unauthenticated!r}")
@@ -124,6 +136,8 @@ class KfpApiDouble(InThreadServer):
         self.tokens = tokens
         self.unauthenticated = unauthenticated
         self.delay = delay
+        self.require_namespace_for_pipelines = require_namespace_for_pipelines
+        self.pipeline_denied = set(pipeline_denied)
         self.state = State()
         self.calls: list[Call] = []
         self._ids = itertools.count(1)
@@ -260,7 +274,9 @@ class KfpApiDouble(InThreadServer):
                         status, payload = 404, {"error": f"not found: {exc}", "code": 5}
                     except ValueError as exc:
                         status, payload = 400, {"error": str(exc), "code": 3}
-                if status >= 400:
+                if status >= 400 and "error_message" in payload:
+                    self._reply(status, payload)  # the upload server's own (v1beta1) error body
+                elif status >= 400:
                     self._error(status, payload["error"])
                 else:
                     self._reply(status, payload)
@@ -321,11 +337,12 @@ class KfpApiDouble(InThreadServer):
         # pipelines
         if p == "/pipelines/upload" and method == "POST":
             spec = self._parse_package(body)
+            namespace = self._pipeline_namespace(query.get("namespace", ""))
+            if namespace in self.pipeline_denied:
+                return 400, self._upload_error("Failed to create a pipeline")
             name = query.get("name") or spec["pipelineInfo"]["name"]
-            if any(x["display_name"] == name for x in s.pipelines.values()):
-                return 409, {
-                    "error": f"Failed to create a new pipeline. The name {name} already exists."
-                }
+            if any(x["display_name"] == name and x["namespace"] == namespace for x in s.pipelines.values()):
+                return 409, self._upload_error("Failed to create a pipeline and a pipeline version")
             pid = self.new_id("pipeline")
             s.pipelines[pid] = {
                 "pipeline_id": pid,
@@ -333,6 +350,7 @@ class KfpApiDouble(InThreadServer):
                 "name": name,
                 "description": query.get("description", ""),
                 "created_at": _now(),
+                "namespace": namespace,
             }
             s.versions[pid] = [self._version(pid, name, query.get("description", ""), spec)]
             return 200, s.pipelines[pid]
@@ -341,6 +359,8 @@ class KfpApiDouble(InThreadServer):
             pid = query.get("pipelineid")
             if not pid or pid not in s.pipelines:
                 raise ValueError("pipelineid is required and must exist")
+            if s.pipelines[pid]["namespace"] in self.pipeline_denied:
+                return 400, self._upload_error("Failed to create a pipeline version")
             name = query.get("name") or ""
             if not name:
                 raise ValueError("a version name is required")
@@ -352,8 +372,12 @@ class KfpApiDouble(InThreadServer):
             s.versions[pid].append(version)
             return 200, version
         if p == "/pipelines" and method == "GET":
-            items = self._filter(list(s.pipelines.values()), query)
+            namespace = self._pipeline_namespace(query.get("namespace", ""))
+            items = [x for x in s.pipelines.values() if x["namespace"] == namespace]
+            items = self._filter(items, query)
             return 200, {"pipelines": items, "total_size": len(items)}
+        if p.startswith("/pipelines/") and p.count("/") == 2 and method == "GET":
+            return 200, s.pipelines[p.split("/")[2]]  # GetPipeline
         if p.startswith("/pipelines/") and p.endswith("/versions") and method == "GET":
             pid = p.split("/")[2]
             items = self._filter(list(s.versions[pid]), query)
@@ -365,7 +389,9 @@ class KfpApiDouble(InThreadServer):
         if p == "/experiments" and method == "POST":
             self._need_namespace(body.get("namespace", ""), "An experiment")
             name = body["display_name"]
-            if any(e["display_name"] == name for e in s.experiments.values()):
+            # unique per namespace: model/experiment.go uniqueIndex:idx_name_namespace (2.17.0)
+            if any(e["display_name"] == name and e["namespace"] == body.get("namespace", "")
+                   for e in s.experiments.values()):
                 return 409, {"error": f"experiment {name} already exists"}
             eid = self.new_id("experiment")
             s.experiments[eid] = {
@@ -403,6 +429,9 @@ class KfpApiDouble(InThreadServer):
             items = list(s.recurring.values())
             if "experiment_id" in query:
                 items = [r for r in items if r.get("experiment_id") == query["experiment_id"]]
+            elif self.multi_user:  # job_server.go listJobs (2.17.0): the namespace's recurring runs
+                items = [r for r in items
+                         if s.experiments.get(r.get("experiment_id"), {}).get("namespace") == query.get("namespace", "")]
             items = self._filter(items, query)
             return self._page(items, query, "recurring_runs", camel="recurringRuns")
         if p.startswith("/recurringruns/") and method == "POST" and p.endswith(":disable"):
@@ -481,6 +510,18 @@ class KfpApiDouble(InThreadServer):
             raise ValueError(
                 f"Invalid input error: {what} cannot have an empty namespace in multi-user mode"
             )
+
+    def _pipeline_namespace(self, namespace: str) -> str:
+        """``ReplaceNamespace`` + ``ValidateNamespaceRequired`` of the 2.17.0 API server."""
+        namespace = namespace if self.multi_user else ""
+        if self.multi_user and self.require_namespace_for_pipelines and not namespace:
+            raise ValueError("Invalid input error: Namespace is required for pipeline operations")
+        return namespace
+
+    @staticmethod
+    def _upload_error(message: str) -> dict:
+        """``writeErrorToResponse`` of the upload server: an ``apiv1beta1.Error``."""
+        return {"error_message": message, "error_details": message}
 
     @staticmethod
     def _parse_package(body: Any) -> dict:

@@ -65,3 +65,47 @@ def test_a_reason_is_required(registry, sqlite_tracking, capsys):
                  sqlite_tracking]) == 2
     assert "--reason is required" in capsys.readouterr().err
     assert approval.pending(registry, MODEL).version == "2"
+
+
+def test_approve_starts_the_rollout_version_applied_with_the_models_schedule(registry, sqlite_tracking, monkeypatch,
+                                                                           tmp_path, capsys):
+    """A spec applied with image A, then someone uploads rollout for image B (another spec):
+    approve started the newest rollout version, B's code. It now starts the version the model's
+    ct- schedule pins, as a monitoring trigger does (one resolution, Platform.pinned_version)."""
+    import json
+
+    import yaml
+
+    from ctloop.cli.ops import _compile_one, apply_spec
+    from ctloop.ops.platform import Platform
+    from ctloop.ops.spec import parse_spec
+    from tests.doubles.kfp_api import KfpApiDouble
+    from tests.helpers import REPO
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for name in ("KFP_TOKEN", "KFP_TOKEN_FILE", "KF_PIPELINES_ENDPOINT", "KUBECONFIG", "CTLOOP_IMAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KF_PIPELINES_SA_TOKEN_PATH", "/nonexistent/token")
+    data = yaml.safe_load((REPO / "examples" / "ctloop.yaml").read_text())
+    data["models"] = [data["models"][0]]
+    data["models"][0]["name"] = MODEL
+    data["models"][0]["rollout"]["approval"] = "required"
+    spec = parse_spec(data)
+    image_a, image_b = spec.platform.image, "registry.example.com/ml/ctloop:9.9.9"
+    with KfpApiDouble() as kfp:
+        apply_spec(spec, platform_factory=lambda _: Platform(host=kfp.url), image=None, dry_run=False,
+                   out=lambda *_: None)
+        platform = Platform(host=kfp.url)
+        other = platform.ensure_pipeline("rollout", _compile_one(tmp_path, image_b, "rollout"))
+        assert other.action == "new-version"  # apply uploaded rollout with the spec's image
+        approval.request(registry, MODEL, "2", reason="approval required",
+                         rollout={"approval": "required", "inference_service": "credit-default", "namespace": "ctloop"})
+        assert main(["approve", "--model-name", MODEL, "--version", "2", "--reason", "ok", "--tracking-uri",
+                     sqlite_tracking, "--host", kfp.url, "--experiment", spec.kfp.experiment]) == 0
+        (run,) = kfp.state.runs.values()
+        version = run["pipeline_version_reference"]["pipeline_version_id"]
+        assert version != other.version_id
+        package = json.dumps(kfp.version_package(version))
+        assert image_a in package and image_b not in package
+        assert kfp.state.pipelines[run["pipeline_version_reference"]["pipeline_id"]]["display_name"] == "rollout"
+    assert "rollout run" in capsys.readouterr().out

@@ -274,13 +274,14 @@ def test_apply_dry_run_then_apply_then_noop(kfp):
     spec = load_spec(EXAMPLE)
     lines = []
     plan = _apply(kfp, spec, dry_run=True, out=lines.append)
-    assert [a["action"] for a in plan] == ["would-create"] * 5  # 2 pipelines, 3 schedules
+    # 3 pipelines (rollout: credit-default's approvals start it), 3 schedules
+    assert [a["action"] for a in plan] == ["would-create"] * 6
     assert any("experiment credit-continuous-training: would-create" in x for x in lines)
     assert kfp.writes() == []
 
     first = _apply(kfp, spec)
-    assert [a["action"] for a in first] == ["created"] * 5
-    assert {p["display_name"] for p in kfp.state.pipelines.values()} == {"continuous-training", "monitoring"}
+    assert [a["action"] for a in first] == ["created"] * 6
+    assert {p["display_name"] for p in kfp.state.pipelines.values()} == {"continuous-training", "monitoring", "rollout"}
     bodies = {b["display_name"]: b for b in _recurring_posts(kfp)}
     assert set(bodies) == {"ct-credit-default", "monitor-credit-default", "ct-loss-given-default"}
     credit = bodies["ct-credit-default"]
@@ -295,9 +296,9 @@ def test_apply_dry_run_then_apply_then_noop(kfp):
 
     n = len(kfp.writes())
     again = _apply(kfp, spec)
-    assert [a["action"] for a in again] == ["unchanged"] * 5
+    assert [a["action"] for a in again] == ["unchanged"] * 6
     assert len(kfp.writes()) == n
-    assert [a["action"] for a in _apply(kfp, spec, dry_run=True)] == ["unchanged"] * 5
+    assert [a["action"] for a in _apply(kfp, spec, dry_run=True)] == ["unchanged"] * 6
 
 
 def test_changed_spec_replaces_only_that_schedule_create_before_delete(kfp):
@@ -306,12 +307,12 @@ def test_changed_spec_replaces_only_that_schedule_create_before_delete(kfp):
     spec = _changed(lambda d: d["models"][0]["schedule"].update(cron="0 0 5 * * *"))
     n = len(kfp.calls)
     assert [a["action"] for a in _apply(kfp, spec, dry_run=True)] == [
-        "unchanged", "unchanged", "would-replace", "unchanged", "unchanged"]
+        "unchanged", "unchanged", "unchanged", "would-replace", "unchanged", "unchanged"]
     assert [c for c in kfp.calls[n:] if c.method != "GET"] == []
 
     start = len(kfp.calls)
     result = _apply(kfp, spec)
-    assert [a["action"] for a in result] == ["unchanged", "unchanged", "replaced", "unchanged", "unchanged"]
+    assert [a["action"] for a in result] == ["unchanged", "unchanged", "unchanged", "replaced", "unchanged", "unchanged"]
     writes = [(c.method, c.path) for c in kfp.calls[start:] if c.method in ("POST", "DELETE")]
     rid = old["ct-credit-default"]
     assert writes == [
@@ -328,10 +329,13 @@ def test_new_pipeline_content_moves_every_schedule_to_the_new_version(kfp):
     _apply(kfp, load_spec(EXAMPLE))
     spec = _changed(lambda d: d["platform"].update(image="registry.example.com/ml/ctloop:9.9.9"))
     result = _apply(kfp, spec)
-    assert [a["action"] for a in result] == ["new-version", "new-version", "replaced", "replaced", "replaced"]
-    newest = {pid: kfp.state.versions[pid][-1]["pipeline_version_id"] for pid in kfp.state.pipelines}
+    assert [a["action"] for a in result] == ["new-version"] * 3 + ["replaced"] * 3
+    newest = {p["display_name"]: kfp.state.versions[pid][-1]["pipeline_version_id"]
+              for pid, p in kfp.state.pipelines.items()}
     refs = {r["pipeline_version_reference"]["pipeline_version_id"] for r in kfp.state.recurring.values()}
-    assert refs == set(newest.values())
+    assert refs == {newest["continuous-training"], newest["monitoring"]}
+    (credit,) = [r for r in kfp.state.recurring.values() if r["display_name"] == "ct-credit-default"]
+    assert "ctloop-pin:rollout=" in credit["description"] and newest["rollout"] in credit["description"]
 
 
 def test_in_flight_run_keeps_the_old_schedule_until_it_ends(kfp):
@@ -350,7 +354,7 @@ def test_in_flight_run_keeps_the_old_schedule_until_it_ends(kfp):
     # the run ends; the next apply of the same spec deletes the leftover and changes nothing else
     kfp.set_run_state(run, "SUCCEEDED")
     result = _apply(kfp, spec)
-    assert [a["action"] for a in result] == ["unchanged"] * 5
+    assert [a["action"] for a in result] == ["unchanged"] * 6
     assert old not in kfp.state.recurring
     assert [c.path for c in kfp.calls if c.method == "DELETE"] == [
         f"/apis/v2beta1/recurringruns/{old}"
@@ -424,14 +428,14 @@ def test_disabled_schedule_is_reconciled_not_recreated(kfp):
     (body,) = [b for b in _recurring_posts(kfp) if b["display_name"] == "ct-credit-default"]
     assert body["mode"] == "DISABLE"
     n, schedules = len(kfp.writes()), len(kfp.state.recurring)
-    assert [a["action"] for a in _apply(kfp, spec)] == ["unchanged"] * 5
+    assert [a["action"] for a in _apply(kfp, spec)] == ["unchanged"] * 6
     assert len(kfp.writes()) == n
     # someone enabled it by hand: apply restores the declared state without recreating it
     rid = next(
         r for r, v in kfp.state.recurring.items() if v["display_name"] == "ct-credit-default"
     )
     kfp.state.recurring[rid]["status"] = "ENABLED"
-    assert [a["action"] for a in _apply(kfp, spec)][2] == "disabled"  # 2 pipelines first
+    assert [a["action"] for a in _apply(kfp, spec)][3] == "disabled"  # 3 pipelines first
     assert kfp.state.recurring[rid]["status"] == "DISABLED" and len(kfp.state.recurring) == schedules
 
 
@@ -886,3 +890,107 @@ def test_trigger_prints_the_run_id(kfp, capsys):
     assert out.startswith("run_id=") and kfp.state.runs[out[7:]]["display_name"] == "by-hand"
     assert main(["trigger", "--host", kfp.url, "--params", "[1]"]) == 2
     assert "JSON object" in _one_line_error(capsys)
+
+
+# ---------------------------------------------------------------------------- spec ownership
+def _named(name, mutate=lambda d: None):
+    def change(d):
+        d["metadata"] = {"name": name}
+        mutate(d)
+    return _changed(change)
+
+
+def test_a_model_removed_from_a_named_spec_has_its_schedules_named_and_pruned_and_no_other_specs(kfp):
+    """A model removed from the spec kept its ct-/monitor- schedules (they were attributed to the
+    spec by its current models' names only): training went on for a model nobody declares. A spec
+    with metadata.name marks its schedules (ctloop-spec:<name>); apply names a removed model's,
+    --prune retires them; another spec's schedules in the namespace (also one of a model of the
+    same name in its own experiment) are never touched."""
+    team_a = _named("team-a")
+    team_b = _named("team-b", lambda d: (d["kfp"].update(experiment="team-b-ct"), d["models"].pop(1)))
+    _apply(kfp, team_a)
+    _apply(kfp, team_b)
+    assert all("ctloop-spec:team-" in r["description"] for r in kfp.state.recurring.values())
+    theirs = {rid: r["status"] for rid, r in kfp.state.recurring.items() if "ctloop-spec:team-b" in r["description"]}
+    assert len(theirs) == 2  # ct-credit-default and monitor-credit-default of team b
+    gone = {rid for rid, r in kfp.state.recurring.items() if r["display_name"] == "ct-loss-given-default"}
+    removed = _named("team-a", lambda d: d["models"].pop(1))
+    lines = []
+    result = _apply(kfp, removed, out=lines.append)
+    assert {a["recurring_run_id"] for a in result if a["action"] == "foreign"} == gone
+    assert any("ct-loss-given-default" in x and "not declared in this spec" in x for x in lines)
+    result = apply_spec(removed, platform_factory=lambda _: Platform(host=kfp.url), image=None, dry_run=False,
+                        out=lambda *_: None, prune=True)
+    assert {a["recurring_run_id"] for a in result if a["action"] == "retired"} == gone
+    assert not gone & set(kfp.state.recurring)
+    assert {rid: r["status"] for rid, r in kfp.state.recurring.items() if rid in theirs} == theirs
+    # team b prunes too: team a's schedules stay
+    ours = {rid for rid, r in kfp.state.recurring.items() if "ctloop-spec:team-a" in r["description"]}
+    apply_spec(team_b, platform_factory=lambda _: Platform(host=kfp.url), image=None, dry_run=False,
+               out=lambda *_: None, prune=True)
+    assert ours <= set(kfp.state.recurring) and theirs.keys() <= set(kfp.state.recurring)
+
+
+def test_metadata_name_is_checked():
+    with pytest.raises(ConfigError, match=r"metadata.name: .*DNS-1123.*got 'Team A'"):
+        _named("Team A")
+    with pytest.raises(ConfigError, match=r"metadata.owner: unknown key"):
+        _changed(lambda d: d.update(metadata={"owner": "x"}))
+    assert _named("team-a").name == "team-a" and load_spec(EXAMPLE).name == ""
+
+
+# ---------------------------------------------------------------------------- namespaced pipelines
+def _team(namespace, tag):
+    return _changed(lambda d: (d["kfp"].update(namespace=namespace, experiment="credit-ct"),
+                               d["platform"].update(image=f"registry.example.com/ml/ctloop:{tag}")))
+
+
+def test_multi_user_apply_uploads_each_teams_pipelines_into_its_profile_namespace(kfp_env):
+    """Multi-user KFP 2.17 keeps pipelines per namespace (v2beta1 pipeline.proto Pipeline.namespace;
+    pipeline_upload_server.go UploadPipeline reads ?namespace=, names are unique per namespace):
+    ctloop uploaded shared pipelines, so two teams' specs added versions to one pipeline and a run
+    without a pinned version started the other team's newest upload."""
+    with KfpApiDouble(multi_user=True) as kfp:
+        factory = lambda kfpc: Platform(host=kfp.url, namespace=kfpc.namespace)  # noqa: E731
+        for spec in (_team("team-a", "1.0.0"), _team("team-b", "2.0.0")):
+            apply_spec(spec, platform_factory=factory, image=None, dry_run=False, out=lambda *_: None)
+        before = {rid: r["status"] for rid, r in kfp.state.recurring.items()}
+        again = apply_spec(_team("team-b", "2.0.0"), platform_factory=factory, image=None, dry_run=False,
+                           out=lambda *_: None, prune=True)
+        assert [a["action"] for a in again] == ["unchanged"] * 6
+        assert {rid: r["status"] for rid, r in kfp.state.recurring.items()} == before
+        uploads = [c for c in kfp.calls if c.path.endswith("/pipelines/upload")]
+        assert sorted({c.query.get("namespace") for c in uploads}) == ["team-a", "team-b"]
+        by_ns = {}
+        for pid, p in kfp.state.pipelines.items():
+            by_ns.setdefault(p["namespace"], {})[p["display_name"]] = pid
+        assert set(by_ns) == {"team-a", "team-b"} and by_ns["team-a"].keys() == by_ns["team-b"].keys()
+        assert all(len(v) == 1 for v in kfp.state.versions.values())  # nobody added a version to another's
+        assert sorted(e["namespace"] for e in kfp.state.experiments.values()) == ["team-a", "team-b"]
+        run = Platform(host=kfp.url, namespace="team-a").create_run(
+            "continuous-training", experiment="credit-ct", run_name="by-hand")
+        ref = kfp.state.runs[run]["pipeline_version_reference"]
+        assert ref["pipeline_id"] == by_ns["team-a"]["continuous-training"]
+        assert "ctloop:1.0.0" in json.dumps(kfp.version_package(ref["pipeline_version_id"]))
+
+
+def test_single_user_apply_keeps_uploading_shared_pipelines(kfp):
+    _apply(kfp, _team("team-a", "1.0.0"))
+    assert {p["namespace"] for p in kfp.state.pipelines.values()} == {""}
+    assert all("namespace" not in c.query for c in kfp.calls if c.path.endswith("/pipelines/upload"))
+
+
+def test_an_upload_the_namespace_refuses_is_one_line_with_the_fix(kfp_env, capsys, tmp_path):
+    """pipeline_upload_server.go (2.17.0) answers a denied SubjectAccessReview with HTTP 400
+    'Failed to create a pipeline' and nothing more."""
+    spec = tmp_path / "ctloop.yaml"
+    spec.write_text(yaml.safe_dump(yaml.safe_load(EXAMPLE.read_text()) | {"kfp": {"namespace": "team-credit"}}))
+    with KfpApiDouble(multi_user=True, pipeline_denied={"team-credit"}) as kfp:
+        assert main(["apply", "-f", str(spec), "--host", kfp.url]) == 2
+        line = _one_line_error(capsys)
+        assert "Failed to create a pipeline" in line and "namespace 'team-credit'" in line
+        assert "default-editor" in line and not kfp.state.pipelines
+    with KfpApiDouble(multi_user=True, require_namespace_for_pipelines=True) as kfp:
+        assert main(["upload", "--host", kfp.url, "--image", IMAGE]) == 2
+        line = _one_line_error(capsys)
+        assert "Namespace is required for pipeline operations" in line and "--namespace <profile>" in line

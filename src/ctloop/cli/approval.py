@@ -2,7 +2,8 @@
 
 An approval records who and why in the audit trail, then carries out what the version was
 registered for: with an InferenceService, a ``rollout`` pipeline run on KFP (canary, analysis,
-promote or roll back); without one, the registry promotion. A version that is no longer the one
+promote or roll back) of the version ``ctloop apply`` pinned in the model's ``ct-`` schedule (as a
+monitoring trigger does; the newest upload only when no schedule pins one); without one, the registry promotion. A version that is no longer the one
 pending approval is refused with the reason (see :mod:`ctloop.approval`).
 """
 
@@ -26,12 +27,15 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
         return 0
     rollout = decision.rollout or {}
     if rollout.get("inference_service"):
+        from ctloop.cli.ops import PIPELINE
+        from ctloop.config import schedule_name
         from ctloop.ops.platform import Platform
 
         params = {"model_name": args.model_name, "version": decision.version, "rollout": rollout,
                   "reason": f"approved by {decision.by}: {decision.reason}", "tracking_uri": args.tracking_uri}
         run_id = Platform(host=args.host or "", token=args.token or "", namespace=args.namespace or "").create_run(
-            "rollout", experiment=args.experiment, params=params, run_name=f"rollout-{args.model_name}-v{decision.version}")
+            "rollout", experiment=args.experiment, params=params, run_name=f"rollout-{args.model_name}-v{decision.version}",
+            schedule=schedule_name(PIPELINE, args.model_name))  # the version `apply` pinned for it
         registry.record_event(args.model_name, decision.version, {"event": "rollout_started", "kfp_run": run_id,
                                                                   "by": decision.by})
         print(f"rollout run {run_id} started: canary of v{decision.version} on "
@@ -65,5 +69,6 @@ def register(subparsers) -> None:
                            "token)")
             p.add_argument("--namespace", default="", type=k8s_namespace,
                            help="multi-user Kubeflow: the profile namespace")
-            p.add_argument("--experiment", default="ctloop", help="KFP experiment of the rollout run")
+            p.add_argument("--experiment", default="ctloop", help="KFP experiment of the rollout run: the spec's kfp.experiment, whose ct-<model> "
+                           "schedule pins the rollout version `ctloop apply` uploaded (default ctloop)")
         p.set_defaults(handler=lambda a, approve=approve: _decide(a, approve))

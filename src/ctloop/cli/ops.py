@@ -21,6 +21,14 @@ from ctloop.cli.compile import add_mount_pvc_option
 PIPELINE = "continuous-training"
 MONITORING = "monitoring"
 BATCH_SCORING = "batch-scoring"
+ROLLOUT = "rollout"
+
+
+def approves_by_hand(model) -> bool:
+    """Whether ``ctloop approve`` starts a ``rollout`` run for ``model`` (approval required, with an
+    InferenceService): ``apply`` then uploads ``rollout`` and pins it in the model's ct- schedule."""
+    rollout = model.sections.get("rollout")
+    return bool(rollout and rollout.approval == "required" and rollout.inference_service)
 
 
 def _platform(args: argparse.Namespace, host: str = "", namespace: str = ""):
@@ -133,8 +141,12 @@ def apply_spec(
     written. With ``dry_run`` nothing is written: the actions are the plan
     (``would-*``/``unchanged``). Schedules of this spec's models it no longer declares (a
     schedule removed, ``kfp.experiment`` renamed) keep starting runs: each is named, and with
-    ``prune`` retired (disabled, then deleted once no run of it is active). A model removed from
-    the spec is no longer its model: its schedules are left to whoever declares it."""
+    ``prune`` retired (disabled, then deleted once no run of it is active). A spec with
+    ``metadata.name`` marks its schedules with it, so a model removed from it is found the same way;
+    without a name a removed model is no longer its model and its schedules are left alone (another
+    spec may declare it). Schedules marked by another spec are never touched. A model whose
+    challengers wait for ``ctloop approve`` gets ``rollout`` uploaded too, pinned in its ct- schedule:
+    approve starts that version, not the newest upload."""
     from ctloop.config import SCHEDULE_PREFIXES, schedule_name
     from ctloop.ops.cron import describe
     from ctloop.ops.params import pipeline_arguments
@@ -160,8 +172,9 @@ def apply_spec(
     platform = platform_factory(spec.kfp)
     actions = []
     uploads = {}
+    needed = {PIPELINE, *(p[1] for p in plans)} | ({ROLLOUT} if any(map(approves_by_hand, spec.models)) else set())
     with tempfile.TemporaryDirectory() as tmp:
-        for name in sorted({PIPELINE, *(p[1] for p in plans)}):
+        for name in sorted(needed):
             package = _compile_one(Path(tmp), image, name, mounts=list(spec.platform.pvc_mounts),
                                    func=pipelines[name])
             uploads[name] = platform.ensure_pipeline(name, package, dry_run=dry_run)
@@ -179,11 +192,13 @@ def apply_spec(
     keep: set[tuple[str, str]] = set()
     for model, pipeline, job, schedule, params in plans:
         upload = uploads[pipeline]
+        pins = ({ROLLOUT: (uploads[ROLLOUT].pipeline_id, uploads[ROLLOUT].version_id)}
+                if pipeline == PIPELINE and approves_by_hand(model) else None)
         result = platform.reconcile_schedule(
             experiment_id=experiment_id, job_name=job, pipeline_id=upload.pipeline_id, version_id=upload.version_id,
             cron=schedule.cron, params=params, no_catchup=schedule.no_catchup,
             max_concurrency=schedule.max_concurrency, enabled=schedule.enabled,
-            service_account=spec.platform.service_account, dry_run=dry_run,
+            service_account=spec.platform.service_account, dry_run=dry_run, pins=pins, owner=spec.name,
         )
         out(f"model {model.name}: schedule {job} {result.action} — {describe(schedule.cron)}")
         _print_retired(result, out)
@@ -192,8 +207,10 @@ def apply_spec(
         keep.add((experiment_id, job))
     ids = {u.pipeline_id for u in uploads.values() if u.pipeline_id}
     ids |= {pid for name in set(pipelines) - set(uploads) if (pid := platform.find_pipeline(name))}
+    if platform.pipeline_namespace:  # schedules made before pipelines were uploaded into the namespace
+        ids |= {pid for name in pipelines if (pid := platform.find_pipeline(name, shared=True))}
     names = {schedule_name(p, m.name) for m in spec.models for p in SCHEDULE_PREFIXES}
-    foreign = platform.foreign_schedules(ids, names, keep, namespace=spec.kfp.namespace) if ids else []
+    foreign = platform.foreign_schedules(ids, names, keep, namespace=spec.kfp.namespace, owner=spec.name) if ids else []
     said = {"foreign": "not declared in this spec, still scheduled; `ctloop apply --prune` retires it",
             "would-retire": "not declared in this spec: would be disabled and deleted",
             "retired": "not declared in this spec: disabled and deleted",

@@ -62,6 +62,11 @@ from ctloop.errors import ConfigError, PlatformError
 
 HASH_MARK = "ctloop-content-sha256:"
 SPEC_MARK = "ctloop-schedule-sha256:"
+# ``ctloop-pin:rollout=<pipeline id>/<version id>`` in a schedule's description: the version of another
+# pipeline uploaded with the one the schedule runs (what ``ctloop approve`` starts for its model)
+PIN_MARK = "ctloop-pin:"
+# ``ctloop-spec:<metadata.name>``: the spec whose ``apply`` created the schedule (see ``foreign_schedules``)
+OWNER_MARK = "ctloop-spec:"
 ACTIVE_STATES = {"PENDING", "RUNNING", "CANCELING", "PAUSED", "RUNTIME_STATE_UNSPECIFIED"}
 SA_TOKEN_ENV = "KF_PIPELINES_SA_TOKEN_PATH"
 SA_TOKEN_PATH = "/var/run/secrets/kubeflow/pipelines/token"
@@ -303,7 +308,7 @@ def _json_message(body: Any) -> str:
         for detail in data.get("details") or []:
             if isinstance(detail, dict) and detail.get("message"):
                 return str(detail["message"])[:300]
-        return str(data.get("message") or data.get("error") or "")[:300]
+        return str(data.get("message") or data.get("error") or data.get("error_message") or "")[:300]
     return text[:200]
 
 
@@ -766,7 +771,7 @@ class Platform:
                 raise PlatformError(f"KFP API {what} failed: {line}") from exc
             message = _json_message(exc.body)
             fix = ""
-            if exc.status == 400 and "multi-user mode" in message:
+            if exc.status == 400 and ("multi-user mode" in message or "Namespace is required" in message):
                 fix = " — fix: KFP is multi-user: give --namespace <profile> (kfp.namespace)"
             elif exc.status == 404:
                 fix = " — fix: check --host (it must reach the KFP API) and the ids"
@@ -779,12 +784,26 @@ class Platform:
             ) from exc
 
     # ------------------------------------------------------------------ pipelines
-    def find_pipeline(self, name: str) -> str | None:
+    @property
+    def pipeline_namespace(self) -> str:
+        """Where this platform's pipelines live: the profile namespace on multi-user KFP, else none
+        (shared). KFP 2.15-2.17 keeps pipelines per namespace in multi-user mode (v2beta1
+        ``pipeline.proto`` ``Pipeline.namespace``; ``pipeline_upload_server.go`` reads
+        ``?namespace=``, ``ReplaceNamespace`` drops it in single-user mode; names are unique per
+        namespace): shared ones are one pipeline for every team, so one team's upload was another
+        team's newest version."""
+        return self.namespace if self.backend is not None and self.backend.multi_user else ""
+
+    def find_pipeline(self, name: str, shared: bool = False) -> str | None:
+        """The id of pipeline ``name`` in :attr:`pipeline_namespace` (``shared``: among the shared
+        pipelines), ``None`` when there is none."""
+        namespace = "" if shared else self.pipeline_namespace
         resp = self._call(
             "list pipelines",
             self.client.list_pipelines,
             filter=_filter("display_name", name),
             page_size=10,
+            namespace=namespace or None,
         )
         found = [p for p in (resp.pipelines or []) if p.display_name == name]
         return found[0].pipeline_id if found else None
@@ -803,6 +822,25 @@ class Platform:
         return list(self._pages("list pipeline versions", self.client.list_pipeline_versions, "pipeline_versions",
                                 pipeline_id=pipeline_id))
 
+    @contextmanager
+    def _refused(self, name: str) -> Iterator[None]:
+        """An upload into a profile namespace that the server refuses says why and what to do: the
+        upload server answers a denied SubjectAccessReview with only ``400 Failed to create a
+        pipeline`` (``canUploadVersionedPipeline``, ``pipeline_upload_server.go``, 2.17.0)."""
+        try:
+            yield
+        except PlatformError as exc:
+            namespace = self.pipeline_namespace
+            if not namespace or "HTTP 400" not in str(exc) or "Failed to create" not in str(exc):
+                raise
+            who = f"the identity of {self.auth.source}" if self.auth.source else "this identity"
+            raise PlatformError(
+                f"{exc} — KFP is multi-user and did not let {who} create pipeline {name!r} in namespace "
+                f"{namespace!r} — fix: use a token of a contributor of "
+                f"profile {namespace}, e.g. --token \"$(kubectl -n {namespace} create token default-editor)\", "
+                "or set kfp.namespace (--namespace) to your own profile"
+            ) from exc
+
     def ensure_pipeline(
         self, name: str, package_path: str | Path, dry_run: bool = False, commit: str | None = None
     ) -> UploadResult:
@@ -816,13 +854,15 @@ class Platform:
         if pid is None:
             if dry_run:
                 return UploadResult("", "", name, "would-create")
-            pipeline = self._call(
-                "upload pipeline",
-                self.client.upload_pipeline,
-                str(package_path),
-                pipeline_name=name,
-                description=description,
-            )
+            with self._refused(name):
+                pipeline = self._call(
+                    "upload pipeline",
+                    self.client.upload_pipeline,
+                    str(package_path),
+                    pipeline_name=name,
+                    description=description,
+                    namespace=self.pipeline_namespace or None,
+                )
             # the server names the first version after the pipeline, with its description
             first = self.versions(pipeline.pipeline_id)[0]
             return UploadResult(
@@ -836,14 +876,15 @@ class Platform:
             vname = f"{vname}-{digest[:10]}"  # same commit, other content
         if dry_run:
             return UploadResult(pid, "", vname, "would-add-version")
-        v = self._call(
-            "upload pipeline version",
-            self.client.upload_pipeline_version,
-            str(package_path),
-            pipeline_version_name=vname,
-            pipeline_id=pid,
-            description=description,
-        )
+        with self._refused(name):
+            v = self._call(
+                "upload pipeline version",
+                self.client.upload_pipeline_version,
+                str(package_path),
+                pipeline_version_name=vname,
+                pipeline_id=pid,
+                description=description,
+            )
         return UploadResult(pid, v.pipeline_version_id, vname, "new-version")
 
     # ------------------------------------------------------------------ experiments
@@ -887,21 +928,23 @@ class Platform:
         max_concurrency: int,
         enabled: bool,
         service_account: str = "",
+        marks: dict[str, str] | None = None,
     ) -> str:
-        blob = json.dumps(
-            {
-                "pipeline": pipeline_id,
-                "version": version_id,
-                "cron": cron,
-                "params": params,
-                "no_catchup": no_catchup,
-                "max_concurrency": max_concurrency,
-                "enabled": enabled,
-                "service_account": service_account,
-            },
-            sort_keys=True,
-            default=str,
-        )
+        """The hash of everything that defines a schedule; ``marks`` (pins, owner) only when there
+        are any, so the schedules of a spec without them keep the hash they were created with."""
+        defined = {
+            "pipeline": pipeline_id,
+            "version": version_id,
+            "cron": cron,
+            "params": params,
+            "no_catchup": no_catchup,
+            "max_concurrency": max_concurrency,
+            "enabled": enabled,
+            "service_account": service_account,
+        }
+        if marks:
+            defined["marks"] = marks
+        blob = json.dumps(defined, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def recurring_runs(self, experiment_id: str, job_name: str) -> list[Any]:
@@ -917,16 +960,26 @@ class Platform:
                                         sort_by="created_at desc"))
 
     def foreign_schedules(self, pipeline_ids: set[str], names: set[str], keep: set[tuple[str, str]],
-                          namespace: str = "") -> list[Any]:
-        """Recurring runs of ``pipeline_ids`` named one of ``names`` in any experiment (of
-        ``namespace``) that are not ``keep`` (``(experiment id, job name)`` pairs): the schedules
-        of a spec's models it no longer declares — a schedule removed, ``kfp.experiment`` renamed.
-        Only this spec's model names: another spec may share the namespace."""
+                          namespace: str = "", owner: str = "") -> list[Any]:
+        """Recurring runs of ``pipeline_ids`` in any experiment (of ``namespace``) that belong to
+        the spec but are not ``keep`` (``(experiment id, job name)`` pairs): the schedules of its
+        models it no longer declares — a schedule removed, ``kfp.experiment`` renamed, a model
+        removed. A schedule marked ``ctloop-spec:<name>`` belongs to the spec named ``owner`` (so
+        a removed model's is found), never to another; an unmarked one (made by an unnamed spec
+        or before marks) to a spec that declares its name in ``names``. Another spec may share the
+        namespace: its marked schedules, and the unmarked ones of other names, are not touched."""
         namespace = namespace or self.namespace
-        return [r for r in self._pages("list recurring runs", self.client.list_recurring_runs, "recurring_runs",
-                                       namespace=namespace or None)
-                if getattr(getattr(r, "pipeline_version_reference", None), "pipeline_id", None) in pipeline_ids
-                and r.display_name in names and (r.experiment_id, r.display_name) not in keep]
+        found = []
+        for r in self._pages("list recurring runs", self.client.list_recurring_runs, "recurring_runs",
+                             namespace=namespace or None):
+            if getattr(getattr(r, "pipeline_version_reference", None), "pipeline_id", None) not in pipeline_ids:
+                continue
+            if (r.experiment_id, r.display_name) in keep:
+                continue
+            mark = re.search(rf"{re.escape(OWNER_MARK)}([a-z0-9-]+)", r.description or "")
+            if (mark.group(1) == owner) if mark else (r.display_name in names):
+                found.append(r)
+        return found
 
     def retire(self, schedules: list[Any], dry_run: bool = False) -> tuple[list[str], list[str]]:
         """Disable, then delete ``schedules`` (each in its own experiment) unless a run of one is
@@ -973,16 +1026,24 @@ class Platform:
         enabled: bool = True,
         service_account: str = "",
         dry_run: bool = False,
+        pins: dict[str, tuple[str, str]] | None = None,
+        owner: str = "",
     ) -> ScheduleResult:
         """Make ``job_name`` in the experiment match the desired schedule, creating before deleting.
 
         The recurring run whose description carries this schedule's hash is kept (and enabled or
         disabled to match ``enabled``); every other recurring run named ``job_name`` is retired
         after the new one exists. Never deletes a recurring run that has a run in flight.
+        ``pins`` (``{pipeline name: (pipeline id, version id)}``) and ``owner`` (the spec's
+        ``metadata.name``) are written into its description (:meth:`pinned_version`,
+        :meth:`foreign_schedules`) and are part of what defines it.
         """
         from ctloop.ops.cron import validate_cron
 
         cron = validate_cron(cron)
+        marks = {f"{PIN_MARK}{name}": f"{pid}/{vid}" for name, (pid, vid) in sorted((pins or {}).items())}
+        if owner:
+            marks[OWNER_MARK] = owner
         if isinstance(max_concurrency, bool) or not 1 <= int(max_concurrency) <= 10:
             raise ConfigError(
                 f"max_concurrency {max_concurrency!r}: KFP allows 1-10; use 1 for continuous training"
@@ -996,6 +1057,7 @@ class Platform:
             max_concurrency,
             enabled,
             service_account,
+            marks,
         )
         existing = self.recurring_runs(experiment_id, job_name) if experiment_id else []
         matching = [r for r in existing if f"{SPEC_MARK}{digest}" in (r.description or "")]
@@ -1020,7 +1082,8 @@ class Platform:
             self.client.create_recurring_run,
             experiment_id=experiment_id,
             job_name=job_name,
-            description=f"ctloop schedule {job_name}, cron in UTC; {SPEC_MARK}{digest}",
+            description=f"ctloop schedule {job_name}, cron in UTC; {SPEC_MARK}{digest}"
+            + "".join(f"; {key}{value}" if key == OWNER_MARK else f"; {key}={value}" for key, value in marks.items()),
             cron_expression=cron,
             max_concurrency=max_concurrency,
             no_catchup=no_catchup,
@@ -1106,21 +1169,42 @@ class Platform:
                                 arguments=dict(params or {}), run_name=run_name, experiment_id=experiment_id,
                                 namespace=namespace or self.namespace or None)
             return str(result.run_id)
-        pinned = [r for r in (self.recurring_runs(experiment_id, schedule) if schedule else [])
-                  if getattr(r, "pipeline_version_reference", None) is not None]
-        pinned.sort(key=lambda r: _state(r.status) != "ENABLED")  # the enabled one, when one is
-        if pinned:
-            ref = pinned[0].pipeline_version_reference
-            pipeline_id, version_id = ref.pipeline_id, ref.pipeline_version_id
-        else:
-            pipeline_id, version_id = self.newest_version(str(pipeline))
+        pinned = self.pinned_version(experiment_id, schedule, str(pipeline)) if schedule else None
+        if pinned is None and schedule:
+            self.warn(f"no schedule {schedule} pins a version of pipeline {pipeline} in experiment {experiment} "
+                      f"(`ctloop apply` pins one): starting its newest upload")
+        pipeline_id, version_id = pinned or self.newest_version(str(pipeline))
         result = self._call("create run", self.client.run_pipeline, experiment_id=experiment_id, job_name=run_name,
                             params=dict(params or {}), pipeline_id=pipeline_id, version_id=version_id)
         return str(result.run_id)
 
+    def pinned_version(self, experiment_id: str, schedule: str, pipeline: str) -> tuple[str, str] | None:
+        """``(pipeline id, version id)`` of ``pipeline`` that the recurring run ``schedule`` of the
+        experiment pins (the enabled one, when one is): the version it runs when it runs
+        ``pipeline``, else the version ``ctloop apply`` uploaded with it (its ``ctloop-pin:`` mark,
+        e.g. the ``rollout`` of a ``ct-`` schedule); ``None`` when no such schedule pins one. What a
+        monitoring trigger and ``ctloop approve`` start, so both run the code the spec was applied
+        with, not whatever was uploaded last (image A, B for another spec, A again)."""
+        runs = list(self.recurring_runs(experiment_id, schedule))
+        runs.sort(key=lambda r: _state(r.status) != "ENABLED")
+        for r in runs:
+            m = re.search(rf"{re.escape(PIN_MARK + pipeline)}=([^/;\s]+)/([^;\s]+)", r.description or "")
+            if m:
+                return m.group(1), m.group(2)
+            ref = getattr(r, "pipeline_version_reference", None)
+            if ref is None or not ref.pipeline_id:
+                continue
+            runs_pipeline = self._call("get pipeline", self.client.get_pipeline, ref.pipeline_id)
+            if runs_pipeline.display_name == pipeline:
+                return ref.pipeline_id, ref.pipeline_version_id
+        return None
+
     def newest_version(self, name: str) -> tuple[str, str]:
-        """``(pipeline id, version id)`` of the newest uploaded version of pipeline ``name``."""
+        """``(pipeline id, version id)`` of the newest uploaded version of pipeline ``name`` (in the
+        profile namespace; a shared one, as ctloop uploaded before, when the namespace has none)."""
         pipeline_id = self.find_pipeline(name)
+        if pipeline_id is None and self.pipeline_namespace:
+            pipeline_id = self.find_pipeline(name, shared=True)
         versions = self.versions(pipeline_id) if pipeline_id else []
         if not versions:
             raise PlatformError(f"pipeline {name!r} is not uploaded to KFP at {self.host or 'the cluster'}: "

@@ -4,6 +4,7 @@
 
     apiVersion: ctloop.dev/v1alpha2
     kind: ContinuousTraining
+    metadata: {name: team-credit}   # optional: marks this spec's schedules (see below)
     kfp: {host: https://kfp.example.com/pipeline, namespace: team-a, experiment: credit-ct}
     platform: {image: registry.example.com/ml/ctloop:0.1.0, resources: {train_model: {cpu_limit: "8"}}}
     defaults: {training: {estimator: hist_gradient_boosting}}   # merged into every model
@@ -19,6 +20,10 @@ Every section is a :mod:`ctloop.config` section, validated with the same checks 
 parameters; validation reports every problem with its path and a fix in one pass
 (``models[1].schedule.cron: ...``); unknown keys get a did-you-mean. A ``ctloop.dev/v1alpha1``
 file (the flat layout of ctloop 0.1) is converted on load, with a note per moved key.
+``metadata.name`` (a DNS-1123 label, unique among the specs applied to one KFP namespace) is
+written into every schedule ``apply`` creates (``ctloop-spec:<name>``): the schedules of a model
+removed from the spec are then found by it (named by ``apply``, retired by ``apply --prune``),
+and no other spec's are. Without it a spec knows its schedules only by its current models' names.
 :func:`pipeline_parameters`, :func:`monitoring_parameters` and :func:`scoring_parameters` map a
 model to the parameters of the ``continuous-training``, ``monitoring`` and ``batch-scoring``
 pipelines — the one place where that mapping lives.
@@ -39,7 +44,8 @@ API_VERSION = "ctloop.dev/v1alpha2"
 LEGACY_API_VERSION = "ctloop.dev/v1alpha1"
 KIND = "ContinuousTraining"
 MAX_NODES = 100_000  # values a spec may expand to (YAML aliases can make a small file enormous)
-ROOT_KEYS = ("apiVersion", "kind", "kfp", "platform", "defaults", "models")
+ROOT_KEYS = ("apiVersion", "kind", "metadata", "kfp", "platform", "defaults", "models")
+METADATA_KEYS = ("name",)
 MODEL_SECTIONS: dict[str, type[C.Section]] = {"data": C.DataConfig, "training": C.TrainingConfig,
                                               "gate": C.GateConfig, "drift": C.DriftConfig,
                                               "rollout": C.RolloutConfig, "monitoring": C.MonitoringConfig,
@@ -74,6 +80,7 @@ class Spec:
     models: list[ModelSpec] = field(default_factory=list)
     path: str = ""
     notes: list[str] = field(default_factory=list)  # e.g. keys moved from a v1alpha1 file
+    name: str = ""  # metadata.name: marks the schedules apply creates (empty: none)
 
 
 # --------------------------------------------------------------------------- v1alpha1
@@ -209,6 +216,23 @@ def _model(raw: Any, where: str, errors: list[str]) -> ModelSpec | None:
     return spec
 
 
+def _metadata_name(metadata: Any, errors: list[str]) -> str:
+    if metadata is None:
+        return ""
+    if not isinstance(metadata, dict):
+        errors.append(f"metadata: expected a mapping, got {metadata!r}; e.g. metadata: {{name: team-credit}}")
+        return ""
+    for key in metadata:
+        if key not in METADATA_KEYS:
+            errors.append(_unknown(key, METADATA_KEYS, f"metadata.{key}"))
+    name = metadata.get("name", "")
+    if not isinstance(name, str) or (name and not (len(name) <= 63 and C.K8S_LABEL.match(name))):
+        errors.append(f"metadata.name: must be a DNS-1123 label (lower-case letters, digits and '-', at most 63), "
+                      f"got {name!r}; e.g. metadata: {{name: team-credit}}")
+        return ""
+    return name
+
+
 def parse_spec(data: Any, path: str = "") -> Spec:
     """Validate a loaded spec; raises one ConfigError listing every problem with its path."""
     errors: list[str] = []
@@ -228,6 +252,7 @@ def parse_spec(data: Any, path: str = "") -> Spec:
                       f"{data.get('apiVersion')!r}")
     if data.get("kind") != KIND:
         errors.append(f"kind: expected {KIND!r}, got {data.get('kind')!r}")
+    name = _metadata_name(data.get("metadata"), errors)
     kfp = C.KfpConfig.parse(data.get("kfp"), "kfp", errors) or C.KfpConfig()
     platform = C.PlatformConfig.parse(data.get("platform"), "platform", errors) or C.PlatformConfig()
     defaults = data.get("defaults") or {}
@@ -259,7 +284,7 @@ def parse_spec(data: Any, path: str = "") -> Spec:
     if errors:
         where = f"{path}: " if path else ""
         raise ConfigError(f"{where}{len(errors)} problem(s) in the spec:\n  " + "\n  ".join(errors))
-    return Spec(kfp=kfp, platform=platform, models=models, path=path, notes=notes)
+    return Spec(kfp=kfp, platform=platform, models=models, path=path, notes=notes, name=name)
 
 
 class _RepeatedKey(Exception):
