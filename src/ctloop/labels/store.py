@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 LABEL_COLUMNS = (LABEL, LABEL_TIME)
 STORE_MANIFEST = "_ctloop_labels.json"
+INSTANCE_LIMIT = 2**24  # instances are indexed as float32 (labels.join), exact below this
 
 
 def normalise_keys(values: pd.Series) -> pd.Series:
@@ -139,6 +140,9 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
 
     if not key or key in (*LABEL_COLUMNS, INSTANCE):
         raise ConfigError(f"label key {key!r} is not a join key: use request_id or a meta_<header> column")
+    if label in (key, INSTANCE, LABEL_TIME):
+        raise ConfigError(f"label column {label!r} is the {'key' if label == key else label} column: name the "
+                          "column that holds the labels (--label-column)")
     known = store_key(store_root)
     if known is not None and known != key:
         raise ConfigError(f"label store {store_root} is keyed by {known!r}, not {key!r}: ingest labels keyed by "
@@ -147,7 +151,7 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     for col in (key, label):
         if col not in frame.columns:
             raise DataValidationError([(col, "required", len(frame), f"column is missing from {source_uri} "
-                                        f"(columns: {', '.join(map(str, frame.columns))})")])
+                                        f"(columns: {', '.join(repr(str(c)) for c in frame.columns)})")])
     violations = []
     inexact = _inexact_keys(frame[key])
     if len(inexact):
@@ -167,15 +171,20 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
         first = frame[label][text].iloc[0]
         violations.append((label, "one_kind", int(text.sum()), f"labels mix numbers and text (e.g. {first!r}): "
                            "give every label as the model's class, all numbers or all names"))
+    elif bool((infinite := values.abs().eq(float("inf")).to_numpy()).any()):
+        row = int(infinite.argmax())
+        violations.append((label, "finite", int(infinite.sum()), "labels must be finite numbers (a class or a "
+                           f"regressor's target); row {row + 1}: {_plain(values.iloc[row])!r}"))
     out = pd.DataFrame({key: keys})
     if INSTANCE in frame.columns:
         inst = pd.to_numeric(frame[INSTANCE], errors="coerce")
-        wrong = int((inst.isna() | (inst < 0) | (inst % 1 != 0)).sum())
+        bad = (inst.isna() | (inst < 0) | (inst % 1 != 0) | (inst >= INSTANCE_LIMIT)).to_numpy()
+        wrong = int(bad.sum())
         if wrong:
-            first = frame[INSTANCE][(inst.isna() | (inst < 0) | (inst % 1 != 0)).to_numpy()].iloc[0]
+            first = frame[INSTANCE][bad].iloc[0]
             shown = "an empty value" if pd.isna(first) else repr(first.item() if hasattr(first, "item") else first)
             violations.append((INSTANCE, "non_negative_int", wrong, "instance must be the 0-based index of the "
-                               f"instance within its request (e.g. {shown})"))
+                               f"instance within its request, below {INSTANCE_LIMIT} (e.g. {shown})"))
         out[INSTANCE] = inst.astype("Int64") if not wrong else inst
     if violations:
         raise DataValidationError(violations)
@@ -184,6 +193,7 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
         out[LABEL_TIME] = label_times(frame[LABEL_TIME]).map(lambda t: t.isoformat())
     else:
         out["label_time"] = pd.Timestamp.now("UTC").isoformat()
+    _refuse_conflicts(out, key)
     root = store_root.rstrip("/")
     if known is None:
         write_bytes(f"{root}/labels/{STORE_MANIFEST}", json.dumps({"key": key, "format": 1}).encode(),
@@ -193,6 +203,33 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     write_table(out, f"{root}/labels/part-{stamp}-{uuid.uuid4().hex}.parquet")
     return len(out)
+
+
+def _plain(value):
+    """A value as Python has it (numpy scalars as their number), for a message's repr."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _refuse_conflicts(out: pd.DataFrame, key: str) -> None:
+    """Refuse a file giving one key (and instance) different labels at the same ``label_time``:
+    which one wins would be the rows' order. The same label twice, or a relabel at a later time, is
+    fine."""
+    on = [key, *([INSTANCE] if INSTANCE in out.columns else []), LABEL_TIME]
+    dup = out.duplicated(on, keep=False).to_numpy()
+    if not dup.any():
+        return
+    same = out[dup]
+    clash = same[(same.groupby(on, sort=False)[LABEL].transform("nunique") > 1).to_numpy()]
+    if not len(clash):
+        return
+    first = clash.iloc[0]
+    group = clash[(clash[on] == first[on]).all(axis=1).to_numpy()]
+    other = group[group[LABEL] != first[LABEL]].iloc[0]
+    where = f"{first[key]!r}" + (f" instance {first[INSTANCE]}" if INSTANCE in on else "")
+    raise DataValidationError([(key, "one_label", len(clash), (
+        f"{where} has labels {_plain(first[LABEL])!r} and {_plain(other[LABEL])!r} with the same label_time (rows "
+        f"{first.name + 1} and {other.name + 1}): give one label per key and time (a correction needs a later "
+        "label_time)"))])
 
 
 _UNTIMED = re.compile(r"part-[0-9a-f]{32}\.parquet")  # an older ctloop's name: part-<uuid hex>

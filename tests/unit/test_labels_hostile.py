@@ -1,0 +1,66 @@
+"""``ctloop labels ingest`` fed hostile files: bad input is one line naming the column and value,
+exit code 2, and the store is left as it was; odd but good input is stored."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ctloop.cli import main
+from ctloop.labels import store as label_store
+from ctloop.labels.join import index_store, join_store
+
+GOOD = "request_id,label,label_time\nr0,1,2026-01-01T00:00:00Z\n"
+
+
+def _store_files(store) -> list[str]:
+    return sorted(p.name for p in (store / "labels").iterdir())
+
+
+@pytest.mark.parametrize("text, flags, token", [
+    ("request_id,label\nr1,inf\nr2,1\n", [], "column 'label' breaks rule 'finite' in 1 row(s): labels must be "
+     "finite numbers (a class or a regressor's target); row 1: inf"),
+    ("request_id,label\nr1,1\nr2,-inf\n", [], "row 2: -inf"),
+    ("request_id,label,instance\nr1,1,1e308\n", [], "column 'instance' breaks rule 'non_negative_int'"),
+    ("request_id,label,instance\nr1,1,16777216\n", [], "below 16777216 (e.g. 16777216)"),
+    ("request_id,label\nr1,1\nr1,0\n", [], "column 'request_id' breaks rule 'one_label' in 2 row(s): 'r1' has "
+     "labels 1.0 and 0.0 with the same label_time (rows 1 and 2)"),
+    ("request_id,instance,label,label_time\nr1,0,1,2026-01-01T00:00:00Z\nr1,1,0,2026-01-01T00:00:00Z\n"
+     "r1,1,1,2026-01-01T00:00:00+00:00\n", [], "'r1' instance 1 has labels 0.0 and 1.0 with the same label_time "
+     "(rows 2 and 3)"),
+    ("request_id,outcome\nr1,1\n", ["--label-column", "request_id"], "label column 'request_id' is the key column"),
+    ("request_id,outcome,label_time\nr1,1,2026-01-01T00:00:00Z\n", ["--label-column", "label_time"],
+     "label column 'label_time' is"),
+    ('"request\nid",label\nr1,1\n', [], "columns: 'request\\nid', 'label'"),
+])
+def test_bad_label_files_are_one_line_exit_2_and_leave_the_store_as_it_was(tmp_path, capsys, text, flags, token):
+    store = tmp_path / "store"
+    (tmp_path / "good.csv").write_text(GOOD)
+    assert main(["labels", "ingest", "--labels", str(tmp_path / "good.csv"), "--store", str(store)]) == 0
+    before = _store_files(store)
+    capsys.readouterr()
+    (tmp_path / "bad.csv").write_text(text)
+    code = main(["labels", "ingest", "--labels", str(tmp_path / "bad.csv"), "--store", str(store), *flags])
+    err = capsys.readouterr().err
+    assert code == 2 and token in err and err.count("\n") == 1, err
+    assert _store_files(store) == before
+
+
+def test_odd_but_good_label_files_are_stored(tmp_path, capsys):
+    """Header only (nothing to append), a BOM, keys with leading zeros, the same label twice, a
+    relabel at a later time, 1e308 (a regressor's target) all ingest; the store still joins."""
+    store = tmp_path / "store"
+    files = {"header.csv": "request_id,label\n",
+             "bom.csv": "\ufeffrequest_id,label,label_time\n007,1,2026-01-01T00:00:00Z\n",
+             "twice.csv": "request_id,label,label_time\n7,0,2026-01-01T00:00:00Z\n7,0,2026-01-01T00:00:00Z\n"
+                          "7,1,2026-01-02T00:00:00Z\n",
+             "big.csv": "request_id,label,label_time\n8,1e308,2026-01-01T00:00:00Z\n"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        assert main(["labels", "ingest", "--labels", str(tmp_path / name), "--store", str(store)]) == 0, name
+    logs = pd.DataFrame({"request_id": ["007", "7", "8"], "instance": 0, "prediction": 0.5, "has_request": True,
+                         "has_response": True})
+    got = join_store(logs, str(store)).frame.set_index("request_id")["label"].to_dict()
+    assert got == {"007": 1.0, "7": 1.0, "8": 1e308}
+    assert len(index_store(str(store))) == 3
+    assert label_store.store_key(str(store)) == "request_id"
