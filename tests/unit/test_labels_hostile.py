@@ -19,8 +19,9 @@ def _store_files(store) -> list[str]:
 
 @pytest.mark.parametrize("text, flags, token", [
     ("request_id,label\nr1,inf\nr2,1\n", [], "column 'label' breaks rule 'finite' in 1 row(s): labels must be "
-     "finite numbers (a class or a regressor's target); row 1: inf"),
+     "finite numbers within ±1e+150 (a class or a regressor's target: metrics square them); row 1: inf"),
     ("request_id,label\nr1,1\nr2,-inf\n", [], "row 2: -inf"),
+    ("request_id,label\nr1,1\nr2,1e308\n", [], "row 2: 1e+308"),
     ("request_id,label,instance\nr1,1,1e308\n", [], "column 'instance' breaks rule 'non_negative_int'"),
     ("request_id,label,instance\nr1,1,16777216\n", [], "below 16777216 (e.g. 16777216)"),
     ("request_id,label\nr1,1\nr1,0\n", [], "column 'request_id' breaks rule 'one_label' in 2 row(s): 'r1' has "
@@ -48,19 +49,19 @@ def test_bad_label_files_are_one_line_exit_2_and_leave_the_store_as_it_was(tmp_p
 
 def test_odd_but_good_label_files_are_stored(tmp_path, capsys):
     """Header only (nothing to append), a BOM, keys with leading zeros, the same label twice, a
-    relabel at a later time, 1e308 (a regressor's target) all ingest; the store still joins."""
+    relabel at a later time, 1e100 (a regressor's target) all ingest; the store still joins."""
     store = tmp_path / "store"
     files = {"header.csv": "request_id,label\n",
              "bom.csv": "\ufeffrequest_id,label,label_time\n007,1,2026-01-01T00:00:00Z\n",
              "twice.csv": "request_id,label,label_time\n7,0,2026-01-01T00:00:00Z\n7,0,2026-01-01T00:00:00Z\n"
                           "7,1,2026-01-02T00:00:00Z\n",
-             "big.csv": "request_id,label,label_time\n8,1e308,2026-01-01T00:00:00Z\n"}
+             "big.csv": "request_id,label,label_time\n8,1e100,2026-01-01T00:00:00Z\n"}
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
         assert main(["labels", "ingest", "--labels", str(tmp_path / name), "--store", str(store)]) == 0, name
     logs = pd.DataFrame({"request_id": ["007", "7", "8"], "instance": 0, "prediction": 0.5, "has_request": True,
                          "has_response": True})
     got = join_store(logs, str(store)).frame.set_index("request_id")["label"].to_dict()
-    assert got == {"007": 1.0, "7": 1.0, "8": 1e308}
+    assert got == {"007": 1.0, "7": 1.0, "8": 1e100}
     assert len(index_store(str(store))) == 3
     assert label_store.store_key(str(store)) == "request_id"

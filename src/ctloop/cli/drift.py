@@ -48,6 +48,10 @@ import sys
 import time
 from typing import Any
 
+# beyond it a numeric column's squares overflow float64: standard deviations, normed Wasserstein
+# distances and histogram ranges become inf (a score drift.json cannot hold)
+from ctloop.metrics import LARGEST_VALUE
+
 PROGRESS_EVERY_S = 2.0
 
 
@@ -56,9 +60,6 @@ def _split(text: str | None) -> list[str]:
 
 
 LOG_IDENTITY_REASON = "inference log identity"
-# beyond this a numeric column's squares overflow float64 (1.8e308): standard deviations, normed
-# Wasserstein distances and histogram ranges become inf (a score drift.json cannot hold)
-LARGEST_VALUE = 1e150
 
 
 def _extremes(frame, columns: list[str]) -> dict[str, float]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from ctloop.columns import INSTANCE, LABEL, LABEL_TIME
 from ctloop.errors import ConfigError, DataValidationError
+from ctloop.metrics import LARGEST_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -171,10 +172,11 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
         first = frame[label][text].iloc[0]
         violations.append((label, "one_kind", int(text.sum()), f"labels mix numbers and text (e.g. {first!r}): "
                            "give every label as the model's class, all numbers or all names"))
-    elif bool((infinite := values.abs().eq(float("inf")).to_numpy()).any()):
-        row = int(infinite.argmax())
-        violations.append((label, "finite", int(infinite.sum()), "labels must be finite numbers (a class or a "
-                           f"regressor's target); row {row + 1}: {_plain(values.iloc[row])!r}"))
+    elif bool((huge := values.abs().gt(LARGEST_VALUE).to_numpy()).any()):
+        row = int(huge.argmax())
+        violations.append((label, "finite", int(huge.sum()), f"labels must be finite numbers within ±{LARGEST_VALUE:g} "
+                           f"(a class or a regressor's target: metrics square them); row {row + 1}: "
+                           f"{_plain(values.iloc[row])!r}"))
     out = pd.DataFrame({key: keys})
     if INSTANCE in frame.columns:
         inst = pd.to_numeric(frame[INSTANCE], errors="coerce")
