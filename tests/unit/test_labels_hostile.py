@@ -65,3 +65,45 @@ def test_odd_but_good_label_files_are_stored(tmp_path, capsys):
     assert got == {"007": 1.0, "7": 1.0, "8": 1e100}
     assert len(index_store(str(store))) == 3
     assert label_store.store_key(str(store)) == "request_id"
+
+
+def _logged_and_labelled(tmp_path) -> tuple[str, str]:
+    """A log of 40 served rows of credit v1 on 2026-12-03 and a store labelling each."""
+    import numpy as np
+
+    day = tmp_path / "logs" / "model=credit" / "date=2026-12-03" / "revision=credit-predictor-00001"
+    day.mkdir(parents=True)
+    n = 40
+    pd.DataFrame({"request_id": [f"r{i}" for i in range(n)], "instance": 0, "model": "credit", "model_version": "1",
+                  "revision": "credit-predictor-00001", "time": [f"2026-12-03T10:{i:02d}:00+00:00" for i in range(n)],
+                  "has_request": True, "has_response": True, "prediction_1": np.linspace(0, 1, n)}
+                 ).to_parquet(day / "part-1.parquet")
+    (tmp_path / "labels.csv").write_text("request_id,label,label_time\n" + "".join(
+        f"r{i},{i % 2},2026-12-03T12:00:00Z\n" for i in range(n)))
+    assert main(["labels", "ingest", "--labels", str(tmp_path / "labels.csv"), "--store", str(tmp_path / "store")]) == 0
+    return str(tmp_path / "logs"), str(tmp_path / "store")
+
+
+@pytest.mark.parametrize("flags, token", [
+    (["--classes", "0,0,1"], "--classes names '0' twice: give the model's classes once each, in its order"),
+    (["--output", "{tmp}/labels.csv"], "{tmp}/labels.csv is a file"),
+    (["--store", "{tmp}/typo"], "--store: no label store at {tmp}/typo"),
+    (["--log-root", "{tmp}/typo"], "--log-root: no inference log at {tmp}/typo"),
+])
+def test_a_bad_report_argument_is_one_line_before_any_work(tmp_path, capsys, flags, token):
+    logs, store = _logged_and_labelled(tmp_path)
+    capsys.readouterr()
+    flags = [f.format(tmp=tmp_path) for f in flags]
+    code = main(["labels", "report", "--log-root", logs, "--store", store, "--model-name", "credit", "--start",
+                 "2026-12-03", "--end", "2026-12-04", *flags])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.err.count("\n") == 1 and token.format(tmp=tmp_path) in captured.err, captured.err
+    assert captured.out == ""  # refused before the report was computed and printed
+    assert not (tmp_path / "typo").exists()
+
+
+def test_the_report_of_a_good_store_is_computed(tmp_path, capsys):
+    logs, store = _logged_and_labelled(tmp_path)
+    assert main(["labels", "report", "--log-root", logs, "--store", store, "--model-name", "credit", "--start",
+                 "2026-12-03", "--end", "2026-12-04", "--output", str(tmp_path / "out")]) == 0
+    assert "40 labelled rows" in capsys.readouterr().out and (tmp_path / "out" / "realized.json").exists()
