@@ -107,3 +107,26 @@ def test_the_report_of_a_good_store_is_computed(tmp_path, capsys):
     assert main(["labels", "report", "--log-root", logs, "--store", store, "--model-name", "credit", "--start",
                  "2026-12-03", "--end", "2026-12-04", "--output", str(tmp_path / "out")]) == 0
     assert "40 labelled rows" in capsys.readouterr().out and (tmp_path / "out" / "realized.json").exists()
+
+
+@pytest.mark.parametrize("manifest", ["{not json", "[]", '{"format": 1}', '{"key": ""}'])
+def test_a_broken_store_manifest_is_one_line_naming_it(tmp_path, capsys, manifest):
+    (tmp_path / "store" / "labels").mkdir(parents=True)
+    (tmp_path / "store" / "labels" / "_ctloop_labels.json").write_text(manifest)
+    (tmp_path / "good.csv").write_text(GOOD)
+    code = main(["labels", "ingest", "--labels", str(tmp_path / "good.csv"), "--store", str(tmp_path / "store")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"{tmp_path}/store/labels/_ctloop_labels.json is not a label store manifest" in err, err
+    assert _store_files(tmp_path / "store") == ["_ctloop_labels.json"]
+
+
+@pytest.mark.parametrize("column", ["request_id", "label"])
+def test_nested_keys_or_labels_are_refused_naming_the_column(tmp_path, capsys, column):
+    frame = pd.DataFrame({"request_id": ["a", "b"], "label": [1, 0]})
+    frame[column] = [[1], [2, 3]]
+    frame.to_parquet(tmp_path / "nested.parquet")
+    code = main(["labels", "ingest", "--labels", str(tmp_path / "nested.parquet"), "--store", str(tmp_path / "s")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and f"column '{column}' breaks rule 'scalar' in 2 row(s)" in err, err
+    assert "row 1: [1]" in err and not (tmp_path / "s").exists()

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ctloop.columns import INSTANCE, LABEL, LABEL_TIME
-from ctloop.errors import ConfigError, DataValidationError
+from ctloop.errors import ConfigError, DataSourceError, DataValidationError
 from ctloop.metrics import LARGEST_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -123,7 +123,15 @@ def store_key(store_root: str) -> str | None:
     manifest = f"{store_root.rstrip('/')}/labels/{STORE_MANIFEST}"
     if not exists(manifest):
         return None
-    return str(json.loads(read_bytes(manifest))["key"])
+    try:
+        key = json.loads(read_bytes(manifest))["key"]
+    except (ValueError, KeyError, TypeError) as exc:  # not JSON (or not UTF-8), not an object, no key
+        raise DataSourceError(f"{manifest} is not a label store manifest ({type(exc).__name__}: {exc}): it "
+                              'records the store\'s key, e.g. {"key": "request_id", "format": 1}; restore it') from exc
+    if not isinstance(key, str) or not key:
+        raise DataSourceError(f"{manifest} is not a label store manifest (key {key!r}): it records the store's "
+                              'key, e.g. {"key": "request_id", "format": 1}; restore it')
+    return key
 
 
 def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", label: str = "label") -> int:
@@ -153,6 +161,7 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
         if col not in frame.columns:
             raise DataValidationError([(col, "required", len(frame), f"column is missing from {source_uri} "
                                         f"(columns: {', '.join(repr(str(c)) for c in frame.columns)})")])
+    _refuse_nested(frame, [key, label, *(c for c in (INSTANCE, LABEL_TIME) if c in frame.columns)])
     violations = []
     inexact = _inexact_keys(frame[key])
     if len(inexact):
@@ -205,6 +214,23 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     write_table(out, f"{root}/labels/part-{stamp}-{uuid.uuid4().hex}.parquet")
     return len(out)
+
+
+def _refuse_nested(frame: pd.DataFrame, columns: list[str]) -> None:
+    """Refuse list or map values (a Parquet list/struct column) in ``columns``, naming the first:
+    they would be stored as their text ("[1]") and join or score as nonsense."""
+    import numpy as np
+
+    for col in columns:
+        if frame[col].dtype != object:
+            continue
+        nested = frame[col].map(lambda v: isinstance(v, (list, tuple, dict, np.ndarray))).to_numpy(dtype=bool)
+        if nested.any():
+            row = int(nested.argmax())
+            first = frame[col].iloc[row]
+            shown = first.tolist() if isinstance(first, np.ndarray) else first
+            raise DataValidationError([(col, "scalar", int(nested.sum()), (
+                f"values must be single values, not lists or maps; row {row + 1}: {shown!r}"))])
 
 
 def _plain(value):
