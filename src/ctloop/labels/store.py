@@ -205,6 +205,8 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     else:
         out["label_time"] = pd.Timestamp.now("UTC").isoformat()
     _refuse_conflicts(out, key)
+    if not len(out):  # a header-only file: nothing to append, no empty part file
+        return 0
     root = store_root.rstrip("/")
     if known is None:
         write_bytes(f"{root}/labels/{STORE_MANIFEST}", json.dumps({"key": key, "format": 1}).encode(),
