@@ -132,3 +132,22 @@ def test_nested_keys_or_labels_are_refused_naming_the_column(tmp_path, capsys, c
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and f"column '{column}' breaks rule 'scalar' in 2 row(s)" in err, err
     assert "row 1: [1]" in err and not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("first, then, kinds", [
+    ("r1,0\nr2,1\n", "r3,no\n", "numbers (part-"),
+    ("r1,no\nr2,yes\n", "r3,1\n", "names (part-"),
+])
+def test_labels_of_another_kind_than_the_stores_are_refused(tmp_path, capsys, first, then, kinds):
+    """Before: a store of 0/1 labels took a later file of 'no'/'yes' labels; the report then left
+    out one kind or the other with a warning, whichever --classes said."""
+    store = tmp_path / "store"
+    (tmp_path / "a.csv").write_text("request_id,label\n" + first)
+    (tmp_path / "b.csv").write_text("request_id,label\n" + then)
+    assert main(["labels", "ingest", "--labels", str(tmp_path / "a.csv"), "--store", str(store)]) == 0
+    before = _store_files(store)
+    capsys.readouterr()
+    assert main(["labels", "ingest", "--labels", str(tmp_path / "b.csv"), "--store", str(store)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "column 'label' breaks rule 'one_kind' in 1 row(s): the store's labels are " in err
+    assert kinds in err and _store_files(store) == before

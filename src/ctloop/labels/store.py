@@ -207,6 +207,8 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     _refuse_conflicts(out, key)
     if not len(out):  # a header-only file: nothing to append, no empty part file
         return 0
+    if known is not None:
+        _refuse_other_kind(store_root, out[LABEL])
     root = store_root.rstrip("/")
     if known is None:
         write_bytes(f"{root}/labels/{STORE_MANIFEST}", json.dumps({"key": key, "format": 1}).encode(),
@@ -233,6 +235,29 @@ def _refuse_nested(frame: pd.DataFrame, columns: list[str]) -> None:
             shown = first.tolist() if isinstance(first, np.ndarray) else first
             raise DataValidationError([(col, "scalar", int(nested.sum()), (
                 f"values must be single values, not lists or maps; row {row + 1}: {shown!r}"))])
+
+
+def _refuse_other_kind(store_root: str, labels: pd.Series) -> None:
+    """Refuse numbers into a store of names or names into a store of numbers (its newest file
+    tells, one Parquet footer read): a metric would leave one kind or the other out."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from ctloop.inference_log.scan import open_parquet
+
+    files = label_files(store_root)
+    if not files:
+        return
+    schema = open_parquet(files[-1], DataSourceError, "label file").schema_arrow
+    if schema.get_field_index(LABEL) < 0:
+        return
+    field = schema.field(LABEL)
+    stored = "names" if pa.types.is_string(field.type) or pa.types.is_large_string(field.type) else "numbers"
+    given = "numbers" if pd.api.types.is_numeric_dtype(labels) else "names"
+    if stored != given:
+        raise DataValidationError([(LABEL, "one_kind", len(labels), (
+            f"the store's labels are {stored} ({files[-1].rsplit('/', 1)[-1]}), this file's are {given} (e.g. "
+            f"{_plain(labels.iloc[0])!r}): give every label as the model's class, all numbers or all names"))])
 
 
 def _plain(value):
