@@ -97,7 +97,7 @@ class DataContract:
                 raise ConfigError(f"{path}.dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
             for key in ("min", "max"):
                 v = rule.get(key)
-                if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
+                if v is not None and (isinstance(v, bool) or not isinstance(v, int | float) or v != v):  # NaN
                     raise ConfigError(f"{path}.{key} must be a number, got {v!r}")
             if rule.get("min") is not None and rule.get("max") is not None and rule["min"] > rule["max"]:
                 raise ConfigError(f"{path}: min {rule['min']} is greater than max {rule['max']}")
@@ -199,13 +199,14 @@ def coerce(series: pd.Series, dtype: str, fmt: str = "") -> tuple[pd.Series, int
     notnull = series.notna()
     if dtype in ("int", "float", "number"):
         if pd.api.types.is_bool_dtype(series):
-            return series, int(notnull.sum()), list(series[notnull].unique()[:3])
+            return series, int(notnull.sum()), series[notnull].unique()[:3].tolist()
         out = pd.to_numeric(series, errors="coerce")
         bad = notnull & out.isna()
         if dtype == "int" and not bad.any():
-            frac = out.notna() & (out % 1 != 0)
+            # a fraction, or beyond int64 (read as a float that rounded its digits)
+            frac = out.notna() & ((out % 1 != 0) | (out.abs() >= 2.0**63))
             if frac.any():
-                return out, int(frac.sum()), list(series[frac].unique()[:3])
+                return out, int(frac.sum()), series[frac].unique()[:3].tolist()
         return out, int(bad.sum()), list(series[bad].astype(str).unique()[:3])
     if dtype == "bool":
         if pd.api.types.is_bool_dtype(series):
@@ -351,6 +352,11 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
     """
     violations: list[tuple[str, str, int, str]] = []
     n = len(frame)
+    counts = frame.columns.value_counts()
+    for name, times in counts[counts > 1].items():  # frame[name] would be a frame, not a column
+        violations.append((str(name), "unique_name", n, f"the column name appears {times} times: rename them"))
+    if violations:
+        raise DataValidationError(violations)
     if n < contract.min_rows:
         violations.append(("*", "min_rows", n, f"{n} row(s), the contract requires at least {contract.min_rows}"))
     out = frame.copy()
@@ -379,6 +385,11 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
             import pandas as pd
 
             num = pd.to_numeric(col, errors="coerce")
+            text = col.notna() & num.isna()
+            if text.any():  # not a number: no bound can be checked
+                violations.append((rule.name, "min" if rule.min is not None else "max", int(text.sum()),
+                                   f"min/max apply to numbers, got values like {col[text].unique()[:3].tolist()}"))
+                continue
             if rule.min is not None:
                 below = int((num < rule.min).sum())
                 if below:

@@ -31,6 +31,9 @@ CLASSIFICATION = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"
 REGRESSION = ("rmse", "mae", "r2")
 LOWER_IS_BETTER = frozenset({"log_loss", "rmse", "mae"})
 INF = float("inf")
+# the largest magnitude a label or compared value may have: beyond it squares overflow float64
+# (1.8e308), so RMSE, R², standard deviations and histogram ranges become inf
+LARGEST_VALUE = 1e150
 RANGES = {"accuracy": (0.0, 1.0), "precision": (0.0, 1.0), "recall": (0.0, 1.0), "f1": (0.0, 1.0),
           "roc_auc": (0.0, 1.0), "log_loss": (0.0, INF), "rmse": (0.0, INF), "mae": (0.0, INF), "r2": (-INF, 1.0)}
 

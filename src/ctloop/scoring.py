@@ -271,6 +271,33 @@ def check_output(output: str) -> None:
             return
 
 
+def _location(uri: str) -> str:
+    """``uri`` as a comparable prefix ending in '/': a local path resolved, an object store's
+    ``scheme://bucket/key``."""
+    from ctloop import storage
+
+    if storage.is_remote(uri):
+        return uri.rstrip("/") + "/"
+    return str(Path(storage.parse(uri).key).resolve()) + "/"
+
+
+def check_apart(data: str, **written: str) -> None:
+    """Refuse writing (``written``: parameter name → location, e.g. ``output``, ``log_root``)
+    inside the ``data`` directory: the next run over that directory would read what this one
+    wrote as input. A single file or a glob as ``data`` reads nothing else."""
+    from ctloop import storage
+
+    if any(ch in data for ch in "*?[") or (not storage.is_remote(data) and not Path(storage.parse(data).key).is_dir()):
+        return
+    if storage.is_remote(data) and Path(storage.parse(data).key).suffix:
+        return  # a file (x.parquet, x.csv.gz)
+    base = _location(data)
+    for name, where in written.items():
+        if where and _location(where).startswith(base):
+            raise ConfigError(f"{name}: {where!r} is inside data {data!r}: the next run would read what this one "
+                              "writes as input; write it elsewhere")
+
+
 # Columns every prediction file carries (besides the id and the predictions): an id column with one
 # of these names would be overwritten.
 RESERVED_OUTPUT = frozenset({"model_name", "model_version", "run_id", "scored_at"})
@@ -584,6 +611,7 @@ def score(
     check_output(output)
     source = data if not isinstance(data, str) else open_input(data)
     data = source.uri
+    check_apart(data, output=output, log_root=log_root)
     _check_columns(scorer, source, id_column)
     source = _as_text(source, list(dict.fromkeys([*_text_features(scorer, source), *([id_column] if id_column else [])])))
     source = _check_files(scorer, source)
@@ -744,4 +772,4 @@ def score_section(registry: MlflowRegistry | Callable[[], MlflowRegistry], model
 
 __all__ = ["Scorer", "ScoreResult", "Progress", "load_scorer", "first_attempt", "open_input", "score", "every",
            "score_section",
-           "check_output", "new_run_id", "scoring_time", "generated_id_prefix", "COMPONENT"]
+           "check_output", "check_apart", "new_run_id", "scoring_time", "generated_id_prefix", "COMPONENT"]

@@ -61,3 +61,17 @@ def test_groups_come_in_groupbys_order(kind):
     expected = [(g, len(part), metric_value("roc_auc", part["label"], part["prediction_1"], [0, 1]))
                 for g, part in frame.groupby("g", sort=True, observed=True)]
     assert [(r["g"], r["rows"], r["roc_auc"]) for _, r in per.iterrows()] == expected
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_an_infinite_logged_score_is_left_out_like_a_missing_one(bad):
+    """Before: NaN scores were left out but ±inf ones were scored (1 - inf as the negative class's
+    probability): counted in ``rows`` and moving accuracy and log loss. Now both are left out,
+    as the regression metrics always did."""
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"model": "credit", "revision": "r1", "label": rng.integers(0, 2, 200),
+                          "prediction_1": rng.random(200)})
+    clean = realized_metrics(frame)
+    frame.loc[200] = {"model": "credit", "revision": "r1", "label": 0, "prediction_1": bad}
+    frame.loc[201] = {"model": "credit", "revision": "r1", "label": 1, "prediction_1": np.nan}
+    pd.testing.assert_frame_equal(realized_metrics(frame), clean)

@@ -480,3 +480,28 @@ def test_a_late_type_change_in_one_csv_file_of_a_directory_is_widened_or_refused
     else:
         assert code == 0, err
         assert next(line.split() for line in out.splitlines() if line.startswith("x "))[1] == "numeric"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("values", [[1e308], [1e308, -1e308], [-3e200]])
+def test_values_too_large_for_the_statistics_are_refused_naming_the_column_and_value(tmp_path, tables, capsys,
+                                                                                    engine, values):
+    """Before: a finite 1e308 made the memory engine's score inf and writing drift.json a
+    ValueError traceback (exit 1), the streamed engine's 2e305; 1e308 and -1e308 made the HTML
+    report's histogram a traceback. Like ±inf, such values are refused naming column, side and
+    value, before anything is written."""
+    ref, cur = tables
+    frame = pd.read_csv(cur)
+    frame.loc[:len(values) - 1, "num"] = values
+    frame.to_csv(tmp_path / "big.csv", index=False)
+    out = tmp_path / "out"
+    code = main(["drift", "--quiet", "--reference", str(ref), "--current", str(tmp_path / "big.csv"), "--engine",
+                 engine, "--output", str(out), "--report-sample-size", "300"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"error: column 'num' holds values beyond ±1e+150 in the current data "
+                          f"({tmp_path / 'big.csv'}), e.g. {max(values, key=abs):g}: drift statistics overflow"), err
+    assert "--exclude num" in err and not list(out.glob("*"))
+    code, stdout, _ = _run(capsys, "--reference", str(ref), "--current", str(tmp_path / "big.csv"), "--engine", engine,
+                           "--exclude", "num")
+    assert code == 0 and "num " not in stdout

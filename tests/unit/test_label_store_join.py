@@ -334,3 +334,31 @@ def test_labels_of_batched_requests_only_are_no_unmatched_keys(tmp_path):
     old, new = join_labels(logs, read_labels(str(tmp_path / "store"))), join_store(logs, str(tmp_path / "store"))
     assert old.describe() == new.describe() == (
         "0 labelled rows (key request_id); 3 rows of batched requests skipped (their labels have no instance)")
+
+
+def test_a_later_label_without_instance_does_not_replace_a_batched_requests_instance_0_label(tmp_path):
+    """Before: r9 (batched, instances 0 and 1) had labels for both instances; a later label without
+    instance for r9 (which can only mean a single-instance request) became the latest label of
+    (r9, instance 0), so instance 0 lost its own label and was skipped. Now the label without instance
+    is kept apart: a batched request's instance 0 joins its latest label with an instance, a
+    single-instance request the later of both (r3)."""
+    store = str(tmp_path / "store")
+    (tmp_path / "a.csv").write_text("request_id,instance,label,label_time\nr9,0,0,2026-02-01T11:00:00Z\n"
+                                    "r9,1,1,2026-02-01T11:00:00Z\nr3,0,0,2026-02-01T11:00:00Z\n"
+                                    "r7,0,0,2026-02-01T13:00:00Z\n")
+    (tmp_path / "b.csv").write_text("request_id,label,label_time\nr9,1,2026-02-01T12:00:00Z\n"
+                                    "r3,1,2026-02-01T12:00:00Z\nr7,1,2026-02-01T12:00:00Z\n"
+                                    "r5,1,2026-02-01T12:00:00Z\n")
+    ingest_labels(str(tmp_path / "a.csv"), store)
+    ingest_labels(str(tmp_path / "b.csv"), store)
+    logs = pd.DataFrame({"request_id": ["r9", "r9", "r3", "r7", "r5", "r5"], "instance": [0, 1, 0, 0, 0, 1],
+                         "prediction_1": 0.5, "has_request": True, "has_response": True})
+    old, new = join_labels(logs, read_labels(store)), join_store(logs, store)
+    for result in (old, new):
+        got = result.frame.set_index(["request_id", "instance"])["label"].sort_index()
+        # r9's instances keep their own labels; r3's later label without instance wins, r7's later one with
+        # instance 0 wins; r5 is batched and its only label has no instance: both rows skipped
+        assert got.to_dict() == {("r3", 0): 1.0, ("r7", 0): 0.0, ("r9", 0): 0.0, ("r9", 1): 1.0}
+        assert result.skipped_batched == 2 and not result.problem
+    pd.testing.assert_frame_equal(new.frame, old.frame)
+    assert (new.notes, new.describe()) == (old.notes, old.describe())

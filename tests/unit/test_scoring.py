@@ -676,3 +676,19 @@ def test_a_retry_refused_for_late_text_leaves_nothing_of_the_earlier_attempt_eit
     left = [p for p in tmp_path.rglob("*") if p.is_file() and (tmp_path / "out" in p.parents or (
         tmp_path / "log" in p.parents and "_schema" not in p.parts))]
     assert left == []
+
+
+@pytest.mark.parametrize("inside", ["output", "log_root"])
+def test_an_output_or_log_inside_the_data_directory_is_refused_before_anything_is_written(scorer, tmp_path, inside):
+    """Before: the first run wrote its predictions (or logged rows) under the data directory, and
+    every later run read them as input ('part-r0-00000.parquet has no column 'a'')."""
+    (tmp_path / "d").mkdir()
+    _frame(rows=10).to_parquet(tmp_path / "d" / "in.parquet")
+    output = str(tmp_path / ("d/out" if inside == "output" else "out"))
+    log_root = str(tmp_path / ("d/log" if inside == "log_root" else "log"))
+    with pytest.raises(ConfigError) as info:
+        scoring.score(scorer, str(tmp_path / "d"), output, run_id="r", log_root=log_root)
+    where = output if inside == "output" else log_root
+    assert str(info.value) == (f"{inside}: {where!r} is inside data {str(tmp_path / 'd')!r}: the next run would read "
+                               "what this one writes as input; write it elsewhere")
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["in.parquet"] and not (tmp_path / "out").exists()

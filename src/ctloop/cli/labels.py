@@ -5,14 +5,46 @@ from __future__ import annotations
 import json
 
 
+def _check_report_args(args) -> tuple[str, ...]:
+    """Refuse, before any work, what would make the report quietly empty or fail after it was
+    printed: a class named twice, an --output that cannot be a directory. Returns the classes."""
+    from collections import Counter
+
+    from ctloop.errors import ConfigError
+    from ctloop.storage import check_output_dir
+
+    classes = tuple(c.strip() for c in (args.classes or "").split(",") if c.strip())
+    twice = [c for c, n in Counter(classes).items() if n > 1]
+    if twice:
+        raise ConfigError(f"--classes names {twice[0]!r} twice: give the model's classes once each, in its order")
+    if args.output:
+        check_output_dir(args.output, name="--output")
+    return classes
+
+
+def _check_roots(args) -> None:
+    """A local --store or --log-root that does not exist is a typo, not "no labels" (checked once
+    the report's own options were, so those are named first; reading nothing took no time)."""
+    from pathlib import Path
+
+    from ctloop.errors import ConfigError
+    from ctloop.storage import parse
+
+    for flag, uri, what in (("--store", args.store, "label store"), ("--log-root", args.log_root, "inference log")):
+        loc = parse(uri)
+        if loc.scheme == "file" and not Path(loc.key).is_dir():
+            raise ConfigError(f"{flag}: no {what} at {uri} (no such directory)")
+
+
 def _report(args) -> int:
     from ctloop import reports
 
+    classes = _check_report_args(args)
     report = reports.realized_report(
         args.log_root, args.store, args.model_name, start=args.start, end=args.end, lookback=args.lookback,
         window=args.window, by=args.by, task=args.task, score=args.score_column,
-        metrics=tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip()),
-        classes=tuple(c.strip() for c in (args.classes or "").split(",") if c.strip()))
+        metrics=tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip()), classes=classes)
+    _check_roots(args)
     print(f"{args.model_name}: {report.start:%Y-%m-%d %H:%M} → {report.end:%Y-%m-%d %H:%M} UTC, "
           f"{report.logged_rows} logged rows; {report.join}\n")
     print(reports.format_realized(report))

@@ -6,8 +6,11 @@ A label file with an ``instance`` column joins on ``(key, instance)``. Without i
 only mean a single-instance request: rows of multi-instance requests are **not** joined (one
 label is never copied onto every instance of a batch) and their count is reported
 (``JoinResult.skipped_batched``). A store may hold both kinds (files with the column and files
-without): a label without instance is then the label of ``(key, instance 0)`` that joins a
-single-instance request only (of it and a label with instance 0 the later wins).
+without): a label without instance is then a label of ``(key, instance 0)`` that joins a single-instance
+request only (of it and a label with instance 0 the later wins); it never replaces the label a
+batched request's instance 0 has with an instance (that instance joins its latest label with an
+instance, the batch's other instances theirs), and rows of a batched request without a label of
+their own whose key's latest instance-0 label has no instance are skipped (counted).
 
 A later label for the same key (and instance) replaces an earlier one (by ``label_time``).
 Logged rows without a response (``has_response`` false) have no prediction and never join;
@@ -64,6 +67,10 @@ def unmatched_note(key: str, labelled_keys: int, stored: str | None, logged: str
 
 
 _PLAIN = "_ctloop_plain"  # a latest label that has no instance (stores mixing labels with and without one)
+# in stores mixing labels with and without instance: the entry of a batched request's instance 0, the
+# latest label *with* instance 0 (a later label without instance, for a single-instance request, never
+# replaces it)
+_BATCH_0 = -1
 HASH_KEYS = ("0123456789123456", "ctloop-labels-h2")  # pandas' default SipHash key, and a second one
 _GOLDEN = 0x9E3779B97F4A7C15
 
@@ -87,7 +94,8 @@ class LabelIndex:
     hashes: np.ndarray  # uint64, sorted, unique: the first hash of every labelled key
     example: str | None = None  # the smallest labelled key (what a join that matched no key shows)
     # labels with an instance and without: per entry, whether its latest label has none (it is then
-    # the entry of instance 0, and joins a single-instance request only); None for other stores
+    # the entry of instance 0, and joins a single-instance request only); None for other stores. Such
+    # stores also hold, as instance -1, the latest label *with* instance 0 of each key (:data:`_BATCH_0`)
     plain: np.ndarray | None = None
 
     def __len__(self) -> int:
@@ -176,7 +184,9 @@ def index_parts(key: str, parts, rows: int | None = None) -> LabelIndex:
     (the number of label rows when known, e.g. from Parquet metadata; grown by doubling when not),
     sorted by one permutation; float labels are kept as float64, others as they came (text labels
     become a category). No concatenation of the parts and no copy of the sorted arrays when
-    every entry has one label; the index holds 24 bytes a label (key hashes = first identities)."""
+    every entry has one label; the index holds 24 bytes a label (key hashes = first identities), and
+    in a store mixing labels with and without instance 24 more per label with instance 0 (its
+    :data:`_BATCH_0` entry)."""
     import numpy as np
     import pandas as pd
 
@@ -203,10 +213,16 @@ def index_parts(key: str, parts, rows: int | None = None) -> LabelIndex:
     by_instance = bool((~missing).any())
     plain = None
     if by_instance:
-        if missing.any():  # a label without instance is the label of instance 0 of a single-instance request
-            plain = missing
-            inst[missing] = 0
         keys = np.unique(h1)
+        if missing.any():  # a label without instance is the label of instance 0 of a single-instance request
+            inst[missing] = 0
+            zero = ~missing & (inst == 0)  # and the labels with instance 0 are a batch's instance 0's too
+            h1, h2, stamp = (np.concatenate([a, a[zero]]) for a in (h1, h2, stamp))
+            inst = np.concatenate([inst, np.full(int(zero.sum()), _BATCH_0, dtype=inst.dtype)])
+            plain = np.concatenate([missing, np.zeros(int(zero.sum()), dtype=bool)])
+            label = (pd.concat([label, label[zero]], ignore_index=True) if isinstance(label, pd.Series)
+                     else np.concatenate([label, label[zero]]))
+            del zero
         h1, h2 = entry_ids(h1, h2, inst)
     del inst, missing
     order = np.lexsort((stamp, h2, h1))  # stable: of equal times the later row wins, as before
@@ -387,6 +403,8 @@ def _columns(names: list[str]) -> pd.DataFrame:
 def latest_labels(labels: pd.DataFrame) -> tuple[str, pd.DataFrame, bool]:
     """``(key, latest, by_instance)``: the latest label per key (and instance) with the key as
     text (``_key`` [, ``instance``], ``label``) — the exact join of :func:`join_labels`."""
+    import pandas as pd
+
     key = detect_key(labels)
     lab = labels.copy()
     lab[key] = normalise_keys(lab[key])
@@ -399,6 +417,9 @@ def latest_labels(labels: pd.DataFrame) -> tuple[str, pd.DataFrame, bool]:
     if mixed:  # a label without instance is the label of instance 0 of a single-instance request
         lab[_PLAIN] = lab[INSTANCE].isna()
         lab[INSTANCE] = lab[INSTANCE].fillna(0)
+        # and the labels with instance 0 are also those of a batched request's instance 0 (_BATCH_0)
+        lab = pd.concat([lab, lab[~lab[_PLAIN] & (lab[INSTANCE] == 0)].assign(**{INSTANCE: _BATCH_0})],
+                        ignore_index=True)
     if by_instance:
         lab[INSTANCE] = lab[INSTANCE].astype("int64")
     kept = [*on, "label", *([_PLAIN] if mixed else [])]
@@ -453,6 +474,8 @@ def join_served(ok: pd.DataFrame, key: str, latest: pd.DataFrame, by_instance: b
         batched = (data.groupby("request_id")[INSTANCE].transform("nunique") > 1) | (inst > 0)
     if by_instance:
         data[INSTANCE] = _instance_numbers(data)
+    if mixed and batched is not None:  # a batched request's instance 0 joins its label with an instance
+        data.loc[batched & (data[INSTANCE] == 0), INSTANCE] = _BATCH_0
     if batched is not None and not by_instance:
         result.skipped_batched = int(data.loc[batched, "_key"].isin(latest["_key"]).sum())
         data = data[~batched]
@@ -461,11 +484,11 @@ def join_served(ok: pd.DataFrame, key: str, latest: pd.DataFrame, by_instance: b
     joined = data.drop(columns=[c for c in ("label",) if c in data.columns]).merge(latest, on=on, how="inner")
     if mixed and batched is not None:
         # rows of a batched request whose key's latest label for instance 0 has no instance: that
-        # label is not theirs (never copied onto a batch), the rows with a label of their own join
-        at, plain, batch = joined.pop("_ctloop_row").to_numpy(), joined[_PLAIN].to_numpy(), batched.to_numpy()
+        # label is not theirs (never copied onto a batch; they joined only labels with an instance)
+        at, batch = joined.pop("_ctloop_row").to_numpy(), batched.to_numpy()
         skip = batch & data["_key"].isin(latest.loc[latest[_PLAIN], "_key"]).to_numpy()
-        result.skipped_batched = int(skip.sum() - skip[at[~plain]].sum())
-        joined = joined[~(plain & batch[at])].reset_index(drop=True)
+        result.skipped_batched = int(skip.sum() - skip[at].sum())
+        joined[INSTANCE] = joined[INSTANCE].clip(lower=0)
     if mixed:
         joined = joined.drop(columns=[_PLAIN])
     result.frame = joined.drop(columns=["_key"])
@@ -648,18 +671,7 @@ def _join_part(rows: pd.DataFrame, index: LabelIndex, has_instance: bool,
 
     h1, h2 = rows["_h1"].to_numpy(np.uint64), rows["_h2"].to_numpy(np.uint64)
     inst = _instances(rows, has_instance)
-    if index.by_instance:
-        number = np.zeros(len(rows), dtype=np.int64) if inst is None else np.nan_to_num(inst, nan=0.0).astype(np.int64)
-        found = index.find(*entry_ids(h1, h2, number))
-    else:
-        found = index.find(h1, h2)
-    # the store mixes labels with and without instance: does each row's key have a latest label for
-    # instance 0 without instance (the rows of a batched request do not join it, see join_served)
-    first = None if index.plain is None or odd is None else index.find(*entry_ids(
-        h1, h2, np.zeros(len(rows), dtype=np.int64)))
-    del h1, h2
-    keep = found >= 0
-    skipped = 0
+    batched = None
     if odd is not None:
         # a request whose every row has instance 0 is not batched (nunique 1): instances are counted
         # only for the requests with another instance or a missing one (rare), not for every row
@@ -669,15 +681,26 @@ def _join_part(rows: pd.DataFrame, index: LabelIndex, has_instance: bool,
             g1, g2 = _groups(rows)
             per_request[(g1 == 0) & (g2 == 0)] = 0
         batched = (per_request > 1) | (np.nan_to_num(inst, nan=0.0) > 0)
+    # the store mixes labels with and without instance: each row's key's latest label for instance 0,
+    # and whether it has no instance (the rows of a batched request do not join it, see join_served)
+    first = None if index.plain is None or batched is None else index.find(*entry_ids(
+        h1, h2, np.zeros(len(rows), dtype=np.int64)))
+    if index.by_instance:
+        number = np.zeros(len(rows), dtype=np.int64) if inst is None else np.nan_to_num(inst, nan=0.0).astype(np.int64)
+        if first is not None:  # a batched request's instance 0 joins its latest label with an instance
+            number[batched & (number == 0)] = _BATCH_0
+        found = index.find(*entry_ids(h1, h2, number))
+    else:
+        found = index.find(h1, h2)
+    del h1, h2
+    keep = found >= 0
+    skipped = 0
+    if batched is not None:
         if first is None:
             skipped = int((batched & keep).sum())
             keep &= ~batched
-        else:
-            plain = np.zeros(len(rows), dtype=bool)
-            plain[keep] = index.plain[found[keep]]
-            skip = batched & (first >= 0) & index.plain[np.maximum(first, 0)]
-            skipped = int((skip & ~(keep & ~plain)).sum())
-            keep &= ~(batched & plain)
+        else:  # the batch's rows joined labels with an instance only: those without one are skipped
+            skipped = int((batched & ~keep & (first >= 0) & index.plain[np.maximum(first, 0)]).sum())
     drop = [c for c in ("_h1", "_h2", "_r1", "_r2", INSTANCE) if c in rows.columns]
     if keep.all():  # no copy of the rows: a shallow frame without the join's columns
         frame = rows.copy(deep=False)

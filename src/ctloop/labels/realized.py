@@ -116,7 +116,7 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
                      window: str | None = None, metrics: tuple[str, ...] | None = None,
                      classes: list | None = None) -> pd.DataFrame:
     """Per group (and per time window): ``rows`` and the realized metrics of what was served.
-    Rows whose score is missing (NaN) or whose label the metric cannot use are left out."""
+    Rows whose score is missing (NaN) or infinite or whose label the metric cannot use are left out."""
     import numpy as np
     import pandas as pd
 
@@ -130,7 +130,7 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
     scores = numbers[0] if isinstance(score, str) else np.column_stack(numbers)
     del numbers
     labels = label_array(joined[LABEL])
-    missing = np.isnan(scores) if scores.ndim == 1 else np.isnan(scores).any(axis=1)
+    missing = ~np.isfinite(scores) if scores.ndim == 1 else ~np.isfinite(scores).all(axis=1)  # NaN or ±inf
     ok = ~missing & joined[LABEL].notna().to_numpy()
     del missing
     ok &= scorable(labels, classes, task)  # rows counts only labels the metric uses

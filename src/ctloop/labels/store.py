@@ -22,13 +22,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ctloop.columns import INSTANCE, LABEL, LABEL_TIME
-from ctloop.errors import ConfigError, DataValidationError
+from ctloop.errors import ConfigError, DataSourceError, DataValidationError
+from ctloop.metrics import LARGEST_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 LABEL_COLUMNS = (LABEL, LABEL_TIME)
 STORE_MANIFEST = "_ctloop_labels.json"
+INSTANCE_LIMIT = 2**24  # instances are indexed as float32 (labels.join), exact below this
 
 
 def normalise_keys(values: pd.Series) -> pd.Series:
@@ -121,7 +123,15 @@ def store_key(store_root: str) -> str | None:
     manifest = f"{store_root.rstrip('/')}/labels/{STORE_MANIFEST}"
     if not exists(manifest):
         return None
-    return str(json.loads(read_bytes(manifest))["key"])
+    try:
+        key = json.loads(read_bytes(manifest))["key"]
+    except (ValueError, KeyError, TypeError) as exc:  # not JSON (or not UTF-8), not an object, no key
+        raise DataSourceError(f"{manifest} is not a label store manifest ({type(exc).__name__}: {exc}): it "
+                              'records the store\'s key, e.g. {"key": "request_id", "format": 1}; restore it') from exc
+    if not isinstance(key, str) or not key:
+        raise DataSourceError(f"{manifest} is not a label store manifest (key {key!r}): it records the store's "
+                              'key, e.g. {"key": "request_id", "format": 1}; restore it')
+    return key
 
 
 def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", label: str = "label") -> int:
@@ -139,6 +149,9 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
 
     if not key or key in (*LABEL_COLUMNS, INSTANCE):
         raise ConfigError(f"label key {key!r} is not a join key: use request_id or a meta_<header> column")
+    if label in (key, INSTANCE, LABEL_TIME):
+        raise ConfigError(f"label column {label!r} is the {'key' if label == key else label} column: name the "
+                          "column that holds the labels (--label-column)")
     known = store_key(store_root)
     if known is not None and known != key:
         raise ConfigError(f"label store {store_root} is keyed by {known!r}, not {key!r}: ingest labels keyed by "
@@ -147,7 +160,8 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     for col in (key, label):
         if col not in frame.columns:
             raise DataValidationError([(col, "required", len(frame), f"column is missing from {source_uri} "
-                                        f"(columns: {', '.join(map(str, frame.columns))})")])
+                                        f"(columns: {', '.join(repr(str(c)) for c in frame.columns)})")])
+    _refuse_nested(frame, [key, label, *(c for c in (INSTANCE, LABEL_TIME) if c in frame.columns)])
     violations = []
     inexact = _inexact_keys(frame[key])
     if len(inexact):
@@ -167,15 +181,21 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
         first = frame[label][text].iloc[0]
         violations.append((label, "one_kind", int(text.sum()), f"labels mix numbers and text (e.g. {first!r}): "
                            "give every label as the model's class, all numbers or all names"))
+    elif bool((huge := values.abs().gt(LARGEST_VALUE).to_numpy()).any()):
+        row = int(huge.argmax())
+        violations.append((label, "finite", int(huge.sum()), f"labels must be finite numbers within ±{LARGEST_VALUE:g} "
+                           f"(a class or a regressor's target: metrics square them); row {row + 1}: "
+                           f"{_plain(values.iloc[row])!r}"))
     out = pd.DataFrame({key: keys})
     if INSTANCE in frame.columns:
         inst = pd.to_numeric(frame[INSTANCE], errors="coerce")
-        wrong = int((inst.isna() | (inst < 0) | (inst % 1 != 0)).sum())
+        bad = (inst.isna() | (inst < 0) | (inst % 1 != 0) | (inst >= INSTANCE_LIMIT)).to_numpy()
+        wrong = int(bad.sum())
         if wrong:
-            first = frame[INSTANCE][(inst.isna() | (inst < 0) | (inst % 1 != 0)).to_numpy()].iloc[0]
+            first = frame[INSTANCE][bad].iloc[0]
             shown = "an empty value" if pd.isna(first) else repr(first.item() if hasattr(first, "item") else first)
             violations.append((INSTANCE, "non_negative_int", wrong, "instance must be the 0-based index of the "
-                               f"instance within its request (e.g. {shown})"))
+                               f"instance within its request, below {INSTANCE_LIMIT} (e.g. {shown})"))
         out[INSTANCE] = inst.astype("Int64") if not wrong else inst
     if violations:
         raise DataValidationError(violations)
@@ -184,6 +204,11 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
         out[LABEL_TIME] = label_times(frame[LABEL_TIME]).map(lambda t: t.isoformat())
     else:
         out["label_time"] = pd.Timestamp.now("UTC").isoformat()
+    _refuse_conflicts(out, key)
+    if not len(out):  # a header-only file: nothing to append, no empty part file
+        return 0
+    if known is not None:
+        _refuse_other_kind(store_root, out[LABEL])
     root = store_root.rstrip("/")
     if known is None:
         write_bytes(f"{root}/labels/{STORE_MANIFEST}", json.dumps({"key": key, "format": 1}).encode(),
@@ -193,6 +218,73 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     write_table(out, f"{root}/labels/part-{stamp}-{uuid.uuid4().hex}.parquet")
     return len(out)
+
+
+def _refuse_nested(frame: pd.DataFrame, columns: list[str]) -> None:
+    """Refuse list or map values (a Parquet list/struct column) in ``columns``, naming the first:
+    they would be stored as their text ("[1]") and join or score as nonsense."""
+    import numpy as np
+
+    for col in columns:
+        if frame[col].dtype != object:
+            continue
+        nested = frame[col].map(lambda v: isinstance(v, (list, tuple, dict, np.ndarray))).to_numpy(dtype=bool)
+        if nested.any():
+            row = int(nested.argmax())
+            first = frame[col].iloc[row]
+            shown = first.tolist() if isinstance(first, np.ndarray) else first
+            raise DataValidationError([(col, "scalar", int(nested.sum()), (
+                f"values must be single values, not lists or maps; row {row + 1}: {shown!r}"))])
+
+
+def _refuse_other_kind(store_root: str, labels: pd.Series) -> None:
+    """Refuse numbers into a store of names or names into a store of numbers (its newest file
+    tells, one Parquet footer read): a metric would leave one kind or the other out."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from ctloop.inference_log.scan import open_parquet
+
+    files = label_files(store_root)
+    if not files:
+        return
+    schema = open_parquet(files[-1], DataSourceError, "label file").schema_arrow
+    if schema.get_field_index(LABEL) < 0:
+        return
+    field = schema.field(LABEL)
+    stored = "names" if pa.types.is_string(field.type) or pa.types.is_large_string(field.type) else "numbers"
+    given = "numbers" if pd.api.types.is_numeric_dtype(labels) else "names"
+    if stored != given:
+        raise DataValidationError([(LABEL, "one_kind", len(labels), (
+            f"the store's labels are {stored} ({files[-1].rsplit('/', 1)[-1]}), this file's are {given} (e.g. "
+            f"{_plain(labels.iloc[0])!r}): give every label as the model's class, all numbers or all names"))])
+
+
+def _plain(value):
+    """A value as Python has it (numpy scalars as their number), for a message's repr."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _refuse_conflicts(out: pd.DataFrame, key: str) -> None:
+    """Refuse a file giving one key (and instance) different labels at the same ``label_time``:
+    which one wins would be the rows' order. The same label twice, or a relabel at a later time, is
+    fine."""
+    on = [key, *([INSTANCE] if INSTANCE in out.columns else []), LABEL_TIME]
+    dup = out.duplicated(on, keep=False).to_numpy()
+    if not dup.any():
+        return
+    same = out[dup]
+    clash = same[(same.groupby(on, sort=False)[LABEL].transform("nunique") > 1).to_numpy()]
+    if not len(clash):
+        return
+    first = clash.iloc[0]
+    group = clash[(clash[on] == first[on]).all(axis=1).to_numpy()]
+    other = group[group[LABEL] != first[LABEL]].iloc[0]
+    where = f"{first[key]!r}" + (f" instance {first[INSTANCE]}" if INSTANCE in on else "")
+    raise DataValidationError([(key, "one_label", len(clash), (
+        f"{where} has labels {_plain(first[LABEL])!r} and {_plain(other[LABEL])!r} with the same label_time (rows "
+        f"{first.name + 1} and {other.name + 1}): give one label per key and time (a correction needs a later "
+        "label_time)"))])
 
 
 _UNTIMED = re.compile(r"part-[0-9a-f]{32}\.parquet")  # an older ctloop's name: part-<uuid hex>

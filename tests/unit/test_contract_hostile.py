@@ -1,0 +1,48 @@
+"""``ctloop.contract`` fed hostile contracts and frames: a bad rule is one ConfigError line naming
+its path, a broken one a DataValidationError naming column and values as Python writes them; no
+rule is silently a no-op."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.contract import DataContract, validate
+from ctloop.errors import ConfigError, DataValidationError
+
+
+@pytest.mark.parametrize("key", ["min", "max"])
+def test_a_nan_bound_is_refused_not_a_rule_that_never_fires(key):
+    with pytest.raises(ConfigError, match=rf"contract.columns.x.{key} must be a number, got nan"):
+        DataContract.from_dict({"columns": {"x": {key: float("nan")}}})
+
+
+def test_a_bound_on_text_values_is_a_violation_naming_them():
+    contract = DataContract.from_dict({"columns": {"r": {"min": 0}}})
+    with pytest.raises(DataValidationError) as info:
+        validate(pd.DataFrame({"r": ["a", "b", None]}), contract)
+    assert "column 'r' breaks rule 'min' in 2 row(s): min/max apply to numbers, got values like ['a', 'b']" in str(
+        info.value)
+
+
+@pytest.mark.parametrize("values, shown", [([1.0, np.nan, 3.5], "[3.5]"), ([True, False, True], "[True, False]")])
+def test_examples_are_written_as_python_values(values, shown):
+    with pytest.raises(DataValidationError) as info:
+        validate(pd.DataFrame({"x": values}), DataContract.from_dict({"columns": {"x": {"dtype": "int"}}}))
+    assert f"got values like {shown}" in str(info.value) and "np." not in str(info.value)
+
+
+def test_an_int_beyond_int64_is_a_dtype_violation_not_a_rounded_float():
+    with pytest.raises(DataValidationError) as info:
+        validate(pd.DataFrame({"x": ["99999999999999999999999", "1"]}),
+                 DataContract.from_dict({"columns": {"x": {"dtype": "int"}}}))
+    assert "column 'x' breaks rule 'dtype' in 1 row(s): expected int, got values like ['99999999999999999999999']" in (
+        str(info.value))
+
+
+def test_duplicate_column_names_are_a_violation_not_a_type_error():
+    frame = pd.DataFrame([[1, 2, 3]], columns=["x", "x", "y"])
+    with pytest.raises(DataValidationError) as info:
+        validate(frame, DataContract.from_dict({"columns": {"x": {"dtype": "int"}}}))
+    assert "column 'x' breaks rule 'unique_name' in 1 row(s): the column name appears 2 times" in str(info.value)

@@ -1,0 +1,45 @@
+"""``ctloop registry status|repair|verify`` read an existing registry: a local tracking URI that
+names no store is one line naming it (exit 2), and no store is created (opening a sqlite URI
+creates the database and its directories, a file store its folders: a mistyped --tracking-uri
+answered 'champion none, consistent' and left an empty registry behind)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ctloop.cli import main
+
+
+@pytest.mark.parametrize("action", [["status"], ["repair"], ["verify", "--version", "1"]])
+@pytest.mark.parametrize("where, token", [
+    ("sqlite:///{tmp}/typo/mlflow.db", "no MLflow database at {tmp}/typo/mlflow.db"),
+    ("{tmp}/a-file", "{tmp}/a-file is a file, not an MLflow file store"),
+    ("file://{tmp}/nothing", "no MLflow file store at {tmp}/nothing"),
+])
+def test_a_tracking_uri_naming_no_store_is_one_line_and_creates_nothing(tmp_path, capsys, monkeypatch, action,
+                                                                        where, token):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file").write_text("x")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    uri = where.format(tmp=tmp_path)
+    code = main(["registry", *action[:1], "--model-name", "credit", "--tracking-uri", uri, *action[1:]])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and token.format(tmp=tmp_path) in err and "--tracking-uri" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_the_default_store_is_not_created_in_the_working_directory(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    assert main(["registry", "status", "--model-name", "credit"]) == 2
+    assert "no MLflow database at mlflow.db" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_an_existing_store_is_read(tmp_path, capsys):
+    from ctloop.registry import MlflowRegistry
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    MlflowRegistry(uri)  # creates the database
+    assert main(["registry", "status", "--model-name", "credit", "--tracking-uri", uri]) == 0
+    assert "credit: champion none" in capsys.readouterr().out
