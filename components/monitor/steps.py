@@ -2,8 +2,8 @@
 (:mod:`ctloop.monitoring.window`), in one task or fanned out over partitions.
 
 * :func:`plan` (``plan_monitoring``): the window, the champion and the history decide what a state
-  collects (:func:`.core.window_spec`); the window's files are listed, the repeated keys found and
-  the files split into ``monitoring.partitions`` groups, saved as a plan directory;
+  collects (:func:`.core.window_spec`); the window's files are listed, the request ids with
+  repeated keys found and the files split into ``monitoring.partitions`` groups, saved as a plan directory;
 * :func:`summarise` (``summarise_partition``, one task per group): the partial state of a group;
 * :func:`monitor` (``monitor_model``): the merged state of the partitions, or — without a plan —
   the whole window read here, judged (:func:`.core.judge_state`) and recorded (MLflow run,
@@ -82,7 +82,8 @@ def plan(model_name: str, monitoring: dict, out_dir: str, *, as_of: str = "", tr
     planned.save(out_dir)
     sizes = ", ".join(str(len(g)) for g in planned.groups)
     print(f"ctloop: monitor {model_name}: window ({ctx.window.start}, {ctx.window.end}] read in "
-          f"{len(planned.groups)} partition(s) of {sizes} files; {len(planned.repeated)} repeated keys")
+          f"{len(planned.groups)} partition(s) of {sizes} files; {len(planned.involved)} request ids with "
+          "repeated keys")
     return list(range(len(planned.groups)))
 
 

@@ -540,3 +540,31 @@ def test_an_object_stored_gzip_encoded_is_read_not_skipped_for_good():
     assert decoded.reason in ("", None) and len(decoded.events) == 2
     cut = decode_object("k", gzip.compress(body)[:-12])
     assert cut.reason == "too_large" and cut.reason not in RECORDED_REASONS  # read again next run
+
+
+def test_one_s3_object_is_listed_from_its_metadata_not_downloaded(s3, tmp_path, monkeypatch, capsys):
+    """``logger import s3://b/one-object.json``: the listing under it is empty, so ``list_source``
+    downloaded the whole object (no size limit) just to hash it for an etag. Now its size and
+    etag come from the store's metadata: an object over ``--max-object-bytes`` is skipped unread,
+    and a second run finds it recorded without reading it."""
+    from ctloop import storage
+    from ctloop.errors import InferenceLogError
+    from tests.fixtures.object_stores import sdk_put
+
+    store, bucket = s3
+    big = [log_request(i, kind) for i in range(1, 60) for kind in ("request", "response")]
+    sdk_put(store, bucket, f"{PREFIX}/batch.json", json.dumps(big).encode())
+    uri, root = f"s3://{bucket}/{PREFIX}/batch.json", str(tmp_path / "log")
+    read: list[str] = []
+    real = storage.read_bytes
+    monkeypatch.setattr(storage, "read_bytes", lambda u: (u == uri and read.append(u)) or real(u))
+    with pytest.raises(InferenceLogError, match=r"\(too_large 1\)"):  # nothing importable: said
+        run_import(uri, root, max_object_bytes=1000)
+    assert read == []
+    summary = run_import(uri, root)  # a larger limit: read once, imported
+    assert summary.imported == 1 and read == [uri]
+    summary = run_import(uri, root)  # unchanged: recorded, not read again
+    assert summary.already == 1 and summary.imported == 0 and read == [uri]
+    sdk_put(store, bucket, f"{PREFIX}/batch.json", json.dumps(big[:2]).encode())  # replaced
+    summary = run_import(uri, root)
+    assert read == [uri, uri]

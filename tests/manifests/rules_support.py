@@ -20,6 +20,7 @@ from tests.manifests.support import MANIFESTS, kustomize, need_tool
 MONITORING = MANIFESTS / "components" / "monitoring"
 CANARY_RULES = MONITORING / "prometheusrule.yaml"
 QUALITY_RULES = MONITORING / "prometheusrule-model-quality.yaml"
+LOG_RULES = MONITORING / "prometheusrule-inference-log.yaml"
 SOURCES_DIR = MONITORING / "sources"
 BEGIN, END = "    # BEGIN ctloop-source", "    # END ctloop-source"
 

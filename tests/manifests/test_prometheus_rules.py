@@ -20,6 +20,7 @@ from ctloop.serving.metric_sources import DEFAULT_SOURCE, SOURCE_GROUP, SOURCES,
 from tests.helpers import check_golden
 from tests.manifests.rules_support import (
     CANARY_RULES,
+    LOG_RULES,
     MONITORING,
     QUALITY_RULES,
     SOURCES_DIR,
@@ -38,7 +39,9 @@ DASHBOARD = MONITORING / "dashboards" / "ctloop-canary.json"
 def groups() -> list[dict]:
     """Every group of the component's PrometheusRules, as Prometheus loads them."""
     return [
-        g for path in (CANARY_RULES, QUALITY_RULES) for g in load_strict(path)["spec"]["groups"]
+        g
+        for path in (CANARY_RULES, QUALITY_RULES, LOG_RULES)
+        for g in load_strict(path)["spec"]["groups"]
     ]
 
 
@@ -179,8 +182,12 @@ def alert_cases() -> list[dict]:
 
 def test_every_alert_has_a_firing_and_a_quiet_case():
     cases = alert_cases()
-    alerts = {**rules("alert"), **rules("alert", QUALITY_RULES)}
+    alerts = {**rules("alert"), **rules("alert", QUALITY_RULES), **rules("alert", LOG_RULES)}
     assert set(alerts) == {
+        "CtloopLogOverflowValues",
+        "CtloopLogMismatchedPairs",
+        "CtloopLogRecordsQuarantined",
+        "CtloopLogRowsQuarantined",
         "CtloopRevisionErrorRateHigh",
         "CtloopRevisionLatencyP99High",
         "CtloopModelDrift",
@@ -221,7 +228,11 @@ def test_alert_thresholds_are_the_documented_ones():
         latency["expr"].split() == ["ctloop:request_latency_p99_seconds:5m", ">", "0.5"]
         and latency["for"] == "10m"
     )
-    for alert in [*alerts.values(), *rules("alert", QUALITY_RULES).values()]:
+    for alert in [
+        *alerts.values(),
+        *rules("alert", QUALITY_RULES).values(),
+        *rules("alert", LOG_RULES).values(),
+    ]:
         assert {"summary", "runbook"} <= set(alert["annotations"])
         assert alert["labels"]["severity"] in ("critical", "warning")
 
@@ -384,3 +395,40 @@ def test_docs_describe_every_source_every_published_metric_and_every_alert():
         assert f"`{PREFIX}{name}`" in monitoring, name
     for alert in rules("alert", QUALITY_RULES):
         assert f"| `{alert}` |" in monitoring, alert
+
+
+# ------------------------------------------------------------------------- inference log sink
+def test_inference_log_alerts_read_metrics_the_sink_exports_and_cover_the_silent_ones(tmp_path):
+    """Before, values kept in ``_overflow``, mismatched pairs and quarantined records and rows
+    were only counted: nothing alerted on them. Every ``ctloop_log_*`` name the alerts read is one
+    the sink exports, and the rule is in the rendered component."""
+    import re
+
+    from ctloop.inference_log.sink import Sink
+
+    exported = {
+        line.split()[2]
+        for line in Sink(str(tmp_path / "root"), str(tmp_path / "wal")).metrics_text().splitlines()
+        if line.startswith("# TYPE ")
+    }
+    exprs = " ".join(r["expr"] for r in rules("alert", LOG_RULES).values())
+    read = set(re.findall(r"ctloop_log_\w+", exprs))
+    assert read <= exported, read - exported
+    assert {
+        "ctloop_log_overflow_values_total",
+        "ctloop_log_mismatched_pairs_total",
+        "ctloop_log_quarantined_total",
+        "ctloop_log_rows_quarantined_total",
+    } <= read
+    rendered = render_monitoring(tmp_path / "render")
+    assert ("PrometheusRule", "ctloop-inference-log") in {
+        (o["kind"], o["metadata"]["name"]) for o in rendered
+    }
+
+
+def test_docs_list_the_inference_log_alerts():
+    from tests.helpers import REPO
+
+    text = (REPO / "docs" / "inference-log.md").read_text()
+    for alert in rules("alert", LOG_RULES):
+        assert f"`{alert}`" in text, alert

@@ -99,9 +99,9 @@ def test_streamed_rows_are_read_logs_rows(tmp_path):
     for budget in (10**9, 50):  # in memory; spilled to 64 bucket files after 50 keys
         files = scan.window_files(str(tmp_path / "logs"), MODEL, start, end)
         schema = scan.unified_schema(files)
-        repeated = scan.repeated_keys(files, schema, budget=budget, batch_rows=64)
+        involved = scan.involved_ids(files, schema, budget=budget, batch_rows=64)
         held = scan.Held()
-        chunks = list(scan.scan_unique(files, schema, None, start, end, repeated, held, batch_rows=64))
+        chunks = list(scan.scan_unique(files, schema, None, start, end, involved, held, batch_rows=64))
         got = pd.concat([*chunks, scan.merge_held(held, start, end)], ignore_index=True)
         key = ["request_id", "instance", "time", "has_request", "has_response"]
         cols = ["request_id", "instance", "time", "income", "prediction_1", "model_version"]
@@ -112,12 +112,12 @@ def test_streamed_rows_are_read_logs_rows(tmp_path):
 
 
 def test_a_hash_collision_only_routes_a_row_through_the_exact_merge(tmp_path):
-    """Every key hashed as repeated (the worst collision): the same rows."""
+    """Every request id hashed as involved (the worst collision): the same rows."""
     write_log(tmp_path / "logs", n=400)
     start, end = END - pd.Timedelta("1D"), END
     files = scan.window_files(str(tmp_path / "logs"), MODEL, start, end)
     schema = scan.unified_schema(files)
-    everything = np.unique(np.concatenate([scan.key_hashes(t.to_pandas(), scan.key_columns(schema))
+    everything = np.unique(np.concatenate([scan.id_hashes(t.to_pandas())
                                            for t in scan.read_batches(files, schema, ["request_id", "instance"])]))
     held = scan.Held()
     unique = list(scan.scan_unique(files, schema, None, start, end, everything, held))

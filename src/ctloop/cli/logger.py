@@ -18,9 +18,8 @@ from ctloop.inference_log.defaults import (
     MAX_OBJECT_BYTES,
     PROGRESS_OBJECTS,
     SINK_JOIN_TTL_SECONDS,
+    WAL_DIR,
 )
-
-DEFAULT_WAL = "/var/lib/ctloop-log/wal"
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -157,7 +156,7 @@ def register(subparsers) -> None:
     sub = p.add_subparsers(dest="logger_command", metavar="ACTION")
     s = sub.add_parser("serve", help="serve the sink (ASGI, uvicorn)")
     s.add_argument("--root", required=True, help="Parquet root: a local path or gs://bucket/prefix")
-    s.add_argument("--wal", default=DEFAULT_WAL, help="write-ahead log directory (local disk)")
+    s.add_argument("--wal", default=WAL_DIR, help="write-ahead log directory (local disk)")
     s.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default loopback only; 0.0.0.0 in a pod, behind a NetworkPolicy)")
     s.add_argument("--port", type=int, default=8080, help="CloudEvents (POST /), health and, without "

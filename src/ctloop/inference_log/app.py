@@ -47,6 +47,7 @@ from ctloop.inference_log.defaults import (
     FLUSH_SECONDS,
     MAX_COLUMNS,
     SINK_JOIN_TTL_SECONDS,
+    WAL_DIR,
 )
 from ctloop.inference_log.events import MAX_BODY_BYTES, Event, RejectedEvent, parse_event
 from ctloop.inference_log.sink import Sink, SinkUnavailable
@@ -317,11 +318,49 @@ def create_app(sink: Sink, max_body_bytes: int = MAX_BODY_BYTES, access: Access 
     return SinkApp(sink, max_body_bytes=max_body_bytes, access=access)
 
 
+def settings_from_env(env: dict[str, str] | None = None) -> dict[str, Any]:
+    """The sink's settings from ``CTLOOP_LOG_*`` variables (each one missing: its default), as
+    ``logger serve`` checks its flags; a malformed value is a :class:`ConfigError` naming the
+    variable and the value."""
+    env = os.environ if env is None else env
+    root = env.get("CTLOOP_LOG_ROOT", "")
+    if not root.strip() or "$(" in root:
+        raise ConfigError(f"CTLOOP_LOG_ROOT {root!r} is not a Parquet root: set it to a local path or "
+                          "gs://, s3://, az:// URI")
+
+    def number(name: str, kind: type, default: float, low: float, above: bool = False) -> Any:
+        text = env.get(name)
+        if text is None:
+            return default
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not (value > low if above else value >= low):  # NaN too
+            bound = f"> {low}" if above else f">= {low}"
+            what = "a whole number" if kind is int else "a number of seconds"
+            raise ConfigError(f"{name}={text!r} is not {what} {bound}: fix or unset it (default {default})")
+        return value
+
+    return {"root": root, "wal_dir": env.get("CTLOOP_LOG_WAL", WAL_DIR),
+            "flush_rows": number("CTLOOP_LOG_FLUSH_ROWS", int, FLUSH_ROWS, 1),
+            "flush_seconds": number("CTLOOP_LOG_FLUSH_SECONDS", float, FLUSH_SECONDS, 0, above=True),
+            "join_ttl_seconds": number("CTLOOP_LOG_JOIN_TTL_SECONDS", float, SINK_JOIN_TTL_SECONDS, 0),
+            "max_columns": number("CTLOOP_LOG_MAX_COLUMNS", int, MAX_COLUMNS, 1),
+            "max_body_bytes": number("CTLOOP_LOG_MAX_BODY_BYTES", int, MAX_BODY_BYTES, 1)}
+
+
 def app_from_env() -> SinkApp:
-    """uvicorn factory (``ctloop.inference_log.app:app_from_env``) configured by CTLOOP_LOG_* env."""
-    sink = Sink(os.environ["CTLOOP_LOG_ROOT"], os.environ.get("CTLOOP_LOG_WAL", "/var/lib/ctloop-log/wal"),
-                flush_rows=int(os.environ.get("CTLOOP_LOG_FLUSH_ROWS", FLUSH_ROWS)),
-                flush_seconds=float(os.environ.get("CTLOOP_LOG_FLUSH_SECONDS", FLUSH_SECONDS)),
-                join_ttl_seconds=float(os.environ.get("CTLOOP_LOG_JOIN_TTL_SECONDS", SINK_JOIN_TTL_SECONDS)),
-                max_columns=int(os.environ.get("CTLOOP_LOG_MAX_COLUMNS", MAX_COLUMNS)))
-    return create_app(sink, max_body_bytes=int(os.environ.get("CTLOOP_LOG_MAX_BODY_BYTES", str(MAX_BODY_BYTES))))
+    """uvicorn factory (``ctloop.inference_log.app:app_from_env``) configured by CTLOOP_LOG_* env
+    (:func:`settings_from_env`). A malformed setting: one line on stderr naming the variable and
+    its value, and the process exits 2 (as ``ctloop`` does for a bad flag), before anything is
+    written."""
+    import sys
+
+    try:
+        settings = settings_from_env()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+    max_body_bytes = settings.pop("max_body_bytes")
+    return create_app(Sink(**settings), max_body_bytes=max_body_bytes)

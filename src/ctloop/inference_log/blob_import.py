@@ -537,10 +537,29 @@ def list_source(uri: str) -> list[storage.ObjectInfo]:
         if loc.scheme == "file":
             st = Path(loc.key).stat()
             return [storage.ObjectInfo(uri, st.st_size, f"{st.st_mtime_ns:x}-{st.st_size:x}")]
-        data = storage.read_bytes(uri)
-        return [storage.ObjectInfo(uri, len(data), hashlib.md5(data, usedforsecurity=False).hexdigest())]
+        return [object_info(uri)]
     raise DataSourceError(f"{uri} does not exist: no object at or under that prefix (the logger's storage URL "
                           "is <logger.url>/<namespace>/<isvc>/<component>/<storage.path>)")
+
+
+def object_info(uri: str) -> storage.ObjectInfo:
+    """One object as a listing would give it, from its metadata (one request through
+    :func:`storage.filesystem`), never its bytes: its size, and for an etag its last-modified
+    time and size (as a local file's), which change when the object is replaced. (Before, the
+    whole object was downloaded, whatever its size, to hash it for an etag.) A store's own ETag
+    and MD5 are not in that metadata: a record made before, keyed on the MD5, is refreshed by
+    one read that compares the bytes."""
+    import pyarrow.fs
+
+    fs, path = storage.filesystem(uri)
+    try:
+        info = fs.get_file_info(path)
+    except OSError as exc:
+        raise storage.arrow_error(uri, exc) from exc
+    if info.type != pyarrow.fs.FileType.File:  # removed since it was found
+        raise DataSourceError(f"{uri} does not exist any more: it was removed while it was listed")
+    size = int(info.size or 0)
+    return storage.ObjectInfo(uri, size, f"{info.mtime_ns or 0:x}-{size:x}")
 
 
 @dataclass

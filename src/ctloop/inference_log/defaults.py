@@ -15,6 +15,7 @@ JOIN_TTL_SECONDS = 600.0  # a batch (logger.batchSize > 1) may hold a request fa
 FLUSH_ROWS = 20000
 FLUSH_SECONDS = 5.0
 SINK_JOIN_TTL_SECONDS = 30.0
+WAL_DIR = "/var/lib/ctloop-log/wal"  # the sink's write-ahead log (``--wal``, ``CTLOOP_LOG_WAL``): local disk
 # feature columns a model's log may have (``ctloop logger serve --max-columns``; predictions and
 # meta_* not counted); the values of later features go to the row's ``_overflow`` (JSON text). Every file carries every
 # registered column: 200 requests of 50 per-request keys, flushed every 20, made 10,001 columns,
@@ -23,4 +24,4 @@ SINK_JOIN_TTL_SECONDS = 30.0
 MAX_COLUMNS = 1000
 
 __all__ = ["MAX_BODY_BYTES", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS", "PROGRESS_OBJECTS", "JOIN_TTL_SECONDS",
-           "MAX_COLUMNS", "FLUSH_ROWS", "FLUSH_SECONDS", "SINK_JOIN_TTL_SECONDS"]
+           "MAX_COLUMNS", "FLUSH_ROWS", "FLUSH_SECONDS", "SINK_JOIN_TTL_SECONDS", "WAL_DIR"]

@@ -2,19 +2,24 @@
 returns, as a stream of pandas chunks instead of one frame.
 
 Exactly once, like ``read_log``: rows sharing ``(request_id, instance)`` become one
-(:func:`~.reader.merge_halves`). Holding every key of a production day to find them is what
+(:func:`~.reader.merge_halves`), which must see every row of such a ``request_id`` together (a
+request and a response half are stitched only when they have as many rows:
+:func:`~.reader.halves_involved`). Holding every key of a production day to find them is what
 ``read_log`` cannot afford, so it takes two passes:
 
-1. :func:`repeated_keys` reads only ``request_id`` and ``instance`` (column projection) and
-   hashes each pair to 64 bits. Hashes are counted in memory up to a budget, then spilled to
-   ``SPILL_BUCKETS`` files on local disk by their top bits and counted bucket by bucket: memory
-   is bounded by the budget, not by rows. The result is the (sorted) hashes seen more than once.
-2. :func:`scan_window` streams the rows chunk by chunk. A row whose hash was never repeated is
-   unique: it is filtered to the period and handed on at once. A row whose hash repeats (the
-   rare duplicates and half rows, plus any row that merely collides with one) is kept aside;
-   at the end those rows go through ``merge_halves`` together, exactly as ``read_log`` does,
-   and are handed on. A hash collision can only send a unique row through that exact path,
-   where it stays as it is: collisions never change a result.
+1. :func:`involved_ids` reads only ``request_id`` and ``instance`` (column projection) and
+   hashes each row's ``request_id`` and its ``(request_id, instance)`` key to 64 bits each.
+   Pairs of hashes are kept in memory up to a budget, then spilled to ``SPILL_BUCKETS`` files on
+   local disk by the top bits of the key hash and read back bucket by bucket: memory is bounded
+   by the budget, not by rows. The result is the (sorted) hashes of the ``request_id`` of every
+   key seen more than once.
+2. :func:`scan_window` streams the rows chunk by chunk. A row whose ``request_id`` hash is not
+   among them is not involved: it is filtered to the period and handed on at once. The rows of
+   an involved id (the rare duplicates and half rows with all the other rows of their id, plus
+   any row that merely collides with one) are kept aside; at the end those rows go through
+   ``merge_halves`` together, exactly as ``read_log`` does, and are handed on. A hash collision
+   can only send an uninvolved row through that exact path, where it stays as it is: collisions
+   never change a result.
 
 Every chunk has the columns of the window's unified schema (a column missing from an older file
 is null there) with one type per column, ``_time`` (parsed UTC) and ``model_version`` (``""``
@@ -43,9 +48,10 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
 DEFAULT_BATCH_ROWS = 131_072
-KEY_BUDGET = 4_000_000  # key hashes counted in memory (32 MB) before spilling to disk
+KEY_BUDGET = 2_000_000  # (id, key) hash pairs held in memory (32 MB) before spilling to disk
 SPILL_BUCKETS = 64
 _EMPTY = np.zeros(0, dtype=np.uint64)
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the instance hash spread before it is combined
 
 
 # ---------------------------------------------------------------------------- files
@@ -150,64 +156,73 @@ def key_columns(schema: pa.Schema) -> list[str]:
     return [c for c in (REQUEST_ID, INSTANCE) if c in schema.names]
 
 
-def key_hashes(frame: pd.DataFrame, ids: Sequence[str]) -> np.ndarray:
-    """64-bit hashes of ``(request_id, instance)``; equal keys (as ``DataFrame.duplicated`` sees
-    them) get equal hashes; instances as float (``1`` and ``1.0`` are one key)."""
+def id_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """64-bit hashes of ``request_id`` (one Arrow type per column in a window: the unified schema)."""
     import pandas as pd
 
-    if not ids:
+    return pd.util.hash_pandas_object(frame[REQUEST_ID], index=False).to_numpy(dtype=np.uint64)
+
+
+def key_hashes(frame: pd.DataFrame, ids: Sequence[str], id_hash: np.ndarray | None = None) -> np.ndarray:
+    """64-bit hashes of ``(request_id, instance)``; equal keys (as ``DataFrame.duplicated`` sees
+    them) get equal hashes; instances as float (``1`` and ``1.0`` are one key). ``id_hash``: the
+    :func:`id_hashes` of ``frame`` when already computed."""
+    import pandas as pd
+
+    if REQUEST_ID not in ids:
         return np.zeros(len(frame), dtype=np.uint64)
-    parts = {}
-    for c in ids:
-        s = frame[c]
-        if c == INSTANCE:
-            parts[c] = pd.to_numeric(s, errors="coerce").astype("float64")
-        else:
-            parts[c] = s  # one Arrow type per column in a window (the unified schema)
-    return pd.util.hash_pandas_object(pd.DataFrame(parts), index=False).to_numpy(dtype=np.uint64)
+    hashed = id_hashes(frame) if id_hash is None else id_hash
+    if INSTANCE not in ids:
+        return hashed
+    instances = pd.to_numeric(frame[INSTANCE], errors="coerce").astype("float64")
+    spread = pd.util.hash_pandas_object(instances, index=False).to_numpy(dtype=np.uint64) * _MIX
+    return hashed ^ (spread + (hashed << np.uint64(6)) + (hashed >> np.uint64(2)))  # boost's hash_combine
 
 
-def repeated_keys(files: Sequence[str], schema: pa.Schema, *, budget: int = KEY_BUDGET,
-                  spill_dir: str | None = None, batch_rows: int = DEFAULT_BATCH_ROWS,
-                  progress: Progress | None = None) -> np.ndarray:
-    """Sorted hashes of the ``(request_id, instance)`` keys that occur more than once in
-    ``files`` (pass 1, module doc). Memory: ``budget`` hashes, then one spill bucket at a time."""
+def involved_ids(files: Sequence[str], schema: pa.Schema, *, budget: int = KEY_BUDGET,
+                 spill_dir: str | None = None, batch_rows: int = DEFAULT_BATCH_ROWS,
+                 progress: Progress | None = None) -> np.ndarray:
+    """Sorted hashes of the ``request_id`` of every ``(request_id, instance)`` key that occurs more
+    than once in ``files``: the ids whose rows :func:`~.reader.merge_halves` must see together
+    (pass 1, module doc). Memory: ``budget`` hash pairs, then one spill bucket at a time."""
     ids = key_columns(schema)
-    if not ids:
+    if REQUEST_ID not in ids:  # no ids: nothing to merge (as read_log)
         return _EMPTY
     held: list[np.ndarray] = []
     count = 0
     spill: tempfile.TemporaryDirectory | None = None
     handles: list = []
 
-    def to_disk(hashes: np.ndarray) -> None:
-        bucket = (hashes >> np.uint64(64 - 6)).astype(np.int64)  # 64 buckets by the top 6 bits
+    def to_disk(pairs: np.ndarray) -> None:
+        bucket = (pairs[:, 0] >> np.uint64(64 - 6)).astype(np.int64)  # 64 buckets by the key's top 6 bits
         order = np.argsort(bucket, kind="stable")
         bounds = np.searchsorted(bucket[order], np.arange(SPILL_BUCKETS + 1))
         for b in range(SPILL_BUCKETS):
             if bounds[b + 1] > bounds[b]:
-                hashes[order[bounds[b]:bounds[b + 1]]].tofile(handles[b])
+                pairs[order[bounds[b]:bounds[b + 1]]].tofile(handles[b])
 
     try:
         for table in read_batches(files, schema, ids, batch_rows=batch_rows, progress=progress):
-            hashes = key_hashes(table.to_pandas(), ids)
+            frame = table.to_pandas()
+            hashed = id_hashes(frame)
+            pairs = np.column_stack([key_hashes(frame, ids, hashed), hashed])
             if spill is None:
-                held.append(hashes)
-                count += len(hashes)
+                held.append(pairs)
+                count += len(pairs)
                 if count > budget:
                     spill = tempfile.TemporaryDirectory(prefix="ctloop-keys-", dir=spill_dir)
                     handles = [open(os.path.join(spill.name, f"{b:02d}.u64"), "wb") for b in range(SPILL_BUCKETS)]
                     to_disk(np.concatenate(held))
                     held = []
             else:
-                to_disk(hashes)
+                to_disk(pairs)
         if spill is None:
-            return _repeats(np.concatenate(held) if held else _EMPTY)
+            return _involved(np.concatenate(held) if held else _EMPTY.reshape(0, 2))
         for h in handles:
             h.close()
-        found = [_repeats(np.fromfile(os.path.join(spill.name, f"{b:02d}.u64"), dtype=np.uint64))
+        found = [_involved(np.fromfile(os.path.join(spill.name, f"{b:02d}.u64"), dtype=np.uint64).reshape(-1, 2))
                  for b in range(SPILL_BUCKETS)]
-        return np.sort(np.concatenate(found))
+        return np.unique(np.concatenate(found))
     finally:
         for h in handles:
             h.close()
@@ -215,18 +230,20 @@ def repeated_keys(files: Sequence[str], schema: pa.Schema, *, budget: int = KEY_
             spill.cleanup()
 
 
-def _repeats(hashes: np.ndarray) -> np.ndarray:
-    if not len(hashes):
+def _involved(pairs: np.ndarray) -> np.ndarray:
+    """The sorted id hashes (column 1) of the key hashes (column 0) that repeat."""
+    if not len(pairs):
         return _EMPTY
-    values, counts = np.unique(hashes, return_counts=True)
-    return values[counts > 1]
+    _, inverse, counts = np.unique(pairs[:, 0], return_inverse=True, return_counts=True)
+    return np.unique(pairs[counts[inverse] > 1, 1])
 
 
-def is_repeated(hashes: np.ndarray, repeated: np.ndarray) -> np.ndarray:
-    if not len(repeated):
+def is_involved(hashes: np.ndarray, involved: np.ndarray) -> np.ndarray:
+    """Whether each hash is in the sorted array ``involved``."""
+    if not len(involved):
         return np.zeros(len(hashes), dtype=bool)
-    at = np.minimum(np.searchsorted(repeated, hashes), len(repeated) - 1)
-    return repeated[at] == hashes
+    at = np.minimum(np.searchsorted(involved, hashes), len(involved) - 1)
+    return involved[at] == hashes
 
 
 # ---------------------------------------------------------------------------- rows
@@ -248,7 +265,7 @@ def in_period(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd
 
 @dataclass
 class Held:
-    """Rows whose key repeats, kept aside for :func:`merge_held` (rare: duplicates, halves)."""
+    """The rows of involved ids, kept aside for :func:`merge_held` (rare: duplicates, halves)."""
 
     frames: list = field(default_factory=list)
 
@@ -264,11 +281,11 @@ class Held:
 
 
 def scan_unique(files: Sequence[str], schema: pa.Schema, columns: Sequence[str] | None,
-                start: pd.Timestamp, end: pd.Timestamp, repeated: np.ndarray, held: Held, *,
+                start: pd.Timestamp, end: pd.Timestamp, involved: np.ndarray, held: Held, *,
                 batch_rows: int = DEFAULT_BATCH_ROWS, progress: Progress | None = None) -> Iterator[pd.DataFrame]:
-    """Pass 2 over ``files``: chunks of the unique rows in ``(start, end]``; rows whose key
-    hash is in ``repeated`` are appended to ``held`` instead (whole days: halves either side of
-    ``start`` still meet)."""
+    """Pass 2 over ``files``: chunks of the uninvolved rows in ``(start, end]``; rows whose
+    ``request_id`` hash is in ``involved`` (:func:`involved_ids`) are appended to ``held``
+    instead (whole days: halves either side of ``start`` still meet)."""
     wanted = list(schema.names) if columns is None else [c for c in dict.fromkeys([*key_columns(schema), TIME,
                                                                                       *columns]) if c in schema.names]
     if TIME not in schema.names and len(schema.names):
@@ -276,7 +293,7 @@ def scan_unique(files: Sequence[str], schema: pa.Schema, columns: Sequence[str] 
     ids = key_columns(schema)
     for table in read_batches(files, schema, wanted, batch_rows=batch_rows, progress=progress):
         frame = prepare(table.to_pandas())
-        rep = is_repeated(key_hashes(frame, ids), repeated) if ids else np.zeros(len(frame), dtype=bool)
+        rep = is_involved(id_hashes(frame), involved) if REQUEST_ID in ids else np.zeros(len(frame), dtype=bool)
         if rep.any():
             held.frames.append(frame[rep])
             frame = frame[~rep]
@@ -297,21 +314,23 @@ def merge_held(held: Held, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFra
 
 def scan_window(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp, *,
                 columns: Sequence[str] | None = None, batch_rows: int = DEFAULT_BATCH_ROWS,
-                spill_dir: str | None = None, progress: Callable[[str, int], Progress] | bool = True
+                spill_dir: str | None = None, key_budget: int = KEY_BUDGET, progress: Callable[[str, int], Progress] | bool = True
                 ) -> Iterator[pd.DataFrame]:  # fmt: skip
     """The rows ``read_log(log_root, model, start, end)`` returns, chunk by chunk, in bounded
     memory (module doc); ``columns`` projects (the key, ``time`` and the added columns always
-    come along). ``progress``: report rows/s and files done on stderr."""
+    come along). ``progress``: report rows/s and files done on stderr; ``key_budget``: hash pairs
+    held in memory in pass 1 before they spill to disk (``spill_dir``)."""
     files = window_files(log_root, model, start, end)
     schema = unified_schema(files)
     report = progress if callable(progress) else (lambda label, n: Progress(label, n)) if progress else None
     first = report(f"log keys of {model}", len(files)) if report else None
-    repeated = repeated_keys(files, schema, spill_dir=spill_dir, batch_rows=batch_rows, progress=first)
+    involved = involved_ids(files, schema, budget=key_budget, spill_dir=spill_dir, batch_rows=batch_rows,
+                            progress=first)
     if first is not None:
         first.report(done=True)
     second = report(f"log rows of {model}", len(files)) if report else None
     held = Held()
-    yield from scan_unique(files, schema, columns, start, end, repeated, held, batch_rows=batch_rows,
+    yield from scan_unique(files, schema, columns, start, end, involved, held, batch_rows=batch_rows,
                            progress=second)
     merged = merge_held(held, start, end)
     if second is not None:
@@ -321,5 +340,5 @@ def scan_window(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestam
 
 
 __all__ = ["window_files", "open_parquet", "unified_schema", "Progress", "read_batches", "key_columns", "key_hashes",
-           "repeated_keys", "is_repeated", "prepare", "in_period", "Held", "scan_unique", "merge_held",
+           "id_hashes", "involved_ids", "is_involved", "prepare", "in_period", "Held", "scan_unique", "merge_held",
            "scan_window", "DEFAULT_BATCH_ROWS", "KEY_BUDGET"]

@@ -318,7 +318,11 @@ class _FsyncThreads:
 class Sink:
     def __init__(self, root: str, wal_dir: str, *, flush_rows: int = FLUSH_ROWS, flush_seconds: float = FLUSH_SECONDS,
                  join_ttl_seconds: float = SINK_JOIN_TTL_SECONDS, max_columns: int = MAX_COLUMNS):
-        self.root = root.rstrip("/")
+        from ctloop.storage import is_remote, parse
+
+        if not is_remote(root):  # file:///x is the path /x, not ./file:/x (Path('file:///x') is 'file:/x')
+            root = parse(root).key
+        self.root = root.rstrip("/") or "/"
         self.wal_dir = Path(wal_dir)
         self.flush_rows = flush_rows
         self.flush_seconds = flush_seconds

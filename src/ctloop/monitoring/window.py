@@ -370,13 +370,14 @@ def needed_columns(spec: WindowSpec, log_columns: list[str], labels: LabelIndex 
 @dataclass
 class Plan:
     """A window's reading split into file groups (partitions), with what every partition needs to
-    read its part exactly once: the window's unified schema and the hashes of the keys that repeat
-    anywhere in the window (pass 1 of :mod:`ctloop.inference_log.scan`, over every file)."""
+    read its part exactly once: the window's unified schema and the hashes of the request ids with a
+    key that repeats anywhere in the window (pass 1 of :mod:`ctloop.inference_log.scan`, over
+    every file)."""
 
     model: str
     spec: WindowSpec
     schema: Any  # pyarrow.Schema
-    repeated: Any  # numpy uint64, sorted
+    involved: Any  # numpy uint64, sorted: hashes of the request ids whose rows merge together (scan.involved_ids)
     groups: list[list[str]]
 
     def save(self, directory: str) -> None:
@@ -385,7 +386,7 @@ class Plan:
         import numpy as np
 
         os.makedirs(directory, exist_ok=True)
-        np.save(os.path.join(directory, "repeated.npy"), self.repeated)
+        np.save(os.path.join(directory, "involved.npy"), self.involved)
         with open(os.path.join(directory, "plan.json"), "w") as f:
             json.dump({"format": "ctloop.monitoring.plan", "version": STATE_VERSION, "model": self.model,
                        "spec": self.spec.to_dict(), "groups": self.groups,
@@ -402,18 +403,18 @@ class Plan:
         try:
             with open(path) as f:
                 data = json.load(f)
-            repeated = np.load(os.path.join(directory, "repeated.npy"))
+            involved = np.load(os.path.join(directory, "involved.npy"))
         except (OSError, ValueError) as exc:
             raise InferenceLogError(f"cannot read the monitoring plan in {directory}: {exc}") from exc
         if data.get("format") != "ctloop.monitoring.plan":
             raise InferenceLogError(f"{path} is not a ctloop monitoring plan")
         schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(data["schema"])))
-        return cls(data["model"], WindowSpec.from_dict(data["spec"]), schema, repeated, data["groups"])
+        return cls(data["model"], WindowSpec.from_dict(data["spec"]), schema, involved, data["groups"])
 
 
 def plan(log_root: str, model: str, spec: WindowSpec, partitions: int = 1, *, batch_rows: int | None = None,
          spill_dir: str | None = None, progress: bool = True) -> Plan:
-    """List the window's files, find the repeated keys (one pass over two columns) and split the
+    """List the window's files, find the request ids with a repeated key (one pass over two columns) and split the
     files into ``partitions`` contiguous groups of about equal size (in bytes on local disks, in
     files elsewhere)."""
     from ctloop.errors import ConfigError
@@ -424,11 +425,11 @@ def plan(log_root: str, model: str, spec: WindowSpec, partitions: int = 1, *, ba
     files = scan.window_files(log_root, model, spec.read_from, spec.end)
     schema = scan.unified_schema(files)
     report = scan.Progress(f"log keys of {model}", len(files)) if progress else None
-    repeated = scan.repeated_keys(files, schema, spill_dir=spill_dir,
-                                  batch_rows=batch_rows or scan.DEFAULT_BATCH_ROWS, progress=report)
+    involved = scan.involved_ids(files, schema, spill_dir=spill_dir,
+                                 batch_rows=batch_rows or scan.DEFAULT_BATCH_ROWS, progress=report)
     if report is not None:
         report.report(done=True)
-    return Plan(model, spec, schema, repeated, split(files, partitions))
+    return Plan(model, spec, schema, involved, split(files, partitions))
 
 
 def split(files: list[str], parts: int) -> list[list[str]]:
@@ -483,7 +484,7 @@ def collect_partition(plan: Plan, index: int, labels: LabelIndex | None = None, 
     report = scan.Progress(f"log rows of {plan.model}{part}", len(files)) if progress else None
     held = scan.Held()
     for chunk in scan.scan_unique(files, plan.schema, needed_columns(spec, state.log_columns, labels),
-                                  spec.read_from, spec.end, plan.repeated, held,
+                                  spec.read_from, spec.end, plan.involved, held,
                                   batch_rows=batch_rows or scan.DEFAULT_BATCH_ROWS, progress=report):
         state.update(chunk)
     if report is not None:
