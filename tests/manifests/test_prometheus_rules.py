@@ -188,6 +188,8 @@ def test_every_alert_has_a_firing_and_a_quiet_case():
         "CtloopLogMismatchedPairs",
         "CtloopLogRecordsQuarantined",
         "CtloopLogRowsQuarantined",
+        "CtloopLogFlushFailing",
+        "CtloopLogFlushStale",
         "CtloopRevisionErrorRateHigh",
         "CtloopRevisionLatencyP99High",
         "CtloopModelDrift",
@@ -419,6 +421,8 @@ def test_inference_log_alerts_read_metrics_the_sink_exports_and_cover_the_silent
         "ctloop_log_mismatched_pairs_total",
         "ctloop_log_quarantined_total",
         "ctloop_log_rows_quarantined_total",
+        "ctloop_log_flush_failing",
+        "ctloop_log_last_flush_success_timestamp_seconds",
     } <= read
     rendered = render_monitoring(tmp_path / "render")
     assert ("PrometheusRule", "ctloop-inference-log") in {
