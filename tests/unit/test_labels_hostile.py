@@ -24,10 +24,11 @@ def _store_files(store) -> list[str]:
     ("request_id,label\nr1,1\nr2,1e308\n", [], "row 2: 1e+308"),
     ("request_id,label,instance\nr1,1,1e308\n", [], "column 'instance' breaks rule 'non_negative_int'"),
     ("request_id,label,instance\nr1,1,16777216\n", [], "below 16777216 (e.g. 16777216)"),
-    ("request_id,label\nr1,1\nr1,0\n", [], "column 'request_id' breaks rule 'one_label' in 2 row(s): 'r1' has "
-     "labels 1.0 and 0.0 with the same label_time (rows 1 and 2)"),
+    ("request_id,label,label_time\nr1,1,2026-01-01T00:00:00Z\nr1,0,2026-01-01T00:00:00Z\n", [],
+     "column 'request_id' breaks rule 'one_label' in 2 row(s): 'r1' has labels 1 and 0 with the same label_time "
+     "(rows 1 and 2)"),
     ("request_id,instance,label,label_time\nr1,0,1,2026-01-01T00:00:00Z\nr1,1,0,2026-01-01T00:00:00Z\n"
-     "r1,1,1,2026-01-01T00:00:00+00:00\n", [], "'r1' instance 1 has labels 0.0 and 1.0 with the same label_time "
+     "r1,1,1,2026-01-01T00:00:00+00:00\n", [], "'r1' instance 1 has labels 0 and 1 with the same label_time "
      "(rows 2 and 3)"),
     ("request_id,outcome\nr1,1\n", ["--label-column", "request_id"], "label column 'request_id' is the key column"),
     ("request_id,outcome,label_time\nr1,1,2026-01-01T00:00:00Z\n", ["--label-column", "label_time"],
@@ -151,3 +152,37 @@ def test_labels_of_another_kind_than_the_stores_are_refused(tmp_path, capsys, fi
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "column 'label' breaks rule 'one_kind' in 1 row(s): the store's labels are " in err
     assert kinds in err and _store_files(store) == before
+
+
+def test_a_key_relabelled_in_a_file_without_label_time_keeps_the_later_row(tmp_path, capsys):
+    """Without a label_time column every row gets the ingest time: the file's order is the only
+    order there is, so its later row wins (as before the same-time refusal, which is for times the
+    file gives)."""
+    store = tmp_path / "store"
+    (tmp_path / "relabel.csv").write_text("request_id,label\nr1,0\nr2,1\nr1,1\n")
+    assert main(["labels", "ingest", "--labels", str(tmp_path / "relabel.csv"), "--store", str(store)]) == 0
+    logs = pd.DataFrame({"request_id": ["r1", "r2"], "instance": 0, "prediction": 0.5, "has_request": True,
+                         "has_response": True})
+    got = join_store(logs, str(store)).frame.set_index("request_id")["label"].to_dict()
+    assert got == {"r1": 1.0, "r2": 1.0}
+
+
+def test_an_older_empty_label_file_does_not_decide_the_stores_kind(tmp_path, capsys):
+    """An older ctloop wrote a header-only file as an empty part whose label type is null; it was
+    read as "numbers" and every later file of class names was refused. The newest file with a
+    typed label decides."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    store = tmp_path / "store"
+    (tmp_path / "names.csv").write_text("request_id,label,label_time\nr1,approved,2026-01-01T00:00:00Z\n")
+    assert main(["labels", "ingest", "--labels", str(tmp_path / "names.csv"), "--store", str(store)]) == 0
+    empty = pa.table({"request_id": pa.array([], pa.string()), "label": pa.array([], pa.null()),
+                      "label_time": pa.array([], pa.string())})
+    pq.write_table(empty, store / "labels" / "part-99991231T000000000000Z-0123456789abcdef0123456789abcdef.parquet")
+    (tmp_path / "more.csv").write_text("request_id,label,label_time\nr2,declined,2026-01-02T00:00:00Z\n")
+    assert main(["labels", "ingest", "--labels", str(tmp_path / "more.csv"), "--store", str(store)]) == 0, \
+        capsys.readouterr().err
+    (tmp_path / "numbers.csv").write_text("request_id,label,label_time\nr3,1,2026-01-03T00:00:00Z\n")
+    assert main(["labels", "ingest", "--labels", str(tmp_path / "numbers.csv"), "--store", str(store)]) == 2
+    assert "the store's labels are names" in capsys.readouterr().err

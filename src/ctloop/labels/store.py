@@ -202,9 +202,10 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     out["label"] = values.astype(float) if pd.api.types.is_numeric_dtype(values) else values.astype(str)
     if LABEL_TIME in frame.columns:
         out[LABEL_TIME] = label_times(frame[LABEL_TIME]).map(lambda t: t.isoformat())
-    else:
-        out["label_time"] = pd.Timestamp.now("UTC").isoformat()
-    _refuse_conflicts(out, key)
+        _refuse_conflicts(out, key)
+    else:  # no time given: the file's order is the only order there is; its later row wins
+        out[LABEL_TIME] = pd.Timestamp.now("UTC").isoformat()
+        out = out.drop_duplicates([key, *([INSTANCE] if INSTANCE in out.columns else [])], keep="last")
     if not len(out):  # a header-only file: nothing to append, no empty part file
         return 0
     if known is not None:
@@ -245,24 +246,26 @@ def _refuse_other_kind(store_root: str, labels: pd.Series) -> None:
 
     from ctloop.inference_log.scan import open_parquet
 
-    files = label_files(store_root)
-    if not files:
-        return
-    schema = open_parquet(files[-1], DataSourceError, "label file").schema_arrow
-    if schema.get_field_index(LABEL) < 0:
+    for path in reversed(label_files(store_root)):  # the newest file whose labels have a type
+        schema = open_parquet(path, DataSourceError, "label file").schema_arrow
+        if schema.get_field_index(LABEL) >= 0 and not pa.types.is_null(schema.field(LABEL).type):
+            break
+    else:  # no files, or only an older ctloop's empty ones (a header-only file, label type null)
         return
     field = schema.field(LABEL)
     stored = "names" if pa.types.is_string(field.type) or pa.types.is_large_string(field.type) else "numbers"
     given = "numbers" if pd.api.types.is_numeric_dtype(labels) else "names"
     if stored != given:
         raise DataValidationError([(LABEL, "one_kind", len(labels), (
-            f"the store's labels are {stored} ({files[-1].rsplit('/', 1)[-1]}), this file's are {given} (e.g. "
+            f"the store's labels are {stored} ({path.rsplit('/', 1)[-1]}), this file's are {given} (e.g. "
             f"{_plain(labels.iloc[0])!r}): give every label as the model's class, all numbers or all names"))])
 
 
 def _plain(value):
-    """A value as Python has it (numpy scalars as their number), for a message's repr."""
-    return value.item() if hasattr(value, "item") else value
+    """A value as Python has it (numpy scalars as their number; a whole float as the int it was
+    given as: labels are stored as floats), for a message's repr."""
+    value = value.item() if hasattr(value, "item") else value
+    return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 2**53 else value
 
 
 def _refuse_conflicts(out: pd.DataFrame, key: str) -> None:
