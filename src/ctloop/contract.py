@@ -203,8 +203,12 @@ def coerce(series: pd.Series, dtype: str, fmt: str = "") -> tuple[pd.Series, int
         out = pd.to_numeric(series, errors="coerce")
         bad = notnull & out.isna()
         if dtype == "int" and not bad.any():
-            # a fraction, or beyond int64 (read as a float that rounded its digits)
-            frac = out.notna() & ((out % 1 != 0) | (out.abs() >= 2.0**63))
+            # a fraction, or beyond int64 read as a float that rounded its digits (an int64 or uint64
+            # column, hashed ids, holds its values exactly)
+            frac = out % 1 != 0
+            if pd.api.types.is_float_dtype(out):
+                frac |= out.abs() >= 2.0**63
+            frac &= out.notna()
             if frac.any():
                 return out, int(frac.sum()), series[frac].unique()[:3].tolist()
         return out, int(bad.sum()), list(series[bad].astype(str).unique()[:3])

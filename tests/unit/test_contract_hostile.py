@@ -41,6 +41,13 @@ def test_an_int_beyond_int64_is_a_dtype_violation_not_a_rounded_float():
         str(info.value))
 
 
+def test_a_uint64_column_beyond_int64_is_an_int_held_exactly():
+    """Hashed ids are uint64: values of 2**63 and above are whole numbers held exactly, not floats
+    that rounded their digits (the check for those is on float columns only)."""
+    frame = pd.DataFrame({"x": np.array([2**63 + 5, 1, 2**64 - 1], dtype=np.uint64)})
+    validate(frame, DataContract.from_dict({"columns": {"x": {"dtype": "int"}}}))
+
+
 def test_duplicate_column_names_are_a_violation_not_a_type_error():
     frame = pd.DataFrame([[1, 2, 3]], columns=["x", "x", "y"])
     with pytest.raises(DataValidationError) as info:
