@@ -210,6 +210,19 @@ def test_every_spelling_of_an_s3_prefix_is_one_record(s3, capsys):
         f"ctloop/credit-default/predictor/logger/id-{i:04d}-{k}.json" for i in range(2) for k in ("request", "response"))
 
 
+def test_abfs_and_abfss_of_one_container_are_one_record():
+    """``abfs://`` and ``abfss://`` (storage.parse reads both as the same Azure container and
+    account) were two records: switching the spelling read every object again."""
+    from ctloop.inference_log.blob_import import source_id
+
+    spellings = ["abfss://logs@acct.dfs.core.windows.net/kserve", "abfs://logs@acct.dfs.core.windows.net/kserve/",
+                 "ABFSS://logs@acct.dfs.core.windows.net//kserve"]
+    assert {ledger_name(s) for s in spellings} == {ledger_name(spellings[0])}
+    assert source_id(spellings[0]) == "az://logs@acct/kserve"
+    assert ledger_name("abfss://logs@other.dfs.core.windows.net/kserve") != ledger_name(spellings[0])
+    assert source_id("az://logs/kserve/") == "az://logs/kserve"
+
+
 def old_record(root: Path, source: str, objects: dict) -> Path:
     """A record as ctloop wrote it before (LEDGER_FORMAT ``ctloop.kserve-blob-import/1``): one
     directory per URI as given (``rstrip('/')``), keys sliced from the listed URIs."""

@@ -258,11 +258,14 @@ def decode_object(name: str, data: bytes, *, max_body_bytes: int = MAX_BODY_BYTE
 def source_id(uri: str) -> str:
     """One spelling of the source ``uri`` names: a local path absolute (``file://`` decoded, a
     relative path from the working directory), an object store prefix with the key as
-    :func:`storage.parse` reads it (``s3://b//x`` is ``s3://b/x``) and no trailing ``/``. The
+    :func:`storage.parse` reads it (``s3://b//x`` is ``s3://b/x``; ``abfs://`` and ``abfss://`` of
+    one container and account are ``az://C@ACCOUNT/...``) and no trailing ``/``. The
     usual spellings (an absolute path, ``s3://b/x``) are what ctloop hashed before."""
     loc = storage.parse(uri)
     if loc.scheme == "file":
         return os.path.abspath(loc.key)
+    if loc.account:  # abfs:// and abfss:// of one container and account are one store
+        return f"az://{loc.bucket}@{loc.account}/{loc.key}".rstrip("/")
     scheme, rest = uri.split("://", 1)
     return f"{scheme.lower()}://{rest.split('/', 1)[0]}/{loc.key}".rstrip("/")
 
