@@ -304,6 +304,22 @@ def test_an_object_over_max_object_bytes_is_skipped_unread(tmp_path, monkeypatch
     assert not [uri for uri in read if uri.endswith("big-request.json")]
 
 
+def test_max_columns_caps_an_imported_log_as_the_sink_does(tmp_path, capsys):
+    """The import writes through the sink, whose feature columns are capped (--max-columns); the
+    import could not raise it (a model of more inputs than the default lost the rest to _overflow)
+    nor lower it."""
+    for i in range(3):
+        write_pair(tmp_path / "src", i, body=json.dumps({"instances": [{"a": i, "b": i, "c": i}]}).encode())
+    root = tmp_path / "log"
+    src = str(tmp_path / "src" / "logs")
+    assert main(["logger", "import", src, "--root", str(root), "--max-columns", "2"]) == 0, capsys.readouterr().err
+    rows = parquet_rows(root).sort_values("request_id")
+    assert {"a", "b"} <= set(rows.columns) and "c" not in rows.columns
+    assert [json.loads(v) for v in rows["_overflow"]] == [{"c": i} for i in range(3)]
+    assert main(["logger", "import", src, "--root", str(root), "--max-columns", "0"]) == 2
+    assert capsys.readouterr().err.strip() == "error: --max-columns 0 must be at least 1"
+
+
 def test_bad_options_are_one_line(tmp_path, capsys):
     assert main(["logger", "import", "ftp://x/y", "--root", str(tmp_path)]) == 2
     assert "unsupported storage scheme 'ftp://'" in capsys.readouterr().err

@@ -131,7 +131,7 @@ def _import(args: argparse.Namespace) -> int:
     if not args.root or "$(" in args.root:
         raise ConfigError(f"--root {args.root!r} is not a Parquet root: a local path or gs://, s3://, az:// URI")
     for flag, value in (("--max-body-bytes", args.max_body_bytes), ("--max-object-bytes", args.max_object_bytes),
-                        ("--checkpoint-objects", args.checkpoint_objects)):
+                        ("--checkpoint-objects", args.checkpoint_objects), ("--max-columns", args.max_columns)):
         if value < 1:
             raise ConfigError(f"{flag} {value} must be at least 1")
     if args.progress_objects < 0:
@@ -146,9 +146,14 @@ def _import(args: argparse.Namespace) -> int:
 
     summary = run_import(args.uri, args.root, max_body_bytes=args.max_body_bytes,
                          max_object_bytes=args.max_object_bytes, join_ttl_seconds=args.join_ttl_seconds,
-                         checkpoint_objects=args.checkpoint_objects, progress_objects=args.progress_objects)
+                         checkpoint_objects=args.checkpoint_objects, progress_objects=args.progress_objects,
+                         max_columns=args.max_columns)
     print(summary.line(args.root))
     return 0
+
+
+MAX_COLUMNS_HELP = ("feature columns a model's log may have (predictions and meta_* not counted); the values of "
+                    "later features are kept as JSON in the row's _overflow column (ctloop_log_overflow_values_total)")
 
 
 def register(subparsers) -> None:
@@ -174,10 +179,7 @@ def register(subparsers) -> None:
     s.add_argument("--join-ttl-seconds", type=float, default=SINK_JOIN_TTL_SECONDS,
                    help="how long a request waits for its response")
     s.add_argument("--max-body-bytes", type=int, default=MAX_BODY_BYTES)
-    s.add_argument("--max-columns", type=int, default=MAX_COLUMNS,
-                   help="feature columns a model's log may have (predictions and meta_* not counted); the values of "
-                        "later features are kept as JSON in the row's _overflow column "
-                        "(ctloop_log_overflow_values_total)")
+    s.add_argument("--max-columns", type=int, default=MAX_COLUMNS, help=MAX_COLUMNS_HELP)
     s.add_argument("--drain-timeout-seconds", type=int, default=30,
                    help="on SIGTERM, how long open requests may take before the final flush (keep the pod's "
                         "terminationGracePeriodSeconds above preStop sleep + this + the flush)")
@@ -199,6 +201,7 @@ def register(subparsers) -> None:
                    help="a larger object is skipped unread (too_large)")
     i.add_argument("--join-ttl-seconds", type=float, default=JOIN_TTL_SECONDS,
                    help="how long a request waits for its response (batched objects hold them apart)")
+    i.add_argument("--max-columns", type=int, default=MAX_COLUMNS, help=MAX_COLUMNS_HELP)
     i.add_argument("--checkpoint-objects", type=int, default=CHECKPOINT_OBJECTS,
                    help="record what was imported every this many objects (an interrupted import resumes there)")
     i.add_argument("--progress-objects", type=int, default=PROGRESS_OBJECTS,

@@ -88,6 +88,7 @@ from ctloop.inference_log.defaults import (
     CHECKPOINT_OBJECTS,
     JOIN_TTL_SECONDS,
     MAX_BODY_BYTES,
+    MAX_COLUMNS,
     MAX_OBJECT_BYTES,
     PROGRESS_OBJECTS,
 )
@@ -600,7 +601,7 @@ def _as_recorded(seen: dict[str, Any], summary: Summary) -> frozenset[int] | Non
 def run_import(uri: str, root: str, *, max_body_bytes: int = MAX_BODY_BYTES,
                max_object_bytes: int = MAX_OBJECT_BYTES, join_ttl_seconds: float = JOIN_TTL_SECONDS,
                checkpoint_objects: int = CHECKPOINT_OBJECTS, progress_objects: int = PROGRESS_OBJECTS,
-               progress: Callable[[str], None] | None = None) -> Summary:
+               max_columns: int = MAX_COLUMNS, progress: Callable[[str], None] | None = None) -> Summary:
     """Import every object under ``uri`` not imported before into the inference log at ``root``.
 
     Raises :class:`InferenceLogError` when nothing was ever imported from ``uri`` and none of its
@@ -637,7 +638,7 @@ def run_import(uri: str, root: str, *, max_body_bytes: int = MAX_BODY_BYTES,
         return summary
     say = progress or (lambda text: print(text, file=sys.stderr, flush=True))
     with tempfile.TemporaryDirectory(prefix="ctloop-import-wal-") as tmp:
-        sink = Sink(root, tmp, join_ttl_seconds=join_ttl_seconds)
+        sink = Sink(root, tmp, join_ttl_seconds=join_ttl_seconds, max_columns=max_columns)
         try:
             asyncio.run(_import(sink, todo, ledger, summary, max_body_bytes=max_body_bytes,
                                 max_object_bytes=max_object_bytes, checkpoint_objects=checkpoint_objects,
