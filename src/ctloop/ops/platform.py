@@ -70,6 +70,8 @@ OWNER_MARK = "ctloop-spec:"
 ACTIVE_STATES = {"PENDING", "RUNNING", "CANCELING", "PAUSED", "RUNTIME_STATE_UNSPECIFIED"}
 SA_TOKEN_ENV = "KF_PIPELINES_SA_TOKEN_PATH"
 SA_TOKEN_PATH = "/var/run/secrets/kubeflow/pipelines/token"
+# the namespace of the pod's service account, written by the kubelet (a KFP task's: its profile)
+SA_NAMESPACE_PATH = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 TOKEN_ENV = "KFP_TOKEN"
 TOKEN_FILE_ENV = "KFP_TOKEN_FILE"
 HOST_ENV = "KF_PIPELINES_ENDPOINT"  # kfp.Client's own
@@ -246,6 +248,14 @@ def resolve_auth(host: str = "", token: str = "", token_file: str = "") -> KfpAu
     if host and Path(sa_path).is_file():
         return KfpAuth(f"the in-cluster pipelines token {sa_path}", token_file=sa_path)
     return KfpAuth("")
+
+
+def pod_namespace() -> str:
+    """The namespace this process runs in (:data:`SA_NAMESPACE_PATH`); ``""`` outside a pod."""
+    try:
+        return Path(SA_NAMESPACE_PATH).read_text().strip()
+    except OSError:
+        return ""
 
 
 def _discoverable() -> bool:
@@ -523,6 +533,12 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
     class BoundedClient(Client):
         ctloop_backend: Backend | None = None
 
+        def set_user_namespace(self, namespace: str) -> None:
+            """In memory only. kfp 2.17.0 ``Client.__init__`` (``client.py`` ~205) calls this with the
+            pod's namespace on multi-user KFP, and upstream writes it to ``~/.config/kfp/context.json``:
+            in a pod whose HOME cannot be written that failed as "cannot reach KFP"."""
+            self._context_setting["namespace"] = namespace
+
         def get_kfp_healthz(self, sleep_duration: int = 5):  # noqa: ARG002 - upstream signature
             import kfp_server_api
             from kfp_server_api.exceptions import ApiException
@@ -627,7 +643,9 @@ class Platform:
         host: KFP API URL; empty = ``KF_PIPELINES_ENDPOINT``, else ``kfp.Client``'s discovery.
         token: Bearer token (else ``token_file``, ``KFP_TOKEN``, ``KFP_TOKEN_FILE``, the
             in-cluster pipelines token, ``kfp.Client``'s own credentials).
-        namespace: KFP namespace (multi-user Kubeflow: the profile).
+        namespace: KFP namespace (multi-user Kubeflow: the profile); empty = ``kfp.Client``'s
+            context, else on multi-user KFP the namespace of the pod this runs in
+            (:func:`pod_namespace`: a KFP task's profile).
         client: A ready ``kfp.Client`` (tests); skips connecting and the version check.
         token_file: File with a bearer token, re-read before every request.
         timeout: Seconds every request may take (connect and read).
@@ -676,8 +694,9 @@ class Platform:
                 from kfp.client import ServiceAccountTokenVolumeCredentials
 
             kwargs["credentials"] = ServiceAccountTokenVolumeCredentials(path=self.auth.token_file)
-        if namespace:
-            kwargs["namespace"] = namespace
+        # never kfp.Client's ``namespace``: without a host it is where KFP is installed (2.17.0
+        # ``_load_config``: ml-pipeline.<namespace>.svc, the kubeconfig proxy of <namespace>), not the
+        # profile; every call below passes the profile itself
         from urllib3.exceptions import HTTPError
 
         probed = None
@@ -697,6 +716,8 @@ class Platform:
         self.host = self.backend.url if self.backend else host
         if not self.namespace:
             self.namespace = self.client.get_user_namespace() or ""
+        if not self.namespace and self.backend is not None and self.backend.multi_user:
+            self.namespace = pod_namespace()  # a KFP task (a monitoring trigger): its own profile
 
     # ------------------------------------------------------------------ backend
     def require_backend(self, what: str) -> None:
