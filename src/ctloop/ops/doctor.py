@@ -8,8 +8,9 @@ KFP API            reachable and authenticated: ``GET /apis/v2beta1/healthz`` (o
                    request, explained when it fails) and one authenticated list call
 KFP backend        the release in healthz ``tag_name`` is >= 2.15.0 (``optional`` ConfigMap/
                    Secret references, kubeflow/pipelines #12216)
-pipelines          which of ctloop's pipelines are uploaded, their newest version, and this
-                   checkout's version name
+pipelines          which of ctloop's pipelines are uploaded where a run finds them
+                   (``Platform.resolve_pipeline``: the profile namespace, else a shared one),
+                   their newest version, and this checkout's version name
 Kubernetes         the API server answers (``GET /version``) with the given kubeconfig
 KServe             the InferenceService CRD exists; the version of the controller
                    (``kserve-controller-manager``: label ``app.kubernetes.io/version``, else the
@@ -368,21 +369,22 @@ class Doctor:
         )
 
     def check_pipelines(self) -> Check:
-        from ctloop.ops.platform import version_name
+        from ctloop.ops.platform import newest, version_name
         from ctloop.pipelines import all_pipelines
 
         if not self.kfp_usable:
             return Check("pipelines", SKIP, "KFP API not usable (see the KFP API line)")
         found, missing = [], []
         for name in sorted(all_pipelines()):
-            pid = self.platform.find_pipeline(name)
-            if pid is None:
+            resolved = self.platform.resolve_pipeline(name)  # where a run finds it
+            if resolved is None:
                 missing.append(name)
                 continue
+            pid, shared = resolved
             versions = self.platform.versions(pid)
-            newest = max(versions, key=lambda v: str(v.created_at or ""), default=None)
-            label = newest.display_name if newest is not None else "no version"
-            found.append(f"{name} {label} ({len(versions)} version(s))")
+            last = newest(versions)
+            label = last.display_name if last is not None else "no version"
+            found.append(f"{name} {label} ({len(versions)} version(s){', shared' if shared else ''})")
         here = f"this checkout is {version_name()}"
         if "continuous-training" in missing:
             return Check(

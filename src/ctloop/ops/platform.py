@@ -147,7 +147,7 @@ def parse_version(text: str | None) -> tuple[int, int, int] | None:
     return (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)) if m else None
 
 
-def _newest(versions: list[Any]) -> Any:
+def newest(versions: list[Any]) -> Any:
     """The newest pipeline version (``None`` for none): the latest ``created_at`` (RFC 3339 text
     or a datetime, whole seconds), of two in the same second the later one the API lists (its
     default order is oldest first)."""
@@ -1220,18 +1220,28 @@ class Platform:
                 return ref.pipeline_id, ref.pipeline_version_id
         return None
 
-    def newest_version(self, name: str) -> tuple[str, str]:
-        """``(pipeline id, version id)`` of the newest uploaded version of pipeline ``name`` (in the
-        profile namespace; a shared one, as ctloop uploaded before, when the namespace has none)."""
+    def resolve_pipeline(self, name: str) -> tuple[str, bool] | None:
+        """``(pipeline id, shared)`` of the pipeline ``name`` that a run without a pinned version
+        starts (:meth:`newest_version`) and ``ctloop doctor`` reports: the one in
+        :attr:`pipeline_namespace`, else, on multi-user KFP, a shared one (``shared`` True: what
+        ctloop uploaded before it uploaded into the profile); ``None`` when there is neither."""
         pipeline_id = self.find_pipeline(name)
-        if pipeline_id is None and self.pipeline_namespace:
-            pipeline_id = self.find_pipeline(name, shared=True)
+        if pipeline_id is not None:
+            return pipeline_id, False
+        if self.pipeline_namespace and (pipeline_id := self.find_pipeline(name, shared=True)) is not None:
+            return pipeline_id, True
+        return None
+
+    def newest_version(self, name: str) -> tuple[str, str]:
+        """``(pipeline id, version id)`` of the newest uploaded version of pipeline ``name``
+        (:meth:`resolve_pipeline`)."""
+        pipeline_id = (self.resolve_pipeline(name) or ("", False))[0]
         versions = self.versions(pipeline_id) if pipeline_id else []
         if not versions:
             raise PlatformError(f"pipeline {name!r} is not uploaded to KFP at {self.host or 'the cluster'}: "
                                 "run `ctloop apply -f ctloop.yaml` (or `ctloop upload --pipeline "
                                 f"{name}`) first")
-        return pipeline_id, _newest(versions).pipeline_version_id
+        return pipeline_id, newest(versions).pipeline_version_id
 
 
 __all__ = [
@@ -1251,4 +1261,6 @@ __all__ = [
     "version_name",
     "git_commit",
     "decisions_from_tasks",
+    "newest",
+    "pod_namespace",
 ]
