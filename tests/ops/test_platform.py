@@ -1084,3 +1084,17 @@ def test_a_namespace_does_not_move_the_in_cluster_or_kubeconfig_api(kfp_env, mon
         assert platform.ensure_experiment("credit-ct")
         (exp,) = kfp.state.experiments.values()
         assert exp["namespace"] == "team-a"
+
+
+def test_a_pod_without_the_pipelines_token_is_told_about_the_poddefault(kfp_env, monkeypatch, tmp_path):
+    """A KFP task pod that calls the API without the projected pipelines token (no PodDefault
+    access-ml-pipeline in its profile) got "send a bearer token: --token ..." — flags a task has not."""
+    sa_namespace = tmp_path / "namespace"
+    sa_namespace.write_text("team-a")
+    monkeypatch.setattr("ctloop.ops.platform.SA_NAMESPACE_PATH", str(sa_namespace), raising=False)
+    with KfpApiDouble(multi_user=True, tokens={"good": "ok"}) as kfp:
+        with pytest.raises(PlatformError) as info:
+            Platform(host=kfp.url)
+    line = str(info.value)
+    assert "HTTP 401" in line and "no pipelines token at /nonexistent/token" in line
+    assert "PodDefault access-ml-pipeline in namespace team-a" in line and "--token" not in line

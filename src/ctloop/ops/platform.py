@@ -366,6 +366,14 @@ def explain_status(
                 "token is expired or not issued for this cluster; create a fresh one, e.g. "
                 f"{TOKEN_RECIPE}"
             )
+        token_path = os.environ.get(SA_TOKEN_ENV, SA_TOKEN_PATH)
+        if (namespace := pod_namespace()) and not Path(token_path).is_file():
+            return (
+                f"KFP at {url} needs authentication: HTTP 401{said}, and this pod (namespace {namespace}) "
+                f"has no pipelines token at {token_path} — fix: create the PodDefault access-ml-pipeline in "
+                f"namespace {namespace}, which projects it into pods labelled access-ml-pipeline=true (ctloop's "
+                "trigger_training is; docs/operations.md, Authentication)"
+            )
         return (
             f"KFP at {url} needs authentication: HTTP 401{said} and no token was sent — "
             + token_fix
