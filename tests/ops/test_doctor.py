@@ -343,6 +343,22 @@ def test_pipelines_are_found_where_a_run_finds_them(cluster, capsys, monkeypatch
         shared["pipeline_id"])
 
 
+def test_multi_user_settings_name_a_missing_pipelines_token_poddefault(cluster, capsys):
+    """On multi-user KFP trigger_training authenticates with the projected pipelines token that the
+    profile's PodDefault access-ml-pipeline mounts (docs/operations.md); without it every fired
+    monitoring rule fails with HTTP 401, which doctor did not say."""
+    cluster.kfp.multi_user = True
+    _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    line = lines["settings"]
+    assert line.startswith("warn settings: ") and "no PodDefault access-ml-pipeline in kubeflow" in line, line
+    assert "trigger_training" in line and "docs/operations.md" in line
+    cluster.kube.add({"apiVersion": "kubeflow.org/v1alpha1", "kind": "PodDefault",
+                      "metadata": {"name": "access-ml-pipeline", "namespace": "kubeflow"}, "spec": {}})
+    _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    assert lines["settings"].startswith("ok   settings in kubeflow: ctloop-settings.MLFLOW_TRACKING_URI")
+    assert "PodDefault access-ml-pipeline" in lines["settings"]
+
+
 # ------------------------------------------------------------------------------------ KFP failures
 def test_kfp_unauthenticated(cluster, capsys):
     cluster.kfp.tokens = {"good": "ok"}

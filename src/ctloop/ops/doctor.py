@@ -29,7 +29,9 @@ RBAC               the pipeline runner may do what the pipelines do (:data:`RUNN
                    Role in manifests/base/rbac.yaml), asked with SelfSubjectAccessReviews as
                    that service account (impersonation, like ``kubectl auth can-i --as``)
 settings           the ConfigMap/Secret keys every task references (``ctloop.ops.settings``)
-                   exist in the namespace the tasks run in; key names only, never values
+                   exist in the namespace the tasks run in; key names only, never values; on
+                   multi-user KFP also the PodDefault ``access-ml-pipeline`` that gives
+                   ``trigger_training`` its pipelines token
 MLflow             the tracking server answers ``/health`` and an authenticated search
 =================  ============================================================================
 
@@ -76,6 +78,8 @@ RUNNER_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 # SERVICEACCOUNT)
 # and multi-user Kubeflow's (manifests/kustomize/base/installs/multi-user/api-service/params.env).
 STANDALONE_RUNNER = "pipeline-runner"
+# Kubeflow's PodDefault CRD (admission-webhook, kubeflow.org/v1alpha1): group, version
+POD_DEFAULT = ("kubeflow.org", "v1alpha1")
 MULTI_USER_RUNNER = "default-editor"
 STANDALONE_NAMESPACE = "kubeflow"
 
@@ -762,6 +766,7 @@ class Doctor:
 
         from ctloop.ops.platform import MIN_BACKEND
         from ctloop.ops.settings import DEFAULT_SETTINGS as S
+        from ctloop.ops.settings import KFP_ACCESS_LABEL
 
         ns, _ = self._runner()
         core = self._api("CoreV1Api")
@@ -793,7 +798,24 @@ class Doctor:
         backend = self.backend.result()
         old = backend is not None and backend.version is not None and backend.version < MIN_BACKEND
         where = f"in {ns}"
+        no_token = ""
+        if backend is not None and backend.multi_user:  # trigger_training's pipelines token
+            name = KFP_ACCESS_LABEL[0]
+            try:
+                found = self._read(self._api("CustomObjectsApi").get_namespaced_custom_object,
+                                   *POD_DEFAULT, ns, "poddefaults", name)
+            except ApiException as exc:
+                if exc.status != 403:
+                    raise
+                unreadable.append(f"PodDefault {name}")
+            else:
+                if found is None:
+                    no_token = (f"no PodDefault {name} in {ns}: trigger_training has no pipelines token and "
+                                "multi-user KFP refuses its runs (HTTP 401)")
+                else:
+                    present.append(f"PodDefault {name}")
         note = f"; cannot read {', '.join(unreadable)} (forbidden)" if unreadable else ""
+        note += f"; {no_token}" if no_token else ""
         if old and missing:
             return Check(
                 "settings",
@@ -823,6 +845,9 @@ class Doctor:
                 " as an admin",
             )
         optional = f"; optional, absent: {', '.join(missing)}" if missing else ""
+        if no_token:
+            return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}{note}",
+                         f"create PodDefault {KFP_ACCESS_LABEL[0]} in {ns} (docs/operations.md, Authentication)")
         return Check("settings", OK, f"{where}: {', '.join(present)}{optional}")
 
     # -------------------------------------------------------------------------- MLflow
