@@ -55,10 +55,11 @@ def build(platform: PlatformConfig | None = None):
                 ``data``, ``training``, ``gate``, ``drift``, ``rollout`` sections); ``ctloop apply``
                 fills them from ``ctloop.yaml``.
             as_of: End of the window (ISO 8601); empty = now (UTC).
-            kfp_host: KFP API URL for the triggered run (empty = in-cluster).
-            experiment: KFP experiment of triggered runs (the newest uploaded version of the
-                ``continuous-training`` pipeline runs, with the image and mounts it was compiled
-                with).
+            kfp_host: KFP API URL for the triggered run (empty = in-cluster; on multi-user KFP the
+                run goes to this run's profile namespace).
+            experiment: KFP experiment of triggered runs (the version of the ``continuous-training``
+                pipeline that the model's ``ct-`` schedule in it runs, with the image and mounts it was
+                compiled with).
             tracking_uri: MLflow tracking URI (empty = ``MLFLOW_TRACKING_URI``).
         """
         run_id = dsl.PIPELINE_JOB_ID_PLACEHOLDER

@@ -143,9 +143,12 @@ def trigger_training(
 ) -> NamedTuple("TriggerOutputs", [("run_id", str)]):
     """Start a continuous-training run through the KFP API, recording why.
 
-    The run is created in this process (``ctloop.ops.platform.Platform.create_run``) from the newest
-    uploaded version of ``pipeline`` (the one ``ctloop apply`` uploaded, with its image, resources
-    and volume mounts), with ``drift.force_retrain`` set. The monitoring window that decided is marked ``triggered=true``
+    The run is created in this process (``ctloop.ops.platform.Platform.create_run``) from the version
+    of ``pipeline`` that the model's ``ct-<model_name>`` schedule runs (what ``ctloop apply`` pinned,
+    with its image, resources and volume mounts; the newest upload only when no schedule pins one),
+    with ``drift.force_retrain`` set. On multi-user KFP the run goes to this pod's profile namespace
+    and authenticates with the pipelines token (the ``access-ml-pipeline`` PodDefault,
+    docs/operations.md). The monitoring window that decided is marked ``triggered=true``
     only once the run was created; a failed call marks it ``triggered=failed`` with
     ``trigger_error``, records a ``retrain_trigger_failed`` audit event and fails this step (the
     next window decides again: a failed trigger starts no cooldown). Code:
@@ -157,9 +160,9 @@ def trigger_training(
         training_parameters: Parameters of the continuous-training run (its ``data``,
             ``training``, ``gate``, ``drift``, ``rollout`` sections; ``ctloop apply`` fills them from
             ``ctloop.yaml``).
-        kfp_host: KFP API URL; empty means in-cluster (service-account token).
-        experiment: KFP experiment of the triggered run.
-        pipeline: Name of the uploaded continuous-training pipeline whose newest version runs.
+        kfp_host: KFP API URL; empty means in-cluster (with the pod's pipelines token).
+        experiment: KFP experiment of the triggered run (and of the model's ``ct-`` schedule).
+        pipeline: Uploaded continuous-training pipeline; the version the ``ct-`` schedule runs starts.
         monitor_run_id: MLflow run of the monitoring window that decided (``monitor_model``'s
             ``monitor_run_id``); empty = none to mark.
         tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the environment.

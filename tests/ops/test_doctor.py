@@ -322,6 +322,43 @@ def test_pipelines_present_and_their_versions(cluster, capsys, monkeypatch):
     assert "not uploaded: batch-scoring, monitoring, rollout; this checkout is " in line
 
 
+def test_pipelines_are_found_where_a_run_finds_them(cluster, capsys, monkeypatch, tmp_path):
+    """On multi-user KFP ctloop uploads into the profile namespace, and a run without a pinned
+    version still starts a shared upload made before that (Platform.resolve_pipeline). Doctor looked
+    only in the namespace: it called continuous-training "not uploaded" while runs started it."""
+    from ctloop.compiler import compile_pipeline
+    from ctloop.ops.platform import Platform
+    from ctloop.pipelines.continuous_training import continuous_training
+
+    cluster.kfp.multi_user = True
+    package = compile_pipeline(continuous_training, tmp_path / "ct.yaml", image="registry.example.com/ml/ctloop:0.1.0")
+    Platform(host=cluster.kfp.url).ensure_pipeline("continuous-training", package)  # no namespace: shared
+    (shared,) = cluster.kfp.state.pipelines.values()
+    assert shared["namespace"] == ""
+    capsys.readouterr()  # kfp prints the upload
+    _, lines, _ = cluster.run(capsys, "--namespace", "team-a")
+    line = lines["pipelines"]
+    assert line.startswith("ok   pipelines continuous-training continuous-training (1 version(s), shared)"), line
+    assert Platform(host=cluster.kfp.url, namespace="team-a").newest_version("continuous-training")[0] == (
+        shared["pipeline_id"])
+
+
+def test_multi_user_settings_name_a_missing_pipelines_token_poddefault(cluster, capsys):
+    """On multi-user KFP trigger_training authenticates with the projected pipelines token that the
+    profile's PodDefault access-ml-pipeline mounts (docs/operations.md); without it every fired
+    monitoring rule fails with HTTP 401, which doctor did not say."""
+    cluster.kfp.multi_user = True
+    _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    line = lines["settings"]
+    assert line.startswith("warn settings: ") and "no PodDefault access-ml-pipeline in kubeflow" in line, line
+    assert "trigger_training" in line and "docs/operations.md" in line
+    cluster.kube.add({"apiVersion": "kubeflow.org/v1alpha1", "kind": "PodDefault",
+                      "metadata": {"name": "access-ml-pipeline", "namespace": "kubeflow"}, "spec": {}})
+    _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    assert lines["settings"].startswith("ok   settings in kubeflow: ctloop-settings.MLFLOW_TRACKING_URI")
+    assert "PodDefault access-ml-pipeline" in lines["settings"]
+
+
 # ------------------------------------------------------------------------------------ KFP failures
 def test_kfp_unauthenticated(cluster, capsys):
     cluster.kfp.tokens = {"good": "ok"}

@@ -994,3 +994,107 @@ def test_an_upload_the_namespace_refuses_is_one_line_with_the_fix(kfp_env, capsy
         assert main(["upload", "--host", kfp.url, "--image", IMAGE]) == 2
         line = _one_line_error(capsys)
         assert "Namespace is required for pipeline operations" in line and "--namespace <profile>" in line
+
+
+# ---------------------------------------------------------------------------- in a pod (multi-user)
+class _Registry:
+    """The two calls start_training makes on the registry and the monitoring store (no MLflow)."""
+
+    def __init__(self):
+        self.events = []
+        self.client = None
+
+    def record_event(self, model_name, version, event):
+        self.events.append(event)
+
+    def mark_triggered(self, run_id, kfp_run):
+        self.events.append({"marked": run_id})
+
+    def mark_failed(self, run_id, error):
+        self.events.append({"failed": error})
+
+
+def test_a_monitoring_trigger_in_a_pod_starts_its_run_in_the_pods_namespace(kfp_env, monkeypatch, tmp_path):
+    """Multi-user KFP refuses an experiment or a run without a namespace (2.17.0
+    backend/src/apiserver/server/experiment_server.go canAccessExperiment: 'An experiment cannot have
+    an empty namespace in multi-user mode'; run_server.go: 'A run cannot have an empty namespace').
+    trigger_training builds Platform(host=kfp_host) with no namespace and the monitoring parameters
+    carry none: in its pod the namespace is the service account's (the kubelet's namespace file),
+    the profile whose schedule started the monitoring run."""
+    from ctloop.monitoring.trigger import start_training
+
+    sa_namespace = tmp_path / "serviceaccount" / "namespace"
+    sa_namespace.parent.mkdir()
+    sa_namespace.write_text("team-a")
+    monkeypatch.setattr("ctloop.ops.platform.SA_NAMESPACE_PATH", str(sa_namespace), raising=False)
+    with KfpApiDouble(multi_user=True) as kfp:
+        for spec in (_team("team-a", "1.0.0"), _team("team-b", "2.0.0")):
+            apply_spec(spec, platform_factory=lambda kfpc: Platform(host=kfp.url, namespace=kfpc.namespace),
+                       image=None, dry_run=False, out=lambda *_: None)
+        registry = _Registry()
+        run_id = start_training(registry, registry, lambda: Platform(host=kfp.url), model_name="credit-default",
+                                reason="drift", params={}, experiment="credit-ct")
+        experiment = kfp.state.experiments[kfp.state.runs[run_id]["experiment_id"]]
+        assert experiment["namespace"] == "team-a" and len(kfp.state.experiments) == 2
+        (schedule,) = [r for r in kfp.state.recurring.values() if r["display_name"] == "ct-credit-default"
+                       and r["experiment_id"] == experiment["experiment_id"]]
+        assert (kfp.state.runs[run_id]["pipeline_version_reference"]["pipeline_version_id"]
+                == schedule["pipeline_version_reference"]["pipeline_version_id"])
+        # an explicit namespace wins over the pod's
+        assert Platform(host=kfp.url, namespace="team-b").namespace == "team-b"
+    with KfpApiDouble() as single:  # single-user KFP: no namespace, whatever the pod's
+        assert Platform(host=single.url).namespace == ""
+
+
+def test_kfp_clients_own_pod_namespace_lookup_does_not_write_home(kfp_env, monkeypatch, tmp_path):
+    """kfp 2.17.0 Client.__init__ (kfp/client/client.py ~205) reads the pod's namespace on multi-user
+    KFP itself and set_user_namespace writes it to ~/.config/kfp/context.json: in a pod whose HOME
+    cannot be written that OSError was reported as 'cannot reach KFP'. The namespace is kept in memory."""
+    sa_namespace = tmp_path / "namespace"
+    sa_namespace.write_text("team-a")
+    monkeypatch.setattr("kfp.client.Client._NAMESPACE_PATH", str(sa_namespace))
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("")
+    monkeypatch.setattr("kfp.client.Client._LOCAL_KFP_CONTEXT", str(blocked / ".config" / "kfp" / "context.json"))
+    with KfpApiDouble(multi_user=True) as kfp:
+        assert Platform(host=kfp.url).namespace == "team-a"
+    assert blocked.is_file()
+
+
+def test_a_namespace_does_not_move_the_in_cluster_or_kubeconfig_api(kfp_env, monkeypatch, tmp_path):
+    """Without a host kfp.Client (2.17.0 client.py _load_config) finds the API at
+    ml-pipeline.<namespace>.svc:8888 in a cluster and through the kubeconfig's API-server proxy
+    api/v1/namespaces/<namespace>/services/ml-pipeline:http/proxy: its ``namespace`` argument is where
+    KFP is installed (kubeflow), not the profile. A profile namespace given to it (--namespace,
+    kfp.namespace) sent every call to a service that does not exist."""
+    proxy = "/api/v1/namespaces/kubeflow/services/ml-pipeline:http/proxy"
+    with KfpApiDouble(multi_user=True, path_prefix=proxy) as kfp:
+        config = tmp_path / "kubeconfig"
+        config.write_text(yaml.safe_dump({
+            "apiVersion": "v1", "kind": "Config", "current-context": "c",
+            "clusters": [{"name": "c", "cluster": {"server": kfp.root_url}}],
+            "users": [{"name": "u", "user": {}}],  # (a token's refresh hook resets kfp's proxy path)
+            "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+        }))
+        monkeypatch.setenv("KUBECONFIG", str(config))
+        # kubernetes reads KUBECONFIG when it is imported
+        monkeypatch.setattr("kubernetes.config.kube_config.KUBE_CONFIG_DEFAULT_LOCATION", str(config))
+        platform = Platform(namespace="team-a")
+        assert platform.namespace == "team-a"
+        assert platform.ensure_experiment("credit-ct")
+        (exp,) = kfp.state.experiments.values()
+        assert exp["namespace"] == "team-a"
+
+
+def test_a_pod_without_the_pipelines_token_is_told_about_the_poddefault(kfp_env, monkeypatch, tmp_path):
+    """A KFP task pod that calls the API without the projected pipelines token (no PodDefault
+    access-ml-pipeline in its profile) got "send a bearer token: --token ..." — flags a task has not."""
+    sa_namespace = tmp_path / "namespace"
+    sa_namespace.write_text("team-a")
+    monkeypatch.setattr("ctloop.ops.platform.SA_NAMESPACE_PATH", str(sa_namespace), raising=False)
+    with KfpApiDouble(multi_user=True, tokens={"good": "ok"}) as kfp:
+        with pytest.raises(PlatformError) as info:
+            Platform(host=kfp.url)
+    line = str(info.value)
+    assert "HTTP 401" in line and "no pipelines token at /nonexistent/token" in line
+    assert "PodDefault access-ml-pipeline in namespace team-a" in line and "--token" not in line

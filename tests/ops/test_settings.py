@@ -129,3 +129,18 @@ def test_step_settings_keep_kfps_single_step_check_without_its_stack_walk():
     set_cpu_limit(SimpleNamespace(container_spec=object()))  # a container step passes
     with pytest.raises(ValueError, match="^set_cpu_limit can only be used on single-step components"):
         set_cpu_limit(SimpleNamespace(container_spec=None))
+
+
+def test_only_the_step_that_calls_the_kfp_api_asks_for_the_pipelines_token(tmp_path):
+    """Multi-user KFP identifies a caller by a bearer token with audience pipelines.kubeflow.org
+    (2.17.0 backend/src/apiserver/auth/auth.go GetAuthenticators, common/const.go
+    DefaultTokenReviewAudience); a task pod has none unless the profile's PodDefault
+    access-ml-pipeline projects it (Kubeflow's "Connect the SDK from inside the cluster"), and that
+    PodDefault selects pods labelled access-ml-pipeline=true. trigger_training had no label, so its
+    calls were unauthenticated (401) on every multi-user cluster."""
+    from ctloop.pipelines.monitoring import monitoring
+
+    executors = _platform_spec(_compile(tmp_path, monitoring))
+    labelled = {name for name, spec in executors.items()
+                if ((spec.get("podMetadata") or {}).get("labels") or {}).get("access-ml-pipeline") == "true"}
+    assert labelled == {"exec-trigger-training"}

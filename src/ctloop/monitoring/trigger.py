@@ -1,9 +1,10 @@
 """Starting a continuous-training run when a monitoring rule fired (``trigger_training``).
 
 The run is created in-process through the KFP API (:meth:`ctloop.ops.platform.Platform.create_run`)
-from the newest uploaded version of the ``continuous-training`` pipeline — the one ``ctloop apply``
-uploaded and schedules, with its image, resources and volume mounts — with ``drift.force_retrain``
-set — and, for a recovery retrain (:mod:`ctloop.monitoring.policy`), ``data.window`` cut back to the
+from the version of the ``continuous-training`` pipeline that the model's ``ct-`` schedule runs — the
+one ``ctloop apply`` uploaded and pinned, with its image, resources and volume mounts
+(:meth:`~ctloop.ops.platform.Platform.pinned_version`; the newest upload only when no schedule pins
+one) — with ``drift.force_retrain`` set — and, for a recovery retrain (:mod:`ctloop.monitoring.policy`), ``data.window`` cut back to the
 data since the change (the window's ``train_from`` tag); for the retrain of a loss,
 ``training.candidate_since`` from the window's ``try_from`` tag (:mod:`ctloop.retrain`). Nothing is compiled inside the monitoring task. The monitoring window that decided is marked
 ``triggered=true`` (with the KFP run id) only once the run exists; a failed call marks it

@@ -8,8 +8,9 @@ KFP API            reachable and authenticated: ``GET /apis/v2beta1/healthz`` (o
                    request, explained when it fails) and one authenticated list call
 KFP backend        the release in healthz ``tag_name`` is >= 2.15.0 (``optional`` ConfigMap/
                    Secret references, kubeflow/pipelines #12216)
-pipelines          which of ctloop's pipelines are uploaded, their newest version, and this
-                   checkout's version name
+pipelines          which of ctloop's pipelines are uploaded where a run finds them
+                   (``Platform.resolve_pipeline``: the profile namespace, else a shared one),
+                   their newest version, and this checkout's version name
 Kubernetes         the API server answers (``GET /version``) with the given kubeconfig
 KServe             the InferenceService CRD exists; the version of the controller
                    (``kserve-controller-manager``: label ``app.kubernetes.io/version``, else the
@@ -28,7 +29,9 @@ RBAC               the pipeline runner may do what the pipelines do (:data:`RUNN
                    Role in manifests/base/rbac.yaml), asked with SelfSubjectAccessReviews as
                    that service account (impersonation, like ``kubectl auth can-i --as``)
 settings           the ConfigMap/Secret keys every task references (``ctloop.ops.settings``)
-                   exist in the namespace the tasks run in; key names only, never values
+                   exist in the namespace the tasks run in; key names only, never values; on
+                   multi-user KFP also the PodDefault ``access-ml-pipeline`` that gives
+                   ``trigger_training`` its pipelines token
 MLflow             the tracking server answers ``/health`` and an authenticated search
 =================  ============================================================================
 
@@ -75,6 +78,8 @@ RUNNER_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 # SERVICEACCOUNT)
 # and multi-user Kubeflow's (manifests/kustomize/base/installs/multi-user/api-service/params.env).
 STANDALONE_RUNNER = "pipeline-runner"
+# Kubeflow's PodDefault CRD (admission-webhook, kubeflow.org/v1alpha1): group, version
+POD_DEFAULT = ("kubeflow.org", "v1alpha1")
 MULTI_USER_RUNNER = "default-editor"
 STANDALONE_NAMESPACE = "kubeflow"
 
@@ -368,21 +373,22 @@ class Doctor:
         )
 
     def check_pipelines(self) -> Check:
-        from ctloop.ops.platform import version_name
+        from ctloop.ops.platform import newest, version_name
         from ctloop.pipelines import all_pipelines
 
         if not self.kfp_usable:
             return Check("pipelines", SKIP, "KFP API not usable (see the KFP API line)")
         found, missing = [], []
         for name in sorted(all_pipelines()):
-            pid = self.platform.find_pipeline(name)
-            if pid is None:
+            resolved = self.platform.resolve_pipeline(name)  # where a run finds it
+            if resolved is None:
                 missing.append(name)
                 continue
+            pid, shared = resolved
             versions = self.platform.versions(pid)
-            newest = max(versions, key=lambda v: str(v.created_at or ""), default=None)
-            label = newest.display_name if newest is not None else "no version"
-            found.append(f"{name} {label} ({len(versions)} version(s))")
+            last = newest(versions)
+            label = last.display_name if last is not None else "no version"
+            found.append(f"{name} {label} ({len(versions)} version(s){', shared' if shared else ''})")
         here = f"this checkout is {version_name()}"
         if "continuous-training" in missing:
             return Check(
@@ -760,6 +766,7 @@ class Doctor:
 
         from ctloop.ops.platform import MIN_BACKEND
         from ctloop.ops.settings import DEFAULT_SETTINGS as S
+        from ctloop.ops.settings import KFP_ACCESS_LABEL
 
         ns, _ = self._runner()
         core = self._api("CoreV1Api")
@@ -791,7 +798,24 @@ class Doctor:
         backend = self.backend.result()
         old = backend is not None and backend.version is not None and backend.version < MIN_BACKEND
         where = f"in {ns}"
+        no_token = ""
+        if backend is not None and backend.multi_user:  # trigger_training's pipelines token
+            name = KFP_ACCESS_LABEL[0]
+            try:
+                found = self._read(self._api("CustomObjectsApi").get_namespaced_custom_object,
+                                   *POD_DEFAULT, ns, "poddefaults", name)
+            except ApiException as exc:
+                if exc.status != 403:
+                    raise
+                unreadable.append(f"PodDefault {name}")
+            else:
+                if found is None:
+                    no_token = (f"no PodDefault {name} in {ns}: trigger_training has no pipelines token and "
+                                "multi-user KFP refuses its runs (HTTP 401)")
+                else:
+                    present.append(f"PodDefault {name}")
         note = f"; cannot read {', '.join(unreadable)} (forbidden)" if unreadable else ""
+        note += f"; {no_token}" if no_token else ""
         if old and missing:
             return Check(
                 "settings",
@@ -821,6 +845,9 @@ class Doctor:
                 " as an admin",
             )
         optional = f"; optional, absent: {', '.join(missing)}" if missing else ""
+        if no_token:
+            return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}{note}",
+                         f"create PodDefault {KFP_ACCESS_LABEL[0]} in {ns} (docs/operations.md, Authentication)")
         return Check("settings", OK, f"{where}: {', '.join(present)}{optional}")
 
     # -------------------------------------------------------------------------- MLflow

@@ -70,6 +70,8 @@ OWNER_MARK = "ctloop-spec:"
 ACTIVE_STATES = {"PENDING", "RUNNING", "CANCELING", "PAUSED", "RUNTIME_STATE_UNSPECIFIED"}
 SA_TOKEN_ENV = "KF_PIPELINES_SA_TOKEN_PATH"
 SA_TOKEN_PATH = "/var/run/secrets/kubeflow/pipelines/token"
+# the namespace of the pod's service account, written by the kubelet (a KFP task's: its profile)
+SA_NAMESPACE_PATH = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 TOKEN_ENV = "KFP_TOKEN"
 TOKEN_FILE_ENV = "KFP_TOKEN_FILE"
 HOST_ENV = "KF_PIPELINES_ENDPOINT"  # kfp.Client's own
@@ -145,7 +147,7 @@ def parse_version(text: str | None) -> tuple[int, int, int] | None:
     return (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)) if m else None
 
 
-def _newest(versions: list[Any]) -> Any:
+def newest(versions: list[Any]) -> Any:
     """The newest pipeline version (``None`` for none): the latest ``created_at`` (RFC 3339 text
     or a datetime, whole seconds), of two in the same second the later one the API lists (its
     default order is oldest first)."""
@@ -246,6 +248,14 @@ def resolve_auth(host: str = "", token: str = "", token_file: str = "") -> KfpAu
     if host and Path(sa_path).is_file():
         return KfpAuth(f"the in-cluster pipelines token {sa_path}", token_file=sa_path)
     return KfpAuth("")
+
+
+def pod_namespace() -> str:
+    """The namespace this process runs in (:data:`SA_NAMESPACE_PATH`); ``""`` outside a pod."""
+    try:
+        return Path(SA_NAMESPACE_PATH).read_text().strip()
+    except OSError:
+        return ""
 
 
 def _discoverable() -> bool:
@@ -355,6 +365,14 @@ def explain_status(
                 f"KFP at {url} rejected the token from {auth.source}: HTTP 401{said} — fix: the "
                 "token is expired or not issued for this cluster; create a fresh one, e.g. "
                 f"{TOKEN_RECIPE}"
+            )
+        token_path = os.environ.get(SA_TOKEN_ENV, SA_TOKEN_PATH)
+        if (namespace := pod_namespace()) and not Path(token_path).is_file():
+            return (
+                f"KFP at {url} needs authentication: HTTP 401{said}, and this pod (namespace {namespace}) "
+                f"has no pipelines token at {token_path} — fix: create the PodDefault access-ml-pipeline in "
+                f"namespace {namespace}, which projects it into pods labelled access-ml-pipeline=true (ctloop's "
+                "trigger_training is; docs/operations.md, Authentication)"
             )
         return (
             f"KFP at {url} needs authentication: HTTP 401{said} and no token was sent — "
@@ -523,6 +541,12 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
     class BoundedClient(Client):
         ctloop_backend: Backend | None = None
 
+        def set_user_namespace(self, namespace: str) -> None:
+            """In memory only. kfp 2.17.0 ``Client.__init__`` (``client.py`` ~205) calls this with the
+            pod's namespace on multi-user KFP, and upstream writes it to ``~/.config/kfp/context.json``:
+            in a pod whose HOME cannot be written that failed as "cannot reach KFP"."""
+            self._context_setting["namespace"] = namespace
+
         def get_kfp_healthz(self, sleep_duration: int = 5):  # noqa: ARG002 - upstream signature
             import kfp_server_api
             from kfp_server_api.exceptions import ApiException
@@ -627,7 +651,9 @@ class Platform:
         host: KFP API URL; empty = ``KF_PIPELINES_ENDPOINT``, else ``kfp.Client``'s discovery.
         token: Bearer token (else ``token_file``, ``KFP_TOKEN``, ``KFP_TOKEN_FILE``, the
             in-cluster pipelines token, ``kfp.Client``'s own credentials).
-        namespace: KFP namespace (multi-user Kubeflow: the profile).
+        namespace: KFP namespace (multi-user Kubeflow: the profile); empty = ``kfp.Client``'s
+            context, else on multi-user KFP the namespace of the pod this runs in
+            (:func:`pod_namespace`: a KFP task's profile).
         client: A ready ``kfp.Client`` (tests); skips connecting and the version check.
         token_file: File with a bearer token, re-read before every request.
         timeout: Seconds every request may take (connect and read).
@@ -676,8 +702,9 @@ class Platform:
                 from kfp.client import ServiceAccountTokenVolumeCredentials
 
             kwargs["credentials"] = ServiceAccountTokenVolumeCredentials(path=self.auth.token_file)
-        if namespace:
-            kwargs["namespace"] = namespace
+        # never kfp.Client's ``namespace``: without a host it is where KFP is installed (2.17.0
+        # ``_load_config``: ml-pipeline.<namespace>.svc, the kubeconfig proxy of <namespace>), not the
+        # profile; every call below passes the profile itself
         from urllib3.exceptions import HTTPError
 
         probed = None
@@ -697,6 +724,8 @@ class Platform:
         self.host = self.backend.url if self.backend else host
         if not self.namespace:
             self.namespace = self.client.get_user_namespace() or ""
+        if not self.namespace and self.backend is not None and self.backend.multi_user:
+            self.namespace = pod_namespace()  # a KFP task (a monitoring trigger): its own profile
 
     # ------------------------------------------------------------------ backend
     def require_backend(self, what: str) -> None:
@@ -1199,18 +1228,28 @@ class Platform:
                 return ref.pipeline_id, ref.pipeline_version_id
         return None
 
-    def newest_version(self, name: str) -> tuple[str, str]:
-        """``(pipeline id, version id)`` of the newest uploaded version of pipeline ``name`` (in the
-        profile namespace; a shared one, as ctloop uploaded before, when the namespace has none)."""
+    def resolve_pipeline(self, name: str) -> tuple[str, bool] | None:
+        """``(pipeline id, shared)`` of the pipeline ``name`` that a run without a pinned version
+        starts (:meth:`newest_version`) and ``ctloop doctor`` reports: the one in
+        :attr:`pipeline_namespace`, else, on multi-user KFP, a shared one (``shared`` True: what
+        ctloop uploaded before it uploaded into the profile); ``None`` when there is neither."""
         pipeline_id = self.find_pipeline(name)
-        if pipeline_id is None and self.pipeline_namespace:
-            pipeline_id = self.find_pipeline(name, shared=True)
+        if pipeline_id is not None:
+            return pipeline_id, False
+        if self.pipeline_namespace and (pipeline_id := self.find_pipeline(name, shared=True)) is not None:
+            return pipeline_id, True
+        return None
+
+    def newest_version(self, name: str) -> tuple[str, str]:
+        """``(pipeline id, version id)`` of the newest uploaded version of pipeline ``name``
+        (:meth:`resolve_pipeline`)."""
+        pipeline_id = (self.resolve_pipeline(name) or ("", False))[0]
         versions = self.versions(pipeline_id) if pipeline_id else []
         if not versions:
             raise PlatformError(f"pipeline {name!r} is not uploaded to KFP at {self.host or 'the cluster'}: "
                                 "run `ctloop apply -f ctloop.yaml` (or `ctloop upload --pipeline "
                                 f"{name}`) first")
-        return pipeline_id, _newest(versions).pipeline_version_id
+        return pipeline_id, newest(versions).pipeline_version_id
 
 
 __all__ = [
@@ -1230,4 +1269,6 @@ __all__ = [
     "version_name",
     "git_commit",
     "decisions_from_tasks",
+    "newest",
+    "pod_namespace",
 ]

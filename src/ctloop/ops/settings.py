@@ -145,6 +145,13 @@ def apply_platform_settings(tasks: Any, settings: PlatformSettings | None = None
 RETRIED_STEPS = frozenset({"prepare_data", "detect_drift", "evaluate_model", "validate_serving", "deploy_canary",
                            "promote_model", "rollback_model", "monitor_model", "score_batch",
                            "plan_monitoring", "summarise_partition"})
+# Steps that call the KFP API from their pod, and the label that asks for the pipelines token: on
+# multi-user KFP the API server identifies a caller by a projected service-account token with
+# audience pipelines.kubeflow.org (2.17.0 backend/src/apiserver/auth/auth.go); Kubeflow's PodDefault
+# access-ml-pipeline in the profile (docs/operations.md) mounts it at KF_PIPELINES_SA_TOKEN_PATH
+# in pods with this label. kfp.kubernetes 2.17 cannot mount a projected volume itself.
+KFP_API_STEPS = frozenset({"trigger_training"})
+KFP_ACCESS_LABEL = ("access-ml-pipeline", "true")
 RETRY_BACKOFF = "30s"  # first wait; doubled each retry, at most RETRY_BACKOFF_MAX
 RETRY_BACKOFF_MAX = "600s"
 
@@ -187,7 +194,8 @@ def apply_step_settings(task: Any, step: str, platform: Any = None) -> Any:
     """Everything a step needs on the cluster: the settings ConfigMap and credential Secrets
     (:func:`apply_platform_settings`), resources and ``OMP_NUM_THREADS``, retries for idempotent
     steps, node selector and tolerations of ``platform`` (a :class:`ctloop.config.PlatformConfig`),
-    caching off (every step reads live state). Returns ``task``."""
+    caching off (every step reads live state), the pipelines-token label for steps that call the
+    KFP API (:data:`KFP_API_STEPS`). Returns ``task``."""
     from kfp import kubernetes
 
     _fast_container_check()
@@ -211,6 +219,8 @@ def apply_step_settings(task: Any, step: str, platform: Any = None) -> Any:
     if step in RETRIED_STEPS and retries > 0:
         task.set_retry(num_retries=retries, backoff_duration=RETRY_BACKOFF, backoff_factor=2.0,
                        backoff_max_duration=RETRY_BACKOFF_MAX)
+    if step in KFP_API_STEPS:
+        kubernetes.add_pod_label(task, *KFP_ACCESS_LABEL)
     for key, value in sorted(((platform.node_selector if platform is not None else {}) or {}).items()):
         kubernetes.add_node_selector(task, label_key=key, label_value=value)
     for toleration in (platform.tolerations if platform is not None else []) or []:
@@ -222,6 +232,8 @@ def apply_step_settings(task: Any, step: str, platform: Any = None) -> Any:
 
 __all__ = [
     "RETRIED_STEPS",
+    "KFP_API_STEPS",
+    "KFP_ACCESS_LABEL",
     "step_resources",
     "omp_threads",
     "apply_step_settings",
