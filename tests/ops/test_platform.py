@@ -980,6 +980,25 @@ def test_single_user_apply_keeps_uploading_shared_pipelines(kfp):
     assert all("namespace" not in c.query for c in kfp.calls if c.path.endswith("/pipelines/upload"))
 
 
+def test_apply_and_a_run_on_a_server_that_requires_namespaces_for_pipelines(kfp_env):
+    """With REQUIRE_NAMESPACE_FOR_PIPELINES a list of the shared pipelines is refused (HTTP 400,
+    ValidateNamespaceRequired in pipeline_server.go ListPipelines, 2.17.0): apply created its
+    schedules and then failed on that lookup (the foreign-schedule check and --prune never ran),
+    and a run without a pinned version failed the same way. There are no shared pipelines to find
+    there."""
+    with KfpApiDouble(multi_user=True, require_namespace_for_pipelines=True) as kfp:
+        factory = lambda kfpc: Platform(host=kfp.url, namespace=kfpc.namespace)  # noqa: E731
+        first = apply_spec(_team("team-a", "1.0.0"), platform_factory=factory, image=None, dry_run=False,
+                           out=lambda *_: None, prune=True)
+        assert first and all(a["action"] in ("created", "uploaded") for a in first), first
+        again = apply_spec(_team("team-a", "1.0.0"), platform_factory=factory, image=None, dry_run=False,
+                           out=lambda *_: None, prune=True)
+        assert [a["action"] for a in again] == ["unchanged"] * len(again)
+        run = Platform(host=kfp.url, namespace="team-a").create_run(
+            "continuous-training", experiment="credit-ct", run_name="by-hand")
+        assert kfp.state.runs[run]["pipeline_version_reference"]["pipeline_id"] in kfp.state.pipelines
+
+
 def test_an_upload_the_namespace_refuses_is_one_line_with_the_fix(kfp_env, capsys, tmp_path):
     """pipeline_upload_server.go (2.17.0) answers a denied SubjectAccessReview with HTTP 400
     'Failed to create a pipeline' and nothing more."""

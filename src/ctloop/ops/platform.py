@@ -827,13 +827,20 @@ class Platform:
         """The id of pipeline ``name`` in :attr:`pipeline_namespace` (``shared``: among the shared
         pipelines), ``None`` when there is none."""
         namespace = "" if shared else self.pipeline_namespace
-        resp = self._call(
-            "list pipelines",
-            self.client.list_pipelines,
-            filter=_filter("display_name", name),
-            page_size=10,
-            namespace=namespace or None,
-        )
+        try:
+            resp = self._call(
+                "list pipelines",
+                self.client.list_pipelines,
+                filter=_filter("display_name", name),
+                page_size=10,
+                namespace=namespace or None,
+            )
+        except PlatformError as exc:
+            # REQUIRE_NAMESPACE_FOR_PIPELINES refuses a list without one (ValidateNamespaceRequired,
+            # pipeline_server.go ListPipelines, 2.17.0): such a server has no shared pipelines to find
+            if shared and self.pipeline_namespace and "Namespace is required" in str(exc):
+                return None
+            raise
         found = [p for p in (resp.pipelines or []) if p.display_name == name]
         return found[0].pipeline_id if found else None
 
