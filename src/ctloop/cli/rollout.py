@@ -79,8 +79,10 @@ def _rollback(args: argparse.Namespace) -> int:
 
 def _audit(args: argparse.Namespace) -> int:
     from ctloop.registry import MlflowRegistry, check_model_name
+    from ctloop.tracking import existing_store
 
     check_model_name(args.model_name)  # before the store is opened (a sqlite URI creates its file)
+    existing_store(args.tracking_uri)
     registry = MlflowRegistry(args.tracking_uri)
     events = registry.audit_log(args.model_name, max_results=args.limit)
     if not events:
