@@ -125,9 +125,11 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
         warnings.append(f"{joined.skipped_batched} labelled rows of batched requests skipped: their labels have no "
                         "instance column")
     absent = [c for c in score_columns(scored) if c not in frame.columns]
-    if len(frame) and absent:
-        warnings.append(f"the log has no score column {absent[0]!r}: pass --score-column (or --classes)")
-        frame = frame.iloc[:0]
+    if len(frame) and absent:  # a typo, or the wrong --classes: not an empty period
+        present = [str(c) for c in frame.columns if str(c).startswith("prediction")]
+        named = f"--score-column {score!r}" if score else f"score column {absent[0]!r} (the default)"
+        raise ConfigError(f"{named}: the inference log of {model} has no column {absent[0]!r}; its score columns: "
+                          f"{', '.join(present) or 'none'}: pass one of them as --score-column (or --classes)")
     if len(frame):
         frame = frame.assign(model_version=frame["model_version"].replace("", "unknown"))
         usable = scorable(frame[LABEL], list(classes) or None, task)
