@@ -197,7 +197,9 @@ def monitor_history(model: str, tracking_uri: str = "", limit: int = 500) -> pd.
     ``realized_metric``, ``reason``, ``run_id``."""
     from ctloop.monitoring.store import MonitoringStore
     from ctloop.registry import MlflowRegistry
+    from ctloop.tracking import existing_store
 
+    existing_store(tracking_uri)  # a read: a mistyped local URI would create an empty registry
     return MonitoringStore(MlflowRegistry(tracking_uri).client, model).windows(limit)
 
 

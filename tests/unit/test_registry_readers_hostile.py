@@ -1,5 +1,5 @@
 """Every command that reads an existing registry (``score``, the ``score_batch`` component,
-``approve``, ``reject``, ``audit``) refuses a local tracking URI that names no store in one line
+``approve``, ``reject``, ``audit``, ``monitor history``, ``rollout status --model-name``) refuses a local tracking URI that names no store in one line
 naming it (exit 2) and creates nothing: opening a sqlite URI creates the database and its
 directories, so a mistyped --tracking-uri left an empty registry behind and then said
 'no registered model'. The check is ``ctloop.tracking.existing_store`` (as ``ctloop registry``)."""
@@ -19,6 +19,7 @@ def _tree(root):
 @pytest.fixture
 def work(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path.parent / "no-kubeconfig"))  # refused before any cluster
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     (tmp_path / "a.csv").write_text("x,y\n1,2\n3,4\n")
     return tmp_path
@@ -29,6 +30,8 @@ COMMANDS = {
     "approve": ["approve", "--model-name", "credit", "--version", "1", "--reason", "ok"],
     "reject": ["reject", "--model-name", "credit", "--version", "1", "--reason", "no"],
     "audit": ["audit", "--model-name", "credit"],
+    "monitor history": ["monitor", "history", "--model-name", "credit"],
+    "rollout status": ["rollout", "status", "--isvc", "credit", "--namespace", "ns", "--model-name", "credit"],
 }
 
 
