@@ -1183,7 +1183,8 @@ def csv_compression(head: bytes) -> str | None:
 # section 23.8, Table 23-4), longest first: UTF-32 LE starts with the UTF-16 LE mark.
 _OTHER_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)", "UTF-32"),
                (b"\xff\xfe", "UTF-16", "UTF-16"), (b"\xfe\xff", "UTF-16 (big-endian)", "UTF-16"),
-               (b"\x84\x31\x95\x33", "GB 18030", "GB18030"), (b"+/v", "UTF-7", "UTF-7"))
+               (b"\x84\x31\x95\x33", "GB 18030", "GB18030"),
+               *((b"+/v" + end, "UTF-7", "UTF-7") for end in (b"8", b"9", b"+", b"/")))
 CSV_HEAD_BYTES = 512
 """Stored bytes of a CSV file enough for :func:`refuse_other_encoding` (gzipped or not)."""
 

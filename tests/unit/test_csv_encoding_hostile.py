@@ -61,3 +61,15 @@ def test_the_cli_says_it_in_one_line_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "cur.csv is UTF-16 text" in err, err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("head, named", [(b"+/v8a,b\n", "UTF-7"), ("\ufeffa,b\n".encode("gb18030"), "GB 18030"),
+                                         (b"+/value,b\n", None), (b"\xef\xbb\xbfa,b\n", None)])
+def test_the_other_marks_and_text_that_only_starts_like_one(head, named):
+    from ctloop.storage import refuse_other_encoding
+
+    if named is None:
+        refuse_other_encoding("t.csv", head)  # a header '+/value', a UTF-8 mark: read
+        return
+    with pytest.raises(DataSourceError, match=f"t.csv is {named} text"):
+        refuse_other_encoding("t.csv", head)
