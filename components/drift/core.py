@@ -70,6 +70,13 @@ def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, t
                "correction": cfg.correction or None,
                "time_column": time_column if time_column in reference.columns or time_column in current.columns
                else None}
+    # ±inf and values beyond ±LARGEST_VALUE are refused as `ctloop drift` refuses them
+    sides = {"the reference (the champion's training sample)": reference, "the current window": current}
+    leave_out = "or leave the column out of the data"
+    engine.refuse_infinite({side: engine.infinite_values(frame, columns) for side, frame in sides.items()},
+                           {side: len(frame) for side, frame in sides.items()}, leave_out=leave_out)
+    engine.refuse_extremes({side: engine.extreme_values(frame, columns) for side, frame in sides.items()},
+                           leave_out=leave_out)
     calibration = None
     if cfg.calibration_rounds > 0:
         result, calibrated = engine.detect_calibrated(reference, current, rounds=cfg.calibration_rounds,

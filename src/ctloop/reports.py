@@ -24,16 +24,10 @@ if TYPE_CHECKING:
 GROUPINGS = ("model_version", "revision")
 
 
-def _utc(text: str | None, default):
-    import pandas as pd
+def _utc(text: str | None, default, *, name: str):
+    from ctloop.timeutil import to_utc
 
-    if not text:
-        return default
-    try:
-        ts = pd.Timestamp(text)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"time {text!r} not understood: use ISO 8601, e.g. 2026-12-01T00:00:00Z") from exc
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return to_utc(text, name=name) if text else default
 
 
 def _save(fig, path: str | Path) -> Path:
@@ -116,8 +110,8 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
                           "all its class probabilities, prediction_0..prediction_<k-1>; drop --score-column")
     metric, scored, _ = resolve(task, metrics[0] if metrics else "", score, list(classes) or None)
     chosen = tuple(metrics) or (metric, *[n for n in names if n != metric])
-    stop = _utc(end, pd.Timestamp.now("UTC"))
-    begin = _utc(start, None) if start else stop - parse_duration(lookback)
+    stop = _utc(end, pd.Timestamp.now("UTC"), name="end")
+    begin = _utc(start, None, name="start") if start else stop - parse_duration(lookback)
     if begin >= stop:
         raise ConfigError(f"start {begin.isoformat()} must be before end {stop.isoformat()}")
     span = parse_duration(window) if window else None  # the same duration syntax as everywhere else
@@ -131,9 +125,11 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
         warnings.append(f"{joined.skipped_batched} labelled rows of batched requests skipped: their labels have no "
                         "instance column")
     absent = [c for c in score_columns(scored) if c not in frame.columns]
-    if len(frame) and absent:
-        warnings.append(f"the log has no score column {absent[0]!r}: pass --score-column (or --classes)")
-        frame = frame.iloc[:0]
+    if len(frame) and absent:  # a typo, or the wrong --classes: not an empty period
+        present = [str(c) for c in frame.columns if str(c).startswith("prediction")]
+        named = f"--score-column {score!r}" if score else f"score column {absent[0]!r} (the default)"
+        raise ConfigError(f"{named}: the inference log of {model} has no column {absent[0]!r}; its score columns: "
+                          f"{', '.join(present) or 'none'}: pass one of them as --score-column (or --classes)")
     if len(frame):
         frame = frame.assign(model_version=frame["model_version"].replace("", "unknown"))
         usable = scorable(frame[LABEL], list(classes) or None, task)
@@ -201,7 +197,9 @@ def monitor_history(model: str, tracking_uri: str = "", limit: int = 500) -> pd.
     ``realized_metric``, ``reason``, ``run_id``."""
     from ctloop.monitoring.store import MonitoringStore
     from ctloop.registry import MlflowRegistry
+    from ctloop.tracking import existing_store
 
+    existing_store(tracking_uri)  # a read: a mistyped local URI would create an empty registry
     return MonitoringStore(MlflowRegistry(tracking_uri).client, model).windows(limit)
 
 

@@ -1149,6 +1149,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
             frame = plain_missing(_decimals_as_floats(pd.read_parquet(io.BytesIO(raw))))
         else:
             compression = csv_compression(raw)
+            refuse_other_encoding(uri, raw[:CSV_HEAD_BYTES])
             frame = _read_csv(uri, raw, compression, text_columns)
     except pd.errors.EmptyDataError as exc:
         raise DataSourceError(f"{uri} has no columns or rows") from exc
@@ -1176,6 +1177,36 @@ def csv_compression(head: bytes) -> str | None:
     --content-encoding gzip``) and a ``y.csv.gz`` may have been decoded on the way (a client
     honouring Content-Encoding); a CSV's text never starts with byte 0x1f."""
     return "gzip" if head[:2] == GZIP_MAGIC else None
+
+
+# Byte-order marks of the encodings a CSV may be saved in that are not UTF-8 (Unicode 15,
+# section 23.8, Table 23-4), longest first: UTF-32 LE starts with the UTF-16 LE mark.
+_OTHER_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)", "UTF-32"),
+               (b"\xff\xfe", "UTF-16", "UTF-16"), (b"\xfe\xff", "UTF-16 (big-endian)", "UTF-16"),
+               (b"\x84\x31\x95\x33", "GB 18030", "GB18030"),
+               *((b"+/v" + end, "UTF-7", "UTF-7") for end in (b"8", b"9", b"+", b"/")))
+CSV_HEAD_BYTES = 512
+"""Stored bytes of a CSV file enough for :func:`refuse_other_encoding` (gzipped or not)."""
+
+
+def refuse_other_encoding(uri: str, head: bytes) -> None:
+    """DataSourceError naming the encoding when a CSV file's first stored bytes (``head``, gzipped
+    or not, :data:`CSV_HEAD_BYTES` of them) start with the byte-order mark of another encoding
+    than UTF-8: pandas then says "'utf-8' codec can't decode byte 0xff" and pyarrow's CSV reader
+    (UTF-8 only) "Expected 3 columns, got 1". A UTF-8 mark is read by both."""
+    import zlib
+
+    if csv_compression(head) == "gzip":
+        try:
+            head = zlib.decompressobj(wbits=31).decompress(head, 8)  # a partial stream is fine
+        except zlib.error:
+            return  # a corrupt stream: the reader names it
+    found = next((bom for bom in _OTHER_BOMS if head.startswith(bom[0])), None)
+    if found is not None:
+        mark, name, iconv = found
+        raise DataSourceError(f"{uri} is {name} text (it starts with the byte-order mark {mark.hex(' ')}): "
+                              "ctloop reads UTF-8 CSV: save it as UTF-8 (Excel: 'CSV UTF-8'; "
+                              f"iconv -f {iconv} -t UTF-8) or as Parquet")
 
 
 CSV_TEXT_FROM = "ctloop.csv_text_from"

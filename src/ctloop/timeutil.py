@@ -8,6 +8,7 @@ are a number and a unit: ``30s``, ``1000min``, ``12h``, ``7D``, ``2W`` (case-ins
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from ctloop.errors import ConfigError
@@ -48,6 +49,32 @@ def check_duration(text: Any, *, name: str = "duration") -> str:
     return str(text)
 
 
+def out_of_range(value: Any) -> str | None:
+    """When ``value`` is ISO 8601 text of a time outside pandas' nanosecond timestamps (1677-09-21
+    to 2262-04-11, pandas 2.3.3 ``_libs/tslibs/np_datetime.pyx``), what to say of it ("is out of
+    range: ..."); else None. ``9999-12-31`` (a common "never") is such a time, not bad syntax."""
+    from datetime import datetime
+
+    import pandas as pd
+
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        try:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # 9999-12-31T23:00-05:00 is in year 10000
+            parsed = datetime.max
+    low, high = pd.Timestamp.min.to_pydatetime(warn=False), pd.Timestamp.max.to_pydatetime(warn=False)
+    if low <= parsed <= high:
+        return None
+    return (f"is out of range: times run from {low:%Y-%m-%d %H:%M:%S} to {high:%Y-%m-%d %H:%M:%S} UTC "
+            "(pandas' nanosecond timestamps); write a time within them")
+
+
 def to_utc(value: Any, *, name: str = "time") -> pd.Timestamp:
     """A timestamp (or ISO 8601 text) as a tz-aware UTC Timestamp; naive means UTC."""
     import pandas as pd
@@ -55,10 +82,18 @@ def to_utc(value: Any, *, name: str = "time") -> pd.Timestamp:
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError, OverflowError) as exc:
+        beyond = out_of_range(value)
+        if beyond:
+            raise ConfigError(f"{name} {value!r} {beyond}") from exc
         raise ConfigError(f"{name} {value!r} is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z") from exc
     if ts is pd.NaT:
         raise ConfigError(f"{name} {value!r} is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    try:  # pandas 2 holds 9999-12-31 in seconds; every column it meets is in nanoseconds
+        ts.as_unit("ns")
+    except (ValueError, OverflowError) as exc:  # OutOfBoundsDatetime is a ValueError
+        raise ConfigError(f"{name} {value!r} {out_of_range(ts.isoformat()) or 'is out of range'}") from exc
+    return ts
 
 
 # A time whose every field differs from the others (and from a parser's defaults: 1900-01-01 00:00)
@@ -106,5 +141,5 @@ def window_bounds(end: Any, window: Any, *, name: str = "window") -> tuple[pd.Ti
     return stop - parse_duration(window, name=name), stop
 
 
-__all__ = ["parse_duration", "check_duration", "to_utc", "utc_now", "window_bounds", "MAX_DURATION_DAYS",
+__all__ = ["parse_duration", "check_duration", "to_utc", "out_of_range", "utc_now", "window_bounds", "MAX_DURATION_DAYS",
            "DURATION_EXAMPLES", "TIME_FORMAT_SAMPLE", "time_format_problem"]

@@ -98,6 +98,33 @@ def configure(tracking_uri: str = "") -> str:
     return uri
 
 
+def existing_store(tracking_uri: str = "", *, parameter: str = "--tracking-uri") -> None:
+    """Refuse a local tracking URI that names no store (ConfigError naming ``parameter``), for the
+    entry points that read an existing registry: opening a sqlite URI creates the database (and
+    its directories), a file store its folders, so a mistyped URI would answer "no registered
+    model" or "champion none" and leave an empty registry behind. Remote URIs pass."""
+    from urllib.parse import unquote, urlparse
+
+    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "") or DEFAULT_TRACKING_URI
+    fix = f"check {parameter} (or MLFLOW_TRACKING_URI): this reads an existing registry"
+    if uri.split("://", 1)[0].split("+", 1)[0] == "sqlite":
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            database = make_url(uri).database
+        except ArgumentError as exc:
+            raise ConfigError(f"{parameter} {uri!r} is not a database URL ({exc}): {fix}") from exc
+        if database and database != ":memory:" and not Path(database).is_file():
+            raise ConfigError(f"{parameter} {uri!r}: no MLflow database at {database}: {fix}")
+    elif uri.startswith("file:") or ("://" not in uri and not uri.startswith("databricks")):
+        path = Path(unquote(urlparse(uri).path) if uri.startswith("file:") else uri)
+        if path.is_file():
+            raise ConfigError(f"{parameter} {uri!r}: {path} is a file, not an MLflow file store: {fix}")
+        if not path.is_dir():
+            raise ConfigError(f"{parameter} {uri!r}: no MLflow file store at {path}: {fix}")
+
+
 _DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
 
 
@@ -395,6 +422,7 @@ __all__ = [
     "TAG_DATASET_DIGEST",
     "TAG_CODE_VERSION",
     "configure",
+    "existing_store",
     "code_version",
     "preflight",
     "log_training_run",

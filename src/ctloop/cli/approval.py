@@ -15,9 +15,11 @@ import argparse
 def _decide(args: argparse.Namespace, approve: bool) -> int:
     from ctloop import approval
     from ctloop.registry import MlflowRegistry, check_model_name
+    from ctloop.tracking import existing_store
 
     check_model_name(args.model_name)  # before the store is opened (a sqlite URI creates its file)
     approval.check_reason(args.reason)
+    existing_store(args.tracking_uri)  # a version pending approval lives in an existing registry
     registry = MlflowRegistry(args.tracking_uri)
     decision = approval.decide(registry, args.model_name, args.version, approve=approve,
                                by=approval.who(args.by), reason=args.reason)

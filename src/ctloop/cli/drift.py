@@ -62,41 +62,6 @@ def _split(text: str | None) -> list[str]:
 LOG_IDENTITY_REASON = "inference log identity"
 
 
-def _extremes(frame, columns: list[str]) -> dict[str, float]:
-    """``{column: its value of largest magnitude}`` for the float ``columns`` of ``frame`` holding a
-    finite value beyond :data:`LARGEST_VALUE`."""
-    import numpy as np
-    import pandas as pd
-
-    out = {}
-    for name in columns:
-        if pd.api.types.is_float_dtype(frame[name].dtype):
-            values = frame[name].to_numpy(dtype=float, na_value=np.nan)
-            big = np.isfinite(values) & (np.abs(values) > LARGEST_VALUE)
-            if big.any():
-                out[str(name)] = _largest(values[big])
-    return out
-
-
-def _largest(values) -> float:
-    """The value of largest magnitude (the positive one of a tie)."""
-    return float(max(values, key=lambda v: (abs(v), v)))
-
-
-def _refuse_extremes(found: dict[str, dict[str, float]]) -> None:
-    """Refuse the first column (``found``: ``{side: {column: value}}``) holding finite values
-    beyond :data:`LARGEST_VALUE`, naming its side and its largest value (as ±inf is refused)."""
-    from ctloop.errors import DriftError
-
-    for side, columns in found.items():
-        for col, value in columns.items():
-            raise DriftError(
-                f"column {col!r} holds values beyond ±{LARGEST_VALUE:g} in {side}, e.g. {value:g}: drift "
-                "statistics overflow float64 on them; rescale them, replace them with nulls, or leave the "
-                f"column out with --exclude {col}"
-            )
-
-
 def _log_identity(columns: list[str]) -> list[str]:
     """The identity columns of an inference log (request id, time, revision, ``_mistyped``, ``_overflow``, …,
     and the request's ``meta_*`` headers) when ``columns`` are a log's (request_id, has_request
@@ -173,7 +138,8 @@ def _drift(args: argparse.Namespace) -> int:
         known = [c for c in columns if c in reference.columns and c in current.columns]  # others: named below
         core.refuse_infinite({sides[0]: core.infinite_values(reference, known),
                               sides[1]: core.infinite_values(current, known)}, rows)
-        _refuse_extremes({sides[0]: _extremes(reference, known), sides[1]: _extremes(current, known)})
+        core.refuse_extremes({sides[0]: core.extreme_values(reference, known),
+                              sides[1]: core.extreme_values(current, known)})
         if args.calibrate:
             result, calibration = core.detect_calibrated(
                 reference, current, rounds=args.calibrate, seed=args.seed, columns=columns,
@@ -209,8 +175,8 @@ def _drift(args: argparse.Namespace) -> int:
         core.refuse_few_rows(rows, args.min_rows)
         core.refuse_infinite({side: {c.name: c.infs for c in state.columns.values()}
                               for side, state in zip(sides, (run.reference, run.current), strict=True)}, rows)
-        _refuse_extremes({side: {c.name: v for c in state.columns.values() if c.numeric is not None and c.numeric.n
-                                 and abs(v := _largest((c.numeric.minimum, c.numeric.maximum))) > LARGEST_VALUE}
+        core.refuse_extremes({side: {c.name: v for c in state.columns.values() if c.numeric is not None and c.numeric.n
+                                     and abs(v := core.largest((c.numeric.minimum, c.numeric.maximum))) > LARGEST_VALUE}
                           for side, state in zip(sides, (run.reference, run.current), strict=True)})
         result = run.result
         streaming_info = run.info

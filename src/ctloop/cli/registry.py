@@ -11,42 +11,12 @@ from __future__ import annotations
 import argparse
 
 
-def _existing_store(tracking_uri: str) -> None:
-    """Refuse a local tracking URI that names no store: these commands read an existing registry,
-    and opening a sqlite URI creates the database (and its directories), a file store its
-    folders: a mistyped URI would answer "champion none, consistent" and leave an empty registry."""
-    import os
-    from pathlib import Path
-    from urllib.parse import unquote, urlparse
-
-    from ctloop.errors import ConfigError
-    from ctloop.tracking import DEFAULT_TRACKING_URI
-
-    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "") or DEFAULT_TRACKING_URI
-    fix = "check --tracking-uri (or MLFLOW_TRACKING_URI): these commands read an existing registry"
-    if uri.split("://", 1)[0].split("+", 1)[0] == "sqlite":
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
-        try:
-            database = make_url(uri).database
-        except ArgumentError as exc:
-            raise ConfigError(f"--tracking-uri {uri!r} is not a database URL ({exc}): {fix}") from exc
-        if database and database != ":memory:" and not Path(database).is_file():
-            raise ConfigError(f"--tracking-uri {uri!r}: no MLflow database at {database}: {fix}")
-    elif uri.startswith("file:") or ("://" not in uri and not uri.startswith("databricks")):
-        path = Path(unquote(urlparse(uri).path) if uri.startswith("file:") else uri)
-        if path.is_file():
-            raise ConfigError(f"--tracking-uri {uri!r}: {path} is a file, not an MLflow file store: {fix}")
-        if not path.is_dir():
-            raise ConfigError(f"--tracking-uri {uri!r}: no MLflow file store at {path}: {fix}")
-
-
 def _registry(args: argparse.Namespace):
     from ctloop.registry import MlflowRegistry, check_model_name
+    from ctloop.tracking import existing_store
 
     check_model_name(args.model_name)  # before the store is opened (a sqlite URI creates its file)
-    _existing_store(args.tracking_uri)
+    existing_store(args.tracking_uri)
     return MlflowRegistry(args.tracking_uri)
 
 

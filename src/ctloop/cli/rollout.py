@@ -17,7 +17,11 @@ def _isvcs(args):
 def _status(args: argparse.Namespace) -> int:
     from ctloop.serving.isvc import spec_version
     from ctloop.serving.kube import predictor_status, traffic_split
+    from ctloop.tracking import existing_store
 
+    if args.model_name:  # the registry is read after the cluster: a mistyped local URI is refused first
+        _config(args)
+        existing_store(args.tracking_uri)
     obj = _isvcs(args).get(args.isvc)
     if obj is None:
         print(f"InferenceService {args.namespace}/{args.isvc} does not exist")
@@ -79,8 +83,10 @@ def _rollback(args: argparse.Namespace) -> int:
 
 def _audit(args: argparse.Namespace) -> int:
     from ctloop.registry import MlflowRegistry, check_model_name
+    from ctloop.tracking import existing_store
 
     check_model_name(args.model_name)  # before the store is opened (a sqlite URI creates its file)
+    existing_store(args.tracking_uri)
     registry = MlflowRegistry(args.tracking_uri)
     events = registry.audit_log(args.model_name, max_results=args.limit)
     if not events:

@@ -27,7 +27,8 @@ def _score(args: argparse.Namespace) -> int:
     scoring = from_arguments(ScoringConfig, args)
     progress = None if args.quiet else every(PROGRESS_EVERY_S, lambda line: print(line, file=sys.stderr, flush=True))
     result = score_batch(args.model_name, scoring, run_id=args.run_id or new_run_id(),
-                         tracking_uri=args.tracking_uri or "", progress=progress)
+                         tracking_uri=args.tracking_uri or "", progress=progress,
+                         parameter="--tracking-uri")
     print(result.summary())
     print(f"wrote {len(result.files)} file(s) to {scoring.output.rstrip('/')}/ (part-{result.run_id}-*.parquet)")
     if result.log_files:

@@ -383,7 +383,12 @@ def infinite_values(frame: pd.DataFrame, columns: list[str]) -> dict[str, int]:
     return out
 
 
-def refuse_infinite(counts: dict[str, dict[str, int]], rows: dict[str, int]) -> None:
+LEAVE_OUT = "or leave the column out with --exclude {col}"
+"""How ``ctloop drift`` leaves a column out (the end of :func:`refuse_infinite`'s and
+:func:`refuse_extremes`' messages); ``detect_drift`` passes its own."""
+
+
+def refuse_infinite(counts: dict[str, dict[str, int]], rows: dict[str, int], *, leave_out: str = LEAVE_OUT) -> None:
     """Refuse ±inf values (``counts``: ``{side: {column: n}}``, ``rows``: ``{side: rows}``),
     naming the first column, its side and count. The statistics drop them silently (as evidently
     does), so a column that is one fifth infinite would be judged on the rest without a word.
@@ -399,8 +404,51 @@ def refuse_infinite(counts: dict[str, dict[str, int]], rows: dict[str, int]) -> 
     raise DriftError(
         f"column {col!r} holds {n} infinite value(s) (inf/-inf) in {side}, {n / max(rows[side], 1):.1%} "
         f"of its rows{more}: drift statistics cannot use them; replace them with numbers or nulls, "
-        f"or leave the column out with --exclude {col}"
+        + leave_out.format(col=col)
     )
+
+
+def extreme_values(frame: pd.DataFrame, columns: list[str]) -> dict[str, float]:
+    """``{column: its value of largest magnitude}`` for the float ``columns`` of ``frame`` holding a
+    finite value beyond :data:`ctloop.metrics.LARGEST_VALUE`."""
+    import numpy as np
+    import pandas as pd
+
+    from ctloop.metrics import LARGEST_VALUE
+
+    out = {}
+    for name in columns:
+        if pd.api.types.is_float_dtype(frame[name].dtype):
+            values = frame[name].to_numpy(dtype=float, na_value=np.nan)
+            big = np.isfinite(values) & (np.abs(values) > LARGEST_VALUE)
+            if big.any():
+                out[str(name)] = largest(values[big])
+    return out
+
+
+def largest(values: Any) -> float:
+    """The value of largest magnitude (the positive one of a tie)."""
+    return float(max(values, key=lambda v: (abs(v), v)))
+
+
+def refuse_extremes(found: dict[str, dict[str, float]], *, leave_out: str = LEAVE_OUT) -> None:
+    """Refuse the first column (``found``: ``{side: {column: value}}``, :func:`extreme_values`)
+    holding finite values beyond :data:`ctloop.metrics.LARGEST_VALUE`, naming its side and its
+    largest value (as ±inf is refused): the statistics overflow float64 on them (a score of inf,
+    a histogram of 1e308 and -1e308 that numpy cannot bin).
+
+    Raises:
+        DriftError: some column holds such values.
+    """
+    from ctloop.metrics import LARGEST_VALUE
+
+    for side, columns in found.items():
+        for col, value in columns.items():
+            raise DriftError(
+                f"column {col!r} holds values beyond ±{LARGEST_VALUE:g} in {side}, e.g. {value:g}: drift "
+                "statistics overflow float64 on them; rescale them, replace them with nulls, "
+                + leave_out.format(col=col)
+            )
 
 
 def refuse_few_rows(rows: dict[str, int], min_rows: int) -> None:
@@ -989,4 +1037,10 @@ __all__ = [
     "detect_calibrated",
     "format_table",
     "numeric_values",
+    "LEAVE_OUT",
+    "extreme_values",
+    "infinite_values",
+    "largest",
+    "refuse_extremes",
+    "refuse_infinite",
 ]

@@ -267,9 +267,14 @@ def counts_stat(
 
 # ------------------------------------------------------------- statistics from numeric values
 def ks_pvalue(ref: np.ndarray, cur: np.ndarray) -> float:
+    """``scipy.stats.ks_2samp(ref, cur).pvalue`` (method ``auto``), without the RuntimeWarning it
+    prints when its exact routine rounds to just above 1 and it falls back to the asymptotic
+    p-value (equal sizes, nearly equal samples): the statistic from ks_2samp, the p-value from
+    :func:`ks_pvalue_from_statistic` (the same routine and fallback, as the streaming engine)."""
     from scipy.stats import ks_2samp
 
-    return float(ks_2samp(ref, cur)[1])
+    d = float(ks_2samp(ref, cur, method="asymp").statistic)
+    return ks_pvalue_from_statistic(d, len(ref), len(cur))
 
 
 def wasserstein_1d(u: np.ndarray, v: np.ndarray) -> float:

@@ -1222,13 +1222,15 @@ def _codec_names(fs: Any, files: list[str], local: bool) -> dict[str, str]:
     its bytes (:func:`ctloop.storage.csv_compression` decides by the gzip magic). Arrow picks
     the codec by extension (``FileSource::OpenCompressed``, arrow/cpp/src/arrow/dataset/
     file_base.cc, pyarrow 25): a gzipped ``x.csv`` is read as ``x.csv.gz``, a plain ``y.csv.gz``
-    as ``y.csv.gz.csv``. Empty when every name is right (nearly always): one read of two bytes
-    per file, several at a time on an object store."""
+    as ``y.csv.gz.csv``. Empty when every name is right (nearly always): one read of the first
+    bytes per file, several at a time on an object store; a file in another encoding than UTF-8
+    (the only one Arrow's CSV reader reads) is a DataSourceError naming it
+    (:func:`ctloop.storage.refuse_other_encoding`)."""
     from ctloop import storage
 
     def head(path: str) -> bytes:
         with fs.open_input_stream(path, compression=None) as stream:  # the stored bytes
-            return stream.read(2)
+            return stream.read(storage.CSV_HEAD_BYTES)
 
     if local or len(files) < 2:
         heads = [head(f) for f in files]
@@ -1237,6 +1239,7 @@ def _codec_names(fs: Any, files: list[str], local: bool) -> dict[str, str]:
             heads = list(pool.map(head, files))
     renamed = {}
     for path, first in zip(files, heads, strict=True):
+        storage.refuse_other_encoding(path, first)
         packed = storage.csv_compression(first) == "gzip"
         if packed != path.lower().endswith(".gz"):
             renamed[path + (".gz" if packed else ".csv")] = path

@@ -89,6 +89,8 @@ def label_times(values: pd.Series) -> pd.Series:
     ``04/12/2026`` (month or day first, decided value by value) would decide which label wins."""
     import pandas as pd
 
+    from ctloop.timeutil import out_of_range
+
     if pd.api.types.is_datetime64_any_dtype(values):
         times = pd.to_datetime(values, utc=True)
     else:
@@ -101,6 +103,10 @@ def label_times(values: pd.Series) -> pd.Series:
         row = int(bad.argmax())
         first = values.iloc[row]
         shown = "an empty value" if first is None or first is pd.NA or first != first else repr(str(first))
+        beyond = out_of_range(text.iloc[row])
+        if beyond:  # ISO 8601, but past 2262-04-11 (9999-12-31: "never"), or before 1677
+            raise DataValidationError([(LABEL_TIME, "time_range", int(bad.sum()), (
+                f"label_time {beyond}; row {row + 1}: {shown}"))])
         raise DataValidationError([(LABEL_TIME, "iso_8601", int(bad.sum()), (
             f"label_time must be an ISO 8601 time, e.g. 2026-01-06T10:00:00Z; row {row + 1}: {shown}"))])
     return times
