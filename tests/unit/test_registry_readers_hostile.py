@@ -74,3 +74,15 @@ def test_an_existing_empty_store_is_read(work, capsys):
     MlflowRegistry(uri)
     assert main(["audit", "--model-name", "credit", "--tracking-uri", uri]) == 0
     assert "no audit records for credit" in capsys.readouterr().out
+
+
+def test_runs_with_audit_events_refuses_a_tracking_uri_naming_no_store_before_asking_kfp(work, capsys):
+    """``ctloop runs --tracking-uri ... --model-name ...`` joins audit events from the registry:
+    a mistyped sqlite URI created an empty database there."""
+    before = _tree(work)
+    uri = f"sqlite:///{work}/typo/mlflow.db"
+    code = main(["runs", "--host", "http://127.0.0.1:9", "--experiment", "", "--tracking-uri", uri,
+                 "--model-name", "credit"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and f"no MLflow database at {work}/typo/mlflow.db" in err, err
+    assert _tree(work) == before

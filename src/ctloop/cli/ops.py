@@ -247,6 +247,10 @@ def _apply(args: argparse.Namespace) -> int:
 def _runs(args: argparse.Namespace) -> int:
     from ctloop.errors import ConfigError
 
+    if args.tracking_uri and args.model_name:  # a mistyped local URI: named before KFP is asked
+        from ctloop.tracking import existing_store
+
+        existing_store(args.tracking_uri)
     platform = _platform(args)
     experiment_id = None
     if args.experiment:
