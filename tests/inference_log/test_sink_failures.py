@@ -68,6 +68,20 @@ def pair(ce_id: str, instances: int, predictions: int) -> tuple[Event, Event]:
     return req, resp
 
 
+def accept_all(tmp_path, events) -> str:
+    """Accept ``events`` into a sink at ``tmp_path/root``, flush it, stop it: its metrics text."""
+    async def scenario():
+        sink = Sink(str(tmp_path / "root"), str(tmp_path / "wal"), flush_rows=10**9, flush_seconds=10**6)
+        await sink.start()
+        for e in events:
+            await asyncio.wait_for(sink.accept(e), timeout=5)
+        await sink.flush(final=True)
+        metrics = sink.metrics_text()
+        await sink.stop()
+        return metrics
+    return asyncio.run(scenario())
+
+
 def test_a_response_whose_prediction_count_differs_from_the_instances_is_not_served(tmp_path):
     """Before: 3 instances and 2 predictions gave 3 rows with has_response true, the third with a
     null prediction, and reader.served() counted it; 1 instance and 2 predictions gave a row of a
@@ -75,16 +89,7 @@ def test_a_response_whose_prediction_count_differs_from_the_instances_is_not_ser
     is quarantined with the reason and counted."""
     from ctloop.inference_log.reader import served
 
-    async def scenario():
-        sink = Sink(str(tmp_path / "root"), str(tmp_path / "wal"), flush_rows=10**9, flush_seconds=10**6)
-        await sink.start()
-        for e in (*pair("fewer", 3, 2), *pair("more", 1, 2), *pair("ok", 2, 2)):
-            await asyncio.wait_for(sink.accept(e), timeout=5)
-        await sink.flush(final=True)
-        metrics = sink.metrics_text()
-        await sink.stop()
-        return metrics
-    metrics = asyncio.run(scenario())
+    metrics = accept_all(tmp_path, (*pair("fewer", 3, 2), *pair("more", 1, 2), *pair("ok", 2, 2)))
     rows = parquet_rows(tmp_path / "root")
     assert sorted(rows.request_id) == ["fewer"] * 3 + ["more"] + ["ok"] * 2  # every request's features
     assert served(rows).request_id.tolist() == ["ok", "ok"]
@@ -109,16 +114,7 @@ def test_a_v2_response_whose_row_count_differs_from_the_inputs_is_not_served(tmp
                      "model_version": "2"}
         return req, resp
 
-    async def scenario():
-        sink = Sink(str(tmp_path / "root"), str(tmp_path / "wal"), flush_rows=10**9, flush_seconds=10**6)
-        await sink.start()
-        for e in (*v2("fewer", 3, 2), *v2("ok", 2, 2)):
-            await asyncio.wait_for(sink.accept(e), timeout=5)
-        await sink.flush(final=True)
-        metrics = sink.metrics_text()
-        await sink.stop()
-        return metrics
-    metrics = asyncio.run(scenario())
+    metrics = accept_all(tmp_path, (*v2("fewer", 3, 2), *v2("ok", 2, 2)))
     rows = parquet_rows(tmp_path / "root")
     assert sorted(rows.request_id) == ["fewer"] * 3 + ["ok"] * 2
     assert served(rows).request_id.tolist() == ["ok", "ok"]
