@@ -50,6 +50,25 @@ def missing_columns(reference: pd.DataFrame, current: pd.DataFrame, *, target: s
     return [c for c in reference.columns if c not in current.columns and c not in skip]
 
 
+def unusable_columns(reference: pd.DataFrame, current: pd.DataFrame, columns: list[str]) -> dict[str, str]:
+    """``{column: why}`` for the ``columns`` holding ±inf or finite values beyond
+    ±:data:`ctloop.metrics.LARGEST_VALUE` on either side: the statistics drop ±inf silently and
+    overflow float64 on the others (a Wasserstein score of 0 for a real shift, a histogram numpy
+    cannot bin). ``ctloop drift`` refuses them; here they are left out and named, because the
+    reference is the champion's training sample: a refusal would fail every later run of the
+    pipeline, a forced retraining included, for values ``prepare_data`` accepted."""
+    from ctloop.drift import engine
+    from ctloop.metrics import LARGEST_VALUE
+
+    out: dict[str, str] = {}
+    for side, frame in (("the reference", reference), ("the current window", current)):
+        for col, n in engine.infinite_values(frame, columns).items():
+            out.setdefault(col, f"{n} infinite value(s) in {side}: not compared")
+        for col, value in engine.extreme_values(frame, columns).items():
+            out.setdefault(col, f"values beyond ±{LARGEST_VALUE:g} in {side}, e.g. {value:g}: not compared")
+    return out
+
+
 def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, target: str,
           time_column: str) -> DriftDecision:
     """Drift of ``current`` against ``reference`` and the retraining decision (see the module doc)."""
@@ -70,13 +89,20 @@ def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, t
                "correction": cfg.correction or None,
                "time_column": time_column if time_column in reference.columns or time_column in current.columns
                else None}
-    # ±inf and values beyond ±LARGEST_VALUE are refused as `ctloop drift` refuses them
-    sides = {"the reference (the champion's training sample)": reference, "the current window": current}
-    leave_out = "or leave the column out of the data"
-    engine.refuse_infinite({side: engine.infinite_values(frame, columns) for side, frame in sides.items()},
-                           {side: len(frame) for side, frame in sides.items()}, leave_out=leave_out)
-    engine.refuse_extremes({side: engine.extreme_values(frame, columns) for side, frame in sides.items()},
-                           leave_out=leave_out)
+    unusable = unusable_columns(reference, current, columns)
+    columns = [c for c in columns if c not in unusable]
+    skipped = [engine.SkippedColumn(c, str(current[c].dtype), why) for c, why in unusable.items()]
+    if not columns:  # nothing left that a statistic can use: said, and the run goes on
+        reason = (f"{schema}; " if schema else "") + "no column to compare; " + engine.skipped_line(skipped)
+        drifted = bool(missing)
+        if cfg.force_retrain:
+            reason += "; retraining forced (force_retrain)"
+        return DriftDecision(drifted, drifted or cfg.force_retrain, reason, None, None,
+                             {"drift_share": 1.0 if missing else 0.0, "n_drifted": 0, "missing_columns": len(missing)},
+                             {"missing_columns": missing, "skipped": [asdict(c) for c in skipped]})
+    options["columns"] = columns
+    for key in ("column_methods", "column_thresholds"):  # a setting of a column left out: said in skipped
+        options[key] = {c: v for c, v in options[key].items() if c not in unusable}
     calibration = None
     if cfg.calibration_rounds > 0:
         result, calibrated = engine.detect_calibrated(reference, current, rounds=cfg.calibration_rounds,
@@ -96,6 +122,8 @@ def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, t
                 "skipped": [asdict(s) for s in result.skipped]}
     drifted = result.drifted or bool(missing)
     reason = f"{schema}; {result.reason}" if missing else result.reason
+    result.skipped = [*skipped, *result.skipped]
+    metadata["skipped"] = [asdict(s) for s in result.skipped]
     unsupported = [s for s in result.skipped if s.reason != engine.TIME_COLUMN]
     if unsupported:  # the time column is never a feature: said in the metadata only
         reason += f"; {engine.skipped_line(unsupported)}"
@@ -104,4 +132,4 @@ def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, t
     return DriftDecision(drifted, drifted or cfg.force_retrain, reason, result, calibration, metrics, metadata)
 
 
-__all__ = ["DriftDecision", "no_champion", "compared_columns", "missing_columns", "judge"]
+__all__ = ["DriftDecision", "no_champion", "compared_columns", "missing_columns", "unusable_columns", "judge"]

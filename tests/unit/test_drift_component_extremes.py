@@ -1,8 +1,10 @@
-"""``detect_drift`` and ``ctloop drift`` refuse the same values. The CLI refuses ±inf and finite
-values beyond ±metrics.LARGEST_VALUE (1e150) naming column, side and value; the component's core
-judged a window holding 1e308 and -1e308 (the score was computed on them) and then its HTML report
-was numpy's 'Too many bins for data range' ValueError traceback, and it dropped ±inf without a
-word. Both now run the same checks (ctloop.drift.engine.refuse_infinite / refuse_extremes)."""
+"""``detect_drift`` and ``ctloop drift`` on ±inf and finite values beyond ±metrics.LARGEST_VALUE
+(1e150). The CLI refuses them naming column, side and value. The component's core judged a window
+holding 1e308 and -1e308 (the score was computed on them) and then its HTML report was numpy's 'Too
+many bins for data range' ValueError traceback, and it dropped ±inf without a word; it now leaves
+such a column out of the comparison and names it (skipped, the reason): the reference is the
+champion's training sample, so refusing would fail every later pipeline run, a forced retraining
+included, for values prepare_data accepted."""
 
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ import pytest
 
 from ctloop.components.drift import core
 from ctloop.config import DriftConfig
-from ctloop.errors import DriftError
 
 
 def _frames(values):
@@ -28,19 +29,41 @@ def _frames(values):
     ([-3e200, 5.0], "e.g. -3e+200"),
     ([np.inf, -np.inf], "column 'x' holds 2 infinite value(s) (inf/-inf) in the current"),
 ])
-def test_the_component_and_the_cli_refuse_the_same_values(tmp_path, capsys, values, token):
+def test_the_cli_refuses_the_values_the_component_leaves_out(tmp_path, capsys, values, token):
     from ctloop.cli import main
+    from ctloop.drift import report
 
     ref, cur = _frames(values)
-    with pytest.raises(DriftError) as info:
-        core.judge(ref, cur, DriftConfig.from_dict({}), target="t", time_column="time")
-    assert token in str(info.value) and "--exclude" not in str(info.value), str(info.value)
+    decision = core.judge(ref, cur, DriftConfig.from_dict({}), target="t", time_column="time")
+    assert [c.column for c in decision.result.columns] == ["y"]
+    (skipped,) = decision.metadata["skipped"]
+    assert skipped["column"] == "x" and "the current window" in skipped["reason"]
+    assert "skipped 1 column(s): x (" in decision.reason and "not compared" in decision.reason
+    report.render_html(ref, cur, path=str(tmp_path / "r.html"), sample_size=500, seed=0,
+                       **report.options_from_result(decision.result))
     ref.to_parquet(tmp_path / "ref.parquet")
     cur.to_parquet(tmp_path / "cur.parquet")
     code = main(["drift", "--reference", str(tmp_path / "ref.parquet"), "--current", str(tmp_path / "cur.parquet"),
                  "--engine", "memory", "--no-report"])
     err = capsys.readouterr().err
     assert code == 2 and token in err and "--exclude x" in err, err
+
+
+def test_a_champion_trained_on_huge_values_does_not_block_the_pipeline():
+    """The reference (the champion's training sample) holds 4.6e158: every later run, forced ones
+    included, raised DriftError before a verdict."""
+    ref, cur = _frames([1.0])
+    ref.loc[0, "y"] = 4.6e158
+    for force in (False, True):
+        decision = core.judge(ref, cur, DriftConfig.from_dict({"force_retrain": force}), target="t",
+                              time_column="time")
+        assert decision.retrain is force and "y (float64, values beyond ±1e+150 in the reference" in decision.reason
+
+
+def test_no_usable_column_is_a_stated_verdict_not_an_error():
+    ref, cur = _frames([np.inf])
+    decision = core.judge(ref[["x"]], cur[["x"]], DriftConfig.from_dict({}), target="t", time_column="time")
+    assert decision.result is None and not decision.drifted and "no column to compare" in decision.reason
 
 
 def test_values_within_the_bound_are_judged():
