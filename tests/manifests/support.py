@@ -265,6 +265,22 @@ POD_MONITOR_SCHEMA = {
                             "scrapeTimeout": _DURATION,
                             "relabelings": {"type": "array", "items": _RELABEL},
                             "metricRelabelings": {"type": "array", "items": _RELABEL},
+                            # SafeAuthorization (prometheus-operator 0.79 monitoring/v1 PodMetricsEndpoint):
+                            # type (default Bearer) and credentials, a key of a Secret in the PodMonitor's namespace
+                            "authorization": {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "properties": {
+                                    "type": {"type": "string"},
+                                    "credentials": {
+                                        "type": "object",
+                                        "required": ["key"],
+                                        "additionalProperties": False,
+                                        "properties": {"name": {"type": "string"}, "key": {"type": "string"},
+                                                       "optional": {"type": "boolean"}},
+                                    },
+                                },
+                            },
                         },
                     },
                 },

@@ -161,6 +161,7 @@ def test_prod_adds_monitoring_and_mlflow_dev_does_not():
     wanted = {
         ("PrometheusRule", "ctloop-canary"),
         ("PodMonitor", "ctloop-inferenceservices"),
+        ("PodMonitor", "ctloop-inference-log"),
         ("ConfigMap", "ctloop-grafana-dashboard"),
         ("Deployment", "mlflow"),
         ("Service", "mlflow"),
@@ -348,7 +349,7 @@ def test_grafana_dashboard_configmap():
 
 
 def test_podmonitor_scrapes_every_30s_and_labels_the_model_version():
-    monitor = find(render("overlays/prod"), "PodMonitor")
+    monitor = find(render("overlays/prod"), "PodMonitor", "ctloop-inferenceservices")
     endpoints = monitor["spec"]["podMetricsEndpoints"]
     assert {e["port"] for e in endpoints} == {"http-usermetric", "user-port"}
     assert all(e["interval"] == "30s" for e in endpoints)
@@ -356,3 +357,18 @@ def test_podmonitor_scrapes_every_30s_and_labels_the_model_version():
         targets = {r["targetLabel"]: r["sourceLabels"] for r in e["relabelings"]}
         assert targets["model_version"] == ["__meta_kubernetes_pod_label_ctloop_dev_model_version"]
         assert set(targets) == {"isvc", "revision", "model_version"}
+
+
+def test_the_inference_log_sink_is_scraped_where_prometheus_operator_looks():
+    """prometheus-operator ignores prometheus.io/* pod annotations: the sink's ctloop_log_* series,
+    which the PrometheusRule ctloop-inference-log alerts on, were scraped by no PodMonitor, so its
+    alerts (a failing or stuck flush included) could never fire."""
+    objects = render("overlays/prod")
+    monitor = find(objects, "PodMonitor", "ctloop-inference-log")
+    sink = find(objects, "StatefulSet", "ctloop-inference-log")["spec"]["template"]
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= sink["metadata"]["labels"].items()
+    (endpoint,) = monitor["spec"]["podMetricsEndpoints"]
+    (container,) = sink["spec"]["containers"]
+    assert endpoint["port"] in {p["name"] for p in container["ports"]} and endpoint["path"] == "/metrics"
+    assert "authorization" not in endpoint  # no token without components/logger/token-auth

@@ -155,3 +155,18 @@ def test_token_auth_gives_other_producers_a_token_and_keeps_agents_on_a_fenced_p
     assert rules[("agent",)][0]["podSelector"]["matchExpressions"][0]["key"] == "serving.kserve.io/inferenceservice"
     assert rules[("http",)] == [{"podSelector": {}}]
     assert ("metrics",) in rules
+
+
+def test_token_auth_gives_the_sinks_podmonitor_the_token_its_metrics_need(tmp_path):
+    """With token-auth /metrics needs the bearer token: the PodMonitor reads it from the Secret the
+    sink mounts (prometheus-operator 0.79 PodMetricsEndpoint.authorization). Without the monitoring
+    component the patch matches nothing and the overlay still builds."""
+    (tmp_path / "with").mkdir()
+    (tmp_path / "without").mkdir()
+    objects = overlay(tmp_path / "with", ["monitoring", "logger", "logger/token-auth"])
+    (endpoint,) = find(objects, "PodMonitor", "ctloop-inference-log")["spec"]["podMetricsEndpoints"]
+    pod = find(objects, "StatefulSet", SINK)["spec"]["template"]["spec"]
+    secret = next(v for v in pod["volumes"] if v["name"] == "token")["secret"]
+    assert endpoint["authorization"] == {"type": "Bearer", "credentials": {
+        "name": secret["secretName"], "key": secret["items"][0]["key"]}}
+    assert not [o for o in overlay(tmp_path / "without", ["logger", "logger/token-auth"]) if o["kind"] == "PodMonitor"]
