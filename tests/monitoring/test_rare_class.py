@@ -74,7 +74,7 @@ def test_the_weights_come_from_the_counts_and_equal_counts_give_the_macro_mean()
     var = {f"roc_auc_c{k}_var": 0.0004 for k in range(3)}
     realized, se, ref, ref_se = rules.class_comparison({**stats, **null, **var}, {**stats, **null, **var})
     assert realized == pytest.approx(0.8) and ref == pytest.approx(0.8)
-    assert se == pytest.approx(np.sqrt(3 * 0.0004) / 3)
+    assert se == pytest.approx(0.02) and ref_se == pytest.approx(0.02)  # the classes' rows shared: fully correlated
     rare = {"roc_auc_c3": 0.0, "roc_auc_c3_var": 1e-6, "roc_auc_c3_null": 0.3}  # one row of 300
     realized, *_ = rules.class_comparison({**stats, **null, **var, **rare}, {**stats, **null, **var, **rare})
     assert 0.79 < realized < 0.8

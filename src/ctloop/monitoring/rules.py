@@ -516,7 +516,10 @@ def class_comparison(current: dict[str, Any], gate: dict[str, float]) -> tuple[f
     contain: a class of one or two rows added an AUC anywhere in 0..1 with a full share, and
     Hanley & McNeil's variance at an extreme estimate called it confident (a stable stream with a
     0.5 % noise class retrained six times). The standard errors are Hanley & McNeil's at each
-    estimate, combined with the same weights (classes independent, as :func:`auc_with_se`). None
+    estimate, combined with the same weights as if fully correlated (the classes' AUCs share
+    their rows, as :func:`ctloop.monitoring.triggers.chance_se`; taken as independent, a stable
+    stream whose window was harder on all three learnable classes at once read 3.2 standard
+    errors and started a recovery that retrained 18 times). None
     when either side lacks the per-class statistics (a binary model, a gate registered before
     they were recorded) or they share fewer than two classes."""
     weights, win, ref, var_w, var_r = [], [], [], [], []
@@ -537,9 +540,9 @@ def class_comparison(current: dict[str, Any], gate: dict[str, float]) -> tuple[f
     total = sum(weights)
     w = [x / total for x in weights]
     return (sum(a * b for a, b in zip(w, win, strict=True)),
-            math.sqrt(sum(a * a * v for a, v in zip(w, var_w, strict=True))),
+            sum(a * math.sqrt(v) for a, v in zip(w, var_w, strict=True)),
             sum(a * b for a, b in zip(w, ref, strict=True)),
-            math.sqrt(sum(a * a * v for a, v in zip(w, var_r, strict=True))))
+            sum(a * math.sqrt(v) for a, v in zip(w, var_r, strict=True)))
 
 
 def _gate_se(gate: dict[str, float], metric: str, name: str) -> float | None:
