@@ -78,8 +78,22 @@ def test_the_weights_come_from_the_counts_and_equal_counts_give_the_macro_mean()
     rare = {"roc_auc_c3": 0.0, "roc_auc_c3_var": 1e-6, "roc_auc_c3_null": 0.3}  # one row of 300
     realized, *_ = rules.class_comparison({**stats, **null, **var, **rare}, {**stats, **null, **var, **rare})
     assert 0.79 < realized < 0.8
-    # a class only one side saw is left out
-    assert rules.class_comparison({**stats, **null, **var, **rare}, {**stats, **null, **var})[0] == pytest.approx(0.8)
+    # a class only the gate saw is left out; one only the window has is judged against the gate's level
+    assert rules.class_comparison({**stats, **null, **var}, {**stats, **null, **var, **rare})[0] == pytest.approx(0.8)
+    realized, _, ref, _ = rules.class_comparison({**stats, **null, **var, **rare}, {**stats, **null, **var})
+    assert ref == pytest.approx(0.8) and realized == pytest.approx(0.8 * 1500 / (1500 + 1 / 0.3))
+
+
+def test_a_class_the_model_never_saw_is_a_loss_against_the_gates_level():
+    """rbf_late_class: a fifth class appears the champion cannot score (AUC 0.5 on it); left out
+    of the comparison, its loss was found a window later."""
+    y, proba = scored(900, 0, seed=1)
+    gate = gate_of(y, proba)
+    y, proba = scored(300, 0, seed=2)
+    y[:45] = 7  # a label the model never saw
+    current = window_record(y, proba)
+    assert "roc_auc_c4" in current and "roc_auc_c4" not in gate
+    assert rules.decide([], current, RULES, champion_gate=gate).rule == "realized_z"
 
 
 def test_a_binary_model_records_no_per_class_statistics_and_is_judged_as_before():

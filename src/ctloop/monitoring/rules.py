@@ -508,41 +508,42 @@ def _level_z(previous: dict[str, Any] | None, current: dict[str, Any], name: str
 
 def class_comparison(current: dict[str, Any], gate: dict[str, float]) -> tuple[float, float, float, float] | None:
     """``(realized, se, reference, reference_se)``: a multiclass champion's ROC AUC on the window and
-    at its gate over the same classes (those both saw, ``roc_auc_c<k>``,
-    :func:`ctloop.monitoring.triggers.class_aucs`), each class weighted by the information its
-    comparison carries, ``w_k = 1 / (v0_window + v0_gate)`` with Mann & Whitney's null variances
-    (from the class counts alone, so an estimate does not choose its own weight; equal counts give
-    the macro mean). The macro mean over the classes present compared what the window happened to
-    contain: a class of one or two rows added an AUC anywhere in 0..1 with a full share, and
-    Hanley & McNeil's variance at an extreme estimate called it confident (a stable stream with a
-    0.5 % noise class retrained six times). The standard errors are Hanley & McNeil's at each
-    estimate, combined with the same weights as if fully correlated (the classes' AUCs share
-    their rows, as :func:`ctloop.monitoring.triggers.chance_se`; taken as independent, a stable
-    stream whose window was harder on all three learnable classes at once read 3.2 standard
-    errors and started a recovery that retrained 18 times). None
-    when either side lacks the per-class statistics (a binary model, a gate registered before
-    they were recorded) or they share fewer than two classes."""
-    weights, win, ref, var_w, var_r = [], [], [], [], []
+    at its gate, class by class (``roc_auc_c<k>``, :func:`ctloop.monitoring.triggers.class_aucs`),
+    each class weighted by the information its comparison carries, ``w_k = 1 / (v0_window +
+    v0_gate)`` with Mann & Whitney's null variances (from the class counts alone, so an estimate
+    does not choose its own weight; equal counts give the macro mean). The reference is the gate's
+    level over the classes both saw; a class only the window has (a class the model never saw,
+    one the gate's holdout lacked) is judged against that level with its own weight (``1 /
+    v0_window``), a class only the gate has is left out. The macro mean over the classes each side
+    happened to contain compared compositions: a class of one or two rows added an AUC anywhere in
+    0..1 with a full share, and Hanley & McNeil's variance at an extreme estimate called it
+    confident (a stable stream with a 0.5 % noise class retrained six times). The standard errors
+    are Hanley & McNeil's at each estimate, combined with the same weights as if fully correlated
+    (the classes' AUCs share their rows, as :func:`ctloop.monitoring.triggers.chance_se`; taken as
+    independent, a stable stream whose window was harder on all three learnable classes at once
+    read 3.2 standard errors and started a recovery that retrained 18 times). None when either
+    side lacks the per-class statistics (a binary model, a gate registered before they were
+    recorded) or they share fewer than two classes."""
+    shared, new = [], []  # (weight, window AUC, window variance[, gate AUC, gate variance])
     for key, value in current.items():
-        if not (key.startswith("roc_auc_c") and key[9:].isdigit()) or value is None:
+        if not (key.startswith("roc_auc_c") and key[9:].isdigit()):
             continue
-        g = gate.get(key)
-        stats = (current.get(f"{key}_var"), current.get(f"{key}_null"), gate.get(f"{key}_var"), gate.get(f"{key}_null"))
-        if g is None or any(x is None or x != x for x in (value, g, *stats)):
+        var, null = current.get(f"{key}_var"), current.get(f"{key}_null")
+        if any(x is None or x != x for x in (value, var, null)):
             continue
-        weights.append(1.0 / (float(stats[1]) + float(stats[3])))
-        win.append(float(value))
-        ref.append(float(g))
-        var_w.append(float(stats[0]))
-        var_r.append(float(stats[2]))
-    if len(weights) < 2:
+        g, g_var, g_null = gate.get(key), gate.get(f"{key}_var"), gate.get(f"{key}_null")
+        if any(x is None or x != x for x in (g, g_var, g_null)):
+            new.append((1.0 / float(null), float(value), float(var)))
+        else:
+            shared.append((1.0 / (float(null) + float(g_null)), float(value), float(var), float(g), float(g_var)))
+    if len(shared) < 2:
         return None
-    total = sum(weights)
-    w = [x / total for x in weights]
-    return (sum(a * b for a, b in zip(w, win, strict=True)),
-            sum(a * math.sqrt(v) for a, v in zip(w, var_w, strict=True)),
-            sum(a * b for a, b in zip(w, ref, strict=True)),
-            sum(a * math.sqrt(v) for a, v in zip(w, var_r, strict=True)))
+    w_shared = sum(x[0] for x in shared)
+    total = w_shared + sum(x[0] for x in new)
+    return (sum(x[0] * x[1] for x in (*shared, *new)) / total,
+            sum(x[0] * math.sqrt(x[2]) for x in (*shared, *new)) / total,
+            sum(x[0] * x[3] for x in shared) / w_shared,
+            sum(x[0] * math.sqrt(x[4]) for x in shared) / w_shared)
 
 
 def _gate_se(gate: dict[str, float], metric: str, name: str) -> float | None:

@@ -13,7 +13,11 @@ the champion's labelled rows and of its scores are the inputs of the rules in
 :mod:`ctloop.monitoring.rules`:
 
 * ``realized_z``: the realized AUC (or Brier score) is worse than at the gate by more than ``z``
-  standard errors of the difference, ``se = sqrt(se_window² + se_gate²)``;
+  standard errors of the difference, ``se = sqrt(se_window² + se_gate²)``; a multiclass model's
+  ROC AUC over the classes both saw, each weighted by the information it carries
+  (:func:`class_aucs`, recorded per class at the gate and in the window;
+  :func:`ctloop.monitoring.rules.class_comparison`), not the macro means over the classes each
+  happened to contain (a rare class of one row swung a stable window by a quarter);
 * ``cusum_h``: a one-sided CUSUM of the standardised losses ``S = max(0, S + loss/se - k)``
   (``k`` = :data:`CUSUM_K`) reaches ``h`` (a decline no single window proves);
 * ``prediction_psi``: the PSI of the window's scores against the gate holdout's deciles (a value
