@@ -92,7 +92,11 @@ def test_a_class_the_model_never_saw_is_a_loss_against_the_gates_level():
     y, proba = scored(300, 0, seed=2)
     y[:45] = 7  # a label the model never saw
     current = window_record(y, proba)
-    assert "roc_auc_c4" in current and "roc_auc_c4" not in gate
+    assert current["roc_auc_c4_unseen"] == 1.0 and "roc_auc_c4" not in gate
+    y[5:45] = np.random.default_rng(3).integers(0, 3, 40)  # 5 rows of it: still an average class's share
+    few = window_record(y, proba)
+    shared = np.mean([few[f"roc_auc_c{k}"] for k in range(3)])
+    assert rules.class_comparison(few, gate)[0] == pytest.approx((3 * shared + 0.5) / 4, abs=0.005)
     assert rules.decide([], current, RULES, champion_gate=gate).rule == "realized_z"
 
 

@@ -512,9 +512,11 @@ def class_comparison(current: dict[str, Any], gate: dict[str, float]) -> tuple[f
     each class weighted by the information its comparison carries, ``w_k = 1 / (v0_window +
     v0_gate)`` with Mann & Whitney's null variances (from the class counts alone, so an estimate
     does not choose its own weight; equal counts give the macro mean). The reference is the gate's
-    level over the classes both saw; a class only the window has (a class the model never saw,
-    one the gate's holdout lacked) is judged against that level with its own weight (``1 /
-    v0_window``), a class only the gate has is left out. The macro mean over the classes each side
+    level over the classes both saw; a class only the window has (one the gate's holdout lacked)
+    is judged against that level with its own weight (``1 / v0_window``), a label the model never
+    saw (AUC 0.5 by construction, no estimate) with an average class's, as in the macro mean
+    (weighted by its rows, rbf_late_class's new class found a window later); a class only the
+    gate has is left out. The macro mean over the classes each side
     happened to contain compared compositions: a class of one or two rows added an AUC anywhere in
     0..1 with a full share, and Hanley & McNeil's variance at an extreme estimate called it
     confident (a stable stream with a 0.5 % noise class retrained six times). The standard errors
@@ -533,12 +535,15 @@ def class_comparison(current: dict[str, Any], gate: dict[str, float]) -> tuple[f
             continue
         g, g_var, g_null = gate.get(key), gate.get(f"{key}_var"), gate.get(f"{key}_null")
         if any(x is None or x != x for x in (g, g_var, g_null)):
-            new.append((1.0 / float(null), float(value), float(var)))
+            new.append((key, (1.0 / float(null), float(value), float(var))))
         else:
             shared.append((1.0 / (float(null) + float(g_null)), float(value), float(var), float(g), float(g_var)))
     if len(shared) < 2:
         return None
     w_shared = sum(x[0] for x in shared)
+    # a label the model never saw is no estimate (AUC 0.5 by construction, every row of it wrong):
+    # the share of an average class, as in the macro mean, however few its rows
+    new = [(w_shared / len(shared), *x[1:]) if current.get(f"{key}_unseen") else x for key, x in new]
     total = w_shared + sum(x[0] for x in new)
     return (sum(x[0] * x[1] for x in (*shared, *new)) / total,
             sum(x[0] * math.sqrt(x[2]) for x in (*shared, *new)) / total,

@@ -94,7 +94,8 @@ def auc_with_se(y: Any, proba: Any, classes: list) -> tuple[float, float]:
 def class_aucs(y: Any, proba: Any, classes: list) -> dict[str, float]:
     """A multiclass model's one-vs-rest ROC AUC per class present (index ``k`` of ``classes``, an
     unseen label after them): ``roc_auc_c<k>``, its Hanley & McNeil variance ``roc_auc_c<k>_var``
-    and Mann & Whitney's null variance ``roc_auc_c<k>_null`` (from the counts alone). The realized
+    and Mann & Whitney's null variance ``roc_auc_c<k>_null`` (from the counts alone;
+    ``roc_auc_c<k>_unseen`` 1 for a label the model never saw). The realized
     rules compare a window with the gate over the classes both saw, each weighted by the
     information it carries (:func:`ctloop.monitoring.rules.class_comparison`): the macro mean over
     the classes present gave a class of one or two rows (random ranking, an AUC anywhere in
@@ -120,6 +121,8 @@ def class_aucs(y: Any, proba: Any, classes: list) -> dict[str, float]:
         a = fast_auc(hit, proba[:, k])
         out.update({f"roc_auc_c{k}": float(a), f"roc_auc_c{k}_var": auc_variance(a, n_pos, n_neg),
                     f"roc_auc_c{k}_null": (n_pos + n_neg + 1) / (12 * n_pos * n_neg)})
+        if k >= len(classes):  # a label the model never saw: scored 0, its AUC 0.5 by construction
+            out[f"roc_auc_c{k}_unseen"] = 1.0
     return out
 
 
