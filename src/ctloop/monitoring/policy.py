@@ -133,7 +133,17 @@ def reference(champion_gate: dict[str, float] | None, history: list[dict[str, An
     statistics of the newest rejected retrain's window of this champion — when that window had the
     ``min_labels`` labelled rows the rules judge on (a retrain asked for by drift, volume or the
     recovery may come with a few labels: their statistics are no level to judge later windows by)."""
-    return {**(champion_gate or {}), **_rebased(rebased_on(history, current, min_labels), metric)}
+    rebased = _rebased(rebased_on(history, current, min_labels), metric)
+    gate = dict(champion_gate or {})
+    if metric in rebased:  # the window's per-class statistics replace the gate's (none: the macro level)
+        gate = {k: v for k, v in gate.items() if not _per_class(k)}
+    return {**gate, **rebased}
+
+
+def _per_class(key: str) -> bool:
+    """A multiclass reference's per-class statistic (``roc_auc_c<k>``, ``_var``, ``_null``;
+    :func:`ctloop.monitoring.triggers.class_aucs`)."""
+    return key.startswith("roc_auc_c") and key[9:].split("_")[0].isdigit()
 
 
 def _rebased(window: dict[str, Any] | None, metric: str) -> dict[str, float]:
@@ -141,7 +151,8 @@ def _rebased(window: dict[str, Any] | None, metric: str) -> dict[str, float]:
     window without a ROC AUC (all its labels one class) keeps the gate's; None: none."""
     if window is None:
         return {}
-    return {key: float(window[field]) for key, field in _pairs(metric).items()
+    pairs = {**_pairs(metric), **({k: k for k in window if _per_class(k)} if metric == "roc_auc" else {})}
+    return {key: float(window[field]) for key, field in pairs.items()
             if window.get(field) is not None and window[field] == window[field]}
 
 

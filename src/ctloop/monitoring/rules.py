@@ -251,7 +251,14 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
     chance = _below_chance(current, rules, metric, labelled)
     losses = []  # (name, loss, se, realized, reference)
     realized, se = current.get("realized"), current.get("realized_se")
-    ref, ref_se = gate.get(metric), gate.get(f"{metric}_se")
+    own_se = "realized_se"
+    if metric == "roc_auc" and (same := class_comparison(current, gate)) is not None:
+        # a multiclass champion: the window and its gate over the same classes, information-weighted
+        realized, se, ref, ref_se = same
+        current["realized_cmp"], current["realized_cmp_se"], own_se = realized, se, "realized_cmp_se"
+        gate = {**gate, metric: ref, f"{metric}_se": ref_se}
+    else:
+        ref, ref_se = gate.get(metric), gate.get(f"{metric}_se")
     if metric == "roc_auc" and None not in (realized, se, ref, ref_se) and realized == realized and se == se:
         losses.append(("roc_auc", float(ref) - float(realized), math.hypot(float(se), float(ref_se)),
                        float(realized), float(ref)))
@@ -279,7 +286,8 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
     confident = [(name, loss, s, value, reference, min(loss / s, level_z))
                  for name, loss, s, value, reference in losses
                  if z is not None and loss - float(z) * s > 0
-                 and (level_z := _level_z(previous, current, name, value, reference, _gate_se(gate, metric, name)))
+                 and (level_z := _level_z(previous, current, name, value, reference, _gate_se(gate, metric, name),
+                                          own_se if name == "roc_auc" else None))
                  > float(z)]
     if confident:
         name, loss, s, value, reference, _ = confident[0]
@@ -469,7 +477,7 @@ def _run_z(current: dict[str, Any], losses: list, gate: dict[str, float], metric
 
 
 def _level_z(previous: dict[str, Any] | None, current: dict[str, Any], name: str, value: float,
-             reference: float, ref_se: float | None) -> float:
+             reference: float, ref_se: float | None, own_key: str | None = None) -> float:
     """How many standard errors ``value`` (statistic ``name`` of the window) is worse than the
     champion's level when that level is below its gate (``reference`` ± ``ref_se``; a higher loss
     for the Brier score and the squared error): the gate pooled (inverse-variance) with every
@@ -484,7 +492,7 @@ def _level_z(previous: dict[str, Any] | None, current: dict[str, Any], name: str
     such windows (a new champion, a retrain since). The loss's size the policy reads (``loss_z``)
     is the smaller of this and the loss against the gate (review10: a lucky gate made a loss
     "strong" that was barely confident against the level that confirmed it)."""
-    key, own = f"cusum_{_RUN[name]}", current.get(_OWN_SE[name])
+    key, own = f"cusum_{_RUN[name]}", current.get(own_key or _OWN_SE[name])
     pw, pv = (sum(float((previous or {}).get(f"{key}_{part}") or 0.0) for part in parts)
               for parts in (("pw", "rw"), ("pv", "rv")))
     if pw <= 0 or None in (ref_se, own) or ref_se != ref_se or own != own or float(ref_se) <= 0:
@@ -496,6 +504,51 @@ def _level_z(previous: dict[str, Any] | None, current: dict[str, Any], name: str
     loss = level - value if name == "roc_auc" else value - level
     spread = math.hypot(float(own), math.sqrt(var))
     return loss / spread if spread > 0 else (math.inf if loss > 0 else -math.inf)
+
+
+def class_comparison(current: dict[str, Any], gate: dict[str, float]) -> tuple[float, float, float, float] | None:
+    """``(realized, se, reference, reference_se)``: a multiclass champion's ROC AUC on the window and
+    at its gate, class by class (``roc_auc_c<k>``, :func:`ctloop.monitoring.triggers.class_aucs`),
+    each class weighted by the information its comparison carries, ``w_k = 1 / (v0_window +
+    v0_gate)`` with Mann & Whitney's null variances (from the class counts alone, so an estimate
+    does not choose its own weight; equal counts give the macro mean). The reference is the gate's
+    level over the classes both saw; a class only the window has (one the gate's holdout lacked)
+    is judged against that level with its own weight (``1 / v0_window``), a label the model never
+    saw (AUC 0.5 by construction, no estimate) with an average class's, as in the macro mean
+    (weighted by its rows, rbf_late_class's new class found a window later); a class only the
+    gate has is left out. The macro mean over the classes each side
+    happened to contain compared compositions: a class of one or two rows added an AUC anywhere in
+    0..1 with a full share, and Hanley & McNeil's variance at an extreme estimate called it
+    confident (a stable stream with a 0.5 % noise class retrained six times). The standard errors
+    are Hanley & McNeil's at each estimate, combined with the same weights as if fully correlated
+    (the classes' AUCs share their rows, as :func:`ctloop.monitoring.triggers.chance_se`; taken as
+    independent, a stable stream whose window was harder on all three learnable classes at once
+    read 3.2 standard errors and started a recovery that retrained 18 times). None when either
+    side lacks the per-class statistics (a binary model, a gate registered before they were
+    recorded) or they share fewer than two classes."""
+    shared, new = [], []  # (weight, window AUC, window variance[, gate AUC, gate variance])
+    for key, value in current.items():
+        if not (key.startswith("roc_auc_c") and key[9:].isdigit()):
+            continue
+        var, null = current.get(f"{key}_var"), current.get(f"{key}_null")
+        if any(x is None or x != x for x in (value, var, null)):
+            continue
+        g, g_var, g_null = gate.get(key), gate.get(f"{key}_var"), gate.get(f"{key}_null")
+        if any(x is None or x != x for x in (g, g_var, g_null)):
+            new.append((key, (1.0 / float(null), float(value), float(var))))
+        else:
+            shared.append((1.0 / (float(null) + float(g_null)), float(value), float(var), float(g), float(g_var)))
+    if len(shared) < 2:
+        return None
+    w_shared = sum(x[0] for x in shared)
+    # a label the model never saw is no estimate (AUC 0.5 by construction, every row of it wrong):
+    # the share of an average class, as in the macro mean, however few its rows
+    new = [(w_shared / len(shared), *x[1:]) if current.get(f"{key}_unseen") else x for key, x in new]
+    total = w_shared + sum(x[0] for x in new)
+    return (sum(x[0] * x[1] for x in (*shared, *new)) / total,
+            sum(x[0] * math.sqrt(x[2]) for x in (*shared, *new)) / total,
+            sum(x[0] * x[3] for x in shared) / w_shared,
+            sum(x[0] * math.sqrt(x[4]) for x in shared) / w_shared)
 
 
 def _gate_se(gate: dict[str, float], metric: str, name: str) -> float | None:
@@ -537,6 +590,6 @@ def _regression_losses(current: dict[str, Any], gate: dict[str, float]) -> list[
     return out
 
 
-__all__ = ["RULE_KEYS", "RUN_FIELDS", "DEFAULT_MIN_LABELS", "Verdict", "check_rules", "history_needs", "too_few_labels",
+__all__ = ["class_comparison", "RULE_KEYS", "RUN_FIELDS", "DEFAULT_MIN_LABELS", "Verdict", "check_rules", "history_needs", "too_few_labels",
            "same_window",
            "consecutive_windows", "decide"]

@@ -13,7 +13,11 @@ the champion's labelled rows and of its scores are the inputs of the rules in
 :mod:`ctloop.monitoring.rules`:
 
 * ``realized_z``: the realized AUC (or Brier score) is worse than at the gate by more than ``z``
-  standard errors of the difference, ``se = sqrt(se_window² + se_gate²)``;
+  standard errors of the difference, ``se = sqrt(se_window² + se_gate²)``; a multiclass model's
+  ROC AUC over the classes both saw, each weighted by the information it carries
+  (:func:`class_aucs`, recorded per class at the gate and in the window;
+  :func:`ctloop.monitoring.rules.class_comparison`), not the macro means over the classes each
+  happened to contain (a rare class of one row swung a stable window by a quarter);
 * ``cusum_h``: a one-sided CUSUM of the standardised losses ``S = max(0, S + loss/se - k)``
   (``k`` = :data:`CUSUM_K`) reaches ``h`` (a decline no single window proves);
 * ``prediction_psi``: the PSI of the window's scores against the gate holdout's deciles (a value
@@ -87,6 +91,41 @@ def auc_with_se(y: Any, proba: Any, classes: list) -> tuple[float, float]:
     return float(np.mean(aucs)), float(math.sqrt(np.sum(variances)) / len(aucs))
 
 
+def class_aucs(y: Any, proba: Any, classes: list) -> dict[str, float]:
+    """A multiclass model's one-vs-rest ROC AUC per class present (index ``k`` of ``classes``, an
+    unseen label after them): ``roc_auc_c<k>``, its Hanley & McNeil variance ``roc_auc_c<k>_var``
+    and Mann & Whitney's null variance ``roc_auc_c<k>_null`` (from the counts alone;
+    ``roc_auc_c<k>_unseen`` 1 for a label the model never saw). The realized
+    rules compare a window with the gate over the classes both saw, each weighted by the
+    information it carries (:func:`ctloop.monitoring.rules.class_comparison`): the macro mean over
+    the classes present gave a class of one or two rows (random ranking, an AUC anywhere in
+    0..1) a full share, and a stable stream read as a confident loss. Empty for a binary model
+    or one class."""
+    import numpy as np
+
+    from ctloop.metrics import class_positions, fast_auc
+
+    proba = np.asarray(proba, dtype=float)
+    pos, labels = class_positions(y, list(classes))
+    if len(labels) <= 2:
+        return {}
+    if len(labels) > len(classes):
+        proba = np.hstack([proba, np.zeros((len(proba), len(labels) - len(classes)))])
+    present = np.unique(pos)
+    if len(present) < 2:
+        return {}
+    out: dict[str, float] = {}
+    for k in present:
+        hit = pos == k
+        n_pos, n_neg = int(hit.sum()), int((~hit).sum())
+        a = fast_auc(hit, proba[:, k])
+        out.update({f"roc_auc_c{k}": float(a), f"roc_auc_c{k}_var": auc_variance(a, n_pos, n_neg),
+                    f"roc_auc_c{k}_null": (n_pos + n_neg + 1) / (12 * n_pos * n_neg)})
+        if k >= len(classes):  # a label the model never saw: scored 0, its AUC 0.5 by construction
+            out[f"roc_auc_c{k}_unseen"] = 1.0
+    return out
+
+
 def chance_se(y: Any, classes: list) -> float:
     """The standard error of a ROC AUC of a model that ranks at random (0.5), as
     :func:`auc_with_se` averages it (macro one-vs-rest over the classes present): Mann & Whitney's
@@ -150,6 +189,7 @@ def gate_reference(y: Any, proba: Any, classes: list, scores: Any = None) -> dic
            "brier_se": float(b.std() / math.sqrt(len(b))) if len(b) > 1 else float("nan"), "rows": float(len(b))}
     if len(b):
         out.update(score_quantiles(scores_of(proba) if scores is None else scores))
+        out.update(class_aucs(y, proba, classes))
     return {k: v for k, v in out.items() if v == v}
 
 
@@ -248,7 +288,7 @@ def realized_inputs(y: Any, proba: Any, classes: list) -> dict[str, float]:
     auc, se = auc_with_se(y, proba, classes)
     brier, brier_se = mean_with_se(brier_rows(y, proba, classes))
     out = {"realized_se": se, "brier": brier, "brier_se": brier_se, "chance_gap": 0.5 - auc,
-           "chance_gap_se": chance_se(y, classes)}
+           "chance_gap_se": chance_se(y, classes), **class_aucs(y, proba, classes)}
     return {k: (v if v == v else None) for k, v in out.items()}
 
 
@@ -562,7 +602,7 @@ def _numbers(values: Any) -> np.ndarray:
     return pd.to_numeric(pd.Series(array), errors="coerce").to_numpy(dtype=float)
 
 
-__all__ = ["CUSUM_K", "served_realized", "served_prediction_drift", "GATE_KEYS", "auc_variance", "auc_with_se", "chance_se", "brier_rows", "scores_of", "gate_reference",
+__all__ = ["CUSUM_K", "served_realized", "served_prediction_drift", "GATE_KEYS", "auc_variance", "auc_with_se", "class_aucs", "chance_se", "brier_rows", "scores_of", "gate_reference",
            "deciles_from", "realized_inputs", "psi", "prediction_drift", "bin_counts", "psi_from_counts",
            "score_quantiles", "score_edges", "recorded_slack", "reference_shares", "logged_unit",
            "snap_scores", "served_rounding", "score_atoms", "LOGGED_DECIMALS",

@@ -1,0 +1,155 @@
+"""A multiclass champion's realized ROC AUC is compared with its gate over the same classes, each
+class weighted by the information it carries (``rules.class_comparison``,
+``triggers.class_aucs``). Was: the macro one-vs-rest mean over the classes each side happened to
+contain, so a stable stream with a rare class (one or two rows a window, ranked at random) swung
+the window's AUC by a quarter of a random number, Hanley & McNeil's variance at an extreme
+estimate called it confident, and the default policy retrained six times in 60 windows
+(``rare_class_probe``: 300 rows a day, classes 0/1/2 learnable, 0.5 % noise rows of class 3).
+A binary model records no per-class statistics and is judged exactly as before.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.backtest import BacktestConfig, run_backtest
+from ctloop.config import GateConfig, TrainingConfig
+from ctloop.metrics import classification
+from ctloop.monitoring import policy, rules, triggers
+
+RULES = {"realized_z": 2.326, "cusum_h": 5.0}
+CLASSES = [0, 1, 2, 3]
+
+
+def scored(n: int, rare: int, seed: int, *, rare_rank: str = "random", signal: float = 2.0):
+    """``n`` rows of a model that separates classes 0/1/2 (logit ``signal`` on the true class) and
+    knows nothing of class 3 (``rare`` rows): its probability is noise, the rare rows' placed
+    ``rare_rank`` (``"last"``: below every other row)."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    y[:rare] = 3
+    logits = rng.normal(size=(n, 4))
+    logits[np.arange(n), np.minimum(y, 2)] += signal * (y < 3)
+    logits[:, 3] -= 3.0
+    proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    if rare_rank == "last":
+        proba[:rare, 3] = proba[:, 3].min() / 2
+    return y, proba
+
+
+def window_record(y, proba, day: int = 1) -> dict:
+    return {"window_end": pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(days=day), "champion_version": "1",
+            "rows": len(y), "drift_share": 0.0, "realized": classification(y, proba, CLASSES)["roc_auc"],
+            "realized_rows": len(y), **{k: v for k, v in triggers.realized_inputs(y, proba, CLASSES).items()
+                                        if v is not None}}
+
+
+def gate_of(y, proba) -> dict:
+    return {"roc_auc": classification(y, proba, CLASSES)["roc_auc"], **triggers.gate_reference(y, proba, CLASSES)}
+
+
+def test_one_rare_row_ranked_last_in_a_stable_window_is_no_confident_loss():
+    """The window's macro AUC falls by a quarter (class 3's AUC ~0 on one row, ~0.5 at the gate)
+    and Hanley & McNeil's se at 0 is tiny: on main realized_z fired."""
+    gate = gate_of(*scored(900, 4, seed=1))
+    current = window_record(*scored(300, 1, seed=2, rare_rank="last"))
+    assert gate["roc_auc"] - current["realized"] > 0.1  # what the macro comparison saw
+    verdict = rules.decide([], current, RULES, champion_gate=gate)
+    assert verdict.rule == "none", verdict.reason
+    assert abs(current["realized_cmp"] - np.mean([current[f"roc_auc_c{k}"] for k in range(3)])) < 0.01
+
+
+def test_a_real_loss_on_the_learnable_classes_still_fires():
+    gate = gate_of(*scored(900, 4, seed=1))
+    current = window_record(*scored(300, 1, seed=2, signal=0.8))
+    verdict = rules.decide([], current, RULES, champion_gate=gate)
+    assert verdict.rule == "realized_z", verdict.reason
+
+
+def test_the_weights_come_from_the_counts_and_equal_counts_give_the_macro_mean():
+    stats = {f"roc_auc_c{k}": a for k, a in enumerate((0.9, 0.8, 0.7))}
+    null = {f"roc_auc_c{k}_null": 0.001 for k in range(3)}
+    var = {f"roc_auc_c{k}_var": 0.0004 for k in range(3)}
+    realized, se, ref, ref_se = rules.class_comparison({**stats, **null, **var}, {**stats, **null, **var})
+    assert realized == pytest.approx(0.8) and ref == pytest.approx(0.8)
+    assert se == pytest.approx(0.02) and ref_se == pytest.approx(0.02)  # the classes' rows shared: fully correlated
+    rare = {"roc_auc_c3": 0.0, "roc_auc_c3_var": 1e-6, "roc_auc_c3_null": 0.3}  # one row of 300
+    realized, *_ = rules.class_comparison({**stats, **null, **var, **rare}, {**stats, **null, **var, **rare})
+    assert 0.79 < realized < 0.8
+    # a class only the gate saw is left out; one only the window has is judged against the gate's level
+    assert rules.class_comparison({**stats, **null, **var}, {**stats, **null, **var, **rare})[0] == pytest.approx(0.8)
+    realized, _, ref, _ = rules.class_comparison({**stats, **null, **var, **rare}, {**stats, **null, **var})
+    assert ref == pytest.approx(0.8) and realized == pytest.approx(0.8 * 1500 / (1500 + 1 / 0.3))
+
+
+def test_a_class_the_model_never_saw_is_a_loss_against_the_gates_level():
+    """rbf_late_class: a fifth class appears the champion cannot score (AUC 0.5 on it); left out
+    of the comparison, its loss was found a window later."""
+    y, proba = scored(900, 0, seed=1)
+    gate = gate_of(y, proba)
+    y, proba = scored(300, 0, seed=2)
+    y[:45] = 7  # a label the model never saw
+    current = window_record(y, proba)
+    assert current["roc_auc_c4_unseen"] == 1.0 and "roc_auc_c4" not in gate
+    y[5:45] = np.random.default_rng(3).integers(0, 3, 40)  # 5 rows of it: still an average class's share
+    few = window_record(y, proba)
+    shared = np.mean([few[f"roc_auc_c{k}"] for k in range(3)])
+    assert rules.class_comparison(few, gate)[0] == pytest.approx((3 * shared + 0.5) / 4, abs=0.005)
+    assert rules.decide([], current, RULES, champion_gate=gate).rule == "realized_z"
+
+
+def test_a_binary_model_records_no_per_class_statistics_and_is_judged_as_before():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    proba1 = np.clip(0.5 + 0.3 * (y - 0.5) + rng.normal(0, 0.2, 400), 0.01, 0.99)
+    proba = np.column_stack([1 - proba1, proba1])
+    assert not any(k.startswith("roc_auc_c") for k in triggers.gate_reference(y, proba, [0, 1]))
+    assert not any(k.startswith("roc_auc_c") for k in triggers.realized_inputs(y, proba, [0, 1]))
+    assert rules.class_comparison({"realized": 0.8, "realized_se": 0.02}, {"roc_auc": 0.9, "roc_auc_se": 0.01}) is None
+
+
+def test_a_gate_without_per_class_statistics_keeps_the_macro_comparison():
+    """A champion registered before they were recorded: the macro ROC AUC against its gate."""
+    gate = {k: v for k, v in gate_of(*scored(900, 4, seed=1)).items() if not k.startswith("roc_auc_c")}
+    current = window_record(*scored(300, 1, seed=2, rare_rank="last"))
+    assert rules.decide([], current, RULES, champion_gate=gate).rule == "realized_z"
+    assert "realized_cmp" not in current
+
+
+def test_a_rebased_reference_takes_the_windows_classes_or_none_of_the_gates(monkeypatch):
+    """The re-based level is the window's; per-class statistics of the gate beside it would be
+    compared with instead (a window read back without them: the macro level)."""
+    gate = {"roc_auc": 0.9, "roc_auc_se": 0.01, "roc_auc_c0": 0.9, "roc_auc_c0_var": 1e-4, "roc_auc_c0_null": 1e-3}
+    window = {"realized": 0.85, "realized_se": 0.02, "realized_rows": 300}
+    monkeypatch.setattr(policy, "rebased_on", lambda *a, **k: window)
+    assert policy.reference(gate, [], {}, "roc_auc") == {"roc_auc": 0.85, "roc_auc_se": 0.02}
+    window.update({"roc_auc_c1": 0.8, "roc_auc_c1_var": 1e-4, "roc_auc_c1_null": 1e-3})
+    reference = policy.reference(gate, [], {}, "roc_auc")
+    assert reference["roc_auc_c1"] == 0.8 and "roc_auc_c0" not in reference
+
+
+def rare_stream(seed: int, rare: float = 0.005) -> pd.DataFrame:
+    """``/work/notes/rare_class_probe.py``: 60 days of 300 rows, classes 0/1/2 learnable from two
+    of four features, class 3 a ``rare`` share of noise rows."""
+    rng = np.random.default_rng(seed)
+    n = 300 * 60
+    t = pd.date_range("2024-01-01", periods=n, freq=pd.Timedelta(days=60) / n)
+    x = rng.normal(size=(n, 4))
+    y = np.where(x[:, 0] + 0.5 * rng.normal(size=n) > 0.8, 2, np.where(x[:, 1] + 0.5 * rng.normal(size=n) > 0, 1, 0))
+    y[rng.random(n) < rare] = 3
+    frame = pd.DataFrame(x, columns=list("abcd"))
+    frame["ts"], frame["target"] = t, y
+    return frame
+
+
+def test_a_stable_stream_with_a_rare_noise_class_retrains_at_most_once():
+    """Seed 2 at 0.5 %: six retrains on main (realized_z at windows 11 and 16, then the recovery)."""
+    from ctloop.backtest import BACKTEST_GATE, BACKTEST_THRESHOLDS
+
+    cfg = BacktestConfig(target="target", time_column="ts", window="1D", policy="default",
+                         training=TrainingConfig(),
+                         gate=GateConfig.from_dict({**BACKTEST_GATE, "thresholds": BACKTEST_THRESHOLDS["classification"]}))
+    report = run_backtest(rare_stream(2), cfg)
+    assert report.retrains <= 1, [(w.index, w.rule) for w in report.windows if w.retrained]
