@@ -153,3 +153,25 @@ def test_a_stable_stream_with_a_rare_noise_class_retrains_at_most_once():
                          gate=GateConfig.from_dict({**BACKTEST_GATE, "thresholds": BACKTEST_THRESHOLDS["classification"]}))
     report = run_backtest(rare_stream(2), cfg)
     assert report.retrains <= 1, [(w.index, w.rule) for w in report.windows if w.retrained]
+
+
+def test_a_windows_per_class_statistics_are_carried_to_the_next_window_through_the_store():
+    """In the cluster the policy reads earlier windows back from MLflow (store.to_record): a
+    reference re-based on a window compares class by class only if the window's per-class
+    statistics were written (monitor core.carried) and read back; they were neither, so a re-based
+    reference fell back to the macro comparison there while the backtest compared class by class."""
+    from types import SimpleNamespace
+
+    from ctloop.components.monitor import core
+    from ctloop.monitoring import store
+
+    y, proba = scored(300, 2, 0)
+    record = {"window_end": "2026-12-01T00:00:00+00:00", **triggers.class_aucs(y, proba, CLASSES)}
+    stats = {k: v for k, v in record.items() if policy.per_class(k)}
+    assert stats and {"roc_auc_c3", "roc_auc_c3_var", "roc_auc_c3_null"} <= set(stats)
+    series, _ = core.carried(record)
+    assert {k: series[k] for k in stats} == stats
+    run = SimpleNamespace(info=SimpleNamespace(run_id="r1"),
+                          data=SimpleNamespace(tags={"window_end": record["window_end"]}, metrics=series))
+    back = store.to_record(run)
+    assert {k: back[k] for k in stats} == stats

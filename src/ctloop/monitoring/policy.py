@@ -136,11 +136,11 @@ def reference(champion_gate: dict[str, float] | None, history: list[dict[str, An
     rebased = _rebased(rebased_on(history, current, min_labels), metric)
     gate = dict(champion_gate or {})
     if metric in rebased:  # the window's per-class statistics replace the gate's (none: the macro level)
-        gate = {k: v for k, v in gate.items() if not _per_class(k)}
+        gate = {k: v for k, v in gate.items() if not per_class(k)}
     return {**gate, **rebased}
 
 
-def _per_class(key: str) -> bool:
+def per_class(key: str) -> bool:
     """A multiclass reference's per-class statistic (``roc_auc_c<k>``, ``_var``, ``_null``;
     :func:`ctloop.monitoring.triggers.class_aucs`)."""
     return key.startswith("roc_auc_c") and key[9:].split("_")[0].isdigit()
@@ -151,7 +151,7 @@ def _rebased(window: dict[str, Any] | None, metric: str) -> dict[str, float]:
     window without a ROC AUC (all its labels one class) keeps the gate's; None: none."""
     if window is None:
         return {}
-    pairs = {**_pairs(metric), **({k: k for k in window if _per_class(k)} if metric == "roc_auc" else {})}
+    pairs = {**_pairs(metric), **({k: k for k in window if per_class(k)} if metric == "roc_auc" else {})}
     return {key: float(window[field]) for key, field in pairs.items()
             if window.get(field) is not None and window[field] == window[field]}
 
@@ -398,6 +398,6 @@ def not_started(current: dict[str, Any]) -> None:
     current["triggered"] = False
 
 
-__all__ = ["LOSS_RULES", "MIN_GAP", "MAX_GAP", "BURST", "RESERVE", "budget", "rejected", "rebased_on", "paid", "paid_key",
+__all__ = ["LOSS_RULES", "per_class", "MIN_GAP", "MAX_GAP", "BURST", "RESERVE", "budget", "rejected", "rebased_on", "paid", "paid_key",
            "pays", "reference",
            "judge", "not_started"]
