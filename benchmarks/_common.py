@@ -63,3 +63,27 @@ def _fmt(v) -> str:
     if isinstance(v, float):
         return f"{v:.4g}" if abs(v) < 1000 else f"{v:,.0f}"
     return "" if v is None else str(v)
+
+
+def controls_report(rows: list[dict], *, output: str, title: str, started: float) -> int:
+    """A controls benchmark's table (``rows``: one replay each, ``stream``/``policy``/``mean``/
+    ``retrains``/``rules``/``windows``, policies ``never`` and ``default``), its summary — how many
+    streams ``default`` retrained at most once — printed and written to ``results/<output>.md`` and
+    ``.json``."""
+    pairs: dict[str, dict[str, dict]] = {}
+    for r in rows:
+        pairs.setdefault(r["stream"], {})[r["policy"]] = r
+    out = [{"stream": name, "windows": p["default"]["windows"], "never": p["never"]["mean"],
+            "default": p["default"]["mean"], "retrains": p["default"]["retrains"], "rules": p["default"]["rules"]}
+           for name, p in pairs.items()]
+    over = [r for r in out if r["retrains"] > 1]
+    summary = (f"{len(out) - len(over)} of {len(out)} streams retrain at most once under default, "
+               f"{sum(r['retrains'] for r in out)} retrains in all"
+               + (f"; more than once: {', '.join(r['stream'] for r in over)}" if over else ""))
+    text = "\n\n".join([table(out, ["stream", "windows", "never", "default", "retrains", "rules"]), summary])
+    print(text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{output}.md").write_text(title + "\n\n```\n" + text + "\n```\n")
+    path = save(output, {"seconds": round(time.perf_counter() - started, 1), "streams": out, "summary": summary})
+    print(f"\nwrote {path} in {time.perf_counter() - started:.0f}s")
+    return 0

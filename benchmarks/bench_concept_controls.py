@@ -29,7 +29,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, save, table  # noqa: E402
+from _common import controls_report  # noqa: E402
 from bench_regression_controls import _commit  # noqa: E402
 
 PER_DAY = 300
@@ -93,26 +93,10 @@ def main() -> int:
     t0 = time.perf_counter()
     with ProcessPoolExecutor(max(1, args.jobs)) as pool:
         rows = list(pool.map(replay, jobs))
-    pairs: dict[str, dict[str, dict]] = {}
-    for r in rows:
-        pairs.setdefault(r["stream"], {})[r["policy"]] = r
-    out = [{"stream": name, "windows": p["default"]["windows"], "never": p["never"]["mean"],
-            "default": p["default"]["mean"], "retrains": p["default"]["retrains"], "rules": p["default"]["rules"]}
-           for name, p in pairs.items()]
-    over = [r for r in out if r["retrains"] > 1]
-    summary = (f"{len(out) - len(over)} of {len(out)} streams retrain at most once under default, "
-               f"{sum(r['retrains'] for r in out)} retrains in all"
-               + (f"; more than once: {', '.join(r['stream'] for r in over)}" if over else ""))
-    text = "\n\n".join([table(out, ["stream", "windows", "never", "default", "retrains", "rules"]), summary])
-    print(text)
-    RESULTS.mkdir(parents=True, exist_ok=True)
     title = (f"Concept controls (features drift, the concept does not): `benchmarks/bench_concept_controls.py "
              f"--seeds {args.seeds}`, {time.strftime('%Y-%m-%d', time.gmtime())}, ctloop at {_commit()}; "
              "mean ROC AUC (cls) or RMSE (reg)")
-    (RESULTS / f"{args.output}.md").write_text(title + "\n\n```\n" + text + "\n```\n")
-    path = save(args.output, {"seconds": round(time.perf_counter() - t0, 1), "streams": out, "summary": summary})
-    print(f"\nwrote {path} in {time.perf_counter() - t0:.0f}s")
-    return 0
+    return controls_report(rows, output=args.output, title=title, started=t0)
 
 
 if __name__ == "__main__":
