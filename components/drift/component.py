@@ -84,7 +84,7 @@ def detect_drift(
         report.placeholder_html(drift_report.path, "No drift report", decision.reason)
     else:
         drift_report.metadata.update(report.render_html(
-            reference, current, path=drift_report.path, sample_size=cfg.report_sample_size, seed=cfg.seed,
+            *(decision.judged or (reference, current)), path=drift_report.path, sample_size=cfg.report_sample_size, seed=cfg.seed,
             **report.options_from_result(decision.result)))
     for key, value in decision.metrics.items():
         drift_metrics.log_metric(key, value)

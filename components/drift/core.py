@@ -32,6 +32,8 @@ class DriftDecision:
     calibration: dict[str, Any] | None = None
     metrics: dict[str, float] = field(default_factory=dict)  # drift_share, n_drifted, per-column scores
     metadata: dict[str, Any] = field(default_factory=dict)  # methods, thresholds, correction, calibration
+    # (reference, current) as judged when values were left out (unusable_values): the report draws these
+    judged: tuple[Any, Any] | None = field(default=None, repr=False)
 
 
 def no_champion(model_name: str) -> DriftDecision:
@@ -50,23 +52,39 @@ def missing_columns(reference: pd.DataFrame, current: pd.DataFrame, *, target: s
     return [c for c in reference.columns if c not in current.columns and c not in skip]
 
 
-def unusable_columns(reference: pd.DataFrame, current: pd.DataFrame, columns: list[str]) -> dict[str, str]:
-    """``{column: why}`` for the ``columns`` holding ±inf or finite values beyond
-    ±:data:`ctloop.metrics.LARGEST_VALUE` on either side: the statistics drop ±inf silently and
-    overflow float64 on the others (a Wasserstein score of 0 for a real shift, a histogram numpy
-    cannot bin). ``ctloop drift`` refuses them; here they are left out and named, because the
-    reference is the champion's training sample: a refusal would fail every later run of the
-    pipeline, a forced retraining included, for values ``prepare_data`` accepted."""
+def unusable_values(reference: pd.DataFrame, current: pd.DataFrame, columns: list[str]
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """``(reference, current, notes)`` with the ±inf and the finite values beyond
+    ±:data:`ctloop.metrics.LARGEST_VALUE` of ``columns`` left out (null), each noted (``"x: 3
+    infinite value(s) in the current window"``): the statistics drop ±inf silently and overflow
+    float64 on the others (a Wasserstein score of 0 for a real shift, a histogram numpy cannot bin).
+    ``ctloop drift`` refuses them; here the column is still judged on its other values, because the
+    reference is the champion's training sample (a refusal would fail every later run of the
+    pipeline, a forced retraining included, for values ``prepare_data`` accepted) and one bad row of
+    a window must not hide the column's drift."""
+    import numpy as np
+
     from ctloop.drift import engine
     from ctloop.metrics import LARGEST_VALUE
 
-    out: dict[str, str] = {}
+    notes: list[str] = []
+    out = []
     for side, frame in (("the reference", reference), ("the current window", current)):
-        for col, n in engine.infinite_values(frame, columns).items():
-            out.setdefault(col, f"{n} infinite value(s) in {side}: not compared")
-        for col, value in engine.extreme_values(frame, columns).items():
-            out.setdefault(col, f"values beyond ±{LARGEST_VALUE:g} in {side}, e.g. {value:g}: not compared")
-    return out
+        infinite = engine.infinite_values(frame, columns)
+        extreme = engine.extreme_values(frame, columns)
+        masked = {}
+        for col in dict.fromkeys([*infinite, *extreme]):
+            values = frame[col].to_numpy(dtype=float, na_value=np.nan)
+            bad = ~np.isfinite(values) | (np.abs(values) > LARGEST_VALUE)
+            bad &= ~np.isnan(values)
+            masked[col] = frame[col].mask(bad)
+            if col in infinite:
+                notes.append(f"{col}: {infinite[col]} infinite value(s) in {side}")
+            if col in extreme:
+                notes.append(f"{col}: {int(bad.sum()) - infinite.get(col, 0)} value(s) beyond ±{LARGEST_VALUE:g} in "
+                             f"{side}, e.g. {extreme[col]:g}")
+        out.append(frame.assign(**masked) if masked else frame)
+    return out[0], out[1], notes
 
 
 def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, target: str,
@@ -89,20 +107,7 @@ def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, t
                "correction": cfg.correction or None,
                "time_column": time_column if time_column in reference.columns or time_column in current.columns
                else None}
-    unusable = unusable_columns(reference, current, columns)
-    columns = [c for c in columns if c not in unusable]
-    skipped = [engine.SkippedColumn(c, str(current[c].dtype), why) for c, why in unusable.items()]
-    if not columns:  # nothing left that a statistic can use: said, and the run goes on
-        reason = (f"{schema}; " if schema else "") + "no column to compare; " + engine.skipped_line(skipped)
-        drifted = bool(missing)
-        if cfg.force_retrain:
-            reason += "; retraining forced (force_retrain)"
-        return DriftDecision(drifted, drifted or cfg.force_retrain, reason, None, None,
-                             {"drift_share": 1.0 if missing else 0.0, "n_drifted": 0, "missing_columns": len(missing)},
-                             {"missing_columns": missing, "skipped": [asdict(c) for c in skipped]})
-    options["columns"] = columns
-    for key in ("column_methods", "column_thresholds"):  # a setting of a column left out: said in skipped
-        options[key] = {c: v for c, v in options[key].items() if c not in unusable}
+    reference, current, left_out = unusable_values(reference, current, columns)
     calibration = None
     if cfg.calibration_rounds > 0:
         result, calibrated = engine.detect_calibrated(reference, current, rounds=cfg.calibration_rounds,
@@ -122,14 +127,16 @@ def judge(reference: pd.DataFrame, current: pd.DataFrame, cfg: DriftConfig, *, t
                 "skipped": [asdict(s) for s in result.skipped]}
     drifted = result.drifted or bool(missing)
     reason = f"{schema}; {result.reason}" if missing else result.reason
-    result.skipped = [*skipped, *result.skipped]
-    metadata["skipped"] = [asdict(s) for s in result.skipped]
+    metadata["left_out_values"] = left_out
+    if left_out:
+        reason += "; left out, the statistics cannot use them: " + "; ".join(left_out)
     unsupported = [s for s in result.skipped if s.reason != engine.TIME_COLUMN]
     if unsupported:  # the time column is never a feature: said in the metadata only
         reason += f"; {engine.skipped_line(unsupported)}"
     if cfg.force_retrain:
         reason += "; retraining (also forced)" if drifted else "; retraining forced (force_retrain)"
-    return DriftDecision(drifted, drifted or cfg.force_retrain, reason, result, calibration, metrics, metadata)
+    return DriftDecision(drifted, drifted or cfg.force_retrain, reason, result, calibration, metrics, metadata,
+                         (reference, current) if left_out else None)
 
 
-__all__ = ["DriftDecision", "no_champion", "compared_columns", "missing_columns", "unusable_columns", "judge"]
+__all__ = ["DriftDecision", "no_champion", "compared_columns", "missing_columns", "unusable_values", "judge"]

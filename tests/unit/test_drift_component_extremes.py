@@ -2,9 +2,10 @@
 (1e150). The CLI refuses them naming column, side and value. The component's core judged a window
 holding 1e308 and -1e308 (the score was computed on them) and then its HTML report was numpy's 'Too
 many bins for data range' ValueError traceback, and it dropped ±inf without a word; it now leaves
-such a column out of the comparison and names it (skipped, the reason): the reference is the
-champion's training sample, so refusing would fail every later pipeline run, a forced retraining
-included, for values prepare_data accepted."""
+those values out (null), judges the column on the rest and names them (reason, left_out_values):
+the reference is the champion's training sample, so refusing would fail every later pipeline run,
+a forced retraining included, for values prepare_data accepted, and leaving the whole column out
+would let one bad row of a window hide its drift."""
 
 from __future__ import annotations
 
@@ -35,11 +36,10 @@ def test_the_cli_refuses_the_values_the_component_leaves_out(tmp_path, capsys, v
 
     ref, cur = _frames(values)
     decision = core.judge(ref, cur, DriftConfig.from_dict({}), target="t", time_column="time")
-    assert [c.column for c in decision.result.columns] == ["y"]
-    (skipped,) = decision.metadata["skipped"]
-    assert skipped["column"] == "x" and "the current window" in skipped["reason"]
-    assert "skipped 1 column(s): x (" in decision.reason and "not compared" in decision.reason
-    report.render_html(ref, cur, path=str(tmp_path / "r.html"), sample_size=500, seed=0,
+    assert [c.column for c in decision.result.columns] == ["x", "y"]
+    (note,) = decision.metadata["left_out_values"]
+    assert note.startswith("x: ") and "the current window" in note and "left out" in decision.reason
+    report.render_html(*decision.judged, path=str(tmp_path / "r.html"), sample_size=500, seed=0,
                        **report.options_from_result(decision.result))
     ref.to_parquet(tmp_path / "ref.parquet")
     cur.to_parquet(tmp_path / "cur.parquet")
@@ -57,13 +57,18 @@ def test_a_champion_trained_on_huge_values_does_not_block_the_pipeline():
     for force in (False, True):
         decision = core.judge(ref, cur, DriftConfig.from_dict({"force_retrain": force}), target="t",
                               time_column="time")
-        assert decision.retrain is force and "y (float64, values beyond ±1e+150 in the reference" in decision.reason
+        assert decision.retrain is force and "y: 1 value(s) beyond ±1e+150 in the reference" in decision.reason
 
 
-def test_no_usable_column_is_a_stated_verdict_not_an_error():
-    ref, cur = _frames([np.inf])
-    decision = core.judge(ref[["x"]], cur[["x"]], DriftConfig.from_dict({}), target="t", time_column="time")
-    assert decision.result is None and not decision.drifted and "no column to compare" in decision.reason
+def test_one_bad_row_in_the_window_does_not_hide_the_columns_drift():
+    """Leaving the whole column out (the first version of this fix) let one ±inf row of the window
+    hide a 5-sigma shift of that column."""
+    rng = np.random.default_rng(1)
+    ref = pd.DataFrame({"a": rng.normal(size=500)})
+    cur = pd.DataFrame({"a": rng.normal(5, 1, size=500)})
+    cur.loc[0, "a"] = np.inf
+    decision = core.judge(ref, cur, DriftConfig.from_dict({}), target="t", time_column="time")
+    assert decision.drifted and [c.column for c in decision.result.columns if c.drifted] == ["a"]
 
 
 def test_values_within_the_bound_are_judged():
