@@ -292,7 +292,8 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         from ctloop.monitoring.triggers import gate_reference, scores_of
 
         decision.curves = _curves(y, pred_c, labels)
-        decision.reference = gate_reference(y, pred_c, positions, scores=scores_of(pred_c[:, :len(classes)]))
+        decision.reference = gate_reference(y, pred_c, positions, scores=scores_of(pred_c[:, :len(classes)]),
+                                            model_classes=len(classes))
     else:
         from ctloop.monitoring.triggers import regression_reference
 

@@ -130,9 +130,28 @@ def test_a_rebased_reference_takes_the_windows_classes_or_none_of_the_gates(monk
     assert reference["roc_auc_c1"] == 0.8 and "roc_auc_c0" not in reference
 
 
+def test_judge_compares_with_the_rebased_reference_not_the_gates_classes(monkeypatch):
+    """policy.judge built its reference as gate | re-based window itself, so the gate's per-class
+    levels stayed beside a re-based window's macro level (or its own classes): the comparison was
+    class by class against the gate, the re-base ignored."""
+    gate = {"roc_auc": 0.9, "roc_auc_se": 0.01, "roc_auc_c0": 0.9, "roc_auc_c0_var": 1e-4, "roc_auc_c0_null": 1e-3,
+            "roc_auc_c3": 0.95, "roc_auc_c3_var": 1e-4, "roc_auc_c3_null": 1e-3}
+    window = {"window_end": "2026-12-01T00:00:00+00:00", "realized": 0.85, "realized_se": 0.02,
+              "realized_rows": 300, "roc_auc_c0": 0.85, "roc_auc_c0_var": 1e-4, "roc_auc_c0_null": 1e-3}
+    seen = {}
+    monkeypatch.setattr(policy, "rebased_on", lambda *a, **k: window)
+    monkeypatch.setattr(policy, "decide", lambda *a, **k: seen.update(k["champion_gate"])
+                        or rules.Verdict(False, "none", "no rule fired"))
+    policy.judge([], {"window_end": "2026-12-02T00:00:00+00:00", "champion_version": "1"}, RULES,
+                 champion_gate=gate, metric="roc_auc", min_labels=1)
+    assert seen == policy.reference(gate, [], {}, "roc_auc")
+    assert seen["roc_auc_c0"] == 0.85 and "roc_auc_c3" not in seen
+
+
 def rare_stream(seed: int, rare: float = 0.005) -> pd.DataFrame:
-    """``/work/notes/rare_class_probe.py``: 60 days of 300 rows, classes 0/1/2 learnable from two
-    of four features, class 3 a ``rare`` share of noise rows."""
+    """The probe the fix was found with (benchmarks/bench_rare_class_controls.py replays its kind):
+    60 days of 300 rows, classes 0/1/2 learnable from two of four features, class 3 a ``rare``
+    share of noise rows."""
     rng = np.random.default_rng(seed)
     n = 300 * 60
     t = pd.date_range("2024-01-01", periods=n, freq=pd.Timedelta(days=60) / n)
@@ -175,3 +194,27 @@ def test_a_windows_per_class_statistics_are_carried_to_the_next_window_through_t
                           data=SimpleNamespace(tags={"window_end": record["window_end"]}, metrics=series))
     back = store.to_record(run)
     assert {k: back[k] for k in stats} == stats
+
+
+def test_a_class_by_class_windows_value_is_pooled_with_its_own_standard_error():
+    """rules._pool pooled realized_cmp (the class-by-class comparison's value) with the macro
+    realized_se, whose size swings with the rare class's presence (0.005 with one rare row ranked
+    last, 0.04 with two at random): the pooled level's weights followed the rare class again."""
+    current = {"realized": 0.80, "realized_se": 0.04, "realized_cmp": 0.9, "realized_cmp_se": 0.012}
+    rules._pool(None, current, [("roc_auc", 0.0, 0.02, 0.9, 0.9)], 0.0, "realized_cmp_se")
+    assert current["cusum_auc_pw"] == pytest.approx(1 / 0.012 ** 2)
+    assert current["cusum_auc_pv"] == pytest.approx(0.9 / 0.012 ** 2)
+
+
+def test_the_gates_unseen_holdout_labels_are_unseen_and_a_binary_model_stays_binary():
+    """The gate passes its holdout's labels after the model's classes: they were recorded as
+    ordinary classes (a binary model whose holdout held a third label took the per-class path)."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 300)
+    proba = np.column_stack([rng.random(300), rng.random(300), np.zeros(300)])
+    proba[:, :2] /= proba[:, :2].sum(axis=1, keepdims=True)
+    assert triggers.gate_reference(y, proba, [0, 1, 2], model_classes=2).keys().isdisjoint(
+        {"roc_auc_c0", "roc_auc_c2"})
+    y4, p4 = scored(300, 3, 1)
+    stats = triggers.gate_reference(y4, p4, CLASSES, model_classes=3)
+    assert stats["roc_auc_c3_unseen"] == 1.0 and "roc_auc_c2_unseen" not in stats

@@ -133,9 +133,15 @@ def reference(champion_gate: dict[str, float] | None, history: list[dict[str, An
     statistics of the newest rejected retrain's window of this champion — when that window had the
     ``min_labels`` labelled rows the rules judge on (a retrain asked for by drift, volume or the
     recovery may come with a few labels: their statistics are no level to judge later windows by)."""
-    rebased = _rebased(rebased_on(history, current, min_labels), metric)
+    return _rebase(champion_gate, _rebased(rebased_on(history, current, min_labels), metric), metric)
+
+
+def _rebase(champion_gate: dict[str, float] | None, rebased: dict[str, float], metric: str) -> dict[str, float]:
+    """``champion_gate`` with the statistics of a re-based window: when the window gives the
+    metric, its per-class statistics replace the gate's whole (a window without them, or with
+    other classes, must not be compared class by class against the gate's levels)."""
     gate = dict(champion_gate or {})
-    if metric in rebased:  # the window's per-class statistics replace the gate's (none: the macro level)
+    if metric in rebased:
         gate = {k: v for k, v in gate.items() if not per_class(k)}
     return {**gate, **rebased}
 
@@ -303,7 +309,7 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
     previous = earlier[-1] if earlier else None
     base = rebased_on(history, current, min_labels)
     rebased = _rebased(base, metric)
-    ref = {**(champion_gate or {}), **rebased}  # reference(): the gate, re-based on the window ``base``
+    ref = _rebase(champion_gate, rebased, metric)  # reference(): the gate, re-based on the window ``base``
     verdict = decide(history, current, rules, champion_metric=ref.get(metric, champion_metric),
                      rows_since_training=rows_since_training, metric=metric, min_labels=min_labels,
                      window=window, champion_gate=ref,  # judged in every window: the CUSUM goes on

@@ -279,7 +279,7 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
     cusum = max(0.0, carried + max(loss / s for _, loss, s, _, _ in losses) - CUSUM_K)
     current["cusum"] = cusum
     _run(previous if carried > 0 else None, current, losses, cusum)
-    _pool(previous, current, losses, cusum)
+    _pool(previous, current, losses, cusum, own_se)
     if chance is not None:  # a loss against no reference (the reference may be that low itself)
         return chance
     z = rules.get("realized_z")
@@ -418,7 +418,8 @@ def _run(previous: dict[str, Any] | None, current: dict[str, Any], losses: list,
         current[f"{key}_n"], current[f"{key}_sum"], current[f"{key}_sq"] = n, total, sq
 
 
-def _pool(previous: dict[str, Any] | None, current: dict[str, Any], losses: list, cusum: float) -> None:
+def _pool(previous: dict[str, Any] | None, current: dict[str, Any], losses: list, cusum: float,
+          own_se: str = "realized_se") -> None:
     """The champion's windows before its current CUSUM run, per statistic: ``cusum_<k>_pw`` (the
     sum of 1/se²) and ``_pv`` (of value/se²), carried while the champion serves. The confirmation
     (:func:`_run_z`) pools them with the gate: what the champion scored on the labels it served is
@@ -427,10 +428,13 @@ def _pool(previous: dict[str, Any] | None, current: dict[str, Any], losses: list
     champion ends up in it, not only the good ones (pooling only windows that kept the CUSUM at 0
     would select them for being above the gate and bias the level up by half a window's standard
     error, however many windows). A statistic the window could not judge (no ROC AUC on labels of
-    one class) adds nothing and keeps what it had."""
+    one class) adds nothing and keeps what it had. ``own_se``: the record field of the window's ROC
+    AUC's standard error (``realized_cmp_se`` when a multiclass window was compared class by class:
+    its value is that comparison's, so is its weight)."""
     values = {name: value for name, _, _, value, _ in losses}
     for name, prefix in _RUN.items():
-        key, se, value = f"cusum_{prefix}", current.get(_OWN_SE[name]), values.get(name)
+        key, value = f"cusum_{prefix}", values.get(name)
+        se = current.get(own_se if name == "roc_auc" else _OWN_SE[name])
         pw, pv, rw, rv = (float((previous or {}).get(f"{key}_{part}") or 0.0) for part in ("pw", "pv", "rw", "rv"))
         if name not in values and not (pw or rw):
             continue

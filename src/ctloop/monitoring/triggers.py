@@ -91,7 +91,7 @@ def auc_with_se(y: Any, proba: Any, classes: list) -> tuple[float, float]:
     return float(np.mean(aucs)), float(math.sqrt(np.sum(variances)) / len(aucs))
 
 
-def class_aucs(y: Any, proba: Any, classes: list) -> dict[str, float]:
+def class_aucs(y: Any, proba: Any, classes: list, model_classes: int | None = None) -> dict[str, float]:
     """A multiclass model's one-vs-rest ROC AUC per class present (index ``k`` of ``classes``, an
     unseen label after them): ``roc_auc_c<k>``, its Hanley & McNeil variance ``roc_auc_c<k>_var``
     and Mann & Whitney's null variance ``roc_auc_c<k>_null`` (from the counts alone;
@@ -100,14 +100,16 @@ def class_aucs(y: Any, proba: Any, classes: list) -> dict[str, float]:
     information it carries (:func:`ctloop.monitoring.rules.class_comparison`): the macro mean over
     the classes present gave a class of one or two rows (random ranking, an AUC anywhere in
     0..1) a full share, and a stable stream read as a confident loss. Empty for a binary model
-    or one class."""
+    or one class. ``model_classes``: how many of ``classes`` the model itself has (the gate passes
+    its holdout's labels after them: they are unseen labels too, and a binary model stays binary)."""
     import numpy as np
 
     from ctloop.metrics import class_positions, fast_auc
 
     proba = np.asarray(proba, dtype=float)
     pos, labels = class_positions(y, list(classes))
-    if len(labels) <= 2:
+    own = len(classes) if model_classes is None else int(model_classes)
+    if len(labels) <= 2 or own <= 2:
         return {}
     if len(labels) > len(classes):
         proba = np.hstack([proba, np.zeros((len(proba), len(labels) - len(classes)))])
@@ -121,7 +123,7 @@ def class_aucs(y: Any, proba: Any, classes: list) -> dict[str, float]:
         a = fast_auc(hit, proba[:, k])
         out.update({f"roc_auc_c{k}": float(a), f"roc_auc_c{k}_var": auc_variance(a, n_pos, n_neg),
                     f"roc_auc_c{k}_null": (n_pos + n_neg + 1) / (12 * n_pos * n_neg)})
-        if k >= len(classes):  # a label the model never saw: scored 0, its AUC 0.5 by construction
+        if k >= own:  # a label the model never saw: scored 0, its AUC 0.5 by construction
             out[f"roc_auc_c{k}_unseen"] = 1.0
     return out
 
@@ -178,10 +180,12 @@ def scores_of(proba: Any) -> np.ndarray:
     return np.argmax(proba, axis=1) + np.max(proba, axis=1)
 
 
-def gate_reference(y: Any, proba: Any, classes: list, scores: Any = None) -> dict[str, float]:
+def gate_reference(y: Any, proba: Any, classes: list, scores: Any = None,
+                   model_classes: int | None = None) -> dict[str, float]:
     """What the rules need from a model's holdout: ``roc_auc_se``, ``brier``, ``brier_se``, ``rows``
     and the score deciles ``score_q10`` … ``score_q90`` of ``scores`` (default: :func:`scores_of`
-    ``proba``; NaN values left out)."""
+    ``proba``; NaN values left out); a multiclass model's per-class statistics (:func:`class_aucs`,
+    ``model_classes`` of ``classes`` its own)."""
 
     _, se = auc_with_se(y, proba, classes)
     b = brier_rows(y, proba, classes)
@@ -189,7 +193,7 @@ def gate_reference(y: Any, proba: Any, classes: list, scores: Any = None) -> dic
            "brier_se": float(b.std() / math.sqrt(len(b))) if len(b) > 1 else float("nan"), "rows": float(len(b))}
     if len(b):
         out.update(score_quantiles(scores_of(proba) if scores is None else scores))
-        out.update(class_aucs(y, proba, classes))
+        out.update(class_aucs(y, proba, classes, model_classes))
     return {k: v for k, v in out.items() if v == v}
 
 
