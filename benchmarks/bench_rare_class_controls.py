@@ -12,8 +12,9 @@ normal features, classes 0/1/2 learnable from two of them (``x0 + 0.5·N > 0.8``
 * ``learn_<seed>``: the rows with ``x2 > 2.4`` (~0.8 %, learnable).
 
 Each stream is replayed under ``never`` and ``default``; ``default`` should retrain at most once
-and score like ``never``. Run: ``python benchmarks/bench_rare_class_controls.py [--seeds 6]
-[--jobs 2]`` (about 3 minutes on 2 cores). Writes ``results/rare_class_controls.json`` and ``.md``.
+and score like ``never``. 6 seeds × 4 kinds: the kinds of one seed share its features, so the 24
+streams are 6 independent draws. Run: ``python benchmarks/bench_rare_class_controls.py [--seeds 6]
+[--jobs 2]`` (25–60 s on 2 cores). Writes ``results/rare_class_controls.json`` and ``.md``.
 """
 
 from __future__ import annotations
