@@ -190,6 +190,7 @@ def test_every_alert_has_a_firing_and_a_quiet_case():
         "CtloopLogRowsQuarantined",
         "CtloopLogFlushFailing",
         "CtloopLogFlushStale",
+        "CtloopLogScrapeFailing",
         "CtloopRevisionErrorRateHigh",
         "CtloopRevisionLatencyP99High",
         "CtloopModelDrift",

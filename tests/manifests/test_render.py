@@ -372,3 +372,8 @@ def test_the_inference_log_sink_is_scraped_where_prometheus_operator_looks():
     (container,) = sink["spec"]["containers"]
     assert endpoint["port"] in {p["name"] for p in container["ports"]} and endpoint["path"] == "/metrics"
     assert "authorization" not in endpoint  # no token without components/logger/token-auth
+    # the job CtloopLogScrapeFailing reads `up` of
+    assert {"action": "replace", "targetLabel": "job", "replacement": "ctloop-inference-log"} in endpoint["relabelings"]
+    rule = find(objects, "PrometheusRule", "ctloop-inference-log")
+    exprs = [r["expr"] for g in rule["spec"]["groups"] for r in g["rules"] if r.get("alert") == "CtloopLogScrapeFailing"]
+    assert exprs and 'job="ctloop-inference-log"' in exprs[0]
