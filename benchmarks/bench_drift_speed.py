@@ -105,7 +105,7 @@ def run_one(tool: str, n: int) -> dict:
         from ctloop.drift import engine as core  # noqa: F401
         from ctloop.drift import report
     # One untimed warm-up call on a 2,000-row slice for the statistics paths (lazy imports and
-    # first-call set-up are not charged to N, as in ../shared/notes/perf.md); the whole step
+    # first-call set-up are not charged to N: a benchmark measures the steady state); the whole step
     # (ctloop_step) is timed cold: it pays importing evidently and its first render.
     if tool == "ctloop":
         core.detect(ref.head(2000), cur.head(2000))
