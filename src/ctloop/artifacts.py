@@ -23,9 +23,12 @@ the file between the check and the load). A missing hash is a refusal, not a ski
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -142,12 +145,65 @@ def extra_skops_types(data: bytes) -> list[str]:
     return sorted(set(sio.get_untrusted_types(data=data)) - set(TRUSTED_SKOPS_TYPES))
 
 
+class _Names(Sequence):
+    """A zip's entry names as a read-only sequence whose ``in`` is one dict lookup."""
+
+    def __init__(self, zip_file: Any):
+        self._zip = zip_file
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._zip.NameToInfo
+
+    def __getitem__(self, index: Any) -> Any:
+        infos = self._zip.filelist[index]
+        return [i.filename for i in infos] if isinstance(index, slice) else infos.filename
+
+    def __len__(self) -> int:
+        return len(self._zip.filelist)
+
+
+_SKOPS_WRITES = threading.RLock()
+
+
+@contextlib.contextmanager
+def linear_skops_writes() -> Iterator[None]:
+    """Within this block skops writes a model in time linear in its arrays (same bytes).
+
+    skops 0.16 (``skops/io/_numpy.py``, ``ndarray_get_state``) asks, before writing each array,
+    whether the zip already holds its name with ``ZipFile.namelist()``, which builds the list of
+    every entry written so far: a model of n arrays costs n²/2 name comparisons. A 300-class
+    HistGradientBoosting holds 30,000 trees (minutes per copy, and training writes four: the
+    check, the KFP artifact, the MLflow serving directory, MLflow's own ``log_model``). Here skops'
+    ``ZipFile`` (looked up in ``skops.io._persist`` when it saves) answers ``namelist()`` with a
+    view whose ``in`` is the zip's own name index. Without that attribute (another skops release)
+    nothing changes."""
+    import zipfile
+
+    import skops.io._persist as persist
+
+    class _IndexedZipFile(zipfile.ZipFile):
+        def namelist(self) -> Any:  # type: ignore[override]
+            return _Names(self)
+
+    with _SKOPS_WRITES:
+        saved = getattr(persist, "ZipFile", None)
+        if saved is not zipfile.ZipFile:  # another release (or a nested block): leave it alone
+            yield
+            return
+        persist.ZipFile = _IndexedZipFile
+        try:
+            yield
+        finally:
+            persist.ZipFile = saved
+
+
 def dumps_skops(model: Any, *, trusted: tuple[str, ...] | list[str] = ()) -> bytes:
-    """``model`` in skops format; TrainingError if it holds a type ctloop does not trust and
-    ``trusted`` (``training.trusted_types``) does not declare."""
+    """``model`` in skops format (:func:`linear_skops_writes`); TrainingError if it holds a type
+    ctloop does not trust and ``trusted`` (``training.trusted_types``) does not declare."""
     import skops.io as sio
 
-    data = sio.dumps(model)
+    with linear_skops_writes():
+        data = sio.dumps(model)
     extra = sorted(set(extra_skops_types(data)) - set(trusted))
     if extra:
         raise TrainingError(
@@ -324,6 +380,7 @@ __all__ = [
     "sha256_file",
     "read_verified",
     "dumps_skops",
+    "linear_skops_writes",
     "loads_skops",
     "load_verified",
     "load_serving_dir",

@@ -296,6 +296,7 @@ def log_training_run(
         META_SKOPS_SHA256,
         MODEL_META_FILE,
         SKOPS_FILE,
+        linear_skops_writes,
         save_model,
     )
 
@@ -363,14 +364,15 @@ def log_training_run(
             mlflow.log_artifacts(str(meta_dir), artifact_path=META_ARTIFACT_DIR)
 
             trusted = sorted(sio.get_untrusted_types(file=job_dir / SKOPS_FILE))
-        info = mlflow.sklearn.log_model(
-            model,
-            name=MODEL_ARTIFACT_NAME,
-            signature=signature,
-            input_example=None,
-            pip_requirements=pip_requirements(meta.get("versions")),
-            skops_trusted_types=trusted,
-        )
+        with linear_skops_writes():  # mlflow saves the model with skops.io.dump
+            info = mlflow.sklearn.log_model(
+                model,
+                name=MODEL_ARTIFACT_NAME,
+                signature=signature,
+                input_example=None,
+                pip_requirements=pip_requirements(meta.get("versions")),
+                skops_trusted_types=trusted,
+            )
         model_id = getattr(info, "model_id", "") or ""
         mlflow.set_tags({TAG_MODEL_ID: model_id,
                          TAG_LOGGED_MODEL_SHA256: _logged_model_sha256(model_id)})

@@ -246,3 +246,34 @@ def test_a_model_with_an_untrusted_type_fails_at_training(tmp_path):
     odd = FunctionTransformer(func=json.dumps)  # a function skops does not trust
     with pytest.raises(TrainingError, match="json.dumps"):
         artifacts.save_model(str(tmp_path / "m"), odd, {})
+
+
+def test_training_writes_a_many_tree_model_without_a_scan_per_array(mlflow_url, monkeypatch):
+    """Every skops copy training writes — the serving directory and MLflow's own ``log_model``
+    (``mlflow/sklearn/__init__.py`` saves with ``skops.io.dump``) — is linear in the model's arrays
+    (tests/unit/test_skops_writes.py has why)."""
+    import zipfile
+
+    import numpy as np
+    import pandas as pd
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    scanned = {"names": 0}
+    original = zipfile.ZipFile.namelist
+
+    def counting(self):
+        names = original(self)
+        scanned["names"] += len(names)
+        return names
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"a": rng.normal(size=240), "b": rng.normal(size=240)})
+    frame["y"] = rng.integers(0, 8, len(frame))
+    model = HistGradientBoostingClassifier(max_iter=5, early_stopping=False).fit(frame[["a", "b"]], frame.y)
+    meta = {"features": ["a", "b"], "numeric": ["a", "b"], "target": "y", "task": "classification"}
+    monkeypatch.setattr(zipfile.ZipFile, "namelist", counting)
+    run_id, uri = tracking.log_training_run(tracking_uri=mlflow_url, experiment=f"trees-{uuid.uuid4().hex[:6]}",
+                                            model=model, meta=meta, params={}, metrics={}, train_frame=frame,
+                                            dataset_digest="d", data_uri="")
+    assert scanned["names"] == 0  # main: 8,389 names scanned
+    assert run_id and uri
