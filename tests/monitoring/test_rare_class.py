@@ -302,3 +302,22 @@ def test_a_recoverys_per_class_levels_are_carried_through_the_store():
                           data=SimpleNamespace(tags={"window_end": after["window_end"], **tags}, metrics=series))
     back = store.to_record(run)
     assert {k: back[k] for k in levels} == levels
+
+
+def test_the_monitoring_store_carries_a_multiclass_recoverys_per_class_levels(sqlite_tracking):
+    """A multiclass backtest with a rare class and a real change (classes 1 and 2 swap their
+    features on day 12) judged again window by window from the history MLflow reads back: the
+    recovery's per-class levels and every state equal the backtest's (window_support compares them)."""
+    from tests.monitoring import window_support as ws
+
+    frame = rare_stream(2).iloc[: 300 * 24].copy()
+    rng = np.random.default_rng(7)
+    after, n = np.arange(len(frame)) >= 300 * 12, len(frame)
+    swapped = np.where(frame["b"] + 0.5 * rng.normal(size=n) > 0.8, 2,
+                       np.where(frame["a"] + 0.5 * rng.normal(size=n) > 0, 1, 0))
+    keep = frame["target"].to_numpy() == 3
+    frame.loc[after & ~keep, "target"] = swapped[after & ~keep]
+    cfg = BacktestConfig(target="target", time_column="ts", window="1D", policy="default", min_labels=100)
+    report = run_backtest(frame, cfg)
+    assert any(policy.class_level(k) for r in report.records for k in r), [w.rule for w in report.windows]
+    ws.replay_through_store(report, cfg, sqlite_tracking, "rare", metric="roc_auc")
