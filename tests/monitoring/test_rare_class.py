@@ -218,3 +218,106 @@ def test_the_gates_unseen_holdout_labels_are_unseen_and_a_binary_model_stays_bin
     y4, p4 = scored(300, 3, 1)
     stats = triggers.gate_reference(y4, p4, CLASSES, model_classes=3)
     assert stats["roc_auc_c3_unseen"] == 1.0 and "roc_auc_c2_unseen" not in stats
+
+
+def recovery_with_rare_rows_ranked_last(seed: int) -> list[dict]:
+    """A loss on the learnable classes starts a recovery; its retrain replaces the champion (paid,
+    confidently) and the next window is as good as the gate on classes 0/1/2 but holds one row of
+    class 3, ranked below every other row. The judged records, oldest first."""
+    gate = gate_of(*scored(900, 4, seed=1))
+    history: list[dict] = []
+    for day in range(1, 5):  # quiet windows: the budget's tokens
+        current = {**window_record(*scored(300, 1, seed=10 + day), day=day - 4), "champion_version": "1"}
+        current["window_end"] = current["window_end"].isoformat()
+        assert not policy.judge(history, current, RULES, champion_gate=gate, metric="roc_auc", min_labels=100).fire
+        history.append(current)
+    loss = {**window_record(*scored(300, 1, seed=2, signal=0.8), day=1), "champion_version": "1"}
+    challenger = {**gate_of(*scored(900, 4, seed=3)), "roc_auc.delta": 0.05, "roc_auc.ci_low": 0.02}
+    after = {**window_record(*scored(300, 1, seed=seed, rare_rank="last"), day=2), "champion_version": "2"}
+    for current, champion_gate in ((loss, gate), (after, challenger)):
+        current["window_end"] = current["window_end"].isoformat()
+        policy.judge(history, current, RULES, champion_gate=champion_gate, metric="roc_auc", min_labels=100,
+                     window="1D")
+        history.append(current)
+    return history
+
+
+def test_a_recovery_is_not_kept_behind_by_one_rare_row_ranked_last():
+    """The recovery's "still confidently worse than the level before the change" (policy._behind)
+    compared the window's macro ROC AUC with the macro level at the loss: one row of the rare class
+    ranked last took a quarter off the window's mean, Hanley & McNeil's variance at 0 called it
+    confident, and the recovery retrained at once ("retrain now") though classes 0/1/2 were back at
+    their level. Compared class by class with the per-class levels carried from the loss, it is not
+    behind, and the recovery keeps its gap (on main: rule ``recovery``, "still confidently worse")."""
+    history = recovery_with_rare_rows_ranked_last(seed=4)
+    loss, after = history[-2:]
+    assert loss["rule"] == "realized_z" and loss["change"] == loss["window_end"]
+    assert loss["change_level"] - after["realized"] > 0.1  # what the macro comparison saw
+    assert after["change"] == loss["change"] and after["rule"] == "none", after.get("reason", after["rule"])
+    # the levels are the loss's reference class by class, carried while the recovery lasts
+    assert {k: v for k, v in after.items() if policy.class_level(k)} == \
+        {policy.CLASS_LEVEL + k: v for k, v in gate_of(*scored(900, 4, seed=1)).items() if policy.per_class(k)}
+
+
+def test_a_recovery_whose_learnable_classes_are_behind_still_retrains_at_once():
+    history = recovery_with_rare_rows_ranked_last(seed=4)
+    worse = {**window_record(*scored(300, 1, seed=5, signal=0.8), day=3), "champion_version": "2"}
+    worse["window_end"] = worse["window_end"].isoformat()
+    challenger = {**gate_of(*scored(300, 4, seed=6, signal=0.8)), "roc_auc.delta": 0.05, "roc_auc.ci_low": 0.02}
+    verdict = policy.judge(history, worse, RULES, champion_gate=challenger, metric="roc_auc", min_labels=100,
+                           window="1D")
+    assert verdict.rule == "recovery" and "still confidently worse than" in verdict.reason, verdict.reason
+
+
+def test_a_recovery_record_without_per_class_levels_keeps_the_macro_comparison():
+    """A record written before the per-class levels were carried (or a binary model): the macro level."""
+    history = recovery_with_rare_rows_ranked_last(seed=4)
+    for h in history[-2:-1]:
+        for key in [k for k in h if policy.class_level(k)]:
+            del h[key]
+    after = {**history[-1]}
+    history = history[:-1]
+    after = {k: v for k, v in after.items() if k in ("window_end", "champion_version", "rows", "drift_share",
+                                                    "realized", "realized_rows") or k.startswith(("roc_auc_c", "brier",
+                                                                                                  "realized_se",
+                                                                                                  "chance"))}
+    challenger = {**gate_of(*scored(900, 4, seed=3)), "roc_auc.delta": 0.05, "roc_auc.ci_low": 0.02}
+    verdict = policy.judge(history, after, RULES, champion_gate=challenger, metric="roc_auc", min_labels=100,
+                           window="1D")
+    assert verdict.rule == "recovery" and "still confidently worse than" in verdict.reason, verdict.reason
+
+
+def test_a_recoverys_per_class_levels_are_carried_through_the_store():
+    """In the cluster the recovery reads its levels back from MLflow (store.to_record)."""
+    from types import SimpleNamespace
+
+    from ctloop.components.monitor import core
+    from ctloop.monitoring import store
+
+    after = recovery_with_rare_rows_ranked_last(seed=4)[-1]
+    levels = {k: v for k, v in after.items() if policy.class_level(k)}
+    assert levels
+    series, tags = core.carried(after)
+    run = SimpleNamespace(info=SimpleNamespace(run_id="r1"),
+                          data=SimpleNamespace(tags={"window_end": after["window_end"], **tags}, metrics=series))
+    back = store.to_record(run)
+    assert {k: back[k] for k in levels} == levels
+
+
+def test_the_monitoring_store_carries_a_multiclass_recoverys_per_class_levels(sqlite_tracking):
+    """A multiclass backtest with a rare class and a real change (classes 1 and 2 swap their
+    features on day 12) judged again window by window from the history MLflow reads back: the
+    recovery's per-class levels and every state equal the backtest's (window_support compares them)."""
+    from tests.monitoring import window_support as ws
+
+    frame = rare_stream(2).iloc[: 300 * 24].copy()
+    rng = np.random.default_rng(7)
+    after, n = np.arange(len(frame)) >= 300 * 12, len(frame)
+    swapped = np.where(frame["b"] + 0.5 * rng.normal(size=n) > 0.8, 2,
+                       np.where(frame["a"] + 0.5 * rng.normal(size=n) > 0, 1, 0))
+    keep = frame["target"].to_numpy() == 3
+    frame.loc[after & ~keep, "target"] = swapped[after & ~keep]
+    cfg = BacktestConfig(target="target", time_column="ts", window="1D", policy="default", min_labels=100)
+    report = run_backtest(frame, cfg)
+    assert any(policy.class_level(k) for r in report.records for k in r), [w.rule for w in report.windows]
+    ws.replay_through_store(report, cfg, sqlite_tracking, "rare", metric="roc_auc")
