@@ -37,9 +37,27 @@ def test_the_default_store_is_not_created_in_the_working_directory(tmp_path, cap
 
 
 def test_an_existing_store_is_read(tmp_path, capsys):
+    """An existing store whose model has versions but no champion: status reads it (exit 0)."""
+    from ctloop.registry import MlflowRegistry
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowRegistry(uri).client  # creates the database
+    client.create_registered_model("credit")
+    client.create_model_version("credit", source=(tmp_path / "model").as_uri())
+    assert main(["registry", "status", "--model-name", "credit", "--tracking-uri", uri]) == 0
+    assert "credit: champion none" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("action", [["status"], ["repair"], ["verify", "--version", "1"]])
+def test_a_model_name_the_registry_does_not_hold_is_one_line(tmp_path, capsys, action):
+    """A mistyped --model-name answered 'champion none ... consistent' (status, exit 0), 'nothing to
+    repair' (repair, exit 0) or "has no version '1'" (verify): nothing said that no such model exists."""
     from ctloop.registry import MlflowRegistry
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     MlflowRegistry(uri)  # creates the database
-    assert main(["registry", "status", "--model-name", "credit", "--tracking-uri", uri]) == 0
-    assert "credit: champion none" in capsys.readouterr().out
+    capsys.readouterr()  # MLflow's notes on creating it
+    code = main(["registry", *action[:1], "--model-name", "credit-defualt", "--tracking-uri", uri, *action[1:]])
+    out, err = capsys.readouterr()
+    assert code == 2 and not out and err.count("\n") == 1, (code, out, err)
+    assert "--model-name: no registered model 'credit-defualt'" in err and uri in err, err
