@@ -23,17 +23,23 @@ def _check_report_args(args) -> tuple[str, ...]:
 
 
 def _check_roots(args) -> None:
-    """A local --store or --log-root that does not exist is a typo, not "no labels" (checked once
+    """A local --store or --log-root that does not exist, or a log without the model, is a typo, not "no labels" (checked once
     the report's own options were, so those are named first; reading nothing took no time)."""
     from pathlib import Path
 
     from ctloop.errors import ConfigError
+    from ctloop.inference_log.layout import model_prefix
     from ctloop.storage import parse
 
     for flag, uri, what in (("--store", args.store, "label store"), ("--log-root", args.log_root, "inference log")):
         loc = parse(uri)
         if loc.scheme == "file" and not Path(loc.key).is_dir():
             raise ConfigError(f"{flag}: no {what} at {uri} (no such directory)")
+    log = parse(args.log_root)
+    if log.scheme == "file" and not Path(model_prefix(log.key, args.model_name)).is_dir():
+        models = sorted(p.name.removeprefix("model=") for p in Path(log.key).glob("model=*") if p.is_dir())
+        raise ConfigError(f"--model-name: the inference log at {args.log_root} holds no rows of model "
+                          f"{args.model_name!r} (models there: {', '.join(models) or 'none'})")
 
 
 def _report(args) -> int:
