@@ -80,7 +80,7 @@ def register(subparsers) -> None:
     i.add_argument("--store", required=True, help="label store root (local path or gs://); one key per store")
     i.add_argument("--key", default="request_id", help="join key: request_id (default) or a business key column "
                    "of the inference log, e.g. meta_x_order_id")
-    i.add_argument("--label-column", default="label")
+    i.add_argument("--label-column", default="label", help="column of --labels holding the label (default: label)")
 
     def run(args) -> int:
         from ctloop.labels.store import ingest_labels
@@ -100,8 +100,10 @@ def register(subparsers) -> None:
     r.add_argument("--end", help="end of the period (ISO 8601); default: now")
     r.add_argument("--lookback", default="7D", help="period when --start is not given (default 7D)")
     r.add_argument("--window", default="", help="one row per group and window, e.g. 1h or 1D (default: whole period)")
-    r.add_argument("--by", default="model_version", choices=("model_version", "revision"))
-    r.add_argument("--task", default="classification", choices=("classification", "regression"))
+    r.add_argument("--by", default="model_version", choices=("model_version", "revision"),
+                   help="one row per model version or per serving revision (default: model_version)")
+    r.add_argument("--task", default="classification", choices=("classification", "regression"),
+                   help="which metrics (default: classification)")
     r.add_argument("--score-column", default="", help="logged score column (default prediction_1 / prediction)")
     r.add_argument("--classes", default="", help="the model's classes in its order, comma-separated (text labels, "
                    "or multiclass: scores prediction_0..prediction_<k-1>)")

@@ -132,5 +132,5 @@ def register(subparsers) -> None:
     r.set_defaults(handler=_repair)
     v = sub.add_parser("verify", help="check a version's model files against the training hashes")
     common(v)
-    v.add_argument("--version", required=True, type=model_version)
+    v.add_argument("--version", required=True, type=model_version, help="registered model version to check")
     v.set_defaults(handler=_verify)
