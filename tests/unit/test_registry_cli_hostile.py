@@ -61,3 +61,28 @@ def test_a_model_name_the_registry_does_not_hold_is_one_line(tmp_path, capsys, a
     out, err = capsys.readouterr()
     assert code == 2 and not out and err.count("\n") == 1, (code, out, err)
     assert "--model-name: no registered model 'credit-defualt'" in err and uri in err, err
+
+
+def test_repair_says_it_waits_for_a_held_lock(tmp_path, capsys):
+    """`ctloop registry repair` without --break-lock waited up to 330 s for another promoter's lock
+    without a word: a silent terminal. It now says whose lock, until when, and how not to wait."""
+    import threading
+
+    from ctloop.registry import MlflowRegistry
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    other = MlflowRegistry(uri)
+    other.client.create_registered_model("credit")
+    other.client.create_model_version("credit", source=(tmp_path / "model").as_uri())
+    other._acquire("credit", wait=False)  # another promoter, alive: its lease runs 300 s
+    capsys.readouterr()
+    releaser = threading.Timer(1.5, other._delete_lock, args=("credit",))
+    releaser.start()
+    try:
+        code = main(["registry", "repair", "--model-name", "credit", "--tracking-uri", uri])
+    finally:
+        releaser.cancel()
+    out, err = capsys.readouterr()
+    assert code == 0, (out, err)
+    assert f"waiting up to 330 s for the promotion lock of 'credit' held by {other.owner}" in err, err
+    assert "--no-wait" in err and "--break-lock" in err, err

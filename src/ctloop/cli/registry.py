@@ -59,7 +59,18 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _repair(args: argparse.Namespace) -> int:
+    import sys
+
     registry = _registry(args)
+    lock = registry.inspect(args.model_name).lock
+    if lock and lock.get("expired") != "true" and not args.break_lock and not args.no_wait:  # was a silent wait
+        print(
+            f"waiting up to {registry.lock_timeout_s:.0f} s for the promotion lock of {args.model_name!r} "
+            f"held by {lock['owner']} until {lock['expires']} (--no-wait: fail at once; --break-lock: "
+            "only if its holder is dead)",
+            file=sys.stderr,
+            flush=True,
+        )
     done = registry.repair(args.model_name, break_lock=args.break_lock, wait=not args.no_wait)
     for action in done:
         print(f"  {action}")
