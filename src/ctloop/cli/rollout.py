@@ -82,6 +82,7 @@ def _rollback(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    from ctloop.errors import ConfigError
     from ctloop.registry import MlflowRegistry, check_model_name
     from ctloop.tracking import existing_store
 
@@ -90,6 +91,9 @@ def _audit(args: argparse.Namespace) -> int:
     registry = MlflowRegistry(args.tracking_uri)
     events = registry.audit_log(args.model_name, max_results=args.limit)
     if not events:
+        if not registry.versions(args.model_name):  # a typo read as a model with a quiet past
+            raise ConfigError(f"--model-name: no audit records and no registered model {args.model_name!r} at "
+                              f"{registry.tracking_uri}: check the name (the MLflow UI lists them) and --tracking-uri")
         print(f"no audit records for {args.model_name}")
         return 0
     for e in events:
