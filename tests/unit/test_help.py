@@ -111,3 +111,18 @@ def test_every_option_says_what_it_does_and_its_default(name):
         if not text or (has_default and "default" not in text):
             missing.append(f"{action.option_strings[-1]} (default {action.default!r}): {text!r}")
     assert not missing, f"ctloop {name}: " + "; ".join(missing)
+
+
+@pytest.mark.parametrize("command", ["registry", "labels", "config", "rollout", "logger", "monitor"])
+def test_a_command_without_its_action_shows_its_own_help(command, capsys):
+    """`ctloop registry` (no status/repair/verify) printed the top-level list of every command,
+    which does not name the actions the user has to choose from."""
+    assert main([command]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: ctloop {command} "), out[:200]
+    assert "ACTION" in out
+
+
+def test_no_command_shows_the_top_level_help(capsys):
+    assert main([]) == 1
+    assert capsys.readouterr().out.startswith("usage: ctloop [-h]")
