@@ -43,7 +43,8 @@ def test_compile_is_deterministic_across_processes(compiled, tmp_path):
     for seed in ("1", "2"):
         out = tmp_path / seed
         subprocess.run([sys.executable, "-m", "ctloop", "compile", "--output-dir", str(out)], check=True,
-                       capture_output=True, env={**__import__("os").environ, "PYTHONHASHSEED": seed})
+                       capture_output=True, env={**{k: v for k, v in __import__("os").environ.items() if k != "CTLOOP_IMAGE"},
+                                                  "PYTHONHASHSEED": seed})
         assert {p.stem: p.read_text() for p in out.glob("*.yaml")} == compiled
 
 
@@ -185,3 +186,20 @@ def test_bad_platform_settings_are_one_line_before_anything_compiles(tmp_path, c
     assert refused.value.code == 2
     assert "argument --retries: must be in [0, 10], got '-1'" in capsys.readouterr().err
     assert not list(tmp_path.glob("*.yaml"))
+
+
+def test_cli_compile_takes_the_image_from_ctloop_image(tmp_path, monkeypatch):
+    """docs/operations.md exports CTLOOP_IMAGE and then runs `ctloop compile`: the YAML named the
+    unpullable placeholder all the same (the CLI passed only --image on). The order is
+    ctloop.image.resolve_image's: --image, then CTLOOP_IMAGE, else the placeholder."""
+    from ctloop.image import DEFAULT_IMAGE
+
+    mine, flag = "registry.example.com/ml/ctloop:0.1.0", "registry.example.com/ml/ctloop:0.1.1"
+    monkeypatch.setenv("CTLOOP_IMAGE", mine)
+    assert main(["compile", "--output-dir", str(tmp_path / "env")]) == 0
+    text = (tmp_path / "env" / "continuous-training.yaml").read_text()
+    assert f"image: {mine}" in text and DEFAULT_IMAGE not in text
+    assert main(["compile", "--output-dir", str(tmp_path / "flag"), "--image", flag]) == 0
+    assert f"image: {flag}" in (tmp_path / "flag" / "continuous-training.yaml").read_text()
+    monkeypatch.setenv("CTLOOP_IMAGE", "registry.example.com/ml/ctloop:latest")
+    assert main(["compile", "--output-dir", str(tmp_path / "bad")]) == 2

@@ -91,3 +91,38 @@ def test_documented_cluster_commands_parse(doc):
         argv = shlex.split(command.split("  #")[0])[1:]
         args = parser.parse_args(argv)  # SystemExit(2) on an unknown flag or a missing value
         assert getattr(args, "handler", None), command
+
+
+# Pages whose options all say what they do and, when they have one, their default: `--kubeconfig`
+# and `--context` of `ctloop rollout` had no help at all, `labels ingest --label-column`, `labels
+# report --by/--task` and `trigger --params` none saying what is used when they are left out.
+DESCRIBED = ["rollout status", "rollout canary", "rollout promote", "rollout rollback", "labels ingest",
+             "labels report", "trigger", "registry status", "registry verify", "audit", "approve", "reject"]
+
+
+@pytest.mark.parametrize("name", DESCRIBED)
+def test_every_option_says_what_it_does_and_its_default(name):
+    missing = []
+    for action in PAGES[name]._actions:
+        if not action.option_strings or action.dest == "help":
+            continue
+        text = action.help or ""
+        has_default = action.default not in (None, False, "", argparse.SUPPRESS) and not action.required
+        if not text or (has_default and "default" not in text):
+            missing.append(f"{action.option_strings[-1]} (default {action.default!r}): {text!r}")
+    assert not missing, f"ctloop {name}: " + "; ".join(missing)
+
+
+@pytest.mark.parametrize("command", ["registry", "labels", "config", "rollout", "logger", "monitor"])
+def test_a_command_without_its_action_shows_its_own_help(command, capsys):
+    """`ctloop registry` (no status/repair/verify) printed the top-level list of every command,
+    which does not name the actions the user has to choose from."""
+    assert main([command]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: ctloop {command} "), out[:200]
+    assert "ACTION" in out
+
+
+def test_no_command_shows_the_top_level_help(capsys):
+    assert main([]) == 1
+    assert capsys.readouterr().out.startswith("usage: ctloop [-h]")

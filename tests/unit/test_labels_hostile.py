@@ -92,6 +92,9 @@ def _logged_and_labelled(tmp_path) -> tuple[str, str]:
     (["--output", "{tmp}/labels.csv"], "{tmp}/labels.csv is a file"),
     (["--store", "{tmp}/typo"], "--store: no label store at {tmp}/typo"),
     (["--log-root", "{tmp}/typo"], "--log-root: no inference log at {tmp}/typo"),
+    # a mistyped model printed "no labelled predictions in this period" and exited 0
+    (["--model-name", "credti"], "--model-name: the inference log at {tmp}/logs holds no rows of model 'credti' "
+                                 "(models there: credit)"),
 ])
 def test_a_bad_report_argument_is_one_line_before_any_work(tmp_path, capsys, flags, token):
     logs, store = _logged_and_labelled(tmp_path)

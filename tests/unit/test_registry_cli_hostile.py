@@ -37,9 +37,52 @@ def test_the_default_store_is_not_created_in_the_working_directory(tmp_path, cap
 
 
 def test_an_existing_store_is_read(tmp_path, capsys):
+    """An existing store whose model has versions but no champion: status reads it (exit 0)."""
+    from ctloop.registry import MlflowRegistry
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowRegistry(uri).client  # creates the database
+    client.create_registered_model("credit")
+    client.create_model_version("credit", source=(tmp_path / "model").as_uri())
+    assert main(["registry", "status", "--model-name", "credit", "--tracking-uri", uri]) == 0
+    assert "credit: champion none" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("action", [["status"], ["repair"], ["verify", "--version", "1"]])
+def test_a_model_name_the_registry_does_not_hold_is_one_line(tmp_path, capsys, action):
+    """A mistyped --model-name answered 'champion none ... consistent' (status, exit 0), 'nothing to
+    repair' (repair, exit 0) or "has no version '1'" (verify): nothing said that no such model exists."""
     from ctloop.registry import MlflowRegistry
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     MlflowRegistry(uri)  # creates the database
-    assert main(["registry", "status", "--model-name", "credit", "--tracking-uri", uri]) == 0
-    assert "credit: champion none" in capsys.readouterr().out
+    capsys.readouterr()  # MLflow's notes on creating it
+    code = main(["registry", *action[:1], "--model-name", "credit-defualt", "--tracking-uri", uri, *action[1:]])
+    out, err = capsys.readouterr()
+    assert code == 2 and not out and err.count("\n") == 1, (code, out, err)
+    assert "--model-name: no registered model 'credit-defualt'" in err and uri in err, err
+
+
+def test_repair_says_it_waits_for_a_held_lock(tmp_path, capsys):
+    """`ctloop registry repair` without --break-lock waited up to 330 s for another promoter's lock
+    without a word: a silent terminal. It now says whose lock, until when, and how not to wait."""
+    import threading
+
+    from ctloop.registry import MlflowRegistry
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    other = MlflowRegistry(uri)
+    other.client.create_registered_model("credit")
+    other.client.create_model_version("credit", source=(tmp_path / "model").as_uri())
+    other._acquire("credit", wait=False)  # another promoter, alive: its lease runs 300 s
+    capsys.readouterr()
+    releaser = threading.Timer(1.5, other._delete_lock, args=("credit",))
+    releaser.start()
+    try:
+        code = main(["registry", "repair", "--model-name", "credit", "--tracking-uri", uri])
+    finally:
+        releaser.cancel()
+    out, err = capsys.readouterr()
+    assert code == 0, (out, err)
+    assert f"waiting up to 330 s for the promotion lock of 'credit' held by {other.owner}" in err, err
+    assert "--no-wait" in err and "--break-lock" in err, err

@@ -71,7 +71,9 @@ def test_an_existing_empty_store_is_read(work, capsys):
     from ctloop.registry import MlflowRegistry
 
     uri = f"sqlite:///{work / 'mlflow.db'}"
-    MlflowRegistry(uri)
+    client = MlflowRegistry(uri).client  # a registered model with no audit record yet (an unknown name: exit 2,
+    client.create_registered_model("credit")  # tests/unit/test_model_name_typos.py)
+    client.create_model_version("credit", source=(work / "model").as_uri())
     assert main(["audit", "--model-name", "credit", "--tracking-uri", uri]) == 0
     assert "no audit records for credit" in capsys.readouterr().out
 

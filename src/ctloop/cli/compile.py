@@ -8,12 +8,14 @@ import argparse
 def _compile(args: argparse.Namespace) -> int:
     from ctloop.compiler import compile_all, parse_pvc_mount
     from ctloop.config import PlatformConfig, from_arguments
+    from ctloop.image import resolve_image
     from ctloop.storage import check_output_dir
 
     check_output_dir(args.output_dir, name="--output-dir")
+    image = resolve_image(args.image, None, purpose="compile")  # --image, else CTLOOP_IMAGE, else the placeholder
     mounts = [parse_pvc_mount(m) for m in args.mount_pvc or []]
     platform = from_arguments(PlatformConfig, args)
-    for path in compile_all(args.output_dir, image=args.image, pvc_mounts=mounts, platform=platform):
+    for path in compile_all(args.output_dir, image=image, pvc_mounts=mounts, platform=platform):
         print(path)
     return 0
 
@@ -26,6 +28,8 @@ def add_platform_options(parser) -> None:
 
 
 def register(subparsers) -> None:
+    from ctloop.image import DEFAULT_IMAGE
+
     p = subparsers.add_parser(
         "compile",
         help="compile every pipeline to KFP IR YAML (deterministic)",
@@ -40,8 +44,8 @@ def register(subparsers) -> None:
     p.add_argument(
         "--image",
         default=None,
-        help="component image to reference instead of the package default "
-        "(e.g. a private registry mirror: registry.example.com/ml/ctloop:0.1.0)",
+        help=f"component image to reference (default: $CTLOOP_IMAGE, else the unpublished placeholder "
+        f"{DEFAULT_IMAGE}), e.g. registry.example.com/ml/ctloop:0.1.0",
     )
     add_mount_pvc_option(p)
     add_platform_options(p)

@@ -23,17 +23,23 @@ def _check_report_args(args) -> tuple[str, ...]:
 
 
 def _check_roots(args) -> None:
-    """A local --store or --log-root that does not exist is a typo, not "no labels" (checked once
+    """A local --store or --log-root that does not exist, or a log without the model, is a typo, not "no labels" (checked once
     the report's own options were, so those are named first; reading nothing took no time)."""
     from pathlib import Path
 
     from ctloop.errors import ConfigError
+    from ctloop.inference_log.layout import model_prefix
     from ctloop.storage import parse
 
     for flag, uri, what in (("--store", args.store, "label store"), ("--log-root", args.log_root, "inference log")):
         loc = parse(uri)
         if loc.scheme == "file" and not Path(loc.key).is_dir():
             raise ConfigError(f"{flag}: no {what} at {uri} (no such directory)")
+    log = parse(args.log_root)
+    if log.scheme == "file" and not Path(model_prefix(log.key, args.model_name)).is_dir():
+        models = sorted(p.name.removeprefix("model=") for p in Path(log.key).glob("model=*") if p.is_dir())
+        raise ConfigError(f"--model-name: the inference log at {args.log_root} holds no rows of model "
+                          f"{args.model_name!r} (models there: {', '.join(models) or 'none'})")
 
 
 def _report(args) -> int:
@@ -74,7 +80,7 @@ def register(subparsers) -> None:
     i.add_argument("--store", required=True, help="label store root (local path or gs://); one key per store")
     i.add_argument("--key", default="request_id", help="join key: request_id (default) or a business key column "
                    "of the inference log, e.g. meta_x_order_id")
-    i.add_argument("--label-column", default="label")
+    i.add_argument("--label-column", default="label", help="column of --labels holding the label (default: label)")
 
     def run(args) -> int:
         from ctloop.labels.store import ingest_labels
@@ -94,8 +100,10 @@ def register(subparsers) -> None:
     r.add_argument("--end", help="end of the period (ISO 8601); default: now")
     r.add_argument("--lookback", default="7D", help="period when --start is not given (default 7D)")
     r.add_argument("--window", default="", help="one row per group and window, e.g. 1h or 1D (default: whole period)")
-    r.add_argument("--by", default="model_version", choices=("model_version", "revision"))
-    r.add_argument("--task", default="classification", choices=("classification", "regression"))
+    r.add_argument("--by", default="model_version", choices=("model_version", "revision"),
+                   help="one row per model version or per serving revision (default: model_version)")
+    r.add_argument("--task", default="classification", choices=("classification", "regression"),
+                   help="which metrics (default: classification)")
     r.add_argument("--score-column", default="", help="logged score column (default prediction_1 / prediction)")
     r.add_argument("--classes", default="", help="the model's classes in its order, comma-separated (text labels, "
                    "or multiclass: scores prediction_0..prediction_<k-1>)")

@@ -20,6 +20,13 @@ def _history(args: argparse.Namespace) -> int:
     if args.limit < 1:  # before the store is opened (a sqlite URI creates its file)
         raise ConfigError(f"--limit {args.limit}: give a positive number of windows")
     frame = reports.monitor_history(args.model_name, args.tracking_uri or "", limit=args.limit)
+    if not len(frame):
+        from ctloop.registry import MlflowRegistry
+
+        registry = MlflowRegistry(args.tracking_uri or "")
+        if not registry.versions(args.model_name):  # a typo read as a model never monitored
+            raise ConfigError(f"--model-name: no monitoring windows and no registered model {args.model_name!r} at "
+                              f"{registry.tracking_uri}: check the name (the MLflow UI lists them) and --tracking-uri")
     print(reports.format_history(frame))
     if len(frame):
         fired = frame[frame["triggered"] == "true"]

@@ -495,7 +495,7 @@ def register(subparsers) -> None:
         TRIGGER_EXAMPLES,
     )
     _common(t)
-    t.add_argument("--params", default="{}", help="pipeline parameters as a JSON object")
+    t.add_argument("--params", default="{}", help="pipeline parameters as a JSON object (default: {}, the pipeline's defaults)")
     t.add_argument(
         "--param", action="append", metavar="NAME=VALUE",
         help="one pipeline parameter, as for schedule (dotted section fields: data.uri=...); wins over --params",

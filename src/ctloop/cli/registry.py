@@ -12,12 +12,19 @@ import argparse
 
 
 def _registry(args: argparse.Namespace):
+    from ctloop.errors import ConfigError
     from ctloop.registry import MlflowRegistry, check_model_name
     from ctloop.tracking import existing_store
 
     check_model_name(args.model_name)  # before the store is opened (a sqlite URI creates its file)
     existing_store(args.tracking_uri)
-    return MlflowRegistry(args.tracking_uri)
+    registry = MlflowRegistry(args.tracking_uri)
+    if not registry.versions(args.model_name):  # a typo read as "champion none, consistent"
+        raise ConfigError(
+            f"--model-name: no registered model {args.model_name!r} with a version at "
+            f"{registry.tracking_uri}: check the name (the MLflow UI lists them) and --tracking-uri"
+        )
+    return registry
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -52,7 +59,18 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _repair(args: argparse.Namespace) -> int:
+    import sys
+
     registry = _registry(args)
+    lock = registry.inspect(args.model_name).lock
+    if lock and lock.get("expired") != "true" and not args.break_lock and not args.no_wait:  # was a silent wait
+        print(
+            f"waiting up to {registry.lock_timeout_s:.0f} s for the promotion lock of {args.model_name!r} "
+            f"held by {lock['owner']} until {lock['expires']} (--no-wait: fail at once; --break-lock: "
+            "only if its holder is dead)",
+            file=sys.stderr,
+            flush=True,
+        )
     done = registry.repair(args.model_name, break_lock=args.break_lock, wait=not args.no_wait)
     for action in done:
         print(f"  {action}")
@@ -125,5 +143,5 @@ def register(subparsers) -> None:
     r.set_defaults(handler=_repair)
     v = sub.add_parser("verify", help="check a version's model files against the training hashes")
     common(v)
-    v.add_argument("--version", required=True, type=model_version)
+    v.add_argument("--version", required=True, type=model_version, help="registered model version to check")
     v.set_defaults(handler=_verify)

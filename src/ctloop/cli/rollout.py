@@ -82,6 +82,7 @@ def _rollback(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    from ctloop.errors import ConfigError
     from ctloop.registry import MlflowRegistry, check_model_name
     from ctloop.tracking import existing_store
 
@@ -90,6 +91,9 @@ def _audit(args: argparse.Namespace) -> int:
     registry = MlflowRegistry(args.tracking_uri)
     events = registry.audit_log(args.model_name, max_results=args.limit)
     if not events:
+        if not registry.versions(args.model_name):  # a typo read as a model with a quiet past
+            raise ConfigError(f"--model-name: no audit records and no registered model {args.model_name!r} at "
+                              f"{registry.tracking_uri}: check the name (the MLflow UI lists them) and --tracking-uri")
         print(f"no audit records for {args.model_name}")
         return 0
     for e in events:
@@ -116,7 +120,7 @@ def register(subparsers) -> None:
     from ctloop.config import RolloutConfig, add_arguments
 
     a = subparsers.add_parser("audit", help="every recorded decision and traffic change of a model, oldest first")
-    a.add_argument("--model-name", required=True)
+    a.add_argument("--model-name", required=True, help="registered model (MLflow)")
     a.add_argument("--tracking-uri", default="", help="MLflow URI (default: MLFLOW_TRACKING_URI)")
     a.add_argument("--limit", type=int_at_least(1), default=500, help="newest N records (default 500)")
     a.set_defaults(handler=_audit)
@@ -132,12 +136,13 @@ def register(subparsers) -> None:
 
     def common(q, model_required=False):
         q.add_argument("--isvc", required=True, type=isvc_name, help="InferenceService name")
-        q.add_argument("--namespace", required=True, type=k8s_namespace)
-        q.add_argument("--kubeconfig", default="")
-        q.add_argument("--context", default="")
+        q.add_argument("--namespace", required=True, type=k8s_namespace, help="namespace of the InferenceService")
+        q.add_argument("--kubeconfig", default="", help="kubeconfig file, used outside a cluster (default: "
+                       "$KUBECONFIG, else ~/.kube/config; inside a pod its service account)")
+        q.add_argument("--context", default="", help="kubeconfig context (default: its current-context)")
         add_arguments(q, RolloutConfig, ["timeout_seconds"], rename={"timeout_seconds": "timeout"})
         q.add_argument("--model-name", required=model_required, default="", help="registered model (MLflow)")
-        q.add_argument("--tracking-uri", default="")
+        q.add_argument("--tracking-uri", default="", help="MLflow URI (default: MLFLOW_TRACKING_URI)")
 
     s = sub.add_parser("status", help="traffic split per revision and registry aliases")
     common(s)
@@ -149,12 +154,12 @@ def register(subparsers) -> None:
     pr = sub.add_parser("promote", help="canary to 100 %% (and the champion alias with --version)")
     common(pr)
     pr.add_argument("--version", type=model_version, default=None, help="also make this version the registry champion")
-    pr.add_argument("--reason", default="manual promote (cli)", help="kept in the audit trail")
+    pr.add_argument("--reason", default="manual promote (cli)", help="kept in the audit trail (default: %(default)s)")
     pr.set_defaults(handler=_promote)
     r = sub.add_parser("rollback", help="traffic back to the champion (or --to-version), durably")
     common(r, model_required=True)
     r.add_argument("--to-version", type=model_version, default=None, help="version to serve (default: the champion)")
     r.add_argument("--failed-version", type=model_version, default=None,
                    help="the version being rolled back (tagged with --reason)")
-    r.add_argument("--reason", default="manual rollback (cli)", help="kept in the audit trail")
+    r.add_argument("--reason", default="manual rollback (cli)", help="kept in the audit trail (default: %(default)s)")
     r.set_defaults(handler=_rollback)
