@@ -75,10 +75,39 @@ def out_of_range(value: Any) -> str | None:
             "(pandas' nanosecond timestamps); write a time within them")
 
 
-def to_utc(value: Any, *, name: str = "time") -> pd.Timestamp:
-    """A timestamp (or ISO 8601 text) as a tz-aware UTC Timestamp; naive means UTC."""
+# an ISO 8601 date first (YYYY-MM-DD, YYYYMMDD, YYYY-MM, YYYY): not "now", "Jan 5 2025", "2025.01.05"
+_ISO_START = re.compile(r"^[+-]?\d{4}(?:-\d{2}(?:-\d{2})?|\d{4})?(?:$|[T ])")
+
+
+def _not_iso(text: str) -> bool:
+    """Whether ``text`` is not ISO 8601 (pandas' strict parser, ``format="ISO8601"``, pandas 2.3.3
+    ``_libs/tslibs/strptime.pyx``): ``03/04/2025`` is March 4th to pandas' guesser and April 3rd to
+    most of Europe; ``now`` and ``today`` move with the clock."""
     import pandas as pd
 
+    if not _ISO_START.match(text):
+        return True
+    try:
+        pd.to_datetime(text, format="ISO8601")
+    except pd.errors.OutOfBoundsDatetime:  # ISO 8601 all the same: out_of_range says so
+        return False
+    except (ValueError, OverflowError):
+        return True
+    return False
+
+
+def to_utc(value: Any, *, name: str = "time") -> pd.Timestamp:
+    """A timestamp, or ISO 8601 text (a date, a date-time, with an offset or ``Z``; ``t``/``z``
+    read as ``T``/``Z``), as a tz-aware UTC Timestamp; naive means UTC. Other text (``03/04/2025``,
+    ``now``) is a :class:`ConfigError` naming ``name`` and the value."""
+    import pandas as pd
+
+    if isinstance(value, str):
+        text = value.strip()
+        text = text.upper() if text.isascii() else text  # RFC 3339 section 5.6 allows a lower-case t and z
+        if _not_iso(text):
+            raise ConfigError(f"{name} {value!r} is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z")
+        value = text
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError, OverflowError) as exc:

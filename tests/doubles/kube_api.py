@@ -53,6 +53,8 @@ from tests.fixtures.servers import InThreadServer
 
 PATH = re.compile(r"^/apis/serving\.kserve\.io/v1beta1/namespaces/([^/]+)/inferenceservices(?:/([^/?]+))?")
 SSAR = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+# a namespaced collection of a custom resource (list); served once its CRD is added
+CUSTOM_LIST = re.compile(r"^/apis/([^/]+\.[^/]+)/([^/]+)/namespaces/([^/]+)/([^/?]+)/?(?:\?.*)?$")
 # k8s.io/apimachinery pkg/version/types.go Info (what GET /version answers)
 VERSION = {"major": "1", "minor": "31", "gitVersion": "v1.31.4",
            "gitCommit": "a78aa47129b8539636eb86a9d00e31b2720fe06b", "gitTreeState": "clean",
@@ -159,6 +161,22 @@ class KubeApiDouble(InThreadServer):
         path = object_path(obj)
         self.resources[path] = copy.deepcopy(obj)
         return path
+
+    def custom_list(self, path: str) -> dict | None:
+        """``GET /apis/{group}/{version}/namespaces/{ns}/{plural}`` of a custom resource whose
+        CRD ``{plural}.{group}`` was added: its ``<Kind>List`` of the added objects (possibly none);
+        None when no CRD serves it (the API server answers 404)."""
+        m = CUSTOM_LIST.match(path)
+        if not m:
+            return None
+        group, version, plural = m.group(1), m.group(2), m.group(4)
+        crd = self.resources.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{plural}.{group}")
+        if crd is None:
+            return None
+        items = [obj for key, obj in self.resources.items() if key.startswith(path.rstrip("/") + "/")]
+        kind = crd["spec"]["names"].get("listKind") or crd["spec"]["names"]["kind"] + "List"
+        return {"apiVersion": f"{group}/{version}", "kind": kind, "metadata": {"resourceVersion": "1"},
+                "items": items}
 
     def forbid(self, path: str) -> None:
         """Answer 403 Forbidden for ``path`` (and below)."""
@@ -301,6 +319,10 @@ class KubeApiDouble(InThreadServer):
                 if not PATH.match(path) and method == "GET":
                     if path in double.resources:
                         self._send(200, double.resources[path])
+                    elif (listed := double.custom_list(path)) is not None:
+                        self._send(200, listed)
+                    elif CUSTOM_LIST.match(path):  # no CRD serves this resource: the API server's answer
+                        self._status(404, "NotFound", "the server could not find the requested resource")
                     else:
                         parts = ["", *path.strip("/").split("/")]
                         self._status(404, "NotFound", f'{parts[-2]} "{parts[-1]}" not found')

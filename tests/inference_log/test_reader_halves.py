@@ -88,3 +88,24 @@ def test_a_second_requests_halves_next_to_a_complete_row_of_its_id_are_kept_and_
     # the complete pair's own halves delivered again elsewhere are duplicates: one row
     frame = logged(tmp_path / "dup", [complete], requests(T0, [1.0]), responses("2026-01-05T00:30:00.2+00:00", [0.1]))
     assert pairs(frame) == [(1.0, 0.1)]
+
+
+def test_a_second_requests_response_half_equal_to_the_complete_row_is_not_taken_for_a_copy(tmp_path):
+    """A client retries with the same id (KServe's ce-id is the request's id) and gets the same
+    prediction; its request half reaches one replica, its response half another. The response half
+    equals the first, complete row in every ``prediction*`` column, and was dropped as that pair's
+    response delivered again: the retry was logged as a request without a response. A copy cannot
+    answer a request that arrived after it, so a response half is a copy only when no request half
+    of its id (other than the complete row's own) arrived at or before it; otherwise the halves are
+    stitched as any other pair."""
+    complete = {**half("request", T0, income=1.0, prediction_1=0.1), "has_response": True,
+                "model_version": "2", "revision": "v2"}
+    retry = [*requests("2026-01-05T00:31:00+00:00", [1.0]), *responses("2026-01-05T00:31:00.2+00:00", [0.1])]
+    frame = logged(tmp_path, [complete], retry[:1], retry[1:])
+    assert pairs(frame) == [(1.0, 0.1), (1.0, 0.1)]
+    assert frame.has_request.all() and frame.has_response.all()
+    assert list(frame.time) == [T0, "2026-01-05T00:31:00+00:00"]
+    # the complete pair's response half delivered again before the second request: still a copy
+    early = [*requests("2026-01-05T00:31:00+00:00", [2.0]), *responses("2026-01-05T00:30:00.2+00:00", [0.1])]
+    frame = logged(tmp_path / "copy", [complete], early[:1], early[1:])
+    assert pairs(frame) == [(1.0, 0.1), (2.0, None)]

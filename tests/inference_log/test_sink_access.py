@@ -41,9 +41,9 @@ def serve(args: list[str], timeout: float = 30) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize(("flag", "value", "message"), [
     ("--port", "99999", "--port 99999 is not a TCP port: use 1-65535"),
     ("--port", "0", "--port 0 is not a TCP port"),
-    ("--max-body-bytes", "-1", "--max-body-bytes -1 must be at least 1"),
-    ("--flush-rows", "0", "--flush-rows 0 must be at least 1"),
-    ("--max-columns", "0", "--max-columns 0 must be at least 1"),
+    ("--max-body-bytes", "-1", "--max-body-bytes -1 must be a whole number >= 1"),
+    ("--flush-rows", "0", "--flush-rows 0 must be a whole number >= 1"),
+    ("--max-columns", "0", "--max-columns 0 must be a whole number >= 1"),
     ("--flush-seconds", "nan", "--flush-seconds nan must be a number of seconds"),
     ("--join-ttl-seconds", "-5", "--join-ttl-seconds -5.0 must be a number of seconds"),
     ("--wal", "{file}/wal", "is a file, not a directory"),

@@ -87,3 +87,92 @@ def test_uvicorn_with_a_malformed_setting_exits_2_without_a_traceback(tmp_path):
                           "--port", "0"], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2, out.stderr
     assert "Traceback" not in out.stderr and "CTLOOP_LOG_FLUSH_ROWS='lots'" in out.stderr, out.stderr
+
+
+# --- one definition of the sink's settings, and CTLOOP_LOG_WAL checked as `--wal` is ---------------
+
+@pytest.mark.parametrize("value", ["s3://bucket/wal", "gs://bucket/wal", "{file}/wal"])
+def test_a_wal_that_is_not_a_local_directory_is_one_line_naming_the_variable(tmp_path, monkeypatch, capsys, value):
+    """``CTLOOP_LOG_WAL=s3://bucket/wal`` was taken as the relative path ``s3:/bucket/wal``: the
+    write-ahead log went to the container's working directory and was lost with the pod."""
+    (tmp_path / "a-file").write_text("not a directory")
+    value = value.format(file=tmp_path / "a-file")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CTLOOP_LOG_ROOT", str(tmp_path / "log"))
+    monkeypatch.setenv("CTLOOP_LOG_WAL", value)
+    with pytest.raises(SystemExit) as exc:
+        app_from_env()
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "CTLOOP_LOG_WAL" in err and repr(value) in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # state untouched
+
+
+def test_an_unwritable_wal_is_one_line_naming_the_variable(tmp_path, monkeypatch, capsys):
+    """As root every directory is writable, so the kernel's answer is taken from ``os.access``."""
+    import ctloop.inference_log.settings as settings
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = settings.os.access
+    monkeypatch.setattr(settings.os, "access", lambda p, mode: False if str(p) == str(locked) else real(p, mode))
+    monkeypatch.setenv("CTLOOP_LOG_ROOT", str(tmp_path / "log"))
+    monkeypatch.setenv("CTLOOP_LOG_WAL", str(locked / "wal"))
+    with pytest.raises(SystemExit) as exc:
+        app_from_env()
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"CTLOOP_LOG_WAL {str(locked / 'wal')!r}" in err and "not writable" in err, err
+
+
+def test_logger_serve_refuses_a_wal_uri_too(tmp_path):
+    """Checked before the server starts (on main the server started, with its WAL under ./s3:)."""
+    from ctloop.cli import build_parser
+    from ctloop.cli.logger import _check
+    from ctloop.errors import ConfigError
+
+    args = build_parser().parse_args(["logger", "serve", "--root", str(tmp_path / "log"), "--wal", "s3://bucket/wal"])
+    with pytest.raises(ConfigError, match=r"^--wal 's3://bucket/wal' is not a local directory"):
+        _check(args)
+
+
+def test_the_flags_and_the_variables_share_one_definition_of_each_setting():
+    """Each numeric setting is defined once (``defaults.SINK_SETTINGS``): its ``logger serve`` flag
+    default and its ``CTLOOP_LOG_*`` default come from there, and so does its bound."""
+    from ctloop.cli import build_parser
+    from ctloop.inference_log import defaults
+    from ctloop.inference_log.app import settings_from_env
+
+    args = build_parser().parse_args(["logger", "serve", "--root", "/tmp/x"])
+    from_env = settings_from_env({"CTLOOP_LOG_ROOT": "/tmp/x"})
+    assert set(defaults.SINK_SETTINGS) == {"flush_rows", "flush_seconds", "join_ttl_seconds", "max_columns",
+                                           "max_body_bytes"}
+    for name, setting in defaults.SINK_SETTINGS.items():
+        assert getattr(args, name) == setting.default == from_env[name], name
+    assert from_env["wal_dir"] == args.wal == defaults.WAL_DIR
+
+
+@pytest.mark.parametrize(("name", "bad", "good"), [
+    ("flush_rows", "0", "1"), ("flush_seconds", "0", "0.001"), ("join_ttl_seconds", "-0.5", "0"),
+    ("max_columns", "0", "1"), ("max_body_bytes", "0", "1"),
+])
+def test_the_flag_and_the_variable_take_and_refuse_the_same_values(tmp_path, capsys, name, bad, good):
+    from ctloop.cli import build_parser
+    from ctloop.cli.logger import _check
+    from ctloop.errors import ConfigError
+    from ctloop.inference_log.app import settings_from_env
+
+    flag, variable = "--" + name.replace("_", "-"), "CTLOOP_LOG_" + name.upper()
+    root = ["--root", str(tmp_path / "log"), "--wal", str(tmp_path / "wal")]
+    env = {"CTLOOP_LOG_ROOT": str(tmp_path / "log"), "CTLOOP_LOG_WAL": str(tmp_path / "wal")}
+    for value, ok in ((bad, False), (good, True)):
+        args = build_parser().parse_args(["logger", "serve", *root, flag, value])
+        outcomes = []
+        for attempt, given in ((_check, args), (settings_from_env, {**env, variable: value})):
+            try:
+                attempt(given)
+                outcomes.append(True)
+            except ConfigError as exc:
+                assert " must be " in str(exc), exc
+                outcomes.append(False)
+        assert outcomes == [ok, ok], (name, value, outcomes)

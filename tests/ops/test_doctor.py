@@ -343,20 +343,96 @@ def test_pipelines_are_found_where_a_run_finds_them(cluster, capsys, monkeypatch
         shared["pipeline_id"])
 
 
+# Kubeflow's PodDefault as the admission webhook reads it (kubeflow/kubeflow
+# components/admission-webhook, commit 1a2780c: pkg/apis/settings/v1alpha1/poddefault_types.go
+# ``PodDefaultSpec.Selector metav1.LabelSelector`` (required), resource ``poddefaults`` of
+# kubeflow.org/v1alpha1; main.go ``filterPodDefaults``: a PodDefault applies to a pod of its namespace
+# whose labels its selector matches (``metav1.LabelSelectorAsSelector`` + ``Matches``), whatever its
+# name). The one KFP's multi-user docs and docs/operations.md create: name access-ml-pipeline,
+# selector matchLabels ``access-ml-pipeline: "true"``, a projected token of audience pipelines.kubeflow.org.
+PODDEFAULT_CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": {"name": "poddefaults.kubeflow.org"},
+    "spec": {"group": "kubeflow.org", "scope": "Namespaced",
+             "names": {"kind": "PodDefault", "listKind": "PodDefaultList", "plural": "poddefaults",
+                       "singular": "poddefault"},
+             "versions": [{"name": "v1alpha1", "served": True, "storage": True}]},
+}
+
+
+def pod_default(name: str, selector: dict, namespace: str = "kubeflow") -> dict:
+    return {"apiVersion": "kubeflow.org/v1alpha1", "kind": "PodDefault",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"desc": "Allow access to Kubeflow Pipelines", "selector": selector,
+                     "env": [{"name": "KF_PIPELINES_SA_TOKEN_PATH", "value": "/var/run/secrets/kubeflow/pipelines/token"}],
+                     "volumes": [{"name": "volume-kf-pipeline-token", "projected": {"sources": [{"serviceAccountToken": {
+                         "path": "token", "expirationSeconds": 7200, "audience": "pipelines.kubeflow.org"}}]}}],
+                     "volumeMounts": [{"mountPath": "/var/run/secrets/kubeflow/pipelines",
+                                       "name": "volume-kf-pipeline-token", "readOnly": True}]}}
+
+
 def test_multi_user_settings_name_a_missing_pipelines_token_poddefault(cluster, capsys):
     """On multi-user KFP trigger_training authenticates with the projected pipelines token that the
     profile's PodDefault access-ml-pipeline mounts (docs/operations.md); without it every fired
     monitoring rule fails with HTTP 401, which doctor did not say."""
     cluster.kfp.multi_user = True
+    cluster.kube.add(PODDEFAULT_CRD)
     _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
     line = lines["settings"]
-    assert line.startswith("warn settings: ") and "no PodDefault access-ml-pipeline in kubeflow" in line, line
+    assert line.startswith("warn settings: ") and 'no PodDefault selecting access-ml-pipeline: "true" in kubeflow' in line, line
     assert "trigger_training" in line and "docs/operations.md" in line
-    cluster.kube.add({"apiVersion": "kubeflow.org/v1alpha1", "kind": "PodDefault",
-                      "metadata": {"name": "access-ml-pipeline", "namespace": "kubeflow"}, "spec": {}})
+    cluster.kube.add(pod_default("access-ml-pipeline", {"matchLabels": {"access-ml-pipeline": "true"}}))
     _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
     assert lines["settings"].startswith("ok   settings in kubeflow: ctloop-settings.MLFLOW_TRACKING_URI")
     assert "PodDefault access-ml-pipeline" in lines["settings"]
+
+
+def test_the_poddefault_is_found_by_its_selector_not_its_name(cluster, capsys):
+    """The webhook applies every PodDefault whose selector matches the pod's labels: one named
+    otherwise (a profile template's own name) gives trigger_training its token all the same, and
+    one named access-ml-pipeline that selects other pods gives it none. Doctor looked the name up."""
+    cluster.kfp.multi_user = True
+    cluster.kube.add(PODDEFAULT_CRD)
+    cluster.kube.add(pod_default("kfp-token", {"matchLabels": {"access-ml-pipeline": "true"}}))
+    _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    assert lines["settings"].startswith("ok   settings in kubeflow") and "PodDefault kfp-token" in lines["settings"]
+    cluster.kube.resources.pop("/apis/kubeflow.org/v1alpha1/namespaces/kubeflow/poddefaults/kfp-token")
+    cluster.kube.add(pod_default("access-ml-pipeline", {"matchLabels": {"notebook-access": "true"}}))
+    _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    assert lines["settings"].startswith("warn settings: "), lines["settings"]
+    assert 'no PodDefault selecting access-ml-pipeline: "true" in kubeflow' in lines["settings"]
+    # matchExpressions as metav1.LabelSelector reads them; another namespace's PodDefault does not count
+    cluster.kube.add(pod_default("by-expression", {"matchExpressions": [
+        {"key": "access-ml-pipeline", "operator": "In", "values": ["true", "yes"]}]}))
+    cluster.kube.add(pod_default("elsewhere", {"matchLabels": {"access-ml-pipeline": "true"}}, namespace="team-b"))
+    _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    assert lines["settings"].startswith("ok   settings in kubeflow") and "PodDefault by-expression" in lines["settings"]
+
+
+def test_without_the_poddefault_crd_there_is_nothing_to_do(cluster, capsys):
+    """KFP installed on its own (no Kubeflow admission webhook) has no PodDefault CRD: the API
+    server answers 404 for the resource itself, which doctor read as "no PodDefault" and told the
+    user to create one that this cluster cannot hold."""
+    cluster.kfp.multi_user = True
+    _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    line = lines["settings"]
+    assert line.startswith("ok   settings in kubeflow"), line
+    assert "no PodDefault CRD (standalone KFP): nothing to do" in line and "create PodDefault" not in line
+
+
+def test_a_selector_matches_as_kubernetes_label_selectors_do():
+    from ctloop.ops.doctor import selects
+
+    labels = {"access-ml-pipeline": "true"}
+    assert selects({}, labels)  # an empty selector selects everything (LabelSelectorAsSelector)
+    assert selects({"matchLabels": {"access-ml-pipeline": "true"}}, labels)
+    assert not selects({"matchLabels": {"access-ml-pipeline": "true", "team": "a"}}, labels)
+    assert selects({"matchExpressions": [{"key": "access-ml-pipeline", "operator": "Exists"}]}, labels)
+    assert not selects({"matchExpressions": [{"key": "access-ml-pipeline", "operator": "DoesNotExist"}]}, labels)
+    assert selects({"matchExpressions": [{"key": "team", "operator": "NotIn", "values": ["a"]}]}, labels)
+    assert not selects({"matchExpressions": [{"key": "access-ml-pipeline", "operator": "NotIn",
+                                              "values": ["true"]}]}, labels)
+    assert not selects({"matchExpressions": [{"key": "x", "operator": "Bogus"}]}, labels)
 
 
 # ------------------------------------------------------------------------------------ KFP failures
@@ -659,3 +735,13 @@ def test_runner_rules_are_the_role_in_the_manifests():
         for r in rule["resources"]
         for v in [rule["verbs"]]
     ] == list(doctor.RUNNER_RULES)
+
+
+def test_poddefaults_that_cannot_be_listed_are_said_so_with_the_command(cluster, capsys):
+    cluster.kfp.multi_user = True
+    cluster.kube.add(PODDEFAULT_CRD)
+    cluster.kube.forbid("/apis/kubeflow.org/v1alpha1/namespaces/kubeflow/poddefaults")
+    _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    line = lines["settings"]
+    assert line.startswith("warn settings: ") and "cannot read PodDefaults (forbidden)" in line, line
+    assert "kubectl -n kubeflow get poddefaults as an admin" in line, line

@@ -97,4 +97,23 @@ def model_version(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-__all__ = ["int_at_least", "int_between", "percent", "checked", "section_field", "k8s_namespace", "isvc_name", "model_version"]
+# --------------------------------------------------------------------------- column names
+COLUMN_LIST_HELP = ("comma-separated; quote a name that holds a comma as in CSV ('\"income, net\",age'), or "
+                    "repeat the flag")
+
+
+def column_list(text: str) -> list[str]:
+    """An argparse ``type`` (with ``action="extend"``, so a repeated flag adds up): column names as
+    one CSV record, so a name holding a comma is quoted (``'"income, net",age'``, a ``"`` inside
+    one doubled); blanks around names and empty names are dropped."""
+    import csv
+
+    try:
+        (record,) = list(csv.reader([text], skipinitialspace=True, strict=True)) or [[]]
+    except csv.Error:
+        raise argparse.ArgumentTypeError(f"has an unclosed quote, got {text!r}: quote a name with a comma "
+                                         "whole, e.g. '\"income, net\",age'") from None
+    return [name.strip() for name in record if name.strip()]
+
+
+__all__ = ["column_list", "COLUMN_LIST_HELP", "int_at_least", "int_between", "percent", "checked", "section_field", "k8s_namespace", "isvc_name", "model_version"]

@@ -55,8 +55,9 @@ from ctloop.metrics import LARGEST_VALUE
 PROGRESS_EVERY_S = 2.0
 
 
-def _split(text: str | None) -> list[str]:
-    return [c.strip() for c in (text or "").split(",") if c.strip()]
+def _split(names: list[str] | None) -> list[str]:
+    """The names of ``--columns``/``--exclude`` (:func:`ctloop.cli.argtypes.column_list`, repeatable)."""
+    return list(names or [])
 
 
 LOG_IDENTITY_REASON = "inference log identity"
@@ -244,7 +245,7 @@ def _drift(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    from ctloop.cli.argtypes import int_at_least
+    from ctloop.cli.argtypes import COLUMN_LIST_HELP, column_list, int_at_least
     from ctloop.config import DriftConfig
     from ctloop.drift.engine import CORRECTIONS, MIN_ROWS
     from ctloop.drift.sketch import MIN_BUDGET
@@ -276,12 +277,11 @@ def register(subparsers) -> None:
     p.add_argument(
         "--output", help="directory (local, gs://, s3:// or az://) for drift.json and report.html"
     )
-    p.add_argument("--columns", help="comma-separated columns (default: every column of the reference; one the "
-                                     "current data lacks is an error, columns only the current data has are "
-                                     "not compared)")
-    p.add_argument(
-        "--exclude", help="comma-separated columns to leave out (e.g. the target)"
-    )
+    p.add_argument("--columns", type=column_list, action="extend",
+                   help="columns to compare, " + COLUMN_LIST_HELP + " (default: every column of the reference; one "
+                        "the current data lacks is an error, columns only the current data has are not compared)")
+    p.add_argument("--exclude", type=column_list, action="extend",
+                   help="columns to leave out (e.g. the target), " + COLUMN_LIST_HELP)
     p.add_argument(
         "--time-column", default="",
         help="the event-time column: never compared, listed as skipped ('time column'); other "

@@ -12,7 +12,11 @@ def _check_report_args(args) -> tuple[str, ...]:
 
     from ctloop.errors import ConfigError
     from ctloop.storage import check_output_dir
+    from ctloop.timeutil import to_utc
 
+    for flag, value in (("--start", args.start), ("--end", args.end)):
+        if value:
+            to_utc(value, name=flag)  # ISO 8601 only: 03/04/2025 is a guess
     classes = tuple(c.strip() for c in (args.classes or "").split(",") if c.strip())
     twice = [c for c, n in Counter(classes).items() if n > 1]
     if twice:

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
-from pathlib import Path
 
 from ctloop.inference_log.defaults import (
     CHECKPOINT_OBJECTS,
-    FLUSH_ROWS,
-    FLUSH_SECONDS,
     JOIN_TTL_SECONDS,
     MAX_BODY_BYTES,
     MAX_COLUMNS,
     MAX_OBJECT_BYTES,
     PROGRESS_OBJECTS,
-    SINK_JOIN_TTL_SECONDS,
+    SINK_SETTINGS,
     WAL_DIR,
 )
 
@@ -40,16 +36,13 @@ def _check(args: argparse.Namespace) -> None:
         if value in ports:
             raise ConfigError(f"{name} {value} is already {ports[value]}: give each listener its own port")
         ports[value] = name
-    for flag, value, low in (("--max-body-bytes", args.max_body_bytes, 1), ("--flush-rows", args.flush_rows, 1),
-                             ("--max-columns", args.max_columns, 1)):
-        if value < low:
-            raise ConfigError(f"{flag} {value} must be at least {low}")
-    for flag, value in (("--flush-seconds", args.flush_seconds), ("--join-ttl-seconds", args.join_ttl_seconds),
-                        ("--drain-timeout-seconds", args.drain_timeout_seconds)):
-        if not value >= 0:  # NaN too
-            raise ConfigError(f"{flag} {value} must be a number of seconds >= 0")
-    if args.flush_seconds == 0:
-        raise ConfigError("--flush-seconds 0 would flush without pause: use a positive number of seconds")
+    from ctloop.inference_log.settings import check_number, flag
+
+    for name in SINK_SETTINGS:  # the bounds the CTLOOP_LOG_* variables are held to as well
+        value = getattr(args, name)
+        check_number(name, value, f"{flag(name)} {value}")
+    if not args.drain_timeout_seconds >= 0:
+        raise ConfigError(f"--drain-timeout-seconds {args.drain_timeout_seconds} must be a number of seconds >= 0")
     _check_local_dir("--wal", args.wal)
     from ctloop.storage import parse
 
@@ -62,18 +55,10 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def _check_local_dir(flag: str, value: str) -> None:
-    """A directory this process can create or write: its nearest existing ancestor is a writable
-    directory (not a file)."""
-    from ctloop.errors import ConfigError
+    """A directory on this machine this process can create or write (as ``CTLOOP_LOG_WAL`` is checked)."""
+    from ctloop.inference_log.settings import check_local_dir
 
-    path = Path(value)
-    for parent in (path, *path.parents):
-        if parent.exists():
-            if not parent.is_dir():
-                raise ConfigError(f"{flag} {value!r}: {str(parent)!r} is a file, not a directory")
-            if not os.access(parent, os.W_OK | os.X_OK):
-                raise ConfigError(f"{flag} {value!r}: {str(parent)!r} is not writable by this user")
-            return
+    check_local_dir(flag, value)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -174,12 +159,9 @@ def register(subparsers) -> None:
                         "for none, so let a NetworkPolicy admit only the predictor pods to it")
     s.add_argument("--metrics-port", type=int, default=None,
                    help="serve /metrics on this port only (and health), e.g. for a NetworkPolicy open to Prometheus")
-    s.add_argument("--flush-rows", type=int, default=FLUSH_ROWS)
-    s.add_argument("--flush-seconds", type=float, default=FLUSH_SECONDS)
-    s.add_argument("--join-ttl-seconds", type=float, default=SINK_JOIN_TTL_SECONDS,
-                   help="how long a request waits for its response")
-    s.add_argument("--max-body-bytes", type=int, default=MAX_BODY_BYTES)
-    s.add_argument("--max-columns", type=int, default=MAX_COLUMNS, help=MAX_COLUMNS_HELP)
+    helps = {"join_ttl_seconds": "how long a request waits for its response", "max_columns": MAX_COLUMNS_HELP}
+    for name, setting in SINK_SETTINGS.items():  # also CTLOOP_LOG_<NAME> for the app_from_env factory
+        s.add_argument("--" + name.replace("_", "-"), type=setting.kind, default=setting.default, help=helps.get(name))
     s.add_argument("--drain-timeout-seconds", type=int, default=30,
                    help="on SIGTERM, how long open requests may take before the final flush (keep the pod's "
                         "terminationGracePeriodSeconds above preStop sleep + this + the flush)")

@@ -42,14 +42,9 @@ from typing import Any, NamedTuple
 import orjson
 
 from ctloop.errors import ConfigError
-from ctloop.inference_log.defaults import (
-    FLUSH_ROWS,
-    FLUSH_SECONDS,
-    MAX_COLUMNS,
-    SINK_JOIN_TTL_SECONDS,
-    WAL_DIR,
-)
+from ctloop.inference_log.defaults import SINK_SETTINGS, WAL_DIR
 from ctloop.inference_log.events import MAX_BODY_BYTES, Event, RejectedEvent, parse_event
+from ctloop.inference_log.settings import check_local_dir, check_number, variable
 from ctloop.inference_log.sink import Sink, SinkUnavailable
 
 Scope = dict[str, Any]
@@ -319,35 +314,26 @@ def create_app(sink: Sink, max_body_bytes: int = MAX_BODY_BYTES, access: Access 
 
 
 def settings_from_env(env: dict[str, str] | None = None) -> dict[str, Any]:
-    """The sink's settings from ``CTLOOP_LOG_*`` variables (each one missing: its default), as
-    ``logger serve`` checks its flags; a malformed value is a :class:`ConfigError` naming the
-    variable and the value."""
+    """The sink's settings from ``CTLOOP_LOG_*`` variables (each one missing: its default), checked
+    as ``logger serve`` checks its flags (:mod:`ctloop.inference_log.settings`, the bounds of
+    :data:`~ctloop.inference_log.defaults.SINK_SETTINGS`); a malformed value is a
+    :class:`ConfigError` naming the variable and the value."""
+    from ctloop.storage import parse
+
     env = os.environ if env is None else env
     root = env.get("CTLOOP_LOG_ROOT", "")
     if not root.strip() or "$(" in root:
         raise ConfigError(f"CTLOOP_LOG_ROOT {root!r} is not a Parquet root: set it to a local path or "
                           "gs://, s3://, az:// URI")
-
-    def number(name: str, kind: type, default: float, low: float, above: bool = False) -> Any:
-        text = env.get(name)
-        if text is None:
-            return default
-        try:
-            value = kind(text)
-        except ValueError:
-            value = None
-        if value is None or not (value > low if above else value >= low):  # NaN too
-            bound = f"> {low}" if above else f">= {low}"
-            what = "a whole number" if kind is int else "a number of seconds"
-            raise ConfigError(f"{name}={text!r} is not {what} {bound}: fix or unset it (default {default})")
-        return value
-
-    return {"root": root, "wal_dir": env.get("CTLOOP_LOG_WAL", WAL_DIR),
-            "flush_rows": number("CTLOOP_LOG_FLUSH_ROWS", int, FLUSH_ROWS, 1),
-            "flush_seconds": number("CTLOOP_LOG_FLUSH_SECONDS", float, FLUSH_SECONDS, 0, above=True),
-            "join_ttl_seconds": number("CTLOOP_LOG_JOIN_TTL_SECONDS", float, SINK_JOIN_TTL_SECONDS, 0),
-            "max_columns": number("CTLOOP_LOG_MAX_COLUMNS", int, MAX_COLUMNS, 1),
-            "max_body_bytes": number("CTLOOP_LOG_MAX_BODY_BYTES", int, MAX_BODY_BYTES, 1)}
+    settings: dict[str, Any] = {"root": root, "wal_dir": env.get("CTLOOP_LOG_WAL", WAL_DIR)}
+    for name, setting in SINK_SETTINGS.items():
+        text = env.get(variable(name))
+        settings[name] = setting.default if text is None else check_number(name, text, f"{variable(name)}={text!r}")
+    check_local_dir("CTLOOP_LOG_WAL", settings["wal_dir"])
+    parsed = parse(root)  # an unsupported scheme is one ConfigError line
+    if parsed.scheme == "file":
+        check_local_dir("CTLOOP_LOG_ROOT", parsed.key)
+    return settings
 
 
 def app_from_env() -> SinkApp:

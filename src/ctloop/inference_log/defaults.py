@@ -1,8 +1,10 @@
 """The defaults of the inference log's commands (``ctloop logger serve``, ``ctloop logger import``),
 written once here: the sink, the import and the command line read them from this module, which
-imports nothing, so that building the ``ctloop`` parser stays cheap."""
+imports nothing of ctloop, so that building the ``ctloop`` parser stays cheap."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 MAX_BODY_BYTES = 1 << 20  # the largest body the sink takes (``ctloop logger serve --max-body-bytes``)
 MAX_OBJECT_BYTES = 64 << 20  # ``logger import``: an object is read whole, up to 8 at once: bounded memory
@@ -23,5 +25,25 @@ WAL_DIR = "/var/lib/ctloop-log/wal"  # the sink's write-ahead log (``--wal``, ``
 # prediction), 0.20 s and 2.6 MB
 MAX_COLUMNS = 1000
 
-__all__ = ["MAX_BODY_BYTES", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS", "PROGRESS_OBJECTS", "JOIN_TTL_SECONDS",
+
+
+class Setting(NamedTuple):
+    """One numeric setting of the sink: ``logger serve --flush-rows`` and ``CTLOOP_LOG_FLUSH_ROWS``
+    (:mod:`ctloop.inference_log.settings` checks both against it)."""
+
+    kind: type  # int: a whole number; float: a number of seconds
+    default: float
+    low: float
+    low_allowed: bool  # False: the value must be above ``low``
+
+
+SINK_SETTINGS = {
+    "flush_rows": Setting(int, FLUSH_ROWS, 1, True),
+    "flush_seconds": Setting(float, FLUSH_SECONDS, 0, False),  # 0 would flush without pause
+    "join_ttl_seconds": Setting(float, SINK_JOIN_TTL_SECONDS, 0, True),
+    "max_columns": Setting(int, MAX_COLUMNS, 1, True),
+    "max_body_bytes": Setting(int, MAX_BODY_BYTES, 1, True),
+}
+
+__all__ = ["Setting", "SINK_SETTINGS", "MAX_BODY_BYTES", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS", "PROGRESS_OBJECTS", "JOIN_TTL_SECONDS",
            "MAX_COLUMNS", "FLUSH_ROWS", "FLUSH_SECONDS", "SINK_JOIN_TTL_SECONDS", "WAL_DIR"]

@@ -140,7 +140,9 @@ def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
     Copies are kept once: rows of the same key, kind and ``time`` (a WAL replayed after a crash, an
     event delivered twice), a request half with the time of a complete row of its id, and a
     response half equal to a complete row of its key in every ``prediction*`` column (that pair's
-    halves delivered again elsewhere). Two complete rows with their own times (two requests sent
+    halves delivered again elsewhere) — unless a request half of its id arrived at or before it: a
+    retry under the same id gets the same prediction, so such a response half counts as a half
+    like any other (and is stitched to that request when they are the id's only pair). Two complete rows with their own times (two requests sent
     with the same ``ce-id``) are both kept, each whole.
     """
     import numpy as np
@@ -168,7 +170,13 @@ def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
         same = [*ids, *(c for c in responses.columns if c.startswith("prediction"))]
         found = responses[same].assign(_row=responses.index).merge(complete[same].drop_duplicates(), on=same,
                                                                    how="inner")  # NaN matches NaN
-        responses = responses.drop(index=found["_row"])
+        # unless a request half of its id arrived at or before it: then it may answer that request (a
+        # retry under the same id gets the same prediction) and is no copy; the halves count as a pair
+        first = utc_times(times.loc[requests.index]).groupby(requests["request_id"].to_numpy()).min()
+        earliest = found["request_id"].map(first)  # the id's first request half (NaT: none)
+        at = pd.Series(utc_times(times.loc[found["_row"]]).array, index=found.index)
+        answers = earliest.notna() & ~(at < earliest)  # an unreadable time: kept too
+        responses = responses.drop(index=found.loc[~answers, "_row"])
     halves = pd.DataFrame({"request_id": pd.concat([requests["request_id"], responses["request_id"]]),
                            "kind": kind.loc[[*requests.index, *responses.index]],
                            "time": times.loc[[*requests.index, *responses.index]]})

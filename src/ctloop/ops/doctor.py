@@ -30,8 +30,9 @@ RBAC               the pipeline runner may do what the pipelines do (:data:`RUNN
                    that service account (impersonation, like ``kubectl auth can-i --as``)
 settings           the ConfigMap/Secret keys every task references (``ctloop.ops.settings``)
                    exist in the namespace the tasks run in; key names only, never values; on
-                   multi-user KFP also the PodDefault ``access-ml-pipeline`` that gives
-                   ``trigger_training`` its pipelines token
+                   multi-user KFP also a PodDefault selecting ``access-ml-pipeline: "true"``
+                   (any name) that gives ``trigger_training`` its pipelines token; no
+                   PodDefault CRD: KFP without Kubeflow, nothing to check
 MLflow             the tracking server answers ``/health`` and an authenticated search
 =================  ============================================================================
 
@@ -82,6 +83,31 @@ STANDALONE_RUNNER = "pipeline-runner"
 POD_DEFAULT = ("kubeflow.org", "v1alpha1")
 MULTI_USER_RUNNER = "default-editor"
 STANDALONE_NAMESPACE = "kubeflow"
+
+
+def selects(selector: dict, labels: dict[str, str]) -> bool:
+    """Whether a Kubernetes label selector (``matchLabels``, ``matchExpressions``) selects an object
+    with ``labels``, as ``metav1.LabelSelectorAsSelector(...).Matches`` does (k8s.io/apimachinery
+    ``pkg/apis/meta/v1/helpers.go``): an empty selector selects everything; an unknown operator
+    selects nothing (the webhook fails to convert it)."""
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key"), expr.get("operator"), list(expr.get("values") or [])
+        if op == "In":
+            ok = key in labels and labels[key] in values
+        elif op == "NotIn":
+            ok = key not in labels or labels[key] not in values
+        elif op == "Exists":
+            ok = key in labels
+        elif op == "DoesNotExist":
+            ok = key not in labels
+        else:
+            return False
+        if not ok:
+            return False
+    return True
 
 
 @dataclass
@@ -800,20 +826,26 @@ class Doctor:
         where = f"in {ns}"
         no_token = ""
         if backend is not None and backend.multi_user:  # trigger_training's pipelines token
-            name = KFP_ACCESS_LABEL[0]
-            try:
-                found = self._read(self._api("CustomObjectsApi").get_namespaced_custom_object,
-                                   *POD_DEFAULT, ns, "poddefaults", name)
+            label = f'{KFP_ACCESS_LABEL[0]}: "{KFP_ACCESS_LABEL[1]}"'
+            try:  # the webhook applies every PodDefault of the namespace whose selector matches
+                listed = self._read(self._api("CustomObjectsApi").list_namespaced_custom_object,
+                                    *POD_DEFAULT, ns, "poddefaults")
             except ApiException as exc:
                 if exc.status != 403:
                     raise
-                unreadable.append(f"PodDefault {name}")
+                unreadable.append("PodDefaults")
             else:
-                if found is None:
-                    no_token = (f"no PodDefault {name} in {ns}: trigger_training has no pipelines token and "
-                                "multi-user KFP refuses its runs (HTTP 401)")
+                if listed is None:  # 404 for the resource itself: no CRD, no Kubeflow admission webhook
+                    present.append("no PodDefault CRD (standalone KFP): nothing to do")
                 else:
-                    present.append(f"PodDefault {name}")
+                    pod_labels = dict([KFP_ACCESS_LABEL])
+                    names = [(pd.get("metadata") or {}).get("name", "?") for pd in listed.get("items") or []
+                             if selects((pd.get("spec") or {}).get("selector") or {}, pod_labels)]
+                    if names:
+                        present.append(f"PodDefault {', '.join(sorted(names))}")
+                    else:
+                        no_token = (f"no PodDefault selecting {label} in {ns}: trigger_training has no pipelines "
+                                    "token and multi-user KFP refuses its runs (HTTP 401)")
         note = f"; cannot read {', '.join(unreadable)} (forbidden)" if unreadable else ""
         note += f"; {no_token}" if no_token else ""
         if old and missing:
@@ -837,17 +869,21 @@ class Doctor:
                 ".svc:5000 (or set tracking_uri per model)",
             )
         if unreadable:
+            secrets = [u for u in unreadable if u.startswith("Secret ")]
             return Check(
                 "settings",
                 WARN,
                 f"present {where}: {', '.join(present)}{note}",
-                f"kubectl -n {ns} get secret {' '.join(u.split()[1] for u in unreadable)}"
-                " as an admin",
+                " and ".join(filter(None, (
+                    (f"kubectl -n {ns} get secret {' '.join(u.split()[1] for u in secrets)}" if secrets else ""),
+                    (f"kubectl -n {ns} get poddefaults" if "PodDefaults" in unreadable else ""))))
+                + " as an admin",
             )
         optional = f"; optional, absent: {', '.join(missing)}" if missing else ""
         if no_token:
             return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}{note}",
-                         f"create PodDefault {KFP_ACCESS_LABEL[0]} in {ns} (docs/operations.md, Authentication)")
+                         f"create PodDefault {KFP_ACCESS_LABEL[0]} (selector {KFP_ACCESS_LABEL[0]}: "
+                         f'"{KFP_ACCESS_LABEL[1]}") in {ns} (docs/operations.md, Authentication)')
         return Check("settings", OK, f"{where}: {', '.join(present)}{optional}")
 
     # -------------------------------------------------------------------------- MLflow
@@ -1006,6 +1042,7 @@ def parse_isvc(text: str) -> Target:
 
 __all__ = [
     "Check",
+    "selects",
     "Doctor",
     "DoctorOptions",
     "Target",

@@ -1,0 +1,60 @@
+"""The checks of the sink's settings, shared by ``ctloop logger serve`` (flags) and the
+``app_from_env`` uvicorn factory (``CTLOOP_LOG_*`` variables): each bound is written once, in
+:data:`ctloop.inference_log.defaults.SINK_SETTINGS`, and a bad value is one
+:class:`~ctloop.errors.ConfigError` line naming the flag or variable and the value."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from ctloop.errors import ConfigError
+from ctloop.inference_log.defaults import SINK_SETTINGS
+
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def variable(name: str) -> str:
+    return "CTLOOP_LOG_" + name.upper()
+
+
+def check_number(name: str, value: object, label: str) -> int | float:
+    """``value`` (a parsed flag or a variable's text) as the setting ``name`` takes it; ``label``
+    names it in the error (``--flush-rows 0``, ``CTLOOP_LOG_FLUSH_ROWS='lots'``)."""
+    setting = SINK_SETTINGS[name]
+    try:
+        number = setting.kind(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is not None and setting.kind is int and isinstance(value, float):
+        number = None  # 2.5 is no whole number
+    ok = number is not None and (number >= setting.low if setting.low_allowed else number > setting.low)  # NaN: no
+    if not ok:
+        what = "a whole number" if setting.kind is int else "a number of seconds"
+        bound = f">= {setting.low}" if setting.low_allowed else f"> {setting.low}"
+        raise ConfigError(f"{label} must be {what} {bound} (default {setting.default})")
+    return number
+
+
+def check_local_dir(label: str, value: str) -> None:
+    """A directory on this machine that this process can create or write: not a URI, and its
+    nearest existing ancestor is a writable directory (not a file)."""
+    if _URI.match(value) or not value.strip():
+        raise ConfigError(f"{label} {value!r} is not a local directory: give a path on the pod's own disk "
+                          "(an emptyDir or a PersistentVolumeClaim)")
+    path = Path(value)
+    for parent in (path, *path.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(f"{label} {value!r}: {str(parent)!r} is a file, not a directory")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise ConfigError(f"{label} {value!r}: {str(parent)!r} is not writable by this user")
+            return
+
+
+__all__ = ["check_local_dir", "check_number", "flag", "variable"]
