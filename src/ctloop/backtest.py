@@ -411,7 +411,13 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     from ctloop.components.evaluate import core as eval_core
     from ctloop.components.prepare import core as prep_core
     from ctloop.components.train import core as train_core
-    from ctloop.contract import check_finite, check_uniform_types, missing_column, parse_times
+    from ctloop.contract import (
+        check_finite,
+        check_numbers_as_text,
+        check_uniform_types,
+        missing_column,
+        parse_times,
+    )
     from ctloop.drift import engine as drift_core
     from ctloop.errors import CtloopError
     from ctloop.monitoring import policy, triggers
@@ -448,6 +454,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                                     f"{cfg.target!r} and the time column {cfg.time_column!r}")])
     train_core.check_feature_types(data, features)
     check_uniform_types(data, features)  # nested or mixed values: as the train core refuses them, in every row
+    check_numbers_as_text(data, features)  # '?' or 'bad' in a column of amounts: read as text
     train_core.check_target_copies(data, cfg.target, features, cfg.task)
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)
     _warn_dates_only(data[cfg.time_column], cfg.time_column, cfg.window, step)
