@@ -609,6 +609,10 @@ def test_numbers_against_text_are_refused_by_both_engines_not_judged_drifted(tmp
     for current in (as_text, as_text.astype("string"), as_text.astype("category")):
         with pytest.raises(DriftError, match=r"column 'code' is .* in the current data but int64 in the reference"):
             engine.detect(pd.DataFrame({"code": codes}), current)
+    as_text.astype("category").to_parquet(tmp_path / "cat.parquet")
+    pd.DataFrame({"code": codes}).to_parquet(tmp_path / "int.parquet")
+    with pytest.raises(DriftError, match=r"column 'code' is dictionary<values=string, .* in the current data but int64"):
+        streaming.detect_sources(tmp_path / "int.parquet", tmp_path / "cat.parquet")
     # what still compares: booleans against 0/1, integer categories against integers, text against text
     flags = pd.DataFrame({"code": codes % 2 == 0})
     assert not engine.detect(flags, flags.astype(int)).columns[0].drifted

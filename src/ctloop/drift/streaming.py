@@ -603,8 +603,13 @@ _DISTANCE_MAX = {"jensenshannon": math.sqrt(math.log(2)), "hellinger": 1.0}
 
 
 def _number_or_text(col: ColumnState) -> str | None:
-    """``engine.number_or_text`` of a column state: integers and floats, or Arrow strings."""
-    return "number" if col.family in NUMERIC_FAMILIES else "text" if col.family == TEXT else None
+    """``engine.number_or_text`` of a column state: integers and floats, or Arrow strings (also
+    as a dictionary's values: a ``category`` of text)."""
+    if col.family in NUMERIC_FAMILIES:
+        return "number"
+    values = str(col.type).partition("values=")[2].split(",")[0]  # dictionary<values=string, indices=...>
+    text = col.family == TEXT or (col.family == CATEGORY and values in ("string", "large_string"))
+    return "text" if text else None
 
 
 def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
