@@ -411,7 +411,13 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     from ctloop.components.evaluate import core as eval_core
     from ctloop.components.prepare import core as prep_core
     from ctloop.components.train import core as train_core
-    from ctloop.contract import check_finite, check_uniform_types, missing_column, parse_times
+    from ctloop.contract import (
+        check_finite,
+        check_numbers_as_text,
+        check_uniform_types,
+        missing_column,
+        parse_times,
+    )
     from ctloop.drift import engine as drift_core
     from ctloop.errors import CtloopError
     from ctloop.monitoring import policy, triggers
@@ -448,6 +454,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                                     f"{cfg.target!r} and the time column {cfg.time_column!r}")])
     train_core.check_feature_types(data, features)
     check_uniform_types(data, features)  # nested or mixed values: as the train core refuses them, in every row
+    check_numbers_as_text(data, features)  # '?' or 'bad' in a column of amounts: read as text
     train_core.check_target_copies(data, cfg.target, features, cfg.task)
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)
     _warn_dates_only(data[cfg.time_column], cfg.time_column, cfg.window, step)
@@ -508,6 +515,16 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         how = (f"derived: {TRAIN_ROWS} rows at a median {rows_per_window:.0f} rows per window, "
                f"1..{MAX_TRAIN_WINDOWS} windows")
     train_windows = min(train_windows, len(bounds) - 1)
+    # the first window by whose end the initial model (all rows so far) can hold its rows, labels at once
+    ready = np.flatnonzero(np.cumsum(counts) >= min_train_rows)
+    replayed = counts[max(ready[0], train_windows - 1) + 1:] if len(ready) else None
+    if replayed is not None and len(replayed) and int(replayed.max()) < MIN_SCORE_ROWS:  # scoring nothing: "n/a"
+        setting = f"--train-window {cfg.train_window}" if cfg.train_window else f"--window {cfg.window}"
+        raise ConfigError(
+            f"{setting}: after the initial model's {train_windows} window(s) of history ({how}) and its "
+            f"{min_train_rows} rows no window holds "
+            f"{MIN_SCORE_ROWS} rows (at most {int(replayed.max())}): no window would be scored; choose a shorter "
+            "--train-window or more data")
     if untimed:
         say(f"{untimed} row(s) without a {cfg.time_column!r} value left out (no window to replay them in)")
     if unlabelled:

@@ -186,6 +186,39 @@ def check_uniform_types(frame: pd.DataFrame, columns: list[str]) -> None:
         raise DataValidationError(violations)
 
 
+NUMBER_TEXT_MIN_DISTINCT = 20  # distinct numbers in a text column that make it a column of amounts
+NUMBER_TEXT_MAX_WORDS = 3  # distinct words beside them that read as gap or error markers ('?', 'bad')
+
+
+def check_numbers_as_text(frame: pd.DataFrame, columns: list[str]) -> None:
+    """Refuse a text column of numbers (at least ``NUMBER_TEXT_MIN_DISTINCT`` distinct ones) with a
+    few words in some rows (at most ``NUMBER_TEXT_MAX_WORDS`` distinct): '?' for a gap, as UCI data
+    write it, or 'bad' from some day on. pandas reads such a CSV column as text, and each number
+    becomes a category too rare for the one-hot encoder: the model learns nothing from the column
+    and nothing says so."""
+    import pandas as pd
+
+    violations = []
+    for name in columns:
+        col = frame[name]
+        if not (col.dtype == object or isinstance(col.dtype, pd.StringDtype)):
+            continue
+        values = col.dropna()
+        if not len(values) or not all(isinstance(v, str) for v in values.unique()):
+            continue  # mixed types: check_uniform_types names them
+        numbers = pd.to_numeric(values.str.strip(), errors="coerce")
+        words = values[numbers.isna()]
+        distinct_words = words.unique()
+        if (not len(words) or len(distinct_words) > NUMBER_TEXT_MAX_WORDS
+                or numbers.nunique() < NUMBER_TEXT_MIN_DISTINCT):
+            continue
+        violations.append((str(name), "dtype", len(words), f"numbers in {len(values) - len(words)} rows but text "
+                           f"in the others (e.g. {distinct_words[0]!r}): read as text, each number a category the "
+                           "model cannot learn from; blank those cells (an empty cell is a gap) or fix them"))
+    if violations:
+        raise DataValidationError(violations)
+
+
 def _short(value: Any) -> str:
     text = repr(value.tolist() if hasattr(value, "tolist") else value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -417,6 +450,6 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
 
 
 __all__ = [
-    "DTYPES", "ColumnRule", "DataContract", "check_finite", "check_uniform_types", "coerce",
+    "DTYPES", "ColumnRule", "DataContract", "check_finite", "check_numbers_as_text", "check_uniform_types", "coerce",
     "parse_times", "validate",
 ]

@@ -317,12 +317,34 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
                 or pa.types.is_decimal(kind)):
             raise DataSourceError(f"data: column {name!r} of {source.uri} is {kind}, but {scorer.name} "
                                   f"v{scorer.version} needs numbers there")
+    for name in _true_false_features(scorer):
+        kind = source.schema.field(name).type
+        if not (pa.types.is_boolean(kind) or pa.types.is_null(kind)):
+            raise DataSourceError(f"data: column {name!r} of {source.uri} is {kind}, but {scorer.name} "
+                                  f"v{scorer.version} was trained with true/false there: write True or False "
+                                  "(other values would be scored as unknown categories, ignored)")
     if id_column in RESERVED_OUTPUT or re.fullmatch(r"prediction(_\d+)?", id_column):
         raise ConfigError(f"id_column: {id_column!r} is a column ctloop writes into the predictions "
                           f"({', '.join(sorted(RESERVED_OUTPUT))}, prediction[_<i>]); rename it in the data")
     if id_column and id_column not in columns:
         raise ConfigError(f"id_column: {id_column!r} is not a column of {source.uri} (columns: "
                           f"{', '.join(columns[:20])}{' …' if len(columns) > 20 else ''})")
+
+
+def _true_false_features(scorer: Scorer) -> list[str]:
+    """The features a model of ctloop's train core learnt as the categories True and False (a bool
+    column: ``_bools_as_categories``): its one-hot encoder's categories, found in the fitted
+    ``preprocess`` ColumnTransformer; none for a model built otherwise."""
+    steps = getattr(scorer.model, "named_steps", {})
+    out = []
+    for _, fitted, columns in getattr(steps.get("preprocess"), "transformers_", []):
+        encoder = fitted[-1] if hasattr(fitted, "steps") else fitted
+        for name, cats in zip(columns if isinstance(columns, list) else [], getattr(encoder, "categories_", []),
+                              strict=False):  # fmt: skip
+            known = [v for v in cats.tolist() if v == v]  # without the imputer's NaN
+            if known and all(isinstance(v, bool) for v in known) and name in scorer.features:
+                out.append(name)
+    return out
 
 
 def _check_files(scorer: Scorer, source: Any) -> Any:

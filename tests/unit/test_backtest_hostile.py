@@ -478,3 +478,22 @@ def test_dates_without_a_time_of_day_in_windows_shorter_than_a_day_are_warned_ab
     with pytest.warns(UserWarning, match=r"^column 'ts' holds dates only \(every time at midnight\): with --window "
                                          r"12h, 1 window in 2 can hold no row; use a window of whole days \(1D\)$"):
         run_backtest(data, config(window="12h", train_window="2D"))
+
+
+def test_history_leaving_only_windows_too_small_to_score_is_refused_not_a_replay_scoring_nothing():
+    """scikit-learn's iris (150 rows, one a day) in 42D windows: 42, 42, 42 and 24 rows; the derived
+    history is 3 windows, so the replay was the last window alone, 24 rows (< 30), not scored: exit 0,
+    "mean_metric = n/a". Refused up front like a history as long as the data, naming the setting."""
+    from sklearn.datasets import load_iris
+
+    iris = load_iris(as_frame=True).frame.sample(frac=1, random_state=0).reset_index(drop=True)
+    iris.insert(0, "ts", pd.date_range("2024-01-01", periods=len(iris), freq="D"))
+    iris = iris.rename(columns={"target": "y"})
+    with pytest.raises(ConfigError, match=r"^--window 42D: after the initial model's 3 window\(s\) of history \(derived"
+                                          r".*\) and its 100 rows no window holds 30 rows \(at most 24\): no window would be scored; "
+                                          r"choose a shorter --train-window or more data$"):
+        run_backtest(iris, config(window="42D", train_window=""))
+    with pytest.raises(ConfigError, match=r"^--train-window 126D: after the initial model's 3 window\(s\)"):
+        run_backtest(iris, config(window="42D", train_window="126D"))
+    report = run_backtest(iris, config(window="50D", train_window=""))  # 50, 50, 50 rows: 2 of history
+    assert report.mean_metric is not None and report.train_windows == 2

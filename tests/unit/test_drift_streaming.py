@@ -583,3 +583,38 @@ def test_csv_compression_is_told_by_the_bytes_not_the_name(tmp_path):
         pd.testing.assert_frame_equal(storage.read_table(str(side / name)), frame)
     run = streaming.detect_sources(str(side), str(side))
     assert run.reference.rows == 600 and not run.result.drifted
+
+
+def test_numbers_against_text_are_refused_by_both_engines_not_judged_drifted(tmp_path):
+    """A code column of a few integers in the reference and the same digits as text in the
+    current data (a CSV whose current file holds one stray word, so the whole column is read as
+    text; or a Parquet file written from strings) was counted as categories that can never
+    match, 0 against "0": chi-square p 0.0, drifted, with no word about the types. It is refused
+    like a date against a number, naming the column and both types."""
+    rng = np.random.default_rng(7)
+    codes = rng.integers(0, 3, 300)
+    pd.DataFrame({"num": rng.normal(size=300), "code": codes}).to_csv(tmp_path / "ref.csv", index=False)
+    text = pd.Series(rng.integers(0, 3, 300)).astype(str)
+    text[5] = "unknown"
+    pd.DataFrame({"num": rng.normal(size=300), "code": text}).to_csv(tmp_path / "cur.csv", index=False)
+    for ref, cur in (("ref", "cur"), ("cur", "ref")):
+        with pytest.raises(DriftError, match=r"column 'code' is (string|int64) in the current data but "
+                                             r"(int64|string) in the reference: .* give it the same type"):
+            streaming.detect_sources(tmp_path / f"{ref}.csv", tmp_path / f"{cur}.csv")
+        with pytest.raises(DriftError, match=r"column 'code' is (object|int64) in the current data but "
+                                             r"(int64|object) in the reference: .* give it the same type"):
+            engine.detect(pd.read_csv(tmp_path / f"{ref}.csv"), pd.read_csv(tmp_path / f"{cur}.csv"))
+    # Parquet text written from strings, a pandas string dtype, a category of text: refused too
+    as_text = pd.DataFrame({"code": codes.astype(str)})
+    for current in (as_text, as_text.astype("string"), as_text.astype("category")):
+        with pytest.raises(DriftError, match=r"column 'code' is .* in the current data but int64 in the reference"):
+            engine.detect(pd.DataFrame({"code": codes}), current)
+    as_text.astype("category").to_parquet(tmp_path / "cat.parquet")
+    pd.DataFrame({"code": codes}).to_parquet(tmp_path / "int.parquet")
+    with pytest.raises(DriftError, match=r"column 'code' is dictionary<values=string, .* in the current data but int64"):
+        streaming.detect_sources(tmp_path / "int.parquet", tmp_path / "cat.parquet")
+    # what still compares: booleans against 0/1, integer categories against integers, text against text
+    flags = pd.DataFrame({"code": codes % 2 == 0})
+    assert not engine.detect(flags, flags.astype(int)).columns[0].drifted
+    assert not engine.detect(pd.DataFrame({"code": codes}).astype("category"), pd.DataFrame({"code": codes})).drifted
+    assert not engine.detect(as_text, as_text.astype("string")).drifted

@@ -692,3 +692,25 @@ def test_an_output_or_log_inside_the_data_directory_is_refused_before_anything_i
     assert str(info.value) == (f"{inside}: {where!r} is inside data {str(tmp_path / 'd')!r}: the next run would read "
                                "what this one writes as input; write it elsewhere")
     assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["in.parquet"] and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("written", [{True: 1, False: 0}, {True: "yes", False: "no"}])
+def test_a_true_false_feature_written_as_0_1_or_yes_no_is_refused_not_scored_as_unknown(tmp_path, written):
+    """A model of ctloop's train core learnt a true/false column as the categories True and False; a
+    CSV writing it 1/0 or yes/no was scored with every row's value unknown to the one-hot encoder
+    (ignored): predictions differed by up to 0.99 from the same rows written True/False, and nothing
+    said so. Refused naming the column, as a text feature arriving as numbers is."""
+    from ctloop.components.train import core as train_core
+
+    df = _frame(rows=300).assign(flag=lambda d: d.c > 1)
+    df["y"] = np.where(df.flag, df.y, 1 - df.y)
+    result = train_core.fit(df[["a", "flag", "y"]], target="y", task="classification",
+                            estimator="logistic_regression")
+    scorer = scoring.Scorer(result.model, "credit", "4", "champion", ["a", "flag"], ["a"])
+    df[["a", "flag"]].to_csv(tmp_path / "ok.csv", index=False)
+    scoring.score(scorer, str(tmp_path / "ok.csv"), str(tmp_path / "ok"), run_id="r")  # True/False: scored
+    df[["a", "flag"]].assign(flag=df.flag.map(written)).to_csv(tmp_path / "in.csv", index=False)
+    with pytest.raises(DataSourceError, match=r"^data: column 'flag' of .*in\.csv is (int64|string), but credit v4 "
+                                              r"was trained with true/false there: write True or False"):
+        scoring.score(scorer, str(tmp_path / "in.csv"), str(tmp_path / "out"), run_id="r")
+    assert not (tmp_path / "out").exists()

@@ -239,3 +239,28 @@ def test_classes_that_are_single_letters_differing_in_case_are_distinct_classes(
     with pytest.raises(DataValidationError, match=r"classes written more than one way \('A' and 'A '\)"):
         core.fit(pd.DataFrame({"x": x, "y": np.where(x > 0, "A", np.where(x < -1, "A ", "b"))}), target="y",
                  estimator="logistic_regression")
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_hist_gradient_boosting_on_few_rows_is_not_a_constant_model(task):
+    """The default leaf of 40 rows needs 80 fit rows to split; 89 rows (the fewest a backtest
+    trains on: 100 or more labelled, 20 % held out) less the 15 % early-stopping split are 75, so
+    every tree was a single leaf: a constant model (ROC AUC 0.5 in every window of
+    ``ctloop backtest --train-window 1h`` on scikit-learn's breast cancer data) that the default
+    gate (roc_auc >= 0.5) approved. Below 4 default leaves of fit rows the leaf shrinks to a quarter
+    of them; a leaf the user sets is kept."""
+    from sklearn.datasets import load_breast_cancer
+
+    frame = load_breast_cancer(as_frame=True).frame.sample(frac=1, random_state=0).iloc[:89]
+    if task == "regression":
+        frame = frame.assign(target=frame["mean area"]).drop(columns=["mean area", "mean radius", "mean perimeter"])
+    result = core.fit(frame, target="target", task=task, estimator="hist_gradient_boosting")
+    assert result.meta["params"]["min_samples_leaf"] == 18  # 89 x 0.85 = 75 fit rows // 4
+    x = frame.drop(columns="target")
+    scores = result.model.predict_proba(x)[:, 1] if task == "classification" else result.model.predict(x)
+    assert len(np.unique(scores)) > 2
+    kept = core.fit(frame, target="target", task=task, estimator="hist_gradient_boosting",
+                    params={"min_samples_leaf": 40})
+    assert kept.meta["params"]["min_samples_leaf"] == 40
+    # enough rows: the catalogue's default leaf
+    assert estimators.row_dependent_defaults("hist_gradient_boosting", {}, 200).get("min_samples_leaf") is None

@@ -262,6 +262,44 @@ def refuse_mixed_temporal(name: str, reference_dtype: Any, current_dtype: Any) -
     )
 
 
+def number_or_text(series: pd.Series) -> str | None:
+    """``number`` for an integer or float column (nullable ones too, not bool), ``text`` for
+    strings (``object`` of strings, a pandas string dtype, a ``category`` of strings), else
+    ``None``: the two sides a categorical comparison can never match (``0`` is not ``"0"``)."""
+    import pandas as pd
+
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype) or temporal_type(dtype) is not None:
+        return None
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    if isinstance(dtype, pd.CategoricalDtype):
+        series = pd.Series(dtype.categories)
+    elif isinstance(dtype, pd.StringDtype):
+        return "text"
+    inferred = pd.api.types.infer_dtype(series, skipna=True)
+    return "text" if inferred in ("string", "mixed-integer") else None
+
+
+def refuse_number_against_text(name: str, reference: tuple[str | None, Any],
+                               current: tuple[str | None, Any]) -> None:  # fmt: skip
+    """Refuse a column compared as categories that is numbers on one side and text on the
+    other (each side given as (``number``/``text``/``None``, its dtype)): its values could never
+    match (``0`` against ``"0"``), so every value would count as new and the column be judged
+    drifted (a CSV code column with one stray word is text on that side).
+
+    Raises:
+        DriftError: one side numbers, the other text.
+    """
+    if {reference[0], current[0]} != {"number", "text"}:
+        return
+    raise DriftError(
+        f"column {name!r} is {current[1]} in the current data but {reference[1]} in the "
+        "reference: numbers on one side and text on the other never match as categories; "
+        "give it the same type in both frames"
+    )
+
+
 def _raw_values(series: pd.Series) -> np.ndarray:
     """The column as a NumPy array, nulls kept (``factorize`` gives them code -1)."""
     import pandas as pd
@@ -514,6 +552,8 @@ def _one_column(
 ) -> ColumnDrift:
     refuse_mixed_temporal(name, reference[name].dtype, current[name].dtype)
     if kind == "categorical":
+        refuse_number_against_text(name, (number_or_text(reference[name]), reference[name].dtype),
+                                   (number_or_text(current[name]), current[name].dtype))  # fmt: skip
         rc, cc, keys = categorical_counts(reference[name], current[name])
         n_ref, n_cur = int(rc.sum()), int(cc.sum())
     else:
@@ -1028,6 +1068,7 @@ __all__ = [
     "skipped_line",
     "epoch_seconds",
     "refuse_mixed_temporal",
+    "refuse_number_against_text",
     "temporal_type",
     "unsupported_dtype",
     "calibrate_thresholds",

@@ -602,9 +602,20 @@ def _hashed(counts: dict[Any, int], limit: int, already: bool) -> dict[Any, int]
 _DISTANCE_MAX = {"jensenshannon": math.sqrt(math.log(2)), "hellinger": 1.0}
 
 
+def _number_or_text(col: ColumnState) -> str | None:
+    """``engine.number_or_text`` of a column state: integers and floats, or Arrow strings (also
+    as a dictionary's values: a ``category`` of text)."""
+    if col.family in NUMERIC_FAMILIES:
+        return "number"
+    values = str(col.type).partition("values=")[2].split(",")[0]  # dictionary<values=string, indices=...>
+    text = col.family == TEXT or (col.family == CATEGORY and values in ("string", "large_string"))
+    return "text" if text else None
+
+
 def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
                  thr: float | None) -> engine.ColumnDrift:  # fmt: skip
     engine.refuse_mixed_temporal(name, rs.type, cs.type)  # a date against a few integers or text
+    engine.refuse_number_against_text(name, (_number_or_text(rs), rs.type), (_number_or_text(cs), cs.type))
     ref, why_r = _counts_of(rs)
     cur, why_c = _counts_of(cs)
     why = why_r or why_c

@@ -55,6 +55,8 @@ _BOOSTED_COMMON = {"n_estimators": 400, "learning_rate": 0.05, "subsample": 0.85
 
 # Random forest is capped in depth, leaf size and bootstrap sample — half the rows, at most
 # RF_MAX_TREE_ROWS per tree unless ``max_samples`` is given — so its cost stops growing with rows.
+HGB_MIN_LEAVES = 4  # default leaves of fit rows below which HistGradientBoosting's leaf shrinks
+
 ESTIMATORS: dict[str, EstimatorSpec] = {
     "hist_gradient_boosting": EstimatorSpec(
         classification="sklearn.ensemble.HistGradientBoostingClassifier",
@@ -151,12 +153,23 @@ BOOSTED_SINGLE_THREAD_ROWS = 50_000
 
 
 def row_dependent_defaults(estimator: str, params: dict[str, Any], n_rows: int) -> dict[str, Any]:
-    """Defaults that depend on the training size (recorded with the other hyperparameters)."""
+    """Defaults that depend on the training size (recorded with the other hyperparameters).
+
+    HistGradientBoosting's default leaf (``min_samples_leaf`` 40) needs twice its rows to split:
+    on fewer than ``HGB_MIN_LEAVES`` default leaves of fit rows (the rows less the early-stopping
+    split) it shrinks to 1/``HGB_MIN_LEAVES`` of them, else 89 rows made a constant model."""
     spec = ESTIMATORS.get(estimator)
     if spec is not None and spec.boosted and "n_jobs" not in params and n_rows < BOOSTED_SINGLE_THREAD_ROWS:
         return {**params, "n_jobs": 1}
     if estimator == "random_forest" and "max_samples" not in params and n_rows * 0.5 > RF_MAX_TREE_ROWS:
         return {**params, "max_samples": RF_MAX_TREE_ROWS / n_rows}
+    if estimator == "hist_gradient_boosting" and "min_samples_leaf" not in params:
+        defaults = ESTIMATORS[estimator].defaults["*"]
+        held = params.get("validation_fraction", defaults["validation_fraction"]) or 0.0
+        early = params.get("early_stopping", defaults["early_stopping"])
+        fit_rows = int(n_rows * (1 - float(held))) if early is True else n_rows
+        if fit_rows < HGB_MIN_LEAVES * defaults["min_samples_leaf"]:
+            return {**params, "min_samples_leaf": max(1, fit_rows // HGB_MIN_LEAVES)}
     return params
 
 
