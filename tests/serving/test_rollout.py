@@ -100,16 +100,45 @@ def test_timeout_names_what_was_awaited(isvcs, kube):
         rollout.deploy(isvcs, name=NAME, model_name="credit", version="2", storage_uri=V2, percent=5, timeout_s=1)
 
 
-def test_blue_green_switches_at_once_and_keeps_the_previous_addressable(isvcs, kube):
+def predictor(kube):
+    return kube.objects[(NS, NAME)]["status"]["components"]["predictor"]
+
+
+def test_blue_green_switches_at_once_and_routes_only_the_new_revision(isvcs, kube):
+    # KServe v0.20.0 ksvc_reconciler.go createKnativeService adds the `prev` target only while
+    # canaryTrafficPercent < 100: at 100 the previous revision is not routed (no prev- URL), and
+    # PropagateStatus (inference_service_status.go) makes the new revision the rolled-out one
     deploy(isvcs, "1", V1)
     state = deploy(isvcs, "2", V2, strategy="blue-green")
     assert state.action == "switched"
-    assert kube.traffic(NS, NAME) == {"credit-default-predictor-00002": 100, "credit-default-predictor-00001": 0}
-    tags = {t["revisionName"]: t.get("tag") for t in kube.objects[(NS, NAME)]["status"]["components"]["predictor"]["traffic"]}
-    assert tags["credit-default-predictor-00001"] == "prev"  # reachable at its prev- URL
-    back = rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=5)
-    (revision,) = back.traffic
-    assert kube.revision_uri(NS, NAME, revision) == V1
+    assert predictor(kube)["traffic"] == [{"tag": "latest", "latestRevision": True, "percent": 100,
+                                          "revisionName": "credit-default-predictor-00002"}]
+    assert predictor(kube)["latestRolledoutRevision"] == "credit-default-predictor-00002"
+    assert (state.latest_revision, state.previous_revision) == ("credit-default-predictor-00002",
+                                                                "credit-default-predictor-00001")
+
+
+@pytest.mark.parametrize("strategy", ["blue-green", "canary"])
+def test_rollback_after_the_new_revision_had_100_puts_traffic_on_the_previous_one(isvcs, kube, strategy):
+    # once the new revision had 100 % (blue-green, or a canary walked to its 100 % step) it is
+    # KServe's latestRolledoutRevision; pinning back to 0 % first routes `prev` to it again, and
+    # only the next reconcile hands traffic to previousRolledoutRevision (PropagateStatus,
+    # KServe v0.20.0). The rollback waited for the bad revision to have 100 %: done at once on a
+    # cluster (the first reconcile), never once KServe had moved traffic back (a timeout)
+    deploy(isvcs, "1", V1)
+    deploy(isvcs, "2", V2, strategy=strategy, percent=5)
+    if strategy == "canary":
+        rollout.set_traffic(isvcs, NAME, 100, timeout_s=5)
+    bad, good = "credit-default-predictor-00002", "credit-default-predictor-00001"
+    assert predictor(kube)["latestRolledoutRevision"] == bad
+    mark = len(kube.history)
+    final = rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=5)
+    (revision,) = final.traffic
+    assert kube.revision_uri(NS, NAME, revision) == V1 and final.traffic[revision] == 100
+    after = [split.get(bad, 0) for _, split in kube.history[mark:]]
+    assert after[-1] == 0 and all(x == 0 for x in after[after.index(0):]), after
+    pinned = [split for _, split in kube.history[mark:] if split.get(good) == 100]
+    assert pinned, "traffic never went back to the stable revision before the champion's new one"
 
 
 def test_unknown_strategy(isvcs):

@@ -109,9 +109,14 @@ def predictor_status(isvc: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def traffic_split(isvc: dict[str, Any] | None) -> dict[str, int]:
-    """``{revision name: percent}`` from ``status.components.predictor.traffic[]``."""
-    return {t["revisionName"]: int(t.get("percent") or 0) for t in predictor_status(isvc).get("traffic") or []
-            if t.get("revisionName")}
+    """``{revision name: percent}`` from ``status.components.predictor.traffic[]``; one revision's
+    entries are summed (Knative keeps one per tag: right after a pin-back to 0 % KServe v0.20.0
+    routes both ``latest`` and ``prev`` to the same revision)."""
+    out: dict[str, int] = {}
+    for t in predictor_status(isvc).get("traffic") or []:
+        if t.get("revisionName"):
+            out[t["revisionName"]] = out.get(t["revisionName"], 0) + int(t.get("percent") or 0)
+    return out
 
 
 def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str, Any]], bool], *,

@@ -6,7 +6,7 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
 
 * ``deploy``: first deployment (no InferenceService yet) creates it at 100 %; otherwise the new
   storageUri goes out as a canary at ``percent`` (strategy ``canary``), or at 100 % once ready
-  (``blue-green``; the previous revision stays addressable through tag routing). Re-deploying the
+  (``blue-green``; KServe then routes the new revision alone). Re-deploying the
   version already in the spec changes nothing once it serves all traffic; while it is still a
   canary (a retried deploy step) it resumes at the first step, to be analysed.
 * ``rollback``: traffic back to the previous revision first (``canaryTrafficPercent: 0``), then the
@@ -53,9 +53,29 @@ def _ready(obj: dict[str, Any]) -> bool:
 def _state(action: str, obj: dict[str, Any], version: str) -> RolloutState:
     st = predictor_status(obj)
     split = traffic_split(obj)
-    latest = st.get("latestReadyRevision", "")
-    previous = next((r for r in split if r != latest), st.get("previousRolledoutRevision", ""))
-    return RolloutState(action, obj["metadata"]["name"], version, latest, previous or "", split)
+    return RolloutState(action, obj["metadata"]["name"], version, st.get("latestReadyRevision", ""),
+                        _previous(obj), split)
+
+
+def _stable_revision(obj: dict[str, Any]) -> str:
+    """The revision a pin-back to 0 % leaves all traffic on (KServe v0.20.0: the ``prev`` target
+    is ``latestRolledoutRevision``). Once the latest revision itself had 100 % (blue-green, a
+    canary stepped to 100 %) it *is* the rolled-out one, and KServe's ``PropagateStatus``
+    (``inference_service_status.go``) hands traffic back to ``previousRolledoutRevision`` — under
+    the same conditions it checks: that revision is both the latest created and ready one."""
+    st = predictor_status(obj)
+    ready, rolled = st.get("latestReadyRevision", ""), st.get("latestRolledoutRevision", "")
+    if rolled and rolled == ready == st.get("latestCreatedRevision") and st.get("previousRolledoutRevision"):
+        return st["previousRolledoutRevision"]
+    return rolled or next((r for r in traffic_split(obj) if r != ready), ready)
+
+
+def _previous(obj: dict[str, Any]) -> str:
+    """The revision a release is compared with: another one routed beside the latest, else
+    ``previousRolledoutRevision`` (a blue-green switch routes the new revision alone)."""
+    latest = predictor_status(obj).get("latestReadyRevision", "")
+    return next((r for r in traffic_split(obj) if r != latest),
+                predictor_status(obj).get("previousRolledoutRevision", ""))
 
 
 def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeout_s: float, what: str,
@@ -92,7 +112,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
     have_version, have_uri = _spec_version(current)
     if have_uri == storage_uri:
         pinned = current["spec"]["predictor"].get("canaryTrafficPercent")
-        if pinned is None or len(traffic_split(current)) < 2:
+        if pinned is None or not _previous(current):
             return _state("unchanged", current, have_version or version)
         # still a canary, not judged (a deploy step retried after its patch landed, a rollout run
         # again): it resumes at the first step, as a fresh deployment would, to be analysed —
@@ -104,8 +124,9 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         return _state("switched" if strategy == "blue-green" else "canary", obj, version)
     before = predictor_status(current).get("latestReadyRevision", "")
     if strategy == "blue-green":
-        # canaryTrafficPercent 100: the new revision takes all traffic once ready, and the previous
-        # one stays routed at 0 % under its `prev` tag — addressable, and back in one patch (0).
+        # canaryTrafficPercent 100: the new revision takes all traffic once ready; KServe routes no
+        # `prev` target at 100 % (ksvc_reconciler.go, v0.20.0), and the previous revision is
+        # previousRolledoutRevision, where a rollback's pin-back to 0 % sends traffic.
         isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=100,
                                              model_sha256=model_sha256))
         obj = _wait_split(isvcs, name, 100, timeout_s, "new revision ready with 100 % traffic", new_revision_after=before)
@@ -151,10 +172,7 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     if _spec_version(obj)[1] == storage_uri and "canaryTrafficPercent" not in obj["spec"]["predictor"]:
         return _state("unchanged", obj, version)
     if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in obj["spec"]["predictor"]:
-        st = predictor_status(obj)
-        split = traffic_split(obj)
-        stable = st.get("latestRolledoutRevision") or next(
-            (r for r in split if r != st.get("latestReadyRevision")), st.get("latestReadyRevision", ""))
+        stable = _stable_revision(obj)
         isvcs.patch(name, specs.pin_back_patch())
         obj = wait_for(isvcs, name, lambda o: traffic_split(o).get(stable, 0) == 100, timeout_s=timeout_s,
                        what=f"all traffic back on the stable revision {stable}")
