@@ -9,7 +9,12 @@ API contract it relies on:
 * ``metadata.resourceVersion`` increments on every write; a write carrying a stale
   resourceVersion gets 409 Conflict; errors are Kubernetes ``Status`` objects;
 * fault injection: ``fail_next(code, n)`` (e.g. 500 or 409 for the next n writes),
-  ``stall()`` (new revisions never become ready → the client's wait times out);
+  ``stall()`` (new revisions never become ready → the client's wait times out),
+  ``fail_revisions(uri)`` (a revision serving ``uri`` fails where it would become ready: Knative
+  keeps the previous ready revision and marks the configuration ``RevisionFailed``
+  — knative-v1.21.1 ``pkg/apis/serving/v1/configuration_lifecycle.go``
+  ``MarkLatestCreatedFailed``, unknown again on ``SetLatestCreatedRevisionName`` — which KServe
+  v0.20.0 copies into the condition ``PredictorConfigurationReady``, ``PropagateStatus``);
 * the controller, after a spec change, creates revision ``<name>-predictor-000NN`` and reports
   it ready after ``ready_after_reads`` GETs; ``traffic[]`` follows KServe v0.20.0's Knative mode
   (``pkg/controller/v1beta1/inferenceservice/reconcilers/knative/ksvc_reconciler.go``
@@ -151,6 +156,7 @@ class KubeApiDouble(InThreadServer):
         self.ready_after_reads = ready_after_reads
         self._fail: list[int] = []
         self._stalled = False
+        self.failing_uris: set[str] = set()
         self._rv = 0
         self._lock = threading.Lock()
         self.resources: dict[str, dict] = {}  # path -> object (read-only kinds, for doctor)
@@ -204,6 +210,9 @@ class KubeApiDouble(InThreadServer):
 
     def stall(self, on: bool = True) -> None:
         self._stalled = on
+
+    def fail_revisions(self, uri: str) -> None:
+        self.failing_uris.add(uri)
 
     def traffic(self, ns: str, name: str) -> dict[str, int]:
         return _split(self.objects[(ns, name)]["status"]["components"]["predictor"]["traffic"])
@@ -263,8 +272,17 @@ class KubeApiDouble(InThreadServer):
                 m["rolled_out"] = m["previous"]
         mode = annotations.get(MODE) or DEFAULT_MODE
         mode = LEGACY_MODES.get(mode, mode)
+        if created == ready:
+            configuration = {"status": "True"}
+        elif m.get("failed") == created:
+            configuration = {"status": "False", "reason": "RevisionFailed", "message": (
+                f'Revision "{created}" failed with message: Container failed with: model load failed.')}
+        else:
+            configuration = {"status": "Unknown"}
         obj["status"] = {
             "deploymentMode": mode,
+            "conditions": [{"type": "PredictorConfigurationReady", "lastTransitionTime": "2026-12-04T12:00:00Z",
+                            **configuration}],
             "observedGeneration": obj["metadata"]["generation"],
             "components": {"predictor": {
                 "latestCreatedRevision": created,
@@ -281,10 +299,13 @@ class KubeApiDouble(InThreadServer):
         if self._stalled:
             return
         latest = m["revisions"][-1]
-        if m["ready"] != latest:
+        if m["ready"] != latest and m.get("failed") != latest:
             m["pending_reads"] -= 1
             if m["pending_reads"] <= 0:
-                m["ready"] = latest
+                if m["uris"][latest] in self.failing_uris:
+                    m["failed"] = latest
+                else:
+                    m["ready"] = latest
                 self._publish(key)
 
     # ------------------------------------------------------------------ HTTP

@@ -191,3 +191,22 @@ def test_redeploying_a_version_still_in_canary_resumes_it_to_be_analysed(isvcs, 
     assert resumed.traffic[first.latest_revision] == share
     rollout.promote(isvcs, NAME, timeout_s=5)
     assert deploy(isvcs, "2", V2, percent=5, strategy=strategy).action == "unchanged"  # serves all: nothing to do
+
+
+def test_a_failed_revision_fails_the_wait_at_once_and_a_rollback_still_completes(isvcs, kube):
+    # Knative marks the configuration RevisionFailed (knative-v1.21.1 configuration_lifecycle.go
+    # MarkLatestCreatedFailed) and KServe v0.20.0 copies it into PredictorConfigurationReady: the
+    # deploy waited out its whole timeout for a revision that would never be ready
+    import time
+
+    deploy(isvcs, "1", V1)
+    kube.fail_revisions(V2)
+    started = time.monotonic()
+    with pytest.raises(ServingError, match=r'credit-default-predictor-00002" failed with message') as info:
+        rollout.deploy(isvcs, name=NAME, model_name="credit", version="2", storage_uri=V2, percent=5, timeout_s=20)
+    assert not isinstance(info.value, ServingTimeoutError)
+    assert time.monotonic() - started < 10
+    # the failed revision's condition is still there when the rollback patches: not a new failure
+    final = rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=5)
+    (revision,) = final.traffic
+    assert kube.revision_uri(NS, NAME, revision) == V1 and revision != "credit-default-predictor-00001"

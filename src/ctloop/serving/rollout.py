@@ -78,8 +78,14 @@ def _previous(obj: dict[str, Any]) -> str:
                 predictor_status(obj).get("previousRolledoutRevision", ""))
 
 
+def _created(obj: dict[str, Any] | None) -> str:
+    return predictor_status(obj).get("latestCreatedRevision", "")
+
+
 def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeout_s: float, what: str,
-                new_revision_after: str = "") -> dict[str, Any]:
+                new_revision_after: str = "", created_before: str = "") -> dict[str, Any]:
+    """Wait until the latest ready revision has ``latest_percent`` of a complete split; a revision
+    created after ``created_before`` that fails ends the wait (``kube.revision_failure``)."""
     def ok(obj: dict[str, Any]) -> bool:
         if not _ready(obj):
             return False
@@ -89,7 +95,7 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
         split = traffic_split(obj)
         return split.get(latest, 0) == latest_percent and sum(split.values()) == 100
 
-    return wait_for(isvcs, name, ok, timeout_s=timeout_s, what=what)
+    return wait_for(isvcs, name, ok, timeout_s=timeout_s, what=what, failed_before=created_before)
 
 
 def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str, storage_uri: str,
@@ -120,7 +126,8 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         target = 100 if strategy == "blue-green" else int(percent)
         if pinned != target:
             isvcs.patch(name, specs.traffic_patch(target))
-        obj = _wait_split(isvcs, name, target, timeout_s, f"canary of {version} (already deployed) at {target} %")
+        obj = _wait_split(isvcs, name, target, timeout_s, f"canary of {version} (already deployed) at {target} %",
+                          created_before=_created(current))
         return _state("switched" if strategy == "blue-green" else "canary", obj, version)
     before = predictor_status(current).get("latestReadyRevision", "")
     if strategy == "blue-green":
@@ -129,12 +136,13 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         # previousRolledoutRevision, where a rollback's pin-back to 0 % sends traffic.
         isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=100,
                                              model_sha256=model_sha256))
-        obj = _wait_split(isvcs, name, 100, timeout_s, "new revision ready with 100 % traffic", new_revision_after=before)
+        obj = _wait_split(isvcs, name, 100, timeout_s, "new revision ready with 100 % traffic", new_revision_after=before,
+                          created_before=_created(current))
         return _state("switched", obj, version)
     isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=percent,
                                          model_sha256=model_sha256))
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary revision ready with {percent} % traffic",
-                      new_revision_after=before)
+                      new_revision_after=before, created_before=_created(current))
     return _state("canary", obj, version)
 
 
@@ -145,16 +153,17 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
     specs.check_deployment_mode(obj)
     isvcs.patch(name, specs.traffic_patch(percent))
-    obj = _wait_split(isvcs, name, percent, timeout_s, f"canary at {percent} %")
+    obj = _wait_split(isvcs, name, percent, timeout_s, f"canary at {percent} %", created_before=_created(obj))
     return _state("traffic", obj, _spec_version(obj)[0])
 
 
 def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0) -> RolloutState:
     """Remove ``canaryTrafficPercent`` (merge-patch null): the latest revision takes 100 %.
     Refused for a canary pinned back to 0 % (``isvc.check_promotable``)."""
-    specs.check_promotable(isvcs.get(name) or {})
+    current = isvcs.get(name) or {}
+    specs.check_promotable(current)
     isvcs.patch(name, specs.promote_patch())
-    obj = _wait_split(isvcs, name, 100, timeout_s, "latest revision at 100 %")
+    obj = _wait_split(isvcs, name, 100, timeout_s, "latest revision at 100 %", created_before=_created(current))
     return _state("promoted", obj, _spec_version(obj)[0])
 
 
@@ -180,9 +189,10 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     if _spec_version(obj)[1] != storage_uri:
         isvcs.patch(name, specs.restore_patch(version=version, storage_uri=storage_uri,
                                               model_sha256=model_sha256))
-        _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)", new_revision_after=before)
+        obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
+                          new_revision_after=before, created_before=_created(obj))
     isvcs.patch(name, specs.promote_patch())
-    obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %")
+    obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before=_created(obj))
     return _state("rolled_back", obj, version)
 
 
