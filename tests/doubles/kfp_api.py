@@ -75,6 +75,11 @@ import yaml
 
 from tests.fixtures.servers import InThreadServer
 
+# HTTP status -> gRPC code, the inverse of grpc-gateway v2 runtime.HTTPStatusFromCode for the
+# codes the API server answers with (InvalidArgument, Unauthenticated, PermissionDenied,
+# NotFound, AlreadyExists, Internal); 2 = Unknown
+GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 500: 13}
+
 PREFIX = "/apis/v2beta1"
 
 
@@ -173,7 +178,10 @@ class KfpApiDouble(InThreadServer):
                 self.wfile.write(data)
 
             def _error(self, status: int, message: str) -> None:
-                self._reply(status, {"error": message, "code": status, "message": message})
+                # grpc-gateway v2 (v2.28.0, KFP 2.17.0 backend/src/apiserver/main.go NewServeMux with
+                # no error handler: runtime/errors.go DefaultHTTPErrorHandler) writes the
+                # google.rpc.Status: the gRPC code, not the HTTP status, and no "error" field
+                self._reply(status, {"code": GRPC_CODES.get(status, 2), "message": message, "details": []})
 
             def _raw(self, status: int, ctype: str, text: str, headers=()) -> None:
                 data = text.encode()

@@ -9,12 +9,27 @@ API contract it relies on:
 * ``metadata.resourceVersion`` increments on every write; a write carrying a stale
   resourceVersion gets 409 Conflict; errors are Kubernetes ``Status`` objects;
 * fault injection: ``fail_next(code, n)`` (e.g. 500 or 409 for the next n writes),
-  ``stall()`` (new revisions never become ready → the client's wait times out);
+  ``stall()`` (new revisions never become ready → the client's wait times out),
+  ``fail_revisions(uri)`` (a revision serving ``uri`` fails where it would become ready: Knative
+  keeps the previous ready revision and marks the configuration ``RevisionFailed``
+  — knative-v1.21.1 ``pkg/apis/serving/v1/configuration_lifecycle.go``
+  ``MarkLatestCreatedFailed``, unknown again on ``SetLatestCreatedRevisionName`` — which KServe
+  v0.20.0 copies into the condition ``PredictorConfigurationReady``, ``PropagateStatus``);
 * the controller, after a spec change, creates revision ``<name>-predictor-000NN`` and reports
-  it ready after ``ready_after_reads`` GETs; ``traffic[]`` follows KServe's Knative-mode rules:
-  with ``canaryTrafficPercent`` N the latest revision gets N % and the previously rolled-out
-  revision 100−N %; without it the latest gets 100 % and becomes the rolled-out revision.
-  ``status.deploymentMode`` comes from the deploymentMode annotation.
+  it ready after ``ready_after_reads`` GETs; ``traffic[]`` follows KServe v0.20.0's Knative mode
+  (``pkg/controller/v1beta1/inferenceservice/reconcilers/knative/ksvc_reconciler.go``
+  ``createKnativeService``): with ``canaryTrafficPercent`` N and a rolled-out revision, the
+  ``latestRevision`` target gets N % (tag ``latest`` only with ``serving.kserve.io/enable-tag-routing:
+  "true"``) and, **only while N < 100**, the ``latestRolledoutRevision`` 100−N % under tag ``prev``;
+  otherwise the latest revision alone gets 100 %. Knative resolves the ``latestRevision`` target
+  to the latest *ready* revision and keeps one status entry per (tag, revision), 0 % included
+  (knative-v1.21.1 ``pkg/reconciler/route/traffic/traffic.go``). ``latestRolledoutRevision`` /
+  ``previousRolledoutRevision`` follow ``PropagateStatus``
+  (``pkg/apis/serving/v1beta1/inference_service_status.go``): the latest ready revision becomes
+  rolled out when its ``latestRevision`` entry has 100 % (a canary stepped to 100 % too), and a
+  rolled-out latest revision pinned back below 100 % hands ``latestRolledoutRevision`` back to
+  the previous one, whose ``prev`` target the next reconcile routes (each reconcile's split is
+  in ``history``). ``status.deploymentMode`` comes from the deploymentMode annotation.
 
 For ``ctloop doctor`` it also serves, read-only, whatever a test puts there with ``add()``
 (CustomResourceDefinitions, Deployments, Namespaces, ConfigMaps, Secrets, at the paths the
@@ -72,6 +87,7 @@ def object_path(obj: dict) -> str:
     return f"{base}{ns}/{plural}/{meta['name']}"
 
 MODE = "serving.kserve.io/deploymentMode"
+TAG_ROUTING = "serving.kserve.io/enable-tag-routing"  # KServe v0.20.0 constants.EnableRoutingTagAnnotationKey
 LEGACY_MODES = {"Serverless": "Knative", "RawDeployment": "Standard"}
 DEFAULT_MODE = "Knative"
 GROUP_VERSION = {"groupVersion": "serving.kserve.io/v1beta1", "version": "v1beta1"}
@@ -100,6 +116,14 @@ def _default(obj: dict) -> None:
     annotations = obj.get("metadata", {}).get("annotations") or {}
     if annotations.get(MODE) in LEGACY_MODES:
         annotations[MODE] = LEGACY_MODES[annotations[MODE]]
+
+
+def _split(traffic: list[dict]) -> dict[str, int]:
+    """``{revision: percent}``, entries of one revision (a ``latest`` and a ``prev`` tag) summed."""
+    out: dict[str, int] = {}
+    for t in traffic:
+        out[t["revisionName"]] = out.get(t["revisionName"], 0) + t["percent"]
+    return out
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -134,6 +158,7 @@ class KubeApiDouble(InThreadServer):
         self.ready_after_reads = ready_after_reads
         self._fail: list[int] = []
         self._stalled = False
+        self.failing_uris: set[str] = set()
         self._rv = 0
         self._lock = threading.Lock()
         self.resources: dict[str, dict] = {}  # path -> object (read-only kinds, for doctor)
@@ -193,7 +218,7 @@ class KubeApiDouble(InThreadServer):
             obj = copy.deepcopy(body)
             obj["metadata"].update({"namespace": namespace, "resourceVersion": str(self._rv), "generation": 1})
             self.objects[key] = obj
-            self.meta[key] = {"revisions": [], "uris": {}, "ready": "", "rolled_out": "", "pending_reads": 0}
+            self.meta[key] = {"revisions": [], "uris": {}, "ready": "", "rolled_out": "", "previous": "", "pending_reads": 0}
             self._reconcile(key, spec_changed=True)
             self._on_read(key)
             return obj
@@ -204,9 +229,11 @@ class KubeApiDouble(InThreadServer):
     def stall(self, on: bool = True) -> None:
         self._stalled = on
 
+    def fail_revisions(self, uri: str) -> None:
+        self.failing_uris.add(uri)
+
     def traffic(self, ns: str, name: str) -> dict[str, int]:
-        obj = self.objects[(ns, name)]
-        return {t["revisionName"]: t["percent"] for t in obj["status"]["components"]["predictor"]["traffic"]}
+        return _split(self.objects[(ns, name)]["status"]["components"]["predictor"]["traffic"])
 
     def revision_uri(self, ns: str, name: str, revision: str) -> str:
         return self.meta[(ns, name)]["uris"][revision]
@@ -224,43 +251,79 @@ class KubeApiDouble(InThreadServer):
         self._publish(key)
 
     def _publish(self, key: tuple[str, str]) -> None:
+        """Reconcile until the rolled-out revisions settle (each split goes into ``history``)."""
+        for _ in range(3):
+            rolled = (self.meta[key]["rolled_out"], self.meta[key]["previous"])
+            self._reconcile_once(key)
+            if (self.meta[key]["rolled_out"], self.meta[key]["previous"]) == rolled:
+                return
+
+    def _reconcile_once(self, key: tuple[str, str]) -> None:
         obj, m = self.objects[key], self.meta[key]
         created = m["revisions"][-1]
         ready = m["ready"]
         pct = obj["spec"]["predictor"].get("canaryTrafficPercent")
-        traffic = []
-        if ready:
-            if pct is not None and m["rolled_out"] and m["rolled_out"] != ready:
-                traffic = [
-                    {"revisionName": ready, "percent": int(pct), "latestRevision": True, "tag": "latest"},
-                    {"revisionName": m["rolled_out"], "percent": 100 - int(pct), "latestRevision": False, "tag": "prev"},
-                ]
-            else:
-                traffic = [{"revisionName": ready, "percent": 100, "latestRevision": True, "tag": "latest"}]
-                m["rolled_out"] = ready
-        mode = (obj["metadata"].get("annotations") or {}).get(MODE) or DEFAULT_MODE
+        annotations = obj["metadata"].get("annotations") or {}
+        latest_tag = {"tag": "latest"} if annotations.get(TAG_ROUTING) == "true" else {}
+        # ksvc_reconciler.go createKnativeService: the ksvc's spec.traffic
+        targets: list[dict] = []
+        if pct is not None and m["rolled_out"]:
+            targets.append({**latest_tag, "latestRevision": True, "percent": int(pct)})
+            if int(pct) < 100:
+                targets.append({"tag": "prev", "revisionName": m["rolled_out"], "latestRevision": False,
+                                "percent": 100 - int(pct)})
+        else:
+            targets.append({**latest_tag, "latestRevision": True, "percent": 100})
+        # Knative's route status: latestRevision resolved to the latest ready revision (none: no traffic)
+        traffic = [{**t, "revisionName": t.get("revisionName") or ready} for t in targets] if ready else []
+        # inference_service_status.go PropagateStatus: the rolled-out revisions
+        per_revision: dict[str, int] = {}
+        for t in traffic:
+            per_revision[t["revisionName"]] = per_revision.get(t["revisionName"], 0) + t["percent"]
+        for t in traffic:
+            if t["revisionName"] != ready or not t["latestRevision"]:
+                continue
+            if m["rolled_out"] != ready:
+                if t["percent"] == 100:
+                    m["previous"], m["rolled_out"] = m["rolled_out"], ready
+            elif ready == created and t["percent"] < 100 and per_revision.get(ready) == 100 and m["previous"]:
+                m["rolled_out"] = m["previous"]
+        mode = annotations.get(MODE) or DEFAULT_MODE
         mode = LEGACY_MODES.get(mode, mode)
+        if created == ready:
+            configuration = {"status": "True"}
+        elif m.get("failed") == created:
+            configuration = {"status": "False", "reason": "RevisionFailed", "message": (
+                f'Revision "{created}" failed with message: Container failed with: model load failed.')}
+        else:
+            configuration = {"status": "Unknown"}
         obj["status"] = {
             "deploymentMode": mode,
+            "conditions": [{"type": "PredictorConfigurationReady", "lastTransitionTime": "2026-12-04T12:00:00Z",
+                            **configuration}],
             "observedGeneration": obj["metadata"]["generation"],
             "components": {"predictor": {
                 "latestCreatedRevision": created,
                 "latestReadyRevision": ready,
-                "latestRolledoutRevision": m["rolled_out"],
+                **({"latestRolledoutRevision": m["rolled_out"]} if m["rolled_out"] else {}),
+                **({"previousRolledoutRevision": m["previous"]} if m["previous"] else {}),
                 "traffic": traffic,
             }},
         }
-        self.history.append(("publish", {t["revisionName"]: t["percent"] for t in traffic}))
+        self.history.append(("publish", _split(traffic)))
 
     def _on_read(self, key: tuple[str, str]) -> None:
         m = self.meta[key]
         if self._stalled:
             return
         latest = m["revisions"][-1]
-        if m["ready"] != latest:
+        if m["ready"] != latest and m.get("failed") != latest:
             m["pending_reads"] -= 1
             if m["pending_reads"] <= 0:
-                m["ready"] = latest
+                if m["uris"][latest] in self.failing_uris:
+                    m["failed"] = latest
+                else:
+                    m["ready"] = latest
                 self._publish(key)
 
     # ------------------------------------------------------------------ HTTP
@@ -365,7 +428,7 @@ class KubeApiDouble(InThreadServer):
                         _default(obj)
                         obj["metadata"].update({"namespace": ns, "resourceVersion": str(double._rv), "generation": 1})
                         double.objects[key] = obj
-                        double.meta[key] = {"revisions": [], "uris": {}, "ready": "", "rolled_out": "", "pending_reads": 0}
+                        double.meta[key] = {"revisions": [], "uris": {}, "ready": "", "rolled_out": "", "previous": "", "pending_reads": 0}
                         double._reconcile(key, spec_changed=True)
                         return self._send(201, obj)
                     if method == "PATCH":

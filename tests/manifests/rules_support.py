@@ -14,7 +14,15 @@ from pathlib import Path
 
 import yaml
 
-from ctloop.serving.metric_sources import DEFAULT_SOURCE, SOURCES, dump_yaml, get_source, rule_patch
+from ctloop.serving.metric_sources import (
+    DEFAULT_SOURCE,
+    PODMONITOR,
+    SOURCES,
+    dump_yaml,
+    get_source,
+    podmonitor_patch,
+    rule_patch,
+)
 from tests.manifests.support import MANIFESTS, kustomize, need_tool
 
 MONITORING = MANIFESTS / "components" / "monitoring"
@@ -104,18 +112,33 @@ def _comment(text: str, prefix: str = "# ", width: int = 96) -> str:
     return "\n".join(f"{prefix}{line}" for line in _wrap(text, width)) + "\n"
 
 
+SCRAPE = {
+    "target": {"group": "monitoring.coreos.com", "version": "v1", "kind": "PodMonitor", "name": PODMONITOR},
+    "path": "podmonitor.yaml",
+}
+
+
 def expected_files() -> dict[Path, str]:
-    """``sources/<name>/{kustomization,rules}.yaml`` for every source."""
+    """``sources/<name>/{kustomization,rules}.yaml`` for every source, and ``podmonitor.yaml`` for
+    a source that scrapes a port beyond the model server's."""
     files = {}
     for name, source in SOURCES.items():
         doc = "docs/serving.md#metric-sources"
+        component = {**COMPONENT, "patches": [*COMPONENT["patches"], *([SCRAPE] if source.scrape_port else [])]}
         files[SOURCES_DIR / name / "kustomization.yaml"] = (
             _comment(f"Canary metric source `{name}` ({doc}): {source.description}.")
             + "# Needs:\n"
             + _comment(source.required_config, "#   ", 94)
             + _comment(f"Add this component AFTER ../../components/monitoring. {GENERATED}")
-            + yaml.safe_dump(COMPONENT, sort_keys=False)
+            + yaml.safe_dump(component, sort_keys=False)
         )
+        if source.scrape_port:
+            files[SOURCES_DIR / name / "podmonitor.yaml"] = (
+                _comment(f"Port {source.scrape_port} of every predictor pod, scraped for the `{name}` metric "
+                         "source (PodMonitor ctloop-inferenceservices).")
+                + _comment(GENERATED)
+                + dump_yaml(podmonitor_patch(name))
+            )
         files[SOURCES_DIR / name / "rules.yaml"] = (
             _comment(
                 f"Group 0 (ctloop-source) of PrometheusRule ctloop-canary for the `{name}` "

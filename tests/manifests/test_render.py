@@ -351,12 +351,30 @@ def test_grafana_dashboard_configmap():
 def test_podmonitor_scrapes_every_30s_and_labels_the_model_version():
     monitor = find(render("overlays/prod"), "PodMonitor", "ctloop-inferenceservices")
     endpoints = monitor["spec"]["podMetricsEndpoints"]
-    assert {e["port"] for e in endpoints} == {"http-usermetric", "user-port"}
     assert all(e["interval"] == "30s" for e in endpoints)
     for e in endpoints:
         targets = {r["targetLabel"]: r["sourceLabels"] for r in e["relabelings"]}
         assert targets["model_version"] == ["__meta_kubernetes_pod_label_ctloop_dev_model_version"]
         assert set(targets) == {"isvc", "revision", "model_version"}
+
+
+@pytest.mark.parametrize("source", [None, "ctloop", "istio", "knative-otel", "knative-legacy"])
+def test_podmonitor_scrapes_the_queue_proxy_only_with_a_source_that_reads_it(source, tmp_path):
+    # knative-v1.21.1 (KServe v0.20.0's pin): every queue-proxy declares port http-usermetric
+    # (pkg/reconciler/revision/resources/queue.go), but serves it only with
+    # request-metrics-protocol: prometheus (pkg/queue/sharedmain/otel.go; the default "none" gets
+    # knative/pkg's no-op meter provider, observability/metrics/provider.go). Scraped by default,
+    # every predictor pod was a target that is down on a stock install (kube-prometheus-stack's
+    # TargetDown fires above 10 % of a job's targets; here half of them)
+    from ctloop.serving.metric_sources import podmonitor_endpoint
+    from tests.manifests.rules_support import render_monitoring
+
+    monitor = find(render_monitoring(tmp_path, source), "PodMonitor", "ctloop-inferenceservices")
+    endpoints = {e["port"]: e for e in monitor["spec"]["podMetricsEndpoints"]}
+    queue_proxy = source in ("knative-otel", "knative-legacy")
+    assert set(endpoints) == {"user-port", *(["http-usermetric"] if queue_proxy else [])}
+    for port, endpoint in endpoints.items():
+        assert endpoint == podmonitor_endpoint(port)  # one definition of the relabelings
 
 
 def test_the_inference_log_sink_is_scraped_where_prometheus_operator_looks():

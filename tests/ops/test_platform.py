@@ -1117,3 +1117,19 @@ def test_a_pod_without_the_pipelines_token_is_told_about_the_poddefault(kfp_env,
     line = str(info.value)
     assert "HTTP 401" in line and "no pipelines token at /nonexistent/token" in line
     assert "PodDefault access-ml-pipeline in namespace team-a" in line and "--token" not in line
+
+
+def test_a_kfp_api_error_is_named_by_its_message(kfp):
+    # KFP 2.17.0 serves v2beta1 through grpc-gateway v2.28.0 with its default error handler
+    # (backend/src/apiserver/main.go; runtime/errors.go DefaultHTTPErrorHandler): the body is a
+    # google.rpc.Status {code (gRPC), message, details}, with no v1-style "error" field
+    import urllib.error
+    import urllib.request
+
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(f"{kfp.url}/apis/v2beta1/experiments/nope", timeout=5)
+    body = json.loads(info.value.read())
+    assert info.value.code == 404 and body["code"] == 5 and set(body) == {"code", "message", "details"}
+    platform = Platform(host=kfp.url)
+    with pytest.raises(PlatformError, match=r"HTTP 404 .*nope"):
+        platform._call("get experiment", platform.client.get_experiment, "nope")

@@ -100,16 +100,45 @@ def test_timeout_names_what_was_awaited(isvcs, kube):
         rollout.deploy(isvcs, name=NAME, model_name="credit", version="2", storage_uri=V2, percent=5, timeout_s=1)
 
 
-def test_blue_green_switches_at_once_and_keeps_the_previous_addressable(isvcs, kube):
+def predictor(kube):
+    return kube.objects[(NS, NAME)]["status"]["components"]["predictor"]
+
+
+def test_blue_green_switches_at_once_and_routes_only_the_new_revision(isvcs, kube):
+    # KServe v0.20.0 ksvc_reconciler.go createKnativeService adds the `prev` target only while
+    # canaryTrafficPercent < 100: at 100 the previous revision is not routed (no prev- URL), and
+    # PropagateStatus (inference_service_status.go) makes the new revision the rolled-out one
     deploy(isvcs, "1", V1)
     state = deploy(isvcs, "2", V2, strategy="blue-green")
     assert state.action == "switched"
-    assert kube.traffic(NS, NAME) == {"credit-default-predictor-00002": 100, "credit-default-predictor-00001": 0}
-    tags = {t["revisionName"]: t.get("tag") for t in kube.objects[(NS, NAME)]["status"]["components"]["predictor"]["traffic"]}
-    assert tags["credit-default-predictor-00001"] == "prev"  # reachable at its prev- URL
-    back = rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=5)
-    (revision,) = back.traffic
-    assert kube.revision_uri(NS, NAME, revision) == V1
+    assert predictor(kube)["traffic"] == [{"tag": "latest", "latestRevision": True, "percent": 100,
+                                          "revisionName": "credit-default-predictor-00002"}]
+    assert predictor(kube)["latestRolledoutRevision"] == "credit-default-predictor-00002"
+    assert (state.latest_revision, state.previous_revision) == ("credit-default-predictor-00002",
+                                                                "credit-default-predictor-00001")
+
+
+@pytest.mark.parametrize("strategy", ["blue-green", "canary"])
+def test_rollback_after_the_new_revision_had_100_puts_traffic_on_the_previous_one(isvcs, kube, strategy):
+    # once the new revision had 100 % (blue-green, or a canary walked to its 100 % step) it is
+    # KServe's latestRolledoutRevision; pinning back to 0 % first routes `prev` to it again, and
+    # only the next reconcile hands traffic to previousRolledoutRevision (PropagateStatus,
+    # KServe v0.20.0). The rollback waited for the bad revision to have 100 %: done at once on a
+    # cluster (the first reconcile), never once KServe had moved traffic back (a timeout)
+    deploy(isvcs, "1", V1)
+    deploy(isvcs, "2", V2, strategy=strategy, percent=5)
+    if strategy == "canary":
+        rollout.set_traffic(isvcs, NAME, 100, timeout_s=5)
+    bad, good = "credit-default-predictor-00002", "credit-default-predictor-00001"
+    assert predictor(kube)["latestRolledoutRevision"] == bad
+    mark = len(kube.history)
+    final = rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=5)
+    (revision,) = final.traffic
+    assert kube.revision_uri(NS, NAME, revision) == V1 and final.traffic[revision] == 100
+    after = [split.get(bad, 0) for _, split in kube.history[mark:]]
+    assert after[-1] == 0 and all(x == 0 for x in after[after.index(0):]), after
+    pinned = [split for _, split in kube.history[mark:] if split.get(good) == 100]
+    assert pinned, "traffic never went back to the stable revision before the champion's new one"
 
 
 def test_unknown_strategy(isvcs):
@@ -162,3 +191,22 @@ def test_redeploying_a_version_still_in_canary_resumes_it_to_be_analysed(isvcs, 
     assert resumed.traffic[first.latest_revision] == share
     rollout.promote(isvcs, NAME, timeout_s=5)
     assert deploy(isvcs, "2", V2, percent=5, strategy=strategy).action == "unchanged"  # serves all: nothing to do
+
+
+def test_a_failed_revision_fails_the_wait_at_once_and_a_rollback_still_completes(isvcs, kube):
+    # Knative marks the configuration RevisionFailed (knative-v1.21.1 configuration_lifecycle.go
+    # MarkLatestCreatedFailed) and KServe v0.20.0 copies it into PredictorConfigurationReady: the
+    # deploy waited out its whole timeout for a revision that would never be ready
+    import time
+
+    deploy(isvcs, "1", V1)
+    kube.fail_revisions(V2)
+    started = time.monotonic()
+    with pytest.raises(ServingError, match=r'credit-default-predictor-00002" failed with message') as info:
+        rollout.deploy(isvcs, name=NAME, model_name="credit", version="2", storage_uri=V2, percent=5, timeout_s=20)
+    assert not isinstance(info.value, ServingTimeoutError)
+    assert time.monotonic() - started < 10
+    # the failed revision's condition is still there when the rollback patches: not a new failure
+    final = rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=5)
+    (revision,) = final.traffic
+    assert kube.revision_uri(NS, NAME, revision) == V1 and revision != "credit-default-predictor-00001"

@@ -100,6 +100,27 @@ def test_cli_status_canary_rollback(registered, kube, capsys):
     assert kube.revision_uri(NS, ISVC, revision) == registry.model_artifact_uri(MODEL, "1")
 
 
+def test_cli_status_names_a_failed_revision(registered, kube, capsys):
+    # KServe v0.20.0 shows Knative's RevisionFailed (knative-v1.21.1 configuration_lifecycle.go)
+    # as the condition PredictorConfigurationReady; status showed only latestCreated != latestReady
+    from ctloop.cli import main
+    from ctloop.serving import isvc as specs
+    from ctloop.serving.kube import InferenceServices
+
+    uri, _ = registered
+    deploy_canary.python_func(model_name=MODEL, version="1", rollout=RELEASE, tracking_uri=uri)
+    bad = "gs://models/run-bad/artifacts/model-joblib"
+    kube.fail_revisions(bad)
+    isvcs = InferenceServices(NS, api_client=kube.api_client())
+    isvcs.patch(ISVC, specs.canary_patch(version="2", storage_uri=bad, percent=5))
+    for _ in range(3):
+        isvcs.get(ISVC)  # the double's controller moves on reads
+    assert main(["rollout", "status", "--isvc", ISVC, "--namespace", NS]) == 0
+    out = capsys.readouterr().out
+    assert 'FAILED: Revision "credit-predictor-00002" failed with message' in out
+    assert "previous -" in out
+
+
 def test_cli_audit_answers_who_served_what(registered, kube, capsys):
     from ctloop.cli import main
 

@@ -16,7 +16,7 @@ def _isvcs(args):
 
 def _status(args: argparse.Namespace) -> int:
     from ctloop.serving.isvc import spec_version
-    from ctloop.serving.kube import predictor_status, traffic_split
+    from ctloop.serving.kube import predictor_status, revision_failure, traffic_split
     from ctloop.tracking import existing_store
 
     if args.model_name:  # the registry is read after the cluster: a mistyped local URI is refused first
@@ -32,7 +32,10 @@ def _status(args: argparse.Namespace) -> int:
     print(f"  spec: version {spec_version(obj) or '?'}, "
           f"storageUri {pred['model']['storageUri']}, canaryTrafficPercent {pred.get('canaryTrafficPercent', '-')}")
     print(f"  latestCreated {st.get('latestCreatedRevision')}  latestReady {st.get('latestReadyRevision')}  "
-          f"rolledOut {st.get('latestRolledoutRevision', '-')}")
+          f"rolledOut {st.get('latestRolledoutRevision', '-')}  previous {st.get('previousRolledoutRevision', '-')}")
+    failure = revision_failure(obj)
+    if failure:
+        print(f"  FAILED: {failure}")
     for revision, percent in traffic_split(obj).items():
         print(f"  {percent:>3} %  {revision}")
     if args.model_name:

@@ -172,7 +172,7 @@ def restore_patch(*, version: str, storage_uri: str, model_sha256: str = "") -> 
 
 def switch_patch(*, version: str, storage_uri: str, model_sha256: str = "") -> dict[str, Any]:
     """Merge patch for blue-green: the new version takes 100 % as soon as its revision is ready
-    (until then the previous revision keeps serving; it stays addressable by its ``prev`` tag)."""
+    (until then the previous revision keeps serving)."""
     return {
         "metadata": {"labels": {VERSION_LABEL: str(version)}},
         "spec": {"predictor": {"canaryTrafficPercent": None,

@@ -109,20 +109,52 @@ def predictor_status(isvc: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def traffic_split(isvc: dict[str, Any] | None) -> dict[str, int]:
-    """``{revision name: percent}`` from ``status.components.predictor.traffic[]``."""
-    return {t["revisionName"]: int(t.get("percent") or 0) for t in predictor_status(isvc).get("traffic") or []
-            if t.get("revisionName")}
+    """``{revision name: percent}`` from ``status.components.predictor.traffic[]``; one revision's
+    entries are summed (Knative keeps one per tag: right after a pin-back to 0 % KServe v0.20.0
+    routes both ``latest`` and ``prev`` to the same revision)."""
+    out: dict[str, int] = {}
+    for t in predictor_status(isvc).get("traffic") or []:
+        if t.get("revisionName"):
+            out[t["revisionName"]] = out.get(t["revisionName"], 0) + int(t.get("percent") or 0)
+    return out
+
+
+# KServe v0.20.0 inference_service_status.go: the predictor's Knative configuration condition
+CONFIGURATION_READY = "PredictorConfigurationReady"
+
+
+def revision_failure(isvc: dict[str, Any] | None) -> str:
+    """Why the latest created revision failed, ``""`` unless it did: Knative keeps the previous
+    ready revision and marks the configuration ``RevisionFailed`` with ``Revision "<name>" failed
+    with message: ...`` (knative-v1.21.1 ``pkg/apis/serving/v1/configuration_lifecycle.go``
+    ``MarkLatestCreatedFailed``), which KServe copies into ``PredictorConfigurationReady``."""
+    st = predictor_status(isvc)
+    if not st.get("latestCreatedRevision") or st.get("latestCreatedRevision") == st.get("latestReadyRevision"):
+        return ""
+    for cond in ((isvc or {}).get("status") or {}).get("conditions") or []:
+        if (cond.get("type") == CONFIGURATION_READY and cond.get("status") == "False"
+                and cond.get("reason") == "RevisionFailed"):
+            return str(cond.get("message") or f"revision {st['latestCreatedRevision']} failed")
+    return ""
 
 
 def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str, Any]], bool], *,
-             timeout_s: float, what: str, poll_s: float = 0.5) -> dict[str, Any]:
-    """Poll until ``condition(isvc)``; ServingTimeoutError names what was expected and what was seen."""
+             timeout_s: float, what: str, poll_s: float = 0.5, failed_before: str | None = None) -> dict[str, Any]:
+    """Poll until ``condition(isvc)``; ServingTimeoutError names what was expected and what was seen.
+
+    With ``failed_before`` (the latest created revision before the change being waited for): a
+    revision created since that KServe reports failed (:func:`revision_failure`) ends the wait at
+    once with a ServingError, as it will never become ready. The status read right after a patch
+    may still describe the revision before it, so a failure of ``failed_before`` is not one."""
     deadline = time.monotonic() + timeout_s
     seen: dict[str, Any] | None = None
     while True:
         seen = isvcs.get(name)
         if seen is not None and condition(seen):
             return seen
+        failure = revision_failure(seen) if failed_before is not None else ""
+        if failure and predictor_status(seen).get("latestCreatedRevision") != failed_before:
+            raise ServingError(f"InferenceService {isvcs.namespace}/{name}: {what} will not be reached: {failure}")
         if time.monotonic() >= deadline:
             status = predictor_status(seen)
             raise ServingTimeoutError(
@@ -133,4 +165,5 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
         time.sleep(poll_s)
 
 
-__all__ = ["InferenceServices", "load_api_client", "predictor_status", "traffic_split", "wait_for"]
+__all__ = ["InferenceServices", "load_api_client", "predictor_status", "traffic_split", "wait_for",
+           "revision_failure", "CONFIGURATION_READY"]

@@ -55,6 +55,19 @@ SOURCE_REQUESTS = "ctloop:source_requests:rate5m"  # {namespace, isvc, revision,
 SOURCE_P99 = "ctloop:source_latency_p99_seconds:5m"  # {namespace, isvc, revision}
 # KServe's Knative configuration <isvc>-predictor (<isvc>-predictor-default before 0.9)
 PREDICTOR = "(.+)-predictor(-default)?"
+# The queue-proxy's request-metrics port (knative/serving pkg/apis/serving/v1/revision_helpers.go
+# UserQueueMetricsPortName, 9091). Declared on every pod, but in Knative >= 1.19 served only with
+# request-metrics-protocol: prometheus (knative-v1.21.1 pkg/queue/sharedmain/otel.go; the default
+# "none" gets a no-op meter provider, knative/pkg observability/metrics/provider.go): scraped on a
+# stock install, each predictor pod would be a target that is down (kube-prometheus' TargetDown).
+QUEUE_PROXY_PORT = "http-usermetric"
+PODMONITOR = "ctloop-inferenceservices"  # manifests/components/monitoring/podmonitor.yaml
+# the relabelings of every endpoint of that PodMonitor: pod labels KServe/Knative/ctloop set
+PODMONITOR_RELABELINGS = (
+    ("serving.kserve.io/inferenceservice", "isvc"),
+    ("serving.knative.dev/revision", "revision"),
+    ("ctloop.dev/model-version", "model_version"),
+)
 
 
 class Prometheus:
@@ -179,6 +192,9 @@ class MetricSource:
     to_contract: tuple[Relabel, ...] = ()  # label_replace steps giving namespace, isvc, revision
     code_class: tuple[Relabel, ...] = ()  # label_replace steps giving code_class = 2xx..5xx
     upstream: str = ""  # the upstream files and tags the names come from
+    # a predictor-pod port the source's series are scraped from beyond the model server's
+    # user-port, added to the PodMonitor by sources/<name> (:func:`podmonitor_patch`)
+    scrape_port: str = ""
 
     # ---------------------------------------------------------------- PromQL building blocks
     def _series(
@@ -320,8 +336,8 @@ _KNATIVE_OTEL = MetricSource(
     "http.server.request.duration around the whole queue-proxy (its own 503/504 included), "
     "revision from target_info",
     required_config="knative-serving/config-observability: request-metrics-protocol: prometheus "
-    "(default none); queue-proxy port http-usermetric (9091) scraped (the monitoring "
-    "component's PodMonitor does)",
+    "(default none); queue-proxy port http-usermetric (9091) scraped (this source's component "
+    "adds it to the monitoring component's PodMonitor)",
     missing_hint="is request-metrics-protocol: prometheus set in "
     "knative-serving/config-observability (the default is none), and is the queue-proxy port "
     "http-usermetric scraped?",
@@ -344,13 +360,15 @@ _KNATIVE_OTEL = MetricSource(
     upstream="knative/serving knative-v1.21.1 pkg/queue/sharedmain/handlers.go (otelhttp "
     "outermost), otel.go (resource kn.revision.name); knative/pkg 4a022ed9999a "
     "observability/metrics/prometheus_enabled.go; otelhttp v0.64.0; exporters/prometheus v0.61.0",
+    scrape_port=QUEUE_PROXY_PORT,
 )
 _KNATIVE_LEGACY = MetricSource(
     name="knative-legacy",
     description="Knative <= 1.18 queue-proxy OpenCensus metrics revision_request_count / "
     "revision_request_latencies (milliseconds), the queue-proxy's own 503/504 included",
     required_config="Knative Serving <= 1.18 (request metrics on Prometheus by default); "
-    "queue-proxy port http-usermetric (9091) scraped (the monitoring component's PodMonitor does)",
+    "queue-proxy port http-usermetric (9091) scraped (this source's component adds it to the "
+    "monitoring component's PodMonitor)",
     missing_hint="is this Knative Serving <= 1.18 (1.19+ has OpenTelemetry names: use "
     "knative-otel), and is the queue-proxy port http-usermetric scraped?",
     requests="revision_request_count",
@@ -369,6 +387,7 @@ _KNATIVE_LEGACY = MetricSource(
     upstream="knative/serving knative-v1.18.0 pkg/queue/request_metric.go, "
     "pkg/queue/sharedmain/handlers.go, pkg/metrics/key.go; knative/pkg ed3e2158b883 "
     "metrics/prometheus_exporter.go",
+    scrape_port=QUEUE_PROXY_PORT,
 )
 _ISTIO = MetricSource(
     name="istio",
@@ -458,6 +477,25 @@ def rule_patch(source: MetricSource | str) -> list[dict[str, Any]]:
     ]
 
 
+def podmonitor_endpoint(port: str) -> dict[str, Any]:
+    """One ``podMetricsEndpoints`` item of the PodMonitor ``ctloop-inferenceservices``."""
+    def meta(label: str) -> str:
+        return "__meta_kubernetes_pod_label_" + "".join(c if c.isalnum() else "_" for c in label)
+
+    return {"port": port, "path": "/metrics", "interval": "30s",
+            "relabelings": [{"sourceLabels": [meta(label)], "targetLabel": target}
+                            for label, target in PODMONITOR_RELABELINGS]}
+
+
+def podmonitor_patch(source: MetricSource | str) -> list[dict[str, Any]]:
+    """The JSON patch of ``sources/<name>`` adding the source's ``scrape_port`` to the PodMonitor
+    ``ctloop-inferenceservices`` (``[]``: the model server's user-port is enough)."""
+    source = get_source(source)
+    if not source.scrape_port:
+        return []
+    return [{"op": "add", "path": "/spec/podMetricsEndpoints/-", "value": podmonitor_endpoint(source.scrape_port)}]
+
+
 def _rules(args: argparse.Namespace) -> int:
     print(dump_yaml(get_source(args.source).rule_group()), end="")
     return 0
@@ -515,6 +553,10 @@ __all__ = [
     "get_source",
     "probe",
     "rule_patch",
+    "podmonitor_patch",
+    "podmonitor_endpoint",
+    "QUEUE_PROXY_PORT",
+    "PODMONITOR",
     "dump_yaml",
     "Relabel",
     "InfoJoin",

@@ -6,7 +6,7 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
 
 * ``deploy``: first deployment (no InferenceService yet) creates it at 100 %; otherwise the new
   storageUri goes out as a canary at ``percent`` (strategy ``canary``), or at 100 % once ready
-  (``blue-green``; the previous revision stays addressable through tag routing). Re-deploying the
+  (``blue-green``; KServe then routes the new revision alone). Re-deploying the
   version already in the spec changes nothing once it serves all traffic; while it is still a
   canary (a retried deploy step) it resumes at the first step, to be analysed.
 * ``rollback``: traffic back to the previous revision first (``canaryTrafficPercent: 0``), then the
@@ -53,13 +53,39 @@ def _ready(obj: dict[str, Any]) -> bool:
 def _state(action: str, obj: dict[str, Any], version: str) -> RolloutState:
     st = predictor_status(obj)
     split = traffic_split(obj)
-    latest = st.get("latestReadyRevision", "")
-    previous = next((r for r in split if r != latest), st.get("previousRolledoutRevision", ""))
-    return RolloutState(action, obj["metadata"]["name"], version, latest, previous or "", split)
+    return RolloutState(action, obj["metadata"]["name"], version, st.get("latestReadyRevision", ""),
+                        _previous(obj), split)
+
+
+def _stable_revision(obj: dict[str, Any]) -> str:
+    """The revision a pin-back to 0 % leaves all traffic on (KServe v0.20.0: the ``prev`` target
+    is ``latestRolledoutRevision``). Once the latest revision itself had 100 % (blue-green, a
+    canary stepped to 100 %) it *is* the rolled-out one, and KServe's ``PropagateStatus``
+    (``inference_service_status.go``) hands traffic back to ``previousRolledoutRevision`` — under
+    the same conditions it checks: that revision is both the latest created and ready one."""
+    st = predictor_status(obj)
+    ready, rolled = st.get("latestReadyRevision", ""), st.get("latestRolledoutRevision", "")
+    if rolled and rolled == ready == st.get("latestCreatedRevision") and st.get("previousRolledoutRevision"):
+        return st["previousRolledoutRevision"]
+    return rolled or next((r for r in traffic_split(obj) if r != ready), ready)
+
+
+def _previous(obj: dict[str, Any]) -> str:
+    """The revision a release is compared with: another one routed beside the latest, else
+    ``previousRolledoutRevision`` (a blue-green switch routes the new revision alone)."""
+    latest = predictor_status(obj).get("latestReadyRevision", "")
+    return next((r for r in traffic_split(obj) if r != latest),
+                predictor_status(obj).get("previousRolledoutRevision", ""))
+
+
+def _created(obj: dict[str, Any] | None) -> str:
+    return predictor_status(obj).get("latestCreatedRevision", "")
 
 
 def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeout_s: float, what: str,
-                new_revision_after: str = "") -> dict[str, Any]:
+                new_revision_after: str = "", created_before: str = "") -> dict[str, Any]:
+    """Wait until the latest ready revision has ``latest_percent`` of a complete split; a revision
+    created after ``created_before`` that fails ends the wait (``kube.revision_failure``)."""
     def ok(obj: dict[str, Any]) -> bool:
         if not _ready(obj):
             return False
@@ -69,7 +95,7 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
         split = traffic_split(obj)
         return split.get(latest, 0) == latest_percent and sum(split.values()) == 100
 
-    return wait_for(isvcs, name, ok, timeout_s=timeout_s, what=what)
+    return wait_for(isvcs, name, ok, timeout_s=timeout_s, what=what, failed_before=created_before)
 
 
 def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str, storage_uri: str,
@@ -92,7 +118,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
     have_version, have_uri = _spec_version(current)
     if have_uri == storage_uri:
         pinned = current["spec"]["predictor"].get("canaryTrafficPercent")
-        if pinned is None or len(traffic_split(current)) < 2:
+        if pinned is None or not _previous(current):
             return _state("unchanged", current, have_version or version)
         # still a canary, not judged (a deploy step retried after its patch landed, a rollout run
         # again): it resumes at the first step, as a fresh deployment would, to be analysed —
@@ -100,20 +126,23 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         target = 100 if strategy == "blue-green" else int(percent)
         if pinned != target:
             isvcs.patch(name, specs.traffic_patch(target))
-        obj = _wait_split(isvcs, name, target, timeout_s, f"canary of {version} (already deployed) at {target} %")
+        obj = _wait_split(isvcs, name, target, timeout_s, f"canary of {version} (already deployed) at {target} %",
+                          created_before=_created(current))
         return _state("switched" if strategy == "blue-green" else "canary", obj, version)
     before = predictor_status(current).get("latestReadyRevision", "")
     if strategy == "blue-green":
-        # canaryTrafficPercent 100: the new revision takes all traffic once ready, and the previous
-        # one stays routed at 0 % under its `prev` tag — addressable, and back in one patch (0).
+        # canaryTrafficPercent 100: the new revision takes all traffic once ready; KServe routes no
+        # `prev` target at 100 % (ksvc_reconciler.go, v0.20.0), and the previous revision is
+        # previousRolledoutRevision, where a rollback's pin-back to 0 % sends traffic.
         isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=100,
                                              model_sha256=model_sha256))
-        obj = _wait_split(isvcs, name, 100, timeout_s, "new revision ready with 100 % traffic", new_revision_after=before)
+        obj = _wait_split(isvcs, name, 100, timeout_s, "new revision ready with 100 % traffic", new_revision_after=before,
+                          created_before=_created(current))
         return _state("switched", obj, version)
     isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=percent,
                                          model_sha256=model_sha256))
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary revision ready with {percent} % traffic",
-                      new_revision_after=before)
+                      new_revision_after=before, created_before=_created(current))
     return _state("canary", obj, version)
 
 
@@ -124,16 +153,17 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
     specs.check_deployment_mode(obj)
     isvcs.patch(name, specs.traffic_patch(percent))
-    obj = _wait_split(isvcs, name, percent, timeout_s, f"canary at {percent} %")
+    obj = _wait_split(isvcs, name, percent, timeout_s, f"canary at {percent} %", created_before=_created(obj))
     return _state("traffic", obj, _spec_version(obj)[0])
 
 
 def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0) -> RolloutState:
     """Remove ``canaryTrafficPercent`` (merge-patch null): the latest revision takes 100 %.
     Refused for a canary pinned back to 0 % (``isvc.check_promotable``)."""
-    specs.check_promotable(isvcs.get(name) or {})
+    current = isvcs.get(name) or {}
+    specs.check_promotable(current)
     isvcs.patch(name, specs.promote_patch())
-    obj = _wait_split(isvcs, name, 100, timeout_s, "latest revision at 100 %")
+    obj = _wait_split(isvcs, name, 100, timeout_s, "latest revision at 100 %", created_before=_created(current))
     return _state("promoted", obj, _spec_version(obj)[0])
 
 
@@ -151,10 +181,7 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     if _spec_version(obj)[1] == storage_uri and "canaryTrafficPercent" not in obj["spec"]["predictor"]:
         return _state("unchanged", obj, version)
     if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in obj["spec"]["predictor"]:
-        st = predictor_status(obj)
-        split = traffic_split(obj)
-        stable = st.get("latestRolledoutRevision") or next(
-            (r for r in split if r != st.get("latestReadyRevision")), st.get("latestReadyRevision", ""))
+        stable = _stable_revision(obj)
         isvcs.patch(name, specs.pin_back_patch())
         obj = wait_for(isvcs, name, lambda o: traffic_split(o).get(stable, 0) == 100, timeout_s=timeout_s,
                        what=f"all traffic back on the stable revision {stable}")
@@ -162,9 +189,10 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     if _spec_version(obj)[1] != storage_uri:
         isvcs.patch(name, specs.restore_patch(version=version, storage_uri=storage_uri,
                                               model_sha256=model_sha256))
-        _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)", new_revision_after=before)
+        obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
+                          new_revision_after=before, created_before=_created(obj))
     isvcs.patch(name, specs.promote_patch())
-    obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %")
+    obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before=_created(obj))
     return _state("rolled_back", obj, version)
 
 
