@@ -10,7 +10,8 @@ SERVING_VENV ?= .venv-serving
 SERVING_STAMP := $(SERVING_VENV)/.installed
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' src/ctloop/_version.py)
 IMAGE_REPO ?= ghcr.io/ctloop/ctloop
-IMAGE  ?= $(IMAGE_REPO):$(VERSION)
+# CTLOOP_IMAGE, as the CLI reads it, else the release's image
+IMAGE  ?= $(or $(CTLOOP_IMAGE),$(IMAGE_REPO):$(VERSION))
 BUILD  ?= build
 # make test: test files spread over TEST_WORKERS processes (xdist, whole files per worker so module
 # fixtures start once); most tests wait on servers and subprocesses, so 3 workers fit 2 cores.
@@ -155,4 +156,4 @@ rollback: $(STAMP) ## durable rollback of ISVC: traffic back at once, then the M
 
 .PHONY: clean
 clean: ## remove build outputs, local runs and caches (keeps .venv)
-	rm -rf $(BUILD) demo-output local_outputs .pytest_cache .ruff_cache
+	rm -rf $(BUILD) demo-output local_outputs logs .kfp-workspace .pytest_cache .ruff_cache
