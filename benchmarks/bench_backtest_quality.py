@@ -397,10 +397,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--replicate", type=int, default=0,
                     help="K > 0: the synthetic streams again with other generator seeds (seed + 1000 K; the real "
                          "streams have none and are left out); no plots. --merge puts replicates into one table")
-    ap.add_argument("--output", default="backtest_quality", help="result name under benchmarks/results")
+    ap.add_argument("--output", default="", help="result name under benchmarks/results (default: backtest_quality, "
+                    "the README's, for every stream and policy; backtest_quality_partial for a subset)")
     ap.add_argument("--merge", default="", help="comma list of result names to combine into --output "
                     "(e.g. the design and holdout halves run as two processes); runs nothing")
     args = ap.parse_args(argv)
+    if not args.output:  # a subset never overwrites the published table and plots
+        whole = not args.streams and not args.policies and not args.replicate and not args.label_delay_windows
+        args.output = "backtest_quality" if whole or args.merge else "backtest_quality_partial"
     if args.merge:
         return merge(args.merge.split(","), args.output)
     global LABEL_DELAY_WINDOWS, QUIET
@@ -440,7 +444,8 @@ def main(argv: list[str] | None = None) -> int:
                                                + markdown(rows, results.get("goal")))
     out = save(args.output, {"seconds": round(time.perf_counter() - t0, 1), "rows": rows, **results,
                              "streams": infos, "label_delay_windows": args.label_delay_windows})
-    print(f"\nwrote {out} and {0 if args.replicate else len(selected)} PNG(s) in {RESULTS} in {time.perf_counter() - t0:.0f}s "
+    print(f"\nwrote {out}, {RESULTS / (args.output + '.md')} and {0 if args.replicate else len(selected) + 1} PNG(s) "
+          f"({args.output}*.png) in {RESULTS} in {time.perf_counter() - t0:.0f}s "
           "(shared 2-core machine: seconds are indicative only)")
     return 0
 
