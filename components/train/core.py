@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop.columns import WEIGHT
 from ctloop.config import TrainingConfig
-from ctloop.contract import check_finite, check_uniform_types
+from ctloop.contract import check_finite, check_numbers_as_text, check_uniform_types
 from ctloop.errors import ConfigError, DataValidationError, TrainingError, plain
 from ctloop.estimators import (
     ESTIMATORS,
@@ -244,6 +244,7 @@ def fit(
     check_feature_types(data, numeric + categorical)
     check_finite(data[numeric])  # one line naming the column, not scikit-learn's "Input X contains infinity"
     check_uniform_types(data, categorical)
+    check_numbers_as_text(data, categorical)  # '?' in a column of amounts: as ctloop backtest refuses it
     copies = check_target_copies(data, target, numeric + categorical, task)
     notes: list[str] = []
     if copies:

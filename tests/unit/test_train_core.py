@@ -264,3 +264,14 @@ def test_hist_gradient_boosting_on_few_rows_is_not_a_constant_model(task):
     assert kept.meta["params"]["min_samples_leaf"] == 40
     # enough rows: the catalogue's default leaf
     assert estimators.row_dependent_defaults("hist_gradient_boosting", {}, 200).get("min_samples_leaf") is None
+
+
+def test_fit_refuses_a_column_of_numbers_with_a_few_words_as_the_backtest_does():
+    """The pipeline's train step and ``ctloop backtest`` refuse the same table: a column of amounts
+    with '?' in some rows (as UCI data mark a gap) is text to pandas, each number its own category."""
+    frame = training_frame(300, 5, nan_every=7)
+    frame["x1_text"] = frame.x1.round(3).astype(str)
+    frame.loc[::25, "x1_text"] = "?"
+    with pytest.raises(DataValidationError, match="x1_text") as err:
+        core.fit(frame.drop(columns=["kind", "amount"]), target="y", estimator="logistic_regression")
+    assert "'?'" in str(err.value)
