@@ -548,6 +548,8 @@ class Doctor:
             return ""
 
     def check_isvc(self, t: Target) -> Check:
+        from ctloop.serving import rollout
+
         name = f"InferenceService {t.namespace}/{t.name}"
         if (skip := self._no_kube(name)) is not None:
             return skip
@@ -578,8 +580,9 @@ class Doctor:
             or self.kserve_default_mode
             or "Serverless"
         )
-        pred = (status.get("components") or {}).get("predictor") or {}
-        stable = pred.get("latestRolledoutRevision") or pred.get("latestReadyRevision") or ""
+        # during a rollout the champion's revision (after a blue-green switch or a canary at
+        # 100 % KServe's latestRolledoutRevision is the new one): the rollout's own rule
+        stable = rollout.stable_revision(obj)
         if stable:
             self.revisions[(t.namespace, t.name)] = stable
         if mode in ("RawDeployment", "Standard") and t.strategy == "canary":
