@@ -22,15 +22,20 @@ PLURAL = "inferenceservices"
 
 
 def load_api_client(kubeconfig: str = "", context: str = ""):
-    """An ApiClient from the in-cluster service account, else kubeconfig."""
+    """An ApiClient, credentials in kubectl's order (client-go ``clientcmd``): an explicit
+    ``kubeconfig``/``context`` (``--kubeconfig``/``--context``), else ``KUBECONFIG``, else the
+    in-cluster service account, else ``~/.kube/config``. (kubernetes 30.1.0
+    ``config.load_config`` would take ``~/.kube/config`` before the in-cluster config.)"""
     import yaml
     from kubernetes import client, config
 
+    # KUBECONFIG is read here, not at import (the client caches it at import time)
+    path = kubeconfig or os.environ.get("KUBECONFIG") or ""
     try:
+        if path or context:
+            raise config.ConfigException("a kubeconfig or context was named")
         config.load_incluster_config()
     except config.ConfigException:
-        # KUBECONFIG is read here, not at import (the client caches it at import time)
-        path = kubeconfig or os.environ.get("KUBECONFIG") or ""
         try:
             config.load_kube_config(config_file=path or None, context=context or None)
         except (config.ConfigException, OSError, yaml.YAMLError, ValueError) as exc:
