@@ -201,9 +201,13 @@ class _Local:
         try:
             tmp.write_bytes(data)
             tmp.replace(path)
-        except PermissionError as exc:
-            tmp.unlink(missing_ok=True)
-            raise DataSourceError(f"cannot write {loc.uri}: permission denied") from exc
+        except OSError as exc:  # permission, a read-only or full filesystem, /proc refusing files
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass  # the temporary file could not be made either
+            raise _unwritable(loc.uri, "permission denied" if isinstance(exc, PermissionError)
+                              else exc.strerror or str(exc)) from exc
 
     def exists(self, loc: Location) -> bool:
         return Path(loc.key).is_file()
@@ -266,7 +270,17 @@ def _make_dir(path: Path, uri: str) -> None:
         raise ConfigError(f"cannot write {uri}: {blocker} is a file, not a directory; "
                           "choose an output path that is not inside a file") from exc
     except PermissionError as exc:
-        raise DataSourceError(f"cannot write {uri}: permission denied creating {path}") from exc
+        raise _unwritable(uri, f"permission denied creating {path}") from exc
+    except OSError as exc:  # a read-only filesystem, /proc, a name too long
+        raise _unwritable(uri, f"{exc.strerror or exc} (creating {path})") from exc
+
+
+def _unwritable(uri: str, why: str) -> DataSourceError:
+    """``cannot write <uri>: <why>``; the error keeps ``uri`` so the CLI can name the flag that
+    gave it (``ctloop.cli.main``)."""
+    error = DataSourceError(f"cannot write {uri}: {why}")
+    error.uri = uri  # type: ignore[attr-defined]
+    return error
 
 
 def check_output_dir(uri: str, *, name: str = "output") -> None:
