@@ -639,6 +639,30 @@ def test_kubernetes_unreachable(cluster, capsys, tmp_path):
     assert lines["KServe"] == "skip KServe: no Kubernetes API (see the Kubernetes line)"
 
 
+def test_in_a_pod_kubeconfig_env_wins_over_the_service_account(cluster, capsys, monkeypatch, tmp_path):
+    """kubectl's order, as ``ctloop.serving.kube.load_api_client`` (tests/serving/test_kube_config.py):
+    ``KUBECONFIG`` before the in-cluster service account. Doctor took the pod's service account
+    (here an API that refuses connections) although KUBECONFIG named the cluster to check."""
+    from kubernetes.client import Configuration
+    from kubernetes.config import incluster_config
+
+    (tmp_path / "token").write_text("pod-token")
+    (tmp_path / "ca.crt").write_text("-----BEGIN CERTIFICATE-----\n")
+    monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(tmp_path / "token"))
+    monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(tmp_path / "ca.crt"))
+    monkeypatch.setattr(Configuration, "_default", Configuration._default)
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(free_port()))
+    monkeypatch.setenv("KUBECONFIG", str(cluster.kubeconfig))
+    argv = cluster.argv()
+    i = argv.index("--kubeconfig")
+    del argv[i:i + 2]
+    main(argv)
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.split()[1:2] == ["Kubernetes"]
+                or x.startswith("FAIL Kubernetes:"))
+    assert line.startswith(f"ok   Kubernetes {cluster.kube.url} ("), line
+
+
 def test_kubernetes_times_out(cluster, capsys):
     cluster.kube.delay = 2.0
     code, lines, _ = cluster.run(capsys, "--timeout", "0.3")
