@@ -26,3 +26,11 @@ def test_an_unwritable_output_is_one_line_naming_the_flag(argv, capsys):
     err = capsys.readouterr().err
     path = argv[-1]
     assert err.count("\n") == 1 and err.startswith(f"error: --output {path}: cannot write {path}"), err
+
+
+def test_an_output_that_is_a_directory_or_inside_a_file_names_the_flag(tmp_path, capsys):
+    (tmp_path / "a-file").write_text("x")
+    for path, why in ((tmp_path, "it is a directory"), (tmp_path / "a-file" / "x.md", "is a file, not a directory")):
+        assert main(["config", "docs", "--output", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: --output {path}: cannot write {path}") and why in err, err
