@@ -196,14 +196,18 @@ class _Local:
         path = Path(loc.key)
         _make_dir(path.parent, loc.uri)
         if path.is_dir():
-            raise ConfigError(f"cannot write {loc.uri}: it is a directory; name a file inside it")
+            raise _unwritable(loc.uri, "it is a directory; name a file inside it", ConfigError)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         try:
             tmp.write_bytes(data)
             tmp.replace(path)
-        except PermissionError as exc:
-            tmp.unlink(missing_ok=True)
-            raise DataSourceError(f"cannot write {loc.uri}: permission denied") from exc
+        except OSError as exc:  # permission, a read-only or full filesystem, /proc refusing files
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass  # the temporary file could not be made either
+            raise _unwritable(loc.uri, "permission denied" if isinstance(exc, PermissionError)
+                              else exc.strerror or str(exc)) from exc
 
     def exists(self, loc: Location) -> bool:
         return Path(loc.key).is_file()
@@ -263,10 +267,20 @@ def _make_dir(path: Path, uri: str) -> None:
         path.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError) as exc:
         blocker = _file_parent(path / "x") or path
-        raise ConfigError(f"cannot write {uri}: {blocker} is a file, not a directory; "
-                          "choose an output path that is not inside a file") from exc
+        raise _unwritable(uri, f"{blocker} is a file, not a directory; choose an output path that is not "
+                               "inside a file", ConfigError) from exc
     except PermissionError as exc:
-        raise DataSourceError(f"cannot write {uri}: permission denied creating {path}") from exc
+        raise _unwritable(uri, f"permission denied creating {path}") from exc
+    except OSError as exc:  # a read-only filesystem, /proc, a name too long
+        raise _unwritable(uri, f"{exc.strerror or exc} (creating {path})") from exc
+
+
+def _unwritable(uri: str, why: str, kind: type[CtloopError] = DataSourceError) -> CtloopError:
+    """``cannot write <uri>: <why>``; the error keeps ``uri`` so the CLI can name the flag that
+    gave it (``ctloop.cli.main``)."""
+    error = kind(f"cannot write {uri}: {why}")
+    error.uri = uri  # type: ignore[attr-defined]
+    return error
 
 
 def check_output_dir(uri: str, *, name: str = "output") -> None:

@@ -216,3 +216,26 @@ def test_two_replicas_sharing_a_root_each_write_a_half_and_the_reader_joins_them
     split = frame[frame.request_id == "split"]
     assert split.income.tolist() == [4.5, 5.5] and split.prediction_1.tolist() == [0.4, 0.8]
     assert set(split.model_version) == {"7"} and set(split.revision) == {"v7"}
+
+
+def test_one_line_when_listening_and_one_on_a_clean_shutdown(tmp_path):
+    """``logger serve`` said nothing: not where it listened nor with which limits, and not what
+    it flushed on SIGTERM. Now one stderr line each, and nothing per request (log_level warning)."""
+    proc, url = start(tmp_path, flush_seconds=60, flush_rows=1000)
+    port = url.rsplit(":", 1)[1]
+    log = tmp_path / "sink.log"
+    with httpx.Client() as client:
+        for kind in ("request", "response"):
+            body = {"instances": [[1.0, 2.0]]} if kind == "request" else {"predictions": [1]}
+            assert client.post(url, headers=headers("b1", kind), json=body).status_code == 200
+    (started,) = log.read_text().splitlines()  # before the shutdown: the listening line alone
+    assert started.startswith(f"ctloop logger: listening on http://127.0.0.1:{port}"), started
+    for part in (f"root {tmp_path / 'root'}", f"wal {tmp_path / 'wal'}", "flush every 1000 rows or 60s",
+                 "max body ", "join TTL ", "max columns "):
+        assert part in started, (part, started)
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=60)
+    lines = log.read_text().splitlines()
+    assert len(lines) == 2, lines
+    assert lines[1] == (f"ctloop logger: stopped cleanly: 1 row(s) flushed at shutdown, 1 written since the start, "
+                        f"to {tmp_path / 'root'}"), lines[1]

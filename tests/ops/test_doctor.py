@@ -639,6 +639,30 @@ def test_kubernetes_unreachable(cluster, capsys, tmp_path):
     assert lines["KServe"] == "skip KServe: no Kubernetes API (see the Kubernetes line)"
 
 
+def test_in_a_pod_kubeconfig_env_wins_over_the_service_account(cluster, capsys, monkeypatch, tmp_path):
+    """kubectl's order, as ``ctloop.serving.kube.load_api_client`` (tests/serving/test_kube_config.py):
+    ``KUBECONFIG`` before the in-cluster service account. Doctor took the pod's service account
+    (here an API that refuses connections) although KUBECONFIG named the cluster to check."""
+    from kubernetes.client import Configuration
+    from kubernetes.config import incluster_config
+
+    (tmp_path / "token").write_text("pod-token")
+    (tmp_path / "ca.crt").write_text("-----BEGIN CERTIFICATE-----\n")
+    monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(tmp_path / "token"))
+    monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(tmp_path / "ca.crt"))
+    monkeypatch.setattr(Configuration, "_default", Configuration._default)
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(free_port()))
+    monkeypatch.setenv("KUBECONFIG", str(cluster.kubeconfig))
+    argv = cluster.argv()
+    i = argv.index("--kubeconfig")
+    del argv[i:i + 2]
+    main(argv)
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.split()[1:2] == ["Kubernetes"]
+                or x.startswith("FAIL Kubernetes:"))
+    assert line.startswith(f"ok   Kubernetes {cluster.kube.url} ("), line
+
+
 def test_kubernetes_times_out(cluster, capsys):
     cluster.kube.delay = 2.0
     code, lines, _ = cluster.run(capsys, "--timeout", "0.3")
@@ -663,6 +687,42 @@ def test_metric_source_series(cluster, capsys, prometheus):
     assert code == 1 and line.startswith(
         "FAIL metrics ctloop/credit-default: knative-otel: no series for revision credit-default-predictor-00001")
     assert "request-metrics-protocol" in line and "ctloop has series" in line
+
+
+@pytest.mark.parametrize("step, stable", [
+    ("blue-green", "credit-default-predictor-00001"),
+    ("canary-at-100", "credit-default-predictor-00001"),
+    ("canary-at-5", "credit-default-predictor-00001"),
+    ("promoted", "credit-default-predictor-00002"),
+])
+def test_the_stable_revision_during_a_rollout_is_the_one_serving_the_champion(cluster, capsys, prometheus, step,
+                                                                                stable):
+    """KServe v0.20.0 ``PropagateStatus`` (pkg/apis/serving/v1beta1/inference_service_status.go)
+    makes a revision that had 100 % ``latestRolledoutRevision``: after a blue-green switch or a
+    canary stepped to 100 % that is the NEW revision, and the champion's is
+    ``previousRolledoutRevision`` (ksvc_reconciler.go routes no ``prev`` target at 100 %). Doctor
+    named the new revision stable and looked for its series; it asks ctloop.serving.rollout now."""
+    from ctloop.serving import rollout
+    from ctloop.serving.kube import InferenceServices
+
+    isvcs = InferenceServices("ctloop", api_client=cluster.kube.api_client())
+    kw = dict(name="credit-default", model_name="credit-default", version="2",
+              storage_uri="gs://models/credit-default/2", timeout_s=5)
+    if step == "blue-green":
+        rollout.deploy(isvcs, strategy="blue-green", **kw)
+    else:
+        rollout.deploy(isvcs, strategy="canary", percent=5, **kw)
+        if step == "canary-at-100":
+            rollout.set_traffic(isvcs, "credit-default", 100, timeout_s=5)
+        if step == "promoted":
+            rollout.promote(isvcs, "credit-default", timeout_s=5)
+    code, lines, out = cluster.run(capsys)
+    assert lines["InferenceService ctloop/credit-default"] == (
+        f"ok   InferenceService ctloop/credit-default Knative mode, stable revision {stable}")
+    if stable.endswith("00001"):  # the real Prometheus has the series of revision 00001 only
+        assert code == 0, out
+        assert lines["metrics ctloop/credit-default"].startswith(
+            f"ok   metrics ctloop/credit-default ctloop: series for revision {stable}")
 
 
 def test_prometheus_down_is_a_failed_line_with_the_url(cluster, capsys):

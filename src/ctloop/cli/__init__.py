@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except CtloopError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_name_the_output(args, exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -67,6 +67,17 @@ def main(argv: list[str] | None = None) -> int:
         if not _stdout_gone():
             raise  # a socket or a child's pipe: a real failure, not `| head`
         return _reader_gone()
+
+
+def _name_the_output(args: argparse.Namespace, exc: CtloopError) -> str:
+    """A write that failed (``storage``: the error carries its ``uri``) under the command's
+    ``--output`` is said with the flag: ``--output /proc/x.md: cannot write /proc/x.md: ...``."""
+    uri, output = getattr(exc, "uri", ""), getattr(args, "output", None)
+    if uri and isinstance(output, str) and output:
+        base = output.rstrip("/")
+        if uri.rstrip("/") == base or uri.startswith(base + "/"):
+            return f"--output {output}: {exc}"
+    return str(exc)
 
 
 def _stdout_gone() -> bool:

@@ -23,7 +23,8 @@ def _docs(args: argparse.Namespace) -> int:
         return 0
     from ctloop.storage import write_bytes
 
-    write_bytes(str(path), text.encode(), "text/markdown")  # a parent that is a file: one ConfigError line
+    # a parent that is a file, a directory, an unwritable place: one error line naming --output
+    write_bytes(str(path), text.encode(), "text/markdown")
     print(f"wrote {path}")
     return 0
 

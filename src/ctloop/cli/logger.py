@@ -105,8 +105,51 @@ def _serve(args: argparse.Namespace) -> int:
     config = uvicorn.Config(app, log_level="warning", access_log=False, loop=loop, http=http,
                             timeout_graceful_shutdown=args.drain_timeout_seconds, proxy_headers=False,
                             server_header=False, date_header=False)
-    uvicorn.Server(config).run(sockets=sockets)
+    _server(config, sink, _banner(args)).run(sockets=sockets)
     return 0
+
+
+def _banner(args: argparse.Namespace) -> str:
+    """The one line ``logger serve`` prints once it listens: where, into what, with which limits."""
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    ports = [f"{name} port {port}" for name, port in (("agent", args.agent_port), ("metrics", args.metrics_port))
+             if port is not None]
+    extra = f" ({', '.join(ports)})" if ports else ""
+    auth = "token" if args.token_file else "no token"
+    return (f"ctloop logger: listening on http://{host}:{args.port}{extra}, {auth}; root {args.root}, "
+            f"wal {args.wal}; flush every {args.flush_rows} rows or {args.flush_seconds:g}s, max body "
+            f"{args.max_body_bytes} bytes, join TTL {args.join_ttl_seconds:g}s, max columns {args.max_columns}, "
+            f"drain timeout {args.drain_timeout_seconds}s")
+
+
+def _server(config, sink, banner: str):
+    """A uvicorn server for ``sink``'s app that says ``banner`` once listening (see ``Server``)."""
+    import sys
+
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server with one stderr line once it listens and one after a clean shutdown
+        (the sink flushed everything: no failure, the lifespan shutdown did not fail)."""
+
+        def __init__(self, config, *, sink, banner: str):
+            super().__init__(config)
+            self.sink, self.banner = sink, banner
+
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started and not self.should_exit:
+                print(self.banner, file=sys.stderr, flush=True)
+
+        async def shutdown(self, sockets=None) -> None:
+            before = self.sink.stats.rows_written
+            await super().shutdown(sockets=sockets)
+            if self.sink.failure is None and not getattr(self.lifespan, "shutdown_failed", False):
+                after = self.sink.stats.rows_written
+                print(f"ctloop logger: stopped cleanly: {after - before} row(s) flushed at shutdown, {after} "
+                      f"written since the start, to {self.sink.root}", file=sys.stderr, flush=True)
+
+    return Server(config, sink=sink, banner=banner)
 
 
 def _import(args: argparse.Namespace) -> int:

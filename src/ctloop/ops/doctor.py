@@ -548,6 +548,8 @@ class Doctor:
             return ""
 
     def check_isvc(self, t: Target) -> Check:
+        from ctloop.serving import rollout
+
         name = f"InferenceService {t.namespace}/{t.name}"
         if (skip := self._no_kube(name)) is not None:
             return skip
@@ -578,8 +580,9 @@ class Doctor:
             or self.kserve_default_mode
             or "Serverless"
         )
-        pred = (status.get("components") or {}).get("predictor") or {}
-        stable = pred.get("latestRolledoutRevision") or pred.get("latestReadyRevision") or ""
+        # during a rollout the champion's revision (after a blue-green switch or a canary at
+        # 100 % KServe's latestRolledoutRevision is the new one): the rollout's own rule
+        stable = rollout.stable_revision(obj)
         if stable:
             self.revisions[(t.namespace, t.name)] = stable
         if mode in ("RawDeployment", "Standard") and t.strategy == "canary":
@@ -984,20 +987,25 @@ def _kube_fix(exc: Any) -> str:
 
 
 def kube_client(kubeconfig: str = "", context: str = "", timeout: float = 5.0) -> Any:
-    """An ``ApiClient`` from the in-cluster service account, else kubeconfig; one connect retry,
-    no read retries (every call also passes a timeout)."""
+    """An ``ApiClient``, credentials in the order ``ctloop.serving.kube.load_api_client`` takes
+    them (kubectl's: a named kubeconfig or context, ``KUBECONFIG``, the in-cluster service
+    account, ``~/.kube/config``); one connect retry, no read retries (every call also passes a
+    timeout)."""
     from kubernetes import client, config
     from urllib3.util.retry import Retry
 
+    from ctloop.serving.kube import kubeconfig_path
+
     cfg = client.Configuration()
+    path = kubeconfig_path(kubeconfig)
     try:
-        if kubeconfig or context or not os.environ.get("KUBERNETES_SERVICE_HOST"):
-            raise config.ConfigException("not in a cluster")
+        if path or context or not os.environ.get("KUBERNETES_SERVICE_HOST"):
+            raise config.ConfigException("not in a cluster, or a kubeconfig was named")
         config.load_incluster_config(client_configuration=cfg)
     except config.ConfigException:
         try:
             config.load_kube_config(
-                config_file=kubeconfig or os.environ.get("KUBECONFIG") or None,
+                config_file=path or None,
                 context=context or None,
                 client_configuration=cfg,
             )

@@ -22,15 +22,19 @@ PLURAL = "inferenceservices"
 
 
 def load_api_client(kubeconfig: str = "", context: str = ""):
-    """An ApiClient from the in-cluster service account, else kubeconfig."""
+    """An ApiClient, credentials in kubectl's order (client-go ``clientcmd``): an explicit
+    ``kubeconfig``/``context`` (``--kubeconfig``/``--context``), else ``KUBECONFIG``, else the
+    in-cluster service account, else ``~/.kube/config``. (kubernetes 30.1.0
+    ``config.load_config`` would take ``~/.kube/config`` before the in-cluster config.)"""
     import yaml
     from kubernetes import client, config
 
+    path = kubeconfig_path(kubeconfig)
     try:
+        if path or context:
+            raise config.ConfigException("a kubeconfig or context was named")
         config.load_incluster_config()
     except config.ConfigException:
-        # KUBECONFIG is read here, not at import (the client caches it at import time)
-        path = kubeconfig or os.environ.get("KUBECONFIG") or ""
         try:
             config.load_kube_config(config_file=path or None, context=context or None)
         except (config.ConfigException, OSError, yaml.YAMLError, ValueError) as exc:
@@ -41,6 +45,13 @@ def load_api_client(kubeconfig: str = "", context: str = ""):
             raise ServingError(_kubeconfig_failed(path, exc, "not a kubeconfig (no mapping of clusters, "
                                                                 "users and contexts)")) from exc
     return client.ApiClient()
+
+
+def kubeconfig_path(kubeconfig: str = "") -> str:
+    """The kubeconfig the user named: ``--kubeconfig``, else ``KUBECONFIG`` (read here, not at
+    import: the client caches it at import time), else ``""``. Named (or a ``--context``), it wins
+    over the in-cluster service account (:func:`load_api_client`, ``ctloop doctor``)."""
+    return kubeconfig or os.environ.get("KUBECONFIG") or ""
 
 
 def _kubeconfig_failed(path: str, exc: BaseException, why: str = "") -> str:
@@ -165,5 +176,5 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
         time.sleep(poll_s)
 
 
-__all__ = ["InferenceServices", "load_api_client", "predictor_status", "traffic_split", "wait_for",
+__all__ = ["InferenceServices", "load_api_client", "kubeconfig_path", "predictor_status", "traffic_split", "wait_for",
            "revision_failure", "CONFIGURATION_READY"]

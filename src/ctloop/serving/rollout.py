@@ -70,6 +70,20 @@ def _stable_revision(obj: dict[str, Any]) -> str:
     return rolled or next((r for r in traffic_split(obj) if r != ready), ready)
 
 
+def stable_revision(obj: dict[str, Any] | None) -> str:
+    """The revision serving the stable (champion) model now, ``""`` before any is ready. With
+    ``canaryTrafficPercent`` in the spec it is the one a pin-back leaves all traffic on
+    (:func:`_stable_revision`: after a blue-green switch or a canary stepped to 100 % KServe's
+    ``latestRolledoutRevision`` is the NEW revision); without it the latest revision serves all
+    traffic and is the stable one (``latestRolledoutRevision``, else ``latestReadyRevision``)."""
+    if not obj:
+        return ""
+    st = predictor_status(obj)
+    if "canaryTrafficPercent" in ((obj.get("spec") or {}).get("predictor") or {}):
+        return _stable_revision(obj)
+    return st.get("latestRolledoutRevision") or st.get("latestReadyRevision") or ""
+
+
 def _previous(obj: dict[str, Any]) -> str:
     """The revision a release is compared with: another one routed beside the latest, else
     ``previousRolledoutRevision`` (a blue-green switch routes the new revision alone)."""
@@ -248,5 +262,5 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
     return True, f"all {len(plan)} steps passed", steps
 
 
-__all__ = ["STRATEGIES", "ChangedOutside", "RolloutState", "deploy", "set_traffic", "promote", "rollback",
+__all__ = ["STRATEGIES", "ChangedOutside", "RolloutState", "stable_revision", "deploy", "set_traffic", "promote", "rollback",
            "check_unchanged", "walk_plan"]
