@@ -74,6 +74,23 @@ def sqlite_tracking(tmp_path) -> str:
 
 
 @pytest.fixture(autouse=True)
+def _kfp_local_print_restored():
+    """kfp.local indents a task's output by replacing ``builtins.print`` for the task's duration
+    (``kfp/local/logging_utils.py`` ``indented_print``, kfp 2.17.0) and restores the print it saw
+    on entry: a local run left in a thread by one test (or two overlapping) leaves every later
+    ``print`` of the worker prefixed with four spaces, and later tests' output checks fail far from
+    the cause. Restored after each test, with a warning naming it."""
+    import builtins
+    import warnings
+
+    saved = builtins.print
+    yield
+    if builtins.print is not saved:
+        builtins.print = saved
+        warnings.warn("builtins.print was left replaced (kfp.local indented_print): restored", stacklevel=1)
+
+
+@pytest.fixture(autouse=True)
 def _mlflow_env(monkeypatch):
     # Tests must never talk to a tracking server a developer happens to have configured.
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
