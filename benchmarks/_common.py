@@ -87,3 +87,15 @@ def controls_report(rows: list[dict], *, output: str, title: str, started: float
     path = save(output, {"seconds": round(time.perf_counter() - started, 1), "streams": out, "summary": summary})
     print(f"\nwrote {path} in {time.perf_counter() - started:.0f}s")
     return 0
+
+
+def median_seconds(fn, repeats: int) -> float:
+    """The median wall time of ``repeats`` calls of ``fn``."""
+    import statistics
+
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)

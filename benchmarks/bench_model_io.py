@@ -20,13 +20,11 @@ Prints a table, writes ``results/model_io.json``.
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from _common import save, table
+from _common import median_seconds, save, table
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -35,12 +33,7 @@ REPEATS = 5
 
 
 def timed(fn) -> float:
-    runs = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
+    return median_seconds(fn, REPEATS)
 
 
 def main(sizes=(20_000, 100_000)) -> int:

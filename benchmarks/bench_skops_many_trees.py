@@ -17,25 +17,18 @@ Prints a table, writes ``results/skops_many_trees.json``.
 from __future__ import annotations
 
 import io
-import statistics
 import sys
-import time
 import zipfile
 from pathlib import Path
 
-from _common import save, table
+from _common import median_seconds, save, table
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 
 def timed(fn, repeats: int) -> float:
-    runs = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
+    return median_seconds(fn, repeats)
 
 
 def main(sizes: list[tuple[int, int]]) -> int:

@@ -73,3 +73,20 @@ def late_change_csv(path: Path | str, rows: int, column: str, bad_value: str, *,
     frame[column] = values
     frame.to_csv(path, index=False, compression="gzip" if str(path).endswith(".gz") else None)
     return at
+
+
+def count_zip_name_scans(monkeypatch) -> dict[str, int]:
+    """``{"names": n}``: the entry names every ``zipfile.ZipFile.namelist()`` call builds from now on,
+    summed (skops 0.16 called it once per array it wrote: tests/unit/test_skops_writes.py)."""
+    import zipfile
+
+    count = {"names": 0}
+    original = zipfile.ZipFile.namelist
+
+    def counting(self):
+        names = original(self)
+        count["names"] += len(names)
+        return names
+
+    monkeypatch.setattr(zipfile.ZipFile, "namelist", counting)
+    return count

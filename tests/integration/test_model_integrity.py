@@ -252,26 +252,18 @@ def test_training_writes_a_many_tree_model_without_a_scan_per_array(mlflow_url, 
     """Every skops copy training writes — the serving directory and MLflow's own ``log_model``
     (``mlflow/sklearn/__init__.py`` saves with ``skops.io.dump``) — is linear in the model's arrays
     (tests/unit/test_skops_writes.py has why)."""
-    import zipfile
-
     import numpy as np
     import pandas as pd
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    scanned = {"names": 0}
-    original = zipfile.ZipFile.namelist
-
-    def counting(self):
-        names = original(self)
-        scanned["names"] += len(names)
-        return names
+    from tests.helpers import count_zip_name_scans
 
     rng = np.random.default_rng(1)
     frame = pd.DataFrame({"a": rng.normal(size=240), "b": rng.normal(size=240)})
     frame["y"] = rng.integers(0, 8, len(frame))
     model = HistGradientBoostingClassifier(max_iter=5, early_stopping=False).fit(frame[["a", "b"]], frame.y)
     meta = {"features": ["a", "b"], "numeric": ["a", "b"], "target": "y", "task": "classification"}
-    monkeypatch.setattr(zipfile.ZipFile, "namelist", counting)
+    scanned = count_zip_name_scans(monkeypatch)
     run_id, uri = tracking.log_training_run(tracking_uri=mlflow_url, experiment=f"trees-{uuid.uuid4().hex[:6]}",
                                             model=model, meta=meta, params={}, metrics={}, train_frame=frame,
                                             dataset_digest="d", data_uri="")

@@ -13,21 +13,12 @@ import numpy as np
 import pytest
 
 from ctloop import artifacts
+from tests.helpers import count_zip_name_scans
 
 
 @pytest.fixture
 def scanned(monkeypatch):
-    """The entry names every ``ZipFile.namelist()`` call built, summed."""
-    count = {"names": 0}
-    original = zipfile.ZipFile.namelist
-
-    def counting(self):
-        names = original(self)
-        count["names"] += len(names)
-        return names
-
-    monkeypatch.setattr(zipfile.ZipFile, "namelist", counting)
-    return count
+    return count_zip_name_scans(monkeypatch)
 
 
 def _many_trees(classes: int = 12, iterations: int = 8):
