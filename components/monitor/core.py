@@ -339,7 +339,7 @@ CARRIED_TAGS = {"change": "recovery_since", "train_since": "train_since", "try_s
 def carried(record: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:
     """``(metrics, tags)`` of a judged record that the next window's rules and policy read back
     (:func:`ctloop.monitoring.store.to_record`)."""
-    keys = [*CARRIED, *(key for key in record if policy.carried_class(key))]  # a multiclass window's classes
+    keys = [*CARRIED, *(key for key in record if policy.per_class(key))]  # a multiclass window's classes
     series = {key: float(record[key]) for key in keys
               if isinstance(record.get(key), int | float) and record[key] == record[key]}
     return series, {tag: str(record[key]) for key, tag in CARRIED_TAGS.items() if record.get(key)}

@@ -161,7 +161,7 @@ def replay_through_store(report, cfg, tracking_uri: str, model: str, *, metric: 
     written = ("cusum", "change", "gap", "train_since", "try_since", *policy.LEVEL_FIELDS, "budget",
                "triggered", "rule", "champion_gate", "loss_z")
     for done in report.records:
-        current = {k: v for k, v in done.items() if k not in written and not policy.class_level(k)}
+        current = {k: v for k, v in done.items() if k not in written}
         current["champion_version"] = str(current["champion_version"])
         history = store.history(window_end=current["window_end"], need=need, window=cfg.window)
         verdict = policy.judge(history, current, cfg.rules.active(), champion_gate=done["champion_gate"],
@@ -171,8 +171,6 @@ def replay_through_store(report, cfg, tracking_uri: str, model: str, *, metric: 
         assert [current[k] for k in state] == [done[k] for k in state], (current["window_end"], [current[k] for k in state], [done[k] for k in state])
         levels = policy.LEVEL_FIELDS
         assert [current[k] for k in levels] == pytest.approx([done[k] for k in levels]), current["window_end"]
-        classes = {k: v for k, v in done.items() if policy.class_level(k)}  # a multiclass recovery's levels
-        assert {k: v for k, v in current.items() if policy.class_level(k)} == pytest.approx(classes), current["window_end"]
         assert current.get("cusum") == pytest.approx(done.get("cusum")), current["window_end"]
         series, tags = core.carried(current)
         for key in ("rows", "drift_share", "realized", "realized_rows"):

@@ -39,9 +39,7 @@ in the backtest), so nothing else has to be kept in step:
   challenger trained
   across a change sets its own low bar (its gate holdout), which the realized rules alone would
   not question: so the loss's reference is kept (records ``change_level``/``change_level_se``; a
-  regressor's absolute error beside its squared error, ``change_level_mae``/``_se``; a multiclass
-  ROC AUC's per-class levels, ``change_level_roc_auc_c<k>``/``_var``/``_null``, compared class by
-  class as the rules compare a window with the gate)
+  regressor's absolute error beside its squared error, ``change_level_mae``/``_se``)
   and while the champion's realized ROC AUC is confidently below it (``realized_z`` standard
   errors; :func:`_behind`) and no retrain of this champion was rejected, the recovery retrains
   in the next window instead of ``gap`` windows later. A drift that goes on (a boundary that
@@ -73,7 +71,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ctloop.metrics import worse_by
-from ctloop.monitoring.rules import Verdict, class_comparison, decide, same_window
+from ctloop.monitoring.rules import Verdict, decide, same_window
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -154,22 +152,6 @@ def per_class(key: str) -> bool:
     return key.startswith("roc_auc_c") and key[9:].split("_")[0].isdigit()
 
 
-CLASS_LEVEL = "change_level_"  # prefix of the per-class levels before the change a recovery carries
-
-
-def class_level(key: str) -> bool:
-    """A recovery's per-class level before the change (``change_level_roc_auc_c<k>``, ``_var``,
-    ``_null``: the reference's :func:`per_class` statistics when the loss started it)."""
-    return key.startswith(CLASS_LEVEL) and per_class(key[len(CLASS_LEVEL):])
-
-
-def carried_class(key: str) -> bool:
-    """A per-class statistic a record carries to the next window (monitor ``core.carried``,
-    :func:`ctloop.monitoring.store.to_record`): the window's own (:func:`per_class`) and the
-    recovery's levels before the change (:func:`class_level`)."""
-    return per_class(key) or class_level(key)
-
-
 def _rebased(window: dict[str, Any] | None, metric: str) -> dict[str, float]:
     """The statistics :func:`reference` takes from ``window`` (:func:`rebased_on`), those it has: a
     window without a ROC AUC (all its labels one class) keeps the gate's; None: none."""
@@ -234,39 +216,27 @@ _LEVELS = ("change_level", "change_level_mae")  # the record fields of the level
 LEVEL_FIELDS = tuple(f for name in _LEVELS for f in (name, f"{name}_se"))  # carried by the monitoring store
 
 
-def _levels_at(record: dict[str, Any], metric: str) -> dict[str, Any]:
-    """The levels before the change a recovery's record carries (:func:`_level_keys`; a multiclass
-    ROC AUC's per-class levels under key ``classes``, :func:`class_level`)."""
-    levels: dict[str, Any] = {field: (record.get(field), record.get(f"{field}_se")) for *_, field in _level_keys(metric)}
-    if metric == "roc_auc":
-        levels["classes"] = {k[len(CLASS_LEVEL):]: v for k, v in record.items() if class_level(k) and v is not None}
-    return levels
+def _levels_at(record: dict[str, Any], metric: str) -> dict[str, tuple[Any, Any]]:
+    """The levels before the change a recovery's record carries (:func:`_level_keys`)."""
+    return {field: (record.get(field), record.get(f"{field}_se")) for *_, field in _level_keys(metric)}
 
 
-def _behind(current: dict[str, Any], levels: dict[str, Any], z: Any, min_labels: int,
-            metric: str) -> tuple[str, float, float] | None:
+def _behind(current: dict[str, Any], levels: dict[str, tuple[Any, Any]], z: Any, min_labels: int,
+            metric: str) -> str | None:
     """The first statistic of ``current`` worse than its level before the change (``levels``: value
     and standard error per :func:`_level_keys` field) by more than ``z`` standard errors of the
-    difference — the recovery is not done yet — as ``(record key, value, level)`` (key ``mse``,
-    ``mae``, ``brier``, ``realized``); None when none is (a statistic without a level, e.g. a record
-    from before the level was carried, is skipped). A multiclass ROC AUC with per-class levels
-    (``levels["classes"]``) is compared class by class as the realized rules compare it with the
-    gate (:func:`ctloop.monitoring.rules.class_comparison`): the macro mean over the classes the
-    window happened to contain let one or two rows of a rare class, ranked low, read as confidently
-    behind and keep a recovery retraining; without them (a binary model, a record from before they
-    were carried) the macro level."""
+    difference — the recovery is not done yet — as its record key (``mse``, ``mae``, ``brier``,
+    ``realized``); None when none is (a statistic without a level, e.g. a record from before the
+    level was carried, is skipped)."""
     if z is None or int(current.get("realized_rows") or 0) < max(min_labels, 1):
         return None
-    same = class_comparison(current, levels.get("classes") or {}) if metric == "roc_auc" else None
     for value_key, se_key, _, _, field in _level_keys(metric):
         value, se, (ref, ref_se) = current.get(value_key), current.get(se_key), levels.get(field, (None, None))
-        if value_key == "realized" and same is not None:
-            value, se, ref, ref_se = same
         if None in (value, se, ref, ref_se) or value != value or se != se or ref != ref or ref_se != ref_se:
             continue
         worse = float(value) - float(ref) if value_key != "realized" else worse_by(metric, float(value), float(ref))
         if worse > float(z) * math.hypot(float(se), float(ref_se)):
-            return value_key, float(value), float(ref)
+            return value_key
     return None
 
 
@@ -380,7 +350,6 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
         if not change:  # the levels the stream supported before the change: what a recovery has to get back to
             levels = {field: (ref.get(gate_key), ref.get(gate_se_key))
                       for _, _, gate_key, gate_se_key, field in _level_keys(metric)}
-            levels["classes"] = {k: v for k, v in ref.items() if per_class(k)} if metric == "roc_auc" else {}
         change, gap = change or current["window_end"], min_gap
     elif change and not verdict.fire and verdict.rule != "cooldown":
         last = next((h for h in reversed(_earlier(history, current)) if h.get("triggered")), None)
@@ -389,11 +358,12 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
                   if rejected(history, current) is None else None)
         if last is None or _windows_since(earlier, last["window_end"]) >= (1 if behind else gap):
             if behind:
-                key, value, level = behind
-                what = _LEVEL_NAMES.get(key, metric)
+                key = behind
+                field = next(f for k, *_, f in _level_keys(metric) if k == key)
+                what, value = _LEVEL_NAMES.get(key, metric), current[key]
                 outcome = (f"{outcome}; " if outcome else "") + (
                     f"realized {what} {value:.4g} still confidently worse than "
-                    f"{level:.4g} before the change: retrain now")
+                    f"{levels[field][0]:.4g} before the change: retrain now")
             scheduled = not behind
             verdict = Verdict(True, "recovery", f"recovery after the change in the window ending {change}: "
                               f"{outcome or 'retrain every ' + str(gap) + ' window(s)'}; retrain on the data since "
@@ -403,9 +373,6 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
     current["change"], current["gap"] = change, (gap if change else None)
     for field in _LEVELS:  # the levels before the change, carried while the recovery lasts
         current[field], current[f"{field}_se"] = levels.get(field, (None, None)) if change else (None, None)
-    for key in [k for k in current if class_level(k)]:
-        del current[key]
-    current.update({CLASS_LEVEL + k: v for k, v in (levels.get("classes") or {}).items()} if change else {})
     current["train_since"] = change if verdict.fire and (verdict.rule == "recovery" or confirmed) else None
     current["try_since"] = None
     if verdict.fire and loss and recovery:  # a new change; below chance also within one (a reversed concept)
@@ -437,6 +404,6 @@ def not_started(current: dict[str, Any]) -> None:
     current["triggered"] = False
 
 
-__all__ = ["LOSS_RULES", "per_class", "class_level", "carried_class", "MIN_GAP", "MAX_GAP", "BURST", "RESERVE", "budget", "rejected", "rebased_on", "paid", "paid_key",
+__all__ = ["LOSS_RULES", "per_class", "MIN_GAP", "MAX_GAP", "BURST", "RESERVE", "budget", "rejected", "rebased_on", "paid", "paid_key",
            "pays", "reference",
            "judge", "not_started"]

@@ -17,7 +17,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ctloop.errors import ConfigError
-from ctloop.monitoring.policy import LEVEL_FIELDS, carried_class
+from ctloop.monitoring.policy import LEVEL_FIELDS, per_class
 from ctloop.monitoring.rules import RUN_FIELDS, same_window
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,9 +59,8 @@ def to_record(run: Any) -> dict[str, Any]:
             "loss_z": metrics.get("loss_z"),  # a loss's size (rules): whether it starts a recovery by itself
             # the CUSUM's run (rules._run): its windows, the sum of their losses and of the squares
             **{field: metrics.get(field) for field in RUN_FIELDS},
-            # a multiclass window's per-class statistics: a reference re-based on it compares class by class;
-            # and a recovery's per-class levels before the change (policy._behind compares class by class)
-            **{key: value for key, value in metrics.items() if carried_class(key)}}
+            # a multiclass window's per-class statistics: a reference re-based on it compares class by class
+            **{key: value for key, value in metrics.items() if per_class(key)}}
 
 
 class MonitoringStore:
