@@ -10,8 +10,11 @@ SERVING_VENV ?= .venv-serving
 SERVING_STAMP := $(SERVING_VENV)/.installed
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' src/ctloop/_version.py)
 IMAGE_REPO ?= ghcr.io/ctloop/ctloop
-# CTLOOP_IMAGE, as the CLI reads it, else the release's image
+# the image docker builds and pushes: CTLOOP_IMAGE (as the CLI reads it), else the release's image
 IMAGE  ?= $(or $(CTLOOP_IMAGE),$(IMAGE_REPO):$(VERSION))
+# compile/upload/schedule pass --image only when IMAGE is given (make IMAGE=… or the environment):
+# otherwise the CLI chooses as it does alone (CTLOOP_IMAGE, then its default)
+IMAGE_ARG = $(if $(filter-out file default undefined,$(firstword $(origin IMAGE))),--image $(IMAGE))
 BUILD  ?= build
 # make test: test files spread over TEST_WORKERS processes (xdist, whole files per worker so module
 # fixtures start once); most tests wait on servers and subprocesses, so 3 workers fit 2 cores.
@@ -97,7 +100,7 @@ golden: $(STAMP) ## regenerate golden files (compiled pipelines, InferenceServic
 
 .PHONY: compile
 compile: $(STAMP) ## compile every pipeline to $(BUILD)/*.yaml
-	$(BIN)/ctloop compile --output-dir $(BUILD) --image $(IMAGE)
+	$(BIN)/ctloop compile --output-dir $(BUILD) $(IMAGE_ARG)
 
 .PHONY: image
 image: ## build the component image $(IMAGE) (needs docker)
@@ -117,11 +120,11 @@ doctor: $(STAMP) ## check a cluster before scheduling: KFP, KServe, Knative, RBA
 
 .PHONY: upload
 upload: $(STAMP) ## upload the pipeline to KFP (HOST=url; a no-op when unchanged)
-	$(BIN)/ctloop upload --host $(HOST) --image $(IMAGE)
+	$(BIN)/ctloop upload --host $(HOST) $(IMAGE_ARG)
 
 .PHONY: schedule
 schedule: $(STAMP) ## schedule recurring runs (HOST=url CRON="0 0 3 * * *", UTC)
-	$(BIN)/ctloop schedule --host $(HOST) --cron "$(CRON)" --image $(IMAGE)
+	$(BIN)/ctloop schedule --host $(HOST) --cron "$(CRON)" $(IMAGE_ARG)
 
 .PHONY: apply
 apply: $(STAMP) ## apply ctloop.yaml to the KFP cluster (SPEC=file, DRY_RUN=1 to preview)

@@ -1,5 +1,6 @@
-"""``make compile``/``upload``/``schedule`` take the image the CLI takes: ``CTLOOP_IMAGE`` when set
-(docs/operations.md exports it before compiling), else the release's image; ``IMAGE=`` wins."""
+"""``make compile``/``upload``/``schedule`` choose the image as the CLI does alone (``CTLOOP_IMAGE``
+— docs/operations.md exports it before compiling — then ``platform.image``/its default): they
+pass ``--image`` only when ``IMAGE`` is given (``make IMAGE=…`` or the environment)."""
 
 from __future__ import annotations
 
@@ -18,15 +19,20 @@ def _dry_run(target: str, *args: str, **env: str) -> str:
     clean = {k: v for k, v in os.environ.items() if k not in ("CTLOOP_IMAGE", "IMAGE", "MAKEFLAGS")}
     out = subprocess.run(["make", "-n", "-s", target, *args], cwd=ROOT, env={**clean, **env},
                          capture_output=True, text=True, check=True).stdout
-    return next(line for line in out.splitlines() if "--image" in line)
+    return next(line for line in out.splitlines() if f"ctloop {target}" in line).rstrip()
 
 
-def test_ctloop_image_reaches_compile_upload_and_schedule():
-    for target in ("compile", "upload", "schedule"):
-        assert _dry_run(target, CTLOOP_IMAGE="registry.example.com/ml/ctloop:9.9").endswith(
-            "--image registry.example.com/ml/ctloop:9.9")
+@pytest.mark.parametrize("target", ["compile", "upload", "schedule"])
+def test_the_cli_chooses_unless_image_is_given(target):
+    assert "--image" not in _dry_run(target)  # the CLI's own choice (ctloop.image.resolve_image)
+    assert "--image" not in _dry_run(target, CTLOOP_IMAGE="registry.example.com/ml/ctloop:9.9")  # read by the CLI
+    assert _dry_run(target, IMAGE="a/b:1").endswith("--image a/b:1")
+    assert _dry_run(target, "IMAGE=c/d:2", CTLOOP_IMAGE="e/f:3").endswith("--image c/d:2")
 
 
-def test_without_it_the_release_image_and_image_wins():
-    assert _dry_run("compile").rstrip().split("--image ")[1].startswith("ghcr.io/ctloop/ctloop:")
-    assert _dry_run("compile", "IMAGE=a/b:1", CTLOOP_IMAGE="c/d:2").endswith("--image a/b:1")
+def test_docker_builds_ctloop_image_else_the_release_image():
+    clean = {k: v for k, v in os.environ.items() if k not in ("CTLOOP_IMAGE", "IMAGE", "MAKEFLAGS")}
+    run = lambda **env: subprocess.run(["make", "-n", "-s", "push"], cwd=ROOT, env={**clean, **env},  # noqa: E731
+                                       capture_output=True, text=True, check=True).stdout.strip()
+    assert run(CTLOOP_IMAGE="registry.example.com/ml/ctloop:9.9") == "docker push registry.example.com/ml/ctloop:9.9"
+    assert run().startswith("docker push ghcr.io/ctloop/ctloop:")
