@@ -79,6 +79,9 @@ def out_of_range(value: Any) -> str | None:
 _ISO_START = re.compile(r"^[+-]?\d{4}(?:-\d{2}(?:-\d{2})?|\d{4})?(?:$|[T ])")
 
 
+_OFFSET_END = re.compile(r"\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d(:?\d\d)?)$")  # a time's own offset
+
+
 def _not_iso(text: str) -> bool:
     """Whether ``text`` is not ISO 8601 (pandas' strict parser, ``format="ISO8601"``, pandas 2.3.3
     ``_libs/tslibs/strptime.pyx``): ``03/04/2025`` is March 4th to pandas' guesser and April 3rd to
@@ -98,13 +101,16 @@ def _not_iso(text: str) -> bool:
 
 def to_utc(value: Any, *, name: str = "time") -> pd.Timestamp:
     """A timestamp, or ISO 8601 text (a date, a date-time, with an offset or ``Z``; ``t``/``z``
-    read as ``T``/``Z``), as a tz-aware UTC Timestamp; naive means UTC. Other text (``03/04/2025``,
+    read as ``T``/``Z``; a trailing `` UTC``/`` GMT`` after a time without an offset), as a tz-aware
+    UTC Timestamp; naive means UTC. Other text (``03/04/2025``,
     ``now``) is a :class:`ConfigError` naming ``name`` and the value."""
     import pandas as pd
 
     if isinstance(value, str):
         text = value.strip()
         text = text.upper() if text.isascii() else text  # RFC 3339 section 5.6 allows a lower-case t and z
+        if text.endswith((" UTC", " GMT")) and not _OFFSET_END.search(text[:-4].rstrip()):
+            text = text[:-4].rstrip()  # as `date -u '+%F %T %Z'` and SQL clients print it: naive is UTC
         if _not_iso(text):
             raise ConfigError(f"{name} {value!r} is not an ISO 8601 time, e.g. 2026-01-31T00:00:00Z")
         value = text

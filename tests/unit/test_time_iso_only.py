@@ -8,6 +8,7 @@ parameter and the value, exit 2."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from ctloop.errors import ConfigError
@@ -70,3 +71,20 @@ def test_a_config_time_field_refuses_a_guessable_date_naming_the_field(section, 
         getattr(C, section).from_dict({**required, field: "03/04/2025"})
     assert "\n" not in str(info.value)  # one problem, one line
     assert f".{field}: is not an ISO 8601 time" in str(info.value) and "'03/04/2025'" in str(info.value), info.value
+
+
+@pytest.mark.parametrize("text", ["2025-01-05 00:00:00 UTC", "2025-01-05 00:00:00 utc", "2025-01-05T00:00:00 GMT",
+                                  "2025-01-05 UTC"])
+def test_a_trailing_utc_as_date_and_sql_clients_print_it(text):
+    from ctloop.timeutil import to_utc
+
+    assert to_utc(text) == pd.Timestamp("2025-01-05T00:00:00Z")
+
+
+@pytest.mark.parametrize("text", ["2025-01-05 00:00:00+02:00 UTC", "03/04/2025 UTC", "UTC"])
+def test_a_trailing_utc_does_not_make_other_text_a_time(text):
+    from ctloop.errors import ConfigError
+    from ctloop.timeutil import to_utc
+
+    with pytest.raises(ConfigError, match="ISO 8601"):
+        to_utc(text)
