@@ -300,3 +300,17 @@ def test_fit_learns_a_code_column_of_numbers_and_a_few_words(codes, rows):
     frame = _code_frame(codes, rows, seed=1)
     result = core.fit(frame, target="y", estimator="logistic_regression")
     assert (result.model.predict(frame.drop(columns="y")) == frame.y).mean() > 0.99
+
+
+def test_hist_gradient_boosting_leaf_rule_reads_an_int_validation_fraction_as_rows():
+    """scikit-learn takes ``validation_fraction`` as a fraction or, an int >= 1, as the number of
+    rows held out (``Interval(Integral, 1, None)`` in ``_parameter_constraints`` and
+    ``train_test_split(test_size=self.validation_fraction)``,
+    sklearn/ensemble/_hist_gradient_boosting/gradient_boosting.py, scikit-learn 1.9.1). 100 held
+    out of 2,000 rows gave 2,000 x (1 - 100) fit rows, negative, and a leaf of 1 on any size."""
+    rule = estimators.row_dependent_defaults
+    assert rule("hist_gradient_boosting", {"validation_fraction": 100}, 2_000).get("min_samples_leaf") is None
+    assert rule("hist_gradient_boosting", {"validation_fraction": 100}, 200)["min_samples_leaf"] == 25  # 100 // 4
+    assert rule("hist_gradient_boosting", {"validation_fraction": 0.5}, 200)["min_samples_leaf"] == 25
+    # more rows held out than there are: scikit-learn says so at fit; the leaf is not shrunk to 1
+    assert rule("hist_gradient_boosting", {"validation_fraction": 500}, 200).get("min_samples_leaf") is None
