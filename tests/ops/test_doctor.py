@@ -649,7 +649,7 @@ def test_kubernetes_unreachable(cluster, capsys, tmp_path):
 
 
 def test_in_a_pod_kubeconfig_env_wins_over_the_service_account(cluster, capsys, monkeypatch, tmp_path):
-    """kubectl's order, as ``ctloop.serving.kube.load_api_client`` (tests/serving/test_kube_config.py):
+    """The order of ``ctloop.serving.kube.load_api_client`` (tests/serving/test_kube_config.py):
     ``KUBECONFIG`` before the in-cluster service account. Doctor took the pod's service account
     (here an API that refuses connections) although KUBECONFIG named the cluster to check."""
     from kubernetes.client import Configuration
@@ -814,3 +814,15 @@ def test_poddefaults_that_cannot_be_listed_are_said_so_with_the_command(cluster,
     line = lines["settings"]
     assert line.startswith("warn settings: ") and "cannot read PodDefaults (forbidden)" in line, line
     assert "kubectl -n kubeflow get poddefaults as an admin" in line, line
+
+
+def test_a_named_kubeconfig_that_fails_in_a_pod_is_not_blamed_on_being_outside_a_cluster(cluster, capsys,
+                                                                                         monkeypatch):
+    """--kubeconfig wins over the pod's service account, so when it fails in a pod the cause is
+    that file, not "not in a cluster"."""
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    cluster.kubeconfig.unlink()
+    _, lines, _ = cluster.run(capsys)
+    line = lines["Kubernetes"]
+    assert line.startswith("FAIL Kubernetes: no Kubernetes credentials: kubeconfig failed:"), line
+    assert "not in a cluster" not in line, line

@@ -998,8 +998,7 @@ def _kube_fix(exc: Any) -> str:
 
 def kube_client(kubeconfig: str = "", context: str = "", timeout: float = 5.0) -> Any:
     """An ``ApiClient``, credentials in the order ``ctloop.serving.kube.load_api_client`` takes
-    them (kubectl's: a named kubeconfig or context, ``KUBECONFIG``, the in-cluster service
-    account, ``~/.kube/config``); one connect retry, no read retries (every call also passes a
+    them (explicit flag > ``KUBECONFIG`` > the in-cluster service account > ``~/.kube/config``); one connect retry, no read retries (every call also passes a
     timeout)."""
     from kubernetes import client, config
     from urllib3.util.retry import Retry
@@ -1020,9 +1019,9 @@ def kube_client(kubeconfig: str = "", context: str = "", timeout: float = 5.0) -
                 client_configuration=cfg,
             )
         except (config.ConfigException, OSError) as exc:
-            raise CtloopError(
-                f"no Kubernetes credentials: not in a cluster and kubeconfig failed: {exc}"
-            ) from exc
+            # named, the kubeconfig was read in a pod too: not being in a cluster is not the cause
+            where = "" if path or context else "not in a cluster and "
+            raise CtloopError(f"no Kubernetes credentials: {where}kubeconfig failed: {exc}") from exc
     cfg.retries = Retry(total=2, connect=1, read=0, status=0, other=0)
     return client.ApiClient(cfg)
 
