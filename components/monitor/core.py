@@ -184,7 +184,7 @@ def window_spec(window: Bounds, champion: Champion | None, previous: dict[str, A
     """What a :class:`~ctloop.monitoring.window.WindowState` of this window must collect."""
     from ctloop.labels.realized import resolve, score_columns
     from ctloop.monitoring.triggers import score_bin_spec
-    from ctloop.monitoring.window import WindowSpec, numeric_columns
+    from ctloop.monitoring.window import WindowSpec, numeric_columns, text_columns
 
     if champion is None:
         return WindowSpec(window.start, window.end, window.lookback_start, window.read_from)
@@ -195,7 +195,8 @@ def window_spec(window: Bounds, champion: Champion | None, previous: dict[str, A
                       features=tuple(champion.features) if reference is not None else (),
                       numeric=tuple(numeric_columns(reference)) if reference is not None else (),
                       labelled=bool(cfg.labels_root), keep=tuple(score_columns(score)),
-                      score_bins=score_bin_spec(champion.task, champion.classes, champion.gate_metrics))
+                      score_bins=score_bin_spec(champion.task, champion.classes, champion.gate_metrics),
+                      text=tuple(text_columns(reference)) if reference is not None else ())
 
 
 class _Frame:

@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop.columns import WEIGHT
 from ctloop.config import TrainingConfig
-from ctloop.contract import check_finite, check_numbers_as_text, check_uniform_types
+from ctloop.contract import (
+    ONE_HOT_MIN_FREQUENCY,
+    check_finite,
+    check_numbers_as_text,
+    check_uniform_types,
+)
 from ctloop.errors import ConfigError, DataValidationError, TrainingError, plain
 from ctloop.estimators import (
     ESTIMATORS,
@@ -43,9 +48,8 @@ HGB_AUTO_EARLY_STOPPING_ROWS = 10_000
 CV_SPLITS = 3
 # A text column with a different value in every row is an ID, not a feature, from this many rows on
 # (fewer rows may be all-distinct by chance). The one-hot encoder keeps only values seen at least
-# ONE_HOT_MIN_FREQUENCY times, so it learns nothing from such a column.
+# ONE_HOT_MIN_FREQUENCY times (ctloop.contract), so it learns nothing from such a column.
 ID_COLUMN_MIN_ROWS = 100
-ONE_HOT_MIN_FREQUENCY = 5
 # A text column whose every value is a number written with a decimal comma ("70,41", "1.234,5": a
 # spreadsheet's export in many locales) or with thousands separators ("12,500", "1,234.50")
 # holds numbers read as categories; from this many distinct values on it is not a code list such

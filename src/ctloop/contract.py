@@ -186,6 +186,9 @@ def check_uniform_types(frame: pd.DataFrame, columns: list[str]) -> None:
         raise DataValidationError(violations)
 
 
+# The training pipeline's OneHotEncoder keeps only categories seen at least this many times
+# (``min_frequency``); rarer ones are pooled into one infrequent category that tells nothing.
+ONE_HOT_MIN_FREQUENCY = 5
 NUMBER_TEXT_MIN_DISTINCT = 20  # distinct numbers in a text column that make it a column of amounts
 NUMBER_TEXT_MAX_WORDS = 3  # distinct words beside them that read as gap or error markers ('?', 'bad')
 
@@ -195,7 +198,9 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str]) -> None:
     few words in some rows (at most ``NUMBER_TEXT_MAX_WORDS`` distinct): '?' for a gap, as UCI data
     write it, or 'bad' from some day on. pandas reads such a CSV column as text, and each number
     becomes a category too rare for the one-hot encoder: the model learns nothing from the column
-    and nothing says so."""
+    and nothing says so. A code column (départements '01'..'95' with '2A'/'2B', store IDs with
+    'ONLINE') is learned: it is refused only when most of its number rows hold a number seen fewer
+    than ``ONE_HOT_MIN_FREQUENCY`` times."""
     import pandas as pd
 
     violations = []
@@ -212,6 +217,10 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str]) -> None:
         if (not len(words) or len(distinct_words) > NUMBER_TEXT_MAX_WORDS
                 or numbers.nunique() < NUMBER_TEXT_MIN_DISTINCT):
             continue
+        texts = values[numbers.notna()]  # as the encoder sees them: '01' and '1' are two categories
+        seen = texts.map(texts.value_counts())
+        if (seen < ONE_HOT_MIN_FREQUENCY).sum() * 2 <= len(texts):
+            continue  # most number rows hold a code the encoder keeps: a code column, learned
         violations.append((str(name), "dtype", len(words), f"numbers in {len(values) - len(words)} rows but text "
                            f"in the others (e.g. {distinct_words[0]!r}): read as text, each number a category the "
                            "model cannot learn from; blank those cells (an empty cell is a gap) or fix them"))
@@ -450,6 +459,6 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
 
 
 __all__ = [
-    "DTYPES", "ColumnRule", "DataContract", "check_finite", "check_numbers_as_text", "check_uniform_types", "coerce",
-    "parse_times", "validate",
+    "DTYPES", "ONE_HOT_MIN_FREQUENCY", "ColumnRule", "DataContract", "check_finite", "check_numbers_as_text",
+    "check_uniform_types", "coerce", "parse_times", "validate",
 ]

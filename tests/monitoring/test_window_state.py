@@ -179,3 +179,38 @@ def test_progress_lines_go_to_stderr(tmp_path, capsys):
     W.collect(str(tmp_path / "logs"), MODEL, core.window_spec(window, champion(), None, cfg))
     err = capsys.readouterr().err
     assert "ctloop: log keys of credit:" in err and "ctloop: log rows of credit:" in err and "(done)" in err
+
+
+def _grades_logged(root, as_text: bool) -> None:
+    """Rewrite the log's ``region`` (and positional ``f2``) as grades 1..7: JSON numbers (int64
+    where a file has no gap, float64 3.0 where it has one) or the same grades as text."""
+    import pyarrow.parquet as pq
+
+    for path in sorted(root.rglob("*.parquet")):
+        part = pq.read_table(path).to_pandas()
+        for col in ("region", "f2"):
+            if col in part.columns:  # a row's grade from its request id: the same in both logs
+                grades = (part["request_id"].map(lambda r: int(r.encode().hex()[-6:], 16) % 7 + 1)
+                          .where(part[col].notna()))
+                if as_text:
+                    part[col] = grades.map(lambda g: None if g != g else str(int(g)))
+                else:
+                    part[col] = grades.astype("int64") if grades.notna().all() else grades
+        part.to_parquet(path, index=False)
+
+
+def test_logged_numbers_of_a_text_reference_column_are_compared_as_its_text(tmp_path):
+    """A reference column of grades written as text ('1'..'7') while clients send JSON numbers
+    1..7: the drift engine refuses numbers against text (DriftError), so every monitoring window
+    failed. The monitor reads the logged numbers in the reference's text form (3 and 3.0 as '3',
+    the form a CSV writes), on the frame and the streamed path: judged as if logged as text."""
+    for name, text in (("numbers", False), ("text", True)):
+        write_log(tmp_path / name, n=900, seed=4)
+        _grades_logged(tmp_path / name, as_text=text)
+    champ = champion()
+    champ.reference["region"] = np.random.default_rng(10).integers(1, 8, len(champ.reference)).astype(str)
+    frame, streamed, *_ = both(tmp_path / "numbers", None, champ)
+    same_judgement(frame, streamed)
+    as_text, *_ = both(tmp_path / "text", None, champ)
+    same_judgement(frame, as_text)
+    assert "region" in frame.drift_scores

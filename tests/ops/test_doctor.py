@@ -409,15 +409,24 @@ def test_the_poddefault_is_found_by_its_selector_not_its_name(cluster, capsys):
     assert lines["settings"].startswith("ok   settings in kubeflow") and "PodDefault by-expression" in lines["settings"]
 
 
-def test_without_the_poddefault_crd_there_is_nothing_to_do(cluster, capsys):
-    """KFP installed on its own (no Kubeflow admission webhook) has no PodDefault CRD: the API
-    server answers 404 for the resource itself, which doctor read as "no PodDefault" and told the
-    user to create one that this cluster cannot hold."""
+def test_multi_user_kfp_without_the_poddefault_crd_has_no_pipelines_token(cluster, capsys):
+    """No PodDefault CRD (the API server answers 404 for the resource itself) means no Kubeflow
+    admission webhook: on multi-user KFP nothing then mounts the pipelines token, and
+    trigger_training's runs are refused with HTTP 401 (docs/operations.md, Authentication). Doctor
+    said "nothing to do"; it warns, and does not ask for a PodDefault this cluster cannot hold.
+    Standalone KFP (not multi-user) needs no token: nothing said."""
     cluster.kfp.multi_user = True
     _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
     line = lines["settings"]
+    assert line.startswith("warn settings: "), line
+    assert "no PodDefault CRD on multi-user KFP" in line and "HTTP 401" in line and "trigger_training" in line, line
+    assert "project the token another way" in line and "audience pipelines.kubeflow.org" in line, line
+    assert "create PodDefault" not in line and "nothing to do" not in line, line
+    cluster.kfp.multi_user = False
+    _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    line = lines["settings"]
     assert line.startswith("ok   settings in kubeflow"), line
-    assert "no PodDefault CRD (standalone KFP): nothing to do" in line and "create PodDefault" not in line
+    assert "PodDefault" not in line and "pipelines token" not in line, line
 
 
 def test_a_selector_matches_as_kubernetes_label_selectors_do():
@@ -640,7 +649,7 @@ def test_kubernetes_unreachable(cluster, capsys, tmp_path):
 
 
 def test_in_a_pod_kubeconfig_env_wins_over_the_service_account(cluster, capsys, monkeypatch, tmp_path):
-    """kubectl's order, as ``ctloop.serving.kube.load_api_client`` (tests/serving/test_kube_config.py):
+    """The order of ``ctloop.serving.kube.load_api_client`` (tests/serving/test_kube_config.py):
     ``KUBECONFIG`` before the in-cluster service account. Doctor took the pod's service account
     (here an API that refuses connections) although KUBECONFIG named the cluster to check."""
     from kubernetes.client import Configuration
@@ -805,3 +814,15 @@ def test_poddefaults_that_cannot_be_listed_are_said_so_with_the_command(cluster,
     line = lines["settings"]
     assert line.startswith("warn settings: ") and "cannot read PodDefaults (forbidden)" in line, line
     assert "kubectl -n kubeflow get poddefaults as an admin" in line, line
+
+
+def test_a_named_kubeconfig_that_fails_in_a_pod_is_not_blamed_on_being_outside_a_cluster(cluster, capsys,
+                                                                                         monkeypatch):
+    """--kubeconfig wins over the pod's service account, so when it fails in a pod the cause is
+    that file, not "not in a cluster"."""
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    cluster.kubeconfig.unlink()
+    _, lines, _ = cluster.run(capsys)
+    line = lines["Kubernetes"]
+    assert line.startswith("FAIL Kubernetes: no Kubernetes credentials: kubeconfig failed:"), line
+    assert "not in a cluster" not in line, line

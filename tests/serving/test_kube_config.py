@@ -1,13 +1,13 @@
 """Which credentials ``load_api_client`` takes, in a pod (simulated: the in-cluster service-account
 files and ``KUBERNETES_SERVICE_HOST``/``PORT`` the kubelet provides) and outside one.
 
-The order is kubectl's (client-go ``tools/clientcmd`` loading rules): an explicit ``--kubeconfig``
-or ``--context`` > ``KUBECONFIG`` > the in-cluster service account > ``~/.kube/config``. The
-kubernetes python client's own ``config.load_config`` (kubernetes 30.1.0
+The order: an explicit ``--kubeconfig`` or ``--context`` > ``KUBECONFIG`` > the in-cluster
+service account > ``~/.kube/config``. It is not kubectl's: client-go's ``tools/clientcmd`` falls
+back to the in-cluster config only when the loaded kubeconfig is empty, so a ``~/.kube/config``
+wins there. The kubernetes python client's own ``config.load_config`` (kubernetes 30.1.0
 ``config/__init__.py``) also puts an explicit ``config_file`` first, but then prefers
 ``KUBE_CONFIG_DEFAULT_LOCATION`` (``KUBECONFIG`` or ``~/.kube/config``, read at import) over the
-in-cluster config; ctloop follows kubectl, where a pod's own service account beats a stray
-``~/.kube/config`` in the image.
+in-cluster config. Here a pod's own service account beats a stray ``~/.kube/config`` in the image.
 """
 
 import pytest
@@ -70,3 +70,29 @@ def test_in_a_pod_the_service_account_wins_over_home_kube_config(in_a_pod):
     (in_a_pod / "home" / ".kube").mkdir(parents=True)
     write_kubeconfig(in_a_pod / "home" / ".kube" / "config", "http://127.0.0.1:4")
     assert host() == IN_CLUSTER
+
+
+def test_a_named_kubeconfig_that_fails_in_a_pod_is_not_blamed_on_being_outside_a_cluster(in_a_pod, monkeypatch):
+    """A named kubeconfig wins in a pod too, so its failure is that file's, not "not in a
+    cluster" (which sent the user looking for the service account). Unnamed, the fallback
+    ``~/.kube/config`` is read only when there is no in-cluster config: then that is said."""
+    from ctloop.errors import ServingError
+
+    path = in_a_pod / "kubeconfig"
+    path.write_text("{clusters: x: y}\n")
+    with pytest.raises(ServingError) as info:
+        host(str(path))
+    message = str(info.value)
+    assert message.startswith(f"no Kubernetes credentials: kubeconfig {path} failed: not YAML"), message
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST")
+    with pytest.raises(ServingError, match=r"not in a cluster, and kubeconfig \S+config failed"):
+        host()
+
+
+def test_the_rollout_kubeconfig_help_says_it_wins_in_a_pod_too():
+    from ctloop.cli import build_parser
+
+    rollout = build_parser()._subparsers._group_actions[0].choices["rollout"]
+    status = rollout._subparsers._group_actions[0].choices["status"]
+    (kubeconfig,) = [a for a in status._actions if "--kubeconfig" in a.option_strings]
+    assert "outside a cluster" not in kubeconfig.help and "inside a pod too" in kubeconfig.help, kubeconfig.help

@@ -275,3 +275,42 @@ def test_fit_refuses_a_column_of_numbers_with_a_few_words_as_the_backtest_does()
     with pytest.raises(DataValidationError, match="x1_text") as err:
         core.fit(frame.drop(columns=["kind", "amount"]), target="y", estimator="logistic_regression")
     assert "'?'" in str(err.value)
+
+
+def _code_frame(codes: list[str], rows: int, seed: int) -> pd.DataFrame:
+    """``rows`` rows cycling through ``codes`` (each seen about rows/len(codes) times), a noise
+    feature, and a target that depends on the code only."""
+    rng = np.random.default_rng(seed)
+    code = np.array(codes, dtype=object)[np.arange(rows) % len(codes)]
+    high = {c: i % 2 for i, c in enumerate(codes)}
+    return pd.DataFrame({"code": code, "noise": rng.normal(size=rows),
+                         "y": [high[c] for c in code]}).sample(frac=1, random_state=seed, ignore_index=True)
+
+
+@pytest.mark.parametrize("codes, rows", [
+    # French départements: '01'..'95' (Corsica is '2A' and '2B', not '20'), each seen 37+ times in 5,000 rows
+    ([f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B"], 5_000),
+    # store IDs 100..129 and the web shop, ~100 rows each
+    ([str(n) for n in range(100, 130)] + ["ONLINE"], 3_000),
+])
+def test_fit_learns_a_code_column_of_numbers_and_a_few_words(codes, rows):
+    """A code column whose codes are mostly numbers ('01'..'95' with '2A'/'2B'; store IDs with
+    'ONLINE') is not a column of amounts read as text: each code is seen far more often than the
+    one-hot encoder's ``min_frequency``, so it is learned like any category, not refused."""
+    frame = _code_frame(codes, rows, seed=1)
+    result = core.fit(frame, target="y", estimator="logistic_regression")
+    assert (result.model.predict(frame.drop(columns="y")) == frame.y).mean() > 0.99
+
+
+def test_hist_gradient_boosting_leaf_rule_reads_an_int_validation_fraction_as_rows():
+    """scikit-learn takes ``validation_fraction`` as a fraction or, an int >= 1, as the number of
+    rows held out (``Interval(Integral, 1, None)`` in ``_parameter_constraints`` and
+    ``train_test_split(test_size=self.validation_fraction)``,
+    sklearn/ensemble/_hist_gradient_boosting/gradient_boosting.py, scikit-learn 1.9.1). 100 held
+    out of 2,000 rows gave 2,000 x (1 - 100) fit rows, negative, and a leaf of 1 on any size."""
+    rule = estimators.row_dependent_defaults
+    assert rule("hist_gradient_boosting", {"validation_fraction": 100}, 2_000).get("min_samples_leaf") is None
+    assert rule("hist_gradient_boosting", {"validation_fraction": 100}, 200)["min_samples_leaf"] == 25  # 100 // 4
+    assert rule("hist_gradient_boosting", {"validation_fraction": 0.5}, 200)["min_samples_leaf"] == 25
+    # more rows held out than there are: scikit-learn says so at fit; the leaf is not shrunk to 1
+    assert rule("hist_gradient_boosting", {"validation_fraction": 500}, 200).get("min_samples_leaf") is None

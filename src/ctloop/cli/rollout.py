@@ -140,8 +140,9 @@ def register(subparsers) -> None:
     def common(q, model_required=False):
         q.add_argument("--isvc", required=True, type=isvc_name, help="InferenceService name")
         q.add_argument("--namespace", required=True, type=k8s_namespace, help="namespace of the InferenceService")
-        q.add_argument("--kubeconfig", default="", help="kubeconfig file, used outside a cluster (default: "
-                       "$KUBECONFIG, else ~/.kube/config; inside a pod its service account)")
+        q.add_argument("--kubeconfig", default="", help="kubeconfig file; given (or --context, or $KUBECONFIG), "
+                       "it is used inside a pod too (default: $KUBECONFIG, else in a pod its service account, "
+                       "else ~/.kube/config)")
         q.add_argument("--context", default="", help="kubeconfig context (default: its current-context)")
         add_arguments(q, RolloutConfig, ["timeout_seconds"], rename={"timeout_seconds": "timeout"})
         q.add_argument("--model-name", required=model_required, default="", help="registered model (MLflow)")

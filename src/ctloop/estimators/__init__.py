@@ -157,7 +157,8 @@ def row_dependent_defaults(estimator: str, params: dict[str, Any], n_rows: int) 
 
     HistGradientBoosting's default leaf (``min_samples_leaf`` 40) needs twice its rows to split:
     on fewer than ``HGB_MIN_LEAVES`` default leaves of fit rows (the rows less the early-stopping
-    split) it shrinks to 1/``HGB_MIN_LEAVES`` of them, else 89 rows made a constant model."""
+    split: a fraction, or an int number of rows as scikit-learn reads it) it shrinks to
+    1/``HGB_MIN_LEAVES`` of them, else 89 rows made a constant model."""
     spec = ESTIMATORS.get(estimator)
     if spec is not None and spec.boosted and "n_jobs" not in params and n_rows < BOOSTED_SINGLE_THREAD_ROWS:
         return {**params, "n_jobs": 1}
@@ -167,8 +168,13 @@ def row_dependent_defaults(estimator: str, params: dict[str, Any], n_rows: int) 
         defaults = ESTIMATORS[estimator].defaults["*"]
         held = params.get("validation_fraction", defaults["validation_fraction"]) or 0.0
         early = params.get("early_stopping", defaults["early_stopping"])
-        fit_rows = int(n_rows * (1 - float(held))) if early is True else n_rows
-        if fit_rows < HGB_MIN_LEAVES * defaults["min_samples_leaf"]:
+        if early is not True:
+            fit_rows = n_rows
+        elif isinstance(held, int) and not isinstance(held, bool) and held >= 1:
+            fit_rows = n_rows - held  # scikit-learn: an int is the number of rows held out
+        else:
+            fit_rows = int(n_rows * (1 - float(held)))
+        if 0 < fit_rows < HGB_MIN_LEAVES * defaults["min_samples_leaf"]:
             return {**params, "min_samples_leaf": max(1, fit_rows // HGB_MIN_LEAVES)}
     return params
 

@@ -9,7 +9,8 @@ or ``read_log``'s frame) in any number of chunks and keeps:
   (:attr:`WindowSpec.count_from`), rows and served rows of the label lookback;
 * drift: the window's requested rows aligned to the champion's features (v1 positional
   ``f0..fN`` mapped by position, named and positional coalesced: :func:`align_columns`; text
-  values of numeric reference columns as numbers: :func:`coerce_like`), summarised by
+  values of numeric reference columns as numbers, numbers of text ones as text:
+  :func:`coerce_like`), summarised by
   :class:`ctloop.drift.streaming.DriftState`, and per feature the non-null count (a feature
   all missing in the window is left out, as the frame path does);
 * realized metric: the served rows of the label lookback whose join key matches a label
@@ -129,17 +130,57 @@ def numeric_columns(reference: pd.DataFrame) -> list[str]:
     return [c for c in reference.columns if pd.api.types.is_numeric_dtype(reference[c])]
 
 
-def coerce_like(frame: pd.DataFrame, reference: pd.DataFrame | list[str], columns: list[str]) -> pd.DataFrame:
-    """Logged values of numeric reference columns as numbers (the sink writes a column whose
-    type changed between events as strings); unparseable values become missing. ``reference``:
-    the reference frame or its numeric columns (:func:`numeric_columns`)."""
+def text_columns(reference: pd.DataFrame) -> list[str]:
+    """The reference's text columns (logged numbers of these are read as its text: :func:`as_text`)."""
+    from ctloop.drift.engine import number_or_text
+
+    return [c for c in reference.columns if number_or_text(reference[c]) == "text"]
+
+
+def _number_text(value: Any) -> Any:
+    import numbers
+
+    if isinstance(value, str) or isinstance(value, bool) or not isinstance(value, numbers.Number) or value != value:
+        return value  # text, a flag, a gap (None, NaN): as logged
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    number = float(value)
+    return str(int(number)) if number.is_integer() else repr(number)  # 3.0 as a CSV writes it: '3'
+
+
+def as_text(series: pd.Series) -> pd.Series:
+    """Numbers logged for a text reference column (grades '1'..'7' sent as JSON 1..7, read back as
+    3 or 3.0 when a gap made the column float) as the text a CSV writes for them ('3', '2.5');
+    text and gaps as logged. Numbers against text never match as categories: the drift engine
+    refuses them (``DriftError``), and the monitoring window would fail."""
     import pandas as pd
 
-    numeric = set(reference if isinstance(reference, list) else numeric_columns(reference))
+    if isinstance(series.dtype, pd.StringDtype) or pd.api.types.is_bool_dtype(series.dtype):
+        return series
+    return series.astype(object).map(_number_text).astype(object)
+
+
+def coerce_like(frame: pd.DataFrame, reference: pd.DataFrame | list[str], columns: list[str],
+                text: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
+    """Logged values of numeric reference columns as numbers (the sink writes a column whose
+    type changed between events as strings; unparseable values become missing), and logged
+    numbers of text reference columns as text (:func:`as_text`). ``reference``: the reference
+    frame, or its numeric columns (:func:`numeric_columns`) with its text columns in ``text``
+    (:func:`text_columns`)."""
+    import pandas as pd
+
+    if isinstance(reference, list):
+        numeric, texts = set(reference), set(text)
+    else:
+        numeric, texts = set(numeric_columns(reference)), set(text_columns(reference))
     out = frame.copy()
     for col in columns:
-        if col in numeric and col in out.columns and not pd.api.types.is_numeric_dtype(out[col]):
+        if col not in out.columns:
+            continue
+        if col in numeric and not pd.api.types.is_numeric_dtype(out[col]):
             out[col] = pd.to_numeric(out[col], errors="coerce")
+        elif col in texts:
+            out[col] = as_text(out[col])
     return out
 
 
@@ -164,20 +205,21 @@ class WindowSpec:
     labelled: bool = False  # labels configured: keep the lookback's candidate rows
     keep: tuple[str, ...] = ()  # score columns kept with the labelled rows
     score_bins: tuple[float, ...] = ()  # gate deciles + their atom flags + class count: bin the served scores
+    text: tuple[str, ...] = ()  # text reference columns (coerce_like)
 
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(),
                 "lookback_start": self.lookback_start.isoformat(), "read_from": self.read_from.isoformat(),
                 "count_from": None if self.count_from is None else self.count_from.isoformat(),
                 "features": list(self.features), "numeric": list(self.numeric), "labelled": self.labelled,
-                "keep": list(self.keep), "score_bins": list(self.score_bins)}
+                "keep": list(self.keep), "score_bins": list(self.score_bins), "text": list(self.text)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WindowSpec:
         return cls(_ts(data["start"]), _ts(data["end"]), _ts(data["lookback_start"]), _ts(data["read_from"]),
                    _ts(data.get("count_from")), tuple(data.get("features", ())), tuple(data.get("numeric", ())),
                    bool(data.get("labelled")), tuple(data.get("keep", ())),
-                   tuple(float(x) for x in data.get("score_bins", ())))
+                   tuple(float(x) for x in data.get("score_bins", ())), tuple(data.get("text", ())))
 
 
 COUNTS = ("rows", "served", "requested", "since", "lookback_rows", "lookback_served")
@@ -244,7 +286,7 @@ class WindowState:
             return
         for f, n in present_counts(aligned, columns).items():
             self.present[f] = self.present.get(f, 0) + n
-        aligned = coerce_like(aligned[columns], list(self.spec.numeric), columns)
+        aligned = coerce_like(aligned[columns], list(self.spec.numeric), columns, self.spec.text)
         if self.drift is None:
             self.drift = DriftState()
         self.drift.update(aligned.reset_index(drop=True))
@@ -523,6 +565,7 @@ def _logged(names: list[str]) -> list[str]:
     return [*names, *([] if MODEL_VERSION in names or not names else [MODEL_VERSION])]
 
 
-__all__ = ["FeatureAlignment", "align_columns", "alignment", "align_features", "numeric_columns", "coerce_like",
+__all__ = ["FeatureAlignment", "align_columns", "alignment", "align_features", "numeric_columns", "text_columns", "as_text",
+           "coerce_like",
            "WindowSpec", "WindowState", "needed_columns", "Plan", "plan", "split", "Partial", "collect_partition",
            "merge_partials", "collect"]

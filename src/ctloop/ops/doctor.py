@@ -793,7 +793,7 @@ class Doctor:
             return skip
         from kubernetes.client.exceptions import ApiException
 
-        from ctloop.ops.platform import MIN_BACKEND
+        from ctloop.ops.platform import MIN_BACKEND, SA_TOKEN_ENV, SA_TOKEN_PATH
         from ctloop.ops.settings import DEFAULT_SETTINGS as S
         from ctloop.ops.settings import KFP_ACCESS_LABEL
 
@@ -827,7 +827,7 @@ class Doctor:
         backend = self.backend.result()
         old = backend is not None and backend.version is not None and backend.version < MIN_BACKEND
         where = f"in {ns}"
-        no_token = ""
+        no_token, no_crd = "", False
         if backend is not None and backend.multi_user:  # trigger_training's pipelines token
             label = f'{KFP_ACCESS_LABEL[0]}: "{KFP_ACCESS_LABEL[1]}"'
             try:  # the webhook applies every PodDefault of the namespace whose selector matches
@@ -839,7 +839,11 @@ class Doctor:
                 unreadable.append("PodDefaults")
             else:
                 if listed is None:  # 404 for the resource itself: no CRD, no Kubeflow admission webhook
-                    present.append("no PodDefault CRD (standalone KFP): nothing to do")
+                    # multi-user all the same: nothing mounts the token (standalone KFP skips this block)
+                    no_token = ("no PodDefault CRD on multi-user KFP: without Kubeflow's admission webhook nothing "
+                                f"mounts the pipelines token in {ns}, so trigger_training's runs are refused "
+                                "(HTTP 401)")
+                    no_crd = True
                 else:
                     pod_labels = dict([KFP_ACCESS_LABEL])
                     names = [(pd.get("metadata") or {}).get("name", "?") for pd in listed.get("items") or []
@@ -883,6 +887,12 @@ class Doctor:
                 + " as an admin",
             )
         optional = f"; optional, absent: {', '.join(missing)}" if missing else ""
+        if no_crd:
+            return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}{note}",
+                         "project the token another way: a serviceAccountToken volume of audience "
+                         f"pipelines.kubeflow.org at {SA_TOKEN_PATH} (or its path in {SA_TOKEN_ENV}) in pods labelled "
+                         f"{KFP_ACCESS_LABEL[0]}={KFP_ACCESS_LABEL[1]}, e.g. by your own admission policy; or install "
+                         "Kubeflow's admission webhook and PodDefault (docs/operations.md, Authentication)")
         if no_token:
             return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}{note}",
                          f"create PodDefault {KFP_ACCESS_LABEL[0]} (selector {KFP_ACCESS_LABEL[0]}: "
@@ -988,8 +998,7 @@ def _kube_fix(exc: Any) -> str:
 
 def kube_client(kubeconfig: str = "", context: str = "", timeout: float = 5.0) -> Any:
     """An ``ApiClient``, credentials in the order ``ctloop.serving.kube.load_api_client`` takes
-    them (kubectl's: a named kubeconfig or context, ``KUBECONFIG``, the in-cluster service
-    account, ``~/.kube/config``); one connect retry, no read retries (every call also passes a
+    them (explicit flag > ``KUBECONFIG`` > the in-cluster service account > ``~/.kube/config``); one connect retry, no read retries (every call also passes a
     timeout)."""
     from kubernetes import client, config
     from urllib3.util.retry import Retry
@@ -1010,9 +1019,9 @@ def kube_client(kubeconfig: str = "", context: str = "", timeout: float = 5.0) -
                 client_configuration=cfg,
             )
         except (config.ConfigException, OSError) as exc:
-            raise CtloopError(
-                f"no Kubernetes credentials: not in a cluster and kubeconfig failed: {exc}"
-            ) from exc
+            # named, the kubeconfig was read in a pod too: not being in a cluster is not the cause
+            where = "" if path or context else "not in a cluster and "
+            raise CtloopError(f"no Kubernetes credentials: {where}kubeconfig failed: {exc}") from exc
     cfg.retries = Retry(total=2, connect=1, read=0, status=0, other=0)
     return client.ApiClient(cfg)
 

@@ -22,10 +22,12 @@ PLURAL = "inferenceservices"
 
 
 def load_api_client(kubeconfig: str = "", context: str = ""):
-    """An ApiClient, credentials in kubectl's order (client-go ``clientcmd``): an explicit
-    ``kubeconfig``/``context`` (``--kubeconfig``/``--context``), else ``KUBECONFIG``, else the
-    in-cluster service account, else ``~/.kube/config``. (kubernetes 30.1.0
-    ``config.load_config`` would take ``~/.kube/config`` before the in-cluster config.)"""
+    """An ApiClient, credentials in this order: an explicit ``kubeconfig``/``context``
+    (``--kubeconfig``/``--context``) > ``KUBECONFIG`` > the in-cluster service account >
+    ``~/.kube/config``. (Not kubectl's: client-go's ``clientcmd`` falls back to the in-cluster
+    config only when the loaded kubeconfig is empty, and kubernetes 30.1.0 ``config.load_config``
+    also takes ``~/.kube/config`` first; here a pod's own service account beats a stray
+    ``~/.kube/config`` in the image.)"""
     import yaml
     from kubernetes import client, config
 
@@ -38,12 +40,12 @@ def load_api_client(kubeconfig: str = "", context: str = ""):
         try:
             config.load_kube_config(config_file=path or None, context=context or None)
         except (config.ConfigException, OSError, yaml.YAMLError, ValueError) as exc:
-            raise ServingError(_kubeconfig_failed(path, exc)) from exc
+            raise ServingError(_kubeconfig_failed(path, exc, named=bool(path or context))) from exc
         except (TypeError, AttributeError, KeyError) as exc:
             # kubernetes 30.1.0 config/kube_config.py indexes whatever yaml.safe_load returned: a file
             # that is YAML but no mapping (a list, a word) fails there with these
             raise ServingError(_kubeconfig_failed(path, exc, "not a kubeconfig (no mapping of clusters, "
-                                                                "users and contexts)")) from exc
+                                                                "users and contexts)", named=bool(path or context))) from exc
     return client.ApiClient()
 
 
@@ -54,8 +56,10 @@ def kubeconfig_path(kubeconfig: str = "") -> str:
     return kubeconfig or os.environ.get("KUBECONFIG") or ""
 
 
-def _kubeconfig_failed(path: str, exc: BaseException, why: str = "") -> str:
-    """One line naming the kubeconfig that failed and why (a YAML error spans several lines)."""
+def _kubeconfig_failed(path: str, exc: BaseException, why: str = "", named: bool = False) -> str:
+    """One line naming the kubeconfig that failed and why (a YAML error spans several lines).
+    ``named``: a kubeconfig or context was given, so it was read in a pod too; else it was the
+    fallback after the in-cluster config, which means not in a cluster."""
     import yaml
 
     where = path or os.path.join("~", ".kube", "config")
@@ -63,7 +67,7 @@ def _kubeconfig_failed(path: str, exc: BaseException, why: str = "") -> str:
         mark = exc.problem_mark
         why = f"not YAML ({exc.problem}, line {mark.line + 1} column {mark.column + 1})"
     why = why or " ".join(str(exc).split()) or type(exc).__name__
-    return f"no Kubernetes credentials: not in a cluster, and kubeconfig {where} failed: {why}"
+    return f"no Kubernetes credentials: {'' if named else 'not in a cluster, and '}kubeconfig {where} failed: {why}"
 
 
 class InferenceServices:
