@@ -1090,6 +1090,31 @@ def table_format(uri: str, fmt: str | None = None) -> str:
     )
 
 
+def _number_text(value: object) -> object:
+    import numbers
+
+    if isinstance(value, str) or isinstance(value, bool) or not isinstance(value, numbers.Number) or value != value:
+        return value  # text, a flag, a gap (None, NaN): as given
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    number = float(value)
+    return str(int(number)) if number.is_integer() else repr(number)  # 3.0 as a CSV writes it: '3'
+
+
+def numbers_as_text(series: pd.Series) -> pd.Series:
+    """Numbers given for a text column (grades '1'..'7' sent as JSON 1..7, read back as 3 or 3.0 when
+    a gap made the column float) as the text a CSV writes for them ('3', '2.5'); text, flags and gaps
+    as given. Numbers and text never match as categories: a one-hot encoder fitted on '3' ignores 3
+    (every row all zeros), and the drift engine refuses them. Used where a producer's JSON decides
+    the type: the serving runtime's request frames (``ctloop.serving.payload.to_frame``) and the
+    monitoring window's logged rows (``ctloop.monitoring.window.coerce_like``)."""
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.StringDtype) or pd.api.types.is_bool_dtype(series.dtype):
+        return series
+    return series.astype(object).map(_number_text).astype(object)
+
+
 def plain_missing(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its missing values as NumPy's NaN where scikit-learn needs them: nullable text
     and boolean columns with gaps (pandas' ``string``/``boolean`` dtypes, what a Parquet file
@@ -1331,6 +1356,7 @@ def write_table(frame: pd.DataFrame, uri: str, fmt: str | None = None) -> None:
 
 
 __all__ = [
+    "numbers_as_text",
     "TABLE_FORMATS",
     "plain_missing",
     "CONNECT_TIMEOUT_S",

@@ -116,3 +116,32 @@ def test_a_json_null_in_a_text_feature_is_a_missing_value_like_csv_gaps_not_a_ca
     frame = to_frame({"instances": [{"income": 1.0, "region": None}, {"income": None, "region": "north"}]},
                      FEATURES, numeric=["income"])
     assert math.isnan(frame["region"].iloc[0]) and math.isnan(frame["income"].iloc[1])
+
+
+def test_a_number_sent_for_a_feature_trained_as_text_is_read_as_its_text():
+    """Grades trained as text ('1'..'7') and sent as JSON numbers: the one-hot encoder matched no
+    category (every row all zeros: the model ignored the feature); read as '3' it predicts as for
+    '3'. A numeric feature keeps its numbers; text, null and a flag stay as sent."""
+    import numpy as np
+    import pandas as pd
+
+    from ctloop.components.train.core import fit
+
+    rng = np.random.default_rng(0)
+    grade = rng.integers(1, 8, 600)
+    frame = pd.DataFrame({"grade": grade.astype(str), "x": rng.normal(size=600)})
+    frame["y"] = (grade >= 5).astype(int)
+    result = fit(frame, target="y", estimator="logistic_regression")
+    meta = result.meta
+    assert meta["categorical"] == ["grade"]
+    as_text = {"instances": [{"grade": "2", "x": 0.1}, {"grade": "6", "x": 0.1}]}
+    as_numbers = {"instances": [{"grade": 2, "x": 0.1}, {"grade": 6.0, "x": 0.1}]}
+    want = result.model.predict_proba(to_frame(as_text, meta["features"], meta["numeric"], meta["categorical"]))
+    got = to_frame(as_numbers, meta["features"], meta["numeric"], meta["categorical"])
+    assert got["grade"].tolist() == ["2", "6"] and got["x"].tolist() == [0.1, 0.1]
+    np.testing.assert_allclose(result.model.predict_proba(got), want)
+    ignored = to_frame(as_numbers, meta["features"], meta["numeric"])  # before: the numbers as sent
+    assert abs(result.model.predict_proba(ignored)[1, 1] - want[1, 1]) > 0.3
+    kept = to_frame({"instances": [{"grade": None, "x": 1}, {"grade": "7", "x": 2}]}, meta["features"],
+                    meta["numeric"], meta["categorical"])
+    assert kept["grade"].isna().iloc[0] and kept["grade"].iloc[1] == "7"

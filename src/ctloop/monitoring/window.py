@@ -137,27 +137,11 @@ def text_columns(reference: pd.DataFrame) -> list[str]:
     return [c for c in reference.columns if number_or_text(reference[c]) == "text"]
 
 
-def _number_text(value: Any) -> Any:
-    import numbers
-
-    if isinstance(value, str) or isinstance(value, bool) or not isinstance(value, numbers.Number) or value != value:
-        return value  # text, a flag, a gap (None, NaN): as logged
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    number = float(value)
-    return str(int(number)) if number.is_integer() else repr(number)  # 3.0 as a CSV writes it: '3'
-
-
 def as_text(series: pd.Series) -> pd.Series:
-    """Numbers logged for a text reference column (grades '1'..'7' sent as JSON 1..7, read back as
-    3 or 3.0 when a gap made the column float) as the text a CSV writes for them ('3', '2.5');
-    text and gaps as logged. Numbers against text never match as categories: the drift engine
-    refuses them (``DriftError``), and the monitoring window would fail."""
-    import pandas as pd
+    """Numbers logged for a text reference column as its text (:func:`ctloop.storage.numbers_as_text`)."""
+    from ctloop.storage import numbers_as_text
 
-    if isinstance(series.dtype, pd.StringDtype) or pd.api.types.is_bool_dtype(series.dtype):
-        return series
-    return series.astype(object).map(_number_text).astype(object)
+    return numbers_as_text(series)
 
 
 def coerce_like(frame: pd.DataFrame, reference: pd.DataFrame | list[str], columns: list[str],

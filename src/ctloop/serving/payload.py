@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ctloop.errors import ServingError
-from ctloop.storage import plain_missing
+from ctloop.storage import numbers_as_text, plain_missing
 
 
 def _tensor_columns(tensor: dict[str, Any]) -> list[list[Any]]:
@@ -54,12 +54,16 @@ def instances(payload: Any) -> int:
     return 1
 
 
-def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | tuple[str, ...] = ()):
+def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | tuple[str, ...] = (),
+             text: list[str] | tuple[str, ...] = ()):
     """The feature frame of a v1/v2 payload, columns in the model's order.
 
     ``numeric`` columns must hold numbers (or null): a value such as ``"abc"`` raises a
     :class:`ServingError` naming the column, the instance and the value — a bad request (HTTP
-    400), not a model failure counted against the serving revision.
+    400), not a model failure counted against the serving revision. ``text``: the features the
+    model was trained on as text (its meta's ``categorical``); a number sent for one is read as its
+    text (:func:`ctloop.storage.numbers_as_text`: 3 → '3'), which the one-hot encoder learnt —
+    as the number it matched no category and the feature was ignored.
     """
     import pandas as pd
 
@@ -91,7 +95,7 @@ def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | 
     if missing:
         raise ServingError(f"missing feature(s) {missing}")
     frame = frame[features]
-    numeric = set(numeric)
+    numeric, text = set(numeric), set(text)
     for column in features:
         values = frame[column]
         if column in numeric:
@@ -106,13 +110,15 @@ def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | 
             what = "a finite number"
         else:
             bad = values.map(lambda v: v is not None and not isinstance(v, str | int | float))
-            as_numbers, what = values, "a single value (text or number)"
+            # a number for a feature trained as text: its text ('3'), which the encoder learnt
+            as_numbers = numbers_as_text(values) if column in text and not bad.any() else values
+            what = "a single value (text or number)"
         if bad.any():
             i = int(bad.to_numpy().nonzero()[0][0])
             value = values.iloc[i].item() if isinstance(values.iloc[i], np.generic) else values.iloc[i]
             raise ServingError(f"feature {column!r} must be {what}; instance {i} has {value!r}"
                                + (f" ({int(bad.sum())} instances in all)" if bad.sum() > 1 else ""))
-        if column in numeric and as_numbers is not values:
+        if as_numbers is not values:
             frame = frame.assign(**{column: as_numbers})
     return plain_missing(frame)  # a JSON null in a text feature: NaN, as training read the gaps
 

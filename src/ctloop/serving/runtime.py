@@ -69,6 +69,7 @@ class CtloopModel(kserve.Model):
         self.sha256 = sha256 or os.environ.get(SHA256_ENV, "")
         self.features: list[str] = []
         self.numeric: list[str] = []
+        self.text: list[str] = []
 
     def load(self) -> bool:
         self.model, _ = load_serving_dir(
@@ -79,6 +80,7 @@ class CtloopModel(kserve.Model):
             info = json.loads(meta.read_text())
             self.features = list(info.get("features") or [])
             self.numeric = [c for c in info.get("numeric") or [] if c in self.features]
+            self.text = [c for c in info.get("categorical") or [] if c in self.features]
         self.features = self.features or list(getattr(self.model, "feature_names_in_", []))
         self.ready = True
         return self.ready
@@ -95,7 +97,7 @@ class CtloopModel(kserve.Model):
                                    for t in payload.inputs]}
             else:
                 body = payload if isinstance(payload, dict) else json.loads(payload)
-            frame = to_frame(body, self.features, self.numeric)
+            frame = to_frame(body, self.features, self.numeric, self.text)
         except (ServingError, ValueError, TypeError, KeyError) as exc:
             PREDICTIONS.labels(self.name, label, "invalid").inc(instances(body))
             raise InvalidInput(f"{self.name}: {exc}") from exc
