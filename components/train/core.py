@@ -248,7 +248,7 @@ def fit(
     check_feature_types(data, numeric + categorical)
     check_finite(data[numeric])  # one line naming the column, not scikit-learn's "Input X contains infinity"
     check_uniform_types(data, categorical)
-    check_numbers_as_text(data, categorical)  # '?' in a column of amounts: as ctloop backtest refuses it
+    codes = check_numbers_as_text(data, categorical)  # '?' in a column of amounts: as ctloop backtest refuses it
     copies = check_target_copies(data, target, numeric + categorical, task)
     notes: list[str] = []
     if copies:
@@ -256,6 +256,13 @@ def fit(
         note = (f"column(s) {', '.join(repr(n) for n in copies)} equal the target {target!r} in every row, and a "
                 f"class has fewer than {COPY_MIN_CLASS_ROWS} rows: a strong feature by chance, or the label itself "
                 "(a leak)? drop it from the features if so")
+        warnings.warn(note, UserWarning, stacklevel=2)
+        notes.append(f"{note} ({len(data)} rows)")
+    for name, word in codes.items():
+        # the same text for any row count, as the ID note below
+        note = (f"column {name!r} holds numbers and the word {word!r}: read as text, each number a category (a "
+                "code column?); if its numbers are amounts, blank the words (an empty cell is a gap) to learn them "
+                "as numbers")
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
     for name in id_columns(data, categorical):

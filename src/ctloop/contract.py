@@ -193,17 +193,19 @@ NUMBER_TEXT_MIN_DISTINCT = 20  # distinct numbers in a text column that make it 
 NUMBER_TEXT_MAX_WORDS = 3  # distinct words beside them that read as gap or error markers ('?', 'bad')
 
 
-def check_numbers_as_text(frame: pd.DataFrame, columns: list[str]) -> None:
+def check_numbers_as_text(frame: pd.DataFrame, columns: list[str]) -> dict[str, str]:
     """Refuse a text column of numbers (at least ``NUMBER_TEXT_MIN_DISTINCT`` distinct ones) with a
     few words in some rows (at most ``NUMBER_TEXT_MAX_WORDS`` distinct): '?' for a gap, as UCI data
     write it, or 'bad' from some day on. pandas reads such a CSV column as text, and each number
     becomes a category too rare for the one-hot encoder: the model learns nothing from the column
     and nothing says so. A code column (départements '01'..'95' with '2A'/'2B', store IDs with
     'ONLINE') is learned: it is refused only when most of its number rows hold a number seen fewer
-    than ``ONE_HOT_MIN_FREQUENCY`` times."""
+    than ``ONE_HOT_MIN_FREQUENCY`` times. Returns the code-like columns it let pass, each with a word
+    it holds: whole numbers seen often ('?' in a column of horsepower) look the same, and the
+    training step says so in a note (``train.core.fit``)."""
     import pandas as pd
 
-    violations = []
+    violations, passed = [], {}
     for name in columns:
         col = frame[name]
         if not (col.dtype == object or isinstance(col.dtype, pd.StringDtype)):
@@ -220,12 +222,14 @@ def check_numbers_as_text(frame: pd.DataFrame, columns: list[str]) -> None:
         texts = values[numbers.notna()]  # as the encoder sees them: '01' and '1' are two categories
         seen = texts.map(texts.value_counts())
         if (seen < ONE_HOT_MIN_FREQUENCY).sum() * 2 <= len(texts):
-            continue  # most number rows hold a code the encoder keeps: a code column, learned
+            passed[str(name)] = str(distinct_words[0])  # most number rows hold a code the encoder keeps
+            continue
         violations.append((str(name), "dtype", len(words), f"numbers in {len(values) - len(words)} rows but text "
                            f"in the others (e.g. {distinct_words[0]!r}): read as text, each number a category the "
                            "model cannot learn from; blank those cells (an empty cell is a gap) or fix them"))
     if violations:
         raise DataValidationError(violations)
+    return passed
 
 
 def _short(value: Any) -> str:

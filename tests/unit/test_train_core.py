@@ -298,8 +298,11 @@ def test_fit_learns_a_code_column_of_numbers_and_a_few_words(codes, rows):
     'ONLINE') is not a column of amounts read as text: each code is seen far more often than the
     one-hot encoder's ``min_frequency``, so it is learned like any category, not refused."""
     frame = _code_frame(codes, rows, seed=1)
-    result = core.fit(frame, target="y", estimator="logistic_regression")
+    with pytest.warns(UserWarning, match="holds numbers and the word"):
+        result = core.fit(frame, target="y", estimator="logistic_regression")
     assert (result.model.predict(frame.drop(columns="y")) == frame.y).mean() > 0.99
+    # whole numbers seen often look the same as codes ('?' in a column of horsepower): said in a note
+    assert any("'code' holds numbers and the word" in note for note in result.meta["notes"])
 
 
 def test_hist_gradient_boosting_leaf_rule_reads_an_int_validation_fraction_as_rows():
