@@ -174,9 +174,11 @@ def _hgb_early_stopping(y: pd.Series, x: pd.DataFrame, merged: dict[str, Any], s
     setting = merged.get("early_stopping", "auto")
     if not (setting is True or (setting == "auto" and len(y) > HGB_AUTO_EARLY_STOPPING_ROWS)):
         return None
-    fraction = float(merged.get("validation_fraction") or 0.1)
+    held = merged.get("validation_fraction") or 0.1
     sets = [y] + ([y.iloc[train] for train, _ in TimeSeriesSplit(n_splits=CV_SPLITS).split(x)] if search else [])
     for part in sets:
+        # an int >= 1 is the rows held out (scikit-learn 1.9.1 gradient_boosting.py: train_test_split's test_size)
+        fraction = float(held) if isinstance(held, float) or float(held) < 1 else float(held) / max(len(part), 1)
         problem = stratify_problem(part, fraction)
         if problem:
             where = "" if len(part) == len(y) else f" in a cross-validation fold of {len(part)} rows"

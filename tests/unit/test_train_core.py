@@ -317,3 +317,14 @@ def test_hist_gradient_boosting_leaf_rule_reads_an_int_validation_fraction_as_ro
     assert rule("hist_gradient_boosting", {"validation_fraction": 0.5}, 200)["min_samples_leaf"] == 25
     # more rows held out than there are: scikit-learn says so at fit; the leaf is not shrunk to 1
     assert rule("hist_gradient_boosting", {"validation_fraction": 500}, 200).get("min_samples_leaf") is None
+
+
+def test_an_int_validation_fraction_keeps_early_stopping_on():
+    """``validation_fraction: 100`` holds out 100 rows (scikit-learn 1.9.1, as the leaf rule above
+    reads it): early stopping was switched off as 'too few for a stratified 10000% validation split'."""
+    frame = training_frame(12_000, 3, nan_every=9).drop(columns=["kind", "amount"])
+    result = core.fit(frame, target="y", estimator="hist_gradient_boosting",
+                      params={"validation_fraction": 100, "max_iter": 5})
+    assert not any("early stopping off" in note for note in result.meta.get("notes") or [])
+    hgb = result.model[-1]
+    assert hgb.early_stopping in ("auto", True) and hgb.validation_fraction == 100
