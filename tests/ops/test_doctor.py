@@ -824,5 +824,17 @@ def test_a_named_kubeconfig_that_fails_in_a_pod_is_not_blamed_on_being_outside_a
     cluster.kubeconfig.unlink()
     _, lines, _ = cluster.run(capsys)
     line = lines["Kubernetes"]
-    assert line.startswith("FAIL Kubernetes: no Kubernetes credentials: kubeconfig failed:"), line
+    assert line.startswith(f"FAIL Kubernetes: no Kubernetes credentials: kubeconfig {cluster.kubeconfig} failed:"), line
     assert "not in a cluster" not in line, line
+
+
+@pytest.mark.parametrize("text, why", [("clusters: [\n  - name: x\n", "not YAML"), ("- a\n- b\n", "not a kubeconfig")])
+def test_a_kubeconfig_that_is_not_one_is_a_fail_line_naming_it(cluster, capsys, text, why):
+    """Junk in the kubeconfig (a YAML scanner error; a YAML list) was a traceback from doctor, though
+    ``ctloop rollout`` said it in one line: both now read it through serving.kube.load_kubeconfig."""
+    cluster.kubeconfig.write_text(text)
+    code, lines, out = cluster.run(capsys)
+    line = lines["Kubernetes"]
+    assert line.startswith(f"FAIL Kubernetes: no Kubernetes credentials: kubeconfig "
+                           f"{cluster.kubeconfig} failed: {why}"), line
+    assert "Traceback" not in out

@@ -1003,7 +1003,7 @@ def kube_client(kubeconfig: str = "", context: str = "", timeout: float = 5.0) -
     from kubernetes import client, config
     from urllib3.util.retry import Retry
 
-    from ctloop.serving.kube import kubeconfig_path
+    from ctloop.serving.kube import kubeconfig_path, load_kubeconfig
 
     cfg = client.Configuration()
     path = kubeconfig_path(kubeconfig)
@@ -1012,16 +1012,7 @@ def kube_client(kubeconfig: str = "", context: str = "", timeout: float = 5.0) -
             raise config.ConfigException("not in a cluster, or a kubeconfig was named")
         config.load_incluster_config(client_configuration=cfg)
     except config.ConfigException:
-        try:
-            config.load_kube_config(
-                config_file=path or None,
-                context=context or None,
-                client_configuration=cfg,
-            )
-        except (config.ConfigException, OSError) as exc:
-            # named, the kubeconfig was read in a pod too: not being in a cluster is not the cause
-            where = "" if path or context else "not in a cluster and "
-            raise CtloopError(f"no Kubernetes credentials: {where}kubeconfig failed: {exc}") from exc
+        load_kubeconfig(path, context, client_configuration=cfg)  # one line naming the file that failed
     cfg.retries = Retry(total=2, connect=1, read=0, status=0, other=0)
     return client.ApiClient(cfg)
 

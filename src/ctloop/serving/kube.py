@@ -28,7 +28,6 @@ def load_api_client(kubeconfig: str = "", context: str = ""):
     config only when the loaded kubeconfig is empty, and kubernetes 30.1.0 ``config.load_config``
     also takes ``~/.kube/config`` first; here a pod's own service account beats a stray
     ``~/.kube/config`` in the image.)"""
-    import yaml
     from kubernetes import client, config
 
     path = kubeconfig_path(kubeconfig)
@@ -37,16 +36,26 @@ def load_api_client(kubeconfig: str = "", context: str = ""):
             raise config.ConfigException("a kubeconfig or context was named")
         config.load_incluster_config()
     except config.ConfigException:
-        try:
-            config.load_kube_config(config_file=path or None, context=context or None)
-        except (config.ConfigException, OSError, yaml.YAMLError, ValueError) as exc:
-            raise ServingError(_kubeconfig_failed(path, exc, named=bool(path or context))) from exc
-        except (TypeError, AttributeError, KeyError) as exc:
-            # kubernetes 30.1.0 config/kube_config.py indexes whatever yaml.safe_load returned: a file
-            # that is YAML but no mapping (a list, a word) fails there with these
-            raise ServingError(_kubeconfig_failed(path, exc, "not a kubeconfig (no mapping of clusters, "
-                                                                "users and contexts)", named=bool(path or context))) from exc
+        load_kubeconfig(path, context)
     return client.ApiClient()
+
+
+def load_kubeconfig(path: str, context: str, client_configuration: Any = None) -> None:
+    """``config.load_kube_config`` of ``path`` (``""``: ``~/.kube/config``) and ``context``; a file that
+    fails is one :class:`ServingError` line naming it and why (:func:`_kubeconfig_failed`)."""
+    import yaml
+    from kubernetes import config
+
+    try:
+        config.load_kube_config(config_file=path or None, context=context or None,
+                                client_configuration=client_configuration)
+    except (config.ConfigException, OSError, yaml.YAMLError, ValueError) as exc:
+        raise ServingError(_kubeconfig_failed(path, exc, named=bool(path or context))) from exc
+    except (TypeError, AttributeError, KeyError) as exc:
+        # kubernetes 30.1.0 config/kube_config.py indexes whatever yaml.safe_load returned: a file
+        # that is YAML but no mapping (a list, a word) fails there with these
+        raise ServingError(_kubeconfig_failed(path, exc, "not a kubeconfig (no mapping of clusters, "
+                                                            "users and contexts)", named=bool(path or context))) from exc
 
 
 def kubeconfig_path(kubeconfig: str = "") -> str:
