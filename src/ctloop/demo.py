@@ -4,8 +4,9 @@
 2. runs the real ``continuous-training`` pipeline with the KFP local runner at several points in
    time (``as_of``), against a local sqlite MLflow registry: the first run trains the first
    champion, a quiet period keeps it, the shock triggers drift → retrain → gate → promotion;
-3. backtests the whole history under the three policies (never / always / drift) and writes the
-   JSON report and timeline plot.
+3. backtests the whole history under four policies (never / always / drift / default, the
+   production rule set) on the same replay and writes one comparison table and plot, and each
+   policy's JSON report and timeline plot.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 from ctloop.errors import ConfigError
 
@@ -22,6 +24,8 @@ MARKER = ".ctloop-demo"
 DEMO_MODEL = "credit-default"
 DEMO_THRESHOLDS = {"roc_auc": 0.70}
 # (label, period index whose end is as_of); periods are the generator's 30-day periods.
+# the policies the demo's backtest compares: the two bounds, feature drift alone, the production rules
+DEMO_POLICIES = ("never", "always", "drift", "default")
 DEMO_RUNS = (
     ("first model", 3),
     ("quiet month", 4),
@@ -48,8 +52,6 @@ def _fresh_workdir(workdir: Path, keep: bool) -> None:
 def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7) -> int:
     import pandas as pd
 
-    from ctloop.backtest import BacktestConfig, run_backtest, write_report
-    from ctloop.config import TrainingConfig
     from ctloop.local import run_pipeline_locally, summarize_ct_run
     from ctloop.pipelines.continuous_training import continuous_training
     from ctloop.storage import check_output_dir, write_table
@@ -117,38 +119,75 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
                 "seconds": round(run.seconds, 1),
             })
 
-    print("\n== 3. backtest of the whole history (window 30D, train window 90D)")
-    results = {}
-    for policy in ("never", "always", "drift"):
-        cfg = BacktestConfig(target=CREDIT_TARGET, time_column=CREDIT_TIME_COLUMN, window="30D",
-                             policy=policy, train_window="90D", training=TrainingConfig(seed=seed))
-        report = run_backtest(frame, cfg, progress=(lambda m: print("   " + m)) if policy == "drift" else None)
-        out = workdir / "backtest" / policy
-        js, png = write_report(report, out)
-        results[policy] = (report, js, png)
+    print(f"\n== 3. backtest of the whole history under {len(DEMO_POLICIES)} policies (window 30D, train window 90D)")
+    reports, paths = backtest_history(frame, workdir / "backtest", seed)
 
     print("\n== summary")
     print(f"{'run':<18}{'as_of':<12}{'drifted':<9}{'retrained':<11}{'approved':<10}{'version':<8}{'seconds':>8}")
     for s in summaries:
         print(f"{s['run']:<18}{s['as_of']:<12}{s['drifted']!s:<9}{s['retrained']!s:<11}"
               f"{s['approved']!s:<10}{s['version'] or '-':<8}{s['seconds']:>8}")
-    print(f"\n{'policy':<8}{'mean ' + results['drift'][0].metric:>16}{'retrains':>10}{'promotions':>12}")
-    for policy, (report, _, _) in results.items():
-        mean = float("nan") if report.mean_metric is None else report.mean_metric
-        print(f"{policy:<8}{mean:>16.4f}{report.retrains:>10}{report.promotions:>12}")
+    print()
+    for line in comparison_lines(reports):
+        print(line)
     (workdir / "demo-summary.json").write_text(json.dumps({
         "runs": summaries,
         "backtest": {p: {"mean_metric": r.mean_metric, "retrains": r.retrains, "promotions": r.promotions}
-                     for p, (r, _, _) in results.items()},
+                     for p, r in reports.items()},
     }, indent=2))
     drift_report = (last_run.task("detect-drift").get("drift_report") or {}).get("uri", "")
     print("\nwhere to look:")
     print(f"  drift report (HTML)    {drift_report}")
-    print(f"  backtest report/plot   {results['drift'][1]}\n                         {results['drift'][2]}")
+    print(f"  policies compared      {paths['compare.png']}\n                         {paths['compare.csv']}")
+    print(f"  default policy         {paths['default.png']}\n                         {paths['default.json']}")
     print(f"  MLflow registry        mlflow ui --backend-store-uri {tracking_uri}")
     print(f"  demo summary           {workdir / 'demo-summary.json'}")
     print(f"\ndemo finished in {time.monotonic() - started:.0f} s")
     return 0
 
 
-__all__ = ["run_demo", "DEMO_RUNS", "DEMO_MODEL", "DEMO_THRESHOLDS"]
+def _say_default(message: str) -> None:
+    """The demo's progress: the default policy's windows only (module level: a replay in a process
+    of its own prints it too)."""
+    if message.startswith("[default]"):
+        print("   " + message)
+
+
+def backtest_history(frame: Any, out_dir: Path, seed: int, jobs: int | None = None) -> tuple[dict[str, Any], dict[str, Path]]:
+    """The demo's backtest: :data:`DEMO_POLICIES` on the same replay (30-day windows, 90-day
+    training window), ``compare.{csv,json,png}`` and each policy's report under ``out_dir``.
+    Returns the reports and the paths the demo prints."""
+    import os
+
+    from ctloop.backtest import BacktestConfig, compare, write_comparison, write_report
+    from ctloop.config import TrainingConfig
+    from ctloop.synthetic import CREDIT_TARGET, CREDIT_TIME_COLUMN
+
+    cfg = BacktestConfig(target=CREDIT_TARGET, time_column=CREDIT_TIME_COLUMN, window="30D",
+                         policy="default", train_window="90D", training=TrainingConfig(seed=seed))
+    jobs = jobs or min(len(DEMO_POLICIES), os.cpu_count() or 1)
+    reports = compare(frame, cfg, list(DEMO_POLICIES), progress=_say_default, jobs=jobs)
+    csv_path, _, png = write_comparison(reports, out_dir)
+    paths = {"compare.csv": csv_path, "compare.png": png}
+    for policy, report in reports.items():
+        js, timeline = write_report(report, out_dir / policy)
+        paths[f"{policy}.json"], paths[f"{policy}.png"] = js, timeline
+    return reports, paths
+
+
+def comparison_lines(reports: dict[str, Any]) -> list[str]:
+    """The summary's table: mean metric, its difference with always-retrain, retrains, promotions."""
+    from ctloop.backtest import comparison_table
+
+    rows = comparison_table(reports)
+    metric = rows[0]["metric"]
+    lines = [f"{'policy':<10}{'mean ' + metric:>14}{'vs always':>12}{'retrains':>10}{'promotions':>12}"]
+    for row in rows:
+        mean = "n/a" if row["mean_metric"] is None else f"{row['mean_metric']:.4f}"
+        delta = row.get("delta_vs_always_pts")
+        vs = "-" if row["policy"] == "always" or delta is None else f"{delta:+.2f} pts"
+        lines.append(f"{row['policy']:<10}{mean:>14}{vs:>12}{row['retrains']:>10}{row['promotions']:>12}")
+    return lines
+
+
+__all__ = ["run_demo", "backtest_history", "comparison_lines", "DEMO_POLICIES", "DEMO_RUNS", "DEMO_MODEL", "DEMO_THRESHOLDS"]
