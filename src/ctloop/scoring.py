@@ -408,7 +408,7 @@ def _numeric_text_features(scorer: Scorer, source: Any) -> list[str]:
                  or pa.types.is_decimal(kind))]
 
 
-def _text_categories(scorer: Scorer, source: Any) -> dict[str, dict[Any, tuple[str, ...]]]:
+def _text_categories(scorer: Scorer, source: Any, batch_rows: int = BATCH_ROWS) -> dict[str, dict[Any, tuple[str, ...]]]:
     """The text features that hold numbers in ``source`` (a Parquet int64 column of codes, as
     serving gets JSON numbers), each with its trained categories written as numbers
     (:func:`ctloop.storage.number_categories`): while scoring, each number is read as the trained
@@ -443,7 +443,7 @@ def _text_categories(scorer: Scorer, source: Any) -> dict[str, dict[Any, tuple[s
         out[name] = number_categories(trained[name])
     pending = set(checking)
     seen: dict[str, NumbersAsText] = {n: NumbersAsText() for n in checking}
-    for batch, _, _ in source.batches(checking, batch_rows=BATCH_ROWS) if checking else ():
+    for batch, _, _ in source.batches(checking, batch_rows=batch_rows) if checking else ():
         for name in list(pending):
             values = pc.unique(batch.column(name)).to_pandas()
             tally = NumbersAsText()
@@ -702,7 +702,7 @@ def score(
     source = _check_files(scorer, source)
     if id_column:
         _check_ids(source, id_column, batch_rows)
-    text_numbers = _text_categories(scorer, source)
+    text_numbers = _text_categories(scorer, source, batch_rows)
     first = first_attempt(log_root, scorer.name, run_id)  # a retry: log as the first attempt did
     if first is not None:
         from ctloop.timeutil import to_utc
