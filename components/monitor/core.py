@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ctloop.labels.join import JoinResult, LabelIndex
     from ctloop.monitoring.champion import Champion
     from ctloop.monitoring.window import WindowSpec, WindowState
+    from ctloop.storage import NumbersAsText
 
 
 # --------------------------------------------------------------------------- realized
@@ -184,7 +185,7 @@ def window_spec(window: Bounds, champion: Champion | None, previous: dict[str, A
     """What a :class:`~ctloop.monitoring.window.WindowState` of this window must collect."""
     from ctloop.labels.realized import resolve, score_columns
     from ctloop.monitoring.triggers import score_bin_spec
-    from ctloop.monitoring.window import WindowSpec, numeric_columns, text_columns
+    from ctloop.monitoring.window import WindowSpec, numeric_columns, text_columns, text_numbers
 
     if champion is None:
         return WindowSpec(window.start, window.end, window.lookback_start, window.read_from)
@@ -196,7 +197,8 @@ def window_spec(window: Bounds, champion: Champion | None, previous: dict[str, A
                       numeric=tuple(numeric_columns(reference)) if reference is not None else (),
                       labelled=bool(cfg.labels_root), keep=tuple(score_columns(score)),
                       score_bins=score_bin_spec(champion.task, champion.classes, champion.gate_metrics),
-                      text=tuple(text_columns(reference)) if reference is not None else ())
+                      text=tuple(text_columns(reference)) if reference is not None else (),
+                      text_numbers=text_numbers(reference) if reference is not None else ())
 
 
 class _Frame:
@@ -208,6 +210,7 @@ class _Frame:
         self.logs, self.window = logs, window
         self.current = logs[logs[PARSED_TIME] > window.start]
         self.rows, self.served = len(self.current), len(served(self.current))
+        self.numbers_as_text: dict[str, NumbersAsText] = {}  # numbers logged for text features (drift)
 
     def rows_after(self, when: pd.Timestamp) -> int:
         return int((self.logs[PARSED_TIME] > when).sum())
@@ -223,7 +226,7 @@ class _Frame:
         aligned, alignment = align_features(requested, champion.features)
         if not alignment.columns:
             return alignment, None
-        aligned = coerce_like(aligned, champion.reference, alignment.columns)
+        aligned = coerce_like(aligned, champion.reference, alignment.columns, counts=self.numbers_as_text)
         return alignment, engine.detect(champion.reference, aligned, columns=alignment.columns)
 
     def prediction_drift(self, champion: Champion, score: str | list[str]) -> dict[str, float]:
@@ -248,6 +251,7 @@ class _State:
     def __init__(self, state: WindowState, consume: bool = False):
         self.state, self.consume = state, consume
         self.rows, self.served = state.counts["rows"], state.counts["served"]
+        self.numbers_as_text = state.numbers_as_text
 
     def rows_after(self, when: pd.Timestamp) -> int:
         return self.state.counts["since"]  # counted from spec.count_from (checked by judge_state)
@@ -299,6 +303,9 @@ def _judge(window: Bounds, facts: _Frame | _State, labels: pd.DataFrame | None, 
         out.tags["champion_version"] = champion.version
         out.gate_value = champion.gate_value(out.metric)
         _drift(out, *facts.drift(champion))
+        for column, counts in facts.numbers_as_text.items():  # 1 for '1' and '01', 9 for '1'..'7': said, not silent
+            if counts.unknown or counts.ambiguous:
+                out.warnings.append(f"numbers logged for a text feature: {counts.note(column)}")
         record["champion_version"] = champion.version
         record.update(facts.prediction_drift(champion, score))
         rows_since = _volume(out, facts, champion, previous, window)

@@ -30,9 +30,16 @@ single-instance request (:mod:`ctloop.inference_log.layout`, the column types of
 ``batch``, ``time`` = ``scored_at``, the model's features and the predictions. Monitoring reads
 them like served traffic and labels ingested by ``request_id`` join them (``ctloop labels``).
 
+**Numbers in a text feature** (a Parquet int64 column of codes the model learnt as text): read as
+the serving runtime reads JSON numbers there (:func:`ctloop.storage.numbers_as_text`): the trained
+category of the same value ('013' for 13, '3.0' for 3), else their own text ('13'); the summary
+says how many, and how many matched no or several trained categories. A CSV file's text features
+are read as text.
+
 **Refusals** (before anything is written): an unknown model or alias, an input that is missing, lacks
-a feature of the model, has text in a numeric feature, integers in a text feature (Parquet; a CSV
-file's text features are read as text), has a file (of several) without a feature or with text in a
+a feature of the model, has text in a numeric feature, numbers in a text feature none of which is
+the value of a trained category (amounts where the model learnt codes; whole numbers for a model
+whose categories cannot be read), has a file (of several) without a feature or with text in a
 numeric one, lacks the id column or repeats an id;
 ``batch_rows`` below 1; an output under a file. Found only while scoring: text far down a CSV
 file's numeric feature, past the first block its types were read from
@@ -64,6 +71,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
     from ctloop.registry import MlflowRegistry
+    from ctloop.storage import NumbersAsText
 
 COMPONENT = "batch"  # the log's ``component`` column of batch-scored rows
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -135,6 +143,8 @@ class ScoreResult:
     id_source: str = ""  # the id column, or "generated"
     alias_version: str | None = None  # the version the alias names now (Scorer.alias_version)
     stale_files: int = 0  # chunk files of an earlier attempt beyond this one's last, removed
+    # text features given as numbers (a Parquet int64 column of codes): what was read as text, by feature
+    numbers_as_text: dict[str, NumbersAsText] = field(default_factory=dict)
 
     def summary(self) -> str:
         rate = self.rows / self.seconds if self.seconds > 0 else 0.0
@@ -147,7 +157,12 @@ class ScoreResult:
                  if self.stale_files else "")
         return (f"scored {self.rows:,} rows with {self.model_name} v{self.model_version} ({which}) in "
                 f"{self.chunks} chunk(s), {rate:,.0f} rows/s; run {self.run_id}; ids: {self.id_source}"
-                f"{logged}{stale}")
+                f"{logged}{stale}" + "".join(f"\n{note}" for note in self.notes()))
+
+    def notes(self) -> list[str]:
+        """One line per text feature given as numbers: how they were read (``NumbersAsText.note``)."""
+        return [f"numbers read as text: {counts.note(name)}" for name, counts in self.numbers_as_text.items()
+                if counts.numbers]
 
 
 @dataclass
@@ -333,18 +348,12 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
 
 def _true_false_features(scorer: Scorer) -> list[str]:
     """The features a model of ctloop's train core learnt as the categories True and False (a bool
-    column: ``_bools_as_categories``): its one-hot encoder's categories, found in the fitted
-    ``preprocess`` ColumnTransformer; none for a model built otherwise."""
-    steps = getattr(scorer.model, "named_steps", {})
-    out = []
-    for _, fitted, columns in getattr(steps.get("preprocess"), "transformers_", []):
-        encoder = fitted[-1] if hasattr(fitted, "steps") else fitted
-        for name, cats in zip(columns if isinstance(columns, list) else [], getattr(encoder, "categories_", []),
-                              strict=False):  # fmt: skip
-            known = [v for v in cats.tolist() if v == v]  # without the imputer's NaN
-            if known and all(isinstance(v, bool) for v in known) and name in scorer.features:
-                out.append(name)
-    return out
+    column: ``_bools_as_categories``): its one-hot encoder's categories
+    (:func:`ctloop.storage.trained_categories`); none for a model built otherwise."""
+    from ctloop.storage import trained_categories
+
+    return [name for name, known in trained_categories(scorer.model).items()
+            if known and all(isinstance(v, bool) for v in known) and name in scorer.features]
 
 
 def _check_files(scorer: Scorer, source: Any) -> Any:
@@ -383,23 +392,77 @@ def _text_features(scorer: Scorer, source: Any) -> list[str]:
     """The text (categorical) features that arrive as numbers: CSV type inference makes a code
     column whose values in this file happen to be digits (``013``, ``77``) the numbers 13 and 77,
     categories the model never saw, so every row would be scored as an unknown code. A CSV
-    source's are returned (read as text, :func:`_as_text`); in other formats integer and decimal
-    ones are refused."""
+    source's are read as text (:func:`_as_text`); in other formats (a Parquet int64 column of
+    codes) the numbers are read as the trained text while scoring (:func:`_numbers_as_text`)."""
+    if source.format != "csv" or source.partition_keys:
+        return []
+    return _numeric_text_features(scorer, source)
+
+
+def _numeric_text_features(scorer: Scorer, source: Any) -> list[str]:
+    """The text (categorical) features whose column in ``source`` holds numbers."""
     import pyarrow as pa
 
-    found = [name for name in scorer.features if name not in scorer.numeric
-             and (pa.types.is_integer(kind := source.schema.field(name).type) or pa.types.is_floating(kind)
-                  or pa.types.is_decimal(kind))]
-    if found and (source.format != "csv" or source.partition_keys):
-        # a float column passes: it may be a text column with no value in it (NaN), which the model imputes
-        wrong = [n for n in found if not pa.types.is_floating(source.schema.field(n).type)]
-        if not wrong:
-            return []
-        name = wrong[0]
-        raise DataSourceError(f"data: column {name!r} of {source.uri} is {source.schema.field(name).type}, but "
-                              f"{scorer.name} v{scorer.version} was trained with text there: write it as text "
-                              "(a string column)")
-    return found
+    return [name for name in scorer.features if name not in scorer.numeric
+            and (pa.types.is_integer(kind := source.schema.field(name).type) or pa.types.is_floating(kind)
+                 or pa.types.is_decimal(kind))]
+
+
+def _text_categories(scorer: Scorer, source: Any, batch_rows: int = BATCH_ROWS) -> dict[str, dict[Any, tuple[str, ...]]]:
+    """The text features that hold numbers in ``source`` (a Parquet int64 column of codes, as
+    serving gets JSON numbers), each with its trained categories written as numbers
+    (:func:`ctloop.storage.number_categories`): while scoring, each number is read as the trained
+    category of its value ('013' for 13, '3.0' for 3; :func:`ctloop.storage.numbers_as_text`,
+    the serving runtime's rule), counted in :attr:`ScoreResult.numbers_as_text`.
+
+    Refused, before anything is written (one pass over these columns only): a column none of
+    whose numbers is the value of a trained category — amounts where the model learnt codes, or
+    the wrong column: every row would be scored as an unknown category, the feature ignored — and
+    a column of whole numbers (int64, decimal) where the model's categories cannot be read (a
+    model not built by ctloop's train core), whose text could not be checked. A column of floats
+    with no value in it (NaN: a text column without text) passes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ctloop.storage import NumbersAsText, number_categories, numbers_as_text, trained_categories
+
+    names = [] if source.format == "csv" and not source.partition_keys else _numeric_text_features(scorer, source)
+    if not names:
+        return {}
+    trained = trained_categories(scorer.model)
+    out: dict[str, dict[Any, tuple[str, ...]]] = {}
+    unchecked = [n for n in names if n not in trained]
+    for name in unchecked:
+        kind = source.schema.field(name).type
+        if not pa.types.is_floating(kind):
+            raise DataSourceError(f"data: column {name!r} of {source.uri} is {kind}, but {scorer.name} "
+                                  f"v{scorer.version} was trained with text there and its categories cannot be "
+                                  "read from the model: write it as text (a string column)")
+    checking = [n for n in names if n in trained]
+    for name in checking:
+        out[name] = number_categories(trained[name])
+    pending = set(checking)
+    seen: dict[str, NumbersAsText] = {n: NumbersAsText() for n in checking}
+    for batch, _, _ in source.batches(checking, batch_rows=batch_rows) if checking else ():
+        for name in list(pending):
+            values = pc.unique(batch.column(name)).to_pandas()
+            tally = NumbersAsText()
+            numbers_as_text(values, out[name], tally)
+            seen[name].add(tally)
+            if tally.numbers > tally.unknown:  # a number of a trained category: the column is the model's
+                pending.discard(name)
+        if not pending:
+            break
+    for name in checking:
+        if name in pending and seen[name].numbers:
+            known = sorted(trained[name], key=str)
+            shown = ", ".join(repr(v) for v in known[:5]) + (", …" if len(known) > 5 else "")
+            example = seen[name].examples.get("unknown", "").split(" → ")[0]
+            raise DataSourceError(f"data: column {name!r} of {source.uri} is {source.schema.field(name).type}, and "
+                                  f"none of its numbers (e.g. {example}) is the value of a category {scorer.name} "
+                                  f"v{scorer.version} was trained with there as text ({shown}): every row would be "
+                                  "scored as an unknown category; write the column the model was trained on")
+    return out
 
 
 def _as_text(source: Any, names: list[str]) -> Any:
@@ -639,6 +702,7 @@ def score(
     source = _check_files(scorer, source)
     if id_column:
         _check_ids(source, id_column, batch_rows)
+    text_numbers = _text_categories(scorer, source, batch_rows)
     first = first_attempt(log_root, scorer.name, run_id)  # a retry: log as the first attempt did
     if first is not None:
         from ctloop.timeutil import to_utc
@@ -668,7 +732,7 @@ def score(
     record_file: list[str] = []  # the batch run record, when this attempt wrote it
     try:
         log = _score_batches(scorer, source, output, result, wanted, id_column, batch_rows, log_root, first,
-                             scored_at, stamp, prefix, started, progress, record_file)
+                             scored_at, stamp, prefix, started, progress, record_file, text_numbers)
     except DataError as exc:  # a value past the first chunks: nothing of this run is left behind
         for uri in [*result.files, *result.log_files, *record_file]:
             storage.delete(uri)
@@ -697,16 +761,16 @@ def score(
 def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult, wanted: list[str], id_column: str,
                    batch_rows: int, log_root: str, first: dict[str, str] | None, scored_at: datetime, stamp: Any,
                    prefix: str, started: float, progress: Callable[[Progress], None] | None,
-                   record_file: list[str]) -> _Log | None:
+                   record_file: list[str], text_numbers: dict[str, Any]) -> _Log | None:
     """:func:`score`'s pass over the input: each batch predicted and written (``result`` keeps
-    the files written, ``record_file`` the batch run record when this attempt wrote it); the log
-    written to, if any."""
+    the files written, ``record_file`` the batch run record when this attempt wrote it, and the
+    numbers read as text: ``text_numbers``, :func:`_text_categories`); the log written to, if any."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from ctloop.labels.store import normalise_keys
-    from ctloop.storage import plain_missing
+    from ctloop.storage import NumbersAsText, numbers_as_text, plain_missing
 
     log: _Log | None = None
     run_id = result.run_id
@@ -716,6 +780,9 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
             continue
         result.max_batch_rows = max(result.max_batch_rows, n)
         frame = plain_missing(batch.select(scorer.features).to_pandas())  # as read_table reads it for training
+        for name, categories in text_numbers.items():  # 13 for a code trained as '013': '013', as served
+            counts = result.numbers_as_text.setdefault(name, NumbersAsText())
+            frame[name] = numbers_as_text(frame[name], categories, counts)
         try:
             predictions = scorer.predict(frame)
         except (ValueError, TypeError) as exc:

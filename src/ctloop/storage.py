@@ -38,6 +38,7 @@ from __future__ import annotations
 import base64
 import gzip
 import io
+import math
 import mimetypes
 import os
 import re
@@ -45,16 +46,18 @@ import tempfile
 import threading
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from ctloop.errors import ConfigError, CtloopError, DataSourceError, StoreUnavailable
 
 if TYPE_CHECKING:  # pragma: no cover
+    from decimal import Decimal
+
     import pandas as pd
     import pyarrow.fs
 
@@ -1101,18 +1104,157 @@ def _number_text(value: object) -> object:
     return str(int(number)) if number.is_integer() else repr(number)  # 3.0 as a CSV writes it: '3'
 
 
-def numbers_as_text(series: pd.Series) -> pd.Series:
+# a category written as a decimal number: '3', '3.0', '01', '-2.50', '1e3' (no spaces, no '1_000', no 'nan')
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def number_categories(categories: Iterable[object]) -> dict[Decimal, tuple[str, ...]]:
+    """The text categories written as decimal numbers, by their value: ``['3.0', '01', '1', 'A']``
+    → ``{3: ('3.0',), 1: ('01', '1')}``. What :func:`numbers_as_text` matches a number against
+    (compute it once per model and feature: :func:`trained_categories`)."""
+    from decimal import Decimal
+
+    out: dict[Decimal, list[str]] = {}
+    for category in categories:
+        if isinstance(category, str) and _DECIMAL_TEXT.fullmatch(category):
+            out.setdefault(Decimal(category), []).append(category)
+    return {value: tuple(sorted(set(texts))) for value, texts in out.items()}
+
+
+@dataclass
+class NumbersAsText:
+    """What :func:`numbers_as_text` did to one column, added up over the calls given it: how many
+    numbers were read as text, and of those how many as the one training category of that value
+    written otherwise (``recoded``: 3 → '3.0', 1 → '01'), how many matched no training category
+    (``unknown``) and how many matched several (``ambiguous``: '1' and '01' for 1) — the last two
+    read as their own text ('3'), each with a first example."""
+
+    numbers: int = 0
+    recoded: int = 0
+    unknown: int = 0
+    ambiguous: int = 0
+    examples: dict[str, str] = field(default_factory=dict)  # outcome → "1 → '1' ('01' and '1' trained)"
+
+    def add(self, other: NumbersAsText) -> NumbersAsText:
+        self.numbers += other.numbers
+        self.recoded += other.recoded
+        self.unknown += other.unknown
+        self.ambiguous += other.ambiguous
+        for outcome, example in other.examples.items():
+            self.examples.setdefault(outcome, example)
+        return self
+
+    def note(self, column: str) -> str:
+        """One line on ``column``, e.g. ``'grade': 12 number(s) read as text, 4 as the trained
+        category written otherwise (3 → '3.0'), 1 matching no trained category (9 → '9')``."""
+        parts = [f"{column!r}: {self.numbers:,} number(s) read as text"]
+        for outcome, words in (("recoded", "as the trained category written otherwise"),
+                               ("unknown", "matching no trained category"),
+                               ("ambiguous", "matching several trained categories, read as their own text")):
+            count = getattr(self, outcome)
+            if count:
+                example = self.examples.get(outcome)
+                parts.append(f"{count:,} {words}" + (f" ({example})" if example else ""))
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"numbers": self.numbers, "recoded": self.recoded, "unknown": self.unknown,
+                "ambiguous": self.ambiguous, "examples": dict(self.examples)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NumbersAsText:
+        return cls(int(data.get("numbers", 0)), int(data.get("recoded", 0)), int(data.get("unknown", 0)),
+                   int(data.get("ambiguous", 0)), {str(k): str(v) for k, v in (data.get("examples") or {}).items()})
+
+
+def _number_value(value: object) -> Decimal:
+    """A number's exact decimal value as it was written: 3 → 3, 2.5 → 2.5, 0.1 → 0.1 (its
+    shortest repr, not the binary fraction)."""
+    import numbers
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):  # a Parquet decimal column's value: exact already
+        return value
+    if isinstance(value, numbers.Integral):
+        return Decimal(int(value))
+    return Decimal(repr(float(value)))
+
+
+def numbers_as_text(series: pd.Series, categories: Mapping[Decimal, tuple[str, ...]] | Iterable[object] | None = None,
+                    counts: NumbersAsText | None = None) -> pd.Series:
     """Numbers given for a text column (grades '1'..'7' sent as JSON 1..7, read back as 3 or 3.0 when
-    a gap made the column float) as the text a CSV writes for them ('3', '2.5'); text, flags and gaps
-    as given. Numbers and text never match as categories: a one-hot encoder fitted on '3' ignores 3
-    (every row all zeros), and the drift engine refuses them. Used where a producer's JSON decides
-    the type: the serving runtime's request frames (``ctloop.serving.payload.to_frame``) and the
-    monitoring window's logged rows (``ctloop.monitoring.window.coerce_like``)."""
+    a gap made the column float, a Parquet int64 column of codes) as text; text, flags and gaps as
+    given. Numbers and text never match as categories: a one-hot encoder fitted on '3' ignores 3
+    (every row all zeros), and the drift engine refuses them.
+
+    Which text: with ``categories`` (the column's training categories, or their
+    :func:`number_categories`), the one category whose decimal value equals the number — '3.0'
+    for 3, '01' for 1, as the training data wrote it; when none or several have that value ('1'
+    and '01' both trained), the text a CSV writes for the number ('3', '2.5'), counted in
+    ``counts`` as ``unknown`` or ``ambiguous`` (never silent: callers report it). Without
+    ``categories``, always that text. The one rule of the serving runtime's request frames
+    (``ctloop.serving.payload.to_frame``), batch scoring (``ctloop.scoring``) and the monitoring
+    window's logged rows (``ctloop.monitoring.window.coerce_like``, against the reference's
+    values)."""
+    import numbers
+
     import pandas as pd
 
     if isinstance(series.dtype, pd.StringDtype) or pd.api.types.is_bool_dtype(series.dtype):
         return series
-    return series.astype(object).map(_number_text).astype(object)
+    by_value = None if categories is None else (
+        categories if isinstance(categories, Mapping) else number_categories(categories))
+    seen: dict[object, tuple[str, str]] = {}  # number → (its text, outcome)
+    tally = NumbersAsText()
+
+    def text_of(value: object) -> object:
+        if isinstance(value, str) or isinstance(value, bool) or not isinstance(value, numbers.Number) or value != value:
+            return value  # text, a flag, a gap (None, NaN): as given
+        if value not in seen:
+            own = str(_number_text(value))
+            if by_value is None or not math.isfinite(float(value)):
+                seen[value] = (own, "")
+            else:
+                trained = by_value.get(_number_value(value), ())
+                if len(trained) == 1:
+                    seen[value] = (trained[0], "recoded" if trained[0] != own else "")
+                    example = f"{own} → {trained[0]!r}"
+                elif trained:
+                    seen[value] = (own, "ambiguous")
+                    example = f"{own} → {own!r}: {' and '.join(repr(t) for t in trained)} trained"
+                else:
+                    seen[value] = (own, "unknown")
+                    example = f"{own} → {own!r}"
+                if seen[value][1]:
+                    tally.examples.setdefault(seen[value][1], example)
+        text, outcome = seen[value]
+        tally.numbers += 1
+        if outcome:
+            setattr(tally, outcome, getattr(tally, outcome) + 1)
+        return text
+
+    out = series.astype(object).map(text_of).astype(object)
+    if counts is not None:
+        counts.add(tally)
+    return out
+
+
+def trained_categories(model: Any) -> dict[str, list[object]]:
+    """The categories each feature's one-hot encoder learnt in a fitted scikit-learn pipeline
+    (ctloop's train core: ``preprocess`` ColumnTransformer → ``categorical`` imputer + one-hot; any
+    ColumnTransformer step whose transformer, or a pipeline's last step, has ``categories_``;
+    the encoder's ``categories_``, without the imputer's NaN), by feature; empty for a model built
+    otherwise. What :func:`numbers_as_text` matches numbers sent for a text feature against."""
+    steps = getattr(model, "named_steps", None) or {}
+    out: dict[str, list[object]] = {}
+    for step in steps.values():  # ctloop's "preprocess"; make_pipeline's "columntransformer"
+        for _, fitted, columns in getattr(step, "transformers_", []):
+            encoder = fitted[-1] if hasattr(fitted, "steps") else fitted
+            names = columns if isinstance(columns, list) else []
+            for name, cats in zip(names, getattr(encoder, "categories_", []), strict=False):
+                if isinstance(name, str):
+                    out[name] = [v for v in cats.tolist() if v == v]
+    return out
 
 
 def plain_missing(frame: pd.DataFrame) -> pd.DataFrame:
@@ -1357,6 +1499,9 @@ def write_table(frame: pd.DataFrame, uri: str, fmt: str | None = None) -> None:
 
 __all__ = [
     "numbers_as_text",
+    "NumbersAsText",
+    "number_categories",
+    "trained_categories",
     "TABLE_FORMATS",
     "plain_missing",
     "CONNECT_TIMEOUT_S",

@@ -128,6 +128,37 @@ def test_text_past_a_csv_features_first_block_is_one_line_exit_2_and_leaves_noth
     assert not list((tmp_path / "log").rglob("_batch_runs/**/*.json"))
 
 
+def test_numbers_for_text_features_score_as_the_trained_text_as_served(mlflow_url, tmp_path, capsys):
+    """A champion trained with grades written '1.0'..'7.0' and codes '01'..'07' (text), scored
+    from Parquet int64 columns (2, 6): refused before ('was trained with text there'), while the
+    serving runtime read the same JSON numbers as text. Now ``ctloop score`` reads them as the
+    serving runtime does (the trained category of their value): the predictions of the trained
+    text, the count on stdout; a column of numbers that are no trained category stays refused."""
+    from tests.integration.registry_support import register_fitted
+    from tests.serving.test_payload import _written_frame
+
+    frame = _written_frame()
+    name = f"scoring-text-{uuid.uuid4().hex[:6]}"
+    reg = register_fitted(mlflow_url, name, frame, seeds=(1,))
+    model = reg.load_model(name, "1")
+    rows = frame.drop(columns=["y"]).head(120)
+    as_numbers = rows.assign(grade=rows.grade.map(lambda g: int(float(g))), code=rows.code.astype(int))
+    as_numbers.to_parquet(tmp_path / "in.parquet")
+    assert _score(mlflow_url, name, "--data", str(tmp_path / "in.parquet"), "--output", str(tmp_path / "out")) == 0
+    out = capsys.readouterr().out
+    scored = pd.concat([pd.read_parquet(p) for p in sorted((tmp_path / "out").glob("*.parquet"))], ignore_index=True)
+    np.testing.assert_allclose(scored[["prediction_0", "prediction_1"]].to_numpy(), model.predict_proba(rows))
+    assert "numbers read as text: 'grade': 120 number(s) read as text, 120 as the trained category written " \
+           "otherwise" in out, out
+    assert "numbers read as text: 'code': 120 number(s) read as text, 120 as the trained category" in out, out
+
+    as_numbers.assign(code=as_numbers.code + 100).to_parquet(tmp_path / "amounts.parquet")
+    assert _score(mlflow_url, name, "--data", str(tmp_path / "amounts.parquet"), "--output",
+                  str(tmp_path / "out2")) == 2
+    line = _error(capsys)
+    assert "column 'code'" in line and "none of its numbers" in line and not (tmp_path / "out2").exists()
+
+
 def test_a_model_without_its_recorded_hash_is_never_loaded(mlflow_url, tmp_path, capsys):
     model, run_id, uri, _ = log_small_model(mlflow_url, f"scoring-hash-{uuid.uuid4().hex[:6]}", seed=1)
     reg = MlflowRegistry(mlflow_url)

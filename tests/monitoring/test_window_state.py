@@ -181,7 +181,7 @@ def test_progress_lines_go_to_stderr(tmp_path, capsys):
     assert "ctloop: log keys of credit:" in err and "ctloop: log rows of credit:" in err and "(done)" in err
 
 
-def _grades_logged(root, as_text: bool) -> None:
+def _grades_logged(root, as_text: bool, written: str = "{}") -> None:
     """Rewrite the log's ``region`` (and positional ``f2``) as grades 1..7: JSON numbers (int64
     where a file has no gap, float64 3.0 where it has one) or the same grades as text."""
     import pyarrow.parquet as pq
@@ -193,7 +193,7 @@ def _grades_logged(root, as_text: bool) -> None:
                 grades = (part["request_id"].map(lambda r: int(r.encode().hex()[-6:], 16) % 7 + 1)
                           .where(part[col].notna()))
                 if as_text:
-                    part[col] = grades.map(lambda g: None if g != g else str(int(g)))
+                    part[col] = grades.map(lambda g: None if g != g else written.format(int(g)))
                 else:
                     part[col] = grades.astype("int64") if grades.notna().all() else grades
         part.to_parquet(path, index=False)
@@ -214,3 +214,38 @@ def test_logged_numbers_of_a_text_reference_column_are_compared_as_its_text(tmp_
     as_text, *_ = both(tmp_path / "text", None, champ)
     same_judgement(frame, as_text)
     assert "region" in frame.drift_scores
+
+
+def test_logged_numbers_are_compared_as_the_reference_text_of_their_value(tmp_path):
+    """Reference grades written zero-padded ('01'..'07') while clients send JSON numbers: 3 read
+    as '3' matched no reference value, so every logged grade looked new (drift). Read as the one
+    reference value of that number ('03', the serving runtime's rule: ctloop.storage.numbers_as_text),
+    the window is judged as if logged as that text, on the frame and the streamed path."""
+    for name, text in (("numbers", False), ("text", True)):
+        write_log(tmp_path / name, n=900, seed=4)
+        _grades_logged(tmp_path / name, as_text=text, written="{:02d}")
+    champ = champion()
+    champ.reference["region"] = [f"{g:02d}" for g in np.random.default_rng(10).integers(1, 8, len(champ.reference))]
+    frame, streamed, state, *_ = both(tmp_path / "numbers", None, champ)
+    same_judgement(frame, streamed)
+    as_text, *_ = both(tmp_path / "text", None, champ)
+    same_judgement(frame, as_text)
+    counts = state.numbers_as_text["region"]
+    assert counts.numbers == counts.recoded > 0 and not (counts.unknown or counts.ambiguous)
+    assert frame.drift_scores["region"] < 0.2
+
+
+def test_logged_numbers_two_reference_values_have_are_said_in_a_warning(tmp_path):
+    """Grade 1 written both '1' and '01' in the reference: a logged 1 is read as '1' (its own
+    text), and the window's warnings say so — never silently."""
+    write_log(tmp_path / "logs", n=900, seed=4)
+    _grades_logged(tmp_path / "logs", as_text=False)
+    champ = champion()
+    grades = np.random.default_rng(10).integers(1, 8, len(champ.reference))
+    champ.reference["region"] = [f"{g:02d}" if g == 1 and i % 2 else str(g) for i, g in enumerate(grades)]
+    frame, streamed, state, *_ = both(tmp_path / "logs", None, champ)
+    same_judgement(frame, streamed)
+    counts = state.numbers_as_text["region"]
+    assert counts.ambiguous > 0 and counts.unknown == 0
+    (line,) = [w for w in frame.warnings if w.startswith("numbers logged for a text feature")]
+    assert f"{counts.ambiguous} matching several trained categories" in line and "'01' and '1' trained" in line, line

@@ -145,3 +145,61 @@ def test_a_number_sent_for_a_feature_trained_as_text_is_read_as_its_text():
     kept = to_frame({"instances": [{"grade": None, "x": 1}, {"grade": "7", "x": 2}]}, meta["features"],
                     meta["numeric"], meta["categorical"])
     assert kept["grade"].isna().iloc[0] and kept["grade"].iloc[1] == "7"
+
+
+def _written_frame():
+    """Grades written '1.0'..'7.0' and zero-padded codes '01'..'07' (text), a number ``x``, target ``y``."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    grade, code = rng.integers(1, 8, 700), rng.integers(1, 8, 700)
+    frame = pd.DataFrame({"grade": [f"{g}.0" for g in grade], "code": [f"{c:02d}" for c in code],
+                          "x": rng.normal(size=700)})
+    frame["y"] = ((grade >= 5) ^ (code <= 2)).astype(int)
+    return frame
+
+
+def _written_otherwise():
+    """A model trained on :func:`_written_frame`."""
+    from ctloop.components.train.core import fit
+
+    return fit(_written_frame(), target="y", estimator="logistic_regression")
+
+
+def test_a_number_sent_for_a_text_feature_is_read_as_the_trained_category_of_its_value():
+    """Grades trained as '3.0' and codes as '03' (text): 3 read as '3' was an unknown category
+    too (the model ignored both features); read as the one trained category of that value it
+    predicts as for the trained text, and the runtime's counts say so."""
+    import numpy as np
+
+    from ctloop.storage import number_categories, trained_categories
+
+    result = _written_otherwise()
+    meta = result.meta
+    cats = {c: number_categories(v) for c, v in trained_categories(result.model).items()}
+    as_text = {"instances": [{"grade": "2.0", "code": "02", "x": 0.1}, {"grade": "6.0", "code": "06", "x": 0.1}]}
+    as_numbers = {"instances": [{"grade": 2, "code": 2, "x": 0.1}, {"grade": 6.0, "code": 6, "x": 0.1}]}
+    want = result.model.predict_proba(to_frame(as_text, meta["features"], meta["numeric"], meta["categorical"]))
+    counts = {}
+    got = to_frame(as_numbers, meta["features"], meta["numeric"], meta["categorical"], cats, counts)
+    assert got["grade"].tolist() == ["2.0", "6.0"] and got["code"].tolist() == ["02", "06"]
+    np.testing.assert_allclose(result.model.predict_proba(got), want)
+    assert {c: (n.numbers, n.recoded) for c, n in counts.items()} == {"grade": (2, 2), "code": (2, 2)}
+    plain = to_frame(as_numbers, meta["features"], meta["numeric"], meta["categorical"])  # before: '2', '6'
+    assert plain["grade"].tolist() == ["2", "6"]
+    ignored = result.model.predict_proba(plain)  # both features ignored: grade 2 and 6 alike
+    np.testing.assert_allclose(ignored[0], ignored[1])
+    assert abs(want[0, 1] - want[1, 1]) > 0.2
+
+
+def test_a_number_no_or_several_trained_categories_have_is_its_own_text_and_counted():
+    from ctloop.storage import number_categories
+
+    cats = {"code": number_categories(["1", "01", "2"])}
+    counts = {}
+    got = to_frame({"instances": [{"code": 1}, {"code": 9}, {"code": 2}, {"code": "01"}]}, ["code"], (), ["code"],
+                   cats, counts)
+    assert got["code"].tolist() == ["1", "9", "2", "01"]
+    c = counts["code"]
+    assert (c.numbers, c.recoded, c.unknown, c.ambiguous) == (3, 0, 1, 1)

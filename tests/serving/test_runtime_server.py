@@ -234,3 +234,36 @@ def test_a_version_without_a_skops_copy_is_served_from_its_verified_pickle(train
             result.model.predict_proba(rows), abs=1e-12)
     finally:
         stop_group(proc)
+
+
+def test_numbers_sent_for_text_features_are_served_as_the_trained_text(tmp_path):
+    """Grades trained as '1.0'..'7.0' and codes as '01'..'07': JSON numbers (v1) and INT64/FP64
+    tensors (v2) are answered as the trained text is, not as unknown categories (3 → '3' matched
+    neither '3.0' nor '03'); ``ctloop_numbers_as_text_total`` counts them by outcome."""
+    from ctloop.artifacts import save_model
+    from tests.serving.test_payload import _written_otherwise
+
+    result = _written_otherwise()
+    directory = save_model(str(tmp_path / "model"), result.model, result.meta)
+    as_text = [{"grade": "2.0", "code": "02", "x": 0.1}, {"grade": "6.0", "code": "06", "x": -0.3}]
+    as_numbers = [{"grade": 2, "code": 2, "x": 0.1}, {"grade": 6.0, "code": 6, "x": -0.3}]
+    expected = result.model.predict_proba(pd.DataFrame(as_text)[result.meta["features"]])
+    log = tmp_path / "runtime.log"
+    proc, url = start_runtime(directory, log, sha256_of(directory))
+    try:
+        wait_http(f"{url}/v1/models/{MODEL}", proc, log, timeout=90)
+        with httpx.Client(timeout=30) as c:
+            text = c.post(f"{url}/v1/models/{MODEL}:predict", json={"instances": as_text})
+            numbers = c.post(f"{url}/v1/models/{MODEL}:predict", json={"instances": as_numbers})
+            v2 = c.post(f"{url}/v2/models/{MODEL}/infer", json={"inputs": [
+                tensor("grade", [2, 6]), tensor("code", [2, 6]), tensor("x", [0.1, -0.3])]})
+            metrics = c.get(f"{url}/metrics").text
+    finally:
+        stop_group(proc)
+    assert text.status_code == numbers.status_code == v2.status_code == 200, (numbers.text, v2.text)
+    assert pd.DataFrame(text.json()["predictions"]).to_numpy() == pytest.approx(expected, abs=1e-12)
+    assert numbers.json()["predictions"] == text.json()["predictions"]
+    assert v2.json()["outputs"][0]["data"] == pytest.approx(expected.ravel().tolist(), abs=1e-12)
+    for feature in ("grade", "code"):
+        assert (f'ctloop_numbers_as_text_total{{feature="{feature}",model_name="{MODEL}",model_version="3",'
+                f'outcome="recoded"}} 4.0') in metrics, metrics

@@ -510,14 +510,51 @@ def test_a_text_feature_that_looks_numeric_in_a_csv_is_read_as_text(tmp_path):
     assert result.rows == len(digits)
 
 
-def test_numbers_in_a_text_feature_of_parquet_are_refused_naming_the_column(tmp_path):
+def test_numbers_in_a_text_feature_of_parquet_score_as_the_trained_codes(tmp_path):
+    """Codes trained as text ('013', '77') written to Parquet as int64 (13, 77): refused before,
+    while the serving runtime read the same JSON numbers as text. Now read as serving reads them
+    (ctloop.storage.numbers_as_text): 13 as '013', the one trained code of that value, 77 as '77';
+    the predictions are those of the trained text, and the summary counts what was read so."""
     df, scorer = _text_code_scorer()
-    df.assign(code=13)[["a", "b", "code"]].to_parquet(tmp_path / "in.parquet")
+    digits = df[df.code != "A1"].reset_index(drop=True)
+    digits[["a", "b"]].assign(code=digits.code.astype(int))[["a", "b", "code"]].to_parquet(tmp_path / "in.parquet")
+    result = scoring.score(scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r", batch_rows=50)
+    expected = scorer.model.predict_proba(digits[["a", "b", "code"]])[:, 1]
+    np.testing.assert_allclose(_read(tmp_path / "out")["prediction_1"], expected)
+    counts = result.numbers_as_text["code"]
+    zero_padded = int((digits.code == "013").sum())
+    assert (counts.numbers, counts.recoded, counts.unknown, counts.ambiguous) == (len(digits), zero_padded, 0, 0)
+    assert f"numbers read as text: 'code': {len(digits)} number(s) read as text, {zero_padded} as the trained " \
+           "category written otherwise (13 → '013')" in result.summary()
+
+
+def test_numbers_in_a_text_feature_of_parquet_none_of_them_a_trained_code_are_refused(tmp_path):
+    """The hazard the refusal guarded: a column of numbers none of which is the value of a trained
+    category (amounts where codes were learnt, the wrong column) would score every row as an
+    unknown category. One line naming the column, nothing written. One number that is a trained
+    code's value is enough to score (the others are counted as unknown)."""
+    df, scorer = _text_code_scorer()
+    df.assign(code=14)[["a", "b", "code"]].to_parquet(tmp_path / "in.parquet")
     with pytest.raises(DataSourceError) as info:
         scoring.score(scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r")
     text = str(info.value)
-    assert "column 'code'" in text and "int64" in text and "text" in text and "\n" not in text
-    assert not (tmp_path / "out").exists()
+    assert "column 'code'" in text and "int64" in text and "e.g. 14" in text and "'013'" in text, text
+    assert "\n" not in text and not (tmp_path / "out").exists()
+    df.assign(code=np.where(df.a > 0, 13, 14))[["a", "b", "code"]].to_parquet(tmp_path / "some.parquet")
+    result = scoring.score(scorer, str(tmp_path / "some.parquet"), str(tmp_path / "out"), run_id="r")
+    assert result.numbers_as_text["code"].unknown == int((df.a <= 0).sum())
+    assert "matching no trained category (14 → '14')" in result.summary()
+
+
+def test_whole_numbers_for_a_text_feature_of_a_model_whose_categories_cannot_be_read_are_refused(tmp_path):
+    df = _frame(rows=200)
+    df["code"] = np.where(df.a > 0, "013", "77")
+    model = LogisticRegression().fit(df[["a", "b"]], df.y)  # no encoder: its categories are unknown
+    scorer = scoring.Scorer(model, "credit", "3", "champion", ["a", "b", "code"], ["a", "b"])
+    df.assign(code=13)[["a", "b", "code"]].to_parquet(tmp_path / "in.parquet")
+    with pytest.raises(DataSourceError, match=r"^data: column 'code' of .* is int64, but credit v3 was trained "
+                                              r"with text there and its categories cannot be read"):
+        scoring.score(scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r")
 
 
 def test_daily_files_whose_feature_is_integral_one_day_score_together(scorer, tmp_path):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,7 @@ from ctloop.columns import (
     TIME,
 )
 from ctloop.errors import InferenceLogError
+from ctloop.storage import NumbersAsText
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -137,26 +139,48 @@ def text_columns(reference: pd.DataFrame) -> list[str]:
     return [c for c in reference.columns if number_or_text(reference[c]) == "text"]
 
 
-def as_text(series: pd.Series) -> pd.Series:
-    """Numbers logged for a text reference column as its text (:func:`ctloop.storage.numbers_as_text`)."""
+def text_numbers(reference: pd.DataFrame) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Per text column of the reference (:func:`text_columns`), its values written as decimal
+    numbers ('3.0', '01', '7'): what a logged number of that column is matched against
+    (:func:`as_text`); the other values never match one. ``WindowSpec.text_numbers``."""
+    from ctloop.storage import number_categories
+
+    out = []
+    for column in text_columns(reference):
+        values = reference[column].dropna().unique().tolist()
+        out.append((column, tuple(sorted(t for texts in number_categories(values).values() for t in texts))))
+    return tuple(out)
+
+
+def as_text(series: pd.Series, categories: Iterable[object] | None = None,
+            counts: NumbersAsText | None = None) -> pd.Series:
+    """Numbers logged for a text reference column as text, by the serving runtime's rule
+    (:func:`ctloop.storage.numbers_as_text`): the reference value of the same number when exactly
+    one has it ('3.0' for 3, '01' for 1; ``categories``: the column's reference values, or those
+    written as numbers), else its own text ('3'), counted in ``counts``."""
     from ctloop.storage import numbers_as_text
 
-    return numbers_as_text(series)
+    return numbers_as_text(series, categories, counts)
 
 
 def coerce_like(frame: pd.DataFrame, reference: pd.DataFrame | list[str], columns: list[str],
-                text: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
+                text: list[str] | tuple[str, ...] = (), categories: Mapping[str, Iterable[object]] | None = None,
+                counts: dict[str, NumbersAsText] | None = None) -> pd.DataFrame:
     """Logged values of numeric reference columns as numbers (the sink writes a column whose
     type changed between events as strings; unparseable values become missing), and logged
-    numbers of text reference columns as text (:func:`as_text`). ``reference``: the reference
-    frame, or its numeric columns (:func:`numeric_columns`) with its text columns in ``text``
-    (:func:`text_columns`)."""
+    numbers of text reference columns as text (:func:`as_text`, against the reference's values).
+    ``reference``: the reference frame, or its numeric columns (:func:`numeric_columns`) with its
+    text columns in ``text`` (:func:`text_columns`) and their values written as numbers in
+    ``categories`` (:func:`text_numbers`). ``counts`` (column → :class:`ctloop.storage.NumbersAsText`)
+    adds up the numbers read as text."""
     import pandas as pd
 
     if isinstance(reference, list):
         numeric, texts = set(reference), set(text)
+        known = dict(categories or {})
     else:
         numeric, texts = set(numeric_columns(reference)), set(text_columns(reference))
+        known = {c: reference[c].dropna().unique().tolist() for c in texts}
     out = frame.copy()
     for col in columns:
         if col not in out.columns:
@@ -164,7 +188,10 @@ def coerce_like(frame: pd.DataFrame, reference: pd.DataFrame | list[str], column
         if col in numeric and not pd.api.types.is_numeric_dtype(out[col]):
             out[col] = pd.to_numeric(out[col], errors="coerce")
         elif col in texts:
-            out[col] = as_text(out[col])
+            seen = NumbersAsText()
+            out[col] = as_text(out[col], known.get(col, ()), seen)
+            if counts is not None and seen.numbers:
+                counts.setdefault(col, NumbersAsText()).add(seen)
     return out
 
 
@@ -190,20 +217,23 @@ class WindowSpec:
     keep: tuple[str, ...] = ()  # score columns kept with the labelled rows
     score_bins: tuple[float, ...] = ()  # gate deciles + their atom flags + class count: bin the served scores
     text: tuple[str, ...] = ()  # text reference columns (coerce_like)
+    text_numbers: tuple[tuple[str, tuple[str, ...]], ...] = ()  # their values written as numbers (text_numbers)
 
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(),
                 "lookback_start": self.lookback_start.isoformat(), "read_from": self.read_from.isoformat(),
                 "count_from": None if self.count_from is None else self.count_from.isoformat(),
                 "features": list(self.features), "numeric": list(self.numeric), "labelled": self.labelled,
-                "keep": list(self.keep), "score_bins": list(self.score_bins), "text": list(self.text)}
+                "keep": list(self.keep), "score_bins": list(self.score_bins), "text": list(self.text),
+                "text_numbers": {column: list(values) for column, values in self.text_numbers}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WindowSpec:
         return cls(_ts(data["start"]), _ts(data["end"]), _ts(data["lookback_start"]), _ts(data["read_from"]),
                    _ts(data.get("count_from")), tuple(data.get("features", ())), tuple(data.get("numeric", ())),
                    bool(data.get("labelled")), tuple(data.get("keep", ())),
-                   tuple(float(x) for x in data.get("score_bins", ())), tuple(data.get("text", ())))
+                   tuple(float(x) for x in data.get("score_bins", ())), tuple(data.get("text", ())),
+                   tuple((str(k), tuple(v)) for k, v in (data.get("text_numbers") or {}).items()))
 
 
 COUNTS = ("rows", "served", "requested", "since", "lookback_rows", "lookback_served")
@@ -223,6 +253,7 @@ class WindowState:
         self.labelled: list[pd.DataFrame] = []
         self.score_bins: list[int] | None = None  # served scores per gate-decile bin (spec.score_bins)
         self.consumed = False  # the labelled rows were dropped by join(consume=True)
+        self.numbers_as_text: dict[str, NumbersAsText] = {}  # numbers logged for text features, by feature
 
     # ---- building
     def update(self, chunk: pd.DataFrame) -> WindowState:
@@ -270,7 +301,8 @@ class WindowState:
             return
         for f, n in present_counts(aligned, columns).items():
             self.present[f] = self.present.get(f, 0) + n
-        aligned = coerce_like(aligned[columns], list(self.spec.numeric), columns, self.spec.text)
+        aligned = coerce_like(aligned[columns], list(self.spec.numeric), columns, self.spec.text,
+                              dict(self.spec.text_numbers), self.numbers_as_text)
         if self.drift is None:
             self.drift = DriftState()
         self.drift.update(aligned.reset_index(drop=True))
@@ -299,6 +331,9 @@ class WindowState:
         out.drift = (self.drift.merge(other.drift) if self.drift is not None and other.drift is not None
                      else self.drift if self.drift is not None else other.drift)
         out.labelled = [*self.labelled, *other.labelled]
+        for part in (self, other):
+            for column, counts in part.numbers_as_text.items():
+                out.numbers_as_text.setdefault(column, NumbersAsText()).add(counts)
         out.score_bins = (None if self.score_bins is None and other.score_bins is None else
                           [a + b for a, b in zip(self.score_bins or [0] * len(other.score_bins or []),
                                                  other.score_bins or [0] * len(self.score_bins or []), strict=True)])
@@ -342,7 +377,8 @@ class WindowState:
     def to_dict(self) -> dict[str, Any]:
         return {"format": STATE_FORMAT, "version": STATE_VERSION, "spec": self.spec.to_dict(),
                 "counts": dict(self.counts), "present": dict(self.present), "log_columns": list(self.log_columns),
-                "drift": None if self.drift is None else self.drift.to_dict(), "score_bins": self.score_bins}
+                "drift": None if self.drift is None else self.drift.to_dict(), "score_bins": self.score_bins,
+                "numbers_as_text": {c: n.to_dict() for c, n in self.numbers_as_text.items()}}
 
     def save(self, directory: str) -> None:
         """``state.json`` and, when there are labelled rows, ``labelled.parquet`` in ``directory``."""
@@ -376,6 +412,7 @@ class WindowState:
         out.log_columns = list(data["log_columns"])
         out.drift = None if data.get("drift") is None else DriftState.from_dict(data["drift"])
         out.score_bins = None if data.get("score_bins") is None else [int(v) for v in data["score_bins"]]
+        out.numbers_as_text = {c: NumbersAsText.from_dict(n) for c, n in (data.get("numbers_as_text") or {}).items()}
         rows = os.path.join(directory, "labelled.parquet")
         if os.path.exists(rows):
             out.labelled = [pd.read_parquet(rows)]
@@ -549,7 +586,7 @@ def _logged(names: list[str]) -> list[str]:
     return [*names, *([] if MODEL_VERSION in names or not names else [MODEL_VERSION])]
 
 
-__all__ = ["FeatureAlignment", "align_columns", "alignment", "align_features", "numeric_columns", "text_columns", "as_text",
+__all__ = ["FeatureAlignment", "align_columns", "alignment", "align_features", "numeric_columns", "text_columns", "text_numbers", "as_text",
            "coerce_like",
            "WindowSpec", "WindowState", "needed_columns", "Plan", "plan", "split", "Partial", "collect_partition",
            "merge_partials", "collect"]

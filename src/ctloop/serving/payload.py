@@ -16,12 +16,13 @@ logged response to tell the revisions of a canary apart (KServe's ``ce-source`` 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from ctloop.errors import ServingError
-from ctloop.storage import numbers_as_text, plain_missing
+from ctloop.storage import NumbersAsText, numbers_as_text, plain_missing
 
 
 def _tensor_columns(tensor: dict[str, Any]) -> list[list[Any]]:
@@ -55,15 +56,19 @@ def instances(payload: Any) -> int:
 
 
 def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | tuple[str, ...] = (),
-             text: list[str] | tuple[str, ...] = ()):
+             text: list[str] | tuple[str, ...] = (), categories: Mapping[str, Any] | None = None,
+             counts: dict[str, NumbersAsText] | None = None):
     """The feature frame of a v1/v2 payload, columns in the model's order.
 
     ``numeric`` columns must hold numbers (or null): a value such as ``"abc"`` raises a
     :class:`ServingError` naming the column, the instance and the value — a bad request (HTTP
     400), not a model failure counted against the serving revision. ``text``: the features the
-    model was trained on as text (its meta's ``categorical``); a number sent for one is read as its
-    text (:func:`ctloop.storage.numbers_as_text`: 3 → '3'), which the one-hot encoder learnt —
-    as the number it matched no category and the feature was ignored.
+    model was trained on as text (its meta's ``categorical``); a number sent for one is read as
+    text (:func:`ctloop.storage.numbers_as_text`) — as the number it matched no category the
+    one-hot encoder learnt, and the feature was ignored: the trained category of its value when
+    exactly one has it (``categories``: feature → its :func:`ctloop.storage.number_categories`
+    of the encoder's categories; 3 → '3.0', 1 → '01'), else its own text (3 → '3'). ``counts``
+    (feature → :class:`ctloop.storage.NumbersAsText`) adds up what was read so.
     """
     import pandas as pd
 
@@ -111,7 +116,13 @@ def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | 
         else:
             bad = values.map(lambda v: v is not None and not isinstance(v, str | int | float))
             # a number for a feature trained as text: its text ('3'), which the encoder learnt
-            as_numbers = numbers_as_text(values) if column in text and not bad.any() else values
+            if column in text and not bad.any():
+                seen = NumbersAsText() if counts is not None else None
+                as_numbers = numbers_as_text(values, (categories or {}).get(column), seen)
+                if seen is not None and seen.numbers:
+                    counts.setdefault(column, NumbersAsText()).add(seen)
+            else:
+                as_numbers = values
             what = "a single value (text or number)"
         if bad.any():
             i = int(bad.to_numpy().nonzero()[0][0])

@@ -3,8 +3,11 @@
 Runs in the ``serving`` image (Dockerfile target; ``requirements/serving.txt``), which carries
 exactly the training scikit-learn, so a model pickled by training always loads. Exposes
 per-model-version Prometheus metrics on the model server's ``/metrics``:
-``ctloop_predictions_total{model_name,model_version,outcome}`` (instances, for every outcome) and
-``ctloop_predict_seconds{model_name,model_version}``.
+``ctloop_predictions_total{model_name,model_version,outcome}`` (instances, for every outcome),
+``ctloop_predict_seconds{model_name,model_version}`` and
+``ctloop_numbers_as_text_total{model_name,model_version,feature,outcome}`` (numbers sent for a
+feature trained as text, read as the trained category of their value:
+:func:`ctloop.storage.numbers_as_text`).
 
 Every response names the model and version that answered (``CTLOOP_MODEL_VERSION``, from the
 pod's ``ctloop.dev/model-version`` label through the downward API): v1
@@ -39,11 +42,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import kserve
 from kserve.errors import InvalidInput
@@ -52,8 +57,12 @@ from prometheus_client import Counter, Histogram
 from ctloop.artifacts import MODEL_META_FILE, load_serving_dir
 from ctloop.errors import CtloopError, ServingError
 from ctloop.serving.payload import instances, to_frame, v1_response, v2_response
+from ctloop.storage import NumbersAsText, number_categories, trained_categories
 
 PREDICTIONS = Counter("ctloop_predictions_total", "Predictions served", ["model_name", "model_version", "outcome"])
+# numbers sent for a feature trained as text (ctloop.storage.numbers_as_text), by how they were read
+NUMBERS_AS_TEXT = Counter("ctloop_numbers_as_text_total", "Numbers sent for a feature trained as text, read as text",
+                          ["model_name", "model_version", "feature", "outcome"])
 LATENCY = Histogram("ctloop_predict_seconds", "Prediction latency", ["model_name", "model_version"],
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5))
 
@@ -70,6 +79,8 @@ class CtloopModel(kserve.Model):
         self.features: list[str] = []
         self.numeric: list[str] = []
         self.text: list[str] = []
+        self.categories: dict[str, Any] = {}  # text feature → its trained categories written as numbers
+        self.noted: set[tuple[str, str]] = set()  # (feature, outcome) logged once
 
     def load(self) -> bool:
         self.model, _ = load_serving_dir(
@@ -82,6 +93,8 @@ class CtloopModel(kserve.Model):
             self.numeric = [c for c in info.get("numeric") or [] if c in self.features]
             self.text = [c for c in info.get("categorical") or [] if c in self.features]
         self.features = self.features or list(getattr(self.model, "feature_names_in_", []))
+        trained = trained_categories(self.model)
+        self.categories = {c: number_categories(trained[c]) for c in self.text if c in trained}
         self.ready = True
         return self.ready
 
@@ -97,7 +110,8 @@ class CtloopModel(kserve.Model):
                                    for t in payload.inputs]}
             else:
                 body = payload if isinstance(payload, dict) else json.loads(payload)
-            frame = to_frame(body, self.features, self.numeric, self.text)
+            read: dict[str, NumbersAsText] = {}
+            frame = to_frame(body, self.features, self.numeric, self.text, self.categories, read)
         except (ServingError, ValueError, TypeError, KeyError) as exc:
             PREDICTIONS.labels(self.name, label, "invalid").inc(instances(body))
             raise InvalidInput(f"{self.name}: {exc}") from exc
@@ -107,11 +121,30 @@ class CtloopModel(kserve.Model):
             PREDICTIONS.labels(self.name, label, "error").inc(len(frame))
             raise
         PREDICTIONS.labels(self.name, label, "ok").inc(len(frame))
+        self._count_numbers_as_text(label, read)
         LATENCY.labels(self.name, label).observe(time.perf_counter() - start)
         if v2:
             return kserve.InferResponse.from_rest(
                 v2_response(out.tolist(), self.name, self.version, payload.id or str(uuid.uuid4())))
         return v1_response(out.tolist(), self.name, self.version)
+
+
+    def _count_numbers_as_text(self, label: str, read: dict[str, NumbersAsText]) -> None:
+        """Numbers read as text (``ctloop_numbers_as_text_total``: ``outcome`` ``recoded`` — the
+        trained category of that value written otherwise, 3 → '3.0'; ``unknown`` — no trained
+        category of that value; ``ambiguous`` — several, '1' and '01'; ``text`` — the rest, 3 →
+        '3'); the first ``unknown``/``ambiguous`` of a feature also logged, with an example."""
+        for feature, counts in read.items():
+            plain = counts.numbers - counts.recoded - counts.unknown - counts.ambiguous
+            for outcome, n in (("recoded", counts.recoded), ("unknown", counts.unknown),
+                               ("ambiguous", counts.ambiguous), ("text", plain)):
+                if n:
+                    NUMBERS_AS_TEXT.labels(self.name, label, feature, outcome).inc(n)
+            for outcome in ("unknown", "ambiguous"):
+                if getattr(counts, outcome) and (feature, outcome) not in self.noted:
+                    self.noted.add((feature, outcome))
+                    logging.getLogger(__name__).warning("%s: numbers sent for text feature %s", self.name,
+                                                        counts.note(feature))
 
 
 def main() -> None:
