@@ -283,7 +283,7 @@ def test_a_healthy_cluster(cluster, capsys):
         "credit-default-predictor-00001"
     )
     assert lines["Knative Serving"] == "ok   Knative Serving 1.21.1"
-    assert lines["RBAC"].startswith(f"ok   RBAC {RUNNER} may get/list/watch/create/patch/update")
+    assert lines["RBAC"].startswith(f"ok   RBAC {RUNNER} may get/create/patch inferenceservices")
     assert lines["settings"].startswith(
         "ok   settings in kubeflow: ctloop-settings.MLFLOW_TRACKING_URI"
     )

@@ -58,6 +58,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ctloop.errors import ConfigError, CtloopError
+from ctloop.serving.kube import GROUP as KUBE_GROUP
+from ctloop.serving.kube import PLURAL as KUBE_PLURAL
+from ctloop.serving.kube import VERBS as KUBE_VERBS
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
 TESTED_KSERVE = (0, 20, 0)
@@ -66,15 +69,9 @@ TESTED_KNATIVE = (1, 21, 0)  # what KServe v0.20.0 pins (kserve-deps.env KNATIVE
 KSERVE_CRD = "inferenceservices.serving.kserve.io"
 KSERVE_CONTROLLER = "kserve-controller-manager"
 KNATIVE_NAMESPACE = "knative-serving"
-# What the pipeline runner does in an InferenceService's namespace (manifests/base/rbac.yaml; a
-# test keeps the two equal).
-RUNNER_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    (
-        "serving.kserve.io",
-        "inferenceservices",
-        ("get", "list", "watch", "create", "patch", "update"),
-    ),
-)
+# What the pipeline runner does in an InferenceService's namespace: the calls of
+# ctloop.serving.kube.InferenceServices (manifests/base/rbac.yaml; a test keeps the three equal).
+RUNNER_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = ((KUBE_GROUP, KUBE_PLURAL, KUBE_VERBS),)
 # KFP's default runner (backend/src/apiserver/config/config.json, DEFAULTPIPELINERUNNER-
 # SERVICEACCOUNT)
 # and multi-user Kubeflow's (manifests/kustomize/base/installs/multi-user/api-service/params.env).
