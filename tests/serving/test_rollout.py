@@ -242,6 +242,9 @@ def test_redeploying_a_failed_revision_starts_a_new_one(isvcs, kube):
     spec = kube.objects[(NS, NAME)]["spec"]["predictor"]
     assert spec["annotations"][RETRY_ANNOTATION] == "credit-default-predictor-00002"
     assert spec["model"]["storageUri"] == V2 and spec["canaryTrafficPercent"] == 5
+    rollout.promote(isvcs, NAME, timeout_s=5)
+    deploy(isvcs, "3", "gs://models/run3/artifacts/model-joblib", percent=5)  # a new model: the mark goes
+    assert RETRY_ANNOTATION not in kube.objects[(NS, NAME)]["spec"]["predictor"]["annotations"]
 
 
 def test_redeploying_a_revision_that_fails_again_fails_at_once_naming_it(isvcs, kube):

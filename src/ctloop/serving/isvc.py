@@ -64,6 +64,7 @@ def _version_annotations(version: str, sha256: str | None = None) -> dict[str, s
     out: dict[str, str | None] = {VERSION_LABEL: str(version)}
     if sha256 is not None:
         out[SHA256_ANNOTATION] = _check_sha256(sha256) or None
+        out[RETRY_ANNOTATION] = None  # a new model: no retry of an older revision left in the spec
     return out
 
 
