@@ -15,7 +15,7 @@ API contract it relies on:
   — knative-v1.21.1 ``pkg/apis/serving/v1/configuration_lifecycle.go``
   ``MarkLatestCreatedFailed``, unknown again on ``SetLatestCreatedRevisionName`` — which KServe
   v0.20.0 copies into the condition ``PredictorConfigurationReady``, ``PropagateStatus``);
-* the controller, after a spec change, creates revision ``<name>-predictor-000NN`` and reports
+* the controller, after a change of the revision template (:func:`_template`), creates revision ``<name>-predictor-000NN`` and reports
   it ready after ``ready_after_reads`` GETs; ``traffic[]`` follows KServe v0.20.0's Knative mode
   (``pkg/controller/v1beta1/inferenceservice/reconcilers/knative/ksvc_reconciler.go``
   ``createKnativeService``): with ``canaryTrafficPercent`` N and a rolled-out revision, the
@@ -124,6 +124,16 @@ def _split(traffic: list[dict]) -> dict[str, int]:
     for t in traffic:
         out[t["revisionName"]] = out.get(t["revisionName"], 0) + t["percent"]
     return out
+
+
+def _template(spec: dict) -> dict:
+    """What of an InferenceService's spec goes into its Knative revision template: the predictor
+    (its ``model``, ``annotations``, ...) but not ``canaryTrafficPercent``, which only sets the
+    ksvc's ``spec.traffic``. KServe v0.20.0 ``components/predictor.go`` ``buildObjectMeta`` and
+    ``reconcilers/knative/ksvc_reconciler.go`` ``createKnativeService`` (predictor annotations
+    become ``spec.template.metadata.annotations``); a changed template is a new revision
+    (knative-v1.21.1 ``pkg/reconciler/configuration/configuration.go``)."""
+    return {k: v for k, v in (spec.get("predictor") or {}).items() if k != "canaryTrafficPercent"}
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -243,7 +253,7 @@ class KubeApiDouble(InThreadServer):
         obj, m = self.objects[key], self.meta[key]
         pred = obj["spec"]["predictor"]
         uri = pred["model"]["storageUri"]
-        if spec_changed and (not m["revisions"] or m["uris"][m["revisions"][-1]] != uri or m.get("force_new")):
+        if spec_changed:
             rev = f"{key[1]}-predictor-{len(m['revisions']) + 1:05d}"
             m["revisions"].append(rev)
             m["uris"][rev] = uri
@@ -451,8 +461,7 @@ class KubeApiDouble(InThreadServer):
                             patched["metadata"]["generation"] = current["metadata"]["generation"] + 1
                         patched["status"] = current.get("status")
                         double.objects[key] = patched
-                        model_changed = patched["spec"]["predictor"]["model"] != old_spec["predictor"]["model"]
-                        double._reconcile(key, spec_changed=model_changed)
+                        double._reconcile(key, spec_changed=_template(patched["spec"]) != _template(old_spec))
                         return self._send(200, patched)
                     return self._status(405, "MethodNotAllowed", method)
 

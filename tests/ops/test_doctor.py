@@ -283,7 +283,7 @@ def test_a_healthy_cluster(cluster, capsys):
         "credit-default-predictor-00001"
     )
     assert lines["Knative Serving"] == "ok   Knative Serving 1.21.1"
-    assert lines["RBAC"].startswith(f"ok   RBAC {RUNNER} may get/list/watch/create/patch/update")
+    assert lines["RBAC"].startswith(f"ok   RBAC {RUNNER} may get/create/patch inferenceservices")
     assert lines["settings"].startswith(
         "ok   settings in kubeflow: ctloop-settings.MLFLOW_TRACKING_URI"
     )
@@ -407,6 +407,74 @@ def test_the_poddefault_is_found_by_its_selector_not_its_name(cluster, capsys):
     cluster.kube.add(pod_default("elsewhere", {"matchLabels": {"access-ml-pipeline": "true"}}, namespace="team-b"))
     _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
     assert lines["settings"].startswith("ok   settings in kubeflow") and "PodDefault by-expression" in lines["settings"]
+
+
+# Kubeflow's reference PodDefault access-ml-pipeline (kubeflow/website, Pipelines "Connect the SDK to
+# the API": a projected serviceAccountToken, path token, audience pipelines.kubeflow.org, mounted at
+# /var/run/secrets/kubeflow/pipelines) against what kfp 2.17 reads (kfp/client/__init__.py
+# KF_PIPELINES_SA_TOKEN_PATH, set_volume_credentials.py: the env, else that default) and the audience
+# the 2.17.0 API server's TokenReview asks for (backend/src/apiserver/common/const.go). Doctor counted
+# a PodDefault by its selector alone: one that mounts nothing, the wrong audience or another path
+# passed as "ok" while every trigger_training run got HTTP 401.
+def _token_spec(**changes) -> dict:
+    spec = pod_default("x", {})["spec"]
+    spec.update(changes)
+    return {"metadata": {"name": "x"}, "spec": spec}
+
+
+def test_pipelines_token_gap_follows_the_reference_poddefault_and_the_sdk():
+    from ctloop.ops.platform import SA_TOKEN_ENV, SA_TOKEN_PATH
+
+    def gap(*pds):
+        return doctor.pipelines_token_gap(list(pds), SA_TOKEN_ENV, SA_TOKEN_PATH)
+
+    assert gap(_token_spec()) == ""
+    assert gap(_token_spec(env=[])) == ""  # the SDK's default path is where the reference mounts it
+    assert "projects no service-account token" in gap(_token_spec(volumes=[], volumeMounts=[]))
+    other = [{"name": "volume-kf-pipeline-token", "projected": {"sources": [{"serviceAccountToken": {
+        "path": "token", "audience": "https://kubernetes.default.svc"}}]}}]
+    assert "audience https://kubernetes.default.svc, not pipelines.kubeflow.org" in gap(_token_spec(volumes=other))
+    moved = [{"name": "volume-kf-pipeline-token", "mountPath": "/var/run/secrets/kfp"}]
+    assert gap(_token_spec(env=[], volumeMounts=moved)) == (
+        "its pipelines.kubeflow.org token is mounted at /var/run/secrets/kfp/token, not at "
+        "/var/run/secrets/kubeflow/pipelines/token where the KFP SDK reads it (KF_PIPELINES_SA_TOKEN_PATH unset: "
+        "the default)")
+    # the env the PodDefault sets is where the SDK reads: moved together, it is fine
+    assert gap(_token_spec(env=[{"name": SA_TOKEN_ENV, "value": "/var/run/secrets/kfp/token"}],
+                           volumeMounts=moved)) == ""
+    assert "nowhere" in gap(_token_spec(volumeMounts=[]))
+    # a subPath mount is the file itself
+    assert gap(_token_spec(volumeMounts=[{"name": "volume-kf-pipeline-token", "subPath": "token",
+                                          "mountPath": SA_TOKEN_PATH}])) == ""
+    # every selecting PodDefault applies, merged (admission-webhook main.go applyPodDefaultsOnPod)
+    assert gap(_token_spec(volumeMounts=[]), _token_spec(env=[], volumes=[])) == ""
+
+
+def test_a_poddefault_that_selects_the_pod_but_mounts_no_usable_token_is_a_warning(cluster, capsys):
+    cluster.kfp.multi_user = True
+    cluster.kube.add(PODDEFAULT_CRD)
+    broken = pod_default("kfp-access", {"matchLabels": {"access-ml-pipeline": "true"}})
+    broken["spec"]["volumeMounts"][0]["mountPath"] = "/var/run/secrets/kfp"
+    broken["spec"]["env"] = []
+    cluster.kube.add(broken)
+    _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    line = lines["settings"]
+    assert line.startswith("warn settings: "), line
+    assert ('PodDefault kfp-access selects access-ml-pipeline: "true" in kubeflow but its pipelines.kubeflow.org '
+            "token is mounted at /var/run/secrets/kfp/token, not at "
+            "/var/run/secrets/kubeflow/pipelines/token where the KFP SDK reads it") in line, line
+    assert "give PodDefault kfp-access" in line and "\n" not in line.rstrip("\n"), line
+
+
+def test_an_empty_selector_selects_every_pod_as_the_webhook_does(cluster, capsys):
+    # k8s.io/apimachinery metav1.LabelSelectorAsSelector: no matchLabels and no matchExpressions is
+    # labels.Everything(); kubeflow's admission-webhook main.go filterPodDefaults then applies it to
+    # every pod of its (profile) namespace, trigger_training's included
+    cluster.kfp.multi_user = True
+    cluster.kube.add(PODDEFAULT_CRD)
+    cluster.kube.add(pod_default("everyone", {}))
+    _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    assert lines["settings"].startswith("ok   settings in kubeflow") and "PodDefault everyone" in lines["settings"]
 
 
 def test_multi_user_kfp_without_the_poddefault_crd_has_no_pipelines_token(cluster, capsys):

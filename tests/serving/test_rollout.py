@@ -210,3 +210,82 @@ def test_a_failed_revision_fails_the_wait_at_once_and_a_rollback_still_completes
     final = rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=5)
     (revision,) = final.traffic
     assert kube.revision_uri(NS, NAME, revision) == V1 and revision != "credit-default-predictor-00001"
+
+
+# ---------------------------------------------------------------------------- a failed revision, retried
+# Knative makes a revision per Configuration generation (knative-v1.21.1
+# pkg/reconciler/configuration/configuration.go createRevision): re-deploying the storageUri
+# already in the spec after its revision failed changed nothing, so no new revision came — the
+# deploy waited out its timeout (or called the never-analysed canary "unchanged"). KServe v0.20.0
+# copies spec.predictor.annotations into the revision template (components/predictor.go
+# buildObjectMeta, reconcilers/knative/ksvc_reconciler.go createKnativeService), so a new
+# annotation value is a new revision.
+def _failed_canary(isvcs, kube):
+    deploy(isvcs, "1", V1)
+    kube.fail_revisions(V2)
+    with pytest.raises(ServingError, match="00002"):
+        deploy(isvcs, "2", V2, percent=5)
+
+
+def test_redeploying_a_failed_revision_starts_a_new_one(isvcs, kube):
+    import time
+
+    from ctloop.serving.isvc import RETRY_ANNOTATION
+
+    _failed_canary(isvcs, kube)
+    kube.failing_uris.discard(V2)  # the model files fixed in place / a transient failure cleared
+    started = time.monotonic()
+    state = deploy(isvcs, "2", V2, percent=5)
+    assert time.monotonic() - started < 4
+    assert state.action == "canary"
+    assert state.traffic == {"credit-default-predictor-00003": 5, "credit-default-predictor-00001": 95}
+    spec = kube.objects[(NS, NAME)]["spec"]["predictor"]
+    assert spec["annotations"][RETRY_ANNOTATION] == "credit-default-predictor-00002"
+    assert spec["model"]["storageUri"] == V2 and spec["canaryTrafficPercent"] == 5
+    rollout.promote(isvcs, NAME, timeout_s=5)
+    deploy(isvcs, "3", "gs://models/run3/artifacts/model-joblib", percent=5)  # a new model: the mark goes
+    assert RETRY_ANNOTATION not in kube.objects[(NS, NAME)]["spec"]["predictor"]["annotations"]
+
+
+def test_redeploying_a_revision_that_fails_again_fails_at_once_naming_it(isvcs, kube):
+    import time
+
+    _failed_canary(isvcs, kube)
+    started = time.monotonic()
+    with pytest.raises(ServingError, match=r'Revision "credit-default-predictor-00003" failed with message: '
+                                           r"Container failed with: model load failed") as info:
+        rollout.deploy(isvcs, name=NAME, model_name="credit", version="2", storage_uri=V2, percent=5, timeout_s=20)
+    assert not isinstance(info.value, ServingTimeoutError)
+    assert time.monotonic() - started < 10
+    assert kube.traffic(NS, NAME) == {"credit-default-predictor-00001": 100}  # never on a failed revision
+    assert "\n" not in str(info.value)
+
+
+def test_a_first_deployment_that_fails_fails_at_once_and_a_redeploy_retries_it(isvcs, kube):
+    import time
+
+    kube.fail_revisions(V1)
+    started = time.monotonic()
+    with pytest.raises(ServingError, match='"credit-default-predictor-00001" failed') as info:
+        rollout.deploy(isvcs, name=NAME, model_name="credit", version="1", storage_uri=V1, timeout_s=20)
+    assert not isinstance(info.value, ServingTimeoutError)
+    assert time.monotonic() - started < 10
+    kube.failing_uris.discard(V1)
+    state = deploy(isvcs, "1", V1)  # was "unchanged", with no revision ready at all
+    assert state.action == "created" and state.traffic == {"credit-default-predictor-00002": 100}
+
+
+def test_a_rollback_run_again_after_the_champion_revision_failed_never_routes_the_bad_canary(isvcs, kube):
+    deploy(isvcs, "1", V1)
+    deploy(isvcs, "2", V2, percent=25)
+    kube.fail_revisions(V1)  # the champion's new revision fails to start (a node, a pull)
+    with pytest.raises(ServingError, match="00003"):
+        rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=5)
+    assert kube.traffic(NS, NAME)["credit-default-predictor-00001"] == 100
+    kube.failing_uris.discard(V1)
+    mark = len(kube.history)
+    final = rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=5)
+    (revision,) = final.traffic
+    assert kube.revision_uri(NS, NAME, revision) == V1 and revision == "credit-default-predictor-00004"
+    # promoting before the champion's revision was ready would route latest = the ready V2 canary
+    assert all(split.get("credit-default-predictor-00002", 0) == 0 for _, split in kube.history[mark:])

@@ -31,7 +31,9 @@ RBAC               the pipeline runner may do what the pipelines do (:data:`RUNN
 settings           the ConfigMap/Secret keys every task references (``ctloop.ops.settings``)
                    exist in the namespace the tasks run in; key names only, never values; on
                    multi-user KFP also a PodDefault selecting ``access-ml-pipeline: "true"``
-                   (any name) that gives ``trigger_training`` its pipelines token; no
+                   (any name; an empty selector selects every pod) that projects a token of
+                   audience pipelines.kubeflow.org where the KFP SDK reads it
+                   (:func:`pipelines_token_gap`), ``trigger_training``'s pipelines token; no
                    PodDefault CRD: KFP without Kubeflow, nothing to check
 MLflow             the tracking server answers ``/health`` and an authenticated search
 =================  ============================================================================
@@ -44,6 +46,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import queue
 import re
 import socket
@@ -58,6 +61,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ctloop.errors import ConfigError, CtloopError
+from ctloop.serving.kube import GROUP as KUBE_GROUP
+from ctloop.serving.kube import PLURAL as KUBE_PLURAL
+from ctloop.serving.kube import VERBS as KUBE_VERBS
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
 TESTED_KSERVE = (0, 20, 0)
@@ -66,15 +72,9 @@ TESTED_KNATIVE = (1, 21, 0)  # what KServe v0.20.0 pins (kserve-deps.env KNATIVE
 KSERVE_CRD = "inferenceservices.serving.kserve.io"
 KSERVE_CONTROLLER = "kserve-controller-manager"
 KNATIVE_NAMESPACE = "knative-serving"
-# What the pipeline runner does in an InferenceService's namespace (manifests/base/rbac.yaml; a
-# test keeps the two equal).
-RUNNER_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    (
-        "serving.kserve.io",
-        "inferenceservices",
-        ("get", "list", "watch", "create", "patch", "update"),
-    ),
-)
+# What the pipeline runner does in an InferenceService's namespace: the calls of
+# ctloop.serving.kube.InferenceServices (manifests/base/rbac.yaml; a test keeps the three equal).
+RUNNER_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = ((KUBE_GROUP, KUBE_PLURAL, KUBE_VERBS),)
 # KFP's default runner (backend/src/apiserver/config/config.json, DEFAULTPIPELINERUNNER-
 # SERVICEACCOUNT)
 # and multi-user Kubeflow's (manifests/kustomize/base/installs/multi-user/api-service/params.env).
@@ -108,6 +108,56 @@ def selects(selector: dict, labels: dict[str, str]) -> bool:
         if not ok:
             return False
     return True
+
+
+# The audience the KFP API server's TokenReview asks for (kubeflow/pipelines 2.17.0
+# backend/src/apiserver/common/const.go DefaultTokenReviewAudience, TOKEN_REVIEW_AUDIENCE)
+KFP_TOKEN_AUDIENCE = "pipelines.kubeflow.org"
+
+
+def pipelines_token_gap(pod_defaults: list[dict], token_env: str, token_path: str) -> str:
+    """What the PodDefaults that select a pod (all of them apply, merged: kubeflow/kubeflow
+    components/admission-webhook main.go ``applyPodDefaultsOnPod``) leave out of the pipelines
+    token the KFP SDK reads, ``""`` when nothing. The SDK reads the file named by ``token_env``
+    (a PodDefault's ``env`` sets it in every container), else ``token_path`` (kfp 2.17
+    ``kfp/client/set_volume_credentials.py``); it must be a projected ``serviceAccountToken`` of
+    audience :data:`KFP_TOKEN_AUDIENCE` (Kubeflow's reference PodDefault ``access-ml-pipeline``:
+    volume ``projected.sources[].serviceAccountToken`` ``path: token``, mounted at
+    ``/var/run/secrets/kubeflow/pipelines``)."""
+    specs = [pd.get("spec") or {} for pd in pod_defaults]
+    env = [e for spec in specs for e in spec.get("env") or [] if e.get("name") == token_env]
+    if env and "value" not in env[0]:
+        return f"its env {token_env} is not a plain value, so where the SDK reads the token cannot be checked"
+    path = str(env[0]["value"]) if env else token_path
+    audiences: dict[str, list[tuple[str, str]]] = {}  # volume -> [(file in the volume, audience)]
+    for spec in specs:
+        for volume in spec.get("volumes") or []:
+            for source in (volume.get("projected") or {}).get("sources") or []:
+                token = source.get("serviceAccountToken")
+                if token is not None:
+                    audiences.setdefault(volume.get("name", ""), []).append(
+                        (str(token.get("path") or ""), str(token.get("audience") or "")))
+    good = {v: [f for f, a in files if a == KFP_TOKEN_AUDIENCE] for v, files in audiences.items()}
+    good = {v: files for v, files in good.items() if files}
+    if not good:
+        if not audiences:
+            return f"projects no service-account token (a projected serviceAccountToken of audience {KFP_TOKEN_AUDIENCE})"
+        seen = sorted({a or "none: the API server's" for files in audiences.values() for _, a in files})
+        return (f"its projected service-account token has audience {', '.join(seen)}, not {KFP_TOKEN_AUDIENCE} "
+                "(the KFP API server's TokenReview refuses it)")
+    mounted = []
+    for spec in specs:
+        for mount in spec.get("volumeMounts") or []:
+            for file in good.get(mount.get("name", ""), []):
+                if mount.get("subPath"):
+                    mounted.append(mount["mountPath"] if mount["subPath"] == file else "")
+                else:
+                    mounted.append(posixpath.join(mount.get("mountPath", ""), file))
+    if path in mounted:
+        return ""
+    where = ", ".join(sorted(m for m in mounted if m)) or "nowhere (no volumeMounts of it)"
+    return (f"its {KFP_TOKEN_AUDIENCE} token is mounted at {where}, not at {path} where the KFP SDK reads it "
+            f"({token_env}{'' if env else ' unset: the default'})")
 
 
 @dataclass
@@ -827,7 +877,7 @@ class Doctor:
         backend = self.backend.result()
         old = backend is not None and backend.version is not None and backend.version < MIN_BACKEND
         where = f"in {ns}"
-        no_token, no_crd = "", False
+        no_token, no_crd, bad_pod_default = "", False, ""
         if backend is not None and backend.multi_user:  # trigger_training's pipelines token
             label = f'{KFP_ACCESS_LABEL[0]}: "{KFP_ACCESS_LABEL[1]}"'
             try:  # the webhook applies every PodDefault of the namespace whose selector matches
@@ -845,11 +895,20 @@ class Doctor:
                                 "(HTTP 401)")
                     no_crd = True
                 else:
+                    # an empty selector selects every pod of the namespace: metav1.LabelSelectorAsSelector
+                    # answers labels.Everything(), and the webhook applies it (main.go filterPodDefaults)
                     pod_labels = dict([KFP_ACCESS_LABEL])
-                    names = [(pd.get("metadata") or {}).get("name", "?") for pd in listed.get("items") or []
-                             if selects((pd.get("spec") or {}).get("selector") or {}, pod_labels)]
-                    if names:
-                        present.append(f"PodDefault {', '.join(sorted(names))}")
+                    chosen = [pd for pd in listed.get("items") or []
+                              if selects((pd.get("spec") or {}).get("selector") or {}, pod_labels)]
+                    names = sorted((pd.get("metadata") or {}).get("name", "?") for pd in chosen)
+                    gap = pipelines_token_gap(chosen, SA_TOKEN_ENV, SA_TOKEN_PATH) if chosen else ""
+                    if names and not gap:
+                        present.append(f"PodDefault {', '.join(names)}")
+                    elif names:
+                        no_token = (f"PodDefault {', '.join(names)} selects {label} in {ns} but {gap}: "
+                                    "trigger_training has no pipelines token and multi-user KFP refuses its "
+                                    "runs (HTTP 401)")
+                        bad_pod_default = ", ".join(names)
                     else:
                         no_token = (f"no PodDefault selecting {label} in {ns}: trigger_training has no pipelines "
                                     "token and multi-user KFP refuses its runs (HTTP 401)")
@@ -893,6 +952,12 @@ class Doctor:
                          f"pipelines.kubeflow.org at {SA_TOKEN_PATH} (or its path in {SA_TOKEN_ENV}) in pods labelled "
                          f"{KFP_ACCESS_LABEL[0]}={KFP_ACCESS_LABEL[1]}, e.g. by your own admission policy; or install "
                          "Kubeflow's admission webhook and PodDefault (docs/operations.md, Authentication)")
+        if bad_pod_default:
+            return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}{note}",
+                         f"give PodDefault {bad_pod_default} Kubeflow's access-ml-pipeline volume: projected "
+                         f"serviceAccountToken (path token, audience {KFP_TOKEN_AUDIENCE}) mounted at "
+                         f"{posixpath.dirname(SA_TOKEN_PATH)}, {SA_TOKEN_ENV} unset or {SA_TOKEN_PATH} "
+                         "(docs/operations.md, Authentication)")
         if no_token:
             return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}{note}",
                          f"create PodDefault {KFP_ACCESS_LABEL[0]} (selector {KFP_ACCESS_LABEL[0]}: "

@@ -41,6 +41,12 @@ MODEL_LABEL = "ctloop.dev/model-name"
 VERSION_ANNOTATION = VERSION_LABEL  # backwards-compatible name
 SHA256_ANNOTATION = "ctloop.dev/model-sha256"
 MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
+# A predictor annotation naming the failed revision a re-deploy of the same storageUri retries:
+# KServe v0.20.0 copies spec.predictor.annotations into the Knative Service's revision template
+# (components/predictor.go buildObjectMeta, reconcilers/knative/ksvc_reconciler.go
+# createKnativeService), and a changed template is a new Configuration generation, hence a new
+# revision (knative-v1.21.1 pkg/reconciler/configuration/configuration.go createRevision).
+RETRY_ANNOTATION = "ctloop.dev/retry-of"
 # KServe v0.20.0 pkg/constants/constants.go: DeploymentModeType and ParseDeploymentMode.
 KNATIVE = "Knative"
 STANDARD = "Standard"
@@ -58,6 +64,7 @@ def _version_annotations(version: str, sha256: str | None = None) -> dict[str, s
     out: dict[str, str | None] = {VERSION_LABEL: str(version)}
     if sha256 is not None:
         out[SHA256_ANNOTATION] = _check_sha256(sha256) or None
+        out[RETRY_ANNOTATION] = None  # a new model: no retry of an older revision left in the spec
     return out
 
 
@@ -143,6 +150,17 @@ def traffic_patch(percent: int) -> dict[str, Any]:
     if not 0 <= int(percent) <= 100:
         raise ServingError(f"canary percent must be 0..100, got {percent}")
     return {"spec": {"predictor": {"canaryTrafficPercent": int(percent)}}}
+
+
+def retry_patch(failed_revision: str, percent: int | None = None) -> dict[str, Any]:
+    """Merge patch: a new revision of the same spec, after ``failed_revision`` failed (the model
+    files fixed in place, a transient failure cleared). The spec is otherwise unchanged, so nothing
+    else would make Knative try again; the annotation's value is the failed revision, so a
+    retried patch creates no second revision. ``percent``: the canary's share to (re)set."""
+    predictor: dict[str, Any] = {"annotations": {RETRY_ANNOTATION: failed_revision}}
+    if percent is not None:
+        predictor["canaryTrafficPercent"] = traffic_patch(percent)["spec"]["predictor"]["canaryTrafficPercent"]
+    return {"spec": {"predictor": predictor}}
 
 
 def promote_patch() -> dict[str, Any]:
@@ -281,6 +299,6 @@ def example_states(namespace: str = "ctloop") -> dict[str, dict[str, Any]]:
 __all__ = [
     "API_VERSION", "KIND", "RUNTIME", "VERSION_LABEL", "MODEL_LABEL", "VERSION_ANNOTATION", "inference_service", "canary_patch", "traffic_patch",
     "promote_patch", "pin_back_patch", "restore_patch", "switch_patch", "spec_version", "merge_patch", "check_deployment_mode", "example_states",
-    "SHA256_ANNOTATION", "MODE_ANNOTATION", "KNATIVE", "STANDARD", "deployment_mode",
+    "SHA256_ANNOTATION", "MODE_ANNOTATION", "RETRY_ANNOTATION", "retry_patch", "KNATIVE", "STANDARD", "deployment_mode",
     "check_promotable",
 ]

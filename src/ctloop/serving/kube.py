@@ -19,6 +19,11 @@ from ctloop.errors import ServingConflictError, ServingError, ServingTimeoutErro
 GROUP = "serving.kserve.io"
 VERSION = "v1beta1"
 PLURAL = "inferenceservices"
+# The Kubernetes verbs of every call below (get_/create_/patch_namespaced_custom_object): all the
+# pipeline runner needs, the Role in manifests/base/rbac.yaml and ``ctloop doctor``'s RUNNER_RULES
+# (a test derives the calls from this package's source and keeps the three equal). Waiting polls
+# with GET: no list or watch; a merge patch is the ``patch`` verb, never ``update`` (PUT).
+VERBS = ("get", "create", "patch")
 
 
 def load_api_client(kubeconfig: str = "", context: str = ""):
@@ -189,5 +194,5 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
         time.sleep(poll_s)
 
 
-__all__ = ["InferenceServices", "load_api_client", "kubeconfig_path", "predictor_status", "traffic_split", "wait_for",
+__all__ = ["GROUP", "VERSION", "PLURAL", "VERBS", "InferenceServices", "load_api_client", "kubeconfig_path", "predictor_status", "traffic_split", "wait_for",
            "revision_failure", "CONFIGURATION_READY"]

@@ -8,9 +8,14 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
   storageUri goes out as a canary at ``percent`` (strategy ``canary``), or at 100 % once ready
   (``blue-green``; KServe then routes the new revision alone). Re-deploying the
   version already in the spec changes nothing once it serves all traffic; while it is still a
-  canary (a retried deploy step) it resumes at the first step, to be analysed.
+  canary (a retried deploy step) it resumes at the first step, to be analysed. When the spec's
+  latest revision failed (``RevisionFailed``: the model did not load, the image was not pulled),
+  re-deploying the same storageUri starts a new revision (``isvc.retry_patch``) — the spec is
+  unchanged, so nothing else would — and a failure of that one ends the wait at once.
 * ``rollback``: traffic back to the previous revision first (``canaryTrafficPercent: 0``), then the
-  champion's storageUri is written back so the spec no longer names the bad model.
+  champion's storageUri is written back so the spec no longer names the bad model; a champion
+  revision that failed is started again before anything is promoted (promoting would route the
+  latest *ready* revision: the bad canary).
 """
 
 from __future__ import annotations
@@ -22,7 +27,13 @@ from ctloop.config import STRATEGIES
 from ctloop.errors import ServingChangedOutside as ChangedOutside
 from ctloop.errors import ServingError
 from ctloop.serving import isvc as specs
-from ctloop.serving.kube import InferenceServices, predictor_status, traffic_split, wait_for
+from ctloop.serving.kube import (
+    InferenceServices,
+    predictor_status,
+    revision_failure,
+    traffic_split,
+    wait_for,
+)
 
 
 @dataclass
@@ -96,6 +107,22 @@ def _created(obj: dict[str, Any] | None) -> str:
     return predictor_status(obj).get("latestCreatedRevision", "")
 
 
+def _failed(obj: dict[str, Any] | None) -> str:
+    """The latest created revision when KServe reports it failed (``kube.revision_failure``), else ""."""
+    return _created(obj) if revision_failure(obj) else ""
+
+
+def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: int | None, timeout_s: float,
+           what: str) -> dict[str, Any]:
+    """Start a new revision of the unchanged spec after its latest one failed and wait until it is
+    ready with ``percent`` % (None: no canary, 100 %); it failing too ends the wait at once."""
+    failed = _failed(obj)
+    isvcs.patch(name, specs.retry_patch(failed, percent))
+    return _wait_split(isvcs, name, 100 if percent is None else percent, timeout_s,
+                       f"{what} (a new revision after {failed} failed)",
+                       new_revision_after=predictor_status(obj).get("latestReadyRevision", ""), created_before=failed)
+
+
 def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeout_s: float, what: str,
                 new_revision_after: str = "", created_before: str = "") -> dict[str, Any]:
     """Wait until the latest ready revision has ``latest_percent`` of a complete split; a revision
@@ -126,12 +153,21 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
                                                    version=version, storage_uri=storage_uri,
                                                    model_sha256=model_sha256)
         isvcs.create(body)
-        obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic")
+        obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic", created_before="")
         return _state("created", obj, version)
     specs.check_deployment_mode(current)
     have_version, have_uri = _spec_version(current)
     if have_uri == storage_uri:
         pinned = current["spec"]["predictor"].get("canaryTrafficPercent")
+        if _failed(current):
+            # the spec already names this model and its revision failed: waiting would wait out the
+            # timeout, as an unchanged spec makes no new revision; "unchanged" would skip the canary
+            target = None if pinned is None else (100 if strategy == "blue-green" else int(percent))
+            before = predictor_status(current).get("latestReadyRevision", "")
+            obj = _retry(isvcs, name, current, target, timeout_s,
+                         f"{version} ready with {100 if target is None else target} % traffic")
+            action = "created" if not before else "canary" if target not in (None, 100) else "switched"
+            return _state(action, obj, version)
         if pinned is None or not _previous(current):
             return _state("unchanged", current, have_version or version)
         # still a canary, not judged (a deploy step retried after its patch landed, a rollout run
@@ -192,7 +228,8 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     obj = isvcs.get(name)
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
-    if _spec_version(obj)[1] == storage_uri and "canaryTrafficPercent" not in obj["spec"]["predictor"]:
+    if (_spec_version(obj)[1] == storage_uri and "canaryTrafficPercent" not in obj["spec"]["predictor"]
+            and not _failed(obj)):
         return _state("unchanged", obj, version)
     if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in obj["spec"]["predictor"]:
         stable = _stable_revision(obj)
@@ -205,6 +242,9 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
                                               model_sha256=model_sha256))
         obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
                           new_revision_after=before, created_before=_created(obj))
+    elif _failed(obj):  # the champion's revision failed (a rollback run again): start it again, still pinned
+        pinned = obj["spec"]["predictor"].get("canaryTrafficPercent")
+        obj = _retry(isvcs, name, obj, None if pinned is None else 0, timeout_s, "champion revision ready")
     isvcs.patch(name, specs.promote_patch())
     obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before=_created(obj))
     return _state("rolled_back", obj, version)
