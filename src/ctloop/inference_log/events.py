@@ -622,6 +622,23 @@ def check_pair(rows: int, predictions: int, response: dict[str, Any]) -> None:
                                "instance is unknown")
 
 
+INFERENCE_ID = "meta_inference_id"
+
+
+def inference_id(body: Any) -> str | None:
+    """The Open Inference Protocol's own request id: a v2 body's ``id`` ("Optional, but if specified
+    this identifier must be returned in the response", kserve ``docs/predict-api/v2/required_api.md``).
+    KServe's agent names events by the ``Ce-Id`` header, else a new UUID, so a client that only set
+    the body's id would otherwise find it nowhere in the log. None for v1 bodies and ids that are no
+    string or number."""
+    if not isinstance(body, dict) or not ("inputs" in body or "outputs" in body):
+        return None
+    value = body.get("id")
+    if isinstance(value, bool) or not isinstance(value, str | int | float) or value == "":
+        return None
+    return str(value)
+
+
 def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
     """One row per instance (at least one per request id): identity columns + ``meta_*`` +
     request features + response predictions. Raises :class:`PayloadError` for a body of the
@@ -644,6 +661,9 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
         meta.update(response.metadata)
     if request is not None and request.metadata:
         meta.update(request.metadata)
+    body_id = inference_id(request.body if request is not None else response.body if response is not None else None)
+    if body_id is not None:
+        meta.setdefault(INFERENCE_ID, body_id)  # a metadata header of that name keeps its own value
     identity = {"request_id": base.id, "model": base.model, "namespace": base.namespace, "revision": revision,
                 "model_version": model_version, "component": base.component, "time": base.time,
                 "has_response": response is not None, "has_request": request is not None}
@@ -665,4 +685,4 @@ __all__ = ["Event", "RejectedEvent", "PayloadError", "PairMismatch", "check_pair
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",
-           "annotated_model_version", "MODEL_VERSION_ANNOTATION"]
+           "annotated_model_version", "MODEL_VERSION_ANNOTATION", "INFERENCE_ID", "inference_id"]
