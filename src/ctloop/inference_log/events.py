@@ -399,6 +399,20 @@ def _check_tensors(tensors: Any, key: str) -> None:
         names.add(name)
 
 
+_TENSOR_KEYS = frozenset(("shape", "datatype", "data"))
+
+
+def v1_inputs(body: dict[str, Any]) -> bool:
+    """Whether a request's ``inputs`` are v1 instances, not v2 tensors: KServe's v1 endpoint takes
+    ``inputs`` for ``instances`` (and before them: ``get_predict_input``,
+    ``python/kserve/kserve/utils/utils.py`` at v0.20.0), so ``{"inputs": [[1, 2]]}`` is served and
+    logged. A non-empty list in which nothing looks like a tensor (an object with ``shape``,
+    ``datatype`` or ``data``) is read as instances."""
+    inputs = body.get("inputs")
+    return isinstance(inputs, list) and bool(inputs) and not any(
+        isinstance(x, dict) and not _TENSOR_KEYS.isdisjoint(x) for x in inputs)
+
+
 def check_payload(kind: str, body: dict[str, Any]) -> None:
     """Raise :class:`PayloadError` when the join could not turn ``body`` into rows.
 
@@ -407,6 +421,8 @@ def check_payload(kind: str, body: dict[str, Any]) -> None:
     A body with none of these is accepted (it gives a row without features or predictions).
     """
     if kind == "request":
+        if v1_inputs(body):
+            return
         if "instances" in body:
             if not isinstance(body["instances"], list):
                 raise PayloadError(f"'instances' must be a list; got {type(body['instances']).__name__}")
@@ -557,9 +573,11 @@ def _rows_from_columns(cols: dict[str, list[Any]]) -> list[dict[str, Any]]:
 
 
 def request_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """Features per instance: v1 objects as they are, v1 lists as ``f0``, ``f1``, …, v2 tensors by name."""
-    if "instances" in body:
-        instances = body["instances"]
+    """Features per instance: v1 objects as they are, v1 lists as ``f0``, ``f1``, …, v2 tensors by
+    name; v1 instances sent as ``inputs`` (:func:`v1_inputs`) as v1 ones."""
+    key = "inputs" if v1_inputs(body) else "instances" if "instances" in body else ""
+    if key:
+        instances = body[key]
         if not isinstance(instances, list):
             raise PayloadError(f"'instances' must be a list; got {type(instances).__name__}")
         rows = []
@@ -631,7 +649,7 @@ def inference_id(body: Any) -> str | None:
     KServe's agent names events by the ``Ce-Id`` header, else a new UUID, so a client that only set
     the body's id would otherwise find it nowhere in the log. None for v1 bodies and ids that are no
     string or number."""
-    if not isinstance(body, dict) or not ("inputs" in body or "outputs" in body):
+    if not isinstance(body, dict) or not ("inputs" in body or "outputs" in body) or v1_inputs(body):
         return None
     value = body.get("id")
     if isinstance(value, bool) or not isinstance(value, str | int | float) or value == "":
@@ -685,4 +703,4 @@ __all__ = ["Event", "RejectedEvent", "PayloadError", "PairMismatch", "check_pair
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",
-           "annotated_model_version", "MODEL_VERSION_ANNOTATION", "INFERENCE_ID", "inference_id"]
+           "annotated_model_version", "MODEL_VERSION_ANNOTATION", "INFERENCE_ID", "inference_id", "v1_inputs"]
