@@ -647,8 +647,9 @@ def inference_id(body: Any) -> str | None:
     """The Open Inference Protocol's own request id: a v2 body's ``id`` ("Optional, but if specified
     this identifier must be returned in the response", kserve ``docs/predict-api/v2/required_api.md``).
     KServe's agent names events by the ``Ce-Id`` header, else a new UUID, so a client that only set
-    the body's id would otherwise find it nowhere in the log. None for v1 bodies and ids that are no
-    string or number."""
+    the body's id, or only kept the response's (KServe's v2 server answers ``payload.id if
+    payload.id else generate_uuid()``, ``python/kserve/kserve/utils/utils.py`` at v0.20.0), would
+    otherwise find it nowhere in the log. None for v1 bodies and ids that are no string or number."""
     if not isinstance(body, dict) or not ("inputs" in body or "outputs" in body) or v1_inputs(body):
         return None
     value = body.get("id")
@@ -679,7 +680,9 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
         meta.update(response.metadata)
     if request is not None and request.metadata:
         meta.update(request.metadata)
-    body_id = inference_id(request.body if request is not None else response.body if response is not None else None)
+    body_id = inference_id(request.body) if request is not None else None
+    if body_id is None and response is not None:  # the id the client was answered with (v2 servers make one up)
+        body_id = inference_id(response.body)
     if body_id is not None:
         meta.setdefault(INFERENCE_ID, body_id)  # a metadata header of that name keeps its own value
     identity = {"request_id": base.id, "model": base.model, "namespace": base.namespace, "revision": revision,
