@@ -413,6 +413,20 @@ def v1_inputs(body: dict[str, Any]) -> bool:
         isinstance(x, dict) and not _TENSOR_KEYS.isdisjoint(x) for x in inputs)
 
 
+_CLOUDEVENT_KEYS = ("time", "type", "source", "id", "specversion", "data")
+
+
+def inference_body(payload: dict[str, Any]) -> Any:
+    """What KServe's model server reads from a body: a structured CloudEvent's ``data`` (a JSON
+    object with ``time``, ``type``, ``source``, ``id``, ``specversion`` and ``data``:
+    ``is_structured_cloudevent`` in ``python/kserve/kserve/utils/utils.py``, ``decode_cloudevent`` in
+    ``protocol/dataplane.py``, v0.20.0), which it also answers with when asked in
+    ``application/cloudevents+json``; any other body as it is."""
+    if all(key in payload for key in _CLOUDEVENT_KEYS) and isinstance(payload["data"], dict):
+        return payload["data"]
+    return payload
+
+
 def check_payload(kind: str, body: dict[str, Any]) -> None:
     """Raise :class:`PayloadError` when the join could not turn ``body`` into rows.
 
@@ -446,7 +460,9 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     may then be changed (decoded values)."""
     h = headers if lowercase else {k.lower(): v for k, v in headers.items()}
     content_type = h.get("content-type", "").lower()
-    structured = content_type.startswith(STRUCTURED)
+    # KServe's agent sends binary mode only, its Content-Type the model request's: a client's
+    # cloudevents+json request is then the body of a binary event (:func:`inference_body`)
+    structured = content_type.startswith(STRUCTURED) and not ("ce-specversion" in h and from_kserve_agent(h))
     if structured:
         h, body, payload, utf8 = _structured(body)
     elif content_type.startswith(BATCHED):
@@ -487,6 +503,9 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     if not isinstance(payload, dict):
         raise RejectedEvent(400, "body must be a JSON object (v1 'instances'/'predictions' or v2 'inputs'/'outputs')",
                             "bad_payload")
+    inner = inference_body(payload)
+    if inner is not payload:  # the WAL keeps what the model read, as the parsed body is written
+        payload, body, utf8 = inner, _dumps_body(inner), True
     check_depth(body, payload)
     try:
         check_payload(kind, payload)
@@ -706,4 +725,4 @@ __all__ = ["Event", "RejectedEvent", "PayloadError", "PairMismatch", "check_pair
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",
-           "annotated_model_version", "MODEL_VERSION_ANNOTATION", "INFERENCE_ID", "inference_id", "v1_inputs"]
+           "annotated_model_version", "MODEL_VERSION_ANNOTATION", "INFERENCE_ID", "inference_id", "v1_inputs", "inference_body"]
