@@ -171,7 +171,8 @@ def test_a_feature_named_like_an_identity_column_cannot_replace_it():
     ("request", {"instances": 5}, "'instances' must be a list"),
     ("request", {"inputs": "x"}, "'inputs' must be a list"),
     ("request", {"inputs": {"income": [1.0]}}, "'inputs' must be a list"),
-    ("request", {"inputs": [5]}, "'inputs'[0] must be an object"),
+    # ({"inputs": [5]} is a v1 request to KServe: tests/inference_log/test_v1_inputs.py)
+    ("request", {"inputs": [{"name": "a", "shape": [1], "datatype": "FP32", "data": [1]}, 5]}, "'inputs'[1] must be an object"),
     ("request", {"inputs": [{"name": "a", "shape": [2], "data": 3}]}, "'inputs'[0].data must be a list"),
     ("request", {"inputs": [{"name": "a", "shape": [2, 2, 1], "data": [1, 2, 3, 4]}]}, "only [N] and [N, k]"),
     ("request", {"inputs": [{"name": "a", "shape": [2, 2], "data": [1, 2, 3]}]}, "3 values (expected 4)"),

@@ -27,23 +27,67 @@ def _check_report_args(args) -> tuple[str, ...]:
 
 
 def _check_roots(args) -> None:
-    """A local --store or --log-root that does not exist, or a log without the model, is a typo, not "no labels" (checked once
+    """A local --store or --log-root that does not exist is a typo, not "no labels" (checked once
     the report's own options were, so those are named first; reading nothing took no time)."""
     from pathlib import Path
 
     from ctloop.errors import ConfigError
-    from ctloop.inference_log.layout import model_prefix
     from ctloop.storage import parse
 
     for flag, uri, what in (("--store", args.store, "label store"), ("--log-root", args.log_root, "inference log")):
         loc = parse(uri)
         if loc.scheme == "file" and not Path(loc.key).is_dir():
             raise ConfigError(f"{flag}: no {what} at {uri} (no such directory)")
-    log = parse(args.log_root)
-    if log.scheme == "file" and not Path(model_prefix(log.key, args.model_name)).is_dir():
-        models = sorted(p.name.removeprefix("model=") for p in Path(log.key).glob("model=*") if p.is_dir())
-        raise ConfigError(f"--model-name: the inference log at {args.log_root} holds no rows of model "
-                          f"{args.model_name!r} (models there: {', '.join(models) or 'none'})")
+
+
+def _logged_models(log_root: str) -> list[str]:
+    """The models an inference log holds: each has a type registry ``_schema/model=<name>.json``
+    (the sink and batch scoring write it with their first rows); a local log's ``model=<name>``
+    directories too (rows written by other tools). One listing of a small prefix, local or remote."""
+    from pathlib import Path
+
+    from ctloop.inference_log.schema import SCHEMA_DIR
+    from ctloop.storage import list_files, parse
+
+    names = {uri.rsplit("/", 1)[-1].removeprefix("model=").removesuffix(".json")
+             for uri in list_files(f"{log_root.rstrip('/')}/{SCHEMA_DIR}", ".json")
+             if uri.rsplit("/", 1)[-1].startswith("model=")}
+    log = parse(log_root)
+    if log.scheme == "file":
+        names |= {p.name.removeprefix("model=") for p in Path(log.key).glob("model=*") if p.is_dir()}
+    return sorted(names)
+
+
+def _check_model(args) -> str:
+    """For a report without logged rows: whether ``--model-name`` is a model at all, the same way
+    for a local and a remote log. Known = the log holds it (then the period was quiet: "") or the
+    model registry has versions of it (a fresh deploy that has logged nothing yet: the line that
+    says so). Neither: a typo, one ConfigError line naming the models logged and the registry."""
+    from ctloop.errors import ConfigError
+    from ctloop.inference_log.layout import model_prefix
+    from ctloop.storage import list_files
+
+    logged = _logged_models(args.log_root)
+    if args.model_name in logged or list_files(model_prefix(args.log_root, args.model_name), ".parquet"):
+        return ""
+    from ctloop.tracking import existing_store
+
+    try:
+        existing_store(args.tracking_uri or "")  # reading a store must not create one
+    except ConfigError as exc:
+        registry = f"and the model registry cannot tell ({exc})"
+    else:
+        from ctloop.registry import MlflowRegistry
+
+        store = MlflowRegistry(args.tracking_uri or "")
+        versions = [v.version for v in store.versions(args.model_name)]
+        if versions:
+            return (f"{args.model_name}: nothing logged yet at {args.log_root}: the model is registered (version(s) "
+                    f"{', '.join(versions)} at {store.tracking_uri}) but no prediction of it has been logged")
+        registry = f"and no registered model of that name at {store.tracking_uri}"
+    raise ConfigError(f"--model-name: the inference log at {args.log_root} holds no rows of model "
+                      f"{args.model_name!r} (models there: {', '.join(logged) or 'none'}) {registry}: check the "
+                      "name, or --tracking-uri for a model deployed but not logged yet")
 
 
 def _report(args) -> int:
@@ -55,6 +99,9 @@ def _report(args) -> int:
         window=args.window, by=args.by, task=args.task, score=args.score_column,
         metrics=tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip()), classes=classes)
     _check_roots(args)
+    fresh = _check_model(args) if not report.logged_rows else ""  # a typo raises here, before any output
+    if fresh:
+        print(fresh)
     print(f"{args.model_name}: {report.start:%Y-%m-%d %H:%M} → {report.end:%Y-%m-%d %H:%M} UTC, "
           f"{report.logged_rows} logged rows; {report.join}\n")
     print(reports.format_realized(report))
@@ -114,6 +161,8 @@ def register(subparsers) -> None:
     r.add_argument("--metrics", default="", help="comma-separated metrics (default: all of the task; the first is "
                    "plotted)")
     r.add_argument("--output", help="directory (local or gs://) for realized.csv, realized.json, realized.png")
+    r.add_argument("--tracking-uri", default="", help="MLflow URI (default: MLFLOW_TRACKING_URI): a model with "
+                   "nothing logged is known when registered there (a fresh deploy, exit 0), else a typo (exit 2)")
     r.set_defaults(handler=_report)
 
 

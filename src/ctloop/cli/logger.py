@@ -41,8 +41,6 @@ def _check(args: argparse.Namespace) -> None:
     for name in SINK_SETTINGS:  # the bounds the CTLOOP_LOG_* variables are held to as well
         value = getattr(args, name)
         check_number(name, value, f"{flag(name)} {value}")
-    if not args.drain_timeout_seconds >= 0:
-        raise ConfigError(f"--drain-timeout-seconds {args.drain_timeout_seconds} must be a number of seconds >= 0")
     _check_local_dir("--wal", args.wal)
     from ctloop.storage import parse
 
@@ -202,12 +200,11 @@ def register(subparsers) -> None:
                         "for none, so let a NetworkPolicy admit only the predictor pods to it")
     s.add_argument("--metrics-port", type=int, default=None,
                    help="serve /metrics on this port only (and health), e.g. for a NetworkPolicy open to Prometheus")
-    helps = {"join_ttl_seconds": "how long a request waits for its response", "max_columns": MAX_COLUMNS_HELP}
-    for name, setting in SINK_SETTINGS.items():  # also CTLOOP_LOG_<NAME> for the app_from_env factory
+    helps = {"join_ttl_seconds": "how long a request waits for its response", "max_columns": MAX_COLUMNS_HELP,
+             "drain_timeout_seconds": "on SIGTERM, how long open requests may take before the final flush (keep "
+                                      "the pod's terminationGracePeriodSeconds above preStop sleep + this + the flush)"}
+    for name, setting in SINK_SETTINGS.items():  # most also CTLOOP_LOG_<NAME> for the app_from_env factory
         s.add_argument("--" + name.replace("_", "-"), type=setting.kind, default=setting.default, help=helps.get(name))
-    s.add_argument("--drain-timeout-seconds", type=int, default=30,
-                   help="on SIGTERM, how long open requests may take before the final flush (keep the pod's "
-                        "terminationGracePeriodSeconds above preStop sleep + this + the flush)")
     s.set_defaults(handler=_serve)
     i = sub.add_parser(
         "import", help="import the objects KServe's payload logger wrote to blob storage (logger.storage)",

@@ -327,6 +327,8 @@ def settings_from_env(env: dict[str, str] | None = None) -> dict[str, Any]:
                           "gs://, s3://, az:// URI")
     settings: dict[str, Any] = {"root": root, "wal_dir": env.get("CTLOOP_LOG_WAL", WAL_DIR)}
     for name, setting in SINK_SETTINGS.items():
+        if not setting.variable:
+            continue
         text = env.get(variable(name))
         settings[name] = setting.default if text is None else check_number(name, text, f"{variable(name)}={text!r}")
     check_local_dir("CTLOOP_LOG_WAL", settings["wal_dir"])

@@ -24,7 +24,9 @@ WAL_DIR = "/var/lib/ctloop-log/wal"  # the sink's write-ahead log (``--wal``, ``
 # 1.24 s of flushes and 12.9 MB of Parquet; with this cap 1,001 (1,000 features and the
 # prediction), 0.20 s and 2.6 MB
 MAX_COLUMNS = 1000
-
+# ``logger serve`` on SIGTERM: how long open requests may take before the final flush (the pod's
+# terminationGracePeriodSeconds must exceed preStop sleep + this + the flush)
+DRAIN_TIMEOUT_SECONDS = 30
 
 
 class Setting(NamedTuple):
@@ -35,6 +37,7 @@ class Setting(NamedTuple):
     default: float
     low: float
     low_allowed: bool  # False: the value must be above ``low``
+    variable: bool = True  # also a ``CTLOOP_LOG_<NAME>`` variable of the ``app_from_env`` factory
 
 
 SINK_SETTINGS = {
@@ -43,7 +46,9 @@ SINK_SETTINGS = {
     "join_ttl_seconds": Setting(float, SINK_JOIN_TTL_SECONDS, 0, True),
     "max_columns": Setting(int, MAX_COLUMNS, 1, True),
     "max_body_bytes": Setting(int, MAX_BODY_BYTES, 1, True),
+    # the server's, not the app's: uvicorn's own --timeout-graceful-shutdown under app_from_env
+    "drain_timeout_seconds": Setting(int, DRAIN_TIMEOUT_SECONDS, 0, True, variable=False),
 }
 
 __all__ = ["Setting", "SINK_SETTINGS", "MAX_BODY_BYTES", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS", "PROGRESS_OBJECTS", "JOIN_TTL_SECONDS",
-           "MAX_COLUMNS", "FLUSH_ROWS", "FLUSH_SECONDS", "SINK_JOIN_TTL_SECONDS", "WAL_DIR"]
+           "MAX_COLUMNS", "FLUSH_ROWS", "FLUSH_SECONDS", "SINK_JOIN_TTL_SECONDS", "WAL_DIR", "DRAIN_TIMEOUT_SECONDS"]

@@ -399,6 +399,34 @@ def _check_tensors(tensors: Any, key: str) -> None:
         names.add(name)
 
 
+_TENSOR_KEYS = frozenset(("shape", "datatype", "data"))
+
+
+def v1_inputs(body: dict[str, Any]) -> bool:
+    """Whether a request's ``inputs`` are v1 instances, not v2 tensors: KServe's v1 endpoint takes
+    ``inputs`` for ``instances`` (and before them: ``get_predict_input``,
+    ``python/kserve/kserve/utils/utils.py`` at v0.20.0), so ``{"inputs": [[1, 2]]}`` is served and
+    logged. A non-empty list in which nothing looks like a tensor (an object with ``shape``,
+    ``datatype`` or ``data``) is read as instances."""
+    inputs = body.get("inputs")
+    return isinstance(inputs, list) and bool(inputs) and not any(
+        isinstance(x, dict) and not _TENSOR_KEYS.isdisjoint(x) for x in inputs)
+
+
+_CLOUDEVENT_KEYS = ("time", "type", "source", "id", "specversion", "data")
+
+
+def inference_body(payload: dict[str, Any]) -> Any:
+    """What KServe's model server reads from a body: a structured CloudEvent's ``data`` (a JSON
+    object with ``time``, ``type``, ``source``, ``id``, ``specversion`` and ``data``:
+    ``is_structured_cloudevent`` in ``python/kserve/kserve/utils/utils.py``, ``decode_cloudevent`` in
+    ``protocol/dataplane.py``, v0.20.0), which it also answers with when asked in
+    ``application/cloudevents+json``; any other body as it is."""
+    if all(key in payload for key in _CLOUDEVENT_KEYS) and isinstance(payload["data"], dict):
+        return payload["data"]
+    return payload
+
+
 def check_payload(kind: str, body: dict[str, Any]) -> None:
     """Raise :class:`PayloadError` when the join could not turn ``body`` into rows.
 
@@ -407,6 +435,8 @@ def check_payload(kind: str, body: dict[str, Any]) -> None:
     A body with none of these is accepted (it gives a row without features or predictions).
     """
     if kind == "request":
+        if v1_inputs(body):
+            return
         if "instances" in body:
             if not isinstance(body["instances"], list):
                 raise PayloadError(f"'instances' must be a list; got {type(body['instances']).__name__}")
@@ -430,7 +460,9 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     may then be changed (decoded values)."""
     h = headers if lowercase else {k.lower(): v for k, v in headers.items()}
     content_type = h.get("content-type", "").lower()
-    structured = content_type.startswith(STRUCTURED)
+    # KServe's agent sends binary mode only, its Content-Type the model request's: a client's
+    # cloudevents+json request is then the body of a binary event (:func:`inference_body`)
+    structured = content_type.startswith(STRUCTURED) and not ("ce-specversion" in h and from_kserve_agent(h))
     if structured:
         h, body, payload, utf8 = _structured(body)
     elif content_type.startswith(BATCHED):
@@ -471,6 +503,9 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     if not isinstance(payload, dict):
         raise RejectedEvent(400, "body must be a JSON object (v1 'instances'/'predictions' or v2 'inputs'/'outputs')",
                             "bad_payload")
+    inner = inference_body(payload)
+    if inner is not payload:  # the WAL keeps what the model read, as the parsed body is written
+        payload, body, utf8 = inner, _dumps_body(inner), True
     check_depth(body, payload)
     try:
         check_payload(kind, payload)
@@ -557,9 +592,11 @@ def _rows_from_columns(cols: dict[str, list[Any]]) -> list[dict[str, Any]]:
 
 
 def request_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """Features per instance: v1 objects as they are, v1 lists as ``f0``, ``f1``, …, v2 tensors by name."""
-    if "instances" in body:
-        instances = body["instances"]
+    """Features per instance: v1 objects as they are, v1 lists as ``f0``, ``f1``, …, v2 tensors by
+    name; v1 instances sent as ``inputs`` (:func:`v1_inputs`) as v1 ones."""
+    key = "inputs" if v1_inputs(body) else "instances" if "instances" in body else ""
+    if key:
+        instances = body[key]
         if not isinstance(instances, list):
             raise PayloadError(f"'instances' must be a list; got {type(instances).__name__}")
         rows = []
@@ -622,6 +659,24 @@ def check_pair(rows: int, predictions: int, response: dict[str, Any]) -> None:
                                "instance is unknown")
 
 
+INFERENCE_ID = "meta_inference_id"
+
+
+def inference_id(body: Any) -> str | None:
+    """The Open Inference Protocol's own request id: a v2 body's ``id`` ("Optional, but if specified
+    this identifier must be returned in the response", kserve ``docs/predict-api/v2/required_api.md``).
+    KServe's agent names events by the ``Ce-Id`` header, else a new UUID, so a client that only set
+    the body's id, or only kept the response's (KServe's v2 server answers ``payload.id if
+    payload.id else generate_uuid()``, ``python/kserve/kserve/utils/utils.py`` at v0.20.0), would
+    otherwise find it nowhere in the log. None for v1 bodies and ids that are no string or number."""
+    if not isinstance(body, dict) or not ("inputs" in body or "outputs" in body) or v1_inputs(body):
+        return None
+    value = body.get("id")
+    if isinstance(value, bool) or not isinstance(value, str | int | float) or value == "":
+        return None
+    return str(value)
+
+
 def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
     """One row per instance (at least one per request id): identity columns + ``meta_*`` +
     request features + response predictions. Raises :class:`PayloadError` for a body of the
@@ -644,6 +699,11 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
         meta.update(response.metadata)
     if request is not None and request.metadata:
         meta.update(request.metadata)
+    body_id = inference_id(request.body) if request is not None else None
+    if body_id is None and response is not None:  # the id the client was answered with (v2 servers make one up)
+        body_id = inference_id(response.body)
+    if body_id is not None:
+        meta.setdefault(INFERENCE_ID, body_id)  # a metadata header of that name keeps its own value
     identity = {"request_id": base.id, "model": base.model, "namespace": base.namespace, "revision": revision,
                 "model_version": model_version, "component": base.component, "time": base.time,
                 "has_response": response is not None, "has_request": request is not None}
@@ -665,4 +725,4 @@ __all__ = ["Event", "RejectedEvent", "PayloadError", "PairMismatch", "check_pair
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",
-           "annotated_model_version", "MODEL_VERSION_ANNOTATION"]
+           "annotated_model_version", "MODEL_VERSION_ANNOTATION", "INFERENCE_ID", "inference_id", "v1_inputs", "inference_body"]

@@ -35,7 +35,8 @@ INSTANCE_LIMIT = 2**24  # instances are indexed as float32 (labels.join), exact 
 
 def normalise_keys(values: pd.Series) -> pd.Series:
     """Join keys as text: ``1001``, ``1001.0`` and ``"1001"`` all become ``"1001"`` (every integer,
-    uint64 and whole floats beyond int64 too, exactly as its decimal digits); surrounding spaces are dropped; missing values stay missing (they never match). Vectorised for the
+    uint64 and whole floats beyond int64 too, exactly as its decimal digits); surrounding spaces are dropped; UUIDs
+    are lower case (:func:`_lower_uuids`); missing values stay missing (they never match). Vectorised for the
     common column types (one type per column), value by value for mixed columns."""
     import pandas as pd
 
@@ -57,7 +58,7 @@ def normalise_keys(values: pd.Series) -> pd.Series:
         return out
     if pd.api.types.is_string_dtype(s) and s.map(lambda v: isinstance(v, str) or v is None or v is pd.NA
                                                   or (isinstance(v, float) and v != v)).all():
-        return s.astype("string").str.strip()
+        return _lower_uuids(s.astype("string").str.strip())
 
     def one(v):
         if v is None or v is pd.NA or (isinstance(v, float) and v != v):
@@ -70,7 +71,27 @@ def normalise_keys(values: pd.Series) -> pd.Series:
             return str(int(v))
         return str(v).strip()
 
-    return pd.Series([one(v) for v in s], index=s.index, dtype="string")
+    return _lower_uuids(pd.Series([one(v) for v in s], index=s.index, dtype="string"))
+
+
+_UUID = "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+
+
+def _lower_uuids(keys: pd.Series) -> pd.Series:
+    """UUID keys in lower case. KServe's agent names an event without a ``Ce-Id`` by a new UUID in
+    lower case (``getOrCreateID``, ``pkg/logger/handler.go`` at v0.20.0, google/uuid), while label
+    sources often write them in upper case (SQL Server's uniqueidentifier); RFC 9562 §4 reads hex
+    digits case-insensitively. Other keys are kept as they are (an order id is case-sensitive)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(keys, type=pa.string(), from_pandas=True)
+    upper = pc.and_kleene(pc.match_substring_regex(text, "[A-F]"), pc.match_substring_regex(text, _UUID))
+    if not pc.any(upper).as_py():  # the usual case: nothing to change, no copy back
+        return keys
+    lowered = pc.if_else(upper, pc.utf8_lower(text), text)
+    return pd.Series(lowered.to_pandas(), index=keys.index).astype("string")
 
 
 def _inexact_keys(values: pd.Series) -> pd.Series:
