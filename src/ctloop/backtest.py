@@ -240,7 +240,8 @@ def _check_window_count(window: str, step: pd.Timedelta, start: pd.Timestamp, en
 def _check_column_names(frame: pd.DataFrame) -> None:
     """Refuse a frame (passed as it is, not read from a file) with duplicate or non-text column
     names: a CSV renames duplicates ``a.1`` and Parquet names are text, but pandas cannot tell two
-    ``a`` columns apart and scikit-learn refuses names that are not all text."""
+    ``a`` columns apart and scikit-learn refuses names that are not all text. A column named like
+    the recency weights (``columns.WEIGHT``) is refused too: every fit would weigh its rows by it."""
     names = list(frame.columns)
     twice = sorted({str(n) for n in names if names.count(n) > 1})
     if twice:
@@ -250,6 +251,11 @@ def _check_column_names(frame: pd.DataFrame) -> None:
     if other:
         raise DataValidationError([(str(n), "text_name", len(frame), f"column name {n!r} is not text "
                                     f"({type(n).__name__}): name the columns with text") for n in other])
+    from ctloop.columns import WEIGHT
+
+    if WEIGHT in names:  # train core would fit with it as sample weights, silently (the replay adds its own)
+        raise DataValidationError([(WEIGHT, "reserved_name", len(frame), f"the column name {WEIGHT!r} is reserved "
+                                    "for the recency weights of data.recency_half_life: rename the column")])
 
 
 def _scoring_window(times: Any, start: pd.Timestamp, step: pd.Timedelta) -> pd.Timedelta | None:
