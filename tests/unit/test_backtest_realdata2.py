@@ -51,3 +51,24 @@ def test_breast_cancer_replays_with_every_policy():
     for policy in ("never", "always", "drift", "default"):
         report = run_backtest(frame, config(policy=policy))
         assert report.mean_metric is not None and math.isfinite(report.mean_metric) and report.mean_metric > 0.9
+
+
+def digits_with_a_late_class() -> pd.DataFrame:
+    """scikit-learn's bundled digits (8x8 images, integer labels): digits 0, 1, 2 one every 30
+    minutes from 2023-01-01, digit 9 only from the eleventh day on (a class that appears only in the
+    last windows)."""
+    from sklearn.datasets import load_digits
+
+    frame = load_digits(as_frame=True).frame.rename(columns={"target": "y"})
+    frame = frame[frame["y"].isin([0, 1, 2, 9])].reset_index(drop=True)
+    frame["ts"] = pd.Timestamp("2023-01-01") + pd.to_timedelta(np.arange(len(frame)) * 30, unit="min")
+    late = frame["ts"] >= "2023-01-11"
+    return frame[(frame["y"] != 9) | late].reset_index(drop=True)
+
+
+def test_a_late_integer_class_is_named_as_written():
+    """The windows' ``unseen_classes`` (``metrics.class_positions``) named the integer label 9 ``9.0``."""
+    report = run_backtest(digits_with_a_late_class(), config(window="1D", policy="always", train_window="4D"))
+    late = [w for w in report.windows if w.unseen_classes]
+    assert late and all(w.unseen_classes == ["9"] for w in late), [w.unseen_classes for w in late]
+    assert math.isfinite(report.mean_metric)
