@@ -681,9 +681,11 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             rule, reason = ("drift" if fire else "none"), (f"drift share {w.drift_share:.2f}" if len(current)
                                                             else "no rows")
         elif cfg.policy == "default":
+            # rows "logged" since the champion started serving, this window's included (monitoring's volume)
+            served = int(counts[end_index[pd.Timestamp(champion.since).isoformat()] + 1:i + 1].sum())
             record: dict[str, Any] = {"window_end": pd.Timestamp(hi).isoformat(), "rows": len(current),
                                       "drift_share": w.drift_share, "realized": None, "realized_rows": 0,
-                                      "champion_version": champion.version}
+                                      "champion_version": champion.version, "rows_since_training": served}
             if proba is not None and classification:
                 record.update(triggers.prediction_drift(champion.gate, proba))
                 w.psi = record.get("psi")
@@ -705,7 +707,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             record["champion_gate"] = champion.gate  # (monitoring reads it from the registry, not the record)
             verdict = policy.judge(history, record, cfg.rules.active(), champion_gate=champion.gate,
                                    metric=cfg.primary_metric, min_labels=cfg.min_labels, window=cfg.window,
-                                   recovery=cfg.rules.recovery)
+                                   rows_since_training=served, recovery=cfg.rules.recovery)
             fire, rule, reason = verdict.fire, verdict.rule, verdict.reason
             w.cusum = record.get("cusum")
             history = [*history[-50:], record]

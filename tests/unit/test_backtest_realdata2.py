@@ -12,7 +12,7 @@ import pytest
 
 from ctloop.backtest import BACKTEST_THRESHOLDS, BacktestConfig, run_backtest
 from ctloop.columns import WEIGHT
-from ctloop.config import GateConfig, TrainingConfig
+from ctloop.config import GateConfig, MonitoringRules, TrainingConfig
 from ctloop.errors import DataValidationError
 
 
@@ -72,3 +72,17 @@ def test_a_late_integer_class_is_named_as_written():
     late = [w for w in report.windows if w.unseen_classes]
     assert late and all(w.unseen_classes == ["9"] for w in late), [w.unseen_classes for w in late]
     assert math.isfinite(report.mean_metric)
+
+
+def test_the_volume_rule_counts_the_rows_served_since_training():
+    """``monitoring.rules.min_rows_since_training`` (ctloop.yaml): the replay never gave the policy
+    the rows served since the champion's promotion (monitoring does, ``monitor_model``'s volume
+    count), so every window read "only 0 rows logged since training" and ``--policy default`` never
+    retrained, whatever the data."""
+    rules = MonitoringRules.from_dict({"min_rows_since_training": 100, "drift_share": None, "realized_z": None,
+                                       "cusum_h": None, "prediction_psi": None, "cooldown": None})
+    report = run_backtest(breast_cancer(), config(policy="default", rules=rules))
+    assert not any("only 0 rows logged" in w.reason for w in report.windows), [w.reason for w in report.windows]
+    fired = [w for w in report.windows if w.rule == "volume" and w.retrained]
+    assert fired and "rows logged since training (>= 100)" in fired[0].reason
+    assert report.records[0]["rows_since_training"] == report.windows[len(report.windows) - len(report.records)].rows
