@@ -285,17 +285,21 @@ def _scoring_window(times: Any, start: pd.Timestamp, step: pd.Timedelta) -> pd.T
 def _check_scorable(window: str, step: pd.Timedelta, times: Any, start: pd.Timestamp, counts: Any) -> None:
     """Refuse a replay window in which no window holds :data:`MIN_SCORE_ROWS` rows (daily rows in
     7D windows): every policy would replay and none be scored. The window suggested is
-    :func:`_scoring_window`."""
+    :func:`_scoring_window`, unless it would hold all the data (one window: refused too)."""
     import numpy as np
+    import pandas as pd
 
     if int(counts.max()) >= MIN_SCORE_ROWS:
         return
     median = float(np.median(counts[counts > 0]))
     wider = _scoring_window(times, start, step)
+    if wider is not None and pd.Timedelta(times[-1] - np.datetime64(start)) < wider:
+        wider = None  # one window: nothing left to replay after the initial model's
     raise ConfigError(f"--window {window}: no window holds {MIN_SCORE_ROWS} rows (at most {int(counts.max())}, a "
                       f"median of {median:g}): no window would be scored; " + (
                           f"choose a window of at least {_ceil_duration(wider)}" if wider is not None else
-                          f"the data hold {len(times)} rows"))
+                          f"the data hold {len(times)} rows ({pd.Timestamp(times[0])} … {pd.Timestamp(times[-1])}): "
+                          f"too few for two windows of {MIN_SCORE_ROWS} rows, one to train on and one to score"))
 
 
 def _warn_dates_only(times: pd.Series, name: str, window: str, step: pd.Timedelta) -> None:

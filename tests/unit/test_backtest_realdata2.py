@@ -13,7 +13,7 @@ import pytest
 from ctloop.backtest import BACKTEST_THRESHOLDS, BacktestConfig, run_backtest
 from ctloop.columns import WEIGHT
 from ctloop.config import GateConfig, MonitoringRules, TrainingConfig
-from ctloop.errors import DataValidationError
+from ctloop.errors import ConfigError, DataValidationError
 
 
 def breast_cancer() -> pd.DataFrame:
@@ -86,3 +86,16 @@ def test_the_volume_rule_counts_the_rows_served_since_training():
     fired = [w for w in report.windows if w.rule == "volume" and w.retrained]
     assert fired and "rows logged since training (>= 100)" in fired[0].reason
     assert report.records[0]["rows_since_training"] == report.windows[len(report.windows) - len(report.records)].rows
+
+
+def test_too_few_rows_for_any_window_do_not_suggest_a_window_of_all_the_data():
+    """vega_datasets' iowa-electricity.csv: Iowa's yearly net generation by source, 3 rows a year
+    2001-2017 (51 rows). ``--window 365D`` said "choose a window of at least 6205D", and that window
+    was refused in turn: "gives 1 window ... choose a shorter window"."""
+    years = pd.date_range("2001-01-01", "2017-01-01", freq="YS")
+    frame = pd.DataFrame({"ts": np.repeat(years, 3), "source": ["Fossil Fuels", "Nuclear Energy", "Renewables"] * 17,
+                          "y": np.random.default_rng(0).normal(20000, 5000, 51)})
+    with pytest.raises(ConfigError, match="the data hold 51 rows .*too few for two windows") as info:
+        run_backtest(frame, config(window="365D", training=TrainingConfig(task="regression", seed=0),
+                                   gate=GateConfig.from_dict({"thresholds": {"rmse": 1000}})))
+    assert "at least" not in str(info.value)
