@@ -772,8 +772,7 @@ def plot_timeline(report: BacktestReport, path: str | Path, title: str = "") -> 
     mids = [pd.Timestamp(w.start) + (pd.Timestamp(w.end) - pd.Timestamp(w.start)) / 2 for w in rows]
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 6), sharex=True,
                                    gridspec_kw={"height_ratios": [2, 1]})
-    xs = [m for m, w in zip(mids, rows, strict=True) if w.metric is not None]
-    ys = [w.metric for w in rows if w.metric is not None]
+    xs, ys = _gapped([(m, w.metric) for m, w in zip(mids, rows, strict=True)])
     ax1.plot(xs, ys, marker="o", color="#1f77b4", label=f"champion {report.metric} (prequential)")
     for w in rows:  # decisions happen at the end of the window they were made in
         if w.retrained and w.rule != "initial" and not w.promoted:
@@ -797,6 +796,16 @@ def plot_timeline(report: BacktestReport, path: str | Path, title: str = "") -> 
     ax2.legend(loc="upper left", fontsize=8)
     ax2.grid(alpha=0.3)
     return _save(fig, path)
+
+
+def _gapped(points: list[tuple[Any, float | None]]) -> tuple[list[Any], list[float]]:
+    """``(xs, ys)`` of the windows from the first scored one to the last, NaN where a window was not
+    scored (no rows, too few, one class): the line breaks there instead of bridging the gap."""
+    scored = [k for k, (_, y) in enumerate(points) if y is not None]
+    if not scored:
+        return [], []
+    kept = points[scored[0]:scored[-1] + 1]
+    return [x for x, _ in kept], [math.nan if y is None else y for _, y in kept]
 
 
 def _save(fig: Any, path: str | Path) -> Path:
@@ -951,17 +960,22 @@ def plot_comparison(reports: dict[str, BacktestReport], path: str | Path, title:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.5), gridspec_kw={"width_ratios": [3, 1]})
     for k, (policy, r) in enumerate(reports.items()):
         color = f"C{k}"
-        pts = [(pd.Timestamp(w.start) + (pd.Timestamp(w.end) - pd.Timestamp(w.start)) / 2, w.metric)
-               for w in r.windows if w.metric is not None]
-        if pts:
-            ax1.plot(*zip(*pts, strict=True), color=color, lw=1.2, label=f"{policy}")
+        xs, ys = _gapped([(pd.Timestamp(w.start) + (pd.Timestamp(w.end) - pd.Timestamp(w.start)) / 2, w.metric)
+                          for w in r.windows])
+        if xs:
+            ax1.plot(xs, ys, color=color, lw=1.2, marker=".", label=f"{policy}")
         marks = [(pd.Timestamp(w.end), w.metric) for w in r.windows if w.retrained and w.rule != "initial"
                  and w.metric is not None]
         if marks:
             ax1.scatter(*zip(*marks, strict=True), marker="v", color=color, s=25)
         if r.mean_metric is not None:
             ax2.scatter([r.retrains], [r.mean_metric], color=color, s=60, label=policy)
-            ax2.annotate(policy, (r.retrains, r.mean_metric), fontsize=8, xytext=(4, 4), textcoords="offset points")
+    same: dict[tuple[int, float], list[str]] = {}  # policies with the same result: one label, not a smudge
+    for policy, r in reports.items():
+        if r.mean_metric is not None:
+            same.setdefault((r.retrains, r.mean_metric), []).append(policy)
+    for (retrains, mean), names in same.items():
+        ax2.annotate(", ".join(names), (retrains, mean), fontsize=8, xytext=(4, 4), textcoords="offset points")
     metric = next(iter(reports.values())).metric
     ax1.set_ylabel(f"{metric} (prequential)")
     ax1.set_title(title or "metric per window; ▼ = retrain")

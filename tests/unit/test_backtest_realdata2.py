@@ -99,3 +99,28 @@ def test_too_few_rows_for_any_window_do_not_suggest_a_window_of_all_the_data():
         run_backtest(frame, config(window="365D", training=TrainingConfig(task="regression", seed=0),
                                    gate=GateConfig.from_dict({"thresholds": {"rmse": 1000}})))
     assert "at least" not in str(info.value)
+
+
+def test_plots_break_the_line_at_windows_without_a_score(monkeypatch, tmp_path):
+    """river's Phishing stream with six empty days in the middle: compare.png and backtest.png drew
+    one straight line across the gap, as if those windows had been scored. The line now breaks at
+    every window that was not scored; policies with the same result get one label, not overprinted
+    names."""
+    from ctloop import backtest
+
+    frame = breast_cancer()
+    frame["ts"] = pd.Timestamp("2023-01-01") + pd.to_timedelta(np.arange(len(frame)) * 3, unit="h")  # 56 a week
+    frame = frame[(frame["ts"] < "2023-02-05") | (frame["ts"] >= "2023-02-19")]  # two weeks without rows
+    reports = {p: run_backtest(frame, config(policy=p, window="7D", train_window="14D")) for p in ("never", "drift")}
+    figures = []
+    monkeypatch.setattr(backtest, "_save", lambda fig, path: figures.append(fig) or path)
+    backtest.plot_comparison(reports, tmp_path / "compare.png")
+    backtest.plot_timeline(reports["never"], tmp_path / "backtest.png")
+    empty = [w.index for w in reports["never"].windows if w.rows == 0]
+    assert len(empty) == 2
+    for line in (figures[0].axes[0].lines[0], figures[1].axes[0].lines[0]):
+        ys = list(line.get_ydata())
+        assert sum(math.isnan(y) for y in ys) >= 2 and all(math.isfinite(y) for y in ys[:1] + ys[-1:])
+    if reports["never"].mean_metric == reports["drift"].mean_metric and \
+            reports["never"].retrains == reports["drift"].retrains:
+        assert [t.get_text() for t in figures[0].axes[1].texts] == ["never, drift"]
