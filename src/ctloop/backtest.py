@@ -440,6 +440,11 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     for col in (cfg.target, cfg.time_column):
         if col not in frame.columns:
             raise DataValidationError([(col, "required", len(frame), missing_column(col, frame.columns))])
+    sliced = cfg.gate.slice_column if cfg.gate is not None else ""
+    if sliced and (sliced not in frame.columns or sliced == cfg.time_column):  # else every gate fails, then "trainable"
+        raise ConfigError(f"gate.slice_column {sliced!r}: " + (
+            missing_column(sliced, frame.columns) if sliced not in frame.columns else
+            "is the time column (every row its own slice): slice by a column such as a region or a product"))
     if frame.empty:  # a header only: not "the time column has no values"
         shown = ", ".join(repr(str(c)) for c in frame.columns)
         raise DataValidationError([("*", "rows", 0, f"the data have no rows (its columns: {shown})")])
