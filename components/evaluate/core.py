@@ -324,12 +324,17 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         comp = paired_bootstrap(primary, y, pred_c, pred_b, labels, rounds=cfg.bootstrap_rounds,
                                 confidence=cfg.confidence, seed=cfg.seed)
         comp["tolerance"] = cfg.tolerance
-        worse = bool(comp["ci_high"] < -cfg.tolerance)
+        # fail safe: a comparison the holdout cannot make (ROC AUC on one class) shows nothing, not "not worse"
+        undefined = not (np.isfinite(comp["ci_low"]) and np.isfinite(comp["ci_high"]))
+        worse = undefined or bool(comp["ci_high"] < -cfg.tolerance)
         comp["passed"] = not worse
         decision.comparison = comp
         decision.checks.append({"check": "vs_champion", **comp})
         ok &= not worse
         reasons.append(
+            f"vs champion: {primary} undefined on this holdout ({len(y)} rows"
+            + (f", {len(np.unique(y))} class(es)" if task == "classification" else "")
+            + "): FAILED: no evidence the challenger is not worse" if undefined else
             f"vs champion: {primary} delta {comp['delta']:+.4f} (CI {comp['ci_low']:+.4f}..{comp['ci_high']:+.4f}, "
             f"tolerance {cfg.tolerance}) {'FAILED: confidently worse' if worse else 'passed'}"
         )

@@ -139,3 +139,21 @@ def test_a_gate_slice_column_the_data_cannot_slice_by_is_refused_up_front(column
     assert ("did you mean 'region'" if column == "regoin" else "is the time column") in str(info.value)
     gate = GateConfig.from_dict({**gate.to_dict(), "slice_column": "region"})
     assert run_backtest(frame, config(policy="always", gate=gate)).retrains >= 1
+
+
+def test_a_challenger_is_not_promoted_on_a_comparison_the_holdout_cannot_make():
+    """Breast cancer labels text, every label from 2023-04-15 on a new class 'maybe', gate thresholds
+    on accuracy and the primary metric ROC AUC: on a holdout of one class the paired bootstrap's
+    delta and interval are NaN, and "vs champion: roc_auc delta +nan (CI +nan..+nan) passed"
+    promoted a challenger never compared with the champion (the gate fails safe: no evidence, not
+    approved)."""
+    frame = breast_cancer()
+    frame["y"] = frame["y"].map({0: "no", 1: "yes"})
+    frame.loc[frame["ts"] >= "2023-04-15", "y"] = "maybe"
+    gate = GateConfig.from_dict({"bootstrap_rounds": 50, "seed": 0, "thresholds": {"accuracy": 0.5},
+                                 "primary_metric": "roc_auc"})
+    report = run_backtest(frame, config(policy="always", gate=gate))
+    assert not [w.index for w in report.windows if w.promoted and "nan" in w.reason]
+    undefined = [w for w in report.windows if "undefined on this holdout" in w.reason]
+    assert undefined and not any(w.promoted for w in undefined)
+    assert "roc_auc undefined on this holdout (" in undefined[0].reason and "1 class(es)" in undefined[0].reason
