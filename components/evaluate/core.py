@@ -10,7 +10,8 @@ Semantics (fail-safe, after TFX's Evaluator):
    a paired bootstrap (the same resampled rows for both) gives a ``confidence`` interval of
    ``delta = challenger − champion`` oriented so that positive is better. The challenger is
    rejected only when the whole interval lies below ``−tolerance`` (confidently worse than the
-   champion by more than the tolerance); noise cannot flip the decision.
+   champion by more than the tolerance); noise cannot flip the decision. A comparison the holdout
+   cannot make (ROC AUC on one class: no interval) rejects it too: no evidence is not "not worse".
 5. **Slices** (optional categorical column): in each slice with at least ``MIN_SLICE_ROWS``
    rows (and both classes for AUC), the same paired comparison; the worst slice must not be
    confidently worse than the champion's by more than the tolerance.
