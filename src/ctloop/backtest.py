@@ -207,6 +207,16 @@ class BacktestReport:
             "windows": [asdict(w) for w in self.windows],
         }
 
+    def unscored(self) -> str:
+        """Why no window was scored (a mean of "n/a"), e.g. "roc_auc undefined on one class ['0'] in 4
+        windows, 9 rows (< 30) in 1": the windows' "not scored" notes, most frequent first."""
+        from collections import Counter
+
+        why = Counter(part[len("not scored: "):] for w in self.windows if w.metric is None
+                      for part in w.reason.split("; ") if part.startswith("not scored: "))
+        return ", ".join(f"{reason} in {n} window{'s' if n > 1 else ''}" for reason, n in why.most_common(3)) \
+            or "no window after the initial model's history"
+
 
 @dataclass
 class _Champion:

@@ -157,3 +157,21 @@ def test_a_challenger_is_not_promoted_on_a_comparison_the_holdout_cannot_make():
     undefined = [w for w in report.windows if "undefined on this holdout" in w.reason]
     assert undefined and not any(w.promoted for w in undefined)
     assert "roc_auc undefined on this holdout (" in undefined[0].reason and "1 class(es)" in undefined[0].reason
+
+
+@pytest.mark.parametrize("compare", [None, "never,always"])
+def test_a_replay_that_scores_no_window_says_why(tmp_path, capsys, compare):
+    """Breast cancer with the malignant class only in the initial model's history (later windows
+    all benign: a rare event that stopped): ROC AUC is undefined on every replayed window. The CLI
+    printed "mean roc_auc n/a" for every policy, exit 0, and nothing said why."""
+    from ctloop.cli import main
+
+    frame = breast_cancer()
+    frame.loc[frame["ts"] >= "2023-03-26", "y"] = 0
+    frame.to_csv(tmp_path / "bc.csv", index=False)
+    args = ["backtest", "--data", str(tmp_path / "bc.csv"), "--target", "y", "--time-column", "ts", "--window", "14D",
+            "--estimator", "logistic_regression", "--output", str(tmp_path / "out"), "--quiet"]
+    assert main(args + (["--compare", compare, "--jobs", "1"] if compare else [])) == 0
+    out = capsys.readouterr().out
+    assert "n/a (no window scored: roc_auc undefined on one class ['0'] in 4 windows, 9 rows (< 30) in 1 window)" \
+        in out, out
