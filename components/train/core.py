@@ -403,7 +403,8 @@ def check_labels(y: pd.Series, target: str) -> None:
     object column; a CSV reads both as text), or text classes that differ only in case or
     surrounding spaces (``Yes``/``yes``/``yes ``): one class written two ways is learned as two.
     Single characters that differ only in case (``A``/``a``: a letter to recognise, a soft-masked
-    DNA base, a chess piece's colour) are distinct classes: their case is their meaning."""
+    DNA base, a chess piece's colour) are distinct classes: their case is their meaning. A blank
+    label (only spaces) is refused too: it would be learned as a class of its own."""
     import pandas as pd
 
     values = pd.unique(y)
@@ -415,6 +416,12 @@ def check_labels(y: pd.Series, target: str) -> None:
         raise DataValidationError([(target, "labels", fewer, f"labels mix text and other values (e.g. {texts[0]!r} "
                                     f"and {plain(others[0])!r}): write every label as text, or every one as a "
                                     "number")])
+    blank = [v for v in texts if not v.strip()]
+    if blank:  # a spreadsheet's "empty" cell holding spaces: read as a class of its own, learned and scored
+        rows = int(y.isin(blank).sum())
+        raise DataValidationError([(target, "labels", rows, f"{rows} row(s) have a blank label "
+                                    f"({', '.join(repr(v) for v in blank[:3])}): leave a missing label empty "
+                                    "(the row is left out of training and scoring) or write its class")])
     groups: dict[str, list[str]] = {}
     for v in texts:
         groups.setdefault(v.strip().casefold(), []).append(v)
