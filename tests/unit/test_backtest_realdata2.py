@@ -189,3 +189,24 @@ def test_a_blank_label_is_refused_not_learned_as_a_class(tmp_path, blank):
     with pytest.raises(DataValidationError, match=r"column 'y' breaks rule 'labels' in 64 row\(s\): 64 row\(s\) "
                                                   r"have a blank label \('.+'\): leave a missing label empty"):
         run_backtest(pd.read_csv(tmp_path / "bc.csv"), config(policy="never"))
+
+
+def test_a_yaml_number_written_without_a_point_says_how_to_write_it(tmp_path, capsys):
+    """``cusum_h: 1e-9`` in ctloop.yaml: PyYAML (YAML 1.1) reads it as the text '1e-9', and the
+    refusal said "expected a number, got '1e-9'" -- of a number."""
+    from ctloop.cli import main
+
+    breast_cancer().to_csv(tmp_path / "bc.csv", index=False)
+    (tmp_path / "ctloop.yaml").write_text(f"""apiVersion: ctloop.dev/v1alpha2
+kind: ContinuousTraining
+models:
+  - name: m
+    data: {{uri: {tmp_path / 'bc.csv'}, target: y, time_column: ts}}
+    gate: {{thresholds: {{roc_auc: 0.5}}}}
+    monitoring: {{log_root: logs/, window: 14D, rules: {{cusum_h: 1e-9}}}}
+""")
+    assert main(["backtest", "--config", str(tmp_path / "ctloop.yaml"), "--model", "m", "--quiet",
+                 "--output", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "models[0].monitoring.rules.cusum_h: expected a number (YAML reads 1e-9 as text: write it with a point, " \
+           "e.g. 1.0e-9)" in err, err
