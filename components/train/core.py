@@ -281,6 +281,12 @@ def fit(
                 "('.' decimals, no separators) or Parquet, or drop the column if it is meant as text")
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
+    for name in index_columns(data, numeric):
+        # as the ID note: the same text for any row count (shown once per caller, not at every retrain)
+        note = (f"column {name!r} is a row number (a table's index written into the CSV, as pandas' to_csv does "
+                "without index=False): the model learns from the rows' order; drop it from the training table")
+        warnings.warn(note, UserWarning, stacklevel=2)
+        notes.append(f"{note} ({len(data)} rows)")
     empty = [name for name in numeric + categorical if data[name].isna().all()]
     if empty:
         # as the ID note: the same text for any row count (shown once per caller, not at every retrain)
@@ -396,6 +402,20 @@ def check_feature_types(frame: pd.DataFrame, features: list[str]) -> None:
             violations.append((name, "dtype", len(frame), f"complex numbers ({dtype}): write the parts as two columns"))
     if violations:
         raise DataValidationError(violations)
+
+
+def index_columns(data: pd.DataFrame, numeric: list[str]) -> list[str]:
+    """Numeric columns named as pandas names a CSV's unnamed first column (``Unnamed: 0``) holding
+    distinct whole numbers: a row index written with the data, not a feature."""
+    import re
+
+    out = []
+    for name in numeric:
+        values = data[name].dropna()
+        if re.fullmatch(r"Unnamed: \d+", str(name)) and len(values) > 1 and values.is_unique \
+                and bool((values % 1 == 0).all()):
+            out.append(name)
+    return out
 
 
 def check_labels(y: pd.Series, target: str) -> None:

@@ -210,3 +210,14 @@ models:
     err = capsys.readouterr().err
     assert "models[0].monitoring.rules.cusum_h: expected a number (YAML reads 1e-9 as text: write it with a point, " \
            "e.g. 1.0e-9)" in err, err
+
+
+def test_a_row_index_written_into_the_csv_is_named_in_a_warning(tmp_path):
+    """Breast cancer written with pandas' default ``to_csv(index=True)``: the unnamed first column
+    reads back as ``Unnamed: 0``, the row numbers in time order, and every model learned from it
+    without a word (the replay's means moved with it)."""
+    breast_cancer().to_csv(tmp_path / "bc.csv")
+    frame = pd.read_csv(tmp_path / "bc.csv")
+    assert "Unnamed: 0" in frame.columns
+    with pytest.warns(UserWarning, match=r"column 'Unnamed: 0' is a row number .*to_csv.*drop it"):
+        run_backtest(frame, config(policy="never"))
