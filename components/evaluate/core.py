@@ -10,7 +10,8 @@ Semantics (fail-safe, after TFX's Evaluator):
    a paired bootstrap (the same resampled rows for both) gives a ``confidence`` interval of
    ``delta = challenger − champion`` oriented so that positive is better. The challenger is
    rejected only when the whole interval lies below ``−tolerance`` (confidently worse than the
-   champion by more than the tolerance); noise cannot flip the decision.
+   champion by more than the tolerance); noise cannot flip the decision. A comparison the holdout
+   cannot make (ROC AUC on one class: no interval) rejects it too: no evidence is not "not worse".
 5. **Slices** (optional categorical column): in each slice with at least ``MIN_SLICE_ROWS``
    rows (and both classes for AUC), the same paired comparison; the worst slice must not be
    confidently worse than the champion's by more than the tolerance.
@@ -324,12 +325,17 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         comp = paired_bootstrap(primary, y, pred_c, pred_b, labels, rounds=cfg.bootstrap_rounds,
                                 confidence=cfg.confidence, seed=cfg.seed)
         comp["tolerance"] = cfg.tolerance
-        worse = bool(comp["ci_high"] < -cfg.tolerance)
+        # fail safe: a comparison the holdout cannot make (ROC AUC on one class) shows nothing, not "not worse"
+        undefined = not (np.isfinite(comp["ci_low"]) and np.isfinite(comp["ci_high"]))
+        worse = undefined or bool(comp["ci_high"] < -cfg.tolerance)
         comp["passed"] = not worse
         decision.comparison = comp
         decision.checks.append({"check": "vs_champion", **comp})
         ok &= not worse
         reasons.append(
+            f"vs champion: {primary} undefined on this holdout ({len(y)} rows"
+            + (f", {len(np.unique(y))} class(es)" if task == "classification" else "")
+            + "): FAILED: no evidence the challenger is not worse" if undefined else
             f"vs champion: {primary} delta {comp['delta']:+.4f} (CI {comp['ci_low']:+.4f}..{comp['ci_high']:+.4f}, "
             f"tolerance {cfg.tolerance}) {'FAILED: confidently worse' if worse else 'passed'}"
         )

@@ -281,6 +281,12 @@ def fit(
                 "('.' decimals, no separators) or Parquet, or drop the column if it is meant as text")
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
+    for name in index_columns(data, numeric):
+        # as the ID note: the same text for any row count (shown once per caller, not at every retrain)
+        note = (f"column {name!r} is a row number (a table's index written into the CSV, as pandas' to_csv does "
+                "without index=False): the model learns from the rows' order; drop it from the training table")
+        warnings.warn(note, UserWarning, stacklevel=2)
+        notes.append(f"{note} ({len(data)} rows)")
     empty = [name for name in numeric + categorical if data[name].isna().all()]
     if empty:
         # as the ID note: the same text for any row count (shown once per caller, not at every retrain)
@@ -398,12 +404,27 @@ def check_feature_types(frame: pd.DataFrame, features: list[str]) -> None:
         raise DataValidationError(violations)
 
 
+def index_columns(data: pd.DataFrame, numeric: list[str]) -> list[str]:
+    """Numeric columns named as pandas names a CSV's unnamed first column (``Unnamed: 0``) holding
+    distinct whole numbers: a row index written with the data, not a feature."""
+    import re
+
+    out = []
+    for name in numeric:
+        values = data[name].dropna()
+        if re.fullmatch(r"Unnamed: \d+", str(name)) and len(values) > 1 and values.is_unique \
+                and bool((values % 1 == 0).all()):
+            out.append(name)
+    return out
+
+
 def check_labels(y: pd.Series, target: str) -> None:
     """Refuse classes (not null) that mix text and other values (``1`` and ``"one"``: a frame's
     object column; a CSV reads both as text), or text classes that differ only in case or
     surrounding spaces (``Yes``/``yes``/``yes ``): one class written two ways is learned as two.
     Single characters that differ only in case (``A``/``a``: a letter to recognise, a soft-masked
-    DNA base, a chess piece's colour) are distinct classes: their case is their meaning."""
+    DNA base, a chess piece's colour) are distinct classes: their case is their meaning. A blank
+    label (only spaces) is refused too: it would be learned as a class of its own."""
     import pandas as pd
 
     values = pd.unique(y)
@@ -415,6 +436,12 @@ def check_labels(y: pd.Series, target: str) -> None:
         raise DataValidationError([(target, "labels", fewer, f"labels mix text and other values (e.g. {texts[0]!r} "
                                     f"and {plain(others[0])!r}): write every label as text, or every one as a "
                                     "number")])
+    blank = [v for v in texts if not v.strip()]
+    if blank:  # a spreadsheet's "empty" cell holding spaces: read as a class of its own, learned and scored
+        rows = int(y.isin(blank).sum())
+        raise DataValidationError([(target, "labels", rows, f"{rows} row(s) have a blank label "
+                                    f"({', '.join(repr(v) for v in blank[:3])}): leave a missing label empty "
+                                    "(the row is left out of training and scoring) or write its class")])
     groups: dict[str, list[str]] = {}
     for v in texts:
         groups.setdefault(v.strip().casefold(), []).append(v)

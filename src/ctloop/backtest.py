@@ -207,6 +207,16 @@ class BacktestReport:
             "windows": [asdict(w) for w in self.windows],
         }
 
+    def unscored(self) -> str:
+        """Why no window was scored (a mean of "n/a"), e.g. "roc_auc undefined on one class ['0'] in 4
+        windows, 9 rows (< 30) in 1": the windows' "not scored" notes, most frequent first."""
+        from collections import Counter
+
+        why = Counter(part[len("not scored: "):] for w in self.windows if w.metric is None
+                      for part in w.reason.split("; ") if part.startswith("not scored: "))
+        return ", ".join(f"{reason} in {n} window{'s' if n > 1 else ''}" for reason, n in why.most_common(3)) \
+            or "no window after the initial model's history"
+
 
 @dataclass
 class _Champion:
@@ -240,7 +250,8 @@ def _check_window_count(window: str, step: pd.Timedelta, start: pd.Timestamp, en
 def _check_column_names(frame: pd.DataFrame) -> None:
     """Refuse a frame (passed as it is, not read from a file) with duplicate or non-text column
     names: a CSV renames duplicates ``a.1`` and Parquet names are text, but pandas cannot tell two
-    ``a`` columns apart and scikit-learn refuses names that are not all text."""
+    ``a`` columns apart and scikit-learn refuses names that are not all text. A column named like
+    the recency weights (``columns.WEIGHT``) is refused too: every fit would weigh its rows by it."""
     names = list(frame.columns)
     twice = sorted({str(n) for n in names if names.count(n) > 1})
     if twice:
@@ -250,6 +261,11 @@ def _check_column_names(frame: pd.DataFrame) -> None:
     if other:
         raise DataValidationError([(str(n), "text_name", len(frame), f"column name {n!r} is not text "
                                     f"({type(n).__name__}): name the columns with text") for n in other])
+    from ctloop.columns import WEIGHT
+
+    if WEIGHT in names:  # train core would fit with it as sample weights, silently (the replay adds its own)
+        raise DataValidationError([(WEIGHT, "reserved_name", len(frame), f"the column name {WEIGHT!r} is reserved "
+                                    "for the recency weights of data.recency_half_life: rename the column")])
 
 
 def _scoring_window(times: Any, start: pd.Timestamp, step: pd.Timedelta) -> pd.Timedelta | None:
@@ -279,17 +295,21 @@ def _scoring_window(times: Any, start: pd.Timestamp, step: pd.Timedelta) -> pd.T
 def _check_scorable(window: str, step: pd.Timedelta, times: Any, start: pd.Timestamp, counts: Any) -> None:
     """Refuse a replay window in which no window holds :data:`MIN_SCORE_ROWS` rows (daily rows in
     7D windows): every policy would replay and none be scored. The window suggested is
-    :func:`_scoring_window`."""
+    :func:`_scoring_window`, unless it would hold all the data (one window: refused too)."""
     import numpy as np
+    import pandas as pd
 
     if int(counts.max()) >= MIN_SCORE_ROWS:
         return
     median = float(np.median(counts[counts > 0]))
     wider = _scoring_window(times, start, step)
+    if wider is not None and pd.Timedelta(times[-1] - np.datetime64(start)) < wider:
+        wider = None  # one window: nothing left to replay after the initial model's
     raise ConfigError(f"--window {window}: no window holds {MIN_SCORE_ROWS} rows (at most {int(counts.max())}, a "
                       f"median of {median:g}): no window would be scored; " + (
                           f"choose a window of at least {_ceil_duration(wider)}" if wider is not None else
-                          f"the data hold {len(times)} rows"))
+                          f"the data hold {len(times)} rows ({pd.Timestamp(times[0])} … {pd.Timestamp(times[-1])}): "
+                          f"too few for two windows of {MIN_SCORE_ROWS} rows, one to train on and one to score"))
 
 
 def _warn_dates_only(times: pd.Series, name: str, window: str, step: pd.Timedelta) -> None:
@@ -430,6 +450,11 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     for col in (cfg.target, cfg.time_column):
         if col not in frame.columns:
             raise DataValidationError([(col, "required", len(frame), missing_column(col, frame.columns))])
+    sliced = cfg.gate.slice_column if cfg.gate is not None else ""
+    if sliced and (sliced not in frame.columns or sliced == cfg.time_column):  # else every gate fails, then "trainable"
+        raise ConfigError(f"gate.slice_column {sliced!r}: " + (
+            missing_column(sliced, frame.columns) if sliced not in frame.columns else
+            "is the time column (every row its own slice): slice by a column such as a region or a product"))
     if frame.empty:  # a header only: not "the time column has no values"
         shown = ", ".join(repr(str(c)) for c in frame.columns)
         raise DataValidationError([("*", "rows", 0, f"the data have no rows (its columns: {shown})")])
@@ -675,9 +700,11 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             rule, reason = ("drift" if fire else "none"), (f"drift share {w.drift_share:.2f}" if len(current)
                                                             else "no rows")
         elif cfg.policy == "default":
+            # rows "logged" since the champion started serving, this window's included (monitoring's volume)
+            served = int(counts[end_index[pd.Timestamp(champion.since).isoformat()] + 1:i + 1].sum())
             record: dict[str, Any] = {"window_end": pd.Timestamp(hi).isoformat(), "rows": len(current),
                                       "drift_share": w.drift_share, "realized": None, "realized_rows": 0,
-                                      "champion_version": champion.version}
+                                      "champion_version": champion.version, "rows_since_training": served}
             if proba is not None and classification:
                 record.update(triggers.prediction_drift(champion.gate, proba))
                 w.psi = record.get("psi")
@@ -699,7 +726,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             record["champion_gate"] = champion.gate  # (monitoring reads it from the registry, not the record)
             verdict = policy.judge(history, record, cfg.rules.active(), champion_gate=champion.gate,
                                    metric=cfg.primary_metric, min_labels=cfg.min_labels, window=cfg.window,
-                                   recovery=cfg.rules.recovery)
+                                   rows_since_training=served, recovery=cfg.rules.recovery)
             fire, rule, reason = verdict.fire, verdict.rule, verdict.reason
             w.cusum = record.get("cusum")
             history = [*history[-50:], record]
@@ -760,8 +787,7 @@ def plot_timeline(report: BacktestReport, path: str | Path, title: str = "") -> 
     mids = [pd.Timestamp(w.start) + (pd.Timestamp(w.end) - pd.Timestamp(w.start)) / 2 for w in rows]
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 6), sharex=True,
                                    gridspec_kw={"height_ratios": [2, 1]})
-    xs = [m for m, w in zip(mids, rows, strict=True) if w.metric is not None]
-    ys = [w.metric for w in rows if w.metric is not None]
+    xs, ys = _gapped([(m, w.metric) for m, w in zip(mids, rows, strict=True)])
     ax1.plot(xs, ys, marker="o", color="#1f77b4", label=f"champion {report.metric} (prequential)")
     for w in rows:  # decisions happen at the end of the window they were made in
         if w.retrained and w.rule != "initial" and not w.promoted:
@@ -785,6 +811,16 @@ def plot_timeline(report: BacktestReport, path: str | Path, title: str = "") -> 
     ax2.legend(loc="upper left", fontsize=8)
     ax2.grid(alpha=0.3)
     return _save(fig, path)
+
+
+def _gapped(points: list[tuple[Any, float | None]]) -> tuple[list[Any], list[float]]:
+    """``(xs, ys)`` of the windows from the first scored one to the last, NaN where a window was not
+    scored (no rows, too few, one class): the line breaks there instead of bridging the gap."""
+    scored = [k for k, (_, y) in enumerate(points) if y is not None]
+    if not scored:
+        return [], []
+    kept = points[scored[0]:scored[-1] + 1]
+    return [x for x, _ in kept], [math.nan if y is None else y for _, y in kept]
 
 
 def _save(fig: Any, path: str | Path) -> Path:
@@ -939,17 +975,22 @@ def plot_comparison(reports: dict[str, BacktestReport], path: str | Path, title:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.5), gridspec_kw={"width_ratios": [3, 1]})
     for k, (policy, r) in enumerate(reports.items()):
         color = f"C{k}"
-        pts = [(pd.Timestamp(w.start) + (pd.Timestamp(w.end) - pd.Timestamp(w.start)) / 2, w.metric)
-               for w in r.windows if w.metric is not None]
-        if pts:
-            ax1.plot(*zip(*pts, strict=True), color=color, lw=1.2, label=f"{policy}")
+        xs, ys = _gapped([(pd.Timestamp(w.start) + (pd.Timestamp(w.end) - pd.Timestamp(w.start)) / 2, w.metric)
+                          for w in r.windows])
+        if xs:
+            ax1.plot(xs, ys, color=color, lw=1.2, marker=".", label=f"{policy}")
         marks = [(pd.Timestamp(w.end), w.metric) for w in r.windows if w.retrained and w.rule != "initial"
                  and w.metric is not None]
         if marks:
             ax1.scatter(*zip(*marks, strict=True), marker="v", color=color, s=25)
         if r.mean_metric is not None:
             ax2.scatter([r.retrains], [r.mean_metric], color=color, s=60, label=policy)
-            ax2.annotate(policy, (r.retrains, r.mean_metric), fontsize=8, xytext=(4, 4), textcoords="offset points")
+    same: dict[tuple[int, float], list[str]] = {}  # policies with the same result: one label, not a smudge
+    for policy, r in reports.items():
+        if r.mean_metric is not None:
+            same.setdefault((r.retrains, r.mean_metric), []).append(policy)
+    for (retrains, mean), names in same.items():
+        ax2.annotate(", ".join(names), (retrains, mean), fontsize=8, xytext=(4, 4), textcoords="offset points")
     metric = next(iter(reports.values())).metric
     ax1.set_ylabel(f"{metric} (prequential)")
     ax1.set_title(title or "metric per window; ▼ = retrain")

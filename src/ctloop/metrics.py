@@ -157,9 +157,9 @@ def class_positions(y: Any, classes: list) -> tuple[np.ndarray, list]:
         out = np.where(found, order[pos], -1)
         labels = list(classes)
         if not found.all():
-            unseen, inverse = np.unique(vals[~found], return_inverse=True)
+            unseen, first, inverse = np.unique(vals[~found], return_index=True, return_inverse=True)
             out[~found] = len(labels) + inverse
-            labels += [u.item() for u in unseen]
+            labels += [v.item() for v in values[~found][first]]  # as written: 9, not 9.0
         return out.astype(int), labels
     key = _number_key if numeric else _text_key
     codes, uniques = pd.factorize(pd.Series(values.tolist(), dtype=object).map(key), use_na_sentinel=False)

@@ -182,7 +182,8 @@ def _backtest(args: argparse.Namespace) -> int:
         csv_path, js, png = write_comparison(reports, args.output)
         print()
         for row in comparison_table(reports):
-            mean = "n/a" if row["mean_metric"] is None else f"{row['mean_metric']:.4f}"
+            mean = f"n/a (no window scored: {reports[row['policy']].unscored()})" if row["mean_metric"] is None \
+                else f"{row['mean_metric']:.4f}"
             pts, pct = row.get("delta_vs_always_pts"), row.get("delta_vs_always_pct")
             delta = (f"  {pts:+.2f} pts vs always" if pts is not None else
                      f"  {pct:+.1f} % vs always (lower is better)" if pct is not None else "")
@@ -192,7 +193,8 @@ def _backtest(args: argparse.Namespace) -> int:
         return 0
     report = run_backtest(frame, cfg, progress=say)
     js, png = write_report(report, args.output)
-    mean = "n/a" if report.mean_metric is None else f"{report.mean_metric:.4f}"
+    mean = f"n/a (no window scored: {report.unscored()})" if report.mean_metric is None \
+        else f"{report.mean_metric:.4f}"
     print(f"\nmean_metric ({report.metric}, row-weighted) = {mean}   retrains = {report.retrains}   "
           f"promotions = {report.promotions}   skipped windows = {report.skipped}")
     print(f"report: {js}\nplot:   {png}")
