@@ -116,6 +116,7 @@ class BacktestConfig:
     rules: MonitoringRules = field(default_factory=MonitoringRules)
     min_labels: int = MIN_LABELS
     min_train_rows: int | None = None  # None: max(100, 25 x classes)
+    realized_metric: str = ""  # monitoring.metric: what the realized rules judge; empty: the gate's primary metric
 
     def validate(self) -> None:
         from ctloop.timeutil import parse_duration, time_format_problem
@@ -138,6 +139,10 @@ class BacktestConfig:
                 raise ConfigError(f"a {self.training.task} backtest needs gate thresholds: pass --thresholds, e.g. "
                                   "--thresholds '{\"rmse\": 10}'")
             self.gate = GateConfig.from_dict({**BACKTEST_GATE, "thresholds": thresholds})
+        if self.realized_metric:
+            from ctloop.metrics import check_name
+
+            check_name(self.realized_metric, self.training.task, what="monitoring.metric")
         problems = check_metrics(self.training, self.gate)  # up front, not once per window of the replay
         if problems:
             raise ConfigError("; ".join(problems))
@@ -151,6 +156,12 @@ class BacktestConfig:
         assert self.gate is not None
         return self.gate.primary_metric or default_primary(self.training.task)
 
+    @property
+    def judged_metric(self) -> str:
+        """The realized metric the default policy's rules judge (monitoring's ``metric``, as
+        ``monitor_model`` resolves it); the windows are scored on :attr:`primary_metric`."""
+        return self.realized_metric or self.primary_metric
+
     def to_dict(self) -> dict[str, Any]:
         return {"target": self.target, "time_column": self.time_column, "window": self.window, "policy": self.policy,
                 "train_window": self.train_window, "label_delay": self.label_delay,
@@ -158,7 +169,8 @@ class BacktestConfig:
                 "time_format": self.time_format,
                 "training": self.training.to_dict(),
                 "gate": self.gate.to_dict() if self.gate else None, "drift": self.drift.to_dict(),
-                "drift_share": self.drift.share, "rules": self.rules.active(), "min_labels": self.min_labels}
+                "drift_share": self.drift.share, "rules": self.rules.active(), "min_labels": self.min_labels,
+                "realized_metric": self.judged_metric if self.gate is not None else self.realized_metric}
 
 
 @dataclass
@@ -717,7 +729,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             record["realized_rows"] = w.labelled = len(rows)
             if len(rows):
                 p = proba_of(champion.model, rows)
-                realized = M.compute(cfg.task, rows[cfg.target].to_numpy(), p, champion.classes)[cfg.primary_metric]
+                realized = M.compute(cfg.task, rows[cfg.target].to_numpy(), p, champion.classes)[cfg.judged_metric]
                 record["realized"] = w.realized = realized if realized == realized else None
                 if classification:
                     record.update(triggers.realized_inputs(rows[cfg.target].to_numpy(), p, champion.classes or []))
@@ -725,7 +737,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                     record.update(triggers.realized_regression(rows[cfg.target].to_numpy(), p))
             record["champion_gate"] = champion.gate  # (monitoring reads it from the registry, not the record)
             verdict = policy.judge(history, record, cfg.rules.active(), champion_gate=champion.gate,
-                                   metric=cfg.primary_metric, min_labels=cfg.min_labels, window=cfg.window,
+                                   metric=cfg.judged_metric, min_labels=cfg.min_labels, window=cfg.window,
                                    rows_since_training=served, recovery=cfg.rules.recovery)
             fire, rule, reason = verdict.fire, verdict.rule, verdict.reason
             w.cusum = record.get("cusum")

@@ -379,3 +379,39 @@ def test_a_note_on_the_data_is_one_warning_line_not_a_python_warning(tmp_path, p
     assert done.returncode == 0, err
     assert "warning: column 't' holds dates only (every time at midnight): with --window 12h, 1 window in 2" in err
     assert "UserWarning" not in err and "backtest.py" not in err, err
+
+
+def test_config_replays_the_monitoring_metric_not_the_gates(spec, tmp_path):
+    """The rules of ``monitor_model`` judge ``monitoring.metric`` (``labels.realized.resolve``:
+    empty = the task's default); the replay judged the gate's primary metric whatever monitoring
+    said, so a ctloop.yaml with ``monitoring.metric: accuracy`` was replayed on ROC AUC. The
+    windows stay scored on the gate's primary metric (the table's column)."""
+    text = spec.read_text().replace("min_labels: 150", "min_labels: 150\n      metric: accuracy")
+    (tmp_path / "ctloop.yaml").write_text(text)
+    code = main(["backtest", "--config", str(tmp_path / "ctloop.yaml"), "--model", "credit",
+                 "--output", str(tmp_path / "out"), "--quiet"])
+    assert code == 0
+    report = json.loads((tmp_path / "out" / "backtest.json").read_text())
+    assert report["config"]["realized_metric"] == "accuracy" and report["metric"] == "roc_auc"
+    judged = [w for w in report["windows"] if w["rule"] not in ("history", "initial") and w["labelled"]]
+    # the rules compare the realized statistics of the judged metric (for accuracy: the Brier score
+    # alone, as monitoring does), never the ROC AUC the gate ranks by (a retrain's gate still does)
+    quiet = [w["reason"] for w in judged if w["rule"] == "none"]
+    assert quiet and not any("roc_auc" in r for r in quiet), quiet
+    # labels of the whole window (no delay): accuracy, not the window's ROC AUC
+    whole = [w for w in judged if w["labelled"] == w["rows"]]
+    assert whole and all(w["realized"] != w["metric"] for w in whole)
+
+    # without a monitoring metric: monitoring's default for the task (roc_auc), as before
+    assert main(["backtest", "--config", str(spec), "--model", "credit", "--output", str(tmp_path / "d"),
+                 "--quiet"]) == 0
+    assert json.loads((tmp_path / "d" / "backtest.json").read_text())["config"]["realized_metric"] == "roc_auc"
+
+
+def test_a_monitoring_metric_of_another_task_is_one_line(spec, tmp_path, capsys):
+    text = spec.read_text().replace("min_labels: 150", "min_labels: 150\n      metric: rmse")
+    (tmp_path / "ctloop.yaml").write_text(text)
+    code = main(["backtest", "--config", str(tmp_path / "ctloop.yaml"), "--model", "credit",
+                 "--output", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "rmse" in err and "Traceback" not in err
