@@ -341,6 +341,25 @@ def _warn_dates_only(times: pd.Series, name: str, window: str, step: pd.Timedelt
                   UserWarning, stacklevel=3)
 
 
+def _warn_few_labels(cfg: BacktestConfig, counts: Any) -> None:
+    """The default policy on windows most of which hold fewer rows than the realized rules need:
+    it judges on prediction and feature drift alone there (each window's reason says so too)."""
+    import warnings
+
+    import numpy as np
+
+    if cfg.policy != "default" or not {"realized_z", "cusum_h", "realized_floor", "realized_drop"} & set(
+            cfg.rules.active()):
+        return
+    rows = counts[counts > 0]
+    median = float(np.median(rows)) if len(rows) else 0.0
+    if median < cfg.min_labels:
+        warnings.warn(f"a median window of --window {cfg.window} holds {median:.0f} rows, fewer than the "
+                      f"{cfg.min_labels} labelled rows the realized rules need (--min-labels, monitoring.min_labels): "
+                      "most windows are judged on prediction and feature drift alone; use a longer --window or "
+                      "a smaller --min-labels", UserWarning, stacklevel=3)
+
+
 def _check_time_spread(times: pd.Series, name: str, step: pd.Timedelta) -> None:
     """Refuse event times (sorted, not null) that give no replay: every row at one time, or a few
     rows (fewer than :data:`MIN_SCORE_ROWS` and a tenth of the others) separated from all the other
@@ -568,6 +587,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         say(f"{unlabelled} row(s) without a {cfg.target!r} value left out (no label to score or train on)")
     say(f"{len(data)} rows in {len(bounds)} windows of {cfg.window}; training window {train_windows} "
         f"window(s) ({how}); a challenger needs {min_train_rows} labelled rows; policy {cfg.policy}")
+    _warn_few_labels(cfg, counts)
 
     def labelled(end_i: int, first_i: int) -> pd.DataFrame:
         """Rows of windows first_i..end_i whose label arrived by window end_i's end."""

@@ -4,6 +4,7 @@ vega_datasets' files) and real-shaped hostile variants of them that benchmarks/s
 not hold. Each test is the smallest reproduction of what ``ctloop backtest --compare
 never,always,drift,default`` did on main."""
 
+import json
 import math
 
 import numpy as np
@@ -221,3 +222,34 @@ def test_a_row_index_written_into_the_csv_is_named_in_a_warning(tmp_path):
     assert "Unnamed: 0" in frame.columns
     with pytest.warns(UserWarning, match=r"column 'Unnamed: 0' is a row number .*to_csv.*drop it"):
         run_backtest(frame, config(policy="never"))
+
+
+def test_windows_with_fewer_labels_than_the_realized_rules_need_say_so(recwarn):
+    """~56 rows a 14-day window and min_labels 100: the realized rules never judged a window and
+    each reason read "no retraining rule fired" alone; the replay warns up front, each window's
+    reason says why, and --min-labels (the CLI) lowers the bar."""
+    frame = breast_cancer()
+    report = run_backtest(frame, config(policy="default"))
+    messages = [str(w.message) for w in recwarn.list]
+    assert any("fewer than the 100 labelled rows the realized rules need" in m for m in messages), messages
+    judged = [w for w in report.windows if w.rule == "none"]
+    assert judged and all("realized rules not applied: too few labels (n=" in w.reason for w in judged)
+
+    recwarn.clear()
+    lowered = run_backtest(frame, config(policy="default", min_labels=30))
+    assert not any("labelled rows the realized rules need" in str(w.message) for w in recwarn.list)
+    assert any("no confident loss on" in w.reason for w in lowered.windows if w.rule == "none")
+
+
+def test_the_cli_takes_min_labels(tmp_path, capsys):
+    from ctloop.cli import main
+
+    breast_cancer().to_csv(tmp_path / "bc.csv", index=False)
+    argv = ["backtest", "--data", str(tmp_path / "bc.csv"), "--target", "y", "--time-column", "ts",
+            "--window", "14D", "--quiet", "--output", str(tmp_path / "out")]
+    assert main([*argv, "--min-labels", "30"]) == 0
+    report = json.loads((tmp_path / "out" / "backtest.json").read_text())
+    assert report["config"]["min_labels"] == 30
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--min-labels", "0"])
+    assert exc.value.code == 2 and "--min-labels" in capsys.readouterr().err

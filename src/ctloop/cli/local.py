@@ -112,6 +112,8 @@ def _backtest_config(args: argparse.Namespace):
         if monitoring is not None:
             rules, min_labels, window = monitoring.rules, monitoring.min_labels, window or monitoring.window
             realized_metric = monitoring.metric or None  # None: the task's default, known below
+    if args.min_labels is not None:
+        min_labels = args.min_labels
     for name, value in (("--data", data_uri), ("--target", target), ("--time-column", time_column),
                         ("--window", window)):
         if not value:
@@ -248,7 +250,7 @@ def _sigterm_exits() -> Iterator[None]:
 
 
 def register(subparsers) -> None:
-    from ctloop.backtest import BACKTEST_GATE, BACKTEST_THRESHOLDS, POLICIES
+    from ctloop.backtest import BACKTEST_GATE, BACKTEST_THRESHOLDS, MIN_LABELS, POLICIES
     from ctloop.cli.argtypes import int_at_least, int_between
     from ctloop.config import DataConfig, DriftConfig, GateConfig, TrainingConfig, add_arguments
 
@@ -311,6 +313,9 @@ def register(subparsers) -> None:
                    "(default: at the end of the row's window)")
     b.add_argument("--train-window", default="", help="history a challenger trains on, e.g. 90D (default: "
                    "derived: the recent windows holding 3000 rows, 1 to 6 windows)")
+    b.add_argument("--min-labels", type=int_at_least(1), default=None, metavar="N",
+                   help=f"labelled rows a window needs before the realized rules judge it (default: the model's "
+                        f"monitoring.min_labels, else {MIN_LABELS})")
     b.add_argument("--quiet", action="store_true", help="no progress line per window")
     add_arguments(b, DataConfig, ["time_format"])  # --time-format (default: the model's data.time_format)
     add_arguments(b, TrainingConfig, ["task", "estimator", "hyperparameters", "seed"])

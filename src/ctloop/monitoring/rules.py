@@ -202,9 +202,11 @@ def decide(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[s
     lower = lower_is_better(metric)
     if {"realized_floor", "realized_drop"} & set(rules):
         if realized is None or realized != realized or too_few_labels(labelled, min_labels):
-            notes.append(f"realized rules not applied: too few labels (n={labelled} < {max(int(min_labels), 1)})"
-                         if realized is None or too_few_labels(labelled, min_labels) else
-                         f"realized rules not applied: {metric} undefined on {labelled} labelled rows")
+            note = (f"realized rules not applied: too few labels (n={labelled} < {max(int(min_labels), 1)})"
+                    if realized is None or too_few_labels(labelled, min_labels) else
+                    f"realized rules not applied: {metric} undefined on {labelled} labelled rows")
+            if note not in notes:  # (_realized_vs_gate says too few labels as well)
+                notes.append(note)
         else:
             floor = rules.get("realized_floor")
             if floor is not None and (realized > floor if lower else realized < floor):
@@ -247,6 +249,8 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
     labelled = int(current.get("realized_rows") or 0)
     if too_few_labels(labelled, min_labels):
         _carry_unjudged(history, current)
+        note = f"realized rules not applied: too few labels (n={labelled} < {max(int(min_labels), 1)})"
+        notes.append(note)
         return None
     chance = _below_chance(current, rules, metric, labelled)
     losses = []  # (name, loss, se, realized, reference)
