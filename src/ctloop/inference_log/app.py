@@ -221,7 +221,8 @@ class SinkApp:
         """An ingest POST body that passed :meth:`answer_head`: parsed, validated and handed to the
         sink's next commit (:class:`Pending`), or the 4xx/503 answer."""
         try:
-            event = parse_event(headers, body, lowercase=True)  # header names are lowercase
+            # header names are lowercase; binary tensor data may hold as many values as FP64 data of the limit
+            event = parse_event(headers, body, lowercase=True, max_values=self.max_body_bytes // 8)
         except RejectedEvent as exc:
             self.sink.stats.reject(exc.code)
             if exc.event_id is not None:  # binary tensor data that does not add up: worth a line

@@ -47,6 +47,12 @@ class BinaryTensorError(InferenceLogError, ValueError):
     """A body whose binary tensor data does not add up (the message names the tensor)."""
 
 
+class TooManyValues(BinaryTensorError):
+    """Binary tensor data that would decode into more values than the sink takes: the sink's
+    memory goes by values (~300 bytes each at the join and flush), and one byte of a binary
+    ``INT8``/``BOOL`` tensor is a whole value."""
+
+
 def split(body: bytes) -> tuple[dict[str, Any], bytes] | None:
     """``(header, tail)``: the JSON object the body starts with, parsed, and the bytes after it;
     None when the body does not start with a whole JSON object (it is no binary tensor body).
@@ -84,14 +90,21 @@ def _size_of(tensor: Any, kind: str) -> Any:
     return params.get("binary_data_size") if isinstance(params, dict) else None
 
 
-def decode(payload: dict[str, Any], tail: bytes, kind: str) -> dict[str, Any]:
+def decode(payload: dict[str, Any], tail: bytes, kind: str, max_values: int | None = None) -> dict[str, Any]:
     """``payload`` with each binary tensor's values from ``tail`` as its ``data`` (a new dict;
-    ``payload`` is not changed). Raises :class:`BinaryTensorError`."""
+    ``payload`` is not changed). Raises :class:`BinaryTensorError`, :class:`TooManyValues` when
+    the binary tensors' shapes hold more than ``max_values`` values (checked before decoding)."""
     key = "inputs" if kind == "request" else "outputs"
     tensors = payload.get(key)
     if not isinstance(tensors, list):
         raise BinaryTensorError(f"{len(tail)} bytes of binary data follow the JSON, but it has no '{key}' list "
                                 "of tensors to give them to")
+    if max_values is not None:
+        shapes = [t.get("shape") for t in tensors if _size_of(t, kind) is not None]
+        count = sum(math.prod(s) for s in shapes if isinstance(s, list) and all(type(d) is int for d in s))
+        if count > max_values:
+            raise TooManyValues(f"its binary tensors hold {count} values, more than the {max_values} the sink takes "
+                                "(--max-body-bytes / 8: as many as FP64 data of that size)")
     offset, out = 0, []
     for i, tensor in enumerate(tensors):
         size = _size_of(tensor, kind)
@@ -160,4 +173,4 @@ def _bytes_elements(where: str, chunk: bytes, count: int) -> list[str]:
     return out
 
 
-__all__ = ["BinaryTensorError", "DATATYPES", "FIXED", "decode", "decode_tensor", "has_binary", "split"]
+__all__ = ["BinaryTensorError", "TooManyValues", "DATATYPES", "FIXED", "decode", "decode_tensor", "has_binary", "split"]

@@ -484,11 +484,13 @@ def check_payload(kind: str, body: dict[str, Any]) -> None:
         raise PayloadError(f"'model_version' must be a string; got {type(version).__name__}")
 
 
-def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False) -> Event:
+def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False,
+                max_values: int | None = None) -> Event:
     """Validate one CloudEvent, binary or structured mode (chosen by ``Content-Type``, HTTP
     binding §3); raises RejectedEvent with a 4xx and a reason. ``lowercase``: the header names
     are lowercase already (ASGI guarantees it), so they are not copied into a new dict; the dict
-    may then be changed (decoded values)."""
+    may then be changed (decoded values). ``max_values``: binary tensor data holding more values
+    is refused 413 ``oversize`` (:class:`~ctloop.inference_log.binary_tensors.TooManyValues`)."""
     h = headers if lowercase else {k.lower(): v for k, v in headers.items()}
     content_type = h.get("content-type", "").lower()
     # KServe's agent sends binary mode only, its Content-Type the model request's: a client's
@@ -539,7 +541,9 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
         payload, body, utf8 = inner, _dumps_body(inner), True
     if not structured and (tail or (tail is not None and binary_tensors.has_binary(payload, kind))):
         try:  # binary tensor data after the JSON: its values become the tensors' data
-            payload = binary_tensors.decode(payload, tail, kind)
+            payload = binary_tensors.decode(payload, tail, kind, max_values)
+        except binary_tensors.TooManyValues as exc:
+            raise RejectedEvent(413, f"{kind} body: {exc}", "oversize", event_id=h["ce-id"]) from exc
         except binary_tensors.BinaryTensorError as exc:
             raise RejectedEvent(400, f"{kind} body: {exc}", "bad_payload", event_id=h["ce-id"]) from exc
         body, utf8 = _dumps_body(payload), True
