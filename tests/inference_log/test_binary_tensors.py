@@ -200,3 +200,16 @@ def test_binary_data_of_narrow_types_is_held_to_as_many_values_as_fp64_data_of_t
     assert 'ctloop_log_events_rejected_total{reason="oversize"} 1' in metrics
     assert "refused event over: request body: its binary tensors hold 126 values, more than the 125" in \
         (tmp_path / "sink.log").read_text()
+
+
+def test_a_blob_record_of_a_binary_body_is_imported(tmp_path):
+    """KServe's blob logger keeps the body as base64 ``bytes`` (pkg/logger/types.go ``LogRequest``,
+    v0.20.0); ``ctloop logger import`` reads it as a structured event's ``data_base64``."""
+    from ctloop.inference_log.blob_import import decode_object
+    from tests.inference_log.test_blob_import import log_request
+
+    body, _ = kserve_to_rest({"model_name": "credit"}, "inputs",
+                             [("income", "FP32", np.array([1.5, 2.5], np.float32)),
+                              ("city", "BYTES", np.array(["Köln", "Bonn"], dtype=np.object_))])
+    (event,) = decode_object("k", json.dumps(log_request(7, "request", body=body)).encode()).events
+    assert [t["data"] for t in event.body["inputs"]] == [[1.5, 2.5], ["Köln", "Bonn"]]

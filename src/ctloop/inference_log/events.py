@@ -496,8 +496,9 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     # KServe's agent sends binary mode only, its Content-Type the model request's: a client's
     # cloudevents+json request is then the body of a binary event (:func:`inference_body`)
     structured = content_type.startswith(STRUCTURED) and not ("ce-specversion" in h and from_kserve_agent(h))
+    tail = None
     if structured:
-        h, body, payload, utf8 = _structured(body)
+        h, body, payload, utf8, tail = _structured(body)
     elif content_type.startswith(BATCHED):
         raise RejectedEvent(415, "batched content mode (application/cloudevents-batch+json) is not supported: send "
                                  "one event per request, binary or structured", "unsupported_media")
@@ -539,7 +540,7 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     inner = inference_body(payload)
     if inner is not payload:  # the WAL keeps what the model read, as the parsed body is written
         payload, body, utf8 = inner, _dumps_body(inner), True
-    if not structured and (tail or (tail is not None and binary_tensors.has_binary(payload, kind))):
+    if tail or (tail is not None and binary_tensors.has_binary(payload, kind)):
         try:  # binary tensor data after the JSON: its values become the tensors' data
             payload = binary_tensors.decode(payload, tail, kind, max_values)
         except binary_tensors.TooManyValues as exc:
@@ -576,9 +577,11 @@ _NO_BREAKS = bytes.maketrans(b"\n\r", b"  ")
 _STRUCTURED_DATA = ("data", "data_base64", "datacontenttype", "dataschema")
 
 
-def _structured(body: bytes) -> tuple[dict[str, str], bytes, Any, bool]:
+def _structured(body: bytes) -> tuple[dict[str, str], bytes, Any, bool, bytes | None]:
     """A structured-mode event (JSON event format 1.0.2): its attributes as the ``ce-*`` names of
-    binary mode, the data's bytes, the parsed data and whether those bytes are UTF-8."""
+    binary mode, the data's bytes, the parsed data, whether those bytes are UTF-8 and, for
+    ``data_base64``, the binary tensor data after its JSON (:func:`_parse_binary_mode`: what
+    ``logger import`` makes of a KServe blob record of a binary tensor body)."""
     envelope, _ = _parse_json(body)
     if not isinstance(envelope, dict):
         raise RejectedEvent(400, "a structured-mode event must be a JSON object with specversion, id, type, source "
@@ -595,14 +598,15 @@ def _structured(body: bytes) -> tuple[dict[str, str], bytes, Any, bool]:
             data = base64.b64decode(envelope["data_base64"], validate=True)
         except (binascii.Error, TypeError, ValueError) as exc:
             raise RejectedEvent(400, f"data_base64 is not base64: {exc}", "bad_json") from exc
-        payload, utf8 = _parse_json(data)
-        return h, data, payload, utf8
+        event_id = h.get("ce-id")
+        payload, utf8, tail = _parse_binary_mode(data, event_id if isinstance(event_id, str) else None)
+        return h, data, payload, utf8, tail
     payload = envelope.get("data")
     if isinstance(payload, str):  # data given as JSON text
         data = payload.encode()
         payload, utf8 = _parse_json(data)
-        return h, data, payload, utf8
-    return h, _dumps_body(payload), payload, True
+        return h, data, payload, utf8, None
+    return h, _dumps_body(payload), payload, True, None
 
 
 # ------------------------------------------------------------------ rows
