@@ -29,6 +29,7 @@ import pytest
 
 from ctloop.cli import main
 from ctloop.inference_log.blob_import import decode_object, ledger_name, run_import
+from ctloop.inference_log.defaults import MAX_BODY_BYTES
 from tests.inference_log.support import parquet_rows
 
 REQUEST = "org.kubeflow.serving.inference.request"
@@ -179,7 +180,7 @@ def test_hostile_objects_are_skipped_with_reasons_and_the_rest_imported(tmp_path
     (bad / "id-0004-request.json").write_text(json.dumps(log_request(4, "request", time="0001-01-01T00:00:00Z")))
     (bad / "id-0005-request.csv").write_text("url,bytes,contentType,reqType,id\n")
     (bad / "id-0006-request.json").write_text(
-        json.dumps(log_request(6, "request", body=b'{"instances": [' + b"1," * 600_000 + b"1]}")))
+        json.dumps(log_request(6, "request", body=b'{"instances": [' + b"1," * (MAX_BODY_BYTES // 2) + b"1]}")))
     (bad / "id-0007-request.json").write_text('{"hello": "world"}')
     (bad / "id-0008-request.json").write_text(json.dumps([log_request(8, "request", bytes=7),
                                                           log_request(9, "request")]))

@@ -52,3 +52,15 @@ def test_a_list_with_a_v2_tensor_in_it_is_still_checked_as_tensors():
     assert not v1_inputs({"inputs": []})  # no rows either way; a v2 body's id is still kept
     with pytest.raises(PayloadError, match=r"'inputs'\[1\] must be an object"):
         check_payload("request", {"inputs": [tensor, 5]})
+
+
+def test_v1_features_named_like_tensor_fields_are_instances():
+    """A v1 instance with a feature called ``shape``, ``datatype`` or ``data`` was read as a v2
+    tensor and refused. A v2 tensor has no field but name, shape, datatype, parameters and data
+    (``RequestInput``, ``python/kserve/kserve/protocol/rest/v2_datamodels.py`` at v0.20.0)."""
+    from ctloop.inference_log.events import check_payload, request_rows, v1_inputs
+
+    body = {"inputs": [{"shape": 3, "color": 1, "data": 0.5}, {"datatype": "round", "weight": 2.0}]}
+    assert v1_inputs(body)
+    check_payload("request", body)
+    assert request_rows(body)[1] == {"datatype": "round", "weight": 2.0}

@@ -201,6 +201,9 @@ def register(subparsers) -> None:
     s.add_argument("--metrics-port", type=int, default=None,
                    help="serve /metrics on this port only (and health), e.g. for a NetworkPolicy open to Prometheus")
     helps = {"join_ttl_seconds": "how long a request waits for its response", "max_columns": MAX_COLUMNS_HELP,
+             "max_body_bytes": "a larger event body is refused 413, counted (reason oversize) and logged; KServe's "
+                               "agent does not retry, so the event is lost (peak memory: ~25x the body, see "
+                               "docs/inference-log.md)",
              "drain_timeout_seconds": "on SIGTERM, how long open requests may take before the final flush (keep "
                                       "the pod's terminationGracePeriodSeconds above preStop sleep + this + the flush)"}
     for name, setting in SINK_SETTINGS.items():  # most also CTLOOP_LOG_<NAME> for the app_from_env factory

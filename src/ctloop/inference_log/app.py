@@ -32,6 +32,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
@@ -47,6 +48,7 @@ from ctloop.inference_log.events import MAX_BODY_BYTES, Event, RejectedEvent, pa
 from ctloop.inference_log.settings import check_local_dir, check_number, variable
 from ctloop.inference_log.sink import Sink, SinkUnavailable
 
+log = logging.getLogger("ctloop.inference_log")
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -193,26 +195,38 @@ class SinkApp:
                     sink.stats.reject("bad_header")
                     return json_answer(400, f"content-length {length!r} is not a number")
                 if int(length) > limit:
-                    return self.oversize(f"body of {length} bytes exceeds the limit of {limit}")
+                    return self.oversize(headers, f"{length} bytes")
             return None
         if path == "/metrics" and method in ("GET", "HEAD") and access.metrics_port is None \
                 and port not in access.agent_ports:
             return self._metrics(port, headers.get("authorization"))
         return json_answer(404, f"no route {method} {path}")
 
-    def oversize(self, reason: str | None = None) -> Answer:
-        """413 for an ingest body over the limit (counted)."""
+    def oversize(self, headers: dict[str, str], size: str | None = None) -> Answer:
+        """413 for an ingest body over the limit (``size``: ``"N bytes"`` when the Content-Length
+        said so, else the body was cut off once past the limit): counted, and logged with the
+        event's id, its size, the limit and the setting that raises it, since KServe's agent
+        neither retries nor tells anyone (it logs the status at info level in the predictor pod)."""
         self.sink.stats.reject("oversize")
         limit = self.max_body_bytes
-        return json_answer(413, reason or f"body of more than {limit} bytes exceeds the limit of {limit}")
+        size = size or f"more than {limit} bytes"
+        log.warning("refused event %s (%s, %s): body of %s exceeds the limit of %d bytes; raise it with "
+                    "--max-body-bytes (CTLOOP_LOG_MAX_BODY_BYTES)", headers.get("ce-id", "(no ce-id)")[:128],
+                    headers.get("ce-type", "no ce-type")[:80], headers.get("ce-inferenceservicename", "")[:64] or
+                    "no ce-inferenceservicename", size, limit)
+        return json_answer(413, f"body of {size} exceeds the limit of {limit} (raise it with --max-body-bytes or "
+                                "CTLOOP_LOG_MAX_BODY_BYTES)")
 
     def ingest(self, headers: dict[str, str], body: bytes) -> Answer | Pending:
         """An ingest POST body that passed :meth:`answer_head`: parsed, validated and handed to the
         sink's next commit (:class:`Pending`), or the 4xx/503 answer."""
         try:
-            event = parse_event(headers, body, lowercase=True)  # header names are lowercase
+            # header names are lowercase; binary tensor data may hold as many values as FP64 data of the limit
+            event = parse_event(headers, body, lowercase=True, max_values=self.max_body_bytes // 8)
         except RejectedEvent as exc:
             self.sink.stats.reject(exc.code)
+            if exc.event_id is not None:  # binary tensor data that does not add up: worth a line
+                log.warning("refused event %s: %s", exc.event_id[:128], exc.reason)
             return json_answer(exc.status, exc.reason)
         try:
             return Pending(self.sink.submit(event), event)
@@ -258,7 +272,7 @@ class SinkApp:
                 body = await self._body(receive)
                 if body is None:  # the client went away
                     return
-                answer = self.oversize() if len(body) > self.max_body_bytes else self.ingest(headers, body)
+                answer = self.oversize(headers) if len(body) > self.max_body_bytes else self.ingest(headers, body)
                 if isinstance(answer, Pending):
                     try:
                         await answer.durable

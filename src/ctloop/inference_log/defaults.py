@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-MAX_BODY_BYTES = 1 << 20  # the largest body the sink takes (``ctloop logger serve --max-body-bytes``)
+# the largest body the sink takes (``ctloop logger serve --max-body-bytes``). Nothing upstream limits
+# a REST body (KServe v0.20.0: the agent's pkg/logger/handler.go io.ReadAll, the model server's
+# uvicorn/FastAPI, Knative's queue-proxy), and the agent never retries a refused event; KServe's own
+# gRPC default is 8 MiB (MAX_GRPC_MESSAGE_LENGTH). At 1 MiB a batch of ~900 rows of 50 features was
+# lost. Peak RSS of the sink for one pair (docs/inference-log.md "Body size"): 16 MiB v1 body
+# (14,181 rows x 50) 384 MiB, 64 MiB 1,123 MiB, past the manifest's 1 GiB memory limit
+MAX_BODY_BYTES = 16 << 20
 MAX_OBJECT_BYTES = 64 << 20  # ``logger import``: an object is read whole, up to 8 at once: bounded memory
 CHECKPOINT_OBJECTS = 10000  # each checkpoint flushes: fewer, larger Parquet files
 PROGRESS_OBJECTS = 1000

@@ -70,6 +70,7 @@ from urllib.parse import unquote_to_bytes
 import orjson
 
 from ctloop.errors import InferenceLogError
+from ctloop.inference_log import binary_tensors
 from ctloop.inference_log.defaults import MAX_BODY_BYTES
 from ctloop.inference_log.schema import IDENTITY
 
@@ -107,12 +108,13 @@ class RejectedEvent(InferenceLogError, ValueError):
     only ever goes into ``reason``, the JSON answer).
     """
 
-    def __init__(self, status: int, reason: str, code: str):
+    def __init__(self, status: int, reason: str, code: str, event_id: str | None = None):
         super().__init__(reason)
         assert code in REASONS, code
         self.status = status
         self.reason = reason
         self.code = code
+        self.event_id = event_id  # the ce-id when the refusal is logged too (binary tensor data)
 
 
 class PayloadError(InferenceLogError, ValueError):
@@ -208,6 +210,27 @@ def _parse_json(body: bytes) -> tuple[Any, bool]:
     except UnicodeDecodeError:
         return value, False  # valid JSON in UTF-16/32: the WAL gets the parsed body re-serialised
     return value, True
+
+
+def _parse_binary_mode(body: bytes, event_id: str | None) -> tuple[Any, bool, bytes | None]:
+    """``(value, utf8, tail)``: a binary-mode body as :func:`_parse_json` parses it; ``tail`` is
+    None for a body that is JSON and nothing else, else the bytes that follow its JSON header
+    (the Open Inference Protocol's binary tensor data, :mod:`~ctloop.inference_log.binary_tensors`;
+    ``b""`` for a JSON body whose tensors say ``binary_data_size``)."""
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        if "depth limit" in str(exc):
+            return (*_parse_json(body), None)
+        try:  # a JSON object followed by bytes (orjson: "unexpected content", or "not valid UTF-8")?
+            found = binary_tensors.split(body)
+        except binary_tensors.BinaryTensorError as err:
+            raise RejectedEvent(400, str(err), "bad_json", event_id=event_id or "(no ce-id)") from err
+        if found is None or not found[1]:
+            return (*_parse_json(body), None)  # not JSON, or JSON Python's parser may take (NaN, UTF-16)
+        return found[0], True, found[1]
+    # rare: a JSON body whose tensors all have binary_data_size 0 (nothing after the JSON)
+    return value, True, (b"" if b'"binary_data_size"' in body else None)
 
 
 def _depth(value: Any, limit: int) -> int:
@@ -400,17 +423,25 @@ def _check_tensors(tensors: Any, key: str) -> None:
 
 
 _TENSOR_KEYS = frozenset(("shape", "datatype", "data"))
+_TENSOR_FIELDS = frozenset(("name", "shape", "datatype", "parameters", "data"))  # all a v2 tensor may have
+
+
+def _tensor_like(x: Any) -> bool:
+    """An object that can only be a v2 tensor: it has ``shape``, ``datatype`` or ``data`` and no
+    key a tensor does not have (``kserve/protocol/rest/v2_datamodels.py`` ``RequestInput``:
+    name, shape, datatype, parameters, data). A v1 instance with a feature of one of those names
+    has other features too (``{"shape": 3, "color": 1}``), so it stays an instance."""
+    return isinstance(x, dict) and not _TENSOR_KEYS.isdisjoint(x) and _TENSOR_FIELDS.issuperset(x)
 
 
 def v1_inputs(body: dict[str, Any]) -> bool:
     """Whether a request's ``inputs`` are v1 instances, not v2 tensors: KServe's v1 endpoint takes
     ``inputs`` for ``instances`` (and before them: ``get_predict_input``,
     ``python/kserve/kserve/utils/utils.py`` at v0.20.0), so ``{"inputs": [[1, 2]]}`` is served and
-    logged. A non-empty list in which nothing looks like a tensor (an object with ``shape``,
-    ``datatype`` or ``data``) is read as instances."""
+    logged. A non-empty list in which nothing looks like a tensor (:func:`_tensor_like`) is read
+    as instances."""
     inputs = body.get("inputs")
-    return isinstance(inputs, list) and bool(inputs) and not any(
-        isinstance(x, dict) and not _TENSOR_KEYS.isdisjoint(x) for x in inputs)
+    return isinstance(inputs, list) and bool(inputs) and not any(_tensor_like(x) for x in inputs)
 
 
 _CLOUDEVENT_KEYS = ("time", "type", "source", "id", "specversion", "data")
@@ -453,18 +484,21 @@ def check_payload(kind: str, body: dict[str, Any]) -> None:
         raise PayloadError(f"'model_version' must be a string; got {type(version).__name__}")
 
 
-def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False) -> Event:
+def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False,
+                max_values: int | None = None) -> Event:
     """Validate one CloudEvent, binary or structured mode (chosen by ``Content-Type``, HTTP
     binding §3); raises RejectedEvent with a 4xx and a reason. ``lowercase``: the header names
     are lowercase already (ASGI guarantees it), so they are not copied into a new dict; the dict
-    may then be changed (decoded values)."""
+    may then be changed (decoded values). ``max_values``: binary tensor data holding more values
+    is refused 413 ``oversize`` (:class:`~ctloop.inference_log.binary_tensors.TooManyValues`)."""
     h = headers if lowercase else {k.lower(): v for k, v in headers.items()}
     content_type = h.get("content-type", "").lower()
     # KServe's agent sends binary mode only, its Content-Type the model request's: a client's
     # cloudevents+json request is then the body of a binary event (:func:`inference_body`)
     structured = content_type.startswith(STRUCTURED) and not ("ce-specversion" in h and from_kserve_agent(h))
+    tail = None
     if structured:
-        h, body, payload, utf8 = _structured(body)
+        h, body, payload, utf8, tail = _structured(body)
     elif content_type.startswith(BATCHED):
         raise RejectedEvent(415, "batched content mode (application/cloudevents-batch+json) is not supported: send "
                                  "one event per request, binary or structured", "unsupported_media")
@@ -478,7 +512,7 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
             for name, value in h.items():
                 if name.startswith("ce-") and ("%" in value or value[:1] == '"'):
                     h[name] = decode_header(name, value)
-        payload, utf8 = _parse_json(body) if body else (None, True)
+        payload, utf8, tail = _parse_binary_mode(body, h.get("ce-id")) if body else (None, True, None)
     missing = [k for k in REQUIRED if not h.get(k)]
     if missing:
         if structured:
@@ -506,6 +540,14 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     inner = inference_body(payload)
     if inner is not payload:  # the WAL keeps what the model read, as the parsed body is written
         payload, body, utf8 = inner, _dumps_body(inner), True
+    if tail or (tail is not None and binary_tensors.has_binary(payload, kind)):
+        try:  # binary tensor data after the JSON: its values become the tensors' data
+            payload = binary_tensors.decode(payload, tail, kind, max_values)
+        except binary_tensors.TooManyValues as exc:
+            raise RejectedEvent(413, f"{kind} body: {exc}", "oversize", event_id=h["ce-id"]) from exc
+        except binary_tensors.BinaryTensorError as exc:
+            raise RejectedEvent(400, f"{kind} body: {exc}", "bad_payload", event_id=h["ce-id"]) from exc
+        body, utf8 = _dumps_body(payload), True
     check_depth(body, payload)
     try:
         check_payload(kind, payload)
@@ -535,9 +577,11 @@ _NO_BREAKS = bytes.maketrans(b"\n\r", b"  ")
 _STRUCTURED_DATA = ("data", "data_base64", "datacontenttype", "dataschema")
 
 
-def _structured(body: bytes) -> tuple[dict[str, str], bytes, Any, bool]:
+def _structured(body: bytes) -> tuple[dict[str, str], bytes, Any, bool, bytes | None]:
     """A structured-mode event (JSON event format 1.0.2): its attributes as the ``ce-*`` names of
-    binary mode, the data's bytes, the parsed data and whether those bytes are UTF-8."""
+    binary mode, the data's bytes, the parsed data, whether those bytes are UTF-8 and, for
+    ``data_base64``, the binary tensor data after its JSON (:func:`_parse_binary_mode`: what
+    ``logger import`` makes of a KServe blob record of a binary tensor body)."""
     envelope, _ = _parse_json(body)
     if not isinstance(envelope, dict):
         raise RejectedEvent(400, "a structured-mode event must be a JSON object with specversion, id, type, source "
@@ -554,14 +598,15 @@ def _structured(body: bytes) -> tuple[dict[str, str], bytes, Any, bool]:
             data = base64.b64decode(envelope["data_base64"], validate=True)
         except (binascii.Error, TypeError, ValueError) as exc:
             raise RejectedEvent(400, f"data_base64 is not base64: {exc}", "bad_json") from exc
-        payload, utf8 = _parse_json(data)
-        return h, data, payload, utf8
+        event_id = h.get("ce-id")
+        payload, utf8, tail = _parse_binary_mode(data, event_id if isinstance(event_id, str) else None)
+        return h, data, payload, utf8, tail
     payload = envelope.get("data")
     if isinstance(payload, str):  # data given as JSON text
         data = payload.encode()
         payload, utf8 = _parse_json(data)
-        return h, data, payload, utf8
-    return h, _dumps_body(payload), payload, True
+        return h, data, payload, utf8, None
+    return h, _dumps_body(payload), payload, True, None
 
 
 # ------------------------------------------------------------------ rows

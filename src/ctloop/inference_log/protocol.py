@@ -292,7 +292,7 @@ class SinkProtocol(asyncio.Protocol):
         if self.size > self.limit:
             self.skip = True
             self.body = []
-            self.slot.answer = self.app.oversize()
+            self.slot.answer = self.app.oversize(self.headers)
             self._write_ready()
             return
         self.body.append(body)
