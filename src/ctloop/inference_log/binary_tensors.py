@@ -68,6 +68,8 @@ def split(body: bytes) -> tuple[dict[str, Any], bytes] | None:
         _, end = json.JSONDecoder().raw_decode(text, start)
     except (json.JSONDecodeError, RecursionError):
         return None
+    if not body[end:].strip(b" \t\r\n"):
+        return None  # JSON and nothing after it: no binary data (NaN, which Python's parser takes)
     try:
         header = orjson.loads(body[:end])
     except orjson.JSONDecodeError as exc:
