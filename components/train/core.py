@@ -125,6 +125,43 @@ def comma_number_columns(frame: pd.DataFrame, categorical: list[str]) -> dict[st
     return out
 
 
+SCALE_LIMIT = 1e150  # past ~1.3e154 a value's square overflows float64: the scaler's variance is inf/NaN
+FLOAT32_MAX = 3.4028234663852886e38  # scikit-learn's trees and XGBoost read features as float32
+FLOAT64_ESTIMATORS = ("hist_gradient_boosting", "lightgbm")  # bin float64 features: any finite value
+
+
+def _value_limit(estimator: str) -> tuple[float, str] | None:
+    """The largest feature size ``estimator``'s Pipeline takes, and why; None: any finite value."""
+    if scales_numeric(estimator):
+        return SCALE_LIMIT, (f"{estimator} standardises numeric features and their squares overflow float64 "
+                             f"(past {SCALE_LIMIT:.0e})")
+    if estimator in FLOAT64_ESTIMATORS:
+        return None
+    return FLOAT32_MAX, f"{estimator} reads features as float32 (at most {FLOAT32_MAX:.2e})"
+
+
+def _check_value_sizes(x: pd.DataFrame, numeric: list[str], estimator: str) -> None:
+    """Refuse numeric features too large for ``estimator`` (:func:`_value_limit`): the fit failed
+    with "Input X contains NaN" or "... too large for dtype('float32')", naming no column."""
+    import numpy as np
+    import pandas as pd
+
+    limit = _value_limit(estimator)
+    if limit is None:
+        return
+    bound, why = limit
+    bad = []
+    for name in numeric:
+        values = pd.to_numeric(x[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        size = np.abs(values[np.isfinite(values)])
+        if size.size and size.max() > bound:
+            bad.append((name, "size", int((size > bound).sum()),
+                        f"values up to {size.max():.3g}: {why}; rescale the column (other units)"
+                        + ("" if estimator in FLOAT64_ESTIMATORS else " or train hist_gradient_boosting")))
+    if bad:
+        raise DataValidationError(bad)
+
+
 def build_pipeline(*, task: str, estimator: str, params: dict[str, Any] | None, numeric: list[str],
                    categorical: list[str], seed: int = 0):
     """The unfitted Pipeline: ColumnTransformer(numeric impute+scale, categorical impute+one-hot) → model."""
@@ -301,6 +338,7 @@ def fit(
         raise ConfigError(f"training.search_iterations: {estimator!r} has no search space in ctloop's catalogue; "
                           "set search_iterations to 0 and give its hyperparameters")
     x = _bools_as_categories(data[numeric + categorical], categorical)
+    _check_value_sizes(x, numeric, estimator)
     _, merged = build(task, estimator, params, seed)
     if estimator == "hist_gradient_boosting" and task == "classification":
         note = _hgb_early_stopping(y, x, merged, searching)

@@ -644,9 +644,11 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             if note:
                 decision.reason = f"{note}; {decision.reason}"
         except CtloopError as exc:  # TrainingError, EvaluationError, DataValidationError: skip, go on
+            failures[:] = [exc]
             return None, f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
         return (result, part, holdout, decision), ""
 
+    failures: list[Exception] = []  # train()'s last error
     windows: list[WindowResult] = []
     champion: _Champion | None = None
     i = 0
@@ -674,6 +676,9 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             say(f"window {i} [{lo} … {hi}): {base.reason}")
         i += 1
     if champion is None:
+        if failures and isinstance(failures[0], DataValidationError) and windows[-1].reason.endswith(
+                f"DataValidationError: {str(failures[0]).splitlines()[0][:300]}"):
+            raise failures[0]  # a column of the data no window can train on: its own words, not the target's
         why = windows[-1].reason
         late = int((label_time > np.datetime64(bounds[-1][1])).sum()) if delay > pd.Timedelta(0) else 0
         if late:  # the delay held the labels back, not the data

@@ -253,3 +253,18 @@ def test_the_cli_takes_min_labels(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main([*argv, "--min-labels", "0"])
     assert exc.value.code == 2 and "--min-labels" in capsys.readouterr().err
+
+
+def test_a_feature_too_large_to_standardise_is_named():
+    """A feature of values near 1e304 (a unit mix-up) made logistic regression's scaler overflow:
+    "column 'y' breaks rule 'trainable' ... Input X contains NaN" blamed the label. The training
+    core refuses the column by name (the pipeline's train step too), and the replay says that."""
+    frame = breast_cancer()
+    frame["mean radius"] = frame["mean radius"] * 1e303
+    with pytest.raises(DataValidationError) as exc:
+        run_backtest(frame, config(policy="always"))
+    assert "column 'mean radius' breaks rule 'size'" in str(exc.value) and "'y'" not in str(exc.value)
+    # an estimator that does not standardise trains on it
+    report = run_backtest(frame, config(policy="never", training=TrainingConfig(estimator="hist_gradient_boosting",
+                                                                                seed=0)))
+    assert report.mean_metric is not None

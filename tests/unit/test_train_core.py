@@ -328,3 +328,25 @@ def test_an_int_validation_fraction_keeps_early_stopping_on():
     assert not any("early stopping off" in note for note in result.meta.get("notes") or [])
     hgb = result.model[-1]
     assert hgb.early_stopping in ("auto", True) and hgb.validation_fraction == 100
+
+
+@pytest.mark.parametrize(("estimator", "scale", "refused"), [
+    ("logistic_regression", 1e303, True),  # StandardScaler: the squares overflow float64
+    ("logistic_regression", 1e30, False),
+    ("random_forest", 1e303, True),  # float32
+    ("random_forest", 1e38, True),  # |x1| up to 3.9: past float32's 3.4e38
+    ("random_forest", 1e30, False),
+    ("hist_gradient_boosting", 1e303, False),  # bins float64
+    ("lightgbm", 1e303, False),
+    ("xgboost", 1e303, True),  # float32
+])
+def test_a_feature_too_large_for_the_estimator_is_refused_by_name(data, estimator, scale, refused):
+    """Values near 1e304 (a unit mix-up) failed the fit with "Input X contains NaN" (the scaler's
+    variance overflowed) or "... too large for dtype('float32')" (trees), naming no column."""
+    big = data.drop(columns=["when"]).assign(x1=data["x1"] * scale)
+    if not refused:
+        assert core.fit(big, target="y", estimator=estimator).model is not None
+        return
+    with pytest.raises(DataValidationError) as exc:
+        core.fit(big, target="y", estimator=estimator)
+    assert "column 'x1' breaks rule 'size'" in str(exc.value) and estimator in str(exc.value)
