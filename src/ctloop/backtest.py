@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -127,6 +128,9 @@ class BacktestConfig:
                               "cannot be the event time")
         if not 0.0 < self.holdout_fraction < 1.0:
             raise ConfigError(f"holdout_fraction must be in (0, 1), got {self.holdout_fraction}")
+        if self.label_delay and re.fullmatch(r"\s*0+(\.0*)?\s*(s|sec|min|m|h|d|w)?\s*", str(self.label_delay),
+                                             re.IGNORECASE):
+            self.label_delay = ""  # 0D, 0s, 0: the default (labels known when their window ends), as the banner says
         for name in ("window", "train_window", "label_delay", "recency_half_life"):
             if getattr(self, name):
                 parse_duration(getattr(self, name), name=f"--{name.replace('_', '-')}")

@@ -268,3 +268,17 @@ def test_a_feature_too_large_to_standardise_is_named():
     report = run_backtest(frame, config(policy="never", training=TrainingConfig(estimator="hist_gradient_boosting",
                                                                                 seed=0)))
     assert report.mean_metric is not None
+
+
+@pytest.mark.parametrize("zero", ["0D", "0", "0s", "0.0h"])
+def test_a_label_delay_of_zero_is_the_default(zero):
+    """The banner says "label delay 0" for the default; --label-delay 0D was refused ("must be at
+    least 1s")."""
+    cfg = config(label_delay=zero)
+    cfg.validate()
+    assert cfg.label_delay == ""
+
+
+def test_a_label_delay_of_zero_in_no_unit_is_still_refused():
+    with pytest.raises(ConfigError, match="--label-delay '0xyz' not understood"):
+        config(label_delay="0xyz").validate()
