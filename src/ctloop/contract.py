@@ -325,6 +325,9 @@ def parse_times(series: pd.Series, name: str, fmt: str = "") -> pd.Series:
     problem = time_format_problem(fmt) if fmt else None
     if problem:
         raise ConfigError(f"time format {fmt!r}: {problem}")
+    if series.dtype == object or pd.api.types.is_string_dtype(series):
+        # pandas' own text for a missing time (``astype(str)`` of NaT; read_csv keeps it as text): a null
+        series = series.mask(series.astype("string").str.strip() == "NaT")
     if series.isna().all():
         raise DataValidationError([(name, "all_null", len(series), "the time column has no values")])
     if not fmt and pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_datetime64_any_dtype(series):

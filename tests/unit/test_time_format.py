@@ -178,3 +178,16 @@ def test_prepare_reads_integer_times_with_the_format(contract, fmt):
         assert prepared.profile["data_time_range"] == {"min": "2024-05-01 00:00:00", "max": "2024-05-12 00:00:00"}
     with pytest.raises(DataValidationError, match="expected datetime, got numbers like"):
         core.prepare(data, target="y", time_column="day", window=None)  # no format: epoch numbers? refused as before
+
+
+def test_pandas_text_for_a_missing_time_is_a_null():
+    """``astype(str)`` of a datetime column writes a missing time as 'NaT', and read_csv keeps that
+    text (it is not among its NA values): the time column was refused ("expected datetime, got
+    values like ['NaT']"); it is a null, like an empty cell."""
+    import pandas as pd
+
+    from ctloop.contract import parse_times
+
+    for dtype in (object, "string"):
+        out = parse_times(pd.Series(["2024-01-01", "NaT", " NaT", None], dtype=dtype), "ts")
+        assert out.iloc[0] == pd.Timestamp("2024-01-01") and out.iloc[1:].isna().all()
