@@ -58,6 +58,7 @@ from ctloop.config import (
     DataConfig,
     DriftConfig,
     GateConfig,
+    MonitoringConfig,
     MonitoringRules,
     TrainingConfig,
     check_metrics,
@@ -95,7 +96,7 @@ TRAIN_ROWS = 3000  # the derived training window holds at least this many rows .
 MAX_TRAIN_WINDOWS = 6  # ... within at most this many replay windows
 MIN_SCORE_ROWS = 30  # a window with fewer rows is not scored
 MAX_WINDOWS = 10_000  # a replay of more windows (e.g. --window 1s over a year) is refused up front
-MIN_LABELS = 100  # labelled rows of a window the realized rules need (monitoring's min_labels)
+MIN_LABELS = MonitoringConfig.min_labels  # labelled rows of a window the realized rules need
 
 
 @dataclass
@@ -117,7 +118,7 @@ class BacktestConfig:
     rules: MonitoringRules = field(default_factory=MonitoringRules)
     min_labels: int = MIN_LABELS
     min_train_rows: int | None = None  # None: max(100, 25 x classes)
-    realized_metric: str = ""  # monitoring.metric: what the realized rules judge; empty: the gate's primary metric
+    realized_metric: str = ""  # monitoring.metric: what the realized rules judge; empty: the task's default
 
     def validate(self) -> None:
         from ctloop.timeutil import parse_duration, time_format_problem
@@ -162,9 +163,9 @@ class BacktestConfig:
 
     @property
     def judged_metric(self) -> str:
-        """The realized metric the default policy's rules judge (monitoring's ``metric``, as
-        ``monitor_model`` resolves it); the windows are scored on :attr:`primary_metric`."""
-        return self.realized_metric or self.primary_metric
+        """The realized metric the default policy's rules judge (monitoring's ``metric``, empty: the
+        task's default, as ``monitor_model`` resolves it); the windows are scored on :attr:`primary_metric`."""
+        return self.realized_metric or default_primary(self.training.task)
 
     def to_dict(self) -> dict[str, Any]:
         return {"target": self.target, "time_column": self.time_column, "window": self.window, "policy": self.policy,
@@ -174,7 +175,7 @@ class BacktestConfig:
                 "training": self.training.to_dict(),
                 "gate": self.gate.to_dict() if self.gate else None, "drift": self.drift.to_dict(),
                 "drift_share": self.drift.share, "rules": self.rules.active(), "min_labels": self.min_labels,
-                "realized_metric": self.judged_metric if self.gate is not None else self.realized_metric}
+                "realized_metric": self.judged_metric}
 
 
 @dataclass

@@ -752,7 +752,7 @@ class MonitoringConfig(Section):
                             "prediction_<i> (multiclass) or prediction (regression).")
     label_lookback: str = opt("7D", "Predictions of this period whose labels have arrived count for the "
                               "realized metric.", check=duration)
-    min_labels: int = opt(200, "Labelled champion rows needed before the realized rules may fire.",
+    min_labels: int = opt(100, "Labelled champion rows needed before the realized rules may fire.",
                           check=positive)
     pushgateway_url: str = opt("", "Prometheus Pushgateway the window's metrics are pushed to; empty = "
                                "PUSHGATEWAY_URL from the environment, else none.")

@@ -415,3 +415,21 @@ def test_a_monitoring_metric_of_another_task_is_one_line(spec, tmp_path, capsys)
                  "--output", str(tmp_path / "out"), "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and "rmse" in err and "Traceback" not in err
+
+
+def test_the_replay_and_monitoring_share_their_defaults(spec, tmp_path):
+    """A monitoring section without min_labels replayed with monitoring's 200 and no --config with
+    the backtest's own 100: one default now (MonitoringConfig), and the realized metric without a
+    monitoring section is monitoring's default for the task too, not the gate's primary metric."""
+    from ctloop.config import MonitoringConfig
+
+    (tmp_path / "ctloop.yaml").write_text(spec.read_text().replace("      min_labels: 150\n", ""))
+    assert main(["backtest", "--config", str(tmp_path / "ctloop.yaml"), "--model", "credit", "--quiet",
+                 "--output", str(tmp_path / "a")]) == 0
+    assert main(["backtest", "--data", str(spec.parent / "credit.csv"), "--target", CREDIT_TARGET,
+                 "--time-column", CREDIT_TIME_COLUMN, "--window", "30D", "--quiet", "--primary-metric", "accuracy",
+                 "--thresholds", '{"accuracy": 0.5}', "--output", str(tmp_path / "b")]) == 0
+    a = json.loads((tmp_path / "a" / "backtest.json").read_text())["config"]
+    b = json.loads((tmp_path / "b" / "backtest.json").read_text())["config"]
+    assert a["min_labels"] == b["min_labels"] == MonitoringConfig.min_labels, (a["min_labels"], b["min_labels"])
+    assert b["realized_metric"] == "roc_auc"

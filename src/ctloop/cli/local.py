@@ -83,15 +83,13 @@ def _backtest_config(args: argparse.Namespace):
         TrainingConfig,
         from_arguments,
     )
-    from ctloop.metrics import default_primary
-
     sections: dict = {}
     data_uri, target, time_column, window, holdout, min_labels = (args.data, args.target, args.time_column,
                                                                   args.window, None, MIN_LABELS)
     recency = ""  # data.recency_half_life of --config
     time_format = getattr(args, "data__time_format", None)  # --time-format; None: not given
     rules = MonitoringRules()
-    realized_metric = ""  # monitoring.metric of --config (empty: default_primary, as monitor_model resolves it)
+    realized_metric = ""  # monitoring.metric of --config (empty: the task's default, as monitor_model resolves it)
     if args.config:
         from ctloop.ops.spec import load_spec
 
@@ -111,7 +109,7 @@ def _backtest_config(args: argparse.Namespace):
         monitoring = model.section("monitoring")
         if monitoring is not None:
             rules, min_labels, window = monitoring.rules, monitoring.min_labels, window or monitoring.window
-            realized_metric = monitoring.metric or None  # None: the task's default, known below
+            realized_metric = monitoring.metric
     if args.min_labels is not None:
         min_labels = args.min_labels
     for name, value in (("--data", data_uri), ("--target", target), ("--time-column", time_column),
@@ -126,7 +124,7 @@ def _backtest_config(args: argparse.Namespace):
                          gate=gate if gate.thresholds else None,  # validate() says what is missing
                          drift=from_arguments(DriftConfig, args, base=sections.get("drift")), rules=rules,
                          min_labels=min_labels,
-                         realized_metric=default_primary(training.task) if realized_metric is None else realized_metric)
+                         realized_metric=realized_metric)
     if holdout is not None:
         cfg.holdout_fraction = holdout
     cfg.recency_half_life = recency or ""
