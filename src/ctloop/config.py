@@ -462,10 +462,10 @@ def _convert(value: Any, kind: Any, where: str, errors: list[str]) -> tuple[Any,
         return instance, ("" if len(errors) > before else None)  # "": reported already
     base = typing.get_origin(kind) or kind
     if base is float:
-        if isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+[eE][-+]?\d+\s*", value):
-            # YAML 1.1 (PyYAML) reads 1e-9 as text; YAML 1.2 and JSON read it as a number
-            return None, f"expected {_JSON_TYPES[float]} (YAML reads {value.strip()} as text: write it with a point, " \
-                         f"e.g. {value.strip().lower().replace('e', '.0e', 1)})"
+        if isinstance(value, str) and re.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+\s*", value):
+            # YAML 1.1 (PyYAML) reads 1e-9, 1.0e9 and 1.5E5 as text (it wants a point and a signed
+            # exponent); YAML 1.2 and JSON read them as the numbers they are
+            value = float(value)
         if isinstance(value, bool) or not isinstance(value, int | float):
             return None, f"expected {_JSON_TYPES[float]}"
         if value != value or value in (float("inf"), float("-inf")):
