@@ -1177,6 +1177,8 @@ def _number_value(value: object) -> Decimal:
         return value
     if isinstance(value, numbers.Integral):
         return Decimal(int(value))
+    if type(value).__name__ == "float32":  # a Parquet float column of 32 bits: 0.1 as written, not 0.100000001
+        return Decimal(str(value))
     return Decimal(repr(float(value)))
 
 
@@ -1202,6 +1204,8 @@ def numbers_as_text(series: pd.Series, categories: Mapping[Decimal, tuple[str, .
 
     if isinstance(series.dtype, pd.StringDtype) or pd.api.types.is_bool_dtype(series.dtype):
         return series
+    if series.dtype == "float32":  # a Parquet float column of 32 bits: 0.1 as written, not 0.10000000149
+        series = series.astype(str).astype(float)
     by_value = None if categories is None else (
         categories if isinstance(categories, Mapping) else number_categories(categories))
     seen: dict[object, tuple[str, str]] = {}  # number → (its text, outcome)

@@ -63,3 +63,12 @@ def test_the_trained_categories_are_the_fitted_one_hot_encoders():
     model = fit(frame, target="y", estimator="logistic_regression").model
     assert trained_categories(model) == {"grade": [f"{g}.0" for g in range(1, 8)]}
     assert trained_categories(object()) == {}
+
+
+def test_a_float32_column_is_read_as_written_not_as_its_binary_fraction():
+    """A Parquet float column of 32 bits: 0.1 is 0.100000001490116... as a float64, so it matched
+    no trained '0.1' and was counted unknown (review finding)."""
+    counts = NumbersAsText()
+    out = numbers_as_text(pd.Series([0.1, 2.5, 7.0, None], dtype="float32"), ["0.1", "2.50", "07"], counts)
+    assert out.tolist()[:3] == ["0.1", "2.50", "07"] and pd.isna(out.iloc[3])
+    assert counts.unknown == 0

@@ -53,8 +53,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ctloop.labels.join import JoinResult, LabelIndex
 
 STATE_FORMAT = "ctloop.monitoring.window"
-STATE_VERSION = 3  # 2: a tied gate decile is a score bin of its own (more bins than version 1);
-# 3: the score-bin spec names the deciles that are atoms, and logged scores rounded off one are read as it
+STATE_VERSION = 4  # 2: a tied gate decile is a score bin of its own (more bins than version 1);
+# 3: the score-bin spec names the deciles that are atoms, and logged scores rounded off one are read as it;
+# 4: the spec names the text columns and their number-written values (numbers sent for text are matched)
 _POSITIONAL = re.compile(r"^f(\d+)$")
 
 
