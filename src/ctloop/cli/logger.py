@@ -65,6 +65,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ctloop.inference_log.app import Access, create_app
+    from ctloop.inference_log.defaults import max_values
     from ctloop.inference_log.sink import Sink
 
     _check(args)
@@ -72,7 +73,8 @@ def _serve(args: argparse.Namespace) -> int:
                     agent_ports=frozenset([args.agent_port]) if args.agent_port else frozenset(),
                     metrics_port=args.metrics_port)  # reads the token now: a bad file fails before binding
     sink = Sink(args.root, args.wal, flush_rows=args.flush_rows, flush_seconds=args.flush_seconds,
-                join_ttl_seconds=args.join_ttl_seconds, max_columns=args.max_columns)
+                join_ttl_seconds=args.join_ttl_seconds, max_columns=args.max_columns,
+                max_values=max_values(args.max_body_bytes))
     app = create_app(sink, max_body_bytes=args.max_body_bytes, access=access)
     sockets = []
     for port in (args.port, args.agent_port, args.metrics_port):
