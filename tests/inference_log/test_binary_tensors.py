@@ -201,8 +201,8 @@ def test_binary_data_of_narrow_types_is_held_to_the_values_cap_before_it_is_deco
     assert statuses == [200, 413, 413] and len(wide) < 1000
     assert 'ctloop_log_events_rejected_total{reason="too_many_values"} 2' in metrics
     log = (tmp_path / "sink.log").read_text()
-    assert "refused event over (model credit): request body holds 68 values (16 a row included), more than the 62" in log
-    assert "refused event wide (model credit): request body holds 126 values" in log  # counted before decoding
+    assert "refused event over (model credit): request body holds at least 68 values (16 a row included), more than the 62" in log
+    assert "refused event wide (model credit): request body holds at least 126 values" in log  # counted before decoding
 
 
 def test_a_blob_record_of_a_binary_body_is_imported(tmp_path):

@@ -81,7 +81,7 @@ def test_a_body_of_too_many_values_of_any_kind_is_refused_before_the_wal(tmp_pat
     assert {name: a.status_code for name, a in answers.items()} == {
         "v1": 413, "v1-inputs": 413, "predictions": 413, "v2": 413, "binary": 413, "fits": 200}
     count = rows_over * 17
-    assert answers["v1"].json()["error"].startswith(f"request body holds {count:,} values")
+    assert answers["v1"].json()["error"].startswith(f"request body holds at least {count:,} values")
     assert f"more than the {CAP:,} the sink takes (--max-body-bytes / 16" in answers["v1"].json()["error"]
     assert 'ctloop_log_events_rejected_total{reason="too_many_values"} 5' in metrics
     assert "ctloop_log_events_written_total 2" in metrics
@@ -92,7 +92,7 @@ def test_a_body_of_too_many_values_of_any_kind_is_refused_before_the_wal(tmp_pat
         (line,) = [line for line in log.splitlines() if f"refused event {name} " in line]
         assert "(model credit)" in line and f"more than the {CAP:,}" in line, line
         assert "--max-body-bytes or CTLOOP_LOG_MAX_BODY_BYTES" in line, line
-    assert re.search(rf"refused event v1 \(model credit\): request body holds {count:,} values", log)
+    assert re.search(rf"refused event v1 \(model credit\): request body holds at least {count:,} values", log)
 
 
 def test_a_wal_line_over_the_cap_is_set_aside_at_replay_not_joined(tmp_path):
@@ -121,7 +121,7 @@ def test_a_wal_line_over_the_cap_is_set_aside_at_replay_not_joined(tmp_path):
     assert list(rows.request_id) == ["old"] and rows.has_response.all()
     (quarantined,) = (tmp_path / "root" / "_quarantine").rglob("*.jsonl")
     (record,) = [json.loads(text) for text in quarantined.read_text().splitlines()]
-    assert record["reason"].startswith(f"WAL line segment-00000000000000000001-aaaaaa.wal:2: request body holds "
+    assert record["reason"].startswith(f"WAL line segment-00000000000000000001-aaaaaa.wal:2: request body holds at least "
                                        f"{CAP * 17:,} values, more than the {CAP:,}")
     assert json.loads(record["wal_line"])["id"] == "big"
     log = (tmp_path / "sink.log").read_text()

@@ -485,13 +485,14 @@ def check_payload(kind: str, body: dict[str, Any]) -> None:
         raise PayloadError(f"'model_version' must be a string; got {type(version).__name__}")
 
 
-def count_values(kind: str, body: Any) -> int:
+def count_values(kind: str, body: Any, limit: int | None = None) -> int:
     """What an event costs the sink at the join and flush, in values: its feature (or prediction)
     values plus :data:`~ctloop.inference_log.defaults.ROW_VALUES` for each row it makes (the row's
     identity columns). From the parsed structure, nothing per value: v1 ``instances``/``inputs``/
     ``predictions`` each row's length (a scalar or an empty row 1; a nested value is one value,
     stored as JSON text), v2 tensors the product of their shape. A body of another shape is 0
-    (:func:`check_payload` refuses it, the join quarantines it)."""
+    (:func:`check_payload` refuses it, the join quarantines it). With ``limit``, rows that are
+    over it by their number alone are not looked at: the count is then a lower bound."""
     if not isinstance(body, dict):
         return 0
     if kind == "request":
@@ -501,6 +502,8 @@ def count_values(kind: str, body: Any) -> int:
         rows = body.get("predictions")
         tensors = None if rows is not None else body.get("outputs")
     if isinstance(rows, list):
+        if limit is not None and len(rows) * (ROW_VALUES + 1) > limit:
+            return len(rows) * (ROW_VALUES + 1)
         values = sum([len(r) or 1 if type(r) is list or type(r) is dict else 1 for r in rows])
         return values + ROW_VALUES * len(rows)
     if not isinstance(tensors, list):
@@ -520,7 +523,7 @@ class TooManyValues(RejectedEvent):
     """413 ``too_many_values``: an event holding more values than the sink takes."""
 
     def __init__(self, kind: str, event_id: str, model: str, count: int, cap: int):
-        super().__init__(413, f"{kind} body holds {count:,} values ({ROW_VALUES} a row included), more than the "
+        super().__init__(413, f"{kind} body holds at least {count:,} values ({ROW_VALUES} a row included), more than the "
                               f"{cap:,} the sink takes (--max-body-bytes / {VALUES_DIVISOR}: raise it with "
                               "--max-body-bytes or CTLOOP_LOG_MAX_BODY_BYTES, and the pod's memory with it)",
                          "too_many_values", event_id=event_id)
@@ -592,15 +595,15 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
         except binary_tensors.BinaryTensorError as exc:
             raise RejectedEvent(400, f"{kind} body: {exc}", "bad_payload", event_id=h["ce-id"]) from exc
         body, utf8 = _dumps_body(payload), True
+    if max_values is not None:  # first: cheaper than check_depth's walk of a large body
+        count = count_values(kind, payload, max_values)
+        if count > max_values:
+            raise TooManyValues(kind, h["ce-id"], model, count, max_values)
     check_depth(body, payload)
     try:
         check_payload(kind, payload)
     except PayloadError as exc:
         raise RejectedEvent(400, f"{kind} body: {exc}", "bad_payload") from exc
-    if max_values is not None:
-        count = count_values(kind, payload)
-        if count > max_values:
-            raise TooManyValues(kind, h["ce-id"], model, count, max_values)
     version = payload.get("model_version") if kind == "response" else None
     model_version = str(version) if version is not None else annotated_model_version(h.get("ce-annotations"))
     source = h["ce-source"]

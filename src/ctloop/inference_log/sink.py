@@ -457,11 +457,11 @@ class Sink:
         memory at every start, so it is quarantined as its WAL line, logged and counted instead."""
         if self.max_values is None:
             return False
-        count = count_values(event.kind, event.body)
+        count = count_values(event.kind, event.body, self.max_values)
         if count <= self.max_values:
             return False
         self.stats.reject("too_many_values")
-        reason = (f"WAL line {where}: {event.kind} body holds {count:,} values, more than the {self.max_values:,} "
+        reason = (f"WAL line {where}: {event.kind} body holds at least {count:,} values, more than the {self.max_values:,} "
                   f"the sink takes (--max-body-bytes / {VALUES_DIVISOR}: raise it with --max-body-bytes or CTLOOP_LOG_MAX_BODY_BYTES)")
         log.warning("set aside replayed event %s (model %s): %s", event.id[:128], event.model, reason)
         self._set_aside(reason, wal_line=raw.decode("utf-8", errors="backslashreplace"))
