@@ -204,8 +204,9 @@ def register(subparsers) -> None:
                    help="serve /metrics on this port only (and health), e.g. for a NetworkPolicy open to Prometheus")
     helps = {"join_ttl_seconds": "how long a request waits for its response", "max_columns": MAX_COLUMNS_HELP,
              "max_body_bytes": "a larger event body is refused 413, counted (reason oversize) and logged; KServe's "
-                               "agent does not retry, so the event is lost (peak memory: ~25x the body, see "
-                               "docs/inference-log.md)",
+                               "agent does not retry, so the event is lost. An event may also hold at most this / 16 "
+                               "values, 16 a row included (413 too_many_values): memory goes by values, see "
+                               "docs/inference-log.md \"Body size\"",
              "drain_timeout_seconds": "on SIGTERM, how long open requests may take before the final flush (keep "
                                       "the pod's terminationGracePeriodSeconds above preStop sleep + this + the flush)"}
     for name, setting in SINK_SETTINGS.items():  # most also CTLOOP_LOG_<NAME> for the app_from_env factory
