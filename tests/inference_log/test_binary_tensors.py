@@ -182,24 +182,27 @@ def test_every_value_of_64_bit_integers_is_decoded_exactly():
         assert decode(payload, array.tobytes(), "response")["outputs"][0]["data"] == array.tolist()
 
 
-def test_binary_data_of_narrow_types_is_held_to_as_many_values_as_fp64_data_of_the_limit(tmp_path):
+def test_binary_data_of_narrow_types_is_held_to_the_values_cap_before_it_is_decoded(tmp_path):
     """One byte of INT8 is one value, and the sink's memory goes by values (docs/inference-log.md
-    "Body size"): a binary body may decode into at most --max-body-bytes / 8 values."""
-    fits, _ = kserve_to_rest({"model_name": "credit"}, "inputs", [("x", "INT8", np.zeros(125, np.int8))])
-    over, _ = kserve_to_rest({"model_name": "credit"}, "inputs", [("x", "INT8", np.zeros(126, np.int8))])
+    "Body size"): a binary body is held to --max-body-bytes / 16 values, 16 a row included
+    (tests/inference_log/test_sink_values_cap.py), refused 413 ``too_many_values``."""
+    fits, _ = kserve_to_rest({"model_name": "credit"}, "inputs", [("x", "INT8", np.zeros(3, np.int8))])  # 51
+    over, _ = kserve_to_rest({"model_name": "credit"}, "inputs", [("x", "INT8", np.zeros(4, np.int8))])  # 68
+    wide, _ = kserve_to_rest({"model_name": "credit"}, "inputs", [("x", "INT8", np.zeros(126, np.int8))])
     proc, url = start_sink(tmp_path, max_body_bytes=1000)
     try:
         with httpx.Client() as client:
             statuses = [client.post(url, headers={**agent_headers(name, "request"),
                                                   "Content-Type": "application/octet-stream"}, content=body).status_code
-                        for name, body in (("fits", fits), ("over", over))]
+                        for name, body in (("fits", fits), ("over", over), ("wide", wide))]
             metrics = client.get(f"{url}/metrics").text
     finally:
         stop_group(proc)
-    assert statuses == [200, 413] and len(over) < 1000
-    assert 'ctloop_log_events_rejected_total{reason="oversize"} 1' in metrics
-    assert "refused event over: request body: its binary tensors hold 126 values, more than the 125" in \
-        (tmp_path / "sink.log").read_text()
+    assert statuses == [200, 413, 413] and len(wide) < 1000
+    assert 'ctloop_log_events_rejected_total{reason="too_many_values"} 2' in metrics
+    log = (tmp_path / "sink.log").read_text()
+    assert "refused event over (model credit): request body holds at least 68 values (16 a row included), more than the 62" in log
+    assert "refused event wide (model credit): request body holds at least 126 values" in log  # counted before decoding
 
 
 def test_a_blob_record_of_a_binary_body_is_imported(tmp_path):

@@ -65,6 +65,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ctloop.inference_log.app import Access, create_app
+    from ctloop.inference_log.defaults import max_values
     from ctloop.inference_log.sink import Sink
 
     _check(args)
@@ -72,7 +73,8 @@ def _serve(args: argparse.Namespace) -> int:
                     agent_ports=frozenset([args.agent_port]) if args.agent_port else frozenset(),
                     metrics_port=args.metrics_port)  # reads the token now: a bad file fails before binding
     sink = Sink(args.root, args.wal, flush_rows=args.flush_rows, flush_seconds=args.flush_seconds,
-                join_ttl_seconds=args.join_ttl_seconds, max_columns=args.max_columns)
+                join_ttl_seconds=args.join_ttl_seconds, max_columns=args.max_columns,
+                max_values=max_values(args.max_body_bytes))
     app = create_app(sink, max_body_bytes=args.max_body_bytes, access=access)
     sockets = []
     for port in (args.port, args.agent_port, args.metrics_port):
@@ -202,8 +204,9 @@ def register(subparsers) -> None:
                    help="serve /metrics on this port only (and health), e.g. for a NetworkPolicy open to Prometheus")
     helps = {"join_ttl_seconds": "how long a request waits for its response", "max_columns": MAX_COLUMNS_HELP,
              "max_body_bytes": "a larger event body is refused 413, counted (reason oversize) and logged; KServe's "
-                               "agent does not retry, so the event is lost (peak memory: ~25x the body, see "
-                               "docs/inference-log.md)",
+                               "agent does not retry, so the event is lost. An event may also hold at most this / 16 "
+                               "values, 16 a row included (413 too_many_values): memory goes by values, see "
+                               "docs/inference-log.md \"Body size\"",
              "drain_timeout_seconds": "on SIGTERM, how long open requests may take before the final flush (keep "
                                       "the pod's terminationGracePeriodSeconds above preStop sleep + this + the flush)"}
     for name, setting in SINK_SETTINGS.items():  # most also CTLOOP_LOG_<NAME> for the app_from_env factory

@@ -43,8 +43,14 @@ from typing import Any, NamedTuple
 import orjson
 
 from ctloop.errors import ConfigError
-from ctloop.inference_log.defaults import SINK_SETTINGS, WAL_DIR
-from ctloop.inference_log.events import MAX_BODY_BYTES, Event, RejectedEvent, parse_event
+from ctloop.inference_log.defaults import SINK_SETTINGS, WAL_DIR, max_values
+from ctloop.inference_log.events import (
+    MAX_BODY_BYTES,
+    Event,
+    RejectedEvent,
+    TooManyValues,
+    parse_event,
+)
 from ctloop.inference_log.settings import check_local_dir, check_number, variable
 from ctloop.inference_log.sink import Sink, SinkUnavailable
 
@@ -221,11 +227,13 @@ class SinkApp:
         """An ingest POST body that passed :meth:`answer_head`: parsed, validated and handed to the
         sink's next commit (:class:`Pending`), or the 4xx/503 answer."""
         try:
-            # header names are lowercase; binary tensor data may hold as many values as FP64 data of the limit
-            event = parse_event(headers, body, lowercase=True, max_values=self.max_body_bytes // 8)
+            # header names are lowercase; the values cap is checked before the write-ahead log
+            event = parse_event(headers, body, lowercase=True, max_values=max_values(self.max_body_bytes))
         except RejectedEvent as exc:
             self.sink.stats.reject(exc.code)
-            if exc.event_id is not None:  # binary tensor data that does not add up: worth a line
+            if isinstance(exc, TooManyValues):
+                log.warning("refused event %s (model %s): %s", exc.event_id[:128], exc.model, exc.reason)
+            elif exc.event_id is not None:  # binary tensor data that does not add up: worth a line
                 log.warning("refused event %s: %s", exc.event_id[:128], exc.reason)
             return json_answer(exc.status, exc.reason)
         try:
@@ -365,4 +373,4 @@ def app_from_env() -> SinkApp:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None
     max_body_bytes = settings.pop("max_body_bytes")
-    return create_app(Sink(**settings), max_body_bytes=max_body_bytes)
+    return create_app(Sink(**settings, max_values=max_values(max_body_bytes)), max_body_bytes=max_body_bytes)

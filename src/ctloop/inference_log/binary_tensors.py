@@ -50,7 +50,11 @@ class BinaryTensorError(InferenceLogError, ValueError):
 class TooManyValues(BinaryTensorError):
     """Binary tensor data that would decode into more values than the sink takes: the sink's
     memory goes by values (~300 bytes each at the join and flush), and one byte of a binary
-    ``INT8``/``BOOL`` tensor is a whole value."""
+    ``INT8``/``BOOL`` tensor is a whole value. ``count``: the values the shapes hold."""
+
+    def __init__(self, message: str, count: int):
+        super().__init__(message)
+        self.count = count
 
 
 def split(body: bytes) -> tuple[dict[str, Any], bytes] | None:
@@ -105,8 +109,8 @@ def decode(payload: dict[str, Any], tail: bytes, kind: str, max_values: int | No
         shapes = [t.get("shape") for t in tensors if _size_of(t, kind) is not None]
         count = sum(math.prod(s) for s in shapes if isinstance(s, list) and all(type(d) is int for d in s))
         if count > max_values:
-            raise TooManyValues(f"its binary tensors hold {count} values, more than the {max_values} the sink takes "
-                                "(--max-body-bytes / 8: as many as FP64 data of that size)")
+            raise TooManyValues(f"its binary tensors hold {count} values, more than the {max_values} the sink takes",
+                                count)
     offset, out = 0, []
     for i, tensor in enumerate(tensors):
         size = _size_of(tensor, kind)

@@ -91,6 +91,7 @@ from ctloop.inference_log.defaults import (
     MAX_COLUMNS,
     MAX_OBJECT_BYTES,
     PROGRESS_OBJECTS,
+    max_values,
 )
 from ctloop.inference_log.events import (
     STRUCTURED,
@@ -119,7 +120,7 @@ OBJECT_REASONS = {
     "no_event": "no record could be imported",
     "unreadable": "could not be read (access denied, removed after the listing, …): tried again next run",
 }
-RECORD_REASONS = ("unknown_type", "bad_base64", "no_time", "oversize", "missing_header", "bad_header", "bad_json",
+RECORD_REASONS = ("unknown_type", "bad_base64", "no_time", "oversize", "too_many_values", "missing_header", "bad_header", "bad_json",
                   "bad_payload", "bad_specversion", "not_log_request")
 
 
@@ -210,7 +211,8 @@ def record_event(record: dict[str, Any], *, max_body_bytes: int = MAX_BODY_BYTES
     for name in ("id", "inferenceservicename", "namespace", "component", "endpoint"):
         if envelope[name] is not None and not isinstance(envelope[name], str):
             raise RejectedEvent(400, f"{name} is a {type(envelope[name]).__name__}, not text", "bad_header")
-    return parse_event({"content-type": STRUCTURED}, orjson.dumps(envelope), lowercase=True)
+    return parse_event({"content-type": STRUCTURED}, orjson.dumps(envelope), lowercase=True,
+                       max_values=max_values(max_body_bytes))
 
 
 def decode_object(name: str, data: bytes, *, max_body_bytes: int = MAX_BODY_BYTES,
@@ -638,7 +640,8 @@ def run_import(uri: str, root: str, *, max_body_bytes: int = MAX_BODY_BYTES,
         return summary
     say = progress or (lambda text: print(text, file=sys.stderr, flush=True))
     with tempfile.TemporaryDirectory(prefix="ctloop-import-wal-") as tmp:
-        sink = Sink(root, tmp, join_ttl_seconds=join_ttl_seconds, max_columns=max_columns)
+        sink = Sink(root, tmp, join_ttl_seconds=join_ttl_seconds, max_columns=max_columns,
+                    max_values=max_values(max_body_bytes))
         try:
             asyncio.run(_import(sink, todo, ledger, summary, max_body_bytes=max_body_bytes,
                                 max_object_bytes=max_object_bytes, checkpoint_objects=checkpoint_objects,

@@ -13,6 +13,20 @@ from typing import NamedTuple
 # lost. Peak RSS of the sink for one pair (docs/inference-log.md "Body size"): 16 MiB v1 body
 # (14,181 rows x 50) 384 MiB, 64 MiB 1,123 MiB, past the manifest's 1 GiB memory limit
 MAX_BODY_BYTES = 16 << 20
+# the most values one event (a request or a response body) may hold: the sink's memory goes by
+# values, not bytes, and peaks at the join and flush, after the event was acknowledged; a row costs
+# as much as ROW_VALUES values (its identity columns), so an event counts its values plus
+# ROW_VALUES per row (events.count_values). Peak RSS of one pair at this cap, 16 MiB limit:
+# docs/inference-log.md "Body size"
+VALUES_DIVISOR = 16
+ROW_VALUES = 16
+
+
+def max_values(max_body_bytes: int) -> int:
+    """The values cap of an event under the body limit ``max_body_bytes``: 1,048,576 at 16 MiB."""
+    return max(max_body_bytes // VALUES_DIVISOR, 1)
+
+
 MAX_OBJECT_BYTES = 64 << 20  # ``logger import``: an object is read whole, up to 8 at once: bounded memory
 CHECKPOINT_OBJECTS = 10000  # each checkpoint flushes: fewer, larger Parquet files
 PROGRESS_OBJECTS = 1000
@@ -56,5 +70,5 @@ SINK_SETTINGS = {
     "drain_timeout_seconds": Setting(int, DRAIN_TIMEOUT_SECONDS, 0, True, variable=False),
 }
 
-__all__ = ["Setting", "SINK_SETTINGS", "MAX_BODY_BYTES", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS", "PROGRESS_OBJECTS", "JOIN_TTL_SECONDS",
+__all__ = ["Setting", "SINK_SETTINGS", "MAX_BODY_BYTES", "VALUES_DIVISOR", "ROW_VALUES", "max_values", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS", "PROGRESS_OBJECTS", "JOIN_TTL_SECONDS",
            "MAX_COLUMNS", "FLUSH_ROWS", "FLUSH_SECONDS", "SINK_JOIN_TTL_SECONDS", "WAL_DIR", "DRAIN_TIMEOUT_SECONDS"]

@@ -61,6 +61,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -71,7 +72,7 @@ import orjson
 
 from ctloop.errors import InferenceLogError
 from ctloop.inference_log import binary_tensors
-from ctloop.inference_log.defaults import MAX_BODY_BYTES
+from ctloop.inference_log.defaults import MAX_BODY_BYTES, ROW_VALUES, VALUES_DIVISOR
 from ctloop.inference_log.schema import IDENTITY
 
 REQUIRED = ("ce-id", "ce-type", "ce-source", "ce-inferenceservicename")
@@ -98,7 +99,7 @@ STRUCTURED = "application/cloudevents+json"
 BATCHED = "application/cloudevents-batch"
 
 REASONS = ("missing_header", "bad_specversion", "unknown_type", "bad_json", "bad_payload", "bad_header", "oversize",
-           "unsupported_media", "unauthorized")
+           "unsupported_media", "unauthorized", "too_many_values")
 
 
 class RejectedEvent(InferenceLogError, ValueError):
@@ -484,13 +485,59 @@ def check_payload(kind: str, body: dict[str, Any]) -> None:
         raise PayloadError(f"'model_version' must be a string; got {type(version).__name__}")
 
 
+def count_values(kind: str, body: Any, limit: int | None = None) -> int:
+    """What an event costs the sink at the join and flush, in values: its feature (or prediction)
+    values plus :data:`~ctloop.inference_log.defaults.ROW_VALUES` for each row it makes (the row's
+    identity columns). From the parsed structure, nothing per value: v1 ``instances``/``inputs``/
+    ``predictions`` each row's length (a scalar or an empty row 1; a nested value is one value,
+    stored as JSON text), v2 tensors the product of their shape. A body of another shape is 0
+    (:func:`check_payload` refuses it, the join quarantines it). With ``limit``, rows that are
+    over it by their number alone are not looked at: the count is then a lower bound."""
+    if not isinstance(body, dict):
+        return 0
+    if kind == "request":
+        rows = body.get("inputs") if v1_inputs(body) else body.get("instances")
+        tensors = None if rows is not None else body.get("inputs")
+    else:
+        rows = body.get("predictions")
+        tensors = None if rows is not None else body.get("outputs")
+    if isinstance(rows, list):
+        if limit is not None and len(rows) * (ROW_VALUES + 1) > limit:
+            return len(rows) * (ROW_VALUES + 1)
+        values = sum([len(r) or 1 if type(r) is list or type(r) is dict else 1 for r in rows])
+        return values + ROW_VALUES * len(rows)
+    if not isinstance(tensors, list):
+        return 0
+    values = n = 0
+    for t in tensors:
+        shape = t.get("shape") if isinstance(t, dict) else None
+        if not (isinstance(shape, list) and shape and all(type(d) is int and d >= 0 for d in shape)):
+            data = t.get("data") if isinstance(t, dict) else None
+            shape = [len(data)] if isinstance(data, list) else [0]
+        values += math.prod(shape)
+        n = max(n, shape[0])
+    return values + ROW_VALUES * n
+
+
+class TooManyValues(RejectedEvent):
+    """413 ``too_many_values``: an event holding more values than the sink takes."""
+
+    def __init__(self, kind: str, event_id: str, model: str, count: int, cap: int):
+        super().__init__(413, f"{kind} body holds at least {count:,} values ({ROW_VALUES} a row included), more than the "
+                              f"{cap:,} the sink takes (--max-body-bytes / {VALUES_DIVISOR}: raise it with "
+                              "--max-body-bytes or CTLOOP_LOG_MAX_BODY_BYTES, and the pod's memory with it)",
+                         "too_many_values", event_id=event_id)
+        self.model, self.count, self.cap = model, count, cap
+
+
 def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False,
                 max_values: int | None = None) -> Event:
     """Validate one CloudEvent, binary or structured mode (chosen by ``Content-Type``, HTTP
     binding §3); raises RejectedEvent with a 4xx and a reason. ``lowercase``: the header names
     are lowercase already (ASGI guarantees it), so they are not copied into a new dict; the dict
-    may then be changed (decoded values). ``max_values``: binary tensor data holding more values
-    is refused 413 ``oversize`` (:class:`~ctloop.inference_log.binary_tensors.TooManyValues`)."""
+    may then be changed (decoded values). ``max_values``: a body holding more values
+    (:func:`count_values`; binary tensor data checked before it is decoded) is refused 413
+    ``too_many_values`` (:class:`TooManyValues`), before it reaches the write-ahead log."""
     h = headers if lowercase else {k.lower(): v for k, v in headers.items()}
     content_type = h.get("content-type", "").lower()
     # KServe's agent sends binary mode only, its Content-Type the model request's: a client's
@@ -544,10 +591,14 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
         try:  # binary tensor data after the JSON: its values become the tensors' data
             payload = binary_tensors.decode(payload, tail, kind, max_values)
         except binary_tensors.TooManyValues as exc:
-            raise RejectedEvent(413, f"{kind} body: {exc}", "oversize", event_id=h["ce-id"]) from exc
+            raise TooManyValues(kind, h["ce-id"], model, exc.count, max_values) from exc
         except binary_tensors.BinaryTensorError as exc:
             raise RejectedEvent(400, f"{kind} body: {exc}", "bad_payload", event_id=h["ce-id"]) from exc
         body, utf8 = _dumps_body(payload), True
+    if max_values is not None:  # first: cheaper than check_depth's walk of a large body
+        count = count_values(kind, payload, max_values)
+        if count > max_values:
+            raise TooManyValues(kind, h["ce-id"], model, count, max_values)
     check_depth(body, payload)
     try:
         check_payload(kind, payload)
@@ -766,7 +817,7 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
     return rows
 
 
-__all__ = ["Event", "RejectedEvent", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
+__all__ = ["Event", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",

@@ -94,8 +94,9 @@ from ctloop.inference_log.defaults import (
     FLUSH_SECONDS,
     MAX_COLUMNS,
     SINK_JOIN_TTL_SECONDS,
+    VALUES_DIVISOR,
 )
-from ctloop.inference_log.events import Event, PairMismatch, PayloadError, join
+from ctloop.inference_log.events import Event, PairMismatch, PayloadError, count_values, join
 from ctloop.inference_log.layout import QUARANTINE_DIR
 
 log = logging.getLogger("ctloop.inference_log")
@@ -317,7 +318,8 @@ class _FsyncThreads:
 
 class Sink:
     def __init__(self, root: str, wal_dir: str, *, flush_rows: int = FLUSH_ROWS, flush_seconds: float = FLUSH_SECONDS,
-                 join_ttl_seconds: float = SINK_JOIN_TTL_SECONDS, max_columns: int = MAX_COLUMNS):
+                 join_ttl_seconds: float = SINK_JOIN_TTL_SECONDS, max_columns: int = MAX_COLUMNS,
+                 max_values: int | None = None):
         from ctloop.storage import is_remote, parse
 
         if not is_remote(root):  # file:///x is the path /x, not ./file:/x (Path('file:///x') is 'file:/x')
@@ -328,6 +330,7 @@ class Sink:
         self.flush_seconds = flush_seconds
         self.join_ttl = join_ttl_seconds
         self.max_columns = max_columns
+        self.max_values = max_values  # events over it are refused; replayed ones set aside (_replay)
         self._full: set[str] = set()  # models whose columns were found full (warned once)
         self.stats = Stats()
         self.failure: str | None = None  # set once the sink can no longer make events durable
@@ -435,7 +438,8 @@ class Sink:
                 self._set_aside(f"corrupt WAL line {seg.name}:{number}: {exc}",
                                 wal_line=raw.decode("utf-8", errors="backslashreplace"))
                 continue
-            self._add(event)
+            if not self._too_many_values(event, f"{seg.name}:{number}", raw):
+                self._add(event)
         if tail.strip(b"\0 \t\r"):
             try:
                 event = Event.from_json(tail)
@@ -444,7 +448,24 @@ class Sink:
                 log.warning("skipped the torn last line of %s (%d bytes): an append cut by a crash, never "
                             "acknowledged", seg.name, len(tail))
             else:
-                self._add(event)
+                if not self._too_many_values(event, f"{seg.name}:{len(lines) + 1}", tail):
+                    self._add(event)
+
+    def _too_many_values(self, event: Event, where: str, raw: bytes) -> bool:
+        """Whether a replayed event holds more values than ``max_values`` (a WAL written by an
+        older version, or under a larger --max-body-bytes): joining it could exhaust the pod's
+        memory at every start, so it is quarantined as its WAL line, logged and counted instead."""
+        if self.max_values is None:
+            return False
+        count = count_values(event.kind, event.body, self.max_values)
+        if count <= self.max_values:
+            return False
+        self.stats.reject("too_many_values")
+        reason = (f"WAL line {where}: {event.kind} body holds at least {count:,} values, more than the {self.max_values:,} "
+                  f"the sink takes (--max-body-bytes / {VALUES_DIVISOR}: raise it with --max-body-bytes or CTLOOP_LOG_MAX_BODY_BYTES)")
+        log.warning("set aside replayed event %s (model %s): %s", event.id[:128], event.model, reason)
+        self._set_aside(reason, wal_line=raw.decode("utf-8", errors="backslashreplace"))
+        return True
 
     async def stop(self) -> None:
         """Flush everything (SIGTERM path) and remove the WAL."""
