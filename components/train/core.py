@@ -125,7 +125,9 @@ def comma_number_columns(frame: pd.DataFrame, categorical: list[str]) -> dict[st
     return out
 
 
-SCALE_LIMIT = 1e150  # past ~1.3e154 a value's square overflows float64: the scaler's variance is inf/NaN
+# past ~1.3e154 a value's square overflows float64, and the scaler's variance sums the squares of every
+# row (up to 1e28 rows of 1e140 stay finite): inf/NaN
+SCALE_LIMIT = 1e140
 FLOAT32_MAX = 3.4028234663852886e38  # scikit-learn's trees and XGBoost read features as float32
 FLOAT64_ESTIMATORS = ("hist_gradient_boosting", "lightgbm")  # bin float64 features: any finite value
 
@@ -134,7 +136,7 @@ def _value_limit(estimator: str) -> tuple[float, str] | None:
     """The largest feature size ``estimator``'s Pipeline takes, and why; None: any finite value."""
     if scales_numeric(estimator):
         return SCALE_LIMIT, (f"{estimator} standardises numeric features and their squares overflow float64 "
-                             f"(past {SCALE_LIMIT:.0e})")
+                             f"(their sum past {SCALE_LIMIT:.0e})")
     if estimator in FLOAT64_ESTIMATORS:
         return None
     return FLOAT32_MAX, f"{estimator} reads features as float32 (at most {FLOAT32_MAX:.2e})"
