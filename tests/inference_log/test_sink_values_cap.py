@@ -139,3 +139,26 @@ def test_logger_import_skips_a_record_over_the_cap(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "1 record(s) (too_many_values 1)" in out, out
     assert sorted(parquet_rows(root).request_id) == ["id-0000"]
+    # the refusal says to raise --max-body-bytes: a rerun that does reads the object again (it was
+    # recorded as done, "no_event", and never read again: review finding)
+    assert main(["logger", "import", str(tmp_path / "src"), "--root", str(root),
+                 "--max-body-bytes", str(LIMIT * 64)]) == 0
+    capsys.readouterr()
+    assert sorted(set(parquet_rows(root).request_id)) == ["id-0000", "id-0001"]
+
+
+@pytest.mark.parametrize("shape", [None, [10_000], [10, 2]])
+def test_nested_v2_data_is_counted_by_what_it_holds_not_by_its_shape(shape):
+    """A v2 tensor without a shape (or one its data do not fit) whose data are 10,000 lists of 800:
+    the join reads it as [10000, 800] (``_tensor_width``), but the count took only its 10,000
+    rows, so 16 MB of 8.16M values passed the cap (review finding)."""
+    from ctloop.errors import InferenceLogError
+
+    tensor = {"name": "x", "datatype": "INT32", "data": [[1] * 800] * 10_000}
+    if shape is not None:
+        tensor["shape"] = shape
+    body = {"inputs": [tensor]}
+    assert count_values("request", body) >= 8_000_000
+    with pytest.raises(InferenceLogError) as exc:
+        parse_event(agent_headers("nested", "request"), json.dumps(body).encode(), max_values=max_values(MAX_BODY_BYTES))
+    assert exc.value.status == 413 and exc.value.code == "too_many_values"

@@ -120,6 +120,8 @@ OBJECT_REASONS = {
     "no_event": "no record could be imported",
     "unreadable": "could not be read (access denied, removed after the listing, …): tried again next run",
 }
+# records skipped by a limit a rerun may raise (--max-body-bytes): their object is not recorded as done
+LIMITED_REASONS = frozenset({"oversize", "too_many_values"})
 RECORD_REASONS = ("unknown_type", "bad_base64", "no_time", "oversize", "too_many_values", "missing_header", "bad_header", "bad_json",
                   "bad_payload", "bad_specversion", "not_log_request")
 
@@ -711,7 +713,7 @@ async def _import(sink: Sink, todo: list[_Item], ledger: _Ledger, summary: Summa
                 else:
                     decoded = decode_object(key, data, max_body_bytes=max_body_bytes, imported=imported)
                     outstanding += _submit(sink, decoded, key, info, md5, imported, pending, summary)
-                    if not decoded.events and not imported and "oversize" not in decoded.skipped:
+                    if not decoded.events and not imported and not LIMITED_REASONS & set(decoded.skipped):
                         skips[key] = _entry(info, md5, skipped=decoded.reason or "no_event")
                     if len(outstanding) >= UNACKNOWLEDGED:
                         await _acknowledged(sink, outstanding)

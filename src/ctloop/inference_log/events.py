@@ -511,10 +511,14 @@ def count_values(kind: str, body: Any, limit: int | None = None) -> int:
     values = n = 0
     for t in tensors:
         shape = t.get("shape") if isinstance(t, dict) else None
+        data = t.get("data") if isinstance(t, dict) else None
         if not (isinstance(shape, list) and shape and all(type(d) is int and d >= 0 for d in shape)):
-            data = t.get("data") if isinstance(t, dict) else None
             shape = [len(data)] if isinstance(data, list) else [0]
         values += math.prod(shape)
+        if isinstance(data, list) and data and type(data[0]) is list:
+            # nested data (N lists of k) without a shape, or under a shape it does not fit: what it holds
+            values = values - math.prod(shape) + max(math.prod(shape), sum(
+                [len(r) if type(r) is list else 1 for r in data]))
         n = max(n, shape[0])
     return values + ROW_VALUES * n
 
