@@ -136,7 +136,7 @@ def _value_limit(estimator: str) -> tuple[float, str] | None:
     """The largest feature size ``estimator``'s Pipeline takes, and why; None: any finite value."""
     if scales_numeric(estimator):
         return SCALE_LIMIT, (f"{estimator} standardises numeric features and their squares overflow float64 "
-                             f"(their sum past {SCALE_LIMIT:.0e})")
+                             f"(values past {SCALE_LIMIT:.0e})")
     if estimator in FLOAT64_ESTIMATORS:
         return None
     return FLOAT32_MAX, f"{estimator} reads features as float32 (at most {FLOAT32_MAX:.2e})"

@@ -1204,8 +1204,10 @@ def numbers_as_text(series: pd.Series, categories: Mapping[Decimal, tuple[str, .
 
     if isinstance(series.dtype, pd.StringDtype) or pd.api.types.is_bool_dtype(series.dtype):
         return series
-    if series.dtype == "float32":  # a Parquet float column of 32 bits: 0.1 as written, not 0.10000000149
-        series = series.astype(str).astype(float)
+    if pd.api.types.is_float_dtype(series.dtype) and getattr(series.dtype, "itemsize", 8) == 4:
+        # a Parquet float column of 32 bits (float32, Float32, float[pyarrow]): 0.1 as written, not 0.10000000149
+        series = pd.Series(series.to_numpy(dtype="float32", na_value=float("nan")).astype(str).astype(float),
+                           index=series.index, name=series.name)
     by_value = None if categories is None else (
         categories if isinstance(categories, Mapping) else number_categories(categories))
     seen: dict[object, tuple[str, str]] = {}  # number → (its text, outcome)

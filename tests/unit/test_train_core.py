@@ -333,6 +333,8 @@ def test_an_int_validation_fraction_keeps_early_stopping_on():
 @pytest.mark.parametrize(("estimator", "scale", "refused"), [
     ("logistic_regression", 1e303, True),  # StandardScaler: the squares overflow float64
     ("logistic_regression", 1e30, False),
+    ("logistic_regression", 1e139 / 4, False),  # |x1| up to 3.9: just under the 1e140 bound
+    ("logistic_regression", 1e140 / 3.8, True),  # just over it
     ("random_forest", 1e303, True),  # float32
     ("random_forest", 1e38, True),  # |x1| up to 3.9: past float32's 3.4e38
     ("random_forest", 1e30, False),
