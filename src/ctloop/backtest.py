@@ -681,9 +681,10 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             say(f"window {i} [{lo} … {hi}): {base.reason}")
         i += 1
     if champion is None:
-        if failures and isinstance(failures[0], DataValidationError) and windows[-1].reason.endswith(
-                f"DataValidationError: {str(failures[0]).splitlines()[0][:300]}"):
-            raise failures[0]  # a column of the data no window can train on: its own words, not the target's
+        last = failures[0] if failures else None
+        if isinstance(last, DataValidationError) and all(col != cfg.target for col, *_ in last.violations) \
+                and windows[-1].reason.endswith(f"DataValidationError: {str(last).splitlines()[0][:300]}"):
+            raise last  # a feature column no window can train on: its own words, not the target's
         why = windows[-1].reason
         late = int((label_time > np.datetime64(bounds[-1][1])).sum()) if delay > pd.Timedelta(0) else 0
         if late:  # the delay held the labels back, not the data
