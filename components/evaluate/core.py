@@ -335,8 +335,10 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         reasons.append(
             f"vs champion: {primary} undefined on this holdout ({len(y)} rows"
             + (f", {len(np.unique(y))} class(es)" if task == "classification" else "")
-            + "): FAILED: no evidence the challenger is not worse (a longer data.window or a larger "
-            "data.holdout_fraction holds both classes; log_loss or accuracy as gate.primary_metric are defined on one)"
+            + "): FAILED: no evidence the challenger is not worse ("
+            + ("a holdout of more rows (a longer window, a larger holdout fraction) holds more classes; log_loss or "
+               "accuracy as the primary metric are defined on one class)" if task == "classification" else
+               "a holdout of more rows: a longer window, a larger holdout fraction)")
             if undefined else
             f"vs champion: {primary} delta {comp['delta']:+.4f} (CI {comp['ci_low']:+.4f}..{comp['ci_high']:+.4f}, "
             f"tolerance {cfg.tolerance}) {'FAILED: confidently worse' if worse else 'passed'}"
