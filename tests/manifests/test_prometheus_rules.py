@@ -185,6 +185,7 @@ def test_every_alert_has_a_firing_and_a_quiet_case():
     alerts = {**rules("alert"), **rules("alert", QUALITY_RULES), **rules("alert", LOG_RULES)}
     assert set(alerts) == {
         "CtloopLogOverflowValues",
+        "CtloopLogEventsRefusedForSize",
         "CtloopLogMismatchedPairs",
         "CtloopLogRecordsQuarantined",
         "CtloopLogRowsQuarantined",
