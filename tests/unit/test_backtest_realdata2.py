@@ -281,3 +281,24 @@ def test_a_label_delay_of_zero_is_the_default(zero):
 def test_a_label_delay_of_zero_in_no_unit_is_still_refused():
     with pytest.raises(ConfigError, match="--label-delay '0xyz' not understood"):
         config(label_delay="0xyz").validate()
+
+
+def test_scientific_notation_in_ctloop_yaml_is_a_number_everywhere(tmp_path):
+    """PyYAML (YAML 1.1) reads 1e-3 as text: a hyperparameter ``C: 1e-3`` reached scikit-learn as
+    '1e-3' (TrainingError), a threshold ``roc_auc: 7e-1`` was refused as not a number and
+    ``min_labels: 1e2`` as not a whole number (review finding)."""
+    from ctloop.ops.spec import load_spec
+
+    (tmp_path / "ctloop.yaml").write_text("""apiVersion: ctloop.dev/v1alpha2
+kind: ContinuousTraining
+models:
+  - name: m
+    data: {uri: data.csv, target: y, time_column: ts}
+    training: {estimator: logistic_regression, hyperparameters: {C: 1e-3}}
+    gate: {thresholds: {roc_auc: 7e-1}}
+    monitoring: {log_root: logs/, window: 14D, min_labels: 1e2}
+""")
+    model = load_spec(str(tmp_path / "ctloop.yaml")).models[0]
+    assert model.section("training").hyperparameters == {"C": 0.001}
+    assert model.section("gate").thresholds == {"roc_auc": 0.7}
+    assert model.section("monitoring").min_labels == 100

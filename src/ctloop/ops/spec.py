@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -324,6 +325,12 @@ def _unique_keys_loader() -> type:
                     todo += current.value
             return super().construct_document(node)
 
+    # YAML 1.2 (and JSON) numbers in scientific notation that YAML 1.1 (PyYAML) reads as text: 1e-3,
+    # 1.0e9, 1.5E5 (1.1 wants a point and a signed exponent). A hyperparameter ``C: 1e-3`` reached
+    # scikit-learn as the string '1e-3'. Resolved after PyYAML's own int and float patterns.
+    Loader.add_implicit_resolver("tag:yaml.org,2002:float",
+                                 re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+                                 list("-+0123456789."))
     return Loader
 
 
