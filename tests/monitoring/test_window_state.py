@@ -164,6 +164,22 @@ def test_merge_is_order_free_and_state_round_trips(tmp_path):
         state.merge(other)
 
 
+def test_a_state_of_another_version_says_which(tmp_path):
+    """A window state written by another ctloop (version 3, before the spec named its text columns)
+    was refused as "not a ctloop window state of version 4", not saying what it was (review finding)."""
+    import json
+
+    truth = write_log(tmp_path / "logs", n=300)
+    write_labels(tmp_path / "labels", truth)
+    _, _, state, *_ = both(tmp_path / "logs", tmp_path / "labels", champion())
+    state.save(str(tmp_path / "s"))
+    saved = next(p for p in (tmp_path / "s").rglob("*.json"))
+    data = json.loads(saved.read_text())
+    saved.write_text(json.dumps({**data, "version": 3}))
+    with pytest.raises(Exception, match=r"of version 4 \(version 3, written by another ctloop: collect the window again\)"):
+        W.WindowState.load(str(tmp_path / "s"))
+
+
 def test_judge_state_refuses_a_state_of_another_window(tmp_path):
     write_log(tmp_path / "logs", n=300)
     _, _, state, cfg, *_ = both(tmp_path / "logs", None, champion())
