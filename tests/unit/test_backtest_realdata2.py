@@ -302,3 +302,13 @@ models:
     assert model.section("training").hyperparameters == {"C": 0.001}
     assert model.section("gate").thresholds == {"roc_auc": 0.7}
     assert model.section("monitoring").min_labels == 100
+
+
+def test_min_labels_for_a_policy_that_does_not_read_it_says_so(tmp_path):
+    from ctloop.cli import main
+
+    breast_cancer().to_csv(tmp_path / "bc.csv", index=False)
+    with pytest.warns(UserWarning, match="--min-labels 30 has no effect: only the default policy's realized rules"):
+        assert main(["backtest", "--data", str(tmp_path / "bc.csv"), "--target", "y", "--time-column", "ts",
+                     "--window", "30D", "--quiet", "--policy", "never", "--min-labels", "30",
+                     "--output", str(tmp_path / "out")]) == 0

@@ -173,6 +173,11 @@ def _backtest(args: argparse.Namespace) -> int:
     cfg.validate()
     check_output_dir(args.output, name="--output")  # before the replay, not after it
     policies = [p.strip() for p in args.compare.split(",") if p.strip()] if args.compare else []
+    if args.min_labels is not None and "default" not in (policies or [cfg.policy]):
+        import warnings
+
+        warnings.warn(f"--min-labels {args.min_labels} has no effect: only the default policy's realized rules "
+                      f"read it (policies: {', '.join(policies or [cfg.policy])})", UserWarning, stacklevel=2)
     frame = read_table(uri, text_columns=(cfg.time_column,) if cfg.time_format else ())  # as written
     print(f"backtest of {uri}: {len(frame)} rows, window {cfg.window}, label delay {cfg.label_delay or '0'}, "
           + (f"policies {', '.join(policies)}" if policies else f"policy {cfg.policy}"))
