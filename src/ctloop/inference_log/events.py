@@ -514,11 +514,10 @@ def count_values(kind: str, body: Any, limit: int | None = None) -> int:
         data = t.get("data") if isinstance(t, dict) else None
         if not (isinstance(shape, list) and shape and all(type(d) is int and d >= 0 for d in shape)):
             shape = [len(data)] if isinstance(data, list) else [0]
-        values += math.prod(shape)
-        if isinstance(data, list) and data and type(data[0]) is list:
-            # nested data (N lists of k) without a shape, or under a shape it does not fit: what it holds
-            values = values - math.prod(shape) + max(math.prod(shape), sum(
-                [len(r) if type(r) is list else 1 for r in data]))
+        # nested data (N lists of k) without a shape, or under a shape it does not fit: what it holds
+        held = sum([len(r) if type(r) is list else 1 for r in data]) \
+            if isinstance(data, list) and data and type(data[0]) is list else 0
+        values += max(math.prod(shape), held)
         n = max(n, shape[0])
     return values + ROW_VALUES * n
 
