@@ -37,7 +37,8 @@ def build(platform: PlatformConfig | None = None):
                 required; ``alias``, ``id_column``, ``batch_rows``, ``log_root``.
             tracking_uri: MLflow tracking URI (empty = ``MLFLOW_TRACKING_URI``).
         """
-        outcome = record_run_outcome(model_name=model_name, pipeline=PIPELINE_NAME, tracking_uri=tracking_uri)
+        outcome = record_run_outcome(model_name=model_name, pipeline=PIPELINE_NAME, tracking_uri=tracking_uri,
+                                     pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER)
         apply_step_settings(outcome, "record_run_outcome", platform)
         with dsl.ExitHandler(outcome, name="record-outcome"):
             apply_step_settings(score_batch(model_name=model_name, scoring=scoring, run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,

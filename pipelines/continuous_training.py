@@ -71,7 +71,8 @@ def build(platform: PlatformConfig | None = None):
             tracking_uri: MLflow tracking URI (empty = ``MLFLOW_TRACKING_URI`` of the task).
         """
         run_id = dsl.PIPELINE_JOB_ID_PLACEHOLDER
-        outcome = record_run_outcome(model_name=model_name, pipeline=PIPELINE_NAME, tracking_uri=tracking_uri)
+        outcome = record_run_outcome(model_name=model_name, pipeline=PIPELINE_NAME, tracking_uri=tracking_uri,
+                                     pipeline_run_id=run_id)
         apply_step_settings(outcome, "record_run_outcome", platform)
         with dsl.ExitHandler(outcome, name="record-outcome"):
             prepare = step(prepare_data(data=data), "prepare_data")
@@ -108,7 +109,8 @@ def build(platform: PlatformConfig | None = None):
                                              pipeline_run_id=run_id), "record_decision")
                 with dsl.Else(name="rejected"):
                     step(record_decision(model_name=model_name, decision="rejected", reason=evaluate.outputs["reason"],
-                                         tracking_uri=tracking_uri, pipeline_run_id=run_id), "record_decision")
+                                         tracking_uri=tracking_uri, pipeline_run_id=run_id,
+                                         judged=evaluate.outputs["judged"]), "record_decision")
             with dsl.Else(name="keep-champion"):
                 step(record_decision(model_name=model_name, decision="no_retrain", reason=detect.outputs["reason"],
                                      tracking_uri=tracking_uri, pipeline_run_id=run_id), "record_decision")

@@ -63,7 +63,8 @@ def build(platform: PlatformConfig | None = None):
             tracking_uri: MLflow tracking URI (empty = ``MLFLOW_TRACKING_URI``).
         """
         run_id = dsl.PIPELINE_JOB_ID_PLACEHOLDER
-        outcome = record_run_outcome(model_name=model_name, pipeline=PIPELINE_NAME, tracking_uri=tracking_uri)
+        outcome = record_run_outcome(model_name=model_name, pipeline=PIPELINE_NAME, tracking_uri=tracking_uri,
+                                     pipeline_run_id=run_id)
         apply_step_settings(outcome, "record_run_outcome", platform)
         with dsl.ExitHandler(outcome, name="record-outcome"):
             plan = step(plan_monitoring(model_name=model_name, monitoring=monitoring, as_of=as_of,

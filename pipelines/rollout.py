@@ -84,7 +84,8 @@ def build(platform: PlatformConfig | None = None):
             reason: Recorded with the promotion or rollback.
             tracking_uri: MLflow tracking URI; empty means ``MLFLOW_TRACKING_URI`` from the ConfigMap.
         """
-        outcome = record_run_outcome(model_name=model_name, pipeline=PIPELINE_NAME, tracking_uri=tracking_uri)
+        outcome = record_run_outcome(model_name=model_name, pipeline=PIPELINE_NAME, tracking_uri=tracking_uri,
+                                     pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER)
         apply_step_settings(outcome, "record_run_outcome", platform)
         with dsl.ExitHandler(outcome, name="record-outcome"):
             with dsl.If(action == "rollback", name="manual-rollback"):

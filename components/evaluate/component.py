@@ -17,7 +17,8 @@ def evaluate_model(
     summary: Output[Markdown],
     gate: Optional[dict] = None,
     tracking_uri: str = "",
-) -> NamedTuple("EvaluateOutputs", [("approved", bool), ("reason", str), ("champion_version", str)]):
+) -> NamedTuple("EvaluateOutputs", [("approved", bool), ("reason", str), ("champion_version", str),
+                                    ("judged", bool)]):
     """The gate: score the challenger and the current champion on the same holdout and decide.
 
     Fail-safe: with no threshold configured nothing is approved; without a champion only the
@@ -50,6 +51,10 @@ def evaluate_model(
         approved: Whether the challenger may be registered and promoted.
         reason: One sentence per check, with values and bounds.
         champion_version: The champion compared against ("" if none).
+        judged: False when the holdout could not compare the challenger with the champion (an
+            undefined interval, e.g. ROC AUC on one class): the rejection's audit record says so
+            and monitoring does not read it as the champion's new normal
+            (``ctloop.monitoring.policy.not_judged``).
     """
     import json
     from collections import namedtuple
@@ -85,6 +90,6 @@ def evaluate_model(
     summary.metadata["decision"] = json.loads(json.dumps(decision.to_dict(), default=str)).get("checks", [])
     print(f"ctloop: gate {'APPROVED' if decision.approved else 'REJECTED'} "
           f"(champion {'v' + champ.version if champ else 'none'}): {decision.reason}")
-    return namedtuple("EvaluateOutputs", ["approved", "reason", "champion_version"])(
-        decision.approved, decision.reason, champ.version if champ else ""
+    return namedtuple("EvaluateOutputs", ["approved", "reason", "champion_version", "judged"])(
+        decision.approved, decision.reason, champ.version if champ else "", decision.judged
     )

@@ -19,6 +19,7 @@ Semantics (fail-safe, after TFX's Evaluator):
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -53,8 +54,26 @@ class GateDecision:
     # regression_reference)
     reference: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def judged(self) -> bool:
+        """Whether the challenger was compared with the champion: False when the holdout could not
+        make the comparison (its interval undefined, e.g. ROC AUC on one class) — a rejection then
+        says nothing about the champion (:func:`ctloop.monitoring.policy.not_judged`). True without
+        a champion (nothing to compare with)."""
+        comp = self.comparison
+        if comp is None:
+            return True
+        return all(_finite(comp.get(k)) for k in ("ci_low", "ci_high"))
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 # --------------------------------------------------------------------------- scoring

@@ -69,8 +69,13 @@ def context(model_name: str, monitoring: dict, *, as_of: str = "", end: pd.Times
     window = core.bounds(end, cfg)
     store = MonitoringStore(registry.client, model_name)
     history = store.history(window_end=window.end.isoformat(), need=core.history_depth(cfg), window=cfg.window)
+    champ = champion.load(registry, model_name)
+    for end in store.mark_unjudged(history, registry, champ.version if champ is not None else None):
+        print(f"ctloop: the retrain asked for in the window ending {end} compared no challenger with the champion "
+              "(its run failed or was cancelled, or the gate holdout could not make the comparison): not read as "
+              "a rejection (the reference is not re-based on that window)")
     return Context(cfg, window, store, history, store.previous(history, window.end.isoformat()),
-                   champion.load(registry, model_name), read_labels(cfg))
+                   champ, read_labels(cfg))
 
 
 def plan(model_name: str, monitoring: dict, out_dir: str, *, as_of: str = "", tracking_uri: str = "") -> list[int]:

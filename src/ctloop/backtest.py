@@ -795,6 +795,8 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                 last_retrain, labels_since_retrain = i, 0
                 w.retrained, w.approved = True, decision.approved
                 w.reason += f"; {decision.reason}"
+                if not decision.judged and history:  # no comparison: no rejection either
+                    policy.not_judged(history[-1])
                 if decision.approved:
                     promotions += 1
                     classes = list(getattr(result.model, "classes_", [])) or None

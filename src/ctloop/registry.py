@@ -1065,6 +1065,14 @@ class MlflowRegistry:
             ) from exc
         return run.info.run_id
 
+    def run_events(self, name: str, pipeline_run: str) -> list[dict[str, str]]:
+        """The audit records of ``name`` that one pipeline run wrote (tag ``pipeline_run``: its KFP
+        run id), oldest first."""
+        if not pipeline_run or "'" in pipeline_run or "\\" in pipeline_run:
+            return []  # no KFP run id has either; nothing such was recorded
+        runs = self._search_audit(name, f"tags.`{AUDIT_PREFIX}pipeline_run` = '{pipeline_run}'")
+        return [{k[len(AUDIT_PREFIX):]: v for k, v in r.data.tags.items() if k.startswith(AUDIT_PREFIX)} for r in runs]
+
     def audit_log(self, name: str, max_results: int = 200) -> list[dict[str, str]]:
         """Audit records of ``name``, oldest first. Promotions appear once committed: a pending
         one the champion alias does not confirm is left out, an aborted one is

@@ -67,6 +67,70 @@ def test_a_rejected_retrain_rebases_the_reference_on_that_window():
     assert policy.reference(GATE, [rejected], record(2, "2", 0.79), "roc_auc") == GATE
 
 
+def test_a_retrain_the_gate_could_not_judge_rebases_nothing():
+    """A retrain whose run failed, was cancelled or whose gate holdout could not compare the
+    challenger with the champion (ROC AUC undefined on one class) left the champion in place and
+    read as a rejection: the reference was re-based on the window of the loss, which then never
+    fired again, and the recovery stopped retraining at once while the champion was behind."""
+    unjudged = {**record(1, "1", 0.80, se=0.02), "triggered": True, "judged": False}
+    current = record(2, "1", 0.79)
+    assert policy.rejected([unjudged], current) is None
+    assert policy.reference(GATE, [unjudged], current, "roc_auc") == GATE
+    # the loss is still a loss in the next window (a judged rejection re-bases: "none")
+    assert walk([(unjudged, GATE), (current, GATE)], min_gap=1) == ["realized_z", "realized_z"]
+    # an older judged rejection of the same champion is still the re-basing window
+    judged = {**record(0, "1", 0.82, se=0.02), "triggered": True}
+    assert policy.reference(GATE, [judged, unjudged], current, "roc_auc") == {"roc_auc": 0.82, "roc_auc_se": 0.02}
+    marked = {"triggered": True}
+    policy.not_judged(marked)
+    assert marked == {"triggered": True, "judged": False}
+
+
+def test_monitoring_reads_from_the_audit_trail_which_retrains_compared_no_challenger(sqlite_tracking):
+    """The continuous-training run a window started (tag ``kfp_run``) writes its outcome to the
+    audit trail under that run id: a gate rejection on a comparison the holdout could not make
+    (``record_decision`` with ``judged=False``, from ``evaluate_model``'s ``judged``) and a run
+    that failed (the exit handler's ``record_run_outcome``, now keyed by the run id, not the
+    workflow's resource name) mark the window not judged; a judged rejection and the windows of
+    an earlier champion are left as they were. Real MLflow (sqlite); the KFP run ids are made up."""
+    from types import SimpleNamespace
+
+    from ctloop.components.record import core as record_core
+    from ctloop.components.record.component import record_decision, record_run_outcome
+    from ctloop.monitoring.store import NOT_JUDGED_EVENTS
+    from ctloop.registry import MlflowRegistry
+
+    assert set(record_core.FAILED_STATES.values()) == NOT_JUDGED_EVENTS
+    store = MonitoringStore(MlflowRegistry(sqlite_tracking).client, "credit")
+    registry = MlflowRegistry(sqlite_tracking)
+    runs = {}
+    for day, (version, kfp) in enumerate([("0", "kfp-old"), ("1", "kfp-undefined"), ("1", "kfp-failed"),
+                                          ("1", "kfp-judged")], start=1):
+        end = pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(days=day)
+        runs[kfp] = store.record(window_end=end, metrics={"realized": 0.8, "realized_rows": 500.0},
+                                 tags={"champion_version": version}, retrain=True, rule="realized_z", reason="loss",
+                                 metric="roc_auc", warnings=[])
+        store.mark_triggered(runs[kfp], kfp)
+    for kfp in ("kfp-old", "kfp-undefined"):
+        record_decision.python_func(model_name="credit", decision="rejected", reason="roc_auc undefined",
+                                    tracking_uri=sqlite_tracking, pipeline_run_id=kfp, judged=False)
+    record_decision.python_func(model_name="credit", decision="rejected", reason="confidently worse",
+                                tracking_uri=sqlite_tracking, pipeline_run_id="kfp-judged")
+    status = SimpleNamespace(state="FAILED", error_message="OOMKilled",
+                             pipeline_job_resource_name="continuous-training-x7k2p")  # the workflow's name
+    record_run_outcome.python_func(model_name="credit", pipeline="continuous-training", status=status,
+                                   tracking_uri=sqlite_tracking, pipeline_run_id="kfp-failed")
+    history = store.history(window_end="2026-01-06T00:00:00+00:00", need=5, window="1D")
+    assert store.mark_unjudged(history, registry, "1") == [
+        (pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(days=d)).isoformat() for d in (2, 3)]
+    judged = {r["kfp_run"]: r.get("judged") for r in history}
+    assert judged == {"kfp-old": None, "kfp-undefined": False, "kfp-failed": False, "kfp-judged": None}
+    # the newest judged rejection of champion 1 is what its reference is re-based on
+    current = {**record(5, "1", 0.79), "window_end": "2026-01-06T00:00:00+00:00"}
+    assert policy.rebased_on(history, current)["kfp_run"] == "kfp-judged"
+    assert policy.rebased_on([r for r in history if r["kfp_run"] != "kfp-judged"], current) is None
+
+
 def test_a_rejected_retrain_with_too_few_labels_does_not_rebase_the_reference():
     """A retrain asked for in a window with 30 labels (a drift or volume rule, the recovery; the
     realized rules need min_labels=100) that did not replace the champion: the champion's ROC AUC

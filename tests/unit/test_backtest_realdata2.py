@@ -160,6 +160,26 @@ def test_a_challenger_is_not_promoted_on_a_comparison_the_holdout_cannot_make():
     assert "roc_auc undefined on this holdout (" in undefined[0].reason and "1 class(es)" in undefined[0].reason
 
 
+def test_a_retrain_the_gate_could_not_judge_is_no_rejection_to_the_policy():
+    """The same stream under the default policy: the retrain in the first all-'maybe' window is
+    gated on a one-class holdout (no comparison with the champion) and was read as a rejection:
+    the reference was re-based on the champion's level in that window (its window record is
+    marked not judged now: ``policy.rejected`` skips it)."""
+    frame = breast_cancer()
+    frame["y"] = frame["y"].map({0: "no", 1: "yes"})
+    frame.loc[frame["ts"] >= "2023-04-15", "y"] = "maybe"
+    gate = GateConfig.from_dict({"bootstrap_rounds": 50, "seed": 0, "thresholds": {"accuracy": 0.5},
+                                 "primary_metric": "roc_auc"})
+    report = run_backtest(frame, config(policy="default", gate=gate, min_labels=20))
+    undefined = [w for w in report.windows if w.retrained and "undefined on this holdout" in w.reason]
+    assert undefined, [w.reason for w in report.windows]
+    ends = {pd.Timestamp(w.end).isoformat() for w in undefined}
+    marked = [r for r in report.records if r["window_end"] in ends]
+    assert marked and all(r["triggered"] and r.get("judged") is False for r in marked)
+    # a retrain compared with the champion is not marked
+    assert all(r.get("judged") is None for r in report.records if r["triggered"] and r["window_end"] not in ends)
+
+
 @pytest.mark.parametrize("compare", [None, "never,always"])
 def test_a_replay_that_scores_no_window_says_why(tmp_path, capsys, compare):
     """Breast cancer with the malignant class only in the initial model's history (later windows

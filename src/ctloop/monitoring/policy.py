@@ -7,7 +7,8 @@ in the backtest), so nothing else has to be kept in step:
 
 * **reference** (:func:`reference`): what the realized rules compare a window with — the
   champion's gate statistics; after a retrain that did not replace the champion (a triggered
-  window whose next window is still judged for the same ``champion_version``) the champion's own
+  window whose next window is still judged for the same ``champion_version``; not one that compared
+  no challenger with the champion: :func:`not_judged`) the champion's own
   realized statistics on the labels of that window (when it had ``min_labels`` of them). The
   challenger was not confidently better there, so that level is the champion's new normal and the same loss does not fire again and
   again. Record fields: ``realized``, ``realized_se``, ``brier``, ``brier_se`` (a regressor's
@@ -97,12 +98,15 @@ def _earlier(history: list[dict[str, Any]], current: dict[str, Any]) -> list[dic
 
 def rejected(history: list[dict[str, Any]], current: dict[str, Any]) -> dict[str, Any] | None:
     """The newest triggered window of the current champion before ``current`` (its retrain did not
-    replace the champion), or None."""
+    replace the champion), or None. A retrain the gate could not judge (record ``judged`` False:
+    :func:`not_judged`) is no rejection: nothing showed the champion's level there is the best the
+    data allows."""
     version = current.get("champion_version")
     if version is None:
         return None
     return next((h for h in reversed(_earlier(history, current))
-                 if h.get("triggered") and str(h.get("champion_version")) == str(version)), None)
+                 if h.get("triggered") and h.get("judged") is not False
+                 and str(h.get("champion_version")) == str(version)), None)
 
 
 def paid(triggered: dict[str, Any], current: dict[str, Any], champion_gate: dict[str, float] | None,
@@ -396,6 +400,16 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
     return verdict
 
 
+def not_judged(triggered: dict[str, Any]) -> None:
+    """The retrain ``triggered`` asked for started but never compared a challenger with the champion
+    (its run failed or was cancelled, or the gate holdout could not make the comparison: an
+    undefined interval, e.g. ROC AUC on one class): it spent its budget and counts for the
+    cooldown, but it is no rejection — the reference is not re-based on its window
+    (:func:`rejected`) and a recovery still retrains at once while the champion is behind. In
+    monitoring, read from the audit trail of the run (:meth:`ctloop.monitoring.store.MonitoringStore.mark_unjudged`)."""
+    triggered["judged"] = False
+
+
 def not_started(current: dict[str, Any]) -> None:
     """The retrain ``current`` asked for did not start (nothing to train on, a failed trigger): it
     spends no budget and counts for neither the cooldown, the re-basing nor the recovery."""
@@ -406,4 +420,4 @@ def not_started(current: dict[str, Any]) -> None:
 
 __all__ = ["LOSS_RULES", "per_class", "MIN_GAP", "MAX_GAP", "BURST", "RESERVE", "budget", "rejected", "rebased_on", "paid", "paid_key",
            "pays", "reference",
-           "judge", "not_started"]
+           "judge", "not_judged", "not_started"]

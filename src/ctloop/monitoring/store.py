@@ -17,7 +17,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ctloop.errors import ConfigError
-from ctloop.monitoring.policy import LEVEL_FIELDS, per_class
+from ctloop.monitoring.policy import LEVEL_FIELDS, not_judged, per_class
 from ctloop.monitoring.rules import RUN_FIELDS, same_window
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,6 +27,9 @@ MONITORING_SUFFIX = "-monitoring"
 TRIGGERED, PENDING, FAILED, NOT_TRIGGERED = "true", "pending", "failed", "false"
 SLACK = 5  # extra recent runs read, for windows re-run or judged out of order
 TAG_LIMIT = 4000  # characters kept of a long tag value (reason, warnings)
+# the audit events of a continuous-training run that compared no challenger with the champion
+# (ctloop.components.record.core.FAILED_STATES' events; a rejection recorded judged=false)
+NOT_JUDGED_EVENTS = frozenset({"run_failed", "run_cancelled"})
 HISTORY_COLUMNS = ["window_end", "rows", "drift_share", "realized", "realized_rows", "rule", "triggered",
                    "champion_version", "kfp_run", "realized_metric", "reason", "run_id"]
 
@@ -45,7 +48,7 @@ def to_record(run: Any) -> dict[str, Any]:
     return {"run_id": run.info.run_id, "window_end": tags.get("window_end"), "drift_share": metrics.get("drift_share"),
             "realized": metrics.get("realized"), "realized_rows": metrics.get("realized_rows"),
             "rows_since_training": metrics.get("rows_since_training"), "champion_version": tags.get("champion_version"),
-            "triggered": tags.get("triggered") == TRIGGERED,
+            "triggered": tags.get("triggered") == TRIGGERED, "kfp_run": tags.get("kfp_run") or None,
             # the statistical rules' state (monitor core CARRIED): prediction drift persistence, CUSUM
             "psi": metrics.get("psi"), "psi_bound": metrics.get("psi_bound"), "cusum": metrics.get("cusum"),
             # the policy's state (ctloop.monitoring.policy): the re-based reference and the recovery
@@ -131,6 +134,25 @@ class MonitoringStore:
             out.setdefault(last["run_id"], {**last, "cooldown_only": True})  # not one of the recent windows
         return sorted(out.values(), key=lambda r: pd.Timestamp(r["window_end"]))
 
+    def mark_unjudged(self, history: list[dict[str, Any]], registry: Any, champion_version: Any) -> list[str]:
+        """Mark the triggered windows of the champion ``champion_version`` whose continuous-training
+        run compared no challenger with it (:func:`ctloop.monitoring.policy.not_judged`): the run's
+        audit records (``registry.run_events`` by the window's ``kfp_run``) say it failed or was
+        cancelled, or its gate rejected the challenger on a comparison the holdout could not make
+        (``judged=false``). Without this such a window read as a rejection: the reference was
+        re-based on the champion's level there. Returns the marked windows' ends."""
+        marked = []
+        for rec in history:
+            if not (rec.get("triggered") and rec.get("kfp_run") and champion_version is not None
+                    and str(rec.get("champion_version")) == str(champion_version)):
+                continue  # only the current champion's retrains can re-base its reference
+            events = registry.run_events(self.model_name, str(rec["kfp_run"]))
+            if any(e.get("event") in NOT_JUDGED_EVENTS or (e.get("event") == "rejected" and e.get("judged") == "false")
+                   for e in events):
+                not_judged(rec)
+                marked.append(str(rec["window_end"]))
+        return marked
+
     @staticmethod
     def previous(records: list[dict[str, Any]], window_end: str) -> dict[str, Any] | None:
         """The latest record ending before ``window_end`` (``records`` as :meth:`history` returns them)."""
@@ -189,5 +211,6 @@ class MonitoringStore:
         return frame.sort_values("window_end", kind="stable").reset_index(drop=True)
 
 
-__all__ = ["MONITORING_SUFFIX", "TRIGGERED", "PENDING", "FAILED", "NOT_TRIGGERED", "HISTORY_COLUMNS", "metric_key",
+__all__ = ["MONITORING_SUFFIX", "TRIGGERED", "PENDING", "FAILED", "NOT_TRIGGERED", "HISTORY_COLUMNS", "NOT_JUDGED_EVENTS",
+           "metric_key",
            "to_record", "MonitoringStore"]
