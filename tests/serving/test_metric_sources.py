@@ -325,3 +325,14 @@ def test_knative_otel_join_survives_a_pod_ip_reused_by_another_revision(tmp_path
     )
     out = promtool("test", "rules", "t.yaml", cwd=tmp_path)
     assert out.returncode == 0, (out.stdout + out.stderr)[:3000]
+
+
+def test_knative_otel_hint_names_where_kserve_0_20_sets_the_protocol():
+    """KServe v0.20.0 installs Knative with the Knative Operator (hack/setup/infra/knative/
+    templates/knative-serving-istio.yaml: a KnativeServing resource), which overwrites edits of
+    the config-* ConfigMaps from the resource's spec.config; KServe's own e2e sets the protocol
+    there (.github/workflows/e2e-test.yml at v0.20.0). The hint names both places."""
+    hint = get_source("knative-otel").missing_hint
+    assert "request-metrics-protocol: prometheus" in hint
+    assert "KnativeServing spec.config.observability" in hint
+    assert "config-observability" in hint

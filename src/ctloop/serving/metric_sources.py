@@ -343,11 +343,13 @@ _KNATIVE_OTEL = MetricSource(
     "http.server.request.duration around the whole queue-proxy (its own 503/504 included), "
     "revision from target_info",
     required_config="knative-serving/config-observability: request-metrics-protocol: prometheus "
-    "(default none); queue-proxy port http-usermetric (9091) scraped (this source's component "
+    "(default none; with the Knative Operator set in KnativeServing spec.config.observability); "
+    "queue-proxy port http-usermetric (9091) scraped (this source's component "
     "adds it to the monitoring component's PodMonitor)",
     missing_hint="is request-metrics-protocol: prometheus set in "
-    "knative-serving/config-observability (the default is none), and is the queue-proxy port "
-    "http-usermetric scraped?",
+    "knative-serving/config-observability (the default is none; with the Knative Operator, "
+    "KServe 0.20's install, set it in KnativeServing spec.config.observability: the operator "
+    "overwrites edits of the ConfigMap), and is the queue-proxy port http-usermetric scraped?",
     requests="http_server_request_duration_seconds_count",
     buckets="http_server_request_duration_seconds_bucket",
     seconds_per_unit=1,
