@@ -259,3 +259,80 @@ def test_the_rules_of_one_source_ignore_another_sources_series(tmp_path):
     )
     out = promtool("test", "rules", "t.yaml", cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def _lifetime_series(pod: sm.Pod, instance: str, start: int, end: int, steps: int) -> list[dict]:
+    """promtool ``input_series`` of one queue-proxy pod (knative-v1.21.1, see
+    :func:`sm.knative_otel`) scraped every STEP from step ``start`` to ``end`` at ``instance``:
+    ``_`` (no sample) outside its life, a staleness marker right after it (the target is gone)."""
+    target = {**sm._podmonitor(pod, 9091, "http-usermetric", "queue-proxy"), "instance": instance}
+    values: dict[str, list[str]] = {}
+    for i in range(start, end + 1):
+        for fam in sm.knative_otel(pod, (i - start) * sm.STEP):
+            for name, labels, value in fam.samples:
+                key = _series(name, sm.scraped_labels(labels, target))
+                values.setdefault(key, ["_"] * start)
+                values[key] += ["_"] * (i - len(values[key])) + [repr(value)]
+    out = []
+    for key, vals in values.items():
+        vals += ["stale"] if end + 1 < steps else []
+        out.append({"series": key, "values": " ".join(vals + ["_"] * (steps - len(vals)))})
+    return out
+
+
+def test_knative_otel_join_survives_a_pod_ip_reused_by_another_revision(tmp_path):
+    """A pod IP freed by a scaled-down revision is given to a new pod of another revision
+    within the window (VPC CNIs reuse IPs after seconds), and both queue-proxies listen on 9091
+    (knative-v1.21.1 pkg/networking/constants.go UserQueueMetricsPort): for the window, one
+    ``job``/``instance`` has two ``target_info`` series (OpenTelemetry Go exporters/prometheus
+    v0.61.0 ``exporter.go`` createInfoMetric: the resource only there, with k8s.pod.name and
+    kn.revision.name from knative-v1.21.1 ``pkg/queue/sharedmain/otel.go``). Joined on
+    ``(job, instance)`` alone the right side is not unique and Prometheus refuses the query: the
+    recording rules and the namespace-wide probe had no result. The PodMonitor's ``pod`` target
+    label (prometheus-operator) tells the two pods apart."""
+    otel = get_source("knative-otel")
+    groups = rule_groups(render_monitoring(tmp_path / "render", "knative-otel"))
+    write_rules(tmp_path, groups)
+    old = sm.Pod(sm.STABLE, rps=10, ip="10.0.0.21")
+    new = sm.Pod(f"{sm.CONFIG}-00002", rps=2, ip="10.0.0.21")
+    steps = 40  # 20 minutes: the old pod scraped until 8 min, the new one from 9 min
+    inputs = _lifetime_series(old, "10.0.0.21:9091", 0, 16, steps) + _lifetime_series(
+        new, "10.0.0.21:9091", 18, steps - 1, steps
+    )
+    presence = otel.presence_expr("", sm.NS, "1h")
+    checks = [
+        {
+            "expr": f'count(ctloop:request_rate:rate5m{{revision="{pod.revision}"}})',
+            "eval_time": "11m",
+            "exp_samples": [{"labels": "{}", "value": 1}],
+        }
+        for pod in (old, new)
+    ] + [{"expr": presence, "eval_time": "19m", "exp_samples": [{"labels": "{}", "value": 2}]}]
+    import yaml
+
+    (tmp_path / "t.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "rule_files": ["rules.yaml"],
+                "evaluation_interval": "30s",
+                "group_eval_order": [g["name"] for g in groups],
+                "tests": [
+                    {"interval": f"{sm.STEP}s", "input_series": inputs, "promql_expr_test": checks}
+                ],
+            },
+            width=10**6,
+        )
+    )
+    out = promtool("test", "rules", "t.yaml", cwd=tmp_path)
+    assert out.returncode == 0, (out.stdout + out.stderr)[:3000]
+
+
+def test_knative_otel_hint_names_where_kserve_0_20_sets_the_protocol():
+    """KServe v0.20.0 installs Knative with the Knative Operator (hack/setup/infra/knative/
+    templates/knative-serving-istio.yaml: a KnativeServing resource), which overwrites edits of
+    the config-* ConfigMaps from the resource's spec.config; KServe's own e2e sets the protocol
+    there (.github/workflows/e2e-test.yml at v0.20.0). The hint names both places."""
+    hint = get_source("knative-otel").missing_hint
+    assert "request-metrics-protocol: prometheus" in hint
+    assert "KnativeServing spec.config.observability" in hint
+    assert "config-observability" in hint

@@ -145,13 +145,20 @@ class Relabel:
 class InfoJoin:
     """Series that carry the revision only on an info metric (OTel resource attributes on
     ``target_info``), joined by the scrape target. ``max_over_time`` keeps pods that went away
-    within the window; ``max by`` folds duplicate info series of one target."""
+    within the window; ``max by`` folds duplicate info series of one target.
+
+    The target is ``job``, ``instance`` *and* ``pod``: a pod IP freed by one revision's pod is
+    soon given to another revision's (every queue-proxy listens on 9091), and within the window
+    one ``job``/``instance`` then has two ``target_info`` series, which Prometheus refuses to
+    join ("many-to-many matching not allowed"). The PodMonitor (prometheus-operator) sets
+    ``pod`` on both sides; where nothing sets it (Prometheus' OTLP receiver: ``instance`` is
+    ``service.instance.id``, the pod name), it is absent on both sides and matches."""
 
     revision_label: str
     namespace_label: str
     configuration_label: str
     metric: str = "target_info"
-    on: tuple[str, ...] = ("job", "instance")
+    on: tuple[str, ...] = ("job", "instance", "pod")
 
     def attach(self, expr: str, matchers: list[str], window: str) -> str:
         labels = ", ".join((self.revision_label, self.namespace_label, self.configuration_label))
@@ -336,11 +343,13 @@ _KNATIVE_OTEL = MetricSource(
     "http.server.request.duration around the whole queue-proxy (its own 503/504 included), "
     "revision from target_info",
     required_config="knative-serving/config-observability: request-metrics-protocol: prometheus "
-    "(default none); queue-proxy port http-usermetric (9091) scraped (this source's component "
+    "(default none; with the Knative Operator set in KnativeServing spec.config.observability); "
+    "queue-proxy port http-usermetric (9091) scraped (this source's component "
     "adds it to the monitoring component's PodMonitor)",
     missing_hint="is request-metrics-protocol: prometheus set in "
-    "knative-serving/config-observability (the default is none), and is the queue-proxy port "
-    "http-usermetric scraped?",
+    "knative-serving/config-observability (the default is none; with the Knative Operator, "
+    "KServe 0.20's install, set it in KnativeServing spec.config.observability: the operator "
+    "overwrites edits of the ConfigMap), and is the queue-proxy port http-usermetric scraped?",
     requests="http_server_request_duration_seconds_count",
     buckets="http_server_request_duration_seconds_bucket",
     seconds_per_unit=1,
