@@ -468,7 +468,7 @@ class Sink:
         reason = (f"WAL line {where}: {event.kind} body holds at least {count:,} values, more than the {self.max_values:,} "
                   f"the sink takes (--max-body-bytes / {VALUES_DIVISOR}: raise it with --max-body-bytes or CTLOOP_LOG_MAX_BODY_BYTES)")
         log.warning("set aside replayed event %s (model %s): %s", event.id[:128], event.model, reason)
-        self._set_aside(reason, wal_line=raw.decode("utf-8", errors="backslashreplace"))
+        self._set_aside(reason, wal_line=raw.decode("utf-8", errors="backslashreplace"), set_aside="too_many_values")
         return True
 
     async def stop(self) -> None:
@@ -741,8 +741,10 @@ class Sink:
         self._n_rows += len(lines)
 
     def _set_aside(self, reason: str, request: Event | None = None, response: Event | None = None,
-                   wal_line: str | None = None) -> None:
+                   wal_line: str | None = None, set_aside: str | None = None) -> None:
         record: dict[str, Any] = {"reason": reason, "time": datetime.now(UTC).isoformat()}
+        if set_aside is not None:  # a replayed line over a limit: ``ctloop logger requeue`` takes it back
+            record["set_aside"] = set_aside
         if wal_line is not None:
             record["wal_line"] = wal_line
         for name, event in (("request", request), ("response", response)):
