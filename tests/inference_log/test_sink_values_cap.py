@@ -224,3 +224,24 @@ def test_a_sink_built_without_a_values_cap_still_sets_aside_a_replayed_line_over
     assert list(parquet_rows(tmp_path / "root").request_id) == ["small"]
     (quarantined,) = (tmp_path / "root" / "_quarantine").rglob("*.jsonl")
     assert json.loads(json.loads(quarantined.read_text())["wal_line"])["id"] == "big"
+
+
+def test_the_sink_answers_a_misshapen_tensor_over_the_cap_with_one_400_naming_it(tmp_path):
+    """Over HTTP (a real ``ctloop logger serve``): a v2 tensor whose shape its data do not fit, over
+    the values cap, was 413 too_many_values ('raise --max-body-bytes', counted as a size refusal
+    that CtloopLogEventsRefusedForSize reports); it is the 400 bad_payload a shape error is."""
+    n = CAP // 17 + 1
+    body = json.dumps({"inputs": [{"name": "income", "shape": [n, 2], "datatype": "FP64",
+                                   "data": [1.0] * n}]}).encode()  # n values for a shape of 2n
+    proc, url = start_sink(tmp_path, max_body_bytes=LIMIT, flush_seconds=0.2)
+    try:
+        with httpx.Client(timeout=30) as client:
+            answer = client.post(url, headers=agent_headers("misshapen", "request"), content=body)
+            metrics = client.get(f"{url}/metrics").text
+    finally:
+        stop_group(proc)
+    assert answer.status_code == 400, answer.text
+    assert answer.json() == {"error": f"request body: 'inputs'[0] 'income' has shape [{n}, 2] but {n} values "
+                                      f"(expected {2 * n})"}
+    assert 'ctloop_log_events_rejected_total{reason="bad_payload"} 1' in metrics
+    assert "too_many_values" not in metrics

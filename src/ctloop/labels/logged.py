@@ -42,20 +42,26 @@ def _gcs_model_dirs(log_root: str) -> set[str]:
     storage client ctloop uses (Arrow's non-recursive GCS listing returned nothing from the
     emulator the tests run, where the client's ``prefixes`` are right). An error of the store is
     the one line :func:`ctloop.storage.arrow_error` gives (the URI and what to fix)."""
+    from ctloop import storage
     from ctloop.errors import CtloopError
-    from ctloop.storage import arrow_error, gcs_client, parse
 
-    loc = parse(log_root)
+    loc = storage.parse(log_root)
     prefix = f"{loc.key.strip('/')}/" if loc.key.strip("/") else ""
     try:
-        pages = gcs_client().list_blobs(loc.bucket, prefix=prefix + MODEL_DIR, delimiter="/")
+        from google.cloud.storage.retry import DEFAULT_RETRY
+
+        # the timeouts and retry deadline of every other GCS call of ctloop.storage
+        retry = DEFAULT_RETRY.with_delay(initial=0.5, maximum=4.0, multiplier=2.0).with_timeout(
+            storage.GCS_RETRY_DEADLINE_S)
+        pages = storage.gcs_client().list_blobs(loc.bucket, prefix=prefix + MODEL_DIR, delimiter="/", retry=retry,
+                                                timeout=(storage.CONNECT_TIMEOUT_S, storage.READ_TIMEOUT_S))
         for _ in pages:  # the objects directly under the root (none, usually): read to fill .prefixes
             pass
         found = set(pages.prefixes)
     except CtloopError:
         raise
     except Exception as exc:  # noqa: BLE001 - any client or transport error: the store's one line
-        raise arrow_error(log_root, OSError(str(exc))) from exc
+        raise storage.arrow_error(log_root, OSError(str(exc))) from exc
     return {p[len(prefix):].rstrip("/").removeprefix(MODEL_DIR) for p in found}
 
 
