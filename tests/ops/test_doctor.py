@@ -1004,3 +1004,23 @@ def test_the_tested_knative_is_what_kserve_0_20_pins_and_what_the_docs_say():
                                    older=("o", "")) is None
     assert doctor._version_warning("Knative Serving", "1.20.3", doctor.TESTED_KNATIVE, unknown=("u", ""),
                                    older=("o", "")).detail == "o"
+
+
+def test_pod_default_conflicts_follow_the_webhooks_merges():
+    """main.go (kubeflow/kubeflow v1.10.0) mergeVolumes and mergeEnv compare by name,
+    mergeVolumeMounts by name and by mount path, each with reflect.DeepEqual (absent = zero value)."""
+    from ctloop.ops.doctor import pod_default_conflicts
+
+    a = _token_pod_default("a")
+    assert pod_default_conflicts([a, _token_pod_default("b")]) == []
+    other_volume = _token_pod_default("b")  # its own volume name, mounted where a's is
+    other_volume["spec"]["volumes"][0]["name"] = other_volume["spec"]["volumeMounts"][0]["name"] = "kfp-token"
+    assert pod_default_conflicts([a, other_volume]) == [
+        "volume mount path /var/run/secrets/kubeflow/pipelines (a, b)"]
+    other_env = _token_pod_default("b")
+    other_env["spec"]["env"][0]["value"] = "/elsewhere/token"
+    assert pod_default_conflicts([a, other_env]) == ["env KF_PIPELINES_SA_TOKEN_PATH (a, b)"]
+    not_read_only = _token_pod_default("b")
+    not_read_only["spec"]["volumeMounts"][0]["readOnly"] = False
+    assert pod_default_conflicts([a, not_read_only]) == [
+        "volume mount volume-kf-pipeline-token (a, b)", "volume mount path /var/run/secrets/kubeflow/pipelines (a, b)"]

@@ -34,7 +34,10 @@ settings           the ConfigMap/Secret keys every task references (``ctloop.ops
                    (any name; an empty selector selects every pod) that projects a token of
                    audience pipelines.kubeflow.org where the KFP SDK reads it
                    (:func:`pipelines_token_gap`), ``trigger_training``'s pipelines token; no
-                   PodDefault CRD: KFP without Kubeflow, nothing to check
+                   PodDefault CRD: KFP without Kubeflow, nothing to check. FAIL when a
+                   PodDefault's selector does not convert (:func:`selector_error`: the webhook
+                   then refuses every pod of the namespace) or selecting PodDefaults set a
+                   volume, mount or env var differently (:func:`pod_default_conflicts`)
 MLflow             the tracking server answers ``/health`` and an authenticated search
 =================  ============================================================================
 
