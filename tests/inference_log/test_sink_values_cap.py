@@ -115,7 +115,11 @@ def test_a_wal_line_over_the_cap_is_set_aside_at_replay_not_joined(tmp_path):
             metrics = metrics_once_written(client, url, 2)
     finally:
         stop_group(proc)
-    assert 'ctloop_log_events_rejected_total{reason="too_many_values"} 1' in metrics
+    # its own counter, not the refusal one: the event was acknowledged once, it is not lost (review
+    # finding: it was counted as a live too_many_values refusal, which CtloopLogEventsRefusedForSize
+    # reports as an event lost)
+    assert "ctloop_log_wal_set_aside_total 1" in metrics
+    assert 'reason="too_many_values"' not in metrics
     assert "ctloop_log_quarantined_total 1" in metrics
     rows = parquet_rows(tmp_path / "root")
     assert list(rows.request_id) == ["old"] and rows.has_response.all()
@@ -151,7 +155,10 @@ def test_logger_import_skips_a_record_over_the_cap(tmp_path, capsys):
 def test_nested_v2_data_is_counted_by_what_it_holds_not_by_its_shape(shape):
     """A v2 tensor without a shape (or one its data do not fit) whose data are 10,000 lists of 800:
     the join reads it as [10000, 800] (``_tensor_width``), but the count took only its 10,000
-    rows, so 16 MB of 8.16M values passed the cap (review finding)."""
+    rows, so 16 MB of 8.16M values passed the cap (review finding). Over the cap either way; a
+    shape its data do not fit is the error the sender can fix, so it is the answer: one 400
+    naming the tensor (it was 413 too_many_values, which says to raise --max-body-bytes: review
+    finding)."""
     from ctloop.errors import InferenceLogError
 
     tensor = {"name": "x", "datatype": "INT32", "data": [[1] * 800] * 10_000}
@@ -161,4 +168,80 @@ def test_nested_v2_data_is_counted_by_what_it_holds_not_by_its_shape(shape):
     assert count_values("request", body) >= 8_000_000
     with pytest.raises(InferenceLogError) as exc:
         parse_event(agent_headers("nested", "request"), json.dumps(body).encode(), max_values=max_values(MAX_BODY_BYTES))
-    assert exc.value.status == 413 and exc.value.code == "too_many_values"
+    if shape is None:  # [10000, 800]: consistent, and over the cap
+        assert exc.value.status == 413 and exc.value.code == "too_many_values"
+    else:
+        assert (exc.value.status, exc.value.code) == (400, "bad_payload")
+        assert str(exc.value.reason).startswith(f"request body: 'inputs'[0] 'x' has shape {shape} but ")
+
+
+def test_a_binary_tensor_whose_bytes_do_not_fit_its_shape_is_a_400_even_over_the_cap():
+    """Binary tensors are counted by their shapes before decoding: a shape of 1M values over 8
+    bytes of data was refused 413 too_many_values ('raise --max-body-bytes'); the shape is wrong,
+    and the cheap checks of decoding (sizes, datatypes, widths) now come first."""
+    from ctloop.errors import InferenceLogError
+
+    body, _ = kserve_to_rest({"model_name": "credit"}, "inputs", [("x", "FP64", np.ones(1, np.float64))])
+    wrong = body.replace(b'"shape":[1]', b'"shape":[1000000]')
+    assert wrong != body
+    with pytest.raises(InferenceLogError) as exc:
+        parse_event({**agent_headers("bin", "request"), "content-type": "application/octet-stream"}, wrong,
+                    max_values=CAP)
+    assert (exc.value.status, exc.value.code) == (400, "bad_payload"), exc.value.reason
+    assert "inputs[0] 'x': 8 bytes of FP64 data for shape [1000000]" in exc.value.reason
+    consistent, _ = kserve_to_rest({"model_name": "credit"}, "inputs", [("x", "INT8", np.ones(CAP, np.int8))])
+    with pytest.raises(InferenceLogError) as exc:
+        parse_event({**agent_headers("bin", "request"), "content-type": "application/octet-stream"}, consistent,
+                    max_values=CAP)
+    assert (exc.value.status, exc.value.code) == (413, "too_many_values")
+
+
+def test_a_sink_built_without_a_values_cap_still_sets_aside_a_replayed_line_over_the_default(tmp_path):
+    """``Sink(root, wal)`` had ``max_values=None``, which skipped the replay check: a WAL line of
+    millions of values was joined at start (the crash loop the check exists for). The default now
+    comes from defaults.py (the cap of the default body limit)."""
+    import asyncio
+
+    from ctloop.inference_log.defaults import MAX_VALUES
+    from ctloop.inference_log.sink import Sink
+
+    rows = MAX_VALUES // 17 + 1  # one value a row: just over the default cap
+    big = parse_event(agent_headers("big", "request"), b'{"instances":[' + ones(rows) + b"]}")
+    small = parse_event(agent_headers("small", "request"), b'{"instances":[[1,2]]}')
+    wal = tmp_path / "wal"
+    wal.mkdir()
+    (wal / "segment-00000000000000000001-aaaaaa.wal").write_bytes(big.to_wal() + b"\n" + small.to_wal() + b"\n")
+
+    async def run():
+        sink = Sink(str(tmp_path / "root"), str(wal), flush_rows=10**9, flush_seconds=10**6)
+        assert sink.max_values == MAX_VALUES == max_values(MAX_BODY_BYTES)
+        await sink.start()
+        await sink.stop()
+        return sink
+
+    sink = asyncio.run(run())
+    assert sink.stats.wal_set_aside == 1 and sink.stats.rejected == {}
+    assert list(parquet_rows(tmp_path / "root").request_id) == ["small"]
+    (quarantined,) = (tmp_path / "root" / "_quarantine").rglob("*.jsonl")
+    assert json.loads(json.loads(quarantined.read_text())["wal_line"])["id"] == "big"
+
+
+def test_the_sink_answers_a_misshapen_tensor_over_the_cap_with_one_400_naming_it(tmp_path):
+    """Over HTTP (a real ``ctloop logger serve``): a v2 tensor whose shape its data do not fit, over
+    the values cap, was 413 too_many_values ('raise --max-body-bytes', counted as a size refusal
+    that CtloopLogEventsRefusedForSize reports); it is the 400 bad_payload a shape error is."""
+    n = CAP // 17 + 1
+    body = json.dumps({"inputs": [{"name": "income", "shape": [n, 2], "datatype": "FP64",
+                                   "data": [1.0] * n}]}).encode()  # n values for a shape of 2n
+    proc, url = start_sink(tmp_path, max_body_bytes=LIMIT, flush_seconds=0.2)
+    try:
+        with httpx.Client(timeout=30) as client:
+            answer = client.post(url, headers=agent_headers("misshapen", "request"), content=body)
+            metrics = client.get(f"{url}/metrics").text
+    finally:
+        stop_group(proc)
+    assert answer.status_code == 400, answer.text
+    assert answer.json() == {"error": f"request body: 'inputs'[0] 'income' has shape [{n}, 2] but {n} values "
+                                      f"(expected {2 * n})"}
+    assert 'ctloop_log_events_rejected_total{reason="bad_payload"} 1' in metrics
+    assert "too_many_values" not in metrics

@@ -906,3 +906,121 @@ def test_a_kubeconfig_that_is_not_one_is_a_fail_line_naming_it(cluster, capsys, 
     assert line.startswith(f"FAIL Kubernetes: no Kubernetes credentials: kubeconfig "
                            f"{cluster.kubeconfig} failed: {why}"), line
     assert "Traceback" not in out
+
+
+# Kubeflow's admission webhook, kubeflow/kubeflow v1.10.0 (90e987bf87d3)
+# components/admission-webhook/main.go: ``filterPodDefaults`` converts the selector of EVERY PodDefault
+# of the pod's namespace with metav1.LabelSelectorAsSelector (k8s.io/apimachinery v0.28.1, the
+# webhook's go.mod: pkg/apis/meta/v1/helpers.go, pkg/labels/selector.go NewRequirement) and returns
+# the first conversion error, which ``mutatePods`` answers as a denied AdmissionResponse: every pod of
+# the namespace is refused. ``safeToApplyPodDefaultsOnPod`` refuses a pod whose matching PodDefaults
+# set one volume, volume mount (name or mount path) or env var differently (reflect.DeepEqual).
+# Doctor read operators only to match (an Exists with values "selected"; an unknown operator "selected
+# nothing") and never compared two matching PodDefaults: both said "ok" while no task pod started.
+def test_selector_error_follows_label_selector_as_selector():
+    from ctloop.ops.doctor import selector_error, selects
+
+    labels = {"access-ml-pipeline": "true"}
+    valid = [{}, {"matchLabels": {"access-ml-pipeline": "true"}},
+             {"matchExpressions": [{"key": "access-ml-pipeline", "operator": "In", "values": ["true", "yes"]}]},
+             {"matchExpressions": [{"key": "team", "operator": "NotIn", "values": ["b"]}]},
+             {"matchExpressions": [{"key": "kubeflow.org/access-ml-pipeline", "operator": "Exists"}]},
+             {"matchExpressions": [{"key": "team", "operator": "DoesNotExist", "values": []}]}]
+    assert [selector_error(s) for s in valid] == [""] * len(valid)
+    invalid = {
+        "Exists with values": ({"matchExpressions": [{"key": "access-ml-pipeline", "operator": "Exists",
+                                                      "values": ["true"]}]},
+                               "values set must be empty for exists and does not exist"),
+        "NotIn without values": ({"matchExpressions": [{"key": "team", "operator": "NotIn"}]},
+                                 "for 'in', 'notin' operators, values set can't be empty"),
+        "lowercase operator": ({"matchExpressions": [{"key": "access-ml-pipeline", "operator": "in",
+                                                      "values": ["true"]}]},
+                               "'in' is not a valid label selector operator"),
+        "bad value": ({"matchLabels": {"access-ml-pipeline": "yes please"}}, "'yes please' is not a label value"),
+        "bad key": ({"matchExpressions": [{"key": "a/b/c", "operator": "Exists"}]}, "more than one '/'"),
+    }
+    for case, (selector, reason) in invalid.items():
+        assert reason in selector_error(selector), case
+        assert not selects(selector, labels), case
+
+
+def _token_pod_default(name: str, selector: dict | None = None, **volume_changes) -> dict:
+    pd = pod_default(name, selector or {"matchLabels": {"access-ml-pipeline": "true"}})
+    pd["spec"]["volumes"][0]["projected"]["sources"][0]["serviceAccountToken"].update(volume_changes)
+    return pd
+
+
+def test_a_selector_the_webhook_cannot_convert_refuses_every_pod_and_fails(cluster, capsys):
+    cluster.kfp.multi_user = True
+    cluster.kube.add(PODDEFAULT_CRD)
+    cluster.kube.add(pod_default("access-ml-pipeline", {"matchLabels": {"access-ml-pipeline": "true"}}))
+    # another team's PodDefault, selecting other pods: its bad selector refuses ours all the same
+    cluster.kube.add(pod_default("notebooks", {"matchExpressions": [
+        {"key": "notebook-name", "operator": "Exists", "values": ["jupyter"]}]}))
+    code, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    line = lines["settings"]
+    assert code == 1 and line.startswith("FAIL settings: in kubeflow: PodDefault notebooks's selector does not "
+                                         "convert (matchExpressions notebook-name Exists: values set must be empty"), line
+    assert "refuses every pod created in kubeflow" in line and "kubectl -n kubeflow edit poddefault notebooks" in line
+    assert line.count("\n") == 0
+
+
+def test_two_poddefaults_setting_the_token_volume_differently_refuse_the_pod_and_fail(cluster, capsys):
+    cluster.kfp.multi_user = True
+    cluster.kube.add(PODDEFAULT_CRD)
+    cluster.kube.add(_token_pod_default("access-ml-pipeline"))
+    # the same volume, word for word (readOnly false spelled out: Go's zero value): merged, fine
+    same = _token_pod_default("kfp-token", {"matchExpressions": [
+        {"key": "access-ml-pipeline", "operator": "In", "values": ["true"]}]})
+    same["spec"]["volumes"][0]["projected"]["defaultMode"] = 0
+    cluster.kube.add(same)
+    _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    assert lines["settings"].startswith("ok   settings in kubeflow"), lines["settings"]
+    assert "PodDefault access-ml-pipeline, kfp-token" in lines["settings"]
+    # one of them with another expiry: the webhook's mergeVolumes refuses every access-ml-pipeline pod
+    cluster.kube.add(_token_pod_default("kfp-token", {"matchExpressions": [
+        {"key": "access-ml-pipeline", "operator": "Exists"}]}, expirationSeconds=3600))
+    code, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    line = lines["settings"]
+    assert code == 1, line
+    assert line.startswith('FAIL settings: in kubeflow: PodDefault access-ml-pipeline, kfp-token all select '
+                           'access-ml-pipeline: "true" in kubeflow and set volume volume-kf-pipeline-token '
+                           "(access-ml-pipeline, kfp-token) differently"), line
+    assert "safeToApplyPodDefaultsOnPod" in line and "keep one PodDefault" in line
+
+
+def test_the_tested_knative_is_what_kserve_0_20_pins_and_what_the_docs_say():
+    """kserve/kserve v0.20.0 kserve-deps.env: KNATIVE_SERVING_VERSION=1.21.1 (installed by
+    hack/setup/infra/knative/manage.knative-operator-helm.sh); doctor said 1.21.0, the docs 1.21.1."""
+    from pathlib import Path
+
+    from ctloop.ops.platform import parse_version
+
+    assert doctor.TESTED_KNATIVE == parse_version("1.21.1")
+    serving = (Path(__file__).parents[2] / "docs" / "serving.md").read_text()
+    assert "KServe 0.20 pins Knative Serving 1.21.1 (`kserve-deps.env`)" in serving
+    # compared by major.minor: a 1.21.0 install is not "older"
+    assert doctor._version_warning("Knative Serving", "1.21.0", doctor.TESTED_KNATIVE, unknown=("u", ""),
+                                   older=("o", "")) is None
+    assert doctor._version_warning("Knative Serving", "1.20.3", doctor.TESTED_KNATIVE, unknown=("u", ""),
+                                   older=("o", "")).detail == "o"
+
+
+def test_pod_default_conflicts_follow_the_webhooks_merges():
+    """main.go (kubeflow/kubeflow v1.10.0) mergeVolumes and mergeEnv compare by name,
+    mergeVolumeMounts by name and by mount path, each with reflect.DeepEqual (absent = zero value)."""
+    from ctloop.ops.doctor import pod_default_conflicts
+
+    a = _token_pod_default("a")
+    assert pod_default_conflicts([a, _token_pod_default("b")]) == []
+    other_volume = _token_pod_default("b")  # its own volume name, mounted where a's is
+    other_volume["spec"]["volumes"][0]["name"] = other_volume["spec"]["volumeMounts"][0]["name"] = "kfp-token"
+    assert pod_default_conflicts([a, other_volume]) == [
+        "volume mount path /var/run/secrets/kubeflow/pipelines (a, b)"]
+    other_env = _token_pod_default("b")
+    other_env["spec"]["env"][0]["value"] = "/elsewhere/token"
+    assert pod_default_conflicts([a, other_env]) == ["env KF_PIPELINES_SA_TOKEN_PATH (a, b)"]
+    not_read_only = _token_pod_default("b")
+    not_read_only["spec"]["volumeMounts"][0]["readOnly"] = False
+    assert pod_default_conflicts([a, not_read_only]) == [
+        "volume mount volume-kf-pipeline-token (a, b)", "volume mount path /var/run/secrets/kubeflow/pipelines (a, b)"]

@@ -41,21 +41,10 @@ def _check_roots(args) -> None:
 
 
 def _logged_models(log_root: str) -> list[str]:
-    """The models an inference log holds: each has a type registry ``_schema/model=<name>.json``
-    (the sink and batch scoring write it with their first rows); a local log's ``model=<name>``
-    directories too (rows written by other tools). One listing of a small prefix, local or remote."""
-    from pathlib import Path
+    """The models an inference log holds (:func:`ctloop.labels.logged.logged_models`)."""
+    from ctloop.labels.logged import logged_models
 
-    from ctloop.inference_log.schema import SCHEMA_DIR
-    from ctloop.storage import list_files, parse
-
-    names = {uri.rsplit("/", 1)[-1].removeprefix("model=").removesuffix(".json")
-             for uri in list_files(f"{log_root.rstrip('/')}/{SCHEMA_DIR}", ".json")
-             if uri.rsplit("/", 1)[-1].startswith("model=")}
-    log = parse(log_root)
-    if log.scheme == "file":
-        names |= {p.name.removeprefix("model=") for p in Path(log.key).glob("model=*") if p.is_dir()}
-    return sorted(names)
+    return logged_models(log_root)
 
 
 def _check_model(args) -> str:
@@ -64,11 +53,9 @@ def _check_model(args) -> str:
     model registry has versions of it (a fresh deploy that has logged nothing yet: the line that
     says so). Neither: a typo, one ConfigError line naming the models logged and the registry."""
     from ctloop.errors import ConfigError
-    from ctloop.inference_log.layout import model_prefix
-    from ctloop.storage import list_files
 
     logged = _logged_models(args.log_root)
-    if args.model_name in logged or list_files(model_prefix(args.log_root, args.model_name), ".parquet"):
+    if args.model_name in logged:
         return ""
     from ctloop.tracking import existing_store
 

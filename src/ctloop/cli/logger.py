@@ -180,6 +180,29 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _requeue(args: argparse.Namespace) -> int:
+    from ctloop.errors import ConfigError
+    from ctloop.inference_log.defaults import max_values
+    from ctloop.storage import parse
+
+    if not args.root or "$(" in args.root:
+        raise ConfigError(f"--root {args.root!r} is not a Parquet root: a local path or gs://, s3://, az:// URI")
+    for flag, value in (("--max-body-bytes", args.max_body_bytes), ("--max-columns", args.max_columns)):
+        if value < 1:
+            raise ConfigError(f"{flag} {value} must be at least 1")
+    if not args.join_ttl_seconds > 0:  # NaN too
+        raise ConfigError(f"--join-ttl-seconds {args.join_ttl_seconds} must be a number of seconds > 0")
+    root = parse(args.root)  # an unsupported scheme is one ConfigError line
+    if root.scheme == "file":
+        _check_local_dir("--root", root.key)
+    from ctloop.inference_log.requeue import run_requeue
+
+    summary = run_requeue(args.root, max_body_bytes=args.max_body_bytes, join_ttl_seconds=args.join_ttl_seconds,
+                          max_columns=args.max_columns)
+    print(summary.line(args.root.rstrip("/") or "/", max_values(args.max_body_bytes)))
+    return 0
+
+
 MAX_COLUMNS_HELP = ("feature columns a model's log may have (predictions and meta_* not counted); the values of "
                     "later features are kept as JSON in the row's _overflow column (ctloop_log_overflow_values_total)")
 
@@ -235,3 +258,22 @@ def register(subparsers) -> None:
     i.add_argument("--progress-objects", type=int, default=PROGRESS_OBJECTS,
                    help="print progress to stderr every this many objects (0: never)")
     i.set_defaults(handler=_import)
+    q = sub.add_parser(
+        "requeue", help="write the WAL lines the sink set aside at replay (over the values cap) into the log",
+        description="At start the sink sets aside a replayed write-ahead-log line holding more values than it "
+                    "takes (--max-body-bytes / 16): quarantined under <root>/_quarantine, counted as "
+                    "ctloop_log_wal_set_aside_total. This writes those lines into the log under the limit given "
+                    "here, as the sink does; lines requeued before (listed in <root>/_imports/quarantine-requeue/) "
+                    "are skipped, lines still over the cap are skipped and tried again by a later run.",
+        epilog="example:\n  ctloop logger requeue --root gs://ml/inference-log --max-body-bytes 67108864",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    q.add_argument("--root", required=True, help="Parquet root of the inference log: a local path or gs://, s3://, "
+                                                 "az:// URI")
+    q.add_argument("--max-body-bytes", type=int, default=MAX_BODY_BYTES,
+                   help="the cap is this / 16 values, as for serve: a line over it is skipped (too_many_values) "
+                        "and tried again by a later run; give the machine the memory (docs/inference-log.md "
+                        "\"Body size\")")
+    q.add_argument("--join-ttl-seconds", type=float, default=JOIN_TTL_SECONDS,
+                   help="how long a request waits for its response")
+    q.add_argument("--max-columns", type=int, default=MAX_COLUMNS, help=MAX_COLUMNS_HELP)
+    q.set_defaults(handler=_requeue)

@@ -109,6 +109,7 @@ def decode(payload: dict[str, Any], tail: bytes, kind: str, max_values: int | No
         shapes = [t.get("shape") for t in tensors if _size_of(t, kind) is not None]
         count = sum(math.prod(s) for s in shapes if isinstance(s, list) and all(type(d) is int for d in s))
         if count > max_values:
+            _check_sizes(tensors, tail, kind, key)  # a shape its bytes do not fit: that error, not the size
             raise TooManyValues(f"its binary tensors hold {count} values, more than the {max_values} the sink takes",
                                 count)
     offset, out = 0, []
@@ -135,6 +136,38 @@ def decode(payload: dict[str, Any], tail: bytes, kind: str, max_values: int | No
         raise BinaryTensorError(f"{len(tail) - offset} bytes follow the last binary tensor: the "
                                 f"binary_data_size of the {key} add up to {offset} of the {len(tail)} bytes after the JSON")
     return {**payload, key: out}
+
+
+def _check_sizes(tensors: list[Any], tail: bytes, kind: str, key: str) -> None:
+    """The checks of :func:`decode` that need no decoding (a few per tensor): each binary
+    tensor's ``binary_data_size`` within the bytes, its shape and datatype valid, a fixed-width
+    tensor's size its shape's count times the width, and no bytes left over. Raises
+    :class:`BinaryTensorError` naming the tensor, as decoding would."""
+    offset = 0
+    for i, tensor in enumerate(tensors):
+        size = _size_of(tensor, kind)
+        if size is None:
+            continue
+        where = f"{key}[{i}] {str(tensor.get('name', ''))[:64]!r}"
+        if type(size) is not int or size < 0:
+            raise BinaryTensorError(f"{where}: parameters.binary_data_size {size!r} is not a byte count")
+        if offset + size > len(tail):
+            raise BinaryTensorError(f"{where}: binary_data_size {size} runs past the end of the body "
+                                    f"({len(tail) - offset} bytes of binary data left)")
+        shape, datatype = tensor.get("shape"), tensor.get("datatype")
+        if not (isinstance(shape, list) and all(type(d) is int and d >= 0 for d in shape)):
+            raise BinaryTensorError(f"{where}: shape {shape!r} is not a list of non-negative integers")
+        if datatype != "BYTES":
+            if datatype not in FIXED:
+                raise BinaryTensorError(f"{where}: datatype {str(datatype)[:32]!r} is not one of {', '.join(DATATYPES)}")
+            count, width = math.prod(shape), FIXED[datatype][1]
+            if size != count * width:
+                raise BinaryTensorError(f"{where}: {size} bytes of {datatype} data for shape {shape} "
+                                        f"(expected {count} x {width} = {count * width})")
+        offset += size
+    if offset != len(tail):
+        raise BinaryTensorError(f"{len(tail) - offset} bytes follow the last binary tensor: the "
+                                f"binary_data_size of the {key} add up to {offset} of the {len(tail)} bytes after the JSON")
 
 
 def decode_tensor(where: str, datatype: Any, shape: Any, chunk: bytes) -> list[Any]:

@@ -27,6 +27,9 @@ def max_values(max_body_bytes: int) -> int:
     return max(max_body_bytes // VALUES_DIVISOR, 1)
 
 
+MAX_VALUES = max_values(MAX_BODY_BYTES)  # the values cap of a sink built without one (``Sink(max_values=…)``)
+
+
 MAX_OBJECT_BYTES = 64 << 20  # ``logger import``: an object is read whole, up to 8 at once: bounded memory
 CHECKPOINT_OBJECTS = 10000  # each checkpoint flushes: fewer, larger Parquet files
 PROGRESS_OBJECTS = 1000
@@ -70,5 +73,5 @@ SINK_SETTINGS = {
     "drain_timeout_seconds": Setting(int, DRAIN_TIMEOUT_SECONDS, 0, True, variable=False),
 }
 
-__all__ = ["Setting", "SINK_SETTINGS", "MAX_BODY_BYTES", "VALUES_DIVISOR", "ROW_VALUES", "max_values", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS", "PROGRESS_OBJECTS", "JOIN_TTL_SECONDS",
+__all__ = ["Setting", "SINK_SETTINGS", "MAX_BODY_BYTES", "VALUES_DIVISOR", "ROW_VALUES", "max_values", "MAX_VALUES", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS", "PROGRESS_OBJECTS", "JOIN_TTL_SECONDS",
            "MAX_COLUMNS", "FLUSH_ROWS", "FLUSH_SECONDS", "SINK_JOIN_TTL_SECONDS", "WAL_DIR", "DRAIN_TIMEOUT_SECONDS"]

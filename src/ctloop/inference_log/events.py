@@ -398,17 +398,23 @@ def _tensor_width(t: Any, where: str) -> tuple[int, int, bool]:
     if len(shape) == 1:
         n, k = shape[0], 1
         if nested:
-            raise PayloadError(f"{where} has shape {shape} but nested data: use shape [N, k]")
+            raise PayloadError(f"{_named(where, t)} has shape {shape} but nested data: use shape [N, k]")
     elif len(shape) == 2:
         n, k = shape
     else:
         raise PayloadError(f"{where} has shape {shape}: only [N] and [N, k] tensors are supported")
     if nested:
         if len(data) != n or not all(isinstance(row, list) and len(row) == k for row in data):
-            raise PayloadError(f"{where} has shape {shape} but its nested data is not {n} rows of {k} values")
+            raise PayloadError(f"{_named(where, t)} has shape {shape} but its nested data is not {n} rows of {k} values")
     elif len(data) != n * k:
-        raise PayloadError(f"{where} has shape {shape} but {len(data)} values (expected {n * k})")
+        raise PayloadError(f"{_named(where, t)} has shape {shape} but {len(data)} values (expected {n * k})")
     return n, k, nested
+
+
+def _named(where: str, t: dict[str, Any]) -> str:
+    """``'inputs'[0]`` with the tensor's name, when it has one: ``'inputs'[0] 'x'``."""
+    name = t.get("name")
+    return f"{where} {str(name)[:64]!r}" if name is not None else where
 
 
 def _check_tensors(tensors: Any, key: str) -> None:
@@ -601,6 +607,10 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     if max_values is not None:  # first: cheaper than check_depth's walk of a large body
         count = count_values(kind, payload, max_values)
         if count > max_values:
+            try:  # a tensor whose shape does not fit its data is a 400 naming it, whatever its size
+                check_payload(kind, payload)  # a few checks per tensor (per row of nested data)
+            except PayloadError as exc:
+                raise RejectedEvent(400, f"{kind} body: {exc}", "bad_payload") from exc
             raise TooManyValues(kind, h["ce-id"], model, count, max_values)
     check_depth(body, payload)
     try:

@@ -93,6 +93,7 @@ from ctloop.inference_log.defaults import (
     FLUSH_ROWS,
     FLUSH_SECONDS,
     MAX_COLUMNS,
+    MAX_VALUES,
     SINK_JOIN_TTL_SECONDS,
     VALUES_DIVISOR,
 )
@@ -116,6 +117,7 @@ class Stats:
     events_written: int = 0  # CloudEvents whose rows are in Parquet (a complete pair counts 2)
     quarantined: int = 0  # records written to <root>/_quarantine
     wal_torn_lines: int = 0  # unterminated last lines skipped at replay
+    wal_set_aside: int = 0  # replayed WAL lines over the values cap, quarantined instead of joined
     unavailable: int = 0  # events answered 503
     rows_quarantined: int = 0  # rows whose table/Parquet conversion failed alone (in the quarantine)
     mistyped: int = 0  # values that did not fit their column's type (kept in _mistyped)
@@ -319,7 +321,7 @@ class _FsyncThreads:
 class Sink:
     def __init__(self, root: str, wal_dir: str, *, flush_rows: int = FLUSH_ROWS, flush_seconds: float = FLUSH_SECONDS,
                  join_ttl_seconds: float = SINK_JOIN_TTL_SECONDS, max_columns: int = MAX_COLUMNS,
-                 max_values: int | None = None):
+                 max_values: int = MAX_VALUES):
         from ctloop.storage import is_remote, parse
 
         if not is_remote(root):  # file:///x is the path /x, not ./file:/x (Path('file:///x') is 'file:/x')
@@ -330,7 +332,9 @@ class Sink:
         self.flush_seconds = flush_seconds
         self.join_ttl = join_ttl_seconds
         self.max_columns = max_columns
-        self.max_values = max_values  # events over it are refused; replayed ones set aside (_replay)
+        # events over it are refused; replayed ones set aside (_replay). Always a number: the default
+        # is the cap of the default body limit (defaults.MAX_VALUES), so no construction skips the check
+        self.max_values = max_values
         self._full: set[str] = set()  # models whose columns were found full (warned once)
         self.stats = Stats()
         self.failure: str | None = None  # set once the sink can no longer make events durable
@@ -454,17 +458,17 @@ class Sink:
     def _too_many_values(self, event: Event, where: str, raw: bytes) -> bool:
         """Whether a replayed event holds more values than ``max_values`` (a WAL written by an
         older version, or under a larger --max-body-bytes): joining it could exhaust the pod's
-        memory at every start, so it is quarantined as its WAL line, logged and counted instead."""
-        if self.max_values is None:
-            return False
+        memory at every start, so it is quarantined as its WAL line, logged and counted instead, as
+        ``ctloop_log_wal_set_aside_total`` (not as a refusal: the event was acknowledged, and
+        ``ctloop logger requeue`` takes it back under a larger limit)."""
         count = count_values(event.kind, event.body, self.max_values)
         if count <= self.max_values:
             return False
-        self.stats.reject("too_many_values")
+        self.stats.wal_set_aside += 1
         reason = (f"WAL line {where}: {event.kind} body holds at least {count:,} values, more than the {self.max_values:,} "
                   f"the sink takes (--max-body-bytes / {VALUES_DIVISOR}: raise it with --max-body-bytes or CTLOOP_LOG_MAX_BODY_BYTES)")
         log.warning("set aside replayed event %s (model %s): %s", event.id[:128], event.model, reason)
-        self._set_aside(reason, wal_line=raw.decode("utf-8", errors="backslashreplace"))
+        self._set_aside(reason, wal_line=raw.decode("utf-8", errors="backslashreplace"), set_aside="too_many_values")
         return True
 
     async def stop(self) -> None:
@@ -737,8 +741,10 @@ class Sink:
         self._n_rows += len(lines)
 
     def _set_aside(self, reason: str, request: Event | None = None, response: Event | None = None,
-                   wal_line: str | None = None) -> None:
+                   wal_line: str | None = None, set_aside: str | None = None) -> None:
         record: dict[str, Any] = {"reason": reason, "time": datetime.now(UTC).isoformat()}
+        if set_aside is not None:  # a replayed line over a limit: ``ctloop logger requeue`` takes it back
+            record["set_aside"] = set_aside
         if wal_line is not None:
             record["wal_line"] = wal_line
         for name, event in (("request", request), ("response", response)):
@@ -970,6 +976,9 @@ class Sink:
                      "written without a response, the pair quarantined.", s.mismatched_pairs),
             *counter("ctloop_log_wal_torn_lines_total",
                      "Unterminated last WAL lines (never acknowledged) skipped at replay.", s.wal_torn_lines),
+            *counter("ctloop_log_wal_set_aside_total",
+                     "Replayed WAL lines over the values cap (--max-body-bytes / 16) set aside at start: "
+                     "quarantined, not joined (ctloop logger requeue takes them back).", s.wal_set_aside),
             *counter("ctloop_log_events_unavailable_total",
                      "Events answered 503 because the sink had failed.", s.unavailable),
             "# HELP ctloop_log_events_rejected_total Events rejected, by reason.",

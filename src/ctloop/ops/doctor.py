@@ -34,7 +34,10 @@ settings           the ConfigMap/Secret keys every task references (``ctloop.ops
                    (any name; an empty selector selects every pod) that projects a token of
                    audience pipelines.kubeflow.org where the KFP SDK reads it
                    (:func:`pipelines_token_gap`), ``trigger_training``'s pipelines token; no
-                   PodDefault CRD: KFP without Kubeflow, nothing to check
+                   PodDefault CRD: KFP without Kubeflow, nothing to check. FAIL when a
+                   PodDefault's selector does not convert (:func:`selector_error`: the webhook
+                   then refuses every pod of the namespace) or selecting PodDefaults set a
+                   volume, mount or env var differently (:func:`pod_default_conflicts`)
 MLflow             the tracking server answers ``/health`` and an authenticated search
 =================  ============================================================================
 
@@ -67,7 +70,10 @@ from ctloop.serving.kube import VERBS as KUBE_VERBS
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
 TESTED_KSERVE = (0, 20, 0)
-TESTED_KNATIVE = (1, 21, 0)  # what KServe v0.20.0 pins (kserve-deps.env KNATIVE_SERVING_VERSION)
+# what KServe v0.20.0 pins: kserve-deps.env KNATIVE_SERVING_VERSION=1.21.1 (and KNATIVE_OPERATOR_VERSION
+# v1.21.1), which hack/setup/infra/knative/manage.knative-operator-helm.sh installs. Versions are
+# compared by major.minor (_version_warning): 1.21.0 is as tested as 1.21.1
+TESTED_KNATIVE = (1, 21, 1)
 
 KSERVE_CRD = "inferenceservices.serving.kserve.io"
 KSERVE_CONTROLLER = "kserve-controller-manager"
@@ -85,11 +91,73 @@ MULTI_USER_RUNNER = "default-editor"
 STANDALONE_NAMESPACE = "kubeflow"
 
 
+# What Kubeflow's admission webhook does with the PodDefaults of a pod's namespace, from its source:
+# kubeflow/kubeflow v1.10.0 (90e987bf87d3) components/admission-webhook/main.go. ``mutatePods``
+# lists every PodDefault of the namespace; ``filterPodDefaults`` converts each one's selector with
+# ``metav1.LabelSelectorAsSelector`` and, if ANY conversion fails, returns the error, which
+# ``mutatePods`` answers as a denied AdmissionResponse: every pod created in the namespace is refused
+# while that PodDefault exists. ``safeToApplyPodDefaultsOnPod`` then merges the matching ones and
+# refuses the pod when two set the same volume (``mergeVolumes``), volume mount (``mergeVolumeMounts``:
+# by name and by mount path) or env var (``mergeEnv``) differently (``reflect.DeepEqual``).
+# Selector conversion: k8s.io/apimachinery v0.28.1 (the webhook's go.mod) pkg/apis/meta/v1/helpers.go
+# ``LabelSelectorAsSelector`` and pkg/labels/selector.go ``NewRequirement``.
+_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+
+
+def _label_key_error(key: Any) -> str:
+    """apimachinery ``validation.IsQualifiedName``: ``[prefix/]name``, name <= 63 characters."""
+    parts = str(key).split("/") if isinstance(key, str) else [""]
+    if len(parts) > 2:
+        return f"key {key!r} has more than one '/'"
+    name = parts[-1]
+    if len(parts) == 2 and not (parts[0] and len(parts[0]) <= 253 and _DNS_SUBDOMAIN.match(parts[0])):
+        return f"key {key!r}: its prefix is not a DNS subdomain"
+    if not name or len(name) > 63 or not _QUALIFIED_NAME.match(name):
+        return f"key {key!r} is not a label name (63 characters at most: letters, digits, '-', '_', '.')"
+    return ""
+
+
+def selector_error(selector: Any) -> str:
+    """Why ``metav1.LabelSelectorAsSelector`` refuses ``selector`` (a PodDefault's
+    ``spec.selector``), ``""`` when it converts (see above: an invalid one makes Kubeflow's
+    webhook refuse every pod of the namespace)."""
+    if not isinstance(selector, dict):
+        return f"selector {selector!r} is not an object"
+    for key, value in (selector.get("matchLabels") or {}).items():
+        bad = _label_key_error(key)
+        if bad:
+            return f"matchLabels {bad}"
+        if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
+            return f"matchLabels {key}: {value!r} is not a label value"
+    for expr in selector.get("matchExpressions") or []:
+        expr = expr if isinstance(expr, dict) else {}
+        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        if op not in SELECTOR_OPERATORS:
+            return f"{op!r} is not a valid label selector operator ({', '.join(SELECTOR_OPERATORS)})"
+        bad = _label_key_error(key)
+        if bad:
+            return f"matchExpressions {bad}"
+        if op in ("In", "NotIn") and not values:
+            return f"matchExpressions {key} {op}: for 'in', 'notin' operators, values set can't be empty"
+        if op in ("Exists", "DoesNotExist") and values:
+            return f"matchExpressions {key} {op}: values set must be empty for exists and does not exist"
+        for value in values:
+            if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
+                return f"matchExpressions {key} {op}: {value!r} is not a label value"
+    return ""
+
+
 def selects(selector: dict, labels: dict[str, str]) -> bool:
     """Whether a Kubernetes label selector (``matchLabels``, ``matchExpressions``) selects an object
     with ``labels``, as ``metav1.LabelSelectorAsSelector(...).Matches`` does (k8s.io/apimachinery
-    ``pkg/apis/meta/v1/helpers.go``): an empty selector selects everything; an unknown operator
-    selects nothing (the webhook fails to convert it)."""
+    ``pkg/apis/meta/v1/helpers.go``): an empty selector selects everything. A selector that does not
+    convert (:func:`selector_error`) selects nothing here; the webhook refuses every pod for it,
+    which the settings check reports on its own."""
+    if selector_error(selector):
+        return False
     for key, value in (selector.get("matchLabels") or {}).items():
         if labels.get(key) != value:
             return False
@@ -101,13 +169,46 @@ def selects(selector: dict, labels: dict[str, str]) -> bool:
             ok = key not in labels or labels[key] not in values
         elif op == "Exists":
             ok = key in labels
-        elif op == "DoesNotExist":
+        else:  # DoesNotExist
             ok = key not in labels
-        else:
-            return False
         if not ok:
             return False
     return True
+
+
+def pd_name(pod_default: dict) -> str:
+    return (pod_default.get("metadata") or {}).get("name", "?")
+
+
+def _go_value(value: Any) -> Any:
+    """A PodDefault field as Go decodes it into its struct, for ``reflect.DeepEqual``: an absent
+    field and its zero value (false, 0, "", an empty list or object) are the same."""
+    if isinstance(value, dict):
+        return {k: _go_value(v) for k, v in value.items() if v not in (None, False, 0, "", [], {})}
+    if isinstance(value, list):
+        return [_go_value(v) for v in value]
+    return value
+
+
+def pod_default_conflicts(pod_defaults: list[dict]) -> list[str]:
+    """What two of ``pod_defaults`` (all selecting one pod) set differently, for which the
+    webhook refuses the pod (``safeToApplyPodDefaultsOnPod``, see above): ``volume X (A, B)``."""
+    conflicts: list[str] = []
+    for field_name, what, keys in (("volumes", "volume", ("name",)), ("env", "env", ("name",)),
+                                   ("volumeMounts", "volume mount", ("name", "mountPath"))):
+        for key in keys:
+            seen: dict[Any, tuple[str, Any]] = {}
+            for pd in pod_defaults:
+                name = (pd.get("metadata") or {}).get("name", "?")
+                for item in (pd.get("spec") or {}).get(field_name) or []:
+                    if not isinstance(item, dict):
+                        continue
+                    ident = item.get(key)
+                    first = seen.setdefault(ident, (name, _go_value(item)))
+                    if first[1] != _go_value(item):
+                        label = what if key == "name" else f"{what} path"
+                        conflicts.append(f"{label} {ident} ({first[0]}, {name})")
+    return list(dict.fromkeys(conflicts))
 
 
 # The audience the KFP API server's TokenReview asks for (kubeflow/pipelines 2.17.0
@@ -877,7 +978,7 @@ class Doctor:
         backend = self.backend.result()
         old = backend is not None and backend.version is not None and backend.version < MIN_BACKEND
         where = f"in {ns}"
-        no_token, no_crd, bad_pod_default = "", False, ""
+        no_token, no_crd, bad_pod_default, refused, refused_fix = "", False, "", "", ""
         if backend is not None and backend.multi_user:  # trigger_training's pipelines token
             label = f'{KFP_ACCESS_LABEL[0]}: "{KFP_ACCESS_LABEL[1]}"'
             try:  # the webhook applies every PodDefault of the namespace whose selector matches
@@ -898,10 +999,28 @@ class Doctor:
                     # an empty selector selects every pod of the namespace: metav1.LabelSelectorAsSelector
                     # answers labels.Everything(), and the webhook applies it (main.go filterPodDefaults)
                     pod_labels = dict([KFP_ACCESS_LABEL])
-                    chosen = [pd for pd in listed.get("items") or []
+                    items = listed.get("items") or []
+                    invalid = [(pd_name(pd), err) for pd in items
+                               if (err := selector_error((pd.get("spec") or {}).get("selector") or {}))]
+                    chosen = [pd for pd in items
                               if selects((pd.get("spec") or {}).get("selector") or {}, pod_labels)]
-                    names = sorted((pd.get("metadata") or {}).get("name", "?") for pd in chosen)
+                    names = sorted(pd_name(pd) for pd in chosen)
+                    conflicts = pod_default_conflicts(chosen)
                     gap = pipelines_token_gap(chosen, SA_TOKEN_ENV, SA_TOKEN_PATH) if chosen else ""
+                    if invalid:  # the webhook refuses every pod of the namespace: nothing runs there
+                        refused = (f"PodDefault {invalid[0][0]}'s selector does not convert ({invalid[0][1]}): "
+                                   f"Kubeflow's admission webhook refuses every pod created in {ns} while it "
+                                   "exists (main.go filterPodDefaults), every pipeline task included")
+                        refused_fix = (f"kubectl -n {ns} edit poddefault {invalid[0][0]}: operators are In, NotIn "
+                                       "(with values), Exists, DoesNotExist (without)")
+                    elif conflicts:
+                        refused = (f"PodDefault {', '.join(names)} all select {label} in {ns} and set "
+                                   f"{'; '.join(conflicts)} differently: Kubeflow's admission webhook refuses "
+                                   "every such pod (main.go safeToApplyPodDefaultsOnPod), so trigger_training "
+                                   "cannot start")
+                        refused_fix = ("keep one PodDefault setting the pipelines token for pods labelled "
+                                       f"{KFP_ACCESS_LABEL[0]}={KFP_ACCESS_LABEL[1]}, or make their "
+                                       "volumes, mounts and env identical")
                     if names and not gap:
                         present.append(f"PodDefault {', '.join(names)}")
                     elif names:
@@ -912,6 +1031,8 @@ class Doctor:
                     else:
                         no_token = (f"no PodDefault selecting {label} in {ns}: trigger_training has no pipelines "
                                     "token and multi-user KFP refuses its runs (HTTP 401)")
+        if refused:  # before everything else: no pod of the pipelines starts
+            return Check("settings", FAIL, f"{where}: {refused}", refused_fix + " (docs/operations.md, Authentication)")
         note = f"; cannot read {', '.join(unreadable)} (forbidden)" if unreadable else ""
         note += f"; {no_token}" if no_token else ""
         if old and missing:
