@@ -219,6 +219,7 @@ NAMES = [
     "KServe",
     "InferenceService ctloop/credit-default",
     "Knative Serving",
+    "Knative request metrics",
     "metrics ctloop/credit-default",
     "RBAC",
     "settings",
@@ -764,6 +765,64 @@ def test_metric_source_series(cluster, capsys, prometheus):
     assert code == 1 and line.startswith(
         "FAIL metrics ctloop/credit-default: knative-otel: no series for revision credit-default-predictor-00001")
     assert "request-metrics-protocol" in line and "ctloop has series" in line
+
+
+def knative_serving(observability: dict | None) -> tuple[dict, dict]:
+    """The Knative Operator's CRD and the ``KnativeServing`` KServe 0.20's install applies
+    (knative/operator config/crd: group operator.knative.dev, v1beta1, plural knativeservings;
+    kserve v0.20.0 hack/setup/infra/knative/templates/knative-serving-istio.yaml: name and
+    namespace knative-serving), with ``spec.config.observability`` when given."""
+    crd_ = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": {"name": "knativeservings.operator.knative.dev"},
+            "spec": {"group": "operator.knative.dev", "scope": "Namespaced",
+                     "names": {"kind": "KnativeServing", "listKind": "KnativeServingList",
+                               "plural": "knativeservings", "singular": "knativeserving"},
+                     "versions": [{"name": "v1beta1", "served": True, "storage": True}]}}
+    spec: dict = {"ingress": {"istio": {"enabled": True}}}
+    if observability is not None:
+        spec["config"] = {"observability": observability}
+    return crd_, {"apiVersion": "operator.knative.dev/v1beta1", "kind": "KnativeServing",
+                  "metadata": {"name": "knative-serving", "namespace": "knative-serving"}, "spec": spec}
+
+
+@pytest.mark.parametrize("operator, observability, expected", [
+    (True, None, "FAIL Knative request metrics: KnativeServing knative-serving/knative-serving "
+                 "spec.config.observability: request-metrics-protocol unset (default none)"),
+    (True, {"request-metrics-protocol": "prometheus"},
+     "ok   Knative request metrics KnativeServing knative-serving/knative-serving spec.config.observability: "
+     "request-metrics-protocol prometheus"),
+    (True, {"request-metrics-protocol": "prometheus", "request-metrics-endpoint": "0.0.0.0:9095"},
+     "warn Knative request metrics: KnativeServing knative-serving/knative-serving spec.config.observability: "
+     "request-metrics-endpoint '0.0.0.0:9095' moves"),
+    (True, {"request-metrics-protocol": "grpc"}, "warn Knative request metrics: KnativeServing "
+     "knative-serving/knative-serving spec.config.observability: request-metrics-protocol 'grpc'"),
+    (False, {"request-metrics-protocol": "none"}, "FAIL Knative request metrics: ConfigMap "
+     "knative-serving/config-observability: request-metrics-protocol none (default none)"),
+    (False, {"request-metrics-protocol": "prometheus"}, "ok   Knative request metrics ConfigMap "
+     "knative-serving/config-observability: request-metrics-protocol prometheus"),
+    (False, None, "warn Knative request metrics: no ConfigMap knative-serving/config-observability"),
+])
+def test_knative_otel_needs_request_metrics_enabled_where_knative_reads_it(cluster, capsys, operator, observability,
+                                                                           expected):
+    """Knative >= 1.19 exposes no queue-proxy request metrics unless request-metrics-protocol is
+    set (knative-v1.21.1 pkg/observability/config.go: default none; pkg/queue/sharedmain/otel.go:
+    with prometheus, a listener on :9091 unless request-metrics-endpoint moves it). On a stock
+    KServe 0.20 install doctor said nothing without a Prometheus URL, and the canary check read no
+    series: a line now reads the setting where the Knative Operator keeps it (its KnativeServing,
+    which it writes over the ConfigMap) or from the ConfigMap. Only for the knative-otel source."""
+    if operator:
+        for obj in knative_serving(observability):
+            cluster.kube.add(obj)
+    elif observability is not None:
+        cluster.kube.add(configmap("knative-serving", "config-observability", observability))
+    code, lines, _ = cluster.run(capsys, "--metric-source", "knative-otel")
+    assert lines["Knative request metrics"].startswith(expected), lines["Knative request metrics"]
+    if expected.startswith("FAIL"):
+        assert code == 1 and '"request-metrics-protocol":"prometheus"' in lines["Knative request metrics"]
+        assert ("patch knativeserving knative-serving" if operator else "patch configmap config-observability") \
+            in lines["Knative request metrics"]
+    code, lines, _ = cluster.run(capsys)  # the default source reads ctloop's own metrics: no line
+    assert "Knative request metrics" not in lines
 
 
 @pytest.mark.parametrize("step, stable", [

@@ -78,6 +78,7 @@ TESTED_KNATIVE = (1, 21, 1)
 KSERVE_CRD = "inferenceservices.serving.kserve.io"
 KSERVE_CONTROLLER = "kserve-controller-manager"
 KNATIVE_NAMESPACE = "knative-serving"
+KNATIVE_OPERATOR = ("operator.knative.dev", "v1beta1")  # KnativeServing (knative/operator; KServe 0.20's install)
 # What the pipeline runner does in an InferenceService's namespace: the calls of
 # ctloop.serving.kube.InferenceServices (manifests/base/rbac.yaml; a test keeps the three equal).
 RUNNER_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = ((KUBE_GROUP, KUBE_PLURAL, KUBE_VERBS),)
@@ -446,6 +447,8 @@ class Doctor:
             for t in self.opts.targets
         ]
         cluster += [("Knative Serving", self.check_knative)]
+        if self.opts.metric_source == "knative-otel":
+            cluster += [("Knative request metrics", self.check_request_metrics)]
         cluster += [
             (f"metrics {t.namespace}/{t.name}", lambda t=t: self.check_metrics(t))
             for t in self.opts.targets
@@ -790,6 +793,52 @@ class Doctor:
                    "other names", "upgrade Knative Serving, or choose the matching metric source"),
         )  # fmt: skip
         return warning or Check("Knative Serving", OK, tag)
+
+    def check_request_metrics(self) -> Check:
+        """Metric source ``knative-otel`` only: does Knative's queue-proxy expose request metrics?
+        Knative >= 1.19 exposes none unless ``request-metrics-protocol`` is set (default ``none``;
+        knative-v1.21.1 pkg/observability/config.go, pkg/queue/sharedmain/otel.go) — read from the
+        Knative Operator's ``KnativeServing`` (``spec.config.observability``, what KServe 0.20's
+        install uses and what the operator writes over the ConfigMap) or, without the operator,
+        ConfigMap ``config-observability``. Needs no Prometheus: the canary check would read nothing."""
+        name = "Knative request metrics"
+        if (skip := self._no_kube(name)) is not None:
+            return skip
+        servings = self._read(self._api("CustomObjectsApi").list_namespaced_custom_object,
+                              *KNATIVE_OPERATOR, KNATIVE_NAMESPACE, "knativeservings")
+        items = (servings or {}).get("items") or []
+        if items:
+            cr = items[0]["metadata"]["name"]
+            config = (((items[0].get("spec") or {}).get("config") or {}).get("observability") or {})
+            where = f"KnativeServing {KNATIVE_NAMESPACE}/{cr} spec.config.observability"
+            patch = (f"kubectl -n {KNATIVE_NAMESPACE} patch knativeserving {cr} --type merge -p "
+                     "'{\"spec\":{\"config\":{\"observability\":{\"request-metrics-protocol\":\"prometheus\"}}}}'")
+        else:
+            cm = self._read(self._api("CoreV1Api").read_namespaced_config_map, "config-observability",
+                            KNATIVE_NAMESPACE)
+            if cm is None:
+                return Check(name, WARN, f"no ConfigMap {KNATIVE_NAMESPACE}/config-observability and no "
+                             "KnativeServing: cannot tell whether queue-proxy exposes request metrics",
+                             "set request-metrics-protocol: prometheus (docs/serving.md)")
+            config = cm.data or {}
+            where = f"ConfigMap {KNATIVE_NAMESPACE}/config-observability"
+            patch = (f"kubectl -n {KNATIVE_NAMESPACE} patch configmap config-observability --type merge -p "
+                     "'{\"data\":{\"request-metrics-protocol\":\"prometheus\"}}'")
+        protocol = str(config.get("request-metrics-protocol") or "").strip()
+        if protocol in ("", "none"):
+            return Check(name, FAIL, f"{where}: request-metrics-protocol {protocol or 'unset'} (default none): "
+                         "queue-proxy exposes no request metrics, the knative-otel canary check reads nothing",
+                         f"{patch} (every revision's pods restart)")
+        if protocol != "prometheus":
+            return Check(name, WARN, f"{where}: request-metrics-protocol {protocol!r}: queue-proxy pushes OTLP "
+                         "to request-metrics-endpoint, Prometheus sees its series only through a collector "
+                         "that exports them under the same names", f"set it to prometheus: {patch}")
+        endpoint = str(config.get("request-metrics-endpoint") or "").strip()
+        if endpoint:
+            return Check(name, WARN, f"{where}: request-metrics-endpoint {endpoint!r} moves queue-proxy's "
+                         "listener off port 9091 (http-usermetric), which the PodMonitor scrapes",
+                         "leave request-metrics-endpoint unset (docs/serving.md)")
+        return Check(name, OK, f"{where}: request-metrics-protocol prometheus (queue-proxy :9091/metrics)")
 
     def check_metrics(self, t: Target) -> Check:
         from ctloop.serving import metric_sources
