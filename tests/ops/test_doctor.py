@@ -825,6 +825,17 @@ def test_knative_otel_needs_request_metrics_enabled_where_knative_reads_it(clust
     assert "Knative request metrics" not in lines
 
 
+def test_knative_request_metrics_that_may_not_be_read_warn(cluster, capsys):
+    """A user who may not read knative-serving's objects (403) gets a warning, not a failure."""
+    for obj in knative_serving({"request-metrics-protocol": "prometheus"}):
+        cluster.kube.add(obj)
+    cluster.kube.forbid("/apis/operator.knative.dev/v1beta1/namespaces/knative-serving/knativeservings")
+    cluster.kube.forbid("/api/v1/namespaces/knative-serving/configmaps/config-observability")
+    code, lines, _ = cluster.run(capsys, "--metric-source", "knative-otel")
+    assert lines["Knative request metrics"].startswith(
+        "warn Knative request metrics: may not read ConfigMap knative-serving/config-observability"), lines
+
+
 @pytest.mark.parametrize("step, stable", [
     ("blue-green", "credit-default-predictor-00001"),
     ("canary-at-100", "credit-default-predictor-00001"),

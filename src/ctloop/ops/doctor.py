@@ -804,8 +804,15 @@ class Doctor:
         name = "Knative request metrics"
         if (skip := self._no_kube(name)) is not None:
             return skip
-        servings = self._read(self._api("CustomObjectsApi").list_namespaced_custom_object,
-                              *KNATIVE_OPERATOR, KNATIVE_NAMESPACE, "knativeservings")
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            servings = self._read(self._api("CustomObjectsApi").list_namespaced_custom_object,
+                                  *KNATIVE_OPERATOR, KNATIVE_NAMESPACE, "knativeservings")
+        except ApiException as exc:
+            if exc.status != 403:
+                raise
+            servings = None  # may not list them: the ConfigMap says as much when no operator writes it
         items = (servings or {}).get("items") or []
         if items:
             cr = items[0]["metadata"]["name"]
@@ -814,8 +821,15 @@ class Doctor:
             patch = (f"kubectl -n {KNATIVE_NAMESPACE} patch knativeserving {cr} --type merge -p "
                      "'{\"spec\":{\"config\":{\"observability\":{\"request-metrics-protocol\":\"prometheus\"}}}}'")
         else:
-            cm = self._read(self._api("CoreV1Api").read_namespaced_config_map, "config-observability",
-                            KNATIVE_NAMESPACE)
+            try:
+                cm = self._read(self._api("CoreV1Api").read_namespaced_config_map, "config-observability",
+                                KNATIVE_NAMESPACE)
+            except ApiException as exc:
+                if exc.status != 403:
+                    raise
+                return Check(name, WARN, f"may not read ConfigMap {KNATIVE_NAMESPACE}/config-observability or "
+                             "KnativeServings: cannot tell whether queue-proxy exposes request metrics",
+                             "ask a cluster admin: request-metrics-protocol must be prometheus (docs/serving.md)")
             if cm is None:
                 return Check(name, WARN, f"no ConfigMap {KNATIVE_NAMESPACE}/config-observability and no "
                              "KnativeServing: cannot tell whether queue-proxy exposes request metrics",
