@@ -1,0 +1,71 @@
+"""Real-shaped data through the backtest and the train/evaluate cores: the time column, feature and
+label dtypes and file shapes users send. Each case is a small reproduction of a silent failure found
+by replaying such data (the data are built here; no network)."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.backtest import BACKTEST_THRESHOLDS, BacktestConfig, run_backtest
+from ctloop.components.prepare import core as prep_core
+from ctloop.config import GateConfig, TrainingConfig
+from ctloop.contract import parse_times
+from ctloop.errors import DataValidationError
+
+
+def stream(days: int = 12, rows: int = 120, seed: int = 0) -> pd.DataFrame:
+    """``days`` days of ``rows`` rows: ``x`` separates the classes, ``region`` a little, ``noise`` not."""
+    rng = np.random.default_rng(seed)
+    n = days * rows
+    ts = pd.Timestamp("2024-02-26") + pd.to_timedelta(np.sort(rng.random(n)) * days, unit="D")
+    x = rng.normal(size=n)
+    region = rng.choice(["north", "south", "east"], n)
+    y = (2 * x + (region == "north") + rng.logistic(size=n) > 0).astype(int)
+    return pd.DataFrame({"ts": ts, "x": x, "noise": rng.normal(size=n), "region": region, "y": y})
+
+
+def config(**kw) -> BacktestConfig:
+    base = dict(target="y", time_column="ts", window="1D", policy="never",
+                training=TrainingConfig(estimator="logistic_regression", seed=0),
+                gate=GateConfig.from_dict({"bootstrap_rounds": 20, "seed": 0,
+                                           "thresholds": BACKTEST_THRESHOLDS["classification"]}))
+    return BacktestConfig(**{**base, **kw})
+
+
+# ------------------------------------------------------------------------------------- time column
+@pytest.mark.parametrize("zone", ["EST", "CET", "PDT"])
+def test_times_with_a_zone_name_are_refused_not_read_as_utc(zone):
+    """``2024-02-29 19:04:22 EST`` (``strftime('%Z')``, a US export, a log's local time): pandas
+    2.3.3 drops a zone name it does not know, with a FutureWarning per value ("Dropping unrecognized
+    timezones is deprecated; in a future version this will raise", pandas/_libs/tslibs/parsing.pyx
+    ``dateutil_parse``; pandas 3 raises), and read every time as UTC: 5 hours off, rows in the
+    wrong windows, and thousands of warning lines. Refused naming the column, a value and the zone."""
+    frame = stream()
+    frame["ts"] = frame["ts"].dt.strftime("%Y-%m-%d %H:%M:%S") + f" {zone}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)  # and no warning per value
+        with pytest.raises(DataValidationError) as err:
+            run_backtest(frame, config())
+    text = str(err.value)
+    assert "'ts'" in text and f"{zone}" in text and "offset" in text, text
+    assert len(text.splitlines()) <= 2, text
+
+
+def test_times_with_utc_or_gmt_names_still_read():
+    """Guard: the zone names pandas reads (UTC, GMT, Z) stay times."""
+    times = pd.Series(["2024-03-01 10:00:00 UTC", "2024-03-01 11:00:00 GMT", "Fri, 01 Mar 2024 12:00:00 GMT"])
+    out = parse_times(times, "ts")
+    assert out.tolist() == [pd.Timestamp("2024-03-01 10:00"), pd.Timestamp("2024-03-01 11:00"),
+                            pd.Timestamp("2024-03-01 12:00")]
+
+
+def test_prepare_refuses_times_with_a_zone_name():
+    """The pipeline's prepare step reads the time column the same way (``parse_times``)."""
+    frame = stream()
+    frame["ts"] = frame["ts"].dt.strftime("%Y-%m-%d %H:%M:%S EST")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        with pytest.raises(DataValidationError, match="EST"):
+            prep_core.prepare(frame, target="y", time_column="ts", window=None, current_window=None)
