@@ -326,6 +326,14 @@ def fit(
                 "without index=False): the model learns from the rows' order; drop it from the training table")
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
+    dated = [name for name in data.columns if name not in {target, WEIGHT, *exclude}
+             and pd.api.types.is_datetime64_any_dtype(data[name])]
+    if dated:
+        # as the ID note: the same text for any row count (shown once per caller, not at every retrain)
+        note = (f"column(s) {', '.join(repr(n) for n in dated)} hold timestamps: not features of the model (a "
+                "time is not learned); derive numbers from them (an age in days, a weekday) to learn from them")
+        warnings.warn(note, UserWarning, stacklevel=2)
+        notes.append(f"{note} ({len(data)} rows)")
     empty = [name for name in numeric + categorical if data[name].isna().all()]
     if empty:
         # as the ID note: the same text for any row count (shown once per caller, not at every retrain)

@@ -10,6 +10,7 @@ import pytest
 
 from ctloop.backtest import BACKTEST_THRESHOLDS, BacktestConfig, run_backtest
 from ctloop.components.prepare import core as prep_core
+from ctloop.components.train import core as train_core
 from ctloop.config import GateConfig, TrainingConfig
 from ctloop.contract import parse_times
 from ctloop.errors import DataValidationError
@@ -69,3 +70,22 @@ def test_prepare_refuses_times_with_a_zone_name():
         warnings.simplefilter("error", FutureWarning)
         with pytest.raises(DataValidationError, match="EST"):
             prep_core.prepare(frame, target="y", time_column="ts", window=None, current_window=None)
+
+
+# ------------------------------------------------------------------------------------- features
+@pytest.mark.parametrize("tz", [None, "UTC"])
+def test_a_datetime_feature_left_out_of_the_model_is_said(tz):
+    """A second time column (``signup_date``, a Parquet timestamp) is no feature of the model
+    (``split_features``: timestamps are not features), and nothing said so: the column was silently
+    dropped. A note names it, once per replay."""
+    frame = stream()
+    frame["signup_date"] = (frame["ts"] - pd.to_timedelta(np.arange(len(frame)) % 90, unit="D")).dt.tz_localize(tz)
+    with pytest.warns(UserWarning, match="signup_date") as caught:
+        result = train_core.fit(frame, target="y", estimator="logistic_regression", exclude=("ts",))
+    assert "signup_date" not in result.meta["features"]
+    assert any("signup_date" in note for note in result.meta["notes"])
+    assert not any("'ts'" in str(w.message) for w in caught)  # the event time is no feature by design
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        run_backtest(frame, config(policy="always"))
+    assert sum("signup_date" in str(w.message) for w in seen) == 1
