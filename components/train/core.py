@@ -401,9 +401,15 @@ def fit(
     if task == "classification":
         pred = pipeline.predict(x)
         metrics["train_accuracy"] = float(np.mean(pred == y.to_numpy()))
+        scores = pipeline.predict_proba(x) if hasattr(pipeline, "predict_proba") else None
     else:
-        err = pipeline.predict(x) - y.to_numpy(dtype=float)
+        scores = pipeline.predict(x)
+        err = scores - y.to_numpy(dtype=float)
         metrics["train_rmse"] = float(np.sqrt(np.mean(err**2)))
+    note = learned_nothing(scores, x, categorical, estimator, {**merged, **best_params})
+    if note:
+        warnings.warn(note, UserWarning, stacklevel=2)
+        notes.append(f"{note} ({len(data)} rows)")
     meta = {
         "task": task,
         "target": target,
@@ -422,6 +428,34 @@ def fit(
         "trusted_types": extra_types,
     }
     return TrainResult(model=pipeline, meta=meta, metrics=metrics, best_params=best_params)
+
+
+def learned_nothing(scores: Any, x: pd.DataFrame, categorical: list[str], estimator: str,
+                    params: dict[str, Any]) -> str:
+    """A note when the fitted model gives every training row the same prediction (``scores``: its
+    probabilities or values on them): it learned nothing from the features, and a gate at chance
+    (ROC AUC 0.5) still passes it. Names the text columns none of whose categories has
+    ``min_samples_leaf`` rows (a tree cannot split one off: 200 countries of 15 rows each under
+    hist_gradient_boosting's 40). ``""`` when the predictions differ."""
+    import numpy as np
+
+    if scores is None or len(x) < 2:
+        return ""
+    values = np.asarray(scores, dtype=float).reshape(len(x), -1)
+    if not np.all(np.isfinite(values)) or float(np.ptp(values, axis=0).max()) > 1e-12 * max(
+            1.0, float(np.abs(values).max())):
+        return ""
+    note = (f"the fitted {estimator} gives every training row the same prediction: it learned nothing from the "
+            "features")
+    leaf = params.get("min_samples_leaf")
+    if isinstance(leaf, int) and not isinstance(leaf, bool) and leaf > 1:
+        rare = [name for name in categorical if 0 < int(x[name].value_counts().max() if x[name].notna().any()
+                                                       else 0) < leaf]
+        if rare:
+            note += (f"; no category of {', '.join(repr(n) for n in rare)} has min_samples_leaf {leaf} rows, so no "
+                     "tree can split one off: a smaller min_samples_leaf (training.hyperparameters), a longer "
+                     "training window, or logistic_regression")
+    return note
 
 
 def _early_stopping(model: Any) -> dict[str, Any] | None:

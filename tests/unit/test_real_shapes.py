@@ -89,3 +89,24 @@ def test_a_datetime_feature_left_out_of_the_model_is_said(tz):
         warnings.simplefilter("always")
         run_backtest(frame, config(policy="always"))
     assert sum("signup_date" in str(w.message) for w in seen) == 1
+
+
+def test_a_model_that_learned_nothing_is_said():
+    """A country code (200 countries, 15 rows each in a training window, the label mostly set by
+    the country: World Bank fertility by country and year) and hist_gradient_boosting's
+    min_samples_leaf 40: no one-hot column of a country can be split on, the model gives every row
+    the same probability (ROC AUC 0.5 in every window of the replay) and nothing said why. A note
+    says the model learned nothing and names the column whose categories are too rare to split on."""
+    rng = np.random.default_rng(0)
+    countries = np.repeat([f"C{i:03d}" for i in range(200)], 15)
+    high = {c: rng.random() < 0.6 for c in np.unique(countries)}
+    y = np.array([high[c] if rng.random() < 0.9 else not high[c] for c in countries])
+    frame = pd.DataFrame({"country": countries, "y": np.where(y, "yes", "no")})
+    with pytest.warns(UserWarning, match="same prediction") as caught:
+        result = train_core.fit(frame, target="y")  # the default estimator
+    said = " ".join(str(w.message) for w in caught)
+    assert "'country'" in said and "min_samples_leaf" in said, said
+    assert any("same prediction" in note for note in result.meta["notes"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a model that learns says nothing
+        train_core.fit(frame, target="y", estimator="logistic_regression")
