@@ -346,7 +346,8 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         if cfg.slice_column:
             worst = None
             for value in sorted(data[cfg.slice_column].dropna().unique(), key=str):
-                mask = (data[cfg.slice_column] == value).to_numpy()
+                # a gap of a nullable column (Int64, Float64) compares as pd.NA: in no slice, as NaN
+                mask = data[cfg.slice_column].eq(value).to_numpy(dtype=bool, na_value=False)
                 n = int(mask.sum())
                 entry: dict[str, Any] = {"slice": f"{cfg.slice_column}={value}", "rows": n}
                 if n < MIN_SLICE_ROWS or (primary == "roc_auc" and len(np.unique(y[mask])) < 2):

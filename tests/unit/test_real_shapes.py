@@ -110,3 +110,19 @@ def test_a_model_that_learned_nothing_is_said():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a model that learns says nothing
         train_core.fit(frame, target="y", estimator="logistic_regression")
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "Float64"])
+def test_gate_slices_a_nullable_number_column_with_gaps(dtype):
+    """gate.slice_column on a nullable number column with gaps (pandas' Int64/Float64, as a Parquet
+    file written from them reads back): ``column == value`` holds pd.NA in the gaps and the gate
+    crashed with "TypeError: int() argument must be ... not 'NAType'" at every retrain. A gap is
+    in no slice, as NaN is."""
+    frame = stream()
+    frame["store"] = pd.array(np.arange(len(frame)) % 3, dtype=dtype)
+    frame.loc[frame.index % 11 == 0, "store"] = pd.NA
+    gate = GateConfig.from_dict({"bootstrap_rounds": 20, "seed": 0, "thresholds": {"roc_auc": 0.5},
+                                 "slice_column": "store"})
+    report = run_backtest(frame, config(policy="always", gate=gate))
+    assert report.retrains >= 1
+    assert any("worst slice store=" in w.reason for w in report.windows if w.retrained), report.windows[-1].reason
