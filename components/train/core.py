@@ -382,7 +382,7 @@ def fit(
             search = RandomizedSearchCV(
                 pipeline, {key: space[name] for key, name in keys.items()}, n_iter=int(search_iterations),
                 scoring="roc_auc" if task == "classification" and len(classes) == 2 else
-                ("neg_log_loss" if task == "classification" else "neg_root_mean_squared_error"),
+                (fold_log_loss(classes) if task == "classification" else "neg_root_mean_squared_error"),
                 cv=TimeSeriesSplit(n_splits=CV_SPLITS), random_state=seed, n_jobs=1, refit=True,
             )
             search.fit(x, y, **fit_kw)
@@ -428,6 +428,29 @@ def fit(
         "trusted_types": extra_types,
     }
     return TrainResult(model=pipeline, meta=meta, metrics=metrics, best_params=best_params)
+
+
+def fold_log_loss(classes: list) -> Any:
+    """The search's multiclass scorer: minus the log loss over all ``classes`` of the training
+    data. A time-ordered fold's model may not know a class that appears only in newer rows
+    (scikit-learn's ``neg_log_loss`` then fails on the fold, "y_true and y_pred contain different
+    number of classes", and every candidate scores NaN); its probability columns are aligned to
+    ``classes``, a class it does not know at probability 0 (clipped as log_loss clips), the same
+    for every candidate of that fold."""
+    import numpy as np
+    from sklearn.metrics import log_loss
+
+    position = {c: i for i, c in enumerate(classes)}
+
+    def score(estimator: Any, x: Any, y: Any) -> float:
+        proba = np.asarray(estimator.predict_proba(x), dtype=float)
+        aligned = np.zeros((len(proba), len(classes)))
+        for j, c in enumerate(estimator.classes_):
+            aligned[:, position[c]] = proba[:, j]
+        aligned = np.clip(aligned, np.finfo(float).eps, 1.0)
+        return -float(log_loss(y, aligned / aligned.sum(axis=1, keepdims=True), labels=classes))
+
+    return score
 
 
 def learned_nothing(scores: Any, x: pd.DataFrame, categorical: list[str], estimator: str,

@@ -126,3 +126,23 @@ def test_gate_slices_a_nullable_number_column_with_gaps(dtype):
     report = run_backtest(frame, config(policy="always", gate=gate))
     assert report.retrains >= 1
     assert any("worst slice store=" in w.reason for w in report.windows if w.retrained), report.windows[-1].reason
+
+
+# ------------------------------------------------------------------------------------- labels
+def test_search_scores_folds_without_a_late_class():
+    """A class that appears only in the newest rows (a new product line, a new fault code) and
+    training.search_iterations: the time-ordered folds' models do not know it, scikit-learn's
+    neg_log_loss failed on every fold ("y_true and y_pred contain different number of classes"),
+    every candidate scored NaN, and the search kept an arbitrary one, with a traceback in a warning
+    per fold. The folds are scored over all the training classes (an unknown class's probability
+    is 0 to that fold's model, the same for every candidate)."""
+    frame = stream()
+    late = (frame.index > 2 * len(frame) // 3) & (frame["noise"] > 1)
+    frame["y"] = np.where(late, "new", frame["y"].map({0: "no", 1: "yes"}))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = train_core.fit(frame.drop(columns=["ts"]), target="y", estimator="logistic_regression",
+                                search_iterations=3)
+    assert np.isfinite(result.metrics["cv_score"]), result.metrics
+    assert not [w for w in caught if "Scoring failed" in str(w.message) or "non-finite" in str(w.message)]
+    assert result.meta["classes"] == ["new", "no", "yes"]
