@@ -271,6 +271,8 @@ def coerce(series: pd.Series, dtype: str, fmt: str = "") -> tuple[pd.Series, int
         # one UTC column; without it pandas returns an object column of mixed-offset timestamps
         if pd.api.types.is_datetime64_any_dtype(series):
             out = series
+        elif isinstance(series.dtype, pd.PeriodDtype):  # a period is its start, as its text ('2024-03') reads
+            out = series.dt.to_timestamp()
         elif fmt:  # exactly that format: a value written otherwise is NaT, counted below
             out = pd.to_datetime(_format_text(series, fmt), errors="coerce", utc=True, format=fmt)
         else:

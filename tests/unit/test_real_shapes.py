@@ -146,3 +146,15 @@ def test_search_scores_folds_without_a_late_class():
     assert np.isfinite(result.metrics["cv_score"]), result.metrics
     assert not [w for w in caught if "Scoring failed" in str(w.message) or "non-finite" in str(w.message)]
     assert result.meta["classes"] == ["new", "no", "yes"]
+
+
+@pytest.mark.parametrize("freq", ["h", "D"])
+def test_a_period_time_column_is_read_as_its_start(freq):
+    """A time column of pandas Periods (``.dt.to_period('h')``, a Parquet file written from them)
+    was refused with "expected datetime, got values like ['2024-03-01 00:00', ...]": values that
+    read as times. A period is read as its start, as its text ('2024-03-01 00:00') reads."""
+    frame = stream()
+    periods = frame.assign(ts=frame["ts"].dt.to_period(freq))
+    starts = frame.assign(ts=frame["ts"].dt.floor(freq))
+    assert parse_times(periods["ts"], "ts").tolist() == starts["ts"].tolist()
+    assert run_backtest(periods, config()).mean_metric == run_backtest(starts, config()).mean_metric
