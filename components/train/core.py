@@ -37,7 +37,7 @@ from ctloop.estimators import (
     search_key,
     search_space,
 )
-from ctloop.storage import plain_missing
+from ctloop.storage import _decimals_as_floats, plain_missing
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -269,7 +269,8 @@ def fit(
     data = frame.dropna(subset=[target])
     if data.empty:
         raise DataValidationError([(target, "all_null", len(frame), "no rows with a target value")])
-    data = plain_missing(data)  # pd.NA in a text or boolean column: see storage.plain_missing
+    # pd.NA in a text or boolean column (storage.plain_missing); Decimal amounts as floats, as read_table reads them
+    data = plain_missing(_decimals_as_floats(data))
     # a CSV column of True/False with empty cells is dtype object until its gaps are dropped, and
     # scikit-learn calls an object array of bools "unknown": give the labels their own dtype
     y = data[target].infer_objects()
