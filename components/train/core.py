@@ -375,16 +375,22 @@ def fit(
         fit_kw["model__sample_weight"] = weights.to_numpy(dtype=float)
     best_params: dict[str, Any] = {}
     metrics: dict[str, float] = {}
+    folds: list[Any] = []
+    if searching:
+        folds, note = search_folds(y, x, task, len(classes))
+        if note:
+            notes.append(note)
+        searching = bool(folds)
     try:
         if searching:
-            from sklearn.model_selection import RandomizedSearchCV, TimeSeriesSplit
+            from sklearn.model_selection import RandomizedSearchCV
 
             keys = {f"model__{search_key(estimator, k, task)}": k for k in space}
             search = RandomizedSearchCV(
                 pipeline, {key: space[name] for key, name in keys.items()}, n_iter=int(search_iterations),
                 scoring="roc_auc" if task == "classification" and len(classes) == 2 else
                 (fold_log_loss(classes) if task == "classification" else "neg_root_mean_squared_error"),
-                cv=TimeSeriesSplit(n_splits=CV_SPLITS), random_state=seed, n_jobs=1, refit=True,
+                cv=folds, random_state=seed, n_jobs=1, refit=True,
             )
             search.fit(x, y, **fit_kw)
             pipeline = search.best_estimator_
@@ -429,6 +435,28 @@ def fit(
         "trusted_types": extra_types,
     }
     return TrainResult(model=pipeline, meta=meta, metrics=metrics, best_params=best_params)
+
+
+def search_folds(y: pd.Series, x: pd.DataFrame, task: str, n_classes: int) -> tuple[list[Any], str]:
+    """The search's time-ordered folds (``TimeSeriesSplit``) a classifier can be fitted and scored
+    on: two classes in the training rows (else every candidate's fit fails and its mean score is
+    NaN), and both classes of a binary target in the test rows (its ROC AUC is undefined on one).
+    Returns ``(folds, note)``; the note says how many folds are left out (with none left, the model
+    is trained on its hyperparameters, without a search)."""
+    from sklearn.model_selection import TimeSeriesSplit
+
+    folds = list(TimeSeriesSplit(n_splits=CV_SPLITS).split(x))
+    if task != "classification":
+        return folds, ""
+    kept = [(train, test) for train, test in folds
+            if y.iloc[train].nunique() >= 2 and (n_classes > 2 or y.iloc[test].nunique() >= 2)]
+    if len(kept) == len(folds):
+        return folds, ""
+    why = "a single class in their training rows" + ("" if n_classes > 2 else " or test rows")
+    if not kept:
+        return [], (f"search skipped: none of the {CV_SPLITS} time-ordered folds has two classes ({why}); trained on "
+                    "the hyperparameters given")
+    return kept, f"search on {len(kept)} of {CV_SPLITS} time-ordered folds (the others have {why})"
 
 
 def fold_log_loss(classes: list) -> Any:

@@ -176,3 +176,20 @@ def test_decimal_amounts_of_a_frame_are_numbers():
     target = as_float.assign(y=[Decimal(f"{v:.3f}") for v in frame["noise"]])  # a regression target too
     assert train_core.fit(target, target="y", task="regression", estimator="linear_regression",
                           exclude=("ts",)).meta["task"] == "regression"
+
+
+def test_search_leaves_out_folds_with_a_single_class():
+    """Binary labels whose positives start some way into the training rows (a fraud label introduced
+    mid-period) and training.search_iterations: the first time-ordered fold trains on one class, its
+    fit fails for every candidate, every candidate's mean score is NaN and the search keeps an
+    arbitrary one (cv_score NaN, "3 fits failed" in a warning). The search uses the folds whose
+    training and test rows hold two classes, and says how many."""
+    frame = stream()
+    frame.loc[frame.index < 0.3 * len(frame), "y"] = 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = train_core.fit(frame.drop(columns=["ts"]), target="y", estimator="logistic_regression",
+                                search_iterations=3)
+    assert np.isfinite(result.metrics["cv_score"]), result.metrics
+    assert not [w for w in caught if "fits failed" in str(w.message) or "non-finite" in str(w.message)]
+    assert any("2 of 3 time-ordered folds" in note for note in result.meta["notes"]), result.meta["notes"]
