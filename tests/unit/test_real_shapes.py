@@ -193,3 +193,19 @@ def test_search_leaves_out_folds_with_a_single_class():
     assert np.isfinite(result.metrics["cv_score"]), result.metrics
     assert not [w for w in caught if "fits failed" in str(w.message) or "non-finite" in str(w.message)]
     assert any("2 of 3 time-ordered folds" in note for note in result.meta["notes"]), result.meta["notes"]
+
+
+# ------------------------------------------------------------------------------------- files
+def test_prepare_refuses_a_parquet_list_column_naming_it(tmp_path):
+    """A Parquet list column (tags per row; pandas reads each as a NumPy array) crashed prepare_data
+    with "TypeError: unhashable type: 'numpy.ndarray'" (its duplicate-row check), a traceback
+    naming nothing. Refused naming the column, as train core and the backtest refuse it."""
+    from ctloop.storage import read_table
+
+    frame = stream()
+    frame["tags"] = [["new", "web"] if i % 2 else ["app"] for i in range(len(frame))]
+    path = tmp_path / "events.parquet"
+    frame.to_parquet(path)
+    loaded = read_table(str(path))
+    with pytest.raises(DataValidationError, match="'tags'.*nested"):
+        prep_core.prepare(loaded, target="y", time_column="ts", window=None, current_window=None)
