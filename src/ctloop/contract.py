@@ -302,16 +302,23 @@ def _mixed_times(series: pd.Series, day_first: bool) -> tuple[pd.Series, set[str
 
     import pandas as pd
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", FutureWarning)
-        out = pd.to_datetime(series, errors="coerce", utc=True, format="mixed", dayfirst=day_first)
-    zoned = set()
-    for note in caught:
-        found = _UNREAD_ZONE.search(str(note.message)) if issubclass(note.category, FutureWarning) else None
-        if found is None:  # not ours to swallow: shown as it came
-            warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
-        else:
+    zoned: set[str] = set()
+    others: list[Any] = []
+
+    def keep(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        # one warning per value: only the value is kept (a million rows warn a million times)
+        found = _UNREAD_ZONE.search(str(message)) if issubclass(category, FutureWarning) else None
+        if found is not None:
             zoned.add(found[1].strip())
+        elif len(others) < 10:
+            others.append((message, category))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", FutureWarning)
+        warnings.showwarning = keep
+        out = pd.to_datetime(series, errors="coerce", utc=True, format="mixed", dayfirst=day_first)
+    for message, category in others:  # not ours to swallow: shown as they came
+        warnings.warn(message, category, stacklevel=3)
     return out, zoned
 
 
