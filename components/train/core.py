@@ -635,10 +635,12 @@ def check_regression_target(y: pd.Series, target: str) -> None:
     """Refuse a regression target (not null) that is not numbers, naming a few values that are not
     (a text cell among numbers, as a CSV reads it) and how many rows hold one, or whose values are
     so large that their squared errors overflow (:data:`MAX_TARGET_MAGNITUDE`)."""
+    import numpy as np
     import pandas as pd
 
     if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
-        large = y[y.abs() > MAX_TARGET_MAGNITUDE]
+        # in float64: 1e150 overflows a float32 column's type ("overflow encountered in cast")
+        large = y[np.abs(y.to_numpy(dtype=float, na_value=np.nan)) > MAX_TARGET_MAGNITUDE]
         if len(large):  # its squared errors (MSE, RMSE, the gate's bootstrap) overflow float64 to inf
             raise DataValidationError([(target, "magnitude", len(large), f"values up to {float(large.abs().max()):.3g} "
                                         f"(above {MAX_TARGET_MAGNITUDE:.0e}): their squared errors overflow a 64-bit "
@@ -649,6 +651,10 @@ def check_regression_target(y: pd.Series, target: str) -> None:
         examples = [plain(v) for v in pd.unique(bad)[:3]]
         raise DataValidationError([(target, "dtype", len(bad), f"regression needs a numeric target, got values "
                                     f"like {examples}")])
+    texts = y.dropna()
+    if len(texts) and all(isinstance(v, str) for v in texts.unique()):  # every value a number written as text
+        raise DataValidationError([(target, "dtype", len(texts), f"numbers written as text (e.g. {texts.iloc[0]!r}): "
+                                    "regression needs a numeric target; store the column as numbers")])
     raise DataValidationError([(target, "dtype", len(y), f"regression needs a numeric target, got {y.dtype}")])
 
 

@@ -209,3 +209,22 @@ def test_prepare_refuses_a_parquet_list_column_naming_it(tmp_path):
     loaded = read_table(str(path))
     with pytest.raises(DataValidationError, match="'tags'.*nested"):
         prep_core.prepare(loaded, target="y", time_column="ts", window=None, current_window=None)
+
+
+def test_a_float32_regression_target_raises_no_overflow_warning():
+    """A float32 target (a Parquet FLOAT column): the magnitude check compared it with 1e150 in
+    float32, and every replay and fit printed "RuntimeWarning: overflow encountered in cast"."""
+    frame = stream().assign(y=lambda f: (10 * f["x"]).astype("float32"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        train_core.check_regression_target(frame["y"], "y")
+        train_core.fit(frame, target="y", task="regression", estimator="linear_regression", exclude=("ts",))
+
+
+def test_a_regression_target_of_numbers_as_text_names_a_value():
+    """Numbers stored as text (a Parquet string column of amounts) were refused with "regression
+    needs a numeric target, got object": no value, no fix. The refusal shows one and says what to do."""
+    frame = stream().assign(y=lambda f: (10 * f["x"]).map(lambda v: f"{v:.2f}"))
+    with pytest.raises(DataValidationError, match=r"'y'.*text.*e\.g\. '") as err:
+        train_core.check_regression_target(frame["y"], "y")
+    assert "got object" not in str(err.value)
