@@ -228,3 +228,29 @@ def test_a_regression_target_of_numbers_as_text_names_a_value():
     with pytest.raises(DataValidationError, match=r"'y'.*text.*e\.g\. '") as err:
         train_core.check_regression_target(frame["y"], "y")
     assert "got object" not in str(err.value)
+
+
+def test_gate_matches_a_champions_int_classes_with_a_challengers_float_classes():
+    """The champion trained on a window whose labels had no gap (int64 0/1), the challenger on one
+    with a gap (the column reads as float64: classes 0.0/1.0). The gate matched classes as text
+    ('0' is not '0.0'): the holdout's labels were "labels the challenger never saw: 0, 1", the
+    champion's probabilities sat in columns no label matched, precision/recall/F1 were macro means
+    over four classes and the comparison with the champion was wrong (delta +0.39 for +0.72). The
+    classes are matched by value, as the metrics match labels."""
+    from ctloop.components.evaluate import core as eval_core
+
+    frame = stream(days=16).drop(columns=["ts"])
+    old, new, holdout = frame.iloc[:700], frame.iloc[700:1400].copy(), frame.iloc[1400:]
+    new["y"] = new["y"].astype(float)
+    new.loc[new.index[::9], "y"] = np.nan
+    champion = train_core.fit(old, target="y", estimator="logistic_regression").model
+    challenger = train_core.fit(new, target="y", estimator="logistic_regression").model
+    assert list(champion.classes_) == [0, 1] and list(challenger.classes_) == [0.0, 1.0]
+    gate = GateConfig.from_dict({"bootstrap_rounds": 50, "seed": 0, "thresholds": {"roc_auc": 0.5}})
+    mixed = eval_core.run(challenger, holdout, gate, target="y", task="classification", champion=champion)
+    same = eval_core.run(challenger, holdout, gate, target="y", task="classification",
+                         champion=train_core.fit(old.astype({"y": float}), target="y",
+                                                 estimator="logistic_regression").model)
+    assert "never saw" not in mixed.reason, mixed.reason
+    assert mixed.challenger_metrics == same.challenger_metrics
+    assert mixed.reason == same.reason
