@@ -103,11 +103,12 @@ def align_classes(proba: np.ndarray, classes: list, labels: list) -> np.ndarray:
     the model has no class for gets probability 0."""
     import numpy as np
 
-    keys = [str(c) for c in classes]
+    key = M.class_key(list(classes), list(labels))  # by value for numbers (0 is 0.0), else as text
+    keys = [key(c) for c in classes]
     out = np.zeros((proba.shape[0], len(labels)))
     for j, label in enumerate(labels):
-        if str(label) in keys:
-            out[:, j] = proba[:, keys.index(str(label))]
+        if key(label) in keys:
+            out[:, j] = proba[:, keys.index(key(label))]
     return out
 
 
@@ -295,8 +296,9 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     if champion is not None:
         _, _, pred_b, classes_b = _predictions(champion, holdout, target=target, task=task)
     if task == "classification":
-        union = list(classes) + [c for c in (classes_b if champion is not None else []) if str(c) not in
-                                 {str(k) for k in classes}]
+        others = list(classes_b) if champion is not None else []
+        key = M.class_key(classes, others) if others else M.class_key(classes)
+        union = list(classes) + [c for c in others if key(c) not in {key(k) for k in classes}]
         y, labels = _encode(y_raw, union)
         pred_c = align_classes(pred_c, classes, labels)
         if pred_b is not None:
@@ -365,7 +367,8 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         if cfg.slice_column:
             worst = None
             for value in sorted(data[cfg.slice_column].dropna().unique(), key=str):
-                mask = (data[cfg.slice_column] == value).to_numpy()
+                # a gap of a nullable column (Int64, Float64) compares as pd.NA: in no slice, as NaN
+                mask = data[cfg.slice_column].eq(value).to_numpy(dtype=bool, na_value=False)
                 n = int(mask.sum())
                 entry: dict[str, Any] = {"slice": f"{cfg.slice_column}={value}", "rows": n}
                 if n < MIN_SLICE_ROWS or (primary == "roc_auc" and len(np.unique(y[mask])) < 2):

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop.columns import WEIGHT
 from ctloop.config import DataConfig
-from ctloop.contract import DataContract, check_finite, missing_column, parse_times, validate
+from ctloop.contract import (
+    DataContract,
+    check_finite,
+    check_uniform_types,
+    missing_column,
+    parse_times,
+    validate,
+)
 from ctloop.errors import ConfigError, DataValidationError
 from ctloop.timeutil import parse_duration, time_format_problem, to_utc
 
@@ -128,6 +135,9 @@ def prepare(
     if data[target].isna().all():
         raise DataValidationError([(target, "all_null", len(data), "the target has no values")])
     check_finite(data, exclude=(time_column,))
+    # nested values (a Parquet list or struct column) or mixed types: named here, as train core names them,
+    # not "unhashable type" from the duplicate-row check below
+    check_uniform_types(data, [c for c in data.columns if c not in (target, time_column)])
 
     tmin, tmax = data[time_column].min(), data[time_column].max()
     end = to_utc(as_of, name="as_of").tz_localize(None) if as_of not in (None, "") else tmax

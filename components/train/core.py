@@ -37,7 +37,7 @@ from ctloop.estimators import (
     search_key,
     search_space,
 )
-from ctloop.storage import plain_missing
+from ctloop.storage import _decimals_as_floats, plain_missing
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -269,7 +269,8 @@ def fit(
     data = frame.dropna(subset=[target])
     if data.empty:
         raise DataValidationError([(target, "all_null", len(frame), "no rows with a target value")])
-    data = plain_missing(data)  # pd.NA in a text or boolean column: see storage.plain_missing
+    # pd.NA in a text or boolean column (storage.plain_missing); Decimal amounts as floats, as read_table reads them
+    data = plain_missing(_decimals_as_floats(data))
     # a CSV column of True/False with empty cells is dtype object until its gaps are dropped, and
     # scikit-learn calls an object array of bools "unknown": give the labels their own dtype
     y = data[target].infer_objects()
@@ -326,6 +327,14 @@ def fit(
                 "without index=False): the model learns from the rows' order; drop it from the training table")
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
+    dated = [name for name in data.columns if name not in {target, WEIGHT, *exclude}
+             and pd.api.types.is_datetime64_any_dtype(data[name])]
+    if dated:
+        # as the ID note: the same text for any row count (shown once per caller, not at every retrain)
+        note = (f"column(s) {', '.join(repr(n) for n in dated)} hold timestamps: not features of the model (a "
+                "time is not learned); derive numbers from them (an age in days, a weekday) to learn from them")
+        warnings.warn(note, UserWarning, stacklevel=2)
+        notes.append(f"{note} ({len(data)} rows)")
     empty = [name for name in numeric + categorical if data[name].isna().all()]
     if empty:
         # as the ID note: the same text for any row count (shown once per caller, not at every retrain)
@@ -366,16 +375,22 @@ def fit(
         fit_kw["model__sample_weight"] = weights.to_numpy(dtype=float)
     best_params: dict[str, Any] = {}
     metrics: dict[str, float] = {}
+    folds: list[Any] = []
+    if searching:
+        folds, note = search_folds(y, x, task, len(classes))
+        if note:
+            notes.append(note)
+        searching = bool(folds)
     try:
         if searching:
-            from sklearn.model_selection import RandomizedSearchCV, TimeSeriesSplit
+            from sklearn.model_selection import RandomizedSearchCV
 
             keys = {f"model__{search_key(estimator, k, task)}": k for k in space}
             search = RandomizedSearchCV(
                 pipeline, {key: space[name] for key, name in keys.items()}, n_iter=int(search_iterations),
                 scoring="roc_auc" if task == "classification" and len(classes) == 2 else
-                ("neg_log_loss" if task == "classification" else "neg_root_mean_squared_error"),
-                cv=TimeSeriesSplit(n_splits=CV_SPLITS), random_state=seed, n_jobs=1, refit=True,
+                (fold_log_loss(classes) if task == "classification" else "neg_root_mean_squared_error"),
+                cv=folds, random_state=seed, n_jobs=1, refit=True,
             )
             search.fit(x, y, **fit_kw)
             pipeline = search.best_estimator_
@@ -393,9 +408,15 @@ def fit(
     if task == "classification":
         pred = pipeline.predict(x)
         metrics["train_accuracy"] = float(np.mean(pred == y.to_numpy()))
+        scores = pipeline.predict_proba(x) if hasattr(pipeline, "predict_proba") else None
     else:
-        err = pipeline.predict(x) - y.to_numpy(dtype=float)
+        scores = pipeline.predict(x)
+        err = scores - y.to_numpy(dtype=float)
         metrics["train_rmse"] = float(np.sqrt(np.mean(err**2)))
+    note = learned_nothing(scores, x, categorical, estimator, {**merged, **best_params})
+    if note:
+        warnings.warn(note, UserWarning, stacklevel=2)
+        notes.append(f"{note} ({len(data)} rows)")
     meta = {
         "task": task,
         "target": target,
@@ -414,6 +435,79 @@ def fit(
         "trusted_types": extra_types,
     }
     return TrainResult(model=pipeline, meta=meta, metrics=metrics, best_params=best_params)
+
+
+def search_folds(y: pd.Series, x: pd.DataFrame, task: str, n_classes: int) -> tuple[list[Any], str]:
+    """The search's time-ordered folds (``TimeSeriesSplit``) a classifier can be fitted and scored
+    on: two classes in the training rows (else every candidate's fit fails and its mean score is
+    NaN), and both classes of a binary target in the test rows (its ROC AUC is undefined on one).
+    Returns ``(folds, note)``; the note says how many folds are left out (with none left, the model
+    is trained on its hyperparameters, without a search)."""
+    from sklearn.model_selection import TimeSeriesSplit
+
+    folds = list(TimeSeriesSplit(n_splits=CV_SPLITS).split(x))
+    if task != "classification":
+        return folds, ""
+    kept = [(train, test) for train, test in folds
+            if y.iloc[train].nunique() >= 2 and (n_classes > 2 or y.iloc[test].nunique() >= 2)]
+    if len(kept) == len(folds):
+        return folds, ""
+    why = "a single class in their training rows" + ("" if n_classes > 2 else " or test rows")
+    if not kept:
+        return [], (f"search skipped: none of the {CV_SPLITS} time-ordered folds has two classes ({why}); trained on "
+                    "the hyperparameters given")
+    return kept, f"search on {len(kept)} of {CV_SPLITS} time-ordered folds (the others have {why})"
+
+
+def fold_log_loss(classes: list) -> Any:
+    """The search's multiclass scorer: minus the log loss over all ``classes`` of the training
+    data. A time-ordered fold's model may not know a class that appears only in newer rows
+    (scikit-learn's ``neg_log_loss`` then fails on the fold, "y_true and y_pred contain different
+    number of classes", and every candidate scores NaN); its probability columns are aligned to
+    ``classes``, a class it does not know at probability 0 (clipped as log_loss clips), the same
+    for every candidate of that fold."""
+    import numpy as np
+    from sklearn.metrics import log_loss
+
+    position = {c: i for i, c in enumerate(classes)}
+
+    def score(estimator: Any, x: Any, y: Any) -> float:
+        proba = np.asarray(estimator.predict_proba(x), dtype=float)
+        aligned = np.zeros((len(proba), len(classes)))
+        for j, c in enumerate(estimator.classes_):
+            aligned[:, position[c]] = proba[:, j]
+        aligned = np.clip(aligned, np.finfo(float).eps, 1.0)
+        return -float(log_loss(y, aligned / aligned.sum(axis=1, keepdims=True), labels=classes))
+
+    return score
+
+
+def learned_nothing(scores: Any, x: pd.DataFrame, categorical: list[str], estimator: str,
+                    params: dict[str, Any]) -> str:
+    """A note when the fitted model gives every training row the same prediction (``scores``: its
+    probabilities or values on them): it learned nothing from the features, and a gate at chance
+    (ROC AUC 0.5) still passes it. Names the text columns none of whose categories has
+    ``min_samples_leaf`` rows (a tree cannot split one off: 200 countries of 15 rows each under
+    hist_gradient_boosting's 40). ``""`` when the predictions differ."""
+    import numpy as np
+
+    if scores is None or len(x) < 2:
+        return ""
+    values = np.asarray(scores, dtype=float).reshape(len(x), -1)
+    if not np.all(np.isfinite(values)) or float(np.ptp(values, axis=0).max()) > 1e-12 * max(
+            1.0, float(np.abs(values).max())):
+        return ""
+    note = (f"the fitted {estimator} gives every training row the same prediction: it learned nothing from the "
+            "features")
+    leaf = params.get("min_samples_leaf")
+    if isinstance(leaf, int) and not isinstance(leaf, bool) and leaf > 1:
+        rare = [name for name in categorical if 0 < int(x[name].value_counts().max() if x[name].notna().any()
+                                                       else 0) < leaf]
+        if rare:
+            note += (f"; no category of {', '.join(repr(n) for n in rare)} has min_samples_leaf {leaf} rows, so no "
+                     "tree can split one off: a smaller min_samples_leaf (training.hyperparameters), a longer "
+                     "training window, or logistic_regression")
+    return note
 
 
 def _early_stopping(model: Any) -> dict[str, Any] | None:
@@ -541,10 +635,12 @@ def check_regression_target(y: pd.Series, target: str) -> None:
     """Refuse a regression target (not null) that is not numbers, naming a few values that are not
     (a text cell among numbers, as a CSV reads it) and how many rows hold one, or whose values are
     so large that their squared errors overflow (:data:`MAX_TARGET_MAGNITUDE`)."""
+    import numpy as np
     import pandas as pd
 
     if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
-        large = y[y.abs() > MAX_TARGET_MAGNITUDE]
+        # in float64: 1e150 overflows a float32 column's type ("overflow encountered in cast")
+        large = y[np.abs(y.to_numpy(dtype=float, na_value=np.nan)) > MAX_TARGET_MAGNITUDE]
         if len(large):  # its squared errors (MSE, RMSE, the gate's bootstrap) overflow float64 to inf
             raise DataValidationError([(target, "magnitude", len(large), f"values up to {float(large.abs().max()):.3g} "
                                         f"(above {MAX_TARGET_MAGNITUDE:.0e}): their squared errors overflow a 64-bit "
@@ -555,6 +651,10 @@ def check_regression_target(y: pd.Series, target: str) -> None:
         examples = [plain(v) for v in pd.unique(bad)[:3]]
         raise DataValidationError([(target, "dtype", len(bad), f"regression needs a numeric target, got values "
                                     f"like {examples}")])
+    texts = y.dropna()
+    if len(texts) and all(isinstance(v, str) for v in texts.unique()):  # every value a number written as text
+        raise DataValidationError([(target, "dtype", len(texts), f"numbers written as text (e.g. {texts.iloc[0]!r}): "
+                                    "regression needs a numeric target; store the column as numbers")])
     raise DataValidationError([(target, "dtype", len(y), f"regression needs a numeric target, got {y.dtype}")])
 
 

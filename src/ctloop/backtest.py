@@ -477,7 +477,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     from ctloop.drift import engine as drift_core
     from ctloop.errors import CtloopError
     from ctloop.monitoring import policy, triggers
-    from ctloop.storage import plain_missing
+    from ctloop.storage import _decimals_as_floats, plain_missing
     from ctloop.timeutil import parse_duration
 
     cfg.validate()
@@ -497,7 +497,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     step = parse_duration(cfg.window, name="--window")
     data = frame.reset_index(drop=True)  # a copy; the index is not data (a notebook's set_index('ts'))
     data[cfg.time_column] = parse_times(data[cfg.time_column], cfg.time_column, cfg.time_format)
-    data = plain_missing(data)  # a notebook's pd.NA, as read_table reads a Parquet file's
+    data = plain_missing(_decimals_as_floats(data))  # a notebook's pd.NA and Decimals, as read_table reads them
     check_finite(data, exclude=(cfg.time_column,))  # as prepare_data refuses them: no model takes inf
     untimed = int(data[cfg.time_column].isna().sum())  # no event time: no window (prepare_data drops them too)
     unlabelled = int((data[cfg.target].isna() & data[cfg.time_column].notna()).sum())  # fit drops them too

@@ -271,10 +271,14 @@ def coerce(series: pd.Series, dtype: str, fmt: str = "") -> tuple[pd.Series, int
         # one UTC column; without it pandas returns an object column of mixed-offset timestamps
         if pd.api.types.is_datetime64_any_dtype(series):
             out = series
+        elif isinstance(series.dtype, pd.PeriodDtype):  # a period is its start, as its text ('2024-03') reads
+            out = series.dt.to_timestamp()
         elif fmt:  # exactly that format: a value written otherwise is NaT, counted below
             out = pd.to_datetime(_format_text(series, fmt), errors="coerce", utc=True, format=fmt)
         else:
-            out = pd.to_datetime(series, errors="coerce", utc=True, format="mixed", dayfirst=date_order(series)[0])
+            out, zoned = _mixed_times(series, date_order(series)[0])
+            if zoned:  # a zone name pandas dropped: the time read as UTC, hours off; counted as bad below
+                out = out.mask(series.astype(str).str.strip().isin(zoned))
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_convert("UTC").dt.tz_localize(None)
         bad = notnull & out.isna()
@@ -282,6 +286,62 @@ def coerce(series: pd.Series, dtype: str, fmt: str = "") -> tuple[pd.Series, int
     # category / string: any non-null value is acceptable text
     out = series.where(~notnull, series.astype(str))
     return out, 0, []
+
+
+# pandas 2.3.3 (pandas/_libs/tslibs/parsing.pyx ``dateutil_parse``) drops a zone name it cannot read
+# with a FutureWarning per value, 'Parsed string "..." included an un-recognized timezone "EST"';
+# pandas 3 raises a ValueError with the same words (GH 50235)
+_UNREAD_ZONE = re.compile(r'Parsed string "(.*)" included an un-recognized timezone "([^"]*)"', re.DOTALL)
+
+
+def _mixed_times(series: pd.Series, day_first: bool) -> tuple[pd.Series, set[str]]:
+    """``pd.to_datetime(format="mixed", utc=True)`` of text times, and the values (stripped) whose
+    zone name pandas dropped (``EST``, ``CET``, ``PDT``: ``strftime('%Z')``): pandas read those as
+    UTC, hours off, with a warning per value. The zone names UTC and GMT are read (as UTC)."""
+    import warnings
+
+    import pandas as pd
+
+    zoned: set[str] = set()
+    others: list[Any] = []
+
+    def keep(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        # one warning per value: only the value is kept (a million rows warn a million times)
+        found = _UNREAD_ZONE.search(str(message)) if issubclass(category, FutureWarning) else None
+        if found is not None:
+            zoned.add(found[1].strip())
+        elif len(others) < 10:
+            others.append((message, category))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", FutureWarning)
+        warnings.showwarning = keep
+        out = pd.to_datetime(series, errors="coerce", utc=True, format="mixed", dayfirst=day_first)
+    for message, category in others:  # not ours to swallow: shown as they came
+        warnings.warn(message, category, stacklevel=3)
+    return out, zoned
+
+
+def zone_hint(examples: list[Any]) -> str:
+    """Why times such as ``2024-02-29 19:04:22 EST`` (among ``examples``, values refused as times)
+    are refused, when one holds a zone name pandas cannot read; else ``""``."""
+    import warnings
+
+    import pandas as pd
+
+    for value in examples:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", FutureWarning)
+            try:
+                pd.to_datetime(str(value), utc=True)
+                said = [str(note.message) for note in caught]
+            except (ValueError, OverflowError) as exc:  # pandas 3 raises what pandas 2 warned
+                said = [str(exc)]
+        found = next((m for m in map(_UNREAD_ZONE.search, said) if m), None)
+        if found is not None:
+            return (f" (the time zone name {found[2]!r} in {value!r} is not read: pandas would drop it and read "
+                    "the time as UTC; write the UTC offset instead, e.g. 2024-03-01T10:00:00-05:00, or UTC times)")
+    return ""
 
 
 def date_order(series: pd.Series) -> tuple[bool, str, str]:
@@ -356,6 +416,7 @@ def parse_times(series: pd.Series, name: str, fmt: str = "") -> pd.Series:
         years = [int(m.group(1)) for m in (re.match(r"\s*(\d{4})-", str(v)) for v in examples) if m]
         hint = " (times hold years 1678 to 2261 only: a sentinel such as 9999-12-31? drop those rows)" \
             if any(y < 1678 or y > 2261 for y in years) else ""  # pandas' nanosecond range
+        hint = hint or zone_hint(examples)
         raise DataValidationError([(name, "dtype", bad, f"expected datetime, got values like {examples}{hint}")])
     return out
 
@@ -431,7 +492,8 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
             col, bad, examples = coerce(col, rule.dtype, fmt)
             if bad:
                 expected = f"{rule.dtype} in the format {fmt!r}" if fmt else rule.dtype
-                violations.append((rule.name, "dtype", bad, f"expected {expected}, got values like {examples}"))
+                hint = zone_hint(examples) if rule.dtype == "datetime" and not fmt else ""
+                violations.append((rule.name, "dtype", bad, f"expected {expected}, got values like {examples}{hint}"))
                 continue
             out[rule.name] = col
         if rule.min is not None or rule.max is not None:

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 from ctloop.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Callable
+
     import numpy as np
 
 CLASSIFICATION = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
@@ -134,6 +136,14 @@ def _numeric_classes(classes: list) -> bool:
     import numpy as np
 
     return bool(classes) and all(isinstance(c, int | float | np.number | np.bool_) for c in classes)
+
+
+def class_key(*class_lists: list) -> Callable[[Any], Any]:
+    """The key two models' classes are the same class by, as :func:`class_positions` matches labels:
+    by value when every class is a number or a boolean (``0`` and ``0.0``: a champion trained on a
+    window without label gaps, a challenger on one with a gap, which reads as float), else as
+    stripped text (``1.0`` is ``"1"``)."""
+    return _number_key if all(_numeric_classes(list(c)) for c in class_lists) else _text_key
 
 
 def class_positions(y: Any, classes: list) -> tuple[np.ndarray, list]:
@@ -286,5 +296,5 @@ def probability_matrix(score: Any, n_classes: int) -> np.ndarray:
 
 
 __all__ = ["CLASSIFICATION", "REGRESSION", "LOWER_IS_BETTER", "RANGES", "never_met", "TASKS", "names", "default_primary", "check_name",
-           "lower_is_better", "worse_by", "passes", "fast_auc", "class_positions", "known_classes", "classification",
+           "lower_is_better", "worse_by", "passes", "fast_auc", "class_key", "class_positions", "known_classes", "classification",
            "regression", "compute", "probability_matrix"]
