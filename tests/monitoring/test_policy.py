@@ -86,6 +86,23 @@ def test_a_retrain_the_gate_could_not_judge_rebases_nothing():
     assert marked == {"triggered": True, "judged": False}
 
 
+def test_a_recovery_reads_no_outcome_from_a_retrain_that_compared_no_challenger():
+    """A loss's retrain whose run failed (or whose gate could not compare) "did not pay": the
+    recovery doubled its gap and could end with "the loss's retrain was not confidently better
+    than the champion" — about a challenger that was never compared. Its gap stays now."""
+    history = quiet(6, "1")
+    loss = {**record(1, "1", 0.80), "window_end": record(1, "1", 0).get("window_end").isoformat()}
+    assert policy.judge(history, loss, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100).rule == "realized_z"
+    history.append(loss)
+    after = {**record(2, "1", 0.885), "window_end": record(2, "1", 0).get("window_end").isoformat()}
+    judged = policy.judge(list(history), dict(after), RULES, champion_gate=GATE, metric="roc_auc", min_labels=100)
+    policy.not_judged(loss)
+    current = dict(after)
+    verdict = policy.judge(history, current, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100)
+    assert "did not pay" in judged.reason and "compared no challenger" in verdict.reason, verdict.reason
+    assert current["gap"] == policy.MIN_GAP and current["change"] == loss["window_end"]
+
+
 def test_monitoring_reads_from_the_audit_trail_which_retrains_compared_no_challenger(sqlite_tracking):
     """The continuous-training run a window started (tag ``kfp_run``) writes its outcome to the
     audit trail under that run id: a gate rejection on a comparison the holdout could not make
@@ -105,7 +122,7 @@ def test_monitoring_reads_from_the_audit_trail_which_retrains_compared_no_challe
     registry = MlflowRegistry(sqlite_tracking)
     runs = {}
     for day, (version, kfp) in enumerate([("0", "kfp-old"), ("1", "kfp-undefined"), ("1", "kfp-failed"),
-                                          ("1", "kfp-judged")], start=1):
+                                          ("1", "kfp-retried"), ("1", "kfp-judged")], start=1):
         end = pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(days=day)
         runs[kfp] = store.record(window_end=end, metrics={"realized": 0.8, "realized_rows": 500.0},
                                  tags={"champion_version": version}, retrain=True, rule="realized_z", reason="loss",
@@ -120,15 +137,22 @@ def test_monitoring_reads_from_the_audit_trail_which_retrains_compared_no_challe
                              pipeline_job_resource_name="continuous-training-x7k2p")  # the workflow's name
     record_run_outcome.python_func(model_name="credit", pipeline="continuous-training", status=status,
                                    tracking_uri=sqlite_tracking, pipeline_run_id="kfp-failed")
-    history = store.history(window_end="2026-01-06T00:00:00+00:00", need=5, window="1D")
+    # a run retried in place (KFP keeps the run id): failed first, then gated and rejected: judged
+    record_run_outcome.python_func(model_name="credit", pipeline="continuous-training", status=status,
+                                   tracking_uri=sqlite_tracking, pipeline_run_id="kfp-retried")
+    record_decision.python_func(model_name="credit", decision="rejected", reason="confidently worse",
+                                tracking_uri=sqlite_tracking, pipeline_run_id="kfp-retried")
+    history = store.history(window_end="2026-01-07T00:00:00+00:00", need=6, window="1D")
     assert store.mark_unjudged(history, registry, "1") == [
         (pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(days=d)).isoformat() for d in (2, 3)]
     judged = {r["kfp_run"]: r.get("judged") for r in history}
-    assert judged == {"kfp-old": None, "kfp-undefined": False, "kfp-failed": False, "kfp-judged": None}
+    assert judged == {"kfp-old": None, "kfp-undefined": False, "kfp-failed": False, "kfp-retried": None,
+                      "kfp-judged": None}
     # the newest judged rejection of champion 1 is what its reference is re-based on
-    current = {**record(5, "1", 0.79), "window_end": "2026-01-06T00:00:00+00:00"}
+    current = {**record(6, "1", 0.79), "window_end": "2026-01-07T00:00:00+00:00"}
     assert policy.rebased_on(history, current)["kfp_run"] == "kfp-judged"
-    assert policy.rebased_on([r for r in history if r["kfp_run"] != "kfp-judged"], current) is None
+    assert policy.rebased_on([r for r in history if r["kfp_run"] != "kfp-judged"], current)["kfp_run"] == "kfp-retried"
+    assert policy.rebased_on([r for r in history if r["kfp_run"] not in ("kfp-judged", "kfp-retried")], current) is None
 
 
 def test_a_rejected_retrain_with_too_few_labels_does_not_rebase_the_reference():

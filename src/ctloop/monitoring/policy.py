@@ -336,7 +336,10 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
     # is read in the first window that has it (review11: was read as "did not pay" here, then never again)
     pending = (awaited is not None and cooling
                and str(awaited.get("champion_version")) == str(current.get("champion_version")))
-    if change and awaited is not None and not pending:  # the retrain's outcome is in
+    if change and awaited is not None and not pending and awaited.get("judged") is False:
+        # a retrain that compared no challenger with the champion (not_judged): no outcome, the schedule goes on
+        outcome = "the last retrain compared no challenger with the champion (its run failed, or the gate could not compare)"
+    elif change and awaited is not None and not pending:  # the retrain's outcome is in
         gap = min_gap if paid(awaited, current, champion_gate, metric) else gap * 2
         outcome = "the last retrain paid" if gap == min_gap else f"the last retrain did not pay (gap {gap} windows)"
         first = awaited["window_end"] == change
@@ -405,7 +408,8 @@ def not_judged(triggered: dict[str, Any]) -> None:
     (its run failed or was cancelled, or the gate holdout could not make the comparison: an
     undefined interval, e.g. ROC AUC on one class): it spent its budget and counts for the
     cooldown, but it is no rejection — the reference is not re-based on its window
-    (:func:`rejected`) and a recovery still retrains at once while the champion is behind. In
+    (:func:`rejected`), a recovery still retrains at once while the champion is behind, and a
+    recovery reads no outcome from it (its gap stays; it neither pays nor fails to). In
     monitoring, read from the audit trail of the run (:meth:`ctloop.monitoring.store.MonitoringStore.mark_unjudged`)."""
     triggered["judged"] = False
 
