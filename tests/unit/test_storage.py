@@ -318,3 +318,21 @@ def test_a_parquet_file_stored_gzip_encoded_is_read(tmp_path, frame):
     frame.to_parquet(buf, index=False)
     (tmp_path / "t.parquet").write_bytes(gzip.compress(buf.getvalue()))
     pd.testing.assert_frame_equal(storage.read_table(str(tmp_path / "t.parquet")), frame)
+
+
+def test_a_csv_is_read_to_the_same_floats_as_batch_scoring_reads_it(tmp_path):
+    """Training reads a CSV with ``read_table`` (pandas), batch scoring with pyarrow's CSV reader
+    and serving gets JSON: pandas' default float parser misread about a third of 17-digit values
+    by one ulp, so the model was trained on other numbers than it then scored."""
+    import numpy as np
+    import pyarrow.csv as pacsv
+
+    from ctloop.storage import read_table
+
+    values = np.random.default_rng(0).normal(size=(2000, 3))
+    frame = pd.DataFrame(values, columns=["a", "b", "c"])
+    path = tmp_path / "x.csv"
+    frame.to_csv(path, index=False)
+    read = read_table(str(path))
+    assert (read.to_numpy() == values).all()
+    assert (read.to_numpy() == pacsv.read_csv(path).to_pandas().to_numpy()).all()
