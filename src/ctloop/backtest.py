@@ -406,9 +406,14 @@ def derive_train_windows(rows_per_window: float) -> int:
 
 
 def _features(frame: pd.DataFrame, cfg: BacktestConfig) -> list[str]:
-    from ctloop.columns import WEIGHT
+    """The model's feature columns, as train core's ``split_features`` takes them (timestamps are
+    not features): the drift of the replay reads these, as monitoring reads the champion's
+    ``features`` — a datetime column (a ``signup_date``) the model ignores drifted every window."""
+    from ctloop.components.train.core import split_features
 
-    return [c for c in frame.columns if c not in (cfg.target, cfg.time_column, WEIGHT)]
+    numeric, categorical = split_features(frame, target=cfg.target, exclude=(cfg.time_column,))
+    chosen = set(numeric) | set(categorical)
+    return [c for c in frame.columns if c in chosen]
 
 
 def run_backtest(

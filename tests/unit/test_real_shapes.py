@@ -91,6 +91,19 @@ def test_a_datetime_feature_left_out_of_the_model_is_said(tz):
     assert sum("signup_date" in str(w.message) for w in seen) == 1
 
 
+def test_the_replays_drift_ignores_a_datetime_column_the_model_ignores():
+    """The replay's drift read every column but the target and the time: a ``signup_date`` (a
+    timestamp the model leaves out) moved every window, so its drift share counted a column no
+    model used and the drift policy retrained on it. It reads the model's features now, as
+    monitoring reads the champion's ``features``."""
+    frame = stream()
+    with_date = frame.assign(signup_date=frame["ts"] - pd.Timedelta("3D"))
+    plain = run_backtest(frame, config(policy="drift"))
+    dated = run_backtest(with_date, config(policy="drift"))
+    assert [w.drift_share for w in dated.windows] == [w.drift_share for w in plain.windows]
+    assert dated.retrains == plain.retrains
+
+
 def test_a_model_that_learned_nothing_is_said():
     """A country code (200 countries, 15 rows each in a training window, the label mostly set by
     the country: World Bank fertility by country and year) and hist_gradient_boosting's
