@@ -397,11 +397,17 @@ def parse_times(series: pd.Series, name: str, fmt: str = "") -> pd.Series:
         if bool((numbers % 1 == 0).all()):
             suggested = next((f for f, lo, hi in (("%Y", 1678, 2261), ("%Y%m%d", 16780101, 22611231))
                               if lo <= numbers.min() and numbers.max() <= hi), "")
+        epoch = "" if suggested else next(  # Unix times of 1973 to 2286 in seconds, milliseconds, microseconds
+            (unit for unit, scale in (("s", 1), ("ms", 1e3), ("us", 1e6)) if 1e8 * scale <= numbers.min()
+             and numbers.max() < 1e10 * scale), "")
         raise DataValidationError([(name, "dtype", int(series.notna().sum()),
                                     f"expected datetime, got numbers like {examples}: write ISO 8601 "
                                     "times (e.g. 2025-01-31T12:00:00Z)"
                                     + (f" or name their format: data.time_format (--time-format), e.g. {suggested!r}"
-                                       if suggested else ""))])
+                                       if suggested else "")
+                                    + (f"; they look like Unix times in {dict(s='seconds', ms='milliseconds', us='microseconds')[epoch]}"
+                                       f": convert them, e.g. pandas.to_datetime(frame[{name!r}], unit={epoch!r}, "
+                                       "utc=True)" if epoch else ""))])
     _, day_first, month_first = date_order(series) if not fmt else (False, "", "")
     if day_first and month_first:
         raise DataValidationError([(name, "date_order", len(series.dropna()),

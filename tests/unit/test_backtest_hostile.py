@@ -418,6 +418,18 @@ def test_times_written_as_whole_numbers_in_a_date_format_suggest_it(write, fmt):
     assert report.mean_metric is not None
 
 
+@pytest.mark.parametrize("unit, scale", [("s", 10**9), ("ms", 10**6), ("us", 10**3)])
+def test_times_written_as_unix_epoch_numbers_suggest_the_conversion(unit, scale):
+    """Unix times (seconds, milliseconds, microseconds since 1970: an export of a database's
+    epoch column) were refused with "write ISO 8601" alone; the refusal names the unit they look
+    like and the conversion."""
+    data = frame(rows=600, days=14)
+    data["ts"] = data["ts"].astype("int64") // scale
+    with pytest.raises(DataValidationError, match=rf"; they look like Unix times in \w+: convert them, e\.g\. "
+                                                  rf"pandas\.to_datetime\(frame\['ts'\], unit='{unit}', utc=True\)$"):
+        run_backtest(data, config())
+
+
 def test_a_table_of_a_header_only_says_it_has_no_rows():
     """A CSV export of an empty query (the header line only): was "column 'ts' breaks rule
     'all_null' in 0 row(s): the time column has no values"."""
