@@ -1039,14 +1039,23 @@ def test_two_poddefaults_setting_the_token_volume_differently_refuse_the_pod_and
     cluster.kfp.multi_user = True
     cluster.kube.add(PODDEFAULT_CRD)
     cluster.kube.add(_token_pod_default("access-ml-pipeline"))
-    # the same volume, word for word (readOnly false spelled out: Go's zero value): merged, fine
+    # the same volume and mount, word for word (subPath "" spelled out: a Go string, "" is its zero value)
     same = _token_pod_default("kfp-token", {"matchExpressions": [
         {"key": "access-ml-pipeline", "operator": "In", "values": ["true"]}]})
-    same["spec"]["volumes"][0]["projected"]["defaultMode"] = 0
+    same["spec"]["volumeMounts"][0]["subPath"] = ""
     cluster.kube.add(same)
     _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
     assert lines["settings"].startswith("ok   settings in kubeflow"), lines["settings"]
     assert "PodDefault access-ml-pipeline, kfp-token" in lines["settings"]
+    # defaultMode 0 spelled out is not its absence: ProjectedVolumeSource.DefaultMode is a *int32
+    # (k8s.io/api v0.28.1 core/v1 types.go), so reflect.DeepEqual sees 0 against nil and the webhook
+    # refuses the pod; doctor dropped every 0 and said ok
+    same["spec"]["volumes"][0]["projected"]["defaultMode"] = 0
+    cluster.kube.add(same)
+    code, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    assert code == 1 and lines["settings"].startswith(
+        "FAIL settings: in kubeflow: PodDefault access-ml-pipeline, kfp-token all select"), lines["settings"]
+    assert "volume volume-kf-pipeline-token (access-ml-pipeline, kfp-token)" in lines["settings"]
     # one of them with another expiry: the webhook's mergeVolumes refuses every access-ml-pipeline pod
     cluster.kube.add(_token_pod_default("kfp-token", {"matchExpressions": [
         {"key": "access-ml-pipeline", "operator": "Exists"}]}, expirationSeconds=3600))
@@ -1078,7 +1087,7 @@ def test_the_tested_knative_is_what_kserve_0_20_pins_and_what_the_docs_say():
 
 def test_pod_default_conflicts_follow_the_webhooks_merges():
     """main.go (kubeflow/kubeflow v1.10.0) mergeVolumes and mergeEnv compare by name,
-    mergeVolumeMounts by name and by mount path, each with reflect.DeepEqual (absent = zero value)."""
+    mergeVolumeMounts by name and by mount path, each with reflect.DeepEqual of the decoded Go structs."""
     from ctloop.ops.doctor import pod_default_conflicts
 
     a = _token_pod_default("a")
@@ -1094,3 +1103,49 @@ def test_pod_default_conflicts_follow_the_webhooks_merges():
     not_read_only["spec"]["volumeMounts"][0]["readOnly"] = False
     assert pod_default_conflicts([a, not_read_only]) == [
         "volume mount volume-kf-pipeline-token (a, b)", "volume mount path /var/run/secrets/kubeflow/pipelines (a, b)"]
+
+
+def test_pod_default_conflicts_tell_go_pointers_from_zero_values():
+    """reflect.DeepEqual compares the Go structs the webhook decodes the PodDefaults into (kubeflow/
+    kubeflow v1.10.0 components/admission-webhook main.go mergeVolumes, mergeVolumeMounts, mergeEnv;
+    k8s.io/api v0.28.1, the webhook's go.mod, core/v1 types.go). A value field (string, bool, int32)
+    absent is its zero value; a pointer (SecretVolumeSource.Optional *bool, DefaultMode *int32,
+    CSIVolumeSource.ReadOnly *bool, VolumeSource.EmptyDir *EmptyDirVolumeSource) absent is nil, not
+    false/0/{}; a slice absent is nil, not empty. Doctor dropped every false, 0 and {} and called
+    such PodDefaults identical while the webhook refused the pod."""
+    from ctloop.ops.doctor import pod_default_conflicts
+
+    def pds(*volumes, mounts=((), ()), env=((), ())):
+        return [{"metadata": {"name": n}, "spec": {"volumes": [v], "volumeMounts": list(m), "env": list(e)}}
+                for n, v, m, e in zip("ab", volumes, mounts, env, strict=True)]
+
+    secret_ = {"name": "creds", "secret": {"secretName": "kfp"}}
+    differ = [  # pointers and slices: given is not absent
+        {**secret_, "secret": {"secretName": "kfp", "optional": False}},
+        {**secret_, "secret": {"secretName": "kfp", "defaultMode": 0}},
+        {**secret_, "secret": {"secretName": "kfp", "items": []}},
+        {**secret_, "emptyDir": {}},
+    ]
+    for volume in differ:
+        assert pod_default_conflicts(pds(secret_, volume)) == ["volume creds (a, b)"], volume
+    assert pod_default_conflicts(pds({"name": "c", "csi": {"driver": "d"}},
+                                     {"name": "c", "csi": {"driver": "d", "readOnly": False}})) == ["volume c (a, b)"]
+    same = [  # value fields: zero is absent; null is absent; a field Go does not have is dropped on decode
+        {"name": "creds", "secret": {"secretName": "kfp", "optional": None}},
+        {"name": "creds", "secret": {"secretName": "kfp"}, "nfs": None, "hostPath": None},
+        {"name": "creds", "secret": {"secretName": "kfp", "items": None}, "unknownField": 1},
+    ]
+    for volume in same:
+        assert pod_default_conflicts(pds(secret_, volume)) == [], volume
+    assert pod_default_conflicts(pds({"name": "s", "emptyDir": {}}, {"name": "s", "emptyDir": {"medium": ""}})) == []
+    assert pod_default_conflicts(pds({"name": "n", "nfs": {"server": "x", "path": "/"}},
+                                     {"name": "n", "nfs": {"server": "x", "path": "/", "readOnly": False}})) == []
+    mount = {"name": "creds", "mountPath": "/creds"}
+    assert pod_default_conflicts(pds(secret_, secret_, mounts=([mount], [{**mount, "readOnly": False,
+                                                                          "subPath": ""}]))) == []
+    assert pod_default_conflicts(pds(secret_, secret_, mounts=([mount], [{**mount, "mountPropagation": "None"}]))) \
+        == ["volume mount creds (a, b)", "volume mount path /creds (a, b)"]
+    env = {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "kfp", "key": "token"}}}
+    assert pod_default_conflicts(pds(secret_, secret_, env=([env], [{**env, "value": ""}]))) == []
+    optional = {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "kfp", "key": "token", "optional": False}}}
+    assert pod_default_conflicts(pds(secret_, secret_, env=([env], [optional]))) == ["env TOKEN (a, b)"]

@@ -181,22 +181,114 @@ def pd_name(pod_default: dict) -> str:
     return (pod_default.get("metadata") or {}).get("name", "?")
 
 
-def _go_value(value: Any) -> Any:
-    """A PodDefault field as Go decodes it into its struct, for ``reflect.DeepEqual``: an absent
-    field and its zero value (false, 0, "", an empty list or object) are the same."""
-    if isinstance(value, dict):
-        return {k: _go_value(v) for k, v in value.items() if v not in (None, False, 0, "", [], {})}
-    if isinstance(value, list):
-        return [_go_value(v) for v in value]
-    return value
+# The k8s.io/api v0.28.1 core/v1 types (types.go; the version the webhook's go.mod pins) a PodDefault's
+# volumes, volumeMounts and env decode into, as reflect.DeepEqual sees them; JSON field names:
+# ``name`` a value field (string, bool, int: absent is its zero value), ``name*`` a pointer (nil is not
+# 0/false/""), ``name{}`` a slice, map or another package's type (taken as given: a nil slice is not an
+# empty one), ``name=T`` / ``name=*T`` / ``name=[]T`` a struct T by value / by pointer (``emptyDir: {}``
+# is not nil) / a slice of them. Embedded structs (``,inline``: Volume's VolumeSource,
+# LocalObjectReference) are spelled out; fields not here do not exist in Go and are dropped on decode.
+_GO_TYPES = {
+    "Volume": ("name hostPath=*HostPathVolumeSource emptyDir=*EmptyDirVolumeSource "
+               "gcePersistentDisk=*GCEPersistentDiskVolumeSource "
+               "awsElasticBlockStore=*AWSElasticBlockStoreVolumeSource gitRepo=*GitRepoVolumeSource "
+               "secret=*SecretVolumeSource nfs=*NFSVolumeSource iscsi=*ISCSIVolumeSource "
+               "glusterfs=*GlusterfsVolumeSource persistentVolumeClaim=*PersistentVolumeClaimVolumeSource "
+               "rbd=*RBDVolumeSource flexVolume=*FlexVolumeSource cinder=*CinderVolumeSource "
+               "cephfs=*CephFSVolumeSource flocker=*FlockerVolumeSource downwardAPI=*DownwardAPIVolumeSource "
+               "fc=*FCVolumeSource azureFile=*AzureFileVolumeSource configMap=*ConfigMapVolumeSource "
+               "vsphereVolume=*VsphereVirtualDiskVolumeSource quobyte=*QuobyteVolumeSource "
+               "azureDisk=*AzureDiskVolumeSource photonPersistentDisk=*PhotonPersistentDiskVolumeSource "
+               "projected=*ProjectedVolumeSource portworxVolume=*PortworxVolumeSource scaleIO=*ScaleIOVolumeSource "
+               "storageos=*StorageOSVolumeSource csi=*CSIVolumeSource ephemeral=*EphemeralVolumeSource"),
+    "HostPathVolumeSource": "path type*",
+    "EmptyDirVolumeSource": "medium sizeLimit{}",
+    "GCEPersistentDiskVolumeSource": "pdName fsType partition readOnly",
+    "AWSElasticBlockStoreVolumeSource": "volumeID fsType partition readOnly",
+    "GitRepoVolumeSource": "repository revision directory",
+    "SecretVolumeSource": "secretName items=[]KeyToPath defaultMode* optional*",
+    "KeyToPath": "key path mode*",
+    "NFSVolumeSource": "server path readOnly",
+    "ISCSIVolumeSource": "targetPortal iqn lun iscsiInterface fsType readOnly portals{} chapAuthDiscovery chapAuthSession secretRef=*LocalObjectReference initiatorName*",
+    "LocalObjectReference": "name",
+    "GlusterfsVolumeSource": "endpoints path readOnly",
+    "PersistentVolumeClaimVolumeSource": "claimName readOnly",
+    "RBDVolumeSource": "monitors{} image fsType pool user keyring secretRef=*LocalObjectReference readOnly",
+    "FlexVolumeSource": "driver fsType secretRef=*LocalObjectReference readOnly options{}",
+    "CinderVolumeSource": "volumeID fsType readOnly secretRef=*LocalObjectReference",
+    "CephFSVolumeSource": "monitors{} path user secretFile secretRef=*LocalObjectReference readOnly",
+    "FlockerVolumeSource": "datasetName datasetUUID",
+    "DownwardAPIVolumeSource": "items=[]DownwardAPIVolumeFile defaultMode*",
+    "DownwardAPIVolumeFile": "path fieldRef=*ObjectFieldSelector resourceFieldRef=*ResourceFieldSelector mode*",
+    "ObjectFieldSelector": "apiVersion fieldPath",
+    "ResourceFieldSelector": "containerName resource divisor{}",
+    "FCVolumeSource": "targetWWNs{} lun* fsType readOnly wwids{}",
+    "AzureFileVolumeSource": "secretName shareName readOnly",
+    "ConfigMapVolumeSource": "name items=[]KeyToPath defaultMode* optional*",
+    "VsphereVirtualDiskVolumeSource": "volumePath fsType storagePolicyName storagePolicyID",
+    "QuobyteVolumeSource": "registry volume readOnly user group tenant",
+    "AzureDiskVolumeSource": "diskName diskURI cachingMode* fsType* readOnly* kind*",
+    "PhotonPersistentDiskVolumeSource": "pdID fsType",
+    "ProjectedVolumeSource": "sources=[]VolumeProjection defaultMode*",
+    "VolumeProjection": "secret=*SecretProjection downwardAPI=*DownwardAPIProjection configMap=*ConfigMapProjection serviceAccountToken=*ServiceAccountTokenProjection",
+    "SecretProjection": "name items=[]KeyToPath optional*",
+    "DownwardAPIProjection": "items=[]DownwardAPIVolumeFile",
+    "ConfigMapProjection": "name items=[]KeyToPath optional*",
+    "ServiceAccountTokenProjection": "audience expirationSeconds* path",
+    "PortworxVolumeSource": "volumeID fsType readOnly",
+    "ScaleIOVolumeSource": "gateway system secretRef=*LocalObjectReference sslEnabled protectionDomain storagePool storageMode volumeName fsType readOnly",
+    "StorageOSVolumeSource": "volumeName volumeNamespace fsType readOnly secretRef=*LocalObjectReference",
+    "CSIVolumeSource": "driver readOnly* fsType* volumeAttributes{} nodePublishSecretRef=*LocalObjectReference",
+    "EphemeralVolumeSource": "volumeClaimTemplate=*PersistentVolumeClaimTemplate",
+    "PersistentVolumeClaimTemplate": "metadata{} spec=PersistentVolumeClaimSpec",
+    "PersistentVolumeClaimSpec": "accessModes{} selector{} resources=ResourceRequirements volumeName storageClassName* volumeMode* dataSource=*TypedLocalObjectReference dataSourceRef=*TypedObjectReference",
+    "ResourceRequirements": "limits{} requests{} claims=[]ResourceClaim",
+    "ResourceClaim": "name",
+    "TypedLocalObjectReference": "apiGroup* kind name",
+    "TypedObjectReference": "apiGroup* kind name namespace*",
+    "VolumeMount": "name readOnly mountPath subPath mountPropagation* subPathExpr",
+    "EnvVar": "name value valueFrom=*EnvVarSource",
+    "EnvVarSource": "fieldRef=*ObjectFieldSelector resourceFieldRef=*ResourceFieldSelector configMapKeyRef=*ConfigMapKeySelector secretKeyRef=*SecretKeySelector",
+    "ConfigMapKeySelector": "name key optional*",
+    "SecretKeySelector": "name key optional*",
+}
+
+
+def _go_value(value: Any, go_type: str) -> Any:
+    """``value`` (a PodDefault's volume, volume mount or env var: ``go_type`` Volume, VolumeMount,
+    EnvVar) as Go decodes it into its struct, for ``reflect.DeepEqual``: value-typed fields absent
+    or zero are one thing; pointers, slices and maps are kept as given (``null`` is absent)."""
+    if not isinstance(value, dict):
+        return value
+    fields: dict[str, str] = {}
+    for spec in _GO_TYPES[go_type].split():
+        name, _, sub = spec.partition("=")
+        fields[name.rstrip("*{}")] = sub or ("" if name[-1] in "*}" else "value")
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        kind = fields.get(key)
+        if kind is None or item is None:
+            continue  # not in the Go struct (ignored when decoding), or JSON null (nil or zero)
+        if kind == "value":
+            if item in ("", False, 0):
+                continue
+        elif kind.startswith("[]"):
+            item = [_go_value(v, kind[2:]) for v in item] if isinstance(item, list) else item
+        elif kind:
+            item = _go_value(item, kind.lstrip("*"))
+            if not kind.startswith("*") and item == {}:
+                continue  # a struct by value: {} is its zero value
+        out[key] = item
+    return out
 
 
 def pod_default_conflicts(pod_defaults: list[dict]) -> list[str]:
     """What two of ``pod_defaults`` (all selecting one pod) set differently, for which the
     webhook refuses the pod (``safeToApplyPodDefaultsOnPod``, see above): ``volume X (A, B)``."""
     conflicts: list[str] = []
-    for field_name, what, keys in (("volumes", "volume", ("name",)), ("env", "env", ("name",)),
-                                   ("volumeMounts", "volume mount", ("name", "mountPath"))):
+    for field_name, what, keys, go_type in (("volumes", "volume", ("name",), "Volume"),
+                                            ("env", "env", ("name",), "EnvVar"),
+                                            ("volumeMounts", "volume mount", ("name", "mountPath"), "VolumeMount")):
         for key in keys:
             seen: dict[Any, tuple[str, Any]] = {}
             for pd in pod_defaults:
@@ -205,8 +297,9 @@ def pod_default_conflicts(pod_defaults: list[dict]) -> list[str]:
                     if not isinstance(item, dict):
                         continue
                     ident = item.get(key)
-                    first = seen.setdefault(ident, (name, _go_value(item)))
-                    if first[1] != _go_value(item):
+                    value = _go_value(item, go_type)
+                    first = seen.setdefault(ident, (name, value))
+                    if first[1] != value:
                         label = what if key == "name" else f"{what} path"
                         conflicts.append(f"{label} {ident} ({first[0]}, {name})")
     return list(dict.fromkeys(conflicts))
