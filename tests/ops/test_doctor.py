@@ -361,6 +361,25 @@ PODDEFAULT_CRD = {
 }
 
 
+# The labels Kubeflow's profile controller sets on a profile namespace (kubeflow/kubeflow v1.10.0
+# components/profile-controller/config/base/namespace-labels.yaml), app.kubernetes.io/part-of among
+# them: the namespaceSelector of the admission webhook's MutatingWebhookConfiguration
+# (components/admission-webhook/manifests/base/mutating-webhook-configuration.yaml).
+PROFILE_LABELS = {"katib.kubeflow.org/metrics-collector-injection": "enabled",
+                  "serving.kubeflow.org/inferenceservice": "enabled", "pipelines.kubeflow.org/enabled": "true",
+                  "app.kubernetes.io/part-of": "kubeflow-profile"}
+
+
+def namespace(name: str, labels: dict) -> dict:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+
+
+def kubeflow_profiles(kube: KubeApiDouble, profile: str = "kubeflow") -> None:
+    """Kubeflow's PodDefault CRD, and ``profile`` (the namespace these tests run the pipelines in) a
+    profile namespace, where the admission webhook acts."""
+    kube.add(PODDEFAULT_CRD)
+    kube.add(namespace(profile, PROFILE_LABELS))
+
 def pod_default(name: str, selector: dict, namespace: str = "kubeflow") -> dict:
     return {"apiVersion": "kubeflow.org/v1alpha1", "kind": "PodDefault",
             "metadata": {"name": name, "namespace": namespace},
@@ -377,7 +396,7 @@ def test_multi_user_settings_name_a_missing_pipelines_token_poddefault(cluster, 
     profile's PodDefault access-ml-pipeline mounts (docs/operations.md); without it every fired
     monitoring rule fails with HTTP 401, which doctor did not say."""
     cluster.kfp.multi_user = True
-    cluster.kube.add(PODDEFAULT_CRD)
+    kubeflow_profiles(cluster.kube)
     _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
     line = lines["settings"]
     assert line.startswith("warn settings: ") and 'no PodDefault selecting access-ml-pipeline: "true" in kubeflow' in line, line
@@ -393,7 +412,7 @@ def test_the_poddefault_is_found_by_its_selector_not_its_name(cluster, capsys):
     otherwise (a profile template's own name) gives trigger_training its token all the same, and
     one named access-ml-pipeline that selects other pods gives it none. Doctor looked the name up."""
     cluster.kfp.multi_user = True
-    cluster.kube.add(PODDEFAULT_CRD)
+    kubeflow_profiles(cluster.kube)
     cluster.kube.add(pod_default("kfp-token", {"matchLabels": {"access-ml-pipeline": "true"}}))
     _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
     assert lines["settings"].startswith("ok   settings in kubeflow") and "PodDefault kfp-token" in lines["settings"]
@@ -453,7 +472,7 @@ def test_pipelines_token_gap_follows_the_reference_poddefault_and_the_sdk():
 
 def test_a_poddefault_that_selects_the_pod_but_mounts_no_usable_token_is_a_warning(cluster, capsys):
     cluster.kfp.multi_user = True
-    cluster.kube.add(PODDEFAULT_CRD)
+    kubeflow_profiles(cluster.kube)
     broken = pod_default("kfp-access", {"matchLabels": {"access-ml-pipeline": "true"}})
     broken["spec"]["volumeMounts"][0]["mountPath"] = "/var/run/secrets/kfp"
     broken["spec"]["env"] = []
@@ -472,7 +491,7 @@ def test_an_empty_selector_selects_every_pod_as_the_webhook_does(cluster, capsys
     # labels.Everything(); kubeflow's admission-webhook main.go filterPodDefaults then applies it to
     # every pod of its (profile) namespace, trigger_training's included
     cluster.kfp.multi_user = True
-    cluster.kube.add(PODDEFAULT_CRD)
+    kubeflow_profiles(cluster.kube)
     cluster.kube.add(pod_default("everyone", {}))
     _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
     assert lines["settings"].startswith("ok   settings in kubeflow") and "PodDefault everyone" in lines["settings"]
@@ -946,7 +965,7 @@ def test_runner_rules_are_the_role_in_the_manifests():
 
 def test_poddefaults_that_cannot_be_listed_are_said_so_with_the_command(cluster, capsys):
     cluster.kfp.multi_user = True
-    cluster.kube.add(PODDEFAULT_CRD)
+    kubeflow_profiles(cluster.kube)
     cluster.kube.forbid("/apis/kubeflow.org/v1alpha1/namespaces/kubeflow/poddefaults")
     _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
     line = lines["settings"]
@@ -1022,7 +1041,7 @@ def _token_pod_default(name: str, selector: dict | None = None, **volume_changes
 
 def test_a_selector_the_webhook_cannot_convert_refuses_every_pod_and_fails(cluster, capsys):
     cluster.kfp.multi_user = True
-    cluster.kube.add(PODDEFAULT_CRD)
+    kubeflow_profiles(cluster.kube)
     cluster.kube.add(pod_default("access-ml-pipeline", {"matchLabels": {"access-ml-pipeline": "true"}}))
     # another team's PodDefault, selecting other pods: its bad selector refuses ours all the same
     cluster.kube.add(pod_default("notebooks", {"matchExpressions": [
@@ -1037,7 +1056,7 @@ def test_a_selector_the_webhook_cannot_convert_refuses_every_pod_and_fails(clust
 
 def test_two_poddefaults_setting_the_token_volume_differently_refuse_the_pod_and_fail(cluster, capsys):
     cluster.kfp.multi_user = True
-    cluster.kube.add(PODDEFAULT_CRD)
+    kubeflow_profiles(cluster.kube)
     cluster.kube.add(_token_pod_default("access-ml-pipeline"))
     # the same volume and mount, word for word (subPath "" spelled out: a Go string, "" is its zero value)
     same = _token_pod_default("kfp-token", {"matchExpressions": [
@@ -1149,3 +1168,44 @@ def test_pod_default_conflicts_tell_go_pointers_from_zero_values():
     assert pod_default_conflicts(pds(secret_, secret_, env=([env], [{**env, "value": ""}]))) == []
     optional = {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "kfp", "key": "token", "optional": False}}}
     assert pod_default_conflicts(pds(secret_, secret_, env=([env], [optional]))) == ["env TOKEN (a, b)"]
+
+
+def test_the_webhook_acts_only_on_kubeflow_profile_namespaces(cluster, capsys):
+    """Kubeflow v1.10.0's MutatingWebhookConfiguration for the admission webhook
+    (components/admission-webhook/manifests/base/mutating-webhook-configuration.yaml) has
+    namespaceSelector matchLabels app.kubernetes.io/part-of: kubeflow-profile: the API server calls
+    it only for pods of profile namespaces. Elsewhere a PodDefault whose selector does not convert,
+    or two that conflict, refuse nothing, and none mounts the pipelines token. Doctor modelled the
+    webhook in every namespace: a FAIL ("refuses every pod") for pods that start, and no word that
+    the token is never mounted."""
+    cluster.kfp.multi_user = True
+    cluster.kube.add(PODDEFAULT_CRD)
+    cluster.kube.add(namespace("kubeflow", {"app.kubernetes.io/part-of": "kubeflow",
+                                            "control-plane": "kubeflow", "istio-injection": "enabled"}))
+    cluster.kube.add(_token_pod_default("access-ml-pipeline"))
+    cluster.kube.add(_token_pod_default("kfp-token", expirationSeconds=3600))  # conflicts
+    cluster.kube.add(pod_default("notebooks", {"matchExpressions": [
+        {"key": "notebook-name", "operator": "Exists", "values": ["jupyter"]}]}))  # does not convert
+    _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    line = lines["settings"]
+    assert line.startswith("warn settings: in kubeflow: "), line
+    assert ("kubeflow is not a Kubeflow profile namespace (no label app.kubernetes.io/part-of: kubeflow-profile), "
+            "so Kubeflow's admission webhook does not act on its pods") in line, line
+    assert "no PodDefault mounts the pipelines token there" in line and "HTTP 401" in line, line
+    assert "refuses every" not in line and "run the pipelines in a Kubeflow profile namespace" in line, line
+    # a namespace that does not exist has no labels either
+    cluster.kube.resources.pop("/api/v1/namespaces/kubeflow")
+    _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    assert "kubeflow is not a Kubeflow profile namespace" in lines["settings"], lines["settings"]
+    # a profile namespace: the webhook acts, and refuses every pod
+    cluster.kube.add(namespace("kubeflow", PROFILE_LABELS))
+    code, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    assert code == 1 and lines["settings"].startswith(
+        "FAIL settings: in kubeflow: PodDefault notebooks's selector does not convert"), lines["settings"]
+    assert "may not be read" not in lines["settings"]
+    # labels that may not be read (403): taken as a profile namespace, and said so (the double forbids
+    # the objects in the namespace too; the refusal is said first all the same)
+    cluster.kube.forbid("/api/v1/namespaces/kubeflow")
+    code, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    assert code == 1 and "refuses every pod created in kubeflow" in lines["settings"], lines["settings"]
+    assert "namespace kubeflow may not be read: taken as a Kubeflow profile namespace" in lines["settings"]

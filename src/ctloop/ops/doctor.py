@@ -34,10 +34,12 @@ settings           the ConfigMap/Secret keys every task references (``ctloop.ops
                    (any name; an empty selector selects every pod) that projects a token of
                    audience pipelines.kubeflow.org where the KFP SDK reads it
                    (:func:`pipelines_token_gap`), ``trigger_training``'s pipelines token; no
-                   PodDefault CRD: KFP without Kubeflow, nothing to check. FAIL when a
-                   PodDefault's selector does not convert (:func:`selector_error`: the webhook
-                   then refuses every pod of the namespace) or selecting PodDefaults set a
-                   volume, mount or env var differently (:func:`pod_default_conflicts`)
+                   PodDefault CRD: KFP without Kubeflow, nothing to check. The webhook acts only
+                   in profile namespaces (:data:`WEBHOOK_NAMESPACE_LABEL`): elsewhere a warning
+                   that no PodDefault mounts the token. FAIL when a PodDefault's selector does not
+                   convert (:func:`selector_error`: the webhook then refuses every pod of the
+                   namespace) or selecting PodDefaults set a volume, mount or env var differently
+                   (:func:`pod_default_conflicts`)
 MLflow             the tracking server answers ``/health`` and an authenticated search
 =================  ============================================================================
 
@@ -88,6 +90,12 @@ RUNNER_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = ((KUBE_GROUP, KUBE_
 STANDALONE_RUNNER = "pipeline-runner"
 # Kubeflow's PodDefault CRD (admission-webhook, kubeflow.org/v1alpha1): group, version
 POD_DEFAULT = ("kubeflow.org", "v1alpha1")
+# The namespaces Kubeflow's admission webhook acts on: the namespaceSelector of its
+# MutatingWebhookConfiguration (kubeflow/kubeflow v1.10.0 components/admission-webhook/manifests/base/
+# mutating-webhook-configuration.yaml), the label the profile controller sets on every profile
+# namespace (components/profile-controller/config/base/namespace-labels.yaml). Elsewhere the API
+# server never calls it: no PodDefault applies, and none refuses a pod.
+WEBHOOK_NAMESPACE_LABEL = ("app.kubernetes.io/part-of", "kubeflow-profile")
 MULTI_USER_RUNNER = "default-editor"
 STANDALONE_NAMESPACE = "kubeflow"
 
@@ -1135,6 +1143,7 @@ class Doctor:
         old = backend is not None and backend.version is not None and backend.version < MIN_BACKEND
         where = f"in {ns}"
         no_token, no_crd, bad_pod_default, refused, refused_fix = "", False, "", "", ""
+        not_profile, acts = False, None
         if backend is not None and backend.multi_user:  # trigger_training's pipelines token
             label = f'{KFP_ACCESS_LABEL[0]}: "{KFP_ACCESS_LABEL[1]}"'
             try:  # the webhook applies every PodDefault of the namespace whose selector matches
@@ -1145,12 +1154,20 @@ class Doctor:
                     raise
                 unreadable.append("PodDefaults")
             else:
+                acts = self._webhook_acts(ns) if listed is not None else None
                 if listed is None:  # 404 for the resource itself: no CRD, no Kubeflow admission webhook
                     # multi-user all the same: nothing mounts the token (standalone KFP skips this block)
                     no_token = ("no PodDefault CRD on multi-user KFP: without Kubeflow's admission webhook nothing "
                                 f"mounts the pipelines token in {ns}, so trigger_training's runs are refused "
                                 "(HTTP 401)")
                     no_crd = True
+                elif acts is False:  # the webhook never sees these pods: no PodDefault applies, none refuses
+                    key, value = WEBHOOK_NAMESPACE_LABEL
+                    no_token = (f"{ns} is not a Kubeflow profile namespace (no label {key}: {value}), so Kubeflow's "
+                                "admission webhook does not act on its pods (its namespaceSelector): no PodDefault "
+                                "mounts the pipelines token there and multi-user KFP refuses trigger_training's "
+                                "runs (HTTP 401)")
+                    not_profile = True
                 else:
                     # an empty selector selects every pod of the namespace: metav1.LabelSelectorAsSelector
                     # answers labels.Everything(), and the webhook applies it (main.go filterPodDefaults)
@@ -1166,14 +1183,15 @@ class Doctor:
                     if invalid:  # the webhook refuses every pod of the namespace: nothing runs there
                         refused = (f"PodDefault {invalid[0][0]}'s selector does not convert ({invalid[0][1]}): "
                                    f"Kubeflow's admission webhook refuses every pod created in {ns} while it "
-                                   "exists (main.go filterPodDefaults), every pipeline task included")
+                                   "exists (main.go filterPodDefaults), every pipeline task included"
+                                   + self._assumed_profile(ns, acts))
                         refused_fix = (f"kubectl -n {ns} edit poddefault {invalid[0][0]}: operators are In, NotIn "
                                        "(with values), Exists, DoesNotExist (without)")
                     elif conflicts:
                         refused = (f"PodDefault {', '.join(names)} all select {label} in {ns} and set "
                                    f"{'; '.join(conflicts)} differently: Kubeflow's admission webhook refuses "
                                    "every such pod (main.go safeToApplyPodDefaultsOnPod), so trigger_training "
-                                   "cannot start")
+                                   "cannot start" + self._assumed_profile(ns, acts))
                         refused_fix = ("keep one PodDefault setting the pipelines token for pods labelled "
                                        f"{KFP_ACCESS_LABEL[0]}={KFP_ACCESS_LABEL[1]}, or make their "
                                        "volumes, mounts and env identical")
@@ -1229,6 +1247,12 @@ class Doctor:
                          f"pipelines.kubeflow.org at {SA_TOKEN_PATH} (or its path in {SA_TOKEN_ENV}) in pods labelled "
                          f"{KFP_ACCESS_LABEL[0]}={KFP_ACCESS_LABEL[1]}, e.g. by your own admission policy; or install "
                          "Kubeflow's admission webhook and PodDefault (docs/operations.md, Authentication)")
+        if not_profile:
+            return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}{note}",
+                         "run the pipelines in a Kubeflow profile namespace (--namespace <profile>), or project "
+                         f"the token another way: a serviceAccountToken volume of audience {KFP_TOKEN_AUDIENCE} at "
+                         f"{SA_TOKEN_PATH} in pods labelled {KFP_ACCESS_LABEL[0]}={KFP_ACCESS_LABEL[1]} "
+                         "(docs/operations.md, Authentication)")
         if bad_pod_default:
             return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}{note}",
                          f"give PodDefault {bad_pod_default} Kubeflow's access-ml-pipeline volume: projected "
@@ -1240,6 +1264,28 @@ class Doctor:
                          f"create PodDefault {KFP_ACCESS_LABEL[0]} (selector {KFP_ACCESS_LABEL[0]}: "
                          f'"{KFP_ACCESS_LABEL[1]}") in {ns} (docs/operations.md, Authentication)')
         return Check("settings", OK, f"{where}: {', '.join(present)}{optional}")
+
+    def _webhook_acts(self, ns: str) -> bool | None:
+        """Whether Kubeflow's admission webhook acts on pods of ``ns`` (its namespaceSelector:
+        :data:`WEBHOOK_NAMESPACE_LABEL`); None when the namespace may not be read (403)."""
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            namespace = self._read(self._api("CoreV1Api").read_namespace, ns)
+        except ApiException as exc:
+            if exc.status != 403:
+                raise
+            return None
+        labels = (namespace.metadata.labels or {}) if namespace is not None else {}
+        return labels.get(WEBHOOK_NAMESPACE_LABEL[0]) == WEBHOOK_NAMESPACE_LABEL[1]
+
+    @staticmethod
+    def _assumed_profile(ns: str, acts: bool | None) -> str:
+        if acts is not None:
+            return ""
+        key, value = WEBHOOK_NAMESPACE_LABEL
+        return (f" (namespace {ns} may not be read: taken as a Kubeflow profile namespace, label {key}: "
+                f"{value}, where the webhook acts)")
 
     # -------------------------------------------------------------------------- MLflow
     def check_mlflow(self) -> Check:
