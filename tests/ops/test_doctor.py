@@ -1209,3 +1209,27 @@ def test_the_webhook_acts_only_on_kubeflow_profile_namespaces(cluster, capsys):
     code, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
     assert code == 1 and "refuses every pod created in kubeflow" in lines["settings"], lines["settings"]
     assert "namespace kubeflow may not be read: taken as a Kubeflow profile namespace" in lines["settings"]
+
+
+def test_request_metrics_fix_names_the_knativeserving_when_knativeservings_may_not_be_listed(cluster, capsys):
+    """KServe v0.20.0 installs Knative Serving with the Knative Operator
+    (hack/setup/infra/knative/manage.knative-operator-helm.sh), which writes its KnativeServing's
+    spec.config.observability over ConfigMap config-observability (knative/operator
+    pkg/reconciler/common/config_maps.go ConfigMapTransform: "Let any config in instance override"). A user who may read the ConfigMap but not
+    list KnativeServings (403) was told to patch the ConfigMap, which the operator reverts: the fix
+    now says to set it in the KnativeServing when the operator manages Knative, else the ConfigMap."""
+    for obj in knative_serving(None):
+        cluster.kube.add(obj)
+    cluster.kube.add(configmap("knative-serving", "config-observability", {"request-metrics-protocol": "none"}))
+    cluster.kube.forbid("/apis/operator.knative.dev/v1beta1/namespaces/knative-serving/knativeservings")
+    code, lines, _ = cluster.run(capsys, "--metric-source", "knative-otel")
+    line = lines["Knative request metrics"]
+    assert code == 1 and line.startswith("FAIL Knative request metrics: ConfigMap knative-serving/config-observability: "
+                                         "request-metrics-protocol none (default none)"), line
+    fix = line.partition(" — fix: ")[2]
+    assert fix.startswith("if the Knative Operator manages Knative Serving (KnativeServings may not be listed here), "
+                          "set it in its KnativeServing, which the operator writes over the ConfigMap: "
+                          "kubectl -n knative-serving patch knativeserving <name> --type merge -p "
+                          """'{"spec":{"config":{"observability":{"request-metrics-protocol":"prometheus"}}}}'"""), fix
+    assert ("; otherwise kubectl -n knative-serving patch configmap config-observability --type merge -p "
+            """'{"data":{"request-metrics-protocol":"prometheus"}}'""") in fix, fix

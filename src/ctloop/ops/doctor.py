@@ -901,7 +901,9 @@ class Doctor:
         knative-v1.21.1 pkg/observability/config.go, pkg/queue/sharedmain/otel.go) — read from the
         Knative Operator's ``KnativeServing`` (``spec.config.observability``, what KServe 0.20's
         install uses and what the operator writes over the ConfigMap) or, without the operator,
-        ConfigMap ``config-observability``. Needs no Prometheus: the canary check would read nothing."""
+        ConfigMap ``config-observability``; when KnativeServings may not be listed (403) the ConfigMap
+        is read and the fix names both (an operator would revert a patched ConfigMap). Needs no
+        Prometheus: the canary check would read nothing."""
         name = "Knative request metrics"
         if (skip := self._no_kube(name)) is not None:
             return skip
@@ -913,14 +915,20 @@ class Doctor:
         except ApiException as exc:
             if exc.status != 403:
                 raise
-            servings = None  # may not list them: the ConfigMap says as much when no operator writes it
+            servings, unlisted = None, True  # the ConfigMap says what Knative reads (the operator writes it)
+        else:
+            unlisted = False
         items = (servings or {}).get("items") or []
+
+        def patch_serving(cr: str) -> str:
+            return (f"kubectl -n {KNATIVE_NAMESPACE} patch knativeserving {cr} --type merge -p "
+                    "'{\"spec\":{\"config\":{\"observability\":{\"request-metrics-protocol\":\"prometheus\"}}}}'")
+
         if items:
             cr = items[0]["metadata"]["name"]
             config = (((items[0].get("spec") or {}).get("config") or {}).get("observability") or {})
             where = f"KnativeServing {KNATIVE_NAMESPACE}/{cr} spec.config.observability"
-            patch = (f"kubectl -n {KNATIVE_NAMESPACE} patch knativeserving {cr} --type merge -p "
-                     "'{\"spec\":{\"config\":{\"observability\":{\"request-metrics-protocol\":\"prometheus\"}}}}'")
+            patch = patch_serving(cr)
         else:
             try:
                 cm = self._read(self._api("CoreV1Api").read_namespaced_config_map, "config-observability",
@@ -939,6 +947,10 @@ class Doctor:
             where = f"ConfigMap {KNATIVE_NAMESPACE}/config-observability"
             patch = (f"kubectl -n {KNATIVE_NAMESPACE} patch configmap config-observability --type merge -p "
                      "'{\"data\":{\"request-metrics-protocol\":\"prometheus\"}}'")
+            if unlisted:  # a Knative Operator would write its KnativeServing's setting back over the ConfigMap
+                patch = ("if the Knative Operator manages Knative Serving (KnativeServings may not be listed here), "
+                         "set it in its KnativeServing, which the operator writes over the ConfigMap: "
+                         f"{patch_serving('<name>')}; otherwise {patch}")
         protocol = str(config.get("request-metrics-protocol") or "").strip()
         if protocol in ("", "none"):
             return Check(name, FAIL, f"{where}: request-metrics-protocol {protocol or 'unset'} (default none): "
