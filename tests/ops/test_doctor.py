@@ -361,6 +361,25 @@ PODDEFAULT_CRD = {
 }
 
 
+# The labels Kubeflow's profile controller sets on a profile namespace (kubeflow/kubeflow v1.10.0
+# components/profile-controller/config/base/namespace-labels.yaml), app.kubernetes.io/part-of among
+# them: the namespaceSelector of the admission webhook's MutatingWebhookConfiguration
+# (components/admission-webhook/manifests/base/mutating-webhook-configuration.yaml).
+PROFILE_LABELS = {"katib.kubeflow.org/metrics-collector-injection": "enabled",
+                  "serving.kubeflow.org/inferenceservice": "enabled", "pipelines.kubeflow.org/enabled": "true",
+                  "app.kubernetes.io/part-of": "kubeflow-profile"}
+
+
+def namespace(name: str, labels: dict) -> dict:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+
+
+def kubeflow_profiles(kube: KubeApiDouble, profile: str = "kubeflow") -> None:
+    """Kubeflow's PodDefault CRD, and ``profile`` (the namespace these tests run the pipelines in) a
+    profile namespace, where the admission webhook acts."""
+    kube.add(PODDEFAULT_CRD)
+    kube.add(namespace(profile, PROFILE_LABELS))
+
 def pod_default(name: str, selector: dict, namespace: str = "kubeflow") -> dict:
     return {"apiVersion": "kubeflow.org/v1alpha1", "kind": "PodDefault",
             "metadata": {"name": name, "namespace": namespace},
@@ -377,7 +396,7 @@ def test_multi_user_settings_name_a_missing_pipelines_token_poddefault(cluster, 
     profile's PodDefault access-ml-pipeline mounts (docs/operations.md); without it every fired
     monitoring rule fails with HTTP 401, which doctor did not say."""
     cluster.kfp.multi_user = True
-    cluster.kube.add(PODDEFAULT_CRD)
+    kubeflow_profiles(cluster.kube)
     _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
     line = lines["settings"]
     assert line.startswith("warn settings: ") and 'no PodDefault selecting access-ml-pipeline: "true" in kubeflow' in line, line
@@ -393,7 +412,7 @@ def test_the_poddefault_is_found_by_its_selector_not_its_name(cluster, capsys):
     otherwise (a profile template's own name) gives trigger_training its token all the same, and
     one named access-ml-pipeline that selects other pods gives it none. Doctor looked the name up."""
     cluster.kfp.multi_user = True
-    cluster.kube.add(PODDEFAULT_CRD)
+    kubeflow_profiles(cluster.kube)
     cluster.kube.add(pod_default("kfp-token", {"matchLabels": {"access-ml-pipeline": "true"}}))
     _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
     assert lines["settings"].startswith("ok   settings in kubeflow") and "PodDefault kfp-token" in lines["settings"]
@@ -453,7 +472,7 @@ def test_pipelines_token_gap_follows_the_reference_poddefault_and_the_sdk():
 
 def test_a_poddefault_that_selects_the_pod_but_mounts_no_usable_token_is_a_warning(cluster, capsys):
     cluster.kfp.multi_user = True
-    cluster.kube.add(PODDEFAULT_CRD)
+    kubeflow_profiles(cluster.kube)
     broken = pod_default("kfp-access", {"matchLabels": {"access-ml-pipeline": "true"}})
     broken["spec"]["volumeMounts"][0]["mountPath"] = "/var/run/secrets/kfp"
     broken["spec"]["env"] = []
@@ -472,7 +491,7 @@ def test_an_empty_selector_selects_every_pod_as_the_webhook_does(cluster, capsys
     # labels.Everything(); kubeflow's admission-webhook main.go filterPodDefaults then applies it to
     # every pod of its (profile) namespace, trigger_training's included
     cluster.kfp.multi_user = True
-    cluster.kube.add(PODDEFAULT_CRD)
+    kubeflow_profiles(cluster.kube)
     cluster.kube.add(pod_default("everyone", {}))
     _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
     assert lines["settings"].startswith("ok   settings in kubeflow") and "PodDefault everyone" in lines["settings"]
@@ -946,7 +965,7 @@ def test_runner_rules_are_the_role_in_the_manifests():
 
 def test_poddefaults_that_cannot_be_listed_are_said_so_with_the_command(cluster, capsys):
     cluster.kfp.multi_user = True
-    cluster.kube.add(PODDEFAULT_CRD)
+    kubeflow_profiles(cluster.kube)
     cluster.kube.forbid("/apis/kubeflow.org/v1alpha1/namespaces/kubeflow/poddefaults")
     _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
     line = lines["settings"]
@@ -1022,7 +1041,7 @@ def _token_pod_default(name: str, selector: dict | None = None, **volume_changes
 
 def test_a_selector_the_webhook_cannot_convert_refuses_every_pod_and_fails(cluster, capsys):
     cluster.kfp.multi_user = True
-    cluster.kube.add(PODDEFAULT_CRD)
+    kubeflow_profiles(cluster.kube)
     cluster.kube.add(pod_default("access-ml-pipeline", {"matchLabels": {"access-ml-pipeline": "true"}}))
     # another team's PodDefault, selecting other pods: its bad selector refuses ours all the same
     cluster.kube.add(pod_default("notebooks", {"matchExpressions": [
@@ -1037,16 +1056,25 @@ def test_a_selector_the_webhook_cannot_convert_refuses_every_pod_and_fails(clust
 
 def test_two_poddefaults_setting_the_token_volume_differently_refuse_the_pod_and_fail(cluster, capsys):
     cluster.kfp.multi_user = True
-    cluster.kube.add(PODDEFAULT_CRD)
+    kubeflow_profiles(cluster.kube)
     cluster.kube.add(_token_pod_default("access-ml-pipeline"))
-    # the same volume, word for word (readOnly false spelled out: Go's zero value): merged, fine
+    # the same volume and mount, word for word (subPath "" spelled out: a Go string, "" is its zero value)
     same = _token_pod_default("kfp-token", {"matchExpressions": [
         {"key": "access-ml-pipeline", "operator": "In", "values": ["true"]}]})
-    same["spec"]["volumes"][0]["projected"]["defaultMode"] = 0
+    same["spec"]["volumeMounts"][0]["subPath"] = ""
     cluster.kube.add(same)
     _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
     assert lines["settings"].startswith("ok   settings in kubeflow"), lines["settings"]
     assert "PodDefault access-ml-pipeline, kfp-token" in lines["settings"]
+    # defaultMode 0 spelled out is not its absence: ProjectedVolumeSource.DefaultMode is a *int32
+    # (k8s.io/api v0.28.1 core/v1 types.go), so reflect.DeepEqual sees 0 against nil and the webhook
+    # refuses the pod; doctor dropped every 0 and said ok
+    same["spec"]["volumes"][0]["projected"]["defaultMode"] = 0
+    cluster.kube.add(same)
+    code, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    assert code == 1 and lines["settings"].startswith(
+        "FAIL settings: in kubeflow: PodDefault access-ml-pipeline, kfp-token all select"), lines["settings"]
+    assert "volume volume-kf-pipeline-token (access-ml-pipeline, kfp-token)" in lines["settings"]
     # one of them with another expiry: the webhook's mergeVolumes refuses every access-ml-pipeline pod
     cluster.kube.add(_token_pod_default("kfp-token", {"matchExpressions": [
         {"key": "access-ml-pipeline", "operator": "Exists"}]}, expirationSeconds=3600))
@@ -1078,7 +1106,7 @@ def test_the_tested_knative_is_what_kserve_0_20_pins_and_what_the_docs_say():
 
 def test_pod_default_conflicts_follow_the_webhooks_merges():
     """main.go (kubeflow/kubeflow v1.10.0) mergeVolumes and mergeEnv compare by name,
-    mergeVolumeMounts by name and by mount path, each with reflect.DeepEqual (absent = zero value)."""
+    mergeVolumeMounts by name and by mount path, each with reflect.DeepEqual of the decoded Go structs."""
     from ctloop.ops.doctor import pod_default_conflicts
 
     a = _token_pod_default("a")
@@ -1094,3 +1122,114 @@ def test_pod_default_conflicts_follow_the_webhooks_merges():
     not_read_only["spec"]["volumeMounts"][0]["readOnly"] = False
     assert pod_default_conflicts([a, not_read_only]) == [
         "volume mount volume-kf-pipeline-token (a, b)", "volume mount path /var/run/secrets/kubeflow/pipelines (a, b)"]
+
+
+def test_pod_default_conflicts_tell_go_pointers_from_zero_values():
+    """reflect.DeepEqual compares the Go structs the webhook decodes the PodDefaults into (kubeflow/
+    kubeflow v1.10.0 components/admission-webhook main.go mergeVolumes, mergeVolumeMounts, mergeEnv;
+    k8s.io/api v0.28.1, the webhook's go.mod, core/v1 types.go). A value field (string, bool, int32)
+    absent is its zero value; a pointer (SecretVolumeSource.Optional *bool, DefaultMode *int32,
+    CSIVolumeSource.ReadOnly *bool, VolumeSource.EmptyDir *EmptyDirVolumeSource) absent is nil, not
+    false/0/{}; a slice absent is nil, not empty. Doctor dropped every false, 0 and {} and called
+    such PodDefaults identical while the webhook refused the pod."""
+    from ctloop.ops.doctor import pod_default_conflicts
+
+    def pds(*volumes, mounts=((), ()), env=((), ())):
+        return [{"metadata": {"name": n}, "spec": {"volumes": [v], "volumeMounts": list(m), "env": list(e)}}
+                for n, v, m, e in zip("ab", volumes, mounts, env, strict=True)]
+
+    secret_ = {"name": "creds", "secret": {"secretName": "kfp"}}
+    differ = [  # pointers and slices: given is not absent
+        {**secret_, "secret": {"secretName": "kfp", "optional": False}},
+        {**secret_, "secret": {"secretName": "kfp", "defaultMode": 0}},
+        {**secret_, "secret": {"secretName": "kfp", "items": []}},
+        {**secret_, "emptyDir": {}},
+    ]
+    for volume in differ:
+        assert pod_default_conflicts(pds(secret_, volume)) == ["volume creds (a, b)"], volume
+    assert pod_default_conflicts(pds({"name": "c", "csi": {"driver": "d"}},
+                                     {"name": "c", "csi": {"driver": "d", "readOnly": False}})) == ["volume c (a, b)"]
+    same = [  # value fields: zero is absent; null is absent; a field Go does not have is dropped on decode
+        {"name": "creds", "secret": {"secretName": "kfp", "optional": None}},
+        {"name": "creds", "secret": {"secretName": "kfp"}, "nfs": None, "hostPath": None},
+        {"name": "creds", "secret": {"secretName": "kfp", "items": None}, "unknownField": 1},
+    ]
+    for volume in same:
+        assert pod_default_conflicts(pds(secret_, volume)) == [], volume
+    assert pod_default_conflicts(pds({"name": "s", "emptyDir": {}}, {"name": "s", "emptyDir": {"medium": ""}})) == []
+    assert pod_default_conflicts(pds({"name": "n", "nfs": {"server": "x", "path": "/"}},
+                                     {"name": "n", "nfs": {"server": "x", "path": "/", "readOnly": False}})) == []
+    mount = {"name": "creds", "mountPath": "/creds"}
+    assert pod_default_conflicts(pds(secret_, secret_, mounts=([mount], [{**mount, "readOnly": False,
+                                                                          "subPath": ""}]))) == []
+    assert pod_default_conflicts(pds(secret_, secret_, mounts=([mount], [{**mount, "mountPropagation": "None"}]))) \
+        == ["volume mount creds (a, b)", "volume mount path /creds (a, b)"]
+    env = {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "kfp", "key": "token"}}}
+    assert pod_default_conflicts(pds(secret_, secret_, env=([env], [{**env, "value": ""}]))) == []
+    optional = {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "kfp", "key": "token", "optional": False}}}
+    assert pod_default_conflicts(pds(secret_, secret_, env=([env], [optional]))) == ["env TOKEN (a, b)"]
+
+
+def test_the_webhook_acts_only_on_kubeflow_profile_namespaces(cluster, capsys):
+    """Kubeflow v1.10.0's MutatingWebhookConfiguration for the admission webhook
+    (components/admission-webhook/manifests/base/mutating-webhook-configuration.yaml) has
+    namespaceSelector matchLabels app.kubernetes.io/part-of: kubeflow-profile: the API server calls
+    it only for pods of profile namespaces. Elsewhere a PodDefault whose selector does not convert,
+    or two that conflict, refuse nothing, and none mounts the pipelines token. Doctor modelled the
+    webhook in every namespace: a FAIL ("refuses every pod") for pods that start, and no word that
+    the token is never mounted."""
+    cluster.kfp.multi_user = True
+    cluster.kube.add(PODDEFAULT_CRD)
+    cluster.kube.add(namespace("kubeflow", {"app.kubernetes.io/part-of": "kubeflow",
+                                            "control-plane": "kubeflow", "istio-injection": "enabled"}))
+    cluster.kube.add(_token_pod_default("access-ml-pipeline"))
+    cluster.kube.add(_token_pod_default("kfp-token", expirationSeconds=3600))  # conflicts
+    cluster.kube.add(pod_default("notebooks", {"matchExpressions": [
+        {"key": "notebook-name", "operator": "Exists", "values": ["jupyter"]}]}))  # does not convert
+    _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    line = lines["settings"]
+    assert line.startswith("warn settings: in kubeflow: "), line
+    assert ("kubeflow is not a Kubeflow profile namespace (no label app.kubernetes.io/part-of: kubeflow-profile), "
+            "so Kubeflow's admission webhook does not act on its pods") in line, line
+    assert "no PodDefault mounts the pipelines token there" in line and "HTTP 401" in line, line
+    assert "refuses every" not in line and "run the pipelines in a Kubeflow profile namespace" in line, line
+    # a namespace that does not exist has no labels either
+    cluster.kube.resources.pop("/api/v1/namespaces/kubeflow")
+    _, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    assert "kubeflow is not a Kubeflow profile namespace" in lines["settings"], lines["settings"]
+    # a profile namespace: the webhook acts, and refuses every pod
+    cluster.kube.add(namespace("kubeflow", PROFILE_LABELS))
+    code, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    assert code == 1 and lines["settings"].startswith(
+        "FAIL settings: in kubeflow: PodDefault notebooks's selector does not convert"), lines["settings"]
+    assert "may not be read" not in lines["settings"]
+    # labels that may not be read (403): taken as a profile namespace, and said so (the double forbids
+    # the objects in the namespace too; the refusal is said first all the same)
+    cluster.kube.forbid("/api/v1/namespaces/kubeflow")
+    code, lines, _ = cluster.run(capsys, "--namespace", "kubeflow")
+    assert code == 1 and "refuses every pod created in kubeflow" in lines["settings"], lines["settings"]
+    assert "namespace kubeflow may not be read: taken as a Kubeflow profile namespace" in lines["settings"]
+
+
+def test_request_metrics_fix_names_the_knativeserving_when_knativeservings_may_not_be_listed(cluster, capsys):
+    """KServe v0.20.0 installs Knative Serving with the Knative Operator
+    (hack/setup/infra/knative/manage.knative-operator-helm.sh), which writes its KnativeServing's
+    spec.config.observability over ConfigMap config-observability (knative/operator
+    pkg/reconciler/common/config_maps.go ConfigMapTransform: "Let any config in instance override"). A user who may read the ConfigMap but not
+    list KnativeServings (403) was told to patch the ConfigMap, which the operator reverts: the fix
+    now says to set it in the KnativeServing when the operator manages Knative, else the ConfigMap."""
+    for obj in knative_serving(None):
+        cluster.kube.add(obj)
+    cluster.kube.add(configmap("knative-serving", "config-observability", {"request-metrics-protocol": "none"}))
+    cluster.kube.forbid("/apis/operator.knative.dev/v1beta1/namespaces/knative-serving/knativeservings")
+    code, lines, _ = cluster.run(capsys, "--metric-source", "knative-otel")
+    line = lines["Knative request metrics"]
+    assert code == 1 and line.startswith("FAIL Knative request metrics: ConfigMap knative-serving/config-observability: "
+                                         "request-metrics-protocol none (default none)"), line
+    fix = line.partition(" — fix: ")[2]
+    assert fix.startswith("if the Knative Operator manages Knative Serving (KnativeServings may not be listed here), "
+                          "set it in its KnativeServing, which the operator writes over the ConfigMap: "
+                          "kubectl -n knative-serving patch knativeserving <name> --type merge -p "
+                          """'{"spec":{"config":{"observability":{"request-metrics-protocol":"prometheus"}}}}'"""), fix
+    assert ("; otherwise kubectl -n knative-serving patch configmap config-observability --type merge -p "
+            """'{"data":{"request-metrics-protocol":"prometheus"}}'""") in fix, fix

@@ -34,10 +34,12 @@ settings           the ConfigMap/Secret keys every task references (``ctloop.ops
                    (any name; an empty selector selects every pod) that projects a token of
                    audience pipelines.kubeflow.org where the KFP SDK reads it
                    (:func:`pipelines_token_gap`), ``trigger_training``'s pipelines token; no
-                   PodDefault CRD: KFP without Kubeflow, nothing to check. FAIL when a
-                   PodDefault's selector does not convert (:func:`selector_error`: the webhook
-                   then refuses every pod of the namespace) or selecting PodDefaults set a
-                   volume, mount or env var differently (:func:`pod_default_conflicts`)
+                   PodDefault CRD: KFP without Kubeflow, nothing to check. The webhook acts only
+                   in profile namespaces (:data:`WEBHOOK_NAMESPACE_LABEL`): elsewhere a warning
+                   that no PodDefault mounts the token. FAIL when a PodDefault's selector does not
+                   convert (:func:`selector_error`: the webhook then refuses every pod of the
+                   namespace) or selecting PodDefaults set a volume, mount or env var differently
+                   (:func:`pod_default_conflicts`)
 MLflow             the tracking server answers ``/health`` and an authenticated search
 =================  ============================================================================
 
@@ -88,6 +90,12 @@ RUNNER_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = ((KUBE_GROUP, KUBE_
 STANDALONE_RUNNER = "pipeline-runner"
 # Kubeflow's PodDefault CRD (admission-webhook, kubeflow.org/v1alpha1): group, version
 POD_DEFAULT = ("kubeflow.org", "v1alpha1")
+# The namespaces Kubeflow's admission webhook acts on: the namespaceSelector of its
+# MutatingWebhookConfiguration (kubeflow/kubeflow v1.10.0 components/admission-webhook/manifests/base/
+# mutating-webhook-configuration.yaml), the label the profile controller sets on every profile
+# namespace (components/profile-controller/config/base/namespace-labels.yaml). Elsewhere the API
+# server never calls it: no PodDefault applies, and none refuses a pod.
+WEBHOOK_NAMESPACE_LABEL = ("app.kubernetes.io/part-of", "kubeflow-profile")
 MULTI_USER_RUNNER = "default-editor"
 STANDALONE_NAMESPACE = "kubeflow"
 
@@ -181,22 +189,114 @@ def pd_name(pod_default: dict) -> str:
     return (pod_default.get("metadata") or {}).get("name", "?")
 
 
-def _go_value(value: Any) -> Any:
-    """A PodDefault field as Go decodes it into its struct, for ``reflect.DeepEqual``: an absent
-    field and its zero value (false, 0, "", an empty list or object) are the same."""
-    if isinstance(value, dict):
-        return {k: _go_value(v) for k, v in value.items() if v not in (None, False, 0, "", [], {})}
-    if isinstance(value, list):
-        return [_go_value(v) for v in value]
-    return value
+# The k8s.io/api v0.28.1 core/v1 types (types.go; the version the webhook's go.mod pins) a PodDefault's
+# volumes, volumeMounts and env decode into, as reflect.DeepEqual sees them; JSON field names:
+# ``name`` a value field (string, bool, int: absent is its zero value), ``name*`` a pointer (nil is not
+# 0/false/""), ``name{}`` a slice, map or another package's type (taken as given: a nil slice is not an
+# empty one), ``name=T`` / ``name=*T`` / ``name=[]T`` a struct T by value / by pointer (``emptyDir: {}``
+# is not nil) / a slice of them. Embedded structs (``,inline``: Volume's VolumeSource,
+# LocalObjectReference) are spelled out; fields not here do not exist in Go and are dropped on decode.
+_GO_TYPES = {
+    "Volume": ("name hostPath=*HostPathVolumeSource emptyDir=*EmptyDirVolumeSource "
+               "gcePersistentDisk=*GCEPersistentDiskVolumeSource "
+               "awsElasticBlockStore=*AWSElasticBlockStoreVolumeSource gitRepo=*GitRepoVolumeSource "
+               "secret=*SecretVolumeSource nfs=*NFSVolumeSource iscsi=*ISCSIVolumeSource "
+               "glusterfs=*GlusterfsVolumeSource persistentVolumeClaim=*PersistentVolumeClaimVolumeSource "
+               "rbd=*RBDVolumeSource flexVolume=*FlexVolumeSource cinder=*CinderVolumeSource "
+               "cephfs=*CephFSVolumeSource flocker=*FlockerVolumeSource downwardAPI=*DownwardAPIVolumeSource "
+               "fc=*FCVolumeSource azureFile=*AzureFileVolumeSource configMap=*ConfigMapVolumeSource "
+               "vsphereVolume=*VsphereVirtualDiskVolumeSource quobyte=*QuobyteVolumeSource "
+               "azureDisk=*AzureDiskVolumeSource photonPersistentDisk=*PhotonPersistentDiskVolumeSource "
+               "projected=*ProjectedVolumeSource portworxVolume=*PortworxVolumeSource scaleIO=*ScaleIOVolumeSource "
+               "storageos=*StorageOSVolumeSource csi=*CSIVolumeSource ephemeral=*EphemeralVolumeSource"),
+    "HostPathVolumeSource": "path type*",
+    "EmptyDirVolumeSource": "medium sizeLimit{}",
+    "GCEPersistentDiskVolumeSource": "pdName fsType partition readOnly",
+    "AWSElasticBlockStoreVolumeSource": "volumeID fsType partition readOnly",
+    "GitRepoVolumeSource": "repository revision directory",
+    "SecretVolumeSource": "secretName items=[]KeyToPath defaultMode* optional*",
+    "KeyToPath": "key path mode*",
+    "NFSVolumeSource": "server path readOnly",
+    "ISCSIVolumeSource": "targetPortal iqn lun iscsiInterface fsType readOnly portals{} chapAuthDiscovery chapAuthSession secretRef=*LocalObjectReference initiatorName*",
+    "LocalObjectReference": "name",
+    "GlusterfsVolumeSource": "endpoints path readOnly",
+    "PersistentVolumeClaimVolumeSource": "claimName readOnly",
+    "RBDVolumeSource": "monitors{} image fsType pool user keyring secretRef=*LocalObjectReference readOnly",
+    "FlexVolumeSource": "driver fsType secretRef=*LocalObjectReference readOnly options{}",
+    "CinderVolumeSource": "volumeID fsType readOnly secretRef=*LocalObjectReference",
+    "CephFSVolumeSource": "monitors{} path user secretFile secretRef=*LocalObjectReference readOnly",
+    "FlockerVolumeSource": "datasetName datasetUUID",
+    "DownwardAPIVolumeSource": "items=[]DownwardAPIVolumeFile defaultMode*",
+    "DownwardAPIVolumeFile": "path fieldRef=*ObjectFieldSelector resourceFieldRef=*ResourceFieldSelector mode*",
+    "ObjectFieldSelector": "apiVersion fieldPath",
+    "ResourceFieldSelector": "containerName resource divisor{}",
+    "FCVolumeSource": "targetWWNs{} lun* fsType readOnly wwids{}",
+    "AzureFileVolumeSource": "secretName shareName readOnly",
+    "ConfigMapVolumeSource": "name items=[]KeyToPath defaultMode* optional*",
+    "VsphereVirtualDiskVolumeSource": "volumePath fsType storagePolicyName storagePolicyID",
+    "QuobyteVolumeSource": "registry volume readOnly user group tenant",
+    "AzureDiskVolumeSource": "diskName diskURI cachingMode* fsType* readOnly* kind*",
+    "PhotonPersistentDiskVolumeSource": "pdID fsType",
+    "ProjectedVolumeSource": "sources=[]VolumeProjection defaultMode*",
+    "VolumeProjection": "secret=*SecretProjection downwardAPI=*DownwardAPIProjection configMap=*ConfigMapProjection serviceAccountToken=*ServiceAccountTokenProjection",
+    "SecretProjection": "name items=[]KeyToPath optional*",
+    "DownwardAPIProjection": "items=[]DownwardAPIVolumeFile",
+    "ConfigMapProjection": "name items=[]KeyToPath optional*",
+    "ServiceAccountTokenProjection": "audience expirationSeconds* path",
+    "PortworxVolumeSource": "volumeID fsType readOnly",
+    "ScaleIOVolumeSource": "gateway system secretRef=*LocalObjectReference sslEnabled protectionDomain storagePool storageMode volumeName fsType readOnly",
+    "StorageOSVolumeSource": "volumeName volumeNamespace fsType readOnly secretRef=*LocalObjectReference",
+    "CSIVolumeSource": "driver readOnly* fsType* volumeAttributes{} nodePublishSecretRef=*LocalObjectReference",
+    "EphemeralVolumeSource": "volumeClaimTemplate=*PersistentVolumeClaimTemplate",
+    "PersistentVolumeClaimTemplate": "metadata{} spec=PersistentVolumeClaimSpec",
+    "PersistentVolumeClaimSpec": "accessModes{} selector{} resources=ResourceRequirements volumeName storageClassName* volumeMode* dataSource=*TypedLocalObjectReference dataSourceRef=*TypedObjectReference",
+    "ResourceRequirements": "limits{} requests{} claims=[]ResourceClaim",
+    "ResourceClaim": "name",
+    "TypedLocalObjectReference": "apiGroup* kind name",
+    "TypedObjectReference": "apiGroup* kind name namespace*",
+    "VolumeMount": "name readOnly mountPath subPath mountPropagation* subPathExpr",
+    "EnvVar": "name value valueFrom=*EnvVarSource",
+    "EnvVarSource": "fieldRef=*ObjectFieldSelector resourceFieldRef=*ResourceFieldSelector configMapKeyRef=*ConfigMapKeySelector secretKeyRef=*SecretKeySelector",
+    "ConfigMapKeySelector": "name key optional*",
+    "SecretKeySelector": "name key optional*",
+}
+
+
+def _go_value(value: Any, go_type: str) -> Any:
+    """``value`` (a PodDefault's volume, volume mount or env var: ``go_type`` Volume, VolumeMount,
+    EnvVar) as Go decodes it into its struct, for ``reflect.DeepEqual``: value-typed fields absent
+    or zero are one thing; pointers, slices and maps are kept as given (``null`` is absent)."""
+    if not isinstance(value, dict):
+        return value
+    fields: dict[str, str] = {}
+    for spec in _GO_TYPES[go_type].split():
+        name, _, sub = spec.partition("=")
+        fields[name.rstrip("*{}")] = sub or ("" if name[-1] in "*}" else "value")
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        kind = fields.get(key)
+        if kind is None or item is None:
+            continue  # not in the Go struct (ignored when decoding), or JSON null (nil or zero)
+        if kind == "value":
+            if item in ("", False, 0):
+                continue
+        elif kind.startswith("[]"):
+            item = [_go_value(v, kind[2:]) for v in item] if isinstance(item, list) else item
+        elif kind:
+            item = _go_value(item, kind.lstrip("*"))
+            if not kind.startswith("*") and item == {}:
+                continue  # a struct by value: {} is its zero value
+        out[key] = item
+    return out
 
 
 def pod_default_conflicts(pod_defaults: list[dict]) -> list[str]:
     """What two of ``pod_defaults`` (all selecting one pod) set differently, for which the
     webhook refuses the pod (``safeToApplyPodDefaultsOnPod``, see above): ``volume X (A, B)``."""
     conflicts: list[str] = []
-    for field_name, what, keys in (("volumes", "volume", ("name",)), ("env", "env", ("name",)),
-                                   ("volumeMounts", "volume mount", ("name", "mountPath"))):
+    for field_name, what, keys, go_type in (("volumes", "volume", ("name",), "Volume"),
+                                            ("env", "env", ("name",), "EnvVar"),
+                                            ("volumeMounts", "volume mount", ("name", "mountPath"), "VolumeMount")):
         for key in keys:
             seen: dict[Any, tuple[str, Any]] = {}
             for pd in pod_defaults:
@@ -205,8 +305,9 @@ def pod_default_conflicts(pod_defaults: list[dict]) -> list[str]:
                     if not isinstance(item, dict):
                         continue
                     ident = item.get(key)
-                    first = seen.setdefault(ident, (name, _go_value(item)))
-                    if first[1] != _go_value(item):
+                    value = _go_value(item, go_type)
+                    first = seen.setdefault(ident, (name, value))
+                    if first[1] != value:
                         label = what if key == "name" else f"{what} path"
                         conflicts.append(f"{label} {ident} ({first[0]}, {name})")
     return list(dict.fromkeys(conflicts))
@@ -800,7 +901,9 @@ class Doctor:
         knative-v1.21.1 pkg/observability/config.go, pkg/queue/sharedmain/otel.go) — read from the
         Knative Operator's ``KnativeServing`` (``spec.config.observability``, what KServe 0.20's
         install uses and what the operator writes over the ConfigMap) or, without the operator,
-        ConfigMap ``config-observability``. Needs no Prometheus: the canary check would read nothing."""
+        ConfigMap ``config-observability``; when KnativeServings may not be listed (403) the ConfigMap
+        is read and the fix names both (an operator would revert a patched ConfigMap). Needs no
+        Prometheus: the canary check would read nothing."""
         name = "Knative request metrics"
         if (skip := self._no_kube(name)) is not None:
             return skip
@@ -812,14 +915,20 @@ class Doctor:
         except ApiException as exc:
             if exc.status != 403:
                 raise
-            servings = None  # may not list them: the ConfigMap says as much when no operator writes it
+            servings, unlisted = None, True  # the ConfigMap says what Knative reads (the operator writes it)
+        else:
+            unlisted = False
         items = (servings or {}).get("items") or []
+
+        def patch_serving(cr: str) -> str:
+            return (f"kubectl -n {KNATIVE_NAMESPACE} patch knativeserving {cr} --type merge -p "
+                    "'{\"spec\":{\"config\":{\"observability\":{\"request-metrics-protocol\":\"prometheus\"}}}}'")
+
         if items:
             cr = items[0]["metadata"]["name"]
             config = (((items[0].get("spec") or {}).get("config") or {}).get("observability") or {})
             where = f"KnativeServing {KNATIVE_NAMESPACE}/{cr} spec.config.observability"
-            patch = (f"kubectl -n {KNATIVE_NAMESPACE} patch knativeserving {cr} --type merge -p "
-                     "'{\"spec\":{\"config\":{\"observability\":{\"request-metrics-protocol\":\"prometheus\"}}}}'")
+            patch = patch_serving(cr)
         else:
             try:
                 cm = self._read(self._api("CoreV1Api").read_namespaced_config_map, "config-observability",
@@ -838,6 +947,10 @@ class Doctor:
             where = f"ConfigMap {KNATIVE_NAMESPACE}/config-observability"
             patch = (f"kubectl -n {KNATIVE_NAMESPACE} patch configmap config-observability --type merge -p "
                      "'{\"data\":{\"request-metrics-protocol\":\"prometheus\"}}'")
+            if unlisted:  # a Knative Operator would write its KnativeServing's setting back over the ConfigMap
+                patch = ("if the Knative Operator manages Knative Serving (KnativeServings may not be listed here), "
+                         "set it in its KnativeServing, which the operator writes over the ConfigMap: "
+                         f"{patch_serving('<name>')}; otherwise {patch}")
         protocol = str(config.get("request-metrics-protocol") or "").strip()
         if protocol in ("", "none"):
             return Check(name, FAIL, f"{where}: request-metrics-protocol {protocol or 'unset'} (default none): "
@@ -1042,6 +1155,7 @@ class Doctor:
         old = backend is not None and backend.version is not None and backend.version < MIN_BACKEND
         where = f"in {ns}"
         no_token, no_crd, bad_pod_default, refused, refused_fix = "", False, "", "", ""
+        not_profile, acts = False, None
         if backend is not None and backend.multi_user:  # trigger_training's pipelines token
             label = f'{KFP_ACCESS_LABEL[0]}: "{KFP_ACCESS_LABEL[1]}"'
             try:  # the webhook applies every PodDefault of the namespace whose selector matches
@@ -1052,12 +1166,20 @@ class Doctor:
                     raise
                 unreadable.append("PodDefaults")
             else:
+                acts = self._webhook_acts(ns) if listed is not None else None
                 if listed is None:  # 404 for the resource itself: no CRD, no Kubeflow admission webhook
                     # multi-user all the same: nothing mounts the token (standalone KFP skips this block)
                     no_token = ("no PodDefault CRD on multi-user KFP: without Kubeflow's admission webhook nothing "
                                 f"mounts the pipelines token in {ns}, so trigger_training's runs are refused "
                                 "(HTTP 401)")
                     no_crd = True
+                elif acts is False:  # the webhook never sees these pods: no PodDefault applies, none refuses
+                    key, value = WEBHOOK_NAMESPACE_LABEL
+                    no_token = (f"{ns} is not a Kubeflow profile namespace (no label {key}: {value}), so Kubeflow's "
+                                "admission webhook does not act on its pods (its namespaceSelector): no PodDefault "
+                                "mounts the pipelines token there and multi-user KFP refuses trigger_training's "
+                                "runs (HTTP 401)")
+                    not_profile = True
                 else:
                     # an empty selector selects every pod of the namespace: metav1.LabelSelectorAsSelector
                     # answers labels.Everything(), and the webhook applies it (main.go filterPodDefaults)
@@ -1073,14 +1195,15 @@ class Doctor:
                     if invalid:  # the webhook refuses every pod of the namespace: nothing runs there
                         refused = (f"PodDefault {invalid[0][0]}'s selector does not convert ({invalid[0][1]}): "
                                    f"Kubeflow's admission webhook refuses every pod created in {ns} while it "
-                                   "exists (main.go filterPodDefaults), every pipeline task included")
+                                   "exists (main.go filterPodDefaults), every pipeline task included"
+                                   + self._assumed_profile(ns, acts))
                         refused_fix = (f"kubectl -n {ns} edit poddefault {invalid[0][0]}: operators are In, NotIn "
                                        "(with values), Exists, DoesNotExist (without)")
                     elif conflicts:
                         refused = (f"PodDefault {', '.join(names)} all select {label} in {ns} and set "
                                    f"{'; '.join(conflicts)} differently: Kubeflow's admission webhook refuses "
                                    "every such pod (main.go safeToApplyPodDefaultsOnPod), so trigger_training "
-                                   "cannot start")
+                                   "cannot start" + self._assumed_profile(ns, acts))
                         refused_fix = ("keep one PodDefault setting the pipelines token for pods labelled "
                                        f"{KFP_ACCESS_LABEL[0]}={KFP_ACCESS_LABEL[1]}, or make their "
                                        "volumes, mounts and env identical")
@@ -1136,6 +1259,12 @@ class Doctor:
                          f"pipelines.kubeflow.org at {SA_TOKEN_PATH} (or its path in {SA_TOKEN_ENV}) in pods labelled "
                          f"{KFP_ACCESS_LABEL[0]}={KFP_ACCESS_LABEL[1]}, e.g. by your own admission policy; or install "
                          "Kubeflow's admission webhook and PodDefault (docs/operations.md, Authentication)")
+        if not_profile:
+            return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}{note}",
+                         "run the pipelines in a Kubeflow profile namespace (--namespace <profile>), or project "
+                         f"the token another way: a serviceAccountToken volume of audience {KFP_TOKEN_AUDIENCE} at "
+                         f"{SA_TOKEN_PATH} in pods labelled {KFP_ACCESS_LABEL[0]}={KFP_ACCESS_LABEL[1]} "
+                         "(docs/operations.md, Authentication)")
         if bad_pod_default:
             return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}{note}",
                          f"give PodDefault {bad_pod_default} Kubeflow's access-ml-pipeline volume: projected "
@@ -1147,6 +1276,28 @@ class Doctor:
                          f"create PodDefault {KFP_ACCESS_LABEL[0]} (selector {KFP_ACCESS_LABEL[0]}: "
                          f'"{KFP_ACCESS_LABEL[1]}") in {ns} (docs/operations.md, Authentication)')
         return Check("settings", OK, f"{where}: {', '.join(present)}{optional}")
+
+    def _webhook_acts(self, ns: str) -> bool | None:
+        """Whether Kubeflow's admission webhook acts on pods of ``ns`` (its namespaceSelector:
+        :data:`WEBHOOK_NAMESPACE_LABEL`); None when the namespace may not be read (403)."""
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            namespace = self._read(self._api("CoreV1Api").read_namespace, ns)
+        except ApiException as exc:
+            if exc.status != 403:
+                raise
+            return None
+        labels = (namespace.metadata.labels or {}) if namespace is not None else {}
+        return labels.get(WEBHOOK_NAMESPACE_LABEL[0]) == WEBHOOK_NAMESPACE_LABEL[1]
+
+    @staticmethod
+    def _assumed_profile(ns: str, acts: bool | None) -> str:
+        if acts is not None:
+            return ""
+        key, value = WEBHOOK_NAMESPACE_LABEL
+        return (f" (namespace {ns} may not be read: taken as a Kubeflow profile namespace, label {key}: "
+                f"{value}, where the webhook acts)")
 
     # -------------------------------------------------------------------------- MLflow
     def check_mlflow(self) -> Check:
