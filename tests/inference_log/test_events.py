@@ -397,3 +397,28 @@ def test_v1_and_v2_pairs_whose_rows_match_are_paired():
     assert [r["prediction_output-0"] for r in rows] == [1, 1]
     with pytest.raises(PairMismatch, match=re.escape("1 row(s) (shape[0]) for the request's 2")):  # v1 asked, v2 answered
         join(event("request", {"instances": [[1], [2]]}), event("response", {"outputs": [v2_output(1)]}))
+
+
+@pytest.mark.parametrize("datatype", [["FP64"], {"FP64": 1}])
+@pytest.mark.parametrize("kind, key", [("request", "inputs"), ("response", "outputs")])
+@pytest.mark.parametrize("max_values", [None, 2])  # 2: over the cap, sizes checked before decoding
+def test_a_binary_tensor_whose_datatype_is_a_list_or_object_is_bad_payload(datatype, kind, key, max_values):
+    """Was ``TypeError: unhashable type`` out of ``binary_tensors`` (``datatype not in FIXED``):
+    a 500 for a malformed body. The Open Inference Protocol's datatype is a string."""
+    import struct
+
+    header = {key: [{"name": "x", "shape": [4], "datatype": datatype, "parameters": {"binary_data_size": 32}}]}
+    body = json.dumps(header).encode() + struct.pack("<4d", 1.0, 2.0, 3.0, 4.0)
+    h = headers(kind, **{"content-type": "application/octet-stream"})
+    with pytest.raises(RejectedEvent, match=re.escape(f"datatype {str(datatype)!r}")) as info:
+        parse_event(h, body, max_values=max_values)
+    assert info.value.status == 400 and info.value.code == "bad_payload", info.value.reason
+
+
+@pytest.mark.parametrize("time", [["2026-11-22T10:00:00Z"], {"t": 1}, 17.5])
+def test_a_wal_line_whose_time_is_not_text_is_a_value_error(time):
+    """Replay and ``logger requeue`` set aside a line that is no event on ValueError/TypeError;
+    a non-text time was an AttributeError (``'list' object has no attribute 'isascii'``)."""
+    line = json.loads(event("request", {"instances": [[1, 2]]}).to_wal())
+    with pytest.raises(ValueError, match="time"):
+        Event.from_json(json.dumps({**line, "time": time}))

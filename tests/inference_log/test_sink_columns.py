@@ -153,3 +153,13 @@ def test_a_null_feature_the_model_has_no_column_for_yet_does_not_quarantine_its_
     assert sorted(rows.index) == ["a", "b"] and rows.loc["a", "prediction"] == 0.5
     assert pd.isna(rows.loc["a", "note"]) and rows.loc["b", "note"] == "late"
     assert "ctloop_log_rows_quarantined_total 0" in metrics
+
+
+@pytest.mark.parametrize("data", [b'{"columns": []}', b'{"columns": "double"}', b'{"columns": 3}'])
+def test_a_registry_whose_columns_are_no_object_is_named_not_an_attribute_error(data):
+    """The sink's start reads every registry and takes a ValueError (logged, the types learnt
+    again); ``columns`` that was a list was an AttributeError out of ``Sink.start``."""
+    from ctloop.inference_log import schema
+
+    with pytest.raises(ValueError, match="model=m.json is not a ctloop column-type registry"):
+        schema._parse(data, "model=m.json")

@@ -161,6 +161,20 @@ CASES: list[tuple] = [
     ("logger import", "max-object-bytes-zero", ["data", "--root", "out", "--max-object-bytes", "0"],
      "max-object-bytes"),
     ("logger import", "join-ttl-nan", ["data", "--root", "out", "--join-ttl-seconds", "nan"], "join-ttl-seconds"),
+    # ---------------------------------------------------------------- logger requeue
+    *[("logger requeue", cid, ["--root", "data", *extra], token)
+      for cid, extra, token in [
+          ("root-empty", ["--root", ""], "--root ''"),
+          ("root-missing", ["--root", "absent-root"], "absent-root"),
+          ("root-under-a-file", ["--root", "data/afile/root"], "data/afile"),
+          ("root-scheme", ["--root", "ftp://host/log"], "ftp://"),
+          ("max-body-bytes-zero", ["--max-body-bytes", "0"], "--max-body-bytes 0"),
+          ("max-body-bytes-negative", ["--max-body-bytes", "-1"], "--max-body-bytes -1"),
+          ("max-body-bytes-junk", ["--max-body-bytes", "64MiB"], "64MiB"),
+          ("max-columns-zero", ["--max-columns", "0"], "--max-columns 0"),
+          ("join-ttl-nan", ["--join-ttl-seconds", "nan"], "join-ttl-seconds"),
+          ("join-ttl-zero", ["--join-ttl-seconds", "0"], "join-ttl-seconds"),
+      ]],
     # ---------------------------------------------------------------- labels, monitor, config
     ("labels ingest", "labels-missing", ["--labels", "data/absent.csv", "--store", "store"], "absent.csv"),
     ("labels ingest", "key-column-missing", ["--labels", "data/good.csv", "--store", "store"], "request_id"),

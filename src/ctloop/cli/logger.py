@@ -181,6 +181,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _requeue(args: argparse.Namespace) -> int:
+    import os
+
     from ctloop.errors import ConfigError
     from ctloop.inference_log.defaults import max_values
     from ctloop.storage import parse
@@ -195,6 +197,9 @@ def _requeue(args: argparse.Namespace) -> int:
     root = parse(args.root)  # an unsupported scheme is one ConfigError line
     if root.scheme == "file":
         _check_local_dir("--root", root.key)
+        if not os.path.isdir(root.key):  # a mistyped root is not "0 set-aside lines"
+            raise ConfigError(f"--root {args.root!r} does not exist: give the --root of the sink whose "
+                              "set-aside lines to requeue")
     from ctloop.inference_log.requeue import run_requeue
 
     summary = run_requeue(args.root, max_body_bytes=args.max_body_bytes, join_ttl_seconds=args.join_ttl_seconds,

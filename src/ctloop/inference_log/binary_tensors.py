@@ -158,7 +158,7 @@ def _check_sizes(tensors: list[Any], tail: bytes, kind: str, key: str) -> None:
         if not (isinstance(shape, list) and all(type(d) is int and d >= 0 for d in shape)):
             raise BinaryTensorError(f"{where}: shape {shape!r} is not a list of non-negative integers")
         if datatype != "BYTES":
-            if datatype not in FIXED:
+            if not (isinstance(datatype, str) and datatype in FIXED):  # a list or object is unhashable
                 raise BinaryTensorError(f"{where}: datatype {str(datatype)[:32]!r} is not one of {', '.join(DATATYPES)}")
             count, width = math.prod(shape), FIXED[datatype][1]
             if size != count * width:
@@ -177,7 +177,7 @@ def decode_tensor(where: str, datatype: Any, shape: Any, chunk: bytes) -> list[A
     count = math.prod(shape)
     if datatype == "BYTES":
         return _bytes_elements(where, chunk, count)
-    if datatype not in FIXED:
+    if not (isinstance(datatype, str) and datatype in FIXED):  # a list or object is unhashable
         raise BinaryTensorError(f"{where}: datatype {str(datatype)[:32]!r} is not one of {', '.join(DATATYPES)}")
     code, width = FIXED[datatype]
     if len(chunk) != count * width:

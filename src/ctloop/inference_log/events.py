@@ -170,6 +170,8 @@ class Event:
         model = known.get("model")
         if not isinstance(model, str) or not _K8S_NAME.match(model):  # it names a partition directory
             raise ValueError(f"WAL line names no valid InferenceService: {model!r}")
+        if not isinstance(known.get("time"), str | None):  # a str method of it would be an AttributeError
+            raise ValueError(f"WAL line's time {str(known['time'])[:64]!r} is not text")
         known["time"] = _utc_time(known.get("time"))  # RejectedEvent is a ValueError
         known["revision"] = revision_from_source(str(known.get("source") or ""))
         version = known.get("model_version")

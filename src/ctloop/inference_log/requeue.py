@@ -10,17 +10,25 @@ does (the real :class:`~ctloop.inference_log.sink.Sink`: joined, typed, partitio
 
 It follows ``ctloop logger import`` (:mod:`ctloop.inference_log.blob_import`):
 
+* **One line at a time.** These are the events too big for the sink: a line is read (the
+  quarantine file in chunks), parsed, written through the sink and flushed to Parquet, and
+  recorded, before the next is read, so a run needs one line's memory (what ``--max-body-bytes``
+  asks for) however many there are. An event whose partner (its request or response) is another
+  set-aside line is written as a half row, as one written at replay is.
 * **Requeued once.** ``<root>/_imports/quarantine-requeue/checkpoint-<UTC time>-<uuid>.json`` lists
-  the SHA-256 of every line whose rows are in Parquet, written after the sink's final flush; a later
-  run skips those (``already requeued``). The same line quarantined twice (a replay repeated after a
-  crash: the sink is at-least-once) is requeued once. A crash between the flush and the record
-  writes the rows again on the next run: readers deduplicate on ``(request_id, instance)``.
+  the SHA-256 of lines whose rows are in Parquet, one written after each line's flush (this run's
+  compacted into one at its end); a later run skips those (``already requeued``), so a run killed
+  part-way resumes after the last line it recorded. The same line quarantined twice (a replay
+  repeated after a crash: the sink is at-least-once) is requeued once. A crash between a flush and
+  its record writes that line's rows again on the next run: readers deduplicate on
+  ``(request_id, instance)``.
 * **Skipped for the limit, tried again.** A line still over this run's cap is skipped
   (``too_many_values``) and not recorded, so a run with a larger ``--max-body-bytes`` takes it; a
   line that is no event (``corrupt``) is skipped and counted. Other quarantined records (corrupt WAL
   lines, mismatched pairs, rows Parquet refused) are not set-aside lines and are left alone.
 * **Exit 2 when nothing could be requeued** from set-aside lines none of which was requeued
-  before (each still over the cap: the line says which limit would take them).
+  before: the line counts those still over the cap (and says which limit would take them) and
+  those corrupt (which no limit takes), with the first of each.
 
 A requeued request whose response was written at replay (as a row without its request) makes a
 second half row of the same ``request_id``: the log's readers join half rows
@@ -35,6 +43,7 @@ import re
 import tempfile
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -49,7 +58,7 @@ from ctloop.inference_log.events import Event, count_values
 SET_ASIDE = "too_many_values"  # the ``set_aside`` field of a quarantined line the replay set aside
 LEDGER = "quarantine-requeue"  # <root>/_imports/<LEDGER>/
 LEDGER_FORMAT = "ctloop.quarantine-requeue/1"
-BATCH = 4096  # events submitted before waiting for their WAL commit
+READ_BYTES = 1 << 20  # a quarantine file is read this much at a time
 # the reason the sink wrote before set-aside records had a ``set_aside`` field
 _OLD_REASON = re.compile(r"^WAL line \S+: (request|response) body holds at least [\d,]+ values")
 
@@ -76,21 +85,49 @@ class Summary:
         return text
 
 
-def set_aside_lines(root: str) -> list[tuple[str, str]]:
-    """``(where, wal_line)`` of every set-aside record under ``<root>/_quarantine``, ``where``
-    naming the quarantine file and line number."""
-    found = []
+def set_aside_lines(root: str) -> Iterator[tuple[str, str]]:
+    """``(where, wal_line)`` of each set-aside record under ``<root>/_quarantine``, ``where``
+    naming the quarantine file and line number: one at a time, each file read in chunks (one
+    replay quarantines all its set-aside lines in one file), so what is held is one line."""
     for uri in storage.list_files(f"{root}/{layout.QUARANTINE_DIR}", ".jsonl"):
-        for number, text in enumerate(storage.read_bytes(uri).splitlines(), 1):
+        for number, text in enumerate(_lines(uri), 1):
             try:
                 record = orjson.loads(text)
             except orjson.JSONDecodeError:
                 continue  # not a line the sink wrote whole: nothing to requeue from it
+            del text
             if not isinstance(record, dict) or not isinstance(record.get("wal_line"), str):
                 continue
             if record.get("set_aside") == SET_ASIDE or _OLD_REASON.match(str(record.get("reason", ""))):
-                found.append((f"{uri}:{number}", record["wal_line"]))
-    return found
+                yield f"{uri}:{number}", record.pop("wal_line")
+            del record
+
+
+def _lines(uri: str) -> Iterator[bytes]:
+    """The lines of ``uri`` (without their newline), read ``READ_BYTES`` at a time: a line is
+    joined once from its pieces (no copy per chunk) and nothing of it is kept once yielded."""
+    fs, path = storage.filesystem(uri)
+    pieces: list[bytes] = []
+    try:
+        with fs.open_input_stream(path, compression=None) as stream:
+            while chunk := stream.read(READ_BYTES):
+                start = 0
+                while (end := chunk.find(b"\n", start)) >= 0:
+                    pieces.append(chunk[start:end])
+                    yield _take(pieces)
+                    start = end + 1
+                if start < len(chunk):
+                    pieces.append(chunk[start:])
+    except OSError as exc:
+        raise storage.arrow_error(uri, exc) from exc
+    if pieces:
+        yield _take(pieces)
+
+
+def _take(pieces: list[bytes]) -> bytes:
+    line = b"".join(pieces)
+    pieces.clear()
+    return line
 
 
 def _digest(line: str) -> str:
@@ -117,76 +154,119 @@ def _done(root: str) -> set[str]:
 
 def run_requeue(root: str, *, max_body_bytes: int = MAX_BODY_BYTES, join_ttl_seconds: float = JOIN_TTL_SECONDS,
                 max_columns: int = MAX_COLUMNS) -> Summary:
-    """Requeue the set-aside WAL lines of the log at ``root`` (see the module docstring)."""
-    from ctloop.inference_log.sink import Sink
+    """Requeue the set-aside WAL lines of the log at ``root`` (see the module docstring).
 
+    One line at a time: read, parsed, written through the sink and flushed to Parquet, then
+    recorded in the ledger, before the next is read. These are the events too big for the sink,
+    so the memory a run needs is one line's (what ``--max-body-bytes`` asks for), whatever their
+    number, and a run killed part-way resumes after the last line it recorded."""
     if not storage.is_remote(root):
         root = storage.parse(root).key
     root = root.rstrip("/") or "/"
     cap = max_values(max_body_bytes)
     summary = Summary()
     done = _done(root)
-    todo: list[tuple[str, Event]] = []
-    seen: set[str] = set()
-    for where, line in set_aside_lines(root):
-        summary.lines += 1
-        digest = _digest(line)
-        if digest in done or digest in seen:
-            summary.already += 1
-            continue
-        seen.add(digest)
+    parts: list[str] = []  # the ledger files this run wrote, one a line: compacted at the end
+    with tempfile.TemporaryDirectory(prefix="ctloop-requeue-wal-") as tmp:
         try:
-            event = Event.from_json(line)
-        except (ValueError, TypeError) as exc:
-            summary.skipped["corrupt"] += 1
-            summary.example.setdefault("corrupt", f"{where}: {exc}")
-            continue
-        count = count_values(event.kind, event.body, cap)
-        if count > cap:
-            summary.skipped[SET_ASIDE] += 1
-            summary.example.setdefault(SET_ASIDE, f"{where}: {event.kind} {event.id[:128]} of model {event.model} "
-                                                  f"holds at least {count:,} values")
-            continue
-        todo.append((digest, event))
-    if todo:
-        with tempfile.TemporaryDirectory(prefix="ctloop-requeue-wal-") as tmp:
-            sink = Sink(root, tmp, join_ttl_seconds=join_ttl_seconds, max_columns=max_columns, max_values=cap)
-            try:
-                asyncio.run(_write(sink, [event for _, event in todo]))
-            except OSError as exc:
-                raise InferenceLogError(f"cannot write the inference log under {root}: {exc}; nothing was recorded "
-                                        "as requeued, the next run reads the lines again") from exc
-        summary.rows = sink.stats.rows_written
-        summary.requeued = len(todo)
-        summary.requests = sum(event.kind == "request" for _, event in todo)
-        summary.responses = len(todo) - summary.requests
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        storage.write_bytes(f"{_ledger_prefix(root)}/checkpoint-{stamp}-{uuid.uuid4().hex[:8]}.json",
-                            orjson.dumps({"format": LEDGER_FORMAT, "time": datetime.now(UTC).isoformat(),
-                                          "lines": [digest for digest, _ in todo]}))
-    elif summary.lines and not summary.already:
-        first = summary.example.get(SET_ASIDE) or summary.example.get("corrupt", "")
+            asyncio.run(_requeue(root, tmp, cap, done, parts, summary, join_ttl_seconds=join_ttl_seconds,
+                                 max_columns=max_columns))
+        except OSError as exc:
+            raise InferenceLogError(f"cannot write the inference log under {root}: {exc}; {summary.requeued:,} line(s) "
+                                    "were requeued and recorded, the next run reads the others again") from exc
+    if len(parts) > 1:
+        _compact(root, parts)
+    if not summary.requeued and summary.lines and not summary.already:
+        over, corrupt = summary.skipped[SET_ASIDE], summary.skipped["corrupt"]
+        why = []
+        if over:
+            why.append(f"{over:,} still over the cap of {cap:,} values (--max-body-bytes {max_body_bytes} / 16): "
+                       "raise --max-body-bytes")
+        if corrupt:
+            why.append(f"{corrupt:,} corrupt (no event: left in the quarantine, requeue cannot take them)")
+        firsts = "".join(f"; first {label}: {summary.example[reason]}"
+                         for reason, label in ((SET_ASIDE, "over the cap"), ("corrupt", "corrupt"))
+                         if reason in summary.example)
         raise InferenceLogError(f"nothing requeued from {root}/{layout.QUARANTINE_DIR}: {summary.lines:,} set-aside "
-                                f"WAL line(s), {summary.skipped[SET_ASIDE]:,} still over the cap of {cap:,} values "
-                                f"(--max-body-bytes {max_body_bytes} / 16): raise --max-body-bytes"
-                                + (f"; first: {first}" if first else ""))
+                                f"WAL line(s), {', '.join(why)}{firsts}")
     return summary
 
 
-async def _write(sink, events: list[Event]) -> None:
-    """Every event through the sink (WAL, join, Parquet); the final flush writes what waits."""
-    from ctloop.inference_log.sink import SinkUnavailable
+async def _requeue(root: str, wal_dir: str, cap: int, done: set[str], parts: list[str], summary: Summary, *,
+                   join_ttl_seconds: float, max_columns: int) -> None:
+    """Each set-aside line not requeued before, in turn: into the sink (WAL), flushed to Parquet
+    (an event whose partner is not here is written as a half row: readers join half rows), then
+    recorded; nothing of one line is held while the next is read."""
+    from ctloop.inference_log.sink import Sink, SinkUnavailable
 
-    await sink.start()
+    sink: Sink | None = None
+    seen: set[str] = set()
     try:
-        for start in range(0, len(events), BATCH):
-            await asyncio.gather(*(sink.submit(event) for event in events[start:start + BATCH]))
+        for where, line in set_aside_lines(root):
+            summary.lines += 1
+            digest = _digest(line)
+            if digest in done or digest in seen:
+                summary.already += 1
+                continue
+            seen.add(digest)
+            try:
+                event = Event.from_json(line)
+            except (ValueError, TypeError) as exc:
+                summary.skipped["corrupt"] += 1
+                summary.example.setdefault("corrupt", f"{where}: {str(exc)[:300]}")
+                continue
+            finally:
+                del line
+            count = count_values(event.kind, event.body, cap)
+            if count > cap:
+                summary.skipped[SET_ASIDE] += 1
+                summary.example.setdefault(SET_ASIDE, f"{where}: {event.kind} {event.id[:128]} of model {event.model} "
+                                                      f"holds at least {count:,} values")
+                continue
+            if sink is None:
+                sink = Sink(root, wal_dir, join_ttl_seconds=join_ttl_seconds, max_columns=max_columns, max_values=cap)
+                await sink.start()
+            kind = event.kind
+            await sink.accept(event)  # durable in the WAL
+            del event
+            await sink.flush(final=True)  # its rows in Parquet (a failed write raises: not recorded)
+            parts.append(_record(root, [digest]))
+            summary.requeued += 1
+            summary.requests += kind == "request"
+            summary.responses += kind == "response"
+            summary.rows = sink.stats.rows_written
     except SinkUnavailable as exc:
         await sink.abandon()
-        raise InferenceLogError(f"the requeue stopped: {exc}") from exc
-    await sink.stop()
-    if sink.failure is not None:
-        raise InferenceLogError(f"the requeue stopped: {sink.failure}")
+        raise InferenceLogError(f"the requeue stopped: {exc}; {summary.requeued:,} line(s) were requeued and "
+                                "recorded, the next run reads the others again") from exc
+    except BaseException:
+        if sink is not None:
+            await sink.abandon()  # nothing more is written: what is not recorded is read again
+        raise
+    if sink is not None:
+        await sink.stop()
+        if sink.failure is not None:
+            raise InferenceLogError(f"the requeue stopped: {sink.failure}")
+
+
+def _record(root: str, digests: list[str]) -> str:
+    """A ledger file listing ``digests`` (lines whose rows are in Parquet); returns its URI."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    uri = f"{_ledger_prefix(root)}/checkpoint-{stamp}-{uuid.uuid4().hex[:8]}.json"
+    storage.write_bytes(uri, orjson.dumps({"format": LEDGER_FORMAT, "time": datetime.now(UTC).isoformat(),
+                                           "lines": digests}))
+    return uri
+
+
+def _compact(root: str, parts: list[str]) -> None:
+    """This run's ledger files as one (written first: a crash in between leaves both, which
+    list the same lines)."""
+    digests = []
+    for part in parts:
+        digests.extend(orjson.loads(storage.read_bytes(part))["lines"])
+    _record(root, digests)
+    for part in parts:
+        storage.delete(part)
 
 
 __all__ = ["Summary", "run_requeue", "set_aside_lines"]

@@ -219,6 +219,8 @@ def _parse(data: bytes | None, where: str) -> dict[str, str]:
     try:
         doc = json.loads(data)
         columns = doc["columns"]
+        if not isinstance(columns, dict):
+            raise TypeError(f"'columns' is a {type(columns).__name__}, not an object")
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{where} is not a ctloop column-type registry ({exc}): move it away, the sink "
                          "recreates it from the next flush") from exc
