@@ -105,6 +105,8 @@ def _nothing_written(tmp_path) -> bool:
     ("empty id", DataError, "id_column 'customer_id' is empty in row 2"),
     ("batch_rows 0", ConfigError, "batch_rows: must be a whole number > 0, got 0"),
     ("output under a file", ConfigError, "output: '{tmp}/a-file/out' is under the file {tmp}/a-file"),
+    # a spreadsheet's export: read as one column 'a;b;c;y;customer_id' (was: "has no column 'a'")
+    ("semicolon csv", DataSourceError, "in.csv has one column 'a;b;c;y;customer_id': a CSV separated by ';'?"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(scorer, tmp_path, case, kind, message):
     df = _frame(rows=10)
@@ -128,6 +130,9 @@ def test_bad_input_is_one_line_and_writes_nothing(scorer, tmp_path, case, kind, 
         (tmp_path / "a-file").write_text("x")
         output = str(tmp_path / "a-file" / "out")
     df.to_parquet(tmp_path / "in.parquet")
+    if case == "semicolon csv":
+        df.to_csv(tmp_path / "in.csv", sep=";", index=False)
+        data = str(tmp_path / "in.csv")
     with pytest.raises(kind) as info:
         scoring.score(scorer, data, output, run_id="r", log_root=str(tmp_path / "log"), **kwargs)
     text = str(info.value)

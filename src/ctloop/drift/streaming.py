@@ -1427,6 +1427,12 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         raise DataSourceError(f"{uri} is not a readable {fmt} dataset: {exc}") from exc
+    written = [n for n in dataset.schema.names if n not in keys]
+    if fmt == "csv" and len(written) == 1:  # as ctloop.storage.read_table refuses it (training)
+        sep = next((c for c in (";", "\t", "|") if c in written[0]), None)
+        if sep is not None:  # a spreadsheet's export: else "has no column 'x'", or pyarrow's column count
+            raise DataSourceError(f"{files[0]} has one column {written[0]!r}: a CSV separated by {sep!r}? ctloop "
+                                  "reads comma-separated CSV: write it with ',' or as Parquet")
     return Source(uri, files, fmt, keys, dataset, local=local)
 
 
