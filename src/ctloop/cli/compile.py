@@ -28,6 +28,7 @@ def add_platform_options(parser) -> None:
 
 
 def register(subparsers) -> None:
+    from ctloop.cli.argtypes import output_location
     from ctloop.image import DEFAULT_IMAGE
 
     p = subparsers.add_parser(
@@ -40,7 +41,7 @@ def register(subparsers) -> None:
   ctloop compile --output-dir build/ --image registry.example.com/ml/ctloop:0.1.0
 """,
     )
-    p.add_argument("--output-dir", default="build", help="directory for the YAML files (default: build)")
+    p.add_argument("--output-dir", default="build", type=output_location, help="directory for the YAML files (default: build)")
     p.add_argument(
         "--image",
         default=None,
