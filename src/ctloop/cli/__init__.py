@@ -106,10 +106,9 @@ def _name_the_flag(args: argparse.Namespace, exc: CtloopError, text: str) -> str
             if isinstance(action, argparse._SubParsersAction):
                 parsers += action.choices.values()
             value = getattr(args, action.dest, None)
-            if action.type in kinds and isinstance(value, str) and value and _about(text, value):
-                names = action.option_strings or [action.dest]
-                if not any(name in text for name in names):
-                    flags.add(max(names, key=len))
+            if action.option_strings and action.type in kinds and isinstance(value, str) and value \
+                    and _about(text, value) and not any(name in text for name in action.option_strings):
+                flags.add(max(action.option_strings, key=len))  # (a positional has no flag to name)
     return f"{flags.pop()}: {text}" if len(flags) == 1 else text
 
 
