@@ -364,6 +364,16 @@ def test_non_utf8_argv_is_one_clear_line(tmp_path):
     assert "caf\\udce9" in err or "caf\\xe9" in err, err
 
 
+def test_backtest_model_without_config_is_refused(workdir, capsys):
+    """``--model`` picks a model of ``--config``; alone it was ignored without a word (any value,
+    ``../x`` included, ran the whole replay and wrote backtest-output/)."""
+    before = _tree(workdir)
+    code, out, err, _ = run_cli(["backtest", *BASE["backtest"], "--model", "credit-default"], capsys)
+    line = assert_one_clear_line(code, out, err, ["--model"], "credit-default")
+    assert "--config" in line
+    assert _tree(workdir) == before
+
+
 def test_a_warning_quoting_a_value_stays_one_line():
     """ctloop's one-line warnings (``warning: ...``) escape a quoted value's newline too."""
     from ctloop.errors import format_warning

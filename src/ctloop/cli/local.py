@@ -114,6 +114,9 @@ def _backtest_config(args: argparse.Namespace):
     time_format = getattr(args, "data__time_format", None)  # --time-format; None: not given
     rules = MonitoringRules()
     realized_metric = ""  # monitoring.metric of --config (empty: the task's default, as monitor_model resolves it)
+    if args.model and not args.config:
+        raise ConfigError(f"--model {args.model!r} picks a model of --config, and no --config was given: give "
+                          "--config ctloop.yaml, or leave --model out")
     if args.config:
         from ctloop.ops.spec import load_spec
 
