@@ -61,6 +61,7 @@ VALUES: dict[str, list[str]] = {
              "0 0 3 * * *" + FORGED, "@every 0s", LONG],
     "jsonobject": ["nan", "1e400", '{"a": NaN}', "{" + FORGED, "[1]"],
     "json": ["", "nan", "1e400", '{"a": NaN}', "{" + FORGED, "\x1b"],
+    "image": [" ", "r.example/c:1 --privileged", "r.example/c:1" + FORGED, "\x1b[2J", "r.example/c:1\t"],
     "version": ["0", "=-1", "1.5", "nan", "", "latest" + FORGED, "9" * 5000],
 }
 # "pathform": values refused by their form alone (doctor reports a file that is missing or not a
@@ -114,6 +115,8 @@ FLAGS: list[tuple[str, str, str]] = [
     ("backtest", "--hyperparameters", "json"), ("backtest", "--thresholds", "json"),
     ("generate-data", "--rows", "count"), ("generate-data", "--seed", "count0"), ("generate-data", "--output", "output"),
     ("demo", "--rows", "count"), ("demo", "--workdir", "output"),
+    ("compile", "--image", "image"), ("upload", "--image", "image"), ("schedule", "--image", "image"),
+    ("apply", "--image", "image"), ("trigger", "--image", "image"),
     ("compile", "--retries", "count0"), ("compile", "--resources", "json"), ("compile", "--node-selector", "json"),
     ("compile", "--output-dir", "output"),
     ("drift", "--reference", "input"), ("drift", "--current", "input"), ("drift", "--threshold", "number"),
@@ -174,7 +177,7 @@ NOT_SWEPT = {
     ("backtest", "--time-format"): "an strftime format", ("backtest", "--task"): "a choice",
     ("backtest", "--estimator"): "an estimator name (test_bad_inputs.py)",
     ("backtest", "--primary-metric"): "a metric name", ("backtest", "--drift-method"): "a method name",
-    ("compile", "--image"): "an image reference", ("compile", "--tolerations"): "JSON as --resources",
+    ("compile", "--tolerations"): "JSON as --resources",
     ("drift", "--columns"): "column names (test_column_list_flags.py)", ("drift", "--exclude"): "as --columns",
     ("drift", "--time-column"): "a column",
     ("doctor", "--token"): "a secret", ("doctor", "--isvc"): "names checked against the cluster",
@@ -185,7 +188,6 @@ NOT_SWEPT = {
     **{(c, "--token"): "a secret" for c in ("upload", "schedule", "apply", "trigger", "runs", "approve")},
     **{(c, f): "a KFP name the server checks" for c in ("upload", "schedule", "trigger", "runs", "approve")
        for f in ("--pipeline", "--pipeline-name", "--experiment", "--job-name", "--run-name")},
-    **{(c, "--image"): "an image reference" for c in ("upload", "schedule", "apply", "trigger")},
     **{(c, "--mount-pvc"): "CLAIM:PATH (tests/unit/test_bad_inputs.py)" for c in ("compile", "upload", "schedule",
                                                                                   "trigger")},
     **{(c, "--namespace"): "as doctor --namespace" for c in ("schedule", "trigger", "runs", "approve")},

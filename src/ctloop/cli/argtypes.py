@@ -193,6 +193,15 @@ def tracking_uri(text: str) -> str:
     return text
 
 
+def image(text: str) -> str:
+    """An argparse ``type``: a container image reference without blanks or control characters, or
+    ``""`` (not given): `` `` or ``img:1 --privileged`` was compiled into every step as it was."""
+    if text and (not text.strip() or _controls(text) or any(c.isspace() for c in text)):
+        raise argparse.ArgumentTypeError(f"must be an image reference such as registry.example.com/ml/ctloop:0.1.0, "
+                                         f"without blanks or control characters, got {_shown(text)}")
+    return text
+
+
 def finite_float(text: str) -> float:
     """An argparse ``type``: a finite number (``nan``, ``inf``, ``1e400`` refused naming the text);
     its range is the command's check."""
@@ -281,4 +290,4 @@ def column_list(text: str) -> list[str]:
     return [name.strip() for name in record if name.strip()]
 
 
-__all__ = ["finite_float", "registered_model", "output_location", "text_file", "location", "optional_location", "http_url", "tracking_uri", "seconds", "column_list", "COLUMN_LIST_HELP", "int_at_least", "int_between", "percent", "checked", "section_field", "k8s_namespace", "isvc_name", "model_version"]
+__all__ = ["image", "finite_float", "registered_model", "output_location", "text_file", "location", "optional_location", "http_url", "tracking_uri", "seconds", "column_list", "COLUMN_LIST_HELP", "int_at_least", "int_between", "percent", "checked", "section_field", "k8s_namespace", "isvc_name", "model_version"]

@@ -28,7 +28,7 @@ def add_platform_options(parser) -> None:
 
 
 def register(subparsers) -> None:
-    from ctloop.cli.argtypes import output_location
+    from ctloop.cli.argtypes import image, output_location
     from ctloop.image import DEFAULT_IMAGE
 
     p = subparsers.add_parser(
@@ -45,6 +45,7 @@ def register(subparsers) -> None:
     p.add_argument(
         "--image",
         default=None,
+        type=image,
         help=f"component image to reference (default: $CTLOOP_IMAGE, else the unpublished placeholder "
         f"{DEFAULT_IMAGE}), e.g. registry.example.com/ml/ctloop:0.1.0",
     )

@@ -408,6 +408,7 @@ def _parser(subparsers, name: str, help: str, examples: str) -> argparse.Argumen
 
 def register(subparsers) -> None:
     from ctloop.cli.argtypes import (
+        image,
         int_at_least,
         location,
         registered_model,
@@ -427,7 +428,7 @@ def register(subparsers) -> None:
         "--pipeline", default=PIPELINE, help="continuous-training (default), monitoring, rollout or batch-scoring"
     )
     u.add_argument("--pipeline-name", default="", help="name in KFP (default: the pipeline's)")
-    u.add_argument("--image", default="", help=IMAGE_HELP)
+    u.add_argument("--image", default="", type=image, help=IMAGE_HELP)
     u.add_argument("--dry-run", action="store_true", help="say what would happen, upload nothing")
     _allow_old_backend(u)
     add_mount_pvc_option(u)
@@ -467,7 +468,7 @@ def register(subparsers) -> None:
         "--catchup", action="store_true", help="backfill missed runs (default: no catch-up)"
     )
     s.add_argument("--service-account", default="", help="Kubernetes SA that runs the steps")
-    s.add_argument("--image", default="", help=IMAGE_HELP)
+    s.add_argument("--image", default="", type=image, help=IMAGE_HELP)
     _allow_old_backend(s)
     add_mount_pvc_option(s)
     s.set_defaults(handler=_schedule)
@@ -485,7 +486,7 @@ def register(subparsers) -> None:
                         "kfp.experiment renamed): without it they are only listed")
     add_kfp_options(a, namespace=False)  # the namespace is kfp.namespace of the spec
     a.add_argument(
-        "--image", default="", help="component image (default: $CTLOOP_IMAGE, else platform.image)"
+        "--image", default="", type=image, help="component image (default: $CTLOOP_IMAGE, else platform.image)"
     )
     _allow_old_backend(a)
     a.set_defaults(handler=_apply)
@@ -505,7 +506,7 @@ def register(subparsers) -> None:
     t.add_argument(
         "--run-name", default="", help="run name (default continuous-training-triggered)"
     )
-    t.add_argument("--image", default="", help="component image (default: $CTLOOP_IMAGE)")
+    t.add_argument("--image", default="", type=image, help="component image (default: $CTLOOP_IMAGE)")
     _allow_old_backend(t)
     add_mount_pvc_option(t)
     t.set_defaults(handler=_trigger)
