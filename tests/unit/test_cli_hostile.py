@@ -193,7 +193,7 @@ NOT_SWEPT = {
     **{(c, "--namespace"): "as doctor --namespace" for c in ("schedule", "trigger", "runs", "approve")},
     ("schedule", "--service-account"): "a name the cluster checks",
     ("schedule", "--token-file"): "as upload --token-file", ("trigger", "--token-file"): "as upload --token-file",
-    ("trigger", "--params"): "swept", ("runs", "--experiment"): "a KFP name", ("runs", "--model-name"): "a filter",
+    ("runs", "--experiment"): "a KFP name", ("runs", "--model-name"): "a filter",
     **{(f"rollout {s}", f): "as rollout status" for s in ("canary", "promote", "rollback")
        for f in ("--isvc", "--namespace", "--kubeconfig", "--timeout", "--tracking-uri")},
     **{(f"rollout {s}", "--context"): "a kubeconfig context" for s in ("status", "canary", "promote", "rollback")},
