@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ctloop.errors import ConfigError
+from ctloop.errors import ConfigError, problem_list
 from ctloop.serving.metric_sources import DEFAULT_SOURCE
 
 REQUIRED: Any = dataclasses.MISSING  # a field without a default: the user must give it
@@ -49,15 +49,16 @@ def schedule_name(pipeline: str, model_name: str) -> str:
     return SCHEDULE_PREFIXES[pipeline] + model_name
 APPROVALS = ("none", "required")
 CORRECTIONS = ("", "bonferroni", "fdr")
-K8S_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")  # DNS-1035 label: InferenceService, schedule names
+K8S_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?\Z")  # DNS-1035 label: InferenceService, schedule names
 # DNS-1123 label: namespaces (k8s.io/apimachinery pkg/util/validation/validation.go, dns1123LabelFmt and
 # DNS1123LabelMaxLength; pkg/api/validation ValidateNamespaceName = NameIsDNSLabel; Kubernetes 1.31)
-K8S_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-PROMETHEUS_RANGE = re.compile(r"^\d+[smhdwy]$")
+K8S_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+PROMETHEUS_RANGE = re.compile(r"^\d+[smhdwy]\Z")
 
 
 # --------------------------------------------------------------------------- field checks
 # A check takes the value and returns None (fine) or what is wrong, e.g. "must be > 0".
+SEED_MAX = 2**32 - 1  # numpy's and scikit-learn's random_state: 0..2**32-1
 Check = Callable[[Any], "str | None"]
 
 
@@ -244,8 +245,8 @@ def cron(value: Any) -> str | None:
 # Kubernetes quantities as KFP 2.17.0 accepts them (kfp/dsl/pipeline_task.py,
 # _validate_cpu_request_limit and _validate_memory_request_limit): anything else is a ValueError
 # traceback when the pipeline is compiled.
-CPU_QUANTITY = re.compile(r"([0-9]*[.])?[0-9]+m?$")
-MEMORY_QUANTITY = re.compile(r"^[0-9]+(E|Ei|P|Pi|T|Ti|G|Gi|M|Mi|K|Ki){0,1}$")
+CPU_QUANTITY = re.compile(r"([0-9]*[.])?[0-9]+m?\Z")
+MEMORY_QUANTITY = re.compile(r"^[0-9]+(E|Ei|P|Pi|T|Ti|G|Gi|M|Mi|K|Ki){0,1}\Z")
 _MEMORY_UNITS = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
                  "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 
@@ -395,8 +396,7 @@ class Section:
         errors: list[str] = []
         instance = cls.parse(data, path or cls.NAME, errors)
         if errors:
-            raise ConfigError(errors[0] if len(errors) == 1 else
-                              f"{len(errors)} problems:\n  " + "\n  ".join(errors))
+            raise problem_list(errors, header=f"{len(errors)} problems:")
         return instance
 
     def problems(self) -> list[str]:
@@ -548,7 +548,7 @@ class TrainingConfig(Section):
                                 example="{max_iter: 300, learning_rate: 0.05}")
     search_iterations: int = opt(0, "Randomized-search iterations with time-series CV; 0 = no search.",
                                  check=non_negative)
-    seed: int = opt(0, "Random seed of the estimator and the search.")
+    seed: int = opt(0, "Random seed of the estimator and the search.", check=between(0, SEED_MAX))
     trusted_types: list = opt([], "Types a module:Class estimator's fitted model holds beyond ctloop's skops "
                               "allow-list, declared after review (skops builds only trusted types); training "
                               "names any that are missing.", example="[mypkg.models.MyClassifier]",
@@ -584,7 +584,7 @@ class GateConfig(Section):
     bootstrap_rounds: int = opt(1000, "Paired bootstrap resamples of the champion comparison.", check=positive)
     confidence: float = opt(0.95, "Confidence level of the bootstrap interval.",
                             check=between(0.5, 1, high_open=True))
-    seed: int = opt(0, "Seed of the bootstrap.")
+    seed: int = opt(0, "Seed of the bootstrap.", check=between(0, SEED_MAX))
 
 
 @dataclass(frozen=True)
@@ -608,7 +608,7 @@ class DriftConfig(Section):
     force_retrain: bool = opt(False, "Retrain whatever the drift verdict.")
     report_sample_size: int = opt(20000, "Rows per side rendered in the HTML report (0 = all); the verdict uses "
                                   "all rows.", check=non_negative)
-    seed: int = opt(0, "Seed of the report sample and the calibration splits.")
+    seed: int = opt(0, "Seed of the report sample and the calibration splits.", check=between(0, SEED_MAX))
 
 
 @dataclass(frozen=True)
@@ -966,9 +966,11 @@ def flag(name: str) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser, section: type[Section], names: list[str] | None = None, *,
-                  rename: dict[str, str] | None = None, defaults: dict[str, Any] | None = None) -> None:
+                  rename: dict[str, str] | None = None, defaults: dict[str, Any] | None = None,
+                  arg_types: dict[str, Callable[[str], Any]] | None = None) -> None:
     """One ``--flag`` per field of ``section`` (all, or ``names``), defaults and help from the fields.
-    dict/list fields take JSON. ``rename`` maps a field to another flag name; ``defaults`` shows the
+    dict/list fields take JSON; ``arg_types`` gives a text field an argparse ``type`` (a path's checks,
+    :mod:`ctloop.cli.argtypes`). ``rename`` maps a field to another flag name; ``defaults`` shows the
     command's own base values (what it passes to :func:`from_arguments` as ``base``)."""
     types = section.types()
     defaults = {**section.defaults(), **(defaults or {})}
@@ -998,18 +1000,34 @@ def add_arguments(parser: argparse.ArgumentParser, section: type[Section], names
             kwargs["metavar"] = opt_name[2:].upper().replace("-", "_")
         else:
             kwargs["metavar"] = opt_name[2:].upper().replace("-", "_")
+            if f.name in (arg_types or {}):
+                kwargs["type"] = arg_types[f.name]
         parser.add_argument(opt_name, **kwargs)
 
 
 def _json_arg(name: str) -> Callable[[str], Any]:
     def parse(text: str) -> Any:
         try:
-            return json.loads(text)
+            return json.loads(text, parse_constant=_not_json, parse_float=_finite_float)
         except json.JSONDecodeError as exc:
             raise argparse.ArgumentTypeError(f"{name} takes JSON ({exc.msg} at character {exc.pos}), got "
                                              f"{text!r}") from exc
+        except ValueError as exc:  # NaN, Infinity, 1e400: Python's json reads them, JSON has no such number
+            raise argparse.ArgumentTypeError(f"{name} takes JSON, whose numbers are finite ({exc}), got "
+                                             f"{text!r}") from exc
 
     return parse
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is beyond a float")
+    return value
 
 
 def _number_arg(name: str, kind: type, check: Callable[[Any], str | None] | None = None) -> Callable[[str], Any]:
@@ -1021,6 +1039,8 @@ def _number_arg(name: str, kind: type, check: Callable[[Any], str | None] | None
             value = kind(text)
         except ValueError as exc:
             raise argparse.ArgumentTypeError(f"{name} takes {_JSON_TYPES[kind]}, got {text!r}") from exc
+        if kind is float and not math.isfinite(value):  # nan, inf, 1e400
+            raise argparse.ArgumentTypeError(f"{name} takes a finite number, got {text!r}")
         problem = check(value) if check else None
         if problem:
             raise argparse.ArgumentTypeError(f"{problem}, got {text!r}")

@@ -175,6 +175,8 @@ __all__ = [
     "InferenceLogError",
     "format_warning",
     "one_line_warnings",
+    "one_line",
+    "problem_list",
 ]
 
 
@@ -185,7 +187,7 @@ def format_warning(message: Any, category: type[Warning], filename: str, lineno:
     """ctloop's own notes (a ``UserWarning`` raised in ctloop's code) as one line, ``warning: …``;
     other libraries' warnings as Python formats them."""
     if category is UserWarning and _OWN_CODE.search(str(filename).replace("\\", "/")):
-        return f"warning: {message}\n"
+        return f"warning: {one_line(str(message))}\n"  # a value quoted in it cannot start a line
     return _PYTHON_FORMAT(message, category, filename, lineno, line)
 
 
@@ -196,3 +198,28 @@ def one_line_warnings() -> None:
 
 
 _PYTHON_FORMAT = warnings.formatwarning
+
+# C0 controls and DEL: written as escapes in a message (C1 controls too: terminals obey some)
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))} | {
+    0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def one_line(text: str) -> str:
+    """``text`` as one printable line: newlines, carriage returns, terminal escapes and other
+    control characters written as escapes (``\\n``, ``\\x1b``), so that a value quoted in a
+    message can neither forge a second ``error:`` line in a log nor drive the terminal."""
+    return str(text).translate(_CONTROLS)
+
+
+def problem_list(problems: list[str], *, header: str, prefix: str = "", listed: bool = False) -> ConfigError:
+    """One ConfigError for several problems: ``header`` then one indented line per problem (also
+    for one problem when ``listed``); else one problem is one line, ``prefix`` and the problem.
+    Every line is made :func:`one_line`. ``problems`` keeps ``(header, prefix, lines)`` for
+    ``ctloop.cli.main``, which prints one problem as one line and several as a list."""
+    header, prefix, lines = one_line(header), one_line(prefix), [one_line(p) for p in problems]
+    if len(lines) == 1 and not listed:
+        error = ConfigError(prefix + lines[0])
+    else:
+        error = ConfigError(header + "".join("\n  " + line for line in lines))
+    error.problems = (header, prefix, lines)
+    return error

@@ -368,7 +368,7 @@ def test_a_table_of_another_format_names_the_ones_read_not_a_flag_that_does_not_
     rc = main(["backtest", "--data", str(path), "--target", "y", "--time-column", "ts", "--window", "1D",
                "--output", str(tmp_path / "out"), "--quiet"])
     err = capsys.readouterr().err
-    assert rc == 2 and err == (f"error: cannot tell the format of {str(path)!r} from its name: ctloop reads "
+    assert rc == 2 and err == (f"error: --data: cannot tell the format of {str(path)!r} from its name: ctloop reads "
                                "comma-separated CSV (.csv, .csv.gz) and Parquet (.parquet, .pq)\n")
 
 

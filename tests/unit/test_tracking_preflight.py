@@ -90,11 +90,13 @@ def test_non_http_uris_are_not_probed(tmp_path):
 @pytest.mark.parametrize("argv", [
     ["registry", "status", "--model", "m"],
     pytest.param(["run", "--local", "--param", "model_name=m", "--param", "data.target=y", "--param",
-                  "data.time_column=t", "--data", "absent.csv"],
+                  "data.time_column=t", "--data", "DATA"],
                  marks=pytest.mark.slow, id="run-local"),  # imports every pipeline (~8 s)
 ])
 def test_cli_commands_fail_with_one_line_and_exit_2(argv, capsys, tmp_path):
     uri = f"http://127.0.0.1:{free_port()}"
+    (tmp_path / "d.csv").write_text("t,y\n2026-01-01,1\n")  # a table that is there: the tracking URI is what fails
+    argv = [str(tmp_path / "d.csv") if a == "DATA" else a for a in argv]
     code = main([*argv, "--tracking-uri", uri, *(["--workdir", str(tmp_path)] if argv[0] == "run" else [])])
     err = capsys.readouterr().err
     assert code == 2, err

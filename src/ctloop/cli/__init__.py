@@ -14,7 +14,7 @@ import signal
 import sys
 
 from ctloop._version import __version__
-from ctloop.errors import CtloopError, one_line_warnings
+from ctloop.errors import CtloopError, one_line, one_line_warnings
 
 # Order = order in ``ctloop --help``.
 COMMAND_MODULES = (
@@ -34,8 +34,17 @@ COMMAND_MODULES = (
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, whose error line shows a value's control characters as escapes (a type
+    that quotes the value raw, or argparse's own ``unrecognized arguments: ...``); sub-command
+    parsers are of this class too (``add_subparsers`` defaults to the parent's class)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        super().error(one_line(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="ctloop",
         description="Continuous training for scikit-learn on Kubeflow Pipelines.",
     )
@@ -58,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except CtloopError as exc:
-        print(f"error: {_name_the_output(args, exc)}", file=sys.stderr)
+        print(f"error: {_message(args, exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -67,6 +76,40 @@ def main(argv: list[str] | None = None) -> int:
         if not _stdout_gone():
             raise  # a socket or a child's pipe: a real failure, not `| head`
         return _reader_gone()
+
+
+def _message(args: argparse.Namespace, exc: CtloopError) -> str:
+    """The error line: control characters escaped (:func:`ctloop.errors.one_line`); several
+    problems of one ConfigError (:func:`ctloop.errors.problem_list`) on indented lines after it."""
+    problems = getattr(exc, "problems", None)
+    if problems:
+        header, prefix, lines = problems
+        return prefix + lines[0] if len(lines) == 1 else header + "".join("\n  " + line for line in lines)
+    return one_line(_name_the_flag(args, exc, _name_the_output(args, exc)))
+
+
+def _name_the_flag(args: argparse.Namespace, exc: CtloopError, text: str) -> str:
+    """A message about a path or URI the user gave (``data/x.csv does not exist``, from the
+    storage layer, which knows no flags) led by the one flag that holds it and is not named yet:
+    ``--reference: data/x.csv does not exist``. Only a message about the location itself
+    (:func:`_about`), not one naming it as context (``column 'x' holds ... in (<path>)``)."""
+    from ctloop.cli import argtypes
+    from ctloop.errors import ConfigError, DataSourceError
+
+    if not isinstance(exc, DataSourceError | ConfigError):
+        return text
+
+    kinds = (argtypes.location, argtypes.optional_location, argtypes.output_location, argtypes.text_file)
+    parsers, flags = [getattr(args, "_help_parser", None)], set()
+    while parsers:  # the command's and its actions' (`labels ingest`) arguments
+        for action in getattr(parsers.pop(), "_actions", ()):
+            if isinstance(action, argparse._SubParsersAction):
+                parsers += action.choices.values()
+            value = getattr(args, action.dest, None)
+            if action.option_strings and action.type in kinds and isinstance(value, str) and value \
+                    and _about(text, value) and not any(name in text for name in action.option_strings):
+                flags.add(max(action.option_strings, key=len))  # (a positional has no flag to name)
+    return f"{flags.pop()}: {text}" if len(flags) == 1 else text
 
 
 def _name_the_output(args: argparse.Namespace, exc: CtloopError) -> str:
@@ -78,6 +121,14 @@ def _name_the_output(args: argparse.Namespace, exc: CtloopError) -> str:
         if uri.rstrip("/") == base or uri.startswith(base + "/"):
             return f"--output {output}: {exc}"
     return str(exc)
+
+
+def _about(text: str, value: str) -> bool:
+    """Whether ``text`` is a message about the location ``value`` itself, as the storage layer
+    and the spec loader word one (``x.csv does not exist``, ``cannot tell the format of 'x'``)."""
+    return (text.startswith((value, f"spec file {value}", f"cannot read {value}", f"{value!r}",
+                             f"cannot tell the format of {value!r}"))
+            or (text.startswith("unsupported storage scheme") and value in text))
 
 
 def _stdout_gone() -> bool:

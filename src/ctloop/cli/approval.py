@@ -49,7 +49,13 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
 
 
 def register(subparsers) -> None:
-    from ctloop.cli.argtypes import k8s_namespace, model_version
+    from ctloop.cli.argtypes import (
+        http_url,
+        k8s_namespace,
+        model_version,
+        registered_model,
+        tracking_uri,
+    )
 
     for name, approve in (("approve", True), ("reject", False)):
         p = subparsers.add_parser(
@@ -57,15 +63,15 @@ def register(subparsers) -> None:
             epilog=(f"example:\n  ctloop {name} --model-name credit-default --version 7 --reason "
                     f"\"{'backtest and fairness review passed' if approve else 'fails the fairness review'}\""),
             formatter_class=argparse.RawDescriptionHelpFormatter)
-        p.add_argument("--model-name", required=True, help="registered model name")
+        p.add_argument("--model-name", required=True, type=registered_model(), help="registered model name")
         p.add_argument("--version", required=True, type=model_version,
                        help="the version pending approval (ctloop audit shows it)")
         p.add_argument("--reason", required=True, help="why; kept in the audit trail")
         p.add_argument("--by", default="", help="who decides (default: CTLOOP_APPROVER, KUBERNETES_USER or the OS "
                        "user)")
-        p.add_argument("--tracking-uri", default="", help="MLflow URI (default: MLFLOW_TRACKING_URI)")
+        p.add_argument("--tracking-uri", default="", type=tracking_uri, help="MLflow URI (default: MLFLOW_TRACKING_URI)")
         if approve:
-            p.add_argument("--host", default="", help="KFP API URL for the rollout run (default: in-cluster / "
+            p.add_argument("--host", default="", type=http_url, help="KFP API URL for the rollout run (default: in-cluster / "
                            "KFP_HOST)")
             p.add_argument("--token", default="", help="KFP bearer token (default: KFP_TOKEN or the in-cluster "
                            "token)")

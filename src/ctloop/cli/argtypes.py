@@ -6,6 +6,8 @@ itself, before anything runs, as one line naming the flag and the value
 from __future__ import annotations
 
 import argparse
+import math
+import os
 from collections.abc import Callable
 
 
@@ -51,6 +53,8 @@ def checked(kind: type, check: Callable[[object], str | None]) -> Callable[[str]
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be {_KINDS.get(kind, kind.__name__)}, got {text!r}") from None
+        if kind is float and not math.isfinite(value):  # nan, inf, 1e400
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
         problem = check(value)
         if problem:
             raise argparse.ArgumentTypeError(f"{problem}, got {text!r}")
@@ -97,6 +101,176 @@ def model_version(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+# --------------------------------------------------------------------------- paths, URIs, seconds
+NAME_MAX, PATH_MAX = 255, 4096  # bytes of one path component, of a whole path (Linux limits.h)
+TRACKING_SCHEMES = ("file", "sqlite", "postgresql", "mysql", "mssql", "http", "https", "databricks",
+                    "databricks-uc", "uc")  # mlflow 3.17's tracking and registry store schemes
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted for a message; a long one cut, with its length."""
+    return repr(text) if len(text) <= 80 else f"{text[:40]!r}... ({len(text)} characters)"
+
+
+def _controls(text: str) -> bool:
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text)
+
+
+def location(text: str) -> str:
+    """An argparse ``type``: a local path or an object-store URI that is not blank, holds no
+    control character (a newline pasted with it) and, local, is a path the OS can name (each
+    part at most 255 bytes, the whole under 4096): refused before any work, not as ``[Errno 36]
+    File name too long`` from deep inside. An empty local path would be the root ``/``."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must name a path or URI, got {text!r}")
+    if _controls(text):
+        raise argparse.ArgumentTypeError(f"holds a control character (a pasted newline?), got {_shown(text)}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes of another encoding, arrived as surrogate escapes (PEP 383)
+        raise argparse.ArgumentTypeError(f"is not UTF-8 (a name in another encoding?), got {_shown(text)}") from None
+    if "://" not in text:
+        raw = os.fsencode(text)
+        if len(raw) >= PATH_MAX or any(len(part) > NAME_MAX for part in raw.split(b"/")):
+            raise argparse.ArgumentTypeError(f"is longer than a path can be (at most {NAME_MAX} bytes a name, "
+                                             f"{PATH_MAX - 1} in all), got {_shown(text)}")
+    return text
+
+
+def optional_location(text: str) -> str:
+    """:func:`location`, or ``""``: not given (the flag's default)."""
+    return text if text == "" else location(text)
+
+
+def _url_problem(text: str, schemes: tuple[str, ...]) -> str | None:
+    from urllib.parse import urlsplit
+
+    if not text.strip() or _controls(text) or any(c.isspace() for c in text):
+        return "must be a URL without blanks or control characters"
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError as exc:
+        return f"is not a URL ({exc})"
+    if parts.scheme not in schemes:
+        return f"must start with {' or '.join(s + '://' for s in schemes)}"
+    if parts.scheme in ("http", "https"):
+        if not parts.hostname:
+            return "has no host"
+        try:
+            parts.hostname.encode("idna")
+        except UnicodeError:
+            return "has a host name DNS cannot hold (a label longer than 63 characters?)"
+    return None
+
+
+def http_url(text: str) -> str:
+    """An argparse ``type``: an ``http://`` or ``https://`` URL with a host and a valid port, or
+    ``""`` (not given); refused in one line, not as ``InvalidURL``/``UnicodeError`` tracebacks
+    of the first request."""
+    problem = text and _url_problem(text, ("http", "https"))
+    if problem:
+        raise argparse.ArgumentTypeError(f"{problem}, got {_shown(text)}")
+    return text
+
+
+def tracking_uri(text: str) -> str:
+    """An argparse ``type``: an MLflow tracking URI of a scheme MLflow has a store for (a
+    driver suffix as in ``mysql+pymysql://`` allowed), a local path, or ``""`` (not given: the
+    environment's ``MLFLOW_TRACKING_URI``)."""
+    if text == "":
+        return text
+    if "://" in text:
+        scheme = text.split("://", 1)[0]
+        problem = _url_problem(text.replace(scheme, scheme.split("+", 1)[0], 1), TRACKING_SCHEMES)
+    else:
+        try:
+            return location(text)
+        except argparse.ArgumentTypeError as exc:
+            problem = str(exc).rsplit(", got ", 1)[0]
+    if problem:
+        raise argparse.ArgumentTypeError(f"{problem}, got {_shown(text)}")
+    return text
+
+
+def image(text: str) -> str:
+    """An argparse ``type``: a container image reference without blanks or control characters, or
+    ``""`` (not given): `` `` or ``img:1 --privileged`` was compiled into every step as it was."""
+    if text and (not text.strip() or _controls(text) or any(c.isspace() for c in text)):
+        raise argparse.ArgumentTypeError(f"must be an image reference such as registry.example.com/ml/ctloop:0.1.0, "
+                                         f"without blanks or control characters, got {_shown(text)}")
+    return text
+
+
+def finite_float(text: str) -> float:
+    """An argparse ``type``: a finite number (``nan``, ``inf``, ``1e400`` refused naming the text);
+    its range is the command's check."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+        if text.strip().lower() not in ("nan", "+nan", "-nan"):
+            raise argparse.ArgumentTypeError(f"must be a number, got {_shown(text)}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {_shown(text)}")
+    return value
+
+
+def seconds(text: str) -> float:
+    """An argparse ``type``: a finite number of seconds > 0 (``inf`` would overflow a deadline)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {_shown(text)}")
+    return value
+
+
+def registered_model(*, optional: bool = False) -> Callable[[str], str]:
+    """An argparse ``type``: a registered model name (``ctloop.registry.check_model_name``, MLflow's
+    rule) without control characters; ``""`` too when ``optional`` (the flag's default)."""
+
+    def parse(text: str) -> str:
+        from ctloop.errors import ConfigError
+        from ctloop.registry import check_model_name
+
+        if text == "" and optional:
+            return text
+        if _controls(text):
+            raise argparse.ArgumentTypeError(f"holds a control character, got {_shown(text)}")
+        try:
+            return check_model_name(text)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+def output_location(text: str) -> str:
+    """:func:`location` for an output (a file or directory written to; whether it can be created
+    is each command's own check, before any work: ``storage.check_output_dir``)."""
+    return location(text)
+
+
+def text_file(text: str) -> str:
+    """An argparse ``type``: a file of UTF-8 text (a bearer token), or ``""`` (not given). A file
+    that is there must be text (a binary one was a ``UnicodeDecodeError`` traceback at the first
+    request); one that is missing, empty or a directory the command itself says so of."""
+    if text == "":
+        return text
+    location(text)
+    if os.path.isfile(text):
+        try:
+            with open(text, encoding="utf-8") as f:
+                f.read(1 << 20)
+        except UnicodeDecodeError:
+            raise argparse.ArgumentTypeError(f"is not a text file, got {_shown(text)}") from None
+        except OSError:
+            pass  # unreadable: said by the command, as a missing file is
+    return text
+
+
 # --------------------------------------------------------------------------- column names
 COLUMN_LIST_HELP = ("comma-separated; quote a name that holds a comma as in CSV ('\"income, net\",age'), or "
                     "repeat the flag")
@@ -116,4 +290,4 @@ def column_list(text: str) -> list[str]:
     return [name.strip() for name in record if name.strip()]
 
 
-__all__ = ["column_list", "COLUMN_LIST_HELP", "int_at_least", "int_between", "percent", "checked", "section_field", "k8s_namespace", "isvc_name", "model_version"]
+__all__ = ["image", "finite_float", "registered_model", "output_location", "text_file", "location", "optional_location", "http_url", "tracking_uri", "seconds", "column_list", "COLUMN_LIST_HELP", "int_at_least", "int_between", "percent", "checked", "section_field", "k8s_namespace", "isvc_name", "model_version"]

@@ -28,6 +28,7 @@ def add_platform_options(parser) -> None:
 
 
 def register(subparsers) -> None:
+    from ctloop.cli.argtypes import image, output_location
     from ctloop.image import DEFAULT_IMAGE
 
     p = subparsers.add_parser(
@@ -40,10 +41,11 @@ def register(subparsers) -> None:
   ctloop compile --output-dir build/ --image registry.example.com/ml/ctloop:0.1.0
 """,
     )
-    p.add_argument("--output-dir", default="build", help="directory for the YAML files (default: build)")
+    p.add_argument("--output-dir", default="build", type=output_location, help="directory for the YAML files (default: build)")
     p.add_argument(
         "--image",
         default=None,
+        type=image,
         help=f"component image to reference (default: $CTLOOP_IMAGE, else the unpublished placeholder "
         f"{DEFAULT_IMAGE}), e.g. registry.example.com/ml/ctloop:0.1.0",
     )

@@ -66,7 +66,9 @@ def register(subparsers) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("-f", "--file", default="", help="ctloop.yaml: KFP, InferenceServices, URIs")
+    from ctloop.cli.argtypes import http_url, optional_location, tracking_uri
+
+    p.add_argument("-f", "--file", default="", type=optional_location, help="ctloop.yaml: KFP, InferenceServices, URIs")
     add_kfp_options(p)
     p.set_defaults(timeout=5.0)  # a doctor answers quickly: 5 s per call unless --timeout
     # "" or no value: taken from the spec, the environment or the cluster's settings
@@ -79,10 +81,10 @@ def register(subparsers) -> None:
          "runner's RBAC (default: --namespace, else kubeflow)"),
         ("--service-account", text, "service account the tasks run as (default: "
          "kfp.service_account, else pipeline-runner; default-editor on multi-user Kubeflow)"),
-        ("--prometheus-url", text, "default: $PROMETHEUS_URL or the settings"),
+        ("--prometheus-url", {**text, "type": http_url}, "default: $PROMETHEUS_URL or the settings"),
         ("--metric-source", text, "Prometheus metric source to check"),
-        ("--tracking-uri", text, "MLflow URI (default: $MLFLOW_TRACKING_URI or the settings)"),
-        ("--kubeconfig", text, "default: $KUBECONFIG or ~/.kube/config"),
+        ("--tracking-uri", {**text, "type": tracking_uri}, "MLflow URI (default: $MLFLOW_TRACKING_URI or the settings)"),
+        ("--kubeconfig", {**text, "type": optional_location}, "default: $KUBECONFIG or ~/.kube/config"),
         ("--context", text, "kubeconfig context (default: the current one)"),
         ("--kserve-namespace", {**many, "metavar": "NS"},
          "where kserve-controller-manager runs (default: kserve, then kubeflow)"),

@@ -245,7 +245,15 @@ def _drift(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    from ctloop.cli.argtypes import COLUMN_LIST_HELP, column_list, int_at_least
+    from ctloop.cli.argtypes import (
+        COLUMN_LIST_HELP,
+        column_list,
+        finite_float,
+        int_at_least,
+        location,
+        output_location,
+        section_field,
+    )
     from ctloop.config import DriftConfig
     from ctloop.drift.engine import CORRECTIONS, MIN_ROWS
     from ctloop.drift.sketch import MIN_BUDGET
@@ -267,15 +275,15 @@ def register(subparsers) -> None:
         ),
     )
     p.add_argument(
-        "--reference", required=True,
+        "--reference", required=True, type=location,
         help="reference data (e.g. the training data): a file, directory, glob or gs:///s3:///az:// prefix",
     )  # fmt: skip
     p.add_argument(
-        "--current", required=True,
+        "--current", required=True, type=location,
         help="current data (e.g. last week's inference log): a file, directory, glob or prefix",
     )  # fmt: skip
     p.add_argument(
-        "--output", help="directory (local, gs://, s3:// or az://) for drift.json and report.html"
+        "--output", type=output_location, help="directory (local, gs://, s3:// or az://) for drift.json and report.html"
     )
     p.add_argument("--columns", type=column_list, action="extend",
                    help="columns to compare, " + COLUMN_LIST_HELP + " (default: every column of the reference; one "
@@ -291,11 +299,11 @@ def register(subparsers) -> None:
         "--method", choices=METHODS, help="one method for every column (default: automatic)"
     )
     p.add_argument(
-        "--threshold", type=float, help="one threshold for every column (default: the method's)"
+        "--threshold", type=finite_float, help="one threshold for every column (default: the method's)"
     )
     p.add_argument(
         "--drift-share",
-        type=float,
+        type=finite_float,
         default=DriftConfig.share,
         help=f"share of drifted columns = drift (default {DriftConfig.share})",
     )
@@ -304,7 +312,7 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "--calibrate",
-        type=int,
+        type=section_field(DriftConfig, "calibration_rounds"),
         default=0,
         metavar="ROUNDS",
         help="calibrate per-column thresholds on ROUNDS random splits of the reference (in memory)",
@@ -330,10 +338,10 @@ def register(subparsers) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.add_argument("--no-report", action="store_true", help="skip the evidently HTML report")
     p.add_argument(
-        "--report-sample-size", type=int, default=DriftConfig.report_sample_size,
+        "--report-sample-size", type=section_field(DriftConfig, "report_sample_size"), default=DriftConfig.report_sample_size,
         help="rows per table in the HTML report"
     )
     p.add_argument(
-        "--seed", type=int, default=0, help="seed of the report sample and of the calibration"
+        "--seed", type=section_field(DriftConfig, "seed"), default=0, help="seed of the report sample and of the calibration"
     )
     p.set_defaults(handler=_drift)

@@ -12,11 +12,14 @@ def _check_report_args(args) -> tuple[str, ...]:
 
     from ctloop.errors import ConfigError
     from ctloop.storage import check_output_dir
-    from ctloop.timeutil import to_utc
+    from ctloop.timeutil import parse_duration, to_utc
 
     for flag, value in (("--start", args.start), ("--end", args.end)):
         if value:
             to_utc(value, name=flag)  # ISO 8601 only: 03/04/2025 is a guess
+    for flag, value in (("--lookback", args.lookback), ("--window", args.window)):
+        if value or flag == "--lookback":
+            parse_duration(value, name=flag)
     classes = tuple(c.strip() for c in (args.classes or "").split(",") if c.strip())
     twice = [c for c, n in Counter(classes).items() if n > 1]
     if twice:
@@ -110,12 +113,14 @@ def _report(args) -> int:
 
 def register(subparsers) -> None:
     """``ctloop labels ingest`` and ``ctloop labels report``."""
+    from ctloop.cli.argtypes import location, output_location, registered_model, tracking_uri
+
     p = subparsers.add_parser("labels", help="ground truth for logged predictions")
     sub = p.add_subparsers(dest="labels_command", metavar="ACTION")
     i = sub.add_parser("ingest", help="append labels (CSV/Parquet, local or gs://) to the label store")
-    i.add_argument("--labels", required=True, help="file with the key column, a label column and optionally "
+    i.add_argument("--labels", required=True, type=location, help="file with the key column, a label column and optionally "
                    "instance (index within a batched request) and label_time")
-    i.add_argument("--store", required=True, help="label store root (local path or gs://); one key per store")
+    i.add_argument("--store", required=True, type=output_location, help="label store root (local path or gs://); one key per store")
     i.add_argument("--key", default="request_id", help="join key: request_id (default) or a business key column "
                    "of the inference log, e.g. meta_x_order_id")
     i.add_argument("--label-column", default="label", help="column of --labels holding the label (default: label)")
@@ -131,9 +136,9 @@ def register(subparsers) -> None:
 
     r = sub.add_parser("report", help="realized performance of served predictions whose labels arrived, per model "
                        "version (or revision) and time window; table, CSV/JSON and a PNG plot")
-    r.add_argument("--log-root", required=True, help="inference log root written by `ctloop logger serve`")
-    r.add_argument("--store", required=True, help="label store root (as for ingest)")
-    r.add_argument("--model-name", required=True, help="InferenceService / registered model name")
+    r.add_argument("--log-root", required=True, type=location, help="inference log root written by `ctloop logger serve`")
+    r.add_argument("--store", required=True, type=location, help="label store root (as for ingest)")
+    r.add_argument("--model-name", required=True, type=registered_model(), help="InferenceService / registered model name")
     r.add_argument("--start", help="start of the period (ISO 8601, UTC when no offset); default: --lookback before --end")
     r.add_argument("--end", help="end of the period (ISO 8601); default: now")
     r.add_argument("--lookback", default="7D", help="period when --start is not given (default 7D)")
@@ -147,8 +152,8 @@ def register(subparsers) -> None:
                    "or multiclass: scores prediction_0..prediction_<k-1>)")
     r.add_argument("--metrics", default="", help="comma-separated metrics (default: all of the task; the first is "
                    "plotted)")
-    r.add_argument("--output", help="directory (local or gs://) for realized.csv, realized.json, realized.png")
-    r.add_argument("--tracking-uri", default="", help="MLflow URI (default: MLFLOW_TRACKING_URI): a model with "
+    r.add_argument("--output", type=output_location, help="directory (local or gs://) for realized.csv, realized.json, realized.png")
+    r.add_argument("--tracking-uri", default="", type=tracking_uri, help="MLflow URI (default: MLFLOW_TRACKING_URI): a model with "
                    "nothing logged is known when registered there (a fresh deploy, exit 0), else a typo (exit 2)")
     r.set_defaults(handler=_report)
 

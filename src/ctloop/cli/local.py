@@ -30,6 +30,29 @@ def absolute_paths(params: dict) -> dict:
     return params
 
 
+def _check_data(params: dict, *, flag: str) -> None:
+    """Refuse, before the run starts (and writes its outputs), a training table the first step
+    could never read: an unknown scheme, a local path that does not exist or is empty, a name
+    whose format cannot be told (no ``data.format``)."""
+    from ctloop.storage import parse, table_format
+
+    data = params.get("data")
+    uri = data.get("uri") if isinstance(data, dict) else None
+    if not isinstance(uri, str) or not uri:
+        return
+    try:
+        loc = parse(uri)
+        if loc.scheme == "file":
+            path = Path(loc.key)
+            if not path.exists():
+                raise ConfigError("no such file or directory")
+            if path.is_file() and path.stat().st_size == 0:
+                raise ConfigError("the file is empty")
+        table_format(uri, data.get("format") or None)
+    except ConfigError as exc:
+        raise ConfigError(f"{flag} {uri!r}: {exc}") from None
+
+
 def _run(args: argparse.Namespace) -> int:
     from ctloop.local import run_pipeline_locally, summarize_ct_run, summarize_rollout
     from ctloop.ops.params import parse_pairs, pipeline_arguments
@@ -55,6 +78,7 @@ def _run(args: argparse.Namespace) -> int:
     if "tracking_uri" in (func.component_spec.inputs or {}):
         values.setdefault("tracking_uri", args.tracking_uri or f"sqlite:///{workdir / 'mlflow.db'}")
     params = pipeline_arguments(func, values)
+    _check_data(params, flag="--data" if args.data else "--param data.uri")
     absolute_paths(params)  # tasks run in their own working directories
     print(f"running pipeline {args.pipeline} locally (kfp.local, subprocess runner) in {workdir}")
     run = run_pipeline_locally(func, params, workdir=workdir, verbose=args.verbose, warm=not args.cold)
@@ -90,6 +114,9 @@ def _backtest_config(args: argparse.Namespace):
     time_format = getattr(args, "data__time_format", None)  # --time-format; None: not given
     rules = MonitoringRules()
     realized_metric = ""  # monitoring.metric of --config (empty: the task's default, as monitor_model resolves it)
+    if args.model and not args.config:
+        raise ConfigError(f"--model {args.model!r} picks a model of --config, and no --config was given: give "
+                          "--config ctloop.yaml, or leave --model out")
     if args.config:
         from ctloop.ops.spec import load_spec
 
@@ -254,7 +281,14 @@ def _sigterm_exits() -> Iterator[None]:
 
 def register(subparsers) -> None:
     from ctloop.backtest import BACKTEST_GATE, BACKTEST_THRESHOLDS, MIN_LABELS, POLICIES
-    from ctloop.cli.argtypes import int_at_least, int_between
+    from ctloop.cli.argtypes import (
+        int_at_least,
+        int_between,
+        location,
+        optional_location,
+        output_location,
+        tracking_uri,
+    )
     from ctloop.config import DataConfig, DriftConfig, GateConfig, TrainingConfig, add_arguments
 
     p = subparsers.add_parser(
@@ -271,13 +305,14 @@ def register(subparsers) -> None:
 """)
     p.add_argument("--local", action="store_true", help="run on this machine (kfp.local subprocess runner)")
     p.add_argument("--pipeline", default="continuous-training", help="pipeline name (default: continuous-training)")
-    p.add_argument("--data", help="shortcut for --param data.uri=URI (a local path or an object-store URI)")
+    p.add_argument("--data", type=location, help="shortcut for --param data.uri=URI (a local path or an object-store URI)")
     p.add_argument("--param", action="append", metavar="NAME=VALUE",
                    help="pipeline parameter; a section takes JSON or one field at a time: --param "
                         "data.target=default --param gate.tolerance=0.02 (VALUE parsed as JSON when possible); "
                         "repeatable")
-    p.add_argument("--tracking-uri", default="", help="MLflow tracking URI (default: sqlite under --workdir)")
-    p.add_argument("--workdir", default=".", help="where local_outputs/, logs/ and mlflow.db go (default: .)")
+    p.add_argument("--tracking-uri", default="", type=tracking_uri,
+                   help="MLflow tracking URI (default: sqlite under --workdir)")
+    p.add_argument("--workdir", default=".", type=output_location, help="where local_outputs/, logs/ and mlflow.db go (default: .)")
     p.add_argument("--verbose", action="store_true", help="stream every task's full KFP output")
     p.add_argument("--cold", action="store_true",
                    help="start every task as a plain fresh process (default: fork tasks from a warm task "
@@ -294,9 +329,9 @@ def register(subparsers) -> None:
 --config takes the model's data, training, gate, drift and monitoring sections (the policy
 'default' replays its monitoring.rules); flags given explicitly override them.
 """)
-    b.add_argument("--config", default="", help="ctloop.yaml: replay a declared model with its own sections")
+    b.add_argument("--config", default="", type=optional_location, help="ctloop.yaml: replay a declared model with its own sections")
     b.add_argument("--model", default="", help="the model of --config to replay")
-    b.add_argument("--data", default="", help="time-ordered table (CSV/Parquet, local or gs://); "
+    b.add_argument("--data", default="", type=optional_location, help="time-ordered table (CSV/Parquet, local or gs://); "
                    "default: the model's data.uri")
     b.add_argument("--target", default="", help="label column (default: the model's data.target)")
     b.add_argument("--time-column", default="", help="event-time column (default: the model's data.time_column)")
@@ -327,18 +362,18 @@ def register(subparsers) -> None:
     add_arguments(b, DriftConfig, ["share", "method", "threshold"], rename={"share": "drift_share",
                                                                             "method": "drift_method",
                                                                             "threshold": "drift_threshold"})
-    b.add_argument("--output", default="backtest-output", help="directory for backtest.json and backtest.png")
+    b.add_argument("--output", default="backtest-output", type=output_location, help="directory for backtest.json and backtest.png")
     b.set_defaults(handler=_backtest)
 
     g = subparsers.add_parser("generate-data", help="write the seeded synthetic drifting credit dataset")
-    g.add_argument("--output", default="data/credit.parquet", help="CSV or Parquet path, local or gs://")
+    g.add_argument("--output", default="data/credit.parquet", type=output_location, help="CSV or Parquet path, local or gs://")
     g.add_argument("--rows", type=int_between(1, MAX_SYNTHETIC_ROWS), default=60000,
                    help=f"rows to generate (default 60000, at most {MAX_SYNTHETIC_ROWS})")
-    g.add_argument("--seed", type=int, default=7)
+    g.add_argument("--seed", type=int_between(0, 2**32 - 1), default=7)
     g.set_defaults(handler=_generate)
 
     d = subparsers.add_parser("demo", help="the whole loop on synthetic data: local pipeline runs, then a backtest")
-    d.add_argument("--workdir", default="demo-output", help="output directory (default demo-output)")
+    d.add_argument("--workdir", default="demo-output", type=output_location, help="output directory (default demo-output)")
     d.add_argument("--rows", type=int_between(1, MAX_SYNTHETIC_ROWS), default=36000,
                    help=f"synthetic rows (default 36000, at most {MAX_SYNTHETIC_ROWS})")
     d.add_argument("--keep", action="store_true", help="keep an existing registry in --workdir instead of starting fresh")

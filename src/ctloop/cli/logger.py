@@ -213,11 +213,13 @@ MAX_COLUMNS_HELP = ("feature columns a model's log may have (predictions and met
 
 
 def register(subparsers) -> None:
+    from ctloop.cli.argtypes import location, output_location, seconds
+
     p = subparsers.add_parser("logger", help="the inference log sink (KServe payload logger → Parquet)")
     sub = p.add_subparsers(dest="logger_command", metavar="ACTION")
     s = sub.add_parser("serve", help="serve the sink (ASGI, uvicorn)")
-    s.add_argument("--root", required=True, help="Parquet root: a local path or gs://bucket/prefix")
-    s.add_argument("--wal", default=WAL_DIR, help="write-ahead log directory (local disk)")
+    s.add_argument("--root", required=True, type=output_location, help="Parquet root: a local path or gs://bucket/prefix")
+    s.add_argument("--wal", default=WAL_DIR, type=output_location, help="write-ahead log directory (local disk)")
     s.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default loopback only; 0.0.0.0 in a pod, behind a NetworkPolicy)")
     s.add_argument("--port", type=int, default=8080, help="CloudEvents (POST /), health and, without "
@@ -248,14 +250,15 @@ def register(subparsers) -> None:
                     "Objects imported before (listed in <root>/_imports/) are skipped.",
         epilog="examples:\n  ctloop logger import s3://logs/kserve/ctloop/credit-default/predictor/logger --root "
                "s3://ctloop/inference-log\n  ctloop logger import ./downloaded-logs --root /data/inference-log")
-    i.add_argument("uri", help="prefix (or one object) the logger wrote: a local path or gs://, s3://, az:// URI")
-    i.add_argument("--root", required=True, help="Parquet root of the inference log: a local path or gs://, s3://, "
-                                                 "az:// URI")
+    i.add_argument("uri", type=location,
+                   help="prefix (or one object) the logger wrote: a local path or gs://, s3://, az:// URI")
+    i.add_argument("--root", required=True, type=output_location,
+                   help="Parquet root of the inference log: a local path or gs://, s3://, az:// URI")
     i.add_argument("--max-body-bytes", type=int, default=MAX_BODY_BYTES,
                    help="a larger request or response body is skipped (oversize), as the sink refuses it")
     i.add_argument("--max-object-bytes", type=int, default=MAX_OBJECT_BYTES,
                    help="a larger object is skipped unread (too_large)")
-    i.add_argument("--join-ttl-seconds", type=float, default=JOIN_TTL_SECONDS,
+    i.add_argument("--join-ttl-seconds", type=seconds, default=JOIN_TTL_SECONDS,
                    help="how long a request waits for its response (batched objects hold them apart)")
     i.add_argument("--max-columns", type=int, default=MAX_COLUMNS, help=MAX_COLUMNS_HELP)
     i.add_argument("--checkpoint-objects", type=int, default=CHECKPOINT_OBJECTS,

@@ -56,17 +56,23 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    from ctloop.cli.argtypes import section_field
+    from ctloop.cli.argtypes import (
+        int_at_least,
+        output_location,
+        registered_model,
+        section_field,
+        tracking_uri,
+    )
     from ctloop.config import MonitoringRules
 
     p = subparsers.add_parser("monitor", help="the monitoring history of a model (windows, drift, realized "
                               "metric, triggers)")
     sub = p.add_subparsers(dest="monitor_command", metavar="ACTION")
     h = sub.add_parser("history", help="every judged window, oldest first; --output adds CSV/JSON and a PNG plot")
-    h.add_argument("--model-name", required=True)
-    h.add_argument("--tracking-uri", help="MLflow URI (default: MLFLOW_TRACKING_URI)")
-    h.add_argument("--limit", type=int, default=500, help="newest windows to read (default 500)")
+    h.add_argument("--model-name", required=True, type=registered_model())
+    h.add_argument("--tracking-uri", type=tracking_uri, help="MLflow URI (default: MLFLOW_TRACKING_URI)")
+    h.add_argument("--limit", type=int_at_least(1), default=500, help="newest windows to read (default 500)")
     h.add_argument("--drift-share", type=section_field(MonitoringRules, "drift_share"), default=None,
                    help="draw the drift_share rule's threshold on the plot (e.g. 0.5)")
-    h.add_argument("--output", help="directory (local or gs://) for monitor-history.csv/.json/.png")
+    h.add_argument("--output", type=output_location, help="directory (local or gs://) for monitor-history.csv/.json/.png")
     h.set_defaults(handler=_history)

@@ -284,7 +284,7 @@ def _trigger(args: argparse.Namespace) -> int:
     from ctloop.ops.params import parse_pairs, pipeline_arguments
 
     try:
-        params = json.loads(args.params or "{}")
+        params = json.loads(args.params or "{}", parse_constant=_not_a_number)
     except ValueError as exc:
         raise ConfigError(f"--params {args.params!r}: not JSON ({exc})") from exc
     if not isinstance(params, dict):
@@ -304,23 +304,18 @@ def _trigger(args: argparse.Namespace) -> int:
     return 0
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds > 0")
-    return value
+def _not_a_number(constant: str):
+    raise json.JSONDecodeError(f"{constant} is not a JSON number", constant, 0)
 
 
 def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True) -> None:
     """How to reach and authenticate to the KFP API (also used by ``ctloop doctor``)."""
-    from ctloop.cli.argtypes import k8s_namespace
+    from ctloop.cli.argtypes import http_url, k8s_namespace, seconds, text_file
 
     p.add_argument(
         "--host",
         default="",
+        type=http_url,
         help="KFP API URL with any path prefix, e.g. https://kubeflow.example.com/pipeline or "
         "http://localhost:8080 after kubectl -n kubeflow port-forward svc/ml-pipeline-ui 8080:80 "
         "(default: $KF_PIPELINES_ENDPOINT, the in-cluster service, or the kubeconfig API proxy)",
@@ -334,6 +329,7 @@ def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True) -> No
     p.add_argument(
         "--token-file",
         default="",
+        type=text_file,
         metavar="PATH",
         help="file holding a bearer token, re-read before every request, e.g. a projected "
         "service-account token (default: $KFP_TOKEN_FILE, else the in-cluster pipelines token)",
@@ -345,7 +341,7 @@ def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True) -> No
         )
     p.add_argument(
         "--timeout",
-        type=_seconds,
+        type=seconds,
         default=30.0,
         metavar="SECONDS",
         help="limit for each KFP API request (default 30)",
@@ -411,7 +407,14 @@ def _parser(subparsers, name: str, help: str, examples: str) -> argparse.Argumen
 
 
 def register(subparsers) -> None:
-    from ctloop.cli.argtypes import int_at_least, section_field
+    from ctloop.cli.argtypes import (
+        image,
+        int_at_least,
+        location,
+        registered_model,
+        section_field,
+        tracking_uri,
+    )
     from ctloop.config import ScheduleConfig
 
     u = _parser(
@@ -425,7 +428,7 @@ def register(subparsers) -> None:
         "--pipeline", default=PIPELINE, help="continuous-training (default), monitoring, rollout or batch-scoring"
     )
     u.add_argument("--pipeline-name", default="", help="name in KFP (default: the pipeline's)")
-    u.add_argument("--image", default="", help=IMAGE_HELP)
+    u.add_argument("--image", default="", type=image, help=IMAGE_HELP)
     u.add_argument("--dry-run", action="store_true", help="say what would happen, upload nothing")
     _allow_old_backend(u)
     add_mount_pvc_option(u)
@@ -465,7 +468,7 @@ def register(subparsers) -> None:
         "--catchup", action="store_true", help="backfill missed runs (default: no catch-up)"
     )
     s.add_argument("--service-account", default="", help="Kubernetes SA that runs the steps")
-    s.add_argument("--image", default="", help=IMAGE_HELP)
+    s.add_argument("--image", default="", type=image, help=IMAGE_HELP)
     _allow_old_backend(s)
     add_mount_pvc_option(s)
     s.set_defaults(handler=_schedule)
@@ -476,14 +479,14 @@ def register(subparsers) -> None:
         "validate ctloop.yaml, compile, upload if changed, reconcile schedules",
         APPLY_EXAMPLES,
     )
-    a.add_argument("-f", "--file", required=True, help="the spec (see examples/ctloop.yaml)")
+    a.add_argument("-f", "--file", required=True, type=location, help="the spec (see examples/ctloop.yaml)")
     a.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     a.add_argument("--prune", action="store_true",
                    help="retire the schedules of this spec's models it no longer declares (a schedule removed, "
                         "kfp.experiment renamed): without it they are only listed")
     add_kfp_options(a, namespace=False)  # the namespace is kfp.namespace of the spec
     a.add_argument(
-        "--image", default="", help="component image (default: $CTLOOP_IMAGE, else platform.image)"
+        "--image", default="", type=image, help="component image (default: $CTLOOP_IMAGE, else platform.image)"
     )
     _allow_old_backend(a)
     a.set_defaults(handler=_apply)
@@ -503,7 +506,7 @@ def register(subparsers) -> None:
     t.add_argument(
         "--run-name", default="", help="run name (default continuous-training-triggered)"
     )
-    t.add_argument("--image", default="", help="component image (default: $CTLOOP_IMAGE)")
+    t.add_argument("--image", default="", type=image, help="component image (default: $CTLOOP_IMAGE)")
     _allow_old_backend(t)
     add_mount_pvc_option(t)
     t.set_defaults(handler=_trigger)
@@ -514,7 +517,7 @@ def register(subparsers) -> None:
     _common(r)
     r.add_argument("--limit", type=int_at_least(1), default=10, help="newest N runs (default 10)")
     r.add_argument(
-        "--tracking-uri", default="", help="MLflow URI to join each run's audit events too"
+        "--tracking-uri", default="", type=tracking_uri, help="MLflow URI to join each run's audit events too"
     )
-    r.add_argument("--model-name", default="", help="registered model whose audit log to join")
+    r.add_argument("--model-name", default="", type=registered_model(optional=True), help="registered model whose audit log to join")
     r.set_defaults(handler=_runs)

@@ -110,7 +110,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    from ctloop.cli.argtypes import model_version
+    from ctloop.cli.argtypes import model_version, registered_model, tracking_uri
 
     p = subparsers.add_parser(
         "registry", help="promotion state, repair after a crash, model file integrity"
@@ -118,9 +118,9 @@ def register(subparsers) -> None:
     sub = p.add_subparsers(dest="registry_command", metavar="ACTION")
 
     def common(q):
-        q.add_argument("--model-name", required=True, help="registered model (MLflow)")
+        q.add_argument("--model-name", required=True, type=registered_model(), help="registered model (MLflow)")
         q.add_argument(
-            "--tracking-uri", default="", help="MLflow URI (default: MLFLOW_TRACKING_URI)"
+            "--tracking-uri", default="", type=tracking_uri, help="MLflow URI (default: MLFLOW_TRACKING_URI)"
         )
 
     s = sub.add_parser(

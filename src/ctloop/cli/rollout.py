@@ -119,12 +119,21 @@ def _config(args: argparse.Namespace):
 
 
 def register(subparsers) -> None:
-    from ctloop.cli.argtypes import int_at_least, isvc_name, k8s_namespace, model_version, percent
+    from ctloop.cli.argtypes import (
+        int_at_least,
+        isvc_name,
+        k8s_namespace,
+        model_version,
+        optional_location,
+        percent,
+        registered_model,
+        tracking_uri,
+    )
     from ctloop.config import RolloutConfig, add_arguments
 
     a = subparsers.add_parser("audit", help="every recorded decision and traffic change of a model, oldest first")
-    a.add_argument("--model-name", required=True, help="registered model (MLflow)")
-    a.add_argument("--tracking-uri", default="", help="MLflow URI (default: MLFLOW_TRACKING_URI)")
+    a.add_argument("--model-name", required=True, type=registered_model(), help="registered model (MLflow)")
+    a.add_argument("--tracking-uri", default="", type=tracking_uri, help="MLflow URI (default: MLFLOW_TRACKING_URI)")
     a.add_argument("--limit", type=int_at_least(1), default=500, help="newest N records (default 500)")
     a.set_defaults(handler=_audit)
 
@@ -140,13 +149,14 @@ def register(subparsers) -> None:
     def common(q, model_required=False):
         q.add_argument("--isvc", required=True, type=isvc_name, help="InferenceService name")
         q.add_argument("--namespace", required=True, type=k8s_namespace, help="namespace of the InferenceService")
-        q.add_argument("--kubeconfig", default="", help="kubeconfig file; given (or --context, or $KUBECONFIG), "
+        q.add_argument("--kubeconfig", default="", type=optional_location, help="kubeconfig file; given (or --context, or $KUBECONFIG), "
                        "it is used inside a pod too (default: $KUBECONFIG, else in a pod its service account, "
                        "else ~/.kube/config)")
         q.add_argument("--context", default="", help="kubeconfig context (default: its current-context)")
         add_arguments(q, RolloutConfig, ["timeout_seconds"], rename={"timeout_seconds": "timeout"})
-        q.add_argument("--model-name", required=model_required, default="", help="registered model (MLflow)")
-        q.add_argument("--tracking-uri", default="", help="MLflow URI (default: MLFLOW_TRACKING_URI)")
+        q.add_argument("--model-name", required=model_required, default="",
+                       type=registered_model(optional=not model_required), help="registered model (MLflow)")
+        q.add_argument("--tracking-uri", default="", type=tracking_uri, help="MLflow URI (default: MLFLOW_TRACKING_URI)")
 
     s = sub.add_parser("status", help="traffic split per revision and registry aliases")
     common(s)

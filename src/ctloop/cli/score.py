@@ -37,6 +37,13 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
+    from ctloop.cli.argtypes import (
+        location,
+        optional_location,
+        output_location,
+        registered_model,
+        tracking_uri,
+    )
     from ctloop.config import ScoringConfig, add_arguments
 
     p = subparsers.add_parser(
@@ -45,9 +52,9 @@ def register(subparsers) -> None:
         "its recorded sha256, in chunks of --batch-rows rows; predictions go to --output with the model version "
         "and a run id, and with --log-root into the inference log (monitoring and late labels).",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model-name", required=True, help="registered model name")
-    add_arguments(p, ScoringConfig)
-    p.add_argument("--tracking-uri", help="MLflow tracking URI (default: MLFLOW_TRACKING_URI)")
+    p.add_argument("--model-name", required=True, type=registered_model(), help="registered model name")
+    add_arguments(p, ScoringConfig, arg_types={"data": location, "output": output_location, "log_root": optional_location})
+    p.add_argument("--tracking-uri", type=tracking_uri, help="MLflow tracking URI (default: MLFLOW_TRACKING_URI)")
     p.add_argument("--run-id", default="", help="run id written with every prediction and in the file names "
                    "(default: score-<UTC time>-<hex>)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")

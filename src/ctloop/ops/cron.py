@@ -36,7 +36,7 @@ FIELDS = (
     ),
 )
 DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
-_EVERY = re.compile(r"^@every\s+(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
+_EVERY = re.compile(r"^@every\s+(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+\Z")
 
 
 def _value(token: str, name: str, lo: int, hi: int, names: dict[str, int], expr: str) -> int:

@@ -16,7 +16,7 @@ import json
 from typing import Any
 
 from ctloop import config as C
-from ctloop.errors import ConfigError
+from ctloop.errors import ConfigError, problem_list
 
 # pipeline parameter -> its configuration section
 SECTION_PARAMETERS: dict[str, type[C.Section]] = {"data": C.DataConfig, "training": C.TrainingConfig,
@@ -106,7 +106,7 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                         else f"e.g. --param {name}=...")
                 errors.append(f"{name}: required by the pipeline and not given; {hint}")
     if errors:
-        raise ConfigError(errors[0] if len(errors) == 1 else f"{len(errors)} problems:\n  " + "\n  ".join(errors))
+        raise problem_list(errors, header=f"{len(errors)} problems:")
     return {name: C.nulls_as_off(value) for name, value in args.items()}  # KFP carries no null in a dict
 
 

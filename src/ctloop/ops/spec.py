@@ -39,12 +39,13 @@ from pathlib import Path
 from typing import Any
 
 from ctloop import config as C
-from ctloop.errors import ConfigError
+from ctloop.errors import ConfigError, problem_list
 
 API_VERSION = "ctloop.dev/v1alpha2"
 LEGACY_API_VERSION = "ctloop.dev/v1alpha1"
 KIND = "ContinuousTraining"
 MAX_NODES = 100_000  # values a spec may expand to (YAML aliases can make a small file enormous)
+MAX_BYTES = 4_000_000  # a spec's size: past it PyYAML (pure Python) would parse for minutes
 ROOT_KEYS = ("apiVersion", "kind", "metadata", "kfp", "platform", "defaults", "models")
 METADATA_KEYS = ("name",)
 MODEL_SECTIONS: dict[str, type[C.Section]] = {"data": C.DataConfig, "training": C.TrainingConfig,
@@ -284,7 +285,7 @@ def parse_spec(data: Any, path: str = "") -> Spec:
         models.append(model)
     if errors:
         where = f"{path}: " if path else ""
-        raise ConfigError(f"{where}{len(errors)} problem(s) in the spec:\n  " + "\n  ".join(errors))
+        raise problem_list(errors, header=f"{where}{len(errors)} problem(s) in the spec:", prefix=where, listed=True)
     return Spec(kfp=kfp, platform=platform, models=models, path=path, notes=notes, name=name)
 
 
@@ -338,19 +339,27 @@ def load_spec(path: str | Path) -> Spec:
     import yaml
 
     p = Path(path)
-    if not p.exists():
-        raise ConfigError(f"spec file {p} does not exist (see examples/ctloop.yaml)")
-    if p.is_dir():
-        raise ConfigError(f"spec file {p} is a directory; give the ctloop.yaml file")
     try:
-        data = yaml.load(p.read_text(), Loader=_unique_keys_loader())  # noqa: S506 - a SafeLoader
+        if not p.exists():
+            raise ConfigError(f"spec file {p} does not exist (see examples/ctloop.yaml)")
+        if p.is_dir():
+            raise ConfigError(f"spec file {p} is a directory; give the ctloop.yaml file")
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise ConfigError(f"spec file {p} holds {size / 1e6:.0f} MB, more than a spec's {MAX_BYTES / 1e6:.0f} MB: "
+                              "is it the right file?")
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p} is not a text file: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"spec file {p}: cannot read it: {exc.strerror or exc}") from exc
+    try:
+        data = yaml.load(text, Loader=_unique_keys_loader())  # noqa: S506 - a SafeLoader
     except _RepeatedKey as exc:
         raise ConfigError(f"{p} line {exc.line}: {exc.key!r} is given twice in one mapping (first on line "
                           f"{exc.first}): YAML would keep only the last; remove one") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{p} is not valid YAML: {' '.join(str(exc).split())}") from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{p} is not a text file: {exc}") from exc
     return parse_spec(data, str(p))
 
 
