@@ -114,16 +114,11 @@ def decode(payload: dict[str, Any], tail: bytes, kind: str, max_values: int | No
                                 count)
     offset, out = 0, []
     for i, tensor in enumerate(tensors):
-        size = _size_of(tensor, kind)
-        if size is None:
+        sized = _sized(tensor, kind, f"{key}[{i}]", offset, tail)
+        if sized is None:
             out.append(tensor)
             continue
-        where = f"{key}[{i}] {str(tensor.get('name', ''))[:64]!r}"
-        if type(size) is not int or size < 0:
-            raise BinaryTensorError(f"{where}: parameters.binary_data_size {size!r} is not a byte count")
-        if offset + size > len(tail):
-            raise BinaryTensorError(f"{where}: binary_data_size {size} runs past the end of the body "
-                                    f"({len(tail) - offset} bytes of binary data left)")
+        where, size = sized
         values = decode_tensor(where, tensor.get("datatype"), tensor.get("shape"), tail[offset:offset + size])
         offset += size
         params = {k: v for k, v in tensor["parameters"].items() if k != "binary_data_size"}
@@ -138,6 +133,21 @@ def decode(payload: dict[str, Any], tail: bytes, kind: str, max_values: int | No
     return {**payload, key: out}
 
 
+def _sized(tensor: Any, kind: str, position: str, offset: int, tail: bytes) -> tuple[str, int] | None:
+    """``(where, binary_data_size)`` of a binary tensor (``where`` names it for errors) whose
+    size is a byte count within the ``tail`` left after ``offset``; None for a tensor sent as JSON."""
+    size = _size_of(tensor, kind)
+    if size is None:
+        return None
+    where = f"{position} {str(tensor.get('name', ''))[:64]!r}"
+    if type(size) is not int or size < 0:
+        raise BinaryTensorError(f"{where}: parameters.binary_data_size {size!r} is not a byte count")
+    if offset + size > len(tail):
+        raise BinaryTensorError(f"{where}: binary_data_size {size} runs past the end of the body "
+                                f"({len(tail) - offset} bytes of binary data left)")
+    return where, size
+
+
 def _check_sizes(tensors: list[Any], tail: bytes, kind: str, key: str) -> None:
     """The checks of :func:`decode` that need no decoding (a few per tensor): each binary
     tensor's ``binary_data_size`` within the bytes, its shape and datatype valid, a fixed-width
@@ -145,15 +155,10 @@ def _check_sizes(tensors: list[Any], tail: bytes, kind: str, key: str) -> None:
     :class:`BinaryTensorError` naming the tensor, as decoding would."""
     offset = 0
     for i, tensor in enumerate(tensors):
-        size = _size_of(tensor, kind)
-        if size is None:
+        sized = _sized(tensor, kind, f"{key}[{i}]", offset, tail)
+        if sized is None:
             continue
-        where = f"{key}[{i}] {str(tensor.get('name', ''))[:64]!r}"
-        if type(size) is not int or size < 0:
-            raise BinaryTensorError(f"{where}: parameters.binary_data_size {size!r} is not a byte count")
-        if offset + size > len(tail):
-            raise BinaryTensorError(f"{where}: binary_data_size {size} runs past the end of the body "
-                                    f"({len(tail) - offset} bytes of binary data left)")
+        where, size = sized
         shape, datatype = tensor.get("shape"), tensor.get("datatype")
         if not (isinstance(shape, list) and all(type(d) is int and d >= 0 for d in shape)):
             raise BinaryTensorError(f"{where}: shape {shape!r} is not a list of non-negative integers")
