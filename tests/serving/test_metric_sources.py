@@ -197,9 +197,15 @@ def test_recording_rules_compute_what_the_python_queries_compute(prom, source, t
             "exp_samples": [{"labels": "{}", "value": len(sm.SCENARIO)}],
         }
     )
+    _promtool_test(tmp_path, groups, inputs, checks)
+
+
+def _promtool_test(tmp_path, groups: list[dict], inputs: list[dict], checks: list[dict]) -> None:
+    """``promtool test rules`` of ``checks`` over ``inputs`` (one sample per ``sm.STEP``) against
+    the rules file ``tmp_path/rules.yaml`` of ``groups``."""
     import yaml
 
-    (tmp_path / "consistency.test.yaml").write_text(
+    (tmp_path / "t.yaml").write_text(
         yaml.safe_dump(
             {
                 "rule_files": ["rules.yaml"],
@@ -214,7 +220,7 @@ def test_recording_rules_compute_what_the_python_queries_compute(prom, source, t
             width=10**6,
         )
     )
-    out = promtool("test", "rules", "consistency.test.yaml", cwd=tmp_path)
+    out = promtool("test", "rules", "t.yaml", cwd=tmp_path)
     assert out.returncode == 0, (out.stdout + out.stderr)[:3000]
 
 
@@ -308,23 +314,7 @@ def test_knative_otel_join_survives_a_pod_ip_reused_by_another_revision(tmp_path
         }
         for pod in (old, new)
     ] + [{"expr": presence, "eval_time": "19m", "exp_samples": [{"labels": "{}", "value": 2}]}]
-    import yaml
-
-    (tmp_path / "t.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "rule_files": ["rules.yaml"],
-                "evaluation_interval": "30s",
-                "group_eval_order": [g["name"] for g in groups],
-                "tests": [
-                    {"interval": f"{sm.STEP}s", "input_series": inputs, "promql_expr_test": checks}
-                ],
-            },
-            width=10**6,
-        )
-    )
-    out = promtool("test", "rules", "t.yaml", cwd=tmp_path)
-    assert out.returncode == 0, (out.stdout + out.stderr)[:3000]
+    _promtool_test(tmp_path, groups, inputs, checks)
 
 
 def test_knative_otel_hint_names_where_kserve_0_20_sets_the_protocol():
