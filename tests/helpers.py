@@ -90,3 +90,33 @@ def count_zip_name_scans(monkeypatch) -> dict[str, int]:
 
     monkeypatch.setattr(zipfile.ZipFile, "namelist", counting)
     return count
+
+
+class Hung(Exception):
+    """A command run by :func:`run_main` outlived its alarm."""
+
+
+def _alarm(*_):
+    raise Hung
+
+
+def run_main(argv: list[str], capsys, hang_s: int) -> tuple[object, str, str]:
+    """``ctloop.cli.main(argv)`` in this process, bounded by ``hang_s`` seconds (SIGALRM):
+    ``(exit code or "hung", stdout, stderr)``; argparse's SystemExit gives its code."""
+    import signal
+
+    from ctloop.cli import main
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(hang_s)
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse: its usage lines, then one error line, exit 2
+        code = exc.code
+    except Hung:
+        code = "hung"
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from ctloop.cli import build_parser, main
+from ctloop.cli import build_parser
 from tests.fixtures.servers import free_port
+from tests.helpers import run_main
 
 HANG_S = 90  # a bad input is refused in seconds; past this the case has hung
 # Commands that serve until stopped run as a process of their own: a bad input they accept
@@ -164,7 +165,7 @@ CASES: list[tuple] = [
     # ---------------------------------------------------------------- logger requeue
     *[("logger requeue", cid, ["--root", "data", *extra], token)
       for cid, extra, token in [
-          ("root-empty", ["--root", ""], "--root ''"),
+          ("root-empty", ["--root", ""], "--root: must name a path or URI, got ''"),
           ("root-missing", ["--root", "absent-root"], "absent-root"),
           ("root-under-a-file", ["--root", "data/afile/root"], "data/afile"),
           ("root-scheme", ["--root", "ftp://host/log"], "ftp://"),
@@ -247,14 +248,6 @@ def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
             for p in root.rglob("*") if "data" not in p.relative_to(root).parts[:1]}
 
 
-class _Hung(Exception):
-    pass
-
-
-def _alarm(*_):
-    raise _Hung
-
-
 @pytest.mark.parametrize("command,argv,token", [
     pytest.param(c[0], c[2], c[3], marks=list(c[4:]), id=f"{c[0].replace(' ', '-')}:{c[1]}") for c in CASES
 ])
@@ -272,7 +265,7 @@ def test_bad_input_is_one_clear_line(command, argv, token, data_dir, tmp_path, m
         code, out, err = _run_server_command([*command.split(), *argv], work, SERVERS[command])
     else:
         hang_s = HANG_S
-        code, out, err = _run_in_process([*command.split(), *argv], capsys, hang_s)
+        code, out, err = run_main([*command.split(), *argv], capsys, hang_s)
     errors = [x for x in err.splitlines() if "error:" in x]
     assert code == 2, f"exit {code}; stdout:\n{out[-2000:]}\nstderr:\n{err[-3000:]}"
     assert "Traceback" not in err + out, err[-3000:]
@@ -295,20 +288,6 @@ def _run_server_command(argv: list[str], work: Path, timeout: float) -> tuple[ob
         return "hung (serving)", out, err
 
 
-def _run_in_process(argv: list[str], capsys, hang_s: int) -> tuple[object, str, str]:
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(hang_s)
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse: usage and one error line, exit 2
-        code = exc.code
-    except _Hung:
-        code = "hung"
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # --------------------------------------------------------------------------- component cores

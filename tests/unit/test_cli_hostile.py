@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -27,7 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from ctloop.cli import build_parser, main
+from ctloop.cli import build_parser
+from tests.helpers import run_main
 
 HANG_S = 60
 LONG = "x" * 5000  # one path component past NAME_MAX (255)
@@ -97,6 +97,7 @@ BASE = {  # a valid command line the hostile flag is put into (it replaces a fla
     "registry verify": ["--model-name", "m", "--version", "1", *SQL],
     "logger serve": ["--root", "out", "--wal", "wal", "--port", "0"],
     "logger import": ["data/adir", "--root", "out"],
+    "logger requeue": ["--root", "out"],
     "labels ingest": ["--labels", "data/labels.csv", "--store", "store"],
     "labels report": ["--log-root", "data/adir", "--store", "data/adir", "--model-name", "m"],
     "monitor history": ["--model-name", "m", *SQL],
@@ -152,6 +153,8 @@ FLAGS: list[tuple[str, str, str]] = [
     ("logger import", "--max-body-bytes", "count"), ("logger import", "--max-object-bytes", "count"),
     ("logger import", "--join-ttl-seconds", "seconds"), ("logger import", "--max-columns", "count"),
     ("logger import", "--checkpoint-objects", "count"), ("logger import", "--progress-objects", "count0"),
+    ("logger requeue", "--root", "output"), ("logger requeue", "--max-body-bytes", "count"),
+    ("logger requeue", "--join-ttl-seconds", "seconds"), ("logger requeue", "--max-columns", "count"),
     ("labels ingest", "--labels", "input"), ("labels ingest", "--store", "output"),
     ("labels report", "--start", "time"), ("labels report", "--end", "time"), ("labels report", "--lookback", "duration"),
     ("labels report", "--window", "duration"), ("labels report", "--model-name", "model"),
@@ -292,28 +295,9 @@ def _tree(root: Path) -> dict[str, tuple[int, int]]:
             for p in root.rglob("*") if p.relative_to(root).parts[0] != "data"}
 
 
-class _Hung(Exception):
-    pass
-
-
-def _alarm(*_):
-    raise _Hung
-
-
 def run_cli(argv: list[str], capsys) -> tuple[object, str, str, float]:
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(HANG_S)
     start = time.monotonic()
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse: its usage lines, then one error line
-        code = exc.code
-    except _Hung:
-        code = "hung"
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-    out, err = capsys.readouterr()
+    code, out, err = run_main(argv, capsys, HANG_S)
     return code, out, err, time.monotonic() - start
 
 

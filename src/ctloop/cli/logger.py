@@ -275,13 +275,13 @@ def register(subparsers) -> None:
                     "are skipped, lines still over the cap are skipped and tried again by a later run.",
         epilog="example:\n  ctloop logger requeue --root gs://ml/inference-log --max-body-bytes 67108864",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    q.add_argument("--root", required=True, help="Parquet root of the inference log: a local path or gs://, s3://, "
-                                                 "az:// URI")
+    q.add_argument("--root", required=True, type=output_location,
+                   help="Parquet root of the inference log: a local path or gs://, s3://, az:// URI")
     q.add_argument("--max-body-bytes", type=int, default=MAX_BODY_BYTES,
                    help="the cap is this / 16 values, as for serve: a line over it is skipped (too_many_values) "
                         "and tried again by a later run; give the machine the memory (docs/inference-log.md "
                         "\"Body size\")")
-    q.add_argument("--join-ttl-seconds", type=float, default=JOIN_TTL_SECONDS,
+    q.add_argument("--join-ttl-seconds", type=seconds, default=JOIN_TTL_SECONDS,
                    help="how long a request waits for its response")
     q.add_argument("--max-columns", type=int, default=MAX_COLUMNS, help=MAX_COLUMNS_HELP)
     q.set_defaults(handler=_requeue)
