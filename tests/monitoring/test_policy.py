@@ -86,10 +86,10 @@ def test_a_retrain_the_gate_could_not_judge_rebases_nothing():
     assert marked == {"triggered": True, "judged": False}
 
 
-def test_a_recovery_reads_no_outcome_from_a_retrain_that_compared_no_challenger():
-    """A loss's retrain whose run failed (or whose gate could not compare) "did not pay": the
-    recovery doubled its gap and could end with "the loss's retrain was not confidently better
-    than the champion" — about a challenger that was never compared. Its gap stays now."""
+def test_a_recovery_reads_no_verdict_on_the_change_from_a_retrain_that_compared_no_challenger():
+    """A loss's retrain whose run failed (or whose gate could not compare) "did not pay", and the
+    recovery could end with "the loss's retrain was not confidently better than the champion" —
+    about a challenger that was never compared. It says what happened; the gap still doubles."""
     history = quiet(6, "1")
     loss = {**record(1, "1", 0.80), "window_end": record(1, "1", 0).get("window_end").isoformat()}
     assert policy.judge(history, loss, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100).rule == "realized_z"
@@ -100,7 +100,24 @@ def test_a_recovery_reads_no_outcome_from_a_retrain_that_compared_no_challenger(
     current = dict(after)
     verdict = policy.judge(history, current, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100)
     assert "did not pay" in judged.reason and "compared no challenger" in verdict.reason, verdict.reason
-    assert current["gap"] == policy.MIN_GAP and current["change"] == loss["window_end"]
+    assert current["gap"] == 2 * policy.MIN_GAP and current["change"] == loss["window_end"]
+
+
+def test_a_recovery_whose_retrains_never_compare_a_challenger_ends():
+    """Review: a recovery whose every retrain is not judged (a pipeline that keeps failing, a
+    holdout that never holds two classes) kept its gap and never ended — a training run every
+    other window for as long as it lasted (14 in 29 windows). The gap doubles: it ends."""
+    history = quiet(6, "1")
+    retrains = 0
+    for day in range(1, 30):
+        current = {**record(day, "1", 0.80 if day == 1 else 0.90),
+                   "window_end": record(day, "1", 0)["window_end"].isoformat()}
+        policy.judge(history, current, RULES, champion_gate=GATE, metric="roc_auc", min_labels=100)
+        if current["triggered"]:
+            retrains += 1
+            policy.not_judged(current)
+        history.append(current)
+    assert retrains <= 4 and history[-1]["change"] is None, retrains
 
 
 def test_monitoring_reads_from_the_audit_trail_which_retrains_compared_no_challenger(sqlite_tracking):
@@ -122,7 +139,8 @@ def test_monitoring_reads_from_the_audit_trail_which_retrains_compared_no_challe
     registry = MlflowRegistry(sqlite_tracking)
     runs = {}
     for day, (version, kfp) in enumerate([("0", "kfp-old"), ("1", "kfp-undefined"), ("1", "kfp-failed"),
-                                          ("1", "kfp-retried"), ("1", "kfp-judged")], start=1):
+                                          ("1", "kfp-retried"), ("1", "kfp-judged"), ("1", "kfp-registered")],
+                                         start=1):
         end = pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(days=day)
         runs[kfp] = store.record(window_end=end, metrics={"realized": 0.8, "realized_rows": 500.0},
                                  tags={"champion_version": version}, retrain=True, rule="realized_z", reason="loss",
@@ -142,14 +160,19 @@ def test_monitoring_reads_from_the_audit_trail_which_retrains_compared_no_challe
                                    tracking_uri=sqlite_tracking, pipeline_run_id="kfp-retried")
     record_decision.python_func(model_name="credit", decision="rejected", reason="confidently worse",
                                 tracking_uri=sqlite_tracking, pipeline_run_id="kfp-retried")
-    history = store.history(window_end="2026-01-07T00:00:00+00:00", need=6, window="1D")
+    # a run that registered its challenger (gated: compared), then failed in its rollout: judged
+    registry.record_event("credit", "", {"event": "register", "alias": "challenger", "pipeline_run": "kfp-registered"})
+    record_run_outcome.python_func(model_name="credit", pipeline="continuous-training", status=status,
+                                   tracking_uri=sqlite_tracking, pipeline_run_id="kfp-registered")
+    history = store.history(window_end="2026-01-07T00:00:00+00:00", need=7, window="1D")
     assert store.mark_unjudged(history, registry, "1") == [
         (pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(days=d)).isoformat() for d in (2, 3)]
     judged = {r["kfp_run"]: r.get("judged") for r in history}
     assert judged == {"kfp-old": None, "kfp-undefined": False, "kfp-failed": False, "kfp-retried": None,
-                      "kfp-judged": None}
+                      "kfp-judged": None, "kfp-registered": None}
     # the newest judged rejection of champion 1 is what its reference is re-based on
     current = {**record(6, "1", 0.79), "window_end": "2026-01-07T00:00:00+00:00"}
+    history = [r for r in history if r["kfp_run"] != "kfp-registered"]  # (its champion would be replaced)
     assert policy.rebased_on(history, current)["kfp_run"] == "kfp-judged"
     assert policy.rebased_on([r for r in history if r["kfp_run"] != "kfp-judged"], current)["kfp_run"] == "kfp-retried"
     assert policy.rebased_on([r for r in history if r["kfp_run"] not in ("kfp-judged", "kfp-retried")], current) is None

@@ -45,7 +45,8 @@ VALUES: dict[str, list[str]] = {
                  "\x1b[2J30D", LONG],
     "delay": [" ", "=-1D", "nanD", "1e400D", "99999999999999999999D", "1D" + FORGED, "\x1b[2J30D", LONG],
     "time": ["yesterday", "2026-13-45", "9999-99-99T00:00", "2026-01-01" + FORGED, "nan", LONG],
-    "input": [" ", "data/adir", "data/absent.csv", "data/empty.csv", "data/binary.bin",
+    "input": [" ", "data/adir", "data/absent.csv", "data/empty.csv", "data/binary.bin", "data/binary.csv",
+              "data/binary.parquet",
               "data/a" + FORGED + ".csv", LONG, DEEP, "nope://bucket/x.csv"],
     "output": [LONG, DEEP, "o" + FORGED, "o\udce9"],  # inside a file: test_bad_inputs.py
     "spec": [" ", "data/adir", "data/absent.yaml", "data/binary.bin", "data/a" + FORGED + ".yaml", LONG, DEEP],
@@ -269,6 +270,8 @@ def data_dir(tmp_path_factory) -> Path:
         ["request_id", "label"]].to_csv(d / "labels.csv", index=False)
     (d / "empty.csv").write_bytes(b"")
     (d / "binary.bin").write_bytes(bytes(range(256)) * 40)
+    (d / "binary.csv").write_bytes(bytes(range(256)) * 40)  # a binary file named as a table
+    (d / "binary.parquet").write_bytes(bytes(range(256)) * 40)
     (d / "adir").mkdir()
     (d / "afile").write_text("a file, not a directory\n")
     (d / "spec.yaml").write_text((Path(__file__).resolve().parents[2] / "examples" / "ctloop.yaml").read_text())

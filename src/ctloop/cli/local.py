@@ -42,15 +42,48 @@ def _check_data(params: dict, *, flag: str) -> None:
         return
     try:
         loc = parse(uri)
-        if loc.scheme == "file":
-            path = Path(loc.key)
+        path = Path(loc.key) if loc.scheme == "file" else None
+        if path is not None:
             if not path.exists():
                 raise ConfigError("no such file or directory")
             if path.is_file() and path.stat().st_size == 0:
                 raise ConfigError("the file is empty")
-        table_format(uri, data.get("format") or None)
+        kind = table_format(uri, data.get("format") or None)
+        if path is not None and path.is_file():
+            _check_head(path, kind)
     except ConfigError as exc:
         raise ConfigError(f"{flag} {uri!r}: {exc}") from None
+
+
+def _check_head(path: Path, kind: str) -> None:
+    """A local file whose first bytes are no ``kind`` table (a binary file named ``.csv``, a
+    ``.parquet`` that is not Parquet): refused here, from a few KiB, instead of failing the run's
+    first step after it wrote its outputs."""
+    from ctloop.storage import GZIP_MAGIC
+
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if head[:2] == GZIP_MAGIC:
+        return  # compressed: the reader says what is inside
+    if kind == "parquet":
+        if head[:4] != b"PAR1":
+            raise ConfigError("not a Parquet file (it does not start with PAR1)")
+        return
+    from ctloop.errors import DataSourceError
+    from ctloop.storage import refuse_other_encoding
+
+    try:
+        refuse_other_encoding(str(path), head)  # another encoding's byte-order mark, named
+    except DataSourceError as exc:
+        raise ConfigError(str(exc).removeprefix(f"{path} ").removeprefix(f"{path}: ")) from None
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not merely a character cut at the end of the head
+            raise ConfigError(f"not a UTF-8 CSV file (byte {head[exc.start]:#04x} at offset {exc.start})") from None
+        text = head[:exc.start].decode("utf-8")
+    if "\x00" in text:
+        raise ConfigError(f"not a text CSV file (a NUL byte at offset {text.index(chr(0))})")
 
 
 def _run(args: argparse.Namespace) -> int:

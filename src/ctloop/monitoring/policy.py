@@ -337,8 +337,14 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
     pending = (awaited is not None and cooling
                and str(awaited.get("champion_version")) == str(current.get("champion_version")))
     if change and awaited is not None and not pending and awaited.get("judged") is False:
-        # a retrain that compared no challenger with the champion (not_judged): no outcome, the schedule goes on
-        outcome = "the last retrain compared no challenger with the champion (its run failed, or the gate could not compare)"
+        # a retrain that compared no challenger with the champion (not_judged): it did not pay either —
+        # the gap doubles, so a pipeline that keeps failing (or a holdout that never holds two classes)
+        # ends the recovery at MAX_GAP — but it is no evidence against the change (no _unconfirmed)
+        gap *= 2
+        outcome = (f"the last retrain compared no challenger with the champion (its run failed, or the gate could "
+                   f"not compare; gap {gap} windows)")
+        if gap > MAX_GAP:
+            change, outcome = None, f"recovery ends: {outcome}"
     elif change and awaited is not None and not pending:  # the retrain's outcome is in
         gap = min_gap if paid(awaited, current, champion_gate, metric) else gap * 2
         outcome = "the last retrain paid" if gap == min_gap else f"the last retrain did not pay (gap {gap} windows)"
@@ -409,7 +415,9 @@ def not_judged(triggered: dict[str, Any]) -> None:
     undefined interval, e.g. ROC AUC on one class): it spent its budget and counts for the
     cooldown, but it is no rejection — the reference is not re-based on its window
     (:func:`rejected`), a recovery still retrains at once while the champion is behind, and a
-    recovery reads no outcome from it (its gap stays; it neither pays nor fails to). In
+    recovery reads it as a retrain that did not pay (its gap doubles: retrains that keep failing
+    end it) but not as evidence against the change (the loss's own retrain is not read as
+    unconfirmed). In
     monitoring, read from the audit trail of the run (:meth:`ctloop.monitoring.store.MonitoringStore.mark_unjudged`)."""
     triggered["judged"] = False
 

@@ -147,11 +147,12 @@ class MonitoringStore:
                     and str(rec.get("champion_version")) == str(champion_version)):
                 continue  # only the current champion's retrains can re-base its reference
             events = registry.run_events(self.model_name, str(rec["kfp_run"]))
-            # the newest outcome decides: a run retried in place (the same run id) that failed, then gated
-            outcomes = [e for e in events if e.get("event") in NOT_JUDGED_EVENTS | {"rejected", "register"}]
-            last = outcomes[-1] if outcomes else {}
-            if last.get("event") in NOT_JUDGED_EVENTS or (last.get("event") == "rejected"
-                                                         and last.get("judged") == "false"):
+            # any comparison decides: a run retried in place (the same run id) that failed, then gated;
+            # a run that registered its challenger and then failed in a later step (the rollout)
+            compared = any(e.get("event") == "register" or (e.get("event") == "rejected" and e.get("judged") != "false")
+                           for e in events)
+            if not compared and any(e.get("event") in NOT_JUDGED_EVENTS or e.get("event") == "rejected"
+                                    for e in events):
                 not_judged(rec)
                 marked.append(str(rec["window_end"]))
         return marked
