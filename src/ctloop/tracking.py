@@ -107,6 +107,7 @@ def existing_store(tracking_uri: str = "", *, parameter: str = "--tracking-uri")
 
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "") or DEFAULT_TRACKING_URI
     fix = f"check {parameter} (or MLFLOW_TRACKING_URI): this reads an existing registry"
+    _check_database_uri(uri)  # a driver not installed: one line, before SQLAlchemy's traceback
     if uri.split("://", 1)[0].split("+", 1)[0] == "sqlite":
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
@@ -137,7 +138,7 @@ def _check_database_uri(uri: str) -> None:
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
-        make_url(uri).get_dialect()
+        make_url(uri).get_dialect().import_dbapi()  # the driver module itself (pymysql, psycopg2)
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
         raise ConfigError(f"tracking URI {uri!r}: no database driver for {scheme!r} ({exc}); use e.g. "
                           "sqlite:///mlflow.db, postgresql://user@host/db or http://mlflow:5000") from exc

@@ -478,3 +478,46 @@ def test_a_huge_spec_is_refused_quickly(workdir, capsys):
     line = assert_one_clear_line(code, out, err, ["ctloop.yaml"], None)
     assert "MB" in line or "bytes" in line, line
     assert took < 10, f"took {took:.0f} s"
+
+
+# ---------------------------------------------------------------- what the checks must still accept
+@pytest.mark.parametrize("value", [
+    "https://kubeflow.example.com/pipeline", "http://localhost:8080", "http://[::1]:8888/pipeline",
+    # no scheme: kfp.Client (kfp 2.17 client.py) and ctloop.ops.platform.normalise_host put https:// in front
+    "kfp.example.com/pipeline", "localhost:8080", "10.0.0.7:8888",
+])
+def test_a_kfp_host_kfp_accepts_is_accepted(value):
+    """Review: the sweep's URL check refused ``--host kfp.example.com/pipeline`` (and
+    ``localhost:8080``), which kfp.Client and ctloop.yaml's ``kfp.host`` accept."""
+    from ctloop.cli.argtypes import kfp_host
+
+    assert kfp_host(value) == value
+    assert build_parser().parse_args(["runs", "--host", value]).host == value
+
+
+@pytest.mark.parametrize("value", [
+    "http://mlflow.mlflow.svc:5000", "https://user:pw@mlflow.example.com", "sqlite:///mlflow.db",
+    "sqlite:////abs/path/mlflow.db", "postgresql://u@db:5432/mlflow", "mysql+pymysql://u:p@db:3306/mlflow",
+    "file:///tmp/My Drive/mlruns", "./mlruns", "databricks", "databricks://scope:prefix",
+    "databricks-uc://scope:prefix", "uc://scope:prefix",
+])
+def test_a_tracking_uri_mlflow_accepts_is_accepted(value):
+    """Review: ``databricks://scope:prefix`` (MLflow's secret-scope form, mlflow 3.17
+    databricks_utils.py) failed the port check, ``file://`` paths with a blank the blank check."""
+    from ctloop.cli.argtypes import tracking_uri
+
+    assert tracking_uri(value) == value
+
+
+def test_a_database_tracking_uri_without_its_driver_is_one_line(capsys):
+    """``mysql+pymysql://`` without pymysql installed: SQLAlchemy's ModuleNotFoundError traceback
+    at the first query; the driver is now loaded up front and named."""
+    import importlib.util
+
+    if importlib.util.find_spec("pymysql") is not None:
+        pytest.skip("pymysql is installed here")
+    code, out, err = run_main(["registry", "status", "--model", "m", "--tracking-uri",
+                               "mysql+pymysql://u:p@db:3306/mlflow"], capsys, HANG_S)
+    assert code == 2 and "Traceback" not in err, err[-2000:]
+    assert err.strip().splitlines()[-1].startswith("error: tracking URI 'mysql+pymysql://u:p@db:3306/mlflow': no "
+                                                   "database driver for 'mysql+pymysql' (No module named 'pymysql')")

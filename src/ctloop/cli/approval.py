@@ -50,8 +50,8 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
 
 def register(subparsers) -> None:
     from ctloop.cli.argtypes import (
-        http_url,
         k8s_namespace,
+        kfp_host,
         model_version,
         registered_model,
         tracking_uri,
@@ -71,7 +71,7 @@ def register(subparsers) -> None:
                        "user)")
         p.add_argument("--tracking-uri", default="", type=tracking_uri, help="MLflow URI (default: MLFLOW_TRACKING_URI)")
         if approve:
-            p.add_argument("--host", default="", type=http_url, help="KFP API URL for the rollout run (default: in-cluster / "
+            p.add_argument("--host", default="", type=kfp_host, help="KFP API URL for the rollout run (default: in-cluster / "
                            "KFP_HOST)")
             p.add_argument("--token", default="", help="KFP bearer token (default: KFP_TOKEN or the in-cluster "
                            "token)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 from collections.abc import Callable
 
 
@@ -104,7 +105,18 @@ def model_version(text: str) -> str:
 # --------------------------------------------------------------------------- paths, URIs, seconds
 NAME_MAX, PATH_MAX = 255, 4096  # bytes of one path component, of a whole path (Linux limits.h)
 TRACKING_SCHEMES = ("file", "sqlite", "postgresql", "mysql", "mssql", "http", "https", "databricks",
-                    "databricks-uc", "uc")  # mlflow 3.17's tracking and registry store schemes
+                    "databricks-uc", "uc")  # mlflow 3.17's own tracking and registry store schemes
+
+
+def tracking_schemes() -> tuple[str, ...]:
+    """:data:`TRACKING_SCHEMES` and those of the installed MLflow plugins (entry points
+    ``mlflow.tracking_store``/``mlflow.model_registry_store``, e.g. ``azureml``), as MLflow's
+    store registries read them (mlflow 3.17 ``tracking/_tracking_service/utils.py``)."""
+    from importlib.metadata import entry_points
+
+    plugins = {ep.name for group in ("mlflow.tracking_store", "mlflow.model_registry_store")
+               for ep in entry_points(group=group)}
+    return (*TRACKING_SCHEMES, *sorted(plugins - set(TRACKING_SCHEMES)))
 
 
 def _shown(text: str) -> str:
@@ -142,19 +154,29 @@ def optional_location(text: str) -> str:
     return text if text == "" else location(text)
 
 
-def _url_problem(text: str, schemes: tuple[str, ...]) -> str | None:
+def _url_problem(text: str, schemes: tuple[str, ...] | None) -> str | None:
+    """What is wrong with the URL ``text``, or None. ``schemes``: those it may have (None: any
+    RFC 3986 scheme — MLflow takes plugin stores such as ``azureml://`` by entry point). Only
+    http(s) URLs must have a host and a numeric port (``databricks://scope:prefix`` names a secret
+    scope there); a ``file://`` path may hold blanks."""
     from urllib.parse import urlsplit
 
-    if not text.strip() or _controls(text) or any(c.isspace() for c in text):
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    if not text.strip() or _controls(text) or (scheme != "file" and any(c.isspace() for c in text)):
         return "must be a URL without blanks or control characters"
     try:
         parts = urlsplit(text)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not one
     except ValueError as exc:
         return f"is not a URL ({exc})"
-    if parts.scheme not in schemes:
+    if schemes is not None and parts.scheme not in schemes:
         return f"must start with {' or '.join(s + '://' for s in schemes)}"
+    if schemes is None and not re.fullmatch(r"[a-z][a-z0-9+.-]*", parts.scheme or ""):
+        return "must start with a scheme such as http://, file:// or sqlite://"
     if parts.scheme in ("http", "https"):
+        try:
+            parts.port  # noqa: B018 - raises ValueError for a port that is not one
+        except ValueError as exc:
+            return f"is not a URL ({exc})"
         if not parts.hostname:
             return "has no host"
         try:
@@ -174,6 +196,19 @@ def http_url(text: str) -> str:
     return text
 
 
+def kfp_host(text: str) -> str:
+    """An argparse ``type``: the KFP API's URL, or ``""`` (not given). Without a scheme it is
+    ``https://`` + the text, as ``kfp.Client`` (kfp 2.17 ``client.py``) and
+    :func:`ctloop.ops.platform.normalise_host` read it (``kfp.example.com/pipeline``,
+    ``localhost:8080``); the text is kept as given."""
+    if not text:
+        return text
+    problem = _url_problem(text if "://" in text else "https://" + text, ("http", "https"))
+    if problem:
+        raise argparse.ArgumentTypeError(f"{problem}, got {_shown(text)}")
+    return text
+
+
 def tracking_uri(text: str) -> str:
     """An argparse ``type``: an MLflow tracking URI of a scheme MLflow has a store for (a
     driver suffix as in ``mysql+pymysql://`` allowed), a local path, or ``""`` (not given: the
@@ -182,7 +217,7 @@ def tracking_uri(text: str) -> str:
         return text
     if "://" in text:
         scheme = text.split("://", 1)[0]
-        problem = _url_problem(text.replace(scheme, scheme.split("+", 1)[0], 1), TRACKING_SCHEMES)
+        problem = _url_problem(text.replace(scheme, scheme.split("+", 1)[0], 1), tracking_schemes())
     else:
         try:
             return location(text)
@@ -290,4 +325,4 @@ def column_list(text: str) -> list[str]:
     return [name.strip() for name in record if name.strip()]
 
 
-__all__ = ["image", "finite_float", "registered_model", "output_location", "text_file", "location", "optional_location", "http_url", "tracking_uri", "seconds", "column_list", "COLUMN_LIST_HELP", "int_at_least", "int_between", "percent", "checked", "section_field", "k8s_namespace", "isvc_name", "model_version"]
+__all__ = ["image", "finite_float", "registered_model", "output_location", "text_file", "location", "optional_location", "http_url", "kfp_host", "tracking_uri", "seconds", "column_list", "COLUMN_LIST_HELP", "int_at_least", "int_between", "percent", "checked", "section_field", "k8s_namespace", "isvc_name", "model_version"]

@@ -310,12 +310,12 @@ def _not_a_number(constant: str):
 
 def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True) -> None:
     """How to reach and authenticate to the KFP API (also used by ``ctloop doctor``)."""
-    from ctloop.cli.argtypes import http_url, k8s_namespace, seconds, text_file
+    from ctloop.cli.argtypes import k8s_namespace, kfp_host, seconds, text_file
 
     p.add_argument(
         "--host",
         default="",
-        type=http_url,
+        type=kfp_host,
         help="KFP API URL with any path prefix, e.g. https://kubeflow.example.com/pipeline or "
         "http://localhost:8080 after kubectl -n kubeflow port-forward svc/ml-pipeline-ui 8080:80 "
         "(default: $KF_PIPELINES_ENDPOINT, the in-cluster service, or the kubeconfig API proxy)",
