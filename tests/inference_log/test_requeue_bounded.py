@@ -33,6 +33,7 @@ from ctloop.inference_log.sink import Sink
 ROWS = 1500  # a request's rows: 3 features, 17 values a row with the identity columns (25,500 values)
 SINK_CAP = 1000  # the replaying sink's cap: every such request is set aside
 LIMIT = 16 * 100_000  # requeue's --max-body-bytes: a cap of 100,000 values, each request under it
+ONE_A_FLUSH = 16 * 30_000  # a cap of 30,000 values: one request at a time
 
 
 def agent_headers(ce_id: str, kind: str) -> dict[str, str]:
@@ -86,13 +87,18 @@ def peak_of(root: str) -> int:
         assert summary.requeued == summary.lines
 
 
-def test_requeue_memory_is_one_lines_whatever_their_number(tmp_path):
-    run_requeue(set_aside(tmp_path, "warm", [big_request("w", 9)]), max_body_bytes=LIMIT)  # imports, caches
-    one = peak_of(set_aside(tmp_path, "one", [big_request("a", 0)]))
-    six = set_aside(tmp_path, "six", [big_request(f"r{i}", i) for i in range(6)])
-    peak = peak_of(six)
-    assert peak < 1.5 * one, f"six lines peaked at {peak:,} bytes, one at {one:,}"
-    assert parquet_rows(six) == 6 * ROWS
+def test_requeue_memory_is_one_caps_values_whatever_the_number_of_lines(tmp_path):
+    """Lines are flushed and recorded once the next would hold more than the cap's values (here
+    100,000: three lines of 25,500): twelve lines need what one batch of three needs."""
+    run_requeue(set_aside(tmp_path, "warm", [big_request("w", 99)]), max_body_bytes=LIMIT)  # imports, caches
+    three = peak_of(set_aside(tmp_path, "three", [big_request(f"a{i}", i) for i in range(3)]))
+    twelve = set_aside(tmp_path, "twelve", [big_request(f"r{i}", i) for i in range(12)])
+    peak = peak_of(twelve)
+    assert peak < 1.5 * three, f"twelve lines peaked at {peak:,} bytes, three at {three:,}"
+    assert parquet_rows(twelve) == 12 * ROWS
+    # four flushes (3 + 3 + 3 + 3 lines), not twelve (review: thousands of tiny files), one ledger record compacted
+    assert len(storage.list_files(f"{twelve}/model=credit", ".parquet")) == 4
+    assert len(storage.list_files(f"{twelve}/_imports/quarantine-requeue", ".json")) == 1
 
 
 def test_a_requeue_killed_part_way_resumes_after_the_last_line_it_recorded(tmp_path, monkeypatch):
@@ -110,7 +116,7 @@ def test_a_requeue_killed_part_way_resumes_after_the_last_line_it_recorded(tmp_p
 
     monkeypatch.setattr(Sink, "flush", flush_then_die)
     with pytest.raises(KeyboardInterrupt):
-        run_requeue(root, max_body_bytes=LIMIT)
+        run_requeue(root, max_body_bytes=ONE_A_FLUSH)
     monkeypatch.undo()
     assert parquet_rows(root) == 2 * ROWS
     assert len(storage.list_files(f"{root}/_imports/quarantine-requeue", ".json")) == 1  # the first line

@@ -10,15 +10,16 @@ does (the real :class:`~ctloop.inference_log.sink.Sink`: joined, typed, partitio
 
 It follows ``ctloop logger import`` (:mod:`ctloop.inference_log.blob_import`):
 
-* **One line at a time.** These are the events too big for the sink: a line is read (the
-  quarantine file in chunks), parsed, written through the sink and flushed to Parquet, and
-  recorded, before the next is read, so a run needs one line's memory (what ``--max-body-bytes``
-  asks for) however many there are. An event whose partner (its request or response) is another
+* **One cap's values at a time.** These are the events too big for the sink: a line is read (the
+  quarantine file in chunks), parsed and written through the sink; lines are flushed to Parquet
+  and recorded once the next would take what is held past the cap (``--max-body-bytes / 16``
+  values), so a run holds about one cap's values (what ``--max-body-bytes`` asks for) however
+  many lines there are, and small lines share a Parquet file and a ledger record. An event whose partner (its request or response) is another
   set-aside line is written as a half row, as one written at replay is.
 * **Requeued once.** ``<root>/_imports/quarantine-requeue/checkpoint-<UTC time>-<uuid>.json`` lists
-  the SHA-256 of lines whose rows are in Parquet, one written after each line's flush (this run's
+  the SHA-256 of lines whose rows are in Parquet, one written after each flush (this run's
   compacted into one at its end); a later run skips those (``already requeued``), so a run killed
-  part-way resumes after the last line it recorded. The same line quarantined twice (a replay
+  part-way resumes after the last lines it recorded. The same line quarantined twice (a replay
   repeated after a crash: the sink is at-least-once) is requeued once. A crash between a flush and
   its record writes that line's rows again on the next run: readers deduplicate on
   ``(request_id, instance)``.
@@ -156,10 +157,10 @@ def run_requeue(root: str, *, max_body_bytes: int = MAX_BODY_BYTES, join_ttl_sec
                 max_columns: int = MAX_COLUMNS) -> Summary:
     """Requeue the set-aside WAL lines of the log at ``root`` (see the module docstring).
 
-    One line at a time: read, parsed, written through the sink and flushed to Parquet, then
-    recorded in the ledger, before the next is read. These are the events too big for the sink,
-    so the memory a run needs is one line's (what ``--max-body-bytes`` asks for), whatever their
-    number, and a run killed part-way resumes after the last line it recorded."""
+    Up to one cap's values at a time: lines read, parsed and written through the sink, flushed to
+    Parquet and recorded in the ledger before more is read. These are the events too big for the
+    sink, so the memory a run needs is about one cap's values (what ``--max-body-bytes`` asks
+    for), whatever their number, and a run killed part-way resumes after the last lines it recorded."""
     if not storage.is_remote(root):
         root = storage.parse(root).key
     root = root.rstrip("/") or "/"
@@ -201,6 +202,20 @@ async def _requeue(root: str, wal_dir: str, cap: int, done: set[str], parts: lis
 
     sink: Sink | None = None
     seen: set[str] = set()
+    batch: list[tuple[str, str]] = []  # (digest, kind) accepted, not yet flushed and recorded
+    held = 0  # the values of those lines
+
+    async def commit() -> None:  # the batch's rows in Parquet (a failed write raises: not recorded), then recorded
+        nonlocal held
+        await sink.flush(final=True)
+        parts.append(_record(root, [digest for digest, _ in batch]))
+        summary.requeued += len(batch)
+        summary.requests += sum(kind == "request" for _, kind in batch)
+        summary.responses += sum(kind == "response" for _, kind in batch)
+        summary.rows = sink.stats.rows_written
+        batch.clear()
+        held = 0
+
     try:
         for where, line in set_aside_lines(root):
             summary.lines += 1
@@ -226,15 +241,14 @@ async def _requeue(root: str, wal_dir: str, cap: int, done: set[str], parts: lis
             if sink is None:
                 sink = Sink(root, wal_dir, join_ttl_seconds=join_ttl_seconds, max_columns=max_columns, max_values=cap)
                 await sink.start()
-            kind = event.kind
+            if batch and held + count > cap:  # lines of up to one cap's values a flush: a few files, not one a line
+                await commit()
+            batch.append((digest, event.kind))
+            held += count
             await sink.accept(event)  # durable in the WAL
             del event
-            await sink.flush(final=True)  # its rows in Parquet (a failed write raises: not recorded)
-            parts.append(_record(root, [digest]))
-            summary.requeued += 1
-            summary.requests += kind == "request"
-            summary.responses += kind == "response"
-            summary.rows = sink.stats.rows_written
+        if batch:
+            await commit()
     except SinkUnavailable as exc:
         await sink.abandon()
         raise InferenceLogError(f"the requeue stopped: {exc}; {summary.requeued:,} line(s) were requeued and "
