@@ -138,10 +138,24 @@ def _check_database_uri(uri: str) -> None:
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
-        make_url(uri).get_dialect().import_dbapi()  # the driver module itself (pymysql, psycopg2)
-    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
+        url = make_url(uri)
+    except (ArgumentError, ValueError) as exc:  # e.g. a port that is no number
+        raise ConfigError(f"tracking URI {uri!r} is not a database URL ({exc})") from exc
+    try:
+        dialect = url.get_dialect()
+        # the driver module itself (pymysql, psycopg2), loaded as create_engine loads it (SQLAlchemy 2.x
+        # engine/create.py: import_dbapi when the dialect defines it, else a legacy dialect's dbapi())
+        load = dialect.import_dbapi if "import_dbapi" in vars(dialect) else getattr(dialect, "dbapi", None)
+        if callable(load):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a legacy dialect's deprecation warning: MLflow's to give
+                load()
+    except NotImplementedError:
+        return  # a dialect that loads its driver some other way: MLflow finds out
+    except (NoSuchModuleError, ImportError) as exc:
         raise ConfigError(f"tracking URI {uri!r}: no database driver for {scheme!r} ({exc}); use e.g. "
-                          "sqlite:///mlflow.db, postgresql://user@host/db or http://mlflow:5000") from exc
+                          "sqlite:///mlflow.db, postgresql+psycopg2://user@host/db (with psycopg2 installed) "
+                          "or http://mlflow:5000") from exc
 
 
 def preflight(uri: str, *, say=None) -> None:

@@ -495,9 +495,21 @@ def test_a_kfp_host_kfp_accepts_is_accepted(value):
     assert build_parser().parse_args(["runs", "--host", value]).host == value
 
 
+@pytest.mark.parametrize("value", ["http-kfp.internal:8080", "httpbin.example.com/pipeline", "HTTPS://kfp.example.com",
+                                   "ftp://kfp.example.com"])
+def test_a_kfp_host_kfp_would_misread_is_refused(value):
+    """kfp.Client puts https:// in front only of a host not starting with "http" (case-sensitive):
+    ``http-kfp.internal:8080`` would be used with no scheme, ``HTTPS://…`` as https://HTTPS://…"""
+    from ctloop.cli.argtypes import kfp_host
+
+    with pytest.raises(argparse.ArgumentTypeError, match="must start with http:// or https://"):
+        kfp_host(value)
+
+
 @pytest.mark.parametrize("value", [
     "http://mlflow.mlflow.svc:5000", "https://user:pw@mlflow.example.com", "sqlite:///mlflow.db",
-    "sqlite:////abs/path/mlflow.db", "postgresql://u@db:5432/mlflow", "mysql+pymysql://u:p@db:3306/mlflow",
+    "sqlite:////abs/path/mlflow.db", "sqlite:////tmp/my dir/mlflow.db", "postgresql://u@db:5432/mlflow",
+    "mysql+pymysql://u:p@db:3306/mlflow",
     "file:///tmp/My Drive/mlruns", "./mlruns", "databricks", "databricks://scope:prefix",
     "databricks-uc://scope:prefix", "uc://scope:prefix",
 ])

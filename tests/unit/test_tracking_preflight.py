@@ -104,3 +104,29 @@ def test_cli_commands_fail_with_one_line_and_exit_2(argv, capsys, tmp_path):
     assert errors == [errors[0]] and uri in errors[0] and "Traceback" not in err
     assert "retry 3/3" in err
     assert not (tmp_path / "logs").exists() or not any((tmp_path / "logs").iterdir())
+
+
+def test_a_database_dialect_with_only_a_legacy_dbapi_loader_is_not_refused():
+    """SQLAlchemy 2.x ``create_engine`` calls a dialect's own ``import_dbapi`` and falls back to
+    a legacy dialect's ``dbapi()`` classmethod (engine/create.py); the driver check called
+    ``import_dbapi`` whatever the dialect, which a legacy third-party dialect inherits from
+    ``Dialect`` as NotImplementedError: a working setup failed with a traceback (review)."""
+    import sqlite3
+
+    from sqlalchemy.dialects import registry
+    from sqlalchemy.engine.default import DefaultDialect
+
+    from ctloop.tracking import _check_database_uri
+
+    class Legacy(DefaultDialect):  # a third-party dialect written before SQLAlchemy 2.0
+        name, driver = "sqlite", "ctlooplegacy"
+
+        @classmethod
+        def dbapi(cls):
+            return sqlite3
+
+    registry.impls["sqlite.ctlooplegacy"] = lambda: Legacy
+    try:
+        _check_database_uri("sqlite+ctlooplegacy:///tmp/x.db")  # no exception: its dbapi() loads
+    finally:
+        registry.impls.pop("sqlite.ctlooplegacy", None)

@@ -162,7 +162,7 @@ def _url_problem(text: str, schemes: tuple[str, ...] | None) -> str | None:
     from urllib.parse import urlsplit
 
     scheme = text.split("://", 1)[0].lower() if "://" in text else ""
-    if not text.strip() or _controls(text) or (scheme != "file" and any(c.isspace() for c in text)):
+    if not text.strip() or _controls(text) or (scheme not in ("file", "sqlite") and any(c.isspace() for c in text)):
         return "must be a URL without blanks or control characters"
     try:
         parts = urlsplit(text)
@@ -203,7 +203,11 @@ def kfp_host(text: str) -> str:
     ``localhost:8080``); the text is kept as given."""
     if not text:
         return text
-    problem = _url_problem(text if "://" in text else "https://" + text, ("http", "https"))
+    # kfp and normalise_host put https:// in front of a host that does not start with "http" (case and all)
+    url = text if text.startswith("http") else "https://" + text
+    problem = _url_problem(url, ("http", "https"))
+    if not problem and "://" in text and not text.startswith(("http://", "https://")):  # HTTPS://, ftp://
+        problem = "must start with http:// or https:// (or give the host alone: https:// is put in front)"
     if problem:
         raise argparse.ArgumentTypeError(f"{problem}, got {_shown(text)}")
     return text
