@@ -5,7 +5,6 @@ gives the same verdict as the same files on local disk."""
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pandas as pd
@@ -14,7 +13,7 @@ import pytest
 from ctloop import storage
 from ctloop.cli import main
 from ctloop.drift import streaming
-from tests.fixtures.object_stores import create_bucket, isolated_env, object_stores
+from tests.fixtures.object_stores import fresh_bucket, object_stores
 from tests.fixtures.servers import free_port
 
 pytestmark = pytest.mark.slow
@@ -29,13 +28,7 @@ def stores(tmp_path_factory, gcs_url):
 @pytest.fixture(params=("gs", "s3", "az"))
 def remote_root(request, stores, monkeypatch, tmp_path):
     """A fresh bucket on one store; the environment holds exactly that store's settings."""
-    env = isolated_env(tmp_path / "home", free_port())
-    for name in [k for k in os.environ if k not in env]:
-        monkeypatch.delenv(name)
-    for name, value in {**env, **stores[request.param].env}.items():
-        monkeypatch.setenv(name, value)
-    store = stores[request.param]
-    return f"{store.scheme}://{create_bucket(store)}/ctloop"
+    return fresh_bucket(stores[request.param], monkeypatch, tmp_path / "home", "ctloop")
 
 
 def write_side(root: str, shift: float, seed: int) -> None:

@@ -10,7 +10,6 @@ listed."""
 from __future__ import annotations
 
 import io
-import os
 
 import pandas as pd
 import pytest
@@ -18,8 +17,7 @@ import pytest
 from ctloop import storage
 from ctloop.cli import main
 from ctloop.labels.store import ingest_labels
-from tests.fixtures.object_stores import create_bucket, isolated_env, object_stores
-from tests.fixtures.servers import free_port
+from tests.fixtures.object_stores import fresh_bucket, object_stores
 
 pytestmark = pytest.mark.slow
 
@@ -35,13 +33,7 @@ def log_root(request, stores, monkeypatch, tmp_path):
     """A fresh bucket on one store (the environment holds exactly its settings), or a local dir."""
     if request.param == "local":
         return str(tmp_path / "log")
-    env = isolated_env(tmp_path / "home", free_port())
-    for name in [k for k in os.environ if k not in env]:
-        monkeypatch.delenv(name)
-    for name, value in {**env, **stores[request.param].env}.items():
-        monkeypatch.setenv(name, value)
-    store = stores[request.param]
-    return f"{store.scheme}://{create_bucket(store)}/inference-log"
+    return fresh_bucket(stores[request.param], monkeypatch, tmp_path / "home", "inference-log")
 
 
 @pytest.fixture
