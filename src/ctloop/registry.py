@@ -73,7 +73,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ctloop.errors import ConfigError, ModelIntegrityError, RegistryError
+from ctloop.errors import ConfigError, ModelIntegrityError, RegistryError, one_line
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -1142,7 +1142,17 @@ def check_model_name(name: str) -> str:
     norm = posixpath.normpath(name)
     if norm != name or norm == "." or norm.startswith(".."):
         raise ConfigError(f"model name {name!r}: not a registered model name (as a path it is {norm!r})")
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in name):  # MLflow takes them; every log line breaks
+        raise ConfigError(f"model name {one_line(name)!r}: holds a control character (a pasted newline?)")
+    if len(name) > MODEL_NAME_MAX:
+        raise ConfigError(f"model name {name[:40]!r}... ({len(name)} characters): at most {MODEL_NAME_MAX} (MLflow's "
+                          f"database holds 256 characters of a name, and of its experiment '<name>-monitoring')")
     return name
+
+
+# mlflow 3.17 store/tracking/dbmodels/models.py SqlExperiment.name and store/model_registry/dbmodels/
+# models.py SqlRegisteredModel.name are String(256); the longest experiment a model gets is "<name>-monitoring"
+MODEL_NAME_MAX = 256 - len("-monitoring")
 
 
 def check_model_version(version: str) -> str:

@@ -38,7 +38,7 @@ def test_namespaces_follow_the_dns1123_label_rule(name, valid):
 
 
 @pytest.mark.parametrize("name", ["credit-default", "Credit Model v2", "a/b", "a:b", "", " ", ".", "..",
-                                  "../x", "x/..", "x//y", "./x", "naïve"])
+                                  "../x", "x/..", "x//y", "./x", "naïve", "x" * 245])
 def test_model_names_follow_mlflow(name):
     """ctloop refuses exactly the names MLflow's own rule refuses (mlflow/utils/validation.py
     ``_validate_model_name``, mlflow 3.17.2), before any store is opened."""
@@ -59,6 +59,21 @@ def test_model_names_follow_mlflow(name):
         ours_ok = False
         assert repr(name) in str(exc) and "\n" not in str(exc)
     assert ours_ok == mlflow_ok
+
+
+@pytest.mark.parametrize("name, said", [
+    ("credit\n", "control character"), ("a\x1b[2Jb", "control character"), ("m\rm", "control character"),
+    ("x" * 246, "at most 245"),
+])
+def test_model_names_mlflow_takes_but_nothing_downstream_can_are_refused(name, said):
+    """MLflow's rule takes a newline or a terminal escape in a name (every log and error line that
+    quotes it breaks) and any length (its database holds 256 characters of a name and of the
+    experiment '<name>-monitoring': a longer one failed deep in a run, after training)."""
+    from ctloop.registry import check_model_name
+
+    with pytest.raises(ConfigError, match=said) as info:
+        check_model_name(name)
+    assert "\n" not in str(info.value) and "\x1b" not in str(info.value)
 
 
 @pytest.mark.parametrize("text,ok", [("1", True), ("12", True), (" 7 ", True), ("0", False), ("-1", False),
