@@ -99,6 +99,9 @@ class DataContract:
                 v = rule.get(key)
                 if v is not None and (isinstance(v, bool) or not isinstance(v, int | float) or v != v):  # NaN
                     raise ConfigError(f"{path}.{key} must be a number, got {v!r}")
+            if dtype == "datetime" and (rule.get("min") is not None or rule.get("max") is not None):
+                raise ConfigError(f"{path}: min/max apply to numbers, not to a datetime column (they compared "
+                                  "nanoseconds since 1970); a time range is data.window and data.as_of")
             if rule.get("min") is not None and rule.get("max") is not None and rule["min"] > rule["max"]:
                 raise ConfigError(f"{path}: min {rule['min']} is greater than max {rule['max']}")
             nf = rule.get("max_null_fraction", 1.0)
@@ -507,6 +510,10 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
         if rule.min is not None or rule.max is not None:
             import pandas as pd
 
+            if pd.api.types.is_datetime64_any_dtype(col) or isinstance(col.dtype, pd.PeriodDtype):
+                violations.append((rule.name, "min" if rule.min is not None else "max", int(col.notna().sum()),
+                                   "min/max apply to numbers, not to times (they compared nanoseconds since 1970)"))
+                continue
             num = pd.to_numeric(col, errors="coerce")
             text = col.notna() & num.isna()
             if text.any():  # not a number: no bound can be checked

@@ -26,6 +26,18 @@ def test_a_bound_on_text_values_is_a_violation_naming_them():
         info.value)
 
 
+def test_a_bound_on_a_time_column_is_refused_not_compared_as_nanoseconds():
+    """``min: 0`` on a datetime column compared nanoseconds since 1970 and passed every row
+    silently; declared ``dtype: datetime`` it is a ConfigError, undeclared a violation."""
+    with pytest.raises(ConfigError, match=r"contract.columns.signup: min/max apply to numbers, not to a datetime"):
+        DataContract.from_dict({"columns": {"signup": {"dtype": "datetime", "min": 0}}})
+    contract = DataContract.from_dict({"columns": {"signup": {"max": 100}}})
+    frame = pd.DataFrame({"signup": pd.to_datetime(["2024-01-01", "2025-06-30"])})
+    with pytest.raises(DataValidationError, match=r"column 'signup' breaks rule 'max' in 2 row\(s\): min/max apply "
+                                                  r"to numbers, not to times"):
+        validate(frame, contract)
+
+
 @pytest.mark.parametrize("values, shown", [([1.0, np.nan, 3.5], "[3.5]"), ([True, False, True], "[True, False]")])
 def test_examples_are_written_as_python_values(values, shown):
     with pytest.raises(DataValidationError) as info:
