@@ -141,6 +141,16 @@ def test_gate_slices_a_nullable_number_column_with_gaps(dtype):
     assert any("worst slice store=" in w.reason for w in report.windows if w.retrained), report.windows[-1].reason
 
 
+def searched_fit(frame: pd.DataFrame):
+    """train core's fit with a 3-iteration search on ``frame`` (its time column left out): the
+    result and every warning raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = train_core.fit(frame.drop(columns=["ts"]), target="y", estimator="logistic_regression",
+                                search_iterations=3)
+    return result, caught
+
+
 # ------------------------------------------------------------------------------------- labels
 def test_search_scores_folds_without_a_late_class():
     """A class that appears only in the newest rows (a new product line, a new fault code) and
@@ -152,10 +162,7 @@ def test_search_scores_folds_without_a_late_class():
     frame = stream()
     late = (frame.index > 2 * len(frame) // 3) & (frame["noise"] > 1)
     frame["y"] = np.where(late, "new", frame["y"].map({0: "no", 1: "yes"}))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = train_core.fit(frame.drop(columns=["ts"]), target="y", estimator="logistic_regression",
-                                search_iterations=3)
+    result, caught = searched_fit(frame)
     assert np.isfinite(result.metrics["cv_score"]), result.metrics
     assert not [w for w in caught if "Scoring failed" in str(w.message) or "non-finite" in str(w.message)]
     assert result.meta["classes"] == ["new", "no", "yes"]
@@ -199,10 +206,7 @@ def test_search_leaves_out_folds_with_a_single_class():
     training and test rows hold two classes, and says how many."""
     frame = stream()
     frame.loc[frame.index < 0.3 * len(frame), "y"] = 0
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = train_core.fit(frame.drop(columns=["ts"]), target="y", estimator="logistic_regression",
-                                search_iterations=3)
+    result, caught = searched_fit(frame)
     assert np.isfinite(result.metrics["cv_score"]), result.metrics
     assert not [w for w in caught if "fits failed" in str(w.message) or "non-finite" in str(w.message)]
     assert any("2 of 3 time-ordered folds" in note for note in result.meta["notes"]), result.meta["notes"]
