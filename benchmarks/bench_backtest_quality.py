@@ -340,7 +340,7 @@ def plot_summary(rows: list[dict], engine: str, output: str = "backtest_quality"
     for p, c in colors.items():
         ax.scatter([], [], color=c, label=p)
     ax.scatter([], [], color="k", marker="o", label="design half")
-    ax.scatter([], [], color="k", marker="s", label="held-out half")
+    ax.scatter([], [], color="k", marker="s", label="other halves (holdout, fresh, fresh2)")
     ax.set_xlabel("retrains / always's retrains")
     ax.set_ylabel("mean metric − always's (points)")
     ax.set_title(f"engine={engine}: every stream, every policy vs always-retrain")
@@ -388,7 +388,7 @@ def merge(names: list[str], output: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--streams", default="", help="comma list of stream names, or design / holdout / fresh")
+    ap.add_argument("--streams", default="", help="comma list of stream names, or design / holdout / fresh / fresh2")
     ap.add_argument("--engine", default="ctloop", help="ctloop (the only engine; kept for old result files)")
     ap.add_argument("--label-delay-windows", type=float, default=0.0,
                     help="labels arrive this many replay windows after the event (default 0)")

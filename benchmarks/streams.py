@@ -556,9 +556,9 @@ CAR_LOAN_FEATURES = ["car_value", "salary_range", "debt_to_income_ratio", "loan_
 def car_loan() -> pd.DataFrame:
     """NannyML's synthetic car loan dataset (nannyml 0.13.1 ``synthetic_car_loan_*.csv``):
     100,000 loan applications 2018-01-01 .. 2019-08-29 (one every ~8.7 minutes), target ``repaid``
-    (0/1). NannyML's docs use the reference half as the period where the model is known to work and
-    show covariate shift (car value, salary range, down payment) and a performance drop in the
-    later part of the analysis half. Weekly windows of ~1,160 rows."""
+    (0/1). NannyML's quickstart (docs/quick.rst): four features drift from the second half of the
+    analysis period (``loan_length``, ``salary_range``, ``car_value``, ``repaid_loan_on_prev_car``)
+    and its estimate shows the model's ROC AUC falling there. Weekly windows of ~1,150 rows."""
     return nannyml_stream(_nannyml_csv("synthetic_car_loan_reference.csv"),
                           _nannyml_csv("synthetic_car_loan_analysis.csv"),
                           _nannyml_csv("synthetic_car_loan_analysis_target.csv"),
@@ -577,9 +577,10 @@ def _card() -> pd.DataFrame:
 def card_product() -> pd.DataFrame:
     """NannyML's synthetic multiclass dataset (``mc_*.csv``): 120,000 credit-card applications
     2020-05-02 .. 2021-01-01, target = the product that suits the applicant (text labels
-    ``prepaid_card``, ``highstreet_card``, ``upmarket_card``). NannyML's multiclass tutorial shows
-    drift and a performance drop in the second half of the analysis period (from ~November 2020).
-    Weekly windows of ~3,400 rows."""
+    ``prepaid_card``, ``highstreet_card``, ``upmarket_card``). Its analysis period is what NannyML's
+    multiclass drift and performance tutorials monitor; its dataset page states no drift
+    explicitly, so ``drift=True`` rests on that role (decided before any replay). Weekly windows
+    of ~3,400 rows."""
     return _card()
 
 
@@ -624,8 +625,8 @@ def bikeshare_busy() -> pd.DataFrame:
 
 def bikeshare_load() -> pd.DataFrame:
     """Multiclass, text labels: ``quiet`` (< 40 riders), ``normal``, ``busy`` (> 250 riders) per
-    hour; the same table and weekly windows as :func:`bikeshare_busy` (``busy`` hardly occurs
-    before April)."""
+    hour; the same table and weekly windows as :func:`bikeshare_busy` (``busy``: no hour in January,
+    12 in February, 37 in March, ~200 a month in summer)."""
     frame, bikers = _bikeshare()
     frame[TARGET] = np.select([bikers < 40, bikers > 250], ["quiet", "busy"], default="normal").astype(object)
     return frame
@@ -676,10 +677,10 @@ STREAMS: tuple[Stream, ...] = (
            "hourly visibility < 10 mi, seasonal, weekly windows", "7D", "fresh", weather_visibility),
     # fresh half 2: added at stop 34, policy frozen; drift flags from the data's documentation
     Stream("car_loan", "binary", "NannyML synthetic car loans 2018-2019 (nannyml 0.13.1 wheel)", True,
-           "covariate shift and a performance drop late in NannyML's analysis period", "7D", "fresh2",
+           "4 features drift in the 2nd half of NannyML's analysis period (~2019-04 on)", "7D", "fresh2",
            car_loan),
     Stream("card_product", "multiclass", "NannyML synthetic credit-card products 2020 (nannyml 0.13.1)",
-           True, "text labels; drift in the second half of the analysis period", "7D", "fresh2",
+           True, "text labels; the analysis period NannyML's drift tutorials monitor", "7D", "fresh2",
            card_product),
     Stream("card_shuffled_control", "multiclass", "NannyML credit-card products, rows shuffled", False,
            "no drift by construction (control)", "7D", "fresh2", card_shuffled_control),
