@@ -373,7 +373,7 @@ class Section:
                 problem = check(converted) if check and converted is not None else None
             if problem is not None:
                 if problem:
-                    errors.append(f"{where}: {problem}, got {_show(value)}" + _example(known[key]))
+                    errors.append(_problem_line(where, problem, _show(value), _example(known[key])))
                 ok = False
                 continue
             values[key] = converted
@@ -435,6 +435,19 @@ def nulls_as_off(value: Any) -> Any:
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+_SUGGESTION = re.compile(r"^(?P<what>.*?)(?P<sep>[;.]?\s*)(?P<hint>[Dd]id you mean [^?]*\?)$", re.S)
+
+
+def _problem_line(where: str, problem: str, shown: str, example: str) -> str:
+    """``where: problem, got value; e.g. key: example`` — or, when the problem ends by suggesting
+    the fix (``…; did you mean 'xgboost'?``), ``where: problem, got value; did you mean …?``: the
+    line ends with the suggestion, and no generic example contradicts it."""
+    hint = _SUGGESTION.match(problem)
+    if hint is None:
+        return f"{where}: {problem}, got {shown}{example}"
+    return f"{where}: {hint['what']}, got {shown}; d{hint['hint'][1:]}"
 
 
 def _example(f: dataclasses.Field) -> str:
@@ -862,7 +875,7 @@ class PlatformConfig(Section):
     pvc_mounts: list = opt([], "PersistentVolumeClaims mounted into every step, CLAIM:PATH.",
                            example='["ctloop-inference-log-records:/mnt/inference-log"]', check=pvc_mounts)
     resources: dict = opt({}, "Per-step resources over the defaults, e.g. {train_model: {cpu_limit: '8', "
-                          "memory_limit: 32G}} (see docs/configuration.md#resources).")
+                          "memory_limit: 32G}} (see docs/configuration.md#resources--stepresources).")
     retries: int = opt(2, "Retries of the steps that only read or are idempotent (storage, MLflow, Kubernetes, "
                        "Prometheus outages), with exponential backoff.", check=between(0, 10))
     node_selector: dict = opt({}, "Node labels every step must run on, e.g. {pool: ml}.")
@@ -1074,7 +1087,27 @@ def render_docs() -> str:
             default = "**required**" if f.name not in defaults else f"`{json.dumps(defaults[f.name])}`"
             lines.append(f"| `{f.name}` | {default} | {f.metadata['doc']} |")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _contract_docs())
+
+
+def _contract_docs() -> list[str]:
+    """The "Data contract" section of docs/configuration.md (``data.contract``; the keys and their
+    checks are :data:`ctloop.contract.CONTRACT_KEYS` and :data:`ctloop.contract.COLUMN_KEYS`)."""
+    from ctloop import contract
+
+    lines = ["## Data contract", "",
+             "`data.contract` states what the training table must "
+             "look like; it is checked before anything is trained, every broken rule reported at once "
+             "(`data contract violated (N rule(s)): column 'x' breaks rule 'min' in 3 row(s): …`, exit code 2). "
+             "For example:", "", "```yaml", "contract:", "  min_rows: 500", "  columns:",
+             "    income: {dtype: float, min: 0, max: 10000000, max_null_fraction: 0.01}",
+             "    region: {dtype: category, allowed: [north, south]}",
+             "    note: {dtype: string, required: false}", "```", "",
+             "| key | default | meaning |", "|---|---|---|"]
+    lines += [f"| `{k}` | `{d}` | {m} |" for k, (d, m) in contract.CONTRACT_KEYS.items()]
+    lines += ["", "Rules of one column (`columns.<name>`):", "", "| key | default | meaning |", "|---|---|---|"]
+    lines += [f"| `{k}` | `{d}` | {m} |" for k, (d, m) in contract.COLUMN_KEYS.items()]
+    return [*lines, ""]
 
 
 __all__ = ["REQUIRED", "STRATEGIES", "APPROVALS", "Section", "opt", "DataConfig", "TrainingConfig", "GateConfig",

@@ -33,6 +33,26 @@ if TYPE_CHECKING:  # pragma: no cover
 DTYPES = ("int", "float", "number", "bool", "category", "string", "datetime")
 _COLUMN_KEYS = {"dtype", "required", "min", "max", "allowed", "max_null_fraction", "description"}
 
+# The keys of a contract and what each checks (docs/configuration.md, "Data contract", is rendered
+# from these by ctloop.config.render_docs).
+CONTRACT_KEYS = {
+    "min_rows": ("1", "Rows the table must hold (rule `min_rows`)."),
+    "columns": ("{}", "Column name → its rules (below). Columns not named pass through unchecked."),
+    "description": ('""', "Free text, ignored."),
+}
+COLUMN_KEYS = {
+    "dtype": ("none", f"One of {', '.join(DTYPES)}: the values must read as that type (rule `dtype`, naming a "
+                      "few values that do not); the table goes on with the column converted. A `datetime` "
+                      "column reads `data.time_format` when it is the time column."),
+    "required": ("true", "The column must be present (rule `required`, naming a column of a close name)."),
+    "min": ("none", "Numbers at or above this (rule `min`); refused on a `datetime` column."),
+    "max": ("none", "Numbers at or below this (rule `max`); refused on a `datetime` column."),
+    "allowed": ("none", "The only values the column may hold, compared as text (rule `allowed`, naming unseen ones)."),
+    "max_null_fraction": ("1.0", "Largest share of empty values (rule `max_null_fraction`); a column with no value "
+                                 "at all always breaks the contract (rule `all_null`)."),
+    "description": ('""', "Free text, ignored."),
+}
+
 
 @dataclass(frozen=True)
 class ColumnRule:
@@ -543,6 +563,6 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
 
 
 __all__ = [
-    "DTYPES", "ONE_HOT_MIN_FREQUENCY", "ColumnRule", "DataContract", "check_finite", "check_numbers_as_text",
+    "DTYPES", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ColumnRule", "DataContract", "check_finite", "check_numbers_as_text",
     "check_uniform_types", "coerce", "parse_times", "validate",
 ]

@@ -182,3 +182,19 @@ def test_every_problem_is_reported_in_one_pass():
         C.GateConfig.from_dict({"tolerance": -1, "bootstrap_rounds": 0, "tolerence": 1})
     text = str(info.value)
     assert text.startswith("3 problems:") and "did you mean 'tolerance'" in text
+
+
+@pytest.mark.parametrize("section,data,head,tail", [
+    (C.TrainingConfig, {"estimator": "xgbost"}, "training.estimator: must be one of",
+     ", got 'xgbost'; did you mean 'xgboost'?"),
+    (C.DataConfig, {"uri": "d.csv", "target": "y", "time_column": "t", "format": "parqet"},
+     "data.format: must be one of", ", got 'parqet'; did you mean 'parquet'?"),
+])
+def test_a_suggestion_ends_the_error_line(section, data, head, tail):
+    """A problem that already suggests the fix ends with it: the value given sits before it and no
+    generic example follows (was "…did you mean 'xgboost'?, got 'xgbost'; e.g. estimator:
+    "hist_gradient_boosting"": the example contradicted the suggestion)."""
+    with pytest.raises(ConfigError) as err:
+        section.from_dict(data, section.__name__.removesuffix("Config").lower())
+    line = next(x for x in str(err.value).splitlines() if head.split(":")[0] in x)
+    assert head in line and line.endswith(tail) and "e.g." not in line, line

@@ -1,0 +1,115 @@
+"""Links into the docs resolve: every ``<file>.md#anchor`` named in the docs, the README, the
+sources and the examples names a file that exists and a heading of it (GitHub's anchors: lower
+case, punctuation dropped, blanks as ``-``, a repeated heading ``-1``, ``-2``…). A renamed heading
+or a section never written left links to nowhere (docs/configuration.md#resources and
+#data-contract, named by error messages and examples/ctloop.yaml)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO
+
+# a Markdown link to a .md file (relative), and a ``docs/….md[#anchor]`` named anywhere (error
+# messages, docstrings, YAML comments)
+MD_LINK = re.compile(r"\]\((?!\w+://)(?P<path>[^)#\s]+\.md)(?:#(?P<anchor>[\w-]+))?\)")
+NAMED = re.compile(r"(?<![\w/.-])(?P<path>docs/[\w./-]+\.md)\b(?:#(?P<anchor>[\w-]+))?")
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor of a Markdown heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+@cache
+def anchors(path: Path) -> frozenset[str]:
+    seen: dict[str, int] = {}
+    out, fenced = set(), False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        if fenced or not line.startswith("#"):
+            continue
+        base = slug(line.lstrip("#"))
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        out.add(base if n == 0 else f"{base}-{n}")
+    return frozenset(out)
+
+
+def sources() -> list[Path]:
+    listed = subprocess.run(["git", "ls-files", "*.md", "*.py", "*.yaml", "*.yml"], cwd=REPO,
+                            capture_output=True, text=True, check=True).stdout.split()
+    return [REPO / p for p in listed if not p.startswith(("tests/", "benchmarks/results/"))]
+
+
+def links() -> list[tuple[str, int, str, str | None]]:
+    found = []
+    for path in sources():
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for m in (*(MD_LINK.finditer(line) if path.suffix == ".md" else ()), *NAMED.finditer(line)):
+                found.append((str(path.relative_to(REPO)), number, m["path"], m["anchor"]))
+    return found
+
+
+def resolve(source: str, target: str) -> Path | None:
+    """The file a link names: relative to the linking file's folder (Markdown), else to the repo
+    root (a source naming ``docs/….md``)."""
+    for base in ((REPO / source).parent, REPO):
+        if (base / target).is_file():
+            return base / target
+    return None
+
+
+def ours(source: str, target: str) -> bool:
+    """Whether a link names a file of this repository: its folder exists here."""
+    folder = Path(target).parent
+    return any((base / folder).is_dir() for base in ((REPO / source).parent, REPO))
+
+
+def test_the_checker_reads_github_anchors():
+    assert slug(" `resources` — StepResources") == "resources--stepresources"
+    assert slug(" Fresh half 2 (stop 34)") == "fresh-half-2-stop-34"
+    assert slug(" What is stored: the row contract") == "what-is-stored-the-row-contract"
+
+
+def test_every_docs_link_names_a_file_and_a_heading():
+    broken = []
+    for source, number, target, anchor in links():
+        if not ours(source, target):
+            continue  # a path of another project (kserve's docs/predict-api/…), an example path
+        path = resolve(source, target)
+        if path is None:
+            broken.append(f"{source}:{number}: {target} does not exist")
+        elif anchor and anchor not in anchors(path):
+            broken.append(f"{source}:{number}: {target}#{anchor}: no such heading")
+    assert not broken, "\n".join(broken)
+
+
+@pytest.mark.parametrize("target", ["docs/configuration.md"])
+def test_the_generated_reference_is_linked_by_its_anchors(target):
+    assert "data-contract" in anchors(REPO / target)
+    assert "resources--stepresources" in anchors(REPO / target)
+
+
+def test_the_data_contract_section_documents_every_key_and_its_example_parses():
+    """The section ``data.contract`` links to lists exactly the keys the contract accepts, and its
+    example is a contract ``DataContract.from_dict`` takes."""
+    import yaml
+
+    from ctloop import contract
+
+    text = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
+    section = text.split("## Data contract", 1)[1]
+    example = yaml.safe_load(section.split("```yaml", 1)[1].split("```", 1)[0])["contract"]
+    parsed = contract.DataContract.from_dict(example)
+    assert parsed.min_rows == 500 and parsed.rule("income").max_null_fraction == 0.01
+    assert set(contract.COLUMN_KEYS) == contract._COLUMN_KEYS
+    for key in (*contract.CONTRACT_KEYS, *contract.COLUMN_KEYS):
+        assert f"| `{key}` |" in section, key
