@@ -109,3 +109,31 @@ def test_a_broken_pipe_that_is_not_stdout_is_not_taken_for_head(monkeypatch, tmp
     monkeypatch.setattr(config_cli, "_docs", broken)
     with pytest.raises(BrokenPipeError):
         main(["config", "docs"])
+
+
+def test_help_states_the_timeout_default_each_command_uses(capsys):
+    """``doctor`` answers in 5 s per call (``set_defaults``), the other KFP commands wait 30 s: each
+    ``--help`` says its own default (doctor's said 30 while it used 5)."""
+    import re
+
+    from ctloop.cli import build_parser
+
+    parser = build_parser()
+    for command in ("doctor", "upload", "runs"):
+        used = parser.parse_args([command, *(["--pipeline", "p.yaml"] if command == "upload" else [])]).timeout
+        with pytest.raises(SystemExit):
+            parser.parse_args([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        stated = re.search(r"limit for each KFP API request \(default ([0-9.]+)\)", text)
+        assert stated and float(stated.group(1)) == used, (command, used, text[-400:])
+
+
+def test_config_docs_dash_prints_and_check_needs_a_file(tmp_path, monkeypatch, capsys):
+    """``--output -`` is standard output (it wrote a file named '-'); ``--check`` without a file to
+    compare is refused in one line (it printed the page and exited 0, checking nothing)."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["config", "docs", "--output", "-"]) == 0
+    assert capsys.readouterr().out.startswith("# Configuration reference") and not (tmp_path / "-").exists()
+    assert main(["config", "docs", "--check"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--check" in err[0] and "--output" in err[0], err

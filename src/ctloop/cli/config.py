@@ -11,7 +11,11 @@ def _docs(args: argparse.Namespace) -> int:
     from ctloop.config import render_docs
 
     text = render_docs() + "\n"
-    if not args.output:
+    if args.check and args.output in (None, "", "-"):
+        from ctloop.errors import ConfigError
+
+        raise ConfigError("--check compares a file: give it as --output FILE (e.g. docs/configuration.md)")
+    if not args.output or args.output == "-":  # "-": standard output
         print(text, end="")
         return 0
     path = Path(args.output)
@@ -57,6 +61,6 @@ def register(subparsers) -> None:
                    help="one section only")
     d.set_defaults(handler=_defaults)
     g = sub.add_parser("docs", help="the configuration reference (docs/configuration.md), generated from the code")
-    g.add_argument("--output", type=output_location, help="write it to this file instead of printing it")
+    g.add_argument("--output", type=output_location, help="write it to this file instead of printing it (- = print)")
     g.add_argument("--check", action="store_true", help="with --output: exit 1 when the file is stale")
     g.set_defaults(handler=_docs)

@@ -344,7 +344,7 @@ def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True) -> No
         type=seconds,
         default=30.0,
         metavar="SECONDS",
-        help="limit for each KFP API request (default 30)",
+        help="limit for each KFP API request (default %(default)g)",
     )
 
 
