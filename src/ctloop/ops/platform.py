@@ -299,8 +299,8 @@ def _token_file_credentials(path: str, source: str) -> Any:
 def pod_namespace() -> str:
     """The namespace this process runs in (:data:`SA_NAMESPACE_PATH`); ``""`` outside a pod."""
     try:
-        return Path(SA_NAMESPACE_PATH).read_text().strip()
-    except OSError:
+        return Path(SA_NAMESPACE_PATH).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
         return ""
 
 
@@ -597,6 +597,21 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
                 mine = _token_file_credentials(path, f"the in-cluster pipelines token {path}")
                 config.refresh_api_key_hook = mine.refresh_api_key_hook
             return config
+
+        def _load_context_setting_or_default(self) -> None:
+            """Upstream (kfp 2.17.0 ``client.py``) reads ``~/.config/kfp/context.json`` with ``json.load``
+            when it exists: a file that is not JSON text (binary, cut short) or a directory was a
+            traceback (or, as an OSError, "cannot reach KFP"); now one line naming it."""
+            path = Client._LOCAL_KFP_CONTEXT
+            fix = ("— fix: correct it or remove it (kfp.Client's saved namespace and credentials; "
+                   "`kfp` CLI and Client.set_user_namespace write it)")
+            try:
+                super()._load_context_setting_or_default()
+            except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                raise ConfigError(f"{path}: cannot read kfp.Client's saved context ({why}) {fix}") from exc
+            if not isinstance(self._context_setting, dict):
+                raise ConfigError(f"{path}: kfp.Client's saved context is not a JSON object {fix}")
 
         def set_user_namespace(self, namespace: str) -> None:
             """In memory only. kfp 2.17.0 ``Client.__init__`` (``client.py`` ~205) calls this with the
