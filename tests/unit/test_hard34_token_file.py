@@ -149,3 +149,39 @@ def test_the_in_cluster_default_token_turned_binary_is_a_config_error(kfp_env, t
         with pytest.raises(ConfigError, match="not UTF-8 text") as err:
             platform.find_pipeline("ct")
     assert f"the in-cluster pipelines token {token}" in str(err.value)
+
+
+# --------------------------------------------------------------------------- logger serve --token-file
+@pytest.mark.parametrize("content", [b"abc\ndef\n", b"abc\x00def", b"a\rb"], ids=["newline", "nul", "cr"])
+def test_the_sinks_token_file_with_a_control_character_is_refused_at_start(tmp_path, content):
+    """``ctloop logger serve --token-file``: a token no Authorization header can carry refused
+    every ingest (401) for ever; now the sink does not start, one line naming the file. (A real
+    process, as tests/inference_log/test_sink_access.py runs it: one that starts serving is
+    killed at the timeout.)"""
+    from tests.fixtures.servers import free_port
+    from tests.inference_log.test_sink_access import serve
+
+    token = tmp_path / "token"
+    token.write_bytes(content)
+    result = serve(["--root", str(tmp_path / "root"), "--wal", str(tmp_path / "wal"), "--port", str(free_port()),
+                    "--token-file", str(token)], timeout=20)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    line = _one_line_err(result.stderr)
+    assert f"--token-file {str(token)!r} holds a control character" in line, line
+    assert not (tmp_path / "root").exists()
+
+
+def test_the_sink_keeps_its_token_when_the_file_rotates_into_a_control_character(tmp_path):
+    from ctloop.inference_log.app import Access
+
+    token = tmp_path / "token"
+    token.write_text("good\n")
+    access = Access(token_file=str(token), recheck_seconds=0)
+    token.write_bytes(b"go\x00od")
+    assert access.allowed(None, "Bearer good") and not access.allowed(None, "Bearer go")
+
+
+def _one_line_err(err: str) -> str:
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    return lines[0]
