@@ -171,25 +171,48 @@ def check_databricks_uri(uri: str, parameter: str = "tracking URI") -> None:
         except Exception:  # noqa: BLE001 - dbutils is there; what it answers is MLflow's to report
             pass
         return
+    config_file = os.environ.get("DATABRICKS_CONFIG_FILE") or "~/.databrickscfg"
+    if scope:  # databricks://<profile>: that profile only, the variables do not stand in for it
+        if scope not in _databricks_profiles(config_file, parameter, uri):
+            raise ConfigError(
+                f"{parameter} {uri!r}: {config_file} has no profile [{scope}] — fix: `databricks configure "
+                f"--profile {scope}` (host and token), or use 'databricks' with DATABRICKS_HOST and "
+                "DATABRICKS_TOKEN set")
+        return
     if (os.environ.get("DATABRICKS_HOST") or os.environ.get("DATABRICKS_AZURE_RESOURCE_ID")
             or os.environ.get("DATABRICKS_RUNTIME_VERSION")
             or databricks_utils.is_in_databricks_model_serving_environment()):
         return
-    import configparser
-
-    profile = scope or os.environ.get("DATABRICKS_CONFIG_PROFILE") or "DEFAULT"
-    config_file = os.environ.get("DATABRICKS_CONFIG_FILE") or "~/.databrickscfg"
-    parser = configparser.ConfigParser()
-    try:
-        parser.read(Path(config_file).expanduser(), encoding="utf-8")
-        known = parser.has_option(profile, "host") if profile != "DEFAULT" else "host" in parser.defaults()
-    except (configparser.Error, OSError, UnicodeDecodeError):
-        return  # a file MLflow may read otherwise: its error is MLflow's to report
-    if not known:
+    profile = os.environ.get("DATABRICKS_CONFIG_PROFILE") or "DEFAULT"
+    if "host" not in _databricks_profiles(config_file, parameter, uri).get(profile, ()):
         raise ConfigError(
             f"{parameter} {uri!r}: no Databricks credentials here: DATABRICKS_HOST is unset and "
             f"{config_file} has no profile [{profile}] with a host — fix: set DATABRICKS_HOST and "
             f"DATABRICKS_TOKEN, or `databricks configure{'' if profile == 'DEFAULT' else ' --profile ' + profile}`")
+
+
+def _databricks_profiles(config_file: str, parameter: str, uri: str) -> dict[str, list[str]]:
+    """``{profile: its keys}`` of the Databricks config file (``{}`` when there is none): one the
+    Databricks SDK and MLflow's legacy ``ProfileConfigProvider`` would read with ``configparser``
+    and fail on (not text, not INI) is a ConfigError naming it."""
+    import configparser
+
+    path = Path(config_file).expanduser()
+    parser = configparser.ConfigParser()
+    try:
+        if not path.exists():
+            return {}
+        with path.open(encoding="utf-8") as f:
+            parser.read_file(f)
+    except (configparser.Error, OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0][:200]
+        raise ConfigError(f"{parameter} {uri!r}: the Databricks config file {config_file} cannot be read as one "
+                          f"({why}) — fix: correct it (`databricks configure`) or point DATABRICKS_CONFIG_FILE "
+                          "elsewhere") from exc
+    profiles = {name: list(parser[name]) for name in parser.sections()}
+    if parser.defaults():
+        profiles["DEFAULT"] = list(parser.defaults())
+    return profiles
 
 
 def _check_database_uri(uri: str) -> None:

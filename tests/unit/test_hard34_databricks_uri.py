@@ -29,7 +29,7 @@ CASES = {
     "databricks://scope:prefix": ["secrets prefix-host and prefix-token", "secret scope 'scope'", "dbutils",
                                   "DATABRICKS_HOST and DATABRICKS_TOKEN"],
     "databricks-uc://scope:prefix": ["secret scope 'scope'", "dbutils"],
-    "databricks://prof": ["DATABRICKS_HOST is unset", "no profile [prof]", "databricks configure --profile prof"],
+    "databricks://prof": ["has no profile [prof]", "databricks configure --profile prof"],
     "databricks": ["DATABRICKS_HOST is unset", "no profile [DEFAULT]", "DATABRICKS_TOKEN"],
 }
 
@@ -62,8 +62,26 @@ def test_databricks_with_its_variables_goes_on_to_mlflow(monkeypatch):
     monkeypatch.setenv("DATABRICKS_HOST", "https://adb-1.azuredatabricks.net")
     monkeypatch.setenv("DATABRICKS_TOKEN", "dapi0123")
     tracking.check_databricks_uri("databricks")
-    tracking.check_databricks_uri("databricks://prof")  # the variables apply to a profile too
     assert tracking.configure("databricks") == "databricks"
+    # databricks://<profile> reads that profile only: the SDK's Config(profile=...) raises "has no
+    # <profile> profile configured" (databricks-sdk config.py _known_file_config_loader), MLflow's
+    # fallback is ProfileConfigProvider(<profile>) alone (_get_databricks_creds_config)
+    with pytest.raises(ConfigError, match=r"has no profile \[prof\]"):
+        tracking.check_databricks_uri("databricks://prof")
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00[prof]", b"host = https://x\n"], ids=["binary", "no section"])
+@pytest.mark.parametrize("uri", ["databricks", "databricks://prof"])
+def test_a_databricks_config_file_that_is_not_one_is_one_line(tmp_path, monkeypatch, capsys, content, uri):
+    """MLflow's legacy ProfileConfigProvider reads it with configparser: a UnicodeDecodeError or
+    MissingSectionHeaderError traceback."""
+    cfg = tmp_path / "databrickscfg"
+    cfg.write_bytes(content)
+    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(cfg))
+    code, out, err = run_main(["registry", "status", "--model-name", "m", "--tracking-uri", uri], capsys, HANG_S)
+    assert code == 2 and "Traceback" not in err, err[-3000:]
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert len(lines) == 1 and f"the Databricks config file {cfg} cannot be read" in lines[0], err
 
 
 def test_a_databricks_profile_in_databrickscfg_goes_on_to_mlflow(tmp_path, monkeypatch):
