@@ -92,6 +92,7 @@ def configure(tracking_uri: str = "") -> str:
     for key, value in HTTP_ENV.items():
         os.environ.setdefault(key, value)
     _check_database_uri(uri)
+    check_databricks_uri(uri)
     preflight(uri)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
@@ -108,6 +109,7 @@ def existing_store(tracking_uri: str = "", *, parameter: str = "--tracking-uri")
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "") or DEFAULT_TRACKING_URI
     fix = f"check {parameter} (or MLFLOW_TRACKING_URI): this reads an existing registry"
     _check_database_uri(uri)  # a driver not installed: one line, before SQLAlchemy's traceback
+    check_databricks_uri(uri, parameter)  # no credentials for it: one line, before MLflow's traceback
     if uri.split("://", 1)[0].split("+", 1)[0] == "sqlite":
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
@@ -127,6 +129,90 @@ def existing_store(tracking_uri: str = "", *, parameter: str = "--tracking-uri")
 
 
 _DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
+
+
+def check_databricks_uri(uri: str, parameter: str = "tracking URI") -> None:
+    """A ``databricks`` URI that cannot have credentials where this runs is one ConfigError line
+    naming it and what is missing, before MLflow's traceback (mlflow 3.17.2); others pass.
+
+    * ``databricks://<scope>:<prefix>``: MLflow reads the secrets ``<prefix>-host`` and
+      ``<prefix>-token`` of secret scope ``<scope>`` through ``dbutils``, and only so
+      (``mlflow/utils/databricks_utils.py`` ``TrackingURIConfigProvider``,
+      ``get_workspace_info_from_databricks_secrets``; environment variables are not consulted).
+      ``_get_dbutils`` finds it in the IPython namespace of a Databricks notebook or job; outside
+      one it raises ``_NoDbutilsError``, which the registry store let out as a traceback.
+    * ``databricks`` / ``databricks://<profile>``: the Databricks SDK and MLflow's legacy providers
+      (``_get_databricks_creds_config``) need a host: ``DATABRICKS_HOST``, the profile in
+      ``~/.databrickscfg`` (``DATABRICKS_CONFIG_FILE``; ``DATABRICKS_CONFIG_PROFILE``, else
+      ``DEFAULT``, for the bare form), Azure's ``DATABRICKS_AZURE_RESOURCE_ID``, or the Databricks
+      runtime or model serving itself. Refused only when none of them is there (no network:
+      the SDK's host discovery is MLflow's to do)."""
+    scheme = uri.split("://", 1)[0] if "://" in uri else uri
+    if scheme not in ("databricks", "databricks-uc"):
+        return
+    from mlflow.exceptions import MlflowException
+    from mlflow.utils import databricks_utils
+    from mlflow.utils.uri import get_db_info_from_uri
+
+    try:
+        scope, prefix = get_db_info_from_uri(uri)
+    except MlflowException as exc:
+        raise ConfigError(f"{parameter} {uri!r}: {exc.message}") from exc
+    fix = ("outside Databricks use 'databricks' with DATABRICKS_HOST and DATABRICKS_TOKEN set, or "
+           "'databricks://<profile>' of a ~/.databrickscfg profile with host and token")
+    if prefix:
+        try:
+            databricks_utils._get_dbutils()
+        except databricks_utils._NoDbutilsError as exc:
+            raise ConfigError(
+                f"{parameter} {uri!r}: its credentials are the secrets {prefix}-host and {prefix}-token of "
+                f"Databricks secret scope {scope!r}, which MLflow reads through dbutils, there only in a "
+                f"Databricks notebook or job — fix: {fix}") from exc
+        except Exception:  # noqa: BLE001 - dbutils is there; what it answers is MLflow's to report
+            pass
+        return
+    config_file = os.environ.get("DATABRICKS_CONFIG_FILE") or "~/.databrickscfg"
+    if scope:  # databricks://<profile>: that profile only, the variables do not stand in for it
+        if scope not in _databricks_profiles(config_file, parameter, uri):
+            raise ConfigError(
+                f"{parameter} {uri!r}: {config_file} has no profile [{scope}] — fix: `databricks configure "
+                f"--profile {scope}` (host and token), or use 'databricks' with DATABRICKS_HOST and "
+                "DATABRICKS_TOKEN set")
+        return
+    if (os.environ.get("DATABRICKS_HOST") or os.environ.get("DATABRICKS_AZURE_RESOURCE_ID")
+            or os.environ.get("DATABRICKS_RUNTIME_VERSION")
+            or databricks_utils.is_in_databricks_model_serving_environment()):
+        return
+    profile = os.environ.get("DATABRICKS_CONFIG_PROFILE") or "DEFAULT"
+    if "host" not in _databricks_profiles(config_file, parameter, uri).get(profile, ()):
+        raise ConfigError(
+            f"{parameter} {uri!r}: no Databricks credentials here: DATABRICKS_HOST is unset and "
+            f"{config_file} has no profile [{profile}] with a host — fix: set DATABRICKS_HOST and "
+            f"DATABRICKS_TOKEN, or `databricks configure{'' if profile == 'DEFAULT' else ' --profile ' + profile}`")
+
+
+def _databricks_profiles(config_file: str, parameter: str, uri: str) -> dict[str, list[str]]:
+    """``{profile: its keys}`` of the Databricks config file (``{}`` when there is none): one the
+    Databricks SDK and MLflow's legacy ``ProfileConfigProvider`` would read with ``configparser``
+    and fail on (not text, not INI) is a ConfigError naming it."""
+    import configparser
+
+    path = Path(config_file).expanduser()
+    parser = configparser.ConfigParser()
+    try:
+        if not path.exists():
+            return {}
+        with path.open(encoding="utf-8") as f:
+            parser.read_file(f)
+    except (configparser.Error, OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0][:200]
+        raise ConfigError(f"{parameter} {uri!r}: the Databricks config file {config_file} cannot be read as one "
+                          f"({why}) — fix: correct it (`databricks configure`) or point DATABRICKS_CONFIG_FILE "
+                          "elsewhere") from exc
+    profiles = {name: list(parser[name]) for name in parser.sections()}
+    if parser.defaults():
+        profiles["DEFAULT"] = list(parser.defaults())
+    return profiles
 
 
 def _check_database_uri(uri: str) -> None:

@@ -126,7 +126,7 @@ def test_a_requeue_killed_part_way_resumes_after_the_last_line_it_recorded(tmp_p
     assert parquet_rows(root) == 4 * ROWS  # the second line again (at-least-once), the first not
     again = run_requeue(root, max_body_bytes=LIMIT)
     assert (again.already, again.requeued) == (3, 0) and parquet_rows(root) == 4 * ROWS
-    assert len(storage.list_files(f"{root}/_imports/quarantine-requeue", ".json")) == 2  # this run's compacted
+    assert len(storage.list_files(f"{root}/_imports/quarantine-requeue", ".json")) == 1  # the killed run's merged in
 
 
 def test_when_every_set_aside_line_is_corrupt_the_error_names_them_not_the_cap(tmp_path):

@@ -5,6 +5,22 @@ from __future__ import annotations
 import argparse
 
 
+def _current(path) -> str | None:
+    """The text of the page at ``path`` as ``read_text`` gives it (universal newlines); ``None``
+    when there is none or it is not UTF-8 text (binary: stale, not a UnicodeDecodeError
+    traceback); a file that cannot be read is a ConfigError naming ``--output``."""
+    from ctloop.errors import ConfigError
+
+    try:
+        if not path.is_file():
+            return None
+        return path.read_bytes().decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"--output {path}: cannot read it: {exc.strerror or exc}") from exc
+
+
 def _docs(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -20,7 +36,7 @@ def _docs(args: argparse.Namespace) -> int:
         return 0
     path = Path(args.output)
     if args.check:
-        if not path.is_file() or path.read_text() != text:
+        if _current(path) != text:
             print(f"{path} is stale: run `ctloop config docs --output {path}`")
             return 1
         print(f"{path} is up to date")

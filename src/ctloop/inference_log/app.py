@@ -89,6 +89,10 @@ def read_token(path: str) -> bytes:
                           "or leave --token-file out") from exc
     if not token:
         raise ConfigError(f"--token-file {path!r} is empty: put the token in it or leave --token-file out")
+    bad = next((at for at, byte in enumerate(token) if byte < 0x20 or byte == 0x7f), None)
+    if bad is not None:  # no client can send it in a header: every ingest would be refused (401)
+        raise ConfigError(f"--token-file {path!r} holds a control character (byte 0x{token[bad]:02x} at offset "
+                          f"{bad}), which no Authorization header can carry: put the token on one line")
     return token
 
 

@@ -19,7 +19,9 @@ It follows ``ctloop logger import`` (:mod:`ctloop.inference_log.blob_import`):
 * **Requeued once.** ``<root>/_imports/quarantine-requeue/checkpoint-<UTC time>-<uuid>.json`` lists
   the SHA-256 of lines whose rows are in Parquet, one written after each flush (this run's
   compacted into one at its end); a later run skips those (``already requeued``), so a run killed
-  part-way resumes after the last lines it recorded. The same line quarantined twice (a replay
+  part-way resumes after the last lines it recorded; the next run merges the records such a run
+  left (one a flush) into one before it starts, and its own with them at its end, so the ledger
+  stays one file however often runs are killed. The same line quarantined twice (a replay
   repeated after a crash: the sink is at-least-once) is requeued once. A crash between a flush and
   its record writes that line's rows again on the next run: readers deduplicate on
   ``(request_id, instance)``.
@@ -139,9 +141,12 @@ def _ledger_prefix(root: str) -> str:
     return f"{root}/{layout.import_ledger_dir(LEDGER)}"
 
 
-def _done(root: str) -> set[str]:
+def _done(root: str) -> tuple[set[str], list[str]]:
+    """The digests of every line recorded under the ledger, and the ledger files that list them
+    (a killed run's records, one a flush, among them)."""
     done: set[str] = set()
-    for part in storage.list_files(_ledger_prefix(root), ".json"):
+    parts = storage.list_files(_ledger_prefix(root), ".json")
+    for part in parts:
         try:
             record = orjson.loads(storage.read_bytes(part))
             if record["format"] != LEDGER_FORMAT or not isinstance(record["lines"], list):
@@ -150,7 +155,7 @@ def _done(root: str) -> set[str]:
             raise DataSourceError(f"{part} is not a requeue record ({exc}): move it aside, and the lines it "
                                   "lists are requeued again") from exc
         done.update(record["lines"])
-    return done
+    return done, parts
 
 
 def run_requeue(root: str, *, max_body_bytes: int = MAX_BODY_BYTES, join_ttl_seconds: float = JOIN_TTL_SECONDS,
@@ -166,8 +171,10 @@ def run_requeue(root: str, *, max_body_bytes: int = MAX_BODY_BYTES, join_ttl_sec
     root = root.rstrip("/") or "/"
     cap = max_values(max_body_bytes)
     summary = Summary()
-    done = _done(root)
-    parts: list[str] = []  # the ledger files this run wrote, one a line: compacted at the end
+    done, ledger = _done(root)
+    if len(ledger) > 1:  # the records of a run killed part-way (one a flush): merged before going on
+        ledger = [_compact(root, ledger)]
+    parts: list[str] = []  # the ledger files this run wrote, one a flush: compacted with the ledger at the end
     with tempfile.TemporaryDirectory(prefix="ctloop-requeue-wal-") as tmp:
         try:
             asyncio.run(_requeue(root, tmp, cap, done, parts, summary, join_ttl_seconds=join_ttl_seconds,
@@ -175,8 +182,8 @@ def run_requeue(root: str, *, max_body_bytes: int = MAX_BODY_BYTES, join_ttl_sec
         except OSError as exc:
             raise InferenceLogError(f"cannot write the inference log under {root}: {exc}; {summary.requeued:,} line(s) "
                                     "were requeued and recorded, the next run reads the others again") from exc
-    if len(parts) > 1:
-        _compact(root, parts)
+    if len(ledger + parts) > 1:
+        _compact(root, ledger + parts)
     if not summary.requeued and summary.lines and not summary.already:
         over, corrupt = summary.skipped[SET_ASIDE], summary.skipped["corrupt"]
         why = []
@@ -272,15 +279,18 @@ def _record(root: str, digests: list[str]) -> str:
     return uri
 
 
-def _compact(root: str, parts: list[str]) -> None:
-    """This run's ledger files as one (written first: a crash in between leaves both, which
-    list the same lines)."""
-    digests = []
+def _compact(root: str, parts: list[str]) -> str:
+    """The ledger files ``parts`` as one, whose URI is returned (written first: a crash in
+    between leaves both, which list the same lines). A part already gone was merged by another
+    run, which wrote its lines before deleting it."""
+    digests: dict[str, None] = {}
     for part in parts:
-        digests.extend(orjson.loads(storage.read_bytes(part))["lines"])
-    _record(root, digests)
+        if storage.exists(part):
+            digests.update(dict.fromkeys(orjson.loads(storage.read_bytes(part))["lines"]))
+    merged = _record(root, list(digests))
     for part in parts:
         storage.delete(part)
+    return merged
 
 
 __all__ = ["Summary", "run_requeue", "set_aside_lines"]

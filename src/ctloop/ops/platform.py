@@ -239,22 +239,68 @@ def resolve_auth(host: str = "", token: str = "", token_file: str = "") -> KfpAu
         if not is_file:
             return KfpAuth(source, token=value.strip())
         path = Path(value).expanduser()
-        if not path.is_file():
-            raise ConfigError(f"{source} {value}: no such file; give the path of a bearer token")
-        if not path.read_text().strip():
-            raise ConfigError(f"{source} {value}: the file is empty; it must hold a bearer token")
+        read_token_file(str(path), f"{source} {value}")  # a ConfigError naming it when unusable
         return KfpAuth(f"{source} {path}", token_file=str(path))
     sa_path = os.environ.get(SA_TOKEN_ENV, SA_TOKEN_PATH)
     if host and Path(sa_path).is_file():
-        return KfpAuth(f"the in-cluster pipelines token {sa_path}", token_file=sa_path)
+        auth = KfpAuth(f"the in-cluster pipelines token {sa_path}", token_file=sa_path)
+        read_token_file(sa_path, auth.source)
+        return auth
     return KfpAuth("")
+
+
+def read_token_file(path: str, source: str) -> str:
+    """The bearer token in the file ``path``, read as the KFP SDK reads it before every request;
+    a ConfigError led by ``source`` (which names the file) when it is not one: missing, a
+    directory, unreadable, empty, not UTF-8 text, or holding a character a bearer token (RFC 6750
+    ``b64token``, printable ASCII) and an HTTP header cannot hold (a NUL, a line break inside).
+
+    kfp 2.17.0 reads it with ``open(path).read().strip()`` (``kfp/client/token_credentials_base.py``
+    ``read_token_from_file``, from ``ServiceAccountTokenVolumeCredentials._get_token`` in
+    ``kfp/client/set_volume_credentials.py``), catching only OSError: a file that turned binary
+    was a UnicodeDecodeError traceback from the next request, an empty one an empty bearer."""
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError as exc:
+        raise ConfigError(f"{source}: is a directory; give the path of a file holding a bearer token") from exc
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{source}: no such file; give the path of a bearer token") from exc
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot read the token: {exc.strerror or exc}") from exc
+    try:
+        token = data.decode("utf-8").strip()
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{source}: the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+                          f"{exc.start}); it must hold a bearer token") from exc
+    if not token:
+        raise ConfigError(f"{source}: the file is empty; it must hold a bearer token")
+    for at, char in enumerate(token):
+        if not " " <= char <= "~":
+            what = "control character" if char < " " or char == "\x7f" else "non-ASCII character"
+            raise ConfigError(f"{source}: the token holds a {what} ({char!r} at offset {at}); a bearer "
+                              "token is one line of printable ASCII")
+    return token
+
+
+def _token_file_credentials(path: str, source: str) -> Any:
+    """``kfp.Client`` credentials re-reading ``path`` before every request with
+    :func:`read_token_file` (what kfp's ``ServiceAccountTokenVolumeCredentials`` does, but a bad
+    file is a ConfigError naming it)."""
+    with pipeline_dsl():
+        from kfp.client.token_credentials_base import TokenCredentialsBase
+
+    class TokenFileCredentials(TokenCredentialsBase):
+        def refresh_api_key_hook(self, config: Any) -> None:
+            config.api_key["authorization"] = read_token_file(path, source)
+
+    return TokenFileCredentials()
 
 
 def pod_namespace() -> str:
     """The namespace this process runs in (:data:`SA_NAMESPACE_PATH`); ``""`` outside a pod."""
     try:
-        return Path(SA_NAMESPACE_PATH).read_text().strip()
-    except OSError:
+        return Path(SA_NAMESPACE_PATH).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
         return ""
 
 
@@ -471,10 +517,7 @@ def probe_healthz(host: str, auth: KfpAuth, timeout: float) -> Backend:
     headers = {"Accept": "application/json"}
     token = auth.token
     if auth.token_file:
-        try:
-            token = Path(auth.token_file).read_text().strip()
-        except OSError as exc:
-            raise ConfigError(f"{auth.source}: cannot read the token: {exc}") from exc
+        token = read_token_file(auth.token_file, auth.source)
     if token:
         headers["Authorization"] = f"Bearer {token}"
     opener = urllib.request.build_opener(
@@ -540,6 +583,35 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
 
     class BoundedClient(Client):
         ctloop_backend: Backend | None = None
+
+        def _get_config_with_default_credentials(self, config: Any) -> Any:
+            """Upstream's in-cluster default (no host): the pipelines token through
+            ``ServiceAccountTokenVolumeCredentials``, kept, but re-read by
+            :func:`read_token_file` so that a file turned bad is one line naming it."""
+            from kfp.client import ServiceAccountTokenVolumeCredentials
+
+            config = super()._get_config_with_default_credentials(config)
+            upstream = getattr(config.refresh_api_key_hook, "__self__", None)
+            if isinstance(upstream, ServiceAccountTokenVolumeCredentials):
+                path = str(upstream._token_path)
+                mine = _token_file_credentials(path, f"the in-cluster pipelines token {path}")
+                config.refresh_api_key_hook = mine.refresh_api_key_hook
+            return config
+
+        def _load_context_setting_or_default(self) -> None:
+            """Upstream (kfp 2.17.0 ``client.py``) reads ``~/.config/kfp/context.json`` with ``json.load``
+            when it exists: a file that is not JSON text (binary, cut short) or a directory was a
+            traceback (or, as an OSError, "cannot reach KFP"); now one line naming it."""
+            path = Client._LOCAL_KFP_CONTEXT
+            fix = ("— fix: correct it or remove it (kfp.Client's saved namespace and credentials; "
+                   "`kfp` CLI and Client.set_user_namespace write it)")
+            try:
+                super()._load_context_setting_or_default()
+            except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                raise ConfigError(f"{path}: cannot read kfp.Client's saved context ({why}) {fix}") from exc
+            if not isinstance(self._context_setting, dict):
+                raise ConfigError(f"{path}: kfp.Client's saved context is not a JSON object {fix}")
 
         def set_user_namespace(self, namespace: str) -> None:
             """In memory only. kfp 2.17.0 ``Client.__init__`` (``client.py`` ~205) calls this with the
@@ -698,10 +770,7 @@ class Platform:
         if self.auth.token:
             kwargs["existing_token"] = self.auth.token
         elif self.auth.token_file:
-            with pipeline_dsl():
-                from kfp.client import ServiceAccountTokenVolumeCredentials
-
-            kwargs["credentials"] = ServiceAccountTokenVolumeCredentials(path=self.auth.token_file)
+            kwargs["credentials"] = _token_file_credentials(self.auth.token_file, self.auth.source)
         # never kfp.Client's ``namespace``: without a host it is where KFP is installed (2.17.0
         # ``_load_config``: ml-pipeline.<namespace>.svc, the kubeconfig proxy of <namespace>), not the
         # profile; every call below passes the profile itself
