@@ -365,9 +365,19 @@ class MlflowRegistry:
         from ctloop.tracking import META_ARTIFACT_DIR
 
         mv = self.get_version(name, version)
+        artifact = f"{META_ARTIFACT_DIR}/{MODEL_META_FILE}"
         with tempfile.TemporaryDirectory() as tmp:
-            path = self._download(mv.run_id, f"{META_ARTIFACT_DIR}/{MODEL_META_FILE}", tmp)
-            return json.loads(path.read_text())
+            path = self._download(mv.run_id, artifact, tmp)
+            try:
+                meta = json.loads(path.read_bytes().decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                meta, problem = None, f"is not JSON text ({exc})"
+            else:
+                problem = f"holds a JSON {type(meta).__name__}, not an object"
+        if not isinstance(meta, dict):  # overwritten or cut short since training wrote it
+            raise ModelIntegrityError(f"{name} v{mv.version}: its model meta (run {mv.run_id} artifact "
+                                      f"{artifact}) {problem}: retrain it, or register a version trained by ctloop")
+        return meta
 
     def _load_served_copy(self, mv: ModelVersion, filename: str, tag: str, dst: str) -> Any:
         from ctloop.artifacts import load_verified

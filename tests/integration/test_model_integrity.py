@@ -269,3 +269,26 @@ def test_training_writes_a_many_tree_model_without_a_scan_per_array(mlflow_url, 
                                             dataset_digest="d", data_uri="")
     assert scanned["names"] == 0  # main: 8,389 names scanned
     assert run_id and uri
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00garbage", b'{"features": ["x1"', b'["x1", "x2"]'],
+                         ids=["binary", "cut-short", "not-an-object"])
+def test_a_model_meta_that_is_not_a_json_object_is_one_line_naming_the_version(version, content):
+    """The model's meta (``ctloop/ctloop-model.json`` among its run's artifacts, read by
+    monitoring, scoring, validate_serving and the rollout) overwritten, cut short or not an object
+    is a ModelIntegrityError naming the model, version, run and artifact — not a
+    UnicodeDecodeError/JSONDecodeError traceback, nor a list that fails later on ``meta["…"]``."""
+    reg, name, v, run_id, _, _, _ = version
+    meta = Path(urlparse(reg.client.get_run(run_id).info.artifact_uri).path) / tracking.META_ARTIFACT_DIR \
+        / artifacts.MODEL_META_FILE
+    saved = meta.read_bytes()
+    assert isinstance(reg.load_meta(name, v), dict)
+    try:
+        meta.write_bytes(content)
+        with pytest.raises(ModelIntegrityError) as err:
+            reg.load_meta(name, v)
+    finally:
+        meta.write_bytes(saved)
+    message = str(err.value)
+    assert "\n" not in message and f"{name} v{v}" in message and run_id in message
+    assert f"{tracking.META_ARTIFACT_DIR}/{artifacts.MODEL_META_FILE}" in message
