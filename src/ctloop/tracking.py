@@ -172,36 +172,41 @@ def check_databricks_uri(uri: str, parameter: str = "tracking URI") -> None:
             pass
         return
     config_file = os.environ.get("DATABRICKS_CONFIG_FILE") or "~/.databrickscfg"
-    if scope:  # databricks://<profile>: that profile only, the variables do not stand in for it
-        if scope not in _databricks_profiles(config_file, parameter, uri):
+    profiles, default_profile = _databricks_profiles(config_file, parameter, uri)
+    if scope:  # databricks://<profile>: a config file without it is the SDK's "has no <profile> profile"
+        if profiles is not None and scope not in profiles:
             raise ConfigError(
                 f"{parameter} {uri!r}: {config_file} has no profile [{scope}] — fix: `databricks configure "
                 f"--profile {scope}` (host and token), or use 'databricks' with DATABRICKS_HOST and "
                 "DATABRICKS_TOKEN set")
-        return
+        if profiles is not None:
+            return
     if (os.environ.get("DATABRICKS_HOST") or os.environ.get("DATABRICKS_AZURE_RESOURCE_ID")
             or os.environ.get("DATABRICKS_RUNTIME_VERSION")
             or databricks_utils.is_in_databricks_model_serving_environment()):
         return
-    profile = os.environ.get("DATABRICKS_CONFIG_PROFILE") or "DEFAULT"
-    if "host" not in _databricks_profiles(config_file, parameter, uri).get(profile, ()):
+    # the profile the SDK reads (databricks-sdk 0.156 config.py _resolve_profile): the one asked for,
+    # else [__settings__] default_profile, else DEFAULT; its own keys only (_sections: no DEFAULT merge)
+    profile = scope or os.environ.get("DATABRICKS_CONFIG_PROFILE") or default_profile or "DEFAULT"
+    if not {"host", "azure_workspace_resource_id"} & set((profiles or {}).get(profile, ())):
         raise ConfigError(
             f"{parameter} {uri!r}: no Databricks credentials here: DATABRICKS_HOST is unset and "
             f"{config_file} has no profile [{profile}] with a host — fix: set DATABRICKS_HOST and "
             f"DATABRICKS_TOKEN, or `databricks configure{'' if profile == 'DEFAULT' else ' --profile ' + profile}`")
 
 
-def _databricks_profiles(config_file: str, parameter: str, uri: str) -> dict[str, list[str]]:
-    """``{profile: its keys}`` of the Databricks config file (``{}`` when there is none): one the
-    Databricks SDK and MLflow's legacy ``ProfileConfigProvider`` would read with ``configparser``
-    and fail on (not text, not INI) is a ConfigError naming it."""
+def _databricks_profiles(config_file: str, parameter: str, uri: str) -> tuple[dict[str, list[str]] | None, str]:
+    """``({profile: its own keys}, [__settings__] default_profile)`` of the Databricks config file,
+    read as the Databricks SDK reads it (``_sections``: a profile's keys without DEFAULT's; None
+    when there is no file): one the SDK and MLflow's legacy ``ProfileConfigProvider`` would read
+    with ``configparser`` and fail on (not text, not INI) is a ConfigError naming it."""
     import configparser
 
     path = Path(config_file).expanduser()
     parser = configparser.ConfigParser()
     try:
         if not path.exists():
-            return {}
+            return None, ""
         with path.open(encoding="utf-8") as f:
             parser.read_file(f)
     except (configparser.Error, OSError, UnicodeDecodeError) as exc:
@@ -209,10 +214,12 @@ def _databricks_profiles(config_file: str, parameter: str, uri: str) -> dict[str
         raise ConfigError(f"{parameter} {uri!r}: the Databricks config file {config_file} cannot be read as one "
                           f"({why}) — fix: correct it (`databricks configure`) or point DATABRICKS_CONFIG_FILE "
                           "elsewhere") from exc
-    profiles = {name: list(parser[name]) for name in parser.sections()}
+    sections = parser._sections  # noqa: SLF001 - as the SDK reads it: a profile's own keys
+    settings = sections.pop("__settings__", {})
+    profiles = {name: list(keys) for name, keys in sections.items()}
     if parser.defaults():
         profiles["DEFAULT"] = list(parser.defaults())
-    return profiles
+    return profiles, str(settings.get("default_profile", "")).strip()
 
 
 def _check_database_uri(uri: str) -> None:

@@ -63,11 +63,41 @@ def test_databricks_with_its_variables_goes_on_to_mlflow(monkeypatch):
     monkeypatch.setenv("DATABRICKS_TOKEN", "dapi0123")
     tracking.check_databricks_uri("databricks")
     assert tracking.configure("databricks") == "databricks"
-    # databricks://<profile> reads that profile only: the SDK's Config(profile=...) raises "has no
-    # <profile> profile configured" (databricks-sdk config.py _known_file_config_loader), MLflow's
-    # fallback is ProfileConfigProvider(<profile>) alone (_get_databricks_creds_config)
+    # databricks://<profile> without a config file: the SDK's _known_file_config_loader returns
+    # ("does not exist", databricks-sdk 0.156 config.py) and the variables give the host (review34)
+    tracking.check_databricks_uri("databricks://prof")
+
+
+def test_a_config_file_without_the_profile_asked_for_is_refused_even_with_the_variables(tmp_path, monkeypatch):
+    """The SDK raises "resolve: … has no prof profile configured" when the file exists without it."""
+    monkeypatch.setenv("DATABRICKS_HOST", "https://adb-1.azuredatabricks.net")
+    monkeypatch.setenv("DATABRICKS_TOKEN", "dapi0123")
+    cfg = tmp_path / "databrickscfg"
+    cfg.write_text("[other]\nhost = https://adb-2.azuredatabricks.net\ntoken = dapi2\n")
+    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(cfg))
     with pytest.raises(ConfigError, match=r"has no profile \[prof\]"):
         tracking.check_databricks_uri("databricks://prof")
+
+
+@pytest.mark.parametrize("text, accepted", [
+    ("[__settings__]\ndefault_profile = prod\n[prod]\nhost = https://adb-2.azuredatabricks.net\ntoken = t\n", True),
+    ("[DEFAULT]\nazure_workspace_resource_id = /subscriptions/s/resourceGroups/g/providers/"
+     "Microsoft.Databricks/workspaces/w\n", True),
+    ("[__settings__]\ndefault_profile = prod\n[DEFAULT]\nhost = https://adb-1.azuredatabricks.net\n[prod]\n"
+     "token = t\n", False),  # the SDK reads [prod]'s own keys (_sections): no host, DEFAULT's not merged
+], ids=["settings-default-profile", "azure-resource-id", "default-not-merged"])
+def test_the_bare_form_reads_the_profile_the_sdk_resolves(tmp_path, monkeypatch, text, accepted):
+    """databricks-sdk 0.156 ``Config._resolve_profile``: DATABRICKS_CONFIG_PROFILE, else
+    ``[__settings__] default_profile``, else DEFAULT; a host or an Azure resource id (review34:
+    a file MLflow accepts was refused)."""
+    cfg = tmp_path / "databrickscfg"
+    cfg.write_text(text)
+    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(cfg))
+    if accepted:
+        tracking.check_databricks_uri("databricks")
+    else:
+        with pytest.raises(ConfigError, match=r"no profile \[prod\] with a host"):
+            tracking.check_databricks_uri("databricks")
 
 
 @pytest.mark.parametrize("content", [b"\xff\xfe\x00[prof]", b"host = https://x\n"], ids=["binary", "no section"])
