@@ -437,7 +437,7 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-_SUGGESTION = re.compile(r"^(?P<what>.*?)(?P<sep>[;.]?\s*)(?P<hint>[Dd]id you mean [^?]*\?)$", re.S)
+_SUGGESTION = re.compile(r"^(?P<what>.*?)(?P<sep>[;.]?\s*)(?P<hint>[Dd]id you mean .*\?)$", re.S)
 
 
 def _problem_line(where: str, problem: str, shown: str, example: str) -> str:

@@ -189,6 +189,8 @@ def test_every_problem_is_reported_in_one_pass():
      ", got 'xgbost'; did you mean 'xgboost'?"),
     (C.DataConfig, {"uri": "d.csv", "target": "y", "time_column": "t", "format": "parqet"},
      "data.format: must be one of", ", got 'parqet'; did you mean 'parquet'?"),
+    (C.ScheduleConfig, {"cron": "30 4 ? * 1"}, "schedule.cron: cron '30 4 ? * 1' has 5 fields",
+     ", got '30 4 ? * 1'; did you mean \"0 30 4 ? * 1\"?"),  # a suggestion holding a '?' (review)
 ])
 def test_a_suggestion_ends_the_error_line(section, data, head, tail):
     """A problem that already suggests the fix ends with it: the value given sits before it and no
