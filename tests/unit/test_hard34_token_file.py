@@ -27,6 +27,7 @@ BAD = {  # content: what the one line says about it
     "nul": (b"eyJhbGci\x00OiJSUzI1NiJ9", "control character"),
     "newline inside": (b"abc\ndef\n", "control character"),
     "empty": (b"  \n", "empty"),
+    "blank inside": (b"abc def\n", "blank"),  # review: "Bearer abc def" is no bearer token (RFC 6750)
 }
 
 
@@ -185,3 +186,37 @@ def _one_line_err(err: str) -> str:
     lines = [x for x in err.splitlines() if x.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: "), err
     return lines[0]
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00bad", b"abc\x00def"], ids=["binary", "nul"])
+def test_the_in_cluster_default_token_bad_at_start_is_a_config_error(kfp_env, tmp_path, monkeypatch, content):
+    """kfp 2.17.0 ``Client._get_config_with_default_credentials`` swallows any exception of the
+    first read ("Proceeding without credentials...") and installs no hook: a token file there but
+    not a token sent every request without an Authorization header (review). A missing file is
+    still "no credentials" as upstream has it."""
+    token = tmp_path / "token"
+    token.write_bytes(content)
+    monkeypatch.setenv("KF_PIPELINES_SA_TOKEN_PATH", str(token))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.0.0.1")
+    monkeypatch.setattr("kubernetes.config.load_incluster_config", lambda *a, **k: None)
+    with KfpApiDouble() as double:
+        monkeypatch.setattr("kfp.client.Client._IN_CLUSTER_DNS_NAME", double.url)
+        with pytest.raises(ConfigError) as err:
+            Platform(namespace="team-a", timeout=5).find_pipeline("ct")
+        assert not [c for c in double.calls if c.path.startswith("/apis/v2/pipelines")], "sent without a token"
+    assert f"the in-cluster pipelines token {token}" in str(err.value)
+
+
+def test_a_token_file_saved_with_a_bom_reads_as_the_token_in_both_readers(tmp_path):
+    """An editor's UTF-8 BOM (Notepad) is no part of the token: the KFP reader refused it as a
+    non-ASCII character while the sink took it into the token and refused every ingest (review)."""
+    from ctloop.inference_log.app import read_token
+    from ctloop.ops.platform import read_token_file
+
+    token = tmp_path / "token"
+    token.write_bytes(b"\xef\xbb\xbfeyJhbGciOi\r\n")
+    assert read_token_file(str(token), "t") == "eyJhbGciOi"
+    assert read_token(str(token)) == b"eyJhbGciOi"
+    token.write_bytes(b"abc def\n")
+    with pytest.raises(ConfigError, match="a blank"):
+        read_token(str(token))

@@ -83,16 +83,17 @@ _IDENTITY = [*_JSON, (b"accept-encoding", b"identity")]
 def read_token(path: str) -> bytes:
     """The bearer token in ``path`` (a mounted Secret key), surrounding whitespace removed."""
     try:
-        token = Path(path).read_bytes().strip()
+        token = Path(path).read_bytes().removeprefix(b"\xef\xbb\xbf").strip()  # an editor's BOM is no part of it
     except OSError as exc:
         raise ConfigError(f"--token-file {path!r} cannot be read: {exc.strerror}: mount the Secret key there "
                           "or leave --token-file out") from exc
     if not token:
         raise ConfigError(f"--token-file {path!r} is empty: put the token in it or leave --token-file out")
-    bad = next((at for at, byte in enumerate(token) if byte < 0x20 or byte == 0x7f), None)
-    if bad is not None:  # no client can send it in a header: every ingest would be refused (401)
-        raise ConfigError(f"--token-file {path!r} holds a control character (byte 0x{token[bad]:02x} at offset "
-                          f"{bad}), which no Authorization header can carry: put the token on one line")
+    bad = next((at for at, byte in enumerate(token) if byte <= 0x20 or byte == 0x7f), None)
+    if bad is not None:  # no client can send it as a bearer token: every ingest would be refused (401)
+        what = "a blank" if token[bad] == 0x20 else "a control character"
+        raise ConfigError(f"--token-file {path!r} holds {what} (byte 0x{token[bad]:02x} at offset {bad}), which "
+                          "no bearer token (RFC 6750) can carry: put the token on one line")
     return token
 
 

@@ -268,15 +268,16 @@ def read_token_file(path: str, source: str) -> str:
     except OSError as exc:
         raise ConfigError(f"{source}: cannot read the token: {exc.strerror or exc}") from exc
     try:
-        token = data.decode("utf-8").strip()
+        token = data.decode("utf-8-sig").strip()  # a leading BOM (an editor's) is no part of the token
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{source}: the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
                           f"{exc.start}); it must hold a bearer token") from exc
     if not token:
         raise ConfigError(f"{source}: the file is empty; it must hold a bearer token")
     for at, char in enumerate(token):
-        if not " " <= char <= "~":
-            what = "control character" if char < " " or char == "\x7f" else "non-ASCII character"
+        if not " " < char <= "~":
+            what = ("blank" if char == " " else "control character" if char < " " or char == "\x7f"
+                    else "non-ASCII character")
             raise ConfigError(f"{source}: the token holds a {what} ({char!r} at offset {at}); a bearer "
                               "token is one line of printable ASCII")
     return token
@@ -596,6 +597,12 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
                 path = str(upstream._token_path)
                 mine = _token_file_credentials(path, f"the in-cluster pipelines token {path}")
                 config.refresh_api_key_hook = mine.refresh_api_key_hook
+            elif config.refresh_api_key_hook is None:
+                # upstream swallowed the first read's error and sends no token: a missing file is
+                # "no credentials" as upstream has it; a file there that is not a token is one line
+                path = str(ServiceAccountTokenVolumeCredentials()._token_path)
+                if os.path.lexists(path):
+                    read_token_file(path, f"the in-cluster pipelines token {path}")
             return config
 
         def _load_context_setting_or_default(self) -> None:
