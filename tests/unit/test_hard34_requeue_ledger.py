@@ -93,3 +93,43 @@ def test_leftover_records_are_merged_before_a_run_that_is_killed_again(tmp_path,
     summary = run_requeue(root, max_body_bytes=ONE_A_FLUSH)
     assert (summary.already, summary.requeued) == (3, 1) and parquet_rows(root) == LINES * ROWS
     assert len(_ledger(root)) == 1 and sorted(_recorded(root)) == sorted(set(_recorded(root)))
+
+
+@pytest.mark.parametrize("where", ["_done", "_compact"])
+def test_a_ledger_part_another_run_merged_meanwhile_is_skipped(tmp_path, monkeypatch, where):
+    """Two requeues at once: a part listed by one run can be merged and deleted by the other before
+    the first reads it (its lines are in the other's merged file, written first). It crashed the
+    first run with "… does not exist" after its lines were requeued and recorded (review)."""
+    from ctloop.inference_log import requeue
+
+    root = set_aside(tmp_path, "root", [big_request(f"r{i}", i) for i in range(LINES)])
+    _kill_on_flush(monkeypatch, 2, KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        run_requeue(root, max_body_bytes=ONE_A_FLUSH)
+    monkeypatch.undo()
+    parts = _ledger(root)
+    assert len(parts) >= 1
+    vanished = parts[0]
+    recorded = orjson.loads(storage.read_bytes(vanished))["lines"]
+    real_read = storage.read_bytes
+
+    def read_bytes(uri, *a, **k):  # the other run merged and deleted it just now
+        if uri == vanished and storage.exists(uri):
+            requeue._record(root, recorded)  # its lines, in the other run's merged file
+            storage.delete(uri)
+        return real_read(uri, *a, **k)
+
+    if where == "_done":
+        monkeypatch.setattr(requeue.storage, "read_bytes", read_bytes)
+    else:
+        real_compact = requeue._compact
+
+        def compact(root_, parts_):
+            monkeypatch.setattr(requeue.storage, "read_bytes", read_bytes)
+            return real_compact(root_, parts_)
+
+        monkeypatch.setattr(requeue, "_compact", compact)
+    summary = run_requeue(root, max_body_bytes=ONE_A_FLUSH)
+    monkeypatch.undo()
+    assert summary.requeued <= LINES - len(recorded)  # nothing the vanished part listed was sent again
+    assert len(set(_recorded(root))) == LINES  # every line recorded once the run is done

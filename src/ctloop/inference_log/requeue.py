@@ -143,19 +143,44 @@ def _ledger_prefix(root: str) -> str:
 
 def _done(root: str) -> tuple[set[str], list[str]]:
     """The digests of every line recorded under the ledger, and the ledger files that list them
-    (a killed run's records, one a flush, among them)."""
+    (a killed run's records, one a flush, among them). A file another requeue merged meanwhile is
+    gone: the ledger is listed once more for the merged file it wrote first."""
     done: set[str] = set()
-    parts = storage.list_files(_ledger_prefix(root), ".json")
-    for part in parts:
-        try:
-            record = orjson.loads(storage.read_bytes(part))
-            if record["format"] != LEDGER_FORMAT or not isinstance(record["lines"], list):
-                raise TypeError(f"format {record.get('format')!r} is not {LEDGER_FORMAT!r}")
-        except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
-            raise DataSourceError(f"{part} is not a requeue record ({exc}): move it aside, and the lines it "
-                                  "lists are requeued again") from exc
-        done.update(record["lines"])
-    return done, parts
+    parts: list[str] = []
+    seen: set[str] = set()
+    for _ in range(2):
+        vanished = False
+        for part in storage.list_files(_ledger_prefix(root), ".json"):
+            if part in seen:
+                continue
+            seen.add(part)
+            data = _read_part(part)
+            if data is None:
+                vanished = True
+                continue
+            try:
+                record = orjson.loads(data)
+                if record["format"] != LEDGER_FORMAT or not isinstance(record["lines"], list):
+                    raise TypeError(f"format {record.get('format')!r} is not {LEDGER_FORMAT!r}")
+            except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+                raise DataSourceError(f"{part} is not a requeue record ({exc}): move it aside, and the lines it "
+                                      "lists are requeued again") from exc
+            done.update(record["lines"])
+            parts.append(part)
+        if not vanished:
+            break
+    return done, sorted(parts)
+
+
+def _read_part(part: str) -> bytes | None:
+    """A ledger file's bytes; None when it is gone (another requeue merged it, having written the
+    merged file first)."""
+    try:
+        return storage.read_bytes(part)
+    except DataSourceError:
+        if storage.exists(part):
+            raise
+        return None
 
 
 def run_requeue(root: str, *, max_body_bytes: int = MAX_BODY_BYTES, join_ttl_seconds: float = JOIN_TTL_SECONDS,
@@ -285,8 +310,9 @@ def _compact(root: str, parts: list[str]) -> str:
     run, which wrote its lines before deleting it."""
     digests: dict[str, None] = {}
     for part in parts:
-        if storage.exists(part):
-            digests.update(dict.fromkeys(orjson.loads(storage.read_bytes(part))["lines"]))
+        data = _read_part(part)
+        if data is not None:
+            digests.update(dict.fromkeys(orjson.loads(data)["lines"]))
     merged = _record(root, list(digests))
     for part in parts:
         storage.delete(part)
