@@ -1104,9 +1104,12 @@ def _contract_docs() -> list[str]:
              "    region: {dtype: category, allowed: [north, south]}",
              "    note: {dtype: string, required: false}", "```", "",
              "| key | default | meaning |", "|---|---|---|"]
-    lines += [f"| `{k}` | `{d}` | {m} |" for k, (d, m) in contract.CONTRACT_KEYS.items()]
+    def rows(keys: dict[str, tuple[str, str]]) -> list[str]:
+        return [f"| `{k}` | {f'`{d}`' if d else 'not set'} | {m} |" for k, (d, m) in keys.items()]
+
+    lines += rows(contract.CONTRACT_KEYS)
     lines += ["", "Rules of one column (`columns.<name>`):", "", "| key | default | meaning |", "|---|---|---|"]
-    lines += [f"| `{k}` | `{d}` | {m} |" for k, (d, m) in contract.COLUMN_KEYS.items()]
+    lines += rows(contract.COLUMN_KEYS)
     return [*lines, ""]
 
 

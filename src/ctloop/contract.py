@@ -41,13 +41,13 @@ CONTRACT_KEYS = {
     "description": ('""', "Free text, ignored."),
 }
 COLUMN_KEYS = {
-    "dtype": ("none", f"One of {', '.join(DTYPES)}: the values must read as that type (rule `dtype`, naming a "
+    "dtype": ("", f"One of {', '.join(DTYPES)}: the values must read as that type (rule `dtype`, naming a "
                       "few values that do not); the table goes on with the column converted. A `datetime` "
                       "column reads `data.time_format` when it is the time column."),
     "required": ("true", "The column must be present (rule `required`, naming a column of a close name)."),
-    "min": ("none", "Numbers at or above this (rule `min`); refused on a `datetime` column."),
-    "max": ("none", "Numbers at or below this (rule `max`); refused on a `datetime` column."),
-    "allowed": ("none", "The only values the column may hold, compared as text (rule `allowed`, naming unseen ones)."),
+    "min": ("", "Numbers at or above this (rule `min`); refused on a `datetime` column."),
+    "max": ("", "Numbers at or below this (rule `max`); refused on a `datetime` column."),
+    "allowed": ("", "The only values the column may hold, compared as text (rule `allowed`, naming unseen ones)."),
     "max_null_fraction": ("1.0", "Largest share of empty values (rule `max_null_fraction`); a column with no value "
                                  "at all always breaks the contract (rule `all_null`)."),
     "description": ('""', "Free text, ignored."),
@@ -91,7 +91,7 @@ class DataContract:
             return cls()
         if not isinstance(spec, dict):
             raise ConfigError(f"contract must be a mapping, got {type(spec).__name__}")
-        unknown = set(spec) - {"columns", "min_rows", "description"}
+        unknown = set(spec) - set(CONTRACT_KEYS)
         if unknown:
             raise ConfigError(f"contract has unknown key(s) {sorted(unknown)}; allowed: columns, min_rows")
         min_rows = spec.get("min_rows", 1)

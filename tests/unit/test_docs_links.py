@@ -128,3 +128,13 @@ def test_the_data_contract_section_documents_every_key_and_its_example_parses():
     assert set(contract.COLUMN_KEYS) == contract._COLUMN_KEYS
     for key in (*contract.CONTRACT_KEYS, *contract.COLUMN_KEYS):
         assert f"| `{key}` |" in section, key
+
+
+def test_the_documented_contract_keys_are_the_keys_a_contract_takes():
+    from ctloop import contract
+    from ctloop.errors import ConfigError
+
+    for key in contract.CONTRACT_KEYS:
+        contract.DataContract.from_dict({key: {"columns": {}, "min_rows": 1, "description": ""}[key]})
+    with pytest.raises(ConfigError, match="unknown key"):
+        contract.DataContract.from_dict({"min_row": 5})
