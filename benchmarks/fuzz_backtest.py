@@ -265,7 +265,7 @@ def make_case(seed: int) -> tuple[pd.DataFrame, list[str], dict]:
     if rng.random() < 0.3:
         frame = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
         thow["unsorted"] = True
-    flags = ["--target", target, "--time-column", time_col, "--window", window, "--quiet",
+    flags = ["--target", target, "--time-column", time_col, "--window", window, *(["--quiet"] if rng.random() < 0.3 else []),
              "--bootstrap-rounds", "20"]
     r = rng.random()
     if r < 0.3:
@@ -443,6 +443,8 @@ def run_case(seed: int, workdir: Path, timeout: float, verbose: bool = False) ->
             result["failure"] = "exit 2 with a traceback"
         elif code == 2 and not NAMED.search(result["error"]):
             result["failure"] = f"exit 2 naming nothing: {result['error']}"
+        elif code == 2 and "initial model v1 on" in stdout.getvalue():  # refused after a model was trained
+            result["failure"] = f"exit 2 after the replay started: {result['error']}"
         elif code == 2 and UNFLAGGED.search(result["error"]):
             result["failure"] = f"exit 2 naming a setting without its flag: {result['error']}"
         elif code == 0:
