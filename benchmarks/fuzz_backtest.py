@@ -8,14 +8,21 @@ high-cardinality text, bool, numbers mixed with text, integers stored as floats,
 1e-300 magnitudes, negative zero, categories whose vocabulary changes, names with spaces or
 unicode or named like the target) and random but plausible flags (``--window``, ``--policy`` or
 ``--compare``, ``--label-delay``, ``--train-window``, ``--min-labels``, ``--task regression``,
-``--estimator``), writes it as CSV or Parquet and runs ``ctloop.cli.main`` in this process.
+``--estimator``, ``--primary-metric``, ``--drift-method``, ``--time-format``, ``--hyperparameters``),
+writes it as CSV or Parquet and runs ``ctloop.cli.main`` in this process.
 
 A failure is: a traceback (an exception out of ``main``), an exit code other than 0 and 2, an
-exit 2 whose ``error:`` line names no column, flag or parameter, a case running longer than
+exit 2 whose ``error:`` line names no column, flag or parameter (or names a setting by its
+internal name, ``method = ...``, instead of its flag), an exit 2 after the initial model trained
+(a refusal in the middle of the replay, not up front), a case running longer than
 ``--timeout`` seconds, a NaN/inf ``mean_metric`` while windows were scored, or a report whose
 counts disagree (retrains or skipped windows above the windows, promotions above the retrains
-plus the initial model, scored rows above the table's rows). Each failure is printed with its seed
-and written (table + flags) under ``--keep`` to be replayed alone with ``--seed N --cases 1``.
+plus the initial model, window rows other than the rows with a label and a time, a mean_metric
+other than the row-weighted mean of the scored windows). The summary also lists the exit-2
+messages, the rules that retrained (coverage of the replay's paths), the reasons windows were
+skipped and the warnings of the successful cases. Each failure is printed with its seed,
+and its flags, table description and output are written to ``--keep``/seed<N>.json; the table is
+drawn again from the seed: ``--seed N --cases 1 -v`` replays it alone.
 
 Not part of ``make test`` (it takes minutes). Run it sequentially on one OpenMP thread:
 
