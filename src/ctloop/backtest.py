@@ -416,6 +416,59 @@ def _features(frame: pd.DataFrame, cfg: BacktestConfig) -> list[str]:
     return [c for c in frame.columns if c in chosen]
 
 
+def _drift_kinds(data: pd.DataFrame, features: list[str], cfg: BacktestConfig) -> dict[str, str]:
+    """With one drift method for every column (``--drift-method``, ``drift.method``): each feature's
+    kind (numeric, categorical) over the replayed rows, given to every window's ``detect``; else
+    ``{}`` (each window's kinds inferred by evidently's rules, as monitoring infers them). The drift
+    engine infers a kind from the window alone, and an integer column (evidently: categorical with
+    at most 10 distinct values) such as an item count changes kind in a quiet window: a method of
+    one kind (ks, wasserstein; chisquare, z) stopped the replay there. A method that does not apply
+    to a column's kind over the data is refused here, before any window is replayed."""
+    from ctloop.drift import engine, stats
+
+    method = cfg.drift.method or None
+    if method is None or cfg.policy not in ("drift", "default"):
+        return {}
+    kinds = {name: engine.column_kind(data[name]) for name in features}
+    kinds = {name: kind for name, kind in kinds.items() if kind is not None}  # not compared: left to detect
+    wrong = [name for name, kind in kinds.items() if method not in stats.METHODS_BY_KIND[kind]]
+    if wrong:
+        import pandas as pd
+
+        name, kind = wrong[0], kinds[wrong[0]]
+        col = data[name]
+        what = ("true/false values" if pd.api.types.is_bool_dtype(col) else
+                f"whole numbers, {col.nunique()} distinct values" if pd.api.types.is_integer_dtype(col) else
+                "a text column" if kind == "categorical" else "numbers")
+        every = [m for m in stats.METHODS_BY_KIND["numeric"] if m in stats.METHODS_BY_KIND["categorical"]]
+        others = f" and {len(wrong) - 1} other column(s)" if len(wrong) > 1 else ""
+        raise ConfigError(f"--drift-method {method!r} does not apply to {kind} column {name!r} ({what}){others}: "
+                          f"use one of {', '.join(every)} (they apply to every column), or leave --drift-method "
+                          "out (each column gets its kind's method)")
+    return kinds
+
+
+def _check_drift_method(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str]) -> None:
+    """:func:`_drift_kinds`'s refusal for :func:`compare`, before the first policy replays (a replay
+    of ``never`` first, then ``drift`` refused). A frame the replay refuses for another reason is
+    left to it, to say so in its own words."""
+    import dataclasses
+
+    from ctloop.errors import CtloopError
+    from ctloop.storage import _decimals_as_floats, plain_missing
+
+    policy = next((p for p in policies if p in ("drift", "default")), None)
+    if policy is None or not cfg.drift.method or cfg.target not in frame.columns \
+            or cfg.time_column not in frame.columns:
+        return
+    try:
+        data = plain_missing(_decimals_as_floats(frame.reset_index(drop=True))).dropna(subset=[cfg.target])
+        features = _features(data, cfg)
+    except CtloopError:
+        return
+    _drift_kinds(data, features, dataclasses.replace(cfg, policy=policy))
+
+
 def run_backtest(
     frame: pd.DataFrame,
     cfg: BacktestConfig,
@@ -522,6 +575,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     check_uniform_types(data, features)  # nested or mixed values: as the train core refuses them, in every row
     check_numbers_as_text(data, features)  # '?' or 'bad' in a column of amounts: read as text
     train_core.check_target_copies(data, cfg.target, features, cfg.task)
+    kinds = _drift_kinds(data, features, cfg)  # a set --drift-method: refused now, not at the first window
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)
     _warn_dates_only(data[cfg.time_column], cfg.time_column, cfg.window, step)
     t0 = data[cfg.time_column].min().floor("D" if step >= pd.Timedelta(days=1) else "min")
@@ -735,7 +789,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         if len(current) and cfg.policy in ("drift", "default"):
             drift = drift_core.detect(champion.reference, current[features], columns=features,
                                       drift_share=cfg.drift.share, method=cfg.drift.method or None,
-                                      threshold=cfg.drift.threshold)
+                                      threshold=cfg.drift.threshold, column_kinds=kinds)
             w.drift_share, w.drifted = float(drift.share), bool(drift.drifted)
         if cfg.policy == "always":
             fire, rule = True, "always"
@@ -919,6 +973,7 @@ def compare(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[str],
     for p in policies:
         check_policy(p, flag="--compare")
     unique = list(dict.fromkeys(policies))
+    _check_drift_method(frame, cfg, unique)  # before the first replay, not after those of the policies before
     if jobs > 1 and len(unique) > 1:
         from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
         from concurrent.futures.process import BrokenProcessPool

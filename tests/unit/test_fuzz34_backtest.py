@@ -1,0 +1,69 @@
+"""Failures of ``ctloop backtest`` found by the randomized crash hunt ``benchmarks/fuzz_backtest.py``
+(seeded real-shaped tables through the CLI), each minimized to a small real-shaped table."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.backtest import run_backtest
+from ctloop.config import DriftConfig
+from ctloop.errors import ConfigError
+from tests.unit.test_backtest_inputs import config
+
+
+def _counts(rows: int = 1400, days: int = 14, seed: int = 3) -> pd.DataFrame:
+    """Two weeks of applications: an amount and an item count (whole numbers 0..39, a numeric column
+    over the data: more than 10 distinct values), a label that follows the amount; on the 11th day
+    only small baskets (counts 0..4), as on a holiday."""
+    rng = np.random.default_rng(seed)
+    ts = pd.Timestamp("2024-03-01") + pd.to_timedelta(np.sort(rng.uniform(0, days * 86400, rows)), unit="s")
+    amount = rng.normal(size=rows)
+    items = rng.integers(0, 40, rows)
+    holiday = (ts >= pd.Timestamp("2024-03-11")) & (ts < pd.Timestamp("2024-03-12"))
+    items[holiday] = rng.integers(0, 5, int(holiday.sum()))
+    return pd.DataFrame({"ts": ts, "amount": amount, "n_items": items,
+                         "y": (amount + rng.normal(0, 0.7, rows) > 0).astype(int)})
+
+
+@pytest.mark.parametrize("method", ["ks", "wasserstein"])
+def test_an_integer_count_with_few_values_in_one_window_keeps_its_kind(method):
+    """fuzz seed 10013 (minimized): with --drift-method ks, an integer column numeric over the data
+    (40 counts) holds 5 distinct counts in one window, where the drift engine infers a column's kind
+    from the window alone (evidently: an int column of <= 10 values is categorical). The replay
+    stopped there, after 10 windows of training, with "method = 'ks' does not apply to categorical
+    column 'n_items'" (exit 2); no numeric method could avoid it. The column keeps the kind it has
+    over the data, and the window's drift is computed."""
+    report = run_backtest(_counts(), config(policy="drift", drift=DriftConfig(method=method)))
+    holiday = next(w for w in report.windows if w.start.startswith("2024-03-11"))
+    assert holiday.rows > 30 and holiday.drift_share is not None
+    assert all(w.drift_share is not None for w in report.windows if w.rule not in ("history", "skip", "initial"))
+
+
+def test_a_drift_method_for_the_other_kind_of_column_is_refused_before_the_replay(capsys):
+    """fuzz seed 40013: --drift-method ks with a text column: refused only at the first drift
+    computed (after the initial model; under --compare, after the policies replayed before), as
+    "method = 'ks' does not apply to categorical column ...", naming no flag. Refused up front,
+    naming --drift-method, the column and the methods that apply to every column."""
+    from ctloop.cli import main
+
+    data = _counts().assign(region=lambda d: np.where(d["amount"] > 0.5, "north", "south"))
+    with pytest.raises(ConfigError, match=r"^--drift-method 'ks' does not apply to categorical column 'region' "
+                                          r"\(a text column\).*: use one of hellinger, jensenshannon, kl_div, psi"):
+        run_backtest(data, config(policy="drift", drift=DriftConfig(method="ks")))
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "applications.csv"
+        data.to_csv(path, index=False)
+        code = main(["backtest", "--data", str(path), "--target", "y", "--time-column", "ts", "--window", "1D",
+                     "--train-window", "1D", "--compare", "never,drift", "--jobs", "1", "--drift-method", "ks",
+                     "--output", str(Path(tmp) / "out")])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert err.strip().splitlines()[-1].startswith("error: --drift-method 'ks' does not apply to categorical "
+                                                    "column 'region'")
+    assert "[never]" not in out  # refused before any replay
+    # the methods that apply to every column are accepted
+    report = run_backtest(data, config(policy="drift", drift=DriftConfig(method="psi")))
+    assert report.windows[-1].drift_share is not None
