@@ -427,7 +427,7 @@ def _drift_kinds(data: pd.DataFrame, features: list[str], cfg: BacktestConfig) -
     from ctloop.drift import engine, stats
 
     method = cfg.drift.method or None
-    if method is None or cfg.policy not in ("drift", "default"):
+    if method is None or cfg.policy != "drift":  # the default policy's drift is monitoring's: no method
         return {}
     kinds = {name: engine.column_kind(data[name]) for name in features}
     kinds = {name: kind for name, kind in kinds.items() if kind is not None}  # not compared: left to detect
@@ -457,7 +457,7 @@ def _check_drift_method(frame: pd.DataFrame, cfg: BacktestConfig, policies: list
     from ctloop.errors import CtloopError
     from ctloop.storage import _decimals_as_floats, plain_missing
 
-    policy = next((p for p in policies if p in ("drift", "default")), None)
+    policy = "drift" if "drift" in policies else None
     if policy is None or not cfg.drift.method or cfg.target not in frame.columns \
             or cfg.time_column not in frame.columns:
         return
@@ -786,10 +786,15 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                 w.metric = float(value)
         # ------------------------------------------------------------------ decide
         fire, rule, reason = False, "none", f"policy {cfg.policy}"
-        if len(current) and cfg.policy in ("drift", "default"):
+        if len(current) and cfg.policy == "drift":  # detect_drift: the drift section
             drift = drift_core.detect(champion.reference, current[features], columns=features,
                                       drift_share=cfg.drift.share, method=cfg.drift.method or None,
                                       threshold=cfg.drift.threshold, column_kinds=kinds)
+            w.drift_share, w.drifted = float(drift.share), bool(drift.drifted)
+        elif len(current) and cfg.policy == "default":
+            # monitor_model's window drift (components/monitor/core.py _Frame.drift): the monitoring
+            # section's rules judge its share; the drift section (method, threshold) is detect_drift's
+            drift = drift_core.detect(champion.reference, current[features], columns=features)
             w.drift_share, w.drifted = float(drift.share), bool(drift.drifted)
         if cfg.policy == "always":
             fire, rule = True, "always"

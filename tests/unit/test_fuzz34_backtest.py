@@ -67,3 +67,19 @@ def test_a_drift_method_for_the_other_kind_of_column_is_refused_before_the_repla
     # the methods that apply to every column are accepted
     report = run_backtest(data, config(policy="drift", drift=DriftConfig(method="psi")))
     assert report.windows[-1].drift_share is not None
+
+
+def test_the_default_policy_computes_drift_as_monitoring_does_whatever_the_drift_section():
+    """``--policy default`` replays monitor_model, whose window drift is ``engine.detect(reference,
+    window, columns=features)`` (components/monitor/core.py ``_Frame.drift``: the monitoring
+    section only, no drift method or threshold). The backtest passed the drift section's method
+    and threshold: a ctloop.yaml with ``drift.method: psi`` replayed other drift shares than
+    production computes (found by the fuzz hunt, review). The drift policy (detect_drift) keeps
+    the section."""
+    data = _counts()
+    plain = run_backtest(data, config(policy="default"))
+    tuned = run_backtest(data, config(policy="default", drift=DriftConfig(method="psi", threshold=0.001)))
+    shares = [(w.start, w.drift_share) for w in plain.windows]
+    assert shares == [(w.start, w.drift_share) for w in tuned.windows]
+    drift = run_backtest(data, config(policy="drift", drift=DriftConfig(method="psi", threshold=0.001)))
+    assert [w.drift_share for w in drift.windows] != [s for _, s in shares]
