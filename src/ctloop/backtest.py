@@ -786,10 +786,18 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                 w.metric = float(value)
         # ------------------------------------------------------------------ decide
         fire, rule, reason = False, "none", f"policy {cfg.policy}"
-        if len(current) and cfg.policy == "drift":  # detect_drift: the drift section
-            drift = drift_core.detect(champion.reference, current[features], columns=features,
-                                      drift_share=cfg.drift.share, method=cfg.drift.method or None,
-                                      threshold=cfg.drift.threshold, column_kinds=kinds)
+        if len(current) and cfg.policy == "drift":  # detect_drift's check: the whole drift section
+            options = {"columns": features, "drift_share": cfg.drift.share, "method": cfg.drift.method or None,
+                       "threshold": cfg.drift.threshold, "column_kinds": kinds,
+                       "column_methods": {c: v for c, v in cfg.drift.column_methods.items() if c in features},
+                       "column_thresholds": {c: v for c, v in cfg.drift.column_thresholds.items() if c in features},
+                       "correction": cfg.drift.correction or None}
+            if cfg.drift.calibration_rounds > 0:
+                drift, _ = drift_core.detect_calibrated(champion.reference, current[features],
+                                                        rounds=cfg.drift.calibration_rounds, seed=cfg.drift.seed,
+                                                        **options)
+            else:
+                drift = drift_core.detect(champion.reference, current[features], **options)
             w.drift_share, w.drifted = float(drift.share), bool(drift.drifted)
         elif len(current) and cfg.policy == "default":
             # monitor_model's window drift (components/monitor/core.py _Frame.drift): the monitoring

@@ -83,3 +83,16 @@ def test_the_default_policy_computes_drift_as_monitoring_does_whatever_the_drift
     assert shares == [(w.start, w.drift_share) for w in tuned.windows]
     drift = run_backtest(data, config(policy="drift", drift=DriftConfig(method="psi", threshold=0.001)))
     assert [w.drift_share for w in drift.windows] != [s for _, s in shares]
+
+
+def test_the_drift_policy_reads_the_whole_drift_section_as_detect_drift_does():
+    """``--policy drift`` is detect_drift's check: per-column methods and thresholds, the
+    correction and the calibration of the drift section (components/drift/core.py ``decide``) —
+    the backtest passed only the share, method and threshold, so a replay ignored
+    ``column_methods``/``column_thresholds`` (fuzz hunt)."""
+    data = _counts()
+    plain = run_backtest(data, config(policy="drift"))
+    per_column = run_backtest(data, config(policy="drift", drift=DriftConfig(
+        column_methods={"amount": "psi"}, column_thresholds={"amount": 0.0}, share=0.5)))
+    assert [w.drift_share for w in plain.windows] != [w.drift_share for w in per_column.windows]
+    assert all(w.drift_share >= 0.5 for w in per_column.windows if w.drift_share is not None)
