@@ -31,8 +31,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWar
 IMAGE = "registry.example.com/ml/ctloop:0.1.0"
 
 
-@pytest.fixture
-def kfp_env(monkeypatch, tmp_path):
+def isolate_kfp_env(monkeypatch, tmp_path) -> None:
     """No credentials, host or image from the developer's environment; HOME without kfp context."""
     for name in ("KFP_TOKEN", "KFP_TOKEN_FILE", "KF_PIPELINES_ENDPOINT", "KUBECONFIG",
                  "KUBERNETES_SERVICE_HOST", "CTLOOP_IMAGE"):
@@ -41,6 +40,12 @@ def kfp_env(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setattr("kfp.client.Client._LOCAL_KFP_CONTEXT",
                         str(tmp_path / "home" / ".config" / "kfp" / "context.json"))
+
+
+@pytest.fixture
+def kfp_env(monkeypatch, tmp_path):
+    """No credentials, host or image from the developer's environment; HOME without kfp context."""
+    isolate_kfp_env(monkeypatch, tmp_path)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from ctloop.cli import main
 from ctloop.errors import ConfigError
 from ctloop.ops.platform import Platform
 from tests.doubles.kfp_api import KfpApiDouble
+from tests.ops.test_platform import isolate_kfp_env
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
@@ -33,14 +34,10 @@ BAD = {  # content: what the one line says about it
 
 @pytest.fixture
 def kfp_env(monkeypatch, tmp_path):
-    for name in ("KFP_TOKEN", "KFP_TOKEN_FILE", "KF_PIPELINES_ENDPOINT", "KUBECONFIG",
-                 "KUBERNETES_SERVICE_HOST", "CTLOOP_IMAGE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("KF_PIPELINES_SA_TOKEN_PATH", "/nonexistent/token")
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    """tests/ops/test_platform.py's environment (no credentials, host or kfp context of the
+    developer's) with an image set, as a compiled upload needs."""
+    isolate_kfp_env(monkeypatch, tmp_path)
     monkeypatch.setenv("CTLOOP_IMAGE", "registry.example.com/ml/ctloop:0.1.0")
-    monkeypatch.setattr("kfp.client.Client._LOCAL_KFP_CONTEXT",
-                        str(tmp_path / "home" / ".config" / "kfp" / "context.json"))
 
 
 @pytest.fixture
