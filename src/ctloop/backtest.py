@@ -417,32 +417,53 @@ def _features(frame: pd.DataFrame, cfg: BacktestConfig) -> list[str]:
 
 
 def _drift_kinds(data: pd.DataFrame, features: list[str], cfg: BacktestConfig) -> dict[str, str]:
-    """With one drift method for every column (``--drift-method``, ``drift.method``): each feature's
-    kind (numeric, categorical) over the replayed rows, given to every window's ``detect``; else
-    ``{}`` (each window's kinds inferred by evidently's rules, as monitoring infers them). The drift
-    engine infers a kind from the window alone, and an integer column (evidently: categorical with
-    at most 10 distinct values) such as an item count changes kind in a quiet window: a method of
-    one kind (ks, wasserstein; chisquare, z) stopped the replay there. A method that does not apply
-    to a column's kind over the data is refused here, before any window is replayed."""
+    """The drift policy's columns with a method set (``--drift-method``/``drift.method`` for every
+    column, ``drift.column_methods`` for one): each one's kind (numeric, categorical) over the
+    replayed rows, given to every window's ``detect``; the others' kinds are inferred per window by
+    evidently's rules (as detect_drift and monitoring infer them). The drift engine infers a kind
+    from the window alone, and an integer column (evidently: categorical with at most 10 distinct
+    values) such as an item count changes kind in a quiet window: a method of one kind (ks,
+    wasserstein; chisquare, z) stopped the replay there. Refused here, before any window is
+    replayed: a method that does not apply to its column's kind over the data, a per-column
+    setting naming no feature column (detect_drift refuses those too)."""
     from ctloop.drift import engine, stats
 
     method = cfg.drift.method or None
-    if method is None or cfg.policy != "drift":  # the default policy's drift is monitoring's: no method
+    per_column = dict(cfg.drift.column_methods or {})
+    if cfg.policy != "drift":  # the default policy's drift is monitoring's: no methods
         return {}
-    kinds = {name: engine.column_kind(data[name]) for name in features}
-    kinds = {name: kind for name, kind in kinds.items() if kind is not None}  # not compared: left to detect
-    wrong = [name for name, kind in kinds.items() if method not in stats.METHODS_BY_KIND[kind]]
+    for setting, named in (("column_methods", per_column), ("column_thresholds", cfg.drift.column_thresholds or {})):
+        unknown = [str(c) for c in named if c not in features]
+        if unknown:
+            raise ConfigError(f"drift.{setting} names column {unknown[0]!r}, which is not a feature column of the "
+                              f"data (the target and the time column are never compared; features: "
+                              f"{', '.join(map(repr, features[:10]))}{' …' if len(features) > 10 else ''})")
+    if method is None and not per_column:
+        return {}
+    kinds: dict[str, str] = {}
+    wrong: list[tuple[str, str, str]] = []
+    for name in features:
+        chosen = per_column.get(name, method)
+        kind = engine.column_kind(data[name]) if chosen else None
+        if kind is None:  # no method set for it, or not compared: left to detect
+            continue
+        kinds[name] = kind
+        if chosen not in stats.METHODS_BY_KIND[kind]:
+            wrong.append((name, kind, chosen))
     if wrong:
         import pandas as pd
 
-        name, kind = wrong[0], kinds[wrong[0]]
+        name, kind, chosen = wrong[0]
         col = data[name]
         what = ("true/false values" if pd.api.types.is_bool_dtype(col) else
                 f"whole numbers, {col.nunique()} distinct values" if pd.api.types.is_integer_dtype(col) else
                 "a text column" if kind == "categorical" else "numbers")
         every = [m for m in stats.METHODS_BY_KIND["numeric"] if m in stats.METHODS_BY_KIND["categorical"]]
         others = f" and {len(wrong) - 1} other column(s)" if len(wrong) > 1 else ""
-        raise ConfigError(f"--drift-method {method!r} does not apply to {kind} column {name!r} ({what}){others}: "
+        if name in per_column:
+            raise ConfigError(f"drift.column_methods[{name!r}] = {chosen!r} does not apply to {kind} column "
+                              f"{name!r} ({what}){others}: use one of {', '.join(stats.METHODS_BY_KIND[kind])}")
+        raise ConfigError(f"--drift-method {chosen!r} does not apply to {kind} column {name!r} ({what}){others}: "
                           f"use one of {', '.join(every)} (they apply to every column), or leave --drift-method "
                           "out (each column gets its kind's method)")
     return kinds
@@ -458,7 +479,8 @@ def _check_drift_method(frame: pd.DataFrame, cfg: BacktestConfig, policies: list
     from ctloop.storage import _decimals_as_floats, plain_missing
 
     policy = "drift" if "drift" in policies else None
-    if policy is None or not cfg.drift.method or cfg.target not in frame.columns \
+    settings = cfg.drift.method or cfg.drift.column_methods or cfg.drift.column_thresholds
+    if policy is None or not settings or cfg.target not in frame.columns \
             or cfg.time_column not in frame.columns:
         return
     try:

@@ -96,3 +96,24 @@ def test_the_drift_policy_reads_the_whole_drift_section_as_detect_drift_does():
         column_methods={"amount": "psi"}, column_thresholds={"amount": 0.0}, share=0.5)))
     assert [w.drift_share for w in plain.windows] != [w.drift_share for w in per_column.windows]
     assert all(w.drift_share >= 0.5 for w in per_column.windows if w.drift_share is not None)
+
+
+def _with_region() -> pd.DataFrame:
+    data = _counts()
+    data["region"] = np.where(data["amount"] > 0.5, "north", "south")
+    return data
+
+
+def test_per_column_methods_keep_their_columns_kind_and_are_checked_before_the_replay():
+    """(review) ``drift.column_methods`` had none of --drift-method's handling: ``{n_items: ks}``
+    stopped the replay at the holiday window; ``--drift-method ks`` with ``{region: chisquare}``
+    (what detect_drift accepts: a column's own method first) was refused for region; an entry
+    naming no feature column was dropped in silence (detect_drift refuses it)."""
+    report = run_backtest(_counts(), config(policy="drift", drift=DriftConfig(column_methods={"n_items": "ks"})))
+    assert all(w.drift_share is not None for w in report.windows if w.rule not in ("history", "skip", "initial"))
+    run_backtest(_with_region(), config(policy="drift", drift=DriftConfig(method="ks",
+                                                                          column_methods={"region": "chisquare"})))
+    with pytest.raises(ConfigError, match=r"drift.column_methods\['region'\] = 'ks' does not apply to categorical"):
+        run_backtest(_with_region(), config(policy="drift", drift=DriftConfig(column_methods={"region": "ks"})))
+    with pytest.raises(ConfigError, match=r"drift.column_thresholds names column 'amout', which is not a feature"):
+        run_backtest(_counts(), config(policy="drift", drift=DriftConfig(column_thresholds={"amout": 0.1})))
