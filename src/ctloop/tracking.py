@@ -187,12 +187,20 @@ def check_databricks_uri(uri: str, parameter: str = "tracking URI") -> None:
         return
     # the profile the SDK reads (databricks-sdk 0.156 config.py _resolve_profile): the one asked for,
     # else [__settings__] default_profile, else DEFAULT; its own keys only (_sections: no DEFAULT merge)
+    # — and when that profile is not in the file, MLflow falls back to its legacy ProfileConfigProvider,
+    # which reads [DEFAULT] for the bare form (mlflow 3.17 databricks_utils._get_databricks_creds_config;
+    # checked: a [__settings__] default_profile missing from the file with [DEFAULT] holding a host
+    # works, a [prod] there without a host does not)
     profile = scope or os.environ.get("DATABRICKS_CONFIG_PROFILE") or default_profile or "DEFAULT"
-    if not {"host", "azure_workspace_resource_id"} & set((profiles or {}).get(profile, ())):
+    hosts = {"host", "azure_workspace_resource_id"}
+    fallback = () if scope or profile in (profiles or {}) else ("DEFAULT",)
+    if not any(hosts & set((profiles or {}).get(name, ())) for name in {profile, *fallback}):
+        where = (f"{config_file} has no profile [{profile}] with a host" if profiles is not None
+                 else f"there is no Databricks config file ({config_file})")
         raise ConfigError(
-            f"{parameter} {uri!r}: no Databricks credentials here: DATABRICKS_HOST is unset and "
-            f"{config_file} has no profile [{profile}] with a host — fix: set DATABRICKS_HOST and "
-            f"DATABRICKS_TOKEN, or `databricks configure{'' if profile == 'DEFAULT' else ' --profile ' + profile}`")
+            f"{parameter} {uri!r}: no Databricks credentials here: DATABRICKS_HOST is unset and {where} — fix: "
+            f"set DATABRICKS_HOST and DATABRICKS_TOKEN, or "
+            f"`databricks configure{'' if profile == 'DEFAULT' else ' --profile ' + profile}`")
 
 
 def _databricks_profiles(config_file: str, parameter: str, uri: str) -> tuple[dict[str, list[str]] | None, str]:

@@ -29,8 +29,8 @@ CASES = {
     "databricks://scope:prefix": ["secrets prefix-host and prefix-token", "secret scope 'scope'", "dbutils",
                                   "DATABRICKS_HOST and DATABRICKS_TOKEN"],
     "databricks-uc://scope:prefix": ["secret scope 'scope'", "dbutils"],
-    "databricks://prof": ["has no profile [prof]", "databricks configure --profile prof"],
-    "databricks": ["DATABRICKS_HOST is unset", "no profile [DEFAULT]", "DATABRICKS_TOKEN"],
+    "databricks://prof": ["no Databricks config file", "databricks configure --profile prof"],
+    "databricks": ["DATABRICKS_HOST is unset", "no Databricks config file", "DATABRICKS_TOKEN"],
 }
 
 
@@ -85,7 +85,9 @@ def test_a_config_file_without_the_profile_asked_for_is_refused_even_with_the_va
      "Microsoft.Databricks/workspaces/w\n", True),
     ("[__settings__]\ndefault_profile = prod\n[DEFAULT]\nhost = https://adb-1.azuredatabricks.net\n[prod]\n"
      "token = t\n", False),  # the SDK reads [prod]'s own keys (_sections): no host, DEFAULT's not merged
-], ids=["settings-default-profile", "azure-resource-id", "default-not-merged"])
+    ("[__settings__]\ndefault_profile = dev\n[DEFAULT]\nhost = https://adb-1.azuredatabricks.net\ntoken = t\n",
+     True),  # the SDK finds no [dev]; MLflow's legacy fallback reads [DEFAULT] (review)
+], ids=["settings-default-profile", "azure-resource-id", "default-not-merged", "legacy-default-fallback"])
 def test_the_bare_form_reads_the_profile_the_sdk_resolves(tmp_path, monkeypatch, text, accepted):
     """databricks-sdk 0.156 ``Config._resolve_profile``: DATABRICKS_CONFIG_PROFILE, else
     ``[__settings__] default_profile``, else DEFAULT; a host or an Azure resource id (review34:
