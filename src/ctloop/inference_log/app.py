@@ -109,6 +109,7 @@ class Access:
     _digest: bytes | None = field(default=None, repr=False)
     _mtime: float = field(default=0.0, repr=False)
     _checked: float = field(default=0.0, repr=False)
+    _refused: float = field(default=0.0, repr=False)  # the mtime of a token file refused at a rotation
 
     def __post_init__(self) -> None:
         if self.token_file:
@@ -124,10 +125,15 @@ class Access:
         if self.token_file and now - self._checked > self.recheck_seconds:
             self._checked = now
             try:
-                if os.stat(self.token_file).st_mtime != self._mtime:
+                mtime = os.stat(self.token_file).st_mtime
+                if mtime != self._mtime:
                     self._load()
-            except (OSError, ConfigError):  # mid-rotation: keep the token we have
+            except OSError:  # mid-rotation (the Secret's symlink swapped): keep the token we have
                 pass
+            except ConfigError as exc:  # a new file that is no token: keep ours, say so once per version
+                if mtime != self._refused:
+                    self._refused = mtime
+                    log.warning("token file not reloaded, the previous token stays in force: %s", exc)
         return self._digest
 
     def allowed(self, port: int | None, authorization: str | None) -> bool:

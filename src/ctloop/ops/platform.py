@@ -601,8 +601,12 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
                 # upstream swallowed the first read's error and sends no token: a missing file is
                 # "no credentials" as upstream has it; a file there that is not a token is one line
                 path = str(ServiceAccountTokenVolumeCredentials()._token_path)
-                if os.path.lexists(path):
+                if os.path.lexists(path):  # refused in one line, or (read here) sent as upstream would
                     read_token_file(path, f"the in-cluster pipelines token {path}")
+                    mine = _token_file_credentials(path, f"the in-cluster pipelines token {path}")
+                    config.refresh_api_key_hook = mine.refresh_api_key_hook
+                    config.api_key_prefix["authorization"] = "Bearer"
+                    config.refresh_api_key_hook(config)
             return config
 
         def _load_context_setting_or_default(self) -> None:
