@@ -426,6 +426,8 @@ def _drift_kinds(data: pd.DataFrame, features: list[str], cfg: BacktestConfig) -
     wasserstein; chisquare, z) stopped the replay there. Refused here, before any window is
     replayed: a method that does not apply to its column's kind over the data, a per-column
     setting naming no feature column (detect_drift refuses those too)."""
+    import warnings
+
     from ctloop.drift import engine, stats
 
     method = cfg.drift.method or None
@@ -433,11 +435,15 @@ def _drift_kinds(data: pd.DataFrame, features: list[str], cfg: BacktestConfig) -
     if cfg.policy != "drift":  # the default policy's drift is monitoring's: no methods
         return {}
     for setting, named in (("column_methods", per_column), ("column_thresholds", cfg.drift.column_thresholds or {})):
-        unknown = [str(c) for c in named if c not in features]
-        if unknown:
+        unknown = [str(c) for c in named if c not in data.columns or c in (cfg.target, cfg.time_column)]
+        if unknown:  # as detect_drift refuses them
             raise ConfigError(f"drift.{setting} names column {unknown[0]!r}, which is not a feature column of the "
                               f"data (the target and the time column are never compared; features: "
                               f"{', '.join(map(repr, features[:10]))}{' …' if len(features) > 10 else ''})")
+        left_out = [str(c) for c in named if c not in features]
+        if left_out:  # a datetime column: detect_drift compares it, the backtest's drift leaves it out
+            warnings.warn(f"drift.{setting} names {', '.join(map(repr, left_out))}, which the backtest's drift "
+                          "leaves out (a datetime column: it drifts every window): ignored here", stacklevel=2)
     if method is None and not per_column:
         return {}
     kinds: dict[str, str] = {}

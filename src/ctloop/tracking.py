@@ -187,13 +187,13 @@ def check_databricks_uri(uri: str, parameter: str = "tracking URI") -> None:
         return
     # the profile the SDK reads (databricks-sdk 0.156 config.py _resolve_profile): the one asked for,
     # else [__settings__] default_profile, else DEFAULT; its own keys only (_sections: no DEFAULT merge)
-    # — and when that profile is not in the file, MLflow falls back to its legacy ProfileConfigProvider,
-    # which reads [DEFAULT] for the bare form (mlflow 3.17 databricks_utils._get_databricks_creds_config;
-    # checked: a [__settings__] default_profile missing from the file with [DEFAULT] holding a host
-    # works, a [prod] there without a host does not)
+    # — and when the SDK fails, MLflow falls back to its legacy reader (mlflow 3.17
+    # databricks_utils._get_databricks_creds_config)
     profile = scope or os.environ.get("DATABRICKS_CONFIG_PROFILE") or default_profile or "DEFAULT"
     hosts = {"host", "azure_workspace_resource_id"}
-    fallback = () if scope or profile in (profiles or {}) else ("DEFAULT",)
+    # mlflow's legacy reader is ProfileConfigProvider(<the profile named by the URI or
+    # DATABRICKS_CONFIG_PROFILE>), else (None): [DEFAULT] — whenever the SDK failed (review, checked)
+    fallback = () if scope or os.environ.get("DATABRICKS_CONFIG_PROFILE") else ("DEFAULT",)
     if not any(hosts & set((profiles or {}).get(name, ())) for name in {profile, *fallback}):
         where = (f"{config_file} has no profile [{profile}] with a host" if profiles is not None
                  else f"there is no Databricks config file ({config_file})")

@@ -117,3 +117,13 @@ def test_per_column_methods_keep_their_columns_kind_and_are_checked_before_the_r
         run_backtest(_with_region(), config(policy="drift", drift=DriftConfig(column_methods={"region": "ks"})))
     with pytest.raises(ConfigError, match=r"drift.column_thresholds names column 'amout', which is not a feature"):
         run_backtest(_counts(), config(policy="drift", drift=DriftConfig(column_thresholds={"amout": 0.1})))
+
+
+def test_a_drift_setting_for_a_datetime_feature_is_ignored_with_a_warning_not_refused():
+    """(review) detect_drift compares a datetime feature (a ``signup_date``); the backtest's drift
+    leaves it out (it drifts every window): a ctloop.yaml naming it in ``column_methods`` is valid
+    and replays, with a warning, instead of being refused."""
+    data = _counts()
+    data["signup_date"] = data["ts"] - pd.Timedelta(days=30)
+    with pytest.warns(UserWarning, match=r"drift.column_methods names 'signup_date', which the backtest's drift"):
+        run_backtest(data, config(policy="drift", drift=DriftConfig(column_methods={"signup_date": "ks"})))

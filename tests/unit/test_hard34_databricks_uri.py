@@ -83,11 +83,13 @@ def test_a_config_file_without_the_profile_asked_for_is_refused_even_with_the_va
     ("[__settings__]\ndefault_profile = prod\n[prod]\nhost = https://adb-2.azuredatabricks.net\ntoken = t\n", True),
     ("[DEFAULT]\nazure_workspace_resource_id = /subscriptions/s/resourceGroups/g/providers/"
      "Microsoft.Databricks/workspaces/w\n", True),
-    ("[__settings__]\ndefault_profile = prod\n[DEFAULT]\nhost = https://adb-1.azuredatabricks.net\n[prod]\n"
-     "token = t\n", False),  # the SDK reads [prod]'s own keys (_sections): no host, DEFAULT's not merged
+    ("[__settings__]\ndefault_profile = prod\n[DEFAULT]\nhost = https://adb-1.azuredatabricks.net\ntoken = t\n"
+     "[prod]\ntoken = t\n", True),  # the SDK fails on [prod] (no host); MLflow's legacy reader takes [DEFAULT]
+    ("[__settings__]\ndefault_profile = prod\n[prod]\ntoken = t\n", False),  # no host anywhere
     ("[__settings__]\ndefault_profile = dev\n[DEFAULT]\nhost = https://adb-1.azuredatabricks.net\ntoken = t\n",
      True),  # the SDK finds no [dev]; MLflow's legacy fallback reads [DEFAULT] (review)
-], ids=["settings-default-profile", "azure-resource-id", "default-not-merged", "legacy-default-fallback"])
+], ids=["settings-default-profile", "azure-resource-id", "legacy-default-after-sdk-failed", "no-host",
+         "legacy-default-fallback"])
 def test_the_bare_form_reads_the_profile_the_sdk_resolves(tmp_path, monkeypatch, text, accepted):
     """databricks-sdk 0.156 ``Config._resolve_profile``: DATABRICKS_CONFIG_PROFILE, else
     ``[__settings__] default_profile``, else DEFAULT; a host or an Azure resource id (review34:
@@ -142,3 +144,14 @@ def test_the_secret_scope_form_goes_on_to_mlflow_where_dbutils_is(monkeypatch):
 def test_other_uris_are_not_looked_at():
     for uri in ("sqlite:///x.db", "http://127.0.0.1:5000", "./mlruns", "file:///tmp/m", "uc://scope:prefix"):
         tracking.check_databricks_uri(uri)
+
+
+def test_a_profile_named_by_the_variable_has_no_default_fallback(tmp_path, monkeypatch):
+    """DATABRICKS_CONFIG_PROFILE=prod, [prod] absent, [DEFAULT] with a host: MLflow's legacy reader
+    is ProfileConfigProvider("prod") — no [DEFAULT] — and refuses; so does ctloop (review)."""
+    cfg = tmp_path / "databrickscfg"
+    cfg.write_text("[DEFAULT]\nhost = https://adb-1.azuredatabricks.net\ntoken = t\n")
+    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(cfg))
+    monkeypatch.setenv("DATABRICKS_CONFIG_PROFILE", "prod")
+    with pytest.raises(ConfigError, match=r"no profile \[prod\] with a host"):
+        tracking.check_databricks_uri("databricks")

@@ -131,7 +131,7 @@ class Access:
             except OSError:  # mid-rotation (the Secret's symlink swapped): keep the token we have
                 pass
             except ConfigError as exc:  # a new file that is no token: keep ours, say so once per version
-                if mtime != self._refused:
+                if mtime != self._refused and not isinstance(exc.__cause__, OSError):  # (gone mid-rotation: quiet)
                     self._refused = mtime
                     log.warning("token file not reloaded, the previous token stays in force: %s", exc)
         return self._digest
