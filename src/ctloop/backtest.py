@@ -425,7 +425,9 @@ def _drift_kinds(data: pd.DataFrame, features: list[str], cfg: BacktestConfig) -
     values) such as an item count changes kind in a quiet window: a method of one kind (ks,
     wasserstein; chisquare, z) stopped the replay there. Refused here, before any window is
     replayed: a method that does not apply to its column's kind over the data, a per-column
-    setting naming no feature column (detect_drift refuses those too)."""
+    setting naming a column detect_drift refuses too (not in the data, the target, the time
+    column); one naming a datetime feature (compared by detect_drift, left out here) is ignored
+    with a warning."""
     import warnings
 
     from ctloop.drift import engine, stats
