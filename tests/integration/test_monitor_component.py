@@ -10,7 +10,7 @@ from ctloop.components.monitor.component import monitor_model, trigger_training
 from ctloop.errors import PlatformError
 from ctloop.registry import MlflowRegistry
 from tests.doubles.kfp_api import KfpApiDouble
-from tests.fixtures.servers import free_port
+from tests.fixtures.servers import dead_port
 from tests.integration.monitor_support import MODEL, log_window, promote_trained, register_champion
 
 pytestmark = pytest.mark.slow
@@ -125,7 +125,7 @@ def test_triggered_is_recorded_only_after_the_run_started(setup, uri, tmp_path):
                    END + pd.Timedelta(hours=hour))
     out, _ = monitor(tmp_path, uri, rules=rules)
     assert out.retrain and run_tags(uri, out.monitor_run_id).tags["triggered"] == "pending"
-    dead = f"http://127.0.0.1:{free_port()}"
+    dead = f"http://127.0.0.1:{dead_port()}"
     with pytest.raises(PlatformError, match="could not start the continuous-training run"):
         trigger_training.python_func(model_name=MODEL, reason=out.reason, kfp_host=dead, monitor_run_id=out.monitor_run_id,
                                      tracking_uri=uri)

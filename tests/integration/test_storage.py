@@ -32,7 +32,7 @@ from tests.fixtures.object_stores import (
     sdk_get,
     sdk_put,
 )
-from tests.fixtures.servers import free_port
+from tests.fixtures.servers import dead_port, free_port
 
 pytestmark = pytest.mark.slow
 KINDS = ("local", "gs", "s3", "az")
@@ -219,7 +219,7 @@ def test_missing_bucket_is_one_line_naming_it(kind, stores, clean_env, monkeypat
 
 @pytest.mark.parametrize("kind", REMOTE)
 def test_unreachable_endpoint_fails_after_bounded_attempts(kind, clean_env, monkeypatch):
-    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    dead = f"http://127.0.0.1:{dead_port()}"  # nothing listens there, nor will
     env = {"gs": {"STORAGE_EMULATOR_HOST": dead},
            "s3": s3_env(dead),
            "az": {"AZURE_STORAGE_CONNECTION_STRING": azurite_connection_string(f"{dead}/{AZURITE_ACCOUNT}")}}

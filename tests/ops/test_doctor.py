@@ -30,7 +30,7 @@ from ctloop.ops.settings import DEFAULT_SETTINGS
 from ctloop.serving.isvc import inference_service
 from tests.doubles.kfp_api import KfpApiDouble
 from tests.doubles.kube_api import KubeApiDouble, write_kubeconfig
-from tests.fixtures.servers import free_port
+from tests.fixtures.servers import dead_port
 from tests.helpers import REPO
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
@@ -725,7 +725,7 @@ def test_settings_name_every_key_the_pipelines_reference(cluster, capsys):
 
 
 def test_kubernetes_unreachable(cluster, capsys, tmp_path):
-    write_kubeconfig(cluster.kubeconfig, f"http://127.0.0.1:{free_port()}", user="jane", token="kube-token")
+    write_kubeconfig(cluster.kubeconfig, f"http://127.0.0.1:{dead_port()}", user="jane", token="kube-token")
     code, lines, _ = cluster.run(capsys)
     assert code == 1
     assert lines["Kubernetes"].startswith("FAIL Kubernetes: Kubernetes API http://127.0.0.1:")
@@ -749,7 +749,7 @@ def test_in_a_pod_kubeconfig_env_wins_over_the_service_account(cluster, capsys, 
     monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(tmp_path / "ca.crt"))
     monkeypatch.setattr(Configuration, "_default", Configuration._default)
     monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
-    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(free_port()))
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(dead_port()))
     monkeypatch.setenv("KUBECONFIG", str(cluster.kubeconfig))
     argv = cluster.argv()
     i = argv.index("--kubeconfig")
@@ -892,7 +892,7 @@ def test_the_stable_revision_during_a_rollout_is_the_one_serving_the_champion(cl
 
 
 def test_prometheus_down_is_a_failed_line_with_the_url(cluster, capsys):
-    code, lines, _ = cluster.run(capsys, "--prometheus-url", f"http://127.0.0.1:{free_port()}")
+    code, lines, _ = cluster.run(capsys, "--prometheus-url", f"http://127.0.0.1:{dead_port()}")
     assert code == 1 and lines["metrics ctloop/credit-default"].startswith("FAIL metrics ctloop/credit-default")
     assert "Connection refused" in lines["metrics ctloop/credit-default"]
 
@@ -910,7 +910,7 @@ def test_mlflow_reachable_from_the_settings(cluster, capsys, mlflow_url):
 
 
 def test_mlflow_unreachable_or_not_mlflow(cluster, capsys):
-    code, lines, _ = cluster.run(capsys, "--tracking-uri", f"http://127.0.0.1:{free_port()}")
+    code, lines, _ = cluster.run(capsys, "--tracking-uri", f"http://127.0.0.1:{dead_port()}")
     assert code == 1 and lines["MLflow"].startswith("FAIL MLflow: ")
     assert "Connection refused" in lines["MLflow"]
     code, lines, _ = cluster.run(capsys, "--tracking-uri", cluster.kfp.url)  # not an MLflow server

@@ -14,7 +14,7 @@ from ctloop import storage
 from ctloop.cli import main
 from ctloop.drift import streaming
 from tests.fixtures.object_stores import fresh_bucket, object_stores
-from tests.fixtures.servers import free_port
+from tests.fixtures.servers import dead_port
 
 pytestmark = pytest.mark.slow
 
@@ -100,7 +100,7 @@ def _refused_or_unreachable(kind: str, stores) -> dict[str, str]:
         wrong = AZURITE_KEY[:-4] + "AAA="
         return {"AZURE_STORAGE_CONNECTION_STRING":
                 stores["az"].env["AZURE_STORAGE_CONNECTION_STRING"].replace(AZURITE_KEY, wrong)}
-    dead = f"http://127.0.0.1:{free_port()}"
+    dead = f"http://127.0.0.1:{dead_port()}"
     return s3_env(dead) if kind == "s3" else {"STORAGE_EMULATOR_HOST": dead}
 
 

@@ -16,7 +16,7 @@ import pytest
 from ctloop import tracking
 from ctloop.cli import main
 from ctloop.errors import RegistryError
-from tests.fixtures.servers import free_port
+from tests.fixtures.servers import dead_port
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +29,7 @@ def _fast_probe(monkeypatch):
 
 
 def test_a_refused_port_is_one_error_after_three_attempts_with_progress():
-    uri = f"http://127.0.0.1:{free_port()}"
+    uri = f"http://127.0.0.1:{dead_port()}"
     lines: list[str] = []
     started = time.monotonic()
     with pytest.raises(RegistryError) as info:
@@ -94,7 +94,7 @@ def test_non_http_uris_are_not_probed(tmp_path):
                  marks=pytest.mark.slow, id="run-local"),  # imports every pipeline (~8 s)
 ])
 def test_cli_commands_fail_with_one_line_and_exit_2(argv, capsys, tmp_path):
-    uri = f"http://127.0.0.1:{free_port()}"
+    uri = f"http://127.0.0.1:{dead_port()}"
     (tmp_path / "d.csv").write_text("t,y\n2026-01-01,1\n")  # a table that is there: the tracking URI is what fails
     argv = [str(tmp_path / "d.csv") if a == "DATA" else a for a in argv]
     code = main([*argv, "--tracking-uri", uri, *(["--workdir", str(tmp_path)] if argv[0] == "run" else [])])
