@@ -595,18 +595,18 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
             upstream = getattr(config.refresh_api_key_hook, "__self__", None)
             if isinstance(upstream, ServiceAccountTokenVolumeCredentials):
                 path = str(upstream._token_path)
-                mine = _token_file_credentials(path, f"the in-cluster pipelines token {path}")
-                config.refresh_api_key_hook = mine.refresh_api_key_hook
             elif config.refresh_api_key_hook is None:
                 # upstream swallowed the first read's error and sends no token: a missing file is
                 # "no credentials" as upstream has it; a file there that is not a token is one line
                 path = str(ServiceAccountTokenVolumeCredentials()._token_path)
-                if os.path.lexists(path):  # refused in one line, or (read here) sent as upstream would
-                    read_token_file(path, f"the in-cluster pipelines token {path}")
-                    mine = _token_file_credentials(path, f"the in-cluster pipelines token {path}")
-                    config.refresh_api_key_hook = mine.refresh_api_key_hook
-                    config.api_key_prefix["authorization"] = "Bearer"
-                    config.refresh_api_key_hook(config)
+                if not os.path.lexists(path):
+                    return config
+            else:
+                return config
+            mine = _token_file_credentials(path, f"the in-cluster pipelines token {path}")
+            config.refresh_api_key_hook = mine.refresh_api_key_hook
+            config.api_key_prefix["authorization"] = "Bearer"
+            config.refresh_api_key_hook(config)  # a file that is no token: refused here, in one line
             return config
 
         def _load_context_setting_or_default(self) -> None:
