@@ -59,6 +59,9 @@ PROMETHEUS_RANGE = re.compile(r"^\d+[smhdwy]\Z")
 # --------------------------------------------------------------------------- field checks
 # A check takes the value and returns None (fine) or what is wrong, e.g. "must be > 0".
 SEED_MAX = 2**32 - 1  # numpy's and scikit-learn's random_state: 0..2**32-1
+# Repetitions and waits past these never finish in a run (a typo of a few zeros; sleep overflows)
+MAX_SEARCH_ITERATIONS, MAX_BOOTSTRAP_ROUNDS, MAX_CALIBRATION_ROUNDS = 10_000, 1_000_000, 10_000
+MAX_WAIT_SECONDS = 7 * 86_400
 Check = Callable[[Any], "str | None"]
 
 
@@ -144,6 +147,92 @@ def k8s_name(value: Any) -> str | None:
     if value == "" or (len(value) <= 63 and K8S_NAME.match(value)):
         return None
     return "must be a Kubernetes name: lower-case letters, digits and '-', starting with a letter, at most 63"
+
+
+# Label syntax (kubernetes v1.31 staging/src/k8s.io/apimachinery/pkg/util/validation/validation.go:
+# IsQualifiedName for keys, IsValidLabelValue for values)
+_LABEL_PART = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
+
+
+def label_key_problem(value: Any) -> str | None:
+    """Why ``value`` is no Kubernetes label key (``[prefix/]name``: a DNS subdomain of at most 253
+    characters, a name of at most 63 alphanumerics with ``-_.`` inside), or None."""
+    if not isinstance(value, str):
+        return f"expected text, got {value!r}"
+    parts = value.split("/")
+    name, prefix = parts[-1], parts[0] if len(parts) == 2 else ""
+    if len(parts) > 2 or len(parts) == 2 and not (len(prefix) <= 253 and _DNS_SUBDOMAIN.match(prefix)) \
+            or not (len(name) <= 63 and _LABEL_PART.match(name)):
+        return (f"not a Kubernetes label key ([prefix/]name: a name of at most 63 letters, digits, '-', '_', "
+                f"'.', starting and ending with a letter or digit; a DNS-subdomain prefix), got {value!r}")
+    return None
+
+
+def label_value_problem(value: Any) -> str | None:
+    """Why ``value`` is no Kubernetes label value (empty, or at most 63 alphanumerics with ``-_.``
+    inside), or None."""
+    if not isinstance(value, str):
+        return f"expected text, got {value!r}"
+    if value and not (len(value) <= 63 and _LABEL_PART.match(value)):
+        return (f"not a Kubernetes label value (at most 63 letters, digits, '-', '_', '.', starting and ending "
+                f"with a letter or digit), got {value!r}")
+    return None
+
+
+TOLERATION_FIELDS = ("key", "operator", "value", "effect", "tolerationSeconds")
+TOLERATION_OPERATORS = ("Equal", "Exists")
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+
+
+def _choice_problem(value: str, choices: tuple[str, ...]) -> str:
+    """"must be one of …, got …" ending with a did-you-mean when one is close (case too)."""
+    close = difflib.get_close_matches(value, choices, n=1) or [c for c in choices if c.lower() == value.lower()]
+    return (f"must be one of {', '.join(map(repr, choices))}, got {value!r}"
+            + (f"; did you mean {close[0]!r}?" if close else ""))
+
+
+def toleration_problems(toleration: Any, where: str) -> list[str]:
+    """What Kubernetes refuses in one toleration, as ``ValidateTolerations`` (kubernetes v1.31
+    ``pkg/apis/core/validation/validation.go``) does when the pod is created, long after
+    ``ctloop apply``; plus a field kfp-kubernetes' ``add_toleration`` would drop without a word."""
+    if not isinstance(toleration, dict):
+        return [f"{where}: every entry must be a mapping with key/operator/value/effect, got {toleration!r}"]
+    out = []
+    for name in toleration:
+        if name not in TOLERATION_FIELDS:
+            close = difflib.get_close_matches(str(name), TOLERATION_FIELDS, n=1, cutoff=0.6) \
+                or [f for f in TOLERATION_FIELDS if f.lower() == str(name).lower()]
+            out.append(f"{where}.{name}: not a toleration field; "
+                       + (f"did you mean {close[0]!r}?" if close else f"use {', '.join(TOLERATION_FIELDS)}"))
+    for name in ("key", "operator", "value", "effect"):
+        if toleration.get(name) is not None and not isinstance(toleration[name], str):
+            out.append(f"{where}.{name}: expected text, got {toleration[name]!r}")
+    if out:
+        return out
+    key, operator = toleration.get("key") or "", toleration.get("operator") or ""
+    value, effect, seconds = toleration.get("value") or "", toleration.get("effect") or "", \
+        toleration.get("tolerationSeconds")
+    if key and (problem := label_key_problem(key)):
+        out.append(f"{where}.key: {problem}")
+    if operator not in ("", *TOLERATION_OPERATORS):
+        out.append(f"{where}.operator: {_choice_problem(operator, TOLERATION_OPERATORS)}")
+    elif not key and operator != "Exists":
+        out.append(f"{where}.operator: must be Exists when key is empty (a toleration of every taint), "
+                   f"got {operator or 'Equal'!r}")
+    elif operator == "Exists" and value:
+        out.append(f"{where}.value: must be empty when operator is Exists, got {value!r}")
+    elif operator != "Exists" and (problem := label_value_problem(value)):
+        out.append(f"{where}.value: {problem}")
+    if effect and effect not in TAINT_EFFECTS:
+        out.append(f"{where}.effect: {_choice_problem(effect, TAINT_EFFECTS)}")
+    if seconds is not None:
+        if isinstance(seconds, bool) or not isinstance(seconds, int):
+            out.append(f"{where}.tolerationSeconds: must be a whole number of seconds, got {seconds!r}")
+        elif effect != "NoExecute":
+            out.append(f"{where}.tolerationSeconds: needs effect NoExecute (Kubernetes refuses it otherwise), "
+                       f"got effect {effect or 'empty'!r}")
+    return out
 
 
 def k8s_namespace(value: Any) -> str | None:
@@ -560,7 +649,7 @@ class TrainingConfig(Section):
     hyperparameters: dict = opt({}, "Estimator hyperparameters; empty = ctloop's defaults for the estimator.",
                                 example="{max_iter: 300, learning_rate: 0.05}")
     search_iterations: int = opt(0, "Randomized-search iterations with time-series CV; 0 = no search.",
-                                 check=non_negative)
+                                 check=between(0, MAX_SEARCH_ITERATIONS))
     seed: int = opt(0, "Random seed of the estimator and the search.", check=between(0, SEED_MAX))
     trusted_types: list = opt([], "Types a module:Class estimator's fitted model holds beyond ctloop's skops "
                               "allow-list, declared after review (skops builds only trusted types); training "
@@ -577,7 +666,46 @@ class TrainingConfig(Section):
         if self.estimator not in ESTIMATORS and estimator_name(self.estimator):
             return []  # reported by the field check
         problem = task_problem(self.estimator, self.task)
-        return [f"estimator: {problem}"] if problem else []
+        return [f"estimator: {problem}"] if problem else self._hyperparameter_problems()
+
+    def _hyperparameter_problems(self) -> list[str]:
+        """What the estimator refuses in ``hyperparameters``, found where the spec is validated
+        rather than at the first training run in the cluster: a name it does not take (with a
+        did-you-mean), a value its constructor or scikit-learn's parameter constraints
+        (``_validate_params``, what ``fit`` runs first) refuse. The model is built as training
+        builds it (:func:`ctloop.estimators.build`), not fitted."""
+        from ctloop.estimators import ESTIMATORS, build, wrapper_params
+
+        if not self.hyperparameters:
+            return []
+        try:
+            empty, _ = build(self.task, self.estimator, {}, self.seed)
+        except (ConfigError, ImportError):
+            return []  # the estimator's own problem, reported elsewhere; a library this machine lacks
+        spec = ESTIMATORS.get(self.estimator)
+        boosted = spec is not None and spec.boosted
+        inner = empty.estimator if boosted else empty
+        valid = set(inner.get_params(deep=False)) | (set(wrapper_params(self.task)) if boosted else set())
+        unknown = [str(k) for k in self.hyperparameters if k not in valid]
+        if unknown:
+            out = []
+            for name in unknown:
+                close = difflib.get_close_matches(name, sorted(valid), n=1, cutoff=0.7)
+                out.append(f"hyperparameters.{name}: not a parameter of {type(inner).__name__}; "
+                           + (f"did you mean {close[0]!r}?" if close else f"it takes {', '.join(sorted(valid))}"))
+            return out
+        try:
+            model, _ = build(self.task, self.estimator, dict(self.hyperparameters), self.seed)
+            target = model.estimator if boosted else model
+            if hasattr(target, "_parameter_constraints") and callable(getattr(target, "_validate_params", None)):
+                target._validate_params()
+        except ConfigError as exc:
+            return [f"hyperparameters: {exc}"]
+        except (TypeError, ValueError) as exc:  # sklearn's InvalidParameterError is both
+            text = " ".join(str(exc).split())
+            named = re.match(r"The '(\w+)' parameter", text)
+            return [f"hyperparameters{'.' + named.group(1) if named else ''}: {text}"]
+        return []
 
 
 @dataclass(frozen=True)
@@ -594,7 +722,8 @@ class GateConfig(Section):
                            "when the whole confidence interval of the difference is below -tolerance.",
                            check=non_negative)
     slice_column: str = opt("", "Categorical column whose worst slice must not regress either; empty = none.")
-    bootstrap_rounds: int = opt(1000, "Paired bootstrap resamples of the champion comparison.", check=positive)
+    bootstrap_rounds: int = opt(1000, "Paired bootstrap resamples of the champion comparison.",
+                                check=between(1, MAX_BOOTSTRAP_ROUNDS))
     confidence: float = opt(0.95, "Confidence level of the bootstrap interval.",
                             check=between(0.5, 1, high_open=True))
     seed: int = opt(0, "Seed of the bootstrap.", check=between(0, SEED_MAX))
@@ -617,7 +746,7 @@ class DriftConfig(Section):
     correction: str = opt("", "Multiple-testing correction across p-value columns: bonferroni, fdr or empty.",
                           check=one_of(*CORRECTIONS))
     calibration_rounds: int = opt(0, "> 0: calibrate per-column thresholds on that many random splits of the "
-                                  "reference.", check=non_negative)
+                                  "reference.", check=between(0, MAX_CALIBRATION_ROUNDS))
     force_retrain: bool = opt(False, "Retrain whatever the drift verdict.")
     report_sample_size: int = opt(20000, "Rows per side rendered in the HTML report (0 = all); the verdict uses "
                                   "all rows.", check=non_negative)
@@ -668,7 +797,8 @@ class RolloutConfig(Section):
                         check=one_of(*STRATEGIES))
     traffic_plan: list = opt([5, 25, 50, 100], "Canary percentages per step (blue-green: judged at 100 % once "
                              "per step).", check=traffic_plan)
-    interval_seconds: int = opt(300, "Time at each canary step before judging it.", check=positive)
+    interval_seconds: int = opt(300, "Time at each canary step before judging it.",
+                                check=between(1, MAX_WAIT_SECONDS))
     rules: CanaryRules = opt(CanaryRules(), "Live-traffic rules (see CanaryRules).",
                              example="{max_error_rate: 0.01, min_requests: 200}")
     quality_rules: QualityRules = opt(QualityRules(), "Model-quality rules (see QualityRules); used when "
@@ -681,7 +811,7 @@ class RolloutConfig(Section):
                                   example="gs://ctloop-inference-log")
     labels_root: str = opt("", "Label store root for the canary's realized metric.", example="gs://ctloop-labels")
     timeout_seconds: int = opt(600, "How long to wait for each traffic change to show in the status.",
-                               check=positive)
+                               check=between(1, MAX_WAIT_SECONDS))
     auto_promote: bool = opt(True, "Without inference_service: promote an approved challenger in the registry "
                              "right away.")
     approval: str = opt("none", "required: an approved challenger waits for `ctloop approve` before it is "
@@ -895,10 +1025,10 @@ class PlatformConfig(Section):
                 errors += _request_above_limit(step, value or {})
             out.extend(errors)
         for key, value in self.node_selector.items():
-            if not isinstance(value, str):
-                out.append(f"node_selector.{key}: expected text, got {value!r}")
-        if any(not isinstance(t, dict) for t in self.tolerations):
-            out.append("tolerations: every entry must be a mapping with key/operator/value/effect")
+            if problem := label_key_problem(key) or label_value_problem(value):
+                out.append(f"node_selector.{key}: {problem}")
+        for i, toleration in enumerate(self.tolerations):
+            out.extend(toleration_problems(toleration, f"tolerations[{i}]"))
         return out
 
 

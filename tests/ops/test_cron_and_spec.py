@@ -111,7 +111,7 @@ def _broken(mutate):
         (lambda d: d["models"][0]["gate"].update(thresholds={}), "models[0].gate.thresholds", "never approve"),
         (lambda d: d["models"][0]["gate"].update(tolerance=-0.5), "models[0].gate.tolerance", "must be >= 0"),
         (lambda d: d["models"][0]["gate"].update(bootstrap_rounds=0), "models[0].gate.bootstrap_rounds",
-         "must be > 0"),
+         "must be in [1, 1e+06]"),
         (lambda d: d["models"][0]["data"].update(window="3 months"), "models[0].data.window", "e.g. 30s"),
         (lambda d: d["models"][1]["training"].update(estimator="randomforest"), "models[1].training.estimator",
          "did you mean 'random_forest'"),
@@ -130,7 +130,7 @@ def _broken(mutate):
         (lambda d: d["models"][0]["rollout"].update(rules={"max_errors": 1}), "models[0].rollout.rules.max_errors",
          "max_error_rate"),
         (lambda d: d["models"][0]["rollout"].update(interval_seconds=0), "models[0].rollout.interval_seconds",
-         "must be > 0"),
+         "must be in [1, 604800]"),
         (lambda d: d["models"][0]["rollout"].update(max_failed_checks=-1), "models[0].rollout.max_failed_checks",
          "must be > 0"),
         (lambda d: d["models"][0]["rollout"].update(traffic_plan=[10, 100], max_failed_checks=3),
@@ -272,7 +272,7 @@ def test_drift_correction_and_calibration_reach_the_pipeline_and_are_validated()
     data["models"][0]["drift"].update(correction="holm", calibration_rounds=-1)
     lines = _messages(data)
     assert any(line.startswith("models[0].drift.correction: must be one of") for line in lines), lines
-    assert any(line.startswith("models[0].drift.calibration_rounds: must be >= 0, got -1") for line in lines), lines
+    assert any(line.startswith("models[0].drift.calibration_rounds: must be in [0, 10000], got -1") for line in lines), lines
 
 
 @pytest.mark.parametrize(
