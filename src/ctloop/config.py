@@ -235,6 +235,49 @@ def toleration_problems(toleration: Any, where: str) -> list[str]:
     return out
 
 
+_BUCKET = {"gs": re.compile(r"[A-Za-z0-9._-]+\Z"), "s3": re.compile(r"[A-Za-z0-9._-]+\Z"),
+           "az": re.compile(r"[a-z0-9-]+\Z")}  # characters only: legacy S3 buckets may hold capitals and '_'
+
+
+def storage_location(value: Any) -> str | None:
+    """Why ``value`` is no location ctloop can read or write (:func:`ctloop.storage.parse`: a
+    scheme it has no backend for, no bucket, a bucket or container name with characters no object
+    store allows), or None; empty is fine (the field's own default or an optional root)."""
+    from ctloop import storage
+
+    if value == "":
+        return None
+    try:
+        loc = storage.parse(value)
+    except ConfigError as exc:
+        return str(exc)
+    if loc.scheme in _BUCKET and not _BUCKET[loc.scheme].match(loc.bucket):
+        word = "container" if loc.scheme == "az" else "bucket"
+        return (f"{word} {loc.bucket!r} holds characters no {word} name has (letters, digits, "
+                + ("'-'" if loc.scheme == "az" else "'.', '-', '_'") + ")")
+    return None
+
+
+def http_url(value: Any) -> str | None:
+    """Why ``value`` is no http(s) URL with a host (without a scheme, https:// is meant, as
+    ``kfp.Client`` takes it), or None; empty is fine."""
+    from urllib.parse import urlsplit
+
+    if value == "":
+        return None
+    if any(ch.isspace() for ch in value):
+        return "must be an http(s) URL without spaces"
+    scheme, _, rest = value.partition("://") if "://" in value else ("https", "", value)
+    if scheme.lower() not in ("http", "https"):
+        return f"must be an http:// or https:// URL, not {scheme}://"
+    try:
+        parts = urlsplit(f"{scheme}://{rest}")
+        parts.port  # noqa: B018 - raises on a port that is no number
+    except ValueError as exc:
+        return f"not a URL: {exc}"
+    return None if parts.hostname else "names no host; e.g. https://kfp.example.com/pipeline"
+
+
 def k8s_namespace(value: Any) -> str | None:
     if value == "" or (len(value) <= 63 and K8S_LABEL.match(value)):
         return None
@@ -597,7 +640,7 @@ class DataConfig(Section):
 
     NAME: ClassVar[str] = "data"
     uri: str = opt(REQUIRED, "Table to train on: a local path or an object-store URI (gs://, s3://, az://), "
-                   "CSV or Parquet.", example="gs://bucket/credit.parquet")
+                   "CSV or Parquet.", example="gs://bucket/credit.parquet", check=storage_location)
     target: str = opt(REQUIRED, "Label column.", example="default")
     time_column: str = opt(REQUIRED, "Event-time column used for windowing and the time split.",
                            example="application_date")
@@ -808,8 +851,9 @@ class RolloutConfig(Section):
     prometheus_url: str = opt("", "Prometheus base URL; empty = PROMETHEUS_URL from ConfigMap ctloop-settings.",
                               example="http://prometheus.monitoring.svc:9090")
     inference_log_root: str = opt("", "Inference log root; when set the canary is also judged on model quality.",
-                                  example="gs://ctloop-inference-log")
-    labels_root: str = opt("", "Label store root for the canary's realized metric.", example="gs://ctloop-labels")
+                                  example="gs://ctloop-inference-log", check=storage_location)
+    labels_root: str = opt("", "Label store root for the canary's realized metric.", example="gs://ctloop-labels",
+                           check=storage_location)
     timeout_seconds: int = opt(600, "How long to wait for each traffic change to show in the status.",
                                check=between(1, MAX_WAIT_SECONDS))
     auto_promote: bool = opt(True, "Without inference_service: promote an approved challenger in the registry "
@@ -886,9 +930,9 @@ class MonitoringConfig(Section):
 
     NAME: ClassVar[str] = "monitoring"
     log_root: str = opt(REQUIRED, "Inference log root written by `ctloop logger serve`.",
-                        example="gs://ctloop-inference-log")
+                        example="gs://ctloop-inference-log", check=storage_location)
     window: str = opt("1h", "Window judged per run (match the schedule: hourly runs → 1h).", check=duration)
-    labels_root: str = opt("", "Label store root for the realized metric; empty = none.")
+    labels_root: str = opt("", "Label store root for the realized metric; empty = none.", check=storage_location)
     rules: MonitoringRules = opt(MonitoringRules(), "Retraining rules (see MonitoringRules).")
     metric: str = opt("", "Realized metric; empty = roc_auc (classification) or rmse (regression).")
     score_column: str = opt("", "Logged prediction column scored; empty = prediction_1 (binary), every "
@@ -921,10 +965,11 @@ class ScoringConfig(Section):
 
     NAME: ClassVar[str] = "scoring"
     data: str = opt(REQUIRED, "Table to score: a Parquet or CSV file, a directory or glob of them; local, gs://, "
-                    "s3:// or az://.", example="gs://bucket/applications/2026-12-01/")
+                    "s3:// or az://.", example="gs://bucket/applications/2026-12-01/",
+                    check=storage_location)
     output: str = opt(REQUIRED, "Directory the predictions go to, one Parquet file per chunk "
                       "(part-<run id>-<chunk>.parquet); local, gs://, s3:// or az://.",
-                      example="gs://bucket/scores/")
+                      example="gs://bucket/scores/", check=storage_location)
     alias: str = opt("champion", "Registry alias whose version scores (its model file is verified against the "
                      "recorded sha256 before it is loaded).")
     id_column: str = opt("", "Input column whose values (unique, not null) become the rows' request_id, the key "
@@ -932,7 +977,8 @@ class ScoringConfig(Section):
     batch_rows: int = opt(100_000, "Rows read, scored and written at a time: memory is bounded by this.",
                           check=positive)
     log_root: str = opt("", "Inference log root the scored rows are logged into (layout and column types of the "
-                        "sink), so monitoring and late labels cover batch scoring; empty = not logged.")
+                        "sink), so monitoring and late labels cover batch scoring; empty = not logged.",
+                        check=storage_location)
 
     def problems(self) -> list[str]:
         return [f"{name}: must not be empty — {self.doc_of(name)}" for name in ("data", "output")
@@ -1053,7 +1099,7 @@ class KfpConfig(Section):
 
     NAME: ClassVar[str] = "kfp"
     host: str = opt("", "KFP API URL; empty = in the cluster, or --host / KFP_HOST.",
-                    example="https://kfp.example.com/pipeline")
+                    example="https://kfp.example.com/pipeline", check=http_url)
     namespace: str = opt("", "Multi-user Kubeflow: the profile namespace.", example="team-credit", check=k8s_namespace)
     experiment: str = opt("ctloop", "KFP experiment that holds the runs.")
 

@@ -130,3 +130,44 @@ def test_apply_dry_run_refuses_them_before_anything(tmp_path):
            "did you mean 'max_iter'?" in done.stderr
     assert "platform.tolerations[0].operator: must be one of 'Equal', 'Exists', got 'Maybe'" in done.stderr
     assert "cannot reach KFP" not in done.stderr
+
+
+@pytest.mark.parametrize("section,data,message", [
+    (C.DataConfig, {"uri": "gs://", "target": "y", "time_column": "t"}, "data.uri: 'gs://' names no bucket"),
+    (C.DataConfig, {"uri": "hdfs://nn/x.parquet", "target": "y", "time_column": "t"},
+     "data.uri: unsupported storage scheme 'hdfs://'"),
+    (C.DataConfig, {"uri": "gs://credit data/x.parquet", "target": "y", "time_column": "t"},
+     "data.uri: bucket 'credit data' holds characters no bucket name has"),
+    (C.DataConfig, {"uri": "az://Container/x.parquet", "target": "y", "time_column": "t"},
+     "data.uri: container 'Container' holds characters no container name has"),
+    (C.MonitoringConfig, {"log_root": "s3:///log"}, "monitoring.log_root: 's3:///log' names no bucket"),
+    (C.RolloutConfig, {"labels_root": "gcs://labels"}, "rollout.labels_root: unsupported storage scheme 'gcs://'"),
+    (C.ScoringConfig, {"data": "a.parquet", "output": "ftp://host/out"}, "scoring.output: unsupported storage"),
+])
+def test_storage_locations_no_backend_reads_are_found_at_validation(section, data, message):
+    """Found by the first run in the cluster before (prepare_data's "unsupported storage scheme"), or
+    by the object store's own refusal of a bucket name."""
+    assert message in _problem(section, data)
+
+
+@pytest.mark.parametrize("uri", ["gs://my-bucket/a.parquet", "s3://Legacy_Bucket.1/x/", "az://container-1/p",
+                                 "abfss://c@account.dfs.core.windows.net/p", "/data/x.csv", "file:///data/x.csv",
+                                 "data/*.parquet"])
+def test_storage_locations_a_backend_reads_pass(uri):
+    C.DataConfig.from_dict({"uri": uri, "target": "y", "time_column": "t"})
+
+
+@pytest.mark.parametrize("host,message", [
+    ("ftp://kfp.example.com", "kfp.host: must be an http:// or https:// URL, not ftp://"),  # was https://ftp://…
+    ("https://", "kfp.host: names no host"),
+    ("https://kfp.example.com:port/pipeline", "kfp.host: not a URL"),
+    ("https://kfp example.com", "kfp.host: must be an http(s) URL without spaces"),
+])
+def test_a_kfp_host_no_client_can_reach_is_found_at_validation(host, message):
+    assert message in _problem(C.KfpConfig, {"host": host})
+
+
+@pytest.mark.parametrize("host", ["https://kfp.example.com/pipeline", "http://localhost:8080", "kfp.example.com",
+                                  "http://[::1]:8888"])
+def test_a_kfp_host_a_client_reaches_passes(host):
+    C.KfpConfig.from_dict({"host": host})
