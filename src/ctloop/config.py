@@ -649,8 +649,9 @@ class DataConfig(Section):
     time_format: str = opt("", "How time_column's text is written, a strftime format such as %d/%m/%Y or "
                            "%d.%m.%Y %H:%M (pandas to_datetime(format=...)); values written otherwise are refused, "
                            "an offset (%z) is converted to UTC, none means UTC. Empty = inferred: ISO 8601, and "
-                           "03/02/2025 day first when some first number above 12 says so, else with dots day "
-                           "first and with slashes month first.", example="'%d/%m/%Y'", check=strftime_format)
+                           "03/02/2025 day first when some first number above 12 says so, else the reading under "
+                           "which the rows are in time order, else with dots day first and with slashes month "
+                           "first (with a warning).", example="'%d/%m/%Y'", check=strftime_format)
     contract: dict = opt({}, "Data contract checked before training (see docs/configuration.md#data-contract); "
                          "empty = no checks.", example="{columns: {income: {dtype: float, min: 0}}}")
     window: str = opt("180D", "Training window ending at as_of (e.g. 180D, 12h); empty = all data.",

@@ -262,9 +262,10 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def coerce(series: pd.Series, dtype: str, fmt: str = "") -> tuple[pd.Series, int, list[Any]]:
+def coerce(series: pd.Series, dtype: str, fmt: str = "", *, name: str = "") -> tuple[pd.Series, int, list[Any]]:
     """Coerce ``series`` to ``dtype``: ``(coerced, rows that failed, a few bad values)``. ``fmt``: the
-    strftime format of a datetime column's text (``data.time_format``); empty = inferred."""
+    strftime format of a datetime column's text (``data.time_format``); empty = inferred (dates
+    that read two ways with nothing to say which warn, naming column ``name``: :func:`date_order`)."""
     import pandas as pd
 
     notnull = series.notna()
@@ -301,7 +302,10 @@ def coerce(series: pd.Series, dtype: str, fmt: str = "") -> tuple[pd.Series, int
         elif fmt:  # exactly that format: a value written otherwise is NaT, counted below
             out = pd.to_datetime(_format_text(series, fmt), errors="coerce", utc=True, format=fmt)
         else:
-            out, zoned = _mixed_times(series, date_order(series)[0])
+            reads_day_first, _, _, undecided = _date_order(series)
+            if undecided:
+                _warn_undecided(name or str(series.name), undecided, reads_day_first)
+            out, zoned = _mixed_times(series, reads_day_first)
             if zoned:  # a zone name pandas dropped: the time read as UTC, hours off; counted as bad below
                 out = out.mask(series.astype(str).str.strip().isin(zoned))
         if getattr(out.dt, "tz", None) is not None:
@@ -375,24 +379,69 @@ def date_order(series: pd.Series) -> tuple[bool, str, str]:
     (month first); day first when some values say so and none says otherwise. pandas' mixed parsing
     reads each value month first where it can and day first where it must (pandas 2.3.3,
     ``to_datetime(format="mixed")``), so ``13/02/2025`` and ``03/02/2025`` became Feb 13 and
-    Mar 2: the rows silently out of order. When no value says which, dates written with dots
-    (``05.01.2024``) are read day first, the convention wherever dots are written (pandas read
-    a German export of January's first ten days as May 1st …: 275 windows, 260 of them empty),
-    and dates written with slashes month first, as before (the United States' convention; the
-    same dates written day first with slashes are read wrongly then: write ISO 8601, or name the
-    format, ``data.time_format`` / ``ctloop backtest --time-format``, which skips this guess)."""
+    Mar 2: the rows silently out of order. When no value says which, the rows' order may: an
+    export is written in time order, so the reading under which the rows are in order (rising or
+    falling) while the other reads them out of order at least three times and ten times as often
+    is taken (a European export of the first twelve days of every month, in order, was read as
+    January 1st, February 1st, … December 1st, January 2nd …). Otherwise dates written with dots
+    (``05.01.2024``) are read day first, the convention wherever dots are written (pandas read a
+    German export of January's first ten days as May 1st …: 275 windows, 260 of them empty), and
+    dates written with slashes month first, as before (the United States' convention; the same
+    dates written day first with slashes are read wrongly then, :func:`undecided_dates` says so:
+    write ISO 8601, or name the format, ``data.time_format`` / ``ctloop backtest --time-format``,
+    which skips this guess)."""
+    return _date_order(series)[:3]
+
+
+def undecided_dates(series: pd.Series) -> str:
+    """A value of ``series`` that reads as two different dates (``03/05/2024``) when nothing in the
+    data says which number is the day (:func:`date_order` took the separator's convention), else
+    ``""``."""
+    return _date_order(series)[3]
+
+
+def _warn_undecided(name: str, value: str, reads_day_first: bool) -> None:
+    import warnings
+
+    read, other = ("day first", "'%m.%d.%Y'") if reads_day_first else ("month first", "'%d/%m/%Y'")
+    warnings.warn(f"column {name!r}: no date says which number is the day ({value!r} reads both ways) and the "
+                  f"rows' order does not either: read {read}, as dates written with "
+                  f"{'dots' if reads_day_first else 'slashes'} usually are; if that is wrong, name the format: "
+                  f"data.time_format (--time-format), e.g. {other}", UserWarning, stacklevel=4)
+
+
+def _date_order(series: pd.Series) -> tuple[bool, str, str, str]:
+    import numpy as np
     import pandas as pd
 
     if series.dtype != object and not pd.api.types.is_string_dtype(series):
-        return False, "", ""
+        return False, "", "", ""
     text = series.dropna().astype(str)
-    parts = text.str.extract(r"^\s*(\d{1,2})([/.])(\d{1,2})[/.]\d{2,4}(?:\D|$)")
+    parts = text.str.extract(r"^\s*(\d{1,2})([/.])(\d{1,2})[/.](\d{2,4})(?:\D|$)")
     first, second = pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[2], errors="coerce")
     day_first, month_first = text[first > 12], text[second > 12]
     a = day_first.iloc[0] if len(day_first) else ""
     b = month_first.iloc[0] if len(month_first) else ""
     dotted = bool((parts[1] == ".").any()) and not (parts[1] == "/").any()
-    return (bool(a) or dotted) and not b, a, b
+    conventional = (bool(a) or dotted) and not b
+    if a or b:
+        return conventional, a, b, ""
+    differs = first.notna() & (first != second)
+    if not differs.any():
+        return conventional, a, b, ""  # every date reads the same either way (01/01, 02/02, …)
+    rows = first.notna().to_numpy()
+    year = pd.to_numeric(parts[3], errors="coerce").to_numpy()[rows]
+    d1, d2 = first.to_numpy()[rows], second.to_numpy()[rows]
+    disorder = []
+    for key in (year * 10_000 + d2 * 100 + d1, year * 10_000 + d1 * 100 + d2):  # day first, month first
+        steps = np.diff(key)
+        disorder.append(int(min((steps < 0).sum(), (steps > 0).sum())))  # rising or falling order
+    by_day, by_month = disorder
+    if by_day * 10 < by_month and by_month >= 3:
+        return True, a, b, ""
+    if by_month * 10 < by_day and by_day >= 3:
+        return False, a, b, ""
+    return conventional, a, b, str(text[differs].iloc[0])
 
 
 def parse_times(series: pd.Series, name: str, fmt: str = "") -> pd.Series:
@@ -439,7 +488,7 @@ def parse_times(series: pd.Series, name: str, fmt: str = "") -> pd.Series:
                                     f"dates written day first (like {day_first!r}) and month first (like "
                                     f"{month_first!r}): write ISO 8601 times (e.g. 2025-01-31T12:00:00Z) or "
                                     "name the format: data.time_format (--time-format), e.g. '%d/%m/%Y'")])
-    out, bad, examples = coerce(series, "datetime", fmt)
+    out, bad, examples = coerce(series, "datetime", fmt, name=name)
     if bad and fmt:
         raise DataValidationError([(name, "time_format", bad, f"values like {examples} do not match the time "
                                     f"format {fmt!r} (data.time_format, --time-format){_out_of_range(examples, fmt)}")])
@@ -520,7 +569,7 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
                                f"null fraction {nulls / n:.3f} exceeds {rule.max_null_fraction}"))
         if rule.dtype:
             fmt = (formats or {}).get(rule.name, "") if rule.dtype == "datetime" else ""
-            col, bad, examples = coerce(col, rule.dtype, fmt)
+            col, bad, examples = coerce(col, rule.dtype, fmt, name=rule.name)
             if bad:
                 expected = f"{rule.dtype} in the format {fmt!r}" if fmt else rule.dtype
                 hint = zone_hint(examples) if rule.dtype == "datetime" and not fmt else ""
@@ -564,5 +613,5 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
 
 __all__ = [
     "DTYPES", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ColumnRule", "DataContract", "check_finite", "check_numbers_as_text",
-    "check_uniform_types", "coerce", "parse_times", "validate",
+    "check_uniform_types", "coerce", "date_order", "parse_times", "undecided_dates", "validate",
 ]

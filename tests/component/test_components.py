@@ -62,8 +62,9 @@ def test_prepare_reads_csv_the_same(tmp_path, data_file):
 
 def test_prepare_reads_day_first_times_with_data_time_format(tmp_path, data_file):
     """A ``dd/mm/yyyy`` export of days 1-12 of each month: ``data.time_format`` travels in the
-    ``data`` dict and the step reads the times the Parquet file holds; inferred, they were read
-    month first (``03/02`` as March 2nd): another window, other rows."""
+    ``data`` dict and the step reads the times the Parquet file holds. Inferred, the rows in time
+    order say day first (``ctloop.contract.date_order``); shuffled, nothing says which and they are
+    read month first (``03/02`` as March 2nd), with a warning: another window, other rows."""
     rows = pd.read_parquet(data_file)
     rows = rows[rows[T].dt.day <= 12]
     parquet, csv = tmp_path / "days.parquet", tmp_path / "days.csv"
@@ -74,8 +75,13 @@ def test_prepare_reads_day_first_times_with_data_time_format(tmp_path, data_file
     assert (a.train_rows, a.holdout_rows) == (b.train_rows, b.holdout_rows)
     times = [pd.read_parquet(o["holdout_data"].path)[T] for o in (outs_a, outs_b)]
     assert times[0].tolist() == times[1].tolist()
-    c, _, _ = prepare(tmp_path / "c", csv)
-    assert (c.train_rows, c.holdout_rows) != (a.train_rows, a.holdout_rows)
+    c, outs_c, _ = prepare(tmp_path / "c", csv)
+    assert pd.read_parquet(outs_c["holdout_data"].path)[T].tolist() == times[0].tolist()
+    shuffled = tmp_path / "shuffled.csv"
+    pd.read_csv(csv).sample(frac=1.0, random_state=0).to_csv(shuffled, index=False)
+    with pytest.warns(UserWarning, match=f"column '{T}': no date says which number is the day"):
+        d, _, _ = prepare(tmp_path / "d", shuffled)
+    assert (d.train_rows, d.holdout_rows) != (a.train_rows, a.holdout_rows)
 
 
 def test_prepare_reads_times_written_as_digits_with_data_time_format(tmp_path, data_file):
