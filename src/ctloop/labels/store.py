@@ -208,7 +208,7 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
         first = frame[label][text].iloc[0]
         violations.append((label, "one_kind", int(text.sum()), f"labels mix numbers and text (e.g. {first!r}): "
                            "give every label as the model's class, all numbers or all names"))
-    elif bool((huge := values.abs().gt(LARGEST_VALUE).to_numpy()).any()):
+    elif bool((huge := values.abs().gt(LARGEST_VALUE).to_numpy(dtype=bool, na_value=False)).any()):
         row = int(huge.argmax())
         violations.append((label, "finite", int(huge.sum()), f"labels must be finite numbers within ±{LARGEST_VALUE:g} "
                            f"(a class or a regressor's target: metrics square them); row {row + 1}: "

@@ -1,0 +1,32 @@
+"""``ctloop labels ingest`` of real-shaped Parquet label files with nullable dtypes: a gap is one
+line naming the column and row (exit 2), never a traceback, and the store is left as it was."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ctloop.cli import main
+
+
+@pytest.mark.parametrize("label, token", [
+    # a nullable integer label column with a gap (a SQL export of an outcome not known yet)
+    (pd.array([1, None], dtype="Int64"), "column 'label' breaks rule 'non_null' in 1 row(s): labels without a value"),
+    (pd.array([0.5, None], dtype="Float64"), "column 'label' breaks rule 'non_null' in 1 row(s)"),
+])
+def test_a_nullable_number_label_with_a_gap_is_one_line(tmp_path, capsys, label, token):
+    pd.DataFrame({"request_id": ["a", "b"], "label": label}).to_parquet(tmp_path / "labels.parquet")
+    code = main(["labels", "ingest", "--labels", str(tmp_path / "labels.parquet"), "--store", str(tmp_path / "s")])
+    err = capsys.readouterr().err
+    assert code == 2 and token in err and err.count("\n") == 1, err
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_missing_time_in_a_parquet_timestamp_label_time_is_one_line_naming_its_row(tmp_path, capsys):
+    pd.DataFrame({"request_id": ["a", "b", "c"], "label": [1, 0, 1],
+                  "label_time": pd.to_datetime(["2026-03-29 02:30", "2026-03-29 03:30", None])}
+                 ).to_parquet(tmp_path / "labels.parquet")
+    code = main(["labels", "ingest", "--labels", str(tmp_path / "labels.parquet"), "--store", str(tmp_path / "s")])
+    err = capsys.readouterr().err
+    assert code == 2 and "column 'label_time'" in err and "row 3: an empty value" in err and err.count("\n") == 1, err
+    assert not (tmp_path / "s").exists()
