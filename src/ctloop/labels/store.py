@@ -112,6 +112,7 @@ def label_times(values: pd.Series) -> pd.Series:
 
     from ctloop.timeutil import out_of_range
 
+    text = values  # a timestamp column's missing time (NaT) is named as an empty value below
     if pd.api.types.is_datetime64_any_dtype(values):
         times = pd.to_datetime(values, utc=True)
     else:
