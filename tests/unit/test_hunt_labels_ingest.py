@@ -30,3 +30,27 @@ def test_a_missing_time_in_a_parquet_timestamp_label_time_is_one_line_naming_its
     err = capsys.readouterr().err
     assert code == 2 and "column 'label_time'" in err and "row 3: an empty value" in err and err.count("\n") == 1, err
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("text", ["request_id,label\n   ,1\nb,0\n", "request_id,label\nb,0\n\t,1\n"])
+def test_a_blank_key_is_a_missing_key_not_the_key_empty_text(tmp_path, capsys, text):
+    """A key of spaces was stored as the key "" (it would join every logged row whose key is
+    empty: one label copied onto many predictions); it is a missing key, refused like an empty one."""
+    (tmp_path / "labels.csv").write_text(text)
+    code = main(["labels", "ingest", "--labels", str(tmp_path / "labels.csv"), "--store", str(tmp_path / "s")])
+    err = capsys.readouterr().err
+    assert code == 2 and "column 'request_id' breaks rule 'non_null' in 1 row(s): labels without a key value" in err, err
+    assert err.count("\n") == 1 and not (tmp_path / "s").exists()
+
+
+def test_blank_logged_keys_join_no_label():
+    from ctloop.labels.join import join_labels
+    from ctloop.labels.store import normalise_keys
+
+    assert normalise_keys(pd.Series(["  ", "", " a ", None], dtype=object)).isna().tolist() == [True, True, False, True]
+    assert normalise_keys(pd.Series(["  ", 1], dtype=object)).isna().tolist() == [True, False]
+    logs = pd.DataFrame({"meta_x_order_id": ["", " ", "7"], "request_id": ["r1", "r2", "r3"], "instance": 0,
+                         "prediction_1": 0.5, "has_request": True, "has_response": True})
+    labels = pd.DataFrame({"meta_x_order_id": ["", "7"], "label": [1.0, 0.0],
+                           "label_time": "2026-01-01T00:00:00+00:00"})  # an older store holding the key ""
+    assert join_labels(logs, labels).frame["request_id"].tolist() == ["r3"]

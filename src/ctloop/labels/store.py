@@ -36,7 +36,8 @@ INSTANCE_LIMIT = 2**24  # instances are indexed as float32 (labels.join), exact 
 def normalise_keys(values: pd.Series) -> pd.Series:
     """Join keys as text: ``1001``, ``1001.0`` and ``"1001"`` all become ``"1001"`` (every integer,
     uint64 and whole floats beyond int64 too, exactly as its decimal digits); surrounding spaces are dropped; UUIDs
-    are lower case (:func:`_lower_uuids`); missing values stay missing (they never match). Vectorised for the
+    are lower case (:func:`_lower_uuids`); missing values and blank text (``""``, spaces) are missing (they never
+    match). Vectorised for the
     common column types (one type per column), value by value for mixed columns."""
     import pandas as pd
 
@@ -58,7 +59,8 @@ def normalise_keys(values: pd.Series) -> pd.Series:
         return out
     if pd.api.types.is_string_dtype(s) and s.map(lambda v: isinstance(v, str) or v is None or v is pd.NA
                                                   or (isinstance(v, float) and v != v)).all():
-        return _lower_uuids(s.astype("string").str.strip())
+        text = s.astype("string").str.strip()
+        return _lower_uuids(text.mask(text == "", pd.NA))
 
     def one(v):
         if v is None or v is pd.NA or (isinstance(v, float) and v != v):
@@ -69,7 +71,7 @@ def normalise_keys(values: pd.Series) -> pd.Series:
             return str(v).lower()
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
-        return str(v).strip()
+        return str(v).strip() or pd.NA  # a blank key is no key
 
     return _lower_uuids(pd.Series([one(v) for v in s], index=s.index, dtype="string"))
 
