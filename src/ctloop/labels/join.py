@@ -502,6 +502,11 @@ def _smallest(keys: pd.Series) -> str | None:
     return str(keys.min()) if len(keys) else None
 
 
+def smallest_key(keys: pd.Series) -> str | None:
+    """The smallest of logged keys once normalised (:func:`unmatched_note`'s logged example)."""
+    return _smallest(normalise_keys(keys))
+
+
 def _instance_numbers(data: pd.DataFrame) -> pd.Series:
     """A log's ``instance`` as labels keyed by instance join it: a number, 0 where missing (and
     for a log without the column)."""
@@ -779,4 +784,5 @@ def join_predictions_with_labels(logs: pd.DataFrame, labels: pd.DataFrame | None
 __all__ = ["JoinResult", "LabelIndex", "label_index", "index_parts", "index_store", "key_hashes", "key_pairs",
            "entry_ids", "latest_labels", "join_labels", "join_served", "candidate_rows", "join_candidates",
            "join_candidate_parts", "concat_categories", "join_index", "join_store", "store_files", "StoreIndex",
+           "smallest_key", "unmatched_note",
            "join_predictions_with_labels"]

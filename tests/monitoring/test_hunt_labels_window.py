@@ -1,0 +1,75 @@
+"""The monitor's streamed window (``monitor_model``'s path: :class:`ctloop.monitoring.window.WindowState`)
+tells what the in-memory join tells when labels and log do not meet: a key written another way
+("001" stored, "1" logged) is the first thing to check, and the streamed path said only "0 labelled rows"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.cli import main
+from ctloop.components.monitor import core
+from ctloop.config import MonitoringConfig
+from ctloop.inference_log.reader import read_log
+from ctloop.labels.join import index_store
+from ctloop.labels.store import read_labels
+from ctloop.monitoring import window as W
+from ctloop.monitoring.champion import Champion
+
+END = pd.Timestamp("2026-01-05T01:00:00Z")
+
+
+def _log(root: Path, ids: list[str]) -> None:
+    n = len(ids)
+    p = np.linspace(0.05, 0.95, n)
+    day = root / "model=m" / "date=2026-01-05" / "revision=r1"
+    day.mkdir(parents=True)
+    for k, part in enumerate(np.array_split(np.arange(n), 2)):  # two files: two chunks of the stream
+        pd.DataFrame({"request_id": [ids[i] for i in part], "instance": 0, "model": "m", "revision": "r1",
+                      "model_version": "1", "has_request": True, "has_response": True,
+                      "time": [(END - pd.Timedelta(minutes=30) + pd.Timedelta(seconds=int(i))).isoformat() for i in part],
+                      "prediction_0": 1 - p[part], "prediction_1": p[part]}).to_parquet(day / f"part-{k}.parquet")
+
+
+def _judged(tmp_path: Path, partitions: int) -> tuple[core.WindowJudgement, core.WindowJudgement]:
+    champion = Champion("1", "classification", ["x"], [0, 1], None, {"roc_auc": 0.8}, pd.Timestamp("2026-01-01", tz="UTC"))
+    cfg = MonitoringConfig.from_dict({"log_root": str(tmp_path / "logs"), "window": "2h", "label_lookback": "1D",
+                                      "labels_root": str(tmp_path / "store"), "min_labels": 1})
+    window = core.bounds(END, cfg)
+    frame = core.judge(window=window, logs=read_log(str(tmp_path / "logs"), "m", window.read_from, window.end),
+                       labels=read_labels(str(tmp_path / "store")), champion=champion, history=[], previous=None,
+                       cfg=cfg, model_name="m")
+    spec = core.window_spec(window, champion, None, cfg)
+    index = index_store(str(tmp_path / "store"))
+    plan = W.plan(str(tmp_path / "logs"), "m", spec, partitions, progress=False)
+    parts = []
+    for i in range(partitions):  # each partition's state saved and loaded, as the KFP fan-out passes them
+        W.collect_partition(plan, i, index, batch_rows=7, progress=False).save(str(tmp_path / f"p{i}"))
+        parts.append(W.Partial.load(str(tmp_path / f"p{i}"), index))
+    state = W.merge_partials(parts, index)
+    streamed = core.judge_state(state=state, labels=None, champion=champion, history=[], previous=None, cfg=cfg,
+                                model_name="m", consume=True)
+    return frame, streamed
+
+
+@pytest.mark.parametrize("partitions", [1, 2])
+def test_labels_whose_keys_match_no_logged_key_are_said_with_one_key_of_each_side(tmp_path, capsys, partitions):
+    _log(tmp_path / "logs", [str(i) for i in range(1, 41)])
+    (tmp_path / "labels.csv").write_text("request_id,label\n" + "".join(f"{i:03d},{i % 2}\n" for i in range(1, 41)))
+    assert main(["labels", "ingest", "--labels", str(tmp_path / "labels.csv"), "--store", str(tmp_path / "store")]) == 0
+    frame, streamed = _judged(tmp_path, partitions)
+    note = "40 labelled keys in the store, none matched a logged request_id: e.g. logged '1' vs stored '001'"
+    assert note in frame.tags["label_join"]
+    assert streamed.tags["label_join"] == frame.tags["label_join"]
+
+
+def test_a_matched_window_has_no_such_note(tmp_path, capsys):
+    _log(tmp_path / "logs", [str(i) for i in range(1, 41)])
+    (tmp_path / "labels.csv").write_text("request_id,label\n" + "".join(f"{i},{i % 2}\n" for i in range(1, 41)))
+    assert main(["labels", "ingest", "--labels", str(tmp_path / "labels.csv"), "--store", str(tmp_path / "store")]) == 0
+    frame, streamed = _judged(tmp_path, 2)
+    assert streamed.tags["label_join"] == frame.tags["label_join"] == "40 labelled rows (key request_id)"
+    assert streamed.record["realized_rows"] == frame.record["realized_rows"] == 40
