@@ -437,6 +437,7 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
         usable = scorable(rows[LABEL], champion.classes, champion.task)
         if not usable.all():
             sample = rows.loc[~usable, LABEL].iloc[0]
+            sample = sample.item() if hasattr(sample, "item") else sample  # 2.0, not np.float64(2.0)
             out.warnings.append(f"{int((~usable).sum())} labels left out of the realized metric: not "
                                 + (f"a class of the champion {champion.classes} (e.g. {sample!r})" if champion.classes
                                    else f"numbers (e.g. {sample!r})"))

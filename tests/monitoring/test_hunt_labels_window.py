@@ -73,3 +73,20 @@ def test_a_matched_window_has_no_such_note(tmp_path, capsys):
     frame, streamed = _judged(tmp_path, 2)
     assert streamed.tags["label_join"] == frame.tags["label_join"] == "40 labelled rows (key request_id)"
     assert streamed.record["realized_rows"] == frame.record["realized_rows"] == 40
+
+
+def test_labels_the_champion_never_saw_are_named_as_written_and_the_metric_is_sklearns_on_the_rest(tmp_path, capsys):
+    from sklearn.metrics import roc_auc_score
+
+    _log(tmp_path / "logs", [str(i) for i in range(1, 41)])
+    labels = [(i * 7) % 3 for i in range(1, 41)]  # 0, 1 and a class 2 the binary champion never saw
+    (tmp_path / "labels.csv").write_text("request_id,label\n" + "".join(f"{i},{y}\n" for i, y in enumerate(labels, start=1)))
+    assert main(["labels", "ingest", "--labels", str(tmp_path / "labels.csv"), "--store", str(tmp_path / "store")]) == 0
+    frame, streamed = _judged(tmp_path, 1)
+    y, p = np.array(labels), np.linspace(0.05, 0.95, 40)
+    for judged in (frame, streamed):
+        assert judged.record["realized_rows"] == int((y < 2).sum())
+        assert judged.record["realized"] == pytest.approx(roc_auc_score(y[y < 2], p[y < 2]), rel=1e-12)
+        left = [w for w in judged.warnings if "left out of the realized metric" in w]
+        assert left == [f"{int((y == 2).sum())} labels left out of the realized metric: not a class of the champion "
+                        "[0, 1] (e.g. 2.0)"], judged.warnings
