@@ -54,3 +54,48 @@ def test_blank_logged_keys_join_no_label():
     labels = pd.DataFrame({"meta_x_order_id": ["", "7"], "label": [1.0, 0.0],
                            "label_time": "2026-01-01T00:00:00+00:00"})  # an older store holding the key ""
     assert join_labels(logs, labels).frame["request_id"].tolist() == ["r3"]
+
+
+def test_a_parquet_date_label_time_is_that_days_midnight_utc_as_the_same_csv_text_is(tmp_path, capsys):
+    """A SQL DATE exported to Parquet (date32) was refused as "must be an ISO 8601 time ... '2026-01-01'",
+    the very text a CSV gives and that is stored as 2026-01-01T00:00:00+00:00."""
+    import datetime as dt
+
+    from ctloop.labels.store import read_labels
+
+    pd.DataFrame({"request_id": ["a", "a", "b"], "label": [1, 0, 1],
+                  "label_time": [dt.date(2026, 1, 2), dt.date(2026, 1, 1), dt.date(2026, 1, 1)]}
+                 ).to_parquet(tmp_path / "labels.parquet")  # object of datetime.date: written as date32
+    import pyarrow.parquet as pq
+
+    assert str(pq.read_schema(tmp_path / "labels.parquet").field("label_time").type) == "date32[day]"
+    (tmp_path / "labels.csv").write_text("request_id,label,label_time\na,1,2026-01-02\na,0,2026-01-01\nb,1,2026-01-01\n")
+    for name in ("labels.parquet", "labels.csv"):
+        code = main(["labels", "ingest", "--labels", str(tmp_path / name), "--store", str(tmp_path / f"s-{name}")])
+        assert code == 0, capsys.readouterr().err
+    stored = [read_labels(str(tmp_path / f"s-{name}"))[["request_id", "label", "label_time"]] for name in
+              ("labels.parquet", "labels.csv")]
+    assert stored[0]["label_time"].tolist() == ["2026-01-02T00:00:00+00:00", "2026-01-01T00:00:00+00:00",
+                                                "2026-01-01T00:00:00+00:00"]
+    pd.testing.assert_frame_equal(stored[0], stored[1])
+
+
+def test_a_parquet_date_label_time_with_a_gap_is_one_line_naming_its_row(tmp_path, capsys):
+    import datetime as dt
+
+    pd.DataFrame({"request_id": ["a", "b"], "label": [1, 0], "label_time": [dt.date(2026, 1, 2), None]}
+                 ).to_parquet(tmp_path / "labels.parquet")
+    code = main(["labels", "ingest", "--labels", str(tmp_path / "labels.parquet"), "--store", str(tmp_path / "s")])
+    err = capsys.readouterr().err
+    assert code == 2 and "column 'label_time'" in err and "row 2: an empty value" in err and err.count("\n") == 1, err
+
+
+def test_a_key_written_as_the_parquet_files_pandas_index_is_read(tmp_path, capsys):
+    """``labels.set_index("request_id").to_parquet(...)``: pandas keeps the key as the file's index
+    (pandas metadata), and the ingest said the column is missing ("columns: 'label'")."""
+    from ctloop.labels.store import read_labels
+
+    pd.DataFrame({"request_id": ["a", "b"], "label": [1, 0]}).set_index("request_id").to_parquet(tmp_path / "l.parquet")
+    code = main(["labels", "ingest", "--labels", str(tmp_path / "l.parquet"), "--store", str(tmp_path / "s")])
+    assert code == 0, capsys.readouterr().err
+    assert read_labels(str(tmp_path / "s"))[["request_id", "label"]].values.tolist() == [["a", 1.0], ["b", 0.0]]

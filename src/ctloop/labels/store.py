@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from ctloop.columns import INSTANCE, LABEL, LABEL_TIME
@@ -108,7 +108,7 @@ def _inexact_keys(values: pd.Series) -> pd.Series:
 def label_times(values: pd.Series) -> pd.Series:
     """``label_time`` as UTC timestamps: ISO 8601 text only (no offset means UTC) or a timestamp
     column (Parquet). Anything else is refused naming its first row (1 = the first data row) and
-    value, never guessed: epoch numbers (pandas reads ``1700000000`` as nanoseconds, 1970) and
+    value, never guessed (a Parquet ``date`` is its ISO text, that day's midnight UTC): epoch numbers (pandas reads ``1700000000`` as nanoseconds, 1970) and
     ``04/12/2026`` (month or day first, decided value by value) would decide which label wins."""
     import pandas as pd
 
@@ -118,7 +118,8 @@ def label_times(values: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         times = pd.to_datetime(values, utc=True)
     else:
-        text = values.map(lambda v: v.strip() if isinstance(v, str) else v)
+        text = values.map(lambda v: v.strip() if isinstance(v, str) else v.isoformat()
+                          if isinstance(v, date) and not isinstance(v, datetime) else v)
         is_text = text.map(lambda v: isinstance(v, str))
         times = pd.to_datetime(text.where(is_text), utc=True, format="ISO8601", errors="coerce")
         times[~is_text.to_numpy()] = pd.NaT
