@@ -188,6 +188,9 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
         raise ConfigError(f"label store {store_root} is keyed by {known!r}, not {key!r}: ingest labels keyed by "
                           f"{key!r} into another store (one key per store)")
     frame = read_table(source_uri, text_columns=(key,))
+    named = [n for n in frame.index.names if n is not None]
+    if named and not set(named) & set(frame.columns):  # a Parquet file written with its key as pandas' index
+        frame = frame.reset_index(level=named)
     for col in (key, label):
         if col not in frame.columns:
             raise DataValidationError([(col, "required", len(frame), f"column is missing from {source_uri} "
