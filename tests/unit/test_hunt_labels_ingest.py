@@ -99,3 +99,49 @@ def test_a_key_written_as_the_parquet_files_pandas_index_is_read(tmp_path, capsy
     code = main(["labels", "ingest", "--labels", str(tmp_path / "l.parquet"), "--store", str(tmp_path / "s")])
     assert code == 0, capsys.readouterr().err
     assert read_labels(str(tmp_path / "s"))[["request_id", "label"]].values.tolist() == [["a", 1.0], ["b", 0.0]]
+
+
+def _binary_labels(tmp_path, keys, labels, key_type=None):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"request_id": pa.array(keys, key_type or pa.binary()),
+                             "label": pa.array(labels, pa.binary())}), tmp_path / "labels.parquet")
+    return main(["labels", "ingest", "--labels", str(tmp_path / "labels.parquet"), "--store", str(tmp_path / "s")])
+
+
+def test_byte_array_keys_and_labels_without_the_utf8_annotation_are_their_text(tmp_path, capsys):
+    """Spark, Hive and Impala write strings as Parquet BYTE_ARRAY without the UTF8 annotation (what
+    Spark's spark.sql.parquet.binaryAsString reads back as text: Spark SQL guide, Parquet Files, Configuration,
+    Spark 3.5); pyarrow reads them as bytes, and the
+    store kept the key "b'r1'" (joining nothing) and the label "b'yes'" (no class of any model)."""
+    from ctloop.labels.join import join_store
+
+    assert _binary_labels(tmp_path, [b"r1", b"R2 "], [b"yes", b"no"]) == 0, capsys.readouterr().err
+    logs = pd.DataFrame({"request_id": ["r1", "R2"], "instance": 0, "prediction_1": 0.5, "has_request": True,
+                         "has_response": True})
+    assert join_store(logs, str(tmp_path / "s")).frame[["request_id", "label"]].values.tolist() == [
+        ["r1", "yes"], ["R2", "no"]]
+
+
+def test_parquet_uuid_keys_are_the_uuids_text(tmp_path, capsys):
+    """A key column of Parquet's UUID type (16 bytes: a uuid column exported from Postgres, DuckDB) is
+    the UUID's text KServe logs as ce-id (lower case, dashes), not its bytes' repr."""
+    import uuid
+
+    import pyarrow as pa
+
+    from ctloop.labels.join import join_store
+
+    ids = [uuid.UUID(int=7 * 2**100 + i) for i in range(2)]
+    assert _binary_labels(tmp_path, [u.bytes for u in ids], [b"1", b"0"], pa.binary(16)) == 0, capsys.readouterr().err
+    logs = pd.DataFrame({"request_id": [str(u) for u in ids], "instance": 0, "prediction_1": 0.5,
+                         "has_request": True, "has_response": True})
+    assert join_store(logs, str(tmp_path / "s")).frame["label"].tolist() == [1.0, 0.0]
+
+
+def test_bytes_that_are_no_text_are_one_line_naming_the_column_and_row(tmp_path, capsys):
+    assert _binary_labels(tmp_path, [b"r1", b"\xff\xfe\x00"], [b"1", b"0"]) == 2
+    err = capsys.readouterr().err
+    assert "column 'request_id'" in err and "row 2: b'\\xff\\xfe\\x00'" in err and err.count("\n") == 1, err
+    assert not (tmp_path / "s").exists()

@@ -196,6 +196,7 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
             raise DataValidationError([(col, "required", len(frame), f"column is missing from {source_uri} "
                                         f"(columns: {', '.join(repr(str(c)) for c in frame.columns)})")])
     _refuse_nested(frame, [key, label, *(c for c in (INSTANCE, LABEL_TIME) if c in frame.columns)])
+    frame = _bytes_as_text(frame, key, [key, label, *(c for c in (INSTANCE, LABEL_TIME) if c in frame.columns)])
     violations = []
     inexact = _inexact_keys(frame[key])
     if len(inexact):
@@ -270,6 +271,42 @@ def _refuse_nested(frame: pd.DataFrame, columns: list[str]) -> None:
             shown = first.tolist() if isinstance(first, np.ndarray) else first
             raise DataValidationError([(col, "scalar", int(nested.sum()), (
                 f"values must be single values, not lists or maps; row {row + 1}: {shown!r}"))])
+
+
+def _bytes_as_text(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.DataFrame:
+    """Byte values in ``columns`` as the text they hold: Impala, Hive and older Spark write strings as
+    Parquet BYTE_ARRAY without the UTF8 annotation (Spark reads them as text with
+    ``spark.sql.parquet.binaryAsString``), which pyarrow reads as bytes, stored as ``"b'r1'"``. A
+    16-byte key that is no printable text is a UUID (Parquet's UUID type): its text, as KServe logs
+    ce-ids. Other bytes are refused, naming the column and the first row."""
+    import uuid as uuidlib
+
+    bad = object()
+
+    def text(value, is_key: bool):
+        if not isinstance(value, bytes | bytearray):
+            return value
+        try:
+            decoded = bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            decoded = None
+        if decoded is not None and decoded.isprintable():
+            return decoded
+        if is_key and len(value) == 16:
+            return str(uuidlib.UUID(bytes=bytes(value)))
+        return bad
+
+    for col in columns:
+        if frame[col].dtype != object or not frame[col].map(lambda v: isinstance(v, bytes | bytearray)).any():
+            continue
+        values = frame[col].map(lambda v, k=col == key: text(v, k))
+        wrong = values.map(lambda v: v is bad).to_numpy(dtype=bool)
+        if wrong.any():
+            row = int(wrong.argmax())
+            raise DataValidationError([(col, "text", int(wrong.sum()), (
+                f"values are bytes that are not UTF-8 text; row {row + 1}: {bytes(frame[col].iloc[row])!r}"))])
+        frame = frame.assign(**{col: values})
+    return frame
 
 
 def _refuse_other_kind(store_root: str, labels: pd.Series) -> None:
