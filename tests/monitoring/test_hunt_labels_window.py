@@ -90,3 +90,25 @@ def test_labels_the_champion_never_saw_are_named_as_written_and_the_metric_is_sk
         left = [w for w in judged.warnings if "left out of the realized metric" in w]
         assert left == [f"{int((y == 2).sum())} labels left out of the realized metric: not a class of the champion "
                         "[0, 1] (e.g. 2.0)"], judged.warnings
+
+
+def test_a_partition_saved_again_into_its_directory_does_not_keep_the_rows_of_the_earlier_save(tmp_path, capsys):
+    """A retried partition task writing into the directory an earlier attempt filled (a reused
+    output path): a state without labelled or held rows left the earlier attempt's
+    ``labelled.parquet``/``held.parquet`` there, and the merge counted those rows again."""
+    _log(tmp_path / "logs", [str(i) for i in range(1, 41)])
+    (tmp_path / "labels.csv").write_text("request_id,label\n" + "".join(f"{i},{i % 2}\n" for i in range(1, 41)))
+    assert main(["labels", "ingest", "--labels", str(tmp_path / "labels.csv"), "--store", str(tmp_path / "store")]) == 0
+    champion = Champion("1", "classification", ["x"], [0, 1], None, {"roc_auc": 0.8}, pd.Timestamp("2026-01-01", tz="UTC"))
+    cfg = MonitoringConfig.from_dict({"log_root": str(tmp_path / "logs"), "window": "2h", "label_lookback": "1D",
+                                      "labels_root": str(tmp_path / "store"), "min_labels": 1})
+    spec = core.window_spec(core.bounds(END, cfg), champion, None, cfg)
+    index = index_store(str(tmp_path / "store"))
+    plan = W.plan(str(tmp_path / "logs"), "m", spec, 1, progress=False)
+    full = W.collect_partition(plan, 0, index, progress=False)
+    full.held = full.state.labelled_rows().iloc[:3]  # stands for rows held aside
+    full.save(str(tmp_path / "p"))
+    empty = W.Partial(W.WindowState(spec, index), pd.DataFrame(), 0)  # the same partition, read again: no rows
+    empty.save(str(tmp_path / "p"))
+    again = W.Partial.load(str(tmp_path / "p"), index)
+    assert len(again.state.labelled_rows()) == 0 and len(again.held) == 0

@@ -407,6 +407,7 @@ class WindowState:
                                     "judging it with consume=True")
         os.makedirs(directory, exist_ok=True)
         rows = self.labelled_rows()
+        _drop_stale(directory, "labelled.parquet")  # an earlier save's rows (a reused directory) are not these
         if len(rows):
             rows.to_parquet(os.path.join(directory, "labelled.parquet"), index=False)
         with open(os.path.join(directory, "state.json"), "w") as f:
@@ -540,6 +541,7 @@ class Partial:
 
     def save(self, directory: str) -> None:
         self.state.save(directory)
+        _drop_stale(directory, "held.parquet")
         if len(self.held):
             self.held.to_parquet(os.path.join(directory, "held.parquet"), index=False)
         with open(os.path.join(directory, "partition.json"), "w") as f:
@@ -602,6 +604,13 @@ def collect(log_root: str, model: str, spec: WindowSpec, labels: LabelIndex | No
     plan, its one partition, the merge (:mod:`ctloop.inference_log.scan`'s two passes)."""
     one = plan(log_root, model, spec, 1, batch_rows=batch_rows, spill_dir=spill_dir, progress=progress)
     return merge_partials([collect_partition(one, 0, labels, batch_rows=batch_rows, progress=progress)], labels)
+
+
+def _drop_stale(directory: str, name: str) -> None:
+    """Remove ``name`` an earlier save left in ``directory`` (a save writes it only when it has rows)."""
+    path = os.path.join(directory, name)
+    if os.path.exists(path):
+        os.remove(path)
 
 
 def _least(a: str | None, b: str | None) -> str | None:
