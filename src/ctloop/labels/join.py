@@ -423,7 +423,11 @@ def latest_labels(labels: pd.DataFrame) -> tuple[str, pd.DataFrame, bool]:
     if by_instance:
         lab[INSTANCE] = lab[INSTANCE].astype("int64")
     kept = [*on, "label", *([_PLAIN] if mixed else [])]
-    latest = lab.sort_values("label_time", kind="stable").drop_duplicates(on, keep="last")[kept]
+    # by the instant (as index_parts orders them), not the text: 10:00+09:00 is before 02:00Z
+    from ctloop.inference_log.reader import utc_times
+
+    lab["_ctloop_time"] = utc_times(lab["label_time"].reset_index(drop=True)).to_numpy()
+    latest = lab.sort_values("_ctloop_time", kind="stable").drop_duplicates(on, keep="last")[kept]
     return key, latest.reset_index(drop=True), bool(by_instance)
 
 
