@@ -25,3 +25,36 @@ def test_the_latest_label_is_the_latest_in_time_not_as_text(times):
     want = [[1.0, 0.0][latest], 1.0]
     assert join_index(LOGS, label_index(labels)).frame["label"].tolist() == want
     assert join_labels(LOGS, labels).frame["label"].tolist() == want
+
+
+def _store_with_a_stray_file(tmp_path, stray: pd.DataFrame) -> str:
+    from ctloop.cli import main
+
+    (tmp_path / "a.csv").write_text("request_id,label\na,1\n")
+    assert main(["labels", "ingest", "--labels", str(tmp_path / "a.csv"), "--store", str(tmp_path / "store")]) == 0
+    stray.to_parquet(tmp_path / "store" / "labels" / "part-20990101T000000000000Z-0123456789abcdef0123456789abcdef.parquet")
+    return str(tmp_path / "store")
+
+
+@pytest.mark.parametrize("stray, token", [
+    # a file copied into the store by hand (no label_time): a KeyError traceback in every join
+    (pd.DataFrame({"request_id": ["b"], "label": [1.0]}), "has no column 'label_time'"),
+    (pd.DataFrame({"request_id": ["b"], "outcome": [1.0], "label_time": ["2026-01-01T00:00:00+00:00"]}),
+     "has no column 'label'"),
+    # a file with a column more: the store's one-key error did not say which of its files
+    (pd.DataFrame({"request_id": ["b"], "label": [1.0], "label_time": ["2026-01-01T00:00:00+00:00"], "note": ["x"]}),
+     "found ['request_id', 'note']"),
+])
+def test_a_label_file_the_ingest_did_not_write_is_one_line_naming_it(tmp_path, capsys, stray, token):
+    from ctloop.cli import main
+    from ctloop.errors import DataError
+    from ctloop.labels.join import index_store
+
+    store = _store_with_a_stray_file(tmp_path, stray)
+    with pytest.raises(DataError) as err:
+        index_store(store)
+    assert token in str(err.value) and "part-20990101T000000000000Z-" in str(err.value), err.value
+    (tmp_path / "logs").mkdir()
+    code = main(["labels", "report", "--log-root", str(tmp_path / "logs"), "--store", store, "--model-name", "m"])
+    out = capsys.readouterr().err
+    assert code == 2 and token in out and out.count("\n") == 1, out

@@ -318,7 +318,7 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
     files = label_files(store_root)
     key = store_key(store_root)
     columns = {uri: _data_columns(open_parquet(uri, DataSourceError, "label file").schema_arrow) for uri in files}
-    found = {detect_key(_columns(names)) for names in columns.values() if names}
+    found = {_file_key(uri, names) for uri, names in columns.items() if names}
     if not found:
         return None
     if len(found) > 1 or (key is not None and key not in found):
@@ -385,6 +385,23 @@ class StoreIndex:
             self._files = files
             self.builds += 1
         return self._index
+
+
+def _file_key(uri: str, names: list[str]) -> str:
+    """The key column of the store's label file ``uri`` with columns ``names``; a file the ingest did not write
+    (no ``label``/``label_time``, a column more) is one line naming it."""
+    from ctloop.errors import DataError, DataSourceError
+    from ctloop.labels.store import LABEL_COLUMNS
+
+    missing = [c for c in LABEL_COLUMNS if c not in names]
+    try:
+        if missing:
+            raise DataSourceError(f"has no column {missing[0]!r} (columns: {', '.join(map(repr, names))})")
+        return detect_key(_columns(names))
+    except DataError as exc:
+        raise DataSourceError(f"label file {uri} {exc}: every label file of a store holds its key, label and "
+                              "label_time (what `ctloop labels ingest` writes); ingest its labels again, or remove "
+                              "it") from exc
 
 
 def _data_columns(schema) -> list[str]:
