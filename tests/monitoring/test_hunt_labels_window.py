@@ -22,9 +22,9 @@ from ctloop.monitoring.champion import Champion
 END = pd.Timestamp("2026-01-05T01:00:00Z")
 
 
-def _log(root: Path, ids: list[str]) -> None:
+def _log(root: Path, ids: list[str], p: np.ndarray | None = None) -> None:
     n = len(ids)
-    p = np.linspace(0.05, 0.95, n)
+    p = np.linspace(0.05, 0.95, n) if p is None else p
     day = root / "model=m" / "date=2026-01-05" / "revision=r1"
     day.mkdir(parents=True)
     for k, part in enumerate(np.array_split(np.arange(n), 2)):  # two files: two chunks of the stream
@@ -112,3 +112,24 @@ def test_a_partition_saved_again_into_its_directory_does_not_keep_the_rows_of_th
     empty.save(str(tmp_path / "p"))
     again = W.Partial.load(str(tmp_path / "p"), index)
     assert len(again.state.labelled_rows()) == 0 and len(again.held) == 0
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_an_infinite_logged_score_is_left_out_of_the_rules_realized_metric_as_of_the_per_version_one(tmp_path, capsys, bad):
+    """The per-version series (realized_metrics) left rows with an infinite score out, the rules'
+    realized metric and realized_rows counted them (the record: 40 rows, the series: 35)."""
+    from sklearn.metrics import roc_auc_score
+
+    p = np.linspace(0.05, 0.95, 40)
+    logged = p.copy()
+    logged[[3, 9, 17, 25, 33]] = bad
+    _log(tmp_path / "logs", [str(i) for i in range(1, 41)], logged)
+    y = np.array([(i * 7) % 2 for i in range(1, 41)])
+    (tmp_path / "labels.csv").write_text("request_id,label\n" + "".join(f"{i},{v}\n" for i, v in enumerate(y, start=1)))
+    assert main(["labels", "ingest", "--labels", str(tmp_path / "labels.csv"), "--store", str(tmp_path / "store")]) == 0
+    frame, streamed = _judged(tmp_path, 1)
+    finite = np.isfinite(logged)
+    for judged in (frame, streamed):
+        assert judged.record["realized_rows"] == 35 == judged.series["realized_rows.model_version.1"]
+        assert judged.record["realized"] == pytest.approx(roc_auc_score(y[finite], p[finite]), rel=1e-12)
+        assert judged.series["realized_roc_auc.model_version.1"] == pytest.approx(judged.record["realized"], rel=1e-12)
