@@ -524,8 +524,8 @@ def _smallest(keys: pd.Series) -> str | None:
 
 
 def smallest_key(keys: pd.Series) -> str | None:
-    """The smallest of logged keys once normalised (:func:`unmatched_note`'s logged example)."""
-    return _smallest(normalise_keys(keys))
+    """The smallest of normalised keys (:func:`unmatched_note`'s logged example)."""
+    return _smallest(keys)
 
 
 def _instance_numbers(data: pd.DataFrame) -> pd.Series:
@@ -538,17 +538,18 @@ def _instance_numbers(data: pd.DataFrame) -> pd.Series:
     return pd.to_numeric(data[INSTANCE], errors="coerce").fillna(0).astype("int64")
 
 
-def candidate_rows(ok: pd.DataFrame, index: LabelIndex, keep: list[str], numbers: list[str] = ()) -> pd.DataFrame:
+def candidate_rows(ok: pd.DataFrame, index: LabelIndex, keep: list[str], numbers: list[str] = (),
+                   keys: pd.Series | None = None) -> pd.DataFrame:
     """The served rows ``ok`` whose key may have a label, in the numeric form
     :func:`join_candidates` joins: the key's hashes (``_h1``, ``_h2``), the request's when the key
     is a business key (``_r1``, ``_r2``; ``0`` where the request id is missing), ``instance`` as a
     number, ``keep`` columns (text as categories) and ``numbers`` (score columns) as floats. ~42 bytes a
-    row instead of the log's text."""
+    row instead of the log's text. ``keys``: ``ok``'s keys already normalised (:func:`normalise_keys`)."""
     import pandas as pd
 
     from ctloop.columns import REQUEST_ID
 
-    keys = normalise_keys(ok[index.key])
+    keys = normalise_keys(ok[index.key]) if keys is None else keys
     picked = index.matches(keys)
     rows = ok[picked]
     h1, h2 = key_pairs(keys[picked])

@@ -312,18 +312,18 @@ class WindowState:
         self.drift.update(aligned.reset_index(drop=True))
 
     def _candidates(self, ok: pd.DataFrame) -> None:
-        from ctloop.labels.join import candidate_rows
+        from ctloop.labels.join import candidate_rows, smallest_key
+        from ctloop.labels.store import normalise_keys
 
         index = self.labels
         if index is None or index.key not in ok.columns or not len(ok):
             return
-        rows = candidate_rows(ok, index, [PARSED_TIME, MODEL_VERSION, REVISION], list(self.spec.keep))
+        keys = normalise_keys(ok[index.key])  # once: for the candidates and, while none matched, the note
+        rows = candidate_rows(ok, index, [PARSED_TIME, MODEL_VERSION, REVISION], list(self.spec.keep), keys)
         if len(rows):
             self.labelled.append(rows)
         elif not self.labelled:
-            from ctloop.labels.join import smallest_key
-
-            self.least_key = _least(self.least_key, smallest_key(ok[index.key]))
+            self.least_key = _least(self.least_key, smallest_key(keys))
 
     # ---- combining
     def merge(self, other: WindowState) -> WindowState:
