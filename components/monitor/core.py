@@ -432,11 +432,17 @@ def _realized(out: WindowJudgement, joined: JoinResult, champion: Champion, scor
                 out.series[metric_key(f"realized_rows.{by}.{row[by]}")] = float(row["rows"])
         del named
         mask, how = champion_mask(frame, champion.version, champion.since)
-        scored = frame[columns].notna().all(axis=1).to_numpy()  # rows with every score column
+        import numpy as np
+        import pandas as pd
+
+        # rows with every score column finite: what realized_metrics scores (the per-version series)
+        scored = np.column_stack([np.isfinite(pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float))
+                                  for c in columns]).all(axis=1)
         rows = frame.loc[scored if mask is None else scored & mask.to_numpy(), [*columns, LABEL]]
         usable = scorable(rows[LABEL], champion.classes, champion.task)
         if not usable.all():
             sample = rows.loc[~usable, LABEL].iloc[0]
+            sample = sample.item() if hasattr(sample, "item") else sample  # 2.0, not np.float64(2.0)
             out.warnings.append(f"{int((~usable).sum())} labels left out of the realized metric: not "
                                 + (f"a class of the champion {champion.classes} (e.g. {sample!r})" if champion.classes
                                    else f"numbers (e.g. {sample!r})"))

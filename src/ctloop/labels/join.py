@@ -318,7 +318,7 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
     files = label_files(store_root)
     key = store_key(store_root)
     columns = {uri: _data_columns(open_parquet(uri, DataSourceError, "label file").schema_arrow) for uri in files}
-    found = {detect_key(_columns(names)) for names in columns.values() if names}
+    found = {_file_key(uri, names) for uri, names in columns.items() if names}
     if not found:
         return None
     if len(found) > 1 or (key is not None and key not in found):
@@ -387,6 +387,23 @@ class StoreIndex:
         return self._index
 
 
+def _file_key(uri: str, names: list[str]) -> str:
+    """The key column of the store's label file ``uri`` with columns ``names``; a file the ingest did not write
+    (no ``label``/``label_time``, a column more) is one line naming it."""
+    from ctloop.errors import DataError, DataSourceError
+    from ctloop.labels.store import LABEL_COLUMNS
+
+    missing = [c for c in LABEL_COLUMNS if c not in names]
+    try:
+        if missing:
+            raise DataSourceError(f"has no column {missing[0]!r} (columns: {', '.join(map(repr, names))})")
+        return detect_key(_columns(names))
+    except DataError as exc:
+        raise DataSourceError(f"label file {uri} {exc}: every label file of a store holds its key, label and "
+                              "label_time (what `ctloop labels ingest` writes); ingest its labels again, or remove "
+                              "it") from exc
+
+
 def _data_columns(schema) -> list[str]:
     """A Parquet file's columns without the index pandas stored in it (``__index_level_0__``;
     ``pd.read_parquet`` makes it the index)."""
@@ -423,7 +440,11 @@ def latest_labels(labels: pd.DataFrame) -> tuple[str, pd.DataFrame, bool]:
     if by_instance:
         lab[INSTANCE] = lab[INSTANCE].astype("int64")
     kept = [*on, "label", *([_PLAIN] if mixed else [])]
-    latest = lab.sort_values("label_time", kind="stable").drop_duplicates(on, keep="last")[kept]
+    # by the instant (as index_parts orders them), not the text: 10:00+09:00 is before 02:00Z
+    from ctloop.inference_log.reader import utc_times
+
+    lab["_ctloop_time"] = utc_times(lab["label_time"].reset_index(drop=True)).to_numpy()
+    latest = lab.sort_values("_ctloop_time", kind="stable").drop_duplicates(on, keep="last")[kept]
     return key, latest.reset_index(drop=True), bool(by_instance)
 
 
@@ -502,6 +523,11 @@ def _smallest(keys: pd.Series) -> str | None:
     return str(keys.min()) if len(keys) else None
 
 
+def smallest_key(keys: pd.Series) -> str | None:
+    """The smallest of normalised keys (:func:`unmatched_note`'s logged example)."""
+    return _smallest(keys)
+
+
 def _instance_numbers(data: pd.DataFrame) -> pd.Series:
     """A log's ``instance`` as labels keyed by instance join it: a number, 0 where missing (and
     for a log without the column)."""
@@ -512,17 +538,18 @@ def _instance_numbers(data: pd.DataFrame) -> pd.Series:
     return pd.to_numeric(data[INSTANCE], errors="coerce").fillna(0).astype("int64")
 
 
-def candidate_rows(ok: pd.DataFrame, index: LabelIndex, keep: list[str], numbers: list[str] = ()) -> pd.DataFrame:
+def candidate_rows(ok: pd.DataFrame, index: LabelIndex, keep: list[str], numbers: list[str] = (),
+                   keys: pd.Series | None = None) -> pd.DataFrame:
     """The served rows ``ok`` whose key may have a label, in the numeric form
     :func:`join_candidates` joins: the key's hashes (``_h1``, ``_h2``), the request's when the key
     is a business key (``_r1``, ``_r2``; ``0`` where the request id is missing), ``instance`` as a
     number, ``keep`` columns (text as categories) and ``numbers`` (score columns) as floats. ~42 bytes a
-    row instead of the log's text."""
+    row instead of the log's text. ``keys``: ``ok``'s keys already normalised (:func:`normalise_keys`)."""
     import pandas as pd
 
     from ctloop.columns import REQUEST_ID
 
-    keys = normalise_keys(ok[index.key])
+    keys = normalise_keys(ok[index.key]) if keys is None else keys
     picked = index.matches(keys)
     rows = ok[picked]
     h1, h2 = key_pairs(keys[picked])
@@ -779,4 +806,5 @@ def join_predictions_with_labels(logs: pd.DataFrame, labels: pd.DataFrame | None
 __all__ = ["JoinResult", "LabelIndex", "label_index", "index_parts", "index_store", "key_hashes", "key_pairs",
            "entry_ids", "latest_labels", "join_labels", "join_served", "candidate_rows", "join_candidates",
            "join_candidate_parts", "concat_categories", "join_index", "join_store", "store_files", "StoreIndex",
+           "smallest_key", "unmatched_note",
            "join_predictions_with_labels"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from ctloop.columns import INSTANCE, LABEL, LABEL_TIME
@@ -36,7 +36,8 @@ INSTANCE_LIMIT = 2**24  # instances are indexed as float32 (labels.join), exact 
 def normalise_keys(values: pd.Series) -> pd.Series:
     """Join keys as text: ``1001``, ``1001.0`` and ``"1001"`` all become ``"1001"`` (every integer,
     uint64 and whole floats beyond int64 too, exactly as its decimal digits); surrounding spaces are dropped; UUIDs
-    are lower case (:func:`_lower_uuids`); missing values stay missing (they never match). Vectorised for the
+    are lower case (:func:`_lower_uuids`); missing values and blank text (``""``, spaces) are missing (they never
+    match). Vectorised for the
     common column types (one type per column), value by value for mixed columns."""
     import pandas as pd
 
@@ -58,7 +59,8 @@ def normalise_keys(values: pd.Series) -> pd.Series:
         return out
     if pd.api.types.is_string_dtype(s) and s.map(lambda v: isinstance(v, str) or v is None or v is pd.NA
                                                   or (isinstance(v, float) and v != v)).all():
-        return _lower_uuids(s.astype("string").str.strip())
+        text = s.astype("string").str.strip()
+        return _lower_uuids(text.mask(text == "", pd.NA))
 
     def one(v):
         if v is None or v is pd.NA or (isinstance(v, float) and v != v):
@@ -69,7 +71,7 @@ def normalise_keys(values: pd.Series) -> pd.Series:
             return str(v).lower()
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
-        return str(v).strip()
+        return str(v).strip() or pd.NA  # a blank key is no key
 
     return _lower_uuids(pd.Series([one(v) for v in s], index=s.index, dtype="string"))
 
@@ -106,16 +108,18 @@ def _inexact_keys(values: pd.Series) -> pd.Series:
 def label_times(values: pd.Series) -> pd.Series:
     """``label_time`` as UTC timestamps: ISO 8601 text only (no offset means UTC) or a timestamp
     column (Parquet). Anything else is refused naming its first row (1 = the first data row) and
-    value, never guessed: epoch numbers (pandas reads ``1700000000`` as nanoseconds, 1970) and
+    value, never guessed (a Parquet ``date`` is its ISO text, that day's midnight UTC): epoch numbers (pandas reads ``1700000000`` as nanoseconds, 1970) and
     ``04/12/2026`` (month or day first, decided value by value) would decide which label wins."""
     import pandas as pd
 
     from ctloop.timeutil import out_of_range
 
+    text = values  # a timestamp column's missing time (NaT) is named as an empty value below
     if pd.api.types.is_datetime64_any_dtype(values):
         times = pd.to_datetime(values, utc=True)
     else:
-        text = values.map(lambda v: v.strip() if isinstance(v, str) else v)
+        text = values.map(lambda v: v.strip() if isinstance(v, str) else v.isoformat()
+                          if isinstance(v, date) and not isinstance(v, datetime) else v)
         is_text = text.map(lambda v: isinstance(v, str))
         times = pd.to_datetime(text.where(is_text), utc=True, format="ISO8601", errors="coerce")
         times[~is_text.to_numpy()] = pd.NaT
@@ -184,11 +188,15 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
         raise ConfigError(f"label store {store_root} is keyed by {known!r}, not {key!r}: ingest labels keyed by "
                           f"{key!r} into another store (one key per store)")
     frame = read_table(source_uri, text_columns=(key,))
+    named = [n for n in frame.index.names if n is not None]
+    if named and not set(named) & set(frame.columns):  # a Parquet file written with its key as pandas' index
+        frame = frame.reset_index(level=named)
     for col in (key, label):
         if col not in frame.columns:
             raise DataValidationError([(col, "required", len(frame), f"column is missing from {source_uri} "
                                         f"(columns: {', '.join(repr(str(c)) for c in frame.columns)})")])
     _refuse_nested(frame, [key, label, *(c for c in (INSTANCE, LABEL_TIME) if c in frame.columns)])
+    frame = _bytes_as_text(frame, key, [key, label, *(c for c in (INSTANCE, LABEL_TIME) if c in frame.columns)])
     violations = []
     inexact = _inexact_keys(frame[key])
     if len(inexact):
@@ -208,7 +216,7 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
         first = frame[label][text].iloc[0]
         violations.append((label, "one_kind", int(text.sum()), f"labels mix numbers and text (e.g. {first!r}): "
                            "give every label as the model's class, all numbers or all names"))
-    elif bool((huge := values.abs().gt(LARGEST_VALUE).to_numpy()).any()):
+    elif bool((huge := values.abs().gt(LARGEST_VALUE).to_numpy(dtype=bool, na_value=False)).any()):
         row = int(huge.argmax())
         violations.append((label, "finite", int(huge.sum()), f"labels must be finite numbers within ±{LARGEST_VALUE:g} "
                            f"(a class or a regressor's target: metrics square them); row {row + 1}: "
@@ -263,6 +271,47 @@ def _refuse_nested(frame: pd.DataFrame, columns: list[str]) -> None:
             shown = first.tolist() if isinstance(first, np.ndarray) else first
             raise DataValidationError([(col, "scalar", int(nested.sum()), (
                 f"values must be single values, not lists or maps; row {row + 1}: {shown!r}"))])
+
+
+def _bytes_as_text(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.DataFrame:
+    """Byte values in ``columns`` as the text they hold: Impala, Hive and older Spark write strings as
+    Parquet BYTE_ARRAY without the UTF8 annotation (Spark reads them as text with
+    ``spark.sql.parquet.binaryAsString``), which pyarrow reads as bytes, stored as ``"b'r1'"``. A
+    16-byte key that is no printable text is a UUID (Parquet's UUID type): its text, as KServe logs
+    ce-ids. Other bytes are refused, naming the column and the first row."""
+    import uuid as uuidlib
+
+    bad = object()
+
+    def text(value, is_key: bool):
+        if not isinstance(value, bytes | bytearray):
+            return value
+        try:
+            decoded = bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            decoded = None
+        if decoded is not None and decoded.isprintable():
+            return decoded
+        if is_key and len(value) == 16:
+            return str(uuidlib.UUID(bytes=bytes(value)))
+        return bad
+
+    import pandas as pd
+
+    for col in columns:
+        if frame[col].dtype != object or pd.api.types.infer_dtype(frame[col], skipna=True) not in (
+                "bytes", "mixed", "mixed-integer"):  # a text column: one pass in C, no Python call per value
+            continue
+        if not frame[col].map(lambda v: isinstance(v, bytes | bytearray)).any():
+            continue
+        values = frame[col].map(lambda v, k=col == key: text(v, k))
+        wrong = values.map(lambda v: v is bad).to_numpy(dtype=bool)
+        if wrong.any():
+            row = int(wrong.argmax())
+            raise DataValidationError([(col, "text", int(wrong.sum()), (
+                f"values are bytes that are not UTF-8 text; row {row + 1}: {bytes(frame[col].iloc[row])!r}"))])
+        frame = frame.assign(**{col: values})
+    return frame
 
 
 def _refuse_other_kind(store_root: str, labels: pd.Series) -> None:

@@ -255,6 +255,9 @@ class WindowState:
         self.score_bins: list[int] | None = None  # served scores per gate-decile bin (spec.score_bins)
         self.consumed = False  # the labelled rows were dropped by join(consume=True)
         self.numbers_as_text: dict[str, NumbersAsText] = {}  # numbers logged for text features, by feature
+        # the smallest logged key of the lookback's served rows while none has a label (what the join shows
+        # when no label matched a logged key: a key written another way, "001" for "1"); not kept once one has
+        self.least_key: str | None = None
 
     # ---- building
     def update(self, chunk: pd.DataFrame) -> WindowState:
@@ -309,14 +312,18 @@ class WindowState:
         self.drift.update(aligned.reset_index(drop=True))
 
     def _candidates(self, ok: pd.DataFrame) -> None:
-        from ctloop.labels.join import candidate_rows
+        from ctloop.labels.join import candidate_rows, smallest_key
+        from ctloop.labels.store import normalise_keys
 
         index = self.labels
         if index is None or index.key not in ok.columns or not len(ok):
             return
-        rows = candidate_rows(ok, index, [PARSED_TIME, MODEL_VERSION, REVISION], list(self.spec.keep))
+        keys = normalise_keys(ok[index.key])  # once: for the candidates and, while none matched, the note
+        rows = candidate_rows(ok, index, [PARSED_TIME, MODEL_VERSION, REVISION], list(self.spec.keep), keys)
         if len(rows):
             self.labelled.append(rows)
+        elif not self.labelled:
+            self.least_key = _least(self.least_key, smallest_key(keys))
 
     # ---- combining
     def merge(self, other: WindowState) -> WindowState:
@@ -332,6 +339,7 @@ class WindowState:
         out.drift = (self.drift.merge(other.drift) if self.drift is not None and other.drift is not None
                      else self.drift if self.drift is not None else other.drift)
         out.labelled = [*self.labelled, *other.labelled]
+        out.least_key = _least(self.least_key, other.least_key)
         for part in (self, other):
             for column, counts in part.numbers_as_text.items():
                 out.numbers_as_text.setdefault(column, NumbersAsText()).add(counts)
@@ -362,24 +370,35 @@ class WindowState:
         (``consume``: drop them once joined; the state cannot be joined or saved again)."""
         import pandas as pd
 
-        from ctloop.labels.join import JoinResult, LabelIndex, join_candidate_parts, label_index
+        from ctloop.labels.join import (
+            JoinResult,
+            LabelIndex,
+            join_candidate_parts,
+            label_index,
+            unmatched_note,
+        )
 
         if labels is None or (isinstance(labels, pd.DataFrame) and labels.empty):
             return JoinResult(pd.DataFrame({"label": pd.Series(dtype=float)}), problem="no labels")
         index = labels if isinstance(labels, LabelIndex) else label_index(labels)
         served_rows = self.counts["lookback_served"]
         parts = self.labelled if consume else list(self.labelled)  # joined chunk by chunk: never concatenated
+        matched = any(len(part) for part in parts)
         if consume:
             self.labelled, self.consumed = [], True
-        return join_candidate_parts(parts, index, unserved=self.counts["lookback_rows"] - served_rows,
-                                    served_rows=served_rows, log_columns=self.log_columns, release=consume)
+        result = join_candidate_parts(parts, index, unserved=self.counts["lookback_rows"] - served_rows,
+                                      served_rows=served_rows, log_columns=self.log_columns, release=consume)
+        if not matched and not result.problem and len(index):  # what join_labels says of the same rows
+            result.notes.append(unmatched_note(index.key, len(index.hashes), index.example, self.least_key))
+        return result
 
     # ---- serialising
     def to_dict(self) -> dict[str, Any]:
         return {"format": STATE_FORMAT, "version": STATE_VERSION, "spec": self.spec.to_dict(),
                 "counts": dict(self.counts), "present": dict(self.present), "log_columns": list(self.log_columns),
                 "drift": None if self.drift is None else self.drift.to_dict(), "score_bins": self.score_bins,
-                "numbers_as_text": {c: n.to_dict() for c, n in self.numbers_as_text.items()}}
+                "numbers_as_text": {c: n.to_dict() for c, n in self.numbers_as_text.items()},
+                "least_key": self.least_key}
 
     def save(self, directory: str) -> None:
         """``state.json`` and, when there are labelled rows, ``labelled.parquet`` in ``directory``."""
@@ -388,6 +407,7 @@ class WindowState:
                                     "judging it with consume=True")
         os.makedirs(directory, exist_ok=True)
         rows = self.labelled_rows()
+        _drop_stale(directory, "labelled.parquet")  # an earlier save's rows (a reused directory) are not these
         if len(rows):
             rows.to_parquet(os.path.join(directory, "labelled.parquet"), index=False)
         with open(os.path.join(directory, "state.json"), "w") as f:
@@ -416,6 +436,7 @@ class WindowState:
         out.drift = None if data.get("drift") is None else DriftState.from_dict(data["drift"])
         out.score_bins = None if data.get("score_bins") is None else [int(v) for v in data["score_bins"]]
         out.numbers_as_text = {c: NumbersAsText.from_dict(n) for c, n in (data.get("numbers_as_text") or {}).items()}
+        out.least_key = data.get("least_key")
         rows = os.path.join(directory, "labelled.parquet")
         if os.path.exists(rows):
             out.labelled = [pd.read_parquet(rows)]
@@ -520,6 +541,7 @@ class Partial:
 
     def save(self, directory: str) -> None:
         self.state.save(directory)
+        _drop_stale(directory, "held.parquet")
         if len(self.held):
             self.held.to_parquet(os.path.join(directory, "held.parquet"), index=False)
         with open(os.path.join(directory, "partition.json"), "w") as f:
@@ -582,6 +604,18 @@ def collect(log_root: str, model: str, spec: WindowSpec, labels: LabelIndex | No
     plan, its one partition, the merge (:mod:`ctloop.inference_log.scan`'s two passes)."""
     one = plan(log_root, model, spec, 1, batch_rows=batch_rows, spill_dir=spill_dir, progress=progress)
     return merge_partials([collect_partition(one, 0, labels, batch_rows=batch_rows, progress=progress)], labels)
+
+
+def _drop_stale(directory: str, name: str) -> None:
+    """Remove ``name`` an earlier save left in ``directory`` (a save writes it only when it has rows)."""
+    path = os.path.join(directory, name)
+    if os.path.exists(path):
+        os.remove(path)
+
+
+def _least(a: str | None, b: str | None) -> str | None:
+    """The smaller of two keys, either missing (``None``)."""
+    return b if a is None else a if b is None else min(a, b)
 
 
 def _logged(names: list[str]) -> list[str]:
