@@ -89,6 +89,11 @@ def _logged_and_labelled(tmp_path) -> tuple[str, str]:
 
 @pytest.mark.parametrize("flags, token", [
     (["--classes", "0,0,1"], "--classes names '0' twice: give the model's classes once each, in its order"),
+    # scikit-learn keeps classes_ sorted (np.unique) and prediction_<i> scores the i-th: '1,0' inverted every metric
+    (["--classes", "1,0"], "--classes 1,0 is not a scikit-learn classifier's order: its classes_ are sorted and "
+                           "prediction_<i> scores the i-th; give --classes 0,1"),
+    (["--classes", "yes,no"], "give --classes no,yes"),
+    (["--classes", "10,9,2"], "give --classes 2,9,10"),  # numbers sort as numbers
     (["--output", "{tmp}/labels.csv"], "{tmp}/labels.csv is a file"),
     (["--store", "{tmp}/typo"], "--store: no label store at {tmp}/typo"),
     (["--log-root", "{tmp}/typo"], "--log-root: no inference log at {tmp}/typo"),

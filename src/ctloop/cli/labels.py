@@ -24,9 +24,22 @@ def _check_report_args(args) -> tuple[str, ...]:
     twice = [c for c, n in Counter(classes).items() if n > 1]
     if twice:
         raise ConfigError(f"--classes names {twice[0]!r} twice: give the model's classes once each, in its order")
+    ordered = _sorted_classes(classes)
+    if list(classes) != ordered:
+        raise ConfigError(f"--classes {','.join(classes)} is not a scikit-learn classifier's order: its classes_ are "
+                          f"sorted and prediction_<i> scores the i-th; give --classes {','.join(ordered)}")
     if args.output:
         check_output_dir(args.output, name="--output")
     return classes
+
+
+def _sorted_classes(classes: tuple[str, ...]) -> list[str]:
+    """``classes`` in the order a scikit-learn classifier keeps them (``np.unique``): as numbers
+    when every one is a number, else as text."""
+    try:
+        return sorted(classes, key=float)
+    except ValueError:
+        return sorted(classes)
 
 
 def _check_roots(args) -> None:
