@@ -319,7 +319,18 @@ def wasserstein_1d(u: np.ndarray, v: np.ndarray) -> float:
 
 
 def wasserstein_normed(ref: np.ndarray, cur: np.ndarray) -> float:
-    return wasserstein_1d(ref, cur) / max(float(np.std(ref)), STD_FLOOR)
+    return wasserstein_1d(ref, cur) / max(population_std(ref), STD_FLOOR)
+
+
+def population_std(values: np.ndarray) -> float:
+    """``np.std(values)``, also where its squares overflow float64 (values past ~1e154: inf, and a
+    Wasserstein distance divided by it 0): then computed on the values divided by the largest."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        std = float(np.std(values))
+    if math.isfinite(std) or not len(values):
+        return std
+    top = float(np.max(np.abs(values)))
+    return float(np.std(values / top)) * top
 
 
 def hellinger_numeric(ref: np.ndarray, cur: np.ndarray) -> float:
@@ -329,10 +340,23 @@ def hellinger_numeric(ref: np.ndarray, cur: np.ndarray) -> float:
     # matter, so a hash-unique is enough (no sort).
     keys = pd.unique(np.concatenate([ref, cur]))
     bins = np.histogram_bin_edges(keys, bins="sturges")
-    h1 = np.histogram(ref, bins=bins, density=True)[0]
-    h2 = np.histogram(cur, bins=bins, density=True)[0]
-    width = (bins.max() - bins.min()) / (len(bins) - 1)
-    total = float(np.sum(np.sqrt(h1 * h2)) * width)
+    return _hellinger_binned(bins, np.histogram(ref, bins=bins)[0], np.histogram(cur, bins=bins)[0])
+
+
+def _hellinger_binned(edges: np.ndarray, ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
+    """Evidently's numeric Hellinger, ``sqrt(1 - sum(sqrt(h1 * h2)) * width)`` over density
+    histograms ``h = counts / (n * bin width)`` (``width`` = the mean bin width), computed as
+    ``sum(sqrt(p1 * p2) * (width / bin width))`` on the shares ``p = counts / n``: the same number,
+    but without densities, whose product overflows (values ~1e-300: score 0 for any shift) or
+    underflows (~1e300: score 1 for none), and which are inf on subnormal values (score NaN)."""
+    edges = np.asarray(edges, dtype=float)
+    db = np.diff(edges)
+    rp = np.asarray(ref_counts, dtype=float)
+    cp = np.asarray(cur_counts, dtype=float)
+    rp, cp = rp / rp.sum(), cp / cp.sum()
+    width = (edges.max() - edges.min()) / (len(edges) - 1)
+    ratio = np.divide(width, db, out=np.zeros_like(db), where=db > 0)
+    total = float(np.sum(np.sqrt(rp * cp) * ratio))
     return math.sqrt(1 - float(np.clip(total, 0, 1)))
 
 
@@ -382,15 +406,7 @@ def distance_from_shares(method: str, ref_shares: np.ndarray, cur_shares: np.nda
 def hellinger_from_counts(edges: np.ndarray, ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
     """:func:`hellinger_numeric` from the two sides' counts on its bins (``edges`` = Sturges
     edges over the distinct values of both sides)."""
-    edges = np.asarray(edges, dtype=float)
-    db = np.diff(edges)
-    rc = np.asarray(ref_counts, dtype=float)
-    cc = np.asarray(cur_counts, dtype=float)
-    h1 = rc / db / rc.sum()
-    h2 = cc / db / cc.sum()
-    width = (edges.max() - edges.min()) / (len(edges) - 1)
-    total = float(np.sum(np.sqrt(h1 * h2)) * width)
-    return math.sqrt(1 - float(np.clip(total, 0, 1)))
+    return _hellinger_binned(edges, ref_counts, cur_counts)
 
 
 def column_stat(
