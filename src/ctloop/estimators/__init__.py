@@ -33,7 +33,7 @@ class EstimatorSpec:
 
     classification: str | None
     regression: str | None
-    defaults: dict[str, dict[str, Any]]
+    defaults: dict[str, dict[str, Any]]  # "*": every task; "classification"/"regression": on top
     search_space: dict[str, list[Any]]
     scale_numeric: bool = True
     # the distribution (beside scikit-learn) the fitted model needs at load time, pinned the same
@@ -65,7 +65,11 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
         # on a 15 % validation split caps the iterations on any size.
         defaults={"*": {"max_iter": 300, "learning_rate": 0.05, "max_leaf_nodes": 15,
                         "min_samples_leaf": 40, "l2_regularization": 1.0, "early_stopping": True,
-                        "validation_fraction": 0.15, "n_iter_no_change": 20}},
+                        "validation_fraction": 0.15, "n_iter_no_change": 20},
+                  # scikit-learn's tol (1e-7) is an absolute amount of the loss, in the target's units
+                  # squared for a regressor: a target of ~1e-4 stopped after n_iter_no_change rounds
+                  # whatever it learned. 0 (any improvement) stops the same way at every scale.
+                  "regression": {"tol": 0.0}},
         search_space={
             "learning_rate": [0.03, 0.05, 0.1, 0.2],
             "max_leaf_nodes": [15, 31, 63],
@@ -351,7 +355,7 @@ def build(task: str, estimator: str, params: dict[str, Any], seed: int):
         valid = cls().get_params()
     else:
         cls = _import(getattr(spec, task))
-        defaults = dict(spec.defaults.get("*", {}))
+        defaults = {**spec.defaults.get("*", {}), **spec.defaults.get(task, {})}
         wrapper = wrapper_params(task) if spec.boosted else ()
         valid = {**cls(**{k: v for k, v in defaults.items() if k not in wrapper}).get_params(),
                  **{k: defaults.get(k) for k in wrapper}}
