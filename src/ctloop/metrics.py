@@ -138,6 +138,20 @@ def _numeric_classes(classes: list) -> bool:
     return bool(classes) and all(isinstance(c, int | float | np.number | np.bool_) for c in classes)
 
 
+def _comparable(values: np.ndarray, classes: list) -> tuple[np.ndarray, np.ndarray]:
+    """``(classes, labels)`` as arrays whose equality is the values': int64 when the labels are
+    integers (or booleans) and so is every class, within int64 — two ids that differ past 2**53
+    are one float64 —, else float64."""
+    import numpy as np
+
+    if values.dtype.kind in "biu" and all(isinstance(c, int | np.integer) for c in classes):  # bool is an int
+        limit = np.iinfo(np.int64)
+        if (all(limit.min <= int(c) <= limit.max for c in classes)
+                and not (values.dtype.kind == "u" and values.size and int(values.max()) > limit.max)):
+            return np.asarray([int(c) for c in classes], dtype=np.int64), values.astype(np.int64, copy=False)
+    return np.asarray(classes, dtype=float), values.astype(float, copy=False)
+
+
 def class_key(*class_lists: list) -> Callable[[Any], Any]:
     """The key two models' classes are the same class by, as :func:`class_positions` matches labels:
     by value when every class is a number or a boolean (``0`` and ``0.0``: a champion trained on a
@@ -159,8 +173,7 @@ def class_positions(y: Any, classes: list) -> tuple[np.ndarray, list]:
     values = np.asarray(y)
     numeric = _numeric_classes(classes)
     if numeric and values.dtype.kind in "biuf":
-        cls = np.asarray(classes, dtype=float)
-        vals = values.astype(float)
+        cls, vals = _comparable(values, classes)
         order = np.argsort(cls)
         pos = np.clip(np.searchsorted(cls[order], vals), 0, len(cls) - 1)
         found = cls[order][pos] == vals
@@ -192,7 +205,8 @@ def known_classes(y: Any, classes: list) -> np.ndarray:
     if len(values) == 0:
         return np.zeros(0, dtype=bool)
     if _numeric_classes(classes) and values.dtype.kind in "biuf":  # by value, one byte a label
-        return np.isin(values.astype(float, copy=False), np.asarray(classes, dtype=float))
+        vals, cls = _comparable(values, classes)[::-1]
+        return np.isin(vals, cls)
     return class_positions(y, classes)[0] < len(classes)
 
 

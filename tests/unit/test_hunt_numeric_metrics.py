@@ -4,7 +4,9 @@
   comparing two models saw a tie) and past ~1e154 inf; R²'s total sum of squares underflowed to 0
   for labels ~1e-170 (R² NaN, "no variance", for labels that vary) and overflowed past ~1e154
   (inf/inf: NaN). Now computed on the values divided by a power of two near the largest, so each is the metric of the
-  same data in units ~1 (times the scale for RMSE and MAE) where that is a float64."""
+  same data in units ~1 (times the scale for RMSE and MAE) where that is a float64.
+* classification: integer classes were matched to the labels as float64, so two classes that
+  differ only past 2**53 (int64 ids near 2**63) were one class (accuracy wrong, ROC AUC NaN)."""
 
 from __future__ import annotations
 
@@ -38,3 +40,21 @@ def test_constant_labels_still_have_no_r2_and_a_perfect_fit_rmse_zero():
     got = M.regression(y, y)
     assert got["rmse"] == 0 and got["mae"] == 0 and got["r2"] != got["r2"]
     assert M.regression(np.full(50, 3.0), np.full(50, 4.0))["rmse"] == 1.0
+
+
+@pytest.mark.parametrize("classes", [[2**53, 2**53 + 1], [2**63 - 2, 2**63 - 1], [-2**63, -2**63 + 1],
+                                     [2**62, 2**62 + 1, 2**62 + 2]])
+def test_int64_classes_past_float_precision_stay_apart(classes):
+    rng = np.random.default_rng(1)
+    y = np.asarray(rng.choice(np.asarray(classes, dtype=np.int64), size=300), dtype=np.int64)
+    proba = rng.dirichlet(np.ones(len(classes)), size=300)
+    got = M.classification(y, proba, list(classes))
+    codes = np.searchsorted(np.asarray(classes, dtype=np.int64), y)
+    assert got["accuracy"] == pytest.approx(S.accuracy_score(codes, proba.argmax(axis=1)))
+    if len(classes) == 2:
+        assert got["roc_auc"] == pytest.approx(S.roc_auc_score(codes, proba[:, 1]))
+    else:
+        assert got["roc_auc"] == pytest.approx(S.roc_auc_score(codes, proba, multi_class="ovr"))
+    assert got["log_loss"] == pytest.approx(S.log_loss(codes, proba, labels=list(range(len(classes)))))
+    assert M.known_classes(y, list(classes)).all()
+    assert not M.known_classes(np.asarray([classes[1]], dtype=np.int64), list(classes)[:1]).any()
