@@ -229,24 +229,26 @@ def squared_errors(y: Any, pred: Any) -> np.ndarray:
 
 def mean_with_se(rows: Any, power: int = 1) -> tuple[float, float]:
     """``(mean, se)`` of per-row losses ``rows ** power``, ``se = std / sqrt(n)``; NaN when
-    undefined (no rows, or one row for the se). Computed on the rows divided by the largest and
-    scaled back, so neither overflows nor underflows where the result itself is a float64 (the se
+    undefined (no rows, or one row for the se). Computed on the rows divided by a power of two near the largest
+    and scaled back, so neither overflows nor underflows where the result itself is a float64 (the se
     of squared errors of ~1e77 was ``inf``, of ~1e-100 ``0``)."""
     mean, se, factor = _scaled_moments(rows, power)
     return mean * factor, se * factor
 
 
 def _scaled_moments(rows: Any, power: int) -> tuple[float, float, float]:
-    """``(mean, se, factor)``: :func:`mean_with_se` of ``(rows / largest) ** power`` and the factor
-    ``largest ** power`` that scales them back (``inf`` or 0 where that is no float64)."""
+    """``(mean, se, factor)``: :func:`mean_with_se` of ``(rows / unit) ** power`` and the factor
+    ``unit ** power`` that scales them back (``inf`` or 0 where that is no float64); ``unit`` the
+    power of two near the largest row (:func:`ctloop.metrics.unit_of`)."""
     import numpy as np
+
+    from ctloop.metrics import unit_of
 
     rows = np.asarray(rows, dtype=float)
     n = len(rows)
     if not n:
         return float("nan"), float("nan"), 1.0
-    top = float(np.max(np.abs(rows)))
-    unit = top if 0 < top < math.inf else 1.0
+    unit = unit_of(rows)  # a power of two: bit for bit the unscaled sums where those are float64
     scaled = (rows / unit) ** power
     factor = math.prod([unit] * power)  # float products: inf or 0, never OverflowError
     return float(scaled.mean()), (float(scaled.std()) / math.sqrt(n) if n > 1 else float("nan")), factor
