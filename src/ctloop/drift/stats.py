@@ -171,9 +171,16 @@ def binned_shares(
     """Evidently's ``get_binned_data`` on value arrays: shares per Sturges bin (numeric, > 20
     distinct reference values) or per value, empty bins optionally filled (module doc)."""
     if kind == "numeric" and count_unique(ref, BINNING_LIMIT) > BINNING_LIMIT:
-        bins = np.histogram_bin_edges(np.concatenate([ref, cur]), bins="sturges")
-        rp = np.histogram(ref, bins)[0] / len(ref)
-        cp = np.histogram(cur, bins)[0] / len(cur)
+        both = np.concatenate([ref, cur])
+        try:
+            bins = np.histogram_bin_edges(both, bins="sturges")
+            rp = np.histogram(ref, bins)[0] / len(ref)
+            cp = np.histogram(cur, bins)[0] / len(cur)
+        except ValueError:  # values a few float steps apart (hellinger_numeric): bin the exact differences
+            lo = float(both.min())
+            if lo == 0:
+                raise
+            return binned_shares(ref - lo, cur - lo, kind, fill_zeroes=fill_zeroes)
     else:
         rc, cc, _ = counts_of(ref, cur)
         rp, cp = rc / len(ref), cc / len(cur)
@@ -339,8 +346,17 @@ def hellinger_numeric(ref: np.ndarray, cur: np.ndarray) -> float:
     # Sturges bins over the distinct values (evidently's rule); only their number and range
     # matter, so a hash-unique is enough (no sort).
     keys = pd.unique(np.concatenate([ref, cur]))
-    bins = np.histogram_bin_edges(keys, bins="sturges")
-    return _hellinger_binned(bins, np.histogram(ref, bins=bins)[0], np.histogram(cur, bins=bins)[0])
+    try:
+        bins = np.histogram_bin_edges(keys, bins="sturges")
+        return _hellinger_binned(bins, np.histogram(ref, bins=bins)[0], np.histogram(cur, bins=bins)[0])
+    except ValueError:
+        lo = float(keys.min())
+        if lo == 0:
+            raise
+        # numpy's "Too many bins for data range": the values lie a few float steps apart (1.0 and
+        # the next float; int64 ids near 2**62 read as float64), too close for bins of their own
+        # size; their differences from the smallest are exact (Sterbenz), so bin those instead
+        return hellinger_numeric(ref - lo, cur - lo)
 
 
 def _hellinger_binned(edges: np.ndarray, ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
