@@ -138,6 +138,20 @@ def _numeric_classes(classes: list) -> bool:
     return bool(classes) and all(isinstance(c, int | float | np.number | np.bool_) for c in classes)
 
 
+def _comparable(values: np.ndarray, classes: list) -> tuple[np.ndarray, np.ndarray]:
+    """``(classes, labels)`` as arrays whose equality is the values': int64 when the labels are
+    integers (or booleans) and so is every class, within int64 — two ids that differ past 2**53
+    are one float64 —, else float64."""
+    import numpy as np
+
+    if values.dtype.kind in "biu" and all(isinstance(c, int | np.integer) for c in classes):  # bool is an int
+        limit = np.iinfo(np.int64)
+        if (all(limit.min <= int(c) <= limit.max for c in classes)
+                and not (values.dtype.kind == "u" and values.size and int(values.max()) > limit.max)):
+            return np.asarray([int(c) for c in classes], dtype=np.int64), values.astype(np.int64, copy=False)
+    return np.asarray(classes, dtype=float), values.astype(float, copy=False)
+
+
 def class_key(*class_lists: list) -> Callable[[Any], Any]:
     """The key two models' classes are the same class by, as :func:`class_positions` matches labels:
     by value when every class is a number or a boolean (``0`` and ``0.0``: a champion trained on a
@@ -159,8 +173,7 @@ def class_positions(y: Any, classes: list) -> tuple[np.ndarray, list]:
     values = np.asarray(y)
     numeric = _numeric_classes(classes)
     if numeric and values.dtype.kind in "biuf":
-        cls = np.asarray(classes, dtype=float)
-        vals = values.astype(float)
+        cls, vals = _comparable(values, classes)
         order = np.argsort(cls)
         pos = np.clip(np.searchsorted(cls[order], vals), 0, len(cls) - 1)
         found = cls[order][pos] == vals
@@ -192,7 +205,8 @@ def known_classes(y: Any, classes: list) -> np.ndarray:
     if len(values) == 0:
         return np.zeros(0, dtype=bool)
     if _numeric_classes(classes) and values.dtype.kind in "biuf":  # by value, one byte a label
-        return np.isin(values.astype(float, copy=False), np.asarray(classes, dtype=float))
+        vals, cls = _comparable(values, classes)[::-1]
+        return np.isin(vals, cls)
     return class_positions(y, classes)[0] < len(classes)
 
 
@@ -253,19 +267,43 @@ def classification(y: Any, proba: Any, classes: list, names: tuple[str, ...] | l
     return {k: out[k] for k in CLASSIFICATION if k in wanted}
 
 
+def unit_of(values: Any) -> float:
+    """The power of two at or just above the largest finite magnitude of ``values`` (1 when there
+    is none, or it is 0): dividing by it is exact, and the squares of the quotients neither
+    overflow nor underflow where the result is a float64 (a sum scaled back by ``unit ** 2`` is
+    bit for bit the unscaled sum whenever that one did not overflow or underflow)."""
+    import math
+
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    finite = np.abs(values[np.isfinite(values)])
+    top = float(finite.max()) if finite.size else 0.0
+    if top == 0:
+        return 1.0
+    return math.ldexp(1.0, min(math.frexp(top)[1], 1023))
+
+
 def regression(y: Any, prediction: Any) -> dict[str, float]:
-    """RMSE, MAE and R² of ``prediction`` against ``y``."""
+    """RMSE, MAE and R² of ``prediction`` against ``y``; computed on the values divided by a power
+    of two (:func:`unit_of`), so errors below ~1e-162 are not an RMSE of 0, past ~1e154 not inf,
+    and labels of ~1e-170 (or ~1e160) have an R², not NaN (a total sum of squares of 0 or inf)."""
     import numpy as np
 
     y = np.asarray(y, dtype=float)
     err = np.asarray(prediction, dtype=float) - y
     if len(y) == 0:
         return dict.fromkeys(REGRESSION, float("nan"))
-    ss_tot = float(np.sum((y - y.mean()) ** 2))
+    e_unit, y_unit = unit_of(err), unit_of(y)
+    e = err / e_unit
+    ys = y / y_unit
+    ss_tot = float(np.sum((ys - ys.mean()) ** 2))  # in units of y_unit²
+    with np.errstate(over="ignore"):  # predictions far beyond the labels: R² -inf, as before
+        ss_res = float(np.sum((err / y_unit) ** 2)) if ss_tot > 0 else 0.0
     return {
-        "rmse": float(np.sqrt(np.mean(err**2))),
-        "mae": float(np.mean(np.abs(err))),
-        "r2": float(1 - np.sum(err**2) / ss_tot) if ss_tot > 0 else float("nan"),
+        "rmse": float(np.sqrt(np.mean(e**2))) * e_unit,
+        "mae": float(np.mean(np.abs(e))) * e_unit,
+        "r2": float(1 - ss_res / ss_tot) if ss_tot > 0 else float("nan"),
     }
 
 

@@ -583,6 +583,7 @@ class Options:
     column_kinds: dict[str, str]
     correction: str | None
     time_column: str | None = None
+    pinned: frozenset[str] = frozenset()
 
 
 def check_options(
@@ -598,6 +599,7 @@ def check_options(
     correction: str | None = None,
     column_kinds: dict[str, str] | None = None,
     time_column: str | None = None,
+    pinned_methods: Any = None,
 ) -> Options:
     """Validate the options of a comparison (:func:`detect`, the streaming engine) against the
     columns each side has.
@@ -615,6 +617,9 @@ def check_options(
         column_kinds: Per-column ``numeric``/``categorical`` instead of the inferred kind.
         time_column: The event-time column: never compared, listed as skipped ("time column");
             ``None``/empty = none.
+        pinned_methods: Columns whose ``column_methods`` entry is the automatic choice of an
+            earlier pass (:func:`detect_calibrated`), not a request: not refused for their kind
+            (the automatic choice gives a numeric column with <= 5 values chi-square or Z).
 
     Raises:
         ConfigError: an unknown or duplicated column, method, kind or correction; a bad
@@ -684,7 +689,8 @@ def check_options(
                 "feature; drop it from the column list (it is listed as skipped)"
             )
     return Options(columns, float(drift_share), method, threshold, column_methods,
-                   column_thresholds, column_kinds, correction, time_column)  # fmt: skip
+                   column_thresholds, column_kinds, correction, time_column,
+                   frozenset(pinned_methods or ()))  # fmt: skip
 
 
 def resolve_options(
@@ -730,7 +736,7 @@ def plan_columns(
         if kind is None:  # pragma: no cover - kind_of returns None only for unsupported columns
             raise DriftError(f"column {name!r} has no drift kind")
         m = options.column_methods.get(name, options.method)
-        if m is not None and m not in stats.METHODS_BY_KIND[kind]:
+        if m is not None and m not in stats.METHODS_BY_KIND[kind] and name not in options.pinned:
             where = f"column_methods[{name!r}]" if name in options.column_methods else "method"
             raise ConfigError(
                 f"{where} = {m!r} does not apply to {kind} column {name!r} (evidently refuses it "
@@ -926,6 +932,7 @@ def calibrate_thresholds(
     quantile: float = 0.95,
     current_size: int | None = None,
     seed: int = 0,
+    pinned_methods: Any = None,
 ) -> dict[str, dict[str, float]]:
     """Per-column thresholds calibrated on the reference itself.
 
@@ -937,7 +944,8 @@ def calibrate_thresholds(
 
     Pass the methods and kinds of the real comparison (``column_methods``/``column_kinds`` from
     a first :func:`detect`) so every split is judged by the same method: the automatic choice
-    depends on the reference size, which differs between the splits and the real run.
+    depends on the reference size, which differs between the splits and the real run;
+    ``pinned_methods``: the columns whose method is that automatic choice (:func:`check_options`).
     """
     import numpy as np
 
@@ -961,6 +969,7 @@ def calibrate_thresholds(
             method=method,
             column_methods=column_methods,
             column_kinds=column_kinds,
+            pinned_methods=pinned_methods,
         )
         for col in res.columns:
             methods[col.column] = col.method
@@ -996,6 +1005,7 @@ def detect_calibrated(
     result. ``options`` are :func:`detect`'s (explicit ``column_thresholds`` are replaced)."""
     first = detect(reference, current, **options)
     kinds = {c.column: c.kind for c in first.columns}
+    pinned = {c.column for c in first.columns if c.method in stats.CATEGORICAL_ONLY and c.kind == "numeric"}
     calibration = calibrate_thresholds(
         reference,
         columns=[c.column for c in first.columns],
@@ -1005,6 +1015,7 @@ def detect_calibrated(
         quantile=quantile,
         current_size=len(current),
         seed=seed,
+        pinned_methods=pinned,
     )
     options = {k: v for k, v in options.items() if k not in ("column_methods", "column_thresholds", "column_kinds")}
     result = detect(
@@ -1013,6 +1024,7 @@ def detect_calibrated(
         column_methods={c: v["method"] for c, v in calibration.items()},
         column_thresholds={c: v["threshold"] for c, v in calibration.items()},
         column_kinds=kinds,
+        pinned_methods=pinned,
         **options,
     )
     return result, calibration

@@ -171,9 +171,16 @@ def binned_shares(
     """Evidently's ``get_binned_data`` on value arrays: shares per Sturges bin (numeric, > 20
     distinct reference values) or per value, empty bins optionally filled (module doc)."""
     if kind == "numeric" and count_unique(ref, BINNING_LIMIT) > BINNING_LIMIT:
-        bins = np.histogram_bin_edges(np.concatenate([ref, cur]), bins="sturges")
-        rp = np.histogram(ref, bins)[0] / len(ref)
-        cp = np.histogram(cur, bins)[0] / len(cur)
+        both = np.concatenate([ref, cur])
+        try:
+            bins = np.histogram_bin_edges(both, bins="sturges")
+            rp = np.histogram(ref, bins)[0] / len(ref)
+            cp = np.histogram(cur, bins)[0] / len(cur)
+        except ValueError:  # values a few float steps apart (hellinger_numeric): bin the exact differences
+            lo = float(both.min())
+            if lo == 0:
+                raise
+            return binned_shares(ref - lo, cur - lo, kind, fill_zeroes=fill_zeroes)
     else:
         rc, cc, _ = counts_of(ref, cur)
         rp, cp = rc / len(ref), cc / len(cur)
@@ -319,7 +326,18 @@ def wasserstein_1d(u: np.ndarray, v: np.ndarray) -> float:
 
 
 def wasserstein_normed(ref: np.ndarray, cur: np.ndarray) -> float:
-    return wasserstein_1d(ref, cur) / max(float(np.std(ref)), STD_FLOOR)
+    return wasserstein_1d(ref, cur) / max(population_std(ref), STD_FLOOR)
+
+
+def population_std(values: np.ndarray) -> float:
+    """``np.std(values)``, also where its squares overflow float64 (values past ~1e154: inf, and a
+    Wasserstein distance divided by it 0): then computed on the values divided by the largest."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        std = float(np.std(values))
+    if math.isfinite(std) or not len(values):
+        return std
+    top = float(np.max(np.abs(values)))
+    return float(np.std(values / top)) * top
 
 
 def hellinger_numeric(ref: np.ndarray, cur: np.ndarray) -> float:
@@ -328,11 +346,33 @@ def hellinger_numeric(ref: np.ndarray, cur: np.ndarray) -> float:
     # Sturges bins over the distinct values (evidently's rule); only their number and range
     # matter, so a hash-unique is enough (no sort).
     keys = pd.unique(np.concatenate([ref, cur]))
-    bins = np.histogram_bin_edges(keys, bins="sturges")
-    h1 = np.histogram(ref, bins=bins, density=True)[0]
-    h2 = np.histogram(cur, bins=bins, density=True)[0]
-    width = (bins.max() - bins.min()) / (len(bins) - 1)
-    total = float(np.sum(np.sqrt(h1 * h2)) * width)
+    try:
+        bins = np.histogram_bin_edges(keys, bins="sturges")
+        return _hellinger_binned(bins, np.histogram(ref, bins=bins)[0], np.histogram(cur, bins=bins)[0])
+    except ValueError:
+        lo = float(keys.min())
+        if lo == 0:
+            raise
+        # numpy's "Too many bins for data range": the values lie a few float steps apart (1.0 and
+        # the next float; int64 ids near 2**62 read as float64), too close for bins of their own
+        # size; their differences from the smallest are exact (Sterbenz), so bin those instead
+        return hellinger_numeric(ref - lo, cur - lo)
+
+
+def _hellinger_binned(edges: np.ndarray, ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
+    """Evidently's numeric Hellinger, ``sqrt(1 - sum(sqrt(h1 * h2)) * width)`` over density
+    histograms ``h = counts / (n * bin width)`` (``width`` = the mean bin width), computed as
+    ``sum(sqrt(p1 * p2) * (width / bin width))`` on the shares ``p = counts / n``: the same number,
+    but without densities, whose product overflows (values ~1e-300: score 0 for any shift) or
+    underflows (~1e300: score 1 for none), and which are inf on subnormal values (score NaN)."""
+    edges = np.asarray(edges, dtype=float)
+    db = np.diff(edges)
+    rp = np.asarray(ref_counts, dtype=float)
+    cp = np.asarray(cur_counts, dtype=float)
+    rp, cp = rp / rp.sum(), cp / cp.sum()
+    width = (edges.max() - edges.min()) / (len(edges) - 1)
+    ratio = np.divide(width, db, out=np.zeros_like(db), where=db > 0)
+    total = float(np.sum(np.sqrt(rp * cp) * ratio))
     return math.sqrt(1 - float(np.clip(total, 0, 1)))
 
 
@@ -382,15 +422,7 @@ def distance_from_shares(method: str, ref_shares: np.ndarray, cur_shares: np.nda
 def hellinger_from_counts(edges: np.ndarray, ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
     """:func:`hellinger_numeric` from the two sides' counts on its bins (``edges`` = Sturges
     edges over the distinct values of both sides)."""
-    edges = np.asarray(edges, dtype=float)
-    db = np.diff(edges)
-    rc = np.asarray(ref_counts, dtype=float)
-    cc = np.asarray(cur_counts, dtype=float)
-    h1 = rc / db / rc.sum()
-    h2 = cc / db / cc.sum()
-    width = (edges.max() - edges.min()) / (len(edges) - 1)
-    total = float(np.sum(np.sqrt(h1 * h2)) * width)
-    return math.sqrt(1 - float(np.clip(total, 0, 1)))
+    return _hellinger_binned(edges, ref_counts, cur_counts)
 
 
 def column_stat(

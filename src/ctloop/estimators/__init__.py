@@ -33,7 +33,7 @@ class EstimatorSpec:
 
     classification: str | None
     regression: str | None
-    defaults: dict[str, dict[str, Any]]
+    defaults: dict[str, dict[str, Any]]  # "*": every task; "classification"/"regression": on top
     search_space: dict[str, list[Any]]
     scale_numeric: bool = True
     # the distribution (beside scikit-learn) the fitted model needs at load time, pinned the same
@@ -65,7 +65,11 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
         # on a 15 % validation split caps the iterations on any size.
         defaults={"*": {"max_iter": 300, "learning_rate": 0.05, "max_leaf_nodes": 15,
                         "min_samples_leaf": 40, "l2_regularization": 1.0, "early_stopping": True,
-                        "validation_fraction": 0.15, "n_iter_no_change": 20}},
+                        "validation_fraction": 0.15, "n_iter_no_change": 20},
+                  # scikit-learn's tol (1e-7) is an absolute amount of the loss, in the target's units
+                  # squared for a regressor: a target of ~1e-4 stopped after n_iter_no_change rounds
+                  # whatever it learned. 0 (any improvement) stops the same way at every scale.
+                  "regression": {"tol": 0.0}},
         search_space={
             "learning_rate": [0.03, 0.05, 0.1, 0.2],
             "max_leaf_nodes": [15, 31, 63],
@@ -351,7 +355,7 @@ def build(task: str, estimator: str, params: dict[str, Any], seed: int):
         valid = cls().get_params()
     else:
         cls = _import(getattr(spec, task))
-        defaults = dict(spec.defaults.get("*", {}))
+        defaults = {**spec.defaults.get("*", {}), **spec.defaults.get(task, {})}
         wrapper = wrapper_params(task) if spec.boosted else ()
         valid = {**cls(**{k: v for k, v in defaults.items() if k not in wrapper}).get_params(),
                  **{k: defaults.get(k) for k in wrapper}}
@@ -376,6 +380,58 @@ def build(task: str, estimator: str, params: dict[str, Any], seed: int):
         raise ConfigError(f"invalid hyperparameters for {cls.__name__}: {exc}") from exc
 
 
+FLOAT32_MAX = 3.4028234663852886e38
+FLOAT32_TINY = 1.1754943508222875e-38  # the smallest normal float32
+TREE_EPSILON = 2.220446049250313e-16  # np.finfo("double").eps
+
+
+def target_problem(estimator: str, task: str, y: Any) -> str | None:
+    """Why ``estimator`` learns nothing from the regression target ``y`` (its finite values), or
+    None. The refusal's text (the caller names the column), for targets no scaling of the features
+    helps:
+
+    * ``hist_gradient_boosting`` keeps the gradients ``prediction - y`` in float32 (scikit-learn
+      1.9.1, ``sklearn/ensemble/_hist_gradient_boosting/common.pyx``: ``G_H_DTYPE = np.float32``):
+      a value farther than float32's 3.4e38 from the mean is an infinite gradient (NaN sums, every
+      row the same prediction), one closer than its smallest normal 1.2e-38 a gradient of a few
+      bits or 0;
+    * ``random_forest``: a node whose impurity (the variance of its targets) is at most
+      ``EPSILON = np.finfo('double').eps`` is a leaf (``sklearn/tree/_tree.pyx``, 1.9.1): a target
+      varying by less than that never splits (one prediction).
+
+    XGBoost and LightGBM fit the target in units near 1 (:class:`ctloop.estimators.boosting.BoostedRegressor`);
+    Ridge is exact in any units."""
+    import numpy as np
+
+    if task != "regression":
+        return None
+    values = np.asarray(y, dtype=float).reshape(-1)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return None
+    top = float(np.max(np.abs(values)))
+    if top == 0:
+        return None
+    unit = values / top  # in units of the largest value: no overflow on the way
+    spread = np.abs(unit - unit.mean())
+    far = float(spread.max()) * top  # inf only past float64, far beyond float32 too
+    if estimator == "hist_gradient_boosting" and far > FLOAT32_MAX:
+        worst = float(values[np.argmax(spread)])
+        return (f"a value of {worst:.3g} is {far:.3g} from the mean: hist_gradient_boosting keeps its gradients in "
+                f"float32 (at most {FLOAT32_MAX:.3g}), so it learns nothing; rescale the target (other units, a "
+                "log) or train linear_regression, xgboost or lightgbm")
+    if estimator == "hist_gradient_boosting" and 0 < far < FLOAT32_TINY:
+        return (f"its values differ from their mean by at most {far:.3g}: hist_gradient_boosting keeps its "
+                f"gradients in float32 (smallest normal {FLOAT32_TINY:.3g}), so it learns nothing; rescale the "
+                "target (other units) or train linear_regression, xgboost or lightgbm")
+    variance = float(np.var(unit)) * top * top
+    if estimator == "random_forest" and 0 < variance <= TREE_EPSILON:
+        return (f"its variance is {variance:.3g}: random_forest's trees never split a node whose variance is at "
+                f"most {TREE_EPSILON:.3g} (scikit-learn's EPSILON), so it predicts one value; rescale the target "
+                "(other units) or train linear_regression, xgboost or lightgbm")
+    return None
+
+
 def library_versions(estimator: str) -> dict[str, str]:
     """``{distribution: version}`` the fitted model needs where it is loaded: scikit-learn, and
     xgboost/lightgbm or the distribution that provides a ``module:Class`` (when pip knows it)."""
@@ -391,7 +447,7 @@ def library_versions(estimator: str) -> dict[str, str]:
     return out
 
 
-__all__ = ["EstimatorSpec", "ESTIMATORS", "RF_MAX_TREE_ROWS", "BOOSTED_SINGLE_THREAD_ROWS", "BOOSTED_PARAMS", "FORBIDDEN_TRUST", "build",
+__all__ = ["target_problem", "EstimatorSpec", "ESTIMATORS", "RF_MAX_TREE_ROWS", "BOOSTED_SINGLE_THREAD_ROWS", "BOOSTED_PARAMS", "FORBIDDEN_TRUST", "build",
            "row_dependent_defaults", "is_import_path", "resolve", "name_problem", "task_problem",
            "trusted_type_problem", "wrapper_params", "search_key", "scales_numeric", "search_space",
            "library_versions"]

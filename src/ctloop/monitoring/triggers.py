@@ -227,33 +227,74 @@ def squared_errors(y: Any, pred: Any) -> np.ndarray:
     return err[~np.isnan(err)]
 
 
-def mean_with_se(rows: Any) -> tuple[float, float]:
-    """``(mean, se)`` of per-row losses, ``se = std / sqrt(n)``; NaN when undefined (no rows, or
-    one row for the se)."""
+def mean_with_se(rows: Any, power: int = 1) -> tuple[float, float]:
+    """``(mean, se)`` of per-row losses ``rows ** power``, ``se = std / sqrt(n)``; NaN when
+    undefined (no rows, or one row for the se). Computed on the rows divided by a power of two near the largest
+    and scaled back, so neither overflows nor underflows where the result itself is a float64 (the se
+    of squared errors of ~1e77 was ``inf``, of ~1e-100 ``0``)."""
+    mean, se, factor = _scaled_moments(rows, power)
+    return mean * factor, se * factor
+
+
+def _scaled_moments(rows: Any, power: int) -> tuple[float, float, float]:
+    """``(mean, se, factor)``: :func:`mean_with_se` of ``(rows / unit) ** power`` and the factor
+    ``unit ** power`` that scales them back (``inf`` or 0 where that is no float64); ``unit`` the
+    power of two near the largest row (:func:`ctloop.metrics.unit_of`)."""
+    import numpy as np
+
+    from ctloop.metrics import unit_of
+
+    rows = np.asarray(rows, dtype=float)
     n = len(rows)
-    return (float(rows.mean()) if n else float("nan"),
-            float(rows.std() / math.sqrt(n)) if n > 1 else float("nan"))
+    if not n:
+        return float("nan"), float("nan"), 1.0
+    unit = unit_of(rows)  # a power of two: bit for bit the unscaled sums where those are float64
+    scaled = (rows / unit) ** power
+    factor = math.prod([unit] * power)  # float products: inf or 0, never OverflowError
+    return float(scaled.mean()), (float(scaled.std()) / math.sqrt(n) if n > 1 else float("nan")), factor
+
+
+def _loss_pairs(err: np.ndarray) -> dict[str, float]:
+    """The squared error's (``mse``, ``mse_se``) and the absolute error's (``mae``, ``mae_se``)
+    mean and standard error of the errors ``err`` (no NaN; a NaN se when one row). A pair is left
+    out when the rules (:mod:`ctloop.monitoring.rules`, Python floats) cannot compute with it: they
+    square the se and divide by its square, so each value must be 0 or within ``[1/L, L]``
+    (``L`` = :data:`ctloop.metrics.LARGEST_VALUE`: errors past ~1e75 or below ~1e-75 for the
+    squared error); a pair past ``L`` was ``inf``, one below ``1/L`` a wrong 0 (a statistic not
+    recorded: the other loss judges the window)."""
+    import numpy as np
+
+    from ctloop.metrics import LARGEST_VALUE
+
+    out: dict[str, float] = {}
+    for key, rows, power in (("mse", err, 2), ("mae", np.abs(err), 1)):
+        mean, se, factor = _scaled_moments(rows, power)
+        values = {key: mean * factor, f"{key}_se": se * factor}
+        if all(s == 0 or s != s or 1 / LARGEST_VALUE <= abs(v) <= LARGEST_VALUE
+               for s, v in zip((mean, se), values.values(), strict=True)):
+            out.update(values)
+    return out
 
 
 def regression_reference(y: Any, pred: Any) -> dict[str, float]:
     """What the rules need from a regressor's holdout: the mean squared error ``mse`` with its
     standard error ``mse_se``, the mean absolute error ``mae`` with ``mae_se`` (the same ``mae`` as
     the gate's metric, :mod:`ctloop.metrics`), ``rows``, and the prediction deciles ``score_q10`` …
-    ``score_q90`` (the reference of prediction drift). NaN values left out."""
+    ``score_q90`` (the reference of prediction drift). NaN values left out, and a pair the rules
+    cannot compute with (errors past ~1e75 or below ~1e-75: :func:`_usable`)."""
     import numpy as np
 
     pred = np.asarray(pred, dtype=float).reshape(-1)
-    sq = squared_errors(y, pred)
-    mse, se = mean_with_se(sq)
-    mae, mae_se = mean_with_se(np.sqrt(sq))  # the absolute error |y - ŷ| (lighter-tailed)
-    out = {"mse": mse, "mse_se": se, "mae": mae, "mae_se": mae_se, "rows": float(len(pred))}
+    err = np.asarray(y, dtype=float) - pred
+    out = {**_loss_pairs(err[~np.isnan(err)]), "rows": float(len(pred))}
     out.update(score_quantiles(pred))
     return {k: v for k, v in out.items() if v == v}
 
 
 def realized_regression(y: Any, pred: Any) -> dict[str, float]:
     """The record fields of the realized rules for a regressor's labelled rows: ``mse``, ``mse_se``,
-    ``mae``, ``mae_se`` (the realized RMSE/MAE/R² itself is the record's ``realized``) and ``chance_gap``,
+    ``mae``, ``mae_se`` (the realized RMSE/MAE/R² itself is the record's ``realized``; a pair the
+    rules cannot compute with is left out, :func:`_usable`) and ``chance_gap``,
     ``chance_gap_se``: minus the Spearman correlation of the predictions with the labels, and its
     standard error at chance (``1 / sqrt(n - 1)``) — above 0 when the predictions rank the labels
     backwards, a regressor's counterpart of a ROC AUC below 0.5. Not the squared errors against
@@ -267,9 +308,7 @@ def realized_regression(y: Any, pred: Any) -> dict[str, float]:
     pred = np.asarray(pred, dtype=float).reshape(-1)
     ok = ~(np.isnan(y) | np.isnan(pred))
     y, pred = y[ok], pred[ok]
-    mse, se = mean_with_se((y - pred) ** 2)
-    mae, mae_se = mean_with_se(np.abs(y - pred))
-    out = {"mse": mse, "mse_se": se, "mae": mae, "mae_se": mae_se}
+    out = _loss_pairs(y - pred)
     if len(y) > 2 and np.ptp(y) > 0 and np.ptp(pred) > 0:
         rho = float(np.corrcoef(rankdata(y), rankdata(pred))[0, 1])
         out.update({"chance_gap": -rho, "chance_gap_se": 1.0 / math.sqrt(len(y) - 1)})
