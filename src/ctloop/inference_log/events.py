@@ -85,7 +85,11 @@ KSERVE_AGENT_ATTRIBUTES = ("ce-inferenceservicename", "ce-namespace", "ce-compon
 # <isvc>-<component>[-default]-<5 digits>. Only DNS-label characters: the revision is a path part.
 _REVISION = re.compile(
     r"^(?P<rev>[a-z0-9](?:[-a-z0-9]*?)-(?:predictor|transformer|explainer)(?:-default)?-\d{5})(?:-deployment-|$)")
-_K8S_NAME = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,251}[a-z0-9])?$")
+# an InferenceService name, which names the partition directory model=<isvc> and the file
+# _schema/model=<isvc>.json: at most 63 characters (KServe creates the Service <isvc>-predictor, a
+# DNS-1035 label of at most 63: no real name is longer; a 253-character one made file names past
+# NAME_MAX and failed every flush), and \Z, not $ (which also matches before a final newline)
+_K8S_NAME = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?\Z")
 _UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|\+00:00)$")
 _NOT_PATH_SAFE = re.compile(r"[^a-z0-9._-]+")
 MODEL_VERSION_ANNOTATION = "ctloop.dev/model-version"
@@ -591,7 +595,7 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     model = h["ce-inferenceservicename"]
     if not _K8S_NAME.match(model):
         raise RejectedEvent(400, f"ce-inferenceservicename {model[:64]!r} is not an InferenceService name "
-                                 "(lowercase letters, digits and '-')", "bad_header")
+                                 "(lowercase letters, digits and '-', at most 63 characters)", "bad_header")
     if not isinstance(payload, dict):
         raise RejectedEvent(400, "body must be a JSON object (v1 'instances'/'predictions' or v2 'inputs'/'outputs')",
                             "bad_payload")
