@@ -626,13 +626,41 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     version = payload.get("model_version") if kind == "response" else None
     model_version = str(version) if version is not None else annotated_model_version(h.get("ce-annotations"))
     source = h["ce-source"]
-    return Event(
+    event = Event(
         id=h["ce-id"], kind=kind, model=model, namespace=h.get("ce-namespace", ""),
         component=h.get("ce-component") or "predictor", revision=revision_from_source(source), source=source,
         time=_utc_time(h.get("ce-time")), body=payload,
         raw=_one_line(body) if utf8 else None,
         metadata=metadata_columns(h.get("ce-metadata")), model_version=model_version,
     )
+    _check_unicode(event)
+    return event
+
+
+def _encodable(value: Any) -> bool:
+    try:
+        orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return False
+    return True
+
+
+_ATTRIBUTE_OF = {"id": "ce-id", "source": "ce-source", "namespace": "ce-namespace", "component": "ce-component",
+                 "metadata": "ce-metadata", "model_version": "model_version (the response body's, else ce-annotations')"}
+
+
+def _check_unicode(event: Event) -> None:
+    """400 for an attribute holding a lone UTF-16 surrogate (``"\\ud800"`` in JSON: a structured
+    event's attributes, ``ce-metadata``, ``ce-annotations``, a response's ``model_version``),
+    which no UTF-8 write-ahead log line can hold: before, its commit raised in the committer task
+    and the sink failed (503 to every event until restarted)."""
+    d = event.__dict__
+    try:
+        orjson.dumps({k: d[k] for k in _META_FIELDS})
+    except orjson.JSONEncodeError:
+        attribute = next((label for name, label in _ATTRIBUTE_OF.items() if not _encodable(d[name])), "an attribute")
+        raise RejectedEvent(400, f"{attribute} holds a lone UTF-16 surrogate (an escape such as \\ud800 that "
+                                 "is no Unicode character): it cannot be stored as UTF-8", "bad_header") from None
 
 
 def _one_line(body: bytes) -> bytes:
@@ -673,7 +701,10 @@ def _structured(body: bytes) -> tuple[dict[str, str], bytes, Any, bool, bytes | 
         return h, data, payload, utf8, tail
     payload = envelope.get("data")
     if isinstance(payload, str):  # data given as JSON text
-        data = payload.encode()
+        try:
+            data = payload.encode()
+        except UnicodeEncodeError as exc:  # a lone surrogate escape ("\ud800"): no UTF-8 text
+            raise RejectedEvent(400, f"data is not Unicode text: {exc}", "bad_json") from exc
         payload, utf8 = _parse_json(data)
         return h, data, payload, utf8, None
     return h, _dumps_body(payload), payload, True, None
