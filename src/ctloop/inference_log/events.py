@@ -823,6 +823,26 @@ def inference_id(body: Any) -> str | None:
     return str(value)
 
 
+def _may_clash(features: dict[str, Any]) -> bool:
+    """Whether a feature name may be a prediction or ``meta_*`` column's (one pass over the names
+    joined: :func:`_clashes` decides for each name only then)."""
+    names = "\0" + "\0".join(features)
+    return "\0prediction" in names or "\0meta_" in names
+
+
+def _clashes(name: str) -> bool:
+    """A feature name the join fills from elsewhere: an identity column, a prediction
+    (``prediction``, ``prediction_<…>``: the response's) or ``meta_*`` (``ce-metadata``, the
+    v2 ``id``); such a feature is stored as ``input_<name>``."""
+    return name in RESERVED or name == "prediction" or name.startswith(("prediction_", "meta_"))
+
+
+def feature_column(name: str) -> str:
+    """The column a feature called ``name`` is stored in: ``input_<name>`` when the join fills a
+    column of that name from elsewhere (:func:`_clashes`), else ``name``."""
+    return f"input_{name}" if _clashes(name) else name
+
+
 def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
     """One row per instance (at least one per request id): identity columns + ``meta_*`` +
     request features + response predictions. Raises :class:`PayloadError` for a body of the
@@ -858,16 +878,16 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
         row: dict[str, Any] = {"instance": i, **identity, **meta}
         if i < len(features):
             feats = features[i]
-            if not RESERVED.isdisjoint(feats):  # a feature called "model" or "revision" must not
-                feats = {f"input_{k}" if k in RESERVED else k: v for k, v in feats.items()}  # replace those
-            row.update(feats)
+            if not RESERVED.isdisjoint(feats) or _may_clash(feats):  # a feature called "model", "prediction" or
+                feats = {f"input_{k}" if _clashes(k) else k: v for k, v in feats.items()}  # "meta_…" must not
+            row.update(feats)  # replace those (nor sit in a prediction column as if predicted)
         if i < len(predictions):
             row.update(predictions[i])
         rows.append(row)
     return rows
 
 
-__all__ = ["Event", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
+__all__ = ["Event", "feature_column", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",
