@@ -427,12 +427,20 @@ def _check_tensors(tensors: Any, key: str) -> None:
     if not isinstance(tensors, list):
         raise PayloadError(f"'{key}' must be a list of v2 tensors; got {type(tensors).__name__}")
     names = set()
+    columns: dict[str, str] = {}  # column -> the tensor it comes from (several tensors only)
     for i, t in enumerate(tensors):
-        _tensor_width(t, f"'{key}'[{i}]")
+        _, k, _ = _tensor_width(t, f"'{key}'[{i}]")
         name = str(t.get("name", "value"))  # the column it becomes (_columns_from_tensors)
         if name in names:  # its values would replace the earlier tensor's in the row
             raise PayloadError(f"'{key}'[{i}] has the name {name!r} of an earlier tensor: give each tensor its own name")
         names.add(name)
+        if len(tensors) > 1:  # [N, k] makes <name>_0 … <name>_{k-1}: another tensor may be called that
+            for column in ((name,) if k == 1 else (f"{name}_{j}" for j in range(k))):
+                if column in columns:
+                    raise PayloadError(f"'{key}'[{i}] {name!r} and the tensor {columns[column]!r} both make the "
+                                       f"column {column!r} (a [N, k] tensor <name> makes <name>_0 … <name>_<k-1>): "
+                                       "rename one")
+                columns[column] = name
 
 
 _TENSOR_KEYS = frozenset(("shape", "datatype", "data"))
