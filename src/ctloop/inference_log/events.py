@@ -70,9 +70,11 @@ from urllib.parse import unquote_to_bytes
 
 import orjson
 
+from ctloop.columns import PARSED_TIME
 from ctloop.errors import InferenceLogError
 from ctloop.inference_log import binary_tensors
 from ctloop.inference_log.defaults import MAX_BODY_BYTES, ROW_VALUES, VALUES_DIVISOR
+from ctloop.inference_log.layout import PARTITION_KEYS
 from ctloop.inference_log.schema import IDENTITY
 
 REQUIRED = ("ce-id", "ce-type", "ce-source", "ce-inferenceservicename")
@@ -831,18 +833,26 @@ def inference_id(body: Any) -> str | None:
     return str(value)
 
 
+# names readers give columns of their own: the hive partition key ``date`` (``pyarrow.dataset``
+# with partitioning="hive" and schema.dataset_schema: a file column of that name makes the read
+# fail), ``_time`` (read_log's parsed time, which replaced such a feature)
+READER_COLUMNS = frozenset((PARTITION_KEYS[1], PARSED_TIME))
+
+
 def _may_clash(features: dict[str, Any]) -> bool:
-    """Whether a feature name may be a prediction or ``meta_*`` column's (one pass over the names
-    joined: :func:`_clashes` decides for each name only then)."""
-    names = "\0" + "\0".join(features)
-    return "\0prediction" in names or "\0meta_" in names
+    """Whether a feature name may be a prediction's, a ``meta_*`` column's or one of
+    :data:`READER_COLUMNS` (one pass over the names joined: :func:`_clashes` decides for each
+    name only then)."""
+    names = "\0" + "\0".join(features) + "\0"
+    return "\0prediction" in names or "\0meta_" in names or "\0date\0" in names or "\0_time\0" in names
 
 
 def _clashes(name: str) -> bool:
-    """A feature name the join fills from elsewhere: an identity column, a prediction
-    (``prediction``, ``prediction_<…>``: the response's) or ``meta_*`` (``ce-metadata``, the
-    v2 ``id``); such a feature is stored as ``input_<name>``."""
-    return name in RESERVED or name == "prediction" or name.startswith(("prediction_", "meta_"))
+    """A feature name the join fills from elsewhere, or a reader does: an identity column, a
+    prediction (``prediction``, ``prediction_<…>``: the response's), ``meta_*`` (``ce-metadata``,
+    the v2 ``id``) or :data:`READER_COLUMNS`; such a feature is stored as ``input_<name>``."""
+    return (name in RESERVED or name in READER_COLUMNS or name == "prediction"
+            or name.startswith(("prediction_", "meta_")))
 
 
 def feature_column(name: str) -> str:
