@@ -311,6 +311,8 @@ def _json_object_header(name: str, value: str | None, shape: str) -> dict | None
         parsed = json.loads(value)
     except json.JSONDecodeError as exc:
         raise RejectedEvent(400, f"{name} is not JSON: {exc}", "bad_header") from exc
+    except RecursionError as exc:  # before: a 500 with a traceback
+        raise RejectedEvent(400, f"{name} is nested too deeply to be read as JSON", "bad_header") from exc
     if parsed is not None and not isinstance(parsed, dict):
         raise RejectedEvent(400, f"{name} must be a JSON object of {shape}", "bad_header")
     return parsed
