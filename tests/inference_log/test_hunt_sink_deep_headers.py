@@ -41,3 +41,15 @@ def test_through_the_sink(tmp_path):
         stop_group(proc)
     assert answer.status_code == 400, answer.text
     assert "Traceback" not in (tmp_path / "sink.log").read_text()
+
+
+@pytest.mark.parametrize("depth", [900, 960, 990, 1000, 1010, 1020])
+def test_structured_data_nested_just_under_orjsons_parse_limit_is_a_400(depth):
+    # orjson parses up to 1,024 levels; the data was then serialised by Python's json (orjson's
+    # serialiser stops at 254) before the depth check: RecursionError, a 500
+    data = '{"instances": [' + "[" * depth + "]" * depth + "]}"
+    body = ('{"specversion": "1.0", "id": "s1", "type": "org.kubeflow.serving.inference.request", "source": "x", '
+            '"inferenceservicename": "credit", "data": ' + data + "}").encode()
+    with pytest.raises(RejectedEvent) as info:
+        parse_event({"content-type": "application/cloudevents+json"}, body)
+    assert info.value.status == 400 and "nested" in info.value.reason

@@ -196,7 +196,11 @@ def _dumps_body(body: Any) -> bytes:
     try:
         return orjson.dumps(body)
     except TypeError:  # NaN/Infinity are fine for orjson (null); only odd objects end up here
+        pass  # (and bodies deeper than orjson's 254 levels: structured data not yet depth-checked)
+    try:
         return json.dumps(body, separators=(",", ":")).encode()
+    except RecursionError as exc:  # before: a 500
+        raise RejectedEvent(400, f"body is nested deeper than {MAX_DEPTH} levels", "bad_json") from exc
 
 
 def _parse_json(body: bytes) -> tuple[Any, bool]:
