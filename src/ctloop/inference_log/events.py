@@ -185,6 +185,11 @@ class Event:
         if not version and known.get("kind") == "response" and isinstance(body, dict):
             version = body.get("model_version")  # lines written before the field existed
         known["model_version"] = str(version) if isinstance(version, str | int) else ""
+        if (b"\\ud" in line or b"\\uD" in line) if isinstance(line, bytes) else ("\\ud" in line or "\\uD" in line):
+            try:
+                known["body"] = _scrub(body)  # a line written before bodies were scrubbed (parse_event)
+            except RecursionError as exc:
+                raise ValueError("WAL line's body is nested too deeply") from exc
         return cls(**known)
 
 
@@ -635,6 +640,9 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
                 raise RejectedEvent(400, f"{kind} body: {exc}", "bad_payload") from exc
             raise TooManyValues(kind, h["ce-id"], model, count, max_values)
     check_depth(body, payload)
+    if (not utf8 or b"\\ud" in body or b"\\uD" in body) and not _encodable(payload):  # rare: lone surrogates
+        payload = _scrub(payload)
+        body, utf8 = _dumps_body(payload), True
     try:
         check_payload(kind, payload)
     except PayloadError as exc:
@@ -651,6 +659,20 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     )
     _check_unicode(event)
     return event
+
+
+def _scrub(value: Any) -> Any:
+    """``value`` with every lone UTF-16 surrogate (a JSON escape such as ``\\ud83d`` that is no
+    Unicode character: a string cut inside an emoji by a JavaScript client) in its strings and keys
+    replaced by U+FFFD, as Go's encoding/json writes invalid UTF-8; no UTF-8 file can hold them.
+    Before, such a feature name entered the model's column registry and failed every flush."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
+    if isinstance(value, dict):
+        return {_scrub(key): _scrub(item) for key, item in value.items()}
+    return value
 
 
 def _encodable(value: Any) -> bool:
