@@ -703,7 +703,11 @@ def _check_unicode(event: Event) -> None:
 
 def _one_line(body: bytes) -> bytes:
     """The body without line breaks (outside strings a newline is only whitespace; inside, JSON
-    requires it escaped): the body itself, not a copy, when it has none (the usual case)."""
+    requires it escaped) nor a leading UTF-8 byte order mark (which Python's parser skips and no
+    parser reads inside a WAL line: such an acknowledged event was a corrupt line after a crash):
+    the body itself, not a copy, when it has neither (the usual case)."""
+    if body[:3] == b"\xef\xbb\xbf":
+        body = body[3:]
     if b"\n" in body or b"\r" in body:
         return body.translate(_NO_BREAKS)
     return body if type(body) is bytes else bytes(body)
