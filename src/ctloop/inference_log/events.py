@@ -357,7 +357,9 @@ def revision_from_source(source: str) -> str:
     ``http://localhost:9081/`` (what KServe actually sends by default) → ``""``.
     """
     m = _REVISION.match(source or "")
-    return m.group("rev") if m else ""
+    # a Knative revision name is a DNS label: a longer match is no revision, and would name a
+    # partition directory past NAME_MAX (every flush failed)
+    return m.group("rev") if m and len(m.group("rev")) <= 63 else ""
 
 
 def path_safe(value: str, limit: int = 63) -> str:
