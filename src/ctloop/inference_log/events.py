@@ -642,7 +642,7 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
                 raise RejectedEvent(400, f"{kind} body: {exc}", "bad_payload") from exc
             raise TooManyValues(kind, h["ce-id"], model, count, max_values)
     check_depth(body, payload)
-    if (not utf8 or b"\\ud" in body or b"\\uD" in body) and not _encodable(payload):  # rare: lone surrogates
+    if (not utf8 or b"\\u" in body) and not _encodable(payload):  # rare: a \\u escape may be a lone surrogate
         payload = _scrub(payload)
         body, utf8 = _dumps_body(payload), True
     try:
@@ -659,7 +659,8 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
         raw=_one_line(body) if utf8 else None,
         metadata=metadata_columns(h.get("ce-metadata")), model_version=model_version,
     )
-    _check_unicode(event)
+    if structured or "\\u" in h.get("ce-metadata", "") or "\\u" in h.get("ce-annotations", ""):
+        _check_unicode(event)  # binary-mode header values are bytes: only their JSON escapes make surrogates
     return event
 
 
@@ -873,6 +874,20 @@ def inference_id(body: Any) -> str | None:
 READER_COLUMNS = frozenset((PARTITION_KEYS[1], PARSED_TIME))
 
 
+# what a request body holds when a feature may be named like a column filled from elsewhere
+_CLASH_TOKENS = (b'"prediction', b'"meta_', b'"date"', b'"_time"', b"\\u")
+
+
+def _may_clash_in(request: Event | None) -> bool:
+    """Whether any feature of ``request`` may need renaming (:func:`_clashes`): once per event
+    on the body as received, so that rows are looked at only when it names such a key (or holds
+    an escape, or is not at hand: a replayed event)."""
+    if request is None:
+        return False
+    raw = request.raw
+    return raw is None or any(token in raw for token in _CLASH_TOKENS)
+
+
 def _may_clash(features: dict[str, Any]) -> bool:
     """Whether a feature name may be a prediction's, a ``meta_*`` column's or one of
     :data:`READER_COLUMNS` (one pass over the names joined: :func:`_clashes` decides for each
@@ -926,11 +941,12 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
                 "model_version": model_version, "component": base.component, "time": base.time,
                 "has_response": response is not None, "has_request": request is not None}
     rows = []
+    clash = bool(features) and _may_clash_in(request)
     for i in range(max(len(features), len(predictions), 1)):
         row: dict[str, Any] = {"instance": i, **identity, **meta}
         if i < len(features):
             feats = features[i]
-            if not RESERVED.isdisjoint(feats) or _may_clash(feats):  # a feature called "model", "prediction" or
+            if not RESERVED.isdisjoint(feats) or (clash and _may_clash(feats)):  # a feature called "model", "prediction" or
                 feats = {f"input_{k}" if _clashes(k) else k: v for k, v in feats.items()}  # "meta_…" must not
             row.update(feats)  # replace those (nor sit in a prediction column as if predicted)
         if i < len(predictions):
