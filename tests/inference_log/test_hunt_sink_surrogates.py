@@ -57,3 +57,12 @@ def test_one_such_event_does_not_fail_the_sink(tmp_path):
             assert client.get("/healthz").json()["status"] == "ok"
     finally:
         stop_group(proc)
+
+
+@pytest.mark.parametrize("value", ['{"a": ["\\ud800"]}', '{"\\udc00": 1}', "[" * 300 + "]" * 300])
+def test_a_structured_attribute_that_is_json_but_no_text_is_a_400(value):
+    # an extension attribute given as JSON (not a string) is kept as its JSON text; one that
+    # cannot be written as such (a lone surrogate, deeper than orjson writes) was a 500
+    with pytest.raises(RejectedEvent) as info:
+        parse_event(dict(STRUCTURED), _structured(instances=value))
+    assert info.value.status == 400 and "instances" in info.value.reason

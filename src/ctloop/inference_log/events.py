@@ -735,7 +735,10 @@ def _structured(body: bytes) -> tuple[dict[str, str], bytes, Any, bool, bytes | 
             continue
         # extension values (metadata, annotations) are strings; a producer sending JSON itself is
         # taken at its word
-        h["ce-" + name] = value if isinstance(value, str) else orjson.dumps(value).decode()
+        try:
+            h["ce-" + name] = value if isinstance(value, str) else orjson.dumps(value).decode()
+        except orjson.JSONEncodeError as exc:  # a lone surrogate, or deeper than orjson writes: was a 500
+            raise RejectedEvent(400, f"attribute {name[:64]!r} cannot be kept as JSON text: {exc}", "bad_json") from exc
     if "data_base64" in envelope:
         try:
             data = base64.b64decode(envelope["data_base64"], validate=True)
