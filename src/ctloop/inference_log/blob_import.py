@@ -280,6 +280,19 @@ def ledger_name(uri: str) -> str:
     return "kserve-" + hashlib.sha256(source_id(uri).encode()).hexdigest()[:16]
 
 
+def _recordable(name: str) -> str:
+    """A local file name as the import record (UTF-8 JSON) can hold it: a name whose bytes are not
+    UTF-8 (listed with surrogate escapes) with those bytes as ``\\xNN``. Before, the record could
+    not be written: a traceback after the rows were, and every later run imported them again."""
+    if name.isascii():
+        return name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
+
+
 class _Source:
     """The source prefix ``uri``, parsed once: the name each listed object is recorded by, and
     which listed objects are the log's own files at ``root``."""
@@ -301,7 +314,8 @@ class _Source:
         obj = storage.parse(info.uri)
         if self.loc.scheme == "file":
             path = os.path.abspath(obj.key)
-            return os.path.basename(path) if path == self.prefix else path[len(self.prefix):].lstrip(os.sep)
+            return _recordable(os.path.basename(path) if path == self.prefix
+                               else path[len(self.prefix):].lstrip(os.sep))
         if obj.key == self.prefix:
             return obj.key.rsplit("/", 1)[-1]
         return obj.key[len(self.prefix) + 1:] if self.prefix else obj.key

@@ -70,9 +70,11 @@ from urllib.parse import unquote_to_bytes
 
 import orjson
 
+from ctloop.columns import PARSED_TIME
 from ctloop.errors import InferenceLogError
 from ctloop.inference_log import binary_tensors
 from ctloop.inference_log.defaults import MAX_BODY_BYTES, ROW_VALUES, VALUES_DIVISOR
+from ctloop.inference_log.layout import PARTITION_KEYS
 from ctloop.inference_log.schema import IDENTITY
 
 REQUIRED = ("ce-id", "ce-type", "ce-source", "ce-inferenceservicename")
@@ -85,7 +87,11 @@ KSERVE_AGENT_ATTRIBUTES = ("ce-inferenceservicename", "ce-namespace", "ce-compon
 # <isvc>-<component>[-default]-<5 digits>. Only DNS-label characters: the revision is a path part.
 _REVISION = re.compile(
     r"^(?P<rev>[a-z0-9](?:[-a-z0-9]*?)-(?:predictor|transformer|explainer)(?:-default)?-\d{5})(?:-deployment-|$)")
-_K8S_NAME = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,251}[a-z0-9])?$")
+# an InferenceService name, which names the partition directory model=<isvc> and the file
+# _schema/model=<isvc>.json: at most 63 characters (KServe creates the Service <isvc>-predictor, a
+# DNS-1035 label of at most 63: no real name is longer; a 253-character one made file names past
+# NAME_MAX and failed every flush), and \Z, not $ (which also matches before a final newline)
+_K8S_NAME = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?\Z")
 _UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|\+00:00)$")
 _NOT_PATH_SAFE = re.compile(r"[^a-z0-9._-]+")
 MODEL_VERSION_ANNOTATION = "ctloop.dev/model-version"
@@ -179,6 +185,11 @@ class Event:
         if not version and known.get("kind") == "response" and isinstance(body, dict):
             version = body.get("model_version")  # lines written before the field existed
         known["model_version"] = str(version) if isinstance(version, str | int) else ""
+        if (b"\\ud" in line or b"\\uD" in line) if isinstance(line, bytes) else ("\\ud" in line or "\\uD" in line):
+            try:
+                known["body"] = _scrub(body)  # a line written before bodies were scrubbed (parse_event)
+            except RecursionError as exc:
+                raise ValueError("WAL line's body is nested too deeply") from exc
         return cls(**known)
 
 
@@ -190,7 +201,11 @@ def _dumps_body(body: Any) -> bytes:
     try:
         return orjson.dumps(body)
     except TypeError:  # NaN/Infinity are fine for orjson (null); only odd objects end up here
+        pass  # (and bodies deeper than orjson's 254 levels: structured data not yet depth-checked)
+    try:
         return json.dumps(body, separators=(",", ":")).encode()
+    except RecursionError as exc:  # before: a 500
+        raise RejectedEvent(400, f"body is nested deeper than {MAX_DEPTH} levels", "bad_json") from exc
 
 
 def _parse_json(body: bytes) -> tuple[Any, bool]:
@@ -305,6 +320,8 @@ def _json_object_header(name: str, value: str | None, shape: str) -> dict | None
         parsed = json.loads(value)
     except json.JSONDecodeError as exc:
         raise RejectedEvent(400, f"{name} is not JSON: {exc}", "bad_header") from exc
+    except RecursionError as exc:  # before: a 500 with a traceback
+        raise RejectedEvent(400, f"{name} is nested too deeply to be read as JSON", "bad_header") from exc
     if parsed is not None and not isinstance(parsed, dict):
         raise RejectedEvent(400, f"{name} must be a JSON object of {shape}", "bad_header")
     return parsed
@@ -340,7 +357,9 @@ def revision_from_source(source: str) -> str:
     ``http://localhost:9081/`` (what KServe actually sends by default) → ``""``.
     """
     m = _REVISION.match(source or "")
-    return m.group("rev") if m else ""
+    # a Knative revision name is a DNS label: a longer match is no revision, and would name a
+    # partition directory past NAME_MAX (every flush failed)
+    return m.group("rev") if m and len(m.group("rev")) <= 63 else ""
 
 
 def path_safe(value: str, limit: int = 63) -> str:
@@ -423,12 +442,20 @@ def _check_tensors(tensors: Any, key: str) -> None:
     if not isinstance(tensors, list):
         raise PayloadError(f"'{key}' must be a list of v2 tensors; got {type(tensors).__name__}")
     names = set()
+    columns: dict[str, str] = {}  # column -> the tensor it comes from (several tensors only)
     for i, t in enumerate(tensors):
-        _tensor_width(t, f"'{key}'[{i}]")
+        _, k, _ = _tensor_width(t, f"'{key}'[{i}]")
         name = str(t.get("name", "value"))  # the column it becomes (_columns_from_tensors)
         if name in names:  # its values would replace the earlier tensor's in the row
             raise PayloadError(f"'{key}'[{i}] has the name {name!r} of an earlier tensor: give each tensor its own name")
         names.add(name)
+        if len(tensors) > 1:  # [N, k] makes <name>_0 … <name>_{k-1}: another tensor may be called that
+            for column in ((name,) if k == 1 else (f"{name}_{j}" for j in range(k))):
+                if column in columns:
+                    raise PayloadError(f"'{key}'[{i}] {name!r} and the tensor {columns[column]!r} both make the "
+                                       f"column {column!r} (a [N, k] tensor <name> makes <name>_0 … <name>_<k-1>): "
+                                       "rename one")
+                columns[column] = name
 
 
 _TENSOR_KEYS = frozenset(("shape", "datatype", "data"))
@@ -591,7 +618,7 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     model = h["ce-inferenceservicename"]
     if not _K8S_NAME.match(model):
         raise RejectedEvent(400, f"ce-inferenceservicename {model[:64]!r} is not an InferenceService name "
-                                 "(lowercase letters, digits and '-')", "bad_header")
+                                 "(lowercase letters, digits and '-', at most 63 characters)", "bad_header")
     if not isinstance(payload, dict):
         raise RejectedEvent(400, "body must be a JSON object (v1 'instances'/'predictions' or v2 'inputs'/'outputs')",
                             "bad_payload")
@@ -615,6 +642,9 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
                 raise RejectedEvent(400, f"{kind} body: {exc}", "bad_payload") from exc
             raise TooManyValues(kind, h["ce-id"], model, count, max_values)
     check_depth(body, payload)
+    if (not utf8 or b"\\u" in body) and not _encodable(payload):  # rare: a \\u escape may be a lone surrogate
+        payload = _scrub(payload)
+        body, utf8 = _dumps_body(payload), True
     try:
         check_payload(kind, payload)
     except PayloadError as exc:
@@ -622,18 +652,65 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     version = payload.get("model_version") if kind == "response" else None
     model_version = str(version) if version is not None else annotated_model_version(h.get("ce-annotations"))
     source = h["ce-source"]
-    return Event(
+    event = Event(
         id=h["ce-id"], kind=kind, model=model, namespace=h.get("ce-namespace", ""),
         component=h.get("ce-component") or "predictor", revision=revision_from_source(source), source=source,
         time=_utc_time(h.get("ce-time")), body=payload,
         raw=_one_line(body) if utf8 else None,
         metadata=metadata_columns(h.get("ce-metadata")), model_version=model_version,
     )
+    if structured or "\\u" in h.get("ce-metadata", "") or "\\u" in h.get("ce-annotations", ""):
+        _check_unicode(event)  # binary-mode header values are bytes: only their JSON escapes make surrogates
+    return event
+
+
+def _scrub(value: Any) -> Any:
+    """``value`` with every lone UTF-16 surrogate (a JSON escape such as ``\\ud83d`` that is no
+    Unicode character: a string cut inside an emoji by a JavaScript client) in its strings and keys
+    replaced by U+FFFD, as Go's encoding/json writes invalid UTF-8; no UTF-8 file can hold them.
+    Before, such a feature name entered the model's column registry and failed every flush."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
+    if isinstance(value, dict):
+        return {_scrub(key): _scrub(item) for key, item in value.items()}
+    return value
+
+
+def _encodable(value: Any) -> bool:
+    try:
+        orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return False
+    return True
+
+
+_ATTRIBUTE_OF = {"id": "ce-id", "source": "ce-source", "namespace": "ce-namespace", "component": "ce-component",
+                 "metadata": "ce-metadata", "model_version": "model_version (the response body's, else ce-annotations')"}
+
+
+def _check_unicode(event: Event) -> None:
+    """400 for an attribute holding a lone UTF-16 surrogate (``"\\ud800"`` in JSON: a structured
+    event's attributes, ``ce-metadata``, ``ce-annotations``, a response's ``model_version``),
+    which no UTF-8 write-ahead log line can hold: before, its commit raised in the committer task
+    and the sink failed (503 to every event until restarted)."""
+    d = event.__dict__
+    try:
+        orjson.dumps({k: d[k] for k in _META_FIELDS})
+    except orjson.JSONEncodeError:
+        attribute = next((label for name, label in _ATTRIBUTE_OF.items() if not _encodable(d[name])), "an attribute")
+        raise RejectedEvent(400, f"{attribute} holds a lone UTF-16 surrogate (an escape such as \\ud800 that "
+                                 "is no Unicode character): it cannot be stored as UTF-8", "bad_header") from None
 
 
 def _one_line(body: bytes) -> bytes:
     """The body without line breaks (outside strings a newline is only whitespace; inside, JSON
-    requires it escaped): the body itself, not a copy, when it has none (the usual case)."""
+    requires it escaped) nor a leading UTF-8 byte order mark (which Python's parser skips and no
+    parser reads inside a WAL line: such an acknowledged event was a corrupt line after a crash):
+    the body itself, not a copy, when it has neither (the usual case)."""
+    if body[:3] == b"\xef\xbb\xbf":
+        body = body[3:]
     if b"\n" in body or b"\r" in body:
         return body.translate(_NO_BREAKS)
     return body if type(body) is bytes else bytes(body)
@@ -658,7 +735,10 @@ def _structured(body: bytes) -> tuple[dict[str, str], bytes, Any, bool, bytes | 
             continue
         # extension values (metadata, annotations) are strings; a producer sending JSON itself is
         # taken at its word
-        h["ce-" + name] = value if isinstance(value, str) else orjson.dumps(value).decode()
+        try:
+            h["ce-" + name] = value if isinstance(value, str) else orjson.dumps(value).decode()
+        except orjson.JSONEncodeError as exc:  # a lone surrogate, or deeper than orjson writes: was a 500
+            raise RejectedEvent(400, f"attribute {name[:64]!r} cannot be kept as JSON text: {exc}", "bad_json") from exc
     if "data_base64" in envelope:
         try:
             data = base64.b64decode(envelope["data_base64"], validate=True)
@@ -669,7 +749,10 @@ def _structured(body: bytes) -> tuple[dict[str, str], bytes, Any, bool, bytes | 
         return h, data, payload, utf8, tail
     payload = envelope.get("data")
     if isinstance(payload, str):  # data given as JSON text
-        data = payload.encode()
+        try:
+            data = payload.encode()
+        except UnicodeEncodeError as exc:  # a lone surrogate escape ("\ud800"): no UTF-8 text
+            raise RejectedEvent(400, f"data is not Unicode text: {exc}", "bad_json") from exc
         payload, utf8 = _parse_json(data)
         return h, data, payload, utf8, None
     return h, _dumps_body(payload), payload, True, None
@@ -788,6 +871,48 @@ def inference_id(body: Any) -> str | None:
     return str(value)
 
 
+# names readers give columns of their own: the hive partition key ``date`` (``pyarrow.dataset``
+# with partitioning="hive" and schema.dataset_schema: a file column of that name makes the read
+# fail), ``_time`` (read_log's parsed time, which replaced such a feature)
+READER_COLUMNS = frozenset((PARTITION_KEYS[1], PARSED_TIME))
+
+
+# what a request body holds when a feature may be named like a column filled from elsewhere
+_CLASH_TOKENS = (b'"prediction', b'"meta_', b'"date"', b'"_time"', b"\\u")
+
+
+def _may_clash_in(request: Event | None) -> bool:
+    """Whether any feature of ``request`` may need renaming (:func:`_clashes`): once per event
+    on the body as received, so that rows are looked at only when it names such a key (or holds
+    an escape, or is not at hand: a replayed event)."""
+    if request is None:
+        return False
+    raw = request.raw
+    return raw is None or any(token in raw for token in _CLASH_TOKENS)
+
+
+def _may_clash(features: dict[str, Any]) -> bool:
+    """Whether a feature name may be a prediction's, a ``meta_*`` column's or one of
+    :data:`READER_COLUMNS` (one pass over the names joined: :func:`_clashes` decides for each
+    name only then)."""
+    names = "\0" + "\0".join(features) + "\0"
+    return "\0prediction" in names or "\0meta_" in names or "\0date\0" in names or "\0_time\0" in names
+
+
+def _clashes(name: str) -> bool:
+    """A feature name the join fills from elsewhere, or a reader does: an identity column, a
+    prediction (``prediction``, ``prediction_<…>``: the response's), ``meta_*`` (``ce-metadata``,
+    the v2 ``id``) or :data:`READER_COLUMNS`; such a feature is stored as ``input_<name>``."""
+    return (name in RESERVED or name in READER_COLUMNS or name == "prediction"
+            or name.startswith(("prediction_", "meta_")))
+
+
+def feature_column(name: str) -> str:
+    """The column a feature called ``name`` is stored in: ``input_<name>`` when the join fills a
+    column of that name from elsewhere (:func:`_clashes`), else ``name``."""
+    return f"input_{name}" if _clashes(name) else name
+
+
 def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
     """One row per instance (at least one per request id): identity columns + ``meta_*`` +
     request features + response predictions. Raises :class:`PayloadError` for a body of the
@@ -819,20 +944,21 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
                 "model_version": model_version, "component": base.component, "time": base.time,
                 "has_response": response is not None, "has_request": request is not None}
     rows = []
+    clash = bool(features) and _may_clash_in(request)
     for i in range(max(len(features), len(predictions), 1)):
         row: dict[str, Any] = {"instance": i, **identity, **meta}
         if i < len(features):
             feats = features[i]
-            if not RESERVED.isdisjoint(feats):  # a feature called "model" or "revision" must not
-                feats = {f"input_{k}" if k in RESERVED else k: v for k, v in feats.items()}  # replace those
-            row.update(feats)
+            if not RESERVED.isdisjoint(feats) or (clash and _may_clash(feats)):  # a feature called "model", "prediction" or
+                feats = {f"input_{k}" if _clashes(k) else k: v for k, v in feats.items()}  # "meta_…" must not
+            row.update(feats)  # replace those (nor sit in a prediction column as if predicted)
         if i < len(predictions):
             row.update(predictions[i])
         rows.append(row)
     return rows
 
 
-__all__ = ["Event", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
+__all__ = ["Event", "feature_column", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",

@@ -13,6 +13,7 @@ import io
 from typing import TYPE_CHECKING
 
 from ctloop.columns import INSTANCE
+from ctloop.errors import InferenceLogError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -30,12 +31,21 @@ def read_parquet_tree(root: str) -> pd.DataFrame:
 
 
 def read_parquet_files(uris: list[str]) -> list[pd.DataFrame]:
-    """Each Parquet file of ``uris`` (local paths or objects) as a frame, in that order."""
+    """Each Parquet file of ``uris`` (local paths or objects) as a frame, in that order. A file
+    that is no Parquet (cut short, another tool's) is an :class:`InferenceLogError` naming it, as
+    :func:`ctloop.inference_log.scan.open_parquet` says it."""
     import pandas as pd
 
     from ctloop.storage import is_remote, read_bytes
 
-    return [pd.read_parquet(io.BytesIO(read_bytes(uri)) if is_remote(uri) else uri) for uri in uris]
+    frames = []
+    for uri in uris:
+        data = io.BytesIO(read_bytes(uri)) if is_remote(uri) else uri
+        try:
+            frames.append(pd.read_parquet(data))
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            raise InferenceLogError(f"cannot read Parquet file {uri}: {exc}") from exc
+    return frames
 
 
 def log_dates(start: pd.Timestamp, end: pd.Timestamp) -> list[str]:

@@ -338,9 +338,11 @@ class Sink:
         self._full: set[str] = set()  # models whose columns were found full (warned once)
         self.stats = Stats()
         self.failure: str | None = None  # set once the sink can no longer make events durable
-        # ce-id -> {"request": [(Event, arrival)], "response": [(Event, arrival)]}: events waiting
-        # for their partner (a list: a reused ce-id keeps every event)
-        self._open: dict[str, dict[str, list[tuple[Event, float]]]] = {}
+        # (model, namespace, component, ce-id) -> {"request": [(Event, arrival)], "response": [...]}:
+        # events waiting for their partner (a list: a reused ce-id keeps every event). Keyed by the
+        # agent that logged them, not by the id alone: one agent logs both events of an inference,
+        # and a client's Ce-Id (KServe's agent keeps it) may name inferences of other models too
+        self._open: dict[tuple[str, str, str, str], dict[str, list[tuple[Event, float]]]] = {}
         self._parts: dict[tuple[str, str, str], _Part] = {}  # (model, date, revision) -> buffered rows
         self._quarantine: list[str] = []  # JSON lines for <root>/_quarantine
         self._types: dict[str, dict[str, str]] = {}  # model -> column -> type (schema module)
@@ -380,7 +382,7 @@ class Sink:
         """The ids of events acknowledged but not yet joined into rows: waiting for their
         partner, or acknowledged so recently that they are not joined yet (the rest of what was
         acknowledged is buffered for, or written to, Parquet)."""
-        return {*self._open, *(event.id for event in self._unjoined)}
+        return {*(key[-1] for key in self._open), *(event.id for event in self._unjoined)}
 
     def health(self) -> dict[str, Any]:
         """What ``/healthz`` reports: ``failed`` (events can no longer be made durable: 503),
@@ -667,13 +669,14 @@ class Sink:
                         self._start_commit()
 
     def _add(self, event: Event) -> None:
-        """Join an acknowledged event with its partner (same ``ce-id``, the other kind): a
-        response pairs with the latest request of its id still waiting (a retry that reuses the
-        id gets its own response); an event without a waiting partner waits (with any others of
-        its id) until its partner comes or ``join_ttl`` passes."""
-        slot = self._open.get(event.id)
+        """Join an acknowledged event with its partner (same ``ce-id``, model, namespace and
+        component, the other kind): a response pairs with the latest request of its id still
+        waiting (a retry that reuses the id gets its own response); an event without a waiting
+        partner waits (with any others of its id) until its partner comes or ``join_ttl`` passes."""
+        key = (event.model, event.namespace, event.component, event.id)
+        slot = self._open.get(key)
         if slot is None:
-            self._open[event.id] = {"request": [], "response": [], event.kind: [(event, time.monotonic())]}
+            self._open[key] = {"request": [], "response": [], event.kind: [(event, time.monotonic())]}
             return
         partners = slot["response" if event.kind == "request" else "request"]
         if not partners:
@@ -687,7 +690,7 @@ class Sink:
         else:
             self._buffer(partner, event)
         if not slot["request"] and not slot["response"]:
-            del self._open[event.id]
+            del self._open[key]
 
     def _buffer(self, request: Event | None, response: Event | None) -> None:
         """Joined rows into their partition's buffer, typed by the model's column types; a record
@@ -828,8 +831,8 @@ class Sink:
                     raise SinkUnavailable(self.failure) from exc
                 self._retired.append(old_segment)
                 now = time.monotonic()
-                for ce_id in list(self._open):
-                    slot = self._open[ce_id]
+                for key in list(self._open):
+                    slot = self._open[key]
                     for kind in ("request", "response"):
                         keep = []
                         for event, arrived in slot[kind]:
@@ -839,7 +842,7 @@ class Sink:
                                 keep.append((event, arrived))
                         slot[kind] = keep
                     if not slot["request"] and not slot["response"]:
-                        del self._open[ce_id]
+                        del self._open[key]
                 parts, self._parts, self._n_rows = self._parts, {}, 0
                 # the new column types of the rows taken (rows buffered from now on register theirs
                 # at the next flush)
