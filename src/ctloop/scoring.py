@@ -546,9 +546,9 @@ def _log_type(kind: pa.DataType) -> str:
 
 
 def _log_name(name: str) -> str:
-    from ctloop.inference_log.events import RESERVED
+    from ctloop.inference_log.events import feature_column
 
-    return f"input_{name}" if name in RESERVED else name  # as the sink's join renames them
+    return feature_column(name)  # as the sink's join names them
 
 
 def _conform(values: pa.Array | pa.ChunkedArray, wanted: str) -> tuple[pa.Array, list[Any] | None]:

@@ -756,3 +756,15 @@ def test_a_true_false_feature_written_as_0_1_or_yes_no_is_refused_not_scored_as_
                                               r"was trained with true/false there: write True or False"):
         scoring.score(scorer, str(tmp_path / "in.csv"), str(tmp_path / "out"), run_id="r")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["prediction", "prediction_1", "meta_source", "date", "_time", "request_id"])
+def test_batch_scoring_names_a_feature_column_as_the_sink_does(name):
+    """The log one model's rows go to is written by the sink and by batch scoring: a feature the
+    sink stores as input_<name> (a column the join fills from elsewhere, or one read_log or
+    pyarrow.dataset's hive partitioning claims) must be stored under the same name by both."""
+    from ctloop.inference_log.events import feature_column
+    from ctloop.scoring import _log_name
+
+    assert _log_name(name) == feature_column(name) == f"input_{name}"
+    assert _log_name("income") == "income"
