@@ -36,6 +36,7 @@ from ctloop.estimators import (
     scales_numeric,
     search_key,
     search_space,
+    target_problem,
 )
 from ctloop.storage import _decimals_as_floats, plain_missing
 
@@ -282,7 +283,7 @@ def fit(
                 f"target {target!r} has a single class ({plain(classes[0])!r}, 1 class in {len(y)} rows): a "
                 "classifier needs at least two; widen data.window or check the labels")
     elif task == "regression":
-        check_regression_target(y, target)
+        check_regression_target(y, target, estimator)
         classes = []
     numeric, categorical = split_features(data, target=target, exclude=tuple(exclude))
     if not numeric and not categorical:
@@ -631,10 +632,12 @@ def check_target_copies(frame: pd.DataFrame, target: str, features: list[str],
 MAX_TARGET_MAGNITUDE = 1e150  # a regression target beyond it: (y - ŷ)² overflows float64 (max ~1.8e308)
 
 
-def check_regression_target(y: pd.Series, target: str) -> None:
+def check_regression_target(y: pd.Series, target: str, estimator: str = "") -> None:
     """Refuse a regression target (not null) that is not numbers, naming a few values that are not
-    (a text cell among numbers, as a CSV reads it) and how many rows hold one, or whose values are
-    so large that their squared errors overflow (:data:`MAX_TARGET_MAGNITUDE`)."""
+    (a text cell among numbers, as a CSV reads it) and how many rows hold one, whose values are
+    so large that their squared errors overflow (:data:`MAX_TARGET_MAGNITUDE`), or that
+    ``estimator`` learns nothing from (:func:`ctloop.estimators.target_problem`: every row the
+    same prediction, otherwise only a note)."""
     import numpy as np
     import pandas as pd
 
@@ -645,6 +648,10 @@ def check_regression_target(y: pd.Series, target: str) -> None:
             raise DataValidationError([(target, "magnitude", len(large), f"values up to {float(large.abs().max()):.3g} "
                                         f"(above {MAX_TARGET_MAGNITUDE:.0e}): their squared errors overflow a 64-bit "
                                         "float; rescale the target (other units, a log)")])
+        problem = target_problem(estimator, "regression", y.to_numpy(dtype=float, na_value=np.nan)) \
+            if estimator else None
+        if problem:
+            raise DataValidationError([(target, "magnitude", int(y.notna().sum()), problem)])
         return
     bad = y[pd.to_numeric(y, errors="coerce").isna()] if not pd.api.types.is_bool_dtype(y) else y
     if len(bad):

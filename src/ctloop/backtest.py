@@ -594,7 +594,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     if data.empty:
         raise DataValidationError([(cfg.target, "non_null", 0, "no rows with a target value")])
     if cfg.task == "regression":  # up front, not as every training window's failure
-        train_core.check_regression_target(data[cfg.target].infer_objects(), cfg.target)
+        train_core.check_regression_target(data[cfg.target].infer_objects(), cfg.target, cfg.training.estimator)
     if cfg.task == "classification":
         train_core.check_labels(data[cfg.target], cfg.target)
     features = _features(data, cfg)

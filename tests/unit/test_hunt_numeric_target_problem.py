@@ -1,5 +1,5 @@
 """``estimators.target_problem``: the regression targets an estimator learns nothing from, with the
-reason (the train core names the column; see the report: the call is not wired yet).
+reason (the train core and the backtest refuse such a target naming the column: tests/unit/test_target_scale_refused.py).
 
 hist_gradient_boosting keeps gradients in float32 (scikit-learn 1.9.1,
 ``sklearn/ensemble/_hist_gradient_boosting/common.pyx``: ``G_H_DTYPE = np.float32``): a target
