@@ -143,7 +143,7 @@ def _metric_vector(metric: str, y, pred, classes, idx: np.ndarray) -> np.ndarray
         hit = np.argmax(pred, axis=1) == np.asarray(y)
         return hit[idx].mean(axis=1)
     if metric == "log_loss" and classes:
-        p = np.clip(pred[np.arange(len(y)), np.asarray(y)], 1e-15, 1 - 1e-15)
+        p = np.clip(pred[np.arange(len(y)), np.asarray(y)], M.PROBA_EPS, 1 - M.PROBA_EPS)
         return (-np.log(p))[idx].mean(axis=1)
     if metric in ("rmse", "mae", "r2") and not classes:
         err = pred - y

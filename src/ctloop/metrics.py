@@ -33,6 +33,9 @@ CLASSIFICATION = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"
 REGRESSION = ("rmse", "mae", "r2")
 LOWER_IS_BETTER = frozenset({"log_loss", "rmse", "mae"})
 INF = float("inf")
+# log_loss clips probabilities to [eps, 1 - eps] with float64's machine epsilon, as scikit-learn
+# 1.9.1 log_loss does (sklearn/metrics/_classification.py: "the machine precision for y_proba's dtype")
+PROBA_EPS = 2.220446049250313e-16
 # the largest magnitude a label or compared value may have: beyond it squares overflow float64
 # (1.8e308), so RMSE, R², standard deviations and histogram ranges become inf
 LARGEST_VALUE = 1e150
@@ -252,7 +255,7 @@ def classification(y: Any, proba: Any, classes: list, names: tuple[str, ...] | l
         out["accuracy"] = float(np.mean(y_idx == y_hat))
         del y_hat
     if "log_loss" in wanted:
-        p_true = np.clip(proba[np.arange(len(proba)), y_idx], 1e-15, 1 - 1e-15)
+        p_true = np.clip(proba[np.arange(len(proba)), y_idx], PROBA_EPS, 1 - PROBA_EPS)
         out["log_loss"] = float(-np.mean(np.log(p_true)))
         del p_true
     if "roc_auc" not in wanted:
