@@ -79,3 +79,11 @@ def test_the_policy_judges_a_tripled_error_at_any_scale(scale):
         history.append(record)
         fired.append(verdict.rule if verdict.fire else None)
     assert fired[:3] == [None, None, None] and fired[3] == "realized_z", (scale, fired)
+
+
+def test_a_large_loss_is_written_in_four_significant_digits():
+    """The rules' reason for a regressor of target ~1e60 wrote its squared error as a 120-digit
+    fixed-point number."""
+    from ctloop.monitoring.rules import _num
+
+    assert _num(3.14159e120) == "3.142e+120" and _num(1234.56789) == "1234.5679" and _num(0.001234) == "0.001234"

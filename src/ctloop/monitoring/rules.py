@@ -575,8 +575,8 @@ def _pooled(reference: float, ref_se: float, pw: float, pv: float) -> tuple[floa
 
 def _num(value: float) -> str:
     """Four decimals, or four significant digits below 0.01 (a small target's squared error read
-    "0.0000 vs 0.0000")."""
-    return f"{value:.4f}" if value == 0 or abs(value) >= 0.01 else f"{value:.4g}"
+    "0.0000 vs 0.0000") and from 1e6 on (a large one's was a 120-digit number)."""
+    return f"{value:.4f}" if value == 0 or 0.01 <= abs(value) < 1e6 else f"{value:.4g}"
 
 
 def _regression_losses(current: dict[str, Any], gate: dict[str, float]) -> list[tuple[str, float, float, float, float]]:
