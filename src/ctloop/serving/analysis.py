@@ -7,8 +7,8 @@ Istio's gateway. The queries are written out here rather than read from the reco
 ``manifests/components/monitoring`` (built from the same source definition), so the analysis
 works whether or not those rules are installed.
 
-Default rules (each a failed check when broken; **no data or too few requests is a failed check,
-never a pass**):
+Default rules (each a failed check when broken; **no data, too few requests or a count that is
+not a finite number is a failed check, never a pass**):
 
 * canary error rate (5xx / all) > 1 %;
 * canary p99 latency > 500 ms;
@@ -17,6 +17,7 @@ never a pass**):
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -65,6 +66,12 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
     if not canary.requests:
         failures.append(no_data
                         or f"no data for canary revision {canary.revision} (no requests recorded)")
+    elif not math.isfinite(canary.requests) or (canary.error_rate is not None
+                                                and not math.isfinite(canary.error_rate)):
+        # increase() of a counter that reached +Inf is +Inf: "0 % errors over inf requests" (or
+        # inf/inf = NaN, and NaN > max_error_rate is false) would pass a canary nothing measured
+        failures.append(f"canary revision {canary.revision}: request count {canary.requests} / error "
+                        f"rate {canary.error_rate} is not a finite number (a corrupt counter series)")
     elif canary.requests < rules.min_requests:
         failures.append(f"too few requests to judge: {canary.requests:.0f} < {rules.min_requests}")
     else:
