@@ -8,7 +8,7 @@ import pytest
 
 from ctloop.config import CanaryRules
 from ctloop.serving import analysis
-from ctloop.serving.metric_sources import Prometheus
+from ctloop.serving.metric_sources import Prometheus, get_source
 from tests.fixtures.prometheus import prometheus_with
 
 T0, STEP, N = 1_700_000_000, 30, 41
@@ -69,3 +69,15 @@ def test_a_counter_at_infinity_fails_the_check_instead_of_passing(prom, canary):
     passed, reason, measured = _check(prom, canary)
     assert not passed, reason
     assert "not a finite number" in reason and canary in reason, reason
+
+
+@pytest.mark.slow
+def test_a_blank_canary_revision_is_no_data_not_the_whole_namespace(prom):
+    """A revision "" matched every revision of the namespace: the canary was judged on the
+    healthy traffic of other revisions (and the stable's p99 on everything, canary included)."""
+    stats = get_source("ctloop").stats(prom, "", NS, "5m", AT)
+    assert (stats.requests, stats.error_rate, stats.p99_seconds) == (None, None, None)
+    passed, reason, _ = _check(prom, "")
+    assert not passed and "no canary revision" in reason, reason
+    passed, reason, measured = _check(prom, OTHER, stable="")
+    assert measured["stable_p99_seconds"] is None, measured

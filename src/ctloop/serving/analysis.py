@@ -42,6 +42,9 @@ def no_data_reason(prom: Prometheus, source: MetricSource | str, *, canary: str,
                    namespace: str, at: float | None, lookback: str = "1h") -> str:
     """Why the canary has no requests: its series are missing, or every source series is."""
     source = get_source(source)
+    if not str(canary or "").strip():
+        return (f"no canary revision to judge: canary_revision is {canary!r} (deploy_canary's "
+                "latest_revision); nothing is measured for a blank name")
     if source.series_exist(prom, canary, namespace, at=at, lookback=lookback):
         return f"no data for canary revision {canary} (no requests recorded in the window)"
     if not stable or not source.series_exist(prom, stable, namespace, at=at, lookback=lookback):

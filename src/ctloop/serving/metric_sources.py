@@ -259,7 +259,12 @@ class MetricSource:
     def stats(
         self, prom: Prometheus, revision: str, namespace: str, window: str, at: float | None = None
     ) -> RevisionStats:
-        """Requests, 5xx share and p99 (s) of ``revision`` over the ``window`` ending ``at``."""
+        """Requests, 5xx share and p99 (s) of ``revision`` over the ``window`` ending ``at``.
+        A blank ``revision`` has no data (it is not "every revision of the namespace", which
+        :meth:`series_exist` means by it): a canary or stable judged on the namespace's sum
+        would be judged on other revisions' traffic."""
+        if not str(revision or "").strip():
+            return RevisionStats(revision, None, None, None)
         requests = prom.scalar(self.requests_expr(revision, namespace, window), at)
         errors = prom.scalar(self.errors_expr(revision, namespace, window), at)
         rate = None if not requests else (errors or 0.0) / requests
