@@ -35,6 +35,7 @@ istio 1.27.1 dashboards; knative/serving ``pkg/reconciler/route/resources/ingres
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import math
 import sys
@@ -79,11 +80,17 @@ class Prometheus:
                 "no Prometheus URL: set PROMETHEUS_URL (ConfigMap ctloop-settings) "
                 "or pass prometheus_url"
             )
+        example = "e.g. http://prometheus-operated.monitoring.svc:9090"
         if not url.startswith(("http://", "https://")):
-            raise ConfigError(
-                f"Prometheus URL {url!r} must start with http:// or https://, "
-                "e.g. http://prometheus-operated.monitoring.svc:9090"
-            )
+            raise ConfigError(f"Prometheus URL {url!r} must start with http:// or https://, {example}")
+        try:  # urllib raises InvalidURL/ValueError only when the first query is sent
+            parts = urllib.parse.urlsplit(url)
+            parts.port  # noqa: B018 - a port that is not a number raises ValueError here
+        except ValueError as exc:
+            raise ConfigError(f"Prometheus URL {url!r} is not a URL ({exc}), {example}") from None
+        if not parts.hostname or any(c.isspace() or not c.isprintable() for c in url):
+            raise ConfigError(f"Prometheus URL {url!r} has no host or holds a space or control "
+                              f"character, {example}")
         self.url = url.rstrip("/")
         self.timeout_s = timeout_s
 
@@ -97,15 +104,45 @@ class Prometheus:
                 payload = json.loads(resp.read())
         except urllib.error.HTTPError as exc:  # 400/422: Prometheus says why in the JSON body
             try:
-                why = json.loads(exc.read()).get("error") or exc.reason
-            except (json.JSONDecodeError, OSError):
+                body = json.loads(exc.read())
+                why = (body.get("error") if isinstance(body, dict) else None) or exc.reason
+            except (json.JSONDecodeError, UnicodeDecodeError, OSError, http.client.HTTPException):
                 why = exc.reason
-            raise ServingError(f"Prometheus rejected {expr!r} (HTTP {exc.code}): {why}") from exc
-        except (urllib.error.URLError, TimeoutError, ConnectionError, json.JSONDecodeError) as exc:
+            if exc.code in (401, 403):  # an auth proxy in front of Prometheus (oauth2-proxy, ...)
+                raise ServingError(
+                    f"Prometheus at {self.url} refused the query (HTTP {exc.code} {why}): ctloop sends "
+                    "no credentials; give a prometheus_url that needs none (e.g. the in-cluster "
+                    "prometheus-operated service, port 9090)") from exc
+            raise ServingError(
+                f"Prometheus at {self.url} rejected {expr!r} (HTTP {exc.code}): {why}") from exc
+        except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException,
+                json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ServingError(f"Prometheus query failed ({self.url}): {exc}") from exc
+        return self._samples(expr, payload)
+
+    def _samples(self, expr: str, payload: Any) -> list[tuple[dict[str, str], float]]:
+        """The samples of an instant-query answer (Prometheus v2.42 ``web/api/v1/api.go``:
+        ``data.resultType`` ``vector`` or ``scalar``); anything else — an answer of a proxy or
+        a look-alike API — is one ServingError naming the URL, never a KeyError/TypeError."""
+        where = f"Prometheus at {self.url}"
+        if not isinstance(payload, dict):
+            raise ServingError(f"{where} answered {expr!r} with JSON that is no Prometheus API "
+                               f"response ({type(payload).__name__}); is prometheus_url its HTTP API?")
         if payload.get("status") != "success":
-            raise ServingError(f"Prometheus rejected {expr!r}: {payload.get('error')}")
-        return [(r["metric"], float(r["value"][1])) for r in payload["data"]["result"]]
+            raise ServingError(f"{where} rejected {expr!r}: {payload.get('error')}")
+        data = payload.get("data")
+        kind = data.get("resultType") if isinstance(data, dict) else None
+        result = data.get("result") if isinstance(data, dict) else None
+        try:
+            if kind == "scalar":
+                return [({}, float(result[1]))]
+            if kind != "vector" or not isinstance(result, list):
+                raise ValueError(f"resultType {kind!r}, not an instant vector")
+            return [(dict(r["metric"]), float(r["value"][1])) for r in result]
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            raise ServingError(
+                f"{where} answered {expr!r} with an unreadable result ({exc.__class__.__name__}: "
+                f"{exc}); is prometheus_url the Prometheus HTTP API?") from None
 
     def scalar(self, expr: str, at: float | None = None) -> float | None:
         """The first sample's value; ``None`` for no data (or NaN)."""
