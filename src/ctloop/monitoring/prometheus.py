@@ -92,7 +92,11 @@ def _number(field: str, value: Any, *, optional: bool = True) -> float | None:
         raise ConfigError(
             f"window[{field!r}] must be a number{' or None' if optional else ''}, got {value!r}"
         )
-    return None if math.isnan(value) else float(value)
+    if math.isnan(value):
+        if not optional:  # a count: None would be published as the text "None" (the push refused)
+            raise ConfigError(f"window[{field!r}] must be a number, got {value!r}")
+        return None
+    return float(value)
 
 
 def _check(window: Any) -> None:
