@@ -142,14 +142,12 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
             check: Callable[[int], tuple[bool, str, dict]] | None = None) -> Analysis:
     """Walk the canary through the traffic plan, judging each step (``analyze_canary``); a
     blue-green release is judged at the 100 % it already has, once per step of the plan. A first
-    deployment (or an unchanged one) has nothing to compare with and is promoted. A serving error during the walk is
-    a failed analysis: the caller rolls back. A spec changed outside the rollout meanwhile (traffic
+    deployment (or an unchanged one) has nothing to compare with and is promoted. A serving error during the walk,
+    or a setting the analysis cannot work with (no Prometheus URL), is a failed analysis: the caller rolls back. A spec changed outside the rollout meanwhile (traffic
     or model) decides ``hold``: the caller neither promotes nor rolls back."""
     if deploy_action in FIRST_DEPLOYMENT:
         return Analysis("promote", f"{deploy_action}: no stable model to compare with, nothing to analyse")
     name = _target(cfg)
-    check = check or live_check(registry, cfg, model_name=model_name, version=version,
-                                canary_revision=canary_revision, stable_revision=stable_revision)
 
     def audit(event: dict[str, Any]) -> None:
         registry.record_event(model_name, version, {**event, "pipeline_run": run_id})
@@ -161,6 +159,8 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
     plan = [100 if cfg.strategy == "blue-green" else int(p) for p in cfg.traffic_plan]
     uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
     try:
+        check = check or live_check(registry, cfg, model_name=model_name, version=version,
+                                    canary_revision=canary_revision, stable_revision=stable_revision)
         passed, reason, steps = rollout.walk_plan(isvcs, name, plan=plan, check=check, storage_uri=uri,
                                                   max_failed_checks=cfg.max_failed_checks,
                                                   timeout_s=cfg.timeout_seconds, on_event=audit)
@@ -169,6 +169,11 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
         decision, reason, steps = "hold", f"{exc}; left as it is, neither promoted nor rolled back", exc.steps
     except ServingError as exc:
         decision, reason, steps = "rollback", f"serving error during the canary: {exc}", []
+    except CtloopError as exc:
+        # a setting or store the analysis needs is wrong (no Prometheus URL, an unreadable log):
+        # nothing was measured, which is a failed check, never a pass — and never a crashed step
+        # that leaves the canary serving its share undecided
+        decision, reason, steps = "rollback", f"the canary could not be analysed: {exc}", []
     result = Analysis(decision, reason, steps)
     audit({"event": "analysis", "decision": result.decision, "reason": reason})
     return result
