@@ -71,3 +71,37 @@ def test_a_spec_without_a_predictor_is_refused_naming_the_field():
     with pytest.raises(ServingError, match="no spec.predictor.model.storageUri"):
         rollout.deploy(isvcs, name=NAME, model_name="iris", version="2", storage_uri="gs://m/2", timeout_s=1)
     assert isvcs.patches == []
+
+
+# ------------------------------------------------------------- the real client against the double
+V1, V2 = "gs://models/run1/artifacts/model-joblib", "gs://models/run2/artifacts/model-joblib"
+
+
+@pytest.fixture
+def kube():
+    from tests.doubles.kube_api import KubeApiDouble
+
+    with KubeApiDouble(ready_after_reads=1) as double:
+        yield double
+
+
+def test_redeploying_a_canary_pinned_back_to_0_never_gives_it_traffic_again(kube):
+    """Rollback step 1 (canaryTrafficPercent 0) landed, step 2 did not (the champion's files
+    unreachable, the run stopped); the rollout of that version is run again. Before: deploy read a
+    canary "still to be analysed" and patched it back to the plan's first share (5 %), so the
+    rolled-back model served again. A plan never writes 0 (config.traffic_plan: 1..100), so 0 is
+    a rollback (isvc.check_promotable): refused, and release.deploy then finishes the rollback."""
+    from ctloop.serving.kube import InferenceServices
+
+    isvcs = InferenceServices(NS, api_client=kube.api_client())
+    deploy = dict(name=NAME, model_name="iris", timeout_s=5)
+    rollout.deploy(isvcs, version="1", storage_uri=V1, **deploy)
+    canary = rollout.deploy(isvcs, version="2", storage_uri=V2, percent=5, **deploy)
+    isvcs.patch(NAME, specs.pin_back_patch())
+    rollout.wait_for(isvcs, NAME, lambda o: rollout.traffic_split(o).get(canary.latest_revision, 0) == 0,
+                     timeout_s=5, what="pinned back")
+    with pytest.raises(ServingError, match="canaryTrafficPercent 0") as err:
+        rollout.deploy(isvcs, version="2", storage_uri=V2, percent=5, **deploy)
+    assert "\n" not in str(err.value)
+    assert kube.traffic(NS, NAME).get(canary.latest_revision, 0) == 0
+    assert kube.objects[(NS, NAME)]["spec"]["predictor"]["canaryTrafficPercent"] == 0

@@ -11,7 +11,8 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
   canary (a retried deploy step) it resumes at the first step, to be analysed. When the spec's
   latest revision failed (``RevisionFailed``: the model did not load, the image was not pulled),
   re-deploying the same storageUri starts a new revision (``isvc.retry_patch``) — the spec is
-  unchanged, so nothing else would — and a failure of that one ends the wait at once.
+  unchanged, so nothing else would — and a failure of that one ends the wait at once. A canary
+  pinned back to 0 % was rolled back: re-deploying it is refused (it would get traffic again).
 * ``rollback``: traffic back to the previous revision first (``canaryTrafficPercent: 0``), then the
   champion's storageUri is written back so the spec no longer names the bad model; a champion
   revision that failed is started again before anything is promoted (promoting would route the
@@ -184,6 +185,12 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
     have_version, have_uri = _spec_version(current)
     if have_uri == storage_uri:
         pinned = _predictor(current).get("canaryTrafficPercent")
+        if pinned == 0:  # a plan never writes 0 (config.traffic_plan): this canary was rolled back
+            raise ServingError(
+                f"InferenceService {isvcs.namespace}/{name} names version {have_version or version} with "
+                "canaryTrafficPercent 0: its canary was rolled back (or pinned back by hand), and deploying it "
+                "again would give it traffic back; finish the rollback (ctloop rollout rollback) or resume the "
+                "canary on purpose (ctloop rollout canary --percent N)")
         if _failed(current):
             # the spec already names this model and its revision failed: waiting would wait out the
             # timeout, as an unchanged spec makes no new revision; "unchanged" would skip the canary
