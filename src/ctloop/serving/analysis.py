@@ -186,8 +186,8 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
 
     Canary and stable rows are told apart by ``model_version`` (``canary_version`` is the version
     being rolled out, ``stable_version`` the champion) when the log has it, else by revision.
-    Rows without a response (failed requests: no prediction) and rows whose score is missing are
-    left out, with their counts in the reason. With enough labels on both sides: roll back when
+    Rows without a response (failed requests: no prediction) and rows whose score is missing (or
+    not a finite number) are left out, with their counts in the reason. With enough labels on both sides: roll back when
     the canary's realized ROC AUC is more than ``max_auc_drop`` below the stable's. Without
     labels: compare the distributions of predicted scores (PSI); a shift above ``max_psi``
     fails. No canary traffic, or too little, fails the check (never a pass).
@@ -199,6 +199,7 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     two, every class probability ``prediction_0 …`` is scored (macro one-vs-rest AUC) and the
     label-free check compares the distributions of the *predicted class*.
     """
+    import numpy as np
     import pandas as pd
 
     from ctloop.inference_log.reader import served
@@ -219,7 +220,8 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
         ok = served(part)
         scores = pd.DataFrame({c: pd.to_numeric(ok[c], errors="coerce") if c in ok.columns
                                else pd.Series(float("nan"), index=ok.index) for c in cols}, index=ok.index)
-        present = scores.notna().all(axis=1)
+        # ±inf is no score either: kept, psi() dropped it and an all-inf canary had PSI NaN (a pass)
+        present = pd.Series(np.isfinite(scores.to_numpy(dtype=float)).all(axis=1), index=scores.index)
         return ok[present].assign(**{c: scores.loc[present, c] for c in cols}), len(part) - len(ok), \
             int((~present).sum())
 
@@ -272,6 +274,8 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     else:
         value, what = psi(stable[col], canary[col]), "prediction distribution"
     measured["score_psi"] = value
+    if value != value:  # NaN: a side without a finite score (NaN > max_psi is false: a pass)
+        return False, f"canary {what} undefined (PSI NaN: no finite scores on a side){note}", measured
     if value > rules.max_psi:
         return False, f"canary {what} shifted: PSI {value:.3f} > {rules.max_psi}{note}", measured
     return True, f"{what}s agree (PSI {value:.3f}, no labels yet){note}", measured
