@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ctloop.errors import ConfigError
+from ctloop.errors import ConfigError, ServingError
 from ctloop.monitoring.prometheus import exposition, window_samples
 
 
@@ -32,3 +32,49 @@ def test_an_optional_value_that_is_nan_is_still_an_absent_series():
     """Unchanged: NaN in an optional value means "not computed" (test_absent_values_...)."""
     text = exposition(window_samples(window(0, drift_share=float("nan")), now=0.0))
     assert "ctloop_monitoring_drift_share" not in text and " None" not in text
+
+
+# ------------------------------------------------------------------ a gateway URL that speaks no HTTP
+@pytest.fixture
+def not_http():
+    """A loopback port answering each connection with ``reply[0]`` raw bytes (a TLS alert, an SSH
+    banner, an HTTP answer cut short), then closing."""
+    import socket
+    import threading
+
+    reply = [b""]
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+
+    def run():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(reply[0])
+
+    threading.Thread(target=run, daemon=True).start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}", reply
+    server.close()
+
+
+@pytest.mark.parametrize("raw", [b"\x15\x03\x01\x00\x02\x02\x50", b"SSH-2.0-OpenSSH_9.6\r\n",
+                                 b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort"])
+def test_a_gateway_port_that_speaks_no_http_is_a_warning_not_a_failed_run(not_http, raw):
+    """Before: http.client's BadStatusLine / IncompleteRead escaped push_window (documented: a
+    failed push is a warning, never a failed run)."""
+    from ctloop.monitoring.prometheus import push_window
+    from ctloop.serving.metric_sources import Prometheus
+
+    url, reply = not_http
+    reply[0] = raw
+    warning = push_window(url, model="credit", window=window(0))
+    assert warning and warning.startswith(f"monitoring metrics of credit not pushed to {url}: "), warning
+    assert "\n" not in warning and "the window is recorded in MLflow" in warning
+    with pytest.raises(ServingError) as err:  # the canary analysis' client, the same port
+        Prometheus(url).scalar("sum(x)")
+    assert "\n" not in str(err.value) and url in str(err.value), str(err.value)

@@ -36,6 +36,7 @@ arrives. Bad input (a URL without scheme, a window that is not a judged window) 
 from __future__ import annotations
 
 import base64
+import http.client
 import logging
 import math
 import numbers
@@ -256,10 +257,18 @@ def push_window(
             resp.read()
         return None
     except urllib.error.HTTPError as exc:
-        detail = exc.read().decode(errors="replace").strip().replace("\n", " ")[:300]
+        try:
+            detail = " ".join(exc.read().decode(errors="replace").split())[:300]
+        except (OSError, http.client.HTTPException):  # the error body cut short
+            detail = ""
         warning = f"HTTP {exc.code} {detail or exc.reason}"
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-        warning = str(getattr(exc, "reason", exc))
+    except (OSError, http.client.HTTPException) as exc:
+        # URLError, timeouts, refused connections; and a port that answers no HTTP (a TLS or
+        # SSH port: BadStatusLine) or cuts the answer short (IncompleteRead), which were tracebacks
+        why = getattr(exc, "reason", exc)
+        warning = " ".join(str(why).split()) or type(exc).__name__
+        if isinstance(exc, http.client.HTTPException):
+            warning = f"no HTTP answer ({type(exc).__name__}: {warning[:80]!r})"
     warning = (
         f"monitoring metrics of {model} not pushed to {gateway_url}: {warning}; "
         "the window is recorded in MLflow, Prometheus alerts will not see it"

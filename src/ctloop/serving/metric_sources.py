@@ -117,7 +117,10 @@ class Prometheus:
                 f"Prometheus at {self.url} rejected {expr!r} (HTTP {exc.code}): {why}") from exc
         except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException,
                 json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ServingError(f"Prometheus query failed ({self.url}): {exc}") from exc
+            why = " ".join(str(exc).split())[:200]  # an SSH/TLS banner or HTML spans lines
+            if isinstance(exc, http.client.HTTPException):
+                why = f"no HTTP answer ({type(exc).__name__}: {why[:80]!r})"
+            raise ServingError(f"Prometheus query failed ({self.url}): {why}") from exc
         return self._samples(expr, payload)
 
     def _samples(self, expr: str, payload: Any) -> list[tuple[dict[str, str], float]]:
