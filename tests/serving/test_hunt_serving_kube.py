@@ -75,3 +75,57 @@ def test_a_status_error_is_its_message(isvcs):
         isvcs.get("credit")
     assert str(err.value) == ('get InferenceService ml/credit: HTTP 403 Forbidden: inferenceservices.serving.kserve.io '
                               '"credit" is forbidden: User "x" cannot get resource')
+
+
+@pytest.fixture
+def silent_port():
+    """A loopback port that accepts connections and never answers (a hung API server or proxy)."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    server.close()
+
+
+def _client(host: str):
+    from kubernetes import client
+
+    config = client.Configuration()
+    config.host = host
+    config.retries = 0
+    return client.ApiClient(config)
+
+
+def test_an_api_server_that_never_answers_is_a_serving_error_not_a_hang(silent_port):
+    """Before: the kubernetes client waits forever by default, so deploy/rollback/wait_for hung
+    past every timeout_seconds. The thread join below only detects that hang."""
+    isvcs = InferenceServices("ml", api_client=_client(silent_port), retries=1, request_timeout_s=0.5)
+    outcome: list = []
+
+    def get():
+        try:
+            isvcs.get("credit")
+        except Exception as exc:  # noqa: BLE001 - recorded for the assertion
+            outcome.append(exc)
+
+    thread = threading.Thread(target=get, daemon=True)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive(), "InferenceServices.get hung on an API server that never answers"
+    assert isinstance(outcome[0], ServingError), repr(outcome[0])
+    assert "did not answer" in str(outcome[0]) and "\n" not in str(outcome[0])
+
+
+def test_a_refused_connection_is_a_serving_error_line():
+    """Before: urllib3's MaxRetryError escaped as a traceback (it is no ApiException)."""
+    import socket
+
+    with socket.socket() as probe:  # a port bound and never listened on: connections are refused
+        probe.bind(("127.0.0.1", 0))
+        isvcs = InferenceServices("ml", api_client=_client(f"http://127.0.0.1:{probe.getsockname()[1]}"),
+                                  retries=1, request_timeout_s=2)
+        with pytest.raises(ServingError, match="did not answer") as err:
+            isvcs.patch("credit", {"spec": {}})
+    assert "\n" not in str(err.value)

@@ -87,12 +87,17 @@ def _kubeconfig_failed(path: str, exc: BaseException, why: str = "", named: bool
 class InferenceServices:
     """get / create / patch InferenceServices in one namespace."""
 
-    def __init__(self, namespace: str, api_client: Any = None, retries: int = 3):
+    def __init__(self, namespace: str, api_client: Any = None, retries: int = 3, request_timeout_s: float = 30.0):
         from kubernetes import client
 
         self.namespace = namespace
         self.api = client.CustomObjectsApi(api_client or load_api_client())
         self.retries = retries
+        # the client waits forever by default: an API server (or proxy) that accepts the connection
+        # and never answers hung deploy/rollback past every timeout_seconds. A (connect, read) pair:
+        # kubernetes 30.1.0 client/rest.py RESTClientObject.request honours an int or a 2-tuple
+        # and silently ignores a float
+        self.timeout = {"_request_timeout": (request_timeout_s, request_timeout_s)}
 
     def _call(self, what: str, fn: Callable[[], Any]) -> Any:
         from kubernetes.client.exceptions import ApiException
@@ -117,28 +122,36 @@ class InferenceServices:
         what = f"get InferenceService {self.namespace}/{name}"
         try:
             return _object(what, _decoded(what, lambda: self.api.get_namespaced_custom_object(
-                GROUP, VERSION, self.namespace, PLURAL, name)))
+                GROUP, VERSION, self.namespace, PLURAL, name, **self.timeout)))
         except ApiException as exc:
             if exc.status == 404:
                 return None
             return self._call(what, lambda: self.api.get_namespaced_custom_object(GROUP, VERSION, self.namespace,
-                                                                                  PLURAL, name))
+                                                                                  PLURAL, name, **self.timeout))
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         name = body["metadata"]["name"]
         return self._call(f"create InferenceService {self.namespace}/{name}",
-                          lambda: self.api.create_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, body))
+                          lambda: self.api.create_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, body,
+                                                                           **self.timeout))
 
     def patch(self, name: str, patch: dict[str, Any]) -> dict[str, Any]:
         """JSON merge patch (``null`` deletes a field)."""
         return self._call(f"patch InferenceService {self.namespace}/{name}",
-                          lambda: self.api.patch_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name, patch))
+                          lambda: self.api.patch_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name,
+                                                                          patch, **self.timeout))
 
 
 def _decoded(what: str, fn: Callable[[], Any]) -> Any:
     """``fn()``, a body the client cannot decode (not UTF-8) a ServingError, not a traceback."""
+    import urllib3
+
     try:
         return fn()
+    except urllib3.exceptions.HTTPError as exc:  # refused, reset, no answer in time: no ApiException
+        reason = getattr(exc, "reason", None) or exc
+        raise ServingError(f"{what}: the API server did not answer ({type(reason).__name__}: "
+                           f"{' '.join(str(reason).split())[:200]})") from exc
     except UnicodeDecodeError as exc:
         raise ServingError(f"{what}: the API server's answer is not text ({exc.reason} at byte {exc.start}); "
                            "is the kubeconfig's server a Kubernetes API server?") from exc
