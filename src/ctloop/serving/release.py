@@ -15,6 +15,7 @@ traffic change is in the audit trail whoever started it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -180,12 +181,16 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
 
 
 def step_metrics(result: Analysis) -> dict[str, float]:
-    """Per step the canary's requests, error rate and p99 (``step_<percent>.<name>``)."""
+    """Per step the canary's requests, error rate and p99 (``step_<percent>.<name>``); a value
+    that is not a finite number (a corrupt counter's +Inf, inf/inf) is left out: KFP writes
+    Metrics as JSON, where Infinity and NaN are not numbers (RFC 8259), and the backend's Go
+    decoder refuses them — the analysis' outputs, its decision included, would be lost."""
     out = {}
     for step in result.steps:
         for key in ("canary_requests", "canary_error_rate", "canary_p99_seconds"):
-            if step.get(key) is not None:
-                out[f"step_{step['percent']}.{key}"] = round(float(step[key]), 6)
+            value = step.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+                out[f"step_{step['percent']}.{key}"] = round(float(value), 6)
     return out
 
 
