@@ -23,11 +23,13 @@ def _ramp(per_step: float) -> list[str]:
 
 def _openmetrics(revisions: dict[str, tuple[list[str], list[str]]]) -> str:
     """The ctloop runtime's series (serving/runtime.py) with the PodMonitor's namespace/revision
-    labels: ``{revision: (ok counter values, error counter values)}``, one sample per STEP."""
+    labels: ``{revision or (namespace, revision): (ok counter values, error counter values)}``,
+    one sample per STEP."""
     lines = ["# TYPE ctloop_predictions_total unknown"]
     buckets = ["# TYPE ctloop_predict_seconds_bucket unknown"]
-    for revision, (ok, err) in revisions.items():
-        target = f'instance="{revision}:8080",job="{NS}/ctloop-inferenceservices",namespace="{NS}"'
+    for key, (ok, err) in revisions.items():
+        ns, revision = key if isinstance(key, tuple) else (NS, key)
+        target = f'instance="{ns}-{revision}:8080",job="{ns}/ctloop-inferenceservices",namespace="{ns}"'
         for outcome, values in (("ok", ok), ("error", err)):
             labels = f'{{{target},outcome="{outcome}",revision="{revision}"}}'
             lines += [f"ctloop_predictions_total{labels} {v} {T0 + i * STEP}" for i, v in enumerate(values)]
@@ -50,6 +52,7 @@ def prom(tmp_path_factory):
         INF_REQUESTS: (_ramp(10)[:-3] + ["+Inf"] * 3, _ramp(1)),
         INF_BOTH: (_ramp(10)[:-3] + ["+Inf"] * 3, _ramp(1)[:-3] + ["+Inf"] * 3),
         OTHER: (_ramp(10), _ramp(0)),
+        ("team-b", STABLE): (_ramp(10), _ramp(5)),  # the same revision name in another namespace
     }
     with prometheus_with(_openmetrics(series), tmp_path_factory.mktemp("prom")) as url:
         yield Prometheus(url)
@@ -81,3 +84,13 @@ def test_a_blank_canary_revision_is_no_data_not_the_whole_namespace(prom):
     assert not passed and "no canary revision" in reason, reason
     passed, reason, measured = _check(prom, OTHER, stable="")
     assert measured["stable_p99_seconds"] is None, measured
+
+
+@pytest.mark.slow
+def test_a_blank_namespace_does_not_mix_two_namespaces_revisions_of_one_name(prom):
+    """Knative names revisions <configuration>-<n>: the same InferenceService name in two
+    namespaces has revisions of the same name. Without a namespace matcher their traffic was
+    summed (here a third of it 5xx, from team-b)."""
+    assert get_source("ctloop").stats(prom, STABLE, NS, "5m", AT).error_rate == 0.0
+    stats = get_source("ctloop").stats(prom, STABLE, "", "5m", AT)
+    assert (stats.requests, stats.error_rate, stats.p99_seconds) == (None, None, None)

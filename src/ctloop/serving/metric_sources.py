@@ -302,8 +302,10 @@ class MetricSource:
         """Requests, 5xx share and p99 (s) of ``revision`` over the ``window`` ending ``at``.
         A blank ``revision`` has no data (it is not "every revision of the namespace", which
         :meth:`series_exist` means by it): a canary or stable judged on the namespace's sum
-        would be judged on other revisions' traffic."""
-        if not str(revision or "").strip():
+        would be judged on other revisions' traffic. Nor has a blank ``namespace``: revisions
+        are named ``<configuration>-<n>``, so one name exists in every namespace holding an
+        InferenceService of that name, and their traffic would be summed."""
+        if not str(revision or "").strip() or not str(namespace or "").strip():
             return RevisionStats(revision, None, None, None)
         requests = prom.scalar(self.requests_expr(revision, namespace, window), at)
         errors = prom.scalar(self.errors_expr(revision, namespace, window), at)
