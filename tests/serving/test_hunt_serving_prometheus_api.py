@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -46,6 +47,12 @@ ANSWERS = {  # path -> (HTTP status, content type, body)
 def proxy():
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's name
+            if self.path.startswith("/partial/"):  # Thanos' partial response: success + warnings
+                query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)["query"][0]
+                value = "0" if 'outcome="error"' in query else "0.05" if "histogram_quantile" in query else "3000"
+                body = {**_vector(value), "warnings": ["No StoreAPIs matched for this query: store\n"
+                                                       "10.0.0.7:10901 is down"]}
+                ANSWERS["partial"] = (200, "application/json", body)
             code, ctype, body = ANSWERS[self.path.split("/")[1]]
             data = (body if isinstance(body, str) and ctype != "application/json"
                     else json.dumps(body)).encode()
@@ -100,3 +107,17 @@ def test_the_analysis_decides_rollback_on_a_proxy_answer(proxy):
                                 source="ctloop", clock=lambda: AT)
     with pytest.raises(ServingError):
         check(5)
+
+
+def test_a_partial_answer_fails_the_check_instead_of_judging_partial_data(proxy):
+    """Prometheus' HTTP API reports data it could not fully get in ``warnings`` beside a
+    success (a failed remote-read store; Thanos Querier's partial response, on by default): the
+    canary's 5xx series may be on the store that did not answer. Before: 0 % errors over 3000
+    requests, a pass. Now a failed check naming the warning."""
+    check = analysis.make_check(Prometheus(f"{proxy}/partial"), canary_revision=lambda: "c-00002",
+                                stable_revision=lambda: "c-00001", namespace=NS, rules=CanaryRules(),
+                                source="ctloop", clock=lambda: AT)
+    passed, reason, measured = check(5)
+    assert not passed, reason
+    assert "may be partial: No StoreAPIs matched for this query: store 10.0.0.7:10901 is down" in reason, reason
+    assert measured["canary_requests"] == 3000

@@ -66,6 +66,9 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
                 "canary_p99_seconds": canary.p99_seconds, "stable_p99_seconds": stable.p99_seconds,
                 "stable_error_rate": stable.error_rate}
     failures = []
+    warned = [*canary.warnings, *stable.warnings]
+    if warned:  # e.g. Thanos' partial response: an error series on a store that did not answer
+        failures.append(f"Prometheus warned that its answer may be partial: {warned[0][:200]}")
     if not canary.requests:
         failures.append(no_data
                         or f"no data for canary revision {canary.revision} (no requests recorded)")

@@ -93,6 +93,9 @@ class Prometheus:
                               f"character, {example}")
         self.url = url.rstrip("/")
         self.timeout_s = timeout_s
+        # the "warnings" of every answer so far (Prometheus' HTTP API: a remote-read store or a
+        # Thanos store that failed — the data is partial; newer PromQL warnings too)
+        self.warnings: list[str] = []
 
     def query(self, expr: str, at: float | None = None) -> list[tuple[dict[str, str], float]]:
         params = {"query": expr}
@@ -121,7 +124,10 @@ class Prometheus:
             if isinstance(exc, http.client.HTTPException):
                 why = f"no HTTP answer ({type(exc).__name__}: {why[:80]!r})"
             raise ServingError(f"Prometheus query failed ({self.url}): {why}") from exc
-        return self._samples(expr, payload)
+        samples = self._samples(expr, payload)
+        warnings = payload.get("warnings") or []
+        self.warnings += [" ".join(str(w).split()) for w in (warnings if isinstance(warnings, list) else [warnings])]
+        return samples
 
     def _samples(self, expr: str, payload: Any) -> list[tuple[dict[str, str], float]]:
         """The samples of an instant-query answer (Prometheus v2.42 ``web/api/v1/api.go``:
@@ -164,6 +170,7 @@ class RevisionStats:
     requests: float | None
     error_rate: float | None
     p99_seconds: float | None
+    warnings: tuple[str, ...] = ()  # what Prometheus warned of while answering (partial data)
 
 
 @dataclass(frozen=True)
@@ -307,12 +314,12 @@ class MetricSource:
         InferenceService of that name, and their traffic would be summed."""
         if not str(revision or "").strip() or not str(namespace or "").strip():
             return RevisionStats(revision, None, None, None)
+        seen = len(prom.warnings)
         requests = prom.scalar(self.requests_expr(revision, namespace, window), at)
         errors = prom.scalar(self.errors_expr(revision, namespace, window), at)
         rate = None if not requests else (errors or 0.0) / requests
-        return RevisionStats(
-            revision, requests, rate, prom.scalar(self.p99_expr(revision, namespace, window), at)
-        )
+        p99 = prom.scalar(self.p99_expr(revision, namespace, window), at)
+        return RevisionStats(revision, requests, rate, p99, tuple(dict.fromkeys(prom.warnings[seen:])))
 
     def series_exist(
         self,
