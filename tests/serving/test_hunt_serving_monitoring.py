@@ -78,3 +78,16 @@ def test_a_gateway_port_that_speaks_no_http_is_a_warning_not_a_failed_run(not_ht
     with pytest.raises(ServingError) as err:  # the canary analysis' client, the same port
         Prometheus(url).scalar("sum(x)")
     assert "\n" not in str(err.value) and url in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize("url", ["http://pushgateway:abc", "http://push gateway:9091", "http://[::1",
+                                 "http://", "http://:9091"])
+def test_a_malformed_gateway_url_is_a_config_error_before_the_window_is_judged(url):
+    """monitoring/publish.py check() calls group_url to refuse an unusable URL before judging
+    (docs/monitoring.md); it checked only the scheme, and the push then failed with InvalidURL /
+    ValueError ("[::1": a traceback) after the window was judged."""
+    from ctloop.monitoring.publish import check
+
+    with pytest.raises(ConfigError) as err:
+        check(url, "credit")
+    assert repr(url) in str(err.value)

@@ -42,6 +42,7 @@ import math
 import numbers
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import datetime
 from typing import Any
@@ -224,6 +225,15 @@ def group_url(gateway_url: str, model: str) -> str:
             f"pushgateway URL {gateway_url!r} must start with http:// or https://, "
             "e.g. http://prometheus-pushgateway.monitoring.svc:9091"
         )
+    example = "e.g. http://prometheus-pushgateway.monitoring.svc:9091"
+    try:  # urllib raises InvalidURL/ValueError only when pushing, after the window was judged
+        parts = urllib.parse.urlsplit(gateway_url)
+        parts.port  # noqa: B018 - a port that is not a number raises ValueError here
+    except ValueError as exc:
+        raise ConfigError(f"pushgateway URL {gateway_url!r} is not a URL ({exc}), {example}") from None
+    if not parts.hostname or any(c.isspace() or not c.isprintable() for c in gateway_url):
+        raise ConfigError(f"pushgateway URL {gateway_url!r} has no host or holds a space or control "
+                          f"character, {example}")
     if not isinstance(model, str) or not model:
         raise ConfigError(f"model must be the registered model name, got {model!r}")
     encoded = base64.urlsafe_b64encode(model.encode()).decode()
