@@ -84,7 +84,7 @@ def test_a_gateway_port_that_speaks_no_http_is_a_warning_not_a_failed_run(not_ht
                                  "http://", "http://:9091"])
 def test_a_malformed_gateway_url_is_a_config_error_before_the_window_is_judged(url):
     """monitoring/publish.py check() calls group_url to refuse an unusable URL before judging
-    (docs/monitoring.md); it checked only the scheme, and the push then failed with InvalidURL /
+    (its module docstring); it checked only the scheme, and the push then failed with InvalidURL /
     ValueError ("[::1": a traceback) after the window was judged."""
     from ctloop.monitoring.publish import check
 
