@@ -36,11 +36,13 @@ arrives. Bad input (a URL without scheme, a window that is not a judged window) 
 from __future__ import annotations
 
 import base64
+import http.client
 import logging
 import math
 import numbers
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import datetime
 from typing import Any
@@ -92,7 +94,11 @@ def _number(field: str, value: Any, *, optional: bool = True) -> float | None:
         raise ConfigError(
             f"window[{field!r}] must be a number{' or None' if optional else ''}, got {value!r}"
         )
-    return None if math.isnan(value) else float(value)
+    if math.isnan(value):
+        if not optional:  # a count: None would be published as the text "None" (the push refused)
+            raise ConfigError(f"window[{field!r}] must be a number, got {value!r}")
+        return None
+    return float(value)
 
 
 def _check(window: Any) -> None:
@@ -219,6 +225,15 @@ def group_url(gateway_url: str, model: str) -> str:
             f"pushgateway URL {gateway_url!r} must start with http:// or https://, "
             "e.g. http://prometheus-pushgateway.monitoring.svc:9091"
         )
+    example = "e.g. http://prometheus-pushgateway.monitoring.svc:9091"
+    try:  # urllib raises InvalidURL/ValueError only when pushing, after the window was judged
+        parts = urllib.parse.urlsplit(gateway_url)
+        parts.port  # noqa: B018 - a port that is not a number raises ValueError here
+    except ValueError as exc:
+        raise ConfigError(f"pushgateway URL {gateway_url!r} is not a URL ({exc}), {example}") from None
+    if not parts.hostname or any(c.isspace() or not c.isprintable() for c in gateway_url):
+        raise ConfigError(f"pushgateway URL {gateway_url!r} has no host or holds a space or control "
+                          f"character, {example}")
     if not isinstance(model, str) or not model:
         raise ConfigError(f"model must be the registered model name, got {model!r}")
     encoded = base64.urlsafe_b64encode(model.encode()).decode()
@@ -252,10 +267,18 @@ def push_window(
             resp.read()
         return None
     except urllib.error.HTTPError as exc:
-        detail = exc.read().decode(errors="replace").strip().replace("\n", " ")[:300]
+        try:
+            detail = " ".join(exc.read().decode(errors="replace").split())[:300]
+        except (OSError, http.client.HTTPException):  # the error body cut short
+            detail = ""
         warning = f"HTTP {exc.code} {detail or exc.reason}"
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-        warning = str(getattr(exc, "reason", exc))
+    except (OSError, http.client.HTTPException) as exc:
+        # URLError, timeouts, refused connections; and a port that answers no HTTP (a TLS or
+        # SSH port: BadStatusLine) or cuts the answer short (IncompleteRead), which were tracebacks
+        why = getattr(exc, "reason", exc)
+        warning = " ".join(str(why).split()) or type(exc).__name__
+        if isinstance(exc, http.client.HTTPException):
+            warning = f"no HTTP answer ({type(exc).__name__}: {warning[:80]!r})"
     warning = (
         f"monitoring metrics of {model} not pushed to {gateway_url}: {warning}; "
         "the window is recorded in MLflow, Prometheus alerts will not see it"

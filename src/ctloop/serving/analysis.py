@@ -7,8 +7,8 @@ Istio's gateway. The queries are written out here rather than read from the reco
 ``manifests/components/monitoring`` (built from the same source definition), so the analysis
 works whether or not those rules are installed.
 
-Default rules (each a failed check when broken; **no data or too few requests is a failed check,
-never a pass**):
+Default rules (each a failed check when broken; **no data, too few requests or a count that is
+not a finite number is a failed check, never a pass**):
 
 * canary error rate (5xx / all) > 1 %;
 * canary p99 latency > 500 ms;
@@ -17,6 +17,7 @@ never a pass**):
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -41,6 +42,9 @@ def no_data_reason(prom: Prometheus, source: MetricSource | str, *, canary: str,
                    namespace: str, at: float | None, lookback: str = "1h") -> str:
     """Why the canary has no requests: its series are missing, or every source series is."""
     source = get_source(source)
+    if not str(canary or "").strip():
+        return (f"no canary revision to judge: canary_revision is {canary!r} (deploy_canary's "
+                "latest_revision); nothing is measured for a blank name")
     if source.series_exist(prom, canary, namespace, at=at, lookback=lookback):
         return f"no data for canary revision {canary} (no requests recorded in the window)"
     if not stable or not source.series_exist(prom, stable, namespace, at=at, lookback=lookback):
@@ -62,9 +66,18 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
                 "canary_p99_seconds": canary.p99_seconds, "stable_p99_seconds": stable.p99_seconds,
                 "stable_error_rate": stable.error_rate}
     failures = []
+    warned = [*canary.warnings, *stable.warnings]
+    if warned:  # e.g. Thanos' partial response: an error series on a store that did not answer
+        failures.append(f"Prometheus warned that its answer may be partial: {warned[0][:200]}")
     if not canary.requests:
         failures.append(no_data
                         or f"no data for canary revision {canary.revision} (no requests recorded)")
+    elif not math.isfinite(canary.requests) or (canary.error_rate is not None
+                                                and not math.isfinite(canary.error_rate)):
+        # increase() of a counter that reached +Inf is +Inf: "0 % errors over inf requests" (or
+        # inf/inf = NaN, and NaN > max_error_rate is false) would pass a canary nothing measured
+        failures.append(f"canary revision {canary.revision}: request count {canary.requests} / error "
+                        f"rate {canary.error_rate} is not a finite number (a corrupt counter series)")
     elif canary.requests < rules.min_requests:
         failures.append(f"too few requests to judge: {canary.requests:.0f} < {rules.min_requests}")
     else:
@@ -176,8 +189,8 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
 
     Canary and stable rows are told apart by ``model_version`` (``canary_version`` is the version
     being rolled out, ``stable_version`` the champion) when the log has it, else by revision.
-    Rows without a response (failed requests: no prediction) and rows whose score is missing are
-    left out, with their counts in the reason. With enough labels on both sides: roll back when
+    Rows without a response (failed requests: no prediction) and rows whose score is missing (or
+    not a finite number) are left out, with their counts in the reason. With enough labels on both sides: roll back when
     the canary's realized ROC AUC is more than ``max_auc_drop`` below the stable's. Without
     labels: compare the distributions of predicted scores (PSI); a shift above ``max_psi``
     fails. No canary traffic, or too little, fails the check (never a pass).
@@ -189,6 +202,7 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     two, every class probability ``prediction_0 …`` is scored (macro one-vs-rest AUC) and the
     label-free check compares the distributions of the *predicted class*.
     """
+    import numpy as np
     import pandas as pd
 
     from ctloop.inference_log.reader import served
@@ -209,7 +223,8 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
         ok = served(part)
         scores = pd.DataFrame({c: pd.to_numeric(ok[c], errors="coerce") if c in ok.columns
                                else pd.Series(float("nan"), index=ok.index) for c in cols}, index=ok.index)
-        present = scores.notna().all(axis=1)
+        # ±inf is no score either: kept, psi() dropped it and an all-inf canary had PSI NaN (a pass)
+        present = pd.Series(np.isfinite(scores.to_numpy(dtype=float)).all(axis=1), index=scores.index)
         return ok[present].assign(**{c: scores.loc[present, c] for c in cols}), len(part) - len(ok), \
             int((~present).sum())
 
@@ -262,6 +277,8 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     else:
         value, what = psi(stable[col], canary[col]), "prediction distribution"
     measured["score_psi"] = value
+    if value != value:  # NaN: a side without a finite score (NaN > max_psi is false: a pass)
+        return False, f"canary {what} undefined (PSI NaN: no finite scores on a side){note}", measured
     if value > rules.max_psi:
         return False, f"canary {what} shifted: PSI {value:.3f} > {rules.max_psi}{note}", measured
     return True, f"{what}s agree (PSI {value:.3f}, no labels yet){note}", measured

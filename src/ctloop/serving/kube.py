@@ -87,12 +87,17 @@ def _kubeconfig_failed(path: str, exc: BaseException, why: str = "", named: bool
 class InferenceServices:
     """get / create / patch InferenceServices in one namespace."""
 
-    def __init__(self, namespace: str, api_client: Any = None, retries: int = 3):
+    def __init__(self, namespace: str, api_client: Any = None, retries: int = 3, request_timeout_s: float = 30.0):
         from kubernetes import client
 
         self.namespace = namespace
         self.api = client.CustomObjectsApi(api_client or load_api_client())
         self.retries = retries
+        # the client waits forever by default: an API server (or proxy) that accepts the connection
+        # and never answers hung deploy/rollback past every timeout_seconds. A (connect, read) pair:
+        # kubernetes 30.1.0 client/rest.py RESTClientObject.request honours an int or a 2-tuple
+        # and silently ignores a float
+        self.timeout = {"_request_timeout": (request_timeout_s, request_timeout_s)}
 
     def _call(self, what: str, fn: Callable[[], Any]) -> Any:
         from kubernetes.client.exceptions import ApiException
@@ -100,7 +105,7 @@ class InferenceServices:
         last: Exception | None = None
         for attempt in range(self.retries):
             try:
-                return fn()
+                return _object(what, _decoded(what, fn))
             except ApiException as exc:
                 if exc.status == 409:
                     raise ServingConflictError(f"{what}: conflict (HTTP 409): {exc.reason}") from exc
@@ -108,29 +113,73 @@ class InferenceServices:
                     last = exc
                     time.sleep(0.2 * (attempt + 1))
                     continue
-                raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {(exc.body or '')[:300]}") from exc
+                raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {_why(exc.body)}") from exc
         raise ServingError(f"{what}: failed after {self.retries} attempts") from last
 
     def get(self, name: str) -> dict[str, Any] | None:
         from kubernetes.client.exceptions import ApiException
 
+        what = f"get InferenceService {self.namespace}/{name}"
         try:
-            return self.api.get_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
+            return _object(what, _decoded(what, lambda: self.api.get_namespaced_custom_object(
+                GROUP, VERSION, self.namespace, PLURAL, name, **self.timeout)))
         except ApiException as exc:
             if exc.status == 404:
                 return None
-            return self._call(f"get InferenceService {self.namespace}/{name}",
-                              lambda: self.api.get_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name))
+            return self._call(what, lambda: self.api.get_namespaced_custom_object(GROUP, VERSION, self.namespace,
+                                                                                  PLURAL, name, **self.timeout))
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         name = body["metadata"]["name"]
         return self._call(f"create InferenceService {self.namespace}/{name}",
-                          lambda: self.api.create_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, body))
+                          lambda: self.api.create_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, body,
+                                                                           **self.timeout))
 
     def patch(self, name: str, patch: dict[str, Any]) -> dict[str, Any]:
         """JSON merge patch (``null`` deletes a field)."""
         return self._call(f"patch InferenceService {self.namespace}/{name}",
-                          lambda: self.api.patch_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name, patch))
+                          lambda: self.api.patch_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name,
+                                                                          patch, **self.timeout))
+
+
+def _decoded(what: str, fn: Callable[[], Any]) -> Any:
+    """``fn()``, a body the client cannot decode (not UTF-8) a ServingError, not a traceback."""
+    import urllib3
+
+    try:
+        return fn()
+    except urllib3.exceptions.HTTPError as exc:  # refused, reset, no answer in time: no ApiException
+        reason = getattr(exc, "reason", None) or exc
+        raise ServingError(f"{what}: the API server did not answer ({type(reason).__name__}: "
+                           f"{' '.join(str(reason).split())[:200]})") from exc
+    except UnicodeDecodeError as exc:
+        raise ServingError(f"{what}: the API server's answer is not text ({exc.reason} at byte {exc.start}); "
+                           "is the kubeconfig's server a Kubernetes API server?") from exc
+
+
+def _object(what: str, value: Any) -> dict[str, Any]:
+    """An answer that is no object (a proxy's or SSO login page answered 200, a list) is one
+    ServingError line: returned, it failed later as an AttributeError on a str."""
+    if not isinstance(value, dict):
+        raise ServingError(f"{what}: the API server answered {_why(value if isinstance(value, str) else repr(value))!r}, "
+                           "not an InferenceService: is the kubeconfig's server the Kubernetes API server "
+                           "(not a login page or proxy)?")
+    return value
+
+
+def _why(body: Any) -> str:
+    """An error body in one line: a Kubernetes Status' message, else the text, whitespace folded
+    (a proxy's HTML error page spans lines), at most 300 characters."""
+    import json
+
+    text = body.decode(errors="replace") if isinstance(body, bytes) else str(body or "")
+    try:
+        status = json.loads(text)
+        if isinstance(status, dict) and isinstance(status.get("message"), str):
+            text = status["message"]
+    except ValueError:
+        pass
+    return " ".join(text.split())[:300]
 
 
 def predictor_status(isvc: dict[str, Any] | None) -> dict[str, Any]:

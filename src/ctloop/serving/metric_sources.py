@@ -35,6 +35,7 @@ istio 1.27.1 dashboards; knative/serving ``pkg/reconciler/route/resources/ingres
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import math
 import sys
@@ -79,13 +80,22 @@ class Prometheus:
                 "no Prometheus URL: set PROMETHEUS_URL (ConfigMap ctloop-settings) "
                 "or pass prometheus_url"
             )
+        example = "e.g. http://prometheus-operated.monitoring.svc:9090"
         if not url.startswith(("http://", "https://")):
-            raise ConfigError(
-                f"Prometheus URL {url!r} must start with http:// or https://, "
-                "e.g. http://prometheus-operated.monitoring.svc:9090"
-            )
+            raise ConfigError(f"Prometheus URL {url!r} must start with http:// or https://, {example}")
+        try:  # urllib raises InvalidURL/ValueError only when the first query is sent
+            parts = urllib.parse.urlsplit(url)
+            parts.port  # noqa: B018 - a port that is not a number raises ValueError here
+        except ValueError as exc:
+            raise ConfigError(f"Prometheus URL {url!r} is not a URL ({exc}), {example}") from None
+        if not parts.hostname or any(c.isspace() or not c.isprintable() for c in url):
+            raise ConfigError(f"Prometheus URL {url!r} has no host or holds a space or control "
+                              f"character, {example}")
         self.url = url.rstrip("/")
         self.timeout_s = timeout_s
+        # the "warnings" of every answer so far (Prometheus' HTTP API: a remote-read store or a
+        # Thanos store that failed — the data is partial; newer PromQL warnings too)
+        self.warnings: list[str] = []
 
     def query(self, expr: str, at: float | None = None) -> list[tuple[dict[str, str], float]]:
         params = {"query": expr}
@@ -97,15 +107,51 @@ class Prometheus:
                 payload = json.loads(resp.read())
         except urllib.error.HTTPError as exc:  # 400/422: Prometheus says why in the JSON body
             try:
-                why = json.loads(exc.read()).get("error") or exc.reason
-            except (json.JSONDecodeError, OSError):
+                body = json.loads(exc.read())
+                why = (body.get("error") if isinstance(body, dict) else None) or exc.reason
+            except (json.JSONDecodeError, UnicodeDecodeError, OSError, http.client.HTTPException):
                 why = exc.reason
-            raise ServingError(f"Prometheus rejected {expr!r} (HTTP {exc.code}): {why}") from exc
-        except (urllib.error.URLError, TimeoutError, ConnectionError, json.JSONDecodeError) as exc:
-            raise ServingError(f"Prometheus query failed ({self.url}): {exc}") from exc
+            if exc.code in (401, 403):  # an auth proxy in front of Prometheus (oauth2-proxy, ...)
+                raise ServingError(
+                    f"Prometheus at {self.url} refused the query (HTTP {exc.code} {why}): ctloop sends "
+                    "no credentials; give a prometheus_url that needs none (e.g. the in-cluster "
+                    "prometheus-operated service, port 9090)") from exc
+            raise ServingError(
+                f"Prometheus at {self.url} rejected {expr!r} (HTTP {exc.code}): {why}") from exc
+        except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException,
+                json.JSONDecodeError, UnicodeDecodeError) as exc:
+            why = " ".join(str(exc).split())[:200]  # an SSH/TLS banner or HTML spans lines
+            if isinstance(exc, http.client.HTTPException):
+                why = f"no HTTP answer ({type(exc).__name__}: {why[:80]!r})"
+            raise ServingError(f"Prometheus query failed ({self.url}): {why}") from exc
+        samples = self._samples(expr, payload)
+        warnings = payload.get("warnings") or []
+        self.warnings += [" ".join(str(w).split()) for w in (warnings if isinstance(warnings, list) else [warnings])]
+        return samples
+
+    def _samples(self, expr: str, payload: Any) -> list[tuple[dict[str, str], float]]:
+        """The samples of an instant-query answer (Prometheus v2.42 ``web/api/v1/api.go``:
+        ``data.resultType`` ``vector`` or ``scalar``); anything else — an answer of a proxy or
+        a look-alike API — is one ServingError naming the URL, never a KeyError/TypeError."""
+        where = f"Prometheus at {self.url}"
+        if not isinstance(payload, dict):
+            raise ServingError(f"{where} answered {expr!r} with JSON that is no Prometheus API "
+                               f"response ({type(payload).__name__}); is prometheus_url its HTTP API?")
         if payload.get("status") != "success":
-            raise ServingError(f"Prometheus rejected {expr!r}: {payload.get('error')}")
-        return [(r["metric"], float(r["value"][1])) for r in payload["data"]["result"]]
+            raise ServingError(f"{where} rejected {expr!r}: {payload.get('error')}")
+        data = payload.get("data")
+        kind = data.get("resultType") if isinstance(data, dict) else None
+        result = data.get("result") if isinstance(data, dict) else None
+        try:
+            if kind == "scalar":
+                return [({}, float(result[1]))]
+            if kind != "vector" or not isinstance(result, list):
+                raise ValueError(f"resultType {kind!r}, not an instant vector")
+            return [(dict(r["metric"]), float(r["value"][1])) for r in result]
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            raise ServingError(
+                f"{where} answered {expr!r} with an unreadable result ({exc.__class__.__name__}: "
+                f"{exc}); is prometheus_url the Prometheus HTTP API?") from None
 
     def scalar(self, expr: str, at: float | None = None) -> float | None:
         """The first sample's value; ``None`` for no data (or NaN)."""
@@ -124,6 +170,7 @@ class RevisionStats:
     requests: float | None
     error_rate: float | None
     p99_seconds: float | None
+    warnings: tuple[str, ...] = ()  # what Prometheus warned of while answering (partial data)
 
 
 @dataclass(frozen=True)
@@ -259,13 +306,20 @@ class MetricSource:
     def stats(
         self, prom: Prometheus, revision: str, namespace: str, window: str, at: float | None = None
     ) -> RevisionStats:
-        """Requests, 5xx share and p99 (s) of ``revision`` over the ``window`` ending ``at``."""
+        """Requests, 5xx share and p99 (s) of ``revision`` over the ``window`` ending ``at``.
+        A blank ``revision`` has no data (it is not "every revision of the namespace", which
+        :meth:`series_exist` means by it): a canary or stable judged on the namespace's sum
+        would be judged on other revisions' traffic. Nor has a blank ``namespace``: revisions
+        are named ``<configuration>-<n>``, so one name exists in every namespace holding an
+        InferenceService of that name, and their traffic would be summed."""
+        if not str(revision or "").strip() or not str(namespace or "").strip():
+            return RevisionStats(revision, None, None, None)
+        seen = len(prom.warnings)
         requests = prom.scalar(self.requests_expr(revision, namespace, window), at)
         errors = prom.scalar(self.errors_expr(revision, namespace, window), at)
         rate = None if not requests else (errors or 0.0) / requests
-        return RevisionStats(
-            revision, requests, rate, prom.scalar(self.p99_expr(revision, namespace, window), at)
-        )
+        p99 = prom.scalar(self.p99_expr(revision, namespace, window), at)
+        return RevisionStats(revision, requests, rate, p99, tuple(dict.fromkeys(prom.warnings[seen:])))
 
     def series_exist(
         self,

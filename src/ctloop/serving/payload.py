@@ -40,6 +40,11 @@ def _tensor_columns(tensor: dict[str, Any]) -> list[list[Any]]:
     return [[r[j] for r in rows] for j in range(k)]
 
 
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def instances(payload: Any) -> int:
     """How many instances a payload holds, as far as it can be told (at least 1): for counting
     refused requests in the same unit as served ones."""
@@ -70,21 +75,38 @@ def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | 
     of the encoder's categories; 3 → '3.0', 1 → '01'), else its own text (3 → '3'). ``counts``
     (feature → :class:`ctloop.storage.NumbersAsText`) adds up what was read so.
     """
+    try:
+        return _to_frame(payload, features, numeric, text, categories, counts)
+    except OverflowError as exc:  # an integer beyond float range (JSON allows any number of digits)
+        raise ServingError(f"a number in the payload is too large for a float (over 1.8e308): {exc}") from exc
+
+
+def _to_frame(payload, features, numeric, text, categories, counts):
     import pandas as pd
 
     if "instances" in payload:
         rows = payload["instances"]
         if not isinstance(rows, list) or not rows:
             raise ServingError("'instances' must be a non-empty list")
-        if isinstance(rows[0], dict):
+        as_objects = isinstance(rows[0], dict)
+        odd = next((i for i, r in enumerate(rows) if not isinstance(r, dict if as_objects else list)), None)
+        if odd is not None:  # a mix raised AttributeError deep in pandas: a 500 counted against the revision
+            raise ServingError(f"'instances' must all be objects (feature: value) or all be lists of "
+                               f"{len(features)} values; instance {odd} is {_shown(rows[odd])}")
+        if as_objects:
             frame = pd.DataFrame(rows)
         else:
             if any(len(r) != len(features) for r in rows):
                 raise ServingError(f"each instance needs {len(features)} values in this order: {', '.join(features)}")
             frame = pd.DataFrame(rows, columns=features)
     elif "inputs" in payload:
+        tensors = payload["inputs"]
+        if not isinstance(tensors, list) or not tensors or not all(
+                isinstance(t, dict) and isinstance(t.get("name"), str) for t in tensors):
+            raise ServingError(f"'inputs' must be a non-empty list of tensors, each an object with a "
+                               f"'name' (text), 'shape' and 'data'; got {_shown(tensors)}")
         columns = {}
-        for tensor in payload["inputs"]:
+        for tensor in tensors:
             cols = _tensor_columns(tensor)
             if len(cols) == 1:
                 columns[tensor["name"]] = cols[0]

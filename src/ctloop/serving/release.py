@@ -15,6 +15,7 @@ traffic change is in the audit trail whoever started it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -142,14 +143,12 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
             check: Callable[[int], tuple[bool, str, dict]] | None = None) -> Analysis:
     """Walk the canary through the traffic plan, judging each step (``analyze_canary``); a
     blue-green release is judged at the 100 % it already has, once per step of the plan. A first
-    deployment (or an unchanged one) has nothing to compare with and is promoted. A serving error during the walk is
-    a failed analysis: the caller rolls back. A spec changed outside the rollout meanwhile (traffic
+    deployment (or an unchanged one) has nothing to compare with and is promoted. A serving error during the walk,
+    or a setting the analysis cannot work with (no Prometheus URL), is a failed analysis: the caller rolls back. A spec changed outside the rollout meanwhile (traffic
     or model) decides ``hold``: the caller neither promotes nor rolls back."""
     if deploy_action in FIRST_DEPLOYMENT:
         return Analysis("promote", f"{deploy_action}: no stable model to compare with, nothing to analyse")
     name = _target(cfg)
-    check = check or live_check(registry, cfg, model_name=model_name, version=version,
-                                canary_revision=canary_revision, stable_revision=stable_revision)
 
     def audit(event: dict[str, Any]) -> None:
         registry.record_event(model_name, version, {**event, "pipeline_run": run_id})
@@ -161,6 +160,8 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
     plan = [100 if cfg.strategy == "blue-green" else int(p) for p in cfg.traffic_plan]
     uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
     try:
+        check = check or live_check(registry, cfg, model_name=model_name, version=version,
+                                    canary_revision=canary_revision, stable_revision=stable_revision)
         passed, reason, steps = rollout.walk_plan(isvcs, name, plan=plan, check=check, storage_uri=uri,
                                                   max_failed_checks=cfg.max_failed_checks,
                                                   timeout_s=cfg.timeout_seconds, on_event=audit)
@@ -169,18 +170,27 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
         decision, reason, steps = "hold", f"{exc}; left as it is, neither promoted nor rolled back", exc.steps
     except ServingError as exc:
         decision, reason, steps = "rollback", f"serving error during the canary: {exc}", []
+    except CtloopError as exc:
+        # a setting or store the analysis needs is wrong (no Prometheus URL, an unreadable log):
+        # nothing was measured, which is a failed check, never a pass — and never a crashed step
+        # that leaves the canary serving its share undecided
+        decision, reason, steps = "rollback", f"the canary could not be analysed: {exc}", []
     result = Analysis(decision, reason, steps)
     audit({"event": "analysis", "decision": result.decision, "reason": reason})
     return result
 
 
 def step_metrics(result: Analysis) -> dict[str, float]:
-    """Per step the canary's requests, error rate and p99 (``step_<percent>.<name>``)."""
+    """Per step the canary's requests, error rate and p99 (``step_<percent>.<name>``); a value
+    that is not a finite number (a corrupt counter's +Inf, inf/inf) is left out: KFP writes
+    Metrics as JSON, where Infinity and NaN are not numbers (RFC 8259), and the backend's Go
+    decoder refuses them — the analysis' outputs, its decision included, would be lost."""
     out = {}
     for step in result.steps:
         for key in ("canary_requests", "canary_error_rate", "canary_p99_seconds"):
-            if step.get(key) is not None:
-                out[f"step_{step['percent']}.{key}"] = round(float(step[key]), 6)
+            value = step.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+                out[f"step_{step['percent']}.{key}"] = round(float(value), 6)
     return out
 
 

@@ -11,7 +11,8 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
   canary (a retried deploy step) it resumes at the first step, to be analysed. When the spec's
   latest revision failed (``RevisionFailed``: the model did not load, the image was not pulled),
   re-deploying the same storageUri starts a new revision (``isvc.retry_patch``) — the spec is
-  unchanged, so nothing else would — and a failure of that one ends the wait at once.
+  unchanged, so nothing else would — and a failure of that one ends the wait at once. A canary
+  pinned back to 0 % was rolled back: re-deploying it is refused (it would get traffic again).
 * ``rollback``: traffic back to the previous revision first (``canaryTrafficPercent: 0``), then the
   champion's storageUri is written back so the spec no longer names the bad model; a champion
   revision that failed is started again before anything is promoted (promoting would route the
@@ -51,9 +52,33 @@ class RolloutState:
                 "traffic": self.traffic}
 
 
+def _predictor(obj: dict[str, Any]) -> dict[str, Any]:
+    return (obj.get("spec") or {}).get("predictor") or {}
+
+
 def _spec_version(obj: dict[str, Any]) -> tuple[str, str]:
-    uri = obj["spec"]["predictor"]["model"]["storageUri"]
-    return specs.spec_version(obj), uri
+    """(version, storageUri) the spec names; ``""`` for what it lacks (see :func:`_check_drivable`)."""
+    model = _predictor(obj).get("model")
+    return specs.spec_version(obj), str((model or {}).get("storageUri") or "") if isinstance(model, dict) else ""
+
+
+def _check_drivable(obj: dict[str, Any], namespace: str) -> None:
+    """Refuse a predictor ctloop's patches cannot drive: ctloop writes ``spec.predictor.model``
+    (KServe v0.20.0 ``pkg/apis/serving/v1beta1/predictor.go`` PredictorSpec.Model). A predictor in
+    KServe's older per-framework form (``sklearn:``, ``xgboost:`` ... with their own storageUri)
+    or a custom container would get a second model beside it, which KServe's webhook refuses
+    (``validateExactlyOneImplementation``: ``ExactlyOneErrorFor``), or a KeyError traceback."""
+    predictor = _predictor(obj)
+    model = predictor.get("model")
+    if isinstance(model, dict) and model.get("storageUri"):
+        return
+    name = (obj.get("metadata") or {}).get("name", "?")
+    other = [k for k, v in predictor.items() if isinstance(v, (dict, list)) and k not in ("model", "annotations",
+                                                                                          "labels", "logger")]
+    shape = f"its predictor has {', '.join(sorted(other))} instead" if other else "it has none"
+    raise ServingError(f"InferenceService {namespace}/{name} has no spec.predictor.model.storageUri ({shape}): "
+                       "ctloop rolls out only predictors in the model: form (ctloop.serving.isvc.inference_service); "
+                       "deploy to a new InferenceService, or recreate this one with spec.predictor.model")
 
 
 def _ready(obj: dict[str, Any]) -> bool:
@@ -156,9 +181,16 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic", created_before="")
         return _state("created", obj, version)
     specs.check_deployment_mode(current)
+    _check_drivable(current, isvcs.namespace)
     have_version, have_uri = _spec_version(current)
     if have_uri == storage_uri:
-        pinned = current["spec"]["predictor"].get("canaryTrafficPercent")
+        pinned = _predictor(current).get("canaryTrafficPercent")
+        if pinned == 0:  # a plan never writes 0 (config.traffic_plan): this canary was rolled back
+            raise ServingError(
+                f"InferenceService {isvcs.namespace}/{name} names version {have_version or version} with "
+                "canaryTrafficPercent 0: its canary was rolled back (or pinned back by hand), and deploying it "
+                "again would give it traffic back; finish the rollback (ctloop rollout rollback) or resume the "
+                "canary on purpose (ctloop rollout canary --percent N)")
         if _failed(current):
             # the spec already names this model and its revision failed: waiting would wait out the
             # timeout, as an unchanged spec makes no new revision; "unchanged" would skip the canary
@@ -228,10 +260,11 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     obj = isvcs.get(name)
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
-    if (_spec_version(obj)[1] == storage_uri and "canaryTrafficPercent" not in obj["spec"]["predictor"]
+    _check_drivable(obj, isvcs.namespace)
+    if (_spec_version(obj)[1] == storage_uri and "canaryTrafficPercent" not in _predictor(obj)
             and not _failed(obj)):
         return _state("unchanged", obj, version)
-    if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in obj["spec"]["predictor"]:
+    if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj):
         stable = _stable_revision(obj)
         isvcs.patch(name, specs.pin_back_patch())
         obj = wait_for(isvcs, name, lambda o: traffic_split(o).get(stable, 0) == 100, timeout_s=timeout_s,
@@ -243,7 +276,7 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
         obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
                           new_revision_after=before, created_before=_created(obj))
     elif _failed(obj):  # the champion's revision failed (a rollback run again): start it again, still pinned
-        pinned = obj["spec"]["predictor"].get("canaryTrafficPercent")
+        pinned = _predictor(obj).get("canaryTrafficPercent")
         obj = _retry(isvcs, name, obj, None if pinned is None else 0, timeout_s, "champion revision ready")
     isvcs.patch(name, specs.promote_patch())
     obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before=_created(obj))
@@ -258,9 +291,9 @@ def check_unchanged(isvcs: InferenceServices, name: str, *, percent: int, storag
     obj = isvcs.get(name)
     if obj is None:
         raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was deleted during the canary analysis")
-    predictor = obj["spec"]["predictor"]
+    predictor = _predictor(obj)
     where = f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout"
-    uri = predictor.get("model", {}).get("storageUri", "")
+    uri = _spec_version(obj)[1]
     if storage_uri and uri != storage_uri:
         raise ChangedOutside(f"{where}: its storageUri is {uri}, this rollout deployed {storage_uri}")
     have = predictor.get("canaryTrafficPercent")

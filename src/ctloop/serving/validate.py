@@ -136,10 +136,14 @@ def validate_export(joblib_path: str | Path, reference_model: Any, sample: pd.Da
     reference = (reference_model.predict_proba(sample) if hasattr(reference_model, "predict_proba")
                  else reference_model.predict(sample))
     expected = np.asarray(reference, dtype=float)
-    diffs = [float(np.max(np.abs(np.asarray(pred, dtype=float) - expected))) if len(sample) else 0.0
-             for pred in child["pred"].values()]
-    diff = max(diffs, default=0.0)
     checked = " and ".join(Path(p).name for p in child["pred"])
+    for path, pred in child["pred"].items():
+        shape = np.asarray(pred, dtype=float).shape
+        if shape != expected.shape:  # broadcast, the difference meant nothing (or raised)
+            return ValidationResult(False, f"{Path(path).name} predicts shape {shape}, the training-time model "
+                                    f"{expected.shape}", len(sample), float("inf"), child["sklearn"], trained_sklearn)
+    diffs = [_max_abs_diff(np.asarray(pred, dtype=float), expected) for pred in child["pred"].values()]
+    diff = max(diffs, default=0.0)
     if child["sklearn"] != serving_sklearn:
         return ValidationResult(False, f"fresh process has scikit-learn {child['sklearn']}, expected {serving_sklearn}",
                                 len(sample), diff, child["sklearn"], trained_sklearn)
@@ -156,6 +160,18 @@ def validate_export(joblib_path: str | Path, reference_model: Any, sample: pd.Da
                             f"(max |Δ| {diff:.1g}), scikit-learn {child['sklearn']}{libs}{skops_note}",
                             len(sample), diff, child["sklearn"],
                             trained_sklearn)
+
+
+def _max_abs_diff(got, expected) -> float:
+    """The largest |got - expected|: NaN on both sides is equal, NaN on one side is infinitely
+    different (a plain NaN difference compares false with the tolerance: a pass)."""
+    import numpy as np
+
+    if not got.size:
+        return 0.0
+    diff = np.abs(got - expected)
+    diff = np.where(np.isnan(got) & np.isnan(expected), 0.0, diff)
+    return float(np.nan_to_num(diff, nan=np.inf).max())
 
 
 __all__ = ["SERVING_SKLEARN_VERSION", "SERVING_VERSIONS", "ValidationResult", "validate_export"]

@@ -1,0 +1,107 @@
+"""Rollout primitives on InferenceServices ctloop did not write: hostile or foreign shapes must be
+refused in one line before any patch, never a KeyError traceback after a traffic change."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from ctloop.errors import ServingError
+from ctloop.serving import isvc as specs
+from ctloop.serving import rollout
+
+NS, NAME = "ml", "iris"
+REV = f"{NAME}-predictor-00001"
+
+
+class Isvcs:
+    """The InferenceServices seam (get / patch) over one object, recording the patches."""
+
+    namespace = NS
+
+    def __init__(self, obj):
+        self.obj, self.patches = copy.deepcopy(obj), []
+
+    def get(self, name):
+        return copy.deepcopy(self.obj)
+
+    def patch(self, name, patch):
+        self.patches.append(patch)
+        self.obj = specs.merge_patch(self.obj, patch)
+        return self.obj
+
+
+def legacy_sklearn() -> dict:
+    """KServe's per-framework predictor form (KServe v0.20.0 ``pkg/apis/serving/v1beta1/
+    predictor.go`` PredictorSpec.SKLearn, still served; docs/samples/v1beta1/rollout use it),
+    ready at 100 % on its first revision (status shape of ``inference_service_status.go``)."""
+    return {
+        "apiVersion": specs.API_VERSION, "kind": specs.KIND,
+        "metadata": {"name": NAME, "namespace": NS,
+                     "annotations": {specs.MODE_ANNOTATION: specs.KNATIVE}},
+        "spec": {"predictor": {"sklearn": {"storageUri": "gs://kfserving-examples/models/sklearn/1.0/model"}}},
+        "status": {"deploymentMode": specs.KNATIVE, "components": {"predictor": {
+            "latestCreatedRevision": REV, "latestReadyRevision": REV, "latestRolledoutRevision": REV,
+            "traffic": [{"revisionName": REV, "latestRevision": True, "percent": 100}]}}},
+    }
+
+
+@pytest.mark.parametrize("action", ["deploy", "rollback"])
+def test_a_predictor_in_the_per_framework_form_is_refused_before_any_patch(action):
+    """Before: KeyError 'model' (rollout._spec_version). A canary patch would put a second model
+    beside ``sklearn:``, which KServe's webhook refuses (validateExactlyOneImplementation)."""
+    isvcs = Isvcs(legacy_sklearn())
+    with pytest.raises(ServingError) as err:
+        if action == "deploy":
+            rollout.deploy(isvcs, name=NAME, model_name="iris", version="2", storage_uri="gs://m/2",
+                           timeout_s=1)
+        else:
+            rollout.rollback(isvcs, NAME, version="1", storage_uri="gs://m/1", timeout_s=1)
+    message = str(err.value)
+    assert "\n" not in message and f"{NS}/{NAME}" in message, message
+    assert "spec.predictor.model.storageUri" in message and "sklearn" in message, message
+    assert isvcs.patches == []
+
+
+def test_a_spec_without_a_predictor_is_refused_naming_the_field():
+    obj = legacy_sklearn()
+    obj["spec"] = {}
+    isvcs = Isvcs(obj)
+    with pytest.raises(ServingError, match="no spec.predictor.model.storageUri"):
+        rollout.deploy(isvcs, name=NAME, model_name="iris", version="2", storage_uri="gs://m/2", timeout_s=1)
+    assert isvcs.patches == []
+
+
+# ------------------------------------------------------------- the real client against the double
+V1, V2 = "gs://models/run1/artifacts/model-joblib", "gs://models/run2/artifacts/model-joblib"
+
+
+@pytest.fixture
+def kube():
+    from tests.doubles.kube_api import KubeApiDouble
+
+    with KubeApiDouble(ready_after_reads=1) as double:
+        yield double
+
+
+def test_redeploying_a_canary_pinned_back_to_0_never_gives_it_traffic_again(kube):
+    """Rollback step 1 (canaryTrafficPercent 0) landed, step 2 did not (the champion's files
+    unreachable, the run stopped); the rollout of that version is run again. Before: deploy read a
+    canary "still to be analysed" and patched it back to the plan's first share (5 %), so the
+    rolled-back model served again. A plan never writes 0 (config.traffic_plan: 1..100), so 0 is
+    a rollback (isvc.check_promotable): refused, and release.deploy then finishes the rollback."""
+    from ctloop.serving.kube import InferenceServices
+
+    isvcs = InferenceServices(NS, api_client=kube.api_client())
+    deploy = dict(name=NAME, model_name="iris", timeout_s=5)
+    rollout.deploy(isvcs, version="1", storage_uri=V1, **deploy)
+    canary = rollout.deploy(isvcs, version="2", storage_uri=V2, percent=5, **deploy)
+    isvcs.patch(NAME, specs.pin_back_patch())
+    rollout.wait_for(isvcs, NAME, lambda o: rollout.traffic_split(o).get(canary.latest_revision, 0) == 0,
+                     timeout_s=5, what="pinned back")
+    with pytest.raises(ServingError, match="canaryTrafficPercent 0") as err:
+        rollout.deploy(isvcs, version="2", storage_uri=V2, percent=5, **deploy)
+    assert "\n" not in str(err.value)
+    assert kube.traffic(NS, NAME).get(canary.latest_revision, 0) == 0
+    assert kube.objects[(NS, NAME)]["spec"]["predictor"]["canaryTrafficPercent"] == 0
