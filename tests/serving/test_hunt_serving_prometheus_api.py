@@ -47,12 +47,16 @@ ANSWERS = {  # path -> (HTTP status, content type, body)
 def proxy():
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's name
-            if self.path.startswith("/partial/"):  # Thanos' partial response: success + warnings
+            if self.path.startswith(("/partial/", "/info/")):  # Thanos' partial response: success + warnings
                 query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)["query"][0]
                 value = "0" if 'outcome="error"' in query else "0.05" if "histogram_quantile" in query else "3000"
-                body = {**_vector(value), "warnings": ["No StoreAPIs matched for this query: store\n"
-                                                       "10.0.0.7:10901 is down"]}
-                ANSWERS["partial"] = (200, "application/json", body)
+                said = (["No StoreAPIs matched for this query: store\n10.0.0.7:10901 is down"]
+                        if self.path.startswith("/partial/") else
+                        # Prometheus 2.45-2.51 put PromQL's info annotations among the warnings
+                        # (promql/annotations/annotations.go, PromQLInfo); 2.52 moved them to "infos"
+                        ['PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/'
+                         '_bucket: "revision_request_count" (1:6)'])
+                ANSWERS[self.path.split("/")[1]] = (200, "application/json", {**_vector(value), "warnings": said})
             code, ctype, body = ANSWERS[self.path.split("/")[1]]
             data = (body if isinstance(body, str) and ctype != "application/json"
                     else json.dumps(body)).encode()
@@ -121,3 +125,13 @@ def test_a_partial_answer_fails_the_check_instead_of_judging_partial_data(proxy)
     assert not passed, reason
     assert "may be partial: No StoreAPIs matched for this query: store 10.0.0.7:10901 is down" in reason, reason
     assert measured["canary_requests"] == 3000
+
+
+def test_an_info_annotation_among_the_warnings_does_not_fail_the_check(proxy):
+    """An info annotation says nothing about missing data (Prometheus 2.45-2.51 sent them as
+    warnings): the check judges the answer."""
+    check = analysis.make_check(Prometheus(f"{proxy}/info"), canary_revision=lambda: "c-00002",
+                                stable_revision=lambda: "c-00001", namespace=NS, rules=CanaryRules(),
+                                source="ctloop", clock=lambda: AT)
+    passed, reason, _ = check(5)
+    assert passed, reason

@@ -126,7 +126,10 @@ class Prometheus:
             raise ServingError(f"Prometheus query failed ({self.url}): {why}") from exc
         samples = self._samples(expr, payload)
         warnings = payload.get("warnings") or []
-        self.warnings += [" ".join(str(w).split()) for w in (warnings if isinstance(warnings, list) else [warnings])]
+        # an info annotation says nothing of missing data (Prometheus 2.45-2.51 sent PromQL's "PromQL info:"
+        # annotations among the warnings, promql/annotations/annotations.go; 2.52 moved them to "infos")
+        self.warnings += [text for w in (warnings if isinstance(warnings, list) else [warnings])
+                          if not (text := " ".join(str(w).split())).lower().startswith("promql info:")]
         return samples
 
     def _samples(self, expr: str, payload: Any) -> list[tuple[dict[str, str], float]]:
