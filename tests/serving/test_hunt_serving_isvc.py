@@ -105,3 +105,45 @@ def test_redeploying_a_canary_pinned_back_to_0_never_gives_it_traffic_again(kube
     assert "\n" not in str(err.value)
     assert kube.traffic(NS, NAME).get(canary.latest_revision, 0) == 0
     assert kube.objects[(NS, NAME)]["spec"]["predictor"]["canaryTrafficPercent"] == 0
+
+
+def test_rollout_status_shows_a_per_framework_predictor(monkeypatch, capsys):
+    """`ctloop rollout status` only reads: it shows a predictor ctloop cannot drive (KeyError 'model'
+    before) and says why a rollout would refuse it."""
+    from ctloop.cli import main
+    from ctloop.cli import rollout as cli
+
+    monkeypatch.setattr(cli, "_isvcs", lambda args: Isvcs(legacy_sklearn()))
+    assert main(["rollout", "status", "--isvc", NAME, "--namespace", NS]) == 0
+    out = capsys.readouterr().out
+    assert "storageUri gs://kfserving-examples/models/sklearn/1.0/model (sklearn:" in out, out
+    assert f"100 %  {REV}" in out
+
+
+def pinned_back() -> dict:
+    """A canary pinned back to 0 % (a raw canaryTrafficPercent: 0, or a rollback interrupted
+    before it wrote the champion back): the spec still names the rolled-back model."""
+    obj = legacy_sklearn()
+    obj["spec"]["predictor"] = {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://m/2"},
+                                "canaryTrafficPercent": 0}
+    return obj
+
+
+def test_a_canary_pinned_back_to_0_gets_traffic_again_only_with_force():
+    """`make canary PERCENT>0` refuses it without FORCE=1; `ctloop rollout canary --percent N` gave
+    the rolled-back model traffic again without a word."""
+    isvcs = Isvcs(pinned_back())
+    with pytest.raises(ServingError, match=r"has canaryTrafficPercent 0: .* 10 % would give that version traffic "
+                                           r"again; .*--force"):
+        rollout.set_traffic(isvcs, NAME, 10, timeout_s=1)
+    assert isvcs.patches == []
+
+
+def test_the_cli_asks_for_force_the_same_way(monkeypatch, capsys):
+    from ctloop.cli import main
+    from ctloop.cli import rollout as cli
+
+    seam = Isvcs(pinned_back())
+    monkeypatch.setattr(cli, "_isvcs", lambda args: seam)
+    assert main(["rollout", "canary", "--isvc", NAME, "--namespace", NS, "--percent", "10", "--timeout", "1"]) == 2
+    assert "--force" in capsys.readouterr().err and seam.patches == []

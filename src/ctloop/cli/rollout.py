@@ -27,10 +27,10 @@ def _status(args: argparse.Namespace) -> int:
         print(f"InferenceService {args.namespace}/{args.isvc} does not exist")
         return 1
     st = predictor_status(obj)
-    pred = obj["spec"]["predictor"]
+    pred = (obj.get("spec") or {}).get("predictor") or {}
     print(f"InferenceService {args.namespace}/{args.isvc}  (mode {obj.get('status', {}).get('deploymentMode', '?')})")
-    print(f"  spec: version {spec_version(obj) or '?'}, "
-          f"storageUri {pred['model']['storageUri']}, canaryTrafficPercent {pred.get('canaryTrafficPercent', '-')}")
+    print(f"  spec: version {spec_version(obj) or '?'}, storageUri {_storage_uri(pred)}, "
+          f"canaryTrafficPercent {pred.get('canaryTrafficPercent', '-')}")
     print(f"  latestCreated {st.get('latestCreatedRevision')}  latestReady {st.get('latestReadyRevision')}  "
           f"rolledOut {st.get('latestRolledoutRevision', '-')}  previous {st.get('previousRolledoutRevision', '-')}")
     failure = revision_failure(obj)
@@ -46,10 +46,23 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _storage_uri(predictor: dict) -> str:
+    """The predictor's storageUri as ``status`` shows it: ``spec.predictor.model`` (what ctloop
+    drives), else a per-framework or custom form's, said as such (a rollout refuses those)."""
+    model = predictor.get("model")
+    if isinstance(model, dict) and model.get("storageUri"):
+        return str(model["storageUri"])
+    for kind, part in predictor.items():
+        if isinstance(part, dict) and part.get("storageUri"):
+            return f"{part['storageUri']} ({kind}: ctloop rolls out only the model: form)"
+    return "- (no spec.predictor.model: ctloop rolls out only the model: form)"
+
+
 def _canary(args: argparse.Namespace) -> int:
     from ctloop.serving import rollout
 
-    state = rollout.set_traffic(_isvcs(args), args.isvc, args.percent, timeout_s=_config(args).timeout_seconds)
+    state = rollout.set_traffic(_isvcs(args), args.isvc, args.percent, timeout_s=_config(args).timeout_seconds,
+                                force=args.force)
     print(f"traffic now {state.traffic}")
     return 0
 
@@ -164,6 +177,8 @@ def register(subparsers) -> None:
     c = sub.add_parser("canary", help="set the canary's traffic share")
     common(c)
     c.add_argument("--percent", type=percent, required=True, help="0-100: the canary's share of the traffic")
+    c.add_argument("--force", action="store_true", help="give traffic again to a canary pinned back to 0 %% "
+                   "(rolled back: the spec still names its model); without it that is refused")
     c.set_defaults(handler=_canary)
     pr = sub.add_parser("promote", help="canary to 100 %% (and the champion alias with --version)")
     common(pr)

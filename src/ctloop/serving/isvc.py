@@ -265,7 +265,7 @@ def check_promotable(isvc: dict[str, Any]) -> None:
             f"InferenceService {name!r} has canaryTrafficPercent 0: its canary (version "
             f"{spec_version(isvc) or '?'}) was rolled back, and promoting would give that version "
             "100 %; finish the rollback durably with `make rollback` / `ctloop rollout rollback`, "
-            "or resume the canary on purpose with a percent above 0 first"
+            "or resume the canary on purpose first (`ctloop rollout canary --percent N --force`)"
         )
 
 

@@ -228,12 +228,21 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
     return _state("canary", obj, version)
 
 
-def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: float = 300.0) -> RolloutState:
-    """Move the canary's share to ``percent`` and wait until the split shows it."""
+def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: float = 300.0, *,
+                force: bool = False) -> RolloutState:
+    """Move the canary's share to ``percent`` and wait until the split shows it. A canary pinned
+    back to 0 % (rolled back; the spec still names its model) gets traffic again only with
+    ``force`` (``make canary`` asks for ``FORCE=1`` the same way)."""
     obj = isvcs.get(name)
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
     specs.check_deployment_mode(obj)
+    if percent > 0 and not force and _predictor(obj).get("canaryTrafficPercent") == 0:
+        raise ServingError(
+            f"InferenceService {isvcs.namespace}/{name} has canaryTrafficPercent 0: its canary (version "
+            f"{specs.spec_version(obj) or '?'}) was rolled back, and {percent} % would give that version traffic "
+            "again; finish the rollback durably with `ctloop rollout rollback` (make rollback), or resume that "
+            "canary on purpose with --force (make canary FORCE=1)")
     isvcs.patch(name, specs.traffic_patch(percent))
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary at {percent} %", created_before=_created(obj))
     return _state("traffic", obj, _spec_version(obj)[0])
