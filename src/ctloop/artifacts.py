@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import io
 import json
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -126,10 +127,29 @@ def read_verified(path: str | Path, expected: str, *, recorded_in: str) -> bytes
     return data
 
 
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
 def receipt(path: str | Path) -> str:
-    """The sha256 a verified download recorded beside ``path`` (``<path>.sha256``), or ""."""
+    """The sha256 a verified download recorded beside ``path`` (``<path>.sha256``), or "" when
+    there is none. A receipt that is not one sha256 in hex (binary or garbled bytes, an empty or
+    cut-short write, anything else) or cannot be read is a ModelIntegrityError naming it: never
+    a traceback, and never a value passed on as if it were a hash."""
     file = Path(str(path) + RECEIPT_SUFFIX)
-    return file.read_text().strip() if file.exists() else ""
+    if not file.exists():
+        return ""
+    fix = f"delete {file} and download the model again (MlflowRegistry.download_joblib writes it)"
+    try:
+        with open(file, "rb") as fh:
+            raw = fh.read(256)  # a receipt is 65 bytes: a larger file is not one, and not read whole
+    except OSError as exc:
+        raise ModelIntegrityError(f"cannot read the sha256 receipt {file}: "
+                                  f"{exc.strerror or type(exc).__name__}; {fix}") from exc
+    text = raw.decode("ascii", errors="replace").strip().lower()
+    if not _SHA256_HEX.fullmatch(text):
+        shown = "it is empty" if not raw.strip() else f"it holds {raw[:80]!r}{'...' if len(raw) > 80 else ''}"
+        raise ModelIntegrityError(f"the sha256 receipt {file} is not a sha256 (64 hex digits): {shown}; {fix}")
+    return text
 
 
 def write_receipt(path: str | Path, sha256: str) -> None:
