@@ -1011,8 +1011,8 @@ def local_copy(uri: str) -> Iterator[Path]:
         return
     with tempfile.TemporaryDirectory(prefix="ctloop-") as tmp:
         if loc.key and backend.exists(loc):
-            path = Path(tmp) / Path(loc.key).name
-            path.write_bytes(backend.read(loc))
+            path = Path(tmp) / _local_name(uri, loc.key.rsplit("/", 1)[-1])
+            _copy_to(path, backend.read(loc), uri)
             yield path
             return
         files = backend.list(loc, "")
@@ -1022,10 +1022,30 @@ def local_copy(uri: str) -> Iterator[Path]:
         base = _dir_prefix(loc.key)
         for file in files:
             key = parse(file).key
-            target = root / key[len(base):]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(backend.read(parse(file)))
+            target = root / _local_name(file, key[len(base):])
+            _copy_to(target, backend.read(parse(file)), file)
         yield root
+
+
+def _local_name(uri: str, rel: str) -> str:
+    """``rel``, an object's key below the copied prefix, as a relative local path; a key with an
+    empty, '.' or '..' segment (valid on every object store) is refused naming the object: as a
+    path it would name another file, or one outside the copy's directory."""
+    parts = rel.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise DataSourceError(f"cannot copy {uri} to a local directory: its key has an empty, '.' or '..' "
+                              "segment, which as a local path names another file; rename the object")
+    return rel
+
+
+def _copy_to(target: Path, data: bytes, uri: str) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    except OSError as exc:  # a name too long, an object named like a folder of others ('a' and 'a/b')
+        clash = isinstance(exc, (FileExistsError, NotADirectoryError, IsADirectoryError))
+        raise DataSourceError(f"cannot copy {uri} to a local file: {exc.strerror or type(exc).__name__}"
+                              f"{' (another object is named like its folder)' if clash else ''}") from exc
 
 
 @contextmanager
