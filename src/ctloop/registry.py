@@ -324,7 +324,7 @@ class MlflowRegistry:
         by_version: dict[str, list[str]] = {}
         for alias, v in aliases.items():
             by_version.setdefault(v, []).append(alias)
-        found = self.client.search_model_versions(f"name='{name}'")
+        found = [mv for mv in self.client.search_model_versions(_name_filter(name)) if mv.name == name]
         out = []
         for mv in found:
             item = ModelVersion.from_mlflow(mv)
@@ -1111,6 +1111,16 @@ class MlflowRegistry:
                     event["event"] = "promote_aborted"
             out.append(event)
         return out
+
+
+def _name_filter(name: str) -> str:
+    """A model-version search filter that finds every version of ``name`` (and maybe others: the
+    caller keeps exact matches). MLflow's filter grammar has no escape for a quote inside a quoted
+    value (mlflow 3.17.2 ``utils/search_utils.py`` ``_strip_quotes`` only trims the ends), so a
+    name holding a quote or a backslash is matched with LIKE, each such character a ``_``."""
+    if not any(c in name for c in "'\"\\"):
+        return f"name='{name}'"
+    return "name LIKE '" + "".join("_" if c in "'\"\\" else c for c in name) + "'"
 
 
 def _confirmed_pending(records: list[Promotion], champion: str) -> Promotion | None:
