@@ -722,14 +722,15 @@ class MlflowRegistry:
 
         done: list[str] = []
         try:
-            if p.previous and self.aliases(name).get(PREVIOUS_CHAMPION) != p.previous:
-                self.client.set_registered_model_alias(name, PREVIOUS_CHAMPION, p.previous)
-                done.append(f"alias previous-champion -> v{p.previous}")
+            previous = self._kept_previous(name, p)
+            if previous and self.aliases(name).get(PREVIOUS_CHAMPION) != previous:
+                self.client.set_registered_model_alias(name, PREVIOUS_CHAMPION, previous)
+                done.append(f"alias previous-champion -> v{previous}")
             done += self._sync_tags(
                 name, p.version, p.champion_tags(), drop=(TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY)
             )
-            if p.previous:
-                done += self._sync_tags(name, p.previous, p.superseded_tags())
+            if previous:
+                done += self._sync_tags(name, previous, p.superseded_tags())
             if p.state != COMMITTED:
                 self.client.set_model_version_tag(name, p.version, TAG_LAST_EVENT, "promote")
                 self.client.set_tag(p.run_id, AUDIT_STATE, COMMITTED)
@@ -793,20 +794,41 @@ class MlflowRegistry:
             promotion is not None and promotion.state
         ):  # records from before the protocol are left as they are
             incomplete = self._missing(name, promotion, aliases)
+            if promotion.previous and not self._kept_previous(name, promotion):
+                notes.append(f"the previous champion v{promotion.previous} was deleted: no "
+                             "previous-champion alias to roll back to")
         return RegistryState(
             name, champ, promotion, aliases, pending, incomplete, self._lock_holder(name), notes
         )
 
+    def _has_version(self, name: str, version: str) -> bool:
+        """False once ``version`` of ``name`` was deleted (MLflow drops its aliases with it)."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            self.client.get_model_version(name, str(version))
+        except MlflowException as exc:
+            if _is_not_found(exc):
+                return False
+            raise RegistryError(f"cannot read version {version} of model {name!r}: {exc}") from exc
+        return True
+
+    def _kept_previous(self, name: str, p: Promotion) -> str:
+        """``p.previous`` while that version exists; "" once it was deleted (retired versions are
+        deleted outside ctloop): its alias and tags then have nowhere to be."""
+        return p.previous if p.previous and self._has_version(name, p.previous) else ""
+
     def _missing(self, name: str, p: Promotion, aliases: dict[str, str]) -> list[str]:
         out = []
-        if p.previous and aliases.get(PREVIOUS_CHAMPION) != p.previous:
+        previous = self._kept_previous(name, p)
+        if previous and aliases.get(PREVIOUS_CHAMPION) != previous:
             out.append(
                 f"alias previous-champion is {aliases.get(PREVIOUS_CHAMPION) or 'unset'}, not "
                 f"v{p.previous}"
             )
         for version, want, drop in (
             (p.version, p.champion_tags(), (TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY)),
-            (p.previous, p.superseded_tags(), ()),
+            (previous, p.superseded_tags(), ()),
         ):
             if not version:
                 continue

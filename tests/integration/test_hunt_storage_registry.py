@@ -101,3 +101,4 @@ def test_a_tag_key_too_long_is_one_line_and_registers_nothing(mlflow_url, logged
         reg.register(name, model_uri=uri, run_id=run_id, tags={"k" * 300: "v"})
     assert "\n" not in str(err.value)
     assert [v.version for v in reg.versions(name)] == ["1"]
+
