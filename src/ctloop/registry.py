@@ -523,9 +523,16 @@ class MlflowRegistry:
         from ctloop.tracking import REFERENCE_ARTIFACT_DIR, REFERENCE_FILE
 
         mv = self.get_version(name, version)
+        artifact = f"{REFERENCE_ARTIFACT_DIR}/{REFERENCE_FILE}"
         with tempfile.TemporaryDirectory() as tmp:
-            path = self._download(mv.run_id, f"{REFERENCE_ARTIFACT_DIR}/{REFERENCE_FILE}", tmp)
-            return pd.read_parquet(path)
+            path = self._download(mv.run_id, artifact, tmp)
+            try:
+                return pd.read_parquet(path)
+            except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+                raise ModelIntegrityError(
+                    f"{name} v{mv.version}: its reference sample (run {mv.run_id} artifact {artifact}) is "
+                    f"not readable Parquet ({one_line(str(exc))[:200]}): it was changed after training; "
+                    "retrain the version") from exc
 
     # ------------------------------------------------------------------ writes
     def register(
