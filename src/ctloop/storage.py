@@ -194,6 +194,8 @@ class _Local:
             raise DataSourceError(f"cannot read {loc.uri}: permission denied") from exc
         except NotADirectoryError as exc:
             raise DataSourceError(f"{loc.uri} does not exist ({_file_parent(path)} is a file)") from exc
+        except OSError as exc:  # a symlink loop, a name too long, an I/O error
+            raise DataSourceError(f"cannot read {loc.uri}: {exc.strerror or type(exc).__name__}") from exc
 
     def write(self, loc: Location, data: bytes, content_type: str) -> None:
         path = Path(loc.key)
@@ -219,7 +221,13 @@ class _Local:
         try:
             Path(loc.key).unlink(missing_ok=True)
         except PermissionError as exc:
+            if Path(loc.key).is_dir():  # unlink of a directory is EISDIR on Linux, EPERM on macOS
+                raise DataSourceError(f"cannot delete {loc.uri}: it is a directory, not a file") from exc
             raise DataSourceError(f"cannot delete {loc.uri}: permission denied") from exc
+        except IsADirectoryError as exc:
+            raise DataSourceError(f"cannot delete {loc.uri}: it is a directory, not a file") from exc
+        except OSError as exc:
+            raise DataSourceError(f"cannot delete {loc.uri}: {exc.strerror or type(exc).__name__}") from exc
 
     def list(self, loc: Location, suffix: str) -> list[str]:
         base = Path(loc.key)
@@ -238,7 +246,7 @@ class _Local:
         for p in base.rglob("*"):
             try:
                 st = p.stat()
-            except FileNotFoundError:  # removed while listed
+            except OSError:  # removed while listed, a dangling link, a symlink loop: not a file
                 continue
             if p.is_file():  # a local file's "etag": its modification time and size
                 out.append(ObjectInfo(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}", st.st_size,
