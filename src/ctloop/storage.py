@@ -397,9 +397,14 @@ class _Gcs(_Remote):
         import requests
         from google.api_core import exceptions as gexc
         from google.auth.exceptions import RefreshError, TransportError
+        from google.cloud.storage.exceptions import DataCorruption
 
         try:
             yield
+        except DataCorruption as exc:  # the bytes received do not match the X-Goog-Hash GCS sent
+            raise DataSourceError(f"the bytes downloaded for {loc.uri} do not match the checksum Google Cloud "
+                                  "Storage holds for the object: they were corrupted or cut in transit (or "
+                                  "by a proxy); read it again") from exc
         except gexc.NotFound as exc:
             if client is not None and not self._bucket_exists(client, loc):
                 raise StoreUnavailable(f"bucket {loc.bucket!r} of {loc.uri} does not exist: create it "
