@@ -851,7 +851,21 @@ class _Azure(_Remote):
         except aexc.AzureError as exc:  # ServiceResponseError (timeouts) and the like
             raise self.unreachable(loc, exc) from exc
 
+    @staticmethod
+    def name_check(loc: Location) -> None:
+        """ConfigError for a blob name with a path segment ending in a dot ('./x', 'd/../e', 'v2./m'):
+        Azure's naming rules say no path segment should end with one (learn.microsoft.com rest/api/
+        storageservices/naming-and-referencing-containers--blobs--and-metadata): the URL path is
+        normalised on the way, the signed one no longer matches, and the answer is a 403 that reads
+        like a refused key."""
+        segment = next((part for part in loc.key.split("/") if part.endswith(".")), None)
+        if segment is not None:
+            raise ConfigError(f"{loc.uri}: Azure blob names cannot have a path segment ending in a dot "
+                              f"({segment!r}): Azure rewrites such URL paths, so no request for it can "
+                              "be signed; rename the blob or the path")
+
     def read(self, loc: Location) -> bytes:
+        self.name_check(loc)
         with self.errors(loc):
             # the stored bytes: azure-core's decoding of a Content-Encoding: gzip blob downloaded
             # in chunks (over max_single_get_size, 32 MiB) drops data (Azure/azure-sdk-for-python
@@ -861,6 +875,7 @@ class _Azure(_Remote):
     def write(self, loc: Location, data: bytes, content_type: str) -> None:
         from azure.storage.blob import ContentSettings
 
+        self.name_check(loc)
         with self.errors(loc):
             self.container(loc).upload_blob(loc.key, data, overwrite=True,
                                             content_settings=ContentSettings(content_type=content_type))
@@ -868,12 +883,14 @@ class _Azure(_Remote):
     def exists(self, loc: Location) -> bool:
         if not loc.key:
             return False
+        self.name_check(loc)
         with self.errors(loc):
             return bool(self.container(loc).get_blob_client(loc.key).exists())
 
     def delete(self, loc: Location) -> None:
         from azure.core.exceptions import ResourceNotFoundError
 
+        self.name_check(loc)
         with self.errors(loc):
             try:
                 self.container(loc).delete_blob(loc.key)
