@@ -1201,18 +1201,11 @@ def _tag_value(value: Any) -> str:
         text = "" if value is None else str(value)
     # A byte that is not UTF-8 in a command-line argument arrives as a lone surrogate (PEP 383),
     # which no MLflow request can encode: written as U+FFFD, as a UTF-8 decoder shows it.
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "surrogateescape" if _escaped_bytes_only(text) else "replace").decode(
-            "utf-8", "replace")
+    from ctloop.tracking import utf8_text
+
+    text = utf8_text(text)
     # MLflow caps tag values (5000 chars on SQL stores); keep the head and say it was cut.
     return text if len(text) <= 5000 else text[:4980] + "…[truncated]"
-
-
-def _escaped_bytes_only(text: str) -> bool:
-    """Every surrogate in ``text`` is one that ``surrogateescape`` made from a byte (U+DC80-U+DCFF)."""
-    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
 
 
 def check_model_name(name: str) -> str:
