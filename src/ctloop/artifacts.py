@@ -291,8 +291,8 @@ def load_serving_dir(model_dir: str | Path, expected: str, *, recorded_in: str,
         actual = sha256_bytes(data)
         if actual == expected:
             if trusted is None:
-                trusted = declared_types(json.loads((model_dir / MODEL_META_FILE).read_text())
-                                         if (model_dir / MODEL_META_FILE).exists() else {})
+                meta_file = model_dir / MODEL_META_FILE
+                trusted = declared_types(read_meta(meta_file) if meta_file.exists() else {})
             model = (
                 loads_skops(data, name=str(path), trusted=trusted)
                 if filename == SKOPS_FILE
@@ -335,7 +335,24 @@ def load_model_meta(path: str) -> dict[str, Any]:
     if not (out / SKOPS_FILE).exists() and not (out / MODEL_FILE).exists():
         raise DataSourceError(f"model artifact {path} has neither {SKOPS_FILE} nor {MODEL_FILE}")
     meta_file = out / MODEL_META_FILE
-    return json.loads(meta_file.read_text()) if meta_file.exists() else {}
+    return read_meta(meta_file) if meta_file.exists() else {}
+
+
+def read_meta(path: str | Path) -> dict[str, Any]:
+    """The JSON object in ``ctloop-model.json`` at ``path``; ModelIntegrityError naming it when it
+    is not one (binary, cut short, another JSON value): changed after training."""
+    try:
+        meta = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except OSError as exc:
+        problem = f"cannot be read ({exc.strerror or type(exc).__name__})"
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problem = f"is not JSON text ({type(exc).__name__} at byte {getattr(exc, 'start', getattr(exc, 'pos', '?'))})"
+    else:
+        if isinstance(meta, dict):
+            return meta
+        problem = f"holds a JSON {type(meta).__name__}, not an object"
+    raise ModelIntegrityError(f"the model meta {path} {problem}: it was changed after training; restore it "
+                              "or retrain the model")
 
 
 def load_model(path: str, *, sha256: str = "") -> tuple[Any, dict[str, Any]]:
@@ -396,6 +413,7 @@ __all__ = [
     "save_model",
     "load_model",
     "load_model_meta",
+    "read_meta",
     "sha256_bytes",
     "sha256_file",
     "read_verified",
