@@ -85,11 +85,27 @@ def scheme(uri: str) -> str:
         raise ConfigError(f"no storage location given: pass {_SUPPORTED} URI")
     match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", uri)
     if match is None:
+        _refuse_uri_typo(uri)
         return "file"
     name = match.group(1).lower()
     if name not in _SCHEMES:
         raise ConfigError(f"unsupported storage scheme {name + '://'!r} in {uri!r}: use {_SUPPORTED}")
     return _SCHEMES[name]
+
+
+_STORE_SCHEMES = r"(gs|s3|az|abfss?)"
+
+
+def _refuse_uri_typo(uri: str) -> None:
+    """ConfigError for an object-store URI one character off ('s3:/bucket/x', 'gs:bucket/x') or with
+    blanks before it: as a local path it would be written under ./s3:/ without a word."""
+    stripped = uri.lstrip()
+    if stripped != uri and re.match(rf"^{_STORE_SCHEMES}://", stripped, re.IGNORECASE):
+        raise ConfigError(f"{uri!r} starts with blanks before its scheme: write {stripped!r}")
+    typo = re.match(rf"^{_STORE_SCHEMES}:/?(?!/)(.*)$", uri, re.IGNORECASE | re.DOTALL)
+    if typo:
+        fixed = f"{typo.group(1)}://{typo.group(2)}"
+        raise ConfigError(f"{uri!r} is not a storage URI (its scheme is not followed by '://'): write {fixed!r}")
 
 
 def is_remote(uri: str) -> bool:
