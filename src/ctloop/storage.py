@@ -153,7 +153,7 @@ def parse(uri: str) -> Location:
     their path in ``key``."""
     kind = scheme(uri)
     if kind == "file":
-        path = unquote(urlsplit(uri).path) if uri.lower().startswith("file://") else uri
+        path = unquote(urlsplit(uri).path) if _is_file_uri(uri) else uri
         return Location(uri=uri, scheme="file", key=path)
     rest = uri.split("://", 1)[1]
     bucket, _, key = rest.partition("/")
@@ -278,7 +278,13 @@ class _Local:
 def _file_uri_part(loc: Location, rel: str) -> str:
     """``rel`` as it is written after a listed prefix: percent-encoded under a ``file://`` URI
     (RFC 8089; :func:`parse` decodes it, so '#', '?' and '%' in names read back), else as is."""
-    return quote(rel) if loc.uri.lower().startswith("file://") else rel
+    return quote(rel) if _is_file_uri(loc.uri) else rel
+
+
+def _is_file_uri(uri: str) -> bool:
+    """``file://...`` or the minimal ``file:/abs/path`` (RFC 8089 section 2), not a local name that
+    merely starts with 'file:'."""
+    return re.match(r"^file:/", uri, re.IGNORECASE) is not None
 
 
 def _file_parent(path: Path) -> Path | None:
