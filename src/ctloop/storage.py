@@ -51,7 +51,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from ctloop.errors import ConfigError, CtloopError, DataSourceError, StoreUnavailable
 
@@ -89,8 +89,22 @@ def scheme(uri: str) -> str:
         return "file"
     name = match.group(1).lower()
     if name not in _SCHEMES:
-        raise ConfigError(f"unsupported storage scheme {name + '://'!r} in {uri!r}: use {_SUPPORTED}")
+        raise ConfigError(f"unsupported storage scheme {name + '://'!r} in {_without_secrets(uri)!r}: use "
+                          f"{_SUPPORTED} (with the credentials of the environment, docs/storage.md)")
     return _SCHEMES[name]
+
+
+def _without_secrets(uri: str) -> str:
+    """``uri`` for a message: a password in it and its query (an Azure SAS, an S3 presigned URL:
+    signatures) replaced by ``***``, the fragment left out."""
+    try:
+        parts = urlsplit(uri)
+        netloc = parts.netloc
+        if parts.password is not None:
+            netloc = netloc.rpartition("@")[0].partition(":")[0] + ":***@" + netloc.rpartition("@")[2]
+    except ValueError:  # an unparseable netloc (a bad port, brackets): keep only the scheme
+        return uri.split("://", 1)[0] + "://***"
+    return urlunsplit((parts.scheme, netloc, parts.path, "***" if parts.query else "", ""))
 
 
 _STORE_SCHEMES = r"(gs|s3|az|abfss?)"
@@ -1149,6 +1163,7 @@ def kserve_storage_uri(uri: str) -> str:
 # --------------------------------------------------------------------------- tables
 def table_format(uri: str, fmt: str | None = None) -> str:
     """The table format of ``uri``: explicit ``fmt`` wins, else the file extension."""
+    scheme(uri)  # an unsupported scheme first (a URL's query may be a signature: not quoted back)
     if fmt:
         fmt = fmt.lower()
         if fmt not in TABLE_FORMATS:
