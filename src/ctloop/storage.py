@@ -778,7 +778,13 @@ def _new_azure_service(settings: _AzureSettings, cache_key: tuple):
                                                 retry_total=ATTEMPTS - 1, random_jitter_range=1),
                "connection_timeout": CONNECT_TIMEOUT_S, "read_timeout": READ_TIMEOUT_S}
     if settings.connection_string:
-        client = BlobServiceClient.from_connection_string(settings.connection_string, **options)
+        try:
+            client = BlobServiceClient.from_connection_string(settings.connection_string, **options)
+        except ValueError as exc:  # the SDK's message names no part of the value (it holds the key)
+            raise ConfigError(f"AZURE_STORAGE_CONNECTION_STRING cannot be read ({_first_line(exc)}): copy it whole "
+                              "from the storage account's 'Access keys' (AccountName=...;AccountKey=...;"
+                              "EndpointSuffix=...) or use the other Azure settings: "
+                              f"{_AZURE_CREDENTIALS_FIX}") from exc
     elif settings.key:
         client = BlobServiceClient(settings.blob_url, credential=settings.key, **options)
     elif settings.sas:
