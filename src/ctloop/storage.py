@@ -703,8 +703,16 @@ def _s3_session(env: tuple) -> tuple:
             config = Config(connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S,
                             retries={"max_attempts": ATTEMPTS, "mode": "standard"})
             session = boto3.session.Session()
+            try:
+                client = session.client("s3", config=config)
+            except ValueError as exc:  # botocore: "Invalid endpoint: minio:9000" (no scheme)
+                variable = next((v for v in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL") if os.environ.get(v)), "")
+                if not variable:
+                    raise ConfigError(f"cannot set up the S3 client: {_first_line(exc)}") from exc
+                raise ConfigError(f"{variable} {os.environ[variable]!r} is not an endpoint URL ({_first_line(exc)}): "
+                                  "write it with its scheme, e.g. http://minio:9000") from exc
             _S3_CLIENTS.clear()
-            _S3_CLIENTS[env] = (session, session.client("s3", config=config))
+            _S3_CLIENTS[env] = (session, client)
         return _S3_CLIENTS[env]
 
 
