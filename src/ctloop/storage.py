@@ -417,7 +417,15 @@ class _Gcs(_Remote):
             if cached is None or cached[0] != env:
                 _GCS_CLIENTS.client = cached = (env, gcs_client())
             return cached[1]
-        except DefaultCredentialsError as exc:
+        except (DefaultCredentialsError, OSError) as exc:  # OSError: the variable names a directory
+            adc = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+            if adc:
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else _first_line(exc)
+                raise ConfigError(f"GOOGLE_APPLICATION_CREDENTIALS {adc!r} is not a usable credentials file for "
+                                  f"{loc.uri} ({why}): point it at a service account key file (JSON), or unset it "
+                                  "for GKE workload identity or `gcloud auth application-default login`") from exc
+            if isinstance(exc, OSError):
+                raise
             raise ConfigError(f"no Google Cloud credentials to access {loc.uri}: {_GCS_CREDENTIALS_FIX}") from exc
 
     @staticmethod
