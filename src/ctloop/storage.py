@@ -204,8 +204,27 @@ def gcs_client():
     from google.cloud import storage  # imported where used: ~0.3 s
 
     if os.environ.get("STORAGE_EMULATOR_HOST"):
-        return storage.Client(project=os.environ.get("GOOGLE_CLOUD_PROJECT", "ctloop-local"))
+        return storage.Client(project=os.environ.get("GOOGLE_CLOUD_PROJECT", "ctloop-local"),
+                              client_options={"api_endpoint": _emulator_url()})
     return storage.Client()
+
+
+def _emulator_url() -> str:
+    """STORAGE_EMULATOR_HOST as a base URL: ``host:port`` (fake-gcs-server's and the Go client's
+    form) is ``http://host:port``; anything else that is no http(s) URL with a host is a
+    ConfigError naming it."""
+    value = os.environ.get("STORAGE_EMULATOR_HOST", "")
+    url = value if "://" in value else f"http://{value}"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number or out of range
+    except ValueError as exc:
+        raise ConfigError(f"STORAGE_EMULATOR_HOST {value!r} is not host:port or a URL ({exc}): e.g. "
+                          "localhost:4443 or http://localhost:4443") from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"STORAGE_EMULATOR_HOST {value!r} is not host:port or an http(s) URL: e.g. "
+                          "localhost:4443 or http://localhost:4443")
+    return url.rstrip("/")
 
 
 # --------------------------------------------------------------------------- backends
@@ -529,7 +548,7 @@ class _Gcs(_Remote):
         emulator = os.environ.get("STORAGE_EMULATOR_HOST")
         retry = timedelta(seconds=GCS_RETRY_DEADLINE_S)
         if emulator:
-            parts = urlsplit(emulator if "://" in emulator else f"http://{emulator}")
+            parts = urlsplit(_emulator_url())
             fs = pyarrow.fs.GcsFileSystem(anonymous=True, endpoint_override=parts.netloc,
                                           scheme=parts.scheme, retry_time_limit=retry)
         else:
