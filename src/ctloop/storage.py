@@ -774,7 +774,10 @@ def _azure_settings(loc: Location) -> _AzureSettings:
     connection = env.get("AZURE_STORAGE_CONNECTION_STRING")
     if connection:
         fields = _connection_string_fields(connection)
-        account = fields.get("AccountName", "")
+        # a SAS connection string (the portal's "Generate SAS and connection string") names no
+        # AccountName: its BlobEndpoint https://ACCOUNT.blob.<suffix>/ does
+        endpoint_host = urlsplit(fields.get("BlobEndpoint", "")).hostname or ""
+        account = fields.get("AccountName", "") or (endpoint_host.split(".", 1)[0] if ".blob." in endpoint_host else "")
         if loc.account and account and loc.account != account:
             raise ConfigError(f"{loc.uri} names storage account {loc.account!r} but "
                               f"AZURE_STORAGE_CONNECTION_STRING is for {account!r}: use one account")
@@ -1198,6 +1201,10 @@ def kserve_storage_uri(uri: str) -> str:
     if loc.scheme != "az":
         return uri
     settings = _azure_settings(loc)
+    if not settings.account:
+        raise ConfigError(f"the KServe storageUri of {uri} needs its storage account: add AccountName=... to "
+                          "AZURE_STORAGE_CONNECTION_STRING, set AZURE_STORAGE_ACCOUNT_NAME, or name it in the URI "
+                          f"(abfss://{loc.bucket}@ACCOUNT.dfs.core.windows.net/...)")
     return f"https://{settings.account}.blob.core.windows.net/{loc.bucket}/{loc.key}".rstrip("/")
 
 
