@@ -113,6 +113,7 @@ def read_verified(path: str | Path, expected: str, *, recorded_in: str) -> bytes
             "nothing proves it is the file training wrote; retrain it with ctloop's train_model, "
             "which records the hash"
         )
+    _refuse_no_sha256(expected, f"refusing to load {path}", recorded_in)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -128,6 +129,17 @@ def read_verified(path: str | Path, expected: str, *, recorded_in: str) -> bytes
 
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def _refuse_no_sha256(expected: str, what: str, recorded_in: str) -> None:
+    """ModelIntegrityError when ``expected`` (stripped, lower case) is no sha256 in hex: quoted
+    short and on one line (a tag or an annotation edited by hand may hold anything)."""
+    if not _SHA256_HEX.fullmatch(expected):
+        from ctloop.errors import one_line
+
+        shown = one_line(expected[:80]) + ("..." if len(expected) > 80 else "")
+        raise ModelIntegrityError(f"{what}: {recorded_in} holds {shown!r}, not a sha256 (64 hex digits): "
+                                  "it was changed after training; restore it from the training run")
 
 
 def receipt(path: str | Path) -> str:
@@ -282,6 +294,7 @@ def load_serving_dir(model_dir: str | Path, expected: str, *, recorded_in: str,
             "the "
             "registry recorded at training time into the InferenceService"
         )
+    _refuse_no_sha256(expected, f"refusing to load a model from {model_dir}", recorded_in)
     seen = []
     for filename in (SKOPS_FILE, MODEL_FILE):
         path = model_dir / filename
