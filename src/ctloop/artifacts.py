@@ -404,7 +404,11 @@ def declared_types(meta: dict[str, Any]) -> list[str]:
     from ``training.trusted_types``); ModelIntegrityError for a name ctloop never trusts."""
     from ctloop.estimators import trusted_type_problem
 
-    names = [str(t) for t in meta.get(META_TRUSTED_TYPES) or []]
+    declared = meta.get(META_TRUSTED_TYPES) or []
+    if not isinstance(declared, list | tuple):
+        raise ModelIntegrityError(f"refusing the model's declared trusted types: {META_TRUSTED_TYPES} holds "
+                                  f"{str(declared)[:80]!r} ({type(declared).__name__}), not a list of type names")
+    names = [str(t) for t in declared]
     problem = trusted_type_problem(names)
     if problem:
         raise ModelIntegrityError(f"refusing the model's declared trusted types: {problem}")

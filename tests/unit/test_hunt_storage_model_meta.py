@@ -46,3 +46,22 @@ def test_an_intact_model_meta_still_loads(model_dir):
     assert artifacts.load_model_meta(str(model_dir))["features"] == ["a", "b"]
     model, path = artifacts.load_serving_dir(model_dir, skops_sha, recorded_in="the test")
     assert path.name == artifacts.SKOPS_FILE and hasattr(model, "predict")
+
+
+@pytest.mark.parametrize("value", [5, True, "mypkg.models.MyClassifier", {"mypkg.models.MyClassifier": 1}])
+def test_declared_trusted_types_that_are_no_list_are_one_line(model_dir, value):
+    """ctloop-model.json's (or run tag ctloop.trusted_types') ``trusted_types`` is a list of type
+    names; a number was a TypeError traceback ('int' object is not iterable), and a string was read
+    letter by letter ("'m' is not a type name")."""
+    import json
+
+    from ctloop.errors import ModelIntegrityError
+
+    with pytest.raises(ModelIntegrityError) as err:
+        artifacts.declared_types({"trusted_types": value})
+    assert "not a list" in str(err.value) and "\n" not in str(err.value)
+    meta = model_dir / artifacts.MODEL_META_FILE
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "trusted_types": value}))
+    with pytest.raises(ModelIntegrityError, match="not a list"):
+        artifacts.load_serving_dir(model_dir, artifacts.sha256_file(model_dir / artifacts.SKOPS_FILE),
+                                   recorded_in="the test")
