@@ -431,13 +431,27 @@ class MlflowRegistry:
                         tracking_uri=self.tracking_uri,
                     )
                 )
-                flavor = (yaml.safe_load((local / "MLmodel").read_text()).get("flavors") or {}).get(
-                    "sklearn"
-                ) or {}
-            except (MlflowException, OSError, yaml.YAMLError) as exc:
+                text = (local / "MLmodel").read_bytes()
+            except (MlflowException, OSError) as exc:
                 raise RegistryError(
-                    f"cannot read the logged model of {name} v{version}: {exc}"
+                    f"cannot read the logged model of {name} v{version}: {one_line(str(exc))[:300]}"
                 ) from exc
+            try:
+                mlmodel = yaml.safe_load(text.decode("utf-8"))
+            except (yaml.YAMLError, UnicodeDecodeError) as exc:
+                raise ModelIntegrityError(
+                    f"refusing to load the logged model of {name} v{version}: its MLmodel file is not YAML "
+                    f"text ({type(exc).__name__}; changed after training); retrain the version"
+                ) from exc
+            flavors = mlmodel.get("flavors") if isinstance(mlmodel, dict) else None
+            flavor = flavors.get("sklearn") if isinstance(flavors, dict) else None
+            if not isinstance(flavor, dict):
+                flavor = {}
+            if not isinstance(flavors, dict):
+                raise ModelIntegrityError(
+                    f"refusing to load the logged model of {name} v{version}: its MLmodel file holds no "
+                    "mapping of flavors (changed after training); retrain the version"
+                )
             if flavor.get("serialization_format") != "skops":
                 raise ModelIntegrityError(
                     f"refusing to load the logged model of {name} v{version}: it is serialised as "
