@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import io
 import json
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -112,6 +113,7 @@ def read_verified(path: str | Path, expected: str, *, recorded_in: str) -> bytes
             "nothing proves it is the file training wrote; retrain it with ctloop's train_model, "
             "which records the hash"
         )
+    _refuse_no_sha256(expected, f"refusing to load {path}", recorded_in)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -126,10 +128,40 @@ def read_verified(path: str | Path, expected: str, *, recorded_in: str) -> bytes
     return data
 
 
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def _refuse_no_sha256(expected: str, what: str, recorded_in: str) -> None:
+    """ModelIntegrityError when ``expected`` (stripped, lower case) is no sha256 in hex: quoted
+    short and on one line (a tag or an annotation edited by hand may hold anything)."""
+    if not _SHA256_HEX.fullmatch(expected):
+        from ctloop.errors import one_line
+
+        shown = one_line(expected[:80]) + ("..." if len(expected) > 80 else "")
+        raise ModelIntegrityError(f"{what}: {recorded_in} holds {shown!r}, not a sha256 (64 hex digits): "
+                                  "it was changed after training; restore it from the training run")
+
+
 def receipt(path: str | Path) -> str:
-    """The sha256 a verified download recorded beside ``path`` (``<path>.sha256``), or ""."""
+    """The sha256 a verified download recorded beside ``path`` (``<path>.sha256``), or "" when
+    there is none. A receipt that is not one sha256 in hex (binary or garbled bytes, an empty or
+    cut-short write, anything else) or cannot be read is a ModelIntegrityError naming it: never
+    a traceback, and never a value passed on as if it were a hash."""
     file = Path(str(path) + RECEIPT_SUFFIX)
-    return file.read_text().strip() if file.exists() else ""
+    if not file.exists():
+        return ""
+    fix = f"delete {file} and download the model again (MlflowRegistry.download_joblib writes it)"
+    try:
+        with open(file, "rb") as fh:
+            raw = fh.read(256)  # a receipt is 65 bytes: a larger file is not one, and not read whole
+    except OSError as exc:
+        raise ModelIntegrityError(f"cannot read the sha256 receipt {file}: "
+                                  f"{exc.strerror or type(exc).__name__}; {fix}") from exc
+    text = raw.decode("ascii", errors="replace").strip().lower()
+    if not _SHA256_HEX.fullmatch(text):
+        shown = "it is empty" if not raw.strip() else f"it holds {raw[:80]!r}{'...' if len(raw) > 80 else ''}"
+        raise ModelIntegrityError(f"the sha256 receipt {file} is not a sha256 (64 hex digits): {shown}; {fix}")
+    return text
 
 
 def write_receipt(path: str | Path, sha256: str) -> None:
@@ -262,6 +294,7 @@ def load_serving_dir(model_dir: str | Path, expected: str, *, recorded_in: str,
             "the "
             "registry recorded at training time into the InferenceService"
         )
+    _refuse_no_sha256(expected, f"refusing to load a model from {model_dir}", recorded_in)
     seen = []
     for filename in (SKOPS_FILE, MODEL_FILE):
         path = model_dir / filename
@@ -271,8 +304,8 @@ def load_serving_dir(model_dir: str | Path, expected: str, *, recorded_in: str,
         actual = sha256_bytes(data)
         if actual == expected:
             if trusted is None:
-                trusted = declared_types(json.loads((model_dir / MODEL_META_FILE).read_text())
-                                         if (model_dir / MODEL_META_FILE).exists() else {})
+                meta_file = model_dir / MODEL_META_FILE
+                trusted = declared_types(read_meta(meta_file) if meta_file.exists() else {})
             model = (
                 loads_skops(data, name=str(path), trusted=trusted)
                 if filename == SKOPS_FILE
@@ -315,7 +348,24 @@ def load_model_meta(path: str) -> dict[str, Any]:
     if not (out / SKOPS_FILE).exists() and not (out / MODEL_FILE).exists():
         raise DataSourceError(f"model artifact {path} has neither {SKOPS_FILE} nor {MODEL_FILE}")
     meta_file = out / MODEL_META_FILE
-    return json.loads(meta_file.read_text()) if meta_file.exists() else {}
+    return read_meta(meta_file) if meta_file.exists() else {}
+
+
+def read_meta(path: str | Path) -> dict[str, Any]:
+    """The JSON object in ``ctloop-model.json`` at ``path``; ModelIntegrityError naming it when it
+    is not one (binary, cut short, another JSON value): changed after training."""
+    try:
+        meta = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except OSError as exc:
+        problem = f"cannot be read ({exc.strerror or type(exc).__name__})"
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problem = f"is not JSON text ({type(exc).__name__} at byte {getattr(exc, 'start', getattr(exc, 'pos', '?'))})"
+    else:
+        if isinstance(meta, dict):
+            return meta
+        problem = f"holds a JSON {type(meta).__name__}, not an object"
+    raise ModelIntegrityError(f"the model meta {path} {problem}: it was changed after training; restore it "
+                              "or retrain the model")
 
 
 def load_model(path: str, *, sha256: str = "") -> tuple[Any, dict[str, Any]]:
@@ -354,7 +404,11 @@ def declared_types(meta: dict[str, Any]) -> list[str]:
     from ``training.trusted_types``); ModelIntegrityError for a name ctloop never trusts."""
     from ctloop.estimators import trusted_type_problem
 
-    names = [str(t) for t in meta.get(META_TRUSTED_TYPES) or []]
+    declared = meta.get(META_TRUSTED_TYPES) or []
+    if not isinstance(declared, list | tuple):
+        raise ModelIntegrityError(f"refusing the model's declared trusted types: {META_TRUSTED_TYPES} holds "
+                                  f"{str(declared)[:80]!r} ({type(declared).__name__}), not a list of type names")
+    names = [str(t) for t in declared]
     problem = trusted_type_problem(names)
     if problem:
         raise ModelIntegrityError(f"refusing the model's declared trusted types: {problem}")
@@ -376,6 +430,7 @@ __all__ = [
     "save_model",
     "load_model",
     "load_model_meta",
+    "read_meta",
     "sha256_bytes",
     "sha256_file",
     "read_verified",

@@ -324,7 +324,7 @@ class MlflowRegistry:
         by_version: dict[str, list[str]] = {}
         for alias, v in aliases.items():
             by_version.setdefault(v, []).append(alias)
-        found = self.client.search_model_versions(f"name='{name}'")
+        found = [mv for mv in self.client.search_model_versions(_name_filter(name)) if mv.name == name]
         out = []
         for mv in found:
             item = ModelVersion.from_mlflow(mv)
@@ -431,13 +431,27 @@ class MlflowRegistry:
                         tracking_uri=self.tracking_uri,
                     )
                 )
-                flavor = (yaml.safe_load((local / "MLmodel").read_text()).get("flavors") or {}).get(
-                    "sklearn"
-                ) or {}
-            except (MlflowException, OSError, yaml.YAMLError) as exc:
+                text = (local / "MLmodel").read_bytes()
+            except (MlflowException, OSError) as exc:
                 raise RegistryError(
-                    f"cannot read the logged model of {name} v{version}: {exc}"
+                    f"cannot read the logged model of {name} v{version}: {one_line(str(exc))[:300]}"
                 ) from exc
+            try:
+                mlmodel = yaml.safe_load(text.decode("utf-8"))
+            except (yaml.YAMLError, UnicodeDecodeError) as exc:
+                raise ModelIntegrityError(
+                    f"refusing to load the logged model of {name} v{version}: its MLmodel file is not YAML "
+                    f"text ({type(exc).__name__}; changed after training); retrain the version"
+                ) from exc
+            flavors = mlmodel.get("flavors") if isinstance(mlmodel, dict) else None
+            flavor = flavors.get("sklearn") if isinstance(flavors, dict) else None
+            if not isinstance(flavor, dict):
+                flavor = {}
+            if not isinstance(flavors, dict):
+                raise ModelIntegrityError(
+                    f"refusing to load the logged model of {name} v{version}: its MLmodel file holds no "
+                    "mapping of flavors (changed after training); retrain the version"
+                )
             if flavor.get("serialization_format") != "skops":
                 raise ModelIntegrityError(
                     f"refusing to load the logged model of {name} v{version}: it is serialised as "
@@ -523,9 +537,16 @@ class MlflowRegistry:
         from ctloop.tracking import REFERENCE_ARTIFACT_DIR, REFERENCE_FILE
 
         mv = self.get_version(name, version)
+        artifact = f"{REFERENCE_ARTIFACT_DIR}/{REFERENCE_FILE}"
         with tempfile.TemporaryDirectory() as tmp:
-            path = self._download(mv.run_id, f"{REFERENCE_ARTIFACT_DIR}/{REFERENCE_FILE}", tmp)
-            return pd.read_parquet(path)
+            path = self._download(mv.run_id, artifact, tmp)
+            try:
+                return pd.read_parquet(path)
+            except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+                raise ModelIntegrityError(
+                    f"{name} v{mv.version}: its reference sample (run {mv.run_id} artifact {artifact}) is "
+                    f"not readable Parquet ({one_line(str(exc))[:200]}): it was changed after training; "
+                    "retrain the version") from exc
 
     # ------------------------------------------------------------------ writes
     def register(
@@ -544,8 +565,14 @@ class MlflowRegistry:
             )
         self._repair_if_free(name)
         clean = {k: _tag_value(v) for k, v in tags.items()}
+        new_model = not self._model_exists(name)
         try:
             mv = self._create_version(name, model_uri, run_id, clean)
+        except MlflowException as exc:
+            if new_model:  # MLflow refused the first version: leave no empty model behind
+                self._drop_if_empty(name)
+            raise RegistryError(f"cannot register {model_uri} as model {name!r}: {exc}") from exc
+        try:
             mv = self._wait_ready(name, str(mv.version))
             self.client.set_registered_model_alias(name, CHALLENGER, str(mv.version))
         except MlflowException as exc:
@@ -555,6 +582,25 @@ class MlflowRegistry:
                 f"registered version {mv.version} belongs to run {mv.run_id}, expected {run_id}"
             )
         return self.get_version(name, str(mv.version))
+
+    def _model_exists(self, name: str) -> bool:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            self.client.get_registered_model(name)
+        except MlflowException as exc:
+            return not _is_not_found(exc)  # cannot tell: never treat it as one to remove
+        return True
+
+    def _drop_if_empty(self, name: str) -> None:
+        """Remove registered model ``name`` if it exists and holds no version (best effort)."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            if not [mv for mv in self.client.search_model_versions(_name_filter(name)) if mv.name == name]:
+                self.client.delete_registered_model(name)
+        except MlflowException as exc:
+            log.warning("ctloop: could not remove the empty registered model %r: %s", name, exc)
 
     def _create_version(self, name: str, model_uri: str, run_id: str, tags: dict[str, str]) -> Any:
         """``mlflow.register_model`` through this registry's own client (not the global URI)."""
@@ -722,14 +768,15 @@ class MlflowRegistry:
 
         done: list[str] = []
         try:
-            if p.previous and self.aliases(name).get(PREVIOUS_CHAMPION) != p.previous:
-                self.client.set_registered_model_alias(name, PREVIOUS_CHAMPION, p.previous)
-                done.append(f"alias previous-champion -> v{p.previous}")
+            previous = self._kept_previous(name, p)
+            if previous and self.aliases(name).get(PREVIOUS_CHAMPION) != previous:
+                self.client.set_registered_model_alias(name, PREVIOUS_CHAMPION, previous)
+                done.append(f"alias previous-champion -> v{previous}")
             done += self._sync_tags(
                 name, p.version, p.champion_tags(), drop=(TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY)
             )
-            if p.previous:
-                done += self._sync_tags(name, p.previous, p.superseded_tags())
+            if previous:
+                done += self._sync_tags(name, previous, p.superseded_tags())
             if p.state != COMMITTED:
                 self.client.set_model_version_tag(name, p.version, TAG_LAST_EVENT, "promote")
                 self.client.set_tag(p.run_id, AUDIT_STATE, COMMITTED)
@@ -793,20 +840,41 @@ class MlflowRegistry:
             promotion is not None and promotion.state
         ):  # records from before the protocol are left as they are
             incomplete = self._missing(name, promotion, aliases)
+            if promotion.previous and not self._kept_previous(name, promotion):
+                notes.append(f"the previous champion v{promotion.previous} was deleted: no "
+                             "previous-champion alias to roll back to")
         return RegistryState(
             name, champ, promotion, aliases, pending, incomplete, self._lock_holder(name), notes
         )
 
+    def _has_version(self, name: str, version: str) -> bool:
+        """False once ``version`` of ``name`` was deleted (MLflow drops its aliases with it)."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            self.client.get_model_version(name, str(version))
+        except MlflowException as exc:
+            if _is_not_found(exc):
+                return False
+            raise RegistryError(f"cannot read version {version} of model {name!r}: {exc}") from exc
+        return True
+
+    def _kept_previous(self, name: str, p: Promotion) -> str:
+        """``p.previous`` while that version exists; "" once it was deleted (retired versions are
+        deleted outside ctloop): its alias and tags then have nowhere to be."""
+        return p.previous if p.previous and self._has_version(name, p.previous) else ""
+
     def _missing(self, name: str, p: Promotion, aliases: dict[str, str]) -> list[str]:
         out = []
-        if p.previous and aliases.get(PREVIOUS_CHAMPION) != p.previous:
+        previous = self._kept_previous(name, p)
+        if previous and aliases.get(PREVIOUS_CHAMPION) != previous:
             out.append(
                 f"alias previous-champion is {aliases.get(PREVIOUS_CHAMPION) or 'unset'}, not "
                 f"v{p.previous}"
             )
         for version, want, drop in (
             (p.version, p.champion_tags(), (TAG_CHAMPION_UNTIL, TAG_SUPERSEDED_BY)),
-            (p.previous, p.superseded_tags(), ()),
+            (previous, p.superseded_tags(), ()),
         ):
             if not version:
                 continue
@@ -1113,6 +1181,16 @@ class MlflowRegistry:
         return out
 
 
+def _name_filter(name: str) -> str:
+    """A model-version search filter that finds every version of ``name`` (and maybe others: the
+    caller keeps exact matches). MLflow's filter grammar has no escape for a quote inside a quoted
+    value (mlflow 3.17.2 ``utils/search_utils.py`` ``_strip_quotes`` only trims the ends), so a
+    name holding a quote or a backslash is matched with LIKE, each such character a ``_``."""
+    if not any(c in name for c in "'\"\\"):
+        return f"name='{name}'"
+    return "name LIKE '" + "".join("_" if c in "'\"\\" else c for c in name) + "'"
+
+
 def _confirmed_pending(records: list[Promotion], champion: str) -> Promotion | None:
     """The pending record the champion alias confirms (module docstring), or None."""
     if not champion:
@@ -1135,6 +1213,11 @@ def _tag_value(value: Any) -> str:
         text = json.dumps(value, sort_keys=True, default=str)
     else:
         text = "" if value is None else str(value)
+    # A byte that is not UTF-8 in a command-line argument arrives as a lone surrogate (PEP 383),
+    # which no MLflow request can encode: written as U+FFFD, as a UTF-8 decoder shows it.
+    from ctloop.tracking import utf8_text
+
+    text = utf8_text(text)
     # MLflow caps tag values (5000 chars on SQL stores); keep the head and say it was cut.
     return text if len(text) <= 5000 else text[:4980] + "…[truncated]"
 

@@ -51,7 +51,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from ctloop.errors import ConfigError, CtloopError, DataSourceError, StoreUnavailable
 
@@ -85,11 +85,41 @@ def scheme(uri: str) -> str:
         raise ConfigError(f"no storage location given: pass {_SUPPORTED} URI")
     match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", uri)
     if match is None:
+        _refuse_uri_typo(uri)
         return "file"
     name = match.group(1).lower()
     if name not in _SCHEMES:
-        raise ConfigError(f"unsupported storage scheme {name + '://'!r} in {uri!r}: use {_SUPPORTED}")
+        raise ConfigError(f"unsupported storage scheme {name + '://'!r} in {_without_secrets(uri)!r}: use "
+                          f"{_SUPPORTED} (with the credentials of the environment, docs/storage.md)")
     return _SCHEMES[name]
+
+
+def _without_secrets(uri: str) -> str:
+    """``uri`` for a message: a password in it and its query (an Azure SAS, an S3 presigned URL:
+    signatures) replaced by ``***``, the fragment left out."""
+    try:
+        parts = urlsplit(uri)
+        netloc = parts.netloc
+        if parts.password is not None:
+            netloc = netloc.rpartition("@")[0].partition(":")[0] + ":***@" + netloc.rpartition("@")[2]
+    except ValueError:  # an unparseable netloc (a bad port, brackets): keep only the scheme
+        return uri.split("://", 1)[0] + "://***"
+    return urlunsplit((parts.scheme, netloc, parts.path, "***" if parts.query else "", ""))
+
+
+_STORE_SCHEMES = r"(gs|s3|az|abfss?)"
+
+
+def _refuse_uri_typo(uri: str) -> None:
+    """ConfigError for an object-store URI one character off ('s3:/bucket/x', 'gs:bucket/x') or with
+    blanks before it: as a local path it would be written under ./s3:/ without a word."""
+    stripped = uri.lstrip()
+    if stripped != uri and re.match(rf"^{_STORE_SCHEMES}://", stripped, re.IGNORECASE):
+        raise ConfigError(f"{uri!r} starts with blanks before its scheme: write {stripped!r}")
+    typo = re.match(rf"^{_STORE_SCHEMES}:/?(?!/)(.*)$", uri, re.IGNORECASE | re.DOTALL)
+    if typo:
+        fixed = f"{typo.group(1)}://{typo.group(2)}"
+        raise ConfigError(f"{uri!r} is not a storage URI (its scheme is not followed by '://'): write {fixed!r}")
 
 
 def is_remote(uri: str) -> bool:
@@ -137,7 +167,7 @@ def parse(uri: str) -> Location:
     their path in ``key``."""
     kind = scheme(uri)
     if kind == "file":
-        path = unquote(urlsplit(uri).path) if uri.lower().startswith("file://") else uri
+        path = unquote(urlsplit(uri).path) if _is_file_uri(uri) else uri
         return Location(uri=uri, scheme="file", key=path)
     rest = uri.split("://", 1)[1]
     bucket, _, key = rest.partition("/")
@@ -174,8 +204,27 @@ def gcs_client():
     from google.cloud import storage  # imported where used: ~0.3 s
 
     if os.environ.get("STORAGE_EMULATOR_HOST"):
-        return storage.Client(project=os.environ.get("GOOGLE_CLOUD_PROJECT", "ctloop-local"))
+        return storage.Client(project=os.environ.get("GOOGLE_CLOUD_PROJECT", "ctloop-local"),
+                              client_options={"api_endpoint": _emulator_url()})
     return storage.Client()
+
+
+def _emulator_url() -> str:
+    """STORAGE_EMULATOR_HOST as a base URL: ``host:port`` (fake-gcs-server's and the Go client's
+    form) is ``http://host:port``; anything else that is no http(s) URL with a host is a
+    ConfigError naming it."""
+    value = os.environ.get("STORAGE_EMULATOR_HOST", "")
+    url = value if "://" in value else f"http://{value}"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number or out of range
+    except ValueError as exc:
+        raise ConfigError(f"STORAGE_EMULATOR_HOST {value!r} is not host:port or a URL ({exc}): e.g. "
+                          "localhost:4443 or http://localhost:4443") from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"STORAGE_EMULATOR_HOST {value!r} is not host:port or an http(s) URL: e.g. "
+                          "localhost:4443 or http://localhost:4443")
+    return url.rstrip("/")
 
 
 # --------------------------------------------------------------------------- backends
@@ -194,6 +243,8 @@ class _Local:
             raise DataSourceError(f"cannot read {loc.uri}: permission denied") from exc
         except NotADirectoryError as exc:
             raise DataSourceError(f"{loc.uri} does not exist ({_file_parent(path)} is a file)") from exc
+        except OSError as exc:  # a symlink loop, a name too long, an I/O error
+            raise DataSourceError(f"cannot read {loc.uri}: {exc.strerror or type(exc).__name__}") from exc
 
     def write(self, loc: Location, data: bytes, content_type: str) -> None:
         path = Path(loc.key)
@@ -219,7 +270,13 @@ class _Local:
         try:
             Path(loc.key).unlink(missing_ok=True)
         except PermissionError as exc:
+            if Path(loc.key).is_dir():  # unlink of a directory is EISDIR on Linux, EPERM on macOS
+                raise DataSourceError(f"cannot delete {loc.uri}: it is a directory, not a file") from exc
             raise DataSourceError(f"cannot delete {loc.uri}: permission denied") from exc
+        except IsADirectoryError as exc:
+            raise DataSourceError(f"cannot delete {loc.uri}: it is a directory, not a file") from exc
+        except OSError as exc:
+            raise DataSourceError(f"cannot delete {loc.uri}: {exc.strerror or type(exc).__name__}") from exc
 
     def list(self, loc: Location, suffix: str) -> list[str]:
         base = Path(loc.key)
@@ -238,7 +295,7 @@ class _Local:
         for p in base.rglob("*"):
             try:
                 st = p.stat()
-            except FileNotFoundError:  # removed while listed
+            except OSError:  # removed while listed, a dangling link, a symlink loop: not a file
                 continue
             if p.is_file():  # a local file's "etag": its modification time and size
                 out.append(ObjectInfo(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}", st.st_size,
@@ -254,7 +311,13 @@ class _Local:
 def _file_uri_part(loc: Location, rel: str) -> str:
     """``rel`` as it is written after a listed prefix: percent-encoded under a ``file://`` URI
     (RFC 8089; :func:`parse` decodes it, so '#', '?' and '%' in names read back), else as is."""
-    return quote(rel) if loc.uri.lower().startswith("file://") else rel
+    return quote(rel) if _is_file_uri(loc.uri) else rel
+
+
+def _is_file_uri(uri: str) -> bool:
+    """``file://...`` or the minimal ``file:/abs/path`` (RFC 8089 section 2), not a local name that
+    merely starts with 'file:'."""
+    return re.match(r"^file:/", uri, re.IGNORECASE) is not None
 
 
 def _file_parent(path: Path) -> Path | None:
@@ -373,7 +436,15 @@ class _Gcs(_Remote):
             if cached is None or cached[0] != env:
                 _GCS_CLIENTS.client = cached = (env, gcs_client())
             return cached[1]
-        except DefaultCredentialsError as exc:
+        except (DefaultCredentialsError, OSError) as exc:  # OSError: the variable names a directory
+            adc = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+            if adc:
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else _first_line(exc)
+                raise ConfigError(f"GOOGLE_APPLICATION_CREDENTIALS {adc!r} is not a usable credentials file for "
+                                  f"{loc.uri} ({why}): point it at a service account key file (JSON), or unset it "
+                                  "for GKE workload identity or `gcloud auth application-default login`") from exc
+            if isinstance(exc, OSError):
+                raise
             raise ConfigError(f"no Google Cloud credentials to access {loc.uri}: {_GCS_CREDENTIALS_FIX}") from exc
 
     @staticmethod
@@ -389,9 +460,14 @@ class _Gcs(_Remote):
         import requests
         from google.api_core import exceptions as gexc
         from google.auth.exceptions import RefreshError, TransportError
+        from google.cloud.storage.exceptions import DataCorruption
 
         try:
             yield
+        except DataCorruption as exc:  # the bytes received do not match the X-Goog-Hash GCS sent
+            raise DataSourceError(f"the bytes downloaded for {loc.uri} do not match the checksum Google Cloud "
+                                  "Storage holds for the object: they were corrupted or cut in transit (or "
+                                  "by a proxy); read it again") from exc
         except gexc.NotFound as exc:
             if client is not None and not self._bucket_exists(client, loc):
                 raise StoreUnavailable(f"bucket {loc.bucket!r} of {loc.uri} does not exist: create it "
@@ -472,7 +548,7 @@ class _Gcs(_Remote):
         emulator = os.environ.get("STORAGE_EMULATOR_HOST")
         retry = timedelta(seconds=GCS_RETRY_DEADLINE_S)
         if emulator:
-            parts = urlsplit(emulator if "://" in emulator else f"http://{emulator}")
+            parts = urlsplit(_emulator_url())
             fs = pyarrow.fs.GcsFileSystem(anonymous=True, endpoint_override=parts.netloc,
                                           scheme=parts.scheme, retry_time_limit=retry)
         else:
@@ -654,8 +730,16 @@ def _s3_session(env: tuple) -> tuple:
             config = Config(connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S,
                             retries={"max_attempts": ATTEMPTS, "mode": "standard"})
             session = boto3.session.Session()
+            try:
+                client = session.client("s3", config=config)
+            except ValueError as exc:  # botocore: "Invalid endpoint: minio:9000" (no scheme)
+                variable = next((v for v in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL") if os.environ.get(v)), "")
+                if not variable:
+                    raise ConfigError(f"cannot set up the S3 client: {_first_line(exc)}") from exc
+                raise ConfigError(f"{variable} {os.environ[variable]!r} is not an endpoint URL ({_first_line(exc)}): "
+                                  "write it with its scheme, e.g. http://minio:9000") from exc
             _S3_CLIENTS.clear()
-            _S3_CLIENTS[env] = (session, session.client("s3", config=config))
+            _S3_CLIENTS[env] = (session, client)
         return _S3_CLIENTS[env]
 
 
@@ -690,7 +774,10 @@ def _azure_settings(loc: Location) -> _AzureSettings:
     connection = env.get("AZURE_STORAGE_CONNECTION_STRING")
     if connection:
         fields = _connection_string_fields(connection)
-        account = fields.get("AccountName", "")
+        # a SAS connection string (the portal's "Generate SAS and connection string") names no
+        # AccountName: its BlobEndpoint https://ACCOUNT.blob.<suffix>/ does
+        endpoint_host = urlsplit(fields.get("BlobEndpoint", "")).hostname or ""
+        account = fields.get("AccountName", "") or (endpoint_host.split(".", 1)[0] if ".blob." in endpoint_host else "")
         if loc.account and account and loc.account != account:
             raise ConfigError(f"{loc.uri} names storage account {loc.account!r} but "
                               f"AZURE_STORAGE_CONNECTION_STRING is for {account!r}: use one account")
@@ -729,7 +816,13 @@ def _new_azure_service(settings: _AzureSettings, cache_key: tuple):
                                                 retry_total=ATTEMPTS - 1, random_jitter_range=1),
                "connection_timeout": CONNECT_TIMEOUT_S, "read_timeout": READ_TIMEOUT_S}
     if settings.connection_string:
-        client = BlobServiceClient.from_connection_string(settings.connection_string, **options)
+        try:
+            client = BlobServiceClient.from_connection_string(settings.connection_string, **options)
+        except ValueError as exc:  # the SDK's message names no part of the value (it holds the key)
+            raise ConfigError(f"AZURE_STORAGE_CONNECTION_STRING cannot be read ({_first_line(exc)}): copy it whole "
+                              "from the storage account's 'Access keys' (AccountName=...;AccountKey=...;"
+                              "EndpointSuffix=...) or use the other Azure settings: "
+                              f"{_AZURE_CREDENTIALS_FIX}") from exc
     elif settings.key:
         client = BlobServiceClient(settings.blob_url, credential=settings.key, **options)
     elif settings.sas:
@@ -838,7 +931,21 @@ class _Azure(_Remote):
         except aexc.AzureError as exc:  # ServiceResponseError (timeouts) and the like
             raise self.unreachable(loc, exc) from exc
 
+    @staticmethod
+    def name_check(loc: Location) -> None:
+        """ConfigError for a blob name with a path segment ending in a dot ('./x', 'd/../e', 'v2./m'):
+        Azure's naming rules say no path segment should end with one (learn.microsoft.com rest/api/
+        storageservices/naming-and-referencing-containers--blobs--and-metadata): the URL path is
+        normalised on the way, the signed one no longer matches, and the answer is a 403 that reads
+        like a refused key."""
+        segment = next((part for part in loc.key.split("/") if part.endswith(".")), None)
+        if segment is not None:
+            raise ConfigError(f"{loc.uri}: Azure blob names cannot have a path segment ending in a dot "
+                              f"({segment!r}): Azure rewrites such URL paths, so no request for it can "
+                              "be signed; rename the blob or the path")
+
     def read(self, loc: Location) -> bytes:
+        self.name_check(loc)
         with self.errors(loc):
             # the stored bytes: azure-core's decoding of a Content-Encoding: gzip blob downloaded
             # in chunks (over max_single_get_size, 32 MiB) drops data (Azure/azure-sdk-for-python
@@ -848,6 +955,7 @@ class _Azure(_Remote):
     def write(self, loc: Location, data: bytes, content_type: str) -> None:
         from azure.storage.blob import ContentSettings
 
+        self.name_check(loc)
         with self.errors(loc):
             self.container(loc).upload_blob(loc.key, data, overwrite=True,
                                             content_settings=ContentSettings(content_type=content_type))
@@ -855,12 +963,14 @@ class _Azure(_Remote):
     def exists(self, loc: Location) -> bool:
         if not loc.key:
             return False
+        self.name_check(loc)
         with self.errors(loc):
             return bool(self.container(loc).get_blob_client(loc.key).exists())
 
     def delete(self, loc: Location) -> None:
         from azure.core.exceptions import ResourceNotFoundError
 
+        self.name_check(loc)
         with self.errors(loc):
             try:
                 self.container(loc).delete_blob(loc.key)
@@ -1011,8 +1121,8 @@ def local_copy(uri: str) -> Iterator[Path]:
         return
     with tempfile.TemporaryDirectory(prefix="ctloop-") as tmp:
         if loc.key and backend.exists(loc):
-            path = Path(tmp) / Path(loc.key).name
-            path.write_bytes(backend.read(loc))
+            path = Path(tmp) / _local_name(uri, loc.key.rsplit("/", 1)[-1])
+            _copy_to(path, backend.read(loc), uri)
             yield path
             return
         files = backend.list(loc, "")
@@ -1022,10 +1132,30 @@ def local_copy(uri: str) -> Iterator[Path]:
         base = _dir_prefix(loc.key)
         for file in files:
             key = parse(file).key
-            target = root / key[len(base):]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(backend.read(parse(file)))
+            target = root / _local_name(file, key[len(base):])
+            _copy_to(target, backend.read(parse(file)), file)
         yield root
+
+
+def _local_name(uri: str, rel: str) -> str:
+    """``rel``, an object's key below the copied prefix, as a relative local path; a key with an
+    empty, '.' or '..' segment (valid on every object store) is refused naming the object: as a
+    path it would name another file, or one outside the copy's directory."""
+    parts = rel.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise DataSourceError(f"cannot copy {uri} to a local directory: its key has an empty, '.' or '..' "
+                              "segment, which as a local path names another file; rename the object")
+    return rel
+
+
+def _copy_to(target: Path, data: bytes, uri: str) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    except OSError as exc:  # a name too long, an object named like a folder of others ('a' and 'a/b')
+        clash = isinstance(exc, (FileExistsError, NotADirectoryError, IsADirectoryError))
+        raise DataSourceError(f"cannot copy {uri} to a local file: {exc.strerror or type(exc).__name__}"
+                              f"{' (another object is named like its folder)' if clash else ''}") from exc
 
 
 @contextmanager
@@ -1071,12 +1201,17 @@ def kserve_storage_uri(uri: str) -> str:
     if loc.scheme != "az":
         return uri
     settings = _azure_settings(loc)
+    if not settings.account:
+        raise ConfigError(f"the KServe storageUri of {uri} needs its storage account: add AccountName=... to "
+                          "AZURE_STORAGE_CONNECTION_STRING, set AZURE_STORAGE_ACCOUNT_NAME, or name it in the URI "
+                          f"(abfss://{loc.bucket}@ACCOUNT.dfs.core.windows.net/...)")
     return f"https://{settings.account}.blob.core.windows.net/{loc.bucket}/{loc.key}".rstrip("/")
 
 
 # --------------------------------------------------------------------------- tables
 def table_format(uri: str, fmt: str | None = None) -> str:
     """The table format of ``uri``: explicit ``fmt`` wins, else the file extension."""
+    scheme(uri)  # an unsupported scheme first (a URL's query may be a signature: not quoted back)
     if fmt:
         fmt = fmt.lower()
         if fmt not in TABLE_FORMATS:

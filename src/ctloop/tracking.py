@@ -298,6 +298,18 @@ def preflight(uri: str, *, say=None) -> None:
         "(--tracking-uri, tracking_uri, MLFLOW_TRACKING_URI)")
 
 
+def utf8_text(text: str) -> str:
+    """``text`` as MLflow can send it: a byte that is not UTF-8 in a file name or a command-line
+    argument reaches Python as a lone surrogate (PEP 383, '\\udce9' for byte 0xe9), which no
+    request can encode; it becomes U+FFFD, as any UTF-8 reader shows that byte."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        escaped = all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
+        return text.encode("utf-8", "surrogateescape" if escaped else "replace").decode("utf-8", "replace")
+
+
 def local_artifact_root() -> str | None:
     """For a local ``sqlite:///DIR/x.db`` store: ``DIR/mlartifacts`` (absolute), else ``None``.
 
@@ -439,7 +451,9 @@ def log_training_run(
         reference = reference.sample(n=REFERENCE_MAX_ROWS, random_state=seed)
 
     with mlflow.start_run(experiment_id=experiment_id) as run:
-        flat_params = {k: (json.dumps(v) if isinstance(v, dict | list) else v) for k, v in params.items()}
+        flat_params = {utf8_text(str(k)): (json.dumps(v) if isinstance(v, dict | list)
+                                           else utf8_text(v) if isinstance(v, str) else v)
+                       for k, v in params.items()}
         mlflow.log_params(flat_params)
         if metrics:
             mlflow.log_metrics({k: float(v) for k, v in metrics.items()})
@@ -453,10 +467,11 @@ def log_training_run(
         }
         if meta.get("trusted_types"):
             tags[TAG_TRUSTED_TYPES] = json.dumps(list(meta["trusted_types"]))
-        mlflow.set_tags({**(run_tags or {}), **tags})
+        mlflow.set_tags({utf8_text(str(k)): utf8_text(str(v)) for k, v in {**(run_tags or {}), **tags}.items()})
         with warnings.catch_warnings():  # the dataset's schema is computed lazily, here
             warnings.filterwarnings("ignore", message=r"(?s).*[Ii]nteger column", category=UserWarning)
-            mlflow.log_input(_dataset(train_frame, data_uri, target, dataset_digest), context="training")
+            mlflow.log_input(_dataset(train_frame, utf8_text(data_uri), target, utf8_text(dataset_digest)),
+                             context="training")
 
         with tempfile.TemporaryDirectory() as tmp:
             ref_dir = Path(tmp) / REFERENCE_ARTIFACT_DIR
