@@ -37,7 +37,7 @@ def _learns(estimator, y):
     ("hist_gradient_boosting", 1e-100, True), ("hist_gradient_boosting", 1e-30, False),
     ("random_forest", 1e-9, True), ("random_forest", 1e-6, False), ("random_forest", 1e100, False),
     ("linear_regression", 1e-300, False), ("linear_regression", 1e140, False),
-    ("xgboost", 1e-30, False), ("lightgbm", 1e100, False),
+    ("random_forest", 1e-170, True),  # its variance underflows to 0: the std does not
 ])
 def test_a_refused_target_is_one_the_estimator_learns_nothing_from(estimator, scale, fails):
     _, y = _data()

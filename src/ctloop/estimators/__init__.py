@@ -399,8 +399,9 @@ def target_problem(estimator: str, task: str, y: Any) -> str | None:
       ``EPSILON = np.finfo('double').eps`` is a leaf (``sklearn/tree/_tree.pyx``, 1.9.1): a target
       varying by less than that never splits (one prediction).
 
-    XGBoost and LightGBM fit the target in units near 1 (:class:`ctloop.estimators.boosting.BoostedRegressor`);
-    Ridge is exact in any units."""
+    Ridge is exact in any units. XGBoost and LightGBM fit the target as given (absolute
+    hyperparameters such as ``gamma``, ``reg_alpha`` or ``min_split_gain`` are in its units) and
+    learn little far from units near 1; not refused here."""
     import numpy as np
 
     if task != "regression":
@@ -419,16 +420,16 @@ def target_problem(estimator: str, task: str, y: Any) -> str | None:
         worst = float(values[np.argmax(spread)])
         return (f"a value of {worst:.3g} is {far:.3g} from the mean: hist_gradient_boosting keeps its gradients in "
                 f"float32 (at most {FLOAT32_MAX:.3g}), so it learns nothing; rescale the target (other units, a "
-                "log) or train linear_regression, xgboost or lightgbm")
+                "log) or train linear_regression")
     if estimator == "hist_gradient_boosting" and 0 < far < FLOAT32_TINY:
         return (f"its values differ from their mean by at most {far:.3g}: hist_gradient_boosting keeps its "
                 f"gradients in float32 (smallest normal {FLOAT32_TINY:.3g}), so it learns nothing; rescale the "
-                "target (other units) or train linear_regression, xgboost or lightgbm")
-    variance = float(np.var(unit)) * top * top
-    if estimator == "random_forest" and 0 < variance <= TREE_EPSILON:
-        return (f"its variance is {variance:.3g}: random_forest's trees never split a node whose variance is at "
-                f"most {TREE_EPSILON:.3g} (scikit-learn's EPSILON), so it predicts one value; rescale the target "
-                "(other units) or train linear_regression, xgboost or lightgbm")
+                "target (other units) or train linear_regression")
+    std = float(np.std(unit)) * top  # the variance of a target ~1e-170 underflows to 0; its std does not
+    if estimator == "random_forest" and 0 < std <= TREE_EPSILON ** 0.5:
+        return (f"its standard deviation is {std:.3g}: random_forest's trees never split a node whose variance "
+                f"is at most {TREE_EPSILON:.3g} (scikit-learn's EPSILON), so it predicts one value; rescale the "
+                "target (other units) or train linear_regression")
     return None
 
 

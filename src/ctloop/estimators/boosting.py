@@ -158,15 +158,6 @@ class BoostedClassifier(ClassifierMixin, _Boosted):
 class BoostedRegressor(RegressorMixin, _Boosted):
     """An XGBoost/LightGBM regressor with early stopping on a random validation split.
 
-    The library fits the target in units near 1 (``target_center_``, ``target_scale_``): divided by
-    the power of two nearest its standard deviation, and centred when its mean is more than
-    :data:`CENTER_RATIO` standard deviations from 0; ``predict`` scales back. Both libraries keep
-    labels and gradients in float32 and have absolute thresholds (XGBoost's minimum split gain
-    ``kRtEps`` = 1e-6 in ``src/tree/param.h``, 3.2.0): the same data in other units learned
-    nothing (a target of ~1e-6 or ~1e19 under XGBoost; past ~1e38 or below ~1e-35 under LightGBM;
-    1e9 + N(0, 1) lost in float32 rounding), or failed past float32's 3.4e38. Dividing by a power
-    of two is exact, so a target whose spread is near 1 is fitted exactly as before.
-
     Args:
         estimator: The unfitted ``xgboost.XGBRegressor`` or ``lightgbm.LGBMRegressor``.
         early_stopping_rounds: Stop after this many rounds without improvement on the validation
@@ -181,48 +172,17 @@ class BoostedRegressor(RegressorMixin, _Boosted):
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> BoostedRegressor:
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        y = np.asarray(y, dtype=float)
-        self.target_center_, self.target_scale_ = target_units(y)
-        fitted = y if (self.target_center_, self.target_scale_) == (0.0, 1.0) else \
-            (y - self.target_center_) / self.target_scale_
-        self._fit_boosted(X, fitted, weights, stratify=False)
+        self._fit_boosted(X, np.asarray(y, dtype=float), weights, stratify=False)
         return self
 
     def predict(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "estimator_")
-        pred = self.estimator_.predict(X)
-        center, scale = getattr(self, "target_center_", 0.0), getattr(self, "target_scale_", 1.0)
-        if (center, scale) == (0.0, 1.0):  # (a model saved before the units were recorded too)
-            return pred
-        return np.asarray(pred, dtype=float) * scale + center  # float32 predictions: scaled in float64
+        return self.estimator_.predict(X)
 
-
-CENTER_RATIO = 1e3  # a target whose |mean| is above this many standard deviations is centred
-
-
-def target_units(y: np.ndarray) -> tuple[float, float]:
-    """``(center, scale)``: ``scale`` the power of two nearest the standard deviation of the finite
-    values of ``y`` (1 for a constant or empty target), ``center`` their mean when it is more than
-    :data:`CENTER_RATIO` standard deviations from 0, else 0. Computed on ``y`` divided by its
-    largest value, so values past ~1e154 do not overflow the variance."""
-    import math
-
-    values = y[np.isfinite(y)]
-    top = float(np.max(np.abs(values))) if len(values) else 0.0
-    if top == 0:
-        return 0.0, 1.0
-    mean = float(np.mean(values / top)) * top
-    std = float(np.std(values / top)) * top
-    center = mean if abs(mean) > CENTER_RATIO * std else 0.0
-    if std == 0:
-        return center, 1.0
-    mantissa, exponent = math.frexp(std)  # std = mantissa * 2**exponent, mantissa in [0.5, 1)
-    power = exponent - 1 if mantissa < math.sqrt(0.5) else exponent
-    return center, math.ldexp(1.0, min(max(power, -1074), 1023))
 
 
 def _int(value: Any) -> int | None:
     return int(value) if isinstance(value, int | float) else None
 
 
-__all__ = ["BoostedClassifier", "BoostedRegressor", "target_units"]
+__all__ = ["BoostedClassifier", "BoostedRegressor"]
