@@ -235,8 +235,10 @@ def toleration_problems(toleration: Any, where: str) -> list[str]:
     return out
 
 
+# characters only (legacy S3 buckets may hold capitals and '_'); Azure's special containers are
+# $root, $web (static websites) and $logs
 _BUCKET = {"gs": re.compile(r"[A-Za-z0-9._-]+\Z"), "s3": re.compile(r"[A-Za-z0-9._-]+\Z"),
-           "az": re.compile(r"[a-z0-9-]+\Z")}  # characters only: legacy S3 buckets may hold capitals and '_'
+           "az": re.compile(r"(\$(root|web|logs)|[a-z0-9-]+)\Z")}
 
 
 def storage_location(value: Any) -> str | None:

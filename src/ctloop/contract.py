@@ -302,9 +302,9 @@ def coerce(series: pd.Series, dtype: str, fmt: str = "", *, name: str = "") -> t
         elif fmt:  # exactly that format: a value written otherwise is NaT, counted below
             out = pd.to_datetime(_format_text(series, fmt), errors="coerce", utc=True, format=fmt)
         else:
-            reads_day_first, _, _, undecided = _date_order(series)
-            if undecided:
-                _warn_undecided(name or str(series.name), undecided, reads_day_first)
+            reads_day_first, _, _, said = _date_order(series)
+            if said:
+                _warn_undecided(name or str(series.name), said, reads_day_first)
             out, zoned = _mixed_times(series, reads_day_first)
             if zoned:  # a zone name pandas dropped: the time read as UTC, hours off; counted as bad below
                 out = out.mask(series.astype(str).str.strip().isin(zoned))
@@ -397,17 +397,25 @@ def undecided_dates(series: pd.Series) -> str:
     """A value of ``series`` that reads as two different dates (``03/05/2024``) when nothing in the
     data says which number is the day (:func:`date_order` took the separator's convention), else
     ``""``."""
-    return _date_order(series)[3]
+    said = _date_order(series)[3]
+    return "" if said.startswith("order:") else said
 
 
-def _warn_undecided(name: str, value: str, reads_day_first: bool) -> None:
+def _warn_undecided(name: str, said: str, reads_day_first: bool) -> None:
+    """The warning of dates no value decides (:func:`_date_order`'s fourth item: the example, or
+    ``order:<example>`` when the rows' order decided against the separator's convention)."""
     import warnings
 
-    read, other = ("day first", "'%m.%d.%Y'") if reads_day_first else ("month first", "'%d/%m/%Y'")
-    warnings.warn(f"column {name!r}: no date says which number is the day ({value!r} reads both ways) and the "
-                  f"rows' order does not either: read {read}, as dates written with "
-                  f"{'dots' if reads_day_first else 'slashes'} usually are; if that is wrong, name the format: "
-                  f"data.time_format (--time-format), e.g. {other}", UserWarning, stacklevel=4)
+    by_order, value = said.startswith("order:"), said.removeprefix("order:")
+    read = "day first" if reads_day_first else "month first"
+    sep = "." if "." in value and "/" not in value else "/"
+    other = f"'%m{sep}%d{sep}%Y'" if reads_day_first else f"'%d{sep}%m{sep}%Y'"
+    why = ("the rows are in time order only that way" if by_order else
+           f"the rows' order does not say either, and dates written with {'dots' if sep == '.' else 'slashes'} "
+           "usually are")
+    warnings.warn(f"column {name!r}: no date says which number is the day ({value!r} reads both ways): read "
+                  f"{read}, as {why}; if that is wrong, name the format: data.time_format (--time-format), "
+                  f"e.g. {other}", UserWarning, stacklevel=4)
 
 
 def _date_order(series: pd.Series) -> tuple[bool, str, str, str]:
@@ -437,11 +445,12 @@ def _date_order(series: pd.Series) -> tuple[bool, str, str, str]:
         steps = np.diff(key)
         disorder.append(int(min((steps < 0).sum(), (steps > 0).sum())))  # rising or falling order
     by_day, by_month = disorder
-    if by_day * 10 < by_month and by_month >= 3:
-        return True, a, b, ""
-    if by_month * 10 < by_day and by_day >= 3:
-        return False, a, b, ""
-    return conventional, a, b, str(text[differs].iloc[0])
+    example = str(text[differs].iloc[0])
+    for day_first, mine, other in ((True, by_day, by_month), (False, by_month, by_day)):
+        if mine * 10 < other and other >= 3:
+            # against the convention, said (a file grouped by day of month can be in order the other way)
+            return day_first, a, b, f"order:{example}" if day_first != conventional else ""
+    return conventional, a, b, example
 
 
 def parse_times(series: pd.Series, name: str, fmt: str = "") -> pd.Series:

@@ -151,7 +151,7 @@ def test_storage_locations_no_backend_reads_are_found_at_validation(section, dat
 
 
 @pytest.mark.parametrize("uri", ["gs://my-bucket/a.parquet", "s3://Legacy_Bucket.1/x/", "az://container-1/p",
-                                 "abfss://c@account.dfs.core.windows.net/p", "/data/x.csv", "file:///data/x.csv",
+                                 "abfss://c@account.dfs.core.windows.net/p", "az://$web/site/x.csv", "/data/x.csv", "file:///data/x.csv",
                                  "data/*.parquet"])
 def test_storage_locations_a_backend_reads_pass(uri):
     C.DataConfig.from_dict({"uri": uri, "target": "y", "time_column": "t"})

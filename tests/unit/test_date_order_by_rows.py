@@ -28,7 +28,9 @@ def days_1_to_12(order: str = "day", descending: bool = False) -> pd.Series:
 def test_a_day_first_export_in_time_order_is_read_day_first(descending):
     written = days_1_to_12("day", descending)
     assert date_order(written)[0] is True  # was False: read as Jan 1st, Feb 1st, … Dec 1st, Jan 2nd …
-    read = parse_times(written, "when")
+    with pytest.warns(UserWarning, match=r"read day first, as the rows are in time order only that way; if that is "
+                                         r"wrong, name the format: .* e\.g\. '%m/%d/%Y'$"):
+        read = parse_times(written, "when")
     assert read.min() == pd.Timestamp("2025-01-01") and read.max() == pd.Timestamp("2025-12-12")
     assert read.is_monotonic_decreasing if descending else read.is_monotonic_increasing
 
@@ -36,7 +38,9 @@ def test_a_day_first_export_in_time_order_is_read_day_first(descending):
 def test_a_month_first_export_in_time_order_stays_month_first():
     written = days_1_to_12("month")
     assert date_order(written)[0] is False and undecided_dates(written) == ""
-    read = parse_times(written, "when")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the order agrees with the convention: nothing to say
+        read = parse_times(written, "when")
     assert read.is_monotonic_increasing and read.max() == pd.Timestamp("2025-12-12")
 
 
@@ -65,7 +69,8 @@ def test_when_the_order_cannot_tell_the_convention_stays_with_a_warning():
                                                  "('01/03/2025 00:00' reads both ways)")
     assert said[0].endswith("data.time_format (--time-format), e.g. '%d/%m/%Y'")
     dotted = ten_days.str.replace("/", ".")
-    with pytest.warns(UserWarning, match=r"read day first, as dates written with dots usually are.*'%m\.%d\.%Y'$"):
+    with pytest.warns(UserWarning, match=r"read day first, as the rows' order does not say either, and dates written "
+                                         r"with dots usually are.*'%m\.%d\.%Y'$"):
         assert parse_times(dotted, "when").min() == pd.Timestamp("2025-03-01")
 
 
@@ -75,3 +80,11 @@ def test_dates_that_read_the_same_either_way_or_say_which_warn_nothing():
         parse_times(pd.Series(["01/01/2025", "02/02/2025", "03/03/2025"]), "when")
         parse_times(pd.Series(["13/01/2025", "02/01/2025"]), "when")
         parse_times(pd.Series(["2025-01-02", "2025-01-03"]), "when")
+
+
+def test_a_file_grouped_by_day_of_month_read_against_the_convention_says_so():
+    """A US export grouped by billing day, in time order within each group (review): the day-first
+    reading is the one in order, so it is taken, but a taking against the convention is said."""
+    written = pd.Series([f"{m:02d}/{d:02d}/2024" for d in (1, 5, 9, 12) for m in range(1, 13)])
+    with pytest.warns(UserWarning, match="the rows are in time order only that way"):
+        parse_times(written, "when")

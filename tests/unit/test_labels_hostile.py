@@ -87,13 +87,22 @@ def _logged_and_labelled(tmp_path) -> tuple[str, str]:
     return str(tmp_path / "logs"), str(tmp_path / "store")
 
 
+def test_classes_sorted_as_text_labels_are_a_classifier_order():
+    """A model of text labels "1", "10", "2" keeps classes_ ['1', '10', '2'] (np.unique of text):
+    an order that reads as numbers must not be the only one accepted (review)."""
+    from ctloop.cli.labels import _sorted_classes
+
+    assert ["1", "10", "2"] in _sorted_classes(("1", "10", "2")) and ["1", "2", "10"] in _sorted_classes(("1", "2", "10"))
+    assert _sorted_classes(("no", "yes")) == [["no", "yes"]]
+
+
 @pytest.mark.parametrize("flags, token", [
     (["--classes", "0,0,1"], "--classes names '0' twice: give the model's classes once each, in its order"),
     # scikit-learn keeps classes_ sorted (np.unique) and prediction_<i> scores the i-th: '1,0' inverted every metric
     (["--classes", "1,0"], "--classes 1,0 is not a scikit-learn classifier's order: its classes_ are sorted and "
                            "prediction_<i> scores the i-th; give --classes 0,1"),
     (["--classes", "yes,no"], "give --classes no,yes"),
-    (["--classes", "10,9,2"], "give --classes 2,9,10"),  # numbers sort as numbers
+    (["--classes", "9,10,2"], "give --classes 2,9,10 (numbers) or 10,2,9 (text labels)"),
     (["--output", "{tmp}/labels.csv"], "{tmp}/labels.csv is a file"),
     (["--store", "{tmp}/typo"], "--store: no label store at {tmp}/typo"),
     (["--log-root", "{tmp}/typo"], "--log-root: no inference log at {tmp}/typo"),

@@ -24,22 +24,27 @@ def _check_report_args(args) -> tuple[str, ...]:
     twice = [c for c, n in Counter(classes).items() if n > 1]
     if twice:
         raise ConfigError(f"--classes names {twice[0]!r} twice: give the model's classes once each, in its order")
-    ordered = _sorted_classes(classes)
-    if list(classes) != ordered:
+    orders = _sorted_classes(classes)
+    if list(classes) not in orders:
         raise ConfigError(f"--classes {','.join(classes)} is not a scikit-learn classifier's order: its classes_ are "
-                          f"sorted and prediction_<i> scores the i-th; give --classes {','.join(ordered)}")
+                          f"sorted and prediction_<i> scores the i-th; give --classes "
+                          + " or ".join(f"{','.join(o)}{' (numbers)' if i == 0 and len(orders) > 1 else ''}"
+                                        f"{' (text labels)' if i == 1 else ''}" for i, o in enumerate(orders)))
     if args.output:
         check_output_dir(args.output, name="--output")
     return classes
 
 
-def _sorted_classes(classes: tuple[str, ...]) -> list[str]:
-    """``classes`` in the order a scikit-learn classifier keeps them (``np.unique``): as numbers
-    when every one is a number, else as text."""
+def _sorted_classes(classes: tuple[str, ...]) -> list[list[str]]:
+    """The orders a scikit-learn classifier may keep ``classes`` in (``np.unique``: sorted): as
+    numbers when every one is a number and the model's labels were numbers, and as text (labels
+    "1", "10", "2" of a text column are ``['1', '10', '2']``); one order when both agree."""
+    text = sorted(classes)
     try:
-        return sorted(classes, key=float)
+        numbers = sorted(classes, key=float)
     except ValueError:
-        return sorted(classes)
+        return [text]
+    return [numbers] if numbers == text else [numbers, text]
 
 
 def _check_roots(args) -> None:
