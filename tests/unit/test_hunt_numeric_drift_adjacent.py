@@ -46,3 +46,17 @@ def test_the_cli_judges_int64_ids_near_2_to_62(tmp_path, capsys, method):
     small = stats.column_stat(ref.astype(float) - as_float, cur.astype(float) - as_float, kind="numeric",
                               method=method)
     assert col["drifted"] and col["score"] == pytest.approx(small.score, rel=1e-9)
+
+
+@pytest.mark.parametrize("bad", [np.nan, -np.inf])
+def test_non_finite_values_are_numpys_one_error_not_a_recursion(bad):
+    """The retry on the differences from the smallest value must not loop on NaN/inf (the engine
+    filters them; a direct caller got RecursionError after 1000 levels, review)."""
+    from ctloop.drift.stats import binned_shares, hellinger_numeric
+
+    ref = np.linspace(0.0, 1.0, 200)
+    cur = np.append(np.linspace(0.0, 1.0, 199), bad)
+    with pytest.raises(ValueError):
+        hellinger_numeric(ref, cur)
+    with pytest.raises(ValueError):
+        binned_shares(ref, cur, "numeric", fill_zeroes=True)

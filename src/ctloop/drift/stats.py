@@ -178,7 +178,7 @@ def binned_shares(
             cp = np.histogram(cur, bins)[0] / len(cur)
         except ValueError:  # values a few float steps apart (hellinger_numeric): bin the exact differences
             lo = float(both.min())
-            if lo == 0:
+            if lo == 0 or not np.isfinite(both).all():  # NaN/inf: numpy's own error, not a retry
                 raise
             return binned_shares(ref - lo, cur - lo, kind, fill_zeroes=fill_zeroes)
     else:
@@ -351,7 +351,7 @@ def hellinger_numeric(ref: np.ndarray, cur: np.ndarray) -> float:
         return _hellinger_binned(bins, np.histogram(ref, bins=bins)[0], np.histogram(cur, bins=bins)[0])
     except ValueError:
         lo = float(keys.min())
-        if lo == 0:
+        if lo == 0 or not np.isfinite(keys).all():  # NaN/inf: numpy's own error, not a retry
             raise
         # numpy's "Too many bins for data range": the values lie a few float steps apart (1.0 and
         # the next float; int64 ids near 2**62 read as float64), too close for bins of their own
