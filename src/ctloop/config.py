@@ -567,6 +567,10 @@ def nulls_as_off(value: Any) -> Any:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, str) and "://" in value:  # a URL's password and query (a SAS signature) stay out
+        from ctloop.storage import _without_secrets
+
+        value = _without_secrets(value)
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 

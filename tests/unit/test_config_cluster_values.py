@@ -171,3 +171,15 @@ def test_a_kfp_host_no_client_can_reach_is_found_at_validation(host, message):
                                   "http://[::1]:8888"])
 def test_a_kfp_host_a_client_reaches_passes(host):
     C.KfpConfig.from_dict({"host": host})
+
+
+def test_a_refused_location_is_shown_without_its_secret(tmp_path, capsys):
+    """The spec's "got <value>" and `ctloop run --data` quoted a SAS URL whole, signature and all."""
+    from ctloop.cli import main
+
+    sas = "https://acct.blob.core.windows.net/c/labels.csv?sv=2022-11-02&sig=S3CRETsig"
+    message = _problem(C.DataConfig, {"uri": sas, "target": "y", "time_column": "t"})
+    assert "S3CRETsig" not in message and "labels.csv?***" in message, message
+    assert main(["run", "--local", "--workdir", str(tmp_path), "--data", sas, "--param", "model_name=m"]) == 2
+    err = capsys.readouterr().err
+    assert "S3CRETsig" not in err and "labels.csv?***" in err, err

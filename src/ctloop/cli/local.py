@@ -52,7 +52,9 @@ def _check_data(params: dict, *, flag: str) -> None:
         if path is not None and path.is_file():
             _check_head(path, kind)
     except ConfigError as exc:
-        raise ConfigError(f"{flag} {uri!r}: {exc}") from None
+        from ctloop.storage import _without_secrets
+
+        raise ConfigError(f"{flag} {_without_secrets(uri)!r}: {exc}") from None
 
 
 def _check_head(path: Path, kind: str) -> None:
