@@ -32,6 +32,7 @@ def test_the_backtest_refuses_it_before_the_replay(tmp_path, capsys):
     path = tmp_path / "big.csv"
     _frame(1e38).to_csv(path, index=False)
     code = main(["backtest", "--data", str(path), "--target", "y", "--time-column", "ts", "--task", "regression",
-                 "--window", "2D", "--thresholds", '{"r2": 0.1}', "--quiet"])
+                 "--window", "2D", "--thresholds", '{"r2": 0.1}', "--quiet",
+                 "--output", str(tmp_path / "out")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "column 'y' breaks rule 'magnitude'" in err[0], err
