@@ -390,16 +390,31 @@ def shared_columns(
     missing = [c for c in reference_columns if c not in skip and c not in have]
     if missing:
         theirs = set(reference_columns)
-        extra = [c for c in current_columns if c not in theirs and c not in skip]
+        renamed = _log_input_columns(missing, current_columns)
+        extra = [c for c in current_columns if c not in theirs and c not in skip and c not in renamed.values()]
         names = ", ".join(repr(str(c)) for c in missing[:8]) + ("…" if len(missing) > 8 else "")
         only = (f"; it has {', '.join(repr(str(c)) for c in extra[:8])} that the reference lacks"
                 if extra else "")
+        held = ("; the inference log holds feature(s) " + ", ".join(
+            f"{str(c)!r} as {str(col)!r}" for c, col in list(renamed.items())[:8]) + " (the sink's name for a "
+            "feature named like a column it fills itself), which ctloop drift does not read as the feature: "
+            "give the reference that name" if renamed else "")
         raise ConfigError(
-            f"{current} lacks column(s) {names} of {reference}{only}: give both sides the same "
+            f"{current} lacks column(s) {names} of {reference}{held}{only}: give both sides the same "
             f"columns, leave them out with --exclude {','.join(map(str, missing))}, or name the "
             "compared columns with --columns"
         )
     return [c for c in reference_columns if c not in skip]
+
+
+def _log_input_columns(missing: list[str], current_columns: list[str]) -> dict[str, str]:
+    """Of the reference's ``missing`` columns, those an inference log (``current_columns``) holds
+    as ``input_<name>`` (:func:`ctloop.inference_log.events.feature_column`), with that column."""
+    from ctloop.inference_log.events import feature_column
+
+    have = set(current_columns)
+    return {c: feature_column(str(c)) for c in missing
+            if feature_column(str(c)) != c and feature_column(str(c)) in have}
 
 
 def infinite_values(frame: pd.DataFrame, columns: list[str]) -> dict[str, int]:

@@ -442,20 +442,14 @@ def _check_tensors(tensors: Any, key: str) -> None:
     if not isinstance(tensors, list):
         raise PayloadError(f"'{key}' must be a list of v2 tensors; got {type(tensors).__name__}")
     names = set()
-    columns: dict[str, str] = {}  # column -> the tensor it comes from (several tensors only)
     for i, t in enumerate(tensors):
-        _, k, _ = _tensor_width(t, f"'{key}'[{i}]")
+        _tensor_width(t, f"'{key}'[{i}]")
         name = str(t.get("name", "value"))  # the column it becomes (_columns_from_tensors)
         if name in names:  # its values would replace the earlier tensor's in the row
             raise PayloadError(f"'{key}'[{i}] has the name {name!r} of an earlier tensor: give each tensor its own name")
         names.add(name)
-        if len(tensors) > 1:  # [N, k] makes <name>_0 … <name>_{k-1}: another tensor may be called that
-            for column in ((name,) if k == 1 else (f"{name}_{j}" for j in range(k))):
-                if column in columns:
-                    raise PayloadError(f"'{key}'[{i}] {name!r} and the tensor {columns[column]!r} both make the "
-                                       f"column {column!r} (a [N, k] tensor <name> makes <name>_0 … <name>_<k-1>): "
-                                       "rename one")
-                columns[column] = name
+        # a [N, k] tensor's <name>_<j> that another tensor is called is kept as <name>[<j>]
+        # (_columns_from_tensors): a legal body, and KServe's agent does not retry a 400
 
 
 _TENSOR_KEYS = frozenset(("shape", "datatype", "data"))
@@ -764,19 +758,24 @@ def _columns_from_tensors(tensors: Any, prefix: str = "", key: str = "inputs") -
     from flat row-major or nested data alike."""
     if not isinstance(tensors, list):
         raise PayloadError(f"'{key}' must be a list of v2 tensors; got {type(tensors).__name__}")
+    widths = [_tensor_width(t, f"'{key}'[{i}]") for i, t in enumerate(tensors)]
+    # the columns named by a tensor itself: a [N, k] tensor's <name>_<j> does not take one
+    singles = {f"{prefix}{t.get('name', 'value')}" for t, (_, k, _) in zip(tensors, widths, strict=True) if k == 1} \
+        if len(tensors) > 1 else set()
     cols: dict[str, list[Any]] = {}
-    for i, t in enumerate(tensors):
-        _, k, nested = _tensor_width(t, f"'{key}'[{i}]")
+    for t, (_, k, nested) in zip(tensors, widths, strict=True):
         name = f"{prefix}{t.get('name', 'value')}"
         data = t["data"]
         if k == 1:
             cols[name] = [row[0] for row in data] if nested else data
-        elif nested:
-            for j in range(k):
-                cols[f"{name}_{j}"] = [row[j] for row in data]
-        else:
-            for j in range(k):
-                cols[f"{name}_{j}"] = data[j::k]
+            continue
+        for j in range(k):
+            column = f"{name}_{j}"
+            if column in singles:  # another tensor is called that: a name of its own, never the other's
+                column = f"{name}[{j}]"
+                while column in singles:
+                    column += "_"
+            cols[column] = [row[j] for row in data] if nested else data[j::k]
     return cols
 
 
@@ -878,7 +877,9 @@ READER_COLUMNS = frozenset((PARTITION_KEYS[1], PARSED_TIME))
 
 
 # what a request body holds when a feature may be named like a column filled from elsewhere
-_CLASH_TOKENS = (b'"prediction', b'"meta_', b'"date"', b'"_time"', b"\\u")
+# (:func:`_clashes`), as a key or as a v2 tensor's name: ``"meta"`` of shape [N, k] makes meta_<j>,
+# ``"input_…`` may be input_<such a name>; ``\\u`` an escape that may spell any of them
+_CLASH_TOKENS = (b'"prediction', b'"meta_', b'"meta"', b'"date"', b'"_time"', b'"input_', b"\\u")
 
 
 def _may_clash_in(request: Event | None) -> bool:
@@ -896,21 +897,41 @@ def _may_clash(features: dict[str, Any]) -> bool:
     :data:`READER_COLUMNS` (one pass over the names joined: :func:`_clashes` decides for each
     name only then)."""
     names = "\0" + "\0".join(features) + "\0"
-    return "\0prediction" in names or "\0meta_" in names or "\0date\0" in names or "\0_time\0" in names
+    return ("\0prediction" in names or "\0meta_" in names or "\0date\0" in names or "\0_time\0" in names
+            or "\0input_" in names)
 
 
 def _clashes(name: str) -> bool:
     """A feature name the join fills from elsewhere, or a reader does: an identity column, a
     prediction (``prediction``, ``prediction_<…>``: the response's), ``meta_*`` (``ce-metadata``,
-    the v2 ``id``) or :data:`READER_COLUMNS`; such a feature is stored as ``input_<name>``."""
+    the v2 ``id``) or :data:`READER_COLUMNS`; such a feature is stored as ``input_<name>``. So is
+    ``input_<such a name>`` (``input_date`` is stored as ``input_input_date``): the column
+    ``input_date`` holds the feature ``date``, and of a body with both, neither value is lost."""
+    while name.startswith("input_"):
+        name = name[6:]
     return (name in RESERVED or name in READER_COLUMNS or name == "prediction"
             or name.startswith(("prediction_", "meta_")))
 
 
 def feature_column(name: str) -> str:
     """The column a feature called ``name`` is stored in: ``input_<name>`` when the join fills a
-    column of that name from elsewhere (:func:`_clashes`), else ``name``."""
+    column of that name from elsewhere (:func:`_clashes`), else ``name``. One feature, one column:
+    no two names are stored in the same one."""
     return f"input_{name}" if _clashes(name) else name
+
+
+def feature_sources(name: str) -> tuple[str, ...]:
+    """The log columns that may hold the feature ``name``, the first preferred row by row:
+    :func:`feature_column`, then, for a name stored as ``input_<name>`` since 2026-12-05
+    (prediction, ``prediction_*``, ``meta_*``, ``date``), the column ``name`` it was stored in
+    before (a log spanning the upgrade holds it there in older rows). Not for names whose own
+    column was never the feature's: identity columns (stored as ``input_<name>`` from the start),
+    ``_time`` (``read_log``'s parsed time) and ``input_<…>`` names (the column ``input_date`` holds
+    the feature ``date``)."""
+    column = feature_column(name)
+    if column == name or name in RESERVED or name == PARSED_TIME or name.startswith("input_"):
+        return (column,)
+    return (column, name)
 
 
 def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
@@ -958,7 +979,7 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
     return rows
 
 
-__all__ = ["Event", "feature_column", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
+__all__ = ["Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",

@@ -273,12 +273,18 @@ def _refuse_nested(frame: pd.DataFrame, columns: list[str]) -> None:
                 f"values must be single values, not lists or maps; row {row + 1}: {shown!r}"))])
 
 
+# what makes valid UTF-8 bytes no text: C0 controls but tab, and DEL
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+
+
 def _bytes_as_text(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.DataFrame:
     """Byte values in ``columns`` as the text they hold: Impala, Hive and older Spark write strings as
     Parquet BYTE_ARRAY without the UTF8 annotation (Spark reads them as text with
-    ``spark.sql.parquet.binaryAsString``), which pyarrow reads as bytes, stored as ``"b'r1'"``. A
-    16-byte key that is no printable text is a UUID (Parquet's UUID type): its text, as KServe logs
-    ce-ids. Other bytes are refused, naming the column and the first row."""
+    ``spark.sql.parquet.binaryAsString``), which pyarrow reads as bytes, stored as ``"b'r1'"``. Text
+    is any valid UTF-8 without a control character (:data:`_CONTROL`: a no-break space, tab, soft
+    hyphen or zero-width space is text, which ``str.isprintable`` denies). A 16-byte key that is no
+    such text is a UUID (Parquet's UUID type): its text, as KServe logs ce-ids. Other bytes are
+    refused, naming the column and the first row."""
     import uuid as uuidlib
 
     bad = object()
@@ -290,7 +296,7 @@ def _bytes_as_text(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.Data
             decoded = bytes(value).decode("utf-8")
         except UnicodeDecodeError:
             decoded = None
-        if decoded is not None and decoded.isprintable():
+        if decoded is not None and not _CONTROL.search(decoded):
             return decoded
         if is_key and len(value) == 16:
             return str(uuidlib.UUID(bytes=bytes(value)))
@@ -309,7 +315,7 @@ def _bytes_as_text(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.Data
         if wrong.any():
             row = int(wrong.argmax())
             raise DataValidationError([(col, "text", int(wrong.sum()), (
-                f"values are bytes that are not UTF-8 text; row {row + 1}: {bytes(frame[col].iloc[row])!r}"))])
+                f"values are bytes that are not UTF-8 text (or hold control characters); row {row + 1}: {bytes(frame[col].iloc[row])!r}"))])
         frame = frame.assign(**{col: values})
     return frame
 

@@ -76,9 +76,27 @@ def _positional(columns: list[str], features: list[str]) -> list[tuple[int, str]
     return positional if positional and [i for i, _ in positional] == list(range(len(features))) else None
 
 
+def _sources(features: list[str]) -> dict[str, tuple[str, ...]]:
+    """Per feature, the log columns that may hold it (:func:`ctloop.inference_log.events.feature_sources`)."""
+    from ctloop.inference_log.events import feature_sources
+
+    return {f: feature_sources(f) for f in features}
+
+
 def align_columns(logged: pd.DataFrame, features: list[str]) -> pd.DataFrame:
     """Logged rows with the champion's feature names, row by row (see :func:`align_features`)."""
     frame = logged.copy()
+    for name, sources in _sources(features).items():
+        if sources == (name,):  # stored under its own name
+            continue
+        held = [c for c in sources if c in frame.columns]
+        if held:  # input_<name>, else (older rows) <name>
+            value = frame[held[0]]
+            for other in held[1:]:
+                value = value.where(value.notna(), frame[other])
+            frame[name] = value
+        elif name in frame.columns:  # an identity column or the parsed time: not this feature
+            frame[name] = None
     for i, col in _positional(list(frame.columns), features) or []:
         name = features[i]
         if name == col:
@@ -92,7 +110,8 @@ def alignment(logged_columns: list[str], present: dict[str, int], features: list
     values were present (over every chunk)."""
     positional = [c for c in logged_columns if _POSITIONAL.match(str(c))]
     used_positional = _positional(logged_columns, features) is not None
-    named = [f for f in features if f in logged_columns]
+    logged = set(logged_columns)
+    named = [f for f, sources in _sources(features).items() if not logged.isdisjoint(sources)]
     available = [f for f in features if present.get(f, 0) > 0]
     missing = [f for f in features if f not in available]
     mapping = ("named+positional" if named and used_positional else "positional" if used_positional
@@ -121,6 +140,11 @@ def align_features(logged: pd.DataFrame, features: list[str]) -> tuple[pd.DataFr
     order the serving runtime reads them in, ``features`` of the model metadata); they are
     renamed to ``features[i]`` when the champion has exactly k features. Rows logged by name keep
     their columns; a frame with both (clients of both kinds) is coalesced. Neither → a warning.
+    A feature the sink stores as ``input_<name>`` (named like a prediction, ``meta_*``, ``date``,
+    an identity column: :func:`ctloop.inference_log.events.feature_column`) is read from there,
+    coalesced with ``<name>`` where older rows hold it
+    (:func:`~ctloop.inference_log.events.feature_sources`); an identity column is never read as
+    the feature of its name.
     """
     frame = align_columns(logged, features)
     return frame, alignment(list(logged.columns), present_counts(frame, features), features)
@@ -448,7 +472,8 @@ def needed_columns(spec: WindowSpec, log_columns: list[str], labels: LabelIndex 
     """The logged columns a state of ``spec`` reads (column projection)."""
     wanted = [REQUEST_ID, INSTANCE, TIME, HAS_REQUEST, HAS_RESPONSE, MODEL_VERSION, REVISION, *spec.keep]
     if spec.features:
-        wanted += [*spec.features, *[c for c in log_columns if _POSITIONAL.match(str(c))]]
+        wanted += [*(c for sources in _sources(list(spec.features)).values() for c in sources),
+                   *[c for c in log_columns if _POSITIONAL.match(str(c))]]
     if labels is not None:
         wanted.append(labels.key)
     return [c for c in dict.fromkeys(wanted) if c in log_columns]
