@@ -49,6 +49,7 @@ from typing import Any
 
 from ctloop.errors import ConfigError
 from ctloop.metrics import worse_by
+from ctloop.urls import check_http_url
 
 JOB = "ctloop-monitoring"
 PREFIX = "ctloop_monitoring_"
@@ -220,20 +221,7 @@ def exposition(samples: list[tuple[str, dict[str, str], float]]) -> str:
 
 def group_url(gateway_url: str, model: str) -> str:
     """The Pushgateway URL of ``model``'s group; the model name base64-encoded (any character)."""
-    if not isinstance(gateway_url, str) or not gateway_url.startswith(("http://", "https://")):
-        raise ConfigError(
-            f"pushgateway URL {gateway_url!r} must start with http:// or https://, "
-            "e.g. http://prometheus-pushgateway.monitoring.svc:9091"
-        )
-    example = "e.g. http://prometheus-pushgateway.monitoring.svc:9091"
-    try:  # urllib raises InvalidURL/ValueError only when pushing, after the window was judged
-        parts = urllib.parse.urlsplit(gateway_url)
-        parts.port  # noqa: B018 - a port that is not a number raises ValueError here
-    except ValueError as exc:
-        raise ConfigError(f"pushgateway URL {gateway_url!r} is not a URL ({exc}), {example}") from None
-    if not parts.hostname or any(c.isspace() or not c.isprintable() for c in gateway_url):
-        raise ConfigError(f"pushgateway URL {gateway_url!r} has no host or holds a space or control "
-                          f"character, {example}")
+    check_http_url(gateway_url, "pushgateway URL", "e.g. http://prometheus-pushgateway.monitoring.svc:9091")
     if not isinstance(model, str) or not model:
         raise ConfigError(f"model must be the registered model name, got {model!r}")
     encoded = base64.urlsafe_b64encode(model.encode()).decode()

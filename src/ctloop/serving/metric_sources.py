@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ctloop.errors import ConfigError, ServingError
+from ctloop.urls import check_http_url
 
 DOC = "docs/serving.md#metric-sources"
 RULE_WINDOW = "5m"  # the recording rules' window: names end in :rate5m / :5m
@@ -80,17 +81,7 @@ class Prometheus:
                 "no Prometheus URL: set PROMETHEUS_URL (ConfigMap ctloop-settings) "
                 "or pass prometheus_url"
             )
-        example = "e.g. http://prometheus-operated.monitoring.svc:9090"
-        if not url.startswith(("http://", "https://")):
-            raise ConfigError(f"Prometheus URL {url!r} must start with http:// or https://, {example}")
-        try:  # urllib raises InvalidURL/ValueError only when the first query is sent
-            parts = urllib.parse.urlsplit(url)
-            parts.port  # noqa: B018 - a port that is not a number raises ValueError here
-        except ValueError as exc:
-            raise ConfigError(f"Prometheus URL {url!r} is not a URL ({exc}), {example}") from None
-        if not parts.hostname or any(c.isspace() or not c.isprintable() for c in url):
-            raise ConfigError(f"Prometheus URL {url!r} has no host or holds a space or control "
-                              f"character, {example}")
+        check_http_url(url, "Prometheus URL", "e.g. http://prometheus-operated.monitoring.svc:9090")
         self.url = url.rstrip("/")
         self.timeout_s = timeout_s
         # the "warnings" of every answer so far (Prometheus' HTTP API: a remote-read store or a
