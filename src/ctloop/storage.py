@@ -206,7 +206,9 @@ def gcs_client():
     if os.environ.get("STORAGE_EMULATOR_HOST"):
         return storage.Client(project=os.environ.get("GOOGLE_CLOUD_PROJECT", "ctloop-local"),
                               client_options={"api_endpoint": _emulator_url()})
-    return storage.Client()
+    # reading and writing objects needs no project: None (not the default) asks for none, where
+    # user credentials (gcloud auth application-default login) carry none (client.py: no_project)
+    return storage.Client(project=os.environ.get("GOOGLE_CLOUD_PROJECT") or None)
 
 
 def _emulator_url() -> str:

@@ -32,3 +32,21 @@ def test_a_credentials_file_that_is_no_key_is_one_line_naming_the_variable(monke
         storage.read_bytes("gs://bucket/k.csv")
     message = str(err.value)
     assert "GOOGLE_APPLICATION_CREDENTIALS" in message and str(path) in message and "\n" not in message
+
+
+def test_user_credentials_without_a_project_make_a_client(monkeypatch, tmp_path):
+    """`gcloud auth application-default login` writes authorized_user credentials with no project:
+    google-cloud-storage 3.17.1 ``Client()`` raised "Project was not passed and could not be
+    determined" (and the refusal blamed the good file); reading objects needs no project, and
+    ``Client(project=None)`` asks for none (``client.py``: ``no_project``). No request is sent."""
+    path = tmp_path / "application_default_credentials.json"
+    path.write_text('{"type": "authorized_user", "client_id": "x.apps.googleusercontent.com", '
+                    '"client_secret": "s", "refresh_token": "r"}')
+    for name in [k for k in os.environ if k.startswith(("GOOGLE_", "GCE_", "CLOUDSDK_", "STORAGE_EMULATOR"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("NO_GCE_CHECK", "true")
+    monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud-absent"))
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
+    client = storage.gcs_client()
+    assert client.bucket("b").name == "b"
