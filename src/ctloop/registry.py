@@ -565,14 +565,8 @@ class MlflowRegistry:
             )
         self._repair_if_free(name)
         clean = {k: _tag_value(v) for k, v in tags.items()}
-        new_model = not self._model_exists(name)
         try:
             mv = self._create_version(name, model_uri, run_id, clean)
-        except MlflowException as exc:
-            if new_model:  # MLflow refused the first version: leave no empty model behind
-                self._drop_if_empty(name)
-            raise RegistryError(f"cannot register {model_uri} as model {name!r}: {exc}") from exc
-        try:
             mv = self._wait_ready(name, str(mv.version))
             self.client.set_registered_model_alias(name, CHALLENGER, str(mv.version))
         except MlflowException as exc:
@@ -582,25 +576,6 @@ class MlflowRegistry:
                 f"registered version {mv.version} belongs to run {mv.run_id}, expected {run_id}"
             )
         return self.get_version(name, str(mv.version))
-
-    def _model_exists(self, name: str) -> bool:
-        from mlflow.exceptions import MlflowException
-
-        try:
-            self.client.get_registered_model(name)
-        except MlflowException as exc:
-            return not _is_not_found(exc)  # cannot tell: never treat it as one to remove
-        return True
-
-    def _drop_if_empty(self, name: str) -> None:
-        """Remove registered model ``name`` if it exists and holds no version (best effort)."""
-        from mlflow.exceptions import MlflowException
-
-        try:
-            if not [mv for mv in self.client.search_model_versions(_name_filter(name)) if mv.name == name]:
-                self.client.delete_registered_model(name)
-        except MlflowException as exc:
-            log.warning("ctloop: could not remove the empty registered model %r: %s", name, exc)
 
     def _create_version(self, name: str, model_uri: str, run_id: str, tags: dict[str, str]) -> Any:
         """``mlflow.register_model`` through this registry's own client (not the global URI)."""
