@@ -567,10 +567,11 @@ def nulls_as_off(value: Any) -> Any:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, str) and "://" in value:  # a URL's password and query (a SAS signature) stay out
+    if isinstance(value, str) and re.match(r"\s*[A-Za-z][A-Za-z0-9+.-]*:", value) and ("?" in value or "@" in value):
+        # a URL's user, password and query (a SAS signature) stay out, also when it is written wrongly (az:/c?sig=)
         from ctloop.storage import _without_secrets
 
-        value = _without_secrets(value)
+        value = _without_secrets(value.strip())
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 

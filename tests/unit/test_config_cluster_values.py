@@ -183,3 +183,21 @@ def test_a_refused_location_is_shown_without_its_secret(tmp_path, capsys):
     assert main(["run", "--local", "--workdir", str(tmp_path), "--data", sas, "--param", "model_name=m"]) == 2
     err = capsys.readouterr().err
     assert "S3CRETsig" not in err and "labels.csv?***" in err, err
+
+
+@pytest.mark.parametrize("uri", ["az:/c/x.csv?sv=1&sig=S3CRETsig", " https://a.blob.core.windows.net/c/x.csv?sig=S3CRETsig",
+                                 "https://S3CRETsig@host.example/x.csv"])
+def test_a_mistyped_location_is_shown_without_its_secret(uri, tmp_path, capsys):
+    """The URI-typo refusals quoted a SAS signature (review), and a token as the user name was kept."""
+    from ctloop import storage
+    from ctloop.cli import main
+
+    if uri.startswith("az:/"):
+        message = _problem(C.DataConfig, {"uri": uri, "target": "y", "time_column": "t"})
+        assert "S3CRETsig" not in message, message
+        with pytest.raises(ConfigError) as err:
+            storage.read_bytes(uri)
+        assert "S3CRETsig" not in str(err.value), err.value
+    assert "S3CRETsig" not in storage._without_secrets(uri.strip())
+    main(["run", "--local", "--workdir", str(tmp_path), "--data", uri, "--param", "model_name=m"])
+    assert "S3CRETsig" not in capsys.readouterr().err
