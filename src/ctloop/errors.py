@@ -16,7 +16,8 @@
     │   └── ModelIntegrityError    a model file's sha256 is not the recorded one (or none is)
     ├── ServingError           the serving layer (KServe) refused or failed an operation
     │   ├── ServingConflictError   a concurrent writer changed the object (HTTP 409)
-    │   └── ServingTimeoutError    a rollout did not become ready in time
+    │   ├── ServingTimeoutError    a rollout did not become ready in time
+    │   └── ServingUnreachable     the Kubernetes API server did not answer (a wait polls on)
     ├── PlatformError          the KFP API (upload, schedule, runs) refused or failed
     └── InferenceLogError      the inference log sink cannot accept or store an event
         ├── RejectedEvent          a malformed event, answered 4xx with its reason (inference_log.events)
@@ -138,6 +139,11 @@ class ServingTimeoutError(ServingError):
     """A rollout did not reach the expected state in time."""
 
 
+class ServingUnreachable(ServingError):
+    """The Kubernetes API server did not answer (refused, reset, no answer in time): transient
+    while a wait has time left."""
+
+
 class ServingChangedOutside(ServingError):
     """Someone else (an operator's ``kubectl patch``, ``ctloop rollout``, another run) changed the
     traffic or the model while a canary was being analysed: the analysis stops and leaves it so.
@@ -171,6 +177,7 @@ __all__ = [
     "ServingError",
     "ServingConflictError",
     "ServingTimeoutError",
+    "ServingUnreachable",
     "PlatformError",
     "InferenceLogError",
     "format_warning",

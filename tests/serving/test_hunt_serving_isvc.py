@@ -147,3 +147,26 @@ def test_the_cli_asks_for_force_the_same_way(monkeypatch, capsys):
     monkeypatch.setattr(cli, "_isvcs", lambda args: seam)
     assert main(["rollout", "canary", "--isvc", NAME, "--namespace", NS, "--percent", "10", "--timeout", "1"]) == 2
     assert "--force" in capsys.readouterr().err and seam.patches == []
+
+
+def test_a_wait_polls_on_through_an_api_server_that_does_not_answer_once():
+    """With a request timeout, one poll that got no answer ended a wait for a revision at once
+    (review): a wait with time left polls on; at its deadline the last error is raised."""
+    from ctloop.errors import ServingUnreachable
+    from ctloop.serving.kube import wait_for
+
+    class Flaky(Isvcs):
+        def __init__(self, obj, misses):
+            super().__init__(obj)
+            self.misses = misses
+
+        def get(self, name):
+            if self.misses:
+                self.misses -= 1
+                raise ServingUnreachable("get InferenceService ml/iris: the API server did not answer")
+            return super().get(name)
+
+    seen = wait_for(Flaky(legacy_sklearn(), 2), NAME, lambda o: True, timeout_s=5, what="ready", poll_s=0.01)
+    assert seen["metadata"]["name"] == NAME
+    with pytest.raises(ServingUnreachable):
+        wait_for(Flaky(legacy_sklearn(), 10**6), NAME, lambda o: True, timeout_s=0.05, what="ready", poll_s=0.01)

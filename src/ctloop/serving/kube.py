@@ -14,7 +14,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ctloop.errors import ServingConflictError, ServingError, ServingTimeoutError
+from ctloop.errors import (
+    ServingConflictError,
+    ServingError,
+    ServingTimeoutError,
+    ServingUnreachable,
+)
 
 GROUP = "serving.kserve.io"
 VERSION = "v1beta1"
@@ -150,7 +155,7 @@ def _decoded(what: str, fn: Callable[[], Any]) -> Any:
         return fn()
     except urllib3.exceptions.HTTPError as exc:  # refused, reset, no answer in time: no ApiException
         reason = getattr(exc, "reason", None) or exc
-        raise ServingError(f"{what}: the API server did not answer ({type(reason).__name__}: "
+        raise ServingUnreachable(f"{what}: the API server did not answer ({type(reason).__name__}: "
                            f"{' '.join(str(reason).split())[:200]})") from exc
     except UnicodeDecodeError as exc:
         raise ServingError(f"{what}: the API server's answer is not text ({exc.reason} at byte {exc.start}); "
@@ -227,7 +232,13 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
     deadline = time.monotonic() + timeout_s
     seen: dict[str, Any] | None = None
     while True:
-        seen = isvcs.get(name)
+        try:
+            seen = isvcs.get(name)
+        except ServingUnreachable:  # one poll without an answer: the wait goes on while it has time
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(poll_s)
+            continue
         if seen is not None and condition(seen):
             return seen
         failure = revision_failure(seen) if failed_before is not None else ""
