@@ -102,11 +102,18 @@ def _without_secrets(uri: str) -> str:
         netloc = parts.netloc
         if parts.password is not None:
             netloc = netloc.rpartition("@")[0].partition(":")[0] + ":***@" + netloc.rpartition("@")[2]
-        elif "@" in netloc:  # a token given as the user name (https://TOKEN@host/...)
+        elif "@" in netloc and parts.scheme.lower() not in ("abfs", "abfss"):
+            # a token given as the user name (https://TOKEN@host/...); abfss://CONTAINER@account is no secret
             netloc = "***@" + netloc.rpartition("@")[2]
     except ValueError:  # an unparseable netloc (a bad port, brackets): keep only the scheme
         return uri.split("://", 1)[0] + "://***"
     return urlunsplit((parts.scheme, netloc, parts.path, "***" if parts.query else "", ""))
+
+
+def _masked(uri: str) -> str:
+    """``uri`` as it is when nothing in it can be a secret (no query, no ``@``: a '#' in an object
+    key stays), else :func:`_without_secrets`."""
+    return uri if "?" not in uri and "@" not in uri else _without_secrets(uri)
 
 
 _STORE_SCHEMES = r"(gs|s3|az|abfss?)"
@@ -117,14 +124,14 @@ def _refuse_uri_typo(uri: str) -> None:
     blanks before it: as a local path it would be written under ./s3:/ without a word."""
     stripped = uri.lstrip()
     if stripped != uri and re.match(rf"^{_STORE_SCHEMES}://", stripped, re.IGNORECASE):
-        shown = _without_secrets(stripped)
+        shown = _masked(stripped)
         raise ConfigError(f"{uri[:len(uri) - len(stripped)] + shown!r} starts with blanks before its scheme: write "
                           f"{shown!r}")
     typo = re.match(rf"^{_STORE_SCHEMES}:/?(?!/)(.*)$", uri, re.IGNORECASE | re.DOTALL)
     if typo:
         fixed = f"{typo.group(1)}://{typo.group(2)}"
-        raise ConfigError(f"{_without_secrets(uri)!r} is not a storage URI (its scheme is not followed by '://'): "
-                          f"write {_without_secrets(fixed)!r}")
+        raise ConfigError(f"{_masked(uri)!r} is not a storage URI (its scheme is not followed by '://'): "
+                          f"write {_masked(fixed)!r}")
 
 
 def is_remote(uri: str) -> bool:

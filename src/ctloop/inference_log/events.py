@@ -922,14 +922,19 @@ def feature_column(name: str) -> str:
 
 def feature_sources(name: str) -> tuple[str, ...]:
     """The log columns that may hold the feature ``name``, the first preferred row by row:
-    :func:`feature_column`, then, for a name stored as ``input_<name>`` since 2026-12-05
-    (prediction, ``prediction_*``, ``meta_*``, ``date``), the column ``name`` it was stored in
-    before (a log spanning the upgrade holds it there in older rows). Not for names whose own
-    column was never the feature's: identity columns (stored as ``input_<name>`` from the start),
-    ``_time`` (``read_log``'s parsed time) and ``input_<…>`` names (the column ``input_date`` holds
-    the feature ``date``)."""
+    :func:`feature_column`, then, for a name stored as ``input_<name>`` since 2026-12-05 (``date``,
+    and ``input_<x>`` of a clashing ``x``: ``input_input_date``), the column ``name`` it was stored
+    in before (a log spanning the upgrade holds it there in older rows). Not for names whose own
+    column is not the feature's: identity columns (stored as ``input_<name>`` from the start),
+    ``_time`` (``read_log``'s parsed time), ``prediction``/``prediction_*`` (the response's
+    prediction, which also overwrote such a feature before) and ``meta_*`` (the ce-metadata value:
+    a row without the feature would read the header's value)."""
     column = feature_column(name)
-    if column == name or name in RESERVED or name == PARSED_TIME or name.startswith("input_"):
+    if name.startswith("input_") and column != name:  # input_date: input_input_date since, input_date before
+        return (column, name)
+    if column == name or name in RESERVED or name == PARSED_TIME or name.startswith(("prediction", "meta_")):
+        # prediction*/meta_*: their own column holds the response's prediction or the ce-metadata
+        # value in every row since, and held them over the feature before when both were sent
         return (column,)
     return (column, name)
 
