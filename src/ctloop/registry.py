@@ -1214,13 +1214,15 @@ def check_model_name(name: str) -> str:
         raise ConfigError(f"model name {one_line(name)!r}: holds a control character (a pasted newline?)")
     if len(name) > MODEL_NAME_MAX:
         raise ConfigError(f"model name {name[:40]!r}... ({len(name)} characters): at most {MODEL_NAME_MAX} (MLflow's "
-                          f"database holds 256 characters of a name, and of its experiment '<name>-monitoring')")
+                          f"database holds 256 characters of a name, also of its promotion lock '<name>{LOCK_SUFFIX}')")
     return name
 
 
 # mlflow 3.17 store/tracking/dbmodels/models.py SqlExperiment.name and store/model_registry/dbmodels/
-# models.py SqlRegisteredModel.name are String(256); the longest experiment a model gets is "<name>-monitoring"
-MODEL_NAME_MAX = 256 - len("-monitoring")
+# models.py SqlRegisteredModel.name are String(256) (Postgres and MySQL enforce it; SQLite does not).
+# A model gets the experiment "<name>-monitoring" and the registered promotion lock
+# "<name>.ctloop-promotion-lock", the longer of the two
+MODEL_NAME_MAX = 256 - max(len("-monitoring"), len(LOCK_SUFFIX))
 
 
 def check_model_version(version: str) -> str:
