@@ -1076,11 +1076,14 @@ def _stop(pool: Any) -> None:
     the others to finish (``shutdown`` waits for running work, and the ``with`` block calls it).
     Python 3.14 has ``terminate_workers``; before it the pool's processes are ``_processes``."""
     processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
+    manager = getattr(pool, "_executor_manager_thread", None)  # and this
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
     for process in processes:  # ended and reaped, not zombies of a notebook's or a test's process
         process.join(10)
+    if manager is not None:  # it closes its wake-up pipe as it ends; CPython 3.11's exit hook
+        manager.join(10)  # (concurrent/futures/process.py _python_exit) wrote to it meanwhile: EBADF
 
 
 def _replay_policy(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], None] | None) -> BacktestReport:

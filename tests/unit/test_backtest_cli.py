@@ -433,3 +433,31 @@ def test_the_replay_and_monitoring_share_their_defaults(spec, tmp_path):
     b = json.loads((tmp_path / "b" / "backtest.json").read_text())["config"]
     assert a["min_labels"] == b["min_labels"] == MonitoringConfig.min_labels, (a["min_labels"], b["min_labels"])
     assert b["realized_metric"] == "roc_auc"
+
+
+def _sleep(seconds: float) -> float:
+    import time
+
+    time.sleep(seconds)
+    return seconds
+
+
+def test_stopping_the_pool_ends_its_manager_thread_before_returning():
+    """``backtest._stop`` (an error or an interrupt in ``--compare --jobs``) shut the pool down
+    without waiting, so its manager thread was still closing its wake-up pipe when the interpreter
+    exited: CPython 3.11's ``concurrent.futures.process._python_exit`` wrote to it and printed
+    "Exception ignored … OSError: [Errno 9] Bad file descriptor" after a SIGTERM (a fresh-clone
+    `make test` failed the SIGTERM test once on it). The thread has ended when ``_stop`` returns."""
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from ctloop.backtest import _stop
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+    future = pool.submit(_sleep, 60)
+    while not future.running():
+        time.sleep(0.05)
+    manager = pool._executor_manager_thread
+    _stop(pool)
+    assert manager is not None and not manager.is_alive()
