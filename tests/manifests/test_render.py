@@ -287,7 +287,7 @@ def test_no_secret_is_rendered_and_the_example_holds_placeholders_only():
         assert not [o for o in render(target) if o["kind"] == "Secret"]
     example = MANIFESTS / "examples" / "secrets.example.yaml"
     secrets = load_all_strict(example.read_text())
-    assert {s["metadata"]["name"] for s in secrets} == {"ctloop-mlflow-db", "ctloop-model-storage"}
+    assert {s["metadata"]["name"] for s in secrets} == {"ctloop-mlflow-db", "ctloop-model-storage", "ctloop-prometheus"}
     for secret in secrets:
         validate(secret)
         assert secret["stringData"] and all(

@@ -48,8 +48,10 @@ def test_every_task_gets_configmap_secret_env_and_gcp_volume(tmp_path):
             "AWS_ENDPOINT_URL",
             "AWS_ENDPOINT_URL_S3",
             "AWS_DEFAULT_REGION",
+            "PROMETHEUS_TOKEN_FILE",
+            "PROMETHEUS_CA_FILE",
         }
-        secret, storage = spec["secretAsEnv"]
+        secret, storage, prometheus = spec["secretAsEnv"]
         assert secret["secretName"] == "ctloop-mlflow"
         assert {e["secretKey"]: e["envVar"] for e in secret["keyToEnv"]} == {
             "username": "MLFLOW_TRACKING_USERNAME",
@@ -60,6 +62,10 @@ def test_every_task_gets_configmap_secret_env_and_gcp_volume(tmp_path):
         assert storage["secretName"] == "ctloop-storage" and storage["optional"] is True
         assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AZURE_STORAGE_ACCESS_KEY"} <= {
             e["envVar"] for e in storage["keyToEnv"]}
+        # a Prometheus behind an auth proxy (ctloop.serving.metric_sources.PrometheusAuth reads these)
+        assert prometheus["secretName"] == "ctloop-prometheus" and prometheus["optional"] is True
+        assert {e["secretKey"]: e["envVar"] for e in prometheus["keyToEnv"]} == {
+            "token": "PROMETHEUS_TOKEN", "username": "PROMETHEUS_USERNAME", "password": "PROMETHEUS_PASSWORD"}
         (volume,) = spec["secretAsVolume"]
         assert volume["secretName"] == "ctloop-gcp" and volume["mountPath"] == "/var/secrets/google"
 
@@ -89,6 +95,8 @@ def test_no_secret_value_in_compiled_yaml(tmp_path, monkeypatch):
         "MLFLOW_TRACKING_USERNAME",
         "MLFLOW_TRACKING_TOKEN",
         "KFP_TOKEN",
+        "PROMETHEUS_TOKEN",
+        "PROMETHEUS_PASSWORD",
         "GOOGLE_APPLICATION_CREDENTIALS",
         "PROMETHEUS_URL",
         "MLFLOW_TRACKING_URI",

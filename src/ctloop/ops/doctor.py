@@ -988,7 +988,8 @@ class Doctor:
         source = metric_sources.get_source(source_name)
         prom = metric_sources.Prometheus(url, timeout_s=self.opts.timeout)
         if source.series_exist(prom, revision, t.namespace):
-            return Check(name, OK, f"{source_name}: series for revision {revision} in {url}")
+            sent = f" ({prom.auth.describe()})" if prom.auth.sends_credentials else ""
+            return Check(name, OK, f"{source_name}: series for revision {revision} in {url}{sent}")
         found = [n for n, has in metric_sources.probe(prom, t.namespace, revision).items() if has]
         others = (f"; {', '.join(found)} has series for it: choose it (rollout.rules.metric_source)"
                   if found else "")

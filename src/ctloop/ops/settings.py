@@ -4,9 +4,12 @@ By default (all optional, so the same compiled pipeline runs with workload ident
 secrets at all):
 
 * ConfigMap ``ctloop-settings`` → env ``MLFLOW_TRACKING_URI``, ``PROMETHEUS_URL``, ``PUSHGATEWAY_URL``,
-  ``GOOGLE_CLOUD_PROJECT``, ``GOOGLE_APPLICATION_CREDENTIALS``;
+  ``GOOGLE_CLOUD_PROJECT``, ``GOOGLE_APPLICATION_CREDENTIALS``, ``PROMETHEUS_TOKEN_FILE``,
+  ``PROMETHEUS_CA_FILE`` (paths in the pod: a Prometheus behind an auth proxy);
 * Secret ``ctloop-mlflow`` keys ``username``/``password``/``token`` →
   ``MLFLOW_TRACKING_USERNAME``/``MLFLOW_TRACKING_PASSWORD``/``MLFLOW_TRACKING_TOKEN``;
+* Secret ``ctloop-prometheus`` keys ``token``/``username``/``password`` →
+  ``PROMETHEUS_TOKEN``/``PROMETHEUS_USERNAME``/``PROMETHEUS_PASSWORD`` (docs/serving.md);
 * Secret ``ctloop-storage`` keys ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``/... and
   ``AZURE_STORAGE_*`` → the same environment variables (S3, MinIO, Azure Blob; none needed with IRSA
   or workload identity); ConfigMap keys ``AWS_ENDPOINT_URL(_S3)``, ``AWS_DEFAULT_REGION``;
@@ -35,6 +38,7 @@ MLFLOW_SECRET = "ctloop-mlflow"
 GCP_SECRET = "ctloop-gcp"
 GCP_MOUNT = "/var/secrets/google"
 STORAGE_SECRET = "ctloop-storage"
+PROMETHEUS_SECRET = "ctloop-prometheus"
 
 
 def _config_env() -> dict[str, str]:
@@ -47,6 +51,8 @@ def _config_env() -> dict[str, str]:
         "AWS_ENDPOINT_URL": "AWS_ENDPOINT_URL",
         "AWS_ENDPOINT_URL_S3": "AWS_ENDPOINT_URL_S3",
         "AWS_DEFAULT_REGION": "AWS_DEFAULT_REGION",
+        "PROMETHEUS_TOKEN_FILE": "PROMETHEUS_TOKEN_FILE",
+        "PROMETHEUS_CA_FILE": "PROMETHEUS_CA_FILE",
     }
 
 
@@ -56,6 +62,11 @@ def _storage_env() -> dict[str, str]:
     keys = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_STORAGE_ACCOUNT_NAME",
             "AZURE_STORAGE_ACCESS_KEY", "AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_SAS_TOKEN")
     return {key: key for key in keys}
+
+
+def _prometheus_env() -> dict[str, str]:
+    """Keys of Secret ``ctloop-prometheus`` (ctloop.serving.metric_sources.PrometheusAuth)."""
+    return {"token": "PROMETHEUS_TOKEN", "username": "PROMETHEUS_USERNAME", "password": "PROMETHEUS_PASSWORD"}
 
 
 def _mlflow_env() -> dict[str, str]:
@@ -80,6 +91,9 @@ class PlatformSettings:
         storage_secret: Secret with S3 / Azure Blob credentials (env); empty = none (IRSA, workload
             identity and GCS need none).
         storage_env: Secret key → environment variable.
+        prometheus_secret: Secret with credentials for Prometheus (bearer token or basic auth);
+            empty = none.
+        prometheus_env: Secret key → environment variable.
         optional: Tasks still start when an object or key is missing (workload identity, no
             MLflow auth, ...). False makes a missing object fail the pod at start.
     """
@@ -92,6 +106,8 @@ class PlatformSettings:
     gcp_mount: str = GCP_MOUNT
     storage_secret: str = STORAGE_SECRET
     storage_env: Mapping[str, str] = field(default_factory=_storage_env)
+    prometheus_secret: str = PROMETHEUS_SECRET
+    prometheus_env: Mapping[str, str] = field(default_factory=_prometheus_env)
     optional: bool = True
 
 
@@ -124,6 +140,10 @@ def apply_platform_settings(tasks: Any, settings: PlatformSettings | None = None
         if s.storage_secret and s.storage_env:
             kubernetes.use_secret_as_env(
                 task, s.storage_secret, dict(s.storage_env), optional=s.optional
+            )
+        if s.prometheus_secret and s.prometheus_env:
+            kubernetes.use_secret_as_env(
+                task, s.prometheus_secret, dict(s.prometheus_env), optional=s.optional
             )
         if s.gcp_secret:
             kubernetes.use_secret_as_volume(

@@ -38,11 +38,13 @@ import argparse
 import http.client
 import json
 import math
+import os
+import ssl
 import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ctloop.errors import ConfigError, ServingError
@@ -72,10 +74,160 @@ PODMONITOR_RELABELINGS = (
 )
 
 
-class Prometheus:
-    """Instant queries over the Prometheus HTTP API (``/api/v1/query``)."""
+# Credentials for a Prometheus behind an auth proxy (OpenShift's thanos-querier behind
+# kube-rbac-proxy, oauth2-proxy, Prometheus' own web config): environment variables, set from
+# Secret ctloop-prometheus (token / username / password) and ConfigMap ctloop-settings (the file
+# paths) on every pipeline task (ctloop.ops.settings), or exported before `ctloop doctor`.
+TOKEN_ENV = "PROMETHEUS_TOKEN"
+TOKEN_FILE_ENV = "PROMETHEUS_TOKEN_FILE"
+USERNAME_ENV = "PROMETHEUS_USERNAME"
+PASSWORD_ENV = "PROMETHEUS_PASSWORD"  # noqa: S105 - the variable's name, not a password
+CA_FILE_ENV = "PROMETHEUS_CA_FILE"
+AUTH_DOC = "docs/serving.md#prometheus-behind-an-auth-proxy"
+SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"  # noqa: S105 - a path
 
-    def __init__(self, url: str, timeout_s: float = 10.0):
+
+def _header_safe(value: str, where: str) -> str:
+    """``value`` when an HTTP header can carry it (RFC 9110 field-value: visible ASCII and inner
+    spaces); a line break would end the header and start another. The value is never echoed."""
+    if not value or any(not (32 <= ord(c) < 127) for c in value):
+        raise ConfigError(f"{where} is empty or holds a character an HTTP header cannot carry "
+                          f"(a line break, a control or non-ASCII character); see {AUTH_DOC}")
+    return value
+
+
+@dataclass(frozen=True)
+class PrometheusAuth:
+    """How ctloop authenticates to Prometheus: a bearer token (given, or read from a file at each
+    query — a projected service-account token rotates under the pod), HTTP basic auth, and a CA
+    bundle for a certificate no system CA signed. Secrets never appear in ``repr`` or messages."""
+
+    token: str = field(default="", repr=False)
+    token_file: str = ""
+    username: str = ""
+    password: str = field(default="", repr=False)
+    ca_file: str = ""
+
+    @classmethod
+    def from_env(cls, env: Any = None) -> PrometheusAuth:
+        env = os.environ if env is None else env
+        got = {name: (env.get(name) or "").strip() for name in
+               (TOKEN_ENV, TOKEN_FILE_ENV, USERNAME_ENV, PASSWORD_ENV, CA_FILE_ENV)}
+        auth = cls(token=got[TOKEN_ENV], token_file=got[TOKEN_FILE_ENV], username=got[USERNAME_ENV],
+                   password=got[PASSWORD_ENV], ca_file=got[CA_FILE_ENV])
+        auth.check()
+        return auth
+
+    def check(self) -> None:
+        """One ConfigError naming the variables when the settings contradict each other or name
+        a file that cannot be read."""
+        if self.token and self.token_file:
+            raise ConfigError(f"both {TOKEN_ENV} and {TOKEN_FILE_ENV} are set: set one ({AUTH_DOC})")
+        if (self.token or self.token_file) and (self.username or self.password):
+            raise ConfigError(f"a bearer token ({TOKEN_ENV}/{TOKEN_FILE_ENV}) and basic auth "
+                              f"({USERNAME_ENV}/{PASSWORD_ENV}) are both set: set one ({AUTH_DOC})")
+        if bool(self.username) != bool(self.password):
+            given, missing = ((USERNAME_ENV, PASSWORD_ENV) if self.username else (PASSWORD_ENV, USERNAME_ENV))
+            raise ConfigError(f"{given} is set but {missing} is not: basic auth needs both ({AUTH_DOC})")
+        if self.token:
+            _header_safe(self.token, TOKEN_ENV)
+        if self.username and ":" in self.username:
+            raise ConfigError(f"{USERNAME_ENV} holds ':', which basic auth cannot carry in a user name "
+                              "(RFC 7617)")
+        if self.token_file:
+            self.bearer()  # readable now, not only at the first query
+        if self.ca_file:
+            self.ssl_context()
+
+    @property
+    def sends_credentials(self) -> bool:
+        return bool(self.token or self.token_file or self.username)
+
+    def describe(self) -> str:
+        """What is sent, for messages: never the secret itself."""
+        if self.token_file:
+            return f"the bearer token in {TOKEN_FILE_ENV}={self.token_file}"
+        if self.token:
+            return f"the bearer token in {TOKEN_ENV}"
+        if self.username:
+            return f"basic auth as {USERNAME_ENV}={self.username!r}"
+        return "no credentials"
+
+    def bearer(self) -> str:
+        """The token to send now: a token file is read at every call (kubelet rewrites a projected
+        service-account token before it expires)."""
+        if not self.token_file:
+            return self.token
+        try:
+            text = open(self.token_file, encoding="utf-8").read().strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+            raise ConfigError(f"{TOKEN_FILE_ENV}={self.token_file!r} cannot be read: {why} "
+                              f"(in a pod, the service-account token is {SERVICE_ACCOUNT_TOKEN})") from None
+        return _header_safe(text, f"the token in {TOKEN_FILE_ENV}={self.token_file!r}")
+
+    def headers(self) -> dict[str, str]:
+        if self.username:
+            import base64
+
+            pair = f"{self.username}:{self.password}".encode()
+            return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+        token = self.bearer()
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        if not self.ca_file:
+            return None
+        try:
+            return ssl.create_default_context(cafile=self.ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ConfigError(f"{CA_FILE_ENV}={self.ca_file!r} is no readable PEM CA bundle: {why}") from None
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Credentials go to prometheus_url only: urllib's redirect handler copies the Authorization
+    header to wherever a 3xx points (CPython 3.11 ``urllib/request.py`` redirect_request)."""
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
+        raise ServingError(f"Prometheus at {_origin(req.full_url)} answered HTTP {code} to {_origin(newurl)}: "
+                           "ctloop does not follow a redirect with credentials (a login page?); give "
+                           "prometheus_url the query API itself")
+
+
+def _origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+
+
+def _error_text(exc: urllib.error.HTTPError) -> str:
+    """Why Prometheus (its JSON ``error``) or a proxy in front of it (a short text/plain body such
+    as kube-rbac-proxy's ``Forbidden (user=…)``; never an HTML page) refused a query."""
+    try:
+        raw = exc.read()
+    except (OSError, http.client.HTTPException):
+        raw = b""
+    why: Any = None
+    try:
+        body = json.loads(raw)
+        why = body.get("error") if isinstance(body, dict) else body if isinstance(body, str) else None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        ctype = (exc.headers.get("Content-Type") or "") if exc.headers else ""
+        if ctype.startswith("text/plain"):
+            why = raw.decode("utf-8", "replace")
+    text = " ".join(str(why or "").split())[:200]
+    reason = " ".join(str(exc.reason or "").split())
+    return f"{reason}: {text}" if text and text.lower() != reason.lower() else reason or text
+
+
+class Prometheus:
+    """Instant queries over the Prometheus HTTP API (``/api/v1/query``).
+
+    ``auth`` defaults to :meth:`PrometheusAuth.from_env` (``PROMETHEUS_TOKEN``,
+    ``PROMETHEUS_TOKEN_FILE``, ``PROMETHEUS_USERNAME``/``PROMETHEUS_PASSWORD``,
+    ``PROMETHEUS_CA_FILE``)."""
+
+    def __init__(self, url: str, timeout_s: float = 10.0, auth: PrometheusAuth | None = None):
         if not url:
             raise ConfigError(
                 "no Prometheus URL: set PROMETHEUS_URL (ConfigMap ctloop-settings) "
@@ -84,6 +236,14 @@ class Prometheus:
         check_http_url(url, "Prometheus URL", "e.g. http://prometheus-operated.monitoring.svc:9090")
         self.url = url.rstrip("/")
         self.timeout_s = timeout_s
+        self.auth = PrometheusAuth.from_env() if auth is None else auth
+        handlers: list[Any] = []
+        if self.auth.sends_credentials:
+            handlers.append(_NoRedirect())
+        context = self.auth.ssl_context()
+        if context is not None:
+            handlers.append(urllib.request.HTTPSHandler(context=context))
+        self._open = urllib.request.build_opener(*handlers).open
         # the "warnings" of every answer so far (Prometheus' HTTP API: a remote-read store or a
         # Thanos store that failed — the data is partial; newer PromQL warnings too)
         self.warnings: list[str] = []
@@ -92,21 +252,15 @@ class Prometheus:
         params = {"query": expr}
         if at is not None:
             params["time"] = f"{at:.3f}"
-        req = f"{self.url}/api/v1/query?{urllib.parse.urlencode(params)}"
+        req = urllib.request.Request(f"{self.url}/api/v1/query?{urllib.parse.urlencode(params)}",
+                                     headers=self.auth.headers())
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
+            with self._open(req, timeout=self.timeout_s) as resp:
                 payload = json.loads(resp.read())
         except urllib.error.HTTPError as exc:  # 400/422: Prometheus says why in the JSON body
-            try:
-                body = json.loads(exc.read())
-                why = (body.get("error") if isinstance(body, dict) else None) or exc.reason
-            except (json.JSONDecodeError, UnicodeDecodeError, OSError, http.client.HTTPException):
-                why = exc.reason
+            why = _error_text(exc)
             if exc.code in (401, 403):  # an auth proxy in front of Prometheus (oauth2-proxy, ...)
-                raise ServingError(
-                    f"Prometheus at {self.url} refused the query (HTTP {exc.code} {why}): ctloop sends "
-                    "no credentials; give a prometheus_url that needs none (e.g. the in-cluster "
-                    "prometheus-operated service, port 9090)") from exc
+                raise ServingError(self._refused(exc.code, why)) from exc
             raise ServingError(
                 f"Prometheus at {self.url} rejected {expr!r} (HTTP {exc.code}): {why}") from exc
         except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException,
@@ -114,6 +268,9 @@ class Prometheus:
             why = " ".join(str(exc).split())[:200]  # an SSH/TLS banner or HTML spans lines
             if isinstance(exc, http.client.HTTPException):
                 why = f"no HTTP answer ({type(exc).__name__}: {why[:80]!r})"
+            if "CERTIFICATE_VERIFY_FAILED" in why:
+                why += (f"; set {CA_FILE_ENV} to the CA bundle that signed its certificate (OpenShift: "
+                        "/var/run/secrets/kubernetes.io/serviceaccount/service-ca.crt)")
             raise ServingError(f"Prometheus query failed ({self.url}): {why}") from exc
         samples = self._samples(expr, payload)
         warnings = payload.get("warnings") or []
@@ -122,6 +279,19 @@ class Prometheus:
         self.warnings += [text for w in (warnings if isinstance(warnings, list) else [warnings])
                           if not (text := " ".join(str(w).split())).lower().startswith("promql info:")]
         return samples
+
+    def _refused(self, code: int, why: str) -> str:
+        where = f"Prometheus at {self.url} refused the query (HTTP {code} {why})"
+        if not self.auth.sends_credentials:
+            return (f"{where}: ctloop sends no credentials; set {TOKEN_FILE_ENV} (e.g. the pod's "
+                    f"service-account token {SERVICE_ACCOUNT_TOKEN}), {TOKEN_ENV} or "
+                    f"{USERNAME_ENV}/{PASSWORD_ENV} ({AUTH_DOC}), or give a prometheus_url that needs "
+                    "none (e.g. the in-cluster prometheus-operated service, port 9090)")
+        if code == 401:
+            return (f"{where}: it did not accept {self.auth.describe()} (expired, revoked, or for "
+                    "another server)")
+        return (f"{where}: {self.auth.describe()} was accepted but may not query (OpenShift's "
+                "thanos-querier needs cluster role cluster-monitoring-view for the service account)")
 
     def _samples(self, expr: str, payload: Any) -> list[tuple[dict[str, str], float]]:
         """The samples of an instant-query answer (Prometheus v2.42 ``web/api/v1/api.go``:
