@@ -47,7 +47,21 @@ def load_api_client(kubeconfig: str = "", context: str = ""):
         config.load_incluster_config()
     except config.ConfigException:
         load_kubeconfig(path, context)
-    return client.ApiClient()
+    cfg = client.Configuration.get_default_copy()
+    cfg.retries = api_retries()
+    return client.ApiClient(cfg)
+
+
+def api_retries() -> Any:
+    """urllib3's retries for the API client: connections that fail are retried, an answer that
+    does not come in time is not. urllib3 2.x's default ``Retry(3)`` re-sends a GET whose read
+    timed out three more times, so one poll of :func:`wait_for` could take four request timeouts
+    (2 minutes) past its deadline; the wait polls on by itself, and a lost PATCH answer is retried
+    by :meth:`InferenceServices.patch`, which knows a merge patch is idempotent."""
+    from urllib3.util.retry import Retry
+
+    return Retry(total=3, connect=3, read=0, status=0, other=0, redirect=0, backoff_factor=0.2,
+                 raise_on_status=False)
 
 
 def load_kubeconfig(path: str, context: str, client_configuration: Any = None) -> None:
@@ -141,10 +155,20 @@ class InferenceServices:
                                                                            **self.timeout))
 
     def patch(self, name: str, patch: dict[str, Any]) -> dict[str, Any]:
-        """JSON merge patch (``null`` deletes a field)."""
-        return self._call(f"patch InferenceService {self.namespace}/{name}",
-                          lambda: self.api.patch_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name,
-                                                                          patch, **self.timeout))
+        """JSON merge patch (``null`` deletes a field). A patch whose answer did not come (a read
+        timeout, a reset) may have been applied: it is sent again — a merge patch applied twice is
+        applied once (RFC 7386) — instead of reporting a failed step over a changed spec."""
+        what = f"patch InferenceService {self.namespace}/{name}"
+        attempts = max(1, self.retries)
+        for attempt in range(attempts):
+            try:
+                return self._call(what, lambda: self.api.patch_namespaced_custom_object(
+                    GROUP, VERSION, self.namespace, PLURAL, name, patch, **self.timeout))
+            except ServingUnreachable:
+                if attempt + 1 >= attempts:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
 def _decoded(what: str, fn: Callable[[], Any]) -> Any:
