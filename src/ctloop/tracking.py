@@ -306,8 +306,11 @@ def utf8_text(text: str) -> str:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:
-        escaped = all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
-        return text.encode("utf-8", "surrogateescape" if escaped else "replace").decode("utf-8", "replace")
+        # a surrogate that is no escaped byte (a lone one from JSON's \ud800, half a pair) is
+        # U+FFFD itself; the escaped bytes go back to bytes and are read as UTF-8
+        text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF and not 0xDC80 <= ord(c) <= 0xDCFF else c
+                       for c in text)
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def local_artifact_root() -> str | None:
