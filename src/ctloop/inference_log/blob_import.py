@@ -343,7 +343,8 @@ class _Source:
         written ``source``: the listed URI (written the way ``source`` was) sliced after it, a
         ``file://`` name percent-encoded or not (93bb076 began encoding)."""
         if self.loc.scheme == "file":
-            return sorted({key, quote(key)}) if source.lower().startswith("file://") else [key]
+            # file:///p and the minimal file:/p (RFC 8089) were both listed percent-encoded
+            return sorted({key, quote(key)}) if source.lower().startswith("file:/") else [key]
         head = source.split("://", 1)[0] + "://" + source.split("://", 1)[1].split("/", 1)[0]
         listed = f"{head}/{storage.parse(info.uri).key}"
         return [listed[len(source):].lstrip("/") or key]
