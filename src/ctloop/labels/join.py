@@ -317,6 +317,15 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
 
     files = label_files(store_root)
     key = store_key(store_root)
+    if not files and key is None:
+        import warnings
+
+        from ctloop.labels.store import STORE_MANIFEST
+
+        # a mistyped labels_root read as "no labels" in every window, with nothing saying why
+        warnings.warn(f"labels_root {store_root!r} holds no label store (no labels/{STORE_MANIFEST}, no label "
+                      "files): no realized metric until `ctloop labels ingest --store` writes one there; is "
+                      "the location typed right?", UserWarning, stacklevel=2)
     columns = {uri: _data_columns(open_parquet(uri, DataSourceError, "label file").schema_arrow) for uri in files}
     found = {_file_key(uri, names) for uri, names in columns.items() if names}
     if not found:
