@@ -70,10 +70,15 @@ def _canary(args: argparse.Namespace) -> int:
 def _promote(args: argparse.Namespace) -> int:
     from ctloop.serving import rollout
 
-    isvcs = _isvcs(args)
     if args.model_name and args.version:
         from ctloop.registry import MlflowRegistry
         from ctloop.serving import release
+        from ctloop.tracking import existing_store
+
+        _config(args)
+        existing_store(args.tracking_uri)  # the version to promote is read from an existing registry
+    isvcs = _isvcs(args)
+    if args.model_name and args.version:
 
         prev = release.promote(MlflowRegistry(args.tracking_uri), isvcs, model_name=args.model_name,
                                version=args.version, reason=args.reason, cfg=_config(args))
@@ -88,9 +93,12 @@ def _promote(args: argparse.Namespace) -> int:
 def _rollback(args: argparse.Namespace) -> int:
     from ctloop.registry import MlflowRegistry
     from ctloop.serving import release
+    from ctloop.tracking import existing_store
 
     cfg = _config(args)
-    target, state = release.rollback(MlflowRegistry(args.tracking_uri), _isvcs(args), model_name=args.model_name,
+    existing_store(args.tracking_uri)  # a rollback reads the champion: a sqlite URI would create its file
+    isvcs = _isvcs(args)
+    target, state = release.rollback(MlflowRegistry(args.tracking_uri), isvcs, model_name=args.model_name,
                                      failed_version=args.failed_version or "", reason=args.reason, cfg=cfg,
                                      to_version=args.to_version or "")
     print(f"rolled back: v{target} serves {state.traffic}")
