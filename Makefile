@@ -32,6 +32,10 @@ MODEL ?= $(ISVC)
 REASON ?= manual rollback (make rollback)
 HOST ?= http://localhost:8080
 CRON ?= 0 0 3 * * *
+# make schedule: the pipeline's parameters, NAME=VALUE words (JSON values, no spaces), e.g.
+# PARAMS="model_name=credit data.uri=gs://b/credit.csv data.target=default data.time_column=day"
+PARAMS ?=
+PIPELINE ?=
 
 .PHONY: help
 help: ## list the targets
@@ -123,8 +127,8 @@ upload: $(STAMP) ## upload the pipeline to KFP (HOST=url; a no-op when unchanged
 	$(BIN)/ctloop upload --host $(HOST) $(IMAGE_ARG)
 
 .PHONY: schedule
-schedule: $(STAMP) ## schedule recurring runs (HOST=url CRON="0 0 3 * * *", UTC)
-	$(BIN)/ctloop schedule --host $(HOST) --cron "$(CRON)" $(IMAGE_ARG)
+schedule: $(STAMP) ## schedule recurring runs (HOST=url CRON="0 0 3 * * *" UTC, PARAMS="name=value ...", PIPELINE=)
+	$(BIN)/ctloop schedule --host $(HOST) --cron "$(CRON)" $(if $(PIPELINE),--pipeline $(PIPELINE)) $(foreach p,$(PARAMS),--param '$(p)') $(IMAGE_ARG)
 
 .PHONY: apply
 apply: $(STAMP) ## apply ctloop.yaml to the KFP cluster (SPEC=file, DRY_RUN=1 to preview)

@@ -36,3 +36,12 @@ def test_docker_builds_ctloop_image_else_the_release_image():
                                        capture_output=True, text=True, check=True).stdout.strip()
     assert run(CTLOOP_IMAGE="registry.example.com/ml/ctloop:9.9") == "docker push registry.example.com/ml/ctloop:9.9"
     assert run().startswith("docker push ghcr.io/ctloop/ctloop:")
+
+
+def test_schedule_passes_params_and_pipeline():
+    """Before: ``make schedule`` had no way to give the required ``model_name``/``data.*``
+    parameters, so every run was refused before KFP was called."""
+    line = _dry_run("schedule", "PARAMS=model_name=credit data.uri=gs://b/c.csv", "PIPELINE=monitoring",
+                    "IMAGE=a/b:1")
+    assert ("--pipeline monitoring --param 'model_name=credit' --param 'data.uri=gs://b/c.csv' "
+            "--image a/b:1") in line, line
