@@ -99,3 +99,14 @@ def median_seconds(fn, repeats: int) -> float:
         fn()
         runs.append(time.perf_counter() - start)
     return statistics.median(runs)
+
+
+def sizes_from_argv(doc: str | None, default: list, *, kind=int, metavar: str = "ROWS", what: str = "rows") -> list:
+    """The sizes a benchmark runs (positional arguments, else ``default``), with ``--help`` from
+    its module docstring: a bare ``int(sys.argv[1])`` turned ``--help`` into a traceback."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=(doc or "").strip().splitlines()[0] if doc else None)
+    parser.add_argument("sizes", nargs="*", type=kind, metavar=metavar,
+                        help=f"{what} to measure (default: {' '.join(map(str, default))})")
+    return parser.parse_args().sizes or list(default)

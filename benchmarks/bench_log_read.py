@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import RESULTS, save, table
+from _common import RESULTS, save, sizes_from_argv, table
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -123,4 +123,4 @@ def main(sizes: list[int]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main([int(a) for a in sys.argv[1:]] or [100_000, 1_000_000]))
+    sys.exit(main(sizes_from_argv(__doc__, [100_000, 1_000_000])))

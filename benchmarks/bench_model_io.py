@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import median_seconds, save, table
+from _common import median_seconds, save, sizes_from_argv, table
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -88,4 +88,4 @@ def main(sizes=(20_000, 100_000)) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(tuple(int(a) for a in sys.argv[1:]) or (20_000, 100_000)))
+    sys.exit(main(tuple(sizes_from_argv(__doc__, [20_000, 100_000]))))

@@ -132,4 +132,9 @@ if __name__ == "__main__":
         sys.path.insert(0, str(HERE.parent / "src"))
         print(json.dumps(run_variant(Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]))))
         sys.exit(0)
-    sys.exit(main(*(int(a) for a in sys.argv[1:2])))
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Batch scoring: naive pandas vs chunked vs chunked + "
+                                     "inference log, each variant in a fresh process.")
+    parser.add_argument("rows", nargs="?", type=int, default=1_000_000, help="rows to score (default 1,000,000)")
+    sys.exit(main(parser.parse_args().rows))

@@ -21,7 +21,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from _common import median_seconds, save, table
+from _common import median_seconds, save, sizes_from_argv, table
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -66,5 +66,6 @@ def main(sizes: list[tuple[int, int]]) -> int:
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:] or ["20:50", "50:50", "100:50", "200:50"]
+    args = sizes_from_argv(__doc__, ["20:50", "50:50", "100:50", "200:50"], kind=str, metavar="CLASSES:ITERATIONS",
+                           what="models (classes:boosting iterations)")
     sys.exit(main([tuple(int(v) for v in a.split(":")) for a in args]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import time
 
-from _common import RESULTS, save, table
+from _common import RESULTS, save, sizes_from_argv, table
 
 
 def main(sizes=(100_000, 1_000_000)) -> int:
@@ -55,4 +55,4 @@ def main(sizes=(100_000, 1_000_000)) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(tuple(sizes_from_argv(__doc__, [100_000, 1_000_000]))))
