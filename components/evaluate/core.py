@@ -77,7 +77,7 @@ def _finite(value: Any) -> bool:
 
 
 # --------------------------------------------------------------------------- scoring
-def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str):
+def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, role: str = "model"):
     import numpy as np
 
     if target not in frame.columns:
@@ -86,6 +86,11 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str):
     if data.empty:
         raise EvaluationError(f"holdout data has no rows with a value in {target!r}")
     features = getattr(model, "feature_names_in_", None)
+    missing = [] if features is None else [f for f in features if f not in data.columns]
+    if missing:  # a column the table no longer has (a champion trained before it was dropped): named
+        raise EvaluationError(f"the {role} cannot score the holdout data: it has no column {missing[0]!r}, a "
+                              f"feature of the {role}" + (f" (missing: {', '.join(map(repr, missing))})"
+                                                          if len(missing) > 1 else ""))
     x = plain_missing(data[list(features)] if features is not None else data)  # pd.NA: storage.plain_missing
     try:
         if task == "classification":
@@ -95,7 +100,7 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str):
         pred = np.asarray(model.predict(x), dtype=float)
         return data, data[target].to_numpy(dtype=float), pred, []
     except (ValueError, KeyError, AttributeError) as exc:  # sklearn's input-validation errors
-        raise EvaluationError(f"the model cannot score the holdout data: {exc}") from exc
+        raise EvaluationError(f"the {role} cannot score the holdout data: {exc}") from exc
 
 
 def align_classes(proba: np.ndarray, classes: list, labels: list) -> np.ndarray:
@@ -290,11 +295,11 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     if cfg.slice_column and cfg.slice_column not in holdout.columns:
         raise ConfigError(f"gate.slice_column {cfg.slice_column!r} is not a column of the holdout data")
 
-    data, y_raw, pred_c, classes = _predictions(challenger, holdout, target=target, task=task)
+    data, y_raw, pred_c, classes = _predictions(challenger, holdout, target=target, task=task, role="challenger")
     labels: list = []
     pred_b = None
     if champion is not None:
-        _, _, pred_b, classes_b = _predictions(champion, holdout, target=target, task=task)
+        _, _, pred_b, classes_b = _predictions(champion, holdout, target=target, task=task, role="champion")
     if task == "classification":
         others = list(classes_b) if champion is not None else []
         key = M.class_key(classes, others) if others else M.class_key(classes)
