@@ -314,7 +314,9 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     challenger_metrics = M.compute(task, y, pred_c, positions)
     decision = GateDecision(approved=False, reason="", task=task, primary_metric=primary,
                             challenger_metrics=challenger_metrics, thresholds=dict(cfg.thresholds), rows=len(data))
-    unseen = [str(c) for c in labels[len(classes):]]
+    # the holdout's labels the challenger has no class for (not the champion's classes no row holds)
+    unseen = [str(labels[i]) for i in sorted(set(np.asarray(y).tolist())) if i >= len(classes)] \
+        if task == "classification" else []
     if task == "classification":
         from ctloop.monitoring.triggers import gate_reference, scores_of
 

@@ -46,3 +46,21 @@ def test_a_champion_feature_the_holdout_no_longer_has_is_one_line_naming_it():
         evaluate.gate(champion, new.iloc[300:], target="y", task="classification", thresholds={"roc_auc": 0.5},
                       bootstrap_rounds=50)
 
+
+def test_unseen_holdout_labels_are_the_holdouts_not_the_champions_classes():
+    # the class 'high' vanished from the newest window: the challenger knows low/mid, the champion
+    # low/mid/high, and no holdout row is 'high'. Was: "holdout labels the challenger never saw in
+    # training: high (scored as errors)" — a label no holdout row holds.
+    frame = _frame().drop(columns=["old", "y"])
+    champion = _fit(frame.iloc[:300], "kind")
+    recent = frame[frame.kind != "high"].reset_index(drop=True)
+    challenger = _fit(recent.iloc[:150], "kind")
+    holdout = recent.iloc[150:]
+    decision = evaluate.gate(challenger, holdout, target="kind", task="classification", champion=champion,
+                             thresholds={"accuracy": 0.5}, primary_metric="accuracy", bootstrap_rounds=50)
+    assert "never saw" not in decision.reason
+    # a holdout label the challenger never saw is still named
+    decision = evaluate.gate(challenger, frame.iloc[300:], target="kind", task="classification",
+                             champion=champion, thresholds={"accuracy": 0.5}, primary_metric="accuracy",
+                             bootstrap_rounds=50)
+    assert "holdout labels the challenger never saw in training: high (scored as errors)" in decision.reason
