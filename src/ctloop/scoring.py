@@ -37,7 +37,8 @@ says how many, and how many matched no or several trained categories. A CSV file
 are read as text.
 
 **Refusals** (before anything is written): an unknown model or alias, an input that is missing, lacks
-a feature of the model, has text in a numeric feature, numbers in a text feature none of which is
+a feature of the model, has text in a numeric feature, true/false, times or nested values in a text
+feature (a category of text can be none of them), numbers in a text feature none of which is
 the value of a trained category (amounts where the model learnt codes; whole numbers for a model
 whose categories cannot be read), has a file (of several) without a feature or with text in a
 numeric one, lacks the id column or repeats an id;
@@ -332,18 +333,44 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
                 or pa.types.is_decimal(kind)):
             raise DataSourceError(f"data: column {name!r} of {source.uri} is {kind}, but {scorer.name} "
                                   f"v{scorer.version} needs numbers there")
-    for name in _true_false_features(scorer):
+    flags = _true_false_features(scorer)
+    for name in flags:
         kind = source.schema.field(name).type
         if not (pa.types.is_boolean(kind) or pa.types.is_null(kind)):
             raise DataSourceError(f"data: column {name!r} of {source.uri} is {kind}, but {scorer.name} "
                                   f"v{scorer.version} was trained with true/false there: write True or False "
                                   "(other values would be scored as unknown categories, ignored)")
+    _check_text_kinds(scorer, source, flags)
     if id_column in RESERVED_OUTPUT or re.fullmatch(r"prediction(_\d+)?", id_column):
         raise ConfigError(f"id_column: {id_column!r} is a column ctloop writes into the predictions "
                           f"({', '.join(sorted(RESERVED_OUTPUT))}, prediction[_<i>]); rename it in the data")
     if id_column and id_column not in columns:
         raise ConfigError(f"id_column: {id_column!r} is not a column of {source.uri} (columns: "
                           f"{', '.join(columns[:20])}{' …' if len(columns) > 20 else ''})")
+
+
+def _check_text_kinds(scorer: Scorer, source: Any, flags: list[str]) -> None:
+    """Refuse a column of true/false, times or nested values for a text feature the model learnt
+    text categories in (:func:`ctloop.storage.trained_categories`): none of its values can be a
+    trained category, so every row would be scored with the feature ignored (a bool column) or the
+    model fails naming no column (dates: numpy's "could not be promoted"). Text, a dictionary
+    (category) column, numbers (:func:`_text_categories`) and gaps pass."""
+    import pyarrow as pa
+
+    from ctloop.storage import trained_categories
+
+    trained = trained_categories(scorer.model)
+    for name in scorer.features:
+        known = trained.get(name)
+        if name in scorer.numeric or name in flags or not known or not all(isinstance(v, str) for v in known):
+            continue
+        kind = source.schema.field(name).type
+        if pa.types.is_boolean(kind) or pa.types.is_temporal(kind) or pa.types.is_nested(kind):
+            shown = ", ".join(repr(v) for v in sorted(known)[:3]) + (", …" if len(known) > 3 else "")
+            raise DataSourceError(f"data: column {name!r} of {source.uri} is {kind}, but {scorer.name} "
+                                  f"v{scorer.version} was trained with text there ({shown}): every row would be "
+                                  "scored as an unknown category; write the column the model was trained on, as "
+                                  "text")
 
 
 def _true_false_features(scorer: Scorer) -> list[str]:

@@ -1,0 +1,61 @@
+"""Hunt 36 (training surface): batch scoring (ctloop.scoring) of a model of the train core with
+input columns typed otherwise than at training: scored correctly or refused with one line naming
+the column, before anything is written — never every row scored as an unknown category."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop import scoring
+from ctloop.components.train import core as train
+from ctloop.errors import DataSourceError
+
+
+@pytest.fixture(scope="module")
+def trained():
+    rng = np.random.default_rng(0)
+    n = 300
+    frame = pd.DataFrame({"x1": rng.normal(size=n), "region": rng.choice(["north", "south", "east"], size=n),
+                          "flag": rng.random(n) > 0.5})
+    frame["y"] = ((frame.x1 + (frame.region == "north")) > 0.5).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = train.fit(frame, target="y", estimator="logistic_regression")
+    meta = result.meta
+    scorer = scoring.Scorer(result.model, "credit", "1", "champion", meta["features"], meta["numeric"])
+    return frame[meta["features"]], scorer
+
+
+@pytest.mark.parametrize("case, values, kind", [
+    # a Parquet export that wrote the text feature as true/false: every row an unknown category
+    # (was: scored, the feature silently ignored)
+    ("bool", lambda f: f.flag, "bool"),
+    # dates where the model learnt text: was a DataSourceError quoting numpy's DType promotion
+    # error, naming no column
+    ("timestamp", lambda f: pd.date_range("2025-01-01", periods=len(f), freq="h"), "timestamp[ns]"),
+    ("date", lambda f: pd.date_range("2025-01-01", periods=len(f), freq="h").date, "date32[day]"),
+])
+def test_a_text_feature_of_another_type_is_refused_naming_it(trained, tmp_path, case, values, kind):
+    features, scorer = trained
+    features.assign(region=values(features)).to_parquet(tmp_path / "in.parquet")
+    with pytest.raises(DataSourceError, match=rf"^data: column 'region' of {re.escape(str(tmp_path))}/in.parquet "
+                                              rf"is {re.escape(kind)}, but credit v1 was trained with text there \('east', 'north', "
+                                              r"'south'\): every row would be scored as an unknown category"):
+        scoring.score(scorer, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r")
+    assert not (tmp_path / "out").exists()
+
+
+def test_text_features_as_text_dictionary_or_numbers_still_score(trained, tmp_path):
+    features, scorer = trained
+    expected = scorer.model.predict_proba(features)[:, 1]
+    for name, frame in (("text", features), ("category", features.assign(region=features.region.astype("category"))),
+                        ("string", features.assign(region=features.region.astype("string[pyarrow]")))):
+        frame.to_parquet(tmp_path / f"{name}.parquet")
+        result = scoring.score(scorer, str(tmp_path / f"{name}.parquet"), str(tmp_path / name), run_id="r")
+        out = pd.concat([pd.read_parquet(f) for f in result.files], ignore_index=True)
+        np.testing.assert_allclose(out.prediction_1.to_numpy(), expected, rtol=0, atol=1e-12)
