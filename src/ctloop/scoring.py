@@ -360,17 +360,23 @@ def _check_text_kinds(scorer: Scorer, source: Any, flags: list[str]) -> None:
     from ctloop.storage import trained_categories
 
     trained = trained_categories(scorer.model)
-    for name in scorer.features:
-        known = trained.get(name)
-        if name in scorer.numeric or name in flags or not known or not all(isinstance(v, str) for v in known):
-            continue
-        kind = source.schema.field(name).type
-        if pa.types.is_boolean(kind) or pa.types.is_temporal(kind) or pa.types.is_nested(kind):
-            shown = ", ".join(repr(v) for v in sorted(known)[:3]) + (", …" if len(known) > 3 else "")
-            raise DataSourceError(f"data: column {name!r} of {source.uri} is {kind}, but {scorer.name} "
-                                  f"v{scorer.version} was trained with text there ({shown}): every row would be "
-                                  "scored as an unknown category; write the column the model was trained on, as "
-                                  "text")
+    text = [name for name in scorer.features if name not in scorer.numeric and name not in flags
+            and trained.get(name) and all(isinstance(v, str) for v in trained[name])]
+    if not text:
+        return
+    # each file's own type: a dataset reads every file as its first file's, true/false as 'true'/'false'
+    files = source._file_schemas() if len(source.files) > 1 else []
+    for name in text:
+        kinds = [(source.uri, source.schema.field(name).type)]
+        kinds += [(path, physical.field(name).type) for path, physical in files if name in physical.names]
+        for where, kind in kinds:
+            if pa.types.is_boolean(kind) or pa.types.is_temporal(kind) or pa.types.is_nested(kind):
+                known = trained[name]
+                shown = ", ".join(repr(v) for v in sorted(known)[:3]) + (", …" if len(known) > 3 else "")
+                raise DataSourceError(f"data: column {name!r} of {where} is {kind}, but {scorer.name} "
+                                      f"v{scorer.version} was trained with text there ({shown}): every row would "
+                                      "be scored as an unknown category; write the column the model was trained "
+                                      "on, as text")
 
 
 def _true_false_features(scorer: Scorer) -> list[str]:

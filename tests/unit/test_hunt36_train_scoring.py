@@ -59,3 +59,16 @@ def test_text_features_as_text_dictionary_or_numbers_still_score(trained, tmp_pa
         result = scoring.score(scorer, str(tmp_path / f"{name}.parquet"), str(tmp_path / name), run_id="r")
         out = pd.concat([pd.read_parquet(f) for f in result.files], ignore_index=True)
         np.testing.assert_allclose(out.prediction_1.to_numpy(), expected, rtol=0, atol=1e-12)
+
+
+def test_a_later_file_with_true_false_for_a_text_feature_is_refused_naming_it(trained, tmp_path):
+    # a directory of daily exports, the second written with the column as booleans: the dataset
+    # reads it as its first file's text, 'true'/'false', unknown categories (was: scored silently)
+    features, scorer = trained
+    (tmp_path / "in").mkdir()
+    features.iloc[:150].to_parquet(tmp_path / "in" / "day-1.parquet")
+    features.iloc[150:].assign(region=features.flag.iloc[150:]).to_parquet(tmp_path / "in" / "day-2.parquet")
+    with pytest.raises(DataSourceError, match=rf"^data: column 'region' of {re.escape(str(tmp_path))}/in/"
+                                              r"day-2.parquet is bool, but credit v1 was trained with text there"):
+        scoring.score(scorer, str(tmp_path / "in"), str(tmp_path / "out"), run_id="r")
+    assert not (tmp_path / "out").exists()
