@@ -335,11 +335,11 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
                                   f"v{scorer.version} needs numbers there")
     flags = _true_false_features(scorer)
     for name in flags:
-        kind = source.schema.field(name).type
-        if not (pa.types.is_boolean(kind) or pa.types.is_null(kind)):
-            raise DataSourceError(f"data: column {name!r} of {source.uri} is {kind}, but {scorer.name} "
-                                  f"v{scorer.version} was trained with true/false there: write True or False "
-                                  "(other values would be scored as unknown categories, ignored)")
+        for where, kind in _kinds(source, name):  # a CSV file of yes/no would make every file's text
+            if not (pa.types.is_boolean(kind) or pa.types.is_null(kind)):
+                raise DataSourceError(f"data: column {name!r} of {where} is {kind}, but {scorer.name} "
+                                      f"v{scorer.version} was trained with true/false there: write True or False "
+                                      "(other values would be scored as unknown categories, ignored)")
     _check_text_kinds(scorer, source, flags)
     if id_column in RESERVED_OUTPUT or re.fullmatch(r"prediction(_\d+)?", id_column):
         raise ConfigError(f"id_column: {id_column!r} is a column ctloop writes into the predictions "
@@ -347,6 +347,17 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
     if id_column and id_column not in columns:
         raise ConfigError(f"id_column: {id_column!r} is not a column of {source.uri} (columns: "
                           f"{', '.join(columns[:20])}{' …' if len(columns) > 20 else ''})")
+
+
+def _kinds(source: Any, name: str) -> list[tuple[str, Any]]:
+    """``(where, Arrow type)`` of column ``name``: the source's, then each file's own when it has
+    several (a dataset reads every file as its first file's type: true/false as 'true'/'false'
+    under text, and CSV files of text and true/false all as text, :meth:`Source.check_files`)."""
+    kinds = [(source.uri, source.schema.field(name).type)]
+    if len(source.files) > 1:
+        kinds += [(path, physical.field(name).type) for path, physical in source._file_schemas()
+                  if name in physical.names]
+    return kinds
 
 
 def _check_text_kinds(scorer: Scorer, source: Any, flags: list[str]) -> None:
@@ -364,12 +375,8 @@ def _check_text_kinds(scorer: Scorer, source: Any, flags: list[str]) -> None:
             and trained.get(name) and all(isinstance(v, str) for v in trained[name])]
     if not text:
         return
-    # each file's own type: a dataset reads every file as its first file's, true/false as 'true'/'false'
-    files = source._file_schemas() if len(source.files) > 1 else []
     for name in text:
-        kinds = [(source.uri, source.schema.field(name).type)]
-        kinds += [(path, physical.field(name).type) for path, physical in files if name in physical.names]
-        for where, kind in kinds:
+        for where, kind in _kinds(source, name):
             if pa.types.is_boolean(kind) or pa.types.is_temporal(kind) or pa.types.is_nested(kind):
                 known = trained[name]
                 shown = ", ".join(repr(v) for v in sorted(known)[:3]) + (", …" if len(known) > 3 else "")

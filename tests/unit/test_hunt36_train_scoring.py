@@ -72,3 +72,18 @@ def test_a_later_file_with_true_false_for_a_text_feature_is_refused_naming_it(tr
                                               r"day-2.parquet is bool, but credit v1 was trained with text there"):
         scoring.score(scorer, str(tmp_path / "in"), str(tmp_path / "out"), run_id="r")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_later_csv_file_with_yes_no_for_a_true_false_feature_is_refused_naming_it(trained, tmp_path):
+    # CSV files are typed file by file: True/False in the first, yes/no in the second made the column
+    # text in every file, so no row matched the trained True/False (was: every row scored with the
+    # feature ignored, the first file's too)
+    features, scorer = trained
+    (tmp_path / "in").mkdir()
+    features.iloc[:150].to_csv(tmp_path / "in" / "day-1.csv", index=False)
+    later = features.iloc[150:]
+    later.assign(flag=np.where(later.flag, "yes", "no")).to_csv(tmp_path / "in" / "day-2.csv", index=False)
+    with pytest.raises(DataSourceError, match=rf"^data: column 'flag' of {re.escape(str(tmp_path))}/in/day-2.csv is "
+                                              r"string, but credit v1 was trained with true/false there"):
+        scoring.score(scorer, str(tmp_path / "in"), str(tmp_path / "out"), run_id="r")
+    assert not (tmp_path / "out").exists()
