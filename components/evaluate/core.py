@@ -5,7 +5,9 @@ Semantics (fail-safe, after TFX's Evaluator):
 1. **No threshold configured → not approved.** A gate without a bar never blesses a model.
 2. **Absolute thresholds** ``{"roc_auc": 0.7, "log_loss": 0.5}``: ``>=`` for higher-is-better
    metrics, ``<=`` for lower-is-better ones (``log_loss``, ``rmse``, ``mae``). All must pass.
-3. **No champion yet →** absolute thresholds only (the reason says so).
+3. **No champion yet →** absolute thresholds only (the reason says so). The same when the holdout
+   lacks a feature of the champion (the table's schema changed, which ``detect_drift`` reports as
+   drift and retrains on): the champion cannot score it, and the reason names the column.
 4. **Champion comparison** on the primary metric: both models score the *same* holdout rows;
    a paired bootstrap (the same resampled rows for both) gives a ``confidence`` interval of
    ``delta = challenger − champion`` oriented so that positive is better. The challenger is
@@ -298,6 +300,12 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     data, y_raw, pred_c, classes = _predictions(challenger, holdout, target=target, task=task, role="challenger")
     labels: list = []
     pred_b = None
+    # a feature of the champion the holdout no longer has: the table's schema changed (detect_drift's
+    # "schema changed", which retrains); the champion cannot score this data, nor be compared on it
+    names = getattr(champion, "feature_names_in_", None) if champion is not None else None
+    gone = [] if names is None else [f for f in names if f not in holdout.columns]
+    if gone:
+        champion = None
     if champion is not None:
         _, _, pred_b, classes_b = _predictions(champion, holdout, target=target, task=task, role="champion")
     if task == "classification":
@@ -346,7 +354,12 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         ok &= passed
         reasons.append(f"{name} {value:.4f} {'<=' if lower else '>='} {bound} {'passed' if passed else 'FAILED'}")
 
-    if champion is None:
+    if gone:
+        reasons.append(f"the champion cannot score the holdout: it has no column {gone[0]!r}"
+                       + (f" (nor {', '.join(map(repr, gone[1:]))})" if len(gone) > 1 else "")
+                       + ", a feature of the champion (the data's schema changed): judged on absolute thresholds "
+                       "only")
+    elif champion is None:
         reasons.append("no champion yet: judged on absolute thresholds only")
     else:
         decision.champion_metrics = M.compute(task, y, pred_b, positions)

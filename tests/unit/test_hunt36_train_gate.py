@@ -30,19 +30,26 @@ def _fit(frame: pd.DataFrame, target: str):
         return train.fit(frame, target=target, estimator="logistic_regression").model
 
 
-def test_a_champion_feature_the_holdout_no_longer_has_is_one_line_naming_it():
-    # the upstream table dropped 'old' and added 'new': the champion was trained with 'old', the
-    # challenger on the new columns; the holdout (prepare's, from the new table) has no 'old'.
-    # Was: KeyError "['old'] not in index", a traceback from the evaluate step.
+def test_a_champion_feature_the_holdout_no_longer_has_is_named_and_the_challenger_judged_on_thresholds():
+    # the upstream table dropped 'old' and added 'new': detect_drift reports the schema change and
+    # retrains; the champion was trained with 'old', the challenger on the new columns, and the
+    # holdout (prepare's, from the new table) has no 'old'. Was: KeyError "['old'] not in index", a
+    # traceback from the evaluate step at every run, so no model could ever replace the champion.
     frame = _frame()
     champion = _fit(frame.iloc[:300].drop(columns="kind"), "y")
     new = frame.drop(columns=["old", "kind"]).assign(new=np.arange(len(frame)) % 3)
     challenger = _fit(new.iloc[:300], "y")
-    with pytest.raises(EvaluationError, match=r"^the champion cannot score the holdout data: it has no column 'old'"):
-        evaluate.gate(challenger, new.iloc[300:], target="y", task="classification", champion=champion,
-                      thresholds={"roc_auc": 0.5}, bootstrap_rounds=50)
+    decision = evaluate.gate(challenger, new.iloc[300:], target="y", task="classification", champion=champion,
+                             thresholds={"roc_auc": 0.7}, bootstrap_rounds=50)
+    assert decision.approved and decision.comparison is None and decision.champion_metrics is None
+    assert decision.reason.endswith("the champion cannot score the holdout: it has no column 'old', a feature of "
+                                    "the champion (the data's schema changed): judged on absolute thresholds only")
+    rejected = evaluate.gate(challenger, new.iloc[300:], target="y", task="classification", champion=champion,
+                             thresholds={"roc_auc": 0.999}, bootstrap_rounds=50)
+    assert not rejected.approved and "roc_auc" in rejected.reason and "FAILED" in rejected.reason
+    # a challenger that cannot score its own holdout is an error naming the column
     with pytest.raises(EvaluationError, match=r"^the challenger cannot score the holdout data: it has no column "
-                                              r"'old'"):
+                                              r"'old', a feature of the challenger$"):
         evaluate.gate(champion, new.iloc[300:], target="y", task="classification", thresholds={"roc_auc": 0.5},
                       bootstrap_rounds=50)
 
