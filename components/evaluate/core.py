@@ -7,7 +7,9 @@ Semantics (fail-safe, after TFX's Evaluator):
    metrics, ``<=`` for lower-is-better ones (``log_loss``, ``rmse``, ``mae``). All must pass.
 3. **No champion yet →** absolute thresholds only (the reason says so). The same when the holdout
    lacks a feature of the champion (the table's schema changed, which ``detect_drift`` reports as
-   drift and retrains on): the champion cannot score it, and the reason names the column.
+   drift and retrains on): the champion cannot score it, and the reason names the column; and when
+   the champion is a model of the other task (a classifier for a regression, ``training.task``
+   changed): its predictions are no comparison.
 4. **Champion comparison** on the primary metric: both models score the *same* holdout rows;
    a paired bootstrap (the same resampled rows for both) gives a ``confidence`` interval of
    ``delta = challenger − champion`` oriented so that positive is better. The challenger is
@@ -103,6 +105,19 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
         return data, data[target].to_numpy(dtype=float), pred, []
     except (ValueError, KeyError, AttributeError) as exc:  # sklearn's input-validation errors
         raise EvaluationError(f"the {role} cannot score the holdout data: {exc}") from exc
+
+
+def _is_classifier(model: Any) -> bool:
+    """Whether ``model`` is a classifier: scikit-learn's estimator type (a Pipeline's is its last
+    step's), else whether it gives class probabilities."""
+    from sklearn.base import is_classifier, is_regressor
+
+    try:
+        if is_classifier(model) or is_regressor(model):
+            return bool(is_classifier(model))
+    except (AttributeError, TypeError):  # not a scikit-learn estimator (no __sklearn_tags__)
+        pass
+    return hasattr(model, "predict_proba")
 
 
 def align_classes(proba: np.ndarray, classes: list, labels: list) -> np.ndarray:
@@ -304,7 +319,10 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     # "schema changed", which retrains); the champion cannot score this data, nor be compared on it
     names = getattr(champion, "feature_names_in_", None) if champion is not None else None
     gone = [] if names is None else [f for f in names if f not in holdout.columns]
-    if gone:
+    # a champion of the other task (training.task changed): a classifier's labels are no amounts, and
+    # a regressor has no class probabilities; it cannot be compared either
+    other = champion is not None and not gone and _is_classifier(champion) != (task == "classification")
+    if gone or other:
         champion = None
     if champion is not None:
         _, _, pred_b, classes_b = _predictions(champion, holdout, target=target, task=task, role="champion")
@@ -359,6 +377,9 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
                        + (f" (nor {', '.join(map(repr, gone[1:]))})" if len(gone) > 1 else "")
                        + ", a feature of the champion (the data's schema changed): judged on absolute thresholds "
                        "only")
+    elif other:
+        reasons.append(f"the champion is a {'regressor' if task == 'classification' else 'classifier'}, not a model "
+                       f"of this {task} task (training.task changed): judged on absolute thresholds only")
     elif champion is None:
         reasons.append("no champion yet: judged on absolute thresholds only")
     else:

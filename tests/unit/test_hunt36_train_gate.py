@@ -71,3 +71,29 @@ def test_unseen_holdout_labels_are_the_holdouts_not_the_champions_classes():
                              champion=champion, thresholds={"accuracy": 0.5}, primary_metric="accuracy",
                              bootstrap_rounds=50)
     assert "holdout labels the challenger never saw in training: high (scored as errors)" in decision.reason
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_a_champion_of_the_other_task_is_not_compared(task):
+    # training.task changed (a default-rate classifier replaced by a loss-amount regressor, or back):
+    # was a nonsense comparison of the classifier's labels as amounts (regression), or an
+    # EvaluationError "has no attribute 'predict_proba'" at every run (classification), so the new
+    # task's model could never replace the champion
+    frame = _frame().drop(columns=["kind", "old"])
+    frame["amount"] = frame.x1 * 3 + (frame.cat == "b")
+    other = "regression" if task == "classification" else "classification"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        champion = train.fit(frame.iloc[:300].drop(columns="amount"), target="y", task=other,
+                             estimator="hist_gradient_boosting").model
+        challenger = train.fit(frame.iloc[:300].drop(columns="y" if task == "regression" else "amount"),
+                               target="amount" if task == "regression" else "y", task=task,
+                               estimator="hist_gradient_boosting").model
+    target = "amount" if task == "regression" else "y"
+    decision = evaluate.gate(challenger, frame.iloc[300:], target=target, task=task, champion=champion,
+                             thresholds={"rmse": 2.0} if task == "regression" else {"roc_auc": 0.7},
+                             bootstrap_rounds=50)
+    kind = "classifier" if task == "regression" else "regressor"
+    assert decision.comparison is None and decision.champion_metrics is None and decision.approved
+    assert decision.reason.endswith(f"the champion is a {kind}, not a model of this {task} task (training.task "
+                                    "changed): judged on absolute thresholds only"), decision.reason
