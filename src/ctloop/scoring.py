@@ -636,6 +636,8 @@ class _Log:
 
     def __init__(self, root: str, scorer: Scorer, source: Any, prediction_types: dict[str, str], run_id: str,
                  scored_at: datetime):
+        import pyarrow as pa
+
         from ctloop.inference_log import schema
         from ctloop.inference_log.events import row_revision
 
@@ -643,7 +645,10 @@ class _Log:
         self.time = scored_at.isoformat()
         self.revision = row_revision("", scorer.version)
         self.directory = _log_directory(root, scorer, scored_at)
-        new = {_log_name(f): _log_type(source.schema.field(f).type) for f in scorer.features}
+        # a feature with no value in this input (Arrow's null type: a CSV column left empty) gets no type
+        # yet, as the sink types a column at its first value; 'string' here would be kept for good
+        new = {_log_name(f): _log_type(source.schema.field(f).type) for f in scorer.features
+               if not pa.types.is_null(source.schema.field(f).type)}
         new.update(prediction_types)
         self.types = schema.sync(self.root, scorer.name, new)  # an existing entry wins, as in the sink
         self.columns = [*new]

@@ -87,3 +87,21 @@ def test_a_later_csv_file_with_yes_no_for_a_true_false_feature_is_refused_naming
                                               r"string, but credit v1 was trained with true/false there"):
         scoring.score(scorer, str(tmp_path / "in"), str(tmp_path / "out"), run_id="r")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_feature_empty_in_the_first_logged_run_does_not_fix_its_log_type(trained, tmp_path):
+    # a night's CSV with the numeric feature left empty in every row: Arrow reads it as type null, and
+    # the batch log registered the column as 'string' in <log root>/_schema (the first writer wins, for
+    # good): every later night's numbers were logged as JSON text. The sink registers a column that
+    # never had a value at its first value (ctloop.inference_log.schema's module doc); so does batch
+    # scoring now.
+    from ctloop.inference_log import schema
+
+    features, scorer = trained
+    log = str(tmp_path / "log")
+    features.assign(x1=None).to_csv(tmp_path / "night-1.csv", index=False)
+    scoring.score(scorer, str(tmp_path / "night-1.csv"), str(tmp_path / "out-1"), run_id="n1", log_root=log)
+    assert "x1" not in schema.load(log, "credit")
+    features.to_csv(tmp_path / "night-2.csv", index=False)
+    scoring.score(scorer, str(tmp_path / "night-2.csv"), str(tmp_path / "out-2"), run_id="n2", log_root=log)
+    assert schema.load(log, "credit")["x1"] == "double"
