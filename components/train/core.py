@@ -182,7 +182,7 @@ def memory_bytes() -> int:
     return min(limits)
 
 
-def check_one_hot_size(frame: pd.DataFrame, numeric: list[str], categorical: list[str]) -> None:
+def check_one_hot_size(frame: pd.DataFrame, categorical: list[str]) -> None:
     """Refuse text features whose one-hot encoding cannot be held in memory: the training Pipeline's
     encoder writes a dense float64 matrix of a column per category seen ``ONE_HOT_MIN_FREQUENCY``+
     times (plus one for the rarer ones) for every row (a customer id in a table of transactions,
@@ -192,17 +192,17 @@ def check_one_hot_size(frame: pd.DataFrame, numeric: list[str], categorical: lis
     if not categorical:
         return
     kept = {name: int((frame[name].value_counts() >= ONE_HOT_MIN_FREQUENCY).sum()) for name in categorical}
-    width = len(numeric) + sum(kept.values()) + len(categorical)
+    width = sum(kept.values()) + len(categorical)  # the one-hot columns alone (numeric ones are not the cause)
     need = len(frame) * width * 8
     have = memory_bytes()
     if need <= have:
         return
     name = max(kept, key=kept.__getitem__)
     raise DataValidationError([(name, "categories", len(frame), f"{kept[name]:,} categories seen "
-                                f"{ONE_HOT_MIN_FREQUENCY}+ times: one-hot encoded with the other features they make a "
-                                f"{len(frame):,} x {width:,} matrix of {need / 2**30:,.1f} GiB, more than the "
-                                f"{have / 2**30:,.1f} GiB of memory here; drop the column (an ID?) or group its "
-                                "values (e.g. their first characters, or a count per value)")])
+                                f"{ONE_HOT_MIN_FREQUENCY}+ times: one-hot encoded (with the other text features) "
+                                f"they make a {len(frame):,} x {width:,} matrix of {need / 2**30:,.1f} GiB, more "
+                                f"than the {have / 2**30:,.1f} GiB of memory here; drop the column (an ID?) or group "
+                                "its values (e.g. their first characters, or a count per value)")])
 
 
 def build_pipeline(*, task: str, estimator: str, params: dict[str, Any] | None, numeric: list[str],
@@ -331,7 +331,7 @@ def fit(
     check_feature_types(data, numeric + categorical)
     check_finite(data[numeric])  # one line naming the column, not scikit-learn's "Input X contains infinity"
     check_uniform_types(data, categorical)
-    check_one_hot_size(data, numeric, categorical)  # before the notes below: they read every text value
+    check_one_hot_size(data, categorical)  # before the notes below: they read every text value
     codes = check_numbers_as_text(data, categorical)  # '?' in a column of amounts: as ctloop backtest refuses it
     copies = check_target_copies(data, target, numeric + categorical, task)
     notes: list[str] = []

@@ -15,7 +15,7 @@ from ctloop.errors import DataValidationError
 
 
 def test_a_one_hot_matrix_beyond_memory_is_refused_naming_the_column():
-    customers = 200_000  # 1,000,000 rows x 200,001 one-hot columns x 8 bytes: 1.6 TB, beyond any test machine
+    customers = 200_000  # 1,000,000 rows x 200,004 one-hot columns x 8 bytes: 1.6 TB, beyond any test machine
     rng = np.random.default_rng(0)
     ids = np.repeat(np.arange(customers), 5)
     frame = pd.DataFrame({"amount": rng.normal(size=len(ids)),
@@ -23,7 +23,8 @@ def test_a_one_hot_matrix_beyond_memory_is_refused_naming_the_column():
                           "channel": rng.choice(["web", "shop"], size=len(ids))})
     frame["fraud"] = (frame.amount > 1).astype(int)
     with pytest.raises(DataValidationError, match=r"column 'customer' breaks rule 'categories' in 1000000 row\(s\): "
-                                                  r"200,000 categories seen 5\+ times"):
+                                                  r"200,000 categories seen 5\+ times: one-hot encoded \(with the "
+                                                  r"other text features\) they make a 1,000,000 x 200,004 matrix"):
         core.fit(frame, target="fraud", estimator="logistic_regression")
 
 
