@@ -518,7 +518,8 @@ def _as_text(source: Any, names: list[str]) -> Any:
     if not names or source.format != "csv" or source.partition_keys:
         return source
     types = dict.fromkeys(names, pa.string())
-    csv = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types=types))
+    # strings_can_be_null as the source reads them (drift.streaming.open_source): an empty cell is a gap, not ''
+    csv = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True))
     return dataclasses.replace(source, dataset=pads.dataset(source.dataset.files, format=csv,
                                                             filesystem=source.dataset.filesystem),
                                file_schemas=None)  # fmt: skip

@@ -21,8 +21,8 @@ def trained():
     rng = np.random.default_rng(0)
     n = 300
     frame = pd.DataFrame({"x1": rng.normal(size=n), "region": rng.choice(["north", "south", "east"], size=n),
-                          "flag": rng.random(n) > 0.5})
-    frame["y"] = ((frame.x1 + (frame.region == "north")) > 0.5).astype(int)
+                          "flag": rng.random(n) > 0.5, "code": rng.choice(["013", "077", "120"], size=n)})
+    frame["y"] = ((frame.x1 + (frame.region == "north") + frame.flag - (frame.code == "077")) > 0.5).astype(int)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = train.fit(frame, target="y", estimator="logistic_regression")
@@ -105,3 +105,21 @@ def test_a_feature_empty_in_the_first_logged_run_does_not_fix_its_log_type(train
     features.to_csv(tmp_path / "night-2.csv", index=False)
     scoring.score(scorer, str(tmp_path / "night-2.csv"), str(tmp_path / "out-2"), run_id="n2", log_root=log)
     assert schema.load(log, "credit")["x1"] == "double"
+
+
+def test_empty_text_cells_of_a_csv_scored_with_an_id_column_are_gaps(trained, tmp_path):
+    # reading a CSV's id column as text (and digit codes as text) re-read the file without
+    # strings_can_be_null: every empty cell of every text feature became '' (an unknown category,
+    # the feature ignored) instead of a gap (imputed with the most frequent category, as training
+    # read it): rows scored differently with --id-column than without
+    features, scorer = trained
+    frame = features.assign(region=features.region.where(np.arange(len(features)) % 3 != 0),
+                            customer_id=np.arange(len(features)))
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    expected = scorer.model.predict_proba(pd.read_csv(tmp_path / "in.csv", dtype={"code": str})[
+        scorer.features])[:, 1]
+    for id_column in ("", "customer_id"):
+        result = scoring.score(scorer, str(tmp_path / "in.csv"), str(tmp_path / f"out{id_column}"), run_id="r",
+                               id_column=id_column)
+        out = pd.concat([pd.read_parquet(f) for f in result.files], ignore_index=True)
+        np.testing.assert_allclose(out.prediction_1.to_numpy(), expected, atol=1e-12, err_msg=id_column)
