@@ -34,7 +34,8 @@ them like served traffic and labels ingested by ``request_id`` join them (``ctlo
 the serving runtime reads JSON numbers there (:func:`ctloop.storage.numbers_as_text`): the trained
 category of the same value ('013' for 13, '3.0' for 3), else their own text ('13'); the summary
 says how many, and how many matched no or several trained categories. A CSV file's text features
-are read as text.
+are read as text; a feature empty in a CSV's first block (where its types are inferred) is read as
+the model needs it: numbers, true/false or text (:func:`_empty_features`).
 
 **Refusals** (before anything is written): an unknown model or alias, an input that is missing, lacks
 a feature of the model, has text in a numeric feature, true/false, times or nested values in a text
@@ -505,19 +506,36 @@ def _text_categories(scorer: Scorer, source: Any, batch_rows: int = BATCH_ROWS) 
     return out
 
 
-def _as_text(source: Any, names: list[str]) -> Any:
+def _empty_features(scorer: Scorer, source: Any) -> dict[str, Any]:
+    """The features of a CSV source empty in its first block (Arrow type null: a CSV's types are
+    inferred from its first block, 1 MiB), each with the type the model needs: the first value
+    further on widened the column to text or numbers by its looks (:func:`ctloop.drift.streaming._csv_wider`),
+    'True' as text where the model learnt True (and 013 as the number 13 where it learnt '013'):
+    every later row scored with the feature ignored. Numeric features are read as float64, true/false
+    ones as booleans (a value that is none, ``yes``, is refused naming its row), text ones as text."""
+    import pyarrow as pa
+
+    if source.format != "csv" or source.partition_keys:
+        return {}
+    flags = set(_true_false_features(scorer))
+    return {name: pa.float64() if name in scorer.numeric else pa.bool_() if name in flags else pa.string()
+            for name in scorer.features if pa.types.is_null(source.schema.field(name).type)}
+
+
+def _as_text(source: Any, names: list[str], kinds: dict[str, Any] | None = None) -> Any:
     """A CSV source whose ``names`` are read as text: the id column, as the label store reads keys
     from CSV (``00123`` stays ``00123``; type inference would make it the number 123), and text
-    features whose values look like numbers (:func:`_text_features`)."""
+    features whose values look like numbers (:func:`_text_features`); ``kinds``: more columns'
+    types (:func:`_empty_features`), ``names`` win."""
     import dataclasses
 
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.dataset as pads
 
-    if not names or source.format != "csv" or source.partition_keys:
+    if not (names or kinds) or source.format != "csv" or source.partition_keys:
         return source
-    types = dict.fromkeys(names, pa.string())
+    types = {**(kinds or {}), **dict.fromkeys(names, pa.string())}
     # strings_can_be_null as the source reads them (drift.streaming.open_source): an empty cell is a gap, not ''
     csv = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True))
     return dataclasses.replace(source, dataset=pads.dataset(source.dataset.files, format=csv,
@@ -744,7 +762,8 @@ def score(
     data = source.uri
     check_apart(data, output=output, log_root=log_root)
     _check_columns(scorer, source, id_column)
-    source = _as_text(source, list(dict.fromkeys([*_text_features(scorer, source), *([id_column] if id_column else [])])))
+    source = _as_text(source, list(dict.fromkeys([*_text_features(scorer, source), *([id_column] if id_column else [])])),
+                      _empty_features(scorer, source))
     source = _check_files(scorer, source)
     if id_column:
         _check_ids(source, id_column, batch_rows)

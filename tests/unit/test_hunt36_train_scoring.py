@@ -90,7 +90,7 @@ def test_a_later_csv_file_with_yes_no_for_a_true_false_feature_is_refused_naming
 
 
 def test_a_feature_empty_in_the_first_logged_run_does_not_fix_its_log_type(trained, tmp_path):
-    # a night's CSV with the numeric feature left empty in every row: Arrow reads it as type null, and
+    # a night's table with the numeric feature left empty in every row: Arrow reads it as type null, and
     # the batch log registered the column as 'string' in <log root>/_schema (the first writer wins, for
     # good): every later night's numbers were logged as JSON text. The sink registers a column that
     # never had a value at its first value (ctloop.inference_log.schema's module doc); so does batch
@@ -99,12 +99,30 @@ def test_a_feature_empty_in_the_first_logged_run_does_not_fix_its_log_type(train
 
     features, scorer = trained
     log = str(tmp_path / "log")
-    features.assign(x1=None).to_csv(tmp_path / "night-1.csv", index=False)
-    scoring.score(scorer, str(tmp_path / "night-1.csv"), str(tmp_path / "out-1"), run_id="n1", log_root=log)
+    features.assign(x1=None).to_parquet(tmp_path / "night-1.parquet")  # a column of no value: Arrow type null
+    scoring.score(scorer, str(tmp_path / "night-1.parquet"), str(tmp_path / "out-1"), run_id="n1", log_root=log)
     assert "x1" not in schema.load(log, "credit")
     features.to_csv(tmp_path / "night-2.csv", index=False)
     scoring.score(scorer, str(tmp_path / "night-2.csv"), str(tmp_path / "out-2"), run_id="n2", log_root=log)
     assert schema.load(log, "credit")["x1"] == "double"
+
+
+@pytest.mark.parametrize("column, value", [("flag", True), ("code", "013"), ("x1", 0.5)])
+def test_a_csv_feature_empty_in_its_first_block_and_filled_later_scores_as_trained(trained, tmp_path, column, value):
+    # a CSV's types are inferred from its first block (1 MiB): a column empty there was read as
+    # nothing, then widened at its first value, to text ('True': no trained True, every later row
+    # scored with the flag ignored) or to numbers (013 as 13.0: no trained '013'); silently
+    features, scorer = trained
+    rows = 120_000
+    frame = pd.concat([features] * (rows // len(features)), ignore_index=True)
+    frame[column] = frame[column].astype(object)
+    frame.loc[: rows * 3 // 4, column] = None
+    frame.loc[rows * 3 // 4 + 1:, column] = value
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    result = scoring.score(scorer, str(tmp_path / "in.csv"), str(tmp_path / "out"), run_id="r", batch_rows=50_000)
+    out = pd.concat([pd.read_parquet(f) for f in result.files], ignore_index=True)
+    expected = frame.where(frame.notna(), np.nan).astype({"x1": float})  # as pandas reads the file
+    np.testing.assert_allclose(out.prediction_1.to_numpy(), scorer.model.predict_proba(expected)[:, 1], atol=1e-12)
 
 
 def test_empty_text_cells_of_a_csv_scored_with_an_id_column_are_gaps(trained, tmp_path):
