@@ -96,6 +96,7 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
                               f"feature of the {role}" + (f" (missing: {', '.join(map(repr, missing))})"
                                                           if len(missing) > 1 else ""))
     x = plain_missing(data[list(features)] if features is not None else data)  # pd.NA: storage.plain_missing
+    x = _numbers_as_served(model, x)
     try:
         if task == "classification":
             proba = model.predict_proba(x)
@@ -118,6 +119,23 @@ def _is_classifier(model: Any) -> bool:
     except (AttributeError, TypeError):  # not a scikit-learn estimator (no __sklearn_tags__)
         pass
     return hasattr(model, "predict_proba")
+
+
+def _numbers_as_served(model: Any, x: pd.DataFrame) -> pd.DataFrame:
+    """``x`` with numbers in a feature ``model`` learnt text categories in (codes whose newest rows
+    are all digits, read as int64) read as the serving runtime and batch scoring read them: the
+    trained category of the same value (:func:`ctloop.storage.numbers_as_text`); as given, every row
+    was an unknown category, the model judged without the feature."""
+    import pandas as pd
+
+    from ctloop.storage import numbers_as_text, trained_categories
+
+    texts = {name: known for name, known in trained_categories(model).items()
+             if name in x.columns and known and all(isinstance(v, str) for v in known)
+             and pd.api.types.is_numeric_dtype(x[name]) and not pd.api.types.is_bool_dtype(x[name])}
+    if not texts:
+        return x
+    return x.assign(**{name: numbers_as_text(x[name], known) for name, known in texts.items()})
 
 
 def align_classes(proba: np.ndarray, classes: list, labels: list) -> np.ndarray:

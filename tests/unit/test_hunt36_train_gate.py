@@ -97,3 +97,23 @@ def test_a_champion_of_the_other_task_is_not_compared(task):
     assert decision.comparison is None and decision.champion_metrics is None and decision.approved
     assert decision.reason.endswith(f"the champion is a {kind}, not a model of this {task} task (training.task "
                                     "changed): judged on absolute thresholds only"), decision.reason
+
+
+def test_the_champion_reads_numbers_in_its_text_feature_as_served():
+    # the champion learnt the grade codes as text ('1', '2', '3', 'X'); the newest window's codes are
+    # all digits, so pandas reads them as int64. The serving runtime and batch scoring read a number
+    # there as the trained category of its value (ctloop.storage.numbers_as_text); the gate fed the
+    # numbers as they are: every row an unknown category, the champion judged without the feature
+    rng = np.random.default_rng(3)
+    n = 600
+    frame = pd.DataFrame({"x1": rng.normal(size=n), "grade": rng.choice(["1", "2", "3"], size=n)})
+    frame["y"] = ((frame.x1 + 2 * (frame.grade == "1") - 2 * (frame.grade == "3")) > 0).astype(int)
+    old = frame.iloc[:300].copy()
+    old.loc[::50, "grade"] = "X"
+    champion = _fit(old, "y")
+    holdout = frame.iloc[300:].assign(grade=frame.grade.iloc[300:].astype(int))
+    decision = evaluate.gate(champion, holdout, target="y", task="classification", champion=champion,
+                             thresholds={"roc_auc": 0.5}, bootstrap_rounds=50)
+    as_text = evaluate.score(champion, frame.iloc[300:], target="y", task="classification")
+    assert decision.champion_metrics["roc_auc"] == pytest.approx(as_text["roc_auc"], abs=1e-12)
+    assert decision.challenger_metrics["roc_auc"] == pytest.approx(as_text["roc_auc"], abs=1e-12)
