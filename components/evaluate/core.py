@@ -5,7 +5,11 @@ Semantics (fail-safe, after TFX's Evaluator):
 1. **No threshold configured → not approved.** A gate without a bar never blesses a model.
 2. **Absolute thresholds** ``{"roc_auc": 0.7, "log_loss": 0.5}``: ``>=`` for higher-is-better
    metrics, ``<=`` for lower-is-better ones (``log_loss``, ``rmse``, ``mae``). All must pass.
-3. **No champion yet →** absolute thresholds only (the reason says so).
+3. **No champion yet →** absolute thresholds only (the reason says so). The same when the holdout
+   lacks a feature of the champion (the table's schema changed, which ``detect_drift`` reports as
+   drift and retrains on): the champion cannot score it, and the reason names the column; and when
+   the champion is a model of the other task (a classifier for a regression, ``training.task``
+   changed): its predictions are no comparison.
 4. **Champion comparison** on the primary metric: both models score the *same* holdout rows;
    a paired bootstrap (the same resampled rows for both) gives a ``confidence`` interval of
    ``delta = challenger − champion`` oriented so that positive is better. The challenger is
@@ -77,7 +81,7 @@ def _finite(value: Any) -> bool:
 
 
 # --------------------------------------------------------------------------- scoring
-def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str):
+def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, role: str = "model"):
     import numpy as np
 
     if target not in frame.columns:
@@ -86,7 +90,13 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str):
     if data.empty:
         raise EvaluationError(f"holdout data has no rows with a value in {target!r}")
     features = getattr(model, "feature_names_in_", None)
+    missing = [] if features is None else [f for f in features if f not in data.columns]
+    if missing:  # a column the table no longer has (a champion trained before it was dropped): named
+        raise EvaluationError(f"the {role} cannot score the holdout data: it has no column {missing[0]!r}, a "
+                              f"feature of the {role}" + (f" (missing: {', '.join(map(repr, missing))})"
+                                                          if len(missing) > 1 else ""))
     x = plain_missing(data[list(features)] if features is not None else data)  # pd.NA: storage.plain_missing
+    x = _numbers_as_served(model, x)
     try:
         if task == "classification":
             proba = model.predict_proba(x)
@@ -95,7 +105,37 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str):
         pred = np.asarray(model.predict(x), dtype=float)
         return data, data[target].to_numpy(dtype=float), pred, []
     except (ValueError, KeyError, AttributeError) as exc:  # sklearn's input-validation errors
-        raise EvaluationError(f"the model cannot score the holdout data: {exc}") from exc
+        raise EvaluationError(f"the {role} cannot score the holdout data: {exc}") from exc
+
+
+def _is_classifier(model: Any) -> bool:
+    """Whether ``model`` is a classifier: scikit-learn's estimator type (a Pipeline's is its last
+    step's), else whether it gives class probabilities."""
+    from sklearn.base import is_classifier, is_regressor
+
+    try:
+        if is_classifier(model) or is_regressor(model):
+            return bool(is_classifier(model))
+    except (AttributeError, TypeError):  # not a scikit-learn estimator (no __sklearn_tags__)
+        pass
+    return hasattr(model, "predict_proba")
+
+
+def _numbers_as_served(model: Any, x: pd.DataFrame) -> pd.DataFrame:
+    """``x`` with numbers in a feature ``model`` learnt text categories in (codes whose newest rows
+    are all digits, read as int64) read as the serving runtime and batch scoring read them: the
+    trained category of the same value (:func:`ctloop.storage.numbers_as_text`); as given, every row
+    was an unknown category, the model judged without the feature."""
+    import pandas as pd
+
+    from ctloop.storage import numbers_as_text, trained_categories
+
+    texts = {name: known for name, known in trained_categories(model).items()
+             if name in x.columns and known and all(isinstance(v, str) for v in known)
+             and pd.api.types.is_numeric_dtype(x[name]) and not pd.api.types.is_bool_dtype(x[name])}
+    if not texts:
+        return x
+    return x.assign(**{name: numbers_as_text(x[name], known) for name, known in texts.items()})
 
 
 def align_classes(proba: np.ndarray, classes: list, labels: list) -> np.ndarray:
@@ -290,11 +330,20 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     if cfg.slice_column and cfg.slice_column not in holdout.columns:
         raise ConfigError(f"gate.slice_column {cfg.slice_column!r} is not a column of the holdout data")
 
-    data, y_raw, pred_c, classes = _predictions(challenger, holdout, target=target, task=task)
+    data, y_raw, pred_c, classes = _predictions(challenger, holdout, target=target, task=task, role="challenger")
     labels: list = []
     pred_b = None
+    # a feature of the champion the holdout no longer has: the table's schema changed (detect_drift's
+    # "schema changed", which retrains); the champion cannot score this data, nor be compared on it
+    names = getattr(champion, "feature_names_in_", None) if champion is not None else None
+    gone = [] if names is None else [f for f in names if f not in holdout.columns]
+    # a champion of the other task (training.task changed): a classifier's labels are no amounts, and
+    # a regressor has no class probabilities; it cannot be compared either
+    other = champion is not None and not gone and _is_classifier(champion) != (task == "classification")
+    if gone or other:
+        champion = None
     if champion is not None:
-        _, _, pred_b, classes_b = _predictions(champion, holdout, target=target, task=task)
+        _, _, pred_b, classes_b = _predictions(champion, holdout, target=target, task=task, role="champion")
     if task == "classification":
         others = list(classes_b) if champion is not None else []
         key = M.class_key(classes, others) if others else M.class_key(classes)
@@ -309,7 +358,9 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     challenger_metrics = M.compute(task, y, pred_c, positions)
     decision = GateDecision(approved=False, reason="", task=task, primary_metric=primary,
                             challenger_metrics=challenger_metrics, thresholds=dict(cfg.thresholds), rows=len(data))
-    unseen = [str(c) for c in labels[len(classes):]]
+    # the holdout's labels the challenger has no class for (not the champion's classes no row holds)
+    unseen = [str(labels[i]) for i in sorted(set(np.asarray(y).tolist())) if i >= len(classes)] \
+        if task == "classification" else []
     if task == "classification":
         from ctloop.monitoring.triggers import gate_reference, scores_of
 
@@ -339,7 +390,15 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         ok &= passed
         reasons.append(f"{name} {value:.4f} {'<=' if lower else '>='} {bound} {'passed' if passed else 'FAILED'}")
 
-    if champion is None:
+    if gone:
+        reasons.append(f"the champion cannot score the holdout: it has no column {gone[0]!r}"
+                       + (f" (nor {', '.join(map(repr, gone[1:]))})" if len(gone) > 1 else "")
+                       + ", a feature of the champion (the data's schema changed): judged on absolute thresholds "
+                       "only")
+    elif other:
+        reasons.append(f"the champion is a {'regressor' if task == 'classification' else 'classifier'}, not a model "
+                       f"of this {task} task (training.task changed): judged on absolute thresholds only")
+    elif champion is None:
         reasons.append("no champion yet: judged on absolute thresholds only")
     else:
         decision.champion_metrics = M.compute(task, y, pred_b, positions)

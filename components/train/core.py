@@ -165,6 +165,46 @@ def _check_value_sizes(x: pd.DataFrame, numeric: list[str], estimator: str) -> N
         raise DataValidationError(bad)
 
 
+def memory_bytes() -> int:
+    """The memory this process may use: the machine's, or its container's limit when smaller
+    (cgroup v2 ``memory.max``, v1 ``memory.limit_in_bytes``)."""
+    import os
+
+    limits = [os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")]
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(path) as fh:
+                text = fh.read().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            limits.append(int(text))
+    return min(limits)
+
+
+def check_one_hot_size(frame: pd.DataFrame, categorical: list[str]) -> None:
+    """Refuse text features whose one-hot encoding cannot be held in memory: the training Pipeline's
+    encoder writes a dense float64 matrix of a column per category seen ``ONE_HOT_MIN_FREQUENCY``+
+    times (plus one for the rarer ones) for every row (a customer id in a table of transactions,
+    five per customer: rows x customers). numpy failed with "MemoryError: Unable to allocate ...
+    GiB", or the kernel killed the step, naming no column. The column with the most such categories
+    is named."""
+    if not categorical:
+        return
+    kept = {name: int((frame[name].value_counts() >= ONE_HOT_MIN_FREQUENCY).sum()) for name in categorical}
+    width = sum(kept.values()) + len(categorical)  # the one-hot columns alone (numeric ones are not the cause)
+    need = len(frame) * width * 8
+    have = memory_bytes()
+    if need <= have:
+        return
+    name = max(kept, key=kept.__getitem__)
+    raise DataValidationError([(name, "categories", len(frame), f"{kept[name]:,} categories seen "
+                                f"{ONE_HOT_MIN_FREQUENCY}+ times: one-hot encoded (with the other text features) "
+                                f"they make a {len(frame):,} x {width:,} matrix of {need / 2**30:,.1f} GiB, more "
+                                f"than the {have / 2**30:,.1f} GiB of memory here; drop the column (an ID?) or group "
+                                "its values (e.g. their first characters, or a count per value)")])
+
+
 def build_pipeline(*, task: str, estimator: str, params: dict[str, Any] | None, numeric: list[str],
                    categorical: list[str], seed: int = 0):
     """The unfitted Pipeline: ColumnTransformer(numeric impute+scale, categorical impute+one-hot) → model."""
@@ -291,6 +331,7 @@ def fit(
     check_feature_types(data, numeric + categorical)
     check_finite(data[numeric])  # one line naming the column, not scikit-learn's "Input X contains infinity"
     check_uniform_types(data, categorical)
+    check_one_hot_size(data, categorical)  # before the notes below: they read every text value
     codes = check_numbers_as_text(data, categorical)  # '?' in a column of amounts: as ctloop backtest refuses it
     copies = check_target_copies(data, target, numeric + categorical, task)
     notes: list[str] = []

@@ -34,10 +34,12 @@ them like served traffic and labels ingested by ``request_id`` join them (``ctlo
 the serving runtime reads JSON numbers there (:func:`ctloop.storage.numbers_as_text`): the trained
 category of the same value ('013' for 13, '3.0' for 3), else their own text ('13'); the summary
 says how many, and how many matched no or several trained categories. A CSV file's text features
-are read as text.
+are read as text; a feature empty in a CSV's first block (where its types are inferred) is read as
+the model needs it: numbers, true/false or text (:func:`_empty_features`).
 
 **Refusals** (before anything is written): an unknown model or alias, an input that is missing, lacks
-a feature of the model, has text in a numeric feature, numbers in a text feature none of which is
+a feature of the model, has text in a numeric feature, true/false, times or nested values in a text
+feature (a category of text can be none of them), numbers in a text feature none of which is
 the value of a trained category (amounts where the model learnt codes; whole numbers for a model
 whose categories cannot be read), has a file (of several) without a feature or with text in a
 numeric one, lacks the id column or repeats an id;
@@ -332,18 +334,57 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
                 or pa.types.is_decimal(kind)):
             raise DataSourceError(f"data: column {name!r} of {source.uri} is {kind}, but {scorer.name} "
                                   f"v{scorer.version} needs numbers there")
-    for name in _true_false_features(scorer):
-        kind = source.schema.field(name).type
-        if not (pa.types.is_boolean(kind) or pa.types.is_null(kind)):
-            raise DataSourceError(f"data: column {name!r} of {source.uri} is {kind}, but {scorer.name} "
-                                  f"v{scorer.version} was trained with true/false there: write True or False "
-                                  "(other values would be scored as unknown categories, ignored)")
+    flags = _true_false_features(scorer)
+    for name in flags:
+        for where, kind in _kinds(source, name):  # a CSV file of yes/no would make every file's text
+            if not (pa.types.is_boolean(kind) or pa.types.is_null(kind)):
+                raise DataSourceError(f"data: column {name!r} of {where} is {kind}, but {scorer.name} "
+                                      f"v{scorer.version} was trained with true/false there: write True or False "
+                                      "(other values would be scored as unknown categories, ignored)")
+    _check_text_kinds(scorer, source, flags)
     if id_column in RESERVED_OUTPUT or re.fullmatch(r"prediction(_\d+)?", id_column):
         raise ConfigError(f"id_column: {id_column!r} is a column ctloop writes into the predictions "
                           f"({', '.join(sorted(RESERVED_OUTPUT))}, prediction[_<i>]); rename it in the data")
     if id_column and id_column not in columns:
         raise ConfigError(f"id_column: {id_column!r} is not a column of {source.uri} (columns: "
                           f"{', '.join(columns[:20])}{' …' if len(columns) > 20 else ''})")
+
+
+def _kinds(source: Any, name: str) -> list[tuple[str, Any]]:
+    """``(where, Arrow type)`` of column ``name``: the source's, then each file's own when it has
+    several (a dataset reads every file as its first file's type: true/false as 'true'/'false'
+    under text, and CSV files of text and true/false all as text, :meth:`Source.check_files`)."""
+    kinds = [(source.uri, source.schema.field(name).type)]
+    if len(source.files) > 1:
+        kinds += [(path, physical.field(name).type) for path, physical in source._file_schemas()
+                  if name in physical.names]
+    return kinds
+
+
+def _check_text_kinds(scorer: Scorer, source: Any, flags: list[str]) -> None:
+    """Refuse a column of true/false, times or nested values for a text feature the model learnt
+    text categories in (:func:`ctloop.storage.trained_categories`): none of its values can be a
+    trained category, so every row would be scored with the feature ignored (a bool column) or the
+    model fails naming no column (dates: numpy's "could not be promoted"). Text, a dictionary
+    (category) column, numbers (:func:`_text_categories`) and gaps pass."""
+    import pyarrow as pa
+
+    from ctloop.storage import trained_categories
+
+    trained = trained_categories(scorer.model)
+    text = [name for name in scorer.features if name not in scorer.numeric and name not in flags
+            and trained.get(name) and all(isinstance(v, str) for v in trained[name])]
+    if not text:
+        return
+    for name in text:
+        for where, kind in _kinds(source, name):
+            if pa.types.is_boolean(kind) or pa.types.is_temporal(kind) or pa.types.is_nested(kind):
+                known = trained[name]
+                shown = ", ".join(repr(v) for v in sorted(known)[:3]) + (", …" if len(known) > 3 else "")
+                raise DataSourceError(f"data: column {name!r} of {where} is {kind}, but {scorer.name} "
+                                      f"v{scorer.version} was trained with text there ({shown}): every row would "
+                                      "be scored as an unknown category; write the column the model was trained "
+                                      "on, as text")
 
 
 def _true_false_features(scorer: Scorer) -> list[str]:
@@ -465,20 +506,38 @@ def _text_categories(scorer: Scorer, source: Any, batch_rows: int = BATCH_ROWS) 
     return out
 
 
-def _as_text(source: Any, names: list[str]) -> Any:
+def _empty_features(scorer: Scorer, source: Any) -> dict[str, Any]:
+    """The features of a CSV source empty in its first block (Arrow type null: a CSV's types are
+    inferred from its first block, 1 MiB), each with the type the model needs: the first value
+    further on widened the column to text or numbers by its looks (:func:`ctloop.drift.streaming._csv_wider`),
+    'True' as text where the model learnt True (and 013 as the number 13 where it learnt '013'):
+    every later row scored with the feature ignored. Numeric features are read as float64, true/false
+    ones as booleans (a value that is none, ``yes``, is refused naming its row), text ones as text."""
+    import pyarrow as pa
+
+    if source.format != "csv" or source.partition_keys:
+        return {}
+    flags = set(_true_false_features(scorer))
+    return {name: pa.float64() if name in scorer.numeric else pa.bool_() if name in flags else pa.string()
+            for name in scorer.features if pa.types.is_null(source.schema.field(name).type)}
+
+
+def _as_text(source: Any, names: list[str], kinds: dict[str, Any] | None = None) -> Any:
     """A CSV source whose ``names`` are read as text: the id column, as the label store reads keys
     from CSV (``00123`` stays ``00123``; type inference would make it the number 123), and text
-    features whose values look like numbers (:func:`_text_features`)."""
+    features whose values look like numbers (:func:`_text_features`); ``kinds``: more columns'
+    types (:func:`_empty_features`), ``names`` win."""
     import dataclasses
 
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.dataset as pads
 
-    if not names or source.format != "csv" or source.partition_keys:
+    if not (names or kinds) or source.format != "csv" or source.partition_keys:
         return source
-    types = dict.fromkeys(names, pa.string())
-    csv = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types=types))
+    types = {**(kinds or {}), **dict.fromkeys(names, pa.string())}
+    # strings_can_be_null as the source reads them (drift.streaming.open_source): an empty cell is a gap, not ''
+    csv = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True))
     return dataclasses.replace(source, dataset=pads.dataset(source.dataset.files, format=csv,
                                                             filesystem=source.dataset.filesystem),
                                file_schemas=None)  # fmt: skip
@@ -596,6 +655,8 @@ class _Log:
 
     def __init__(self, root: str, scorer: Scorer, source: Any, prediction_types: dict[str, str], run_id: str,
                  scored_at: datetime):
+        import pyarrow as pa
+
         from ctloop.inference_log import schema
         from ctloop.inference_log.events import row_revision
 
@@ -603,7 +664,10 @@ class _Log:
         self.time = scored_at.isoformat()
         self.revision = row_revision("", scorer.version)
         self.directory = _log_directory(root, scorer, scored_at)
-        new = {_log_name(f): _log_type(source.schema.field(f).type) for f in scorer.features}
+        # a feature with no value in this input (Arrow's null type: a CSV column left empty) gets no type
+        # yet, as the sink types a column at its first value; 'string' here would be kept for good
+        new = {_log_name(f): _log_type(source.schema.field(f).type) for f in scorer.features
+               if not pa.types.is_null(source.schema.field(f).type)}
         new.update(prediction_types)
         self.types = schema.sync(self.root, scorer.name, new)  # an existing entry wins, as in the sink
         self.columns = [*new]
@@ -698,7 +762,8 @@ def score(
     data = source.uri
     check_apart(data, output=output, log_root=log_root)
     _check_columns(scorer, source, id_column)
-    source = _as_text(source, list(dict.fromkeys([*_text_features(scorer, source), *([id_column] if id_column else [])])))
+    source = _as_text(source, list(dict.fromkeys([*_text_features(scorer, source), *([id_column] if id_column else [])])),
+                      _empty_features(scorer, source))
     source = _check_files(scorer, source)
     if id_column:
         _check_ids(source, id_column, batch_rows)
