@@ -78,7 +78,9 @@ def check_policy(name: str, flag: str = "--policy") -> str:
     ConfigError naming ``flag`` and the value."""
     if name in POLICIES:
         return name
-    if name.startswith(SCHEDULED) and name[len(SCHEDULED):].isdigit() and int(name[len(SCHEDULED):]) >= 1:
+    n = name[len(SCHEDULED):] if name.startswith(SCHEDULED) else ""
+    # ASCII digits: str.isdigit() holds for '²', which int() refuses (a ValueError, not this error)
+    if n.isascii() and n.isdigit() and int(n) >= 1:
         return name
     raise ConfigError(f"{flag} {name!r} is not one of {', '.join(POLICIES)} or every:N (a retrain every N windows)")
 
