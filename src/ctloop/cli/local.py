@@ -234,6 +234,7 @@ def _backtest(args: argparse.Namespace) -> int:
     cfg, uri = _backtest_config(args)
     cfg.validate()
     check_output_dir(args.output, name="--output")  # before the replay, not after it
+    _check_writable(args.output)  # a read-only directory, /proc: before the replay too
     policies = [p.strip() for p in args.compare.split(",") if p.strip()] if args.compare else []
     if args.min_labels is not None and "default" not in (policies or [cfg.policy]):
         import warnings
@@ -250,7 +251,8 @@ def _backtest(args: argparse.Namespace) -> int:
         jobs = args.jobs or min(len(set(policies)), cpu_count())
         with _sigterm_exits():  # the pool is shut down, then the process exits
             reports = compare(frame, cfg, policies, progress=say, jobs=jobs)
-        csv_path, js, png = write_comparison(reports, args.output)
+        with _output(args.output) as out:
+            csv_path, js, png = (_shown(args.output, p) for p in write_comparison(reports, out))
         print()
         for row in comparison_table(reports):
             mean = f"n/a (no window scored: {reports[row['policy']].unscored()})" if row["mean_metric"] is None \
@@ -263,13 +265,58 @@ def _backtest(args: argparse.Namespace) -> int:
         print(f"table: {csv_path}\nreport: {js}\nplot:   {png}")
         return 0
     report = run_backtest(frame, cfg, progress=say)
-    js, png = write_report(report, args.output)
+    with _output(args.output) as out:
+        js, png = (_shown(args.output, p) for p in write_report(report, out))
     mean = f"n/a (no window scored: {report.unscored()})" if report.mean_metric is None \
         else f"{report.mean_metric:.4f}"
     print(f"\nmean_metric ({report.metric}, row-weighted) = {mean}   retrains = {report.retrains}   "
           f"promotions = {report.promotions}   skipped windows = {report.skipped}")
     print(f"report: {js}\nplot:   {png}")
     return 0
+
+
+def _check_writable(uri: str, flag: str = "--output") -> None:
+    """Refuse, before the replay, a local output directory that cannot be created or written in
+    (read-only, no permission, under /proc or /sys): a directory is made and removed in the
+    nearest existing one. ``storage.check_output_dir`` refuses a file in the way; without this the
+    replay ran for minutes, then its write was a traceback."""
+    import tempfile
+
+    from ctloop.storage import parse
+
+    loc = parse(uri)
+    if loc.scheme != "file":
+        return  # an object store: written (and its bucket checked) when the replay is done
+    path = Path(loc.key).absolute()
+    nearest = next((p for p in (path, *path.parents) if p.is_dir()), None)
+    if nearest is None:
+        return
+    try:
+        Path(tempfile.mkdtemp(prefix=".ctloop-write-check-", dir=nearest)).rmdir()
+    except OSError as exc:
+        raise ConfigError(f"{flag} {uri}: cannot write in {nearest}: {exc.strerror or exc}; choose a writable "
+                          "directory") from None
+
+
+@contextlib.contextmanager
+def _output(uri: str) -> Iterator[Path]:
+    """The local directory the report files are written to: ``--output`` itself, or for an object
+    store (gs://, s3://, az://) a temporary one uploaded there when the block ends, as ``ctloop
+    drift`` writes (``storage.output_dir``; before, ``gs://b/x`` was written to a local directory
+    ``gs:/b/x``). A write that fails (a full disk) is one line naming ``--output``."""
+    from ctloop.errors import DataSourceError
+    from ctloop.storage import output_dir
+
+    try:
+        with output_dir(uri) as out:
+            yield out
+    except OSError as exc:
+        raise DataSourceError(f"--output {uri}: cannot write {exc.filename or uri}: {exc.strerror or exc}") from exc
+
+
+def _shown(uri: str, path: Path) -> str:
+    """Where a report file written under :func:`_output`'s directory is: ``--output``/name."""
+    return f"{uri.rstrip('/')}/{path.name}"
 
 
 def _generate(args: argparse.Namespace) -> int:
