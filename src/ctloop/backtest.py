@@ -652,7 +652,11 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     # labels arrive `delay` after the event; with no delay, at the end of the row's own window
     win_of_row = np.searchsorted(np.array([np.datetime64(e) for e in edges]), times, side="right") - 1
     window_end = np.array([np.datetime64(hi) for _, hi in bounds])[win_of_row]
-    label_time = np.maximum(times + np.timedelta64(delay), window_end) if delay > pd.Timedelta(0) else window_end
+    if delay > pd.Timedelta(0):  # at most pandas' last time: numpy's datetime64 sum wraps round past 2262
+        room = np.iinfo(np.int64).max - times.astype("datetime64[ns]").view(np.int64)
+        label_time = np.maximum(times + np.minimum(room, delay.value).astype("timedelta64[ns]"), window_end)
+    else:
+        label_time = window_end
     counts = np.bincount(win_of_row, minlength=len(bounds))
     classification = cfg.task == "classification"
     n_classes = int(data[cfg.target].nunique()) if classification else 0

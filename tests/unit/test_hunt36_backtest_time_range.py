@@ -41,3 +41,13 @@ def test_windows_beyond_pandas_timestamps_name_the_time_column(start, days, wind
 def test_times_whose_windows_fit_are_replayed():
     report = run_backtest(frame("2262-01-01", 90), config())
     assert report.windows[-1].end == "2262-04-02 00:00:00" and report.mean_metric is not None
+
+
+def test_a_label_delay_past_2262_is_labels_that_never_arrive_not_labels_from_1777():
+    """numpy's datetime64 sum wraps round: rows of 2200 with a 100-year --label-delay had their labels
+    arrive in 1777, that is at once (the end of their window), and the replay retrained as without a
+    delay. Their labels arrive after the replay ends, as those of rows of 2024 with that delay."""
+    for start in ("2024-01-01", "2200-01-01"):
+        with pytest.raises(DataValidationError, match=r"no window can train an initial model: .*with --label-delay "
+                                                      r"36500D the labels of 800 of 800 rows arrive after"):
+            run_backtest(frame(start, 60), config(label_delay="36500D", policy="always"))
