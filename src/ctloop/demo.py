@@ -21,6 +21,7 @@ from typing import Any
 from ctloop.errors import ConfigError
 
 MARKER = ".ctloop-demo"
+SUMMARY = "demo-summary.json"
 DEMO_MODEL = "credit-default"
 DEMO_THRESHOLDS = {"roc_auc": 0.70}
 # (label, period index whose end is as_of); periods are the generator's 30-day periods.
@@ -34,19 +35,26 @@ DEMO_RUNS = (
 
 
 def _fresh_workdir(workdir: Path, keep: bool) -> None:
+    """Make ``workdir`` the demo's: refused when it holds files of something else; the previous
+    demo's outputs removed (its registry kept with ``keep``). A directory that cannot be written
+    (read-only, /proc) is a ConfigError naming ``--workdir``."""
     if workdir.exists() and any(workdir.iterdir()) and not (workdir / MARKER).exists():
         raise ConfigError(
             f"{workdir} exists and was not made by `ctloop demo`: choose another --workdir"
         )
-    if not keep:
-        for name in ("mlflow.db", "mlartifacts", "local_outputs", "logs", ".kfp-workspace", "backtest"):
+    names = ("mlflow.db", "mlartifacts", "local_outputs", "logs", ".kfp-workspace", "backtest") if not keep else ()
+    try:
+        for name in names:
             target = workdir / name
             if target.is_dir():
                 shutil.rmtree(target)
             elif target.exists():
                 target.unlink()
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / MARKER).write_text("created by ctloop demo; safe to delete\n")
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / MARKER).write_text("created by ctloop demo; safe to delete\n")
+    except OSError as exc:
+        raise ConfigError(f"--workdir {workdir}: cannot write {exc.filename or workdir}: {exc.strerror or exc}; "
+                          "choose a writable --workdir") from None
 
 
 def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7) -> int:
@@ -130,7 +138,7 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
     print()
     for line in comparison_lines(reports):
         print(line)
-    (workdir / "demo-summary.json").write_text(json.dumps({
+    (workdir / SUMMARY).write_text(json.dumps({
         "runs": summaries,
         "backtest": {p: {"mean_metric": r.mean_metric, "retrains": r.retrains, "promotions": r.promotions}
                      for p, r in reports.items()},
@@ -141,7 +149,7 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
     print(f"  policies compared      {paths['compare.png']}\n                         {paths['compare.csv']}")
     print(f"  default policy         {paths['default.png']}\n                         {paths['default.json']}")
     print(f"  MLflow registry        mlflow ui --backend-store-uri {tracking_uri}")
-    print(f"  demo summary           {workdir / 'demo-summary.json'}")
+    print(f"  demo summary           {workdir / SUMMARY}")
     print(f"\ndemo finished in {time.monotonic() - started:.0f} s")
     return 0
 
