@@ -36,15 +36,16 @@ DEMO_RUNS = (
 
 def _fresh_workdir(workdir: Path, keep: bool) -> None:
     """Make ``workdir`` the demo's: refused when it holds files of something else; the previous
-    demo's outputs removed (its registry kept with ``keep``). A directory that cannot be written
-    (read-only, /proc) is a ConfigError naming ``--workdir``."""
+    demo's outputs removed (its registry kept with ``keep``), its summary always (a rerun stopped
+    before its own summary left the last one's, read as this run's). A directory that cannot be
+    written (read-only, /proc) is a ConfigError naming ``--workdir``."""
     if workdir.exists() and any(workdir.iterdir()) and not (workdir / MARKER).exists():
         raise ConfigError(
             f"{workdir} exists and was not made by `ctloop demo`: choose another --workdir"
         )
     names = ("mlflow.db", "mlartifacts", "local_outputs", "logs", ".kfp-workspace", "backtest") if not keep else ()
     try:
-        for name in names:
+        for name in (*names, SUMMARY):
             target = workdir / name
             if target.is_dir():
                 shutil.rmtree(target)
