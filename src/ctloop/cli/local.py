@@ -323,6 +323,9 @@ def _generate(args: argparse.Namespace) -> int:
     from ctloop.storage import write_table
     from ctloop.synthetic import describe_drift, make_credit_data
 
+    if args.output.endswith("/"):  # else written, in Parquet (no suffix), to a file named without the slash
+        raise ConfigError(f"--output {args.output} ends with a slash (a directory): name the file, e.g. "
+                          f"{args.output}credit.parquet")
     frame = make_credit_data(n_rows=args.rows, seed=args.seed)
     write_table(frame, args.output)
     print(f"wrote {len(frame)} rows to {args.output}\n{describe_drift()}")
