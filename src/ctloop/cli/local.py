@@ -335,7 +335,8 @@ def _generate(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from ctloop.demo import run_demo
 
-    return run_demo(Path(args.workdir), rows=args.rows, keep=args.keep)
+    with _sigterm_exits():  # its backtest's process pool shut down, as backtest --compare's
+        return run_demo(Path(args.workdir), rows=args.rows, keep=args.keep)
 
 
 @contextlib.contextmanager
