@@ -111,7 +111,12 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
     metric, scored, _ = resolve(task, metrics[0] if metrics else "", score, list(classes) or None)
     chosen = tuple(metrics) or (metric, *[n for n in names if n != metric])
     stop = _utc(end, pd.Timestamp.now("UTC"), name="end")
-    begin = _utc(start, None, name="start") if start else stop - parse_duration(lookback)
+    try:
+        begin = _utc(start, None, name="start") if start else stop - parse_duration(lookback, name="--lookback")
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):  # before 1677-09-21: a traceback from pandas
+        raise ConfigError(f"--lookback {lookback} before end {stop.isoformat()} starts before "
+                          f"{pd.Timestamp.min:%Y-%m-%d %H:%M:%S} UTC, the first time pandas holds: a shorter "
+                          "--lookback, or --start") from None
     if begin >= stop:
         raise ConfigError(f"start {begin.isoformat()} must be before end {stop.isoformat()}")
     span = parse_duration(window) if window else None  # the same duration syntax as everywhere else
