@@ -109,7 +109,7 @@ def _run(args: argparse.Namespace) -> int:
     values = parse_pairs(args.param)
     if args.data:
         values["data.uri"] = args.data
-    workdir = Path(args.workdir).resolve()
+    workdir = _local_dir(args.workdir).resolve()
     if "tracking_uri" in (func.component_spec.inputs or {}):
         values.setdefault("tracking_uri", args.tracking_uri or f"sqlite:///{workdir / 'mlflow.db'}")
     params = pipeline_arguments(func, values)
@@ -129,6 +129,19 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {run.error}")
         return 1
     return 0
+
+
+def _local_dir(text: str, flag: str = "--workdir") -> Path:
+    """``--workdir`` as a local directory (a ``file://`` URI is its path). An object store is
+    refused: the local runner writes its outputs, logs and sqlite registry on this machine (before,
+    ``--workdir s3://b/w`` ran in a local directory ``s3:/b/w``)."""
+    from ctloop.storage import parse
+
+    loc = parse(text)
+    if loc.scheme != "file":
+        raise ConfigError(f"{flag} {text}: name a local directory; the local runner writes its outputs, logs and "
+                          "sqlite registry on this machine")
+    return Path(loc.key)
 
 
 def _backtest_config(args: argparse.Namespace):
@@ -336,7 +349,7 @@ def _demo(args: argparse.Namespace) -> int:
     from ctloop.demo import run_demo
 
     with _sigterm_exits():  # its backtest's process pool shut down, as backtest --compare's
-        return run_demo(Path(args.workdir), rows=args.rows, keep=args.keep)
+        return run_demo(_local_dir(args.workdir), rows=args.rows, keep=args.keep)
 
 
 @contextlib.contextmanager
