@@ -146,7 +146,9 @@ def _local_dir(text: str, flag: str = "--workdir") -> Path:
 
 def _backtest_config(args: argparse.Namespace):
     """The replay's settings: a model's sections of ``--config`` (data, training, gate, drift,
-    monitoring), else the flags; flags given explicitly override the file."""
+    monitoring), else the flags; flags given explicitly override the file. Returns the config, the
+    table's URI and its format (the model's ``data.format`` for its own ``data.uri``; empty: from
+    the name)."""
     from ctloop.backtest import BACKTEST_GATE, BACKTEST_THRESHOLDS, MIN_LABELS, BacktestConfig
     from ctloop.config import (
         DriftConfig,
@@ -162,6 +164,7 @@ def _backtest_config(args: argparse.Namespace):
     time_format = getattr(args, "data__time_format", None)  # --time-format; None: not given
     rules = MonitoringRules()
     realized_metric = ""  # monitoring.metric of --config (empty: the task's default, as monitor_model resolves it)
+    data_format = ""  # data.format of --config: how prepare_data reads a name without .csv/.parquet
     if args.model and not args.config:
         raise ConfigError(f"--model {args.model!r} picks a model of --config, and no --config was given: give "
                           "--config ctloop.yaml, or leave --model out")
@@ -177,7 +180,9 @@ def _backtest_config(args: argparse.Namespace):
             raise ConfigError(f"--model {args.model!r} is not in {args.config}; models: {', '.join(names)}")
         data = model.section("data")
         sections = {n: model.section(n).to_dict() for n in ("training", "gate", "drift")}
-        data_uri, target = data_uri or data.uri, target or data.target
+        if not data_uri:
+            data_uri, data_format = data.uri, data.format
+        target = target or data.target
         time_column, holdout = time_column or data.time_column, data.holdout_fraction
         recency = data.recency_half_life
         time_format = data.time_format if time_format is None else time_format
@@ -204,7 +209,7 @@ def _backtest_config(args: argparse.Namespace):
         cfg.holdout_fraction = holdout
     cfg.recency_half_life = recency or ""
     cfg.time_format = time_format or ""
-    return cfg, data_uri
+    return cfg, data_uri, data_format
 
 
 def _policy(text: str) -> str:
@@ -244,7 +249,7 @@ def _backtest(args: argparse.Namespace) -> int:
     )
     from ctloop.storage import check_output_dir, read_table
 
-    cfg, uri = _backtest_config(args)
+    cfg, uri, data_format = _backtest_config(args)
     cfg.validate()
     check_output_dir(args.output, name="--output")  # before the replay, not after it
     _check_writable(args.output)  # a read-only directory, /proc: before the replay too
@@ -254,7 +259,8 @@ def _backtest(args: argparse.Namespace) -> int:
 
         warnings.warn(f"--min-labels {args.min_labels} has no effect: only the default policy's realized rules "
                       f"read it (policies: {', '.join(policies or [cfg.policy])})", UserWarning, stacklevel=2)
-    frame = read_table(uri, text_columns=(cfg.time_column,) if cfg.time_format else ())  # as written
+    frame = read_table(uri, data_format or None,  # time_column as written when its format is given
+                       text_columns=(cfg.time_column,) if cfg.time_format else ())
     print(f"backtest of {uri}: {len(frame)} rows, window {cfg.window}, label delay {cfg.label_delay or '0'}, "
           + (f"policies {', '.join(policies)}" if policies else f"policy {cfg.policy}"))
     say = None if args.quiet else functools.partial(_say, "  ")  # a function the replays' processes can call
