@@ -32,6 +32,34 @@ DEMO_RUNS = (
     ("quiet month", 4),
     ("after the shock", 8),
 )
+DEMO_WINDOW = "120D"  # each run's training window (data.window), ending at its as_of
+DEMO_PERIODS = 12  # the generator's periods of the demo's data (make_credit_data's default)
+
+
+def _check_rows(frame: Any, rows: int) -> None:
+    """Refuse, before the workdir is touched, a ``--rows`` whose runs' training windows hold fewer
+    rows than the data contract's ``min_rows``: the first run failed after a minute with "widen
+    `window` or move `as_of`", settings the demo does not take. The rows suggested: the contract's
+    over the share of the generated span a window covers, with a tenth to spare."""
+    import math
+
+    import pandas as pd
+
+    from ctloop.synthetic import CREDIT_TIME_COLUMN, PERIOD_DAYS, credit_contract
+
+    need = credit_contract()["min_rows"]
+    times = frame[CREDIT_TIME_COLUMN]
+    t0 = pd.Timestamp(times.min()).normalize()
+    window = pd.Timedelta(DEMO_WINDOW)
+    span = pd.Timedelta(days=PERIOD_DAYS * DEMO_PERIODS)  # what make_credit_data spreads the rows over
+    enough = math.ceil(1.1 * need * (span / window))
+    for label, period in DEMO_RUNS:
+        end = t0 + pd.Timedelta(days=30 * (period + 1))
+        held = int(((times > end - window) & (times <= end)).sum())
+        if held < need:
+            raise ConfigError(f"--rows {rows}: the demo's run {label!r} trains on the {DEMO_WINDOW} to "
+                              f"{end:%Y-%m-%d}, which hold {held} rows, and its data contract needs {need}: use "
+                              f"--rows {enough} or more")
 
 
 def _fresh_workdir(workdir: Path, keep: bool) -> None:
@@ -75,7 +103,8 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
 
     started = time.monotonic()
     check_output_dir(str(workdir), name="--workdir")
-    frame = make_credit_data(n_rows=rows, seed=seed)  # refuses a bad row count before the workdir is touched
+    frame = make_credit_data(n_rows=rows, periods=DEMO_PERIODS, seed=seed)  # refuses a bad row count before the workdir is touched
+    _check_rows(frame, rows)
     workdir = workdir.resolve()
     _fresh_workdir(workdir, keep)
     tracking_uri = f"sqlite:///{workdir / 'mlflow.db'}"
@@ -104,7 +133,7 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
                 {
                     "model_name": DEMO_MODEL,
                     "data": {"uri": str(data_path), "target": CREDIT_TARGET, "time_column": CREDIT_TIME_COLUMN,
-                             "contract": credit_contract(), "window": "120D", "current_window": "30D",
+                             "contract": credit_contract(), "window": DEMO_WINDOW, "current_window": "30D",
                              "as_of": as_of},
                     "gate": {"thresholds": DEMO_THRESHOLDS, "slice_column": "region"},
                     "tracking_uri": tracking_uri,
