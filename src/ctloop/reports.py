@@ -41,6 +41,13 @@ def _save(fig, path: str | Path) -> Path:
     return out
 
 
+def _literal(text: str) -> str:
+    """``text`` drawn as written: matplotlib reads the text between two ``$`` as TeX (mathtext), and
+    a model version or revision from the inference log such as ``v$^$`` failed the plot's save with
+    a ValueError (matplotlib 3.11 ``mathtext``; ``\\$`` is a literal dollar)."""
+    return text.replace("$", r"\$")
+
+
 def write_outputs(output: str, write: Callable[[Path], tuple[str, ...]]) -> list[str]:
     """Run ``write(directory)`` (it writes files and returns their names) into ``output``, a
     local directory or an object-store prefix (``gs://``, ``s3://``, ``az://``: written to a
@@ -175,13 +182,13 @@ def plot_realized(report: RealizedReport, path: str | Path) -> Path:
         top.text(0.5, 0.5, "no labelled predictions", ha="center", va="center", transform=top.transAxes)
     elif "window" in table.columns:
         for group, part in table.groupby(report.by, sort=True):
-            top.plot(part["window"], part[metric], marker="o", label=f"{report.by} {group}")
+            top.plot(part["window"], part[metric], marker="o", label=_literal(f"{report.by} {group}"))
             step = pd.Timedelta(report.window_span) if report.window_span is not None else pd.Timedelta("1h")
             bottom.bar(part["window"], part["rows"], width=0.9 * step, align="edge", alpha=0.6)  # window start
         top.legend(loc="best")
         fig.autofmt_xdate()
     else:
-        groups = [str(g) for g in table[report.by]]
+        groups = [_literal(str(g)) for g in table[report.by]]
         top.bar(groups, table[metric])
         bottom.bar(groups, table["rows"], alpha=0.6)
         top.set_xlabel(report.by)
