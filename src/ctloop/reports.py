@@ -268,7 +268,7 @@ def plot_history(frame: pd.DataFrame, path: str | Path, *, model: str, drift_sha
     top.set_ylabel("drift share")
     mid.set_ylabel(metric)
     bottom.set_ylabel("rows")
-    top.set_title(f"monitoring history of {model}")
+    top.set_title(_literal(f"monitoring history of {model}"))
     for ax in (top, mid, bottom):
         ax.grid(alpha=0.3)
     return _save(fig, path)

@@ -34,3 +34,19 @@ def test_a_model_version_holding_dollar_signs_is_plotted_as_written(roots, capsy
     out = capsys.readouterr().out
     assert code == 0 and "v$^$" in out
     assert (roots / "out" / "realized.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.slow  # a sqlite MLflow registry: its migrations take most of 15 s here
+def test_a_registered_model_named_with_dollar_signs_gets_its_history_plot(tmp_path, capsys):
+    """MLflow takes ``fraud$^$`` as a model name (``ctloop.registry.check_model_name``); the
+    history plot's title, "monitoring history of fraud$^$", failed the same way."""
+    from mlflow import MlflowClient
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(uri, registry_uri=uri)
+    client.create_registered_model("fraud$^$")
+    client.create_model_version("fraud$^$", source=str(tmp_path), run_id=None)
+    code = main(["monitor", "history", "--model-name", "fraud$^$", "--tracking-uri", uri,
+                 "--output", str(tmp_path / "out")])
+    assert code == 0, capsys.readouterr().err
+    assert (tmp_path / "out" / "monitor-history.png").read_bytes()[:4] == b"\x89PNG"
