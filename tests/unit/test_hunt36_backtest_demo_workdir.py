@@ -14,7 +14,7 @@ linux = pytest.mark.skipif(not sys.platform.startswith("linux") or not os.path.i
 
 @linux
 def test_a_workdir_that_cannot_be_created_is_one_line(capsys):
-    code = main(["demo", "--workdir", "/proc/ctloop-demo", "--rows", "200"])
+    code = main(["demo", "--workdir", "/proc/ctloop-demo", "--rows", "1650"])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert err.strip() == ("error: --workdir /proc/ctloop-demo: cannot write /proc/ctloop-demo: No such file or "
@@ -38,6 +38,6 @@ def test_a_rerun_stopped_before_its_summary_leaves_no_summary_of_the_last_run(tm
     monkeypatch.setattr(ctloop.local, "run_pipeline_locally", interrupted)
     monkeypatch.setattr(ctloop.taskserver, "warm_start_supported", lambda: False)
     with pytest.raises(KeyboardInterrupt):
-        run_demo(tmp_path, rows=200, keep=keep)
+        run_demo(tmp_path, rows=1650, keep=keep)
     assert (tmp_path / "data" / "credit.parquet").is_file()  # the rerun got that far
     assert not (tmp_path / "demo-summary.json").exists()
