@@ -195,7 +195,7 @@ def backtest_history(frame: Any, out_dir: Path, seed: int, jobs: int | None = No
     """The demo's backtest: :data:`DEMO_POLICIES` on the same replay (30-day windows, 90-day
     training window), ``compare.{csv,json,png}`` and each policy's report under ``out_dir``.
     Returns the reports and the paths the demo prints."""
-    import os
+    from joblib import cpu_count  # the CPU quota's cores (os.cpu_count: the host's)
 
     from ctloop.backtest import BacktestConfig, compare, write_comparison, write_report
     from ctloop.config import TrainingConfig
@@ -203,7 +203,7 @@ def backtest_history(frame: Any, out_dir: Path, seed: int, jobs: int | None = No
 
     cfg = BacktestConfig(target=CREDIT_TARGET, time_column=CREDIT_TIME_COLUMN, window="30D",
                          policy="default", train_window="90D", training=TrainingConfig(seed=seed))
-    jobs = jobs or min(len(DEMO_POLICIES), os.cpu_count() or 1)
+    jobs = jobs or min(len(DEMO_POLICIES), cpu_count())
     reports = compare(frame, cfg, list(DEMO_POLICIES), progress=_say_default, jobs=jobs)
     csv_path, _, png = write_comparison(reports, out_dir)
     paths = {"compare.csv": csv_path, "compare.png": png}
