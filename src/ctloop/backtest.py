@@ -78,7 +78,9 @@ def check_policy(name: str, flag: str = "--policy") -> str:
     ConfigError naming ``flag`` and the value."""
     if name in POLICIES:
         return name
-    if name.startswith(SCHEDULED) and name[len(SCHEDULED):].isdigit() and int(name[len(SCHEDULED):]) >= 1:
+    n = name[len(SCHEDULED):] if name.startswith(SCHEDULED) else ""
+    # ASCII digits: str.isdigit() holds for '²', which int() refuses (a ValueError, not this error)
+    if n.isascii() and n.isdigit() and int(n) >= 1:
         return name
     raise ConfigError(f"{flag} {name!r} is not one of {', '.join(POLICIES)} or every:N (a retrain every N windows)")
 
@@ -390,6 +392,36 @@ def _check_time_spread(times: pd.Series, name: str, step: pd.Timedelta) -> None:
             "a typo in the time? fix or drop them"))])
 
 
+def _edges(times: pd.Series, name: str, window: str, step: pd.Timedelta) -> tuple[pd.Timestamp, list[pd.Timestamp]]:
+    """The first replay window's start (the first time floored to a day, or to a minute for a
+    window shorter than a day) and every window's edge up to the first past the last of the sorted
+    ``times``. Windows that would start or end beyond pandas' nanosecond timestamps (1677-09-21 …
+    2262-04-11) are refused naming the column, as times out of that range are when read (they
+    were an OutOfBoundsDatetime traceback)."""
+    import pandas as pd
+
+    first, last = times.iloc[0], times.iloc[-1]
+
+    def beyond(side: str) -> DataValidationError:
+        return DataValidationError([(name, "time_range", len(times), (
+            f"the replay windows of --window {window} over {first} … {last} would {side} the times pandas "
+            f"holds ({pd.Timestamp.min:%Y-%m-%d %H:%M:%S} … {pd.Timestamp.max:%Y-%m-%d %H:%M:%S}, nanosecond timestamps): a shorter --window, or leave "
+            "out the rows at that edge"))])
+
+    try:
+        t0 = first.floor("D" if step >= pd.Timedelta(days=1) else "min")
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        raise beyond("start before") from None
+    _check_window_count(window, step, t0, last, times.to_numpy())
+    edges = [t0]
+    try:
+        while edges[-1] <= last:
+            edges.append(edges[-1] + step)
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        raise beyond("end after") from None
+    return t0, edges
+
+
 def _ceil_duration(span: pd.Timedelta) -> str:
     """``span`` rounded up to a whole number of its largest unit (``2D``, ``6h``, ``15min``,
     ``30s``), in the duration syntax of :mod:`ctloop.timeutil`."""
@@ -608,11 +640,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     kinds = _drift_kinds(data, features, cfg)  # a set --drift-method: refused now, not at the first window
     _check_time_spread(data[cfg.time_column], cfg.time_column, step)
     _warn_dates_only(data[cfg.time_column], cfg.time_column, cfg.window, step)
-    t0 = data[cfg.time_column].min().floor("D" if step >= pd.Timedelta(days=1) else "min")
-    _check_window_count(cfg.window, step, t0, data[cfg.time_column].max(), data[cfg.time_column].to_numpy())
-    edges = [t0]
-    while edges[-1] <= data[cfg.time_column].max():
-        edges.append(edges[-1] + step)
+    t0, edges = _edges(data[cfg.time_column], cfg.time_column, cfg.window, step)
     bounds = [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
     if len(bounds) < 2:
         raise ConfigError(
@@ -624,7 +652,11 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     # labels arrive `delay` after the event; with no delay, at the end of the row's own window
     win_of_row = np.searchsorted(np.array([np.datetime64(e) for e in edges]), times, side="right") - 1
     window_end = np.array([np.datetime64(hi) for _, hi in bounds])[win_of_row]
-    label_time = np.maximum(times + np.timedelta64(delay), window_end) if delay > pd.Timedelta(0) else window_end
+    if delay > pd.Timedelta(0):  # at most pandas' last time: numpy's datetime64 sum wraps round past 2262
+        room = np.iinfo(np.int64).max - times.astype("datetime64[ns]").view(np.int64)
+        label_time = np.maximum(times + np.minimum(room, delay.value).astype("timedelta64[ns]"), window_end)
+    else:
+        label_time = window_end
     counts = np.bincount(win_of_row, minlength=len(bounds))
     classification = cfg.task == "classification"
     n_classes = int(data[cfg.target].nunique()) if classification else 0

@@ -21,6 +21,7 @@ from typing import Any
 from ctloop.errors import ConfigError
 
 MARKER = ".ctloop-demo"
+SUMMARY = "demo-summary.json"
 DEMO_MODEL = "credit-default"
 DEMO_THRESHOLDS = {"roc_auc": 0.70}
 # (label, period index whose end is as_of); periods are the generator's 30-day periods.
@@ -31,22 +32,58 @@ DEMO_RUNS = (
     ("quiet month", 4),
     ("after the shock", 8),
 )
+DEMO_WINDOW = "120D"  # each run's training window (data.window), ending at its as_of
+DEMO_PERIODS = 12  # the generator's periods of the demo's data (make_credit_data's default)
+
+
+def _check_rows(frame: Any, rows: int) -> None:
+    """Refuse, before the workdir is touched, a ``--rows`` whose runs' training windows hold fewer
+    rows than the data contract's ``min_rows``: the first run failed after a minute with "widen
+    `window` or move `as_of`", settings the demo does not take. The rows suggested: the contract's
+    over the share of the generated span a window covers, with a tenth to spare."""
+    import math
+
+    import pandas as pd
+
+    from ctloop.synthetic import CREDIT_TIME_COLUMN, PERIOD_DAYS, credit_contract
+
+    need = credit_contract()["min_rows"]
+    times = frame[CREDIT_TIME_COLUMN]
+    t0 = pd.Timestamp(times.min()).normalize()
+    window = pd.Timedelta(DEMO_WINDOW)
+    span = pd.Timedelta(days=PERIOD_DAYS * DEMO_PERIODS)  # what make_credit_data spreads the rows over
+    enough = math.ceil(1.1 * need * (span / window))
+    for label, period in DEMO_RUNS:
+        end = t0 + pd.Timedelta(days=30 * (period + 1))
+        held = int(((times > end - window) & (times <= end)).sum())
+        if held < need:
+            raise ConfigError(f"--rows {rows}: the demo's run {label!r} trains on the {DEMO_WINDOW} to "
+                              f"{end:%Y-%m-%d}, which hold {held} rows, and its data contract needs {need}: use "
+                              f"--rows {enough} or more")
 
 
 def _fresh_workdir(workdir: Path, keep: bool) -> None:
+    """Make ``workdir`` the demo's: refused when it holds files of something else; the previous
+    demo's outputs removed (its registry kept with ``keep``), its summary always (a rerun stopped
+    before its own summary left the last one's, read as this run's). A directory that cannot be
+    written (read-only, /proc) is a ConfigError naming ``--workdir``."""
     if workdir.exists() and any(workdir.iterdir()) and not (workdir / MARKER).exists():
         raise ConfigError(
             f"{workdir} exists and was not made by `ctloop demo`: choose another --workdir"
         )
-    if not keep:
-        for name in ("mlflow.db", "mlartifacts", "local_outputs", "logs", ".kfp-workspace", "backtest"):
+    names = ("mlflow.db", "mlartifacts", "local_outputs", "logs", ".kfp-workspace", "backtest") if not keep else ()
+    try:
+        for name in (*names, SUMMARY):
             target = workdir / name
             if target.is_dir():
                 shutil.rmtree(target)
             elif target.exists():
                 target.unlink()
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / MARKER).write_text("created by ctloop demo; safe to delete\n")
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / MARKER).write_text("created by ctloop demo; safe to delete\n")
+    except OSError as exc:
+        raise ConfigError(f"--workdir {workdir}: cannot write {exc.filename or workdir}: {exc.strerror or exc}; "
+                          "choose a writable --workdir") from None
 
 
 def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7) -> int:
@@ -66,7 +103,8 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
 
     started = time.monotonic()
     check_output_dir(str(workdir), name="--workdir")
-    frame = make_credit_data(n_rows=rows, seed=seed)  # refuses a bad row count before the workdir is touched
+    frame = make_credit_data(n_rows=rows, periods=DEMO_PERIODS, seed=seed)  # refuses a bad row count before the workdir is touched
+    _check_rows(frame, rows)
     workdir = workdir.resolve()
     _fresh_workdir(workdir, keep)
     tracking_uri = f"sqlite:///{workdir / 'mlflow.db'}"
@@ -95,7 +133,7 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
                 {
                     "model_name": DEMO_MODEL,
                     "data": {"uri": str(data_path), "target": CREDIT_TARGET, "time_column": CREDIT_TIME_COLUMN,
-                             "contract": credit_contract(), "window": "120D", "current_window": "30D",
+                             "contract": credit_contract(), "window": DEMO_WINDOW, "current_window": "30D",
                              "as_of": as_of},
                     "gate": {"thresholds": DEMO_THRESHOLDS, "slice_column": "region"},
                     "tracking_uri": tracking_uri,
@@ -130,7 +168,7 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
     print()
     for line in comparison_lines(reports):
         print(line)
-    (workdir / "demo-summary.json").write_text(json.dumps({
+    (workdir / SUMMARY).write_text(json.dumps({
         "runs": summaries,
         "backtest": {p: {"mean_metric": r.mean_metric, "retrains": r.retrains, "promotions": r.promotions}
                      for p, r in reports.items()},
@@ -141,7 +179,7 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
     print(f"  policies compared      {paths['compare.png']}\n                         {paths['compare.csv']}")
     print(f"  default policy         {paths['default.png']}\n                         {paths['default.json']}")
     print(f"  MLflow registry        mlflow ui --backend-store-uri {tracking_uri}")
-    print(f"  demo summary           {workdir / 'demo-summary.json'}")
+    print(f"  demo summary           {workdir / SUMMARY}")
     print(f"\ndemo finished in {time.monotonic() - started:.0f} s")
     return 0
 
@@ -157,7 +195,7 @@ def backtest_history(frame: Any, out_dir: Path, seed: int, jobs: int | None = No
     """The demo's backtest: :data:`DEMO_POLICIES` on the same replay (30-day windows, 90-day
     training window), ``compare.{csv,json,png}`` and each policy's report under ``out_dir``.
     Returns the reports and the paths the demo prints."""
-    import os
+    from joblib import cpu_count  # the CPU quota's cores (os.cpu_count: the host's)
 
     from ctloop.backtest import BacktestConfig, compare, write_comparison, write_report
     from ctloop.config import TrainingConfig
@@ -165,7 +203,7 @@ def backtest_history(frame: Any, out_dir: Path, seed: int, jobs: int | None = No
 
     cfg = BacktestConfig(target=CREDIT_TARGET, time_column=CREDIT_TIME_COLUMN, window="30D",
                          policy="default", train_window="90D", training=TrainingConfig(seed=seed))
-    jobs = jobs or min(len(DEMO_POLICIES), os.cpu_count() or 1)
+    jobs = jobs or min(len(DEMO_POLICIES), cpu_count())
     reports = compare(frame, cfg, list(DEMO_POLICIES), progress=_say_default, jobs=jobs)
     csv_path, _, png = write_comparison(reports, out_dir)
     paths = {"compare.csv": csv_path, "compare.png": png}

@@ -41,6 +41,11 @@ from ctloop.errors import ConfigError, CtloopError
 
 _STATUS = re.compile(r"(Task|Pipeline) .* finished with status|Executing task|Running task")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# kfp.local's own line for a failed task or pipeline (kfp 2.17 local/task_dispatcher.py and
+# pipeline_orchestrator.py, logged by logging_utils' "%H:%M:%S.%f - LEVEL - message" formatter); not
+# the word FAILURE anywhere in the log (a data path, a column, a task's own output)
+_FAILED = re.compile(r"^\d\d:\d\d:\d\d\.\d+ - ERROR - (Task|Pipeline) '.*' finished with status FAILURE\b",
+                     re.MULTILINE)
 
 
 class _Tee(io.TextIOBase):
@@ -169,7 +174,7 @@ def run_pipeline_locally(
         raise CtloopError(f"the local run of {name} produced no output directory; see {log_file}")
     run_dir = new[-1]
     tasks = read_task_outputs(run_dir)
-    status_failed = "FAILURE" in log_file.read_text()
+    status_failed = bool(_FAILED.search(_ANSI.sub("", log_file.read_text())))
     return LocalRun(
         pipeline=name,
         run_dir=run_dir,

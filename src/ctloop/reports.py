@@ -41,6 +41,13 @@ def _save(fig, path: str | Path) -> Path:
     return out
 
 
+def _literal(text: str) -> str:
+    """``text`` drawn as written: matplotlib reads the text between two ``$`` as TeX (mathtext), and
+    a model version or revision from the inference log such as ``v$^$`` failed the plot's save with
+    a ValueError (matplotlib 3.11 ``mathtext``; ``\\$`` is a literal dollar)."""
+    return text.replace("$", r"\$")
+
+
 def write_outputs(output: str, write: Callable[[Path], tuple[str, ...]]) -> list[str]:
     """Run ``write(directory)`` (it writes files and returns their names) into ``output``, a
     local directory or an object-store prefix (``gs://``, ``s3://``, ``az://``: written to a
@@ -111,7 +118,12 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
     metric, scored, _ = resolve(task, metrics[0] if metrics else "", score, list(classes) or None)
     chosen = tuple(metrics) or (metric, *[n for n in names if n != metric])
     stop = _utc(end, pd.Timestamp.now("UTC"), name="end")
-    begin = _utc(start, None, name="start") if start else stop - parse_duration(lookback)
+    try:
+        begin = _utc(start, None, name="start") if start else stop - parse_duration(lookback, name="--lookback")
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):  # before 1677-09-21: a traceback from pandas
+        raise ConfigError(f"--lookback {lookback} before end {stop.isoformat()} starts before "
+                          f"{pd.Timestamp.min:%Y-%m-%d %H:%M:%S} UTC, the first time pandas holds: a shorter "
+                          "--lookback, or --start") from None
     if begin >= stop:
         raise ConfigError(f"start {begin.isoformat()} must be before end {stop.isoformat()}")
     span = parse_duration(window) if window else None  # the same duration syntax as everywhere else
@@ -170,13 +182,13 @@ def plot_realized(report: RealizedReport, path: str | Path) -> Path:
         top.text(0.5, 0.5, "no labelled predictions", ha="center", va="center", transform=top.transAxes)
     elif "window" in table.columns:
         for group, part in table.groupby(report.by, sort=True):
-            top.plot(part["window"], part[metric], marker="o", label=f"{report.by} {group}")
+            top.plot(part["window"], part[metric], marker="o", label=_literal(f"{report.by} {group}"))
             step = pd.Timedelta(report.window_span) if report.window_span is not None else pd.Timedelta("1h")
             bottom.bar(part["window"], part["rows"], width=0.9 * step, align="edge", alpha=0.6)  # window start
         top.legend(loc="best")
         fig.autofmt_xdate()
     else:
-        groups = [str(g) for g in table[report.by]]
+        groups = [_literal(str(g)) for g in table[report.by]]
         top.bar(groups, table[metric])
         bottom.bar(groups, table["rows"], alpha=0.6)
         top.set_xlabel(report.by)
@@ -256,7 +268,7 @@ def plot_history(frame: pd.DataFrame, path: str | Path, *, model: str, drift_sha
     top.set_ylabel("drift share")
     mid.set_ylabel(metric)
     bottom.set_ylabel("rows")
-    top.set_title(f"monitoring history of {model}")
+    top.set_title(_literal(f"monitoring history of {model}"))
     for ax in (top, mid, bottom):
         ax.grid(alpha=0.3)
     return _save(fig, path)

@@ -109,7 +109,7 @@ def _run(args: argparse.Namespace) -> int:
     values = parse_pairs(args.param)
     if args.data:
         values["data.uri"] = args.data
-    workdir = Path(args.workdir).resolve()
+    workdir = _local_dir(args.workdir).resolve()
     if "tracking_uri" in (func.component_spec.inputs or {}):
         values.setdefault("tracking_uri", args.tracking_uri or f"sqlite:///{workdir / 'mlflow.db'}")
     params = pipeline_arguments(func, values)
@@ -131,9 +131,24 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _local_dir(text: str, flag: str = "--workdir") -> Path:
+    """``--workdir`` as a local directory (a ``file://`` URI is its path). An object store is
+    refused: the local runner writes its outputs, logs and sqlite registry on this machine (before,
+    ``--workdir s3://b/w`` ran in a local directory ``s3:/b/w``)."""
+    from ctloop.storage import parse
+
+    loc = parse(text)
+    if loc.scheme != "file":
+        raise ConfigError(f"{flag} {text}: name a local directory; the local runner writes its outputs, logs and "
+                          "sqlite registry on this machine")
+    return Path(loc.key)
+
+
 def _backtest_config(args: argparse.Namespace):
     """The replay's settings: a model's sections of ``--config`` (data, training, gate, drift,
-    monitoring), else the flags; flags given explicitly override the file."""
+    monitoring), else the flags; flags given explicitly override the file. Returns the config, the
+    table's URI and its format (the model's ``data.format`` for its own ``data.uri``; empty: from
+    the name)."""
     from ctloop.backtest import BACKTEST_GATE, BACKTEST_THRESHOLDS, MIN_LABELS, BacktestConfig
     from ctloop.config import (
         DriftConfig,
@@ -149,6 +164,7 @@ def _backtest_config(args: argparse.Namespace):
     time_format = getattr(args, "data__time_format", None)  # --time-format; None: not given
     rules = MonitoringRules()
     realized_metric = ""  # monitoring.metric of --config (empty: the task's default, as monitor_model resolves it)
+    data_format = ""  # data.format of --config: how prepare_data reads a name without .csv/.parquet
     if args.model and not args.config:
         raise ConfigError(f"--model {args.model!r} picks a model of --config, and no --config was given: give "
                           "--config ctloop.yaml, or leave --model out")
@@ -164,7 +180,9 @@ def _backtest_config(args: argparse.Namespace):
             raise ConfigError(f"--model {args.model!r} is not in {args.config}; models: {', '.join(names)}")
         data = model.section("data")
         sections = {n: model.section(n).to_dict() for n in ("training", "gate", "drift")}
-        data_uri, target = data_uri or data.uri, target or data.target
+        if not data_uri:
+            data_uri, data_format = data.uri, data.format
+        target = target or data.target
         time_column, holdout = time_column or data.time_column, data.holdout_fraction
         recency = data.recency_half_life
         time_format = data.time_format if time_format is None else time_format
@@ -191,7 +209,7 @@ def _backtest_config(args: argparse.Namespace):
         cfg.holdout_fraction = holdout
     cfg.recency_half_life = recency or ""
     cfg.time_format = time_format or ""
-    return cfg, data_uri
+    return cfg, data_uri, data_format
 
 
 def _policy(text: str) -> str:
@@ -231,16 +249,18 @@ def _backtest(args: argparse.Namespace) -> int:
     )
     from ctloop.storage import check_output_dir, read_table
 
-    cfg, uri = _backtest_config(args)
+    cfg, uri, data_format = _backtest_config(args)
     cfg.validate()
     check_output_dir(args.output, name="--output")  # before the replay, not after it
+    _check_writable(args.output)  # a read-only directory, /proc: before the replay too
     policies = [p.strip() for p in args.compare.split(",") if p.strip()] if args.compare else []
     if args.min_labels is not None and "default" not in (policies or [cfg.policy]):
         import warnings
 
         warnings.warn(f"--min-labels {args.min_labels} has no effect: only the default policy's realized rules "
                       f"read it (policies: {', '.join(policies or [cfg.policy])})", UserWarning, stacklevel=2)
-    frame = read_table(uri, text_columns=(cfg.time_column,) if cfg.time_format else ())  # as written
+    frame = read_table(uri, data_format or None,  # time_column as written when its format is given
+                       text_columns=(cfg.time_column,) if cfg.time_format else ())
     print(f"backtest of {uri}: {len(frame)} rows, window {cfg.window}, label delay {cfg.label_delay or '0'}, "
           + (f"policies {', '.join(policies)}" if policies else f"policy {cfg.policy}"))
     say = None if args.quiet else functools.partial(_say, "  ")  # a function the replays' processes can call
@@ -250,7 +270,8 @@ def _backtest(args: argparse.Namespace) -> int:
         jobs = args.jobs or min(len(set(policies)), cpu_count())
         with _sigterm_exits():  # the pool is shut down, then the process exits
             reports = compare(frame, cfg, policies, progress=say, jobs=jobs)
-        csv_path, js, png = write_comparison(reports, args.output)
+        with _output(args.output) as out:
+            csv_path, js, png = (_shown(args.output, p) for p in write_comparison(reports, out))
         print()
         for row in comparison_table(reports):
             mean = f"n/a (no window scored: {reports[row['policy']].unscored()})" if row["mean_metric"] is None \
@@ -263,7 +284,8 @@ def _backtest(args: argparse.Namespace) -> int:
         print(f"table: {csv_path}\nreport: {js}\nplot:   {png}")
         return 0
     report = run_backtest(frame, cfg, progress=say)
-    js, png = write_report(report, args.output)
+    with _output(args.output) as out:
+        js, png = (_shown(args.output, p) for p in write_report(report, out))
     mean = f"n/a (no window scored: {report.unscored()})" if report.mean_metric is None \
         else f"{report.mean_metric:.4f}"
     print(f"\nmean_metric ({report.metric}, row-weighted) = {mean}   retrains = {report.retrains}   "
@@ -272,10 +294,57 @@ def _backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_writable(uri: str, flag: str = "--output") -> None:
+    """Refuse, before the replay, a local output directory that cannot be created or written in
+    (read-only, no permission, under /proc or /sys): a directory is made and removed in the
+    nearest existing one. ``storage.check_output_dir`` refuses a file in the way; without this the
+    replay ran for minutes, then its write was a traceback."""
+    import tempfile
+
+    from ctloop.storage import parse
+
+    loc = parse(uri)
+    if loc.scheme != "file":
+        return  # an object store: written (and its bucket checked) when the replay is done
+    path = Path(loc.key).absolute()
+    nearest = next((p for p in (path, *path.parents) if p.is_dir()), None)
+    if nearest is None:
+        return
+    try:
+        Path(tempfile.mkdtemp(prefix=".ctloop-write-check-", dir=nearest)).rmdir()
+    except OSError as exc:
+        raise ConfigError(f"{flag} {uri}: cannot write in {nearest}: {exc.strerror or exc}; choose a writable "
+                          "directory") from None
+
+
+@contextlib.contextmanager
+def _output(uri: str) -> Iterator[Path]:
+    """The local directory the report files are written to: ``--output`` itself, or for an object
+    store (gs://, s3://, az://) a temporary one uploaded there when the block ends, as ``ctloop
+    drift`` writes (``storage.output_dir``; before, ``gs://b/x`` was written to a local directory
+    ``gs:/b/x``). A write that fails (a full disk) is one line naming ``--output``."""
+    from ctloop.errors import DataSourceError
+    from ctloop.storage import output_dir
+
+    try:
+        with output_dir(uri) as out:
+            yield out
+    except OSError as exc:
+        raise DataSourceError(f"--output {uri}: cannot write {exc.filename or uri}: {exc.strerror or exc}") from exc
+
+
+def _shown(uri: str, path: Path) -> str:
+    """Where a report file written under :func:`_output`'s directory is: ``--output``/name."""
+    return f"{uri.rstrip('/')}/{path.name}"
+
+
 def _generate(args: argparse.Namespace) -> int:
     from ctloop.storage import write_table
     from ctloop.synthetic import describe_drift, make_credit_data
 
+    if args.output.endswith("/"):  # else written, in Parquet (no suffix), to a file named without the slash
+        raise ConfigError(f"--output {args.output} ends with a slash (a directory): name the file, e.g. "
+                          f"{args.output}credit.parquet")
     frame = make_credit_data(n_rows=args.rows, seed=args.seed)
     write_table(frame, args.output)
     print(f"wrote {len(frame)} rows to {args.output}\n{describe_drift()}")
@@ -285,7 +354,8 @@ def _generate(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from ctloop.demo import run_demo
 
-    return run_demo(Path(args.workdir), rows=args.rows, keep=args.keep)
+    with _sigterm_exits():  # its backtest's process pool shut down, as backtest --compare's
+        return run_demo(_local_dir(args.workdir), rows=args.rows, keep=args.keep)
 
 
 @contextlib.contextmanager
