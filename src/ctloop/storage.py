@@ -1637,7 +1637,11 @@ OTHER_FORMATS = frozenset({
 def write_table(frame: pd.DataFrame, uri: str, fmt: str | None = None) -> None:
     """Write ``frame`` as Parquet (also for a name without a table extension, e.g. ``credit.v2``)
     or CSV. A name ending in another file format's extension (``x.xlsx``, ``x.json``) is refused,
-    naming the path and the supported formats."""
+    naming the path and the supported formats; so is a name ending in '/' (a folder: the file was
+    written at the name without it, as Parquet whatever its extension)."""
+    if uri.endswith("/"):
+        raise ConfigError(f"cannot write a table to {uri}: it names a folder; give a file name such as "
+                          f"{uri.rstrip('/')}/data.parquet, or drop the trailing '/'")
     suffix = Path(parse(uri).key).suffix
     kind = "parquet"
     if fmt or suffix:
