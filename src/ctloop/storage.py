@@ -366,10 +366,12 @@ def _unwritable(uri: str, why: str, kind: type[CtloopError] = DataSourceError) -
 def check_output_dir(uri: str, *, name: str = "output") -> None:
     """Refuse, before any work and without writing anything, a local output directory that can
     never be created: ``uri`` itself or one of its parents is a file. ``name`` is the parameter
-    the message names (``--output``). Object-store URIs are only parsed (a bucket is checked
-    when written to)."""
+    the message names (``--output``). An object-store URI is asked once whether an object of
+    that name exists (nothing written): missing credentials, an endpoint that does not answer or
+    a store that refuses are one line now, not after minutes of work."""
     loc = parse(uri)
     if loc.scheme != "file":
+        exists(uri.rstrip("/") if loc.key.strip("/") else f"{uri.rstrip('/')}/.ctloop-output-check")
         return
     path = Path(loc.key)
     # a file, or anything else that is not a directory (a device: --output /dev/null)
