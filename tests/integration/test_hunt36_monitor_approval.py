@@ -1,0 +1,83 @@
+"""``ctloop approve`` when carrying out the approval fails half-way (the KFP API is down): the
+approval must not be lost. A real (sqlite) MLflow registry and the KFP API double."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop import approval
+from ctloop.cli import main
+from tests.fixtures.servers import dead_port
+from tests.integration.registry_support import register_fitted
+
+MODEL = "credit-approval-retry"
+ROLLOUT = {"approval": "required", "inference_service": "credit-default", "namespace": "ctloop"}
+
+
+@pytest.fixture
+def registry(sqlite_tracking):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=300)})
+    frame["y"] = (frame.x > 0).astype(int)
+    return register_fitted(sqlite_tracking, MODEL, frame, seeds=(1, 2))
+
+
+def _approve(uri, host, by="alice", reason="fairness review passed"):
+    return main(["approve", "--model-name", MODEL, "--version", "2", "--reason", reason, "--by", by,
+                 "--tracking-uri", uri, "--host", host, "--experiment", "ctloop"])
+
+
+def test_an_approval_whose_rollout_could_not_start_can_be_retried(registry, sqlite_tracking, monkeypatch, tmp_path,
+                                                                   capsys):
+    """The KFP API was down when alice approved: the approval was recorded and the
+    ``pending-approval`` alias cleared before the rollout run was created, so the command failed
+    and every retry was refused ("v2 was already approved"): the approved model was never rolled
+    out and ctloop had no way left to start it. Now the version stays pending until its rollout
+    started; a retry starts it once, without a second approval record."""
+    from tests.doubles.kfp_api import KfpApiDouble
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for name in ("KFP_TOKEN", "KFP_TOKEN_FILE", "KF_PIPELINES_ENDPOINT", "KUBECONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KF_PIPELINES_SA_TOKEN_PATH", "/nonexistent/token")
+    approval.request(registry, MODEL, "2", reason="approval required", rollout=ROLLOUT)
+
+    assert _approve(sqlite_tracking, f"http://127.0.0.1:{dead_port()}") == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert approval.pending(registry, MODEL).version == "2"  # still waiting: nothing was started
+
+    with KfpApiDouble() as kfp:
+        from ctloop.cli.ops import _compile_one
+        from ctloop.ops.platform import Platform
+
+        Platform(host=kfp.url).ensure_pipeline("rollout", _compile_one(tmp_path, None, "rollout"))
+        assert _approve(sqlite_tracking, kfp.url, by="bob", reason="retry") == 0
+        assert len(kfp.state.runs) == 1
+        out = capsys.readouterr().out
+        assert "rollout run" in out
+        # a second retry after success: refused, no second rollout run
+        assert _approve(sqlite_tracking, kfp.url) == 2
+        assert len(kfp.state.runs) == 1
+    assert approval.pending(registry, MODEL) is None
+    tags = registry.get_version(MODEL, "2").tags
+    assert tags[approval.TAG_STATE] == "approved" and tags["ctloop.approval.by"] == "alice"
+    events = [e["event"] for e in registry.audit_log(MODEL)]
+    assert events.count("approved") == 1 and events.count("rollout_started") == 1
+
+
+def test_a_rejection_of_an_approved_version_whose_rollout_did_not_start_is_refused(registry, sqlite_tracking,
+                                                                                    monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("KF_PIPELINES_SA_TOKEN_PATH", "/nonexistent/token")
+    for name in ("KFP_TOKEN", "KFP_TOKEN_FILE", "KF_PIPELINES_ENDPOINT", "KUBECONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    approval.request(registry, MODEL, "2", reason="approval required", rollout=ROLLOUT)
+    assert _approve(sqlite_tracking, f"http://127.0.0.1:{dead_port()}") == 2
+    capsys.readouterr()
+    assert main(["reject", "--model-name", MODEL, "--version", "2", "--reason", "no", "--by", "bob",
+                 "--tracking-uri", sqlite_tracking]) == 2
+    assert "already approved by alice" in capsys.readouterr().err
+    assert registry.get_version(MODEL, "2").tags[approval.TAG_STATE] == "approved"
