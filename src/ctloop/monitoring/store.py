@@ -34,9 +34,25 @@ HISTORY_COLUMNS = ["window_end", "rows", "drift_share", "realized", "realized_ro
                    "champion_version", "kfp_run", "realized_metric", "reason", "run_id"]
 
 
+KEY_LIMIT = 250  # MLflow's longest metric name (mlflow 3.x mlflow/utils/validation.py MAX_ENTITY_KEY_LENGTH)
+
+
 def metric_key(name: str) -> str:
-    """An MLflow-safe metric name (letters, digits, ``_ - . /`` and spaces)."""
-    return re.sub(r"[^A-Za-z0-9_\-./ ]", "_", name)
+    """An MLflow-safe metric name (letters, digits, ``_ - . /`` and spaces). MLflow also refuses a
+    name a path normalisation changes (``path_not_unique``: ``a//b``, a trailing ``/``, ``./``):
+    its slashes become ``_``; and one longer than :data:`KEY_LIMIT`: cut, with a digest of the
+    whole name so that two long names stay two series. A per-version series is named by the
+    ``model_version`` a log carries (any text): one such value failed the window's whole run."""
+    import hashlib
+    import posixpath
+
+    key = re.sub(r"[^A-Za-z0-9_\-./ ]", "_", name)
+    norm = posixpath.normpath(key) if key else key
+    if key and (norm != key or norm == "." or norm.startswith(("..", "/"))):
+        key = "_" + key.replace("/", "_") if key.startswith(".") else key.replace("/", "_")
+    if len(key) > KEY_LIMIT:
+        key = key[:KEY_LIMIT - 13] + "_" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return key
 
 
 def to_record(run: Any) -> dict[str, Any]:
@@ -216,5 +232,5 @@ class MonitoringStore:
 
 
 __all__ = ["MONITORING_SUFFIX", "TRIGGERED", "PENDING", "FAILED", "NOT_TRIGGERED", "HISTORY_COLUMNS", "NOT_JUDGED_EVENTS",
-           "metric_key",
+           "metric_key", "KEY_LIMIT",
            "to_record", "MonitoringStore"]

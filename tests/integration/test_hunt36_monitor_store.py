@@ -1,0 +1,59 @@
+"""The monitoring window's MLflow run and its trigger under hostile values and retries: a real
+(sqlite) MLflow store, a registered champion, logged traffic on disk, the KFP API double."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ctloop.registry import MlflowRegistry
+from tests.integration.monitor_support import MODEL, log_window, register_champion
+from tests.integration.test_monitor_component import END, monitor, run_tags
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("monitor36")
+    uri = f"sqlite:///{tmp / 'mlflow.db'}"
+    return uri, register_champion(uri, n_rows=6000)
+
+
+@pytest.fixture
+def uri(setup, tmp_path):
+    uri, _ = setup
+    client = MlflowRegistry(uri).client
+    exp = client.get_experiment_by_name(f"{MODEL}-monitoring")
+    if exp is not None:
+        client.rename_experiment(exp.experiment_id, f"{MODEL}-monitoring-{tmp_path.name}")
+        client.delete_experiment(exp.experiment_id)
+    return uri
+
+
+@pytest.mark.parametrize("version", ["canary/", "a//b", "v" * 300])
+def test_a_logged_model_version_mlflow_cannot_name_a_metric_by_still_records_the_window(setup, uri, tmp_path,
+                                                                                         version):
+    """The per-version series are named ``realized_<metric>.model_version.<value>``, the value as
+    the log carries it. MLflow (3.x ``mlflow/utils/validation.py``: ``MAX_ENTITY_KEY_LENGTH`` 250,
+    ``path_not_unique``) refuses a key longer than 250 characters or one a path normalisation
+    changes (a trailing ``/``, ``//``): the whole window's run failed with an MlflowException
+    traceback, nothing recorded, and every retry failed the same way while that row sat in the
+    label lookback. Now such a key is made valid (and stays distinct); the window is recorded."""
+    _, champion = setup
+    from ctloop.labels.store import ingest_labels
+
+    served = log_window(tmp_path / "logs", champion.quiet.sample(200, random_state=1), champion,
+                        END - pd.Timedelta("2h"), version=version)
+    ours = log_window(tmp_path / "logs", champion.quiet.sample(200, random_state=2), champion,
+                      END - pd.Timedelta("1h"))
+    labelled = pd.concat([served, ours]).rename(columns={"_label": "label"})
+    labelled[["request_id", "label"]].to_parquet(tmp_path / "labels.parquet")
+    ingest_labels(str(tmp_path / "labels.parquet"), str(tmp_path / "store"))
+    out, metrics = monitor(tmp_path, uri, rules={}, labels_root=str(tmp_path / "store"), label_lookback="1D")
+    data = run_tags(uri, out.monitor_run_id)
+    assert data.metrics["realized_rows"] == 200
+    keys = [k for k in data.metrics if k.startswith("realized_rows.model_version.")]
+    assert len(keys) == 2 and all(len(k) <= 250 for k in keys), keys
+    assert data.metrics["realized_rows.model_version.1"] == 200
+
