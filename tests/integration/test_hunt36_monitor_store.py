@@ -6,9 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from ctloop.components.monitor.component import trigger_training
 from ctloop.registry import MlflowRegistry
+from tests.doubles.kfp_api import KfpApiDouble
 from tests.integration.monitor_support import MODEL, log_window, register_champion
-from tests.integration.test_monitor_component import END, monitor, run_tags
+from tests.integration.test_monitor_component import END, monitor, run_tags, upload_training
 
 pytestmark = pytest.mark.slow
 
@@ -57,3 +59,24 @@ def test_a_logged_model_version_mlflow_cannot_name_a_metric_by_still_records_the
     assert len(keys) == 2 and all(len(k) <= 250 for k in keys), keys
     assert data.metrics["realized_rows.model_version.1"] == 200
 
+
+def test_a_retried_trigger_starts_one_training_run(setup, uri, tmp_path):
+    """``trigger_training`` run again for a window whose retrain already started (a KFP run
+    retried from the failed step after the trigger succeeded, or the step re-run by hand) started
+    a second continuous-training run for the same window. Now the window's ``kfp_run`` is
+    returned: one run per window."""
+    _, champion = setup
+    log_window(tmp_path / "logs", champion.shocked.sample(400, random_state=3), champion, END)
+    out, _ = monitor(tmp_path, uri, rules={"drift_share": 0.5, "drift_windows": 1})
+    assert out.retrain, out.reason
+    with KfpApiDouble() as kfp:
+        upload_training(kfp)
+        first = trigger_training.python_func(model_name=MODEL, reason=out.reason, kfp_host=kfp.url,
+                                             monitor_run_id=out.monitor_run_id, tracking_uri=uri)
+        again = trigger_training.python_func(model_name=MODEL, reason=out.reason, kfp_host=kfp.url,
+                                             monitor_run_id=out.monitor_run_id, tracking_uri=uri)
+        posts = [c for c in kfp.calls if c.method == "POST" and c.path.endswith("/runs")]
+    assert len(posts) == 1 and again.run_id == first.run_id
+    assert run_tags(uri, out.monitor_run_id).tags["kfp_run"] == first.run_id
+    events = [e["event"] for e in MlflowRegistry(uri).audit_log(MODEL)]
+    assert events.count("retrain_triggered") == 1

@@ -63,10 +63,17 @@ def start_training(registry: Any, store: Any, platform: Any, *, model_name: str,
     from mlflow.exceptions import MlflowException
 
     from ctloop.config import schedule_name
+    from ctloop.monitoring.store import TRIGGERED
 
     train_from = try_from = ""
     try:
         tags = store.client.get_run(monitor_run_id).data.tags if monitor_run_id else {}
+        if tags.get("triggered") == TRIGGERED and tags.get("kfp_run"):
+            # the window's retrain started already (this step re-run after it succeeded): that run,
+            # not a second one for the same window
+            print(f"ctloop: the retrain of the window {tags.get('window_end', monitor_run_id)} already started "
+                  f"(KFP run {tags['kfp_run']}): not started again")
+            return tags["kfp_run"]
         train_from, try_from = tags.get("train_from", ""), tags.get("try_from", "")
         arguments = training_parameters(params, model_name, train_from=train_from, try_from=try_from)
         if callable(platform) and not hasattr(platform, "create_run"):
