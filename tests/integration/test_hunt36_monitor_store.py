@@ -80,3 +80,31 @@ def test_a_retried_trigger_starts_one_training_run(setup, uri, tmp_path):
     assert run_tags(uri, out.monitor_run_id).tags["kfp_run"] == first.run_id
     events = [e["event"] for e in MlflowRegistry(uri).audit_log(MODEL)]
     assert events.count("retrain_triggered") == 1
+
+
+def test_two_monitoring_runs_of_one_window_at_once_start_one_training_run(setup, uri, tmp_path):
+    """Two monitoring runs judged the same drifted window before either triggered (a scheduled run
+    and one started by hand, or two overlapping schedule runs): neither saw the other's retrain in
+    its history, both asked for one, and both ``trigger_training`` steps started a continuous-
+    training run. Now a trigger checks, under the model's promotion lock, whether a retrain started
+    after its window was judged: the second window is marked not triggered (with why), no second
+    run starts, and the next window sees the first run's cooldown."""
+    _, champion = setup
+    rules = {"drift_share": 0.5, "drift_windows": 1, "cooldown": "6h"}
+    log_window(tmp_path / "logs", champion.shocked.sample(400, random_state=4), champion, END)
+    first, _ = monitor(tmp_path, uri, rules=rules)
+    second, _ = monitor(tmp_path, uri, as_of=END + pd.Timedelta("2min"), rules=rules)
+    assert first.retrain and second.retrain, (first.reason, second.reason)
+    with KfpApiDouble() as kfp:
+        upload_training(kfp)
+        started = trigger_training.python_func(model_name=MODEL, reason=first.reason, kfp_host=kfp.url,
+                                               monitor_run_id=first.monitor_run_id, tracking_uri=uri)
+        skipped = trigger_training.python_func(model_name=MODEL, reason=second.reason, kfp_host=kfp.url,
+                                               monitor_run_id=second.monitor_run_id, tracking_uri=uri)
+        posts = [c for c in kfp.calls if c.method == "POST" and c.path.endswith("/runs")]
+    assert len(posts) == 1 and started.run_id and skipped.run_id == ""
+    tags = run_tags(uri, second.monitor_run_id).tags
+    assert tags["triggered"] == "false" and started.run_id in tags["trigger_skipped"]
+    assert run_tags(uri, first.monitor_run_id).tags["triggered"] == "true"
+    third, _ = monitor(tmp_path, uri, as_of=END + pd.Timedelta("1h"), rules=rules)
+    assert third.rule == "cooldown", third.reason

@@ -198,6 +198,22 @@ class MonitoringStore:
                              "warnings": "; ".join(warnings)[:TAG_LIMIT]})
             return run.info.run_id
 
+    def last_trigger(self) -> str:
+        """The KFP run of the newest window whose retrain started (``"none"``): a window records
+        what it saw (tag ``trigger_seen``), and its trigger starts nothing when a retrain started
+        after it was judged (:func:`ctloop.monitoring.trigger.start_training`)."""
+        exp_id = self.experiment_id(create=False)
+        if exp_id is None:
+            return "none"
+        runs = self.client.search_runs([exp_id], filter_string=f"tags.triggered = '{TRIGGERED}'", max_results=1,
+                                       order_by=["attributes.start_time DESC"])
+        return (runs[0].data.tags.get("kfp_run") or runs[0].info.run_id) if runs else "none"
+
+    def mark_skipped(self, run_id: str, why: str) -> None:
+        """The window's retrain was not started: another one started after it was judged."""
+        self.client.set_tag(run_id, "trigger_skipped", why[-TAG_LIMIT:])
+        self.client.set_tag(run_id, "triggered", NOT_TRIGGERED)
+
     def mark_triggered(self, run_id: str, kfp_run: str) -> None:
         self.client.set_tag(run_id, "triggered", TRIGGERED)
         self.client.set_tag(run_id, "kfp_run", kfp_run)

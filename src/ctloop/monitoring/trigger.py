@@ -60,6 +60,18 @@ def start_training(registry: Any, store: Any, platform: Any, *, model_name: str,
     """Create the run (see the module doc); returns its KFP run id. ``platform`` is the KFP client
     or a function that connects it: a KFP that cannot be reached is a failed trigger like any other
     (marked and audited, so the next window decides again)."""
+    import contextlib
+
+    # under the model's promotion lock: two monitoring runs' triggers at once are checked one after
+    # the other (a registry double without one: no lock)
+    locked = getattr(registry, "_locked", None)
+    with locked(model_name) if callable(locked) else contextlib.nullcontext():
+        return _start(registry, store, platform, model_name=model_name, reason=reason, params=params,
+                      experiment=experiment, pipeline=pipeline, monitor_run_id=monitor_run_id)
+
+
+def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason: str, params: dict[str, Any] | None,
+           experiment: str, pipeline: str, monitor_run_id: str) -> str:
     from mlflow.exceptions import MlflowException
 
     from ctloop.config import schedule_name
@@ -74,6 +86,18 @@ def start_training(registry: Any, store: Any, platform: Any, *, model_name: str,
             print(f"ctloop: the retrain of the window {tags.get('window_end', monitor_run_id)} already started "
                   f"(KFP run {tags['kfp_run']}): not started again")
             return tags["kfp_run"]
+        seen = tags.get("trigger_seen")
+        latest = store.last_trigger() if seen else None
+        if seen and latest != seen:
+            # a retrain started after this window was judged (another monitoring run of the same
+            # window, at once): its verdict did not see it — the next window decides, in its cooldown
+            why = (f"a retrain started after this window was judged (KFP run {latest}; the window saw {seen}): "
+                   "not started again")
+            store.mark_skipped(monitor_run_id, why)
+            registry.record_event(model_name, "", {"event": "retrain_trigger_skipped", "reason": reason,
+                                                   "monitor_run": monitor_run_id, "why": why})
+            print(f"ctloop: the retrain of the window {tags.get('window_end', monitor_run_id)}: {why}")
+            return ""
         train_from, try_from = tags.get("train_from", ""), tags.get("try_from", "")
         arguments = training_parameters(params, model_name, train_from=train_from, try_from=try_from)
         if callable(platform) and not hasattr(platform, "create_run"):
