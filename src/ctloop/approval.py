@@ -60,12 +60,31 @@ def who(explicit: str = "") -> str:
 
 def request(registry: Any, name: str, version: str, *, reason: str, rollout: dict[str, Any],
             pipeline_run: str = "") -> None:
-    """Mark ``version`` as waiting for a person (alias, tags, audit record)."""
-    registry.set_tags(name, version, {TAG_STATE: PENDING, TAG_REASON: reason,
-                                      TAG_ROLLOUT: json.dumps(rollout, sort_keys=True)})
-    registry.set_alias(name, PENDING_ALIAS, version)
-    registry.record_event(name, version, {"event": "approval_requested", "reason": reason,
-                                          "pipeline_run": pipeline_run})
+    """Mark ``version`` as waiting for a person (alias, tags, audit record). Under the model's
+    promotion lock, and never back to an older version: two continuous-training runs at once may
+    write in either order (aliases are last-writer-wins), and the newest challenger is the one
+    waiting — an older one is recorded as superseded by it."""
+    import contextlib
+
+    locked = getattr(registry, "_locked", None)
+    with locked(name) if callable(locked) else contextlib.nullcontext():
+        waiting = pending(registry, name)
+        newer = waiting is not None and _number(waiting.version) > _number(version)
+        registry.set_tags(name, version, {TAG_STATE: PENDING, TAG_REASON: reason,
+                                          TAG_ROLLOUT: json.dumps(rollout, sort_keys=True)})
+        if not newer:
+            registry.set_alias(name, PENDING_ALIAS, version)
+        registry.record_event(name, version, {"event": "approval_requested", "reason": reason,
+                                              "pipeline_run": pipeline_run,
+                                              **({"superseded_by": str(waiting.version)} if newer else {})})
+
+
+def _number(version: Any) -> int:
+    """A registry version's number (MLflow counts them 1, 2, ...); -1 when it is none."""
+    try:
+        return int(str(version))
+    except ValueError:
+        return -1
 
 
 def pending(registry: Any, name: str) -> Any:

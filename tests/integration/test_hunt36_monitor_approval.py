@@ -81,3 +81,25 @@ def test_a_rejection_of_an_approved_version_whose_rollout_did_not_start_is_refus
                  "--tracking-uri", sqlite_tracking]) == 2
     assert "already approved by alice" in capsys.readouterr().err
     assert registry.get_version(MODEL, "2").tags[approval.TAG_STATE] == "approved"
+
+
+def test_a_late_approval_request_of_an_older_version_does_not_hide_the_newer_one(registry, sqlite_tracking,
+                                                                                  capsys):
+    """Two continuous-training runs at once (a scheduled run and a monitoring trigger): v3 was
+    registered after v2, but v2's run set ``pending-approval`` last (aliases are last-writer-wins).
+    v2 was then the one pending, and approving v3 — the newest challenger — was refused with "a
+    newer challenger v2 was registered after v3". Now a request never moves the alias back to an
+    older version: v3 stays pending, v2 is refused as superseded by it."""
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"x": rng.normal(size=300)})
+    frame["y"] = (frame.x > 0).astype(int)
+    register_fitted(sqlite_tracking, MODEL, frame, seeds=(3,))  # v3 (v1 stays the champion)
+    approval.request(registry, MODEL, "3", reason="approval required", rollout={})
+    approval.request(registry, MODEL, "2", reason="approval required", rollout={})  # v2's late write
+    assert approval.pending(registry, MODEL).version == "3"
+    assert main(["approve", "--model-name", MODEL, "--version", "3", "--reason", "ok", "--by", "alice",
+                 "--tracking-uri", sqlite_tracking]) == 0
+    assert registry.champion(MODEL).version == "3"
+    assert main(["approve", "--model-name", MODEL, "--version", "2", "--reason", "ok",
+                 "--tracking-uri", sqlite_tracking]) == 2
+    assert "cannot approve credit-approval-retry v2" in capsys.readouterr().err
