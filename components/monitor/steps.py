@@ -141,7 +141,14 @@ def monitor(model_name: str, monitoring: dict, *, as_of: str = "", tracking_uri:
     run_id = ctx.store.record(window_end=ctx.window.end, metrics=result.series, tags=tags,
                               retrain=result.verdict.fire, rule=result.verdict.rule, reason=result.reason,
                               metric=result.metric, warnings=result.warnings)
-    pushed = publish.publish_window(ctx.cfg.pushgateway_url, model=model_name, window=result.published(ctx.cfg))
+    # the Pushgateway holds one window per model (a PUT replaces it): a window older than the newest
+    # recorded one (a backfill, a clock behind) would hand Prometheus stale numbers as the current ones
+    newer = ctx.store.newer_window(ctx.window.end, run_id) if publish.gateway(ctx.cfg.pushgateway_url) else None
+    if newer:
+        pushed = (f"monitoring metrics of {model_name} not pushed: the window ending {ctx.window.end.isoformat()} is "
+                  f"older than the window ending {newer} already recorded; the Pushgateway keeps the newer one")
+    else:
+        pushed = publish.publish_window(ctx.cfg.pushgateway_url, model=model_name, window=result.published(ctx.cfg))
     return Outcome(result, run_id, pushed or "")
 
 

@@ -108,3 +108,25 @@ def test_two_monitoring_runs_of_one_window_at_once_start_one_training_run(setup,
     assert run_tags(uri, first.monitor_run_id).tags["triggered"] == "true"
     third, _ = monitor(tmp_path, uri, as_of=END + pd.Timedelta("1h"), rules=rules)
     assert third.rule == "cooldown", third.reason
+
+
+def test_a_backfilled_window_does_not_replace_the_newer_one_on_the_pushgateway(setup, uri, tmp_path):
+    """A window judged after a newer one (an operator re-judging yesterday with ``as_of``, or a pod
+    whose clock runs behind) was pushed like any other: the PUT replaced the model's group, and
+    Prometheus read yesterday's drift and realized metric as the current ones (alerts fired or
+    resolved on stale numbers). Now a window older than the newest recorded one is not pushed
+    (a warning says why); the newest stays on the Pushgateway. A real Pushgateway."""
+    from tests.monitoring.test_monitoring_metrics import gateway_text, pushgateway
+
+    _, champion = setup
+    for hours in (0, 3):
+        log_window(tmp_path / "logs", champion.quiet.sample(200, random_state=5 + hours), champion,
+                   END - pd.Timedelta(hours=hours))
+    with pushgateway(tmp_path / "pg") as gateway:
+        out, _ = monitor(tmp_path, uri, rules={}, pushgateway_url=gateway)
+        assert "not pushed" not in out.warnings
+        old, _ = monitor(tmp_path, uri, as_of=END - pd.Timedelta("3h"), rules={}, pushgateway_url=gateway)
+        text = gateway_text(gateway)
+    line = next(x for x in text.splitlines() if x.startswith("ctloop_monitoring_window_end_timestamp_seconds{"))
+    assert float(line.rsplit(" ", 1)[1]) == END.timestamp()
+    assert run_tags(uri, old.monitor_run_id).tags["window_end"] == (END - pd.Timedelta("3h")).isoformat()

@@ -198,6 +198,22 @@ class MonitoringStore:
                              "warnings": "; ".join(warnings)[:TAG_LIMIT]})
             return run.info.run_id
 
+    def newer_window(self, window_end: pd.Timestamp, run_id: str = "") -> str | None:
+        """The end of the newest recorded window if it is after ``window_end`` (a backfill, or a pod
+        whose clock runs behind), else None; the run ``run_id`` (this window's own) left out."""
+        import pandas as pd
+
+        exp_id = self.experiment_id(create=False)
+        if exp_id is None:
+            return None
+        runs = self.client.search_runs([exp_id], filter_string="tags.window_end != ''", max_results=2,
+                                       order_by=["tags.window_end DESC"])  # ISO text in UTC: sorts as time
+        for run in runs:
+            end = run.data.tags.get("window_end")
+            if run.info.run_id != run_id and end:
+                return end if pd.Timestamp(end) > pd.Timestamp(window_end) else None
+        return None
+
     def last_trigger(self) -> str:
         """The KFP run of the newest window whose retrain started (``"none"``): a window records
         what it saw (tag ``trigger_seen``), and its trigger starts nothing when a retrain started
