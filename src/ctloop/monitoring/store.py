@@ -55,13 +55,37 @@ def metric_key(name: str) -> str:
     return key
 
 
+def window_end_of(tags: dict[str, str]) -> str | None:
+    """A run's ``window_end`` tag when it is a time, else None: a run someone else wrote in the
+    experiment (a notebook, a hand-set tag) is no window — its date parse error crashed every
+    later monitoring run. (:meth:`MonitoringStore.history` also leaves out a time without a zone
+    among windows with one, and the other way round: they cannot be compared.)"""
+    import pandas as pd
+
+    end = tags.get("window_end")
+    if not end:
+        return None
+    try:
+        stamp = pd.Timestamp(end)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return end if stamp is not pd.NaT else None
+
+
+def _comparable(end: str | None, now: pd.Timestamp) -> bool:
+    """Whether the window end ``end`` can be compared with ``now`` (both with a zone or both without)."""
+    import pandas as pd
+
+    return bool(end) and (pd.Timestamp(end).tzinfo is None) == (now.tzinfo is None)
+
+
 def to_record(run: Any) -> dict[str, Any]:
     """The rule engine's view of one window's run (:mod:`ctloop.monitoring.rules`)."""
     tags, metrics = run.data.tags, run.data.metrics
     budget = metrics.get("budget")
     if budget is not None and tags.get("retrain") == "true" and tags.get("triggered") != TRIGGERED:
         budget += 1  # a retrain that did not start spends nothing (ctloop.monitoring.policy.not_started)
-    return {"run_id": run.info.run_id, "window_end": tags.get("window_end"), "drift_share": metrics.get("drift_share"),
+    return {"run_id": run.info.run_id, "window_end": window_end_of(tags), "drift_share": metrics.get("drift_share"),
             "realized": metrics.get("realized"), "realized_rows": metrics.get("realized_rows"),
             "rows_since_training": metrics.get("rows_since_training"), "champion_version": tags.get("champion_version"),
             "triggered": tags.get("triggered") == TRIGGERED, "kfp_run": tags.get("kfp_run") or None,
@@ -123,7 +147,7 @@ class MonitoringStore:
         exp_id = self.experiment_id()
 
         def before(rec: dict[str, Any], strict: bool = True) -> bool:
-            if not rec["window_end"]:
+            if not _comparable(rec["window_end"], now):
                 return False
             t = pd.Timestamp(rec["window_end"])
             return t < now if strict else t <= now
@@ -179,7 +203,7 @@ class MonitoringStore:
         import pandas as pd
 
         now = pd.Timestamp(window_end)
-        earlier = [r for r in records if r["window_end"] and pd.Timestamp(r["window_end"]) < now
+        earlier = [r for r in records if _comparable(r["window_end"], now) and pd.Timestamp(r["window_end"]) < now
                    and not r.get("cooldown_only")]
         return earlier[-1] if earlier else None
 
@@ -206,11 +230,11 @@ class MonitoringStore:
         exp_id = self.experiment_id(create=False)
         if exp_id is None:
             return None
-        runs = self.client.search_runs([exp_id], filter_string="tags.window_end != ''", max_results=2,
+        runs = self.client.search_runs([exp_id], filter_string="tags.window_end != ''", max_results=SLACK + 2,
                                        order_by=["tags.window_end DESC"])  # ISO text in UTC: sorts as time
         for run in runs:
-            end = run.data.tags.get("window_end")
-            if run.info.run_id != run_id and end:
+            end = window_end_of(run.data.tags)
+            if run.info.run_id != run_id and _comparable(end, pd.Timestamp(window_end)):
                 return end if pd.Timestamp(end) > pd.Timestamp(window_end) else None
         return None
 
@@ -251,9 +275,12 @@ class MonitoringStore:
         rows = []
         for run in self.client.search_runs([exp_id], max_results=limit, order_by=["attributes.start_time DESC"]):
             tags, m = run.data.tags, run.data.metrics
-            if not tags.get("window_end"):
+            end = window_end_of(tags)
+            if not end:
                 continue
-            rows.append({"window_end": pd.Timestamp(tags["window_end"]), "rows": m.get("rows"),
+            stamp = pd.Timestamp(end)  # a time without a zone read as UTC: one column, sortable
+            rows.append({"window_end": stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC"),
+                         "rows": m.get("rows"),
                          "drift_share": m.get("drift_share"), "realized": m.get("realized"),
                          "realized_rows": m.get("realized_rows"), "rule": tags.get("rule", ""),
                          "triggered": tags.get("triggered", ""), "champion_version": tags.get("champion_version", ""),
@@ -265,4 +292,4 @@ class MonitoringStore:
 
 __all__ = ["MONITORING_SUFFIX", "TRIGGERED", "PENDING", "FAILED", "NOT_TRIGGERED", "HISTORY_COLUMNS", "NOT_JUDGED_EVENTS",
            "metric_key", "KEY_LIMIT",
-           "to_record", "MonitoringStore"]
+           "to_record", "window_end_of", "MonitoringStore"]
