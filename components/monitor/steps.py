@@ -129,7 +129,8 @@ def monitor(model_name: str, monitoring: dict, *, as_of: str = "", tracking_uri:
 
             raise InferenceLogError(f"the plan has {len(planned.groups)} partitions but {len(partial_dirs)} partial "
                                     "states arrived: every partition task must succeed")
-        state = window.merge_partials([window.Partial.load(d, index) for d in partial_dirs], index)
+        state = window.merge_partials([window.Partial.load(d, index) for d in partial_dirs], index,
+                                      partitions=len(planned.groups))
     else:
         state = window.collect(ctx.cfg.log_root, model_name, ctx.spec(), index)
     ctx.labels = index = None  # the state holds the index, and drops it once joined
