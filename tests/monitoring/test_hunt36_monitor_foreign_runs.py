@@ -32,3 +32,20 @@ def test_a_foreign_window_end_is_no_window(sqlite_tracking, foreign, capsys):
     assert ours.info.run_id in list(frame["run_id"]) and len(frame) == (2 if foreign[0].isdigit() else 1)
     assert main(["monitor", "history", "--model-name", "credit", "--tracking-uri", sqlite_tracking]) == 0
     assert "window(s)" in capsys.readouterr().out
+
+
+def test_a_deleted_monitoring_experiment_is_one_line_before_the_window_is_judged(sqlite_tracking):
+    """Someone deleted ``<model>-monitoring`` in the MLflow UI (to reset the history): MLflow keeps
+    a deleted experiment's name (``get_experiment_by_name`` returns it) and refuses a run in it
+    (mlflow 3.x ``sqlalchemy_store.create_run``: "must be in the 'active' state"), so every later
+    window was judged and then failed at its record with an MlflowException traceback. Now the
+    history read says so in one line with both ways out, before anything is judged."""
+    from ctloop.errors import RegistryError
+
+    client = MlflowClient(sqlite_tracking)
+    exp = client.create_experiment("credit-monitoring")
+    client.delete_experiment(exp)
+    store = MonitoringStore(client, "credit")
+    with pytest.raises(RegistryError, match=r"'credit-monitoring' \(id \d+\) is deleted.*mlflow experiments restore"):
+        store.history(window_end=END, need=3, window="1h")
+    assert store.windows().empty  # reading the history (ctloop monitor history) is no error

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from ctloop.errors import ConfigError
+from ctloop.errors import ConfigError, RegistryError
 from ctloop.monitoring.policy import LEVEL_FIELDS, not_judged, per_class
 from ctloop.monitoring.rules import RUN_FIELDS, same_window
 
@@ -123,6 +123,14 @@ class MonitoringStore:
             from ctloop.tracking import local_artifact_root
 
             exp = self.client.get_experiment_by_name(self.experiment_name)
+            if exp is not None and create and getattr(exp, "lifecycle_stage", "active") == "deleted":
+                # MLflow keeps a deleted experiment's name and refuses runs in it: every window failed
+                # at its record (after being judged), with an MlflowException traceback
+                raise RegistryError(
+                    f"the monitoring experiment {self.experiment_name!r} (id {exp.experiment_id}) is deleted, and "
+                    "MLflow records no run in a deleted experiment: restore it to keep the loop's history "
+                    f"(`mlflow experiments restore --experiment-id {exp.experiment_id}`), or rename it before "
+                    "deleting it (or `mlflow gc` it) to start a new one")
             if exp is not None:
                 self._experiment_id = exp.experiment_id
             elif create:
