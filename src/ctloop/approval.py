@@ -119,7 +119,7 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
         else:
             why = f"v{target.version} is not waiting for approval (nothing is pending for {name})"
         raise RegistryError(f"cannot {verb} {name} v{target.version}: {why}")
-    rollout = json.loads(target.tags.get(TAG_ROLLOUT) or "{}")
+    rollout = _rollout(name, target)
     if state == APPROVED:  # approved before, but what the approval starts did not start
         first_by, first_reason = target.tags.get(TAG_BY, "?"), target.tags.get(f"{TAG_REASON}.{APPROVED}", "")
         if not approve:
@@ -146,6 +146,22 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
         finish(registry, name, target.version)
     registry.record_event(name, target.version, {"event": decided, "by": by, "reason": reason})
     return Decision(target.version, approve, by, reason, rollout)
+
+
+def _rollout(name: str, target: Any) -> dict[str, Any]:
+    """The release settings ``target`` was registered with (tag :data:`TAG_ROLLOUT`), read before
+    anything is recorded: a tag that is no JSON mapping (cut at MLflow's tag limit, edited by hand)
+    is refused in one line, the version still pending."""
+    text = target.tags.get(TAG_ROLLOUT) or "{}"
+    try:
+        rollout = json.loads(text)
+    except ValueError:
+        rollout = None
+    if not isinstance(rollout, dict):
+        raise RegistryError(f"cannot carry out the decision on {name} v{target.version}: its tag {TAG_ROLLOUT} is no "
+                            f"JSON mapping of the rollout settings (got {text[:80]!r}): set it again, e.g. "
+                            '\'{"approval": "required"}\' for a registry promotion')
+    return rollout
 
 
 def recorded(registry: Any, name: str, version: str, event: str) -> bool:
