@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ctloop.errors import CtloopError, PlatformError
+from ctloop.errors import CtloopError, PlatformError, one_line
 
 PIPELINE = "continuous-training"
 
@@ -111,11 +111,22 @@ def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason:
         registry.record_event(model_name, "", {"event": "retrain_trigger_failed", "reason": reason, "error": error,
                                                "monitor_run": monitor_run_id})
         raise PlatformError(f"could not start the continuous-training run of {model_name}: {error[-500:]}") from exc
+    problems = []  # the run exists: no failed trigger, but an error must say which run started
     if monitor_run_id:
-        store.mark_triggered(monitor_run_id, run_id)
-    registry.record_event(model_name, "", {"event": "retrain_triggered", "reason": reason, "kfp_run": run_id,
-                                           "monitor_run": monitor_run_id, "pipeline": pipeline,
-                                           "train_from": train_from, "try_from": try_from})
+        try:
+            store.mark_triggered(monitor_run_id, run_id)
+        except MlflowException as exc:
+            problems.append(f"monitoring window {monitor_run_id} not marked triggered ({one_line(str(exc))[:300]})")
+    try:
+        registry.record_event(model_name, "", {"event": "retrain_triggered", "reason": reason, "kfp_run": run_id,
+                                               "monitor_run": monitor_run_id, "pipeline": pipeline,
+                                               "train_from": train_from, "try_from": try_from})
+    except CtloopError as exc:
+        problems.append(f"audit record not written ({one_line(str(exc))[:300]})")
+    if problems:
+        raise PlatformError(f"started the continuous-training run {run_id} of {model_name}, but: {'; '.join(problems)}: "
+                            f"do not start it again"
+                            + (f" (set the window run's tags triggered=true, kfp_run={run_id})" if monitor_run_id else ""))
     return run_id
 
 
