@@ -37,6 +37,7 @@ class Context:
     previous: dict[str, Any] | None
     champion: Champion | None
     labels: LabelIndex | None  # the label store's index (never its text: :func:`ctloop.labels.join.index_store`)
+    trigger_seen: str = "none"  # the newest retrain started when the history was read (MonitoringStore.last_trigger)
 
     def spec(self):
         return core.window_spec(self.window, self.champion, self.previous, self.cfg)
@@ -68,6 +69,7 @@ def context(model_name: str, monitoring: dict, *, as_of: str = "", end: pd.Times
         end = to_utc(as_of, name="as_of") if as_of else utc_now()
     window = core.bounds(end, cfg)
     store = MonitoringStore(registry.client, model_name)
+    seen = store.last_trigger()  # before the history: a retrain started in between is not missed
     history = store.history(window_end=window.end.isoformat(), need=core.history_depth(cfg), window=cfg.window)
     champ = champion.load(registry, model_name)
     for end in store.mark_unjudged(history, registry, champ.version if champ is not None else None):
@@ -75,7 +77,7 @@ def context(model_name: str, monitoring: dict, *, as_of: str = "", end: pd.Times
               "(its run failed or was cancelled, or the gate holdout could not make the comparison): not read as "
               "a rejection (the reference is not re-based on that window)")
     return Context(cfg, window, store, history, store.previous(history, window.end.isoformat()),
-                   champ, read_labels(cfg))
+                   champ, read_labels(cfg), seen)
 
 
 def plan(model_name: str, monitoring: dict, out_dir: str, *, as_of: str = "", tracking_uri: str = "") -> list[int]:
@@ -127,16 +129,27 @@ def monitor(model_name: str, monitoring: dict, *, as_of: str = "", tracking_uri:
 
             raise InferenceLogError(f"the plan has {len(planned.groups)} partitions but {len(partial_dirs)} partial "
                                     "states arrived: every partition task must succeed")
-        state = window.merge_partials([window.Partial.load(d, index) for d in partial_dirs], index)
+        state = window.merge_partials([window.Partial.load(d, index) for d in partial_dirs], index,
+                                      partitions=len(planned.groups))
     else:
         state = window.collect(ctx.cfg.log_root, model_name, ctx.spec(), index)
     ctx.labels = index = None  # the state holds the index, and drops it once joined
     result = core.judge_state(state=state, labels=None, champion=ctx.champion, history=ctx.history,
                               previous=ctx.previous, cfg=ctx.cfg, model_name=model_name, consume=True)
-    run_id = ctx.store.record(window_end=ctx.window.end, metrics=result.series, tags=result.tags,
+    # a retrain asked for records the newest one started when its history was read: its trigger starts
+    # nothing when another started since (two monitoring runs of one window at once; trigger.start_training)
+    tags = {**result.tags, "trigger_seen": ctx.trigger_seen} if result.verdict.fire else result.tags
+    run_id = ctx.store.record(window_end=ctx.window.end, metrics=result.series, tags=tags,
                               retrain=result.verdict.fire, rule=result.verdict.rule, reason=result.reason,
                               metric=result.metric, warnings=result.warnings)
-    pushed = publish.publish_window(ctx.cfg.pushgateway_url, model=model_name, window=result.published(ctx.cfg))
+    # the Pushgateway holds one window per model (a PUT replaces it): a window older than the newest
+    # recorded one (a backfill, a clock behind) would hand Prometheus stale numbers as the current ones
+    newer = ctx.store.newer_window(ctx.window.end, run_id) if publish.gateway(ctx.cfg.pushgateway_url) else None
+    if newer:
+        pushed = (f"monitoring metrics of {model_name} not pushed: the window ending {ctx.window.end.isoformat()} is "
+                  f"older than the window ending {newer} already recorded; the Pushgateway keeps the newer one")
+    else:
+        pushed = publish.publish_window(ctx.cfg.pushgateway_url, model=model_name, window=result.published(ctx.cfg))
     return Outcome(result, run_id, pushed or "")
 
 

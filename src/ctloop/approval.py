@@ -10,6 +10,10 @@ later exactly as configured then.
 the audit trail and, on approval, start the rollout run (canary) or the registry promotion. An
 approval of a version that is no longer the one pending — a newer challenger was registered since,
 or it was already decided — is refused with the reason: nobody approves a model they did not see.
+
+An approval stays ``pending-approval`` until what it starts has started (:func:`finish`): when the
+rollout run could not be created (the KFP API down), ``ctloop approve`` again starts it — the
+decision recorded the first time stands (who, why), and no second one is recorded.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ class Decision:
     by: str
     reason: str
     rollout: dict[str, Any]
+    resumed: bool = False  # an approval recorded earlier whose rollout or promotion had not started
 
 
 def who(explicit: str = "") -> str:
@@ -55,12 +60,31 @@ def who(explicit: str = "") -> str:
 
 def request(registry: Any, name: str, version: str, *, reason: str, rollout: dict[str, Any],
             pipeline_run: str = "") -> None:
-    """Mark ``version`` as waiting for a person (alias, tags, audit record)."""
-    registry.set_tags(name, version, {TAG_STATE: PENDING, TAG_REASON: reason,
-                                      TAG_ROLLOUT: json.dumps(rollout, sort_keys=True)})
-    registry.set_alias(name, PENDING_ALIAS, version)
-    registry.record_event(name, version, {"event": "approval_requested", "reason": reason,
-                                          "pipeline_run": pipeline_run})
+    """Mark ``version`` as waiting for a person (alias, tags, audit record). Under the model's
+    promotion lock, and never back to an older version: two continuous-training runs at once may
+    write in either order (aliases are last-writer-wins), and the newest challenger is the one
+    waiting — an older one is recorded as superseded by it."""
+    import contextlib
+
+    locked = getattr(registry, "_locked", None)
+    with locked(name) if callable(locked) else contextlib.nullcontext():
+        waiting = pending(registry, name)
+        newer = waiting is not None and _number(waiting.version) > _number(version)
+        registry.set_tags(name, version, {TAG_STATE: PENDING, TAG_REASON: reason,
+                                          TAG_ROLLOUT: json.dumps(rollout, sort_keys=True)})
+        if not newer:
+            registry.set_alias(name, PENDING_ALIAS, version)
+        registry.record_event(name, version, {"event": "approval_requested", "reason": reason,
+                                              "pipeline_run": pipeline_run,
+                                              **({"superseded_by": str(waiting.version)} if newer else {})})
+
+
+def _number(version: Any) -> int:
+    """A registry version's number (MLflow counts them 1, 2, ...); -1 when it is none."""
+    try:
+        return int(str(version))
+    except ValueError:
+        return -1
 
 
 def pending(registry: Any, name: str) -> Any:
@@ -76,11 +100,16 @@ def check_reason(reason: str) -> str:
 
 
 def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, reason: str) -> Decision:
-    """Record the decision on ``version``; refused unless it is the version pending approval."""
+    """Record the decision on ``version``; refused unless it is the version pending approval. A
+    rejection clears ``pending-approval`` at once; an approval leaves it to :func:`finish`, once
+    what it starts has started. An approved version still pending (what it starts did not start)
+    is resumed by another approval (``Decision.resumed``: nothing recorded again) and cannot be
+    rejected."""
     check_reason(reason)
     waiting = pending(registry, name)
     target = registry.get_version(name, str(version))  # a RegistryError names a missing version
     state = target.tags.get(TAG_STATE, "")
+    verb = "approve" if approve else "reject"
     if waiting is None or waiting.version != target.version:
         if state in (APPROVED, REJECTED):
             why = f"v{target.version} was already {state} by {target.tags.get(TAG_BY, '?')}"
@@ -89,22 +118,70 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
                    "pending approval; review that one")
         else:
             why = f"v{target.version} is not waiting for approval (nothing is pending for {name})"
-        raise RegistryError(f"cannot {'approve' if approve else 'reject'} {name} v{target.version}: {why}")
-    from mlflow.exceptions import MlflowException
-
+        raise RegistryError(f"cannot {verb} {name} v{target.version}: {why}")
+    rollout = _rollout(name, target)
+    if state == APPROVED:  # approved before, but what the approval starts did not start
+        first_by, first_reason = target.tags.get(TAG_BY, "?"), target.tags.get(f"{TAG_REASON}.{APPROVED}", "")
+        if not approve:
+            raise RegistryError(f"cannot reject {name} v{target.version}: it was already approved by {first_by}; "
+                                "its rollout or promotion has not started yet: `ctloop approve` starts it")
+        if not recorded(registry, name, target.version, APPROVED):  # the first attempt stopped before its record
+            registry.record_event(name, target.version, {"event": APPROVED, "by": first_by, "reason": first_reason})
+        return Decision(target.version, True, first_by, first_reason, rollout, resumed=True)
+    if state == REJECTED:  # rejected, but the alias was not cleared (a crash in between)
+        if approve:
+            raise RegistryError(f"cannot approve {name} v{target.version}: it was already rejected by "
+                                f"{target.tags.get(TAG_BY, '?')}")
+        first_by, first_reason = target.tags.get(TAG_BY, "?"), target.tags.get(f"{TAG_REASON}.{REJECTED}", "")
+        finish(registry, name, target.version)
+        if not recorded(registry, name, target.version, REJECTED):
+            registry.record_event(name, target.version, {"event": REJECTED, "by": first_by, "reason": first_reason})
+        return Decision(target.version, False, first_by, first_reason, rollout, resumed=True)
     from ctloop.timeutil import utc_now
 
     decided = APPROVED if approve else REJECTED
     registry.set_tags(name, target.version, {TAG_STATE: decided, TAG_BY: by, TAG_AT: utc_now().isoformat(),
                                              f"{TAG_REASON}.{decided}": reason})
+    if not approve:
+        finish(registry, name, target.version)
+    registry.record_event(name, target.version, {"event": decided, "by": by, "reason": reason})
+    return Decision(target.version, approve, by, reason, rollout)
+
+
+def _rollout(name: str, target: Any) -> dict[str, Any]:
+    """The release settings ``target`` was registered with (tag :data:`TAG_ROLLOUT`), read before
+    anything is recorded: a tag that is no JSON mapping (cut at MLflow's tag limit, edited by hand)
+    is refused in one line, the version still pending."""
+    text = target.tags.get(TAG_ROLLOUT) or "{}"
+    try:
+        rollout = json.loads(text)
+    except ValueError:
+        rollout = None
+    if not isinstance(rollout, dict):
+        raise RegistryError(f"cannot carry out the decision on {name} v{target.version}: its tag {TAG_ROLLOUT} is no "
+                            f"JSON mapping of the rollout settings (got {text[:80]!r}): set it again, e.g. "
+                            '\'{"approval": "required"}\' for a registry promotion')
+    return rollout
+
+
+def recorded(registry: Any, name: str, version: str, event: str) -> bool:
+    """Whether the audit trail holds ``event`` for ``version`` (a decision resumed after a crash)."""
+    return any(e.get("event") == event and str(e.get("version")) == str(version) for e in registry.audit_log(name))
+
+
+def finish(registry: Any, name: str, version: str) -> None:
+    """Clear ``pending-approval`` once the decision on ``version`` is carried out (unless it
+    already points at a newer challenger registered meanwhile: that one still waits)."""
+    from mlflow.exceptions import MlflowException
+
+    waiting = pending(registry, name)
+    if waiting is None or str(waiting.version) != str(version):
+        return
     try:
         registry.client.delete_registered_model_alias(name, PENDING_ALIAS)
     except MlflowException as exc:
         raise RegistryError(f"cannot clear alias {PENDING_ALIAS!r} of {name!r}: {exc}") from exc
-    registry.record_event(name, target.version, {"event": decided, "by": by, "reason": reason})
-    rollout = json.loads(target.tags.get(TAG_ROLLOUT) or "{}")
-    return Decision(target.version, approve, by, reason, rollout)
 
 
 __all__ = ["PENDING_ALIAS", "TAG_STATE", "PENDING", "APPROVED", "REJECTED", "Decision", "who", "request", "pending",
-           "check_reason", "decide"]
+           "check_reason", "decide", "finish", "recorded"]

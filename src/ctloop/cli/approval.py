@@ -21,31 +21,50 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
     approval.check_reason(args.reason)
     existing_store(args.tracking_uri)  # a version pending approval lives in an existing registry
     registry = MlflowRegistry(args.tracking_uri)
-    decision = approval.decide(registry, args.model_name, args.version, approve=approve,
-                               by=approval.who(args.by), reason=args.reason)
-    verb = "approved" if approve else "rejected"
-    print(f"{args.model_name} v{decision.version} {verb} by {decision.by}: {decision.reason}")
-    if not approve:
-        return 0
-    rollout = decision.rollout or {}
-    if rollout.get("inference_service"):
-        from ctloop.cli.ops import PIPELINE
-        from ctloop.config import schedule_name
-        from ctloop.ops.platform import Platform
-
-        params = {"model_name": args.model_name, "version": decision.version, "rollout": rollout,
-                  "reason": f"approved by {decision.by}: {decision.reason}", "tracking_uri": args.tracking_uri}
-        run_id = Platform(host=args.host or "", token=args.token or "", namespace=args.namespace or "").create_run(
-            "rollout", experiment=args.experiment, params=params, run_name=f"rollout-{args.model_name}-v{decision.version}",
-            schedule=schedule_name(PIPELINE, args.model_name))  # the version `apply` pinned for it
-        registry.record_event(args.model_name, decision.version, {"event": "rollout_started", "kfp_run": run_id,
-                                                                  "by": decision.by})
-        print(f"rollout run {run_id} started: canary of v{decision.version} on "
-              f"{rollout.get('namespace')}/{rollout['inference_service']}")
-        return 0
-    previous = registry.promote(args.model_name, decision.version, reason=f"approved by {decision.by}: {args.reason}")
+    # under the promotion lock: two approvals at once start one rollout, not two (the second finds
+    # the version decided); the registry promotion below takes the lock itself
+    with registry._locked(args.model_name):
+        decision = approval.decide(registry, args.model_name, args.version, approve=approve,
+                                   by=approval.who(args.by), reason=args.reason)
+        verb = "approved" if approve else "rejected"
+        if decision.resumed:
+            print(f"{args.model_name} v{decision.version} was already {verb} by {decision.by}: {decision.reason}; "
+                  + ("carrying it out now" if approve else "done"))
+        else:
+            print(f"{args.model_name} v{decision.version} {verb} by {decision.by}: {decision.reason}")
+        if not approve:
+            return 0
+        rollout = decision.rollout or {}
+        if rollout.get("inference_service"):
+            _start_rollout(args, registry, decision, rollout)
+            approval.finish(registry, args.model_name, decision.version)
+            return 0
+    previous = registry.promote(args.model_name, decision.version, reason=f"approved by {decision.by}: {decision.reason}")
+    approval.finish(registry, args.model_name, decision.version)
     print(f"{args.model_name} champion -> v{decision.version} (previous: {previous or 'none'})")
     return 0
+
+
+def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict) -> None:
+    """The rollout run of the approved version, unless an earlier attempt started it (its
+    ``rollout_started`` record) and stopped before clearing ``pending-approval``."""
+    from ctloop import approval
+    from ctloop.cli.ops import PIPELINE
+    from ctloop.config import schedule_name
+    from ctloop.ops.platform import Platform
+
+    if decision.resumed and approval.recorded(registry, args.model_name, decision.version, "rollout_started"):
+        print(f"the rollout run of v{decision.version} was already started")
+        return
+    params = {"model_name": args.model_name, "version": decision.version, "rollout": rollout,
+              "reason": f"approved by {decision.by}: {decision.reason}", "tracking_uri": args.tracking_uri}
+    run_id = Platform(host=args.host or "", token=args.token or "", namespace=args.namespace or "").create_run(
+        "rollout", experiment=args.experiment, params=params, run_name=f"rollout-{args.model_name}-v{decision.version}",
+        schedule=schedule_name(PIPELINE, args.model_name))  # the version `apply` pinned for it
+    registry.record_event(args.model_name, decision.version, {"event": "rollout_started", "kfp_run": run_id,
+                                                              "by": decision.by})
+    print(f"rollout run {run_id} started: canary of v{decision.version} on "
+          f"{rollout.get('namespace')}/{rollout['inference_service']}")
 
 
 def register(subparsers) -> None:

@@ -5,7 +5,9 @@ Alertmanager.
 The Pushgateway URL comes from ``monitoring.pushgateway_url``, else ``PUSHGATEWAY_URL`` (ConfigMap
 ``ctloop-settings``); without one nothing is pushed. A failed push is a warning, never a failed
 run: the window is recorded in MLflow either way. A malformed URL is a ConfigError before the
-window is judged (:func:`check`).
+window is judged (:func:`check`). A window older than the newest one recorded (a backfill with
+``as_of``, a pod whose clock runs behind) is not pushed: the push replaces the model's group, and
+Prometheus would read its numbers as the current ones (``monitor_model`` warns instead).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from ctloop.errors import ConfigError
+from ctloop.errors import ConfigError, RegistryError
 from ctloop.monitoring.policy import LEVEL_FIELDS, not_judged, per_class
 from ctloop.monitoring.rules import RUN_FIELDS, same_window
 
@@ -34,9 +34,49 @@ HISTORY_COLUMNS = ["window_end", "rows", "drift_share", "realized", "realized_ro
                    "champion_version", "kfp_run", "realized_metric", "reason", "run_id"]
 
 
+KEY_LIMIT = 250  # MLflow's longest metric name (mlflow 3.x mlflow/utils/validation.py MAX_ENTITY_KEY_LENGTH)
+
+
 def metric_key(name: str) -> str:
-    """An MLflow-safe metric name (letters, digits, ``_ - . /`` and spaces)."""
-    return re.sub(r"[^A-Za-z0-9_\-./ ]", "_", name)
+    """An MLflow-safe metric name (letters, digits, ``_ - . /`` and spaces). MLflow also refuses a
+    name a path normalisation changes (``path_not_unique``: ``a//b``, a trailing ``/``, ``./``):
+    its slashes become ``_``; and one longer than :data:`KEY_LIMIT`: cut, with a digest of the
+    whole name so that two long names stay two series. A per-version series is named by the
+    ``model_version`` a log carries (any text): one such value failed the window's whole run."""
+    import hashlib
+    import posixpath
+
+    key = re.sub(r"[^A-Za-z0-9_\-./ ]", "_", name)
+    norm = posixpath.normpath(key) if key else key
+    if key and (norm != key or norm == "." or norm.startswith(("..", "/"))):
+        key = "_" + key.replace("/", "_") if key.startswith(".") else key.replace("/", "_")
+    if len(key) > KEY_LIMIT:
+        key = key[:KEY_LIMIT - 13] + "_" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return key
+
+
+def window_end_of(tags: dict[str, str]) -> str | None:
+    """A run's ``window_end`` tag when it is a time, else None: a run someone else wrote in the
+    experiment (a notebook, a hand-set tag) is no window — its date parse error crashed every
+    later monitoring run. (:meth:`MonitoringStore.history` also leaves out a time without a zone
+    among windows with one, and the other way round: they cannot be compared.)"""
+    import pandas as pd
+
+    end = tags.get("window_end")
+    if not end:
+        return None
+    try:
+        stamp = pd.Timestamp(end)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return end if stamp is not pd.NaT else None
+
+
+def _comparable(end: str | None, now: pd.Timestamp) -> bool:
+    """Whether the window end ``end`` can be compared with ``now`` (both with a zone or both without)."""
+    import pandas as pd
+
+    return bool(end) and (pd.Timestamp(end).tzinfo is None) == (now.tzinfo is None)
 
 
 def to_record(run: Any) -> dict[str, Any]:
@@ -45,7 +85,7 @@ def to_record(run: Any) -> dict[str, Any]:
     budget = metrics.get("budget")
     if budget is not None and tags.get("retrain") == "true" and tags.get("triggered") != TRIGGERED:
         budget += 1  # a retrain that did not start spends nothing (ctloop.monitoring.policy.not_started)
-    return {"run_id": run.info.run_id, "window_end": tags.get("window_end"), "drift_share": metrics.get("drift_share"),
+    return {"run_id": run.info.run_id, "window_end": window_end_of(tags), "drift_share": metrics.get("drift_share"),
             "realized": metrics.get("realized"), "realized_rows": metrics.get("realized_rows"),
             "rows_since_training": metrics.get("rows_since_training"), "champion_version": tags.get("champion_version"),
             "triggered": tags.get("triggered") == TRIGGERED, "kfp_run": tags.get("kfp_run") or None,
@@ -83,6 +123,14 @@ class MonitoringStore:
             from ctloop.tracking import local_artifact_root
 
             exp = self.client.get_experiment_by_name(self.experiment_name)
+            if exp is not None and create and getattr(exp, "lifecycle_stage", "active") == "deleted":
+                # MLflow keeps a deleted experiment's name and refuses runs in it: every window failed
+                # at its record (after being judged), with an MlflowException traceback
+                raise RegistryError(
+                    f"the monitoring experiment {self.experiment_name!r} (id {exp.experiment_id}) is deleted, and "
+                    "MLflow records no run in a deleted experiment: restore it to keep the loop's history "
+                    f"(`mlflow experiments restore --experiment-id {exp.experiment_id}`), or rename it before "
+                    "deleting it (or `mlflow gc` it) to start a new one")
             if exp is not None:
                 self._experiment_id = exp.experiment_id
             elif create:
@@ -107,7 +155,7 @@ class MonitoringStore:
         exp_id = self.experiment_id()
 
         def before(rec: dict[str, Any], strict: bool = True) -> bool:
-            if not rec["window_end"]:
+            if not _comparable(rec["window_end"], now):
                 return False
             t = pd.Timestamp(rec["window_end"])
             return t < now if strict else t <= now
@@ -163,7 +211,7 @@ class MonitoringStore:
         import pandas as pd
 
         now = pd.Timestamp(window_end)
-        earlier = [r for r in records if r["window_end"] and pd.Timestamp(r["window_end"]) < now
+        earlier = [r for r in records if _comparable(r["window_end"], now) and pd.Timestamp(r["window_end"]) < now
                    and not r.get("cooldown_only")]
         return earlier[-1] if earlier else None
 
@@ -181,6 +229,38 @@ class MonitoringStore:
                              "reason": reason[:TAG_LIMIT], "realized_metric": metric,
                              "warnings": "; ".join(warnings)[:TAG_LIMIT]})
             return run.info.run_id
+
+    def newer_window(self, window_end: pd.Timestamp, run_id: str = "") -> str | None:
+        """The end of the newest recorded window if it is after ``window_end`` (a backfill, or a pod
+        whose clock runs behind), else None; the run ``run_id`` (this window's own) left out."""
+        import pandas as pd
+
+        exp_id = self.experiment_id(create=False)
+        if exp_id is None:
+            return None
+        runs = self.client.search_runs([exp_id], filter_string="tags.window_end != ''", max_results=SLACK + 2,
+                                       order_by=["tags.window_end DESC"])  # ISO text in UTC: sorts as time
+        for run in runs:
+            end = window_end_of(run.data.tags)
+            if run.info.run_id != run_id and _comparable(end, pd.Timestamp(window_end)):
+                return end if pd.Timestamp(end) > pd.Timestamp(window_end) else None
+        return None
+
+    def last_trigger(self) -> str:
+        """The KFP run of the newest window whose retrain started (``"none"``): a window records
+        what it saw (tag ``trigger_seen``), and its trigger starts nothing when a retrain started
+        after it was judged (:func:`ctloop.monitoring.trigger.start_training`)."""
+        exp_id = self.experiment_id(create=False)
+        if exp_id is None:
+            return "none"
+        runs = self.client.search_runs([exp_id], filter_string=f"tags.triggered = '{TRIGGERED}'", max_results=1,
+                                       order_by=["attributes.start_time DESC"])
+        return (runs[0].data.tags.get("kfp_run") or runs[0].info.run_id) if runs else "none"
+
+    def mark_skipped(self, run_id: str, why: str) -> None:
+        """The window's retrain was not started: another one started after it was judged."""
+        self.client.set_tag(run_id, "trigger_skipped", why[-TAG_LIMIT:])
+        self.client.set_tag(run_id, "triggered", NOT_TRIGGERED)
 
     def mark_triggered(self, run_id: str, kfp_run: str) -> None:
         self.client.set_tag(run_id, "triggered", TRIGGERED)
@@ -203,9 +283,12 @@ class MonitoringStore:
         rows = []
         for run in self.client.search_runs([exp_id], max_results=limit, order_by=["attributes.start_time DESC"]):
             tags, m = run.data.tags, run.data.metrics
-            if not tags.get("window_end"):
+            end = window_end_of(tags)
+            if not end:
                 continue
-            rows.append({"window_end": pd.Timestamp(tags["window_end"]), "rows": m.get("rows"),
+            stamp = pd.Timestamp(end)  # a time without a zone read as UTC: one column, sortable
+            rows.append({"window_end": stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC"),
+                         "rows": m.get("rows"),
                          "drift_share": m.get("drift_share"), "realized": m.get("realized"),
                          "realized_rows": m.get("realized_rows"), "rule": tags.get("rule", ""),
                          "triggered": tags.get("triggered", ""), "champion_version": tags.get("champion_version", ""),
@@ -216,5 +299,5 @@ class MonitoringStore:
 
 
 __all__ = ["MONITORING_SUFFIX", "TRIGGERED", "PENDING", "FAILED", "NOT_TRIGGERED", "HISTORY_COLUMNS", "NOT_JUDGED_EVENTS",
-           "metric_key",
-           "to_record", "MonitoringStore"]
+           "metric_key", "KEY_LIMIT",
+           "to_record", "window_end_of", "MonitoringStore"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ctloop.errors import CtloopError, PlatformError
+from ctloop.errors import CtloopError, PlatformError, one_line
 
 PIPELINE = "continuous-training"
 
@@ -60,13 +60,44 @@ def start_training(registry: Any, store: Any, platform: Any, *, model_name: str,
     """Create the run (see the module doc); returns its KFP run id. ``platform`` is the KFP client
     or a function that connects it: a KFP that cannot be reached is a failed trigger like any other
     (marked and audited, so the next window decides again)."""
+    import contextlib
+
+    # under the model's promotion lock: two monitoring runs' triggers at once are checked one after
+    # the other (a registry double without one: no lock)
+    locked = getattr(registry, "_locked", None)
+    with locked(model_name) if callable(locked) else contextlib.nullcontext():
+        return _start(registry, store, platform, model_name=model_name, reason=reason, params=params,
+                      experiment=experiment, pipeline=pipeline, monitor_run_id=monitor_run_id)
+
+
+def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason: str, params: dict[str, Any] | None,
+           experiment: str, pipeline: str, monitor_run_id: str) -> str:
     from mlflow.exceptions import MlflowException
 
     from ctloop.config import schedule_name
+    from ctloop.monitoring.store import TRIGGERED
 
     train_from = try_from = ""
     try:
         tags = store.client.get_run(monitor_run_id).data.tags if monitor_run_id else {}
+        if tags.get("triggered") == TRIGGERED and tags.get("kfp_run"):
+            # the window's retrain started already (this step re-run after it succeeded): that run,
+            # not a second one for the same window
+            print(f"ctloop: the retrain of the window {tags.get('window_end', monitor_run_id)} already started "
+                  f"(KFP run {tags['kfp_run']}): not started again")
+            return tags["kfp_run"]
+        seen = tags.get("trigger_seen")
+        latest = store.last_trigger() if seen else None
+        if seen and latest != seen:
+            # a retrain started after this window was judged (another monitoring run of the same
+            # window, at once): its verdict did not see it — the next window decides, in its cooldown
+            why = (f"a retrain started after this window was judged (KFP run {latest}; the window saw {seen}): "
+                   "not started again")
+            store.mark_skipped(monitor_run_id, why)
+            registry.record_event(model_name, "", {"event": "retrain_trigger_skipped", "reason": reason,
+                                                   "monitor_run": monitor_run_id, "why": why})
+            print(f"ctloop: the retrain of the window {tags.get('window_end', monitor_run_id)}: {why}")
+            return ""
         train_from, try_from = tags.get("train_from", ""), tags.get("try_from", "")
         arguments = training_parameters(params, model_name, train_from=train_from, try_from=try_from)
         if callable(platform) and not hasattr(platform, "create_run"):
@@ -80,11 +111,22 @@ def start_training(registry: Any, store: Any, platform: Any, *, model_name: str,
         registry.record_event(model_name, "", {"event": "retrain_trigger_failed", "reason": reason, "error": error,
                                                "monitor_run": monitor_run_id})
         raise PlatformError(f"could not start the continuous-training run of {model_name}: {error[-500:]}") from exc
+    problems = []  # the run exists: no failed trigger, but an error must say which run started
     if monitor_run_id:
-        store.mark_triggered(monitor_run_id, run_id)
-    registry.record_event(model_name, "", {"event": "retrain_triggered", "reason": reason, "kfp_run": run_id,
-                                           "monitor_run": monitor_run_id, "pipeline": pipeline,
-                                           "train_from": train_from, "try_from": try_from})
+        try:
+            store.mark_triggered(monitor_run_id, run_id)
+        except MlflowException as exc:
+            problems.append(f"monitoring window {monitor_run_id} not marked triggered ({one_line(str(exc))[:300]})")
+    try:
+        registry.record_event(model_name, "", {"event": "retrain_triggered", "reason": reason, "kfp_run": run_id,
+                                               "monitor_run": monitor_run_id, "pipeline": pipeline,
+                                               "train_from": train_from, "try_from": try_from})
+    except CtloopError as exc:
+        problems.append(f"audit record not written ({one_line(str(exc))[:300]})")
+    if problems:
+        raise PlatformError(f"started the continuous-training run {run_id} of {model_name}, but: {'; '.join(problems)}: "
+                            f"do not start it again"
+                            + (f" (set the window run's tags triggered=true, kfp_run={run_id})" if monitor_run_id else ""))
     return run_id
 
 

@@ -605,16 +605,32 @@ def collect_partition(plan: Plan, index: int, labels: LabelIndex | None = None, 
     return Partial(state, held.frame(), index)
 
 
-def merge_partials(parts: list[Partial], labels: LabelIndex | None = None) -> WindowState:
+def merge_partials(parts: list[Partial], labels: LabelIndex | None = None, *,
+                   partitions: int | None = None) -> WindowState:
     """The window's state from its partitions' (in partition order): their states merged, then the
     held rows of all of them made one per key and added (``labels``: the index the partitions
-    picked their labelled rows with; the held rows are picked with it here)."""
+    picked their labelled rows with; the held rows are picked with it here). Each partition once:
+    one that arrives twice would count its rows twice; with ``partitions`` (the plan's), every one
+    of ``0..partitions-1`` and no other."""
+    from collections import Counter
     from functools import reduce
 
     from ctloop.inference_log import scan
 
     if not parts:
         raise InferenceLogError("no partition states to merge")
+    seen = Counter(p.index for p in parts)
+    twice = sorted(i for i, n in seen.items() if n > 1)
+    if twice:
+        raise InferenceLogError(f"partition {twice[0] + 1} arrived {seen[twice[0]]} times among the partial states: "
+                                "each partition's state is merged once (its rows would count twice)")
+    if partitions is not None and set(seen) != set(range(partitions)):
+        missing = sorted(set(range(partitions)) - set(seen))
+        other = sorted(set(seen) - set(range(partitions)))
+        raise InferenceLogError(
+            f"the partial states are not those of the plan's {partitions} partition(s): "
+            + "; ".join([*([f"partition(s) {', '.join(str(i + 1) for i in missing)} missing"] if missing else []),
+                         *([f"partition(s) {', '.join(str(i + 1) for i in other)} not in the plan"] if other else [])]))
     parts = sorted(parts, key=lambda p: p.index)
     state = reduce(WindowState.merge, [p.state for p in parts])
     state.labels = labels or state.labels
