@@ -200,7 +200,6 @@ def column_kind(series: pd.Series, *, supported: bool = False) -> str | None:
     """``numeric``, ``categorical`` or ``None`` (not compared: :func:`unsupported_dtype`; not
     checked again when the caller did, ``supported=True``), by evidently's rules (module doc).
     Give it the *current* frame's column, as evidently does."""
-    import numpy as np
     import pandas as pd
 
     dtype = series.dtype
@@ -211,9 +210,8 @@ def column_kind(series: pd.Series, *, supported: bool = False) -> str | None:
     if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
         return "categorical"
     if pd.api.types.is_integer_dtype(dtype):
-        if series.hasnans:  # nullable Int64
-            values = series.to_numpy(dtype=float, na_value=np.nan)
-            values = values[values == values]
+        if series.hasnans:  # nullable Int64: its integers without the nulls (not as float64: ids
+            values = series.dropna().to_numpy()  # near 2**62 would collapse into a few floats)
         else:
             values = series.to_numpy()
         limit = INTEGER_CARDINALITY_LIMIT
@@ -565,6 +563,9 @@ def _one_column(
     method: str | None,
     thr: float | None,
 ) -> ColumnDrift:
+    present = int(reference[name].notna().sum()), int(current[name].notna().sum())
+    if 0 in present:  # no value on a side: nothing to check its type against (an empty CSV column is float64)
+        return empty_column(name, kind, method, thr, *present)
     refuse_mixed_temporal(name, reference[name].dtype, current[name].dtype)
     if kind == "categorical":
         refuse_number_against_text(name, (number_or_text(reference[name]), reference[name].dtype),

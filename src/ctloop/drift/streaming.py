@@ -209,7 +209,7 @@ class ColumnState:
     """One column of one side: counts, and a numeric sketch or category counts (module doc)."""
 
     __slots__ = ("name", "family", "type", "rows", "nulls", "infs", "nullable_int", "numeric",
-                 "categories", "histograms")  # fmt: skip
+                 "categories", "histograms", "ints")  # fmt: skip
 
     def __init__(self, name: str, family: str, type_name: str, *, sketch_size: int,
                  max_categories: int):  # fmt: skip
@@ -225,6 +225,10 @@ class ColumnState:
         self.numeric = NumericSketch(sketch_size) if family in SKETCHED_FAMILIES else None
         self.categories = CategoryCounts(max_categories) if family in COUNTED_FAMILIES else None
         self.histograms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # an integer column's distinct values while at most INTEGER_CARDINALITY_LIMIT, else None:
+        # counted on the integers, as the engine counts them (the sketch holds float64, where ids
+        # near 2**62 collapse: 1000 ids in two floats)
+        self.ints: set[int] | None = set()
 
     # ---------------------------------------------------------------- the kind rule
     def kind(self) -> str | None:
@@ -238,7 +242,7 @@ class ColumnState:
         if self.family == INT:
             if self.nulls and not self.nullable_int:
                 return "numeric"
-            distinct = self.numeric.distinct
+            distinct = None if self.ints is None else len(self.ints)
             limit = engine.INTEGER_CARDINALITY_LIMIT
             return "categorical" if distinct is not None and distinct <= limit else "numeric"
         if self.family in COUNTED_FAMILIES:
@@ -272,6 +276,20 @@ class ColumnState:
                 counts = counts + self.histograms[key][1]
             self.histograms[key] = (edges, counts)
 
+    def _add_ints(self, vals: np.ndarray) -> None:
+        """Count an integer chunk's distinct values (``ints``) while they are few."""
+        if self.ints is None or vals.dtype.kind not in "iu" or not len(vals):
+            return
+        limit = engine.INTEGER_CARDINALITY_LIMIT
+        if stats.count_unique(vals, limit) > limit:
+            self.ints = None
+            return
+        import pandas as pd
+
+        self.ints |= set(pd.unique(vals).tolist())
+        if len(self.ints) > limit:
+            self.ints = None
+
     def _add_counts(self, keys: list[Any], counts: Any) -> None:
         if self.family in (CATEGORY, OBJECT):  # float values: ±inf/NaN are not categories
             keep = [not (isinstance(k, float) and (math.isinf(k) or k != k)) for k in keys]
@@ -299,6 +317,7 @@ class ColumnState:
                 if pa.types.is_decimal(array.type):
                     array = pc.cast(array, pa.float64())
                 vals = array.to_numpy(zero_copy_only=False)
+                self._add_ints(vals)
             self._add_numeric(vals, nulls, bins)
         elif self.categories is not None:
             self.nulls += array.null_count
@@ -319,6 +338,8 @@ class ColumnState:
                 vals = engine.epoch_seconds(series.array.asi8, series.array.unit)
                 vals[series.isna().to_numpy()] = np.nan
             else:
+                if self.family == INT:  # nullable Int64: its integers without the nulls
+                    self._add_ints((series.dropna() if series.hasnans else series).to_numpy())
                 vals = series.to_numpy(dtype=float, na_value=np.nan)
             self._add_numeric(vals, 0, bins)
         elif self.categories is not None:
@@ -347,6 +368,12 @@ class ColumnState:
         out.nulls = self.nulls + other.nulls
         out.infs = self.infs + other.infs
         out.nullable_int = self.nullable_int or other.nullable_int
+        if self.ints is not None and other.ints is not None:
+            out.ints = self.ints | other.ints
+            if len(out.ints) > engine.INTEGER_CARDINALITY_LIMIT:
+                out.ints = None
+        else:
+            out.ints = None
         if self.numeric is not None:
             out.numeric = self.numeric.merge(other.numeric)
         if self.categories is not None:
@@ -381,6 +408,8 @@ class ColumnState:
             "infs": self.infs,
             "nullable_int": self.nullable_int,
         }
+        if self.family == INT:
+            out["ints"] = None if self.ints is None else sorted(self.ints)
         if self.numeric is not None:
             out["numeric"] = self.numeric.to_dict()
         if self.categories is not None:
@@ -410,6 +439,12 @@ class ColumnState:
             out.numeric = NumericSketch.from_dict(num)
         if cat:
             out.categories = CategoryCounts.from_dict(cat)
+        if "ints" in data:
+            out.ints = None if data["ints"] is None else {int(v) for v in data["ints"]}
+        elif out.numeric is not None:  # a state written before: its float values' count
+            distinct = out.numeric.distinct
+            out.ints = ({int(v) for v in out.numeric.mins} if distinct is not None
+                        and distinct <= engine.INTEGER_CARDINALITY_LIMIT else None)
         for h in data.get("histograms", []):
             edges = decode_array(h["edges"], "<f8").astype(np.float64)
             out.histograms[_edges_key(edges)] = (edges, decode_array(h["counts"], "<i8").astype(np.int64))
@@ -732,7 +767,16 @@ def _numeric(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
                             f"distance; approximate: the current side has more than {c.budget} "
                             "distinct values")  # fmt: skip
     counts, uncertain = [], 0.0
-    for col in (rs, cs):
+    if both_exact and np.any(edges[:-1] >= edges[1:]):
+        # values a few float steps apart (1.0 and the next float; int64 ids near 2**62): numpy
+        # cannot make bins that fine, and the memory engine bins the differences from the smallest
+        # value instead (stats.hellinger_numeric, stats.binned_shares); so does this, exactly
+        lo = min(r.minimum, c.minimum)
+        shifted = [(sk.mins - lo, sk.counts) for sk in (r, c)]
+        n_edges = len(np.union1d(shifted[0][0], shifted[1][0])) if method == "hellinger" else n_ref + n_cur
+        edges = stats.sturges_edges(0.0, float(max(m.max() for m, _ in shifted)), n_edges)
+        counts = [np.histogram(m, edges, weights=np.asarray(k, dtype=float))[0] for m, k in shifted]
+    for col in (rs, cs) if not counts else ():
         hist = col.histogram(edges)
         if hist is None:
             hist, unsure = col.numeric.histogram(edges)
@@ -793,7 +837,9 @@ def compare(reference: DriftState, current: DriftState, *, time_column_dtype: st
     results = []
     for name, kind, method, thr in plan:
         rs, cs = reference.columns[name], current.columns[name]
-        if kind == "categorical":
+        if rs.rows == rs.nulls or cs.rows == cs.nulls:  # no value on a side: no type to check (engine._one_column)
+            results.append(engine.empty_column(name, kind, method, thr, rs.rows - rs.nulls, cs.rows - cs.nulls))
+        elif kind == "categorical":
             results.append(_categorical(rs, cs, name, method, thr))
         else:
             results.append(_numeric(rs, cs, name, method, thr))
@@ -1554,7 +1600,7 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     src = _every_column(open_source(uri), side or uri)
     keep = [c for c in src.columns if c not in src.partition_keys or c in (columns or ())]
     try:
-        return src.dataset.to_table(columns=keep).to_pandas(), src
+        return _csv_empty_as_float(src, src.dataset.to_table(columns=keep)).to_pandas(), src
     except pa.ArrowInvalid as exc:
         if src.format != "csv" or _csv_conversion_error(exc) is None:
             raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
@@ -1562,7 +1608,20 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
         raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
     # a CSV column whose type changes past a file's first block: widened or refused file by file
     # (Source._file_batches), as the streamed engine reads it
-    return _gathered([batch for batch, _, _ in src.batches(keep)]).to_pandas(), src
+    return _csv_empty_as_float(src, _gathered([batch for batch, _, _ in src.batches(keep)])).to_pandas(), src
+
+
+def _csv_empty_as_float(source: Source, table: pa.Table) -> pa.Table:
+    """A CSV side's columns empty in every row as float64, as ``pandas.read_csv`` (a single
+    file: ``ctloop.storage.read_table``) reads them, not Arrow's null type (objects of None)."""
+    import pyarrow as pa
+
+    if source.format != "csv":
+        return table
+    for i, f in enumerate(table.schema):
+        if pa.types.is_null(f.type):
+            table = table.set_column(i, f.name, table.column(i).cast(pa.float64()))
+    return table
 
 
 def refuse_late_text(reference: tuple[str, pd.DataFrame], current: tuple[str, pd.DataFrame],
@@ -1725,6 +1784,13 @@ def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None
                 pending, held = [], 0
         if pending:
             state.update(_gathered(pending), pool=use)
+    if src.format == "csv":  # a column empty in every row: float64, as pandas.read_csv (the memory engine) reads it
+        for col in state.columns.values():
+            if col.family == NULL:
+                empty = ColumnState(col.name, FLOAT, "double", sketch_size=state.sketch_size,
+                                    max_categories=state.max_categories)  # fmt: skip
+                empty.rows = empty.nulls = col.rows
+                state.columns[col.name] = empty
     return state
 
 
