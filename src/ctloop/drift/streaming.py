@@ -1749,30 +1749,39 @@ def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None
              sketch_size: int = DEFAULT_SKETCH_SIZE, max_categories: int = DEFAULT_MAX_CATEGORIES,
              bins: dict[str, list[np.ndarray]] | None = None, sample: RowSample | None = None,
              progress: Callable[[ScanProgress], None] | None = None,
-             max_workers: int | None = None) -> DriftState:  # fmt: skip
+             max_workers: int | None = None,
+             sources: dict[str, tuple[str, ...]] | None = None) -> DriftState:  # fmt: skip
     """Summarise ``columns`` of a source into a :class:`DriftState` in one pass (module doc);
-    ``sample`` also keeps a row sample. Columns are summarised in parallel threads."""
+    ``sample`` also keeps a row sample. Columns are summarised in parallel threads.
+    ``sources``: ``{column: source columns}`` for columns read from others (an inference log's
+    features, :func:`ctloop.drift.engine.log_sources`: coalesced row by row, the first
+    preferred)."""
     if isinstance(batch_rows, bool) or not isinstance(batch_rows, (int, np.integer)) or batch_rows < 1:
         raise ConfigError(f"batch_rows must be a whole number >= 1, got {batch_rows!r}")
     src = source if isinstance(source, Source) else open_source(source)
     names = list(columns) if columns is not None else src.columns
-    missing = [c for c in names if c not in src.columns]
-    if missing:
+    sources = {n: tuple(held) for n, held in (sources or {}).items() if n in names and tuple(held) != (n,)}
+    read = list(dict.fromkeys(c for n in names for c in sources.get(n, (n,))))
+    missing = [c for c in read if c not in src.columns]
+    if missing or any(not held for held in sources.values()):
+        which = missing[0] if missing else next(n for n, held in sources.items() if not held)
         raise ConfigError(
-            f"column {missing[0]!r} is not in {src.uri} (it has: {', '.join(src.columns[:20])})"
+            f"column {which!r} is not in {src.uri} (it has: {', '.join(src.columns[:20])})"
         )
     if not isinstance(source, Source):  # a caller's Source is checked by the caller (detect_sources)
-        src = check_side(src, names, src.uri)
+        src = check_side(src, read, src.uri)
     state = DriftState(sketch_size=sketch_size, max_categories=max_categories, bins=bins)
-    state.define(src.schema, names)
+    state.define(_schema_as(src.schema, names, sources) if sources else src.schema, names)
 
     workers = max(1, min(len(names), max_workers or os.cpu_count() or 1))
     pending: list[pa.RecordBatch] = []
     held = 0
     with ThreadPoolExecutor(max_workers=workers) as pool:
         use = pool if workers > 1 else None
-        for batch, file, number in src.batches(names, filter=filter, batch_rows=batch_rows,
+        for batch, file, number in src.batches(read, filter=filter, batch_rows=batch_rows,
                                                progress=progress):  # fmt: skip
+            if sources:
+                batch = _batch_as(batch, names, sources, src.uri)
             if sample is not None:
                 sample.offer(batch, file, number)
             # small files (the inference log writes ~10,000 rows each) give small batches:
@@ -1792,6 +1801,36 @@ def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None
                 empty.rows = empty.nulls = col.rows
                 state.columns[col.name] = empty
     return state
+
+
+def _schema_as(schema: pa.Schema, names: list[str], sources: dict[str, tuple[str, ...]]) -> pa.Schema:
+    """``schema`` of the columns ``names``, each read from its first source (``state_of``)."""
+    import pyarrow as pa
+
+    return pa.schema([pa.field(n, schema.field(sources.get(n, (n,))[0]).type) for n in names])
+
+
+def _batch_as(batch: pa.RecordBatch, names: list[str], sources: dict[str, tuple[str, ...]],
+              uri: str) -> pa.RecordBatch:  # fmt: skip
+    """``batch`` as the columns ``names``, each read from its ``sources`` (coalesced row by row,
+    the first preferred; the others cast to its type)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = []
+    for name in names:
+        held = sources.get(name, (name,))
+        first = batch.column(held[0])
+        if len(held) > 1:
+            try:
+                first = pc.coalesce(first, *(batch.column(c).cast(first.type) for c in held[1:]))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+                raise DataSourceError(
+                    f"{uri}: the feature {name!r} is held in columns {', '.join(map(repr, held))} of different "
+                    f"types ({', '.join(str(batch.column(c).type) for c in held)}): {exc}"
+                ) from exc
+        arrays.append(first)
+    return pa.RecordBatch.from_arrays(arrays, names=names)
 
 
 def _gathered(batches: list[pa.RecordBatch]) -> pa.Table:
@@ -1817,16 +1856,22 @@ class StreamingRun:
     info: dict[str, Any]
 
 
-def default_columns(reference: Source, current: Source, exclude: Sequence[str] = ()) -> list[str]:
+def default_columns(reference: Source, current: Source, exclude: Sequence[str] = (),
+                    sources: dict[str, tuple[str, ...]] | None = None) -> list[str]:  # fmt: skip
     """Every column of the reference, except reserved ones, hive partition keys (layout, not
     data: name them in ``columns`` to compare them) and ``exclude``; a reference column the
-    current source lacks is refused (:func:`ctloop.drift.engine.shared_columns`)."""
-    skip = set(exclude) | set(RESERVED_TRAINING) | set(reference.partition_keys) | set(
-        current.partition_keys
-    )
-    return engine.shared_columns(list(reference.columns), list(current.columns), skip=skip,
+    current source lacks is refused (:func:`ctloop.drift.engine.shared_columns`). ``sources``:
+    the current side is an inference log whose features are read from other columns
+    (:func:`ctloop.drift.engine.log_sources`; a feature named like a partition key is one)."""
+    sources = sources or {}
+    read = {n for n, held in sources.items() if held}
+    skip = set(exclude) | set(RESERVED_TRAINING) | set(reference.partition_keys) | (set(
+        current.partition_keys) - read)
+    have = engine.log_view(current.columns, sources) if sources else list(current.columns)
+    return engine.shared_columns(list(reference.columns), have, skip=skip,
                                  reference=f"the reference data ({reference.uri})",
-                                 current=f"the current data ({current.uri})")  # fmt: skip
+                                 current=f"the current data ({current.uri})",
+                                 log_columns=current.columns if sources else None)  # fmt: skip
 
 
 def detect_sources(reference: str | Sequence[str] | Source, current: str | Sequence[str] | Source,
@@ -1848,31 +1893,40 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
     ref_src = _every_column(ref_src, f"the reference data ({ref_src.uri})", ())
     cur_src = _every_column(cur_src, f"the current data ({cur_src.uri})", ())
     time_column = options.get("time_column") or None
+    sources: dict[str, tuple[str, ...]] = {}
+    if engine.is_inference_log(cur_src.columns) and not engine.is_inference_log(ref_src.columns):
+        # a training table against an inference log: a feature named like a column the sink fills
+        # itself (a prediction, a request header, an identity column) is read from input_<name>
+        wanted = columns if columns is not None else [c for c in ref_src.columns if c not in ref_src.partition_keys]
+        sources = engine.log_sources([c for c in wanted if c != time_column], cur_src.columns,
+                                     layout=cur_src.partition_keys)  # fmt: skip
     if columns is None:
-        columns = default_columns(ref_src, cur_src, [*exclude, *([time_column] if time_column else [])])
+        columns = default_columns(ref_src, cur_src, [*exclude, *([time_column] if time_column else [])], sources)
     columns = list(columns)
     engine.check_options(columns=columns, reference_columns=ref_src.columns,
-                         current_columns=cur_src.columns,
+                         current_columns=engine.log_view(cur_src.columns, sources) if sources else cur_src.columns,
                          **{k: v for k, v in options.items() if k != "columns"})  # fmt: skip
     ref_src = check_side(ref_src, columns, f"the reference data ({ref_src.uri})")
-    cur_src = check_side(cur_src, columns, f"the current data ({cur_src.uri})")
+    cur_src = check_side(cur_src, engine.source_columns(columns, sources), f"the current data ({cur_src.uri})")
     samples = [RowSample(sample_size, seed, 0), RowSample(sample_size, seed, 1)] if sample_size else [None, None]
     states = []
-    for label, src, sample in (("reference", ref_src, samples[0]), ("current", cur_src, samples[1])):
+    for label, src, sample, read in (("reference", ref_src, samples[0], None),
+                                     ("current", cur_src, samples[1], sources)):  # fmt: skip
         report = (lambda info, label=label: progress(label, info)) if progress else None
         states.append(state_of(src, columns, filter=filter, batch_rows=batch_rows,
                                sketch_size=sketch_size, max_categories=max_categories,
-                               sample=sample, progress=report))  # fmt: skip
+                               sample=sample, progress=report, sources=read))  # fmt: skip
     ref_state, cur_state = states
     passes = 1
     plan = refine_plan(ref_state, cur_state, columns=columns, **options)
     if plan:
         passes = 2
-        for label, src, state in (("reference", ref_src, ref_state), ("current", cur_src, cur_state)):
+        for label, src, state, read in (("reference", ref_src, ref_state, None),
+                                         ("current", cur_src, cur_state, sources)):  # fmt: skip
             report = (lambda info, label=label: progress(f"{label} (2nd pass)", info)) if progress else None
             second = state_of(src, list(plan), filter=filter, batch_rows=batch_rows,
                               sketch_size=MIN_BUDGET, max_categories=MIN_BUDGET, bins=plan,
-                              progress=report)  # fmt: skip
+                              progress=report, sources=read)  # fmt: skip
             add_histograms(state, second)
     time_dtype = None
     if time_column is not None:
