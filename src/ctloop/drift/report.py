@@ -77,6 +77,28 @@ def _as_seconds(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame.assign(**fixed) if fixed else frame
 
 
+DATA_BLOCK = "<script>\n    var "  # evidently 0.7.23 legacy/utils/dashboard.py file_html_template: its data block
+
+
+def script_safe(path: str | Path) -> None:
+    """Every ``<`` of the JSON evidently writes into the page's ``<script>`` data block as
+    ``\\u003c``: evidently (0.7.23, ``legacy/utils/dashboard.py`` ``file_html_template``) writes
+    ``json.dumps`` of the report there as it is, so a column name or a category value holding
+    ``</script>`` (a CSV header, a value sent to the model and logged) closed the script and the
+    rest ran as HTML. JSON has no ``<`` outside its strings, where ``\\u003c`` is the same
+    character; the block ends at the first ``</script>`` after a newline (``json.dumps`` writes
+    none inside a string)."""
+    page = Path(path).read_text(encoding="utf-8")
+    start = page.find(DATA_BLOCK)
+    if start < 0:
+        return
+    start += len("<script>")
+    end = page.find("\n</script>", start)
+    if end < 0:
+        return
+    Path(path).write_text(page[:start] + page[start:end].replace("<", "\\u003c") + page[end:], encoding="utf-8")
+
+
 def skipped_note(path: str | Path, skipped: list[Any]) -> None:
     """Put one line naming the skipped columns (``engine.SkippedColumn`` or their dicts) at the
     top of the report's body, so the HTML does not look as if every column was compared."""
@@ -211,6 +233,7 @@ def render_html(
                 reference_data=Dataset.from_pandas(ref[shown], data_definition=definition),
             )
             snapshot.save_html(str(path))
+            script_safe(path)
     skipped_note(path, list(skipped or []))
     return {
         "report_engine": "evidently 0.7 DataDriftPreset",
@@ -236,4 +259,4 @@ def placeholder_html(path: str | Path, title: str, message: str) -> None:
     )
 
 
-__all__ = ["options_from_result", "placeholder_html", "render_html", "sample_rows", "skipped_note"]
+__all__ = ["options_from_result", "placeholder_html", "render_html", "sample_rows", "script_safe", "skipped_note"]
