@@ -1479,7 +1479,37 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         if sep is not None:  # a spreadsheet's export: else "has no column 'x'", or pyarrow's column count
             raise DataSourceError(f"{files[0]} has one column {written[0]!r}: a CSV separated by {sep!r}? ctloop "
                                   "reads comma-separated CSV: write it with ',' or as Parquet")
+    if fmt == "csv" and "" in written:
+        dataset = _csv_unnamed(uri, dataset, written)
     return Source(uri, files, fmt, keys, dataset, local=local)
+
+
+def _csv_unnamed(uri: str, dataset: pads.Dataset, written: list[str]) -> pads.Dataset:
+    """A CSV dataset whose header has empty names (``DataFrame.to_csv`` writes the index under
+    one) with those columns named as ``pandas.read_csv`` (the memory engine's single file) names
+    them, ``Unnamed: <position>``: Arrow names them ``''``, so the two engines named one column
+    differently and ``--exclude`` could not name it. Left as it is when the files' headers differ
+    (each file's header names its own columns)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.dataset as pads
+
+    try:
+        if any(f.physical_schema.names != written for f in dataset.get_fragments()):
+            return dataset
+        names = [n or f"Unnamed: {i}" for i, n in enumerate(written)]
+        if len(set(names)) < len(names):
+            return dataset
+        fmt = dataset.format
+        renamed = pads.CsvFileFormat(read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+                                     convert_options=fmt.default_fragment_scan_options.convert_options)  # fmt: skip
+        fragments = list(dataset.get_fragments())
+        schema = pa.schema([pa.field(n, dataset.schema.field(i).type) for i, n in enumerate(names)]
+                           + [dataset.schema.field(i) for i in range(len(names), len(dataset.schema))])
+        return pads.FileSystemDataset([renamed.make_fragment(f.path, dataset.filesystem, f.partition_expression)
+                                       for f in fragments], schema, renamed, dataset.filesystem)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        raise DataSourceError(f"{uri} is not a readable csv dataset: {exc}") from exc
 
 
 def csv_timestamps_as_text(source: Source) -> Source:
@@ -1496,7 +1526,8 @@ def csv_timestamps_as_text(source: Source) -> Source:
     stamps = [f.name for f in schema if pa.types.is_timestamp(f.type) and f.name not in source.partition_keys]
     if source.format != "csv" or not stamps:
         return source
-    text = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in stamps},
+    text = pads.CsvFileFormat(read_options=source.dataset.format.default_fragment_scan_options.read_options,
+                              convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in stamps},
                                                                    strings_can_be_null=True))
     partitioning = pads.partitioning(flavor="hive") if source.partition_keys else None
     base = None
