@@ -29,6 +29,13 @@ a score is approximate); ``--output DIR`` (local or remote) also gets evidently'
 ``report.html``, rendered on a seeded sample of each side (drawn while streaming). The exit
 code is 0 whether or not the data drifted (read the verdict or drift.json); 2 on an error.
 
+A training table against an inference log: a feature the sink stores as ``input_<name>`` (one
+named like a column the sink fills itself: ``prediction*``, ``meta_*``, ``date``, ``time``, ``model``, …)
+is read from there, coalesced with ``<name>`` where older rows hold it
+(:func:`ctloop.inference_log.events.feature_sources`, as monitoring reads it); the log's own
+column of that name (a prediction, a request header, the event time) is never read as the
+feature: a log without ``input_<name>`` lacks the feature, and is refused saying so.
+
 Two inference log windows: when the reference is a log (``request_id``, ``has_request`` and
 ``has_response`` present), its identity columns (request id, time, revision, ``_mistyped``, ``_overflow``, …,
 and the request's ``meta_*`` headers) are not compared (new in every window, they would always drift) and are listed as skipped
@@ -125,14 +132,23 @@ def _drift(args: argparse.Namespace) -> int:
     if used == "memory":
         reference, ref_source = read_side(args.reference, columns, side=sides[0])
         current, cur_source = read_side(args.current, columns, side=sides[1])
+        log_columns, sources = None, {}
+        if core.is_inference_log(current.columns) and not core.is_inference_log(reference.columns):
+            # a training table against an inference log: a feature named like a column the sink fills
+            # itself (a prediction, a request header, an identity column) is read from input_<name>
+            log_columns = list(current.columns)
+            sources = core.log_sources([c for c in (columns or reference.columns) if c != args.time_column],
+                                       log_columns, layout=cur_source.partition_keys if cur_source else ())
+            current = core.read_log_features(current, sources)
         if columns is None:
             identity = [c for c in _log_identity(list(reference.columns)) if c not in _split(args.exclude)]
             skip = set(_split(args.exclude)) | set(RESERVED_TRAINING) | {args.time_column} | set(identity)
             columns = core.shared_columns(list(reference.columns), list(current.columns), skip=skip,
-                                          reference=sides[0], current=sides[1])
-        for side, source in zip(sides, (ref_source, cur_source), strict=True):
+                                          reference=sides[0], current=sides[1], log_columns=log_columns)
+        for side, source, names in zip(sides, (ref_source, cur_source),
+                                       (columns, core.source_columns(columns, sources)), strict=True):
             if source is not None:  # several files: each must have every compared column
-                check_side(source, columns, side)
+                check_side(source, names, side)
         refuse_late_text((args.reference, reference), (args.current, current), columns)
         rows = {sides[0]: len(reference), sides[1]: len(current)}
         core.refuse_few_rows(rows, args.min_rows)

@@ -200,7 +200,6 @@ def column_kind(series: pd.Series, *, supported: bool = False) -> str | None:
     """``numeric``, ``categorical`` or ``None`` (not compared: :func:`unsupported_dtype`; not
     checked again when the caller did, ``supported=True``), by evidently's rules (module doc).
     Give it the *current* frame's column, as evidently does."""
-    import numpy as np
     import pandas as pd
 
     dtype = series.dtype
@@ -211,9 +210,8 @@ def column_kind(series: pd.Series, *, supported: bool = False) -> str | None:
     if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
         return "categorical"
     if pd.api.types.is_integer_dtype(dtype):
-        if series.hasnans:  # nullable Int64
-            values = series.to_numpy(dtype=float, na_value=np.nan)
-            values = values[values == values]
+        if series.hasnans:  # nullable Int64: its integers without the nulls (not as float64: ids
+            values = series.dropna().to_numpy()  # near 2**62 would collapse into a few floats)
         else:
             values = series.to_numpy()
         limit = INTEGER_CARDINALITY_LIMIT
@@ -377,11 +375,15 @@ def shared_columns(
     skip: set[str] | frozenset[str] = frozenset(),
     reference: str = "the reference data",
     current: str = "the current data",
+    log_columns: Any = None,
 ) -> list[str]:
     """The columns to compare when none are named: every column of the reference not in
     ``skip``. A reference column the current data lacks is refused, naming it and the side that
     lacks it (a renamed or dropped feature would otherwise go unchecked); columns only the
     current data has (an inference log's request ids and predictions) are not compared.
+    ``log_columns``: the current side's columns as stored, when it is an inference log read
+    through :func:`log_sources` (``current_columns`` is then :func:`log_view`): a missing column
+    the log has under that name holds the log's own value, and the refusal says so.
 
     Raises:
         ConfigError: a reference column is missing from the current data.
@@ -390,31 +392,90 @@ def shared_columns(
     missing = [c for c in reference_columns if c not in skip and c not in have]
     if missing:
         theirs = set(reference_columns)
-        renamed = _log_input_columns(missing, current_columns)
-        extra = [c for c in current_columns if c not in theirs and c not in skip and c not in renamed.values()]
+        extra = [c for c in current_columns if c not in theirs and c not in skip]
         names = ", ".join(repr(str(c)) for c in missing[:8]) + ("…" if len(missing) > 8 else "")
         only = (f"; it has {', '.join(repr(str(c)) for c in extra[:8])} that the reference lacks"
                 if extra else "")
-        held = ("; the inference log holds feature(s) " + ", ".join(
-            f"{str(c)!r} as {str(col)!r}" for c, col in list(renamed.items())[:8]) + " (the sink's name for a "
-            "feature named like a column it fills itself), which ctloop drift does not read as the feature: "
-            "give the reference that name" if renamed else "")
+        held = [c for c in missing if c in set(log_columns or ())]
+        held_text = ("; the inference log's column(s) " + ", ".join(repr(str(c)) for c in held[:8])
+                     + " hold the log's own values (a prediction, a request header, an identity column), not "
+                     "the feature, which the sink stores as " + ", ".join(
+                         repr(feature_column(str(c))) for c in held[:8]) + ": no row of this log has it"
+                     if held else "")
         raise ConfigError(
-            f"{current} lacks column(s) {names} of {reference}{held}{only}: give both sides the same "
+            f"{current} lacks column(s) {names} of {reference}{held_text}{only}: give both sides the same "
             f"columns, leave them out with --exclude {','.join(map(str, missing))}, or name the "
             "compared columns with --columns"
         )
     return [c for c in reference_columns if c not in skip]
 
 
-def _log_input_columns(missing: list[str], current_columns: list[str]) -> dict[str, str]:
-    """Of the reference's ``missing`` columns, those an inference log (``current_columns``) holds
-    as ``input_<name>`` (:func:`ctloop.inference_log.events.feature_column`), with that column."""
-    from ctloop.inference_log.events import feature_column
+def is_inference_log(columns: Any) -> bool:
+    """Whether ``columns`` are an inference log's (``request_id``, ``has_request`` and
+    ``has_response`` all there)."""
+    from ctloop.columns import HAS_REQUEST, HAS_RESPONSE, REQUEST_ID
 
-    have = set(current_columns)
-    return {c: feature_column(str(c)) for c in missing
-            if feature_column(str(c)) != c and feature_column(str(c)) in have}
+    return {REQUEST_ID, HAS_REQUEST, HAS_RESPONSE} <= set(columns)
+
+
+def feature_column(name: str) -> str:
+    """The inference log column the sink stores the feature ``name`` in
+    (:func:`ctloop.inference_log.events.feature_column`)."""
+    from ctloop.inference_log.events import feature_column as column
+
+    return column(name)
+
+
+def log_sources(features: Any, log_columns: Any, *, layout: Any = ()) -> dict[str, tuple[str, ...]]:
+    """Per feature named in ``features`` that an inference log (``log_columns``) does not hold in
+    a column of its own name, the log columns that hold it, the first preferred row by row
+    (:func:`ctloop.inference_log.events.feature_sources`: ``input_<name>``, then ``<name>`` in
+    rows older than the rename): ``()`` when none is there. Its own column then holds the log's
+    value, never the feature's: the response's prediction (``prediction*``), a request header
+    (``meta_*``), an identity column (``time``, ``model``, ...). ``layout``: hive partition keys
+    (``date``), which are never a feature's values. Features stored under their own name are not
+    listed."""
+    from ctloop.inference_log.events import feature_sources
+
+    have = set(log_columns) - set(layout)
+    out = {}
+    for name in features:
+        held = tuple(c for c in feature_sources(str(name)) if c in have)
+        if held != (name,) and (held or name in set(log_columns)):
+            out[name] = held
+    return out
+
+
+def log_view(log_columns: Any, sources: dict[str, tuple[str, ...]]) -> list[str]:
+    """The columns of an inference log as the features of :func:`log_sources` read it: a
+    feature held in another column is there under its own name, one the log does not hold is
+    not (its own column is the log's value)."""
+    have = set(log_columns)
+    return [*(c for c in log_columns if c not in sources or sources[c]),
+            *(f for f, held in sources.items() if held and f not in have)]
+
+
+def source_columns(columns: Any, sources: dict[str, tuple[str, ...]]) -> list[str]:
+    """The log columns every file must hold for ``columns`` (:func:`log_sources`): a feature's
+    one column; none for a feature read from two (older files hold the other)."""
+    return [c for name in columns for c in (sources[name] if name in sources else (name,))
+            if name not in sources or len(sources[name]) == 1]
+
+
+def read_log_features(frame: pd.DataFrame, sources: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+    """An inference log frame with each feature of ``sources`` (:func:`log_sources`) read from
+    the columns that hold it (coalesced row by row, the first preferred), and a column of the
+    feature's name that holds the log's own value dropped."""
+    out = frame.drop(columns=[f for f, held in sources.items() if not held and f in frame.columns])
+    values = {}
+    for name, held in sources.items():
+        if not held:
+            continue
+        value = frame[held[0]]
+        for other in held[1:]:
+            value = value.where(value.notna(), frame[other])
+        values[name] = value.rename(name)
+    return out.assign(**values) if values else out
 
 
 def infinite_values(frame: pd.DataFrame, columns: list[str]) -> dict[str, int]:
@@ -565,6 +626,9 @@ def _one_column(
     method: str | None,
     thr: float | None,
 ) -> ColumnDrift:
+    present = int(reference[name].notna().sum()), int(current[name].notna().sum())
+    if 0 in present:  # no value on a side: nothing to check its type against (an empty CSV column is float64)
+        return empty_column(name, kind, method, thr, *present)
     refuse_mixed_temporal(name, reference[name].dtype, current[name].dtype)
     if kind == "categorical":
         refuse_number_against_text(name, (number_or_text(reference[name]), reference[name].dtype),

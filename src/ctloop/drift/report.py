@@ -36,6 +36,20 @@ def sample_rows(
     return frame.iloc[idx][columns]
 
 
+REPORT_MAX_CATEGORIES = 2000
+"""A categorical column with more distinct values in the report's sample is not rendered:
+evidently 0.7.23's drift table (``legacy/calculations/data_drift.py`` ``get_one_column_drift``)
+looks each category up in the other side's index, quadratic in them (12,565 distinct values: 27 s;
+18,102: 230 s, where the verdict took 2 s)."""
+
+
+def _distinct(reference: pd.Series, current: pd.Series) -> int:
+    """Distinct non-null values of a categorical column on both sides together."""
+    import pandas as pd
+
+    return int(pd.concat([reference.astype(object), current.astype(object)], ignore_index=True).nunique())
+
+
 def _has_values(series: pd.Series) -> bool:
     import numpy as np
     import pandas as pd
@@ -77,6 +91,28 @@ def _as_seconds(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame.assign(**fixed) if fixed else frame
 
 
+DATA_BLOCK = "<script>\n    var "  # evidently 0.7.23 legacy/utils/dashboard.py file_html_template: its data block
+
+
+def script_safe(path: str | Path) -> None:
+    """Every ``<`` of the JSON evidently writes into the page's ``<script>`` data block as
+    ``\\u003c``: evidently (0.7.23, ``legacy/utils/dashboard.py`` ``file_html_template``) writes
+    ``json.dumps`` of the report there as it is, so a column name or a category value holding
+    ``</script>`` (a CSV header, a value sent to the model and logged) closed the script and the
+    rest ran as HTML. JSON has no ``<`` outside its strings, where ``\\u003c`` is the same
+    character; the block ends at the first ``</script>`` after a newline (``json.dumps`` writes
+    none inside a string)."""
+    page = Path(path).read_text(encoding="utf-8")
+    start = page.find(DATA_BLOCK)
+    if start < 0:
+        return
+    start += len("<script>")
+    end = page.find("\n</script>", start)
+    if end < 0:
+        return
+    Path(path).write_text(page[:start] + page[start:end].replace("<", "\\u003c") + page[end:], encoding="utf-8")
+
+
 def skipped_note(path: str | Path, skipped: list[Any]) -> None:
     """Put one line naming the skipped columns (``engine.SkippedColumn`` or their dicts) at the
     top of the report's body, so the HTML does not look as if every column was compared."""
@@ -87,7 +123,12 @@ def skipped_note(path: str | Path, skipped: list[Any]) -> None:
     line = f"Not compared: skipped {len(items)} column(s): " + ", ".join(
         f"{i['column']} ({i['dtype']}, {i['reason']})" for i in items
     )
-    note = ("<p id='ctloop-skipped' style='font-family:sans-serif;padding:8px;background:#fff4e5'>"
+    page_note(path, "ctloop-skipped", line)
+
+
+def page_note(path: str | Path, note_id: str, line: str) -> None:
+    """Put ``line`` (escaped) at the top of the report's body."""
+    note = (f"<p id='{note_id}' style='font-family:sans-serif;padding:8px;background:#fff4e5'>"
             f"{html.escape(line)}</p>")  # fmt: skip
     page = Path(path).read_text(encoding="utf-8")
     at = page.find("<body")
@@ -159,7 +200,9 @@ def render_html(
         ``report_engine``, ``report_sample_size``, ``report_seed``, ``report_reference_rows`` and
         ``report_current_rows`` (rows rendered), ``reference_rows`` and ``current_rows`` (all
         rows), ``report_columns`` and ``report_skipped_columns`` (no values on a side of the
-        sample: evidently cannot render those).
+        sample: evidently cannot render those), ``report_many_categories`` (categorical columns
+        with more than :data:`REPORT_MAX_CATEGORIES` distinct values in the sample: not
+        rendered, named at the top of the page).
     """
     import warnings
 
@@ -173,14 +216,17 @@ def render_html(
     ref = _as_seconds(_without_inf(sample_rows(reference, shown, sample_size, seed, stream=0), shown, kinds), shown)
     cur = _as_seconds(_without_inf(sample_rows(current, shown, sample_size, seed, stream=1), shown, kinds), shown)
     no_values = [c for c in shown if not (_has_values(ref[c]) and _has_values(cur[c]))]
-    shown = [c for c in shown if c not in no_values]
+    many = {c: n for c in shown if c not in no_values and kinds[c] == "categorical"
+            and (n := _distinct(ref[c], cur[c])) > REPORT_MAX_CATEGORIES}
+    shown = [c for c in shown if c not in no_values and c not in many]
     column_methods = {k: v for k, v in (column_methods or {}).items() if k in shown} or None
     column_thresholds = {k: v for k, v in (column_thresholds or {}).items() if k in shown} or None
 
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     if not shown:
         placeholder_html(
-            path, "No drift report", "No compared column has values on both sides of the sample."
+            path, "No drift report", "No compared column has values on both sides of the sample"
+            + (" and at most " f"{REPORT_MAX_CATEGORIES} distinct values" if many else "") + "."
         )
     else:
         with warnings.catch_warnings():
@@ -211,7 +257,13 @@ def render_html(
                 reference_data=Dataset.from_pandas(ref[shown], data_definition=definition),
             )
             snapshot.save_html(str(path))
+            script_safe(path)
     skipped_note(path, list(skipped or []))
+    if many:
+        page_note(path, "ctloop-many-categories", "Not rendered: " + ", ".join(
+            f"{c} ({n} distinct values in the sample)" for c, n in many.items())
+            + f"; evidently's report takes minutes beyond {REPORT_MAX_CATEGORIES} categories a column. "
+            "The verdict compared them on all rows.")
     return {
         "report_engine": "evidently 0.7 DataDriftPreset",
         "report_sample_size": int(sample_size),
@@ -222,6 +274,7 @@ def render_html(
         "current_rows": len(current),
         "report_columns": shown,
         "report_skipped_columns": no_values,
+        "report_many_categories": list(many),
     }
 
 
@@ -236,4 +289,4 @@ def placeholder_html(path: str | Path, title: str, message: str) -> None:
     )
 
 
-__all__ = ["options_from_result", "placeholder_html", "render_html", "sample_rows", "skipped_note"]
+__all__ = ["options_from_result", "placeholder_html", "render_html", "sample_rows", "script_safe", "skipped_note", "page_note", "REPORT_MAX_CATEGORIES"]

@@ -209,7 +209,7 @@ class ColumnState:
     """One column of one side: counts, and a numeric sketch or category counts (module doc)."""
 
     __slots__ = ("name", "family", "type", "rows", "nulls", "infs", "nullable_int", "numeric",
-                 "categories", "histograms")  # fmt: skip
+                 "categories", "histograms", "ints")  # fmt: skip
 
     def __init__(self, name: str, family: str, type_name: str, *, sketch_size: int,
                  max_categories: int):  # fmt: skip
@@ -225,6 +225,10 @@ class ColumnState:
         self.numeric = NumericSketch(sketch_size) if family in SKETCHED_FAMILIES else None
         self.categories = CategoryCounts(max_categories) if family in COUNTED_FAMILIES else None
         self.histograms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # an integer column's distinct values while at most INTEGER_CARDINALITY_LIMIT, else None:
+        # counted on the integers, as the engine counts them (the sketch holds float64, where ids
+        # near 2**62 collapse: 1000 ids in two floats)
+        self.ints: set[int] | None = set()
 
     # ---------------------------------------------------------------- the kind rule
     def kind(self) -> str | None:
@@ -238,7 +242,7 @@ class ColumnState:
         if self.family == INT:
             if self.nulls and not self.nullable_int:
                 return "numeric"
-            distinct = self.numeric.distinct
+            distinct = None if self.ints is None else len(self.ints)
             limit = engine.INTEGER_CARDINALITY_LIMIT
             return "categorical" if distinct is not None and distinct <= limit else "numeric"
         if self.family in COUNTED_FAMILIES:
@@ -272,6 +276,20 @@ class ColumnState:
                 counts = counts + self.histograms[key][1]
             self.histograms[key] = (edges, counts)
 
+    def _add_ints(self, vals: np.ndarray) -> None:
+        """Count an integer chunk's distinct values (``ints``) while they are few."""
+        if self.ints is None or vals.dtype.kind not in "iu" or not len(vals):
+            return
+        limit = engine.INTEGER_CARDINALITY_LIMIT
+        if stats.count_unique(vals, limit) > limit:
+            self.ints = None
+            return
+        import pandas as pd
+
+        self.ints |= set(pd.unique(vals).tolist())
+        if len(self.ints) > limit:
+            self.ints = None
+
     def _add_counts(self, keys: list[Any], counts: Any) -> None:
         if self.family in (CATEGORY, OBJECT):  # float values: ±inf/NaN are not categories
             keep = [not (isinstance(k, float) and (math.isinf(k) or k != k)) for k in keys]
@@ -299,6 +317,7 @@ class ColumnState:
                 if pa.types.is_decimal(array.type):
                     array = pc.cast(array, pa.float64())
                 vals = array.to_numpy(zero_copy_only=False)
+                self._add_ints(vals)
             self._add_numeric(vals, nulls, bins)
         elif self.categories is not None:
             self.nulls += array.null_count
@@ -319,6 +338,8 @@ class ColumnState:
                 vals = engine.epoch_seconds(series.array.asi8, series.array.unit)
                 vals[series.isna().to_numpy()] = np.nan
             else:
+                if self.family == INT:  # nullable Int64: its integers without the nulls
+                    self._add_ints((series.dropna() if series.hasnans else series).to_numpy())
                 vals = series.to_numpy(dtype=float, na_value=np.nan)
             self._add_numeric(vals, 0, bins)
         elif self.categories is not None:
@@ -347,6 +368,12 @@ class ColumnState:
         out.nulls = self.nulls + other.nulls
         out.infs = self.infs + other.infs
         out.nullable_int = self.nullable_int or other.nullable_int
+        if self.ints is not None and other.ints is not None:
+            out.ints = self.ints | other.ints
+            if len(out.ints) > engine.INTEGER_CARDINALITY_LIMIT:
+                out.ints = None
+        else:
+            out.ints = None
         if self.numeric is not None:
             out.numeric = self.numeric.merge(other.numeric)
         if self.categories is not None:
@@ -381,6 +408,8 @@ class ColumnState:
             "infs": self.infs,
             "nullable_int": self.nullable_int,
         }
+        if self.family == INT:
+            out["ints"] = None if self.ints is None else sorted(self.ints)
         if self.numeric is not None:
             out["numeric"] = self.numeric.to_dict()
         if self.categories is not None:
@@ -410,6 +439,12 @@ class ColumnState:
             out.numeric = NumericSketch.from_dict(num)
         if cat:
             out.categories = CategoryCounts.from_dict(cat)
+        if "ints" in data:
+            out.ints = None if data["ints"] is None else {int(v) for v in data["ints"]}
+        elif out.numeric is not None:  # a state written before: its float values' count
+            distinct = out.numeric.distinct
+            out.ints = ({int(v) for v in out.numeric.mins} if distinct is not None
+                        and distinct <= engine.INTEGER_CARDINALITY_LIMIT else None)
         for h in data.get("histograms", []):
             edges = decode_array(h["edges"], "<f8").astype(np.float64)
             out.histograms[_edges_key(edges)] = (edges, decode_array(h["counts"], "<i8").astype(np.int64))
@@ -732,7 +767,16 @@ def _numeric(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
                             f"distance; approximate: the current side has more than {c.budget} "
                             "distinct values")  # fmt: skip
     counts, uncertain = [], 0.0
-    for col in (rs, cs):
+    if both_exact and np.any(edges[:-1] >= edges[1:]):
+        # values a few float steps apart (1.0 and the next float; int64 ids near 2**62): numpy
+        # cannot make bins that fine, and the memory engine bins the differences from the smallest
+        # value instead (stats.hellinger_numeric, stats.binned_shares); so does this, exactly
+        lo = min(r.minimum, c.minimum)
+        shifted = [(sk.mins - lo, sk.counts) for sk in (r, c)]
+        n_edges = len(np.union1d(shifted[0][0], shifted[1][0])) if method == "hellinger" else n_ref + n_cur
+        edges = stats.sturges_edges(0.0, float(max(m.max() for m, _ in shifted)), n_edges)
+        counts = [np.histogram(m, edges, weights=np.asarray(k, dtype=float))[0] for m, k in shifted]
+    for col in (rs, cs) if not counts else ():
         hist = col.histogram(edges)
         if hist is None:
             hist, unsure = col.numeric.histogram(edges)
@@ -793,7 +837,9 @@ def compare(reference: DriftState, current: DriftState, *, time_column_dtype: st
     results = []
     for name, kind, method, thr in plan:
         rs, cs = reference.columns[name], current.columns[name]
-        if kind == "categorical":
+        if rs.rows == rs.nulls or cs.rows == cs.nulls:  # no value on a side: no type to check (engine._one_column)
+            results.append(engine.empty_column(name, kind, method, thr, rs.rows - rs.nulls, cs.rows - cs.nulls))
+        elif kind == "categorical":
             results.append(_categorical(rs, cs, name, method, thr))
         else:
             results.append(_numeric(rs, cs, name, method, thr))
@@ -1433,7 +1479,37 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         if sep is not None:  # a spreadsheet's export: else "has no column 'x'", or pyarrow's column count
             raise DataSourceError(f"{files[0]} has one column {written[0]!r}: a CSV separated by {sep!r}? ctloop "
                                   "reads comma-separated CSV: write it with ',' or as Parquet")
+    if fmt == "csv" and "" in written:
+        dataset = _csv_unnamed(uri, dataset, written)
     return Source(uri, files, fmt, keys, dataset, local=local)
+
+
+def _csv_unnamed(uri: str, dataset: pads.Dataset, written: list[str]) -> pads.Dataset:
+    """A CSV dataset whose header has empty names (``DataFrame.to_csv`` writes the index under
+    one) with those columns named as ``pandas.read_csv`` (the memory engine's single file) names
+    them, ``Unnamed: <position>``: Arrow names them ``''``, so the two engines named one column
+    differently and ``--exclude`` could not name it. Left as it is when the files' headers differ
+    (each file's header names its own columns)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.dataset as pads
+
+    try:
+        if any(f.physical_schema.names != written for f in dataset.get_fragments()):
+            return dataset
+        names = [n or f"Unnamed: {i}" for i, n in enumerate(written)]
+        if len(set(names)) < len(names):
+            return dataset
+        fmt = dataset.format
+        renamed = pads.CsvFileFormat(read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+                                     convert_options=fmt.default_fragment_scan_options.convert_options)  # fmt: skip
+        fragments = list(dataset.get_fragments())
+        schema = pa.schema([pa.field(n, dataset.schema.field(i).type) for i, n in enumerate(names)]
+                           + [dataset.schema.field(i) for i in range(len(names), len(dataset.schema))])
+        return pads.FileSystemDataset([renamed.make_fragment(f.path, dataset.filesystem, f.partition_expression)
+                                       for f in fragments], schema, renamed, dataset.filesystem)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        raise DataSourceError(f"{uri} is not a readable csv dataset: {exc}") from exc
 
 
 def csv_timestamps_as_text(source: Source) -> Source:
@@ -1450,7 +1526,8 @@ def csv_timestamps_as_text(source: Source) -> Source:
     stamps = [f.name for f in schema if pa.types.is_timestamp(f.type) and f.name not in source.partition_keys]
     if source.format != "csv" or not stamps:
         return source
-    text = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in stamps},
+    text = pads.CsvFileFormat(read_options=source.dataset.format.default_fragment_scan_options.read_options,
+                              convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in stamps},
                                                                    strings_can_be_null=True))
     partitioning = pads.partitioning(flavor="hive") if source.partition_keys else None
     base = None
@@ -1497,12 +1574,54 @@ def is_single_file(uri: str) -> bool:
 
 
 def _cells(uri: str) -> int:
-    """Rows × columns of a local source from Parquet metadata (CSV: estimated from its bytes,
-    about 8 per cell)."""
+    """Rows × columns of a local source from Parquet metadata (CSV: estimated,
+    :func:`_csv_cells`)."""
     src = open_source(uri)
     if src.format == "parquet":
         return src.count_rows() * max(len(src.columns), 1)
-    return sum(os.path.getsize(f) for f in src.files) // 8
+    return _csv_cells(src.files)
+
+
+CSV_SAMPLE_BYTES = 1 << 20  # the first file's head that tells bytes per row
+
+
+def _csv_cells(files: list[str]) -> int:
+    """Rows × columns of local CSV files, estimated: their bytes as read (a gzipped file's from
+    its gzip footer, ISIZE: the size modulo 2**32, taken as at least the stored bytes) over the
+    bytes per row of the first file's first rows, times its columns. Bytes alone (8 a cell) took
+    a column of digits ('1,' is 2 bytes) for a quarter of its cells, and a gzipped file for a
+    tenth of that: the memory engine then read many times its cell budget."""
+    import csv
+    import gzip
+
+    total, packed = 0, []
+    for path in files:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            gz = fh.read(2) == b"\x1f\x8b" and size >= 18
+            if gz:
+                fh.seek(-4, os.SEEK_END)
+                isize = int.from_bytes(fh.read(4), "little")
+                while isize < size:
+                    isize += 2**32
+                size = isize
+        packed.append(gz)
+        total += size
+    if not files:
+        return 0
+    try:
+        with (gzip.open if packed[0] else open)(files[0], "rb") as fh:
+            head = fh.read(CSV_SAMPLE_BYTES)
+    except (OSError, EOFError):  # a damaged file: the reader says so later
+        return total // 8
+    lines = head.split(b"\n")
+    rows = lines[1:-1] if len(head) == CSV_SAMPLE_BYTES or not head.endswith(b"\n") else lines[1:]
+    rows = [r for r in rows if r.strip()]
+    if not lines or not rows:
+        return total // 8
+    columns = len(next(csv.reader([lines[0].decode("utf-8", "replace")]), [])) or 1
+    per_row = (sum(len(r) for r in rows) + len(rows)) / len(rows)
+    return int(total / per_row * columns)
 
 
 def choose_engine(engine: str, reference: str, current: str, *, calibrate: bool = False,
@@ -1554,7 +1673,7 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     src = _every_column(open_source(uri), side or uri)
     keep = [c for c in src.columns if c not in src.partition_keys or c in (columns or ())]
     try:
-        return src.dataset.to_table(columns=keep).to_pandas(), src
+        return _csv_empty_as_float(src, src.dataset.to_table(columns=keep)).to_pandas(), src
     except pa.ArrowInvalid as exc:
         if src.format != "csv" or _csv_conversion_error(exc) is None:
             raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
@@ -1562,7 +1681,20 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
         raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
     # a CSV column whose type changes past a file's first block: widened or refused file by file
     # (Source._file_batches), as the streamed engine reads it
-    return _gathered([batch for batch, _, _ in src.batches(keep)]).to_pandas(), src
+    return _csv_empty_as_float(src, _gathered([batch for batch, _, _ in src.batches(keep)])).to_pandas(), src
+
+
+def _csv_empty_as_float(source: Source, table: pa.Table) -> pa.Table:
+    """A CSV side's columns empty in every row as float64, as ``pandas.read_csv`` (a single
+    file: ``ctloop.storage.read_table``) reads them, not Arrow's null type (objects of None)."""
+    import pyarrow as pa
+
+    if source.format != "csv":
+        return table
+    for i, f in enumerate(table.schema):
+        if pa.types.is_null(f.type):
+            table = table.set_column(i, f.name, table.column(i).cast(pa.float64()))
+    return table
 
 
 def refuse_late_text(reference: tuple[str, pd.DataFrame], current: tuple[str, pd.DataFrame],
@@ -1690,30 +1822,39 @@ def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None
              sketch_size: int = DEFAULT_SKETCH_SIZE, max_categories: int = DEFAULT_MAX_CATEGORIES,
              bins: dict[str, list[np.ndarray]] | None = None, sample: RowSample | None = None,
              progress: Callable[[ScanProgress], None] | None = None,
-             max_workers: int | None = None) -> DriftState:  # fmt: skip
+             max_workers: int | None = None,
+             sources: dict[str, tuple[str, ...]] | None = None) -> DriftState:  # fmt: skip
     """Summarise ``columns`` of a source into a :class:`DriftState` in one pass (module doc);
-    ``sample`` also keeps a row sample. Columns are summarised in parallel threads."""
+    ``sample`` also keeps a row sample. Columns are summarised in parallel threads.
+    ``sources``: ``{column: source columns}`` for columns read from others (an inference log's
+    features, :func:`ctloop.drift.engine.log_sources`: coalesced row by row, the first
+    preferred)."""
     if isinstance(batch_rows, bool) or not isinstance(batch_rows, (int, np.integer)) or batch_rows < 1:
         raise ConfigError(f"batch_rows must be a whole number >= 1, got {batch_rows!r}")
     src = source if isinstance(source, Source) else open_source(source)
     names = list(columns) if columns is not None else src.columns
-    missing = [c for c in names if c not in src.columns]
-    if missing:
+    sources = {n: tuple(held) for n, held in (sources or {}).items() if n in names and tuple(held) != (n,)}
+    read = list(dict.fromkeys(c for n in names for c in sources.get(n, (n,))))
+    missing = [c for c in read if c not in src.columns]
+    if missing or any(not held for held in sources.values()):
+        which = missing[0] if missing else next(n for n, held in sources.items() if not held)
         raise ConfigError(
-            f"column {missing[0]!r} is not in {src.uri} (it has: {', '.join(src.columns[:20])})"
+            f"column {which!r} is not in {src.uri} (it has: {', '.join(src.columns[:20])})"
         )
     if not isinstance(source, Source):  # a caller's Source is checked by the caller (detect_sources)
-        src = check_side(src, names, src.uri)
+        src = check_side(src, read, src.uri)
     state = DriftState(sketch_size=sketch_size, max_categories=max_categories, bins=bins)
-    state.define(src.schema, names)
+    state.define(_schema_as(src.schema, names, sources) if sources else src.schema, names)
 
     workers = max(1, min(len(names), max_workers or os.cpu_count() or 1))
     pending: list[pa.RecordBatch] = []
     held = 0
     with ThreadPoolExecutor(max_workers=workers) as pool:
         use = pool if workers > 1 else None
-        for batch, file, number in src.batches(names, filter=filter, batch_rows=batch_rows,
+        for batch, file, number in src.batches(read, filter=filter, batch_rows=batch_rows,
                                                progress=progress):  # fmt: skip
+            if sources:
+                batch = _batch_as(batch, names, sources, src.uri)
             if sample is not None:
                 sample.offer(batch, file, number)
             # small files (the inference log writes ~10,000 rows each) give small batches:
@@ -1725,7 +1866,44 @@ def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None
                 pending, held = [], 0
         if pending:
             state.update(_gathered(pending), pool=use)
+    if src.format == "csv":  # a column empty in every row: float64, as pandas.read_csv (the memory engine) reads it
+        for col in state.columns.values():
+            if col.family == NULL:
+                empty = ColumnState(col.name, FLOAT, "double", sketch_size=state.sketch_size,
+                                    max_categories=state.max_categories)  # fmt: skip
+                empty.rows = empty.nulls = col.rows
+                state.columns[col.name] = empty
     return state
+
+
+def _schema_as(schema: pa.Schema, names: list[str], sources: dict[str, tuple[str, ...]]) -> pa.Schema:
+    """``schema`` of the columns ``names``, each read from its first source (``state_of``)."""
+    import pyarrow as pa
+
+    return pa.schema([pa.field(n, schema.field(sources.get(n, (n,))[0]).type) for n in names])
+
+
+def _batch_as(batch: pa.RecordBatch, names: list[str], sources: dict[str, tuple[str, ...]],
+              uri: str) -> pa.RecordBatch:  # fmt: skip
+    """``batch`` as the columns ``names``, each read from its ``sources`` (coalesced row by row,
+    the first preferred; the others cast to its type)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = []
+    for name in names:
+        held = sources.get(name, (name,))
+        first = batch.column(held[0])
+        if len(held) > 1:
+            try:
+                first = pc.coalesce(first, *(batch.column(c).cast(first.type) for c in held[1:]))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+                raise DataSourceError(
+                    f"{uri}: the feature {name!r} is held in columns {', '.join(map(repr, held))} of different "
+                    f"types ({', '.join(str(batch.column(c).type) for c in held)}): {exc}"
+                ) from exc
+        arrays.append(first)
+    return pa.RecordBatch.from_arrays(arrays, names=names)
 
 
 def _gathered(batches: list[pa.RecordBatch]) -> pa.Table:
@@ -1751,16 +1929,22 @@ class StreamingRun:
     info: dict[str, Any]
 
 
-def default_columns(reference: Source, current: Source, exclude: Sequence[str] = ()) -> list[str]:
+def default_columns(reference: Source, current: Source, exclude: Sequence[str] = (),
+                    sources: dict[str, tuple[str, ...]] | None = None) -> list[str]:  # fmt: skip
     """Every column of the reference, except reserved ones, hive partition keys (layout, not
     data: name them in ``columns`` to compare them) and ``exclude``; a reference column the
-    current source lacks is refused (:func:`ctloop.drift.engine.shared_columns`)."""
-    skip = set(exclude) | set(RESERVED_TRAINING) | set(reference.partition_keys) | set(
-        current.partition_keys
-    )
-    return engine.shared_columns(list(reference.columns), list(current.columns), skip=skip,
+    current source lacks is refused (:func:`ctloop.drift.engine.shared_columns`). ``sources``:
+    the current side is an inference log whose features are read from other columns
+    (:func:`ctloop.drift.engine.log_sources`; a feature named like a partition key is one)."""
+    sources = sources or {}
+    read = {n for n, held in sources.items() if held}
+    skip = set(exclude) | set(RESERVED_TRAINING) | set(reference.partition_keys) | (set(
+        current.partition_keys) - read)
+    have = engine.log_view(current.columns, sources) if sources else list(current.columns)
+    return engine.shared_columns(list(reference.columns), have, skip=skip,
                                  reference=f"the reference data ({reference.uri})",
-                                 current=f"the current data ({current.uri})")  # fmt: skip
+                                 current=f"the current data ({current.uri})",
+                                 log_columns=current.columns if sources else None)  # fmt: skip
 
 
 def detect_sources(reference: str | Sequence[str] | Source, current: str | Sequence[str] | Source,
@@ -1782,31 +1966,40 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
     ref_src = _every_column(ref_src, f"the reference data ({ref_src.uri})", ())
     cur_src = _every_column(cur_src, f"the current data ({cur_src.uri})", ())
     time_column = options.get("time_column") or None
+    sources: dict[str, tuple[str, ...]] = {}
+    if engine.is_inference_log(cur_src.columns) and not engine.is_inference_log(ref_src.columns):
+        # a training table against an inference log: a feature named like a column the sink fills
+        # itself (a prediction, a request header, an identity column) is read from input_<name>
+        wanted = columns if columns is not None else [c for c in ref_src.columns if c not in ref_src.partition_keys]
+        sources = engine.log_sources([c for c in wanted if c != time_column], cur_src.columns,
+                                     layout=cur_src.partition_keys)  # fmt: skip
     if columns is None:
-        columns = default_columns(ref_src, cur_src, [*exclude, *([time_column] if time_column else [])])
+        columns = default_columns(ref_src, cur_src, [*exclude, *([time_column] if time_column else [])], sources)
     columns = list(columns)
     engine.check_options(columns=columns, reference_columns=ref_src.columns,
-                         current_columns=cur_src.columns,
+                         current_columns=engine.log_view(cur_src.columns, sources) if sources else cur_src.columns,
                          **{k: v for k, v in options.items() if k != "columns"})  # fmt: skip
     ref_src = check_side(ref_src, columns, f"the reference data ({ref_src.uri})")
-    cur_src = check_side(cur_src, columns, f"the current data ({cur_src.uri})")
+    cur_src = check_side(cur_src, engine.source_columns(columns, sources), f"the current data ({cur_src.uri})")
     samples = [RowSample(sample_size, seed, 0), RowSample(sample_size, seed, 1)] if sample_size else [None, None]
     states = []
-    for label, src, sample in (("reference", ref_src, samples[0]), ("current", cur_src, samples[1])):
+    for label, src, sample, read in (("reference", ref_src, samples[0], None),
+                                     ("current", cur_src, samples[1], sources)):  # fmt: skip
         report = (lambda info, label=label: progress(label, info)) if progress else None
         states.append(state_of(src, columns, filter=filter, batch_rows=batch_rows,
                                sketch_size=sketch_size, max_categories=max_categories,
-                               sample=sample, progress=report))  # fmt: skip
+                               sample=sample, progress=report, sources=read))  # fmt: skip
     ref_state, cur_state = states
     passes = 1
     plan = refine_plan(ref_state, cur_state, columns=columns, **options)
     if plan:
         passes = 2
-        for label, src, state in (("reference", ref_src, ref_state), ("current", cur_src, cur_state)):
+        for label, src, state, read in (("reference", ref_src, ref_state, None),
+                                         ("current", cur_src, cur_state, sources)):  # fmt: skip
             report = (lambda info, label=label: progress(f"{label} (2nd pass)", info)) if progress else None
             second = state_of(src, list(plan), filter=filter, batch_rows=batch_rows,
                               sketch_size=MIN_BUDGET, max_categories=MIN_BUDGET, bins=plan,
-                              progress=report)  # fmt: skip
+                              progress=report, sources=read)  # fmt: skip
             add_histograms(state, second)
     time_dtype = None
     if time_column is not None:
