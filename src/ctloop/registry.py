@@ -568,7 +568,11 @@ class MlflowRegistry:
         try:
             mv = self._create_version(name, model_uri, run_id, clean)
             mv = self._wait_ready(name, str(mv.version))
-            self.client.set_registered_model_alias(name, CHALLENGER, str(mv.version))
+            # aliases are last-writer-wins: of two runs registering at once, the slower must not
+            # move challenger back to the older version (no lock: a promotion may hold it for minutes)
+            current = self.aliases(name).get(CHALLENGER)
+            if current is None or not current.isdigit() or int(current) < int(mv.version):
+                self.client.set_registered_model_alias(name, CHALLENGER, str(mv.version))
         except MlflowException as exc:
             raise RegistryError(f"cannot register {model_uri} as model {name!r}: {exc}") from exc
         if run_id and mv.run_id and mv.run_id != run_id:
