@@ -237,7 +237,7 @@ def resolve_auth(host: str = "", token: str = "", token_file: str = "") -> KfpAu
         if not value:
             continue
         if not is_file:
-            return KfpAuth(source, token=value.strip())
+            return KfpAuth(source, token=check_token(value.strip(), source))
         path = Path(value).expanduser()
         read_token_file(str(path), f"{source} {value}")  # a ConfigError naming it when unusable
         return KfpAuth(f"{source} {path}", token_file=str(path))
@@ -274,6 +274,19 @@ def read_token_file(path: str, source: str) -> str:
                           f"{exc.start}); it must hold a bearer token") from exc
     if not token:
         raise ConfigError(f"{source}: the file is empty; it must hold a bearer token")
+    return check_token(token, source)
+
+
+def check_token(token: str, source: str) -> str:
+    """``token`` when an ``Authorization: Bearer`` header can carry it (RFC 6750 ``b64token``: one
+    line of printable ASCII, no blank); else a ConfigError led by ``source`` that does not repeat
+    it. kfp 2.17.0 (``Client._load_config``, ``kfp/client/client.py``) sends ``existing_token`` as
+    given: a line break in it was ``http.client``'s ``ValueError("Invalid header value b'Bearer
+    <token>'")`` traceback, printing the token; ``Bearer <token>`` was sent as ``Bearer Bearer ...``
+    and answered 401."""
+    if re.match(r"bearer\s", token, re.I):
+        raise ConfigError(f"{source}: the token starts with its scheme ({token[:6]!r}); give the token "
+                          "without it (ctloop sends 'Authorization: Bearer <token>')")
     for at, char in enumerate(token):
         if not " " < char <= "~":
             what = ("blank" if char == " " else "control character" if char < " " or char == "\x7f"
