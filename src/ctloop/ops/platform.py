@@ -492,6 +492,21 @@ def _kfp_context_has_credentials() -> bool:
     )
 
 
+def refuse_credentials_in_host(host: str, what: str = "--host") -> None:
+    """A ConfigError (not repeating them) when the KFP URL ``host`` holds ``user:password@``:
+    kfp 2.17.0 sends no URL credentials (the generated REST client hands the host to urllib3 as
+    it is), and the healthz probe looked the whole ``user:password@host`` up in DNS, so the
+    password only went into the resolver's queries and every message that names the host."""
+    url = normalise_host(host)
+    scheme, sep, rest = url.partition("://")
+    netloc = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if sep and "@" in netloc:
+        shown = f"{scheme}://***@{netloc.rpartition('@')[2]}"
+        raise ConfigError(f"{what} {shown!r} holds credentials (user:password@) — fix: give the KFP URL "
+                          "without them and authenticate with --token or --token-file (KFP_TOKEN, "
+                          "KFP_TOKEN_FILE)")
+
+
 def normalise_host(host: str) -> str:
     """The URL ``kfp.Client`` would use for ``host`` (``https://`` when no scheme, no final /)."""
     host = host.strip()
@@ -782,6 +797,10 @@ class Platform:
             return
         if not self.timeout > 0:
             raise ConfigError(f"timeout {timeout!r}: give a number of seconds > 0")
+        if host:
+            refuse_credentials_in_host(host)
+        elif os.environ.get(HOST_ENV):
+            refuse_credentials_in_host(os.environ[HOST_ENV], HOST_ENV)
         self.auth = resolve_auth(host, token, token_file)
         if not host and not _discoverable():
             raise ConfigError(
