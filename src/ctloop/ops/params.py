@@ -26,6 +26,36 @@ SECTION_PARAMETERS: dict[str, type[C.Section]] = {"data": C.DataConfig, "trainin
 TRAINING_PARAMETERS = "training_parameters"  # the monitoring pipeline's parameters of the runs it starts
 
 
+class _GivenInt(int):
+    """A whole number given as ``NAME=VALUE``, with the text it was written as (``007``)."""
+
+    text = ""
+
+
+class _GivenFloat(float):
+    """A number given as ``NAME=VALUE``, with the text it was written as (``2024.10``, ``1e3``)."""
+
+    text = ""
+
+
+def _given(value: Any, raw: str) -> Any:
+    """``value`` (parsed from ``raw``) carrying ``raw`` when it is a number: a text parameter keeps
+    what was written, not ``json.dumps`` of the number (``2024.10`` is not ``2024.1``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    out = (_GivenInt if isinstance(value, int) else _GivenFloat)(value)
+    out.text = raw.strip()
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, _GivenInt):
+        return int(value)
+    if isinstance(value, _GivenFloat):
+        return float(value)
+    return value
+
+
 def parse_pairs(pairs: list[str] | None, flag: str = "--param") -> dict[str, Any]:
     """``["a=1", "b={\\"x\\": 2}", "c=text", "gate.tolerance=0.02"]`` → values by (dotted) name."""
     out: dict[str, Any] = {}
@@ -34,7 +64,7 @@ def parse_pairs(pairs: list[str] | None, flag: str = "--param") -> dict[str, Any
         if not sep or not key.strip():
             raise ConfigError(f"{flag} {pair!r} must look like NAME=VALUE (VALUE may be JSON)")
         try:
-            out[key.strip()] = json.loads(raw)
+            out[key.strip()] = _given(json.loads(raw), raw)
         except json.JSONDecodeError as exc:
             if raw.lstrip().startswith(("{", "[")):
                 raise ConfigError(f"{flag} {key.strip()}: {raw!r} looks like JSON but is not ({exc.msg} at "
@@ -79,10 +109,12 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                 errors.append(f"{key}: {name} has no field {field!r}{_suggest(field, fields)}; fields: "
                               f"{', '.join(fields)}")
                 continue
-            section[field] = value
+            section[field] = _plain(value)
         else:
             if getattr(inputs[name], "type", "") == "String" and not isinstance(value, str):
-                value = json.dumps(value)  # version=2 parsed as JSON: the text given, as KFP wants it
+                # version=2 parsed as JSON: the text given (2024.10 as written), as KFP wants it
+                value = value.text if isinstance(value, _GivenInt | _GivenFloat) else json.dumps(value)
+            value = _plain(value)
             if name in args and isinstance(args[name], dict) and isinstance(value, dict):
                 args[name] = {**value, **args[name]}
             else:
