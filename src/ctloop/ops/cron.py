@@ -39,11 +39,17 @@ DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnig
 _EVERY = re.compile(r"^@every\s+(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+\Z")
 
 
+def _digits(text: str) -> bool:
+    """Whether ``text`` is a number as Go's ``strconv.Atoi`` reads robfig/cron's fields: ASCII digits
+    (``str.isdigit`` is also true for ``²`` and ``٣``, which ``int`` refuses or reads as 3)."""
+    return text.isascii() and text.isdigit()
+
+
 def _value(token: str, name: str, lo: int, hi: int, names: dict[str, int], expr: str) -> int:
     token_u = token.upper()
     if token_u in names:
         return names[token_u]
-    if not token.isdigit():
+    if not _digits(token):
         raise ConfigError(
             f"cron {expr!r}: {name} field has {token!r}, expected a number {lo}-{hi}"
             + (f" or a name ({', '.join(names)})" if names else "")
@@ -59,7 +65,7 @@ def _check_field(text: str, name: str, lo: int, hi: int, names: dict[str, int], 
         if not part:
             raise ConfigError(f"cron {expr!r}: empty list item in the {name} field")
         base, _, step = part.partition("/")
-        if step and (not step.isdigit() or int(step) == 0):
+        if step and (not _digits(step) or int(step) == 0):
             raise ConfigError(
                 f"cron {expr!r}: step {step!r} in the {name} field must be a positive integer"
             )
@@ -127,8 +133,8 @@ def _values(text: str, lo: int, hi: int, names: dict[str, int]) -> set[int]:
             start, end = lo, hi
         else:
             a, _, b = base.partition("-")
-            start = names.get(a.upper(), int(a) if a.isdigit() else lo)
-            end = names.get(b.upper(), int(b) if b.isdigit() else hi) if b else (hi if step else start)
+            start = names.get(a.upper(), int(a) if _digits(a) else lo)
+            end = names.get(b.upper(), int(b) if _digits(b) else hi) if b else (hi if step else start)
         out.update(range(start, end + 1, int(step) if step else 1))
     return out
 
@@ -155,16 +161,16 @@ def describe(expr: str) -> str:
     if len(f) != 6:
         return f"{expr} (times in UTC)"
     sec, minute, hour, dom, month, dow = f
-    if all(x.isdigit() for x in (sec, minute)) and (dom, month) == ("*", "*"):
+    if all(_digits(x) for x in (sec, minute)) and (dom, month) == ("*", "*"):
         at = f"{int(minute):02d}:{int(sec):02d}"
         if hour == "*" and dow == "*":
             return f"every hour at :{at} UTC"
-        if hour.isdigit():
+        if _digits(hour):
             at = f"{int(hour):02d}:{at}"
             if dow in ("*", "?"):
                 return f"every day at {at} UTC"
             names = FIELDS[5][3]  # SUN..SAT -> 0..6
-            day = names.get(dow.upper(), int(dow) if dow.isdigit() else None)
+            day = names.get(dow.upper(), int(dow) if _digits(dow) else None)
             if day is not None:
                 return f"every {DAYS[day]} at {at} UTC"
     return f"cron '{expr}' (sec min hour day-of-month month day-of-week), times in UTC"
