@@ -398,6 +398,11 @@ class KfpApiDouble(InThreadServer):
 
         # experiments
         if p == "/experiments" and method == "POST":
+            if not body.get("display_name"):
+                # 2.17.0 api_converter.go toModelExperiment: an InternalServerError wrapping the
+                # InvalidInputError, so grpc-gateway answers 500 (Internal)
+                return 500, {"error": "Failed to convert API experiment to model experiment: Invalid input "
+                                      "error: Experiment must have a non-empty name"}
             self._need_namespace(body.get("namespace", ""), "An experiment")
             name = body["display_name"]
             # unique per namespace: model/experiment.go uniqueIndex:idx_name_namespace (2.17.0)

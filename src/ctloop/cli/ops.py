@@ -68,10 +68,21 @@ def _compile_one(
     )
 
 
+def _names(args: argparse.Namespace) -> str:
+    """The pipeline's name in KFP (``--pipeline-name``, else the pipeline's); that one and
+    ``--experiment`` refused when blank, before anything is compiled or sent."""
+    from ctloop.ops.platform import check_name
+
+    if getattr(args, "experiment", None) is not None:
+        check_name(args.experiment, "--experiment", "--experiment credit-continuous-training")
+    name = getattr(args, "pipeline_name", "") or getattr(args, "pipeline", "") or PIPELINE
+    return check_name(name, "--pipeline-name", f"--pipeline-name {PIPELINE}")
+
+
 def _upload(args: argparse.Namespace) -> int:
     from ctloop.image import resolve_image
 
-    name = args.pipeline_name or args.pipeline
+    name = _names(args)
     image = resolve_image(args.image, None, purpose="upload")
     _pipeline_func(args.pipeline)  # a wrong name is refused before any call
     platform = _platform(args)
@@ -97,10 +108,10 @@ def _schedule(args: argparse.Namespace) -> int:
 
     cron = validate_cron(args.cron)  # before any network call
     params = pipeline_arguments(_pipeline_func(args.pipeline), parse_pairs(args.param))
+    name = _names(args)
     image = resolve_image(args.image, None, purpose="schedule")
     platform = _platform(args)
     platform.require_backend("schedule")
-    name = args.pipeline_name or args.pipeline
     job = args.job_name or f"{name}-schedule"
     with tempfile.TemporaryDirectory() as tmp:
         package = _compile_one(Path(tmp), image, args.pipeline, args.mount_pvc)
@@ -293,6 +304,7 @@ def _trigger(args: argparse.Namespace) -> int:
             "\"data\": {...}}'"
         )
     params = pipeline_arguments(_pipeline_func(PIPELINE), {**params, **parse_pairs(args.param)})
+    _names(args)
     image = resolve_image(args.image, None, purpose="trigger")
     platform = _platform(args)
     platform.require_backend("trigger")

@@ -105,6 +105,17 @@ DECISION_TASKS = {
 STRUCTURAL_BRANCHES = frozenset({"rollout", "deploy", "serving-valid"})
 
 
+def check_name(value: str, what: str, example: str) -> str:
+    """``value`` unless it is empty or blank; else a ConfigError naming ``what`` (a flag or key).
+    kfp 2.17.0 refuses a blank pipeline name with a ``ValueError`` (``kfp/client/client.py``
+    ``validate_pipeline_display_name``); the 2.17.0 API server an experiment without a name with an
+    InternalServerError, HTTP 500 (``backend/src/apiserver/server/api_converter.go``
+    ``toModelExperiment``)."""
+    if not value or value.isspace():
+        raise ConfigError(f"{what} {value!r} is blank — fix: give a name, e.g. {example}")
+    return value
+
+
 def content_hash(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -994,6 +1005,7 @@ class Platform:
     ) -> UploadResult:
         """Create the pipeline, add a version, or do nothing when a version already holds this
         content (whatever its age: two specs of other images share a pipeline without churn)."""
+        check_name(name, "pipeline name", "continuous-training")
         self.require_backend(f"pipeline {name}")
         digest = content_hash(package_path)
         vname = version_name(commit)
@@ -1053,6 +1065,7 @@ class Platform:
 
     def ensure_experiment(self, name: str, namespace: str = "", dry_run: bool = False) -> str:
         """The experiment's id, created unless ``dry_run`` (then ``""`` when it does not exist)."""
+        check_name(name, "experiment", "ctloop")
         namespace = namespace or self.namespace
         found = self.find_experiment(name, namespace)
         if found or dry_run:
@@ -1384,6 +1397,7 @@ __all__ = [
     "UploadResult",
     "ScheduleResult",
     "RunSummary",
+    "check_name",
     "content_hash",
     "version_name",
     "git_commit",
