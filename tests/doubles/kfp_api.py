@@ -427,6 +427,11 @@ class KfpApiDouble(InThreadServer):
             return 200, {"experiments": items, "total_size": len(items)}
         if p.startswith("/experiments/") and method == "GET":
             return 200, s.experiments[p.split("/")[2]]
+        if p.startswith("/experiments/") and method == "DELETE":
+            # 2.17.0 storage/experiment_store.go DeleteExperiment: the experiment row only; its
+            # recurring runs and runs stay (and keep their experiment_id)
+            del s.experiments[p.split("/")[2]]
+            return 200, {}
 
         # recurring runs
         if p == "/recurringruns" and method == "POST":
@@ -479,9 +484,15 @@ class KfpApiDouble(InThreadServer):
         if p == "/runs" and method == "GET":
             if "experiment_id" not in query:
                 self._need_namespace(query.get("namespace", ""), "A run")
+            elif query["experiment_id"] not in s.experiments:
+                # 2.17.0 run_server.go listRuns: GetNamespaceFromExperimentId -> ResourceNotFoundError
+                return 404, {"error": "Failed to list runs: Failed to list runs due to error fetching namespace "
+                                      f"for experiment {query['experiment_id']}. Try filtering based on namespace: "
+                                      f"ResourceNotFoundError: Experiment {query['experiment_id']} not found"}
             items = list(s.runs.values())
             if "experiment_id" in query:
                 items = [r for r in items if r.get("experiment_id") == query["experiment_id"]]
+            items = self._filter(items, query)
             items = sorted(
                 items, key=lambda r: (r["created_at"], int(r["run_id"].split("-")[1])), reverse=True
             )

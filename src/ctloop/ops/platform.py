@@ -1115,10 +1115,23 @@ class Platform:
     def in_flight(self, experiment_id: str, recurring_run_id: str) -> bool:
         """Whether a run started by ``recurring_run_id`` is still active, among every run of the
         experiment (page by page, newest first: a run older than the newest page is still owned
-        by its ScheduledWorkflow, and deleting the schedule would delete it)."""
+        by its ScheduledWorkflow, and deleting the schedule would delete it). The experiment may be
+        gone: kubeflow/pipelines 2.17.0 deletes only its row (``storage/experiment_store.go``
+        ``DeleteExperiment``), its recurring runs stay and keep firing, and listing runs by its id
+        is a 404 (``run_server.go`` ``listRuns``); then the runs of the namespace are listed by
+        ``recurring_run_id`` (a v2beta1 filter key, ``model/run.go``)."""
+        def runs() -> Iterator[Any]:
+            try:
+                yield from self._pages("list runs", self.client.list_runs, "runs", experiment_id=experiment_id,
+                                       sort_by="created_at desc")
+            except PlatformError as exc:
+                if getattr(exc.__cause__, "status", None) != 404:
+                    raise
+                yield from self._pages("list runs", self.client.list_runs, "runs", namespace=self.namespace or None,
+                                       filter=_filter("recurring_run_id", recurring_run_id))
+
         return any(getattr(r, "recurring_run_id", None) == recurring_run_id and _state(r.state) in ACTIVE_STATES
-                   for r in self._pages("list runs", self.client.list_runs, "runs", experiment_id=experiment_id,
-                                        sort_by="created_at desc"))
+                   for r in runs())
 
     def foreign_schedules(self, pipeline_ids: set[str], names: set[str], keep: set[tuple[str, str]],
                           namespace: str = "", owner: str = "") -> list[Any]:
