@@ -54,6 +54,9 @@ What sits in front of a real KFP (all optional, for the authentication tests):
   ``pipeline_denied`` holds the namespaces whose SubjectAccessReview denies creating pipelines
   (``canUploadVersionedPipeline``): the upload server answers ``400`` with the v1beta1 ``Error``
   body ``{"error_message": "Failed to create a pipeline", ...}`` (``writeErrorToResponse``);
+* ``open_healthz``: the proxy lets ``/apis/v2beta1/healthz`` through without a token (a health
+  check route exempted from authentication, e.g. oauth2-proxy ``skip_auth_routes``), and answers
+  every other request as configured above;
 * ``delay`` seconds before every answer (timeouts).
 """
 
@@ -131,6 +134,7 @@ class KfpApiDouble(InThreadServer):
         delay: float = 0.0,
         require_namespace_for_pipelines: bool = False,
         pipeline_denied: frozenset[str] | set[str] = frozenset(),
+        open_healthz: bool = False,
     ):
         if unauthenticated not in ("401", "302", "403"):
             raise ValueError(f"unauthenticated: 401, 302 or 403, not {unauthenticated!r}")
@@ -144,6 +148,7 @@ class KfpApiDouble(InThreadServer):
         self.delay = delay
         self.require_namespace_for_pipelines = require_namespace_for_pipelines
         self.pipeline_denied = set(pipeline_denied)
+        self.open_healthz = open_healthz
         self.state = State()
         self.calls: list[Call] = []
         self._ids = itertools.count(1)
@@ -199,7 +204,8 @@ class KfpApiDouble(InThreadServer):
                 if path.startswith("/dex/"):
                     self._raw(200, "text/html; charset=utf-8", LOGIN_PAGE)
                     return True
-                if double.tokens is not None:
+                healthz = path == double.path_prefix + PREFIX + "/healthz"
+                if double.tokens is not None and not (double.open_healthz and healthz):
                     auth = headers.get("authorization", "")
                     token = auth[7:] if auth.startswith("Bearer ") else ""
                     access = double.tokens.get(token) if token else None

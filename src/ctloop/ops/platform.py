@@ -714,11 +714,14 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
 
 
 def _bound_transport(client: Any, timeout: float) -> None:
-    """Give every request of ``client`` a timeout and no read retries (once per client).
+    """Give every request of ``client`` a timeout, no read retries and no redirects (once per client).
 
     The generated REST client sends no timeout unless a call passes ``_request_timeout`` (and
     ignores a float there: only an int or a (connect, read) pair); urllib3 would also retry a timed
-    out GET three times. One ``ApiClient`` serves every API of a ``kfp.Client``.
+    out GET three times. One ``ApiClient`` serves every API of a ``kfp.Client``. A redirect is not
+    followed (``redirect=False``: urllib3 returns it, the REST client raises it as an ApiException,
+    :meth:`Platform._call` explains it): followed to a proxy's login page, its ``200`` HTML was read
+    as an empty answer ("no runs", an experiment id ``None``), and a POST re-sent its body there.
     """
     from urllib3.util.retry import Retry
 
@@ -726,7 +729,7 @@ def _bound_transport(client: Any, timeout: float) -> None:
     if getattr(rest, "ctloop_bounded", False):
         return
     rest.pool_manager.connection_pool_kw["retries"] = Retry(
-        total=3, connect=1, read=0, status=0, other=0, redirect=3
+        total=3, connect=1, read=0, status=0, other=0, redirect=False
     )
     request = rest.request
     pair = (timeout, timeout)
