@@ -9,6 +9,7 @@ five-field expression is *accepted* by the server and silently read seconds-firs
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 from ctloop.errors import ConfigError
 
@@ -94,8 +95,12 @@ def validate_cron(expr: str) -> str:
         if text in DESCRIPTORS:
             return text
         if _EVERY.match(text):
-            if _every_seconds(text) < 1:
+            seconds = _every_seconds(text)
+            if seconds < 1:
                 raise ConfigError(f"cron {expr!r}: the interval must be at least 1s, e.g. '@every 1h'")
+            if seconds.denominator != 1:  # robfig/cron v1.2.0 Every (constantdelay.go) drops it
+                raise ConfigError(f"cron {expr!r}: KFP counts whole seconds and would run it every "
+                                  f"{int(seconds)}s; give a whole number of seconds, e.g. '@every {int(seconds)}s'")
             return text
         raise ConfigError(
             f"cron {expr!r}: unknown descriptor; use one of {', '.join(DESCRIPTORS)} or '@every 1h'"
@@ -116,13 +121,15 @@ def validate_cron(expr: str) -> str:
     return text
 
 
-_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_GO_UNITS = {"ns": Fraction(1, 10**9), "us": Fraction(1, 10**6), "µs": Fraction(1, 10**6), "ms": Fraction(1, 1000),
+             "s": Fraction(1), "m": Fraction(60), "h": Fraction(3600)}
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # 29 February occurs in leap years
 
 
-def _every_seconds(text: str) -> float:
-    """Seconds of an ``@every`` Go duration such as ``1h30m`` or ``0s``."""
-    return sum(float(n) * _GO_UNITS[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", text))
+def _every_seconds(text: str) -> Fraction:
+    """Seconds of an ``@every`` Go duration such as ``1h30m`` or ``0s``, exactly (``0.1h`` is 360)."""
+    return sum((Fraction(n) * _GO_UNITS[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", text)),
+               Fraction(0))
 
 
 def _values(text: str, lo: int, hi: int, names: dict[str, int]) -> set[int]:
