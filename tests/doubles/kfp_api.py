@@ -57,7 +57,9 @@ What sits in front of a real KFP (all optional, for the authentication tests):
 * ``open_healthz``: the proxy lets ``/apis/v2beta1/healthz`` through without a token (a health
   check route exempted from authentication, e.g. oauth2-proxy ``skip_auth_routes``), and answers
   every other request as configured above;
-* ``delay`` seconds before every answer (timeouts).
+* ``delay`` seconds before every answer (timeouts); ``reply_delay`` (``{"POST /runs": 2.0}``, a
+  path under ``/apis/v2beta1``): seconds between doing a request and answering it (the run exists,
+  the answer is late: a client that timed out does not know).
 """
 
 from __future__ import annotations
@@ -135,6 +137,7 @@ class KfpApiDouble(InThreadServer):
         require_namespace_for_pipelines: bool = False,
         pipeline_denied: frozenset[str] | set[str] = frozenset(),
         open_healthz: bool = False,
+        reply_delay: dict[str, float] | None = None,
     ):
         if unauthenticated not in ("401", "302", "403"):
             raise ValueError(f"unauthenticated: 401, 302 or 403, not {unauthenticated!r}")
@@ -149,6 +152,7 @@ class KfpApiDouble(InThreadServer):
         self.require_namespace_for_pipelines = require_namespace_for_pipelines
         self.pipeline_denied = set(pipeline_denied)
         self.open_healthz = open_healthz
+        self.reply_delay = dict(reply_delay or {})
         self.state = State()
         self.calls: list[Call] = []
         self._ids = itertools.count(1)
@@ -291,6 +295,9 @@ class KfpApiDouble(InThreadServer):
                         status, payload = 404, {"error": f"not found: {exc}", "code": 5}
                     except ValueError as exc:
                         status, payload = 400, {"error": str(exc), "code": 3}
+                late = double.reply_delay.get(f"{method} {path[len(PREFIX):]}")
+                if late:
+                    time.sleep(late)
                 if status >= 400 and "error_message" in payload:
                     self._reply(status, payload)  # the upload server's own (v1beta1) error body
                 elif status >= 400:
@@ -484,7 +491,10 @@ class KfpApiDouble(InThreadServer):
                 raise ValueError("a run needs pipeline_spec or pipeline_version_reference")
             if body.get("experiment_id") and body["experiment_id"] not in s.experiments:
                 raise ValueError(f"experiment {body['experiment_id']} does not exist")
-            rid = self.new_id("run")
+            # a run_id given by the client is the run's (2.17.0 api_converter.go toModelRun: UUID = run_id)
+            rid = body.get("run_id") or self.new_id("run")
+            if rid in s.runs:
+                return 500, {"error": f"Failed to create a new run: Failed to store run {body['display_name']} to table"}
             s.runs[rid] = {**body, "run_id": rid, "state": "PENDING", "created_at": _now()}
             return 200, s.runs[rid]
         if p == "/runs" and method == "GET":

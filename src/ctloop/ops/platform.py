@@ -1338,22 +1338,53 @@ class Platform:
             raise ConfigError("create_run: run_name is empty; name the run")
         self.require_backend(f"run {run_name}")
         experiment_id = self.ensure_experiment(experiment, namespace=namespace)
+        package = pipeline_id = version_id = None
         if str(pipeline).endswith((".yaml", ".yml")):
             path = Path(pipeline)
             if not path.is_file():
                 raise ConfigError(f"pipeline package {path}: no such file")
-            result = self._call("create run", self.client.create_run_from_pipeline_package, str(path),
-                                arguments=dict(params or {}), run_name=run_name, experiment_id=experiment_id,
-                                namespace=namespace or self.namespace or None)
-            return str(result.run_id)
-        pinned = self.pinned_version(experiment_id, schedule, str(pipeline)) if schedule else None
-        if pinned is None and schedule:
-            self.warn(f"no schedule {schedule} pins a version of pipeline {pipeline} in experiment {experiment} "
-                      f"(`ctloop apply` pins one): starting its newest upload")
-        pipeline_id, version_id = pinned or self.newest_version(str(pipeline))
-        result = self._call("create run", self.client.run_pipeline, experiment_id=experiment_id, job_name=run_name,
-                            params=dict(params or {}), pipeline_id=pipeline_id, version_id=version_id)
-        return str(result.run_id)
+            package = str(path)
+        else:
+            pinned = self.pinned_version(experiment_id, schedule, str(pipeline)) if schedule else None
+            if pinned is None and schedule:
+                self.warn(f"no schedule {schedule} pins a version of pipeline {pipeline} in experiment {experiment} "
+                          f"(`ctloop apply` pins one): starting its newest upload")
+            pipeline_id, version_id = pinned or self.newest_version(str(pipeline))
+        return self._start_run(experiment_id, run_name, dict(params or {}), package, pipeline_id, version_id)
+
+    def _start_run(self, experiment_id: str, run_name: str, params: dict, package: str | None,
+                   pipeline_id: str | None, version_id: str | None) -> str:
+        """``POST /runs`` with a run id chosen here: what kfp 2.17.0 ``Client.run_pipeline`` sends
+        (``kfp/client/client.py``), plus ``run_id``, which the API server keeps (2.15.0-2.17.0
+        ``api_converter.go`` ``toModelRun``; ``CreateRun`` makes one only when it is empty). A
+        create is not idempotent and its answer may come after the timeout although the run
+        exists: then that run is asked for, and reported started when it is, instead of a
+        "cannot reach KFP" that invites a second run."""
+        import uuid
+
+        import kfp_server_api
+
+        run_id = str(uuid.uuid4())
+        config = self.client._create_job_config(params=params, pipeline_package_path=package,
+                                                pipeline_id=pipeline_id, version_id=version_id,
+                                                enable_caching=None, cache_key=None, pipeline_root=None)
+        body = kfp_server_api.V2beta1Run(
+            run_id=run_id, experiment_id=experiment_id, display_name=run_name,
+            pipeline_spec=config.pipeline_spec, pipeline_version_reference=config.pipeline_version_reference,
+            runtime_config=config.runtime_config)
+        try:
+            result = self._call("create run", self.client._run_api.run_service_create_run, run=body)
+        except PlatformError as exc:
+            if not (exc.__cause__ is not None and _timeout_of(exc.__cause__)):
+                raise
+            try:
+                self._call("get run", self.client.get_run, run_id)
+            except PlatformError:
+                raise PlatformError(f"{exc}; the run was sent as {run_id} and KFP does not show it (yet): "
+                                    f"check `ctloop runs` before starting it again") from exc
+            self.warn(f"KFP answered after the {self.timeout:g} s timeout; run {run_id} ({run_name}) was created")
+            return run_id
+        return str(result.run_id or run_id)
 
     def pinned_version(self, experiment_id: str, schedule: str, pipeline: str) -> tuple[str, str] | None:
         """``(pipeline id, version id)`` of ``pipeline`` that the recurring run ``schedule`` of the
