@@ -126,6 +126,13 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                 errors.append(f"{name}: expected a JSON object of {section.__name__} fields, got {value!r}")
             else:
                 section.parse(value, name, errors)
+        elif name == "model_name" and isinstance(value, str):  # MLflow's rule: no nightly run failing on it
+            from ctloop.registry import check_model_name
+
+            try:
+                check_model_name(value)
+            except ConfigError as exc:
+                errors.append(f"model_name: {exc}")
         elif name == TRAINING_PARAMETERS and isinstance(value, dict):
             for sub, sub_value in value.items():
                 if sub in SECTION_PARAMETERS:
