@@ -24,6 +24,10 @@ SECTION_PARAMETERS: dict[str, type[C.Section]] = {"data": C.DataConfig, "trainin
                                                   "rollout": C.RolloutConfig, "monitoring": C.MonitoringConfig,
                                                   "scoring": C.ScoringConfig}
 TRAINING_PARAMETERS = "training_parameters"  # the monitoring pipeline's parameters of the runs it starts
+# the continuous-training pipeline's parameters (what ``training_parameters`` may hold; model_name is the
+# monitored model's when not given); tests/unit/test_hunt36_kfp_training_parameters.py keeps it in step
+TRAINING_KEYS = {"model_name", "data", "training", "gate", "drift", "rollout", "tracking_uri"}
+TRAINING_REQUIRED = ("data",)
 
 
 class _GivenInt(int):
@@ -134,9 +138,20 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
             except ConfigError as exc:
                 errors.append(f"model_name: {exc}")
         elif name == TRAINING_PARAMETERS and isinstance(value, dict):
+            # what a fired rule starts: KFP refuses a run without a required input or with an unknown one
             for sub, sub_value in value.items():
-                if sub in SECTION_PARAMETERS:
+                if sub not in TRAINING_KEYS:
+                    errors.append(f"{name}.{sub}: not a parameter of continuous-training"
+                                  f"{_suggest(sub, sorted(TRAINING_KEYS))}; parameters: {', '.join(sorted(TRAINING_KEYS))}")
+                elif sub in SECTION_PARAMETERS:
                     SECTION_PARAMETERS[sub].parse(sub_value, f"{name}.{sub}", errors)
+            for sub in TRAINING_REQUIRED:
+                if sub not in value:
+                    errors.append(f"{name}.{sub}: required by the continuous-training run a fired rule starts; e.g. "
+                                  f"--param '{name}={{\"{sub}\": {{\"uri\": \"gs://bucket/credit.parquet\", "
+                                  '"target": "default", "time_column": "application_date"}}\'')
+        elif name == TRAINING_PARAMETERS:
+            errors.append(f"{name}: expected a JSON object of continuous-training parameters, got {value!r}")
     if require:
         for name, spec in inputs.items():
             if name not in args and not getattr(spec, "optional", False) and getattr(spec, "default", None) is None:
