@@ -385,10 +385,16 @@ UPLOAD_EXAMPLES = f"""examples:
   CTLOOP_IMAGE=registry.example.com/ml/ctloop:0.1.0 ctloop upload --pipeline monitoring --dry-run
   ctloop upload --host {HOST} --token "$(kubectl -n team-credit create token default-editor)"
 """
+DATA_PARAMS = ("--param data.uri=gs://bucket/credit.parquet --param data.target=default "
+               "--param data.time_column=application_date")
+DATA_JSON = '{"uri": "gs://bucket/credit.parquet", "target": "default", "time_column": "application_date"'
 SCHEDULE_EXAMPLES = f"""examples:
-  ctloop schedule --host {HOST} --cron "0 0 3 * * *"   # 03:00 UTC daily
-  ctloop schedule --cron "0 5 * * * *" --pipeline monitoring --param log_root=gs://logs/ctloop
-  ctloop schedule --cron "@every 6h" --param window=90D --namespace team-credit
+  ctloop schedule --host {HOST} --cron "0 0 3 * * *" --param model_name=credit-default \\
+    {DATA_PARAMS}   # 03:00 UTC daily
+  ctloop schedule --cron "0 5 * * * *" --pipeline monitoring --param model_name=credit-default \\
+    --param monitoring.log_root=gs://logs/ctloop --param 'training_parameters={{"data": {DATA_JSON}}}}}'
+  ctloop schedule --cron "@every 6h" --namespace team-credit --param model_name=credit-default \\
+    --param 'data={DATA_JSON}, "window": "90D"}}'
 """
 APPLY_EXAMPLES = """examples:
   ctloop apply -f ctloop.yaml --dry-run      # validate and print the plan; changes nothing
@@ -397,9 +403,11 @@ APPLY_EXAMPLES = """examples:
   KFP_TOKEN_FILE=/var/run/secrets/kubeflow/pipelines/token ctloop apply -f ctloop.yaml
 """
 TRIGGER_EXAMPLES = f"""examples:
-  ctloop trigger --host {HOST} --params '{{"model_name": "credit-default"}}'
-  ctloop trigger --param model_name=credit-default --param data.uri=gs://bucket/credit.parquet
-  ctloop trigger --experiment credit-continuous-training --run-name retrain-by-hand
+  ctloop trigger --host {HOST} --params '{{"model_name": "credit-default", "data": {DATA_JSON}}}}}'
+  ctloop trigger --param model_name=credit-default --param gate.tolerance=0.02 \\
+    {DATA_PARAMS}
+  ctloop trigger --experiment credit-continuous-training --run-name retrain-by-hand \\
+    --param model_name=credit-default --param 'data={DATA_JSON}}}'
 """
 RUNS_EXAMPLES = f"""examples:
   ctloop runs --host {HOST} --experiment credit-continuous-training
