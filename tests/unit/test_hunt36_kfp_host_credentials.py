@@ -44,3 +44,15 @@ def test_an_endpoint_variable_holding_credentials_is_refused_too(kfp, monkeypatc
     line = _one_line(capsys)
     assert "KF_PIPELINES_ENDPOINT" in line and "credentials" in line and "s3cr3t" not in line, line
     assert not kfp.calls
+
+
+@pytest.mark.parametrize("tail", ["?token=s3cr3t-pw", "#s3cr3t-pw", "/pipeline?access_token=s3cr3t-pw"])
+def test_a_host_with_a_query_or_fragment_is_refused_without_repeating_it(kfp, capsys, tail):
+    """kfp 2.17.0 appends the API path to the host as text (``kfp_server_api`` ``Configuration.host``
+    + ``/apis/v2beta1/...``): a query there took the API path into the query (the request went to the
+    ingress's root), and a token in it was printed in every message."""
+    assert main(["runs", "--host", kfp.url + tail, "--token", SECRET, "--experiment", ""]) == 2
+    line = _one_line(capsys)
+    assert "--host" in line and ("query" in line or "fragment" in line), line
+    assert "s3cr3t" not in line
+    assert not kfp.calls

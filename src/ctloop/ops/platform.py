@@ -504,7 +504,8 @@ def _kfp_context_has_credentials() -> bool:
 
 
 def refuse_credentials_in_host(host: str, what: str = "--host") -> None:
-    """A ConfigError (not repeating them) when the KFP URL ``host`` holds ``user:password@``:
+    """A ConfigError (not repeating them) when the KFP URL ``host`` holds ``user:password@`` or a
+    query or fragment (``?access_token=...``): kfp appends the API path to it as text. For credentials:
     kfp 2.17.0 sends no URL credentials (the generated REST client hands the host to urllib3 as
     it is), and the healthz probe looked the whole ``user:password@host`` up in DNS, so the
     password only went into the resolver's queries and every message that names the host."""
@@ -516,6 +517,12 @@ def refuse_credentials_in_host(host: str, what: str = "--host") -> None:
         raise ConfigError(f"{what} {shown!r} holds credentials (user:password@) — fix: give the KFP URL "
                           "without them and authenticate with --token or --token-file (KFP_TOKEN, "
                           "KFP_TOKEN_FILE)")
+    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=-1)
+    if cut >= 0:
+        # kfp_server_api appends /apis/v2beta1/... to the host as text: it would land in the query
+        raise ConfigError(f"{what} {url[:cut] + url[cut] + '...'!r} has a query or fragment, which the KFP client "
+                          "would send the API path inside (and print) — fix: give the base URL alone, e.g. "
+                          "https://kubeflow.example.com/pipeline, and a token with --token or --token-file")
 
 
 def normalise_host(host: str) -> str:
