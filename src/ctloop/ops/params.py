@@ -28,6 +28,9 @@ TRAINING_PARAMETERS = "training_parameters"  # the monitoring pipeline's paramet
 # monitored model's when not given); tests/unit/test_hunt36_kfp_training_parameters.py keeps it in step
 TRAINING_KEYS = {"model_name", "data", "training", "gate", "drift", "rollout", "tracking_uri"}
 TRAINING_REQUIRED = ("data",)
+# text parameters a pipeline branches on: a value outside these takes the other branch silently
+# (the rollout pipeline: ``dsl.If(action == "rollback")``, else a canary deploy)
+CHOICES = {"action": ("deploy", "rollback")}
 
 
 class _GivenInt(int):
@@ -130,6 +133,9 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                 errors.append(f"{name}: expected a JSON object of {section.__name__} fields, got {value!r}")
             else:
                 section.parse(value, name, errors)
+        elif name in CHOICES and value not in CHOICES[name]:
+            errors.append(f"{name}: {value!r} is not one of {', '.join(CHOICES[name])}{_suggest(str(value), list(CHOICES[name]))}"
+                          f" — the pipeline would take its {CHOICES[name][0]!r} branch")
         elif name == "model_name" and isinstance(value, str):  # MLflow's rule: no nightly run failing on it
             from ctloop.registry import check_model_name
 
