@@ -256,7 +256,7 @@ def _apply(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    from ctloop.errors import ConfigError
+    from ctloop.errors import ConfigError, one_line
 
     if args.tracking_uri and args.model_name:  # a mistyped local URI: named before KFP is asked
         from ctloop.tracking import existing_store
@@ -283,9 +283,9 @@ def _runs(args: argparse.Namespace) -> int:
         print("no runs")
         return 0
     print(f"{'created (UTC)':<21}{'state':<11}{'run':<42}decisions")
-    for r in runs:
-        decisions = ", ".join(r.decisions + audit.get(r.run_id, [])) or "-"
-        print(f"{r.created_at:<21}{r.state:<11}{r.name[:40]:<42}{decisions}")
+    for r in runs:  # run and task names are anyone's text: escaped, so they neither add rows nor drive the terminal
+        decisions = one_line(", ".join(r.decisions + audit.get(r.run_id, [])) or "-")
+        print(f"{one_line(r.created_at):<21}{one_line(r.state):<11}{one_line(r.name)[:40]:<42}{decisions}")
     return 0
 
 
