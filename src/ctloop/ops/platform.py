@@ -1024,38 +1024,57 @@ class Platform:
         if pid is None:
             if dry_run:
                 return UploadResult("", "", name, "would-create")
-            with self._refused(name):
-                pipeline = self._call(
-                    "upload pipeline",
-                    self.client.upload_pipeline,
-                    str(package_path),
-                    pipeline_name=name,
-                    description=description,
-                    namespace=self.pipeline_namespace or None,
+            try:
+                with self._refused(name):
+                    pipeline = self._call(
+                        "upload pipeline",
+                        self.client.upload_pipeline,
+                        str(package_path),
+                        pipeline_name=name,
+                        description=description,
+                        namespace=self.pipeline_namespace or None,
+                    )
+            except PlatformError as exc:
+                # 409: another apply created it since the lookup (names are unique per namespace,
+                # 2.17.0 pipeline_upload_server.go UploadPipeline): go on with that one
+                if getattr(exc.__cause__, "status", None) != 409 or (pid := self.find_pipeline(name)) is None:
+                    raise
+            else:
+                # the server names the first version after the pipeline, with its description
+                first = self.versions(pipeline.pipeline_id)[0]
+                return UploadResult(
+                    pipeline.pipeline_id, first.pipeline_version_id, first.display_name, "created"
                 )
-            # the server names the first version after the pipeline, with its description
-            first = self.versions(pipeline.pipeline_id)[0]
-            return UploadResult(
-                pipeline.pipeline_id, first.pipeline_version_id, first.display_name, "created"
-            )
         versions = self.versions(pid)
-        for v in versions:
-            if f"{HASH_MARK}{digest}" in (v.description or ""):
-                return UploadResult(pid, v.pipeline_version_id, v.display_name, "unchanged")
+        found = self._version_with(versions, digest)
+        if found is not None:
+            return UploadResult(pid, found.pipeline_version_id, found.display_name, "unchanged")
         if any(v.display_name == vname for v in versions):
             vname = f"{vname}-{digest[:10]}"  # same commit, other content
         if dry_run:
             return UploadResult(pid, "", vname, "would-add-version")
-        with self._refused(name):
-            v = self._call(
-                "upload pipeline version",
-                self.client.upload_pipeline_version,
-                str(package_path),
-                pipeline_version_name=vname,
-                pipeline_id=pid,
-                description=description,
-            )
+        try:
+            with self._refused(name):
+                v = self._call(
+                    "upload pipeline version",
+                    self.client.upload_pipeline_version,
+                    str(package_path),
+                    pipeline_version_name=vname,
+                    pipeline_id=pid,
+                    description=description,
+                )
+        except PlatformError as exc:
+            # 409: another apply added this content under this name since the listing
+            if getattr(exc.__cause__, "status", None) != 409 or (
+                    found := self._version_with(self.versions(pid), digest)) is None:
+                raise
+            return UploadResult(pid, found.pipeline_version_id, found.display_name, "unchanged")
         return UploadResult(pid, v.pipeline_version_id, vname, "new-version")
+
+    @staticmethod
+    def _version_with(versions: list[Any], digest: str) -> Any:
+        """The version whose description carries the content hash ``digest``; ``None`` when none does."""
+        return next((v for v in versions if f"{HASH_MARK}{digest}" in (v.description or "")), None)
 
     # ------------------------------------------------------------------ experiments
     def find_experiment(self, name: str, namespace: str = "") -> str:
