@@ -14,12 +14,29 @@ shared volume instead of an object store (the dev overlay's ``ctloop-inference-l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ctloop.errors import ConfigError
 from ctloop.image import DEFAULT_IMAGE
+
+
+def _reference_pattern() -> re.Pattern[str]:
+    """An image reference as the kubelet parses it: distribution/reference ``regexp.go`` (v0.6.0)
+    ``ReferenceRegexp``, built from the same parts."""
+    alnum, separator = r"[a-z0-9]+", r"(?:[._]|__|[-]+)"
+    component = rf"{alnum}(?:{separator}{alnum})*"
+    domain_part = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+    host = rf"(?:{domain_part}(?:\.{domain_part})*|\[[a-fA-F0-9:]+\])"
+    name = rf"(?:{host}(?::[0-9]+)?/)?{component}(?:/{component})*"
+    digest = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+    return re.compile(rf"({name})(?::[\w][\w.-]{{0,127}})?(?:@{digest})?", re.ASCII)
+
+
+_REFERENCE = _reference_pattern()
+NAME_MAX = 255  # distribution/reference reference.go NameTotalLengthMax
 
 
 def _check_image(image: str) -> None:
@@ -30,6 +47,14 @@ def _check_image(image: str) -> None:
         )
     if image.endswith(":latest"):
         raise ConfigError(f"image {image!r} uses the mutable tag 'latest': pin a version or digest")
+    match = _REFERENCE.fullmatch(image)
+    if match is None or len(match.group(1)) > NAME_MAX:
+        raise ConfigError(
+            f"image {image!r} is not a reference the kubelet can pull: every task would fail with InvalidImageName "
+            "— the repository path takes lower-case letters and digits joined by '.', '_', '__' or '-', a tag "
+            f"at most 128 letters, digits, '_', '.', '-' (not first), the name at most {NAME_MAX} characters; "
+            "e.g. registry.example.com/ml/ctloop:0.1.0"
+        )
 
 
 def parse_pvc_mount(text: str) -> tuple[str, str]:
@@ -123,12 +148,13 @@ def compile_pipeline(
     """Compile one pipeline function to ``package_path``; returns the path."""
     from kfp import compiler
 
+    if image and image != DEFAULT_IMAGE:
+        _check_image(image)  # before compiling: nothing is written for an image no task can run
     path = Path(package_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     compiler.Compiler().compile(pipeline_func=pipeline_func, package_path=str(path))
     path.write_text(normalise_header(path.read_text()))
     if image and image != DEFAULT_IMAGE:
-        _check_image(image)
         path.write_text(rewrite_images(path.read_text(), image))
     if pvc_mounts:
         path.write_text(add_pvc_mounts(path.read_text(), list(pvc_mounts)))
@@ -144,6 +170,8 @@ def compile_all(
     selector and tolerations; default: its defaults."""
     from ctloop.pipelines import all_pipelines
 
+    if image and image != DEFAULT_IMAGE:
+        _check_image(image)  # before the first pipeline is written
     out = Path(output_dir)
     return [
         compile_pipeline(func, out / f"{name}.yaml", image=image, pvc_mounts=pvc_mounts)

@@ -54,7 +54,12 @@ What sits in front of a real KFP (all optional, for the authentication tests):
   ``pipeline_denied`` holds the namespaces whose SubjectAccessReview denies creating pipelines
   (``canUploadVersionedPipeline``): the upload server answers ``400`` with the v1beta1 ``Error``
   body ``{"error_message": "Failed to create a pipeline", ...}`` (``writeErrorToResponse``);
-* ``delay`` seconds before every answer (timeouts).
+* ``open_healthz``: the proxy lets ``/apis/v2beta1/healthz`` through without a token (a health
+  check route exempted from authentication, e.g. oauth2-proxy ``skip_auth_routes``), and answers
+  every other request as configured above;
+* ``delay`` seconds before every answer (timeouts); ``reply_delay`` (``{"POST /runs": 2.0}``, a
+  path under ``/apis/v2beta1``): seconds between doing a request and answering it (the run exists,
+  the answer is late: a client that timed out does not know).
 """
 
 from __future__ import annotations
@@ -131,6 +136,8 @@ class KfpApiDouble(InThreadServer):
         delay: float = 0.0,
         require_namespace_for_pipelines: bool = False,
         pipeline_denied: frozenset[str] | set[str] = frozenset(),
+        open_healthz: bool = False,
+        reply_delay: dict[str, float] | None = None,
     ):
         if unauthenticated not in ("401", "302", "403"):
             raise ValueError(f"unauthenticated: 401, 302 or 403, not {unauthenticated!r}")
@@ -144,6 +151,8 @@ class KfpApiDouble(InThreadServer):
         self.delay = delay
         self.require_namespace_for_pipelines = require_namespace_for_pipelines
         self.pipeline_denied = set(pipeline_denied)
+        self.open_healthz = open_healthz
+        self.reply_delay = dict(reply_delay or {})
         self.state = State()
         self.calls: list[Call] = []
         self._ids = itertools.count(1)
@@ -199,7 +208,8 @@ class KfpApiDouble(InThreadServer):
                 if path.startswith("/dex/"):
                     self._raw(200, "text/html; charset=utf-8", LOGIN_PAGE)
                     return True
-                if double.tokens is not None:
+                healthz = path == double.path_prefix + PREFIX + "/healthz"
+                if double.tokens is not None and not (double.open_healthz and healthz):
                     auth = headers.get("authorization", "")
                     token = auth[7:] if auth.startswith("Bearer ") else ""
                     access = double.tokens.get(token) if token else None
@@ -285,6 +295,9 @@ class KfpApiDouble(InThreadServer):
                         status, payload = 404, {"error": f"not found: {exc}", "code": 5}
                     except ValueError as exc:
                         status, payload = 400, {"error": str(exc), "code": 3}
+                late = double.reply_delay.get(f"{method} {path[len(PREFIX):]}")
+                if late:
+                    time.sleep(late)
                 if status >= 400 and "error_message" in payload:
                     self._reply(status, payload)  # the upload server's own (v1beta1) error body
                 elif status >= 400:
@@ -398,6 +411,11 @@ class KfpApiDouble(InThreadServer):
 
         # experiments
         if p == "/experiments" and method == "POST":
+            if not body.get("display_name"):
+                # 2.17.0 api_converter.go toModelExperiment: an InternalServerError wrapping the
+                # InvalidInputError, so grpc-gateway answers 500 (Internal)
+                return 500, {"error": "Failed to convert API experiment to model experiment: Invalid input "
+                                      "error: Experiment must have a non-empty name"}
             self._need_namespace(body.get("namespace", ""), "An experiment")
             name = body["display_name"]
             # unique per namespace: model/experiment.go uniqueIndex:idx_name_namespace (2.17.0)
@@ -422,6 +440,11 @@ class KfpApiDouble(InThreadServer):
             return 200, {"experiments": items, "total_size": len(items)}
         if p.startswith("/experiments/") and method == "GET":
             return 200, s.experiments[p.split("/")[2]]
+        if p.startswith("/experiments/") and method == "DELETE":
+            # 2.17.0 storage/experiment_store.go DeleteExperiment: the experiment row only; its
+            # recurring runs and runs stay (and keep their experiment_id)
+            del s.experiments[p.split("/")[2]]
+            return 200, {}
 
         # recurring runs
         if p == "/recurringruns" and method == "POST":
@@ -468,15 +491,24 @@ class KfpApiDouble(InThreadServer):
                 raise ValueError("a run needs pipeline_spec or pipeline_version_reference")
             if body.get("experiment_id") and body["experiment_id"] not in s.experiments:
                 raise ValueError(f"experiment {body['experiment_id']} does not exist")
-            rid = self.new_id("run")
+            # a run_id given by the client is the run's (2.17.0 api_converter.go toModelRun: UUID = run_id)
+            rid = body.get("run_id") or self.new_id("run")
+            if rid in s.runs:
+                return 500, {"error": f"Failed to create a new run: Failed to store run {body['display_name']} to table"}
             s.runs[rid] = {**body, "run_id": rid, "state": "PENDING", "created_at": _now()}
             return 200, s.runs[rid]
         if p == "/runs" and method == "GET":
             if "experiment_id" not in query:
                 self._need_namespace(query.get("namespace", ""), "A run")
+            elif query["experiment_id"] not in s.experiments:
+                # 2.17.0 run_server.go listRuns: GetNamespaceFromExperimentId -> ResourceNotFoundError
+                return 404, {"error": "Failed to list runs: Failed to list runs due to error fetching namespace "
+                                      f"for experiment {query['experiment_id']}. Try filtering based on namespace: "
+                                      f"ResourceNotFoundError: Experiment {query['experiment_id']} not found"}
             items = list(s.runs.values())
             if "experiment_id" in query:
                 items = [r for r in items if r.get("experiment_id") == query["experiment_id"]]
+            items = self._filter(items, query)
             items = sorted(
                 items, key=lambda r: (r["created_at"], int(r["run_id"].split("-")[1])), reverse=True
             )

@@ -68,10 +68,21 @@ def _compile_one(
     )
 
 
+def _names(args: argparse.Namespace) -> str:
+    """The pipeline's name in KFP (``--pipeline-name``, else the pipeline's); that one and
+    ``--experiment`` refused when blank, before anything is compiled or sent."""
+    from ctloop.ops.platform import check_name
+
+    if getattr(args, "experiment", None) is not None:
+        check_name(args.experiment, "--experiment", "--experiment credit-continuous-training")
+    name = getattr(args, "pipeline_name", "") or getattr(args, "pipeline", "") or PIPELINE
+    return check_name(name, "--pipeline-name", f"--pipeline-name {PIPELINE}")
+
+
 def _upload(args: argparse.Namespace) -> int:
     from ctloop.image import resolve_image
 
-    name = args.pipeline_name or args.pipeline
+    name = _names(args)
     image = resolve_image(args.image, None, purpose="upload")
     _pipeline_func(args.pipeline)  # a wrong name is refused before any call
     platform = _platform(args)
@@ -97,10 +108,10 @@ def _schedule(args: argparse.Namespace) -> int:
 
     cron = validate_cron(args.cron)  # before any network call
     params = pipeline_arguments(_pipeline_func(args.pipeline), parse_pairs(args.param))
+    name = _names(args)
     image = resolve_image(args.image, None, purpose="schedule")
     platform = _platform(args)
     platform.require_backend("schedule")
-    name = args.pipeline_name or args.pipeline
     job = args.job_name or f"{name}-schedule"
     with tempfile.TemporaryDirectory() as tmp:
         package = _compile_one(Path(tmp), image, args.pipeline, args.mount_pvc)
@@ -245,7 +256,7 @@ def _apply(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    from ctloop.errors import ConfigError
+    from ctloop.errors import ConfigError, one_line
 
     if args.tracking_uri and args.model_name:  # a mistyped local URI: named before KFP is asked
         from ctloop.tracking import existing_store
@@ -272,9 +283,9 @@ def _runs(args: argparse.Namespace) -> int:
         print("no runs")
         return 0
     print(f"{'created (UTC)':<21}{'state':<11}{'run':<42}decisions")
-    for r in runs:
-        decisions = ", ".join(r.decisions + audit.get(r.run_id, [])) or "-"
-        print(f"{r.created_at:<21}{r.state:<11}{r.name[:40]:<42}{decisions}")
+    for r in runs:  # run and task names are anyone's text: escaped, so they neither add rows nor drive the terminal
+        decisions = one_line(", ".join(r.decisions + audit.get(r.run_id, [])) or "-")
+        print(f"{one_line(r.created_at):<21}{one_line(r.state):<11}{one_line(r.name)[:40]:<42}{decisions}")
     return 0
 
 
@@ -293,6 +304,7 @@ def _trigger(args: argparse.Namespace) -> int:
             "\"data\": {...}}'"
         )
     params = pipeline_arguments(_pipeline_func(PIPELINE), {**params, **parse_pairs(args.param)})
+    _names(args)
     image = resolve_image(args.image, None, purpose="trigger")
     platform = _platform(args)
     platform.require_backend("trigger")
@@ -373,10 +385,16 @@ UPLOAD_EXAMPLES = f"""examples:
   CTLOOP_IMAGE=registry.example.com/ml/ctloop:0.1.0 ctloop upload --pipeline monitoring --dry-run
   ctloop upload --host {HOST} --token "$(kubectl -n team-credit create token default-editor)"
 """
+DATA_PARAMS = ("--param data.uri=gs://bucket/credit.parquet --param data.target=default "
+               "--param data.time_column=application_date")
+DATA_JSON = '{"uri": "gs://bucket/credit.parquet", "target": "default", "time_column": "application_date"'
 SCHEDULE_EXAMPLES = f"""examples:
-  ctloop schedule --host {HOST} --cron "0 0 3 * * *"   # 03:00 UTC daily
-  ctloop schedule --cron "0 5 * * * *" --pipeline monitoring --param log_root=gs://logs/ctloop
-  ctloop schedule --cron "@every 6h" --param window=90D --namespace team-credit
+  ctloop schedule --host {HOST} --cron "0 0 3 * * *" --param model_name=credit-default \\
+    {DATA_PARAMS}   # 03:00 UTC daily
+  ctloop schedule --cron "0 5 * * * *" --pipeline monitoring --param model_name=credit-default \\
+    --param monitoring.log_root=gs://logs/ctloop --param 'training_parameters={{"data": {DATA_JSON}}}}}'
+  ctloop schedule --cron "@every 6h" --namespace team-credit --param model_name=credit-default \\
+    --param 'data={DATA_JSON}, "window": "90D"}}'
 """
 APPLY_EXAMPLES = """examples:
   ctloop apply -f ctloop.yaml --dry-run      # validate and print the plan; changes nothing
@@ -385,9 +403,11 @@ APPLY_EXAMPLES = """examples:
   KFP_TOKEN_FILE=/var/run/secrets/kubeflow/pipelines/token ctloop apply -f ctloop.yaml
 """
 TRIGGER_EXAMPLES = f"""examples:
-  ctloop trigger --host {HOST} --params '{{"model_name": "credit-default"}}'
-  ctloop trigger --param model_name=credit-default --param data.uri=gs://bucket/credit.parquet
-  ctloop trigger --experiment credit-continuous-training --run-name retrain-by-hand
+  ctloop trigger --host {HOST} --params '{{"model_name": "credit-default", "data": {DATA_JSON}}}}}'
+  ctloop trigger --param model_name=credit-default --param gate.tolerance=0.02 \\
+    {DATA_PARAMS}
+  ctloop trigger --experiment credit-continuous-training --run-name retrain-by-hand \\
+    --param model_name=credit-default --param 'data={DATA_JSON}}}'
 """
 RUNS_EXAMPLES = f"""examples:
   ctloop runs --host {HOST} --experiment credit-continuous-training

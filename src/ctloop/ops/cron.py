@@ -9,6 +9,7 @@ five-field expression is *accepted* by the server and silently read seconds-firs
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 from ctloop.errors import ConfigError
 
@@ -39,11 +40,17 @@ DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnig
 _EVERY = re.compile(r"^@every\s+(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+\Z")
 
 
+def _digits(text: str) -> bool:
+    """Whether ``text`` is a number as Go's ``strconv.Atoi`` reads robfig/cron's fields: ASCII digits
+    (``str.isdigit`` is also true for ``²`` and ``٣``, which ``int`` refuses or reads as 3)."""
+    return text.isascii() and text.isdigit()
+
+
 def _value(token: str, name: str, lo: int, hi: int, names: dict[str, int], expr: str) -> int:
     token_u = token.upper()
     if token_u in names:
         return names[token_u]
-    if not token.isdigit():
+    if not _digits(token):
         raise ConfigError(
             f"cron {expr!r}: {name} field has {token!r}, expected a number {lo}-{hi}"
             + (f" or a name ({', '.join(names)})" if names else "")
@@ -59,7 +66,7 @@ def _check_field(text: str, name: str, lo: int, hi: int, names: dict[str, int], 
         if not part:
             raise ConfigError(f"cron {expr!r}: empty list item in the {name} field")
         base, _, step = part.partition("/")
-        if step and (not step.isdigit() or int(step) == 0):
+        if step and (not _digits(step) or int(step) == 0):
             raise ConfigError(
                 f"cron {expr!r}: step {step!r} in the {name} field must be a positive integer"
             )
@@ -88,8 +95,12 @@ def validate_cron(expr: str) -> str:
         if text in DESCRIPTORS:
             return text
         if _EVERY.match(text):
-            if _every_seconds(text) < 1:
+            seconds = _every_seconds(text)
+            if seconds < 1:
                 raise ConfigError(f"cron {expr!r}: the interval must be at least 1s, e.g. '@every 1h'")
+            if seconds.denominator != 1:  # robfig/cron v1.2.0 Every (constantdelay.go) drops it
+                raise ConfigError(f"cron {expr!r}: KFP counts whole seconds and would run it every "
+                                  f"{int(seconds)}s; give a whole number of seconds, e.g. '@every {int(seconds)}s'")
             return text
         raise ConfigError(
             f"cron {expr!r}: unknown descriptor; use one of {', '.join(DESCRIPTORS)} or '@every 1h'"
@@ -110,13 +121,15 @@ def validate_cron(expr: str) -> str:
     return text
 
 
-_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_GO_UNITS = {"ns": Fraction(1, 10**9), "us": Fraction(1, 10**6), "µs": Fraction(1, 10**6), "ms": Fraction(1, 1000),
+             "s": Fraction(1), "m": Fraction(60), "h": Fraction(3600)}
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # 29 February occurs in leap years
 
 
-def _every_seconds(text: str) -> float:
-    """Seconds of an ``@every`` Go duration such as ``1h30m`` or ``0s``."""
-    return sum(float(n) * _GO_UNITS[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", text))
+def _every_seconds(text: str) -> Fraction:
+    """Seconds of an ``@every`` Go duration such as ``1h30m`` or ``0s``, exactly (``0.1h`` is 360)."""
+    return sum((Fraction(n) * _GO_UNITS[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", text)),
+               Fraction(0))
 
 
 def _values(text: str, lo: int, hi: int, names: dict[str, int]) -> set[int]:
@@ -127,8 +140,8 @@ def _values(text: str, lo: int, hi: int, names: dict[str, int]) -> set[int]:
             start, end = lo, hi
         else:
             a, _, b = base.partition("-")
-            start = names.get(a.upper(), int(a) if a.isdigit() else lo)
-            end = names.get(b.upper(), int(b) if b.isdigit() else hi) if b else (hi if step else start)
+            start = names.get(a.upper(), int(a) if _digits(a) else lo)
+            end = names.get(b.upper(), int(b) if _digits(b) else hi) if b else (hi if step else start)
         out.update(range(start, end + 1, int(step) if step else 1))
     return out
 
@@ -155,16 +168,16 @@ def describe(expr: str) -> str:
     if len(f) != 6:
         return f"{expr} (times in UTC)"
     sec, minute, hour, dom, month, dow = f
-    if all(x.isdigit() for x in (sec, minute)) and (dom, month) == ("*", "*"):
+    if all(_digits(x) for x in (sec, minute)) and (dom, month) == ("*", "*"):
         at = f"{int(minute):02d}:{int(sec):02d}"
         if hour == "*" and dow == "*":
             return f"every hour at :{at} UTC"
-        if hour.isdigit():
+        if _digits(hour):
             at = f"{int(hour):02d}:{at}"
             if dow in ("*", "?"):
                 return f"every day at {at} UTC"
             names = FIELDS[5][3]  # SUN..SAT -> 0..6
-            day = names.get(dow.upper(), int(dow) if dow.isdigit() else None)
+            day = names.get(dow.upper(), int(dow) if _digits(dow) else None)
             if day is not None:
                 return f"every {DAYS[day]} at {at} UTC"
     return f"cron '{expr}' (sec min hour day-of-month month day-of-week), times in UTC"

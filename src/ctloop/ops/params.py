@@ -24,6 +24,43 @@ SECTION_PARAMETERS: dict[str, type[C.Section]] = {"data": C.DataConfig, "trainin
                                                   "rollout": C.RolloutConfig, "monitoring": C.MonitoringConfig,
                                                   "scoring": C.ScoringConfig}
 TRAINING_PARAMETERS = "training_parameters"  # the monitoring pipeline's parameters of the runs it starts
+# the continuous-training pipeline's parameters (what ``training_parameters`` may hold; model_name is the
+# monitored model's when not given); tests/unit/test_hunt36_kfp_training_parameters.py keeps it in step
+TRAINING_KEYS = {"model_name", "data", "training", "gate", "drift", "rollout", "tracking_uri"}
+TRAINING_REQUIRED = ("data",)
+# text parameters a pipeline branches on: a value outside these takes the other branch silently
+# (the rollout pipeline: ``dsl.If(action == "rollback")``, else a canary deploy)
+CHOICES = {"action": ("deploy", "rollback")}
+
+
+class _GivenInt(int):
+    """A whole number given as ``NAME=VALUE``, with the text it was written as (``007``)."""
+
+    text = ""
+
+
+class _GivenFloat(float):
+    """A number given as ``NAME=VALUE``, with the text it was written as (``2024.10``, ``1e3``)."""
+
+    text = ""
+
+
+def _given(value: Any, raw: str) -> Any:
+    """``value`` (parsed from ``raw``) carrying ``raw`` when it is a number: a text parameter keeps
+    what was written, not ``json.dumps`` of the number (``2024.10`` is not ``2024.1``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    out = (_GivenInt if isinstance(value, int) else _GivenFloat)(value)
+    out.text = raw.strip()
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, _GivenInt):
+        return int(value)
+    if isinstance(value, _GivenFloat):
+        return float(value)
+    return value
 
 
 def parse_pairs(pairs: list[str] | None, flag: str = "--param") -> dict[str, Any]:
@@ -34,7 +71,7 @@ def parse_pairs(pairs: list[str] | None, flag: str = "--param") -> dict[str, Any
         if not sep or not key.strip():
             raise ConfigError(f"{flag} {pair!r} must look like NAME=VALUE (VALUE may be JSON)")
         try:
-            out[key.strip()] = json.loads(raw)
+            out[key.strip()] = _given(json.loads(raw), raw)
         except json.JSONDecodeError as exc:
             if raw.lstrip().startswith(("{", "[")):
                 raise ConfigError(f"{flag} {key.strip()}: {raw!r} looks like JSON but is not ({exc.msg} at "
@@ -79,10 +116,12 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                 errors.append(f"{key}: {name} has no field {field!r}{_suggest(field, fields)}; fields: "
                               f"{', '.join(fields)}")
                 continue
-            section[field] = value
+            section[field] = _plain(value)
         else:
             if getattr(inputs[name], "type", "") == "String" and not isinstance(value, str):
-                value = json.dumps(value)  # version=2 parsed as JSON: the text given, as KFP wants it
+                # version=2 parsed as JSON: the text given (2024.10 as written), as KFP wants it
+                value = value.text if isinstance(value, _GivenInt | _GivenFloat) else json.dumps(value)
+            value = _plain(value)
             if name in args and isinstance(args[name], dict) and isinstance(value, dict):
                 args[name] = {**value, **args[name]}
             else:
@@ -94,10 +133,31 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                 errors.append(f"{name}: expected a JSON object of {section.__name__} fields, got {value!r}")
             else:
                 section.parse(value, name, errors)
+        elif name in CHOICES and value not in CHOICES[name]:
+            errors.append(f"{name}: {value!r} is not one of {', '.join(CHOICES[name])}{_suggest(str(value), list(CHOICES[name]))}"
+                          f" — the pipeline would take its {CHOICES[name][0]!r} branch")
+        elif name == "model_name" and isinstance(value, str):  # MLflow's rule: no nightly run failing on it
+            from ctloop.registry import check_model_name
+
+            try:
+                check_model_name(value)
+            except ConfigError as exc:
+                errors.append(f"model_name: {exc}")
         elif name == TRAINING_PARAMETERS and isinstance(value, dict):
+            # what a fired rule starts: KFP refuses a run without a required input or with an unknown one
             for sub, sub_value in value.items():
-                if sub in SECTION_PARAMETERS:
+                if sub not in TRAINING_KEYS:
+                    errors.append(f"{name}.{sub}: not a parameter of continuous-training"
+                                  f"{_suggest(sub, sorted(TRAINING_KEYS))}; parameters: {', '.join(sorted(TRAINING_KEYS))}")
+                elif sub in SECTION_PARAMETERS:
                     SECTION_PARAMETERS[sub].parse(sub_value, f"{name}.{sub}", errors)
+            for sub in TRAINING_REQUIRED:
+                if sub not in value:
+                    errors.append(f"{name}.{sub}: required by the continuous-training run a fired rule starts; e.g. "
+                                  f"--param '{name}={{\"{sub}\": {{\"uri\": \"gs://bucket/credit.parquet\", "
+                                  '"target": "default", "time_column": "application_date"}}\'')
+        elif name == TRAINING_PARAMETERS:
+            errors.append(f"{name}: expected a JSON object of continuous-training parameters, got {value!r}")
     if require:
         for name, spec in inputs.items():
             if name not in args and not getattr(spec, "optional", False) and getattr(spec, "default", None) is None:

@@ -105,6 +105,17 @@ DECISION_TASKS = {
 STRUCTURAL_BRANCHES = frozenset({"rollout", "deploy", "serving-valid"})
 
 
+def check_name(value: str, what: str, example: str) -> str:
+    """``value`` unless it is empty or blank; else a ConfigError naming ``what`` (a flag or key).
+    kfp 2.17.0 refuses a blank pipeline name with a ``ValueError`` (``kfp/client/client.py``
+    ``validate_pipeline_display_name``); the 2.17.0 API server an experiment without a name with an
+    InternalServerError, HTTP 500 (``backend/src/apiserver/server/api_converter.go``
+    ``toModelExperiment``)."""
+    if not value or value.isspace():
+        raise ConfigError(f"{what} {value!r} is blank — fix: give a name, e.g. {example}")
+    return value
+
+
 def content_hash(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -237,7 +248,7 @@ def resolve_auth(host: str = "", token: str = "", token_file: str = "") -> KfpAu
         if not value:
             continue
         if not is_file:
-            return KfpAuth(source, token=value.strip())
+            return KfpAuth(source, token=check_token(value.strip(), source))
         path = Path(value).expanduser()
         read_token_file(str(path), f"{source} {value}")  # a ConfigError naming it when unusable
         return KfpAuth(f"{source} {path}", token_file=str(path))
@@ -274,6 +285,19 @@ def read_token_file(path: str, source: str) -> str:
                           f"{exc.start}); it must hold a bearer token") from exc
     if not token:
         raise ConfigError(f"{source}: the file is empty; it must hold a bearer token")
+    return check_token(token, source)
+
+
+def check_token(token: str, source: str) -> str:
+    """``token`` when an ``Authorization: Bearer`` header can carry it (RFC 6750 ``b64token``: one
+    line of printable ASCII, no blank); else a ConfigError led by ``source`` that does not repeat
+    it. kfp 2.17.0 (``Client._load_config``, ``kfp/client/client.py``) sends ``existing_token`` as
+    given: a line break in it was ``http.client``'s ``ValueError("Invalid header value b'Bearer
+    <token>'")`` traceback, printing the token; ``Bearer <token>`` was sent as ``Bearer Bearer ...``
+    and answered 401."""
+    if re.match(r"bearer\s", token, re.I):
+        raise ConfigError(f"{source}: the token starts with its scheme ({token[:6]!r}); give the token "
+                          "without it (ctloop sends 'Authorization: Bearer <token>')")
     for at, char in enumerate(token):
         if not " " < char <= "~":
             what = ("blank" if char == " " else "control character" if char < " " or char == "\x7f"
@@ -479,6 +503,28 @@ def _kfp_context_has_credentials() -> bool:
     )
 
 
+def refuse_credentials_in_host(host: str, what: str = "--host") -> None:
+    """A ConfigError (not repeating them) when the KFP URL ``host`` holds ``user:password@`` or a
+    query or fragment (``?access_token=...``): kfp appends the API path to it as text. For credentials:
+    kfp 2.17.0 sends no URL credentials (the generated REST client hands the host to urllib3 as
+    it is), and the healthz probe looked the whole ``user:password@host`` up in DNS, so the
+    password only went into the resolver's queries and every message that names the host."""
+    url = normalise_host(host)
+    scheme, sep, rest = url.partition("://")
+    netloc = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if sep and "@" in netloc:
+        shown = f"{scheme}://***@{netloc.rpartition('@')[2]}"
+        raise ConfigError(f"{what} {shown!r} holds credentials (user:password@) — fix: give the KFP URL "
+                          "without them and authenticate with --token or --token-file (KFP_TOKEN, "
+                          "KFP_TOKEN_FILE)")
+    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=-1)
+    if cut >= 0:
+        # kfp_server_api appends /apis/v2beta1/... to the host as text: it would land in the query
+        raise ConfigError(f"{what} {url[:cut] + url[cut] + '...'!r} has a query or fragment, which the KFP client "
+                          "would send the API path inside (and print) — fix: give the base URL alone, e.g. "
+                          "https://kubeflow.example.com/pipeline, and a token with --token or --token-file")
+
+
 def normalise_host(host: str) -> str:
     """The URL ``kfp.Client`` would use for ``host`` (``https://`` when no scheme, no final /)."""
     host = host.strip()
@@ -675,11 +721,14 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
 
 
 def _bound_transport(client: Any, timeout: float) -> None:
-    """Give every request of ``client`` a timeout and no read retries (once per client).
+    """Give every request of ``client`` a timeout, no read retries and no redirects (once per client).
 
     The generated REST client sends no timeout unless a call passes ``_request_timeout`` (and
     ignores a float there: only an int or a (connect, read) pair); urllib3 would also retry a timed
-    out GET three times. One ``ApiClient`` serves every API of a ``kfp.Client``.
+    out GET three times. One ``ApiClient`` serves every API of a ``kfp.Client``. A redirect is not
+    followed (``redirect=False``: urllib3 returns it, the REST client raises it as an ApiException,
+    :meth:`Platform._call` explains it): followed to a proxy's login page, its ``200`` HTML was read
+    as an empty answer ("no runs", an experiment id ``None``), and a POST re-sent its body there.
     """
     from urllib3.util.retry import Retry
 
@@ -687,7 +736,7 @@ def _bound_transport(client: Any, timeout: float) -> None:
     if getattr(rest, "ctloop_bounded", False):
         return
     rest.pool_manager.connection_pool_kw["retries"] = Retry(
-        total=3, connect=1, read=0, status=0, other=0, redirect=3
+        total=3, connect=1, read=0, status=0, other=0, redirect=False
     )
     request = rest.request
     pair = (timeout, timeout)
@@ -769,6 +818,10 @@ class Platform:
             return
         if not self.timeout > 0:
             raise ConfigError(f"timeout {timeout!r}: give a number of seconds > 0")
+        if host:
+            refuse_credentials_in_host(host)
+        elif os.environ.get(HOST_ENV):
+            refuse_credentials_in_host(os.environ[HOST_ENV], HOST_ENV)
         self.auth = resolve_auth(host, token, token_file)
         if not host and not _discoverable():
             raise ConfigError(
@@ -962,6 +1015,7 @@ class Platform:
     ) -> UploadResult:
         """Create the pipeline, add a version, or do nothing when a version already holds this
         content (whatever its age: two specs of other images share a pipeline without churn)."""
+        check_name(name, "pipeline name", "continuous-training")
         self.require_backend(f"pipeline {name}")
         digest = content_hash(package_path)
         vname = version_name(commit)
@@ -970,38 +1024,57 @@ class Platform:
         if pid is None:
             if dry_run:
                 return UploadResult("", "", name, "would-create")
-            with self._refused(name):
-                pipeline = self._call(
-                    "upload pipeline",
-                    self.client.upload_pipeline,
-                    str(package_path),
-                    pipeline_name=name,
-                    description=description,
-                    namespace=self.pipeline_namespace or None,
+            try:
+                with self._refused(name):
+                    pipeline = self._call(
+                        "upload pipeline",
+                        self.client.upload_pipeline,
+                        str(package_path),
+                        pipeline_name=name,
+                        description=description,
+                        namespace=self.pipeline_namespace or None,
+                    )
+            except PlatformError as exc:
+                # 409: another apply created it since the lookup (names are unique per namespace,
+                # 2.17.0 pipeline_upload_server.go UploadPipeline): go on with that one
+                if getattr(exc.__cause__, "status", None) != 409 or (pid := self.find_pipeline(name)) is None:
+                    raise
+            else:
+                # the server names the first version after the pipeline, with its description
+                first = self.versions(pipeline.pipeline_id)[0]
+                return UploadResult(
+                    pipeline.pipeline_id, first.pipeline_version_id, first.display_name, "created"
                 )
-            # the server names the first version after the pipeline, with its description
-            first = self.versions(pipeline.pipeline_id)[0]
-            return UploadResult(
-                pipeline.pipeline_id, first.pipeline_version_id, first.display_name, "created"
-            )
         versions = self.versions(pid)
-        for v in versions:
-            if f"{HASH_MARK}{digest}" in (v.description or ""):
-                return UploadResult(pid, v.pipeline_version_id, v.display_name, "unchanged")
+        found = self._version_with(versions, digest)
+        if found is not None:
+            return UploadResult(pid, found.pipeline_version_id, found.display_name, "unchanged")
         if any(v.display_name == vname for v in versions):
             vname = f"{vname}-{digest[:10]}"  # same commit, other content
         if dry_run:
             return UploadResult(pid, "", vname, "would-add-version")
-        with self._refused(name):
-            v = self._call(
-                "upload pipeline version",
-                self.client.upload_pipeline_version,
-                str(package_path),
-                pipeline_version_name=vname,
-                pipeline_id=pid,
-                description=description,
-            )
+        try:
+            with self._refused(name):
+                v = self._call(
+                    "upload pipeline version",
+                    self.client.upload_pipeline_version,
+                    str(package_path),
+                    pipeline_version_name=vname,
+                    pipeline_id=pid,
+                    description=description,
+                )
+        except PlatformError as exc:
+            # 409: another apply added this content under this name since the listing
+            if getattr(exc.__cause__, "status", None) != 409 or (
+                    found := self._version_with(self.versions(pid), digest)) is None:
+                raise
+            return UploadResult(pid, found.pipeline_version_id, found.display_name, "unchanged")
         return UploadResult(pid, v.pipeline_version_id, vname, "new-version")
+
+    @staticmethod
+    def _version_with(versions: list[Any], digest: str) -> Any:
+        """The version whose description carries the content hash ``digest``; ``None`` when none does."""
+        return next((v for v in versions if f"{HASH_MARK}{digest}" in (v.description or "")), None)
 
     # ------------------------------------------------------------------ experiments
     def find_experiment(self, name: str, namespace: str = "") -> str:
@@ -1021,6 +1094,7 @@ class Platform:
 
     def ensure_experiment(self, name: str, namespace: str = "", dry_run: bool = False) -> str:
         """The experiment's id, created unless ``dry_run`` (then ``""`` when it does not exist)."""
+        check_name(name, "experiment", "ctloop")
         namespace = namespace or self.namespace
         found = self.find_experiment(name, namespace)
         if found or dry_run:
@@ -1070,10 +1144,23 @@ class Platform:
     def in_flight(self, experiment_id: str, recurring_run_id: str) -> bool:
         """Whether a run started by ``recurring_run_id`` is still active, among every run of the
         experiment (page by page, newest first: a run older than the newest page is still owned
-        by its ScheduledWorkflow, and deleting the schedule would delete it)."""
+        by its ScheduledWorkflow, and deleting the schedule would delete it). The experiment may be
+        gone: kubeflow/pipelines 2.17.0 deletes only its row (``storage/experiment_store.go``
+        ``DeleteExperiment``), its recurring runs stay and keep firing, and listing runs by its id
+        is a 404 (``run_server.go`` ``listRuns``); then the runs of the namespace are listed by
+        ``recurring_run_id`` (a v2beta1 filter key, ``model/run.go``)."""
+        def runs() -> Iterator[Any]:
+            try:
+                yield from self._pages("list runs", self.client.list_runs, "runs", experiment_id=experiment_id,
+                                       sort_by="created_at desc")
+            except PlatformError as exc:
+                if getattr(exc.__cause__, "status", None) != 404:
+                    raise
+                yield from self._pages("list runs", self.client.list_runs, "runs", namespace=self.namespace or None,
+                                       filter=_filter("recurring_run_id", recurring_run_id))
+
         return any(getattr(r, "recurring_run_id", None) == recurring_run_id and _state(r.state) in ACTIVE_STATES
-                   for r in self._pages("list runs", self.client.list_runs, "runs", experiment_id=experiment_id,
-                                        sort_by="created_at desc"))
+                   for r in runs())
 
     def foreign_schedules(self, pipeline_ids: set[str], names: set[str], keep: set[tuple[str, str]],
                           namespace: str = "", owner: str = "") -> list[Any]:
@@ -1277,22 +1364,53 @@ class Platform:
             raise ConfigError("create_run: run_name is empty; name the run")
         self.require_backend(f"run {run_name}")
         experiment_id = self.ensure_experiment(experiment, namespace=namespace)
+        package = pipeline_id = version_id = None
         if str(pipeline).endswith((".yaml", ".yml")):
             path = Path(pipeline)
             if not path.is_file():
                 raise ConfigError(f"pipeline package {path}: no such file")
-            result = self._call("create run", self.client.create_run_from_pipeline_package, str(path),
-                                arguments=dict(params or {}), run_name=run_name, experiment_id=experiment_id,
-                                namespace=namespace or self.namespace or None)
-            return str(result.run_id)
-        pinned = self.pinned_version(experiment_id, schedule, str(pipeline)) if schedule else None
-        if pinned is None and schedule:
-            self.warn(f"no schedule {schedule} pins a version of pipeline {pipeline} in experiment {experiment} "
-                      f"(`ctloop apply` pins one): starting its newest upload")
-        pipeline_id, version_id = pinned or self.newest_version(str(pipeline))
-        result = self._call("create run", self.client.run_pipeline, experiment_id=experiment_id, job_name=run_name,
-                            params=dict(params or {}), pipeline_id=pipeline_id, version_id=version_id)
-        return str(result.run_id)
+            package = str(path)
+        else:
+            pinned = self.pinned_version(experiment_id, schedule, str(pipeline)) if schedule else None
+            if pinned is None and schedule:
+                self.warn(f"no schedule {schedule} pins a version of pipeline {pipeline} in experiment {experiment} "
+                          f"(`ctloop apply` pins one): starting its newest upload")
+            pipeline_id, version_id = pinned or self.newest_version(str(pipeline))
+        return self._start_run(experiment_id, run_name, dict(params or {}), package, pipeline_id, version_id)
+
+    def _start_run(self, experiment_id: str, run_name: str, params: dict, package: str | None,
+                   pipeline_id: str | None, version_id: str | None) -> str:
+        """``POST /runs`` with a run id chosen here: what kfp 2.17.0 ``Client.run_pipeline`` sends
+        (``kfp/client/client.py``), plus ``run_id``, which the API server keeps (2.15.0-2.17.0
+        ``api_converter.go`` ``toModelRun``; ``CreateRun`` makes one only when it is empty). A
+        create is not idempotent and its answer may come after the timeout although the run
+        exists: then that run is asked for, and reported started when it is, instead of a
+        "cannot reach KFP" that invites a second run."""
+        import uuid
+
+        import kfp_server_api
+
+        run_id = str(uuid.uuid4())
+        config = self.client._create_job_config(params=params, pipeline_package_path=package,
+                                                pipeline_id=pipeline_id, version_id=version_id,
+                                                enable_caching=None, cache_key=None, pipeline_root=None)
+        body = kfp_server_api.V2beta1Run(
+            run_id=run_id, experiment_id=experiment_id, display_name=run_name,
+            pipeline_spec=config.pipeline_spec, pipeline_version_reference=config.pipeline_version_reference,
+            runtime_config=config.runtime_config)
+        try:
+            result = self._call("create run", self.client._run_api.run_service_create_run, run=body)
+        except PlatformError as exc:
+            if not (exc.__cause__ is not None and _timeout_of(exc.__cause__)):
+                raise
+            try:
+                self._call("get run", self.client.get_run, run_id)
+            except PlatformError:
+                raise PlatformError(f"{exc}; the run was sent as {run_id} and KFP does not show it (yet): "
+                                    f"check `ctloop runs` before starting it again") from exc
+            self.warn(f"KFP answered after the {self.timeout:g} s timeout; run {run_id} ({run_name}) was created")
+            return run_id
+        return str(result.run_id or run_id)
 
     def pinned_version(self, experiment_id: str, schedule: str, pipeline: str) -> tuple[str, str] | None:
         """``(pipeline id, version id)`` of ``pipeline`` that the recurring run ``schedule`` of the
@@ -1352,6 +1470,7 @@ __all__ = [
     "UploadResult",
     "ScheduleResult",
     "RunSummary",
+    "check_name",
     "content_hash",
     "version_name",
     "git_commit",

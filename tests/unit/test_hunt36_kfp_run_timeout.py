@@ -1,0 +1,68 @@
+"""A run whose creation KFP answered too late is not started twice.
+
+``POST /runs`` is not idempotent, and its answer can come after the client's timeout (a slow API
+server, an ingress under load): the run exists, but ``ctloop trigger`` said "cannot reach KFP: no
+answer within N s — fix: check --host", and the retry that message invites started a second
+training run. ctloop now names the run itself: kubeflow/pipelines 2.15.0-2.17.0 keeps a client's
+``run_id`` (``backend/src/apiserver/server/api_converter.go`` ``toModelRun``: ``UUID: runId``;
+``resource/resource_manager.go`` ``CreateRun`` generates one only when it is empty), so after a
+timeout ctloop asks for that run and, when it exists, reports it started.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from ctloop.cli import main
+from ctloop.ops.platform import Platform
+from tests.doubles.kfp_api import KfpApiDouble
+from tests.helpers import REPO
+from tests.ops.test_platform import isolate_kfp_env
+
+pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
+
+GOLDEN = REPO / "tests" / "golden" / "pipelines" / "continuous-training.yaml"
+PARAMS = ["--param", "model_name=credit", "--param", "data.uri=gs://bucket/credit.parquet",
+          "--param", "data.target=default", "--param", "data.time_column=application_date"]
+
+
+@pytest.fixture
+def kfp(monkeypatch, tmp_path):
+    isolate_kfp_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("CTLOOP_IMAGE", "registry.example.com/ml/ctloop:0.1.0")
+    with KfpApiDouble(reply_delay={"POST /runs": 2.0}) as double:
+        yield double
+
+
+def _run_posts(double):
+    return [c for c in double.calls if c.method == "POST" and c.path.endswith("/runs")]
+
+
+def test_a_run_created_but_answered_late_is_reported_started_once(kfp, capsys):
+    assert main(["trigger", "--host", kfp.url, "--timeout", "0.5", *PARAMS]) == 0
+    out, err = capsys.readouterr()
+    run_id = re.search(r"run_id=(\S+)", out).group(1)
+    assert list(kfp.state.runs) == [run_id] and len(_run_posts(kfp)) == 1
+    assert "Traceback" not in err and run_id in err  # the late answer is said, with the run
+
+
+@pytest.fixture
+def fast(monkeypatch, tmp_path):
+    isolate_kfp_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("CTLOOP_IMAGE", "registry.example.com/ml/ctloop:0.1.0")
+    with KfpApiDouble() as double:
+        yield double
+
+
+def test_runs_carry_a_fresh_client_run_id(fast):
+    platform = Platform(host=fast.url)
+    returned = [platform.create_run(GOLDEN, experiment="ctloop", params={"model_name": "credit"}, run_name="r")
+                for _ in range(2)]
+    posts = _run_posts(fast)
+    assert [c.body["run_id"] for c in posts] == returned
+    ids = [c.body["run_id"] for c in posts]
+    assert len(set(ids)) == 2 and all(uuid.UUID(i).version == 4 for i in ids)
+    assert sorted(ids) == sorted(fast.state.runs)
