@@ -126,7 +126,15 @@ def test_output_dir_under_a_file_is_refused_before_anything_is_written(tmp_path)
             storage.check_output_dir(str(uri), name="--output")
         assert "\n" not in str(err.value)
     storage.check_output_dir(str(tmp_path / "new" / "out"), name="--output")  # to be created: fine
-    storage.check_output_dir("s3://bucket/reports", name="--output")  # a prefix: checked when written
+    # an object store is asked once, read-only: no credentials is one line before any work
+    # (tests/integration/test_storage_output_check.py: a reachable bucket passes)
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE"):
+            env.delenv(name, raising=False)
+        env.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+        env.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+        with pytest.raises(ConfigError, match="no AWS credentials to access s3://bucket/reports"):
+            storage.check_output_dir("s3://bucket/reports", name="--output")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["existing.txt"]
 
 
