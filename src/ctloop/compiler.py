@@ -48,7 +48,11 @@ def _check_image(image: str) -> None:
     if image.endswith(":latest"):
         raise ConfigError(f"image {image!r} uses the mutable tag 'latest': pin a version or digest")
     match = _REFERENCE.fullmatch(image)
-    if match is None or len(match.group(1)) > NAME_MAX:
+    # ParseNormalizedNamed (what the kubelet parses with) splits off a domain only when the first
+    # component has a '.' or ':' or is localhost: otherwise it is Docker Hub's path, lower case only
+    first = image.split("/", 1)[0]
+    hub_path = "/" not in image or not ("." in first or ":" in first or first == "localhost")
+    if match is None or len(match.group(1)) > NAME_MAX or (hub_path and match.group(1) != match.group(1).lower()):
         raise ConfigError(
             f"image {image!r} is not a reference the kubelet can pull: every task would fail with InvalidImageName "
             "— the repository path takes lower-case letters and digits joined by '.', '_', '__' or '-', a tag "

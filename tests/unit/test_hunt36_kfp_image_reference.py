@@ -21,10 +21,14 @@ DIGEST = "sha256:" + "0123456789abcdef" * 4
 BAD = ["registry.example.com/ML/ctloop:0.1.0", "ghcr.io/MyOrg/ctloop:1.0", "registry.example.com/ml/ctloop:0.1.0+local",
        "registry.example.com/ml//ctloop:0.1.0", "registry.example.com/ml/ctloop-:0.1.0",
        "registry.example.com/ml/ctloop:" + "1" * 129, "registry.example.com/ml/ctloop@sha256:abc",
-       "registry.example.com/ml/ctloop:.1", "r.example.com/" + "a" * 250 + ":1"]
+       "registry.example.com/ml/ctloop:.1", "r.example.com/" + "a" * 250 + ":1",
+       # Docker Hub paths (no '.', ':' or localhost in the first component): ParseNormalizedNamed
+       # refuses upper case there (distribution/reference normalize.go, ErrNameNotCanonical path)
+       "Ml/ctloop:0.1.0", "Team/ctloop:1", "Ctloop:1"]
 GOOD = ["registry.example.com/ml/ctloop:0.1.0", "Registry.Example.com:5000/ml/ctloop:v0.1.0-rc.1",
         "localhost:5000/ctloop:0.1.0", "ctloop:0.1.0", "registry.example.com/ml/ctloop@" + DIGEST,
-        "registry.example.com/ml/ctloop:0.1.0@" + DIGEST, "[fd00::1]:5000/ml/ct__loop:1", "a.b/c.d/e-f--g:1_x"]
+        "registry.example.com/ml/ctloop:0.1.0@" + DIGEST, "[fd00::1]:5000/ml/ct__loop:1", "a.b/c.d/e-f--g:1_x",
+        "team/ctloop:1", "Localhost:5000/x:1"]
 
 
 @pytest.fixture(scope="module")
