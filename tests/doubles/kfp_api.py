@@ -509,9 +509,10 @@ class KfpApiDouble(InThreadServer):
             if "experiment_id" in query:
                 items = [r for r in items if r.get("experiment_id") == query["experiment_id"]]
             items = self._filter(items, query)
-            items = sorted(
-                items, key=lambda r: (r["created_at"], int(r["run_id"].split("-")[1])), reverse=True
-            )
+            # newest first; runs created in one second by the order they were stored in (a client's
+            # run id is any UUID: it says nothing of the order)
+            order = {rid: i for i, rid in enumerate(s.runs)}
+            items = sorted(items, key=lambda r: (r["created_at"], order[r["run_id"]]), reverse=True)
             return self._page(items, query, "runs")
         if p.startswith("/runs/") and method == "GET":
             return 200, s.runs[p.split("/")[2]]

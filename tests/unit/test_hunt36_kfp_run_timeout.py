@@ -66,3 +66,27 @@ def test_runs_carry_a_fresh_client_run_id(fast):
     ids = [c.body["run_id"] for c in posts]
     assert len(set(ids)) == 2 and all(uuid.UUID(i).version == 4 for i in ids)
     assert sorted(ids) == sorted(fast.state.runs)
+
+
+def test_a_gateway_that_gave_up_while_the_run_was_created_is_no_second_run(fast, capsys):
+    """An ingress or Istio gateway in front of the API server answers 504 (502/503) when it stops
+    waiting, while the API server goes on and creates the run (review D): that run is looked up
+    too, not reported as a failure that invites a second one. Listing runs then works with the
+    client's UUIDs (the double sorted by a numeric part of the id before)."""
+    from kfp_server_api.exceptions import ApiException
+
+    platform = Platform(host=fast.url)
+    create = platform.client._run_api.run_service_create_run
+
+    def gateway_timeout(*args, **kwargs):
+        create(*args, **kwargs)
+        raise ApiException(status=504, reason="Gateway Timeout")
+
+    platform.client._run_api.run_service_create_run = gateway_timeout
+    run_id = platform.create_run(GOLDEN, experiment="ctloop", params={"model_name": "credit"}, run_name="r")
+    assert list(fast.state.runs) == [run_id] and len(_run_posts(fast)) == 1
+    assert f"run {run_id} (r) was created" in capsys.readouterr().err
+    for _ in range(3):
+        Platform(host=fast.url).create_run(GOLDEN, experiment="ctloop", params={"model_name": "credit"}, run_name="s")
+    experiment_id = next(iter(fast.state.experiments))
+    assert len(Platform(host=fast.url).recent_runs(experiment_id, limit=10)) == 4

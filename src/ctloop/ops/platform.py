@@ -58,7 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from ctloop.environ import setenv
-from ctloop.errors import ConfigError, PlatformError
+from ctloop.errors import ConfigError, PlatformError, one_line
 
 HASH_MARK = "ctloop-content-sha256:"
 SPEC_MARK = "ctloop-schedule-sha256:"
@@ -479,6 +479,23 @@ def _timeout_of(exc: BaseException) -> bool:
     if isinstance(exc, NewConnectionError):  # a ConnectTimeoutError subclass in urllib3 2
         return False
     return isinstance(exc, (Urllib3Timeout, TimeoutError))
+
+
+def _maybe_created(exc: BaseException | None) -> bool:
+    """Whether a create whose call failed with ``exc`` may still have been done by the API server:
+    no answer in time, a connection lost after the request went out, or a gateway in front of it
+    that gave up first (an ingress' or Istio's 502/503/504 while the API server goes on)."""
+    from urllib3.exceptions import MaxRetryError, ProtocolError
+
+    if exc is None:
+        return False
+    if _timeout_of(exc):
+        return True
+    if isinstance(exc, MaxRetryError):
+        exc = exc.reason or exc
+    if isinstance(exc, (ProtocolError, ConnectionResetError)):
+        return True
+    return getattr(exc, "status", None) in (502, 503, 504)
 
 
 def _network_error(exc: BaseException, url: str, timeout: float) -> str:
@@ -1401,14 +1418,15 @@ class Platform:
         try:
             result = self._call("create run", self.client._run_api.run_service_create_run, run=body)
         except PlatformError as exc:
-            if not (exc.__cause__ is not None and _timeout_of(exc.__cause__)):
+            if not _maybe_created(exc.__cause__):
                 raise
             try:
                 self._call("get run", self.client.get_run, run_id)
             except PlatformError:
                 raise PlatformError(f"{exc}; the run was sent as {run_id} and KFP does not show it (yet): "
                                     f"check `ctloop runs` before starting it again") from exc
-            self.warn(f"KFP answered after the {self.timeout:g} s timeout; run {run_id} ({run_name}) was created")
+            self.warn(f"KFP did not answer the create in time ({one_line(str(exc))[:160]}); run {run_id} "
+                      f"({run_name}) was created")
             return run_id
         return str(result.run_id or run_id)
 
