@@ -57,13 +57,18 @@ class GateDecision:
     # what the monitoring rules compare served traffic with (ctloop.monitoring.triggers.gate_reference,
     # regression_reference)
     reference: dict[str, float] = field(default_factory=dict)
+    # why a champion was not compared although there is one (it cannot score today's holdout)
+    champion_skipped: str = ""
 
     @property
     def judged(self) -> bool:
         """Whether the challenger was compared with the champion: False when the holdout could not
-        make the comparison (its interval undefined, e.g. ROC AUC on one class) — a rejection then
-        says nothing about the champion (:func:`ctloop.monitoring.policy.not_judged`). True without
-        a champion (nothing to compare with)."""
+        make the comparison (its interval undefined, e.g. ROC AUC on one class) or the champion
+        could not score it (``champion_skipped``) — a rejection then says nothing about the champion
+        (:func:`ctloop.monitoring.policy.not_judged`). True without a champion (nothing to compare
+        with)."""
+        if self.champion_skipped:
+            return False
         comp = self.comparison
         if comp is None:
             return True
@@ -337,6 +342,14 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     # "schema changed", which retrains); the champion cannot score this data, nor be compared on it
     names = getattr(champion, "feature_names_in_", None) if champion is not None else None
     gone = [] if names is None else [f for f in names if f not in holdout.columns]
+    for feature in gone:  # a renamed column (case, spaces) is a data problem, not a new schema
+        near = [c for c in holdout.columns if isinstance(c, str) and isinstance(feature, str)
+                and c.strip().casefold() == feature.strip().casefold()]
+        if near:
+            raise EvaluationError(
+                f"the champion's feature {feature!r} is not a column of the holdout, which has {near[0]!r}: the "
+                "column was renamed (case or spaces); restore its name upstream — a challenger is never judged "
+                "without its champion over a renamed column")
     # a champion of the other task (training.task changed): a classifier's labels are no amounts, and
     # a regressor has no class probabilities; it cannot be compared either
     other = champion is not None and not gone and _is_classifier(champion) != (task == "classification")
@@ -390,6 +403,8 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         ok &= passed
         reasons.append(f"{name} {value:.4f} {'<=' if lower else '>='} {bound} {'passed' if passed else 'FAILED'}")
 
+    if gone or other:
+        decision.champion_skipped = "schema" if gone else "task"
     if gone:
         reasons.append(f"the champion cannot score the holdout: it has no column {gone[0]!r}"
                        + (f" (nor {', '.join(map(repr, gone[1:]))})" if len(gone) > 1 else "")

@@ -47,6 +47,8 @@ def test_a_champion_feature_the_holdout_no_longer_has_is_named_and_the_challenge
     rejected = evaluate.gate(challenger, new.iloc[300:], target="y", task="classification", champion=champion,
                              thresholds={"roc_auc": 0.999}, bootstrap_rounds=50)
     assert not rejected.approved and "roc_auc" in rejected.reason and "FAILED" in rejected.reason
+    # never compared: a rejection says nothing about the champion (monitoring's policy.not_judged)
+    assert decision.champion_skipped == rejected.champion_skipped == "schema" and not rejected.judged
     # a challenger that cannot score its own holdout is an error naming the column
     with pytest.raises(EvaluationError, match=r"^the challenger cannot score the holdout data: it has no column "
                                               r"'old', a feature of the challenger$"):
@@ -117,3 +119,16 @@ def test_the_champion_reads_numbers_in_its_text_feature_as_served():
     as_text = evaluate.score(champion, frame.iloc[300:], target="y", task="classification")
     assert decision.champion_metrics["roc_auc"] == pytest.approx(as_text["roc_auc"], abs=1e-12)
     assert decision.challenger_metrics["roc_auc"] == pytest.approx(as_text["roc_auc"], abs=1e-12)
+
+
+def test_a_champion_feature_renamed_in_case_or_spaces_is_an_error_not_a_skipped_champion():
+    """Review A: the champion's 'old' arriving as 'OLD ' let a worse challenger pass on thresholds
+    alone, as after a real schema change."""
+    frame = _frame()
+    champion = _fit(frame.iloc[:300].drop(columns="kind"), "y")
+    renamed = frame.drop(columns="kind").rename(columns={"old": "OLD "})
+    challenger = _fit(renamed.iloc[:300], "y")
+    with pytest.raises(EvaluationError, match=r"feature 'old' is not a column of the holdout, which has 'OLD ': "
+                                              r"the column was renamed"):
+        evaluate.gate(challenger, renamed.iloc[300:], target="y", task="classification", champion=champion,
+                      thresholds={"roc_auc": 0.5}, bootstrap_rounds=50)
