@@ -128,7 +128,7 @@ upload: $(STAMP) ## upload the pipeline to KFP (HOST=url; a no-op when unchanged
 
 .PHONY: schedule
 schedule: $(STAMP) ## schedule recurring runs (HOST=url CRON="0 0 3 * * *" UTC, PARAMS="name=value ...", PIPELINE=)
-	$(BIN)/ctloop schedule --host $(HOST) --cron "$(CRON)" $(if $(PIPELINE),--pipeline $(PIPELINE)) $(foreach p,$(PARAMS),--param '$(p)') $(IMAGE_ARG)
+	$(BIN)/ctloop schedule --host $(HOST) --cron "$(CRON)" $(if $(PIPELINE),--pipeline $(PIPELINE)) $(foreach p,$(PARAMS),--param '$(subst ','\'',$(p))') $(IMAGE_ARG)
 
 .PHONY: apply
 apply: $(STAMP) ## apply ctloop.yaml to the KFP cluster (SPEC=file, DRY_RUN=1 to preview)

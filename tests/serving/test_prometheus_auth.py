@@ -235,3 +235,18 @@ def test_no_credentials_by_default_still_follows_prometheus_as_before(plain, mon
     assert not prom.auth.sends_credentials
     assert prom.scalar("sum(ctloop_auth_probe)", at=AT) == 7.0
     assert metric_sources.AUTH_DOC.startswith("docs/serving.md#")
+
+
+def test_credentials_in_the_url_are_refused_without_showing_them():
+    """Review C: urllib never sends a URL's user:password, and every message printed them (also
+    into the audit reason of a canary analysis)."""
+    with pytest.raises(ConfigError, match="holds a user name or password: set PROMETHEUS_USERNAME") as err:
+        Prometheus("http://admin:hunter2@prometheus:9090", auth=PrometheusAuth())
+    assert "hunter2" not in str(err.value)
+
+
+def test_a_password_with_spaces_is_sent_as_given():
+    auth = PrometheusAuth.from_env({"PROMETHEUS_USERNAME": "u\n", "PROMETHEUS_PASSWORD": " pa ss "})
+    import base64
+
+    assert auth.headers()["Authorization"] == "Basic " + base64.b64encode(b"u: pa ss ").decode()

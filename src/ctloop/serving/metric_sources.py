@@ -111,8 +111,9 @@ class PrometheusAuth:
     @classmethod
     def from_env(cls, env: Any = None) -> PrometheusAuth:
         env = os.environ if env is None else env
-        got = {name: (env.get(name) or "").strip() for name in
-               (TOKEN_ENV, TOKEN_FILE_ENV, USERNAME_ENV, PASSWORD_ENV, CA_FILE_ENV)}
+        # a password is sent as given (spaces are legal in it); the rest loses a Secret's trailing newline
+        got = {name: (env.get(name) or "") if name == PASSWORD_ENV else (env.get(name) or "").strip()
+               for name in (TOKEN_ENV, TOKEN_FILE_ENV, USERNAME_ENV, PASSWORD_ENV, CA_FILE_ENV)}
         auth = cls(token=got[TOKEN_ENV], token_file=got[TOKEN_FILE_ENV], username=got[USERNAME_ENV],
                    password=got[PASSWORD_ENV], ca_file=got[CA_FILE_ENV])
         auth.check()
@@ -234,6 +235,9 @@ class Prometheus:
                 "or pass prometheus_url"
             )
         check_http_url(url, "Prometheus URL", "e.g. http://prometheus-operated.monitoring.svc:9090")
+        if "@" in urllib.parse.urlsplit(url).netloc:  # urllib never sends them, and every message showed them
+            raise ConfigError(f"Prometheus URL {_origin(url)!r} holds a user name or password: set "
+                              f"{USERNAME_ENV}/{PASSWORD_ENV} (Secret ctloop-prometheus) instead ({AUTH_DOC})")
         self.url = url.rstrip("/")
         self.timeout_s = timeout_s
         self.auth = PrometheusAuth.from_env() if auth is None else auth
