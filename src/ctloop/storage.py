@@ -371,7 +371,13 @@ def check_output_dir(uri: str, *, name: str = "output") -> None:
     a store that refuses are one line now, not after minutes of work."""
     loc = parse(uri)
     if loc.scheme != "file":
-        exists(uri.rstrip("/") if loc.key.strip("/") else f"{uri.rstrip('/')}/.ctloop-output-check")
+        try:
+            exists(uri.rstrip("/") if loc.key.strip("/") else f"{uri.rstrip('/')}/.ctloop-output-check")
+        except DataSourceError as exc:
+            # write-only credentials (s3:PutObject without s3:GetObject/ListBucket, GCS objectCreator,
+            # a write-only SAS) are refused a HEAD but may write: only the write can tell
+            if not str(exc).startswith("access denied"):
+                raise
         return
     path = Path(loc.key)
     # a file, or anything else that is not a directory (a device: --output /dev/null)

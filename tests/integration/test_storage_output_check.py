@@ -35,3 +35,26 @@ def test_an_endpoint_that_does_not_answer_is_refused_before_the_work(monkeypatch
     with pytest.raises(DataSourceError, match="s3://ctloop-out/run-1") as err:
         storage.check_output_dir("s3://ctloop-out/run-1", name="--output")
     assert "\n" not in str(err.value)
+
+
+def test_write_only_credentials_are_not_refused_up_front(s3, monkeypatch, tmp_path):
+    """Review A: a HEAD refused with 403 (keys that may only PutObject; AWS answers 403 for a
+    missing key without s3:ListBucket) says nothing of whether the write will work."""
+    from botocore.exceptions import ClientError
+
+    out = fresh_bucket(s3, monkeypatch, tmp_path / "home", "backtest")
+
+    def forbidden(*args, **kwargs):
+        raise ClientError({"Error": {"Code": "403", "Message": "Forbidden"}}, "HeadObject")
+
+    client = storage._backend(out)[0].client()
+    monkeypatch.setattr(type(client), "head_object", forbidden)
+    storage.check_output_dir(out, name="--output")
+
+
+def test_compile_refuses_an_object_store_output_dir(capsys):
+    """Review A: compile writes locally; --output-dir s3://b/p wrote ./s3:/b/p/*.yaml."""
+    from ctloop.cli import main
+
+    assert main(["compile", "--output-dir", "s3://b/p"]) == 2
+    assert "compile writes local files" in capsys.readouterr().err

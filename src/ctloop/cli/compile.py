@@ -8,9 +8,13 @@ import argparse
 def _compile(args: argparse.Namespace) -> int:
     from ctloop.compiler import compile_all, parse_pvc_mount
     from ctloop.config import PlatformConfig, from_arguments
+    from ctloop.errors import ConfigError
     from ctloop.image import resolve_image
-    from ctloop.storage import check_output_dir
+    from ctloop.storage import check_output_dir, parse
 
+    if parse(args.output_dir).scheme != "file":  # compiled YAML is written locally (then uploaded)
+        raise ConfigError(f"--output-dir {args.output_dir}: compile writes local files; give a local directory "
+                          "(`ctloop upload` sends the pipelines to KFP)")
     check_output_dir(args.output_dir, name="--output-dir")
     image = resolve_image(args.image, None, purpose="compile")  # --image, else CTLOOP_IMAGE, else the placeholder
     mounts = [parse_pvc_mount(m) for m in args.mount_pvc or []]
