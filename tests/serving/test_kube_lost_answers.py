@@ -35,12 +35,18 @@ class LossyApiServer:
                     "metadata": {"name": "credit", "namespace": "ml"}, "spec": {"predictor": {}}}
         self.seen: list[str] = []
         self.stall: dict[str, int] = {}
+        self.drop: dict[str, int] = {}  # requests answered by closing the connection
         self.delay = 1.5
         api = self
 
         class Handler(BaseHTTPRequestHandler):
             def _answer(self):
                 api.seen.append(self.command)
+                if api.drop.get(self.command, 0) > 0:
+                    api.drop[self.command] -= 1
+                    self.close_connection = True
+                    self.connection.close()
+                    return
                 if self.command == "PATCH":
                     body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                     api.obj = specs.merge_patch(api.obj, body)
@@ -108,3 +114,35 @@ def test_a_get_whose_answer_is_late_is_sent_once(api):
     with pytest.raises(ServingUnreachable):
         isvcs.get("credit")
     assert server.seen == ["GET"]
+
+
+def test_a_get_on_a_connection_the_server_closed_is_sent_again(api):
+    """Review C: urllib3 counts a kept-alive connection closed by the server (RemoteDisconnected) as
+    a read error, which api_retries() does not retry: one stale connection after a long canary
+    interval failed the step."""
+    server, isvcs = api
+    server.drop["GET"] = 1
+    assert isvcs.get("credit")["metadata"]["name"] == "credit"
+    assert server.seen == ["GET", "GET"]
+
+
+def test_a_patch_to_a_server_that_refuses_connections_is_not_sent_again(tmp_path, monkeypatch):
+    """Review C: urllib3 retried the connection already; re-sending only multiplied the wait."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        kubeconfig = tmp_path / "kubeconfig"
+        kubeconfig.write_text(yaml.safe_dump({
+            "apiVersion": "v1", "kind": "Config", "current-context": "c",
+            "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{probe.getsockname()[1]}"}}],
+            "users": [{"name": "u", "user": {"token": "t"}}],
+            "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}))
+        monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+        isvcs = InferenceServices("ml", api_client=load_api_client(str(kubeconfig)), request_timeout_s=0.5)
+        calls = []
+        real = isvcs._call
+        monkeypatch.setattr(isvcs, "_call", lambda what, fn: calls.append(what) or real(what, fn))
+        with pytest.raises(ServingUnreachable):
+            isvcs.patch("credit", specs.promote_patch())
+    assert len(calls) == 1

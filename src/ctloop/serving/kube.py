@@ -139,9 +139,17 @@ class InferenceServices:
         from kubernetes.client.exceptions import ApiException
 
         what = f"get InferenceService {self.namespace}/{name}"
+        read = lambda: _decoded(what, lambda: self.api.get_namespaced_custom_object(  # noqa: E731
+            GROUP, VERSION, self.namespace, PLURAL, name, **self.timeout))
         try:
-            return _object(what, _decoded(what, lambda: self.api.get_namespaced_custom_object(
-                GROUP, VERSION, self.namespace, PLURAL, name, **self.timeout)))
+            try:
+                return _object(what, read())
+            except ServingUnreachable as exc:
+                if not _dropped(exc):
+                    raise
+                # a kept-alive connection the server (or a proxy) closed meanwhile, e.g. after a long
+                # canary interval: urllib3 counts it as a read error, which api_retries() does not retry
+                return _object(what, read())
         except ApiException as exc:
             if exc.status == 404:
                 return None
@@ -164,11 +172,35 @@ class InferenceServices:
             try:
                 return self._call(what, lambda: self.api.patch_namespaced_custom_object(
                     GROUP, VERSION, self.namespace, PLURAL, name, patch, **self.timeout))
-            except ServingUnreachable:
-                if attempt + 1 >= attempts:
+            except ServingUnreachable as exc:
+                # only an answer lost after the request went out: a connection that failed was
+                # retried by urllib3 already (api_retries), and sending it again only waits longer
+                if attempt + 1 >= attempts or not (_dropped(exc) or _timed_out(exc)):
                     raise
                 time.sleep(0.2 * (attempt + 1))
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def _reason(exc: BaseException) -> BaseException | None:
+    import urllib3
+
+    cause = exc.__cause__
+    if isinstance(cause, urllib3.exceptions.MaxRetryError):
+        return cause.reason
+    return cause
+
+
+def _dropped(exc: BaseException) -> bool:
+    """The connection was closed or reset after the request was sent (no answer, no timeout)."""
+    import urllib3
+
+    return isinstance(_reason(exc), urllib3.exceptions.ProtocolError)
+
+
+def _timed_out(exc: BaseException) -> bool:
+    import urllib3
+
+    return isinstance(_reason(exc), urllib3.exceptions.ReadTimeoutError)
 
 
 def _decoded(what: str, fn: Callable[[], Any]) -> Any:
