@@ -712,7 +712,8 @@ def test_settings_missing_on_a_new_backend_and_secrets_unreadable(cluster, capsy
     assert line.startswith(
         "warn settings: no MLFLOW_TRACKING_URI in kubeflow (missing: ConfigMap ctloop-settings)"
     )
-    assert "cannot read Secret ctloop-mlflow, Secret ctloop-gcp (forbidden)" in line
+    assert ("cannot read Secret ctloop-mlflow, Secret ctloop-storage, Secret ctloop-prometheus, Secret ctloop-gcp "
+            "(forbidden)") in line
     assert "kubectl -n kubeflow create configmap ctloop-settings" in line
 
 
@@ -722,6 +723,11 @@ def test_settings_name_every_key_the_pipelines_reference(cluster, capsys):
         assert f"ctloop-settings.{key}" in lines["settings"]
     for key in DEFAULT_SETTINGS.mlflow_env:
         assert f"ctloop-mlflow.{key}" in lines["settings"]
+    # every Secret a task references (review C: ctloop-prometheus and ctloop-storage were not checked,
+    # though a KFP before 2.15 fails every pod that references a missing one)
+    for secret, keys in ((DEFAULT_SETTINGS.prometheus_secret, DEFAULT_SETTINGS.prometheus_env),
+                         (DEFAULT_SETTINGS.storage_secret, DEFAULT_SETTINGS.storage_env)):
+        assert f"Secret {secret}" in lines["settings"] or all(f"{secret}.{k}" in lines["settings"] for k in keys)
 
 
 def test_kubernetes_unreachable(cluster, capsys, tmp_path):

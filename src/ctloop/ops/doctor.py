@@ -1136,7 +1136,9 @@ class Doctor:
         else:
             for key in S.config_env:
                 (present if key in data else missing).append(f"{S.config_map}.{key}")
-        for secret, keys in ((S.mlflow_secret, list(S.mlflow_env)), (S.gcp_secret, [])):
+        # every Secret a task references (ctloop.ops.settings.apply_platform_settings)
+        for secret, keys in ((S.mlflow_secret, list(S.mlflow_env)), (S.storage_secret, list(S.storage_env)),
+                             (S.prometheus_secret, list(S.prometheus_env)), (S.gcp_secret, [])):
             if not secret:
                 continue
             try:
