@@ -568,11 +568,7 @@ class MlflowRegistry:
         try:
             mv = self._create_version(name, model_uri, run_id, clean)
             mv = self._wait_ready(name, str(mv.version))
-            # aliases are last-writer-wins: of two runs registering at once, the slower must not
-            # move challenger back to the older version (no lock: a promotion may hold it for minutes)
-            current = self.aliases(name).get(CHALLENGER)
-            if current is None or not current.isdigit() or int(current) < int(mv.version):
-                self.client.set_registered_model_alias(name, CHALLENGER, str(mv.version))
+            self._point_challenger(name, int(mv.version))
         except MlflowException as exc:
             raise RegistryError(f"cannot register {model_uri} as model {name!r}: {exc}") from exc
         if run_id and mv.run_id and mv.run_id != run_id:
@@ -580,6 +576,20 @@ class MlflowRegistry:
                 f"registered version {mv.version} belongs to run {mv.run_id}, expected {run_id}"
             )
         return self.get_version(name, str(mv.version))
+
+    def _point_challenger(self, name: str, mine: int) -> None:
+        """``challenger`` → the newest READY version (at least ``mine``). Aliases are last-writer-wins
+        and a promotion may hold the lock for minutes, so two runs registering at once are settled by
+        reading back: whoever sees the alias behind the newest ready version moves it forward, and
+        a late write of an older version is corrected by the run that wrote it."""
+        for _ in range(3):
+            ready = [int(mv.version) for mv in self.client.search_model_versions(_name_filter(name))
+                     if mv.name == name and str(mv.version).isdigit() and mv.status == "READY"]
+            target = max([mine, *ready])
+            current = self.aliases(name).get(CHALLENGER)
+            if current is not None and current.isdigit() and int(current) >= target:
+                return
+            self.client.set_registered_model_alias(name, CHALLENGER, str(target))
 
     def _create_version(self, name: str, model_uri: str, run_id: str, tags: dict[str, str]) -> Any:
         """``mlflow.register_model`` through this registry's own client (not the global URI)."""
