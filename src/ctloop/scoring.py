@@ -376,9 +376,11 @@ def _check_text_kinds(scorer: Scorer, source: Any, flags: list[str]) -> None:
             and trained.get(name) and all(isinstance(v, str) for v in trained[name])]
     if not text:
         return
+    # a CSV's true/false or dates are read as text (_text_features): only a typed format's are wrong
+    csv = source.format == "csv" and not source.partition_keys
     for name in text:
         for where, kind in _kinds(source, name):
-            if pa.types.is_boolean(kind) or pa.types.is_temporal(kind) or pa.types.is_nested(kind):
+            if (not csv and (pa.types.is_boolean(kind) or pa.types.is_temporal(kind))) or pa.types.is_nested(kind):
                 known = trained[name]
                 shown = ", ".join(repr(v) for v in sorted(known)[:3]) + (", …" if len(known) > 3 else "")
                 raise DataSourceError(f"data: column {name!r} of {where} is {kind}, but {scorer.name} "
@@ -437,7 +439,14 @@ def _text_features(scorer: Scorer, source: Any) -> list[str]:
     codes) the numbers are read as the trained text while scoring (:func:`_numbers_as_text`)."""
     if source.format != "csv" or source.partition_keys:
         return []
-    return _numeric_text_features(scorer, source)
+    import pyarrow as pa
+
+    # a text feature whose values in this CSV happen to read as true/false or as dates (a category
+    # 'true'/'false'/'unknown', ISO dates as codes): CSV cannot say otherwise, so it is read as text
+    flags = _true_false_features(scorer)
+    looks = [name for name in scorer.features if name not in scorer.numeric and name not in flags
+             and any(pa.types.is_boolean(kind) or pa.types.is_temporal(kind) for _, kind in _kinds(source, name))]
+    return [*_numeric_text_features(scorer, source), *looks]
 
 
 def _numeric_text_features(scorer: Scorer, source: Any) -> list[str]:

@@ -141,3 +141,24 @@ def test_empty_text_cells_of_a_csv_scored_with_an_id_column_are_gaps(trained, tm
                                id_column=id_column)
         out = pd.concat([pd.read_parquet(f) for f in result.files], ignore_index=True)
         np.testing.assert_allclose(out.prediction_1.to_numpy(), expected, atol=1e-12, err_msg=id_column)
+
+
+def test_a_csv_whose_text_feature_reads_as_true_false_or_dates_scores_as_text(tmp_path):
+    """Review A: a text feature trained with 'true'/'false'/'unknown' (or ISO-date codes) gets a CSV
+    batch holding only 'true'/'false' (dates): Arrow infers bool (timestamp) and scoring refused the
+    valid input, which a CSV cannot write otherwise. Now read as text and scored as trained."""
+    rng = np.random.default_rng(0)
+    n = 600
+    frame = pd.DataFrame({"x": rng.normal(size=n), "answer": rng.choice(["true", "false", "unknown"], size=n),
+                          "day": rng.choice(["2025-01-01", "2025-02-01", "n/a"], size=n)})
+    frame["y"] = ((frame.x + (frame.answer == "true") - (frame.day == "n/a")) > 0.5).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = train.fit(frame, target="y", estimator="logistic_regression")
+    scorer = scoring.Scorer(result.model, "m", "1", "champion", result.meta["features"], result.meta["numeric"])
+    today = frame[(frame.answer != "unknown") & (frame.day != "n/a")][result.meta["features"]].head(50)
+    today.to_csv(tmp_path / "today.csv", index=False)
+    assert scoring.open_input(str(tmp_path / "today.csv")).schema.field("answer").type == "bool"
+    out = scoring.score(scorer, str(tmp_path / "today.csv"), str(tmp_path / "out"), run_id="r")
+    got = pd.concat([pd.read_parquet(f) for f in out.files], ignore_index=True).prediction_1.to_numpy()
+    np.testing.assert_allclose(got, scorer.model.predict_proba(today)[:, 1], rtol=0, atol=1e-12)
