@@ -39,3 +39,10 @@ def test_numbers_for_section_fields_stay_numbers(pipelines):
         ["model_name=m", "gate.tolerance=0.010", "drift.seed=50", *DATA]))
     assert args["gate"]["tolerance"] == 0.01 and type(args["gate"]["tolerance"]) is float
     assert args["drift"]["seed"] == 50 and type(args["drift"]["seed"]) is int
+
+
+def test_a_text_section_field_given_in_digits_is_its_text(pipelines):
+    """Review D: a target column named 2024 (data.target=2024) was refused 'expected text'."""
+    args = pipeline_arguments(pipelines["continuous-training"], parse_pairs(
+        ["model_name=m", "data.uri=x.csv", "data.target=2024", "data.time_column=07.10"]))
+    assert args["data"]["target"] == "2024" and args["data"]["time_column"] == "07.10"

@@ -116,6 +116,9 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                 errors.append(f"{key}: {name} has no field {field!r}{_suggest(field, fields)}; fields: "
                               f"{', '.join(fields)}")
                 continue
+            kind = next(f.type for f in SECTION_PARAMETERS[name].fields() if f.name == field)
+            if kind in ("str", str) and isinstance(value, _GivenInt | _GivenFloat):
+                value = value.text  # a text field given in digits (data.target=2024): as written
             section[field] = _plain(value)
         else:
             if getattr(inputs[name], "type", "") == "String" and not isinstance(value, str):
