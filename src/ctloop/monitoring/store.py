@@ -119,11 +119,17 @@ class MonitoringStore:
         return f"{self.model_name}{MONITORING_SUFFIX}"
 
     def experiment_id(self, create: bool = True) -> str | None:
+        """The monitoring experiment's id (created when ``create`` and missing). A deleted one is
+        refused when ``create`` (the id is for writing) and read but never cached otherwise: a
+        reader first (``last_trigger``) must not let a writer skip the check."""
         if self._experiment_id is None:
             from ctloop.tracking import local_artifact_root
 
             exp = self.client.get_experiment_by_name(self.experiment_name)
-            if exp is not None and create and getattr(exp, "lifecycle_stage", "active") == "deleted":
+            deleted = exp is not None and getattr(exp, "lifecycle_stage", "active") == "deleted"
+            if deleted and not create:
+                return exp.experiment_id  # its runs can still be read
+            if deleted:
                 # MLflow keeps a deleted experiment's name and refuses runs in it: every window failed
                 # at its record (after being judged), with an MlflowException traceback
                 raise RegistryError(
