@@ -63,20 +63,39 @@ def request(registry: Any, name: str, version: str, *, reason: str, rollout: dic
     """Mark ``version`` as waiting for a person (alias, tags, audit record). Under the model's
     promotion lock, and never back to an older version: two continuous-training runs at once may
     write in either order (aliases are last-writer-wins), and the newest challenger is the one
-    waiting — an older one is recorded as superseded by it."""
+    waiting — an older one is recorded as superseded by it. So is an older one requested late,
+    after a newer version was already decided (``pending-approval`` cleared by :func:`finish`) or
+    is champion."""
     import contextlib
 
     locked = getattr(registry, "_locked", None)
     with locked(name) if callable(locked) else contextlib.nullcontext():
-        waiting = pending(registry, name)
-        newer = waiting is not None and _number(waiting.version) > _number(version)
+        newer = _newer(registry, name, version)
         registry.set_tags(name, version, {TAG_STATE: PENDING, TAG_REASON: reason,
                                           TAG_ROLLOUT: json.dumps(rollout, sort_keys=True)})
         if not newer:
             registry.set_alias(name, PENDING_ALIAS, version)
         registry.record_event(name, version, {"event": "approval_requested", "reason": reason,
                                               "pipeline_run": pipeline_run,
-                                              **({"superseded_by": str(waiting.version)} if newer else {})})
+                                              **({"superseded_by": newer} if newer else {})})
+
+
+def _newer(registry: Any, name: str, version: str) -> str:
+    """A version newer than ``version`` that supersedes it: the one pending approval, one already
+    approved or rejected, or the champion; "" when there is none."""
+    number = _number(version)
+    waiting = pending(registry, name)
+    if waiting is not None and _number(waiting.version) > number:
+        return str(waiting.version)
+    # the champion, not the challenger: every registered version becomes challenger, also one whose
+    # run stopped before asking for approval (it would leave nothing waiting)
+    champion = (registry.aliases(name) if hasattr(registry, "aliases") else {}).get("champion", "")
+    if _number(champion) > number:
+        return str(champion)
+    for other in (registry.versions(name) if hasattr(registry, "versions") else []):
+        if _number(other.version) > number and other.tags.get(TAG_STATE) in (APPROVED, REJECTED):
+            return str(other.version)
+    return ""
 
 
 def _number(version: Any) -> int:

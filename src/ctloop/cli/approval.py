@@ -10,6 +10,26 @@ pending approval is refused with the reason (see :mod:`ctloop.approval`).
 from __future__ import annotations
 
 import argparse
+import contextlib
+
+LOCK_TIMEOUT_S = 60.0  # how long `ctloop approve`/`reject` waits for the model's promotion lock
+
+
+def _lock(stack: contextlib.ExitStack, registry, name: str, command: str) -> None:
+    """Take the model's promotion lock into ``stack``: saying so first when someone holds it (a
+    promotion, a rollout, a monitoring trigger, or a holder that died before its lease ends), and
+    after :data:`LOCK_TIMEOUT_S` refusing in one line (nothing recorded: retry)."""
+    from ctloop.errors import RegistryError
+
+    holder = registry._lock_holder(name)
+    if holder is not None and holder.get("expired") != "true":
+        print(f"ctloop: the promotion lock of {name} is held by {holder.get('owner', '?')} until "
+              f"{holder.get('expires', '?')} (a promotion, rollout or monitoring trigger in progress): "
+              f"waiting up to {LOCK_TIMEOUT_S:.0f} s", flush=True)
+    try:
+        stack.enter_context(registry._locked(name))
+    except RegistryError as exc:
+        raise RegistryError(f"nothing was recorded: {exc}; then retry `ctloop {command}`") from exc
 
 
 def _decide(args: argparse.Namespace, approve: bool) -> int:
@@ -20,10 +40,11 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
     check_model_name(args.model_name)  # before the store is opened (a sqlite URI creates its file)
     approval.check_reason(args.reason)
     existing_store(args.tracking_uri)  # a version pending approval lives in an existing registry
-    registry = MlflowRegistry(args.tracking_uri)
+    registry = MlflowRegistry(args.tracking_uri, lock_timeout_s=LOCK_TIMEOUT_S)
     # under the promotion lock: two approvals at once start one rollout, not two (the second finds
     # the version decided); the registry promotion below takes the lock itself
-    with registry._locked(args.model_name):
+    with contextlib.ExitStack() as stack:
+        _lock(stack, registry, args.model_name, "approve" if approve else "reject")
         decision = approval.decide(registry, args.model_name, args.version, approve=approve,
                                    by=approval.who(args.by), reason=args.reason)
         verb = "approved" if approve else "rejected"

@@ -14,6 +14,7 @@ rule's N-1 earlier windows, and the previous window for the volume count) and th
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from ctloop.errors import ConfigError, RegistryError
@@ -25,6 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MONITORING_SUFFIX = "-monitoring"
 TRIGGERED, PENDING, FAILED, NOT_TRIGGERED = "true", "pending", "failed", "false"
+AHEAD = timedelta(days=1)  # a window end further after now is a mistake (MonitoringStore.newer_window)
+NEWER_READ = 1000  # window ends read at most by MonitoringStore.newer_window
 SLACK = 5  # extra recent runs read, for windows re-run or judged out of order
 TAG_LIMIT = 4000  # characters kept of a long tag value (reason, warnings)
 # the audit events of a continuous-training run that compared no challenger with the champion
@@ -119,11 +122,17 @@ class MonitoringStore:
         return f"{self.model_name}{MONITORING_SUFFIX}"
 
     def experiment_id(self, create: bool = True) -> str | None:
+        """The monitoring experiment's id (created when ``create`` and missing). A deleted one is
+        refused when ``create`` (the id is for writing) and read but never cached otherwise: a
+        reader first (``last_trigger``) must not let a writer skip the check."""
         if self._experiment_id is None:
             from ctloop.tracking import local_artifact_root
 
             exp = self.client.get_experiment_by_name(self.experiment_name)
-            if exp is not None and create and getattr(exp, "lifecycle_stage", "active") == "deleted":
+            deleted = exp is not None and getattr(exp, "lifecycle_stage", "active") == "deleted"
+            if deleted and not create:
+                return exp.experiment_id  # its runs can still be read
+            if deleted:
                 # MLflow keeps a deleted experiment's name and refuses runs in it: every window failed
                 # at its record (after being judged), with an MlflowException traceback
                 raise RegistryError(
@@ -232,18 +241,36 @@ class MonitoringStore:
 
     def newer_window(self, window_end: pd.Timestamp, run_id: str = "") -> str | None:
         """The end of the newest recorded window if it is after ``window_end`` (a backfill, or a pod
-        whose clock runs behind), else None; the run ``run_id`` (this window's own) left out."""
+        whose clock runs behind), else None; the run ``run_id`` (this window's own) left out. A
+        window end more than :data:`AHEAD` after now (``as_of`` mistyped as 2099, a pod clock far
+        ahead) is no newer window: it would hold back every push until then; nor is a ``window_end``
+        tag that is no time (a run someone else wrote), however it sorts."""
         import pandas as pd
+
+        from ctloop.timeutil import utc_now
 
         exp_id = self.experiment_id(create=False)
         if exp_id is None:
             return None
-        runs = self.client.search_runs([exp_id], filter_string="tags.window_end != ''", max_results=SLACK + 2,
-                                       order_by=["tags.window_end DESC"])  # ISO text in UTC: sorts as time
-        for run in runs:
-            end = window_end_of(run.data.tags)
-            if run.info.run_id != run_id and _comparable(end, pd.Timestamp(window_end)):
-                return end if pd.Timestamp(end) > pd.Timestamp(window_end) else None
+        now = pd.Timestamp(window_end)
+        latest = pd.Timestamp(utc_now()) + AHEAD
+        token, read = None, 0
+        while read < NEWER_READ:  # far-future ends sort first: page past them
+            # ISO text in UTC sorts as time; the LIKE keeps out tags that are no date
+            page = self.client.search_runs([exp_id], filter_string="tags.window_end LIKE '____-__-__%'",
+                                           max_results=100, order_by=["tags.window_end DESC"], page_token=token)
+            for run in page:
+                end = window_end_of(run.data.tags)
+                if run.info.run_id == run_id or not _comparable(end, now):
+                    continue
+                stamp = pd.Timestamp(end)
+                if stamp > (latest if stamp.tzinfo is not None else latest.tz_convert("UTC").tz_localize(None)):
+                    continue
+                return end if stamp > now else None
+            read += len(page)
+            token = page.token
+            if not token:
+                break
         return None
 
     def last_trigger(self) -> str:

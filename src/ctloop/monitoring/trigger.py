@@ -62,12 +62,31 @@ def start_training(registry: Any, store: Any, platform: Any, *, model_name: str,
     (marked and audited, so the next window decides again)."""
     import contextlib
 
+    from mlflow.exceptions import MlflowException
+
     # under the model's promotion lock: two monitoring runs' triggers at once are checked one after
     # the other (a registry double without one: no lock)
     locked = getattr(registry, "_locked", None)
-    with locked(model_name) if callable(locked) else contextlib.nullcontext():
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(locked(model_name) if callable(locked) else contextlib.nullcontext())
+        except (CtloopError, MlflowException) as exc:
+            # the lock held past its timeout (a promotion or approval running) or MLflow failing: a
+            # failed trigger like any other
+            _failed(registry, store, exc, model_name=model_name, reason=reason, monitor_run_id=monitor_run_id)
         return _start(registry, store, platform, model_name=model_name, reason=reason, params=params,
                       experiment=experiment, pipeline=pipeline, monitor_run_id=monitor_run_id)
+
+
+def _failed(registry: Any, store: Any, exc: Exception, *, model_name: str, reason: str, monitor_run_id: str) -> None:
+    """A failed trigger: the window marked ``triggered=failed``, a ``retrain_trigger_failed`` audit
+    event, and a :class:`PlatformError` in one line."""
+    error = str(exc)[-1500:]
+    if monitor_run_id:
+        store.mark_failed(monitor_run_id, error)
+    registry.record_event(model_name, "", {"event": "retrain_trigger_failed", "reason": reason, "error": error,
+                                           "monitor_run": monitor_run_id})
+    raise PlatformError(f"could not start the continuous-training run of {model_name}: {error[-500:]}") from exc
 
 
 def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason: str, params: dict[str, Any] | None,
@@ -105,12 +124,7 @@ def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason:
         run_id = platform.create_run(pipeline, experiment=experiment, params=arguments,
                                      run_name=f"retrain-{model_name}", schedule=schedule_name(pipeline, model_name))
     except (CtloopError, MlflowException) as exc:
-        error = str(exc)[-1500:]
-        if monitor_run_id:
-            store.mark_failed(monitor_run_id, error)
-        registry.record_event(model_name, "", {"event": "retrain_trigger_failed", "reason": reason, "error": error,
-                                               "monitor_run": monitor_run_id})
-        raise PlatformError(f"could not start the continuous-training run of {model_name}: {error[-500:]}") from exc
+        _failed(registry, store, exc, model_name=model_name, reason=reason, monitor_run_id=monitor_run_id)
     problems = []  # the run exists: no failed trigger, but an error must say which run started
     if monitor_run_id:
         try:
