@@ -15,35 +15,25 @@ from __future__ import annotations
 import pytest
 
 from ctloop.cli import main
-from tests.doubles.kfp_api import KfpApiDouble
-from tests.ops.test_platform import isolate_kfp_env
+from tests.doubles.kfp_cli import TRIGGER_PARAMS, kfp_for_cli, one_error_line
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
-PARAMS = ["--param", "model_name=credit", "--param", "data.uri=gs://bucket/credit.parquet",
-          "--param", "data.target=default", "--param", "data.time_column=application_date"]
+PARAMS = TRIGGER_PARAMS
 
 
 @pytest.fixture
 def kfp(monkeypatch, tmp_path):
-    isolate_kfp_env(monkeypatch, tmp_path)
-    monkeypatch.setenv("CTLOOP_IMAGE", "registry.example.com/ml/ctloop:0.1.0")
-    with KfpApiDouble() as double:
+    with kfp_for_cli(monkeypatch, tmp_path) as double:
         yield double
 
-
-def _one_line(capsys) -> str:
-    err = capsys.readouterr().err
-    lines = [x for x in err.splitlines() if x.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
-    return lines[0]
 
 
 @pytest.mark.parametrize("command", [["upload"], ["schedule", "--cron", "0 0 3 * * *", *PARAMS]])
 @pytest.mark.parametrize("name", ["   ", "\t"])
 def test_a_blank_pipeline_name_is_one_line_and_writes_nothing(kfp, capsys, command, name):
     assert main([*command, "--host", kfp.url, "--pipeline-name", name]) == 2
-    line = _one_line(capsys)
+    line = one_error_line(capsys)
     assert "--pipeline-name" in line and "blank" in line, line
     assert not kfp.writes()
 
@@ -52,7 +42,7 @@ def test_a_blank_pipeline_name_is_one_line_and_writes_nothing(kfp, capsys, comma
 @pytest.mark.parametrize("name", ["", "  "])
 def test_a_blank_experiment_is_one_line_and_writes_nothing(kfp, capsys, command, name):
     assert main([*command, "--host", kfp.url, "--experiment", name]) == 2
-    line = _one_line(capsys)
+    line = one_error_line(capsys)
     assert "--experiment" in line and "blank" in line and "failing" not in line, line
     assert not kfp.writes()
 

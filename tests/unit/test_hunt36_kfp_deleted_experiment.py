@@ -17,18 +17,15 @@ import urllib.request
 import pytest
 
 from ctloop.ops.platform import Platform
-from tests.doubles.kfp_api import KfpApiDouble
+from tests.doubles.kfp_cli import kfp_for_cli
 from tests.helpers import REPO
-from tests.ops.test_platform import isolate_kfp_env
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
 
 @pytest.fixture
 def kfp(monkeypatch, tmp_path):
-    isolate_kfp_env(monkeypatch, tmp_path)
-    monkeypatch.setenv("CTLOOP_IMAGE", "registry.example.com/ml/ctloop:0.1.0")
-    with KfpApiDouble() as double:
+    with kfp_for_cli(monkeypatch, tmp_path) as double:
         yield double
 
 

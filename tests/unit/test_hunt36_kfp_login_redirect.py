@@ -15,17 +15,14 @@ from __future__ import annotations
 import pytest
 
 from ctloop.cli import main
-from tests.doubles.kfp_api import KfpApiDouble
-from tests.ops.test_platform import isolate_kfp_env
+from tests.doubles.kfp_cli import kfp_for_cli
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
 
 @pytest.fixture
 def kfp(monkeypatch, tmp_path):
-    isolate_kfp_env(monkeypatch, tmp_path)
-    monkeypatch.setenv("CTLOOP_IMAGE", "registry.example.com/ml/ctloop:0.1.0")
-    with KfpApiDouble(tokens={"good": "ok"}, unauthenticated="302", open_healthz=True) as double:
+    with kfp_for_cli(monkeypatch, tmp_path, tokens={"good": "ok"}, unauthenticated="302", open_healthz=True) as double:
         yield double
 
 

@@ -18,22 +18,18 @@ import pytest
 
 from ctloop.cli import main
 from ctloop.ops.platform import Platform
-from tests.doubles.kfp_api import KfpApiDouble
+from tests.doubles.kfp_cli import TRIGGER_PARAMS, kfp_for_cli
 from tests.helpers import REPO
-from tests.ops.test_platform import isolate_kfp_env
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
 GOLDEN = REPO / "tests" / "golden" / "pipelines" / "continuous-training.yaml"
-PARAMS = ["--param", "model_name=credit", "--param", "data.uri=gs://bucket/credit.parquet",
-          "--param", "data.target=default", "--param", "data.time_column=application_date"]
+PARAMS = TRIGGER_PARAMS
 
 
 @pytest.fixture
 def kfp(monkeypatch, tmp_path):
-    isolate_kfp_env(monkeypatch, tmp_path)
-    monkeypatch.setenv("CTLOOP_IMAGE", "registry.example.com/ml/ctloop:0.1.0")
-    with KfpApiDouble(reply_delay={"POST /runs": 2.0}) as double:
+    with kfp_for_cli(monkeypatch, tmp_path, reply_delay={"POST /runs": 2.0}) as double:
         yield double
 
 
@@ -51,9 +47,7 @@ def test_a_run_created_but_answered_late_is_reported_started_once(kfp, capsys):
 
 @pytest.fixture
 def fast(monkeypatch, tmp_path):
-    isolate_kfp_env(monkeypatch, tmp_path)
-    monkeypatch.setenv("CTLOOP_IMAGE", "registry.example.com/ml/ctloop:0.1.0")
-    with KfpApiDouble() as double:
+    with kfp_for_cli(monkeypatch, tmp_path) as double:
         yield double
 
 

@@ -15,8 +15,7 @@ from __future__ import annotations
 import pytest
 
 from ctloop.cli import main
-from tests.doubles.kfp_api import KfpApiDouble
-from tests.ops.test_platform import isolate_kfp_env
+from tests.doubles.kfp_cli import kfp_for_cli, one_error_line
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
@@ -25,17 +24,9 @@ SECRET = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0"
 
 @pytest.fixture
 def kfp(monkeypatch, tmp_path):
-    isolate_kfp_env(monkeypatch, tmp_path)
-    monkeypatch.setenv("CTLOOP_IMAGE", "registry.example.com/ml/ctloop:0.1.0")
-    with KfpApiDouble(tokens={SECRET: "ok"}) as double:
+    with kfp_for_cli(monkeypatch, tmp_path, tokens={SECRET: "ok"}) as double:
         yield double
 
-
-def _one_line(capsys) -> str:
-    err = capsys.readouterr().err
-    lines = [x for x in err.splitlines() if x.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
-    return lines[0]
 
 
 @pytest.mark.parametrize("how", ["--token", "KFP_TOKEN"])
@@ -52,7 +43,7 @@ def test_a_token_given_as_text_that_no_header_can_hold_is_one_line(kfp, monkeypa
     else:
         monkeypatch.setenv("KFP_TOKEN", token)
     assert main(argv) == 2
-    line = _one_line(capsys)
+    line = one_error_line(capsys)
     assert how in line and said in line, line
     assert SECRET[12:] not in line  # the token is not repeated
     assert not kfp.calls  # refused before anything is sent
@@ -60,7 +51,7 @@ def test_a_token_given_as_text_that_no_header_can_hold_is_one_line(kfp, monkeypa
 
 def test_a_token_pasted_with_its_bearer_scheme_says_to_drop_it(kfp, capsys):
     assert main(["runs", "--host", kfp.url, "--experiment", "", "--token", f"Bearer {SECRET}"]) == 2
-    line = _one_line(capsys)
+    line = one_error_line(capsys)
     assert "--token" in line and "Bearer" in line and "without" in line, line
     assert SECRET not in line
     assert not kfp.calls
