@@ -64,6 +64,9 @@ def start_training(registry: Any, store: Any, platform: Any, *, model_name: str,
 
     from mlflow.exceptions import MlflowException
 
+    started = _already_started(store, monitor_run_id)
+    if started:  # before the lock: a lock held now (by that retrain's own promotion) must not mark it failed
+        return started
     # under the model's promotion lock: two monitoring runs' triggers at once are checked one after
     # the other (a registry double without one: no lock)
     locked = getattr(registry, "_locked", None)
@@ -76,6 +79,26 @@ def start_training(registry: Any, store: Any, platform: Any, *, model_name: str,
             _failed(registry, store, exc, model_name=model_name, reason=reason, monitor_run_id=monitor_run_id)
         return _start(registry, store, platform, model_name=model_name, reason=reason, params=params,
                       experiment=experiment, pipeline=pipeline, monitor_run_id=monitor_run_id)
+
+
+def _already_started(store: Any, monitor_run_id: str) -> str:
+    """The KFP run of the window's retrain when it started already (this step re-run after it
+    succeeded); ``""`` otherwise, or when the window cannot be read (the locked check decides)."""
+    from mlflow.exceptions import MlflowException
+
+    from ctloop.monitoring.store import TRIGGERED
+
+    if not monitor_run_id:
+        return ""
+    try:
+        tags = store.client.get_run(monitor_run_id).data.tags
+    except MlflowException:
+        return ""
+    if tags.get("triggered") == TRIGGERED and tags.get("kfp_run"):
+        print(f"ctloop: the retrain of the window {tags.get('window_end', monitor_run_id)} already started "
+              f"(KFP run {tags['kfp_run']}): not started again")
+        return tags["kfp_run"]
+    return ""
 
 
 def _failed(registry: Any, store: Any, exc: Exception, *, model_name: str, reason: str, monitor_run_id: str) -> None:
