@@ -240,9 +240,12 @@ def test_no_credentials_by_default_still_follows_prometheus_as_before(plain, mon
 def test_credentials_in_the_url_are_refused_without_showing_them():
     """Review C: urllib never sends a URL's user:password, and every message printed them (also
     into the audit reason of a canary analysis)."""
-    with pytest.raises(ConfigError, match="holds a user name or password: set PROMETHEUS_USERNAME") as err:
-        Prometheus("http://admin:hunter2@prometheus:9090", auth=PrometheusAuth())
-    assert "hunter2" not in str(err.value)
+    # review E: also when the rest of the URL is malformed (check_http_url quoted it whole)
+    for url in ("http://admin:hunter2@prometheus:9090", "http://admin:hunter2@prom:90x0",
+                "http://admin:hunter2 x@prom:9090", "prom://admin:hunter2@prom:9090"):
+        with pytest.raises(ConfigError, match="holds a user name or password: set PROMETHEUS_USERNAME") as err:
+            Prometheus(url, auth=PrometheusAuth())
+        assert "hunter2" not in str(err.value)
 
 
 def test_a_password_with_spaces_is_sent_as_given():

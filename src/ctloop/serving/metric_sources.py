@@ -234,10 +234,12 @@ class Prometheus:
                 "no Prometheus URL: set PROMETHEUS_URL (ConfigMap ctloop-settings) "
                 "or pass prometheus_url"
             )
-        check_http_url(url, "Prometheus URL", "e.g. http://prometheus-operated.monitoring.svc:9090")
-        if "@" in urllib.parse.urlsplit(url).netloc:  # urllib never sends them, and every message showed them
+        # urllib never sends a URL's user:password, and every message showed them: refused first,
+        # before check_http_url quotes the URL whole
+        if isinstance(url, str) and "@" in url.split("://", 1)[-1].split("/", 1)[0]:
             raise ConfigError(f"Prometheus URL {_origin(url)!r} holds a user name or password: set "
                               f"{USERNAME_ENV}/{PASSWORD_ENV} (Secret ctloop-prometheus) instead ({AUTH_DOC})")
+        check_http_url(url, "Prometheus URL", "e.g. http://prometheus-operated.monitoring.svc:9090")
         self.url = url.rstrip("/")
         self.timeout_s = timeout_s
         self.auth = PrometheusAuth.from_env() if auth is None else auth
