@@ -342,21 +342,24 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     # "schema changed", which retrains); the champion cannot score this data, nor be compared on it
     names = getattr(champion, "feature_names_in_", None) if champion is not None else None
     gone = [] if names is None else [f for f in names if f not in holdout.columns]
-    for feature in gone:  # a renamed column (case, spaces) is a data problem, not a new schema
+    # a column renamed in case or spaces only ('Age' → 'age '), on purpose or not, is the same
+    # column: the champion reads it under its old name and is compared as usual (skipping it let a
+    # worse challenger pass on thresholds; refusing blocked every retrain after a deliberate rename)
+    renamed: dict[str, str] = {}
+    for feature in gone:
         near = [c for c in holdout.columns if isinstance(c, str) and isinstance(feature, str)
-                and c.strip().casefold() == feature.strip().casefold()]
-        if near:
-            raise EvaluationError(
-                f"the champion's feature {feature!r} is not a column of the holdout, which has {near[0]!r}: the "
-                "column was renamed (case or spaces); restore its name upstream — a challenger is never judged "
-                "without its champion over a renamed column")
+                and c.strip().casefold() == feature.strip().casefold() and c not in names]
+        if len(near) == 1:
+            renamed[near[0]] = feature
+    gone = [f for f in gone if f not in renamed.values()]
     # a champion of the other task (training.task changed): a classifier's labels are no amounts, and
     # a regressor has no class probabilities; it cannot be compared either
     other = champion is not None and not gone and _is_classifier(champion) != (task == "classification")
     if gone or other:
         champion = None
     if champion is not None:
-        _, _, pred_b, classes_b = _predictions(champion, holdout, target=target, task=task, role="champion")
+        _, _, pred_b, classes_b = _predictions(champion, holdout.rename(columns=renamed) if renamed else holdout,
+                                               target=target, task=task, role="champion")
     if task == "classification":
         others = list(classes_b) if champion is not None else []
         key = M.class_key(classes, others) if others else M.class_key(classes)
@@ -403,6 +406,9 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         ok &= passed
         reasons.append(f"{name} {value:.4f} {'<=' if lower else '>='} {bound} {'passed' if passed else 'FAILED'}")
 
+    if renamed and champion is not None:
+        reasons.append("the champion read " + ", ".join(f"{new!r} as its feature {old!r}" for new, old in renamed.items())
+                       + " (renamed in case or spaces only)")
     if gone or other:
         decision.champion_skipped = "schema" if gone else "task"
     if gone:

@@ -121,14 +121,23 @@ def test_the_champion_reads_numbers_in_its_text_feature_as_served():
     assert decision.challenger_metrics["roc_auc"] == pytest.approx(as_text["roc_auc"], abs=1e-12)
 
 
-def test_a_champion_feature_renamed_in_case_or_spaces_is_an_error_not_a_skipped_champion():
-    """Review A: the champion's 'old' arriving as 'OLD ' let a worse challenger pass on thresholds
-    alone, as after a real schema change."""
+def test_a_champion_feature_renamed_in_case_or_spaces_is_read_under_its_old_name():
+    """Review A: 'old' arriving as 'OLD ' let a worse challenger pass on thresholds alone, as after a
+    real schema change; review E: refusing it blocked every retrain after a deliberate rename. The
+    champion now reads the renamed column and is compared as usual."""
     frame = _frame()
     champion = _fit(frame.iloc[:300].drop(columns="kind"), "y")
     renamed = frame.drop(columns="kind").rename(columns={"old": "OLD "})
     challenger = _fit(renamed.iloc[:300], "y")
-    with pytest.raises(EvaluationError, match=r"feature 'old' is not a column of the holdout, which has 'OLD ': "
-                                              r"the column was renamed"):
-        evaluate.gate(challenger, renamed.iloc[300:], target="y", task="classification", champion=champion,
-                      thresholds={"roc_auc": 0.5}, bootstrap_rounds=50)
+    decision = evaluate.gate(challenger, renamed.iloc[300:], target="y", task="classification", champion=champion,
+                             thresholds={"roc_auc": 0.5}, bootstrap_rounds=50)
+    assert decision.comparison is not None and decision.champion_metrics is not None and decision.judged
+    assert not decision.champion_skipped
+    assert "the champion read 'OLD ' as its feature 'old' (renamed in case or spaces only)" in decision.reason
+    same = evaluate.gate(challenger, renamed.iloc[300:], target="y", task="classification", champion=challenger,
+                         thresholds={"roc_auc": 0.5}, bootstrap_rounds=50)
+    expected = same.challenger_metrics["roc_auc"]
+    original = evaluate.gate(champion, frame.drop(columns="kind").iloc[300:], target="y", task="classification",
+                             thresholds={"roc_auc": 0.5}, bootstrap_rounds=50)
+    assert decision.champion_metrics["roc_auc"] == original.challenger_metrics["roc_auc"]
+    assert decision.challenger_metrics["roc_auc"] == expected
