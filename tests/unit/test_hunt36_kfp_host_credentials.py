@@ -12,8 +12,9 @@ import pytest
 
 from ctloop.cli import main
 from tests.doubles.kfp_api import KfpApiDouble
+from tests.doubles.kfp_cli import one_error_line
 from tests.ops.test_platform import isolate_kfp_env
-from tests.unit.test_hunt36_kfp_token_host import SECRET, _one_line
+from tests.unit.test_hunt36_kfp_token_host import SECRET
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
@@ -32,7 +33,7 @@ def test_a_host_holding_credentials_is_refused_without_repeating_them(kfp, capsy
     then printed the password."""
     host = kfp.url.replace("http://", "http://" + userinfo)
     assert main(["runs", "--host", host, "--token", SECRET, "--experiment", ""]) == 2
-    line = _one_line(capsys)
+    line = one_error_line(capsys)
     assert "--host" in line and "credentials" in line, line
     assert "s3cr3t" not in line
     assert not kfp.calls
@@ -41,7 +42,7 @@ def test_a_host_holding_credentials_is_refused_without_repeating_them(kfp, capsy
 def test_an_endpoint_variable_holding_credentials_is_refused_too(kfp, monkeypatch, capsys):
     monkeypatch.setenv("KF_PIPELINES_ENDPOINT", kfp.url.replace("http://", "http://admin:s3cr3t-pw@"))
     assert main(["runs", "--token", SECRET, "--experiment", ""]) == 2
-    line = _one_line(capsys)
+    line = one_error_line(capsys)
     assert "KF_PIPELINES_ENDPOINT" in line and "credentials" in line and "s3cr3t" not in line, line
     assert not kfp.calls
 
@@ -52,7 +53,7 @@ def test_a_host_with_a_query_or_fragment_is_refused_without_repeating_it(kfp, ca
     + ``/apis/v2beta1/...``): a query there took the API path into the query (the request went to the
     ingress's root), and a token in it was printed in every message."""
     assert main(["runs", "--host", kfp.url + tail, "--token", SECRET, "--experiment", ""]) == 2
-    line = _one_line(capsys)
+    line = one_error_line(capsys)
     assert "--host" in line and ("query" in line or "fragment" in line), line
     assert "s3cr3t" not in line
     assert not kfp.calls
