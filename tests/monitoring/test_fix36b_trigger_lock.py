@@ -18,14 +18,19 @@ from ctloop.registry import MlflowRegistry
 MODEL = "credit-locked"
 
 
-def test_a_held_lock_is_a_failed_trigger_marked_and_audited(sqlite_tracking):
-    mlflow.set_tracking_uri(sqlite_tracking)
-    registry = MlflowRegistry(sqlite_tracking, lock_timeout_s=0.5)
+def _window_asking_for_a_retrain(tracking: str):
+    mlflow.set_tracking_uri(tracking)
+    registry = MlflowRegistry(tracking, lock_timeout_s=0.5)
     registry.client.create_registered_model(MODEL)
     store = MonitoringStore(registry.client, MODEL)
     run_id = store.record(window_end=pd.Timestamp("2026-12-05T00:00:00Z"), metrics={"rows": 120.0},
                           tags={"trigger_seen": "none"}, retrain=True, rule="drift", reason="drift on x",
                           metric="", warnings=[])
+    return registry, store, run_id
+
+
+def test_a_held_lock_is_a_failed_trigger_marked_and_audited(sqlite_tracking):
+    registry, store, run_id = _window_asking_for_a_retrain(sqlite_tracking)
     MlflowRegistry(sqlite_tracking)._acquire(MODEL, wait=False)  # a promotion / approval in progress
     started = []
     with pytest.raises(PlatformError, match="promotion lock") as caught:
@@ -42,13 +47,7 @@ def test_a_held_lock_leaves_a_window_whose_retrain_started_alone(sqlite_tracking
     """Review E: the trigger step re-run after its retrain started, while that retrain's own
     promotion holds the lock, rewrote the window triggered=true → failed (budget refunded, cooldown
     lost: the next window could start a second retrain). Now it returns the recorded run."""
-    mlflow.set_tracking_uri(sqlite_tracking)
-    registry = MlflowRegistry(sqlite_tracking, lock_timeout_s=0.5)
-    registry.client.create_registered_model(MODEL)
-    store = MonitoringStore(registry.client, MODEL)
-    run_id = store.record(window_end=pd.Timestamp("2026-12-05T00:00:00Z"), metrics={"rows": 120.0},
-                          tags={"trigger_seen": "none"}, retrain=True, rule="drift", reason="drift on x",
-                          metric="", warnings=[])
+    registry, store, run_id = _window_asking_for_a_retrain(sqlite_tracking)
     store.mark_triggered(run_id, "kfp-run-1")
     MlflowRegistry(sqlite_tracking)._acquire(MODEL, wait=False)
     assert trigger.start_training(registry, store, lambda: None, model_name=MODEL, reason="drift on x", params={},
