@@ -86,14 +86,20 @@ def _already_started(store: Any, monitor_run_id: str) -> str:
     succeeded); ``""`` otherwise, or when the window cannot be read (the locked check decides)."""
     from mlflow.exceptions import MlflowException
 
-    from ctloop.monitoring.store import TRIGGERED
-
     if not monitor_run_id:
         return ""
     try:
         tags = store.client.get_run(monitor_run_id).data.tags
     except MlflowException:
         return ""
+    return _started_run(tags, monitor_run_id)
+
+
+def _started_run(tags: dict[str, str], monitor_run_id: str) -> str:
+    """``kfp_run`` of a window whose retrain started (said on stdout), else ``""``: that run, never
+    a second one for the same window."""
+    from ctloop.monitoring.store import TRIGGERED
+
     if tags.get("triggered") == TRIGGERED and tags.get("kfp_run"):
         print(f"ctloop: the retrain of the window {tags.get('window_end', monitor_run_id)} already started "
               f"(KFP run {tags['kfp_run']}): not started again")
@@ -117,17 +123,12 @@ def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason:
     from mlflow.exceptions import MlflowException
 
     from ctloop.config import schedule_name
-    from ctloop.monitoring.store import TRIGGERED
 
     train_from = try_from = ""
     try:
         tags = store.client.get_run(monitor_run_id).data.tags if monitor_run_id else {}
-        if tags.get("triggered") == TRIGGERED and tags.get("kfp_run"):
-            # the window's retrain started already (this step re-run after it succeeded): that run,
-            # not a second one for the same window
-            print(f"ctloop: the retrain of the window {tags.get('window_end', monitor_run_id)} already started "
-                  f"(KFP run {tags['kfp_run']}): not started again")
-            return tags["kfp_run"]
+        if started := _started_run(tags, monitor_run_id):  # again under the lock: a re-run at the same time
+            return started
         seen = tags.get("trigger_seen")
         latest = store.last_trigger() if seen else None
         if seen and latest != seen:
