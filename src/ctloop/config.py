@@ -317,7 +317,8 @@ def trusted_type_names(value: Any) -> str | None:
 
 
 def traffic_plan(value: Any) -> str | None:
-    if (not value or any(isinstance(p, bool) or not isinstance(p, int | float) or p != int(p) or not 0 < p <= 100
+    # the range first: int() of YAML's .inf or .nan raises
+    if (not value or any(isinstance(p, bool) or not isinstance(p, int | float) or not 0 < p <= 100 or p != int(p)
                          for p in value) or list(value) != sorted(value) or len(set(value)) != len(value)):
         return "must be increasing whole percentages in 1..100"
     return None
