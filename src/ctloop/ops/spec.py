@@ -295,6 +295,17 @@ class _RepeatedKey(Exception):
         self.key, self.line, self.first = key, line, first
 
 
+_BOOL_TAG = re.compile(r"(?i)^(yes|no|on|off|true|false)$")
+_YAML11_ONLY = re.compile(r"(?i)^(yes|no|on|off)$")  # booleans in YAML 1.1 (PyYAML), text in YAML 1.2
+
+
+def _as_text(node: Any, words: re.Pattern[str]) -> None:
+    """Keep a plain scalar that YAML 1.1 resolved to a boolean as the text written, if it is one
+    of ``words`` (before it is constructed)."""
+    if node.tag == "tag:yaml.org,2002:bool" and getattr(node, "style", None) is None and words.match(node.value):
+        node.tag = "tag:yaml.org,2002:str"
+
+
 def _unique_keys_loader() -> type:
     """A SafeLoader that refuses a key given twice in one mapping (YAML keeps the last without a
     word: a second ``target:`` pasted under the first would train on the other column). Keys a merge
@@ -317,6 +328,10 @@ def _unique_keys_loader() -> type:
                         todo += [key_node, value_node]
                         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                             continue
+                        _as_text(key_node, _BOOL_TAG)  # a key is a name: `no:` is the column "no"
+                        if key_node.value == "allowed" and isinstance(value_node, yaml.SequenceNode):
+                            for item in value_node.value:  # compared as text: `[yes, no]` are words
+                                _as_text(item, _YAML11_ONLY)
                         key = self.construct_object(key_node)
                         line = key_node.start_mark.line + 1
                         if key in seen:
