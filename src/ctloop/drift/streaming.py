@@ -1188,6 +1188,14 @@ def _csv_conversion_error(exc: BaseException) -> tuple[int, int, str] | None:
     return None if found is None else (int(found[1]), int(found[2]), found[3])
 
 
+# the cells pandas.read_csv reads as missing (pandas 2.3.3 pandas._libs.parsers.STR_NA_VALUES, its
+# na_values default); Arrow's CSV reader (pyarrow 25.0.1 ConvertOptions.null_values) lacks 'None' and
+# '<NA>', so a numeric column with a 'None' cell was text to the streamed engine (every value a category
+# of its own: always drift) and numbers to the memory engine
+CSV_NULLS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
+             "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+
+
 def _csv_seen_type(fragment: Any, schema: pa.Schema, name: str, scan: dict[str, Any]) -> pa.DataType:
     """The type of a CSV column that is empty in the file's first block (Arrow types it null),
     from all its values in the file: float64 when every one is a number, else text — as
@@ -1487,10 +1495,11 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         if keys:
             partitioning = pads.partitioning(flavor="hive")
     file_format: Any = fmt
-    if fmt == "csv":  # an empty cell (NA, null, ...) is null in a text column too, as pandas.read_csv reads it
+    if fmt == "csv":  # an empty cell (NA, null, None, ...) is null in a text column too, as pandas.read_csv reads it
         import pyarrow.csv as pacsv
 
-        file_format = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
+        file_format = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(strings_can_be_null=True,
+                                                                              null_values=CSV_NULLS))
     import pyarrow.fs as pafs
 
     local = isinstance(fs, pafs.LocalFileSystem)
@@ -1567,7 +1576,8 @@ def csv_timestamps_as_text(source: Source) -> Source:
         return source
     text = pads.CsvFileFormat(read_options=source.dataset.format.default_fragment_scan_options.read_options,
                               convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in stamps},
-                                                                   strings_can_be_null=True))
+                                                                   strings_can_be_null=True,
+                                                                   null_values=CSV_NULLS))
     partitioning = pads.partitioning(flavor="hive") if source.partition_keys else None
     base = None
     if partitioning is not None:  # the directory above the first key=value part
