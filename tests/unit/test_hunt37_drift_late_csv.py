@@ -71,3 +71,13 @@ def test_the_drift_state_takes_the_values_type_after_an_empty_stretch():
     state.update(pa.record_batch([pa.nulls(2)], names=["late"]))  # an empty stretch later on
     col = state.columns["late"]
     assert (col.kind(), col.rows, col.nulls, col.values) == ("numeric", 9, 7, 2)
+
+
+def test_numbers_with_blanks_around_them_filled_late_are_numbers_too(tmp_path):
+    _write(tmp_path / "ref.csv", np.random.default_rng(5).integers(0, 6, size=N) * 0.5, 1)
+    late = pd.Series(_late_numbers(2)).map(lambda v: "" if v != v else f" {v}")  # ' 1.5': pandas reads a number
+    _write(tmp_path / "cur.csv", late, 2)
+    memory = _run(tmp_path, tmp_path / "ref.csv", tmp_path / "cur.csv", "memory")
+    stream = _run(tmp_path, tmp_path / "ref.csv", tmp_path / "cur.csv", "stream")
+    assert memory["late"]["kind"] == stream["late"]["kind"] == "numeric"
+    assert abs(stream["late"]["score"] - memory["late"]["score"]) < 1e-9

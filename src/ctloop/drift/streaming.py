@@ -1210,7 +1210,8 @@ def _csv_seen_type(fragment: Any, schema: pa.Schema, name: str, scan: dict[str, 
     text = fragment.to_table(use_threads=False,schema=schema.set(schema.get_field_index(name), pa.field(name, pa.string())),
                              columns=[name], **options).column(name)
     try:
-        pc.cast(pc.drop_null(text), pa.float64())
+        # blanks around a number: the CSV converter and pandas take ' 1.5', a cast does not
+        pc.cast(pc.utf8_trim_whitespace(pc.drop_null(text)), pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return pa.string()
     return pa.float64()
