@@ -1012,6 +1012,7 @@ def calibrate_thresholds(
     current_size: int | None = None,
     seed: int = 0,
     pinned_methods: Any = None,
+    caps: dict[str, float] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Per-column thresholds calibrated on the reference itself.
 
@@ -1024,7 +1025,10 @@ def calibrate_thresholds(
     Pass the methods and kinds of the real comparison (``column_methods``/``column_kinds`` from
     a first :func:`detect`) so every split is judged by the same method: the automatic choice
     depends on the reference size, which differs between the splits and the real run;
-    ``pinned_methods``: the columns whose method is that automatic choice (:func:`check_options`).
+    ``pinned_methods``: the columns whose method is that automatic choice (:func:`check_options`);
+    ``caps``: per column, the threshold it has without calibration (a requested ``threshold`` or
+    ``column_thresholds`` entry), which the calibrated one is never looser than (default: the
+    method's default).
     """
     import numpy as np
 
@@ -1062,8 +1066,11 @@ def calibrate_thresholds(
         p_value = meth in stats.P_VALUE_METHODS
         thr = float(np.quantile(vals, 1 - quantile if p_value else quantile))
         default = stats.DEFAULT_THRESHOLDS[meth]
-        # never looser than the method's own default: calibration only removes false alarms
-        thr = min(thr, default) if p_value else max(thr, default)
+        cap = (caps or {}).get(col, default)
+        if cap != cap:
+            cap = default
+        # never looser than the column's own threshold: calibration only removes false alarms
+        thr = min(thr, cap) if p_value else max(thr, cap)
         out[col] = {"method": meth, "threshold": thr, "default": default}
     return out
 
@@ -1081,8 +1088,12 @@ def detect_calibrated(
     (:func:`calibrate_thresholds`): a first pass fixes each column's method and kind, every
     random split of the reference is judged with those, and the final verdict uses the
     calibrated thresholds. Returns ``(result, calibration)``; record the calibration with the
-    result. ``options`` are :func:`detect`'s (explicit ``column_thresholds`` are replaced)."""
-    first = detect(reference, current, **options)
+    result. ``options`` are :func:`detect`'s: explicit ``column_thresholds`` (and ``threshold``)
+    are replaced by calibrated ones never looser than them (a requested ``threshold=0.001`` was
+    replaced by up to the method's default 0.05), and a ``correction`` applies once, to the
+    calibrated thresholds (the first pass is judged without it, so its thresholds are the
+    uncorrected ones)."""
+    first = detect(reference, current, **{**options, "correction": None})
     kinds = {c.column: c.kind for c in first.columns}
     pinned = {c.column for c in first.columns if c.method in stats.CATEGORICAL_ONLY and c.kind == "numeric"}
     calibration = calibrate_thresholds(
@@ -1095,6 +1106,7 @@ def detect_calibrated(
         current_size=len(current),
         seed=seed,
         pinned_methods=pinned,
+        caps={c.column: c.threshold for c in first.columns},
     )
     options = {k: v for k, v in options.items() if k not in ("column_methods", "column_thresholds", "column_kinds")}
     result = detect(

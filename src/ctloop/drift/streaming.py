@@ -532,7 +532,14 @@ class DriftState:
                 array = chunk.column(name)
                 if hasattr(array, "combine_chunks"):
                     array = array.combine_chunks()
-                self._check_family(col, arrow_family(array.type), str(array.type))
+                family = arrow_family(array.type)
+                if family == NULL and col.family != NULL:  # an empty stretch of a typed column
+                    col.rows += len(array)
+                    col.nulls += len(array)
+                    return
+                if col.family == NULL and family != NULL and not col.values:
+                    col = self._typed(col, family, str(array.type))
+                self._check_family(col, family, str(array.type))
                 col.update_arrow(array, bins)
 
         n_rows = len(chunk) if is_pandas else chunk.num_rows
@@ -543,6 +550,16 @@ class DriftState:
                 one(name)
         self.rows += n_rows
         return self
+
+    def _typed(self, col: ColumnState, family: str, type_name: str) -> ColumnState:
+        """``col``, empty so far (a CSV column empty in a file's first block is typed null:
+        :meth:`Source._file_batches` reads it as its values' type from there on), as a column of
+        ``family``, its empty rows kept as nulls: the type comes from the values, as
+        ``pandas.read_csv`` (the memory engine) types the whole column."""
+        typed = self._column(col.name, family, type_name)
+        typed.rows, typed.nulls, typed.nullable_int = col.rows, col.nulls, col.nullable_int
+        self.columns[col.name] = typed
+        return typed
 
     @staticmethod
     def _check_family(col: ColumnState, family: str, type_name: str) -> None:
@@ -1120,7 +1137,8 @@ class Source:
         inferred from its first block (``ReadOptions.block_size``, 1 MiB, pyarrow 25.0.1): a
         column whole there and fractional further on, or empty there and filled further on,
         fails midway ('CSV conversion error to int64: invalid value ...'). The file is then read
-        again with the column widened (to float64; an empty one to float64 or text) and goes on
+        again with the column widened (to float64; an empty one to float64 when all its values in the
+        file are numbers, else text: :func:`_csv_seen_type`) and goes on
         after the rows already handed on, which keep their type (an int64 batch before float64
         ones: the drift state and the scorer take both as numbers). Any other change (text
         after numbers, a date after text, ...) is refused: :class:`CsvTypeChanged` names the
@@ -1148,7 +1166,8 @@ class Source:
                 position, line, value = change
                 name = fragment.physical_schema.names[position]
                 kind = schema.field(name).type
-                wider = _csv_wider(kind, value)
+                wider = _csv_seen_type(fragment, schema, name, scan) if pa.types.is_null(kind) else \
+                    _csv_wider(kind, value)
                 if wider is None:
                     was = (f"whole numbers ({kind})" if pa.types.is_integer(kind) else
                            f"numbers ({kind})" if pa.types.is_floating(kind) else str(kind))
@@ -1167,6 +1186,35 @@ def _csv_conversion_error(exc: BaseException) -> tuple[int, int, str] | None:
     ``None`` for any other error."""
     found = _CSV_CONVERSION.search(str(exc))
     return None if found is None else (int(found[1]), int(found[2]), found[3])
+
+
+# the cells pandas.read_csv reads as missing (pandas 2.3.3 pandas._libs.parsers.STR_NA_VALUES, its
+# na_values default); Arrow's CSV reader (pyarrow 25.0.1 ConvertOptions.null_values) lacks 'None' and
+# '<NA>', so a numeric column with a 'None' cell was text to the streamed engine (every value a category
+# of its own: always drift) and numbers to the memory engine
+CSV_NULLS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
+             "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+
+
+def _csv_seen_type(fragment: Any, schema: pa.Schema, name: str, scan: dict[str, Any]) -> pa.DataType:
+    """The type of a CSV column that is empty in the file's first block (Arrow types it null),
+    from all its values in the file: float64 when every one is a number, else text — as
+    ``pandas.read_csv`` (the memory engine) types the whole column, rather than by the first
+    value found (a column whose first value was a number and a later one text was refused as a
+    type change; one whose first value was text was read as text)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # scan's options but the read-ahead (0 makes to_table wait for ever, pyarrow 25.0.1)
+    options = {k: v for k, v in scan.items() if k in ("batch_size", "fragment_scan_options")}
+    text = fragment.to_table(use_threads=False,schema=schema.set(schema.get_field_index(name), pa.field(name, pa.string())),
+                             columns=[name], **options).column(name)
+    try:
+        # blanks around a number: the CSV converter and pandas take ' 1.5', a cast does not
+        pc.cast(pc.utf8_trim_whitespace(pc.drop_null(text)), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pa.string()
+    return pa.float64()
 
 
 def _csv_wider(kind: pa.DataType, value: str) -> pa.DataType | None:
@@ -1448,10 +1496,11 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         if keys:
             partitioning = pads.partitioning(flavor="hive")
     file_format: Any = fmt
-    if fmt == "csv":  # an empty cell (NA, null, ...) is null in a text column too, as pandas.read_csv reads it
+    if fmt == "csv":  # an empty cell (NA, null, None, ...) is null in a text column too, as pandas.read_csv reads it
         import pyarrow.csv as pacsv
 
-        file_format = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
+        file_format = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(strings_can_be_null=True,
+                                                                              null_values=CSV_NULLS))
     import pyarrow.fs as pafs
 
     local = isinstance(fs, pafs.LocalFileSystem)
@@ -1528,7 +1577,8 @@ def csv_timestamps_as_text(source: Source) -> Source:
         return source
     text = pads.CsvFileFormat(read_options=source.dataset.format.default_fragment_scan_options.read_options,
                               convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in stamps},
-                                                                   strings_can_be_null=True))
+                                                                   strings_can_be_null=True,
+                                                                   null_values=CSV_NULLS))
     partitioning = pads.partitioning(flavor="hive") if source.partition_keys else None
     base = None
     if partitioning is not None:  # the directory above the first key=value part
