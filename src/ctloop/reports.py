@@ -90,8 +90,10 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
                     task: str = "classification", score: str = "", metrics: tuple[str, ...] = (),
                     classes: tuple[str, ...] = ()) -> RealizedReport:
     """Realized performance of ``model`` between ``start`` and ``end`` (default: the
-    ``lookback`` before now), per ``by`` and per ``window`` (a pandas frequency such as ``1h`` or
-    ``1D``; empty = the whole period). ``classes`` are the model's classes in its order: text
+    ``lookback`` before now), per ``by`` and per ``window`` (a duration such as ``1h`` or
+    ``1D``; empty = the whole period): windows ``(start, start + window]`` ending at ``end`` and
+    every ``window`` before it, as monitoring windows end at the run's time (the first one
+    shorter when the period is not a whole number of windows; shown from the period's start). ``classes`` are the model's classes in its order: text
     labels of a binary model are matched to them (``classes[1]`` positive), and with more than
     two the ``k`` columns ``prediction_0 … prediction_<k-1>`` are scored as one multiclass
     model. Raises ConfigError for a bad option, naming it."""
@@ -152,8 +154,10 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
                     if classes else "0 or 1 (pass --classes, the model's classes in its order, for other labels)")
             warnings.append(f"{int((~usable).sum())} labelled rows left out: their labels are not {what}, "
                             f"e.g. {first!r}")
+    # the windows end at the period's end as monitoring's end at its run time (components/monitor
+    # core.bounds: (end - window, end]); the first one cut short at the period's start
     table = realized_metrics(frame, task=task, score=scored, by=(by,), window=span, metrics=chosen,
-                             classes=list(classes) or None) if len(frame) else pd.DataFrame()
+                             classes=list(classes) or None, anchor=stop, since=begin) if len(frame) else pd.DataFrame()
     return RealizedReport(table, by, chosen, begin, stop, window, span, int(len(logs)), joined.describe(), warnings)
 
 
