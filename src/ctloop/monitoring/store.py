@@ -162,7 +162,8 @@ class MonitoringStore:
 
     # ------------------------------------------------------------------ the rules' history
     def history(self, *, window_end: str, need: int, window: Any = None) -> list[dict[str, Any]]:
-        """Records of windows ending before ``window_end`` (the newest ``need`` + 1 + ``SLACK`` runs)
+        """Records of windows ending before ``window_end`` (the newest ``need`` + 1 + ``SLACK`` runs,
+        by their start and by their window's end: a writer's clock does not decide which are read)
         and the last successful trigger at or before it (``cooldown_only`` when it is not one of
         those windows: it counts for the cooldown, not as a consecutive window); oldest first. A
         window judged more than once is its newest run, unless one of its runs started a retrain:
@@ -182,8 +183,14 @@ class MonitoringStore:
             t = pd.Timestamp(rec["window_end"])
             return t < now if strict else t <= now
 
-        recent = [to_record(r) for r in self.client.search_runs([exp_id], max_results=need + 1 + SLACK,
-                                                                 order_by=["attributes.start_time DESC"])]
+        # the newest runs by start and the newest windows by their end, newest start first: a run's start
+        # is its writer's clock (a window a pod behind recorded sorted below every other run and was
+        # left out, its next window's previous the one before); ISO text in UTC sorts as time
+        runs = {r.info.run_id: r for r in [
+            *self.client.search_runs([exp_id], max_results=need + 1 + SLACK, order_by=["attributes.start_time DESC"]),
+            *self.client.search_runs([exp_id], filter_string="tags.window_end LIKE '____-__-__%'",
+                                     max_results=need + 1 + SLACK, order_by=["tags.window_end DESC"])]}
+        recent = [to_record(r) for r in sorted(runs.values(), key=lambda r: r.info.start_time or 0, reverse=True)]
         # all of them, not the last need + 1: re-runs of a window are among them and count once
         # (rules.consecutive_windows), so trimming here could leave the rule too few distinct windows;
         # oldest first, a re-run after the run it repeats (recent is newest first): the newer record
