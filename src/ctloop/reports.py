@@ -145,7 +145,10 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
         raise ConfigError(f"{named}: the inference log of {model} has no column {absent[0]!r}; its score columns: "
                           f"{', '.join(present) or 'none'}: pass one of them as --score-column (or --classes)")
     if len(frame):
-        frame = frame.assign(model_version=frame["model_version"].replace("", "unknown"))
+        # rows without a version (or a revision: files another tool wrote outside a revision= directory,
+        # which have no such column) are the group "unknown"
+        frame = frame.assign(**{col: frame[col].replace("", "unknown") if col in frame.columns else "unknown"
+                                for col in dict.fromkeys(("model_version", by))})
         usable = scorable(frame[LABEL], list(classes) or None, task)
         if not usable.all():
             first = frame[LABEL][~usable].iloc[0]
