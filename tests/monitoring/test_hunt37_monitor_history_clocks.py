@@ -38,3 +38,15 @@ def test_the_window_a_pod_behind_recorded_is_the_next_windows_previous(sqlite_tr
     previous = store.previous(history, now)
     assert previous is not None and previous["run_id"] == last, previous
     assert pd.Timestamp(previous["window_end"]) == T0 + pd.Timedelta(hours=10)
+
+
+def test_monitor_history_shows_the_newest_windows_whatever_the_pods_clocks(sqlite_tracking, monkeypatch):
+    """``ctloop monitor history --limit 3`` (``MonitoringStore.windows``) read the 3 runs started
+    last by their writers' clocks: the newest window, recorded by a pod a day behind, was not shown."""
+    mlflow.set_tracking_uri(sqlite_tracking)
+    store = MonitoringStore(mlflow.MlflowClient(sqlite_tracking), "credit-behind")
+    for hour in range(1, 5):
+        _record(store, T0 + pd.Timedelta(hours=hour), monkeypatch)
+    _record(store, T0 + pd.Timedelta(hours=5), monkeypatch, skew_h=-24)
+    shown = store.windows(limit=3)
+    assert shown["window_end"].tolist() == [T0 + pd.Timedelta(hours=h) for h in (3, 4, 5)], shown

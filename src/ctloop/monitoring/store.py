@@ -342,7 +342,7 @@ class MonitoringStore:
 
     # ------------------------------------------------------------------ reporting
     def windows(self, limit: int = 500) -> pd.DataFrame:
-        """The newest ``limit`` windows, oldest first (:data:`HISTORY_COLUMNS`)."""
+        """The newest ``limit`` windows (by their end), oldest first (:data:`HISTORY_COLUMNS`)."""
         import pandas as pd
 
         if limit < 1:
@@ -350,8 +350,14 @@ class MonitoringStore:
         exp_id = self.experiment_id(create=False)
         if exp_id is None:
             return pd.DataFrame(columns=HISTORY_COLUMNS)
+        # the newest by their window's end, not only by the run's start (its writer's clock: a window a
+        # pod behind recorded was left out); ISO text in UTC sorts as time
+        runs = {r.info.run_id: r for r in [
+            *self.client.search_runs([exp_id], max_results=limit, order_by=["attributes.start_time DESC"]),
+            *self.client.search_runs([exp_id], filter_string="tags.window_end LIKE '____-__-__%'",
+                                     max_results=limit, order_by=["tags.window_end DESC"])]}
         rows = []
-        for run in self.client.search_runs([exp_id], max_results=limit, order_by=["attributes.start_time DESC"]):
+        for run in sorted(runs.values(), key=lambda r: r.info.start_time or 0, reverse=True):  # as read before
             tags, m = run.data.tags, run.data.metrics
             end = window_end_of(tags)
             if not end:
@@ -365,7 +371,7 @@ class MonitoringStore:
                          "kfp_run": tags.get("kfp_run", ""), "realized_metric": tags.get("realized_metric", ""),
                          "reason": tags.get("reason", ""), "run_id": run.info.run_id})
         frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
-        return frame.sort_values("window_end", kind="stable").reset_index(drop=True)
+        return frame.sort_values("window_end", kind="stable").tail(limit).reset_index(drop=True)
 
 
 __all__ = ["MONITORING_SUFFIX", "TRIGGERED", "PENDING", "FAILED", "NOT_TRIGGERED", "HISTORY_COLUMNS", "NOT_JUDGED_EVENTS",
