@@ -90,8 +90,10 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
                     task: str = "classification", score: str = "", metrics: tuple[str, ...] = (),
                     classes: tuple[str, ...] = ()) -> RealizedReport:
     """Realized performance of ``model`` between ``start`` and ``end`` (default: the
-    ``lookback`` before now), per ``by`` and per ``window`` (a pandas frequency such as ``1h`` or
-    ``1D``; empty = the whole period). ``classes`` are the model's classes in its order: text
+    ``lookback`` before now), per ``by`` and per ``window`` (a duration such as ``1h`` or
+    ``1D``; empty = the whole period): windows ``(start, start + window]`` ending at ``end`` and
+    every ``window`` before it, as monitoring windows end at the run's time (the first one
+    shorter when the period is not a whole number of windows; shown from the period's start). ``classes`` are the model's classes in its order: text
     labels of a binary model are matched to them (``classes[1]`` positive), and with more than
     two the ``k`` columns ``prediction_0 … prediction_<k-1>`` are scored as one multiclass
     model. Raises ConfigError for a bad option, naming it."""
@@ -143,7 +145,10 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
         raise ConfigError(f"{named}: the inference log of {model} has no column {absent[0]!r}; its score columns: "
                           f"{', '.join(present) or 'none'}: pass one of them as --score-column (or --classes)")
     if len(frame):
-        frame = frame.assign(model_version=frame["model_version"].replace("", "unknown"))
+        # rows without a version (or a revision: files another tool wrote outside a revision= directory,
+        # which have no such column) are the group "unknown"
+        frame = frame.assign(**{col: frame[col].replace("", "unknown") if col in frame.columns else "unknown"
+                                for col in dict.fromkeys(("model_version", by))})
         usable = scorable(frame[LABEL], list(classes) or None, task)
         if not usable.all():
             first = frame[LABEL][~usable].iloc[0]
@@ -152,8 +157,10 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
                     if classes else "0 or 1 (pass --classes, the model's classes in its order, for other labels)")
             warnings.append(f"{int((~usable).sum())} labelled rows left out: their labels are not {what}, "
                             f"e.g. {first!r}")
+    # the windows end at the period's end as monitoring's end at its run time (components/monitor
+    # core.bounds: (end - window, end]); the first one cut short at the period's start
     table = realized_metrics(frame, task=task, score=scored, by=(by,), window=span, metrics=chosen,
-                             classes=list(classes) or None) if len(frame) else pd.DataFrame()
+                             classes=list(classes) or None, anchor=stop, since=begin) if len(frame) else pd.DataFrame()
     return RealizedReport(table, by, chosen, begin, stop, window, span, int(len(logs)), joined.describe(), warnings)
 
 

@@ -160,7 +160,8 @@ def register(subparsers) -> None:
     r.add_argument("--start", help="start of the period (ISO 8601, UTC when no offset); default: --lookback before --end")
     r.add_argument("--end", help="end of the period (ISO 8601); default: now")
     r.add_argument("--lookback", default="7D", help="period when --start is not given (default 7D)")
-    r.add_argument("--window", default="", help="one row per group and window, e.g. 1h or 1D (default: whole period)")
+    r.add_argument("--window", default="", help="one row per group and window, e.g. 1h or 1D (default: whole period); "
+                   "the windows end at --end and every window before it, as monitoring's end at its run time")
     r.add_argument("--by", default="model_version", choices=("model_version", "revision"),
                    help="one row per model version or per serving revision (default: model_version)")
     r.add_argument("--task", default="classification", choices=("classification", "regression"),

@@ -114,9 +114,15 @@ def metric_value(name: str, y, score, classes: list | None = None) -> float:
 def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
                      score: str | list[str] = "prediction_1", by: tuple[str, ...] = ("model", "revision"),
                      window: str | None = None, metrics: tuple[str, ...] | None = None,
-                     classes: list | None = None) -> pd.DataFrame:
+                     classes: list | None = None, anchor=None, since=None) -> pd.DataFrame:
     """Per group (and per time window): ``rows`` and the realized metrics of what was served.
-    Rows whose score is missing (NaN) or infinite or whose label the metric cannot use are left out."""
+    Rows whose score is missing (NaN) or infinite or whose label the metric cannot use are left out.
+
+    Windows: with ``anchor`` (a UTC time, e.g. the report's end) they end at it and every
+    ``window`` before it, each ``(start, start + window]`` as a monitoring window is
+    ``(end - window, end]``; the ``window`` column is its start, or ``since`` (the period's start)
+    for a first window cut short by it. Without ``anchor``, ``window`` floors the times (windows
+    counted from the Unix epoch)."""
     import numpy as np
     import pandas as pd
 
@@ -136,7 +142,7 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
     ok &= scorable(labels, classes, task)  # rows counts only labels the metric uses
     keys = list(by)
     rows = []
-    for group, at in _group_positions(joined, keys, ok, window):
+    for group, at in _group_positions(joined, keys, ok, window, anchor, since):
         entry = dict(zip(keys + (["window"] if window else []), group, strict=True))
         entry["rows"] = len(at)
         entry.update(metric_values(names, labels[at], scores[at], classes, task))
@@ -144,7 +150,8 @@ def realized_metrics(joined: pd.DataFrame, *, task: str = "classification",
     return pd.DataFrame(rows)
 
 
-def _group_positions(joined: pd.DataFrame, keys: list[str], ok: np.ndarray, window: str | None):
+def _group_positions(joined: pd.DataFrame, keys: list[str], ok: np.ndarray, window: str | None,
+                     anchor=None, since=None):
     """``(group values, positions of its ok rows)`` per group, in the order of
     ``groupby(keys, sort=True, observed=True)``; one key without a window by its codes (no frame
     of the groups, no index per row)."""
@@ -166,10 +173,29 @@ def _group_positions(joined: pd.DataFrame, keys: list[str], ok: np.ndarray, wind
         return
     groups = pd.DataFrame({k: joined[k] for k in keys})
     if window:
-        groups["window"] = utc_times(joined[TIME]).dt.floor(window)
+        times = utc_times(joined[TIME])
+        groups["window"] = times.dt.floor(window) if anchor is None else _window_starts(times, window, anchor, since)
     groups.index = pd.RangeIndex(len(groups))
     for group, part in groups[ok].groupby(list(groups.columns), sort=True, observed=True):
         yield (group if isinstance(group, tuple) else (group,)), part.index.to_numpy()
+
+
+def _window_starts(times: pd.Series, window, anchor, since=None) -> pd.Series:
+    """The start of the window ``(start, start + window]`` holding each time, the windows ending at
+    ``anchor`` and every ``window`` before it; a start before ``since`` is ``since``."""
+    import numpy as np
+    import pandas as pd
+
+    span = pd.Timedelta(window).value
+    end = pd.Timestamp(anchor)
+    end = (end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")).value
+    ns = times.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    back = (end - ns) // span  # 0: (end - window, end]; a time exactly at a window's end is in that window
+    starts = pd.Series(pd.to_datetime(end - (back + 1) * span, utc=True), index=times.index)
+    starts[times.isna().to_numpy()] = pd.NaT
+    if since is not None:
+        starts = starts.where(starts.isna() | (starts >= since), pd.Timestamp(since))
+    return starts
 
 
 __all__ = ["resolve", "score_columns", "label_array", "scorable", "metric_values", "metric_value", "realized_metrics",

@@ -37,6 +37,19 @@ HISTORY_COLUMNS = ["window_end", "rows", "drift_share", "realized", "realized_ro
                    "champion_version", "kfp_run", "realized_metric", "reason", "run_id"]
 
 
+# the order retrains started in: each triggered window takes the next number (zero-padded, so the
+# tag's text sorts as the number), never a writer's clock (MonitoringStore.last_trigger)
+SEQ_TAG = "trigger_seq"
+SEQ_WIDTH = 12
+
+
+def trigger_seq(tags: dict[str, str]) -> int:
+    """A window's :data:`SEQ_TAG` number; 0 without one (a window an older ctloop triggered, or a
+    tag that is no number of :data:`SEQ_WIDTH` digits)."""
+    value = tags.get(SEQ_TAG) or ""
+    return int(value) if len(value) == SEQ_WIDTH and value.isascii() and value.isdigit() else 0
+
+
 KEY_LIMIT = 250  # MLflow's longest metric name (mlflow 3.x mlflow/utils/validation.py MAX_ENTITY_KEY_LENGTH)
 
 
@@ -149,7 +162,8 @@ class MonitoringStore:
 
     # ------------------------------------------------------------------ the rules' history
     def history(self, *, window_end: str, need: int, window: Any = None) -> list[dict[str, Any]]:
-        """Records of windows ending before ``window_end`` (the newest ``need`` + 1 + ``SLACK`` runs)
+        """Records of windows ending before ``window_end`` (the newest ``need`` + 1 + ``SLACK`` runs,
+        by their start and by their window's end: a writer's clock does not decide which are read)
         and the last successful trigger at or before it (``cooldown_only`` when it is not one of
         those windows: it counts for the cooldown, not as a consecutive window); oldest first. A
         window judged more than once is its newest run, unless one of its runs started a retrain:
@@ -169,16 +183,20 @@ class MonitoringStore:
             t = pd.Timestamp(rec["window_end"])
             return t < now if strict else t <= now
 
-        recent = [to_record(r) for r in self.client.search_runs([exp_id], max_results=need + 1 + SLACK,
-                                                                 order_by=["attributes.start_time DESC"])]
+        # the newest runs by start and the newest windows by their end, newest start first: a run's start
+        # is its writer's clock (a window a pod behind recorded sorted below every other run and was
+        # left out, its next window's previous the one before); ISO text in UTC sorts as time
+        runs = {r.info.run_id: r for r in [
+            *self.client.search_runs([exp_id], max_results=need + 1 + SLACK, order_by=["attributes.start_time DESC"]),
+            *self.client.search_runs([exp_id], filter_string="tags.window_end LIKE '____-__-__%'",
+                                     max_results=need + 1 + SLACK, order_by=["tags.window_end DESC"])]}
+        recent = [to_record(r) for r in sorted(runs.values(), key=lambda r: r.info.start_time or 0, reverse=True)]
         # all of them, not the last need + 1: re-runs of a window are among them and count once
         # (rules.consecutive_windows), so trimming here could leave the rule too few distinct windows;
         # oldest first, a re-run after the run it repeats (recent is newest first): the newer record
         # is the state the rules and the policy read
         earlier = sorted((r for r in reversed(recent) if before(r)), key=lambda r: pd.Timestamp(r["window_end"]))
-        triggers = [to_record(r) for r in self.client.search_runs(
-            [exp_id], filter_string=f"tags.triggered = '{TRIGGERED}'", max_results=SLACK,
-            order_by=["attributes.start_time DESC"])]
+        triggers = [to_record(r) for r in self._triggers(exp_id)]  # the newest started, whatever the clocks
         triggers = [r for r in triggers if before(r, strict=False)]
         # a window judged again after it asked for a retrain that started (a retried monitoring step):
         # the re-run sits in that trigger's cooldown and asks for nothing, so its record has neither the
@@ -273,16 +291,35 @@ class MonitoringStore:
                 break
         return None
 
+    def _triggers(self, exp_id: str) -> list[Any]:
+        """The triggered windows, the highest :data:`SEQ_TAG` first (then, for windows an older
+        ctloop triggered without one, the newest run start): :data:`SLACK` of them."""
+        return self.client.search_runs([exp_id], filter_string=f"tags.triggered = '{TRIGGERED}'",
+                                       max_results=SLACK,
+                                       order_by=[f"tags.{SEQ_TAG} DESC", "attributes.start_time DESC"])
+
+    def _newest_trigger(self, exp_id: str) -> tuple[Any, int]:
+        """The triggered window whose retrain started last, and its number (0 for none, or one
+        triggered without a number). Not by the run's ``start_time``: MLflow takes it from the
+        writer's clock (mlflow 3.x ``tracking/_tracking_service/client.py`` ``create_run``), and a
+        pod whose clock ran ahead made its old trigger the newest for as long as the skew."""
+        runs = self._triggers(exp_id)
+        numbered = [(run, trigger_seq(run.data.tags)) for run in runs]
+        numbered = [(run, n) for run, n in numbered if n]
+        if numbered:
+            return max(numbered, key=lambda pair: pair[1])
+        return (runs[0], 0) if runs else (None, 0)
+
     def last_trigger(self) -> str:
         """The KFP run of the newest window whose retrain started (``"none"``): a window records
         what it saw (tag ``trigger_seen``), and its trigger starts nothing when a retrain started
-        after it was judged (:func:`ctloop.monitoring.trigger.start_training`)."""
+        after it was judged (:func:`ctloop.monitoring.trigger.start_training`). The newest is the
+        highest :data:`SEQ_TAG`, the store's own order, whatever the writers' clocks."""
         exp_id = self.experiment_id(create=False)
         if exp_id is None:
             return "none"
-        runs = self.client.search_runs([exp_id], filter_string=f"tags.triggered = '{TRIGGERED}'", max_results=1,
-                                       order_by=["attributes.start_time DESC"])
-        return (runs[0].data.tags.get("kfp_run") or runs[0].info.run_id) if runs else "none"
+        run, _ = self._newest_trigger(exp_id)
+        return (run.data.tags.get("kfp_run") or run.info.run_id) if run is not None else "none"
 
     def mark_skipped(self, run_id: str, why: str) -> None:
         """The window's retrain was not started: another one started after it was judged."""
@@ -290,8 +327,14 @@ class MonitoringStore:
         self.client.set_tag(run_id, "triggered", NOT_TRIGGERED)
 
     def mark_triggered(self, run_id: str, kfp_run: str) -> None:
-        self.client.set_tag(run_id, "triggered", TRIGGERED)
+        """The window's retrain started as ``kfp_run``: the next number of the store's trigger
+        sequence (:data:`SEQ_TAG`; called under the model's promotion lock, so two triggers never
+        take one number), then ``triggered=true``."""
+        exp_id = self.experiment_id(create=False)
+        _, last = self._newest_trigger(exp_id) if exp_id is not None else (None, 0)
+        self.client.set_tag(run_id, SEQ_TAG, f"{last + 1:0{SEQ_WIDTH}d}")
         self.client.set_tag(run_id, "kfp_run", kfp_run)
+        self.client.set_tag(run_id, "triggered", TRIGGERED)
 
     def mark_failed(self, run_id: str, error: str) -> None:
         self.client.set_tag(run_id, "triggered", FAILED)
@@ -299,7 +342,7 @@ class MonitoringStore:
 
     # ------------------------------------------------------------------ reporting
     def windows(self, limit: int = 500) -> pd.DataFrame:
-        """The newest ``limit`` windows, oldest first (:data:`HISTORY_COLUMNS`)."""
+        """The newest ``limit`` windows (by their end), oldest first (:data:`HISTORY_COLUMNS`)."""
         import pandas as pd
 
         if limit < 1:
@@ -307,8 +350,14 @@ class MonitoringStore:
         exp_id = self.experiment_id(create=False)
         if exp_id is None:
             return pd.DataFrame(columns=HISTORY_COLUMNS)
+        # the newest by their window's end, not only by the run's start (its writer's clock: a window a
+        # pod behind recorded was left out); ISO text in UTC sorts as time
+        runs = {r.info.run_id: r for r in [
+            *self.client.search_runs([exp_id], max_results=limit, order_by=["attributes.start_time DESC"]),
+            *self.client.search_runs([exp_id], filter_string="tags.window_end LIKE '____-__-__%'",
+                                     max_results=limit, order_by=["tags.window_end DESC"])]}
         rows = []
-        for run in self.client.search_runs([exp_id], max_results=limit, order_by=["attributes.start_time DESC"]):
+        for run in sorted(runs.values(), key=lambda r: r.info.start_time or 0, reverse=True):  # as read before
             tags, m = run.data.tags, run.data.metrics
             end = window_end_of(tags)
             if not end:
@@ -322,9 +371,9 @@ class MonitoringStore:
                          "kfp_run": tags.get("kfp_run", ""), "realized_metric": tags.get("realized_metric", ""),
                          "reason": tags.get("reason", ""), "run_id": run.info.run_id})
         frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
-        return frame.sort_values("window_end", kind="stable").reset_index(drop=True)
+        return frame.sort_values("window_end", kind="stable").tail(limit).reset_index(drop=True)
 
 
 __all__ = ["MONITORING_SUFFIX", "TRIGGERED", "PENDING", "FAILED", "NOT_TRIGGERED", "HISTORY_COLUMNS", "NOT_JUDGED_EVENTS",
-           "metric_key", "KEY_LIMIT",
+           "metric_key", "KEY_LIMIT", "SEQ_TAG", "trigger_seq",
            "to_record", "window_end_of", "MonitoringStore"]

@@ -164,7 +164,8 @@ def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason:
     if problems:
         raise PlatformError(f"started the continuous-training run {run_id} of {model_name}, but: {'; '.join(problems)}: "
                             f"do not start it again"
-                            + (f" (set the window run's tags triggered=true, kfp_run={run_id})" if monitor_run_id else ""))
+                            + (f" (set the window run's tags kfp_run={run_id}, trigger_seq=the experiment's highest + 1 "
+                               "(12 digits), triggered=true)" if monitor_run_id else ""))
     return run_id
 
 
