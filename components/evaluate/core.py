@@ -110,7 +110,35 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
         pred = np.asarray(model.predict(x), dtype=float)
         return data, data[target].to_numpy(dtype=float), pred, []
     except (ValueError, KeyError, AttributeError) as exc:  # sklearn's input-validation errors
+        text = _text_in_numbers(model, x)
+        if text is not None:  # "could not convert string to float: '1,5'" named no column
+            name, value, rows = text
+            raise EvaluationError(
+                f"the {role} cannot score the holdout data: its numeric feature {name!r} holds text (e.g. "
+                f"{value!r}, {rows} row(s)): the {role} learnt numbers there; write the column as numbers "
+                "(a decimal point, no units or thousands separators)") from exc
         raise EvaluationError(f"the {role} cannot score the holdout data: {exc}") from exc
+
+
+def _text_in_numbers(model: Any, x: pd.DataFrame) -> tuple[str, str, int] | None:
+    """The first feature of ``x`` that ``model`` did not learn as text (no trained categories)
+    whose values are text that is no number ("1,5", "12 kg"), with one such value and how many
+    rows hold one; None when there is none."""
+    import pandas as pd
+
+    from ctloop.storage import trained_categories
+
+    categorical = trained_categories(model)
+    for name in x.columns:
+        col = x[name]
+        if name in categorical or pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        values = col.dropna()
+        bad = values[pd.to_numeric(values.map(lambda v: v.strip() if isinstance(v, str) else v),
+                                   errors="coerce").isna() & values.map(lambda v: isinstance(v, str))]
+        if len(bad):
+            return str(name), str(bad.iloc[0]), len(bad)
+    return None
 
 
 def _is_classifier(model: Any) -> bool:
