@@ -318,6 +318,7 @@ def fit(
     if task == "classification":
         check_labels(y, target)
         classes = sorted(pd.unique(y).tolist())
+        check_number_classes(y, target, len(classes))
         if len(classes) < 2:
             raise TrainingError(
                 f"target {target!r} has a single class ({plain(classes[0])!r}, 1 class in {len(y)} rows): a "
@@ -628,6 +629,28 @@ def check_labels(y: pd.Series, target: str) -> None:
         named = "; ".join(" and ".join(repr(v) for v in g) for g in clashes)
         raise DataValidationError([(target, "labels", rows, f"classes written more than one way ({named}): write "
                                     "each class one way")])
+
+
+# A classification target of numbers with more distinct values than this is refused: an amount or
+# an ID read as classes (a price, a customer number), which a classifier fits one model per class
+# for (hist_gradient_boosting: max_iter trees per class, minutes for a few hundred) and the gate
+# scores as hundreds of classes of a few rows each. Genuine classes beyond it can be written as text.
+MAX_NUMBER_CLASSES = 100
+
+
+def check_number_classes(y: pd.Series, target: str, classes: int) -> None:
+    """Refuse a classification target (not null) of numbers (not true/false) with more than
+    :data:`MAX_NUMBER_CLASSES` distinct values, naming the column, the class count and what to set."""
+    import pandas as pd
+
+    if classes <= MAX_NUMBER_CLASSES or pd.api.types.is_bool_dtype(y):
+        return
+    if not pd.api.types.is_numeric_dtype(y) and not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in pd.unique(y)):
+        return
+    raise DataValidationError([(target, "classes", len(y), f"{classes} distinct numbers, each a class of a "
+                                f"classifier (at most {MAX_NUMBER_CLASSES}): an amount or an ID, not classes? set "
+                                "training.task: regression; if they are classes, write them as text labels")])
 
 
 # A feature equal to a class label in every row is refused as a leak only when every class has at
