@@ -306,6 +306,20 @@ class MlflowRegistry:
             raise RegistryError(f"cannot read version {version} of model {name!r}: {exc}") from exc
         return ModelVersion.from_mlflow(mv)
 
+    def _trained_version(self, name: str, version: str) -> ModelVersion:
+        """:meth:`get_version` of a version with a training run: ctloop reads its model, meta,
+        hashes and reference sample from the run ``train_model`` logged. A version registered
+        from a storage location without a run (another tool's ``create_model_version(source=
+        "s3://...")``) is refused naming it (was: "run  has no artifact ...", "cannot read
+        training run : Invalid value \"\" for parameter 'run_id'")."""
+        mv = self.get_version(name, version)
+        if not mv.run_id:
+            raise RegistryError(
+                f"{name} v{mv.version} has no training run (registered from {mv.source or 'no source'!r} "
+                "outside ctloop): ctloop reads a version's model and meta from the run train_model logged; "
+                "register a version trained by ctloop, or point the alias at one")
+        return mv
+
     def aliases(self, name: str) -> dict[str, str]:
         """``{alias: version}`` of a registered model (empty if it does not exist)."""
         from mlflow.exceptions import MlflowException
@@ -364,7 +378,7 @@ class MlflowRegistry:
         from ctloop.artifacts import MODEL_META_FILE
         from ctloop.tracking import META_ARTIFACT_DIR
 
-        mv = self.get_version(name, version)
+        mv = self._trained_version(name, version)
         artifact = f"{META_ARTIFACT_DIR}/{MODEL_META_FILE}"
         with tempfile.TemporaryDirectory() as tmp:
             path = self._download(mv.run_id, artifact, tmp)
@@ -400,7 +414,7 @@ class MlflowRegistry:
         from ctloop.artifacts import MODEL_FILE, SKOPS_FILE
         from ctloop.tracking import TAG_JOBLIB_SHA256, TAG_SKOPS_SHA256
 
-        mv = self.get_version(name, version)
+        mv = self._trained_version(name, version)
         with tempfile.TemporaryDirectory() as tmp:
             if self._run_tags(mv.run_id).get(TAG_SKOPS_SHA256):
                 return self._load_served_copy(mv, SKOPS_FILE, TAG_SKOPS_SHA256, tmp)
@@ -421,7 +435,7 @@ class MlflowRegistry:
         from ctloop.artifacts import load_verified
         from ctloop.tracking import TAG_LOGGED_MODEL_SHA256
 
-        mv = self.get_version(name, version)
+        mv = self._trained_version(name, version)
         with tempfile.TemporaryDirectory() as tmp:
             try:
                 local = Path(
@@ -478,7 +492,7 @@ class MlflowRegistry:
         from ctloop.artifacts import MODEL_FILE, SKOPS_FILE
         from ctloop.tracking import TAG_JOBLIB_SHA256, TAG_SKOPS_SHA256
 
-        mv = self.get_version(name, version)
+        mv = self._trained_version(name, version)
         tags = self._run_tags(mv.run_id)
         path = self._download_verified(
             mv, MODEL_FILE, tags.get(TAG_JOBLIB_SHA256, ""), TAG_JOBLIB_SHA256, dst
@@ -510,7 +524,7 @@ class MlflowRegistry:
         The InferenceService carries it (``ctloop.serving.isvc.SHA256_ANNOTATION``)."""
         from ctloop.tracking import TAG_JOBLIB_SHA256, TAG_SKOPS_SHA256
 
-        mv = self.get_version(name, version)
+        mv = self._trained_version(name, version)
         tags = self._run_tags(mv.run_id)
         sha = tags.get(TAG_SKOPS_SHA256) or tags.get(TAG_JOBLIB_SHA256) or ""
         if not sha:
@@ -526,7 +540,7 @@ class MlflowRegistry:
         """The storage location of a version's serving directory (a KServe ``storageUri``)."""
         from ctloop.tracking import JOBLIB_ARTIFACT_DIR
 
-        mv = self.get_version(name, version)
+        mv = self._trained_version(name, version)
         root = self.client.get_run(mv.run_id).info.artifact_uri.rstrip("/")
         return f"{root}/{JOBLIB_ARTIFACT_DIR}"
 
@@ -536,7 +550,7 @@ class MlflowRegistry:
 
         from ctloop.tracking import REFERENCE_ARTIFACT_DIR, REFERENCE_FILE
 
-        mv = self.get_version(name, version)
+        mv = self._trained_version(name, version)
         artifact = f"{REFERENCE_ARTIFACT_DIR}/{REFERENCE_FILE}"
         with tempfile.TemporaryDirectory() as tmp:
             path = self._download(mv.run_id, artifact, tmp)
