@@ -307,6 +307,10 @@ def fit(
 
     if target not in frame.columns:
         raise DataValidationError([(target, "required", len(frame), "target column is missing from the training data")])
+    twice = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if twice:  # pandas' frame[name] is then a frame: "'DataFrame' object has no attribute 'dtype'"
+        raise DataValidationError([(str(name), "unique_columns", len(frame), "the training data has this column "
+                                    "more than once: rename or drop the copies") for name in twice])
     data = frame.dropna(subset=[target])
     if data.empty:
         raise DataValidationError([(target, "all_null", len(frame), "no rows with a target value")])
@@ -602,11 +606,19 @@ def check_labels(y: pd.Series, target: str) -> None:
     Single characters that differ only in case (``A``/``a``: a letter to recognise, a soft-masked
     DNA base, a chess piece's colour) are distinct classes: their case is their meaning. A blank
     label (only spaces) is refused too: it would be learned as a class of its own."""
+    import numpy as np
     import pandas as pd
 
     values = pd.unique(y)
     texts = [v for v in values if isinstance(v, str)]
     others = [v for v in values if not isinstance(v, str)]
+    flags = [v for v in others if isinstance(v, bool | np.bool_)]
+    if flags and len(flags) < len(others):  # True and 0: scikit-learn's "Unknown label type: unknown"
+        numbers = [v for v in others if not isinstance(v, bool | np.bool_)]
+        rows = int(min(y.isin(flags).sum(), y.isin(numbers).sum()))
+        raise DataValidationError([(target, "labels", rows, f"labels mix true/false and numbers (e.g. "
+                                    f"{plain(flags[0])!r} and {plain(numbers[0])!r}): write every label as "
+                                    "true/false, or every one as a number")])
     if texts and others:
         mixed = y.map(lambda v: isinstance(v, str))
         fewer = int(min(mixed.sum(), (~mixed).sum()))

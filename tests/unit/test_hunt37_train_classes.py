@@ -53,3 +53,26 @@ def test_the_regression_task_trains_the_same_column():
         result = train.fit(_frame((np.arange(600) % 250) * 1.5), target="y", task="regression",
                            estimator="linear_regression")
     assert result.meta["task"] == "regression"
+
+
+def test_labels_mixing_true_false_and_numbers_are_refused_naming_the_column():
+    # an object column of True and 0 (a frame built by hand, two sources concatenated). Was:
+    # "TrainingError: fitting hist_gradient_boosting failed: Unknown label type: unknown", no column.
+    labels = np.array([True if i % 3 else 0 for i in range(600)], dtype=object)
+    with pytest.raises(DataValidationError, match=r"^data contract violated \(1 rule\(s\)\): column 'y' breaks rule "
+                                                  r"'labels' in 200 row\(s\): labels mix true/false and numbers "
+                                                  r"\(e\.g\. True and 0\)"):
+        train.fit(_frame(labels), target="y")
+    with warnings.catch_warnings():  # true/false alone, or numbers alone, still train
+        warnings.simplefilter("ignore")
+        assert train.fit(_frame(labels.astype(bool)), target="y", estimator="logistic_regression").meta["classes"] \
+            == [False, True]
+
+
+def test_a_column_twice_in_the_training_frame_is_refused_naming_it():
+    # Was: AttributeError "'DataFrame' object has no attribute 'dtype'" (a traceback)
+    frame = _frame(np.arange(600) % 2)
+    frame.columns = ["x1", "x1", "y"]
+    with pytest.raises(DataValidationError, match=r"column 'x1' breaks rule 'unique_columns' in 600 row\(s\): the "
+                                                  r"training data has this column more than once"):
+        train.fit(frame, target="y")
