@@ -355,8 +355,12 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
     columns = source.columns
     missing = [f for f in scorer.features if f not in columns]
     if missing:
+        near = {name: [c for c in columns if isinstance(c, str) and c.strip().casefold() == name.strip().casefold()]
+                for name in missing}
+        hint = "; ".join(f"{found[0]!r} for {name!r}" for name, found in near.items() if len(found) == 1)
         raise DataSourceError(f"data: {source.uri} has no column {missing[0]!r}, a feature of {scorer.name} "
-                              f"v{scorer.version}" + (f" (missing: {', '.join(missing)})" if len(missing) > 1 else ""))
+                              f"v{scorer.version}" + (f" (missing: {', '.join(missing)})" if len(missing) > 1 else "")
+                              + (f"; it has {hint}: a header with other case or spaces (rename it)" if hint else ""))
     for name in scorer.numeric:
         kind = source.schema.field(name).type
         if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)

@@ -77,3 +77,17 @@ def test_the_logged_rows_keep_the_inference_logs_columns(tmp_path):
                            log_root=str(tmp_path / "log"), scored_at=SCORED_AT)
     logged = pq.read_table(result.log_files[0]).column_names
     assert "prediction_1" in logged and not [n for n in logged if n.startswith("probability_")]
+
+
+def test_a_feature_header_with_spaces_or_case_is_named_beside_the_missing_feature(tmp_path):
+    # a spreadsheet export with ' a ' and 'B' as headers. Was: "has no column 'a', a feature of m v1
+    # (missing: a, b)" while the file shows both columns: nothing said why they did not match.
+    from ctloop.errors import DataSourceError
+
+    scorer, df = _scorer(["no", "yes"])
+    df.rename(columns={"a": " a ", "b": "B"}).to_csv(tmp_path / "in.csv", index=False)
+    with pytest.raises(DataSourceError, match=r"^data: \S+in\.csv has no column 'a', a feature of m v1 \(missing: a, "
+                                              r"b\); it has ' a ' for 'a'; 'B' for 'b': a header with other case or "
+                                              r"spaces \(rename it\)$"):
+        scoring.score(scorer, str(tmp_path / "in.csv"), str(tmp_path / "out"), run_id="r", scored_at=SCORED_AT)
+    assert not (tmp_path / "out").exists()
