@@ -123,9 +123,11 @@ class ModelVersion:
     source: str
     tags: dict[str, str] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
+    stage: str = ""  # MLflow's deprecated stage (Staging, Production; "" for none or Archived)
 
     @classmethod
     def from_mlflow(cls, mv: Any) -> ModelVersion:
+        stage = str(getattr(mv, "current_stage", "") or "")
         return cls(
             name=mv.name,
             version=str(mv.version),
@@ -133,6 +135,7 @@ class ModelVersion:
             source=mv.source or "",
             tags=dict(mv.tags or {}),
             aliases=tuple(getattr(mv, "aliases", None) or ()),
+            stage="" if stage in ("None", "Archived") else stage,
         )
 
 
@@ -350,6 +353,7 @@ class MlflowRegistry:
                     item.source,
                     item.tags,
                     tuple(sorted(by_version.get(item.version, []))),
+                    item.stage,
                 )
             )
         return sorted(out, key=lambda m: int(m.version))
@@ -835,6 +839,8 @@ class MlflowRegistry:
         pending = [p for p in records if p.state == PENDING and p is not confirmed]
         incomplete: list[str] = []
         notes: list[str] = []
+        if not champ:
+            notes.extend(staged_note(name, self.versions(name)))
         if champ and promotion is None:
             notes.append(
                 f"champion v{champ} has no promotion record: the alias was set outside ctloop"
@@ -1184,6 +1190,20 @@ class MlflowRegistry:
         return out
 
 
+def staged_note(name: str, versions: list[ModelVersion]) -> list[str]:
+    """A note when ``name`` has no champion alias but versions in MLflow's deprecated stages (a
+    registry used before aliases): ctloop reads the ``champion`` alias only, so the gate compares
+    a challenger with no champion, and batch scoring finds none."""
+    staged = [v for v in versions if v.stage in ("Production", "Staging")]
+    if not staged:
+        return []
+    best = next((v for v in reversed(staged) if v.stage == "Production"), staged[-1])
+    shown = ", ".join(f"v{v.version} ({v.stage})" for v in staged[-3:])
+    return [f"no champion alias, but version(s) in MLflow's deprecated stages: {shown}; ctloop reads the "
+            f"champion alias only (the gate compares a challenger with no champion): point it at v{best.version} "
+            f"(MlflowClient().set_registered_model_alias({name!r}, 'champion', '{best.version}'))"]
+
+
 def _name_filter(name: str) -> str:
     """A model-version search filter that finds every version of ``name`` (and maybe others: the
     caller keeps exact matches). MLflow's filter grammar has no escape for a quote inside a quoted
@@ -1285,4 +1305,5 @@ __all__ = [
     "RegistryState",
     "check_model_name",
     "check_model_version",
+    "staged_note",
 ]

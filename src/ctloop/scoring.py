@@ -144,8 +144,12 @@ def load_scorer(registry: MlflowRegistry, model_name: str, alias: str = ScoringC
     now = aliases.get(alias)
     version = version if version is not None else now
     if version is None:
+        from ctloop.registry import staged_note
+
         have = ", ".join(f"{a} → v{v}" for a, v in sorted(aliases.items())) or "none"
-        raise ConfigError(f"alias: model {model_name!r} has no alias {alias!r} (its aliases: {have})")
+        staged = staged_note(model_name, registry.versions(model_name)) if alias == "champion" else []
+        raise ConfigError(f"alias: model {model_name!r} has no alias {alias!r} (its aliases: {have})"
+                          + (f"; {staged[0]}" if staged else ""))
     meta = registry.load_meta(model_name, version)
     model = registry.load_model(model_name, version)
     features = list(meta.get("features") or getattr(model, "feature_names_in_", []))
