@@ -110,7 +110,7 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
         pred = np.asarray(model.predict(x), dtype=float)
         return data, data[target].to_numpy(dtype=float), pred, []
     except (ValueError, KeyError, AttributeError) as exc:  # sklearn's input-validation errors
-        text = _text_in_numbers(model, x)
+        text = _text_in_numbers(model, x, str(exc))
         if text is not None:  # "could not convert string to float: '1,5'" named no column
             name, value, rows = text
             raise EvaluationError(
@@ -120,15 +120,17 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
         raise EvaluationError(f"the {role} cannot score the holdout data: {exc}") from exc
 
 
-def _text_in_numbers(model: Any, x: pd.DataFrame) -> tuple[str, str, int] | None:
-    """The first feature of ``x`` that ``model`` did not learn as text (no trained categories)
-    whose values are text that is no number ("1,5", "12 kg"), with one such value and how many
-    rows hold one; None when there is none."""
+def _text_in_numbers(model: Any, x: pd.DataFrame, error: str) -> tuple[str, str, int] | None:
+    """The feature of ``x`` that ``model`` did not learn as text (no trained categories) whose
+    values are text that is no number ("1,5", "12 kg"), with one such value and how many rows hold
+    one: the one whose value scikit-learn's ``error`` quotes ("could not convert string to float:
+    '1,5'"); None when no such value is quoted (a model's own refusal of something else)."""
     import pandas as pd
 
     from ctloop.storage import trained_categories
 
     categorical = trained_categories(model)
+    found = []
     for name in x.columns:
         col = x[name]
         if name in categorical or pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
@@ -136,9 +138,10 @@ def _text_in_numbers(model: Any, x: pd.DataFrame) -> tuple[str, str, int] | None
         values = col.dropna()
         bad = values[pd.to_numeric(values.map(lambda v: v.strip() if isinstance(v, str) else v),
                                    errors="coerce").isna() & values.map(lambda v: isinstance(v, str))]
-        if len(bad):
-            return str(name), str(bad.iloc[0]), len(bad)
-    return None
+        quoted = [v for v in bad.unique() if repr(v) in error or repr(v.strip()) in error]
+        if quoted:
+            found.append((str(name), str(quoted[0]), len(bad)))
+    return found[0] if found else None
 
 
 def _is_classifier(model: Any) -> bool:

@@ -56,3 +56,23 @@ def test_numbers_written_as_text_the_champion_can_read_still_compare():
     decision = evaluate.gate(champion, holdout, target="y", task="classification", champion=champion,
                              thresholds={"roc_auc": 0.5}, bootstrap_rounds=50)
     assert decision.comparison is not None
+
+
+class _RefusesEverything:
+    """A champion of another tool that reads its text feature 'note' itself and refuses rows for a
+    reason of its own (no trained categories ctloop can read)."""
+
+    feature_names_in_ = np.array(["x1", "note"], dtype=object)
+    classes_ = np.array([0, 1])
+
+    def predict_proba(self, x):
+        raise ValueError("model refuses rows older than its training window")
+
+
+def test_a_text_feature_is_not_blamed_for_a_refusal_that_does_not_quote_it():
+    frame = _frame().assign(note=lambda f: np.where(f.x1 > 0, "vip", "walk-in"))
+    challenger = _fit(frame.iloc[:300], "logistic_regression")
+    with pytest.raises(EvaluationError, match=r"^the champion cannot score the holdout data: model refuses rows older "
+                                              r"than its training window$"):
+        evaluate.gate(challenger, frame.iloc[300:], target="y", task="classification", champion=_RefusesEverything(),
+                      thresholds={"roc_auc": 0.5}, bootstrap_rounds=50)
