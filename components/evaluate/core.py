@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop import metrics as M
 from ctloop.config import GateConfig
-from ctloop.errors import ConfigError, EvaluationError
+from ctloop.errors import ConfigError, EvaluationError, plain
 from ctloop.storage import plain_missing
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -470,7 +470,9 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
             + "): FAILED: no evidence the challenger is not worse ("
             + ("a holdout of more rows (a longer window, a larger holdout fraction) holds more classes; log_loss or "
                "accuracy as the primary metric are defined on one class)" if task == "classification" else
-               "a holdout of more rows: a longer window, a larger holdout fraction)")
+               (f"the holdout's target has one value, {plain(y[0])!r}: r2 is undefined on it; rmse or mae as "
+                "the primary metric are defined)" if len(np.unique(y)) == 1 else
+                "a holdout of more rows: a longer window, a larger holdout fraction)"))
             if undefined else
             f"vs champion: {primary} delta {comp['delta']:+.4f} (CI {comp['ci_low']:+.4f}..{comp['ci_high']:+.4f}, "
             f"tolerance {cfg.tolerance}) {'FAILED: confidently worse' if worse else 'passed'}"

@@ -76,3 +76,21 @@ def test_a_text_feature_is_not_blamed_for_a_refusal_that_does_not_quote_it():
                                               r"than its training window$"):
         evaluate.gate(challenger, frame.iloc[300:], target="y", task="classification", champion=_RefusesEverything(),
                       thresholds={"roc_auc": 0.5}, bootstrap_rounds=50)
+
+
+def test_r2_undefined_on_a_constant_holdout_target_says_why():
+    # every holdout row has the same amount (a price list, a fixed fee): r2 is undefined whatever
+    # the rows. Was: "FAILED: no evidence ... (a holdout of more rows: a longer window, a larger
+    # holdout fraction)", which more rows of the same value never fix.
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"x1": rng.normal(size=400)})
+    frame["y"] = frame.x1 * 3 + rng.normal(size=400)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = train.fit(frame.iloc[:300], target="y", task="regression", estimator="linear_regression").model
+    decision = evaluate.gate(model, frame.iloc[300:].assign(y=5.0), target="y", task="regression", champion=model,
+                             thresholds={"rmse": 100}, primary_metric="r2", bootstrap_rounds=50)
+    assert not decision.approved
+    assert decision.reason.endswith("vs champion: r2 undefined on this holdout (100 rows): FAILED: no evidence the "
+                                    "challenger is not worse (the holdout's target has one value, 5.0: r2 is "
+                                    "undefined on it; rmse or mae as the primary metric are defined)")
