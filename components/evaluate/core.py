@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop import metrics as M
 from ctloop.config import GateConfig
-from ctloop.errors import ConfigError, EvaluationError
+from ctloop.errors import ConfigError, EvaluationError, plain
 from ctloop.storage import plain_missing
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -110,7 +110,38 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
         pred = np.asarray(model.predict(x), dtype=float)
         return data, data[target].to_numpy(dtype=float), pred, []
     except (ValueError, KeyError, AttributeError) as exc:  # sklearn's input-validation errors
+        text = _text_in_numbers(model, x, str(exc))
+        if text is not None:  # "could not convert string to float: '1,5'" named no column
+            name, value, rows = text
+            raise EvaluationError(
+                f"the {role} cannot score the holdout data: its numeric feature {name!r} holds text (e.g. "
+                f"{value!r}, {rows} row(s)): the {role} learnt numbers there; write the column as numbers "
+                "(a decimal point, no units or thousands separators)") from exc
         raise EvaluationError(f"the {role} cannot score the holdout data: {exc}") from exc
+
+
+def _text_in_numbers(model: Any, x: pd.DataFrame, error: str) -> tuple[str, str, int] | None:
+    """The feature of ``x`` that ``model`` did not learn as text (no trained categories) whose
+    values are text that is no number ("1,5", "12 kg"), with one such value and how many rows hold
+    one: the one whose value scikit-learn's ``error`` quotes ("could not convert string to float:
+    '1,5'"); None when no such value is quoted (a model's own refusal of something else)."""
+    import pandas as pd
+
+    from ctloop.storage import trained_categories
+
+    categorical = trained_categories(model)
+    found = []
+    for name in x.columns:
+        col = x[name]
+        if name in categorical or pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        values = col.dropna()
+        bad = values[pd.to_numeric(values.map(lambda v: v.strip() if isinstance(v, str) else v),
+                                   errors="coerce").isna() & values.map(lambda v: isinstance(v, str))]
+        quoted = [v for v in bad.unique() if repr(v) in error or repr(v.strip()) in error]
+        if quoted:
+            found.append((str(name), str(quoted[0]), len(bad)))
+    return found[0] if found else None
 
 
 def _is_classifier(model: Any) -> bool:
@@ -439,7 +470,9 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
             + "): FAILED: no evidence the challenger is not worse ("
             + ("a holdout of more rows (a longer window, a larger holdout fraction) holds more classes; log_loss or "
                "accuracy as the primary metric are defined on one class)" if task == "classification" else
-               "a holdout of more rows: a longer window, a larger holdout fraction)")
+               (f"the holdout's target has one value, {plain(y[0])!r}: r2 is undefined on it; rmse or mae as "
+                "the primary metric are defined)" if len(np.unique(y)) == 1 else
+                "a holdout of more rows: a longer window, a larger holdout fraction)"))
             if undefined else
             f"vs champion: {primary} delta {comp['delta']:+.4f} (CI {comp['ci_low']:+.4f}..{comp['ci_high']:+.4f}, "
             f"tolerance {cfg.tolerance}) {'FAILED: confidently worse' if worse else 'passed'}"

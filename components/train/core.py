@@ -307,6 +307,10 @@ def fit(
 
     if target not in frame.columns:
         raise DataValidationError([(target, "required", len(frame), "target column is missing from the training data")])
+    twice = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if twice:  # pandas' frame[name] is then a frame: "'DataFrame' object has no attribute 'dtype'"
+        raise DataValidationError([(str(name), "unique_columns", len(frame), "the training data has this column "
+                                    "more than once: rename or drop the copies") for name in twice])
     data = frame.dropna(subset=[target])
     if data.empty:
         raise DataValidationError([(target, "all_null", len(frame), "no rows with a target value")])
@@ -318,6 +322,7 @@ def fit(
     if task == "classification":
         check_labels(y, target)
         classes = sorted(pd.unique(y).tolist())
+        check_number_classes(y, target, len(classes))
         if len(classes) < 2:
             raise TrainingError(
                 f"target {target!r} has a single class ({plain(classes[0])!r}, 1 class in {len(y)} rows): a "
@@ -601,11 +606,19 @@ def check_labels(y: pd.Series, target: str) -> None:
     Single characters that differ only in case (``A``/``a``: a letter to recognise, a soft-masked
     DNA base, a chess piece's colour) are distinct classes: their case is their meaning. A blank
     label (only spaces) is refused too: it would be learned as a class of its own."""
+    import numpy as np
     import pandas as pd
 
     values = pd.unique(y)
     texts = [v for v in values if isinstance(v, str)]
     others = [v for v in values if not isinstance(v, str)]
+    flags = [v for v in others if isinstance(v, bool | np.bool_)]
+    if flags and len(flags) < len(others):  # True and 0: scikit-learn's "Unknown label type: unknown"
+        numbers = [v for v in others if not isinstance(v, bool | np.bool_)]
+        rows = int(min(y.isin(flags).sum(), y.isin(numbers).sum()))
+        raise DataValidationError([(target, "labels", rows, f"labels mix true/false and numbers (e.g. "
+                                    f"{plain(flags[0])!r} and {plain(numbers[0])!r}): write every label as "
+                                    "true/false, or every one as a number")])
     if texts and others:
         mixed = y.map(lambda v: isinstance(v, str))
         fewer = int(min(mixed.sum(), (~mixed).sum()))
@@ -628,6 +641,28 @@ def check_labels(y: pd.Series, target: str) -> None:
         named = "; ".join(" and ".join(repr(v) for v in g) for g in clashes)
         raise DataValidationError([(target, "labels", rows, f"classes written more than one way ({named}): write "
                                     "each class one way")])
+
+
+# A classification target of numbers with more distinct values than this is refused: an amount or
+# an ID read as classes (a price, a customer number), which a classifier fits one model per class
+# for (hist_gradient_boosting: max_iter trees per class, minutes for a few hundred) and the gate
+# scores as hundreds of classes of a few rows each. Genuine classes beyond it can be written as text.
+MAX_NUMBER_CLASSES = 100
+
+
+def check_number_classes(y: pd.Series, target: str, classes: int) -> None:
+    """Refuse a classification target (not null) of numbers (not true/false) with more than
+    :data:`MAX_NUMBER_CLASSES` distinct values, naming the column, the class count and what to set."""
+    import pandas as pd
+
+    if classes <= MAX_NUMBER_CLASSES or pd.api.types.is_bool_dtype(y):
+        return
+    if not pd.api.types.is_numeric_dtype(y) and not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in pd.unique(y)):
+        return
+    raise DataValidationError([(target, "classes", len(y), f"{classes} distinct numbers, each a class of a "
+                                f"classifier (at most {MAX_NUMBER_CLASSES}): an amount or an ID, not classes? set "
+                                "training.task: regression; if they are classes, write them as text labels")])
 
 
 # A feature equal to a class label in every row is refused as a leak only when every class has at

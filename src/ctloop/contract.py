@@ -47,7 +47,7 @@ COLUMN_KEYS = {
     "required": ("true", "The column must be present (rule `required`, naming a column of a close name)."),
     "min": ("", "Numbers at or above this (rule `min`); refused on a `datetime` column."),
     "max": ("", "Numbers at or below this (rule `max`); refused on a `datetime` column."),
-    "allowed": ("", "The only values the column may hold, compared as text (rule `allowed`, naming unseen ones)."),
+    "allowed": ("", "The only values the column may hold, compared as text; in a column of numbers by value (1 is 1.0: an int column with a gap reads as float) (rule `allowed`, naming unseen ones)."),
     "max_null_fraction": ("1.0", "Largest share of empty values (rule `max_null_fraction`); a column with no value "
                                  "at all always breaks the contract (rule `all_null`)."),
     "description": ('""', "Free text, ignored."),
@@ -546,6 +546,29 @@ def _out_of_range(examples: list[Any], fmt: str) -> str:
     return ""
 
 
+def _number_key(value: Any) -> Any:
+    """A number as an ``allowed`` list compares it: a whole number as an int (``1.0`` is ``1``,
+    an int held exactly); anything else (text, true/false) as it is."""
+    import numpy as np
+
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating):
+        return value
+    if isinstance(value, int | np.integer):
+        return int(value)
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _number_keys(series: pd.Series) -> pd.Series | None:
+    """``series`` (no gaps) of numbers as :func:`_number_key` compares them, as text; None when
+    it does not hold numbers (text, true/false, times)."""
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
+        return None
+    keys = {v: str(_number_key(v)) for v in series.unique()}  # as text: a map to numbers is float64 again
+    return series.map(keys)
+
+
 def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str] | None = None) -> pd.DataFrame:
     """Check ``frame`` against ``contract``; return it coerced to the declared dtypes. ``formats``:
     the strftime format of a datetime column's text by column (the time column's ``data.time_format``).
@@ -608,7 +631,12 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
                     violations.append((rule.name, "max", above, f"values above {rule.max} (largest {num.max()})"))
         if rule.allowed is not None:
             allowed = {str(a) for a in rule.allowed}
-            present = col.dropna().astype(str)
+            present = col.dropna()
+            numbers = _number_keys(present)
+            if numbers is not None:  # by value: 1 is 1.0 (an int column with a gap reads as float64)
+                present = numbers
+                allowed = {str(_number_key(a)) for a in rule.allowed}
+            present = present.astype(str)
             unseen_mask = ~present.isin(allowed)
             unseen = int(unseen_mask.sum())
             if unseen:

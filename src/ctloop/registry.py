@@ -123,9 +123,11 @@ class ModelVersion:
     source: str
     tags: dict[str, str] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
+    stage: str = ""  # MLflow's deprecated stage (Staging, Production; "" for none or Archived)
 
     @classmethod
     def from_mlflow(cls, mv: Any) -> ModelVersion:
+        stage = str(getattr(mv, "current_stage", "") or "")
         return cls(
             name=mv.name,
             version=str(mv.version),
@@ -133,6 +135,7 @@ class ModelVersion:
             source=mv.source or "",
             tags=dict(mv.tags or {}),
             aliases=tuple(getattr(mv, "aliases", None) or ()),
+            stage="" if stage in ("None", "Archived") else stage,
         )
 
 
@@ -306,6 +309,20 @@ class MlflowRegistry:
             raise RegistryError(f"cannot read version {version} of model {name!r}: {exc}") from exc
         return ModelVersion.from_mlflow(mv)
 
+    def _trained_version(self, name: str, version: str) -> ModelVersion:
+        """:meth:`get_version` of a version with a training run: ctloop reads its model, meta,
+        hashes and reference sample from the run ``train_model`` logged. A version registered
+        from a storage location without a run (another tool's ``create_model_version(source=
+        "s3://...")``) is refused naming it (was: "run  has no artifact ...", "cannot read
+        training run : Invalid value \"\" for parameter 'run_id'")."""
+        mv = self.get_version(name, version)
+        if not mv.run_id:
+            raise RegistryError(
+                f"{name} v{mv.version} has no training run (registered from {mv.source or 'no source'!r} "
+                "outside ctloop): ctloop reads a version's model and meta from the run train_model logged; "
+                "register a version trained by ctloop, or point the alias at one")
+        return mv
+
     def aliases(self, name: str) -> dict[str, str]:
         """``{alias: version}`` of a registered model (empty if it does not exist)."""
         from mlflow.exceptions import MlflowException
@@ -336,6 +353,7 @@ class MlflowRegistry:
                     item.source,
                     item.tags,
                     tuple(sorted(by_version.get(item.version, []))),
+                    item.stage,
                 )
             )
         return sorted(out, key=lambda m: int(m.version))
@@ -364,7 +382,7 @@ class MlflowRegistry:
         from ctloop.artifacts import MODEL_META_FILE
         from ctloop.tracking import META_ARTIFACT_DIR
 
-        mv = self.get_version(name, version)
+        mv = self._trained_version(name, version)
         artifact = f"{META_ARTIFACT_DIR}/{MODEL_META_FILE}"
         with tempfile.TemporaryDirectory() as tmp:
             path = self._download(mv.run_id, artifact, tmp)
@@ -400,7 +418,7 @@ class MlflowRegistry:
         from ctloop.artifacts import MODEL_FILE, SKOPS_FILE
         from ctloop.tracking import TAG_JOBLIB_SHA256, TAG_SKOPS_SHA256
 
-        mv = self.get_version(name, version)
+        mv = self._trained_version(name, version)
         with tempfile.TemporaryDirectory() as tmp:
             if self._run_tags(mv.run_id).get(TAG_SKOPS_SHA256):
                 return self._load_served_copy(mv, SKOPS_FILE, TAG_SKOPS_SHA256, tmp)
@@ -421,7 +439,7 @@ class MlflowRegistry:
         from ctloop.artifacts import load_verified
         from ctloop.tracking import TAG_LOGGED_MODEL_SHA256
 
-        mv = self.get_version(name, version)
+        mv = self._trained_version(name, version)
         with tempfile.TemporaryDirectory() as tmp:
             try:
                 local = Path(
@@ -478,7 +496,7 @@ class MlflowRegistry:
         from ctloop.artifacts import MODEL_FILE, SKOPS_FILE
         from ctloop.tracking import TAG_JOBLIB_SHA256, TAG_SKOPS_SHA256
 
-        mv = self.get_version(name, version)
+        mv = self._trained_version(name, version)
         tags = self._run_tags(mv.run_id)
         path = self._download_verified(
             mv, MODEL_FILE, tags.get(TAG_JOBLIB_SHA256, ""), TAG_JOBLIB_SHA256, dst
@@ -510,7 +528,7 @@ class MlflowRegistry:
         The InferenceService carries it (``ctloop.serving.isvc.SHA256_ANNOTATION``)."""
         from ctloop.tracking import TAG_JOBLIB_SHA256, TAG_SKOPS_SHA256
 
-        mv = self.get_version(name, version)
+        mv = self._trained_version(name, version)
         tags = self._run_tags(mv.run_id)
         sha = tags.get(TAG_SKOPS_SHA256) or tags.get(TAG_JOBLIB_SHA256) or ""
         if not sha:
@@ -526,7 +544,7 @@ class MlflowRegistry:
         """The storage location of a version's serving directory (a KServe ``storageUri``)."""
         from ctloop.tracking import JOBLIB_ARTIFACT_DIR
 
-        mv = self.get_version(name, version)
+        mv = self._trained_version(name, version)
         root = self.client.get_run(mv.run_id).info.artifact_uri.rstrip("/")
         return f"{root}/{JOBLIB_ARTIFACT_DIR}"
 
@@ -536,7 +554,7 @@ class MlflowRegistry:
 
         from ctloop.tracking import REFERENCE_ARTIFACT_DIR, REFERENCE_FILE
 
-        mv = self.get_version(name, version)
+        mv = self._trained_version(name, version)
         artifact = f"{REFERENCE_ARTIFACT_DIR}/{REFERENCE_FILE}"
         with tempfile.TemporaryDirectory() as tmp:
             path = self._download(mv.run_id, artifact, tmp)
@@ -821,6 +839,8 @@ class MlflowRegistry:
         pending = [p for p in records if p.state == PENDING and p is not confirmed]
         incomplete: list[str] = []
         notes: list[str] = []
+        if not champ:
+            notes.extend(staged_note(name, self.versions(name)))
         if champ and promotion is None:
             notes.append(
                 f"champion v{champ} has no promotion record: the alias was set outside ctloop"
@@ -1170,6 +1190,20 @@ class MlflowRegistry:
         return out
 
 
+def staged_note(name: str, versions: list[ModelVersion]) -> list[str]:
+    """A note when ``name`` has no champion alias but versions in MLflow's deprecated stages (a
+    registry used before aliases): ctloop reads the ``champion`` alias only, so the gate compares
+    a challenger with no champion, and batch scoring finds none."""
+    staged = [v for v in versions if v.stage in ("Production", "Staging")]
+    if not staged:
+        return []
+    best = next((v for v in reversed(staged) if v.stage == "Production"), staged[-1])
+    shown = ", ".join(f"v{v.version} ({v.stage})" for v in staged[-3:])
+    return [f"no champion alias, but version(s) in MLflow's deprecated stages: {shown}; ctloop reads the "
+            f"champion alias only (the gate compares a challenger with no champion): point it at v{best.version} "
+            f"(MlflowClient().set_registered_model_alias({name!r}, 'champion', '{best.version}'))"]
+
+
 def _name_filter(name: str) -> str:
     """A model-version search filter that finds every version of ``name`` (and maybe others: the
     caller keeps exact matches). MLflow's filter grammar has no escape for a quote inside a quoted
@@ -1271,4 +1305,5 @@ __all__ = [
     "RegistryState",
     "check_model_name",
     "check_model_version",
+    "staged_note",
 ]

@@ -23,7 +23,8 @@ and the gate's holdout, which holds the newest rows — where a recent change is
 
 Not tried (the usual model, the note says why): no rows before or since the start, fewer rows
 since it than a challenger needs (:func:`min_rows`), a single class in the part, or a fit or
-comparison that fails (``TrainingError``, ``EvaluationError``: the usual model decides).
+comparison that fails (``TrainingError``, ``EvaluationError``, or a ``DataValidationError`` of the
+rows since the start alone: the usual model decides, and is refused by itself if its rows are).
 """
 
 from __future__ import annotations
@@ -159,7 +160,9 @@ def choose_start(train: pd.DataFrame, holdout: pd.DataFrame | None, training: Tr
         candidate, whole = fit(part), fit(frame.iloc[np.flatnonzero(outside)])
         versus = eval_core.metric_values(eval_core.run(candidate.model, check.drop(columns=[time_column]), gate,
                                                        target=target, task=training.task, champion=whole.model))
-    except (TrainingError, EvaluationError) as exc:  # the comparison failed: the usual model (which may fail too)
+    # the comparison failed: the usual model (which may fail too); a refusal of the rows since the
+    # start alone (a feature equal to the label in all of them, a leak only there) is one too
+    except (TrainingError, EvaluationError, DataValidationError) as exc:
         choice.note = (f"kept the whole training window: candidate start {choice.candidate} not tried "
                        f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]})")
         return fit(train), train, None, choice

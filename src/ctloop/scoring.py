@@ -13,8 +13,9 @@ time: at most ``batch_rows`` rows are in memory, plus the prefetched batches).
 **Output.** One Parquet file per chunk, ``part-<run id>-<chunk:05d>.parquet`` under ``output``,
 with ``request_id`` (text; the ``id_column``'s values, or a generated id), the ``id_column`` itself
 under its own name, the predictions as the inference log has them (``prediction_<i>``: the
-probability of the model's ``i``-th class; ``prediction``: a regressor's value), ``model_name``,
-``model_version``, ``run_id`` and ``scored_at`` (the run's start, UTC). A retried run (same run id)
+probability of the model's ``i``-th class; ``prediction``: a regressor's value), a classifier's
+probabilities again under its class names (``probability_<class>``, :func:`class_columns`),
+``model_name``, ``model_version``, ``run_id`` and ``scored_at`` (the run's start, UTC). A retried run (same run id)
 rewrites the same files: with a log root the first attempt records its time and version there
 (:func:`first_attempt`) and a retry scores with them, so its log files are the same too. A retry
 in fewer chunks (a larger ``batch_rows``) removes the earlier attempt's later chunk files.
@@ -103,6 +104,34 @@ class Scorer:
         return {c.PREDICTION: np.asarray(self.model.predict(frame))}
 
 
+CLASS_PREFIX = "probability_"  # probability_<class>: a class probability of the output, by the class's name
+CLASS_NAME_CHARS = 64  # of a class name in its column name (a longer one is cut)
+
+
+def class_columns(classes: list, taken: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """``probability_<class>`` for each of ``classes`` (the model's order): the class's text
+    (``1`` for an integer class, ``1.5``, ``True``) with every character other than a letter, a
+    digit, ``-`` or ``.`` as ``_`` and at most :data:`CLASS_NAME_CHARS` of them. A name the
+    output already has (``taken``: the id column, ``model_name``, ...) or another class's (``a b``
+    and ``a_b``) gets the class's position: ``probability_a_b_1``."""
+    from ctloop.errors import plain
+
+    names: list[str] = []
+    for label in classes:
+        text = str(plain(label))
+        safe = "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in text)[:CLASS_NAME_CHARS]
+        names.append(f"{CLASS_PREFIX}{safe}")
+    counts = {n: names.count(n) for n in names}
+    out: list[str] = []
+    for i, name in enumerate(names):
+        if counts[name] > 1 or name in taken:
+            name = f"{name}_{i}"
+            while name in taken or name in out or name in names:
+                name = f"{name}_{i}"
+        out.append(name)
+    return out
+
+
 def load_scorer(registry: MlflowRegistry, model_name: str, alias: str = ScoringConfig.default_of("alias"),
                 version: str | None = None) -> Scorer:
     """The version behind ``alias`` (or ``version``: a retry finishing its first attempt's run),
@@ -115,8 +144,12 @@ def load_scorer(registry: MlflowRegistry, model_name: str, alias: str = ScoringC
     now = aliases.get(alias)
     version = version if version is not None else now
     if version is None:
+        from ctloop.registry import staged_note
+
         have = ", ".join(f"{a} → v{v}" for a, v in sorted(aliases.items())) or "none"
-        raise ConfigError(f"alias: model {model_name!r} has no alias {alias!r} (its aliases: {have})")
+        staged = staged_note(model_name, registry.versions(model_name)) if alias == "champion" else []
+        raise ConfigError(f"alias: model {model_name!r} has no alias {alias!r} (its aliases: {have})"
+                          + (f"; {staged[0]}" if staged else ""))
     meta = registry.load_meta(model_name, version)
     model = registry.load_model(model_name, version)
     features = list(meta.get("features") or getattr(model, "feature_names_in_", []))
@@ -326,8 +359,12 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
     columns = source.columns
     missing = [f for f in scorer.features if f not in columns]
     if missing:
+        near = {name: [c for c in columns if isinstance(c, str) and c.strip().casefold() == name.strip().casefold()]
+                for name in missing}
+        hint = "; ".join(f"{found[0]!r} for {name!r}" for name, found in near.items() if len(found) == 1)
         raise DataSourceError(f"data: {source.uri} has no column {missing[0]!r}, a feature of {scorer.name} "
-                              f"v{scorer.version}" + (f" (missing: {', '.join(missing)})" if len(missing) > 1 else ""))
+                              f"v{scorer.version}" + (f" (missing: {', '.join(missing)})" if len(missing) > 1 else "")
+                              + (f"; it has {hint}: a header with other case or spaces (rename it)" if hint else ""))
     for name in scorer.numeric:
         kind = source.schema.field(name).type
         if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)
@@ -848,6 +885,9 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
 
     log: _Log | None = None
     run_id = result.run_id
+    classes = list(getattr(scorer.model, "classes_", [])) if hasattr(scorer.model, "predict_proba") else []
+    named = class_columns(classes, {c.REQUEST_ID, id_column, *RESERVED_OUTPUT,
+                                    *c.class_probability_columns(len(classes))})
     for batch, _, _ in source.batches(wanted, batch_rows=batch_rows):
         n = batch.num_rows
         if not n:
@@ -872,6 +912,8 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
         if id_column and id_column != c.REQUEST_ID:
             out[id_column] = batch.column(id_column)
         out.update({k: pa.array(v) for k, v in predictions.items()})
+        if len(named) == len(predictions):  # the same probabilities under the class names
+            out.update({name: out[c.prediction_column(i)] for i, name in enumerate(named)})
         out.update({"model_name": pa.repeat(pa.scalar(scorer.name, pa.string()), n),
                     "model_version": pa.repeat(pa.scalar(scorer.version, pa.string()), n),
                     "run_id": pa.repeat(pa.scalar(run_id, pa.string()), n),

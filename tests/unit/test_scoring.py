@@ -53,8 +53,8 @@ def test_chunks_give_the_output_of_one_pass(scorer, tmp_path):
     out = _read(tmp_path / "small")
     expected = scorer.model.predict_proba(df[["a", "b", "c"]])
     np.testing.assert_allclose(out[["prediction_0", "prediction_1"]].to_numpy(), expected, rtol=0, atol=0)
-    assert list(out.columns) == ["request_id", "prediction_0", "prediction_1", "model_name", "model_version",
-                                 "run_id", "scored_at"]
+    assert list(out.columns) == ["request_id", "prediction_0", "prediction_1", "probability_0", "probability_1",
+                                 "model_name", "model_version", "run_id", "scored_at"]
     assert set(out.model_version) == {"3"} and set(out.run_id) == {"r1"} and set(out.model_name) == {"credit"}
     assert (out.scored_at == pd.Timestamp(SCORED_AT)).all()
 
