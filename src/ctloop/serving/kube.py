@@ -136,25 +136,36 @@ class InferenceServices:
         raise ServingError(f"{what}: failed after {self.retries} attempts") from last
 
     def get(self, name: str) -> dict[str, Any] | None:
+        """The InferenceService, ``None`` when there is none (404, also after a 5xx). A 5xx is
+        asked again (``retries`` requests in all); each request whose kept-alive connection the
+        server (or a proxy) closed meanwhile — after a long canary interval, after a proxy's 503 —
+        is sent once more: urllib3 counts that as a read error, which api_retries() does not retry."""
         from kubernetes.client.exceptions import ApiException
 
         what = f"get InferenceService {self.namespace}/{name}"
-        read = lambda: _decoded(what, lambda: self.api.get_namespaced_custom_object(  # noqa: E731
-            GROUP, VERSION, self.namespace, PLURAL, name, **self.timeout))
-        try:
+        attempts = max(1, self.retries)
+        for attempt in range(attempts):
             try:
-                return _object(what, read())
-            except ServingUnreachable as exc:
-                if not _dropped(exc):
-                    raise
-                # a kept-alive connection the server (or a proxy) closed meanwhile, e.g. after a long
-                # canary interval: urllib3 counts it as a read error, which api_retries() does not retry
-                return _object(what, read())
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            return self._call(what, lambda: self.api.get_namespaced_custom_object(GROUP, VERSION, self.namespace,
-                                                                                  PLURAL, name, **self.timeout))
+                try:
+                    return self._read(what, name)
+                except ServingUnreachable as exc:
+                    if not _dropped(exc):
+                        raise
+                    return self._read(what, name)
+            except ApiException as exc:
+                if exc.status == 404:
+                    return None
+                if exc.status == 409:
+                    raise ServingConflictError(f"{what}: conflict (HTTP 409): {exc.reason}") from exc
+                if exc.status and exc.status >= 500 and attempt + 1 < attempts:
+                    time.sleep(0.2 * (attempt + 1))
+                    continue
+                raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {_why(exc.body)}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _read(self, what: str, name: str) -> dict[str, Any]:
+        return _object(what, _decoded(what, lambda: self.api.get_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, PLURAL, name, **self.timeout)))
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         name = body["metadata"]["name"]
