@@ -168,10 +168,21 @@ class InferenceServices:
             GROUP, VERSION, self.namespace, PLURAL, name, **self.timeout)))
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Create; a create whose answer did not come (a read timeout, a dropped connection) may
+        have been applied: the InferenceService is read, and when it exists with the model of
+        ``body`` (its ``storageUri``; the webhook defaults the rest of the spec) it is the answer."""
         name = body["metadata"]["name"]
-        return self._call(f"create InferenceService {self.namespace}/{name}",
-                          lambda: self.api.create_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, body,
-                                                                           **self.timeout))
+        try:
+            return self._call(f"create InferenceService {self.namespace}/{name}",
+                              lambda: self.api.create_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL,
+                                                                               body, **self.timeout))
+        except ServingUnreachable as exc:
+            if not (_dropped(exc) or _timed_out(exc)):
+                raise
+            found = self.get(name)
+            if found is None or not _storage_uri(body) or _storage_uri(found) != _storage_uri(body):
+                raise
+            return found
 
     def patch(self, name: str, patch: dict[str, Any]) -> dict[str, Any]:
         """JSON merge patch (``null`` deletes a field). A patch whose answer did not come (a read
@@ -190,6 +201,11 @@ class InferenceServices:
                     raise
                 time.sleep(0.2 * (attempt + 1))
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def _storage_uri(obj: dict[str, Any]) -> str:
+    model = (((obj.get("spec") or {}).get("predictor") or {}).get("model") or {})
+    return str(model.get("storageUri") or "") if isinstance(model, dict) else ""
 
 
 def _reason(exc: BaseException) -> BaseException | None:
