@@ -1139,6 +1139,7 @@ class Doctor:
         a value; :data:`NO_TASK_CREDENTIALS` when none, None when it cannot be known (no cluster,
         no namespace, the Secret may not be read)."""
         from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError
 
         from ctloop.ops.settings import DEFAULT_SETTINGS as S
 
@@ -1152,9 +1153,7 @@ class Doctor:
         if S.prometheus_secret:
             try:
                 obj = self._read(self._api("CoreV1Api").read_namespaced_secret, S.prometheus_secret, ns)
-            except ApiException as exc:
-                if exc.status != 403:
-                    raise
+            except (ApiException, HTTPError, OSError):  # forbidden, or no answer: the settings line says
                 return None
             keys = sorted(k for k in ((obj.data or {}) if obj is not None else {}) if k in S.prometheus_env)
             if keys:
