@@ -211,3 +211,13 @@ def test_prometheus_settings_are_not_sent_to_the_pushgateway(monkeypatch):
         proxy.close()
     assert "HTTP 401" in warning and proxy.seen[0][2] == ""
     assert gateway_auth().describe() == "no credentials"
+
+
+@pytest.mark.parametrize("url", ["http://pushgateway:9091/?token=abc", "http://pushgateway:9091/#x",
+                                 "http://pushgateway:9091?"])
+def test_a_url_with_a_query_or_fragment_is_refused_without_the_query(url):
+    """The group's path was appended after them: 'http://pg:9091/?token=abc/metrics/job/...' PUT to
+    the root, every push a warning quoting the query."""
+    with pytest.raises(ConfigError, match="query or fragment") as err:
+        publish.check(url, "credit")
+    assert "abc" not in str(err.value)

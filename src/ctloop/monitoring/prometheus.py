@@ -230,6 +230,12 @@ def group_url(gateway_url: str, model: str) -> str:
                           "PUSHGATEWAY_USERNAME/PUSHGATEWAY_PASSWORD (or PUSHGATEWAY_TOKEN) instead "
                           "(docs/serving.md#pushgateway-behind-an-auth-proxy)")
     check_http_url(gateway_url, "pushgateway URL", "e.g. http://prometheus-pushgateway.monitoring.svc:9091")
+    parts = urllib.parse.urlsplit(gateway_url)
+    if parts.query or parts.fragment or gateway_url.endswith(("?", "#")):
+        # the group's path went after them: every push went to the URL's root (or its query)
+        raise ConfigError(f"pushgateway URL {parts.scheme}://{parts.netloc}{parts.path} has a query or fragment "
+                          "('?', '#'): give the Pushgateway's base URL, e.g. "
+                          "http://prometheus-pushgateway.monitoring.svc:9091")
     if not isinstance(model, str) or not model:
         raise ConfigError(f"model must be the registered model name, got {model!r}")
     encoded = base64.urlsafe_b64encode(model.encode()).decode()
