@@ -203,3 +203,16 @@ def test_creating_over_an_existing_inferenceservice_is_still_a_conflict(creating
     server.post = ["drop"]
     with pytest.raises(ServingConflictError):
         isvcs.create(_body("gs://models/credit/1"))
+
+
+def test_a_wait_on_an_inferenceservice_deleted_meanwhile_ends_at_once_saying_so(api):
+    """wait_for polled a deleted InferenceService (get: None) until its timeout, then reported
+    'latestCreated=None, latestReady=None': a deploy or rollback step waited minutes for nothing."""
+    from ctloop.errors import ServingTimeoutError
+    from ctloop.serving.kube import wait_for
+
+    server, isvcs = api
+    server.script = ["404"] * 1000
+    with pytest.raises(ServingError, match="deleted") as err:
+        wait_for(isvcs, "credit", lambda o: False, timeout_s=30, what="canary at 5 %", poll_s=0)
+    assert not isinstance(err.value, ServingTimeoutError) and len(server.seen) == 1

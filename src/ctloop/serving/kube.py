@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ctloop.errors import (
+    ServingChangedOutside,
     ServingConflictError,
     ServingError,
     ServingTimeoutError,
@@ -311,7 +312,8 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
     With ``failed_before`` (the latest created revision before the change being waited for): a
     revision created since that KServe reports failed (:func:`revision_failure`) ends the wait at
     once with a ServingError, as it will never become ready. The status read right after a patch
-    may still describe the revision before it, so a failure of ``failed_before`` is not one."""
+    may still describe the revision before it, so a failure of ``failed_before`` is not one.
+    An InferenceService deleted meanwhile ends the wait at once (:class:`ServingChangedOutside`)."""
     deadline = time.monotonic() + timeout_s
     seen: dict[str, Any] | None = None
     while True:
@@ -322,7 +324,10 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
                 raise
             time.sleep(poll_s)
             continue
-        if seen is not None and condition(seen):
+        if seen is None:  # deleted meanwhile (it existed when the step began): nothing to wait for
+            raise ServingChangedOutside(f"InferenceService {isvcs.namespace}/{name} was deleted while waiting "
+                                        f"for {what}")
+        if condition(seen):
             return seen
         failure = revision_failure(seen) if failed_before is not None else ""
         if failure and predictor_status(seen).get("latestCreatedRevision") != failed_before:
