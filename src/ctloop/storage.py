@@ -372,12 +372,21 @@ def check_output_dir(uri: str, *, name: str = "output") -> None:
     loc = parse(uri)
     if loc.scheme != "file":
         try:
-            exists(uri.rstrip("/") if loc.key.strip("/") else f"{uri.rstrip('/')}/.ctloop-output-check")
+            found = exists(uri.rstrip("/") if loc.key.strip("/") else f"{uri.rstrip('/')}/.ctloop-output-check")
         except DataSourceError as exc:
             # write-only credentials (s3:PutObject without s3:GetObject/ListBucket, GCS objectCreator,
             # a write-only SAS) are refused a HEAD but may write: only the write can tell
             if not str(exc).startswith("access denied"):
                 raise
+            return
+        # every store answers a HEAD of an object in a missing bucket with a bare 404 (no
+        # NoSuchBucket in a body): exists() said False, and a mistyped bucket failed only at the write
+        if not found:
+            backend, bucket = _backend(uri)
+            if backend.missing_bucket(bucket):
+                word = "container" if loc.scheme == "az" else "bucket"
+                raise StoreUnavailable(f"{name} {_masked(uri)}: {word} {loc.bucket!r} does not exist: "
+                                       f"create it or fix the {word} name")
         return
     path = Path(loc.key)
     # a file, or anything else that is not a directory (a device: --output /dev/null)
@@ -536,6 +545,12 @@ class _Gcs(_Remote):
         with self.errors(loc):
             return bool(loc.key) and client.bucket(loc.bucket).blob(loc.key).exists(**self.call_options())
 
+    def missing_bucket(self, loc: Location) -> bool:
+        """True only when GCS says the bucket does not exist (a refused buckets.get cannot tell)."""
+        client = self.client(loc)
+        with self.errors(loc):
+            return not self._bucket_exists(client, loc)
+
     def delete(self, loc: Location) -> None:
         from google.api_core import exceptions as gexc
 
@@ -685,6 +700,23 @@ class _S3(_Remote):
                     return False
                 raise
         return True
+
+    def missing_bucket(self, loc: Location) -> bool:
+        """True only when S3 says the bucket does not exist (HeadBucket 404); a refusal (403, a
+        HeadBucket write-only keys may not make) or a redirect to another region cannot tell."""
+        from botocore.exceptions import ClientError
+
+        with self.errors(loc):
+            try:
+                self.client().head_bucket(Bucket=loc.bucket)
+            except ClientError as exc:
+                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                if status == 404:
+                    return True
+                if status in (301, 400, 403):
+                    return False
+                raise
+        return False
 
     def delete(self, loc: Location) -> None:
         with self.errors(loc):  # S3 answers 204 for a missing key too
@@ -988,6 +1020,19 @@ class _Azure(_Remote):
         self.name_check(loc)
         with self.errors(loc):
             return bool(self.container(loc).get_blob_client(loc.key).exists())
+
+    def missing_bucket(self, loc: Location) -> bool:
+        """True only when Azure says the container does not exist; a refusal (a SAS that may
+        write blobs but not read the container's properties) cannot tell."""
+        from azure.core.exceptions import HttpResponseError
+
+        with self.errors(loc):
+            try:
+                return not self.container(loc).exists()
+            except HttpResponseError as exc:
+                if exc.status_code == 403:
+                    return False
+                raise
 
     def delete(self, loc: Location) -> None:
         from azure.core.exceptions import ResourceNotFoundError

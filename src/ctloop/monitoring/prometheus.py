@@ -220,16 +220,48 @@ def exposition(samples: list[tuple[str, dict[str, str], float]]) -> str:
 
 
 def group_url(gateway_url: str, model: str) -> str:
-    """The Pushgateway URL of ``model``'s group; the model name base64-encoded (any character)."""
+    """The Pushgateway URL of ``model``'s group; the model name base64-encoded (any character).
+    A URL holding a user name or password is refused (urllib never sends them, and every warning
+    quoted the URL): credentials are ``PUSHGATEWAY_*`` (:func:`gateway_auth`)."""
+    if isinstance(gateway_url, str) and "@" in gateway_url.split("://", 1)[-1].split("/", 1)[0]:
+        parts = urllib.parse.urlsplit(gateway_url)
+        shown = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+        raise ConfigError(f"pushgateway URL {shown!r} holds a user name or password: set "
+                          "PUSHGATEWAY_USERNAME/PUSHGATEWAY_PASSWORD (or PUSHGATEWAY_TOKEN) instead "
+                          "(docs/serving.md#pushgateway-behind-an-auth-proxy)")
     check_http_url(gateway_url, "pushgateway URL", "e.g. http://prometheus-pushgateway.monitoring.svc:9091")
+    parts = urllib.parse.urlsplit(gateway_url)
+    if parts.query or parts.fragment or gateway_url.endswith(("?", "#")):
+        # the group's path went after them: every push went to the URL's root (or its query)
+        raise ConfigError(f"pushgateway URL {parts.scheme}://{parts.netloc}{parts.path} has a query or fragment "
+                          "('?', '#'): give the Pushgateway's base URL, e.g. "
+                          "http://prometheus-pushgateway.monitoring.svc:9091")
     if not isinstance(model, str) or not model:
         raise ConfigError(f"model must be the registered model name, got {model!r}")
     encoded = base64.urlsafe_b64encode(model.encode()).decode()
     return f"{gateway_url.rstrip('/')}/metrics/job/{JOB}/model@base64/{encoded}"
 
 
+def gateway_auth(env: Any = None):
+    """The Pushgateway's credentials from ``PUSHGATEWAY_TOKEN``, ``PUSHGATEWAY_TOKEN_FILE``,
+    ``PUSHGATEWAY_USERNAME``/``PUSHGATEWAY_PASSWORD`` and ``PUSHGATEWAY_CA_FILE``, with the rules
+    of Prometheus' (:class:`ctloop.serving.metric_sources.PrometheusAuth`); a contradiction or an
+    unreadable file is a ConfigError naming the variable."""
+    from ctloop.serving.metric_sources import PUSHGATEWAY, PrometheusAuth
+
+    return PrometheusAuth.from_env(env, prefix=PUSHGATEWAY)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A push never follows a redirect: urllib would copy the Authorization header to wherever a
+    3xx points (CPython 3.11 ``urllib/request.py``); the 3xx is the warning instead."""
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
+        return None
+
+
 def push_window(
-    gateway_url: str, *, model: str, window: dict, timeout_s: float = 10.0, clock=time.time
+    gateway_url: str, *, model: str, window: dict, timeout_s: float = 10.0, clock=time.time, auth: Any = None
 ) -> str | None:
     """Publish one judged monitoring window of ``model``, replacing its previous one.
 
@@ -239,19 +271,32 @@ def push_window(
     champion's gate metric, None when unknown), ``retrain`` and ``rule``; optionally ``rules`` (the
     monitoring rules, published as thresholds the alerts compare with) and ``min_labels``.
 
+    ``auth`` (a :class:`~ctloop.serving.metric_sources.PrometheusAuth`) defaults to
+    :func:`gateway_auth` (``PUSHGATEWAY_*``): a Pushgateway behind an auth proxy or its own
+    ``--web.config.file``. Credentials never follow a redirect and never appear in a warning.
+
     Returns None when the Pushgateway accepted the push, else the one-line warning (also logged):
     a failed push never fails the run. Bad input raises ConfigError.
     """
     url = group_url(gateway_url, model)
     body = exposition(window_samples(window, now=clock())).encode()
+    handlers: list[Any] = [_NoRedirect()]
+    try:
+        auth = gateway_auth() if auth is None else auth
+        headers = auth.headers()  # a token file is read now: one rotated away is a warning, not a failed run
+        context = auth.ssl_context()
+    except ConfigError as exc:
+        return _warn(model, gateway_url, str(exc))
+    if context is not None:
+        handlers.append(urllib.request.HTTPSHandler(context=context))
     request = urllib.request.Request(
         url,
         data=body,
         method="PUT",
-        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8", **headers},
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as resp:
+        with urllib.request.build_opener(*handlers).open(request, timeout=timeout_s) as resp:
             resp.read()
         return None
     except urllib.error.HTTPError as exc:
@@ -260,6 +305,13 @@ def push_window(
         except (OSError, http.client.HTTPException):  # the error body cut short
             detail = ""
         warning = f"HTTP {exc.code} {detail or exc.reason}"
+        if exc.code in (401, 403):
+            warning += (f" (sent {auth.describe()}"
+                        + ("; set PUSHGATEWAY_TOKEN_FILE, PUSHGATEWAY_TOKEN or PUSHGATEWAY_USERNAME/"
+                           "PUSHGATEWAY_PASSWORD, docs/serving.md#pushgateway-behind-an-auth-proxy)"
+                           if not auth.sends_credentials else ")"))
+        elif 300 <= exc.code < 400:
+            warning += " (a redirect, not followed: give the Pushgateway's own URL)"
     except (OSError, http.client.HTTPException) as exc:
         # URLError, timeouts, refused connections; and a port that answers no HTTP (a TLS or
         # SSH port: BadStatusLine) or cuts the answer short (IncompleteRead), which were tracebacks
@@ -267,6 +319,12 @@ def push_window(
         warning = " ".join(str(why).split()) or type(exc).__name__
         if isinstance(exc, http.client.HTTPException):
             warning = f"no HTTP answer ({type(exc).__name__}: {warning[:80]!r})"
+        if "CERTIFICATE_VERIFY_FAILED" in warning:
+            warning += "; set PUSHGATEWAY_CA_FILE to the CA bundle that signed its certificate"
+    return _warn(model, gateway_url, warning)
+
+
+def _warn(model: str, gateway_url: str, warning: str) -> str:
     warning = (
         f"monitoring metrics of {model} not pushed to {gateway_url}: {warning}; "
         "the window is recorded in MLflow, Prometheus alerts will not see it"
@@ -275,4 +333,4 @@ def push_window(
     return warning
 
 
-__all__ = ["JOB", "push_window", "window_samples", "exposition", "group_url"]
+__all__ = ["JOB", "push_window", "window_samples", "exposition", "group_url", "gateway_auth"]

@@ -8,6 +8,10 @@ run: the window is recorded in MLflow either way. A malformed URL is a ConfigErr
 window is judged (:func:`check`). A window older than the newest one recorded (a backfill with
 ``as_of``, a pod whose clock runs behind) is not pushed: the push replaces the model's group, and
 Prometheus would read its numbers as the current ones (``monitor_model`` warns instead).
+
+A Pushgateway behind an auth proxy (or its own ``--web.config.file``) gets the credentials of
+``PUSHGATEWAY_TOKEN``/``PUSHGATEWAY_TOKEN_FILE``/``PUSHGATEWAY_USERNAME``/``PUSHGATEWAY_PASSWORD``
+and ``PUSHGATEWAY_CA_FILE`` (docs/serving.md#pushgateway-behind-an-auth-proxy).
 """
 
 from __future__ import annotations
@@ -23,12 +27,15 @@ def gateway(url: str = "") -> str:
 
 
 def check(url: str, model: str) -> None:
-    """Fail fast (ConfigError) on a Pushgateway URL that cannot be used."""
+    """Fail fast (ConfigError) on a Pushgateway URL or credentials (``PUSHGATEWAY_TOKEN``,
+    ``PUSHGATEWAY_TOKEN_FILE``, ``PUSHGATEWAY_USERNAME``/``PUSHGATEWAY_PASSWORD``,
+    ``PUSHGATEWAY_CA_FILE``) that cannot be used."""
     target = gateway(url)
     if target:
-        from ctloop.monitoring.prometheus import group_url
+        from ctloop.monitoring.prometheus import gateway_auth, group_url
 
         group_url(target, model)
+        gateway_auth()
 
 
 def publish_window(url: str, *, model: str, window: dict[str, Any]) -> str | None:

@@ -65,12 +65,14 @@ from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ctloop.errors import ConfigError, CtloopError
+from ctloop.errors import ConfigError, CtloopError, ServingError
 from ctloop.serving.kube import GROUP as KUBE_GROUP
 from ctloop.serving.kube import PLURAL as KUBE_PLURAL
 from ctloop.serving.kube import VERBS as KUBE_VERBS
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
+# what the metrics check says when the tasks' settings give them no Prometheus credentials
+NO_TASK_CREDENTIALS = "no Prometheus credentials (no PROMETHEUS_TOKEN_FILE in the ConfigMap, no Secret keys)"
 TESTED_KSERVE = (0, 20, 0)
 # what KServe v0.20.0 pins: kserve-deps.env KNATIVE_SERVING_VERSION=1.21.1 (and KNATIVE_OPERATOR_VERSION
 # v1.21.1), which hack/setup/infra/knative/manage.knative-operator-helm.sh installs. Versions are
@@ -986,10 +988,30 @@ class Doctor:
             )
         source_name = self.opts.metric_source or metric_sources.DEFAULT_SOURCE
         source = metric_sources.get_source(source_name)
+        # this shell's PROMETHEUS_*, not the tasks' (their Secret's values are never read here):
+        # each line says which were sent and what the tasks get
         prom = metric_sources.Prometheus(url, timeout_s=self.opts.timeout)
-        if source.series_exist(prom, revision, t.namespace):
-            sent = f" ({prom.auth.describe()})" if prom.auth.sends_credentials else ""
-            return Check(name, OK, f"{source_name}: series for revision {revision} in {url}{sent}")
+        sent = f"{prom.auth.describe()} from this shell's environment"
+        tasks = self._task_prometheus_auth()
+        try:
+            found_series = source.series_exist(prom, revision, t.namespace)
+        except ServingError as exc:
+            cause = exc.__cause__
+            if not (isinstance(cause, urllib.error.HTTPError) and cause.code in (401, 403)):
+                raise
+            problem, fix = _split(str(exc))
+            where = f"; ctloop doctor sent {sent}" + (f", the tasks in {self._runner()[0]} get {tasks}"
+                                                      if tasks is not None else "")
+            return Check(name, FAIL, problem + where, fix)
+        if found_series:
+            both = f"{sent}; the tasks in {self._runner()[0]} get {tasks}" if tasks is not None else sent
+            detail = f"{source_name}: series for revision {revision} in {url}"
+            if prom.auth.sends_credentials and tasks == NO_TASK_CREDENTIALS:
+                return Check(name, WARN, f"{detail} with {both}",
+                             "give the tasks the same credentials (docs/serving.md#prometheus-behind-an-auth-proxy)")
+            if prom.auth.sends_credentials or (tasks and tasks != NO_TASK_CREDENTIALS):
+                return Check(name, OK, f"{detail} ({both})")
+            return Check(name, OK, detail)
         found = [n for n, has in metric_sources.probe(prom, t.namespace, revision).items() if has]
         others = (f"; {', '.join(found)} has series for it: choose it (rollout.rules.metric_source)"
                   if found else "")
@@ -1110,6 +1132,33 @@ class Doctor:
                 if cm is not None:
                     self._settings = dict(cm.data or {})
         return self._settings
+
+    def _task_prometheus_auth(self) -> str | None:
+        """What the pipeline tasks send to Prometheus, from the settings of the namespace they run
+        in (``ctloop.ops.settings``): the Secret's key names and the ConfigMap's file paths, never
+        a value; :data:`NO_TASK_CREDENTIALS` when none, None when it cannot be known (no cluster,
+        no namespace, the Secret may not be read)."""
+        from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError
+
+        from ctloop.ops.settings import DEFAULT_SETTINGS as S
+
+        if self.kube is None or not self._runner()[0]:
+            return None
+        ns, _ = self._runner()
+        data = self._settings_data() or {}
+        parts = [f"{key}={data[key]}" for key in ("PROMETHEUS_TOKEN_FILE", "PROMETHEUS_CA_FILE") if data.get(key)]
+        if parts:
+            parts = [f"{', '.join(parts)} (ConfigMap {S.config_map})"]
+        if S.prometheus_secret:
+            try:
+                obj = self._read(self._api("CoreV1Api").read_namespaced_secret, S.prometheus_secret, ns)
+            except (ApiException, HTTPError, OSError):  # forbidden, or no answer: the settings line says
+                return None
+            keys = sorted(k for k in ((obj.data or {}) if obj is not None else {}) if k in S.prometheus_env)
+            if keys:
+                parts.append(f"Secret {S.prometheus_secret} ({', '.join(keys)})")
+        return " and ".join(parts) if parts else NO_TASK_CREDENTIALS
 
     def _given_or_set(self, given: str, variable: str) -> str:
         """``given`` (a flag or the spec), else the environment ``variable``, else its value in the

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ctloop.errors import (
+    ServingChangedOutside,
     ServingConflictError,
     ServingError,
     ServingTimeoutError,
@@ -136,31 +137,53 @@ class InferenceServices:
         raise ServingError(f"{what}: failed after {self.retries} attempts") from last
 
     def get(self, name: str) -> dict[str, Any] | None:
+        """The InferenceService, ``None`` when there is none (404, also after a 5xx). A 5xx is
+        asked again (``retries`` requests in all); each request whose kept-alive connection the
+        server (or a proxy) closed meanwhile — after a long canary interval, after a proxy's 503 —
+        is sent once more: urllib3 counts that as a read error, which api_retries() does not retry."""
         from kubernetes.client.exceptions import ApiException
 
         what = f"get InferenceService {self.namespace}/{name}"
-        read = lambda: _decoded(what, lambda: self.api.get_namespaced_custom_object(  # noqa: E731
-            GROUP, VERSION, self.namespace, PLURAL, name, **self.timeout))
-        try:
+        attempts = max(1, self.retries)
+        for attempt in range(attempts):
             try:
-                return _object(what, read())
-            except ServingUnreachable as exc:
-                if not _dropped(exc):
-                    raise
-                # a kept-alive connection the server (or a proxy) closed meanwhile, e.g. after a long
-                # canary interval: urllib3 counts it as a read error, which api_retries() does not retry
-                return _object(what, read())
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            return self._call(what, lambda: self.api.get_namespaced_custom_object(GROUP, VERSION, self.namespace,
-                                                                                  PLURAL, name, **self.timeout))
+                try:
+                    return self._read(what, name)
+                except ServingUnreachable as exc:
+                    if not _dropped(exc):
+                        raise
+                    return self._read(what, name)
+            except ApiException as exc:
+                if exc.status == 404:
+                    return None
+                if exc.status == 409:
+                    raise ServingConflictError(f"{what}: conflict (HTTP 409): {exc.reason}") from exc
+                if exc.status and exc.status >= 500 and attempt + 1 < attempts:
+                    time.sleep(0.2 * (attempt + 1))
+                    continue
+                raise ServingError(f"{what}: HTTP {exc.status} {exc.reason}: {_why(exc.body)}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _read(self, what: str, name: str) -> dict[str, Any]:
+        return _object(what, _decoded(what, lambda: self.api.get_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, PLURAL, name, **self.timeout)))
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Create; a create whose answer did not come (a read timeout, a dropped connection) may
+        have been applied: the InferenceService is read, and when it exists with the model of
+        ``body`` (its ``storageUri``; the webhook defaults the rest of the spec) it is the answer."""
         name = body["metadata"]["name"]
-        return self._call(f"create InferenceService {self.namespace}/{name}",
-                          lambda: self.api.create_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, body,
-                                                                           **self.timeout))
+        try:
+            return self._call(f"create InferenceService {self.namespace}/{name}",
+                              lambda: self.api.create_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL,
+                                                                               body, **self.timeout))
+        except ServingUnreachable as exc:
+            if not (_dropped(exc) or _timed_out(exc)):
+                raise
+            found = self.get(name)
+            if found is None or not _storage_uri(body) or _storage_uri(found) != _storage_uri(body):
+                raise
+            return found
 
     def patch(self, name: str, patch: dict[str, Any]) -> dict[str, Any]:
         """JSON merge patch (``null`` deletes a field). A patch whose answer did not come (a read
@@ -179,6 +202,11 @@ class InferenceServices:
                     raise
                 time.sleep(0.2 * (attempt + 1))
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def _storage_uri(obj: dict[str, Any]) -> str:
+    model = (((obj.get("spec") or {}).get("predictor") or {}).get("model") or {})
+    return str(model.get("storageUri") or "") if isinstance(model, dict) else ""
 
 
 def _reason(exc: BaseException) -> BaseException | None:
@@ -284,7 +312,8 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
     With ``failed_before`` (the latest created revision before the change being waited for): a
     revision created since that KServe reports failed (:func:`revision_failure`) ends the wait at
     once with a ServingError, as it will never become ready. The status read right after a patch
-    may still describe the revision before it, so a failure of ``failed_before`` is not one."""
+    may still describe the revision before it, so a failure of ``failed_before`` is not one.
+    An InferenceService deleted meanwhile ends the wait at once (:class:`ServingChangedOutside`)."""
     deadline = time.monotonic() + timeout_s
     seen: dict[str, Any] | None = None
     while True:
@@ -295,7 +324,10 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
                 raise
             time.sleep(poll_s)
             continue
-        if seen is not None and condition(seen):
+        if seen is None:  # deleted meanwhile (it existed when the step began): nothing to wait for
+            raise ServingChangedOutside(f"InferenceService {isvcs.namespace}/{name} was deleted while waiting "
+                                        f"for {what}")
+        if condition(seen):
             return seen
         failure = revision_failure(seen) if failed_before is not None else ""
         if failure and predictor_status(seen).get("latestCreatedRevision") != failed_before:

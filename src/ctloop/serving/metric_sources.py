@@ -84,15 +84,18 @@ USERNAME_ENV = "PROMETHEUS_USERNAME"
 PASSWORD_ENV = "PROMETHEUS_PASSWORD"  # noqa: S105 - the variable's name, not a password
 CA_FILE_ENV = "PROMETHEUS_CA_FILE"
 AUTH_DOC = "docs/serving.md#prometheus-behind-an-auth-proxy"
+# the same settings for the Pushgateway the monitoring pipeline pushes to (PUSHGATEWAY_TOKEN, ...)
+PUSHGATEWAY = "PUSHGATEWAY"
+PUSHGATEWAY_AUTH_DOC = "docs/serving.md#pushgateway-behind-an-auth-proxy"
 SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"  # noqa: S105 - a path
 
 
-def _header_safe(value: str, where: str) -> str:
+def _header_safe(value: str, where: str, doc: str = AUTH_DOC) -> str:
     """``value`` when an HTTP header can carry it (RFC 9110 field-value: visible ASCII and inner
     spaces); a line break would end the header and start another. The value is never echoed."""
     if not value or any(not (32 <= ord(c) < 127) for c in value):
         raise ConfigError(f"{where} is empty or holds a character an HTTP header cannot carry "
-                          f"(a line break, a control or non-ASCII character); see {AUTH_DOC}")
+                          f"(a line break, a control or non-ASCII character); see {doc}")
     return value
 
 
@@ -100,40 +103,53 @@ def _header_safe(value: str, where: str) -> str:
 class PrometheusAuth:
     """How ctloop authenticates to Prometheus: a bearer token (given, or read from a file at each
     query — a projected service-account token rotates under the pod), HTTP basic auth, and a CA
-    bundle for a certificate no system CA signed. Secrets never appear in ``repr`` or messages."""
+    bundle for a certificate no system CA signed. Secrets never appear in ``repr`` or messages.
+
+    ``prefix`` names the variables: ``PROMETHEUS`` (``PROMETHEUS_TOKEN``, ...) for the queries,
+    ``PUSHGATEWAY`` (``PUSHGATEWAY_TOKEN``, ...) for the monitoring pushes (:data:`PUSHGATEWAY`)."""
 
     token: str = field(default="", repr=False)
     token_file: str = ""
     username: str = ""
     password: str = field(default="", repr=False)
     ca_file: str = ""
+    prefix: str = "PROMETHEUS"
+
+    def var(self, suffix: str) -> str:
+        """The environment variable of one setting: ``TOKEN``, ``TOKEN_FILE``, ``USERNAME``, ..."""
+        return f"{self.prefix}_{suffix}"
+
+    @property
+    def doc(self) -> str:
+        return AUTH_DOC if self.prefix == "PROMETHEUS" else PUSHGATEWAY_AUTH_DOC
 
     @classmethod
-    def from_env(cls, env: Any = None) -> PrometheusAuth:
+    def from_env(cls, env: Any = None, prefix: str = "PROMETHEUS") -> PrometheusAuth:
         env = os.environ if env is None else env
+        names = {key: f"{prefix}_{key.upper()}" for key in ("token", "token_file", "username", "password", "ca_file")}
         # a password is sent as given (spaces are legal in it); the rest loses a Secret's trailing newline
-        got = {name: (env.get(name) or "") if name == PASSWORD_ENV else (env.get(name) or "").strip()
-               for name in (TOKEN_ENV, TOKEN_FILE_ENV, USERNAME_ENV, PASSWORD_ENV, CA_FILE_ENV)}
-        auth = cls(token=got[TOKEN_ENV], token_file=got[TOKEN_FILE_ENV], username=got[USERNAME_ENV],
-                   password=got[PASSWORD_ENV], ca_file=got[CA_FILE_ENV])
+        got = {key: (env.get(name) or "") if key == "password" else (env.get(name) or "").strip()
+               for key, name in names.items()}
+        auth = cls(**got, prefix=prefix)
         auth.check()
         return auth
 
     def check(self) -> None:
         """One ConfigError naming the variables when the settings contradict each other or name
         a file that cannot be read."""
+        token, token_file, user, password = (self.var(s) for s in ("TOKEN", "TOKEN_FILE", "USERNAME", "PASSWORD"))
         if self.token and self.token_file:
-            raise ConfigError(f"both {TOKEN_ENV} and {TOKEN_FILE_ENV} are set: set one ({AUTH_DOC})")
+            raise ConfigError(f"both {token} and {token_file} are set: set one ({self.doc})")
         if (self.token or self.token_file) and (self.username or self.password):
-            raise ConfigError(f"a bearer token ({TOKEN_ENV}/{TOKEN_FILE_ENV}) and basic auth "
-                              f"({USERNAME_ENV}/{PASSWORD_ENV}) are both set: set one ({AUTH_DOC})")
+            raise ConfigError(f"a bearer token ({token}/{token_file}) and basic auth "
+                              f"({user}/{password}) are both set: set one ({self.doc})")
         if bool(self.username) != bool(self.password):
-            given, missing = ((USERNAME_ENV, PASSWORD_ENV) if self.username else (PASSWORD_ENV, USERNAME_ENV))
-            raise ConfigError(f"{given} is set but {missing} is not: basic auth needs both ({AUTH_DOC})")
+            given, missing = ((user, password) if self.username else (password, user))
+            raise ConfigError(f"{given} is set but {missing} is not: basic auth needs both ({self.doc})")
         if self.token:
-            _header_safe(self.token, TOKEN_ENV)
+            _header_safe(self.token, token, self.doc)
         if self.username and ":" in self.username:
-            raise ConfigError(f"{USERNAME_ENV} holds ':', which basic auth cannot carry in a user name "
+            raise ConfigError(f"{user} holds ':', which basic auth cannot carry in a user name "
                               "(RFC 7617)")
         if self.token_file:
             self.bearer()  # readable now, not only at the first query
@@ -147,11 +163,11 @@ class PrometheusAuth:
     def describe(self) -> str:
         """What is sent, for messages: never the secret itself."""
         if self.token_file:
-            return f"the bearer token in {TOKEN_FILE_ENV}={self.token_file}"
+            return f"the bearer token in {self.var('TOKEN_FILE')}={self.token_file}"
         if self.token:
-            return f"the bearer token in {TOKEN_ENV}"
+            return f"the bearer token in {self.var('TOKEN')}"
         if self.username:
-            return f"basic auth as {USERNAME_ENV}={self.username!r}"
+            return f"basic auth as {self.var('USERNAME')}={self.username!r}"
         return "no credentials"
 
     def bearer(self) -> str:
@@ -159,13 +175,14 @@ class PrometheusAuth:
         service-account token before it expires)."""
         if not self.token_file:
             return self.token
+        where = self.var("TOKEN_FILE")
         try:
             text = open(self.token_file, encoding="utf-8").read().strip()
         except (OSError, UnicodeDecodeError) as exc:
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-            raise ConfigError(f"{TOKEN_FILE_ENV}={self.token_file!r} cannot be read: {why} "
+            raise ConfigError(f"{where}={self.token_file!r} cannot be read: {why} "
                               f"(in a pod, the service-account token is {SERVICE_ACCOUNT_TOKEN})") from None
-        return _header_safe(text, f"the token in {TOKEN_FILE_ENV}={self.token_file!r}")
+        return _header_safe(text, f"the token in {where}={self.token_file!r}", self.doc)
 
     def headers(self) -> dict[str, str]:
         if self.username:
@@ -183,7 +200,7 @@ class PrometheusAuth:
             return ssl.create_default_context(cafile=self.ca_file)
         except (OSError, ssl.SSLError) as exc:
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise ConfigError(f"{CA_FILE_ENV}={self.ca_file!r} is no readable PEM CA bundle: {why}") from None
+            raise ConfigError(f"{self.var('CA_FILE')}={self.ca_file!r} is no readable PEM CA bundle: {why}") from None
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

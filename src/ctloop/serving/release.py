@@ -207,7 +207,13 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
     """The canary takes 100 % (when ``inference_service`` is set), then ``version`` becomes the registry
     champion (``promote_model``); returns the previous champion."""
     if cfg.inference_service:
-        state = rollout.promote(isvcs, cfg.inference_service, timeout_s=cfg.timeout_seconds)
+        from ctloop.storage import kserve_storage_uri
+
+        # the spec must still name this version: another model deployed since the analysis would
+        # take 100 % unjudged while the registry named this one champion
+        uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
+        state = rollout.promote(isvcs, cfg.inference_service, timeout_s=cfg.timeout_seconds, storage_uri=uri,
+                                version=str(version))
         registry.record_event(model_name, version, {"event": "traffic_promote", "pipeline_run": run_id,
                                                     **state.to_dict()})
     return registry.promote(model_name, version, reason=reason, pipeline_run=run_id)

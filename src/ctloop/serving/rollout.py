@@ -248,10 +248,20 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
     return _state("traffic", obj, _spec_version(obj)[0])
 
 
-def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0) -> RolloutState:
+def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, storage_uri: str = "",
+            version: str = "") -> RolloutState:
     """Remove ``canaryTrafficPercent`` (merge-patch null): the latest revision takes 100 %.
-    Refused for a canary pinned back to 0 % (``isvc.check_promotable``)."""
+    Refused for a canary pinned back to 0 % (``isvc.check_promotable``), and — with
+    ``storage_uri``, the model ``version`` being promoted — for a spec that names another model
+    (:class:`ChangedOutside`: deployed by hand or by another run since the analysis; promoting
+    would give that unjudged model 100 %)."""
     current = isvcs.get(name) or {}
+    have = _spec_version(current)[1] if current else ""
+    if storage_uri and have != storage_uri:
+        now = f"names {have}" if have else "does not exist" if not current else "names no storageUri"
+        raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} {now}, not v{version or '?'} "
+                             f"({storage_uri}) being promoted: it was changed outside this rollout; nothing "
+                             "promoted (whoever changed it decides)")
     specs.check_promotable(current)
     isvcs.patch(name, specs.promote_patch())
     obj = _wait_split(isvcs, name, 100, timeout_s, "latest revision at 100 %", created_before=_created(current))
