@@ -123,6 +123,9 @@ def _refuse_uri_typo(uri: str) -> None:
     """ConfigError for an object-store URI one character off ('s3:/bucket/x', 'gs:bucket/x') or with
     blanks before it: as a local path it would be written under ./s3:/ without a word."""
     stripped = uri.lstrip()
+    if re.fullmatch(r"file:", uri.strip(), re.IGNORECASE):
+        # joined with a file name it is file:/name: the root directory
+        raise ConfigError(f"{uri!r} names no path: write a local path (./out) or file:///absolute/path")
     if stripped != uri and re.match(rf"^{_STORE_SCHEMES}://", stripped, re.IGNORECASE):
         shown = _masked(stripped)
         raise ConfigError(f"{uri[:len(uri) - len(stripped)] + shown!r} starts with blanks before its scheme: write "

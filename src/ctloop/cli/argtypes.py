@@ -141,6 +141,9 @@ def location(text: str) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:  # bytes of another encoding, arrived as surrogate escapes (PEP 383)
         raise argparse.ArgumentTypeError(f"is not UTF-8 (a name in another encoding?), got {_shown(text)}") from None
+    if re.fullmatch(r"file:", text.strip(), re.IGNORECASE):  # joined with a name: file:/name, the root
+        raise argparse.ArgumentTypeError(f"names no path: write a local path (./out) or file:///absolute/path, "
+                                         f"got {text!r}")
     if "://" not in text:
         raw = os.fsencode(text)
         if len(raw) >= PATH_MAX or any(len(part) > NAME_MAX for part in raw.split(b"/")):
