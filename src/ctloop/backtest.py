@@ -605,7 +605,10 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     _check_column_names(frame)
     for col in (cfg.target, cfg.time_column):
         if col not in frame.columns:
-            raise DataValidationError([(col, "required", len(frame), missing_column(col, frame.columns))])
+            indexed = col in [n for n in frame.index.names if n is not None]  # a notebook's set_index(col)
+            raise DataValidationError([(col, "required", len(frame), (
+                "column is the frame's index, not one of its columns (the replay reads columns): pass "
+                "frame.reset_index()" if indexed else missing_column(col, frame.columns)))])
     sliced = cfg.gate.slice_column if cfg.gate is not None else ""
     if sliced and (sliced not in frame.columns or sliced == cfg.time_column):  # else every gate fails, then "trainable"
         raise ConfigError(f"gate.slice_column {sliced!r}: " + (
