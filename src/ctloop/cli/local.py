@@ -243,6 +243,7 @@ def _backtest(args: argparse.Namespace) -> int:
     from ctloop.backtest import (
         compare,
         comparison_table,
+        left_out_note,
         run_backtest,
         write_comparison,
         write_report,
@@ -282,6 +283,9 @@ def _backtest(args: argparse.Namespace) -> int:
                      f"  {pct:+.1f} % vs always (lower is better)" if pct is not None else "")
             print(f"  {row['policy']:8s} mean {row['metric']} {mean}  retrains {row['retrains']:3d}  "
                   f"promotions {row['promotions']:3d}{delta}")
+        note = left_out_note(next(iter(reports.values())))
+        if note and args.quiet:  # else said before the replays
+            print(f"  {note}")
         print(f"table: {csv_path}\nreport: {js}\nplot:   {png}")
         return 0
     report = run_backtest(frame, cfg, progress=say)
@@ -291,6 +295,8 @@ def _backtest(args: argparse.Namespace) -> int:
         else f"{report.mean_metric:.4f}"
     print(f"\nmean_metric ({report.metric}, row-weighted) = {mean}   retrains = {report.retrains}   "
           f"promotions = {report.promotions}   skipped windows = {report.skipped}")
+    if args.quiet and left_out_note(report):  # else said before the replay
+        print(left_out_note(report))
     print(f"report: {js}\nplot:   {png}")
     return 0
 
