@@ -213,6 +213,8 @@ class BacktestReport:
     train_windows: int = 0
     skipped: int = 0
     records: list[dict[str, Any]] = field(default_factory=list)  # policy default: what policy.judge read and wrote
+    # rows the replay left out before the windows: no event time, no label (the windows' rows exclude them)
+    left_out: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -223,6 +225,7 @@ class BacktestReport:
             "promotions": self.promotions,
             "train_windows": self.train_windows,
             "skipped": self.skipped,
+            "left_out": self.left_out,
             "windows": [asdict(w) for w in self.windows],
         }
 
@@ -605,7 +608,10 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     _check_column_names(frame)
     for col in (cfg.target, cfg.time_column):
         if col not in frame.columns:
-            raise DataValidationError([(col, "required", len(frame), missing_column(col, frame.columns))])
+            indexed = col in [n for n in frame.index.names if n is not None]  # a notebook's set_index(col)
+            raise DataValidationError([(col, "required", len(frame), (
+                "column is the frame's index, not one of its columns (the replay reads columns): pass "
+                "frame.reset_index()" if indexed else missing_column(col, frame.columns)))])
     sliced = cfg.gate.slice_column if cfg.gate is not None else ""
     if sliced and (sliced not in frame.columns or sliced == cfg.time_column):  # else every gate fails, then "trainable"
         raise ConfigError(f"gate.slice_column {sliced!r}: " + (
@@ -951,8 +957,19 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     return BacktestReport(
         config=cfg.to_dict(), windows=windows, mean_metric=mean_metric, retrains=retrains,
         promotions=promotions, metric=cfg.primary_metric, train_windows=train_windows, skipped=skipped,
-        records=records,
+        records=records, left_out={"no_time": untimed, "no_label": unlabelled},
     )
+
+
+def left_out_note(report: BacktestReport) -> str:
+    """One line on the rows the replay left out (no event time, no label), empty when none were."""
+    cfg, gone = report.config, report.left_out
+    parts = [f"{n:,} row(s) without a {cfg.get(col)!r} value" for key, col in (("no_time", "time_column"),
+                                                                              ("no_label", "target"))
+             if (n := gone.get(key, 0))]
+    return f"left out (not replayed): {', '.join(parts)}" if parts else ""
+
+
 def plot_timeline(report: BacktestReport, path: str | Path, title: str = "") -> Path:
     """PNG timeline: metric per window, drift share, retrain and promotion markers."""
     import matplotlib
@@ -1208,4 +1225,4 @@ def write_comparison(reports: dict[str, BacktestReport], output_dir: str | Path)
 
 
 __all__ = ["POLICIES", "check_policy", "scheduled_every", "BacktestConfig", "BacktestReport", "WindowResult", "run_backtest", "derive_train_windows",
-           "plot_timeline", "write_report", "compare", "comparison_table", "plot_comparison", "write_comparison"]
+           "plot_timeline", "write_report", "compare", "left_out_note", "comparison_table", "plot_comparison", "write_comparison"]

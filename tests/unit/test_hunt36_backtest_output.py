@@ -37,7 +37,7 @@ def test_an_object_store_output_is_uploaded_not_a_local_directory_named_after_th
         data, gcs, gcs_bucket, tmp_path, monkeypatch, capsys, policies):
     monkeypatch.chdir(tmp_path)
     uri = f"gs://{gcs_bucket}/backtests/run 1"
-    assert main(argv(data, uri, "--policy", "never", *policies, "--jobs", "1")) == 0
+    assert main(argv(data, uri, *(policies + ("--jobs", "1") if policies else ("--policy", "never")))) == 0
     out = capsys.readouterr().out
     assert not (tmp_path / "gs:").exists()
     names = ("compare.csv", "compare.json", "compare.png") if policies else ("backtest.json", "backtest.png")

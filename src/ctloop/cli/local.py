@@ -199,7 +199,7 @@ def _backtest_config(args: argparse.Namespace):
     training = from_arguments(TrainingConfig, args, base=sections.get("training"))
     base = sections.get("gate") or {**BACKTEST_GATE, "thresholds": BACKTEST_THRESHOLDS.get(training.task, {})}
     gate = from_arguments(GateConfig, args, base=base)
-    cfg = BacktestConfig(target=target, time_column=time_column, window=window, policy=args.policy,
+    cfg = BacktestConfig(target=target, time_column=time_column, window=window, policy=args.policy or "default",
                          train_window=args.train_window, label_delay=args.label_delay, training=training,
                          gate=gate if gate.thresholds else None,  # validate() says what is missing
                          drift=from_arguments(DriftConfig, args, base=sections.get("drift")), rules=rules,
@@ -243,12 +243,14 @@ def _backtest(args: argparse.Namespace) -> int:
     from ctloop.backtest import (
         compare,
         comparison_table,
+        left_out_note,
         run_backtest,
         write_comparison,
         write_report,
     )
     from ctloop.storage import check_output_dir, read_table
 
+    _check_flags(args)
     cfg, uri, data_format = _backtest_config(args)
     cfg.validate()
     check_output_dir(args.output, name="--output")  # before the replay, not after it
@@ -281,6 +283,9 @@ def _backtest(args: argparse.Namespace) -> int:
                      f"  {pct:+.1f} % vs always (lower is better)" if pct is not None else "")
             print(f"  {row['policy']:8s} mean {row['metric']} {mean}  retrains {row['retrains']:3d}  "
                   f"promotions {row['promotions']:3d}{delta}")
+        note = left_out_note(next(iter(reports.values())))
+        if note and args.quiet:  # else said before the replays
+            print(f"  {note}")
         print(f"table: {csv_path}\nreport: {js}\nplot:   {png}")
         return 0
     report = run_backtest(frame, cfg, progress=say)
@@ -290,8 +295,23 @@ def _backtest(args: argparse.Namespace) -> int:
         else f"{report.mean_metric:.4f}"
     print(f"\nmean_metric ({report.metric}, row-weighted) = {mean}   retrains = {report.retrains}   "
           f"promotions = {report.promotions}   skipped windows = {report.skipped}")
+    if args.quiet and left_out_note(report):  # else said before the replay
+        print(left_out_note(report))
     print(f"report: {js}\nplot:   {png}")
     return 0
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    """Refuse flags that contradict each other, before anything is read: ``--policy`` with
+    ``--compare`` (the replay is of the --compare policies; --policy was ignored without a word)
+    and ``--jobs`` without ``--compare`` (one policy replays in one process; ignored too)."""
+    if args.compare and args.policy is not None:
+        raise ConfigError(f"--policy {args.policy} and --compare {args.compare}: --compare replays each policy it "
+                          f"names and --policy would be ignored; leave --policy out (add {args.policy} to --compare "
+                          "to replay it too)")
+    if args.jobs is not None and not args.compare:
+        raise ConfigError(f"--jobs {args.jobs} applies to --compare only (its policies replay side by side); one "
+                          "policy replays in one process: leave --jobs out, or name policies with --compare")
 
 
 def _check_writable(uri: str, flag: str = "--output") -> None:
@@ -442,16 +462,16 @@ def register(subparsers) -> None:
     b.add_argument("--time-column", default="", help="event-time column (default: the model's data.time_column)")
     b.add_argument("--window", default="", help="replay step, a duration such as 7D, 12h or 1000min "
                    "(default: the model's monitoring.window)")
-    b.add_argument("--policy", default="default", type=_policy, metavar="{" + ",".join(POLICIES) + ",every:N}",
+    b.add_argument("--policy", default=None, type=_policy, metavar="{" + ",".join(POLICIES) + ",every:N}",
                    help="when to retrain: default = the monitoring rules (monitoring.rules); drift = feature "
                         "drift alone; always; never; every:N = a retrain every N windows, like a cron schedule "
-                        "(default: default)")
+                        "(default: default; not with --compare, which names the policies)")
     b.add_argument("--compare", default=None, metavar="POLICIES", type=_policies,
                    help="comma list, e.g. never,always,every:4,drift,default: one replay per policy, one table "
                         "(compare.csv/json) and one plot (compare.png)")
     b.add_argument("--jobs", type=int_at_least(1), default=None, metavar="N",
-                   help="--compare: replay N policies at a time, each in its own process holding a copy of "
-                        "the data (default: the cores the CPU quota allows, at most the policies)")
+                   help="with --compare only: replay N policies at a time, each in its own process holding a "
+                        "copy of the data (default: the cores the CPU quota allows, at most the policies)")
     b.add_argument("--label-delay", default="", help="labels arrive this long after the event, e.g. 2D "
                    "(default: at the end of the row's window)")
     b.add_argument("--train-window", default="", help="history a challenger trains on, e.g. 90D (default: "
