@@ -1315,11 +1315,19 @@ def _filesystem(uri: str):
 def _list_files(fs, base: str) -> list[str]:
     import pyarrow.fs as pafs
 
-    infos = fs.get_file_info(pafs.FileSelector(base, recursive=True))
-    return [
-        i.path for i in infos
-        if i.type == pafs.FileType.File and not _hidden(i.path[len(base):].lstrip("/"))
-    ]  # fmt: skip
+    try:
+        infos = fs.get_file_info(pafs.FileSelector(base, recursive=True))
+        return [
+            i.path for i in infos
+            if i.type == pafs.FileType.File and not _hidden(i.path[len(base):].lstrip("/"))
+        ]  # fmt: skip
+    except UnicodeDecodeError:  # a local name in another encoding: Arrow cannot give it as text
+        from ctloop import storage
+
+        for root, _dirs, names in os.walk(base):
+            for name in names:
+                storage.utf8_name(base, os.path.join(root, name))  # raises, naming it
+        raise
 
 
 def _codec_names(fs: Any, files: list[str], local: bool) -> dict[str, str]:
@@ -1409,6 +1417,10 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
             import glob
 
             matches = sorted(glob.glob(path, recursive=True))
+            from ctloop import storage
+
+            for m in matches:
+                storage.utf8_name(base, m)  # Arrow takes only UTF-8 names
         else:
             import fnmatch
 
