@@ -579,11 +579,15 @@ def _as_text(source: Any, names: list[str], kinds: dict[str, Any] | None = None)
     import pyarrow.csv as pacsv
     import pyarrow.dataset as pads
 
+    from ctloop.drift import streaming
+
     if not (names or kinds) or source.format != "csv" or source.partition_keys:
         return source
     types = {**(kinds or {}), **dict.fromkeys(names, pa.string())}
-    # strings_can_be_null as the source reads them (drift.streaming.open_source): an empty cell is a gap, not ''
-    csv = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True))
+    # the missing values as the source reads them (drift.streaming.open_source): an empty cell, NA or None is a
+    # gap, not '' or the text 'None' (which made a numeric feature's column text)
+    csv = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
+                                                                  null_values=streaming.CSV_NULLS))
     return dataclasses.replace(source, dataset=pads.dataset(source.dataset.files, format=csv,
                                                             filesystem=source.dataset.filesystem),
                                file_schemas=None)  # fmt: skip
