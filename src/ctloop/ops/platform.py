@@ -759,10 +759,28 @@ def _bound_transport(client: Any, timeout: float) -> None:
     pair = (timeout, timeout)
 
     def bounded(*args: Any, _request_timeout: Any = None, **kwargs: Any) -> Any:
-        return request(*args, _request_timeout=_request_timeout or pair, **kwargs)
+        answer = request(*args, _request_timeout=_request_timeout or pair, **kwargs)
+        if kwargs.get("_preload_content", True) and not _api_answer(getattr(answer, "data", b"")):
+            from kfp_server_api.exceptions import ApiException
+
+            raise ApiException(http_resp=answer)  # explained by Platform._call, as any other non-API answer
+        return answer
 
     rest.request = bounded
     rest.ctloop_bounded = True
+
+
+def _api_answer(body: Any) -> bool:
+    """Whether a ``2xx`` body is one the KFP API writes: a JSON object. Every v2beta1 method answers
+    its response message (``google.protobuf.Empty`` as ``{}``) as JSON through grpc-gateway
+    (kubeflow/pipelines 2.17.0 ``backend/src/apiserver/main.go``), the upload endpoints too
+    (``pipeline_upload_server.go``). kfp_server_api 2.17.0 (``api_client.py`` ``deserialize``) turns
+    any other body into an empty model: a proxy's ``200`` HTML login page was "no runs", an
+    experiment "not found", an upload's pipeline id ``None``."""
+    try:
+        return isinstance(json.loads(body), dict)
+    except (TypeError, ValueError):
+        return False
 
 
 @contextmanager
@@ -948,6 +966,11 @@ class Platform:
             ):
                 line = explain_status(exc.status, exc.body, exc.headers, url=url, auth=self.auth)
                 raise PlatformError(f"KFP API {what} failed: {line}") from exc
+            if exc.status and 200 <= exc.status < 300:  # no JSON object: not the KFP API's answer
+                raise PlatformError(
+                    f"KFP API {what} failed: {url} answered HTTP {exc.status} with "
+                    f"{one_line(_body_text(exc.body)[:80])!r}, not the KFP API's JSON — fix: give --host the URL "
+                    f"the KFP API is served at, {HOST_EXAMPLES}") from exc
             message = _json_message(exc.body)
             fix = ""
             if exc.status == 400 and ("multi-user mode" in message or "Namespace is required" in message):
