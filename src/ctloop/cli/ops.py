@@ -159,6 +159,7 @@ def apply_spec(
     challengers wait for ``ctloop approve`` gets ``rollout`` uploaded too, pinned in its ct- schedule:
     approve starts that version, not the newest upload."""
     from ctloop.config import SCHEDULE_PREFIXES, schedule_name
+    from ctloop.errors import one_line
     from ctloop.ops.cron import describe
     from ctloop.ops.params import pipeline_arguments
     from ctloop.ops.spec import monitoring_parameters, pipeline_parameters, scoring_parameters
@@ -233,8 +234,9 @@ def apply_spec(
             retired, _ = platform.retire([r], dry_run=dry_run)
             action = ("would-retire" if dry_run else "retired") if retired else "kept-in-flight"
         state = str(getattr(r, "status", "") or "?").upper()
-        out(f"schedule {r.display_name} ({r.recurring_run_id}, experiment {r.experiment_id}, {state}): "
-            f"{said[action]}")
+        # another's schedule: its name is anyone's text, escaped so it can neither add lines nor drive the terminal
+        out(one_line(f"schedule {r.display_name} ({r.recurring_run_id}, experiment {r.experiment_id}, {state}): ")
+            + said[action])
         actions.append({"what": r.display_name, "action": action, "recurring_run_id": r.recurring_run_id})
     return actions
 

@@ -1117,7 +1117,8 @@ class Platform:
         return next((v for v in versions if f"{HASH_MARK}{digest}" in (v.description or "")), None)
 
     # ------------------------------------------------------------------ experiments
-    def find_experiment(self, name: str, namespace: str = "") -> str:
+    def _experiment(self, name: str, namespace: str = "") -> Any:
+        """The experiment ``name`` of the namespace (a ``V2beta1Experiment``), ``None`` when there is none."""
         namespace = namespace or self.namespace
         self._need_namespace(f"experiment {name}", namespace)
         resp = self._call(
@@ -1127,16 +1128,29 @@ class Platform:
             page_size=10,
             namespace=namespace or None,
         )
-        for exp in resp.experiments or []:
-            if exp.display_name == name:
-                return exp.experiment_id
-        return ""
+        return next((exp for exp in resp.experiments or [] if exp.display_name == name), None)
+
+    def find_experiment(self, name: str, namespace: str = "") -> str:
+        found = self._experiment(name, namespace)
+        return found.experiment_id if found is not None else ""
 
     def ensure_experiment(self, name: str, namespace: str = "", dry_run: bool = False) -> str:
-        """The experiment's id, created unless ``dry_run`` (then ``""`` when it does not exist)."""
+        """The experiment's id, created unless ``dry_run`` (then ``""`` when it does not exist).
+
+        An archived experiment is refused: archiving (kubeflow/pipelines 2.17.0
+        ``resource_manager.go`` ``ArchiveExperiment``) disables its recurring runs, and nothing in the
+        API server stops enabling them again (``ChangeJobMode``) or creating runs and recurring runs in
+        it (``CreateRun``, ``CreateJob``): ``apply`` re-enabled the schedules someone had stopped."""
         check_name(name, "experiment", "ctloop")
         namespace = namespace or self.namespace
-        found = self.find_experiment(name, namespace)
+        experiment = self._experiment(name, namespace)
+        found = experiment.experiment_id if experiment is not None else ""
+        if found and str(getattr(experiment, "storage_state", "") or "").upper() == "ARCHIVED":
+            raise ConfigError(
+                f"experiment {one_line(name)!r} ({found}) is archived: archiving disabled its schedules, and ctloop "
+                "neither enables them again nor starts runs in it — fix: restore it (KFP UI: Experiments, Archived, "
+                f"Restore; or kfp.Client().unarchive_experiment({found!r})) to run it again, or give another "
+                "experiment (kfp.experiment, --experiment)")
         if found or dry_run:
             return found
         created = self._call(
