@@ -79,11 +79,21 @@ def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict) 
         return
     params = {"model_name": args.model_name, "version": decision.version, "rollout": rollout,
               "reason": f"approved by {decision.by}: {decision.reason}", "tracking_uri": args.tracking_uri}
-    run_id = Platform(host=args.host or "", token=args.token or "", namespace=args.namespace or "").create_run(
-        "rollout", experiment=args.experiment, params=params, run_name=f"rollout-{args.model_name}-v{decision.version}",
-        schedule=schedule_name(PIPELINE, args.model_name))  # the version `apply` pinned for it
+    platform = Platform(host=args.host or "", token=args.token or "", namespace=args.namespace or "",
+                        token_file=getattr(args, "token_file", "") or "")
+    # one run per approval: an attempt that created it and stopped before recording it finds it here
+    run_id = approval.rollout_run_id(args.model_name, decision)
+    started = decision.resumed and platform.find_run(run_id) is not None
+    if not started:
+        platform.create_run(
+            "rollout", experiment=args.experiment, params=params, run_id=run_id,
+            run_name=f"rollout-{args.model_name}-v{decision.version}",
+            schedule=schedule_name(PIPELINE, args.model_name))  # the version `apply` pinned for it
     registry.record_event(args.model_name, decision.version, {"event": "rollout_started", "kfp_run": run_id,
                                                               "by": decision.by})
+    if started:
+        print(f"the rollout run {run_id} of v{decision.version} was already started (by an earlier attempt)")
+        return
     print(f"rollout run {run_id} started: canary of v{decision.version} on "
           f"{rollout.get('namespace')}/{rollout['inference_service']}")
 

@@ -1397,6 +1397,7 @@ class Platform:
         run_name: str,
         namespace: str = "",
         schedule: str = "",
+        run_id: str = "",
     ) -> str:
         """Start one run now; returns its run id.
 
@@ -1413,9 +1414,14 @@ class Platform:
             schedule: A recurring run of ``experiment`` (``ct-<model>``) whose pipeline version
                 this run takes: what ``ctloop apply`` pinned for the model, not whatever version
                 was uploaded last (image A, B, then A again left B the newest).
+            run_id: The run's id (a UUID), for a create that must happen once: when a run with
+                this id exists already (an earlier attempt created it and stopped before saying
+                so), it is returned and nothing is created. Empty = a new random id.
         """
         if not run_name:
             raise ConfigError("create_run: run_name is empty; name the run")
+        if run_id and self.find_run(run_id) is not None:
+            return run_id
         self.require_backend(f"run {run_name}")
         experiment_id = self.ensure_experiment(experiment, namespace=namespace)
         package = pipeline_id = version_id = None
@@ -1430,10 +1436,20 @@ class Platform:
                 self.warn(f"no schedule {schedule} pins a version of pipeline {pipeline} in experiment {experiment} "
                           f"(`ctloop apply` pins one): starting its newest upload")
             pipeline_id, version_id = pinned or self.newest_version(str(pipeline))
-        return self._start_run(experiment_id, run_name, dict(params or {}), package, pipeline_id, version_id)
+        return self._start_run(experiment_id, run_name, dict(params or {}), package, pipeline_id, version_id, run_id)
+
+    def find_run(self, run_id: str) -> Any:
+        """The run ``run_id`` (a ``V2beta1Run``), ``None`` when KFP has none (``GET /runs/{id}``: 404,
+        2.17.0 ``storage/run_store.go`` ``GetRun`` ``ResourceNotFoundError``)."""
+        try:
+            return self._call("get run", self.client.get_run, run_id)
+        except PlatformError as exc:
+            if getattr(exc.__cause__, "status", None) == 404:
+                return None
+            raise
 
     def _start_run(self, experiment_id: str, run_name: str, params: dict, package: str | None,
-                   pipeline_id: str | None, version_id: str | None) -> str:
+                   pipeline_id: str | None, version_id: str | None, run_id: str = "") -> str:
         """``POST /runs`` with a run id chosen here: what kfp 2.17.0 ``Client.run_pipeline`` sends
         (``kfp/client/client.py``), plus ``run_id``, which the API server keeps (2.15.0-2.17.0
         ``api_converter.go`` ``toModelRun``; ``CreateRun`` makes one only when it is empty). A
@@ -1444,7 +1460,7 @@ class Platform:
 
         import kfp_server_api
 
-        run_id = str(uuid.uuid4())
+        run_id = run_id or str(uuid.uuid4())
         config = self.client._create_job_config(params=params, pipeline_package_path=package,
                                                 pipeline_id=pipeline_id, version_id=version_id,
                                                 enable_caching=None, cache_key=None, pipeline_root=None)
