@@ -89,3 +89,23 @@ def test_each_approval_has_its_own_rollout_run(registry, sqlite_tracking, kfp):
         assert _approve(sqlite_tracking, kfp.url, version) == 0
     assert len(kfp.state.runs) == 2
     assert {r["display_name"] for r in kfp.state.runs.values()} == {f"rollout-{MODEL}-v1", f"rollout-{MODEL}-v2"}
+
+
+def test_approve_takes_the_token_from_a_file_kept_out_of_ps(registry, sqlite_tracking, monkeypatch, tmp_path, capsys):
+    """``ctloop approve`` had only ``--token``: a token on the command line is in ``ps`` for every
+    user. It takes the KFP options of the other commands: ``--token-file`` (and ``--timeout``)."""
+    from ctloop.ops.platform import Platform
+    from tests.doubles.kfp_cli import kfp_for_cli
+    from tests.helpers import REPO
+
+    token = tmp_path / "kfp-token"
+    token.write_text("good\n")
+    with kfp_for_cli(monkeypatch, tmp_path, tokens={"good": "ok"}) as double:
+        Platform(host=double.url, token="good").ensure_pipeline("rollout", REPO / GOLDEN_ROLLOUT)
+        approval.request(registry, MODEL, "2", reason="approval required", rollout=ROLLOUT)
+        assert main(["approve", "--model-name", MODEL, "--version", "2", "--reason", "ok", "--tracking-uri",
+                     sqlite_tracking, "--host", double.url, "--token-file", str(token), "--timeout", "10"]) == 0
+        (run,) = double.state.runs.values()
+        posts = [c for c in double.calls if c.method == "POST" and c.path.endswith("/runs")]
+    assert run["display_name"] == f"rollout-{MODEL}-v2"
+    assert [c.headers.get("authorization") for c in posts] == ["Bearer good"]

@@ -337,8 +337,9 @@ def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True) -> No
     p.add_argument(
         "--token",
         default="",
-        help="bearer token (default: $KFP_TOKEN); on Kubeflow e.g. "
-        '"$(kubectl -n <profile> create token default-editor)"',
+        help="bearer token (default: $KFP_TOKEN); a command line is visible to every user of the machine "
+        "(ps, /proc): prefer KFP_TOKEN or --token-file, on Kubeflow e.g. "
+        'export KFP_TOKEN="$(kubectl -n <profile> create token default-editor)"',
     )
     p.add_argument(
         "--token-file",
@@ -385,7 +386,7 @@ HOST = "https://kubeflow.example.com/pipeline"
 UPLOAD_EXAMPLES = f"""examples:
   ctloop upload --host {HOST} --image registry.example.com/ml/ctloop:0.1.0
   CTLOOP_IMAGE=registry.example.com/ml/ctloop:0.1.0 ctloop upload --pipeline monitoring --dry-run
-  ctloop upload --host {HOST} --token "$(kubectl -n team-credit create token default-editor)"
+  KFP_TOKEN="$(kubectl -n team-credit create token default-editor)" ctloop upload --host {HOST}
 """
 DATA_PARAMS = ("--param data.uri=gs://bucket/credit.parquet --param data.target=default "
                "--param data.time_column=application_date")

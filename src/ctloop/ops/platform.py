@@ -399,7 +399,8 @@ def explain_status(
     """One line for an HTTP answer that is not the KFP API's: the problem, ``—``, the fix."""
     token_fix = (
         "fix: send a bearer token: --token TOKEN (or KFP_TOKEN), or --token-file PATH (or "
-        f'KFP_TOKEN_FILE); on Kubeflow: --token "$({TOKEN_RECIPE})"'
+        f'KFP_TOKEN_FILE); on Kubeflow: export KFP_TOKEN="$({TOKEN_RECIPE})" (an environment variable or a file '
+        "keeps it out of `ps`)"
     )
     if redirected_to or (300 <= status < 400):
         where = redirected_to or str((headers or {}).get("Location") or "?")
@@ -1046,7 +1047,7 @@ class Platform:
             raise PlatformError(
                 f"{exc} — KFP is multi-user and did not let {who} create pipeline {name!r} in namespace "
                 f"{namespace!r} — fix: use a token of a contributor of "
-                f"profile {namespace}, e.g. --token \"$(kubectl -n {namespace} create token default-editor)\", "
+                f"profile {namespace}, e.g. KFP_TOKEN=\"$(kubectl -n {namespace} create token default-editor)\", "
                 "or set kfp.namespace (--namespace) to your own profile"
             ) from exc
 
