@@ -634,6 +634,9 @@ def _convert(value: Any, kind: Any, where: str, errors: list[str]) -> tuple[Any,
             return None, f"expected {_JSON_TYPES[bool]}"
         return value, None
     if base in (str, dict, list):
+        if base is str and isinstance(value, int | float) and not isinstance(value, bool):
+            # YAML and JSON read an unquoted 2024 or 07.10 as a number (7.1): only quotes keep the text
+            return None, f"expected {_JSON_TYPES[base]} (quote it: YAML and JSON read it as a number)"
         if not isinstance(value, base):
             return None, f"expected {_JSON_TYPES[base]}"
         return copy.deepcopy(value), None
