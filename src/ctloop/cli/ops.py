@@ -294,10 +294,10 @@ def _runs(args: argparse.Namespace) -> int:
 def _trigger(args: argparse.Namespace) -> int:
     from ctloop.errors import ConfigError
     from ctloop.image import resolve_image
-    from ctloop.ops.params import parse_pairs, pipeline_arguments
+    from ctloop.ops.params import loads_object, parse_pairs, pipeline_arguments
 
     try:
-        params = json.loads(args.params or "{}", parse_constant=_not_a_number)
+        params = loads_object(args.params or "{}", parse_constant=_not_a_number)
     except ValueError as exc:
         raise ConfigError(f"--params {args.params!r}: not JSON ({exc})") from exc
     if not isinstance(params, dict):
