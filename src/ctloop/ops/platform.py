@@ -1154,12 +1154,20 @@ class Platform:
                 "experiment (kfp.experiment, --experiment)")
         if found or dry_run:
             return found
-        created = self._call(
-            "create experiment",
-            self.client.create_experiment,
-            name=name,
-            namespace=namespace or None,
-        )
+        try:
+            created = self._call(
+                "create experiment",
+                self.client.create_experiment,
+                name=name,
+                namespace=namespace or None,
+            )
+        except PlatformError as exc:
+            # 409: created by another process since the lookup (two monitoring triggers, two applies):
+            # names are unique per namespace (2.17.0 storage/experiment_store.go CreateExperiment,
+            # AlreadyExistError); go on with that one
+            if getattr(exc.__cause__, "status", None) != 409 or not (found := self.find_experiment(name, namespace)):
+                raise
+            return found
         return created.experiment_id
 
     # ------------------------------------------------------------------ recurring runs
