@@ -1343,22 +1343,37 @@ class Platform:
         if dry_run:
             action = "would-replace" if existing else "would-create"
             return ScheduleResult("", action, [r.recurring_run_id for r in existing], [])
-        created = self._call(
-            "create recurring run",
-            self.client.create_recurring_run,
-            experiment_id=experiment_id,
-            job_name=job_name,
-            description=f"ctloop schedule {job_name}, cron in UTC; {SPEC_MARK}{digest}"
-            + "".join(f"; {key}{value}" if key == OWNER_MARK else f"; {key}={value}" for key, value in marks.items()),
-            cron_expression=cron,
-            max_concurrency=max_concurrency,
-            no_catchup=no_catchup,
-            params=params,
-            pipeline_id=pipeline_id,
-            version_id=version_id,
-            enabled=enabled,
-            service_account=service_account or None,
-        )
+        try:
+            created = self._call(
+                "create recurring run",
+                self.client.create_recurring_run,
+                experiment_id=experiment_id,
+                job_name=job_name,
+                description=f"ctloop schedule {job_name}, cron in UTC; {SPEC_MARK}{digest}"
+                + "".join(f"; {key}{value}" if key == OWNER_MARK else f"; {key}={value}" for key, value in marks.items()),
+                cron_expression=cron,
+                max_concurrency=max_concurrency,
+                no_catchup=no_catchup,
+                params=params,
+                pipeline_id=pipeline_id,
+                version_id=version_id,
+                enabled=enabled,
+                service_account=service_account or None,
+            )
+        except PlatformError as exc:
+            # answered too late (or a gateway gave up) though the server may have made it: then the old
+            # schedules must go now, or both fire every tick until the next apply
+            if not _maybe_created(exc.__cause__):
+                raise
+            before = {r.recurring_run_id for r in existing}
+            made = [r for r in self.recurring_runs(experiment_id, job_name)
+                    if r.recurring_run_id not in before and f"{SPEC_MARK}{digest}" in (r.description or "")]
+            if not made:
+                raise PlatformError(f"{exc}; KFP does not show the new schedule {job_name} (yet): run the apply "
+                                    "again, which finds it if it was made") from exc
+            created = made[0]
+            self.warn(f"KFP did not answer the create in time ({one_line(str(exc))[:160]}); schedule {job_name} "
+                      f"({created.recurring_run_id}) was created")
         # the new schedule exists first; only then are the old ones retired
         others = [r for r in existing if r.recurring_run_id != created.recurring_run_id]
         retired, kept = self._retire(experiment_id, others, dry_run=False)
