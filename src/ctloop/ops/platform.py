@@ -1019,14 +1019,21 @@ class Platform:
         return found[0].pipeline_id if found else None
 
     def _pages(self, what: str, method: Any, field: str, **query: Any) -> Iterator[Any]:
-        """Every item of a KFP list call, page after page (``next_page_token``)."""
-        token = ""
+        """Every item of a KFP list call, page after page (``next_page_token``). A token answered
+        twice (a proxy or cache that drops the query string serves the first page again) is an
+        error, not an endless loop."""
+        token, seen = "", set()
         while True:
             resp = self._call(what, method, page_token=token, page_size=PAGE, **query)
             yield from getattr(resp, field, None) or []
             token = resp.next_page_token or ""
             if not token:
                 return
+            if token in seen:
+                raise PlatformError(f"KFP API {what}: {self.host or 'KFP'} answered the page token "
+                                    f"{one_line(token)[:40]!r} again (a proxy or cache in front of the API that ignores "
+                                    "the query?) — fix: let ?page_token= through to the KFP API")
+            seen.add(token)
 
     def versions(self, pipeline_id: str) -> list[Any]:
         return list(self._pages("list pipeline versions", self.client.list_pipeline_versions, "pipeline_versions",
