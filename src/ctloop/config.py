@@ -1109,7 +1109,8 @@ class KfpConfig(Section):
     """Where the KFP API is (``ctloop upload/schedule/apply/runs``)."""
 
     NAME: ClassVar[str] = "kfp"
-    host: str = opt("", "KFP API URL; empty = in the cluster, or --host / KFP_HOST.",
+    host: str = opt("", "KFP API URL (--host wins); empty = KF_PIPELINES_ENDPOINT, else in the cluster or the "
+                    "kubeconfig API proxy.",
                     example="https://kfp.example.com/pipeline", check=http_url)
     namespace: str = opt("", "Multi-user Kubeflow: the profile namespace.", example="team-credit", check=k8s_namespace)
     experiment: str = opt("ctloop", "KFP experiment that holds the runs.")
