@@ -1276,14 +1276,29 @@ class Platform:
             if dry_run:
                 retired.append(rid)
                 continue
-            if _state(r.status) != "DISABLED":
-                self._call("disable recurring run", self.client.disable_recurring_run, rid)
-            if self.in_flight(experiment_id, rid):
-                kept.append(rid)  # a later reconcile deletes it once its run has ended
-            else:
+            try:
+                if _state(r.status) != "DISABLED":
+                    self._call("disable recurring run", self.client.disable_recurring_run, rid)
+                if self.in_flight(experiment_id, rid):
+                    kept.append(rid)  # a later reconcile deletes it once its run has ended
+                    continue
                 self._call("delete recurring run", self.client.delete_recurring_run, rid)
-                retired.append(rid)
+            except PlatformError as exc:
+                # 404: gone since it was listed (another apply retired it; 2.17.0 ChangeJobMode/DeleteJob
+                # answer NotFound for a recurring run that no longer exists): what retiring wanted
+                if getattr(exc.__cause__, "status", None) != 404 or self._recurring_exists(rid):
+                    raise
+            retired.append(rid)
         return retired, kept
+
+    def _recurring_exists(self, recurring_run_id: str) -> bool:
+        try:
+            self._call("get recurring run", self.client.get_recurring_run, recurring_run_id)
+        except PlatformError as exc:
+            if getattr(exc.__cause__, "status", None) == 404:
+                return False
+            raise
+        return True
 
     def reconcile_schedule(
         self,
