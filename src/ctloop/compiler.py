@@ -85,6 +85,17 @@ def parse_pvc_mount(text: str) -> tuple[str, str]:
     return claim, path.rstrip("/") or "/"
 
 
+def check_pvc_mounts(mounts: list[tuple[str, str]]) -> None:
+    """One volume per claim, one mount per path: the driver makes a volume named after each claim, and
+    a pod with two volumes of one name or two mounts at one path is refused (every task fails to start)."""
+    for i, (claim, path) in enumerate(mounts):
+        for other_claim, other_path in mounts[:i]:
+            if claim == other_claim or path == other_path:
+                what = f"claim {claim} twice" if claim == other_claim else f"two claims at {path}"
+                raise ConfigError(f"PVC mounts {other_claim}:{other_path} and {claim}:{path} mount {what}: a pod "
+                                  "takes one volume per claim and one mount per path — fix: keep one of them")
+
+
 def add_pvc_mounts(text: str, mounts: list[tuple[str, str]]) -> str:
     """Mount each ``(claim, path)`` into every executor of compiled IR ``text``."""
     import yaml
@@ -97,14 +108,7 @@ def add_pvc_mounts(text: str, mounts: list[tuple[str, str]]) -> str:
         docs.append(platform)
     per_exec = platform["platforms"].setdefault("kubernetes", {}).setdefault("deploymentSpec", {}) \
         .setdefault("executors", {})
-    # one volume per claim, one mount per path: the driver makes a volume named after each claim, and a
-    # pod with two volumes of one name or two mounts at one path is refused (every task fails to start)
-    for i, (claim, path) in enumerate(mounts):
-        for other_claim, other_path in mounts[:i]:
-            if claim == other_claim or path == other_path:
-                what = f"claim {claim} twice" if claim == other_claim else f"two claims at {path}"
-                raise ConfigError(f"PVC mounts {other_claim}:{other_path} and {claim}:{path} mount {what}: a pod "
-                                  "takes one volume per claim and one mount per path — fix: keep one of them")
+    check_pvc_mounts(mounts)
     for name in executors:
         entry = per_exec.setdefault(name, {})
         taken = {m.get("mountPath") for m in entry.get("pvcMount", [])}
@@ -173,6 +177,7 @@ def compile_pipeline(
 
     if image and image != DEFAULT_IMAGE:
         _check_image(image)  # before compiling: nothing is written for an image no task can run
+    check_pvc_mounts(list(pvc_mounts))  # so are mounts no pod can take
     path = Path(package_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     compiler.Compiler().compile(pipeline_func=pipeline_func, package_path=str(path))

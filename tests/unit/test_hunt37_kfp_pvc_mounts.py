@@ -38,6 +38,7 @@ def test_the_cli_says_it_in_one_line(tmp_path, capsys):
                  "--mount-pvc", "logs:/mnt/b"]) == 2
     err = capsys.readouterr().err
     assert err.count("error:") == 1 and "claim logs twice" in err and "Traceback" not in err, err
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())  # no file half made
 
 
 def test_distinct_mounts_still_compile():
