@@ -76,6 +76,7 @@ TOKEN_ENV = "KFP_TOKEN"
 TOKEN_FILE_ENV = "KFP_TOKEN_FILE"
 HOST_ENV = "KF_PIPELINES_ENDPOINT"  # kfp.Client's own
 PAGE = 100
+MAX_PAGE = 200  # the most the API server answers in one page (2.17.0 backend/src/apiserver/list/list.go maxPageSize)
 # optional ConfigMap/Secret env refs: kubeflow/pipelines #12216, first released in backend 2.15.0
 MIN_BACKEND = (2, 15, 0)
 DEFAULT_TIMEOUT = 30.0
@@ -1018,13 +1019,13 @@ class Platform:
         found = [p for p in (resp.pipelines or []) if p.display_name == name]
         return found[0].pipeline_id if found else None
 
-    def _pages(self, what: str, method: Any, field: str, **query: Any) -> Iterator[Any]:
+    def _pages(self, what: str, method: Any, field: str, page_size: int = PAGE, **query: Any) -> Iterator[Any]:
         """Every item of a KFP list call, page after page (``next_page_token``). A token answered
         twice (a proxy or cache that drops the query string serves the first page again) is an
         error, not an endless loop."""
         token, seen = "", set()
         while True:
-            resp = self._call(what, method, page_token=token, page_size=PAGE, **query)
+            resp = self._call(what, method, page_token=token, page_size=page_size, **query)
             yield from getattr(resp, field, None) or []
             token = resp.next_page_token or ""
             if not token:
@@ -1404,19 +1405,21 @@ class Platform:
 
     # ------------------------------------------------------------------ runs
     def recent_runs(self, experiment_id: str | None, limit: int = 10) -> list[RunSummary]:
-        """The newest runs with their state and (best effort) decisions from the run details."""
+        """The newest ``limit`` runs with their state and (best effort) decisions from the run details.
+        Page after page: the API server answers at most 200 a page (2.17.0 ``list/list.go``
+        ``maxPageSize``), so ``--limit 500`` showed 200 without a word."""
         if not experiment_id:
             self._need_namespace("list runs", self.namespace)
-        resp = self._call(
-            "list runs",
-            self.client.list_runs,
-            experiment_id=experiment_id or None,
-            namespace=None if experiment_id else self.namespace or None,
-            page_size=limit,
-            sort_by="created_at desc",
-        )
+        newest: list[Any] = []
+        pages = self._pages("list runs", self.client.list_runs, "runs", experiment_id=experiment_id or None,
+                            namespace=None if experiment_id else self.namespace or None, sort_by="created_at desc",
+                            page_size=min(limit, MAX_PAGE))
+        for r in pages:
+            newest.append(r)
+            if len(newest) >= limit:
+                break
         out = []
-        for r in resp.runs or []:
+        for r in newest:
             details = r.run_details
             if details is None or not details.task_details:
                 details = self._call("get run", self.client.get_run, r.run_id).run_details
