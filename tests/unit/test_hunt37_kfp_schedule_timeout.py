@@ -21,29 +21,38 @@ pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWar
 GOLDEN = REPO / "tests" / "golden" / "pipelines" / "continuous-training.yaml"
 
 
-def _reconcile(platform: Platform, cron: str):
+def _ids(platform: Platform) -> tuple[str, str, str]:
     upload = platform.ensure_pipeline("continuous-training", GOLDEN)
-    experiment_id = platform.ensure_experiment("ctloop")
-    return platform.reconcile_schedule(experiment_id=experiment_id, job_name="ct-credit", pipeline_id=upload.pipeline_id,
-                                       version_id=upload.version_id, cron=cron, params={})
+    return upload.pipeline_id, upload.version_id, platform.ensure_experiment("ctloop")
+
+
+def _reconcile(platform: Platform, ids: tuple[str, str, str], cron: str):
+    pipeline_id, version_id, experiment_id = ids
+    return platform.reconcile_schedule(experiment_id=experiment_id, job_name="ct-credit", pipeline_id=pipeline_id,
+                                       version_id=version_id, cron=cron, params={})
+
+
+# the late answer comes 2 s after a create that a 1 s timeout gave up on; every other call is quick
+LATE, TIMEOUT = 2.0, 1.0
 
 
 def test_a_late_answered_schedule_replaces_the_old_one(monkeypatch, tmp_path):
     warned: list[str] = []
     with kfp_for_cli(monkeypatch, tmp_path) as kfp:
-        old = _reconcile(Platform(host=kfp.url), "0 0 3 * * *").recurring_run_id
-        kfp.reply_delay = {"POST /recurringruns": 1.5}
-        result = _reconcile(Platform(host=kfp.url, timeout=0.5, warn=warned.append), "0 0 4 * * *")
+        ids = _ids(Platform(host=kfp.url))
+        old = _reconcile(Platform(host=kfp.url), ids, "0 0 3 * * *").recurring_run_id
+        kfp.reply_delay = {"POST /recurringruns": LATE}
+        result = _reconcile(Platform(host=kfp.url, timeout=TIMEOUT, warn=warned.append), ids, "0 0 4 * * *")
         assert result.action == "replaced" and result.retired == [old]
         assert list(kfp.state.recurring) == [result.recurring_run_id]
     assert warned and result.recurring_run_id in warned[0]
 
 
 def test_a_late_answer_with_nothing_made_is_still_an_error(monkeypatch, tmp_path):
-    with kfp_for_cli(monkeypatch, tmp_path, delay=0) as kfp:
-        platform = Platform(host=kfp.url, timeout=0.5)
-        _reconcile(platform, "0 0 3 * * *")
+    with kfp_for_cli(monkeypatch, tmp_path) as kfp:
+        ids = _ids(Platform(host=kfp.url))
+        platform = Platform(host=kfp.url, timeout=TIMEOUT)
         monkeypatch.setattr(platform, "recurring_runs", lambda *a: [])  # the server did not make it
-        kfp.reply_delay = {"POST /recurringruns": 1.5}
+        kfp.reply_delay = {"POST /recurringruns": LATE}
         with pytest.raises(PlatformError, match="does not show the new schedule ct-credit"):
-            _reconcile(platform, "0 0 4 * * *")
+            _reconcile(platform, ids, "0 0 4 * * *")
