@@ -43,6 +43,17 @@ class Decision:
     reason: str
     rollout: dict[str, Any]
     resumed: bool = False  # an approval recorded earlier whose rollout or promotion had not started
+    at: str = ""  # when it was decided (tag ctloop.approval.at, kept by a resumed decision)
+
+
+def rollout_run_id(name: str, decision: Decision) -> str:
+    """The KFP run id of the rollout an approval starts: the same for every attempt to carry out
+    one approval (``ctloop approve`` again after a crash between creating the run and recording
+    ``rollout_started`` finds that run instead of starting a second canary), another for another
+    approval (a model deleted and registered again counts its versions from 1 anew)."""
+    import uuid
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"ctloop-approval:{name}/{decision.version}/{decision.at}"))
 
 
 def who(explicit: str = "") -> str:
@@ -146,7 +157,8 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
                                 "its rollout or promotion has not started yet: `ctloop approve` starts it")
         if not recorded(registry, name, target.version, APPROVED):  # the first attempt stopped before its record
             registry.record_event(name, target.version, {"event": APPROVED, "by": first_by, "reason": first_reason})
-        return Decision(target.version, True, first_by, first_reason, rollout, resumed=True)
+        return Decision(target.version, True, first_by, first_reason, rollout, resumed=True,
+                        at=target.tags.get(TAG_AT, ""))
     if state == REJECTED:  # rejected, but the alias was not cleared (a crash in between)
         if approve:
             raise RegistryError(f"cannot approve {name} v{target.version}: it was already rejected by "
@@ -158,13 +170,13 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
         return Decision(target.version, False, first_by, first_reason, rollout, resumed=True)
     from ctloop.timeutil import utc_now
 
-    decided = APPROVED if approve else REJECTED
-    registry.set_tags(name, target.version, {TAG_STATE: decided, TAG_BY: by, TAG_AT: utc_now().isoformat(),
+    decided, at = (APPROVED if approve else REJECTED), utc_now().isoformat()
+    registry.set_tags(name, target.version, {TAG_STATE: decided, TAG_BY: by, TAG_AT: at,
                                              f"{TAG_REASON}.{decided}": reason})
     if not approve:
         finish(registry, name, target.version)
     registry.record_event(name, target.version, {"event": decided, "by": by, "reason": reason})
-    return Decision(target.version, approve, by, reason, rollout)
+    return Decision(target.version, approve, by, reason, rollout, at=at)
 
 
 def _rollout(name: str, target: Any) -> dict[str, Any]:
@@ -203,4 +215,4 @@ def finish(registry: Any, name: str, version: str) -> None:
 
 
 __all__ = ["PENDING_ALIAS", "TAG_STATE", "PENDING", "APPROVED", "REJECTED", "Decision", "who", "request", "pending",
-           "check_reason", "decide", "finish", "recorded"]
+           "check_reason", "decide", "finish", "recorded", "rollout_run_id"]

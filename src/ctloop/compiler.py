@@ -62,7 +62,12 @@ def _check_image(image: str) -> None:
 
 
 def parse_pvc_mount(text: str) -> tuple[str, str]:
-    """``CLAIM:PATH`` → ``(claim, path)``; a ConfigError says what is wrong."""
+    """``CLAIM:PATH`` → ``(claim, path)``; a ConfigError says what is wrong.
+
+    The claim must also be a volume name: the KFP 2.17.0 driver names the pod's volume and its mount
+    after the claim (``backend/src/v2/driver/k8s.go`` ``makeVolumeMountPatch``), and a volume name is a
+    DNS-1123 label (no ``.``, at most 63 characters), stricter than a claim name (a DNS subdomain):
+    ``data.v2`` compiled and uploaded, and every task of every run failed to start."""
     import re
 
     claim, sep, path = str(text).partition(":")
@@ -71,7 +76,24 @@ def parse_pvc_mount(text: str) -> tuple[str, str]:
             f"PVC mount {text!r} must be CLAIM:PATH with a Kubernetes claim name and an absolute "
             "path, e.g. ctloop-inference-log-records:/mnt/inference-log"
         )
+    if "." in claim or len(claim) > 63:
+        raise ConfigError(
+            f"PVC mount {text!r}: KFP names the pod's volume after the claim, and a volume name takes no '.' and "
+            "at most 63 characters (a DNS-1123 label): every task would fail to start — fix: mount a claim "
+            "named so, e.g. ctloop-inference-log-records:/mnt/inference-log"
+        )
     return claim, path.rstrip("/") or "/"
+
+
+def check_pvc_mounts(mounts: list[tuple[str, str]]) -> None:
+    """One volume per claim, one mount per path: the driver makes a volume named after each claim, and
+    a pod with two volumes of one name or two mounts at one path is refused (every task fails to start)."""
+    for i, (claim, path) in enumerate(mounts):
+        for other_claim, other_path in mounts[:i]:
+            if claim == other_claim or path == other_path:
+                what = f"claim {claim} twice" if claim == other_claim else f"two claims at {path}"
+                raise ConfigError(f"PVC mounts {other_claim}:{other_path} and {claim}:{path} mount {what}: a pod "
+                                  "takes one volume per claim and one mount per path — fix: keep one of them")
 
 
 def add_pvc_mounts(text: str, mounts: list[tuple[str, str]]) -> str:
@@ -86,6 +108,7 @@ def add_pvc_mounts(text: str, mounts: list[tuple[str, str]]) -> str:
         docs.append(platform)
     per_exec = platform["platforms"].setdefault("kubernetes", {}).setdefault("deploymentSpec", {}) \
         .setdefault("executors", {})
+    check_pvc_mounts(mounts)
     for name in executors:
         entry = per_exec.setdefault(name, {})
         taken = {m.get("mountPath") for m in entry.get("pvcMount", [])}
@@ -154,6 +177,7 @@ def compile_pipeline(
 
     if image and image != DEFAULT_IMAGE:
         _check_image(image)  # before compiling: nothing is written for an image no task can run
+    check_pvc_mounts(list(pvc_mounts))  # so are mounts no pod can take
     path = Path(package_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     compiler.Compiler().compile(pipeline_func=pipeline_func, package_path=str(path))

@@ -635,6 +635,9 @@ def _convert(value: Any, kind: Any, where: str, errors: list[str]) -> tuple[Any,
             return None, f"expected {_JSON_TYPES[bool]}"
         return value, None
     if base in (str, dict, list):
+        if base is str and isinstance(value, int | float) and not isinstance(value, bool):
+            # YAML and JSON read an unquoted 2024 or 07.10 as a number (7.1): only quotes keep the text
+            return None, f"expected {_JSON_TYPES[base]} (quote it: YAML and JSON read it as a number)"
         if not isinstance(value, base):
             return None, f"expected {_JSON_TYPES[base]}"
         return copy.deepcopy(value), None
@@ -1107,7 +1110,8 @@ class KfpConfig(Section):
     """Where the KFP API is (``ctloop upload/schedule/apply/runs``)."""
 
     NAME: ClassVar[str] = "kfp"
-    host: str = opt("", "KFP API URL; empty = in the cluster, or --host / KFP_HOST.",
+    host: str = opt("", "KFP API URL (--host wins); empty = KF_PIPELINES_ENDPOINT, else in the cluster or the "
+                    "kubeconfig API proxy.",
                     example="https://kfp.example.com/pipeline", check=http_url)
     namespace: str = opt("", "Multi-user Kubeflow: the profile namespace.", example="team-credit", check=k8s_namespace)
     experiment: str = opt("ctloop", "KFP experiment that holds the runs.")

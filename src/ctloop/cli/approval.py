@@ -79,23 +79,28 @@ def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict) 
         return
     params = {"model_name": args.model_name, "version": decision.version, "rollout": rollout,
               "reason": f"approved by {decision.by}: {decision.reason}", "tracking_uri": args.tracking_uri}
-    run_id = Platform(host=args.host or "", token=args.token or "", namespace=args.namespace or "").create_run(
-        "rollout", experiment=args.experiment, params=params, run_name=f"rollout-{args.model_name}-v{decision.version}",
-        schedule=schedule_name(PIPELINE, args.model_name))  # the version `apply` pinned for it
+    platform = Platform(host=args.host or "", token=args.token or "", namespace=args.namespace or "",
+                        token_file=args.token_file or "", timeout=args.timeout)
+    # one run per approval: an attempt that created it and stopped before recording it finds it here
+    run_id = approval.rollout_run_id(args.model_name, decision)
+    started = decision.resumed and platform.find_run(run_id) is not None
+    if not started:
+        platform.create_run(
+            "rollout", experiment=args.experiment, params=params, run_id=run_id,
+            run_name=f"rollout-{args.model_name}-v{decision.version}",
+            schedule=schedule_name(PIPELINE, args.model_name))  # the version `apply` pinned for it
     registry.record_event(args.model_name, decision.version, {"event": "rollout_started", "kfp_run": run_id,
                                                               "by": decision.by})
+    if started:
+        print(f"the rollout run {run_id} of v{decision.version} was already started (by an earlier attempt)")
+        return
     print(f"rollout run {run_id} started: canary of v{decision.version} on "
           f"{rollout.get('namespace')}/{rollout['inference_service']}")
 
 
 def register(subparsers) -> None:
-    from ctloop.cli.argtypes import (
-        k8s_namespace,
-        kfp_host,
-        model_version,
-        registered_model,
-        tracking_uri,
-    )
+    from ctloop.cli.argtypes import model_version, registered_model, tracking_uri
+    from ctloop.cli.ops import add_kfp_options
 
     for name, approve in (("approve", True), ("reject", False)):
         p = subparsers.add_parser(
@@ -110,13 +115,8 @@ def register(subparsers) -> None:
         p.add_argument("--by", default="", help="who decides (default: CTLOOP_APPROVER, KUBERNETES_USER or the OS "
                        "user)")
         p.add_argument("--tracking-uri", default="", type=tracking_uri, help="MLflow URI (default: MLFLOW_TRACKING_URI)")
-        if approve:
-            p.add_argument("--host", default="", type=kfp_host, help="KFP API URL for the rollout run (default: in-cluster / "
-                           "KFP_HOST)")
-            p.add_argument("--token", default="", help="KFP bearer token (default: KFP_TOKEN or the in-cluster "
-                           "token)")
-            p.add_argument("--namespace", default="", type=k8s_namespace,
-                           help="multi-user Kubeflow: the profile namespace")
+        if approve:  # the KFP API of the rollout run: --host, --token, --token-file, --namespace, --timeout
+            add_kfp_options(p)
             p.add_argument("--experiment", default="ctloop", help="KFP experiment of the rollout run: the spec's kfp.experiment, whose ct-<model> "
                            "schedule pins the rollout version `ctloop apply` uploaded (default ctloop)")
         p.set_defaults(handler=lambda a, approve=approve: _decide(a, approve))

@@ -159,6 +159,7 @@ def apply_spec(
     challengers wait for ``ctloop approve`` gets ``rollout`` uploaded too, pinned in its ct- schedule:
     approve starts that version, not the newest upload."""
     from ctloop.config import SCHEDULE_PREFIXES, schedule_name
+    from ctloop.errors import one_line
     from ctloop.ops.cron import describe
     from ctloop.ops.params import pipeline_arguments
     from ctloop.ops.spec import monitoring_parameters, pipeline_parameters, scoring_parameters
@@ -233,8 +234,9 @@ def apply_spec(
             retired, _ = platform.retire([r], dry_run=dry_run)
             action = ("would-retire" if dry_run else "retired") if retired else "kept-in-flight"
         state = str(getattr(r, "status", "") or "?").upper()
-        out(f"schedule {r.display_name} ({r.recurring_run_id}, experiment {r.experiment_id}, {state}): "
-            f"{said[action]}")
+        # another's schedule: its name is anyone's text, escaped so it can neither add lines nor drive the terminal
+        out(one_line(f"schedule {r.display_name} ({r.recurring_run_id}, experiment {r.experiment_id}, {state}): ")
+            + said[action])
         actions.append({"what": r.display_name, "action": action, "recurring_run_id": r.recurring_run_id})
     return actions
 
@@ -292,10 +294,10 @@ def _runs(args: argparse.Namespace) -> int:
 def _trigger(args: argparse.Namespace) -> int:
     from ctloop.errors import ConfigError
     from ctloop.image import resolve_image
-    from ctloop.ops.params import parse_pairs, pipeline_arguments
+    from ctloop.ops.params import loads_object, parse_pairs, pipeline_arguments
 
     try:
-        params = json.loads(args.params or "{}", parse_constant=_not_a_number)
+        params = loads_object(args.params or "{}", parse_constant=_not_a_number)
     except ValueError as exc:
         raise ConfigError(f"--params {args.params!r}: not JSON ({exc})") from exc
     if not isinstance(params, dict):
@@ -335,8 +337,9 @@ def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True) -> No
     p.add_argument(
         "--token",
         default="",
-        help="bearer token (default: $KFP_TOKEN); on Kubeflow e.g. "
-        '"$(kubectl -n <profile> create token default-editor)"',
+        help="bearer token (default: $KFP_TOKEN); a command line is visible to every user of the machine "
+        "(ps, /proc): prefer KFP_TOKEN or --token-file, on Kubeflow e.g. "
+        'export KFP_TOKEN="$(kubectl -n <profile> create token default-editor)"',
     )
     p.add_argument(
         "--token-file",
@@ -383,7 +386,7 @@ HOST = "https://kubeflow.example.com/pipeline"
 UPLOAD_EXAMPLES = f"""examples:
   ctloop upload --host {HOST} --image registry.example.com/ml/ctloop:0.1.0
   CTLOOP_IMAGE=registry.example.com/ml/ctloop:0.1.0 ctloop upload --pipeline monitoring --dry-run
-  ctloop upload --host {HOST} --token "$(kubectl -n team-credit create token default-editor)"
+  KFP_TOKEN="$(kubectl -n team-credit create token default-editor)" ctloop upload --host {HOST}
 """
 DATA_PARAMS = ("--param data.uri=gs://bucket/credit.parquet --param data.target=default "
                "--param data.time_column=application_date")

@@ -63,6 +63,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _deep_plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _deep_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep_plain(v) for v in value]
+    return _plain(value)
+
+
+def loads_object(text: str, **kwargs: Any) -> Any:
+    """``json.loads(text)`` (``--params``) whose top-level numbers carry the text they were written
+    as, like ``--param`` values: a text parameter given ``{"model_name": 2024.10}`` is ``"2024.10"``,
+    not ``json.dumps(2024.1)``. Numbers inside sections stay plain numbers."""
+    data = json.loads(text, parse_int=lambda t: _given(int(t), t), parse_float=lambda t: _given(float(t), t),
+                      **kwargs)
+    if isinstance(data, dict):
+        return {k: _deep_plain(v) if isinstance(v, dict | list) else v for k, v in data.items()}
+    return _deep_plain(data)
+
+
 def parse_pairs(pairs: list[str] | None, flag: str = "--param") -> dict[str, Any]:
     """``["a=1", "b={\\"x\\": 2}", "c=text", "gate.tolerance=0.02"]`` → values by (dotted) name."""
     out: dict[str, Any] = {}
@@ -173,4 +192,4 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
     return {name: C.nulls_as_off(value) for name, value in args.items()}  # KFP carries no null in a dict
 
 
-__all__ = ["SECTION_PARAMETERS", "parse_pairs", "pipeline_arguments"]
+__all__ = ["SECTION_PARAMETERS", "loads_object", "parse_pairs", "pipeline_arguments"]

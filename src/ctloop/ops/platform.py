@@ -76,6 +76,7 @@ TOKEN_ENV = "KFP_TOKEN"
 TOKEN_FILE_ENV = "KFP_TOKEN_FILE"
 HOST_ENV = "KF_PIPELINES_ENDPOINT"  # kfp.Client's own
 PAGE = 100
+MAX_PAGE = 200  # the most the API server answers in one page (2.17.0 backend/src/apiserver/list/list.go maxPageSize)
 # optional ConfigMap/Secret env refs: kubeflow/pipelines #12216, first released in backend 2.15.0
 MIN_BACKEND = (2, 15, 0)
 DEFAULT_TIMEOUT = 30.0
@@ -399,7 +400,8 @@ def explain_status(
     """One line for an HTTP answer that is not the KFP API's: the problem, ``—``, the fix."""
     token_fix = (
         "fix: send a bearer token: --token TOKEN (or KFP_TOKEN), or --token-file PATH (or "
-        f'KFP_TOKEN_FILE); on Kubeflow: --token "$({TOKEN_RECIPE})"'
+        f'KFP_TOKEN_FILE); on Kubeflow: export KFP_TOKEN="$({TOKEN_RECIPE})" (an environment variable or a file '
+        "keeps it out of `ps`)"
     )
     if redirected_to or (300 <= status < 400):
         where = redirected_to or str((headers or {}).get("Location") or "?")
@@ -759,10 +761,28 @@ def _bound_transport(client: Any, timeout: float) -> None:
     pair = (timeout, timeout)
 
     def bounded(*args: Any, _request_timeout: Any = None, **kwargs: Any) -> Any:
-        return request(*args, _request_timeout=_request_timeout or pair, **kwargs)
+        answer = request(*args, _request_timeout=_request_timeout or pair, **kwargs)
+        if kwargs.get("_preload_content", True) and not _api_answer(getattr(answer, "data", b"")):
+            from kfp_server_api.exceptions import ApiException
+
+            raise ApiException(http_resp=answer)  # explained by Platform._call, as any other non-API answer
+        return answer
 
     rest.request = bounded
     rest.ctloop_bounded = True
+
+
+def _api_answer(body: Any) -> bool:
+    """Whether a ``2xx`` body is one the KFP API writes: a JSON object. Every v2beta1 method answers
+    its response message (``google.protobuf.Empty`` as ``{}``) as JSON through grpc-gateway
+    (kubeflow/pipelines 2.17.0 ``backend/src/apiserver/main.go``), the upload endpoints too
+    (``pipeline_upload_server.go``). kfp_server_api 2.17.0 (``api_client.py`` ``deserialize``) turns
+    any other body into an empty model: a proxy's ``200`` HTML login page was "no runs", an
+    experiment "not found", an upload's pipeline id ``None``."""
+    try:
+        return isinstance(json.loads(body), dict)
+    except (TypeError, ValueError):
+        return False
 
 
 @contextmanager
@@ -948,6 +968,11 @@ class Platform:
             ):
                 line = explain_status(exc.status, exc.body, exc.headers, url=url, auth=self.auth)
                 raise PlatformError(f"KFP API {what} failed: {line}") from exc
+            if exc.status and 200 <= exc.status < 300:  # no JSON object: not the KFP API's answer
+                raise PlatformError(
+                    f"KFP API {what} failed: {url} answered HTTP {exc.status} with "
+                    f"{one_line(_body_text(exc.body)[:80])!r}, not the KFP API's JSON — fix: give --host the URL "
+                    f"the KFP API is served at, {HOST_EXAMPLES}") from exc
             message = _json_message(exc.body)
             fix = ""
             if exc.status == 400 and ("multi-user mode" in message or "Namespace is required" in message):
@@ -994,15 +1019,22 @@ class Platform:
         found = [p for p in (resp.pipelines or []) if p.display_name == name]
         return found[0].pipeline_id if found else None
 
-    def _pages(self, what: str, method: Any, field: str, **query: Any) -> Iterator[Any]:
-        """Every item of a KFP list call, page after page (``next_page_token``)."""
-        token = ""
+    def _pages(self, what: str, method: Any, field: str, page_size: int = PAGE, **query: Any) -> Iterator[Any]:
+        """Every item of a KFP list call, page after page (``next_page_token``). A token answered
+        twice (a proxy or cache that drops the query string serves the first page again) is an
+        error, not an endless loop."""
+        token, seen = "", set()
         while True:
-            resp = self._call(what, method, page_token=token, page_size=PAGE, **query)
+            resp = self._call(what, method, page_token=token, page_size=page_size, **query)
             yield from getattr(resp, field, None) or []
             token = resp.next_page_token or ""
             if not token:
                 return
+            if token in seen:
+                raise PlatformError(f"KFP API {what}: {self.host or 'KFP'} answered the page token "
+                                    f"{one_line(token)[:40]!r} again (a proxy or cache in front of the API that ignores "
+                                    "the query?) — fix: let ?page_token= through to the KFP API")
+            seen.add(token)
 
     def versions(self, pipeline_id: str) -> list[Any]:
         return list(self._pages("list pipeline versions", self.client.list_pipeline_versions, "pipeline_versions",
@@ -1023,7 +1055,7 @@ class Platform:
             raise PlatformError(
                 f"{exc} — KFP is multi-user and did not let {who} create pipeline {name!r} in namespace "
                 f"{namespace!r} — fix: use a token of a contributor of "
-                f"profile {namespace}, e.g. --token \"$(kubectl -n {namespace} create token default-editor)\", "
+                f"profile {namespace}, e.g. KFP_TOKEN=\"$(kubectl -n {namespace} create token default-editor)\", "
                 "or set kfp.namespace (--namespace) to your own profile"
             ) from exc
 
@@ -1094,7 +1126,8 @@ class Platform:
         return next((v for v in versions if f"{HASH_MARK}{digest}" in (v.description or "")), None)
 
     # ------------------------------------------------------------------ experiments
-    def find_experiment(self, name: str, namespace: str = "") -> str:
+    def _experiment(self, name: str, namespace: str = "") -> Any:
+        """The experiment ``name`` of the namespace (a ``V2beta1Experiment``), ``None`` when there is none."""
         namespace = namespace or self.namespace
         self._need_namespace(f"experiment {name}", namespace)
         resp = self._call(
@@ -1104,24 +1137,45 @@ class Platform:
             page_size=10,
             namespace=namespace or None,
         )
-        for exp in resp.experiments or []:
-            if exp.display_name == name:
-                return exp.experiment_id
-        return ""
+        return next((exp for exp in resp.experiments or [] if exp.display_name == name), None)
+
+    def find_experiment(self, name: str, namespace: str = "") -> str:
+        found = self._experiment(name, namespace)
+        return found.experiment_id if found is not None else ""
 
     def ensure_experiment(self, name: str, namespace: str = "", dry_run: bool = False) -> str:
-        """The experiment's id, created unless ``dry_run`` (then ``""`` when it does not exist)."""
+        """The experiment's id, created unless ``dry_run`` (then ``""`` when it does not exist).
+
+        An archived experiment is refused: archiving (kubeflow/pipelines 2.17.0
+        ``resource_manager.go`` ``ArchiveExperiment``) disables its recurring runs, and nothing in the
+        API server stops enabling them again (``ChangeJobMode``) or creating runs and recurring runs in
+        it (``CreateRun``, ``CreateJob``): ``apply`` re-enabled the schedules someone had stopped."""
         check_name(name, "experiment", "ctloop")
         namespace = namespace or self.namespace
-        found = self.find_experiment(name, namespace)
+        experiment = self._experiment(name, namespace)
+        found = experiment.experiment_id if experiment is not None else ""
+        if found and str(getattr(experiment, "storage_state", "") or "").upper() == "ARCHIVED":
+            raise ConfigError(
+                f"experiment {one_line(name)!r} ({found}) is archived: archiving disabled its schedules, and ctloop "
+                "neither enables them again nor starts runs in it — fix: restore it (KFP UI: Experiments, Archived, "
+                f"Restore; or kfp.Client().unarchive_experiment({found!r})) to run it again, or give another "
+                "experiment (kfp.experiment, --experiment)")
         if found or dry_run:
             return found
-        created = self._call(
-            "create experiment",
-            self.client.create_experiment,
-            name=name,
-            namespace=namespace or None,
-        )
+        try:
+            created = self._call(
+                "create experiment",
+                self.client.create_experiment,
+                name=name,
+                namespace=namespace or None,
+            )
+        except PlatformError as exc:
+            # 409: created by another process since the lookup (two monitoring triggers, two applies):
+            # names are unique per namespace (2.17.0 storage/experiment_store.go CreateExperiment,
+            # AlreadyExistError); go on with that one
+            if getattr(exc.__cause__, "status", None) != 409 or not (found := self.find_experiment(name, namespace)):
+                raise
+            return found
         return created.experiment_id
 
     # ------------------------------------------------------------------ recurring runs
@@ -1223,14 +1277,29 @@ class Platform:
             if dry_run:
                 retired.append(rid)
                 continue
-            if _state(r.status) != "DISABLED":
-                self._call("disable recurring run", self.client.disable_recurring_run, rid)
-            if self.in_flight(experiment_id, rid):
-                kept.append(rid)  # a later reconcile deletes it once its run has ended
-            else:
+            try:
+                if _state(r.status) != "DISABLED":
+                    self._call("disable recurring run", self.client.disable_recurring_run, rid)
+                if self.in_flight(experiment_id, rid):
+                    kept.append(rid)  # a later reconcile deletes it once its run has ended
+                    continue
                 self._call("delete recurring run", self.client.delete_recurring_run, rid)
-                retired.append(rid)
+            except PlatformError as exc:
+                # 404: gone since it was listed (another apply retired it; 2.17.0 ChangeJobMode/DeleteJob
+                # answer NotFound for a recurring run that no longer exists): what retiring wanted
+                if getattr(exc.__cause__, "status", None) != 404 or self._recurring_exists(rid):
+                    raise
+            retired.append(rid)
         return retired, kept
+
+    def _recurring_exists(self, recurring_run_id: str) -> bool:
+        try:
+            self._call("get recurring run", self.client.get_recurring_run, recurring_run_id)
+        except PlatformError as exc:
+            if getattr(exc.__cause__, "status", None) == 404:
+                return False
+            raise
+        return True
 
     def reconcile_schedule(
         self,
@@ -1297,22 +1366,37 @@ class Platform:
         if dry_run:
             action = "would-replace" if existing else "would-create"
             return ScheduleResult("", action, [r.recurring_run_id for r in existing], [])
-        created = self._call(
-            "create recurring run",
-            self.client.create_recurring_run,
-            experiment_id=experiment_id,
-            job_name=job_name,
-            description=f"ctloop schedule {job_name}, cron in UTC; {SPEC_MARK}{digest}"
-            + "".join(f"; {key}{value}" if key == OWNER_MARK else f"; {key}={value}" for key, value in marks.items()),
-            cron_expression=cron,
-            max_concurrency=max_concurrency,
-            no_catchup=no_catchup,
-            params=params,
-            pipeline_id=pipeline_id,
-            version_id=version_id,
-            enabled=enabled,
-            service_account=service_account or None,
-        )
+        try:
+            created = self._call(
+                "create recurring run",
+                self.client.create_recurring_run,
+                experiment_id=experiment_id,
+                job_name=job_name,
+                description=f"ctloop schedule {job_name}, cron in UTC; {SPEC_MARK}{digest}"
+                + "".join(f"; {key}{value}" if key == OWNER_MARK else f"; {key}={value}" for key, value in marks.items()),
+                cron_expression=cron,
+                max_concurrency=max_concurrency,
+                no_catchup=no_catchup,
+                params=params,
+                pipeline_id=pipeline_id,
+                version_id=version_id,
+                enabled=enabled,
+                service_account=service_account or None,
+            )
+        except PlatformError as exc:
+            # answered too late (or a gateway gave up) though the server may have made it: then the old
+            # schedules must go now, or both fire every tick until the next apply
+            if not _maybe_created(exc.__cause__):
+                raise
+            before = {r.recurring_run_id for r in existing}
+            made = [r for r in self.recurring_runs(experiment_id, job_name)
+                    if r.recurring_run_id not in before and f"{SPEC_MARK}{digest}" in (r.description or "")]
+            if not made:
+                raise PlatformError(f"{exc}; KFP does not show the new schedule {job_name} (yet): run the apply "
+                                    "again, which finds it if it was made") from exc
+            created = made[0]
+            self.warn(f"KFP did not answer the create in time ({one_line(str(exc))[:160]}); schedule {job_name} "
+                      f"({created.recurring_run_id}) was created")
         # the new schedule exists first; only then are the old ones retired
         others = [r for r in existing if r.recurring_run_id != created.recurring_run_id]
         retired, kept = self._retire(experiment_id, others, dry_run=False)
@@ -1321,19 +1405,21 @@ class Platform:
 
     # ------------------------------------------------------------------ runs
     def recent_runs(self, experiment_id: str | None, limit: int = 10) -> list[RunSummary]:
-        """The newest runs with their state and (best effort) decisions from the run details."""
+        """The newest ``limit`` runs with their state and (best effort) decisions from the run details.
+        Page after page: the API server answers at most 200 a page (2.17.0 ``list/list.go``
+        ``maxPageSize``), so ``--limit 500`` showed 200 without a word."""
         if not experiment_id:
             self._need_namespace("list runs", self.namespace)
-        resp = self._call(
-            "list runs",
-            self.client.list_runs,
-            experiment_id=experiment_id or None,
-            namespace=None if experiment_id else self.namespace or None,
-            page_size=limit,
-            sort_by="created_at desc",
-        )
+        newest: list[Any] = []
+        pages = self._pages("list runs", self.client.list_runs, "runs", experiment_id=experiment_id or None,
+                            namespace=None if experiment_id else self.namespace or None, sort_by="created_at desc",
+                            page_size=min(limit, MAX_PAGE))
+        for r in pages:
+            newest.append(r)
+            if len(newest) >= limit:
+                break
         out = []
-        for r in resp.runs or []:
+        for r in newest:
             details = r.run_details
             if details is None or not details.task_details:
                 details = self._call("get run", self.client.get_run, r.run_id).run_details
@@ -1360,6 +1446,7 @@ class Platform:
         run_name: str,
         namespace: str = "",
         schedule: str = "",
+        run_id: str = "",
     ) -> str:
         """Start one run now; returns its run id.
 
@@ -1376,9 +1463,14 @@ class Platform:
             schedule: A recurring run of ``experiment`` (``ct-<model>``) whose pipeline version
                 this run takes: what ``ctloop apply`` pinned for the model, not whatever version
                 was uploaded last (image A, B, then A again left B the newest).
+            run_id: The run's id (a UUID), for a create that must happen once: when a run with
+                this id exists already (an earlier attempt created it and stopped before saying
+                so), it is returned and nothing is created. Empty = a new random id.
         """
         if not run_name:
             raise ConfigError("create_run: run_name is empty; name the run")
+        if run_id and self.find_run(run_id) is not None:
+            return run_id
         self.require_backend(f"run {run_name}")
         experiment_id = self.ensure_experiment(experiment, namespace=namespace)
         package = pipeline_id = version_id = None
@@ -1393,10 +1485,20 @@ class Platform:
                 self.warn(f"no schedule {schedule} pins a version of pipeline {pipeline} in experiment {experiment} "
                           f"(`ctloop apply` pins one): starting its newest upload")
             pipeline_id, version_id = pinned or self.newest_version(str(pipeline))
-        return self._start_run(experiment_id, run_name, dict(params or {}), package, pipeline_id, version_id)
+        return self._start_run(experiment_id, run_name, dict(params or {}), package, pipeline_id, version_id, run_id)
+
+    def find_run(self, run_id: str) -> Any:
+        """The run ``run_id`` (a ``V2beta1Run``), ``None`` when KFP has none (``GET /runs/{id}``: 404,
+        2.17.0 ``storage/run_store.go`` ``GetRun`` ``ResourceNotFoundError``)."""
+        try:
+            return self._call("get run", self.client.get_run, run_id)
+        except PlatformError as exc:
+            if getattr(exc.__cause__, "status", None) == 404:
+                return None
+            raise
 
     def _start_run(self, experiment_id: str, run_name: str, params: dict, package: str | None,
-                   pipeline_id: str | None, version_id: str | None) -> str:
+                   pipeline_id: str | None, version_id: str | None, run_id: str = "") -> str:
         """``POST /runs`` with a run id chosen here: what kfp 2.17.0 ``Client.run_pipeline`` sends
         (``kfp/client/client.py``), plus ``run_id``, which the API server keeps (2.15.0-2.17.0
         ``api_converter.go`` ``toModelRun``; ``CreateRun`` makes one only when it is empty). A
@@ -1407,7 +1509,7 @@ class Platform:
 
         import kfp_server_api
 
-        run_id = str(uuid.uuid4())
+        run_id = run_id or str(uuid.uuid4())
         config = self.client._create_job_config(params=params, pipeline_package_path=package,
                                                 pipeline_id=pipeline_id, version_id=version_id,
                                                 enable_caching=None, cache_key=None, pipeline_root=None)
