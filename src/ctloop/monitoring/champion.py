@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ctloop.columns import RESERVED_TRAINING
+from ctloop.errors import RegistryError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -46,11 +47,21 @@ def load(registry: Any, model_name: str, *, with_reference: bool = True) -> Cham
     features = list(meta.get("features") or ([c for c in reference.columns if c not in RESERVED_TRAINING]
                                              if reference is not None else []))
     classes = (list(meta.get("classes") or []) or None) if task == "classification" else None
-    gate = {k[len(TAG_GATE_METRIC):]: float(v) for k, v in mv.tags.items() if k.startswith(TAG_GATE_METRIC)}
+    def tag(key: str, parse: Any) -> Any:
+        try:
+            return parse(mv.tags[key])
+        except (ValueError, TypeError, OverflowError):  # a tag edited by hand in the MLflow UI
+            raise RegistryError(f"model {model_name!r} version {mv.version}: tag {key} is {mv.tags[key]!r}, which "
+                                f"ctloop cannot read as {'a time' if parse is not float else 'a number'}: set it to "
+                                "what ctloop wrote, or delete it") from None
+
+    gate = {k[len(TAG_GATE_METRIC):]: tag(k, float) for k in mv.tags if k.startswith(TAG_GATE_METRIC)}
     # the gate's comparison with the champion it replaced (ctloop.monitoring.policy.paid)
-    gate.update({k[len(TAG_METRIC):]: float(v) for k, v in mv.tags.items()
+    gate.update({k[len(TAG_METRIC):]: tag(k, float) for k in mv.tags
                  if k.startswith(TAG_METRIC) and k.endswith((".delta", ".ci_low"))})
-    since = pd.Timestamp(mv.tags.get(TAG_CHAMPION_SINCE) or "1970-01-01T00:00:00Z")
+    since = tag(TAG_CHAMPION_SINCE, pd.Timestamp) if mv.tags.get(TAG_CHAMPION_SINCE) else None
+    if since is None or since is pd.NaT:
+        since = pd.Timestamp("1970-01-01T00:00:00Z")
     since = since.tz_localize("UTC") if since.tzinfo is None else since.tz_convert("UTC")
     return Champion(mv.version, task, features, classes, reference, gate, since)
 
