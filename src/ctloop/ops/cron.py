@@ -65,8 +65,8 @@ def _check_field(text: str, name: str, lo: int, hi: int, names: dict[str, int], 
     for part in text.split(","):
         if not part:
             raise ConfigError(f"cron {expr!r}: empty list item in the {name} field")
-        base, _, step = part.partition("/")
-        if step and (not _digits(step) or int(step) == 0):
+        base, slash, step = part.partition("/")
+        if slash and (not _digits(step) or int(step) == 0):  # '3/' too: robfig's mustParseInt("") refuses it
             raise ConfigError(
                 f"cron {expr!r}: step {step!r} in the {name} field must be a positive integer"
             )
@@ -76,9 +76,11 @@ def _check_field(text: str, name: str, lo: int, hi: int, names: dict[str, int], 
                     f"cron {expr!r}: '?' is only allowed in day-of-month or day-of-week"
                 )
             continue
-        start, _, end = base.partition("-")
+        start, dash, end = base.partition("-")
         a = _value(start, name, lo, hi, names, expr)
-        if end:
+        if dash:  # '3-' too (robfig/cron v1.2.0 parser.go getRange: mustParseInt(lowAndHigh[1]) of "")
+            if not end:
+                raise ConfigError(f"cron {expr!r}: range {base!r} in the {name} field has no end (e.g. {start}-{hi})")
             b = _value(end, name, lo, hi, names, expr)
             if b < a:
                 raise ConfigError(f"cron {expr!r}: range {base} in the {name} field runs backwards")
