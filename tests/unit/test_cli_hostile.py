@@ -145,6 +145,7 @@ FLAGS: list[tuple[str, str, str]] = [
     ("rollout rollback", "--to-version", "version"), ("rollout rollback", "--model-name", "model"),
     ("approve", "--model-name", "model"), ("approve", "--version", "version"),
     ("approve", "--tracking-uri", "tracking"), ("approve", "--host", "url"),
+    ("approve", "--token-file", "spec"), ("approve", "--timeout", "seconds"),
     ("reject", "--model-name", "model"), ("reject", "--version", "version"), ("reject", "--tracking-uri", "tracking"),
     ("registry verify", "--tracking-uri", "tracking"), ("runs", "--token-file", "spec"),
     ("registry status", "--model-name", "model"), ("registry status", "--tracking-uri", "tracking"),

@@ -39,6 +39,10 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
 
     check_model_name(args.model_name)  # before the store is opened (a sqlite URI creates its file)
     approval.check_reason(args.reason)
+    if approve:  # the KFP credentials given, before anything is recorded (an unreadable --token-file)
+        from ctloop.ops.platform import resolve_auth
+
+        resolve_auth(args.host or "", args.token or "", args.token_file or "")
     existing_store(args.tracking_uri)  # a version pending approval lives in an existing registry
     registry = MlflowRegistry(args.tracking_uri, lock_timeout_s=LOCK_TIMEOUT_S)
     # under the promotion lock: two approvals at once start one rollout, not two (the second finds
