@@ -50,6 +50,8 @@ def test_every_task_gets_configmap_secret_env_and_gcp_volume(tmp_path):
             "AWS_DEFAULT_REGION",
             "PROMETHEUS_TOKEN_FILE",
             "PROMETHEUS_CA_FILE",
+            "PUSHGATEWAY_TOKEN_FILE",
+            "PUSHGATEWAY_CA_FILE",
         }
         secret, storage, prometheus = spec["secretAsEnv"]
         assert secret["secretName"] == "ctloop-mlflow"
@@ -62,10 +64,13 @@ def test_every_task_gets_configmap_secret_env_and_gcp_volume(tmp_path):
         assert storage["secretName"] == "ctloop-storage" and storage["optional"] is True
         assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AZURE_STORAGE_ACCESS_KEY"} <= {
             e["envVar"] for e in storage["keyToEnv"]}
-        # a Prometheus behind an auth proxy (ctloop.serving.metric_sources.PrometheusAuth reads these)
+        # a Prometheus or Pushgateway behind an auth proxy (ctloop.serving.metric_sources.PrometheusAuth
+        # reads these, prefix PROMETHEUS for the queries and PUSHGATEWAY for the monitoring pushes)
         assert prometheus["secretName"] == "ctloop-prometheus" and prometheus["optional"] is True
         assert {e["secretKey"]: e["envVar"] for e in prometheus["keyToEnv"]} == {
-            "token": "PROMETHEUS_TOKEN", "username": "PROMETHEUS_USERNAME", "password": "PROMETHEUS_PASSWORD"}
+            "token": "PROMETHEUS_TOKEN", "username": "PROMETHEUS_USERNAME", "password": "PROMETHEUS_PASSWORD",
+            "pushgateway_token": "PUSHGATEWAY_TOKEN", "pushgateway_username": "PUSHGATEWAY_USERNAME",
+            "pushgateway_password": "PUSHGATEWAY_PASSWORD"}
         (volume,) = spec["secretAsVolume"]
         assert volume["secretName"] == "ctloop-gcp" and volume["mountPath"] == "/var/secrets/google"
 
@@ -97,6 +102,8 @@ def test_no_secret_value_in_compiled_yaml(tmp_path, monkeypatch):
         "KFP_TOKEN",
         "PROMETHEUS_TOKEN",
         "PROMETHEUS_PASSWORD",
+        "PUSHGATEWAY_TOKEN",
+        "PUSHGATEWAY_PASSWORD",
         "GOOGLE_APPLICATION_CREDENTIALS",
         "PROMETHEUS_URL",
         "MLFLOW_TRACKING_URI",

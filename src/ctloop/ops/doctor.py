@@ -1155,7 +1155,9 @@ class Doctor:
                 obj = self._read(self._api("CoreV1Api").read_namespaced_secret, S.prometheus_secret, ns)
             except (ApiException, HTTPError, OSError):  # forbidden, or no answer: the settings line says
                 return None
-            keys = sorted(k for k in ((obj.data or {}) if obj is not None else {}) if k in S.prometheus_env)
+            # the same Secret holds the Pushgateway's credentials (pushgateway_*): never sent to Prometheus
+            keys = sorted(k for k in ((obj.data or {}) if obj is not None else {})
+                          if S.prometheus_env.get(k, "").startswith("PROMETHEUS_"))
             if keys:
                 parts.append(f"Secret {S.prometheus_secret} ({', '.join(keys)})")
         return " and ".join(parts) if parts else NO_TASK_CREDENTIALS

@@ -5,11 +5,14 @@ secrets at all):
 
 * ConfigMap ``ctloop-settings`` → env ``MLFLOW_TRACKING_URI``, ``PROMETHEUS_URL``, ``PUSHGATEWAY_URL``,
   ``GOOGLE_CLOUD_PROJECT``, ``GOOGLE_APPLICATION_CREDENTIALS``, ``PROMETHEUS_TOKEN_FILE``,
-  ``PROMETHEUS_CA_FILE`` (paths in the pod: a Prometheus behind an auth proxy);
+  ``PROMETHEUS_CA_FILE``, ``PUSHGATEWAY_TOKEN_FILE``, ``PUSHGATEWAY_CA_FILE`` (paths in the pod: a
+  Prometheus or Pushgateway behind an auth proxy);
 * Secret ``ctloop-mlflow`` keys ``username``/``password``/``token`` →
   ``MLFLOW_TRACKING_USERNAME``/``MLFLOW_TRACKING_PASSWORD``/``MLFLOW_TRACKING_TOKEN``;
 * Secret ``ctloop-prometheus`` keys ``token``/``username``/``password`` →
-  ``PROMETHEUS_TOKEN``/``PROMETHEUS_USERNAME``/``PROMETHEUS_PASSWORD`` (docs/serving.md);
+  ``PROMETHEUS_TOKEN``/``PROMETHEUS_USERNAME``/``PROMETHEUS_PASSWORD``, keys
+  ``pushgateway_token``/``pushgateway_username``/``pushgateway_password`` →
+  ``PUSHGATEWAY_TOKEN``/``PUSHGATEWAY_USERNAME``/``PUSHGATEWAY_PASSWORD`` (docs/serving.md);
 * Secret ``ctloop-storage`` keys ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``/... and
   ``AZURE_STORAGE_*`` → the same environment variables (S3, MinIO, Azure Blob; none needed with IRSA
   or workload identity); ConfigMap keys ``AWS_ENDPOINT_URL(_S3)``, ``AWS_DEFAULT_REGION``;
@@ -53,6 +56,8 @@ def _config_env() -> dict[str, str]:
         "AWS_DEFAULT_REGION": "AWS_DEFAULT_REGION",
         "PROMETHEUS_TOKEN_FILE": "PROMETHEUS_TOKEN_FILE",
         "PROMETHEUS_CA_FILE": "PROMETHEUS_CA_FILE",
+        "PUSHGATEWAY_TOKEN_FILE": "PUSHGATEWAY_TOKEN_FILE",
+        "PUSHGATEWAY_CA_FILE": "PUSHGATEWAY_CA_FILE",
     }
 
 
@@ -65,8 +70,12 @@ def _storage_env() -> dict[str, str]:
 
 
 def _prometheus_env() -> dict[str, str]:
-    """Keys of Secret ``ctloop-prometheus`` (ctloop.serving.metric_sources.PrometheusAuth)."""
-    return {"token": "PROMETHEUS_TOKEN", "username": "PROMETHEUS_USERNAME", "password": "PROMETHEUS_PASSWORD"}
+    """Keys of Secret ``ctloop-prometheus`` (ctloop.serving.metric_sources.PrometheusAuth): the
+    queries' credentials (``PROMETHEUS_*``) and, under keys prefixed ``pushgateway_``, the
+    monitoring pushes' (``PUSHGATEWAY_*``, ctloop.monitoring.publish): two servers, two identities."""
+    return {"token": "PROMETHEUS_TOKEN", "username": "PROMETHEUS_USERNAME", "password": "PROMETHEUS_PASSWORD",
+            "pushgateway_token": "PUSHGATEWAY_TOKEN", "pushgateway_username": "PUSHGATEWAY_USERNAME",
+            "pushgateway_password": "PUSHGATEWAY_PASSWORD"}
 
 
 def _mlflow_env() -> dict[str, str]:
@@ -91,8 +100,8 @@ class PlatformSettings:
         storage_secret: Secret with S3 / Azure Blob credentials (env); empty = none (IRSA, workload
             identity and GCS need none).
         storage_env: Secret key → environment variable.
-        prometheus_secret: Secret with credentials for Prometheus (bearer token or basic auth);
-            empty = none.
+        prometheus_secret: Secret with credentials for Prometheus and the Pushgateway (bearer
+            token or basic auth); empty = none.
         prometheus_env: Secret key → environment variable.
         optional: Tasks still start when an object or key is missing (workload identity, no
             MLflow auth, ...). False makes a missing object fail the pod at start.
