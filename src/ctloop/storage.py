@@ -300,7 +300,7 @@ class _Local:
         if not base.is_dir():
             return []
         root = loc.uri.rstrip("/")
-        return sorted(f"{root}/{_file_uri_part(loc, utf8_name(base, p))}" for p in base.rglob("*")
+        return sorted(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}" for p in base.rglob("*")
                       if p.is_file() and p.name.endswith(suffix))
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
@@ -315,7 +315,7 @@ class _Local:
             except OSError:  # removed while listed, a dangling link, a symlink loop: not a file
                 continue
             if p.is_file():  # a local file's "etag": its modification time and size
-                out.append(ObjectInfo(f"{root}/{_file_uri_part(loc, utf8_name(base, p))}", st.st_size,
+                out.append(ObjectInfo(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}", st.st_size,
                                       f"{st.st_mtime_ns:x}-{st.st_size:x}"))
         return sorted(out, key=lambda o: o.uri)
 
@@ -327,9 +327,10 @@ class _Local:
 
 def utf8_name(base: Path | str, path: Path | str) -> str:
     """``path`` relative to the listed directory ``base``, or a DataSourceError naming it when its
-    name is not UTF-8 (bytes of another encoding, which Python lists as surrogate escapes): every
-    reader after the listing (Arrow, the object-store clients) fails on it with a traceback, and
-    skipping it would leave data out without a word."""
+    name is not UTF-8 (bytes of another encoding, which Python lists as surrogate escapes): Arrow,
+    which reads tables, fails on it with a traceback, and skipping it would leave data out without
+    a word. (:func:`list_files` and :func:`list_objects` do list such names, as surrogate escapes:
+    the blob import reads its files by Python's own ``open``.)"""
     rel = Path(path).relative_to(base).as_posix()
     try:
         rel.encode("utf-8")
