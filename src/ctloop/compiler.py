@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ctloop.config import check_pvc_mounts, parse_pvc_mount
 from ctloop.errors import ConfigError
 from ctloop.image import DEFAULT_IMAGE
 
@@ -59,41 +60,6 @@ def _check_image(image: str) -> None:
             f"at most 128 letters, digits, '_', '.', '-' (not first), the name at most {NAME_MAX} characters; "
             "e.g. registry.example.com/ml/ctloop:0.1.0"
         )
-
-
-def parse_pvc_mount(text: str) -> tuple[str, str]:
-    """``CLAIM:PATH`` → ``(claim, path)``; a ConfigError says what is wrong.
-
-    The claim must also be a volume name: the KFP 2.17.0 driver names the pod's volume and its mount
-    after the claim (``backend/src/v2/driver/k8s.go`` ``makeVolumeMountPatch``), and a volume name is a
-    DNS-1123 label (no ``.``, at most 63 characters), stricter than a claim name (a DNS subdomain):
-    ``data.v2`` compiled and uploaded, and every task of every run failed to start."""
-    import re
-
-    claim, sep, path = str(text).partition(":")
-    if not sep or not re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", claim) or not path.startswith("/"):
-        raise ConfigError(
-            f"PVC mount {text!r} must be CLAIM:PATH with a Kubernetes claim name and an absolute "
-            "path, e.g. ctloop-inference-log-records:/mnt/inference-log"
-        )
-    if "." in claim or len(claim) > 63:
-        raise ConfigError(
-            f"PVC mount {text!r}: KFP names the pod's volume after the claim, and a volume name takes no '.' and "
-            "at most 63 characters (a DNS-1123 label): every task would fail to start — fix: mount a claim "
-            "named so, e.g. ctloop-inference-log-records:/mnt/inference-log"
-        )
-    return claim, path.rstrip("/") or "/"
-
-
-def check_pvc_mounts(mounts: list[tuple[str, str]]) -> None:
-    """One volume per claim, one mount per path: the driver makes a volume named after each claim, and
-    a pod with two volumes of one name or two mounts at one path is refused (every task fails to start)."""
-    for i, (claim, path) in enumerate(mounts):
-        for other_claim, other_path in mounts[:i]:
-            if claim == other_claim or path == other_path:
-                what = f"claim {claim} twice" if claim == other_claim else f"two claims at {path}"
-                raise ConfigError(f"PVC mounts {other_claim}:{other_path} and {claim}:{path} mount {what}: a pod "
-                                  "takes one volume per claim and one mount per path — fix: keep one of them")
 
 
 def add_pvc_mounts(text: str, mounts: list[tuple[str, str]]) -> str:

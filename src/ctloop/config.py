@@ -407,12 +407,46 @@ def quantity_value(text: str, memory: bool) -> float:
     return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
 
 
+def parse_pvc_mount(text: str) -> tuple[str, str]:
+    """``CLAIM:PATH`` → ``(claim, path)``; a ConfigError says what is wrong.
+
+    The claim must also be a volume name: the KFP 2.17.0 driver names the pod's volume and its mount
+    after the claim (``backend/src/v2/driver/k8s.go`` ``makeVolumeMountPatch``), and a volume name is a
+    DNS-1123 label (no ``.``, at most 63 characters), stricter than a claim name (a DNS subdomain):
+    ``data.v2`` compiled and uploaded, and every task of every run failed to start."""
+    claim, sep, path = str(text).partition(":")
+    if not sep or not re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", claim) or not path.startswith("/"):
+        raise ConfigError(
+            f"PVC mount {text!r} must be CLAIM:PATH with a Kubernetes claim name and an absolute "
+            "path, e.g. ctloop-inference-log-records:/mnt/inference-log"
+        )
+    if "." in claim or len(claim) > 63:
+        raise ConfigError(
+            f"PVC mount {text!r}: KFP names the pod's volume after the claim, and a volume name takes no '.' and "
+            "at most 63 characters (a DNS-1123 label): every task would fail to start — fix: mount a claim "
+            "named so, e.g. ctloop-inference-log-records:/mnt/inference-log"
+        )
+    return claim, path.rstrip("/") or "/"
+
+
+def check_pvc_mounts(mounts: list[tuple[str, str]]) -> None:
+    """One volume per claim, one mount per path: the driver makes a volume named after each claim, and
+    a pod with two volumes of one name or two mounts at one path is refused (every task fails to start)."""
+    for i, (claim, path) in enumerate(mounts):
+        for other_claim, other_path in mounts[:i]:
+            if claim == other_claim or path == other_path:
+                what = f"claim {claim} twice" if claim == other_claim else f"two claims at {path}"
+                raise ConfigError(f"PVC mounts {other_claim}:{other_path} and {claim}:{path} mount {what}: a pod "
+                                  "takes one volume per claim and one mount per path — fix: keep one of them")
+
+
 def pvc_mounts(value: Any) -> str | None:
-    for mount in value:
-        claim, sep, path = str(mount).partition(":")
-        if not sep or not K8S_NAME.match(claim or "-") or not path.startswith("/"):
-            return (f"{mount!r} must be CLAIM:PATH with a Kubernetes claim name and an absolute path, e.g. "
-                    "ctloop-inference-log-records:/mnt/inference-log")
+    """The ``platform.pvc_mounts`` check: :func:`parse_pvc_mount` of each, then :func:`check_pvc_mounts`
+    (what ``ctloop compile --mount-pvc`` checks too)."""
+    try:
+        check_pvc_mounts([parse_pvc_mount(m) for m in value])
+    except ConfigError as exc:
+        return str(exc)
     return None
 
 
