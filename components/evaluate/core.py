@@ -109,15 +109,55 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
             return data, data[target].to_numpy(), proba, classes
         pred = np.asarray(model.predict(x), dtype=float)
         return data, data[target].to_numpy(dtype=float), pred, []
-    except (ValueError, KeyError, AttributeError) as exc:  # sklearn's input-validation errors
+    # sklearn's input-validation errors; TypeError: "float() argument must be a string or a real
+    # number, not 'dict'" (a dict or a time in a numeric feature), a traceback naming no column
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         text = _text_in_numbers(model, x, str(exc))
         if text is not None:  # "could not convert string to float: '1,5'" named no column
             name, value, rows = text
             raise EvaluationError(
                 f"the {role} cannot score the holdout data: its numeric feature {name!r} holds text (e.g. "
-                f"{value!r}, {rows} row(s)): the {role} learnt numbers there; write the column as numbers "
+                f"{quoted(value)}, {rows} row(s)): the {role} learnt numbers there; write the column as numbers "
                 "(a decimal point, no units or thousands separators)") from exc
+        odd = _not_numbers(model, x)
+        if odd is not None:
+            name, value, rows = odd
+            raise EvaluationError(
+                f"the {role} cannot score the holdout data: its numeric feature {name!r} holds "
+                f"{type(value).__name__} values (e.g. {quoted(value)}, {rows} row(s)), not numbers: the {role} "
+                "learnt numbers there; write the column as numbers") from exc
         raise EvaluationError(f"the {role} cannot score the holdout data: {exc}") from exc
+
+
+QUOTE_CHARS = 40  # of a raw value quoted in a message (a long text or a nested value is cut)
+
+
+def quoted(value: Any) -> str:
+    """``repr(value)`` of at most about :data:`QUOTE_CHARS` characters (cut with ``…``)."""
+    text = repr(value)
+    return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS - 1] + "…"
+
+
+def _not_numbers(model: Any, x: pd.DataFrame) -> tuple[str, Any, int] | None:
+    """The first feature of ``x`` that ``model`` did not learn as text (no trained categories)
+    holding values that are neither numbers, text nor missing (a dict, a list, a time, bytes),
+    with one of them and how many rows hold one; None when there is none."""
+    import numbers
+
+    import pandas as pd
+
+    from ctloop.storage import trained_categories
+
+    categorical = trained_categories(model)
+    for name in x.columns:
+        col = x[name]
+        if name in categorical or (pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_object_dtype(col)):
+            continue
+        values = col.dropna()
+        bad = values[values.map(lambda v: not isinstance(v, str | numbers.Number))]
+        if len(bad):
+            return str(name), bad.iloc[0], len(bad)
+    return None
 
 
 def _text_in_numbers(model: Any, x: pd.DataFrame, error: str) -> tuple[str, str, int] | None:

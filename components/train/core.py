@@ -297,10 +297,12 @@ def fit(
     exclude: tuple[str, ...] | list[str] = (),
     seed: int = TrainingConfig.seed,
     trusted_types: tuple[str, ...] | list[str] = (),
+    max_number_classes: int = TrainingConfig.max_number_classes,
 ) -> TrainResult:
     """Fit the Pipeline on ``frame``; see the module doc. Uses ``_ctloop_weight`` as sample weight.
     ``trusted_types``: the types a ``module:Class`` estimator's fitted model holds beyond ctloop's
-    skops allow-list (``training.trusted_types``). Defaults: :class:`ctloop.config.TrainingConfig`."""
+    skops allow-list (``training.trusted_types``); ``max_number_classes``: see
+    :func:`check_number_classes`. Defaults: :class:`ctloop.config.TrainingConfig`."""
     import numpy as np
     import pandas as pd
     import sklearn
@@ -322,7 +324,7 @@ def fit(
     if task == "classification":
         check_labels(y, target)
         classes = sorted(pd.unique(y).tolist())
-        check_number_classes(y, target, len(classes))
+        check_number_classes(y, target, len(classes), max_number_classes)
         if len(classes) < 2:
             raise TrainingError(
                 f"target {target!r} has a single class ({plain(classes[0])!r}, 1 class in {len(y)} rows): a "
@@ -646,23 +648,28 @@ def check_labels(y: pd.Series, target: str) -> None:
 # A classification target of numbers with more distinct values than this is refused: an amount or
 # an ID read as classes (a price, a customer number), which a classifier fits one model per class
 # for (hist_gradient_boosting: max_iter trees per class, minutes for a few hundred) and the gate
-# scores as hundreds of classes of a few rows each. Genuine classes beyond it can be written as text.
-MAX_NUMBER_CLASSES = 100
+# scores as hundreds of classes of a few rows each. The default of ``training.max_number_classes``
+# (0: no limit); text labels are never limited.
+MAX_NUMBER_CLASSES = TrainingConfig.max_number_classes
 
 
-def check_number_classes(y: pd.Series, target: str, classes: int) -> None:
+def check_number_classes(y: pd.Series, target: str, classes: int, limit: int = MAX_NUMBER_CLASSES) -> None:
     """Refuse a classification target (not null) of numbers (not true/false) with more than
-    :data:`MAX_NUMBER_CLASSES` distinct values, naming the column, the class count and what to set."""
+    ``limit`` distinct values (``training.max_number_classes``; 0: no limit), naming the column,
+    the class count and what to set."""
     import pandas as pd
 
-    if classes <= MAX_NUMBER_CLASSES or pd.api.types.is_bool_dtype(y):
+    if not limit or classes <= limit or pd.api.types.is_bool_dtype(y):
         return
     if not pd.api.types.is_numeric_dtype(y) and not all(
             isinstance(v, int | float) and not isinstance(v, bool) for v in pd.unique(y)):
         return
     raise DataValidationError([(target, "classes", len(y), f"{classes} distinct numbers, each a class of a "
-                                f"classifier (at most {MAX_NUMBER_CLASSES}): an amount or an ID, not classes? set "
-                                "training.task: regression; if they are classes, write them as text labels")])
+                                f"classifier (at most {limit}, training.max_number_classes): an amount or an ID, "
+                                "not classes? set training.task: regression; if they are classes, set "
+                                f"training.max_number_classes: 0 (or {classes} or more), or write them as labels "
+                                "that are no numbers (c101; a CSV reads a quoted 101 as a number) or as a Parquet "
+                                "string column")])
 
 
 # A feature equal to a class label in every row is refused as a leak only when every class has at
@@ -746,7 +753,7 @@ def run(frame: pd.DataFrame, cfg: TrainingConfig, *, target: str, time_column: s
     """:func:`fit` with the settings of the ``training`` section (the time column is never a feature)."""
     return fit(frame, target=target, task=cfg.task, estimator=cfg.estimator, params=dict(cfg.hyperparameters),
                search_iterations=cfg.search_iterations, exclude=(time_column,), seed=cfg.seed,
-               trusted_types=tuple(cfg.trusted_types))
+               trusted_types=tuple(cfg.trusted_types), max_number_classes=cfg.max_number_classes)
 
 
 __all__ = ["TrainResult", "run", "build_pipeline", "fit", "split_features", "stratify_problem", "id_columns",

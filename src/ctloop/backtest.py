@@ -689,6 +689,9 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             f"classifier (25 a class), the data hold {len(data):,}: "
             + ("more rows, or --task regression if the values are amounts" if numeric else
                "more rows, or fewer classes (an id?)")))])
+    if classification:  # up front: the first window may hold fewer classes than the limit, every retrain more
+        y = data[cfg.target].infer_objects()
+        train_core.check_number_classes(y, cfg.target, n_classes, cfg.training.max_number_classes)
     if cfg.train_window:
         train_windows = max(1, math.ceil(parse_duration(cfg.train_window, name="--train-window") / step))
         how = f"--train-window {cfg.train_window}"

@@ -744,6 +744,9 @@ class TrainingConfig(Section):
                               "allow-list, declared after review (skops builds only trusted types); training "
                               "names any that are missing.", example="[mypkg.models.MyClassifier]",
                               check=trusted_type_names)
+    max_number_classes: int = opt(100, "A classification target of numbers with more distinct values than this is "
+                                  "refused before any fit (an amount or an ID set as the target); 0 = no limit. "
+                                  "Text labels (c101) are never limited.", check=between(0, 1_000_000))
     candidate_since: str = opt("", "A recovery's candidate start (ISO time, set by trigger_training from the "
                                "monitoring window's try_from tag): also train on the rows since then and keep that "
                                "model when confidently better on the newest of them (ctloop.retrain); empty = the "

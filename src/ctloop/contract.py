@@ -548,14 +548,39 @@ def _out_of_range(examples: list[Any], fmt: str) -> str:
 
 def _number_key(value: Any) -> Any:
     """A number as an ``allowed`` list compares it: a whole number as an int (``1.0`` is ``1``,
-    an int held exactly); anything else (text, true/false) as it is."""
+    an int held exactly), a float32 (a Parquet float column of 32 bits) as written (``0.1``, not
+    ``0.10000000149011612``, as ``storage._number_value`` reads it); anything else (text,
+    true/false) as it is."""
     import numpy as np
 
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating):
         return value
     if isinstance(value, int | np.integer):
         return int(value)
-    return int(value) if float(value).is_integer() else float(value)
+    number = float(str(value)) if isinstance(value, np.float32 | np.float16) else float(value)
+    return int(number) if number.is_integer() else number
+
+
+def _allowed_key(value: Any) -> Any:
+    """An ``allowed`` entry as a column of numbers compares it: a number, or text that is one
+    (``"1.0"``, ``" 2 "``: by value, as :func:`_number_key`); other text and true/false as they are."""
+    import math
+
+    if isinstance(value, str):
+        text = value.strip()
+        if text and "_" not in text:
+            try:
+                return int(text)  # exact, beyond float's 2**53
+            except ValueError:
+                pass
+            try:
+                number = float(text)
+            except ValueError:
+                return value
+            if math.isfinite(number):
+                return _number_key(number)
+        return value
+    return _number_key(value)
 
 
 def _number_keys(series: pd.Series) -> pd.Series | None:
@@ -635,7 +660,7 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
             numbers = _number_keys(present)
             if numbers is not None:  # by value: 1 is 1.0 (an int column with a gap reads as float64)
                 present = numbers
-                allowed = {str(_number_key(a)) for a in rule.allowed}
+                allowed = {str(_allowed_key(a)) for a in rule.allowed}
             present = present.astype(str)
             unseen_mask = ~present.isin(allowed)
             unseen = int(unseen_mask.sum())

@@ -24,7 +24,8 @@ and the gate's holdout, which holds the newest rows — where a recent change is
 Not tried (the usual model, the note says why): no rows before or since the start, fewer rows
 since it than a challenger needs (:func:`min_rows`), a single class in the part, or a fit or
 comparison that fails (``TrainingError``, ``EvaluationError``, or a ``DataValidationError`` of the
-rows since the start alone: the usual model decides, and is refused by itself if its rows are).
+rows since the start alone about their shape, :data:`SLICE_RULES`: the usual model decides, and is
+refused by itself if its rows are). A leak in the rows since the start (``target_copy``) fails the run.
 """
 
 from __future__ import annotations
@@ -109,6 +110,13 @@ def _recency_weights(train: pd.DataFrame, holdout: pd.DataFrame, time_column: st
     return w[new] * np.exp2(slope * (seconds(holdout)[0] - t[new]))
 
 
+# The data rules whose refusal of the rows since a candidate start alone leaves the usual model: a
+# regression target the estimator learns nothing from in them (``magnitude``: the same value in all
+# the rows since the change). Any other refusal (``target_copy``: a feature equal to the label in all
+# of them, a leak) fails the run.
+SLICE_RULES = frozenset({"magnitude"})
+
+
 def choose_start(train: pd.DataFrame, holdout: pd.DataFrame | None, training: TrainingConfig, gate: GateConfig, *,
                  target: str, time_column: str, since: Any, holdout_fraction: float,
                  least_rows: int | None = None) -> tuple[TrainResult, pd.DataFrame, pd.DataFrame | None, StartChoice]:
@@ -161,8 +169,12 @@ def choose_start(train: pd.DataFrame, holdout: pd.DataFrame | None, training: Tr
         versus = eval_core.metric_values(eval_core.run(candidate.model, check.drop(columns=[time_column]), gate,
                                                        target=target, task=training.task, champion=whole.model))
     # the comparison failed: the usual model (which may fail too); a refusal of the rows since the
-    # start alone (a feature equal to the label in all of them, a leak only there) is one too
+    # start alone only when it is about their shape (a regression target the estimator learns nothing
+    # from there): a leak (a feature equal to the label in all of them) fails the run, as the whole
+    # window's would, since the window holds those rows and the gate's holdout the same leak
     except (TrainingError, EvaluationError, DataValidationError) as exc:
+        if isinstance(exc, DataValidationError) and any(rule not in SLICE_RULES for _, rule, _, _ in exc.violations):
+            raise
         choice.note = (f"kept the whole training window: candidate start {choice.candidate} not tried "
                        f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]})")
         return fit(train), train, None, choice

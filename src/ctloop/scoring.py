@@ -110,16 +110,20 @@ CLASS_NAME_CHARS = 64  # of a class name in its column name (a longer one is cut
 
 def class_columns(classes: list, taken: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """``probability_<class>`` for each of ``classes`` (the model's order): the class's text
-    (``1`` for an integer class, ``1.5``, ``True``) with every character other than a letter, a
-    digit, ``-`` or ``.`` as ``_`` and at most :data:`CLASS_NAME_CHARS` of them. A name the
-    output already has (``taken``: the id column, ``model_name``, ...) or another class's (``a b``
-    and ``a_b``) gets the class's position: ``probability_a_b_1``."""
+    (``1`` for an integer class and for a whole-number float one, ``1.0``: the same names whether
+    the training target was read as int or as float; ``1_5`` for 1.5, ``True``) with every
+    character other than a letter, a digit or ``-`` as ``_`` and at most :data:`CLASS_NAME_CHARS`
+    of them. A name the output already has (``taken``: the id column, ``model_name``, ...) or
+    another class's (``a b`` and ``a_b``) gets the class's position: ``probability_a_b_1``."""
     from ctloop.errors import plain
 
     names: list[str] = []
     for label in classes:
-        text = str(plain(label))
-        safe = "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in text)[:CLASS_NAME_CHARS]
+        value = plain(label)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = str(value)
+        safe = "".join(ch if ch.isalnum() or ch == "-" else "_" for ch in text)[:CLASS_NAME_CHARS]
         names.append(f"{CLASS_PREFIX}{safe}")
     counts = {n: names.count(n) for n in names}
     out: list[str] = []
@@ -596,8 +600,12 @@ def _as_text(source: Any, names: list[str], kinds: dict[str, Any] | None = None)
 def _why_unscorable(frame: pd.DataFrame, numeric: list[str], first_row: int, exc: BaseException) -> str:
     """One line on why the model refused a batch: the first numeric feature with ±inf (no model
     takes it) or, when the model names missing values, with a missing value, by column and input
-    row; else the first line of the model's own message (scikit-learn's run over several lines)."""
+    row, or the first numeric feature holding values that are not numbers (text, a dict, a time);
+    else the first line of the model's own message (scikit-learn's run over several lines)."""
+    import numbers
+
     import numpy as np
+    import pandas as pd
 
     text = (str(exc).strip() or type(exc).__name__).splitlines()[0][:300]
     checks = [("inf", np.isinf)]
@@ -615,7 +623,26 @@ def _why_unscorable(frame: pd.DataFrame, numeric: list[str], first_row: int, exc
             if len(hits):
                 return (f"column {name!r} is {word} in {len(hits)} row(s), first row {first_row + int(hits[0])} "
                         f"(the model: {text})")
+    for name in numeric:  # a dict, a list or a time where the model learnt numbers: a TypeError naming none
+        if name not in frame.columns or pd.api.types.is_numeric_dtype(frame[name]):
+            continue
+        bad = frame[name].map(lambda v: v is not None and not isinstance(v, numbers.Number) and not (
+            isinstance(v, str) and _is_number_text(v)) and not (isinstance(v, float) and v != v))
+        hits = np.flatnonzero(bad.to_numpy(dtype=bool))
+        if len(hits):
+            value = frame[name].iloc[int(hits[0])]
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:39] + "…"
+            return (f"column {name!r} holds {type(value).__name__} values, not numbers, in {len(hits)} row(s), "
+                    f"first row {first_row + int(hits[0])} (e.g. {shown}; the model: {text})")
     return text
+
+
+def _is_number_text(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_ids(source: Any, id_column: str, batch_rows: int) -> None:

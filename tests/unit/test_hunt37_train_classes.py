@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from ctloop.components.train import core as train
-from ctloop.errors import DataValidationError
+from ctloop.errors import ConfigError, DataValidationError
 
 
 def _frame(target, n: int = 600) -> pd.DataFrame:
@@ -29,8 +29,10 @@ def test_a_number_target_with_hundreds_of_values_is_refused_before_training(valu
     distinct = len(np.unique(values))
     assert message == (f"data contract violated (1 rule(s)): column 'y' breaks rule 'classes' in 600 row(s): "
                        f"{distinct} distinct numbers, each a class of a classifier (at most "
-                       f"{train.MAX_NUMBER_CLASSES}): an amount or an ID, not classes? set training.task: regression; "
-                       "if they are classes, write them as text labels")
+                       f"{train.MAX_NUMBER_CLASSES}, training.max_number_classes): an amount or an ID, not classes? "
+                       "set training.task: regression; if they are classes, set training.max_number_classes: 0 "
+                       f"(or {distinct} or more), or write them as labels that are no numbers (c101; a CSV reads a "
+                       "quoted 101 as a number) or as a Parquet string column")
 
 
 def test_number_classes_up_to_the_limit_and_text_classes_beyond_it_train():
@@ -76,3 +78,41 @@ def test_a_column_twice_in_the_training_frame_is_refused_naming_it():
     with pytest.raises(DataValidationError, match=r"column 'x1' breaks rule 'unique_columns' in 600 row\(s\): the "
                                                   r"training data has this column more than once"):
         train.fit(frame, target="y")
+
+
+def test_training_max_number_classes_lifts_or_lowers_the_limit():
+    # 120 genuine integer classes had no way through: the advice "write them as text labels" fails
+    # for a CSV, which reads a quoted "101" as int64 again
+    from ctloop.config import TrainingConfig
+
+    values = np.arange(600) % 120
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for limit in (0, 120):
+            cfg = TrainingConfig(estimator="logistic_regression", max_number_classes=limit)
+            assert len(train.run(_frame(values), cfg, target="y", time_column="").meta["classes"]) == 120
+    with pytest.raises(DataValidationError, match=r"120 distinct numbers, each a class of a classifier \(at most 50"):
+        train.run(_frame(values), TrainingConfig(max_number_classes=50), target="y", time_column="")
+    assert TrainingConfig.from_dict({"max_number_classes": 500}).max_number_classes == 500
+    with pytest.raises(ConfigError, match="max_number_classes"):
+        TrainingConfig.from_dict({"max_number_classes": -1})
+
+
+def test_the_backtest_refuses_hundreds_of_number_classes_before_the_replay():
+    # 120 integer classes over 4 days, under 100 in each 1-day window (--min-train-rows 50: the
+    # classes-vs-rows refusal does not apply): the replay's first model trained, then every retrain
+    # was skipped with the DataValidationError. Now one line up front.
+    from ctloop.backtest import run_backtest
+    from ctloop.config import TrainingConfig
+    from tests.unit.test_backtest_inputs import config, frame
+
+    data = frame()
+    data["y"] = np.arange(len(data)) % 120
+    with pytest.raises(DataValidationError, match=r"column 'y' breaks rule 'classes' in 400 row\(s\): 120 distinct "
+                                                  r"numbers, each a class of a classifier \(at most 100"):
+        run_backtest(data, config(policy="always", min_train_rows=50))
+    # the setting lifts it there too
+    report = run_backtest(data, config(policy="always", min_train_rows=50,
+                                       training=TrainingConfig(estimator="logistic_regression", seed=0,
+                                                               max_number_classes=0)))
+    assert report is not None

@@ -51,7 +51,21 @@ def test_hostile_class_names_give_unique_safe_column_names():
                      "probability_" + "a" * 64, "probability_1"]
     assert len(set(names)) == len(names)
     assert scoring.class_columns([0, 1, 2]) == ["probability_0", "probability_1", "probability_2"]
-    assert scoring.class_columns([np.float64(1.5), np.float64(2.0)]) == ["probability_1.5", "probability_2.0"]
+    assert scoring.class_columns([False, True]) == ["probability_False", "probability_True"]
+    assert scoring.class_columns(["v1.2", "v1_2"]) == ["probability_v1_2_0", "probability_v1_2_1"]
+
+
+def test_class_names_do_not_depend_on_the_target_dtype():
+    # a float target (an int label column with a gap, read as float64, then its gaps dropped) gave
+    # probability_0.0/probability_1.0, an int one probability_0/probability_1: the output's schema
+    # flipped between champion versions trained on the same kind of labels
+    assert scoring.class_columns([np.float64(0.0), np.float64(1.0)]) == ["probability_0", "probability_1"]
+    assert scoring.class_columns([0.0, 1.0]) == scoring.class_columns([0, 1])
+    assert scoring.class_columns([np.float64(1.5), np.float64(2.0)]) == ["probability_1_5", "probability_2"]
+    assert scoring.class_columns([np.float32(1.0), np.int64(-1)]) == ["probability_1", "probability_-1"]
+    # 1.5 and the text '1_5' can't be one target (labels mixing text and numbers are refused), but the
+    # names stay unique by the collision rule
+    assert scoring.class_columns([1.5, "1_5"]) == ["probability_1_5_0", "probability_1_5_1"]
     assert scoring.class_columns([False, True]) == ["probability_False", "probability_True"]
 
 
