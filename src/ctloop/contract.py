@@ -583,6 +583,29 @@ def _allowed_key(value: Any) -> Any:
     return _number_key(value)
 
 
+_TRUE_WORDS, _FALSE_WORDS = {"true", "yes", "on"}, {"false", "no", "off"}
+
+
+def _is_bool(series: pd.Series) -> bool:
+    """Whether ``series`` (no gaps) holds true/false values only (bool dtype, or object booleans)."""
+    import numpy as np
+    import pandas as pd
+
+    return pd.api.types.is_bool_dtype(series) or (
+        series.dtype == object and len(series) > 0 and all(isinstance(v, bool | np.bool_) for v in series.unique()))
+
+
+def _bool_key(value: Any) -> Any:
+    """An ``allowed`` entry as a true/false column compares it: True/False, or a word that is one
+    (YAML 1.1's yes/no/on/off, true/false in any case); anything else as it is."""
+    import numpy as np
+
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    word = str(value).strip().lower()
+    return True if word in _TRUE_WORDS else False if word in _FALSE_WORDS else value
+
+
 def _number_keys(series: pd.Series) -> pd.Series | None:
     """``series`` (no gaps) of numbers as :func:`_number_key` compares them, as text; None when
     it does not hold numbers (text, true/false, times)."""
@@ -661,6 +684,10 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
             if numbers is not None:  # by value: 1 is 1.0 (an int column with a gap reads as float64)
                 present = numbers
                 allowed = {str(_allowed_key(a)) for a in rule.allowed}
+            elif _is_bool(present):  # a true/false column: yes/no/on/off/true/false in any case
+                allowed = {str(_bool_key(a)) for a in rule.allowed}
+            else:  # text: a true/false entry (JSON true) is also its lower-case word
+                allowed |= {str(a).lower() for a in rule.allowed if isinstance(a, bool)}
             present = present.astype(str)
             unseen_mask = ~present.isin(allowed)
             unseen = int(unseen_mask.sum())

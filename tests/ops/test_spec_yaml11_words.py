@@ -2,7 +2,8 @@
 turned a contract's ``allowed: [yes, no]`` into ``[True, False]`` — compared as text with a
 column of "yes"/"no", every row broke the contract ("unseen categories ['no', 'yes']; allowed
 ['False', 'True']") — and a column named ``on`` or ``no`` (a key) into the key ``True``/``False``.
-Keys are names and the values of ``allowed`` are compared as text: there the words stay text.
+Keys are names, and ``allowed`` values stay the words written (the contract maps them to
+True/False for a true/false column).
 Everywhere else (``enabled: yes``, a hyperparameter ``warm_start: on``) YAML 1.1 is kept."""
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ def _spec(tmp_path, old: str, new: str):
 def test_allowed_words_stay_text(tmp_path):
     model = _spec(tmp_path, "allowed: [north, south, east, west]", "allowed: [yes, no, On, OFF, true]")
     allowed = model.section("data").contract["columns"]["region"]["allowed"]
-    # the YAML 1.1-only words as written; true stays the boolean a bool column's text compares with
-    assert list(allowed) == ["yes", "no", "On", "OFF", True]
+    # the words as written: a text column holds them so, a true/false column maps them back
+    # (tests/unit/test_contract_allowed_true_false.py)
+    assert list(allowed) == ["yes", "no", "On", "OFF", "true"]
 
 
 def test_a_key_that_is_a_yaml11_word_is_its_text(tmp_path):

@@ -296,7 +296,6 @@ class _RepeatedKey(Exception):
 
 
 _BOOL_TAG = re.compile(r"(?i)^(yes|no|on|off|true|false)$")
-_YAML11_ONLY = re.compile(r"(?i)^(yes|no|on|off)$")  # booleans in YAML 1.1 (PyYAML), text in YAML 1.2
 
 
 def _as_text(node: Any, words: re.Pattern[str]) -> None:
@@ -330,8 +329,8 @@ def _unique_keys_loader() -> type:
                             continue
                         _as_text(key_node, _BOOL_TAG)  # a key is a name: `no:` is the column "no"
                         if key_node.value == "allowed" and isinstance(value_node, yaml.SequenceNode):
-                            for item in value_node.value:  # compared as text: `[yes, no]` are words
-                                _as_text(item, _YAML11_ONLY)
+                            for item in value_node.value:  # the words as written: a text column holds
+                                _as_text(item, _BOOL_TAG)  # them so; a true/false column maps them back
                         key = self.construct_object(key_node)
                         line = key_node.start_mark.line + 1
                         if key in seen:
