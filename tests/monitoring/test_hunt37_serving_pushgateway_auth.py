@@ -40,6 +40,17 @@ WINDOW = {"window_end": "2026-12-02T10:00:00+00:00", "champion_version": "3", "r
 VARS = ("TOKEN", "TOKEN_FILE", "USERNAME", "PASSWORD", "CA_FILE")
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A cut connection is what these doubles are for: socketserver's default ``handle_error``
+    prints its traceback to stderr from the handler thread, possibly after the test ended, into
+    another test's captured output."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass
+
+
 @pytest.fixture(autouse=True)
 def _no_gateway_env(monkeypatch):
     for suffix in VARS:
@@ -140,7 +151,7 @@ class Proxy:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

@@ -26,6 +26,17 @@ OBJ = {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
        "metadata": {"name": "credit", "namespace": "ml"}, "spec": {"predictor": {}}}
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A cut connection is what these doubles are for: socketserver's default ``handle_error``
+    prints its traceback to stderr from the handler thread, possibly after the test ended, into
+    another test's captured output."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass
+
+
 class ScriptedApiServer:
     def __init__(self):
         self.script: list[str] = []
@@ -58,7 +69,7 @@ class ScriptedApiServer:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
