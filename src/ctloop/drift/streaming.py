@@ -1321,13 +1321,19 @@ def _list_files(fs, base: str) -> list[str]:
             i.path for i in infos
             if i.type == pafs.FileType.File and not _hidden(i.path[len(base):].lstrip("/"))
         ]  # fmt: skip
-    except UnicodeDecodeError:  # a local name in another encoding: Arrow cannot give it as text
+    except UnicodeDecodeError as exc:  # a local name in another encoding: Arrow cannot give it as text
         from ctloop import storage
 
-        for root, _dirs, names in os.walk(base):
-            for name in names:
+        # Arrow's listing goes into symlinked directories: so does this walk, each directory once
+        seen: set[str] = set()
+        for root, dirs, names in os.walk(base, followlinks=True):
+            seen.add(os.path.realpath(root))
+            dirs[:] = [d for d in dirs if os.path.realpath(os.path.join(root, d)) not in seen]
+            for name in (*dirs, *names):
                 storage.utf8_name(base, os.path.join(root, name))  # raises, naming it
-        raise
+        raise DataSourceError(f"{base}: a name in it is not UTF-8 (the only encoding ctloop reads names in; "
+                              f"{exc.reason} at byte {exc.start}): rename it, e.g. convmv -f latin1 -t utf-8 "
+                              "--notest -r DIR") from None
 
 
 def _codec_names(fs: Any, files: list[str], local: bool) -> dict[str, str]:
