@@ -7,7 +7,8 @@ API contract it relies on:
 * GET / POST / PATCH (``application/merge-patch+json``, RFC 7386: ``null`` deletes) of
   ``/apis/serving.kserve.io/v1beta1/namespaces/{ns}/inferenceservices[/{name}]``;
 * ``metadata.resourceVersion`` increments on every write; a write carrying a stale
-  resourceVersion gets 409 Conflict; errors are Kubernetes ``Status`` objects;
+  resourceVersion gets 409 Conflict (``OptimisticLockErrorMsg``, k8s.io/apiserver
+  ``pkg/registry/generic/registry/store.go``); errors are Kubernetes ``Status`` objects;
 * fault injection: ``fail_next(code, n)`` (e.g. 500 or 409 for the next n writes),
   ``fail_after_write(code, n)`` (the next n writes are applied, then answered ``code``: the
   API server's 504 "Timeout: request did not complete within the allotted timeout" —
@@ -468,7 +469,7 @@ class KubeApiDouble(InThreadServer):
                         current = double.objects[key]
                         sent_rv = (body.get("metadata") or {}).get("resourceVersion")
                         if sent_rv is not None and sent_rv != current["metadata"]["resourceVersion"]:
-                            return self._status(409, "Conflict", "the object has been modified; please apply your changes to the latest version")
+                            return self._status(409, "Conflict", "the object has been modified; please apply your changes to the latest version and try again")
                         old_spec = copy.deepcopy(current["spec"])
                         patched = merge_patch(current, {k: v for k, v in body.items() if k != "status"})
                         _default(patched)

@@ -27,7 +27,7 @@ from typing import Any
 
 from ctloop.config import STRATEGIES
 from ctloop.errors import ServingChangedOutside as ChangedOutside
-from ctloop.errors import ServingError
+from ctloop.errors import ServingConflictError, ServingError
 from ctloop.serving import isvc as specs
 from ctloop.serving.kube import (
     InferenceServices,
@@ -277,7 +277,23 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
                              f"({storage_uri}) being promoted: it was changed outside this rollout; nothing "
                              "promoted (whoever changed it decides)")
     specs.check_promotable(current)
-    isvcs.patch(name, specs.promote_patch())
+    # optimistic concurrency: a write between this read and the patch (a pin-back, another model)
+    # makes the API server answer 409 instead of overwriting it (k8s.io/apiserver
+    # pkg/registry/generic/registry/store.go, OptimisticLockErrorMsg)
+    patch = specs.promote_patch()
+    rv = (current.get("metadata") or {}).get("resourceVersion")
+    if rv:
+        patch["metadata"] = {"resourceVersion": rv}
+    try:
+        isvcs.patch(name, patch)
+    except ServingConflictError as exc:
+        now = isvcs.get(name) or {}
+        # our own patch sent again after its answer was lost meets its own write: promoted
+        if not now or "canaryTrafficPercent" in _predictor(now) or not same_storage_uri(
+                _spec_version(now)[1], storage_uri or have):
+            raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout "
+                                 f"after it was read for the promote (HTTP 409: resourceVersion {rv} is no "
+                                 "longer its own); nothing promoted (whoever changed it decides)") from exc
     obj = _wait_split(isvcs, name, 100, timeout_s, "latest revision at 100 %", created_before=_created(current))
     return _state("promoted", obj, _spec_version(obj)[0])
 
