@@ -88,6 +88,9 @@ def scheme(uri: str) -> str:
         _refuse_uri_typo(uri)
         return "file"
     name = match.group(1).lower()
+    if name == "file" and not urlsplit(uri.strip()).path.strip():
+        # 'file://' (or 'file://host') joined with a name is file:///name: the root directory
+        raise ConfigError(f"{uri!r} names no path: write a local path (./out) or file:///absolute/path")
     if name not in _SCHEMES:
         raise ConfigError(f"unsupported storage scheme {name + '://'!r} in {_without_secrets(uri)!r}: use "
                           f"{_SUPPORTED} (with the credentials of the environment, docs/storage.md)")

@@ -7,8 +7,13 @@ API contract it relies on:
 * GET / POST / PATCH (``application/merge-patch+json``, RFC 7386: ``null`` deletes) of
   ``/apis/serving.kserve.io/v1beta1/namespaces/{ns}/inferenceservices[/{name}]``;
 * ``metadata.resourceVersion`` increments on every write; a write carrying a stale
-  resourceVersion gets 409 Conflict; errors are Kubernetes ``Status`` objects;
+  resourceVersion gets 409 Conflict (``OptimisticLockErrorMsg``, k8s.io/apiserver
+  ``pkg/registry/generic/registry/store.go``); errors are Kubernetes ``Status`` objects;
 * fault injection: ``fail_next(code, n)`` (e.g. 500 or 409 for the next n writes),
+  ``fail_after_write(code, n)`` (the next n writes are applied, then answered ``code``: the
+  API server's 504 "Timeout: request did not complete within the allotted timeout" —
+  k8s.io/apiserver v0.31 ``pkg/server/filters/timeout.go`` answers it while the handler,
+  and its write to etcd, goes on — or a 500 from a proxy after the write landed),
   ``stall()`` (new revisions never become ready → the client's wait times out),
   ``fail_revisions(uri)`` (a revision serving ``uri`` fails where it would become ready: Knative
   keeps the previous ready revision and marks the configuration ``RevisionFailed``
@@ -167,6 +172,7 @@ class KubeApiDouble(InThreadServer):
         self.history: list[tuple[str, dict[str, int]]] = []  # (event, traffic) after each change
         self.ready_after_reads = ready_after_reads
         self._fail: list[int] = []
+        self._fail_after: list[int] = []
         self._stalled = False
         self.failing_uris: set[str] = set()
         self._rv = 0
@@ -235,6 +241,11 @@ class KubeApiDouble(InThreadServer):
 
     def fail_next(self, code: int, n: int = 1) -> None:
         self._fail.extend([code] * n)
+
+    def fail_after_write(self, code: int, n: int = 1) -> None:
+        """The next ``n`` writes (POST/PATCH) are applied and answered ``code`` (504: the API
+        server's request timeout, which does not stop the write)."""
+        self._fail_after.extend([code] * n)
 
     def stall(self, on: bool = True) -> None:
         self._stalled = on
@@ -352,6 +363,12 @@ class KubeApiDouble(InThreadServer):
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _lost_answer(self, code: int) -> None:
+                """A write applied whose answer is an error (timeout.go's 504 Status)."""
+                if code == 504:
+                    return self._status(504, "Timeout", "Timeout: request did not complete within the allotted timeout")
+                return self._status(code, "InternalError", f"injected {code} after the write")
+
             def _status(self, code: int, reason: str, message: str) -> None:
                 self._send(code, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
                                   "message": message, "reason": reason, "code": code})
@@ -440,6 +457,8 @@ class KubeApiDouble(InThreadServer):
                         double.objects[key] = obj
                         double.meta[key] = {"revisions": [], "uris": {}, "ready": "", "rolled_out": "", "previous": "", "pending_reads": 0}
                         double._reconcile(key, spec_changed=True)
+                        if double._fail_after:
+                            return self._lost_answer(double._fail_after.pop(0))
                         return self._send(201, obj)
                     if method == "PATCH":
                         key = (ns, name)
@@ -450,7 +469,7 @@ class KubeApiDouble(InThreadServer):
                         current = double.objects[key]
                         sent_rv = (body.get("metadata") or {}).get("resourceVersion")
                         if sent_rv is not None and sent_rv != current["metadata"]["resourceVersion"]:
-                            return self._status(409, "Conflict", "the object has been modified; please apply your changes to the latest version")
+                            return self._status(409, "Conflict", "the object has been modified; please apply your changes to the latest version and try again")
                         old_spec = copy.deepcopy(current["spec"])
                         patched = merge_patch(current, {k: v for k, v in body.items() if k != "status"})
                         _default(patched)
@@ -462,6 +481,8 @@ class KubeApiDouble(InThreadServer):
                         patched["status"] = current.get("status")
                         double.objects[key] = patched
                         double._reconcile(key, spec_changed=_template(patched["spec"]) != _template(old_spec))
+                        if double._fail_after:
+                            return self._lost_answer(double._fail_after.pop(0))
                         return self._send(200, patched)
                     return self._status(405, "MethodNotAllowed", method)
 

@@ -141,7 +141,8 @@ def location(text: str) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:  # bytes of another encoding, arrived as surrogate escapes (PEP 383)
         raise argparse.ArgumentTypeError(f"is not UTF-8 (a name in another encoding?), got {_shown(text)}") from None
-    if re.fullmatch(r"file:", text.strip(), re.IGNORECASE):  # joined with a name: file:/name, the root
+    # 'file:', 'file://', 'file://host': joined with a name, file:/name or file:///name, the root
+    if re.fullmatch(r"file:(//[^/]*)?", text.strip(), re.IGNORECASE):
         raise argparse.ArgumentTypeError(f"names no path: write a local path (./out) or file:///absolute/path, "
                                          f"got {text!r}")
     if "://" not in text:

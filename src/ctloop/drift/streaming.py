@@ -1138,7 +1138,7 @@ class Source:
         column whole there and fractional further on, or empty there and filled further on,
         fails midway ('CSV conversion error to int64: invalid value ...'). The file is then read
         again with the column widened (to float64; an empty one to float64 when all its values in the
-        file are numbers, else text: :func:`_csv_seen_type`) and goes on
+        file are numbers, bool when all are true/false words, else text: :func:`_csv_seen_type`) and goes on
         after the rows already handed on, which keep their type (an int64 batch before float64
         ones: the drift state and the scorer take both as numbers). Any other change (text
         after numbers, a date after text, ...) is refused: :class:`CsvTypeChanged` names the
@@ -1198,23 +1198,33 @@ CSV_NULLS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan
 
 def _csv_seen_type(fragment: Any, schema: pa.Schema, name: str, scan: dict[str, Any]) -> pa.DataType:
     """The type of a CSV column that is empty in the file's first block (Arrow types it null),
-    from all its values in the file: float64 when every one is a number, else text — as
+    from all its values in the file: float64 when every one is a number, bool when every one is
+    one of Arrow's CSV true/false words, else text — as
     ``pandas.read_csv`` (the memory engine) types the whole column, rather than by the first
     value found (a column whose first value was a number and a later one text was refused as a
     type change; one whose first value was text was read as text)."""
     import pyarrow as pa
     import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
 
     # scan's options but the read-ahead (0 makes to_table wait for ever, pyarrow 25.0.1)
     options = {k: v for k, v in scan.items() if k in ("batch_size", "fragment_scan_options")}
     text = fragment.to_table(use_threads=False,schema=schema.set(schema.get_field_index(name), pa.field(name, pa.string())),
                              columns=[name], **options).column(name)
+    values = pc.utf8_trim_whitespace(pc.drop_null(text))
     try:
         # blanks around a number: the CSV converter and pandas take ' 1.5', a cast does not
-        pc.cast(pc.utf8_trim_whitespace(pc.drop_null(text)), pa.float64())
+        pc.cast(values, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return pa.string()
-    return pa.float64()
+        pass
+    else:
+        return pa.float64()
+    # True/False words: bool, as Arrow infers a column filled from the first block (and as
+    # pandas reads it); text here against the other side's bool was a false drift alarm
+    words = pacsv.ConvertOptions()
+    if pc.all(pc.is_in(values, value_set=pa.array(words.true_values + words.false_values))).as_py():
+        return pa.bool_()
+    return pa.string()
 
 
 def _csv_wider(kind: pa.DataType, value: str) -> pa.DataType | None:
@@ -1321,13 +1331,19 @@ def _list_files(fs, base: str) -> list[str]:
             i.path for i in infos
             if i.type == pafs.FileType.File and not _hidden(i.path[len(base):].lstrip("/"))
         ]  # fmt: skip
-    except UnicodeDecodeError:  # a local name in another encoding: Arrow cannot give it as text
+    except UnicodeDecodeError as exc:  # a local name in another encoding: Arrow cannot give it as text
         from ctloop import storage
 
-        for root, _dirs, names in os.walk(base):
-            for name in names:
+        # Arrow's listing goes into symlinked directories: so does this walk, each directory once
+        seen: set[str] = set()
+        for root, dirs, names in os.walk(base, followlinks=True):
+            seen.add(os.path.realpath(root))
+            dirs[:] = [d for d in dirs if os.path.realpath(os.path.join(root, d)) not in seen]
+            for name in (*dirs, *names):
                 storage.utf8_name(base, os.path.join(root, name))  # raises, naming it
-        raise
+        raise DataSourceError(f"{base}: a name in it is not UTF-8 (the only encoding ctloop reads names in; "
+                              f"{exc.reason} at byte {exc.start}): rename it, e.g. convmv -f latin1 -t utf-8 "
+                              "--notest -r DIR") from None
 
 
 def _codec_names(fs: Any, files: list[str], local: bool) -> dict[str, str]:

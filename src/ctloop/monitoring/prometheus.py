@@ -223,9 +223,10 @@ def group_url(gateway_url: str, model: str) -> str:
     """The Pushgateway URL of ``model``'s group; the model name base64-encoded (any character).
     A URL holding a user name or password is refused (urllib never sends them, and every warning
     quoted the URL): credentials are ``PUSHGATEWAY_*`` (:func:`gateway_auth`)."""
-    if isinstance(gateway_url, str) and "@" in gateway_url.split("://", 1)[-1].split("/", 1)[0]:
-        parts = urllib.parse.urlsplit(gateway_url)
-        shown = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+    from ctloop.serving.metric_sources import url_without_credentials
+
+    shown = url_without_credentials(gateway_url)  # any '@': a password may hold '/', '?', '#'
+    if shown is not None:
         raise ConfigError(f"pushgateway URL {shown!r} holds a user name or password: set "
                           "PUSHGATEWAY_USERNAME/PUSHGATEWAY_PASSWORD (or PUSHGATEWAY_TOKEN) instead "
                           "(docs/serving.md#pushgateway-behind-an-auth-proxy)")

@@ -171,19 +171,35 @@ class InferenceServices:
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """Create; a create whose answer did not come (a read timeout, a dropped connection) may
         have been applied: the InferenceService is read, and when it exists with the model of
-        ``body`` (its ``storageUri``; the webhook defaults the rest of the spec) it is the answer."""
+        ``body`` (its ``storageUri``; the webhook defaults the rest of the spec) it is the answer.
+        So is a 409 to a create sent again after a 5xx: the API server's 504 request timeout does
+        not stop the write (k8s.io/apiserver ``pkg/server/filters/timeout.go``)."""
         name = body["metadata"]["name"]
+        sent = 0
+
+        def send() -> Any:
+            nonlocal sent
+            sent += 1
+            return self.api.create_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, body,
+                                                            **self.timeout)
+
         try:
-            return self._call(f"create InferenceService {self.namespace}/{name}",
-                              lambda: self.api.create_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL,
-                                                                               body, **self.timeout))
+            return self._call(f"create InferenceService {self.namespace}/{name}", send)
         except ServingUnreachable as exc:
             if not (_dropped(exc) or _timed_out(exc)):
                 raise
-            found = self.get(name)
-            if found is None or not _storage_uri(body) or _storage_uri(found) != _storage_uri(body):
+            return self._ours(name, body, exc)
+        except ServingConflictError as exc:
+            if sent < 2:  # the first answer: another run's (or a person's) InferenceService
                 raise
-            return found
+            return self._ours(name, body, exc)
+
+    def _ours(self, name: str, body: dict[str, Any], exc: Exception) -> dict[str, Any]:
+        """The InferenceService ``name`` when it exists with ``body``'s model, else ``exc`` raised."""
+        found = self.get(name)
+        if found is None or not _storage_uri(body) or _storage_uri(found) != _storage_uri(body):
+            raise exc
+        return found
 
     def patch(self, name: str, patch: dict[str, Any]) -> dict[str, Any]:
         """JSON merge patch (``null`` deletes a field). A patch whose answer did not come (a read

@@ -39,6 +39,7 @@ import http.client
 import json
 import math
 import os
+import re
 import ssl
 import sys
 import urllib.error
@@ -213,6 +214,18 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
                            "prometheus_url the query API itself")
 
 
+def url_without_credentials(url: Any) -> str | None:
+    """``url`` as a message may show it when it holds an '@' anywhere (a user name or password,
+    which may itself hold '/', '?', '#' or '@'), else None: the scheme and what follows the last
+    '@' up to any query or fragment. urlsplit's netloc is cut at the first '/', '?' or '#' (CPython
+    3.11 ``urllib/parse.py``), inside such a password, so it is not used here."""
+    if not isinstance(url, str) or "@" not in url:
+        return None
+    scheme, sep, _ = url.partition("://")
+    host = re.split(r"[?#]", url.rpartition("@")[2], maxsplit=1)[0]
+    return f"{scheme}://{host}" if sep and "@" not in scheme else host
+
+
 def _origin(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
@@ -253,8 +266,9 @@ class Prometheus:
             )
         # urllib never sends a URL's user:password, and every message showed them: refused first,
         # before check_http_url quotes the URL whole
-        if isinstance(url, str) and "@" in url.split("://", 1)[-1].split("/", 1)[0]:
-            raise ConfigError(f"Prometheus URL {_origin(url)!r} holds a user name or password: set "
+        shown = url_without_credentials(url)
+        if shown is not None:
+            raise ConfigError(f"Prometheus URL {shown!r} holds a user name or password: set "
                               f"{USERNAME_ENV}/{PASSWORD_ENV} (Secret ctloop-prometheus) instead ({AUTH_DOC})")
         check_http_url(url, "Prometheus URL", "e.g. http://prometheus-operated.monitoring.svc:9090")
         self.url = url.rstrip("/")
@@ -803,6 +817,7 @@ __all__ = [
     "get_source",
     "probe",
     "rule_patch",
+    "url_without_credentials",
     "podmonitor_patch",
     "podmonitor_endpoint",
     "QUEUE_PROXY_PORT",

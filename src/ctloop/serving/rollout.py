@@ -21,12 +21,13 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ctloop.config import STRATEGIES
 from ctloop.errors import ServingChangedOutside as ChangedOutside
-from ctloop.errors import ServingError
+from ctloop.errors import ServingConflictError, ServingError
 from ctloop.serving import isvc as specs
 from ctloop.serving.kube import (
     InferenceServices,
@@ -60,6 +61,19 @@ def _spec_version(obj: dict[str, Any]) -> tuple[str, str]:
     """(version, storageUri) the spec names; ``""`` for what it lacks (see :func:`_check_drivable`)."""
     model = _predictor(obj).get("model")
     return specs.spec_version(obj), str((model or {}).get("storageUri") or "") if isinstance(model, dict) else ""
+
+
+def same_storage_uri(a: str, b: str) -> bool:
+    """``a`` and ``b`` name the same model directory: the scheme's case, a trailing '/' and
+    doubled '/' in the key aside (a hand-deployed or hand-edited spec spells it so). The bucket and
+    the key keep their case."""
+    def norm(uri: str) -> str:
+        scheme, sep, rest = uri.strip().partition("://")
+        if not sep:
+            return re.sub(r"/+", "/", uri.strip()).rstrip("/")
+        return f"{scheme.lower()}://{re.sub(r'/+', '/', rest).rstrip('/')}"
+
+    return norm(a) == norm(b)
 
 
 def _check_drivable(obj: dict[str, Any], namespace: str) -> None:
@@ -257,13 +271,29 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
     would give that unjudged model 100 %)."""
     current = isvcs.get(name) or {}
     have = _spec_version(current)[1] if current else ""
-    if storage_uri and have != storage_uri:
+    if storage_uri and not same_storage_uri(have, storage_uri):
         now = f"names {have}" if have else "does not exist" if not current else "names no storageUri"
         raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} {now}, not v{version or '?'} "
                              f"({storage_uri}) being promoted: it was changed outside this rollout; nothing "
                              "promoted (whoever changed it decides)")
     specs.check_promotable(current)
-    isvcs.patch(name, specs.promote_patch())
+    # optimistic concurrency: a write between this read and the patch (a pin-back, another model)
+    # makes the API server answer 409 instead of overwriting it (k8s.io/apiserver
+    # pkg/registry/generic/registry/store.go, OptimisticLockErrorMsg)
+    patch = specs.promote_patch()
+    rv = (current.get("metadata") or {}).get("resourceVersion")
+    if rv:
+        patch["metadata"] = {"resourceVersion": rv}
+    try:
+        isvcs.patch(name, patch)
+    except ServingConflictError as exc:
+        now = isvcs.get(name) or {}
+        # our own patch sent again after its answer was lost meets its own write: promoted
+        if not now or "canaryTrafficPercent" in _predictor(now) or not same_storage_uri(
+                _spec_version(now)[1], storage_uri or have):
+            raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout "
+                                 f"after it was read for the promote (HTTP 409: resourceVersion {rv} is no "
+                                 "longer its own); nothing promoted (whoever changed it decides)") from exc
     obj = _wait_split(isvcs, name, 100, timeout_s, "latest revision at 100 %", created_before=_created(current))
     return _state("promoted", obj, _spec_version(obj)[0])
 
@@ -313,7 +343,7 @@ def check_unchanged(isvcs: InferenceServices, name: str, *, percent: int, storag
     predictor = _predictor(obj)
     where = f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout"
     uri = _spec_version(obj)[1]
-    if storage_uri and uri != storage_uri:
+    if storage_uri and not same_storage_uri(uri, storage_uri):
         raise ChangedOutside(f"{where}: its storageUri is {uri}, this rollout deployed {storage_uri}")
     have = predictor.get("canaryTrafficPercent")
     if have != percent:

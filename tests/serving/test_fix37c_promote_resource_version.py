@@ -1,0 +1,81 @@
+"""promote reads the InferenceService, checks it still names the canary's model and is promotable,
+then patches: a change in between (an operator's pin-back to 0 %, another run's model) was
+overwritten — the merge patch carried no precondition, and removing canaryTrafficPercent gave the
+unjudged or rolled-back revision 100 %. The patch now carries the read metadata.resourceVersion:
+the API server refuses a write whose resourceVersion is no longer the object's with 409 Conflict
+("the object has been modified; please apply your changes to the latest version and try again",
+OptimisticLockErrorMsg, k8s.io/apiserver ``pkg/registry/generic/registry/store.go``), which is
+ChangedOutside; a 409 to our own resent patch (its first answer lost) is not."""
+
+from __future__ import annotations
+
+import pytest
+
+from ctloop.serving import isvc as specs
+from ctloop.serving import rollout
+from ctloop.serving.kube import InferenceServices
+from tests.doubles.kube_api import KubeApiDouble
+
+NS, NAME = "ml", "credit-default"
+V1, V2 = "gs://models/run1/artifacts/model-joblib", "gs://models/run2/artifacts/model-joblib"
+
+
+@pytest.fixture
+def kube():
+    with KubeApiDouble(ready_after_reads=1) as double:
+        yield double
+
+
+@pytest.fixture
+def isvcs(kube):
+    i = InferenceServices(NS, api_client=kube.api_client())
+    for version, uri, percent in (("1", V1, 100), ("2", V2, 10)):
+        rollout.deploy(i, name=NAME, model_name="credit", version=version, storage_uri=uri, percent=percent,
+                       timeout_s=5)
+    return i
+
+
+class Meanwhile:
+    """The InferenceServices seam, with ``change`` written by someone else just before the next patch."""
+
+    def __init__(self, isvcs, change):
+        self.isvcs, self.change, self.namespace = isvcs, change, isvcs.namespace
+
+    def get(self, name):
+        return self.isvcs.get(name)
+
+    def patch(self, name, patch):
+        if self.change:
+            self.isvcs.patch(name, self.change)
+            self.change = None
+        return self.isvcs.patch(name, patch)
+
+
+def test_a_pin_back_between_the_read_and_the_promote_is_not_overwritten(isvcs, kube):
+    with pytest.raises(rollout.ChangedOutside, match="changed outside"):
+        rollout.promote(Meanwhile(isvcs, specs.pin_back_patch()), NAME, timeout_s=5, storage_uri=V2, version="2")
+    assert kube.objects[(NS, NAME)]["spec"]["predictor"]["canaryTrafficPercent"] == 0
+
+
+def test_another_model_deployed_between_the_read_and_the_promote_gets_no_traffic(isvcs, kube):
+    v3 = "gs://models/run3/artifacts/model-joblib"
+    other = specs.canary_patch(version="3", storage_uri=v3, percent=10)
+    with pytest.raises(rollout.ChangedOutside):
+        rollout.promote(Meanwhile(isvcs, other), NAME, timeout_s=5, storage_uri=V2, version="2")
+    predictor = kube.objects[(NS, NAME)]["spec"]["predictor"]
+    assert predictor["canaryTrafficPercent"] == 10 and predictor["model"]["storageUri"] == v3
+
+
+def test_the_promote_patch_carries_the_read_resource_version(isvcs, kube):
+    rv = kube.objects[(NS, NAME)]["metadata"]["resourceVersion"]
+    state = rollout.promote(isvcs, NAME, timeout_s=5, storage_uri=V2, version="2")
+    assert state.action == "promoted"
+    sent = [body for method, _path, body in kube.calls if method == "PATCH"][-1]
+    assert sent["metadata"] == {"resourceVersion": rv}
+
+
+def test_our_own_promote_applied_with_its_answer_lost_is_promoted(isvcs, kube):
+    kube.fail_after_write(504)  # applied, answered 504; the resend carries a stale resourceVersion: 409
+    state = rollout.promote(isvcs, NAME, timeout_s=5, storage_uri=V2, version="2")
+    assert state.action == "promoted"
+    assert "canaryTrafficPercent" not in kube.objects[(NS, NAME)]["spec"]["predictor"]
