@@ -329,12 +329,15 @@ class MonitoringStore:
     def mark_triggered(self, run_id: str, kfp_run: str) -> None:
         """The window's retrain started as ``kfp_run``: the next number of the store's trigger
         sequence (:data:`SEQ_TAG`; called under the model's promotion lock, so two triggers never
-        take one number), then ``triggered=true``."""
+        take one number), ``kfp_run`` and ``triggered=true``, in one ``log_batch``: one request, one
+        store transaction (mlflow 3.x ``store/tracking/sqlalchemy_store.py`` ``log_batch``), so a
+        failed write never leaves a window pending with its retrain's ``kfp_run`` half marked."""
+        from mlflow.entities import RunTag
+
         exp_id = self.experiment_id(create=False)
         _, last = self._newest_trigger(exp_id) if exp_id is not None else (None, 0)
-        self.client.set_tag(run_id, SEQ_TAG, f"{last + 1:0{SEQ_WIDTH}d}")
-        self.client.set_tag(run_id, "kfp_run", kfp_run)
-        self.client.set_tag(run_id, "triggered", TRIGGERED)
+        self.client.log_batch(run_id, tags=[RunTag(SEQ_TAG, f"{last + 1:0{SEQ_WIDTH}d}"),
+                                            RunTag("kfp_run", kfp_run), RunTag("triggered", TRIGGERED)])
 
     def mark_failed(self, run_id: str, error: str) -> None:
         self.client.set_tag(run_id, "triggered", FAILED)
