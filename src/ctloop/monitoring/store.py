@@ -299,16 +299,28 @@ class MonitoringStore:
                                        order_by=[f"tags.{SEQ_TAG} DESC", "attributes.start_time DESC"])
 
     def _newest_trigger(self, exp_id: str) -> tuple[Any, int]:
-        """The triggered window whose retrain started last, and its number (0 for none, or one
-        triggered without a number). Not by the run's ``start_time``: MLflow takes it from the
+        """The triggered window whose retrain started last, and the highest number given (0 for
+        none). Not by the run's ``start_time``: MLflow takes it from the
         writer's clock (mlflow 3.x ``tracking/_tracking_service/client.py`` ``create_run``), and a
-        pod whose clock ran ahead made its old trigger the newest for as long as the skew."""
+        pod whose clock ran ahead made its old trigger the newest for as long as the skew. But a
+        window triggered without a number (a pod still on an older ctloop, during an upgrade) whose
+        run started after the highest numbered one is the newest: the start times are all there is
+        to order the two kinds by, and without it a new pod judging that window again started a
+        second retrain."""
         runs = self._triggers(exp_id)
         numbered = [(run, trigger_seq(run.data.tags)) for run in runs]
         numbered = [(run, n) for run, n in numbered if n]
-        if numbered:
-            return max(numbered, key=lambda pair: pair[1])
-        return (runs[0], 0) if runs else (None, 0)
+        if not numbered:
+            return (runs[0], 0) if runs else (None, 0)
+        newest, last = max(numbered, key=lambda pair: pair[1])
+        # the runs started last, numbered or not (runs without the tag sort after all numbered ones)
+        recent = self.client.search_runs([exp_id], filter_string=f"tags.triggered = '{TRIGGERED}'",
+                                         max_results=SLACK, order_by=["attributes.start_time DESC"])
+        plain = [run for run in recent if not trigger_seq(run.data.tags)]
+        later = [run for run in plain if (run.info.start_time or 0) > (newest.info.start_time or 0)]
+        if later:
+            return max(later, key=lambda run: run.info.start_time or 0), last
+        return newest, last
 
     def last_trigger(self) -> str:
         """The KFP run of the newest window whose retrain started (``"none"``): a window records
