@@ -669,7 +669,17 @@ def _convert(value: Any, kind: Any, where: str, errors: list[str]) -> tuple[Any,
             return None, f"expected {_JSON_TYPES[bool]}"
         return value, None
     if base in (str, dict, list):
-        if base is str and isinstance(value, int | float) and not isinstance(value, bool):
+        import datetime
+
+        if base is str and isinstance(value, bool):
+            # YAML 1.1 (PyYAML) reads an unquoted on, off, yes, no, true or false as a boolean
+            return None, (f"expected {_JSON_TYPES[base]} (quote it: read as the boolean {str(value).lower()}; YAML "
+                          "reads an unquoted on, off, yes, no, true or false as one)")
+        if base is str and isinstance(value, datetime.date):  # datetime.datetime is a date too
+            # YAML 1.1 (PyYAML) reads an unquoted 2024-10-01 as a date, 2024-10-01 10:00:00 as a date and time
+            what = "a date and time" if isinstance(value, datetime.datetime) else "a date"
+            return None, f"expected {_JSON_TYPES[base]} (quote it: YAML read it as {what})"
+        if base is str and isinstance(value, int | float):
             # YAML and JSON read an unquoted 2024 or 07.10 as a number (7.1): only quotes keep the text
             return None, f"expected {_JSON_TYPES[base]} (quote it: YAML and JSON read it as a number)"
         if not isinstance(value, base):

@@ -146,8 +146,10 @@ def realized_report(log_root: str, labels_root: str, model: str, *, start: str |
                           f"{', '.join(present) or 'none'}: pass one of them as --score-column (or --classes)")
     if len(frame):
         # rows without a version (or a revision: files another tool wrote outside a revision= directory,
-        # which have no such column) are the group "unknown"
-        frame = frame.assign(**{col: frame[col].replace("", "unknown") if col in frame.columns else "unknown"
+        # which have no such column: NaN next to files with one, which the groupby would drop) are the
+        # group "unknown"
+        frame = frame.assign(**{col: frame[col].fillna("").replace("", "unknown") if col in frame.columns
+                                else "unknown"
                                 for col in dict.fromkeys(("model_version", by))})
         usable = scorable(frame[LABEL], list(classes) or None, task)
         if not usable.all():

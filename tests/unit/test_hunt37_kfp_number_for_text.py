@@ -50,4 +50,5 @@ def test_other_wrong_types_keep_their_message():
     errors: list[str] = []
     DataConfig.parse({"uri": "x.csv", "target": ["a"], "time_column": True}, "data", errors)
     assert any("data.target: expected text, got ['a']" in e for e in errors), errors
-    assert any("data.time_column: expected text, got True" in e for e in errors), errors
+    # a boolean for text: the quote-it hint (tests/unit/test_fix37d_config_quote_hint.py)
+    assert any("data.time_column: expected text (quote it: read as the boolean true;" in e for e in errors), errors

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 
+from ctloop.errors import PlatformError
+
 LOCK_TIMEOUT_S = 60.0  # how long `ctloop approve`/`reject` waits for the model's promotion lock
 
 
@@ -89,10 +91,13 @@ def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict) 
     run_id = approval.rollout_run_id(args.model_name, decision)
     started = decision.resumed and platform.find_run(run_id) is not None
     if not started:
-        platform.create_run(
-            "rollout", experiment=args.experiment, params=params, run_id=run_id,
-            run_name=f"rollout-{args.model_name}-v{decision.version}",
-            schedule=schedule_name(PIPELINE, args.model_name))  # the version `apply` pinned for it
+        try:
+            platform.create_run(
+                "rollout", experiment=args.experiment, params=params, run_id=run_id,
+                run_name=f"rollout-{args.model_name}-v{decision.version}",
+                schedule=schedule_name(PIPELINE, args.model_name))  # the version `apply` pinned for it
+        except PlatformError as exc:
+            started = _created_anyway(platform, exc, run_id, args.namespace or platform.namespace or "")
     registry.record_event(args.model_name, decision.version, {"event": "rollout_started", "kfp_run": run_id,
                                                               "by": decision.by})
     if started:
@@ -100,6 +105,25 @@ def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict) 
         return
     print(f"rollout run {run_id} started: canary of v{decision.version} on "
           f"{rollout.get('namespace')}/{rollout['inference_service']}")
+
+
+def _created_anyway(platform, exc: PlatformError, run_id: str, namespace: str) -> bool:
+    """After a create of ``run_id`` KFP answered with a server error: ``True`` when the run exists
+    (an earlier attempt's create, stored late), else a :class:`PlatformError` in one line. kfp
+    2.17.0 ``backend/src/apiserver/resource/resource_manager.go`` ``CreateRun`` creates the Argo
+    workflow first, then stores the run: a create whose store failed (a duplicate ``run_id``: 500
+    "Failed to store run") may have left a workflow running that no KFP run shows."""
+    status = getattr(exc.__cause__, "status", None)
+    if not (isinstance(status, int) and 500 <= status < 600):
+        raise exc
+    check = (f"check `kubectl get workflows -n {namespace or '<KFP namespace, e.g. kubeflow>'}` (or the KFP UI) "
+             f"for a workflow of run {run_id}")
+    if platform.find_run(run_id) is not None:
+        print(f"note: KFP answered HTTP {status} to the create of the rollout run {run_id}, which exists: a second "
+              f"workflow of it may have started (KFP creates the workflow before it stores the run): {check}")
+        return True
+    raise PlatformError(f"{exc}; KFP creates the workflow before it stores the run, so a rollout may have started "
+                        f"without a KFP run: {check} before `ctloop approve` again") from exc
 
 
 def register(subparsers) -> None:

@@ -185,6 +185,8 @@ def apply_spec(
     actions = []
     uploads = {}
     needed = {PIPELINE, *(p[1] for p in plans)} | ({ROLLOUT} if any(map(approves_by_hand, spec.models)) else set())
+    # an archived experiment is refused before anything is uploaded (a lookup: nothing created yet)
+    platform.ensure_experiment(spec.kfp.experiment, namespace=spec.kfp.namespace, dry_run=True)
     with tempfile.TemporaryDirectory() as tmp:
         for name in sorted(needed):
             package = _compile_one(Path(tmp), image, name, mounts=list(spec.platform.pvc_mounts),

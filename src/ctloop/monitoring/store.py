@@ -299,16 +299,28 @@ class MonitoringStore:
                                        order_by=[f"tags.{SEQ_TAG} DESC", "attributes.start_time DESC"])
 
     def _newest_trigger(self, exp_id: str) -> tuple[Any, int]:
-        """The triggered window whose retrain started last, and its number (0 for none, or one
-        triggered without a number). Not by the run's ``start_time``: MLflow takes it from the
+        """The triggered window whose retrain started last, and the highest number given (0 for
+        none). Not by the run's ``start_time``: MLflow takes it from the
         writer's clock (mlflow 3.x ``tracking/_tracking_service/client.py`` ``create_run``), and a
-        pod whose clock ran ahead made its old trigger the newest for as long as the skew."""
+        pod whose clock ran ahead made its old trigger the newest for as long as the skew. But a
+        window triggered without a number (a pod still on an older ctloop, during an upgrade) whose
+        run started after the highest numbered one is the newest: the start times are all there is
+        to order the two kinds by, and without it a new pod judging that window again started a
+        second retrain."""
         runs = self._triggers(exp_id)
         numbered = [(run, trigger_seq(run.data.tags)) for run in runs]
         numbered = [(run, n) for run, n in numbered if n]
-        if numbered:
-            return max(numbered, key=lambda pair: pair[1])
-        return (runs[0], 0) if runs else (None, 0)
+        if not numbered:
+            return (runs[0], 0) if runs else (None, 0)
+        newest, last = max(numbered, key=lambda pair: pair[1])
+        # the runs started last, numbered or not (runs without the tag sort after all numbered ones)
+        recent = self.client.search_runs([exp_id], filter_string=f"tags.triggered = '{TRIGGERED}'",
+                                         max_results=SLACK, order_by=["attributes.start_time DESC"])
+        plain = [run for run in recent if not trigger_seq(run.data.tags)]
+        later = [run for run in plain if (run.info.start_time or 0) > (newest.info.start_time or 0)]
+        if later:
+            return max(later, key=lambda run: run.info.start_time or 0), last
+        return newest, last
 
     def last_trigger(self) -> str:
         """The KFP run of the newest window whose retrain started (``"none"``): a window records
@@ -329,12 +341,15 @@ class MonitoringStore:
     def mark_triggered(self, run_id: str, kfp_run: str) -> None:
         """The window's retrain started as ``kfp_run``: the next number of the store's trigger
         sequence (:data:`SEQ_TAG`; called under the model's promotion lock, so two triggers never
-        take one number), then ``triggered=true``."""
+        take one number), ``kfp_run`` and ``triggered=true``, in one ``log_batch``: one request, one
+        store transaction (mlflow 3.x ``store/tracking/sqlalchemy_store.py`` ``log_batch``), so a
+        failed write never leaves a window pending with its retrain's ``kfp_run`` half marked."""
+        from mlflow.entities import RunTag
+
         exp_id = self.experiment_id(create=False)
         _, last = self._newest_trigger(exp_id) if exp_id is not None else (None, 0)
-        self.client.set_tag(run_id, SEQ_TAG, f"{last + 1:0{SEQ_WIDTH}d}")
-        self.client.set_tag(run_id, "kfp_run", kfp_run)
-        self.client.set_tag(run_id, "triggered", TRIGGERED)
+        self.client.log_batch(run_id, tags=[RunTag(SEQ_TAG, f"{last + 1:0{SEQ_WIDTH}d}"),
+                                            RunTag("kfp_run", kfp_run), RunTag("triggered", TRIGGERED)])
 
     def mark_failed(self, run_id: str, error: str) -> None:
         self.client.set_tag(run_id, "triggered", FAILED)

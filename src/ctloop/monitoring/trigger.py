@@ -14,6 +14,7 @@ the next window decides again (a failed trigger starts no cooldown).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from typing import Any
 
@@ -60,8 +61,6 @@ def start_training(registry: Any, store: Any, platform: Any, *, model_name: str,
     """Create the run (see the module doc); returns its KFP run id. ``platform`` is the KFP client
     or a function that connects it: a KFP that cannot be reached is a failed trigger like any other
     (marked and audited, so the next window decides again)."""
-    import contextlib
-
     from mlflow.exceptions import MlflowException
 
     started = _already_started(store, monitor_run_id)
@@ -92,15 +91,22 @@ def _already_started(store: Any, monitor_run_id: str) -> str:
         tags = store.client.get_run(monitor_run_id).data.tags
     except MlflowException:
         return ""
-    return _started_run(tags, monitor_run_id)
+    return _started_run(tags, monitor_run_id, store)
 
 
-def _started_run(tags: dict[str, str], monitor_run_id: str) -> str:
+def _started_run(tags: dict[str, str], monitor_run_id: str, store: Any = None) -> str:
     """``kfp_run`` of a window whose retrain started (said on stdout), else ``""``: that run, never
-    a second one for the same window."""
-    from ctloop.monitoring.store import TRIGGERED
+    a second one for the same window. A window still ``pending`` with its ``kfp_run`` set was marked
+    half (an older ctloop wrote the tags one by one and a write failed): started too, and when it
+    has its ``trigger_seq`` the mark is completed (best effort) so the next window sees it."""
+    from mlflow.exceptions import MlflowException
 
-    if tags.get("triggered") == TRIGGERED and tags.get("kfp_run"):
+    from ctloop.monitoring.store import PENDING, TRIGGERED, trigger_seq
+
+    if tags.get("triggered") == PENDING and tags.get("kfp_run") and store is not None and trigger_seq(tags):
+        with contextlib.suppress(MlflowException):
+            store.client.set_tag(monitor_run_id, "triggered", TRIGGERED)
+    if tags.get("triggered") in (TRIGGERED, PENDING) and tags.get("kfp_run"):
         print(f"ctloop: the retrain of the window {tags.get('window_end', monitor_run_id)} already started "
               f"(KFP run {tags['kfp_run']}): not started again")
         return tags["kfp_run"]
@@ -127,7 +133,7 @@ def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason:
     train_from = try_from = ""
     try:
         tags = store.client.get_run(monitor_run_id).data.tags if monitor_run_id else {}
-        if started := _started_run(tags, monitor_run_id):  # again under the lock: a re-run at the same time
+        if started := _started_run(tags, monitor_run_id, store):  # again under the lock: a re-run at the same time
             return started
         seen = tags.get("trigger_seen")
         latest = store.last_trigger() if seen else None

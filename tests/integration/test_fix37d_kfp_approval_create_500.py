@@ -1,0 +1,99 @@
+"""``ctloop approve`` whose rollout create KFP answers with a server error.
+
+kfp 2.17.0 ``backend/src/apiserver/resource/resource_manager.go`` ``CreateRun`` creates the Argo
+workflow first, then stores the run: a create of a ``run_id`` that exists (an earlier attempt's
+create, stored after that attempt's lookup) answers 500 "Failed to store run" while the second
+workflow already runs. ``approve`` failed with that 500 and left the approval pending, inviting a
+third create. It now asks for the run again: when it exists, the rollout was started (exit 0, with
+a note on the possible duplicate workflow and how to check it); when not, one line says a workflow
+may have started and how to check before approving again. A real (sqlite) MLflow registry and the
+KFP API double (its duplicate ``run_id`` answer is the 500 above).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop import approval
+from ctloop.cli import main
+from ctloop.ops.platform import Platform
+from tests.integration.registry_support import register_fitted
+
+MODEL = "credit-approval-500"
+ROLLOUT = {"approval": "required", "inference_service": "credit-default", "namespace": "ctloop"}
+GOLDEN_ROLLOUT = "tests/golden/pipelines/rollout.yaml"
+
+pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
+
+
+@pytest.fixture
+def registry(sqlite_tracking):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=300)})
+    frame["y"] = (frame.x > 0).astype(int)
+    return register_fitted(sqlite_tracking, MODEL, frame, seeds=(1, 2))
+
+
+@pytest.fixture
+def kfp(monkeypatch, tmp_path):
+    from tests.doubles.kfp_cli import kfp_for_cli
+    from tests.helpers import REPO
+
+    with kfp_for_cli(monkeypatch, tmp_path) as double:
+        Platform(host=double.url).ensure_pipeline("rollout", REPO / GOLDEN_ROLLOUT)
+        yield double
+
+
+def _approve(uri, host):
+    return main(["approve", "--model-name", MODEL, "--version", "2", "--reason", "fairness review passed",
+                 "--by", "alice", "--tracking-uri", uri, "--host", host, "--experiment", "ctloop",
+                 "--namespace", "team-credit"])
+
+
+def _stored_late(monkeypatch, kfp):
+    """The earlier create's run is stored just after this attempt's lookup found none."""
+    real = Platform.find_run
+    calls = []
+
+    def find_run(self, rid):
+        calls.append(rid)
+        if len(calls) == 1:
+            kfp.state.runs[rid] = {"run_id": rid, "display_name": "rollout (earlier attempt)", "state": "RUNNING"}
+            return None
+        return real(self, rid)
+
+    monkeypatch.setattr(Platform, "find_run", find_run)
+
+
+def test_a_500_on_a_run_that_exists_is_the_rollout_already_started(registry, sqlite_tracking, kfp, monkeypatch,
+                                                                     capsys):
+    approval.request(registry, MODEL, "2", reason="approval required", rollout=ROLLOUT)
+    _stored_late(monkeypatch, kfp)
+    assert _approve(sqlite_tracking, kfp.url) == 0
+    out = capsys.readouterr().out
+    (run_id,) = kfp.state.runs
+    assert [c.method for c in kfp.calls if c.path.endswith("/runs")] == ["POST"]  # the 500 create
+    assert f"the rollout run {run_id} of v2 was already started" in out, out
+    assert "kubectl get workflows -n team-credit" in out, out
+    assert approval.pending(registry, MODEL) is None
+    assert approval.recorded(registry, MODEL, "2", "rollout_started")
+
+
+def test_a_500_without_the_run_says_how_to_check_for_a_workflow(registry, sqlite_tracking, kfp, monkeypatch, capsys):
+    approval.request(registry, MODEL, "2", reason="approval required", rollout=ROLLOUT)
+    dispatch = kfp.dispatch
+
+    def store_fails(method, path, query, body):
+        if method == "POST" and path.endswith("/runs"):  # the workflow created, the store failed
+            return 500, {"error": "Failed to create a new run: Failed to store run", "code": 13,
+                         "message": "Failed to create a new run: Failed to store run"}
+        return dispatch(method, path, query, body)
+
+    monkeypatch.setattr(kfp, "dispatch", store_fails)
+    assert _approve(sqlite_tracking, kfp.url) != 0
+    (line,) = [x for x in capsys.readouterr().err.splitlines() if x.startswith("error: ")]
+    assert "HTTP 500" in line and "kubectl get workflows -n team-credit" in line and "before `ctloop approve` again" \
+        in line, line
+    assert not kfp.state.runs
