@@ -6,32 +6,18 @@ started after the highest numbered one's is now the newest. A real (sqlite) MLfl
 
 from __future__ import annotations
 
-import mlflow
 import pandas as pd
 import pytest
 
 from ctloop.monitoring import trigger
-from ctloop.monitoring.store import MonitoringStore
-from ctloop.registry import MlflowRegistry
+from tests.monitoring.trigger_support import trigger_loop
 
 MODEL = "credit-upgrade"
 
 
-class Platform:
-    def __init__(self):
-        self.runs: list[str] = []
-
-    def create_run(self, pipeline, *, experiment, params, run_name, schedule=""):
-        self.runs.append(f"kfp-run-{len(self.runs) + 1}")
-        return self.runs[-1]
-
-
 @pytest.fixture
 def loop(sqlite_tracking):
-    mlflow.set_tracking_uri(sqlite_tracking)
-    registry = MlflowRegistry(sqlite_tracking)
-    registry.client.create_registered_model(MODEL)
-    return registry, MonitoringStore(registry.client, MODEL), Platform()
+    return trigger_loop(sqlite_tracking, MODEL)
 
 
 def _window(store, end: str, seen: str) -> str:

@@ -10,34 +10,20 @@ the highest number, whatever the writers' clocks. A real (sqlite) MLflow store, 
 
 from __future__ import annotations
 
-import mlflow
 import pandas as pd
 import pytest
 from mlflow.tracking._tracking_service import client as tracking_client
 
 from ctloop.monitoring import trigger
-from ctloop.monitoring.store import MonitoringStore
-from ctloop.registry import MlflowRegistry
+from tests.monitoring.trigger_support import trigger_loop
 
 MODEL = "credit-clocks"
 REAL = tracking_client.get_current_time_millis
 
 
-class Platform:
-    def __init__(self):
-        self.runs: list[str] = []
-
-    def create_run(self, pipeline, *, experiment, params, run_name, schedule=""):
-        self.runs.append(f"kfp-run-{len(self.runs) + 1}")
-        return self.runs[-1]
-
-
 @pytest.fixture
 def loop(sqlite_tracking):
-    mlflow.set_tracking_uri(sqlite_tracking)
-    registry = MlflowRegistry(sqlite_tracking)
-    registry.client.create_registered_model(MODEL)
-    return registry, MonitoringStore(registry.client, MODEL), Platform()
+    return trigger_loop(sqlite_tracking, MODEL)
 
 
 def _window(store, end: str, seen: str, monkeypatch, *, skew_h: float = 0.0) -> str:
