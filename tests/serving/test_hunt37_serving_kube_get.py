@@ -17,10 +17,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import yaml
 
 from ctloop.errors import ServingError, ServingUnreachable
 from ctloop.serving.kube import InferenceServices, load_api_client
+from tests.doubles.kube_api import write_kubeconfig
 
 OBJ = {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
        "metadata": {"name": "credit", "namespace": "ml"}, "spec": {"predictor": {}}}
@@ -81,15 +81,10 @@ class ScriptedApiServer:
 @pytest.fixture
 def api(tmp_path, monkeypatch):
     server = ScriptedApiServer()
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "double",
-        "clusters": [{"name": "double", "cluster": {"server": server.url}}],
-        "users": [{"name": "u", "user": {"token": "t"}}],
-        "contexts": [{"name": "double", "context": {"cluster": "double", "user": "u"}}]}))
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", server.url)
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
     monkeypatch.setattr("ctloop.serving.kube.time.sleep", lambda s: None)
-    yield server, InferenceServices("ml", api_client=load_api_client(str(kubeconfig)), request_timeout_s=2)
+    yield server, InferenceServices("ml", api_client=load_api_client(kubeconfig), request_timeout_s=2)
     server.close()
 
 
@@ -180,14 +175,9 @@ class CreatingApiServer(ScriptedApiServer):
 @pytest.fixture
 def creating(tmp_path, monkeypatch):
     server = CreatingApiServer()
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "double",
-        "clusters": [{"name": "double", "cluster": {"server": server.url}}],
-        "users": [{"name": "u", "user": {"token": "t"}}],
-        "contexts": [{"name": "double", "context": {"cluster": "double", "user": "u"}}]}))
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", server.url)
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-    yield server, InferenceServices("ml", api_client=load_api_client(str(kubeconfig)), request_timeout_s=2)
+    yield server, InferenceServices("ml", api_client=load_api_client(kubeconfig), request_timeout_s=2)
     server.close()
 
 

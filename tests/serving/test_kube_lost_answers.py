@@ -18,11 +18,11 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import yaml
 
 from ctloop.errors import ServingUnreachable
 from ctloop.serving import isvc as specs
 from ctloop.serving.kube import InferenceServices, load_api_client
+from tests.doubles.kube_api import write_kubeconfig
 
 
 class LossyApiServer:
@@ -80,14 +80,9 @@ class LossyApiServer:
 @pytest.fixture
 def api(tmp_path, monkeypatch):
     server = LossyApiServer()
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "double",
-        "clusters": [{"name": "double", "cluster": {"server": server.url}}],
-        "users": [{"name": "u", "user": {"token": "t"}}],
-        "contexts": [{"name": "double", "context": {"cluster": "double", "user": "u"}}]}))
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", server.url)
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-    yield server, InferenceServices("ml", api_client=load_api_client(str(kubeconfig)), request_timeout_s=0.5)
+    yield server, InferenceServices("ml", api_client=load_api_client(kubeconfig), request_timeout_s=0.5)
     server.close()
 
 
@@ -132,14 +127,9 @@ def test_a_patch_to_a_server_that_refuses_connections_is_not_sent_again(tmp_path
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        kubeconfig = tmp_path / "kubeconfig"
-        kubeconfig.write_text(yaml.safe_dump({
-            "apiVersion": "v1", "kind": "Config", "current-context": "c",
-            "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{probe.getsockname()[1]}"}}],
-            "users": [{"name": "u", "user": {"token": "t"}}],
-            "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}))
+        kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", f"http://127.0.0.1:{probe.getsockname()[1]}")
         monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-        isvcs = InferenceServices("ml", api_client=load_api_client(str(kubeconfig)), request_timeout_s=0.5)
+        isvcs = InferenceServices("ml", api_client=load_api_client(kubeconfig), request_timeout_s=0.5)
         calls = []
         real = isvcs._call
         monkeypatch.setattr(isvcs, "_call", lambda what, fn: calls.append(what) or real(what, fn))
