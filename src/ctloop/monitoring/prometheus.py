@@ -229,7 +229,7 @@ def group_url(gateway_url: str, model: str) -> str:
     if shown is not None:
         raise ConfigError(f"pushgateway URL {shown!r} holds a user name or password: set "
                           "PUSHGATEWAY_USERNAME/PUSHGATEWAY_PASSWORD (or PUSHGATEWAY_TOKEN) instead "
-                          "(docs/serving.md#pushgateway-behind-an-auth-proxy)")
+                          "(docs/serving.md#pushgateway-behind-an-auth-proxy); an '@' in its path is written %40")
     check_http_url(gateway_url, "pushgateway URL", "e.g. http://prometheus-pushgateway.monitoring.svc:9091")
     parts = urllib.parse.urlsplit(gateway_url)
     if parts.query or parts.fragment or gateway_url.endswith(("?", "#")):

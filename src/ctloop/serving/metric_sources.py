@@ -217,7 +217,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def url_without_credentials(url: Any) -> str | None:
     """``url`` as a message may show it when it holds an '@' anywhere (a user name or password,
     which may itself hold '/', '?', '#' or '@'), else None: the scheme and what follows the last
-    '@' up to any query or fragment. urlsplit's netloc is cut at the first '/', '?' or '#' (CPython
+    '@' up to any query or fragment — never the text before it. (An '@' of a path or query is
+    refused too, and the message says to write it %40: no rule tells it from a password's.) urlsplit's netloc is cut at the first '/', '?' or '#' (CPython
     3.11 ``urllib/parse.py``), inside such a password, so it is not used here."""
     if not isinstance(url, str) or "@" not in url:
         return None
@@ -269,7 +270,8 @@ class Prometheus:
         shown = url_without_credentials(url)
         if shown is not None:
             raise ConfigError(f"Prometheus URL {shown!r} holds a user name or password: set "
-                              f"{USERNAME_ENV}/{PASSWORD_ENV} (Secret ctloop-prometheus) instead ({AUTH_DOC})")
+                              f"{USERNAME_ENV}/{PASSWORD_ENV} (Secret ctloop-prometheus) instead ({AUTH_DOC}); an "
+                              "'@' in its path or query is written %40")
         check_http_url(url, "Prometheus URL", "e.g. http://prometheus-operated.monitoring.svc:9090")
         self.url = url.rstrip("/")
         self.timeout_s = timeout_s
