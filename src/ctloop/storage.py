@@ -185,7 +185,8 @@ def parse(uri: str) -> Location:
     their path in ``key``."""
     kind = scheme(uri)
     if kind == "file":
-        path = unquote(urlsplit(uri).path) if _is_file_uri(uri) else uri
+        # surrogateescape: a listed name that is not UTF-8 (%E9) reads back as the same bytes
+        path = unquote(urlsplit(uri).path, errors="surrogateescape") if _is_file_uri(uri) else uri
         return Location(uri=uri, scheme="file", key=path)
     rest = uri.split("://", 1)[1]
     bucket, _, key = rest.partition("/")
@@ -347,7 +348,7 @@ def utf8_name(base: Path | str, path: Path | str) -> str:
 def _file_uri_part(loc: Location, rel: str) -> str:
     """``rel`` as it is written after a listed prefix: percent-encoded under a ``file://`` URI
     (RFC 8089; :func:`parse` decodes it, so '#', '?' and '%' in names read back), else as is."""
-    return quote(rel) if _is_file_uri(loc.uri) else rel
+    return quote(rel, errors="surrogateescape") if _is_file_uri(loc.uri) else rel
 
 
 def _is_file_uri(uri: str) -> bool:

@@ -44,3 +44,13 @@ def test_utf8_names_are_listed_as_before(tmp_path):
     (d / "sub").mkdir(parents=True)
     (d / "sub" / "café 1.csv").write_text(CSV, encoding="utf-8")
     assert storage.list_files(str(d)) == [f"{d}/sub/café 1.csv"]
+
+
+def test_a_file_uri_listing_names_it_percent_encoded_and_reads_it_back(mixed_dir):
+    # review E: under a file:// root the listed name went through quote(), a UnicodeEncodeError
+    # on its surrogate escape; now %E9, which parse() decodes back to the same bytes
+    root = f"file://{mixed_dir}"
+    listed = storage.list_files(root)
+    assert listed == [f"{root}/caf%E9.csv", f"{root}/good.csv"]
+    assert [o.uri for o in storage.list_objects(root)] == listed
+    assert storage.read_bytes(listed[0]) == storage.read_bytes(listed[1])
