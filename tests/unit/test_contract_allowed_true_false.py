@@ -25,8 +25,12 @@ def test_a_true_false_column_takes_the_words_of_booleans(allowed):
 
 
 @pytest.mark.parametrize("allowed", [["true", "false"], [True, False]])
-def test_a_text_column_of_true_false_words_is_matched(allowed):
-    _check(["true", "false", "true"], allowed)
+@pytest.mark.parametrize("values", [["true", "false", "true"], ["True", "False"]])
+def test_a_text_column_of_true_false_words_is_matched(allowed, values):
+    # review E: a string/category column read from booleans holds 'True'/'False'
+    _check(values, allowed)
+    contract = DataContract.from_dict({"columns": {"c": {"dtype": "string", "allowed": allowed}}})
+    validate(pd.DataFrame({"c": [True, False]}), contract)
 
 
 def test_unseen_values_are_still_refused():
