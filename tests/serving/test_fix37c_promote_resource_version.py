@@ -79,3 +79,23 @@ def test_our_own_promote_applied_with_its_answer_lost_is_promoted(isvcs, kube):
     state = rollout.promote(isvcs, NAME, timeout_s=5, storage_uri=V2, version="2")
     assert state.action == "promoted"
     assert "canaryTrafficPercent" not in kube.objects[(NS, NAME)]["spec"]["predictor"]
+
+
+def test_a_write_that_leaves_the_model_and_split_alone_does_not_stop_the_promote(isvcs, kube):
+    # review E: a kubectl annotate (or GitOps label) between the read and the patch moved the
+    # resourceVersion, and the promote was refused as changed outside
+    annotate = {"metadata": {"annotations": {"team": "credit"}}}
+    state = rollout.promote(Meanwhile(isvcs, annotate), NAME, timeout_s=5, storage_uri=V2, version="2")
+    assert state.action == "promoted"
+    obj = kube.objects[(NS, NAME)]
+    assert "canaryTrafficPercent" not in obj["spec"]["predictor"] and obj["metadata"]["annotations"]["team"] == "credit"
+
+
+def test_deploy_and_rollback_take_another_spelling_of_the_same_model(isvcs, kube):
+    # review E: deploy of v2 spelled 'gs://.../model-joblib/' made a needless revision of the same model
+    before = len([c for c in kube.calls if c[0] == "PATCH"])
+    rollout.deploy(isvcs, name=NAME, model_name="credit", version="2", storage_uri=V2 + "/", percent=10, timeout_s=5)
+    assert len([c for c in kube.calls if c[0] == "PATCH"]) == before  # the canary already runs that model
+    rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=5)
+    state = rollout.rollback(isvcs, NAME, version="1", storage_uri=V1 + "/", timeout_s=5)
+    assert state.action == "unchanged"

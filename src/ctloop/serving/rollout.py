@@ -37,6 +37,10 @@ from ctloop.serving.kube import (
     wait_for,
 )
 
+# promote's patch carries the resourceVersion it read; a 409 for a write that left the model and the
+# traffic split alone (kubectl label/annotate, GitOps metadata) reads it again, at most this many times
+PROMOTE_ATTEMPTS = 3
+
 
 @dataclass
 class RolloutState:
@@ -197,7 +201,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
     specs.check_deployment_mode(current)
     _check_drivable(current, isvcs.namespace)
     have_version, have_uri = _spec_version(current)
-    if have_uri == storage_uri:
+    if same_storage_uri(have_uri, storage_uri):
         pinned = _predictor(current).get("canaryTrafficPercent")
         if pinned == 0:  # a plan never writes 0 (config.traffic_plan): this canary was rolled back
             raise ServingError(
@@ -280,17 +284,24 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
     # optimistic concurrency: a write between this read and the patch (a pin-back, another model)
     # makes the API server answer 409 instead of overwriting it (k8s.io/apiserver
     # pkg/registry/generic/registry/store.go, OptimisticLockErrorMsg)
-    patch = specs.promote_patch()
-    rv = (current.get("metadata") or {}).get("resourceVersion")
-    if rv:
-        patch["metadata"] = {"resourceVersion": rv}
-    try:
-        isvcs.patch(name, patch)
-    except ServingConflictError as exc:
-        now = isvcs.get(name) or {}
-        # our own patch sent again after its answer was lost meets its own write: promoted
-        if not now or "canaryTrafficPercent" in _predictor(now) or not same_storage_uri(
-                _spec_version(now)[1], storage_uri or have):
+    read = current
+    for attempt in range(PROMOTE_ATTEMPTS):
+        patch = specs.promote_patch()
+        rv = (read.get("metadata") or {}).get("resourceVersion")
+        if rv:
+            patch["metadata"] = {"resourceVersion": rv}
+        try:
+            isvcs.patch(name, patch)
+            break
+        except ServingConflictError as exc:
+            now = isvcs.get(name) or {}
+            same_model = bool(now) and same_storage_uri(_spec_version(now)[1], storage_uri or have)
+            if same_model and "canaryTrafficPercent" not in _predictor(now):
+                break  # our own patch sent again after its answer was lost met its own write: promoted
+            if (same_model and attempt + 1 < PROMOTE_ATTEMPTS
+                    and _predictor(now).get("canaryTrafficPercent") == _predictor(current).get("canaryTrafficPercent")):
+                read = now  # a write that left the model and the split alone (a label, an annotation): again
+                continue
             raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout "
                                  f"after it was read for the promote (HTTP 409: resourceVersion {rv} is no "
                                  "longer its own); nothing promoted (whoever changed it decides)") from exc
@@ -310,7 +321,7 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
     _check_drivable(obj, isvcs.namespace)
-    if (_spec_version(obj)[1] == storage_uri and "canaryTrafficPercent" not in _predictor(obj)
+    if (same_storage_uri(_spec_version(obj)[1], storage_uri) and "canaryTrafficPercent" not in _predictor(obj)
             and not _failed(obj)):
         return _state("unchanged", obj, version)
     if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj):
@@ -319,7 +330,7 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
         obj = wait_for(isvcs, name, lambda o: traffic_split(o).get(stable, 0) == 100, timeout_s=timeout_s,
                        what=f"all traffic back on the stable revision {stable}")
     before = predictor_status(obj).get("latestReadyRevision", "")
-    if _spec_version(obj)[1] != storage_uri:
+    if not same_storage_uri(_spec_version(obj)[1], storage_uri):
         isvcs.patch(name, specs.restore_patch(version=version, storage_uri=storage_uri,
                                               model_sha256=model_sha256))
         obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
