@@ -31,7 +31,7 @@ def test_a_started_run_that_could_not_be_marked_is_named_in_one_line():
             events.append(event)
 
     class Platform:
-        def create_run(self, pipeline, *, experiment, params, run_name, schedule=""):
+        def create_run(self, pipeline, *, experiment, params, run_name, schedule="", run_id=""):
             return "kfp-run-7"
 
     with pytest.raises(PlatformError) as info:

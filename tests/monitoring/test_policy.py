@@ -404,7 +404,7 @@ def test_the_retrain_of_a_loss_in_monitoring_tries_the_data_since_the_change():
             events.append(event)
 
     class Platform:  # the one call start_training makes (ctloop.ops.platform.Platform.create_run)
-        def create_run(self, pipeline, *, experiment, params, run_name, schedule=""):
+        def create_run(self, pipeline, *, experiment, params, run_name, schedule="", run_id=""):
             created.append(params)
             return "kfp-run-1"
 

@@ -15,7 +15,7 @@ class RecordingPlatform:
     def __init__(self):
         self.runs: list[str] = []
 
-    def create_run(self, pipeline, *, experiment, params, run_name, schedule=""):
+    def create_run(self, pipeline, *, experiment, params, run_name, schedule="", run_id=""):
         self.runs.append(f"kfp-run-{len(self.runs) + 1}")
         return self.runs[-1]
 

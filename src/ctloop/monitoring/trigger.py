@@ -80,6 +80,26 @@ def start_training(registry: Any, store: Any, platform: Any, *, model_name: str,
                       experiment=experiment, pipeline=pipeline, monitor_run_id=monitor_run_id)
 
 
+def retrain_run_id(model_name: str, monitor_run_id: str) -> str:
+    """The KFP run id of the retrain a monitoring window starts: the same for every attempt of that
+    window's trigger (a KFP 2.17 run takes a client-chosen UUID: ``Platform.create_run`` returns the
+    run that exists instead of creating a second), another for every other window."""
+    import uuid
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"ctloop-retrain:{model_name}/{monitor_run_id}"))
+
+
+def _exists(platform: Any, run_id: str) -> bool:
+    """Whether KFP has the run ``run_id``; ``False`` when it cannot say (or the client cannot look)."""
+    find = getattr(platform, "find_run", None)
+    if find is None:
+        return False
+    try:
+        return find(run_id) is not None
+    except CtloopError:
+        return False
+
+
 def _already_started(store: Any, monitor_run_id: str) -> str:
     """The KFP run of the window's retrain when it started already (this step re-run after it
     succeeded); ``""`` otherwise, or when the window cannot be read (the locked check decides)."""
@@ -151,8 +171,18 @@ def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason:
         arguments = training_parameters(params, model_name, train_from=train_from, try_from=try_from)
         if callable(platform) and not hasattr(platform, "create_run"):
             platform = platform()
-        run_id = platform.create_run(pipeline, experiment=experiment, params=arguments,
-                                     run_name=f"retrain-{model_name}", schedule=schedule_name(pipeline, model_name))
+        # one KFP run per window: the id follows from the window, so a step re-run after a create
+        # whose answer was lost (marked failed) finds that run instead of starting a second retrain
+        wanted = retrain_run_id(model_name, monitor_run_id) if monitor_run_id else ""
+        try:
+            run_id = platform.create_run(pipeline, experiment=experiment, params=arguments,
+                                         run_name=f"retrain-{model_name}", schedule=schedule_name(pipeline, model_name),
+                                         **({"run_id": wanted} if wanted else {}))
+        except CtloopError:
+            if not (wanted and _exists(platform, wanted)):
+                raise
+            run_id = wanted  # created, its answer lost (a timeout, a 5xx after the write)
+            print(f"ctloop: KFP did not answer the create of the retrain run {wanted}, which exists: started")
     except (CtloopError, MlflowException) as exc:
         _failed(registry, store, exc, model_name=model_name, reason=reason, monitor_run_id=monitor_run_id)
     problems = []  # the run exists: no failed trigger, but an error must say which run started
