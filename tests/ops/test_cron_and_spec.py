@@ -299,7 +299,7 @@ def test_platform_pvc_mounts_are_validated():
     assert parse_spec(data).platform.pvc_mounts == ["ctloop-inference-log-records:/mnt/inference-log"]
     data["platform"]["pvc_mounts"] = ["records"]
     (line,) = [x for x in _messages(data) if x.startswith("platform.pvc_mounts")]
-    assert line.startswith("platform.pvc_mounts: 'records' must be CLAIM:PATH")
+    assert line.startswith("platform.pvc_mounts: PVC mount 'records' must be CLAIM:PATH")
 
 
 def test_a_rule_turned_off_in_ctloop_yaml_stays_off_in_the_pipeline_parameters():
