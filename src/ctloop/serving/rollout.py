@@ -37,8 +37,8 @@ from ctloop.serving.kube import (
     wait_for,
 )
 
-# promote's patch carries the resourceVersion it read; a 409 for a write that left the model and the
-# traffic split alone (kubectl label/annotate, GitOps metadata) reads it again, at most this many times
+# promote's patch carries the resourceVersion it read; a 409 for a write that left the spec alone
+# (kubectl label/annotate, GitOps metadata, a status update) reads it again, at most this many times
 PROMOTE_ATTEMPTS = 3
 
 
@@ -299,8 +299,10 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
             if same_model and "canaryTrafficPercent" not in _predictor(now):
                 break  # our own patch sent again after its answer was lost met its own write: promoted
             if (same_model and attempt + 1 < PROMOTE_ATTEMPTS
-                    and _predictor(now).get("canaryTrafficPercent") == _predictor(current).get("canaryTrafficPercent")):
-                read = now  # a write that left the model and the split alone (a label, an annotation): again
+                    and (now.get("metadata") or {}).get("generation") == (current.get("metadata") or {}).get("generation")):
+                # a write that left the spec alone (a label, an annotation, a status update: the API
+                # server bumps metadata.generation for spec changes only): read again
+                read = now
                 continue
             raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout "
                                  f"after it was read for the promote (HTTP 409: resourceVersion {rv} is no "
