@@ -686,9 +686,9 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
                 allowed = {str(_allowed_key(a)) for a in rule.allowed}
             elif _is_bool(present):  # a true/false column: yes/no/on/off/true/false in any case
                 allowed = {str(_bool_key(a)) for a in rule.allowed}
-            else:  # text: true/false (JSON true, YAML's word true) as either spelling, True and true
-                words = {str(a).strip().lower() for a in rule.allowed if isinstance(a, bool)
-                         or str(a).strip().lower() in ("true", "false")}
+            else:  # text: true/false (JSON true, YAML's word true as the spec keeps it) as true and True
+                words = {str(a).lower() for a in rule.allowed if isinstance(a, bool)} | (
+                    allowed & {"true", "false"})
                 allowed |= words | {w.capitalize() for w in words}
             present = present.astype(str)
             unseen_mask = ~present.isin(allowed)

@@ -40,3 +40,10 @@ def test_unseen_values_are_still_refused():
         _check(["true", "maybe"], ["true", "false"])
     with pytest.raises(DataValidationError, match=r"unseen categories \['no', 'yes'\]"):
         _check(["yes", "no"], [True, False])  # a text column: "yes" is a word, not a boolean
+
+
+def test_other_spellings_of_the_words_stay_as_written():
+    # review F: ["TRUE"] is a category as written, not the boolean's word
+    _check(["TRUE"], ["TRUE"])
+    with pytest.raises(DataValidationError, match=r"unseen categories \['true'\]"):
+        _check(["true"], ["TRUE"])
