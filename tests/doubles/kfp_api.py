@@ -298,12 +298,18 @@ class KfpApiDouble(InThreadServer):
                 late = double.reply_delay.get(f"{method} {path[len(PREFIX):]}")
                 if late:
                     time.sleep(late)
-                if status >= 400 and "error_message" in payload:
-                    self._reply(status, payload)  # the upload server's own (v1beta1) error body
-                elif status >= 400:
-                    self._error(status, payload["error"])
-                else:
-                    self._reply(status, payload)
+                try:
+                    if status >= 400 and "error_message" in payload:
+                        self._reply(status, payload)  # the upload server's own (v1beta1) error body
+                    elif status >= 400:
+                        self._error(status, payload["error"])
+                    else:
+                        self._reply(status, payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    # a late answer the client gave up on: what reply_delay is for (socketserver
+                    # printed this traceback from the handler thread, after the test, into another's stderr)
+                    if not late:
+                        raise
 
             def do_GET(self):
                 self._route("GET")
