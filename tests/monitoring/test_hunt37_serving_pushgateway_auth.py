@@ -14,10 +14,9 @@ Prometheus' own). The bearer-token proxy and the redirecting proxy are doubles.
 from __future__ import annotations
 
 import json
-import threading
 import urllib.request
 import warnings
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -25,7 +24,7 @@ from ctloop.errors import ConfigError
 from ctloop.monitoring import publish
 from ctloop.monitoring.prometheus import gateway_auth, group_url, push_window
 from tests.fixtures.prometheus import need
-from tests.fixtures.servers import daemon, free_port
+from tests.fixtures.servers import InThreadServer, daemon, free_port
 from tests.serving.test_prometheus_auth import _certificates
 
 with warnings.catch_warnings():
@@ -38,17 +37,6 @@ WINDOW = {"window_end": "2026-12-02T10:00:00+00:00", "champion_version": "3", "r
           "realized": 0.81, "realized_metric": "roc_auc", "realized_rows": 100, "gate_value": 0.86,
           "retrain": False, "rule": None}
 VARS = ("TOKEN", "TOKEN_FILE", "USERNAME", "PASSWORD", "CA_FILE")
-
-
-class QuietServer(ThreadingHTTPServer):
-    """A cut connection is what these doubles are for: socketserver's default ``handle_error``
-    prints its traceback to stderr from the handler thread, possibly after the test ended, into
-    another test's captured output."""
-
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass
 
 
 @pytest.fixture(autouse=True)
@@ -151,13 +139,11 @@ class Proxy:
             def log_message(self, *args):
                 pass
 
-        self.server = QuietServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.http = InThreadServer(Handler).start()
+        self.url = self.http.root_url
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
 
 
 def test_a_token_file_is_read_at_each_push(tmp_path, monkeypatch):

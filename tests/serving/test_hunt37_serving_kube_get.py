@@ -13,28 +13,17 @@ server did not answer", and a 404 after a 5xx (the InferenceService deleted mean
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from ctloop.errors import ServingError, ServingUnreachable
 from ctloop.serving.kube import InferenceServices, load_api_client
 from tests.doubles.kube_api import write_kubeconfig
+from tests.fixtures.servers import InThreadServer
 
 OBJ = {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
        "metadata": {"name": "credit", "namespace": "ml"}, "spec": {"predictor": {}}}
-
-
-class QuietServer(ThreadingHTTPServer):
-    """A cut connection is what these doubles are for: socketserver's default ``handle_error``
-    prints its traceback to stderr from the handler thread, possibly after the test ended, into
-    another test's captured output."""
-
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass
 
 
 class ScriptedApiServer:
@@ -69,13 +58,11 @@ class ScriptedApiServer:
             def log_message(self, *args):
                 pass
 
-        self.server = QuietServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.http = InThreadServer(Handler).start()
+        self.url = self.http.root_url
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
 
 
 @pytest.fixture
@@ -134,7 +121,7 @@ class CreatingApiServer(ScriptedApiServer):
         self.post: list[str] = []
         self.created: dict | None = None
         api = self
-        handler = self.server.RequestHandlerClass
+        handler = self.http.server.RequestHandlerClass
 
         def do_post(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))

@@ -13,9 +13,8 @@ kubeconfig) against a **double** of the API server whose answers get lost: the r
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -23,6 +22,7 @@ from ctloop.errors import ServingUnreachable
 from ctloop.serving import isvc as specs
 from ctloop.serving.kube import InferenceServices, load_api_client
 from tests.doubles.kube_api import write_kubeconfig
+from tests.fixtures.servers import InThreadServer
 
 
 class LossyApiServer:
@@ -68,13 +68,11 @@ class LossyApiServer:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.http = InThreadServer(Handler).start()
+        self.url = self.http.root_url
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
 
 
 @pytest.fixture
