@@ -126,7 +126,8 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
                 f"the {role} cannot score the holdout data: its numeric feature {name!r} holds "
                 f"{type(value).__name__} values (e.g. {quoted(value)}, {rows} row(s)), not numbers: the {role} "
                 "learnt numbers there; write the column as numbers") from exc
-        raise EvaluationError(f"the {role} cannot score the holdout data: {exc}") from exc
+        first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        raise EvaluationError(f"the {role} cannot score the holdout data: {first}") from exc  # sklearn: a paragraph
 
 
 QUOTE_CHARS = 40  # of a raw value quoted in a message (a long text or a nested value is cut)
