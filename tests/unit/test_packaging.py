@@ -47,3 +47,16 @@ def test_the_command_line_parser_does_not_load_the_inference_log_import():
     for heavy in ("ctloop.inference_log.blob_import", "ctloop.inference_log.events", "ctloop.storage", "orjson",
                   "asyncio"):
         assert heavy not in mods, f"building the ctloop parser loads {heavy}"
+
+
+def test_the_license_is_an_spdx_expression_with_its_text_shipped():
+    """setuptools 77+ warns that ``license = {text = ...}`` is deprecated and refuses it from
+    2027-02-18 (``setuptools/config/_apply_pyprojecttoml.py``, seen building with 84.2): the
+    build of ``make install`` takes the newest setuptools from the index, so the install would
+    break on a date. PEP 639: an SPDX expression, and the license text in ``license-files``."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert project["project"]["license"] == "Apache-2.0"
+    for name in project["project"]["license-files"]:
+        text = (REPO / name).read_text()
+        assert "Apache License" in text and "Version 2.0, January 2004" in text
+    assert any(req.replace(" ", "").startswith("setuptools>=77") for req in project["build-system"]["requires"])
