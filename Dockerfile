@@ -28,7 +28,7 @@ RUN apt-get update \
 WORKDIR /opt/ctloop
 COPY requirements/serving.txt requirements/serving.txt
 RUN pip install --no-cache-dir --no-deps -r requirements/serving.txt
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY src ./src
 COPY components ./components
 COPY pipelines ./pipelines
@@ -58,7 +58,7 @@ WORKDIR /opt/ctloop
 COPY requirements/runtime.txt requirements/runtime.txt
 RUN pip install --no-cache-dir --no-deps -r requirements/runtime.txt
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY src ./src
 COPY components ./components
 COPY pipelines ./pipelines

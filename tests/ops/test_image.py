@@ -157,3 +157,17 @@ def test_every_pin_has_a_reason():
         reason = line.split("#", 1)[1].strip() if "#" in line else ""
         assert len(reason) > 10, f"give a reason for the pin of {dep}"
         Requirement(dep)
+
+
+@pytest.mark.parametrize("stage", ["component", "serving"])
+def test_the_build_of_the_package_has_every_file_pyproject_names(stage):
+    """``pip install .`` in the image builds the package from what was copied: pyproject.toml's
+    ``readme`` and ``license-files`` must be among it (setuptools fails the build on a missing
+    license file), before the install."""
+    steps = instructions(stages()[stage])
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    needed = {"pyproject.toml", project["readme"], *project.get("license-files", [])}
+    install = next(i for i, s in enumerate(steps) if re.search(r"pip install .*(?<![\w/-])\.(\s|$)", s))
+    copied = {name for s in steps[:install] if s.startswith("COPY ") and "--from" not in s
+              for name in s.split()[1:-1]}
+    assert needed <= copied, f"{stage}: COPY {sorted(needed - copied)} before `pip install .`"
