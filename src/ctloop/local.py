@@ -154,7 +154,7 @@ def run_pipeline_locally(
     server = (task_server(logs) if warm and warm_start_supported() else contextlib.nullcontext())
     scratch = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=_mkdir(work / ".tmp")))
     with _stopped_on_signal(), _tmpdir(scratch / "tmp"), task_hook(scratch / "hook"), server, \
-            open(log_file, "w") as log:
+            _quoted_interpreter(), open(log_file, "w") as log:
         tee = _Tee(log, console, verbose)
         with contextlib.redirect_stdout(tee), contextlib.redirect_stderr(tee):
             local.init(
@@ -184,6 +184,29 @@ def run_pipeline_locally(
         error=error or (_first_error(log_file) if status_failed else ""),
         tasks=tasks,
     )
+
+
+@contextlib.contextmanager
+def _quoted_interpreter() -> Iterator[None]:
+    """kfp 2.17.0's subprocess runner (``kfp/local/subprocess_task_handler.py``
+    ``replace_python_executable``) writes the interpreter's path into each task's ``sh -ec``
+    script in place of ``python3``, unquoted: from a checkout whose path holds a space every task
+    failed with ``sh: 4: /home/me/ML: not found``. In the block it gets the path shell-quoted
+    (unchanged when nothing in it needs quoting)."""
+    import shlex
+
+    from kfp.local import subprocess_task_handler as handler
+
+    original = handler.replace_python_executable
+
+    def quoted(full_command: list[str], new_executable: str) -> list[str]:
+        return original(full_command, shlex.quote(new_executable))
+
+    handler.replace_python_executable = quoted
+    try:
+        yield
+    finally:
+        handler.replace_python_executable = original
 
 
 def _mkdir(path: Path) -> Path:
