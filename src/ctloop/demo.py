@@ -178,10 +178,18 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
     print(f"  drift report (HTML)    {drift_report}")
     print(f"  policies compared      {paths['compare.png']}\n                         {paths['compare.csv']}")
     print(f"  default policy         {paths['default.png']}\n                         {paths['default.json']}")
-    print(f"  MLflow registry        mlflow ui --backend-store-uri {tracking_uri}")
+    print(f"  MLflow registry        {mlflow_ui_command(tracking_uri)}")
     print(f"  demo summary           {workdir / SUMMARY}")
     print(f"\ndemo finished in {time.monotonic() - started:.0f} s")
     return 0
+
+
+def mlflow_ui_command(tracking_uri: str) -> str:
+    """The command that opens the demo's registry, ready to paste (a workdir whose path holds a
+    space is quoted)."""
+    import shlex
+
+    return f"mlflow ui --backend-store-uri {shlex.quote(tracking_uri)}"
 
 
 def _say_default(message: str) -> None:
@@ -228,4 +236,4 @@ def comparison_lines(reports: dict[str, Any]) -> list[str]:
     return lines
 
 
-__all__ = ["run_demo", "backtest_history", "comparison_lines", "DEMO_POLICIES", "DEMO_RUNS", "DEMO_MODEL", "DEMO_THRESHOLDS"]
+__all__ = ["run_demo", "mlflow_ui_command", "backtest_history", "comparison_lines", "DEMO_POLICIES", "DEMO_RUNS", "DEMO_MODEL", "DEMO_THRESHOLDS"]
