@@ -325,6 +325,11 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     _check_drivable(obj, isvcs.namespace)
     if (same_storage_uri(_spec_version(obj)[1], storage_uri) and "canaryTrafficPercent" not in _predictor(obj)
             and not _failed(obj)):
+        # nothing to write, but the champion may not serve yet: its revision still starting (a
+        # storageUri written back by hand, or by a rollback whose last wait was lost) leaves all
+        # traffic on the latest *ready* revision — the bad one. Confirmed from traffic[] as the
+        # other paths are; a failure of that revision ends the wait (run again, it is retried)
+        obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before="")
         return _state("unchanged", obj, version)
     if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj):
         stable = _stable_revision(obj)
