@@ -1550,9 +1550,37 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def _strip_auth(old_url: str, new_url: str) -> bool:
+    """A redirect from ``old_url`` to ``new_url`` must not carry the Authorization header: what
+    the tasks' MLflow client (a ``requests`` session) does — another host, port or scheme, the
+    upgrade from http to https on the default ports aside (requests 2.33.0 ``sessions.py``
+    ``SessionRedirectMixin.should_strip_auth``)."""
+    old, new = urllib.parse.urlsplit(old_url), urllib.parse.urlsplit(new_url)
+    if old.hostname != new.hostname:
+        return True
+    if old.scheme == "http" and old.port in (80, None) and new.scheme == "https" and new.port in (443, None):
+        return False
+    default = ({"http": 80, "https": 443}.get(old.scheme), None)
+    if old.scheme == new.scheme and old.port in default and new.port in default:
+        return False
+    return old.port != new.port or old.scheme != new.scheme
+
+
+class _StripAuthOnRedirect(urllib.request.HTTPRedirectHandler):
+    """urllib copies every header but the body's to the redirected request (CPython 3.11
+    ``urllib/request.py`` ``redirect_request``), the Authorization header to any host included;
+    dropped where :func:`_strip_auth` says."""
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and _strip_auth(req.full_url, new.full_url):
+            new.remove_header("Authorization")
+        return new
+
+
 def _http_get(url: str, headers: dict[str, str], timeout: float) -> tuple[int, str]:
     request = urllib.request.Request(url, headers=headers)
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _StripAuthOnRedirect())
     try:
         with opener.open(request, timeout=timeout) as resp:
             return resp.status, resp.read(2000).decode(errors="replace")
