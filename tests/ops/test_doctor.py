@@ -221,6 +221,7 @@ NAMES = [
     "Knative Serving",
     "Knative request metrics",
     "metrics ctloop/credit-default",
+    "Pushgateway",
     "RBAC",
     "settings",
     "MLflow",

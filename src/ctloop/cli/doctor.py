@@ -31,6 +31,7 @@ def _doctor(args: argparse.Namespace) -> int:
         service_account=args.service_account,
         targets=targets,
         prometheus_url=args.prometheus_url,
+        pushgateway_url=args.pushgateway_url,
         metric_source=args.metric_source,
         tracking_uri=args.tracking_uri,
         kubeconfig=args.kubeconfig,
@@ -58,8 +59,8 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser(
         "doctor",
-        help="check a cluster before scheduling anything: KFP, KServe, Knative, metrics, RBAC, "
-        "settings, MLflow",
+        help="check a cluster before scheduling anything: KFP, KServe, Knative, metrics, Pushgateway, "
+        "RBAC, settings, MLflow",
         description="Check a cluster before scheduling anything. One line per check: ok, warn, "
         "FAIL (with the fix) or skip. Exit 0 when nothing failed, 1 when a check failed, 2 for "
         "bad arguments.",
@@ -82,6 +83,8 @@ def register(subparsers) -> None:
         ("--service-account", text, "service account the tasks run as (default: "
          "kfp.service_account, else pipeline-runner; default-editor on multi-user Kubeflow)"),
         ("--prometheus-url", {**text, "type": http_url}, "default: $PROMETHEUS_URL or the settings"),
+        ("--pushgateway-url", {**text, "type": http_url}, "Pushgateway the monitoring windows are pushed to "
+         "(default: monitoring.pushgateway_url, $PUSHGATEWAY_URL or the settings)"),
         ("--metric-source", text, "Prometheus metric source to check"),
         ("--tracking-uri", {**text, "type": tracking_uri}, "MLflow URI (default: $MLFLOW_TRACKING_URI or the settings)"),
         ("--kubeconfig", {**text, "type": optional_location}, "default: $KUBECONFIG or ~/.kube/config"),

@@ -25,6 +25,11 @@ Knative Serving    installed and its version (label ``app.kubernetes.io/version`
                    release``), needed by Serverless mode
 metrics            the chosen Prometheus metric source returns series for the stable revision
                    (``ctloop.serving.metric_sources``; which other source has them when not)
+Pushgateway        where the monitoring windows are pushed (``PUSHGATEWAY_URL``): one read,
+                   ``GET /api/v1/status`` (Pushgateway v1.5.1 ``main.go``/``api/v1/api.go``: its
+                   ``build_information``), sent as the tasks send their pushes
+                   (``ctloop.monitoring.prometheus.push_window``: ``PUSHGATEWAY_*`` credentials and CA
+                   file, no redirect followed); says what the tasks get (key names, never a value)
 RBAC               the pipeline runner may do what the pipelines do (:data:`RUNNER_RULES`, the
                    Role in manifests/base/rbac.yaml), asked with SelfSubjectAccessReviews as
                    that service account (impersonation, like ``kubectl auth can-i --as``)
@@ -49,6 +54,7 @@ arguments.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import posixpath
@@ -73,6 +79,12 @@ from ctloop.serving.kube import VERBS as KUBE_VERBS
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
 # what the metrics check says when the tasks' settings give them no Prometheus credentials
 NO_TASK_CREDENTIALS = "no Prometheus credentials (no PROMETHEUS_TOKEN_FILE in the ConfigMap, no Secret keys)"
+# the same for the Pushgateway's (Secret ctloop-prometheus keys pushgateway_*, ctloop.ops.settings)
+NO_TASK_PUSHGATEWAY_CREDENTIALS = ("no Pushgateway credentials (no PUSHGATEWAY_TOKEN_FILE in the ConfigMap, "
+                                   "no pushgateway_* Secret keys)")
+# Pushgateway v1.5.1 main.go: the v1 API under <route prefix>/api/v1, api/v1/api.go ``status``
+# ({"status": "success", "data": {"build_information": {"version": ...}, ...}}): read-only
+PUSHGATEWAY_STATUS = "/api/v1/status"
 TESTED_KSERVE = (0, 20, 0)
 # what KServe v0.20.0 pins: kserve-deps.env KNATIVE_SERVING_VERSION=1.21.1 (and KNATIVE_OPERATOR_VERSION
 # v1.21.1), which hack/setup/infra/knative/manage.knative-operator-helm.sh installs. Versions are
@@ -404,6 +416,7 @@ class DoctorOptions:
     service_account: str = ""  # the pipeline runner; default pipeline-runner / default-editor
     targets: list[Target] = field(default_factory=list)
     prometheus_url: str = ""
+    pushgateway_url: str = ""
     metric_source: str = ""
     tracking_uri: str = ""
     kubeconfig: str = ""
@@ -415,13 +428,15 @@ class DoctorOptions:
 def options_from_spec(spec: Any, **overrides: Any) -> DoctorOptions:
     """Doctor options from a ``ctloop.yaml`` spec (``ctloop.ops.spec.Spec``); flags override."""
     targets = []
-    prometheus = tracking = source = ""
+    prometheus = tracking = source = pushgateway = ""
     for model in spec.models:
         ro = model.sections.get("rollout")
         if ro is not None and ro.inference_service:
             targets.append(Target(ro.inference_service, ro.namespace, ro.strategy, model.name))
             prometheus = prometheus or ro.prometheus_url
             source = source or ro.rules.metric_source
+        mon = model.sections.get("monitoring")
+        pushgateway = pushgateway or (getattr(mon, "pushgateway_url", "") or "")
         tracking = tracking or model.tracking_uri
     opts = DoctorOptions(
         host=spec.kfp.host,
@@ -429,6 +444,7 @@ def options_from_spec(spec: Any, **overrides: Any) -> DoctorOptions:
         service_account=spec.platform.service_account,
         targets=targets,
         prometheus_url=prometheus,
+        pushgateway_url=pushgateway,
         tracking_uri=tracking,
         metric_source=source,
     )
@@ -557,6 +573,7 @@ class Doctor:
             for t in self.opts.targets
         ]
         cluster += [
+            ("Pushgateway", self.check_pushgateway),
             ("RBAC", self.check_rbac),
             ("settings", self.check_settings),
             ("MLflow", self.check_mlflow),
@@ -1022,6 +1039,104 @@ class Doctor:
             f"{source.missing_hint}{others}",
         )
 
+    def check_pushgateway(self) -> Check:
+        """The Pushgateway the monitoring windows go to, read once (``GET /api/v1/status``) the
+        way a push is sent (``ctloop.monitoring.prometheus.push_window``): this shell's
+        ``PUSHGATEWAY_*`` credentials and CA file (never ``PROMETHEUS_*``), no redirect followed,
+        no secret in the line; it says what the tasks get, as the metrics line does."""
+        from ctloop.monitoring import publish
+        from ctloop.monitoring.prometheus import gateway_auth
+
+        name = "Pushgateway"
+        url = self._given_or_set(self.opts.pushgateway_url, publish.ENV).strip()
+        if not url:
+            return Check(name, SKIP, "no Pushgateway URL: the monitoring windows are recorded in MLflow only, "
+                         "no Prometheus alert sees them",
+                         "--pushgateway-url, PUSHGATEWAY_URL, or monitoring.pushgateway_url in ctloop.yaml")
+        publish.check(url, "ctloop")  # the push's own checks: a URL with credentials, a query; PUSHGATEWAY_* rules
+        auth = gateway_auth()
+        base = url.rstrip("/")
+        parsed = urllib.parse.urlsplit(base)
+        host = parsed.hostname or ""
+        try:
+            socket.getaddrinfo(host, parsed.port or (443 if parsed.scheme == "https" else 80))
+        except (socket.gaierror, UnicodeError) as exc:
+            if host.endswith((".svc", ".svc.cluster.local")) or "." not in host:
+                return Check(name, SKIP, f"{base} is an in-cluster address, not resolvable here",
+                             "run ctloop doctor in the cluster, or --pushgateway-url with a port-forward "
+                             "(kubectl -n monitoring port-forward svc/prometheus-pushgateway 9091)")
+            raise CtloopError(f"cannot resolve {host} ({exc}) — fix: check the Pushgateway URL") from exc
+        sent = f"{auth.describe()} from this shell's environment"
+        tasks = self._task_prometheus_auth("PUSHGATEWAY")
+        both = f"{sent}; the tasks in {self._runner()[0]} get {tasks}" if tasks is not None else sent
+        handlers: list[Any] = [_NoRedirect()]
+        context = auth.ssl_context()
+        if context is not None:
+            handlers.append(urllib.request.HTTPSHandler(context=context))
+        request = urllib.request.Request(base + PUSHGATEWAY_STATUS,
+                                         headers={"Accept": "application/json", **auth.headers()})
+        try:
+            with urllib.request.build_opener(*handlers).open(request, timeout=self.opts.timeout) as resp:
+                body = resp.read(65536)
+        except urllib.error.HTTPError as exc:
+            return self._pushgateway_refused(base, exc, auth, both)
+        except (OSError, http.client.HTTPException) as exc:
+            if _is_timeout(exc):
+                raise
+            why = " ".join(str(getattr(exc, "reason", exc)).split())[:200] or type(exc).__name__
+            if isinstance(exc, http.client.HTTPException):
+                why = f"no HTTP answer ({type(exc).__name__}: {why[:80]!r})"
+            fix = "check the URL, the port and that the Pushgateway runs (kubectl -n monitoring get pods)"
+            if "CERTIFICATE_VERIFY_FAILED" in why:
+                fix = ("set PUSHGATEWAY_CA_FILE to the CA bundle that signed its certificate (the tasks: "
+                       "PUSHGATEWAY_CA_FILE in ConfigMap ctloop-settings)")
+            return Check(name, FAIL, f"cannot reach {base}: {why}", fix)
+        try:
+            data = json.loads(body)
+            version = data["data"]["build_information"]["version"] if data.get("status") == "success" else None
+        except (ValueError, TypeError, KeyError, AttributeError):
+            version = None
+        if not isinstance(version, str) or not version:
+            return Check(name, FAIL, f"{base}{PUSHGATEWAY_STATUS} answered HTTP 200 but no Pushgateway status "
+                         f"({' '.join(body[:80].decode(errors='replace').split())!r}): a login page or another server?",
+                         "give the Pushgateway's own base URL, e.g. http://prometheus-pushgateway.monitoring.svc:9091")
+        detail = f"{version} at {base} (read {PUSHGATEWAY_STATUS} with {both})"
+        if auth.sends_credentials and tasks == NO_TASK_PUSHGATEWAY_CREDENTIALS:
+            return Check(name, WARN, detail, "give the tasks the same credentials "
+                         "(docs/serving.md#pushgateway-behind-an-auth-proxy)")
+        return Check(name, OK, detail)
+
+    @staticmethod
+    def _pushgateway_refused(base: str, exc: urllib.error.HTTPError, auth: Any, both: str) -> Check:
+        """The FAIL line of an HTTP error answer of the Pushgateway (its body in one short line)."""
+        name, code = "Pushgateway", exc.code
+        if 300 <= code < 400:
+            location = urllib.parse.urlsplit(exc.headers.get("Location") or "")
+            where = f" to {location.scheme}://{location.hostname}" if location.hostname else ""
+            return Check(name, FAIL, f"{base} answered HTTP {code}{where}: not followed (a push never follows a "
+                         "redirect, which would carry its credentials; a login page?)",
+                         "give PUSHGATEWAY_URL the Pushgateway's own URL")
+        try:
+            text = " ".join(exc.read(2000).decode(errors="replace").split())[:120]
+        except (OSError, http.client.HTTPException):
+            text = ""
+        if code in (401, 403):
+            keys = "the tasks' keys pushgateway_* of Secret ctloop-prometheus (docs/serving.md#pushgateway-behind-an-auth-proxy)"
+            note = ""
+            if not auth.sends_credentials:
+                fix = f"set PUSHGATEWAY_TOKEN_FILE, PUSHGATEWAY_TOKEN or PUSHGATEWAY_USERNAME/PUSHGATEWAY_PASSWORD, and {keys}"
+            elif code == 401:
+                note, fix = ": credentials not accepted (wrong, expired, or for another server)", f"check them, and {keys}"
+            else:
+                note = ": credentials accepted, but they may not read"
+                fix = f"grant that identity access in the Pushgateway's proxy, and check {keys}"
+            return Check(name, FAIL, f"{base} refused the read (HTTP {code} {text or exc.reason}){note}; "
+                         f"ctloop doctor sent {both}", fix)
+        what = "the Pushgateway's logs" if code >= 500 else (
+            "the URL: a Pushgateway answers GET <its URL>/api/v1/status (the URL a push adds /metrics/job/... to)")
+        return Check(name, FAIL, f"{base}{PUSHGATEWAY_STATUS} answered HTTP {code} {text or exc.reason}",
+                     f"check {what}")
+
     def _runner(self) -> tuple[str, str]:
         """(namespace, name) of the service account the pipeline tasks run as."""
         backend = self.backend.result()
@@ -1133,11 +1248,12 @@ class Doctor:
                     self._settings = dict(cm.data or {})
         return self._settings
 
-    def _task_prometheus_auth(self) -> str | None:
-        """What the pipeline tasks send to Prometheus, from the settings of the namespace they run
-        in (``ctloop.ops.settings``): the Secret's key names and the ConfigMap's file paths, never
-        a value; :data:`NO_TASK_CREDENTIALS` when none, None when it cannot be known (no cluster,
-        no namespace, the Secret may not be read)."""
+    def _task_prometheus_auth(self, prefix: str = "PROMETHEUS") -> str | None:
+        """What the pipeline tasks send to Prometheus (``prefix`` ``PUSHGATEWAY``: to the
+        Pushgateway), from the settings of the namespace they run in (``ctloop.ops.settings``):
+        the Secret's key names and the ConfigMap's file paths, never a value;
+        :data:`NO_TASK_CREDENTIALS` (:data:`NO_TASK_PUSHGATEWAY_CREDENTIALS`) when none, None when
+        it cannot be known (no cluster, no namespace, the Secret may not be read)."""
         from kubernetes.client.exceptions import ApiException
         from urllib3.exceptions import HTTPError
 
@@ -1147,7 +1263,7 @@ class Doctor:
             return None
         ns, _ = self._runner()
         data = self._settings_data() or {}
-        parts = [f"{key}={data[key]}" for key in ("PROMETHEUS_TOKEN_FILE", "PROMETHEUS_CA_FILE") if data.get(key)]
+        parts = [f"{key}={data[key]}" for key in (f"{prefix}_TOKEN_FILE", f"{prefix}_CA_FILE") if data.get(key)]
         if parts:
             parts = [f"{', '.join(parts)} (ConfigMap {S.config_map})"]
         if S.prometheus_secret:
@@ -1155,12 +1271,14 @@ class Doctor:
                 obj = self._read(self._api("CoreV1Api").read_namespaced_secret, S.prometheus_secret, ns)
             except (ApiException, HTTPError, OSError):  # forbidden, or no answer: the settings line says
                 return None
-            # the same Secret holds the Pushgateway's credentials (pushgateway_*): never sent to Prometheus
+            # the same Secret holds both servers' credentials: pushgateway_* never go to Prometheus,
+            # the others never to the Pushgateway
             keys = sorted(k for k in ((obj.data or {}) if obj is not None else {})
-                          if S.prometheus_env.get(k, "").startswith("PROMETHEUS_"))
+                          if S.prometheus_env.get(k, "").startswith(f"{prefix}_"))
             if keys:
                 parts.append(f"Secret {S.prometheus_secret} ({', '.join(keys)})")
-        return " and ".join(parts) if parts else NO_TASK_CREDENTIALS
+        none = NO_TASK_CREDENTIALS if prefix == "PROMETHEUS" else NO_TASK_PUSHGATEWAY_CREDENTIALS
+        return " and ".join(parts) if parts else none
 
     def _given_or_set(self, given: str, variable: str) -> str:
         """``given`` (a flag or the spec), else the environment ``variable``, else its value in the
@@ -1424,9 +1542,45 @@ class Doctor:
         return Check("MLflow", OK, f"{base} (health ok, search ok)")
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A 3xx is the answer, never followed: urllib copies the Authorization header to wherever
+    it points (CPython 3.11 ``urllib/request.py`` ``redirect_request``), as a push does not."""
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
+        return None
+
+
+def _strip_auth(old_url: str, new_url: str) -> bool:
+    """A redirect from ``old_url`` to ``new_url`` must not carry the Authorization header: what
+    the tasks' MLflow client (a ``requests`` session) does — another host, port or scheme, the
+    upgrade from http to https on the default ports aside (requests 2.33.0 ``sessions.py``
+    ``SessionRedirectMixin.should_strip_auth``)."""
+    old, new = urllib.parse.urlsplit(old_url), urllib.parse.urlsplit(new_url)
+    if old.hostname != new.hostname:
+        return True
+    if old.scheme == "http" and old.port in (80, None) and new.scheme == "https" and new.port in (443, None):
+        return False
+    default = ({"http": 80, "https": 443}.get(old.scheme), None)
+    if old.scheme == new.scheme and old.port in default and new.port in default:
+        return False
+    return old.port != new.port or old.scheme != new.scheme
+
+
+class _StripAuthOnRedirect(urllib.request.HTTPRedirectHandler):
+    """urllib copies every header but the body's to the redirected request (CPython 3.11
+    ``urllib/request.py`` ``redirect_request``), the Authorization header to any host included;
+    dropped where :func:`_strip_auth` says."""
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and _strip_auth(req.full_url, new.full_url):
+            new.remove_header("Authorization")
+        return new
+
+
 def _http_get(url: str, headers: dict[str, str], timeout: float) -> tuple[int, str]:
     request = urllib.request.Request(url, headers=headers)
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _StripAuthOnRedirect())
     try:
         with opener.open(request, timeout=timeout) as resp:
             return resp.status, resp.read(2000).decode(errors="replace")

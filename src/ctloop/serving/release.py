@@ -71,13 +71,30 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         # the new model may already be in the spec with canary traffic: never leave it there
         if champion is None or champion.version == str(version) or isvcs.get(name) is None:
             raise
-        target, _ = rollback(registry, isvcs, model_name=model_name, failed_version=str(version),
-                             reason=f"deploy failed: {exc}", cfg=cfg, run_id=run_id)
-        raise ServingError(f"deploying {model_name} v{version} to {name} failed ({exc}); traffic is back on "
-                           f"v{target}") from exc
+        failed = f"deploying {model_name} v{version} to {name} failed ({exc})"
+        try:
+            target, _ = rollback(registry, isvcs, model_name=model_name, failed_version=str(version),
+                                 reason=f"deploy failed: {exc}", cfg=cfg, run_id=run_id)
+        except CtloopError as again:
+            # the rollback's error alone never said the deploy had failed, nor why
+            raise ServingError(f"{failed}; rolling back to v{champion.version} failed too ({again}); "
+                               f"{_traffic_now(isvcs, name)}") from again
+        raise ServingError(f"{failed}; traffic is back on v{target}") from exc
     registry.record_event(model_name, version, {"event": "deploy", "strategy": cfg.strategy, "storage_uri": uri,
                                                 "pipeline_run": run_id, **state.to_dict()})
     return state, uri
+
+
+def _traffic_now(isvcs: Any, name: str) -> str:
+    """Where the traffic is, for a message: ``traffic is on <revision> (N %), ...``."""
+    from ctloop.serving.kube import traffic_split
+
+    try:
+        split = traffic_split(isvcs.get(name))
+    except CtloopError as exc:
+        return f"where the traffic is was not read ({exc}): ctloop rollout status"
+    shown = ", ".join(f"{revision} ({percent} %)" for revision, percent in split.items()) or "no revision"
+    return f"traffic is on {shown} (ctloop rollout status)"
 
 
 def live_check(registry: Any, cfg: RolloutConfig, *, model_name: str, version: str, canary_revision: str,

@@ -13,6 +13,8 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
   re-deploying the same storageUri starts a new revision (``isvc.retry_patch``) — the spec is
   unchanged, so nothing else would — and a failure of that one ends the wait at once. A canary
   pinned back to 0 % was rolled back: re-deploying it is refused (it would get traffic again).
+* ``set_traffic``/``promote`` of a canary whose revision failed are refused at once, writing
+  nothing: Knative routes the previous ready revision, and the split they wait for never comes.
 * ``rollback``: traffic back to the previous revision first (``canaryTrafficPercent: 0``), then the
   champion's storageUri is written back so the spec no longer names the bad model; a champion
   revision that failed is started again before anything is promoted (promoting would route the
@@ -155,6 +157,20 @@ def _failed(obj: dict[str, Any] | None) -> str:
     return _created(obj) if revision_failure(obj) else ""
 
 
+def _refuse_failed(isvcs: InferenceServices, name: str, obj: dict[str, Any] | None, what: str) -> None:
+    """ServingError at once when the latest revision failed (``kube.revision_failure``): Knative
+    keeps routing the previous ready revision, so no split ``what`` waits for can appear — it
+    waited out its timeout. Nothing is written."""
+    failure = revision_failure(obj)
+    if not failure:
+        return
+    ready = predictor_status(obj).get("latestReadyRevision", "")
+    where = f"all traffic stays on {ready}" if ready else "no revision serves"
+    raise ServingError(f"InferenceService {isvcs.namespace}/{name}: {' '.join(failure.split())}; {what} would wait "
+                       f"for a revision that will never be ready ({where}): deploy that version again (a new "
+                       "revision) or roll back (ctloop rollout rollback)")
+
+
 def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: int | None, timeout_s: float,
            what: str) -> dict[str, Any]:
     """Start a new revision of the unchanged spec after its latest one failed and wait until it is
@@ -255,6 +271,7 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
     specs.check_deployment_mode(obj)
+    _refuse_failed(isvcs, name, obj, f"moving its canary to {percent} %")
     if percent > 0 and not force and _predictor(obj).get("canaryTrafficPercent") == 0:
         raise ServingError(
             f"InferenceService {isvcs.namespace}/{name} has canaryTrafficPercent 0: its canary (version "
@@ -281,6 +298,7 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
                              f"({storage_uri}) being promoted: it was changed outside this rollout; nothing "
                              "promoted (whoever changed it decides)")
     specs.check_promotable(current)
+    _refuse_failed(isvcs, name, current, "promoting its canary")
     # optimistic concurrency: a write between this read and the patch (a pin-back, another model)
     # makes the API server answer 409 instead of overwriting it (k8s.io/apiserver
     # pkg/registry/generic/registry/store.go, OptimisticLockErrorMsg)
@@ -325,6 +343,11 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     _check_drivable(obj, isvcs.namespace)
     if (same_storage_uri(_spec_version(obj)[1], storage_uri) and "canaryTrafficPercent" not in _predictor(obj)
             and not _failed(obj)):
+        # nothing to write, but the champion may not serve yet: its revision still starting (a
+        # storageUri written back by hand, or by a rollback whose last wait was lost) leaves all
+        # traffic on the latest *ready* revision — the bad one. Confirmed from traffic[] as the
+        # other paths are; a failure of that revision ends the wait (run again, it is retried)
+        obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before="")
         return _state("unchanged", obj, version)
     if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj):
         stable = _stable_revision(obj)
