@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from tests.monitoring.test_hunt37_serving_pushgateway_auth import QuietServer
+from tests.fixtures.servers import QuietServer
 from tests.ops.test_doctor import cluster, prometheus  # noqa: F401 - fixtures
 
 TOKEN = "mlflow-token-never-elsewhere"  # noqa: S105 - a test token

@@ -24,8 +24,8 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from tests.fixtures.prometheus import need
-from tests.fixtures.servers import daemon, dead_port, free_port
-from tests.monitoring.test_hunt37_serving_pushgateway_auth import PASSWORD, QuietServer, secured  # noqa: F401
+from tests.fixtures.servers import QuietServer, daemon, dead_port, free_port
+from tests.monitoring.test_hunt37_serving_pushgateway_auth import PASSWORD, secured  # noqa: F401
 from tests.ops.test_doctor import SECRET_VALUE, cluster, prometheus, secret  # noqa: F401 - fixtures
 
 VARS = ("TOKEN", "TOKEN_FILE", "USERNAME", "PASSWORD", "CA_FILE", "URL")
