@@ -95,10 +95,20 @@ def _upload(args: argparse.Namespace) -> int:
 
 
 def _print_retired(result, out: Callable[[str], Any]) -> None:
+    if result.superseded:
+        if result.action == "superseded":
+            out(f"  another apply running at the same time made schedule {result.recurring_run_id} of another spec, "
+                f"which stays (the last writer wins); this apply's {result.superseded} is retired — apply again to "
+                "make this spec the current one")
+        else:
+            out(f"  another apply of this spec running at the same time made schedule {result.recurring_run_id}, "
+                f"which stays; this apply's {result.superseded} is retired")
     for rid in result.retired:
-        out(f"  old schedule {rid}: disabled and deleted (after the new one was created)")
+        if rid != result.superseded:
+            out(f"  old schedule {rid}: disabled and deleted (after the new one was created)")
     for rid in result.kept_in_flight:
-        out(f"  old schedule {rid}: disabled; a run is in flight, deleted by the next apply")
+        out(f"  {'schedule' if rid == result.superseded else 'old schedule'} {rid}: disabled; a run is in flight, "
+            "deleted by the next apply")
 
 
 def _schedule(args: argparse.Namespace) -> int:

@@ -36,7 +36,8 @@ Idempotence:
   parameters, catch-up, concurrency, enabled, service account) in its description; re-applying
   the same spec changes nothing. A change creates the new recurring run **first**, then disables
   the old one and deletes it only when it has no run in flight (a later reconcile deletes it once
-  that run has ended).
+  that run has ended). KFP has no lock: applies running at once each list again after creating and
+  keep the one schedule first in one shared order (``_rank``), retiring the others.
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ SPEC_MARK = "ctloop-schedule-sha256:"
 PIN_MARK = "ctloop-pin:"
 # ``ctloop-spec:<metadata.name>``: the spec whose ``apply`` created the schedule (see ``foreign_schedules``)
 OWNER_MARK = "ctloop-spec:"
+# ``ctloop-generation:<n>``: one more than the highest among the schedules of the name the creating apply
+# listed (none: 0), so a schedule outranks every one its apply saw (``_rank``)
+GENERATION_MARK = "ctloop-generation:"
 ACTIVE_STATES = {"PENDING", "RUNNING", "CANCELING", "PAUSED", "RUNTIME_STATE_UNSPECIFIED"}
 SA_TOKEN_ENV = "KF_PIPELINES_SA_TOKEN_PATH"
 SA_TOKEN_PATH = "/var/run/secrets/kubeflow/pipelines/token"
@@ -170,6 +174,23 @@ def newest(versions: list[Any]) -> Any:
     return max(enumerate(versions), key=created, default=(0, None))[1]
 
 
+def _generation(run: Any) -> int:
+    """The :data:`GENERATION_MARK` number of a recurring run; 0 without one (made before it existed)."""
+    m = re.search(rf"{re.escape(GENERATION_MARK)}(\d{{1,12}})(?!\d)", getattr(run, "description", None) or "")
+    return int(m.group(1)) if m else 0
+
+
+def _rank(run: Any) -> tuple[bool, int, str, str]:
+    """The order in which every ``apply`` picks the one schedule of a name to keep (the greatest): one
+    ctloop made (its spec hash) over any other, then the apply generation, then KFP's ``created_at``
+    (whole seconds), then the id. A function of the schedule alone, so applies running at once agree;
+    the generation makes a later apply outrank what it listed even within one second."""
+    value = getattr(run, "created_at", None)
+    created = value.isoformat() if hasattr(value, "isoformat") else str(value or "")
+    return (SPEC_MARK in (getattr(run, "description", None) or ""), _generation(run), created,
+            str(getattr(run, "recurring_run_id", "") or ""))
+
+
 def _filter(key: str, value: str) -> str:
     return json.dumps({"predicates": [{"operation": "EQUALS", "key": key, "string_value": value}]})
 
@@ -213,6 +234,9 @@ class ScheduleResult:
     action: str  # created | replaced | unchanged | enabled | disabled | would-*
     retired: list[str] = field(default_factory=list)
     kept_in_flight: list[str] = field(default_factory=list)
+    # the schedule this apply made (or enabled) and retired again: another apply running at the same
+    # time made one that outranks it (``recurring_run_id``; ``action`` "superseded" when of another spec)
+    superseded: str = ""
 
 
 @dataclass
@@ -1322,7 +1346,8 @@ class Platform:
 
         The recurring run whose description carries this schedule's hash is kept (and enabled or
         disabled to match ``enabled``); every other recurring run named ``job_name`` is retired
-        after the new one exists. Never deletes a recurring run that has a run in flight.
+        after the new one exists. Never deletes a recurring run that has a run in flight. Applies running
+        at once converge on one schedule (:meth:`_converge`).
         ``pins`` (``{pipeline name: (pipeline id, version id)}``) and ``owner`` (the spec's
         ``metadata.name``) are written into its description (:meth:`pinned_version`,
         :meth:`foreign_schedules`) and are part of what defines it.
@@ -1349,31 +1374,44 @@ class Platform:
             marks,
         )
         existing = self.recurring_runs(experiment_id, job_name) if experiment_id else []
-        matching = [r for r in existing if f"{SPEC_MARK}{digest}" in (r.description or "")]
-        matching.sort(key=lambda r: _state(r.status) != "ENABLED")  # prefer an enabled one
-        if matching:
-            current = matching[0]
-            others = [r for r in existing if r.recurring_run_id != current.recurring_run_id]
+        mark = f"{SPEC_MARK}{digest}"
+        # the schedule every apply keeps is the first in one order (_rank); this spec's only when it is
+        top = max(existing, key=_rank, default=None)
+        if top is not None and mark in (top.description or ""):
+            others = [r for r in existing if r.recurring_run_id != top.recurring_run_id]
             action = "unchanged"
-            if enabled != (_state(current.status) == "ENABLED"):
+            if enabled != (_state(top.status) == "ENABLED"):
                 verb = "enable" if enabled else "disable"
                 action = f"would-{verb}" if dry_run else f"{verb}d"
                 if not dry_run:
                     method = getattr(self.client, f"{verb}_recurring_run")
-                    self._call(f"{verb} recurring run", method, current.recurring_run_id)
+                    try:
+                        self._call(f"{verb} recurring run", method, top.recurring_run_id)
+                    except PlatformError as exc:
+                        # 404: retired meanwhile by an apply that made a newer one (found below)
+                        if getattr(exc.__cause__, "status", None) != 404 or self._recurring_exists(top.recurring_run_id):
+                            raise
+                    if enabled:
+                        # enabled again while another apply may have made a newer one and retired this
+                        # one: list again, so that only one stays enabled
+                        return self._converge(experiment_id, job_name, top, mark, action)
             retired, kept = self._retire(experiment_id, others, dry_run)
-            return ScheduleResult(current.recurring_run_id, action, retired, kept)
+            return ScheduleResult(top.recurring_run_id, action, retired, kept)
         if dry_run:
             action = "would-replace" if existing else "would-create"
             return ScheduleResult("", action, [r.recurring_run_id for r in existing], [])
+        # one above every schedule listed: an apply outranks what it replaces, whatever the clocks
+        generation = max((_generation(r) for r in existing), default=0) + 1
+        description = (f"ctloop schedule {job_name}, cron in UTC; {mark}; {GENERATION_MARK}{generation}"
+                       + "".join(f"; {key}{value}" if key == OWNER_MARK else f"; {key}={value}"
+                                 for key, value in marks.items()))
         try:
             created = self._call(
                 "create recurring run",
                 self.client.create_recurring_run,
                 experiment_id=experiment_id,
                 job_name=job_name,
-                description=f"ctloop schedule {job_name}, cron in UTC; {SPEC_MARK}{digest}"
-                + "".join(f"; {key}{value}" if key == OWNER_MARK else f"; {key}={value}" for key, value in marks.items()),
+                description=description,
                 cron_expression=cron,
                 max_concurrency=max_concurrency,
                 no_catchup=no_catchup,
@@ -1390,18 +1428,36 @@ class Platform:
                 raise
             before = {r.recurring_run_id for r in existing}
             made = [r for r in self.recurring_runs(experiment_id, job_name)
-                    if r.recurring_run_id not in before and f"{SPEC_MARK}{digest}" in (r.description or "")]
+                    if r.recurring_run_id not in before and mark in (r.description or "")]
             if not made:
                 raise PlatformError(f"{exc}; KFP does not show the new schedule {job_name} (yet): run the apply "
                                     "again, which finds it if it was made") from exc
-            created = made[0]
+            created = max(made, key=_rank)
             self.warn(f"KFP did not answer the create in time ({one_line(str(exc))[:160]}); schedule {job_name} "
                       f"({created.recurring_run_id}) was created")
-        # the new schedule exists first; only then are the old ones retired
-        others = [r for r in existing if r.recurring_run_id != created.recurring_run_id]
+        # the new schedule exists first; only then are the others retired
+        return self._converge(experiment_id, job_name, created, mark, "replaced" if existing else "created")
+
+    def _converge(self, experiment_id: str, job_name: str, mine: Any, mark: str, action: str) -> ScheduleResult:
+        """After this apply created or enabled ``mine``: list ``job_name`` again and keep only the first
+        in :func:`_rank`'s order, retiring every other (``mine`` too, when another apply made a schedule
+        that outranks it meanwhile).
+
+        KFP has no lock: two applies at once (two CI jobs) both found no schedule with their hash and
+        both created one; each retired only what it had listed, and both new ones fired every tick.
+        Every apply ranks the schedules alike and keeps the first it sees: the one the last creator
+        saw first is never retired by anyone, and that creator (listing after its create) retires
+        every other. Of two specs applied at once, the later-created schedule stays (``superseded``
+        for the other apply): the last writer wins."""
+        runs = self.recurring_runs(experiment_id, job_name)
+        winner = max(runs, key=_rank, default=None) or mine
+        others = [r for r in runs if r.recurring_run_id != winner.recurring_run_id]
         retired, kept = self._retire(experiment_id, others, dry_run=False)
-        action = "replaced" if existing else "created"
-        return ScheduleResult(created.recurring_run_id, action, retired, kept)
+        if winner.recurring_run_id == mine.recurring_run_id:
+            return ScheduleResult(mine.recurring_run_id, action, retired, kept)
+        if mark not in (winner.description or ""):
+            action = "superseded"  # another spec's, made at the same time, after this one
+        return ScheduleResult(winner.recurring_run_id, action, retired, kept, superseded=mine.recurring_run_id)
 
     # ------------------------------------------------------------------ runs
     def recent_runs(self, experiment_id: str | None, limit: int = 10) -> list[RunSummary]:
