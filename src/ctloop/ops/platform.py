@@ -1594,20 +1594,67 @@ class Platform:
         ``pipeline``, else the version ``ctloop apply`` uploaded with it (its ``ctloop-pin:`` mark,
         e.g. the ``rollout`` of a ``ct-`` schedule); ``None`` when no such schedule pins one. What a
         monitoring trigger and ``ctloop approve`` start, so both run the code the spec was applied
-        with, not whatever was uploaded last (image A, B for another spec, A again)."""
+        with, not whatever was uploaded last (image A, B for another spec, A again).
+
+        A pin whose version (or pipeline) was deleted in KFP since is refused in one line naming the
+        schedule, the pipeline and the version (:meth:`_pinned_present`): never another version
+        instead, since the spec pinned the code."""
         runs = list(self.recurring_runs(experiment_id, schedule))
         runs.sort(key=lambda r: _state(r.status) != "ENABLED")
         for r in runs:
             m = re.search(rf"{re.escape(PIN_MARK + pipeline)}=([^/;\s]+)/([^;\s]+)", r.description or "")
             if m:
-                return m.group(1), m.group(2)
+                return self._pinned_present(schedule, pipeline, m.group(1), m.group(2))
             ref = getattr(r, "pipeline_version_reference", None)
             if ref is None or not ref.pipeline_id:
                 continue
-            runs_pipeline = self._call("get pipeline", self.client.get_pipeline, ref.pipeline_id)
+            try:
+                runs_pipeline = self._call("get pipeline", self.client.get_pipeline, ref.pipeline_id)
+            except PlatformError as exc:
+                if getattr(exc.__cause__, "status", None) != 404:
+                    raise
+                # the pipeline the schedule runs is gone (deleted with its versions): which one it was
+                # cannot be read any more; the schedule is the one named for `pipeline`
+                raise self._pin_gone(schedule, pipeline, ref.pipeline_id, ref.pipeline_version_id or "?",
+                                     pipeline_gone=True) from exc
             if runs_pipeline.display_name == pipeline:
-                return ref.pipeline_id, ref.pipeline_version_id
+                return self._pinned_present(schedule, pipeline, ref.pipeline_id, ref.pipeline_version_id)
         return None
+
+    def _pinned_present(self, schedule: str, pipeline: str, pipeline_id: str, version_id: str) -> tuple[str, str]:
+        """``(pipeline_id, version_id)`` when KFP still has that version; else the one-line refusal of
+        :meth:`_pin_gone`. Deleting a version (or its pipeline, with its versions) in KFP leaves the
+        schedules that name it: ``GET /pipelines/{id}/versions/{version id}`` is then 404 (2.17.0
+        ``storage/pipeline_store.go`` ``getPipelineVersionByCol``: ``ResourceNotFoundError``), and a
+        run of it an HTTP 500 "Internal Server Error" (``resource_manager.go`` ``CreateRun`` wraps the
+        failed manifest fetch in ``NewInternalServerError``), which ``ctloop approve`` read as a run
+        perhaps half created."""
+        try:
+            self._call("get pipeline version", self.client.get_pipeline_version, pipeline_id, version_id)
+        except PlatformError as exc:
+            if getattr(exc.__cause__, "status", None) != 404:
+                raise
+            gone = not self._pipeline_exists(pipeline_id)
+            raise self._pin_gone(schedule, pipeline, pipeline_id, version_id, pipeline_gone=gone) from exc
+        return pipeline_id, version_id
+
+    def _pipeline_exists(self, pipeline_id: str) -> bool:
+        try:
+            self._call("get pipeline", self.client.get_pipeline, pipeline_id)
+        except PlatformError as exc:
+            if getattr(exc.__cause__, "status", None) == 404:
+                return False
+            raise
+        return True
+
+    @staticmethod
+    def _pin_gone(schedule: str, pipeline: str, pipeline_id: str, version_id: str, *, pipeline_gone: bool) -> PlatformError:
+        what = (f"pipeline {pipeline} ({pipeline_id}) was deleted in KFP with its versions" if pipeline_gone
+                else f"that version of pipeline {pipeline} ({pipeline_id}) was deleted in KFP")
+        return PlatformError(
+            f"schedule {one_line(schedule)} pins version {one_line(version_id)} of pipeline {pipeline}, but {what}: "
+            f"not starting another version (the spec pinned the code) — fix: run `ctloop apply -f ctloop.yaml` "
+            "again, which uploads the pipeline again and pins the new version, then retry")
 
     def resolve_pipeline(self, name: str) -> tuple[str, bool] | None:
         """``(pipeline id, shared)`` of the pipeline ``name`` that a run without a pinned version
