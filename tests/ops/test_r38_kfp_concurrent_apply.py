@@ -175,3 +175,25 @@ def test_a_schedule_enabled_back_by_an_older_apply_is_retired_again(monkeypatch,
         else:
             assert mine not in kfp.state.recurring
         assert result.action == "superseded" and result.recurring_run_id == kept
+
+
+def test_with_two_enabled_schedules_runs_take_the_pin_of_the_one_applies_keep(monkeypatch, tmp_path):
+    """Two enabled ``ct-`` schedules (left by applies at once before they converged, or mid-way):
+    ``pinned_version`` took the first listed one's pin, the one every apply retires; it now takes the
+    pin of the one applies keep (the first in their order)."""
+    with kfp_for_cli(monkeypatch, tmp_path) as kfp:
+        platform = Platform(host=kfp.url)
+        ids = _ids(platform)
+        rollout = platform.ensure_pipeline("rollout", GOLDEN.parent / "rollout.yaml")
+        pipeline_id, version_id, experiment_id = ids
+        older = platform.reconcile_schedule(experiment_id=experiment_id, job_name=JOB, pipeline_id=pipeline_id,
+                                            version_id=version_id, cron="0 0 3 * * *", params={},
+                                            pins={"rollout": (rollout.pipeline_id, rollout.version_id)})
+        newer = dict(kfp.state.recurring[older.recurring_run_id])  # another apply's, one generation up
+        newer.update(recurring_run_id="recurring-900", status="ENABLED",
+                     description=newer["description"].replace("ctloop-generation:1", "ctloop-generation:2")
+                     .replace(rollout.version_id, "version-900"))
+        kfp.state.versions[rollout.pipeline_id].append({**kfp.state.versions[rollout.pipeline_id][0],
+                                                        "pipeline_version_id": "version-900"})
+        kfp.state.recurring["recurring-900"] = newer
+        assert platform.pinned_version(experiment_id, JOB, "rollout") == (rollout.pipeline_id, "version-900")

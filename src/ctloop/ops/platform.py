@@ -231,7 +231,7 @@ class UploadResult:
 @dataclass
 class ScheduleResult:
     recurring_run_id: str
-    action: str  # created | replaced | unchanged | enabled | disabled | would-*
+    action: str  # created | replaced | unchanged | enabled | disabled | superseded | would-*
     retired: list[str] = field(default_factory=list)
     kept_in_flight: list[str] = field(default_factory=list)
     # the schedule this apply made (or enabled) and retired again: another apply running at the same
@@ -1600,7 +1600,8 @@ class Platform:
         schedule, the pipeline and the version (:meth:`_pinned_present`): never another version
         instead, since the spec pinned the code."""
         runs = list(self.recurring_runs(experiment_id, schedule))
-        runs.sort(key=lambda r: _state(r.status) != "ENABLED")
+        # an enabled one first; of several, the one every apply keeps (_rank), not the first listed
+        runs.sort(key=lambda r: (_state(r.status) == "ENABLED", _rank(r)), reverse=True)
         for r in runs:
             m = re.search(rf"{re.escape(PIN_MARK + pipeline)}=([^/;\s]+)/([^;\s]+)", r.description or "")
             if m:
