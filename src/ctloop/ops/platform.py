@@ -403,6 +403,10 @@ def _title(body: Any) -> str:
     return m.group(1).strip() if m else ""
 
 
+# the fixed external messages of kubeflow/pipelines 2.17.0 backend/src/common/util/error.go
+GENERIC_DETAILS = frozenset({"Internal Server Error", "Service unavailable"})
+
+
 def _json_message(body: Any) -> str:
     """The message of a grpc-gateway/KFP error body (``{"code", "message", "details"}``)."""
     text = _body_text(body)
@@ -411,10 +415,16 @@ def _json_message(body: Any) -> str:
     except ValueError:
         return text[:200]
     if isinstance(data, dict):
+        message = str(data.get("message") or data.get("error") or data.get("error_message") or "")
         for detail in data.get("details") or []:
             if isinstance(detail, dict) and detail.get("message"):
+                # the API server's external message (2.17.0 common/util/error.go GRPCStatus); a fixed one
+                # (NewInternalServerError, NewUnavailableServerError) says nothing the message does not
+                if message and str(detail["message"]) in GENERIC_DETAILS:
+                    # its chain ends with the cause: keep the end of a long one
+                    return message if len(message) <= 300 else "…" + message[-299:]
                 return str(detail["message"])[:300]
-        return str(data.get("message") or data.get("error") or data.get("error_message") or "")[:300]
+        return message[:300]
     return text[:200]
 
 
