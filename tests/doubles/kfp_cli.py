@@ -16,13 +16,14 @@ TRIGGER_PARAMS = ["--param", "model_name=credit", "--param", "data.uri=gs://buck
 
 
 @contextmanager
-def kfp_for_cli(monkeypatch: Any, tmp_path: Any, **double: Any) -> Iterator[KfpApiDouble]:
-    """A :class:`KfpApiDouble` (``double``: its options) for CLI runs in an isolated environment."""
+def kfp_for_cli(monkeypatch: Any, tmp_path: Any, cls: type | None = None, **double: Any) -> Iterator[KfpApiDouble]:
+    """A :class:`KfpApiDouble` (``double``: its options; ``cls``: a subclass, e.g.
+    :class:`KfpWithDeletes`) for CLI runs in an isolated environment."""
     from tests.ops.test_platform import isolate_kfp_env
 
     isolate_kfp_env(monkeypatch, tmp_path)
     monkeypatch.setenv("CTLOOP_IMAGE", IMAGE)
-    with KfpApiDouble(**double) as running:
+    with (cls or KfpApiDouble)(**double) as running:
         yield running
 
 
@@ -32,3 +33,51 @@ def one_error_line(capsys: Any) -> str:
     lines = [x for x in err.splitlines() if x.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
     return lines[0]
+
+
+class KfpWithDeletes(KfpApiDouble):
+    """The double plus what deleting a pipeline or a pipeline version in KFP leaves behind, after
+    kubeflow/pipelines 2.17.0 (the API server's answers, single-user mode):
+
+    * :meth:`delete_version` / :meth:`delete_pipeline` (cascade: every version goes with it) are
+      ``DeletePipelineVersion`` / ``DeletePipeline(cascade=true)`` of
+      ``backend/src/apiserver/resource/resource_manager.go``: the rows go; the recurring runs that
+      name them stay (a job keeps its own copy of the workflow);
+    * ``GET /pipelines/{id}/versions/{version id}`` of a deleted version is then the double's 404
+      (``GetPipelineVersion``), ``GET /pipelines/{id}`` of a deleted pipeline 404 with the message of
+      ``server/pipeline_server.go`` ``GetPipeline`` over ``storage/pipeline_store.go``
+      ``ResourceNotFoundError("Pipeline", id)``;
+    * ``POST /runs`` naming a deleted version is ``CreateRun``'s ``NewInternalServerError(...,
+      "Failed to create a run due to error fetching manifest")``: HTTP 500 (Internal), before any
+      workflow is created. (The server also sends the external message, e.g. ``Internal Server
+      Error``, in ``details``; the double's error bodies carry none.)
+    """
+
+    def delete_version(self, version_id: str) -> None:
+        for versions in self.state.versions.values():
+            versions[:] = [v for v in versions if v["pipeline_version_id"] != version_id]
+
+    def delete_pipeline(self, pipeline_id: str) -> None:
+        self.state.pipelines.pop(pipeline_id)
+        self.state.versions.pop(pipeline_id, None)
+
+    def _has_version(self, version_id: str) -> bool:
+        return any(v["pipeline_version_id"] == version_id for vs in self.state.versions.values() for v in vs)
+
+    def dispatch(self, method: str, path: str, query: dict, body: Any) -> tuple[int, Any]:
+        from tests.doubles.kfp_api import PREFIX
+
+        parts = path[len(PREFIX):].split("/")
+        if method == "GET" and len(parts) == 3 and parts[1] == "pipelines" and parts[2] not in self.state.pipelines:
+            pid = parts[2]
+            return 404, {"error": f"Failed to get a pipeline {pid}. Check error stack: Failed to get a pipeline with id "
+                                  f"{pid}: ResourceNotFoundError: Pipeline {pid} not found"}
+        if method == "POST" and path == PREFIX + "/runs":
+            vid = ((body or {}).get("pipeline_version_reference") or {}).get("pipeline_version_id")
+            if vid and not self._has_version(vid):
+                return 500, {"error": "Failed to create a new run: InternalServerError: Failed to create a run due to "
+                                      "error fetching manifest: Failed to fetch a template due to error retrieving "
+                                      "pipeline version: Failed to fetch a pipeline version and its manifest from "
+                                      f"pipeline version {vid}: Failed to get a pipeline version with id {vid}: "
+                                      f"ResourceNotFoundError: PipelineVersion {vid} not found"}
+        return super().dispatch(method, path, query, body)

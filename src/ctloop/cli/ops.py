@@ -94,11 +94,25 @@ def _upload(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_retired(result, out: Callable[[str], Any]) -> None:
+def _print_retired(result, out: Callable[[str], Any], dry_run: bool = False) -> None:
+    if result.superseded:
+        if result.action == "superseded":
+            out(f"  another apply running at the same time made schedule {result.recurring_run_id} of another spec, "
+                f"which stays (the last writer wins); this apply's {result.superseded} is retired — apply again to "
+                "make this spec the current one")
+        else:
+            out(f"  another apply of this spec running at the same time made schedule {result.recurring_run_id}, "
+                f"which stays; this apply's {result.superseded} is retired")
+    planned = result.action.startswith("would-") or (dry_run and result.action == "unchanged")
     for rid in result.retired:
-        out(f"  old schedule {rid}: disabled and deleted (after the new one was created)")
+        if planned:  # a --dry-run plan: nothing was disabled or deleted
+            new = " (after the new one is created)" if result.action == "would-replace" else ""
+            out(f"  old schedule {rid}: would be disabled and deleted{new}, unless a run of it is in flight")
+        elif rid != result.superseded:
+            out(f"  old schedule {rid}: disabled and deleted (after the new one was created)")
     for rid in result.kept_in_flight:
-        out(f"  old schedule {rid}: disabled; a run is in flight, deleted by the next apply")
+        out(f"  {'schedule' if rid == result.superseded else 'old schedule'} {rid}: disabled; a run is in flight, "
+            "deleted by the next apply")
 
 
 def _schedule(args: argparse.Namespace) -> int:
@@ -215,7 +229,7 @@ def apply_spec(
             service_account=spec.platform.service_account, dry_run=dry_run, pins=pins, owner=spec.name,
         )
         out(f"model {model.name}: schedule {job} {result.action} — {describe(schedule.cron)}")
-        _print_retired(result, out)
+        _print_retired(result, out, dry_run)
         actions.append({"what": model.name, "pipeline": pipeline, "action": result.action,
                         "recurring_run_id": result.recurring_run_id})
         keep.add((experiment_id, job))

@@ -36,7 +36,8 @@ Idempotence:
   parameters, catch-up, concurrency, enabled, service account) in its description; re-applying
   the same spec changes nothing. A change creates the new recurring run **first**, then disables
   the old one and deletes it only when it has no run in flight (a later reconcile deletes it once
-  that run has ended).
+  that run has ended). KFP has no lock: applies running at once each list again after creating and
+  keep the one schedule first in one shared order (``_rank``), retiring the others.
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ SPEC_MARK = "ctloop-schedule-sha256:"
 PIN_MARK = "ctloop-pin:"
 # ``ctloop-spec:<metadata.name>``: the spec whose ``apply`` created the schedule (see ``foreign_schedules``)
 OWNER_MARK = "ctloop-spec:"
+# ``ctloop-generation:<n>``: one more than the highest among the schedules of the name the creating apply
+# listed (none: 0), so a schedule outranks every one its apply saw (``_rank``)
+GENERATION_MARK = "ctloop-generation:"
 ACTIVE_STATES = {"PENDING", "RUNNING", "CANCELING", "PAUSED", "RUNTIME_STATE_UNSPECIFIED"}
 SA_TOKEN_ENV = "KF_PIPELINES_SA_TOKEN_PATH"
 SA_TOKEN_PATH = "/var/run/secrets/kubeflow/pipelines/token"
@@ -170,6 +174,23 @@ def newest(versions: list[Any]) -> Any:
     return max(enumerate(versions), key=created, default=(0, None))[1]
 
 
+def _generation(run: Any) -> int:
+    """The :data:`GENERATION_MARK` number of a recurring run; 0 without one (made before it existed)."""
+    m = re.search(rf"{re.escape(GENERATION_MARK)}(\d{{1,12}})(?!\d)", getattr(run, "description", None) or "")
+    return int(m.group(1)) if m else 0
+
+
+def _rank(run: Any) -> tuple[bool, int, str, str]:
+    """The order in which every ``apply`` picks the one schedule of a name to keep (the greatest): one
+    ctloop made (its spec hash) over any other, then the apply generation, then KFP's ``created_at``
+    (whole seconds), then the id. A function of the schedule alone, so applies running at once agree;
+    the generation makes a later apply outrank what it listed even within one second."""
+    value = getattr(run, "created_at", None)
+    created = value.isoformat() if hasattr(value, "isoformat") else str(value or "")
+    return (SPEC_MARK in (getattr(run, "description", None) or ""), _generation(run), created,
+            str(getattr(run, "recurring_run_id", "") or ""))
+
+
 def _filter(key: str, value: str) -> str:
     return json.dumps({"predicates": [{"operation": "EQUALS", "key": key, "string_value": value}]})
 
@@ -210,9 +231,12 @@ class UploadResult:
 @dataclass
 class ScheduleResult:
     recurring_run_id: str
-    action: str  # created | replaced | unchanged | enabled | disabled | would-*
+    action: str  # created | replaced | unchanged | enabled | disabled | superseded | would-*
     retired: list[str] = field(default_factory=list)
     kept_in_flight: list[str] = field(default_factory=list)
+    # the schedule this apply made (or enabled) and retired again: another apply running at the same
+    # time made one that outranks it (``recurring_run_id``; ``action`` "superseded" when of another spec)
+    superseded: str = ""
 
 
 @dataclass
@@ -379,6 +403,10 @@ def _title(body: Any) -> str:
     return m.group(1).strip() if m else ""
 
 
+# the fixed external messages of kubeflow/pipelines 2.17.0 backend/src/common/util/error.go
+GENERIC_DETAILS = frozenset({"Internal Server Error", "Service unavailable"})
+
+
 def _json_message(body: Any) -> str:
     """The message of a grpc-gateway/KFP error body (``{"code", "message", "details"}``)."""
     text = _body_text(body)
@@ -387,10 +415,16 @@ def _json_message(body: Any) -> str:
     except ValueError:
         return text[:200]
     if isinstance(data, dict):
+        message = str(data.get("message") or data.get("error") or data.get("error_message") or "")
         for detail in data.get("details") or []:
             if isinstance(detail, dict) and detail.get("message"):
+                # the API server's external message (2.17.0 common/util/error.go GRPCStatus); a fixed one
+                # (NewInternalServerError, NewUnavailableServerError) says nothing the message does not
+                if message and str(detail["message"]) in GENERIC_DETAILS:
+                    # its chain ends with the cause: keep the end of a long one
+                    return message if len(message) <= 300 else "…" + message[-299:]
                 return str(detail["message"])[:300]
-        return str(data.get("message") or data.get("error") or data.get("error_message") or "")[:300]
+        return message[:300]
     return text[:200]
 
 
@@ -1322,7 +1356,8 @@ class Platform:
 
         The recurring run whose description carries this schedule's hash is kept (and enabled or
         disabled to match ``enabled``); every other recurring run named ``job_name`` is retired
-        after the new one exists. Never deletes a recurring run that has a run in flight.
+        after the new one exists. Never deletes a recurring run that has a run in flight. Applies running
+        at once converge on one schedule (:meth:`_converge`).
         ``pins`` (``{pipeline name: (pipeline id, version id)}``) and ``owner`` (the spec's
         ``metadata.name``) are written into its description (:meth:`pinned_version`,
         :meth:`foreign_schedules`) and are part of what defines it.
@@ -1349,31 +1384,44 @@ class Platform:
             marks,
         )
         existing = self.recurring_runs(experiment_id, job_name) if experiment_id else []
-        matching = [r for r in existing if f"{SPEC_MARK}{digest}" in (r.description or "")]
-        matching.sort(key=lambda r: _state(r.status) != "ENABLED")  # prefer an enabled one
-        if matching:
-            current = matching[0]
-            others = [r for r in existing if r.recurring_run_id != current.recurring_run_id]
+        mark = f"{SPEC_MARK}{digest}"
+        # the schedule every apply keeps is the first in one order (_rank); this spec's only when it is
+        top = max(existing, key=_rank, default=None)
+        if top is not None and mark in (top.description or ""):
+            others = [r for r in existing if r.recurring_run_id != top.recurring_run_id]
             action = "unchanged"
-            if enabled != (_state(current.status) == "ENABLED"):
+            if enabled != (_state(top.status) == "ENABLED"):
                 verb = "enable" if enabled else "disable"
                 action = f"would-{verb}" if dry_run else f"{verb}d"
                 if not dry_run:
                     method = getattr(self.client, f"{verb}_recurring_run")
-                    self._call(f"{verb} recurring run", method, current.recurring_run_id)
+                    try:
+                        self._call(f"{verb} recurring run", method, top.recurring_run_id)
+                    except PlatformError as exc:
+                        # 404: retired meanwhile by an apply that made a newer one (found below)
+                        if getattr(exc.__cause__, "status", None) != 404 or self._recurring_exists(top.recurring_run_id):
+                            raise
+                    if enabled:
+                        # enabled again while another apply may have made a newer one and retired this
+                        # one: list again, so that only one stays enabled
+                        return self._converge(experiment_id, job_name, top, mark, action)
             retired, kept = self._retire(experiment_id, others, dry_run)
-            return ScheduleResult(current.recurring_run_id, action, retired, kept)
+            return ScheduleResult(top.recurring_run_id, action, retired, kept)
         if dry_run:
             action = "would-replace" if existing else "would-create"
             return ScheduleResult("", action, [r.recurring_run_id for r in existing], [])
+        # one above every schedule listed: an apply outranks what it replaces, whatever the clocks
+        generation = max((_generation(r) for r in existing), default=0) + 1
+        description = (f"ctloop schedule {job_name}, cron in UTC; {mark}; {GENERATION_MARK}{generation}"
+                       + "".join(f"; {key}{value}" if key == OWNER_MARK else f"; {key}={value}"
+                                 for key, value in marks.items()))
         try:
             created = self._call(
                 "create recurring run",
                 self.client.create_recurring_run,
                 experiment_id=experiment_id,
                 job_name=job_name,
-                description=f"ctloop schedule {job_name}, cron in UTC; {SPEC_MARK}{digest}"
-                + "".join(f"; {key}{value}" if key == OWNER_MARK else f"; {key}={value}" for key, value in marks.items()),
+                description=description,
                 cron_expression=cron,
                 max_concurrency=max_concurrency,
                 no_catchup=no_catchup,
@@ -1390,18 +1438,36 @@ class Platform:
                 raise
             before = {r.recurring_run_id for r in existing}
             made = [r for r in self.recurring_runs(experiment_id, job_name)
-                    if r.recurring_run_id not in before and f"{SPEC_MARK}{digest}" in (r.description or "")]
+                    if r.recurring_run_id not in before and mark in (r.description or "")]
             if not made:
                 raise PlatformError(f"{exc}; KFP does not show the new schedule {job_name} (yet): run the apply "
                                     "again, which finds it if it was made") from exc
-            created = made[0]
+            created = max(made, key=_rank)
             self.warn(f"KFP did not answer the create in time ({one_line(str(exc))[:160]}); schedule {job_name} "
                       f"({created.recurring_run_id}) was created")
-        # the new schedule exists first; only then are the old ones retired
-        others = [r for r in existing if r.recurring_run_id != created.recurring_run_id]
+        # the new schedule exists first; only then are the others retired
+        return self._converge(experiment_id, job_name, created, mark, "replaced" if existing else "created")
+
+    def _converge(self, experiment_id: str, job_name: str, mine: Any, mark: str, action: str) -> ScheduleResult:
+        """After this apply created or enabled ``mine``: list ``job_name`` again and keep only the first
+        in :func:`_rank`'s order, retiring every other (``mine`` too, when another apply made a schedule
+        that outranks it meanwhile).
+
+        KFP has no lock: two applies at once (two CI jobs) both found no schedule with their hash and
+        both created one; each retired only what it had listed, and both new ones fired every tick.
+        Every apply ranks the schedules alike and keeps the first it sees: the one the last creator
+        saw first is never retired by anyone, and that creator (listing after its create) retires
+        every other. Of two specs applied at once, the later-created schedule stays (``superseded``
+        for the other apply): the last writer wins."""
+        runs = self.recurring_runs(experiment_id, job_name)
+        winner = max(runs, key=_rank, default=None) or mine
+        others = [r for r in runs if r.recurring_run_id != winner.recurring_run_id]
         retired, kept = self._retire(experiment_id, others, dry_run=False)
-        action = "replaced" if existing else "created"
-        return ScheduleResult(created.recurring_run_id, action, retired, kept)
+        if winner.recurring_run_id == mine.recurring_run_id:
+            return ScheduleResult(mine.recurring_run_id, action, retired, kept)
+        if mark not in (winner.description or ""):
+            action = "superseded"  # another spec's, made at the same time, after this one
+        return ScheduleResult(winner.recurring_run_id, action, retired, kept, superseded=mine.recurring_run_id)
 
     # ------------------------------------------------------------------ runs
     def recent_runs(self, experiment_id: str | None, limit: int = 10) -> list[RunSummary]:
@@ -1538,20 +1604,68 @@ class Platform:
         ``pipeline``, else the version ``ctloop apply`` uploaded with it (its ``ctloop-pin:`` mark,
         e.g. the ``rollout`` of a ``ct-`` schedule); ``None`` when no such schedule pins one. What a
         monitoring trigger and ``ctloop approve`` start, so both run the code the spec was applied
-        with, not whatever was uploaded last (image A, B for another spec, A again)."""
+        with, not whatever was uploaded last (image A, B for another spec, A again).
+
+        A pin whose version (or pipeline) was deleted in KFP since is refused in one line naming the
+        schedule, the pipeline and the version (:meth:`_pinned_present`): never another version
+        instead, since the spec pinned the code."""
         runs = list(self.recurring_runs(experiment_id, schedule))
-        runs.sort(key=lambda r: _state(r.status) != "ENABLED")
+        # an enabled one first; of several, the one every apply keeps (_rank), not the first listed
+        runs.sort(key=lambda r: (_state(r.status) == "ENABLED", _rank(r)), reverse=True)
         for r in runs:
             m = re.search(rf"{re.escape(PIN_MARK + pipeline)}=([^/;\s]+)/([^;\s]+)", r.description or "")
             if m:
-                return m.group(1), m.group(2)
+                return self._pinned_present(schedule, pipeline, m.group(1), m.group(2))
             ref = getattr(r, "pipeline_version_reference", None)
             if ref is None or not ref.pipeline_id:
                 continue
-            runs_pipeline = self._call("get pipeline", self.client.get_pipeline, ref.pipeline_id)
+            try:
+                runs_pipeline = self._call("get pipeline", self.client.get_pipeline, ref.pipeline_id)
+            except PlatformError as exc:
+                if getattr(exc.__cause__, "status", None) != 404:
+                    raise
+                # the pipeline the schedule runs is gone (deleted with its versions): which one it was
+                # cannot be read any more; the schedule is the one named for `pipeline`
+                raise self._pin_gone(schedule, pipeline, ref.pipeline_id, ref.pipeline_version_id or "?",
+                                     pipeline_gone=True) from exc
             if runs_pipeline.display_name == pipeline:
-                return ref.pipeline_id, ref.pipeline_version_id
+                return self._pinned_present(schedule, pipeline, ref.pipeline_id, ref.pipeline_version_id)
         return None
+
+    def _pinned_present(self, schedule: str, pipeline: str, pipeline_id: str, version_id: str) -> tuple[str, str]:
+        """``(pipeline_id, version_id)`` when KFP still has that version; else the one-line refusal of
+        :meth:`_pin_gone`. Deleting a version (or its pipeline, with its versions) in KFP leaves the
+        schedules that name it: ``GET /pipelines/{id}/versions/{version id}`` is then 404 (2.17.0
+        ``storage/pipeline_store.go`` ``getPipelineVersionByCol``: ``ResourceNotFoundError``), and a
+        run of it an HTTP 500 "Internal Server Error" (``resource_manager.go`` ``CreateRun`` wraps the
+        failed manifest fetch in ``NewInternalServerError``), which ``ctloop approve`` read as a run
+        perhaps half created."""
+        try:
+            self._call("get pipeline version", self.client.get_pipeline_version, pipeline_id, version_id)
+        except PlatformError as exc:
+            if getattr(exc.__cause__, "status", None) != 404:
+                raise
+            gone = not self._pipeline_exists(pipeline_id)
+            raise self._pin_gone(schedule, pipeline, pipeline_id, version_id, pipeline_gone=gone) from exc
+        return pipeline_id, version_id
+
+    def _pipeline_exists(self, pipeline_id: str) -> bool:
+        try:
+            self._call("get pipeline", self.client.get_pipeline, pipeline_id)
+        except PlatformError as exc:
+            if getattr(exc.__cause__, "status", None) == 404:
+                return False
+            raise
+        return True
+
+    @staticmethod
+    def _pin_gone(schedule: str, pipeline: str, pipeline_id: str, version_id: str, *, pipeline_gone: bool) -> PlatformError:
+        what = (f"pipeline {pipeline} ({pipeline_id}) was deleted in KFP with its versions" if pipeline_gone
+                else f"that version of pipeline {pipeline} ({pipeline_id}) was deleted in KFP")
+        return PlatformError(
+            f"schedule {one_line(schedule)} pins version {one_line(version_id)} of pipeline {pipeline}, but {what}: "
+            f"not starting another version (the spec pinned the code) — fix: run `ctloop apply -f ctloop.yaml` "
+            "again, which uploads the pipeline again and pins the new version, then retry")
 
     def resolve_pipeline(self, name: str) -> tuple[str, bool] | None:
         """``(pipeline id, shared)`` of the pipeline ``name`` that a run without a pinned version
