@@ -59,6 +59,7 @@ file without a column that is read, and widens a column whose type differs betwe
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import math
 import os
@@ -1445,6 +1446,13 @@ def _filesystem(uri: str):
 def _list_files(fs, base: str) -> list[str]:
     import pyarrow.fs as pafs
 
+    if isinstance(fs, pafs.LocalFileSystem):
+        # as ctloop.storage.list_files lists it: into symlinked directories, each once (Arrow's own
+        # listing follows a symlink loop 40 levels down, every file read 40 times over)
+        from ctloop import storage
+
+        files = [str(p) for p in storage.local_files(base)]
+        return [f for f in files if not _hidden(storage.utf8_name(base, f))]  # Arrow takes only UTF-8 names
     try:
         infos = fs.get_file_info(pafs.FileSelector(base, recursive=True))
         return [
@@ -1464,6 +1472,29 @@ def _list_files(fs, base: str) -> list[str]:
         raise DataSourceError(f"{base}: a name in it is not UTF-8 (the only encoding ctloop reads names in; "
                               f"{exc.reason} at byte {exc.start}): rename it, e.g. convmv -f latin1 -t utf-8 "
                               "--notest -r DIR") from None
+
+
+def _parents(path: str, base: str) -> Iterator[str]:
+    """The directories between ``base`` and ``path``, below ``base``."""
+    parent = os.path.dirname(path)
+    while len(parent) > len(base.rstrip("/")):
+        yield parent
+        parent = os.path.dirname(parent)
+
+
+def _glob_matches(path: str, pattern: str) -> bool:
+    """Whether ``path`` matches ``pattern`` as ``glob.glob(pattern, recursive=True)`` matches it:
+    ``**`` any number of directories (none too), ``*`` and ``?`` within one name."""
+    parts, names = pattern.split("/"), path.split("/")
+
+    def match(i: int, j: int) -> bool:
+        if i == len(parts):
+            return j == len(names)
+        if parts[i] == "**":
+            return any(match(i + 1, k) for k in range(j, len(names) + 1))
+        return j < len(names) and fnmatch.fnmatchcase(names[j], parts[i]) and match(i + 1, j + 1)
+
+    return match(0, 0)
 
 
 def _codec_names(fs: Any, files: list[str], local: bool) -> dict[str, str]:
@@ -1552,9 +1583,16 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
         if isinstance(fs, pafs.LocalFileSystem):
             import glob
 
-            matches = sorted(glob.glob(path, recursive=True))
             from ctloop import storage
 
+            # a '**' pattern: matched against the files list_files lists (glob's '**' follows a
+            # symlink loop until the kernel refuses, every file matched 40 times over)
+            if "**" in path:
+                listed = _list_files(fs, base)
+                found = {*listed, *(d for f in listed for d in _parents(f, base))}  # a pattern may name directories
+                matches = sorted(m for m in found if _glob_matches(m, path))
+            else:
+                matches = sorted(glob.glob(path, recursive=True))
             for m in matches:
                 storage.utf8_name(base, m)  # Arrow takes only UTF-8 names
         else:
