@@ -1521,7 +1521,7 @@ def _codec_names(fs: Any, files: list[str], local: bool) -> dict[str, str]:
     for path, first in zip(files, heads, strict=True):
         storage.refuse_other_encoding(path, first)
         packed = storage.csv_compression(first) == "gzip"
-        if packed != path.lower().endswith(".gz"):
+        if packed != path.endswith(".gz"):  # Arrow takes "gz" as written, lower case only ('X.CSV.GZ': none)
             renamed[path + (".gz" if packed else ".csv")] = path
     return renamed
 
