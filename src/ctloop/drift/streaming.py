@@ -1906,7 +1906,8 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
 
     if is_single_file(uri):
         return read_table(uri), None
-    src = _every_column(csv_as_pandas_reads(open_source(uri)), side or uri)
+    # CSV cells and dates as pandas.read_csv (a single file) and the streamed engine read them
+    src = _every_column(csv_as_pandas_reads(csv_timestamps_as_text(open_source(uri))), side or uri)
     keep = [c for c in src.columns if c not in src.partition_keys or c in (columns or ())]
     try:
         table = src.dataset.to_table(columns=keep)
