@@ -304,8 +304,7 @@ class _Local:
         if not base.is_dir():
             return []
         root = loc.uri.rstrip("/")
-        return sorted(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}" for p in local_files(base)
-                      if p.name.endswith(suffix))
+        return sorted(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}" for p in local_files(base, suffix))
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
         base = Path(loc.key)
@@ -329,7 +328,7 @@ class _Local:
         return pyarrow.fs.LocalFileSystem(), str(Path(loc.key).absolute())
 
 
-def local_files(base: Path | str) -> list[Path]:
+def local_files(base: Path | str, suffix: str = "") -> list[Path]:
     """Every file below the local directory ``base``, recursively, going into symlinked
     directories as Arrow's local listing does (pyarrow 25.0.1 ``LocalFileSystem`` with a recursive
     ``FileSelector``: its ``stat`` follows links), so that :func:`list_files` and the dataset
@@ -339,7 +338,7 @@ def local_files(base: Path | str) -> list[Path]:
     a second way to the same files) is left out with a warning naming it, as is a dangling
     symlink (which Arrow leaves out without a word). A directory that cannot be listed is a
     DataSourceError naming it, as Arrow's listing fails (before, ``Path.rglob`` left it out
-    without a word)."""
+    without a word). Only names ending with ``suffix`` are listed (and warned about)."""
     base = Path(base)
     roots = [os.path.realpath(base)]  # the trees being listed: base, then each followed link's target
 
@@ -367,10 +366,13 @@ def local_files(base: Path | str) -> list[Path]:
         dirs[:] = kept
         for name in names:
             path = Path(top) / name
+            if not name.endswith(suffix):
+                continue
             if path.is_file():
                 out.append(path)
             elif path.is_symlink() and not path.exists():
-                warnings.warn(f"{base}: left out {path}: a symlink to {os.readlink(path)}, which does not exist",
+                warnings.warn(f"{base}: left out {path}: a symlink to {os.readlink(path)}, which leads to no file "
+                              "(it does not exist, or the links loop)",
                               UserWarning, stacklevel=3)
     return sorted(out)
 
