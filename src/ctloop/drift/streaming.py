@@ -2081,7 +2081,8 @@ def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None
     preferred)."""
     if isinstance(batch_rows, bool) or not isinstance(batch_rows, (int, np.integer)) or batch_rows < 1:
         raise ConfigError(f"batch_rows must be a whole number >= 1, got {batch_rows!r}")
-    src = source if isinstance(source, Source) else open_source(source)
+    # a path is read as detect_sources reads it: CSV dates and cells as pandas.read_csv reads them
+    src = source if isinstance(source, Source) else csv_as_pandas_reads(csv_timestamps_as_text(open_source(source)))
     names = list(columns) if columns is not None else src.columns
     sources = {n: tuple(held) for n, held in (sources or {}).items() if n in names and tuple(held) != (n,)}
     read = list(dict.fromkeys(c for n in names for c in sources.get(n, (n,))))
