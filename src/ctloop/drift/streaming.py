@@ -1802,11 +1802,14 @@ def _remote(uri: str) -> bool:
 
 
 def is_single_file(uri: str) -> bool:
-    """A single local file, or a remote URI naming one table file (no glob)."""
+    """A single local file (a path or a ``file://`` URI), or a remote URI naming one table file
+    (no glob)."""
     if _remote(uri):
         low = uri.lower()
         return _suffix_format(low) is not None and not any(ch in uri for ch in GLOB_CHARS)
-    return os.path.isfile(uri)
+    from ctloop.storage import parse
+
+    return os.path.isfile(parse(uri).key)
 
 
 def _cells(uri: str) -> int:
