@@ -304,8 +304,7 @@ class _Local:
         if not base.is_dir():
             return []
         root = loc.uri.rstrip("/")
-        return sorted(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}" for p in base.rglob("*")
-                      if p.is_file() and p.name.endswith(suffix))
+        return sorted(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}" for p in local_files(base, suffix))
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
         base = Path(loc.key)
@@ -313,7 +312,7 @@ class _Local:
             return []
         root = loc.uri.rstrip("/")
         out = []
-        for p in base.rglob("*"):
+        for p in local_files(base):
             try:
                 st = p.stat()
             except OSError:  # removed while listed, a dangling link, a symlink loop: not a file
@@ -327,6 +326,55 @@ class _Local:
         import pyarrow.fs
 
         return pyarrow.fs.LocalFileSystem(), str(Path(loc.key).absolute())
+
+
+def local_files(base: Path | str, suffix: str = "") -> list[Path]:
+    """Every file below the local directory ``base``, recursively, going into symlinked
+    directories as Arrow's local listing does (pyarrow 25.0.1 ``LocalFileSystem`` with a recursive
+    ``FileSelector``: its ``stat`` follows links), so that :func:`list_files` and the dataset
+    reader (``ctloop.drift.streaming.open_source``) list the same files. Each directory is listed
+    once: a symlink to a directory inside ``base`` or inside one listed already (a loop, which
+    Arrow follows until the kernel refuses, 40 levels down, listing every file 40 times over; or
+    a second way to the same files) is left out with a warning naming it, as is a dangling
+    symlink (which Arrow leaves out without a word). A directory that cannot be listed is a
+    DataSourceError naming it, as Arrow's listing fails (before, ``Path.rglob`` left it out
+    without a word). Only names ending with ``suffix`` are listed (and warned about)."""
+    base = Path(base)
+    roots = [os.path.realpath(base)]  # the trees being listed: base, then each followed link's target
+
+    def inside(real: str) -> bool:
+        return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) or r.startswith(real.rstrip(os.sep) + os.sep)
+                   for r in roots)
+
+    def refuse(exc: OSError) -> None:
+        why = "permission denied" if isinstance(exc, PermissionError) else exc.strerror or type(exc).__name__
+        raise DataSourceError(f"cannot list {exc.filename or base}: {why}") from exc
+
+    out: list[Path] = []
+    for top, dirs, names in os.walk(base, followlinks=True, onerror=refuse):
+        kept = []
+        for name in sorted(dirs, key=lambda d: (os.path.islink(os.path.join(top, d)), d)):
+            path = os.path.join(top, name)
+            if os.path.islink(path):
+                real = os.path.realpath(path)
+                if inside(real):
+                    warnings.warn(f"{base}: left out {path}: a symlink to {real}, a directory listed already "
+                                  "(a symlink loop, or a second way to the same files)", UserWarning, stacklevel=3)
+                    continue
+                roots.append(real)
+            kept.append(name)
+        dirs[:] = kept
+        for name in names:
+            path = Path(top) / name
+            if not name.endswith(suffix):
+                continue
+            if path.is_file():
+                out.append(path)
+            elif path.is_symlink() and not path.exists():
+                warnings.warn(f"{base}: left out {path}: a symlink to {os.readlink(path)}, which leads to no file "
+                              "(it does not exist, or the links loop)",
+                              UserWarning, stacklevel=3)
+    return sorted(out)
 
 
 def utf8_name(base: Path | str, path: Path | str) -> str:
@@ -1761,6 +1809,7 @@ __all__ = [
     "delete",
     "list_files",
     "list_objects",
+    "local_files",
     "ObjectInfo",
     "filesystem",
     "arrow_error",

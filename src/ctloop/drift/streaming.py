@@ -59,6 +59,7 @@ file without a column that is read, and widens a column whose type differs betwe
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import math
 import os
@@ -928,6 +929,9 @@ class Source:
     local: bool = True
     # each file's own schema, read once (check_files); cleared when the dataset is rebuilt
     file_schemas: list[tuple[str, pa.Schema]] | None = field(default=None, repr=False, compare=False)
+    # CSV cells read as pandas.read_csv reads them (csv_as_pandas_reads): a float column holding a
+    # cell pandas reads as text past a file's first block is refused (_file_batches)
+    pandas_cells: bool = False
 
     @property
     def schema(self) -> pa.Schema:
@@ -1147,6 +1151,7 @@ class Source:
 
         schema = self.dataset.schema
         done = 0  # rows of this file handed on
+        checked: set[str] = set()  # float columns whose cells were looked at (csv_as_pandas_reads)
         while True:
             skip = done
             try:
@@ -1156,6 +1161,8 @@ class Source:
                         continue
                     if skip:
                         batch, skip = batch.slice(skip), 0
+                    if self.pandas_cells and self.format == "csv":
+                        _refuse_pandas_text(fragment, batch, schema, scan, checked)
                     done += batch.num_rows
                     yield batch
                 return
@@ -1245,6 +1252,120 @@ def _csv_wider(kind: pa.DataType, value: str) -> pa.DataType | None:
     return None
 
 
+# pandas.read_csv (pandas 2.3.3: pandas/_libs/parsers.pyx ``_try_double_nogil``, tokenizer.c ``round_trip``,
+# the float_precision ctloop.storage.read_table reads with) takes a cell as a float only as written: a number
+# (blanks around it allowed), ``inf``/``infinity`` with a sign, any case, without blanks, a negative overflow
+# (-1e999); it holds as missing only the exact STR_NA_VALUES (CSV_NULLS) and strips nothing without
+# skipinitialspace. Any other NaN word (' NaN', 'NaN ', 'NAN', '+nan'), an infinity word with blanks (' inf')
+# and a positive overflow (1e999, which round_trip flags as HUGE_VAL) make the column text. Arrow's CSV reader
+# (pyarrow 25.0.1) trims the blanks and reads all of them as NaN or infinite floats.
+_PANDAS_INF = frozenset({"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"})
+_NON_FINITE_LOOK = r"(?i)nan|inf|[0-9.]e\+?[0-9]{3}"
+
+
+def pandas_text_cell(cell: str) -> bool:
+    """True for a CSV cell (as unquoted) that Arrow's CSV reader reads as a NaN or infinite float
+    but ``pandas.read_csv`` as text, which makes pandas read its whole column as text."""
+    low = cell.lower()
+    if low in _PANDAS_INF:
+        return False
+    if "nan" in low or "inf" in low:
+        return True
+    try:
+        return float(low.strip()) == math.inf
+    except ValueError:
+        return False
+
+
+def _pandas_text_cells(values: pa.Array) -> Iterator[tuple[int, str]]:
+    """``(position, cell)`` of each cell of a text column that :func:`pandas_text_cell` holds."""
+    import pyarrow.compute as pc
+
+    looks = pc.fill_null(pc.match_substring_regex(values, _NON_FINITE_LOOK), False)
+    for position in pc.indices_nonzero(looks).to_pylist():
+        cell = values[position].as_py()
+        if pandas_text_cell(cell):
+            yield position, cell
+
+
+def _refuse_pandas_text(fragment: Any, batch: pa.RecordBatch, schema: pa.Schema, scan: dict[str, Any],
+                        checked: set[str]) -> None:
+    """CsvTypeChanged for a float column of ``batch`` holding a NaN or an infinity that its file
+    (``fragment``) writes as a cell ``pandas.read_csv`` reads as text (:func:`pandas_text_cell`):
+    past the first block (csv_as_pandas_reads read such a column in that block as text), as any
+    late text is refused. The file's column is read as text only when the batch holds a NaN or an
+    infinity (nearly never), once per file."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for position, kind in enumerate(batch.schema.types):
+        name = batch.schema.names[position]
+        if not pa.types.is_floating(kind) or name in checked:
+            continue
+        if not pc.any(pc.invert(pc.is_finite(batch.column(position)))).as_py():
+            continue
+        checked.add(name)
+        options = {k: v for k, v in scan.items() if k in ("batch_size", "fragment_scan_options")}
+        text = fragment.to_table(use_threads=False, schema=schema.set(schema.get_field_index(name),
+                                                                      pa.field(name, pa.string())),
+                                 columns=[name], **options).column(name).combine_chunks()
+        found = next(_pandas_text_cells(text), None)
+        if found is not None:
+            raise CsvTypeChanged(fragment.path, name, f"numbers ({kind})", found[0], found[1])
+
+
+def csv_as_pandas_reads(source: Source) -> Source:
+    """The CSV source with each column read as text that holds, in a file's first block (where
+    Arrow infers its types), a cell ``pandas.read_csv`` (the memory engine's single file) reads as
+    text and Arrow as a NaN or infinite float (:func:`pandas_text_cell`: ``' NaN'``, ``NAN``,
+    ``' inf'``): Arrow read the column as numbers with a missing value there, pandas as text, and
+    the two engines compared one column as two kinds. Text in one file is text in all (as
+    :meth:`Source.check_files` reads CSV). Such a cell further down is refused when the batches
+    are read (:class:`CsvTypeChanged`, as any late text). Parquet sources are returned as they
+    are. Costs one read of each file's first block (of its columns that are not text already)."""
+    import copy
+    import dataclasses
+
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+    if source.format != "csv":
+        return source
+    schema = source.dataset.schema
+    looked = [f.name for f in schema if f.name not in source.partition_keys
+              and not (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
+    fragments = list(source.dataset.get_fragments())
+    probe = pa.schema([pa.field(n, pa.string()) if n in looked else schema.field(n) for n in schema.names])
+
+    def text_columns(fragment: Any) -> set[str]:
+        first = next(iter(fragment.to_batches(schema=probe, columns=looked, batch_size=1 << 30, use_threads=False,
+                                              batch_readahead=0, fragment_readahead=0)), None)
+        return set() if first is None else {n for n in looked if next(_pandas_text_cells(first.column(n)), None)}
+
+    text: set[str] = set()
+    if looked:
+        try:
+            if source.local or len(fragments) < 2:
+                found = [text_columns(f) for f in fragments]
+            else:  # an object store: one round trip per file, several at a time
+                with ThreadPoolExecutor(max_workers=min(16, len(fragments))) as pool:
+                    found = list(pool.map(text_columns, fragments))
+        except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise DataSourceError(f"{source.uri}: cannot read a file's first rows: {exc}") from exc
+        text = set().union(*found)
+    if not text:
+        return dataclasses.replace(source, pandas_cells=True)
+    options = source.dataset.format.default_fragment_scan_options
+    convert = copy.deepcopy(options.convert_options)
+    convert.column_types = {**convert.column_types, **dict.fromkeys(sorted(text), pa.string())}
+    fmt = pads.CsvFileFormat(read_options=options.read_options, convert_options=convert)
+    fs = source.dataset.filesystem
+    dataset = pads.FileSystemDataset([fmt.make_fragment(f.path, fs, f.partition_expression) for f in fragments],
+                                     pa.schema([pa.field(f.name, pa.string()) if f.name in text else f
+                                                for f in schema]), fmt, fs)
+    return dataclasses.replace(source, dataset=dataset, file_schemas=None, pandas_cells=True)
+
+
 def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable[[Any], bool],
             csv: bool) -> pa.DataType | None:  # fmt: skip
     """The type every file's ``name`` is read as (:meth:`Source.check_files`): float64 for
@@ -1325,6 +1446,13 @@ def _filesystem(uri: str):
 def _list_files(fs, base: str) -> list[str]:
     import pyarrow.fs as pafs
 
+    if isinstance(fs, pafs.LocalFileSystem):
+        # as ctloop.storage.list_files lists it: into symlinked directories, each once (Arrow's own
+        # listing follows a symlink loop 40 levels down, every file read 40 times over)
+        from ctloop import storage
+
+        files = [str(p) for p in storage.local_files(base)]
+        return [f for f in files if not _hidden(storage.utf8_name(base, f))]  # Arrow takes only UTF-8 names
     try:
         infos = fs.get_file_info(pafs.FileSelector(base, recursive=True))
         return [
@@ -1344,6 +1472,29 @@ def _list_files(fs, base: str) -> list[str]:
         raise DataSourceError(f"{base}: a name in it is not UTF-8 (the only encoding ctloop reads names in; "
                               f"{exc.reason} at byte {exc.start}): rename it, e.g. convmv -f latin1 -t utf-8 "
                               "--notest -r DIR") from None
+
+
+def _parents(path: str, base: str) -> Iterator[str]:
+    """The directories between ``base`` and ``path``, below ``base``."""
+    parent = os.path.dirname(path)
+    while len(parent) > len(base.rstrip("/")):
+        yield parent
+        parent = os.path.dirname(parent)
+
+
+def _glob_matches(path: str, pattern: str) -> bool:
+    """Whether ``path`` matches ``pattern`` as ``glob.glob(pattern, recursive=True)`` matches it:
+    ``**`` any number of directories (none too), ``*`` and ``?`` within one name."""
+    parts, names = pattern.split("/"), path.split("/")
+
+    def match(i: int, j: int) -> bool:
+        if i == len(parts):
+            return j == len(names)
+        if parts[i] == "**":
+            return any(match(i + 1, k) for k in range(j, len(names) + 1))
+        return j < len(names) and fnmatch.fnmatchcase(names[j], parts[i]) and match(i + 1, j + 1)
+
+    return match(0, 0)
 
 
 def _codec_names(fs: Any, files: list[str], local: bool) -> dict[str, str]:
@@ -1370,7 +1521,7 @@ def _codec_names(fs: Any, files: list[str], local: bool) -> dict[str, str]:
     for path, first in zip(files, heads, strict=True):
         storage.refuse_other_encoding(path, first)
         packed = storage.csv_compression(first) == "gzip"
-        if packed != path.lower().endswith(".gz"):
+        if packed != path.endswith(".gz"):  # Arrow takes "gz" as written, lower case only ('X.CSV.GZ': none)
             renamed[path + (".gz" if packed else ".csv")] = path
     return renamed
 
@@ -1432,9 +1583,16 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
         if isinstance(fs, pafs.LocalFileSystem):
             import glob
 
-            matches = sorted(glob.glob(path, recursive=True))
             from ctloop import storage
 
+            # a '**' pattern: matched against the files list_files lists (glob's '**' follows a
+            # symlink loop until the kernel refuses, every file matched 40 times over)
+            if "**" in path:
+                listed = _list_files(fs, base)
+                found = {*listed, *(d for f in listed for d in _parents(f, base))}  # a pattern may name directories
+                matches = sorted(m for m in found if _glob_matches(m, path))
+            else:
+                matches = sorted(glob.glob(path, recursive=True))
             for m in matches:
                 storage.utf8_name(base, m)  # Arrow takes only UTF-8 names
         else:
@@ -1644,11 +1802,14 @@ def _remote(uri: str) -> bool:
 
 
 def is_single_file(uri: str) -> bool:
-    """A single local file, or a remote URI naming one table file (no glob)."""
+    """A single local file (a path or a ``file://`` URI), or a remote URI naming one table file
+    (no glob)."""
     if _remote(uri):
         low = uri.lower()
         return _suffix_format(low) is not None and not any(ch in uri for ch in GLOB_CHARS)
-    return os.path.isfile(uri)
+    from ctloop.storage import parse
+
+    return os.path.isfile(parse(uri).key)
 
 
 def _cells(uri: str) -> int:
@@ -1748,10 +1909,15 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
 
     if is_single_file(uri):
         return read_table(uri), None
-    src = _every_column(open_source(uri), side or uri)
+    # CSV cells and dates as pandas.read_csv (a single file) and the streamed engine read them
+    src = _every_column(csv_as_pandas_reads(csv_timestamps_as_text(open_source(uri))), side or uri)
     keep = [c for c in src.columns if c not in src.partition_keys or c in (columns or ())]
     try:
-        return _csv_empty_as_float(src, src.dataset.to_table(columns=keep)).to_pandas(), src
+        table = src.dataset.to_table(columns=keep)
+        if src.format != "csv" or not _non_finite_floats(table):
+            return _csv_empty_as_float(src, table).to_pandas(), src
+        # a NaN or an infinity: a cell pandas reads as text past a file's first block is refused,
+        # file by file (Source._file_batches), as the streamed engine reads it
     except pa.ArrowInvalid as exc:
         if src.format != "csv" or _csv_conversion_error(exc) is None:
             raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
@@ -1760,6 +1926,15 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     # a CSV column whose type changes past a file's first block: widened or refused file by file
     # (Source._file_batches), as the streamed engine reads it
     return _csv_empty_as_float(src, _gathered([batch for batch, _, _ in src.batches(keep)])).to_pandas(), src
+
+
+def _non_finite_floats(table: pa.Table) -> bool:
+    """Whether a float column of ``table`` holds a NaN or an infinity."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return any(pa.types.is_floating(f.type) and pc.any(pc.invert(pc.is_finite(table.column(f.name)))).as_py()
+               for f in table.schema)
 
 
 def _csv_empty_as_float(source: Source, table: pa.Table) -> pa.Table:
@@ -1909,7 +2084,8 @@ def state_of(source: str | Sequence[str] | Source, columns: Sequence[str] | None
     preferred)."""
     if isinstance(batch_rows, bool) or not isinstance(batch_rows, (int, np.integer)) or batch_rows < 1:
         raise ConfigError(f"batch_rows must be a whole number >= 1, got {batch_rows!r}")
-    src = source if isinstance(source, Source) else open_source(source)
+    # a path is read as detect_sources reads it: CSV dates and cells as pandas.read_csv reads them
+    src = source if isinstance(source, Source) else csv_as_pandas_reads(csv_timestamps_as_text(open_source(source)))
     names = list(columns) if columns is not None else src.columns
     sources = {n: tuple(held) for n, held in (sources or {}).items() if n in names and tuple(held) != (n,)}
     read = list(dict.fromkeys(c for n in names for c in sources.get(n, (n,))))
@@ -2037,8 +2213,10 @@ def detect_sources(reference: str | Sequence[str] | Source, current: str | Seque
     then :func:`compare`. ``options`` are :func:`compare`'s (``drift_share``, ``method``, ...).
     ``progress(label, ScanProgress)`` is called after every batch."""
     started = time.monotonic()
-    ref_src = csv_timestamps_as_text(reference if isinstance(reference, Source) else open_source(reference))
-    cur_src = csv_timestamps_as_text(current if isinstance(current, Source) else open_source(current))
+    ref_src = csv_as_pandas_reads(csv_timestamps_as_text(reference if isinstance(reference, Source)
+                                                         else open_source(reference)))
+    cur_src = csv_as_pandas_reads(csv_timestamps_as_text(current if isinstance(current, Source)
+                                                         else open_source(current)))
     # every file's columns, not only the first's (a column a later file adds is compared too);
     # their types are checked by check_side, for the compared columns only (not an excluded one)
     ref_src = _every_column(ref_src, f"the reference data ({ref_src.uri})", ())
@@ -2117,6 +2295,8 @@ __all__ = [
     "choose_engine",
     "compare",
     "csv_timestamps_as_text",
+    "csv_as_pandas_reads",
+    "pandas_text_cell",
     "default_columns",
     "detect_sources",
     "is_single_file",
