@@ -176,7 +176,7 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     """
     import pandas as pd
 
-    from ctloop.storage import read_table, write_bytes, write_table
+    from ctloop.storage import read_table, table_format, write_bytes, write_table
 
     if not key or key in (*LABEL_COLUMNS, INSTANCE):
         raise ConfigError(f"label key {key!r} is not a join key: use request_id or a meta_<header> column")
@@ -188,6 +188,8 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
         raise ConfigError(f"label store {store_root} is keyed by {known!r}, not {key!r}: ingest labels keyed by "
                           f"{key!r} into another store (one key per store)")
     frame = read_table(source_uri, text_columns=(key,))
+    if table_format(source_uri) == "csv" and key in frame.columns:
+        frame[key] = _csv_keys_as_written(source_uri, key, len(frame))
     named = [n for n in frame.index.names if n is not None]
     if named and not set(named) & set(frame.columns):  # a Parquet file written with its key as pandas' index
         frame = frame.reset_index(level=named)
@@ -254,6 +256,25 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     write_table(out, f"{root}/labels/part-{stamp}-{uuid.uuid4().hex}.parquet")
     return len(out)
+
+
+def _csv_keys_as_written(source_uri: str, key: str, rows: int) -> pd.Series:
+    """The key column of a CSV label file as written: only an empty cell is missing. pandas reads
+    ``NA``, ``null``, ``None``, ``nan``, ``N/A`` and the other words of its ``na_values`` default
+    (``pandas._libs.parsers.STR_NA_VALUES``, pandas 2.3.3) as missing, but a key is an identifier the
+    producer wrote (a request id, an order number) and the inference log keeps it as text."""
+    import io
+
+    import pandas as pd
+
+    from ctloop.storage import csv_compression, read_bytes
+
+    raw = read_bytes(source_uri)
+    keys = pd.read_csv(io.BytesIO(raw), compression=csv_compression(raw), usecols=[key], dtype=str,
+                       keep_default_na=False, na_values={key: [""]})[key]
+    if len(keys) != rows:  # cannot happen for a file pandas read once already: never a silent misalignment
+        raise DataSourceError(f"{source_uri}: its key column {key!r} read as {len(keys)} rows, the file as {rows}")
+    return keys
 
 
 def _refuse_nested(frame: pd.DataFrame, columns: list[str]) -> None:
