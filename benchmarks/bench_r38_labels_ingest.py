@@ -1,6 +1,6 @@
 """Memory of ``ctloop labels ingest``: the whole-file read (``ingest_labels`` as of ``--before``,
 default 0a492ee, main before round 38: the source read whole into pandas) and the streamed one
-(this tree: batches of ``BATCH_ROWS``) side by side in one run, per file size and format.
+(this tree: batches of ``BATCH_ROWS``, 50,000) side by side in one run, per file size and format.
 
 The label file is what a nightly export looks like: request ids of 20 characters, a 0/1 label,
 an ISO 8601 ``label_time`` with an offset. Each ingest runs as a child process (the data is
@@ -130,7 +130,7 @@ def main() -> int:
     md = (f"# bench_r38_labels_ingest ({m['date']}, {m['cpus']} cores shared, load {m['loadavg_1m']})\n\n"
           f"`.venv/bin/python benchmarks/bench_r38_labels_ingest.py {' '.join(map(str, args.sizes))}`\n\n"
           f"before = `ingest_labels` of {args.before} (the file read whole); after = this tree (batches of "
-          "100,000 rows). `ingest_mib` = peak RSS above the RSS before the call.\n\n```\n" + text + "\n```\n")
+          "50,000 rows). `ingest_mib` = peak RSS above the RSS before the call.\n\n```\n" + text + "\n```\n")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.output}.md").write_text(md)
     save(args.output, {"rows": rows})

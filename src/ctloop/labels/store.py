@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 LABEL_COLUMNS = (LABEL, LABEL_TIME)
 STORE_MANIFEST = "_ctloop_labels.json"
 INSTANCE_LIMIT = 2**24  # instances are indexed as float32 (labels.join), exact below this
-BATCH_ROWS = 100_000  # rows of a label file read and checked at a time
+BATCH_ROWS = 50_000  # rows of a label file read and checked at a time (~1 MiB a 1,000)
 
 
 def normalise_keys(values: pd.Series) -> pd.Series:
@@ -303,7 +303,7 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
     now = None
     kind = None  # "numbers" or "names", from the first batch
     first_labels = None
-    seen: list[tuple] = []  # per batch: the entries' identities, their times and labels (as numbers)
+    seen: tuple[list, ...] = ([], [], [], [])  # per batch: the entries' identities, their times and labels
     writer = None
     rows = 0
     timed = None
@@ -335,7 +335,8 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
             i1, i2 = entry_ids(h1, h2, inst)
             value = (out[LABEL].to_numpy(dtype=np.float64) if kind == "numbers"  # names: their hashes
                      else key_hashes(out[LABEL].astype("string")))
-            seen.append((i1, i2, stamp, value))
+            for parts, array in zip(seen, (i1, i2, stamp, value), strict=True):
+                parts.append(array)
             table = pa.Table.from_pandas(out, preserve_index=False,
                                          schema=None if writer is None else writer.schema)
             if writer is None:
@@ -349,10 +350,12 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
             writer.close()
     if not rows:  # a header-only file (or none at all): the whole file's read says which
         return None
-    i1, i2, stamp, value = (np.concatenate(parts) for parts in zip(*seen, strict=True))
-    del seen
+    i1, i2, stamp, value = (_joined(parts) for parts in seen)  # one array at a time: 32 bytes a label
     order = np.lexsort((stamp, i2, i1))  # stable: rows of one entry keep the file's order
-    i1, i2, stamp, value = i1[order], i2[order], stamp[order], value[order]
+    i1 = i1[order]  # sorted one by one, each copy replacing its array
+    i2 = i2[order]
+    stamp = stamp[order]
+    value = value[order]
     same = (i1[1:] == i1[:-1]) & (i2[1:] == i2[:-1])
     if timed:  # one entry, one time, two labels: refused (the whole file names the rows)
         if bool((same & (stamp[1:] == stamp[:-1]) & (value[1:] != value[:-1])).any()):
@@ -367,6 +370,15 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
     except DataValidationError:
         return None
     return rows
+
+
+def _joined(parts: list):
+    """The concatenation of ``parts`` (emptied on the way: no part outlives the copy)."""
+    import numpy as np
+
+    out = np.concatenate(parts)
+    parts.clear()
+    return out
 
 
 def _keep_rows(target: str, keep) -> int:
