@@ -213,12 +213,18 @@ def _ingest_whole(source_uri: str, store_root: str, key: str, label: str, known:
 
     from ctloop.storage import read_table, table_format, write_bytes, write_table
 
-    frame = read_table(source_uri, text_columns=(key,))
-    if table_format(source_uri) == "csv" and key in frame.columns:
-        frame[key] = _csv_keys_as_written(source_uri, key, len(frame))
+    try:
+        frame = read_table(source_uri, text_columns=(key,))
+        if table_format(source_uri) == "csv" and key in frame.columns:
+            frame[key] = _csv_keys_as_written(source_uri, key, len(frame))
+    except EOFError as exc:  # a gzip stream cut short (an interrupted upload): read_table lets it through
+        raise DataSourceError(f"{source_uri} is not a readable {table_format(source_uri)} file: {exc}") from exc
     named = [n for n in frame.index.names if n is not None]
     if named and not set(named) & set(frame.columns):  # a Parquet file written with its key as pandas' index
         frame = frame.reset_index(level=named)
+    # rows are the file's (1 = its first), whatever index pandas kept in a Parquet file (0, 2, 4 of a
+    # filtered frame): the refusals name rows by it
+    frame = frame.reset_index(drop=True)
     for col in (key, label):
         if col not in frame.columns:
             raise DataValidationError([(col, "required", len(frame), f"column is missing from {source_uri} "
