@@ -8,7 +8,7 @@ keeps its name: ``request_id`` (KServe's ``ce-id``) or a business key carried in
 (``meta_x_order_id``, see docs/inference-log.md). A store holds one key: the first ingest records
 it in ``<store>/labels/_ctloop_labels.json`` and an ingest with another key is refused (use one
 store per key). Keys are always **strings** on both sides of the join: a key read from CSV is read
-as text (``00123`` stays ``00123``), a numeric key from Parquet becomes its decimal text (``1001``,
+as written (``00123`` stays ``00123``, ``NA`` stays ``NA``: only an empty cell is missing), a numeric key from Parquet becomes its decimal text (``1001``,
 never ``1001.0``; uint64 keys every digit; float keys beyond 2**53, which may have been rounded,
 are refused), so labels join ``meta_*`` columns (strings) whatever the file format.
 """
@@ -26,6 +26,7 @@ from ctloop.errors import ConfigError, DataSourceError, DataValidationError
 from ctloop.metrics import LARGEST_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
 LABEL_COLUMNS = (LABEL, LABEL_TIME)
@@ -95,6 +96,51 @@ def _lower_uuids(keys: pd.Series) -> pd.Series:
         return keys
     lowered = pc.if_else(upper, pc.utf8_lower(text), text)
     return pd.Series(lowered.to_pandas(), index=keys.index).astype("string")
+
+
+HASH_KEYS = ("0123456789123456", "ctloop-labels-h2")  # pandas' default SipHash key, and a second one
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def key_hashes(keys: pd.Series) -> np.ndarray:
+    """64-bit hashes of normalised keys (:func:`ctloop.labels.store.normalise_keys`)."""
+    import numpy as np
+    import pandas as pd
+
+    return pd.util.hash_pandas_object(keys.astype("string"), index=False).to_numpy(dtype=np.uint64)
+
+
+def key_pairs(keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Two independent 64-bit hashes of normalised keys (the first is :func:`key_hashes`)."""
+    import numpy as np
+    import pandas as pd
+
+    text = keys.astype("string")
+    h1, h2 = (pd.util.hash_pandas_object(text, index=False, hash_key=k).to_numpy(dtype=np.uint64)
+              for k in HASH_KEYS)
+    return h1, h2
+
+
+def _splitmix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: a bijection of uint64 that scatters nearby values."""
+    import numpy as np
+
+    z = x * np.uint64(_GOLDEN)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def entry_ids(h1: np.ndarray, h2: np.ndarray, instance: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The identity of (key, instance) from the key's hashes: each word XORed with a different
+    bijective mix of the instance (distinct instances of one key never collide); the key's
+    hashes themselves when there is no instance."""
+    import numpy as np
+
+    if instance is None:
+        return h1, h2
+    i = np.asarray(instance, dtype=np.int64).astype(np.uint64)
+    return h1 ^ _splitmix(i + np.uint64(1)), h2 ^ _splitmix(i ^ np.uint64(_GOLDEN))
 
 
 def _inexact_keys(values: pd.Series) -> pd.Series:
@@ -177,7 +223,7 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     now). A label column holding any text is stored as text.
 
     Read and checked in batches of ``batch_rows`` (:func:`_stream_labels`), written to a temporary
-    file and committed to the store at the end: memory bounded by a batch and ~40 bytes a label
+    file and committed to the store at the end: memory bounded by a batch and 32 bytes a label
     (their hashes, for the conflicts within the file), not by the file. A file that breaks a rule
     is read once more whole (:func:`_ingest_whole`), which names what it breaks as ever; the store
     is left as it was.
@@ -303,8 +349,6 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
-
-    from ctloop.labels.join import entry_ids, key_hashes, key_pairs
 
     now = None
     kind = None  # "numbers" or "names", from the first batch
