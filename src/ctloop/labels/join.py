@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING
 
 from ctloop.columns import INSTANCE
 from ctloop.inference_log.reader import served
-from ctloop.labels.store import detect_key, normalise_keys
+from ctloop.labels.store import (  # noqa: F401 (key_hashes, key_pairs, entry_ids, HASH_KEYS: named here too)
+    HASH_KEYS,
+    detect_key,
+    entry_ids,
+    key_hashes,
+    key_pairs,
+    normalise_keys,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -71,8 +78,6 @@ _PLAIN = "_ctloop_plain"  # a latest label that has no instance (stores mixing l
 # latest label *with* instance 0 (a later label without instance, for a single-instance request, never
 # replaces it)
 _BATCH_0 = -1
-HASH_KEYS = ("0123456789123456", "ctloop-labels-h2")  # pandas' default SipHash key, and a second one
-_GOLDEN = 0x9E3779B97F4A7C15
 
 
 @dataclass
@@ -128,47 +133,6 @@ class LabelIndex:
             if len(same):
                 out[j] = lo[j] + same[0]
         return out
-
-
-def key_hashes(keys: pd.Series) -> np.ndarray:
-    """64-bit hashes of normalised keys (:func:`ctloop.labels.store.normalise_keys`)."""
-    import numpy as np
-    import pandas as pd
-
-    return pd.util.hash_pandas_object(keys.astype("string"), index=False).to_numpy(dtype=np.uint64)
-
-
-def key_pairs(keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Two independent 64-bit hashes of normalised keys (the first is :func:`key_hashes`)."""
-    import numpy as np
-    import pandas as pd
-
-    text = keys.astype("string")
-    h1, h2 = (pd.util.hash_pandas_object(text, index=False, hash_key=k).to_numpy(dtype=np.uint64)
-              for k in HASH_KEYS)
-    return h1, h2
-
-
-def _splitmix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser: a bijection of uint64 that scatters nearby values."""
-    import numpy as np
-
-    z = x * np.uint64(_GOLDEN)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
-def entry_ids(h1: np.ndarray, h2: np.ndarray, instance: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """The identity of (key, instance) from the key's hashes: each word XORed with a different
-    bijective mix of the instance (distinct instances of one key never collide); the key's
-    hashes themselves when there is no instance."""
-    import numpy as np
-
-    if instance is None:
-        return h1, h2
-    i = np.asarray(instance, dtype=np.int64).astype(np.uint64)
-    return h1 ^ _splitmix(i + np.uint64(1)), h2 ^ _splitmix(i ^ np.uint64(_GOLDEN))
 
 
 def label_index(labels: pd.DataFrame) -> LabelIndex:

@@ -8,7 +8,7 @@ keeps its name: ``request_id`` (KServe's ``ce-id``) or a business key carried in
 (``meta_x_order_id``, see docs/inference-log.md). A store holds one key: the first ingest records
 it in ``<store>/labels/_ctloop_labels.json`` and an ingest with another key is refused (use one
 store per key). Keys are always **strings** on both sides of the join: a key read from CSV is read
-as text (``00123`` stays ``00123``), a numeric key from Parquet becomes its decimal text (``1001``,
+as written (``00123`` stays ``00123``, ``NA`` stays ``NA``: only an empty cell is missing), a numeric key from Parquet becomes its decimal text (``1001``,
 never ``1001.0``; uint64 keys every digit; float keys beyond 2**53, which may have been rounded,
 are refused), so labels join ``meta_*`` columns (strings) whatever the file format.
 """
@@ -26,11 +26,13 @@ from ctloop.errors import ConfigError, DataSourceError, DataValidationError
 from ctloop.metrics import LARGEST_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
 LABEL_COLUMNS = (LABEL, LABEL_TIME)
 STORE_MANIFEST = "_ctloop_labels.json"
 INSTANCE_LIMIT = 2**24  # instances are indexed as float32 (labels.join), exact below this
+BATCH_ROWS = 50_000  # rows of a label file read and checked at a time (~1 MiB a 1,000)
 
 
 def normalise_keys(values: pd.Series) -> pd.Series:
@@ -94,6 +96,51 @@ def _lower_uuids(keys: pd.Series) -> pd.Series:
         return keys
     lowered = pc.if_else(upper, pc.utf8_lower(text), text)
     return pd.Series(lowered.to_pandas(), index=keys.index).astype("string")
+
+
+HASH_KEYS = ("0123456789123456", "ctloop-labels-h2")  # pandas' default SipHash key, and a second one
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def key_hashes(keys: pd.Series) -> np.ndarray:
+    """64-bit hashes of normalised keys (:func:`ctloop.labels.store.normalise_keys`)."""
+    import numpy as np
+    import pandas as pd
+
+    return pd.util.hash_pandas_object(keys.astype("string"), index=False).to_numpy(dtype=np.uint64)
+
+
+def key_pairs(keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Two independent 64-bit hashes of normalised keys (the first is :func:`key_hashes`)."""
+    import numpy as np
+    import pandas as pd
+
+    text = keys.astype("string")
+    h1, h2 = (pd.util.hash_pandas_object(text, index=False, hash_key=k).to_numpy(dtype=np.uint64)
+              for k in HASH_KEYS)
+    return h1, h2
+
+
+def _splitmix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: a bijection of uint64 that scatters nearby values."""
+    import numpy as np
+
+    z = x * np.uint64(_GOLDEN)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def entry_ids(h1: np.ndarray, h2: np.ndarray, instance: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The identity of (key, instance) from the key's hashes: each word XORed with a different
+    bijective mix of the instance (distinct instances of one key never collide); the key's
+    hashes themselves when there is no instance."""
+    import numpy as np
+
+    if instance is None:
+        return h1, h2
+    i = np.asarray(instance, dtype=np.int64).astype(np.uint64)
+    return h1 ^ _splitmix(i + np.uint64(1)), h2 ^ _splitmix(i ^ np.uint64(_GOLDEN))
 
 
 def _inexact_keys(values: pd.Series) -> pd.Series:
@@ -165,7 +212,8 @@ def store_key(store_root: str) -> str | None:
     return key
 
 
-def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", label: str = "label") -> int:
+def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", label: str = "label",
+                  batch_rows: int = BATCH_ROWS) -> int:
     """Append the labels of ``source_uri`` (CSV/Parquet, local or gs://) to the store; returns rows.
 
     Columns: ``key`` (required, no missing values), ``label`` (required: the class as the
@@ -173,11 +221,13 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     value for a regressor), optional ``instance`` (index of the instance within a batched
     request) and ``label_time`` (ISO 8601 or a timestamp column, :func:`label_times`; default:
     now). A label column holding any text is stored as text.
+
+    Read and checked in batches of ``batch_rows`` (:func:`_stream_labels`), written to a temporary
+    file and committed to the store at the end: memory bounded by a batch and 32 bytes a label
+    (their hashes, for the conflicts within the file), not by the file. A file that breaks a rule
+    is read once more whole (:func:`_ingest_whole`), which names what it breaks as ever; the store
+    is left as it was.
     """
-    import pandas as pd
-
-    from ctloop.storage import read_table, write_bytes, write_table
-
     if not key or key in (*LABEL_COLUMNS, INSTANCE):
         raise ConfigError(f"label key {key!r} is not a join key: use request_id or a meta_<header> column")
     if label in (key, INSTANCE, LABEL_TIME):
@@ -187,10 +237,40 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     if known is not None and known != key:
         raise ConfigError(f"label store {store_root} is keyed by {known!r}, not {key!r}: ingest labels keyed by "
                           f"{key!r} into another store (one key per store)")
-    frame = read_table(source_uri, text_columns=(key,))
+    import shutil
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix="ctloop-labels-")
+    try:
+        staged = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet", batch_rows)
+        if staged is None:  # a rule broken (or a file the batches cannot tell): the whole file names it
+            return _ingest_whole(source_uri, store_root, key, label, known)
+        if not staged:
+            return 0
+        _commit(store_root, key, known, f"{tmp}/labels.parquet")
+        return staged
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _ingest_whole(source_uri: str, store_root: str, key: str, label: str, known: str | None) -> int:
+    """:func:`ingest_labels` of the whole file read at once (pandas): what names a broken rule."""
+    import pandas as pd
+
+    from ctloop.storage import read_table, table_format, write_bytes, write_table
+
+    try:
+        frame = read_table(source_uri, text_columns=(key,))
+        if table_format(source_uri) == "csv" and key in frame.columns:
+            frame[key] = _csv_keys_as_written(source_uri, key, len(frame))
+    except EOFError as exc:  # a gzip stream cut short (an interrupted upload): read_table lets it through
+        raise DataSourceError(f"{source_uri} is not a readable {table_format(source_uri)} file: {exc}") from exc
     named = [n for n in frame.index.names if n is not None]
     if named and not set(named) & set(frame.columns):  # a Parquet file written with its key as pandas' index
         frame = frame.reset_index(level=named)
+    # rows are the file's (1 = its first), whatever index pandas kept in a Parquet file (0, 2, 4 of a
+    # filtered frame): the refusals name rows by it
+    frame = frame.reset_index(drop=True)
     for col in (key, label):
         if col not in frame.columns:
             raise DataValidationError([(col, "required", len(frame), f"column is missing from {source_uri} "
@@ -254,6 +334,272 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     write_table(out, f"{root}/labels/part-{stamp}-{uuid.uuid4().hex}.parquet")
     return len(out)
+
+
+class _Broken(Exception):
+    """A rule the streamed batches found broken (or something they cannot tell alone): the whole
+    file is read to name it (:func:`_ingest_whole`)."""
+
+
+def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known: str | None, target: str,
+                   batch_rows: int) -> int | None:
+    """The labels of ``source_uri`` checked batch by batch (every rule of :func:`_ingest_whole`)
+    and written to the local Parquet file ``target``; returns how many, or ``None`` when a rule is
+    broken anywhere in the file (nothing is kept then: the whole file is read to name it)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    now = None
+    kind = None  # "numbers" or "names", from the first batch
+    first_labels = None
+    seen: tuple[list, ...] = ([], [], [], [])  # per batch: the entries' identities, their times and labels
+    writer = None
+    rows = 0
+    timed = None
+    try:
+        for batch in _source_batches(source_uri, key, batch_rows):
+            out, frame = _checked_batch(batch, key, label)
+            if not len(out):
+                continue
+            has_time = LABEL_TIME in frame.columns
+            if timed is None:
+                timed = has_time
+            batch_kind = "numbers" if out[LABEL].dtype.kind == "f" else "names"
+            if kind is None:
+                kind, first_labels = batch_kind, out[LABEL].iloc[:1]
+            if batch_kind != kind or has_time != timed:
+                raise _Broken
+            if has_time:
+                times = label_times(frame[LABEL_TIME].reset_index(drop=True))
+                out[LABEL_TIME] = times.map(lambda t: t.isoformat())
+                stamp = times.to_numpy(dtype="datetime64[ns]").view(np.int64)
+            else:
+                import pandas as pd
+
+                now = now or pd.Timestamp.now("UTC").isoformat()
+                out[LABEL_TIME] = now
+                stamp = np.zeros(len(out), dtype=np.int64)
+            h1, h2 = key_pairs(out[key])
+            inst = out[INSTANCE].to_numpy(dtype=np.int64) if INSTANCE in out.columns else None
+            i1, i2 = entry_ids(h1, h2, inst)
+            value = (out[LABEL].to_numpy(dtype=np.float64) if kind == "numbers"  # names: their hashes
+                     else key_hashes(out[LABEL].astype("string")))
+            for parts, array in zip(seen, (i1, i2, stamp, value), strict=True):
+                parts.append(array)
+            table = pa.Table.from_pandas(out, preserve_index=False,
+                                         schema=None if writer is None else writer.schema)
+            if writer is None:
+                writer = pq.ParquetWriter(target, table.schema)
+            writer.write_table(table)
+            rows += len(out)
+    except (_Broken, DataValidationError, DataSourceError, ValueError, TypeError, OSError, EOFError, pa.ArrowException):
+        return None  # the whole file's read names it (or reads what the batches could not)
+    finally:
+        if writer is not None:
+            writer.close()
+    if not rows:  # a header-only file (or none at all): the whole file's read says which
+        return None
+    i1, i2, stamp, value = (_joined(parts) for parts in seen)  # one array at a time: 32 bytes a label
+    order = np.lexsort((stamp, i2, i1))  # stable: rows of one entry keep the file's order
+    i1 = i1[order]  # sorted one by one, each copy replacing its array
+    i2 = i2[order]
+    stamp = stamp[order]
+    value = value[order]
+    same = (i1[1:] == i1[:-1]) & (i2[1:] == i2[:-1])
+    if timed:  # one entry, one time, two labels: refused (the whole file names the rows)
+        if bool((same & (stamp[1:] == stamp[:-1]) & (value[1:] != value[:-1])).any()):
+            return None
+    elif same.any():  # no time: the file's later row of an entry wins
+        keep = np.ones(len(order), dtype=bool)
+        keep[order[:-1][same]] = False
+        rows = _keep_rows(target, keep)
+    try:
+        if known is not None:
+            _refuse_other_kind(store_root, first_labels)
+    except DataValidationError:
+        return None
+    return rows
+
+
+def _joined(parts: list):
+    """The concatenation of ``parts`` (emptied on the way: no part outlives the copy)."""
+    import numpy as np
+
+    out = np.concatenate(parts)
+    parts.clear()
+    return out
+
+
+def _keep_rows(target: str, keep) -> int:
+    """Rewrite the Parquet file ``target`` with only its rows where ``keep`` (a batch at a time)."""
+    import os
+
+    import pyarrow.parquet as pq
+
+    source = pq.ParquetFile(target)
+    tmp = f"{target}.kept"
+    at = 0
+    with pq.ParquetWriter(tmp, source.schema_arrow) as writer:
+        for batch in source.iter_batches(BATCH_ROWS):
+            writer.write_batch(batch.filter(keep[at:at + len(batch)]))
+            at += len(batch)
+    source.close()
+    os.replace(tmp, target)
+    return int(keep.sum())
+
+
+def _checked_batch(frame: pd.DataFrame, key: str, label: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One batch of a label file as stored (``key``, [``instance``], ``label``) and the batch as
+    read (an index as columns, bytes as text); :class:`_Broken` (or the error of
+    :func:`_ingest_whole`'s own checks) at the first rule it breaks."""
+    import pandas as pd
+
+    named = [n for n in frame.index.names if n is not None]
+    if named and not set(named) & set(frame.columns):
+        frame = frame.reset_index(level=named)
+    if key not in frame.columns or label not in frame.columns:
+        raise _Broken
+    cols = [key, label, *(c for c in (INSTANCE, LABEL_TIME) if c in frame.columns)]
+    _refuse_nested(frame, cols)
+    frame = _bytes_as_text(frame, key, cols)
+    if len(_inexact_keys(frame[key])):
+        raise _Broken
+    keys = normalise_keys(frame[key])
+    if bool(keys.isna().any()) or bool(frame[label].isna().any()):
+        raise _Broken
+    values = pd.to_numeric(frame[label], errors="coerce")
+    text = values.isna()
+    if bool(text.all()):
+        values = frame[label].map(lambda v: str(v).strip())
+    elif bool(text.any()) or bool(values.abs().gt(LARGEST_VALUE).to_numpy(dtype=bool, na_value=False).any()):
+        raise _Broken
+    out = pd.DataFrame({key: keys.reset_index(drop=True)})
+    if INSTANCE in frame.columns:
+        inst = pd.to_numeric(frame[INSTANCE], errors="coerce")
+        if bool((inst.isna() | (inst < 0) | (inst % 1 != 0) | (inst >= INSTANCE_LIMIT)).any()):
+            raise _Broken
+        out[INSTANCE] = inst.astype("Int64").to_numpy()
+    out[LABEL] = (values.astype(float) if pd.api.types.is_numeric_dtype(values) else values.astype(str)).to_numpy()
+    return out, frame
+
+
+def _source_batches(source_uri: str, key: str, batch_rows: int):
+    """The rows of a CSV or Parquet label file, ``batch_rows`` at a time, as :func:`_ingest_whole`
+    reads them whole (``read_table``): the key of a CSV as written (only an empty cell missing,
+    :func:`_csv_keys_as_written`), Parquet's pandas index as columns, decimals as floats. Remote
+    files are read as streams (Parquet: its footer, then row group by row group)."""
+    from ctloop.storage import _decimals_as_floats, plain_missing, table_format
+
+    if table_format(source_uri) == "parquet":
+        import pyarrow as pa
+
+        from ctloop.inference_log.scan import open_parquet
+
+        source = open_parquet(source_uri, DataSourceError, "label file")
+        schema = source.schema_arrow
+        for batch in source.iter_batches(batch_rows):
+            yield plain_missing(_decimals_as_floats(pa.Table.from_batches([batch], schema=schema).to_pandas()))
+        return
+    yield from _csv_batches(source_uri, key, batch_rows)
+
+
+def _open_stream(source_uri: str):
+    """A binary stream of the stored bytes of ``source_uri`` (local or object store)."""
+    from ctloop.storage import filesystem, is_remote
+
+    if not is_remote(source_uri):
+        from ctloop.storage import parse
+
+        return open(parse(source_uri).key, "rb")  # noqa: SIM115 (closed by the caller)
+    fs, path = filesystem(source_uri)
+    return fs.open_input_stream(path)
+
+
+CSV_HEADER_BYTES = 1 << 16
+
+
+def _csv_batches(source_uri: str, key: str, batch_rows: int):
+    """A CSV label file ``batch_rows`` rows at a time (pandas' C reader, as ``read_table``; each
+    batch typed as a whole). The header is read first: a file ``read_table`` would refuse or
+    rename (another encoding, one column, a column named twice) is :class:`_Broken`."""
+    import gzip
+    import io
+    import re
+    import zlib
+
+    import pandas as pd
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    from ctloop.storage import CSV_HEAD_BYTES, FLOATS, csv_compression, refuse_other_encoding
+
+    with _open_stream(source_uri) as stream:
+        head = stream.read(CSV_HEADER_BYTES)
+    if not head.strip():
+        raise _Broken
+    refuse_other_encoding(source_uri, head[:CSV_HEAD_BYTES])
+    gzipped = csv_compression(head) == "gzip"
+    try:
+        text = zlib.decompressobj(wbits=31).decompress(head) if gzipped else head
+    except zlib.error as exc:  # a corrupt stream: the whole file's read names it
+        raise _Broken from exc
+    if b"\n" not in text:
+        raise _Broken  # a header longer than the bytes read: read whole
+    names = [str(c) for c in pd.read_csv(io.BytesIO(text), nrows=0).columns]
+    if len(names) < 2 or any(re.fullmatch(r".+\.\d+", n) for n in names) or key not in names:
+        raise _Broken
+    na = {n: [""] if n == key else list(STR_NA_VALUES) for n in names}
+    with _open_stream(source_uri) as raw:
+        source = gzip.GzipFile(fileobj=raw) if gzipped else raw
+        reader = pd.read_csv(source, dtype={key: str}, keep_default_na=False, na_values=na, float_precision=FLOATS,
+                             chunksize=batch_rows, low_memory=False)
+        with reader:
+            yield from reader
+
+
+def _commit(store_root: str, key: str, known: str | None, staged: str) -> None:
+    """Write the manifest of a new store and move the staged label file into the store, named by
+    the ingest time first: the store's files list (sorted) in ingest order, so of two labels with
+    the same label_time (a corrected file that keeps the outcome's time) the later ingest wins."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    from ctloop.storage import is_remote, parse, write_bytes
+
+    root = store_root.rstrip("/")
+    if known is None:
+        write_bytes(f"{root}/labels/{STORE_MANIFEST}", json.dumps({"key": key, "format": 1}).encode(),
+                    content_type="application/json")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    final = f"{root}/labels/part-{stamp}-{uuid.uuid4().hex}.parquet"
+    if is_remote(final):
+        write_bytes(final, Path(staged).read_bytes(), content_type="application/vnd.apache.parquet")
+        return
+    path = Path(parse(final).key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")  # never listed (not *.parquet) while it is copied
+    shutil.copyfile(staged, tmp)
+    os.replace(tmp, path)
+
+
+def _csv_keys_as_written(source_uri: str, key: str, rows: int) -> pd.Series:
+    """The key column of a CSV label file as written: only an empty cell is missing. pandas reads
+    ``NA``, ``null``, ``None``, ``nan``, ``N/A`` and the other words of its ``na_values`` default
+    (``pandas._libs.parsers.STR_NA_VALUES``, pandas 2.3.3) as missing, but a key is an identifier the
+    producer wrote (a request id, an order number) and the inference log keeps it as text."""
+    import io
+
+    import pandas as pd
+
+    from ctloop.storage import csv_compression, read_bytes
+
+    raw = read_bytes(source_uri)
+    keys = pd.read_csv(io.BytesIO(raw), compression=csv_compression(raw), usecols=[key], dtype=str,
+                       keep_default_na=False, na_values={key: [""]})[key]
+    if len(keys) != rows:  # cannot happen for a file pandas read once already: never a silent misalignment
+        raise DataSourceError(f"{source_uri}: its key column {key!r} read as {len(keys)} rows, the file as {rows}")
+    return keys
 
 
 def _refuse_nested(frame: pd.DataFrame, columns: list[str]) -> None:
