@@ -42,6 +42,23 @@ _REFERENCE = _reference_pattern()
 NAME_MAX = 255  # distribution/reference reference.go NameTotalLengthMax
 
 
+# opencontainers/go-digest v1.0.0 algorithm.go: the algorithms the kubelet's reference parser takes
+# (digest.Parse → Validate), each with exactly this many lower-case hex digits
+DIGEST_HEX = {"sha256": 64, "sha384": 96, "sha512": 128}
+
+
+def _digest_problem(image: str) -> str | None:
+    if "@" not in image:
+        return None
+    algorithm, _, encoded = image.rsplit("@", 1)[1].partition(":")
+    size = DIGEST_HEX.get(algorithm)
+    if size is not None and re.fullmatch(rf"[0-9a-f]{{{size}}}", encoded):
+        return None
+    return (f"image {image!r}: the digest {algorithm}:{encoded} is not one the kubelet can parse (every task "
+            "would fail with InvalidImageName) — a digest is sha256: and 64 lower-case hex digits (sha384: 96, "
+            "sha512: 128), as `docker buildx imagetools inspect` prints it")
+
+
 def _check_image(image: str) -> None:
     if not image or any(ch.isspace() for ch in image) or ":" not in image.rsplit("/", 1)[-1] and "@" not in image:
         raise ConfigError(
@@ -62,6 +79,8 @@ def _check_image(image: str) -> None:
             f"at most 128 letters, digits, '_', '.', '-' (not first), the name at most {NAME_MAX} characters; "
             "e.g. registry.example.com/ml/ctloop:0.1.0"
         )
+    if problem := _digest_problem(image):
+        raise ConfigError(problem)
 
 
 # The volumes every KFP 2.17.0 task pod already has, name → mount path (emptyDirs of the executor
