@@ -93,19 +93,26 @@ KFP_POD_VOLUMES = {"kfp-launcher": "/kfp-launcher", "gcs-scratch": "/gcs", "s3-s
                    "dot-config-scratch": "/.config"}
 
 
+def _same_path(path: str) -> str:
+    """``path`` as the container runtime mounts it (``/mnt//x`` and ``/mnt/y/../x`` are ``/mnt/x``)."""
+    import posixpath
+
+    return posixpath.normpath(re.sub("/+", "/", path))
+
+
 def _pod_volumes(entry: dict) -> tuple[dict[str, str], dict[str, str]]:
     """``({volume name: what}, {mount path: what})`` a task pod has before any PVC of ``mounts``:
     KFP's own and the secret/config-map volumes of the executor's Kubernetes config ``entry``."""
     names = {name: f"KFP's volume {name} (at {path})" for name, path in KFP_POD_VOLUMES.items()}
-    paths = {path: f"KFP's volume {name}" for name, path in KFP_POD_VOLUMES.items()}
+    paths = {_same_path(path): f"KFP's volume {name}" for name, path in KFP_POD_VOLUMES.items()}
     for kind, key in (("secretAsVolume", "secretName"), ("configMapAsVolume", "configMapName")):
         for vol in entry.get(kind) or []:
             what = f"{'Secret' if kind.startswith('secret') else 'ConfigMap'} {vol.get(key)}"
             names[str(vol.get(key))] = f"the volume of {what} (at {vol.get('mountPath')})"
-            paths[str(vol.get("mountPath"))] = what
+            paths[_same_path(str(vol.get("mountPath")))] = what
     for kind in ("pvcMount", "emptyDirMounts", "genericEphemeralVolume"):
         for vol in entry.get(kind) or []:
-            paths[str(vol.get("mountPath"))] = f"a {kind} volume"
+            paths[_same_path(str(vol.get("mountPath")))] = f"a {kind} volume"
     return names, paths
 
 
@@ -127,15 +134,17 @@ def add_pvc_mounts(text: str, mounts: list[tuple[str, str]]) -> str:
         entry = per_exec.setdefault(name, {})
         names, paths = _pod_volumes(entry)
         for claim, path in mounts:
-            if claim in names or path in paths:
+            same = _same_path(path)
+            if claim in names or same in paths:
                 taken = (f"its volume name {claim} (KFP names a claim's volume after the claim) is taken by "
-                         f"{names[claim]}") if claim in names else f"{path} is where {paths[path]} is mounted"
+                         f"{names[claim]}") if claim in names else f"{same} is where {paths[same]} is mounted"
                 raise ConfigError(f"PVC mount {claim}:{path}: {taken} in the pod of {name}: the task could not run "
                                   "as it should — fix: another claim name or mount path, e.g. "
                                   "ctloop-inference-log-records:/mnt/inference-log")
             entry.setdefault("pvcMount", []).append(
                 {"constant": claim, "mountPath": path, "pvcNameParameter": {"runtimeValue": {"constant": claim}}}
             )
+            names[claim], paths[same] = f"the volume of claim {claim}", f"claim {claim}"
     return yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)
 
 

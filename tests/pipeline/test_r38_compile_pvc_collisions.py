@@ -56,3 +56,13 @@ def test_a_refused_pipeline_leaves_no_file_and_an_earlier_one_stays(tmp_path):
 def test_nested_and_ordinary_paths_still_compile(tmp_path):
     paths = compile_all(tmp_path, pvc_mounts=[("data", "/mnt/data"), ("keys", "/var/secrets/google-extra")])
     assert len(paths) == 4 and all("/mnt/data" in p.read_text() for p in paths)
+
+
+@pytest.mark.parametrize("mounts", [[("data", "/mnt/../kfp-launcher")], [("data", "//gcs")], [("data", "/./.cache")],
+                                    [("data", "/mnt/x"), ("other", "/mnt//x")]])
+def test_a_path_written_another_way_is_the_same_path(tmp_path, mounts):
+    """The container runtime mounts ``/mnt/../kfp-launcher`` at /kfp-launcher and ``/mnt//x`` at
+    /mnt/x: spelled differently, they passed the checks that compare the text."""
+    with pytest.raises(ConfigError, match="PVC mount"):
+        compile_all(tmp_path, pvc_mounts=mounts)
+    assert not list(tmp_path.glob("*.yaml"))
