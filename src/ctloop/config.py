@@ -229,6 +229,8 @@ def toleration_problems(toleration: Any, where: str) -> list[str]:
     if seconds is not None:
         if isinstance(seconds, bool) or not isinstance(seconds, int):
             out.append(f"{where}.tolerationSeconds: must be a whole number of seconds, got {seconds!r}")
+        elif not -2**63 <= seconds < 2**63:  # an int64 in Kubernetes and in kfp-kubernetes' protobuf
+            out.append(f"{where}.tolerationSeconds: must fit in 64 bits (at most {2**63 - 1}), got {seconds}")
         elif effect != "NoExecute":
             out.append(f"{where}.tolerationSeconds: needs effect NoExecute (Kubernetes refuses it otherwise), "
                        f"got effect {effect or 'empty'!r}")
@@ -1082,6 +1084,8 @@ class StepResources(Section):
     accelerator_limit: int = opt(0, "Accelerators per pod.", check=non_negative)
 
     def problems(self) -> list[str]:
+        if self.accelerator_limit >= 2**63:  # AcceleratorConfig.count is an int64 (kfp pipeline_spec.proto)
+            return [f"accelerator_limit: must fit in 64 bits (at most {2**63 - 1}), got {self.accelerator_limit}"]
         # the KFP driver drops an accelerator with either half missing: the step would run without it
         if bool(self.accelerator_type) != (self.accelerator_limit > 0):
             given = (f"accelerator_type {self.accelerator_type!r} without accelerator_limit"
