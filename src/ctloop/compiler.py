@@ -209,8 +209,12 @@ def compile_pipeline(
     path.parent.mkdir(parents=True, exist_ok=True)
     # compiled next to the target and moved there only when whole: a refusal (a mount the pod
     # already has) or an interruption leaves no half-made pipeline for `ctloop upload` to send
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".yaml", dir=path.parent)  # kfp wants .yaml
-    os.close(fd)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".yaml", dir=path.parent)  # kfp wants .yaml
+        os.close(fd)
+    except OSError as exc:  # a read-only or full disk
+        raise ConfigError(f"cannot write the compiled pipeline in {path.parent}: {exc.strerror or exc}; "
+                          "choose another output directory") from None
     work = Path(name)
     try:
         compiler.Compiler().compile(pipeline_func=pipeline_func, package_path=str(work))
@@ -219,8 +223,12 @@ def compile_pipeline(
             text = rewrite_images(text, image)
         if pvc_mounts:
             text = add_pvc_mounts(text, list(pvc_mounts))
-        work.write_text(text)
-        os.replace(work, path)
+        try:
+            work.write_text(text)
+            os.replace(work, path)
+        except OSError as exc:  # a directory of that name in the way, a full disk
+            raise ConfigError(f"cannot write the compiled pipeline to {path}: {exc.strerror or exc}; move it "
+                              "away or choose another output directory") from None
     finally:
         work.unlink(missing_ok=True)
     return path
