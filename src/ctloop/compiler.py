@@ -14,7 +14,9 @@ shared volume instead of an object store (the dev overlay's ``ctloop-inference-l
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,23 @@ _REFERENCE = _reference_pattern()
 NAME_MAX = 255  # distribution/reference reference.go NameTotalLengthMax
 
 
+# opencontainers/go-digest v1.0.0 algorithm.go: the algorithms the kubelet's reference parser takes
+# (digest.Parse → Validate), each with exactly this many lower-case hex digits
+DIGEST_HEX = {"sha256": 64, "sha384": 96, "sha512": 128}
+
+
+def _digest_problem(image: str) -> str | None:
+    if "@" not in image:
+        return None
+    algorithm, _, encoded = image.rsplit("@", 1)[1].partition(":")
+    size = DIGEST_HEX.get(algorithm)
+    if size is not None and re.fullmatch(rf"[0-9a-f]{{{size}}}", encoded):
+        return None
+    return (f"image {image!r}: the digest {algorithm}:{encoded} is not one the kubelet can parse (every task "
+            "would fail with InvalidImageName) — a digest is sha256: and 64 lower-case hex digits (sha384: 96, "
+            "sha512: 128), as `docker buildx imagetools inspect` prints it")
+
+
 def _check_image(image: str) -> None:
     if not image or any(ch.isspace() for ch in image) or ":" not in image.rsplit("/", 1)[-1] and "@" not in image:
         raise ConfigError(
@@ -60,10 +79,46 @@ def _check_image(image: str) -> None:
             f"at most 128 letters, digits, '_', '.', '-' (not first), the name at most {NAME_MAX} characters; "
             "e.g. registry.example.com/ml/ctloop:0.1.0"
         )
+    if problem := _digest_problem(image):
+        raise ConfigError(problem)
+
+
+# The volumes every KFP 2.17.0 task pod already has, name → mount path (emptyDirs of the executor
+# template: backend/src/v2/compiler/argocompiler/container.go). The driver names a claim's volume
+# after the claim (backend/src/v2/driver/k8s.go) and Argo merges the pod spec patch by volume name
+# and mount path: a claim of one of these names makes one volume of two kinds (the pod is refused), a
+# claim on one of these paths replaces the mount (no launcher at /kfp-launcher: every task fails).
+KFP_POD_VOLUMES = {"kfp-launcher": "/kfp-launcher", "gcs-scratch": "/gcs", "s3-scratch": "/s3",
+                   "minio-scratch": "/minio", "dot-local-scratch": "/.local", "dot-cache-scratch": "/.cache",
+                   "dot-config-scratch": "/.config"}
+
+
+def _same_path(path: str) -> str:
+    """``path`` as the container runtime mounts it (``/mnt//x`` and ``/mnt/y/../x`` are ``/mnt/x``)."""
+    import posixpath
+
+    return posixpath.normpath(re.sub("/+", "/", path))
+
+
+def _pod_volumes(entry: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """``({volume name: what}, {mount path: what})`` a task pod has before any PVC of ``mounts``:
+    KFP's own and the secret/config-map volumes of the executor's Kubernetes config ``entry``."""
+    names = {name: f"KFP's volume {name} (at {path})" for name, path in KFP_POD_VOLUMES.items()}
+    paths = {_same_path(path): f"KFP's volume {name}" for name, path in KFP_POD_VOLUMES.items()}
+    for kind, key in (("secretAsVolume", "secretName"), ("configMapAsVolume", "configMapName")):
+        for vol in entry.get(kind) or []:
+            what = f"{'Secret' if kind.startswith('secret') else 'ConfigMap'} {vol.get(key)}"
+            names[str(vol.get(key))] = f"the volume of {what} (at {vol.get('mountPath')})"
+            paths[_same_path(str(vol.get("mountPath")))] = what
+    for kind in ("pvcMount", "emptyDirMounts", "genericEphemeralVolume"):
+        for vol in entry.get(kind) or []:
+            paths[_same_path(str(vol.get("mountPath")))] = f"a {kind} volume"
+    return names, paths
 
 
 def add_pvc_mounts(text: str, mounts: list[tuple[str, str]]) -> str:
-    """Mount each ``(claim, path)`` into every executor of compiled IR ``text``."""
+    """Mount each ``(claim, path)`` into every executor of compiled IR ``text``; a ConfigError for a
+    claim or path the task pod already has (:data:`KFP_POD_VOLUMES`, ctloop's own secret volume)."""
     import yaml
 
     docs = list(yaml.safe_load_all(text))
@@ -77,13 +132,19 @@ def add_pvc_mounts(text: str, mounts: list[tuple[str, str]]) -> str:
     check_pvc_mounts(mounts)
     for name in executors:
         entry = per_exec.setdefault(name, {})
-        taken = {m.get("mountPath") for m in entry.get("pvcMount", [])}
+        names, paths = _pod_volumes(entry)
         for claim, path in mounts:
-            if path in taken:
-                raise ConfigError(f"executor {name} already mounts something at {path}: choose another path")
+            same = _same_path(path)
+            if claim in names or same in paths:
+                taken = (f"its volume name {claim} (KFP names a claim's volume after the claim) is taken by "
+                         f"{names[claim]}") if claim in names else f"{same} is where {paths[same]} is mounted"
+                raise ConfigError(f"PVC mount {claim}:{path}: {taken} in the pod of {name}: the task could not run "
+                                  "as it should — fix: another claim name or mount path, e.g. "
+                                  "ctloop-inference-log-records:/mnt/inference-log")
             entry.setdefault("pvcMount", []).append(
                 {"constant": claim, "mountPath": path, "pvcNameParameter": {"runtimeValue": {"constant": claim}}}
             )
+            names[claim], paths[same] = f"the volume of claim {claim}", f"claim {claim}"
     return yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)
 
 
@@ -146,12 +207,30 @@ def compile_pipeline(
     check_pvc_mounts(list(pvc_mounts))  # so are mounts no pod can take
     path = Path(package_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    compiler.Compiler().compile(pipeline_func=pipeline_func, package_path=str(path))
-    path.write_text(normalise_header(path.read_text()))
-    if image and image != DEFAULT_IMAGE:
-        path.write_text(rewrite_images(path.read_text(), image))
-    if pvc_mounts:
-        path.write_text(add_pvc_mounts(path.read_text(), list(pvc_mounts)))
+    # compiled next to the target and moved there only when whole: a refusal (a mount the pod
+    # already has) or an interruption leaves no half-made pipeline for `ctloop upload` to send
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".yaml", dir=path.parent)  # kfp wants .yaml
+        os.close(fd)
+    except OSError as exc:  # a read-only or full disk
+        raise ConfigError(f"cannot write the compiled pipeline in {path.parent}: {exc.strerror or exc}; "
+                          "choose another output directory") from None
+    work = Path(name)
+    try:
+        compiler.Compiler().compile(pipeline_func=pipeline_func, package_path=str(work))
+        text = normalise_header(work.read_text())
+        if image and image != DEFAULT_IMAGE:
+            text = rewrite_images(text, image)
+        if pvc_mounts:
+            text = add_pvc_mounts(text, list(pvc_mounts))
+        try:
+            work.write_text(text)
+            os.replace(work, path)
+        except OSError as exc:  # a directory of that name in the way, a full disk
+            raise ConfigError(f"cannot write the compiled pipeline to {path}: {exc.strerror or exc}; move it "
+                              "away or choose another output directory") from None
+    finally:
+        work.unlink(missing_ok=True)
     return path
 
 

@@ -229,6 +229,8 @@ def toleration_problems(toleration: Any, where: str) -> list[str]:
     if seconds is not None:
         if isinstance(seconds, bool) or not isinstance(seconds, int):
             out.append(f"{where}.tolerationSeconds: must be a whole number of seconds, got {seconds!r}")
+        elif not -2**63 <= seconds < 2**63:  # an int64 in Kubernetes and in kfp-kubernetes' protobuf
+            out.append(f"{where}.tolerationSeconds: must fit in 64 bits (at most {2**63 - 1}), got {seconds}")
         elif effect != "NoExecute":
             out.append(f"{where}.tolerationSeconds: needs effect NoExecute (Kubernetes refuses it otherwise), "
                        f"got effect {effect or 'empty'!r}")
@@ -397,6 +399,19 @@ def memory_quantity(value: Any) -> str | None:
         return None
     return ("must be a memory quantity KFP accepts: whole bytes or a whole number with one of K, M, G, T, P, E "
             "(powers of 1000) or Ki, Mi, Gi, Ti, Pi, Ei (powers of 1024), e.g. 16G or 512Mi")
+
+
+def accelerator_resource(value: Any) -> str | None:
+    """An accelerator KFP 2.17 can put into the pod: the driver sets ``limits[<type>] = <count>``
+    (backend/src/v2/driver/driver.go), and Kubernetes (v1.31 validateContainerResourceName,
+    helper.IsExtendedResourceName) takes only an extended resource there: ``<domain>/<name>``, the
+    domain not kubernetes.io, no ``requests.`` prefix (``gpu`` fails every pod, ``cpu`` would
+    replace the CPU limit)."""
+    prefix = str(value).partition("/")[0]
+    if value == "" or ("/" in value and label_key_problem(f"requests.{value}") is None
+                       and not prefix.endswith("kubernetes.io") and not prefix.startswith("requests.")):
+        return None
+    return "must be an extended resource name <domain>/<name> such as nvidia.com/gpu or amd.com/gpu"
 
 
 def quantity_value(text: str, memory: bool) -> float:
@@ -1064,8 +1079,20 @@ class StepResources(Section):
     cpu_limit: str = opt("", "CPU limit; OMP_NUM_THREADS follows it.", check=cpu_quantity)
     memory_request: str = opt("", "Memory request, e.g. 2G or 512Mi.", check=memory_quantity)
     memory_limit: str = opt("", "Memory limit.", check=memory_quantity)
-    accelerator_type: str = opt("", "Accelerator resource, e.g. nvidia.com/gpu; empty = none.")
+    accelerator_type: str = opt("", "Accelerator resource, e.g. nvidia.com/gpu; empty = none.",
+                                check=accelerator_resource)
     accelerator_limit: int = opt(0, "Accelerators per pod.", check=non_negative)
+
+    def problems(self) -> list[str]:
+        if self.accelerator_limit >= 2**63:  # AcceleratorConfig.count is an int64 (kfp pipeline_spec.proto)
+            return [f"accelerator_limit: must fit in 64 bits (at most {2**63 - 1}), got {self.accelerator_limit}"]
+        # the KFP driver drops an accelerator with either half missing: the step would run without it
+        if bool(self.accelerator_type) != (self.accelerator_limit > 0):
+            given = (f"accelerator_type {self.accelerator_type!r} without accelerator_limit"
+                     if self.accelerator_type else f"accelerator_limit {self.accelerator_limit} without accelerator_type")
+            return [f"accelerator: {given} would run the step without any accelerator; set both, e.g. "
+                    "{accelerator_type: nvidia.com/gpu, accelerator_limit: 1}, or neither"]
+        return []
 
 
 # The steps of the compiled pipelines (a test compares them with the golden pipelines) and the

@@ -145,16 +145,15 @@ def run_pipeline_locally(
         raise ConfigError(f"workdir {str(workdir)!r}: cannot create {exc.filename}: {exc.strerror}; "
                           "choose another --workdir") from exc
     name = getattr(pipeline_func, "name", "pipeline")
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    log_file = logs / f"{name}-{stamp}.log"
-    before = {p.name for p in root.iterdir()}
+    log_file = _log_file(logs, name)
     console = console or sys.stdout
     started = time.monotonic()
     error = ""
     server = (task_server(logs) if warm and warm_start_supported() else contextlib.nullcontext())
     scratch = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=_mkdir(work / ".tmp")))
+    named: list[str] = []
     with _stopped_on_signal(), _tmpdir(scratch / "tmp"), task_hook(scratch / "hook"), server, \
-            _quoted_interpreter(), open(log_file, "w") as log:
+            _quoted_interpreter(), _run_names(named), open(log_file, "a") as log:
         tee = _Tee(log, console, verbose)
         with contextlib.redirect_stdout(tee), contextlib.redirect_stderr(tee):
             local.init(
@@ -168,11 +167,12 @@ def run_pipeline_locally(
             except RuntimeError as exc:  # kfp raises RuntimeError for a failed local pipeline
                 error = str(exc)
         tee.flush()
-    new = sorted((p for p in root.iterdir() if p.name not in before and p.is_dir()),
-                 key=lambda p: p.stat().st_mtime)
-    if not new:
+    # this run's directory by the name kfp.local gave it, not the newest one: another run in the same
+    # workdir makes its own meanwhile (and a run whose tasks wrote nothing has none)
+    mine = [root / n for n in named if (root / n).is_dir()]
+    if not mine:
         raise CtloopError(f"the local run of {name} produced no output directory; see {log_file}")
-    run_dir = new[-1]
+    run_dir = mine[-1]
     tasks = read_task_outputs(run_dir)
     status_failed = bool(_FAILED.search(_ANSI.sub("", log_file.read_text())))
     return LocalRun(
@@ -207,6 +207,39 @@ def _quoted_interpreter() -> Iterator[None]:
         yield
     finally:
         handler.replace_python_executable = original
+
+
+def _log_file(logs: Path, name: str) -> Path:
+    """A new ``<name>-<YYYYmmdd-HHMMSS>.log`` under ``logs``, made here (``-2``, ``-3``, ... when a run
+    of the same pipeline started within the same second): never another run's log."""
+    stem = f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    for n in range(1, 1000):
+        path = logs / (f"{stem}.log" if n == 1 else f"{stem}-{n}.log")
+        try:
+            path.touch(exist_ok=False)
+            return path
+        except FileExistsError:
+            continue
+    raise CtloopError(f"{logs}: 999 runs of {name} started within one second; choose another --workdir")
+
+
+@contextlib.contextmanager
+def _run_names(names: list[str]) -> Iterator[None]:
+    """Collect into ``names`` the run directory names kfp.local gives while the block runs (kfp 2.17
+    ``local/executor_input_utils.get_local_pipeline_resource_name``, looked up at each run)."""
+    from kfp.local import executor_input_utils as utils
+
+    original = utils.get_local_pipeline_resource_name
+
+    def named(pipeline_name: str) -> str:
+        names.append(original(pipeline_name))
+        return names[-1]
+
+    utils.get_local_pipeline_resource_name = named
+    try:
+        yield
+    finally:
+        utils.get_local_pipeline_resource_name = original
 
 
 def _mkdir(path: Path) -> Path:

@@ -111,6 +111,8 @@ def _run(args: argparse.Namespace) -> int:
         values["data.uri"] = args.data
     workdir = _local_dir(args.workdir).resolve()
     if "tracking_uri" in (func.component_spec.inputs or {}):
+        if not args.tracking_uri and "tracking_uri" not in values:
+            _check_registry_path(workdir, args.workdir)
         values.setdefault("tracking_uri", args.tracking_uri or f"sqlite:///{workdir / 'mlflow.db'}")
     params = pipeline_arguments(func, values)
     _check_data(params, flag="--data" if args.data else "--param data.uri")
@@ -129,6 +131,16 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {run.error}")
         return 1
     return 0
+
+
+def _check_registry_path(workdir: Path, given: str, flag: str = "--workdir") -> None:
+    """The default registry ``sqlite:///<workdir>/mlflow.db`` needs a path SQLAlchemy reads back as
+    it is: ``make_url`` (SQLAlchemy 2.0 engine/url.py) cuts it at '?' (the registry went to a file
+    beside the workdir) and decodes '%XX' (every task failed to open it)."""
+    if bad := sorted({c for c in str(workdir) if c in "?%"}):
+        raise ConfigError(f"{flag} {given}: its path holds {' and '.join(map(repr, bad))}, which the local "
+                          f"registry's URL sqlite:///{workdir / 'mlflow.db'} cannot carry; choose another "
+                          f"{flag}, or give --tracking-uri")
 
 
 def _local_dir(text: str, flag: str = "--workdir") -> Path:
@@ -374,8 +386,10 @@ def _generate(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from ctloop.demo import run_demo
 
+    workdir = _local_dir(args.workdir)
+    _check_registry_path(workdir.resolve(), args.workdir)  # the demo's registry is sqlite under it
     with _sigterm_exits():  # its backtest's process pool shut down, as backtest --compare's
-        return run_demo(_local_dir(args.workdir), rows=args.rows, keep=args.keep)
+        return run_demo(workdir, rows=args.rows, keep=args.keep)
 
 
 @contextlib.contextmanager
