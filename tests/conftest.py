@@ -34,6 +34,16 @@ def _session_tmpdir(tmp_path_factory):
     shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _kfp_local_quoted_interpreter():
+    """Tests that drive kfp.local themselves (the task server's) also run from a checkout whose
+    path holds a space: :func:`ctloop.local.quoted_interpreter`, as ``run_pipeline_locally``."""
+    from ctloop.local import quoted_interpreter
+
+    with quoted_interpreter():
+        yield
+
+
 @pytest.fixture(scope="session")
 def mlflow_url(tmp_path_factory) -> str:
     """URL of a real ``mlflow server`` (sqlite backend) shared by the session."""

@@ -153,7 +153,7 @@ def run_pipeline_locally(
     scratch = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=_mkdir(work / ".tmp")))
     named: list[str] = []
     with _stopped_on_signal(), _tmpdir(scratch / "tmp"), task_hook(scratch / "hook"), server, \
-            _quoted_interpreter(), _run_names(named), open(log_file, "a") as log:
+            quoted_interpreter(), _run_names(named), open(log_file, "a") as log:
         tee = _Tee(log, console, verbose)
         with contextlib.redirect_stdout(tee), contextlib.redirect_stderr(tee):
             local.init(
@@ -187,21 +187,25 @@ def run_pipeline_locally(
 
 
 @contextlib.contextmanager
-def _quoted_interpreter() -> Iterator[None]:
+def quoted_interpreter() -> Iterator[None]:
     """kfp 2.17.0's subprocess runner (``kfp/local/subprocess_task_handler.py``
     ``replace_python_executable``) writes the interpreter's path into each task's ``sh -ec``
     script in place of ``python3``, unquoted: from a checkout whose path holds a space every task
     failed with ``sh: 4: /home/me/ML: not found``. In the block it gets the path shell-quoted
-    (unchanged when nothing in it needs quoting)."""
+    (unchanged when nothing in it needs quoting); nested blocks quote once."""
     import shlex
 
     from kfp.local import subprocess_task_handler as handler
 
     original = handler.replace_python_executable
+    if getattr(original, "ctloop_quoted", False):
+        yield
+        return
 
     def quoted(full_command: list[str], new_executable: str) -> list[str]:
         return original(full_command, shlex.quote(new_executable))
 
+    quoted.ctloop_quoted = True  # type: ignore[attr-defined]
     handler.replace_python_executable = quoted
     try:
         yield
@@ -371,4 +375,4 @@ def summarize_rollout(run, version: str = "?") -> list[str]:
     return [line(outputs) for task, line in steps if (outputs := run.task(task))]
 
 
-__all__ = ["descendants", "summarize_ct_run", "summarize_rollout", "LocalRun", "run_pipeline_locally", "read_task_outputs"]
+__all__ = ["descendants", "quoted_interpreter", "summarize_ct_run", "summarize_rollout", "LocalRun", "run_pipeline_locally", "read_task_outputs"]

@@ -51,3 +51,16 @@ def test_a_local_run_from_an_interpreter_whose_path_holds_a_space(tmp_path, star
     out = subprocess.run([str(python), str(spaced / "run.py"), str(spaced / "work"), start], cwd=REPO, env=env,
                          capture_output=True, text=True, timeout=240)
     assert "RESULT True hello" in out.stdout, (out.stdout[-2000:], out.stderr[-2000:])
+
+
+def test_nested_blocks_quote_the_path_once():
+    """The test session enters the block for every test (tests/conftest.py) and each
+    ``run_pipeline_locally`` enters it again: a path quoted twice would be a path with quotes in it."""
+    from kfp.local import subprocess_task_handler as handler
+
+    from ctloop.local import quoted_interpreter
+
+    command = ["sh", "-ec", "_KFP_RUNTIME=true python3 -m kfp.dsl.executor_main"]
+    with quoted_interpreter(), quoted_interpreter():
+        out = handler.replace_python_executable(command, "/home/me/ML Platform/venv/bin/python")
+    assert out[2] == "_KFP_RUNTIME=true '/home/me/ML Platform/venv/bin/python' -m kfp.dsl.executor_main"
