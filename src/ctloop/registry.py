@@ -1067,8 +1067,10 @@ class MlflowRegistry:
             raise RegistryError(f"cannot open the audit experiment {experiment!r}: {exc}") from exc
 
     def _search_audit(
-        self, name: str, filter_string: str = "", limit: int | None = None
+        self, name: str, filter_string: str = "", limit: int | None = None, *, newest: bool = False
     ) -> list[Any]:
+        """The audit runs of ``name``, oldest first; with ``limit``, the first ``limit`` of them, or
+        the last ``limit`` when ``newest`` (still oldest first)."""
         from mlflow.exceptions import MlflowException
 
         exp = self._audit_experiment(name)
@@ -1081,14 +1083,15 @@ class MlflowRegistry:
                 page = self.client.search_runs(
                     [exp],
                     filter_string=filter_string,
-                    order_by=["attributes.start_time ASC"],
+                    order_by=[f"attributes.start_time {'DESC' if newest else 'ASC'}"],
                     max_results=min(limit or 1000, 1000),
                     page_token=token,
                 )
                 runs += list(page)
                 token = page.token
                 if not token or (limit is not None and len(runs) >= limit):
-                    return runs[:limit] if limit is not None else runs
+                    runs = runs[:limit] if limit is not None else runs
+                    return runs[::-1] if newest else runs
         except MlflowException as exc:
             raise RegistryError(f"cannot read the audit records of {name!r}: {exc}") from exc
 
@@ -1161,10 +1164,11 @@ class MlflowRegistry:
         return [{k[len(AUDIT_PREFIX):]: v for k, v in r.data.tags.items() if k.startswith(AUDIT_PREFIX)} for r in runs]
 
     def audit_log(self, name: str, max_results: int = 200) -> list[dict[str, str]]:
-        """Audit records of ``name``, oldest first. Promotions appear once committed: a pending
+        """The newest ``max_results`` audit records of ``name``, oldest first (was: the oldest ones,
+        so a model with more records lost its recent ones). Promotions appear once committed: a pending
         one the champion alias does not confirm is left out, an aborted one is
         ``promote_aborted``."""
-        runs = self._search_audit(name, limit=max_results)
+        runs = self._search_audit(name, limit=max_results, newest=True)
         records = (
             self._promotions(name)
             if any(r.data.tags.get(AUDIT_PREFIX + "event") == "promote" for r in runs)
