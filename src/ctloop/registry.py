@@ -239,6 +239,36 @@ def _already_exists(exc: Exception) -> bool:
     return getattr(exc, "error_code", "") in ("RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS")
 
 
+class _Client:
+    """An MlflowClient whose every call that the server refuses for its credentials (HTTP 401/403)
+    raises one RegistryError naming the variables to set (``ctloop.tracking.refused_credentials``)
+    instead of an MlflowException that each caller words as a failure of its own step."""
+
+    def __init__(self, client: Any, uri: str):
+        self._client = client
+        self._uri = uri
+
+    def __getattr__(self, attr: str) -> Any:
+        value = getattr(self._client, attr)
+        if not callable(value):
+            return value
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            from mlflow.exceptions import MlflowException
+
+            from ctloop.tracking import refused_credentials
+
+            try:
+                return value(*args, **kwargs)
+            except MlflowException as exc:
+                refused = refused_credentials(exc, self._uri, attr)
+                if refused:
+                    raise RegistryError(refused) from exc
+                raise
+
+        return call
+
+
 class MlflowRegistry:
     """ctloop's registry operations over an MLflow tracking/registry server."""
 
@@ -254,7 +284,9 @@ class MlflowRegistry:
         from ctloop.tracking import configure
 
         self.tracking_uri = configure(tracking_uri)
-        self.client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
+        self.client = _Client(
+            MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri), self.tracking_uri
+        )
         self.lease_s = float(lease_s)
         self.lock_timeout_s = float(lock_timeout_s)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -587,8 +619,11 @@ class MlflowRegistry:
             mv = self._create_version(name, model_uri, run_id, clean)
             mv = self._wait_ready(name, str(mv.version))
             self._point_challenger(name, int(mv.version))
-        except MlflowException as exc:
-            raise RegistryError(f"cannot register {model_uri} as model {name!r}: {exc}") from exc
+        except MlflowException as exc:  # mlflow.register_model: MLflow's own client
+            from ctloop.tracking import refused_credentials
+
+            raise RegistryError(refused_credentials(exc, self.tracking_uri, "register_model")
+                                or f"cannot register {model_uri} as model {name!r}: {exc}") from exc
         if run_id and mv.run_id and mv.run_id != run_id:
             raise RegistryError(
                 f"registered version {mv.version} belongs to run {mv.run_id}, expected {run_id}"

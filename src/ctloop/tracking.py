@@ -298,6 +298,61 @@ def preflight(uri: str, *, say=None) -> None:
         "(--tracking-uri, tracking_uri, MLFLOW_TRACKING_URI)")
 
 
+def display_uri(uri: str) -> str:
+    """``uri`` without a password in its userinfo (``http://user:***@host``), for messages."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(uri)
+        if parts.password is None:
+            return uri
+        host = parts.netloc.rsplit("@", 1)[1]
+        return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+    except ValueError:
+        return uri
+
+
+def refused_credentials(exc: Exception, uri: str, action: str) -> str | None:
+    """One line for an MLflow answer that refused the caller (HTTP 401 or 403), naming the
+    environment variables that carry credentials and which of them are set, never their values;
+    ``None`` for any other error. MLflow's client sends ``MLFLOW_TRACKING_USERNAME`` and
+    ``MLFLOW_TRACKING_PASSWORD`` as basic auth, else ``MLFLOW_TRACKING_TOKEN`` as a bearer token
+    (mlflow 3.17.2 ``mlflow/utils/rest_utils.py`` ``http_request``), or asks the auth provider
+    named by ``MLFLOW_TRACKING_AUTH``; a refusal arrives as an MlflowException whose error code is
+    ``UNAUTHENTICATED`` (401) or ``PERMISSION_DENIED`` (403) (``mlflow/exceptions.py``
+    ``get_error_code``)."""
+    code = str(getattr(exc, "error_code", ""))
+    if code not in ("UNAUTHENTICATED", "CUSTOMER_UNAUTHORIZED", "PERMISSION_DENIED"):
+        return None
+    env = os.environ
+    where = f"MLflow at {display_uri(uri)}"
+    user, password, token = (env.get(f"MLFLOW_TRACKING_{k}", "") for k in ("USERNAME", "PASSWORD", "TOKEN"))
+    plugin = env.get("MLFLOW_TRACKING_AUTH", "")
+    if user and password:
+        sent = f"user {user!r} (MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD)"
+    elif token:
+        sent = "the token in MLFLOW_TRACKING_TOKEN"
+    elif plugin:
+        sent = f"the credentials of auth provider {plugin!r} (MLFLOW_TRACKING_AUTH)"
+    else:
+        sent = ""
+    if code == "PERMISSION_DENIED":
+        who = sent or "a caller without credentials"
+        return (f"{where} answered 403 (permission denied) to {action} for {who}: grant it the permission "
+                "(EDIT on the registered model and the experiments for writes), or set MLFLOW_TRACKING_USERNAME "
+                "and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN, to credentials that have it")
+    if not sent:
+        which = ("MLFLOW_TRACKING_USERNAME is set but MLFLOW_TRACKING_PASSWORD is not" if user else
+                 "MLFLOW_TRACKING_PASSWORD is set but MLFLOW_TRACKING_USERNAME is not" if password else
+                 "none of them is set")
+        return (f"{where} answered 401 (not authenticated) to {action}: it needs credentials; set "
+                "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (basic auth) or MLFLOW_TRACKING_TOKEN "
+                f"(a bearer token); {which}")
+    return (f"{where} answered 401 (not authenticated) to {action}: it refused {sent}: check them (in a "
+            "cluster: Secret ctloop-mlflow), or set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (basic "
+            "auth) or MLFLOW_TRACKING_TOKEN (a bearer token)")
+
+
 def utf8_text(text: str) -> str:
     """``text`` as MLflow can send it: a byte that is not UTF-8 in a file name or a command-line
     argument reaches Python as a lone surrogate (PEP 383, '\\udce9' for byte 0xe9), which no
@@ -561,6 +616,7 @@ __all__ = [
     "existing_store",
     "code_version",
     "preflight",
+    "refused_credentials",
     "log_training_run",
     "pip_requirements",
     "sha256_file",
