@@ -373,7 +373,7 @@ class MlflowRegistry:
         by_version: dict[str, list[str]] = {}
         for alias, v in aliases.items():
             by_version.setdefault(v, []).append(alias)
-        found = [mv for mv in self.client.search_model_versions(_name_filter(name)) if mv.name == name]
+        found = [mv for mv in self._search_versions(name) if mv.name == name]
         out = []
         for mv in found:
             item = ModelVersion.from_mlflow(mv)
@@ -389,6 +389,24 @@ class MlflowRegistry:
                 )
             )
         return sorted(out, key=lambda m: int(m.version))
+
+    def _search_versions(self, name: str) -> list[Any]:
+        """Every MLflow model version the name filter finds, page after page (one search answers
+        at most 10000, mlflow 3.17.2 ``store/model_registry/__init__.py``
+        SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT; was: the first page only)."""
+        from mlflow.exceptions import MlflowException
+
+        found: list[Any] = []
+        token = None
+        try:
+            while True:
+                page = self.client.search_model_versions(_name_filter(name), page_token=token)
+                found += list(page)
+                token = getattr(page, "token", None)  # a PagedList; a plain list is one page
+                if not token:
+                    return found
+        except MlflowException as exc:
+            raise RegistryError(f"cannot list the versions of model {name!r}: {exc}") from exc
 
     # ------------------------------------------------------------------ artifacts
     def _download(self, run_id: str, artifact_path: str, dst: str) -> Path:
