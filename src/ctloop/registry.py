@@ -93,6 +93,7 @@ TAG_PROMOTION_REASON = "ctloop.promotion_reason"
 TAG_PROMOTION_RUN = "ctloop.promotion_pipeline_run"
 TAG_PROMOTION_ID = "ctloop.promotion_id"
 TAG_LAST_EVENT = "ctloop.last_event"
+TAG_REGISTRATION_ID = "ctloop.registration_id"  # one per register() call: finds a retried create's copy
 AUDIT_EXPERIMENT_SUFFIX = "-audit"
 AUDIT_PREFIX = "ctloop.audit."
 AUDIT_STATE = AUDIT_PREFIX + "state"
@@ -632,10 +633,12 @@ class MlflowRegistry:
                 "register needs the model URI logged by train_model (got an empty one)"
             )
         self._repair_if_free(name)
-        clean = {k: _tag_value(v) for k, v in tags.items()}
+        registration = uuid.uuid4().hex
+        clean = {**{k: _tag_value(v) for k, v in tags.items()}, TAG_REGISTRATION_ID: registration}
         try:
             mv = self._create_version(name, model_uri, run_id, clean)
-            mv = self._wait_ready(name, str(mv.version))
+            version = self._one_registration(name, registration, str(mv.version))
+            mv = self._wait_ready(name, version)
             self._point_challenger(name, int(mv.version))
         except MlflowException as exc:  # mlflow.register_model: MLflow's own client
             from ctloop.tracking import refused_credentials
@@ -647,6 +650,25 @@ class MlflowRegistry:
                 f"registered version {mv.version} belongs to run {mv.run_id}, expected {run_id}"
             )
         return self.get_version(name, str(mv.version))
+
+    def _one_registration(self, name: str, registration: str, version: str) -> str:
+        """The one version of registration ``registration`` (tag ``ctloop.registration_id``): MLflow's
+        client retries a ``model-versions/create`` answered 5xx or cut after the server applied it
+        (mlflow 3.17.2 ``utils/request_utils.py``: every method, POST too), which leaves two versions
+        of one registration. The oldest is kept, the others (minutes old, no alias yet) deleted."""
+        from mlflow.exceptions import MlflowException
+
+        search = f"{_name_filter(name)} and tags.`{TAG_REGISTRATION_ID}` = '{registration}'"
+        try:
+            made = sorted(int(mv.version) for mv in self.client.search_model_versions(search) if mv.name == name)
+        except MlflowException as exc:  # a registry without tag search: the version MLflow answered
+            log.warning("ctloop: cannot check %s v%s for a retried registration: %s", name, version, exc)
+            return version
+        for extra in made[1:]:
+            log.warning("ctloop: deleting %s v%s, a second copy of registration %s (a retried create)",
+                        name, extra, registration)
+            self.client.delete_model_version(name, str(extra))
+        return str(made[0]) if made else version
 
     def _point_challenger(self, name: str, mine: int) -> None:
         """``challenger`` → the newest READY version (at least ``mine``). Aliases are last-writer-wins
