@@ -97,6 +97,9 @@ TAG_REGISTRATION_ID = "ctloop.registration_id"  # one per register() call: finds
 AUDIT_EXPERIMENT_SUFFIX = "-audit"
 AUDIT_PREFIX = "ctloop.audit."
 AUDIT_STATE = AUDIT_PREFIX + "state"
+# one per record_event(): a create_run MLflow's client retried after the server applied it (a 5xx
+# from a gateway) leaves a second run with the same id, listed once
+AUDIT_EVENT_ID = AUDIT_PREFIX + "event_id"
 
 PENDING, COMMITTED, ABORTED = "pending", "committed", "aborted"
 
@@ -1214,6 +1217,7 @@ class MlflowRegistry:
                     f"{AUDIT_PREFIX}version": str(version),
                     f"{AUDIT_PREFIX}at": _now(),
                     f"{AUDIT_PREFIX}code_version": code_version(),
+                    AUDIT_EVENT_ID: uuid.uuid4().hex,
                     "mlflow.runName": f"{event.get('event', 'event')}"
                     + (f"-v{version}" if version else ""),
                 }
@@ -1235,7 +1239,7 @@ class MlflowRegistry:
         run id), oldest first."""
         if not pipeline_run or "'" in pipeline_run or "\\" in pipeline_run:
             return []  # no KFP run id has either; nothing such was recorded
-        runs = self._search_audit(name, f"tags.`{AUDIT_PREFIX}pipeline_run` = '{pipeline_run}'")
+        runs = _once(self._search_audit(name, f"tags.`{AUDIT_PREFIX}pipeline_run` = '{pipeline_run}'"))
         return [{k[len(AUDIT_PREFIX):]: v for k, v in r.data.tags.items() if k.startswith(AUDIT_PREFIX)} for r in runs]
 
     def audit_log(self, name: str, max_results: int = 200) -> list[dict[str, str]]:
@@ -1243,7 +1247,7 @@ class MlflowRegistry:
         so a model with more records lost its recent ones). Promotions appear once committed: a pending
         one the champion alias does not confirm is left out, an aborted one is
         ``promote_aborted``."""
-        runs = self._search_audit(name, limit=max_results, newest=True)
+        runs = _once(self._search_audit(name, limit=max_results, newest=True))
         records = (
             self._promotions(name)
             if any(r.data.tags.get(AUDIT_PREFIX + "event") == "promote" for r in runs)
@@ -1291,6 +1295,20 @@ def _name_filter(name: str) -> str:
     if not any(c in name for c in "'\"\\"):
         return f"name='{name}'"
     return "name LIKE '" + "".join("_" if c in "'\"\\" else c for c in name) + "'"
+
+
+def _once(runs: list[Any]) -> list[Any]:
+    """``runs`` without the retried copies of an audit record (the same ``ctloop.audit.event_id``),
+    the first kept."""
+    seen: set[str] = set()
+    out = []
+    for run in runs:
+        event_id = run.data.tags.get(AUDIT_EVENT_ID, "")
+        if event_id and event_id in seen:
+            continue
+        seen.add(event_id)
+        out.append(run)
+    return out
 
 
 def _confirmed_pending(records: list[Promotion], champion: str) -> Promotion | None:
