@@ -274,7 +274,10 @@ def preflight(uri: str, *, say=None) -> None:
     if not uri.startswith(("http://", "https://")) or uri in _ANSWERED:
         return
     say = say or (lambda line: print(f"ctloop: {line}", file=sys.stderr, flush=True))
-    probe = uri.rstrip("/") + "/health"
+    shown = display_uri(uri)
+    # to the host alone: urllib takes ``user:password@host`` for a host name (MLflow's requests sends
+    # the userinfo as basic auth), and any answer counts
+    probe = _without_userinfo(uri).rstrip("/") + "/health"
     started = time.monotonic()
     reason = ""
     for attempt in range(1, PREFLIGHT_ATTEMPTS + 1):
@@ -289,11 +292,11 @@ def preflight(uri: str, *, say=None) -> None:
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = str(getattr(exc, "reason", "") or exc) or type(exc).__name__
         if attempt < PREFLIGHT_ATTEMPTS:
-            say(f"MLflow at {uri} not answering ({reason}), retry {attempt + 1}/{PREFLIGHT_ATTEMPTS} "
+            say(f"MLflow at {shown} not answering ({reason}), retry {attempt + 1}/{PREFLIGHT_ATTEMPTS} "
                 f"in {PREFLIGHT_PAUSE_S:.0f} s")
             time.sleep(PREFLIGHT_PAUSE_S)
     raise RegistryError(
-        f"MLflow tracking server at {uri} is not answering ({reason}; {PREFLIGHT_ATTEMPTS} attempts "
+        f"MLflow tracking server at {shown} is not answering ({reason}; {PREFLIGHT_ATTEMPTS} attempts "
         f"over {time.monotonic() - started:.0f} s): start it or fix the tracking URI "
         "(--tracking-uri, tracking_uri, MLFLOW_TRACKING_URI)")
 
@@ -310,6 +313,18 @@ def display_uri(uri: str) -> str:
         return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
     except ValueError:
         return uri
+
+
+def _without_userinfo(uri: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return uri
+    if "@" not in parts.netloc:
+        return uri
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def refused_credentials(exc: Exception, uri: str, action: str) -> str | None:
