@@ -1131,6 +1131,11 @@ class MlflowRegistry:
         experiment = f"{name}{AUDIT_EXPERIMENT_SUFFIX}"
         try:
             exp = self.client.get_experiment_by_name(experiment)
+            if exp is not None and exp.lifecycle_stage == "deleted":  # deleted by hand: its runs are hidden
+                raise RegistryError(
+                    f"the audit experiment {experiment!r} (id {exp.experiment_id}) of model {name!r} is deleted: "
+                    "its promotion records are hidden and none can be written; restore it: `mlflow experiments "
+                    f"restore --experiment-id {exp.experiment_id}` (or the MLflow UI)")
             if exp is not None or not create:
                 return exp.experiment_id if exp is not None else None
             try:
