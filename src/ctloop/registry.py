@@ -243,6 +243,22 @@ def _already_exists(exc: Exception) -> bool:
     return getattr(exc, "error_code", "") in ("RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS")
 
 
+def _hide_password(exc: Exception, uri: str) -> None:
+    """Take the password of ``uri``'s userinfo out of an MlflowException's message, which names the
+    URL it requested (mlflow 3.17.2 ``utils/rest_utils.py`` ``http_request``: "API request to {url}
+    failed with exception ...")."""
+    from urllib.parse import urlsplit
+
+    try:
+        password = urlsplit(uri).password
+    except ValueError:
+        return
+    message = str(getattr(exc, "message", "") or "")
+    if password and password in message:
+        exc.message = message.replace(password, "***")  # type: ignore[attr-defined]
+        exc.args = (exc.message,)  # type: ignore[attr-defined]
+
+
 class _Client:
     """An MlflowClient whose every call that the server refuses for its credentials (HTTP 401/403)
     raises one RegistryError naming the variables to set (``ctloop.tracking.refused_credentials``)
@@ -268,6 +284,7 @@ class _Client:
                 refused = refused_credentials(exc, self._uri, attr)
                 if refused:
                     raise RegistryError(refused) from exc
+                _hide_password(exc, self._uri)
                 raise
 
         return call
@@ -646,6 +663,7 @@ class MlflowRegistry:
         except MlflowException as exc:  # mlflow.register_model: MLflow's own client
             from ctloop.tracking import refused_credentials
 
+            _hide_password(exc, self.tracking_uri)
             raise RegistryError(refused_credentials(exc, self.tracking_uri, "register_model")
                                 or f"cannot register {model_uri} as model {name!r}: {exc}") from exc
         if run_id and mv.run_id and mv.run_id != run_id:

@@ -38,3 +38,27 @@ def test_an_unreachable_uri_with_credentials_hides_the_password(monkeypatch, cap
     code, out, err = run_main(["registry", "status", "--model-name", "m", "--tracking-uri", uri], capsys, 60)
     assert code == 2, err
     assert PASSWORD not in err and "admin:***@127.0.0.1" in err and "not answering" in err, err
+
+
+def test_a_server_gone_mid_promotion_does_not_print_the_password(mlflow_url):
+    """MLflow's own message for a request that got no answer names the URL it sent, userinfo and all
+    (mlflow 3.17.2 ``mlflow/utils/rest_utils.py`` ``http_request``: "API request to {url} failed with
+    exception ..."); ctloop's RegistryError carried it on."""
+    from urllib.parse import urlparse
+
+    from ctloop.errors import RegistryError
+    from tests.fixtures.cutting_proxy import CuttingProxy
+
+    _, run_id, uri, _ = log_small_model(mlflow_url, f"r38-userinfo-{uuid.uuid4().hex[:6]}")
+    name = f"r38-userinfo-{uuid.uuid4().hex[:8]}"
+    direct = MlflowRegistry(mlflow_url)
+    for _ in range(2):
+        direct.register(name, model_uri=uri, run_id=run_id, tags={})
+    proxy = CuttingProxy(urlparse(mlflow_url).port, cut=lambda w: w.body.get("alias") == "champion", when="before")
+    try:
+        reg = MlflowRegistry(proxy.url.replace("http://", f"http://admin:{PASSWORD}@"), lease_s=1)
+        with pytest.raises(RegistryError) as info:
+            reg.promote(name, "2", reason="cut")
+    finally:
+        proxy.close()
+    assert PASSWORD not in str(info.value) and "admin:***@" in str(info.value), str(info.value)
