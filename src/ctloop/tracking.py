@@ -461,6 +461,30 @@ def _dataset(frame: pd.DataFrame, data_uri: str, target: str | None, digest: str
         return mlflow.data.from_pandas(frame, **kw)
 
 
+def _credentials_named(func):
+    """``func`` whose MlflowException for refused credentials (HTTP 401/403) is one RegistryError
+    naming the variables to set (:func:`refused_credentials`)."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except Exception as exc:
+            from mlflow.exceptions import MlflowException
+
+            if isinstance(exc, MlflowException):
+                import mlflow
+
+                refused = refused_credentials(exc, mlflow.get_tracking_uri(), func.__name__)
+                if refused:
+                    raise RegistryError(refused) from exc
+            raise
+
+    return wrapper
+
+
+@_credentials_named
 def log_training_run(
     *,
     tracking_uri: str,

@@ -152,3 +152,13 @@ def test_a_reader_registering_is_refused_in_one_line_naming_the_user(guarded, no
     text = str(info.value)
     assert "\n" not in text and "403" in text and "'reader'" in text and "MLFLOW_TRACKING_USERNAME" in text, text
     assert SECRET not in text
+
+
+def test_training_logged_without_credentials_is_one_line(guarded, no_credentials):
+    """train_model logs its run through MLflow's fluent API (``ctloop.tracking.log_training_run``): a
+    401 was an MlflowException traceback out of the component."""
+    url, _, _, _ = guarded
+    with pytest.raises(RegistryError) as info:
+        log_small_model(url, f"r38-auth-train-{uuid.uuid4().hex[:6]}")
+    text = str(info.value)
+    assert "\n" not in text and "401" in text and "MLFLOW_TRACKING_TOKEN" in text, text
