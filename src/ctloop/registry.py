@@ -93,9 +93,13 @@ TAG_PROMOTION_REASON = "ctloop.promotion_reason"
 TAG_PROMOTION_RUN = "ctloop.promotion_pipeline_run"
 TAG_PROMOTION_ID = "ctloop.promotion_id"
 TAG_LAST_EVENT = "ctloop.last_event"
+TAG_REGISTRATION_ID = "ctloop.registration_id"  # one per register() call: finds a retried create's copy
 AUDIT_EXPERIMENT_SUFFIX = "-audit"
 AUDIT_PREFIX = "ctloop.audit."
 AUDIT_STATE = AUDIT_PREFIX + "state"
+# one per record_event(): a create_run MLflow's client retried after the server applied it (a 5xx
+# from a gateway) leaves a second run with the same id, listed once
+AUDIT_EVENT_ID = AUDIT_PREFIX + "event_id"
 
 PENDING, COMMITTED, ABORTED = "pending", "committed", "aborted"
 
@@ -239,6 +243,53 @@ def _already_exists(exc: Exception) -> bool:
     return getattr(exc, "error_code", "") in ("RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS")
 
 
+def _hide_password(exc: Exception, uri: str) -> None:
+    """Take the password of ``uri``'s userinfo out of an MlflowException's message, which names the
+    URL it requested (mlflow 3.17.2 ``utils/rest_utils.py`` ``http_request``: "API request to {url}
+    failed with exception ...")."""
+    from urllib.parse import urlsplit
+
+    try:
+        password = urlsplit(uri).password
+    except ValueError:
+        return
+    message = str(getattr(exc, "message", "") or "")
+    if password and password in message:
+        exc.message = message.replace(password, "***")  # type: ignore[attr-defined]
+        exc.args = (exc.message,)  # type: ignore[attr-defined]
+
+
+class _Client:
+    """An MlflowClient whose every call that the server refuses for its credentials (HTTP 401/403)
+    raises one RegistryError naming the variables to set (``ctloop.tracking.refused_credentials``)
+    instead of an MlflowException that each caller words as a failure of its own step."""
+
+    def __init__(self, client: Any, uri: str):
+        self._client = client
+        self._uri = uri
+
+    def __getattr__(self, attr: str) -> Any:
+        value = getattr(self._client, attr)
+        if not callable(value):
+            return value
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            from mlflow.exceptions import MlflowException
+
+            from ctloop.tracking import refused_credentials
+
+            try:
+                return value(*args, **kwargs)
+            except MlflowException as exc:
+                refused = refused_credentials(exc, self._uri, attr)
+                if refused:
+                    raise RegistryError(refused) from exc
+                _hide_password(exc, self._uri)
+                raise
+
+        return call
+
+
 class MlflowRegistry:
     """ctloop's registry operations over an MLflow tracking/registry server."""
 
@@ -254,7 +305,9 @@ class MlflowRegistry:
         from ctloop.tracking import configure
 
         self.tracking_uri = configure(tracking_uri)
-        self.client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
+        self.client = _Client(
+            MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri), self.tracking_uri
+        )
         self.lease_s = float(lease_s)
         self.lock_timeout_s = float(lock_timeout_s)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -341,7 +394,7 @@ class MlflowRegistry:
         by_version: dict[str, list[str]] = {}
         for alias, v in aliases.items():
             by_version.setdefault(v, []).append(alias)
-        found = [mv for mv in self.client.search_model_versions(_name_filter(name)) if mv.name == name]
+        found = [mv for mv in self._search_versions(name) if mv.name == name]
         out = []
         for mv in found:
             item = ModelVersion.from_mlflow(mv)
@@ -357,6 +410,24 @@ class MlflowRegistry:
                 )
             )
         return sorted(out, key=lambda m: int(m.version))
+
+    def _search_versions(self, name: str) -> list[Any]:
+        """Every MLflow model version the name filter finds, page after page (one search answers
+        at most 10000, mlflow 3.17.2 ``store/model_registry/__init__.py``
+        SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT; was: the first page only)."""
+        from mlflow.exceptions import MlflowException
+
+        found: list[Any] = []
+        token = None
+        try:
+            while True:
+                page = self.client.search_model_versions(_name_filter(name), page_token=token)
+                found += list(page)
+                token = getattr(page, "token", None)  # a PagedList; a plain list is one page
+                if not token:
+                    return found
+        except MlflowException as exc:
+            raise RegistryError(f"cannot list the versions of model {name!r}: {exc}") from exc
 
     # ------------------------------------------------------------------ artifacts
     def _download(self, run_id: str, artifact_path: str, dst: str) -> Path:
@@ -582,18 +653,43 @@ class MlflowRegistry:
                 "register needs the model URI logged by train_model (got an empty one)"
             )
         self._repair_if_free(name)
-        clean = {k: _tag_value(v) for k, v in tags.items()}
+        registration = uuid.uuid4().hex
+        clean = {**{k: _tag_value(v) for k, v in tags.items()}, TAG_REGISTRATION_ID: registration}
         try:
             mv = self._create_version(name, model_uri, run_id, clean)
-            mv = self._wait_ready(name, str(mv.version))
+            version = self._one_registration(name, registration, str(mv.version))
+            mv = self._wait_ready(name, version)
             self._point_challenger(name, int(mv.version))
-        except MlflowException as exc:
-            raise RegistryError(f"cannot register {model_uri} as model {name!r}: {exc}") from exc
+        except MlflowException as exc:  # mlflow.register_model: MLflow's own client
+            from ctloop.tracking import refused_credentials
+
+            _hide_password(exc, self.tracking_uri)
+            raise RegistryError(refused_credentials(exc, self.tracking_uri, "register_model")
+                                or f"cannot register {model_uri} as model {name!r}: {exc}") from exc
         if run_id and mv.run_id and mv.run_id != run_id:
             raise RegistryError(
                 f"registered version {mv.version} belongs to run {mv.run_id}, expected {run_id}"
             )
         return self.get_version(name, str(mv.version))
+
+    def _one_registration(self, name: str, registration: str, version: str) -> str:
+        """The one version of registration ``registration`` (tag ``ctloop.registration_id``): MLflow's
+        client retries a ``model-versions/create`` answered 5xx or cut after the server applied it
+        (mlflow 3.17.2 ``utils/request_utils.py``: every method, POST too), which leaves two versions
+        of one registration. The oldest is kept, the others (minutes old, no alias yet) deleted."""
+        from mlflow.exceptions import MlflowException
+
+        search = f"{_name_filter(name)} and tags.`{TAG_REGISTRATION_ID}` = '{registration}'"
+        try:
+            made = sorted(int(mv.version) for mv in self.client.search_model_versions(search) if mv.name == name)
+        except MlflowException as exc:  # a registry without tag search: the version MLflow answered
+            log.warning("ctloop: cannot check %s v%s for a retried registration: %s", name, version, exc)
+            return version
+        for extra in made[1:]:
+            log.warning("ctloop: deleting %s v%s, a second copy of registration %s (a retried create)",
+                        name, extra, registration)
+            self.client.delete_model_version(name, str(extra))
+        return str(made[0]) if made else version
 
     def _point_challenger(self, name: str, mine: int) -> None:
         """``challenger`` → the newest READY version (at least ``mine``). Aliases are last-writer-wins
@@ -1053,6 +1149,11 @@ class MlflowRegistry:
         experiment = f"{name}{AUDIT_EXPERIMENT_SUFFIX}"
         try:
             exp = self.client.get_experiment_by_name(experiment)
+            if exp is not None and exp.lifecycle_stage == "deleted":  # deleted by hand: its runs are hidden
+                raise RegistryError(
+                    f"the audit experiment {experiment!r} (id {exp.experiment_id}) of model {name!r} is deleted: "
+                    "its promotion records are hidden and none can be written; restore it: `mlflow experiments "
+                    f"restore --experiment-id {exp.experiment_id}` (or the MLflow UI)")
             if exp is not None or not create:
                 return exp.experiment_id if exp is not None else None
             try:
@@ -1067,8 +1168,10 @@ class MlflowRegistry:
             raise RegistryError(f"cannot open the audit experiment {experiment!r}: {exc}") from exc
 
     def _search_audit(
-        self, name: str, filter_string: str = "", limit: int | None = None
+        self, name: str, filter_string: str = "", limit: int | None = None, *, newest: bool = False
     ) -> list[Any]:
+        """The audit runs of ``name``, oldest first; with ``limit``, the first ``limit`` of them, or
+        the last ``limit`` when ``newest`` (still oldest first)."""
         from mlflow.exceptions import MlflowException
 
         exp = self._audit_experiment(name)
@@ -1081,14 +1184,15 @@ class MlflowRegistry:
                 page = self.client.search_runs(
                     [exp],
                     filter_string=filter_string,
-                    order_by=["attributes.start_time ASC"],
+                    order_by=[f"attributes.start_time {'DESC' if newest else 'ASC'}"],
                     max_results=min(limit or 1000, 1000),
                     page_token=token,
                 )
                 runs += list(page)
                 token = page.token
                 if not token or (limit is not None and len(runs) >= limit):
-                    return runs[:limit] if limit is not None else runs
+                    runs = runs[:limit] if limit is not None else runs
+                    return runs[::-1] if newest else runs
         except MlflowException as exc:
             raise RegistryError(f"cannot read the audit records of {name!r}: {exc}") from exc
 
@@ -1136,6 +1240,7 @@ class MlflowRegistry:
                     f"{AUDIT_PREFIX}version": str(version),
                     f"{AUDIT_PREFIX}at": _now(),
                     f"{AUDIT_PREFIX}code_version": code_version(),
+                    AUDIT_EVENT_ID: uuid.uuid4().hex,
                     "mlflow.runName": f"{event.get('event', 'event')}"
                     + (f"-v{version}" if version else ""),
                 }
@@ -1157,14 +1262,15 @@ class MlflowRegistry:
         run id), oldest first."""
         if not pipeline_run or "'" in pipeline_run or "\\" in pipeline_run:
             return []  # no KFP run id has either; nothing such was recorded
-        runs = self._search_audit(name, f"tags.`{AUDIT_PREFIX}pipeline_run` = '{pipeline_run}'")
+        runs = _once(self._search_audit(name, f"tags.`{AUDIT_PREFIX}pipeline_run` = '{pipeline_run}'"))
         return [{k[len(AUDIT_PREFIX):]: v for k, v in r.data.tags.items() if k.startswith(AUDIT_PREFIX)} for r in runs]
 
     def audit_log(self, name: str, max_results: int = 200) -> list[dict[str, str]]:
-        """Audit records of ``name``, oldest first. Promotions appear once committed: a pending
+        """The newest ``max_results`` audit records of ``name``, oldest first (was: the oldest ones,
+        so a model with more records lost its recent ones). Promotions appear once committed: a pending
         one the champion alias does not confirm is left out, an aborted one is
         ``promote_aborted``."""
-        runs = self._search_audit(name, limit=max_results)
+        runs = _once(self._search_audit(name, limit=max_results, newest=True))
         records = (
             self._promotions(name)
             if any(r.data.tags.get(AUDIT_PREFIX + "event") == "promote" for r in runs)
@@ -1212,6 +1318,20 @@ def _name_filter(name: str) -> str:
     if not any(c in name for c in "'\"\\"):
         return f"name='{name}'"
     return "name LIKE '" + "".join("_" if c in "'\"\\" else c for c in name) + "'"
+
+
+def _once(runs: list[Any]) -> list[Any]:
+    """``runs`` without the retried copies of an audit record (the same ``ctloop.audit.event_id``),
+    the first kept."""
+    seen: set[str] = set()
+    out = []
+    for run in runs:
+        event_id = run.data.tags.get(AUDIT_EVENT_ID, "")
+        if event_id and event_id in seen:
+            continue
+        seen.add(event_id)
+        out.append(run)
+    return out
 
 
 def _confirmed_pending(records: list[Promotion], champion: str) -> Promotion | None:

@@ -274,7 +274,10 @@ def preflight(uri: str, *, say=None) -> None:
     if not uri.startswith(("http://", "https://")) or uri in _ANSWERED:
         return
     say = say or (lambda line: print(f"ctloop: {line}", file=sys.stderr, flush=True))
-    probe = uri.rstrip("/") + "/health"
+    shown = display_uri(uri)
+    # to the host alone: urllib takes ``user:password@host`` for a host name (MLflow's requests sends
+    # the userinfo as basic auth), and any answer counts
+    probe = _without_userinfo(uri).rstrip("/") + "/health"
     started = time.monotonic()
     reason = ""
     for attempt in range(1, PREFLIGHT_ATTEMPTS + 1):
@@ -289,13 +292,80 @@ def preflight(uri: str, *, say=None) -> None:
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = str(getattr(exc, "reason", "") or exc) or type(exc).__name__
         if attempt < PREFLIGHT_ATTEMPTS:
-            say(f"MLflow at {uri} not answering ({reason}), retry {attempt + 1}/{PREFLIGHT_ATTEMPTS} "
+            say(f"MLflow at {shown} not answering ({reason}), retry {attempt + 1}/{PREFLIGHT_ATTEMPTS} "
                 f"in {PREFLIGHT_PAUSE_S:.0f} s")
             time.sleep(PREFLIGHT_PAUSE_S)
     raise RegistryError(
-        f"MLflow tracking server at {uri} is not answering ({reason}; {PREFLIGHT_ATTEMPTS} attempts "
+        f"MLflow tracking server at {shown} is not answering ({reason}; {PREFLIGHT_ATTEMPTS} attempts "
         f"over {time.monotonic() - started:.0f} s): start it or fix the tracking URI "
         "(--tracking-uri, tracking_uri, MLFLOW_TRACKING_URI)")
+
+
+def display_uri(uri: str) -> str:
+    """``uri`` without a password in its userinfo (``http://user:***@host``), for messages."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(uri)
+        if parts.password is None:
+            return uri
+        host = parts.netloc.rsplit("@", 1)[1]
+        return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+    except ValueError:
+        return uri
+
+
+def _without_userinfo(uri: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return uri
+    if "@" not in parts.netloc:
+        return uri
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def refused_credentials(exc: Exception, uri: str, action: str) -> str | None:
+    """One line for an MLflow answer that refused the caller (HTTP 401 or 403), naming the
+    environment variables that carry credentials and which of them are set, never their values;
+    ``None`` for any other error. MLflow's client sends ``MLFLOW_TRACKING_USERNAME`` and
+    ``MLFLOW_TRACKING_PASSWORD`` as basic auth, else ``MLFLOW_TRACKING_TOKEN`` as a bearer token
+    (mlflow 3.17.2 ``mlflow/utils/rest_utils.py`` ``http_request``), or asks the auth provider
+    named by ``MLFLOW_TRACKING_AUTH``; a refusal arrives as an MlflowException whose error code is
+    ``UNAUTHENTICATED`` (401) or ``PERMISSION_DENIED`` (403) (``mlflow/exceptions.py``
+    ``get_error_code``)."""
+    code = str(getattr(exc, "error_code", ""))
+    if code not in ("UNAUTHENTICATED", "CUSTOMER_UNAUTHORIZED", "PERMISSION_DENIED"):
+        return None
+    env = os.environ
+    where = f"MLflow at {display_uri(uri)}"
+    user, password, token = (env.get(f"MLFLOW_TRACKING_{k}", "") for k in ("USERNAME", "PASSWORD", "TOKEN"))
+    plugin = env.get("MLFLOW_TRACKING_AUTH", "")
+    if user and password:
+        sent = f"user {user!r} (MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD)"
+    elif token:
+        sent = "the token in MLFLOW_TRACKING_TOKEN"
+    elif plugin:
+        sent = f"the credentials of auth provider {plugin!r} (MLFLOW_TRACKING_AUTH)"
+    else:
+        sent = ""
+    if code == "PERMISSION_DENIED":
+        who = sent or "a caller without credentials"
+        return (f"{where} answered 403 (permission denied) to {action} for {who}: grant it the permission "
+                "(EDIT on the registered model and the experiments for writes), or set MLFLOW_TRACKING_USERNAME "
+                "and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN, to credentials that have it")
+    if not sent:
+        which = ("MLFLOW_TRACKING_USERNAME is set but MLFLOW_TRACKING_PASSWORD is not" if user else
+                 "MLFLOW_TRACKING_PASSWORD is set but MLFLOW_TRACKING_USERNAME is not" if password else
+                 "none of them is set")
+        return (f"{where} answered 401 (not authenticated) to {action}: it needs credentials; set "
+                "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (basic auth) or MLFLOW_TRACKING_TOKEN "
+                f"(a bearer token); {which}")
+    return (f"{where} answered 401 (not authenticated) to {action}: it refused {sent}: check them (in a "
+            "cluster: Secret ctloop-mlflow), or set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (basic "
+            "auth) or MLFLOW_TRACKING_TOKEN (a bearer token)")
 
 
 def utf8_text(text: str) -> str:
@@ -391,6 +461,30 @@ def _dataset(frame: pd.DataFrame, data_uri: str, target: str | None, digest: str
         return mlflow.data.from_pandas(frame, **kw)
 
 
+def _credentials_named(func):
+    """``func`` whose MlflowException for refused credentials (HTTP 401/403) is one RegistryError
+    naming the variables to set (:func:`refused_credentials`)."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except Exception as exc:
+            from mlflow.exceptions import MlflowException
+
+            if isinstance(exc, MlflowException):
+                import mlflow
+
+                refused = refused_credentials(exc, mlflow.get_tracking_uri(), func.__name__)
+                if refused:
+                    raise RegistryError(refused) from exc
+            raise
+
+    return wrapper
+
+
+@_credentials_named
 def log_training_run(
     *,
     tracking_uri: str,
@@ -561,6 +655,7 @@ __all__ = [
     "existing_store",
     "code_version",
     "preflight",
+    "refused_credentials",
     "log_training_run",
     "pip_requirements",
     "sha256_file",

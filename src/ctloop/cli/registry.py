@@ -14,7 +14,7 @@ import argparse
 def _registry(args: argparse.Namespace):
     from ctloop.errors import ConfigError
     from ctloop.registry import MlflowRegistry, check_model_name
-    from ctloop.tracking import existing_store
+    from ctloop.tracking import display_uri, existing_store
 
     check_model_name(args.model_name)  # before the store is opened (a sqlite URI creates its file)
     existing_store(args.tracking_uri)
@@ -22,7 +22,7 @@ def _registry(args: argparse.Namespace):
     if not registry.versions(args.model_name):  # a typo read as "champion none, consistent"
         raise ConfigError(
             f"--model-name: no registered model {args.model_name!r} with a version at "
-            f"{registry.tracking_uri}: check the name (the MLflow UI lists them) and --tracking-uri"
+            f"{display_uri(registry.tracking_uri)}: check the name (the MLflow UI lists them) and --tracking-uri"
         )
     return registry
 
