@@ -46,6 +46,7 @@ import tempfile
 import threading
 import uuid
 import warnings
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -1613,8 +1614,9 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
             frame = _read_csv(uri, raw, compression, text_columns)
     except pd.errors.EmptyDataError as exc:
         raise DataSourceError(f"{uri} has no columns or rows") from exc
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        # pyarrow raises ArrowInvalid (a ValueError) for a corrupt Parquet file.
+    except (OSError, ValueError, EOFError, zlib.error, pd.errors.ParserError) as exc:
+        # pyarrow raises ArrowInvalid (a ValueError) for a corrupt Parquet file; gzip an EOFError for
+        # a file cut short, zlib.error for a corrupt deflate stream
         raise DataSourceError(f"{uri} is not a readable {kind} file: {_first_line(exc)}") from exc
     if kind != "parquet":
         _refuse_repeated_header(uri, raw, compression, frame)
