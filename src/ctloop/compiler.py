@@ -88,9 +88,15 @@ def _check_image(image: str) -> None:
 # after the claim (backend/src/v2/driver/k8s.go) and Argo merges the pod spec patch by volume name
 # and mount path: a claim of one of these names makes one volume of two kinds (the pod is refused), a
 # claim on one of these paths replaces the mount (no launcher at /kfp-launcher: every task fails).
+# Argo adds its own before the patch: ``var-run-argo`` (an emptyDir holding argoexec, mounted in the
+# main container at /var/run/argo) and ``tmp-dir-argo`` (its init and wait containers' /tmp only:
+# the name is taken, the path is not) — argo-workflows v3 ``workflow/controller/workflowpod.go``. A
+# cluster whose KFP sets CABUNDLE_SECRET_NAME or CABUNDLE_CONFIGMAP_NAME also gets ``custom-ca`` at
+# /kfp/certs (2.17.0 ``argocompiler/common.go`` ``ConfigureCustomCABundle``, ``common.CABundleDir``).
 KFP_POD_VOLUMES = {"kfp-launcher": "/kfp-launcher", "gcs-scratch": "/gcs", "s3-scratch": "/s3",
                    "minio-scratch": "/minio", "dot-local-scratch": "/.local", "dot-cache-scratch": "/.cache",
-                   "dot-config-scratch": "/.config"}
+                   "dot-config-scratch": "/.config", "var-run-argo": "/var/run/argo", "custom-ca": "/kfp/certs"}
+KFP_POD_NAMES_ONLY = {"tmp-dir-argo": "Argo's volume tmp-dir-argo (its init and wait containers' /tmp)"}
 
 
 def _same_path(path: str) -> str:
@@ -104,6 +110,7 @@ def _pod_volumes(entry: dict) -> tuple[dict[str, str], dict[str, str]]:
     """``({volume name: what}, {mount path: what})`` a task pod has before any PVC of ``mounts``:
     KFP's own and the secret/config-map volumes of the executor's Kubernetes config ``entry``."""
     names = {name: f"KFP's volume {name} (at {path})" for name, path in KFP_POD_VOLUMES.items()}
+    names.update(KFP_POD_NAMES_ONLY)
     paths = {_same_path(path): f"KFP's volume {name}" for name, path in KFP_POD_VOLUMES.items()}
     for kind, key in (("secretAsVolume", "secretName"), ("configMapAsVolume", "configMapName")):
         for vol in entry.get(kind) or []:
@@ -200,19 +207,31 @@ def compile_pipeline(
     pvc_mounts: list[tuple[str, str]] | tuple = (),
 ) -> Path:
     """Compile one pipeline function to ``package_path``; returns the path."""
-    from kfp import compiler
-
     if image and image != DEFAULT_IMAGE:
         _check_image(image)  # before compiling: nothing is written for an image no task can run
     check_pvc_mounts(list(pvc_mounts))  # so are mounts no pod can take
     path = Path(package_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # compiled next to the target and moved there only when whole: a refusal (a mount the pod
-    # already has) or an interruption leaves no half-made pipeline for `ctloop upload` to send
+    work = _staged(pipeline_func, path, image, pvc_mounts)
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".yaml", dir=path.parent)  # kfp wants .yaml
+        _move_into_place(work, path)
+    finally:
+        work.unlink(missing_ok=True)
+    return path
+
+
+def _staged(pipeline_func: Callable, path: Path, image: str | None, pvc_mounts: list | tuple) -> Path:
+    """``pipeline_func`` compiled (images and mounts applied) into a temporary file beside the target
+    ``path`` (a symlinked target: beside the file it points to). Compiled next to the target and
+    moved there only when whole: a refusal (a mount the pod already has) or an interruption leaves
+    no half-made pipeline for `ctloop upload` to send."""
+    from kfp import compiler
+
+    target = path.resolve()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".yaml", dir=target.parent)  # kfp wants .yaml
         os.close(fd)
-    except OSError as exc:  # a read-only or full disk
+    except OSError as exc:  # no permission, a read-only or full disk, a file where a directory should be
         raise ConfigError(f"cannot write the compiled pipeline in {path.parent}: {exc.strerror or exc}; "
                           "choose another output directory") from None
     work = Path(name)
@@ -223,15 +242,27 @@ def compile_pipeline(
             text = rewrite_images(text, image)
         if pvc_mounts:
             text = add_pvc_mounts(text, list(pvc_mounts))
-        try:
-            work.write_text(text)
-            os.replace(work, path)
-        except OSError as exc:  # a directory of that name in the way, a full disk
-            raise ConfigError(f"cannot write the compiled pipeline to {path}: {exc.strerror or exc}; move it "
-                              "away or choose another output directory") from None
-    finally:
+        work.write_text(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        work.chmod(0o666 & ~umask)  # as a plain write would make it (mkstemp: 0600, owner only)
+    except OSError as exc:  # a full disk
         work.unlink(missing_ok=True)
-    return path
+        raise ConfigError(f"cannot write the compiled pipeline to {path}: {exc.strerror or exc}; "
+                          "choose another output directory") from None
+    except BaseException:
+        work.unlink(missing_ok=True)
+        raise
+    return work
+
+
+def _move_into_place(work: Path, path: Path) -> None:
+    """``work`` renamed onto ``path`` (onto the file a symlinked ``path`` points to: the link stays)."""
+    try:
+        os.replace(work, path.resolve())
+    except OSError as exc:  # a directory of that name in the way
+        raise ConfigError(f"cannot write the compiled pipeline to {path}: {exc.strerror or exc}; move it "
+                          "away or choose another output directory") from None
 
 
 def compile_all(
@@ -245,11 +276,25 @@ def compile_all(
 
     if image and image != DEFAULT_IMAGE:
         _check_image(image)  # before the first pipeline is written
+    check_pvc_mounts(list(pvc_mounts))
     out = Path(output_dir)
-    return [
-        compile_pipeline(func, out / f"{name}.yaml", image=image, pvc_mounts=pvc_mounts)
-        for name, func in sorted(all_pipelines(platform).items())
-    ]
+    # every pipeline compiled first, then all moved into place: a refusal or a failed write leaves the
+    # set as it was, never new files beside old ones
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, func in sorted(all_pipelines(platform).items()):
+            path = out / f"{name}.yaml"
+            staged.append((_staged(func, path, image, pvc_mounts), path))
+        for path in (p for _, p in staged):
+            if path.resolve().is_dir():  # checked for all before any is moved
+                raise ConfigError(f"cannot write the compiled pipeline to {path}: a directory of that name is in "
+                                  "the way; move it away or choose another output directory")
+        for work, path in staged:
+            _move_into_place(work, path)
+    finally:
+        for work, _ in staged:
+            work.unlink(missing_ok=True)
+    return [path for _, path in staged]
 
 
 __all__ = ["add_pvc_mounts", "compile_pipeline", "compile_all", "parse_pvc_mount", "rewrite_images"]
