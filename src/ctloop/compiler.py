@@ -21,7 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ctloop.config import check_pvc_mounts, parse_pvc_mount
+from ctloop.config import KFP_POD_NAMES_ONLY, KFP_POD_VOLUMES, check_pvc_mounts, parse_pvc_mount
+from ctloop.config import same_mount_path as _same_path
 from ctloop.errors import ConfigError
 from ctloop.image import DEFAULT_IMAGE
 
@@ -81,29 +82,6 @@ def _check_image(image: str) -> None:
         )
     if problem := _digest_problem(image):
         raise ConfigError(problem)
-
-
-# The volumes every KFP 2.17.0 task pod already has, name → mount path (emptyDirs of the executor
-# template: backend/src/v2/compiler/argocompiler/container.go). The driver names a claim's volume
-# after the claim (backend/src/v2/driver/k8s.go) and Argo merges the pod spec patch by volume name
-# and mount path: a claim of one of these names makes one volume of two kinds (the pod is refused), a
-# claim on one of these paths replaces the mount (no launcher at /kfp-launcher: every task fails).
-# Argo adds its own before the patch: ``var-run-argo`` (an emptyDir holding argoexec, mounted in the
-# main container at /var/run/argo) and ``tmp-dir-argo`` (its init and wait containers' /tmp only:
-# the name is taken, the path is not) — argo-workflows v3 ``workflow/controller/workflowpod.go``. A
-# cluster whose KFP sets CABUNDLE_SECRET_NAME or CABUNDLE_CONFIGMAP_NAME also gets ``custom-ca`` at
-# /kfp/certs (2.17.0 ``argocompiler/common.go`` ``ConfigureCustomCABundle``, ``common.CABundleDir``).
-KFP_POD_VOLUMES = {"kfp-launcher": "/kfp-launcher", "gcs-scratch": "/gcs", "s3-scratch": "/s3",
-                   "minio-scratch": "/minio", "dot-local-scratch": "/.local", "dot-cache-scratch": "/.cache",
-                   "dot-config-scratch": "/.config", "var-run-argo": "/var/run/argo", "custom-ca": "/kfp/certs"}
-KFP_POD_NAMES_ONLY = {"tmp-dir-argo": "Argo's volume tmp-dir-argo (its init and wait containers' /tmp)"}
-
-
-def _same_path(path: str) -> str:
-    """``path`` as the container runtime mounts it (``/mnt//x`` and ``/mnt/y/../x`` are ``/mnt/x``)."""
-    import posixpath
-
-    return posixpath.normpath(re.sub("/+", "/", path))
 
 
 def _pod_volumes(entry: dict) -> tuple[dict[str, str], dict[str, str]]:

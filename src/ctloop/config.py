@@ -444,12 +444,47 @@ def parse_pvc_mount(text: str) -> tuple[str, str]:
     return claim, path.rstrip("/") or "/"
 
 
+# The volumes every KFP 2.17.0 task pod already has, name → mount path (emptyDirs of the executor
+# template: backend/src/v2/compiler/argocompiler/container.go). The driver names a claim's volume
+# after the claim (backend/src/v2/driver/k8s.go) and Argo merges the pod spec patch by volume name
+# and mount path: a claim of one of these names makes one volume of two kinds (the pod is refused), a
+# claim on one of these paths replaces the mount (no launcher at /kfp-launcher: every task fails).
+# Argo adds its own before the patch: ``var-run-argo`` (an emptyDir holding argoexec, mounted in the
+# main container at /var/run/argo) and ``tmp-dir-argo`` (its init and wait containers' /tmp only:
+# the name is taken, the path is not) — argo-workflows v3 ``workflow/controller/workflowpod.go``. A
+# cluster whose KFP sets CABUNDLE_SECRET_NAME or CABUNDLE_CONFIGMAP_NAME also gets ``custom-ca`` at
+# /kfp/certs (2.17.0 ``argocompiler/common.go`` ``ConfigureCustomCABundle``, ``common.CABundleDir``).
+KFP_POD_VOLUMES = {"kfp-launcher": "/kfp-launcher", "gcs-scratch": "/gcs", "s3-scratch": "/s3",
+                   "minio-scratch": "/minio", "dot-local-scratch": "/.local", "dot-cache-scratch": "/.cache",
+                   "dot-config-scratch": "/.config", "var-run-argo": "/var/run/argo", "custom-ca": "/kfp/certs"}
+KFP_POD_NAMES_ONLY = {"tmp-dir-argo": "Argo's volume tmp-dir-argo (its init and wait containers' /tmp)"}
+
+
+def same_mount_path(path: str) -> str:
+    """``path`` as the container runtime mounts it (``/mnt//x`` and ``/mnt/y/../x`` are ``/mnt/x``)."""
+    import posixpath
+
+    return posixpath.normpath(re.sub("/+", "/", path))
+
+
 def check_pvc_mounts(mounts: list[tuple[str, str]]) -> None:
     """One volume per claim, one mount per path: the driver makes a volume named after each claim, and
-    a pod with two volumes of one name or two mounts at one path is refused (every task fails to start)."""
+    a pod with two volumes of one name or two mounts at one path is refused (every task fails to start);
+    nor may a claim take a name or path every task pod already has (:data:`KFP_POD_VOLUMES`; the
+    compiler also checks each step's own Secret and ConfigMap volumes)."""
+    taken = {same_mount_path(p): name for name, p in KFP_POD_VOLUMES.items()}
+    for claim, path in mounts:
+        if claim in KFP_POD_VOLUMES or claim in KFP_POD_NAMES_ONLY or same_mount_path(path) in taken:
+            what = (f"its volume name {claim} (KFP names a claim's volume after the claim) is taken by "
+                    + (KFP_POD_NAMES_ONLY.get(claim) or f"KFP's volume {claim} (at {KFP_POD_VOLUMES.get(claim)})")
+                    if claim in KFP_POD_VOLUMES or claim in KFP_POD_NAMES_ONLY
+                    else f"{same_mount_path(path)} is where KFP's volume {taken[same_mount_path(path)]} is mounted")
+            raise ConfigError(f"PVC mount {claim}:{path}: {what} in every task pod: the task could not run as it "
+                              "should — fix: another claim name or mount path, e.g. "
+                              "ctloop-inference-log-records:/mnt/inference-log")
     for i, (claim, path) in enumerate(mounts):
         for other_claim, other_path in mounts[:i]:
-            if claim == other_claim or path == other_path:
+            if claim == other_claim or same_mount_path(path) == same_mount_path(other_path):
                 what = f"claim {claim} twice" if claim == other_claim else f"two claims at {path}"
                 raise ConfigError(f"PVC mounts {other_claim}:{other_path} and {claim}:{path} mount {what}: a pod "
                                   "takes one volume per claim and one mount per path — fix: keep one of them")
