@@ -729,6 +729,8 @@ def _convert(value: Any, kind: Any, where: str, errors: list[str]) -> tuple[Any,
             # YAML 1.1 (PyYAML) reads an unquoted 2024-10-01 as a date, 2024-10-01 10:00:00 as a date and time
             what = "a date and time" if isinstance(value, datetime.datetime) else "a date"
             return None, f"expected {_JSON_TYPES[base]} (quote it: YAML read it as {what})"
+        if base is str and value is None:  # YAML reads an unquoted null, Null, NULL or ~ as no value
+            return None, f"expected {_JSON_TYPES[base]} (quote it: YAML reads an unquoted null or ~ as no value)"
         if base is str and isinstance(value, int | float):
             # YAML and JSON read an unquoted 2024 or 07.10 as a number (7.1): only quotes keep the text
             return None, f"expected {_JSON_TYPES[base]} (quote it: YAML and JSON read it as a number)"
