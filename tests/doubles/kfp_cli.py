@@ -27,6 +27,20 @@ def kfp_for_cli(monkeypatch: Any, tmp_path: Any, cls: type | None = None, **doub
         yield running
 
 
+GOLDEN_ROLLOUT = "tests/golden/pipelines/rollout.yaml"
+
+
+@contextmanager
+def kfp_with_rollout(monkeypatch: Any, tmp_path: Any) -> Iterator[KfpApiDouble]:
+    """:func:`kfp_for_cli` with the golden rollout pipeline uploaded: what ``ctloop approve`` starts."""
+    from ctloop.ops.platform import Platform
+    from tests.helpers import REPO
+
+    with kfp_for_cli(monkeypatch, tmp_path) as double:
+        Platform(host=double.url).ensure_pipeline("rollout", REPO / GOLDEN_ROLLOUT)
+        yield double
+
+
 def one_error_line(capsys: Any) -> str:
     """The command's stderr: exactly one ``error: …`` line, no traceback."""
     err = capsys.readouterr().err

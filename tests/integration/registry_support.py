@@ -63,6 +63,14 @@ def register_fitted(tracking_uri: str, name: str, frame: pd.DataFrame, seeds: tu
     return reg
 
 
+def two_versions(tracking_uri: str, name: str) -> MlflowRegistry:
+    """``name`` with versions 1 and 2 of a one-feature classifier (``x``), each from a training run."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=300)})
+    frame["y"] = (frame.x > 0).astype(int)
+    return register_fitted(tracking_uri, name, frame, seeds=(1, 2))
+
+
 def promotes(reg: MlflowRegistry, name: str) -> list[tuple[str, str, str]]:
     """The promotions the audit log reports: ``(version, previous_champion, reason)``."""
     return [

@@ -12,37 +12,28 @@ KFP API double (its duplicate ``run_id`` answer is the 500 above).
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from ctloop import approval
 from ctloop.cli import main
 from ctloop.ops.platform import Platform
-from tests.integration.registry_support import register_fitted
+from tests.doubles.kfp_cli import kfp_with_rollout
+from tests.integration.registry_support import two_versions
 
 MODEL = "credit-approval-500"
 ROLLOUT = {"approval": "required", "inference_service": "credit-default", "namespace": "ctloop"}
-GOLDEN_ROLLOUT = "tests/golden/pipelines/rollout.yaml"
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
 
 @pytest.fixture
 def registry(sqlite_tracking):
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"x": rng.normal(size=300)})
-    frame["y"] = (frame.x > 0).astype(int)
-    return register_fitted(sqlite_tracking, MODEL, frame, seeds=(1, 2))
+    return two_versions(sqlite_tracking, MODEL)
 
 
 @pytest.fixture
 def kfp(monkeypatch, tmp_path):
-    from tests.doubles.kfp_cli import kfp_for_cli
-    from tests.helpers import REPO
-
-    with kfp_for_cli(monkeypatch, tmp_path) as double:
-        Platform(host=double.url).ensure_pipeline("rollout", REPO / GOLDEN_ROLLOUT)
+    with kfp_with_rollout(monkeypatch, tmp_path) as double:
         yield double
 
 
