@@ -496,3 +496,15 @@ class KubeApiDouble(InThreadServer):
                 self._handle("PATCH")
 
         return Handler
+
+
+def with_canary(isvcs: Any, name: str, champion: str, canary: str, *, percent: int = 10,
+                model_name: str = "credit") -> Any:
+    """``isvcs`` after deploying v1 (``champion``, 100 %) and then v2 (``canary``, ``percent``) to
+    InferenceService ``name``: the state promote and rollback start from."""
+    from ctloop.serving import rollout
+
+    for version, uri, share in (("1", champion, 100), ("2", canary, percent)):
+        rollout.deploy(isvcs, name=name, model_name=model_name, version=version, storage_uri=uri, percent=share,
+                       timeout_s=5)
+    return isvcs

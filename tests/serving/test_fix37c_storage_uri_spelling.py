@@ -10,7 +10,7 @@ import pytest
 
 from ctloop.serving import rollout
 from ctloop.serving.kube import InferenceServices
-from tests.doubles.kube_api import KubeApiDouble
+from tests.doubles.kube_api import KubeApiDouble, with_canary
 
 NS, NAME = "ml", "credit-default"
 V1, V2 = "s3://models/run1/artifacts/model", "s3://models/run2/artifacts/model"
@@ -24,11 +24,7 @@ def kube():
 
 @pytest.fixture
 def isvcs(kube):
-    i = InferenceServices(NS, api_client=kube.api_client())
-    for version, uri, percent in (("1", V1, 100), ("2", V2, 10)):
-        rollout.deploy(i, name=NAME, model_name="credit", version=version, storage_uri=uri, percent=percent,
-                       timeout_s=5)
-    return i
+    return with_canary(InferenceServices(NS, api_client=kube.api_client()), NAME, V1, V2)
 
 
 SPELLINGS = [V2 + "/", V2.replace("s3://", "S3://"), V2.replace("run2/", "run2//"),
