@@ -352,6 +352,7 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
 
     now = None
     kind = None  # "numbers" or "names", from the first batch
+    read_kinds = None  # the reader's kinds of the label and instance columns, from the first batch
     first_labels = None
     seen: tuple[list, ...] = ([], [], [], [])  # per batch: the entries' identities, their times and labels
     writer = None
@@ -366,9 +367,12 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
             if timed is None:
                 timed = has_time
             batch_kind = "numbers" if out[LABEL].dtype.kind == "f" else "names"
+            # the kinds the reader gave the label and instance cells: a batch typed apart from the
+            # others (only True/False among numbers) is read as one column by the whole file's read
+            batch_read = tuple(_read_kind(frame[c]) for c in (label, INSTANCE) if c in frame.columns)
             if kind is None:
-                kind, first_labels = batch_kind, out[LABEL].iloc[:1]
-            if batch_kind != kind or has_time != timed:
+                kind, first_labels, read_kinds = batch_kind, out[LABEL].iloc[:1], batch_read
+            if batch_kind != kind or has_time != timed or batch_read != read_kinds:
                 raise _Broken
             if has_time:
                 times = label_times(frame[LABEL_TIME].reset_index(drop=True))
@@ -420,6 +424,13 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
     except DataValidationError:
         return None
     return rows
+
+
+def _read_kind(column) -> str:
+    """The kind of values pandas' reader gave a batch's ``column``: numbers (integer or decimal:
+    one column of both reads as decimals), True/False, or anything else (text)."""
+    kind = column.dtype.kind
+    return "numbers" if kind in "iuf" else "bool" if kind == "b" else "other"
 
 
 def _joined(parts: list):
