@@ -346,6 +346,8 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
     """The labels of ``source_uri`` checked batch by batch (every rule of :func:`_ingest_whole`)
     and written to the local Parquet file ``target``; returns how many, or ``None`` when a rule is
     broken anywhere in the file (nothing is kept then: the whole file is read to name it)."""
+    import zlib
+
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -397,7 +399,8 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
                 writer = pq.ParquetWriter(target, table.schema)
             writer.write_table(table)
             rows += len(out)
-    except (_Broken, DataValidationError, DataSourceError, ValueError, TypeError, OSError, EOFError, pa.ArrowException):
+    except (_Broken, DataValidationError, DataSourceError, ValueError, TypeError, OSError, EOFError, zlib.error,
+            pa.ArrowException):
         return None  # the whole file's read names it (or reads what the batches could not)
     finally:
         if writer is not None:
