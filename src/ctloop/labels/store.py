@@ -579,7 +579,7 @@ def _commit(store_root: str, key: str, known: str | None, staged: str) -> None:
     import shutil
     from pathlib import Path
 
-    from ctloop.storage import is_remote, parse, write_bytes
+    from ctloop.storage import _make_dir, _unwritable, is_remote, parse, write_bytes
 
     root = store_root.rstrip("/")
     if known is None:
@@ -591,10 +591,18 @@ def _commit(store_root: str, key: str, known: str | None, staged: str) -> None:
         write_bytes(final, Path(staged).read_bytes(), content_type="application/vnd.apache.parquet")
         return
     path = Path(parse(final).key)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_dir(path.parent, final)
     tmp = path.with_name(f".{path.name}.tmp")  # never listed (not *.parquet) while it is copied
-    shutil.copyfile(staged, tmp)
-    os.replace(tmp, path)
+    try:
+        shutil.copyfile(staged, tmp)
+        os.replace(tmp, path)
+    except OSError as exc:  # a full or read-only disk: one line, as write_bytes says it, no .tmp left
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # the temporary file could not be made either
+        raise _unwritable(final, "permission denied" if isinstance(exc, PermissionError)
+                          else exc.strerror or str(exc)) from exc
 
 
 def _csv_keys_as_written(source_uri: str, key: str, rows: int) -> pd.Series:
