@@ -337,7 +337,9 @@ def local_files(base: Path | str, suffix: str = "") -> list[Path]:
     once: a symlink to a directory inside ``base`` or inside one listed already (a loop, which
     Arrow follows until the kernel refuses, 40 levels down, listing every file 40 times over; or
     a second way to the same files) is left out with a warning naming it, as is a dangling
-    symlink (which Arrow leaves out without a word). A directory that cannot be listed is a
+    symlink (which Arrow leaves out without a word). A symlink to a directory above a followed
+    link's target is followed (Arrow lists its other files too) and the target, reached again, left
+    out; only one to ``base`` or above is a loop. A directory that cannot be listed is a
     DataSourceError naming it, as Arrow's listing fails (before, ``Path.rglob`` left it out
     without a word). Only names ending with ``suffix`` are listed (and warned about)."""
     base = Path(base)
