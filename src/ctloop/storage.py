@@ -337,15 +337,22 @@ def local_files(base: Path | str, suffix: str = "") -> list[Path]:
     once: a symlink to a directory inside ``base`` or inside one listed already (a loop, which
     Arrow follows until the kernel refuses, 40 levels down, listing every file 40 times over; or
     a second way to the same files) is left out with a warning naming it, as is a dangling
-    symlink (which Arrow leaves out without a word). A directory that cannot be listed is a
+    symlink (which Arrow leaves out without a word). A symlink to a directory above a followed
+    link's target is followed (Arrow lists its other files too) and the target, reached again, left
+    out; only one to ``base`` or above is a loop. A directory that cannot be listed is a
     DataSourceError naming it, as Arrow's listing fails (before, ``Path.rglob`` left it out
     without a word). Only names ending with ``suffix`` are listed (and warned about)."""
     base = Path(base)
     roots = [os.path.realpath(base)]  # the trees being listed: base, then each followed link's target
 
+    def within(real: str, tree: str) -> bool:
+        return real == tree or real.startswith(tree.rstrip(os.sep) + os.sep)
+
     def inside(real: str) -> bool:
-        return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) or r.startswith(real.rstrip(os.sep) + os.sep)
-                   for r in roots)
+        # listed already (in a tree being listed), or an ancestor of base: a loop. An ancestor of
+        # a followed link's target is listed (Arrow lists its other files too), all but that
+        # target (left out below where the walk reaches it again)
+        return any(within(real, r) for r in roots) or within(roots[0], real)
 
     def refuse(exc: OSError) -> None:
         why = "permission denied" if isinstance(exc, PermissionError) else exc.strerror or type(exc).__name__
@@ -363,6 +370,10 @@ def local_files(base: Path | str, suffix: str = "") -> list[Path]:
                                   "(a symlink loop, or a second way to the same files)", UserWarning, stacklevel=3)
                     continue
                 roots.append(real)
+            elif os.path.realpath(path) in roots:  # a followed link's target, reached again from its ancestor
+                warnings.warn(f"{base}: left out {path}: a directory listed already (a second way to the same "
+                              "files)", UserWarning, stacklevel=3)
+                continue
             kept.append(name)
         dirs[:] = kept
         for name in names:

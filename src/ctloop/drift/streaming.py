@@ -1260,7 +1260,8 @@ def _csv_wider(kind: pa.DataType, value: str) -> pa.DataType | None:
 # and a positive overflow (1e999, which round_trip flags as HUGE_VAL) make the column text. Arrow's CSV reader
 # (pyarrow 25.0.1) trims the blanks and reads all of them as NaN or infinite floats.
 _PANDAS_INF = frozenset({"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"})
-_NON_FINITE_LOOK = r"(?i)nan|inf|[0-9.]e\+?[0-9]{3}"
+# an overflow written out in full (400 digits: no exponent) has 309 digits or more: float() decides
+_NON_FINITE_LOOK = r"(?i)nan|inf|[0-9.]e\+?[0-9]{3}|[0-9]{309}"
 
 
 def pandas_text_cell(cell: str) -> bool:

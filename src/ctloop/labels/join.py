@@ -321,21 +321,15 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
     return index if len(index) else None
 
 
-def store_files(store_root: str) -> tuple[tuple[str, int, int], ...]:
-    """The label files of a store as ``(path, size, modification time in ns)``, sorted: what
-    :class:`StoreIndex` compares to know whether the store changed (listed, never read)."""
-    import pyarrow.fs
+def store_files(store_root: str) -> tuple[tuple[str, int, str], ...]:
+    """The label files of a store as ``(uri, size, etag)`` (a local file's etag: its modification
+    time and size), sorted: what :class:`StoreIndex` compares to know whether the store changed
+    (listed, never read). Listed as :func:`ctloop.labels.store.label_files` lists them
+    (``ctloop.storage.list_objects``: a symlinked directory once, a loop left out)."""
+    from ctloop.storage import list_objects
 
-    from ctloop.errors import DataSourceError
-    from ctloop.storage import filesystem
-
-    fs, path = filesystem(f"{store_root.rstrip('/')}/labels")
-    try:
-        found = fs.get_file_info(pyarrow.fs.FileSelector(path, recursive=True, allow_not_found=True))
-    except OSError as exc:
-        raise DataSourceError(f"cannot list the label store {store_root}: {exc}") from exc
-    return tuple(sorted((f.path, f.size, f.mtime_ns or 0) for f in found
-                        if f.type == pyarrow.fs.FileType.File and f.path.endswith(".parquet")))
+    found = list_objects(f"{store_root.rstrip('/')}/labels")
+    return tuple(sorted((o.uri, o.size, o.etag) for o in found if o.uri.endswith(".parquet")))
 
 
 class StoreIndex:

@@ -346,12 +346,15 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
     """The labels of ``source_uri`` checked batch by batch (every rule of :func:`_ingest_whole`)
     and written to the local Parquet file ``target``; returns how many, or ``None`` when a rule is
     broken anywhere in the file (nothing is kept then: the whole file is read to name it)."""
+    import zlib
+
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     now = None
     kind = None  # "numbers" or "names", from the first batch
+    read_kinds = None  # the reader's kinds of the label and instance columns, from the first batch
     first_labels = None
     seen: tuple[list, ...] = ([], [], [], [])  # per batch: the entries' identities, their times and labels
     writer = None
@@ -366,9 +369,12 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
             if timed is None:
                 timed = has_time
             batch_kind = "numbers" if out[LABEL].dtype.kind == "f" else "names"
+            # the kinds the reader gave the label and instance cells: a batch typed apart from the
+            # others (only True/False among numbers) is read as one column by the whole file's read
+            batch_read = tuple(_read_kind(frame[c]) for c in (label, INSTANCE) if c in frame.columns)
             if kind is None:
-                kind, first_labels = batch_kind, out[LABEL].iloc[:1]
-            if batch_kind != kind or has_time != timed:
+                kind, first_labels, read_kinds = batch_kind, out[LABEL].iloc[:1], batch_read
+            if batch_kind != kind or has_time != timed or batch_read != read_kinds:
                 raise _Broken
             if has_time:
                 times = label_times(frame[LABEL_TIME].reset_index(drop=True))
@@ -393,7 +399,8 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
                 writer = pq.ParquetWriter(target, table.schema)
             writer.write_table(table)
             rows += len(out)
-    except (_Broken, DataValidationError, DataSourceError, ValueError, TypeError, OSError, EOFError, pa.ArrowException):
+    except (_Broken, DataValidationError, DataSourceError, ValueError, TypeError, OSError, EOFError, zlib.error,
+            pa.ArrowException):
         return None  # the whole file's read names it (or reads what the batches could not)
     finally:
         if writer is not None:
@@ -420,6 +427,13 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
     except DataValidationError:
         return None
     return rows
+
+
+def _read_kind(column) -> str:
+    """The kind of values pandas' reader gave a batch's ``column``: numbers (integer or decimal:
+    one column of both reads as decimals), True/False, or anything else (text)."""
+    kind = column.dtype.kind
+    return "numbers" if kind in "iuf" else "bool" if kind == "b" else "other"
 
 
 def _joined(parts: list):
@@ -565,7 +579,7 @@ def _commit(store_root: str, key: str, known: str | None, staged: str) -> None:
     import shutil
     from pathlib import Path
 
-    from ctloop.storage import is_remote, parse, write_bytes
+    from ctloop.storage import _make_dir, _unwritable, is_remote, parse, write_bytes
 
     root = store_root.rstrip("/")
     if known is None:
@@ -577,10 +591,18 @@ def _commit(store_root: str, key: str, known: str | None, staged: str) -> None:
         write_bytes(final, Path(staged).read_bytes(), content_type="application/vnd.apache.parquet")
         return
     path = Path(parse(final).key)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_dir(path.parent, final)
     tmp = path.with_name(f".{path.name}.tmp")  # never listed (not *.parquet) while it is copied
-    shutil.copyfile(staged, tmp)
-    os.replace(tmp, path)
+    try:
+        shutil.copyfile(staged, tmp)
+        os.replace(tmp, path)
+    except OSError as exc:  # a full or read-only disk: one line, as write_bytes says it, no .tmp left
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # the temporary file could not be made either
+        raise _unwritable(final, "permission denied" if isinstance(exc, PermissionError)
+                          else exc.strerror or str(exc)) from exc
 
 
 def _csv_keys_as_written(source_uri: str, key: str, rows: int) -> pd.Series:
