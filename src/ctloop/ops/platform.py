@@ -69,7 +69,7 @@ PIN_MARK = "ctloop-pin:"
 # ``ctloop-spec:<metadata.name>``: the spec whose ``apply`` created the schedule (see ``foreign_schedules``)
 OWNER_MARK = "ctloop-spec:"
 # ``ctloop-generation:<n>``: one more than the highest among the schedules of the name the creating apply
-# listed (none: 0), so a schedule outranks every one its apply saw (``_rank``)
+# listed (none: 0), so a schedule outranks every one its apply saw within one second (``_rank``)
 GENERATION_MARK = "ctloop-generation:"
 ACTIVE_STATES = {"PENDING", "RUNNING", "CANCELING", "PAUSED", "RUNTIME_STATE_UNSPECIFIED"}
 SA_TOKEN_ENV = "KF_PIPELINES_SA_TOKEN_PATH"
@@ -180,14 +180,22 @@ def _generation(run: Any) -> int:
     return int(m.group(1)) if m else 0
 
 
-def _rank(run: Any) -> tuple[bool, int, str, str]:
+def _rank(run: Any) -> tuple[bool, bool, str, int, str]:
     """The order in which every ``apply`` picks the one schedule of a name to keep (the greatest): one
-    ctloop made (its spec hash) over any other, then the apply generation, then KFP's ``created_at``
-    (whole seconds), then the id. A function of the schedule alone, so applies running at once agree;
-    the generation makes a later apply outrank what it listed even within one second."""
+    ctloop made (its spec hash) over any other; then a disabled one made before the generation mark
+    existed (none: an older ctloop's) below every other, since an older ctloop left the schedule it
+    kept enabled and the others disabled (a rollback enabled an older one again while a newer one,
+    its run in flight, stayed disabled); then KFP's ``created_at`` (whole seconds), so a schedule an
+    older ctloop made after a marked one (a rollout of ctloop not finished everywhere) outranks it;
+    then the apply generation, which puts a later apply above what it listed within one second; then
+    the id. A function of the schedule alone, so applies running at once agree; the status counts
+    only for unmarked schedules, which no apply of this ctloop makes (a disabled one made by a
+    concurrent apply of a disabled spec carries a mark and still outranks the enabled one it replaces)."""
     value = getattr(run, "created_at", None)
     created = value.isoformat() if hasattr(value, "isoformat") else str(value or "")
-    return (SPEC_MARK in (getattr(run, "description", None) or ""), _generation(run), created,
+    generation = _generation(run)
+    legacy_disabled = generation == 0 and _state(getattr(run, "status", None)) == "DISABLED"
+    return (SPEC_MARK in (getattr(run, "description", None) or ""), not legacy_disabled, created, generation,
             str(getattr(run, "recurring_run_id", "") or ""))
 
 
@@ -1410,7 +1418,7 @@ class Platform:
         if dry_run:
             action = "would-replace" if existing else "would-create"
             return ScheduleResult("", action, [r.recurring_run_id for r in existing], [])
-        # one above every schedule listed: an apply outranks what it replaces, whatever the clocks
+        # one above every schedule listed: an apply outranks what it replaces, even within one second
         generation = max((_generation(r) for r in existing), default=0) + 1
         description = (f"ctloop schedule {job_name}, cron in UTC; {mark}; {GENERATION_MARK}{generation}"
                        + "".join(f"; {key}{value}" if key == OWNER_MARK else f"; {key}={value}"
