@@ -1578,7 +1578,9 @@ class Platform:
         ``api_converter.go`` ``toModelRun``; ``CreateRun`` makes one only when it is empty). A
         create is not idempotent and its answer may come after the timeout although the run
         exists: then that run is asked for, and reported started when it is, instead of a
-        "cannot reach KFP" that invites a second run."""
+        "cannot reach KFP" that invites a second run. A :class:`PlatformError` raised once the create
+        was sent carries ``run_create_sent = True``: only then may a workflow have started (``ctloop
+        approve``); a failure of the checks before it (the pin's ``GET``) posted nothing."""
         import uuid
 
         import kfp_server_api
@@ -1594,13 +1596,16 @@ class Platform:
         try:
             result = self._call("create run", self.client._run_api.run_service_create_run, run=body)
         except PlatformError as exc:
+            exc.run_create_sent = True
             if not _maybe_created(exc.__cause__):
                 raise
             try:
                 self._call("get run", self.client.get_run, run_id)
             except PlatformError:
-                raise PlatformError(f"{exc}; the run was sent as {run_id} and KFP does not show it (yet): "
-                                    f"check `ctloop runs` before starting it again") from exc
+                unseen = PlatformError(f"{exc}; the run was sent as {run_id} and KFP does not show it (yet): "
+                                       f"check `ctloop runs` before starting it again")
+                unseen.run_create_sent = True
+                raise unseen from exc
             self.warn(f"KFP did not answer the create in time ({one_line(str(exc))[:160]}); run {run_id} "
                       f"({run_name}) was created")
             return run_id
