@@ -1637,10 +1637,10 @@ class Platform:
             except PlatformError as exc:
                 if getattr(exc.__cause__, "status", None) != 404:
                     raise
-                # the pipeline the schedule runs is gone (deleted with its versions): which one it was
-                # cannot be read any more; the schedule is the one named for `pipeline`
+                # the pipeline the schedule runs is gone (deleted with its versions): whether it was
+                # `pipeline` cannot be read any more, so the refusal names it by its id only
                 raise self._pin_gone(schedule, pipeline, ref.pipeline_id, ref.pipeline_version_id or "?",
-                                     pipeline_gone=True) from exc
+                                     pipeline_gone=True, runs_unknown=True) from exc
             if runs_pipeline.display_name == pipeline:
                 return self._pinned_present(schedule, pipeline, ref.pipeline_id, ref.pipeline_version_id)
         return None
@@ -1672,11 +1672,19 @@ class Platform:
         return True
 
     @staticmethod
-    def _pin_gone(schedule: str, pipeline: str, pipeline_id: str, version_id: str, *, pipeline_gone: bool) -> PlatformError:
+    def _pin_gone(schedule: str, pipeline: str, pipeline_id: str, version_id: str, *, pipeline_gone: bool,
+                  runs_unknown: bool = False) -> PlatformError:
+        """``runs_unknown``: the schedule pins nothing for ``pipeline`` and the pipeline it runs (maybe
+        ``pipeline``, maybe another, e.g. continuous-training for a rollout) was deleted: named by its id."""
         what = (f"pipeline {pipeline} ({pipeline_id}) was deleted in KFP with its versions" if pipeline_gone
                 else f"that version of pipeline {pipeline} ({pipeline_id}) was deleted in KFP")
+        head = f"schedule {one_line(schedule)} pins version {one_line(version_id)} of pipeline {pipeline}, but {what}"
+        if runs_unknown:
+            head = (f"schedule {one_line(schedule)} runs version {one_line(version_id)} of pipeline {pipeline_id}, "
+                    f"which was deleted in KFP with its versions (whether that was pipeline {pipeline} cannot be "
+                    "read any more)")
         return PlatformError(
-            f"schedule {one_line(schedule)} pins version {one_line(version_id)} of pipeline {pipeline}, but {what}: "
+            f"{head}: "
             f"not starting another version (the spec pinned the code) — fix: run `ctloop apply -f ctloop.yaml` "
             "again, which uploads the pipeline again and pins the new version, then retry")
 
