@@ -409,10 +409,13 @@ class KfpApiDouble(InThreadServer):
         if p.startswith("/pipelines/") and p.count("/") == 2 and method == "GET":
             return 200, s.pipelines[p.split("/")[2]]  # GetPipeline
         if p.startswith("/pipelines/") and p.count("/") == 4 and "/versions/" in p and method == "GET":
-            # GetPipelineVersion (2.17.0 server/pipeline_server.go); a missing one: storage/pipeline_store.go
-            # getPipelineVersionByCol's ResourceNotFoundError, wrapped by the resource manager and the server
+            # GetPipelineVersion (2.17.0 server/pipeline_server.go) reads only the version id
+            # (request.GetPipelineVersionId(); the path's pipeline id is not looked at) and the store finds it
+            # by id alone (storage/pipeline_store.go GetPipelineVersion: getPipelineVersionByCol("UUID", id,
+            # READY)): a version of another pipeline is found too. A missing one: getPipelineVersionByCol's
+            # ResourceNotFoundError, wrapped by the resource manager and the server
             vid = p.split("/")[4]
-            found = [v for v in s.versions.get(p.split("/")[2], []) if v["pipeline_version_id"] == vid]
+            found = [v for versions in s.versions.values() for v in versions if v["pipeline_version_id"] == vid]
             if not found:
                 return 404, {"error": f"Failed to get a pipeline version {vid}: Failed to get a pipeline version with "
                                       f"id {vid}: ResourceNotFoundError: PipelineVersion {vid} not found"}

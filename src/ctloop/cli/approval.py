@@ -112,9 +112,10 @@ def _created_anyway(platform, exc: PlatformError, run_id: str, namespace: str) -
     (an earlier attempt's create, stored late), else a :class:`PlatformError` in one line. kfp
     2.17.0 ``backend/src/apiserver/resource/resource_manager.go`` ``CreateRun`` creates the Argo
     workflow first, then stores the run: a create whose store failed (a duplicate ``run_id``: 500
-    "Failed to store run") may have left a workflow running that no KFP run shows."""
+    "Failed to store run") may have left a workflow running that no KFP run shows. An error before the
+    create was sent (``run_create_sent`` unset: the pinned version's ``GET``) started nothing: raised as is."""
     status = getattr(exc.__cause__, "status", None)
-    if not (isinstance(status, int) and 500 <= status < 600):
+    if not (isinstance(status, int) and 500 <= status < 600) or not getattr(exc, "run_create_sent", False):
         raise exc
     check = (f"check `kubectl get workflows -n {namespace or '<KFP namespace, e.g. kubeflow>'}` (or the KFP UI) "
              f"for a workflow of run {run_id}")

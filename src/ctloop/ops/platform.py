@@ -69,7 +69,7 @@ PIN_MARK = "ctloop-pin:"
 # ``ctloop-spec:<metadata.name>``: the spec whose ``apply`` created the schedule (see ``foreign_schedules``)
 OWNER_MARK = "ctloop-spec:"
 # ``ctloop-generation:<n>``: one more than the highest among the schedules of the name the creating apply
-# listed (none: 0), so a schedule outranks every one its apply saw (``_rank``)
+# listed (none: 0), so a schedule outranks every one its apply saw within one second (``_rank``)
 GENERATION_MARK = "ctloop-generation:"
 ACTIVE_STATES = {"PENDING", "RUNNING", "CANCELING", "PAUSED", "RUNTIME_STATE_UNSPECIFIED"}
 SA_TOKEN_ENV = "KF_PIPELINES_SA_TOKEN_PATH"
@@ -180,14 +180,22 @@ def _generation(run: Any) -> int:
     return int(m.group(1)) if m else 0
 
 
-def _rank(run: Any) -> tuple[bool, int, str, str]:
+def _rank(run: Any) -> tuple[bool, bool, str, int, str]:
     """The order in which every ``apply`` picks the one schedule of a name to keep (the greatest): one
-    ctloop made (its spec hash) over any other, then the apply generation, then KFP's ``created_at``
-    (whole seconds), then the id. A function of the schedule alone, so applies running at once agree;
-    the generation makes a later apply outrank what it listed even within one second."""
+    ctloop made (its spec hash) over any other; then a disabled one made before the generation mark
+    existed (none: an older ctloop's) below every other, since an older ctloop left the schedule it
+    kept enabled and the others disabled (a rollback enabled an older one again while a newer one,
+    its run in flight, stayed disabled); then KFP's ``created_at`` (whole seconds), so a schedule an
+    older ctloop made after a marked one (a rollout of ctloop not finished everywhere) outranks it;
+    then the apply generation, which puts a later apply above what it listed within one second; then
+    the id. A function of the schedule alone, so applies running at once agree; the status counts
+    only for unmarked schedules, which no apply of this ctloop makes (a disabled one made by a
+    concurrent apply of a disabled spec carries a mark and still outranks the enabled one it replaces)."""
     value = getattr(run, "created_at", None)
     created = value.isoformat() if hasattr(value, "isoformat") else str(value or "")
-    return (SPEC_MARK in (getattr(run, "description", None) or ""), _generation(run), created,
+    generation = _generation(run)
+    legacy_disabled = generation == 0 and _state(getattr(run, "status", None)) == "DISABLED"
+    return (SPEC_MARK in (getattr(run, "description", None) or ""), not legacy_disabled, created, generation,
             str(getattr(run, "recurring_run_id", "") or ""))
 
 
@@ -1410,7 +1418,7 @@ class Platform:
         if dry_run:
             action = "would-replace" if existing else "would-create"
             return ScheduleResult("", action, [r.recurring_run_id for r in existing], [])
-        # one above every schedule listed: an apply outranks what it replaces, whatever the clocks
+        # one above every schedule listed: an apply outranks what it replaces, even within one second
         generation = max((_generation(r) for r in existing), default=0) + 1
         description = (f"ctloop schedule {job_name}, cron in UTC; {mark}; {GENERATION_MARK}{generation}"
                        + "".join(f"; {key}{value}" if key == OWNER_MARK else f"; {key}={value}"
@@ -1570,7 +1578,9 @@ class Platform:
         ``api_converter.go`` ``toModelRun``; ``CreateRun`` makes one only when it is empty). A
         create is not idempotent and its answer may come after the timeout although the run
         exists: then that run is asked for, and reported started when it is, instead of a
-        "cannot reach KFP" that invites a second run."""
+        "cannot reach KFP" that invites a second run. A :class:`PlatformError` raised once the create
+        was sent carries ``run_create_sent = True``: only then may a workflow have started (``ctloop
+        approve``); a failure of the checks before it (the pin's ``GET``) posted nothing."""
         import uuid
 
         import kfp_server_api
@@ -1586,13 +1596,16 @@ class Platform:
         try:
             result = self._call("create run", self.client._run_api.run_service_create_run, run=body)
         except PlatformError as exc:
+            exc.run_create_sent = True
             if not _maybe_created(exc.__cause__):
                 raise
             try:
                 self._call("get run", self.client.get_run, run_id)
             except PlatformError:
-                raise PlatformError(f"{exc}; the run was sent as {run_id} and KFP does not show it (yet): "
-                                    f"check `ctloop runs` before starting it again") from exc
+                unseen = PlatformError(f"{exc}; the run was sent as {run_id} and KFP does not show it (yet): "
+                                       f"check `ctloop runs` before starting it again")
+                unseen.run_create_sent = True
+                raise unseen from exc
             self.warn(f"KFP did not answer the create in time ({one_line(str(exc))[:160]}); run {run_id} "
                       f"({run_name}) was created")
             return run_id
@@ -1624,10 +1637,10 @@ class Platform:
             except PlatformError as exc:
                 if getattr(exc.__cause__, "status", None) != 404:
                     raise
-                # the pipeline the schedule runs is gone (deleted with its versions): which one it was
-                # cannot be read any more; the schedule is the one named for `pipeline`
+                # the pipeline the schedule runs is gone (deleted with its versions): whether it was
+                # `pipeline` cannot be read any more, so the refusal names it by its id only
                 raise self._pin_gone(schedule, pipeline, ref.pipeline_id, ref.pipeline_version_id or "?",
-                                     pipeline_gone=True) from exc
+                                     pipeline_gone=True, runs_unknown=True) from exc
             if runs_pipeline.display_name == pipeline:
                 return self._pinned_present(schedule, pipeline, ref.pipeline_id, ref.pipeline_version_id)
         return None
@@ -1659,11 +1672,19 @@ class Platform:
         return True
 
     @staticmethod
-    def _pin_gone(schedule: str, pipeline: str, pipeline_id: str, version_id: str, *, pipeline_gone: bool) -> PlatformError:
+    def _pin_gone(schedule: str, pipeline: str, pipeline_id: str, version_id: str, *, pipeline_gone: bool,
+                  runs_unknown: bool = False) -> PlatformError:
+        """``runs_unknown``: the schedule pins nothing for ``pipeline`` and the pipeline it runs (maybe
+        ``pipeline``, maybe another, e.g. continuous-training for a rollout) was deleted: named by its id."""
         what = (f"pipeline {pipeline} ({pipeline_id}) was deleted in KFP with its versions" if pipeline_gone
                 else f"that version of pipeline {pipeline} ({pipeline_id}) was deleted in KFP")
+        head = f"schedule {one_line(schedule)} pins version {one_line(version_id)} of pipeline {pipeline}, but {what}"
+        if runs_unknown:
+            head = (f"schedule {one_line(schedule)} runs version {one_line(version_id)} of pipeline {pipeline_id}, "
+                    f"which was deleted in KFP with its versions (whether that was pipeline {pipeline} cannot be "
+                    "read any more)")
         return PlatformError(
-            f"schedule {one_line(schedule)} pins version {one_line(version_id)} of pipeline {pipeline}, but {what}: "
+            f"{head}: "
             f"not starting another version (the spec pinned the code) — fix: run `ctloop apply -f ctloop.yaml` "
             "again, which uploads the pipeline again and pins the new version, then retry")
 
