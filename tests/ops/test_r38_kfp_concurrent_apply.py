@@ -8,9 +8,10 @@ created one, each retired only the old schedule it had listed, and both new ones
 (two training runs per tick) until the next apply.
 
 Now every create is followed by a second listing, and every apply keeps the one schedule that is
-first in one order every apply computes alike — the apply generation (``ctloop-generation:N`` in
-the description: one more than the highest it listed, so a later apply always outranks what it
-saw), then KFP's ``created_at``, then the id — and retires the others (disabled, deleted unless a
+first in one order every apply computes alike (``ctloop.ops.platform._rank``: a disabled schedule
+of an older ctloop lowest, then KFP's ``created_at``, then the apply generation —
+``ctloop-generation:N`` in the description, one more than the highest it listed, so a later apply
+outranks what it saw within one second — then the id) — and retires the others (disabled, deleted unless a
 run of one is in flight). The interleavings are made by a gate in the client (no timing): the KFP
 API double serves both ``kfp.Client``s.
 """
