@@ -355,6 +355,7 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     obj = isvcs.get(name)
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
+    specs.check_deployment_mode(obj)  # elsewhere no traffic[] is reported: every wait would time out
     _check_drivable(obj, isvcs.namespace)
     if (same_storage_uri(_spec_version(obj)[1], storage_uri) and "canaryTrafficPercent" not in _predictor(obj)
             and not _failed(obj)):
