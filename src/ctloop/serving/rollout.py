@@ -15,6 +15,8 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
   pinned back to 0 % was rolled back: re-deploying it is refused (it would get traffic again).
 * ``set_traffic``/``promote`` of a canary whose revision failed are refused at once, writing
   nothing: Knative routes the previous ready revision, and the split they wait for never comes.
+  ``set_traffic`` to 0 % is the exception: the pin is written (the safe side) and the stable
+  revision awaited at 100 %.
 * ``rollback``: traffic back to the previous revision first (``canaryTrafficPercent: 0``), then the
   champion's storageUri is written back so the spec no longer names the bad model; a champion
   revision that failed is started again before anything is promoted (promoting would route the
@@ -286,6 +288,14 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
     specs.check_deployment_mode(obj)
+    stable = _stable_revision(obj) if percent == 0 and _failed(obj) else ""
+    if stable:
+        # pinning a failed canary to 0 % is the safe write (were its revision to become ready
+        # later, it would take its share back); Knative already routes the stable revision alone
+        isvcs.patch(name, specs.traffic_patch(0))
+        obj = wait_for(isvcs, name, lambda o: traffic_split(o).get(stable, 0) == 100, timeout_s=timeout_s,
+                       what=f"all traffic on the stable revision {stable} (canary pinned at 0 %)")
+        return _state("traffic", obj, _spec_version(obj)[0])
     _refuse_failed(isvcs, name, obj, f"moving its canary to {percent} %")
     if percent > 0 and not force and _predictor(obj).get("canaryTrafficPercent") == 0:
         raise ServingError(
