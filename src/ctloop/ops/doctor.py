@@ -478,6 +478,14 @@ class _Timed(Exception):
     """A call of a check exceeded its timeout."""
 
 
+def in_cluster_name(host: str) -> bool:
+    """A name only a cluster's DNS resolves (its search path: ``<service>``,
+    ``<service>.<namespace>``, ``*.svc``, ``*.svc.cluster.local``; a trailing dot aside): one
+    that does not resolve here is skipped, not failed."""
+    name = host.rstrip(".").lower()
+    return bool(name) and (name.endswith((".svc", ".svc.cluster.local")) or name.count(".") <= 1)
+
+
 def _is_timeout(exc: BaseException) -> bool:
     from urllib3.exceptions import MaxRetryError, NewConnectionError
     from urllib3.exceptions import TimeoutError as Urllib3Timeout
@@ -1061,7 +1069,7 @@ class Doctor:
         try:
             socket.getaddrinfo(host, parsed.port or (443 if parsed.scheme == "https" else 80))
         except (socket.gaierror, UnicodeError) as exc:
-            if host.endswith((".svc", ".svc.cluster.local")) or "." not in host:
+            if in_cluster_name(host):
                 return Check(name, SKIP, f"{base} is an in-cluster address, not resolvable here",
                              "run ctloop doctor in the cluster, or --pushgateway-url with a port-forward "
                              "(kubectl -n monitoring port-forward svc/prometheus-pushgateway 9091)")
@@ -1494,7 +1502,7 @@ class Doctor:
         try:
             socket.getaddrinfo(host, parsed.port or 80)
         except socket.gaierror as exc:
-            if host.endswith((".svc", ".svc.cluster.local")) or "." not in host:
+            if in_cluster_name(host):
                 return Check(
                     "MLflow",
                     SKIP,
