@@ -25,6 +25,25 @@ def _shell_basic_auth(monkeypatch, ca):
     monkeypatch.setenv("PUSHGATEWAY_CA_FILE", str(ca))
 
 
+def test_tasks_with_a_ca_file_but_no_credentials_are_a_warning(cluster, secured, capsys, monkeypatch):  # noqa: F811
+    url, ca = secured
+    _shell_basic_auth(monkeypatch, ca)
+    cluster.kube.resources[SETTINGS]["data"]["PUSHGATEWAY_CA_FILE"] = "/etc/ctloop/pushgateway-ca.crt"
+    code, line, out = run(cluster, capsys, "--pushgateway-url", url)
+    assert line.startswith(f"warn Pushgateway: 1.5.1 at {url} "), line
+    assert "PUSHGATEWAY_CA_FILE=/etc/ctloop/pushgateway-ca.crt" in line
+    assert line.endswith("— fix: give the tasks the same credentials (docs/serving.md#pushgateway-behind-an-auth-proxy)")
+    assert PASSWORD not in out
+
+
+def test_tasks_with_a_username_but_no_password_are_a_warning(cluster, secured, capsys, monkeypatch):  # noqa: F811
+    url, ca = secured
+    _shell_basic_auth(monkeypatch, ca)
+    cluster.kube.add(secret("kubeflow", "ctloop-prometheus", {"pushgateway_username": "ctloop"}))
+    code, line, out = run(cluster, capsys, "--pushgateway-url", url)
+    assert line.startswith(f"warn Pushgateway: 1.5.1 at {url} "), line
+
+
 @pytest.mark.parametrize("host", ["prometheus-pushgateway.monitoring", "prometheus-pushgateway.monitoring.svc.",
                                   "prometheus-pushgateway.monitoring.svc.cluster.local.", "pushgateway."])
 def test_in_cluster_forms_of_a_service_name_are_skipped(cluster, capsys, host):  # noqa: F811
