@@ -124,6 +124,15 @@ def _shown(text: str) -> str:
     return repr(text) if len(text) <= 80 else f"{text[:40]!r}... ({len(text)} characters)"
 
 
+def _shown_url(text: str) -> str:
+    """:func:`_shown` of a URL, its user name and password left out
+    (:func:`ctloop.serving.metric_sources.url_without_credentials`)."""
+    from ctloop.serving.metric_sources import url_without_credentials
+
+    masked = url_without_credentials(text)
+    return _shown(text) if masked is None else f"{_shown(masked)} (its credentials not shown)"
+
+
 def _controls(text: str) -> bool:
     return any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text)
 
@@ -196,7 +205,7 @@ def http_url(text: str) -> str:
     of the first request."""
     problem = text and _url_problem(text, ("http", "https"))
     if problem:
-        raise argparse.ArgumentTypeError(f"{problem}, got {_shown(text)}")
+        raise argparse.ArgumentTypeError(f"{problem}, got {_shown_url(text)}")
     return text
 
 
@@ -213,7 +222,7 @@ def kfp_host(text: str) -> str:
     if not problem and "://" in text and not text.startswith(("http://", "https://")):  # HTTPS://, ftp://
         problem = "must start with http:// or https:// (or give the host alone: https:// is put in front)"
     if problem:
-        raise argparse.ArgumentTypeError(f"{problem}, got {_shown(text)}")
+        raise argparse.ArgumentTypeError(f"{problem}, got {_shown_url(text)}")
     return text
 
 
@@ -232,7 +241,7 @@ def tracking_uri(text: str) -> str:
         except argparse.ArgumentTypeError as exc:
             problem = str(exc).rsplit(", got ", 1)[0]
     if problem:
-        raise argparse.ArgumentTypeError(f"{problem}, got {_shown(text)}")
+        raise argparse.ArgumentTypeError(f"{problem}, got {_shown_url(text)}")
     return text
 
 

@@ -478,6 +478,14 @@ class _Timed(Exception):
     """A call of a check exceeded its timeout."""
 
 
+def in_cluster_name(host: str) -> bool:
+    """A name only a cluster's DNS resolves (its search path: ``<service>``,
+    ``<service>.<namespace>``, ``*.svc``, ``*.svc.cluster.local``; a trailing dot aside): one
+    that does not resolve here is skipped, not failed."""
+    name = host.rstrip(".").lower()
+    return bool(name) and (name.endswith((".svc", ".svc.cluster.local")) or name.count(".") <= 1)
+
+
 def _is_timeout(exc: BaseException) -> bool:
     from urllib3.exceptions import MaxRetryError, NewConnectionError
     from urllib3.exceptions import TimeoutError as Urllib3Timeout
@@ -1061,13 +1069,14 @@ class Doctor:
         try:
             socket.getaddrinfo(host, parsed.port or (443 if parsed.scheme == "https" else 80))
         except (socket.gaierror, UnicodeError) as exc:
-            if host.endswith((".svc", ".svc.cluster.local")) or "." not in host:
+            if in_cluster_name(host):
                 return Check(name, SKIP, f"{base} is an in-cluster address, not resolvable here",
                              "run ctloop doctor in the cluster, or --pushgateway-url with a port-forward "
                              "(kubectl -n monitoring port-forward svc/prometheus-pushgateway 9091)")
             raise CtloopError(f"cannot resolve {host} ({exc}) — fix: check the Pushgateway URL") from exc
         sent = f"{auth.describe()} from this shell's environment"
-        tasks = self._task_prometheus_auth("PUSHGATEWAY")
+        task_auth = self._task_auth("PUSHGATEWAY")
+        tasks = None if task_auth is None else task_auth[0]
         both = f"{sent}; the tasks in {self._runner()[0]} get {tasks}" if tasks is not None else sent
         handlers: list[Any] = [_NoRedirect()]
         context = auth.ssl_context()
@@ -1101,7 +1110,7 @@ class Doctor:
                          f"({' '.join(body[:80].decode(errors='replace').split())!r}): a login page or another server?",
                          "give the Pushgateway's own base URL, e.g. http://prometheus-pushgateway.monitoring.svc:9091")
         detail = f"{version} at {base} (read {PUSHGATEWAY_STATUS} with {both})"
-        if auth.sends_credentials and tasks == NO_TASK_PUSHGATEWAY_CREDENTIALS:
+        if auth.sends_credentials and task_auth is not None and not task_auth[1]:
             return Check(name, WARN, detail, "give the tasks the same credentials "
                          "(docs/serving.md#pushgateway-behind-an-auth-proxy)")
         return Check(name, OK, detail)
@@ -1249,11 +1258,18 @@ class Doctor:
         return self._settings
 
     def _task_prometheus_auth(self, prefix: str = "PROMETHEUS") -> str | None:
+        """The description of :meth:`_task_auth`, None when it cannot be known."""
+        known = self._task_auth(prefix)
+        return None if known is None else known[0]
+
+    def _task_auth(self, prefix: str = "PROMETHEUS") -> tuple[str, bool] | None:
         """What the pipeline tasks send to Prometheus (``prefix`` ``PUSHGATEWAY``: to the
         Pushgateway), from the settings of the namespace they run in (``ctloop.ops.settings``):
         the Secret's key names and the ConfigMap's file paths, never a value;
         :data:`NO_TASK_CREDENTIALS` (:data:`NO_TASK_PUSHGATEWAY_CREDENTIALS`) when none, None when
-        it cannot be known (no cluster, no namespace, the Secret may not be read)."""
+        it cannot be known (no cluster, no namespace, the Secret may not be read); with whether
+        they get credentials (a token file, a token, or a username and a password — a CA file
+        alone authenticates nothing)."""
         from kubernetes.client.exceptions import ApiException
         from urllib3.exceptions import HTTPError
 
@@ -1264,6 +1280,7 @@ class Doctor:
         ns, _ = self._runner()
         data = self._settings_data() or {}
         parts = [f"{key}={data[key]}" for key in (f"{prefix}_TOKEN_FILE", f"{prefix}_CA_FILE") if data.get(key)]
+        creds = bool(data.get(f"{prefix}_TOKEN_FILE"))
         if parts:
             parts = [f"{', '.join(parts)} (ConfigMap {S.config_map})"]
         if S.prometheus_secret:
@@ -1277,8 +1294,10 @@ class Doctor:
                           if S.prometheus_env.get(k, "").startswith(f"{prefix}_"))
             if keys:
                 parts.append(f"Secret {S.prometheus_secret} ({', '.join(keys)})")
+            envs = {S.prometheus_env[k] for k in keys}
+            creds = creds or f"{prefix}_TOKEN" in envs or {f"{prefix}_USERNAME", f"{prefix}_PASSWORD"} <= envs
         none = NO_TASK_CREDENTIALS if prefix == "PROMETHEUS" else NO_TASK_PUSHGATEWAY_CREDENTIALS
-        return " and ".join(parts) if parts else none
+        return (" and ".join(parts) if parts else none), creds
 
     def _given_or_set(self, given: str, variable: str) -> str:
         """``given`` (a flag or the spec), else the environment ``variable``, else its value in the
@@ -1494,7 +1513,7 @@ class Doctor:
         try:
             socket.getaddrinfo(host, parsed.port or 80)
         except socket.gaierror as exc:
-            if host.endswith((".svc", ".svc.cluster.local")) or "." not in host:
+            if in_cluster_name(host):
                 return Check(
                     "MLflow",
                     SKIP,

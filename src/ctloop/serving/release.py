@@ -69,16 +69,24 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
                                model_sha256=registry.serving_sha256(model_name, version))
     except ServingError as exc:
         # the new model may already be in the spec with canary traffic: never leave it there
-        if champion is None or champion.version == str(version) or isvcs.get(name) is None:
-            raise
+        now = isvcs.get(name)
+        if (champion is None or champion.version == str(version) or now is None
+                or not rollout.same_storage_uri(rollout._spec_version(now)[1], uri)):
+            raise  # the spec does not name the new model (nothing written, or changed since): nothing to undo
         failed = f"deploying {model_name} v{version} to {name} failed ({exc})"
+        reason = f"deploy failed: {exc}"
         try:
-            target, _ = rollback(registry, isvcs, model_name=model_name, failed_version=str(version),
-                                 reason=f"deploy failed: {exc}", cfg=cfg, run_id=run_id)
+            target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg)
         except CtloopError as again:
             # the rollback's error alone never said the deploy had failed, nor why
             raise ServingError(f"{failed}; rolling back to v{champion.version} failed too ({again}); "
                                f"{_traffic_now(isvcs, name)}") from again
+        try:
+            _record_rollback(registry, model_name=model_name, failed_version=str(version), target=target,
+                             reason=reason, run_id=run_id, state=state)
+        except CtloopError as bookkeeping:
+            raise ServingError(f"{failed}; traffic is back on v{target}, but recording it failed "
+                               f"({bookkeeping})") from bookkeeping
         raise ServingError(f"{failed}; traffic is back on v{target}") from exc
     registry.record_event(model_name, version, {"event": "deploy", "strategy": cfg.strategy, "storage_uri": uri,
                                                 "pipeline_run": run_id, **state.to_dict()})
@@ -241,6 +249,15 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
     """All traffic back to ``to_version`` (default: the champion), durably: its storageUri is written
     back so the spec no longer names the failed model (``rollback_model``). The failed version is
     tagged with why; the registry aliases stay on the champion."""
+    target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, to_version=to_version)
+    _record_rollback(registry, model_name=model_name, failed_version=failed_version, target=target, reason=reason,
+                     run_id=run_id, state=state)
+    return target, state
+
+
+def _rollback_traffic(registry: Any, isvcs: Any, *, model_name: str, cfg: RolloutConfig,
+                      to_version: str = "") -> tuple[str, RolloutState]:
+    """The serving half of :func:`rollback`: traffic back on ``to_version`` (default: the champion)."""
     name = _target(cfg)
     target = to_version
     if not target:
@@ -253,6 +270,12 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
     state = rollout.rollback(isvcs, name, version=target,
                              storage_uri=kserve_storage_uri(registry.model_artifact_uri(model_name, target)),
                              timeout_s=cfg.timeout_seconds, model_sha256=registry.serving_sha256(model_name, target))
+    return target, state
+
+
+def _record_rollback(registry: Any, *, model_name: str, failed_version: str, target: str, reason: str,
+                     run_id: str, state: RolloutState) -> None:
+    """The bookkeeping half of :func:`rollback`: the failed version tagged, the event recorded."""
     if failed_version:
         registry.set_tags(model_name, failed_version, {"ctloop.rollout.status": "rolled_back",
                                                        "ctloop.rollout.reason": reason,
@@ -260,7 +283,6 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
     registry.record_event(model_name, failed_version or target, {"event": "rollback", "reason": reason,
                                                                  "to_version": target, "pipeline_run": run_id,
                                                                  **state.to_dict()})
-    return target, state
 
 
 def canary(registry: Any, isvcs: Any, *, model_name: str, version: str, reason: str, cfg: RolloutConfig,

@@ -15,6 +15,8 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
   pinned back to 0 % was rolled back: re-deploying it is refused (it would get traffic again).
 * ``set_traffic``/``promote`` of a canary whose revision failed are refused at once, writing
   nothing: Knative routes the previous ready revision, and the split they wait for never comes.
+  ``set_traffic`` to 0 % is the exception: the pin is written (the safe side) and the stable
+  revision awaited at 100 %.
 * ``rollback``: traffic back to the previous revision first (``canaryTrafficPercent: 0``), then the
   champion's storageUri is written back so the spec no longer names the bad model; a champion
   revision that failed is started again before anything is promoted (promoting would route the
@@ -182,12 +184,27 @@ def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: in
                        new_revision_after=predictor_status(obj).get("latestReadyRevision", ""), created_before=failed)
 
 
+def _observed(obj: dict[str, Any]) -> bool:
+    """The status was published for the spec as it is: KServe v0.20.0 ``PropagateStatus``
+    (``pkg/apis/serving/v1beta1/inference_service_status.go``) sets ``status.observedGeneration``
+    with the predictor's status; below ``metadata.generation`` it describes an older spec (a
+    storageUri written back that KServe has not reconciled yet). Without either field: not known
+    to be stale."""
+    observed = (obj.get("status") or {}).get("observedGeneration")
+    generation = (obj.get("metadata") or {}).get("generation")
+    if not isinstance(observed, int) or not isinstance(generation, int):
+        return True
+    return observed >= generation
+
+
 def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeout_s: float, what: str,
-                new_revision_after: str = "", created_before: str = "") -> dict[str, Any]:
+                new_revision_after: str = "", created_before: str = "", current_spec: bool = False) -> dict[str, Any]:
     """Wait until the latest ready revision has ``latest_percent`` of a complete split; a revision
-    created after ``created_before`` that fails ends the wait (``kube.revision_failure``)."""
+    created after ``created_before`` that fails ends the wait (``kube.revision_failure``). With
+    ``current_spec`` (nothing was written, so no revision to tell new from old) only a status
+    published for the current spec (:func:`_observed`) counts."""
     def ok(obj: dict[str, Any]) -> bool:
-        if not _ready(obj):
+        if not _ready(obj) or (current_spec and not _observed(obj)):
             return False
         latest = predictor_status(obj)["latestReadyRevision"]
         if new_revision_after and latest == new_revision_after:
@@ -271,6 +288,14 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
     specs.check_deployment_mode(obj)
+    stable = _stable_revision(obj) if percent == 0 and _failed(obj) else ""
+    if stable:
+        # pinning a failed canary to 0 % is the safe write (were its revision to become ready
+        # later, it would take its share back); Knative already routes the stable revision alone
+        isvcs.patch(name, specs.traffic_patch(0))
+        obj = wait_for(isvcs, name, lambda o: traffic_split(o).get(stable, 0) == 100, timeout_s=timeout_s,
+                       what=f"all traffic on the stable revision {stable} (canary pinned at 0 %)")
+        return _state("traffic", obj, _spec_version(obj)[0])
     _refuse_failed(isvcs, name, obj, f"moving its canary to {percent} %")
     if percent > 0 and not force and _predictor(obj).get("canaryTrafficPercent") == 0:
         raise ServingError(
@@ -340,6 +365,7 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     obj = isvcs.get(name)
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
+    specs.check_deployment_mode(obj)  # elsewhere no traffic[] is reported: every wait would time out
     _check_drivable(obj, isvcs.namespace)
     if (same_storage_uri(_spec_version(obj)[1], storage_uri) and "canaryTrafficPercent" not in _predictor(obj)
             and not _failed(obj)):
@@ -347,7 +373,8 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
         # storageUri written back by hand, or by a rollback whose last wait was lost) leaves all
         # traffic on the latest *ready* revision — the bad one. Confirmed from traffic[] as the
         # other paths are; a failure of that revision ends the wait (run again, it is retried)
-        obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before="")
+        obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before="",
+                          current_spec=True)
         return _state("unchanged", obj, version)
     if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj):
         stable = _stable_revision(obj)
