@@ -184,27 +184,12 @@ def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: in
                        new_revision_after=predictor_status(obj).get("latestReadyRevision", ""), created_before=failed)
 
 
-def _observed(obj: dict[str, Any]) -> bool:
-    """The status was published for the spec as it is: KServe v0.20.0 ``PropagateStatus``
-    (``pkg/apis/serving/v1beta1/inference_service_status.go``) sets ``status.observedGeneration``
-    with the predictor's status; below ``metadata.generation`` it describes an older spec (a
-    storageUri written back that KServe has not reconciled yet). Without either field: not known
-    to be stale."""
-    observed = (obj.get("status") or {}).get("observedGeneration")
-    generation = (obj.get("metadata") or {}).get("generation")
-    if not isinstance(observed, int) or not isinstance(generation, int):
-        return True
-    return observed >= generation
-
-
 def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeout_s: float, what: str,
-                new_revision_after: str = "", created_before: str = "", current_spec: bool = False) -> dict[str, Any]:
+                new_revision_after: str = "", created_before: str = "") -> dict[str, Any]:
     """Wait until the latest ready revision has ``latest_percent`` of a complete split; a revision
-    created after ``created_before`` that fails ends the wait (``kube.revision_failure``). With
-    ``current_spec`` (nothing was written, so no revision to tell new from old) only a status
-    published for the current spec (:func:`_observed`) counts."""
+    created after ``created_before`` that fails ends the wait (``kube.revision_failure``)."""
     def ok(obj: dict[str, Any]) -> bool:
-        if not _ready(obj) or (current_spec and not _observed(obj)):
+        if not _ready(obj):
             return False
         latest = predictor_status(obj)["latestReadyRevision"]
         if new_revision_after and latest == new_revision_after:
@@ -373,8 +358,7 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
         # storageUri written back by hand, or by a rollback whose last wait was lost) leaves all
         # traffic on the latest *ready* revision — the bad one. Confirmed from traffic[] as the
         # other paths are; a failure of that revision ends the wait (run again, it is retried)
-        obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before="",
-                          current_spec=True)
+        obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before="")
         return _state("unchanged", obj, version)
     if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj):
         stable = _stable_revision(obj)
