@@ -269,6 +269,8 @@ class _Client:
         self._uri = uri
 
     def __getattr__(self, attr: str) -> Any:
+        if attr in ("_client", "_uri") or attr.startswith("__"):  # copy.copy/pickle probe a bare instance
+            raise AttributeError(attr)
         value = getattr(self._client, attr)
         if not callable(value):
             return value
@@ -682,7 +684,7 @@ class MlflowRegistry:
         search = f"{_name_filter(name)} and tags.`{TAG_REGISTRATION_ID}` = '{registration}'"
         try:
             made = sorted(int(mv.version) for mv in self.client.search_model_versions(search) if mv.name == name)
-        except MlflowException as exc:  # a registry without tag search: the version MLflow answered
+        except (MlflowException, RegistryError) as exc:  # no tag search (or refused): the version answered
             log.warning("ctloop: cannot check %s v%s for a retried registration: %s", name, version, exc)
             return version
         for extra in made[1:]:
