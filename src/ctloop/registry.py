@@ -94,6 +94,7 @@ TAG_PROMOTION_RUN = "ctloop.promotion_pipeline_run"
 TAG_PROMOTION_ID = "ctloop.promotion_id"
 TAG_LAST_EVENT = "ctloop.last_event"
 TAG_REGISTRATION_ID = "ctloop.registration_id"  # one per register() call: finds a retried create's copy
+TAG_DUPLICATE_OF = "ctloop.duplicate_of"  # a retried create's copy left in place: the version it copies
 AUDIT_EXPERIMENT_SUFFIX = "-audit"
 AUDIT_PREFIX = "ctloop.audit."
 AUDIT_STATE = AUDIT_PREFIX + "state"
@@ -678,7 +679,7 @@ class MlflowRegistry:
         """The one version of registration ``registration`` (tag ``ctloop.registration_id``): MLflow's
         client retries a ``model-versions/create`` answered 5xx or cut after the server applied it
         (mlflow 3.17.2 ``utils/request_utils.py``: every method, POST too), which leaves two versions
-        of one registration. The oldest is kept, the others (minutes old, no alias yet) deleted."""
+        of one registration. The oldest is kept, the others deleted or, when that cannot be, tagged."""
         from mlflow.exceptions import MlflowException
 
         search = f"{_name_filter(name)} and tags.`{TAG_REGISTRATION_ID}` = '{registration}'"
@@ -688,10 +689,36 @@ class MlflowRegistry:
             log.warning("ctloop: cannot check %s v%s for a retried registration: %s", name, version, exc)
             return version
         for extra in made[1:]:
-            log.warning("ctloop: deleting %s v%s, a second copy of registration %s (a retried create)",
-                        name, extra, registration)
-            self.client.delete_model_version(name, str(extra))
+            self._drop_copy(name, str(extra), str(made[0]), registration)
         return str(made[0]) if made else version
+
+    def _drop_copy(self, name: str, extra: str, kept: str, registration: str) -> None:
+        """Delete ``extra``, a retried create's copy of ``kept``; never fail the registration for it.
+        A copy an alias points at (a concurrent register's ``challenger``: deleting a version drops
+        its aliases, mlflow 3.17.2 ``store/model_registry/sqlalchemy_store.py``) and a copy the
+        server refuses to delete (EDIT lacks ``can_delete``, ``server/auth/permissions.py``) stay,
+        tagged :data:`TAG_DUPLICATE_OF`."""
+        from mlflow.exceptions import MlflowException
+
+        why = ""
+        try:
+            held = sorted(a for a, v in self.aliases(name).items() if v == extra)
+            if held:
+                why = f"alias {', '.join(held)} points at it"
+            else:
+                self.client.delete_model_version(name, extra)
+                log.warning("ctloop: deleted %s v%s, a second copy of registration %s (a retried create) of v%s",
+                            name, extra, registration, kept)
+                return
+        except (MlflowException, RegistryError) as exc:
+            why = f"cannot delete it: {one_line(str(exc))[:300]}"
+        log.warning("ctloop: %s v%s is a second copy of registration %s (a retried create) of v%s, kept (%s); "
+                    "tagged %s=%s", name, extra, registration, kept, why, TAG_DUPLICATE_OF, kept)
+        try:
+            self.client.set_model_version_tag(name, extra, TAG_DUPLICATE_OF, kept)
+        except (MlflowException, RegistryError) as exc:
+            log.warning("ctloop: cannot tag %s v%s %s=%s: %s", name, extra, TAG_DUPLICATE_OF, kept,
+                        one_line(str(exc))[:300])
 
     def _point_challenger(self, name: str, mine: int) -> None:
         """``challenger`` → the newest READY version (at least ``mine``). Aliases are last-writer-wins
@@ -699,11 +726,13 @@ class MlflowRegistry:
         reading back: whoever sees the alias behind the newest ready version moves it forward, and
         a late write of an older version is corrected by the run that wrote it."""
         for _ in range(3):
-            ready = [int(mv.version) for mv in self.client.search_model_versions(_name_filter(name))
-                     if mv.name == name and str(mv.version).isdigit() and mv.status == "READY"]
+            found = [mv for mv in self.client.search_model_versions(_name_filter(name))
+                     if mv.name == name and str(mv.version).isdigit()]
+            copies = {str(mv.version) for mv in found if TAG_DUPLICATE_OF in (mv.tags or {})}  # never challenger
+            ready = [int(mv.version) for mv in found if mv.status == "READY" and str(mv.version) not in copies]
             target = max([mine, *ready])
             current = self.aliases(name).get(CHALLENGER)
-            if current is not None and current.isdigit() and int(current) >= target:
+            if current is not None and current.isdigit() and int(current) >= target and current not in copies:
                 return
             self.client.set_registered_model_alias(name, CHALLENGER, str(target))
 
