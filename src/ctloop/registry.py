@@ -248,15 +248,11 @@ def _hide_password(exc: Exception, uri: str) -> None:
     """Take the password of ``uri``'s userinfo out of an MlflowException's message, which names the
     URL it requested (mlflow 3.17.2 ``utils/rest_utils.py`` ``http_request``: "API request to {url}
     failed with exception ...")."""
-    from urllib.parse import urlsplit
+    from ctloop.tracking import hide_password
 
-    try:
-        password = urlsplit(uri).password
-    except ValueError:
-        return
     message = str(getattr(exc, "message", "") or "")
-    if password and password in message:
-        exc.message = message.replace(password, "***")  # type: ignore[attr-defined]
+    if hide_password(message, uri) != message:
+        exc.message = hide_password(message, uri)  # type: ignore[attr-defined]
         exc.args = (exc.message,)  # type: ignore[attr-defined]
 
 
@@ -511,7 +507,7 @@ class MlflowRegistry:
         from mlflow.exceptions import MlflowException
 
         from ctloop.artifacts import load_verified
-        from ctloop.tracking import TAG_LOGGED_MODEL_SHA256
+        from ctloop.tracking import TAG_LOGGED_MODEL_SHA256, hide_password
 
         mv = self._trained_version(name, version)
         with tempfile.TemporaryDirectory() as tmp:
@@ -526,8 +522,9 @@ class MlflowRegistry:
                 text = (local / "MLmodel").read_bytes()
             except (MlflowException, OSError) as exc:
                 raise RegistryError(
-                    f"cannot read the logged model of {name} v{version}: {one_line(str(exc))[:300]}"
-                ) from exc
+                    f"cannot read the logged model of {name} v{version}: "
+                    f"{one_line(hide_password(str(exc), self.tracking_uri))[:300]}"
+                ) from None
             try:
                 mlmodel = yaml.safe_load(text.decode("utf-8"))
             except (yaml.YAMLError, UnicodeDecodeError) as exc:

@@ -241,7 +241,8 @@ def _check_database_uri(uri: str) -> None:
     try:
         url = make_url(uri)
     except (ArgumentError, ValueError) as exc:  # e.g. a port that is no number
-        raise ConfigError(f"tracking URI {uri!r} is not a database URL ({exc})") from exc
+        raise ConfigError(f"tracking URI {display_uri(uri)!r} is not a database URL "
+                          f"({hide_password(str(exc), uri)})") from None
     try:
         dialect = url.get_dialect()
         # the driver module itself (pymysql, psycopg2), loaded as create_engine loads it (SQLAlchemy 2.x
@@ -254,7 +255,7 @@ def _check_database_uri(uri: str) -> None:
     except NotImplementedError:
         return  # a dialect that loads its driver some other way: MLflow finds out
     except (NoSuchModuleError, ImportError) as exc:
-        raise ConfigError(f"tracking URI {uri!r}: no database driver for {scheme!r} ({exc}); use e.g. "
+        raise ConfigError(f"tracking URI {display_uri(uri)!r}: no database driver for {scheme!r} ({exc}); use e.g. "
                           "sqlite:///mlflow.db, postgresql+psycopg2://user@host/db (with psycopg2 installed) "
                           "or http://mlflow:5000") from exc
 
@@ -313,6 +314,33 @@ def display_uri(uri: str) -> str:
         return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
     except ValueError:
         return uri
+
+
+def hide_password(text: str, uri: str) -> str:
+    """``text`` with the password of ``uri``'s userinfo replaced by ``***`` (a message that quotes
+    the URI or a URL requested through it)."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        password = urlsplit(uri).password
+    except ValueError:
+        return text
+    for form in (password, unquote(password or "")):  # requests sends (and may print) it decoded
+        text = text.replace(form, "***") if form else text
+    return text
+
+
+def masked(exc: BaseException, uri: str) -> BaseException:
+    """``exc`` with ``uri``'s password out of its message (its args, and an MlflowException's
+    ``message``), or a RegistryError of the masked message when the text is elsewhere."""
+    if hide_password(str(exc), uri) == str(exc):
+        return exc
+    exc.args = tuple(hide_password(a, uri) if isinstance(a, str) else a for a in exc.args)
+    if isinstance(getattr(exc, "message", None), str):
+        exc.message = hide_password(exc.message, uri)  # type: ignore[attr-defined]
+    if hide_password(str(exc), uri) != str(exc):
+        return RegistryError(hide_password(str(exc), uri))
+    return exc
 
 
 def _without_userinfo(uri: str) -> str:
@@ -479,6 +507,11 @@ def _credentials_named(func):
                 refused = refused_credentials(exc, mlflow.get_tracking_uri(), func.__name__)
                 if refused:
                     raise RegistryError(refused) from exc
+            import mlflow
+
+            hidden = masked(exc, mlflow.get_tracking_uri())
+            if hidden is not exc:
+                raise hidden from None
             raise
 
     return wrapper
