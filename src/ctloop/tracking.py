@@ -367,11 +367,20 @@ def refused_credentials(exc: Exception, uri: str, action: str) -> str | None:
     code = str(getattr(exc, "error_code", ""))
     if code not in ("UNAUTHENTICATED", "CUSTOMER_UNAUTHORIZED", "PERMISSION_DENIED"):
         return None
+    from urllib.parse import unquote, urlsplit
+
     env = os.environ
     where = f"MLflow at {display_uri(uri)}"
     user, password, token = (env.get(f"MLFLOW_TRACKING_{k}", "") for k in ("USERNAME", "PASSWORD", "TOKEN"))
     plugin = env.get("MLFLOW_TRACKING_AUTH", "")
-    if user and password:
+    try:
+        in_uri = urlsplit(uri).username or ""
+    except ValueError:
+        in_uri = ""
+    if in_uri and not plugin:  # requests' basic auth from the URL replaces the variables' header
+        # (requests 2.x models.py prepare_auth: no auth= given, so the URL's userinfo is used)
+        sent = f"user {unquote(in_uri)!r} from the tracking URI"
+    elif user and password:
         sent = f"user {user!r} (MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD)"
     elif token:
         sent = "the token in MLFLOW_TRACKING_TOKEN"
@@ -391,6 +400,10 @@ def refused_credentials(exc: Exception, uri: str, action: str) -> str | None:
         return (f"{where} answered 401 (not authenticated) to {action}: it needs credentials; set "
                 "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (basic auth) or MLFLOW_TRACKING_TOKEN "
                 f"(a bearer token); {which}")
+    if in_uri and not plugin:
+        return (f"{where} answered 401 (not authenticated) to {action}: it refused {sent}: check the user and "
+                "password in the tracking URI, or take them out of it and set MLFLOW_TRACKING_USERNAME and "
+                "MLFLOW_TRACKING_PASSWORD (basic auth) or MLFLOW_TRACKING_TOKEN (a bearer token)")
     return (f"{where} answered 401 (not authenticated) to {action}: it refused {sent}: check them (in a "
             "cluster: Secret ctloop-mlflow), or set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (basic "
             "auth) or MLFLOW_TRACKING_TOKEN (a bearer token)")
