@@ -1172,7 +1172,7 @@ class MlflowRegistry:
     def _audit_experiment(self, name: str, *, create: bool = False) -> str | None:
         from mlflow.exceptions import MlflowException
 
-        from ctloop.tracking import local_artifact_root
+        from ctloop.tracking import local_artifact_root, restore_command
 
         experiment = f"{name}{AUDIT_EXPERIMENT_SUFFIX}"
         try:
@@ -1180,8 +1180,8 @@ class MlflowRegistry:
             if exp is not None and exp.lifecycle_stage == "deleted":  # deleted by hand: its runs are hidden
                 raise RegistryError(
                     f"the audit experiment {experiment!r} (id {exp.experiment_id}) of model {name!r} is deleted: "
-                    "its promotion records are hidden and none can be written; restore it: `mlflow experiments "
-                    f"restore --experiment-id {exp.experiment_id}` (or the MLflow UI)")
+                    "its promotion records are hidden and none can be written; restore it: "
+                    f"`{restore_command(self.tracking_uri, exp.experiment_id)}` (or the MLflow UI)")
             if exp is not None or not create:
                 return exp.experiment_id if exp is not None else None
             try:

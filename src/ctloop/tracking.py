@@ -343,6 +343,16 @@ def masked(exc: BaseException, uri: str) -> BaseException:
     return exc
 
 
+def restore_command(uri: str, experiment_id: str) -> str:
+    """The shell command that restores deleted experiment ``experiment_id`` of the store ``uri``:
+    ``mlflow experiments restore`` has no store option and reads ``MLFLOW_TRACKING_URI``
+    (mlflow 3.17.2 ``mlflow/experiments.py``, ``_get_store()``); a password shows as ``***``."""
+    import shlex
+
+    prefix = f"MLFLOW_TRACKING_URI={shlex.quote(display_uri(uri))} " if uri else ""
+    return f"{prefix}mlflow experiments restore --experiment-id {experiment_id}"
+
+
 def _without_userinfo(uri: str) -> str:
     from urllib.parse import urlsplit, urlunsplit
 
