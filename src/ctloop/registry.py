@@ -416,15 +416,20 @@ class MlflowRegistry:
         SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT; was: the first page only)."""
         from mlflow.exceptions import MlflowException
 
-        found: list[Any] = []
+        found: dict[str, Any] = {}
         token = None
         try:
             while True:
-                page = self.client.search_model_versions(_name_filter(name), page_token=token)
-                found += list(page)
+                # pages are offsets into an order: the default one (last_updated_timestamp DESC) moves
+                # a version tagged or made between pages across them (mlflow 3.17.2
+                # store/model_registry/sqlalchemy_store.py search_model_versions); version_number does not
+                page = self.client.search_model_versions(_name_filter(name), order_by=["version_number ASC"],
+                                                         page_token=token)
+                for mv in page:
+                    found.setdefault(f"{mv.name}\0{mv.version}", mv)  # a version seen twice is listed once
                 token = getattr(page, "token", None)  # a PagedList; a plain list is one page
                 if not token:
-                    return found
+                    return list(found.values())
         except MlflowException as exc:
             raise RegistryError(f"cannot list the versions of model {name!r}: {exc}") from exc
 
@@ -1216,7 +1221,8 @@ class MlflowRegistry:
                     max_results=min(limit or 1000, 1000),
                     page_token=token,
                 )
-                runs += list(page)
+                seen = {r.info.run_id for r in runs}  # a record made between pages shifts the offsets
+                runs += [r for r in page if r.info.run_id not in seen]
                 token = page.token
                 if not token or (limit is not None and len(runs) >= limit):
                     runs = runs[:limit] if limit is not None else runs
