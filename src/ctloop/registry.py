@@ -94,6 +94,7 @@ TAG_PROMOTION_RUN = "ctloop.promotion_pipeline_run"
 TAG_PROMOTION_ID = "ctloop.promotion_id"
 TAG_LAST_EVENT = "ctloop.last_event"
 TAG_REGISTRATION_ID = "ctloop.registration_id"  # one per register() call: finds a retried create's copy
+TAG_DUPLICATE_OF = "ctloop.duplicate_of"  # a retried create's copy left in place: the version it copies
 AUDIT_EXPERIMENT_SUFFIX = "-audit"
 AUDIT_PREFIX = "ctloop.audit."
 AUDIT_STATE = AUDIT_PREFIX + "state"
@@ -247,15 +248,11 @@ def _hide_password(exc: Exception, uri: str) -> None:
     """Take the password of ``uri``'s userinfo out of an MlflowException's message, which names the
     URL it requested (mlflow 3.17.2 ``utils/rest_utils.py`` ``http_request``: "API request to {url}
     failed with exception ...")."""
-    from urllib.parse import urlsplit
+    from ctloop.tracking import hide_password
 
-    try:
-        password = urlsplit(uri).password
-    except ValueError:
-        return
     message = str(getattr(exc, "message", "") or "")
-    if password and password in message:
-        exc.message = message.replace(password, "***")  # type: ignore[attr-defined]
+    if hide_password(message, uri) != message:
+        exc.message = hide_password(message, uri)  # type: ignore[attr-defined]
         exc.args = (exc.message,)  # type: ignore[attr-defined]
 
 
@@ -269,6 +266,8 @@ class _Client:
         self._uri = uri
 
     def __getattr__(self, attr: str) -> Any:
+        if attr in ("_client", "_uri") or attr.startswith("__"):  # copy.copy/pickle probe a bare instance
+            raise AttributeError(attr)
         value = getattr(self._client, attr)
         if not callable(value):
             return value
@@ -417,15 +416,20 @@ class MlflowRegistry:
         SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT; was: the first page only)."""
         from mlflow.exceptions import MlflowException
 
-        found: list[Any] = []
+        found: dict[str, Any] = {}
         token = None
         try:
             while True:
-                page = self.client.search_model_versions(_name_filter(name), page_token=token)
-                found += list(page)
+                # pages are offsets into an order: the default one (last_updated_timestamp DESC) moves
+                # a version tagged or made between pages across them (mlflow 3.17.2
+                # store/model_registry/sqlalchemy_store.py search_model_versions); version_number does not
+                page = self.client.search_model_versions(_name_filter(name), order_by=["version_number ASC"],
+                                                         page_token=token)
+                for mv in page:
+                    found.setdefault(f"{mv.name}\0{mv.version}", mv)  # a version seen twice is listed once
                 token = getattr(page, "token", None)  # a PagedList; a plain list is one page
                 if not token:
-                    return found
+                    return list(found.values())
         except MlflowException as exc:
             raise RegistryError(f"cannot list the versions of model {name!r}: {exc}") from exc
 
@@ -508,7 +512,7 @@ class MlflowRegistry:
         from mlflow.exceptions import MlflowException
 
         from ctloop.artifacts import load_verified
-        from ctloop.tracking import TAG_LOGGED_MODEL_SHA256
+        from ctloop.tracking import TAG_LOGGED_MODEL_SHA256, hide_password
 
         mv = self._trained_version(name, version)
         with tempfile.TemporaryDirectory() as tmp:
@@ -523,8 +527,9 @@ class MlflowRegistry:
                 text = (local / "MLmodel").read_bytes()
             except (MlflowException, OSError) as exc:
                 raise RegistryError(
-                    f"cannot read the logged model of {name} v{version}: {one_line(str(exc))[:300]}"
-                ) from exc
+                    f"cannot read the logged model of {name} v{version}: "
+                    f"{one_line(hide_password(str(exc), self.tracking_uri))[:300]}"
+                ) from None
             try:
                 mlmodel = yaml.safe_load(text.decode("utf-8"))
             except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -676,20 +681,46 @@ class MlflowRegistry:
         """The one version of registration ``registration`` (tag ``ctloop.registration_id``): MLflow's
         client retries a ``model-versions/create`` answered 5xx or cut after the server applied it
         (mlflow 3.17.2 ``utils/request_utils.py``: every method, POST too), which leaves two versions
-        of one registration. The oldest is kept, the others (minutes old, no alias yet) deleted."""
+        of one registration. The oldest is kept, the others deleted or, when that cannot be, tagged."""
         from mlflow.exceptions import MlflowException
 
         search = f"{_name_filter(name)} and tags.`{TAG_REGISTRATION_ID}` = '{registration}'"
         try:
             made = sorted(int(mv.version) for mv in self.client.search_model_versions(search) if mv.name == name)
-        except MlflowException as exc:  # a registry without tag search: the version MLflow answered
+        except (MlflowException, RegistryError) as exc:  # no tag search (or refused): the version answered
             log.warning("ctloop: cannot check %s v%s for a retried registration: %s", name, version, exc)
             return version
         for extra in made[1:]:
-            log.warning("ctloop: deleting %s v%s, a second copy of registration %s (a retried create)",
-                        name, extra, registration)
-            self.client.delete_model_version(name, str(extra))
+            self._drop_copy(name, str(extra), str(made[0]), registration)
         return str(made[0]) if made else version
+
+    def _drop_copy(self, name: str, extra: str, kept: str, registration: str) -> None:
+        """Delete ``extra``, a retried create's copy of ``kept``; never fail the registration for it.
+        A copy an alias points at (a concurrent register's ``challenger``: deleting a version drops
+        its aliases, mlflow 3.17.2 ``store/model_registry/sqlalchemy_store.py``) and a copy the
+        server refuses to delete (EDIT lacks ``can_delete``, ``server/auth/permissions.py``) stay,
+        tagged :data:`TAG_DUPLICATE_OF`."""
+        from mlflow.exceptions import MlflowException
+
+        why = ""
+        try:
+            held = sorted(a for a, v in self.aliases(name).items() if v == extra)
+            if held:
+                why = f"alias {', '.join(held)} points at it"
+            else:
+                self.client.delete_model_version(name, extra)
+                log.warning("ctloop: deleted %s v%s, a second copy of registration %s (a retried create) of v%s",
+                            name, extra, registration, kept)
+                return
+        except (MlflowException, RegistryError) as exc:
+            why = f"cannot delete it: {one_line(str(exc))[:300]}"
+        log.warning("ctloop: %s v%s is a second copy of registration %s (a retried create) of v%s, kept (%s); "
+                    "tagged %s=%s", name, extra, registration, kept, why, TAG_DUPLICATE_OF, kept)
+        try:
+            self.client.set_model_version_tag(name, extra, TAG_DUPLICATE_OF, kept)
+        except (MlflowException, RegistryError) as exc:
+            log.warning("ctloop: cannot tag %s v%s %s=%s: %s", name, extra, TAG_DUPLICATE_OF, kept,
+                        one_line(str(exc))[:300])
 
     def _point_challenger(self, name: str, mine: int) -> None:
         """``challenger`` → the newest READY version (at least ``mine``). Aliases are last-writer-wins
@@ -697,11 +728,13 @@ class MlflowRegistry:
         reading back: whoever sees the alias behind the newest ready version moves it forward, and
         a late write of an older version is corrected by the run that wrote it."""
         for _ in range(3):
-            ready = [int(mv.version) for mv in self.client.search_model_versions(_name_filter(name))
-                     if mv.name == name and str(mv.version).isdigit() and mv.status == "READY"]
+            found = [mv for mv in self.client.search_model_versions(_name_filter(name))
+                     if mv.name == name and str(mv.version).isdigit()]
+            copies = {str(mv.version) for mv in found if TAG_DUPLICATE_OF in (mv.tags or {})}  # never challenger
+            ready = [int(mv.version) for mv in found if mv.status == "READY" and str(mv.version) not in copies]
             target = max([mine, *ready])
             current = self.aliases(name).get(CHALLENGER)
-            if current is not None and current.isdigit() and int(current) >= target:
+            if current is not None and current.isdigit() and int(current) >= target and current not in copies:
                 return
             self.client.set_registered_model_alias(name, CHALLENGER, str(target))
 
@@ -1144,7 +1177,7 @@ class MlflowRegistry:
     def _audit_experiment(self, name: str, *, create: bool = False) -> str | None:
         from mlflow.exceptions import MlflowException
 
-        from ctloop.tracking import local_artifact_root
+        from ctloop.tracking import local_artifact_root, restore_command
 
         experiment = f"{name}{AUDIT_EXPERIMENT_SUFFIX}"
         try:
@@ -1152,8 +1185,8 @@ class MlflowRegistry:
             if exp is not None and exp.lifecycle_stage == "deleted":  # deleted by hand: its runs are hidden
                 raise RegistryError(
                     f"the audit experiment {experiment!r} (id {exp.experiment_id}) of model {name!r} is deleted: "
-                    "its promotion records are hidden and none can be written; restore it: `mlflow experiments "
-                    f"restore --experiment-id {exp.experiment_id}` (or the MLflow UI)")
+                    "its promotion records are hidden and none can be written; restore it: "
+                    f"`{restore_command(self.tracking_uri, exp.experiment_id)}` (or the MLflow UI)")
             if exp is not None or not create:
                 return exp.experiment_id if exp is not None else None
             try:
@@ -1188,7 +1221,8 @@ class MlflowRegistry:
                     max_results=min(limit or 1000, 1000),
                     page_token=token,
                 )
-                runs += list(page)
+                seen = {r.info.run_id for r in runs}  # a record made between pages shifts the offsets
+                runs += [r for r in page if r.info.run_id not in seen]
                 token = page.token
                 if not token or (limit is not None and len(runs) >= limit):
                     runs = runs[:limit] if limit is not None else runs

@@ -241,7 +241,8 @@ def _check_database_uri(uri: str) -> None:
     try:
         url = make_url(uri)
     except (ArgumentError, ValueError) as exc:  # e.g. a port that is no number
-        raise ConfigError(f"tracking URI {uri!r} is not a database URL ({exc})") from exc
+        raise ConfigError(f"tracking URI {display_uri(uri)!r} is not a database URL "
+                          f"({hide_password(str(exc), uri)})") from None
     try:
         dialect = url.get_dialect()
         # the driver module itself (pymysql, psycopg2), loaded as create_engine loads it (SQLAlchemy 2.x
@@ -254,7 +255,7 @@ def _check_database_uri(uri: str) -> None:
     except NotImplementedError:
         return  # a dialect that loads its driver some other way: MLflow finds out
     except (NoSuchModuleError, ImportError) as exc:
-        raise ConfigError(f"tracking URI {uri!r}: no database driver for {scheme!r} ({exc}); use e.g. "
+        raise ConfigError(f"tracking URI {display_uri(uri)!r}: no database driver for {scheme!r} ({exc}); use e.g. "
                           "sqlite:///mlflow.db, postgresql+psycopg2://user@host/db (with psycopg2 installed) "
                           "or http://mlflow:5000") from exc
 
@@ -315,6 +316,43 @@ def display_uri(uri: str) -> str:
         return uri
 
 
+def hide_password(text: str, uri: str) -> str:
+    """``text`` with the password of ``uri``'s userinfo replaced by ``***`` (a message that quotes
+    the URI or a URL requested through it)."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        password = urlsplit(uri).password
+    except ValueError:
+        return text
+    for form in (password, unquote(password or "")):  # requests sends (and may print) it decoded
+        text = text.replace(form, "***") if form else text
+    return text
+
+
+def masked(exc: BaseException, uri: str) -> BaseException:
+    """``exc`` with ``uri``'s password out of its message (its args, and an MlflowException's
+    ``message``), or a RegistryError of the masked message when the text is elsewhere."""
+    if hide_password(str(exc), uri) == str(exc):
+        return exc
+    exc.args = tuple(hide_password(a, uri) if isinstance(a, str) else a for a in exc.args)
+    if isinstance(getattr(exc, "message", None), str):
+        exc.message = hide_password(exc.message, uri)  # type: ignore[attr-defined]
+    if hide_password(str(exc), uri) != str(exc):
+        return RegistryError(hide_password(str(exc), uri))
+    return exc
+
+
+def restore_command(uri: str, experiment_id: str) -> str:
+    """The shell command that restores deleted experiment ``experiment_id`` of the store ``uri``:
+    ``mlflow experiments restore`` has no store option and reads ``MLFLOW_TRACKING_URI``
+    (mlflow 3.17.2 ``mlflow/experiments.py``, ``_get_store()``); a password shows as ``***``."""
+    import shlex
+
+    prefix = f"MLFLOW_TRACKING_URI={shlex.quote(display_uri(uri))} " if uri else ""
+    return f"{prefix}mlflow experiments restore --experiment-id {experiment_id}"
+
+
 def _without_userinfo(uri: str) -> str:
     from urllib.parse import urlsplit, urlunsplit
 
@@ -339,11 +377,20 @@ def refused_credentials(exc: Exception, uri: str, action: str) -> str | None:
     code = str(getattr(exc, "error_code", ""))
     if code not in ("UNAUTHENTICATED", "CUSTOMER_UNAUTHORIZED", "PERMISSION_DENIED"):
         return None
+    from urllib.parse import unquote, urlsplit
+
     env = os.environ
     where = f"MLflow at {display_uri(uri)}"
     user, password, token = (env.get(f"MLFLOW_TRACKING_{k}", "") for k in ("USERNAME", "PASSWORD", "TOKEN"))
     plugin = env.get("MLFLOW_TRACKING_AUTH", "")
-    if user and password:
+    try:
+        in_uri = urlsplit(uri).username or ""
+    except ValueError:
+        in_uri = ""
+    if in_uri and not plugin:  # requests' basic auth from the URL replaces the variables' header
+        # (requests 2.x models.py prepare_auth: no auth= given, so the URL's userinfo is used)
+        sent = f"user {unquote(in_uri)!r} from the tracking URI"
+    elif user and password:
         sent = f"user {user!r} (MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD)"
     elif token:
         sent = "the token in MLFLOW_TRACKING_TOKEN"
@@ -363,6 +410,10 @@ def refused_credentials(exc: Exception, uri: str, action: str) -> str | None:
         return (f"{where} answered 401 (not authenticated) to {action}: it needs credentials; set "
                 "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (basic auth) or MLFLOW_TRACKING_TOKEN "
                 f"(a bearer token); {which}")
+    if in_uri and not plugin:
+        return (f"{where} answered 401 (not authenticated) to {action}: it refused {sent}: check the user and "
+                "password in the tracking URI, or take them out of it and set MLFLOW_TRACKING_USERNAME and "
+                "MLFLOW_TRACKING_PASSWORD (basic auth) or MLFLOW_TRACKING_TOKEN (a bearer token)")
     return (f"{where} answered 401 (not authenticated) to {action}: it refused {sent}: check them (in a "
             "cluster: Secret ctloop-mlflow), or set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (basic "
             "auth) or MLFLOW_TRACKING_TOKEN (a bearer token)")
@@ -479,6 +530,11 @@ def _credentials_named(func):
                 refused = refused_credentials(exc, mlflow.get_tracking_uri(), func.__name__)
                 if refused:
                     raise RegistryError(refused) from exc
+            import mlflow
+
+            hidden = masked(exc, mlflow.get_tracking_uri())
+            if hidden is not exc:
+                raise hidden from None
             raise
 
     return wrapper

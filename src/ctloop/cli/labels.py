@@ -78,7 +78,7 @@ def _check_model(args) -> str:
     logged = _logged_models(args.log_root)
     if args.model_name in logged:
         return ""
-    from ctloop.tracking import existing_store
+    from ctloop.tracking import display_uri, existing_store
 
     try:
         existing_store(args.tracking_uri or "")  # reading a store must not create one
@@ -91,8 +91,8 @@ def _check_model(args) -> str:
         versions = [v.version for v in store.versions(args.model_name)]
         if versions:
             return (f"{args.model_name}: nothing logged yet at {args.log_root}: the model is registered (version(s) "
-                    f"{', '.join(versions)} at {store.tracking_uri}) but no prediction of it has been logged")
-        registry = f"and no registered model of that name at {store.tracking_uri}"
+                    f"{', '.join(versions)} at {display_uri(store.tracking_uri)}) but no prediction of it has been logged")
+        registry = f"and no registered model of that name at {display_uri(store.tracking_uri)}"
     raise ConfigError(f"--model-name: the inference log at {args.log_root} holds no rows of model "
                       f"{args.model_name!r} (models there: {', '.join(logged) or 'none'}) {registry}: check the "
                       "name, or --tracking-uri for a model deployed but not logged yet")

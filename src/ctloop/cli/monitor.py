@@ -22,11 +22,12 @@ def _history(args: argparse.Namespace) -> int:
     frame = reports.monitor_history(args.model_name, args.tracking_uri or "", limit=args.limit)
     if not len(frame):
         from ctloop.registry import MlflowRegistry
+        from ctloop.tracking import display_uri
 
         registry = MlflowRegistry(args.tracking_uri or "")
         if not registry.versions(args.model_name):  # a typo read as a model never monitored
             raise ConfigError(f"--model-name: no monitoring windows and no registered model {args.model_name!r} at "
-                              f"{registry.tracking_uri}: check the name (the MLflow UI lists them) and --tracking-uri")
+                              f"{display_uri(registry.tracking_uri)}: check the name (the MLflow UI lists them) and --tracking-uri")
     print(reports.format_history(frame))
     if len(frame):
         fired = frame[frame["triggered"] == "true"]

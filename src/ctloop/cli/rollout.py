@@ -108,7 +108,7 @@ def _rollback(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace) -> int:
     from ctloop.errors import ConfigError
     from ctloop.registry import MlflowRegistry, check_model_name
-    from ctloop.tracking import existing_store
+    from ctloop.tracking import display_uri, existing_store
 
     check_model_name(args.model_name)  # before the store is opened (a sqlite URI creates its file)
     existing_store(args.tracking_uri)
@@ -117,7 +117,7 @@ def _audit(args: argparse.Namespace) -> int:
     if not events:
         if not registry.versions(args.model_name):  # a typo read as a model with a quiet past
             raise ConfigError(f"--model-name: no audit records and no registered model {args.model_name!r} at "
-                              f"{registry.tracking_uri}: check the name (the MLflow UI lists them) and --tracking-uri")
+                              f"{display_uri(registry.tracking_uri)}: check the name (the MLflow UI lists them) and --tracking-uri")
         print(f"no audit records for {args.model_name}")
         return 0
     for e in events:

@@ -139,7 +139,7 @@ class MonitoringStore:
         refused when ``create`` (the id is for writing) and read but never cached otherwise: a
         reader first (``last_trigger``) must not let a writer skip the check."""
         if self._experiment_id is None:
-            from ctloop.tracking import local_artifact_root
+            from ctloop.tracking import local_artifact_root, restore_command
 
             exp = self.client.get_experiment_by_name(self.experiment_name)
             deleted = exp is not None and getattr(exp, "lifecycle_stage", "active") == "deleted"
@@ -151,7 +151,8 @@ class MonitoringStore:
                 raise RegistryError(
                     f"the monitoring experiment {self.experiment_name!r} (id {exp.experiment_id}) is deleted, and "
                     "MLflow records no run in a deleted experiment: restore it to keep the loop's history "
-                    f"(`mlflow experiments restore --experiment-id {exp.experiment_id}`), or rename it before "
+                    f"(`{restore_command(getattr(self.client, 'tracking_uri', ''), exp.experiment_id)}`), "
+                    "or rename it before "
                     "deleting it (or `mlflow gc` it) to start a new one")
             if exp is not None:
                 self._experiment_id = exp.experiment_id

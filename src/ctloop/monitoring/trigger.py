@@ -109,7 +109,7 @@ def _already_started(store: Any, monitor_run_id: str) -> str:
         return ""
     try:
         tags = store.client.get_run(monitor_run_id).data.tags
-    except MlflowException:
+    except (MlflowException, CtloopError):  # registry's client words a refusal as a RegistryError
         return ""
     return _started_run(tags, monitor_run_id, store)
 
@@ -124,7 +124,7 @@ def _started_run(tags: dict[str, str], monitor_run_id: str, store: Any = None) -
     from ctloop.monitoring.store import PENDING, TRIGGERED, trigger_seq
 
     if tags.get("triggered") == PENDING and tags.get("kfp_run") and store is not None and trigger_seq(tags):
-        with contextlib.suppress(MlflowException):
+        with contextlib.suppress(MlflowException, CtloopError):  # a RegistryError from registry's client
             store.client.set_tag(monitor_run_id, "triggered", TRIGGERED)
     if tags.get("triggered") in (TRIGGERED, PENDING) and tags.get("kfp_run"):
         print(f"ctloop: the retrain of the window {tags.get('window_end', monitor_run_id)} already started "
@@ -189,7 +189,7 @@ def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason:
     if monitor_run_id:
         try:
             store.mark_triggered(monitor_run_id, run_id)
-        except MlflowException as exc:
+        except (MlflowException, CtloopError) as exc:
             problems.append(f"monitoring window {monitor_run_id} not marked triggered ({one_line(str(exc))[:300]})")
     try:
         registry.record_event(model_name, "", {"event": "retrain_triggered", "reason": reason, "kfp_run": run_id,
