@@ -1501,12 +1501,15 @@ class Doctor:
                 "--tracking-uri, MLFLOW_TRACKING_URI, "
                 "or MLFLOW_TRACKING_URI in ConfigMap ctloop-settings",
             )
+        from ctloop.tracking import _without_userinfo, display_uri
+
+        shown = display_uri(uri)  # never the password of http://user:password@host
         parsed = urllib.parse.urlparse(uri)
         if parsed.scheme not in ("http", "https"):
             return Check(
                 "MLflow",
                 WARN,
-                f"{uri} is a local store: tasks on the cluster cannot share it",
+                f"{shown} is a local store: tasks on the cluster cannot share it",
                 "run an MLflow server (manifests/components/mlflow) and use its http(s) URL",
             )
         host = parsed.hostname or ""
@@ -1517,26 +1520,34 @@ class Doctor:
                 return Check(
                     "MLflow",
                     SKIP,
-                    f"{uri} is an in-cluster address, not resolvable here",
+                    f"{shown} is an in-cluster address, not resolvable here",
                     "run ctloop doctor in the cluster, or --tracking-uri with "
                     "a port-forward (kubectl port-forward svc/mlflow 5000)",
                 )
             raise CtloopError(
                 f"cannot resolve {host} ({exc}) — fix: check the tracking URI"
             ) from exc
-        base = uri.rstrip("/")
-        status, body = _http_get(f"{base}/health", {}, self.opts.timeout)
+        # the request goes to the host alone (urllib would take user:password@host for a host name)
+        # and the userinfo is sent as basic auth, over the MLFLOW_TRACKING_* variables: what the
+        # tasks' client does (requests 2.33 ``PreparedRequest.prepare_auth`` replaces MLflow's
+        # Authorization header with the URL's userinfo)
+        base, shown = _without_userinfo(uri).rstrip("/"), shown.rstrip("/")
+        url_auth = {}
+        import base64
+
+        if parsed.username is not None:
+            pair = f"{urllib.parse.unquote(parsed.username)}:{urllib.parse.unquote(parsed.password or '')}"
+            url_auth = {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
+        status, body = _http_get(f"{base}/health", url_auth, self.opts.timeout)
         if status != 200:
             raise CtloopError(
-                f"{base}/health answered HTTP {status} ({body[:80]!r}) — fix: is "
+                f"{shown}/health answered HTTP {status} ({body[:80]!r}) — fix: is "
                 "this an MLflow tracking server?"
             )
-        headers = {}
-        if os.environ.get("MLFLOW_TRACKING_TOKEN"):
+        headers = dict(url_auth)
+        if not url_auth and os.environ.get("MLFLOW_TRACKING_TOKEN"):
             headers["Authorization"] = f"Bearer {os.environ['MLFLOW_TRACKING_TOKEN']}"
-        elif os.environ.get("MLFLOW_TRACKING_USERNAME"):
-            import base64
-
+        elif not url_auth and os.environ.get("MLFLOW_TRACKING_USERNAME"):
             pair = (
                 f"{os.environ['MLFLOW_TRACKING_USERNAME']}:"
                 f"{os.environ.get('MLFLOW_TRACKING_PASSWORD', '')}"
@@ -1549,16 +1560,16 @@ class Doctor:
             return Check(
                 "MLflow",
                 FAIL,
-                f"{base} refused the search: HTTP {status}",
+                f"{shown} refused the search: HTTP {status}",
                 "set MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN (the "
                 "tasks get them from Secret ctloop-mlflow)",
             )
         if status != 200:
             raise CtloopError(
-                f"{base} experiments search answered HTTP {status} ({body[:120]!r})"
+                f"{shown} experiments search answered HTTP {status} ({body[:120]!r})"
                 " — fix: check the MLflow server's logs"
             )
-        return Check("MLflow", OK, f"{base} (health ok, search ok)")
+        return Check("MLflow", OK, f"{shown} (health ok, search ok)")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
