@@ -1474,6 +1474,15 @@ class Platform:
         if winner.recurring_run_id == mine.recurring_run_id:
             return ScheduleResult(mine.recurring_run_id, action, retired, kept)
         if mark not in (winner.description or ""):
+            if 0 < _generation(winner) < _generation(mine):
+                # a schedule this apply listed and outranked (a lower generation) came out first: only
+                # KFP's clock can do that (created_at before the one it replaced: an API server replica
+                # behind, an NTP step back). Said, not reported as another apply's newer spec.
+                raise PlatformError(
+                    f"schedule {job_name}: the KFP API server dated the new schedule {mine.recurring_run_id} "
+                    f"before {winner.recurring_run_id}, which it replaces (its clock is behind), so every apply "
+                    f"keeps the old one and the new one was retired: {winner.recurring_run_id} still runs the "
+                    "previous spec — fix the API server's clock, then run ctloop apply again")
             action = "superseded"  # another spec's, made at the same time, after this one
         return ScheduleResult(winner.recurring_run_id, action, retired, kept, superseded=mine.recurring_run_id)
 
