@@ -20,6 +20,7 @@ the tracking database, apart from the artifact store the files live in.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 import time
@@ -308,12 +309,16 @@ def display_uri(uri: str) -> str:
 
     try:
         parts = urlsplit(uri)
-        if parts.password is None:
-            return uri
-        host = parts.netloc.rsplit("@", 1)[1]
-        return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+        if parts.password is not None:
+            host = parts.netloc.rsplit("@", 1)[1]
+            return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
     except ValueError:
-        return uri
+        pass
+    scheme, sep, rest = uri.partition("://")
+    if sep and "@" in rest and ":" in rest.rpartition("@")[0]:
+        # a password holding '/', '?' or '#': urlsplit cut the netloc inside it and saw none
+        return f"{scheme}://***@{rest.rpartition('@')[2]}"
+    return uri
 
 
 def hide_password(text: str, uri: str) -> str:
@@ -323,8 +328,9 @@ def hide_password(text: str, uri: str) -> str:
 
     try:
         password = urlsplit(uri).password
-    except ValueError:
-        return text
+    except ValueError:  # unparsable (an unclosed IPv6 bracket): whatever stands between ':' and the last '@'
+        match = re.search(r"//[^/@:]*:(.*)@", uri)
+        password = match.group(1) if match else None
     for form in (password, unquote(password or "")):  # requests sends (and may print) it decoded
         text = text.replace(form, "***") if form else text
     return text
@@ -349,8 +355,16 @@ def restore_command(uri: str, experiment_id: str) -> str:
     (mlflow 3.17.2 ``mlflow/experiments.py``, ``_get_store()``); a password shows as ``***``."""
     import shlex
 
-    prefix = f"MLFLOW_TRACKING_URI={shlex.quote(display_uri(uri))} " if uri else ""
-    return f"{prefix}mlflow experiments restore --experiment-id {experiment_id}"
+    shown = display_uri(uri) if uri else ""
+    if "***" in shown and uri.split("://", 1)[0] in ("http", "https"):
+        # requests sends the URL's userinfo over the variables: a pasted "u:***@" would be refused
+        shown = _without_userinfo(uri)
+        prefix = (f"MLFLOW_TRACKING_URI={shlex.quote(shown)} MLFLOW_TRACKING_USERNAME=... "
+                  "MLFLOW_TRACKING_PASSWORD=... ")
+    else:
+        prefix = f"MLFLOW_TRACKING_URI={shlex.quote(shown)} " if uri else ""
+    command = f"{prefix}mlflow experiments restore --experiment-id {experiment_id}"
+    return command + (" (put the password back in place of ***)" if "***" in shown else "")
 
 
 def _without_userinfo(uri: str) -> str:

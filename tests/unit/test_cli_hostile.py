@@ -533,5 +533,6 @@ def test_a_database_tracking_uri_without_its_driver_is_one_line(capsys):
     code, out, err = run_main(["registry", "status", "--model", "m", "--tracking-uri",
                                "mysql+pymysql://u:p@db:3306/mlflow"], capsys, HANG_S)
     assert code == 2 and "Traceback" not in err, err[-2000:]
-    assert err.strip().splitlines()[-1].startswith("error: tracking URI 'mysql+pymysql://u:p@db:3306/mlflow': no "
+    assert err.strip().splitlines()[-1].startswith("error: tracking URI 'mysql+pymysql://u:***@db:3306/mlflow': no "
                                                    "database driver for 'mysql+pymysql' (No module named 'pymysql')")
+    assert "u:p@" not in err  # the password is never shown (review E of round 38)

@@ -177,19 +177,24 @@ def _url_problem(text: str, schemes: tuple[str, ...] | None) -> str | None:
     scheme = text.split("://", 1)[0].lower() if "://" in text else ""
     if not text.strip() or _controls(text) or (scheme not in ("file", "sqlite") and any(c.isspace() for c in text)):
         return "must be a URL without blanks or control characters"
+    # urlsplit cuts the netloc at a '/', '?' or '#' inside a password and reads what follows the
+    # ':' as the port: its error text would quote the password, so for a URL with an '@' it is not shown
+    hidden = "the port is not a number; a '/', '?' or '#' in a password is written %2F, %3F, %23"
     try:
         parts = urlsplit(text)
     except ValueError as exc:
-        return f"is not a URL ({exc})"
+        return f"is not a URL ({hidden if '@' in text else exc})"
     if schemes is not None and parts.scheme not in schemes:
         return f"must start with {' or '.join(s + '://' for s in schemes)}"
     if schemes is None and not re.fullmatch(r"[a-z][a-z0-9+.-]*", parts.scheme or ""):
         return "must start with a scheme such as http://, file:// or sqlite://"
     if parts.scheme in ("http", "https"):
+        if "@" in text and "@" not in parts.netloc:  # http://user:20/24@host: host "user", port 20
+            return f"is not a URL ({hidden}; an '@' in a path or query is written %40)"
         try:
             parts.port  # noqa: B018 - raises ValueError for a port that is not one
         except ValueError as exc:
-            return f"is not a URL ({exc})"
+            return f"is not a URL ({hidden if '@' in text else exc})"
         if not parts.hostname:
             return "has no host"
         try:
