@@ -44,13 +44,22 @@ def test_tasks_with_a_username_but_no_password_are_a_warning(cluster, secured, c
     assert line.startswith(f"warn Pushgateway: 1.5.1 at {url} "), line
 
 
-@pytest.mark.parametrize("host", ["prometheus-pushgateway.monitoring", "prometheus-pushgateway.monitoring.svc.",
+@pytest.mark.parametrize("host", ["prometheus-pushgateway.monitoring.svc.",
                                   "prometheus-pushgateway.monitoring.svc.cluster.local.", "pushgateway."])
 def test_in_cluster_forms_of_a_service_name_are_skipped(cluster, capsys, host):  # noqa: F811
     code, line, out = run(cluster, capsys, "--pushgateway-url", f"http://{host}:9091")
     assert line.startswith(f"skip Pushgateway: http://{host}:9091 is an in-cluster address"), line
 
 
+@pytest.mark.parametrize("host", ["prometheus-pushgateway.monitoring", "pushgatway-typo.com"])
+def test_a_two_label_name_that_does_not_resolve_is_a_warning(cluster, capsys, host):  # noqa: F811
+    """review F1: ``<service>.<namespace>`` and a misspelt public name look alike: neither a skip
+    (a typo would pass unseen) nor a failure (the in-cluster form is right)."""
+    code, line, out = run(cluster, capsys, "--pushgateway-url", f"http://{host}:9091")
+    assert line.startswith(f"warn Pushgateway: cannot resolve {host} here"), line
+
+
 def test_in_cluster_name_rule():
-    assert in_cluster_name("mlflow") and in_cluster_name("mlflow.mlflow") and in_cluster_name("mlflow.mlflow.svc.")
-    assert not in_cluster_name("mlflow.example.com") and not in_cluster_name("")
+    assert in_cluster_name("mlflow") and in_cluster_name("mlflow.mlflow.svc.") and in_cluster_name("pushgateway.")
+    assert not in_cluster_name("mlflow.mlflow") and not in_cluster_name("mlflow.example.com")
+    assert not in_cluster_name("example.com") and not in_cluster_name("")

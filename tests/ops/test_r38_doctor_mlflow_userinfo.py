@@ -10,7 +10,7 @@ from __future__ import annotations
 from tests.ops.test_doctor import cluster, prometheus, secret  # noqa: F401 - fixtures
 
 
-def test_a_tracking_uri_with_userinfo_is_probed_at_its_host_and_never_printed(cluster, capsys, mlflow_url):
+def test_a_tracking_uri_with_userinfo_is_probed_at_its_host_and_never_printed(cluster, capsys, mlflow_url):  # noqa: F811
     with_user = mlflow_url.replace("http://", "http://admin:hunter2@")
     code, lines, out = cluster.run(capsys, "--tracking-uri", with_user, "--timeout", "60")
     shown = mlflow_url.replace("http://", "http://admin:***@")
@@ -18,7 +18,7 @@ def test_a_tracking_uri_with_userinfo_is_probed_at_its_host_and_never_printed(cl
     assert "hunter2" not in out
 
 
-def test_a_refused_search_names_the_uri_without_its_password(cluster, capsys):
+def test_a_refused_search_names_the_uri_without_its_password(cluster, capsys):  # noqa: F811
     code, lines, out = cluster.run(capsys, "--tracking-uri", "http://admin:hunter2@127.0.0.1:1", "--timeout", "5")
     assert code == 1 and lines["MLflow"].startswith("FAIL MLflow")
     assert "hunter2" not in out

@@ -479,11 +479,18 @@ class _Timed(Exception):
 
 
 def in_cluster_name(host: str) -> bool:
-    """A name only a cluster's DNS resolves (its search path: ``<service>``,
-    ``<service>.<namespace>``, ``*.svc``, ``*.svc.cluster.local``; a trailing dot aside): one
-    that does not resolve here is skipped, not failed."""
+    """A name only a cluster's DNS resolves (its search path: ``<service>``, ``*.svc``,
+    ``*.svc.cluster.local``; a trailing dot aside): one that does not resolve here is skipped, not
+    failed. ``<service>.<namespace>`` looks like a mistyped public name (``mlfow.com``): see
+    :func:`maybe_in_cluster`."""
     name = host.rstrip(".").lower()
-    return bool(name) and (name.endswith((".svc", ".svc.cluster.local")) or name.count(".") <= 1)
+    return bool(name) and (name.endswith((".svc", ".svc.cluster.local")) or "." not in name)
+
+
+def maybe_in_cluster(host: str) -> bool:
+    """Two labels (``prometheus-pushgateway.monitoring``): a ``<service>.<namespace>`` name or a
+    mistyped public one; one that does not resolve here is a warning, neither skipped nor failed."""
+    return host.rstrip(".").count(".") == 1
 
 
 def _is_timeout(exc: BaseException) -> bool:
@@ -1069,8 +1076,10 @@ class Doctor:
         try:
             socket.getaddrinfo(host, parsed.port or (443 if parsed.scheme == "https" else 80))
         except (socket.gaierror, UnicodeError) as exc:
-            if in_cluster_name(host):
-                return Check(name, SKIP, f"{base} is an in-cluster address, not resolvable here",
+            if in_cluster_name(host) or maybe_in_cluster(host):
+                return Check(name, SKIP if in_cluster_name(host) else WARN,
+                             f"{base} is an in-cluster address, not resolvable here" if in_cluster_name(host)
+                             else f"cannot resolve {host} here: a <service>.<namespace> name, or a misspelt one?",
                              "run ctloop doctor in the cluster, or --pushgateway-url with a port-forward "
                              "(kubectl -n monitoring port-forward svc/prometheus-pushgateway 9091)")
             raise CtloopError(f"cannot resolve {host} ({exc}) — fix: check the Pushgateway URL") from exc
@@ -1514,13 +1523,19 @@ class Doctor:
             )
         host = parsed.hostname or ""
         try:
-            socket.getaddrinfo(host, parsed.port or 80)
+            port = parsed.port
+        except ValueError:  # urlsplit cut the netloc inside a password holding '/', '?' or '#'
+            return Check("MLflow", FAIL, f"{shown}: the port is not a number",
+                         "a '/', '?' or '#' in the password is written %2F, %3F, %23")
+        try:
+            socket.getaddrinfo(host, port or 80)
         except socket.gaierror as exc:
-            if in_cluster_name(host):
+            if in_cluster_name(host) or maybe_in_cluster(host):
                 return Check(
                     "MLflow",
-                    SKIP,
-                    f"{shown} is an in-cluster address, not resolvable here",
+                    SKIP if in_cluster_name(host) else WARN,
+                    f"{shown} is an in-cluster address, not resolvable here" if in_cluster_name(host)
+                    else f"cannot resolve {host} here: a <service>.<namespace> name, or a misspelt one?",
                     "run ctloop doctor in the cluster, or --tracking-uri with "
                     "a port-forward (kubectl port-forward svc/mlflow 5000)",
                 )
