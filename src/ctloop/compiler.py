@@ -204,14 +204,14 @@ def _staged(pipeline_func: Callable, path: Path, image: str | None, pvc_mounts: 
     no half-made pipeline for `ctloop upload` to send."""
     from kfp import compiler
 
-    target = path.resolve()
     try:
+        target = path.resolve()  # Python 3.11: RuntimeError for a symlink loop
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".yaml", dir=target.parent)  # kfp wants .yaml
         os.close(fd)
-    except OSError as exc:  # no permission, a read-only or full disk, a file where a directory should be
-        raise ConfigError(f"cannot write the compiled pipeline in {path.parent}: {exc.strerror or exc}; "
-                          "choose another output directory") from None
+    except (OSError, RuntimeError) as exc:  # no permission, a read-only or full disk, a file in the way, a loop
+        raise ConfigError(f"cannot write the compiled pipeline in {path.parent}: "
+                          f"{getattr(exc, 'strerror', None) or exc}; choose another output directory") from None
     work = Path(name)
     try:
         compiler.Compiler().compile(pipeline_func=pipeline_func, package_path=str(work))
@@ -238,7 +238,7 @@ def _move_into_place(work: Path, path: Path) -> None:
     """``work`` renamed onto ``path`` (onto the file a symlinked ``path`` points to: the link stays)."""
     try:
         os.replace(work, path.resolve())
-    except OSError as exc:  # a directory of that name in the way
+    except (OSError, RuntimeError) as exc:  # a directory of that name in the way, a symlink loop
         raise ConfigError(f"cannot write the compiled pipeline to {path}: {exc.strerror or exc}; move it "
                           "away or choose another output directory") from None
 
@@ -264,7 +264,7 @@ def compile_all(
             path = out / f"{name}.yaml"
             staged.append((_staged(func, path, image, pvc_mounts), path))
         for path in (p for _, p in staged):
-            if path.resolve().is_dir():  # checked for all before any is moved
+            if path.is_dir():  # checked for all before any is moved (the staging resolved every path)
                 raise ConfigError(f"cannot write the compiled pipeline to {path}: a directory of that name is in "
                                   "the way; move it away or choose another output directory")
         for work, path in staged:

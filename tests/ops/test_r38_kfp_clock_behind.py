@@ -14,7 +14,7 @@ import pytest
 from ctloop.errors import PlatformError
 from ctloop.ops import platform as P
 
-T0 = dt.datetime(2026, 12, 5, 9, 0, 5, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 12, 5, 9, 0, 5, tzinfo=dt.UTC)
 
 
 def _schedule(rid: str, spec: str, generation: int, created: dt.datetime):

@@ -63,3 +63,16 @@ def test_a_failed_write_leaves_the_set_as_it_was(tmp_path, capsys):
     assert main(["compile", "--output-dir", str(out)]) == 2
     assert sorted(p.name for p in out.iterdir()) == ["rollout.yaml"]
     assert "cannot write the compiled pipeline" in capsys.readouterr().err
+
+
+def test_a_symlink_loop_at_a_target_is_one_line(tmp_path, capsys):
+    """Review F1: ``Path.resolve`` raises RuntimeError for a loop on Python 3.11 (not OSError): a
+    traceback out of ``ctloop compile``; nothing is left behind."""
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "loopa").symlink_to(out / "loopb")
+    (out / "loopb").symlink_to(out / "loopa")
+    (out / "monitoring.yaml").symlink_to(out / "loopa")
+    assert main(["compile", "--output-dir", str(out)]) == 2
+    assert "cannot write the compiled pipeline" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["loopa", "loopb", "monitoring.yaml"]

@@ -139,9 +139,17 @@ class MonitoringStore:
         refused when ``create`` (the id is for writing) and read but never cached otherwise: a
         reader first (``last_trigger``) must not let a writer skip the check."""
         if self._experiment_id is None:
+            from mlflow.exceptions import MlflowException
+
             from ctloop.tracking import local_artifact_root, restore_command
 
-            exp = self.client.get_experiment_by_name(self.experiment_name)
+            try:
+                exp = self.client.get_experiment_by_name(self.experiment_name)
+            except MlflowException as exc:  # a 400/5xx answer: one line, not a traceback out of `monitor history`
+                from ctloop.tracking import masked
+
+                raise RegistryError(f"cannot read the monitoring experiment {self.experiment_name!r}: "
+                                    f"{str(masked(exc, getattr(self.client, 'tracking_uri', ''))).splitlines()[0][:300]}") from None
             deleted = exp is not None and getattr(exp, "lifecycle_stage", "active") == "deleted"
             if deleted and not create:
                 return exp.experiment_id  # its runs can still be read
