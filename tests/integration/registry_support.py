@@ -3,6 +3,11 @@ consistency check every reader must pass after a repair."""
 
 from __future__ import annotations
 
+import threading
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import numpy as np
 import pandas as pd
 
@@ -124,3 +129,46 @@ def assert_consistent(reg: MlflowRegistry, name: str) -> None:
     states = {(p.state, p.run_status) for p in reg._promotions(name)}
     assert states <= {("committed", "FINISHED"), ("aborted", "KILLED")}, states
     assert snapshot(reg, name)["champion"] == champ
+
+
+REFUSED = b'{"error_code": "PERMISSION_DENIED", "message": "Permission denied"}'
+
+
+def gateway(upstream: str, *, refuse: tuple[str, ...] = (), fail_once: str = ""):
+    """Forwards to ``upstream``; a request whose path ends with one of ``refuse`` is answered 403
+    without reaching it; the first ending with ``fail_once`` is applied and answered 503."""
+    seen: list[str] = []
+    failed: list[bool] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_):
+            pass
+
+        def _serve(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            path = self.path.split("?")[0]
+            seen.append(f"{self.command} {path}")
+            if path.endswith(refuse) and refuse:
+                status, data = 403, REFUSED
+            else:
+                request = urllib.request.Request(upstream + self.path, data=body if self.command != "GET" else None,
+                                                 method=self.command,
+                                                 headers={"Content-Type": self.headers.get("Content-Type", "")})
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as answer:
+                        status, data = answer.status, answer.read()
+                except urllib.error.HTTPError as exc:
+                    status, data = exc.code, exc.read()
+                if fail_once and path.endswith(fail_once) and not failed:
+                    failed.append(True)
+                    status, data = 503, b"<html><body>503 Service Temporarily Unavailable</body></html>"
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PATCH = do_DELETE = _serve
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, seen

@@ -6,11 +6,7 @@ PERMISSION_DENIED, HTTP 403). ctloop's registry client (``registry._Client``) wo
 from __future__ import annotations
 
 import copy
-import threading
-import urllib.error
-import urllib.request
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from mlflow import MlflowClient
@@ -18,51 +14,9 @@ from mlflow import MlflowClient
 from ctloop.monitoring import trigger
 from ctloop.monitoring.store import SEQ_TAG, SEQ_WIDTH, MonitoringStore
 from ctloop.registry import MlflowRegistry
+from tests.integration.registry_support import gateway
 
 pytestmark = pytest.mark.slow
-
-REFUSED = b'{"error_code": "PERMISSION_DENIED", "message": "Permission denied"}'
-
-
-def gateway(upstream: str, *, refuse: tuple[str, ...] = (), fail_once: str = ""):
-    """Forwards to ``upstream``; a request whose path ends with one of ``refuse`` is answered 403
-    without reaching it; the first ending with ``fail_once`` is applied and answered 503."""
-    seen: list[str] = []
-    failed: list[bool] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_):
-            pass
-
-        def _serve(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            path = self.path.split("?")[0]
-            seen.append(f"{self.command} {path}")
-            if path.endswith(refuse) and refuse:
-                status, data = 403, REFUSED
-            else:
-                request = urllib.request.Request(upstream + self.path, data=body if self.command != "GET" else None,
-                                                 method=self.command,
-                                                 headers={"Content-Type": self.headers.get("Content-Type", "")})
-                try:
-                    with urllib.request.urlopen(request, timeout=30) as answer:
-                        status, data = answer.status, answer.read()
-                except urllib.error.HTTPError as exc:
-                    status, data = exc.code, exc.read()
-                if fail_once and path.endswith(fail_once) and not failed:
-                    failed.append(True)
-                    status, data = 503, b"<html><body>503 Service Temporarily Unavailable</body></html>"
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_PATCH = do_DELETE = _serve
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, seen
-
 
 def test_a_refused_completion_of_a_half_mark_still_answers_the_started_run(mlflow_url):
     model = f"fix38e-trig-{uuid.uuid4().hex[:6]}"

@@ -12,8 +12,7 @@ import pytest
 from mlflow import MlflowClient
 
 from ctloop.registry import CHALLENGER, TAG_DUPLICATE_OF, TAG_REGISTRATION_ID, MlflowRegistry
-from tests.integration.registry_support import log_small_model
-from tests.integration.test_fix38e_refused import gateway
+from tests.integration.registry_support import gateway, log_small_model
 
 pytestmark = pytest.mark.slow
 

@@ -8,55 +8,20 @@ Now one registration leaves one version."""
 
 from __future__ import annotations
 
-import threading
-import urllib.error
-import urllib.request
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from ctloop.registry import CHALLENGER, MlflowRegistry
-from tests.integration.registry_support import log_small_model
+from tests.integration.registry_support import gateway, log_small_model
 
 pytestmark = pytest.mark.slow
 
 
-def _gateway(upstream: str, fail_once: str) -> tuple[ThreadingHTTPServer, list[str]]:
+def _gateway(upstream: str, fail_once: str):
     """Forwards everything; the first request whose path ends with ``fail_once`` is applied upstream
-    and answered 503. Returns the server and the paths it saw."""
-    seen: list[str] = []
-    failed: list[bool] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_):
-            pass
-
-        def _serve(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            path = self.path.split("?")[0]
-            seen.append(f"{self.command} {path}")
-            request = urllib.request.Request(upstream + self.path, data=body if self.command != "GET" else None,
-                                             method=self.command,
-                                             headers={"Content-Type": self.headers.get("Content-Type", "")})
-            try:
-                with urllib.request.urlopen(request, timeout=30) as answer:
-                    status, data = answer.status, answer.read()
-            except urllib.error.HTTPError as exc:
-                status, data = exc.code, exc.read()
-            if path.endswith(fail_once) and not failed:
-                failed.append(True)
-                status, data = 503, b"<html><body>503 Service Temporarily Unavailable</body></html>"
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_PATCH = do_DELETE = _serve
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, seen
+    and answered 503 (:func:`tests.integration.registry_support.gateway`)."""
+    return gateway(upstream, fail_once=fail_once)
 
 
 def test_a_retried_version_create_leaves_one_version(mlflow_url):

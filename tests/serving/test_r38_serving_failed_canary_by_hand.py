@@ -78,3 +78,14 @@ def test_after_the_refusal_a_rollback_still_completes(isvcs, kube, failed_canary
     final = rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=5)
     (revision,) = final.traffic
     assert kube.revision_uri(NS, NAME, revision) == V1
+
+
+def test_a_failed_canary_can_be_pinned_to_0(isvcs, kube, failed_canary):
+    """fix38b (review B, F7): pinning to 0 % is the safe write — a failed revision may still become
+    ready (an image pulled at last) and would take its ``canaryTrafficPercent`` share back — so it
+    is written, and the wait is for the stable revision at 100 % (KServe v0.20.0
+    ``ksvc_reconciler.go``: ``latestRevision`` at 0 %, ``prev`` = latestRolledoutRevision at 100 %)."""
+    state = rollout.set_traffic(isvcs, NAME, 0, timeout_s=5)
+    assert kube.objects[(NS, NAME)]["spec"]["predictor"]["canaryTrafficPercent"] == 0
+    rev = "credit-default-predictor-00001"
+    assert kube.traffic(NS, NAME) == {rev: 100} and state.traffic == {rev: 100}
