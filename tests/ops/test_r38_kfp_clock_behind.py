@@ -33,7 +33,8 @@ def test_a_new_schedule_dated_before_the_one_it_replaces_is_said():
     old = _schedule("old", "AAA", 1, T0)
     mine = _schedule("mine", "BBB", 2, T0 - dt.timedelta(seconds=3))  # the API server 3 s behind
     with pytest.raises(PlatformError, match="clock is behind") as err:
-        P.Platform._converge(_platform([old, mine]), "e", "x", mine, f"{P.SPEC_MARK}BBB", "replaced")
+        P.Platform._converge(_platform([old, mine]), "e", "x", mine, f"{P.SPEC_MARK}BBB", "replaced",
+                             listed={"old"})
     assert "\n" not in str(err.value) and "old" in str(err.value)
 
 
@@ -42,3 +43,13 @@ def test_another_applys_newer_spec_is_still_superseded():
     theirs = _schedule("theirs", "CCC", 2, T0 + dt.timedelta(seconds=1))  # listed the same state, created later
     result = P.Platform._converge(_platform([mine, theirs]), "e", "x", mine, f"{P.SPEC_MARK}BBB", "replaced")
     assert result.action == "superseded" and result.recurring_run_id == "theirs"
+
+
+def test_a_slower_apply_that_wrote_last_is_superseded_not_a_clock_error():
+    """review G: B listed [old g1] and created g2 slowly; A2 listed [g2 of A], created g3 at t+1;
+    B's g2 landed at t+2 and outranks it. A2 never listed B's schedule: superseded, no clock error."""
+    mine = _schedule("a2", "BBB", 3, T0 + dt.timedelta(seconds=1))
+    theirs = _schedule("b", "CCC", 2, T0 + dt.timedelta(seconds=2))
+    result = P.Platform._converge(_platform([mine, theirs]), "e", "x", mine, f"{P.SPEC_MARK}BBB", "replaced",
+                                  listed={"a"})
+    assert result.action == "superseded" and result.recurring_run_id == "b"

@@ -1412,7 +1412,8 @@ class Platform:
                     if enabled:
                         # enabled again while another apply may have made a newer one and retired this
                         # one: list again, so that only one stays enabled
-                        return self._converge(experiment_id, job_name, top, mark, action)
+                        return self._converge(experiment_id, job_name, top, mark, action,
+                                              listed={r.recurring_run_id for r in existing})
             retired, kept = self._retire(experiment_id, others, dry_run)
             return ScheduleResult(top.recurring_run_id, action, retired, kept)
         if dry_run:
@@ -1454,9 +1455,11 @@ class Platform:
             self.warn(f"KFP did not answer the create in time ({one_line(str(exc))[:160]}); schedule {job_name} "
                       f"({created.recurring_run_id}) was created")
         # the new schedule exists first; only then are the others retired
-        return self._converge(experiment_id, job_name, created, mark, "replaced" if existing else "created")
+        return self._converge(experiment_id, job_name, created, mark, "replaced" if existing else "created",
+                              listed={r.recurring_run_id for r in existing})
 
-    def _converge(self, experiment_id: str, job_name: str, mine: Any, mark: str, action: str) -> ScheduleResult:
+    def _converge(self, experiment_id: str, job_name: str, mine: Any, mark: str, action: str,
+                  listed: set[str] | frozenset[str] = frozenset()) -> ScheduleResult:
         """After this apply created or enabled ``mine``: list ``job_name`` again and keep only the first
         in :func:`_rank`'s order, retiring every other (``mine`` too, when another apply made a schedule
         that outranks it meanwhile).
@@ -1474,7 +1477,7 @@ class Platform:
         if winner.recurring_run_id == mine.recurring_run_id:
             return ScheduleResult(mine.recurring_run_id, action, retired, kept)
         if mark not in (winner.description or ""):
-            if 0 < _generation(winner) < _generation(mine):
+            if winner.recurring_run_id in listed and 0 < _generation(winner) < _generation(mine):
                 # a schedule this apply listed and outranked (a lower generation) came out first: only
                 # KFP's clock can do that (created_at before the one it replaced: an API server replica
                 # behind, an NTP step back). Said, not reported as another apply's newer spec.
