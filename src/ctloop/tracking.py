@@ -303,6 +303,28 @@ def preflight(uri: str, *, say=None) -> None:
         "(--tracking-uri, tracking_uri, MLFLOW_TRACKING_URI)")
 
 
+# A userinfo urlsplit cut (CPython 3.11 ``urllib/parse.py`` ends the netloc at the first '/', '?'
+# or '#', also inside a password) or could not parse: a user without ':/?#@', then ':' and a
+# password up to the first '@' after it.
+_CUT_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^@/?#:]*):(?P<password>[^@]*)@(?P<rest>.*)",
+                           re.S)
+
+
+def _cut_userinfo(uri: str) -> re.Match[str] | None:
+    """The userinfo of ``uri`` when urlsplit cannot see it (see :data:`_CUT_USERINFO`), else None:
+    never for file:// or sqlite:// (a ':' and an '@' in a path), nor for ``host:port/…@…`` (a
+    host with a '.' or ``localhost`` before digits and a '/': an '@' in the path or query)."""
+    if uri.split("://", 1)[0].lower() in ("file", "sqlite"):
+        return None
+    match = _CUT_USERINFO.match(uri)
+    if match is None:
+        return None
+    port = re.match(r"\d+(?=[/?#])", match["password"])
+    if port and ("." in match["user"] or match["user"].lower() == "localhost"):
+        return None
+    return match
+
+
 def display_uri(uri: str) -> str:
     """``uri`` without a password in its userinfo (``http://user:***@host``), for messages."""
     from urllib.parse import urlsplit, urlunsplit
@@ -314,11 +336,8 @@ def display_uri(uri: str) -> str:
             return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
     except ValueError:
         pass
-    scheme, sep, rest = uri.partition("://")
-    if sep and "@" in rest and ":" in rest.rpartition("@")[0]:
-        # a password holding '/', '?' or '#': urlsplit cut the netloc inside it and saw none
-        return f"{scheme}://***@{rest.rpartition('@')[2]}"
-    return uri
+    cut = _cut_userinfo(uri)  # a password holding '/', '?' or '#', or an unparsable URI
+    return f"{cut['scheme']}***@{cut['rest']}" if cut else uri
 
 
 def hide_password(text: str, uri: str) -> str:
@@ -328,9 +347,10 @@ def hide_password(text: str, uri: str) -> str:
 
     try:
         password = urlsplit(uri).password
-    except ValueError:  # unparsable (an unclosed IPv6 bracket): whatever stands between ':' and the last '@'
-        match = re.search(r"//[^/@:]*:(.*)@", uri)
-        password = match.group(1) if match else None
+    except ValueError:  # unparsable (an unclosed IPv6 bracket)
+        password = None
+    if password is None and (cut := _cut_userinfo(uri)) is not None:
+        password = cut["password"]
     for form in (password, unquote(password or "")):  # requests sends (and may print) it decoded
         text = text.replace(form, "***") if form else text
     return text
@@ -373,10 +393,11 @@ def _without_userinfo(uri: str) -> str:
     try:
         parts = urlsplit(uri)
     except ValueError:
-        return uri
-    if "@" not in parts.netloc:
-        return uri
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+        parts = None
+    if parts is not None and "@" in parts.netloc:
+        return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+    cut = _cut_userinfo(uri)  # a userinfo urlsplit cut: what follows it
+    return f"{cut['scheme']}{cut['rest']}" if cut else uri
 
 
 def refused_credentials(exc: Exception, uri: str, action: str) -> str | None:

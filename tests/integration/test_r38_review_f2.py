@@ -68,3 +68,44 @@ def test_an_overflow_with_a_short_exponent_is_a_text_cell_to_the_filter():
     cell = "1" + "0" * 250 + "e99"
     assert streaming.pandas_text_cell(cell)
     assert list(streaming._pandas_text_cells(pa.array(["1.5", cell]))) == [(1, cell)]
+
+
+class _SearchUnavailable(_Unavailable):
+    """The monitoring experiment is found; the search of its runs answers 503 (review G)."""
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        if "experiments/get-by-name" in self.path:
+            body = json.dumps({"experiment": {"experiment_id": "1", "name": "m-monitoring",
+                                              "lifecycle_stage": "active", "artifact_location": "/tmp/a"}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+    do_POST = do_GET
+
+
+def test_monitor_history_whose_runs_search_answers_503_is_one_line(capsys, monkeypatch):
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    with InThreadServer(_SearchUnavailable) as server:
+        uri = server.root_url.replace("http://", "http://u:s3cret@")
+        code = main(["monitor", "history", "--model-name", "m", "--tracking-uri", uri])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and "s3cret" not in err, err[-1500:]
+
+
+def test_passwords_urlsplit_cannot_see_are_masked_everywhere():
+    """review G: ``https://u:p/q@host`` (urlsplit: netloc ``u:p``, no password) was printed whole by
+    restore_command and left in messages by hide_password; an '@' in a path or query is no userinfo."""
+    from ctloop.tracking import _without_userinfo
+
+    for uri, secret in (("https://u:p/q@host", "p/q"), ("mysql://u:p/w@h/db", "p/w"),
+                        ("postgresql://u:p#w@h/db", "p#w")):
+        assert secret not in restore_command(uri, "3") and secret not in display_uri(uri)
+        assert secret not in hide_password(f"at {uri}: refused", uri) and secret not in _without_userinfo(uri)
+    for uri in ("https://host/x?next=a:b@c", "sqlite:////data/run:2024@x/mlflow.db",
+                "https://host.example.com:8080/x?next=a@c", "https://u@host/a:b@c"):
+        assert display_uri(uri) == uri

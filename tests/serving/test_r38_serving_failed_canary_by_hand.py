@@ -61,7 +61,7 @@ def test_promoting_a_failed_canary_is_refused_at_once(isvcs, kube, failed_canary
     assert kube.objects[(NS, NAME)]["spec"]["predictor"]["canaryTrafficPercent"] == 5
 
 
-@pytest.mark.parametrize("percent", [25])  # 0 %: pinned, not refused (test_fix38b_pin_failed_canary.py)
+@pytest.mark.parametrize("percent", [25])  # 0 %: pinned, not refused (test_a_failed_canary_can_be_pinned_to_0)
 def test_moving_a_failed_canary_is_refused_at_once(isvcs, kube, failed_canary, percent):
     started = time.monotonic()
     with pytest.raises(ServingError, match=r'Revision "credit-default-predictor-00002" failed') as info:

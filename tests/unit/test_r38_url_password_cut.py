@@ -33,3 +33,10 @@ def test_display_uri_hides_a_password_urlsplit_cut(url):
 @pytest.mark.parametrize("url", ["http://u:pw@h:5000/x", "http://h:5000", "file:///a@b/c", "sqlite:///x.db"])
 def test_display_uri_of_ordinary_uris(url):
     assert display_uri(url) == url.replace("u:pw@", "u:***@")
+
+
+@pytest.mark.parametrize("url", ["https://host/cb?redirect=a@b.com", "https://host/path/user@x",
+                                 "https://user@host", "http://tok@host:9091"])
+def test_an_at_sign_that_is_no_password_is_accepted(url):
+    """review G: an '@' in a path or query, or a user without a password, is no cut userinfo."""
+    assert argtypes.http_url(url) == url

@@ -189,8 +189,10 @@ def _url_problem(text: str, schemes: tuple[str, ...] | None) -> str | None:
     if schemes is None and not re.fullmatch(r"[a-z][a-z0-9+.-]*", parts.scheme or ""):
         return "must start with a scheme such as http://, file:// or sqlite://"
     if parts.scheme in ("http", "https"):
-        if "@" in text and "@" not in parts.netloc:  # http://user:20/24@host: host "user", port 20
-            return f"is not a URL ({hidden}; an '@' in a path or query is written %40)"
+        from ctloop.tracking import _cut_userinfo
+
+        if "@" not in parts.netloc and _cut_userinfo(text) is not None:  # http://user:20/24@host: host "user"
+            return f"is not a URL ({hidden})"
         try:
             parts.port  # noqa: B018 - raises ValueError for a port that is not one
         except ValueError as exc:

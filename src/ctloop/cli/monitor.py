@@ -9,6 +9,7 @@ Reads the ``<model>-monitoring`` MLflow experiment the ``monitoring`` pipeline w
 from __future__ import annotations
 
 import argparse
+import os
 
 
 def _history(args: argparse.Namespace) -> int:
@@ -19,7 +20,17 @@ def _history(args: argparse.Namespace) -> int:
 
     if args.limit < 1:  # before the store is opened (a sqlite URI creates its file)
         raise ConfigError(f"--limit {args.limit}: give a positive number of windows")
-    frame = reports.monitor_history(args.model_name, args.tracking_uri or "", limit=args.limit)
+    from mlflow.exceptions import MlflowException
+
+    try:
+        frame = reports.monitor_history(args.model_name, args.tracking_uri or "", limit=args.limit)
+    except MlflowException as exc:  # a 4xx/5xx answer to a runs search: one line, never the password
+        from ctloop.errors import RegistryError
+        from ctloop.tracking import masked
+
+        uri = args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "")
+        raise RegistryError(f"cannot read the monitoring history of {args.model_name!r}: "
+                            f"{str(masked(exc, uri)).splitlines()[0][:300]}") from None
     if not len(frame):
         from ctloop.registry import MlflowRegistry
         from ctloop.tracking import display_uri
