@@ -39,15 +39,15 @@ def test_compiled_files_are_readable_as_a_plain_write_makes_them(tmp_path):
 
 
 def test_a_symlinked_target_is_written_through(tmp_path):
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    (shared / "rollout.yaml").write_text("old\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "rollout.yaml").write_text("old\n")
     out = tmp_path / "build"
     out.mkdir()
-    (out / "rollout.yaml").symlink_to(shared / "rollout.yaml")
+    (out / "rollout.yaml").symlink_to(elsewhere / "rollout.yaml")
     compile_all(out)
     assert (out / "rollout.yaml").is_symlink()
-    assert (shared / "rollout.yaml").read_text().startswith("# PIPELINE DEFINITION")
+    assert (elsewhere / "rollout.yaml").read_text().startswith("# PIPELINE DEFINITION")
 
 
 @pytest.mark.skipif(not os.path.isdir("/sys/kernel"), reason="needs Linux sysfs (no directory can be made there)")
