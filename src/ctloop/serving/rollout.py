@@ -7,8 +7,9 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
 * ``deploy``: first deployment (no InferenceService yet) creates it at 100 %; otherwise the new
   storageUri goes out as a canary at ``percent`` (strategy ``canary``), or at 100 % once ready
   (``blue-green``; KServe then routes the new revision alone). Re-deploying the
-  version already in the spec changes nothing once it serves all traffic; while it is still a
-  canary (a retried deploy step) it resumes at the first step, to be analysed. When the spec's
+  version already in the spec first waits until the spec's latest revision is ready with its
+  share in ``traffic[]`` (a retried step whose patch landed), then changes nothing once it serves
+  all traffic; while it is still a canary it resumes at the first step, to be analysed. When the spec's
   latest revision failed (``RevisionFailed``: the model did not load, the image was not pulled),
   re-deploying the same storageUri starts a new revision (``isvc.retry_patch``) — the spec is
   unchanged, so nothing else would — and a failure of that one ends the wait at once. A canary
@@ -236,6 +237,17 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
                          f"{version} ready with {100 if target is None else target} % traffic")
             action = "created" if not before else "canary" if target not in (None, 100) else "switched"
             return _state(action, obj, version)
+        # the spec is what this deploy would write, but its revision may still be starting (a deploy
+        # step retried after its patch landed, a create whose wait was lost): until it is ready
+        # Knative routes the previous ready revision alone, so the status shows neither the canary
+        # nor the revision it is compared with. Wait, as the changed path does, until the spec's
+        # latest revision is ready with its share in traffic[] (100 % without a rolled-out
+        # revision beside it, as KServe then routes no `prev` target); then decide.
+        st = predictor_status(current)
+        rolled = st.get("latestRolledoutRevision", "")
+        share = 100 if pinned is None or not rolled or rolled == _created(current) else int(pinned)
+        current = _wait_split(isvcs, name, share, timeout_s,
+                              f"v{version} (already in the spec) ready with {share} % traffic", created_before="")
         if pinned is None or not _previous(current):
             return _state("unchanged", current, have_version or version)
         # still a canary, not judged (a deploy step retried after its patch landed, a rollout run
