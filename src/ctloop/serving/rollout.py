@@ -185,11 +185,21 @@ def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: in
                        new_revision_after=predictor_status(obj).get("latestReadyRevision", ""), created_before=failed)
 
 
+_ANY = object()
+
+
 def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeout_s: float, what: str,
-                new_revision_after: str = "", created_before: str = "") -> dict[str, Any]:
+                new_revision_after: str = "", created_before: str = "", written: Any = _ANY) -> dict[str, Any]:
     """Wait until the latest ready revision has ``latest_percent`` of a complete split; a revision
-    created after ``created_before`` that fails ends the wait (``kube.revision_failure``)."""
+    created after ``created_before`` that fails ends the wait (``kube.revision_failure``). With
+    ``written`` (the canaryTrafficPercent just written, None for none): a spec changed meanwhile
+    ends the wait at once (:class:`ChangedOutside`): the split waited for would never come."""
     def ok(obj: dict[str, Any]) -> bool:
+        if written is not _ANY and _predictor(obj).get("canaryTrafficPercent", None) != written:
+            have = _predictor(obj).get("canaryTrafficPercent")
+            now = "unset (all traffic on the latest revision)" if have is None else str(have)
+            raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout while "
+                                 f"waiting for {what}: canaryTrafficPercent is {now}, this rollout set {written}")
         if not _ready(obj):
             return False
         latest = predictor_status(obj)["latestReadyRevision"]
@@ -301,7 +311,8 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
             "again; finish the rollback durably with `ctloop rollout rollback` (make rollback), or resume that "
             "canary on purpose with --force (make canary FORCE=1)")
     isvcs.patch(name, specs.traffic_patch(percent))
-    obj = _wait_split(isvcs, name, percent, timeout_s, f"canary at {percent} %", created_before=_created(obj))
+    obj = _wait_split(isvcs, name, percent, timeout_s, f"canary at {percent} %", created_before=_created(obj),
+                      written=percent)
     return _state("traffic", obj, _spec_version(obj)[0])
 
 
