@@ -358,7 +358,8 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
             raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout "
                                  f"after it was read for the promote (HTTP 409: resourceVersion {rv} is no "
                                  "longer its own); nothing promoted (whoever changed it decides)") from exc
-    obj = _wait_split(isvcs, name, 100, timeout_s, "latest revision at 100 %", created_before=_created(current))
+    obj = _wait_split(isvcs, name, 100, timeout_s, "latest revision at 100 %", created_before=_created(current),
+                      written=None)
     return _state("promoted", obj, _spec_version(obj)[0])
 
 
