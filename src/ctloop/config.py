@@ -401,6 +401,20 @@ def memory_quantity(value: Any) -> str | None:
             "(powers of 1000) or Ki, Mi, Gi, Ti, Pi, Ei (powers of 1024), e.g. 16G or 512Mi")
 
 
+def _limit(quantity: Callable[[Any], str | None], memory: bool) -> Callable[[Any], str | None]:
+    """A limit's check: ``quantity``'s, and not zero — the driver passes "0" to the pod as written
+    (KFP 2.17.0 backend/src/v2/driver/driver.go getPodResource) and Kubernetes reads a zero limit as
+    none (the kubelet sets no CPU quota, no memory.max): the step ran without any limit."""
+    def check(value: Any) -> str | None:
+        if problem := quantity(value):
+            return problem
+        if value != "" and quantity_value(str(value), memory) == 0:
+            return ("a limit of 0 is no limit at all to Kubernetes; leave it empty for no limit or give one above 0, "
+                    f"e.g. {'16G' if memory else '2'}")
+        return None
+    return check
+
+
 def accelerator_resource(value: Any) -> str | None:
     """An accelerator KFP 2.17 can put into the pod: the driver sets ``limits[<type>] = <count>``
     (backend/src/v2/driver/driver.go), and Kubernetes (v1.31 validateContainerResourceName,
@@ -1113,9 +1127,9 @@ class StepResources(Section):
 
     NAME: ClassVar[str] = "resources"
     cpu_request: str = opt("", "CPU request, e.g. 500m or 2.", check=cpu_quantity)
-    cpu_limit: str = opt("", "CPU limit; OMP_NUM_THREADS follows it.", check=cpu_quantity)
+    cpu_limit: str = opt("", "CPU limit; OMP_NUM_THREADS follows it.", check=_limit(cpu_quantity, memory=False))
     memory_request: str = opt("", "Memory request, e.g. 2G or 512Mi.", check=memory_quantity)
-    memory_limit: str = opt("", "Memory limit.", check=memory_quantity)
+    memory_limit: str = opt("", "Memory limit.", check=_limit(memory_quantity, memory=True))
     accelerator_type: str = opt("", "Accelerator resource, e.g. nvidia.com/gpu; empty = none.",
                                 check=accelerator_resource)
     accelerator_limit: int = opt(0, "Accelerators per pod.", check=non_negative)
