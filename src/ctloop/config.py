@@ -395,10 +395,12 @@ def cpu_quantity(value: Any) -> str | None:
 
 
 def memory_quantity(value: Any) -> str | None:
-    if value == "" or MEMORY_QUANTITY.match(str(value)):
+    # KFP takes K, the driver's resource.ParseQuantity does not (Kubernetes' kilo is k, which KFP
+    # refuses: apimachinery v0.35.2 pkg/api/resource/suffix.go): every task of the step failed to start
+    if value == "" or MEMORY_QUANTITY.match(str(value)) and not str(value).endswith("K"):
         return None
-    return ("must be a memory quantity KFP accepts: whole bytes or a whole number with one of K, M, G, T, P, E "
-            "(powers of 1000) or Ki, Mi, Gi, Ti, Pi, Ei (powers of 1024), e.g. 16G or 512Mi")
+    return ("must be a memory quantity KFP accepts and Kubernetes reads: whole bytes or a whole number with one of "
+            "M, G, T, P, E (powers of 1000) or Ki, Mi, Gi, Ti, Pi, Ei (powers of 1024), e.g. 16G or 512Mi")
 
 
 def _limit(quantity: Callable[[Any], str | None], memory: bool) -> Callable[[Any], str | None]:
