@@ -25,6 +25,7 @@ from ctloop.config import KFP_POD_NAMES_ONLY, KFP_POD_VOLUMES, check_pvc_mounts,
 from ctloop.config import same_mount_path as _same_path
 from ctloop.errors import ConfigError
 from ctloop.image import DEFAULT_IMAGE
+from ctloop.local import remove_stale_scratch, scratch_prefix
 
 
 def _reference_pattern() -> re.Pattern[str]:
@@ -207,7 +208,9 @@ def _staged(pipeline_func: Callable, path: Path, image: str | None, pvc_mounts: 
     try:
         target = path.resolve()  # Python 3.11: RuntimeError for a symlink loop
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".yaml", dir=target.parent)  # kfp wants .yaml
+        remove_stale_scratch(target.parent, f".{path.stem}", ".yaml")  # of a compile killed by SIGKILL
+        fd, name = tempfile.mkstemp(prefix=scratch_prefix(f".{path.stem}"), suffix=".yaml",  # kfp wants .yaml
+                                    dir=target.parent)
         os.close(fd)
     except (OSError, RuntimeError) as exc:  # no permission, a read-only or full disk, a file in the way, a loop
         raise ConfigError(f"cannot write the compiled pipeline in {path.parent}: "

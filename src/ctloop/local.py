@@ -150,7 +150,8 @@ def run_pipeline_locally(
     started = time.monotonic()
     error = ""
     server = (task_server(logs) if warm and warm_start_supported() else contextlib.nullcontext())
-    scratch = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=_mkdir(work / ".tmp")))
+    remove_stale_scratch(_mkdir(work / ".tmp"))  # of runs killed by SIGKILL in this workdir
+    scratch = Path(tempfile.mkdtemp(prefix=scratch_prefix(name), dir=work / ".tmp"))
     named: list[str] = []
     with _stopped_on_signal(), _tmpdir(scratch / "tmp"), task_hook(scratch / "hook"), server, \
             quoted_interpreter(), _run_names(named), open(log_file, "a") as log:
@@ -249,6 +250,50 @@ def _run_names(names: list[str]) -> Iterator[None]:
 def _mkdir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _host() -> str:
+    import socket
+
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:63] or "host"
+
+
+def scratch_prefix(lead: str, pid: int | None = None) -> str:
+    """The start of the name of a scratch file or directory this process makes (``mkstemp`` /
+    ``mkdtemp`` add 8 random characters): ``<lead>.ctloop-<host>-<pid>-``. The host and process id
+    tell a later process whether its maker has ended (:func:`remove_stale_scratch`)."""
+    return f"{lead}.ctloop-{_host()}-{os.getpid() if pid is None else pid}-"
+
+
+def _ended(pid: int) -> bool:
+    """Process ``pid`` of this host no longer runs (a zombie, or another user's process, still runs)."""
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):
+        return False
+    return False
+
+
+def remove_stale_scratch(directory: Path, lead: str | None = None, suffix: str = "") -> None:
+    """Remove from ``directory`` the scratch named ``scratch_prefix(lead)`` (any lead when None) + 8
+    random characters + ``suffix`` whose process on this host has ended (killed by SIGKILL: no clean-up
+    of its own ran). Nothing else: another host's or a live process's scratch, and every other name, stay."""
+    pattern = re.compile(rf"{'.+' if lead is None else re.escape(lead)}\.ctloop-{re.escape(_host())}-([0-9]{{1,10}})-[a-z0-9_]{{8}}"
+                         rf"{re.escape(suffix)}\Z")
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(directory):
+            match = pattern.fullmatch(entry.name)
+            if match is None or not _ended(int(match.group(1))):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
 
 @contextlib.contextmanager
@@ -375,4 +420,4 @@ def summarize_rollout(run, version: str = "?") -> list[str]:
     return [line(outputs) for task, line in steps if (outputs := run.task(task))]
 
 
-__all__ = ["descendants", "quoted_interpreter", "summarize_ct_run", "summarize_rollout", "LocalRun", "run_pipeline_locally", "read_task_outputs"]
+__all__ = ["descendants", "quoted_interpreter", "remove_stale_scratch", "scratch_prefix", "summarize_ct_run", "summarize_rollout", "LocalRun", "run_pipeline_locally", "read_task_outputs"]
