@@ -247,6 +247,16 @@ def _run_names(names: list[str]) -> Iterator[None]:
         utils.get_local_pipeline_resource_name = original
 
 
+def check_registry_path(workdir: Path, name: str, hint: str) -> None:
+    """The default local registry ``sqlite:///<workdir>/mlflow.db`` needs a path SQLAlchemy reads back
+    as it is: ``make_url`` (SQLAlchemy 2.0 engine/url.py) cuts it at '?' (the registry went to a file
+    beside the workdir) and decodes '%XX' (every task failed to open it). ``name`` names the workdir
+    in the ConfigError (``--workdir runs?v=2``), ``hint`` ends it."""
+    if bad := sorted({c for c in str(workdir) if c in "?%"}):
+        raise ConfigError(f"{name}: its path holds {' and '.join(map(repr, bad))}, which the local registry's URL "
+                          f"sqlite:///{workdir / 'mlflow.db'} cannot carry; {hint}")
+
+
 def _mkdir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -420,4 +430,4 @@ def summarize_rollout(run, version: str = "?") -> list[str]:
     return [line(outputs) for task, line in steps if (outputs := run.task(task))]
 
 
-__all__ = ["descendants", "quoted_interpreter", "remove_stale_scratch", "scratch_prefix", "summarize_ct_run", "summarize_rollout", "LocalRun", "run_pipeline_locally", "read_task_outputs"]
+__all__ = ["check_registry_path", "descendants", "quoted_interpreter", "remove_stale_scratch", "scratch_prefix", "summarize_ct_run", "summarize_rollout", "LocalRun", "run_pipeline_locally", "read_task_outputs"]
