@@ -263,14 +263,17 @@ def _mkdir(path: Path) -> Path:
 
 
 def _host() -> str:
+    """This host in a scratch name: 8 hex digits of its name (a host name may be 63 characters, and a
+    long TMPDIR leaves no room for an AF_UNIX socket path under it)."""
+    import hashlib
     import socket
 
-    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:63] or "host"
+    return hashlib.sha256(socket.gethostname().encode("utf-8", "surrogateescape")).hexdigest()[:8]
 
 
 def scratch_prefix(lead: str, pid: int | None = None) -> str:
     """The start of the name of a scratch file or directory this process makes (``mkstemp`` /
-    ``mkdtemp`` add 8 random characters): ``<lead>.ctloop-<host>-<pid>-``. The host and process id
+    ``mkdtemp`` add 8 random characters): ``<lead>.ctloop-<host hash>-<pid>-``. The host and process id
     tell a later process whether its maker has ended (:func:`remove_stale_scratch`)."""
     return f"{lead}.ctloop-{_host()}-{os.getpid() if pid is None else pid}-"
 
