@@ -21,12 +21,15 @@ LOCAL_PATHS = {"data": ("uri",), "scoring": ("data", "output", "log_root"),
 
 def absolute_paths(params: dict) -> dict:
     """Make the relative local paths of :data:`LOCAL_PATHS` in the pipeline arguments ``params``
-    absolute (in place; URIs with a scheme stay as they are); returns ``params``."""
+    absolute (in place; a ``file:`` URI becomes its absolute path, URIs of other schemes stay as they
+    are); returns ``params``."""
+    from ctloop.storage import parse
+
     for section, keys in LOCAL_PATHS.items():
         values = params.get(section)
         for key in keys if isinstance(values, dict) else ():
-            if values.get(key) and "://" not in str(values[key]):
-                values[key] = str(Path(values[key]).resolve())
+            if values.get(key) and (loc := parse(str(values[key]))).scheme == "file":  # others: checked
+                values[key] = str(Path(loc.key).resolve())
     return params
 
 
