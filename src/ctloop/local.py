@@ -139,7 +139,7 @@ def run_pipeline_locally(
     root = work / "local_outputs"
     logs = work / "logs"
     try:
-        for path in (root, logs, work / ".kfp-workspace"):
+        for path in (root, logs, work / ".kfp-workspace", work / ".tmp"):
             path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file in the way, no permission, read-only disk
         raise ConfigError(f"workdir {str(workdir)!r}: cannot create {exc.filename}: {exc.strerror}; "
@@ -150,7 +150,7 @@ def run_pipeline_locally(
     started = time.monotonic()
     error = ""
     server = (task_server(logs) if warm and warm_start_supported() else contextlib.nullcontext())
-    remove_stale_scratch(_mkdir(work / ".tmp"))  # of runs killed by SIGKILL in this workdir
+    remove_stale_scratch(work / ".tmp")  # of runs killed by SIGKILL in this workdir
     scratch = Path(tempfile.mkdtemp(prefix=scratch_prefix(name), dir=work / ".tmp"))
     named: list[str] = []
     with _stopped_on_signal(), _tmpdir(scratch / "tmp"), task_hook(scratch / "hook"), server, \
@@ -255,11 +255,6 @@ def check_registry_path(workdir: Path, name: str, hint: str) -> None:
     if bad := sorted({c for c in str(workdir) if c in "?%"}):
         raise ConfigError(f"{name}: its path holds {' and '.join(map(repr, bad))}, which the local registry's URL "
                           f"sqlite:///{workdir / 'mlflow.db'} cannot carry; {hint}")
-
-
-def _mkdir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _host() -> str:
