@@ -451,6 +451,9 @@ def parse_pvc_mount(text: str) -> tuple[str, str]:
             f"PVC mount {text!r} must be CLAIM:PATH with a Kubernetes claim name and an absolute "
             "path, e.g. ctloop-inference-log-records:/mnt/inference-log"
         )
+    if bad := next((c for c in path if ord(c) < 32 or ord(c) == 127), None):
+        raise ConfigError(f"PVC mount {text!r}: the path holds the control character {bad!r} (a pasted line break?); "
+                          "a NUL is no path at all — fix: e.g. ctloop-inference-log-records:/mnt/inference-log")
     if "." in claim or len(claim) > 63:
         raise ConfigError(
             f"PVC mount {text!r}: KFP names the pod's volume after the claim, and a volume name takes no '.' and "
