@@ -25,6 +25,7 @@ from ctloop.config import KFP_POD_NAMES_ONLY, KFP_POD_VOLUMES, check_pvc_mounts,
 from ctloop.config import same_mount_path as _same_path
 from ctloop.errors import ConfigError
 from ctloop.image import DEFAULT_IMAGE
+from ctloop.local import remove_stale_scratch, scratch_prefix
 
 
 def _reference_pattern() -> re.Pattern[str]:
@@ -151,6 +152,62 @@ def rewrite_images(text: str, image: str) -> str:
     return yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)
 
 
+# Text PyYAML (YAML 1.1) writes unquoted that gopkg.in/yaml.v3 — what the KFP 2.17.0 API server reads
+# an uploaded pipeline with (backend/src/apiserver/template/v2_template.go) — reads as something else
+# (v3.0.1 resolve.go: ParseInt base 0 with '_' removed, yamlStyleFloat, 0o/0b, its null/bool/.inf
+# words). Generous on purpose: quoting a text that needs none changes nothing.
+_YAML12_NOT_TEXT = re.compile(r"[-+]?(0[xXbBoO][0-9a-fA-F_]+|[0-9_]+(\.[0-9_]*)?([eE][-+]?[0-9_]+)?"
+                              r"|\.[0-9_]+([eE][-+]?[0-9_]+)?)\Z")
+_YAML12_WORDS = frozenset({"true", "True", "TRUE", "false", "False", "FALSE", "", "~", "null", "Null", "NULL",
+                           ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
+                           "-.Inf", "-.INF", "<<"})
+
+
+def _reads_as_other(text: str) -> bool:
+    return text in _YAML12_WORDS or bool(_YAML12_NOT_TEXT.match(text))
+
+
+def _plain_texts(node: Any) -> Any:
+    """The texts a composed YAML ``node`` writes without quotes."""
+    import yaml
+
+    if isinstance(node, yaml.ScalarNode):
+        if not node.style and node.tag == "tag:yaml.org,2002:str":  # plain: None (C parser: "")
+            yield node.value
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _plain_texts(item)
+    elif isinstance(node, yaml.MappingNode):
+        for key, item in node.value:
+            yield from _plain_texts(key)
+            yield from _plain_texts(item)
+
+
+def quote_for_yaml12(text: str) -> str:
+    """``text`` (compiled IR) with every string a YAML 1.2 reader would take for a number, a boolean or
+    null quoted; unchanged (its header comments too) when there is none."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if not any(_reads_as_other(t) for doc in yaml.compose_all(text, Loader=loader) for t in _plain_texts(doc)):
+        return text
+    docs = list(yaml.load_all(text, Loader=loader))
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def represent(dumper: yaml.SafeDumper, value: str) -> Any:
+        if _reads_as_other(value):
+            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
+        return yaml.SafeDumper.represent_str(dumper, value)
+
+    Dumper.add_representer(str, represent)
+    lines = text.split("\n")
+    comments = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
+    header = "".join(line + "\n" for line in lines[:comments])  # KFP's "# PIPELINE DEFINITION" lines
+    return header + yaml.dump_all(docs, Dumper=Dumper, sort_keys=False, default_flow_style=False)
+
+
 def _sorted(value):
     if isinstance(value, dict):
         return {k: _sorted(value[k]) for k in sorted(value)}
@@ -207,7 +264,9 @@ def _staged(pipeline_func: Callable, path: Path, image: str | None, pvc_mounts: 
     try:
         target = path.resolve()  # Python 3.11: RuntimeError for a symlink loop
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".yaml", dir=target.parent)  # kfp wants .yaml
+        remove_stale_scratch(target.parent, f".{path.stem}", ".yaml")  # of a compile killed by SIGKILL
+        fd, name = tempfile.mkstemp(prefix=scratch_prefix(f".{path.stem}"), suffix=".yaml",  # kfp wants .yaml
+                                    dir=target.parent)
         os.close(fd)
     except (OSError, RuntimeError) as exc:  # no permission, a read-only or full disk, a file in the way, a loop
         raise ConfigError(f"cannot write the compiled pipeline in {path.parent}: "
@@ -220,6 +279,7 @@ def _staged(pipeline_func: Callable, path: Path, image: str | None, pvc_mounts: 
             text = rewrite_images(text, image)
         if pvc_mounts:
             text = add_pvc_mounts(text, list(pvc_mounts))
+        text = quote_for_yaml12(text)  # as the KFP API server reads it
         work.write_text(text)
         umask = os.umask(0)
         os.umask(umask)
@@ -275,4 +335,4 @@ def compile_all(
     return [path for _, path in staged]
 
 
-__all__ = ["add_pvc_mounts", "compile_pipeline", "compile_all", "parse_pvc_mount", "rewrite_images"]
+__all__ = ["add_pvc_mounts", "compile_pipeline", "compile_all", "parse_pvc_mount", "quote_for_yaml12", "rewrite_images"]

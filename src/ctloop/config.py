@@ -395,10 +395,26 @@ def cpu_quantity(value: Any) -> str | None:
 
 
 def memory_quantity(value: Any) -> str | None:
-    if value == "" or MEMORY_QUANTITY.match(str(value)):
+    # KFP takes K, the driver's resource.ParseQuantity does not (Kubernetes' kilo is k, which KFP
+    # refuses: apimachinery v0.35.2 pkg/api/resource/suffix.go): every task of the step failed to start
+    if value == "" or MEMORY_QUANTITY.match(str(value)) and not str(value).endswith("K"):
         return None
-    return ("must be a memory quantity KFP accepts: whole bytes or a whole number with one of K, M, G, T, P, E "
-            "(powers of 1000) or Ki, Mi, Gi, Ti, Pi, Ei (powers of 1024), e.g. 16G or 512Mi")
+    return ("must be a memory quantity KFP accepts and Kubernetes reads: whole bytes or a whole number with one of "
+            "M, G, T, P, E (powers of 1000) or Ki, Mi, Gi, Ti, Pi, Ei (powers of 1024), e.g. 16G or 512Mi")
+
+
+def _limit(quantity: Callable[[Any], str | None], memory: bool) -> Callable[[Any], str | None]:
+    """A limit's check: ``quantity``'s, and not zero — the driver passes "0" to the pod as written
+    (KFP 2.17.0 backend/src/v2/driver/driver.go getPodResource) and Kubernetes reads a zero limit as
+    none (the kubelet sets no CPU quota, no memory.max): the step ran without any limit."""
+    def check(value: Any) -> str | None:
+        if problem := quantity(value):
+            return problem
+        if value != "" and quantity_value(str(value), memory) == 0:
+            return ("a limit of 0 is no limit at all to Kubernetes; leave it empty for no limit or give one above 0, "
+                    f"e.g. {'16G' if memory else '2'}")
+        return None
+    return check
 
 
 def accelerator_resource(value: Any) -> str | None:
@@ -435,6 +451,9 @@ def parse_pvc_mount(text: str) -> tuple[str, str]:
             f"PVC mount {text!r} must be CLAIM:PATH with a Kubernetes claim name and an absolute "
             "path, e.g. ctloop-inference-log-records:/mnt/inference-log"
         )
+    if bad := next((c for c in path if ord(c) < 32 or ord(c) == 127), None):
+        raise ConfigError(f"PVC mount {text!r}: the path holds the control character {bad!r} (a pasted line break?); "
+                          "a NUL is no path at all — fix: e.g. ctloop-inference-log-records:/mnt/inference-log")
     if "." in claim or len(claim) > 63:
         raise ConfigError(
             f"PVC mount {text!r}: KFP names the pod's volume after the claim, and a volume name takes no '.' and "
@@ -458,6 +477,10 @@ KFP_POD_VOLUMES = {"kfp-launcher": "/kfp-launcher", "gcs-scratch": "/gcs", "s3-s
                    "minio-scratch": "/minio", "dot-local-scratch": "/.local", "dot-cache-scratch": "/.cache",
                    "dot-config-scratch": "/.config", "var-run-argo": "/var/run/argo", "custom-ca": "/kfp/certs"}
 KFP_POD_NAMES_ONLY = {"tmp-dir-argo": "Argo's volume tmp-dir-argo (its init and wait containers' /tmp)"}
+# Where KFP 2.17.0's launcher reads what a task returned: one fixed file for every task
+# (backend/src/v2/component/launcher_v2.go OutputMetadataFilepath). A claim shared by the steps at or
+# above it makes tasks that run at once (a ParallelFor) write and read one file: each other's outputs.
+KFP_OUTPUTS_DIR = "/tmp/kfp_outputs"
 
 
 def same_mount_path(path: str) -> str:
@@ -482,6 +505,10 @@ def check_pvc_mounts(mounts: list[tuple[str, str]]) -> None:
             raise ConfigError(f"PVC mount {claim}:{path}: {what} in every task pod: the task could not run as it "
                               "should — fix: another claim name or mount path, e.g. "
                               "ctloop-inference-log-records:/mnt/inference-log")
+        if (KFP_OUTPUTS_DIR + "/").startswith(same_mount_path(path).rstrip("/") + "/"):
+            raise ConfigError(f"PVC mount {claim}:{path}: the claim would hold {KFP_OUTPUTS_DIR}/output_metadata.json, the one file where KFP's "
+                              "launcher reads each task's outputs: tasks running at once on the shared claim would "
+                              f"take each other's — fix: mount it beside, e.g. {claim}:/tmp/scratch")
     for i, (claim, path) in enumerate(mounts):
         for other_claim, other_path in mounts[:i]:
             if claim == other_claim or same_mount_path(path) == same_mount_path(other_path):
@@ -1113,9 +1140,9 @@ class StepResources(Section):
 
     NAME: ClassVar[str] = "resources"
     cpu_request: str = opt("", "CPU request, e.g. 500m or 2.", check=cpu_quantity)
-    cpu_limit: str = opt("", "CPU limit; OMP_NUM_THREADS follows it.", check=cpu_quantity)
+    cpu_limit: str = opt("", "CPU limit; OMP_NUM_THREADS follows it.", check=_limit(cpu_quantity, memory=False))
     memory_request: str = opt("", "Memory request, e.g. 2G or 512Mi.", check=memory_quantity)
-    memory_limit: str = opt("", "Memory limit.", check=memory_quantity)
+    memory_limit: str = opt("", "Memory limit.", check=_limit(memory_quantity, memory=True))
     accelerator_type: str = opt("", "Accelerator resource, e.g. nvidia.com/gpu; empty = none.",
                                 check=accelerator_resource)
     accelerator_limit: int = opt(0, "Accelerators per pod.", check=non_negative)

@@ -89,7 +89,7 @@ def _fresh_workdir(workdir: Path, keep: bool) -> None:
 def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7) -> int:
     import pandas as pd
 
-    from ctloop.local import run_pipeline_locally, summarize_ct_run
+    from ctloop.local import check_registry_path, run_pipeline_locally, summarize_ct_run
     from ctloop.pipelines.continuous_training import continuous_training
     from ctloop.storage import check_output_dir, write_table
     from ctloop.synthetic import (
@@ -103,6 +103,7 @@ def run_demo(workdir: Path, rows: int = 36000, keep: bool = False, seed: int = 7
 
     started = time.monotonic()
     check_output_dir(str(workdir), name="--workdir")
+    check_registry_path(Path(workdir).resolve(), f"workdir {workdir}", "choose another workdir")  # its sqlite URL
     frame = make_credit_data(n_rows=rows, periods=DEMO_PERIODS, seed=seed)  # refuses a bad row count before the workdir is touched
     _check_rows(frame, rows)
     workdir = workdir.resolve()

@@ -139,7 +139,7 @@ def run_pipeline_locally(
     root = work / "local_outputs"
     logs = work / "logs"
     try:
-        for path in (root, logs, work / ".kfp-workspace"):
+        for path in (root, logs, work / ".kfp-workspace", work / ".tmp"):
             path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file in the way, no permission, read-only disk
         raise ConfigError(f"workdir {str(workdir)!r}: cannot create {exc.filename}: {exc.strerror}; "
@@ -150,7 +150,8 @@ def run_pipeline_locally(
     started = time.monotonic()
     error = ""
     server = (task_server(logs) if warm and warm_start_supported() else contextlib.nullcontext())
-    scratch = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=_mkdir(work / ".tmp")))
+    remove_stale_scratch(work / ".tmp")  # of runs killed by SIGKILL in this workdir
+    scratch = Path(tempfile.mkdtemp(prefix=scratch_prefix(name), dir=work / ".tmp"))
     named: list[str] = []
     with _stopped_on_signal(), _tmpdir(scratch / "tmp"), task_hook(scratch / "hook"), server, \
             quoted_interpreter(), _run_names(named), open(log_file, "a") as log:
@@ -246,9 +247,61 @@ def _run_names(names: list[str]) -> Iterator[None]:
         utils.get_local_pipeline_resource_name = original
 
 
-def _mkdir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def check_registry_path(workdir: Path, name: str, hint: str) -> None:
+    """The default local registry ``sqlite:///<workdir>/mlflow.db`` needs a path SQLAlchemy reads back
+    as it is: ``make_url`` (SQLAlchemy 2.0 engine/url.py) cuts it at '?' (the registry went to a file
+    beside the workdir) and decodes '%XX' (every task failed to open it). ``name`` names the workdir
+    in the ConfigError (``--workdir runs?v=2``), ``hint`` ends it."""
+    if bad := sorted({c for c in str(workdir) if c in "?%"}):
+        raise ConfigError(f"{name}: its path holds {' and '.join(map(repr, bad))}, which the local registry's URL "
+                          f"sqlite:///{workdir / 'mlflow.db'} cannot carry; {hint}")
+
+
+def _host() -> str:
+    """This host in a scratch name: 8 hex digits of its name (a host name may be 63 characters, and a
+    long TMPDIR leaves no room for an AF_UNIX socket path under it)."""
+    import hashlib
+    import socket
+
+    return hashlib.sha256(socket.gethostname().encode("utf-8", "surrogateescape")).hexdigest()[:8]
+
+
+def scratch_prefix(lead: str, pid: int | None = None) -> str:
+    """The start of the name of a scratch file or directory this process makes (``mkstemp`` /
+    ``mkdtemp`` add 8 random characters): ``<lead>.ctloop-<host hash>-<pid>-``. The host and process id
+    tell a later process whether its maker has ended (:func:`remove_stale_scratch`)."""
+    return f"{lead}.ctloop-{_host()}-{os.getpid() if pid is None else pid}-"
+
+
+def _ended(pid: int) -> bool:
+    """Process ``pid`` of this host no longer runs (a zombie, or another user's process, still runs)."""
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):
+        return False
+    return False
+
+
+def remove_stale_scratch(directory: Path, lead: str | None = None, suffix: str = "") -> None:
+    """Remove from ``directory`` the scratch named ``scratch_prefix(lead)`` (any lead when None) + 8
+    random characters + ``suffix`` whose process on this host has ended (killed by SIGKILL: no clean-up
+    of its own ran). Nothing else: another host's or a live process's scratch, and every other name, stay."""
+    pattern = re.compile(rf"{'.+' if lead is None else re.escape(lead)}\.ctloop-{re.escape(_host())}-([0-9]{{1,10}})-[a-z0-9_]{{8}}"
+                         rf"{re.escape(suffix)}\Z")
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(directory):
+            match = pattern.fullmatch(entry.name)
+            if match is None or not _ended(int(match.group(1))):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
 
 @contextlib.contextmanager
@@ -375,4 +428,4 @@ def summarize_rollout(run, version: str = "?") -> list[str]:
     return [line(outputs) for task, line in steps if (outputs := run.task(task))]
 
 
-__all__ = ["descendants", "quoted_interpreter", "summarize_ct_run", "summarize_rollout", "LocalRun", "run_pipeline_locally", "read_task_outputs"]
+__all__ = ["check_registry_path", "descendants", "quoted_interpreter", "remove_stale_scratch", "scratch_prefix", "summarize_ct_run", "summarize_rollout", "LocalRun", "run_pipeline_locally", "read_task_outputs"]

@@ -423,6 +423,8 @@ def task_hook(directory: str | Path) -> Iterator[None]:
         yield
         return
     hook = Path(directory)
+    if os.pathsep in str(hook):  # PYTHONPATH is split there: no task would load the hook (a workdir a:b)
+        hook = Path(tempfile.mkdtemp(prefix="ctloop-hook-", dir="/tmp" if os.pathsep == ":" else None))
     hook.mkdir(parents=True, exist_ok=True)
     (hook / "sitecustomize.py").write_text(HOOK_SOURCE)
     saved = {k: os.environ.get(k) for k in (ENV_HOOK, ENV_RUN_PID, "PYTHONPATH")}

@@ -12,14 +12,16 @@ def _compile(args: argparse.Namespace) -> int:
     from ctloop.image import resolve_image
     from ctloop.storage import check_output_dir, parse
 
-    if parse(args.output_dir).scheme != "file":  # compiled YAML is written locally (then uploaded)
+    location = parse(args.output_dir)
+    if location.scheme != "file":  # compiled YAML is written locally (then uploaded)
         raise ConfigError(f"--output-dir {args.output_dir}: compile writes local files; give a local directory "
                           "(`ctloop upload` sends the pipelines to KFP)")
     check_output_dir(args.output_dir, name="--output-dir")
     image = resolve_image(args.image, None, purpose="compile")  # --image, else CTLOOP_IMAGE, else the placeholder
     mounts = [parse_pvc_mount(m) for m in args.mount_pvc or []]
     platform = from_arguments(PlatformConfig, args)
-    for path in compile_all(args.output_dir, image=image, pvc_mounts=mounts, platform=platform):
+    # a file:// URI is its path (the URI text itself is a relative path 'file:/...')
+    for path in compile_all(location.key, image=image, pvc_mounts=mounts, platform=platform):
         print(path)
     return 0
 

@@ -21,12 +21,15 @@ LOCAL_PATHS = {"data": ("uri",), "scoring": ("data", "output", "log_root"),
 
 def absolute_paths(params: dict) -> dict:
     """Make the relative local paths of :data:`LOCAL_PATHS` in the pipeline arguments ``params``
-    absolute (in place; URIs with a scheme stay as they are); returns ``params``."""
+    absolute (in place; a ``file:`` URI becomes its absolute path, URIs of other schemes stay as they
+    are); returns ``params``."""
+    from ctloop.storage import parse
+
     for section, keys in LOCAL_PATHS.items():
         values = params.get(section)
         for key in keys if isinstance(values, dict) else ():
-            if values.get(key) and "://" not in str(values[key]):
-                values[key] = str(Path(values[key]).resolve())
+            if values.get(key) and (loc := parse(str(values[key]))).scheme == "file":  # others: checked
+                values[key] = str(Path(loc.key).resolve())
     return params
 
 
@@ -133,14 +136,11 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_registry_path(workdir: Path, given: str, flag: str = "--workdir") -> None:
-    """The default registry ``sqlite:///<workdir>/mlflow.db`` needs a path SQLAlchemy reads back as
-    it is: ``make_url`` (SQLAlchemy 2.0 engine/url.py) cuts it at '?' (the registry went to a file
-    beside the workdir) and decodes '%XX' (every task failed to open it)."""
-    if bad := sorted({c for c in str(workdir) if c in "?%"}):
-        raise ConfigError(f"{flag} {given}: its path holds {' and '.join(map(repr, bad))}, which the local "
-                          f"registry's URL sqlite:///{workdir / 'mlflow.db'} cannot carry; choose another "
-                          f"{flag}, or give --tracking-uri")
+def _check_registry_path(workdir: Path, given: str, flag: str = "--workdir", hint: str = "") -> None:
+    """:func:`ctloop.local.check_registry_path` of the workdir ``flag`` gave as ``given``."""
+    from ctloop.local import check_registry_path
+
+    check_registry_path(workdir, f"{flag} {given}", hint or f"choose another {flag}, or give --tracking-uri")
 
 
 def _local_dir(text: str, flag: str = "--workdir") -> Path:
@@ -387,7 +387,8 @@ def _demo(args: argparse.Namespace) -> int:
     from ctloop.demo import run_demo
 
     workdir = _local_dir(args.workdir)
-    _check_registry_path(workdir.resolve(), args.workdir)  # the demo's registry is sqlite under it
+    # the demo's registry is sqlite under it (the demo takes no --tracking-uri)
+    _check_registry_path(workdir.resolve(), args.workdir, hint="choose another --workdir")
     with _sigterm_exits():  # its backtest's process pool shut down, as backtest --compare's
         return run_demo(workdir, rows=args.rows, keep=args.keep)
 
