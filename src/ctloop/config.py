@@ -502,7 +502,10 @@ def check_pvc_mounts(mounts: list[tuple[str, str]]) -> None:
                     + (KFP_POD_NAMES_ONLY.get(claim) or f"KFP's volume {claim} (at {KFP_POD_VOLUMES.get(claim)})")
                     if claim in KFP_POD_VOLUMES or claim in KFP_POD_NAMES_ONLY
                     else f"{same_mount_path(path)} is where KFP's volume {taken[same_mount_path(path)]} is mounted")
-            raise ConfigError(f"PVC mount {claim}:{path}: {what} in every task pod: the task could not run as it "
+            volume = claim if claim in KFP_POD_VOLUMES else taken.get(same_mount_path(path), "")
+            where = (" on a cluster whose KFP sets CABUNDLE_SECRET_NAME or CABUNDLE_CONFIGMAP_NAME (the compiled "
+                     "file does not know its cluster)" if volume == "custom-ca" else " in every task pod")
+            raise ConfigError(f"PVC mount {claim}:{path}: {what}{where}: the task could not run as it "
                               "should — fix: another claim name or mount path, e.g. "
                               "ctloop-inference-log-records:/mnt/inference-log")
         if (KFP_OUTPUTS_DIR + "/").startswith(same_mount_path(path).rstrip("/") + "/"):
