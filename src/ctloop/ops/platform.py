@@ -1185,6 +1185,18 @@ class Platform:
         found = self._experiment(name, namespace)
         return found.experiment_id if found is not None else ""
 
+    def experiment_names(self, namespace: str = "", limit: int = 10) -> list[str]:
+        """The names of up to ``limit`` experiments of the namespace (for a message naming what exists)."""
+        namespace = namespace or self.namespace
+        self._need_namespace("list experiments", namespace)
+        names: list[str] = []
+        for exp in self._pages("list experiments", self.client.list_experiments, "experiments",
+                               page_size=min(limit, MAX_PAGE), namespace=namespace or None):
+            names.append(str(exp.display_name or exp.experiment_id))
+            if len(names) >= limit:
+                break
+        return names
+
     def ensure_experiment(self, name: str, namespace: str = "", dry_run: bool = False) -> str:
         """The experiment's id, created unless ``dry_run`` (then ``""`` when it does not exist).
 
