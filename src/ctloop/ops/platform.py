@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import itertools
 import json
 import os
 import re
@@ -1140,27 +1141,55 @@ class Platform:
         found = self._version_with(versions, digest)
         if found is not None:
             return UploadResult(pid, found.pipeline_version_id, found.display_name, "unchanged")
-        if any(v.display_name == vname for v in versions):
-            vname = f"{vname}-{digest[:10]}"  # same commit, other content
+        wanted = vname
+        vname = self._free_version_name(versions, wanted, digest)
         if dry_run:
             return UploadResult(pid, "", vname, "would-add-version")
-        try:
-            with self._refused(name):
-                v = self._call(
-                    "upload pipeline version",
-                    self.client.upload_pipeline_version,
-                    str(package_path),
-                    pipeline_version_name=vname,
-                    pipeline_id=pid,
-                    description=description,
-                )
-        except PlatformError as exc:
-            # 409: another apply added this content under this name since the listing
-            if getattr(exc.__cause__, "status", None) != 409 or (
-                    found := self._version_with(self.versions(pid), digest)) is None:
-                raise
-            return UploadResult(pid, found.pipeline_version_id, found.display_name, "unchanged")
-        return UploadResult(pid, v.pipeline_version_id, vname, "new-version")
+        for attempt in (1, 2):
+            try:
+                with self._refused(name):
+                    v = self._call(
+                        "upload pipeline version",
+                        self.client.upload_pipeline_version,
+                        str(package_path),
+                        pipeline_version_name=vname,
+                        pipeline_id=pid,
+                        description=description,
+                    )
+            except PlatformError as exc:
+                if getattr(exc.__cause__, "status", None) != 409:
+                    raise
+                # 409: the name was taken since the listing (2.17.0 model/pipeline_version.go: Name is unique
+                # per pipeline, uniqueIndex idx_pipelineid_name): by another apply with this content (then
+                # that version is the one), else by someone else: the next free name, once
+                versions = self.versions(pid)
+                if (found := self._version_with(versions, digest)) is not None:
+                    return UploadResult(pid, found.pipeline_version_id, found.display_name, "unchanged")
+                taken, vname = vname, self._free_version_name(versions, wanted, digest)
+                if attempt == 2 or vname == taken:
+                    raise PlatformError(
+                        f"pipeline {one_line(name)}: KFP refused the version name {taken!r} (HTTP 409: the pipeline "
+                        "has a version of that name) and no version of the pipeline holds this content — fix: "
+                        f"delete or rename the version {taken!r} of pipeline {one_line(name)} in the KFP UI if "
+                        "it is not in use, then retry") from exc
+                continue
+            return UploadResult(pid, v.pipeline_version_id, vname, "new-version")
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _free_version_name(versions: list[Any], wanted: str, digest: str) -> str:
+        """``wanted`` (``<package version>-<commit>``) unless a version of the pipeline has that name
+        already (uploaded by hand, or by ctloop with other content: a dirty tree, another image), then
+        ``wanted-<content hash>``, then that with ``-2``, ``-3``...: the first free one, the same for
+        every apply of this content. KFP 2.17.0 keeps version names unique per pipeline on ``Name``
+        (``model/pipeline_version.go`` ``uniqueIndex:idx_pipelineid_name``), which the upload endpoint
+        takes from ``?name=`` (``pipeline_upload_server.go`` ``UploadPipelineVersion``); a version made
+        through ``POST /pipelines/{id}/versions`` may show another ``display_name``, so both are taken.
+        Compared case-insensitively, as MySQL's default collations compare (costless where not)."""
+        taken = {str(n).casefold() for v in versions for n in (getattr(v, "name", None), v.display_name) if n}
+        candidates = itertools.chain((wanted, f"{wanted}-{digest[:10]}"),
+                                     (f"{wanted}-{digest[:10]}-{i}" for i in itertools.count(2)))
+        return next(c for c in candidates if c.casefold() not in taken)
 
     @staticmethod
     def _version_with(versions: list[Any], digest: str) -> Any:
