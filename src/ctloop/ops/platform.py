@@ -1485,6 +1485,8 @@ class Platform:
             # answered too late (or a gateway gave up) though the server may have made it: then the old
             # schedules must go now, or both fire every tick until the next apply
             if not _maybe_created(exc.__cause__):
+                if getattr(exc.__cause__, "status", None) == 500:
+                    raise PlatformError(f"{exc}; {self._swf_orphan_hint(job_name)}") from exc
                 raise
             before = {r.recurring_run_id for r in existing}
             made = [r for r in self.recurring_runs(experiment_id, job_name)
@@ -1498,6 +1500,19 @@ class Platform:
         # the new schedule exists first; only then are the others retired
         return self._converge(experiment_id, job_name, created, mark, "replaced" if existing else "created",
                               listed={r.recurring_run_id for r in existing})
+
+    def _swf_orphan_hint(self, job_name: str) -> str:
+        """What a 500 to a recurring-run create may have left: kubeflow/pipelines 2.17.0
+        ``resource/resource_manager.go`` ``CreateJob`` creates the ScheduledWorkflow in Kubernetes
+        first and stores the recurring run afterwards (``storage/job_store.go`` ``CreateJob``: 500
+        "Failed to store job ... to table"); a failed store leaves a ScheduledWorkflow (named after the
+        schedule, ``template.go`` ``toSWFCRDResourceGeneratedName``) that starts runs while KFP lists no
+        recurring run, and the next apply makes a second one."""
+        namespace = self.namespace or "<KFP namespace, e.g. kubeflow>"
+        prefix = re.sub("[^a-z0-9-]+", "", job_name.lower())[:25] or "job-"
+        return (f"KFP creates the ScheduledWorkflow before it stores the recurring run, so one for {one_line(job_name)} "
+                f"may fire without a KFP recurring run: check `kubectl get scheduledworkflows -n {namespace}` for one "
+                f"named {prefix}… that KFP does not list, and delete it before applying again")
 
     def _converge(self, experiment_id: str, job_name: str, mine: Any, mark: str, action: str,
                   listed: set[str] | frozenset[str] = frozenset()) -> ScheduleResult:
