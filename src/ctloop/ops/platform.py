@@ -473,7 +473,8 @@ def explain_status(
             f"{f', {title!r}' if title else ''}): the host is behind an authenticating proxy "
             f"and no usable token was sent — {token_fix}"
         )
-    detail = _json_message(body)
+    # an HTML error page (an ingress' or nginx's 502/503/504) by its title, not its markup
+    detail = (one_line(_title(body))[:120] or "an HTML page") if _is_html(headers, body) else _json_message(body)
     said = f" ({detail})" if detail and detail != "{}" else ""
     if status == 401:
         if auth.token or auth.token_file:
