@@ -150,6 +150,8 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
             why = f"v{target.version} is not waiting for approval (nothing is pending for {name})"
         raise RegistryError(f"cannot {verb} {name} v{target.version}: {why}")
     rollout = _rollout(name, target)
+    if approve and state != REJECTED:  # a rejected one is refused below
+        _not_older_than_champion(registry, name, target.version, state)
     if state == APPROVED:  # approved before, but what the approval starts did not start
         first_by, first_reason = target.tags.get(TAG_BY, "?"), target.tags.get(f"{TAG_REASON}.{APPROVED}", "")
         if not approve:
@@ -177,6 +179,21 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
         finish(registry, name, target.version)
     registry.record_event(name, target.version, {"event": decided, "by": by, "reason": reason})
     return Decision(target.version, approve, by, reason, rollout, at=at)
+
+
+def _not_older_than_champion(registry: Any, name: str, version: str, state: str) -> None:
+    """Refuse carrying out an approval of ``version`` when a newer version is champion: one released
+    without approval after it was registered (``rollout.approval`` switched off in the spec, or a
+    promotion by hand). Approving the older one would replace the newer champion with it (what
+    :func:`request` records as superseded when the request comes late)."""
+    champion = (registry.aliases(name) if hasattr(registry, "aliases") else {}).get("champion", "")
+    if _number(champion) <= _number(version):
+        return
+    fix = (f"`ctloop reject --model-name {name} --version {version} --reason ...` clears it" if state != APPROVED
+           else "it stays approved and is not carried out; the next challenger waiting for approval replaces it")
+    raise RegistryError(f"cannot approve {name} v{version}: v{champion}, registered after it, is champion (released "
+                        f"without this approval: rollout.approval switched off since, or promoted by hand); approving "
+                        f"v{version} would replace it with an older model — nothing was changed; {fix}")
 
 
 def _rollout(name: str, target: Any) -> dict[str, Any]:

@@ -394,11 +394,13 @@ class KfpApiDouble(InThreadServer):
             name = query.get("name") or ""
             if not name:
                 raise ValueError("a version name is required")
-            if any(v["display_name"] == name for v in s.versions[pid]):
-                return 409, {
-                    "error": f"Failed to create a pipeline version. The name {name} already exists."
-                }
-            version = self._version(pid, name, query.get("description", ""), spec)
+            # 2.17.0 model/pipeline_version.go: Name unique per pipeline (uniqueIndex idx_pipelineid_name);
+            # pipeline_upload_server.go UploadPipelineVersion answers AlreadyExists with 409 and the
+            # v1beta1 Error body (writeErrorToResponse)
+            if any(v["name"] == name for v in s.versions[pid]):
+                return 409, self._upload_error("Failed to create a pipeline version")
+            version = self._version(pid, name, query.get("description", ""), spec,
+                                    display_name=query.get("display_name") or name)
             s.versions[pid].append(version)
             return 200, version
         if p == "/pipelines" and method == "GET":
@@ -602,6 +604,15 @@ class KfpApiDouble(InThreadServer):
             raise ValueError("uploaded file is not a KFP pipeline spec (pipelineInfo/root missing)")
         return spec
 
+    def add_version(self, pipeline_id: str, name: str, display_name: str = "", description: str = "",
+                    spec: dict | None = None) -> str:
+        """A version made by hand (the KFP UI, ``POST /pipelines/{id}/versions`` with a ``name`` and a
+        ``display_name`` of its own, 2.17.0 ``server/pipeline_server.go`` ``CreatePipelineVersion``);
+        returns its id."""
+        version = self._version(pipeline_id, name, description, spec or {}, display_name=display_name)
+        self.state.versions[pipeline_id].append(version)
+        return version["pipeline_version_id"]
+
     def version_package(self, version_id: str) -> dict:
         """The pipeline spec uploaded as ``version_id`` (what a run of that version executes)."""
         for versions in self.state.versions.values():
@@ -610,12 +621,12 @@ class KfpApiDouble(InThreadServer):
                     return version["pipeline_spec"]
         raise KeyError(version_id)
 
-    def _version(self, pid: str, name: str, description: str, spec: dict) -> dict:
+    def _version(self, pid: str, name: str, description: str, spec: dict, display_name: str = "") -> dict:
         vid = self.new_id("version")
         return {
             "pipeline_id": pid,
             "pipeline_version_id": vid,
-            "display_name": name,
+            "display_name": display_name or name,
             "name": name,
             "description": description,
             "created_at": _now(),

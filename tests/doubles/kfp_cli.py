@@ -32,12 +32,16 @@ GOLDEN_ROLLOUT = "tests/golden/pipelines/rollout.yaml"
 
 @contextmanager
 def kfp_with_rollout(monkeypatch: Any, tmp_path: Any) -> Iterator[KfpApiDouble]:
-    """:func:`kfp_for_cli` with the golden rollout pipeline uploaded: what ``ctloop approve`` starts."""
+    """:func:`kfp_for_cli` with the golden rollout pipeline uploaded and the experiment ``ctloop``
+    (the spec's default ``kfp.experiment``, which ``ctloop apply`` creates): what ``ctloop approve``
+    starts, and where (``approve`` never creates an experiment)."""
     from ctloop.ops.platform import Platform
     from tests.helpers import REPO
 
     with kfp_for_cli(monkeypatch, tmp_path) as double:
-        Platform(host=double.url).ensure_pipeline("rollout", REPO / GOLDEN_ROLLOUT)
+        platform = Platform(host=double.url)
+        platform.ensure_pipeline("rollout", REPO / GOLDEN_ROLLOUT)
+        platform.ensure_experiment("ctloop")
         yield double
 
 

@@ -54,6 +54,7 @@ def test_an_approval_whose_rollout_could_not_start_can_be_retried(registry, sqli
         from ctloop.ops.platform import Platform
 
         Platform(host=kfp.url).ensure_pipeline("rollout", _compile_one(tmp_path, None, "rollout"))
+        Platform(host=kfp.url).ensure_experiment("ctloop")  # approve never creates it (test_r39_kfp_approve_experiment)
         assert _approve(sqlite_tracking, kfp.url, by="bob", reason="retry") == 0
         assert len(kfp.state.runs) == 1
         out = capsys.readouterr().out

@@ -92,6 +92,7 @@ def test_approve_takes_the_token_from_a_file_kept_out_of_ps(registry, sqlite_tra
     token.write_text("good\n")
     with kfp_for_cli(monkeypatch, tmp_path, tokens={"good": "ok"}) as double:
         Platform(host=double.url, token="good").ensure_pipeline("rollout", REPO / GOLDEN_ROLLOUT)
+        Platform(host=double.url, token="good").ensure_experiment("ctloop")  # approve never creates it
         approval.request(registry, MODEL, "2", reason="approval required", rollout=ROLLOUT)
         assert main(["approve", "--model-name", MODEL, "--version", "2", "--reason", "ok", "--tracking-uri",
                      sqlite_tracking, "--host", double.url, "--token-file", str(token), "--timeout", "10"]) == 0

@@ -91,6 +91,7 @@ def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict) 
     run_id = approval.rollout_run_id(args.model_name, decision)
     started = decision.resumed and platform.find_run(run_id) is not None
     if not started:
+        _need_experiment(platform, args, decision)
         try:
             platform.create_run(
                 "rollout", experiment=args.experiment, params=params, run_id=run_id,
@@ -105,6 +106,27 @@ def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict) 
         return
     print(f"rollout run {run_id} started: canary of v{decision.version} on "
           f"{rollout.get('namespace')}/{rollout['inference_service']}")
+
+
+def _need_experiment(platform, args: argparse.Namespace, decision) -> None:
+    """Refuse an ``--experiment`` KFP does not have (a typo) before anything is created in KFP: the
+    experiment holds the ct- schedule that pins the rollout version `ctloop apply` uploaded, so a
+    missing one would have been created and the newest rollout upload started there instead. The
+    approval is recorded already and stays pending: approve again with the right name."""
+    from ctloop.errors import ConfigError, one_line
+
+    namespace = args.namespace or platform.namespace or ""
+    if platform.ensure_experiment(args.experiment, namespace=namespace, dry_run=True):  # archived: refused
+        return
+    names = platform.experiment_names(namespace, limit=10)
+    where = f" (namespace {namespace})" if namespace else ""
+    there = ", ".join(repr(one_line(n)) for n in names) + (", ..." if len(names) >= 10 else "") if names else "none"
+    raise ConfigError(
+        f"--experiment {one_line(args.experiment)!r}: KFP at {platform.host or 'the cluster'}{where} has no such "
+        f"experiment (it has: {there}); nothing was created in KFP — fix: give the spec's kfp.experiment, where "
+        "`ctloop apply -f ctloop.yaml` made the ct- schedule that pins the rollout version (run apply first "
+        f"when it has not run); the approval of v{decision.version} is recorded and `ctloop approve` again "
+        "starts its rollout")
 
 
 def _created_anyway(platform, exc: PlatformError, run_id: str, namespace: str) -> bool:
@@ -147,5 +169,6 @@ def register(subparsers) -> None:
         if approve:  # the KFP API of the rollout run: --host, --token, --token-file, --namespace, --timeout
             add_kfp_options(p)
             p.add_argument("--experiment", default="ctloop", help="KFP experiment of the rollout run: the spec's kfp.experiment, whose ct-<model> "
-                           "schedule pins the rollout version `ctloop apply` uploaded (default ctloop)")
+                           "schedule pins the rollout version `ctloop apply` uploaded; one KFP does not have is "
+                           "refused, never created (default ctloop)")
         p.set_defaults(handler=lambda a, approve=approve: _decide(a, approve))

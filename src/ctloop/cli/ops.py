@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -328,10 +329,36 @@ def _trigger(args: argparse.Namespace) -> int:
     platform.require_backend("trigger")
     with tempfile.TemporaryDirectory() as tmp:
         package = _compile_one(Path(tmp), image, PIPELINE, mounts=args.mount_pvc)
-        run_id = platform.create_run(package, experiment=args.experiment, params=params,
-                                     run_name=args.run_name or f"{PIPELINE}-triggered")
+        run_id = _create_once(platform, package, args, params)
     print(f"run_id={run_id}")
     return 0
+
+
+def _create_once(platform, package: Path, args: argparse.Namespace, params: dict) -> str:
+    """The run ``ctloop trigger`` starts. A create KFP answers with 500 may have started it anyway:
+    kubeflow/pipelines 2.17.0 ``resource/resource_manager.go`` ``CreateRun`` creates the Argo workflow
+    first (labelled ``pipeline/runid=<run id>``, ``template/v2_template.go``), then stores the run
+    (``storage/run_store.go``: 500 "Failed to store run"). The run is asked
+    for by the id it was sent with: when KFP has it, it started; when not, a workflow may be training
+    without a KFP run, and the line says how to check before triggering again (a second training)."""
+    import uuid
+
+    from ctloop.errors import PlatformError
+
+    run_id = str(uuid.uuid4())
+    try:
+        return platform.create_run(package, experiment=args.experiment, params=params, run_id=run_id,
+                                   run_name=args.run_name or f"{PIPELINE}-triggered")
+    except PlatformError as exc:
+        if getattr(exc.__cause__, "status", None) != 500 or not getattr(exc, "run_create_sent", False):
+            raise
+        if platform.find_run(run_id) is not None:
+            print(f"note: KFP answered HTTP 500 to the create of run {run_id}, which exists: started", file=sys.stderr)
+            return run_id
+        namespace = getattr(args, "namespace", "") or platform.namespace or "<KFP namespace, e.g. kubeflow>"
+        raise PlatformError(f"{exc}; KFP creates the workflow before it stores the run, so run {run_id} may be "
+                            f"training without a KFP run: check `kubectl get workflows -n {namespace} -l pipeline/runid={run_id}` "
+                            "(its workflow carries that label) before `ctloop trigger` again") from exc
 
 
 def _not_a_number(constant: str):

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import itertools
 import json
 import os
 import re
@@ -472,7 +473,8 @@ def explain_status(
             f"{f', {title!r}' if title else ''}): the host is behind an authenticating proxy "
             f"and no usable token was sent — {token_fix}"
         )
-    detail = _json_message(body)
+    # an HTML error page (an ingress' or nginx's 502/503/504) by its title, not its markup
+    detail = (one_line(_title(body))[:120] or "an HTML page") if _is_html(headers, body) else _json_message(body)
     said = f" ({detail})" if detail and detail != "{}" else ""
     if status == 401:
         if auth.token or auth.token_file:
@@ -1140,27 +1142,55 @@ class Platform:
         found = self._version_with(versions, digest)
         if found is not None:
             return UploadResult(pid, found.pipeline_version_id, found.display_name, "unchanged")
-        if any(v.display_name == vname for v in versions):
-            vname = f"{vname}-{digest[:10]}"  # same commit, other content
+        wanted = vname
+        vname = self._free_version_name(versions, wanted, digest)
         if dry_run:
             return UploadResult(pid, "", vname, "would-add-version")
-        try:
-            with self._refused(name):
-                v = self._call(
-                    "upload pipeline version",
-                    self.client.upload_pipeline_version,
-                    str(package_path),
-                    pipeline_version_name=vname,
-                    pipeline_id=pid,
-                    description=description,
-                )
-        except PlatformError as exc:
-            # 409: another apply added this content under this name since the listing
-            if getattr(exc.__cause__, "status", None) != 409 or (
-                    found := self._version_with(self.versions(pid), digest)) is None:
-                raise
-            return UploadResult(pid, found.pipeline_version_id, found.display_name, "unchanged")
-        return UploadResult(pid, v.pipeline_version_id, vname, "new-version")
+        for attempt in (1, 2):
+            try:
+                with self._refused(name):
+                    v = self._call(
+                        "upload pipeline version",
+                        self.client.upload_pipeline_version,
+                        str(package_path),
+                        pipeline_version_name=vname,
+                        pipeline_id=pid,
+                        description=description,
+                    )
+            except PlatformError as exc:
+                if getattr(exc.__cause__, "status", None) != 409:
+                    raise
+                # 409: the name was taken since the listing (2.17.0 model/pipeline_version.go: Name is unique
+                # per pipeline, uniqueIndex idx_pipelineid_name): by another apply with this content (then
+                # that version is the one), else by someone else: the next free name, once
+                versions = self.versions(pid)
+                if (found := self._version_with(versions, digest)) is not None:
+                    return UploadResult(pid, found.pipeline_version_id, found.display_name, "unchanged")
+                taken, vname = vname, self._free_version_name(versions, wanted, digest)
+                if attempt == 2 or vname == taken:
+                    raise PlatformError(
+                        f"pipeline {one_line(name)}: KFP refused the version name {taken!r} (HTTP 409: the pipeline "
+                        "has a version of that name) and no version of the pipeline holds this content — fix: "
+                        f"delete or rename the version {taken!r} of pipeline {one_line(name)} in the KFP UI if "
+                        "it is not in use, then retry") from exc
+                continue
+            return UploadResult(pid, v.pipeline_version_id, vname, "new-version")
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _free_version_name(versions: list[Any], wanted: str, digest: str) -> str:
+        """``wanted`` (``<package version>-<commit>``) unless a version of the pipeline has that name
+        already (uploaded by hand, or by ctloop with other content: a dirty tree, another image), then
+        ``wanted-<content hash>``, then that with ``-2``, ``-3``...: the first free one, the same for
+        every apply of this content. KFP 2.17.0 keeps version names unique per pipeline on ``Name``
+        (``model/pipeline_version.go`` ``uniqueIndex:idx_pipelineid_name``), which the upload endpoint
+        takes from ``?name=`` (``pipeline_upload_server.go`` ``UploadPipelineVersion``); a version made
+        through ``POST /pipelines/{id}/versions`` may show another ``display_name``, so both are taken.
+        Compared case-insensitively, as MySQL's default collations compare (costless where not)."""
+        taken = {str(n).casefold() for v in versions for n in (getattr(v, "name", None), v.display_name) if n}
+        candidates = itertools.chain((wanted, f"{wanted}-{digest[:10]}"),
+                                     (f"{wanted}-{digest[:10]}-{i}" for i in itertools.count(2)))
+        return next(c for c in candidates if c.casefold() not in taken)
 
     @staticmethod
     def _version_with(versions: list[Any], digest: str) -> Any:
@@ -1184,6 +1214,18 @@ class Platform:
     def find_experiment(self, name: str, namespace: str = "") -> str:
         found = self._experiment(name, namespace)
         return found.experiment_id if found is not None else ""
+
+    def experiment_names(self, namespace: str = "", limit: int = 10) -> list[str]:
+        """The names of up to ``limit`` experiments of the namespace (for a message naming what exists)."""
+        namespace = namespace or self.namespace
+        self._need_namespace("list experiments", namespace)
+        names: list[str] = []
+        for exp in self._pages("list experiments", self.client.list_experiments, "experiments",
+                               page_size=min(limit, MAX_PAGE), namespace=namespace or None):
+            names.append(str(exp.display_name or exp.experiment_id))
+            if len(names) >= limit:
+                break
+        return names
 
     def ensure_experiment(self, name: str, namespace: str = "", dry_run: bool = False) -> str:
         """The experiment's id, created unless ``dry_run`` (then ``""`` when it does not exist).
@@ -1444,6 +1486,8 @@ class Platform:
             # answered too late (or a gateway gave up) though the server may have made it: then the old
             # schedules must go now, or both fire every tick until the next apply
             if not _maybe_created(exc.__cause__):
+                if getattr(exc.__cause__, "status", None) == 500:
+                    raise PlatformError(f"{exc}; {self._swf_orphan_hint(job_name)}") from exc
                 raise
             before = {r.recurring_run_id for r in existing}
             made = [r for r in self.recurring_runs(experiment_id, job_name)
@@ -1457,6 +1501,19 @@ class Platform:
         # the new schedule exists first; only then are the others retired
         return self._converge(experiment_id, job_name, created, mark, "replaced" if existing else "created",
                               listed={r.recurring_run_id for r in existing})
+
+    def _swf_orphan_hint(self, job_name: str) -> str:
+        """What a 500 to a recurring-run create may have left: kubeflow/pipelines 2.17.0
+        ``resource/resource_manager.go`` ``CreateJob`` creates the ScheduledWorkflow in Kubernetes
+        first and stores the recurring run afterwards (``storage/job_store.go`` ``CreateJob``: 500
+        "Failed to store job ... to table"); a failed store leaves a ScheduledWorkflow (named after the
+        schedule, ``template.go`` ``toSWFCRDResourceGeneratedName``) that starts runs while KFP lists no
+        recurring run, and the next apply makes a second one."""
+        namespace = self.namespace or "<KFP namespace, e.g. kubeflow>"
+        prefix = re.sub("[^a-z0-9-]+", "", job_name.lower())[:25] or "job-"
+        return (f"KFP creates the ScheduledWorkflow before it stores the recurring run, so one for {one_line(job_name)} "
+                f"may fire without a KFP recurring run: check `kubectl get scheduledworkflows -n {namespace}` for one "
+                f"named {prefix}… that KFP does not list, and delete it before applying again")
 
     def _converge(self, experiment_id: str, job_name: str, mine: Any, mark: str, action: str,
                   listed: set[str] | frozenset[str] = frozenset()) -> ScheduleResult:
