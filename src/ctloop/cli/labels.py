@@ -167,7 +167,7 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("labels", help="ground truth for logged predictions")
     sub = p.add_subparsers(dest="labels_command", metavar="ACTION")
-    i = sub.add_parser("ingest", help="append labels (CSV/Parquet, local or gs://) to the label store")
+    i = sub.add_parser("ingest", help="append labels (CSV, Parquet or JSON lines; local or gs://) to the label store")
     i.add_argument("--labels", required=True, type=location, help="file with the key column, a label column and optionally "
                    "instance (index within a batched request) and label_time")
     i.add_argument("--store", required=True, type=output_location, help="label store root (local path or gs://); one key per store")

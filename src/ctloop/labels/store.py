@@ -214,7 +214,8 @@ def store_key(store_root: str) -> str | None:
 
 def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", label: str = "label",
                   batch_rows: int = BATCH_ROWS) -> int:
-    """Append the labels of ``source_uri`` (CSV/Parquet, local or gs://) to the store; returns rows.
+    """Append the labels of ``source_uri`` (CSV, Parquet or JSON lines: :func:`_json_lines_batches`;
+    local or gs://, s3://, az://) to the store; returns rows.
 
     Columns: ``key`` (required, no missing values), ``label`` (required: the class as the
     model was trained with — ``0``/``1``, ``2``, or text such as ``approved`` — or the target
@@ -244,7 +245,7 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     try:
         try:
             staged = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet", batch_rows)
-        except _Broken:  # a file the batches cannot read as the whole file is read
+        except _Broken:  # a file the batches cannot read as the whole file is read (never JSON lines)
             return _ingest_whole(source_uri, store_root, key, label, known)
         if not staged:
             return 0
@@ -480,7 +481,7 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
     rows = 0
     timed = None
     try:
-        for batch in _read_batches(source_uri, key, batch_rows):
+        for batch in _read_batches(source_uri, key, batch_rows, label):
             out = tally.check(batch)
             if out is None or not len(out):  # a rule broken: the rest is only checked, nothing kept
                 continue
@@ -594,7 +595,7 @@ def _keep_rows(target: str, keep) -> int:
     return int(keep.sum())
 
 
-def _read_batches(source_uri: str, key: str, batch_rows: int):
+def _read_batches(source_uri: str, key: str, batch_rows: int, label: str = "label"):
     """:func:`_source_batches`, a file that cannot be read (cut short, corrupt, not the format its
     name says) named in one line as the whole file's read names it."""
     import zlib
@@ -602,29 +603,132 @@ def _read_batches(source_uri: str, key: str, batch_rows: int):
     import pandas as pd
     import pyarrow as pa
 
-    from ctloop.storage import _first_line, exists, read_bytes, table_format
+    from ctloop.storage import _first_line, exists, read_bytes
 
+    _format(source_uri)  # neither CSV, Parquet nor JSON lines: one line naming the formats
     if not exists(source_uri):  # named as every reader names a missing file (nothing is read)
         read_bytes(source_uri)
-    batches = _source_batches(source_uri, key, batch_rows)
+    batches = _source_batches(source_uri, key, batch_rows, label)
     while True:
         try:
             batch = next(batches)
         except StopIteration:
             return
         except (pd.errors.ParserError, ValueError, OSError, EOFError, zlib.error, pa.ArrowException) as exc:
-            raise DataSourceError(f"{source_uri} is not a readable {table_format(source_uri)} file: "
+            raise DataSourceError(f"{source_uri} is not a readable {_format(source_uri)} file: "
                                   f"{_first_line(exc)}") from exc
         yield batch
 
 
-def _source_batches(source_uri: str, key: str, batch_rows: int):
+JSON_LINES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+"""Names of JSON lines label files (one JSON object a line; gzipped or not, told by the bytes)."""
+
+
+def is_json_lines(uri: str) -> bool:
+    """Whether ``uri`` names a JSON lines file (:data:`JSON_LINES`)."""
+    from ctloop.storage import parse
+
+    return parse(uri).key.lower().endswith(JSON_LINES)
+
+
+def _format(uri: str) -> str:
+    """The format a label file is read as, for a message: ``csv``, ``parquet`` or ``JSON lines``."""
+    from ctloop.storage import table_format
+
+    return "JSON lines" if is_json_lines(uri) else table_format(uri)
+
+
+def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
+    """A JSON lines label file (https://jsonlines.org: one JSON object a line, UTF-8; gzipped or
+    not, told by its first bytes) ``batch_rows`` objects at a time, as frames of the label
+    columns (``key``, ``label``, ``instance``, ``label_time``; the other fields are not kept).
+    Values are as JSON gives them: a string key as written, a number key its number (stored as its
+    decimal text, as Parquet's); ``true``/``false`` values of the other fields are 1 and 0. A field missing
+    from an object is a missing value; a field that first appears after objects without it is
+    refused (those objects lack it). Blank lines are skipped; a line that is no JSON object is
+    refused naming its line."""
+    import gzip
+    import json
+
+    import pandas as pd
+
+    from ctloop.storage import GZIP_MAGIC, _first_line
+
+    wanted = (key, label, INSTANCE, LABEL_TIME)
+    seen: set[str] = set()
+    rows = 0
+
+    def frame(columns: dict[str, list], count: int) -> pd.DataFrame:
+        nonlocal rows
+        present = {c for c in wanted if any(v is not _ABSENT for v in columns[c])}
+        late = sorted(present - seen, key=wanted.index) if rows else []
+        if late:
+            at = rows + 1 + next(i for i, v in enumerate(columns[late[0]]) if v is not _ABSENT)
+            raise DataValidationError([(late[0], "every_row", rows, (
+                f"field {late[0]!r} first appears on row {at} of {source_uri}, after {rows} row(s) without it: "
+                "give it on every row or on none"))])
+        seen.update(present)
+        out = {}
+        for c in (c for c in wanted if c in seen):
+            values = [None if v is _ABSENT else int(v) if isinstance(v, bool) and c != key else v for v in columns[c]]
+            out[c] = pd.Series(values, dtype=object if c == key else None)
+        rows += count
+        return pd.DataFrame(out) if out else pd.DataFrame(index=range(count))
+
+    with _open_stream(source_uri) as probe:
+        gzipped = probe.read(2) == GZIP_MAGIC
+    with _open_stream(source_uri) as raw:
+        source = gzip.GzipFile(fileobj=raw) if gzipped else raw
+        columns: dict[str, list] = {c: [] for c in wanted}
+        count = 0
+        for number, line in enumerate(_lines(source), start=1):
+            text = line.decode("utf-8-sig" if number == 1 else "utf-8").strip()
+            if not text:
+                continue
+            try:
+                record = json.loads(text)
+            except ValueError as exc:  # JSONDecodeError, or a number beyond Python's digit limit
+                raise DataSourceError(f"{source_uri} is not a readable JSON lines file: line {number}: "
+                                      f"{_first_line(exc)}") from exc
+            if not isinstance(record, dict):
+                raise DataSourceError(f"{source_uri} is not a readable JSON lines file: line {number} is a JSON "
+                                      f"{type(record).__name__.replace('str', 'string').replace('NoneType', 'null')}, "
+                                      "not an object with the label's fields")
+            for c in wanted:
+                columns[c].append(record.get(c, _ABSENT))
+            count += 1
+            if count == batch_rows:
+                yield frame(columns, count)
+                columns, count = {c: [] for c in wanted}, 0
+        if count:
+            yield frame(columns, count)
+
+
+_ABSENT = object()  # a field a JSON object does not have
+
+
+def _lines(stream, size: int = 1 << 20):
+    """The lines of a binary ``stream`` read ``size`` bytes at a time (an object store's input
+    stream has no ``readline``)."""
+    rest = b""
+    while chunk := stream.read(size):
+        rest += chunk
+        *whole, rest = rest.split(b"\n")
+        yield from whole
+    if rest:
+        yield rest
+
+
+def _source_batches(source_uri: str, key: str, batch_rows: int, label: str = "label"):
     """The rows of a CSV or Parquet label file, ``batch_rows`` at a time, as :func:`_ingest_whole`
     reads them whole (``read_table``): the key of a CSV as written (only an empty cell missing,
     :func:`_csv_keys_as_written`), Parquet's pandas index as columns, decimals as floats. Remote
     files are read as streams (Parquet: its footer, then row group by row group)."""
     from ctloop.storage import _decimals_as_floats, plain_missing, table_format
 
+    if is_json_lines(source_uri):
+        yield from _json_lines_batches(source_uri, key, label, batch_rows)
+        return
     if table_format(source_uri) == "parquet":
         import pyarrow as pa
 
