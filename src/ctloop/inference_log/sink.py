@@ -154,8 +154,8 @@ class _Part:
 
 
 def row_line(row: dict[str, Any]) -> bytes:
-    """One row as a JSON line (NaN/Infinity → null: JSON has no such numbers)."""
-    return orjson.dumps(row)
+    """One row as a JSON line (NaN/Infinity → null: JSON has no such numbers; :func:`schema.row_json`)."""
+    return schema.row_json(row)
 
 
 def table_from_lines(lines: list[bytes], types: dict[str, str] | None = None):
@@ -718,7 +718,7 @@ class Sink:
                 bad, aside = schema.normalise(row, types, new, fits, self.max_columns)
                 mistyped += bad
                 overflow += aside
-            lines = [orjson.dumps(row) for row in rows]
+            lines = [row_line(row) for row in rows]
         except PayloadError as exc:
             self._set_aside(str(exc), request, response)
             return
