@@ -474,6 +474,24 @@ def v1_inputs(body: dict[str, Any]) -> bool:
     return isinstance(inputs, list) and bool(inputs) and not any(_tensor_like(x) for x in inputs)
 
 
+def v1_outputs(body: dict[str, Any]) -> bool:
+    """Whether a response's ``outputs`` are v1 predictions, not v2 tensors: TensorFlow Serving
+    (KServe's ``kserve-tensorflow-serving`` runtime) answers a columnar request (``{"inputs": [[1,
+    2]]}``, read as instances by :func:`v1_inputs`) with ``{"outputs": [...]}``, "a list of scalar or
+    list values" when the model has one output (``tensorflow_serving/g3doc/api_rest.md``, "Response
+    format"). A non-empty list in which nothing looks like a tensor, without ``predictions``."""
+    outputs = body.get("outputs")
+    return ("predictions" not in body and isinstance(outputs, list) and bool(outputs)
+            and not any(_tensor_like(x) for x in outputs))
+
+
+def _predictions(body: dict[str, Any]) -> Any:
+    """A response's v1 predictions (``predictions``, or TF Serving's :func:`v1_outputs`), else None."""
+    if "predictions" in body:
+        return body["predictions"]
+    return body["outputs"] if v1_outputs(body) else None
+
+
 _CLOUDEVENT_KEYS = ("time", "type", "source", "id", "specversion", "data")
 
 
@@ -507,7 +525,7 @@ def check_payload(kind: str, body: dict[str, Any]) -> None:
     if "predictions" in body:
         if not isinstance(body["predictions"], list):
             raise PayloadError(f"'predictions' must be a list; got {type(body['predictions']).__name__}")
-    elif "outputs" in body:
+    elif "outputs" in body and not v1_outputs(body):
         _check_tensors(body["outputs"], "outputs")
     version = body.get("model_version")
     if version is not None and not isinstance(version, str | int):
@@ -528,7 +546,7 @@ def count_values(kind: str, body: Any, limit: int | None = None) -> int:
         rows = body.get("inputs") if v1_inputs(body) else body.get("instances")
         tensors = None if rows is not None else body.get("inputs")
     else:
-        rows = body.get("predictions")
+        rows = _predictions(body)
         tensors = None if rows is not None else body.get("outputs")
     if isinstance(rows, list):
         if limit is not None and len(rows) * (ROW_VALUES + 1) > limit:
@@ -809,8 +827,8 @@ def request_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
 def response_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
     """Predictions per instance: ``prediction`` (scalar), ``prediction_<i>`` (list),
     ``prediction_<key>`` (object), ``prediction_<output>[_<i>]`` (v2 tensors)."""
-    if "predictions" in body:
-        predictions = body["predictions"]
+    if "predictions" in body or v1_outputs(body):
+        predictions = _predictions(body)
         if not isinstance(predictions, list):
             raise PayloadError(f"'predictions' must be a list; got {type(predictions).__name__}")
         out = []
@@ -833,7 +851,7 @@ def check_pair(rows: int, predictions: int, response: dict[str, Any]) -> None:
     rows made of them), or every v2 output tensor with ``rows`` as its first dimension — the
     batch dimension by KServe's contract (v0.20.0 ``python/kserve/kserve/utils/utils.py``
     ``get_predict_response``: each output's shape is the result's, one row per input row)."""
-    if "predictions" in response:
+    if "predictions" in response or v1_outputs(response):
         if predictions != rows:
             raise PairMismatch(f"the response has {predictions} predictions for {rows} instances: "
                                "which prediction belongs to which instance is unknown")
@@ -862,7 +880,7 @@ def inference_id(body: Any) -> str | None:
     the body's id, or only kept the response's (KServe's v2 server answers ``payload.id if
     payload.id else generate_uuid()``, ``python/kserve/kserve/utils/utils.py`` at v0.20.0), would
     otherwise find it nowhere in the log. None for v1 bodies and ids that are no string or number."""
-    if not isinstance(body, dict) or not ("inputs" in body or "outputs" in body) or v1_inputs(body):
+    if not isinstance(body, dict) or not ("inputs" in body or "outputs" in body) or v1_inputs(body) or v1_outputs(body):
         return None
     value = body.get("id")
     if isinstance(value, bool) or not isinstance(value, str | int | float) or value == "":
