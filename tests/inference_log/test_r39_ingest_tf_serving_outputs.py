@@ -3,8 +3,10 @@
 named tensor, we omit the name and `outputs` key maps to a list of scalar or list values"
 (tensorflow/serving ``tensorflow_serving/g3doc/api_rest.md``, "Response format"). The sink took the
 request (as instances) but refused the response with a 400 (v2 tensors expected); KServe's agent
-(v0.20.0 ``pkg/logger/worker.go``) does not retry, so the prediction was lost and the row written
-without it. Such a response is now the request's predictions, one per instance."""
+(v0.20.0 ``pkg/logger/worker.go``: a non-200 answer is logged, never retried) does not retry, so the
+prediction was lost and the row written without it. With several named inputs or outputs TF Serving
+writes an object ``{name: tensor}`` ("Specifying input tensors in column format"): request and
+response were both refused. Such bodies are now rows along the 0-th dimension the tensors share."""
 
 from __future__ import annotations
 
@@ -49,3 +51,11 @@ def test_the_sink_writes_it_with_its_request(tmp_path):
         stop_group(proc)
     assert rows[["f0", "f1", "prediction_0", "prediction_1"]].values.tolist() == [[1.0, 2.0, 0.3, 0.7]]
     assert rows["has_response"].tolist() == [True]
+
+
+def test_tf_serving_named_columns_are_rows_along_their_shared_first_dimension():
+    request = parse_event(_headers("t3", "request"), b'{"inputs": {"tag": ["a", "b"], "signal": [[1, 2], [3, 4]]}}')
+    response = parse_event(_headers("t3", "response"), b'{"outputs": {"label": [1, 0], "probs": [[0.2, 0.8], [0.9, 0.1]]}}')
+    rows = join(request, response)
+    assert [(r["tag"], r["signal"], r["prediction_label"], r["prediction_probs"]) for r in rows] == [
+        ("a", [1, 2], 1, [0.2, 0.8]), ("b", [3, 4], 0, [0.9, 0.1])]

@@ -469,9 +469,29 @@ def v1_inputs(body: dict[str, Any]) -> bool:
     ``inputs`` for ``instances`` (and before them: ``get_predict_input``,
     ``python/kserve/kserve/utils/utils.py`` at v0.20.0), so ``{"inputs": [[1, 2]]}`` is served and
     logged. A non-empty list in which nothing looks like a tensor (:func:`_tensor_like`) is read
-    as instances."""
+    as instances, as is TensorFlow Serving's columnar object of named inputs (:func:`named_columns`)."""
     inputs = body.get("inputs")
+    if isinstance(inputs, dict):  # TF Serving's columnar object of named inputs
+        return named_columns(inputs) is not None
     return isinstance(inputs, list) and bool(inputs) and not any(_tensor_like(x) for x in inputs)
+
+
+def named_columns(value: Any) -> list[dict[str, Any]] | None:
+    """TensorFlow Serving's columnar object ``{name: tensor}`` (a request's ``inputs``, a response's
+    ``outputs`` when the model has several: ``tensorflow_serving/g3doc/api_rest.md``) as one object
+    a row, ``{name: value}``, along the 0-th dimension the tensors share; None for anything else
+    (their 0-th dimensions differ: which values make a row is unknown)."""
+    if not isinstance(value, dict) or not value or not all(isinstance(v, list) for v in value.values()):
+        return None
+    sizes = {len(v) for v in value.values()}
+    if len(sizes) != 1:
+        return None
+    return [{name: tensor[i] for name, tensor in value.items()} for i in range(sizes.pop())]
+
+
+def _v1_rows(value: Any) -> Any:
+    """v1 rows as a list: a columnar object (:func:`named_columns`) as its rows, anything else as it is."""
+    return named_columns(value) if isinstance(value, dict) else value
 
 
 def v1_outputs(body: dict[str, Any]) -> bool:
@@ -479,17 +499,21 @@ def v1_outputs(body: dict[str, Any]) -> bool:
     (KServe's ``kserve-tensorflow-serving`` runtime) answers a columnar request (``{"inputs": [[1,
     2]]}``, read as instances by :func:`v1_inputs`) with ``{"outputs": [...]}``, "a list of scalar or
     list values" when the model has one output (``tensorflow_serving/g3doc/api_rest.md``, "Response
-    format"). A non-empty list in which nothing looks like a tensor, without ``predictions``."""
+    format"). A non-empty list in which nothing looks like a tensor, or the object of several named
+    outputs (:func:`named_columns`), without ``predictions``."""
     outputs = body.get("outputs")
-    return ("predictions" not in body and isinstance(outputs, list) and bool(outputs)
-            and not any(_tensor_like(x) for x in outputs))
+    if "predictions" in body:
+        return False
+    if isinstance(outputs, dict):  # several named outputs: their columnar object
+        return named_columns(outputs) is not None
+    return isinstance(outputs, list) and bool(outputs) and not any(_tensor_like(x) for x in outputs)
 
 
 def _predictions(body: dict[str, Any]) -> Any:
     """A response's v1 predictions (``predictions``, or TF Serving's :func:`v1_outputs`), else None."""
     if "predictions" in body:
         return body["predictions"]
-    return body["outputs"] if v1_outputs(body) else None
+    return _v1_rows(body["outputs"]) if v1_outputs(body) else None
 
 
 _CLOUDEVENT_KEYS = ("time", "type", "source", "id", "specversion", "data")
@@ -543,7 +567,7 @@ def count_values(kind: str, body: Any, limit: int | None = None) -> int:
     if not isinstance(body, dict):
         return 0
     if kind == "request":
-        rows = body.get("inputs") if v1_inputs(body) else body.get("instances")
+        rows = _v1_rows(body.get("inputs")) if v1_inputs(body) else body.get("instances")
         tensors = None if rows is not None else body.get("inputs")
     else:
         rows = _predictions(body)
@@ -807,7 +831,7 @@ def request_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
     name; v1 instances sent as ``inputs`` (:func:`v1_inputs`) as v1 ones."""
     key = "inputs" if v1_inputs(body) else "instances" if "instances" in body else ""
     if key:
-        instances = body[key]
+        instances = _v1_rows(body[key])
         if not isinstance(instances, list):
             raise PayloadError(f"'instances' must be a list; got {type(instances).__name__}")
         rows = []
