@@ -93,3 +93,11 @@ def test_a_field_first_given_in_a_later_batch_is_refused_naming_its_row(tmp_path
     with pytest.raises(Exception, match="field 'label_time' first appears on row 5 of .*l.jsonl, after 4 row"):
         ingest_labels(str(tmp_path / "l.jsonl"), str(tmp_path / "s"), batch_rows=2)
     assert not (tmp_path / "s").exists()
+
+
+def test_a_json_document_name_is_refused_naming_json_lines(tmp_path, capsys):
+    (tmp_path / "labels.json").write_text(lines(ROWS[:2]))
+    assert main(["labels", "ingest", "--labels", str(tmp_path / "labels.json"), "--store", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err
+    assert "JSON lines (.jsonl, .ndjson, gzipped .gz); a .json file of one JSON object a line is JSON lines: name " \
+           "it .jsonl" in err and err.count("\n") == 1, err

@@ -633,9 +633,18 @@ def is_json_lines(uri: str) -> bool:
 
 def _format(uri: str) -> str:
     """The format a label file is read as, for a message: ``csv``, ``parquet`` or ``JSON lines``."""
-    from ctloop.storage import table_format
+    from ctloop.storage import parse, table_format
 
-    return "JSON lines" if is_json_lines(uri) else table_format(uri)
+    if is_json_lines(uri):
+        return "JSON lines"
+    try:
+        return table_format(uri)
+    except ConfigError as exc:
+        json_doc = parse(uri).key.lower().endswith((".json", ".json.gz"))
+        raise ConfigError(f"cannot tell the format of {uri!r} from its name: labels are read from CSV (.csv, "
+                          ".csv.gz), Parquet (.parquet, .pq) and JSON lines (.jsonl, .ndjson, gzipped .gz)"
+                          + ("; a .json file of one JSON object a line is JSON lines: name it .jsonl" if json_doc
+                             else "")) from exc
 
 
 def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
