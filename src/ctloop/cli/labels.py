@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 
 def _check_report_args(args) -> tuple[str, ...]:
@@ -15,9 +16,20 @@ def _check_report_args(args) -> tuple[str, ...]:
     from ctloop.timeutil import parse_duration, to_utc
 
     for flag, value in (("--start", args.start), ("--end", args.end)):
+        length = _signed_duration(value)
+        if length and flag == "--start":
+            raise ConfigError(f"--start {value!r} is a duration, not a time: for the {length} before --end use "
+                              f"--lookback {length}, or give an ISO 8601 time")
+        if length:
+            raise ConfigError(f"--end {value!r} is a duration, not a time: give an ISO 8601 time (default: now)")
         if value:
             to_utc(value, name=flag)  # ISO 8601 only: 03/04/2025 is a guess
-    for flag, value in (("--lookback", args.lookback), ("--window", args.window)):
+    for flag, value, what in (("--lookback", args.lookback, "period's length, e.g. {} (the period ends at --end)"),
+                              ("--window", args.window, "window's length, e.g. {} (the windows end at --end and "
+                               "every window before it)")):
+        length = _signed_duration(value)
+        if length and str(value).strip().startswith("-"):
+            raise ConfigError(f"{flag} {value!r} is negative: give the {what.format(length)}")
         if value or flag == "--lookback":
             parse_duration(value, name=flag)
     classes = tuple(c.strip() for c in (args.classes or "").split(",") if c.strip())
@@ -33,6 +45,26 @@ def _check_report_args(args) -> tuple[str, ...]:
     if args.output:
         check_output_dir(args.output, name="--output")
     return classes
+
+
+def _signed_duration(value) -> str:
+    """The duration of ``value`` written with a sign (``-1h``, ``+7D``), or ``""``."""
+    from ctloop.errors import ConfigError
+    from ctloop.timeutil import parse_duration
+
+    text = str(value or "").strip()
+    if not text.startswith(("-", "+")):
+        return ""
+    try:
+        parse_duration(text[1:].strip())
+    except ConfigError:
+        return ""
+    return text[1:].strip()
+
+
+# argparse reads "-1h" after an option as an option of its own ("expected one argument"): a signed
+# duration (or number) is a value, as "-1" is (argparse's own pattern, Lib/argparse.py 3.11)
+_SIGNED_VALUE = re.compile(r"^-\d+$|^-\d*\.\d+$|^-\s*\d+(?:\.\d+)?\s*[A-Za-z]+$")
 
 
 def _sorted_classes(classes: tuple[str, ...]) -> list[list[str]]:
@@ -135,7 +167,7 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("labels", help="ground truth for logged predictions")
     sub = p.add_subparsers(dest="labels_command", metavar="ACTION")
-    i = sub.add_parser("ingest", help="append labels (CSV/Parquet, local or gs://) to the label store")
+    i = sub.add_parser("ingest", help="append labels (CSV, Parquet or JSON lines; local or gs://) to the label store")
     i.add_argument("--labels", required=True, type=location, help="file with the key column, a label column and optionally "
                    "instance (index within a batched request) and label_time")
     i.add_argument("--store", required=True, type=output_location, help="label store root (local path or gs://); one key per store")
@@ -174,6 +206,7 @@ def register(subparsers) -> None:
     r.add_argument("--output", type=output_location, help="directory (local or gs://) for realized.csv, realized.json, realized.png")
     r.add_argument("--tracking-uri", default="", type=tracking_uri, help="MLflow URI (default: MLFLOW_TRACKING_URI): a model with "
                    "nothing logged is known when registered there (a fresh deploy, exit 0), else a typo (exit 2)")
+    r._negative_number_matcher = _SIGNED_VALUE  # --window -1h: the option's value, refused with a hint
     r.set_defaults(handler=_report)
 
 

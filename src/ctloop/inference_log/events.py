@@ -469,9 +469,51 @@ def v1_inputs(body: dict[str, Any]) -> bool:
     ``inputs`` for ``instances`` (and before them: ``get_predict_input``,
     ``python/kserve/kserve/utils/utils.py`` at v0.20.0), so ``{"inputs": [[1, 2]]}`` is served and
     logged. A non-empty list in which nothing looks like a tensor (:func:`_tensor_like`) is read
-    as instances."""
+    as instances, as is TensorFlow Serving's columnar object of named inputs (:func:`named_columns`)."""
     inputs = body.get("inputs")
+    if isinstance(inputs, dict):  # TF Serving's columnar object of named inputs
+        return named_columns(inputs) is not None
     return isinstance(inputs, list) and bool(inputs) and not any(_tensor_like(x) for x in inputs)
+
+
+def named_columns(value: Any) -> list[dict[str, Any]] | None:
+    """TensorFlow Serving's columnar object ``{name: tensor}`` (a request's ``inputs``, a response's
+    ``outputs`` when the model has several: ``tensorflow_serving/g3doc/api_rest.md``) as one object
+    a row, ``{name: value}``, along the 0-th dimension the tensors share; None for anything else
+    (their 0-th dimensions differ: which values make a row is unknown)."""
+    if not isinstance(value, dict) or not value or not all(isinstance(v, list) for v in value.values()):
+        return None
+    sizes = {len(v) for v in value.values()}
+    if len(sizes) != 1:
+        return None
+    return [{name: tensor[i] for name, tensor in value.items()} for i in range(sizes.pop())]
+
+
+def _v1_rows(value: Any) -> Any:
+    """v1 rows as a list: a columnar object (:func:`named_columns`) as its rows, anything else as it is."""
+    return named_columns(value) if isinstance(value, dict) else value
+
+
+def v1_outputs(body: dict[str, Any]) -> bool:
+    """Whether a response's ``outputs`` are v1 predictions, not v2 tensors: TensorFlow Serving
+    (KServe's ``kserve-tensorflow-serving`` runtime) answers a columnar request (``{"inputs": [[1,
+    2]]}``, read as instances by :func:`v1_inputs`) with ``{"outputs": [...]}``, "a list of scalar or
+    list values" when the model has one output (``tensorflow_serving/g3doc/api_rest.md``, "Response
+    format"). A non-empty list in which nothing looks like a tensor, or the object of several named
+    outputs (:func:`named_columns`), without ``predictions``."""
+    outputs = body.get("outputs")
+    if "predictions" in body:
+        return False
+    if isinstance(outputs, dict):  # several named outputs: their columnar object
+        return named_columns(outputs) is not None
+    return isinstance(outputs, list) and bool(outputs) and not any(_tensor_like(x) for x in outputs)
+
+
+def _predictions(body: dict[str, Any]) -> Any:
+    """A response's v1 predictions (``predictions``, or TF Serving's :func:`v1_outputs`), else None."""
+    if "predictions" in body:
+        return body["predictions"]
+    return _v1_rows(body["outputs"]) if v1_outputs(body) else None
 
 
 _CLOUDEVENT_KEYS = ("time", "type", "source", "id", "specversion", "data")
@@ -507,7 +549,7 @@ def check_payload(kind: str, body: dict[str, Any]) -> None:
     if "predictions" in body:
         if not isinstance(body["predictions"], list):
             raise PayloadError(f"'predictions' must be a list; got {type(body['predictions']).__name__}")
-    elif "outputs" in body:
+    elif "outputs" in body and not v1_outputs(body):
         _check_tensors(body["outputs"], "outputs")
     version = body.get("model_version")
     if version is not None and not isinstance(version, str | int):
@@ -525,10 +567,10 @@ def count_values(kind: str, body: Any, limit: int | None = None) -> int:
     if not isinstance(body, dict):
         return 0
     if kind == "request":
-        rows = body.get("inputs") if v1_inputs(body) else body.get("instances")
+        rows = _v1_rows(body.get("inputs")) if v1_inputs(body) else body.get("instances")
         tensors = None if rows is not None else body.get("inputs")
     else:
-        rows = body.get("predictions")
+        rows = _predictions(body)
         tensors = None if rows is not None else body.get("outputs")
     if isinstance(rows, list):
         if limit is not None and len(rows) * (ROW_VALUES + 1) > limit:
@@ -789,7 +831,7 @@ def request_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
     name; v1 instances sent as ``inputs`` (:func:`v1_inputs`) as v1 ones."""
     key = "inputs" if v1_inputs(body) else "instances" if "instances" in body else ""
     if key:
-        instances = body[key]
+        instances = _v1_rows(body[key])
         if not isinstance(instances, list):
             raise PayloadError(f"'instances' must be a list; got {type(instances).__name__}")
         rows = []
@@ -809,8 +851,8 @@ def request_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
 def response_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
     """Predictions per instance: ``prediction`` (scalar), ``prediction_<i>`` (list),
     ``prediction_<key>`` (object), ``prediction_<output>[_<i>]`` (v2 tensors)."""
-    if "predictions" in body:
-        predictions = body["predictions"]
+    if "predictions" in body or v1_outputs(body):
+        predictions = _predictions(body)
         if not isinstance(predictions, list):
             raise PayloadError(f"'predictions' must be a list; got {type(predictions).__name__}")
         out = []
@@ -833,7 +875,7 @@ def check_pair(rows: int, predictions: int, response: dict[str, Any]) -> None:
     rows made of them), or every v2 output tensor with ``rows`` as its first dimension — the
     batch dimension by KServe's contract (v0.20.0 ``python/kserve/kserve/utils/utils.py``
     ``get_predict_response``: each output's shape is the result's, one row per input row)."""
-    if "predictions" in response:
+    if "predictions" in response or v1_outputs(response):
         if predictions != rows:
             raise PairMismatch(f"the response has {predictions} predictions for {rows} instances: "
                                "which prediction belongs to which instance is unknown")
@@ -862,7 +904,7 @@ def inference_id(body: Any) -> str | None:
     the body's id, or only kept the response's (KServe's v2 server answers ``payload.id if
     payload.id else generate_uuid()``, ``python/kserve/kserve/utils/utils.py`` at v0.20.0), would
     otherwise find it nowhere in the log. None for v1 bodies and ids that are no string or number."""
-    if not isinstance(body, dict) or not ("inputs" in body or "outputs" in body) or v1_inputs(body):
+    if not isinstance(body, dict) or not ("inputs" in body or "outputs" in body) or v1_inputs(body) or v1_outputs(body):
         return None
     value = body.get("id")
     if isinstance(value, bool) or not isinstance(value, str | int | float) or value == "":

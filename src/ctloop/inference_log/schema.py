@@ -78,7 +78,29 @@ def column_type(column: str, value: Any) -> str:
 
 
 def _json_text(value: Any) -> str:
-    return orjson.dumps(value).decode()
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # an integer beyond 64 bits (valid JSON): the stdlib writes every digit
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+_INT_RANGE = (-(2**63), 2**64 - 1)  # what orjson writes (int64 and uint64)
+
+
+def row_json(row: dict[str, Any]) -> bytes:
+    """``row`` as the JSON line the sink buffers. An integer beyond 64 bits (valid JSON: Python's
+    json, KServe's Python server and Go's json.Number pass it on; orjson refuses it) is the
+    ``double`` it is as a number column (beyond a double's range: null, as Infinity is), in place."""
+    try:
+        return orjson.dumps(row)
+    except TypeError:
+        for key, value in row.items():
+            if type(value) is int and not _INT_RANGE[0] <= value <= _INT_RANGE[1]:
+                try:
+                    row[key] = float(value)
+                except OverflowError:
+                    row[key] = None
+        return orjson.dumps(row)
 
 
 _FITS = {"double": frozenset((float, int, type(None))), "string": frozenset((str, type(None))),

@@ -154,8 +154,8 @@ class _Part:
 
 
 def row_line(row: dict[str, Any]) -> bytes:
-    """One row as a JSON line (NaN/Infinity → null: JSON has no such numbers)."""
-    return orjson.dumps(row)
+    """One row as a JSON line (NaN/Infinity → null: JSON has no such numbers; :func:`schema.row_json`)."""
+    return schema.row_json(row)
 
 
 def table_from_lines(lines: list[bytes], types: dict[str, str] | None = None):
@@ -196,6 +196,14 @@ def _parquet(part: _Part, types: dict[str, str],
         return _parquet_bytes(lines, types), []
     except pa.ArrowException:
         pass
+    if not conflicts:  # rows buffered while a flush took the registry's word (another replica's
+        # type): typed before it, so no conflict is known for them; retyped, a value that does not
+        # fit is kept in _mistyped, as at arrival, instead of the whole row being quarantined
+        lines = [_retype(line, types, keep=True) for line in lines]
+        try:
+            return _parquet_bytes(lines, types), []
+        except pa.ArrowException:
+            pass
     good: list[bytes] = []
     bad: list[tuple[bytes, str]] = []
 
@@ -216,10 +224,19 @@ def _parquet(part: _Part, types: dict[str, str],
     return (_parquet_bytes(good, types) if good else None), bad
 
 
-def _retype(line: bytes, types: dict[str, str]) -> bytes:
-    row = orjson.loads(line)
+def _retype(line: bytes, types: dict[str, str], keep: bool = False) -> bytes:
+    """``line`` with its values typed by ``types`` (values that do not fit to ``_mistyped``);
+    ``keep``: a line that is no JSON object orjson reads comes back as it was (the bisection names it)."""
+    try:
+        row = orjson.loads(line)
+    except ValueError:
+        if keep:
+            return line
+        raise
+    if not isinstance(row, dict):
+        return line
     schema.normalise(row, types, {})
-    return orjson.dumps(row)
+    return schema.row_json(row)
 
 
 def _warm_up_arrow() -> None:
@@ -718,7 +735,7 @@ class Sink:
                 bad, aside = schema.normalise(row, types, new, fits, self.max_columns)
                 mistyped += bad
                 overflow += aside
-            lines = [orjson.dumps(row) for row in rows]
+            lines = [row_line(row) for row in rows]
         except PayloadError as exc:
             self._set_aside(str(exc), request, response)
             return

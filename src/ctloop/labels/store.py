@@ -152,10 +152,10 @@ def _inexact_keys(values: pd.Series) -> pd.Series:
     return values[floats.astype(bool)] if len(values) else pd.Series(dtype=object)
 
 
-def label_times(values: pd.Series) -> pd.Series:
+def label_times(values: pd.Series, *, first: int = 1) -> pd.Series:
     """``label_time`` as UTC timestamps: ISO 8601 text only (no offset means UTC) or a timestamp
     column (Parquet). Anything else is refused naming its first row (1 = the first data row) and
-    value, never guessed (a Parquet ``date`` is its ISO text, that day's midnight UTC): epoch numbers (pandas reads ``1700000000`` as nanoseconds, 1970) and
+    value (``first``: the row of the first value), never guessed (a Parquet ``date`` is its ISO text, that day's midnight UTC): epoch numbers (pandas reads ``1700000000`` as nanoseconds, 1970) and
     ``04/12/2026`` (month or day first, decided value by value) would decide which label wins."""
     import pandas as pd
 
@@ -173,14 +173,14 @@ def label_times(values: pd.Series) -> pd.Series:
     bad = times.isna().to_numpy()
     if bad.any():
         row = int(bad.argmax())
-        first = values.iloc[row]
-        shown = "an empty value" if first is None or first is pd.NA or first != first else repr(str(first))
+        value = values.iloc[row]
+        shown = "an empty value" if value is None or value is pd.NA or value != value else repr(str(value))
         beyond = out_of_range(text.iloc[row])
         if beyond:  # ISO 8601, but past 2262-04-11 (9999-12-31: "never"), or before 1677
             raise DataValidationError([(LABEL_TIME, "time_range", int(bad.sum()), (
-                f"label_time {beyond}; row {row + 1}: {shown}"))])
+                f"label_time {beyond}; row {row + first}: {shown}"))])
         raise DataValidationError([(LABEL_TIME, "iso_8601", int(bad.sum()), (
-            f"label_time must be an ISO 8601 time, e.g. 2026-01-06T10:00:00Z; row {row + 1}: {shown}"))])
+            f"label_time must be an ISO 8601 time, e.g. 2026-01-06T10:00:00Z; row {row + first}: {shown}"))])
     return times
 
 
@@ -214,7 +214,8 @@ def store_key(store_root: str) -> str | None:
 
 def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", label: str = "label",
                   batch_rows: int = BATCH_ROWS) -> int:
-    """Append the labels of ``source_uri`` (CSV/Parquet, local or gs://) to the store; returns rows.
+    """Append the labels of ``source_uri`` (CSV, Parquet or JSON lines: :func:`_json_lines_batches`;
+    local or gs://, s3://, az://) to the store; returns rows.
 
     Columns: ``key`` (required, no missing values), ``label`` (required: the class as the
     model was trained with — ``0``/``1``, ``2``, or text such as ``approved`` — or the target
@@ -225,8 +226,8 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     Read and checked in batches of ``batch_rows`` (:func:`_stream_labels`), written to a temporary
     file and committed to the store at the end: memory bounded by a batch and 32 bytes a label
     (their hashes, for the conflicts within the file), not by the file. A file that breaks a rule
-    is read once more whole (:func:`_ingest_whole`), which names what it breaks as ever; the store
-    is left as it was.
+    is refused from that one pass (each rule's rows counted, its first row named); the store is
+    left as it was.
     """
     if not key or key in (*LABEL_COLUMNS, INSTANCE):
         raise ConfigError(f"label key {key!r} is not a join key: use request_id or a meta_<header> column")
@@ -242,8 +243,9 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
 
     tmp = tempfile.mkdtemp(prefix="ctloop-labels-")
     try:
-        staged = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet", batch_rows)
-        if staged is None:  # a rule broken (or a file the batches cannot tell): the whole file names it
+        try:
+            staged = _stream_labels(source_uri, store_root, key, label, known, f"{tmp}/labels.parquet", batch_rows)
+        except _Broken:  # a file the batches cannot read as the whole file is read (never JSON lines)
             return _ingest_whole(source_uri, store_root, key, label, known)
         if not staged:
             return 0
@@ -254,10 +256,10 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
 
 
 def _ingest_whole(source_uri: str, store_root: str, key: str, label: str, known: str | None) -> int:
-    """:func:`ingest_labels` of the whole file read at once (pandas): what names a broken rule."""
-    import pandas as pd
-
-    from ctloop.storage import read_table, table_format, write_bytes, write_table
+    """:func:`ingest_labels` of the whole file read at once (pandas): only for what the batches
+    cannot read alike (:class:`_Broken`: a CSV header longer than 64 KiB, True/False labels in one
+    batch and names in another); the rules are :func:`_check_frame`'s, as for the batches."""
+    from ctloop.storage import read_table, table_format, write_table
 
     try:
         frame = read_table(source_uri, text_columns=(key,))
@@ -265,131 +267,236 @@ def _ingest_whole(source_uri: str, store_root: str, key: str, label: str, known:
             frame[key] = _csv_keys_as_written(source_uri, key, len(frame))
     except EOFError as exc:  # a gzip stream cut short (an interrupted upload): read_table lets it through
         raise DataSourceError(f"{source_uri} is not a readable {table_format(source_uri)} file: {exc}") from exc
-    named = [n for n in frame.index.names if n is not None]
-    if named and not set(named) & set(frame.columns):  # a Parquet file written with its key as pandas' index
-        frame = frame.reset_index(level=named)
-    # rows are the file's (1 = its first), whatever index pandas kept in a Parquet file (0, 2, 4 of a
-    # filtered frame): the refusals name rows by it
-    frame = frame.reset_index(drop=True)
-    for col in (key, label):
-        if col not in frame.columns:
-            raise DataValidationError([(col, "required", len(frame), f"column is missing from {source_uri} "
-                                        f"(columns: {', '.join(repr(str(c)) for c in frame.columns)})")])
-    _refuse_nested(frame, [key, label, *(c for c in (INSTANCE, LABEL_TIME) if c in frame.columns)])
-    frame = _bytes_as_text(frame, key, [key, label, *(c for c in (INSTANCE, LABEL_TIME) if c in frame.columns)])
-    violations = []
-    inexact = _inexact_keys(frame[key])
-    if len(inexact):
-        violations.append((key, "exact_key", len(inexact), (
-            f"key {float(inexact.iloc[0])!r} is a float beyond 2**53, whose digits may have been rounded (a label "
-            "would join another key): write the keys as integers or text")))
-    keys = normalise_keys(frame[key])
-    if int(keys.isna().sum()):
-        violations.append((key, "non_null", int(keys.isna().sum()), "labels without a key value"))
-    values = pd.to_numeric(frame[label], errors="coerce")
-    if int(frame[label].isna().sum()):
-        violations.append((label, "non_null", int(frame[label].isna().sum()), "labels without a value"))
-    text = values.isna() & frame[label].notna()
-    if bool(text.all() or (text | frame[label].isna()).all()):  # class names such as "approved"
-        values = frame[label].map(lambda v: v if v is None or v != v else str(v).strip())
-    elif bool(text.any()):
-        first = frame[label][text].iloc[0]
-        violations.append((label, "one_kind", int(text.sum()), f"labels mix numbers and text (e.g. {first!r}): "
-                           "give every label as the model's class, all numbers or all names"))
-    elif bool((huge := values.abs().gt(LARGEST_VALUE).to_numpy(dtype=bool, na_value=False)).any()):
-        row = int(huge.argmax())
-        violations.append((label, "finite", int(huge.sum()), f"labels must be finite numbers within ±{LARGEST_VALUE:g} "
-                           f"(a class or a regressor's target: metrics square them); row {row + 1}: "
-                           f"{_plain(values.iloc[row])!r}"))
-    out = pd.DataFrame({key: keys})
-    if INSTANCE in frame.columns:
-        inst = pd.to_numeric(frame[INSTANCE], errors="coerce")
-        bad = (inst.isna() | (inst < 0) | (inst % 1 != 0) | (inst >= INSTANCE_LIMIT)).to_numpy()
-        wrong = int(bad.sum())
-        if wrong:
-            first = frame[INSTANCE][bad].iloc[0]
-            shown = "an empty value" if pd.isna(first) else repr(first.item() if hasattr(first, "item") else first)
-            violations.append((INSTANCE, "non_negative_int", wrong, "instance must be the 0-based index of the "
-                               f"instance within its request, below {INSTANCE_LIMIT} (e.g. {shown})"))
-        out[INSTANCE] = inst.astype("Int64") if not wrong else inst
-    if violations:
-        raise DataValidationError(violations)
-    out["label"] = values.astype(float) if pd.api.types.is_numeric_dtype(values) else values.astype(str)
-    if LABEL_TIME in frame.columns:
-        out[LABEL_TIME] = label_times(frame[LABEL_TIME]).map(lambda t: t.isoformat())
+    tally = _Tally(source_uri, key, label)
+    out = tally.check(frame)
+    tally.raise_broken()
+    if LABEL_TIME in out.columns and (out[LABEL_TIME] != "").all():
         _refuse_conflicts(out, key)
     else:  # no time given: the file's order is the only order there is; its later row wins
-        out[LABEL_TIME] = pd.Timestamp.now("UTC").isoformat()
+        out[LABEL_TIME] = tally.now
         out = out.drop_duplicates([key, *([INSTANCE] if INSTANCE in out.columns else [])], keep="last")
     if not len(out):  # a header-only file: nothing to append, no empty part file
         return 0
     if known is not None:
         _refuse_other_kind(store_root, out[LABEL])
-    root = store_root.rstrip("/")
-    if known is None:
-        write_bytes(f"{root}/labels/{STORE_MANIFEST}", json.dumps({"key": key, "format": 1}).encode(),
-                    content_type="application/json")
-    # named by the ingest time first: the store's files list (sorted) in ingest order, so of two labels
-    # with the same label_time (a corrected file that keeps the outcome's time) the later ingest wins
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    write_table(out, f"{root}/labels/part-{stamp}-{uuid.uuid4().hex}.parquet")
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="ctloop-labels-") as tmp:
+        write_table(out, f"{tmp}/labels.parquet")
+        _commit(store_root, key, known, f"{tmp}/labels.parquet")
     return len(out)
 
 
 class _Broken(Exception):
-    """A rule the streamed batches found broken (or something they cannot tell alone): the whole
-    file is read to name it (:func:`_ingest_whole`)."""
+    """Something the batches cannot read as the whole file is read (see :func:`_ingest_whole`)."""
+
+
+def _as_read(frame: pd.DataFrame, first: int) -> pd.DataFrame:
+    """A batch as the rules see it: a Parquet file's pandas index as columns, rows indexed by their
+    position in the file (0 = its first row; ``first`` is the batch's)."""
+    import pandas as pd
+
+    named = [n for n in frame.index.names if n is not None]
+    if named and not set(named) & set(frame.columns):  # a Parquet file written with its key as pandas' index
+        frame = frame.reset_index(level=named)
+    frame = frame.reset_index(drop=True)
+    frame.index = pd.RangeIndex(first, first + len(frame))
+    return frame
+
+
+# the rules of the keys, labels and instances, in the order a refusal names them
+_RULE_ORDER = ("exact_key", "non_null key", "non_null label", "one_kind", "finite", "non_negative_int")
+
+
+class _Tally:
+    """The rules a label file breaks, gathered frame by frame (the whole file, or its batches in
+    order: one pass): rows of a rule summed over the frames, its first row named. The refusal is
+    the first kind of rule broken, as the whole file's checks raise them: a column missing, nested
+    or bytes values; then keys, labels and instances; then label_time."""
+
+    def __init__(self, source_uri: str, key: str, label: str):
+        import pandas as pd
+
+        self.uri, self.key, self.label = source_uri, key, label
+        self.rows = 0
+        self.first: dict[str, list] = {}  # column missing / nested / bytes: (column, rule) -> violation
+        self.rules: dict[str, list] = {}  # _RULE_ORDER name -> violation
+        self.times: dict[str, list] = {}  # label_time
+        self.numbers = 0  # labels read as numbers (not True/False)
+        self.text: list = [0, None, None]  # labels read as text: rows, first row, its value
+        self.bools: list = [0, None, None]  # read as True/False (a batch of only those)
+        self.huge: list = [0, None, None]  # numbers beyond LARGEST_VALUE
+        self.now = pd.Timestamp.now("UTC").isoformat()
+
+    @staticmethod
+    def _add(into: dict, name: str, violation: tuple) -> None:
+        if name in into:
+            into[name][2] += violation[2]
+        else:
+            into[name] = list(violation)
+
+    @staticmethod
+    def _first(into: list, where, values, first: int) -> None:
+        """Count the rows ``where`` into ``into`` ([rows, first row, its value]), the first kept."""
+        if not where.any():
+            return
+        if into[1] is None:
+            row = int(where.argmax())
+            into[1:] = [first + row + 1, values.iloc[row]]
+        into[0] += int(where.sum())
+
+    def _texts(self) -> list:
+        """The labels the whole file reads as text: True/False beside numbers or names are their text."""
+        if not self.bools[0] or not (self.numbers or self.text[0]):
+            return self.text
+        shown = min((self.text, self.bools), key=lambda t: t[1] if t[1] is not None else float("inf"))
+        return [self.text[0] + self.bools[0], *shown[1:]]
+
+    def names(self) -> bool:
+        """Whether the labels are names (text), as far as read."""
+        return bool(self.text[0] and not self.numbers and not self.bools[0])
+
+    def whole(self) -> bool:
+        """True/False labels in one batch and names in another: the whole file reads both as names
+        (the batches wrote the first as numbers): :func:`_ingest_whole` stores them."""
+        return bool(self.bools[0] and self.text[0] and not self.numbers)
+
+    def broken(self) -> bool:
+        return bool(self.first or self.rules or self.times or (self._texts()[0] and self.numbers) or
+                    (self.huge[0] and not self.text[0]))
+
+    def violations(self) -> list[tuple]:
+        if self.first:
+            return [tuple(next(iter(self.first.values())))]
+        found = dict(self.rules)
+        col = self.label
+        texts = self._texts()
+        if texts[0] and self.numbers:
+            found["one_kind"] = [col, "one_kind", texts[0], f"labels mix numbers and text (e.g. {texts[2]!r}): "
+                                 "give every label as the model's class, all numbers or all names"]
+        elif self.huge[0] and not self.text[0]:
+            found["finite"] = [col, "finite", self.huge[0], f"labels must be finite numbers within ±{LARGEST_VALUE:g} "
+                               f"(a class or a regressor's target: metrics square them); row {self.huge[1]}: "
+                               f"{_plain(self.huge[2])!r}"]
+        if found:
+            return [tuple(found[n]) for n in _RULE_ORDER if n in found]
+        return [tuple(v) for v in self.times.values()][:1]
+
+    def raise_broken(self) -> None:
+        if self.broken():
+            raise DataValidationError(self.violations())
+        if self.whole():
+            raise _Broken
+
+    def check(self, frame: pd.DataFrame) -> pd.DataFrame | None:
+        """Check the next rows of the file (``frame`` as read); the rows as stored (``key``,
+        [``instance``], ``label``, ``label_time``: ``""`` when the file gives none), or ``None``
+        when these rows break a rule (:meth:`raise_broken` names it)."""
+        import pandas as pd
+
+        first = self.rows
+        frame = _as_read(frame, first)
+        self.rows += len(frame)
+        key, label = self.key, self.label
+        for col in (key, label):
+            if col not in frame.columns:
+                self._add(self.first, "required", (col, "required", len(frame), (
+                    f"column is missing from {self.uri} (columns: {', '.join(repr(str(c)) for c in frame.columns)})")))
+                return None
+        cols = [key, label, *(c for c in (INSTANCE, LABEL_TIME) if c in frame.columns)]
+        try:
+            _refuse_nested(frame, cols)
+            frame = _bytes_as_text(frame, key, cols)
+        except DataValidationError as exc:
+            col, rule, *_ = exc.violations[0]
+            self._add(self.first, f"{col} {rule}", exc.violations[0])
+            return None
+        before = self.broken()
+        inexact = _inexact_keys(frame[key])
+        if len(inexact):
+            self._add(self.rules, "exact_key", (key, "exact_key", len(inexact), (
+                f"key {float(inexact.iloc[0])!r} is a float beyond 2**53, whose digits may have been rounded (a label "
+                "would join another key): write the keys as integers or text")))
+        keys = normalise_keys(frame[key])
+        if int(keys.isna().sum()):
+            self._add(self.rules, "non_null key", (key, "non_null", int(keys.isna().sum()),
+                                                   "labels without a key value"))
+        missing = frame[label].isna()
+        if int(missing.sum()):
+            self._add(self.rules, "non_null label", (label, "non_null", int(missing.sum()), "labels without a value"))
+        values = pd.to_numeric(frame[label], errors="coerce")
+        text = (values.isna() & ~missing).to_numpy()
+        self._first(self.text, text, frame[label], first)
+        if frame[label].dtype.kind == "b":  # True/False: numbers alone, text beside numbers or names
+            self._first(self.bools, values.notna().to_numpy(), frame[label].astype(str), first)
+        else:
+            self.numbers += int(values.notna().sum())
+        self._first(self.huge, values.abs().gt(LARGEST_VALUE).to_numpy(dtype=bool, na_value=False), values, first)
+        out = pd.DataFrame({key: keys})
+        if INSTANCE in frame.columns:
+            column = frame[INSTANCE]
+            if column.dtype.kind == "b":  # True/False (a batch of only those): no index, as beside numbers
+                column = column.astype(str)
+            inst = pd.to_numeric(column, errors="coerce")
+            bad = (inst.isna() | (inst < 0) | (inst % 1 != 0) | (inst >= INSTANCE_LIMIT)).to_numpy()
+            wrong = int(bad.sum())
+            if wrong:
+                one = column[bad].iloc[0]
+                shown = "an empty value" if pd.isna(one) else repr(one.item() if hasattr(one, "item") else one)
+                self._add(self.rules, "non_negative_int", (INSTANCE, "non_negative_int", wrong, (
+                    "instance must be the 0-based index of the instance within its request, below "
+                    f"{INSTANCE_LIMIT} (e.g. {shown})")))
+            else:
+                out[INSTANCE] = inst.astype("Int64")
+        if LABEL_TIME in frame.columns:
+            try:
+                out[LABEL_TIME] = label_times(frame[LABEL_TIME], first=first + 1).map(lambda t: t.isoformat())
+            except DataValidationError as exc:
+                self._add(self.times, exc.violations[0][1], exc.violations[0])
+        else:
+            out[LABEL_TIME] = ""
+        if before or self.broken() or self.whole():
+            return None
+        if self.names():  # class names such as "approved"
+            out.insert(len(out.columns) - 1, LABEL, frame[label].map(lambda v: str(v).strip()).astype(str))
+        else:
+            out.insert(len(out.columns) - 1, LABEL, values.astype(float))
+        return out
 
 
 def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known: str | None, target: str,
-                   batch_rows: int) -> int | None:
-    """The labels of ``source_uri`` checked batch by batch (every rule of :func:`_ingest_whole`)
-    and written to the local Parquet file ``target``; returns how many, or ``None`` when a rule is
-    broken anywhere in the file (nothing is kept then: the whole file is read to name it)."""
-    import zlib
-
+                   batch_rows: int) -> int:
+    """The labels of ``source_uri`` checked batch by batch (:class:`_Tally`, the rules of the whole
+    file) and written to the local Parquet file ``target``; returns how many. A broken rule is named
+    from this one pass: once one is found the rest of the file is only checked (rows of each rule
+    counted), nothing is kept. :class:`_Broken` when the batches cannot tell."""
     import numpy as np
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    now = None
-    kind = None  # "numbers" or "names", from the first batch
-    read_kinds = None  # the reader's kinds of the label and instance columns, from the first batch
-    first_labels = None
+    tally = _Tally(source_uri, key, label)
     seen: tuple[list, ...] = ([], [], [], [])  # per batch: the entries' identities, their times and labels
     writer = None
     rows = 0
     timed = None
     try:
-        for batch in _source_batches(source_uri, key, batch_rows):
-            out, frame = _checked_batch(batch, key, label)
-            if not len(out):
+        for batch in _read_batches(source_uri, key, batch_rows, label):
+            out = tally.check(batch)
+            if out is None or not len(out):  # a rule broken: the rest is only checked, nothing kept
                 continue
-            has_time = LABEL_TIME in frame.columns
-            if timed is None:
-                timed = has_time
-            batch_kind = "numbers" if out[LABEL].dtype.kind == "f" else "names"
-            # the kinds the reader gave the label and instance cells: a batch typed apart from the
-            # others (only True/False among numbers) is read as one column by the whole file's read
-            batch_read = tuple(_read_kind(frame[c]) for c in (label, INSTANCE) if c in frame.columns)
-            if kind is None:
-                kind, first_labels, read_kinds = batch_kind, out[LABEL].iloc[:1], batch_read
-            if batch_kind != kind or has_time != timed or batch_read != read_kinds:
-                raise _Broken
+            has_time = bool(len(out)) and bool((out[LABEL_TIME] != "").all())
+            timed = has_time if timed is None else timed
             if has_time:
-                times = label_times(frame[LABEL_TIME].reset_index(drop=True))
-                out[LABEL_TIME] = times.map(lambda t: t.isoformat())
-                stamp = times.to_numpy(dtype="datetime64[ns]").view(np.int64)
+                stamp = pd.to_datetime(out[LABEL_TIME], utc=True, format="ISO8601").to_numpy(
+                    dtype="datetime64[ns]").view(np.int64)
             else:
-                import pandas as pd
-
-                now = now or pd.Timestamp.now("UTC").isoformat()
-                out[LABEL_TIME] = now
+                out[LABEL_TIME] = tally.now
                 stamp = np.zeros(len(out), dtype=np.int64)
             h1, h2 = key_pairs(out[key])
             inst = out[INSTANCE].to_numpy(dtype=np.int64) if INSTANCE in out.columns else None
             i1, i2 = entry_ids(h1, h2, inst)
-            value = (out[LABEL].to_numpy(dtype=np.float64) if kind == "numbers"  # names: their hashes
+            value = (out[LABEL].to_numpy(dtype=np.float64) if tally.numbers  # names: their hashes
                      else key_hashes(out[LABEL].astype("string")))
             for parts, array in zip(seen, (i1, i2, stamp, value), strict=True):
                 parts.append(array)
@@ -399,14 +506,12 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
                 writer = pq.ParquetWriter(target, table.schema)
             writer.write_table(table)
             rows += len(out)
-    except (_Broken, DataValidationError, DataSourceError, ValueError, TypeError, OSError, EOFError, zlib.error,
-            pa.ArrowException):
-        return None  # the whole file's read names it (or reads what the batches could not)
     finally:
         if writer is not None:
             writer.close()
-    if not rows:  # a header-only file (or none at all): the whole file's read says which
-        return None
+    tally.raise_broken()
+    if not rows:  # a header-only file
+        return 0
     i1, i2, stamp, value = (_joined(parts) for parts in seen)  # one array at a time: 32 bytes a label
     order = np.lexsort((stamp, i2, i1))  # stable: rows of one entry keep the file's order
     i1 = i1[order]  # sorted one by one, each copy replacing its array
@@ -414,26 +519,53 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
     stamp = stamp[order]
     value = value[order]
     same = (i1[1:] == i1[:-1]) & (i2[1:] == i2[:-1])
-    if timed:  # one entry, one time, two labels: refused (the whole file names the rows)
-        if bool((same & (stamp[1:] == stamp[:-1]) & (value[1:] != value[:-1])).any()):
-            return None
+    if timed:  # one entry, one time, two labels: refused, naming the rows
+        group = same & (stamp[1:] == stamp[:-1])
+        clash = group & (value[1:] != value[:-1])
+        if bool(clash.any()):
+            _refuse_staged_conflicts(target, key, order, group, clash)
     elif same.any():  # no time: the file's later row of an entry wins
         keep = np.ones(len(order), dtype=bool)
         keep[order[:-1][same]] = False
         rows = _keep_rows(target, keep)
-    try:
-        if known is not None:
-            _refuse_other_kind(store_root, first_labels)
-    except DataValidationError:
-        return None
+    if known is not None:
+        _refuse_other_kind(store_root, pd.Series([_staged_rows(target, [0])[0][LABEL]]), rows=rows)
     return rows
 
 
-def _read_kind(column) -> str:
-    """The kind of values pandas' reader gave a batch's ``column``: numbers (integer or decimal:
-    one column of both reads as decimals), True/False, or anything else (text)."""
-    kind = column.dtype.kind
-    return "numbers" if kind in "iuf" else "bool" if kind == "b" else "other"
+def _refuse_staged_conflicts(target: str, key: str, order, group, clash) -> None:
+    """:func:`_refuse_conflicts` of the staged file ``target`` from its sorted entries (``order``;
+    ``group``: a row and the next are one entry at one time; ``clash``: with another label)."""
+    import numpy as np
+
+    ids = np.concatenate([[0], np.cumsum(~group)])  # the sorted rows' groups
+    bad = np.zeros(ids[-1] + 1, dtype=bool)
+    bad[ids[1:][clash]] = True
+    rows = order[bad[ids]]  # file positions of the rows of clashing groups
+    at = int(rows.min())
+    mine = order[ids == ids[np.flatnonzero(order == at)[0]]]
+    first, *others = _staged_rows(target, sorted(int(r) for r in mine))
+    other = next(r for r in others if r[LABEL] != first[LABEL])
+    where = f"{first[key]!r}" + (f" instance {first[INSTANCE]}" if INSTANCE in first else "")
+    raise DataValidationError([(key, "one_label", len(rows), (
+        f"{where} has labels {_plain(first[LABEL])!r} and {_plain(other[LABEL])!r} with the same label_time (rows "
+        f"{first['row']} and {other['row']}): give one label per key and time (a correction needs a later "
+        "label_time)"))])
+
+
+def _staged_rows(target: str, positions: list[int]) -> list[dict]:
+    """The rows at ``positions`` (0-based, ascending) of the staged file, each with its ``row`` (1-based)."""
+    import pyarrow.parquet as pq
+
+    found = []
+    at = 0
+    with pq.ParquetFile(target) as source:
+        for batch in source.iter_batches(BATCH_ROWS):
+            for p in positions:
+                if at <= p < at + len(batch):
+                    found.append({**batch.slice(p - at, 1).to_pylist()[0], "row": p + 1})
+            at += len(batch)
+    return found
 
 
 def _joined(parts: list):
@@ -463,54 +595,163 @@ def _keep_rows(target: str, keep) -> int:
     return int(keep.sum())
 
 
-def _checked_batch(frame: pd.DataFrame, key: str, label: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One batch of a label file as stored (``key``, [``instance``], ``label``) and the batch as
-    read (an index as columns, bytes as text); :class:`_Broken` (or the error of
-    :func:`_ingest_whole`'s own checks) at the first rule it breaks."""
+def _read_batches(source_uri: str, key: str, batch_rows: int, label: str = "label"):
+    """:func:`_source_batches`, a file that cannot be read (cut short, corrupt, not the format its
+    name says) named in one line as the whole file's read names it."""
+    import zlib
+
+    import pandas as pd
+    import pyarrow as pa
+
+    from ctloop.storage import _first_line, exists, read_bytes
+
+    _format(source_uri)  # neither CSV, Parquet nor JSON lines: one line naming the formats
+    if not exists(source_uri):  # named as every reader names a missing file (nothing is read)
+        read_bytes(source_uri)
+    batches = _source_batches(source_uri, key, batch_rows, label)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (pd.errors.ParserError, ValueError, OSError, EOFError, zlib.error, pa.ArrowException) as exc:
+            raise DataSourceError(f"{source_uri} is not a readable {_format(source_uri)} file: "
+                                  f"{_first_line(exc)}") from exc
+        yield batch
+
+
+JSON_LINES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+"""Names of JSON lines label files (one JSON object a line; gzipped or not, told by the bytes)."""
+
+
+def is_json_lines(uri: str) -> bool:
+    """Whether ``uri`` names a JSON lines file (:data:`JSON_LINES`)."""
+    from ctloop.storage import parse
+
+    return parse(uri).key.lower().endswith(JSON_LINES)
+
+
+def _format(uri: str) -> str:
+    """The format a label file is read as, for a message: ``csv``, ``parquet`` or ``JSON lines``."""
+    from ctloop.storage import parse, table_format
+
+    if is_json_lines(uri):
+        return "JSON lines"
+    try:
+        return table_format(uri)
+    except ConfigError as exc:
+        json_doc = parse(uri).key.lower().endswith((".json", ".json.gz"))
+        raise ConfigError(f"cannot tell the format of {uri!r} from its name: labels are read from CSV (.csv, "
+                          ".csv.gz), Parquet (.parquet, .pq) and JSON lines (.jsonl, .ndjson, gzipped .gz)"
+                          + ("; a .json file of one JSON object a line is JSON lines: name it .jsonl" if json_doc
+                             else "")) from exc
+
+
+def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
+    """A JSON lines label file (https://jsonlines.org: one JSON object a line, UTF-8; gzipped or
+    not, told by its first bytes) ``batch_rows`` objects at a time, as frames of the label
+    columns (``key``, ``label``, ``instance``, ``label_time``; the other fields are not kept).
+    Values are as JSON gives them: a string key as written, a number key its number (stored as its
+    decimal text, as Parquet's); ``true``/``false`` values of the other fields are 1 and 0. A field missing
+    from an object is a missing value; a field that first appears after objects without it is
+    refused (those objects lack it). Blank lines are skipped; a line that is no JSON object is
+    refused naming its line."""
+    import gzip
+    import json
+
     import pandas as pd
 
-    named = [n for n in frame.index.names if n is not None]
-    if named and not set(named) & set(frame.columns):
-        frame = frame.reset_index(level=named)
-    if key not in frame.columns or label not in frame.columns:
-        raise _Broken
-    cols = [key, label, *(c for c in (INSTANCE, LABEL_TIME) if c in frame.columns)]
-    _refuse_nested(frame, cols)
-    frame = _bytes_as_text(frame, key, cols)
-    if len(_inexact_keys(frame[key])):
-        raise _Broken
-    keys = normalise_keys(frame[key])
-    if bool(keys.isna().any()) or bool(frame[label].isna().any()):
-        raise _Broken
-    values = pd.to_numeric(frame[label], errors="coerce")
-    text = values.isna()
-    if bool(text.all()):
-        values = frame[label].map(lambda v: str(v).strip())
-    elif bool(text.any()) or bool(values.abs().gt(LARGEST_VALUE).to_numpy(dtype=bool, na_value=False).any()):
-        raise _Broken
-    out = pd.DataFrame({key: keys.reset_index(drop=True)})
-    if INSTANCE in frame.columns:
-        inst = pd.to_numeric(frame[INSTANCE], errors="coerce")
-        if bool((inst.isna() | (inst < 0) | (inst % 1 != 0) | (inst >= INSTANCE_LIMIT)).any()):
-            raise _Broken
-        out[INSTANCE] = inst.astype("Int64").to_numpy()
-    out[LABEL] = (values.astype(float) if pd.api.types.is_numeric_dtype(values) else values.astype(str)).to_numpy()
-    return out, frame
+    from ctloop.storage import GZIP_MAGIC, _first_line
+
+    wanted = (key, label, INSTANCE, LABEL_TIME)
+    seen: set[str] = set()
+    rows = 0
+
+    def frame(columns: dict[str, list], count: int) -> pd.DataFrame:
+        nonlocal rows
+        present = {c for c in wanted if any(v is not _ABSENT for v in columns[c])}
+        late = sorted(present - seen, key=wanted.index) if rows else []
+        if late:
+            at = rows + 1 + next(i for i, v in enumerate(columns[late[0]]) if v is not _ABSENT)
+            raise DataValidationError([(late[0], "every_row", rows, (
+                f"field {late[0]!r} first appears on row {at} of {source_uri}, after {rows} row(s) without it: "
+                "give it on every row or on none"))])
+        seen.update(present)
+        out = {}
+        for c in (c for c in wanted if c in seen):
+            values = [None if v is _ABSENT else int(v) if isinstance(v, bool) and c != key else v for v in columns[c]]
+            out[c] = pd.Series(values, dtype=object if c == key else None)
+        rows += count
+        return pd.DataFrame(out) if out else pd.DataFrame(index=range(count))
+
+    with _open_stream(source_uri) as probe:
+        gzipped = probe.read(2) == GZIP_MAGIC
+    with _open_stream(source_uri) as raw:
+        source = gzip.GzipFile(fileobj=raw) if gzipped else raw
+        columns: dict[str, list] = {c: [] for c in wanted}
+        count = 0
+        for number, line in enumerate(_lines(source), start=1):
+            text = line.decode("utf-8-sig" if number == 1 else "utf-8").strip()
+            if not text:
+                continue
+            try:
+                record = json.loads(text)
+            except ValueError as exc:  # JSONDecodeError, or a number beyond Python's digit limit
+                raise DataSourceError(f"{source_uri} is not a readable JSON lines file: line {number}: "
+                                      f"{_first_line(exc)}") from exc
+            if not isinstance(record, dict):
+                raise DataSourceError(f"{source_uri} is not a readable JSON lines file: line {number} is a JSON "
+                                      f"{type(record).__name__.replace('str', 'string').replace('NoneType', 'null')}, "
+                                      "not an object with the label's fields")
+            for c in wanted:
+                columns[c].append(record.get(c, _ABSENT))
+            count += 1
+            if count == batch_rows:
+                yield frame(columns, count)
+                columns, count = {c: [] for c in wanted}, 0
+        if count:
+            yield frame(columns, count)
 
 
-def _source_batches(source_uri: str, key: str, batch_rows: int):
+_ABSENT = object()  # a field a JSON object does not have
+
+
+def _lines(stream, size: int = 1 << 20):
+    """The lines of a binary ``stream`` read ``size`` bytes at a time (an object store's input
+    stream has no ``readline``)."""
+    rest = b""
+    while chunk := stream.read(size):
+        rest += chunk
+        *whole, rest = rest.split(b"\n")
+        yield from whole
+    if rest:
+        yield rest
+
+
+def _source_batches(source_uri: str, key: str, batch_rows: int, label: str = "label"):
     """The rows of a CSV or Parquet label file, ``batch_rows`` at a time, as :func:`_ingest_whole`
     reads them whole (``read_table``): the key of a CSV as written (only an empty cell missing,
     :func:`_csv_keys_as_written`), Parquet's pandas index as columns, decimals as floats. Remote
     files are read as streams (Parquet: its footer, then row group by row group)."""
     from ctloop.storage import _decimals_as_floats, plain_missing, table_format
 
+    if is_json_lines(source_uri):
+        yield from _json_lines_batches(source_uri, key, label, batch_rows)
+        return
     if table_format(source_uri) == "parquet":
         import pyarrow as pa
 
         from ctloop.inference_log.scan import open_parquet
+        from ctloop.storage import GZIP_MAGIC, _first_line
 
-        source = open_parquet(source_uri, DataSourceError, "label file")
+        with _open_stream(source_uri) as stream:
+            if stream.read(2) == GZIP_MAGIC:  # stored with Content-Encoding: gzip: no row group is reachable alone
+                raise _Broken
+        try:
+            source = open_parquet(source_uri, DataSourceError, "label file")
+        except DataSourceError as exc:  # not Parquet (or cut short): as the whole file's read names it
+            raise DataSourceError(f"{source_uri} is not a readable parquet file: "
+                                  f"{_first_line(exc.__cause__ or exc)}") from exc
         schema = source.schema_arrow
         for batch in source.iter_batches(batch_rows):
             yield plain_missing(_decimals_as_floats(pa.Table.from_batches([batch], schema=schema).to_pandas()))
@@ -536,7 +777,8 @@ CSV_HEADER_BYTES = 1 << 16
 def _csv_batches(source_uri: str, key: str, batch_rows: int):
     """A CSV label file ``batch_rows`` rows at a time (pandas' C reader, as ``read_table``; each
     batch typed as a whole). The header is read first: a file ``read_table`` would refuse or
-    rename (another encoding, one column, a column named twice) is :class:`_Broken`."""
+    rename (another encoding, a column named twice) is refused from its header; a header longer
+    than :data:`CSV_HEADER_BYTES` is :class:`_Broken`."""
     import gzip
     import io
     import re
@@ -545,23 +787,29 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int):
     import pandas as pd
     from pandas._libs.parsers import STR_NA_VALUES
 
-    from ctloop.storage import CSV_HEAD_BYTES, FLOATS, csv_compression, refuse_other_encoding
+    from ctloop.storage import (
+        CSV_HEAD_BYTES,
+        FLOATS,
+        _refuse_repeated_header,
+        csv_compression,
+        refuse_other_encoding,
+    )
 
     with _open_stream(source_uri) as stream:
         head = stream.read(CSV_HEADER_BYTES)
     if not head.strip():
-        raise _Broken
+        raise DataSourceError(f"{source_uri} is empty (0 bytes of data)")
     refuse_other_encoding(source_uri, head[:CSV_HEAD_BYTES])
     gzipped = csv_compression(head) == "gzip"
-    try:
-        text = zlib.decompressobj(wbits=31).decompress(head) if gzipped else head
-    except zlib.error as exc:  # a corrupt stream: the whole file's read names it
-        raise _Broken from exc
-    if b"\n" not in text:
+    text = zlib.decompressobj(wbits=31).decompress(head) if gzipped else head  # corrupt: named by the caller
+    if b"\n" not in text and len(head) == CSV_HEADER_BYTES:
         raise _Broken  # a header longer than the bytes read: read whole
-    names = [str(c) for c in pd.read_csv(io.BytesIO(text), nrows=0).columns]
-    if len(names) < 2 or any(re.fullmatch(r".+\.\d+", n) for n in names) or key not in names:
-        raise _Broken
+    try:
+        names = [str(c) for c in pd.read_csv(io.BytesIO(text), nrows=0).columns]
+    except pd.errors.EmptyDataError as exc:  # only blank lines
+        raise DataSourceError(f"{source_uri} has no columns or rows") from exc
+    if any(re.fullmatch(r".+\.\d+", n) for n in names):  # a column named twice (pandas: "label.1")
+        _refuse_repeated_header(source_uri, text, None, pd.DataFrame(columns=names))
     na = {n: [""] if n == key else list(STR_NA_VALUES) for n in names}
     with _open_stream(source_uri) as raw:
         source = gzip.GzipFile(fileobj=raw) if gzipped else raw
@@ -638,7 +886,7 @@ def _refuse_nested(frame: pd.DataFrame, columns: list[str]) -> None:
             first = frame[col].iloc[row]
             shown = first.tolist() if isinstance(first, np.ndarray) else first
             raise DataValidationError([(col, "scalar", int(nested.sum()), (
-                f"values must be single values, not lists or maps; row {row + 1}: {shown!r}"))])
+                f"values must be single values, not lists or maps; row {frame.index[row] + 1}: {shown!r}"))])
 
 
 # what makes valid UTF-8 bytes no text: C0 controls but tab, and DEL
@@ -683,12 +931,12 @@ def _bytes_as_text(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.Data
         if wrong.any():
             row = int(wrong.argmax())
             raise DataValidationError([(col, "text", int(wrong.sum()), (
-                f"values are bytes that are not UTF-8 text (or hold control characters); row {row + 1}: {bytes(frame[col].iloc[row])!r}"))])
+                f"values are bytes that are not UTF-8 text (or hold control characters); row {frame.index[row] + 1}: {bytes(frame[col].iloc[row])!r}"))])
         frame = frame.assign(**{col: values})
     return frame
 
 
-def _refuse_other_kind(store_root: str, labels: pd.Series) -> None:
+def _refuse_other_kind(store_root: str, labels: pd.Series, rows: int | None = None) -> None:
     """Refuse numbers into a store of names or names into a store of numbers (its newest file
     tells, one Parquet footer read): a metric would leave one kind or the other out."""
     import pandas as pd
@@ -706,7 +954,7 @@ def _refuse_other_kind(store_root: str, labels: pd.Series) -> None:
     stored = "names" if pa.types.is_string(field.type) or pa.types.is_large_string(field.type) else "numbers"
     given = "numbers" if pd.api.types.is_numeric_dtype(labels) else "names"
     if stored != given:
-        raise DataValidationError([(LABEL, "one_kind", len(labels), (
+        raise DataValidationError([(LABEL, "one_kind", len(labels) if rows is None else rows, (
             f"the store's labels are {stored} ({path.rsplit('/', 1)[-1]}), this file's are {given} (e.g. "
             f"{_plain(labels.iloc[0])!r}): give every label as the model's class, all numbers or all names"))])
 
