@@ -61,6 +61,7 @@ import posixpath
 import queue
 import re
 import socket
+import ssl
 import threading
 import time
 import urllib.error
@@ -1553,7 +1554,17 @@ class Doctor:
         if parsed.username is not None:
             pair = f"{urllib.parse.unquote(parsed.username)}:{urllib.parse.unquote(parsed.password or '')}"
             url_auth = {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
-        status, body = _http_get(f"{base}/health", url_auth, self.opts.timeout)
+        tls = _mlflow_tls() if parsed.scheme == "https" else None
+        try:
+            status, body = _http_get(f"{base}/health", url_auth, self.opts.timeout, tls)
+        except urllib.error.URLError as exc:
+            if not isinstance(exc.reason, ssl.SSLCertVerificationError):
+                raise
+            raise CtloopError(
+                f"{shown}: {exc.reason.verify_message or exc.reason} — fix: set "
+                "MLFLOW_TRACKING_SERVER_CERT_PATH to the CA bundle that signed its certificate, as the MLflow "
+                "client reads it (the tasks: MLFLOW_TRACKING_SERVER_CERT_PATH in ConfigMap ctloop-settings)"
+            ) from exc
         if status != 200:
             raise CtloopError(
                 f"{shown}/health answered HTTP {status} ({body[:80]!r}) — fix: is "
@@ -1569,7 +1580,7 @@ class Doctor:
             )
             headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
         status, body = _http_get(
-            f"{base}/api/2.0/mlflow/experiments/search?max_results=1", headers, self.opts.timeout
+            f"{base}/api/2.0/mlflow/experiments/search?max_results=1", headers, self.opts.timeout, tls
         )
         if status in (401, 403):
             return Check(
@@ -1623,9 +1634,48 @@ class _StripAuthOnRedirect(urllib.request.HTTPRedirectHandler):
         return new
 
 
-def _http_get(url: str, headers: dict[str, str], timeout: float) -> tuple[int, str]:
+def _mlflow_tls() -> ssl.SSLContext:
+    """The TLS the tasks' MLflow client uses for an https tracking URI, from the same variables:
+    ``MLFLOW_TRACKING_INSECURE_TLS`` (no verification), else ``MLFLOW_TRACKING_SERVER_CERT_PATH``,
+    else ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` (a CA bundle), and a client certificate (with its
+    key) from ``MLFLOW_TRACKING_CLIENT_CERT_PATH`` — mlflow 3.17 ``utils/rest_utils.py``
+    (``MlflowHostCreds.verify``, ``http_request``) and requests 2.33 ``sessions.py``
+    (``merge_environment_settings``). A variable that cannot be used is a ConfigError naming it."""
+    insecure = os.environ.get("MLFLOW_TRACKING_INSECURE_TLS", "").strip().lower()
+    if insecure not in ("", "true", "false", "1", "0"):
+        raise ConfigError(f"MLFLOW_TRACKING_INSECURE_TLS={insecure!r}: give true or false (as the MLflow client does)")
+    server_ca = os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH", "")
+    if insecure in ("true", "1") and server_ca:
+        raise ConfigError("MLFLOW_TRACKING_INSECURE_TLS=true and MLFLOW_TRACKING_SERVER_CERT_PATH are both set: the "
+                          "MLflow client refuses the pair — fix: unset one")
+    if insecure in ("true", "1"):
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    else:
+        name, cafile = next(((n, os.environ[n]) for n in ("MLFLOW_TRACKING_SERVER_CERT_PATH", "REQUESTS_CA_BUNDLE",
+                                                           "CURL_CA_BUNDLE") if os.environ.get(n)), ("", ""))
+        try:
+            context = (ssl.create_default_context(capath=cafile) if os.path.isdir(cafile)
+                       else ssl.create_default_context(cafile=cafile or None))
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"{name}={cafile}: not a readable CA bundle ({getattr(exc, 'strerror', None) or exc}) — "
+                              "fix: the path of a PEM file") from exc
+    client = os.environ.get("MLFLOW_TRACKING_CLIENT_CERT_PATH", "")
+    if client:
+        try:
+            context.load_cert_chain(client)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"MLFLOW_TRACKING_CLIENT_CERT_PATH={client}: not a readable certificate with its key "
+                              f"({getattr(exc, 'strerror', None) or exc}) — fix: one PEM file holding both") from exc
+    return context
+
+
+def _http_get(url: str, headers: dict[str, str], timeout: float,
+              tls: ssl.SSLContext | None = None) -> tuple[int, str]:
     request = urllib.request.Request(url, headers=headers)
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _StripAuthOnRedirect())
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _StripAuthOnRedirect(),
+                                         *([urllib.request.HTTPSHandler(context=tls)] if tls else []))
     try:
         with opener.open(request, timeout=timeout) as resp:
             return resp.status, resp.read(2000).decode(errors="replace")
