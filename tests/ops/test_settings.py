@@ -52,6 +52,7 @@ def test_every_task_gets_configmap_secret_env_and_gcp_volume(tmp_path):
             "PROMETHEUS_CA_FILE",
             "PUSHGATEWAY_TOKEN_FILE",
             "PUSHGATEWAY_CA_FILE",
+            "MLFLOW_TRACKING_SERVER_CERT_PATH",
         }
         secret, storage, prometheus = spec["secretAsEnv"]
         assert secret["secretName"] == "ctloop-mlflow"

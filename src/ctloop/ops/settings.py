@@ -6,7 +6,8 @@ secrets at all):
 * ConfigMap ``ctloop-settings`` → env ``MLFLOW_TRACKING_URI``, ``PROMETHEUS_URL``, ``PUSHGATEWAY_URL``,
   ``GOOGLE_CLOUD_PROJECT``, ``GOOGLE_APPLICATION_CREDENTIALS``, ``PROMETHEUS_TOKEN_FILE``,
   ``PROMETHEUS_CA_FILE``, ``PUSHGATEWAY_TOKEN_FILE``, ``PUSHGATEWAY_CA_FILE`` (paths in the pod: a
-  Prometheus or Pushgateway behind an auth proxy);
+  Prometheus or Pushgateway behind an auth proxy), ``MLFLOW_TRACKING_SERVER_CERT_PATH`` (the CA bundle
+  of an MLflow server whose certificate a private CA signed, read by the MLflow client itself);
 * Secret ``ctloop-mlflow`` keys ``username``/``password``/``token`` →
   ``MLFLOW_TRACKING_USERNAME``/``MLFLOW_TRACKING_PASSWORD``/``MLFLOW_TRACKING_TOKEN``;
 * Secret ``ctloop-prometheus`` keys ``token``/``username``/``password`` →
@@ -58,6 +59,7 @@ def _config_env() -> dict[str, str]:
         "PROMETHEUS_CA_FILE": "PROMETHEUS_CA_FILE",
         "PUSHGATEWAY_TOKEN_FILE": "PUSHGATEWAY_TOKEN_FILE",
         "PUSHGATEWAY_CA_FILE": "PUSHGATEWAY_CA_FILE",
+        "MLFLOW_TRACKING_SERVER_CERT_PATH": "MLFLOW_TRACKING_SERVER_CERT_PATH",
     }
 
 
