@@ -104,9 +104,21 @@ def validate_cron(expr: str) -> str:
                 raise ConfigError(f"cron {expr!r}: KFP counts whole seconds and would run it every "
                                   f"{int(seconds)}s; give a whole number of seconds, e.g. '@every {int(seconds)}s'")
             return text
+        days = re.fullmatch(r"@every\s+((?:\d+[dw])+)((?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))*)", text)
+        if days:  # Go's time.ParseDuration (robfig/cron v1.2.0 ``Every``) knows no day or week
+            hours = sum(int(n) * (24 if unit == "d" else 168) for n, unit in re.findall(r"(\d+)([dw])", days[1]))
+            rest = _every_seconds(f"@every {days[2]}") if days[2] else 0
+            total = int(hours * 3600 + rest)
+            go = f"{total // 3600}h" + (f"{total % 3600 // 60}m" if total % 3600 // 60 else "") + (
+                f"{total % 60}s" if total % 60 else "")
+            raise ConfigError(f"cron {expr!r}: a Go duration has no days or weeks; give hours, e.g. '@every {go}'")
         raise ConfigError(
             f"cron {expr!r}: unknown descriptor; use one of {', '.join(DESCRIPTORS)} or '@every 1h'"
         )
+    zone = re.match(r"(CRON_TZ|TZ)=(\S*)\s+(.*)\Z", text)
+    if zone:  # robfig/cron v3 reads such a prefix; KFP's v1.2.0 parser does not
+        raise ConfigError(f"cron {expr!r}: KFP schedules run in UTC and take no time zone prefix ({zone[1]}=); "
+                          f'give the UTC time, e.g. "{zone[3]}" with its hour moved from {zone[2] or "the zone"} to UTC')
     fields = text.split(" ")
     if len(fields) == 5:
         raise ConfigError(

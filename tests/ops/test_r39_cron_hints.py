@@ -1,0 +1,28 @@
+"""Two crons KFP refuses, refused with the fix rather than a puzzle. KFP 2.17's ScheduledWorkflow
+parses with robfig/cron v1.2.0 (``backend/src/crd/controller/scheduledworkflow/util/cron_schedule.go``
+uses ``cron.Parse``: six fields, descriptors, ``@every`` with a Go duration — ``time.ParseDuration``
+knows no day unit — and no ``CRON_TZ=``/``TZ=`` prefix, which arrived in robfig/cron v3)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ctloop.errors import ConfigError
+from ctloop.ops.cron import validate_cron
+
+
+@pytest.mark.parametrize("expr, hint", [("@every 1d", "'@every 24h'"), ("@every 2d", "'@every 48h'"),
+                                        ("@every 1w", "'@every 168h'"), ("@every 1d12h", "'@every 36h'")])
+def test_a_day_or_week_interval_says_the_hours(expr, hint):
+    with pytest.raises(ConfigError) as err:
+        validate_cron(expr)
+    assert hint in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("expr", ["CRON_TZ=Europe/Berlin 0 0 3 * * *", "TZ=UTC 0 0 3 * * *"])
+def test_a_time_zone_prefix_says_kfp_runs_in_utc(expr):
+    with pytest.raises(ConfigError) as err:
+        validate_cron(expr)
+    message = str(err.value)
+    assert "UTC" in message and "time zone" in message and "7 fields" not in message
+    assert '"0 0 3 * * *"' in message
