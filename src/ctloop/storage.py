@@ -378,7 +378,7 @@ def local_files(base: Path | str, suffix: str = "") -> list[Path]:
         dirs[:] = kept
         for name in names:
             path = Path(top) / name
-            if not name.endswith(suffix):
+            if not has_suffix(name, suffix):
                 continue
             if path.is_file():
                 out.append(path)
@@ -650,7 +650,7 @@ class _Gcs(_Remote):
         prefix = _dir_prefix(loc.key)
         with self.errors(loc, client):
             names = [b.name for b in client.list_blobs(loc.bucket, prefix=prefix, **self.call_options())]
-        return sorted(loc.child(n) for n in names if n.endswith(suffix) and not n.endswith("/"))
+        return sorted(loc.child(n) for n in names if has_suffix(n, suffix) and not n.endswith("/"))
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
         client = self.client(loc)
@@ -812,7 +812,7 @@ class _S3(_Remote):
                 Bucket=loc.bucket, Prefix=_dir_prefix(loc.key))
             for page in pages:
                 keys += [o["Key"] for o in page.get("Contents", [])]
-        return sorted(loc.child(k) for k in keys if k.endswith(suffix) and not k.endswith("/"))
+        return sorted(loc.child(k) for k in keys if has_suffix(k, suffix) and not k.endswith("/"))
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
         out: list[ObjectInfo] = []
@@ -1131,7 +1131,7 @@ class _Azure(_Remote):
     def list(self, loc: Location, suffix: str) -> list[str]:
         with self.errors(loc):
             names = [b.name for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key))]
-        return sorted(loc.child(n) for n in names if n.endswith(suffix) and not n.endswith("/"))
+        return sorted(loc.child(n) for n in names if has_suffix(n, suffix) and not n.endswith("/"))
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
         with self.errors(loc):
@@ -1199,22 +1199,54 @@ def delete(uri: str) -> None:
     backend.delete(loc)
 
 
+SCRATCH_PREFIXES = ("_", ".")
+"""A path component below a listed directory starting with one of these is no data: Spark's
+``_temporary/`` attempt directories and ``_SUCCESS``/``_committed_*`` markers, Hadoop's
+``.<name>.crc`` checksums, the ``.part-*`` in-progress files of Flink and Hadoop streaming writers,
+ctloop's own ``_quarantine``/``_schema``. Hadoop's ``FileInputFormat.hiddenFileFilter`` and
+pyarrow.dataset's default ``ignore_prefixes=['.', '_']`` (pyarrow 25.0.1, ``pyarrow/dataset.py``)."""
+
+
+def is_scratch(rel: str) -> bool:
+    """Whether ``rel``, a path relative to a listed directory, is no data (:data:`SCRATCH_PREFIXES`):
+    the one rule :func:`list_files`, :func:`list_objects` and the dataset reader
+    (``ctloop.drift.streaming.open_source``) share."""
+    return any(part.startswith(SCRATCH_PREFIXES) for part in rel.split("/") if part)
+
+
+def has_suffix(name: str, suffix: str) -> bool:
+    """Whether ``name`` ends with ``suffix`` in any case (``X.PARQUET``, ``Y.CSV.GZ``): how every
+    listing matches a file's extension."""
+    return name.lower().endswith(suffix.lower())
+
+
+def _data_only(loc: Location, uris: list[str]) -> list[str]:
+    """``uris`` (listed under ``loc``) without those :func:`is_scratch` leaves out."""
+    root = loc.uri.rstrip("/")
+    return [u for u in uris if not is_scratch(u[len(root):] if u.startswith(root) else u.rsplit("/", 1)[-1])]
+
+
 def list_files(prefix: str, suffix: str = "") -> list[str]:
     """Full URIs (or paths) of every file under the directory/prefix ``prefix`` whose name ends
-    with ``suffix``, recursively and sorted; ``[]`` when nothing is there. ``s3://b/log`` lists
-    ``s3://b/log/...``, never ``s3://b/logs/...``. A missing bucket is an error."""
+    with ``suffix`` (in any case: :func:`has_suffix`), recursively and sorted; ``[]`` when nothing
+    is there. ``s3://b/log`` lists ``s3://b/log/...``, never ``s3://b/logs/...``. Scratch files
+    below ``prefix`` (a component starting with '_' or '.': Spark's ``_temporary/``, ``_SUCCESS``,
+    ``.crc``; :func:`is_scratch`) are left out, as the dataset reader leaves them out. A missing
+    bucket is an error."""
     backend, loc = _backend(prefix)
-    return _addressable(loc, backend.list(loc, suffix))
+    return _addressable(loc, _data_only(loc, backend.list(loc, suffix)))
 
 
 def list_objects(prefix: str) -> list[ObjectInfo]:
     """Every file or object under the directory/prefix ``prefix`` with its size and etag (a local
-    file's: its modification time and size), recursively, sorted by URI; ``[]`` when nothing is
-    there. A missing bucket is an error."""
+    file's: its modification time and size), recursively, sorted by URI, scratch files left out
+    as :func:`list_files` leaves them out; ``[]`` when nothing is there. A missing bucket is an
+    error."""
     backend, loc = _backend(prefix)
     found = backend.objects(loc)
     _addressable(loc, [o.uri for o in found])
-    return found
+    kept = set(_data_only(loc, [o.uri for o in found]))
+    return [o for o in found if o.uri in kept]
 
 
 def _addressable(loc: Location, uris: list[str]) -> list[str]:
@@ -1822,6 +1854,9 @@ __all__ = [
     "delete",
     "list_files",
     "list_objects",
+    "is_scratch",
+    "has_suffix",
+    "SCRATCH_PREFIXES",
     "local_files",
     "ObjectInfo",
     "filesystem",

@@ -913,8 +913,11 @@ def _suffix_format(path: str) -> str | None:
 
 
 def _hidden(rel: str) -> bool:
-    """pyarrow.dataset's rule: a path component starting with ``_`` or ``.`` is not data."""
-    return any(part.startswith(("_", ".")) for part in rel.split("/") if part)
+    """pyarrow.dataset's rule: a path component starting with ``_`` or ``.`` is not data
+    (:func:`ctloop.storage.is_scratch`, the rule every listing shares)."""
+    from ctloop import storage
+
+    return storage.is_scratch(rel)
 
 
 @dataclass
