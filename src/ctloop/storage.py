@@ -1214,6 +1214,28 @@ def is_scratch(rel: str) -> bool:
     return any(part.startswith(SCRATCH_PREFIXES) for part in rel.split("/") if part)
 
 
+def hive_keys(uri: str, files: list[str], base: str) -> list[str]:
+    """The hive partition keys (``key=value`` directories) of ``files`` below ``base``, in the
+    first file's order: every file must sit under the same keys (in any order; pyarrow matches
+    them by name). A file under other keys, or none (a stray file beside ``date=…/``), is a
+    DataSourceError naming it and a file of the others: Spark refuses such a tree ("Conflicting
+    partition column names detected", ``PartitioningUtils.resolvePartitions``, Spark 3.5), and
+    before, whether the columns appeared at all depended on which file was listed first."""
+    first: tuple[str, list[str]] | None = None
+    for path in files:
+        levels = path[len(base):].lstrip("/").split("/")[:-1]
+        keys = [level.split("=", 1)[0] for level in levels if "=" in level]
+        if first is None:
+            first = (path, keys)
+        elif sorted(keys) != sorted(first[1]):
+            def shown(found: list[str]) -> str:
+                return "under " + "/".join(f"{k}=…" for k in found) if found else "under no key=value directory"
+            raise DataSourceError(f"{uri}: {first[0]} is {shown(first[1])} but {path} is {shown(keys)}: every file of "
+                                  "a partitioned table sits under the same key=value directories (a stray file, or "
+                                  "two tables in one directory?); move the odd file out or point at one table")
+    return first[1] if first else []
+
+
 def has_suffix(name: str, suffix: str) -> bool:
     """Whether ``name`` ends with ``suffix`` in any case (``X.PARQUET``, ``Y.CSV.GZ``): how every
     listing matches a file's extension."""
@@ -1855,6 +1877,7 @@ __all__ = [
     "list_files",
     "list_objects",
     "is_scratch",
+    "hive_keys",
     "has_suffix",
     "SCRATCH_PREFIXES",
     "local_files",

@@ -1681,8 +1681,9 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
     keys: list[str] = []
     partitioning = None
     if base is not None:
-        rel = files[0][len(base):].lstrip("/").split("/")[:-1]
-        keys = [p.split("=", 1)[0] for p in rel if "=" in p]
+        from ctloop import storage
+
+        keys = storage.hive_keys(uri, files, base)  # the same for every file, or refused naming one
         if keys:
             partitioning = pads.partitioning(flavor="hive")
     file_format: Any = fmt

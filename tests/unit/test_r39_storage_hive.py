@@ -1,0 +1,61 @@
+"""Hive partition directories (``key=value``) of a dataset read by ``ctloop.drift.streaming.open_source``
+(``ctloop drift``, ``ctloop score --data DIR``).
+
+* The partition keys are every file's, not the first listed file's: a tree where one file sits
+  under no ``key=value`` level (``a_stray.parquet`` beside ``region=eu/``) read with no partition
+  column at all when that file was listed first, and with the column null for it when it was
+  listed last. Such a tree is refused naming both files, as Spark refuses it ("Conflicting
+  partition column names detected", ``PartitioningUtils.resolvePartitions``, Spark 3.5); the
+  same keys in another order (``region=eu/year=2024``, ``year=2025/region=us``) read by name.
+* A file column named like its ``key=value`` directory: pyarrow (25.0.1; apache/arrow#26333)
+  and Spark both read the directory's value there and drop the file's. Where the file holds the
+  same value (pandas ``to_parquet`` of each group with the column kept) that loses nothing and
+  reads as before; where it holds another, the file's values would be lost without a word: it is
+  refused, naming the column, the file and the directory.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from ctloop.drift import streaming
+from ctloop.errors import DataSourceError
+
+
+def _tree(root, files):
+    for rel, table in files:
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if rel.endswith(".csv"):
+            path.write_text(table)
+        else:
+            pq.write_table(table, path)
+    return str(root)
+
+
+X = pa.table({"x": [1.0, 2.0]})
+
+
+@pytest.mark.parametrize("stray", ["a_stray.parquet", "z_stray.parquet", "region=eu/deeper/year=2024/p.parquet"])
+def test_a_file_under_other_keys_than_the_others_is_refused_naming_both(tmp_path, stray):
+    root = _tree(tmp_path, [(stray, X), ("region=eu/p.parquet", X), ("region=us/p.parquet", X)])
+    with pytest.raises(DataSourceError) as err:
+        streaming.open_source(root)
+    message = str(err.value)
+    assert "\n" not in message and stray in message and "key=value" in message
+    assert "region=eu/p.parquet" in message or "region=us/p.parquet" in message
+
+
+def test_the_same_keys_in_another_order_read_by_name(tmp_path):
+    root = _tree(tmp_path, [("region=eu/year=2024/p.parquet", X), ("year=2025/region=us/p.parquet", X)])
+    src = streaming.open_source(root)
+    assert sorted(src.partition_keys) == ["region", "year"]
+    table = src.dataset.to_table().to_pydict()
+    assert table["region"] == ["eu", "eu", "us", "us"] and table["year"] == [2024, 2024, 2025, 2025]
+
+
+def test_partition_columns_do_not_depend_on_which_file_is_listed_first(tmp_path):
+    one = _tree(tmp_path / "one", [("date=2026-12-01/a.parquet", X), ("date=2026-12-02/b.parquet", X)])
+    assert streaming.open_source(one).partition_keys == ["date"]
