@@ -1236,6 +1236,58 @@ def hive_keys(uri: str, files: list[str], base: str) -> list[str]:
     return first[1] if first else []
 
 
+def check_hive_columns(uri: str, dataset: Any, keys: list[str]) -> None:
+    """Refuse a partitioned ``dataset`` (a ``pyarrow.dataset`` with hive ``keys``) whose files
+    hold a column named like a ``key=value`` directory above them with other values: pyarrow
+    reads the directory's value there and drops the file's without a word (the partition
+    expression's known value replaces the column, pyarrow 25.0.1; apache/arrow#26333), and so
+    does Spark (partition values are appended, the data schema's overlapping columns not read:
+    ``HadoopFsRelation``/``PartitioningUtils.mergeDataAndPartitionSchema``, Spark 3.5). Files
+    holding the same value as their directory (pandas ``to_parquet`` of each group with the
+    column kept) read as before. Looked for only when the first file holds such a column (its
+    footer was read to make the dataset); then each file's own values of it are read."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.dataset as pads
+
+    if not keys:
+        return
+    fragments = list(dataset.get_fragments())
+    try:
+        shadowed = [k for k in keys if k in fragments[0].physical_schema.names] if fragments else []
+        if not shadowed:
+            return
+        for fragment in fragments:
+            held = [k for k in shadowed if k in fragment.physical_schema.names]
+            if not held:
+                continue
+            known = pads.get_partition_keys(fragment.partition_expression)
+            own = dataset.format.make_fragment(fragment.path, dataset.filesystem).to_table(columns=held)
+            for key in held:
+                values = pc.unique(own.column(key))
+                value = known.get(key)
+                if value is None:
+                    differ = values.filter(pc.is_valid(values))
+                else:
+                    kind = dataset.schema.field(key).type
+                    try:
+                        typed = pc.cast(values, kind)
+                    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                        differ = values
+                    else:
+                        same = pc.fill_null(pc.equal(typed, pa.scalar(value, kind)), False)
+                        differ = values.filter(pc.invert(same))
+                if len(differ):
+                    raise DataSourceError(
+                        f"{uri}: column {key!r} of {fragment.path} holds {differ[0].as_py()!r}, but the file sits "
+                        f"under {key}={value if value is not None else '(null)'}: the directory's value "
+                        "would replace the file's (as pyarrow and Spark read a partitioned table) and the file's "
+                        f"values be lost; rename the column {key!r} in the file, or write the files without it "
+                        "(pandas partition_cols, Spark partitionBy leave it out)")
+    except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise DataSourceError(f"{uri}: cannot read a file's partition columns: {_first_line(exc)}") from exc
+
+
 def has_suffix(name: str, suffix: str) -> bool:
     """Whether ``name`` ends with ``suffix`` in any case (``X.PARQUET``, ``Y.CSV.GZ``): how every
     listing matches a file's extension."""
@@ -1878,6 +1930,7 @@ __all__ = [
     "list_objects",
     "is_scratch",
     "hive_keys",
+    "check_hive_columns",
     "has_suffix",
     "SCRATCH_PREFIXES",
     "local_files",

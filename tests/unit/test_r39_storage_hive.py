@@ -59,3 +59,27 @@ def test_the_same_keys_in_another_order_read_by_name(tmp_path):
 def test_partition_columns_do_not_depend_on_which_file_is_listed_first(tmp_path):
     one = _tree(tmp_path / "one", [("date=2026-12-01/a.parquet", X), ("date=2026-12-02/b.parquet", X)])
     assert streaming.open_source(one).partition_keys == ["date"]
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv"])
+def test_a_file_column_with_other_values_than_its_directory_is_refused(tmp_path, kind):
+    if kind == "parquet":
+        files = [("region=eu/p.parquet", pa.table({"x": [1.0], "region": ["eu"]})),
+                 ("region=us/p.parquet", pa.table({"x": [2.0, 3.0], "region": ["us", "ca"]}))]
+    else:
+        files = [("region=eu/p.csv", "x,region\n1.0,eu\n"), ("region=us/p.csv", "x,region\n2.0,us\n3.0,ca\n")]
+    root = _tree(tmp_path, files)
+    with pytest.raises(DataSourceError) as err:
+        streaming.open_source(root)
+    message = str(err.value)
+    assert "\n" not in message
+    assert "column 'region'" in message and "region=us" in message and "'ca'" in message
+    assert f"region=us/p.{kind}" in message
+
+
+def test_a_file_column_holding_its_directory_value_reads_as_before(tmp_path):
+    """pandas ``df[df.region == r].to_parquet(f"region={r}/p.parquet")``: the column kept."""
+    root = _tree(tmp_path, [("region=eu/p.parquet", pa.table({"x": [1.0], "region": ["eu"]})),
+                            ("region=us/p.parquet", pa.table({"x": [2.0, 3.0], "region": ["us", "us"]}))])
+    src = streaming.open_source(root)
+    assert src.dataset.to_table().to_pydict() == {"x": [1.0, 2.0, 3.0], "region": ["eu", "us", "us"]}

@@ -1713,6 +1713,9 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         raise DataSourceError(f"{uri} is not a readable {fmt} dataset: {exc}") from exc
+    from ctloop import storage
+
+    storage.check_hive_columns(uri, dataset, keys)  # a file column named like its key=value directory
     written = [n for n in dataset.schema.names if n not in keys]
     if fmt == "csv" and len(written) == 1:  # as ctloop.storage.read_table refuses it (training)
         sep = next((c for c in (";", "\t", "|") if c in written[0]), None)
