@@ -374,7 +374,7 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
         if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)
                 or pa.types.is_decimal(kind)):
             raise DataSourceError(f"data: column {name!r} of {source.uri} is {kind}, but {scorer.name} "
-                                  f"v{scorer.version} needs numbers there")
+                                  f"v{scorer.version} needs numbers there{_first_text_cell(source, name)}")
     flags = _true_false_features(scorer)
     for name in flags:
         for where, kind in _kinds(source, name):  # a CSV file of yes/no would make every file's text
@@ -389,6 +389,27 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
     if id_column and id_column not in columns:
         raise ConfigError(f"id_column: {id_column!r} is not a column of {source.uri} (columns: "
                           f"{', '.join(columns[:20])}{' …' if len(columns) > 20 else ''})")
+
+
+def _first_text_cell(source: Any, name: str) -> str:
+    """``" (e.g. ' NaN' in row 3 of FILE: …)"``: the first cell of a CSV source's column ``name``
+    that is no number to ``pandas.read_csv`` (as training reads it), or ``""``. One read of that
+    column, up to the first such cell."""
+    import pyarrow as pa
+
+    from ctloop.drift.streaming import pandas_text_cell
+
+    if source.format != "csv" or not pa.types.is_string(source.schema.field(name).type):
+        return ""
+    rows = 0
+    for batch, _, _ in source.batches([name]):
+        for i, cell in enumerate(batch.column(0).to_pylist()):
+            if cell is not None and (pandas_text_cell(cell) or not _is_number_text(cell)):
+                padded = cell != cell.strip() or pandas_text_cell(cell)
+                return (f" (e.g. {cell!r} in row {rows + i}" + (", text to pandas.read_csv as training reads it; "
+                        "a gap is an empty cell, NaN or NA as written" if padded else "") + ")")
+        rows += batch.num_rows
+    return ""
 
 
 def _kinds(source: Any, name: str) -> list[tuple[str, Any]]:
@@ -587,7 +608,9 @@ def _as_text(source: Any, names: list[str], kinds: dict[str, Any] | None = None)
 
     if not (names or kinds) or source.format != "csv" or source.partition_keys:
         return source
-    types = {**(kinds or {}), **dict.fromkeys(names, pa.string())}
+    # the types set already (csv_as_pandas_reads: a column holding ' NaN' is text) stay
+    kept = dict(source.dataset.format.default_fragment_scan_options.convert_options.column_types)
+    types = {**(kinds or {}), **kept, **dict.fromkeys(names, pa.string())}
     # the missing values as the source reads them (drift.streaming.open_source): an empty cell, NA or None is a
     # gap, not '' or the text 'None' (which made a numeric feature's column text)
     csv = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
@@ -801,13 +824,17 @@ def _write_parquet(table: pa.Table, uri: str) -> None:
 
 # ------------------------------------------------------------------ scoring
 def open_input(data: str) -> Any:
-    """The input table (:func:`ctloop.drift.streaming.open_source`); a problem names ``data``."""
-    from ctloop.drift.streaming import open_source
+    """The input table (:func:`ctloop.drift.streaming.open_source`); a problem names ``data``. A
+    CSV's cells are read as training reads them (``pandas.read_csv`` in :func:`ctloop.storage.read_table`;
+    :func:`ctloop.drift.streaming.csv_as_pandas_reads`): a numeric column holding ``' NaN'``,
+    ``NAN``, ``' inf'`` or ``1e999`` is text there (training refuses it as numbers with text),
+    where Arrow read it as a number with a gap and scored the row with the feature imputed."""
+    from ctloop.drift.streaming import csv_as_pandas_reads, open_source
 
     if not data.strip():
         raise ConfigError("data: must not be empty — a Parquet or CSV file, directory or glob")
     try:
-        return open_source(data)
+        return csv_as_pandas_reads(open_source(data))
     except (DataSourceError, ConfigError) as exc:
         raise type(exc)(f"data: {exc}") from exc
 
