@@ -1706,6 +1706,25 @@ def _decimals_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{name: frame[name].astype(float) for name in decimals})
 
 
+def _index_as_columns(uri: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (a Parquet file read by pandas) with the levels of a named index as columns: pandas
+    writes ``frame.set_index("request_id")`` as a column of that name (pyarrow/pandas_compat.py,
+    pyarrow 25.0.1) and reads it back as the index, where ``pyarrow.dataset`` (batch scoring, the
+    streamed reader) reads it as the column it is. An unnamed index (``__index_level_0__``) and a
+    RangeIndex (stored as metadata only, named or not) are no data and stay out. A level named like
+    a column is refused naming it."""
+    import pandas as pd
+
+    names = [n for n in frame.index.names if n is not None]
+    if not names or isinstance(frame.index, pd.RangeIndex):  # a RangeIndex is kept as metadata, no column
+        return frame
+    clash = next((n for n in names if n in frame.columns), None)
+    if clash is not None:
+        raise DataSourceError(f"{uri} holds {clash!r} twice, as a column and as the pandas index: rename one")
+    unnamed = [i for i, n in enumerate(frame.index.names) if n is None]
+    return frame.reset_index(level=names).reset_index(drop=True) if unnamed else frame.reset_index()
+
+
 def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a CSV or Parquet table from a local path or an object store URI.
 
@@ -1724,7 +1743,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         if kind == "parquet":
             if raw[:2] == GZIP_MAGIC:  # stored with Content-Encoding: gzip; Parquet starts with PAR1
                 raw = gzip.decompress(raw)
-            frame = plain_missing(_decimals_as_floats(pd.read_parquet(io.BytesIO(raw))))
+            frame = plain_missing(_decimals_as_floats(_index_as_columns(uri, pd.read_parquet(io.BytesIO(raw)))))
         else:
             compression = csv_compression(raw)
             refuse_other_encoding(uri, raw[:CSV_HEAD_BYTES])
