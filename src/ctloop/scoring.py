@@ -668,13 +668,32 @@ def _is_number_text(value: str) -> bool:
     return True
 
 
+def id_keys(column: pa.Array | pa.ChunkedArray) -> pd.Series:
+    """The id column's values as the label store keys them (``ctloop.labels.store.normalise_keys``:
+    ``1001`` and ``1001.0`` → ``"1001"``). A decimal column (a warehouse's NUMERIC(12,2) or
+    NUMBER(38,0) export) is read value by value the same way, exactly: ``1001.00`` → ``"1001"``,
+    ``1001.50`` → ``"1001.5"`` (as text a decimal kept its scale, ``"1001.00"``, and labels keyed
+    ``1001`` never joined)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from ctloop.labels.store import normalise_keys
+
+    if pa.types.is_decimal(column.type):
+        def text(v: Any) -> Any:
+            if v is None:
+                return None
+            return str(int(v)) if v == v.to_integral_value() else format(v.normalize(), "f")
+
+        return normalise_keys(pd.Series([text(v) for v in column.to_pylist()], dtype=object))
+    return normalise_keys(column.to_pandas())
+
+
 def _check_ids(source: Any, id_column: str, batch_rows: int) -> None:
     """One pass over the id column only: every id present and unique (as text)."""
     import pandas as pd
 
-    from ctloop.labels.store import normalise_keys
-
-    parts = [normalise_keys(batch.column(0).to_pandas())
+    parts = [id_keys(batch.column(0))
              for batch, _, _ in source.batches([id_column], batch_rows=batch_rows)]
     ids = pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype="string")
     nulls = ids.isna() | (ids.astype("string").str.strip() == "").fillna(False)
@@ -938,7 +957,6 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ctloop.labels.store import normalise_keys
     from ctloop.storage import NumbersAsText, numbers_as_text, plain_missing
 
     log: _Log | None = None
@@ -962,7 +980,7 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
                                   f"{result.rows + n - 1} of {source.uri}: "
                                   f"{_why_unscorable(frame, scorer.numeric, result.rows, exc)}") from exc
         if id_column:
-            ids = pa.array(normalise_keys(batch.column(id_column).to_pandas()).astype(object), pa.string())
+            ids = pa.array(id_keys(batch.column(id_column)).astype(object), pa.string())
         else:
             numbers = pc.cast(pa.array(np.arange(result.rows, result.rows + n, dtype="int64")), pa.string())
             ids = pc.binary_join_element_wise(prefix, numbers, "-")
