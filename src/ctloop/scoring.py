@@ -343,13 +343,21 @@ def check_apart(data: str, **written: str) -> None:
 
     if any(ch in data for ch in "*?[") or (not storage.is_remote(data) and not Path(storage.parse(data).key).is_dir()):
         return
-    if storage.is_remote(data) and Path(storage.parse(data).key).suffix:
-        return  # a file (x.parquet, x.csv.gz)
+    if storage.is_remote(data) and not data.endswith("/") and _table_name(storage.parse(data).key):
+        return  # a file (x.parquet, X.CSV.GZ); a prefix with a dot (exports.2026/) is a directory
     base = _location(data)
     for name, where in written.items():
         if where and _location(where).startswith(base):
             raise ConfigError(f"{name}: {where!r} is inside data {data!r}: the next run would read what this one "
                               "writes as input; write it elsewhere")
+
+
+def _table_name(key: str) -> bool:
+    """Whether an object key names a table file by its extension (any case), as the input's
+    reader (:func:`ctloop.drift.streaming.open_source`) tells data files."""
+    from ctloop import storage
+
+    return any(storage.has_suffix(key, suffix) for suffix in (".parquet", ".pq", ".csv", ".csv.gz"))
 
 
 # Columns every prediction file carries (besides the id and the predictions): an id column with one
