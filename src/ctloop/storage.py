@@ -1214,26 +1214,19 @@ def is_scratch(rel: str) -> bool:
     return any(part.startswith(SCRATCH_PREFIXES) for part in rel.split("/") if part)
 
 
-def hive_keys(uri: str, files: list[str], base: str) -> list[str]:
-    """The hive partition keys (``key=value`` directories) of ``files`` below ``base``, in the
-    first file's order: every file must sit under the same keys (in any order; pyarrow matches
-    them by name). A file under other keys, or none (a stray file beside ``date=…/``), is a
-    DataSourceError naming it and a file of the others: Spark refuses such a tree ("Conflicting
-    partition column names detected", ``PartitioningUtils.resolvePartitions``, Spark 3.5), and
-    before, whether the columns appeared at all depended on which file was listed first."""
-    first: tuple[str, list[str]] | None = None
+def hive_keys(files: list[str], base: str) -> list[str]:
+    """The hive partition keys (``key=value`` directories) of ``files`` below ``base``: every
+    key any file sits under, in the order first seen, as pyarrow's hive discovery reads them from
+    all paths (``HivePartitioningFactory``, pyarrow 25.0.1); a file under no ``key=value`` level
+    for a key (a file beside ``region=eu/``) reads that column as null, and the same keys in
+    another order read by name. Before, the keys were the first listed file's: with a file
+    without them listed first there was no partition column at all."""
+    keys: dict[str, None] = {}
     for path in files:
-        levels = path[len(base):].lstrip("/").split("/")[:-1]
-        keys = [level.split("=", 1)[0] for level in levels if "=" in level]
-        if first is None:
-            first = (path, keys)
-        elif sorted(keys) != sorted(first[1]):
-            def shown(found: list[str]) -> str:
-                return "under " + "/".join(f"{k}=…" for k in found) if found else "under no key=value directory"
-            raise DataSourceError(f"{uri}: {first[0]} is {shown(first[1])} but {path} is {shown(keys)}: every file of "
-                                  "a partitioned table sits under the same key=value directories (a stray file, or "
-                                  "two tables in one directory?); move the odd file out or point at one table")
-    return first[1] if first else []
+        for level in path[len(base):].lstrip("/").split("/")[:-1]:
+            if "=" in level:
+                keys.setdefault(level.split("=", 1)[0], None)
+    return list(keys)
 
 
 def check_hive_columns(uri: str, dataset: Any, keys: list[str]) -> None:

@@ -4,9 +4,10 @@
 * The partition keys are every file's, not the first listed file's: a tree where one file sits
   under no ``key=value`` level (``a_stray.parquet`` beside ``region=eu/``) read with no partition
   column at all when that file was listed first, and with the column null for it when it was
-  listed last. Such a tree is refused naming both files, as Spark refuses it ("Conflicting
-  partition column names detected", ``PartitioningUtils.resolvePartitions``, Spark 3.5); the
-  same keys in another order (``region=eu/year=2024``, ``year=2025/region=us``) read by name.
+  listed last. Now the keys are the union of every file's, as pyarrow's hive discovery infers
+  them from all paths (``HivePartitioningFactory``, pyarrow 25.0.1): the stray file's rows are
+  null there, whichever file is listed first; the same keys in another order
+  (``region=eu/year=2024``, ``year=2025/region=us``) read by name.
 * A file column named like its ``key=value`` directory: pyarrow (25.0.1; apache/arrow#26333)
   and Spark both read the directory's value there and drop the file's. Where the file holds the
   same value (pandas ``to_parquet`` of each group with the column kept) that loses nothing and
@@ -38,14 +39,28 @@ def _tree(root, files):
 X = pa.table({"x": [1.0, 2.0]})
 
 
-@pytest.mark.parametrize("stray", ["a_stray.parquet", "z_stray.parquet", "region=eu/deeper/year=2024/p.parquet"])
-def test_a_file_under_other_keys_than_the_others_is_refused_naming_both(tmp_path, stray):
-    root = _tree(tmp_path, [(stray, X), ("region=eu/p.parquet", X), ("region=us/p.parquet", X)])
-    with pytest.raises(DataSourceError) as err:
-        streaming.open_source(root)
-    message = str(err.value)
-    assert "\n" not in message and stray in message and "key=value" in message
-    assert "region=eu/p.parquet" in message or "region=us/p.parquet" in message
+@pytest.mark.parametrize("stray", ["a_stray.parquet", "z_stray.parquet"])
+@pytest.mark.parametrize("kind", ["parquet", "csv"])
+def test_the_keys_are_every_files_whichever_is_listed_first(tmp_path, stray, kind):
+    if kind == "csv":
+        files = [(stray.replace(".parquet", ".csv"), "x\n1.0\n2.0\n"), ("region=eu/p.csv", "x\n1.0\n2.0\n"),
+                 ("region=us/p.csv", "x\n1.0\n2.0\n")]
+    else:
+        files = [(stray, X), ("region=eu/p.parquet", X), ("region=us/p.parquet", X)]
+    src = streaming.open_source(_tree(tmp_path, files))
+    assert src.partition_keys == ["region"]
+    if kind == "csv":  # the CSV re-reads keep the partition columns too
+        src = streaming.csv_timestamps_as_text(streaming.csv_as_pandas_reads(src))
+    table = src.dataset.to_table()
+    assert sorted(r for r in table.column("region").to_pylist() if r) == ["eu", "eu", "us", "us"]
+    assert table.column("region").null_count == 2  # the stray file's rows: under no region=
+
+
+def test_a_deeper_key_of_one_file_is_a_column_too(tmp_path):
+    root = _tree(tmp_path, [("region=eu/p.parquet", X), ("region=us/year=2024/p.parquet", X)])
+    src = streaming.open_source(root)
+    assert src.partition_keys == ["region", "year"]
+    assert src.dataset.to_table().column("year").to_pylist() == [None, None, 2024, 2024]
 
 
 def test_the_same_keys_in_another_order_read_by_name(tmp_path):

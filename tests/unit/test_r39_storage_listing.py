@@ -6,9 +6,9 @@ shares with the dataset reader (``ctloop.drift.streaming.open_source``):
   checksum files, the ``.part-*`` in-progress files of Flink and Hadoop streaming writers. It is
   Hadoop's ``FileInputFormat.hiddenFileFilter`` (hadoop-mapreduce-client-core,
   ``org/apache/hadoop/mapred/FileInputFormat.java``: names starting with "_" or ".") and
-  pyarrow.dataset's default ``selector_ignore_prefixes=['.', '_']`` (pyarrow 25,
-  ``pyarrow/_dataset.pyx`` ``FileSystemFactoryOptions``). Before, ``list_files`` listed them, so
-  the label store read a half-written ``_temporary`` attempt as labels;
+  pyarrow.dataset's default ``ignore_prefixes=['.', '_']`` (pyarrow 25.0.1,
+  ``pyarrow/dataset.py``). Before, ``list_files`` listed them, so
+  a reader of its ``.parquet`` files took a half-written ``_temporary`` attempt for data;
 * the suffix is matched without regard to case (``X.PARQUET``, ``Y.CSV.GZ``), as the dataset
   reader and :func:`ctloop.storage.table_format` match it; before, ``list_files(d, '.parquet')``
   left ``X.PARQUET`` out.

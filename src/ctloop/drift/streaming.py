@@ -1683,7 +1683,7 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
     if base is not None:
         from ctloop import storage
 
-        keys = storage.hive_keys(uri, files, base)  # the same for every file, or refused naming one
+        keys = storage.hive_keys(files, base)  # every file's, not the first's
         if keys:
             partitioning = pads.partitioning(flavor="hive")
     file_format: Any = fmt
@@ -1776,7 +1776,7 @@ def csv_timestamps_as_text(source: Source) -> Source:
     partitioning = pads.partitioning(flavor="hive") if source.partition_keys else None
     base = None
     if partitioning is not None:  # the directory above the first key=value part
-        first = source.files[0]
+        first = next(f for f in source.files if f"/{source.partition_keys[0]}=" in f)  # not every file has it
         base = first[: first.index(f"/{source.partition_keys[0]}=")]
     try:
         dataset = pads.dataset(source.dataset.files, format=text, filesystem=source.dataset.filesystem,
