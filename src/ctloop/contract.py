@@ -313,6 +313,8 @@ def coerce(series: pd.Series, dtype: str, fmt: str = "", *, name: str = "") -> t
         bad = notnull & out.isna()
         return out, int(bad.sum()), list(series[bad].astype(str).unique()[:3])
     # category / string: any non-null value is acceptable text
+    if isinstance(series.dtype, pd.CategoricalDtype):  # a Parquet dictionary column (pandas category) with
+        series = series.astype(object)  # gaps: its categories cannot take the text of a gap ('nan')
     out = series.where(~notnull, series.astype(str))
     return out, 0, []
 

@@ -343,13 +343,21 @@ def check_apart(data: str, **written: str) -> None:
 
     if any(ch in data for ch in "*?[") or (not storage.is_remote(data) and not Path(storage.parse(data).key).is_dir()):
         return
-    if storage.is_remote(data) and Path(storage.parse(data).key).suffix:
-        return  # a file (x.parquet, x.csv.gz)
+    if storage.is_remote(data) and not data.endswith("/") and _table_name(storage.parse(data).key):
+        return  # a file (x.parquet, X.CSV.GZ); a prefix with a dot (exports.2026/) is a directory
     base = _location(data)
     for name, where in written.items():
         if where and _location(where).startswith(base):
             raise ConfigError(f"{name}: {where!r} is inside data {data!r}: the next run would read what this one "
                               "writes as input; write it elsewhere")
+
+
+def _table_name(key: str) -> bool:
+    """Whether an object key names a table file by its extension (any case), as the input's
+    reader (:func:`ctloop.drift.streaming.open_source`) tells data files."""
+    from ctloop import storage
+
+    return any(storage.has_suffix(key, suffix) for suffix in (".parquet", ".pq", ".csv", ".csv.gz"))
 
 
 # Columns every prediction file carries (besides the id and the predictions): an id column with one
@@ -374,7 +382,7 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
         if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)
                 or pa.types.is_decimal(kind)):
             raise DataSourceError(f"data: column {name!r} of {source.uri} is {kind}, but {scorer.name} "
-                                  f"v{scorer.version} needs numbers there")
+                                  f"v{scorer.version} needs numbers there{_first_text_cell(source, name)}")
     flags = _true_false_features(scorer)
     for name in flags:
         for where, kind in _kinds(source, name):  # a CSV file of yes/no would make every file's text
@@ -389,6 +397,27 @@ def _check_columns(scorer: Scorer, source: Any, id_column: str) -> None:
     if id_column and id_column not in columns:
         raise ConfigError(f"id_column: {id_column!r} is not a column of {source.uri} (columns: "
                           f"{', '.join(columns[:20])}{' …' if len(columns) > 20 else ''})")
+
+
+def _first_text_cell(source: Any, name: str) -> str:
+    """``" (e.g. ' NaN' in row 3 of FILE: …)"``: the first cell of a CSV source's column ``name``
+    that is no number to ``pandas.read_csv`` (as training reads it), or ``""``. One read of that
+    column, up to the first such cell."""
+    import pyarrow as pa
+
+    from ctloop.drift.streaming import pandas_text_cell
+
+    if source.format != "csv" or not pa.types.is_string(source.schema.field(name).type):
+        return ""
+    rows = 0
+    for batch, _, _ in source.batches([name]):
+        for i, cell in enumerate(batch.column(0).to_pylist()):
+            if cell is not None and (pandas_text_cell(cell) or not _is_number_text(cell)):
+                padded = cell != cell.strip() or pandas_text_cell(cell)
+                return (f" (e.g. {cell!r} in row {rows + i}" + (", text to pandas.read_csv as training reads it; "
+                        "a gap is an empty cell, NaN or NA as written" if padded else "") + ")")
+        rows += batch.num_rows
+    return ""
 
 
 def _kinds(source: Any, name: str) -> list[tuple[str, Any]]:
@@ -587,7 +616,9 @@ def _as_text(source: Any, names: list[str], kinds: dict[str, Any] | None = None)
 
     if not (names or kinds) or source.format != "csv" or source.partition_keys:
         return source
-    types = {**(kinds or {}), **dict.fromkeys(names, pa.string())}
+    # the types set already (csv_as_pandas_reads: a column holding ' NaN' is text) stay
+    kept = dict(source.dataset.format.default_fragment_scan_options.convert_options.column_types)
+    types = {**(kinds or {}), **kept, **dict.fromkeys(names, pa.string())}
     # the missing values as the source reads them (drift.streaming.open_source): an empty cell, NA or None is a
     # gap, not '' or the text 'None' (which made a numeric feature's column text)
     csv = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
@@ -645,13 +676,32 @@ def _is_number_text(value: str) -> bool:
     return True
 
 
+def id_keys(column: pa.Array | pa.ChunkedArray) -> pd.Series:
+    """The id column's values as the label store keys them (``ctloop.labels.store.normalise_keys``:
+    ``1001`` and ``1001.0`` → ``"1001"``). A decimal column (a warehouse's NUMERIC(12,2) or
+    NUMBER(38,0) export) is read value by value the same way, exactly: ``1001.00`` → ``"1001"``,
+    ``1001.50`` → ``"1001.5"`` (as text a decimal kept its scale, ``"1001.00"``, and labels keyed
+    ``1001`` never joined)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from ctloop.labels.store import normalise_keys
+
+    if pa.types.is_decimal(column.type):
+        def text(v: Any) -> Any:
+            if v is None:
+                return None
+            return str(int(v)) if v == v.to_integral_value() else format(v.normalize(), "f")
+
+        return normalise_keys(pd.Series([text(v) for v in column.to_pylist()], dtype=object))
+    return normalise_keys(column.to_pandas())
+
+
 def _check_ids(source: Any, id_column: str, batch_rows: int) -> None:
     """One pass over the id column only: every id present and unique (as text)."""
     import pandas as pd
 
-    from ctloop.labels.store import normalise_keys
-
-    parts = [normalise_keys(batch.column(0).to_pandas())
+    parts = [id_keys(batch.column(0))
              for batch, _, _ in source.batches([id_column], batch_rows=batch_rows)]
     ids = pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype="string")
     nulls = ids.isna() | (ids.astype("string").str.strip() == "").fillna(False)
@@ -801,13 +851,17 @@ def _write_parquet(table: pa.Table, uri: str) -> None:
 
 # ------------------------------------------------------------------ scoring
 def open_input(data: str) -> Any:
-    """The input table (:func:`ctloop.drift.streaming.open_source`); a problem names ``data``."""
-    from ctloop.drift.streaming import open_source
+    """The input table (:func:`ctloop.drift.streaming.open_source`); a problem names ``data``. A
+    CSV's cells are read as training reads them (``pandas.read_csv`` in :func:`ctloop.storage.read_table`;
+    :func:`ctloop.drift.streaming.csv_as_pandas_reads`): a numeric column holding ``' NaN'``,
+    ``NAN``, ``' inf'`` or ``1e999`` is text there (training refuses it as numbers with text),
+    where Arrow read it as a number with a gap and scored the row with the feature imputed."""
+    from ctloop.drift.streaming import csv_as_pandas_reads, open_source
 
     if not data.strip():
         raise ConfigError("data: must not be empty — a Parquet or CSV file, directory or glob")
     try:
-        return open_source(data)
+        return csv_as_pandas_reads(open_source(data))
     except (DataSourceError, ConfigError) as exc:
         raise type(exc)(f"data: {exc}") from exc
 
@@ -911,7 +965,6 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ctloop.labels.store import normalise_keys
     from ctloop.storage import NumbersAsText, numbers_as_text, plain_missing
 
     log: _Log | None = None
@@ -935,7 +988,7 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
                                   f"{result.rows + n - 1} of {source.uri}: "
                                   f"{_why_unscorable(frame, scorer.numeric, result.rows, exc)}") from exc
         if id_column:
-            ids = pa.array(normalise_keys(batch.column(id_column).to_pandas()).astype(object), pa.string())
+            ids = pa.array(id_keys(batch.column(id_column)).astype(object), pa.string())
         else:
             numbers = pc.cast(pa.array(np.arange(result.rows, result.rows + n, dtype="int64")), pa.string())
             ids = pc.binary_join_element_wise(prefix, numbers, "-")

@@ -378,7 +378,7 @@ def local_files(base: Path | str, suffix: str = "") -> list[Path]:
         dirs[:] = kept
         for name in names:
             path = Path(top) / name
-            if not name.endswith(suffix):
+            if not has_suffix(name, suffix):
                 continue
             if path.is_file():
                 out.append(path)
@@ -650,7 +650,7 @@ class _Gcs(_Remote):
         prefix = _dir_prefix(loc.key)
         with self.errors(loc, client):
             names = [b.name for b in client.list_blobs(loc.bucket, prefix=prefix, **self.call_options())]
-        return sorted(loc.child(n) for n in names if n.endswith(suffix) and not n.endswith("/"))
+        return sorted(loc.child(n) for n in names if has_suffix(n, suffix) and not n.endswith("/"))
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
         client = self.client(loc)
@@ -812,7 +812,7 @@ class _S3(_Remote):
                 Bucket=loc.bucket, Prefix=_dir_prefix(loc.key))
             for page in pages:
                 keys += [o["Key"] for o in page.get("Contents", [])]
-        return sorted(loc.child(k) for k in keys if k.endswith(suffix) and not k.endswith("/"))
+        return sorted(loc.child(k) for k in keys if has_suffix(k, suffix) and not k.endswith("/"))
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
         out: list[ObjectInfo] = []
@@ -1131,7 +1131,7 @@ class _Azure(_Remote):
     def list(self, loc: Location, suffix: str) -> list[str]:
         with self.errors(loc):
             names = [b.name for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key))]
-        return sorted(loc.child(n) for n in names if n.endswith(suffix) and not n.endswith("/"))
+        return sorted(loc.child(n) for n in names if has_suffix(n, suffix) and not n.endswith("/"))
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
         with self.errors(loc):
@@ -1199,22 +1199,121 @@ def delete(uri: str) -> None:
     backend.delete(loc)
 
 
+SCRATCH_PREFIXES = ("_", ".")
+"""A path component below a listed directory starting with one of these is no data: Spark's
+``_temporary/`` attempt directories and ``_SUCCESS``/``_committed_*`` markers, Hadoop's
+``.<name>.crc`` checksums, the ``.part-*`` in-progress files of Flink and Hadoop streaming writers,
+ctloop's own ``_quarantine``/``_schema``. Hadoop's ``FileInputFormat.hiddenFileFilter`` and
+pyarrow.dataset's default ``ignore_prefixes=['.', '_']`` (pyarrow 25.0.1, ``pyarrow/dataset.py``)."""
+
+
+def is_scratch(rel: str) -> bool:
+    """Whether ``rel``, a path relative to a listed directory, is no data (:data:`SCRATCH_PREFIXES`):
+    the one rule :func:`list_files`, :func:`list_objects` and the dataset reader
+    (``ctloop.drift.streaming.open_source``) share."""
+    return any(part.startswith(SCRATCH_PREFIXES) for part in rel.split("/") if part)
+
+
+def hive_keys(files: list[str], base: str) -> list[str]:
+    """The hive partition keys (``key=value`` directories) of ``files`` below ``base``: every
+    key any file sits under, in the order first seen, as pyarrow's hive discovery reads them from
+    all paths (``HivePartitioningFactory``, pyarrow 25.0.1); a file under no ``key=value`` level
+    for a key (a file beside ``region=eu/``) reads that column as null, and the same keys in
+    another order read by name. Before, the keys were the first listed file's: with a file
+    without them listed first there was no partition column at all."""
+    keys: dict[str, None] = {}
+    for path in files:
+        for level in path[len(base):].lstrip("/").split("/")[:-1]:
+            if "=" in level:
+                keys.setdefault(level.split("=", 1)[0], None)
+    return list(keys)
+
+
+def check_hive_columns(uri: str, dataset: Any, keys: list[str]) -> None:
+    """Refuse a partitioned ``dataset`` (a ``pyarrow.dataset`` with hive ``keys``) whose files
+    hold a column named like a ``key=value`` directory above them with other values: pyarrow
+    reads the directory's value there and drops the file's without a word (the partition
+    expression's known value replaces the column, pyarrow 25.0.1; apache/arrow#26333), and so
+    does Spark (partition values are appended, the data schema's overlapping columns not read:
+    ``HadoopFsRelation``/``PartitioningUtils.mergeDataAndPartitionSchema``, Spark 3.5). Files
+    holding the same value as their directory (pandas ``to_parquet`` of each group with the
+    column kept) read as before. Looked for only when the first file holds such a column (its
+    footer was read to make the dataset); then each file's own values of it are read."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.dataset as pads
+
+    if not keys:
+        return
+    fragments = list(dataset.get_fragments())
+    try:
+        shadowed = [k for k in keys if k in fragments[0].physical_schema.names] if fragments else []
+        if not shadowed:
+            return
+        for fragment in fragments:
+            held = [k for k in shadowed if k in fragment.physical_schema.names]
+            if not held:
+                continue
+            known = pads.get_partition_keys(fragment.partition_expression)
+            own = dataset.format.make_fragment(fragment.path, dataset.filesystem).to_table(columns=held)
+            for key in held:
+                values = pc.unique(own.column(key))
+                value = known.get(key)
+                if value is None:
+                    differ = values.filter(pc.is_valid(values))
+                else:
+                    kind = dataset.schema.field(key).type
+                    try:
+                        typed = pc.cast(values, kind)
+                    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                        differ = values
+                    else:
+                        same = pc.fill_null(pc.equal(typed, pa.scalar(value, kind)), False)
+                        differ = values.filter(pc.invert(same))
+                if len(differ):
+                    raise DataSourceError(
+                        f"{uri}: column {key!r} of {fragment.path} holds {differ[0].as_py()!r}, but the file sits "
+                        f"under {key}={value if value is not None else '(null)'}: the directory's value "
+                        "would replace the file's (as pyarrow and Spark read a partitioned table) and the file's "
+                        f"values be lost; rename the column {key!r} in the file, or write the files without it "
+                        "(pandas partition_cols, Spark partitionBy leave it out)")
+    except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise DataSourceError(f"{uri}: cannot read a file's partition columns: {_first_line(exc)}") from exc
+
+
+def has_suffix(name: str, suffix: str) -> bool:
+    """Whether ``name`` ends with ``suffix`` in any case (``X.PARQUET``, ``Y.CSV.GZ``): how every
+    listing matches a file's extension."""
+    return name.lower().endswith(suffix.lower())
+
+
+def _data_only(loc: Location, uris: list[str]) -> list[str]:
+    """``uris`` (listed under ``loc``) without those :func:`is_scratch` leaves out."""
+    root = loc.uri.rstrip("/")
+    return [u for u in uris if not is_scratch(u[len(root):] if u.startswith(root) else u.rsplit("/", 1)[-1])]
+
+
 def list_files(prefix: str, suffix: str = "") -> list[str]:
     """Full URIs (or paths) of every file under the directory/prefix ``prefix`` whose name ends
-    with ``suffix``, recursively and sorted; ``[]`` when nothing is there. ``s3://b/log`` lists
-    ``s3://b/log/...``, never ``s3://b/logs/...``. A missing bucket is an error."""
+    with ``suffix`` (in any case: :func:`has_suffix`), recursively and sorted; ``[]`` when nothing
+    is there. ``s3://b/log`` lists ``s3://b/log/...``, never ``s3://b/logs/...``. Scratch files
+    below ``prefix`` (a component starting with '_' or '.': Spark's ``_temporary/``, ``_SUCCESS``,
+    ``.crc``; :func:`is_scratch`) are left out, as the dataset reader leaves them out. A missing
+    bucket is an error."""
     backend, loc = _backend(prefix)
-    return _addressable(loc, backend.list(loc, suffix))
+    return _addressable(loc, _data_only(loc, backend.list(loc, suffix)))
 
 
 def list_objects(prefix: str) -> list[ObjectInfo]:
     """Every file or object under the directory/prefix ``prefix`` with its size and etag (a local
-    file's: its modification time and size), recursively, sorted by URI; ``[]`` when nothing is
-    there. A missing bucket is an error."""
+    file's: its modification time and size), recursively, sorted by URI, scratch files left out
+    as :func:`list_files` leaves them out; ``[]`` when nothing is there. A missing bucket is an
+    error."""
     backend, loc = _backend(prefix)
     found = backend.objects(loc)
     _addressable(loc, [o.uri for o in found])
-    return found
+    kept = set(_data_only(loc, [o.uri for o in found]))
+    return [o for o in found if o.uri in kept]
 
 
 def _addressable(loc: Location, uris: list[str]) -> list[str]:
@@ -1600,6 +1699,25 @@ def _decimals_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{name: frame[name].astype(float) for name in decimals})
 
 
+def _index_as_columns(uri: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (a Parquet file read by pandas) with the levels of a named index as columns: pandas
+    writes ``frame.set_index("request_id")`` as a column of that name (pyarrow/pandas_compat.py,
+    pyarrow 25.0.1) and reads it back as the index, where ``pyarrow.dataset`` (batch scoring, the
+    streamed reader) reads it as the column it is. An unnamed index (``__index_level_0__``) and a
+    RangeIndex (stored as metadata only, named or not) are no data and stay out. A level named like
+    a column is refused naming it."""
+    import pandas as pd
+
+    names = [n for n in frame.index.names if n is not None]
+    if not names or isinstance(frame.index, pd.RangeIndex):  # a RangeIndex is kept as metadata, no column
+        return frame
+    clash = next((n for n in names if n in frame.columns), None)
+    if clash is not None:
+        raise DataSourceError(f"{uri} holds {clash!r} twice, as a column and as the pandas index: rename one")
+    unnamed = [i for i, n in enumerate(frame.index.names) if n is None]
+    return frame.reset_index(level=names).reset_index(drop=True) if unnamed else frame.reset_index()
+
+
 def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a CSV or Parquet table from a local path or an object store URI.
 
@@ -1618,7 +1736,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         if kind == "parquet":
             if raw[:2] == GZIP_MAGIC:  # stored with Content-Encoding: gzip; Parquet starts with PAR1
                 raw = gzip.decompress(raw)
-            frame = plain_missing(_decimals_as_floats(pd.read_parquet(io.BytesIO(raw))))
+            frame = plain_missing(_decimals_as_floats(_index_as_columns(uri, pd.read_parquet(io.BytesIO(raw)))))
         else:
             compression = csv_compression(raw)
             refuse_other_encoding(uri, raw[:CSV_HEAD_BYTES])
@@ -1822,6 +1940,11 @@ __all__ = [
     "delete",
     "list_files",
     "list_objects",
+    "is_scratch",
+    "hive_keys",
+    "check_hive_columns",
+    "has_suffix",
+    "SCRATCH_PREFIXES",
     "local_files",
     "ObjectInfo",
     "filesystem",

@@ -913,8 +913,11 @@ def _suffix_format(path: str) -> str | None:
 
 
 def _hidden(rel: str) -> bool:
-    """pyarrow.dataset's rule: a path component starting with ``_`` or ``.`` is not data."""
-    return any(part.startswith(("_", ".")) for part in rel.split("/") if part)
+    """pyarrow.dataset's rule: a path component starting with ``_`` or ``.`` is not data
+    (:func:`ctloop.storage.is_scratch`, the rule every listing shares)."""
+    from ctloop import storage
+
+    return storage.is_scratch(rel)
 
 
 @dataclass
@@ -1678,8 +1681,9 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
     keys: list[str] = []
     partitioning = None
     if base is not None:
-        rel = files[0][len(base):].lstrip("/").split("/")[:-1]
-        keys = [p.split("=", 1)[0] for p in rel if "=" in p]
+        from ctloop import storage
+
+        keys = storage.hive_keys(files, base)  # every file's, not the first's
         if keys:
             partitioning = pads.partitioning(flavor="hive")
     file_format: Any = fmt
@@ -1709,6 +1713,9 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         raise DataSourceError(f"{uri} is not a readable {fmt} dataset: {exc}") from exc
+    from ctloop import storage
+
+    storage.check_hive_columns(uri, dataset, keys)  # a file column named like its key=value directory
     written = [n for n in dataset.schema.names if n not in keys]
     if fmt == "csv" and len(written) == 1:  # as ctloop.storage.read_table refuses it (training)
         sep = next((c for c in (";", "\t", "|") if c in written[0]), None)
@@ -1769,7 +1776,7 @@ def csv_timestamps_as_text(source: Source) -> Source:
     partitioning = pads.partitioning(flavor="hive") if source.partition_keys else None
     base = None
     if partitioning is not None:  # the directory above the first key=value part
-        first = source.files[0]
+        first = next(f for f in source.files if f"/{source.partition_keys[0]}=" in f)  # not every file has it
         base = first[: first.index(f"/{source.partition_keys[0]}=")]
     try:
         dataset = pads.dataset(source.dataset.files, format=text, filesystem=source.dataset.filesystem,
