@@ -726,10 +726,10 @@ class MlflowRegistry:
         """``challenger`` → the newest READY version (at least ``mine``). Aliases are last-writer-wins
         and a promotion may hold the lock for minutes, so two runs registering at once are settled by
         reading back: whoever sees the alias behind the newest ready version moves it forward, and
-        a late write of an older version is corrected by the run that wrote it."""
+        a late write of an older version is corrected by the run that wrote it. Every page of the
+        versions is read (:meth:`_search_versions`; was: the first, in MLflow's default order)."""
         for _ in range(3):
-            found = [mv for mv in self.client.search_model_versions(_name_filter(name))
-                     if mv.name == name and str(mv.version).isdigit()]
+            found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
             copies = {str(mv.version) for mv in found if TAG_DUPLICATE_OF in (mv.tags or {})}  # never challenger
             ready = [int(mv.version) for mv in found if mv.status == "READY" and str(mv.version) not in copies]
             target = max([mine, *ready])
