@@ -257,9 +257,10 @@ def _hide_password(exc: Exception, uri: str) -> None:
 
 
 class _Client:
-    """An MlflowClient whose every call that the server refuses for its credentials (HTTP 401/403)
-    raises one RegistryError naming the variables to set (``ctloop.tracking.refused_credentials``)
-    instead of an MlflowException that each caller words as a failure of its own step."""
+    """An MlflowClient whose every call that the server refuses for its credentials (HTTP 401/403),
+    or answers with no MLflow JSON (a login proxy's page), raises one RegistryError naming the
+    variables to set (``ctloop.tracking.refused_credentials``) instead of an MlflowException that
+    each caller words as a failure of its own step."""
 
     def __init__(self, client: Any, uri: str):
         self._client = client
@@ -285,6 +286,8 @@ class _Client:
                     raise RegistryError(refused) from exc
                 _hide_password(exc, self._uri)
                 raise
+            except json.JSONDecodeError as exc:  # an answer MLflow's client parses itself: a login page?
+                raise RegistryError(refused_credentials(exc, self._uri, attr) or str(exc)) from None
 
         return call
 

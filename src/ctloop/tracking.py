@@ -400,6 +400,35 @@ def _without_userinfo(uri: str) -> str:
     return f"{cut['scheme']}{cut['rest']}" if cut else uri
 
 
+# mlflow 3.17.2 mlflow/utils/rest_utils.py verify_rest_response: a 200 whose body is no JSON object
+_NOT_JSON = "API request to endpoint was successful but the response body was not in a valid JSON format"
+
+
+def not_mlflow_json(exc: BaseException, uri: str, action: str) -> str | None:
+    """One line for an answer that is not MLflow's JSON, naming the tracking URI (password
+    masked) and what came instead (HTML and its title: a login proxy's sign-in page, answered
+    200 or reached through the redirect ``requests`` follows); ``None`` for any other error.
+    MLflow's client raises an MlflowException quoting the whole page (mlflow 3.17.2
+    ``mlflow/utils/rest_utils.py`` ``verify_rest_response``), or a ``JSONDecodeError`` where it
+    parses the answer itself (``call_endpoint``, the artifact repositories' ``response.json()``)."""
+    import json
+
+    if isinstance(exc, json.JSONDecodeError):
+        body = exc.doc
+    else:
+        message = str(getattr(exc, "message", "") or exc)
+        if not message.startswith(_NOT_JSON):
+            return None
+        body = message.partition("Response body: '")[2]
+    title = re.search(r"<title[^>]*>(.*?)</title", body, re.I | re.S)
+    what = "HTML" if body.lstrip()[:1] == "<" else "text" if body.strip() else "an empty body"
+    page = f" (page title {' '.join(title[1].split())[:80]!r})" if title and title[1].strip() else ""
+    return (f"MLflow at {display_uri(uri)} answered {what}, not MLflow JSON, to {action}{page}: a login page of a proxy in "
+            "front of MLflow (oauth2-proxy, an ingress' sign-in)? Give credentials the proxy accepts "
+            "(MLFLOW_TRACKING_TOKEN is sent as a bearer token, MLFLOW_TRACKING_USERNAME and "
+            "MLFLOW_TRACKING_PASSWORD as basic auth), or point the tracking URI at MLflow itself")
+
+
 def refused_credentials(exc: Exception, uri: str, action: str) -> str | None:
     """One line for an MLflow answer that refused the caller (HTTP 401 or 403), naming the
     environment variables that carry credentials and which of them are set, never their values;
@@ -408,7 +437,11 @@ def refused_credentials(exc: Exception, uri: str, action: str) -> str | None:
     (mlflow 3.17.2 ``mlflow/utils/rest_utils.py`` ``http_request``), or asks the auth provider
     named by ``MLFLOW_TRACKING_AUTH``; a refusal arrives as an MlflowException whose error code is
     ``UNAUTHENTICATED`` (401) or ``PERMISSION_DENIED`` (403) (``mlflow/exceptions.py``
-    ``get_error_code``)."""
+    ``get_error_code``). An answer that is no MLflow JSON (a login proxy's sign-in page) is
+    :func:`not_mlflow_json`'s line."""
+    page = not_mlflow_json(exc, uri, action)
+    if page:
+        return page
     code = str(getattr(exc, "error_code", ""))
     if code not in ("UNAUTHENTICATED", "CUSTOMER_UNAUTHORIZED", "PERMISSION_DENIED"):
         return None
@@ -548,9 +581,10 @@ def _dataset(frame: pd.DataFrame, data_uri: str, target: str | None, digest: str
 
 
 def _credentials_named(func):
-    """``func`` whose MlflowException for refused credentials (HTTP 401/403) is one RegistryError
-    naming the variables to set (:func:`refused_credentials`)."""
+    """``func`` whose MlflowException for refused credentials (HTTP 401/403) or an answer that is
+    no MLflow JSON is one RegistryError naming the variables to set (:func:`refused_credentials`)."""
     import functools
+    import json
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -559,7 +593,7 @@ def _credentials_named(func):
         except Exception as exc:
             from mlflow.exceptions import MlflowException
 
-            if isinstance(exc, MlflowException):
+            if isinstance(exc, MlflowException | json.JSONDecodeError):  # refused, or a login page
                 import mlflow
 
                 refused = refused_credentials(exc, mlflow.get_tracking_uri(), func.__name__)
@@ -747,6 +781,7 @@ __all__ = [
     "code_version",
     "preflight",
     "refused_credentials",
+    "not_mlflow_json",
     "log_training_run",
     "pip_requirements",
     "sha256_file",
