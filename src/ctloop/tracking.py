@@ -305,28 +305,32 @@ def preflight(uri: str, *, say=None) -> None:
 
 # A userinfo urlsplit cut (CPython 3.11 ``urllib/parse.py`` ends the netloc at the first '/', '?'
 # or '#', also inside a password) or could not parse: a user without ':/?#@', then ':' and a
-# password up to the first '@' after it.
-_CUT_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^@/?#:]*):(?P<password>[^@]*)@(?P<rest>.*)",
-                           re.S)
+# password up to the first '@' after it; or a user alone, a token (``http://TOKEN@host``), whose
+# '@' comes before any '/', '?' or '#'.
+_CUT_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^@/?#:]*)(?::(?P<password>[^@]*))?"
+                           r"@(?P<rest>.*)", re.S)
 
 
 def _cut_userinfo(uri: str) -> re.Match[str] | None:
-    """The userinfo of ``uri`` when urlsplit cannot see it (see :data:`_CUT_USERINFO`), else None:
-    never for file:// or sqlite:// (a ':' and an '@' in a path), nor for ``host:port/…@…`` (a
-    host with a '.' or ``localhost`` before digits and a '/': an '@' in the path or query)."""
+    """The userinfo of ``uri`` when urlsplit cannot see it (see :data:`_CUT_USERINFO`), or when it
+    is a user name alone (``password`` None: a token given as the user, which ``requests`` sends
+    as basic auth, a secret like a password), else None: never for file:// or sqlite:// (a ':'
+    and an '@' in a path), nor for ``host:port/…@…`` (a host with a '.' or ``localhost`` before
+    digits and a '/': an '@' in the path or query)."""
     if uri.split("://", 1)[0].lower() in ("file", "sqlite"):
         return None
     match = _CUT_USERINFO.match(uri)
-    if match is None:
+    if match is None or (match["password"] is None and not match["user"]):
         return None
-    port = re.match(r"\d+(?=[/?#])", match["password"])
+    port = re.match(r"\d+(?=[/?#])", match["password"] or "")
     if port and ("." in match["user"] or match["user"].lower() == "localhost"):
         return None
     return match
 
 
 def display_uri(uri: str) -> str:
-    """``uri`` without a password in its userinfo (``http://user:***@host``), for messages."""
+    """``uri`` without a password in its userinfo (``http://user:***@host``), or without the user
+    name when it comes alone (``http://***@host``: a token), for messages."""
     from urllib.parse import urlsplit, urlunsplit
 
     try:
@@ -336,23 +340,25 @@ def display_uri(uri: str) -> str:
             return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
     except ValueError:
         pass
-    cut = _cut_userinfo(uri)  # a password holding '/', '?' or '#', or an unparsable URI
+    cut = _cut_userinfo(uri)  # a password holding '/', '?' or '#', an unparsable URI, or a token as the user
     return f"{cut['scheme']}***@{cut['rest']}" if cut else uri
 
 
 def hide_password(text: str, uri: str) -> str:
     """``text`` with the password of ``uri``'s userinfo replaced by ``***`` (a message that quotes
-    the URI or a URL requested through it)."""
+    the URI or a URL requested through it); a user name that comes alone (a token) where it is
+    followed by its '@', as a quoted URL holds it (a short user name is a word of the text too)."""
     from urllib.parse import unquote, urlsplit
 
     try:
         password = urlsplit(uri).password
     except ValueError:  # unparsable (an unclosed IPv6 bracket)
         password = None
+    at = ""
     if password is None and (cut := _cut_userinfo(uri)) is not None:
-        password = cut["password"]
+        password, at = (cut["password"], "") if cut["password"] is not None else (cut["user"], "@")
     for form in (password, unquote(password or "")):  # requests sends (and may print) it decoded
-        text = text.replace(form, "***") if form else text
+        text = text.replace(form + at, "***" + at) if form else text
     return text
 
 
@@ -455,9 +461,11 @@ def refused_credentials(exc: Exception, uri: str, action: str) -> str | None:
         in_uri = urlsplit(uri).username or ""
     except ValueError:
         in_uri = ""
+    cut = _cut_userinfo(uri)
     if in_uri and not plugin:  # requests' basic auth from the URL replaces the variables' header
         # (requests 2.x models.py prepare_auth: no auth= given, so the URL's userinfo is used)
-        sent = f"user {unquote(in_uri)!r} from the tracking URI"
+        sent = ("the user name of the tracking URI (a token?), with no password" if cut and cut["password"] is None
+                else f"user {unquote(in_uri)!r} from the tracking URI")
     elif user and password:
         sent = f"user {user!r} (MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD)"
     elif token:
