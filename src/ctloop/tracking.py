@@ -47,11 +47,16 @@ REFERENCE_MAX_ROWS = 200_000
 # (mlflow/environment_variables.py: MLFLOW_HTTP_REQUEST_MAX_RETRIES=7, _BACKOFF_FACTOR=2,
 # _TIMEOUT=120 s) retry an unreachable server for about four minutes without a word. These,
 # set unless the environment already sets them, bound one call to under a minute: 3 attempts of
-# at most 15 s each plus 1 s + 2 s of backoff (urllib3 Retry, plus up to 1 s of jitter each).
+# at most 15 s each plus 1 s + 2 s of backoff (urllib3 Retry, plus up to 1 s of jitter each). A 429,
+# 413 or 503 with ``Retry-After`` is retried after that backoff too: urllib3 2.x sleeps whatever the
+# header says, up to six hours (util/retry.py DEFAULT_RETRY_AFTER_MAX = 21600), and mlflow 3.17.2
+# respects it by default (MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER): "Retry-After: 3600" was an hour
+# of silence per retry.
 HTTP_ENV = {
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "15",
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER": "false",
 }
 # The preflight probe of an http(s) tracking URI: attempts, seconds each, pause between them.
 PREFLIGHT_ATTEMPTS = 3
