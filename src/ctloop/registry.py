@@ -978,6 +978,13 @@ class MlflowRegistry:
         notes: list[str] = []
         if not champ:
             notes.extend(staged_note(name, self.versions(name)))
+            last = counted[-1] if counted else None
+            if last is not None and not self._has_version(name, last.version):
+                # MLflow drops a deleted version's aliases: "champion none" read as a model never promoted
+                back = aliases.get(PREVIOUS_CHAMPION, "")
+                notes.append(f"the champion v{last.version} (promoted {last.at}) was deleted, and its alias with it: "
+                             "no version is champion; promote one"
+                             + (f" (previous-champion is v{back})" if back else ""))
         if champ and promotion is None:
             notes.append(
                 f"champion v{champ} has no promotion record: the alias was set outside ctloop"
