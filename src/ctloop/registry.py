@@ -1104,6 +1104,12 @@ class MlflowRegistry:
             if _is_not_found(exc):
                 return None
             raise RegistryError(f"cannot read the promotion lock of {name!r}: {exc}") from exc
+        if TAG_LOCK_OWNER not in tags:  # a lock is created with its tags in one write: this is someone's model
+            raise RegistryError(
+                f"registered model {self._lock_name(name)!r} has the name of the promotion lock of {name!r} but is "
+                f"no ctloop lock (no tag {TAG_LOCK_OWNER}): ctloop does not delete it (was: broken as an expired "
+                "lock, its versions with it); rename it in the MLflow UI to promote or repair "
+                f"{name!r}")
         expires = tags.get(TAG_LOCK_EXPIRES, "")
         try:
             expired = datetime.fromisoformat(expires.replace("Z", "+00:00")) < datetime.now(UTC)
