@@ -103,6 +103,8 @@ AUDIT_STATE = AUDIT_PREFIX + "state"
 AUDIT_EVENT_ID = AUDIT_PREFIX + "event_id"
 
 PENDING, COMMITTED, ABORTED = "pending", "committed", "aborted"
+DUPLICATE = "duplicate"  # the state of an intent's copy a retried create left (never read: its record is kept)
+AUDIT_DUPLICATE_OF = AUDIT_PREFIX + "duplicate_of"  # a retried create's copy of an audit run: the run kept
 
 LOCK_SUFFIX = ".ctloop-promotion-lock"
 TAG_LOCK_OWNER = "ctloop.lock.owner"
@@ -257,9 +259,10 @@ def _hide_password(exc: Exception, uri: str) -> None:
 
 
 class _Client:
-    """An MlflowClient whose every call that the server refuses for its credentials (HTTP 401/403)
-    raises one RegistryError naming the variables to set (``ctloop.tracking.refused_credentials``)
-    instead of an MlflowException that each caller words as a failure of its own step."""
+    """An MlflowClient whose every call that the server refuses for its credentials (HTTP 401/403),
+    or answers with no MLflow JSON (a login proxy's page), raises one RegistryError naming the
+    variables to set (``ctloop.tracking.refused_credentials``) instead of an MlflowException that
+    each caller words as a failure of its own step."""
 
     def __init__(self, client: Any, uri: str):
         self._client = client
@@ -285,6 +288,8 @@ class _Client:
                     raise RegistryError(refused) from exc
                 _hide_password(exc, self._uri)
                 raise
+            except json.JSONDecodeError as exc:  # an answer MLflow's client parses itself: a login page?
+                raise RegistryError(refused_credentials(exc, self._uri, attr) or str(exc)) from None
 
         return call
 
@@ -726,10 +731,10 @@ class MlflowRegistry:
         """``challenger`` → the newest READY version (at least ``mine``). Aliases are last-writer-wins
         and a promotion may hold the lock for minutes, so two runs registering at once are settled by
         reading back: whoever sees the alias behind the newest ready version moves it forward, and
-        a late write of an older version is corrected by the run that wrote it."""
+        a late write of an older version is corrected by the run that wrote it. Every page of the
+        versions is read (:meth:`_search_versions`; was: the first, in MLflow's default order)."""
         for _ in range(3):
-            found = [mv for mv in self.client.search_model_versions(_name_filter(name))
-                     if mv.name == name and str(mv.version).isdigit()]
+            found = [mv for mv in self._search_versions(name) if mv.name == name and str(mv.version).isdigit()]
             copies = {str(mv.version) for mv in found if TAG_DUPLICATE_OF in (mv.tags or {})}  # never challenger
             ready = [int(mv.version) for mv in found if mv.status == "READY" and str(mv.version) not in copies]
             target = max([mine, *ready])
@@ -863,14 +868,17 @@ class MlflowRegistry:
             }.items()
         }
         tags["mlflow.runName"] = f"promote-v{version}"
+        experiment_id = self._audit_experiment(name, create=True)
         try:
-            run = self.client.create_run(self._audit_experiment(name, create=True), tags=tags)
+            run = self.client.create_run(experiment_id, tags=tags)
         except MlflowException as exc:
             raise RegistryError(
                 f"cannot write the intent record of promoting {name} v{version}: {exc}; "
                 "nothing changed"
             ) from exc
-        return Promotion.from_run(run)
+        # a retried create left copies: the protocol writes to the one every reader keeps
+        return Promotion.from_run(self._finish_copies(experiment_id, f"{AUDIT_PREFIX}promotion_id", pid, run,
+                                                      finished=False))
 
     def _commit(self, name: str, intent: Promotion) -> None:
         from mlflow.exceptions import MlflowException
@@ -970,6 +978,13 @@ class MlflowRegistry:
         notes: list[str] = []
         if not champ:
             notes.extend(staged_note(name, self.versions(name)))
+            last = counted[-1] if counted else None
+            if last is not None and not self._has_version(name, last.version):
+                # MLflow drops a deleted version's aliases: "champion none" read as a model never promoted
+                back = aliases.get(PREVIOUS_CHAMPION, "")
+                notes.append(f"the champion v{last.version} (promoted {last.at}) was deleted, and its alias with it: "
+                             "no version is champion; promote one"
+                             + (f" (previous-champion is v{back})" if back else ""))
         if champ and promotion is None:
             notes.append(
                 f"champion v{champ} has no promotion record: the alias was set outside ctloop"
@@ -1089,6 +1104,12 @@ class MlflowRegistry:
             if _is_not_found(exc):
                 return None
             raise RegistryError(f"cannot read the promotion lock of {name!r}: {exc}") from exc
+        if TAG_LOCK_OWNER not in tags:  # a lock is created with its tags in one write: this is someone's model
+            raise RegistryError(
+                f"registered model {self._lock_name(name)!r} has the name of the promotion lock of {name!r} but is "
+                f"no ctloop lock (no tag {TAG_LOCK_OWNER}): ctloop does not delete it (was: broken as an expired "
+                "lock, its versions with it); rename it in the MLflow UI to promote or repair "
+                f"{name!r}")
         expires = tags.get(TAG_LOCK_EXPIRES, "")
         try:
             expired = datetime.fromisoformat(expires.replace("Z", "+00:00")) < datetime.now(UTC)
@@ -1203,14 +1224,19 @@ class MlflowRegistry:
     def _search_audit(
         self, name: str, filter_string: str = "", limit: int | None = None, *, newest: bool = False
     ) -> list[Any]:
-        """The audit runs of ``name``, oldest first; with ``limit``, the first ``limit`` of them, or
-        the last ``limit`` when ``newest`` (still oldest first)."""
+        """The audit records of ``name``, oldest first; with ``limit``, the first ``limit`` of them,
+        or the last ``limit`` when ``newest`` (still oldest first). A record is one run, or the
+        copies a retried ``runs/create`` left (:func:`_record_key`): one of them is kept, the
+        first by :func:`_copy_order`, whoever reads, and ``limit`` counts records (was: runs, so
+        a copy among the newest N left N-1 records, and which copy was kept depended on the
+        direction of the read)."""
         from mlflow.exceptions import MlflowException
 
         exp = self._audit_experiment(name)
         if exp is None:
             return []
-        runs: list[Any] = []
+        runs: dict[str, Any] = {}  # by run id: a record made between pages shifts the offsets
+        keys: dict[str, None] = {}  # the records in the order read
         token = None
         try:
             while True:
@@ -1218,17 +1244,53 @@ class MlflowRegistry:
                     [exp],
                     filter_string=filter_string,
                     order_by=[f"attributes.start_time {'DESC' if newest else 'ASC'}"],
-                    max_results=min(limit or 1000, 1000),
+                    max_results=min(limit + 1, 1000) if limit is not None else 1000,
                     page_token=token,
                 )
-                seen = {r.info.run_id for r in runs}  # a record made between pages shifts the offsets
-                runs += [r for r in page if r.info.run_id not in seen]
+                for run in page:
+                    runs.setdefault(run.info.run_id, run)
+                    keys.setdefault(_record_key(run))
                 token = page.token
-                if not token or (limit is not None and len(runs) >= limit):
-                    runs = runs[:limit] if limit is not None else runs
-                    return runs[::-1] if newest else runs
+                # one record past the limit: the copies of the last one kept are read too
+                if not token or (limit is not None and len(keys) > limit):
+                    break
         except MlflowException as exc:
             raise RegistryError(f"cannot read the audit records of {name!r}: {exc}") from exc
+        wanted = set(list(keys)[:limit]) if limit is not None else set(keys)
+        kept: dict[str, Any] = {}
+        for run in runs.values():
+            key = _record_key(run)
+            if key in wanted and (key not in kept or _copy_order(run) < _copy_order(kept[key])):
+                kept[key] = run
+        return sorted(kept.values(), key=_copy_order)
+
+    def _finish_copies(self, experiment_id: str, tag: str, value: str, ours: Any, *, finished: bool) -> Any:
+        """The run to keep of the record whose tag ``tag`` is ``value`` (``ours``, the run
+        ``create_run`` answered, or a copy a retried create left before it): the first by
+        :func:`_copy_order`, as :meth:`_search_audit` keeps it, finished too when ``finished``.
+        Every other copy is tagged ``ctloop.audit.duplicate_of`` and finished (was: left RUNNING
+        in the MLflow UI for good)."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            copies = self.client.search_runs([experiment_id], filter_string=f"tags.`{tag}` = '{value}'",
+                                             max_results=10)
+            copies = sorted({r.info.run_id: r for r in [ours, *copies]}.values(), key=_copy_order)
+            if finished and len(copies) > 1 and not str(copies[0].info.status).endswith("FINISHED"):
+                self.client.set_terminated(copies[0].info.run_id, status="FINISHED")
+            for copy in copies[1:]:
+                self.client.set_tag(copy.info.run_id, AUDIT_DUPLICATE_OF, copies[0].info.run_id)
+                if copy.data.tags.get(AUDIT_STATE) == PENDING:
+                    self.client.set_tag(copy.info.run_id, AUDIT_STATE, DUPLICATE)
+                if not str(copy.info.status).endswith(("FINISHED", "KILLED")):
+                    self.client.set_terminated(copy.info.run_id, status="FINISHED")
+                log.warning("ctloop: audit run %s is a copy of %s (a retried create), finished", copy.info.run_id,
+                            copies[0].info.run_id)
+            return copies[0]
+        except (MlflowException, RegistryError) as exc:
+            log.warning("ctloop: cannot check audit run %s for a retried create: %s", ours.info.run_id,
+                        one_line(str(exc))[:300])
+            return ours
 
     def _promotions(self, name: str) -> list[Promotion]:
         """Every promotion record, oldest first, one per promotion id."""
@@ -1281,6 +1343,7 @@ class MlflowRegistry:
             )
             run = self.client.create_run(exp_id, tags=tags)
             self.client.set_terminated(run.info.run_id, status="FINISHED")
+            run = self._finish_copies(exp_id, AUDIT_EVENT_ID, tags[AUDIT_EVENT_ID], run, finished=True)
             if version:
                 self.client.set_model_version_tag(
                     name, str(version), TAG_LAST_EVENT, _tag_value(event.get("event", ""))
@@ -1352,6 +1415,22 @@ def _name_filter(name: str) -> str:
     if not any(c in name for c in "'\"\\"):
         return f"name='{name}'"
     return "name LIKE '" + "".join("_" if c in "'\"\\" else c for c in name) + "'"
+
+
+def _record_key(run: Any) -> str:
+    """Which audit record ``run`` is: its promotion id (a promotion's intent), its
+    ``ctloop.audit.event_id`` (:meth:`MlflowRegistry.record_event`), else the run itself."""
+    tags = run.data.tags
+    if tags.get(AUDIT_PREFIX + "event") == "promote" and tags.get(AUDIT_PREFIX + "promotion_id"):
+        return "promotion:" + tags[AUDIT_PREFIX + "promotion_id"]
+    return "event:" + tags[AUDIT_EVENT_ID] if tags.get(AUDIT_EVENT_ID) else "run:" + run.info.run_id
+
+
+def _copy_order(run: Any) -> tuple[int, str]:
+    """The order of an audit record's copies, the one kept first: the oldest start, then the
+    smallest run id (a retried create sends the same start time; MLflow orders such runs by run
+    id, mlflow 3.17.2 ``store/tracking/sqlalchemy_store.py`` ``_get_orderby_clauses``)."""
+    return int(run.info.start_time or 0), str(run.info.run_id)
 
 
 def _once(runs: list[Any]) -> list[Any]:

@@ -47,11 +47,16 @@ REFERENCE_MAX_ROWS = 200_000
 # (mlflow/environment_variables.py: MLFLOW_HTTP_REQUEST_MAX_RETRIES=7, _BACKOFF_FACTOR=2,
 # _TIMEOUT=120 s) retry an unreachable server for about four minutes without a word. These,
 # set unless the environment already sets them, bound one call to under a minute: 3 attempts of
-# at most 15 s each plus 1 s + 2 s of backoff (urllib3 Retry, plus up to 1 s of jitter each).
+# at most 15 s each plus 1 s + 2 s of backoff (urllib3 Retry, plus up to 1 s of jitter each). A 429,
+# 413 or 503 with ``Retry-After`` is retried after that backoff too: urllib3 2.x sleeps whatever the
+# header says, up to six hours (util/retry.py DEFAULT_RETRY_AFTER_MAX = 21600), and mlflow 3.17.2
+# respects it by default (MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER): "Retry-After: 3600" was an hour
+# of silence per retry.
 HTTP_ENV = {
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "15",
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER": "false",
 }
 # The preflight probe of an http(s) tracking URI: attempts, seconds each, pause between them.
 PREFLIGHT_ATTEMPTS = 3
@@ -305,28 +310,32 @@ def preflight(uri: str, *, say=None) -> None:
 
 # A userinfo urlsplit cut (CPython 3.11 ``urllib/parse.py`` ends the netloc at the first '/', '?'
 # or '#', also inside a password) or could not parse: a user without ':/?#@', then ':' and a
-# password up to the first '@' after it.
-_CUT_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^@/?#:]*):(?P<password>[^@]*)@(?P<rest>.*)",
-                           re.S)
+# password up to the first '@' after it; or a user alone, a token (``http://TOKEN@host``), whose
+# '@' comes before any '/', '?' or '#'.
+_CUT_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^@/?#:]*)(?::(?P<password>[^@]*))?"
+                           r"@(?P<rest>.*)", re.S)
 
 
 def _cut_userinfo(uri: str) -> re.Match[str] | None:
-    """The userinfo of ``uri`` when urlsplit cannot see it (see :data:`_CUT_USERINFO`), else None:
-    never for file:// or sqlite:// (a ':' and an '@' in a path), nor for ``host:port/…@…`` (a
-    host with a '.' or ``localhost`` before digits and a '/': an '@' in the path or query)."""
+    """The userinfo of ``uri`` when urlsplit cannot see it (see :data:`_CUT_USERINFO`), or when it
+    is a user name alone (``password`` None: a token given as the user, which ``requests`` sends
+    as basic auth, a secret like a password), else None: never for file:// or sqlite:// (a ':'
+    and an '@' in a path), nor for ``host:port/…@…`` (a host with a '.' or ``localhost`` before
+    digits and a '/': an '@' in the path or query)."""
     if uri.split("://", 1)[0].lower() in ("file", "sqlite"):
         return None
     match = _CUT_USERINFO.match(uri)
-    if match is None:
+    if match is None or (match["password"] is None and not match["user"]):
         return None
-    port = re.match(r"\d+(?=[/?#])", match["password"])
+    port = re.match(r"\d+(?=[/?#])", match["password"] or "")
     if port and ("." in match["user"] or match["user"].lower() == "localhost"):
         return None
     return match
 
 
 def display_uri(uri: str) -> str:
-    """``uri`` without a password in its userinfo (``http://user:***@host``), for messages."""
+    """``uri`` without a password in its userinfo (``http://user:***@host``), or without the user
+    name when it comes alone (``http://***@host``: a token), for messages."""
     from urllib.parse import urlsplit, urlunsplit
 
     try:
@@ -336,23 +345,25 @@ def display_uri(uri: str) -> str:
             return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
     except ValueError:
         pass
-    cut = _cut_userinfo(uri)  # a password holding '/', '?' or '#', or an unparsable URI
+    cut = _cut_userinfo(uri)  # a password holding '/', '?' or '#', an unparsable URI, or a token as the user
     return f"{cut['scheme']}***@{cut['rest']}" if cut else uri
 
 
 def hide_password(text: str, uri: str) -> str:
     """``text`` with the password of ``uri``'s userinfo replaced by ``***`` (a message that quotes
-    the URI or a URL requested through it)."""
+    the URI or a URL requested through it); a user name that comes alone (a token) where it is
+    followed by its '@', as a quoted URL holds it (a short user name is a word of the text too)."""
     from urllib.parse import unquote, urlsplit
 
     try:
         password = urlsplit(uri).password
     except ValueError:  # unparsable (an unclosed IPv6 bracket)
         password = None
+    at = ""
     if password is None and (cut := _cut_userinfo(uri)) is not None:
-        password = cut["password"]
+        password, at = (cut["password"], "") if cut["password"] is not None else (cut["user"], "@")
     for form in (password, unquote(password or "")):  # requests sends (and may print) it decoded
-        text = text.replace(form, "***") if form else text
+        text = text.replace(form + at, "***" + at) if form else text
     return text
 
 
@@ -400,6 +411,35 @@ def _without_userinfo(uri: str) -> str:
     return f"{cut['scheme']}{cut['rest']}" if cut else uri
 
 
+# mlflow 3.17.2 mlflow/utils/rest_utils.py verify_rest_response: a 200 whose body is no JSON object
+_NOT_JSON = "API request to endpoint was successful but the response body was not in a valid JSON format"
+
+
+def not_mlflow_json(exc: BaseException, uri: str, action: str) -> str | None:
+    """One line for an answer that is not MLflow's JSON, naming the tracking URI (password
+    masked) and what came instead (HTML and its title: a login proxy's sign-in page, answered
+    200 or reached through the redirect ``requests`` follows); ``None`` for any other error.
+    MLflow's client raises an MlflowException quoting the whole page (mlflow 3.17.2
+    ``mlflow/utils/rest_utils.py`` ``verify_rest_response``), or a ``JSONDecodeError`` where it
+    parses the answer itself (``call_endpoint``, the artifact repositories' ``response.json()``)."""
+    import json
+
+    if isinstance(exc, json.JSONDecodeError):
+        body = exc.doc
+    else:
+        message = str(getattr(exc, "message", "") or exc)
+        if not message.startswith(_NOT_JSON):
+            return None
+        body = message.partition("Response body: '")[2]
+    title = re.search(r"<title[^>]*>(.*?)</title", body, re.I | re.S)
+    what = "HTML" if body.lstrip()[:1] == "<" else "text" if body.strip() else "an empty body"
+    page = f" (page title {' '.join(title[1].split())[:80]!r})" if title and title[1].strip() else ""
+    return (f"MLflow at {display_uri(uri)} answered {what}, not MLflow JSON, to {action}{page}: a login page of a proxy in "
+            "front of MLflow (oauth2-proxy, an ingress' sign-in)? Give credentials the proxy accepts "
+            "(MLFLOW_TRACKING_TOKEN is sent as a bearer token, MLFLOW_TRACKING_USERNAME and "
+            "MLFLOW_TRACKING_PASSWORD as basic auth), or point the tracking URI at MLflow itself")
+
+
 def refused_credentials(exc: Exception, uri: str, action: str) -> str | None:
     """One line for an MLflow answer that refused the caller (HTTP 401 or 403), naming the
     environment variables that carry credentials and which of them are set, never their values;
@@ -408,7 +448,11 @@ def refused_credentials(exc: Exception, uri: str, action: str) -> str | None:
     (mlflow 3.17.2 ``mlflow/utils/rest_utils.py`` ``http_request``), or asks the auth provider
     named by ``MLFLOW_TRACKING_AUTH``; a refusal arrives as an MlflowException whose error code is
     ``UNAUTHENTICATED`` (401) or ``PERMISSION_DENIED`` (403) (``mlflow/exceptions.py``
-    ``get_error_code``)."""
+    ``get_error_code``). An answer that is no MLflow JSON (a login proxy's sign-in page) is
+    :func:`not_mlflow_json`'s line."""
+    page = not_mlflow_json(exc, uri, action)
+    if page:
+        return page
     code = str(getattr(exc, "error_code", ""))
     if code not in ("UNAUTHENTICATED", "CUSTOMER_UNAUTHORIZED", "PERMISSION_DENIED"):
         return None
@@ -422,9 +466,11 @@ def refused_credentials(exc: Exception, uri: str, action: str) -> str | None:
         in_uri = urlsplit(uri).username or ""
     except ValueError:
         in_uri = ""
+    cut = _cut_userinfo(uri)
     if in_uri and not plugin:  # requests' basic auth from the URL replaces the variables' header
         # (requests 2.x models.py prepare_auth: no auth= given, so the URL's userinfo is used)
-        sent = f"user {unquote(in_uri)!r} from the tracking URI"
+        sent = ("the user name of the tracking URI (a token?), with no password" if cut and cut["password"] is None
+                else f"user {unquote(in_uri)!r} from the tracking URI")
     elif user and password:
         sent = f"user {user!r} (MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD)"
     elif token:
@@ -548,9 +594,10 @@ def _dataset(frame: pd.DataFrame, data_uri: str, target: str | None, digest: str
 
 
 def _credentials_named(func):
-    """``func`` whose MlflowException for refused credentials (HTTP 401/403) is one RegistryError
-    naming the variables to set (:func:`refused_credentials`)."""
+    """``func`` whose MlflowException for refused credentials (HTTP 401/403) or an answer that is
+    no MLflow JSON is one RegistryError naming the variables to set (:func:`refused_credentials`)."""
     import functools
+    import json
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -559,7 +606,7 @@ def _credentials_named(func):
         except Exception as exc:
             from mlflow.exceptions import MlflowException
 
-            if isinstance(exc, MlflowException):
+            if isinstance(exc, MlflowException | json.JSONDecodeError):  # refused, or a login page
                 import mlflow
 
                 refused = refused_credentials(exc, mlflow.get_tracking_uri(), func.__name__)
@@ -747,6 +794,7 @@ __all__ = [
     "code_version",
     "preflight",
     "refused_credentials",
+    "not_mlflow_json",
     "log_training_run",
     "pip_requirements",
     "sha256_file",

@@ -254,17 +254,35 @@ class MonitoringStore:
     # ------------------------------------------------------------------ writing
     def record(self, *, window_end: pd.Timestamp, metrics: dict[str, float], tags: dict[str, str], retrain: bool,
                rule: str, reason: str, metric: str, warnings: list[str]) -> str:
-        """One window's run; returns its id. ``triggered`` is ``pending`` when ``retrain``."""
+        """One window's run; returns its id. ``triggered`` is ``pending`` when ``retrain``. Written
+        through MLflow's fluent API: a refusal (401/403) or a login page is one RegistryError line
+        (``ctloop.tracking.refused_credentials``; was: MLflow's message quoting the answer's body)."""
+        import json
+
         import mlflow
+        from mlflow.exceptions import MlflowException
+
+        from ctloop.tracking import masked, refused_credentials
 
         stamp = int(window_end.timestamp() * 1000)
-        with mlflow.start_run(experiment_id=self.experiment_id(), run_name=f"window-{window_end:%Y%m%dT%H%M}") as run:
-            mlflow.log_metrics({metric_key(k): v for k, v in metrics.items()}, timestamp=stamp)
-            mlflow.set_tags({**tags, "window_end": window_end.isoformat(), "retrain": str(retrain).lower(),
-                             "triggered": PENDING if retrain else NOT_TRIGGERED, "rule": rule,
-                             "reason": reason[:TAG_LIMIT], "realized_metric": metric,
-                             "warnings": "; ".join(warnings)[:TAG_LIMIT]})
-            return run.info.run_id
+        experiment_id = self.experiment_id()
+        try:
+            with mlflow.start_run(experiment_id=experiment_id, run_name=f"window-{window_end:%Y%m%dT%H%M}") as run:
+                mlflow.log_metrics({metric_key(k): v for k, v in metrics.items()}, timestamp=stamp)
+                mlflow.set_tags({**tags, "window_end": window_end.isoformat(), "retrain": str(retrain).lower(),
+                                 "triggered": PENDING if retrain else NOT_TRIGGERED, "rule": rule,
+                                 "reason": reason[:TAG_LIMIT], "realized_metric": metric,
+                                 "warnings": "; ".join(warnings)[:TAG_LIMIT]})
+                return run.info.run_id
+        except (MlflowException, json.JSONDecodeError) as exc:
+            uri = mlflow.get_tracking_uri()
+            refused = refused_credentials(exc, uri, "record the monitoring window")
+            if refused:
+                raise RegistryError(refused) from None
+            hidden = masked(exc, uri)
+            if hidden is not exc:
+                raise hidden from None
+            raise
 
     def newer_window(self, window_end: pd.Timestamp, run_id: str = "") -> str | None:
         """The end of the newest recorded window if it is after ``window_end`` (a backfill, or a pod

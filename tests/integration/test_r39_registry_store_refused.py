@@ -1,0 +1,109 @@
+"""The monitoring store writes a window's run through MLflow's fluent API (``mlflow.start_run``), not
+through the registry's client that words a refusal: behind a proxy that lets reads through and
+answers a write 401 as MLflow's basic-auth app does (mlflow 3.17.2 ``mlflow/server/auth/__init__.py``
+``make_basic_auth_response``), or for a user who may only read (403, ``make_forbidden_response``),
+the window's record was an MlflowException quoting the server's body ("API request to endpoint
+/api/2.0/mlflow/runs/create failed with error code 401 != 200. Response body: 'You are not
+authenticated. Please see ...'"), after the window had been judged. Now it is one line naming the
+variables that carry credentials, never their values."""
+
+from __future__ import annotations
+
+import os
+import threading
+import urllib.error
+import urllib.request
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pandas as pd
+import pytest
+
+from ctloop.errors import RegistryError
+from ctloop.monitoring.store import MonitoringStore
+from ctloop.registry import MlflowRegistry
+from tests.integration.test_r38_registry_auth import SECRET, _auth_proxy
+
+pytestmark = pytest.mark.slow
+
+BODY = (b"You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html"
+        b"#authenticating-to-mlflow on how to authenticate.")
+
+
+def _reads_only(upstream: str) -> ThreadingHTTPServer:
+    """Reads pass without credentials; any write is answered 401."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_):
+            pass
+
+        def _serve(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            path = self.path.split("?")[0]
+            if self.command != "GET" and not path.endswith("/search"):
+                status, data = 401, BODY
+            else:
+                request = urllib.request.Request(upstream + self.path, data=body if self.command != "GET" else None,
+                                                 method=self.command,
+                                                 headers={"Content-Type": self.headers.get("Content-Type", "")})
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as answer:
+                        status, data = answer.status, answer.read()
+                except urllib.error.HTTPError as exc:
+                    status, data = exc.code, exc.read()
+            self.send_response(status)
+            if status == 401:
+                self.send_header("WWW-Authenticate", 'Basic realm="mlflow"')
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PATCH = do_DELETE = _serve
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture
+def model(mlflow_url, monkeypatch):
+    for key in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    name = f"r39-store-{uuid.uuid4().hex[:8]}"
+    MonitoringStore(MlflowRegistry(mlflow_url).client, name).experiment_id()  # the experiment exists
+    return name
+
+
+def _record(url: str, name: str) -> None:
+    MonitoringStore(MlflowRegistry(url).client, name).record(
+        window_end=pd.Timestamp("2026-12-01T00:00Z"), metrics={"rows": 10.0}, tags={}, retrain=False, rule="",
+        reason="no rule fired", metric="", warnings=[])
+
+
+def test_a_window_record_refused_401_is_one_line(mlflow_url, model):
+    server = _reads_only(mlflow_url)
+    try:
+        with pytest.raises(RegistryError) as info:
+            _record(f"http://127.0.0.1:{server.server_address[1]}", model)
+    finally:
+        server.shutdown()
+        server.server_close()
+    text = str(info.value)
+    assert "\n" not in text and "401" in text and "MLFLOW_TRACKING_TOKEN" in text, text
+    assert "You are not authenticated" not in text and "Response body" not in text, text
+
+
+def test_a_window_record_refused_403_names_the_user_not_the_password(mlflow_url, model, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "reader")
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", SECRET)
+    server = _auth_proxy(mlflow_url)
+    try:
+        with pytest.raises(RegistryError) as info:
+            _record(f"http://127.0.0.1:{server.server_address[1]}", model)
+    finally:
+        server.shutdown()
+        server.server_close()
+    text = str(info.value)
+    assert "\n" not in text and "403" in text and "'reader'" in text, text
+    assert SECRET not in text and "Response body" not in text, text
+    assert os.environ.get("MLFLOW_RUN_ID") is None
