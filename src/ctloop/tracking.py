@@ -32,6 +32,8 @@ from ctloop.artifacts import sha256_file
 from ctloop.errors import ConfigError, RegistryError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import ssl
+
     import pandas as pd
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
@@ -266,6 +268,45 @@ def _check_database_uri(uri: str) -> None:
                           "or http://mlflow:5000") from exc
 
 
+def mlflow_tls() -> ssl.SSLContext:
+    """The TLS the tasks' MLflow client uses for an https tracking URI, from the same variables:
+    ``MLFLOW_TRACKING_INSECURE_TLS`` (no verification), else ``MLFLOW_TRACKING_SERVER_CERT_PATH``,
+    else ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` (a CA bundle), and a client certificate (with its
+    key) from ``MLFLOW_TRACKING_CLIENT_CERT_PATH`` — mlflow 3.17 ``utils/rest_utils.py``
+    (``MlflowHostCreds.verify``, ``http_request``) and requests 2.33 ``sessions.py``
+    (``merge_environment_settings``). A variable that cannot be used is a ConfigError naming it."""
+    import ssl
+
+    insecure = os.environ.get("MLFLOW_TRACKING_INSECURE_TLS", "").strip().lower()
+    if insecure not in ("", "true", "false", "1", "0"):
+        raise ConfigError(f"MLFLOW_TRACKING_INSECURE_TLS={insecure!r}: give true or false (as the MLflow client does)")
+    server_ca = os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH", "")
+    if insecure in ("true", "1") and server_ca:
+        raise ConfigError("MLFLOW_TRACKING_INSECURE_TLS=true and MLFLOW_TRACKING_SERVER_CERT_PATH are both set: the "
+                          "MLflow client refuses the pair — fix: unset one")
+    if insecure in ("true", "1"):
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    else:
+        name, cafile = next(((n, os.environ[n]) for n in ("MLFLOW_TRACKING_SERVER_CERT_PATH", "REQUESTS_CA_BUNDLE",
+                                                           "CURL_CA_BUNDLE") if os.environ.get(n)), ("", ""))
+        try:
+            context = (ssl.create_default_context(capath=cafile) if os.path.isdir(cafile)
+                       else ssl.create_default_context(cafile=cafile or None))
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"{name}={cafile}: not a readable CA bundle ({getattr(exc, 'strerror', None) or exc}) — "
+                              "fix: the path of a PEM file") from exc
+    client = os.environ.get("MLFLOW_TRACKING_CLIENT_CERT_PATH", "")
+    if client:
+        try:
+            context.load_cert_chain(client)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"MLFLOW_TRACKING_CLIENT_CERT_PATH={client}: not a readable certificate with its key "
+                              f"({getattr(exc, 'strerror', None) or exc}) — fix: one PEM file holding both") from exc
+    return context
+
+
 def preflight(uri: str, *, say=None) -> None:
     """Check that the tracking server at an http(s) ``uri`` answers; other URIs pass at once.
 
@@ -275,6 +316,7 @@ def preflight(uri: str, *, say=None) -> None:
     (``say``, default: ``ctloop: ...`` on stderr), then raise one RegistryError naming the URI.
     A URI that answered once is not probed again in this process.
     """
+    import ssl
     import urllib.error
     import urllib.request
 
@@ -287,9 +329,11 @@ def preflight(uri: str, *, say=None) -> None:
     probe = _without_userinfo(uri).rstrip("/") + "/health"
     started = time.monotonic()
     reason = ""
+    # verified as the MLflow client will verify it (MLFLOW_TRACKING_SERVER_CERT_PATH, ...)
+    context = mlflow_tls() if probe.lower().startswith("https://") else None
     for attempt in range(1, PREFLIGHT_ATTEMPTS + 1):
         try:
-            with urllib.request.urlopen(probe, timeout=PREFLIGHT_TIMEOUT_S):
+            with urllib.request.urlopen(probe, timeout=PREFLIGHT_TIMEOUT_S, context=context):
                 pass
             _ANSWERED.add(uri)
             return
@@ -298,6 +342,12 @@ def preflight(uri: str, *, say=None) -> None:
             return
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = str(getattr(exc, "reason", "") or exc) or type(exc).__name__
+            if isinstance(getattr(exc, "reason", exc), ssl.SSLCertVerificationError):
+                cert = getattr(exc, "reason", exc)
+                raise RegistryError(
+                    f"MLflow tracking server at {shown}: its certificate is not trusted "
+                    f"({cert.verify_message or cert}) — fix: set MLFLOW_TRACKING_SERVER_CERT_PATH to the CA bundle "
+                    "that signed it (the tasks: that key in ConfigMap ctloop-settings)") from exc
         if attempt < PREFLIGHT_ATTEMPTS:
             say(f"MLflow at {shown} not answering ({reason}), retry {attempt + 1}/{PREFLIGHT_ATTEMPTS} "
                 f"in {PREFLIGHT_PAUSE_S:.0f} s")
@@ -793,6 +843,7 @@ __all__ = [
     "existing_store",
     "code_version",
     "preflight",
+    "mlflow_tls",
     "refused_credentials",
     "not_mlflow_json",
     "log_training_run",

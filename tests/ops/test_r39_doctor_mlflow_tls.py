@@ -98,3 +98,33 @@ def test_insecure_and_a_ca_together_are_refused_as_the_client_refuses_them(clust
     code, lines, out = cluster.run(capsys, "--tracking-uri", url, "--timeout", "60")
     assert code == 1 and lines["MLflow"].startswith("FAIL MLflow"), out
     assert "MLFLOW_TRACKING_INSECURE_TLS" in lines["MLflow"]
+
+
+# ------------------------------------------------------------------ the tasks' preflight probe
+def test_the_preflight_trusts_the_ca_the_mlflow_client_trusts(tls_mlflow, no_tls_env, monkeypatch):
+    """``ctloop.tracking.preflight`` (before every task's first MLflow call) probed with urllib's
+    system CAs: with MLFLOW_TRACKING_SERVER_CERT_PATH set (ConfigMap ctloop-settings), the MLflow
+    client trusted the server and the probe failed the task after three attempts."""
+    from ctloop import tracking
+
+    url, ca = tls_mlflow
+    monkeypatch.setenv("MLFLOW_TRACKING_SERVER_CERT_PATH", str(ca))
+    monkeypatch.setattr(tracking, "PREFLIGHT_PAUSE_S", 0.0)
+    monkeypatch.setattr(tracking, "_ANSWERED", set())
+    tracking.preflight(url, say=lambda line: None)
+    assert url in tracking._ANSWERED
+
+
+def test_an_untrusted_certificate_fails_the_preflight_at_once_naming_the_variable(tls_mlflow, no_tls_env,
+                                                                                 monkeypatch):
+    from ctloop import tracking
+    from ctloop.errors import RegistryError
+
+    url, _ = tls_mlflow
+    said: list[str] = []
+    monkeypatch.setattr(tracking, "PREFLIGHT_PAUSE_S", 0.0)
+    monkeypatch.setattr(tracking, "_ANSWERED", set())
+    with pytest.raises(RegistryError) as err:
+        tracking.preflight(url, say=said.append)
+    assert said == []  # a certificate does not get better by asking again
+    assert "MLFLOW_TRACKING_SERVER_CERT_PATH" in str(err.value) and "\n" not in str(err.value)

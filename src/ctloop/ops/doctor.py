@@ -1511,7 +1511,7 @@ class Doctor:
                 "--tracking-uri, MLFLOW_TRACKING_URI, "
                 "or MLFLOW_TRACKING_URI in ConfigMap ctloop-settings",
             )
-        from ctloop.tracking import _without_userinfo, display_uri
+        from ctloop.tracking import _without_userinfo, display_uri, mlflow_tls
 
         shown = display_uri(uri)  # never the password of http://user:password@host
         parsed = urllib.parse.urlparse(uri)
@@ -1554,7 +1554,7 @@ class Doctor:
         if parsed.username is not None:
             pair = f"{urllib.parse.unquote(parsed.username)}:{urllib.parse.unquote(parsed.password or '')}"
             url_auth = {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
-        tls = _mlflow_tls() if parsed.scheme == "https" else None
+        tls = mlflow_tls() if parsed.scheme == "https" else None
         try:
             status, body = _http_get(f"{base}/health", url_auth, self.opts.timeout, tls)
         except urllib.error.URLError as exc:
@@ -1632,43 +1632,6 @@ class _StripAuthOnRedirect(urllib.request.HTTPRedirectHandler):
         if new is not None and _strip_auth(req.full_url, new.full_url):
             new.remove_header("Authorization")
         return new
-
-
-def _mlflow_tls() -> ssl.SSLContext:
-    """The TLS the tasks' MLflow client uses for an https tracking URI, from the same variables:
-    ``MLFLOW_TRACKING_INSECURE_TLS`` (no verification), else ``MLFLOW_TRACKING_SERVER_CERT_PATH``,
-    else ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` (a CA bundle), and a client certificate (with its
-    key) from ``MLFLOW_TRACKING_CLIENT_CERT_PATH`` — mlflow 3.17 ``utils/rest_utils.py``
-    (``MlflowHostCreds.verify``, ``http_request``) and requests 2.33 ``sessions.py``
-    (``merge_environment_settings``). A variable that cannot be used is a ConfigError naming it."""
-    insecure = os.environ.get("MLFLOW_TRACKING_INSECURE_TLS", "").strip().lower()
-    if insecure not in ("", "true", "false", "1", "0"):
-        raise ConfigError(f"MLFLOW_TRACKING_INSECURE_TLS={insecure!r}: give true or false (as the MLflow client does)")
-    server_ca = os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH", "")
-    if insecure in ("true", "1") and server_ca:
-        raise ConfigError("MLFLOW_TRACKING_INSECURE_TLS=true and MLFLOW_TRACKING_SERVER_CERT_PATH are both set: the "
-                          "MLflow client refuses the pair — fix: unset one")
-    if insecure in ("true", "1"):
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    else:
-        name, cafile = next(((n, os.environ[n]) for n in ("MLFLOW_TRACKING_SERVER_CERT_PATH", "REQUESTS_CA_BUNDLE",
-                                                           "CURL_CA_BUNDLE") if os.environ.get(n)), ("", ""))
-        try:
-            context = (ssl.create_default_context(capath=cafile) if os.path.isdir(cafile)
-                       else ssl.create_default_context(cafile=cafile or None))
-        except (OSError, ssl.SSLError) as exc:
-            raise ConfigError(f"{name}={cafile}: not a readable CA bundle ({getattr(exc, 'strerror', None) or exc}) — "
-                              "fix: the path of a PEM file") from exc
-    client = os.environ.get("MLFLOW_TRACKING_CLIENT_CERT_PATH", "")
-    if client:
-        try:
-            context.load_cert_chain(client)
-        except (OSError, ssl.SSLError) as exc:
-            raise ConfigError(f"MLFLOW_TRACKING_CLIENT_CERT_PATH={client}: not a readable certificate with its key "
-                              f"({getattr(exc, 'strerror', None) or exc}) — fix: one PEM file holding both") from exc
-    return context
 
 
 def _http_get(url: str, headers: dict[str, str], timeout: float,
