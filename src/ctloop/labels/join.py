@@ -329,7 +329,7 @@ def store_files(store_root: str) -> tuple[tuple[str, int, str], ...]:
     from ctloop.storage import list_objects
 
     found = list_objects(f"{store_root.rstrip('/')}/labels")
-    return tuple(sorted((o.uri, o.size, o.etag) for o in found if o.uri.endswith(".parquet")))
+    return tuple(sorted((o.uri, o.size, o.etag) for o in found if o.uri.lower().endswith(".parquet")))
 
 
 class StoreIndex:
