@@ -32,9 +32,10 @@ from typing import Any
 
 from ctloop.config import STRATEGIES
 from ctloop.errors import ServingChangedOutside as ChangedOutside
-from ctloop.errors import ServingConflictError, ServingError
+from ctloop.errors import ServingConflictError, ServingError, ServingTimeoutError
 from ctloop.serving import isvc as specs
 from ctloop.serving.kube import (
+    SOURCE_URI_ANNOTATION,
     InferenceServices,
     predictor_status,
     revision_failure,
@@ -189,11 +190,16 @@ _ANY = object()
 
 
 def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeout_s: float, what: str,
-                new_revision_after: str = "", created_before: str = "", written: Any = _ANY) -> dict[str, Any]:
+                new_revision_after: str = "", created_before: str = "", written: Any = _ANY,
+                source: str = "") -> dict[str, Any]:
     """Wait until the latest ready revision has ``latest_percent`` of a complete split; a revision
     created after ``created_before`` that fails ends the wait (``kube.revision_failure``). With
     ``written`` (the canaryTrafficPercent just written, None for none): a spec changed meanwhile
-    ends the wait at once (:class:`ChangedOutside`): the split waited for would never come."""
+    ends the wait at once (:class:`ChangedOutside`): the split waited for would never come.
+    With ``source`` (the storageUri the spec names): that revision must also be one made from it
+    (:func:`_serves`) — a status KServe has not reconciled yet still names the revision before."""
+    seen: dict[str, Any] = {}  # _serves: the last revision read and its source; a 403 met
+
     def ok(obj: dict[str, Any]) -> bool:
         if written is not _ANY and _predictor(obj).get("canaryTrafficPercent", None) != written:
             have = _predictor(obj).get("canaryTrafficPercent")
@@ -206,9 +212,40 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
         if new_revision_after and latest == new_revision_after:
             return False  # the new revision has not been created yet
         split = traffic_split(obj)
-        return split.get(latest, 0) == latest_percent and sum(split.values()) == 100
+        if split.get(latest, 0) != latest_percent or sum(split.values()) != 100:
+            return False
+        return not source or _serves(isvcs, latest, source, seen)
 
-    return wait_for(isvcs, name, ok, timeout_s=timeout_s, what=what, failed_before=created_before)
+    try:
+        return wait_for(isvcs, name, ok, timeout_s=timeout_s, what=what, failed_before=created_before)
+    except ServingTimeoutError as exc:
+        if "last" not in seen:
+            raise
+        revision, have = seen["last"]
+        raise ServingTimeoutError(f"{exc}; revision {revision} serves {have or 'no storageUri'} "
+                                  f"({SOURCE_URI_ANNOTATION}), not {source}: KServe has not reconciled "
+                                  "the spec") from exc
+
+
+def _serves(isvcs: InferenceServices, revision: str, source: str, seen: dict[str, Any]) -> bool:
+    """Knative Revision ``revision`` was made from storageUri ``source`` (its
+    ``SOURCE_URI_ANNOTATION``, KServe v0.20.0). KServe's status cannot tell it: PropagateStatus
+    copies the Knative Service's, revisions by name, so until KServe reconciles a changed spec the
+    status still shows the revision before. When revisions may not be read (HTTP 403) the
+    traffic[] split alone decides, as before, with a one-line warning naming the permission."""
+    if seen.get("forbidden"):
+        return True
+    read = getattr(isvcs, "revision_source", None)
+    have = read(revision) if read is not None else None
+    if have is None:
+        seen["forbidden"] = True
+        if read is not None:
+            print(f"ctloop: WARNING: may not get revisions.serving.knative.dev in {isvcs.namespace} (HTTP 403): "
+                  f"which model revision {revision} serves is taken from traffic[] alone, unconfirmed; grant "
+                  "the pipeline runner's Role get on revisions.serving.knative.dev (manifests/base/rbac.yaml)")
+        return True
+    seen["last"] = (revision, have)
+    return same_storage_uri(have, source)
 
 
 def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str, storage_uri: str,
@@ -257,7 +294,8 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         rolled = st.get("latestRolledoutRevision", "")
         share = 100 if pinned is None or not rolled or rolled == _created(current) else int(pinned)
         current = _wait_split(isvcs, name, share, timeout_s,
-                              f"v{version} (already in the spec) ready with {share} % traffic", created_before="")
+                              f"v{version} (already in the spec) ready with {share} % traffic", created_before="",
+                              source=have_uri)
         if pinned is None or not _previous(current):
             return _state("unchanged", current, have_version or version)
         # still a canary, not judged (a deploy step retried after its patch landed, a rollout run
@@ -382,7 +420,8 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
         # storageUri written back by hand, or by a rollback whose last wait was lost) leaves all
         # traffic on the latest *ready* revision — the bad one. Confirmed from traffic[] as the
         # other paths are; a failure of that revision ends the wait (run again, it is retried)
-        obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before="")
+        obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before="",
+                          source=_spec_version(obj)[1])
         return _state("unchanged", obj, version)
     if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj):
         stable = _stable_revision(obj)
