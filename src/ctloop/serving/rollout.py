@@ -183,7 +183,8 @@ def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: in
     isvcs.patch(name, specs.retry_patch(failed, percent))
     return _wait_split(isvcs, name, 100 if percent is None else percent, timeout_s,
                        f"{what} (a new revision after {failed} failed)",
-                       new_revision_after=predictor_status(obj).get("latestReadyRevision", ""), created_before=failed)
+                       new_revision_after=predictor_status(obj).get("latestReadyRevision", ""), created_before=failed,
+                       written=percent if percent is not None else _predictor(obj).get("canaryTrafficPercent"))
 
 
 _ANY = object()
@@ -295,7 +296,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         share = 100 if pinned is None or not rolled or rolled == _created(current) else int(pinned)
         current = _wait_split(isvcs, name, share, timeout_s,
                               f"v{version} (already in the spec) ready with {share} % traffic", created_before="",
-                              source=have_uri)
+                              source=have_uri, written=pinned)
         if pinned is None or not _previous(current):
             return _state("unchanged", current, have_version or version)
         # still a canary, not judged (a deploy step retried after its patch landed, a rollout run
@@ -305,7 +306,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         if pinned != target:
             isvcs.patch(name, specs.traffic_patch(target))
         obj = _wait_split(isvcs, name, target, timeout_s, f"canary of {version} (already deployed) at {target} %",
-                          created_before=_created(current))
+                          created_before=_created(current), written=target)
         return _state("switched" if strategy == "blue-green" else "canary", obj, version)
     before = predictor_status(current).get("latestReadyRevision", "")
     if strategy == "blue-green":
@@ -315,12 +316,12 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=100,
                                              model_sha256=model_sha256))
         obj = _wait_split(isvcs, name, 100, timeout_s, "new revision ready with 100 % traffic", new_revision_after=before,
-                          created_before=_created(current))
+                          created_before=_created(current), written=100)
         return _state("switched", obj, version)
     isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=percent,
                                          model_sha256=model_sha256))
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary revision ready with {percent} % traffic",
-                      new_revision_after=before, created_before=_created(current))
+                      new_revision_after=before, created_before=_created(current), written=int(percent))
     return _state("canary", obj, version)
 
 
