@@ -14,6 +14,10 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
   re-deploying the same storageUri starts a new revision (``isvc.retry_patch``) — the spec is
   unchanged, so nothing else would — and a failure of that one ends the wait at once. A canary
   pinned back to 0 % was rolled back: re-deploying it is refused (it would get traffic again).
+  Another registry version of the model directory the spec serves (one storageUri, two
+  versions) is written as that version's name (``isvc.relabel_patch``: a new revision of the same
+  model) and waited for; so is a rollback to one. Waits whose spec already names the model
+  confirm from the Knative Revision in traffic[] which storageUri it serves (``_serves``).
 * ``set_traffic``/``promote`` of a canary whose revision failed are refused at once, writing
   nothing: Knative routes the previous ready revision, and the split they wait for never comes.
   ``set_traffic`` to 0 % is the exception: the pin is written (the safe side) and the stable
@@ -187,6 +191,18 @@ def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: in
                        written=percent if percent is not None else _predictor(obj).get("canaryTrafficPercent"))
 
 
+def _relabel(isvcs: InferenceServices, name: str, obj: dict[str, Any], version: str, model_sha256: str) -> str:
+    """When the spec serves ``version``'s model directory under another version's name (two
+    registry versions of one storageUri), make it name ``version`` (``isvc.relabel_patch``) and
+    return the latest ready revision before: the patch starts a new revision, to be waited for
+    (its pods carry the version the inference log and Prometheus attribute). ``""``: nothing to do."""
+    if specs.names_version(obj, version):
+        return ""
+    before = predictor_status(obj).get("latestReadyRevision", "")
+    isvcs.patch(name, specs.relabel_patch(version=version, model_sha256=model_sha256))
+    return before or "-"  # no ready revision before: any ready one is new
+
+
 _ANY = object()
 
 
@@ -294,11 +310,13 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         st = predictor_status(current)
         rolled = st.get("latestRolledoutRevision", "")
         share = 100 if pinned is None or not rolled or rolled == _created(current) else int(pinned)
+        relabelled = _relabel(isvcs, name, current, version, model_sha256)
         current = _wait_split(isvcs, name, share, timeout_s,
-                              f"v{version} (already in the spec) ready with {share} % traffic", created_before="",
-                              source=have_uri, written=pinned)
+                              f"v{version} (already in the spec) ready with {share} % traffic",
+                              created_before=_created(current) if relabelled else "",
+                              new_revision_after=relabelled, source=have_uri, written=pinned)
         if pinned is None or not _previous(current):
-            return _state("unchanged", current, have_version or version)
+            return _state("unchanged", current, version)
         # still a canary, not judged (a deploy step retried after its patch landed, a rollout run
         # again): it resumes at the first step, as a fresh deployment would, to be analysed —
         # "unchanged" would promote it with no analysis at all
@@ -421,8 +439,10 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
         # storageUri written back by hand, or by a rollback whose last wait was lost) leaves all
         # traffic on the latest *ready* revision — the bad one. Confirmed from traffic[] as the
         # other paths are; a failure of that revision ends the wait (run again, it is retried)
-        obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before="",
-                          source=_spec_version(obj)[1])
+        relabelled = _relabel(isvcs, name, obj, version, model_sha256)
+        obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %",
+                          created_before=_created(obj) if relabelled else "", new_revision_after=relabelled,
+                          source=_spec_version(obj)[1], written=None)
         return _state("unchanged", obj, version)
     if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj):
         stable = _stable_revision(obj)
