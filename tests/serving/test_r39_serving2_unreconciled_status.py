@@ -85,3 +85,25 @@ def test_a_deploy_whose_patch_landed_unreconciled_is_not_unchanged(isvcs, kube):
     state = rollout.deploy(isvcs, name=NAME, model_name="credit", version="2", storage_uri=V2, timeout_s=5)
     assert (state.latest_revision, state.traffic) == (REV(2), {REV(2): 100})  # was REV(1), v1's
     assert kube.revision_uri(NS, NAME, REV(2)) == V2
+
+
+class RevisionReadUnanswered(InferenceServices):
+    """The API server does not answer the first read of a revision (a dropped connection)."""
+
+    unanswered = 1
+
+    def revision_source(self, revision):
+        if self.unanswered:
+            self.unanswered -= 1
+            from ctloop.errors import ServingUnreachable
+
+            raise ServingUnreachable(f"get Revision {self.namespace}/{revision}: the API server did not answer")
+        return super().revision_source(revision)
+
+
+def test_a_revision_read_without_answer_is_polled_again_not_a_failed_rollback(kube):
+    isvcs = RevisionReadUnanswered(NS, api_client=kube.api_client())
+    _v2_promoted_then_v1_written_back_by_hand(isvcs, kube, lag=3)
+    state = rollout.rollback(isvcs, NAME, version="1", storage_uri=V1, timeout_s=5)
+    assert (state.action, state.traffic) == ("unchanged", {REV(3): 100})
+    assert isvcs.unanswered == 0

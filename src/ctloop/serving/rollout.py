@@ -36,7 +36,12 @@ from typing import Any
 
 from ctloop.config import STRATEGIES
 from ctloop.errors import ServingChangedOutside as ChangedOutside
-from ctloop.errors import ServingConflictError, ServingError, ServingTimeoutError
+from ctloop.errors import (
+    ServingConflictError,
+    ServingError,
+    ServingTimeoutError,
+    ServingUnreachable,
+)
 from ctloop.serving import isvc as specs
 from ctloop.serving.kube import (
     SOURCE_URI_ANNOTATION,
@@ -253,7 +258,10 @@ def _serves(isvcs: InferenceServices, revision: str, source: str, seen: dict[str
     if seen.get("forbidden"):
         return True
     read = getattr(isvcs, "revision_source", None)
-    have = read(revision) if read is not None else None
+    try:
+        have = read(revision) if read is not None else None
+    except ServingUnreachable:  # no answer this poll: not confirmed yet, the wait goes on while it has time
+        return False
     if have is None:
         seen["forbidden"] = True
         if read is not None:
