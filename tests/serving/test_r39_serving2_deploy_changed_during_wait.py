@@ -94,3 +94,13 @@ def test_release_deploy_holds_instead_of_rolling_back_the_operators_change(kube)
     predictor = kube.objects[(NS, NAME)]["spec"]["predictor"]
     assert (predictor["model"]["storageUri"], predictor["canaryTrafficPercent"]) == (V2, 30)  # was: v1 written back
     assert not reg.tags and not [e for e in reg.events if e.get("event") == "rollback"]
+
+
+def test_another_model_deployed_while_deploy_waits_is_changed_outside_not_its_canary(kube):
+    """Another run deploys v3 at the same share right after this deploy's patch of v2: v3's
+    revision got ready with 5 % and passed for v2's canary (latest_revision named v3's revision)."""
+    isvcs = _v1_serving(kube)
+    isvcs.operator = specs.canary_patch(version="3", storage_uri="gs://models/v3", percent=5)
+    with pytest.raises(ServingChangedOutside, match=r"its storageUri is gs://models/v3, this rollout deployed "
+                                                    r"gs://models/v2"):
+        rollout.deploy(isvcs, name=NAME, model_name="credit", version="2", storage_uri=V2, percent=5, timeout_s=3)

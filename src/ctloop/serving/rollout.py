@@ -213,16 +213,23 @@ _ANY = object()
 
 def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeout_s: float, what: str,
                 new_revision_after: str = "", created_before: str = "", written: Any = _ANY,
-                source: str = "") -> dict[str, Any]:
+                source: str = "", model: str = "") -> dict[str, Any]:
     """Wait until the latest ready revision has ``latest_percent`` of a complete split; a revision
     created after ``created_before`` that fails ends the wait (``kube.revision_failure``). With
     ``written`` (the canaryTrafficPercent just written, None for none): a spec changed meanwhile
     ends the wait at once (:class:`ChangedOutside`): the split waited for would never come.
     With ``source`` (the storageUri the spec names): that revision must also be one made from it
-    (:func:`_serves`) — a status KServe has not reconciled yet still names the revision before."""
+    (:func:`_serves`) — a status KServe has not reconciled yet still names the revision before.
+    With ``model`` (the storageUri just written): a spec naming another model meanwhile (another
+    run's deploy, a rollback by hand) ends the wait at once (:class:`ChangedOutside`) — its
+    revision would otherwise pass for this one's."""
     seen: dict[str, Any] = {}  # _serves: the last revision read and its source; a 403 met
 
     def ok(obj: dict[str, Any]) -> bool:
+        if model and not same_storage_uri(_spec_version(obj)[1], model):
+            raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout while "
+                                 f"waiting for {what}: its storageUri is {_spec_version(obj)[1] or 'unset'}, this "
+                                 f"rollout deployed {model}")
         if written is not _ANY and _predictor(obj).get("canaryTrafficPercent", None) != written:
             have = _predictor(obj).get("canaryTrafficPercent")
             now = "unset (all traffic on the latest revision)" if have is None else str(have)
@@ -322,7 +329,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         current = _wait_split(isvcs, name, share, timeout_s,
                               f"v{version} (already in the spec) ready with {share} % traffic",
                               created_before=_created(current) if relabelled else "",
-                              new_revision_after=relabelled, source=have_uri, written=pinned)
+                              new_revision_after=relabelled, source=have_uri, written=pinned, model=have_uri)
         if pinned is None or not _previous(current):
             return _state("unchanged", current, version)
         # still a canary, not judged (a deploy step retried after its patch landed, a rollout run
@@ -332,7 +339,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         if pinned != target:
             isvcs.patch(name, specs.traffic_patch(target))
         obj = _wait_split(isvcs, name, target, timeout_s, f"canary of {version} (already deployed) at {target} %",
-                          created_before=_created(current), written=target)
+                          created_before=_created(current), written=target, model=have_uri)
         return _state("switched" if strategy == "blue-green" else "canary", obj, version)
     before = predictor_status(current).get("latestReadyRevision", "")
     if strategy == "blue-green":
@@ -342,12 +349,13 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=100,
                                              model_sha256=model_sha256))
         obj = _wait_split(isvcs, name, 100, timeout_s, "new revision ready with 100 % traffic", new_revision_after=before,
-                          created_before=_created(current), written=100)
+                          created_before=_created(current), written=100, model=storage_uri)
         return _state("switched", obj, version)
     isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=percent,
                                          model_sha256=model_sha256))
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary revision ready with {percent} % traffic",
-                      new_revision_after=before, created_before=_created(current), written=int(percent))
+                      new_revision_after=before, created_before=_created(current), written=int(percent),
+                      model=storage_uri)
     return _state("canary", obj, version)
 
 
