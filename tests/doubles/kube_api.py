@@ -51,6 +51,11 @@ For ``ctloop doctor`` it also serves, read-only, whatever a test puts there with
   the controller writes the parsed mode into ``status.deploymentMode``
   (``pkg/constants/constants.go`` ``ParseDeploymentMode``, ``controller.go`` ``updateStatus``);
   without the annotation the configured default applies (``Knative`` here, the chart's default);
+* Knative Revisions: ``GET /apis/serving.knative.dev/v1/namespaces/{ns}/revisions/{name}`` of a
+  revision the controller created, with the annotation ``SOURCE_URI`` (the storageUri its
+  template had); ``lag_reconcile(n)``: the next spec change is applied to the object but the
+  controller reconciles it only after ``n`` more GETs (until then the status describes the spec
+  before, as KServe's does until it reconciles);
 * legacy API discovery (``/api``, ``/apis``, ``/apis/serving.kserve.io/v1beta1``: the
   ``APIVersions``/``APIGroupList``/``APIResourceList`` of k8s.io/apimachinery ``meta/v1``, with the
   ``isvc`` short name of the KServe CRD), so ``kubectl get/patch isvc`` work against the double.
@@ -73,6 +78,13 @@ from tests.fixtures.servers import InThreadServer
 
 PATH = re.compile(r"^/apis/serving\.kserve\.io/v1beta1/namespaces/([^/]+)/inferenceservices(?:/([^/?]+))?")
 SSAR = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+# a Knative Revision (serving.knative.dev/v1) the simulated controller created
+REVISION = re.compile(r"^/apis/serving\.knative\.dev/v1/namespaces/([^/]+)/revisions/([^/?]+)$")
+# KServe v0.20.0 pkg/constants/constants.go StorageInitializerSourceUriInternalAnnotationKey: set
+# to the predictor's storageUri on the Knative Service's template (components/predictor.go
+# addStorageInitializerAnnotations), which Knative copies onto each Revision it creates
+# (knative-v1.21.1 pkg/reconciler/configuration/resources/revision.go MakeRevision)
+SOURCE_URI = "internal.serving.kserve.io/storage-initializer-sourceuri"
 # a namespaced collection of a custom resource (list); served once its CRD is added
 CUSTOM_LIST = re.compile(r"^/apis/([^/]+\.[^/]+)/([^/]+)/namespaces/([^/]+)/([^/?]+)/?(?:\?.*)?$")
 # k8s.io/apimachinery pkg/version/types.go Info (what GET /version answers)
@@ -183,6 +195,7 @@ class KubeApiDouble(InThreadServer):
         self.grants: dict[str, set[tuple[str, str, str, str]]] = {}  # user -> (group, resource, verb, ns)
         self.can_impersonate = True
         self.delay = 0.0
+        self.lag_reads = 0  # lag_reconcile()
         super().__init__(self._handler())
 
     # ------------------------------------------------------------------ test controls
@@ -246,6 +259,19 @@ class KubeApiDouble(InThreadServer):
         """The next ``n`` writes (POST/PATCH) are applied and answered ``code`` (504: the API
         server's request timeout, which does not stop the write)."""
         self._fail_after.extend([code] * n)
+
+    def lag_reconcile(self, reads: int) -> None:
+        """The next spec changes are reconciled only after ``reads`` more GETs of the object."""
+        self.lag_reads = reads
+
+    def revision_object(self, ns: str, name: str) -> dict | None:
+        """The Knative Revision ``name`` of an InferenceService in ``ns`` (None: no such revision)."""
+        for (key_ns, _), m in self.meta.items():
+            if key_ns == ns and name in m["uris"]:
+                return {"apiVersion": "serving.knative.dev/v1", "kind": "Revision",
+                        "metadata": {"name": name, "namespace": ns,
+                                     "annotations": {SOURCE_URI: m["uris"][name]}}}
+        return None
 
     def stall(self, on: bool = True) -> None:
         self._stalled = on
@@ -335,6 +361,12 @@ class KubeApiDouble(InThreadServer):
 
     def _on_read(self, key: tuple[str, str]) -> None:
         m = self.meta[key]
+        if m.get("lagging") is not None:
+            m["lag"] -= 1
+            if m["lag"] > 0:
+                return
+            changed, m["lagging"] = m["lagging"], None
+            self._reconcile(key, spec_changed=changed)
         if self._stalled:
             return
         latest = m["revisions"][-1]
@@ -386,6 +418,13 @@ class KubeApiDouble(InThreadServer):
                                      f'cannot {method.lower() if method != "GET" else "get"} resource "{resource}" '
                                      f'in API group "{group}" {where}')
                         return True
+                if (rev := REVISION.match(path)) and method == "GET":
+                    found = double.revision_object(rev.group(1), rev.group(2))
+                    if found is None:
+                        self._status(404, "NotFound", f'revisions.serving.knative.dev "{rev.group(2)}" not found')
+                    else:
+                        self._send(200, found)
+                    return True
                 if path.rstrip("/") == "/version" and method == "GET":
                     self._send(200, VERSION)
                     return True
@@ -480,7 +519,15 @@ class KubeApiDouble(InThreadServer):
                             patched["metadata"]["generation"] = current["metadata"]["generation"] + 1
                         patched["status"] = current.get("status")
                         double.objects[key] = patched
-                        double._reconcile(key, spec_changed=_template(patched["spec"]) != _template(old_spec))
+                        template_changed = _template(patched["spec"]) != _template(old_spec)
+                        m = double.meta[key]
+                        if double.lag_reads > 0 or m.get("lagging") is not None:
+                            # not reconciled yet: the status stays the one of the spec before
+                            m["lagging"] = bool(m.get("lagging")) or template_changed
+                            m["lag"] = max(m.get("lag", 0), double.lag_reads)
+                            double.lag_reads = 0
+                        else:
+                            double._reconcile(key, spec_changed=template_changed)
                         if double._fail_after:
                             return self._lost_answer(double._fail_after.pop(0))
                         return self._send(200, patched)

@@ -182,7 +182,9 @@ def test_rbac_role_grants_exactly_the_listed_verbs_on_namespaced_inferenceservic
                 "apiGroups": ["serving.kserve.io"],
                 "resources": ["inferenceservices"],
                 "verbs": ["get", "create", "patch"],  # least privilege: tests/serving/test_runner_rbac.py
-            }
+            },
+            # one revision by name: which storageUri it serves (ctloop.serving.kube.REVISION_RULE)
+            {"apiGroups": ["serving.knative.dev"], "resources": ["revisions"], "verbs": ["get"]},
         ]
         binding = find(objects, "RoleBinding")
         assert binding["roleRef"] == {

@@ -28,6 +28,7 @@ from ctloop.cli import main
 from ctloop.ops import doctor
 from ctloop.ops.settings import DEFAULT_SETTINGS
 from ctloop.serving.isvc import inference_service
+from ctloop.serving.kube import REVISION_RULE
 from tests.doubles.kfp_api import KfpApiDouble
 from tests.doubles.kube_api import KubeApiDouble, write_kubeconfig
 from tests.fixtures.servers import dead_port
@@ -967,7 +968,7 @@ def test_runner_rules_are_the_role_in_the_manifests():
         for g in rule["apiGroups"]
         for r in rule["resources"]
         for v in [rule["verbs"]]
-    ] == list(doctor.RUNNER_RULES)
+    ] == [*doctor.RUNNER_RULES, REVISION_RULE]  # revisions: optional for the runner (a warning without)
 
 
 def test_poddefaults_that_cannot_be_listed_are_said_so_with_the_command(cluster, capsys):

@@ -59,7 +59,8 @@ def test_every_kubernetes_call_of_the_runner_is_in_the_inferenceservices_wrapper
 
 
 def test_role_doctor_and_code_grant_the_same_verbs_and_nothing_more():
-    assert _role_rules() == list(doctor.RUNNER_RULES)
+    # and get on Knative revisions, which the runner can do without (a warning, kube.REVISION_RULE)
+    assert _role_rules() == [*doctor.RUNNER_RULES, kube_module.REVISION_RULE]
     assert doctor.RUNNER_RULES == ((kube_module.GROUP, kube_module.PLURAL, kube_module.VERBS),)
     # what main granted and the code never asks: a wait polls with GET, patches are merge patches
     assert not {"list", "watch", "update", "delete"} & set(kube_module.VERBS)
@@ -85,5 +86,7 @@ def test_a_whole_lifecycle_sends_only_the_granted_verbs():
         rollout.deploy(isvcs, name="m", model_name="m", version="2", storage_uri=v2, percent=5, timeout_s=5)
         rollout.promote(isvcs, "m", timeout_s=5)
         sent = {_verb(method, path) for method, path, _ in double.calls if "inferenceservices" in path}
+        revisions = {_verb(method, path) for method, path, _ in double.calls if "/revisions/" in path}
     (_, _, granted), = doctor.RUNNER_RULES
     assert sent == set(granted)
+    assert revisions <= set(kube_module.REVISION_RULE[2])

@@ -188,6 +188,23 @@ def restore_patch(*, version: str, storage_uri: str, model_sha256: str = "") -> 
     }
 
 
+def relabel_patch(*, version: str, model_sha256: str = "") -> dict[str, Any]:
+    """Merge patch: the spec names ``version`` (label and predictor annotations, hash included)
+    for the model it already serves — another registry version of the same model directory. The
+    annotations are part of the revision template, so a new revision of the same model starts,
+    its pods labelled with this version (the inference log and Prometheus attribute it)."""
+    return {
+        "metadata": {"labels": {VERSION_LABEL: str(version)}},
+        "spec": {"predictor": {"annotations": _version_annotations(version, model_sha256)}},
+    }
+
+
+def names_version(isvc: dict[str, Any], version: str) -> bool:
+    """The spec names ``version`` where ctloop writes and reads it (:func:`spec_version`; ctloop's
+    patches write the predictor annotation the payload logger copies in the same patch)."""
+    return spec_version(isvc) == str(version)
+
+
 def switch_patch(*, version: str, storage_uri: str, model_sha256: str = "") -> dict[str, Any]:
     """Merge patch for blue-green: the new version takes 100 % as soon as its revision is ready
     (until then the previous revision keeps serving)."""
@@ -300,5 +317,5 @@ __all__ = [
     "API_VERSION", "KIND", "RUNTIME", "VERSION_LABEL", "MODEL_LABEL", "VERSION_ANNOTATION", "inference_service", "canary_patch", "traffic_patch",
     "promote_patch", "pin_back_patch", "restore_patch", "switch_patch", "spec_version", "merge_patch", "check_deployment_mode", "example_states",
     "SHA256_ANNOTATION", "MODE_ANNOTATION", "RETRY_ANNOTATION", "retry_patch", "KNATIVE", "STANDARD", "deployment_mode",
-    "check_promotable",
+    "check_promotable", "relabel_patch", "names_version",
 ]

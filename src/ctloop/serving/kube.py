@@ -30,6 +30,19 @@ PLURAL = "inferenceservices"
 # (a test derives the calls from this package's source and keeps the three equal). Waiting polls
 # with GET: no list or watch; a merge patch is the ``patch`` verb, never ``update`` (PUT).
 VERBS = ("get", "create", "patch")
+# Knative Revisions, read (GET of one, by name) to confirm which model a revision in traffic[]
+# serves: KServe's status names revisions, never storageUris. Optional: without it (HTTP 403)
+# ctloop trusts traffic[] alone, with a warning (InferenceServices.revision_source).
+KNATIVE_GROUP = "serving.knative.dev"
+KNATIVE_VERSION = "v1"
+REVISIONS = "revisions"
+REVISION_RULE = (KNATIVE_GROUP, REVISIONS, ("get",))
+# KServe v0.20.0 pkg/constants/constants.go StorageInitializerSourceUriInternalAnnotationKey: the
+# predictor's storageUri, set on the Knative Service's template (pkg/controller/v1beta1/
+# inferenceservice/components/predictor.go addStorageInitializerAnnotations) and so on every
+# Revision made from it (knative-v1.21.1 pkg/reconciler/configuration/resources/revision.go
+# MakeRevision copies the template's ObjectMeta)
+SOURCE_URI_ANNOTATION = "internal.serving.kserve.io/storage-initializer-sourceuri"
 
 
 def load_api_client(kubeconfig: str = "", context: str = ""):
@@ -167,6 +180,26 @@ class InferenceServices:
     def _read(self, what: str, name: str) -> dict[str, Any]:
         return _object(what, _decoded(what, lambda: self.api.get_namespaced_custom_object(
             GROUP, VERSION, self.namespace, PLURAL, name, **self.timeout)))
+
+    def revision_source(self, revision: str) -> str | None:
+        """The storageUri Knative Revision ``revision`` was made from (its ``SOURCE_URI_ANNOTATION``;
+        ``""`` when it has none or does not exist yet); ``None`` when this identity may not read
+        revisions (HTTP 403: the Role lacks ``get`` on revisions.serving.knative.dev)."""
+        from kubernetes.client.exceptions import ApiException
+
+        what = f"get Revision {self.namespace}/{revision}"
+        try:
+            obj = self._call(what, lambda: self.api.get_namespaced_custom_object(
+                KNATIVE_GROUP, KNATIVE_VERSION, self.namespace, REVISIONS, revision, **self.timeout))
+        except ServingError as exc:
+            status = exc.__cause__.status if isinstance(exc.__cause__, ApiException) else None
+            if status == 403:
+                return None
+            if status == 404:
+                return ""
+            raise
+        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        return str(annotations.get(SOURCE_URI_ANNOTATION) or "") if isinstance(annotations, dict) else ""
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """Create; a create whose answer did not come (a read timeout, a dropped connection) may
@@ -358,5 +391,5 @@ def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str,
         time.sleep(poll_s)
 
 
-__all__ = ["GROUP", "VERSION", "PLURAL", "VERBS", "InferenceServices", "load_api_client", "kubeconfig_path", "predictor_status", "traffic_split", "wait_for",
+__all__ = ["GROUP", "VERSION", "PLURAL", "VERBS", "REVISION_RULE", "SOURCE_URI_ANNOTATION", "InferenceServices", "load_api_client", "kubeconfig_path", "predictor_status", "traffic_split", "wait_for",
            "revision_failure", "CONFIGURATION_READY"]

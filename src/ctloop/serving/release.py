@@ -56,7 +56,10 @@ def _target(cfg: RolloutConfig) -> str:
 def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: RolloutConfig,
            run_id: str = "") -> tuple[RolloutState, str]:
     """Roll ``version`` out at the plan's first step (``deploy_canary``); returns the state and the
-    storageUri written. The first deployment goes straight to 100 %."""
+    storageUri written. The first deployment goes straight to 100 %. A failed deploy puts traffic
+    back on the champion; a spec changed outside meanwhile (:class:`rollout.ChangedOutside`: the
+    canary's share patched by hand while the step waited) is held instead — re-raised, nothing
+    rolled back, as :func:`analyze` decides ``hold``."""
     from ctloop.storage import kserve_storage_uri
 
     name = _target(cfg)
@@ -67,6 +70,13 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
                                percent=int(cfg.traffic_plan[0]), strategy=cfg.strategy,
                                timeout_s=cfg.timeout_seconds,
                                model_sha256=registry.serving_sha256(model_name, version))
+    except rollout.ChangedOutside as exc:
+        # someone else (a kubectl patch of canaryTrafficPercent, another run's model) changed the
+        # spec while this step waited: a rollback would undo their change. Held, as analyze holds:
+        # neither rolled back nor analysed (the step fails, so nothing after it runs)
+        raise rollout.ChangedOutside(f"deploying {model_name} v{version} to {name} stopped: {exc}; left as it "
+                                     "is, neither rolled back nor promoted (whoever changed it decides: ctloop "
+                                     "rollout status)") from exc
     except ServingError as exc:
         # the new model may already be in the spec with canary traffic: never leave it there
         now = isvcs.get(name)

@@ -14,6 +14,10 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
   re-deploying the same storageUri starts a new revision (``isvc.retry_patch``) — the spec is
   unchanged, so nothing else would — and a failure of that one ends the wait at once. A canary
   pinned back to 0 % was rolled back: re-deploying it is refused (it would get traffic again).
+  Another registry version of the model directory the spec serves (one storageUri, two
+  versions) is written as that version's name (``isvc.relabel_patch``: a new revision of the same
+  model) and waited for; so is a rollback to one. Waits whose spec already names the model
+  confirm from the Knative Revision in traffic[] which storageUri it serves (``_serves``).
 * ``set_traffic``/``promote`` of a canary whose revision failed are refused at once, writing
   nothing: Knative routes the previous ready revision, and the split they wait for never comes.
   ``set_traffic`` to 0 % is the exception: the pin is written (the safe side) and the stable
@@ -32,9 +36,15 @@ from typing import Any
 
 from ctloop.config import STRATEGIES
 from ctloop.errors import ServingChangedOutside as ChangedOutside
-from ctloop.errors import ServingConflictError, ServingError
+from ctloop.errors import (
+    ServingConflictError,
+    ServingError,
+    ServingTimeoutError,
+    ServingUnreachable,
+)
 from ctloop.serving import isvc as specs
 from ctloop.serving.kube import (
+    SOURCE_URI_ANNOTATION,
     InferenceServices,
     predictor_status,
     revision_failure,
@@ -182,19 +192,44 @@ def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: in
     isvcs.patch(name, specs.retry_patch(failed, percent))
     return _wait_split(isvcs, name, 100 if percent is None else percent, timeout_s,
                        f"{what} (a new revision after {failed} failed)",
-                       new_revision_after=predictor_status(obj).get("latestReadyRevision", ""), created_before=failed)
+                       new_revision_after=predictor_status(obj).get("latestReadyRevision", ""), created_before=failed,
+                       written=percent if percent is not None else _predictor(obj).get("canaryTrafficPercent"))
+
+
+def _relabel(isvcs: InferenceServices, name: str, obj: dict[str, Any], version: str, model_sha256: str) -> str:
+    """When the spec serves ``version``'s model directory under another version's name (two
+    registry versions of one storageUri), make it name ``version`` (``isvc.relabel_patch``) and
+    return the latest ready revision before: the patch starts a new revision, to be waited for
+    (its pods carry the version the inference log and Prometheus attribute). ``""``: nothing to do."""
+    if specs.names_version(obj, version):
+        return ""
+    before = predictor_status(obj).get("latestReadyRevision", "")
+    isvcs.patch(name, specs.relabel_patch(version=version, model_sha256=model_sha256))
+    return before or "-"  # no ready revision before: any ready one is new
 
 
 _ANY = object()
 
 
 def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeout_s: float, what: str,
-                new_revision_after: str = "", created_before: str = "", written: Any = _ANY) -> dict[str, Any]:
+                new_revision_after: str = "", created_before: str = "", written: Any = _ANY,
+                source: str = "", model: str = "") -> dict[str, Any]:
     """Wait until the latest ready revision has ``latest_percent`` of a complete split; a revision
     created after ``created_before`` that fails ends the wait (``kube.revision_failure``). With
     ``written`` (the canaryTrafficPercent just written, None for none): a spec changed meanwhile
-    ends the wait at once (:class:`ChangedOutside`): the split waited for would never come."""
+    ends the wait at once (:class:`ChangedOutside`): the split waited for would never come.
+    With ``source`` (the storageUri the spec names): that revision must also be one made from it
+    (:func:`_serves`) — a status KServe has not reconciled yet still names the revision before.
+    With ``model`` (the storageUri just written): a spec naming another model meanwhile (another
+    run's deploy, a rollback by hand) ends the wait at once (:class:`ChangedOutside`) — its
+    revision would otherwise pass for this one's."""
+    seen: dict[str, Any] = {}  # _serves: the last revision read and its source; a 403 met
+
     def ok(obj: dict[str, Any]) -> bool:
+        if model and not same_storage_uri(_spec_version(obj)[1], model):
+            raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout while "
+                                 f"waiting for {what}: its storageUri is {_spec_version(obj)[1] or 'unset'}, this "
+                                 f"rollout deployed {model}")
         if written is not _ANY and _predictor(obj).get("canaryTrafficPercent", None) != written:
             have = _predictor(obj).get("canaryTrafficPercent")
             now = "unset (all traffic on the latest revision)" if have is None else str(have)
@@ -206,9 +241,43 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
         if new_revision_after and latest == new_revision_after:
             return False  # the new revision has not been created yet
         split = traffic_split(obj)
-        return split.get(latest, 0) == latest_percent and sum(split.values()) == 100
+        if split.get(latest, 0) != latest_percent or sum(split.values()) != 100:
+            return False
+        return not source or _serves(isvcs, latest, source, seen)
 
-    return wait_for(isvcs, name, ok, timeout_s=timeout_s, what=what, failed_before=created_before)
+    try:
+        return wait_for(isvcs, name, ok, timeout_s=timeout_s, what=what, failed_before=created_before)
+    except ServingTimeoutError as exc:
+        if "last" not in seen:
+            raise
+        revision, have = seen["last"]
+        raise ServingTimeoutError(f"{exc}; revision {revision} serves {have or 'no storageUri'} "
+                                  f"({SOURCE_URI_ANNOTATION}), not {source}: KServe has not reconciled "
+                                  "the spec") from exc
+
+
+def _serves(isvcs: InferenceServices, revision: str, source: str, seen: dict[str, Any]) -> bool:
+    """Knative Revision ``revision`` was made from storageUri ``source`` (its
+    ``SOURCE_URI_ANNOTATION``, KServe v0.20.0). KServe's status cannot tell it: PropagateStatus
+    copies the Knative Service's, revisions by name, so until KServe reconciles a changed spec the
+    status still shows the revision before. When revisions may not be read (HTTP 403) the
+    traffic[] split alone decides, as before, with a one-line warning naming the permission."""
+    if seen.get("forbidden"):
+        return True
+    read = getattr(isvcs, "revision_source", None)
+    try:
+        have = read(revision) if read is not None else None
+    except ServingUnreachable:  # no answer this poll: not confirmed yet, the wait goes on while it has time
+        return False
+    if have is None:
+        seen["forbidden"] = True
+        if read is not None:
+            print(f"ctloop: WARNING: may not get revisions.serving.knative.dev in {isvcs.namespace} (HTTP 403): "
+                  f"which model revision {revision} serves is taken from traffic[] alone, unconfirmed; grant "
+                  "the pipeline runner's Role get on revisions.serving.knative.dev (manifests/base/rbac.yaml)")
+        return True
+    seen["last"] = (revision, have)
+    return same_storage_uri(have, source)
 
 
 def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str, storage_uri: str,
@@ -256,10 +325,13 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         st = predictor_status(current)
         rolled = st.get("latestRolledoutRevision", "")
         share = 100 if pinned is None or not rolled or rolled == _created(current) else int(pinned)
+        relabelled = _relabel(isvcs, name, current, version, model_sha256)
         current = _wait_split(isvcs, name, share, timeout_s,
-                              f"v{version} (already in the spec) ready with {share} % traffic", created_before="")
+                              f"v{version} (already in the spec) ready with {share} % traffic",
+                              created_before=_created(current) if relabelled else "",
+                              new_revision_after=relabelled, source=have_uri, written=pinned, model=have_uri)
         if pinned is None or not _previous(current):
-            return _state("unchanged", current, have_version or version)
+            return _state("unchanged", current, version)
         # still a canary, not judged (a deploy step retried after its patch landed, a rollout run
         # again): it resumes at the first step, as a fresh deployment would, to be analysed —
         # "unchanged" would promote it with no analysis at all
@@ -267,7 +339,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         if pinned != target:
             isvcs.patch(name, specs.traffic_patch(target))
         obj = _wait_split(isvcs, name, target, timeout_s, f"canary of {version} (already deployed) at {target} %",
-                          created_before=_created(current))
+                          created_before=_created(current), written=target, model=have_uri)
         return _state("switched" if strategy == "blue-green" else "canary", obj, version)
     before = predictor_status(current).get("latestReadyRevision", "")
     if strategy == "blue-green":
@@ -277,12 +349,13 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=100,
                                              model_sha256=model_sha256))
         obj = _wait_split(isvcs, name, 100, timeout_s, "new revision ready with 100 % traffic", new_revision_after=before,
-                          created_before=_created(current))
+                          created_before=_created(current), written=100, model=storage_uri)
         return _state("switched", obj, version)
     isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=percent,
                                          model_sha256=model_sha256))
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary revision ready with {percent} % traffic",
-                      new_revision_after=before, created_before=_created(current))
+                      new_revision_after=before, created_before=_created(current), written=int(percent),
+                      model=storage_uri)
     return _state("canary", obj, version)
 
 
@@ -382,7 +455,10 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
         # storageUri written back by hand, or by a rollback whose last wait was lost) leaves all
         # traffic on the latest *ready* revision — the bad one. Confirmed from traffic[] as the
         # other paths are; a failure of that revision ends the wait (run again, it is retried)
-        obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before="")
+        relabelled = _relabel(isvcs, name, obj, version, model_sha256)
+        obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %",
+                          created_before=_created(obj) if relabelled else "", new_revision_after=relabelled,
+                          source=_spec_version(obj)[1], written=None)
         return _state("unchanged", obj, version)
     if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj):
         stable = _stable_revision(obj)
