@@ -134,11 +134,22 @@ def assert_consistent(reg: MlflowRegistry, name: str) -> None:
 REFUSED = b'{"error_code": "PERMISSION_DENIED", "message": "Permission denied"}'
 
 
-def gateway(upstream: str, *, refuse: tuple[str, ...] = (), fail_once: str = ""):
-    """Forwards to ``upstream``; a request whose path ends with one of ``refuse`` is answered 403
-    without reaching it; the first ending with ``fail_once`` is applied and answered 503."""
-    seen: list[str] = []
-    failed: list[bool] = []
+def forward(upstream: str, request: BaseHTTPRequestHandler, body: bytes) -> tuple[int, bytes]:
+    """``request`` (its method, path and body) sent on to ``upstream``: its status and body."""
+    sent = urllib.request.Request(upstream + request.path, data=body if request.command != "GET" else None,
+                                  method=request.command,
+                                  headers={"Content-Type": request.headers.get("Content-Type", "")})
+    try:
+        with urllib.request.urlopen(sent, timeout=30) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def proxy(upstream: str, answer) -> ThreadingHTTPServer:
+    """An HTTP proxy in front of ``upstream`` (started; ``shutdown``/``server_close`` it):
+    ``answer(request, path, body)`` gives ``(status, headers, body)`` for a request, or None to
+    forward it as it is."""
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *_):
@@ -146,23 +157,14 @@ def gateway(upstream: str, *, refuse: tuple[str, ...] = (), fail_once: str = "")
 
         def _serve(self):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            path = self.path.split("?")[0]
-            seen.append(f"{self.command} {path}")
-            if path.endswith(refuse) and refuse:
-                status, data = 403, REFUSED
+            given = answer(self, self.path.split("?")[0], body)
+            if given is None:
+                (status, data), headers = forward(upstream, self, body), {}
             else:
-                request = urllib.request.Request(upstream + self.path, data=body if self.command != "GET" else None,
-                                                 method=self.command,
-                                                 headers={"Content-Type": self.headers.get("Content-Type", "")})
-                try:
-                    with urllib.request.urlopen(request, timeout=30) as answer:
-                        status, data = answer.status, answer.read()
-                except urllib.error.HTTPError as exc:
-                    status, data = exc.code, exc.read()
-                if fail_once and path.endswith(fail_once) and not failed:
-                    failed.append(True)
-                    status, data = 503, b"<html><body>503 Service Temporarily Unavailable</body></html>"
+                status, headers, data = given
             self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -171,4 +173,23 @@ def gateway(upstream: str, *, refuse: tuple[str, ...] = (), fail_once: str = "")
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, seen
+    return server
+
+
+def gateway(upstream: str, *, refuse: tuple[str, ...] = (), fail_once: str = ""):
+    """Forwards to ``upstream``; a request whose path ends with one of ``refuse`` is answered 403
+    without reaching it; the first ending with ``fail_once`` is applied and answered 503."""
+    seen: list[str] = []
+    failed: list[bool] = []
+
+    def answer(request, path, body):
+        seen.append(f"{request.command} {path}")
+        if path.endswith(refuse) and refuse:
+            return 403, {}, REFUSED
+        status, data = forward(upstream, request, body)
+        if fail_once and path.endswith(fail_once) and not failed:
+            failed.append(True)
+            return 503, {}, b"<html><body>503 Service Temporarily Unavailable</body></html>"
+        return status, {}, data
+
+    return proxy(upstream, answer), seen

@@ -9,17 +9,13 @@ after the retries is one line."""
 
 from __future__ import annotations
 
-import threading
-import urllib.error
-import urllib.request
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from ctloop.registry import MlflowRegistry
 from tests.helpers import run_main
-from tests.integration.registry_support import log_small_model
+from tests.integration.registry_support import log_small_model, proxy
 
 pytestmark = pytest.mark.slow
 
@@ -28,37 +24,14 @@ def _busy(upstream: str, *, times: int, status: int):
     """Answers the first ``times`` API requests ``status`` with ``Retry-After: 3600``, then forwards."""
     busy: list[str] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_):
-            pass
+    def answer(request, path, body):
+        if request.path.startswith("/api/") and len(busy) < times:
+            busy.append(request.path)
+            return (status, {"Retry-After": "3600", "Content-Type": "text/html"},
+                    b"<html><body><h1>Too busy</h1>\n<p>Come back later.</p></body></html>")
+        return None
 
-        def _serve(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if self.path.startswith("/api/") and len(busy) < times:
-                busy.append(self.path)
-                data = b"<html><body><h1>Too busy</h1>\n<p>Come back later.</p></body></html>"
-                self.send_response(status)
-                self.send_header("Retry-After", "3600")
-                self.send_header("Content-Type", "text/html")
-            else:
-                request = urllib.request.Request(upstream + self.path, data=body if self.command != "GET" else None,
-                                                 method=self.command,
-                                                 headers={"Content-Type": self.headers.get("Content-Type", "")})
-                try:
-                    with urllib.request.urlopen(request, timeout=30) as answer:
-                        code, data = answer.status, answer.read()
-                except urllib.error.HTTPError as exc:
-                    code, data = exc.code, exc.read()
-                self.send_response(code)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_PATCH = do_DELETE = _serve
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, busy
+    return proxy(upstream, answer), busy
 
 
 @pytest.fixture(scope="module")

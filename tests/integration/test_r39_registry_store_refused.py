@@ -10,11 +10,8 @@ variables that carry credentials, never their values."""
 from __future__ import annotations
 
 import os
-import threading
-import urllib.error
-import urllib.request
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pandas as pd
 import pytest
@@ -22,6 +19,7 @@ import pytest
 from ctloop.errors import RegistryError
 from ctloop.monitoring.store import MonitoringStore
 from ctloop.registry import MlflowRegistry
+from tests.integration.registry_support import proxy
 from tests.integration.test_r38_registry_auth import SECRET, _auth_proxy
 
 pytestmark = pytest.mark.slow
@@ -33,36 +31,12 @@ BODY = (b"You are not authenticated. Please see https://www.mlflow.org/docs/late
 def _reads_only(upstream: str) -> ThreadingHTTPServer:
     """Reads pass without credentials; any write is answered 401."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_):
-            pass
+    def answer(request, path, body):
+        if request.command != "GET" and not path.endswith("/search"):
+            return 401, {"WWW-Authenticate": 'Basic realm="mlflow"'}, BODY
+        return None
 
-        def _serve(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            path = self.path.split("?")[0]
-            if self.command != "GET" and not path.endswith("/search"):
-                status, data = 401, BODY
-            else:
-                request = urllib.request.Request(upstream + self.path, data=body if self.command != "GET" else None,
-                                                 method=self.command,
-                                                 headers={"Content-Type": self.headers.get("Content-Type", "")})
-                try:
-                    with urllib.request.urlopen(request, timeout=30) as answer:
-                        status, data = answer.status, answer.read()
-                except urllib.error.HTTPError as exc:
-                    status, data = exc.code, exc.read()
-            self.send_response(status)
-            if status == 401:
-                self.send_header("WWW-Authenticate", 'Basic realm="mlflow"')
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_PATCH = do_DELETE = _serve
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return proxy(upstream, answer)
 
 
 @pytest.fixture
