@@ -652,7 +652,8 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
     not, told by its first bytes) ``batch_rows`` objects at a time, as frames of the label
     columns (``key``, ``label``, ``instance``, ``label_time``; the other fields are not kept).
     Values are as JSON gives them: a string key as written, a number key its number (stored as its
-    decimal text, as Parquet's); ``true``/``false`` values of the other fields are 1 and 0. A field missing
+    decimal text, as Parquet's); the label's ``true``/``false`` are 1 and 0, an instance's are
+    refused as CSV/Parquet refuse them (:func:`_json_bool`). A field missing
     from an object is a missing value; a field that first appears after objects without it is
     refused (those objects lack it). Blank lines are skipped; a line that is no JSON object is
     refused naming its line."""
@@ -679,7 +680,7 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
         seen.update(present)
         out = {}
         for c in (c for c in wanted if c in seen):
-            values = [None if v is _ABSENT else int(v) if isinstance(v, bool) and c != key else v for v in columns[c]]
+            values = [None if v is _ABSENT else _json_bool(v, c, label) for v in columns[c]]
             out[c] = pd.Series(values, dtype=object if c == key else None)
         rows += count
         return pd.DataFrame(out) if out else pd.DataFrame(index=range(count))
@@ -714,6 +715,18 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
 
 
 _ABSENT = object()  # a field a JSON object does not have
+
+
+def _json_bool(value, column: str, label: str):
+    """A JSON value of a label file's ``column`` as the table readers give it: the label's
+    ``true``/``false`` are 1 and 0 (as a bool label column beside numbers); an instance's are
+    their text ``True``/``False``, refused as no index exactly as a CSV's ``True`` or a Parquet
+    bool column is; any other value as it is."""
+    if type(value) is not bool:
+        return value
+    if column == label:
+        return int(value)
+    return str(value) if column == INSTANCE else value
 
 
 def _lines(stream, size: int = 1 << 20):
