@@ -10,7 +10,8 @@ for it, and kept in ``<root>/_schema/model=<model>.json`` (a JSON object of colu
   lose precision: send identifiers as strings.
 * JSON strings → ``string``; ``true``/``false`` → ``bool``;
 * JSON objects and lists → ``string`` holding their JSON text (``{}`` included: Parquet has no
-  struct without fields, and nested types differ from file to file);
+  struct without fields, and nested types differ from file to file), as strict JSON: NaN/Infinity
+  are null and integers beyond 64 bits their double within it, as in a number column;
 * identity columns (``request_id``, ``instance`` …) and ``meta_*`` have fixed types.
 
 A model has at most ``max_columns`` feature columns (``ctloop logger serve --max-columns``,
@@ -78,13 +79,33 @@ def column_type(column: str, value: Any) -> str:
 
 
 def _json_text(value: Any) -> str:
+    """``value`` as JSON text (a list or object in a ``string`` column): orjson's, which writes
+    NaN/Infinity as null. An integer beyond 64 bits (valid JSON, which orjson refuses) is the double
+    it is in a number column, at any depth (:func:`_in_range`): never Python json's ``NaN`` or
+    ``Infinity`` tokens, which no JSON reader (DuckDB, BigQuery's ``PARSE_JSON``, Arrow) takes."""
     try:
         return orjson.dumps(value).decode()
-    except TypeError:  # an integer beyond 64 bits (valid JSON): the stdlib writes every digit
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except TypeError:  # an integer beyond 64 bits
+        return orjson.dumps(_in_range(value)).decode()
 
 
 _INT_RANGE = (-(2**63), 2**64 - 1)  # what orjson writes (int64 and uint64)
+
+
+def _in_range(value: Any) -> Any:
+    """``value`` with every integer beyond :data:`_INT_RANGE` (at any depth) as the double it is
+    (beyond a double's range: None, as Infinity is written)."""
+    kind = type(value)
+    if kind is int and not _INT_RANGE[0] <= value <= _INT_RANGE[1]:
+        try:
+            return float(value)
+        except OverflowError:
+            return None
+    if kind is list:
+        return [_in_range(v) for v in value]
+    if kind is dict:
+        return {k: _in_range(v) for k, v in value.items()}
+    return value
 
 
 def row_json(row: dict[str, Any]) -> bytes:
@@ -95,11 +116,8 @@ def row_json(row: dict[str, Any]) -> bytes:
         return orjson.dumps(row)
     except TypeError:
         for key, value in row.items():
-            if type(value) is int and not _INT_RANGE[0] <= value <= _INT_RANGE[1]:
-                try:
-                    row[key] = float(value)
-                except OverflowError:
-                    row[key] = None
+            if type(value) is int:
+                row[key] = _in_range(value)
         return orjson.dumps(row)
 
 
