@@ -141,7 +141,8 @@ def is_feature(column: str) -> bool:
 
 
 def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
-              fits: dict[str, frozenset] | None = None, max_columns: int | None = None) -> tuple[int, int]:
+              fits: dict[str, frozenset] | None = None, max_columns: int | None = None,
+              converted: list[str] | None = None) -> tuple[int, int]:
     """Make ``row``'s feature and prediction values fit ``types`` (in place); returns how many
     values did not fit and went to ``_mistyped``, and how many went to ``_overflow``. A column
     without a type gets one from this value, recorded in ``types`` and ``new`` (to be added to
@@ -149,7 +150,9 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
     has ``max_columns`` features already: then the value moves to ``_overflow``. A null value of a
     column without a type is left out of the row (the Parquet write refuses a field its schema
     lacks; a missing column reads as null). ``fits`` (:func:`accepted` of ``types``, kept up to date
-    here) makes the common case — every value already fits — one dictionary lookup per value."""
+    here) makes the common case — every value already fits — one dictionary lookup per value.
+    ``converted`` gets the columns whose value was written as its JSON text (a number, bool, list
+    or object in a ``string`` column): a later retyping under another type reads them back as sent."""
     if fits is not None:
         for key, value in row.items():
             ok = fits.get(key)
@@ -194,7 +197,12 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
                 continue
         elif wanted == "string":
             if kind is not str:
-                row[key] = _json_text(value) if kind is not float or math.isfinite(value) else None
+                if kind is not float or math.isfinite(value):
+                    row[key] = _json_text(value)
+                    if converted is not None:
+                        converted.append(key)
+                else:
+                    row[key] = None
             continue
         elif kind is bool:  # wanted == "bool"
             continue
