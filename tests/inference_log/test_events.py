@@ -169,10 +169,11 @@ def test_a_feature_named_like_an_identity_column_cannot_replace_it():
 # ------------------------------------------------------------------ rejections
 @pytest.mark.parametrize("kind, body, field", [
     ("request", {"instances": 5}, "'instances' must be a list"),
-    ("request", {"inputs": "x"}, "'inputs' must be a list"),
-    # TF Serving's columnar {"income": [1.0]} is rows (test_r39_ingest_tf_serving_outputs.py); tensors of
-    # different 0-th dimensions make no rows
-    ("request", {"inputs": {"income": [1.0], "age": [30, 40]}}, "'inputs' must be a list"),
+    ("request", {"inputs": None}, "'inputs' must be a list"),
+    # TF Serving's columnar {"income": [1.0]} is rows (test_r39_ingest_tf_serving_outputs.py), as are its
+    # tensors of different 0-th dimensions and "x" (one row: test_fix39c_tf_serving_columnar.py); a lone
+    # v2 tensor outside its list is none of those
+    ("request", {"inputs": {"name": "a", "shape": [1], "datatype": "FP32", "data": [1]}}, "'inputs' must be a list"),
     # ({"inputs": [5]} is a v1 request to KServe: tests/inference_log/test_v1_inputs.py)
     ("request", {"inputs": [{"name": "a", "shape": [1], "datatype": "FP32", "data": [1]}, 5]}, "'inputs'[1] must be an object"),
     ("request", {"inputs": [{"name": "a", "shape": [2], "data": 3}]}, "'inputs'[0].data must be a list"),

@@ -16,7 +16,7 @@ def _check_report_args(args) -> tuple[str, ...]:
     from ctloop.timeutil import parse_duration, to_utc
 
     for flag, value in (("--start", args.start), ("--end", args.end)):
-        length = _signed_duration(value)
+        length = _signed_duration(value, "7D")
         if length and flag == "--start":
             raise ConfigError(f"--start {value!r} is a duration, not a time: for the {length} before --end use "
                               f"--lookback {length}, or give an ISO 8601 time")
@@ -24,12 +24,15 @@ def _check_report_args(args) -> tuple[str, ...]:
             raise ConfigError(f"--end {value!r} is a duration, not a time: give an ISO 8601 time (default: now)")
         if value:
             to_utc(value, name=flag)  # ISO 8601 only: 03/04/2025 is a guess
-    for flag, value, what in (("--lookback", args.lookback, "period's length, e.g. {} (the period ends at --end)"),
-                              ("--window", args.window, "window's length, e.g. {} (the windows end at --end and "
-                               "every window before it)")):
-        length = _signed_duration(value)
-        if length and str(value).strip().startswith("-"):
-            raise ConfigError(f"{flag} {value!r} is negative: give the {what.format(length)}")
+    for flag, value, example, what in (
+            ("--lookback", args.lookback, "7D", "period's length, e.g. {} (the period ends at --end)"),
+            ("--window", args.window, "1h", "window's length, e.g. {} (the windows end at --end and every window "
+             "before it)")):
+        length = _signed_duration(value, example)
+        if length:  # -1h is negative; +7D and -0h (no length) have a sign a length does not take
+            text = str(value).strip()
+            said = "is negative" if text.startswith("-") and length == text[1:].strip() else "has a sign"
+            raise ConfigError(f"{flag} {value!r} {said}: give the {what.format(length)}")
         if value or flag == "--lookback":
             parse_duration(value, name=flag)
     classes = tuple(c.strip() for c in (args.classes or "").split(",") if c.strip())
@@ -47,18 +50,19 @@ def _check_report_args(args) -> tuple[str, ...]:
     return classes
 
 
-def _signed_duration(value) -> str:
-    """The duration of ``value`` written with a sign (``-1h``, ``+7D``), or ``""``."""
+def _signed_duration(value, example: str) -> str:
+    """The duration of ``value`` written with a sign (``-1h``, ``+7D``), or ``""``; ``example`` for a
+    signed number and unit that is no length once unsigned (``-0h``: under a second)."""
     from ctloop.errors import ConfigError
-    from ctloop.timeutil import parse_duration
+    from ctloop.timeutil import _DURATION, parse_duration
 
     text = str(value or "").strip()
-    if not text.startswith(("-", "+")):
+    if not text.startswith(("-", "+")) or not _DURATION.match(text[1:]):
         return ""
     try:
         parse_duration(text[1:].strip())
     except ConfigError:
-        return ""
+        return example
     return text[1:].strip()
 
 

@@ -469,18 +469,28 @@ def v1_inputs(body: dict[str, Any]) -> bool:
     ``inputs`` for ``instances`` (and before them: ``get_predict_input``,
     ``python/kserve/kserve/utils/utils.py`` at v0.20.0), so ``{"inputs": [[1, 2]]}`` is served and
     logged. A non-empty list in which nothing looks like a tensor (:func:`_tensor_like`) is read
-    as instances, as is TensorFlow Serving's columnar object of named inputs (:func:`named_columns`)."""
+    as instances, as is TensorFlow Serving's columnar value (:func:`columnar`)."""
     inputs = body.get("inputs")
-    if isinstance(inputs, dict):  # TF Serving's columnar object of named inputs
-        return named_columns(inputs) is not None
-    return isinstance(inputs, list) and bool(inputs) and not any(_tensor_like(x) for x in inputs)
+    if isinstance(inputs, list):
+        return bool(inputs) and not any(_tensor_like(x) for x in inputs)
+    return columnar(inputs)
+
+
+def columnar(value: Any) -> bool:
+    """Whether ``value`` (a request's ``inputs``, a response's ``outputs``) is TensorFlow Serving's
+    columnar ``<value>`` or ``<object>`` (``tensorflow_serving/g3doc/api_rest.md``, "Specifying input
+    tensors in column format", "Response format"): a scalar, or a non-empty object of named
+    tensors that is no v2 tensor (:func:`_tensor_like`). Its rows: :func:`_v1_rows`."""
+    if isinstance(value, dict):
+        return bool(value) and not _tensor_like(value)
+    return isinstance(value, str | int | float)  # bool included
 
 
 def named_columns(value: Any) -> list[dict[str, Any]] | None:
     """TensorFlow Serving's columnar object ``{name: tensor}`` (a request's ``inputs``, a response's
     ``outputs`` when the model has several: ``tensorflow_serving/g3doc/api_rest.md``) as one object
     a row, ``{name: value}``, along the 0-th dimension the tensors share; None for anything else
-    (their 0-th dimensions differ: which values make a row is unknown)."""
+    (their 0-th dimensions differ, or one is a scalar: :func:`_v1_rows` makes that one row)."""
     if not isinstance(value, dict) or not value or not all(isinstance(v, list) for v in value.values()):
         return None
     sizes = {len(v) for v in value.values()}
@@ -490,23 +500,30 @@ def named_columns(value: Any) -> list[dict[str, Any]] | None:
 
 
 def _v1_rows(value: Any) -> Any:
-    """v1 rows as a list: a columnar object (:func:`named_columns`) as its rows, anything else as it is."""
-    return named_columns(value) if isinstance(value, dict) else value
+    """v1 rows as a list: a list as it is; TensorFlow Serving's columnar object as its rows along
+    the 0-th dimension its tensors share (:func:`named_columns`: read as the batch dimension, which
+    the body cannot confirm), or as one row, each tensor whole, when they share none (the format
+    lets named inputs differ: "need not share the same 0-th dimension"); a scalar as one row."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        return named_columns(value) or [value]
+    return [value] if columnar(value) else value
 
 
 def v1_outputs(body: dict[str, Any]) -> bool:
     """Whether a response's ``outputs`` are v1 predictions, not v2 tensors: TensorFlow Serving
     (KServe's ``kserve-tensorflow-serving`` runtime) answers a columnar request (``{"inputs": [[1,
-    2]]}``, read as instances by :func:`v1_inputs`) with ``{"outputs": [...]}``, "a list of scalar or
-    list values" when the model has one output (``tensorflow_serving/g3doc/api_rest.md``, "Response
-    format"). A non-empty list in which nothing looks like a tensor, or the object of several named
-    outputs (:func:`named_columns`), without ``predictions``."""
-    outputs = body.get("outputs")
+    2]]}``, read as instances by :func:`v1_inputs`) with ``{"outputs": <value>|<(nested)list>|<object>}``,
+    "a list of scalar or list values" when the model has one output (``tensorflow_serving/g3doc/api_rest.md``, "Response
+    format"). A non-empty list in which nothing looks like a tensor, a scalar, or the object of
+    several named outputs (:func:`columnar`), without ``predictions``."""
     if "predictions" in body:
         return False
-    if isinstance(outputs, dict):  # several named outputs: their columnar object
-        return named_columns(outputs) is not None
-    return isinstance(outputs, list) and bool(outputs) and not any(_tensor_like(x) for x in outputs)
+    outputs = body.get("outputs")
+    if isinstance(outputs, list):
+        return bool(outputs) and not any(_tensor_like(x) for x in outputs)
+    return columnar(outputs)
 
 
 def _predictions(body: dict[str, Any]) -> Any:
@@ -514,6 +531,14 @@ def _predictions(body: dict[str, Any]) -> Any:
     if "predictions" in body:
         return body["predictions"]
     return _v1_rows(body["outputs"]) if v1_outputs(body) else None
+
+
+def _whole(value: Any, name: str, prefix: str = "") -> dict[str, Any]:
+    """TensorFlow Serving's columnar ``inputs`` or ``outputs`` as one row: each named tensor a
+    column holding its whole value, an unnamed one the column ``name``."""
+    if isinstance(value, dict):
+        return {f"{prefix}{k}": v for k, v in value.items()}
+    return {name: value}
 
 
 _CLOUDEVENT_KEYS = ("time", "type", "source", "id", "specversion", "data")
@@ -831,7 +856,7 @@ def request_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
     name; v1 instances sent as ``inputs`` (:func:`v1_inputs`) as v1 ones."""
     key = "inputs" if v1_inputs(body) else "instances" if "instances" in body else ""
     if key:
-        instances = _v1_rows(body[key])
+        instances = _v1_rows(body[key]) if key == "inputs" else body[key]  # instances: a list only
         if not isinstance(instances, list):
             raise PayloadError(f"'instances' must be a list; got {type(instances).__name__}")
         rows = []
@@ -993,6 +1018,11 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
     predictions = response_rows(response.body) if response is not None and isinstance(response.body, dict) else []
     if (request is not None and response is not None and isinstance(request.body, dict)
             and ("instances" in request.body or "inputs" in request.body) and isinstance(response.body, dict)):
+        if len(features) != len(predictions) and v1_inputs(request.body) and v1_outputs(response.body):
+            # TensorFlow Serving's columnar pair with no shared batch dimension: the tensors
+            # "need not share the same 0-th dimension" (api_rest.md): one row, each side whole
+            features = [_whole(request.body["inputs"], "f0")]
+            predictions = [_whole(response.body["outputs"], "prediction", "prediction_")]
         check_pair(len(features), len(predictions), response.body)
     model_version = (response.model_version if response is not None and response.model_version
                      else request.model_version if request is not None else "")

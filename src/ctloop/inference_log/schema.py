@@ -10,7 +10,8 @@ for it, and kept in ``<root>/_schema/model=<model>.json`` (a JSON object of colu
   lose precision: send identifiers as strings.
 * JSON strings → ``string``; ``true``/``false`` → ``bool``;
 * JSON objects and lists → ``string`` holding their JSON text (``{}`` included: Parquet has no
-  struct without fields, and nested types differ from file to file);
+  struct without fields, and nested types differ from file to file), as strict JSON: NaN/Infinity
+  are null and integers beyond 64 bits their double within it, as in a number column;
 * identity columns (``request_id``, ``instance`` …) and ``meta_*`` have fixed types.
 
 A model has at most ``max_columns`` feature columns (``ctloop logger serve --max-columns``,
@@ -78,13 +79,33 @@ def column_type(column: str, value: Any) -> str:
 
 
 def _json_text(value: Any) -> str:
+    """``value`` as JSON text (a list or object in a ``string`` column): orjson's, which writes
+    NaN/Infinity as null. An integer beyond 64 bits (valid JSON, which orjson refuses) is the double
+    it is in a number column, at any depth (:func:`_in_range`): never Python json's ``NaN`` or
+    ``Infinity`` tokens, which no JSON reader (DuckDB, BigQuery's ``PARSE_JSON``, Arrow) takes."""
     try:
         return orjson.dumps(value).decode()
-    except TypeError:  # an integer beyond 64 bits (valid JSON): the stdlib writes every digit
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except TypeError:  # an integer beyond 64 bits
+        return orjson.dumps(_in_range(value)).decode()
 
 
 _INT_RANGE = (-(2**63), 2**64 - 1)  # what orjson writes (int64 and uint64)
+
+
+def _in_range(value: Any) -> Any:
+    """``value`` with every integer beyond :data:`_INT_RANGE` (at any depth) as the double it is
+    (beyond a double's range: None, as Infinity is written)."""
+    kind = type(value)
+    if kind is int and not _INT_RANGE[0] <= value <= _INT_RANGE[1]:
+        try:
+            return float(value)
+        except OverflowError:
+            return None
+    if kind is list:
+        return [_in_range(v) for v in value]
+    if kind is dict:
+        return {k: _in_range(v) for k, v in value.items()}
+    return value
 
 
 def row_json(row: dict[str, Any]) -> bytes:
@@ -95,11 +116,8 @@ def row_json(row: dict[str, Any]) -> bytes:
         return orjson.dumps(row)
     except TypeError:
         for key, value in row.items():
-            if type(value) is int and not _INT_RANGE[0] <= value <= _INT_RANGE[1]:
-                try:
-                    row[key] = float(value)
-                except OverflowError:
-                    row[key] = None
+            if type(value) is int:
+                row[key] = _in_range(value)
         return orjson.dumps(row)
 
 
@@ -123,7 +141,8 @@ def is_feature(column: str) -> bool:
 
 
 def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
-              fits: dict[str, frozenset] | None = None, max_columns: int | None = None) -> tuple[int, int]:
+              fits: dict[str, frozenset] | None = None, max_columns: int | None = None,
+              converted: list[str] | None = None) -> tuple[int, int]:
     """Make ``row``'s feature and prediction values fit ``types`` (in place); returns how many
     values did not fit and went to ``_mistyped``, and how many went to ``_overflow``. A column
     without a type gets one from this value, recorded in ``types`` and ``new`` (to be added to
@@ -131,7 +150,9 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
     has ``max_columns`` features already: then the value moves to ``_overflow``. A null value of a
     column without a type is left out of the row (the Parquet write refuses a field its schema
     lacks; a missing column reads as null). ``fits`` (:func:`accepted` of ``types``, kept up to date
-    here) makes the common case — every value already fits — one dictionary lookup per value."""
+    here) makes the common case — every value already fits — one dictionary lookup per value.
+    ``converted`` gets the columns whose value was written as its JSON text (a number, bool, list
+    or object in a ``string`` column): a later retyping under another type reads them back as sent."""
     if fits is not None:
         for key, value in row.items():
             ok = fits.get(key)
@@ -176,7 +197,12 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
                 continue
         elif wanted == "string":
             if kind is not str:
-                row[key] = _json_text(value) if kind is not float or math.isfinite(value) else None
+                if kind is not float or math.isfinite(value):
+                    row[key] = _json_text(value)
+                    if converted is not None:
+                        converted.append(key)
+                else:
+                    row[key] = None
             continue
         elif kind is bool:  # wanted == "bool"
             continue

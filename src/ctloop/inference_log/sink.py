@@ -151,6 +151,24 @@ class _Part:
 
     lines: list[bytes] = field(default_factory=list)
     events: int = 0  # CloudEvents these rows came from
+    # line index -> the columns whose value was written as its JSON text at arrival (a number or
+    # bool in a column this process typed ``string``): a retyping reads them back as sent
+    converted: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+    def add(self, lines: list[bytes], converted: dict[int, tuple[str, ...]], events: int) -> None:
+        """Buffer ``lines`` (``converted``: index in ``lines`` -> its converted columns, :func:`schema.normalise`)."""
+        if converted:
+            at = len(self.lines)
+            self.converted.update((at + i, columns) for i, columns in converted.items())
+        self.lines.extend(lines)
+        self.events += events
+
+    def extend(self, other: _Part) -> None:
+        """``other``'s rows after these (a failed flush's rows, then those that arrived meanwhile)."""
+        at = len(self.lines)
+        self.converted.update((at + i, columns) for i, columns in other.converted.items())
+        self.lines.extend(other.lines)
+        self.events += other.events
 
 
 def row_line(row: dict[str, Any]) -> bytes:
@@ -190,8 +208,9 @@ def _parquet(part: _Part, types: dict[str, str],
     import pyarrow as pa
 
     lines = part.lines
+    converted = part.converted
     if conflicts:  # typed before the registry said otherwise (another replica was first)
-        lines = [_retype(line, types) for line in lines]
+        lines = [_retype(line, types, converted=converted.get(i, ())) for i, line in enumerate(lines)]
     try:
         return _parquet_bytes(lines, types), []
     except pa.ArrowException:
@@ -199,7 +218,7 @@ def _parquet(part: _Part, types: dict[str, str],
     if not conflicts:  # rows buffered while a flush took the registry's word (another replica's
         # type): typed before it, so no conflict is known for them; retyped, a value that does not
         # fit is kept in _mistyped, as at arrival, instead of the whole row being quarantined
-        lines = [_retype(line, types, keep=True) for line in lines]
+        lines = [_retype(line, types, keep=True, converted=converted.get(i, ())) for i, line in enumerate(lines)]
         try:
             return _parquet_bytes(lines, types), []
         except pa.ArrowException:
@@ -224,9 +243,11 @@ def _parquet(part: _Part, types: dict[str, str],
     return (_parquet_bytes(good, types) if good else None), bad
 
 
-def _retype(line: bytes, types: dict[str, str], keep: bool = False) -> bytes:
-    """``line`` with its values typed by ``types`` (values that do not fit to ``_mistyped``);
-    ``keep``: a line that is no JSON object orjson reads comes back as it was (the bisection names it)."""
+def _retype(line: bytes, types: dict[str, str], keep: bool = False, converted: tuple[str, ...] = ()) -> bytes:
+    """``line`` with its values typed by ``types`` from the values as sent: the ``converted`` columns
+    (written as their JSON text at arrival) read back from it, the values set aside in ``_mistyped``
+    at arrival put back; those that do not fit ``types`` go (back) to ``_mistyped``. ``keep``: a line
+    that is no JSON object orjson reads comes back as it was (the bisection names it)."""
     try:
         row = orjson.loads(line)
     except ValueError:
@@ -235,6 +256,13 @@ def _retype(line: bytes, types: dict[str, str], keep: bool = False) -> bytes:
         raise
     if not isinstance(row, dict):
         return line
+    for column in converted:
+        text = row.get(column)
+        if type(text) is str:
+            row[column] = orjson.loads(text)  # written by orjson (schema._json_text)
+    aside = row.pop(schema.MISTYPED, None)
+    if aside:
+        row.update(json.loads(aside))  # NaN as sent included
     schema.normalise(row, types, {})
     return schema.row_json(row)
 
@@ -731,10 +759,15 @@ class Sink:
                 response = None
                 rows = join(request, None)
             mistyped = overflow = 0
-            for row in rows:
-                bad, aside = schema.normalise(row, types, new, fits, self.max_columns)
+            converted: dict[int, tuple[str, ...]] = {}
+            columns: list[str] = []
+            for i, row in enumerate(rows):
+                bad, aside = schema.normalise(row, types, new, fits, self.max_columns, columns)
                 mistyped += bad
                 overflow += aside
+                if columns:
+                    converted[i] = tuple(columns)
+                    columns.clear()
             lines = [row_line(row) for row in rows]
         except PayloadError as exc:
             self._set_aside(str(exc), request, response)
@@ -756,8 +789,7 @@ class Sink:
         part = self._parts.get(key)
         if part is None:
             part = self._parts[key] = _Part()
-        part.lines.extend(lines)
-        part.events += (request is not None) + (response is not None)
+        part.add(lines, converted, (request is not None) + (response is not None))
         self._n_rows += len(lines)
 
     def _set_aside(self, reason: str, request: Event | None = None, response: Event | None = None,
@@ -894,8 +926,7 @@ class Sink:
                 self.stats.quarantined += n_quarantined - len(quarantine)
                 for key, part in self._parts.items():  # what arrived meanwhile goes behind
                     if key in parts:
-                        parts[key].lines.extend(part.lines)
-                        parts[key].events += part.events
+                        parts[key].extend(part)
                     else:
                         parts[key] = part
                 self._parts = parts

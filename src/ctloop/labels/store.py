@@ -652,7 +652,8 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
     not, told by its first bytes) ``batch_rows`` objects at a time, as frames of the label
     columns (``key``, ``label``, ``instance``, ``label_time``; the other fields are not kept).
     Values are as JSON gives them: a string key as written, a number key its number (stored as its
-    decimal text, as Parquet's); ``true``/``false`` values of the other fields are 1 and 0. A field missing
+    decimal text, as Parquet's); the label's ``true``/``false`` are 1 and 0, an instance's are
+    refused as CSV/Parquet refuse them (:func:`_json_bool`). A field missing
     from an object is a missing value; a field that first appears after objects without it is
     refused (those objects lack it). Blank lines are skipped; a line that is no JSON object is
     refused naming its line."""
@@ -679,7 +680,7 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
         seen.update(present)
         out = {}
         for c in (c for c in wanted if c in seen):
-            values = [None if v is _ABSENT else int(v) if isinstance(v, bool) and c != key else v for v in columns[c]]
+            values = [None if v is _ABSENT else _json_bool(v, c, label) for v in columns[c]]
             out[c] = pd.Series(values, dtype=object if c == key else None)
         rows += count
         return pd.DataFrame(out) if out else pd.DataFrame(index=range(count))
@@ -690,25 +691,34 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
         source = gzip.GzipFile(fileobj=raw) if gzipped else raw
         columns: dict[str, list] = {c: [] for c in wanted}
         count = 0
-        for number, line in enumerate(_lines(source), start=1):
-            text = line.decode("utf-8-sig" if number == 1 else "utf-8").strip()
-            if not text:
-                continue
-            try:
-                record = json.loads(text)
-            except ValueError as exc:  # JSONDecodeError, or a number beyond Python's digit limit
-                raise DataSourceError(f"{source_uri} is not a readable JSON lines file: line {number}: "
-                                      f"{_first_line(exc)}") from exc
-            if not isinstance(record, dict):
-                raise DataSourceError(f"{source_uri} is not a readable JSON lines file: line {number} is a JSON "
-                                      f"{type(record).__name__.replace('str', 'string').replace('NoneType', 'null')}, "
-                                      "not an object with the label's fields")
-            for c in wanted:
-                columns[c].append(record.get(c, _ABSENT))
-            count += 1
-            if count == batch_rows:
-                yield frame(columns, count)
-                columns, count = {c: [] for c in wanted}, 0
+        unreadable = f"{source_uri} is not a readable JSON lines file"
+        try:
+            for number, line in enumerate(_lines(source), start=1):
+                text = line.decode("utf-8-sig" if number == 1 else "utf-8").strip()
+                if not text:
+                    continue
+                if text[0] != "{":  # told from its first character: a long array is never parsed
+                    kind = _JSON_KINDS.get(text[0]) or _json_kind(text, f"{unreadable}: line {number}")
+                    raise DataSourceError(f"{unreadable}: line {number} is a JSON {kind}, not an object with the "
+                                          "label's fields")
+                try:
+                    record = json.loads(text)
+                except ValueError as exc:  # JSONDecodeError, or a number beyond Python's digit limit
+                    raise DataSourceError(f"{unreadable}: line {number}: {_first_line(exc)}") from exc
+                if not isinstance(record, dict):  # '{' ... '}' that is no object: never, kept for safety
+                    raise DataSourceError(f"{unreadable}: line {number} is no JSON object")
+                for c in wanted:
+                    columns[c].append(record.get(c, _ABSENT))
+                count += 1
+                if count == batch_rows:
+                    yield frame(columns, count)
+                    columns, count = {c: [] for c in wanted}, 0
+        except _LongLine as exc:
+            kind = _JSON_KINDS.get(exc.head.lstrip(b"\xef\xbb\xbf \t\r")[:1].decode("latin-1"), "")
+            raise DataSourceError(
+                f"{unreadable}: line {exc.number} runs past {MAX_JSON_LINE_BYTES >> 20} MiB without a line break"
+                + (f" (a JSON {kind}: one document, not one object a line)" if kind else "")
+                + ": JSON lines hold one JSON object of a label's fields a line") from None
         if count:
             yield frame(columns, count)
 
@@ -716,16 +726,71 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
 _ABSENT = object()  # a field a JSON object does not have
 
 
-def _lines(stream, size: int = 1 << 20):
+def _json_bool(value, column: str, label: str):
+    """A JSON value of a label file's ``column`` as the table readers give it: the label's
+    ``true``/``false`` are 1 and 0 (as a bool label column beside numbers); an instance's are
+    their text ``True``/``False``, refused as no index exactly as a CSV's ``True`` or a Parquet
+    bool column is; any other value as it is."""
+    if type(value) is not bool:
+        return value
+    if column == label:
+        return int(value)
+    return str(value) if column == INSTANCE else value
+
+
+MAX_JSON_LINE_BYTES = 16 << 20
+"""The longest line of a JSON lines label file read: a label's fields take well under a KiB, and
+a producer that copies wide rows (features, a BigQuery export of a whole table) stays far below;
+what runs past it is no JSON lines file (most often a JSON array of objects on one line, named
+``.jsonl``), refused once that much is buffered instead of held whole and parsed (about ten times
+its size in Python objects)."""
+
+_JSON_KINDS = {"[": "list", '"': "string", "t": "bool", "f": "bool", "n": "null",
+               **dict.fromkeys("-0123456789", "number")}
+
+
+def _json_kind(text: str, where: str) -> str:
+    """What the JSON ``text`` (not an object, not starting like another kind) is, for a message;
+    a DataSourceError at ``where`` when it is no JSON (``NaN``, ``Infinity``: a number)."""
+    import json
+
+    from ctloop.storage import _first_line
+
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise DataSourceError(f"{where}: {_first_line(exc)}") from exc
+    return "number" if isinstance(value, float) else type(value).__name__
+
+
+class _LongLine(Exception):  # noqa: N818 (caught and named by the JSON lines reader)
+    """A line longer than :data:`MAX_JSON_LINE_BYTES` (its 1-based ``number`` and first bytes)."""
+
+    def __init__(self, number: int, head: bytes):
+        super().__init__(number)
+        self.number, self.head = number, head
+
+
+def _lines(stream, size: int = 1 << 20, limit: int = MAX_JSON_LINE_BYTES):
     """The lines of a binary ``stream`` read ``size`` bytes at a time (an object store's input
-    stream has no ``readline``)."""
-    rest = b""
+    stream has no ``readline``), each new chunk searched once (a long line is not split again
+    at every chunk). :class:`_LongLine` once a line is longer than ``limit`` bytes."""
+    buf = bytearray()
+    number = 0
     while chunk := stream.read(size):
-        rest += chunk
-        *whole, rest = rest.split(b"\n")
-        yield from whole
-    if rest:
-        yield rest
+        start, at = 0, len(buf)  # the bytes before ``at`` hold no line break
+        buf += chunk
+        while (end := buf.find(b"\n", at)) >= 0:
+            if end - start > limit:
+                raise _LongLine(number + 1, bytes(buf[start:start + 64]))
+            number += 1
+            yield bytes(buf[start:end])
+            start = at = end + 1
+        del buf[:start]
+        if len(buf) > limit:
+            raise _LongLine(number + 1, bytes(buf[:64]))
+    if buf:
+        yield bytes(buf)
 
 
 def _source_batches(source_uri: str, key: str, batch_rows: int, label: str = "label"):
