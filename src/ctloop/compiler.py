@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from ctloop.config import KFP_POD_NAMES_ONLY, KFP_POD_VOLUMES, check_pvc_mounts,
 from ctloop.config import same_mount_path as _same_path
 from ctloop.errors import ConfigError
 from ctloop.image import DEFAULT_IMAGE
-from ctloop.local import remove_stale_scratch, scratch_prefix
+from ctloop.local import make_scratch, release_scratch, remove_stale_scratch
 
 
 def _reference_pattern() -> re.Pattern[str]:
@@ -250,8 +249,17 @@ def compile_pipeline(
     try:
         _move_into_place(work, path)
     finally:
-        work.unlink(missing_ok=True)
+        _discard(work)
     return path
+
+
+def _discard(work: Path) -> None:
+    """The scratch ``work`` removed (when not moved into place) and its lock dropped, in that order: a
+    clean-up may take a free lock's scratch away, and ``work`` must stay until moved."""
+    try:
+        work.unlink(missing_ok=True)
+    finally:
+        release_scratch(work)
 
 
 def _staged(pipeline_func: Callable, path: Path, image: str | None, pvc_mounts: list | tuple) -> Path:
@@ -265,13 +273,10 @@ def _staged(pipeline_func: Callable, path: Path, image: str | None, pvc_mounts: 
         target = path.resolve()  # Python 3.11: RuntimeError for a symlink loop
         target.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_scratch(target.parent, f".{path.stem}", ".yaml")  # of a compile killed by SIGKILL
-        fd, name = tempfile.mkstemp(prefix=scratch_prefix(f".{path.stem}"), suffix=".yaml",  # kfp wants .yaml
-                                    dir=target.parent)
-        os.close(fd)
+        work = make_scratch(target.parent, f".{path.stem}", ".yaml")  # kfp wants .yaml; locked: ours until released
     except (OSError, RuntimeError) as exc:  # no permission, a read-only or full disk, a file in the way, a loop
         raise ConfigError(f"cannot write the compiled pipeline in {path.parent}: "
                           f"{getattr(exc, 'strerror', None) or exc}; choose another output directory") from None
-    work = Path(name)
     try:
         compiler.Compiler().compile(pipeline_func=pipeline_func, package_path=str(work))
         text = normalise_header(work.read_text())
@@ -285,11 +290,11 @@ def _staged(pipeline_func: Callable, path: Path, image: str | None, pvc_mounts: 
         os.umask(umask)
         work.chmod(0o666 & ~umask)  # as a plain write would make it (mkstemp: 0600, owner only)
     except OSError as exc:  # a full disk
-        work.unlink(missing_ok=True)
+        _discard(work)
         raise ConfigError(f"cannot write the compiled pipeline to {path}: {exc.strerror or exc}; "
                           "choose another output directory") from None
     except BaseException:
-        work.unlink(missing_ok=True)
+        _discard(work)
         raise
     return work
 
@@ -331,7 +336,7 @@ def compile_all(
             _move_into_place(work, path)
     finally:
         for work, _ in staged:
-            work.unlink(missing_ok=True)
+            _discard(work)
     return [path for _, path in staged]
 
 

@@ -477,10 +477,15 @@ KFP_POD_VOLUMES = {"kfp-launcher": "/kfp-launcher", "gcs-scratch": "/gcs", "s3-s
                    "minio-scratch": "/minio", "dot-local-scratch": "/.local", "dot-cache-scratch": "/.cache",
                    "dot-config-scratch": "/.config", "var-run-argo": "/var/run/argo", "custom-ca": "/kfp/certs"}
 KFP_POD_NAMES_ONLY = {"tmp-dir-argo": "Argo's volume tmp-dir-argo (its init and wait containers' /tmp)"}
-# Where KFP 2.17.0's launcher reads what a task returned: one fixed file for every task
-# (backend/src/v2/component/launcher_v2.go OutputMetadataFilepath). A claim shared by the steps at or
-# above it makes tasks that run at once (a ParallelFor) write and read one file: each other's outputs.
-KFP_OUTPUTS_DIR = "/tmp/kfp_outputs"
+# Where a task's outputs go is no reason to keep a claim off /tmp. KFP 2.17.0's driver
+# (backend/src/v2/driver/driver.go provisionOutputs) puts each task's executor output file under its
+# own task root, LocalPathForURI(<pipeline root>/<task>/<salt>)/output_metadata.json (/gcs, /s3,
+# /minio: launcher_v2.go LocalPathForURI); the fixed /tmp/kfp_outputs/output_metadata.json
+# (launcher_v2.go OutputMetadataFilepath) is its fallback for any other pipeline root, which the
+# object store takes only as the in-memory mem:// (objectstore/config.go), where no artifact passes
+# between pods. The path every task gets alike, /tmp/kfp/outputs/<output name>, is read only for an
+# output parameter the executor output lacks (launcher_v2.go); ctloop's components return theirs in it
+# (tests/pipeline/test_fix39e_pvc_over_tmp.py). A claim at / is refused: it hides the image's own files.
 
 
 def same_mount_path(path: str) -> str:
@@ -508,10 +513,9 @@ def check_pvc_mounts(mounts: list[tuple[str, str]]) -> None:
             raise ConfigError(f"PVC mount {claim}:{path}: {what}{where}: the task could not run as it "
                               "should — fix: another claim name or mount path, e.g. "
                               "ctloop-inference-log-records:/mnt/inference-log")
-        if (KFP_OUTPUTS_DIR + "/").startswith(same_mount_path(path).rstrip("/") + "/"):
-            raise ConfigError(f"PVC mount {claim}:{path}: the claim would hold {KFP_OUTPUTS_DIR}/output_metadata.json, the one file where KFP's "
-                              "launcher reads each task's outputs: tasks running at once on the shared claim would "
-                              f"take each other's — fix: mount it beside, e.g. {claim}:/tmp/scratch")
+        if same_mount_path(path) == "/":
+            raise ConfigError(f"PVC mount {claim}:{path}: a claim at / hides the image's own files (Python, ctloop) in "
+                              f"every task pod: no task could run — fix: mount it at a directory, e.g. {claim}:/mnt/data")
     for i, (claim, path) in enumerate(mounts):
         for other_claim, other_path in mounts[:i]:
             if claim == other_claim or same_mount_path(path) == same_mount_path(other_path):

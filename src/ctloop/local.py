@@ -21,6 +21,7 @@ and ends when it ends, SIGKILL included; the warm server watches it too. SIGTERM
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import json
 import os
@@ -151,7 +152,7 @@ def run_pipeline_locally(
     error = ""
     server = (task_server(logs) if warm and warm_start_supported() else contextlib.nullcontext())
     remove_stale_scratch(work / ".tmp")  # of runs killed by SIGKILL in this workdir
-    scratch = Path(tempfile.mkdtemp(prefix=scratch_prefix(name), dir=work / ".tmp"))
+    scratch = make_scratch(work / ".tmp", name, is_dir=True)
     named: list[str] = []
     with _stopped_on_signal(), _tmpdir(scratch / "tmp"), task_hook(scratch / "hook"), server, \
             quoted_interpreter(), _run_names(named), open(log_file, "a") as log:
@@ -268,36 +269,91 @@ def _host() -> str:
 
 def scratch_prefix(lead: str, pid: int | None = None) -> str:
     """The start of the name of a scratch file or directory this process makes (``mkstemp`` /
-    ``mkdtemp`` add 8 random characters): ``<lead>.ctloop-<host hash>-<pid>-``. The host and process id
-    tell a later process whether its maker has ended (:func:`remove_stale_scratch`)."""
+    ``mkdtemp`` add 8 random characters): ``<lead>.ctloop-<host hash>-<pid>-``."""
     return f"{lead}.ctloop-{_host()}-{os.getpid() if pid is None else pid}-"
 
 
-def _ended(pid: int) -> bool:
-    """Process ``pid`` of this host no longer runs (a zombie, or another user's process, still runs)."""
-    if pid == os.getpid():
+# A scratch's maker holds an exclusive flock on it (a file: the file; a directory: this file in it)
+# from the moment it exists until it is removed; the kernel drops the lock when the maker ends,
+# SIGKILL included, and it is seen from every PID namespace (and over NFS, where flock is a POSIX
+# lock the server keeps). A process id alone was not: another namespace's live process looked ended.
+SCRATCH_LOCK = ".ctloop-lock"
+_MARK = b"ctloop scratch, locked by its maker\n"
+_held: dict[str, int] = {}
+_held_guard = threading.Lock()
+
+
+def make_scratch(directory: Path, lead: str, suffix: str = "", *, is_dir: bool = False) -> Path:
+    """A new scratch directory (``is_dir``) or file in ``directory``, named ``scratch_prefix(lead)`` + 8
+    random characters + ``suffix`` and locked for this process until :func:`release_scratch`. A mark
+    is written only once the lock is held: a clean-up that finds the lock free and the file not empty
+    knows the maker has ended (an empty one may be one whose maker has not locked it yet)."""
+    import fcntl
+
+    if is_dir:
+        path = Path(tempfile.mkdtemp(prefix=scratch_prefix(lead), suffix=suffix, dir=directory))
+        fd = os.open(path / SCRATCH_LOCK, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    else:
+        fd, name = tempfile.mkstemp(prefix=scratch_prefix(lead), suffix=suffix, dir=directory)
+        path = Path(name)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as exc:  # a file system without locks: no clean-up can take it either (it stays)
+            if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
+                raise
+        os.write(fd, _MARK)
+    except BaseException:
+        os.close(fd)
+        raise
+    with _held_guard:
+        _held[str(path)] = fd
+    return path
+
+
+def release_scratch(path: Path) -> None:
+    """Drop this process's lock on its scratch ``path`` (after the scratch is removed or moved away)."""
+    with _held_guard:
+        fd = _held.pop(str(path), None)
+    if fd is not None:
+        os.close(fd)
+
+
+def _ended(path: str, is_dir: bool) -> bool:
+    """The maker of the scratch ``path`` has ended: its lock is free and something written under it (the
+    mark; a compile's scratch file: the pipeline, which replaces the mark)."""
+    import fcntl
+
+    try:
+        fd = os.open(os.path.join(path, SCRATCH_LOCK) if is_dir else path, os.O_RDWR | os.O_NOFOLLOW)
+    except OSError:  # no lock file (an older ctloop's scratch, or one being made), another user's
         return False
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except (OSError, OverflowError):
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return os.fstat(fd).st_size > 0
+    except OSError:  # held: its maker runs
         return False
-    return False
+    finally:
+        os.close(fd)  # before the removal: over NFS an open file is only renamed away
 
 
 def remove_stale_scratch(directory: Path, lead: str | None = None, suffix: str = "") -> None:
     """Remove from ``directory`` the scratch named ``scratch_prefix(lead)`` (any lead when None) + 8
-    random characters + ``suffix`` whose process on this host has ended (killed by SIGKILL: no clean-up
-    of its own ran). Nothing else: another host's or a live process's scratch, and every other name, stay."""
+    random characters + ``suffix`` made on this host whose maker has ended (killed by SIGKILL: no
+    clean-up of its own ran), told by its lock (:func:`make_scratch`), not by its process id, which
+    another PID namespace reuses. Nothing else: another host's, a live process's and this process's
+    scratch, and every other name, stay."""
     pattern = re.compile(rf"{'.+' if lead is None else re.escape(lead)}\.ctloop-{re.escape(_host())}-([0-9]{{1,10}})-[a-z0-9_]{{8}}"
                          rf"{re.escape(suffix)}\Z")
     with contextlib.suppress(OSError):
         for entry in os.scandir(directory):
             match = pattern.fullmatch(entry.name)
-            if match is None or not _ended(int(match.group(1))):
+            if match is None or int(match.group(1)) == os.getpid():  # ours: an NFS lock would not conflict
                 continue
-            if entry.is_dir(follow_symlinks=False):
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if not _ended(entry.path, is_dir):
+                continue
+            if is_dir:
                 shutil.rmtree(entry.path, ignore_errors=True)
             else:
                 with contextlib.suppress(OSError):
@@ -306,12 +362,14 @@ def remove_stale_scratch(directory: Path, lead: str | None = None, suffix: str =
 
 @contextlib.contextmanager
 def _tmpdir(path: Path) -> Iterator[None]:
-    """``TMPDIR`` = ``path`` for the processes started in the block; ``path`` removed after."""
+    """``TMPDIR`` = ``path`` for the processes started in the block; its scratch ``path.parent`` released
+    and removed after."""
     path.mkdir(parents=True, exist_ok=True)
     try:
         with setenv("TMPDIR", str(path)):
             yield
     finally:
+        release_scratch(path.parent)
         shutil.rmtree(path.parent, ignore_errors=True)
         with contextlib.suppress(OSError):  # <workdir>/.tmp itself, when no other run uses it
             path.parent.parent.rmdir()

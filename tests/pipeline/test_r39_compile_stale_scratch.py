@@ -47,16 +47,22 @@ def test_a_live_compiles_scratch_and_a_users_files_stay(tmp_path):
 
     out = tmp_path / "build"
     out.mkdir()
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    # another compile, still running: it holds the lock on its scratch (fix39e: the lock, not the
+    # process id, tells a live maker)
+    holder = ("import fcntl, os, sys, time; from ctloop.local import scratch_prefix\n"
+              "p = os.path.join(sys.argv[1], scratch_prefix('.rollout') + 'abcd1234.yaml')\n"
+              "fd = os.open(p, os.O_RDWR | os.O_CREAT); fcntl.flock(fd, fcntl.LOCK_EX); os.write(fd, b'mine\\n')\n"
+              "print(os.path.basename(p), flush=True); time.sleep(60)")
+    sleeper = subprocess.Popen([sys.executable, "-c", holder, str(out)], stdout=subprocess.PIPE, text=True)
     try:
-        live = scratch_prefix(".rollout", sleeper.pid) + "abcd1234.yaml"  # another compile, still running
+        live = sleeper.stdout.readline().strip()
         ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                                text=True).stdout.strip()
         # a compile of another host (a pod sharing the volume) whose process id has ended here
         other_host = scratch_prefix(".rollout", int(ended)).replace(".ctloop-", ".ctloop-x", 1) + "abcd1234.yaml"
         kept = [live, other_host, ".rollout.original.yaml", ".rollout.ctloop-notes.yaml",
                 "rollout.ctloop-x-1-abcd1234.yaml"]
-        for name in kept:
+        for name in kept[1:]:
             (out / name).write_text("mine\n")
         compile_all(out)
         assert _scratch(out) == sorted(n for n in kept if n.startswith("."))

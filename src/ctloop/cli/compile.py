@@ -6,14 +6,15 @@ import argparse
 
 
 def _compile(args: argparse.Namespace) -> int:
+    from ctloop.cli.local import local_path
     from ctloop.compiler import compile_all, parse_pvc_mount
     from ctloop.config import PlatformConfig, from_arguments
     from ctloop.errors import ConfigError
     from ctloop.image import resolve_image
-    from ctloop.storage import check_output_dir, parse
+    from ctloop.storage import check_output_dir
 
-    location = parse(args.output_dir)
-    if location.scheme != "file":  # compiled YAML is written locally (then uploaded)
+    output_dir = local_path(args.output_dir, "--output-dir")  # file://HOST/x refused, not taken for /x
+    if output_dir is None:  # compiled YAML is written locally (then uploaded)
         raise ConfigError(f"--output-dir {args.output_dir}: compile writes local files; give a local directory "
                           "(`ctloop upload` sends the pipelines to KFP)")
     check_output_dir(args.output_dir, name="--output-dir")
@@ -21,7 +22,7 @@ def _compile(args: argparse.Namespace) -> int:
     mounts = [parse_pvc_mount(m) for m in args.mount_pvc or []]
     platform = from_arguments(PlatformConfig, args)
     # a file:// URI is its path (the URI text itself is a relative path 'file:/...')
-    for path in compile_all(location.key, image=image, pvc_mounts=mounts, platform=platform):
+    for path in compile_all(output_dir, image=image, pvc_mounts=mounts, platform=platform):
         print(path)
     return 0
 

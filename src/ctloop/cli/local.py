@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import functools
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,17 +21,36 @@ LOCAL_PATHS = {"data": ("uri",), "scoring": ("data", "output", "log_root"),
                "monitoring": ("log_root", "labels_root"), "rollout": ("inference_log_root", "labels_root")}
 
 
-def absolute_paths(params: dict) -> dict:
-    """Make the relative local paths of :data:`LOCAL_PATHS` in the pipeline arguments ``params``
-    absolute (in place; a ``file:`` URI becomes its absolute path, URIs of other schemes stay as they
-    are); returns ``params``."""
+def local_path(text: str, name: str) -> str | None:
+    """The path on this machine that ``text`` (a path or a ``file:`` URI) names; None for another
+    scheme. A file URI's authority is its host (RFC 8089 section 2): empty or ``localhost`` is this
+    machine; any other (``file://build/x``, meant as build/x) is refused, naming ``name`` and
+    ``text``, rather than dropped (it named /x)."""
+    from urllib.parse import urlsplit
+
     from ctloop.storage import parse
 
+    loc = parse(text)
+    if loc.scheme != "file":
+        return None
+    if re.match(r"^file:", text, re.IGNORECASE) and (host := urlsplit(text).netloc) and host.lower() != "localhost":
+        raise ConfigError(f"{name} {text}: a file URI names a file of this machine as file:///abs/path (or "
+                          f"file://localhost/abs/path), and {host!r} is another host, not part of the path; "
+                          "give file:///abs/path or a plain path")
+    return loc.key
+
+
+def absolute_paths(params: dict, names: dict[str, str] | None = None) -> dict:
+    """Make the relative local paths of :data:`LOCAL_PATHS` in the pipeline arguments ``params``
+    absolute (in place; a ``file:`` URI becomes its absolute path, one of another host is refused:
+    :func:`local_path`; URIs of other schemes stay as they are); returns ``params``. ``names``: what
+    the refusal calls ``section.key`` (``{"data.uri": "--data"}``); default ``section.key``."""
     for section, keys in LOCAL_PATHS.items():
         values = params.get(section)
         for key in keys if isinstance(values, dict) else ():
-            if values.get(key) and (loc := parse(str(values[key]))).scheme == "file":  # others: checked
-                values[key] = str(Path(loc.key).resolve())
+            name = (names or {}).get(f"{section}.{key}", f"{section}.{key}")
+            if values.get(key) and (path := local_path(str(values[key]), name)) is not None:  # others: checked
+                values[key] = str(Path(path).resolve())
     return params
 
 
@@ -118,6 +139,8 @@ def _run(args: argparse.Namespace) -> int:
             _check_registry_path(workdir, args.workdir)
         values.setdefault("tracking_uri", args.tracking_uri or f"sqlite:///{workdir / 'mlflow.db'}")
     params = pipeline_arguments(func, values)
+    # a file URI of another host refused first (absolute_paths raises; nothing is changed before)
+    absolute_paths(copy.deepcopy(params), {"data.uri": "--data" if args.data else "--param data.uri"})
     _check_data(params, flag="--data" if args.data else "--param data.uri")
     absolute_paths(params)  # tasks run in their own working directories
     print(f"running pipeline {args.pipeline} locally (kfp.local, subprocess runner) in {workdir}")
@@ -147,13 +170,11 @@ def _local_dir(text: str, flag: str = "--workdir") -> Path:
     """``--workdir`` as a local directory (a ``file://`` URI is its path). An object store is
     refused: the local runner writes its outputs, logs and sqlite registry on this machine (before,
     ``--workdir s3://b/w`` ran in a local directory ``s3:/b/w``)."""
-    from ctloop.storage import parse
-
-    loc = parse(text)
-    if loc.scheme != "file":
+    path = local_path(text, flag)
+    if path is None:
         raise ConfigError(f"{flag} {text}: name a local directory; the local runner writes its outputs, logs and "
                           "sqlite registry on this machine")
-    return Path(loc.key)
+    return Path(path)
 
 
 def _backtest_config(args: argparse.Namespace):
