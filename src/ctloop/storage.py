@@ -1237,8 +1237,10 @@ def check_hive_columns(uri: str, dataset: Any, keys: list[str]) -> None:
     does Spark (partition values are appended, the data schema's overlapping columns not read:
     ``HadoopFsRelation``/``PartitioningUtils.mergeDataAndPartitionSchema``, Spark 3.5). Files
     holding the same value as their directory (pandas ``to_parquet`` of each group with the
-    column kept) read as before. Looked for only when the first file holds such a column (its
-    footer was read to make the dataset); then each file's own values of it are read."""
+    column kept) read as before, and so does a file under no ``key=value`` level for the key (a
+    file beside ``region=eu/``): pyarrow reads its own values there. Every file's physical schema
+    is looked at (a Parquet footer each; before, only the first file's, and a later file's column
+    was replaced silently); a file's own values of such a column are read only when it holds it."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.dataset as pads
@@ -1247,14 +1249,12 @@ def check_hive_columns(uri: str, dataset: Any, keys: list[str]) -> None:
         return
     fragments = list(dataset.get_fragments())
     try:
-        shadowed = [k for k in keys if k in fragments[0].physical_schema.names] if fragments else []
-        if not shadowed:
-            return
         for fragment in fragments:
-            held = [k for k in shadowed if k in fragment.physical_schema.names]
+            known = pads.get_partition_keys(fragment.partition_expression)
+            # a key the file's directories give no value for (null or not): pyarrow reads the file's own
+            held = [k for k in keys if k in known and k in fragment.physical_schema.names]
             if not held:
                 continue
-            known = pads.get_partition_keys(fragment.partition_expression)
             own = dataset.format.make_fragment(fragment.path, dataset.filesystem).to_table(columns=held)
             for key in held:
                 values = pc.unique(own.column(key))
