@@ -687,13 +687,8 @@ def id_keys(column: pa.Array | pa.ChunkedArray) -> pd.Series:
 
     from ctloop.labels.store import normalise_keys
 
-    if pa.types.is_decimal(column.type):
-        def text(v: Any) -> Any:
-            if v is None:
-                return None
-            return str(int(v)) if v == v.to_integral_value() else format(v.normalize(), "f")
-
-        return normalise_keys(pd.Series([text(v) for v in column.to_pylist()], dtype=object))
+    if pa.types.is_decimal(column.type):  # Decimal values: keyed as the label store keys them (decimal_key)
+        return normalise_keys(pd.Series(column.to_pylist(), dtype=object))
     return normalise_keys(column.to_pandas())
 
 

@@ -1682,16 +1682,19 @@ def plain_missing(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _decimals_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
+def _decimals_as_floats(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
     """``frame`` with its columns of ``decimal.Decimal`` values (a Parquet DECIMAL column: a
     warehouse's NUMERIC or NUMBER export, which pandas reads as objects) as float64, as the same
     table reads from CSV: as objects a feature was one-hot encoded as text, each amount a category,
-    and a regression target was no number."""
+    and a regression target was no number. The columns ``keep`` (a join key) stay exact: a float
+    cannot tell ``9007199254740993`` from ``...992``, and keys them as ``1e-06`` where batch
+    scoring keys the decimal ``0.000001`` (``ctloop.labels.store.normalise_keys``)."""
     from decimal import Decimal
 
     import pandas as pd
 
-    decimals = [name for name in frame.columns if isinstance(frame[name], pd.Series) and frame[name].dtype == object
+    decimals = [name for name in frame.columns if name not in keep
+                and isinstance(frame[name], pd.Series) and frame[name].dtype == object
                 and frame[name].notna().any()
                 and all(isinstance(value, Decimal) for value in frame[name].dropna())]
     if not decimals:
@@ -1721,7 +1724,8 @@ def _index_as_columns(uri: str, frame: pd.DataFrame) -> pd.DataFrame:
 def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a CSV or Parquet table from a local path or an object store URI.
 
-    ``text_columns`` are read as strings from CSV (keys such as ``00123`` stay as written).
+    ``text_columns`` are read as strings from CSV (keys such as ``00123`` stay as written), and a
+    Parquet DECIMAL one stays exact (``decimal.Decimal`` values, not floats).
     Raises :class:`DataSourceError` for a missing, empty or corrupt file, naming the file.
     """
     import pandas as pd
@@ -1736,7 +1740,8 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         if kind == "parquet":
             if raw[:2] == GZIP_MAGIC:  # stored with Content-Encoding: gzip; Parquet starts with PAR1
                 raw = gzip.decompress(raw)
-            frame = plain_missing(_decimals_as_floats(_index_as_columns(uri, pd.read_parquet(io.BytesIO(raw)))))
+            frame = plain_missing(_decimals_as_floats(_index_as_columns(uri, pd.read_parquet(io.BytesIO(raw))),
+                                                      keep=text_columns))
         else:
             compression = csv_compression(raw)
             refuse_other_encoding(uri, raw[:CSV_HEAD_BYTES])
