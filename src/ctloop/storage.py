@@ -1288,9 +1288,25 @@ def has_suffix(name: str, suffix: str) -> bool:
 
 
 def _data_only(loc: Location, uris: list[str]) -> list[str]:
-    """``uris`` (listed under ``loc``) without those :func:`is_scratch` leaves out."""
-    root = loc.uri.rstrip("/")
-    return [u for u in uris if not is_scratch(u[len(root):] if u.startswith(root) else u.rsplit("/", 1)[-1])]
+    """``uris`` (listed under ``loc``) without those :func:`is_scratch` leaves out. An object's
+    path below ``loc`` is taken from its key, not from the URI's text: ``s3://b//data`` lists
+    ``s3://b/data/...`` (the key ``data``), which the text ``s3://b//data`` is no prefix of, and
+    every name was then looked at by its last component only (``_temporary/0/part-1.parquet``
+    read as data)."""
+    if loc.scheme == "file":
+        root = loc.uri.rstrip("/")
+        return [u for u in uris if not is_scratch(u[len(root):] if u.startswith(root) else u.rsplit("/", 1)[-1])]
+    base = loc.key.rstrip("/")
+
+    def below(uri: str) -> str:
+        key = parse(uri).key
+        if not base:
+            return key
+        if key == base or key.startswith(base + "/"):
+            return key[len(base):]
+        return key.rsplit("/", 1)[-1]
+
+    return [u for u in uris if not is_scratch(below(u))]
 
 
 def list_files(prefix: str, suffix: str = "") -> list[str]:

@@ -44,3 +44,19 @@ def test_a_table_file_reads_nothing_else(root):  # noqa: F811
         storage.write_bytes(f"{root}/{name}", _part())
         check_apart(f"{root}/{name}", output=f"{root}/{name}.scores/")
 
+
+def test_a_double_slash_prefix_leaves_scratch_out(root):  # noqa: F811
+    if "://" not in root:
+        pytest.skip("a local path has no bucket")
+    for name in ("p.parquet", "_temporary/0/part-1.parquet", ".hidden/q.parquet", "_SUCCESS"):
+        storage.write_bytes(f"{root}/data/{name}", _part())
+    scheme, rest = root.split("://", 1)
+    bucket, key = rest.split("/", 1)
+    doubled = f"{scheme}://{bucket}//{key}/data"
+    want = [f"{root}/data/p.parquet"]
+    assert storage.list_files(doubled, ".parquet") == want
+    assert storage.list_files(f"{root}/data", ".parquet") == want
+    assert [o.uri for o in storage.list_objects(doubled)] == want
+    from ctloop.drift import streaming
+
+    assert len(streaming.open_source(doubled).files) == 1  # the dataset reader lists it alike
