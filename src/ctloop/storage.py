@@ -1320,14 +1320,17 @@ def list_files(prefix: str, suffix: str = "") -> list[str]:
     return _addressable(loc, _data_only(loc, backend.list(loc, suffix)))
 
 
-def list_objects(prefix: str) -> list[ObjectInfo]:
+def list_objects(prefix: str, *, scratch: bool = False) -> list[ObjectInfo]:
     """Every file or object under the directory/prefix ``prefix`` with its size and etag (a local
     file's: its modification time and size), recursively, sorted by URI, scratch files left out
-    as :func:`list_files` leaves them out; ``[]`` when nothing is there. A missing bucket is an
-    error."""
+    as :func:`list_files` leaves them out (``scratch=True``: kept, for a source whose objects are
+    named by ids a client chose, such as KServe's payload logger); ``[]`` when nothing is there.
+    A missing bucket is an error."""
     backend, loc = _backend(prefix)
     found = backend.objects(loc)
     _addressable(loc, [o.uri for o in found])
+    if scratch:
+        return found
     kept = set(_data_only(loc, [o.uri for o in found]))
     return [o for o in found if o.uri in kept]
 
