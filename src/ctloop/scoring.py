@@ -338,13 +338,18 @@ def _location(uri: str) -> str:
 def check_apart(data: str, **written: str) -> None:
     """Refuse writing (``written``: parameter name → location, e.g. ``output``, ``log_root``)
     inside the ``data`` directory: the next run over that directory would read what this one
-    wrote as input. A single file or a glob as ``data`` reads nothing else."""
+    wrote as input. A single file or a glob as ``data`` reads nothing else. On an object store
+    the store is asked whether ``data`` is an object when its name is a table file's: Spark
+    writes ``s3://b/out.parquet/`` as a prefix of part files, which the name alone took for a
+    file (and let the output inside it); a prefix with a dot (``exports.2026/``) is a directory
+    without asking."""
     from ctloop import storage
 
     if any(ch in data for ch in "*?[") or (not storage.is_remote(data) and not Path(storage.parse(data).key).is_dir()):
         return
-    if storage.is_remote(data) and not data.endswith("/") and _table_name(storage.parse(data).key):
-        return  # a file (x.parquet, X.CSV.GZ); a prefix with a dot (exports.2026/) is a directory
+    if (storage.is_remote(data) and not data.endswith("/") and _table_name(storage.parse(data).key)
+            and storage.exists(data)):
+        return  # an object (x.parquet, X.CSV.GZ), not a prefix named like one
     base = _location(data)
     for name, where in written.items():
         if where and _location(where).startswith(base):
@@ -687,13 +692,8 @@ def id_keys(column: pa.Array | pa.ChunkedArray) -> pd.Series:
 
     from ctloop.labels.store import normalise_keys
 
-    if pa.types.is_decimal(column.type):
-        def text(v: Any) -> Any:
-            if v is None:
-                return None
-            return str(int(v)) if v == v.to_integral_value() else format(v.normalize(), "f")
-
-        return normalise_keys(pd.Series([text(v) for v in column.to_pylist()], dtype=object))
+    if pa.types.is_decimal(column.type):  # Decimal values: keyed as the label store keys them (decimal_key)
+        return normalise_keys(pd.Series(column.to_pylist(), dtype=object))
     return normalise_keys(column.to_pandas())
 
 

@@ -1237,8 +1237,10 @@ def check_hive_columns(uri: str, dataset: Any, keys: list[str]) -> None:
     does Spark (partition values are appended, the data schema's overlapping columns not read:
     ``HadoopFsRelation``/``PartitioningUtils.mergeDataAndPartitionSchema``, Spark 3.5). Files
     holding the same value as their directory (pandas ``to_parquet`` of each group with the
-    column kept) read as before. Looked for only when the first file holds such a column (its
-    footer was read to make the dataset); then each file's own values of it are read."""
+    column kept) read as before, and so does a file under no ``key=value`` level for the key (a
+    file beside ``region=eu/``): pyarrow reads its own values there. Every file's physical schema
+    is looked at (a Parquet footer each; before, only the first file's, and a later file's column
+    was replaced silently); a file's own values of such a column are read only when it holds it."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.dataset as pads
@@ -1247,14 +1249,12 @@ def check_hive_columns(uri: str, dataset: Any, keys: list[str]) -> None:
         return
     fragments = list(dataset.get_fragments())
     try:
-        shadowed = [k for k in keys if k in fragments[0].physical_schema.names] if fragments else []
-        if not shadowed:
-            return
         for fragment in fragments:
-            held = [k for k in shadowed if k in fragment.physical_schema.names]
+            known = pads.get_partition_keys(fragment.partition_expression)
+            # a key the file's directories give no value for (null or not): pyarrow reads the file's own
+            held = [k for k in keys if k in known and k in fragment.physical_schema.names]
             if not held:
                 continue
-            known = pads.get_partition_keys(fragment.partition_expression)
             own = dataset.format.make_fragment(fragment.path, dataset.filesystem).to_table(columns=held)
             for key in held:
                 values = pc.unique(own.column(key))
@@ -1288,9 +1288,25 @@ def has_suffix(name: str, suffix: str) -> bool:
 
 
 def _data_only(loc: Location, uris: list[str]) -> list[str]:
-    """``uris`` (listed under ``loc``) without those :func:`is_scratch` leaves out."""
-    root = loc.uri.rstrip("/")
-    return [u for u in uris if not is_scratch(u[len(root):] if u.startswith(root) else u.rsplit("/", 1)[-1])]
+    """``uris`` (listed under ``loc``) without those :func:`is_scratch` leaves out. An object's
+    path below ``loc`` is taken from its key, not from the URI's text: ``s3://b//data`` lists
+    ``s3://b/data/...`` (the key ``data``), which the text ``s3://b//data`` is no prefix of, and
+    every name was then looked at by its last component only (``_temporary/0/part-1.parquet``
+    read as data)."""
+    if loc.scheme == "file":
+        root = loc.uri.rstrip("/")
+        return [u for u in uris if not is_scratch(u[len(root):] if u.startswith(root) else u.rsplit("/", 1)[-1])]
+    base = loc.key.rstrip("/")
+
+    def below(uri: str) -> str:
+        key = parse(uri).key
+        if not base:
+            return key
+        if key == base or key.startswith(base + "/"):
+            return key[len(base):]
+        return key.rsplit("/", 1)[-1]
+
+    return [u for u in uris if not is_scratch(below(u))]
 
 
 def list_files(prefix: str, suffix: str = "") -> list[str]:
@@ -1304,14 +1320,17 @@ def list_files(prefix: str, suffix: str = "") -> list[str]:
     return _addressable(loc, _data_only(loc, backend.list(loc, suffix)))
 
 
-def list_objects(prefix: str) -> list[ObjectInfo]:
+def list_objects(prefix: str, *, scratch: bool = False) -> list[ObjectInfo]:
     """Every file or object under the directory/prefix ``prefix`` with its size and etag (a local
     file's: its modification time and size), recursively, sorted by URI, scratch files left out
-    as :func:`list_files` leaves them out; ``[]`` when nothing is there. A missing bucket is an
-    error."""
+    as :func:`list_files` leaves them out (``scratch=True``: kept, for a source whose objects are
+    named by ids a client chose, such as KServe's payload logger); ``[]`` when nothing is there.
+    A missing bucket is an error."""
     backend, loc = _backend(prefix)
     found = backend.objects(loc)
     _addressable(loc, [o.uri for o in found])
+    if scratch:
+        return found
     kept = set(_data_only(loc, [o.uri for o in found]))
     return [o for o in found if o.uri in kept]
 
@@ -1682,16 +1701,19 @@ def plain_missing(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _decimals_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
+def _decimals_as_floats(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
     """``frame`` with its columns of ``decimal.Decimal`` values (a Parquet DECIMAL column: a
     warehouse's NUMERIC or NUMBER export, which pandas reads as objects) as float64, as the same
     table reads from CSV: as objects a feature was one-hot encoded as text, each amount a category,
-    and a regression target was no number."""
+    and a regression target was no number. The columns ``keep`` (a join key) stay exact: a float
+    cannot tell ``9007199254740993`` from ``...992``, and keys them as ``1e-06`` where batch
+    scoring keys the decimal ``0.000001`` (``ctloop.labels.store.normalise_keys``)."""
     from decimal import Decimal
 
     import pandas as pd
 
-    decimals = [name for name in frame.columns if isinstance(frame[name], pd.Series) and frame[name].dtype == object
+    decimals = [name for name in frame.columns if name not in keep
+                and isinstance(frame[name], pd.Series) and frame[name].dtype == object
                 and frame[name].notna().any()
                 and all(isinstance(value, Decimal) for value in frame[name].dropna())]
     if not decimals:
@@ -1721,7 +1743,8 @@ def _index_as_columns(uri: str, frame: pd.DataFrame) -> pd.DataFrame:
 def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a CSV or Parquet table from a local path or an object store URI.
 
-    ``text_columns`` are read as strings from CSV (keys such as ``00123`` stay as written).
+    ``text_columns`` are read as strings from CSV (keys such as ``00123`` stay as written), and a
+    Parquet DECIMAL one stays exact (``decimal.Decimal`` values, not floats).
     Raises :class:`DataSourceError` for a missing, empty or corrupt file, naming the file.
     """
     import pandas as pd
@@ -1736,7 +1759,8 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         if kind == "parquet":
             if raw[:2] == GZIP_MAGIC:  # stored with Content-Encoding: gzip; Parquet starts with PAR1
                 raw = gzip.decompress(raw)
-            frame = plain_missing(_decimals_as_floats(_index_as_columns(uri, pd.read_parquet(io.BytesIO(raw)))))
+            frame = plain_missing(_decimals_as_floats(_index_as_columns(uri, pd.read_parquet(io.BytesIO(raw))),
+                                                      keep=text_columns))
         else:
             compression = csv_compression(raw)
             refuse_other_encoding(uri, raw[:CSV_HEAD_BYTES])

@@ -150,11 +150,11 @@ def test_gcs_metadata_changes_and_a_same_content_rewrite_are_not_imported_again(
     assert (listed.md5, listed.generation) == (hashlib.md5(blob.download_as_bytes()).hexdigest(), generation)
     real = storage.list_objects
 
-    def real_gcs_etags(prefix):  # real GCS: the etag follows generation and metageneration
+    def real_gcs_etags(prefix, **options):  # real GCS: the etag follows generation and metageneration
         metagenerations = {b.name: b.metageneration for b in bucket.list_blobs()}
         return [storage.ObjectInfo(o.uri, o.size, f"{o.generation}/{metagenerations[o.uri.split('/', 3)[3]]}",
                                    "" if "id-0000-response" in o.uri else o.md5,  # composite: no md5Hash
-                                   o.generation) for o in real(prefix)]
+                                   o.generation) for o in real(prefix, **options)]
 
     monkeypatch.setattr(storage, "list_objects", real_gcs_etags)
     source, root = f"gs://{gcs_bucket}/logs", f"gs://{gcs_bucket}/inference-log"

@@ -1447,7 +1447,8 @@ def _filesystem(uri: str):
     return pafs.LocalFileSystem(), os.path.abspath(os.path.expanduser(path))
 
 
-def _list_files(fs, base: str) -> list[str]:
+def _list_files(fs, base: str, *, scratch: bool = False) -> list[str]:
+    """The files below ``base``, scratch (:func:`_hidden`) left out unless ``scratch``."""
     import pyarrow.fs as pafs
 
     if isinstance(fs, pafs.LocalFileSystem):
@@ -1456,12 +1457,12 @@ def _list_files(fs, base: str) -> list[str]:
         from ctloop import storage
 
         files = [str(p) for p in storage.local_files(base)]
-        return [f for f in files if not _hidden(storage.utf8_name(base, f))]  # Arrow takes only UTF-8 names
+        return [f for f in files if not _hidden(storage.utf8_name(base, f)) or scratch]  # Arrow takes only UTF-8 names
     try:
         infos = fs.get_file_info(pafs.FileSelector(base, recursive=True))
         return [
             i.path for i in infos
-            if i.type == pafs.FileType.File and not _hidden(i.path[len(base):].lstrip("/"))
+            if i.type == pafs.FileType.File and (scratch or not _hidden(i.path[len(base):].lstrip("/")))
         ]  # fmt: skip
     except UnicodeDecodeError as exc:  # a local name in another encoding: Arrow cannot give it as text
         from ctloop import storage
@@ -1476,6 +1477,26 @@ def _list_files(fs, base: str) -> list[str]:
         raise DataSourceError(f"{base}: a name in it is not UTF-8 (the only encoding ctloop reads names in; "
                               f"{exc.reason} at byte {exc.start}): rename it, e.g. convmv -f latin1 -t utf-8 "
                               "--notest -r DIR") from None
+
+
+def _named_scratch(rel: str, pattern: str) -> bool:
+    """Whether every scratch name in ``rel`` (a match's path below a glob's fixed part; a
+    component starting with '_' or '.') is one the glob ``pattern`` (below the same part) writes
+    out: ``g/_*.csv`` names ``_x.csv``, ``g/*.csv`` does not, as a shell's ``*`` leaves out
+    ``.x`` unless the pattern writes the dot."""
+    from ctloop.storage import SCRATCH_PREFIXES
+
+    named = [p for p in pattern.split("/") if p.startswith(SCRATCH_PREFIXES)]
+    return all(any(fnmatch.fnmatchcase(c, p) for p in named)
+               for c in rel.split("/") if c.startswith(SCRATCH_PREFIXES))
+
+
+def _scratch_hint(uri: str, rel: str) -> str:
+    """How to read the scratch-named file ``rel`` (below ``uri``) on purpose: name it, or the
+    first '_'/'.' directory on its way."""
+    parts = rel.split("/")
+    first = next(i for i, p in enumerate(parts) if _hidden(p))
+    return f"{uri.rstrip('/')}/{'/'.join(parts[:first + 1])}"
 
 
 def _parents(path: str, base: str) -> Iterator[str]:
@@ -1592,7 +1613,7 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
             # a '**' pattern: matched against the files list_files lists (glob's '**' follows a
             # symlink loop until the kernel refuses, every file matched 40 times over)
             if "**" in path:
-                listed = _list_files(fs, base)
+                listed = _list_files(fs, base, scratch=True)  # a pattern may name '_' (_named_scratch)
                 found = {*listed, *(d for f in listed for d in _parents(f, base))}  # a pattern may name directories
                 matches = sorted(m for m in found if _glob_matches(m, path))
             else:
@@ -1602,14 +1623,24 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
         else:
             import fnmatch
 
-            matches = [p for p in _list_files(fs, base) if fnmatch.fnmatch(p, path)]
-        files = []
+            matches = [p for p in _list_files(fs, base, scratch=True) if fnmatch.fnmatch(p, path)]
+        pattern = path[len(base):].lstrip("/")
+        files, unnamed = [], []
         for m in matches:
+            rel = m[len(base):].lstrip("/")
+            if not _named_scratch(rel, pattern):  # g/*.csv leaves g/_x.csv out; g/_*.csv reads it
+                unnamed.append(rel)
+                continue
             info = fs.get_file_info(m)
             if info.type == pafs.FileType.Directory:
                 files.extend(_list_files(fs, m))
-            elif info.type == pafs.FileType.File and not _hidden(m[len(base):].lstrip("/")):
+            elif info.type == pafs.FileType.File:
                 files.append(m)
+        if not files and unnamed:
+            name = next(c for c in unnamed[0].split("/") if _hidden(c))
+            raise DataSourceError(f"{uri} matches only names starting with '_' or '.' (e.g. {unnamed[0]}), left "
+                                  "out as scratch (Spark's _temporary/ and _SUCCESS, .crc checksums); to read them, "
+                                  f"write the '{name[0]}' in the pattern ({name[0]}* matches {name})")
         if not files:
             raise DataSourceError(f"{uri} matches no files")
         return fs, sorted(set(files)), base
@@ -1620,6 +1651,11 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
         return fs, [path], None
     files = _list_files(fs, path)
     if not files:
+        if left := sorted(_list_files(fs, path, scratch=True)):
+            rel = left[0][len(path):].lstrip("/")
+            raise DataSourceError(f"{uri} holds no data files: its {len(left)} file(s) have a name starting with '_' "
+                                  f"or '.' on their path (e.g. {rel}), left out as scratch (Spark's _temporary/ and "
+                                  f"_SUCCESS, .crc checksums); to read them, point at {_scratch_hint(uri, rel)}")
         raise DataSourceError(f"{uri} is an empty directory: no data files in it")
     return fs, sorted(files), path
 

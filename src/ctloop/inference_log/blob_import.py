@@ -551,8 +551,13 @@ def _object_reason(info: storage.ObjectInfo, max_object_bytes: int) -> str | Non
 
 def list_source(uri: str) -> list[storage.ObjectInfo]:
     """The objects under ``uri``, or ``uri`` itself when it is one object; a clear error when
-    there is nothing."""
-    objects = storage.list_objects(uri)
+    there is nothing. Every object, names starting with '_' or '.' too: KServe names an object by
+    its record's id (``pkg/logger/store.go``: ``<id>-<type>.json``), which is the client's
+    ``Ce-Id`` header when it sends one (``pkg/logger/handler.go`` ``getOrCreateID``, v0.20.0), so
+    ``_a1-request.json`` is a logged request; the log's own files (a root inside the source) are
+    told apart by :func:`ctloop.inference_log.layout.is_log_path`, not by a leading '_'. (The
+    scratch rule of :func:`ctloop.storage.list_objects` dropped such objects without a word.)"""
+    objects = storage.list_objects(uri, scratch=True)
     if objects:
         return objects
     if storage.exists(uri):

@@ -19,6 +19,7 @@ import json
 import re
 import uuid
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ctloop.columns import INSTANCE, LABEL, LABEL_TIME
@@ -35,9 +36,20 @@ INSTANCE_LIMIT = 2**24  # instances are indexed as float32 (labels.join), exact 
 BATCH_ROWS = 50_000  # rows of a label file read and checked at a time (~1 MiB a 1,000)
 
 
+def decimal_key(value: Decimal) -> str:
+    """A decimal id (a Parquet DECIMAL: a warehouse's NUMERIC(12,2) or NUMBER(38,0) export) as a
+    join key, exactly: ``1001.00`` → ``"1001"`` (as the integer and the float ``1001.0`` key),
+    ``1001.50`` → ``"1001.5"``, ``0.000001`` → ``"0.000001"``; batch scoring's ids
+    (``ctloop.scoring.id_keys``) and the label store key decimals with this one function."""
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
+
+
 def normalise_keys(values: pd.Series) -> pd.Series:
     """Join keys as text: ``1001``, ``1001.0`` and ``"1001"`` all become ``"1001"`` (every integer,
-    uint64 and whole floats beyond int64 too, exactly as its decimal digits); surrounding spaces are dropped; UUIDs
+    uint64 and whole floats beyond int64 too, exactly as its decimal digits; decimals by
+    :func:`decimal_key`); surrounding spaces are dropped; UUIDs
     are lower case (:func:`_lower_uuids`); missing values and blank text (``""``, spaces) are missing (they never
     match). Vectorised for the
     common column types (one type per column), value by value for mixed columns."""
@@ -73,6 +85,8 @@ def normalise_keys(values: pd.Series) -> pd.Series:
             return str(v).lower()
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
+        if isinstance(v, Decimal):
+            return decimal_key(v) if v.is_finite() else pd.NA
         return str(v).strip() or pd.NA  # a blank key is no key
 
     return _lower_uuids(pd.Series([one(v) for v in s], index=s.index, dtype="string"))
@@ -796,7 +810,8 @@ def _lines(stream, size: int = 1 << 20, limit: int = MAX_JSON_LINE_BYTES):
 def _source_batches(source_uri: str, key: str, batch_rows: int, label: str = "label"):
     """The rows of a CSV or Parquet label file, ``batch_rows`` at a time, as :func:`_ingest_whole`
     reads them whole (``read_table``): the key of a CSV as written (only an empty cell missing,
-    :func:`_csv_keys_as_written`), Parquet's pandas index as columns, decimals as floats. Remote
+    :func:`_csv_keys_as_written`), Parquet's pandas index as columns, decimals as floats (a decimal
+    key as its exact values, :func:`decimal_key`). Remote
     files are read as streams (Parquet: its footer, then row group by row group)."""
     from ctloop.storage import _decimals_as_floats, plain_missing, table_format
 
@@ -819,7 +834,8 @@ def _source_batches(source_uri: str, key: str, batch_rows: int, label: str = "la
                                   f"{_first_line(exc.__cause__ or exc)}") from exc
         schema = source.schema_arrow
         for batch in source.iter_batches(batch_rows):
-            yield plain_missing(_decimals_as_floats(pa.Table.from_batches([batch], schema=schema).to_pandas()))
+            yield plain_missing(_decimals_as_floats(pa.Table.from_batches([batch], schema=schema).to_pandas(),
+                                                    keep=(key,)))  # a decimal key keyed exactly
         return
     yield from _csv_batches(source_uri, key, batch_rows)
 
@@ -1083,5 +1099,5 @@ def read_labels(store_root: str) -> pd.DataFrame:
 
 
 
-__all__ = ["LABEL_COLUMNS", "STORE_MANIFEST", "normalise_keys", "label_times", "detect_key", "store_key", "ingest_labels",
+__all__ = ["LABEL_COLUMNS", "STORE_MANIFEST", "normalise_keys", "decimal_key", "label_times", "detect_key", "store_key", "ingest_labels",
            "read_labels", "label_files", "ingest_order"]
