@@ -51,8 +51,15 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
     # the version decided); the registry promotion below takes the lock itself
     with contextlib.ExitStack() as stack:
         _lock(stack, registry, args.model_name, "approve" if approve else "reject")
+        checked: list = []  # the KFP client, once --experiment was checked before the approval was recorded
+
+        def experiment_first(rollout: dict) -> None:
+            if approve and rollout.get("inference_service"):  # a typo refused with nothing recorded
+                checked.append(_platform(args))
+                _need_experiment(checked[0], args, args.version, recorded=False)
+
         decision = approval.decide(registry, args.model_name, args.version, approve=approve,
-                                   by=approval.who(args.by), reason=args.reason)
+                                   by=approval.who(args.by), reason=args.reason, before_record=experiment_first)
         verb = "approved" if approve else "rejected"
         if decision.resumed:
             print(f"{args.model_name} v{decision.version} was already {verb} by {decision.by}: {decision.reason}; "
@@ -63,7 +70,7 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
             return 0
         rollout = decision.rollout or {}
         if rollout.get("inference_service"):
-            _start_rollout(args, registry, decision, rollout)
+            _start_rollout(args, registry, decision, rollout, checked[0] if checked else None)
             approval.finish(registry, args.model_name, decision.version)
             return 0
     previous = registry.promote(args.model_name, decision.version, reason=f"approved by {decision.by}: {decision.reason}")
@@ -72,26 +79,33 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
     return 0
 
 
-def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict) -> None:
+def _platform(args: argparse.Namespace):
+    from ctloop.ops.platform import Platform
+
+    return Platform(host=args.host or "", token=args.token or "", namespace=args.namespace or "",
+                    token_file=args.token_file or "", timeout=args.timeout)
+
+
+def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict, platform=None) -> None:
     """The rollout run of the approved version, unless an earlier attempt started it (its
-    ``rollout_started`` record) and stopped before clearing ``pending-approval``."""
+    ``rollout_started`` record) and stopped before clearing ``pending-approval``. ``platform``: the
+    KFP client that checked ``--experiment`` before this approval was recorded."""
     from ctloop import approval
     from ctloop.cli.ops import PIPELINE
     from ctloop.config import schedule_name
-    from ctloop.ops.platform import Platform
 
     if decision.resumed and approval.recorded(registry, args.model_name, decision.version, "rollout_started"):
         print(f"the rollout run of v{decision.version} was already started")
         return
     params = {"model_name": args.model_name, "version": decision.version, "rollout": rollout,
               "reason": f"approved by {decision.by}: {decision.reason}", "tracking_uri": args.tracking_uri}
-    platform = Platform(host=args.host or "", token=args.token or "", namespace=args.namespace or "",
-                        token_file=args.token_file or "", timeout=args.timeout)
+    checked, platform = platform is not None, platform or _platform(args)
     # one run per approval: an attempt that created it and stopped before recording it finds it here
     run_id = approval.rollout_run_id(args.model_name, decision)
     started = decision.resumed and platform.find_run(run_id) is not None
     if not started:
-        _need_experiment(platform, args, decision)
+        if not checked:  # an approval recorded by an earlier attempt
+            _need_experiment(platform, args, decision.version, recorded=True)
         try:
             platform.create_run(
                 "rollout", experiment=args.experiment, params=params, run_id=run_id,
@@ -108,11 +122,12 @@ def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict) 
           f"{rollout.get('namespace')}/{rollout['inference_service']}")
 
 
-def _need_experiment(platform, args: argparse.Namespace, decision) -> None:
+def _need_experiment(platform, args: argparse.Namespace, version: str, *, recorded: bool) -> None:
     """Refuse an ``--experiment`` KFP does not have (a typo) before anything is created in KFP: the
     experiment holds the ct- schedule that pins the rollout version `ctloop apply` uploaded, so a
-    missing one would have been created and the newest rollout upload started there instead. The
-    approval is recorded already and stays pending: approve again with the right name."""
+    missing one would have been created and the newest rollout upload started there instead. A new
+    approval is checked before it is recorded (``recorded`` false: the version stays pending and can
+    still be rejected); one an earlier attempt recorded stays approved: approve again with the right name."""
     from ctloop.errors import ConfigError, one_line
 
     namespace = args.namespace or platform.namespace or ""
@@ -125,8 +140,10 @@ def _need_experiment(platform, args: argparse.Namespace, decision) -> None:
         f"--experiment {one_line(args.experiment)!r}: KFP at {platform.host or 'the cluster'}{where} has no such "
         f"experiment (it has: {there}); nothing was created in KFP — fix: give the spec's kfp.experiment, where "
         "`ctloop apply -f ctloop.yaml` made the ct- schedule that pins the rollout version (run apply first "
-        f"when it has not run); the approval of v{decision.version} is recorded and `ctloop approve` again "
-        "starts its rollout")
+        "when it has not run); "
+        + (f"the approval of v{version} is recorded and `ctloop approve` again starts its rollout" if recorded else
+           f"nothing was recorded: v{version} is still pending approval (`ctloop approve` with the right "
+           "--experiment, or `ctloop reject`)"))
 
 
 def _created_anyway(platform, exc: PlatformError, run_id: str, namespace: str) -> bool:
