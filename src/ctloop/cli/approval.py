@@ -112,7 +112,8 @@ def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict, 
                 run_name=f"rollout-{args.model_name}-v{decision.version}",
                 schedule=schedule_name(PIPELINE, args.model_name))  # the version `apply` pinned for it
         except PlatformError as exc:
-            started = _created_anyway(platform, exc, run_id, args.namespace or platform.namespace or "")
+            started = _created_anyway(platform, exc, run_id, args.namespace or platform.namespace or "",
+                                      f"{rollout.get('namespace') or '<namespace>'}/{rollout['inference_service']}")
     registry.record_event(args.model_name, decision.version, {"event": "rollout_started", "kfp_run": run_id,
                                                               "by": decision.by})
     if started:
@@ -146,12 +147,14 @@ def _need_experiment(platform, args: argparse.Namespace, version: str, *, record
            "--experiment, or `ctloop reject`)"))
 
 
-def _created_anyway(platform, exc: PlatformError, run_id: str, namespace: str) -> bool:
+def _created_anyway(platform, exc: PlatformError, run_id: str, namespace: str, isvc: str) -> bool:
     """After a create of ``run_id`` KFP answered with a server error: ``True`` when the run exists
     (an earlier attempt's create, stored late), else a :class:`PlatformError` in one line. kfp
     2.17.0 ``backend/src/apiserver/resource/resource_manager.go`` ``CreateRun`` creates the Argo
     workflow first, then stores the run: a create whose store failed (a duplicate ``run_id``: 500
-    "Failed to store run") may have left a workflow running that no KFP run shows. An error before the
+    "Failed to store run") may have left a workflow running that no KFP run shows, which
+    ``ReportWorkflowResource`` deletes once older than ``WORKFLOW_GC_GRACE_PERIOD_SECONDS``
+    (``common/config.go``, default 120), perhaps mid-canary on ``isvc``. An error before the
     create was sent (``run_create_sent`` unset: the pinned version's ``GET``) started nothing: raised as is."""
     status = getattr(exc.__cause__, "status", None)
     if not (isinstance(status, int) and 500 <= status < 600) or not getattr(exc, "run_create_sent", False):
@@ -163,7 +166,11 @@ def _created_anyway(platform, exc: PlatformError, run_id: str, namespace: str) -
               f"workflow of it may have started (KFP creates the workflow before it stores the run): {check}")
         return True
     raise PlatformError(f"{exc}; KFP creates the workflow before it stores the run, so a rollout may have started "
-                        f"without a KFP run: {check} before `ctloop approve` again") from exc
+                        "without a KFP run; KFP deletes such a workflow once it is older than "
+                        "WORKFLOW_GC_GRACE_PERIOD_SECONDS (default 120 s), perhaps mid-canary: wait until `kubectl get "
+                        f"workflows -n {namespace or '<KFP namespace, e.g. kubeflow>'} -l pipeline/runid={run_id}` "
+                        f"shows it gone and check the InferenceService {isvc} for a canary it left before "
+                        "`ctloop approve` again") from exc
 
 
 def register(subparsers) -> None:
