@@ -21,6 +21,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,12 +130,14 @@ def check_reason(reason: str) -> str:
     return reason
 
 
-def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, reason: str) -> Decision:
+def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, reason: str,
+           before_record: Callable[[dict[str, Any]], None] | None = None) -> Decision:
     """Record the decision on ``version``; refused unless it is the version pending approval. A
     rejection clears ``pending-approval`` at once; an approval leaves it to :func:`finish`, once
     what it starts has started. An approved version still pending (what it starts did not start)
     is resumed by another approval (``Decision.resumed``: nothing recorded again) and cannot be
-    rejected."""
+    rejected. ``before_record`` gets the version's rollout settings just before a new decision is
+    recorded: what it raises refuses the decision with nothing recorded (the version stays pending)."""
     check_reason(reason)
     waiting = pending(registry, name)
     target = registry.get_version(name, str(version))  # a RegistryError names a missing version
@@ -172,6 +175,8 @@ def decide(registry: Any, name: str, version: str, *, approve: bool, by: str, re
         return Decision(target.version, False, first_by, first_reason, rollout, resumed=True)
     from ctloop.timeutil import utc_now
 
+    if before_record is not None:
+        before_record(rollout)
     decided, at = (APPROVED if approve else REJECTED), utc_now().isoformat()
     registry.set_tags(name, target.version, {TAG_STATE: decided, TAG_BY: by, TAG_AT: at,
                                              f"{TAG_REASON}.{decided}": reason})

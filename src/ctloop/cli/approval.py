@@ -51,8 +51,15 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
     # the version decided); the registry promotion below takes the lock itself
     with contextlib.ExitStack() as stack:
         _lock(stack, registry, args.model_name, "approve" if approve else "reject")
+        checked: list = []  # the KFP client, once --experiment was checked before the approval was recorded
+
+        def experiment_first(rollout: dict) -> None:
+            if approve and rollout.get("inference_service"):  # a typo refused with nothing recorded
+                checked.append(_platform(args))
+                _need_experiment(checked[0], args, args.version, recorded=False)
+
         decision = approval.decide(registry, args.model_name, args.version, approve=approve,
-                                   by=approval.who(args.by), reason=args.reason)
+                                   by=approval.who(args.by), reason=args.reason, before_record=experiment_first)
         verb = "approved" if approve else "rejected"
         if decision.resumed:
             print(f"{args.model_name} v{decision.version} was already {verb} by {decision.by}: {decision.reason}; "
@@ -63,7 +70,7 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
             return 0
         rollout = decision.rollout or {}
         if rollout.get("inference_service"):
-            _start_rollout(args, registry, decision, rollout)
+            _start_rollout(args, registry, decision, rollout, checked[0] if checked else None)
             approval.finish(registry, args.model_name, decision.version)
             return 0
     previous = registry.promote(args.model_name, decision.version, reason=f"approved by {decision.by}: {decision.reason}")
@@ -72,33 +79,41 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
     return 0
 
 
-def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict) -> None:
+def _platform(args: argparse.Namespace):
+    from ctloop.ops.platform import Platform
+
+    return Platform(host=args.host or "", token=args.token or "", namespace=args.namespace or "",
+                    token_file=args.token_file or "", timeout=args.timeout)
+
+
+def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict, platform=None) -> None:
     """The rollout run of the approved version, unless an earlier attempt started it (its
-    ``rollout_started`` record) and stopped before clearing ``pending-approval``."""
+    ``rollout_started`` record) and stopped before clearing ``pending-approval``. ``platform``: the
+    KFP client that checked ``--experiment`` before this approval was recorded."""
     from ctloop import approval
     from ctloop.cli.ops import PIPELINE
     from ctloop.config import schedule_name
-    from ctloop.ops.platform import Platform
 
     if decision.resumed and approval.recorded(registry, args.model_name, decision.version, "rollout_started"):
         print(f"the rollout run of v{decision.version} was already started")
         return
     params = {"model_name": args.model_name, "version": decision.version, "rollout": rollout,
               "reason": f"approved by {decision.by}: {decision.reason}", "tracking_uri": args.tracking_uri}
-    platform = Platform(host=args.host or "", token=args.token or "", namespace=args.namespace or "",
-                        token_file=args.token_file or "", timeout=args.timeout)
+    checked, platform = platform is not None, platform or _platform(args)
     # one run per approval: an attempt that created it and stopped before recording it finds it here
     run_id = approval.rollout_run_id(args.model_name, decision)
     started = decision.resumed and platform.find_run(run_id) is not None
     if not started:
-        _need_experiment(platform, args, decision)
+        if not checked:  # an approval recorded by an earlier attempt
+            _need_experiment(platform, args, decision.version, recorded=True)
         try:
             platform.create_run(
                 "rollout", experiment=args.experiment, params=params, run_id=run_id,
                 run_name=f"rollout-{args.model_name}-v{decision.version}",
                 schedule=schedule_name(PIPELINE, args.model_name))  # the version `apply` pinned for it
         except PlatformError as exc:
-            started = _created_anyway(platform, exc, run_id, args.namespace or platform.namespace or "")
+            started = _created_anyway(platform, exc, run_id, args.namespace or platform.namespace or "",
+                                      f"{rollout.get('namespace') or '<namespace>'}/{rollout['inference_service']}")
     registry.record_event(args.model_name, decision.version, {"event": "rollout_started", "kfp_run": run_id,
                                                               "by": decision.by})
     if started:
@@ -108,11 +123,12 @@ def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict) 
           f"{rollout.get('namespace')}/{rollout['inference_service']}")
 
 
-def _need_experiment(platform, args: argparse.Namespace, decision) -> None:
+def _need_experiment(platform, args: argparse.Namespace, version: str, *, recorded: bool) -> None:
     """Refuse an ``--experiment`` KFP does not have (a typo) before anything is created in KFP: the
     experiment holds the ct- schedule that pins the rollout version `ctloop apply` uploaded, so a
-    missing one would have been created and the newest rollout upload started there instead. The
-    approval is recorded already and stays pending: approve again with the right name."""
+    missing one would have been created and the newest rollout upload started there instead. A new
+    approval is checked before it is recorded (``recorded`` false: the version stays pending and can
+    still be rejected); one an earlier attempt recorded stays approved: approve again with the right name."""
     from ctloop.errors import ConfigError, one_line
 
     namespace = args.namespace or platform.namespace or ""
@@ -125,16 +141,20 @@ def _need_experiment(platform, args: argparse.Namespace, decision) -> None:
         f"--experiment {one_line(args.experiment)!r}: KFP at {platform.host or 'the cluster'}{where} has no such "
         f"experiment (it has: {there}); nothing was created in KFP — fix: give the spec's kfp.experiment, where "
         "`ctloop apply -f ctloop.yaml` made the ct- schedule that pins the rollout version (run apply first "
-        f"when it has not run); the approval of v{decision.version} is recorded and `ctloop approve` again "
-        "starts its rollout")
+        "when it has not run); "
+        + (f"the approval of v{version} is recorded and `ctloop approve` again starts its rollout" if recorded else
+           f"nothing was recorded: v{version} is still pending approval (`ctloop approve` with the right "
+           "--experiment, or `ctloop reject`)"))
 
 
-def _created_anyway(platform, exc: PlatformError, run_id: str, namespace: str) -> bool:
+def _created_anyway(platform, exc: PlatformError, run_id: str, namespace: str, isvc: str) -> bool:
     """After a create of ``run_id`` KFP answered with a server error: ``True`` when the run exists
     (an earlier attempt's create, stored late), else a :class:`PlatformError` in one line. kfp
     2.17.0 ``backend/src/apiserver/resource/resource_manager.go`` ``CreateRun`` creates the Argo
     workflow first, then stores the run: a create whose store failed (a duplicate ``run_id``: 500
-    "Failed to store run") may have left a workflow running that no KFP run shows. An error before the
+    "Failed to store run") may have left a workflow running that no KFP run shows, which
+    ``ReportWorkflowResource`` deletes once older than ``WORKFLOW_GC_GRACE_PERIOD_SECONDS``
+    (``common/config.go``, default 120), perhaps mid-canary on ``isvc``. An error before the
     create was sent (``run_create_sent`` unset: the pinned version's ``GET``) started nothing: raised as is."""
     status = getattr(exc.__cause__, "status", None)
     if not (isinstance(status, int) and 500 <= status < 600) or not getattr(exc, "run_create_sent", False):
@@ -146,7 +166,11 @@ def _created_anyway(platform, exc: PlatformError, run_id: str, namespace: str) -
               f"workflow of it may have started (KFP creates the workflow before it stores the run): {check}")
         return True
     raise PlatformError(f"{exc}; KFP creates the workflow before it stores the run, so a rollout may have started "
-                        f"without a KFP run: {check} before `ctloop approve` again") from exc
+                        "without a KFP run; KFP deletes such a workflow once it is older than "
+                        "WORKFLOW_GC_GRACE_PERIOD_SECONDS (default 120 s), perhaps mid-canary: wait until `kubectl get "
+                        f"workflows -n {namespace or '<KFP namespace, e.g. kubeflow>'} -l pipeline/runid={run_id}` "
+                        f"shows it gone and check the InferenceService {isvc} for a canary it left before "
+                        "`ctloop approve` again") from exc
 
 
 def register(subparsers) -> None:

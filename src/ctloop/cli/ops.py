@@ -339,8 +339,10 @@ def _create_once(platform, package: Path, args: argparse.Namespace, params: dict
     kubeflow/pipelines 2.17.0 ``resource/resource_manager.go`` ``CreateRun`` creates the Argo workflow
     first (labelled ``pipeline/runid=<run id>``, ``template/v2_template.go``), then stores the run
     (``storage/run_store.go``: 500 "Failed to store run"). The run is asked
-    for by the id it was sent with: when KFP has it, it started; when not, a workflow may be training
-    without a KFP run, and the line says how to check before triggering again (a second training)."""
+    for by the id it was sent with: when KFP has it, it started; when not, its workflow does not train
+    to the end: ``ReportWorkflowResource`` (same file) deletes a one-time run's workflow that has no
+    stored run once it is older than ``WORKFLOW_GC_GRACE_PERIOD_SECONDS`` (``common/config.go``,
+    default 120), and the line says to trigger again once that workflow is gone."""
     import uuid
 
     from ctloop.errors import PlatformError
@@ -356,9 +358,11 @@ def _create_once(platform, package: Path, args: argparse.Namespace, params: dict
             print(f"note: KFP answered HTTP 500 to the create of run {run_id}, which exists: started", file=sys.stderr)
             return run_id
         namespace = getattr(args, "namespace", "") or platform.namespace or "<KFP namespace, e.g. kubeflow>"
-        raise PlatformError(f"{exc}; KFP creates the workflow before it stores the run, so run {run_id} may be "
-                            f"training without a KFP run: check `kubectl get workflows -n {namespace} -l pipeline/runid={run_id}` "
-                            "(its workflow carries that label) before `ctloop trigger` again") from exc
+        raise PlatformError(f"{exc}; KFP creates the workflow before it stores the run, so run {run_id} may have "
+                            "started without a KFP run; KFP deletes such a workflow once it is older than "
+                            "WORKFLOW_GC_GRACE_PERIOD_SECONDS (default 120 s), so it does not finish: `ctloop trigger` "
+                            f"again once `kubectl get workflows -n {namespace} -l pipeline/runid={run_id}` shows it "
+                            "gone") from exc
 
 
 def _not_a_number(constant: str):

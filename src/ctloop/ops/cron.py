@@ -107,18 +107,29 @@ def validate_cron(expr: str) -> str:
         days = re.fullmatch(r"@every\s+((?:\d+[dw])+)((?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))*)", text)
         if days:  # Go's time.ParseDuration (robfig/cron v1.2.0 ``Every``) knows no day or week
             hours = sum(int(n) * (24 if unit == "d" else 168) for n, unit in re.findall(r"(\d+)([dw])", days[1]))
-            rest = _every_seconds(f"@every {days[2]}") if days[2] else 0
-            total = int(hours * 3600 + rest)
-            go = f"{total // 3600}h" + (f"{total % 3600 // 60}m" if total % 3600 // 60 else "") + (
-                f"{total % 60}s" if total % 60 else "")
-            raise ConfigError(f"cron {expr!r}: a Go duration has no days or weeks; give hours, e.g. '@every {go}'")
+            total = hours * 3600 + (_every_seconds(f"@every {days[2]}") if days[2] else 0)
+            if total.denominator == 1 and total >= 1:
+                whole = int(total)
+                go = f"{whole // 3600}h" + (f"{whole % 3600 // 60}m" if whole % 3600 // 60 else "") + (
+                    f"{whole % 60}s" if whole % 60 else "")
+            else:  # as written: the hours form is refused too (zero, or a fraction of a second), with its own fix
+                go = f"{hours}h{days[2]}"
+            _suggest(expr, "a Go duration has no days or weeks", f"@every {go}", "give hours, e.g.",
+                     "in hours it is refused too")
         raise ConfigError(
             f"cron {expr!r}: unknown descriptor; use one of {', '.join(DESCRIPTORS)} or '@every 1h'"
         )
     zone = re.match(r"(CRON_TZ|TZ)=(\S*)\s+(.*)\Z", text)
     if zone:  # robfig/cron v3 reads such a prefix; KFP's v1.2.0 parser does not
-        raise ConfigError(f"cron {expr!r}: KFP schedules run in UTC and take no time zone prefix ({zone[1]}=); "
-                          f'give the UTC time, e.g. "{zone[3]}" with its hour moved from {zone[2] or "the zone"} to UTC')
+        why = f"KFP schedules run in UTC and take no time zone prefix ({zone[1]}=)"
+        rest = zone[3]
+        if zone[2] in UTC_ZONES or rest.startswith("@every"):  # the same times (an interval has none of day)
+            _suggest(expr, why, rest, "drop the prefix:", "drop the prefix, and the rest is refused too", quote='"')
+        if rest.startswith("@"):  # a descriptor's midnight is UTC midnight: no hour in it to move
+            raise ConfigError(f"cron {expr!r}: {why}; write it as six fields, seconds first, with the times of zone "
+                              f"{zone[2]!r} moved to UTC ({rest!r} runs at 00:00 UTC)")
+        _suggest(expr, why, rest, "give the UTC time, e.g.", "the rest is refused too", quote='"',
+                 then=f" (with its hour moved from {zone[2]!r} to UTC)")
     fields = text.split(" ")
     if len(fields) == 5:
         raise ConfigError(
@@ -133,6 +144,23 @@ def validate_cron(expr: str) -> str:
         _check_field(value, name, lo, hi, names, expr)
     _check_occurs(fields, expr)
     return text
+
+
+# zone names Go's time.LoadLocation reads as UTC (robfig/cron v3 ``parser.go`` loads the prefix's
+# zone with it; "" is UTC there too): with these the prefix changes nothing
+UTC_ZONES = frozenset({"", "UTC", "Etc/UTC", "UCT", "Etc/UCT", "GMT", "Etc/GMT", "GMT0", "Etc/GMT0", "GMT+0",
+                       "Etc/GMT+0", "GMT-0", "Etc/GMT-0", "Greenwich", "Etc/Greenwich", "Universal",
+                       "Etc/Universal", "Zulu", "Etc/Zulu"})
+
+
+def _suggest(expr: str, why: str, fix: str, lead: str, refused: str, *, quote: str = "'", then: str = "") -> None:
+    """Refuse ``expr`` for ``why``, naming ``fix`` only when :func:`validate_cron` takes it; when it
+    does not, that refusal (with its own fix) is given instead of an example KFP would refuse."""
+    try:
+        validate_cron(fix)
+    except ConfigError as inner:
+        raise ConfigError(f"cron {expr!r}: {why}; {refused}: {inner}{then}") from None
+    raise ConfigError(f"cron {expr!r}: {why}; {lead} {quote}{fix}{quote}{then}")
 
 
 _GO_UNITS = {"ns": Fraction(1, 10**9), "us": Fraction(1, 10**6), "µs": Fraction(1, 10**6), "ms": Fraction(1, 1000),

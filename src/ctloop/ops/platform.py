@@ -1508,7 +1508,11 @@ class Platform:
         first and stores the recurring run afterwards (``storage/job_store.go`` ``CreateJob``: 500
         "Failed to store job ... to table"); a failed store leaves a ScheduledWorkflow (named after the
         schedule, ``template.go`` ``toSWFCRDResourceGeneratedName``) that starts runs while KFP lists no
-        recurring run, and the next apply makes a second one."""
+        recurring run, and the next apply makes a second one. Unlike a one-time run's orphan workflow, KFP
+        never removes it: ``ReportScheduledWorkflowResource`` only fails for a ScheduledWorkflow with no
+        stored job, and the workflows it starts (``crd/controller/scheduledworkflow/controller.go``
+        creates them itself) carry its id, so ``ReportWorkflowResource`` fails at ``GetJob`` and applies no
+        ``WORKFLOW_GC_GRACE_PERIOD_SECONDS`` deletion: it is deleted by hand."""
         namespace = self.namespace or "<KFP namespace, e.g. kubeflow>"
         prefix = re.sub("[^a-z0-9-]+", "", job_name.lower())[:25] or "job-"
         return (f"KFP creates the ScheduledWorkflow before it stores the recurring run, so one for {one_line(job_name)} "
