@@ -262,6 +262,7 @@ def test_approval_required_waits_then_ctloop_approve_starts_the_rollout(tmp_path
         with KfpApiDouble() as kfp:
             compiler.Compiler().compile(rollout, str(tmp_path / "rollout.yaml"))
             uploaded = Platform(host=kfp.url).ensure_pipeline("rollout", tmp_path / "rollout.yaml")
+            Platform(host=kfp.url).ensure_experiment("ctloop")  # as apply makes it: approve never does
             assert main(["approve", "--model-name", name, "--version", "2", "--reason", "fairness review passed",
                          "--by", "alice", "--tracking-uri", mlflow_url, "--host", kfp.url]) == 0
             assert "rollout run" in capsys.readouterr().out

@@ -63,7 +63,7 @@ def test_a_model_name_the_registry_does_not_hold_is_one_line(tmp_path, capsys, a
     assert "--model-name: no registered model 'credit-defualt'" in err and uri in err, err
 
 
-def test_repair_says_it_waits_for_a_held_lock(tmp_path, capsys):
+def test_repair_says_it_waits_for_a_held_lock(tmp_path, capsys, monkeypatch):
     """`ctloop registry repair` without --break-lock waited up to 330 s for another promoter's lock
     without a word: a silent terminal. It now says whose lock, until when, and how not to wait."""
     import threading
@@ -76,12 +76,20 @@ def test_repair_says_it_waits_for_a_held_lock(tmp_path, capsys):
     other.client.create_model_version("credit", source=(tmp_path / "model").as_uri())
     other._acquire("credit", wait=False)  # another promoter, alive: its lease runs 300 s
     capsys.readouterr()
-    releaser = threading.Timer(1.5, other._delete_lock, args=("credit",))
-    releaser.start()
+    timers: list[threading.Timer] = []
+    repair = MlflowRegistry.repair
+
+    def repair_once_waiting(self, *args, **kwargs):  # the holder lets go once the repair waits (not at a
+        timers.append(threading.Timer(0.5, other._delete_lock, args=("credit",)))  # fixed time: a loaded
+        timers[-1].start()  # machine reached the wait after the lock had gone, and nothing was said)
+        return repair(self, *args, **kwargs)
+
+    monkeypatch.setattr(MlflowRegistry, "repair", repair_once_waiting)
     try:
         code = main(["registry", "repair", "--model-name", "credit", "--tracking-uri", uri])
     finally:
-        releaser.cancel()
+        for timer in timers:
+            timer.cancel()
     out, err = capsys.readouterr()
     assert code == 0, (out, err)
     assert f"waiting up to 330 s for the promotion lock of 'credit' held by {other.owner}" in err, err
