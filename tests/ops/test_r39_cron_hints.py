@@ -26,3 +26,19 @@ def test_a_time_zone_prefix_says_kfp_runs_in_utc(expr):
     message = str(err.value)
     assert "UTC" in message and "time zone" in message and "7 fields" not in message
     assert '"0 0 3 * * *"' in message
+
+
+@pytest.mark.parametrize("expr", ["0 0 3 * * ſun", "0 0 3 * * frı", "TZ=UTC 0 0 3 * * ſun"])
+def test_a_name_kfp_would_not_read_is_refused(expr):
+    """robfig/cron v1.2.0 ``parser.go`` ``parseIntOrName`` looks names up lower-cased by Go's
+    ``strings.ToLower``, which leaves 'ſ' and 'ı' as they are; Python's ``upper`` made them SUN and
+    FRI (review F2)."""
+    with pytest.raises(ConfigError) as err:
+        validate_cron(expr)
+    assert "drop the prefix:" not in str(err.value) and "\n" not in str(err.value)
+
+
+def test_many_zone_prefixes_are_one_short_line():
+    with pytest.raises(ConfigError) as err:
+        validate_cron(" ".join(["TZ=UTC"] * 500) + " 0 0 3 * * *")
+    assert len(str(err.value)) < 4000 and "several" in str(err.value)

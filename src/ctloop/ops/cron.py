@@ -47,8 +47,8 @@ def _digits(text: str) -> bool:
 
 
 def _value(token: str, name: str, lo: int, hi: int, names: dict[str, int], expr: str) -> int:
-    token_u = token.upper()
-    if token_u in names:
+    token_u = token.upper()  # robfig/cron v1.2.0 parseIntOrName: strings.ToLower, ASCII letters only there
+    if token.isascii() and token_u in names:  # ('ſun'.upper() is 'SUN' in Python, not a name to KFP)
         return names[token_u]
     if not _digits(token):
         raise ConfigError(
@@ -123,6 +123,8 @@ def validate_cron(expr: str) -> str:
     if zone:  # robfig/cron v3 reads such a prefix; KFP's v1.2.0 parser does not
         why = f"KFP schedules run in UTC and take no time zone prefix ({zone[1]}=)"
         rest = zone[3]
+        if re.match(r"(CRON_TZ|TZ)=", rest):  # refused here, not through _suggest once per prefix
+            raise ConfigError(f"cron {expr!r}: {why}, and this one has several; give six fields, seconds first, in UTC")
         if zone[2] in UTC_ZONES or rest.startswith("@every"):  # the same times (an interval has none of day)
             _suggest(expr, why, rest, "drop the prefix:", "drop the prefix, and the rest is refused too", quote='"')
         if rest.startswith("@"):  # a descriptor's midnight is UTC midnight: no hour in it to move
