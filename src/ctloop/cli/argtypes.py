@@ -154,6 +154,13 @@ def location(text: str) -> str:
     if re.fullmatch(r"file:(//[^/]*)?", text.strip(), re.IGNORECASE):
         raise argparse.ArgumentTypeError(f"names no path: write a local path (./out) or file:///absolute/path, "
                                          f"got {text!r}")
+    if re.match(r"file://", text, re.IGNORECASE):  # RFC 8089: the authority is a host, never part of the path
+        from urllib.parse import urlsplit
+
+        host = urlsplit(text).netloc
+        if host and host.lower() != "localhost":
+            raise argparse.ArgumentTypeError(f"names another host ({_shown(host)}): a file of this machine is "
+                                             f"file:///abs/path or a plain path, got {_shown(text)}")
     if "://" not in text:
         raw = os.fsencode(text)
         if len(raw) >= PATH_MAX or any(len(part) > NAME_MAX for part in raw.split(b"/")):

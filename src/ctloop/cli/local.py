@@ -30,14 +30,12 @@ def local_path(text: str, name: str) -> str | None:
 
     from ctloop.storage import parse
 
-    loc = parse(text)
-    if loc.scheme != "file":
-        return None
     if re.match(r"^file:", text, re.IGNORECASE) and (host := urlsplit(text).netloc) and host.lower() != "localhost":
         raise ConfigError(f"{name} {text}: a file URI names a file of this machine as file:///abs/path (or "
                           f"file://localhost/abs/path), and {host!r} is another host, not part of the path; "
                           "give file:///abs/path or a plain path")
-    return loc.key
+    loc = parse(text)
+    return loc.key if loc.scheme == "file" else None
 
 
 def absolute_paths(params: dict, names: dict[str, str] | None = None) -> dict:
