@@ -274,8 +274,13 @@ def mlflow_tls() -> ssl.SSLContext:
     else ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` (a CA bundle), and a client certificate (with its
     key) from ``MLFLOW_TRACKING_CLIENT_CERT_PATH`` — mlflow 3.17 ``utils/rest_utils.py``
     (``MlflowHostCreds.verify``, ``http_request``) and requests 2.33 ``sessions.py``
-    (``merge_environment_settings``). A variable that cannot be used is a ConfigError naming it."""
+    (``merge_environment_settings``). With none of them set, requests' own bundle (certifi's,
+    requests 2.33 ``adapters.py`` ``cert_verify``: ``verify=True`` is ``DEFAULT_CA_BUNDLE_PATH``), not
+    OpenSSL's default paths: the client ignores ``SSL_CERT_FILE``/``SSL_CERT_DIR``, so does this.
+    A variable that cannot be used is a ConfigError naming it."""
     import ssl
+
+    from requests.utils import DEFAULT_CA_BUNDLE_PATH
 
     insecure = os.environ.get("MLFLOW_TRACKING_INSECURE_TLS", "").strip().lower()
     if insecure not in ("", "true", "false", "1", "0"):
@@ -290,10 +295,11 @@ def mlflow_tls() -> ssl.SSLContext:
         context.verify_mode = ssl.CERT_NONE
     else:
         name, cafile = next(((n, os.environ[n]) for n in ("MLFLOW_TRACKING_SERVER_CERT_PATH", "REQUESTS_CA_BUNDLE",
-                                                           "CURL_CA_BUNDLE") if os.environ.get(n)), ("", ""))
+                                                           "CURL_CA_BUNDLE") if os.environ.get(n)),
+                            ("requests' CA bundle", DEFAULT_CA_BUNDLE_PATH))
         try:
             context = (ssl.create_default_context(capath=cafile) if os.path.isdir(cafile)
-                       else ssl.create_default_context(cafile=cafile or None))
+                       else ssl.create_default_context(cafile=cafile))
         except (OSError, ssl.SSLError) as exc:
             raise ConfigError(f"{name}={cafile}: not a readable CA bundle ({getattr(exc, 'strerror', None) or exc}) — "
                               "fix: the path of a PEM file") from exc
