@@ -313,6 +313,20 @@ def mlflow_tls() -> ssl.SSLContext:
     return context
 
 
+def certificate_fix(cert: ssl.SSLCertVerificationError, host: str) -> str:
+    """What to do about a tracking server certificate that ``cert`` refused: a certificate that does
+    not name ``host`` (OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH, verify code 62; the client's urllib3
+    matches the URI's host as ``ssl`` does) needs a host name it names, another CA will not help;
+    anything else (an unknown issuer) needs the CA bundle the MLflow client reads."""
+    if getattr(cert, "verify_code", None) == 62 or "Hostname mismatch" in str(cert.verify_message or cert):
+        return (f"use a host name its certificate names in the tracking URI (not {host!r}: a certificate for "
+                "a name or IP address lists it in its subjectAltName), or have the certificate issued for it")
+    ignored = [n for n in ("SSL_CERT_FILE", "SSL_CERT_DIR") if os.environ.get(n)]
+    return ("set MLFLOW_TRACKING_SERVER_CERT_PATH to the CA bundle that signed it, as the MLflow client reads it "
+            "(the tasks: that key in ConfigMap ctloop-settings)"
+            + (f"; the client ignores {' and '.join(ignored)}" if ignored else ""))
+
+
 def preflight(uri: str, *, say=None) -> None:
     """Check that the tracking server at an http(s) ``uri`` answers; other URIs pass at once.
 
@@ -350,10 +364,12 @@ def preflight(uri: str, *, say=None) -> None:
             reason = str(getattr(exc, "reason", "") or exc) or type(exc).__name__
             if isinstance(getattr(exc, "reason", exc), ssl.SSLCertVerificationError):
                 cert = getattr(exc, "reason", exc)
+                from urllib.parse import urlsplit
+
                 raise RegistryError(
                     f"MLflow tracking server at {shown}: its certificate is not trusted "
-                    f"({cert.verify_message or cert}) — fix: set MLFLOW_TRACKING_SERVER_CERT_PATH to the CA bundle "
-                    "that signed it (the tasks: that key in ConfigMap ctloop-settings)") from exc
+                    f"({cert.verify_message or cert}) — fix: "
+                    f"{certificate_fix(cert, urlsplit(probe).hostname or '')}") from exc
         if attempt < PREFLIGHT_ATTEMPTS:
             say(f"MLflow at {shown} not answering ({reason}), retry {attempt + 1}/{PREFLIGHT_ATTEMPTS} "
                 f"in {PREFLIGHT_PAUSE_S:.0f} s")
@@ -850,6 +866,7 @@ __all__ = [
     "code_version",
     "preflight",
     "mlflow_tls",
+    "certificate_fix",
     "refused_credentials",
     "not_mlflow_json",
     "log_training_run",
