@@ -346,7 +346,7 @@ def preflight(uri: str, *, say=None) -> None:
     shown = display_uri(uri)
     # to the host alone: urllib takes ``user:password@host`` for a host name (MLflow's requests sends
     # the userinfo as basic auth), and any answer counts
-    probe = _without_userinfo(uri).rstrip("/") + "/health"
+    probe = _probe_url(uri).rstrip("/") + "/health"
     started = time.monotonic()
     reason = ""
     # verified as the MLflow client will verify it (MLFLOW_TRACKING_SERVER_CERT_PATH, ...)
@@ -390,52 +390,71 @@ _CUT_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^@/
 
 def _cut_userinfo(uri: str) -> re.Match[str] | None:
     """The userinfo of ``uri`` when urlsplit cannot see it (see :data:`_CUT_USERINFO`), or when it
-    is a user name alone (``password`` None: a token given as the user, which ``requests`` sends
-    as basic auth, a secret like a password), else None: never for file:// or sqlite:// (a ':'
-    and an '@' in a path), nor for ``host:port/…@…`` (a host with a '.' or ``localhost`` before
-    digits and a '/': an '@' in the path or query)."""
-    if uri.split("://", 1)[0].lower() in ("file", "sqlite"):
+    is a token: a user name alone or with an empty password (``password`` None or ``''``) in an
+    http(s) URI, which ``requests`` sends as basic auth, a secret like a password (a user name of
+    another scheme, ``postgresql://mlflow@db``, ``hdfs://nn@cluster``, is no secret), else None:
+    never for file:// or sqlite:// (a ':' and an '@' in a path), nor for ``host:port/…@…`` (a host
+    with a '.' or ``localhost`` before digits and a '/': an '@' in the path or query), nor where
+    urlsplit sees a password after the last '@' (``http://user@corp.com:pw@host``: requests' reading)."""
+    from urllib.parse import urlsplit
+
+    scheme = uri.split("://", 1)[0].lower()
+    if scheme in ("file", "sqlite"):
         return None
     match = _CUT_USERINFO.match(uri)
-    if match is None or (match["password"] is None and not match["user"]):
+    if match is None:
         return None
+    if not match["password"]:  # a user alone, or with an empty password: a token over http(s) only
+        try:
+            seen = urlsplit(uri).password
+        except ValueError:
+            seen = None
+        if not match["user"] or scheme not in ("http", "https") or seen:
+            return None
     port = re.match(r"\d+(?=[/?#])", match["password"] or "")
     if port and ("." in match["user"] or match["user"].lower() == "localhost"):
+        return None
+    if match["user"].startswith("["):  # an IPv6 literal, '[' is no userinfo character (RFC 3986 3.2.1)
         return None
     return match
 
 
 def display_uri(uri: str) -> str:
     """``uri`` without a password in its userinfo (``http://user:***@host``), or without the user
-    name when it comes alone (``http://***@host``: a token), for messages."""
+    name of an http(s) URI when it comes alone or with an empty password (``http://***@host``: a
+    token), for messages."""
     from urllib.parse import urlsplit, urlunsplit
 
+    cut = _cut_userinfo(uri)  # a password holding '/', '?' or '#', an unparsable URI, or a token as the user
     try:
         parts = urlsplit(uri)
-        if parts.password is not None:
+        if parts.password or (parts.password == "" and cut is None):
             host = parts.netloc.rsplit("@", 1)[1]
             return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
     except ValueError:
         pass
-    cut = _cut_userinfo(uri)  # a password holding '/', '?' or '#', an unparsable URI, or a token as the user
     return f"{cut['scheme']}***@{cut['rest']}" if cut else uri
 
 
 def hide_password(text: str, uri: str) -> str:
-    """``text`` with the password of ``uri``'s userinfo replaced by ``***`` (a message that quotes
-    the URI or a URL requested through it); a user name that comes alone (a token) where it is
-    followed by its '@', as a quoted URL holds it (a short user name is a word of the text too)."""
+    """``text`` with the password of ``uri``'s userinfo replaced by ``***`` wherever it appears (a
+    message that quotes the URI or a URL requested through it); a token (an http(s) user name alone
+    or with an empty password, :func:`_cut_userinfo`) only where the text quotes the URI, after its
+    ``://`` (the same word elsewhere, ``contact a@corp.com``, is left alone)."""
     from urllib.parse import unquote, urlsplit
 
     try:
         password = urlsplit(uri).password
     except ValueError:  # unparsable (an unclosed IPv6 bracket)
         password = None
-    at = ""
-    if password is None and (cut := _cut_userinfo(uri)) is not None:
-        password, at = (cut["password"], "") if cut["password"] is not None else (cut["user"], "@")
+    before = after = ""
+    if not password and (cut := _cut_userinfo(uri)) is not None:
+        if cut["password"]:
+            password = cut["password"]
+        else:
+            password, before, after = cut["user"], "://", ("@" if cut["password"] is None else ":@")
     for form in (password, unquote(password or "")):  # requests sends (and may print) it decoded
-        text = text.replace(form + at, "***" + at) if form else text
+        text = text.replace(before + form + after, before + "***" + after) if form else text
     return text
 
 
@@ -468,6 +487,22 @@ def restore_command(uri: str, experiment_id: str) -> str:
         prefix = f"MLFLOW_TRACKING_URI={shlex.quote(shown)} " if uri else ""
     command = f"{prefix}mlflow experiments restore --experiment-id {experiment_id}"
     return command + (" (put the password back in place of ***)" if "***" in shown else "")
+
+
+def _probe_url(uri: str) -> str:
+    """Where the MLflow client connects for ``uri``, without a userinfo (sent as basic auth, not
+    to be taken by urllib for a host name): requests 2.33 hands the URL to urllib3 2.x
+    (``util/url.py`` ``parse_url``), whose authority ends at the first '/', '?' or '#' as urlsplit's
+    netloc does, so ``http://mlflow:5000/u@corp.com`` goes to ``mlflow:5000``, not ``corp.com``; a
+    netloc urlsplit cannot read (a port that is no number: a password it cut) loses its userinfo."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:
+        return _without_userinfo(uri)
+    return uri if "@" not in parts.netloc else _without_userinfo(uri)
 
 
 def _without_userinfo(uri: str) -> str:
@@ -541,7 +576,7 @@ def refused_credentials(exc: Exception, uri: str, action: str) -> str | None:
     cut = _cut_userinfo(uri)
     if in_uri and not plugin:  # requests' basic auth from the URL replaces the variables' header
         # (requests 2.x models.py prepare_auth: no auth= given, so the URL's userinfo is used)
-        sent = ("the user name of the tracking URI (a token?), with no password" if cut and cut["password"] is None
+        sent = ("the user name of the tracking URI (a token?), with no password" if cut and not cut["password"]
                 else f"user {unquote(in_uri)!r} from the tracking URI")
     elif user and password:
         sent = f"user {user!r} (MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD)"
