@@ -299,7 +299,12 @@ class _Client:
 
 
 class MlflowRegistry:
-    """ctloop's registry operations over an MLflow tracking/registry server."""
+    """ctloop's registry operations over an MLflow tracking/registry server.
+
+    Constructing one calls :func:`ctloop.tracking.configure`, which sets MLflow switches (among
+    them ``MLFLOW_ALLOW_PICKLE_DESERIALIZATION=true`` and ``MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER=false``)
+    and the tracking and registry URIs in ``os.environ``, for the whole process and its subprocesses:
+    see its docstring."""
 
     def __init__(
         self,

@@ -86,6 +86,21 @@ def configure(tracking_uri: str = "") -> str:
     is probed first (:func:`preflight`): one that does not answer is a RegistryError within
     about 20 s, not four minutes of silent retries; MLflow's own HTTP calls are bounded by
     :data:`HTTP_ENV`.
+
+    Process-wide, for a program using ctloop as a library: the switches go into ``os.environ``
+    (``setdefault``: a value already there wins), so they hold for the whole process and every
+    subprocess it starts, and are not undone: ``MLFLOW_ALLOW_PICKLE_DESERIALIZATION=true``,
+    ``MLFLOW_DISABLE_TELEMETRY=true``, ``MLFLOW_ENABLE_ASYNC_LOGGING=false``,
+    ``MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false``, ``MLFLOW_ALLOW_FILE_STORE=true`` (a file store
+    only), and :data:`HTTP_ENV`: ``MLFLOW_HTTP_REQUEST_TIMEOUT=15``, ``MLFLOW_HTTP_REQUEST_MAX_RETRIES=2``,
+    ``MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR=1``, ``MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER=false`` (any
+    MLflow client of the process then ignores ``Retry-After``; it cannot be capped instead: mlflow
+    3.17 ``utils/request_utils.py`` builds urllib3's ``Retry`` without ``retry_after_max``, whose
+    default, 21600 s, is bound when urllib3 2.x ``util/retry.py`` defines it). MLflow's global
+    tracking and registry URIs are set too, which mlflow 3.17 exports as ``MLFLOW_TRACKING_URI`` and
+    ``MLFLOW_REGISTRY_URI`` (``tracking/_tracking_service/utils.py`` ``set_tracking_uri``,
+    ``tracking/_model_registry/utils.py`` ``set_registry_uri``). Set any of them before the first
+    call to keep another value.
     """
     import mlflow
 
@@ -752,7 +767,8 @@ def log_training_run(
     model (skops, with signature and explicit pip requirements), the serving directory
     ``model-joblib/`` (``model.skops`` for the ctloop runtime, ``model.joblib`` for KServe's stock
     runtime, ``ctloop-model.json``) and ctloop's model meta (``ctloop/ctloop-model.json``), with
-    the sha256 of every model file as a run tag (module docstring).
+    the sha256 of every model file as a run tag (module docstring). Calls :func:`configure`, which
+    sets MLflow switches and the tracking URI in ``os.environ`` for the whole process (its docstring).
     """
     import json
 
