@@ -258,6 +258,10 @@ def _hide_password(exc: Exception, uri: str) -> None:
         exc.args = (exc.message,)  # type: ignore[attr-defined]
 
 
+class _ForeignLock(RegistryError):
+    """A registered model someone else made holds the name of a promotion lock (no owner tag)."""
+
+
 class _Client:
     """An MlflowClient whose every call that the server refuses for its credentials (HTTP 401/403),
     or answers with no MLflow JSON (a login proxy's page), raises one RegistryError naming the
@@ -295,7 +299,12 @@ class _Client:
 
 
 class MlflowRegistry:
-    """ctloop's registry operations over an MLflow tracking/registry server."""
+    """ctloop's registry operations over an MLflow tracking/registry server.
+
+    Constructing one calls :func:`ctloop.tracking.configure`, which sets MLflow switches (among
+    them ``MLFLOW_ALLOW_PICKLE_DESERIALIZATION=true`` and ``MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER=false``)
+    and the tracking and registry URIs in ``os.environ``, for the whole process and its subprocesses:
+    see its docstring."""
 
     def __init__(
         self,
@@ -996,9 +1005,12 @@ class MlflowRegistry:
             if promotion.previous and not self._kept_previous(name, promotion):
                 notes.append(f"the previous champion v{promotion.previous} was deleted: no "
                              "previous-champion alias to roll back to")
-        return RegistryState(
-            name, champ, promotion, aliases, pending, incomplete, self._lock_holder(name), notes
-        )
+        try:
+            lock = self._lock_holder(name)
+        except _ForeignLock as exc:  # read-only: said; only taking the lock (promote) and repair stop
+            lock = None
+            notes.append(str(exc))
+        return RegistryState(name, champ, promotion, aliases, pending, incomplete, lock, notes)
 
     def _has_version(self, name: str, version: str) -> bool:
         """False once ``version`` of ``name`` was deleted (MLflow drops its aliases with it)."""
@@ -1049,6 +1061,7 @@ class MlflowRegistry:
         knows its holder is dead; otherwise a held lock is waited for (``wait``) until its lease
         ends.
         """
+        self._lock_holder(name)  # a foreign model with the lock's name stops repair (inspect only notes it)
         state = self.inspect(name)
         if state.consistent and not (break_lock and state.lock):
             return []
@@ -1066,6 +1079,8 @@ class MlflowRegistry:
                 return
             for action in self.repair(name, wait=False):
                 log.warning("ctloop: repaired registry model %s: %s", name, action)
+        except _ForeignLock as exc:  # not for repair to fix: say what is
+            log.warning("ctloop: registry model %s: %s", name, exc)
         except (
             RegistryError
         ) as exc:  # a held lock or an unreachable server: the next promotion settles
@@ -1105,11 +1120,10 @@ class MlflowRegistry:
                 return None
             raise RegistryError(f"cannot read the promotion lock of {name!r}: {exc}") from exc
         if TAG_LOCK_OWNER not in tags:  # a lock is created with its tags in one write: this is someone's model
-            raise RegistryError(
+            raise _ForeignLock(
                 f"registered model {self._lock_name(name)!r} has the name of the promotion lock of {name!r} but is "
                 f"no ctloop lock (no tag {TAG_LOCK_OWNER}): ctloop does not delete it (was: broken as an expired "
-                "lock, its versions with it); rename it in the MLflow UI to promote or repair "
-                f"{name!r}")
+                f"lock, its versions with it); rename or delete it in the MLflow UI to promote or repair {name!r}")
         expires = tags.get(TAG_LOCK_EXPIRES, "")
         try:
             expired = datetime.fromisoformat(expires.replace("Z", "+00:00")) < datetime.now(UTC)

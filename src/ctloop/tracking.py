@@ -86,6 +86,21 @@ def configure(tracking_uri: str = "") -> str:
     is probed first (:func:`preflight`): one that does not answer is a RegistryError within
     about 20 s, not four minutes of silent retries; MLflow's own HTTP calls are bounded by
     :data:`HTTP_ENV`.
+
+    Process-wide, for a program using ctloop as a library: the switches go into ``os.environ``
+    (``setdefault``: a value already there wins), so they hold for the whole process and every
+    subprocess it starts, and are not undone: ``MLFLOW_ALLOW_PICKLE_DESERIALIZATION=true``,
+    ``MLFLOW_DISABLE_TELEMETRY=true``, ``MLFLOW_ENABLE_ASYNC_LOGGING=false``,
+    ``MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false``, ``MLFLOW_ALLOW_FILE_STORE=true`` (a file store
+    only), and :data:`HTTP_ENV`: ``MLFLOW_HTTP_REQUEST_TIMEOUT=15``, ``MLFLOW_HTTP_REQUEST_MAX_RETRIES=2``,
+    ``MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR=1``, ``MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER=false`` (any
+    MLflow client of the process then ignores ``Retry-After``; it cannot be capped instead: mlflow
+    3.17 ``utils/request_utils.py`` builds urllib3's ``Retry`` without ``retry_after_max``, whose
+    default, 21600 s, is bound when urllib3 2.x ``util/retry.py`` defines it). MLflow's global
+    tracking and registry URIs are set too, which mlflow 3.17 exports as ``MLFLOW_TRACKING_URI`` and
+    ``MLFLOW_REGISTRY_URI`` (``tracking/_tracking_service/utils.py`` ``set_tracking_uri``,
+    ``tracking/_model_registry/utils.py`` ``set_registry_uri``). Set any of them before the first
+    call to keep another value.
     """
     import mlflow
 
@@ -274,8 +289,13 @@ def mlflow_tls() -> ssl.SSLContext:
     else ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` (a CA bundle), and a client certificate (with its
     key) from ``MLFLOW_TRACKING_CLIENT_CERT_PATH`` — mlflow 3.17 ``utils/rest_utils.py``
     (``MlflowHostCreds.verify``, ``http_request``) and requests 2.33 ``sessions.py``
-    (``merge_environment_settings``). A variable that cannot be used is a ConfigError naming it."""
+    (``merge_environment_settings``). With none of them set, requests' own bundle (certifi's,
+    requests 2.33 ``adapters.py`` ``cert_verify``: ``verify=True`` is ``DEFAULT_CA_BUNDLE_PATH``), not
+    OpenSSL's default paths: the client ignores ``SSL_CERT_FILE``/``SSL_CERT_DIR``, so does this.
+    A variable that cannot be used is a ConfigError naming it."""
     import ssl
+
+    from requests.utils import DEFAULT_CA_BUNDLE_PATH
 
     insecure = os.environ.get("MLFLOW_TRACKING_INSECURE_TLS", "").strip().lower()
     if insecure not in ("", "true", "false", "1", "0"):
@@ -290,10 +310,11 @@ def mlflow_tls() -> ssl.SSLContext:
         context.verify_mode = ssl.CERT_NONE
     else:
         name, cafile = next(((n, os.environ[n]) for n in ("MLFLOW_TRACKING_SERVER_CERT_PATH", "REQUESTS_CA_BUNDLE",
-                                                           "CURL_CA_BUNDLE") if os.environ.get(n)), ("", ""))
+                                                           "CURL_CA_BUNDLE") if os.environ.get(n)),
+                            ("requests' CA bundle", DEFAULT_CA_BUNDLE_PATH))
         try:
             context = (ssl.create_default_context(capath=cafile) if os.path.isdir(cafile)
-                       else ssl.create_default_context(cafile=cafile or None))
+                       else ssl.create_default_context(cafile=cafile))
         except (OSError, ssl.SSLError) as exc:
             raise ConfigError(f"{name}={cafile}: not a readable CA bundle ({getattr(exc, 'strerror', None) or exc}) — "
                               "fix: the path of a PEM file") from exc
@@ -305,6 +326,20 @@ def mlflow_tls() -> ssl.SSLContext:
             raise ConfigError(f"MLFLOW_TRACKING_CLIENT_CERT_PATH={client}: not a readable certificate with its key "
                               f"({getattr(exc, 'strerror', None) or exc}) — fix: one PEM file holding both") from exc
     return context
+
+
+def certificate_fix(cert: ssl.SSLCertVerificationError, host: str) -> str:
+    """What to do about a tracking server certificate that ``cert`` refused: a certificate that does
+    not name ``host`` (OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH, verify code 62; the client's urllib3
+    matches the URI's host as ``ssl`` does) needs a host name it names, another CA will not help;
+    anything else (an unknown issuer) needs the CA bundle the MLflow client reads."""
+    if getattr(cert, "verify_code", None) == 62 or "Hostname mismatch" in str(cert.verify_message or cert):
+        return (f"use a host name its certificate names in the tracking URI (not {host!r}: a certificate for "
+                "a name or IP address lists it in its subjectAltName), or have the certificate issued for it")
+    ignored = [n for n in ("SSL_CERT_FILE", "SSL_CERT_DIR") if os.environ.get(n)]
+    return ("set MLFLOW_TRACKING_SERVER_CERT_PATH to the CA bundle that signed it, as the MLflow client reads it "
+            "(the tasks: that key in ConfigMap ctloop-settings)"
+            + (f"; the client ignores {' and '.join(ignored)}" if ignored else ""))
 
 
 def preflight(uri: str, *, say=None) -> None:
@@ -326,7 +361,7 @@ def preflight(uri: str, *, say=None) -> None:
     shown = display_uri(uri)
     # to the host alone: urllib takes ``user:password@host`` for a host name (MLflow's requests sends
     # the userinfo as basic auth), and any answer counts
-    probe = _without_userinfo(uri).rstrip("/") + "/health"
+    probe = _probe_url(uri).rstrip("/") + "/health"
     started = time.monotonic()
     reason = ""
     # verified as the MLflow client will verify it (MLFLOW_TRACKING_SERVER_CERT_PATH, ...)
@@ -344,10 +379,12 @@ def preflight(uri: str, *, say=None) -> None:
             reason = str(getattr(exc, "reason", "") or exc) or type(exc).__name__
             if isinstance(getattr(exc, "reason", exc), ssl.SSLCertVerificationError):
                 cert = getattr(exc, "reason", exc)
+                from urllib.parse import urlsplit
+
                 raise RegistryError(
                     f"MLflow tracking server at {shown}: its certificate is not trusted "
-                    f"({cert.verify_message or cert}) — fix: set MLFLOW_TRACKING_SERVER_CERT_PATH to the CA bundle "
-                    "that signed it (the tasks: that key in ConfigMap ctloop-settings)") from exc
+                    f"({cert.verify_message or cert}) — fix: "
+                    f"{certificate_fix(cert, urlsplit(probe).hostname or '')}") from exc
         if attempt < PREFLIGHT_ATTEMPTS:
             say(f"MLflow at {shown} not answering ({reason}), retry {attempt + 1}/{PREFLIGHT_ATTEMPTS} "
                 f"in {PREFLIGHT_PAUSE_S:.0f} s")
@@ -368,52 +405,71 @@ _CUT_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^@/
 
 def _cut_userinfo(uri: str) -> re.Match[str] | None:
     """The userinfo of ``uri`` when urlsplit cannot see it (see :data:`_CUT_USERINFO`), or when it
-    is a user name alone (``password`` None: a token given as the user, which ``requests`` sends
-    as basic auth, a secret like a password), else None: never for file:// or sqlite:// (a ':'
-    and an '@' in a path), nor for ``host:port/…@…`` (a host with a '.' or ``localhost`` before
-    digits and a '/': an '@' in the path or query)."""
-    if uri.split("://", 1)[0].lower() in ("file", "sqlite"):
+    is a token: a user name alone or with an empty password (``password`` None or ``''``) in an
+    http(s) URI, which ``requests`` sends as basic auth, a secret like a password (a user name of
+    another scheme, ``postgresql://mlflow@db``, ``hdfs://nn@cluster``, is no secret), else None:
+    never for file:// or sqlite:// (a ':' and an '@' in a path), nor for ``host:port/…@…`` (a host
+    with a '.' or ``localhost`` before digits and a '/': an '@' in the path or query), nor where
+    urlsplit sees a password after the last '@' (``http://user@corp.com:pw@host``: requests' reading)."""
+    from urllib.parse import urlsplit
+
+    scheme = uri.split("://", 1)[0].lower()
+    if scheme in ("file", "sqlite"):
         return None
     match = _CUT_USERINFO.match(uri)
-    if match is None or (match["password"] is None and not match["user"]):
+    if match is None:
         return None
+    if not match["password"]:  # a user alone, or with an empty password: a token over http(s) only
+        try:
+            seen = urlsplit(uri).password
+        except ValueError:
+            seen = None
+        if not match["user"] or scheme not in ("http", "https") or seen:
+            return None
     port = re.match(r"\d+(?=[/?#])", match["password"] or "")
     if port and ("." in match["user"] or match["user"].lower() == "localhost"):
+        return None
+    if match["user"].startswith("["):  # an IPv6 literal, '[' is no userinfo character (RFC 3986 3.2.1)
         return None
     return match
 
 
 def display_uri(uri: str) -> str:
     """``uri`` without a password in its userinfo (``http://user:***@host``), or without the user
-    name when it comes alone (``http://***@host``: a token), for messages."""
+    name of an http(s) URI when it comes alone or with an empty password (``http://***@host``: a
+    token), for messages."""
     from urllib.parse import urlsplit, urlunsplit
 
+    cut = _cut_userinfo(uri)  # a password holding '/', '?' or '#', an unparsable URI, or a token as the user
     try:
         parts = urlsplit(uri)
-        if parts.password is not None:
+        if parts.password or (parts.password == "" and cut is None):
             host = parts.netloc.rsplit("@", 1)[1]
             return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
     except ValueError:
         pass
-    cut = _cut_userinfo(uri)  # a password holding '/', '?' or '#', an unparsable URI, or a token as the user
     return f"{cut['scheme']}***@{cut['rest']}" if cut else uri
 
 
 def hide_password(text: str, uri: str) -> str:
-    """``text`` with the password of ``uri``'s userinfo replaced by ``***`` (a message that quotes
-    the URI or a URL requested through it); a user name that comes alone (a token) where it is
-    followed by its '@', as a quoted URL holds it (a short user name is a word of the text too)."""
+    """``text`` with the password of ``uri``'s userinfo replaced by ``***`` wherever it appears (a
+    message that quotes the URI or a URL requested through it); a token (an http(s) user name alone
+    or with an empty password, :func:`_cut_userinfo`) only where the text quotes the URI, after its
+    ``://`` (the same word elsewhere, ``contact a@corp.com``, is left alone)."""
     from urllib.parse import unquote, urlsplit
 
     try:
         password = urlsplit(uri).password
     except ValueError:  # unparsable (an unclosed IPv6 bracket)
         password = None
-    at = ""
-    if password is None and (cut := _cut_userinfo(uri)) is not None:
-        password, at = (cut["password"], "") if cut["password"] is not None else (cut["user"], "@")
+    before = after = ""
+    if not password and (cut := _cut_userinfo(uri)) is not None:
+        if cut["password"]:
+            password = cut["password"]
+        else:
+            password, before, after = cut["user"], "://", ("@" if cut["password"] is None else ":@")
     for form in (password, unquote(password or "")):  # requests sends (and may print) it decoded
-        text = text.replace(form + at, "***" + at) if form else text
+        text = text.replace(before + form + after, before + "***" + after) if form else text
     return text
 
 
@@ -446,6 +502,22 @@ def restore_command(uri: str, experiment_id: str) -> str:
         prefix = f"MLFLOW_TRACKING_URI={shlex.quote(shown)} " if uri else ""
     command = f"{prefix}mlflow experiments restore --experiment-id {experiment_id}"
     return command + (" (put the password back in place of ***)" if "***" in shown else "")
+
+
+def _probe_url(uri: str) -> str:
+    """Where the MLflow client connects for ``uri``, without a userinfo (sent as basic auth, not
+    to be taken by urllib for a host name): requests 2.33 hands the URL to urllib3 2.x
+    (``util/url.py`` ``parse_url``), whose authority ends at the first '/', '?' or '#' as urlsplit's
+    netloc does, so ``http://mlflow:5000/u@corp.com`` goes to ``mlflow:5000``, not ``corp.com``; a
+    netloc urlsplit cannot read (a port that is no number: a password it cut) loses its userinfo."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:
+        return _without_userinfo(uri)
+    return uri if "@" not in parts.netloc else _without_userinfo(uri)
 
 
 def _without_userinfo(uri: str) -> str:
@@ -519,7 +591,7 @@ def refused_credentials(exc: Exception, uri: str, action: str) -> str | None:
     cut = _cut_userinfo(uri)
     if in_uri and not plugin:  # requests' basic auth from the URL replaces the variables' header
         # (requests 2.x models.py prepare_auth: no auth= given, so the URL's userinfo is used)
-        sent = ("the user name of the tracking URI (a token?), with no password" if cut and cut["password"] is None
+        sent = ("the user name of the tracking URI (a token?), with no password" if cut and not cut["password"]
                 else f"user {unquote(in_uri)!r} from the tracking URI")
     elif user and password:
         sent = f"user {user!r} (MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD)"
@@ -695,7 +767,8 @@ def log_training_run(
     model (skops, with signature and explicit pip requirements), the serving directory
     ``model-joblib/`` (``model.skops`` for the ctloop runtime, ``model.joblib`` for KServe's stock
     runtime, ``ctloop-model.json``) and ctloop's model meta (``ctloop/ctloop-model.json``), with
-    the sha256 of every model file as a run tag (module docstring).
+    the sha256 of every model file as a run tag (module docstring). Calls :func:`configure`, which
+    sets MLflow switches and the tracking URI in ``os.environ`` for the whole process (its docstring).
     """
     import json
 
@@ -844,6 +917,7 @@ __all__ = [
     "code_version",
     "preflight",
     "mlflow_tls",
+    "certificate_fix",
     "refused_credentials",
     "not_mlflow_json",
     "log_training_run",

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 def test_a_model_named_like_the_lock_is_not_deleted(mlflow_url, capsys):
     name = f"r39-lock-{uuid.uuid4().hex[:8]}"
-    c = MlflowClient(mlflow_url)
+    c = MlflowClient(mlflow_url, registry_uri=mlflow_url)  # not the process-wide registry URI an earlier test set
     for model in (name, name + LOCK_SUFFIX):
         c.create_registered_model(model)
         c.create_model_version(model, f"s3://r39/{model}")

@@ -1511,7 +1511,7 @@ class Doctor:
                 "--tracking-uri, MLFLOW_TRACKING_URI, "
                 "or MLFLOW_TRACKING_URI in ConfigMap ctloop-settings",
             )
-        from ctloop.tracking import _without_userinfo, display_uri, mlflow_tls
+        from ctloop.tracking import _probe_url, certificate_fix, display_uri, mlflow_tls
 
         shown = display_uri(uri)  # never the password of http://user:password@host
         parsed = urllib.parse.urlparse(uri)
@@ -1547,7 +1547,7 @@ class Doctor:
         # and the userinfo is sent as basic auth, over the MLFLOW_TRACKING_* variables: what the
         # tasks' client does (requests 2.33 ``PreparedRequest.prepare_auth`` replaces MLflow's
         # Authorization header with the URL's userinfo)
-        base, shown = _without_userinfo(uri).rstrip("/"), shown.rstrip("/")
+        base, shown = _probe_url(uri).rstrip("/"), shown.rstrip("/")
         url_auth = {}
         import base64
 
@@ -1561,9 +1561,7 @@ class Doctor:
             if not isinstance(exc.reason, ssl.SSLCertVerificationError):
                 raise
             raise CtloopError(
-                f"{shown}: {exc.reason.verify_message or exc.reason} — fix: set "
-                "MLFLOW_TRACKING_SERVER_CERT_PATH to the CA bundle that signed its certificate, as the MLflow "
-                "client reads it (the tasks: MLFLOW_TRACKING_SERVER_CERT_PATH in ConfigMap ctloop-settings)"
+                f"{shown}: {exc.reason.verify_message or exc.reason} — fix: {certificate_fix(exc.reason, host)}"
             ) from exc
         if status != 200:
             raise CtloopError(
