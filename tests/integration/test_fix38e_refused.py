@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 def test_a_refused_completion_of_a_half_mark_still_answers_the_started_run(mlflow_url):
     model = f"fix38e-trig-{uuid.uuid4().hex[:6]}"
-    direct = MlflowClient(mlflow_url)
+    direct = MlflowClient(mlflow_url, registry_uri=mlflow_url)
     exp = direct.create_experiment(f"{model}-monitoring")
     run = direct.create_run(exp, tags={"triggered": "pending", "kfp_run": "kfp-123", "window_end": "w1",
                                        SEQ_TAG: "1".zfill(SEQ_WIDTH)})

@@ -39,7 +39,7 @@ def test_a_refused_delete_of_the_copy_does_not_fail_the_registration(mlflow_url)
 def test_a_copy_an_alias_points_at_is_kept(mlflow_url):
     name = f"fix38e-alias-{uuid.uuid4().hex[:8]}"
     reg = MlflowRegistry(mlflow_url)
-    c = MlflowClient(mlflow_url)
+    c = MlflowClient(mlflow_url, registry_uri=mlflow_url)
     c.create_registered_model(name)
     c.create_model_version(name, "s3://fix38e/a", tags={TAG_REGISTRATION_ID: "A"})  # A's create, answered 503
     c.create_model_version(name, "s3://fix38e/b", tags={TAG_REGISTRATION_ID: "B"})  # B's registration

@@ -32,7 +32,7 @@ def _small_pages(reg: MlflowRegistry) -> None:
 @pytest.fixture
 def model(mlflow_url):
     name = f"r39-pages-{uuid.uuid4().hex[:8]}"
-    c = MlflowClient(mlflow_url)
+    c = MlflowClient(mlflow_url, registry_uri=mlflow_url)
     c.create_registered_model(name)
     for i in range(5):
         c.create_model_version(name, f"s3://r39/m{i}")

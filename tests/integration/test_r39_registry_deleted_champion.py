@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 def test_status_says_the_champion_was_deleted(mlflow_url, capsys):
     name = f"r39-deleted-{uuid.uuid4().hex[:8]}"
-    c = MlflowClient(mlflow_url)
+    c = MlflowClient(mlflow_url, registry_uri=mlflow_url)  # not the process-wide registry URI an earlier test set
     c.create_registered_model(name)
     for i in range(3):
         c.create_model_version(name, f"s3://r39/m{i}")

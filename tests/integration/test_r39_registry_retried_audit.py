@@ -29,7 +29,7 @@ def _through(mlflow_url: str, fail: str):
 
 
 def _runs(mlflow_url: str, name: str):
-    c = MlflowClient(mlflow_url)
+    c = MlflowClient(mlflow_url, registry_uri=mlflow_url)
     exp = c.get_experiment_by_name(f"{name}-audit")
     return c.search_runs([exp.experiment_id], max_results=1000)
 
