@@ -279,6 +279,8 @@ def scratch_prefix(lead: str, pid: int | None = None) -> str:
 # lock the server keeps). A process id alone was not: another namespace's live process looked ended.
 SCRATCH_LOCK = ".ctloop-lock"
 _MARK = b"ctloop scratch, locked by its maker\n"
+# an unlocked scratch with nothing written in it this long is a maker's killed before it locked it
+STALE_EMPTY_SECONDS = 300
 _held: dict[str, int] = {}
 _held_guard = threading.Lock()
 
@@ -290,21 +292,29 @@ def make_scratch(directory: Path, lead: str, suffix: str = "", *, is_dir: bool =
     knows the maker has ended (an empty one may be one whose maker has not locked it yet)."""
     import fcntl
 
+    fd = -1
     if is_dir:
         path = Path(tempfile.mkdtemp(prefix=scratch_prefix(lead), suffix=suffix, dir=directory))
-        fd = os.open(path / SCRATCH_LOCK, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
     else:
         fd, name = tempfile.mkstemp(prefix=scratch_prefix(lead), suffix=suffix, dir=directory)
         path = Path(name)
     try:
+        if is_dir:
+            fd = os.open(path / SCRATCH_LOCK, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
         except OSError as exc:  # a file system without locks: no clean-up can take it either (it stays)
             if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
                 raise
         os.write(fd, _MARK)
-    except BaseException:
-        os.close(fd)
+    except BaseException:  # a full disk: no scratch left behind unlocked and empty
+        if fd >= 0:
+            os.close(fd)
+        if is_dir:
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
         raise
     with _held_guard:
         _held[str(path)] = fd
@@ -319,18 +329,35 @@ def release_scratch(path: Path) -> None:
         os.close(fd)
 
 
+def _old(*stats: os.stat_result) -> bool:
+    return all(time.time() - st.st_mtime > STALE_EMPTY_SECONDS for st in stats)
+
+
 def _ended(path: str, is_dir: bool) -> bool:
     """The maker of the scratch ``path`` has ended: its lock is free and something written under it (the
-    mark; a compile's scratch file: the pipeline, which replaces the mark)."""
+    mark; a compile's scratch file: the pipeline, which replaces the mark) — or nothing is, nothing
+    has changed for ``STALE_EMPTY_SECONDS`` and, for a directory, it holds nothing but its lock file
+    (a maker killed between making its scratch and locking it; a live one locks it at once)."""
     import fcntl
 
     try:
         fd = os.open(os.path.join(path, SCRATCH_LOCK) if is_dir else path, os.O_RDWR | os.O_NOFOLLOW)
-    except OSError:  # no lock file (an older ctloop's scratch, or one being made), another user's
+    except FileNotFoundError:  # no lock file: one being made, an older ctloop's scratch, or a killed maker's
+        if not is_dir:
+            return False
+        try:
+            return not os.listdir(path) and _old(os.lstat(path))
+        except OSError:
+            return False
+    except OSError:  # another user's
         return False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return os.fstat(fd).st_size > 0
+        if os.fstat(fd).st_size > 0:
+            return True
+        if is_dir:
+            return os.listdir(path) == [SCRATCH_LOCK] and _old(os.fstat(fd), os.lstat(path))
+        return _old(os.fstat(fd))
     except OSError:  # held: its maker runs
         return False
     finally:
