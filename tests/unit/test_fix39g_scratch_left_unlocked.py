@@ -44,7 +44,7 @@ def test_a_lock_file_that_cannot_be_made_leaves_no_scratch_directory(tmp_path, m
 
     monkeypatch.setattr(local.os, "open", no_lock_file)
     with pytest.raises(OSError):
-        make_scratch(tmp_path, "pipe", is_dir=True)
+        make_scratch(tmp_path, "pipe")
     monkeypatch.undo()
     assert os.listdir(tmp_path) == []
 
