@@ -152,7 +152,11 @@ def run_pipeline_locally(
     error = ""
     server = (task_server(logs) if warm and warm_start_supported() else contextlib.nullcontext())
     remove_stale_scratch(work / ".tmp")  # of runs killed by SIGKILL in this workdir
-    scratch = make_scratch(work / ".tmp", name)
+    try:
+        scratch = make_scratch(work / ".tmp", name)
+    except OSError as exc:  # a full disk
+        raise ConfigError(f"workdir {str(workdir)!r}: cannot create its scratch in {work / '.tmp'}: "
+                          f"{exc.strerror or exc}; choose another --workdir") from None
     named: list[str] = []
     with _stopped_on_signal(), _tmpdir(scratch / "tmp"), task_hook(scratch / "hook"), server, \
             quoted_interpreter(), _run_names(named), open(log_file, "a") as log:
