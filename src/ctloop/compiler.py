@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -254,12 +255,15 @@ def compile_pipeline(
 
 
 def _discard(work: Path) -> None:
-    """The scratch ``work`` removed (when not moved into place) and its lock dropped, in that order: a
-    clean-up may take a free lock's scratch away, and ``work`` must stay until moved."""
+    """The staged ``work`` removed (when not moved into place), the lock on its scratch directory dropped
+    and the directory removed, in that order: a clean-up may take a free lock's scratch away, and
+    ``work`` must stay until moved; the lock file is closed before it is removed (over NFS an open
+    file is only renamed away, and the directory would stay)."""
     try:
         work.unlink(missing_ok=True)
     finally:
-        release_scratch(work)
+        release_scratch(work.parent)
+        shutil.rmtree(work.parent, ignore_errors=True)
 
 
 def _staged(pipeline_func: Callable, path: Path, image: str | None, pvc_mounts: list | tuple) -> Path:
@@ -273,7 +277,10 @@ def _staged(pipeline_func: Callable, path: Path, image: str | None, pvc_mounts: 
         target = path.resolve()  # Python 3.11: RuntimeError for a symlink loop
         target.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_scratch(target.parent, f".{path.stem}", ".yaml")  # of a compile killed by SIGKILL
-        work = make_scratch(target.parent, f".{path.stem}", ".yaml")  # kfp wants .yaml; locked: ours until released
+        # a directory locked through a file of its own: kfp and ctloop open and close the staged file,
+        # which over NFS drops a lock taken on it (make_scratch)
+        scratch = make_scratch(target.parent, f".{path.stem}", ".yaml")
+        work = scratch / scratch.name  # kfp wants .yaml; the scratch's name: a process's own in a listing
     except (OSError, RuntimeError) as exc:  # no permission, a read-only or full disk, a file in the way, a loop
         raise ConfigError(f"cannot write the compiled pipeline in {path.parent}: "
                           f"{getattr(exc, 'strerror', None) or exc}; choose another output directory") from None

@@ -152,7 +152,11 @@ def run_pipeline_locally(
     error = ""
     server = (task_server(logs) if warm and warm_start_supported() else contextlib.nullcontext())
     remove_stale_scratch(work / ".tmp")  # of runs killed by SIGKILL in this workdir
-    scratch = make_scratch(work / ".tmp", name, is_dir=True)
+    try:
+        scratch = make_scratch(work / ".tmp", name)
+    except OSError as exc:  # a full disk
+        raise ConfigError(f"workdir {str(workdir)!r}: cannot create its scratch in {work / '.tmp'}: "
+                          f"{exc.strerror or exc}; choose another --workdir") from None
     named: list[str] = []
     with _stopped_on_signal(), _tmpdir(scratch / "tmp"), task_hook(scratch / "hook"), server, \
             quoted_interpreter(), _run_names(named), open(log_file, "a") as log:
@@ -273,38 +277,41 @@ def scratch_prefix(lead: str, pid: int | None = None) -> str:
     return f"{lead}.ctloop-{_host()}-{os.getpid() if pid is None else pid}-"
 
 
-# A scratch's maker holds an exclusive flock on it (a file: the file; a directory: this file in it)
-# from the moment it exists until it is removed; the kernel drops the lock when the maker ends,
-# SIGKILL included, and it is seen from every PID namespace (and over NFS, where flock is a POSIX
-# lock the server keeps). A process id alone was not: another namespace's live process looked ended.
+# A scratch is a directory whose maker holds an exclusive flock on the file SCRATCH_LOCK in it from
+# the moment it exists until it is removed; the kernel drops the lock when the maker ends, SIGKILL
+# included, and it is seen from every PID namespace. A process id alone was not: another namespace's
+# live process looked ended. The lock is on a file of its own, opened once by the maker and by
+# nothing else of it: over NFS flock is a POSIX lock (flock(2), Linux >= 2.6.12), which a process
+# loses when it closes ANY descriptor of the file (kfp and ctloop open and close a staged pipeline).
 SCRATCH_LOCK = ".ctloop-lock"
 _MARK = b"ctloop scratch, locked by its maker\n"
+# an unlocked scratch with nothing written in it this long is a maker's killed before it locked it
+STALE_EMPTY_SECONDS = 300
 _held: dict[str, int] = {}
 _held_guard = threading.Lock()
 
 
-def make_scratch(directory: Path, lead: str, suffix: str = "", *, is_dir: bool = False) -> Path:
-    """A new scratch directory (``is_dir``) or file in ``directory``, named ``scratch_prefix(lead)`` + 8
-    random characters + ``suffix`` and locked for this process until :func:`release_scratch`. A mark
-    is written only once the lock is held: a clean-up that finds the lock free and the file not empty
+def make_scratch(directory: Path, lead: str, suffix: str = "") -> Path:
+    """A new scratch directory in ``directory``, named ``scratch_prefix(lead)`` + 8 random characters +
+    ``suffix`` and locked for this process until :func:`release_scratch`. A mark is written to its
+    lock file only once the lock is held: a clean-up that finds the lock free and the file not empty
     knows the maker has ended (an empty one may be one whose maker has not locked it yet)."""
     import fcntl
 
-    if is_dir:
-        path = Path(tempfile.mkdtemp(prefix=scratch_prefix(lead), suffix=suffix, dir=directory))
-        fd = os.open(path / SCRATCH_LOCK, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-    else:
-        fd, name = tempfile.mkstemp(prefix=scratch_prefix(lead), suffix=suffix, dir=directory)
-        path = Path(name)
+    fd = -1
+    path = Path(tempfile.mkdtemp(prefix=scratch_prefix(lead), suffix=suffix, dir=directory))
     try:
+        fd = os.open(path / SCRATCH_LOCK, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
         except OSError as exc:  # a file system without locks: no clean-up can take it either (it stays)
             if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
                 raise
         os.write(fd, _MARK)
-    except BaseException:
-        os.close(fd)
+    except BaseException:  # a full disk: no scratch left behind unlocked and empty
+        if fd >= 0:
+            os.close(fd)
+        shutil.rmtree(path, ignore_errors=True)
         raise
     with _held_guard:
         _held[str(path)] = fd
@@ -319,18 +326,35 @@ def release_scratch(path: Path) -> None:
         os.close(fd)
 
 
+def _old(*stats: os.stat_result) -> bool:
+    return all(time.time() - st.st_mtime > STALE_EMPTY_SECONDS for st in stats)
+
+
 def _ended(path: str, is_dir: bool) -> bool:
     """The maker of the scratch ``path`` has ended: its lock is free and something written under it (the
-    mark; a compile's scratch file: the pipeline, which replaces the mark)."""
+    mark; a scratch file, as a compile of the previous ctloop made and locked itself: the pipeline) — or nothing is, nothing
+    has changed for ``STALE_EMPTY_SECONDS`` and, for a directory, it holds nothing but its lock file
+    (a maker killed between making its scratch and locking it; a live one locks it at once)."""
     import fcntl
 
     try:
         fd = os.open(os.path.join(path, SCRATCH_LOCK) if is_dir else path, os.O_RDWR | os.O_NOFOLLOW)
-    except OSError:  # no lock file (an older ctloop's scratch, or one being made), another user's
+    except FileNotFoundError:  # no lock file: one being made, an older ctloop's scratch, or a killed maker's
+        if not is_dir:
+            return False
+        try:
+            return not os.listdir(path) and _old(os.lstat(path))
+        except OSError:
+            return False
+    except OSError:  # another user's
         return False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return os.fstat(fd).st_size > 0
+        if os.fstat(fd).st_size > 0:
+            return True
+        if is_dir:
+            return os.listdir(path) == [SCRATCH_LOCK] and _old(os.fstat(fd), os.lstat(path))
+        return _old(os.fstat(fd))
     except OSError:  # held: its maker runs
         return False
     finally:
