@@ -86,7 +86,7 @@ from ctloop.drift.sketch import (
     decode_array,
     encode_array,
 )
-from ctloop.errors import ConfigError, CsvTypeChanged, DataSourceError, DriftError
+from ctloop.errors import ConfigError, CsvTypeChanged, DataSourceError, DriftError, one_line
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -1638,9 +1638,9 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
                 files.append(m)
         if not files and unnamed:
             name = next(c for c in unnamed[0].split("/") if _hidden(c))
-            raise DataSourceError(f"{uri} matches only names starting with '_' or '.' (e.g. {unnamed[0]}), left "
-                                  "out as scratch (Spark's _temporary/ and _SUCCESS, .crc checksums); to read them, "
-                                  f"write the '{name[0]}' in the pattern ({name[0]}* matches {name})")
+            raise DataSourceError(f"{uri} matches only names starting with '_' or '.' (e.g. {one_line(unnamed[0])}), "
+                                  "left out as scratch (Spark's _temporary/ and _SUCCESS, .crc checksums); to read "
+                                  f"them, write the '{name[0]}' in the pattern ({name[0]}* matches {one_line(name)})")
         if not files:
             raise DataSourceError(f"{uri} matches no files")
         return fs, sorted(set(files)), base
@@ -1654,8 +1654,8 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
         if left := sorted(_list_files(fs, path, scratch=True)):
             rel = left[0][len(path):].lstrip("/")
             raise DataSourceError(f"{uri} holds no data files: its {len(left)} file(s) have a name starting with '_' "
-                                  f"or '.' on their path (e.g. {rel}), left out as scratch (Spark's _temporary/ and "
-                                  f"_SUCCESS, .crc checksums); to read them, point at {_scratch_hint(uri, rel)}")
+                                  f"or '.' on their path (e.g. {one_line(rel)}), left out as scratch (Spark's _temporary/ "
+                                  f"and _SUCCESS, .crc checksums); to read them, point at {one_line(_scratch_hint(uri, rel))}")
         raise DataSourceError(f"{uri} is an empty directory: no data files in it")
     return fs, sorted(files), path
 
