@@ -188,9 +188,9 @@ def parse(uri: str) -> Location:
     if kind == "file":
         parts = urlsplit(uri) if _is_file_uri(uri) else None
         if parts is not None and parts.netloc and parts.netloc.lower() != "localhost":  # RFC 8089 section 2
-            raise ConfigError(f"{uri}: a file URI names a file of this machine as file:///abs/path (or "
-                              f"file://localhost/abs/path), and {parts.netloc!r} is another host, not part of the "
-                              "path; give file:///abs/path or a plain path")
+            raise ConfigError(f"{_without_secrets(uri)!r}: a file URI names a file of this machine as file:///abs/path "
+                              f"(or file://localhost/abs/path), and {parts.hostname or ''!r} is another host, not part "
+                              "of the path; give file:///abs/path or a plain path")
         # surrogateescape: a listed name that is not UTF-8 (%E9) reads back as the same bytes
         path = unquote(parts.path, errors="surrogateescape") if parts is not None else uri
         return Location(uri=uri, scheme="file", key=path)

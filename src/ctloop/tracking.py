@@ -330,10 +330,12 @@ def mlflow_tls() -> ssl.SSLContext:
 
 def certificate_fix(cert: ssl.SSLCertVerificationError, host: str) -> str:
     """What to do about a tracking server certificate that ``cert`` refused: a certificate that does
-    not name ``host`` (OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH, verify code 62; the client's urllib3
+    not name ``host`` (OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH, verify code 62, or for an IP address
+    X509_V_ERR_IP_ADDRESS_MISMATCH, 64; the client's urllib3
     matches the URI's host as ``ssl`` does) needs a host name it names, another CA will not help;
     anything else (an unknown issuer) needs the CA bundle the MLflow client reads."""
-    if getattr(cert, "verify_code", None) == 62 or "Hostname mismatch" in str(cert.verify_message or cert):
+    message = str(cert.verify_message or cert)  # 62 X509_V_ERR_HOSTNAME_MISMATCH, 64 X509_V_ERR_IP_ADDRESS_MISMATCH
+    if getattr(cert, "verify_code", None) in (62, 64) or "Hostname mismatch" in message or "IP address mismatch" in message:
         return (f"use a host name its certificate names in the tracking URI (not {host!r}: a certificate for "
                 "a name or IP address lists it in its subjectAltName), or have the certificate issued for it")
     ignored = [n for n in ("SSL_CERT_FILE", "SSL_CERT_DIR") if os.environ.get(n)]
@@ -429,9 +431,22 @@ def _cut_userinfo(uri: str) -> re.Match[str] | None:
     port = re.match(r"\d+(?=[/?#])", match["password"] or "")
     if port and ("." in match["user"] or match["user"].lower() == "localhost"):
         return None
-    if match["user"].startswith("["):  # an IPv6 literal, '[' is no userinfo character (RFC 3986 3.2.1)
+    if _ipv6_host(uri.split("://", 1)[1]):  # '[' is no userinfo character (RFC 3986 3.2.1): the '@' is later
         return None
     return match
+
+
+def _ipv6_host(rest: str) -> bool:
+    """Whether ``rest`` (a URI after its ``scheme://``) starts with an IPv6 literal host, ``[::1]``
+    (a zone as ``%25eth0``): only then is its '[' no userinfo (``http://[user:pw@host`` is one that
+    requests sends as basic auth, and must stay masked)."""
+    import ipaddress
+
+    literal = re.match(r"\[([0-9A-Fa-f:.]+)(?:%25[^\]]*)?\]", rest)
+    try:
+        return literal is not None and bool(ipaddress.IPv6Address(literal[1]))
+    except ValueError:
+        return False
 
 
 def display_uri(uri: str) -> str:

@@ -16,7 +16,7 @@ from ctloop.errors import ConfigError
 def test_another_host_is_refused_in_one_line(uri):
     with pytest.raises(ConfigError) as err:
         storage.parse(uri)
-    assert uri in str(err.value) and "file:///" in str(err.value) and "\n" not in str(err.value)
+    assert uri.lower() in str(err.value).lower() and "file:///" in str(err.value) and "\n" not in str(err.value)
 
 
 @pytest.mark.parametrize("uri, path", [("file:///tmp/x.csv", "/tmp/x.csv"), ("file://localhost/tmp/x.csv", "/tmp/x.csv"),
