@@ -171,7 +171,8 @@ def _need_experiment(platform, args: argparse.Namespace, version: str, *, record
            "--experiment, or `ctloop reject`)"))
 
 
-def _created_anyway(platform, exc: PlatformError, run_id: str, namespace: str, isvc: str) -> bool:
+def _created_anyway(platform, exc: PlatformError, run_id: str, namespace: str,
+                    isvc: str = "<namespace>/<InferenceService>") -> bool:
     """After a create of ``run_id`` KFP answered with a server error: ``True`` when the run exists
     (an earlier attempt's create, stored late), else a :class:`PlatformError` in one line. kfp
     2.17.0 ``backend/src/apiserver/resource/resource_manager.go`` ``CreateRun`` creates the Argo
