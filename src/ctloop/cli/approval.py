@@ -51,15 +51,15 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
     # the version decided); the registry promotion below takes the lock itself
     with contextlib.ExitStack() as stack:
         _lock(stack, registry, args.model_name, "approve" if approve else "reject")
-        checked: list = []  # the KFP client, once --experiment was checked before the approval was recorded
+        # the KFP client and what create_run's checks resolved, once they passed before the approval was recorded
+        checked: list = []
 
-        def experiment_first(rollout: dict) -> None:
-            if approve and rollout.get("inference_service"):  # a typo refused with nothing recorded
-                checked.append(_platform(args))
-                _need_experiment(checked[0], args, args.version, recorded=False)
+        def checks_first(rollout: dict) -> None:
+            if approve and rollout.get("inference_service"):  # refused with nothing recorded
+                checked.extend(_prechecked(args, _platform(args)))
 
         decision = approval.decide(registry, args.model_name, args.version, approve=approve,
-                                   by=approval.who(args.by), reason=args.reason, before_record=experiment_first)
+                                   by=approval.who(args.by), reason=args.reason, before_record=checks_first)
         verb = "approved" if approve else "rejected"
         if decision.resumed:
             print(f"{args.model_name} v{decision.version} was already {verb} by {decision.by}: {decision.reason}; "
@@ -70,7 +70,7 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
             return 0
         rollout = decision.rollout or {}
         if rollout.get("inference_service"):
-            _start_rollout(args, registry, decision, rollout, checked[0] if checked else None)
+            _start_rollout(args, registry, decision, rollout, *checked)
             approval.finish(registry, args.model_name, decision.version)
             return 0
     previous = registry.promote(args.model_name, decision.version, reason=f"approved by {decision.by}: {decision.reason}")
@@ -86,10 +86,33 @@ def _platform(args: argparse.Namespace):
                     token_file=args.token_file or "", timeout=args.timeout)
 
 
-def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict, platform=None) -> None:
+def _prechecked(args: argparse.Namespace, platform) -> tuple:
+    """``(platform, prepared)``: every check the rollout run's create makes before it is sent
+    (``--experiment``, the backend's release, the pinned or newest ``rollout`` version:
+    :meth:`~ctloop.ops.platform.Platform.prepare_run`), run before a new approval is recorded. A
+    refusal says that nothing was recorded: the version stays pending (approve against the right
+    KFP, or reject it)."""
+    from ctloop.cli.ops import PIPELINE
+    from ctloop.config import schedule_name
+    from ctloop.errors import ConfigError
+
+    _need_experiment(platform, args, args.version, recorded=False)
+    try:
+        prepared = platform.prepare_run(
+            "rollout", experiment=args.experiment, run_name=f"rollout-{args.model_name}-v{args.version}",
+            schedule=schedule_name(PIPELINE, args.model_name), create_experiment=False)
+    except (ConfigError, PlatformError) as exc:
+        raise type(exc)(f"{exc}; nothing was recorded: v{args.version} is still pending approval (`ctloop approve` "
+                        "again once fixed, or `ctloop reject`)") from exc
+    return platform, prepared
+
+
+def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict, platform=None,
+                   prepared=None) -> None:
     """The rollout run of the approved version, unless an earlier attempt started it (its
-    ``rollout_started`` record) and stopped before clearing ``pending-approval``. ``platform``: the
-    KFP client that checked ``--experiment`` before this approval was recorded."""
+    ``rollout_started`` record) and stopped before clearing ``pending-approval``. ``platform`` and
+    ``prepared``: the KFP client and what it resolved (:func:`_prechecked`) before this approval
+    was recorded; a resumed approval checks again here."""
     from ctloop import approval
     from ctloop.cli.ops import PIPELINE
     from ctloop.config import schedule_name
@@ -110,7 +133,8 @@ def _start_rollout(args: argparse.Namespace, registry, decision, rollout: dict, 
             platform.create_run(
                 "rollout", experiment=args.experiment, params=params, run_id=run_id,
                 run_name=f"rollout-{args.model_name}-v{decision.version}",
-                schedule=schedule_name(PIPELINE, args.model_name))  # the version `apply` pinned for it
+                schedule=schedule_name(PIPELINE, args.model_name),  # the version `apply` pinned for it
+                prepared=prepared)
         except PlatformError as exc:
             started = _created_anyway(platform, exc, run_id, args.namespace or platform.namespace or "",
                                       f"{rollout.get('namespace') or '<namespace>'}/{rollout['inference_service']}")
@@ -147,7 +171,8 @@ def _need_experiment(platform, args: argparse.Namespace, version: str, *, record
            "--experiment, or `ctloop reject`)"))
 
 
-def _created_anyway(platform, exc: PlatformError, run_id: str, namespace: str, isvc: str) -> bool:
+def _created_anyway(platform, exc: PlatformError, run_id: str, namespace: str,
+                    isvc: str = "<namespace>/<InferenceService>") -> bool:
     """After a create of ``run_id`` KFP answered with a server error: ``True`` when the run exists
     (an earlier attempt's create, stored late), else a :class:`PlatformError` in one line. kfp
     2.17.0 ``backend/src/apiserver/resource/resource_manager.go`` ``CreateRun`` creates the Argo

@@ -143,7 +143,11 @@ def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
 
     * a request and a response with more or fewer rows than it: the request's rows without a
       response, the response left out — what the sink writes (and quarantines) when both reach
-      one replica (:class:`~ctloop.inference_log.events.PairMismatch`);
+      one replica (:class:`~ctloop.inference_log.events.PairMismatch`). Not for TensorFlow
+      Serving's columnar pair (``{"inputs": …}`` answered with ``{"outputs": …}``), which one
+      replica joins into one row, each side whole (:func:`~ctloop.inference_log.events.join`):
+      its halves' rows do not say which form the bodies had (``instances``/``predictions`` make
+      the same rows), so here it too loses its response (review F2; see docs/inference-log.md);
     * several requests or responses sharing one id (a reused ``ce-id``): which response answers
       which request is unknown, so every half stays as written.
 

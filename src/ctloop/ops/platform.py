@@ -248,6 +248,16 @@ class ScheduleResult:
     superseded: str = ""
 
 
+@dataclass(frozen=True)
+class PreparedRun:
+    """What :meth:`Platform.prepare_run` resolved for a run before its create is sent."""
+
+    experiment_id: str
+    package: str | None = None  # a compiled .yaml, or
+    pipeline_id: str | None = None  # the uploaded pipeline's version to start
+    version_id: str | None = None
+
+
 @dataclass
 class RunSummary:
     run_id: str
@@ -1594,6 +1604,7 @@ class Platform:
         namespace: str = "",
         schedule: str = "",
         run_id: str = "",
+        prepared: PreparedRun | None = None,
     ) -> str:
         """Start one run now; returns its run id.
 
@@ -1613,26 +1624,45 @@ class Platform:
             run_id: The run's id (a UUID), for a create that must happen once: when a run with
                 this id exists already (an earlier attempt created it and stopped before saying
                 so), it is returned and nothing is created. Empty = a new random id.
+            prepared: What :meth:`prepare_run` resolved for this run beforehand (``ctloop approve``
+                checks before it records an approval); None = checked and resolved here.
         """
         if not run_name:
             raise ConfigError("create_run: run_name is empty; name the run")
         if run_id and self.find_run(run_id) is not None:
             return run_id
+        target = prepared or self.prepare_run(pipeline, experiment=experiment, run_name=run_name,
+                                              namespace=namespace, schedule=schedule)
+        return self._start_run(target.experiment_id, run_name, dict(params or {}), target.package,
+                               target.pipeline_id, target.version_id, run_id)
+
+    def prepare_run(self, pipeline: str | Path, *, experiment: str, run_name: str, namespace: str = "",
+                    schedule: str = "", create_experiment: bool = True) -> PreparedRun:
+        """Every check :meth:`create_run` makes before it sends the create, and what they resolve:
+        the backend's release (:meth:`require_backend`), the experiment (created when missing unless
+        ``create_experiment`` is false: then a missing one is a :class:`ConfigError`), the package
+        file or the pinned (else newest) version of ``pipeline``. Nothing is created in KFP with
+        ``create_experiment`` false, so ``ctloop approve`` runs it before it records an approval and
+        hands the result to ``create_run(prepared=...)``: a refusal leaves the version pending."""
         self.require_backend(f"run {run_name}")
-        experiment_id = self.ensure_experiment(experiment, namespace=namespace)
-        package = pipeline_id = version_id = None
+        if create_experiment:
+            experiment_id = self.ensure_experiment(experiment, namespace=namespace)
+        else:
+            experiment_id = self.ensure_experiment(experiment, namespace=namespace, dry_run=True)
+            if not experiment_id:
+                raise ConfigError(f"experiment {one_line(experiment)!r}: KFP at {self.host or 'the cluster'} has "
+                                  "no such experiment")
         if str(pipeline).endswith((".yaml", ".yml")):
             path = Path(pipeline)
             if not path.is_file():
                 raise ConfigError(f"pipeline package {path}: no such file")
-            package = str(path)
-        else:
-            pinned = self.pinned_version(experiment_id, schedule, str(pipeline)) if schedule else None
-            if pinned is None and schedule:
-                self.warn(f"no schedule {schedule} pins a version of pipeline {pipeline} in experiment {experiment} "
-                          f"(`ctloop apply` pins one): starting its newest upload")
-            pipeline_id, version_id = pinned or self.newest_version(str(pipeline))
-        return self._start_run(experiment_id, run_name, dict(params or {}), package, pipeline_id, version_id, run_id)
+            return PreparedRun(experiment_id, package=str(path))
+        pinned = self.pinned_version(experiment_id, schedule, str(pipeline)) if schedule else None
+        if pinned is None and schedule:
+            self.warn(f"no schedule {schedule} pins a version of pipeline {pipeline} in experiment {experiment} "
+                      f"(`ctloop apply` pins one): starting its newest upload")
+        pipeline_id, version_id = pinned or self.newest_version(str(pipeline))
+        return PreparedRun(experiment_id, pipeline_id=pipeline_id, version_id=version_id)
 
     def find_run(self, run_id: str) -> Any:
         """The run ``run_id`` (a ``V2beta1Run``), ``None`` when KFP has none (``GET /runs/{id}``: 404,
@@ -1798,6 +1828,7 @@ __all__ = [
     "UploadResult",
     "ScheduleResult",
     "RunSummary",
+    "PreparedRun",
     "check_name",
     "content_hash",
     "version_name",
