@@ -35,7 +35,9 @@ def test_an_approval_whose_rollout_could_not_start_can_be_retried(registry, sqli
     ``pending-approval`` alias cleared before the rollout run was created, so the command failed
     and every retry was refused ("v2 was already approved"): the approved model was never rolled
     out and ctloop had no way left to start it. Now the version stays pending until its rollout
-    started; a retry starts it once, without a second approval record."""
+    started; a retry starts it once, without a second approval record. Since round 39 (fix39a/f)
+    the approval is checked against KFP before it is recorded: with KFP down nothing is recorded,
+    and the approval that starts the rollout is the retry's (bob's)."""
     from tests.doubles.kfp_api import KfpApiDouble
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -64,13 +66,15 @@ def test_an_approval_whose_rollout_could_not_start_can_be_retried(registry, sqli
         assert len(kfp.state.runs) == 1
     assert approval.pending(registry, MODEL) is None
     tags = registry.get_version(MODEL, "2").tags
-    assert tags[approval.TAG_STATE] == "approved" and tags["ctloop.approval.by"] == "alice"
+    assert tags[approval.TAG_STATE] == "approved" and tags["ctloop.approval.by"] == "bob"
     events = [e["event"] for e in registry.audit_log(MODEL)]
     assert events.count("approved") == 1 and events.count("rollout_started") == 1
 
 
-def test_a_rejection_of_an_approved_version_whose_rollout_did_not_start_is_refused(registry, sqlite_tracking,
-                                                                                    monkeypatch, tmp_path, capsys):
+def test_an_approval_refused_while_kfp_is_down_leaves_the_version_rejectable(registry, sqlite_tracking,
+                                                                             monkeypatch, tmp_path, capsys):
+    """An approval KFP cannot start is refused before anything is recorded (round 39: fix39a/f), so the
+    version stays pending and a reviewer may still reject it (it was "already approved by alice")."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("KF_PIPELINES_SA_TOKEN_PATH", "/nonexistent/token")
     for name in ("KFP_TOKEN", "KFP_TOKEN_FILE", "KF_PIPELINES_ENDPOINT", "KUBECONFIG"):
@@ -78,10 +82,10 @@ def test_a_rejection_of_an_approved_version_whose_rollout_did_not_start_is_refus
     approval.request(registry, MODEL, "2", reason="approval required", rollout=ROLLOUT)
     assert _approve(sqlite_tracking, f"http://127.0.0.1:{dead_port()}") == 2
     capsys.readouterr()
+    assert approval.pending(registry, MODEL).version == "2"
     assert main(["reject", "--model-name", MODEL, "--version", "2", "--reason", "no", "--by", "bob",
-                 "--tracking-uri", sqlite_tracking]) == 2
-    assert "already approved by alice" in capsys.readouterr().err
-    assert registry.get_version(MODEL, "2").tags[approval.TAG_STATE] == "approved"
+                 "--tracking-uri", sqlite_tracking]) == 0, capsys.readouterr().err
+    assert registry.get_version(MODEL, "2").tags[approval.TAG_STATE] == "rejected"
 
 
 def test_a_late_approval_request_of_an_older_version_does_not_hide_the_newer_one(registry, sqlite_tracking,
