@@ -325,14 +325,27 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         # revision beside it, as KServe then routes no `prev` target); then decide.
         st = predictor_status(current)
         rolled = st.get("latestRolledoutRevision", "")
-        share = 100 if pinned is None or not rolled or rolled == _created(current) else int(pinned)
+        # a canary share in the spec with no other revision in the status to compare with: KServe
+        # has not reconciled the spec yet (its status still shows the revision before alone, as
+        # created, ready and rolled out: PropagateStatus copies the Knative Service's, v0.20.0
+        # inference_service_status.go), or the canary's revision is still starting. Either way the
+        # spec's revision is one created after this read, at the spec's share — never the one read,
+        # which "unchanged" would have promoted with no analysis (with revisions unreadable, 403)
+        unseen = pinned is not None and not _previous(current)
+        share = (int(pinned) if unseen else
+                 100 if pinned is None or not rolled or rolled == _created(current) else int(pinned))
         relabelled = _relabel(isvcs, name, current, version, model_sha256)
+        after = relabelled or (st.get("latestReadyRevision", "") if unseen else "")
         current = _wait_split(isvcs, name, share, timeout_s,
                               f"v{version} (already in the spec) ready with {share} % traffic",
-                              created_before=_created(current) if relabelled else "",
-                              new_revision_after=relabelled, source=have_uri, written=pinned, model=have_uri)
-        if pinned is None or not _previous(current):
+                              created_before=_created(current) if relabelled or unseen else "",
+                              new_revision_after=after, source=have_uri, written=pinned, model=have_uri)
+        if pinned is None:
             return _state("unchanged", current, version)
+        if not _previous(current):
+            raise ServingError(f"InferenceService {isvcs.namespace}/{name} names v{version} with "
+                               f"canaryTrafficPercent {pinned}, but no other revision to compare it with: "
+                               "promote it by hand (ctloop rollout promote) or deploy it again without the canary")
         # still a canary, not judged (a deploy step retried after its patch landed, a rollout run
         # again): it resumes at the first step, as a fresh deployment would, to be analysed —
         # "unchanged" would promote it with no analysis at all
