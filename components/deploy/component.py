@@ -23,9 +23,12 @@ def deploy_canary(
     ready. Re-deploying the version already in the spec changes nothing once it serves all
     traffic; still a canary (this step retried after its patch landed), it resumes at the plan's
     first step and is analysed like a fresh one. Waits for
-    ``status.components.predictor`` to show the new revision ready and the expected traffic split;
-    if that fails, traffic is put back on the champion before the step fails. A Standard
-    (RawDeployment) service is refused. Code: ``ctloop.serving.release.deploy``.
+    ``status.components.predictor`` to show the new revision ready and the expected traffic split.
+    If that fails while the spec names the new model, traffic is put back on the champion (its
+    storageUri written back) before the step fails. A spec changed by someone else while the step
+    waited (``canaryTrafficPercent`` patched by hand, another model deployed) is held instead: the
+    step fails naming the change, nothing is rolled back and nothing after it runs — whoever changed
+    it decides. A Standard (RawDeployment) service is refused. Code: ``ctloop.serving.release.deploy``.
 
     Args:
         model_name: Registered model name in MLflow.

@@ -183,6 +183,7 @@ def healthy(kube: KubeApiDouble, prometheus_url: str = "http://127.0.0.1:9/prome
         ["get", "list", "watch", "create", "patch", "update"],
         "ctloop",
     )
+    kube.grant(RUNNER, REVISION_RULE[0], REVISION_RULE[1], list(REVISION_RULE[2]), "ctloop")
 
 
 class Cluster:
@@ -944,6 +945,8 @@ def test_from_ctloop_yaml(cluster, capsys, tmp_path):
         list(doctor.RUNNER_RULES[0][2]),
         "ctloop",
     )
+    cluster.kube.grant("system:serviceaccount:kubeflow:ctloop-pipeline-runner", REVISION_RULE[0], REVISION_RULE[1],
+                       list(REVISION_RULE[2]), "ctloop")
     assert main(["doctor", "-f", str(spec), "--kubeconfig", str(cluster.kubeconfig)]) == 0
     out = capsys.readouterr().out
     assert "ok   InferenceService ctloop/credit-default Knative mode" in out  # from rollout:
@@ -968,7 +971,8 @@ def test_runner_rules_are_the_role_in_the_manifests():
         for g in rule["apiGroups"]
         for r in rule["resources"]
         for v in [rule["verbs"]]
-    ] == [*doctor.RUNNER_RULES, REVISION_RULE]  # revisions: optional for the runner (a warning without)
+    ] == [*doctor.RUNNER_RULES, *doctor.OPTIONAL_RUNNER_RULES]  # revisions: optional (a warning without)
+    assert doctor.OPTIONAL_RUNNER_RULES == (REVISION_RULE,)
 
 
 def test_poddefaults_that_cannot_be_listed_are_said_so_with_the_command(cluster, capsys):

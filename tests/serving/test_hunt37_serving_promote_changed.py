@@ -20,7 +20,15 @@ from ctloop.components.promote.component import promote_model
 from ctloop.errors import ServingError
 from ctloop.serving import isvc as specs
 from ctloop.serving.kube import InferenceServices
-from tests.serving.test_rollout_components import ISVC, MODEL, NS, RELEASE, kube, registered
+from tests.serving.test_rollout_components import (
+    ISVC,
+    MODEL,
+    NS,
+    RELEASE,
+    _walked_to_the_plans_last_step,
+    kube,
+    registered,
+)
 
 __all__ = ["kube", "registered"]  # fixtures
 
@@ -67,6 +75,7 @@ def test_promoting_the_version_the_spec_names_still_works(registered, kube):
     uri, registry = registered
     deploy_canary.python_func(model_name=MODEL, version="1", rollout=RELEASE, tracking_uri=uri)
     deploy_canary.python_func(model_name=MODEL, version="2", rollout=RELEASE, tracking_uri=uri)
+    _walked_to_the_plans_last_step(kube)
     promote_model.python_func(model_name=MODEL, version="2", reason="canary passed", tracking_uri=uri,
                               rollout=RELEASE)
     assert registry.champion(MODEL).version == "2" and list(kube.traffic(NS, ISVC).values()) == [100]

@@ -48,6 +48,16 @@ def test_validate_serving_blocks_a_version_mismatch():
     assert not result.valid and "not portable" in result.reason
 
 
+def _walked_to_the_plans_last_step(kube):
+    """Where the analysis leaves a passing canary: promote_model promotes that share (or none) only."""
+    from ctloop.config import RolloutConfig
+    from ctloop.serving import rollout
+    from ctloop.serving.kube import InferenceServices
+
+    last = RolloutConfig.from_dict(RELEASE).traffic_plan[-1]
+    rollout.set_traffic(InferenceServices(NS, api_client=kube.api_client()), ISVC, last, timeout_s=10)
+
+
 def test_deploy_promote_then_rollback_with_audit(registered, kube, tmp_path):
     uri, registry = registered
     first = deploy_canary.python_func(model_name=MODEL, version="1", rollout=RELEASE, tracking_uri=uri)
@@ -66,6 +76,7 @@ def test_deploy_promote_then_rollback_with_audit(registered, kube, tmp_path):
 
     again = deploy_canary.python_func(model_name=MODEL, version="2", rollout=RELEASE, tracking_uri=uri)
     assert again.action == "canary"
+    _walked_to_the_plans_last_step(kube)
     previous = promote_model.python_func(model_name=MODEL, version="2", reason="canary passed", tracking_uri=uri,
                                          rollout=RELEASE).previous_champion
     assert previous == "1" and registry.champion(MODEL).version == "2"

@@ -60,7 +60,8 @@ def test_every_kubernetes_call_of_the_runner_is_in_the_inferenceservices_wrapper
 
 def test_role_doctor_and_code_grant_the_same_verbs_and_nothing_more():
     # and get on Knative revisions, which the runner can do without (a warning, kube.REVISION_RULE)
-    assert _role_rules() == [*doctor.RUNNER_RULES, kube_module.REVISION_RULE]
+    assert _role_rules() == [*doctor.RUNNER_RULES, *doctor.OPTIONAL_RUNNER_RULES]
+    assert doctor.OPTIONAL_RUNNER_RULES == (kube_module.REVISION_RULE,)
     assert doctor.RUNNER_RULES == ((kube_module.GROUP, kube_module.PLURAL, kube_module.VERBS),)
     # what main granted and the code never asks: a wait polls with GET, patches are merge patches
     assert not {"list", "watch", "update", "delete"} & set(kube_module.VERBS)

@@ -81,7 +81,7 @@ def _promote(args: argparse.Namespace) -> int:
     if args.model_name and args.version:
 
         prev = release.promote(MlflowRegistry(args.tracking_uri), isvcs, model_name=args.model_name,
-                               version=args.version, reason=args.reason, cfg=_config(args))
+                               version=args.version, reason=args.reason, cfg=_config(args), by_hand=True)
         print(f"promoted: {args.isvc} serves v{args.version} at 100 %; registry champion v{args.version} "
               f"(previous v{prev or '-'})")
         return 0

@@ -32,7 +32,8 @@ Pushgateway        where the monitoring windows are pushed (``PUSHGATEWAY_URL``)
                    file, no redirect followed); says what the tasks get (key names, never a value)
 RBAC               the pipeline runner may do what the pipelines do (:data:`RUNNER_RULES`, the
                    Role in manifests/base/rbac.yaml), asked with SelfSubjectAccessReviews as
-                   that service account (impersonation, like ``kubectl auth can-i --as``)
+                   that service account (impersonation, like ``kubectl auth can-i --as``); get
+                   on Knative revisions (:data:`OPTIONAL_RUNNER_RULES`) missing is a warning
 settings           the ConfigMap/Secret keys every task references (``ctloop.ops.settings``)
                    exist in the namespace the tasks run in; key names only, never values; on
                    multi-user KFP also a PodDefault selecting ``access-ml-pipeline: "true"``
@@ -75,6 +76,7 @@ from typing import Any
 from ctloop.errors import ConfigError, CtloopError, ServingError
 from ctloop.serving.kube import GROUP as KUBE_GROUP
 from ctloop.serving.kube import PLURAL as KUBE_PLURAL
+from ctloop.serving.kube import REVISION_RULE
 from ctloop.serving.kube import VERBS as KUBE_VERBS
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
@@ -99,6 +101,9 @@ KNATIVE_OPERATOR = ("operator.knative.dev", "v1beta1")  # KnativeServing (knativ
 # What the pipeline runner does in an InferenceService's namespace: the calls of
 # ctloop.serving.kube.InferenceServices (manifests/base/rbac.yaml; a test keeps the three equal).
 RUNNER_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = ((KUBE_GROUP, KUBE_PLURAL, KUBE_VERBS),)
+# Also in that Role, but a rollout works without it: which model the revision in traffic[] serves
+# is then taken from traffic[] alone, with a warning (ctloop.serving.rollout._serves). Missing: WARN.
+OPTIONAL_RUNNER_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = (REVISION_RULE,)
 # KFP's default runner (backend/src/apiserver/config/config.json, DEFAULTPIPELINERUNNER-
 # SERVICEACCOUNT)
 # and multi-user Kubeflow's (manifests/kustomize/base/installs/multi-user/api-service/params.env).
@@ -1200,10 +1205,10 @@ class Doctor:
         api = client.ApiClient(self.kube.configuration)
         api.set_default_header("Impersonate-User", user)
         authz = client.AuthorizationV1Api(api)
-        missing = []
+        missing, optional = [], []
         try:
             for target_ns in sorted({t.namespace for t in self.opts.targets}):
-                for group, resource, verbs in RUNNER_RULES:
+                for group, resource, verbs in (*RUNNER_RULES, *OPTIONAL_RUNNER_RULES):
                     for verb in verbs:
                         review = client.V1SelfSubjectAccessReview(
                             spec=client.V1SelfSubjectAccessReviewSpec(
@@ -1216,7 +1221,8 @@ class Doctor:
                             review, _request_timeout=self._t
                         )
                         if not result.status.allowed:
-                            missing.append(f"{verb} {resource}.{group} in {target_ns}")
+                            needed = (group, resource, verbs) in RUNNER_RULES
+                            (missing if needed else optional).append(f"{verb} {resource}.{group} in {target_ns}")
         except ApiException as exc:
             if exc.status == 403:
                 return Check(
@@ -1229,18 +1235,23 @@ class Doctor:
             raise
         finally:
             api.close()
+        fix = ("kubectl apply -k manifests/overlays/<env> (Role and RoleBinding "
+               "ctloop-pipeline-runner), binding this service account in each namespace")
         if missing:
+            return Check("RBAC", FAIL, f"{user} may not {'; '.join(missing + optional)}", fix)
+        if optional:
             return Check(
                 "RBAC",
-                FAIL,
-                f"{user} may not {'; '.join(missing)}",
-                "kubectl apply -k manifests/overlays/<env> (Role and RoleBinding "
-                "ctloop-pipeline-runner), binding this service account in each namespace",
+                WARN,
+                f"{user} may not {'; '.join(optional)}: rollouts work, but which model the revision "
+                "in traffic[] serves is taken from traffic[] alone, unconfirmed (a status KServe has "
+                "not reconciled yet passes for the new model's)",
+                fix,
             )
         return Check(
             "RBAC",
             OK,
-            f"{user} may {'/'.join(RUNNER_RULES[0][2])} inferenceservices in "
+            f"{user} may {'/'.join(RUNNER_RULES[0][2])} inferenceservices and get revisions in "
             f"{', '.join(sorted({t.namespace for t in self.opts.targets}))}",
         )
 
@@ -1719,6 +1730,7 @@ __all__ = [
     "DoctorOptions",
     "Target",
     "RUNNER_RULES",
+    "OPTIONAL_RUNNER_RULES",
     "options_from_spec",
     "kube_client",
     "parse_isvc",

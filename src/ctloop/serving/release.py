@@ -192,7 +192,7 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
 
     # blue-green switched all traffic at deploy: judged at 100 % as many times as the plan has
     # steps (max_failed_checks counts the same), never pulled back to a step's share
-    plan = [100 if cfg.strategy == "blue-green" else int(p) for p in cfg.traffic_plan]
+    plan = _plan(cfg)
     uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
     try:
         check = check or live_check(registry, cfg, model_name=model_name, version=version,
@@ -213,6 +213,11 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
     result = Analysis(decision, reason, steps)
     audit({"event": "analysis", "decision": result.decision, "reason": reason})
     return result
+
+
+def _plan(cfg: RolloutConfig) -> list[int]:
+    """The canary's share at each step of the analysis (blue-green: 100 throughout)."""
+    return [100 if cfg.strategy == "blue-green" else int(p) for p in cfg.traffic_plan]
 
 
 def step_metrics(result: Analysis) -> dict[str, float]:
@@ -238,17 +243,22 @@ def render_markdown(result: Analysis) -> str:
 
 
 def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, reason: str, cfg: RolloutConfig,
-            run_id: str = "") -> str | None:
+            run_id: str = "", by_hand: bool = False) -> str | None:
     """The canary takes 100 % (when ``inference_service`` is set), then ``version`` becomes the registry
-    champion (``promote_model``); returns the previous champion."""
+    champion (``promote_model``); returns the previous champion. After the analysis the spec must
+    hold the share its walk ended at (the plan's last step) or none: another was set by hand
+    (promote_model is retried, and the attempt before may have stopped on that very change) and
+    is left to whoever set it (:class:`rollout.ChangedOutside`). ``by_hand`` (``ctloop rollout
+    promote``) promotes any share."""
     if cfg.inference_service:
         from ctloop.storage import kserve_storage_uri
 
         # the spec must still name this version: another model deployed since the analysis would
         # take 100 % unjudged while the registry named this one champion
         uri = kserve_storage_uri(registry.model_artifact_uri(model_name, version))
+        last = {} if by_hand else {"percent": _plan(cfg)[-1]}
         state = rollout.promote(isvcs, cfg.inference_service, timeout_s=cfg.timeout_seconds, storage_uri=uri,
-                                version=str(version))
+                                version=str(version), **last)
         registry.record_event(model_name, version, {"event": "traffic_promote", "pipeline_run": run_id,
                                                     **state.to_dict()})
     return registry.promote(model_name, version, reason=reason, pipeline_run=run_id)

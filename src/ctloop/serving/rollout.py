@@ -233,8 +233,9 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
         if written is not _ANY and _predictor(obj).get("canaryTrafficPercent", None) != written:
             have = _predictor(obj).get("canaryTrafficPercent")
             now = "unset (all traffic on the latest revision)" if have is None else str(have)
+            did = "removed it" if written is None else f"set {written}"
             raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout while "
-                                 f"waiting for {what}: canaryTrafficPercent is {now}, this rollout set {written}")
+                                 f"waiting for {what}: canaryTrafficPercent is {now}, this rollout {did}")
         if not _ready(obj):
             return False
         latest = predictor_status(obj)["latestReadyRevision"]
@@ -324,14 +325,27 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         # revision beside it, as KServe then routes no `prev` target); then decide.
         st = predictor_status(current)
         rolled = st.get("latestRolledoutRevision", "")
-        share = 100 if pinned is None or not rolled or rolled == _created(current) else int(pinned)
+        # a canary share in the spec with no other revision in the status to compare with: KServe
+        # has not reconciled the spec yet (its status still shows the revision before alone, as
+        # created, ready and rolled out: PropagateStatus copies the Knative Service's, v0.20.0
+        # inference_service_status.go), or the canary's revision is still starting. Either way the
+        # spec's revision is one created after this read, at the spec's share — never the one read,
+        # which "unchanged" would have promoted with no analysis (with revisions unreadable, 403)
+        unseen = pinned is not None and not _previous(current)
+        share = (int(pinned) if unseen else
+                 100 if pinned is None or not rolled or rolled == _created(current) else int(pinned))
         relabelled = _relabel(isvcs, name, current, version, model_sha256)
+        after = relabelled or (st.get("latestReadyRevision", "") if unseen else "")
         current = _wait_split(isvcs, name, share, timeout_s,
                               f"v{version} (already in the spec) ready with {share} % traffic",
-                              created_before=_created(current) if relabelled else "",
-                              new_revision_after=relabelled, source=have_uri, written=pinned, model=have_uri)
-        if pinned is None or not _previous(current):
+                              created_before=_created(current) if relabelled or unseen else "",
+                              new_revision_after=after, source=have_uri, written=pinned, model=have_uri)
+        if pinned is None:
             return _state("unchanged", current, version)
+        if not _previous(current):
+            raise ServingError(f"InferenceService {isvcs.namespace}/{name} names v{version} with "
+                               f"canaryTrafficPercent {pinned}, but no other revision to compare it with: "
+                               "promote it by hand (ctloop rollout promote) or deploy it again without the canary")
         # still a canary, not judged (a deploy step retried after its patch landed, a rollout run
         # again): it resumes at the first step, as a fresh deployment would, to be analysed —
         # "unchanged" would promote it with no analysis at all
@@ -390,12 +404,16 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
 
 
 def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, storage_uri: str = "",
-            version: str = "") -> RolloutState:
+            version: str = "", percent: Any = _ANY) -> RolloutState:
     """Remove ``canaryTrafficPercent`` (merge-patch null): the latest revision takes 100 %.
     Refused for a canary pinned back to 0 % (``isvc.check_promotable``), and — with
     ``storage_uri``, the model ``version`` being promoted — for a spec that names another model
     (:class:`ChangedOutside`: deployed by hand or by another run since the analysis; promoting
-    would give that unjudged model 100 %)."""
+    would give that unjudged model 100 %). With ``percent`` (the canaryTrafficPercent the analysis
+    last wrote) a spec with another share is refused too (:class:`ChangedOutside`): moved by hand
+    since — on a retried ``promote_model`` step, while the attempt before waited, which that
+    attempt reported — and promoting would undo it. None there (a promote patch that landed
+    before the retry, nothing analysed) is promoted."""
     current = isvcs.get(name) or {}
     have = _spec_version(current)[1] if current else ""
     if storage_uri and not same_storage_uri(have, storage_uri):
@@ -404,6 +422,11 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
                              f"({storage_uri}) being promoted: it was changed outside this rollout; nothing "
                              "promoted (whoever changed it decides)")
     specs.check_promotable(current)
+    pinned = _predictor(current).get("canaryTrafficPercent")
+    if percent is not _ANY and pinned is not None and pinned != percent:
+        raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout: "
+                             f"canaryTrafficPercent is {pinned}, the analysis last set {percent}; nothing promoted "
+                             "(whoever changed it decides)")
     _refuse_failed(isvcs, name, current, "promoting its canary")
     # optimistic concurrency: a write between this read and the patch (a pin-back, another model)
     # makes the API server answer 409 instead of overwriting it (k8s.io/apiserver
