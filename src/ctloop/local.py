@@ -152,14 +152,28 @@ def run_pipeline_locally(
     error = ""
     server = (task_server(logs) if warm and warm_start_supported() else contextlib.nullcontext())
     remove_stale_scratch(work / ".tmp")  # of runs killed by SIGKILL in this workdir
+    named: list[str] = []
+    scratch: Path | None = None
+    # the scratch, its tmp and the task hook in it: a full disk at any step (ENOSPC, EDQUOT) is one line,
+    # and leaves no scratch behind nor its lock held
+    setup = contextlib.ExitStack()
     try:
         scratch = make_scratch(work / ".tmp", name)
-    except OSError as exc:  # a full disk
-        raise ConfigError(f"workdir {str(workdir)!r}: cannot create its scratch in {work / '.tmp'}: "
-                          f"{exc.strerror or exc}; choose another --workdir") from None
-    named: list[str] = []
-    with _stopped_on_signal(), _tmpdir(scratch / "tmp"), task_hook(scratch / "hook"), server, \
-            quoted_interpreter(), _run_names(named), open(log_file, "a") as log:
+        setup.enter_context(_stopped_on_signal())
+        setup.enter_context(_tmpdir(scratch / "tmp"))
+        setup.enter_context(task_hook(scratch / "hook"))
+    except BaseException as exc:
+        setup.close()
+        if scratch is not None:
+            release_scratch(scratch)
+            shutil.rmtree(scratch, ignore_errors=True)
+            with contextlib.suppress(OSError):  # <workdir>/.tmp itself, when no other run uses it
+                scratch.parent.rmdir()
+        if isinstance(exc, OSError):
+            raise ConfigError(f"workdir {str(workdir)!r}: cannot create its scratch in {work / '.tmp'}: "
+                              f"{exc.strerror or exc}; choose another --workdir") from None
+        raise
+    with setup, server, quoted_interpreter(), _run_names(named), open(log_file, "a") as log:
         tee = _Tee(log, console, verbose)
         with contextlib.redirect_stdout(tee), contextlib.redirect_stderr(tee):
             local.init(
@@ -388,8 +402,8 @@ def remove_stale_scratch(directory: Path, lead: str | None = None, suffix: str =
 def _tmpdir(path: Path) -> Iterator[None]:
     """``TMPDIR`` = ``path`` for the processes started in the block; its scratch ``path.parent`` released
     and removed after."""
-    path.mkdir(parents=True, exist_ok=True)
     try:
+        path.mkdir(parents=True, exist_ok=True)
         with setenv("TMPDIR", str(path)):
             yield
     finally:

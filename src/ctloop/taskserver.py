@@ -425,8 +425,15 @@ def task_hook(directory: str | Path) -> Iterator[None]:
     hook = Path(directory)
     if os.pathsep in str(hook):  # PYTHONPATH is split there: no task would load the hook (a workdir a:b)
         hook = Path(tempfile.mkdtemp(prefix="ctloop-hook-", dir="/tmp" if os.pathsep == ":" else None))
-    hook.mkdir(parents=True, exist_ok=True)
-    (hook / "sitecustomize.py").write_text(HOOK_SOURCE)
+    try:
+        hook.mkdir(parents=True, exist_ok=True)
+        (hook / "sitecustomize.py").write_text(HOOK_SOURCE)
+    except OSError:  # a full disk: no half-written hook left behind (the caller says what failed)
+        with contextlib.suppress(OSError):
+            (hook / "sitecustomize.py").unlink()
+        with contextlib.suppress(OSError):
+            hook.rmdir()
+        raise
     saved = {k: os.environ.get(k) for k in (ENV_HOOK, ENV_RUN_PID, "PYTHONPATH")}
     os.environ[ENV_HOOK] = str(hook)
     os.environ[ENV_RUN_PID] = str(os.getpid())

@@ -364,6 +364,8 @@ def preflight(uri: str, *, say=None) -> None:
     # to the host alone: urllib takes ``user:password@host`` for a host name (MLflow's requests sends
     # the userinfo as basic auth), and any answer counts
     probe = _probe_url(uri).rstrip("/") + "/health"
+    elsewhere = contacted_instead(uri)  # a '/', '?' or '#' in the password: the server shown is not asked
+    at = f"host {elsewhere!r} (not {shown})" if elsewhere else shown
     started = time.monotonic()
     reason = ""
     # verified as the MLflow client will verify it (MLFLOW_TRACKING_SERVER_CERT_PATH, ...)
@@ -384,16 +386,18 @@ def preflight(uri: str, *, say=None) -> None:
                 from urllib.parse import urlsplit
 
                 raise RegistryError(
-                    f"MLflow tracking server at {shown}: its certificate is not trusted "
+                    f"MLflow tracking server at {at}: its certificate is not trusted "
                     f"({cert.verify_message or cert}) — fix: "
-                    f"{certificate_fix(cert, urlsplit(probe).hostname or '')}") from exc
+                    f"{ELSEWHERE_FIX if elsewhere else certificate_fix(cert, urlsplit(probe).hostname or '')}"
+                ) from exc
         if attempt < PREFLIGHT_ATTEMPTS:
-            say(f"MLflow at {shown} not answering ({reason}), retry {attempt + 1}/{PREFLIGHT_ATTEMPTS} "
+            say(f"MLflow at {at} not answering ({reason}), retry {attempt + 1}/{PREFLIGHT_ATTEMPTS} "
                 f"in {PREFLIGHT_PAUSE_S:.0f} s")
             time.sleep(PREFLIGHT_PAUSE_S)
     raise RegistryError(
-        f"MLflow tracking server at {shown} is not answering ({reason}; {PREFLIGHT_ATTEMPTS} attempts "
-        f"over {time.monotonic() - started:.0f} s): start it or fix the tracking URI "
+        f"MLflow tracking server at {at} is not answering ({reason}; {PREFLIGHT_ATTEMPTS} attempts "
+        f"over {time.monotonic() - started:.0f} s): "
+        f"{ELSEWHERE_FIX if elsewhere else 'start it or fix the tracking URI'} "
         "(--tracking-uri, tracking_uri, MLFLOW_TRACKING_URI)")
 
 
@@ -517,6 +521,28 @@ def restore_command(uri: str, experiment_id: str) -> str:
         prefix = f"MLFLOW_TRACKING_URI={shlex.quote(shown)} " if uri else ""
     command = f"{prefix}mlflow experiments restore --experiment-id {experiment_id}"
     return command + (" (put the password back in place of ***)" if "***" in shown else "")
+
+
+ELSEWHERE_FIX = ("a '/', '?' or '#' in the password ends the host part, for the MLflow client too (its port, if "
+                 "any, is then read from the password): write them %2F, %3F, %23")
+
+
+def contacted_instead(uri: str) -> str | None:
+    """The host the MLflow client connects to for ``uri`` (:func:`_probe_url`) when it is not the
+    host and port :func:`display_uri` shows, else None: a '/', '?' or '#' in a password ends the
+    authority for urllib3 2.7 (``src/urllib3/util/url.py`` ``parse_url``, under requests 2.33) as
+    for urlsplit, so ``http://admin:2024/pw@mlflow:5000`` goes to ``admin`` port 2024. The host
+    alone: its port is the start of the password."""
+    from urllib.parse import urlsplit
+
+    default = {"http": 80, "https": 443}
+    try:
+        to, seen = urlsplit(_probe_url(uri)), urlsplit(display_uri(uri))
+        if (to.hostname, to.port or default.get(to.scheme)) == (seen.hostname, seen.port or default.get(seen.scheme)):
+            return None
+    except ValueError:
+        return None
+    return to.hostname or None
 
 
 def _probe_url(uri: str) -> str:

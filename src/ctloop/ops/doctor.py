@@ -1522,7 +1522,14 @@ class Doctor:
                 "--tracking-uri, MLFLOW_TRACKING_URI, "
                 "or MLFLOW_TRACKING_URI in ConfigMap ctloop-settings",
             )
-        from ctloop.tracking import _probe_url, certificate_fix, display_uri, mlflow_tls
+        from ctloop.tracking import (
+            ELSEWHERE_FIX,
+            _probe_url,
+            certificate_fix,
+            contacted_instead,
+            display_uri,
+            mlflow_tls,
+        )
 
         shown = display_uri(uri)  # never the password of http://user:password@host
         parsed = urllib.parse.urlparse(uri)
@@ -1533,6 +1540,10 @@ class Doctor:
                 f"{shown} is a local store: tasks on the cluster cannot share it",
                 "run an MLflow server (manifests/components/mlflow) and use its http(s) URL",
             )
+        elsewhere = contacted_instead(uri)
+        if elsewhere:  # not the server shown: a message about it would blame one that may be up
+            return Check("MLflow", FAIL, f"{shown}: the client connects to host {elsewhere!r}, not to the host shown",
+                         ELSEWHERE_FIX)
         host = parsed.hostname or ""
         try:
             port = parsed.port
