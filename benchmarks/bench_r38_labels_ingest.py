@@ -32,7 +32,8 @@ REPO = Path(__file__).resolve().parent.parent
 BEFORE = "0a492ee"
 
 
-def generate(base: Path, labels: int, seed: int = 1) -> None:
+def labels_frame(labels: int, seed: int = 1):
+    """A nightly label export: request ids of 20 characters, a 0/1 label, ISO 8601 times with an offset."""
     import numpy as np
     import pandas as pd
 
@@ -42,22 +43,19 @@ def generate(base: Path, labels: int, seed: int = 1) -> None:
                           "label_time": pd.Timestamp("2026-01-05T10:00:00+01:00")
                           + pd.to_timedelta(rng.integers(0, 86_400, labels), unit="s")})
     frame["label_time"] = frame["label_time"].map(lambda t: t.isoformat())
+    return frame
+
+
+def generate(base: Path, labels: int, seed: int = 1) -> None:
+    frame = labels_frame(labels, seed)
     frame.to_csv(base / "labels.csv", index=False)
     frame.to_parquet(base / "labels.parquet", index=False)
 
 
-def _status(field: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def child(path: str, source: str, store: str, before: str) -> dict:
+def ingest_of(path: str, before: str):
+    """``ingest_labels`` of this tree, or (``path`` "before") of commit ``before``, loaded from git;
+    the modules an ingest imports are imported here, before a caller measures."""
     import types
-
-    import pandas  # noqa: F401  (imported before the baseline, as the CLI has it)
-    import pyarrow.parquet  # noqa: F401
 
     import ctloop.labels.store as current
 
@@ -73,6 +71,21 @@ def child(path: str, source: str, store: str, before: str) -> dict:
     import ctloop.labels.join  # noqa: F401
     import ctloop.storage  # noqa: F401
 
+    return ingest
+
+
+def _status(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def child(path: str, source: str, store: str, before: str) -> dict:
+    import pandas  # noqa: F401  (imported before the baseline, as the CLI has it)
+    import pyarrow.parquet  # noqa: F401
+
+    ingest = ingest_of(path, before)
     Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
     rss = _status("VmRSS")
     started = time.perf_counter()

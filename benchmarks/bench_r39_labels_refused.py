@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,22 +25,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RESULTS, machine, run_child, save, table  # noqa: E402
-from bench_r38_labels_ingest import _status  # noqa: E402
+from bench_r38_labels_ingest import _status, ingest_of, labels_frame  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 BEFORE = "09530e2"
 
 
 def generate(base: Path, labels: int, seed: int = 1) -> None:
-    import numpy as np
-    import pandas as pd
-
-    rng = np.random.default_rng(seed)
-    keys = rng.choice(2**62, size=labels, replace=False)
-    frame = pd.DataFrame({"request_id": [f"req-{v:016x}" for v in keys], "label": rng.integers(0, 2, labels),
-                          "label_time": pd.Timestamp("2026-01-05T10:00:00+01:00")
-                          + pd.to_timedelta(rng.integers(0, 86_400, labels), unit="s")})
-    frame["label_time"] = frame["label_time"].map(lambda t: t.isoformat())
+    frame = labels_frame(labels, seed)
     frame.loc[labels - 1, "label_time"] = "05/01/2026 10:00"  # the last row breaks the rule
     frame.to_csv(base / "labels.csv", index=False)
     frame.to_parquet(base / "labels.parquet", index=False)
@@ -49,26 +40,12 @@ def generate(base: Path, labels: int, seed: int = 1) -> None:
 
 
 def child(path: str, source: str, store: str, before: str) -> dict:
-    import types
-
     import pandas  # noqa: F401  (imported before the baseline, as the CLI has it)
     import pyarrow.parquet  # noqa: F401
 
-    import ctloop.labels.store as current
     from ctloop.errors import CtloopError
 
-    if path == "before":
-        text = subprocess.run(["git", "-C", str(REPO), "show", f"{before}:src/ctloop/labels/store.py"],
-                              check=True, capture_output=True, text=True).stdout
-        module = types.ModuleType("ctloop.labels.store_before")
-        exec(compile(text, "store_before.py", "exec"), module.__dict__)  # noqa: S102 (the repo's own code)
-        ingest = module.ingest_labels
-    else:
-        ingest = current.ingest_labels
-    import ctloop.inference_log.scan  # noqa: F401
-    import ctloop.labels.join  # noqa: F401
-    import ctloop.storage  # noqa: F401
-
+    ingest = ingest_of(path, before)
     Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
     rss = _status("VmRSS")
     started = time.perf_counter()
