@@ -9,36 +9,12 @@ from __future__ import annotations
 import pytest
 
 from tests.ops.test_doctor import cluster, prometheus, secret  # noqa: F401 - fixtures
+from tests.ops.test_fix39d_mlflow_tls import _client_refuses, probe  # noqa: F401 - a fixture
 from tests.ops.test_r39_doctor_mlflow_tls import no_tls_env, tls_mlflow  # noqa: F401 - fixtures
 
 
-@pytest.fixture
-def probe(monkeypatch):
-    from ctloop import tracking
-
-    monkeypatch.setattr(tracking, "PREFLIGHT_PAUSE_S", 0.0)
-    monkeypatch.setattr(tracking, "_ANSWERED", set())
-    return tracking
-
-
-def _client_refuses(url, monkeypatch) -> str:
-    """What the MLflow client itself says to ``url`` (one attempt)."""
-    from mlflow import MlflowClient
-
-    from ctloop import tracking
-
-    for key, value in tracking.HTTP_ENV.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    try:
-        MlflowClient(url).search_experiments(max_results=1)
-    except Exception as exc:  # noqa: BLE001 - any refusal
-        return str(exc)
-    return ""
-
-
 def test_a_hostname_mismatch_names_the_host_not_the_ca_variable(tls_mlflow, no_tls_env, monkeypatch,  # noqa: F811
-                                                                probe):
+                                                                probe):  # noqa: F811
     from ctloop.errors import RegistryError
 
     url, ca = tls_mlflow  # the certificate names IP 127.0.0.1 only
