@@ -89,7 +89,12 @@ def scheme(uri: str) -> str:
         _refuse_uri_typo(uri)
         return "file"
     name = match.group(1).lower()
-    if name == "file" and not urlsplit(uri.strip()).path.strip():
+    try:
+        path = urlsplit(uri.strip()).path if name == "file" else "-"
+    except ValueError as exc:  # an unclosed '[' (urlsplit reads an IPv6 host)
+        raise ConfigError(f"{_without_secrets(uri)!r} is no file URI ({exc}): give file:///abs/path or a plain "
+                          "path") from None
+    if name == "file" and not path.strip():
         # 'file://' (or 'file://host') joined with a name is file:///name: the root directory
         raise ConfigError(f"{uri!r} names no path: write a local path (./out) or file:///absolute/path")
     if name not in _SCHEMES:
@@ -186,10 +191,10 @@ def parse(uri: str) -> Location:
     their path in ``key``."""
     kind = scheme(uri)
     if kind == "file":
-        parts = urlsplit(uri) if _is_file_uri(uri) else None
+        parts = urlsplit(uri) if _is_file_uri(uri) else None  # scheme() refused what urlsplit cannot read
         if parts is not None and parts.netloc and parts.netloc.lower() != "localhost":  # RFC 8089 section 2
             raise ConfigError(f"{_without_secrets(uri)!r}: a file URI names a file of this machine as file:///abs/path "
-                              f"(or file://localhost/abs/path), and {parts.hostname or ''!r} is another host, not part "
+                              f"(or file://localhost/abs/path), and {parts.netloc.rpartition('@')[2]!r} is another host, not part "
                               "of the path; give file:///abs/path or a plain path")
         # surrogateescape: a listed name that is not UTF-8 (%E9) reads back as the same bytes
         path = unquote(parts.path, errors="surrogateescape") if parts is not None else uri

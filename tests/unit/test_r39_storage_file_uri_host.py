@@ -46,3 +46,19 @@ def test_a_command_option_naming_another_host_is_one_line_and_writes_nothing(arg
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and "another host" in err and "'build'" in err
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("given", ["file://u:s3cret@h/x.md", "file://[u:s3cret@h/x.md"])
+def test_a_password_in_a_refused_file_uri_is_never_printed(given, tmp_path, monkeypatch, capsys):
+    """argparse's refusal quoted the netloc and the URI raw; an unclosed '[' made urlsplit raise a
+    ValueError that argparse echoed with the value, and ``storage.parse`` raised it bare (review G2)."""
+    from ctloop.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):
+        main(["config", "docs", "--output", given])
+    err = capsys.readouterr().err
+    assert "s3cret" not in err and "file:///abs/path" in err, err
+    with pytest.raises(ConfigError) as refused:
+        storage.parse(given)
+    assert "s3cret" not in str(refused.value)

@@ -155,12 +155,13 @@ def location(text: str) -> str:
         raise argparse.ArgumentTypeError(f"names no path: write a local path (./out) or file:///absolute/path, "
                                          f"got {text!r}")
     if re.match(r"file://", text, re.IGNORECASE):  # RFC 8089: the authority is a host, never part of the path
-        from urllib.parse import urlsplit
+        from ctloop.errors import ConfigError
+        from ctloop.storage import parse
 
-        host = urlsplit(text).netloc
-        if host and host.lower() != "localhost":
-            raise argparse.ArgumentTypeError(f"names another host ({_shown(host)}): a file of this machine is "
-                                             f"file:///abs/path or a plain path, got {_shown(text)}")
+        try:
+            parse(text)
+        except ConfigError as exc:  # another host: said with the URI's password masked
+            raise argparse.ArgumentTypeError(str(exc)) from None
     if "://" not in text:
         raw = os.fsencode(text)
         if len(raw) >= PATH_MAX or any(len(part) > NAME_MAX for part in raw.split(b"/")):
