@@ -7,7 +7,9 @@ its one streaming pass. Side by side in one run, per size and format; JSON lines
 Each ingest runs as a child process (the data is generated in another), into a new store.
 ``ingest_mib`` is the child's peak RSS (``VmHWM``, reset once everything is imported) above its RSS
 before the call; ``message`` is the first 90 characters of the refusal, which must be the same
-before and after (``same``), and the store must stay empty (``stored``).
+before and after (``same``, compared whole), and the store must stay empty (``stored``). "before"
+is ``labels/store.py`` of ``--before`` loaded from git and run on this tree's other modules
+(storage, contract): what changed is the refusal's second read, not the reader under it.
 
     .venv/bin/python benchmarks/bench_r39_labels_refused.py                  # 2M labels
     .venv/bin/python benchmarks/bench_r39_labels_refused.py 500000 --formats csv
@@ -57,7 +59,7 @@ def child(path: str, source: str, store: str, before: str) -> dict:
     took = time.perf_counter() - started
     stored = sum(1 for _ in Path(store).rglob("*.parquet")) if Path(store).exists() else 0
     return {"ingest_s": round(took, 2), "ingest_mib": round(_status("VmHWM") - rss, 1),
-            "message": message.replace(source, "FILE")[:90], "stored": stored}
+            "message": message.replace(source, "FILE"), "stored": stored}
 
 
 def main() -> int:
@@ -88,7 +90,8 @@ def main() -> int:
                                                              str(base / f"store-{fmt}-{path}"), args.before])
                     assert code == 0, log
                     result = json.loads(out.strip().splitlines()[-1])
-                    messages[path] = result["message"]
+                    messages[path] = result["message"]  # compared whole, shown cut
+                    result["message"] = result["message"][:90]
                     row = {"labels": size, "format": fmt, "file_mib": round(source.stat().st_size / 2**20, 1),
                            "path": path, **result, "wall_s": round(wall, 2),
                            "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}

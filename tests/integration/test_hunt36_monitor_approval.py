@@ -124,3 +124,18 @@ def test_rollout_settings_that_are_no_json_mapping_are_one_line_and_nothing_is_r
     assert "ctloop.approval.rollout is no JSON mapping" in err and "Traceback" not in err
     assert approval.pending(registry, MODEL).version == "2"
     assert registry.get_version(MODEL, "2").tags[approval.TAG_STATE] == "pending"
+
+
+def test_an_approval_refused_while_kfp_is_down_says_nothing_was_recorded(registry, sqlite_tracking, monkeypatch,
+                                                                         tmp_path, capsys):
+    """The experiment check came before the wording every other precheck ends with: an unreachable
+    KFP said only "cannot reach KFP", and before round 39 the same case recorded the approval
+    (review G2)."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("KF_PIPELINES_SA_TOKEN_PATH", "/nonexistent/token")
+    for name in ("KFP_TOKEN", "KFP_TOKEN_FILE", "KF_PIPELINES_ENDPOINT", "KUBECONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    approval.request(registry, MODEL, "2", reason="approval required", rollout=ROLLOUT)
+    assert _approve(sqlite_tracking, f"http://127.0.0.1:{dead_port()}") == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "nothing was recorded: v2 is still pending approval" in err, err

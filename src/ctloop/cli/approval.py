@@ -56,7 +56,7 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
 
         def checks_first(rollout: dict) -> None:
             if approve and rollout.get("inference_service"):  # refused with nothing recorded
-                checked.extend(_prechecked(args, _platform(args)))
+                checked.extend(_prechecked(args))
 
         decision = approval.decide(registry, args.model_name, args.version, approve=approve,
                                    by=approval.who(args.by), reason=args.reason, before_record=checks_first)
@@ -86,7 +86,7 @@ def _platform(args: argparse.Namespace):
                     token_file=args.token_file or "", timeout=args.timeout)
 
 
-def _prechecked(args: argparse.Namespace, platform) -> tuple:
+def _prechecked(args: argparse.Namespace, platform=None) -> tuple:
     """``(platform, prepared)``: every check the rollout run's create makes before it is sent
     (``--experiment``, the backend's release, the pinned or newest ``rollout`` version:
     :meth:`~ctloop.ops.platform.Platform.prepare_run`), run before a new approval is recorded. A
@@ -94,16 +94,23 @@ def _prechecked(args: argparse.Namespace, platform) -> tuple:
     KFP, or reject it)."""
     from ctloop.cli.ops import PIPELINE
     from ctloop.config import schedule_name
-    from ctloop.errors import ConfigError
+    from ctloop.errors import ConfigError, CtloopError
 
-    _need_experiment(platform, args, args.version, recorded=False)
+    suffix = (f"; nothing was recorded: v{args.version} is still pending approval (`ctloop approve` again once fixed, "
+              "or `ctloop reject`)")
+    try:
+        platform = platform if platform is not None else _platform(args)  # kfp.Client asks KFP at once
+        _need_experiment(platform, args, args.version, recorded=False)
+    except CtloopError as exc:  # KFP unreachable or refusing the identity: said like the checks below
+        if "nothing was recorded" in str(exc):
+            raise
+        raise type(exc)(f"{exc}{suffix}") from exc
     try:
         prepared = platform.prepare_run(
             "rollout", experiment=args.experiment, run_name=f"rollout-{args.model_name}-v{args.version}",
             schedule=schedule_name(PIPELINE, args.model_name), create_experiment=False)
     except (ConfigError, PlatformError) as exc:
-        raise type(exc)(f"{exc}; nothing was recorded: v{args.version} is still pending approval (`ctloop approve` "
-                        "again once fixed, or `ctloop reject`)") from exc
+        raise type(exc)(f"{exc}{suffix}") from exc
     return platform, prepared
 
 
