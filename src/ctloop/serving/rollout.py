@@ -196,6 +196,29 @@ def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: in
                        written=percent if percent is not None else _predictor(obj).get("canaryTrafficPercent"))
 
 
+def _unreconciled(isvcs: InferenceServices, obj: dict[str, Any], source: str) -> tuple[bool, bool]:
+    """(stale, confirmed) for a spec naming ``source`` with canaryTrafficPercent. Stale: KServe has
+    not reconciled the spec — its latest created revision was not made from ``source`` (its
+    ``SOURCE_URI_ANNOTATION``). Confirmed: that revision was read and serves ``source``. Whether a
+    ``previousRolledoutRevision`` exists cannot tell: KServe v0.20.0 ``PropagateStatus`` sets it
+    whenever a revision reaches 100 %, so after any promotion the status read before the canary
+    was reconciled has one. Revisions unreadable (HTTP 403): stale when the status shows one
+    revision, created and ready, alone at 100 % while the spec pins a share below 100 (KServe
+    routes a reconciled canary beside it), or with no revision before it at all (a first canary,
+    blue-green too); a hand-pinned only revision looks the same and waits out the timeout."""
+    created, ready = _created(obj), predictor_status(obj).get("latestReadyRevision", "")
+    if not created:
+        return False, False
+    read = getattr(isvcs, "revision_source", None)
+    have = read(created) if read is not None else None
+    if have is not None:
+        fresh = same_storage_uri(have, source)
+        return not fresh, fresh
+    pinned = _predictor(obj).get("canaryTrafficPercent")
+    alone = created == ready and traffic_split(obj) == {ready: 100}
+    return alone and (int(pinned) < 100 or not _previous(obj)), False
+
+
 def _relabel(isvcs: InferenceServices, name: str, obj: dict[str, Any], version: str, model_sha256: str) -> str:
     """When the spec serves ``version``'s model directory under another version's name (two
     registry versions of one storageUri), make it name ``version`` (``isvc.relabel_patch``) and
@@ -325,22 +348,23 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         # revision beside it, as KServe then routes no `prev` target); then decide.
         st = predictor_status(current)
         rolled = st.get("latestRolledoutRevision", "")
-        # a canary share in the spec with no other revision in the status to compare with: KServe
-        # has not reconciled the spec yet (its status still shows the revision before alone, as
-        # created, ready and rolled out: PropagateStatus copies the Knative Service's, v0.20.0
-        # inference_service_status.go), or the canary's revision is still starting. Either way the
-        # spec's revision is one created after this read, at the spec's share — never the one read,
-        # which "unchanged" would have promoted with no analysis (with revisions unreadable, 403)
-        unseen = pinned is not None and not _previous(current)
-        share = (int(pinned) if unseen else
+        # a canary share in the spec while the status still shows the revision before (KServe has not
+        # reconciled the spec: PropagateStatus copies the Knative Service's, v0.20.0
+        # inference_service_status.go): the spec's revision is one created after this read, at the
+        # spec's share — never the one read, which "unchanged" would have promoted with no
+        # analysis, and which a wait for it at 100 % waited out (:func:`_unreconciled`)
+        stale, confirmed = _unreconciled(isvcs, current, have_uri) if pinned is not None else (False, False)
+        share = (int(pinned) if stale else
                  100 if pinned is None or not rolled or rolled == _created(current) else int(pinned))
         relabelled = _relabel(isvcs, name, current, version, model_sha256)
-        after = relabelled or (st.get("latestReadyRevision", "") if unseen else "")
+        after = relabelled or (st.get("latestReadyRevision", "") if stale else "")
         current = _wait_split(isvcs, name, share, timeout_s,
                               f"v{version} (already in the spec) ready with {share} % traffic",
-                              created_before=_created(current) if relabelled or unseen else "",
+                              created_before=_created(current) if relabelled or stale else "",
                               new_revision_after=after, source=have_uri, written=pinned, model=have_uri)
-        if pinned is None:
+        if pinned is None or (confirmed and not relabelled and not _previous(current)):
+            # no canary; or the only revision, which serves the spec's model (canaryTrafficPercent
+            # set by hand on the first deployment): nothing to compare with, a first deployment
             return _state("unchanged", current, version)
         if not _previous(current):
             raise ServingError(f"InferenceService {isvcs.namespace}/{name} names v{version} with "
