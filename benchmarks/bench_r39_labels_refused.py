@@ -105,7 +105,7 @@ def main() -> int:
                "same", "message"]
     text = table(rows, columns)
     m = machine()
-    md = (f"# bench_r39_labels_refused ({m['date']}, {m['cpus']} cores shared, load {m['loadavg_1m']})\n\n"
+    md = (f"# bench_r39_labels_refused ({m['date']}, {m['cpus']} cores in common use, load {m['loadavg_1m']})\n\n"
           f"`.venv/bin/python benchmarks/bench_r39_labels_refused.py {' '.join(map(str, args.sizes))}`\n\n"
           f"A label file whose last row breaks a rule. before = `ingest_labels` of {args.before} (the file read "
           "whole a second time to name the rule); after = this tree (one streaming pass). `ingest_mib` = peak "

@@ -57,7 +57,7 @@ SCORES = {"scores": [[0.1, 0.9], [0.8, 0.2]], "classes": [[1], [0]], "version": 
     # an unbatched sequence model: 3 tokens in, one answer: one row
     ({"inputs": {"ids": [5, 6, 7], "mask": [1, 1, 0]}}, {"outputs": {"logit": [0.3], "cls": [1]}},
      [{"ids": [5, 6, 7], "mask": [1, 1, 0], "prediction_logit": [0.3], "prediction_cls": [1]}]),
-    # a shared 0-th dimension is still the batch (as before)
+    # a common 0-th dimension is still the batch (as before)
     ({"inputs": {"tag": ["a", "b"], "x": [1, 2]}}, {"outputs": {"label": [1, 0]}},
      [{"tag": "a", "x": 1, "prediction_label": 1}, {"tag": "b", "x": 2, "prediction_label": 0}]),
 ])

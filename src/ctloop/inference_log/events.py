@@ -1019,7 +1019,7 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
     if (request is not None and response is not None and isinstance(request.body, dict)
             and ("instances" in request.body or "inputs" in request.body) and isinstance(response.body, dict)):
         if len(features) != len(predictions) and v1_inputs(request.body) and v1_outputs(response.body):
-            # TensorFlow Serving's columnar pair with no shared batch dimension: the tensors
+            # TensorFlow Serving's columnar pair with no common batch dimension: the tensors
             # "need not share the same 0-th dimension" (api_rest.md): one row, each side whole
             features = [_whole(request.body["inputs"], "f0")]
             predictions = [_whole(response.body["outputs"], "prediction", "prediction_")]
