@@ -69,3 +69,24 @@ def test_the_only_revision_pinned_by_hand_redeployed_is_unchanged_at_once(isvcs,
     assert time.monotonic() - started < 3  # was the whole timeout, then ServingTimeoutError
     assert state.action == "unchanged" and state.latest_revision == REV(1)
     assert state.traffic == {REV(1): 100}
+
+
+def test_a_revision_read_without_answer_in_the_stale_check_is_not_a_failed_deploy(isvcs, kube):
+    """``_unreconciled`` read the latest created revision unprotected: one dropped connection failed a
+    retried deploy with ServingUnreachable where the wait after it polls again (review H)."""
+    from ctloop.errors import ServingUnreachable
+
+    rollout.deploy(isvcs, name=NAME, model_name="credit", version="1", storage_uri=V1, timeout_s=5)
+    kube.lag_reconcile(4)
+    isvcs.patch(NAME, specs.canary_patch(version="2", storage_uri=V2, percent=5))  # attempt 1, then it died
+    real, reads = isvcs.revision_source, []
+
+    def first_unanswered(revision):
+        reads.append(revision)
+        if len(reads) == 1:
+            raise ServingUnreachable("get Revision: connection reset")
+        return real(revision)
+
+    isvcs.revision_source = first_unanswered
+    state = rollout.deploy(isvcs, name=NAME, model_name="credit", version="2", storage_uri=V2, percent=5, timeout_s=5)
+    assert state.action == "canary" and state.traffic == {REV(2): 5, REV(1): 95}, state

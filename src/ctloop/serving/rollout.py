@@ -205,12 +205,16 @@ def _unreconciled(isvcs: InferenceServices, obj: dict[str, Any], source: str) ->
     was reconciled has one. Revisions unreadable (HTTP 403): stale when the status shows one
     revision, created and ready, alone at 100 % while the spec pins a share below 100 (KServe
     routes a reconciled canary beside it), or with no revision before it at all (a first canary,
-    blue-green too); a hand-pinned only revision looks the same and waits out the timeout."""
+    blue-green too); a hand-pinned only revision looks the same and waits out the timeout. A read
+    that got no answer is judged the same way (the wait after it reads again)."""
     created, ready = _created(obj), predictor_status(obj).get("latestReadyRevision", "")
     if not created:
         return False, False
     read = getattr(isvcs, "revision_source", None)
-    have = read(created) if read is not None else None
+    try:
+        have = read(created) if read is not None else None
+    except ServingUnreachable:  # no answer this once (a dropped connection): judged as without the read
+        have = None
     if have is not None:
         fresh = same_storage_uri(have, source)
         return not fresh, fresh
