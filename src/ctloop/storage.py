@@ -96,7 +96,8 @@ def scheme(uri: str) -> str:
                           "path") from None
     if name == "file" and not path.strip():
         # 'file://' (or 'file://host') joined with a name is file:///name: the root directory
-        raise ConfigError(f"{uri!r} names no path: write a local path (./out) or file:///absolute/path")
+        raise ConfigError(f"{_file_uri_shown(uri)[0]!r} names no path: write a local path (./out) or "
+                          "file:///absolute/path")
     if name not in _SCHEMES:
         raise ConfigError(f"unsupported storage scheme {name + '://'!r} in {_without_secrets(uri)!r}: use "
                           f"{_SUPPORTED} (with the credentials of the environment, docs/storage.md)")
@@ -117,6 +118,17 @@ def _without_secrets(uri: str) -> str:
     except ValueError:  # an unparseable netloc (a bad port, brackets): keep only the scheme
         return uri.split("://", 1)[0] + "://***"
     return urlunsplit((parts.scheme, netloc, parts.path, "***" if parts.query else "", ""))
+
+
+def _file_uri_shown(uri: str) -> tuple[str, str]:
+    """A ``file://`` URI for a message, and the host it names: whatever comes before the last '@'
+    after ``file://`` is userinfo (a password may hold '/', '#' or '?', which end urlsplit's netloc
+    early), shown as ``***``; the host is what follows it up to the next '/'."""
+    head, rest = uri[:7], uri[7:]
+    if "@" in rest:
+        rest = "***@" + rest.rpartition("@")[2]
+    host = rest.rpartition("@")[2].partition("/")[0]
+    return head + rest, host
 
 
 def _masked(uri: str) -> str:
@@ -193,9 +205,11 @@ def parse(uri: str) -> Location:
     if kind == "file":
         parts = urlsplit(uri) if _is_file_uri(uri) else None  # scheme() refused what urlsplit cannot read
         if parts is not None and parts.netloc and parts.netloc.lower() != "localhost":  # RFC 8089 section 2
-            raise ConfigError(f"{_without_secrets(uri)!r}: a file URI names a file of this machine as file:///abs/path "
-                              f"(or file://localhost/abs/path), and {parts.netloc.rpartition('@')[2]!r} is another host, not part "
-                              "of the path; give file:///abs/path or a plain path")
+            shown, host = _file_uri_shown(uri)
+            what = ("holds a user name or password, which it may not" if host.lower() == "localhost"
+                    else f"names another host, {host!r}, not part of the path")
+            raise ConfigError(f"{shown!r}: a file URI names a file of this machine as file:///abs/path (or "
+                              f"file://localhost/abs/path), and this one {what}; give file:///abs/path or a plain path")
         # surrogateescape: a listed name that is not UTF-8 (%E9) reads back as the same bytes
         path = unquote(parts.path, errors="surrogateescape") if parts is not None else uri
         return Location(uri=uri, scheme="file", key=path)

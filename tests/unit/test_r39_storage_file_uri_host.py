@@ -62,3 +62,20 @@ def test_a_password_in_a_refused_file_uri_is_never_printed(given, tmp_path, monk
     with pytest.raises(ConfigError) as refused:
         storage.parse(given)
     assert "s3cret" not in str(refused.value)
+
+
+@pytest.mark.parametrize("given", ["file://u:s3cret@h", "file://u:s3c#ret@h/x.md", "file://admin:2024/s3cret@h/x.md",
+                                   "file://u:s3cret@localhost/x.md"])
+def test_every_file_uri_refusal_masks_its_userinfo(given, tmp_path, monkeypatch, capsys):
+    """'names no path' quoted the URI raw, and a '#' or '/' in the password (which ends urlsplit's
+    netloc early) showed part of it as the host (review H)."""
+    from ctloop.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):
+        main(["compile", "--output-dir", given])
+    err = capsys.readouterr().err
+    assert "s3c" not in err and "2024" not in err and "file://***@" in err, err
+    with pytest.raises(ConfigError) as refused:
+        storage.parse(given)
+    assert "s3c" not in str(refused.value) and "2024" not in str(refused.value)

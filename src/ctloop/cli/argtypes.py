@@ -152,8 +152,10 @@ def location(text: str) -> str:
         raise argparse.ArgumentTypeError(f"is not UTF-8 (a name in another encoding?), got {_shown(text)}") from None
     # 'file:', 'file://', 'file://host': joined with a name, file:/name or file:///name, the root
     if re.fullmatch(r"file:(//[^/]*)?", text.strip(), re.IGNORECASE):
+        from ctloop.storage import _file_uri_shown
+
         raise argparse.ArgumentTypeError(f"names no path: write a local path (./out) or file:///absolute/path, "
-                                         f"got {text!r}")
+                                         f"got {_file_uri_shown(text.strip())[0]!r}")
     if re.match(r"file://", text, re.IGNORECASE):  # RFC 8089: the authority is a host, never part of the path
         from ctloop.errors import ConfigError
         from ctloop.storage import parse
