@@ -48,21 +48,21 @@ def model(mlflow_url, monkeypatch):
     return name
 
 
-def _record(url: str, name: str) -> None:
-    MonitoringStore(MlflowRegistry(url).client, name).record(
-        window_end=pd.Timestamp("2026-12-01T00:00Z"), metrics={"rows": 10.0}, tags={}, retrain=False, rule="",
-        reason="no rule fired", metric="", warnings=[])
-
-
-def test_a_window_record_refused_401_is_one_line(mlflow_url, model):
-    server = _reads_only(mlflow_url)
+def _refused(server: ThreadingHTTPServer, name: str) -> str:
+    """The RegistryError's text of a window record through ``server`` (closed after)."""
     try:
         with pytest.raises(RegistryError) as info:
-            _record(f"http://127.0.0.1:{server.server_address[1]}", model)
+            MonitoringStore(MlflowRegistry(f"http://127.0.0.1:{server.server_address[1]}").client, name).record(
+                window_end=pd.Timestamp("2026-12-01T00:00Z"), metrics={"rows": 10.0}, tags={}, retrain=False,
+                rule="", reason="no rule fired", metric="", warnings=[])
     finally:
         server.shutdown()
         server.server_close()
-    text = str(info.value)
+    return str(info.value)
+
+
+def test_a_window_record_refused_401_is_one_line(mlflow_url, model):
+    text = _refused(_reads_only(mlflow_url), model)
     assert "\n" not in text and "401" in text and "MLFLOW_TRACKING_TOKEN" in text, text
     assert "You are not authenticated" not in text and "Response body" not in text, text
 
@@ -70,14 +70,7 @@ def test_a_window_record_refused_401_is_one_line(mlflow_url, model):
 def test_a_window_record_refused_403_names_the_user_not_the_password(mlflow_url, model, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "reader")
     monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", SECRET)
-    server = _auth_proxy(mlflow_url)
-    try:
-        with pytest.raises(RegistryError) as info:
-            _record(f"http://127.0.0.1:{server.server_address[1]}", model)
-    finally:
-        server.shutdown()
-        server.server_close()
-    text = str(info.value)
+    text = _refused(_auth_proxy(mlflow_url), model)
     assert "\n" not in text and "403" in text and "'reader'" in text, text
     assert SECRET not in text and "Response body" not in text, text
     assert os.environ.get("MLFLOW_RUN_ID") is None
