@@ -52,6 +52,16 @@ def generate(base: Path, labels: int, seed: int = 1) -> None:
     frame.to_parquet(base / "labels.parquet", index=False)
 
 
+def generate_in_child(module: str, base: Path, size: int) -> None:
+    """``module.generate(base, size)`` in a child process: a parent that built the frame would lend
+    its RSS to every child forked after it."""
+    code, _, log, _, _ = run_child([sys.executable, "-c", (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        f"from {module} import generate; from pathlib import Path; "
+        f"generate(Path({str(base)!r}), {size})")])
+    assert code == 0, log
+
+
 def ingest_of(path: str, before: str):
     """``ingest_labels`` of this tree, or (``path`` "before") of commit ``before``, loaded from git;
     the modules an ingest imports are imported here, before a caller measures."""
@@ -116,11 +126,7 @@ def main() -> int:
     for size in args.sizes:
         base = Path(tempfile.mkdtemp(prefix="bench-r38-labels-"))
         try:
-            code, _, log, _, _ = run_child([sys.executable, "-c", (
-                f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
-                f"from bench_r38_labels_ingest import generate; from pathlib import Path; "
-                f"generate(Path({str(base)!r}), {size})")])
-            assert code == 0, log
+            generate_in_child("bench_r38_labels_ingest", base, size)
             for fmt in args.formats.split(","):
                 for path in ("before", "after"):
                     store = base / f"store-{fmt}-{path}"

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RESULTS, machine, run_child, save, table  # noqa: E402
-from bench_r38_labels_ingest import _status, ingest_of, labels_frame  # noqa: E402
+from bench_r38_labels_ingest import _status, generate_in_child, ingest_of, labels_frame  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 BEFORE = "09530e2"
@@ -77,11 +77,7 @@ def main() -> int:
     for size in args.sizes:
         base = Path(tempfile.mkdtemp(prefix="bench-r39-refused-"))
         try:
-            code, _, log, _, _ = run_child([sys.executable, "-c", (
-                f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
-                f"from bench_r39_labels_refused import generate; from pathlib import Path; "
-                f"generate(Path({str(base)!r}), {size})")])
-            assert code == 0, log
+            generate_in_child("bench_r39_labels_refused", base, size)
             for fmt in args.formats.split(","):
                 messages = {}
                 for path in ("before", "after") if fmt != "jsonl" else ("after",):
