@@ -1,0 +1,128 @@
+"""Counter series that are *born* inside the analysis window, in a real Prometheus (backfilled
+with promtool).
+
+prometheus_client creates a labelled child at its first increment (``ctloop_predictions_total``
+``outcome="error"`` in ``src/ctloop/serving/runtime.py`` appears at the first failed
+prediction), and so does OpenTelemetry Go for every attribute set (the queue-proxy's
+``http_response_status_code="500"`` series of knative-v1.21.1 ``pkg/queue/sharedmain/
+handlers.go``). A new canary pod — or a pod that replaced a crashed one — therefore shows a
+series whose first sample already counts everything since the pod started. ``increase()``
+counts only what happens between samples (prometheus v2.42 ``promql/functions.go``
+``extrapolatedRate``: at most half a scrape interval extrapolated, a series with one sample has
+no increase at all), so the errors of a cold start were not counted: the canary passed with
+0 % errors while a tenth of its requests had failed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ctloop.config import CanaryRules
+from ctloop.serving import analysis
+from ctloop.serving.metric_sources import Prometheus, get_source
+from tests.fixtures.prometheus import prometheus_with
+
+pytestmark = pytest.mark.slow
+
+T0, STEP, N = 1_700_000_000, 30, 41
+AT = T0 + (N - 1) * STEP
+NS = "ml"
+STABLE = "credit-predictor-00001"
+COLD = "credit-predictor-00002"  # new canary pod: 20 of its first 60 requests failed, none since
+REPLACED = "credit-predictor-00003"  # its pod crashed and was replaced: the new pod's errors
+STEADY = "credit-predictor-00004"  # healthy canary born in the window, no error series at all
+
+
+def _series(name: str, labels: dict[str, str], values: dict[int, float]) -> list[str]:
+    body = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    return [f"{name}{{{body}}} {v!r} {T0 + i * STEP}" for i, v in sorted(values.items())]
+
+
+def _pod(revision: str, pod: str, ok: dict[int, float], error: dict[int, float]) -> list[str]:
+    """One pod's ctloop runtime series with the PodMonitor's target labels; latency 50-100 ms."""
+    target = {"job": f"{NS}/ctloop-inferenceservices", "instance": f"{pod}:8080", "namespace": NS,
+              "pod": pod, "revision": revision}
+    lines = _series("ctloop_predictions_total", {**target, "outcome": "ok"}, ok)
+    if error:
+        lines += _series("ctloop_predictions_total", {**target, "outcome": "error"}, error)
+    for le, share in (("0.05", 0.5), ("0.1", 1.0), ("+Inf", 1.0)):
+        lines += _series("ctloop_predict_seconds_bucket", {**target, "le": le},
+                         {i: v * share for i, v in ok.items()})
+    return lines
+
+
+def _otel_pod(revision: str, pod: str, ok: dict[int, float], error: dict[int, float]) -> list[str]:
+    """The same pod's Knative 1.21 queue-proxy series (tests/fixtures/serving_metrics.py
+    ``knative_otel``): ``http_server_request_duration_seconds`` by status code, the revision on
+    ``target_info`` only."""
+    target = {"job": f"{NS}/ctloop-inferenceservices", "instance": f"{pod}:9091", "pod": pod}
+    lines = []
+    for code, values in (("200", ok), ("500", error)):
+        labels = {**target, "http_response_status_code": code}
+        lines += _series("http_server_request_duration_seconds_count", labels, values)
+        for le in ("0.1", "+Inf"):
+            lines += _series("http_server_request_duration_seconds_bucket", {**labels, "le": le}, values)
+    info = {**target, "kn_revision_name": revision, "k8s_namespace_name": NS,
+            "kn_configuration_name": "credit-predictor"}
+    return lines + _series("target_info", info, {i: 1.0 for i in ok})
+
+
+def _ramp(first: int, start: float, per_step: float, last: int = N - 1) -> dict[int, float]:
+    return {i: start + (i - first) * per_step for i in range(first, last + 1)}
+
+
+@pytest.fixture(scope="module")
+def prom(tmp_path_factory):
+    born = N - 8  # the last 8 scrapes: 3.5 minutes of the 5-minute window
+    lines = [
+        *_pod(STABLE, "stable-a", _ramp(0, 0, 200), {i: 0.0 for i in range(N)}),
+        # 60 requests before the first scrape, 20 of them failed; then 20 ok requests per scrape
+        *_pod(COLD, "cold-a", _ramp(born, 40, 20), {i: 20.0 for i in range(born, N)}),
+        # the first pod served 20 per scrape without an error until it crashed; its replacement
+        # failed 15 of its first requests, then served 20 per scrape
+        *_pod(REPLACED, "replaced-a", _ramp(0, 0, 20, last=N - 8), {}),
+        *_pod(REPLACED, "replaced-b", _ramp(N - 9, 25, 20), {i: 15.0 for i in range(N - 9, N)}),
+        *_pod(STEADY, "steady-a", _ramp(born, 40, 20), {}),
+        *_otel_pod(STABLE, "stable-a", _ramp(0, 0, 200), {}),
+        *_otel_pod(COLD, "cold-a", _ramp(born, 40, 20), {i: 20.0 for i in range(born, N)}),
+    ]
+    by_name: dict[str, list[str]] = {}
+    for line in lines:
+        by_name.setdefault(line.split("{")[0], []).append(line)
+    text = "\n".join([*(part for name, series in by_name.items()
+                        for part in (f"# TYPE {name} unknown", *series)), "# EOF", ""])
+    with prometheus_with(text, tmp_path_factory.mktemp("prom")) as url:
+        yield Prometheus(url)
+
+
+def _check(prom, canary: str, source: str = "ctloop"):
+    check = analysis.make_check(prom, canary_revision=lambda: canary, stable_revision=lambda: STABLE,
+                                namespace=NS, rules=CanaryRules(), source=source, clock=lambda: AT)
+    return check(5)
+
+
+@pytest.mark.parametrize(("canary", "source"), [(COLD, "ctloop"), (REPLACED, "ctloop"),
+                                                (COLD, "knative-otel")])
+def test_the_errors_counted_before_a_series_first_scrape_fail_the_canary(prom, canary, source):
+    """Before: errors 0 (the error series never moved inside the window), error rate 0.00 %, a
+    pass. Now the first sample of a series born inside the window counts from zero."""
+    passed, reason, measured = _check(prom, canary, source)
+    assert not passed, reason
+    assert "error rate" in reason, reason
+    assert 0.05 < measured["canary_error_rate"] < 0.15, measured
+
+
+def test_a_healthy_canary_born_in_the_window_still_passes_with_its_first_requests(prom):
+    stats = get_source("ctloop").stats(prom, STEADY, NS, "5m", AT)
+    # 140 between the samples (+ at most half a scrape extrapolated) and the 40 of the first one
+    assert 180 <= stats.requests <= 195, stats
+    assert stats.error_rate == 0.0, stats
+    passed, reason, _ = _check(prom, STEADY)
+    assert passed, reason
+
+
+def test_a_series_present_before_the_window_is_not_counted_twice(prom):
+    """The stable's series exist since T0: its requests are increase() alone (200 per scrape,
+    10 scrapes in 5 minutes), the born correction adds nothing."""
+    stats = get_source("ctloop").stats(prom, STABLE, NS, "5m", AT)
+    assert stats.requests == pytest.approx(2000, rel=0.01), stats
