@@ -787,6 +787,11 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _probe(args: argparse.Namespace) -> int:
+    if not args.namespace.strip():  # every namespace: other InferenceServices' series counted as these
+        raise ConfigError("--namespace is blank: give the InferenceService's namespace")
+    if not re.fullmatch(r"[0-9]*[1-9][0-9]*[smhdwy]", args.lookback):  # PromQL would take "1h offset 1d"
+        raise ConfigError(f"--lookback {args.lookback!r} must be a Prometheus range above 0 such as "
+                          "30m, 1h or 2d")
     found = probe(
         Prometheus(args.prometheus_url), args.namespace, args.revision, lookback=args.lookback
     )
