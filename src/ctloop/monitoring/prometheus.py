@@ -95,11 +95,39 @@ def _number(field: str, value: Any, *, optional: bool = True) -> float | None:
         raise ConfigError(
             f"window[{field!r}] must be a number{' or None' if optional else ''}, got {value!r}"
         )
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond a float (10**400)
+        raise ConfigError(f"window[{field!r}] must be a number a float can hold, got {value!r}") from None
     if math.isnan(value):
         if not optional:  # a count: None would be published as the text "None" (the push refused)
             raise ConfigError(f"window[{field!r}] must be a number, got {value!r}")
         return None
-    return float(value)
+    return number
+
+
+def _label(field: str, value: Any) -> str:
+    """``value`` as a label value: UTF-8 text (a lone surrogate cannot be sent)."""
+    text = str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(f"window[{field!r}] {value!r} is no UTF-8 text, which a Prometheus "
+                          "label value must be") from None
+    return text
+
+
+def _columns(field: str, mapping: dict) -> list[tuple[str, Any]]:
+    """``(column label, value)`` of a per-column mapping, in label order; two keys written as
+    one label (1 and '1') would be one series twice, and the Pushgateway refuses the push."""
+    seen: dict[str, Any] = {}
+    for key in mapping:
+        name = _label(field, key)
+        if name in seen:
+            raise ConfigError(f"window[{field!r}] has two columns written {name!r} ({seen[name]!r} "
+                              f"and {key!r}): they would be one series")
+        seen[name] = key
+    return sorted((name, mapping[key]) for name, key in seen.items())
 
 
 def _check(window: Any) -> None:
@@ -142,8 +170,8 @@ def window_samples(
     """``(name, labels, value)`` of one judged window (the grouping labels ``job``/``model`` are
     added by the Pushgateway)."""
     _check(window)
-    version = {"version": str(window["champion_version"] or "")}
-    metric = str(window["realized_metric"] or "")
+    version = {"version": _label("champion_version", window["champion_version"] or "")}
+    metric = _label("realized_metric", window["realized_metric"] or "")
     out = [
         ("run_timestamp_seconds", {}, float(now)),
         ("window_end_timestamp_seconds", {}, _timestamp(window["window_end"])),
@@ -152,11 +180,11 @@ def window_samples(
     share = _number("drift_share", window["drift_share"])
     if share is not None:
         out.append(("drift_share", version, share))
-    for column, score in sorted(window["drift_scores"].items()):
+    for column, score in _columns("drift_scores", window["drift_scores"]):
         value = _number(f"drift_scores.{column}", score)
         if value is not None:
             out.append(("drift_score", {**version, "column": str(column)}, value))
-    for column, drifted in sorted(window["drifted"].items()):
+    for column, drifted in _columns("drifted", window["drifted"]):
         out.append(("column_drifted", {**version, "column": str(column)}, 1.0 if drifted else 0.0))
     realized = _number("realized", window["realized"])
     labelled = _number("realized_rows", window["realized_rows"], optional=False)
@@ -189,7 +217,7 @@ def window_samples(
     out.append(
         (
             "retrain",
-            {**version, "rule": str(window["rule"] or "none")},
+            {**version, "rule": _label("rule", window["rule"] or "none")},
             1.0 if window["retrain"] else 0.0,
         )
     )
