@@ -4,7 +4,8 @@ See docs/serving.md#metric-sources. A source names the Prometheus series that co
 revision's requests, its 5xx answers and its latency, and how a revision is selected in them.
 The Python queries (:meth:`MetricSource.stats`) and the recording rules of
 ``manifests/components/monitoring`` (:meth:`MetricSource.rule_group`) are built from the same
-definition, so they cannot drift apart.
+definition, so they cannot drift apart. (The analysis' request counts also take the first value
+of a series born inside its window, which a recording rule's rate() cannot: ``_counted``.)
 
 * ``ctloop`` (**default**): the ctloop serving runtime's own ``ctloop_predictions_total`` /
   ``ctloop_predict_seconds`` (``serving/runtime.py``), per revision through the monitoring
