@@ -398,7 +398,9 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     Classification labels are encoded once as positions over the challenger's classes followed by
     any label value neither model knows (scored as errors, :mod:`ctloop.metrics`); the champion's
     probabilities are aligned to the same columns, so a class that appeared after the champion was
-    trained counts against it instead of failing the gate."""
+    trained counts against it instead of failing the gate. Each model's own metrics (the thresholds,
+    the report, the monitoring reference) are over its own classes and the holdout's labels it has
+    none for: the same with or without the other model."""
     import numpy as np
 
     if task not in M.TASKS:
@@ -432,29 +434,39 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     if champion is not None:
         _, _, pred_b, classes_b = _predictions(champion, holdout.rename(columns=renamed) if renamed else holdout,
                                                target=target, task=task, role="champion")
+    # each model's own metrics: over its classes and the holdout's labels it has no class for, whatever the
+    # other model's classes (a champion's class no holdout row holds made a binary challenger's
+    # precision/recall/F1 macro averages over three labels, and took its ROC curve)
+    own_y, own_labels, own_pred = y_raw, [], pred_c
+    champion_own = None
     if task == "classification":
         others = list(classes_b) if champion is not None else []
         key = M.class_key(classes, others) if others else M.class_key(classes)
         union = list(classes) + [c for c in others if key(c) not in {key(k) for k in classes}]
-        y, labels = _encode(y_raw, union)
+        own_y, own_labels = _encode(y_raw, list(classes))
+        own_pred = align_classes(pred_c, classes, own_labels)
+        if pred_b is not None:
+            champion_own = M.compute(task, y_raw, pred_b, list(classes_b))
+        y, labels = _encode(y_raw, union)  # the comparison's: both models over the same labels
         pred_c = align_classes(pred_c, classes, labels)
         if pred_b is not None:
             pred_b = align_classes(pred_b, classes_b, labels)
     else:
         y = y_raw
     positions = list(range(len(labels)))
-    challenger_metrics = M.compute(task, y, pred_c, positions)
+    own_positions = list(range(len(own_labels)))
+    challenger_metrics = M.compute(task, own_y, own_pred, own_positions)
     decision = GateDecision(approved=False, reason="", task=task, primary_metric=primary,
                             challenger_metrics=challenger_metrics, thresholds=dict(cfg.thresholds), rows=len(data))
     # the holdout's labels the challenger has no class for (not the champion's classes no row holds)
-    unseen = [str(labels[i]) for i in sorted(set(np.asarray(y).tolist())) if i >= len(classes)] \
+    unseen = [str(own_labels[i]) for i in sorted(set(np.asarray(own_y).tolist())) if i >= len(classes)] \
         if task == "classification" else []
     if task == "classification":
         from ctloop.monitoring.triggers import gate_reference, scores_of
 
-        decision.curves = _curves(y, pred_c, labels)
-        decision.reference = gate_reference(y, pred_c, positions, scores=scores_of(pred_c[:, :len(classes)]),
-                                            model_classes=len(classes))
+        decision.curves = _curves(own_y, own_pred, own_labels)
+        decision.reference = gate_reference(own_y, own_pred, own_positions,
+                                            scores=scores_of(own_pred[:, :len(classes)]), model_classes=len(classes))
     else:
         from ctloop.monitoring.triggers import regression_reference
 
@@ -494,7 +506,7 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     elif champion is None:
         reasons.append("no champion yet: judged on absolute thresholds only")
     else:
-        decision.champion_metrics = M.compute(task, y, pred_b, positions)
+        decision.champion_metrics = champion_own if champion_own is not None else M.compute(task, y, pred_b, positions)
         comp = paired_bootstrap(primary, y, pred_c, pred_b, labels, rounds=cfg.bootstrap_rounds,
                                 confidence=cfg.confidence, seed=cfg.seed)
         comp["tolerance"] = cfg.tolerance
