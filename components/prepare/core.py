@@ -35,6 +35,33 @@ def recency_weights(times: Any, end: Any, half_life: str) -> Any:
     half = parse_duration(half_life, name="data.recency_half_life")
     return np.power(0.5, ((end - times) / half).to_numpy(dtype=float))
 
+def _duration_text(age: Any) -> str:
+    """A Timedelta as a duration setting (``60h``, ``3D``, ``5400s``)."""
+    seconds = int(age.total_seconds())
+    for unit, size in (("D", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{max(seconds, 1)}s"
+
+
+def check_recency_weights(weights: Any, newest_age: Any, half_life: str) -> None:
+    """Refuse a ``half_life`` so short that the training rows' recency weights add up to less than
+    float64's resolution of one row (``2.2e-16``; every weight ``0.0`` when they underflow): the
+    fit failed with scikit-learn's "Sample weights must contain at least one non-zero number", or
+    fitted a constant model, naming no setting. ``newest_age``: how much older than the window's
+    end the newest training row is (the holdout's rows come after it)."""
+    import numpy as np
+
+    total = float(np.sum(weights))
+    if total >= np.finfo(float).eps:
+        return
+    age = _duration_text(newest_age)
+    raise ConfigError(f"data.recency_half_life {half_life!r}: the newest training row is {age} older than the "
+                      f"window's end, so the training rows' weights 0.5 ** (age / half-life) add up to {total:.3g} "
+                      f"(below {np.finfo(float).eps:.1e}, float64's resolution of a weight of 1): the model would learn nothing; set a "
+                      f"longer half-life (at {age!r}, the newest training row weighs 0.5) or unset it")
+
+
 def frame_digest(frame: pd.DataFrame) -> str:
     """sha256 of the frame's content: column names, dtypes and row values, in row order.
 
@@ -180,6 +207,7 @@ def prepare(
         current = holdout.copy()
     if recency_half_life:
         train[WEIGHT] = recency_weights(train[time_column], end, recency_half_life)
+        check_recency_weights(train[WEIGHT], end - train[time_column].max(), recency_half_life)
 
     digest = frame_digest(selected)
     profile = {
