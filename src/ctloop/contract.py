@@ -310,6 +310,9 @@ def coerce(series: pd.Series, dtype: str, fmt: str = "", *, name: str = "") -> t
                 out = out.mask(series.astype(str).str.strip().isin(zoned))
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_convert("UTC").dt.tz_localize(None)
+        if out.dtype != "datetime64[ns]":  # a Parquet timestamp[ms/us/s] (pandas 2 keeps its unit) holds
+            # 9999-12-31, which text times are refused for and every shift by a Timedelta overflows on
+            out = out.mask((out < pd.Timestamp.min) | (out > pd.Timestamp.max))
         bad = notnull & out.isna()
         return out, int(bad.sum()), list(series[bad].astype(str).unique()[:3])
     # category / string: any non-null value is acceptable text
