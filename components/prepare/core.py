@@ -127,7 +127,8 @@ def prepare(
 
     * window: rows with ``as_of - window < time <= as_of`` (``as_of`` defaults to the latest
       time in the data; an empty window means all rows up to ``as_of``);
-    * duplicates (identical rows) and rows without a target are dropped and counted;
+    * duplicates (identical rows), rows without a target and rows without a time (in no window)
+      are dropped and counted;
     * holdout: the latest ``holdout_fraction`` of the window's rows by time — rows sharing a
       timestamp never straddle the split;
     * current: rows with ``as_of - current_window < time <= as_of`` (for drift detection);
@@ -167,6 +168,7 @@ def prepare(
     check_uniform_types(data, [c for c in data.columns if c not in (target, time_column)])
 
     tmin, tmax = data[time_column].min(), data[time_column].max()
+    no_time = int(data[time_column].isna().sum())  # in no window: dropped below, and counted
     end = to_utc(as_of, name="as_of").tz_localize(None) if as_of not in (None, "") else tmax
     times = data[time_column]
     mask = times <= end
@@ -215,6 +217,7 @@ def prepare(
         "rows_selected": before_dedupe,
         "duplicates_dropped": duplicates,
         "null_target_dropped": no_target,
+        "null_time_dropped": no_time,
         "rows_used": len(selected),
         "train_rows": len(train),
         "holdout_rows": len(holdout),
@@ -240,7 +243,8 @@ def run(frame: pd.DataFrame, cfg: DataConfig) -> PreparedData:
                    time_format=cfg.time_format)
 
 
-PROFILE_SUMMARY = ("rows_in", "rows_used", "duplicates_dropped", "null_target_dropped", "train_rows", "holdout_rows")
+PROFILE_SUMMARY = ("rows_in", "rows_used", "duplicates_dropped", "null_target_dropped", "null_time_dropped",
+                   "train_rows", "holdout_rows")
 
 
 def profile_summary(profile: dict[str, Any]) -> dict[str, Any]:
@@ -251,7 +255,8 @@ def profile_summary(profile: dict[str, Any]) -> dict[str, Any]:
 def describe(prepared: PreparedData) -> str:
     p = prepared.profile
     return (f"window {p['window']['start']} .. {p['window']['end']}: {p['rows_used']} rows used "
-            f"({p['duplicates_dropped']} duplicates, {p['null_target_dropped']} null targets dropped); "
+            f"({p['duplicates_dropped']} duplicates, {p['null_target_dropped']} null targets, "
+            f"{p.get('null_time_dropped', 0)} without a time dropped); "
             f"train {p['train_rows']}, holdout {p['holdout_rows']}, current {p['current_rows']}; "
             f"digest {prepared.digest[:12]}")
 
