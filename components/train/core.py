@@ -419,8 +419,14 @@ def fit(
         bad = weights.isna() | ~(weights >= 0) | ~np.isfinite(weights.to_numpy(dtype=float, na_value=np.nan))
         if bad.any():  # a column of the user's data under the reserved name, not prepare_data's weights
             raise DataValidationError([(WEIGHT, "weight", int(bad.sum()), f"values like "
-                                        f"{data.loc[bad, WEIGHT].iloc[0]!r} are not sample weights (finite numbers "
-                                        f">= 0): the name {WEIGHT!r} is reserved for recency weights; rename it")])
+                                        f"{plain(data.loc[bad, WEIGHT].iloc[0])!r} are not sample weights (finite "
+                                        f"numbers >= 0): the name {WEIGHT!r} is reserved for recency weights; "
+                                        "rename it")])
+        if not (weights > 0).any():  # scikit-learn: "Sample weights must contain at least one non-zero number"
+            raise DataValidationError([(WEIGHT, "weight", len(weights), "every row has weight 0: the model would "
+                                        "learn from no row (recency weights of a half-life far shorter than the "
+                                        "rows' ages, data.recency_half_life, or a column of the data under this "
+                                        "reserved name)")])
         fit_kw["model__sample_weight"] = weights.to_numpy(dtype=float)
     best_params: dict[str, Any] = {}
     metrics: dict[str, float] = {}
