@@ -62,6 +62,22 @@ def check_recency_weights(weights: Any, newest_age: Any, half_life: str) -> None
                       f"longer half-life (at {age!r}, the newest training row weighs 0.5) or unset it")
 
 
+def check_blank_labels(labels: Any, times: Any, target: str) -> None:
+    """Refuse target cells that are blank text (``""``, spaces: rows not labelled yet, as a
+    spreadsheet or a Parquet string column writes them) in any row of the window: the fit refuses them
+    in the training rows (:func:`ctloop.components.train.core.check_labels`), and in the holdout rows
+    (the newest, where unlabelled rows are) the gate scored them as a class of their own, every row an
+    error, or failed naming no column (a regression's amounts)."""
+    blank = labels.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+    if not blank.any():
+        return
+    rows = int(blank.sum())
+    shown = ", ".join(repr(v) for v in list(dict.fromkeys(labels[blank].tolist()))[:3])
+    raise DataValidationError([(target, "labels", rows, f"{rows} row(s) have a blank label ({shown}; the first at "
+                                f"{times[blank].iloc[0]}): leave a missing label empty (the row is left out of "
+                                "training and scoring) or write its value")])
+
+
 def frame_digest(frame: pd.DataFrame) -> str:
     """sha256 of the frame's content: column names, dtypes and row values, in row order.
 
@@ -189,6 +205,7 @@ def prepare(
             f"{max(contract.min_rows, 2)} are needed; the data spans {tmin} .. {tmax}: "
             "widen `window` or move `as_of`")])
     selected = selected.sort_values(time_column, kind="stable").reset_index(drop=True)
+    check_blank_labels(selected[target], selected[time_column], target)
 
     # time split: the cut sits on a timestamp boundary
     cut = int(round(len(selected) * (1.0 - holdout_fraction)))
