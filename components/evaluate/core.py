@@ -100,6 +100,8 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
         raise EvaluationError(f"the {role} cannot score the holdout data: it has no column {missing[0]!r}, a "
                               f"feature of the {role}" + (f" (missing: {', '.join(map(repr, missing))})"
                                                           if len(missing) > 1 else ""))
+    if task == "regression":  # the target's text, not a feature's: "could not convert string to float: 'n/a'"
+        _check_amounts(data[target], target)
     x = plain_missing(data[list(features)] if features is not None else data)  # pd.NA: storage.plain_missing
     x = _numbers_as_served(model, x)
     try:
@@ -128,6 +130,24 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
                 "learnt numbers there; write the column as numbers") from exc
         first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
         raise EvaluationError(f"the {role} cannot score the holdout data: {first}") from exc  # sklearn: a paragraph
+
+
+def _check_amounts(y: pd.Series, target: str) -> None:
+    """Refuse a regression holdout's target values that are no numbers (text among amounts: ``n/a``),
+    naming the column, a few of them and how many rows hold one, as the fit refuses them in the
+    training rows (:func:`ctloop.components.train.core.check_regression_target`)."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
+        return
+    bad = y[pd.to_numeric(y.map(lambda v: v.strip() if isinstance(v, str) else v), errors="coerce").isna()] \
+        if not pd.api.types.is_bool_dtype(y) else y
+    if len(bad):
+        from ctloop.errors import DataValidationError
+
+        examples = [plain(v) for v in pd.unique(bad)[:3]]
+        raise DataValidationError([(target, "dtype", len(bad), f"regression needs a numeric target, got values like "
+                                    f"{examples} in the holdout rows")])
 
 
 QUOTE_CHARS = 40  # of a raw value quoted in a message (a long text or a nested value is cut)
