@@ -206,6 +206,12 @@ def prepare(
             "widen `window` or move `as_of`")])
     selected = selected.sort_values(time_column, kind="stable").reset_index(drop=True)
     check_blank_labels(selected[target], selected[time_column], target)
+    if all(isinstance(v, str) for v in pd.unique(selected[target])):
+        # a class written two ways ('yes'/'YES') in any row, as the fit refuses it in its rows and ctloop backtest
+        # in every row: only in the holdout rows the gate scored the new spelling as a class never seen
+        from ctloop.components.train.core import check_labels
+
+        check_labels(selected[target], target)
 
     # time split: the cut sits on a timestamp boundary
     cut = int(round(len(selected) * (1.0 - holdout_fraction)))
