@@ -100,6 +100,8 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
         raise EvaluationError(f"the {role} cannot score the holdout data: it has no column {missing[0]!r}, a "
                               f"feature of the {role}" + (f" (missing: {', '.join(map(repr, missing))})"
                                                           if len(missing) > 1 else ""))
+    if task == "regression":  # the target's text, not a feature's: "could not convert string to float: 'n/a'"
+        _check_amounts(data[target], target)
     x = plain_missing(data[list(features)] if features is not None else data)  # pd.NA: storage.plain_missing
     x = _numbers_as_served(model, x)
     try:
@@ -128,6 +130,24 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
                 "learnt numbers there; write the column as numbers") from exc
         first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
         raise EvaluationError(f"the {role} cannot score the holdout data: {first}") from exc  # sklearn: a paragraph
+
+
+def _check_amounts(y: pd.Series, target: str) -> None:
+    """Refuse a regression holdout's target values that are no numbers (text among amounts: ``n/a``),
+    naming the column, a few of them and how many rows hold one, as the fit refuses them in the
+    training rows (:func:`ctloop.components.train.core.check_regression_target`)."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
+        return
+    bad = y[pd.to_numeric(y.map(lambda v: v.strip() if isinstance(v, str) else v), errors="coerce").isna()] \
+        if not pd.api.types.is_bool_dtype(y) else y
+    if len(bad):
+        from ctloop.errors import DataValidationError
+
+        examples = [plain(v) for v in pd.unique(bad)[:3]]
+        raise DataValidationError([(target, "dtype", len(bad), f"regression needs a numeric target, got values like "
+                                    f"{examples} in the holdout rows")])
 
 
 QUOTE_CHARS = 40  # of a raw value quoted in a message (a long text or a nested value is cut)
@@ -398,7 +418,9 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     Classification labels are encoded once as positions over the challenger's classes followed by
     any label value neither model knows (scored as errors, :mod:`ctloop.metrics`); the champion's
     probabilities are aligned to the same columns, so a class that appeared after the champion was
-    trained counts against it instead of failing the gate."""
+    trained counts against it instead of failing the gate. Each model's own metrics (the thresholds,
+    the report, the monitoring reference) are over its own classes and the holdout's labels it has
+    none for: the same with or without the other model."""
     import numpy as np
 
     if task not in M.TASKS:
@@ -432,29 +454,39 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     if champion is not None:
         _, _, pred_b, classes_b = _predictions(champion, holdout.rename(columns=renamed) if renamed else holdout,
                                                target=target, task=task, role="champion")
+    # each model's own metrics: over its classes and the holdout's labels it has no class for, whatever the
+    # other model's classes (a champion's class no holdout row holds made a binary challenger's
+    # precision/recall/F1 macro averages over three labels, and took its ROC curve)
+    own_y, own_labels, own_pred = y_raw, [], pred_c
+    champion_own = None
     if task == "classification":
         others = list(classes_b) if champion is not None else []
         key = M.class_key(classes, others) if others else M.class_key(classes)
         union = list(classes) + [c for c in others if key(c) not in {key(k) for k in classes}]
-        y, labels = _encode(y_raw, union)
+        own_y, own_labels = _encode(y_raw, list(classes))
+        own_pred = align_classes(pred_c, classes, own_labels)
+        if pred_b is not None:
+            champion_own = M.compute(task, y_raw, pred_b, list(classes_b))
+        y, labels = _encode(y_raw, union)  # the comparison's: both models over the same labels
         pred_c = align_classes(pred_c, classes, labels)
         if pred_b is not None:
             pred_b = align_classes(pred_b, classes_b, labels)
     else:
         y = y_raw
     positions = list(range(len(labels)))
-    challenger_metrics = M.compute(task, y, pred_c, positions)
+    own_positions = list(range(len(own_labels)))
+    challenger_metrics = M.compute(task, own_y, own_pred, own_positions)
     decision = GateDecision(approved=False, reason="", task=task, primary_metric=primary,
                             challenger_metrics=challenger_metrics, thresholds=dict(cfg.thresholds), rows=len(data))
     # the holdout's labels the challenger has no class for (not the champion's classes no row holds)
-    unseen = [str(labels[i]) for i in sorted(set(np.asarray(y).tolist())) if i >= len(classes)] \
+    unseen = [str(own_labels[i]) for i in sorted(set(np.asarray(own_y).tolist())) if i >= len(classes)] \
         if task == "classification" else []
     if task == "classification":
         from ctloop.monitoring.triggers import gate_reference, scores_of
 
-        decision.curves = _curves(y, pred_c, labels)
-        decision.reference = gate_reference(y, pred_c, positions, scores=scores_of(pred_c[:, :len(classes)]),
-                                            model_classes=len(classes))
+        decision.curves = _curves(own_y, own_pred, own_labels)
+        decision.reference = gate_reference(own_y, own_pred, own_positions,
+                                            scores=scores_of(own_pred[:, :len(classes)]), model_classes=len(classes))
     else:
         from ctloop.monitoring.triggers import regression_reference
 
@@ -494,7 +526,7 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     elif champion is None:
         reasons.append("no champion yet: judged on absolute thresholds only")
     else:
-        decision.champion_metrics = M.compute(task, y, pred_b, positions)
+        decision.champion_metrics = champion_own if champion_own is not None else M.compute(task, y, pred_b, positions)
         comp = paired_bootstrap(primary, y, pred_c, pred_b, labels, rounds=cfg.bootstrap_rounds,
                                 confidence=cfg.confidence, seed=cfg.seed)
         comp["tolerance"] = cfg.tolerance

@@ -35,6 +35,49 @@ def recency_weights(times: Any, end: Any, half_life: str) -> Any:
     half = parse_duration(half_life, name="data.recency_half_life")
     return np.power(0.5, ((end - times) / half).to_numpy(dtype=float))
 
+def _duration_text(age: Any) -> str:
+    """A Timedelta as a duration setting (``60h``, ``3D``, ``5400s``)."""
+    seconds = int(age.total_seconds())
+    for unit, size in (("D", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{max(seconds, 1)}s"
+
+
+def check_recency_weights(weights: Any, newest_age: Any, half_life: str) -> None:
+    """Refuse a ``half_life`` so short that the training rows' recency weights add up to less than
+    float64's resolution of one row (``2.2e-16``; every weight ``0.0`` when they underflow): the
+    fit failed with scikit-learn's "Sample weights must contain at least one non-zero number", or
+    fitted a constant model, naming no setting. ``newest_age``: how much older than the window's
+    end the newest training row is (the holdout's rows come after it)."""
+    import numpy as np
+
+    total = float(np.sum(weights))
+    if total >= np.finfo(float).eps:
+        return
+    age = _duration_text(newest_age)
+    raise ConfigError(f"data.recency_half_life {half_life!r}: the newest training row is {age} older than the "
+                      f"window's end, so the training rows' weights 0.5 ** (age / half-life) add up to {total:.3g} "
+                      f"(below {np.finfo(float).eps:.1e}, float64's resolution of a weight of 1): the model would learn nothing; set a "
+                      f"longer half-life (at {age!r}, the newest training row weighs 0.5) or unset it")
+
+
+def check_blank_labels(labels: Any, times: Any, target: str) -> None:
+    """Refuse target cells that are blank text (``""``, spaces: rows not labelled yet, as a
+    spreadsheet or a Parquet string column writes them) in any row of the window: the fit refuses them
+    in the training rows (:func:`ctloop.components.train.core.check_labels`), and in the holdout rows
+    (the newest, where unlabelled rows are) the gate scored them as a class of their own, every row an
+    error, or failed naming no column (a regression's amounts)."""
+    blank = labels.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+    if not blank.any():
+        return
+    rows = int(blank.sum())
+    shown = ", ".join(repr(v) for v in list(dict.fromkeys(labels[blank].tolist()))[:3])
+    raise DataValidationError([(target, "labels", rows, f"{rows} row(s) have a blank label ({shown}; the first at "
+                                f"{times[blank].iloc[0]}): leave a missing label empty (the row is left out of "
+                                "training and scoring) or write its value")])
+
+
 def frame_digest(frame: pd.DataFrame) -> str:
     """sha256 of the frame's content: column names, dtypes and row values, in row order.
 
@@ -100,7 +143,8 @@ def prepare(
 
     * window: rows with ``as_of - window < time <= as_of`` (``as_of`` defaults to the latest
       time in the data; an empty window means all rows up to ``as_of``);
-    * duplicates (identical rows) and rows without a target are dropped and counted;
+    * duplicates (identical rows), rows without a target and rows without a time (in no window)
+      are dropped and counted;
     * holdout: the latest ``holdout_fraction`` of the window's rows by time — rows sharing a
       timestamp never straddle the split;
     * current: rows with ``as_of - current_window < time <= as_of`` (for drift detection);
@@ -140,6 +184,7 @@ def prepare(
     check_uniform_types(data, [c for c in data.columns if c not in (target, time_column)])
 
     tmin, tmax = data[time_column].min(), data[time_column].max()
+    no_time = int(data[time_column].isna().sum())  # in no window: dropped below, and counted
     end = to_utc(as_of, name="as_of").tz_localize(None) if as_of not in (None, "") else tmax
     times = data[time_column]
     mask = times <= end
@@ -160,6 +205,13 @@ def prepare(
             f"{max(contract.min_rows, 2)} are needed; the data spans {tmin} .. {tmax}: "
             "widen `window` or move `as_of`")])
     selected = selected.sort_values(time_column, kind="stable").reset_index(drop=True)
+    check_blank_labels(selected[target], selected[time_column], target)
+    if all(isinstance(v, str) for v in pd.unique(selected[target])):
+        # a class written two ways ('yes'/'YES') in any row, as the fit refuses it in its rows and ctloop backtest
+        # in every row: only in the holdout rows the gate scored the new spelling as a class never seen
+        from ctloop.components.train.core import check_labels
+
+        check_labels(selected[target], target)
 
     # time split: the cut sits on a timestamp boundary
     cut = int(round(len(selected) * (1.0 - holdout_fraction)))
@@ -180,6 +232,7 @@ def prepare(
         current = holdout.copy()
     if recency_half_life:
         train[WEIGHT] = recency_weights(train[time_column], end, recency_half_life)
+        check_recency_weights(train[WEIGHT], end - train[time_column].max(), recency_half_life)
 
     digest = frame_digest(selected)
     profile = {
@@ -187,6 +240,7 @@ def prepare(
         "rows_selected": before_dedupe,
         "duplicates_dropped": duplicates,
         "null_target_dropped": no_target,
+        "null_time_dropped": no_time,
         "rows_used": len(selected),
         "train_rows": len(train),
         "holdout_rows": len(holdout),
@@ -212,7 +266,8 @@ def run(frame: pd.DataFrame, cfg: DataConfig) -> PreparedData:
                    time_format=cfg.time_format)
 
 
-PROFILE_SUMMARY = ("rows_in", "rows_used", "duplicates_dropped", "null_target_dropped", "train_rows", "holdout_rows")
+PROFILE_SUMMARY = ("rows_in", "rows_used", "duplicates_dropped", "null_target_dropped", "null_time_dropped",
+                   "train_rows", "holdout_rows")
 
 
 def profile_summary(profile: dict[str, Any]) -> dict[str, Any]:
@@ -223,7 +278,8 @@ def profile_summary(profile: dict[str, Any]) -> dict[str, Any]:
 def describe(prepared: PreparedData) -> str:
     p = prepared.profile
     return (f"window {p['window']['start']} .. {p['window']['end']}: {p['rows_used']} rows used "
-            f"({p['duplicates_dropped']} duplicates, {p['null_target_dropped']} null targets dropped); "
+            f"({p['duplicates_dropped']} duplicates, {p['null_target_dropped']} null targets, "
+            f"{p.get('null_time_dropped', 0)} without a time dropped); "
             f"train {p['train_rows']}, holdout {p['holdout_rows']}, current {p['current_rows']}; "
             f"digest {prepared.digest[:12]}")
 

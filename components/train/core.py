@@ -419,8 +419,14 @@ def fit(
         bad = weights.isna() | ~(weights >= 0) | ~np.isfinite(weights.to_numpy(dtype=float, na_value=np.nan))
         if bad.any():  # a column of the user's data under the reserved name, not prepare_data's weights
             raise DataValidationError([(WEIGHT, "weight", int(bad.sum()), f"values like "
-                                        f"{data.loc[bad, WEIGHT].iloc[0]!r} are not sample weights (finite numbers "
-                                        f">= 0): the name {WEIGHT!r} is reserved for recency weights; rename it")])
+                                        f"{plain(data.loc[bad, WEIGHT].iloc[0])!r} are not sample weights (finite "
+                                        f"numbers >= 0): the name {WEIGHT!r} is reserved for recency weights; "
+                                        "rename it")])
+        if not (weights > 0).any():  # scikit-learn: "Sample weights must contain at least one non-zero number"
+            raise DataValidationError([(WEIGHT, "weight", len(weights), "every row has weight 0: the model would "
+                                        "learn from no row (recency weights of a half-life far shorter than the "
+                                        "rows' ages, data.recency_half_life, or a column of the data under this "
+                                        "reserved name)")])
         fit_kw["model__sample_weight"] = weights.to_numpy(dtype=float)
     best_params: dict[str, Any] = {}
     metrics: dict[str, float] = {}
@@ -607,11 +613,18 @@ def check_labels(y: pd.Series, target: str) -> None:
     surrounding spaces (``Yes``/``yes``/``yes ``): one class written two ways is learned as two.
     Single characters that differ only in case (``A``/``a``: a letter to recognise, a soft-masked
     DNA base, a chess piece's colour) are distinct classes: their case is their meaning. A blank
-    label (only spaces) is refused too: it would be learned as a class of its own."""
+    label (only spaces) is refused too: it would be learned as a class of its own. So are bytes (a
+    Parquet BINARY column of text), which scikit-learn refuses naming no column."""
     import numpy as np
     import pandas as pd
 
     values = pd.unique(y)
+    raw = [v for v in values if isinstance(v, bytes | bytearray)]
+    if raw:  # scikit-learn: TypeError "Support for labels represented as bytes is not supported", no column named
+        rows = int(y.map(lambda v: isinstance(v, bytes | bytearray)).sum())
+        raise DataValidationError([(target, "labels", rows, f"labels are bytes, not text (e.g. {plain(raw[0])!r}): a "
+                                    "Parquet BINARY column without the STRING annotation, as Impala and older Hive "
+                                    "or Spark write text; write the column as a string (CAST(... AS STRING))")])
     texts = [v for v in values if isinstance(v, str)]
     others = [v for v in values if not isinstance(v, str)]
     flags = [v for v in others if isinstance(v, bool | np.bool_)]

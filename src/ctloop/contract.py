@@ -185,7 +185,8 @@ def check_uniform_types(frame: pd.DataFrame, columns: list[str]) -> None:
     """Refuse object columns whose values mix types (text and numbers): scikit-learn's imputers and
     encoders need all strings or all numbers and do not say which column breaks that ("Encoders
     require their input argument must be uniformly strings or numbers", sklearn/utils/_encode.py,
-    scikit-learn 1.9.1)."""
+    scikit-learn 1.9.1); nested values; and bytes (a Parquet BINARY column of text), whose categories
+    no served request can hold."""
     import pandas as pd
 
     violations = []
@@ -201,6 +202,12 @@ def check_uniform_types(frame: pd.DataFrame, columns: list[str]) -> None:
         if len(nested):  # a Parquet list or struct column: unhashable, every encoder fails on it
             violations.append((str(name), "dtype", len(nested), f"nested values ({type(nested.iloc[0]).__name__}; "
                                f"e.g. {_short(nested.iloc[0])}): a feature needs one text or number per row"))
+        elif "bytes" in counts.index or "bytearray" in counts.index:  # a Parquet BINARY column of text
+            raw = values[kinds.isin(["bytes", "bytearray"])]
+            violations.append((str(name), "dtype", len(raw), f"bytes, not text (e.g. {_short(raw.iloc[0])}): a Parquet "
+                               "BINARY column without the STRING annotation, as Impala and older Hive or Spark write "
+                               "text; served requests and CSV files hold text, never these bytes, so the model would "
+                               "ignore the column there: write it as a string (CAST(... AS STRING))"))
         elif len(counts) > 1:
             rare = counts.index[-1]
             example = values[kinds == rare].iloc[0]
@@ -310,6 +317,9 @@ def coerce(series: pd.Series, dtype: str, fmt: str = "", *, name: str = "") -> t
                 out = out.mask(series.astype(str).str.strip().isin(zoned))
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_convert("UTC").dt.tz_localize(None)
+        if out.dtype != "datetime64[ns]":  # a Parquet timestamp[ms/us/s] (pandas 2 keeps its unit) holds
+            # 9999-12-31, which text times are refused for and every shift by a Timedelta overflows on
+            out = out.mask((out < pd.Timestamp.min) | (out > pd.Timestamp.max))
         bad = notnull & out.isna()
         return out, int(bad.sum()), list(series[bad].astype(str).unique()[:3])
     # category / string: any non-null value is acceptable text

@@ -437,7 +437,7 @@ def _kinds(source: Any, name: str) -> list[tuple[str, Any]]:
 
 
 def _check_text_kinds(scorer: Scorer, source: Any, flags: list[str]) -> None:
-    """Refuse a column of true/false, times or nested values for a text feature the model learnt
+    """Refuse a column of true/false, times, bytes or nested values for a text feature the model learnt
     text categories in (:func:`ctloop.storage.trained_categories`): none of its values can be a
     trained category, so every row would be scored with the feature ignored (a bool column) or the
     model fails naming no column (dates: numpy's "could not be promoted"). Text, a dictionary
@@ -455,7 +455,9 @@ def _check_text_kinds(scorer: Scorer, source: Any, flags: list[str]) -> None:
     csv = source.format == "csv" and not source.partition_keys
     for name in text:
         for where, kind in _kinds(source, name):
-            if (not csv and (pa.types.is_boolean(kind) or pa.types.is_temporal(kind))) or pa.types.is_nested(kind):
+            binary = pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind)
+            if (not csv and (pa.types.is_boolean(kind) or pa.types.is_temporal(kind))) or pa.types.is_nested(kind) \
+                    or binary:  # text stored as bytes (a Parquet BINARY column): no byte string is a trained category
                 known = trained[name]
                 shown = ", ".join(repr(v) for v in sorted(known)[:3]) + (", …" if len(known) > 3 else "")
                 raise DataSourceError(f"data: column {name!r} of {where} is {kind}, but {scorer.name} "

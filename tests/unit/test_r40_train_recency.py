@@ -1,0 +1,38 @@
+"""Round 40 (training surface): a recency half-life so short that the training rows weigh nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.columns import WEIGHT
+from ctloop.components.prepare.core import prepare
+from ctloop.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def hourly():
+    # 300 hourly rows: the holdout is the last 60 hours, so the newest training row is 60 h old
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=300)
+    return pd.DataFrame({"t": pd.date_range("2025-01-01", periods=300, freq="h").astype(str), "x": x,
+                         "y": (x + rng.normal(size=300) * 0.5 > 0).astype(int)})
+
+
+@pytest.mark.parametrize("half_life", ["1s", "1h"])
+def test_a_half_life_under_which_the_training_rows_weigh_nothing_is_refused_naming_it(hourly, half_life):
+    # '1s': every weight 0.5 ** (age / 1 s) underflowed to 0.0 and the fit failed with scikit-learn's
+    # "Sample weights must contain at least one non-zero number", naming no setting; '1h': the weights
+    # summed to 1.7e-18, and every estimator fitted a constant model (only a note said "learned nothing")
+    with pytest.raises(ConfigError) as info:
+        prepare(hourly, target="y", time_column="t", window=None, recency_half_life=half_life)
+    message = str(info.value)
+    assert "\n" not in message
+    assert f"data.recency_half_life {half_life!r}" in message and "60h" in message, message
+
+
+@pytest.mark.parametrize("half_life", ["2h", "1D", "30D"])
+def test_half_lives_that_leave_the_rows_a_weight_still_weigh_them(hourly, half_life):
+    out = prepare(hourly, target="y", time_column="t", window=None, recency_half_life=half_life)
+    assert 0 < out.train[WEIGHT].sum() and out.train[WEIGHT].max() <= 1
