@@ -6,7 +6,8 @@ column written as ``double`` in one file and ``string`` in the next breaks eithe
 a feature or prediction column is decided once per model, by the first value the log ever saw
 for it, and kept in ``<root>/_schema/model=<model>.json`` (a JSON object of column → type):
 
-* JSON numbers (integer or not) → ``double``; ``NaN``/``Infinity`` → null. Integers above 2**53
+* JSON numbers (integer or not) → ``double``; ``NaN``/``Infinity`` → null (in a column of any type,
+  and within ``_mistyped``/``_overflow``, which are strict JSON). Integers above 2**53
   lose precision: send identifiers as strings.
 * JSON strings → ``string``; ``true``/``false`` → ``bool``;
 * JSON objects and lists → ``string`` holding their JSON text (``{}`` included: Parquet has no
@@ -206,6 +207,9 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
             continue
         elif kind is bool:  # wanted == "bool"
             continue
+        elif kind is float and not math.isfinite(value):  # NaN/Infinity: null in every column type
+            row[key] = None
+            continue
         if mistyped is None:
             mistyped = {}
         mistyped[key] = value
@@ -215,7 +219,7 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
     if overflow is not None:
         for key in overflow:
             del row[key]
-        row[OVERFLOW] = json.dumps(overflow, allow_nan=True)  # the values as sent, nested ones as JSON
+        row[OVERFLOW] = _aside_text(overflow)  # the values as sent, nested ones as JSON
         n_overflow = len(overflow)
     if mistyped is None:
         return 0, n_overflow
@@ -224,8 +228,30 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
     earlier = row.get(MISTYPED)
     if earlier:  # retyped again at a flush: keep what was set aside at arrival
         mistyped = {**json.loads(earlier), **mistyped}
-    row[MISTYPED] = json.dumps(mistyped, allow_nan=True)  # keeps NaN as NaN: the value as sent
+    row[MISTYPED] = _aside_text(mistyped)  # the values as sent (integers every digit)
     return len(mistyped), n_overflow
+
+
+def _aside_text(values: dict[str, Any]) -> str:
+    """``_mistyped``/``_overflow`` text: strict JSON, NaN/Infinity within it null (as in a number
+    column; before round 40 Python's ``NaN`` tokens, which no strict JSON reader takes), integers
+    every digit (Python's json)."""
+    try:
+        return json.dumps(values, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(values), allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float (at any depth) as None."""
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is list:
+        return [_finite(v) for v in value]
+    if kind is dict:
+        return {k: _finite(v) for k, v in value.items()}
+    return value
 
 
 def arrow_schema(types: dict[str, str], columns=()) -> Any:
