@@ -75,7 +75,7 @@ from ctloop.errors import InferenceLogError
 from ctloop.inference_log import binary_tensors
 from ctloop.inference_log.defaults import MAX_BODY_BYTES, ROW_VALUES, VALUES_DIVISOR
 from ctloop.inference_log.layout import PARTITION_KEYS
-from ctloop.inference_log.schema import IDENTITY
+from ctloop.inference_log.schema import IDENTITY, WHOLE, json_text
 
 REQUIRED = ("ce-id", "ce-type", "ce-source", "ce-inferenceservicename")
 # the extension attributes KServe's agent sets on every event (v0.20.0 pkg/logger/worker.go:
@@ -1053,7 +1053,26 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
         if i < len(predictions):
             row.update(predictions[i])
         rows.append(row)
+    whole = _whole_side(request, response)
+    if whole is not None:
+        rows[0][WHOLE] = whole
     return rows
+
+
+def _whole_side(request: Event | None, response: Event | None) -> str | None:
+    """For a half (one side without the other): the JSON text of that side of a TensorFlow Serving
+    columnar pair, whole (:func:`_whole`: the row :func:`join` makes of such a pair whose sides have
+    different row counts), else None. The half's rows do not say which form its body had
+    (``instances`` and columnar ``inputs`` make the same rows), so
+    :func:`~ctloop.inference_log.reader.merge_halves` joins two halves with this instead."""
+    if (request is None) == (response is None):
+        return None
+    body = (request or response).body
+    if not isinstance(body, dict):
+        return None
+    if request is not None:
+        return json_text(_whole(body["inputs"], "f0")) if "inputs" in body and v1_inputs(body) else None
+    return json_text(_whole(body["outputs"], "prediction", "prediction_")) if v1_outputs(body) else None
 
 
 __all__ = ["Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",

@@ -56,10 +56,14 @@ SCHEMA_DIR = "_schema"
 TYPES = ("double", "string", "bool")
 MISTYPED = "_mistyped"  # JSON text of the values that did not fit their column's type
 OVERFLOW = "_overflow"  # JSON text of the values of keys that found the model's columns full
+# JSON text of one side of a TensorFlow Serving columnar pair, whole (``events.join``), on the first
+# row of a half written without its other side: what ``reader.merge_halves`` joins two such halves with
+WHOLE = "_whole"
 _FIXED = {c.INSTANCE: "int64", c.HAS_RESPONSE: "bool", c.HAS_REQUEST: "bool"}
 # the identity columns' fixed types, in file order (request_id first, as always)
 IDENTITY = {name: _FIXED.get(name, "string")
-            for name in (c.REQUEST_ID, *(n for n in c.LOG_IDENTITY if n != c.REQUEST_ID), MISTYPED, OVERFLOW)}
+            for name in (c.REQUEST_ID, *(n for n in c.LOG_IDENTITY if n != c.REQUEST_ID), MISTYPED, OVERFLOW,
+                          WHOLE)}
 
 
 def schema_file(model: str) -> str:
@@ -79,7 +83,7 @@ def column_type(column: str, value: Any) -> str:
     return "string"  # str, and lists/objects as JSON text
 
 
-def _json_text(value: Any) -> str:
+def json_text(value: Any) -> str:
     """``value`` as JSON text (a list or object in a ``string`` column): orjson's, which writes
     NaN/Infinity as null. An integer beyond 64 bits (valid JSON, which orjson refuses) is the double
     it is in a number column, at any depth (:func:`_in_range`): never Python json's ``NaN`` or
@@ -199,7 +203,7 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
         elif wanted == "string":
             if kind is not str:
                 if kind is not float or math.isfinite(value):
-                    row[key] = _json_text(value)
+                    row[key] = json_text(value)
                     if converted is not None:
                         converted.append(key)
                 else:
@@ -356,6 +360,6 @@ def read_types(root: str) -> dict[str, dict[str, str]]:
     return out
 
 
-__all__ = ["SCHEMA_DIR", "TYPES", "MISTYPED", "OVERFLOW", "IDENTITY", "is_feature", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
+__all__ = ["SCHEMA_DIR", "TYPES", "MISTYPED", "OVERFLOW", "WHOLE", "IDENTITY", "is_feature", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
            "dataset_schema", "sync",
            "load", "read_types"]
