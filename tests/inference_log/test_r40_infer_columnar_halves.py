@@ -63,3 +63,12 @@ def test_two_replicas_give_the_row_one_replica_gives(tmp_path):
     # the half files typed f0 and prediction as numbers (their rows' values): each whole value is set
     # aside in _mistyped, as the sink's own join does under a registry with those types
     assert json.loads(halves[0]["_mistyped"]) == {"f0": [[1, 2], [3, 4]], "prediction": [0.1]}
+
+
+def test_halves_of_equal_row_counts_are_stitched_row_by_row(tmp_path):
+    _send(tmp_path / "a", tmp_path / "halves", _event("request", REQUEST))
+    _send(tmp_path / "b", tmp_path / "halves", _event("response", {"outputs": [0.1, 0.9]}))
+    end = pd.Timestamp("2026-11-22T11:00:00Z")
+    frame = read_log(str(tmp_path / "halves"), "tf", end - pd.Timedelta("1h"), end).sort_values("instance")
+    assert frame["prediction"].tolist() == [0.1, 0.9] and frame["f1"].tolist() == [2, 4]
+    assert frame["has_request"].all() and frame["has_response"].all() and frame["_whole"].isna().all()

@@ -220,6 +220,8 @@ def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
         merged["has_request"] = merged.index.isin(requests.index)
     if "has_response" in logs.columns:
         merged["has_response"] = merged.index.isin(responses.index)
+    if "_whole" in merged.columns:  # a columnar pair's sides, whole: of no use once stitched
+        merged["_whole"] = None
     merged = merged.reset_index()[list(logs.columns)]
     return pd.concat([logs[~involved], complete, merged, kept, wholes], ignore_index=True)
 
