@@ -184,7 +184,7 @@ class Event:
         body = known.get("body")
         if not version and known.get("kind") == "response" and isinstance(body, dict):
             version = body.get("model_version")  # lines written before the field existed
-        known["model_version"] = str(version) if isinstance(version, str | int) else ""
+        known["model_version"] = str(version) if isinstance(version, str | int | float) else ""
         if (b"\\ud" in line or b"\\uD" in line) if isinstance(line, bytes) else ("\\ud" in line or "\\uD" in line):
             try:
                 known["body"] = _scrub(body)  # a line written before bodies were scrubbed (parse_event)
@@ -559,7 +559,7 @@ def check_payload(kind: str, body: dict[str, Any]) -> None:
     """Raise :class:`PayloadError` when the join could not turn ``body`` into rows.
 
     A request may carry v1 ``instances`` (a list) or v2 ``inputs`` (tensors); a response v1
-    ``predictions`` (a list) or v2 ``outputs`` (tensors) and a string/integer ``model_version``.
+    ``predictions`` (a list) or v2 ``outputs`` (tensors) and a string/number ``model_version``.
     A body with none of these is accepted (it gives a row without features or predictions).
     """
     if kind == "request":
@@ -577,7 +577,8 @@ def check_payload(kind: str, body: dict[str, Any]) -> None:
     elif "outputs" in body and not v1_outputs(body):
         _check_tensors(body["outputs"], "outputs")
     version = body.get("model_version")
-    if version is not None and not isinstance(version, str | int):
+    if version is not None and not isinstance(version, str | int) and not (
+            type(version) is float and math.isfinite(version)):  # 1.5: its text, as an integer
         raise PayloadError(f"'model_version' must be a string; got {type(version).__name__}")
 
 
