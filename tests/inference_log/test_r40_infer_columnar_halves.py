@@ -72,3 +72,18 @@ def test_halves_of_equal_row_counts_are_stitched_row_by_row(tmp_path):
     frame = read_log(str(tmp_path / "halves"), "tf", end - pd.Timedelta("1h"), end).sort_values("instance")
     assert frame["prediction"].tolist() == [0.1, 0.9] and frame["f1"].tolist() == [2, 4]
     assert frame["has_request"].all() and frame["has_response"].all() and frame["_whole"].isna().all()
+
+
+def test_a_projected_scan_joins_them_as_read_log_does(tmp_path):
+    """``scan_window`` with the columns monitoring asks for (``has_request``/``has_response`` among
+    them, not ``_whole``) gives the one row ``read_log`` gives."""
+    from ctloop.inference_log.scan import scan_window
+
+    _send(tmp_path / "a", tmp_path / "halves", _event("request", REQUEST))
+    _send(tmp_path / "b", tmp_path / "halves", _event("response", RESPONSE))
+    end = pd.Timestamp("2026-11-22T11:00:00Z")
+    columns = ["has_request", "has_response", "f0", "f1", "prediction"]
+    chunks = list(scan_window(str(tmp_path / "halves"), "tf", end - pd.Timedelta("1h"), end, columns=columns,
+                              progress=False))
+    scanned = pd.concat(chunks, ignore_index=True)
+    assert len(scanned) == 1 and bool(scanned["has_response"].iloc[0]) and bool(scanned["has_request"].iloc[0])
