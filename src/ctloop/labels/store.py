@@ -937,7 +937,14 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int):
         reader = pd.read_csv(source, dtype={key: str}, keep_default_na=False, na_values=na, float_precision=FLOATS,
                              chunksize=batch_rows, low_memory=False)
         with reader:
-            yield from reader
+            for chunk in reader:
+                if not isinstance(chunk.index, pd.RangeIndex):  # pandas took the first field as the index
+                    raise DataSourceError(
+                        f"{source_uri}: its rows have one field more than its header ({len(names)} columns: "
+                        f"{', '.join(repr(n) for n in names)}): every row would be read shifted by one column (the "
+                        "key from the label's field); a delimiter at the end of each line, or a column without a "
+                        "name? name every column")
+                yield chunk
 
 
 def _commit(store_root: str, key: str, known: str | None, staged: str) -> None:
