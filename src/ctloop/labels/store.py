@@ -77,8 +77,9 @@ def normalise_keys(values: pd.Series) -> pd.Series:
     if pd.api.types.is_string_dtype(s) and s.map(lambda v: isinstance(v, str) or v is None or v is pd.NA
                                                   or (isinstance(v, float) and v != v)).all():
         text = s.astype("string").str.strip()
-        text = _repr_keys(text)
-        return _lower_uuids(text.mask(text == "", pd.NA))
+        text = text.mask(text == "", pd.NA)
+        arrow, changed = _repr_keys(text)
+        return _lower_uuids(changed if changed is not None else text, None if changed is not None else arrow)
 
     def one(v):
         if v is None or v is pd.NA or (isinstance(v, float) and v != v):
@@ -122,20 +123,27 @@ def _old_float_key(text: str) -> str:
     return text
 
 
-def _repr_keys(text: pd.Series) -> pd.Series:
-    """:func:`_old_float_key` of a text column, looking only at values holding ``e-``."""
-    old = text.str.contains("e-", regex=False).fillna(False)
-    if not old.any():  # the usual case: no copy
-        return text
+def _repr_keys(text: pd.Series):
+    """``(arrow, changed)``: ``text`` as Arrow strings, and :func:`_old_float_key` of it (None when
+    no value holds ``e-``, the usual case: no copy)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrow = pa.array(text, type=pa.string(), from_pandas=True)
+    found = pc.match_substring(arrow, "e-")
+    if not pc.any(found).as_py():
+        return arrow, None
+    old = found.to_numpy(zero_copy_only=False)
+    old = (old == True)  # noqa: E712 - nulls (None) are no match
     text = text.copy()
     text[old] = text[old].map(_old_float_key).astype("string")
-    return text
+    return arrow, text
 
 
 _UUID = "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
 
 
-def _lower_uuids(keys: pd.Series) -> pd.Series:
+def _lower_uuids(keys: pd.Series, text=None) -> pd.Series:
     """UUID keys in lower case. KServe's agent names an event without a ``Ce-Id`` by a new UUID in
     lower case (``getOrCreateID``, ``pkg/logger/handler.go`` at v0.20.0, google/uuid), while label
     sources often write them in upper case (SQL Server's uniqueidentifier); RFC 9562 §4 reads hex
@@ -144,7 +152,8 @@ def _lower_uuids(keys: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pa.array(keys, type=pa.string(), from_pandas=True)
+    if text is None:  # keys as Arrow strings (given when already made)
+        text = pa.array(keys, type=pa.string(), from_pandas=True)
     upper = pc.and_kleene(pc.match_substring_regex(text, "[A-F]"), pc.match_substring_regex(text, _UUID))
     if not pc.any(upper).as_py():  # the usual case: nothing to change, no copy back
         return keys
