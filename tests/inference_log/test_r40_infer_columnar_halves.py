@@ -87,3 +87,20 @@ def test_a_projected_scan_joins_them_as_read_log_does(tmp_path):
                               progress=False))
     scanned = pd.concat(chunks, ignore_index=True)
     assert len(scanned) == 1 and bool(scanned["has_response"].iloc[0]) and bool(scanned["has_request"].iloc[0])
+
+
+def test_the_values_each_half_set_aside_are_kept():
+    from ctloop.inference_log.events import Event, join
+    from ctloop.inference_log.reader import merge_halves
+
+    def event(kind, body, time):
+        return Event(id="r1", kind=kind, model="tf", namespace="ns", component="predictor", revision="",
+                     source="s", time=time, body=body)
+    request = join(event("request", {"inputs": [[1, 2], [3, 4]]}, "2026-11-22T10:31:02Z"), None)
+    response = join(None, event("response", {"outputs": [0.1]}, "2026-11-22T10:31:03Z"))
+    request[0]["_mistyped"], response[0]["_mistyped"] = '{"f1": "n/a"}', '{"prediction_x": "y"}'
+    response[0]["_overflow"] = '{"k": 1}'
+    (row,) = merge_halves(pd.DataFrame(request + response)).to_dict("records")
+    assert json.loads(row["_mistyped"]) == {"f1": "n/a", "prediction_x": "y", "f0": [[1, 2], [3, 4]],
+                                            "prediction": [0.1]}
+    assert json.loads(row["_overflow"]) == {"k": 1}

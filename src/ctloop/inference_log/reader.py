@@ -237,7 +237,7 @@ def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids) -> pd.Dat
     import pandas as pd
 
     from ctloop.inference_log.events import feature_column
-    from ctloop.inference_log.schema import IDENTITY, MISTYPED, WHOLE, json_text
+    from ctloop.inference_log.schema import IDENTITY, MISTYPED, OVERFLOW, WHOLE, json_text
 
     if WHOLE not in requests.columns or INSTANCE not in requests.columns or not len(ids):
         return requests.iloc[:0]
@@ -254,17 +254,21 @@ def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids) -> pd.Dat
         for column in ("model_version", "revision"):  # the response's, when it names them (as stitched)
             if column in row and response.get(column) not in (None, "", "unknown"):
                 row[column] = response[column]
-        aside = json.loads(request[MISTYPED]) if isinstance(request.get(MISTYPED), str) else {}
         values = {feature_column(k): v for k, v in json.loads(request[WHOLE]).items()}
         values.update(json.loads(response[WHOLE]))
+        aside = {}  # the whole values that do not fit their column's type
         for column, value in values.items():
             nested = isinstance(value, list | dict)
             if nested and column in requests.columns and pd.api.types.is_numeric_dtype(requests[column]):
                 aside[column] = value
                 value = None
             row[column] = json_text(value) if nested else value
-        row.update({MISTYPED: json.dumps(aside) if aside else None, WHOLE: None,
-                    "has_request": True, "has_response": True})
+        for column, extra in ((MISTYPED, aside), (OVERFLOW, {})):  # both sides' values set aside, kept
+            for side in (response, request):
+                if isinstance(side.get(column), str):
+                    extra = {**json.loads(side[column]), **extra}
+            row[column] = json.dumps(extra) if extra else None
+        row.update({WHOLE: None, "has_request": True, "has_response": True})
         rows.append(row)
     return pd.DataFrame(rows) if rows else requests.iloc[:0]
 
