@@ -659,6 +659,8 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
             for name, value in h.items():
                 if name.startswith("ce-") and ("%" in value or value[:1] == '"'):
                     h[name] = decode_header(name, value)
+        if body[:2] == b"\x1f\x8b" or (body[:1] == b"\x78" and int.from_bytes(body[:2]) % 31 == 0):
+            body = _inflate(body, max_values * VALUES_DIVISOR if max_values is not None else MAX_BODY_BYTES)
         payload, utf8, tail = _parse_binary_mode(body, h.get("ce-id")) if body else (None, True, None)
     missing = [k for k in REQUIRED if not h.get(k)]
     if missing:
@@ -724,6 +726,27 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     if structured or "\\u" in h.get("ce-metadata", "") or "\\u" in h.get("ce-annotations", ""):
         _check_unicode(event)  # binary-mode header values are bytes: only their JSON escapes make surrogates
     return event
+
+
+def _inflate(body: bytes, limit: int) -> bytes:
+    """A gzip or zlib (HTTP ``deflate``) body, decompressed: what KServe's agent logs of a model
+    server's compressed response (Triton compresses as the client's ``Accept-Encoding`` asks; the
+    agent copies the bytes and sends no ``Content-Encoding``: v0.20.0 ``pkg/logger/handler.go``,
+    ``worker.go``) or of a client's compressed request. Neither magic number can start JSON. More
+    than ``limit`` bytes once decompressed is a 413, as a body that large is; corrupt data a 400."""
+    import zlib
+
+    inflater = zlib.decompressobj(wbits=47)  # gzip or zlib header, told apart by zlib
+    try:
+        data = inflater.decompress(body, limit + 1)
+    except zlib.error as exc:
+        raise RejectedEvent(400, f"body is not JSON: it starts as compressed data, which is corrupt ({exc})",
+                            "bad_json") from exc
+    if len(data) > limit:
+        raise RejectedEvent(413, f"body is over {limit:,} bytes once decompressed (--max-body-bytes)", "oversize")
+    if not inflater.eof:
+        raise RejectedEvent(400, "body is not JSON: it starts as compressed data, which is cut short", "bad_json")
+    return data
 
 
 def _scrub(value: Any) -> Any:
