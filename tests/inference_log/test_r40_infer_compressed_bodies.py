@@ -74,3 +74,16 @@ def test_the_sink_joins_a_plain_request_with_its_compressed_response(tmp_path):
     rows = parquet_rows(tmp_path / "root").sort_values("instance")
     assert rows["has_response"].all() and rows["prediction_p"].tolist() == [0.25, 0.75]
     assert rows["x"].tolist() == [1.0, 2.0]
+
+
+def test_a_structured_event_with_compressed_data_base64_is_read():
+    """What ``ctloop logger import`` makes of a KServe blob record (``bytes``: the body as logged,
+    base64) of a compressed response."""
+    import base64
+
+    event = {"specversion": "1.0", "id": "c1", "type": "org.kubeflow.serving.inference.response",
+             "source": "http://localhost:9081/", "inferenceservicename": "m", "namespace": "ns",
+             "component": "predictor", "time": "2026-11-22T10:31:02Z",
+             "data_base64": base64.b64encode(gzip.compress(json.dumps(RESPONSE).encode())).decode()}
+    parsed = parse_event({"content-type": "application/cloudevents+json"}, json.dumps(event).encode())
+    assert parsed.body == RESPONSE

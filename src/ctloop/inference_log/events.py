@@ -645,7 +645,8 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     structured = content_type.startswith(STRUCTURED) and not ("ce-specversion" in h and from_kserve_agent(h))
     tail = None
     if structured:
-        h, body, payload, utf8, tail = _structured(body)
+        h, body, payload, utf8, tail = _structured(body, max_values * VALUES_DIVISOR if max_values is not None
+                                                   else MAX_BODY_BYTES)
     elif content_type.startswith(BATCHED):
         raise RejectedEvent(415, "batched content mode (application/cloudevents-batch+json) is not supported: send "
                                  "one event per request, binary or structured", "unsupported_media")
@@ -659,7 +660,7 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
             for name, value in h.items():
                 if name.startswith("ce-") and ("%" in value or value[:1] == '"'):
                     h[name] = decode_header(name, value)
-        if body[:2] == b"\x1f\x8b" or (body[:1] == b"\x78" and int.from_bytes(body[:2]) % 31 == 0):
+        if _compressed(body):
             body = _inflate(body, max_values * VALUES_DIVISOR if max_values is not None else MAX_BODY_BYTES)
         payload, utf8, tail = _parse_binary_mode(body, h.get("ce-id")) if body else (None, True, None)
     missing = [k for k in REQUIRED if not h.get(k)]
@@ -726,6 +727,11 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     if structured or "\\u" in h.get("ce-metadata", "") or "\\u" in h.get("ce-annotations", ""):
         _check_unicode(event)  # binary-mode header values are bytes: only their JSON escapes make surrogates
     return event
+
+
+def _compressed(body: bytes) -> bool:
+    """Whether ``body`` starts with gzip's magic number or a zlib header (never the start of JSON)."""
+    return body[:2] == b"\x1f\x8b" or (body[:1] == b"\x78" and int.from_bytes(body[:2]) % 31 == 0)
 
 
 def _inflate(body: bytes, limit: int) -> bytes:
@@ -805,7 +811,7 @@ _NO_BREAKS = bytes.maketrans(b"\n\r", b"  ")
 _STRUCTURED_DATA = ("data", "data_base64", "datacontenttype", "dataschema")
 
 
-def _structured(body: bytes) -> tuple[dict[str, str], bytes, Any, bool, bytes | None]:
+def _structured(body: bytes, limit: int = MAX_BODY_BYTES) -> tuple[dict[str, str], bytes, Any, bool, bytes | None]:
     """A structured-mode event (JSON event format 1.0.2): its attributes as the ``ce-*`` names of
     binary mode, the data's bytes, the parsed data, whether those bytes are UTF-8 and, for
     ``data_base64``, the binary tensor data after its JSON (:func:`_parse_binary_mode`: what
@@ -829,6 +835,8 @@ def _structured(body: bytes) -> tuple[dict[str, str], bytes, Any, bool, bytes | 
             data = base64.b64decode(envelope["data_base64"], validate=True)
         except (binascii.Error, TypeError, ValueError) as exc:
             raise RejectedEvent(400, f"data_base64 is not base64: {exc}", "bad_json") from exc
+        if _compressed(data):  # a blob record of a compressed body (logger import): as in binary mode
+            data = _inflate(data, limit)
         event_id = h.get("ce-id")
         payload, utf8, tail = _parse_binary_mode(data, event_id if isinstance(event_id, str) else None)
         return h, data, payload, utf8, tail
