@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -25,6 +26,8 @@ def test_a_small_float_key_is_its_decimal_text():
     decimals = [Decimal("0.00001"), Decimal("1.5E-10"), Decimal("-2.5E-7")]
     assert normalise_keys(floats[:3]).tolist() == [decimal_key(d) for d in decimals]
     assert normalise_keys(pd.Series([0.00001, "x"], dtype=object)).tolist() == ["0.00001", "x"]  # mixed column
+    float32 = pd.Series(np.array([0.00001, 0.1, 2.5e-07], dtype=np.float32))  # a Parquet FLOAT column
+    assert normalise_keys(float32).tolist() == ["0.00001", "0.1", "0.00000025"]
 
 
 def test_keys_written_before_as_a_float_repr_still_join():

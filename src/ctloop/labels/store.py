@@ -67,7 +67,8 @@ def normalise_keys(values: pd.Series) -> pd.Series:
         out = s.astype("string")
         tiny = s.notna() & ~integral & (s.abs() < 1e-4)  # the only floats str() writes with an exponent
         if tiny.any():
-            out[tiny] = s[tiny].map(float_key).astype("string")
+            small_ones = s[tiny]  # as numpy scalars: a float32 keyed by its own shortest digits
+            out[tiny] = pd.Series([float_key(v) for v in small_ones.to_numpy()], index=small_ones.index, dtype="string")
         small = integral & (s.abs() < 2.0**63)
         out[small] = s[small].astype("int64").astype("string")
         big = integral & ~small  # whole floats from 2**63 up: the integer they hold exactly, no overflow
