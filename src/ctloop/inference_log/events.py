@@ -1055,6 +1055,10 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
             # "need not share the same 0-th dimension" (api_rest.md): one row, each side whole
             features = [_whole(request.body["inputs"], "f0")]
             predictions = [_whole(response.body["outputs"], "prediction", "prediction_")]
+        elif len(features) != len(predictions) and _unbatched(request.body) and _one_answer(response.body):
+            # an unbatched v2 sequence: 1-D tensors of n tokens answered by one row (no output has
+            # the n rows KServe's batched contract gives): one row, each input whole
+            features = [{str(t.get("name", "value")): t["data"] for t in request.body["inputs"]}]
         check_pair(len(features), len(predictions), response.body)
     model_version = (response.model_version if response is not None and response.model_version
                      else request.model_version if request is not None else "")
@@ -1103,8 +1107,35 @@ def _whole_side(request: Event | None, response: Event | None) -> str | None:
     if not isinstance(body, dict):
         return None
     if request is not None:
-        return json_text(_whole(body["inputs"], "f0")) if "inputs" in body and v1_inputs(body) else None
-    return json_text(_whole(body["outputs"], "prediction", "prediction_")) if v1_outputs(body) else None
+        if "inputs" in body and v1_inputs(body):
+            return json_text(_whole(body["inputs"], "f0"))
+        if _unbatched(body) and any(len(t["data"]) > 1 for t in body["inputs"]):
+            return json_text({str(t.get("name", "value")): t["data"] for t in body["inputs"]})
+        return None
+    if v1_outputs(body):
+        return json_text(_whole(body["outputs"], "prediction", "prediction_"))
+    return json_text(response_rows(body)[0]) if _one_answer(body) else None
+
+
+def _unbatched(body: dict[str, Any]) -> bool:
+    """Whether a request's ``inputs`` are v2 tensors, every one 1-D (shape ``[n]``, flat data): the
+    batch dimension or a sequence of one instance — only the response can tell (:func:`join`)."""
+    inputs = body.get("inputs")
+    return (isinstance(inputs, list) and bool(inputs) and not v1_inputs(body)
+            and all(isinstance(t, dict) and isinstance(t.get("data"), list)
+                    and len(t.get("shape") or [len(t["data"])]) == 1
+                    and not (t["data"] and isinstance(t["data"][0], list)) for t in inputs))
+
+
+def _one_answer(body: dict[str, Any]) -> bool:
+    """Whether a response's ``outputs`` are v2 tensors making one row (every ``shape[0]`` 1)."""
+    outputs = body.get("outputs")
+    if not (isinstance(outputs, list) and outputs and "predictions" not in body and not v1_outputs(body)):
+        return False
+    try:
+        return all(_tensor_width(t, "'outputs'")[0] == 1 for t in outputs)
+    except PayloadError:
+        return False
 
 
 __all__ = ["Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
