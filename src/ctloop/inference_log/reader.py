@@ -228,8 +228,8 @@ def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
 
 def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids) -> pd.DataFrame:
     """The halves of ``ids`` (one request and one response each, with different row counts) whose
-    both sides were TensorFlow Serving's columnar form, each joined into the one row the sink's
-    join makes of them (``events.join``: each side whole), from the sides' ``_whole`` text
+    both sides were TensorFlow Serving's columnar form (or an unbatched v2 sequence and its one
+    answer), each joined into the one row the sink's join makes of them (``events.join``: each side whole), from the sides' ``_whole`` text
     (``events._whole_side``). Nested values are JSON text (a number column: set aside in
     ``_mistyped``, as the sink does)."""
     import json

@@ -56,7 +56,7 @@ SCHEMA_DIR = "_schema"
 TYPES = ("double", "string", "bool")
 MISTYPED = "_mistyped"  # JSON text of the values that did not fit their column's type
 OVERFLOW = "_overflow"  # JSON text of the values of keys that found the model's columns full
-# JSON text of one side of a TensorFlow Serving columnar pair, whole (``events.join``), on the first
+# JSON text of one side of a TensorFlow Serving columnar pair or an unbatched v2 sequence, whole (``events.join``), on the first
 # row of a half written without its other side: what ``reader.merge_halves`` joins two such halves with
 WHOLE = "_whole"
 _FIXED = {c.INSTANCE: "int64", c.HAS_RESPONSE: "bool", c.HAS_REQUEST: "bool"}
