@@ -75,7 +75,7 @@ from ctloop.errors import InferenceLogError
 from ctloop.inference_log import binary_tensors
 from ctloop.inference_log.defaults import MAX_BODY_BYTES, ROW_VALUES, VALUES_DIVISOR
 from ctloop.inference_log.layout import PARTITION_KEYS
-from ctloop.inference_log.schema import IDENTITY
+from ctloop.inference_log.schema import IDENTITY, WHOLE, json_text
 
 REQUIRED = ("ce-id", "ce-type", "ce-source", "ce-inferenceservicename")
 # the extension attributes KServe's agent sets on every event (v0.20.0 pkg/logger/worker.go:
@@ -184,7 +184,7 @@ class Event:
         body = known.get("body")
         if not version and known.get("kind") == "response" and isinstance(body, dict):
             version = body.get("model_version")  # lines written before the field existed
-        known["model_version"] = str(version) if isinstance(version, str | int) else ""
+        known["model_version"] = str(version) if isinstance(version, str | int | float) else ""
         if (b"\\ud" in line or b"\\uD" in line) if isinstance(line, bytes) else ("\\ud" in line or "\\uD" in line):
             try:
                 known["body"] = _scrub(body)  # a line written before bodies were scrubbed (parse_event)
@@ -559,7 +559,7 @@ def check_payload(kind: str, body: dict[str, Any]) -> None:
     """Raise :class:`PayloadError` when the join could not turn ``body`` into rows.
 
     A request may carry v1 ``instances`` (a list) or v2 ``inputs`` (tensors); a response v1
-    ``predictions`` (a list) or v2 ``outputs`` (tensors) and a string/integer ``model_version``.
+    ``predictions`` (a list) or v2 ``outputs`` (tensors) and a string/number ``model_version``.
     A body with none of these is accepted (it gives a row without features or predictions).
     """
     if kind == "request":
@@ -577,7 +577,8 @@ def check_payload(kind: str, body: dict[str, Any]) -> None:
     elif "outputs" in body and not v1_outputs(body):
         _check_tensors(body["outputs"], "outputs")
     version = body.get("model_version")
-    if version is not None and not isinstance(version, str | int):
+    if version is not None and not isinstance(version, str | int) and not (
+            type(version) is float and math.isfinite(version)):  # 1.5: its text, as an integer
         raise PayloadError(f"'model_version' must be a string; got {type(version).__name__}")
 
 
@@ -644,7 +645,8 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     structured = content_type.startswith(STRUCTURED) and not ("ce-specversion" in h and from_kserve_agent(h))
     tail = None
     if structured:
-        h, body, payload, utf8, tail = _structured(body)
+        h, body, payload, utf8, tail = _structured(body, max_values * VALUES_DIVISOR if max_values is not None
+                                                   else MAX_BODY_BYTES)
     elif content_type.startswith(BATCHED):
         raise RejectedEvent(415, "batched content mode (application/cloudevents-batch+json) is not supported: send "
                                  "one event per request, binary or structured", "unsupported_media")
@@ -658,6 +660,8 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
             for name, value in h.items():
                 if name.startswith("ce-") and ("%" in value or value[:1] == '"'):
                     h[name] = decode_header(name, value)
+        if _compressed(body):
+            body = _inflate(body, max_values * VALUES_DIVISOR if max_values is not None else MAX_BODY_BYTES)
         payload, utf8, tail = _parse_binary_mode(body, h.get("ce-id")) if body else (None, True, None)
     missing = [k for k in REQUIRED if not h.get(k)]
     if missing:
@@ -725,6 +729,32 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     return event
 
 
+def _compressed(body: bytes) -> bool:
+    """Whether ``body`` starts with gzip's magic number or a zlib header (never the start of JSON)."""
+    return body[:2] == b"\x1f\x8b" or (body[:1] == b"\x78" and int.from_bytes(body[:2]) % 31 == 0)
+
+
+def _inflate(body: bytes, limit: int) -> bytes:
+    """A gzip or zlib (HTTP ``deflate``) body, decompressed: what KServe's agent logs of a model
+    server's compressed response (Triton compresses as the client's ``Accept-Encoding`` asks; the
+    agent copies the bytes and sends no ``Content-Encoding``: v0.20.0 ``pkg/logger/handler.go``,
+    ``worker.go``) or of a client's compressed request. Neither magic number can start JSON. More
+    than ``limit`` bytes once decompressed is a 413, as a body that large is; corrupt data a 400."""
+    import zlib
+
+    inflater = zlib.decompressobj(wbits=47)  # gzip or zlib header, told apart by zlib
+    try:
+        data = inflater.decompress(body, limit + 1)
+    except zlib.error as exc:
+        raise RejectedEvent(400, f"body is not JSON: it starts as compressed data, which is corrupt ({exc})",
+                            "bad_json") from exc
+    if len(data) > limit:
+        raise RejectedEvent(413, f"body is over {limit:,} bytes once decompressed (--max-body-bytes)", "oversize")
+    if not inflater.eof:
+        raise RejectedEvent(400, "body is not JSON: it starts as compressed data, which is cut short", "bad_json")
+    return data
+
+
 def _scrub(value: Any) -> Any:
     """``value`` with every lone UTF-16 surrogate (a JSON escape such as ``\\ud83d`` that is no
     Unicode character: a string cut inside an emoji by a JavaScript client) in its strings and keys
@@ -781,7 +811,7 @@ _NO_BREAKS = bytes.maketrans(b"\n\r", b"  ")
 _STRUCTURED_DATA = ("data", "data_base64", "datacontenttype", "dataschema")
 
 
-def _structured(body: bytes) -> tuple[dict[str, str], bytes, Any, bool, bytes | None]:
+def _structured(body: bytes, limit: int = MAX_BODY_BYTES) -> tuple[dict[str, str], bytes, Any, bool, bytes | None]:
     """A structured-mode event (JSON event format 1.0.2): its attributes as the ``ce-*`` names of
     binary mode, the data's bytes, the parsed data, whether those bytes are UTF-8 and, for
     ``data_base64``, the binary tensor data after its JSON (:func:`_parse_binary_mode`: what
@@ -805,6 +835,8 @@ def _structured(body: bytes) -> tuple[dict[str, str], bytes, Any, bool, bytes | 
             data = base64.b64decode(envelope["data_base64"], validate=True)
         except (binascii.Error, TypeError, ValueError) as exc:
             raise RejectedEvent(400, f"data_base64 is not base64: {exc}", "bad_json") from exc
+        if _compressed(data):  # a blob record of a compressed body (logger import): as in binary mode
+            data = _inflate(data, limit)
         event_id = h.get("ce-id")
         payload, utf8, tail = _parse_binary_mode(data, event_id if isinstance(event_id, str) else None)
         return h, data, payload, utf8, tail
@@ -1023,6 +1055,10 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
             # "need not share the same 0-th dimension" (api_rest.md): one row, each side whole
             features = [_whole(request.body["inputs"], "f0")]
             predictions = [_whole(response.body["outputs"], "prediction", "prediction_")]
+        elif len(features) != len(predictions) and _unbatched(request.body) and _one_answer(response.body):
+            # an unbatched v2 sequence: 1-D tensors of n tokens answered by one row (no output has
+            # the n rows KServe's batched contract gives): one row, each input whole
+            features = [{str(t.get("name", "value")): t["data"] for t in request.body["inputs"]}]
         check_pair(len(features), len(predictions), response.body)
     model_version = (response.model_version if response is not None and response.model_version
                      else request.model_version if request is not None else "")
@@ -1053,7 +1089,53 @@ def join(request: Event | None, response: Event | None) -> list[dict[str, Any]]:
         if i < len(predictions):
             row.update(predictions[i])
         rows.append(row)
+    whole = _whole_side(request, response)
+    if whole is not None:
+        rows[0][WHOLE] = whole
     return rows
+
+
+def _whole_side(request: Event | None, response: Event | None) -> str | None:
+    """For a half (one side without the other): the JSON text of that side of a TensorFlow Serving
+    columnar pair, whole (:func:`_whole`: the row :func:`join` makes of such a pair whose sides have
+    different row counts), else None. The half's rows do not say which form its body had
+    (``instances`` and columnar ``inputs`` make the same rows), so
+    :func:`~ctloop.inference_log.reader.merge_halves` joins two halves with this instead."""
+    if (request is None) == (response is None):
+        return None
+    body = (request or response).body
+    if not isinstance(body, dict):
+        return None
+    if request is not None:
+        if "inputs" in body and v1_inputs(body):
+            return json_text(_whole(body["inputs"], "f0"))
+        if _unbatched(body) and any(len(t["data"]) > 1 for t in body["inputs"]):
+            return json_text({str(t.get("name", "value")): t["data"] for t in body["inputs"]})
+        return None
+    if v1_outputs(body):
+        return json_text(_whole(body["outputs"], "prediction", "prediction_"))
+    return json_text(response_rows(body)[0]) if _one_answer(body) else None
+
+
+def _unbatched(body: dict[str, Any]) -> bool:
+    """Whether a request's ``inputs`` are v2 tensors, every one 1-D (shape ``[n]``, flat data): the
+    batch dimension or a sequence of one instance — only the response can tell (:func:`join`)."""
+    inputs = body.get("inputs")
+    return (isinstance(inputs, list) and bool(inputs) and not v1_inputs(body)
+            and all(isinstance(t, dict) and isinstance(t.get("data"), list)
+                    and len(t.get("shape") or [len(t["data"])]) == 1
+                    and not (t["data"] and isinstance(t["data"][0], list)) for t in inputs))
+
+
+def _one_answer(body: dict[str, Any]) -> bool:
+    """Whether a response's ``outputs`` are v2 tensors making one row (every ``shape[0]`` 1)."""
+    outputs = body.get("outputs")
+    if not (isinstance(outputs, list) and outputs and "predictions" not in body and not v1_outputs(body)):
+        return False
+    try:
+        return all(_tensor_width(t, "'outputs'")[0] == 1 for t in outputs)
+    except PayloadError:
+        return False
 
 
 __all__ = ["Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",

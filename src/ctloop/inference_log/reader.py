@@ -201,7 +201,9 @@ def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
     single = (per["events"]["request"] == 1) & (per["events"]["response"] == 1)
     stitch = per.index[single & (per["rows"]["request"] == per["rows"]["response"])]
     mismatched = per.index[single & (per["rows"]["request"] != per["rows"]["response"])]
-    kept = pd.concat([requests[~requests["request_id"].isin(stitch)],
+    wholes = _whole_pairs(requests, responses, mismatched)  # TF Serving columnar pairs: one row each
+    done = stitch.append(pd.Index(wholes["request_id"].unique() if len(wholes) else []))
+    kept = pd.concat([requests[~requests["request_id"].isin(done)],
                       responses[~responses["request_id"].isin(stitch.append(mismatched))]])
     requests = requests[requests["request_id"].isin(stitch)].set_index(ids)
     responses = responses[responses["request_id"].isin(stitch)].set_index(ids)
@@ -218,8 +220,57 @@ def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
         merged["has_request"] = merged.index.isin(requests.index)
     if "has_response" in logs.columns:
         merged["has_response"] = merged.index.isin(responses.index)
+    if "_whole" in merged.columns:  # a columnar pair's sides, whole: of no use once stitched
+        merged["_whole"] = None
     merged = merged.reset_index()[list(logs.columns)]
-    return pd.concat([logs[~involved], complete, merged, kept], ignore_index=True)
+    return pd.concat([logs[~involved], complete, merged, kept, wholes], ignore_index=True)
+
+
+def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids) -> pd.DataFrame:
+    """The halves of ``ids`` (one request and one response each, with different row counts) whose
+    both sides were TensorFlow Serving's columnar form (or an unbatched v2 sequence and its one
+    answer), each joined into the one row the sink's join makes of them (``events.join``: each side whole), from the sides' ``_whole`` text
+    (``events._whole_side``). Nested values are JSON text (a number column: set aside in
+    ``_mistyped``, as the sink does)."""
+    import json
+
+    import pandas as pd
+
+    from ctloop.inference_log.events import feature_column
+    from ctloop.inference_log.schema import IDENTITY, MISTYPED, OVERFLOW, WHOLE, json_text
+
+    if WHOLE not in requests.columns or INSTANCE not in requests.columns or not len(ids):
+        return requests.iloc[:0]
+    first_request = requests[requests["request_id"].isin(ids) & (requests[INSTANCE] == 0) & requests[WHOLE].notna()]
+    first_response = responses[responses["request_id"].isin(ids) & (responses[INSTANCE] == 0)
+                               & responses[WHOLE].notna()].set_index("request_id")
+    rows = []
+    for _, request in first_request.iterrows():
+        if request["request_id"] not in first_response.index:
+            continue
+        response = first_response.loc[request["request_id"]]
+        row = {k: (v if k in IDENTITY or k == "_time" or k.startswith("meta_") else None)
+               for k, v in request.items()}
+        for column in ("model_version", "revision"):  # the response's, when it names them (as stitched)
+            if column in row and response.get(column) not in (None, "", "unknown"):
+                row[column] = response[column]
+        values = {feature_column(k): v for k, v in json.loads(request[WHOLE]).items()}
+        values.update(json.loads(response[WHOLE]))
+        aside = {}  # the whole values that do not fit their column's type
+        for column, value in values.items():
+            nested = isinstance(value, list | dict)
+            if nested and column in requests.columns and pd.api.types.is_numeric_dtype(requests[column]):
+                aside[column] = value
+                value = None
+            row[column] = json_text(value) if nested else value
+        for column, extra in ((MISTYPED, aside), (OVERFLOW, {})):  # both sides' values set aside, kept
+            for side in (response, request):
+                if isinstance(side.get(column), str):
+                    extra = {**json.loads(side[column]), **extra}
+            row[column] = json.dumps(extra) if extra else None
+        row.update({WHOLE: None, "has_request": True, "has_response": True})
+        rows.append(row)
+    return pd.DataFrame(rows) if rows else requests.iloc[:0]
 
 
 def flag(values: pd.Series, missing: bool = True) -> pd.Series:

@@ -40,8 +40,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ctloop.columns import INSTANCE, MODEL_VERSION, PARSED_TIME, REQUEST_ID, TIME
+from ctloop.columns import HAS_RESPONSE, INSTANCE, MODEL_VERSION, PARSED_TIME, REQUEST_ID, TIME
 from ctloop.errors import InferenceLogError
+from ctloop.inference_log.schema import WHOLE
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -288,6 +289,8 @@ def scan_unique(files: Sequence[str], schema: pa.Schema, columns: Sequence[str] 
     instead (whole days: halves either side of ``start`` still meet)."""
     wanted = list(schema.names) if columns is None else [c for c in dict.fromkeys([*key_columns(schema), TIME,
                                                                                       *columns]) if c in schema.names]
+    if columns is not None and HAS_RESPONSE in wanted and WHOLE in schema.names:
+        wanted.append(WHOLE)  # what merge_halves joins a TF Serving columnar pair's halves with, as read_log does
     if TIME not in schema.names and len(schema.names):
         raise InferenceLogError("the inference log has no 'time' column: not a log written by ctloop's sink")
     ids = key_columns(schema)

@@ -6,7 +6,8 @@ column written as ``double`` in one file and ``string`` in the next breaks eithe
 a feature or prediction column is decided once per model, by the first value the log ever saw
 for it, and kept in ``<root>/_schema/model=<model>.json`` (a JSON object of column → type):
 
-* JSON numbers (integer or not) → ``double``; ``NaN``/``Infinity`` → null. Integers above 2**53
+* JSON numbers (integer or not) → ``double``; ``NaN``/``Infinity`` → null (in a column of any type,
+  and within ``_mistyped``/``_overflow``, which are strict JSON). Integers above 2**53
   lose precision: send identifiers as strings.
 * JSON strings → ``string``; ``true``/``false`` → ``bool``;
 * JSON objects and lists → ``string`` holding their JSON text (``{}`` included: Parquet has no
@@ -55,10 +56,14 @@ SCHEMA_DIR = "_schema"
 TYPES = ("double", "string", "bool")
 MISTYPED = "_mistyped"  # JSON text of the values that did not fit their column's type
 OVERFLOW = "_overflow"  # JSON text of the values of keys that found the model's columns full
+# JSON text of one side of a TensorFlow Serving columnar pair or an unbatched v2 sequence, whole (``events.join``), on the first
+# row of a half written without its other side: what ``reader.merge_halves`` joins two such halves with
+WHOLE = "_whole"
 _FIXED = {c.INSTANCE: "int64", c.HAS_RESPONSE: "bool", c.HAS_REQUEST: "bool"}
 # the identity columns' fixed types, in file order (request_id first, as always)
 IDENTITY = {name: _FIXED.get(name, "string")
-            for name in (c.REQUEST_ID, *(n for n in c.LOG_IDENTITY if n != c.REQUEST_ID), MISTYPED, OVERFLOW)}
+            for name in (c.REQUEST_ID, *(n for n in c.LOG_IDENTITY if n != c.REQUEST_ID), MISTYPED, OVERFLOW,
+                          WHOLE)}
 
 
 def schema_file(model: str) -> str:
@@ -78,7 +83,7 @@ def column_type(column: str, value: Any) -> str:
     return "string"  # str, and lists/objects as JSON text
 
 
-def _json_text(value: Any) -> str:
+def json_text(value: Any) -> str:
     """``value`` as JSON text (a list or object in a ``string`` column): orjson's, which writes
     NaN/Infinity as null. An integer beyond 64 bits (valid JSON, which orjson refuses) is the double
     it is in a number column, at any depth (:func:`_in_range`): never Python json's ``NaN`` or
@@ -198,13 +203,16 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
         elif wanted == "string":
             if kind is not str:
                 if kind is not float or math.isfinite(value):
-                    row[key] = _json_text(value)
+                    row[key] = json_text(value)
                     if converted is not None:
                         converted.append(key)
                 else:
                     row[key] = None
             continue
         elif kind is bool:  # wanted == "bool"
+            continue
+        elif kind is float and not math.isfinite(value):  # NaN/Infinity: null in every column type
+            row[key] = None
             continue
         if mistyped is None:
             mistyped = {}
@@ -215,7 +223,7 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
     if overflow is not None:
         for key in overflow:
             del row[key]
-        row[OVERFLOW] = json.dumps(overflow, allow_nan=True)  # the values as sent, nested ones as JSON
+        row[OVERFLOW] = _aside_text(overflow)  # the values as sent, nested ones as JSON
         n_overflow = len(overflow)
     if mistyped is None:
         return 0, n_overflow
@@ -224,8 +232,30 @@ def normalise(row: dict[str, Any], types: dict[str, str], new: dict[str, str],
     earlier = row.get(MISTYPED)
     if earlier:  # retyped again at a flush: keep what was set aside at arrival
         mistyped = {**json.loads(earlier), **mistyped}
-    row[MISTYPED] = json.dumps(mistyped, allow_nan=True)  # keeps NaN as NaN: the value as sent
+    row[MISTYPED] = _aside_text(mistyped)  # the values as sent (integers every digit)
     return len(mistyped), n_overflow
+
+
+def _aside_text(values: dict[str, Any]) -> str:
+    """``_mistyped``/``_overflow`` text: strict JSON, NaN/Infinity within it null (as in a number
+    column; before round 40 Python's ``NaN`` tokens, which no strict JSON reader takes), integers
+    every digit (Python's json)."""
+    try:
+        return json.dumps(values, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(values), allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float (at any depth) as None."""
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is list:
+        return [_finite(v) for v in value]
+    if kind is dict:
+        return {k: _finite(v) for k, v in value.items()}
+    return value
 
 
 def arrow_schema(types: dict[str, str], columns=()) -> Any:
@@ -330,6 +360,6 @@ def read_types(root: str) -> dict[str, dict[str, str]]:
     return out
 
 
-__all__ = ["SCHEMA_DIR", "TYPES", "MISTYPED", "OVERFLOW", "IDENTITY", "is_feature", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
+__all__ = ["SCHEMA_DIR", "TYPES", "MISTYPED", "OVERFLOW", "WHOLE", "IDENTITY", "is_feature", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
            "dataset_schema", "sync",
            "load", "read_types"]

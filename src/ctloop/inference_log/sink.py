@@ -259,7 +259,7 @@ def _retype(line: bytes, types: dict[str, str], keep: bool = False, converted: t
     for column in converted:
         text = row.get(column)
         if type(text) is str:
-            row[column] = orjson.loads(text)  # written by orjson (schema._json_text)
+            row[column] = orjson.loads(text)  # written by orjson (schema.json_text)
     aside = row.pop(schema.MISTYPED, None)
     if aside:
         row.update(json.loads(aside))  # NaN as sent included

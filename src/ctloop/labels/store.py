@@ -9,7 +9,7 @@ keeps its name: ``request_id`` (KServe's ``ce-id``) or a business key carried in
 it in ``<store>/labels/_ctloop_labels.json`` and an ingest with another key is refused (use one
 store per key). Keys are always **strings** on both sides of the join: a key read from CSV is read
 as written (``00123`` stays ``00123``, ``NA`` stays ``NA``: only an empty cell is missing), a numeric key from Parquet becomes its decimal text (``1001``,
-never ``1001.0``; uint64 keys every digit; float keys beyond 2**53, which may have been rounded,
+never ``1001.0``; ``0.00001``, never ``1e-05``: :func:`float_key`; uint64 keys every digit; float keys beyond 2**53, which may have been rounded,
 are refused), so labels join ``meta_*`` columns (strings) whatever the file format.
 """
 
@@ -65,6 +65,10 @@ def normalise_keys(values: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(s):
         integral = s.notna() & (s % 1 == 0)
         out = s.astype("string")
+        tiny = s.notna() & ~integral & (s.abs() < 1e-4)  # the only floats str() writes with an exponent
+        if tiny.any():
+            small_ones = s[tiny]  # as numpy scalars: a float32 keyed by its own shortest digits
+            out[tiny] = pd.Series([float_key(v) for v in small_ones.to_numpy()], index=small_ones.index, dtype="string")
         small = integral & (s.abs() < 2.0**63)
         out[small] = s[small].astype("int64").astype("string")
         big = integral & ~small  # whole floats from 2**63 up: the integer they hold exactly, no overflow
@@ -74,7 +78,9 @@ def normalise_keys(values: pd.Series) -> pd.Series:
     if pd.api.types.is_string_dtype(s) and s.map(lambda v: isinstance(v, str) or v is None or v is pd.NA
                                                   or (isinstance(v, float) and v != v)).all():
         text = s.astype("string").str.strip()
-        return _lower_uuids(text.mask(text == "", pd.NA))
+        text = text.mask(text == "", pd.NA)
+        arrow, changed = _repr_keys(text)
+        return _lower_uuids(changed if changed is not None else text, None if changed is not None else arrow)
 
     def one(v):
         if v is None or v is pd.NA or (isinstance(v, float) and v != v):
@@ -85,17 +91,60 @@ def normalise_keys(values: pd.Series) -> pd.Series:
             return str(v).lower()
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
+        if isinstance(v, float):
+            return float_key(v)
         if isinstance(v, Decimal):
             return decimal_key(v) if v.is_finite() else pd.NA
-        return str(v).strip() or pd.NA  # a blank key is no key
+        text = str(v).strip()
+        return (_old_float_key(text) if "e-" in text else text) or pd.NA  # a blank key is no key
 
     return _lower_uuids(pd.Series([one(v) for v in s], index=s.index, dtype="string"))
+
+
+def float_key(value: float) -> str:
+    """A non-integral float id as a join key: its shortest round-trip digits written positionally,
+    as the same id's decimal text (:func:`decimal_key`): ``1e-05`` → ``"0.00001"``. Before round 40
+    ``str()`` keyed floats below 1e-4 with an exponent (``"1e-05"``), which no text id matched."""
+    import numpy as np
+
+    return np.format_float_positional(value, unique=True, trim="-")
+
+
+# what str() made of a float below 1e-4 (keys written before round 40: label stores, scored outputs)
+_FLOAT_REPR = re.compile(r"-?[1-9](?:\.[0-9]+)?e-[0-9]{2,3}")
+
+
+def _old_float_key(text: str) -> str:
+    """``text`` as :func:`float_key` writes it when it is exactly ``str()`` of a float below 1e-4
+    (``"1e-05"``: how such keys were written before round 40), else as it is (``"1e-5"``, ``"1E-05"``)."""
+    if _FLOAT_REPR.fullmatch(text):
+        value = float(text)
+        if repr(value) == text:
+            return float_key(value)
+    return text
+
+
+def _repr_keys(text: pd.Series):
+    """``(arrow, changed)``: ``text`` as Arrow strings, and :func:`_old_float_key` of it (None when
+    no value holds ``e-``, the usual case: no copy)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrow = pa.array(text, type=pa.string(), from_pandas=True)
+    found = pc.match_substring(arrow, "e-")
+    if not pc.any(found).as_py():
+        return arrow, None
+    old = found.to_numpy(zero_copy_only=False)
+    old = (old == True)  # noqa: E712 - nulls (None) are no match
+    text = text.copy()
+    text[old] = text[old].map(_old_float_key).astype("string")
+    return arrow, text
 
 
 _UUID = "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
 
 
-def _lower_uuids(keys: pd.Series) -> pd.Series:
+def _lower_uuids(keys: pd.Series, text=None) -> pd.Series:
     """UUID keys in lower case. KServe's agent names an event without a ``Ce-Id`` by a new UUID in
     lower case (``getOrCreateID``, ``pkg/logger/handler.go`` at v0.20.0, google/uuid), while label
     sources often write them in upper case (SQL Server's uniqueidentifier); RFC 9562 §4 reads hex
@@ -104,7 +153,8 @@ def _lower_uuids(keys: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pa.array(keys, type=pa.string(), from_pandas=True)
+    if text is None:  # keys as Arrow strings (given when already made)
+        text = pa.array(keys, type=pa.string(), from_pandas=True)
     upper = pc.and_kleene(pc.match_substring_regex(text, "[A-F]"), pc.match_substring_regex(text, _UUID))
     if not pc.any(upper).as_py():  # the usual case: nothing to change, no copy back
         return keys
@@ -897,7 +947,14 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int):
         reader = pd.read_csv(source, dtype={key: str}, keep_default_na=False, na_values=na, float_precision=FLOATS,
                              chunksize=batch_rows, low_memory=False)
         with reader:
-            yield from reader
+            for chunk in reader:
+                if not isinstance(chunk.index, pd.RangeIndex):  # pandas took the first field as the index
+                    raise DataSourceError(
+                        f"{source_uri}: its rows have one field more than its header ({len(names)} columns: "
+                        f"{', '.join(repr(n) for n in names)}): every row would be read shifted by one column (the "
+                        "key from the label's field); a delimiter at the end of each line, or a column without a "
+                        "name? name every column")
+                yield chunk
 
 
 def _commit(store_root: str, key: str, known: str | None, staged: str) -> None:
@@ -1099,5 +1156,5 @@ def read_labels(store_root: str) -> pd.DataFrame:
 
 
 
-__all__ = ["LABEL_COLUMNS", "STORE_MANIFEST", "normalise_keys", "decimal_key", "label_times", "detect_key", "store_key", "ingest_labels",
+__all__ = ["LABEL_COLUMNS", "STORE_MANIFEST", "normalise_keys", "decimal_key", "float_key", "label_times", "detect_key", "store_key", "ingest_labels",
            "read_labels", "label_files", "ingest_order"]
