@@ -174,6 +174,28 @@ def epoch_seconds(counts: np.ndarray, unit: str) -> np.ndarray:
     return whole.astype(np.float64) + frac / per
 
 
+def temporal_seconds(series: pd.Series) -> np.ndarray:
+    """A datetime or timedelta column (:func:`temporal_type`) as float64 seconds
+    (:func:`epoch_seconds`; UTC for tz-aware columns), NaN where it is null: NumPy-backed
+    (``DatetimeArray``/``TimedeltaArray``) or Arrow-backed (``pd.ArrowDtype`` timestamp or
+    duration, as ``pandas.read_parquet`` gives back a file written from such a frame)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arrow = pa.array(series.array)
+        counts = pc.fill_null(pc.cast(arrow, pa.int64()), 0).to_numpy(zero_copy_only=False)
+        seconds = epoch_seconds(counts, arrow.type.unit)
+    else:
+        arr = series.array  # DatetimeArray / TimedeltaArray: int64 counts (UTC when tz-aware)
+        seconds = epoch_seconds(arr.asi8, arr.unit)
+    seconds[series.isna().to_numpy()] = np.nan
+    return seconds
+
+
 def unsupported_dtype(series: pd.Series) -> str | None:
     """The dtype label of a column no method can compare, else ``None``: complex numbers, and
     object columns holding unhashable values — ``list`` (lists and NumPy arrays: Parquet list
@@ -184,6 +206,13 @@ def unsupported_dtype(series: pd.Series) -> str | None:
     dtype = series.dtype
     if pd.api.types.is_complex_dtype(dtype):
         return str(dtype)
+    if isinstance(dtype, pd.ArrowDtype):  # Arrow-backed: its type says it (as the streamed engine reads it)
+        import pyarrow as pa
+
+        typ = dtype.pyarrow_dtype
+        if pa.types.is_struct(typ):
+            return "dict"
+        return "list" if pa.types.is_nested(typ) else None
     if dtype != np.dtype("O"):
         return None
     if pd.api.types.infer_dtype(series, skipna=True) not in _MAYBE_UNHASHABLE:
@@ -226,9 +255,8 @@ def numeric_values(series: pd.Series) -> np.ndarray:
     import pandas as pd
 
     if temporal_type(series.dtype) is not None:
-        arr = series.array  # DatetimeArray / TimedeltaArray: int64 counts (UTC when tz-aware)
-        seconds = epoch_seconds(arr.asi8, arr.unit)
-        valid = ~series.isna().to_numpy()
+        seconds = temporal_seconds(series)
+        valid = ~np.isnan(seconds)
         return seconds if valid.all() else seconds[valid]
     if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
         raise DriftError(
@@ -1172,6 +1200,7 @@ __all__ = [
     "epoch_seconds",
     "refuse_mixed_temporal",
     "refuse_number_against_text",
+    "temporal_seconds",
     "temporal_type",
     "unsupported_dtype",
     "calibrate_thresholds",

@@ -77,17 +77,13 @@ def _without_inf(frame: pd.DataFrame, columns: list[str], kinds: dict[str, str])
 def _as_seconds(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Datetime and timedelta columns as float seconds, NaT → NaN: the numbers the verdict
     compared (:func:`ctloop.drift.engine.epoch_seconds`), which evidently can chart."""
-    import numpy as np
-
     from ctloop.drift import engine as core
 
     fixed = {}
     for c in columns:
         col = frame[c]
         if core.temporal_type(col.dtype) is not None:
-            seconds = core.epoch_seconds(col.array.asi8, col.array.unit)
-            seconds[col.isna().to_numpy()] = np.nan
-            fixed[c] = seconds
+            fixed[c] = core.temporal_seconds(col)
     return frame.assign(**fixed) if fixed else frame
 
 

@@ -336,8 +336,7 @@ class ColumnState:
         self.rows += len(series)
         if self.numeric is not None:
             if self.family == TEMPORAL:  # seconds, NaT → NaN (counted as nulls)
-                vals = engine.epoch_seconds(series.array.asi8, series.array.unit)
-                vals[series.isna().to_numpy()] = np.nan
+                vals = engine.temporal_seconds(series)
             else:
                 if self.family == INT:  # nullable Int64: its integers without the nulls
                     self._add_ints((series.dropna() if series.hasnans else series).to_numpy())
