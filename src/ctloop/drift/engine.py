@@ -289,8 +289,9 @@ def refuse_mixed_temporal(name: str, reference_dtype: Any, current_dtype: Any) -
 
 
 def number_or_text(series: pd.Series) -> str | None:
-    """``number`` for an integer or float column (nullable ones too, not bool), ``text`` for
-    strings (``object`` of strings, a pandas string dtype, a ``category`` of strings), else
+    """``number`` for an integer or float column (nullable ones too, not bool; a ``category`` of
+    numbers), ``text`` for strings (``object`` of strings, a pandas string dtype, a ``category``
+    of strings), else
     ``None``: the two sides a categorical comparison can never match (``0`` is not ``"0"``)."""
     import pandas as pd
 
@@ -299,9 +300,9 @@ def number_or_text(series: pd.Series) -> str | None:
         return None
     if pd.api.types.is_numeric_dtype(dtype):
         return "number"
-    if isinstance(dtype, pd.CategoricalDtype):
-        series = pd.Series(dtype.categories)
-    elif isinstance(dtype, pd.StringDtype):
+    if isinstance(dtype, pd.CategoricalDtype):  # its categories' type: numbers or text
+        return number_or_text(pd.Series(dtype.categories))
+    if isinstance(dtype, pd.StringDtype):
         return "text"
     inferred = pd.api.types.infer_dtype(series, skipna=True)
     return "text" if inferred in ("string", "mixed-integer") else None
