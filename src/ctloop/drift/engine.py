@@ -1084,8 +1084,8 @@ def calibrate_thresholds(
             pinned_methods=pinned_methods,
         )
         for col in res.columns:
-            methods[col.column] = col.method
-            if col.score == col.score:
+            if col.score == col.score:  # a split without values on a side scores nothing ("n/a")
+                methods[col.column] = col.method
                 values[col.column].append(col.score)
     out = {}
     for col, vals in values.items():
