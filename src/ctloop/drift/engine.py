@@ -291,7 +291,7 @@ def refuse_mixed_temporal(name: str, reference_dtype: Any, current_dtype: Any) -
 def number_or_text(series: pd.Series) -> str | None:
     """``number`` for an integer or float column (nullable ones too, not bool; a ``category`` of
     numbers), ``text`` for strings (``object`` of strings, a pandas string dtype, a ``category``
-    of strings), else
+    of strings), ``bytes`` for ``bytes`` values (Arrow ``binary``), else
     ``None``: the two sides a categorical comparison can never match (``0`` is not ``"0"``)."""
     import pandas as pd
 
@@ -304,26 +304,43 @@ def number_or_text(series: pd.Series) -> str | None:
         return number_or_text(pd.Series(dtype.categories))
     if isinstance(dtype, pd.StringDtype):
         return "text"
+    if isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        typ = dtype.pyarrow_dtype
+        if pa.types.is_binary(typ) or pa.types.is_large_binary(typ) or pa.types.is_fixed_size_binary(typ):
+            return "bytes"
     inferred = pd.api.types.infer_dtype(series, skipna=True)
+    if inferred == "bytes":  # a Parquet BYTE_ARRAY without the UTF8 annotation: b"a" is not "a"
+        return "bytes"
     return "text" if inferred in ("string", "mixed-integer") else None
 
 
 def refuse_number_against_text(name: str, reference: tuple[str | None, Any],
                                current: tuple[str | None, Any]) -> None:  # fmt: skip
     """Refuse a column compared as categories that is numbers on one side and text on the
-    other (each side given as (``number``/``text``/``None``, its dtype)): its values could never
-    match (``0`` against ``"0"``), so every value would count as new and the column be judged
-    drifted (a CSV code column with one stray word is text on that side).
+    other, or bytes against either (each side given as (``number``/``text``/``bytes``/``None``,
+    its dtype)): its values could never match (``0`` against ``"0"``, ``b"a"`` against ``"a"``),
+    so every value would count as new and the column be judged drifted (a CSV code column with
+    one stray word is text on that side).
 
     Raises:
-        DriftError: one side numbers, the other text.
+        DriftError: the two sides hold different kinds of values.
     """
-    if {reference[0], current[0]} != {"number", "text"}:
+    pair = {reference[0], current[0]}
+    if None in pair or len(pair) < 2:
         return
+    words = {"number": "numbers", "bytes": "bytes", "text": "text"}
+    first, second = sorted(pair, key=list(words).index)
+
+    def shown(side: tuple[str | None, Any]) -> str:  # "object" alone does not say what it holds
+        return f"object ({words[side[0]]})" if str(side[1]) == "object" else str(side[1])
+
     raise DriftError(
-        f"column {name!r} is {current[1]} in the current data but {reference[1]} in the "
-        "reference: numbers on one side and text on the other never match as categories; "
-        "give it the same type in both frames"
+        f"column {name!r} is {shown(current)} in the current data but {shown(reference)} in the "
+        f"reference: {words[first]} on one side and {words[second]} on the other never match as "
+        "categories; give it the same type in both frames"
+        + (" (decode the bytes as UTF-8 text)" if "bytes" in pair else "")
     )
 
 
