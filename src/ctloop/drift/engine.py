@@ -442,6 +442,10 @@ def shared_columns(
         names = ", ".join(repr(str(c)) for c in missing[:8]) + ("…" if len(missing) > 8 else "")
         only = (f"; it has {', '.join(repr(str(c)) for c in extra[:8])} that the reference lacks"
                 if extra else "")
+        twins = [(m, e) for m in missing for e in extra if _nfc(m) == _nfc(e)]  # print alike
+        if twins:
+            only += "; " + ", ".join(f"{ascii(str(m))} (reference) and {ascii(str(e))} (current)"
+                                     for m, e in twins[:8]) + " differ only in their Unicode form: write both in one (NFC)"
         held = [c for c in missing if c in set(log_columns or ())]
         held_text = ("; the inference log's column(s) " + ", ".join(repr(str(c)) for c in held[:8])
                      + " hold the log's own values (a prediction, a request header, an identity column), not "
@@ -454,6 +458,12 @@ def shared_columns(
             "compared columns with --columns"
         )
     return [c for c in reference_columns if c not in skip]
+
+
+def _nfc(name: Any) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFC", str(name))
 
 
 def is_inference_log(columns: Any) -> bool:
