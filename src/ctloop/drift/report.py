@@ -104,6 +104,24 @@ def _as_seconds(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame.assign(**fixed) if fixed else frame
 
 
+def _plain_numbers(frame: pd.DataFrame, columns: list[str], kinds: dict[str, str]) -> pd.DataFrame:
+    """Numeric columns of a nullable or Arrow-backed dtype (``Int64``, ``Float64``,
+    ``int64[pyarrow]``, ...) as float64, null → NaN: evidently 0.7.23 (``legacy/calculations/
+    data_drift.py`` ``get_drift_for_columns``) runs ``np.corrcoef`` on the numeric columns'
+    ``.values`` when they hold no null, an object array for these, and numpy fails on it
+    (``AttributeError: 'float' object has no attribute 'shape'``)."""
+    import numpy as np
+    import pandas as pd
+
+    fixed = {}
+    for c in columns:
+        dtype = frame[c].dtype
+        if (kinds.get(c) == "numeric" and pd.api.types.is_extension_array_dtype(dtype)
+                and pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
+            fixed[c] = frame[c].to_numpy(dtype=float, na_value=np.nan)
+    return frame.assign(**fixed) if fixed else frame
+
+
 DATA_BLOCK = "<script>\n    var "  # evidently 0.7.23 legacy/utils/dashboard.py file_html_template: its data block
 
 
@@ -231,8 +249,10 @@ def render_html(
         if name not in kinds:
             kinds[name] = core.column_kind(current[name])
     shown = [c for c in columns if kinds.get(c) in core.KINDS]
-    ref = _as_seconds(_without_inf(sample_rows(reference, shown, sample_size, seed, stream=0), shown, kinds), shown)
-    cur = _as_seconds(_without_inf(sample_rows(current, shown, sample_size, seed, stream=1), shown, kinds), shown)
+    ref = _plain_numbers(_as_seconds(_without_inf(sample_rows(reference, shown, sample_size, seed, stream=0), shown,
+                                                  kinds), shown), shown, kinds)
+    cur = _plain_numbers(_as_seconds(_without_inf(sample_rows(current, shown, sample_size, seed, stream=1), shown,
+                                                  kinds), shown), shown, kinds)
     no_values = [c for c in shown if not (_has_values(ref[c]) and _has_values(cur[c]))]
     many = {c: n for c in shown if c not in no_values and kinds[c] == "categorical"
             and (n := _distinct(ref[c], cur[c])) > REPORT_MAX_CATEGORIES}
