@@ -74,9 +74,12 @@ def unusable_values(reference: pd.DataFrame, current: pd.DataFrame, columns: lis
         extreme = engine.extreme_values(frame, columns)
         masked = {}
         for col in dict.fromkeys([*infinite, *extreme]):
-            values = frame[col].to_numpy(dtype=float, na_value=np.nan)
-            bad = ~np.isfinite(values) | (np.abs(values) > LARGEST_VALUE)
-            bad &= ~np.isnan(values)
+            if frame[col].dtype == object:  # text and ±inf (extreme_values: float columns only)
+                bad = frame[col].isin([np.inf, -np.inf]).to_numpy()
+            else:
+                values = frame[col].to_numpy(dtype=float, na_value=np.nan)
+                bad = ~np.isfinite(values) | (np.abs(values) > LARGEST_VALUE)
+                bad &= ~np.isnan(values)
             masked[col] = frame[col].mask(bad)
             if col in infinite:
                 notes.append(f"{col}: {infinite[col]} infinite value(s) in {side}")

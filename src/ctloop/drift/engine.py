@@ -174,6 +174,28 @@ def epoch_seconds(counts: np.ndarray, unit: str) -> np.ndarray:
     return whole.astype(np.float64) + frac / per
 
 
+def temporal_seconds(series: pd.Series) -> np.ndarray:
+    """A datetime or timedelta column (:func:`temporal_type`) as float64 seconds
+    (:func:`epoch_seconds`; UTC for tz-aware columns), NaN where it is null: NumPy-backed
+    (``DatetimeArray``/``TimedeltaArray``) or Arrow-backed (``pd.ArrowDtype`` timestamp or
+    duration, as ``pandas.read_parquet`` gives back a file written from such a frame)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arrow = pa.array(series.array)
+        counts = pc.fill_null(pc.cast(arrow, pa.int64()), 0).to_numpy(zero_copy_only=False)
+        seconds = epoch_seconds(counts, arrow.type.unit)
+    else:
+        arr = series.array  # DatetimeArray / TimedeltaArray: int64 counts (UTC when tz-aware)
+        seconds = epoch_seconds(arr.asi8, arr.unit)
+    seconds[series.isna().to_numpy()] = np.nan
+    return seconds
+
+
 def unsupported_dtype(series: pd.Series) -> str | None:
     """The dtype label of a column no method can compare, else ``None``: complex numbers, and
     object columns holding unhashable values — ``list`` (lists and NumPy arrays: Parquet list
@@ -184,6 +206,13 @@ def unsupported_dtype(series: pd.Series) -> str | None:
     dtype = series.dtype
     if pd.api.types.is_complex_dtype(dtype):
         return str(dtype)
+    if isinstance(dtype, pd.ArrowDtype):  # Arrow-backed: its type says it (as the streamed engine reads it)
+        import pyarrow as pa
+
+        typ = dtype.pyarrow_dtype
+        if pa.types.is_struct(typ):
+            return "dict"
+        return "list" if pa.types.is_nested(typ) else None
     if dtype != np.dtype("O"):
         return None
     if pd.api.types.infer_dtype(series, skipna=True) not in _MAYBE_UNHASHABLE:
@@ -226,9 +255,8 @@ def numeric_values(series: pd.Series) -> np.ndarray:
     import pandas as pd
 
     if temporal_type(series.dtype) is not None:
-        arr = series.array  # DatetimeArray / TimedeltaArray: int64 counts (UTC when tz-aware)
-        seconds = epoch_seconds(arr.asi8, arr.unit)
-        valid = ~series.isna().to_numpy()
+        seconds = temporal_seconds(series)
+        valid = ~np.isnan(seconds)
         return seconds if valid.all() else seconds[valid]
     if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
         raise DriftError(
@@ -261,8 +289,9 @@ def refuse_mixed_temporal(name: str, reference_dtype: Any, current_dtype: Any) -
 
 
 def number_or_text(series: pd.Series) -> str | None:
-    """``number`` for an integer or float column (nullable ones too, not bool), ``text`` for
-    strings (``object`` of strings, a pandas string dtype, a ``category`` of strings), else
+    """``number`` for an integer or float column (nullable ones too, not bool; a ``category`` of
+    numbers), ``text`` for strings (``object`` of strings, a pandas string dtype, a ``category``
+    of strings), ``bytes`` for ``bytes`` values (Arrow ``binary``), else
     ``None``: the two sides a categorical comparison can never match (``0`` is not ``"0"``)."""
     import pandas as pd
 
@@ -271,30 +300,47 @@ def number_or_text(series: pd.Series) -> str | None:
         return None
     if pd.api.types.is_numeric_dtype(dtype):
         return "number"
-    if isinstance(dtype, pd.CategoricalDtype):
-        series = pd.Series(dtype.categories)
-    elif isinstance(dtype, pd.StringDtype):
+    if isinstance(dtype, pd.CategoricalDtype):  # its categories' type: numbers or text
+        return number_or_text(pd.Series(dtype.categories))
+    if isinstance(dtype, pd.StringDtype):
         return "text"
+    if isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        typ = dtype.pyarrow_dtype
+        if pa.types.is_binary(typ) or pa.types.is_large_binary(typ) or pa.types.is_fixed_size_binary(typ):
+            return "bytes"
     inferred = pd.api.types.infer_dtype(series, skipna=True)
+    if inferred == "bytes":  # a Parquet BYTE_ARRAY without the UTF8 annotation: b"a" is not "a"
+        return "bytes"
     return "text" if inferred in ("string", "mixed-integer") else None
 
 
 def refuse_number_against_text(name: str, reference: tuple[str | None, Any],
                                current: tuple[str | None, Any]) -> None:  # fmt: skip
     """Refuse a column compared as categories that is numbers on one side and text on the
-    other (each side given as (``number``/``text``/``None``, its dtype)): its values could never
-    match (``0`` against ``"0"``), so every value would count as new and the column be judged
-    drifted (a CSV code column with one stray word is text on that side).
+    other, or bytes against either (each side given as (``number``/``text``/``bytes``/``None``,
+    its dtype)): its values could never match (``0`` against ``"0"``, ``b"a"`` against ``"a"``),
+    so every value would count as new and the column be judged drifted (a CSV code column with
+    one stray word is text on that side).
 
     Raises:
-        DriftError: one side numbers, the other text.
+        DriftError: the two sides hold different kinds of values.
     """
-    if {reference[0], current[0]} != {"number", "text"}:
+    pair = {reference[0], current[0]}
+    if None in pair or len(pair) < 2:
         return
+    words = {"number": "numbers", "bytes": "bytes", "text": "text"}
+    first, second = sorted(pair, key=list(words).index)
+
+    def shown(side: tuple[str | None, Any]) -> str:  # "object" alone does not say what it holds
+        return f"object ({words[side[0]]})" if str(side[1]) == "object" else str(side[1])
+
     raise DriftError(
-        f"column {name!r} is {current[1]} in the current data but {reference[1]} in the "
-        "reference: numbers on one side and text on the other never match as categories; "
-        "give it the same type in both frames"
+        f"column {name!r} is {shown(current)} in the current data but {shown(reference)} in the "
+        f"reference: {words[first]} on one side and {words[second]} on the other never match as "
+        "categories; give it the same type in both frames"
+        + (" (decode the bytes as UTF-8 text)" if "bytes" in pair else "")
     )
 
 
@@ -396,6 +442,10 @@ def shared_columns(
         names = ", ".join(repr(str(c)) for c in missing[:8]) + ("…" if len(missing) > 8 else "")
         only = (f"; it has {', '.join(repr(str(c)) for c in extra[:8])} that the reference lacks"
                 if extra else "")
+        twins = [(m, e) for m in missing for e in extra if _nfc(m) == _nfc(e)]  # print alike
+        if twins:
+            only += "; " + ", ".join(f"{ascii(str(m))} (reference) and {ascii(str(e))} (current)"
+                                     for m, e in twins[:8]) + " differ only in their Unicode form: write both in one (NFC)"
         held = [c for c in missing if c in set(log_columns or ())]
         held_text = ("; the inference log's column(s) " + ", ".join(repr(str(c)) for c in held[:8])
                      + " hold the log's own values (a prediction, a request header, an identity column), not "
@@ -408,6 +458,12 @@ def shared_columns(
             "compared columns with --columns"
         )
     return [c for c in reference_columns if c not in skip]
+
+
+def _nfc(name: Any) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFC", str(name))
 
 
 def is_inference_log(columns: Any) -> bool:
@@ -1055,8 +1111,8 @@ def calibrate_thresholds(
             pinned_methods=pinned_methods,
         )
         for col in res.columns:
-            methods[col.column] = col.method
-            if col.score == col.score:
+            if col.score == col.score:  # a split without values on a side scores nothing ("n/a")
+                methods[col.column] = col.method
                 values[col.column].append(col.score)
     out = {}
     for col, vals in values.items():
@@ -1172,6 +1228,7 @@ __all__ = [
     "epoch_seconds",
     "refuse_mixed_temporal",
     "refuse_number_against_text",
+    "temporal_seconds",
     "temporal_type",
     "unsupported_dtype",
     "calibrate_thresholds",

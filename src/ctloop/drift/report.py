@@ -43,6 +43,23 @@ looks each category up in the other side's index, quadratic in them (12,565 dist
 18,102: 230 s, where the verdict took 2 s)."""
 
 
+REPORT_MAX_COLUMNS = 100
+"""At most this many columns are rendered (the verdict's drifted ones first), the others named at
+the top of the page: evidently 0.7.23 renders a widget with its plots per column, a third of a
+second, 80 kB of HTML and 1.4 MB of memory each (300 columns of 200 rows: 98 s, 625 MB, a 24 MB
+page; 2,000 columns would take ten minutes and gigabytes where the verdict took 5 s)."""
+
+
+def _first_columns(shown: list[str], drifted: list[str], limit: int) -> list[str]:
+    """At most ``limit`` of ``shown``, the ``drifted`` ones first, in ``shown``'s order."""
+    if len(shown) <= limit:
+        return shown
+    first = set(drifted)
+    keep = set([c for c in shown if c in first][:limit])
+    keep |= set([c for c in shown if c not in first][: limit - len(keep)])
+    return [c for c in shown if c in keep]
+
+
 def _distinct(reference: pd.Series, current: pd.Series) -> int:
     """Distinct non-null values of a categorical column on both sides together."""
     import pandas as pd
@@ -77,17 +94,31 @@ def _without_inf(frame: pd.DataFrame, columns: list[str], kinds: dict[str, str])
 def _as_seconds(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Datetime and timedelta columns as float seconds, NaT → NaN: the numbers the verdict
     compared (:func:`ctloop.drift.engine.epoch_seconds`), which evidently can chart."""
-    import numpy as np
-
     from ctloop.drift import engine as core
 
     fixed = {}
     for c in columns:
         col = frame[c]
         if core.temporal_type(col.dtype) is not None:
-            seconds = core.epoch_seconds(col.array.asi8, col.array.unit)
-            seconds[col.isna().to_numpy()] = np.nan
-            fixed[c] = seconds
+            fixed[c] = core.temporal_seconds(col)
+    return frame.assign(**fixed) if fixed else frame
+
+
+def _plain_numbers(frame: pd.DataFrame, columns: list[str], kinds: dict[str, str]) -> pd.DataFrame:
+    """Numeric columns of a nullable or Arrow-backed dtype (``Int64``, ``Float64``,
+    ``int64[pyarrow]``, ...) as float64, null → NaN: evidently 0.7.23 (``legacy/calculations/
+    data_drift.py`` ``get_drift_for_columns``) runs ``np.corrcoef`` on the numeric columns'
+    ``.values`` when they hold no null, an object array for these, and numpy fails on it
+    (``AttributeError: 'float' object has no attribute 'shape'``)."""
+    import numpy as np
+    import pandas as pd
+
+    fixed = {}
+    for c in columns:
+        dtype = frame[c].dtype
+        if (kinds.get(c) == "numeric" and pd.api.types.is_extension_array_dtype(dtype)
+                and pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
+            fixed[c] = frame[c].to_numpy(dtype=float, na_value=np.nan)
     return frame.assign(**fixed) if fixed else frame
 
 
@@ -157,6 +188,7 @@ def options_from_result(result: Any) -> dict[str, Any]:
         "column_kinds": {c.column: c.kind for c in result.columns},
         "drift_share": result.drift_share,
         "skipped": list(getattr(result, "skipped", [])),
+        "drifted": [c.column for c in result.columns if c.drifted],
     }
 
 
@@ -175,6 +207,7 @@ def render_html(
     drift_share: float = 0.5,
     column_kinds: dict[str, str] | None = None,
     skipped: list[Any] | None = None,
+    drifted: list[str] | None = None,
 ) -> dict[str, Any]:
     """Write evidently's DataDriftPreset HTML report to ``path``; returns what was rendered.
 
@@ -195,6 +228,8 @@ def render_html(
             not re-infer them differently on the sample (e.g. strings as "text").
         skipped: The verdict's skipped columns (``DriftResult.skipped``): named in a line at
             the top of the page (:func:`skipped_note`). Datetime columns are shown as seconds.
+        drifted: The columns the verdict found drifted: rendered first when there are more than
+            :data:`REPORT_MAX_COLUMNS` columns to show (the rest are named at the top).
 
     Returns:
         ``report_engine``, ``report_sample_size``, ``report_seed``, ``report_reference_rows`` and
@@ -202,7 +237,8 @@ def render_html(
         rows), ``report_columns`` and ``report_skipped_columns`` (no values on a side of the
         sample: evidently cannot render those), ``report_many_categories`` (categorical columns
         with more than :data:`REPORT_MAX_CATEGORIES` distinct values in the sample: not
-        rendered, named at the top of the page).
+        rendered, named at the top of the page), ``report_columns_not_rendered`` (the columns
+        past :data:`REPORT_MAX_COLUMNS`, also named there).
     """
     import warnings
 
@@ -213,12 +249,16 @@ def render_html(
         if name not in kinds:
             kinds[name] = core.column_kind(current[name])
     shown = [c for c in columns if kinds.get(c) in core.KINDS]
-    ref = _as_seconds(_without_inf(sample_rows(reference, shown, sample_size, seed, stream=0), shown, kinds), shown)
-    cur = _as_seconds(_without_inf(sample_rows(current, shown, sample_size, seed, stream=1), shown, kinds), shown)
+    ref = _plain_numbers(_as_seconds(_without_inf(sample_rows(reference, shown, sample_size, seed, stream=0), shown,
+                                                  kinds), shown), shown, kinds)
+    cur = _plain_numbers(_as_seconds(_without_inf(sample_rows(current, shown, sample_size, seed, stream=1), shown,
+                                                  kinds), shown), shown, kinds)
     no_values = [c for c in shown if not (_has_values(ref[c]) and _has_values(cur[c]))]
     many = {c: n for c in shown if c not in no_values and kinds[c] == "categorical"
             and (n := _distinct(ref[c], cur[c])) > REPORT_MAX_CATEGORIES}
     shown = [c for c in shown if c not in no_values and c not in many]
+    kept = _first_columns(shown, list(drifted or []), REPORT_MAX_COLUMNS)
+    left_out, shown = [c for c in shown if c not in kept], kept
     column_methods = {k: v for k, v in (column_methods or {}).items() if k in shown} or None
     column_thresholds = {k: v for k, v in (column_thresholds or {}).items() if k in shown} or None
 
@@ -264,6 +304,11 @@ def render_html(
             f"{c} ({n} distinct values in the sample)" for c, n in many.items())
             + f"; evidently's report takes minutes beyond {REPORT_MAX_CATEGORIES} categories a column. "
             "The verdict compared them on all rows.")
+    if left_out:
+        page_note(path, "ctloop-many-columns", f"Not rendered: {len(left_out)} of {len(shown) + len(left_out)} "
+                  f"columns (at most {REPORT_MAX_COLUMNS} are, the drifted ones first; evidently's share of "
+                  "drifted columns below is over these): " + ", ".join(map(str, left_out[:50]))
+                  + ("…" if len(left_out) > 50 else "") + ". The verdict and drift.json cover every column.")
     return {
         "report_engine": "evidently 0.7 DataDriftPreset",
         "report_sample_size": int(sample_size),
@@ -275,6 +320,7 @@ def render_html(
         "report_columns": shown,
         "report_skipped_columns": no_values,
         "report_many_categories": list(many),
+        "report_columns_not_rendered": left_out,
     }
 
 
@@ -289,4 +335,4 @@ def placeholder_html(path: str | Path, title: str, message: str) -> None:
     )
 
 
-__all__ = ["options_from_result", "placeholder_html", "render_html", "sample_rows", "script_safe", "skipped_note", "page_note", "REPORT_MAX_CATEGORIES"]
+__all__ = ["options_from_result", "placeholder_html", "render_html", "sample_rows", "script_safe", "skipped_note", "page_note", "REPORT_MAX_CATEGORIES", "REPORT_MAX_COLUMNS"]

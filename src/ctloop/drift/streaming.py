@@ -99,6 +99,7 @@ STATE_VERSION = 1
 DEFAULT_SKETCH_SIZE = 16384  # buckets (or exact distinct values) per numeric column and side
 DEFAULT_MAX_CATEGORIES = 16384  # exact category counts per column and side, then hash buckets
 DEFAULT_BATCH_ROWS = 262_144
+MAX_BATCH_ROWS = 2**63 - 1  # pyarrow's batch_size is an int64 (OverflowError past it)
 PARALLEL_MIN_ROWS = 50_000  # below this a batch is summarised column after column, in one thread
 PREFETCH_BATCHES = 2  # batches decoded ahead of the statistics (memory: ~2 x batch size)
 
@@ -336,8 +337,7 @@ class ColumnState:
         self.rows += len(series)
         if self.numeric is not None:
             if self.family == TEMPORAL:  # seconds, NaT → NaN (counted as nulls)
-                vals = engine.epoch_seconds(series.array.asi8, series.array.unit)
-                vals[series.isna().to_numpy()] = np.nan
+                vals = engine.temporal_seconds(series)
             else:
                 if self.family == INT:  # nullable Int64: its integers without the nulls
                     self._add_ints((series.dropna() if series.hasnans else series).to_numpy())
@@ -661,6 +661,8 @@ def _number_or_text(col: ColumnState) -> str | None:
     if col.family in NUMERIC_FAMILIES:
         return "number"
     values = str(col.type).partition("values=")[2].split(",")[0]  # dictionary<values=string, indices=...>
+    if col.family == TEXT and str(col.type).startswith(("binary", "large_binary", "fixed_size_binary")):
+        return "bytes"  # a Parquet BYTE_ARRAY without the UTF8 annotation: b"a" is not "a"
     text = col.family == TEXT or (col.family == CATEGORY and values in ("string", "large_string"))
     return "text" if text else None
 
@@ -1068,8 +1070,10 @@ class Source:
         import pyarrow as pa
         import pyarrow.dataset as pads
 
-        if batch_rows < 1:
-            raise ConfigError(f"batch_rows must be >= 1, got {batch_rows}")
+        if not 1 <= batch_rows <= MAX_BATCH_ROWS:
+            raise ConfigError(f"batch_rows (--batch-rows) must be in [1, {MAX_BATCH_ROWS}] (pyarrow's int64), "
+                              f"got {batch_rows}")
+        read_errors = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OSError)  # a file's problem
         fragments = list(self.dataset.get_fragments(filter=filter))
         # One reader thread decodes ahead of the consumer, at most PREFETCH_BATCHES batches:
         # pyarrow's own dataset scanner reads ahead by whole files when decoding outpaces the
@@ -1103,8 +1107,7 @@ class Source:
                         if stop.is_set():
                             return
                 slots.put(None)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OSError,
-                    CsvTypeChanged) as exc:  # fmt: skip
+            except Exception as exc:  # noqa: BLE001 - every error reaches the consumer, which waits for an item
                 slots.put(_ReadFailure(exc, path))
 
         reader = threading.Thread(target=read, name="ctloop-scan", daemon=True)
@@ -1113,8 +1116,8 @@ class Source:
         current = None
         try:
             while (item := slots.get()) is not None:
-                if isinstance(item, _ReadFailure) and isinstance(item.error, CsvTypeChanged):
-                    raise item.error  # one line naming the file already
+                if isinstance(item, _ReadFailure) and not isinstance(item.error, read_errors):
+                    raise item.error  # CsvTypeChanged: one line naming the file already; else not a reading problem
                 if isinstance(item, _ReadFailure):
                     raise DataSourceError(
                         f"{self.uri}: cannot read {item.path}: {item.error}"
