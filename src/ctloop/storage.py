@@ -353,7 +353,7 @@ class _Local:
         return pyarrow.fs.LocalFileSystem(), str(Path(loc.key).absolute())
 
 
-def local_files(base: Path | str, suffix: str = "") -> list[Path]:
+def local_files(base: Path | str, suffix: str = "", *, empty: bool = True) -> list[Path]:
     """Every file below the local directory ``base``, recursively, going into symlinked
     directories as Arrow's local listing does (pyarrow 25.0.1 ``LocalFileSystem`` with a recursive
     ``FileSelector``: its ``stat`` follows links), so that :func:`list_files` and the dataset
@@ -365,7 +365,9 @@ def local_files(base: Path | str, suffix: str = "") -> list[Path]:
     link's target is followed (Arrow lists its other files too) and the target, reached again, left
     out; only one to ``base`` or above is a loop. A directory that cannot be listed is a
     DataSourceError naming it, as Arrow's listing fails (before, ``Path.rglob`` left it out
-    without a word). Only names ending with ``suffix`` are listed (and warned about)."""
+    without a word). Only names ending with ``suffix`` are listed (and warned about); zero-byte
+    files only with ``empty`` (the dataset reader leaves them out: they hold no rows in any format,
+    and Spark's listing leaves them out too, ``PartitioningAwareFileIndex.listFiles``, Spark 3.5)."""
     base = Path(base)
     roots = [os.path.realpath(base)]  # the trees being listed: base, then each followed link's target
 
@@ -405,7 +407,8 @@ def local_files(base: Path | str, suffix: str = "") -> list[Path]:
             if not has_suffix(name, suffix):
                 continue
             if path.is_file():
-                out.append(path)
+                if empty or path.stat().st_size:
+                    out.append(path)
             elif path.is_symlink() and not path.exists():
                 warnings.warn(f"{base}: left out {path}: a symlink to {os.readlink(path)}, which leads to no file "
                               "(it does not exist, or the links loop)",

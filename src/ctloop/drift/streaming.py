@@ -1447,8 +1447,9 @@ def _filesystem(uri: str):
     return pafs.LocalFileSystem(), os.path.abspath(os.path.expanduser(path))
 
 
-def _list_files(fs, base: str, *, scratch: bool = False) -> list[str]:
-    """The files below ``base``, scratch (:func:`_hidden`) left out unless ``scratch``."""
+def _list_files(fs, base: str, *, scratch: bool = False, empty: bool = False) -> list[str]:
+    """The files below ``base``, scratch (:func:`_hidden`) left out unless ``scratch``, zero-byte
+    files (no rows, in every format: :func:`ctloop.storage.local_files`) unless ``empty``."""
     import pyarrow.fs as pafs
 
     if isinstance(fs, pafs.LocalFileSystem):
@@ -1456,13 +1457,14 @@ def _list_files(fs, base: str, *, scratch: bool = False) -> list[str]:
         # listing follows a symlink loop 40 levels down, every file read 40 times over)
         from ctloop import storage
 
-        files = [str(p) for p in storage.local_files(base)]
+        files = [str(p) for p in storage.local_files(base, empty=empty)]
         return [f for f in files if not _hidden(storage.utf8_name(base, f)) or scratch]  # Arrow takes only UTF-8 names
     try:
         infos = fs.get_file_info(pafs.FileSelector(base, recursive=True))
         return [
             i.path for i in infos
             if i.type == pafs.FileType.File and (scratch or not _hidden(i.path[len(base):].lstrip("/")))
+            and (empty or i.size != 0)
         ]  # fmt: skip
     except UnicodeDecodeError as exc:  # a local name in another encoding: Arrow cannot give it as text
         from ctloop import storage
@@ -1625,7 +1627,7 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
 
             matches = [p for p in _list_files(fs, base, scratch=True) if fnmatch.fnmatch(p, path)]
         pattern = path[len(base):].lstrip("/")
-        files, unnamed = [], []
+        files, unnamed, empty = [], [], []
         for m in matches:
             rel = m[len(base):].lstrip("/")
             if not _named_scratch(rel, pattern):  # g/*.csv leaves g/_x.csv out; g/_*.csv reads it
@@ -1634,8 +1636,13 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
             info = fs.get_file_info(m)
             if info.type == pafs.FileType.Directory:
                 files.extend(_list_files(fs, m))
+            elif info.type == pafs.FileType.File and info.size == 0:  # no rows: as a directory's listing
+                empty.append(rel)
             elif info.type == pafs.FileType.File:
                 files.append(m)
+        if not files and empty:
+            raise DataSourceError(f"{uri} matches no data: its {len(empty)} file(s) are empty (0 bytes, e.g. "
+                                  f"{one_line(empty[0])})")
         if not files and unnamed:
             name = next(c for c in unnamed[0].split("/") if _hidden(c))
             raise DataSourceError(f"{uri} matches only names starting with '_' or '.' (e.g. {one_line(unnamed[0])}), "
@@ -1651,6 +1658,9 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
         return fs, [path], None
     files = _list_files(fs, path)
     if not files:
+        if empty := _list_files(fs, path, empty=True):
+            raise DataSourceError(f"{uri} holds no data: its {len(empty)} file(s) are empty (0 bytes, e.g. "
+                                  f"{one_line(empty[0][len(path):].lstrip('/'))})")
         if left := sorted(_list_files(fs, path, scratch=True)):
             rel = left[0][len(path):].lstrip("/")
             raise DataSourceError(f"{uri} holds no data files: its {len(left)} file(s) have a name starting with '_' "
