@@ -1623,9 +1623,13 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
             for m in matches:
                 storage.utf8_name(base, m)  # Arrow takes only UTF-8 names
         else:
-            import fnmatch
-
-            matches = [p for p in _list_files(fs, base, scratch=True) if fnmatch.fnmatch(p, path)]
+            # an object store lists objects only: the glob is matched as on local disk (glob.glob's
+            # rules: '*' within one name) against them and the directories above them (before,
+            # fnmatch's '*' crossed '/' and no directory matched: d/*.parquet read d/sub/x.parquet
+            # too, d/**/*.parquet left out d/x.parquet, d/date=0? matched nothing)
+            listed = _list_files(fs, base, scratch=True, empty=True)
+            found = {*listed, *(d for f in listed for d in _parents(f, base))}
+            matches = sorted(m for m in found if _glob_matches(m, path))
         pattern = path[len(base):].lstrip("/")
         files, unnamed, empty = [], [], []
         for m in matches:
