@@ -1849,16 +1849,28 @@ CSV_HEAD_BYTES = 512
 """Stored bytes of a CSV file enough for :func:`refuse_other_encoding` (gzipped or not)."""
 
 
+# Magic numbers of the compressions a CSV may be stored in that ctloop does not read (only gzip):
+# bzip2 ("BZh" + block size 1-9 + the block magic 0x314159265359), xz, zstd frames, zip archives.
+_OTHER_COMPRESSIONS = ((re.compile(rb"BZh[1-9]1AY&SY"), "bzip2-compressed", "bunzip2"),
+                       (re.compile(rb"\xfd7zXZ\x00"), "xz-compressed", "unxz"),
+                       (re.compile(rb"\x28\xb5\x2f\xfd"), "zstd-compressed", "unzstd"),
+                       (re.compile(rb"PK\x03\x04"), "a zip archive", "unzip"))
+
+
 def refuse_other_encoding(uri: str, head: bytes) -> None:
-    """DataSourceError naming the encoding when a CSV file's first stored bytes (``head``, gzipped
-    or not, :data:`CSV_HEAD_BYTES` of them) start with the byte-order mark of another encoding
-    than UTF-8: pandas then says "'utf-8' codec can't decode byte 0xff" and pyarrow's CSV reader
-    (UTF-8 only) "Expected 3 columns, got 1". A UTF-8 mark is read by both."""
+    """DataSourceError naming what the file is when a CSV file's first stored bytes (``head``,
+    gzipped or not, :data:`CSV_HEAD_BYTES` of them) are not UTF-8 text: the byte-order mark of
+    another encoding (pandas then says "'utf-8' codec can't decode byte 0xff" and pyarrow's CSV
+    reader, UTF-8 only, "Expected 3 columns, got 1"), another compression than gzip (bzip2, xz,
+    zstd, zip; also inside a gzip stream), or bytes that are no UTF-8 (a Windows-1252 export: a
+    header pyarrow cannot decode was a ``UnicodeDecodeError`` traceback from ``Schema.names``). A
+    UTF-8 mark is read by both, and a character cut by the end of ``head`` is no error."""
+    import codecs
     import zlib
 
     if csv_compression(head) == "gzip":
         try:
-            head = zlib.decompressobj(wbits=31).decompress(head, 8)  # a partial stream is fine
+            head = zlib.decompressobj(wbits=31).decompress(head, 4 * CSV_HEAD_BYTES)  # a partial stream is fine
         except zlib.error:
             return  # a corrupt stream: the reader names it
     found = next((bom for bom in _OTHER_BOMS if head.startswith(bom[0])), None)
@@ -1867,6 +1879,17 @@ def refuse_other_encoding(uri: str, head: bytes) -> None:
         raise DataSourceError(f"{uri} is {name} text (it starts with the byte-order mark {mark.hex(' ')}): "
                               "ctloop reads UTF-8 CSV: save it as UTF-8 (Excel: 'CSV UTF-8'; "
                               f"iconv -f {iconv} -t UTF-8) or as Parquet")
+    packed = next((c for c in _OTHER_COMPRESSIONS if c[0].match(head)), None)
+    if packed is not None:
+        _, what, tool = packed
+        raise DataSourceError(f"{uri} is {what}: ctloop reads CSV as plain text or gzip-compressed (.csv, .csv.gz): "
+                              f"decompress it ({tool}) or compress it with gzip, or write Parquet")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError as exc:
+        raise DataSourceError(f"{uri} is not UTF-8 text (byte 0x{head[exc.start]:02x} at offset {exc.start}): ctloop "
+                              "reads UTF-8 CSV: save it as UTF-8 (Excel: 'CSV UTF-8'; iconv -f WINDOWS-1252 -t UTF-8 "
+                              "for a Windows export) or as Parquet") from None
 
 
 CSV_TEXT_FROM = "ctloop.csv_text_from"

@@ -1524,7 +1524,7 @@ def _glob_matches(path: str, pattern: str) -> bool:
     return match(0, 0)
 
 
-def _codec_names(fs: Any, files: list[str], local: bool) -> dict[str, str]:
+def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = None) -> dict[str, str]:
     """``{name Arrow reads: file}`` for each CSV file whose extension says the wrong thing about
     its bytes (:func:`ctloop.storage.csv_compression` decides by the gzip magic). Arrow picks
     the codec by extension (``FileSource::OpenCompressed``, arrow/cpp/src/arrow/dataset/
@@ -1532,7 +1532,8 @@ def _codec_names(fs: Any, files: list[str], local: bool) -> dict[str, str]:
     as ``y.csv.gz.csv``. Empty when every name is right (nearly always): one read of the first
     bytes per file, several at a time on an object store; a file in another encoding than UTF-8
     (the only one Arrow's CSV reader reads) is a DataSourceError naming it
-    (:func:`ctloop.storage.refuse_other_encoding`)."""
+    (:func:`ctloop.storage.refuse_other_encoding`), as ``shown`` when given (a single file named
+    on its own: as the user wrote it)."""
     from ctloop import storage
 
     def head(path: str) -> bytes:
@@ -1546,7 +1547,7 @@ def _codec_names(fs: Any, files: list[str], local: bool) -> dict[str, str]:
             heads = list(pool.map(head, files))
     renamed = {}
     for path, first in zip(files, heads, strict=True):
-        storage.refuse_other_encoding(path, first)
+        storage.refuse_other_encoding(shown or path, first)
         packed = storage.csv_compression(first) == "gzip"
         if packed != path.endswith(".gz"):  # Arrow takes "gz" as written, lower case only ('X.CSV.GZ': none)
             renamed[path + (".gz" if packed else ".csv")] = path
@@ -1748,7 +1749,7 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
     names = files
     if fmt == "csv":
         try:
-            renamed = _codec_names(fs, files, local)
+            renamed = _codec_names(fs, files, local, uri if base is None and len(files) == 1 else None)
         except OSError as exc:
             from ctloop import storage
 
