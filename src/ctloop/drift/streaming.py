@@ -1440,6 +1440,7 @@ def _filesystem(uri: str):
     from ctloop import storage
 
     if storage.is_remote(uri):
+        storage.refuse_unlistable(uri)  # an Azure blob name pyarrow's recursive listing crashes on
         return storage.filesystem(uri)
     import pyarrow.fs as pafs
 
