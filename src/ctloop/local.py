@@ -98,13 +98,21 @@ class LocalRun:
 
 
 def read_task_outputs(run_dir: Path) -> dict[str, dict[str, Any]]:
-    """``{task name: {output name: value}}`` from every task's ``executor_output.json``."""
+    """``{task name: {output name: value}}`` from every task's ``executor_output.json``. A file that
+    is no JSON object (cut short: the disk filled while the task wrote it, and the task failed) is
+    a task with no outputs: the run's log says why it failed."""
     out: dict[str, dict[str, Any]] = {}
     for path in sorted(run_dir.glob("*/executor_output.json")):
-        data = json.loads(path.read_text())
+        try:
+            data = json.loads(path.read_bytes())
+        except (OSError, ValueError):  # ValueError: JSONDecodeError, UnicodeDecodeError
+            data = None
+        if not isinstance(data, dict):
+            out[path.parent.name] = {}
+            continue
         values: dict[str, Any] = dict(data.get("parameterValues") or {})
         for name, arts in (data.get("artifacts") or {}).items():
-            for art in arts.get("artifacts", []):
+            for art in (arts.get("artifacts", []) if isinstance(arts, dict) else []):
                 values[name] = {"uri": art.get("uri"), "metadata": art.get("metadata", {})}
         out[path.parent.name] = values
     return out
