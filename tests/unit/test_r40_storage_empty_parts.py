@@ -83,10 +83,11 @@ def test_drift_over_a_directory_with_an_empty_part_file(tmp_path, capsys):
 
 def test_a_directory_of_empty_files_only_is_one_line(tmp_path):
     _write(str(tmp_path / "d"), {"part-00000.csv": b"", "part-00001.csv": b""})
-    with pytest.raises(DataSourceError) as caught:
-        streaming.open_source(str(tmp_path / "d"))
-    message = str(caught.value)
-    assert "\n" not in message and "2 file(s)" in message and "0 bytes" in message
+    for source in ("d", "d/part-*", "**/*.csv"):
+        with pytest.raises(DataSourceError) as caught:
+            streaming.open_source(str(tmp_path / source))
+        message = str(caught.value)
+        assert "\n" not in message and "2 file(s)" in message and "0 bytes" in message, message
 
 
 def test_an_empty_file_named_on_its_own_is_still_refused(tmp_path):

@@ -1617,7 +1617,7 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
             # a '**' pattern: matched against the files list_files lists (glob's '**' follows a
             # symlink loop until the kernel refuses, every file matched 40 times over)
             if "**" in path:
-                listed = _list_files(fs, base, scratch=True)  # a pattern may name '_' (_named_scratch)
+                listed = _list_files(fs, base, scratch=True, empty=True)  # a pattern may name '_' (_named_scratch)
                 found = {*listed, *(d for f in listed for d in _parents(f, base))}  # a pattern may name directories
                 matches = sorted(m for m in found if _glob_matches(m, path))
             else:
