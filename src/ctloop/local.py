@@ -320,7 +320,8 @@ def make_scratch(directory: Path, lead: str, suffix: str = "") -> Path:
     knows the maker has ended (an empty one may be one whose maker has not locked it yet). A maker
     paused for ``STALE_EMPTY_SECONDS`` between making the scratch and locking it (SIGSTOP, a host
     asleep) may find it removed by another run's clean-up: the lock it then holds is no longer the
-    scratch's lock file (or there is no directory to make it in), and a new scratch is made."""
+    scratch's lock file (or there is no directory to make it in), and a new scratch is made; so it is
+    when another run ending removed ``directory`` itself (empty) before the scratch was made in it."""
     for _ in range(3):
         made = _make_locked_scratch(directory, lead, suffix)
         if made is not None:
@@ -334,7 +335,11 @@ def _make_locked_scratch(directory: Path, lead: str, suffix: str) -> Path | None
     import fcntl
 
     fd = -1
-    path = Path(tempfile.mkdtemp(prefix=scratch_prefix(lead), suffix=suffix, dir=directory))
+    try:
+        path = Path(tempfile.mkdtemp(prefix=scratch_prefix(lead), suffix=suffix, dir=directory))
+    except FileNotFoundError:  # another run ending removed the (empty) directory: made again, once more
+        Path(directory).mkdir(exist_ok=True)
+        return None
     try:
         try:
             fd = os.open(path / SCRATCH_LOCK, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)

@@ -92,3 +92,28 @@ def test_a_maker_paused_before_locking_its_lock_file_gets_a_new_scratch(tmp_path
         assert [p.name for p in tmp_path.iterdir()] == [path.name]
     finally:
         release_scratch(path)
+
+
+def test_a_scratch_directory_removed_by_another_runs_clean_up_is_made_again(tmp_path, monkeypatch):
+    """Two runs in one workdir: the one ending removes ``<workdir>/.tmp`` when it is empty
+    (``_tmpdir``), between the other's ``mkdir`` of it and its ``mkdtemp`` there, which then failed
+    with "No such file or directory" (a ConfigError telling the user to choose another --workdir)."""
+    directory = tmp_path / "work" / ".tmp"
+    directory.mkdir(parents=True)
+    real = local.tempfile.mkdtemp
+    removed = []
+
+    def mkdtemp_after_the_other_run_ended(*args, **kwargs):
+        if not removed:
+            removed.append(True)
+            directory.rmdir()  # the other run's clean-up: .tmp held nothing else
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(local.tempfile, "mkdtemp", mkdtemp_after_the_other_run_ended)
+    path = make_scratch(directory, "pipe")
+    monkeypatch.undo()
+    try:
+        assert removed and path.parent == directory
+        _assert_live_scratch(path)
+    finally:
+        release_scratch(path)
