@@ -98,13 +98,21 @@ class LocalRun:
 
 
 def read_task_outputs(run_dir: Path) -> dict[str, dict[str, Any]]:
-    """``{task name: {output name: value}}`` from every task's ``executor_output.json``."""
+    """``{task name: {output name: value}}`` from every task's ``executor_output.json``. A file that
+    is no JSON object (cut short: the disk filled while the task wrote it, and the task failed) is
+    a task with no outputs: the run's log says why it failed."""
     out: dict[str, dict[str, Any]] = {}
     for path in sorted(run_dir.glob("*/executor_output.json")):
-        data = json.loads(path.read_text())
+        try:
+            data = json.loads(path.read_bytes())
+        except (OSError, ValueError):  # ValueError: JSONDecodeError, UnicodeDecodeError
+            data = None
+        if not isinstance(data, dict):
+            out[path.parent.name] = {}
+            continue
         values: dict[str, Any] = dict(data.get("parameterValues") or {})
         for name, arts in (data.get("artifacts") or {}).items():
-            for art in arts.get("artifacts", []):
+            for art in (arts.get("artifacts", []) if isinstance(arts, dict) else []):
                 values[name] = {"uri": art.get("uri"), "metadata": art.get("metadata", {})}
         out[path.parent.name] = values
     return out
@@ -309,27 +317,62 @@ def make_scratch(directory: Path, lead: str, suffix: str = "") -> Path:
     """A new scratch directory in ``directory``, named ``scratch_prefix(lead)`` + 8 random characters +
     ``suffix`` and locked for this process until :func:`release_scratch`. A mark is written to its
     lock file only once the lock is held: a clean-up that finds the lock free and the file not empty
-    knows the maker has ended (an empty one may be one whose maker has not locked it yet)."""
+    knows the maker has ended (an empty one may be one whose maker has not locked it yet). A maker
+    paused for ``STALE_EMPTY_SECONDS`` between making the scratch and locking it (SIGSTOP, a host
+    asleep) may find it removed by another run's clean-up: the lock it then holds is no longer the
+    scratch's lock file (or there is no directory to make it in), and a new scratch is made; so it is
+    when another run ending removed ``directory`` itself (empty) before the scratch was made in it."""
+    for _ in range(3):
+        made = _make_locked_scratch(directory, lead, suffix)
+        if made is not None:
+            return made
+    raise OSError(errno.EAGAIN, f"the scratch made in {directory} was removed before it could be locked, "
+                  "three times over", str(directory))
+
+
+def _make_locked_scratch(directory: Path, lead: str, suffix: str) -> Path | None:
+    """:func:`make_scratch`'s one attempt; None when a clean-up removed the scratch before it was locked."""
     import fcntl
 
     fd = -1
-    path = Path(tempfile.mkdtemp(prefix=scratch_prefix(lead), suffix=suffix, dir=directory))
     try:
-        fd = os.open(path / SCRATCH_LOCK, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        path = Path(tempfile.mkdtemp(prefix=scratch_prefix(lead), suffix=suffix, dir=directory))
+    except FileNotFoundError:  # another run ending removed the (empty) directory: made again, once more
+        Path(directory).mkdir(exist_ok=True)
+        return None
+    try:
+        try:
+            fd = os.open(path / SCRATCH_LOCK, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileNotFoundError:  # the directory went before its lock file was made
+            if path.exists():
+                raise
+            return None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
         except OSError as exc:  # a file system without locks: no clean-up can take it either (it stays)
             if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
                 raise
+        held, there = os.fstat(fd), _stat_or_none(path / SCRATCH_LOCK)
+        if there is None or (there.st_dev, there.st_ino) != (held.st_dev, held.st_ino):
+            os.close(fd)  # removed before it was locked: this lock guards nothing
+            return None
         os.write(fd, _MARK)
     except BaseException:  # a full disk: no scratch left behind unlocked and empty
         if fd >= 0:
-            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.close(fd)
         shutil.rmtree(path, ignore_errors=True)
         raise
     with _held_guard:
         _held[str(path)] = fd
     return path
+
+
+def _stat_or_none(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
 
 
 def release_scratch(path: Path) -> None:

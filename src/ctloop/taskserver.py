@@ -56,7 +56,7 @@ from pathlib import Path
 
 from ctloop._taskshim import ENV_RUN_PID, ENV_SOCKET, HEADER
 from ctloop.environ import setenv
-from ctloop.errors import CtloopError
+from ctloop.errors import ConfigError, CtloopError
 
 # What ctloop's tasks import, cheapest and most widely needed first.
 PRELOAD: tuple[str, ...] = (
@@ -467,19 +467,30 @@ def task_server(
         raise CtloopError("the warm task server needs os.fork and AF_UNIX sockets (Linux or macOS)")
     preload = PRELOAD if preload is None else preload
     log_dir = Path(log_dir)
-    log_dir.mkdir(parents=True, exist_ok=True)
-    # AF_UNIX paths are limited to 107 bytes: a long TMPDIR falls back to /tmp
-    base = tempfile.gettempdir()
-    tmp = Path(tempfile.mkdtemp(prefix="ctloop-ts-", dir=base if len(base) < 80 else "/tmp"))
-    path = str(tmp / "s")
-    log = open(log_dir / "taskserver.log", "a")
-    env = dict(os.environ)
-    env.pop(ENV_SOCKET, None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ctloop.taskserver", "--socket", path, "--preload", ",".join(preload),
-         "--parent", str(os.getpid()), "--owned-dir", str(tmp)],
-        stdout=subprocess.PIPE, stderr=log, env=env, text=True, start_new_session=True,
-    )
+    tmp: Path | None = None
+    log = None
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        # AF_UNIX paths are limited to 107 bytes: a long TMPDIR falls back to /tmp
+        base = tempfile.gettempdir()
+        tmp = Path(tempfile.mkdtemp(prefix="ctloop-ts-", dir=base if len(base) < 80 else "/tmp"))
+        path = str(tmp / "s")
+        log = open(log_dir / "taskserver.log", "a")  # noqa: SIM115 - closed when the server ends
+        env = dict(os.environ)
+        env.pop(ENV_SOCKET, None)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ctloop.taskserver", "--socket", path, "--preload", ",".join(preload),
+             "--parent", str(os.getpid()), "--owned-dir", str(tmp)],
+            stdout=subprocess.PIPE, stderr=log, env=env, text=True, start_new_session=True,
+        )
+    except OSError as exc:  # a full disk (ENOSPC, EDQUOT), no permission, no process left to fork
+        if log is not None:
+            log.close()
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise ConfigError(f"cannot start the warm task server: {where}{exc.strerror or exc}; free space there, "
+                          "choose another --workdir (or TMPDIR), or pass --cold") from None
     try:
         line = _read_ready(proc)
         if line != "ready":

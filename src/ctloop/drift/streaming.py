@@ -1443,6 +1443,7 @@ def _filesystem(uri: str):
     from ctloop import storage
 
     if storage.is_remote(uri):
+        storage.refuse_unlistable(uri)  # an Azure blob name pyarrow's recursive listing crashes on
         return storage.filesystem(uri)
     import pyarrow.fs as pafs
 
@@ -1450,8 +1451,9 @@ def _filesystem(uri: str):
     return pafs.LocalFileSystem(), os.path.abspath(os.path.expanduser(path))
 
 
-def _list_files(fs, base: str, *, scratch: bool = False) -> list[str]:
-    """The files below ``base``, scratch (:func:`_hidden`) left out unless ``scratch``."""
+def _list_files(fs, base: str, *, scratch: bool = False, empty: bool = False) -> list[str]:
+    """The files below ``base``, scratch (:func:`_hidden`) left out unless ``scratch``, zero-byte
+    files (no rows, in every format: :func:`ctloop.storage.local_files`) unless ``empty``."""
     import pyarrow.fs as pafs
 
     if isinstance(fs, pafs.LocalFileSystem):
@@ -1459,13 +1461,14 @@ def _list_files(fs, base: str, *, scratch: bool = False) -> list[str]:
         # listing follows a symlink loop 40 levels down, every file read 40 times over)
         from ctloop import storage
 
-        files = [str(p) for p in storage.local_files(base)]
+        files = [str(p) for p in storage.local_files(base, empty=empty)]
         return [f for f in files if not _hidden(storage.utf8_name(base, f)) or scratch]  # Arrow takes only UTF-8 names
     try:
         infos = fs.get_file_info(pafs.FileSelector(base, recursive=True))
         return [
             i.path for i in infos
             if i.type == pafs.FileType.File and (scratch or not _hidden(i.path[len(base):].lstrip("/")))
+            and (empty or i.size != 0)
         ]  # fmt: skip
     except UnicodeDecodeError as exc:  # a local name in another encoding: Arrow cannot give it as text
         from ctloop import storage
@@ -1525,7 +1528,7 @@ def _glob_matches(path: str, pattern: str) -> bool:
     return match(0, 0)
 
 
-def _codec_names(fs: Any, files: list[str], local: bool) -> dict[str, str]:
+def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = None) -> dict[str, str]:
     """``{name Arrow reads: file}`` for each CSV file whose extension says the wrong thing about
     its bytes (:func:`ctloop.storage.csv_compression` decides by the gzip magic). Arrow picks
     the codec by extension (``FileSource::OpenCompressed``, arrow/cpp/src/arrow/dataset/
@@ -1533,7 +1536,8 @@ def _codec_names(fs: Any, files: list[str], local: bool) -> dict[str, str]:
     as ``y.csv.gz.csv``. Empty when every name is right (nearly always): one read of the first
     bytes per file, several at a time on an object store; a file in another encoding than UTF-8
     (the only one Arrow's CSV reader reads) is a DataSourceError naming it
-    (:func:`ctloop.storage.refuse_other_encoding`)."""
+    (:func:`ctloop.storage.refuse_other_encoding`), as ``shown`` when given (a single file named
+    on its own: as the user wrote it)."""
     from ctloop import storage
 
     def head(path: str) -> bytes:
@@ -1547,7 +1551,7 @@ def _codec_names(fs: Any, files: list[str], local: bool) -> dict[str, str]:
             heads = list(pool.map(head, files))
     renamed = {}
     for path, first in zip(files, heads, strict=True):
-        storage.refuse_other_encoding(path, first)
+        storage.refuse_other_encoding(shown or path, first)
         packed = storage.csv_compression(first) == "gzip"
         if packed != path.endswith(".gz"):  # Arrow takes "gz" as written, lower case only ('X.CSV.GZ': none)
             renamed[path + (".gz" if packed else ".csv")] = path
@@ -1616,7 +1620,7 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
             # a '**' pattern: matched against the files list_files lists (glob's '**' follows a
             # symlink loop until the kernel refuses, every file matched 40 times over)
             if "**" in path:
-                listed = _list_files(fs, base, scratch=True)  # a pattern may name '_' (_named_scratch)
+                listed = _list_files(fs, base, scratch=True, empty=True)  # a pattern may name '_' (_named_scratch)
                 found = {*listed, *(d for f in listed for d in _parents(f, base))}  # a pattern may name directories
                 matches = sorted(m for m in found if _glob_matches(m, path))
             else:
@@ -1624,11 +1628,15 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
             for m in matches:
                 storage.utf8_name(base, m)  # Arrow takes only UTF-8 names
         else:
-            import fnmatch
-
-            matches = [p for p in _list_files(fs, base, scratch=True) if fnmatch.fnmatch(p, path)]
+            # an object store lists objects only: the glob is matched as on local disk (glob.glob's
+            # rules: '*' within one name) against them and the directories above them (before,
+            # fnmatch's '*' crossed '/' and no directory matched: d/*.parquet read d/sub/x.parquet
+            # too, d/**/*.parquet left out d/x.parquet, d/date=0? matched nothing)
+            listed = _list_files(fs, base, scratch=True, empty=True)
+            found = {*listed, *(d for f in listed for d in _parents(f, base))}
+            matches = sorted(m for m in found if _glob_matches(m, path))
         pattern = path[len(base):].lstrip("/")
-        files, unnamed = [], []
+        files, unnamed, empty = [], [], []
         for m in matches:
             rel = m[len(base):].lstrip("/")
             if not _named_scratch(rel, pattern):  # g/*.csv leaves g/_x.csv out; g/_*.csv reads it
@@ -1637,8 +1645,13 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
             info = fs.get_file_info(m)
             if info.type == pafs.FileType.Directory:
                 files.extend(_list_files(fs, m))
+            elif info.type == pafs.FileType.File and info.size == 0:  # no rows: as a directory's listing
+                empty.append(rel)
             elif info.type == pafs.FileType.File:
                 files.append(m)
+        if not files and empty:
+            raise DataSourceError(f"{uri} matches no data: its {len(empty)} file(s) are empty (0 bytes, e.g. "
+                                  f"{one_line(empty[0])})")
         if not files and unnamed:
             name = next(c for c in unnamed[0].split("/") if _hidden(c))
             raise DataSourceError(f"{uri} matches only names starting with '_' or '.' (e.g. {one_line(unnamed[0])}), "
@@ -1654,6 +1667,9 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
         return fs, [path], None
     files = _list_files(fs, path)
     if not files:
+        if empty := _list_files(fs, path, empty=True):
+            raise DataSourceError(f"{uri} holds no data: its {len(empty)} file(s) are empty (0 bytes, e.g. "
+                                  f"{one_line(empty[0][len(path):].lstrip('/'))})")
         if left := sorted(_list_files(fs, path, scratch=True)):
             rel = left[0][len(path):].lstrip("/")
             raise DataSourceError(f"{uri} holds no data files: its {len(left)} file(s) have a name starting with '_' "
@@ -1737,7 +1753,7 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
     names = files
     if fmt == "csv":
         try:
-            renamed = _codec_names(fs, files, local)
+            renamed = _codec_names(fs, files, local, uri if base is None and len(files) == 1 else None)
         except OSError as exc:
             from ctloop import storage
 
