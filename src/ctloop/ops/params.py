@@ -38,15 +38,21 @@ CHOICES = {"action": ("deploy", "rollback")}
 MAX_NESTING = 100
 
 
-def _too_deep(value: Any) -> bool:
-    """Whether ``value`` nests lists/objects deeper than :data:`MAX_NESTING` (walked without recursion)."""
+def too_deep(value: Any) -> bool:
+    """Whether ``value`` nests lists/objects deeper than :data:`MAX_NESTING`: walked without recursion,
+    each list/object once per depth it is reached at (YAML aliases share one, or hold themselves)."""
+    deepest: dict[int, int] = {}
     stack = [(value, 0)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth >= MAX_NESTING:
-                return True
-            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+        if not isinstance(item, dict | list):
+            continue
+        if depth >= MAX_NESTING:
+            return True
+        if deepest.get(id(item), -1) >= depth:
+            continue
+        deepest[id(item)] = depth
+        stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
     return False
 
 
@@ -102,7 +108,7 @@ def loads_object(text: str, **kwargs: Any) -> Any:
                           **kwargs)
     except RecursionError:
         raise _nesting_error("--params") from None
-    if _too_deep(data):
+    if too_deep(data):
         raise _nesting_error("--params")
     if isinstance(data, dict):
         return {k: _deep_plain(v) if isinstance(v, dict | list) else v for k, v in data.items()}
@@ -127,7 +133,7 @@ def parse_pairs(pairs: list[str] | None, flag: str = "--param") -> dict[str, Any
                                   f"{flag} '{key.strip()}={{\"tolerance\": 0.02}}'") from exc
             out[key.strip()] = raw
             continue
-        if _too_deep(value):
+        if too_deep(value):
             raise _nesting_error(f"{flag} {key.strip()}")
         out[key.strip()] = _given(value, raw)
     return out
@@ -225,4 +231,4 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
     return {name: C.nulls_as_off(value) for name, value in args.items()}  # KFP carries no null in a dict
 
 
-__all__ = ["MAX_NESTING", "SECTION_PARAMETERS", "loads_object", "parse_pairs", "pipeline_arguments"]
+__all__ = ["MAX_NESTING", "too_deep", "SECTION_PARAMETERS", "loads_object", "parse_pairs", "pipeline_arguments"]
