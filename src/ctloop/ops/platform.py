@@ -1074,13 +1074,16 @@ class Platform:
 
     def find_pipeline(self, name: str, shared: bool = False) -> str | None:
         """The id of pipeline ``name`` in :attr:`pipeline_namespace` (``shared``: among the shared
-        pipelines), ``None`` when there is none."""
+        pipelines), ``None`` when there is none. Looked up by ``name``, the key an upload collides on
+        (kubeflow/pipelines 2.15.0-2.17.0 ``model/pipeline.go``: ``Name`` is unique per namespace, the
+        upload sets it from ``?name=``), not by the display name: a pipeline ``continuous-training``
+        showing another display name was not found, and every upload of it was refused 409."""
         namespace = "" if shared else self.pipeline_namespace
         try:
             resp = self._call(
                 "list pipelines",
                 self.client.list_pipelines,
-                filter=_filter("display_name", name),
+                filter=_filter("name", name),
                 page_size=10,
                 namespace=namespace or None,
             )
@@ -1090,7 +1093,7 @@ class Platform:
             if shared and self.pipeline_namespace and "Namespace is required" in str(exc):
                 return None
             raise
-        found = [p for p in (resp.pipelines or []) if p.display_name == name]
+        found = [p for p in (resp.pipelines or []) if (p.name or p.display_name) == name]
         return found[0].pipeline_id if found else None
 
     def _pages(self, what: str, method: Any, field: str, page_size: int = PAGE, **query: Any) -> Iterator[Any]:
