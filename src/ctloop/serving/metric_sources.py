@@ -58,6 +58,28 @@ SOURCE_GROUP = (
 )
 SOURCE_REQUESTS = "ctloop:source_requests:rate5m"  # {namespace, isvc, revision, code_class}
 SOURCE_P99 = "ctloop:source_latency_p99_seconds:5m"  # {namespace, isvc, revision}
+# A range as Prometheus parses it: prometheus/common model.ParseDuration (model/time.go
+# durationRE): ASCII digits, units in descending order, compounds such as 1h30m; above 0 (v2.42
+# promql/parser/parse.go parseDuration) and within a Go time.Duration (2**63-1 ns, 292 years:
+# "duration out of range"); tests/serving/test_fix40a_prometheus_range.py puts every form to a
+# real Prometheus 2.42. One check for rollout.rules.window (ctloop.config) and probe --lookback.
+_RANGE = re.compile(r"(?:([0-9]+)y)?(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?"
+                    r"(?:([0-9]+)s)?(?:([0-9]+)ms)?")
+_RANGE_MS = (365 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1)
+
+
+def range_problem(value: Any) -> str | None:
+    """Why ``value`` is no Prometheus range (PromQL ``[...]``), or None."""
+    match = _RANGE.fullmatch(value) if isinstance(value, str) else None
+    # the leading zeros gone, more than 19 digits is out of range (and int() of 4301 raises)
+    numbers = [(n or "").lstrip("0") or "0" for n in match.groups()] if match else ["0"]
+    ms = (sum(int(n) * unit for n, unit in zip(numbers, _RANGE_MS, strict=False))
+          if max(map(len, numbers)) < 20 else 2**63)
+    if not 0 < ms * 1_000_000 < 2**63:
+        return "must be a Prometheus range above 0 such as 5m, 30s, 1h or 1h30m"
+    return None
+
+
 # KServe's Knative configuration <isvc>-predictor (<isvc>-predictor-default before 0.9)
 PREDICTOR = "(.+)-predictor(-default)?"
 # The queue-proxy's request-metrics port (knative/serving pkg/apis/serving/v1/revision_helpers.go
@@ -770,9 +792,8 @@ def _rules(args: argparse.Namespace) -> int:
 def _probe(args: argparse.Namespace) -> int:
     if not args.namespace.strip():  # every namespace: other InferenceServices' series counted as these
         raise ConfigError("--namespace is blank: give the InferenceService's namespace")
-    if not re.fullmatch(r"[0-9]*[1-9][0-9]*[smhdwy]", args.lookback):  # PromQL would take "1h offset 1d"
-        raise ConfigError(f"--lookback {args.lookback!r} must be a Prometheus range above 0 such as "
-                          "30m, 1h or 2d")
+    if problem := range_problem(args.lookback):  # PromQL would take "1h offset 1d"
+        raise ConfigError(f"--lookback {args.lookback!r} {problem}")
     found = probe(
         Prometheus(args.prometheus_url), args.namespace, args.revision, lookback=args.lookback
     )
