@@ -205,8 +205,9 @@ def _unreconciled(isvcs: InferenceServices, obj: dict[str, Any], source: str) ->
     was reconciled has one. Revisions unreadable (HTTP 403): stale when the status shows one
     revision, created and ready, alone at 100 % while the spec pins a share below 100 (KServe
     routes a reconciled canary beside it), or with no revision before it at all (a first canary,
-    blue-green too); a hand-pinned only revision looks the same and waits out the timeout. A read
-    that got no answer is judged the same way (the wait after it reads again)."""
+    blue-green too) — unless traffic[] already shows the spec's pin on that revision
+    (:func:`_latest_share`: a pin set by hand on the only revision, which KServe reconciled). A
+    read that got no answer is judged the same way (the wait after it reads again)."""
     created, ready = _created(obj), predictor_status(obj).get("latestReadyRevision", "")
     if not created:
         return False, False
@@ -220,7 +221,23 @@ def _unreconciled(isvcs: InferenceServices, obj: dict[str, Any], source: str) ->
         return not fresh, fresh
     pinned = _predictor(obj).get("canaryTrafficPercent")
     alone = created == ready and traffic_split(obj) == {ready: 100}
+    if alone and int(pinned) < 100 and _latest_share(obj) == int(pinned):
+        # traffic[] already carries the spec's pin on the one revision: KServe routed its `latest`
+        # target at the pin and its `prev` target (the same rolled-out revision) at the rest — a
+        # status reconciled with this spec (a pin set by hand on the only revision), not stale
+        return False, False
     return alone and (int(pinned) < 100 or not _previous(obj)), False
+
+
+def _latest_share(obj: dict[str, Any]) -> int | None:
+    """The percent of the ``latestRevision: true`` entries of ``traffic[]``, None without one.
+    KServe v0.20.0 ``ksvc_reconciler.go`` ``createKnativeService`` gives that target
+    ``canaryTrafficPercent`` once a revision was rolled out, and Knative keeps it apart from the
+    ``prev`` target of the same revision (knative-v1.21.1 ``pkg/reconciler/route/traffic/traffic.go``
+    ``mergeIfNecessary`` merges only one tag's entries of one revision)."""
+    shares = [int(t.get("percent") or 0) for t in predictor_status(obj).get("traffic") or []
+              if isinstance(t, dict) and t.get("latestRevision") is True]
+    return sum(shares) if shares else None
 
 
 def _relabel(isvcs: InferenceServices, name: str, obj: dict[str, Any], version: str, model_sha256: str) -> str:
