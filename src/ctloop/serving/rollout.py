@@ -187,13 +187,17 @@ def _refuse_failed(isvcs: InferenceServices, name: str, obj: dict[str, Any] | No
 def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: int | None, timeout_s: float,
            what: str) -> dict[str, Any]:
     """Start a new revision of the unchanged spec after its latest one failed and wait until it is
-    ready with ``percent`` % (None: no canary, 100 %); it failing too ends the wait at once."""
+    ready with ``percent`` % (None: no canary — a pin is removed — 100 %); it failing too ends the
+    wait at once."""
     failed = _failed(obj)
-    isvcs.patch(name, specs.retry_patch(failed, percent))
+    patch = specs.retry_patch(failed, percent)
+    if percent is None:
+        patch["spec"]["predictor"]["canaryTrafficPercent"] = None  # merge-patch null: no canary
+    isvcs.patch(name, patch)
     return _wait_split(isvcs, name, 100 if percent is None else percent, timeout_s,
                        f"{what} (a new revision after {failed} failed)",
                        new_revision_after=predictor_status(obj).get("latestReadyRevision", ""), created_before=failed,
-                       written=percent if percent is not None else _predictor(obj).get("canaryTrafficPercent"))
+                       written=percent)
 
 
 def _unreconciled(isvcs: InferenceServices, obj: dict[str, Any], source: str) -> tuple[bool, bool]:
@@ -355,8 +359,9 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         if _failed(current):
             # the spec already names this model and its revision failed: waiting would wait out the
             # timeout, as an unchanged spec makes no new revision; "unchanged" would skip the canary
-            target = None if pinned is None else (100 if strategy == "blue-green" else int(percent))
             before = predictor_status(current).get("latestReadyRevision", "")
+            # no revision ever ready: a first deployment, without a canary (as a changed spec below)
+            target = None if pinned is None or not before else (100 if strategy == "blue-green" else int(percent))
             obj = _retry(isvcs, name, current, target, timeout_s,
                          f"{version} ready with {100 if target is None else target} % traffic")
             action = "created" if not before else "canary" if target not in (None, 100) else "switched"
@@ -401,6 +406,15 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
                           created_before=_created(current), written=target, model=have_uri)
         return _state("switched" if strategy == "blue-green" else "canary", obj, version)
     before = predictor_status(current).get("latestReadyRevision", "")
+    if not before:
+        # no revision was ever ready (the first deployment's failed, or still starts): nothing
+        # serves and nothing is compared with, and KServe routes the latest ready revision alone
+        # whatever canaryTrafficPercent says — its split needs a latestRolledoutRevision (v0.20.0
+        # ksvc_reconciler.go createKnativeService) — so a wait for N % never ended. A first deployment
+        isvcs.patch(name, specs.switch_patch(version=version, storage_uri=storage_uri, model_sha256=model_sha256))
+        obj = _wait_split(isvcs, name, 100, timeout_s, "first ready revision with 100 % traffic",
+                          created_before=_created(current), written=None, source=storage_uri, model=storage_uri)
+        return _state("created", obj, version)
     if strategy == "blue-green":
         # canaryTrafficPercent 100: the new revision takes all traffic once ready; KServe routes no
         # `prev` target at 100 % (ksvc_reconciler.go, v0.20.0), and the previous revision is
