@@ -462,6 +462,16 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
     return _state("traffic", obj, _spec_version(obj)[0])
 
 
+def _moot_pin(obj: dict[str, Any]) -> bool:
+    """``canaryTrafficPercent`` on the only revision (set by hand on a first deployment, which
+    deploy answers ``unchanged`` and no analysis walks): it moves no traffic — KServe v0.20.0
+    routes the ``latest`` target at the pin and the ``prev`` one, the same rolled-out revision, at
+    the rest (``ksvc_reconciler.go`` ``createKnativeService``) — and promoting it undoes nothing."""
+    st = predictor_status(obj)
+    return (_ready(obj) and st.get("latestRolledoutRevision") == st.get("latestReadyRevision")
+            and traffic_split(obj) == {st.get("latestReadyRevision"): 100} and not _previous(obj))
+
+
 def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, storage_uri: str = "",
             version: str = "", percent: Any = _ANY) -> RolloutState:
     """Remove ``canaryTrafficPercent`` (merge-patch null): the latest revision takes 100 %.
@@ -472,7 +482,8 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
     last wrote) a spec with another share is refused too (:class:`ChangedOutside`): moved by hand
     since — on a retried ``promote_model`` step, while the attempt before waited, which that
     attempt reported — and promoting would undo it. None there (a promote patch that landed
-    before the retry, nothing analysed) is promoted."""
+    before the retry, nothing analysed) is promoted, and so is a pin on the only revision
+    (:func:`_moot_pin`: no analysis set it, and it moves no traffic)."""
     current = isvcs.get(name) or {}
     have = _spec_version(current)[1] if current else ""
     if storage_uri and not same_storage_uri(have, storage_uri):
@@ -482,7 +493,7 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
                              "promoted (whoever changed it decides)")
     specs.check_promotable(current)
     pinned = _predictor(current).get("canaryTrafficPercent")
-    if percent is not _ANY and pinned is not None and pinned != percent:
+    if percent is not _ANY and pinned is not None and pinned != percent and not _moot_pin(current):
         raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout: "
                              f"canaryTrafficPercent is {pinned}, the analysis last set {percent}; nothing promoted "
                              "(whoever changed it decides)")
