@@ -100,15 +100,29 @@ def _check_drivable(obj: dict[str, Any], namespace: str) -> None:
     (KServe v0.20.0 ``pkg/apis/serving/v1beta1/predictor.go`` PredictorSpec.Model). A predictor in
     KServe's older per-framework form (``sklearn:``, ``xgboost:`` ... with their own storageUri)
     or a custom container would get a second model beside it, which KServe's webhook refuses
-    (``validateExactlyOneImplementation``: ``ExactlyOneErrorFor``), or a KeyError traceback."""
+    (``validateExactlyOneImplementation``: ``ExactlyOneErrorFor``), or a KeyError traceback. A
+    ``model:`` of another ``modelFormat`` is refused too: its runtime cannot load ctloop's model."""
     predictor = _predictor(obj)
     model = predictor.get("model")
-    if isinstance(model, dict) and model.get("storageUri"):
-        return
     name = (obj.get("metadata") or {}).get("name", "?")
+    if isinstance(model, dict) and model.get("storageUri"):
+        form = model.get("modelFormat")
+        fmt = form.get("name") if isinstance(form, dict) else None
+        if fmt is None or fmt == specs.MODEL_FORMAT:
+            return
+        # KServe picks the runtime by the exact format label (v0.20.0 predictor_model.go
+        # RuntimeSupportsModel, "mt:<name>"): that runtime would be handed a model.joblib it cannot load
+        raise ServingError(f"InferenceService {namespace}/{name} serves modelFormat {fmt}: ctloop's models are "
+                           f"scikit-learn pipelines (modelFormat {specs.MODEL_FORMAT}), which its runtime would "
+                           "not load; deploy to a new InferenceService (ctloop.serving.isvc.inference_service), or "
+                           f"recreate this one with modelFormat {specs.MODEL_FORMAT}")
     other = [k for k, v in predictor.items() if isinstance(v, (dict, list)) and k not in ("model", "annotations",
                                                                                           "labels", "logger")]
     shape = f"its predictor has {', '.join(sorted(other))} instead" if other else "it has none"
+    if isinstance(model, dict) and isinstance(model.get("storage"), dict):
+        # KServe v0.20.0 ModelStorageSpec (storage.key/path); with a storageUri beside it the
+        # controller fails every reconcile ("must provide only one of storageUri and storage.path")
+        shape = "its model has storage (key, path) instead"
     raise ServingError(f"InferenceService {namespace}/{name} has no spec.predictor.model.storageUri ({shape}): "
                        "ctloop rolls out only predictors in the model: form (ctloop.serving.isvc.inference_service); "
                        "deploy to a new InferenceService, or recreate this one with spec.predictor.model")
