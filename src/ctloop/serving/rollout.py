@@ -288,16 +288,7 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
     seen: dict[str, Any] = {}  # _serves: the last revision read and its source; a 403 met
 
     def ok(obj: dict[str, Any]) -> bool:
-        if model and not same_storage_uri(_spec_version(obj)[1], model):
-            raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout while "
-                                 f"waiting for {what}: its storageUri is {_spec_version(obj)[1] or 'unset'}, this "
-                                 f"rollout deployed {model}")
-        if written is not _ANY and _predictor(obj).get("canaryTrafficPercent", None) != written:
-            have = _predictor(obj).get("canaryTrafficPercent")
-            now = "unset (all traffic on the latest revision)" if have is None else str(have)
-            did = "removed it" if written is None else f"set {written}"
-            raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout while "
-                                 f"waiting for {what}: canaryTrafficPercent is {now}, this rollout {did}")
+        _still_written(isvcs, name, obj, what, written=written, model=model)
         if not _ready(obj):
             return False
         latest = predictor_status(obj)["latestReadyRevision"]
@@ -317,6 +308,23 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
         raise ServingTimeoutError(f"{exc}; revision {revision} serves {have or 'no storageUri'} "
                                   f"({SOURCE_URI_ANNOTATION}), not {source}: KServe has not reconciled "
                                   "the spec") from exc
+
+
+def _still_written(isvcs: InferenceServices, name: str, obj: dict[str, Any], what: str, *, written: Any = _ANY,
+                   model: str = "") -> None:
+    """:class:`ChangedOutside` when, while waiting for ``what``, the spec no longer has the
+    ``canaryTrafficPercent`` just ``written`` (None: none) or names another model than ``model``:
+    the state waited for would never come."""
+    if model and not same_storage_uri(_spec_version(obj)[1], model):
+        raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout while "
+                             f"waiting for {what}: its storageUri is {_spec_version(obj)[1] or 'unset'}, this "
+                             f"rollout deployed {model}")
+    if written is not _ANY and _predictor(obj).get("canaryTrafficPercent", None) != written:
+        have = _predictor(obj).get("canaryTrafficPercent")
+        now = "unset (all traffic on the latest revision)" if have is None else str(have)
+        did = "removed it" if written is None else f"set {written}"
+        raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout while "
+                             f"waiting for {what}: canaryTrafficPercent is {now}, this rollout {did}")
 
 
 def _serves(isvcs: InferenceServices, revision: str, source: str, seen: dict[str, Any]) -> bool:
@@ -565,24 +573,33 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
         relabelled = _relabel(isvcs, name, obj, version, model_sha256)
         obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %",
                           created_before=_created(obj) if relabelled else "", new_revision_after=relabelled,
-                          source=_spec_version(obj)[1], written=None)
+                          source=_spec_version(obj)[1], written=None, model=_spec_version(obj)[1])
         return _state("unchanged", obj, version)
+    # each wait below ends at once when the spec is changed meanwhile (a `kubectl patch` of the
+    # share, another model deployed): the state it waits for would never come, and the step
+    # after it must not overwrite that change
     if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj):
-        stable = _stable_revision(obj)
+        stable, bad = _stable_revision(obj), _spec_version(obj)[1]
         isvcs.patch(name, specs.pin_back_patch())
-        obj = wait_for(isvcs, name, lambda o: traffic_split(o).get(stable, 0) == 100, timeout_s=timeout_s,
-                       what=f"all traffic back on the stable revision {stable}")
+        what = f"all traffic back on the stable revision {stable}"
+
+        def back(o: dict[str, Any]) -> bool:
+            _still_written(isvcs, name, o, what, written=0, model=bad)
+            return traffic_split(o).get(stable, 0) == 100
+
+        obj = wait_for(isvcs, name, back, timeout_s=timeout_s, what=what)
     before = predictor_status(obj).get("latestReadyRevision", "")
     if not same_storage_uri(_spec_version(obj)[1], storage_uri):
         isvcs.patch(name, specs.restore_patch(version=version, storage_uri=storage_uri,
                                               model_sha256=model_sha256))
         obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
-                          new_revision_after=before, created_before=_created(obj))
+                          new_revision_after=before, created_before=_created(obj), written=0, model=storage_uri)
     elif _failed(obj):  # the champion's revision failed (a rollback run again): start it again, still pinned
         pinned = _predictor(obj).get("canaryTrafficPercent")
         obj = _retry(isvcs, name, obj, None if pinned is None else 0, timeout_s, "champion revision ready")
     isvcs.patch(name, specs.promote_patch())
-    obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before=_created(obj))
+    obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before=_created(obj),
+                      written=None, model=storage_uri)
     return _state("rolled_back", obj, version)
 
 
