@@ -507,6 +507,8 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
     before the retry, nothing analysed) is promoted, and so is a pin on the only revision
     (:func:`_moot_pin`: no analysis set it, and it moves no traffic)."""
     current = isvcs.get(name) or {}
+    if current:  # elsewhere no traffic[] is reported: the wait for 100 % would time out
+        specs.check_deployment_mode(current)
     have = _spec_version(current)[1] if current else ""
     if storage_uri and not same_storage_uri(have, storage_uri):
         now = f"names {have}" if have else "does not exist" if not current else "names no storageUri"
