@@ -577,6 +577,19 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
                           created_before=_created(obj) if relabelled else "", new_revision_after=relabelled,
                           source=_spec_version(obj)[1], written=None, model=_spec_version(obj)[1])
         return _state("unchanged", obj, version)
+    if not predictor_status(obj).get("latestReadyRevision"):
+        # no revision was ever ready (the first deployment's failed): nothing serves and nothing
+        # is pinned back to, and KServe ignores canaryTrafficPercent until a revision is rolled out
+        # (v0.20.0 ksvc_reconciler.go) — the wait for the champion at 0 % never ended, and the pin
+        # 0 it left made the champion look rolled back. The champion goes out as a first deployment
+        what = "champion revision ready with 100 % traffic"
+        if same_storage_uri(_spec_version(obj)[1], storage_uri) and _failed(obj):
+            obj = _retry(isvcs, name, obj, None, timeout_s, what)
+        else:
+            isvcs.patch(name, specs.switch_patch(version=version, storage_uri=storage_uri, model_sha256=model_sha256))
+            obj = _wait_split(isvcs, name, 100, timeout_s, what, created_before=_created(obj), written=None,
+                              source=storage_uri, model=storage_uri)
+        return _state("rolled_back", obj, version)
     # each wait below ends at once when the spec is changed meanwhile (a `kubectl patch` of the
     # share, another model deployed): the state it waits for would never come, and the step
     # after it must not overwrite that change
