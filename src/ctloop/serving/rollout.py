@@ -478,6 +478,15 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
             f"{specs.spec_version(obj) or '?'}) was rolled back, and {percent} % would give that version traffic "
             "again; finish the rollback durably with `ctloop rollout rollback` (make rollback), or resume that "
             "canary on purpose with --force (make canary FORCE=1)")
+    ready = predictor_status(obj).get("latestReadyRevision", "")
+    if percent < 100 and (not ready or (_ready(obj) and not _previous(obj))):
+        # KServe v0.20.0 ksvc_reconciler.go splits traffic between the latest revision and the one
+        # rolled out before it; with one revision (or none ready) it routes that one at 100 %
+        # whatever the pin, so the split waited for never came (timeout_s, then a timeout)
+        alone = f"its only revision {ready} serves all traffic" if ready else "no revision of it is ready yet"
+        raise ServingError(f"InferenceService {isvcs.namespace}/{name} has no canary to move to {percent} %: "
+                           f"{alone}, and KServe splits traffic only between a new revision and the one rolled "
+                           "out before it; deploy a new version as a canary first (nothing written)")
     isvcs.patch(name, specs.traffic_patch(percent))
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary at {percent} %", created_before=_created(obj),
                       written=percent)
