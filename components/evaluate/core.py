@@ -91,7 +91,9 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
 
     if target not in frame.columns:
         raise EvaluationError(f"holdout data has no target column {target!r}")
-    data = frame.dropna(subset=[target])
+    from ctloop.components.train.core import blank_as_missing
+
+    data = blank_as_missing(frame, target).dropna(subset=[target])  # a blank label is a missing one
     if data.empty:
         raise EvaluationError(f"holdout data has no rows with a value in {target!r}")
     features = getattr(model, "feature_names_in_", None)

@@ -78,22 +78,6 @@ def check_recency_weights(weights: Any, times: Any, half_life: str) -> None:
                       f"would learn from the newest row alone; {hint}, or unset it")
 
 
-def check_blank_labels(labels: Any, times: Any, target: str) -> None:
-    """Refuse target cells that are blank text (``""``, spaces: rows not labelled yet, as a
-    spreadsheet or a Parquet string column writes them) in any row of the window: the fit refuses them
-    in the training rows (:func:`ctloop.components.train.core.check_labels`), and in the holdout rows
-    (the newest, where unlabelled rows are) the gate scored them as a class of their own, every row an
-    error, or failed naming no column (a regression's amounts)."""
-    blank = labels.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
-    if not blank.any():
-        return
-    rows = int(blank.sum())
-    shown = ", ".join(repr(v) for v in list(dict.fromkeys(labels[blank].tolist()))[:3])
-    raise DataValidationError([(target, "labels", rows, f"{rows} row(s) have a blank label ({shown}; the first at "
-                                f"{times[blank].iloc[0]}): leave a missing label empty (the row is left out of "
-                                "training and scoring) or write its value")])
-
-
 def frame_digest(frame: pd.DataFrame) -> str:
     """sha256 of the frame's content: column names, dtypes and row values, in row order.
 
@@ -159,8 +143,8 @@ def prepare(
 
     * window: rows with ``as_of - window < time <= as_of`` (``as_of`` defaults to the latest
       time in the data; an empty window means all rows up to ``as_of``);
-    * duplicates (identical rows), rows without a target and rows without a time (in no window)
-      are dropped and counted;
+    * duplicates (identical rows), rows without a target (null, or blank text: not labelled yet)
+      and rows without a time (in no window) are dropped and counted;
     * holdout: the latest ``holdout_fraction`` of the window's rows by time — rows sharing a
       timestamp never straddle the split;
     * current: rows with ``as_of - current_window < time <= as_of`` (for drift detection);
@@ -190,6 +174,11 @@ def prepare(
     if missing:
         raise DataValidationError([(c, "required", len(frame), missing_column(c, frame.columns)) for c in missing])
     rows_in = len(frame)
+    # a blank target cell ('', spaces: a row not labelled yet, in the newest rows, the holdout) is a missing
+    # label: dropped and counted with the nulls (null_target_dropped), as the fit and the gate leave it out
+    from ctloop.components.train.core import blank_as_missing
+
+    frame = blank_as_missing(frame, target)
     data = validate(frame, contract, {time_column: time_format} if time_format else None)
     data[time_column] = parse_times(data[time_column], time_column, time_format)
     if data[target].isna().all():
@@ -221,7 +210,6 @@ def prepare(
             f"{max(contract.min_rows, 2)} are needed; the data spans {tmin} .. {tmax}: "
             "widen `window` or move `as_of`")])
     selected = selected.sort_values(time_column, kind="stable").reset_index(drop=True)
-    check_blank_labels(selected[target], selected[time_column], target)
     if all(isinstance(v, str) for v in pd.unique(selected[target])):
         # a class written two ways ('yes'/'YES') in any row, as the fit refuses it in its rows and ctloop backtest
         # in every row: only in the holdout rows the gate scored the new spelling as a class never seen
