@@ -91,7 +91,9 @@ def _predictions(model: Any, frame: pd.DataFrame, *, target: str, task: str, rol
 
     if target not in frame.columns:
         raise EvaluationError(f"holdout data has no target column {target!r}")
-    data = frame.dropna(subset=[target])
+    from ctloop.components.train.core import blank_as_missing
+
+    data = blank_as_missing(frame, target).dropna(subset=[target])  # a blank label is a missing one
     if data.empty:
         raise EvaluationError(f"holdout data has no rows with a value in {target!r}")
     features = getattr(model, "feature_names_in_", None)
@@ -536,6 +538,15 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         comp["passed"] = not worse
         decision.comparison = comp
         decision.checks.append({"check": "vs_champion", **comp})
+        # the comparison scores both models over the union of their classes; each model's metrics above are
+        # over its own, so their difference is not the delta that decided: the reason names the compared values
+        compared = ""
+        own_values = (challenger_metrics[primary], decision.champion_metrics[primary])
+        if not np.allclose((comp["challenger"], comp["champion"]), own_values, rtol=0, atol=5e-5, equal_nan=True):
+            compared = (f" over both models' classes ({', '.join(map(str, labels[:6]))}"
+                        + (", ..." if len(labels) > 6 else "")
+                        + f": challenger {comp['challenger']:.4f}, champion {comp['champion']:.4f}; each model's "
+                        f"{primary} above is over its own classes)")
         ok &= not worse
         reasons.append(
             f"vs champion: {primary} undefined on this holdout ({len(y)} rows"
@@ -547,7 +558,7 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
                 "the primary metric are defined)" if len(np.unique(y)) == 1 else
                 "a holdout of more rows: a longer window, a larger holdout fraction)"))
             if undefined else
-            f"vs champion: {primary} delta {comp['delta']:+.4f} (CI {comp['ci_low']:+.4f}..{comp['ci_high']:+.4f}, "
+            f"vs champion: {primary} delta {comp['delta']:+.4f}{compared} (CI {comp['ci_low']:+.4f}..{comp['ci_high']:+.4f}, "
             f"tolerance {cfg.tolerance}) {'FAILED: confidently worse' if worse else 'passed'}"
         )
         if cfg.slice_column:
@@ -591,7 +602,8 @@ def _digits(value: float) -> float:
 
 def metric_values(decision: GateDecision) -> dict[str, float]:
     """The decision as flat metrics (the KFP Metrics artifact): ``challenger.<m>``, ``champion.<m>``,
-    ``<primary>.delta/ci_low/ci_high``, the statistics the monitoring rules need
+    ``<primary>.challenger/champion/delta/ci_low/ci_high`` (the comparison's, over both models'
+    classes: a model's ``challenger.<m>``/``champion.<m>`` are over its own), the statistics the monitoring rules need
     (``challenger.roc_auc_se``, ``challenger.brier``, ``challenger.brier_se``, ``challenger.rows``,
     ``challenger.score_q10`` … ``q90``; a regressor's ``challenger.mse``, ``challenger.mse_se``,
     ``challenger.mae_se`` (its ``challenger.mae`` is the gate metric, the same value),
@@ -600,7 +612,8 @@ def metric_values(decision: GateDecision) -> dict[str, float]:
     out = {f"challenger.{k}": _digits(v) for k, v in decision.challenger_metrics.items() if v == v}
     out.update({f"champion.{k}": _digits(v) for k, v in (decision.champion_metrics or {}).items() if v == v})
     if decision.comparison:
-        for key in ("delta", "ci_low", "ci_high"):
+        # the comparison's own values (over both models' classes): <primary>.challenger − .champion = .delta
+        for key in ("challenger", "champion", "delta", "ci_low", "ci_high"):
             if decision.comparison[key] == decision.comparison[key]:
                 out[f"{decision.primary_metric}.{key}"] = _digits(decision.comparison[key])
     out.update({f"challenger.{k}": _digits(v) for k, v in decision.reference.items()})

@@ -28,12 +28,19 @@ if TYPE_CHECKING:  # pragma: no cover
 # --------------------------------------------------------------------------- durations, digest
 
 def recency_weights(times: Any, end: Any, half_life: str) -> Any:
-    """Recency sample weights ``0.5 ** (age / half_life)``, age = ``end`` minus each time (the
-    training rows of ``prepare_data``; the backtest's training windows, ``ctloop.backtest``)."""
+    """Recency sample weights ``0.5 ** (age / half_life)``, age = how much older than the newest of
+    ``times`` each time is: the newest training row weighs 1 (the training rows of ``prepare_data``;
+    the backtest's training windows, ``ctloop.backtest``). ``end`` (the window's end, which the
+    holdout's rows sit before) does not scale them: measured from it, every weight carried a factor
+    ``0.5 ** (holdout span / half_life)`` (3e-8 for a 200-hour holdout at 8 h), so small that the
+    hessians fell below ``min_hessian_to_split`` and gradient boosting fitted a constant model, and a
+    logistic regression's penalty outweighed the data."""
     import numpy as np
 
     half = parse_duration(half_life, name="data.recency_half_life")
-    return np.power(0.5, ((end - times) / half).to_numpy(dtype=float))
+    del end  # kept for the callers: the weights are relative to the newest row
+    return np.power(0.5, ((times.max() - times) / half).to_numpy(dtype=float))
+
 
 def _duration_text(age: Any) -> str:
     """A Timedelta as a duration setting (``60h``, ``3D``, ``5400s``)."""
@@ -44,38 +51,31 @@ def _duration_text(age: Any) -> str:
     return f"{max(seconds, 1)}s"
 
 
-def check_recency_weights(weights: Any, newest_age: Any, half_life: str) -> None:
-    """Refuse a ``half_life`` so short that the training rows' recency weights add up to less than
-    float64's resolution of one row (``2.2e-16``; every weight ``0.0`` when they underflow): the
-    fit failed with scikit-learn's "Sample weights must contain at least one non-zero number", or
-    fitted a constant model, naming no setting. ``newest_age``: how much older than the window's
-    end the newest training row is (the holdout's rows come after it)."""
+def check_recency_weights(weights: Any, times: Any, half_life: str) -> None:
+    """Refuse recency ``weights`` (of :func:`recency_weights`, newest row 1) of rows at ``times``
+    that leave fewer than two effective rows (Kish's ``sum(w) ** 2 / sum(w ** 2)``): a ``half_life``
+    far shorter than the rows' spacing, under which every row but the newest weighs next to nothing
+    and the model would learn from the newest row alone. Called by ``prepare_data`` and by the
+    backtest's training windows (``ctloop.backtest``)."""
     import numpy as np
+    import pandas as pd
 
-    total = float(np.sum(weights))
-    if total >= np.finfo(float).eps:
+    w = np.asarray(weights, dtype=float)
+    w = w[np.isfinite(w)]
+    if not len(w) or not w.max() > 0:
+        effective = 0.0
+    else:
+        w = w / w.max()
+        effective = float(w.sum() ** 2 / np.square(w).sum())
+    if effective >= 2:
         return
-    age = _duration_text(newest_age)
-    raise ConfigError(f"data.recency_half_life {half_life!r}: the newest training row is {age} older than the "
-                      f"window's end, so the training rows' weights 0.5 ** (age / half-life) add up to {total:.3g} "
-                      f"(below {np.finfo(float).eps:.1e}, float64's resolution of a weight of 1): the model would learn nothing; set a "
-                      f"longer half-life (at {age!r}, the newest training row weighs 0.5) or unset it")
-
-
-def check_blank_labels(labels: Any, times: Any, target: str) -> None:
-    """Refuse target cells that are blank text (``""``, spaces: rows not labelled yet, as a
-    spreadsheet or a Parquet string column writes them) in any row of the window: the fit refuses them
-    in the training rows (:func:`ctloop.components.train.core.check_labels`), and in the holdout rows
-    (the newest, where unlabelled rows are) the gate scored them as a class of their own, every row an
-    error, or failed naming no column (a regression's amounts)."""
-    blank = labels.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
-    if not blank.any():
-        return
-    rows = int(blank.sum())
-    shown = ", ".join(repr(v) for v in list(dict.fromkeys(labels[blank].tolist()))[:3])
-    raise DataValidationError([(target, "labels", rows, f"{rows} row(s) have a blank label ({shown}; the first at "
-                                f"{times[blank].iloc[0]}): leave a missing label empty (the row is left out of "
-                                "training and scoring) or write its value")])
+    distinct = pd.Series(pd.unique(pd.Series(times).dropna())).sort_values()
+    gap = distinct.iloc[-1] - distinct.iloc[-2] if len(distinct) > 1 else None
+    hint = (f"set a half-life of at least {_duration_text(gap)!r} (the spacing of the two newest times: the "
+            "second newest then weighs 0.5 or more)" if gap is not None else "set a longer half-life")
+    raise ConfigError(f"data.recency_half_life {half_life!r}: the training rows' weights 0.5 ** (age / half-life), "
+                      f"the newest row weighing 1, leave {effective:.3g} effective row(s) of {len(w)}: the model "
+                      f"would learn from the newest row alone; {hint}, or unset it")
 
 
 def frame_digest(frame: pd.DataFrame) -> str:
@@ -143,13 +143,13 @@ def prepare(
 
     * window: rows with ``as_of - window < time <= as_of`` (``as_of`` defaults to the latest
       time in the data; an empty window means all rows up to ``as_of``);
-    * duplicates (identical rows), rows without a target and rows without a time (in no window)
-      are dropped and counted;
+    * duplicates (identical rows), rows without a target (null, or blank text: not labelled yet)
+      and rows without a time (in no window) are dropped and counted;
     * holdout: the latest ``holdout_fraction`` of the window's rows by time — rows sharing a
       timestamp never straddle the split;
     * current: rows with ``as_of - current_window < time <= as_of`` (for drift detection);
     * recency weights: with ``recency_half_life``, train rows get ``_ctloop_weight =
-      0.5 ** (age / half_life)``;
+      0.5 ** (age / half_life)``, age from the newest training row (which weighs 1);
     * ``time_format``: the strftime format ``time_column``'s text is written in (the contract's
       datetime check of that column reads it too); empty = inferred
       (:func:`ctloop.contract.parse_times`).
@@ -174,6 +174,11 @@ def prepare(
     if missing:
         raise DataValidationError([(c, "required", len(frame), missing_column(c, frame.columns)) for c in missing])
     rows_in = len(frame)
+    # a blank target cell ('', spaces: a row not labelled yet, in the newest rows, the holdout) is a missing
+    # label: dropped and counted with the nulls (null_target_dropped), as the fit and the gate leave it out
+    from ctloop.components.train.core import blank_as_missing
+
+    frame = blank_as_missing(frame, target)
     data = validate(frame, contract, {time_column: time_format} if time_format else None)
     data[time_column] = parse_times(data[time_column], time_column, time_format)
     if data[target].isna().all():
@@ -205,7 +210,6 @@ def prepare(
             f"{max(contract.min_rows, 2)} are needed; the data spans {tmin} .. {tmax}: "
             "widen `window` or move `as_of`")])
     selected = selected.sort_values(time_column, kind="stable").reset_index(drop=True)
-    check_blank_labels(selected[target], selected[time_column], target)
     if all(isinstance(v, str) for v in pd.unique(selected[target])):
         # a class written two ways ('yes'/'YES') in any row, as the fit refuses it in its rows and ctloop backtest
         # in every row: only in the holdout rows the gate scored the new spelling as a class never seen
@@ -232,7 +236,7 @@ def prepare(
         current = holdout.copy()
     if recency_half_life:
         train[WEIGHT] = recency_weights(train[time_column], end, recency_half_life)
-        check_recency_weights(train[WEIGHT], end - train[time_column].max(), recency_half_life)
+        check_recency_weights(train[WEIGHT], train[time_column], recency_half_life)
 
     digest = frame_digest(selected)
     profile = {

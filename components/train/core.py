@@ -313,7 +313,7 @@ def fit(
     if twice:  # pandas' frame[name] is then a frame: "'DataFrame' object has no attribute 'dtype'"
         raise DataValidationError([(str(name), "unique_columns", len(frame), "the training data has this column "
                                     "more than once: rename or drop the copies") for name in twice])
-    data = frame.dropna(subset=[target])
+    data = blank_as_missing(frame, target).dropna(subset=[target])  # a blank label is a missing one
     if data.empty:
         raise DataValidationError([(target, "all_null", len(frame), "no rows with a target value")])
     # pd.NA in a text or boolean column (storage.plain_missing); Decimal amounts as floats, as read_table reads them
@@ -607,13 +607,36 @@ def index_columns(data: pd.DataFrame, numeric: list[str]) -> list[str]:
     return out
 
 
+def blank_labels(y: pd.Series) -> Any:
+    """The cells of a target ``y`` that are blank text (``""``, spaces: rows not labelled yet, as a
+    spreadsheet or a Parquet string column writes them), as a boolean array: missing labels, left out
+    like nulls by ``prepare_data`` (counted in ``null_target_dropped``), the fit and the gate."""
+    import numpy as np
+    import pandas as pd
+
+    if not (y.dtype == object or pd.api.types.is_string_dtype(y) or isinstance(y.dtype, pd.CategoricalDtype)):
+        return np.zeros(len(y), dtype=bool)
+    text = y.astype(object) if isinstance(y.dtype, pd.CategoricalDtype) else y
+    if pd.api.types.infer_dtype(text, skipna=True) in ("string", "empty"):  # all text: in C
+        return text.str.strip().eq("").to_numpy(dtype=bool, na_value=False)
+    return text.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+
+
+def blank_as_missing(frame: pd.DataFrame, target: str) -> pd.DataFrame:
+    """``frame`` with the blank text cells of ``target`` (:func:`blank_labels`) as nulls (the frame itself
+    when there are none)."""
+    blank = blank_labels(frame[target])
+    return frame.assign(**{target: frame[target].mask(blank)}) if blank.any() else frame
+
+
 def check_labels(y: pd.Series, target: str) -> None:
     """Refuse classes (not null) that mix text and other values (``1`` and ``"one"``: a frame's
     object column; a CSV reads both as text), or text classes that differ only in case or
     surrounding spaces (``Yes``/``yes``/``yes ``): one class written two ways is learned as two.
     Single characters that differ only in case (``A``/``a``: a letter to recognise, a soft-masked
     DNA base, a chess piece's colour) are distinct classes: their case is their meaning. A blank
-    label (only spaces) is refused too: it would be learned as a class of its own. So are bytes (a
+    label (only spaces) is refused too: it would be learned as a class of its own (the fit and
+    ``prepare_data`` make them missing first, :func:`blank_labels`; the backtest refuses them). So are bytes (a
     Parquet BINARY column of text), which scikit-learn refuses naming no column."""
     import numpy as np
     import pandas as pd
@@ -644,8 +667,10 @@ def check_labels(y: pd.Series, target: str) -> None:
     if blank:  # a spreadsheet's "empty" cell holding spaces: read as a class of its own, learned and scored
         rows = int(y.isin(blank).sum())
         raise DataValidationError([(target, "labels", rows, f"{rows} row(s) have a blank label "
-                                    f"({', '.join(repr(v) for v in blank[:3])}): leave a missing label empty "
-                                    "(the row is left out of training and scoring) or write its class")])
+                                    f"({', '.join(repr(v) for v in blank[:3])}): leave a missing label empty, "
+                                    "as a null (an empty CSV cell, a Parquet null), not as blank text: "
+                                    "prepare_data and the fit leave such rows out, the backtest refuses them; "
+                                    "or write its class")])
     groups: dict[str, list[str]] = {}
     for v in texts:
         groups.setdefault(v.strip().casefold(), []).append(v)

@@ -764,6 +764,8 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
             return None, f"a single class {plain(part[cfg.target].iloc[0])!r} in the training part of the window"
         try:
             note = ""
+            if cfg.recency_half_life:  # prepare_data's refusal: weights that leave about one row (skip the window)
+                prep_core.check_recency_weights(part[WEIGHT], times.iloc[:cut], cfg.recency_half_life)
             if recent_first is None:
                 result = train_core.run(part, cfg.training, target=cfg.target, time_column=cfg.time_column)
             else:

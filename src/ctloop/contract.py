@@ -192,6 +192,9 @@ def check_uniform_types(frame: pd.DataFrame, columns: list[str]) -> None:
     violations = []
     for name in columns:
         col = frame[name]
+        if isinstance(col.dtype, pd.CategoricalDtype) and col.cat.categories.dtype == object \
+                and pd.api.types.infer_dtype(col.cat.categories, skipna=True) not in ("string", "empty"):
+            col = col.astype(object)  # a Parquet dictionary column (pandas category) of bytes: judged by its values
         if col.dtype != object or pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):
             continue  # all text (the common case, decided in C: the checks below cost ~0.8 s a million rows)
         values = col.dropna()
@@ -317,9 +320,6 @@ def coerce(series: pd.Series, dtype: str, fmt: str = "", *, name: str = "") -> t
                 out = out.mask(series.astype(str).str.strip().isin(zoned))
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_convert("UTC").dt.tz_localize(None)
-        if out.dtype != "datetime64[ns]":  # a Parquet timestamp[ms/us/s] (pandas 2 keeps its unit) holds
-            # 9999-12-31, which text times are refused for and every shift by a Timedelta overflows on
-            out = out.mask((out < pd.Timestamp.min) | (out > pd.Timestamp.max))
         bad = notnull & out.isna()
         return out, int(bad.sum()), list(series[bad].astype(str).unique()[:3])
     # category / string: any non-null value is acceptable text
@@ -519,6 +519,15 @@ def parse_times(series: pd.Series, name: str, fmt: str = "") -> pd.Series:
             if any(y < 1678 or y > 2261 for y in years) else ""  # pandas' nanosecond range
         hint = hint or zone_hint(examples)
         raise DataValidationError([(name, "dtype", bad, f"expected datetime, got values like {examples}{hint}")])
+    if out.dtype != "datetime64[ns]":  # a Parquet timestamp[ms/us/s] (pandas 2 keeps its unit) holds 9999-12-31,
+        # which every shift of the time column by a Timedelta (window, split, recency) overflows on; only the time
+        # column: another datetime column's 9999-12-31 (an open-ended 'valid_to') is a value like any other
+        beyond = (out < pd.Timestamp.min) | (out > pd.Timestamp.max)
+        if beyond.any():
+            shown = [str(v) for v in pd.unique(series[beyond])[:3]]
+            raise DataValidationError([(name, "range", int(beyond.sum()), f"times outside pandas' range 1677-2262 "
+                                        f"(like {shown}; a sentinel such as 9999-12-31?): drop those rows or write "
+                                        "a null time (such rows are dropped and counted)")])
     return out
 
 

@@ -441,7 +441,8 @@ def _check_text_kinds(scorer: Scorer, source: Any, flags: list[str]) -> None:
     text categories in (:func:`ctloop.storage.trained_categories`): none of its values can be a
     trained category, so every row would be scored with the feature ignored (a bool column) or the
     model fails naming no column (dates: numpy's "could not be promoted"). Text, a dictionary
-    (category) column, numbers (:func:`_text_categories`) and gaps pass."""
+    (category) column of text, numbers (:func:`_text_categories`) and gaps pass; a dictionary column
+    is judged by its values' type."""
     import pyarrow as pa
 
     from ctloop.storage import trained_categories
@@ -455,8 +456,11 @@ def _check_text_kinds(scorer: Scorer, source: Any, flags: list[str]) -> None:
     csv = source.format == "csv" and not source.partition_keys
     for name in text:
         for where, kind in _kinds(source, name):
-            binary = pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind)
-            if (not csv and (pa.types.is_boolean(kind) or pa.types.is_temporal(kind))) or pa.types.is_nested(kind) \
+            # a dictionary column is judged by its values: dictionary<values=binary> is bytes, as is binary
+            inner = kind.value_type if pa.types.is_dictionary(kind) else kind
+            binary = pa.types.is_binary(inner) or pa.types.is_large_binary(inner) \
+                or pa.types.is_fixed_size_binary(inner)
+            if (not csv and (pa.types.is_boolean(inner) or pa.types.is_temporal(inner))) or pa.types.is_nested(inner) \
                     or binary:  # text stored as bytes (a Parquet BINARY column): no byte string is a trained category
                 known = trained[name]
                 shown = ", ".join(repr(v) for v in sorted(known)[:3]) + (", …" if len(known) > 3 else "")
