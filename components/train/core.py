@@ -636,7 +636,7 @@ def check_labels(y: pd.Series, target: str) -> None:
     Single characters that differ only in case (``A``/``a``: a letter to recognise, a soft-masked
     DNA base, a chess piece's colour) are distinct classes: their case is their meaning. A blank
     label (only spaces) is refused too: it would be learned as a class of its own (the fit and
-    ``prepare_data`` make them missing first, :func:`blank_labels`; the backtest refuses them). So are bytes (a
+    ``prepare_data`` and the backtest make them missing first, :func:`blank_labels`). So are bytes (a
     Parquet BINARY column of text), which scikit-learn refuses naming no column."""
     import numpy as np
     import pandas as pd
@@ -669,8 +669,8 @@ def check_labels(y: pd.Series, target: str) -> None:
         raise DataValidationError([(target, "labels", rows, f"{rows} row(s) have a blank label "
                                     f"({', '.join(repr(v) for v in blank[:3])}): leave a missing label empty, "
                                     "as a null (an empty CSV cell, a Parquet null), not as blank text: "
-                                    "prepare_data and the fit leave such rows out, the backtest refuses them; "
-                                    "or write its class")])
+                                    "prepare_data, the fit and the backtest leave such rows out; or write its "
+                                    "class")])
     groups: dict[str, list[str]] = {}
     for v in texts:
         groups.setdefault(v.strip().casefold(), []).append(v)
