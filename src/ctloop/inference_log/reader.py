@@ -239,8 +239,8 @@ def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns,
     whole), from the sides' ``_whole`` text (``events._whole_side``). Each value is typed as the
     sink types it (``schema.normalise``) under the column types ``types`` (the model's registry),
     else those of the values stored (:func:`_stored_types`): a value that does not fit is null in
-    its column and set aside in ``_mistyped``; nested values in a ``string`` column are JSON text
-    (review revC #1)."""
+    its column and set aside in ``_mistyped``; nested values in a ``string`` column are JSON text.
+    Only ``columns`` (the columns read: a projected scan's) are returned (review revC #1, #6)."""
     import json
 
     import pandas as pd
@@ -277,7 +277,7 @@ def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns,
                     extra = {**json.loads(side[column]), **extra}
             row[column] = json.dumps(extra) if extra else None
         row.update({WHOLE: None, "has_request": True, "has_response": True})
-        rows.append(row)
+        rows.append({k: v for k, v in row.items() if k in columns})
     return pd.DataFrame(rows) if rows else requests.iloc[:0]
 
 
