@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ctloop.errors import ConfigError, problem_list
-from ctloop.serving.metric_sources import DEFAULT_SOURCE
+from ctloop.serving.metric_sources import DEFAULT_SOURCE, range_problem
 
 REQUIRED: Any = dataclasses.MISSING  # a field without a default: the user must give it
 STRATEGIES = ("canary", "blue-green")
@@ -53,7 +53,6 @@ K8S_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?\Z")  # DNS-1035 label: Infer
 # DNS-1123 label: namespaces (k8s.io/apimachinery pkg/util/validation/validation.go, dns1123LabelFmt and
 # DNS1123LabelMaxLength; pkg/api/validation ValidateNamespaceName = NameIsDNSLabel; Kubernetes 1.31)
 K8S_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
-PROMETHEUS_RANGE = re.compile(r"^\d*[1-9]\d*[smhdwy]\Z")  # above 0: Prometheus refuses a range of 0
 
 
 # --------------------------------------------------------------------------- field checks
@@ -327,7 +326,7 @@ def traffic_plan(value: Any) -> str | None:
 
 
 def prometheus_range(value: Any) -> str | None:
-    return None if PROMETHEUS_RANGE.match(str(value)) else "must be a Prometheus range above 0 such as 5m, 30s or 1h"
+    return range_problem(value)
 
 
 def number_map(value: Any) -> str | None:

@@ -1830,7 +1830,7 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         if kind == "parquet":
             if raw[:2] == GZIP_MAGIC:  # stored with Content-Encoding: gzip; Parquet starts with PAR1
                 raw = gzip.decompress(raw)
-            frame = plain_missing(_decimals_as_floats(_index_as_columns(uri, pd.read_parquet(io.BytesIO(raw))),
+            frame = plain_missing(_decimals_as_floats(_index_as_columns(uri, _read_parquet(raw)),
                                                       keep=text_columns))
         else:
             compression = csv_compression(raw)
@@ -1843,6 +1843,12 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
         # a file cut short, zlib.error for a corrupt deflate stream
         raise DataSourceError(f"{uri} is not a readable {kind} file: {_first_line(exc)}") from exc
     if kind != "parquet":
+        if not isinstance(frame.index, pd.RangeIndex):  # pandas took the first field of each row as the index
+            raise DataSourceError(
+                f"{uri}: its rows have one field more than its header ({len(frame.columns)} columns: "
+                f"{', '.join(repr(str(n)) for n in frame.columns[:10])}{', …' if len(frame.columns) > 10 else ''}): "
+                "every value would be read one column to the left, under another column's name; a delimiter at "
+                "the end of each line, or a column without a name? name every column")
         _refuse_repeated_header(uri, raw, compression, frame)
     if kind != "parquet" and len(frame.columns) == 1:
         header = str(frame.columns[0])
@@ -1851,6 +1857,19 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
             raise DataSourceError(f"{uri} has one column {header!r}: a CSV separated by {sep!r}? ctloop reads "
                                   "comma-separated CSV: write it with ',' or as Parquet")
     return frame
+
+
+def _read_parquet(raw: bytes) -> pd.DataFrame:
+    """``pandas.read_parquet`` of ``raw``; a file whose pandas metadata names a dtype pandas cannot
+    build again (an Arrow-backed list column, ``list<item: int64>[pyarrow]``: pandas 2.3 raises
+    ``TypeError: data type … not understood``) is read without that metadata (lists as arrays)."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    try:
+        return pd.read_parquet(io.BytesIO(raw))
+    except TypeError:
+        return pq.read_table(io.BytesIO(raw)).to_pandas(ignore_metadata=True)
 
 
 GZIP_MAGIC = b"\x1f\x8b"

@@ -1,16 +1,16 @@
-"""Counter series that are *born* inside the analysis window, in a real Prometheus (backfilled
-with promtool).
+"""The limit of counting with ``increase()``: answers before a series' first scrape are not
+counted, in a real Prometheus (backfilled with promtool).
 
 prometheus_client creates a labelled child at its first increment (``ctloop_predictions_total``
 ``outcome="error"`` in ``src/ctloop/serving/runtime.py`` appears at the first failed
 prediction), and so does OpenTelemetry Go for every attribute set (the queue-proxy's
 ``http_response_status_code="500"`` series of knative-v1.21.1 ``pkg/queue/sharedmain/
-handlers.go``). A new canary pod — or a pod that replaced a crashed one — therefore shows a
-series whose first sample already counts everything since the pod started. ``increase()``
-counts only what happens between samples (prometheus v2.42 ``promql/functions.go``
-``extrapolatedRate``: at most half a scrape interval extrapolated, a series with one sample has
-no increase at all), so the errors of a cold start were not counted: the canary passed with
-0 % errors while a tenth of its requests had failed.
+handlers.go``). A new canary pod, or one that replaced a crashed pod, shows a series whose first
+sample already holds its first answers; ``increase()`` counts only between samples (prometheus
+v2.42 ``promql/functions.go`` ``extrapolatedRate``: at most half a scrape interval extrapolated),
+so those answers are not counted. Counting a first value as new (476ad7d, reverted in fix40)
+cannot tell a new series from one first scraped after a gap (tests/serving/
+test_fix40a_scrape_gap.py); Prometheus' ``created-timestamp-zero-ingestion`` can (docs/serving.md).
 """
 
 from __future__ import annotations
@@ -103,26 +103,18 @@ def _check(prom, canary: str, source: str = "ctloop"):
 
 @pytest.mark.parametrize(("canary", "source"), [(COLD, "ctloop"), (REPLACED, "ctloop"),
                                                 (COLD, "knative-otel")])
-def test_the_errors_counted_before_a_series_first_scrape_fail_the_canary(prom, canary, source):
-    """Before: errors 0 (the error series never moved inside the window), error rate 0.00 %, a
-    pass. Now the first sample of a series born inside the window counts from zero."""
+def test_errors_answered_before_a_series_first_scrape_are_not_counted(prom, canary, source):
+    """The limit, as docs/serving.md says it: the canary passes with 0 % errors although a tenth of
+    its requests failed, all before its error series' first scrape."""
     passed, reason, measured = _check(prom, canary, source)
-    assert not passed, reason
-    assert "error rate" in reason, reason
-    assert 0.05 < measured["canary_error_rate"] < 0.15, measured
-
-
-def test_a_healthy_canary_born_in_the_window_still_passes_with_its_first_requests(prom):
-    stats = get_source("ctloop").stats(prom, STEADY, NS, "5m", AT)
-    # 140 between the samples (+ at most half a scrape extrapolated) and the 40 of the first one
-    assert 180 <= stats.requests <= 195, stats
-    assert stats.error_rate == 0.0, stats
-    passed, reason, _ = _check(prom, STEADY)
+    assert measured["canary_error_rate"] == 0.0, measured
     assert passed, reason
 
 
-def test_a_series_present_before_the_window_is_not_counted_twice(prom):
-    """The stable's series exist since T0: its requests are increase() alone (200 per scrape,
-    10 scrapes in 5 minutes), the born correction adds nothing."""
-    stats = get_source("ctloop").stats(prom, STABLE, NS, "5m", AT)
-    assert stats.requests == pytest.approx(2000, rel=0.01), stats
+def test_a_young_series_counts_from_its_first_sample_without_its_first_value(prom):
+    """increase() of a series born 3.5 minutes into the window: the 140 answers between its
+    samples, extrapolated by at most half a scrape interval towards the window's start (its
+    extrapolation to zero would reach further), never the 40 of its first sample."""
+    stats = get_source("ctloop").stats(prom, STEADY, NS, "5m", AT)
+    assert 140 <= stats.requests <= 140 * (210 + 15) / 210 + 1e-6, stats
+    assert stats.error_rate == 0.0, stats

@@ -153,8 +153,19 @@ def _run(args: argparse.Namespace) -> int:
     print(f"  outputs   {run.run_dir}\n  full log  {run.log_file}")
     if not run.succeeded:
         print(f"error: {run.error}")
-        return 1
+        return failed_run_exit(run.error)
     return 0
+
+
+def failed_run_exit(error: str) -> int:
+    """The exit code of a local run that failed with ``error`` (its most telling log line): 2 when a
+    task refused its input or settings with a ctloop error (``ctloop.errors.DataValidationError: …``),
+    as every other command exits for one; 1 for anything else (a crash, a killed task)."""
+    from ctloop import errors
+
+    named = re.search(r"\bctloop\.errors\.(\w+)", error)
+    kind = getattr(errors, named[1], None) if named else None
+    return 2 if isinstance(kind, type) and issubclass(kind, errors.CtloopError) else 1
 
 
 def _check_registry_path(workdir: Path, given: str, flag: str = "--workdir", hint: str = "") -> None:

@@ -267,7 +267,11 @@ def group_url(gateway_url: str, model: str) -> str:
                           "http://prometheus-pushgateway.monitoring.svc:9091")
     if not isinstance(model, str) or not model:
         raise ConfigError(f"model must be the registered model name, got {model!r}")
-    encoded = base64.urlsafe_b64encode(model.encode()).decode()
+    try:
+        encoded = base64.urlsafe_b64encode(model.encode("utf-8")).decode()
+    except UnicodeEncodeError:  # a lone surrogate: bytes that were not UTF-8, decoded with surrogateescape
+        raise ConfigError(f"model {model!r} is no UTF-8 text, which the Pushgateway's group name "
+                          "must be: give the registered model name") from None
     return f"{gateway_url.rstrip('/')}/metrics/job/{JOB}/model@base64/{encoded}"
 
 

@@ -9,7 +9,9 @@ data since the change (the window's ``train_from`` tag); for the retrain of a lo
 ``training.candidate_since`` from the window's ``try_from`` tag (:mod:`ctloop.retrain`). Nothing is compiled inside the monitoring task. The monitoring window that decided is marked
 ``triggered=true`` (with the KFP run id) only once the run exists; a failed call marks it
 ``triggered=failed`` with the error, records a ``retrain_trigger_failed`` audit event and raises —
-the next window decides again (a failed trigger starts no cooldown).
+the next window decides again (a failed trigger starts no cooldown), unless the retrain of a window
+marked failed exists in KFP after all (stored after its create was given up on): then that window is
+marked triggered with it and this one starts nothing (:func:`_late_retrain`).
 """
 
 from __future__ import annotations
@@ -100,6 +102,38 @@ def _exists(platform: Any, run_id: str) -> bool:
         return False
 
 
+LATE_WINDOWS = 5  # the newest windows marked failed that a trigger asks KFP about
+
+
+def _late_retrain(store: Any, platform: Any, model_name: str, monitor_run_id: str) -> tuple[str, str] | None:
+    """``(window run, KFP run)`` of a window marked ``triggered=failed`` since the newest retrain whose
+    retrain exists in KFP after all; ``None`` when none does (or KFP cannot say). kubeflow/pipelines
+    2.17.0 ``resource/resource_manager.go`` ``CreateRun`` creates the workflow and then stores the run:
+    a store that outlasted the create's timeout and the lookup after it (``GET /runs/{id}``: 404) marked
+    the window failed, and the run was stored later and trained; the next window that fired started a
+    second retrain. Each window's retrain has its own id (:func:`retrain_run_id`), so it is asked for."""
+    from ctloop.monitoring.store import FAILED, SEQ_TAG, TRIGGERED
+
+    if not monitor_run_id or getattr(platform, "find_run", None) is None:
+        return None
+    exp_id = store.experiment_id(create=False)
+    if exp_id is None:
+        return None
+    newest = store.client.search_runs([exp_id], filter_string=f"tags.triggered = '{TRIGGERED}'", max_results=1,
+                                      order_by=[f"tags.{SEQ_TAG} DESC", "attributes.start_time DESC"])
+    since = newest[0].data.tags.get("window_end", "") if newest else ""
+    failed = store.client.search_runs([exp_id], filter_string=f"tags.triggered = '{FAILED}'",
+                                      max_results=LATE_WINDOWS, order_by=["tags.window_end DESC"])
+    for window in failed:
+        run_id = window.info.run_id
+        if run_id == monitor_run_id or window.data.tags.get("window_end", "") <= since:
+            continue
+        wanted = retrain_run_id(model_name, run_id)
+        if _exists(platform, wanted):
+            return run_id, wanted
+    return None
+
+
 def _already_started(store: Any, monitor_run_id: str) -> str:
     """The KFP run of the window's retrain when it started already (this step re-run after it
     succeeded); ``""`` otherwise, or when the window cannot be read (the locked check decides)."""
@@ -171,6 +205,16 @@ def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason:
         arguments = training_parameters(params, model_name, train_from=train_from, try_from=try_from)
         if callable(platform) and not hasattr(platform, "create_run"):
             platform = platform()
+        if late := _late_retrain(store, platform, model_name, monitor_run_id):
+            window, run = late
+            store.mark_triggered(window, run)
+            why = (f"the retrain of the window {window}, marked failed, started after all (KFP run {run}, stored "
+                   "after its create was given up on): not started again")
+            store.mark_skipped(monitor_run_id, why)
+            registry.record_event(model_name, "", {"event": "retrain_trigger_skipped", "reason": reason,
+                                                   "monitor_run": monitor_run_id, "why": why, "kfp_run": run})
+            print(f"ctloop: the retrain of the window {tags.get('window_end', monitor_run_id)}: {why}")
+            return ""
         # one KFP run per window: the id follows from the window, so a step re-run after a create
         # whose answer was lost (marked failed) finds that run instead of starting a second retrain
         wanted = retrain_run_id(model_name, monitor_run_id) if monitor_run_id else ""

@@ -33,6 +33,34 @@ TRAINING_REQUIRED = ("data",)
 CHOICES = {"action": ("deploy", "rollback")}
 
 
+# the deepest a parameter's JSON value may nest: far beyond any configuration, and far below where
+# ``json.loads`` (about 1,000 levels) and ctloop.config's recursive checks (about 500) raise RecursionError
+MAX_NESTING = 100
+
+
+def too_deep(value: Any) -> bool:
+    """Whether ``value`` nests lists/objects deeper than :data:`MAX_NESTING`: walked without recursion,
+    each list/object once per depth it is reached at (YAML aliases share one, or hold themselves)."""
+    deepest: dict[int, int] = {}
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if not isinstance(item, dict | list):
+            continue
+        if depth >= MAX_NESTING:
+            return True
+        if deepest.get(id(item), -1) >= depth:
+            continue
+        deepest[id(item)] = depth
+        stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
+def _nesting_error(what: str) -> ConfigError:
+    return ConfigError(f"{what}: the JSON value nests deeper than {MAX_NESTING} levels of lists/objects; give a "
+                       "flatter value")
+
+
 class _GivenInt(int):
     """A whole number given as ``NAME=VALUE``, with the text it was written as (``007``)."""
 
@@ -75,8 +103,13 @@ def loads_object(text: str, **kwargs: Any) -> Any:
     """``json.loads(text)`` (``--params``) whose top-level numbers carry the text they were written
     as, like ``--param`` values: a text parameter given ``{"model_name": 2024.10}`` is ``"2024.10"``,
     not ``json.dumps(2024.1)``. Numbers inside sections stay plain numbers."""
-    data = json.loads(text, parse_int=lambda t: _given(int(t), t), parse_float=lambda t: _given(float(t), t),
-                      **kwargs)
+    try:
+        data = json.loads(text, parse_int=lambda t: _given(int(t), t), parse_float=lambda t: _given(float(t), t),
+                          **kwargs)
+    except RecursionError:
+        raise _nesting_error("--params") from None
+    if too_deep(data):
+        raise _nesting_error("--params")
     if isinstance(data, dict):
         return {k: _deep_plain(v) if isinstance(v, dict | list) else v for k, v in data.items()}
     return _deep_plain(data)
@@ -90,13 +123,19 @@ def parse_pairs(pairs: list[str] | None, flag: str = "--param") -> dict[str, Any
         if not sep or not key.strip():
             raise ConfigError(f"{flag} {pair!r} must look like NAME=VALUE (VALUE may be JSON)")
         try:
-            out[key.strip()] = _given(json.loads(raw), raw)
+            value = json.loads(raw)
+        except RecursionError:
+            raise _nesting_error(f"{flag} {key.strip()}") from None
         except json.JSONDecodeError as exc:
             if raw.lstrip().startswith(("{", "[")):
                 raise ConfigError(f"{flag} {key.strip()}: {raw!r} looks like JSON but is not ({exc.msg} at "
                                   f"character {exc.pos}); quote it for the shell, e.g. "
                                   f"{flag} '{key.strip()}={{\"tolerance\": 0.02}}'") from exc
             out[key.strip()] = raw
+            continue
+        if too_deep(value):
+            raise _nesting_error(f"{flag} {key.strip()}")
+        out[key.strip()] = _given(value, raw)
     return out
 
 
@@ -192,4 +231,4 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
     return {name: C.nulls_as_off(value) for name, value in args.items()}  # KFP carries no null in a dict
 
 
-__all__ = ["SECTION_PARAMETERS", "loads_object", "parse_pairs", "pipeline_arguments"]
+__all__ = ["MAX_NESTING", "too_deep", "SECTION_PARAMETERS", "loads_object", "parse_pairs", "pipeline_arguments"]

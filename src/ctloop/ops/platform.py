@@ -700,6 +700,7 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
     """
     with pipeline_dsl():  # kfp.client imports the compiler, which needs the whole DSL
         from kfp.client import Client
+    quiet_kfp_client()
 
     class BoundedClient(Client):
         ctloop_backend: Backend | None = None
@@ -861,6 +862,25 @@ def pipeline_dsl() -> Iterator[None]:
     with setenv("_KFP_RUNTIME", "false"):
         importlib.reload(kfp.dsl)
         yield
+
+
+def quiet_kfp_client() -> None:
+    """Drop what the ``kfp.Client`` module prints (its ``print`` made a no-op, in that module only).
+    kfp 2.17.0 ``kfp/client/client.py`` (outside IPython) prints ``Experiment details: <link>``
+    (``create_experiment``), ``Pipeline details: <link>`` (``upload_pipeline``,
+    ``upload_pipeline_version``), ``Run details: <link>`` (``run_pipeline``) and ``Failed to load
+    kube config.`` (``_load_config``, whose outcome ctloop explains itself): on stdout they were mixed
+    into what ctloop's commands print there (``ctloop trigger``'s ``run_id=<id>``, read by scripts);
+    on stderr they would stand beside a command's one ``error:`` line. ctloop says itself what it
+    created. Not a ``redirect_stdout`` around each call: that swaps ``sys.stdout`` for every thread,
+    and ``ctloop doctor`` prints its lines while its KFP checks run in another."""
+    import kfp.client.client as module
+
+    module.print = _no_print  # type: ignore[attr-defined]  # a module global shadows the builtin
+
+
+def _no_print(*args: Any, **kwargs: Any) -> None:
+    return None
 
 
 def _warn(message: str) -> None:
@@ -1054,13 +1074,16 @@ class Platform:
 
     def find_pipeline(self, name: str, shared: bool = False) -> str | None:
         """The id of pipeline ``name`` in :attr:`pipeline_namespace` (``shared``: among the shared
-        pipelines), ``None`` when there is none."""
+        pipelines), ``None`` when there is none. Looked up by ``name``, the key an upload collides on
+        (kubeflow/pipelines 2.15.0-2.17.0 ``model/pipeline.go``: ``Name`` is unique per namespace, the
+        upload sets it from ``?name=``), not by the display name: a pipeline ``continuous-training``
+        showing another display name was not found, and every upload of it was refused 409."""
         namespace = "" if shared else self.pipeline_namespace
         try:
             resp = self._call(
                 "list pipelines",
                 self.client.list_pipelines,
-                filter=_filter("display_name", name),
+                filter=_filter("name", name),
                 page_size=10,
                 namespace=namespace or None,
             )
@@ -1070,7 +1093,7 @@ class Platform:
             if shared and self.pipeline_namespace and "Namespace is required" in str(exc):
                 return None
             raise
-        found = [p for p in (resp.pipelines or []) if p.display_name == name]
+        found = [p for p in (resp.pipelines or []) if (p.name or p.display_name) == name]
         return found[0].pipeline_id if found else None
 
     def _pages(self, what: str, method: Any, field: str, page_size: int = PAGE, **query: Any) -> Iterator[Any]:
@@ -1823,6 +1846,7 @@ __all__ = [
     "explain_status",
     "parse_version",
     "pipeline_dsl",
+    "quiet_kfp_client",
     "probe_healthz",
     "resolve_auth",
     "UploadResult",

@@ -239,6 +239,10 @@ def parse_spec(data: Any, path: str = "") -> Spec:
     """Validate a loaded spec; raises one ConfigError listing every problem with its path."""
     errors: list[str] = []
     notes: list[str] = []
+    from ctloop.ops.params import too_deep
+
+    if too_deep(data):  # the checks below recurse (a RecursionError from about 500 levels; forever in a cycle)
+        raise _too_deep_error(path)
     if _expanded_size(data, MAX_NODES) > MAX_NODES:
         raise ConfigError(f"{path or 'spec'}: expands to more than {MAX_NODES} values (YAML aliases?): refusing it")
     if not isinstance(data, dict):
@@ -374,7 +378,16 @@ def load_spec(path: str | Path) -> Spec:
                           f"{exc.first}): YAML would keep only the last; remove one") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{p} is not valid YAML: {' '.join(str(exc).split())}") from exc
+    except RecursionError:  # PyYAML's composer and constructor recurse once per level
+        raise _too_deep_error(p) from None
     return parse_spec(data, str(p))
+
+
+def _too_deep_error(path: Any) -> ConfigError:
+    from ctloop.ops.params import MAX_NESTING
+
+    return ConfigError(f"{path or 'spec'}: a value nests deeper than {MAX_NESTING} levels of lists/mappings (or "
+                       "holds itself through a YAML alias); no spec needs that: is it the right file?")
 
 
 # --------------------------------------------------------------------------- pipeline parameters

@@ -34,6 +34,7 @@ from ctloop.errors import ServingError
 API_VERSION = "serving.kserve.io/v1beta1"
 KIND = "InferenceService"
 RUNTIME = "ctloop-sklearn"
+MODEL_FORMAT = "sklearn"  # the ctloop-sklearn ServingRuntime's and KServe's sklearn runtime's format
 # Labels, not annotations: KServe copies InferenceService labels onto the revision's pods, so the
 # serving runtime reads its version through the downward API and Prometheus can select by it.
 VERSION_LABEL = "ctloop.dev/model-version"
@@ -98,7 +99,7 @@ def inference_service(
         "minReplicas": min_replicas,
         **({"maxReplicas": max_replicas} if max_replicas else {}),
         "model": {
-            "modelFormat": {"name": "sklearn"},
+            "modelFormat": {"name": MODEL_FORMAT},
             "runtime": runtime,
             "storageUri": storage_uri,
             "protocolVersion": "v2",

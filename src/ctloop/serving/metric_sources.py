@@ -4,8 +4,7 @@ See docs/serving.md#metric-sources. A source names the Prometheus series that co
 revision's requests, its 5xx answers and its latency, and how a revision is selected in them.
 The Python queries (:meth:`MetricSource.stats`) and the recording rules of
 ``manifests/components/monitoring`` (:meth:`MetricSource.rule_group`) are built from the same
-definition, so they cannot drift apart. (The analysis' request counts also take the first value
-of a series born inside its window, which a recording rule's rate() cannot: ``_counted``.)
+definition, so they cannot drift apart.
 
 * ``ctloop`` (**default**): the ctloop serving runtime's own ``ctloop_predictions_total`` /
   ``ctloop_predict_seconds`` (``serving/runtime.py``), per revision through the monitoring
@@ -57,13 +56,30 @@ RULE_WINDOW = "5m"  # the recording rules' window: names end in :rate5m / :5m
 SOURCE_GROUP = (
     "ctloop-source"  # group 0 of the PrometheusRule, replaced by the sources/<name> components
 )
-# a series with no sample in this long before the analysis window is born inside it (a new
-# or replaced pod): its first value counts (MetricSource._counted). Longer than a window so that
-# a scrape gap at the window's start does not make a pod's lifetime total count as new.
-BORN = "born"
-BORN_LOOKBACK = "1h"
 SOURCE_REQUESTS = "ctloop:source_requests:rate5m"  # {namespace, isvc, revision, code_class}
 SOURCE_P99 = "ctloop:source_latency_p99_seconds:5m"  # {namespace, isvc, revision}
+# A range as Prometheus parses it: prometheus/common model.ParseDuration (model/time.go
+# durationRE): ASCII digits, units in descending order, compounds such as 1h30m; above 0 (v2.42
+# promql/parser/parse.go parseDuration) and within a Go time.Duration (2**63-1 ns, 292 years:
+# "duration out of range"); tests/serving/test_fix40a_prometheus_range.py puts every form to a
+# real Prometheus 2.42. One check for rollout.rules.window (ctloop.config) and probe --lookback.
+_RANGE = re.compile(r"(?:([0-9]+)y)?(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?"
+                    r"(?:([0-9]+)s)?(?:([0-9]+)ms)?")
+_RANGE_MS = (365 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1)
+
+
+def range_problem(value: Any) -> str | None:
+    """Why ``value`` is no Prometheus range (PromQL ``[...]``), or None."""
+    match = _RANGE.fullmatch(value) if isinstance(value, str) else None
+    # the leading zeros gone, more than 19 digits is out of range (and int() of 4301 raises)
+    numbers = [(n or "").lstrip("0") or "0" for n in match.groups()] if match else ["0"]
+    ms = (sum(int(n) * unit for n, unit in zip(numbers, _RANGE_MS, strict=False))
+          if max(map(len, numbers)) < 20 else 2**63)
+    if not 0 < ms * 1_000_000 < 2**63:
+        return "must be a Prometheus range above 0 such as 5m, 30s, 1h or 1h30m"
+    return None
+
+
 # KServe's Knative configuration <isvc>-predictor (<isvc>-predictor-default before 0.9)
 PREDICTOR = "(.+)-predictor(-default)?"
 # The queue-proxy's request-metrics port (knative/serving pkg/apis/serving/v1/revision_helpers.go
@@ -487,34 +503,20 @@ class MetricSource:
                 info.append(f'{self.join.namespace_label}="{_quote(namespace)}"')
             if not info:
                 info.append(f'{self.join.revision_label}!=""')
-        selector = _selector(metric, matchers)
-        if fn == BORN:  # the first value of a series with no sample in the hour before the window
-            expr = (f"(min_over_time({selector}[{window}])\n  unless last_over_time({selector}"
-                    f"[{BORN_LOOKBACK}] offset {window}))")
-        else:
-            expr = f"{fn}({selector}[{window}])"
+        expr = f"{fn}({_selector(metric, matchers)}[{window}])"
         return self.join.attach(expr, info, window) if self.join else expr
 
     def _seconds(self, expr: str) -> str:
         return expr if self.seconds_per_unit == 1 else f"{expr} * {self.seconds_per_unit:g}"
 
-    def _counted(self, revision: str, namespace: str, window: str, extra: tuple[str, ...] = ()) -> str:
-        """Answers counted in ``window``: ``increase()`` of every series, plus the first value of
-        every series *born* inside the window (no sample in the :data:`BORN_LOOKBACK` before
-        it), which ``increase()`` misses: a client library creates a labelled series at its
-        first increment (prometheus_client's ``outcome="error"`` child, OpenTelemetry's
-        ``http_response_status_code="500"``), so the errors of a new or replaced pod before its
-        first scrape were never counted. Empty when there is no series at all."""
-        grown = self._series(self.requests, "increase", window, revision, namespace, extra)
-        born = self._series(self.requests, BORN, window, revision, namespace, extra)
-        # with no grown series (one sample each), the born ones alone; never a 0 for no series
-        return f"(\n  sum({grown})\n  + (sum({born}) or vector(0))\n)\nor sum({born})"
-
     def requests_expr(self, revision: str, namespace: str, window: str) -> str:
-        return self._counted(revision, namespace, window)
+        return f"sum({self._series(self.requests, 'increase', window, revision, namespace)})"
 
     def errors_expr(self, revision: str, namespace: str, window: str) -> str:
-        return self._counted(revision, namespace, window, (self.errors,))
+        errors = (self.errors,)
+        return (
+            f"sum({self._series(self.requests, 'increase', window, revision, namespace, errors)})"
+        )
 
     def p99_expr(self, revision: str, namespace: str, window: str) -> str:
         rates = self._series(self.buckets, "rate", window, revision, namespace)
@@ -790,9 +792,8 @@ def _rules(args: argparse.Namespace) -> int:
 def _probe(args: argparse.Namespace) -> int:
     if not args.namespace.strip():  # every namespace: other InferenceServices' series counted as these
         raise ConfigError("--namespace is blank: give the InferenceService's namespace")
-    if not re.fullmatch(r"[0-9]*[1-9][0-9]*[smhdwy]", args.lookback):  # PromQL would take "1h offset 1d"
-        raise ConfigError(f"--lookback {args.lookback!r} must be a Prometheus range above 0 such as "
-                          "30m, 1h or 2d")
+    if problem := range_problem(args.lookback):  # PromQL would take "1h offset 1d"
+        raise ConfigError(f"--lookback {args.lookback!r} {problem}")
     found = probe(
         Prometheus(args.prometheus_url), args.namespace, args.revision, lookback=args.lookback
     )

@@ -31,12 +31,18 @@ def _tensor_columns(tensor: dict[str, Any]) -> list[list[Any]]:
     if not isinstance(data, list):
         raise ServingError(f"input tensor {name!r}: 'data' must be a list")
     nested = bool(data) and isinstance(data[0], list)
-    if not isinstance(shape, list) or not 1 <= len(shape) <= 2:
-        raise ServingError(f"input tensor {name!r}: shape {shape!r} is not [n] or [n, k]")
+    if (not isinstance(shape, list) or not 1 <= len(shape) <= 2
+            or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)):
+        raise ServingError(f"input tensor {name!r}: shape {_shown(shape)} is not [n] or [n, k] (whole numbers >= 0)")
     n, k = (shape[0], 1) if len(shape) == 1 else shape
+    # the sizes are checked before any row is built: KServe passes a v2 REST tensor's shape as sent
+    # (kserve v0.20.0 python/kserve/kserve/protocol/infer_type.py InferInput), and slicing
+    # [10**15, 2] out of two values built empty rows until the pod ran out of memory
+    if len(data) != (n if nested else n * k):
+        raise ServingError(f"input tensor {name!r}: data does not match shape {_shown(shape)}")
     rows = data if nested else [data[i * k:(i + 1) * k] for i in range(n)] if k > 1 else [[v] for v in data]
-    if len(rows) != n or any(len(r) != k for r in rows):
-        raise ServingError(f"input tensor {name!r}: data does not match shape {shape}")
+    if any(not isinstance(r, list) or len(r) != k for r in rows):
+        raise ServingError(f"input tensor {name!r}: data does not match shape {_shown(shape)}")
     return [[r[j] for r in rows] for j in range(k)]
 
 
@@ -54,9 +60,11 @@ def instances(payload: Any) -> int:
             return max(len(rows), 1)
         tensors = payload.get("inputs")
         if isinstance(tensors, list) and tensors and isinstance(tensors[0], dict):
-            shape = tensors[0].get("shape")
-            if isinstance(shape, list) and shape and isinstance(shape[0], int) and shape[0] > 0:
-                return shape[0]
+            shape, data = tensors[0].get("shape"), tensors[0].get("data")
+            if (isinstance(shape, list) and shape and isinstance(shape[0], int) and not isinstance(shape[0], bool)
+                    and shape[0] > 0):
+                # no more than the values sent: a refused tensor's shape is only what it claims
+                return min(shape[0], len(data)) if isinstance(data, list) and data else shape[0]
     return 1
 
 
@@ -108,6 +116,9 @@ def _to_frame(payload, features, numeric, text, categories, counts):
         columns = {}
         for tensor in tensors:
             cols = _tensor_columns(tensor)
+            names = [tensor["name"]] if len(cols) == 1 else features if len(cols) == len(features) else []
+            if twice := [f for f in names if f in columns]:  # the later one silently replaced the first
+                raise ServingError(f"input tensor {tensor['name']!r}: feature(s) {twice} already sent by another tensor")
             if len(cols) == 1:
                 columns[tensor["name"]] = cols[0]
             elif len(cols) == len(features):  # one [n, k] tensor: the features in the model's order
@@ -115,6 +126,12 @@ def _to_frame(payload, features, numeric, text, categories, counts):
             else:
                 raise ServingError(f"input tensor {tensor['name']!r} has {len(cols)} columns; a [n, k] tensor needs "
                                    f"k = {len(features)} in this order: {', '.join(features)}")
+        lengths = {len(c) for c in columns.values()}
+        if len(lengths) > 1:  # pandas' "All arrays must be of the same length"
+            raise ServingError("input tensors hold different numbers of instances: "
+                               + ", ".join(f"{name!r} {len(c)}" for name, c in columns.items()))
+        if lengths == {0}:  # as 'instances': [] is: the model's "0 sample(s)" was a 500 of the revision
+            raise ServingError("'inputs' hold no instances (shape [0])")
         frame = pd.DataFrame(columns)
     else:
         raise ServingError("payload needs 'instances' (v1) or 'inputs' (v2)")

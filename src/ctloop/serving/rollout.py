@@ -100,15 +100,29 @@ def _check_drivable(obj: dict[str, Any], namespace: str) -> None:
     (KServe v0.20.0 ``pkg/apis/serving/v1beta1/predictor.go`` PredictorSpec.Model). A predictor in
     KServe's older per-framework form (``sklearn:``, ``xgboost:`` ... with their own storageUri)
     or a custom container would get a second model beside it, which KServe's webhook refuses
-    (``validateExactlyOneImplementation``: ``ExactlyOneErrorFor``), or a KeyError traceback."""
+    (``validateExactlyOneImplementation``: ``ExactlyOneErrorFor``), or a KeyError traceback. A
+    ``model:`` of another ``modelFormat`` is refused too: its runtime cannot load ctloop's model."""
     predictor = _predictor(obj)
     model = predictor.get("model")
-    if isinstance(model, dict) and model.get("storageUri"):
-        return
     name = (obj.get("metadata") or {}).get("name", "?")
+    if isinstance(model, dict) and model.get("storageUri"):
+        form = model.get("modelFormat")
+        fmt = form.get("name") if isinstance(form, dict) else None
+        if fmt is None or fmt == specs.MODEL_FORMAT:
+            return
+        # KServe picks the runtime by the exact format label (v0.20.0 predictor_model.go
+        # RuntimeSupportsModel, "mt:<name>"): that runtime would be handed a model.joblib it cannot load
+        raise ServingError(f"InferenceService {namespace}/{name} serves modelFormat {fmt}: ctloop's models are "
+                           f"scikit-learn pipelines (modelFormat {specs.MODEL_FORMAT}), which its runtime would "
+                           "not load; deploy to a new InferenceService (ctloop.serving.isvc.inference_service), or "
+                           f"recreate this one with modelFormat {specs.MODEL_FORMAT}")
     other = [k for k, v in predictor.items() if isinstance(v, (dict, list)) and k not in ("model", "annotations",
                                                                                           "labels", "logger")]
     shape = f"its predictor has {', '.join(sorted(other))} instead" if other else "it has none"
+    if isinstance(model, dict) and isinstance(model.get("storage"), dict):
+        # KServe v0.20.0 ModelStorageSpec (storage.key/path); with a storageUri beside it the
+        # controller fails every reconcile ("must provide only one of storageUri and storage.path")
+        shape = "its model has storage (key, path) instead"
     raise ServingError(f"InferenceService {namespace}/{name} has no spec.predictor.model.storageUri ({shape}): "
                        "ctloop rolls out only predictors in the model: form (ctloop.serving.isvc.inference_service); "
                        "deploy to a new InferenceService, or recreate this one with spec.predictor.model")
@@ -187,13 +201,17 @@ def _refuse_failed(isvcs: InferenceServices, name: str, obj: dict[str, Any] | No
 def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: int | None, timeout_s: float,
            what: str) -> dict[str, Any]:
     """Start a new revision of the unchanged spec after its latest one failed and wait until it is
-    ready with ``percent`` % (None: no canary, 100 %); it failing too ends the wait at once."""
+    ready with ``percent`` % (None: no canary — a pin is removed — 100 %); it failing too ends the
+    wait at once."""
     failed = _failed(obj)
-    isvcs.patch(name, specs.retry_patch(failed, percent))
+    patch = specs.retry_patch(failed, percent)
+    if percent is None:
+        patch["spec"]["predictor"]["canaryTrafficPercent"] = None  # merge-patch null: no canary
+    isvcs.patch(name, patch)
     return _wait_split(isvcs, name, 100 if percent is None else percent, timeout_s,
                        f"{what} (a new revision after {failed} failed)",
                        new_revision_after=predictor_status(obj).get("latestReadyRevision", ""), created_before=failed,
-                       written=percent if percent is not None else _predictor(obj).get("canaryTrafficPercent"))
+                       written=percent)
 
 
 def _unreconciled(isvcs: InferenceServices, obj: dict[str, Any], source: str) -> tuple[bool, bool]:
@@ -205,8 +223,9 @@ def _unreconciled(isvcs: InferenceServices, obj: dict[str, Any], source: str) ->
     was reconciled has one. Revisions unreadable (HTTP 403): stale when the status shows one
     revision, created and ready, alone at 100 % while the spec pins a share below 100 (KServe
     routes a reconciled canary beside it), or with no revision before it at all (a first canary,
-    blue-green too); a hand-pinned only revision looks the same and waits out the timeout. A read
-    that got no answer is judged the same way (the wait after it reads again)."""
+    blue-green too) — unless traffic[] already shows the spec's pin on that revision
+    (:func:`_latest_share`: a pin set by hand on the only revision, which KServe reconciled). A
+    read that got no answer is judged the same way (the wait after it reads again)."""
     created, ready = _created(obj), predictor_status(obj).get("latestReadyRevision", "")
     if not created:
         return False, False
@@ -220,7 +239,23 @@ def _unreconciled(isvcs: InferenceServices, obj: dict[str, Any], source: str) ->
         return not fresh, fresh
     pinned = _predictor(obj).get("canaryTrafficPercent")
     alone = created == ready and traffic_split(obj) == {ready: 100}
+    if alone and int(pinned) < 100 and _latest_share(obj) == int(pinned):
+        # traffic[] already carries the spec's pin on the one revision: KServe routed its `latest`
+        # target at the pin and its `prev` target (the same rolled-out revision) at the rest — a
+        # status reconciled with this spec (a pin set by hand on the only revision), not stale
+        return False, False
     return alone and (int(pinned) < 100 or not _previous(obj)), False
+
+
+def _latest_share(obj: dict[str, Any]) -> int | None:
+    """The percent of the ``latestRevision: true`` entries of ``traffic[]``, None without one.
+    KServe v0.20.0 ``ksvc_reconciler.go`` ``createKnativeService`` gives that target
+    ``canaryTrafficPercent`` once a revision was rolled out, and Knative keeps it apart from the
+    ``prev`` target of the same revision (knative-v1.21.1 ``pkg/reconciler/route/traffic/traffic.go``
+    ``mergeIfNecessary`` merges only one tag's entries of one revision)."""
+    shares = [int(t.get("percent") or 0) for t in predictor_status(obj).get("traffic") or []
+              if isinstance(t, dict) and t.get("latestRevision") is True]
+    return sum(shares) if shares else None
 
 
 def _relabel(isvcs: InferenceServices, name: str, obj: dict[str, Any], version: str, model_sha256: str) -> str:
@@ -253,16 +288,7 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
     seen: dict[str, Any] = {}  # _serves: the last revision read and its source; a 403 met
 
     def ok(obj: dict[str, Any]) -> bool:
-        if model and not same_storage_uri(_spec_version(obj)[1], model):
-            raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout while "
-                                 f"waiting for {what}: its storageUri is {_spec_version(obj)[1] or 'unset'}, this "
-                                 f"rollout deployed {model}")
-        if written is not _ANY and _predictor(obj).get("canaryTrafficPercent", None) != written:
-            have = _predictor(obj).get("canaryTrafficPercent")
-            now = "unset (all traffic on the latest revision)" if have is None else str(have)
-            did = "removed it" if written is None else f"set {written}"
-            raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout while "
-                                 f"waiting for {what}: canaryTrafficPercent is {now}, this rollout {did}")
+        _still_written(isvcs, name, obj, what, written=written, model=model)
         if not _ready(obj):
             return False
         latest = predictor_status(obj)["latestReadyRevision"]
@@ -282,6 +308,23 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
         raise ServingTimeoutError(f"{exc}; revision {revision} serves {have or 'no storageUri'} "
                                   f"({SOURCE_URI_ANNOTATION}), not {source}: KServe has not reconciled "
                                   "the spec") from exc
+
+
+def _still_written(isvcs: InferenceServices, name: str, obj: dict[str, Any], what: str, *, written: Any = _ANY,
+                   model: str = "") -> None:
+    """:class:`ChangedOutside` when, while waiting for ``what``, the spec no longer has the
+    ``canaryTrafficPercent`` just ``written`` (None: none) or names another model than ``model``:
+    the state waited for would never come."""
+    if model and not same_storage_uri(_spec_version(obj)[1], model):
+        raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout while "
+                             f"waiting for {what}: its storageUri is {_spec_version(obj)[1] or 'unset'}, this "
+                             f"rollout deployed {model}")
+    if written is not _ANY and _predictor(obj).get("canaryTrafficPercent", None) != written:
+        have = _predictor(obj).get("canaryTrafficPercent")
+        now = "unset (all traffic on the latest revision)" if have is None else str(have)
+        did = "removed it" if written is None else f"set {written}"
+        raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout while "
+                             f"waiting for {what}: canaryTrafficPercent is {now}, this rollout {did}")
 
 
 def _serves(isvcs: InferenceServices, revision: str, source: str, seen: dict[str, Any]) -> bool:
@@ -338,8 +381,9 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         if _failed(current):
             # the spec already names this model and its revision failed: waiting would wait out the
             # timeout, as an unchanged spec makes no new revision; "unchanged" would skip the canary
-            target = None if pinned is None else (100 if strategy == "blue-green" else int(percent))
             before = predictor_status(current).get("latestReadyRevision", "")
+            # no revision ever ready: a first deployment, without a canary (as a changed spec below)
+            target = None if pinned is None or not before else (100 if strategy == "blue-green" else int(percent))
             obj = _retry(isvcs, name, current, target, timeout_s,
                          f"{version} ready with {100 if target is None else target} % traffic")
             action = "created" if not before else "canary" if target not in (None, 100) else "switched"
@@ -384,6 +428,15 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
                           created_before=_created(current), written=target, model=have_uri)
         return _state("switched" if strategy == "blue-green" else "canary", obj, version)
     before = predictor_status(current).get("latestReadyRevision", "")
+    if not before:
+        # no revision was ever ready (the first deployment's failed, or still starts): nothing
+        # serves and nothing is compared with, and KServe routes the latest ready revision alone
+        # whatever canaryTrafficPercent says — its split needs a latestRolledoutRevision (v0.20.0
+        # ksvc_reconciler.go createKnativeService) — so a wait for N % never ended. A first deployment
+        isvcs.patch(name, specs.switch_patch(version=version, storage_uri=storage_uri, model_sha256=model_sha256))
+        obj = _wait_split(isvcs, name, 100, timeout_s, "first ready revision with 100 % traffic",
+                          created_before=_created(current), written=None, source=storage_uri, model=storage_uri)
+        return _state("created", obj, version)
     if strategy == "blue-green":
         # canaryTrafficPercent 100: the new revision takes all traffic once ready; KServe routes no
         # `prev` target at 100 % (ksvc_reconciler.go, v0.20.0), and the previous revision is
@@ -425,10 +478,29 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
             f"{specs.spec_version(obj) or '?'}) was rolled back, and {percent} % would give that version traffic "
             "again; finish the rollback durably with `ctloop rollout rollback` (make rollback), or resume that "
             "canary on purpose with --force (make canary FORCE=1)")
+    ready = predictor_status(obj).get("latestReadyRevision", "")
+    if percent < 100 and (not ready or (_ready(obj) and not _previous(obj))):
+        # KServe v0.20.0 ksvc_reconciler.go splits traffic between the latest revision and the one
+        # rolled out before it; with one revision (or none ready) it routes that one at 100 %
+        # whatever the pin, so the split waited for never came (timeout_s, then a timeout)
+        alone = f"its only revision {ready} serves all traffic" if ready else "no revision of it is ready yet"
+        raise ServingError(f"InferenceService {isvcs.namespace}/{name} has no canary to move to {percent} %: "
+                           f"{alone}, and KServe splits traffic only between a new revision and the one rolled "
+                           "out before it; deploy a new version as a canary first (nothing written)")
     isvcs.patch(name, specs.traffic_patch(percent))
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary at {percent} %", created_before=_created(obj),
                       written=percent)
     return _state("traffic", obj, _spec_version(obj)[0])
+
+
+def _moot_pin(obj: dict[str, Any]) -> bool:
+    """``canaryTrafficPercent`` on the only revision (set by hand on a first deployment, which
+    deploy answers ``unchanged`` and no analysis walks): it moves no traffic — KServe v0.20.0
+    routes the ``latest`` target at the pin and the ``prev`` one, the same rolled-out revision, at
+    the rest (``ksvc_reconciler.go`` ``createKnativeService``) — and promoting it undoes nothing."""
+    st = predictor_status(obj)
+    return (_ready(obj) and st.get("latestRolledoutRevision") == st.get("latestReadyRevision")
+            and traffic_split(obj) == {st.get("latestReadyRevision"): 100} and not _previous(obj))
 
 
 def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, storage_uri: str = "",
@@ -441,8 +513,11 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
     last wrote) a spec with another share is refused too (:class:`ChangedOutside`): moved by hand
     since — on a retried ``promote_model`` step, while the attempt before waited, which that
     attempt reported — and promoting would undo it. None there (a promote patch that landed
-    before the retry, nothing analysed) is promoted."""
+    before the retry, nothing analysed) is promoted, and so is a pin on the only revision
+    (:func:`_moot_pin`: no analysis set it, and it moves no traffic)."""
     current = isvcs.get(name) or {}
+    if current:  # elsewhere no traffic[] is reported: the wait for 100 % would time out
+        specs.check_deployment_mode(current)
     have = _spec_version(current)[1] if current else ""
     if storage_uri and not same_storage_uri(have, storage_uri):
         now = f"names {have}" if have else "does not exist" if not current else "names no storageUri"
@@ -451,7 +526,7 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
                              "promoted (whoever changed it decides)")
     specs.check_promotable(current)
     pinned = _predictor(current).get("canaryTrafficPercent")
-    if percent is not _ANY and pinned is not None and pinned != percent:
+    if percent is not _ANY and pinned is not None and pinned != percent and not _moot_pin(current):
         raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout: "
                              f"canaryTrafficPercent is {pinned}, the analysis last set {percent}; nothing promoted "
                              "(whoever changed it decides)")
@@ -509,24 +584,46 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
         relabelled = _relabel(isvcs, name, obj, version, model_sha256)
         obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %",
                           created_before=_created(obj) if relabelled else "", new_revision_after=relabelled,
-                          source=_spec_version(obj)[1], written=None)
+                          source=_spec_version(obj)[1], written=None, model=_spec_version(obj)[1])
         return _state("unchanged", obj, version)
+    if not predictor_status(obj).get("latestReadyRevision"):
+        # no revision was ever ready (the first deployment's failed): nothing serves and nothing
+        # is pinned back to, and KServe ignores canaryTrafficPercent until a revision is rolled out
+        # (v0.20.0 ksvc_reconciler.go) — the wait for the champion at 0 % never ended, and the pin
+        # 0 it left made the champion look rolled back. The champion goes out as a first deployment
+        what = "champion revision ready with 100 % traffic"
+        if same_storage_uri(_spec_version(obj)[1], storage_uri) and _failed(obj):
+            obj = _retry(isvcs, name, obj, None, timeout_s, what)
+        else:
+            isvcs.patch(name, specs.switch_patch(version=version, storage_uri=storage_uri, model_sha256=model_sha256))
+            obj = _wait_split(isvcs, name, 100, timeout_s, what, created_before=_created(obj), written=None,
+                              source=storage_uri, model=storage_uri)
+        return _state("rolled_back", obj, version)
+    # each wait below ends at once when the spec is changed meanwhile (a `kubectl patch` of the
+    # share, another model deployed): the state it waits for would never come, and the step
+    # after it must not overwrite that change
     if len(traffic_split(obj)) > 1 or "canaryTrafficPercent" in _predictor(obj):
-        stable = _stable_revision(obj)
+        stable, bad = _stable_revision(obj), _spec_version(obj)[1]
         isvcs.patch(name, specs.pin_back_patch())
-        obj = wait_for(isvcs, name, lambda o: traffic_split(o).get(stable, 0) == 100, timeout_s=timeout_s,
-                       what=f"all traffic back on the stable revision {stable}")
+        what = f"all traffic back on the stable revision {stable}"
+
+        def back(o: dict[str, Any]) -> bool:
+            _still_written(isvcs, name, o, what, written=0, model=bad)
+            return traffic_split(o).get(stable, 0) == 100
+
+        obj = wait_for(isvcs, name, back, timeout_s=timeout_s, what=what)
     before = predictor_status(obj).get("latestReadyRevision", "")
     if not same_storage_uri(_spec_version(obj)[1], storage_uri):
         isvcs.patch(name, specs.restore_patch(version=version, storage_uri=storage_uri,
                                               model_sha256=model_sha256))
         obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
-                          new_revision_after=before, created_before=_created(obj))
+                          new_revision_after=before, created_before=_created(obj), written=0, model=storage_uri)
     elif _failed(obj):  # the champion's revision failed (a rollback run again): start it again, still pinned
         pinned = _predictor(obj).get("canaryTrafficPercent")
         obj = _retry(isvcs, name, obj, None if pinned is None else 0, timeout_s, "champion revision ready")
     isvcs.patch(name, specs.promote_patch())
-    obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before=_created(obj))
+    obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before=_created(obj),
+                      written=None, model=storage_uri)
     return _state("rolled_back", obj, version)
 
 

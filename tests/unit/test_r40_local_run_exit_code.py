@@ -1,0 +1,40 @@
+"""``ctloop run --local`` exits 2 when a task refused its input with a ctloop error, as every other
+command does (``ctloop.cli.main``: a CtloopError is one line and exit code 2; docs/configuration.md's
+data contract: "exit code 2"), and 1 when the run failed otherwise (round 40; it was 1 for both)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.cli import main
+from ctloop.cli.local import failed_run_exit
+
+
+@pytest.mark.parametrize(("error", "code"), [
+    ("ctloop.errors.DataValidationError: data contract violated (1 rule(s)): column 'y' breaks rule 'labels'", 2),
+    ("ctloop.errors.ConfigError: training.estimator: unknown 'xgb'", 2),
+    ("ctloop.errors.StoreUnavailable: s3://b: the bucket does not exist", 2),
+    ("ModuleNotFoundError: No module named 'lightgbm'", 1),
+    ("a task failed", 1),
+    ("ctloop.errors.NotAClass: made up", 1),
+    ("ctloop.errors.plain: not an error class", 1),
+])
+def test_the_exit_code_of_a_failed_local_run_follows_its_error(error, code):
+    assert failed_run_exit(error) == code
+
+
+def test_a_local_run_refusing_its_data_exits_2_with_one_error_line(tmp_path, capsys):
+    n = 400
+    labels = np.where(np.arange(n) % 2 == 0, "no", "yes").astype(object)
+    labels[-5:] = "YES"  # one class written a second way, in the newest rows only
+    data = tmp_path / "labels.csv"
+    pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="h"), "x": np.arange(n) % 7,
+                  "y": labels}).to_csv(data, index=False)
+    code = main(["run", "--local", "--data", str(data), "--param", "data.target=y", "--param", "data.time_column=ts",
+                 "--param", "model_name=m1", "--workdir", str(tmp_path / "work")])
+    out = capsys.readouterr().out
+    assert code == 2, out
+    errors = [line for line in out.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "'y'" in errors[0] and "'YES'" in errors[0]
