@@ -1135,7 +1135,9 @@ def _whole_side(request: Event | None, response: Event | None) -> str | None:
     columnar pair, whole (:func:`_whole`: the row :func:`join` makes of such a pair whose sides have
     different row counts), else None. The half's rows do not say which form its body had
     (``instances`` and columnar ``inputs`` make the same rows), so
-    :func:`~ctloop.inference_log.reader.merge_halves` joins two halves with this instead."""
+    :func:`~ctloop.inference_log.reader.merge_halves` joins two halves with this instead. A half
+    whose own rows give its side back (an unbatched v2 request, a one-row v2 response) carries only
+    :data:`WHOLE_ROWS` (review revC #4)."""
     if (request is None) == (response is None):
         return None
     body = (request or response).body
@@ -1145,11 +1147,17 @@ def _whole_side(request: Event | None, response: Event | None) -> str | None:
         if "inputs" in body and v1_inputs(body):
             return json_text(_whole(body["inputs"], "f0"))
         if _unbatched(body) and any(len(t["data"]) > 1 for t in body["inputs"]):
-            return json_text({str(t.get("name", "value")): t["data"] for t in body["inputs"]})
+            return WHOLE_ROWS  # its rows in instance order are each input whole
         return None
     if v1_outputs(body):
         return json_text(_whole(body["outputs"], "prediction", "prediction_"))
-    return json_text(response_rows(body)[0]) if _one_answer(body) else None
+    return WHOLE_ROWS if _one_answer(body) else None  # its one row (instance 0) is the side whole
+
+
+# ``_whole`` of a half whose own rows hold its side whole (review revC #4: a copy of every one-row v2
+# response and 1-D v2 request cost +79% storage): an unbatched v2 request's rows in instance order,
+# a one-row v2 response's instance-0 prediction columns. The reader rebuilds the side from them.
+WHOLE_ROWS = json_text("rows")
 
 
 def _unbatched(body: dict[str, Any]) -> bool:
@@ -1173,7 +1181,7 @@ def _one_answer(body: dict[str, Any]) -> bool:
         return False
 
 
-__all__ = ["CONTENT_CODINGS", "Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
+__all__ = ["CONTENT_CODINGS", "WHOLE_ROWS", "Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",

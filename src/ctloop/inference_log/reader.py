@@ -264,8 +264,15 @@ def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns,
         for column in ("model_version", "revision"):  # the response's, when it names them (as stitched)
             if column in row and response.get(column) not in (None, "", "unknown"):
                 row[column] = response[column]
-        values = {feature_column(k): v for k, v in json.loads(request[WHOLE]).items()}
-        values.update(json.loads(response[WHOLE]))
+        sides = []
+        for side, frame, features in ((request, requests, True), (response, responses, False)):
+            whole = json.loads(side[WHOLE])
+            if whole == "rows":  # the half's own rows hold its side whole (events.WHOLE_ROWS)
+                whole = _side_from_rows(frame[frame["request_id"] == request["request_id"]], features)
+            elif features:
+                whole = {feature_column(k): v for k, v in whole.items()}
+            sides.append(whole)
+        values = {**sides[0], **sides[1]}
         if known is None:
             known = {**_stored_types(pd.concat([requests, responses])), **(types or {})}
         normalise(values, dict(known), {})  # as the sink's flush: what does not fit goes to _mistyped
@@ -279,6 +286,39 @@ def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns,
         row.update({WHOLE: None, "has_request": True, "has_response": True})
         rows.append({k: v for k, v in row.items() if k in columns})
     return pd.DataFrame(rows) if rows else requests.iloc[:0]
+
+
+def _side_from_rows(rows: pd.DataFrame, features: bool) -> dict:
+    """A half's side whole from its rows (``_whole`` :data:`~ctloop.inference_log.events.WHOLE_ROWS`):
+    a request's (``features``) every feature column as the list of its rows' values in instance
+    order (an unbatched v2 sequence: each 1-D input whole), a response's instance-0 prediction
+    columns; a value set aside in a row's ``_mistyped`` counts as that row's value, a column with
+    no value in any row (another event's) is left out."""
+    import json
+
+    from ctloop.inference_log.schema import IDENTITY, MISTYPED
+
+    rows = rows.sort_values(INSTANCE)
+    if not features:
+        rows = rows.iloc[:1]
+    aside = ([json.loads(v) if isinstance(v, str) else {} for v in rows[MISTYPED]] if MISTYPED in rows.columns
+             else [{}] * len(rows))
+    out = {}
+    for column in rows.columns:
+        if column in IDENTITY or column.startswith(("_", "meta_")) or column.startswith("prediction") == features:
+            continue
+        values = [None if v is None or v != v else v for v in rows[column].astype(object).tolist()]
+        values = [kept.get(column, v) for kept, v in zip(aside, values, strict=True)]
+        if all(v is None for v in values):
+            continue
+        out[column] = values if features else values[0]
+    for kept in aside if not features else ():  # the response's set-aside predictions
+        out.update((k, v) for k, v in kept.items() if k.startswith("prediction"))
+    if features:  # a set-aside column absent from the frame read (a projected scan): still that input
+        for column in {k for kept in aside for k in kept} - set(out):
+            if not column.startswith("prediction"):
+                out[column] = [kept.get(column) for kept in aside]
+    return out
 
 
 def _stored_types(frame: pd.DataFrame) -> dict[str, str]:
