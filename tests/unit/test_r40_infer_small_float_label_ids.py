@@ -3,8 +3,8 @@
 A float key column (a Parquet ``double`` id) was keyed by Python's ``str``: ``1e-05`` for
 ``0.00001``, while the same id as text, a Parquet DECIMAL (``decimal_key``) or a ``meta_*`` header
 is ``0.00001``: the labels of those rows never joined, without a word. Now a float key is its
-shortest round-trip digits written positionally (``0.00001``). Stores and scored outputs written
-before hold the old text (``1e-05``): that exact form of a float's repr reads as the same key.
+shortest round-trip digits written positionally (``0.00001``). Label files written
+before hold the old text (``1e-05``): in them that exact form of a float's repr reads as the same key.
 """
 
 from __future__ import annotations
@@ -17,7 +17,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ctloop.labels.join import latest_labels
-from ctloop.labels.store import decimal_key, ingest_labels, normalise_keys, read_labels
+from ctloop.labels.store import (
+    decimal_key,
+    ingest_labels,
+    normalise_keys,
+    old_float_keys,
+    read_labels,
+)
 
 
 def test_a_small_float_key_is_its_decimal_text():
@@ -31,10 +37,11 @@ def test_a_small_float_key_is_its_decimal_text():
 
 
 def test_keys_written_before_as_a_float_repr_still_join():
-    """A store written before this holds ``1e-05`` as text: it reads as the key ``0.00001``."""
-    assert normalise_keys(pd.Series(["1e-05", "-2.5e-07", "0.00001"])).tolist() == ["0.00001", "-0.00000025", "0.00001"]
+    """A label file written before this holds ``1e-05`` as text: it reads as the key ``0.00001``
+    (only such files: a text key is never rewritten, review revC #3, test_fix40c_text_float_like_keys)."""
+    assert old_float_keys(pd.Series(["1e-05", "-2.5e-07", "0.00001"])).tolist() == ["0.00001", "-0.00000025", "0.00001"]
     # text that is no float's repr stays as written ("1e-5", "1E-05", "00123")
-    assert normalise_keys(pd.Series(["1e-5", "1E-05", "00123", "abc1e-05"])).tolist() == ["1e-5", "1E-05", "00123",
+    assert old_float_keys(pd.Series(["1e-5", "1E-05", "00123", "abc1e-05"])).tolist() == ["1e-5", "1E-05", "00123",
                                                                                           "abc1e-05"]
 
 

@@ -2,8 +2,8 @@
 
 ``POST /`` a CloudEvent (binary or structured mode) → 200 once durable (write-ahead; KServe's
 logger treats any other status as an error), 4xx with a JSON reason when malformed (400),
-unauthorised (401), oversize (413), batched or compressed (415: ``Content-Encoding`` other than
-``identity``; KServe's agent never compresses), 503 with the reason once the sink has failed
+unauthorised (401), oversize (413), batched or of another coding (415: ``Content-Encoding`` other than
+``identity``, ``gzip``/``x-gzip`` or ``deflate``, which are decoded; KServe's agent sends none), 503 with the reason once the sink has failed
 (it can no longer make events durable); rejections are counted under a fixed set of reason labels.
 A POST to any other path than the sink's own endpoints (:data:`OWN_PATHS`) is the same ingest:
 KServe's agent posts to ``logger.url`` exactly as configured (``http://sink.ns/ingest``).
@@ -45,6 +45,7 @@ import orjson
 from ctloop.errors import ConfigError
 from ctloop.inference_log.defaults import SINK_SETTINGS, WAL_DIR, max_values
 from ctloop.inference_log.events import (
+    CONTENT_CODINGS,
     MAX_BODY_BYTES,
     Event,
     RejectedEvent,
@@ -77,7 +78,7 @@ _UNAUTHORIZED = [*_JSON, (b"www-authenticate", b'Bearer realm="ctloop-inference-
 # the request headers the app reads
 WANTED = (b"ce-", b"content-type", b"content-length", b"content-encoding", b"authorization")
 OWN_PATHS = frozenset(("/healthz", "/readyz", "/metrics"))  # every other path is an ingest path
-_IDENTITY = [*_JSON, (b"accept-encoding", b"identity")]
+_IDENTITY = [*_JSON, (b"accept-encoding", b"gzip, deflate, identity")]  # the codings read (RFC 9110 §12.5.3)
 
 
 def read_token(path: str) -> bytes:
@@ -202,10 +203,10 @@ class SinkApp:
                 return json_answer(401, "this port needs 'Authorization: Bearer <token>' (KServe's agent posts to "
                                          "the agent port, which needs none)", _UNAUTHORIZED)
             encoding = headers.get("content-encoding")
-            if encoding is not None and encoding.strip().lower() not in ("", "identity"):
-                sink.stats.reject("unsupported_media")
+            if encoding is not None and encoding.strip().lower() not in ("", "identity", *CONTENT_CODINGS):
+                sink.stats.reject("unsupported_media")  # gzip/deflate: decoded as the same bytes without it
                 return json_answer(415, f"content-encoding {encoding[:64]!r} is not supported: send the body "
-                                         "uncompressed (KServe's agent does)", _IDENTITY)
+                                         "uncompressed (KServe's agent does), gzip or deflate", _IDENTITY)
             length = headers.get("content-length")
             if length is not None:
                 if not length.isdigit():

@@ -639,6 +639,10 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     (:func:`count_values`; binary tensor data checked before it is decoded) is refused 413
     ``too_many_values`` (:class:`TooManyValues`), before it reaches the write-ahead log."""
     h = headers if lowercase else {k.lower(): v for k, v in headers.items()}
+    encoding = h.get("content-encoding")
+    if encoding is not None and encoding.strip().lower() not in ("", "identity"):  # HTTP's own compression
+        body = _decode(body, encoding.strip().lower(), max_values * VALUES_DIVISOR if max_values is not None
+                       else MAX_BODY_BYTES)
     content_type = h.get("content-type", "").lower()
     # KServe's agent sends binary mode only, its Content-Type the model request's: a client's
     # cloudevents+json request is then the body of a binary event (:func:`inference_body`)
@@ -734,25 +738,56 @@ def _compressed(body: bytes) -> bool:
     return body[:2] == b"\x1f\x8b" or (body[:1] == b"\x78" and int.from_bytes(body[:2]) % 31 == 0)
 
 
+# HTTP content codings the sink reads (RFC 9110 §8.4.1: x-gzip is gzip; deflate is zlib data)
+CONTENT_CODINGS = ("gzip", "x-gzip", "deflate")
+
+
+def _decode(body: bytes, encoding: str, limit: int) -> bytes:
+    """A body sent with ``Content-Encoding: encoding`` (lower case, not ``identity``), decoded as
+    :func:`_inflate` reads the same bytes sent without it; another coding is a 415."""
+    if encoding not in CONTENT_CODINGS:
+        raise RejectedEvent(415, f"content-encoding {encoding[:64]!r} is not supported: send the body uncompressed, "
+                                 "gzip or deflate", "unsupported_media")
+    gzipped = body[:2] == b"\x1f\x8b"
+    if (encoding == "deflate") == gzipped or not _compressed(body):
+        raise RejectedEvent(400, f"content-encoding {encoding}, but the body is not "
+                                 f"{'zlib' if encoding == 'deflate' else 'gzip'} data", "bad_json")
+    return _inflate(body, limit)
+
+
 def _inflate(body: bytes, limit: int) -> bytes:
     """A gzip or zlib (HTTP ``deflate``) body, decompressed: what KServe's agent logs of a model
     server's compressed response (Triton compresses as the client's ``Accept-Encoding`` asks; the
     agent copies the bytes and sends no ``Content-Encoding``: v0.20.0 ``pkg/logger/handler.go``,
-    ``worker.go``) or of a client's compressed request. Neither magic number can start JSON. More
-    than ``limit`` bytes once decompressed is a 413, as a body that large is; corrupt data a 400."""
+    ``worker.go``) or of a client's compressed request, and a body sent with ``Content-Encoding``
+    (:func:`_decode`). Neither magic number can start JSON. A gzip body may hold several members
+    (RFC 1952 §2.2), read one after the other as ``gzip.decompress`` does; any other bytes after the
+    compressed data are a 400, as corrupt data is. More than ``limit`` bytes once decompressed (every
+    member counted) is a 413, as a body that large is."""
     import zlib
 
-    inflater = zlib.decompressobj(wbits=47)  # gzip or zlib header, told apart by zlib
-    try:
-        data = inflater.decompress(body, limit + 1)
-    except zlib.error as exc:
-        raise RejectedEvent(400, f"body is not JSON: it starts as compressed data, which is corrupt ({exc})",
-                            "bad_json") from exc
-    if len(data) > limit:
-        raise RejectedEvent(413, f"body is over {limit:,} bytes once decompressed (--max-body-bytes)", "oversize")
-    if not inflater.eof:
-        raise RejectedEvent(400, "body is not JSON: it starts as compressed data, which is cut short", "bad_json")
-    return data
+    data = b""
+    rest = body
+    while True:
+        inflater = zlib.decompressobj(wbits=47)  # gzip or zlib header, told apart by zlib
+        try:
+            data += inflater.decompress(rest, limit + 1 - len(data))  # >= 1: 0 would mean no limit
+        except zlib.error as exc:
+            raise RejectedEvent(400, f"body is not JSON: it starts as compressed data, which is corrupt ({exc})",
+                                "bad_json") from exc
+        if len(data) > limit:
+            raise RejectedEvent(413, f"body is over {limit:,} bytes once decompressed (--max-body-bytes)",
+                                "oversize")
+        if not inflater.eof:
+            raise RejectedEvent(400, "body is not JSON: it starts as compressed data, which is cut short",
+                                "bad_json")
+        rest = inflater.unused_data
+        if not rest:
+            return data
+        if not (body[:2] == rest[:2] == b"\x1f\x8b"):  # another gzip member: read on; anything else refused
+            raise RejectedEvent(400, f"body is not JSON: {len(rest):,} bytes after the compressed data "
+                                     f"({rest[:16]!r}…): a gzip body holds gzip members only, a zlib body one "
+                                     "stream", "bad_json")
 
 
 def _scrub(value: Any) -> Any:
@@ -1100,7 +1135,9 @@ def _whole_side(request: Event | None, response: Event | None) -> str | None:
     columnar pair, whole (:func:`_whole`: the row :func:`join` makes of such a pair whose sides have
     different row counts), else None. The half's rows do not say which form its body had
     (``instances`` and columnar ``inputs`` make the same rows), so
-    :func:`~ctloop.inference_log.reader.merge_halves` joins two halves with this instead."""
+    :func:`~ctloop.inference_log.reader.merge_halves` joins two halves with this instead. A half
+    whose own rows give its side back (an unbatched v2 request, a one-row v2 response) carries only
+    :data:`WHOLE_ROWS` (review revC #4)."""
     if (request is None) == (response is None):
         return None
     body = (request or response).body
@@ -1110,11 +1147,17 @@ def _whole_side(request: Event | None, response: Event | None) -> str | None:
         if "inputs" in body and v1_inputs(body):
             return json_text(_whole(body["inputs"], "f0"))
         if _unbatched(body) and any(len(t["data"]) > 1 for t in body["inputs"]):
-            return json_text({str(t.get("name", "value")): t["data"] for t in body["inputs"]})
+            return WHOLE_ROWS  # its rows in instance order are each input whole
         return None
     if v1_outputs(body):
         return json_text(_whole(body["outputs"], "prediction", "prediction_"))
-    return json_text(response_rows(body)[0]) if _one_answer(body) else None
+    return WHOLE_ROWS if _one_answer(body) else None  # its one row (instance 0) is the side whole
+
+
+# ``_whole`` of a half whose own rows hold its side whole (review revC #4: a copy of every one-row v2
+# response and 1-D v2 request cost +79% storage): an unbatched v2 request's rows in instance order,
+# a one-row v2 response's instance-0 prediction columns. The reader rebuilds the side from them.
+WHOLE_ROWS = json_text("rows")
 
 
 def _unbatched(body: dict[str, Any]) -> bool:
@@ -1138,7 +1181,7 @@ def _one_answer(body: dict[str, Any]) -> bool:
         return False
 
 
-__all__ = ["Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
+__all__ = ["CONTENT_CODINGS", "WHOLE_ROWS", "Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",

@@ -87,7 +87,9 @@ def read_log(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp) 
     # still meet); only the period's rows are copied
     if not repeated.any():
         return logs[in_period(logs)].reset_index(drop=True)
-    merged = merge_halves(logs[repeated])
+    from ctloop.inference_log.schema import registry
+
+    merged = merge_halves(logs[repeated], registry(log_root, model))
     return pd.concat([logs[~repeated & in_period(logs)], merged[in_period(merged)]], ignore_index=True)
 
 
@@ -129,7 +131,7 @@ def halves_involved(logs: pd.DataFrame) -> pd.Series:
     return logs["request_id"].isin(logs.loc[repeated, "request_id"].unique())
 
 
-def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
+def merge_halves(logs: pd.DataFrame, types: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per ``(request_id, instance)`` and event.
 
     Each sink replica joins the request and response it received; when the two halves of one
@@ -158,6 +160,9 @@ def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
     retry under the same id gets the same prediction, so such a response half counts as a half
     like any other (and is stitched to that request when they are the id's only pair). Two complete rows with their own times (two requests sent
     with the same ``ce-id``) are both kept, each whole.
+
+    ``types``: the model's column types (``schema.registry``), which a columnar pair's whole values
+    are typed with (:func:`_whole_pairs`); without them, the types of the values stored.
     """
     import numpy as np
     import pandas as pd
@@ -201,7 +206,7 @@ def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
     single = (per["events"]["request"] == 1) & (per["events"]["response"] == 1)
     stitch = per.index[single & (per["rows"]["request"] == per["rows"]["response"])]
     mismatched = per.index[single & (per["rows"]["request"] != per["rows"]["response"])]
-    wholes = _whole_pairs(requests, responses, mismatched)  # TF Serving columnar pairs: one row each
+    wholes = _whole_pairs(requests, responses, mismatched, logs.columns, types)  # TF Serving columnar pairs: one row each
     done = stitch.append(pd.Index(wholes["request_id"].unique() if len(wholes) else []))
     kept = pd.concat([requests[~requests["request_id"].isin(done)],
                       responses[~responses["request_id"].isin(stitch.append(mismatched))]])
@@ -226,24 +231,29 @@ def merge_halves(logs: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([logs[~involved], complete, merged, kept, wholes], ignore_index=True)
 
 
-def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids) -> pd.DataFrame:
+def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns,
+                 types: dict[str, str] | None = None) -> pd.DataFrame:
     """The halves of ``ids`` (one request and one response each, with different row counts) whose
     both sides were TensorFlow Serving's columnar form (or an unbatched v2 sequence and its one
-    answer), each joined into the one row the sink's join makes of them (``events.join``: each side whole), from the sides' ``_whole`` text
-    (``events._whole_side``). Nested values are JSON text (a number column: set aside in
-    ``_mistyped``, as the sink does)."""
+    answer), each joined into the one row the sink's join makes of them (``events.join``: each side
+    whole), from the sides' ``_whole`` text (``events._whole_side``). Each value is typed as the
+    sink types it (``schema.normalise``) under the column types ``types`` (the model's registry),
+    else those of the values stored (:func:`_stored_types`): a value that does not fit is null in
+    its column and set aside in ``_mistyped``; nested values in a ``string`` column are JSON text.
+    Only ``columns`` (the columns read: a projected scan's) are returned (review revC #1, #6)."""
     import json
 
     import pandas as pd
 
     from ctloop.inference_log.events import feature_column
-    from ctloop.inference_log.schema import IDENTITY, MISTYPED, OVERFLOW, WHOLE, json_text
+    from ctloop.inference_log.schema import IDENTITY, MISTYPED, OVERFLOW, WHOLE, normalise
 
     if WHOLE not in requests.columns or INSTANCE not in requests.columns or not len(ids):
         return requests.iloc[:0]
     first_request = requests[requests["request_id"].isin(ids) & (requests[INSTANCE] == 0) & requests[WHOLE].notna()]
     first_response = responses[responses["request_id"].isin(ids) & (responses[INSTANCE] == 0)
                                & responses[WHOLE].notna()].set_index("request_id")
+    known: dict[str, str] | None = None
     rows = []
     for _, request in first_request.iterrows():
         if request["request_id"] not in first_response.index:
@@ -254,23 +264,86 @@ def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids) -> pd.Dat
         for column in ("model_version", "revision"):  # the response's, when it names them (as stitched)
             if column in row and response.get(column) not in (None, "", "unknown"):
                 row[column] = response[column]
-        values = {feature_column(k): v for k, v in json.loads(request[WHOLE]).items()}
-        values.update(json.loads(response[WHOLE]))
-        aside = {}  # the whole values that do not fit their column's type
-        for column, value in values.items():
-            nested = isinstance(value, list | dict)
-            if nested and column in requests.columns and pd.api.types.is_numeric_dtype(requests[column]):
-                aside[column] = value
-                value = None
-            row[column] = json_text(value) if nested else value
+        sides = []
+        for side, frame, features in ((request, requests, True), (response, responses, False)):
+            whole = json.loads(side[WHOLE])
+            if whole == "rows":  # the half's own rows hold its side whole (events.WHOLE_ROWS)
+                whole = _side_from_rows(frame[frame["request_id"] == request["request_id"]], features)
+            elif features:
+                whole = {feature_column(k): v for k, v in whole.items()}
+            sides.append(whole)
+        values = {**sides[0], **sides[1]}
+        if known is None:
+            known = {**_stored_types(pd.concat([requests, responses])), **(types or {})}
+        normalise(values, dict(known), {})  # as the sink's flush: what does not fit goes to _mistyped
+        aside = json.loads(values.pop(MISTYPED, None) or "{}")
+        row.update(values)
         for column, extra in ((MISTYPED, aside), (OVERFLOW, {})):  # both sides' values set aside, kept
             for side in (response, request):
                 if isinstance(side.get(column), str):
                     extra = {**json.loads(side[column]), **extra}
             row[column] = json.dumps(extra) if extra else None
         row.update({WHOLE: None, "has_request": True, "has_response": True})
-        rows.append(row)
+        rows.append({k: v for k, v in row.items() if k in columns})
     return pd.DataFrame(rows) if rows else requests.iloc[:0]
+
+
+def _side_from_rows(rows: pd.DataFrame, features: bool) -> dict:
+    """A half's side whole from its rows (``_whole`` :data:`~ctloop.inference_log.events.WHOLE_ROWS`):
+    a request's (``features``) every feature column as the list of its rows' values in instance
+    order (an unbatched v2 sequence: each 1-D input whole), a response's instance-0 prediction
+    columns; a value set aside in a row's ``_mistyped`` counts as that row's value, a column with
+    no value in any row (another event's) is left out."""
+    import json
+
+    from ctloop.inference_log.schema import IDENTITY, MISTYPED
+
+    rows = rows.sort_values(INSTANCE)
+    if not features:
+        rows = rows.iloc[:1]
+    aside = ([json.loads(v) if isinstance(v, str) else {} for v in rows[MISTYPED]] if MISTYPED in rows.columns
+             else [{}] * len(rows))
+    out = {}
+    for column in rows.columns:
+        if column in IDENTITY or column.startswith(("_", "meta_")) or column.startswith("prediction") == features:
+            continue
+        values = [None if v is None or v != v else v for v in rows[column].astype(object).tolist()]
+        values = [kept.get(column, v) for kept, v in zip(aside, values, strict=True)]
+        if all(v is None for v in values):
+            continue
+        out[column] = values if features else values[0]
+    for kept in aside if not features else ():  # the response's set-aside predictions
+        out.update((k, v) for k, v in kept.items() if k.startswith("prediction"))
+    if features:  # a set-aside column absent from the frame read (a projected scan): still that input
+        for column in {k for kept in aside for k in kept} - set(out):
+            if not column.startswith("prediction"):
+                out[column] = [kept.get(column) for kept in aside]
+    return out
+
+
+def _stored_types(frame: pd.DataFrame) -> dict[str, str]:
+    """The registry type (``bool``, ``double``, ``string``) of each column of ``frame`` with values,
+    from the Arrow type of its values (a bool column with nulls is ``object`` in pandas, still
+    ``bool`` to Arrow); identity columns and columns Arrow cannot type are left out."""
+    import pyarrow as pa
+
+    from ctloop.inference_log.schema import IDENTITY
+
+    out = {}
+    for column in frame.columns:
+        if column in IDENTITY or column.startswith("_"):
+            continue
+        try:
+            kind = pa.array(frame[column], from_pandas=True).type
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            continue
+        if pa.types.is_boolean(kind):
+            out[column] = "bool"
+        elif pa.types.is_integer(kind) or pa.types.is_floating(kind):
+            out[column] = "double"
+        elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            out[column] = "string"
+    return out
 
 
 def flag(values: pd.Series, missing: bool = True) -> pd.Series:

@@ -305,14 +305,16 @@ def scan_unique(files: Sequence[str], schema: pa.Schema, columns: Sequence[str] 
             yield frame.reset_index(drop=True)
 
 
-def merge_held(held: Held, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    """The held rows made one per key (``merge_halves``), then filtered to the period."""
+def merge_held(held: Held, start: pd.Timestamp, end: pd.Timestamp,
+               types: dict[str, str] | None = None) -> pd.DataFrame:
+    """The held rows made one per key (``merge_halves``, with the model's column ``types``), then
+    filtered to the period."""
     from ctloop.inference_log.reader import merge_halves
 
     rows = held.frame()
     if rows.empty:
         return rows
-    return in_period(merge_halves(rows), start, end).reset_index(drop=True)
+    return in_period(merge_halves(rows, types), start, end).reset_index(drop=True)
 
 
 def scan_window(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestamp, *,
@@ -335,7 +337,9 @@ def scan_window(log_root: str, model: str, start: pd.Timestamp, end: pd.Timestam
     held = Held()
     yield from scan_unique(files, schema, columns, start, end, involved, held, batch_rows=batch_rows,
                            progress=second)
-    merged = merge_held(held, start, end)
+    from ctloop.inference_log.schema import registry
+
+    merged = merge_held(held, start, end, registry(log_root, model))
     if second is not None:
         second.report(done=True)
     if len(merged):

@@ -346,6 +346,21 @@ def load(root: str, model: str) -> dict[str, str]:
     return sync(root, model, {})
 
 
+def registry(root: str, model: str) -> dict[str, str]:
+    """The registry of ``model`` as a reader sees it: read only (no lock, nothing created); {} when
+    there is none or it is unreadable (the reader then goes by the types of the values stored)."""
+    from ctloop.storage import exists, is_remote, read_bytes
+
+    uri = f"{root.rstrip('/')}/{schema_file(model)}"
+    try:
+        if is_remote(root):
+            return _parse(read_bytes(uri), uri) if exists(uri) else {}
+        path = Path(root) / schema_file(model)
+        return _parse(path.read_bytes(), str(path)) if path.is_file() else {}
+    except (OSError, ValueError):
+        return {}
+
+
 def read_types(root: str) -> dict[str, dict[str, str]]:
     """Every model's registry under a local root (at start, so the first events of a known model
     are typed as before the restart). A ``gs://`` root is read per model at its first flush."""
@@ -362,4 +377,4 @@ def read_types(root: str) -> dict[str, dict[str, str]]:
 
 __all__ = ["SCHEMA_DIR", "TYPES", "MISTYPED", "OVERFLOW", "WHOLE", "IDENTITY", "is_feature", "schema_file", "column_type", "accepted", "normalise", "arrow_schema",
            "dataset_schema", "sync",
-           "load", "read_types"]
+           "load", "read_types", "registry"]

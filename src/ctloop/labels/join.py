@@ -277,7 +277,7 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
 
     from ctloop.errors import DataSourceError
     from ctloop.inference_log.scan import open_parquet
-    from ctloop.labels.store import label_files, store_key
+    from ctloop.labels.store import label_files, old_float_keys, positional_keys, store_key
 
     files = label_files(store_root)
     key = store_key(store_root)
@@ -301,6 +301,7 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
         unfreed = 0  # labels read since the last collection
         for uri in files:
             pf = open_parquet(uri, DataSourceError, "label file")
+            old = None if positional_keys(pf.schema_arrow) else _file_key(uri, columns[uri])  # before round 40
             try:
                 for batch in pf.iter_batches(batch_size=batch_rows, columns=columns[uri]):
                     # the pandas objects of the batches already indexed (their keys' text) sit in
@@ -312,7 +313,10 @@ def index_store(store_root: str, *, batch_rows: int = 250_000) -> LabelIndex | N
                         gc.collect()
                         unfreed = 0
                     unfreed += batch.num_rows
-                    yield batch.to_pandas()
+                    frame = batch.to_pandas()
+                    if old is not None:  # its float ids as str() wrote them ("1e-05"): as float_key does
+                        frame[old] = old_float_keys(frame[old])
+                    yield frame
             except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
                 raise DataSourceError(f"cannot read label file {uri}: {exc}") from exc
 

@@ -79,8 +79,7 @@ def normalise_keys(values: pd.Series) -> pd.Series:
                                                   or (isinstance(v, float) and v != v)).all():
         text = s.astype("string").str.strip()
         text = text.mask(text == "", pd.NA)
-        arrow, changed = _repr_keys(text)
-        return _lower_uuids(changed if changed is not None else text, None if changed is not None else arrow)
+        return _lower_uuids(text)
 
     def one(v):
         if v is None or v is pd.NA or (isinstance(v, float) and v != v):
@@ -95,8 +94,7 @@ def normalise_keys(values: pd.Series) -> pd.Series:
             return float_key(v)
         if isinstance(v, Decimal):
             return decimal_key(v) if v.is_finite() else pd.NA
-        text = str(v).strip()
-        return (_old_float_key(text) if "e-" in text else text) or pd.NA  # a blank key is no key
+        return str(v).strip() or pd.NA  # a blank key is no key; text as written (review revC #3)
 
     return _lower_uuids(pd.Series([one(v) for v in s], index=s.index, dtype="string"))
 
@@ -110,7 +108,7 @@ def float_key(value: float) -> str:
     return np.format_float_positional(value, unique=True, trim="-")
 
 
-# what str() made of a float below 1e-4 (keys written before round 40: label stores, scored outputs)
+# what str() made of a float below 1e-4 (keys of label files written before round 40: old_float_keys)
 _FLOAT_REPR = re.compile(r"-?[1-9](?:\.[0-9]+)?e-[0-9]{2,3}")
 
 
@@ -124,21 +122,43 @@ def _old_float_key(text: str) -> str:
     return text
 
 
-def _repr_keys(text: pd.Series):
-    """``(arrow, changed)``: ``text`` as Arrow strings, and :func:`_old_float_key` of it (None when
-    no value holds ``e-``, the usual case: no copy)."""
+def old_float_keys(keys: pd.Series) -> pd.Series:
+    """The keys of a label file written before round 40 (no :data:`KEYS_FORMAT` marker,
+    :func:`positional_keys`), where ``str()`` of a float id below 1e-4 was stored (``"1e-05"``):
+    such exact reprs as :func:`float_key` writes them (``"0.00001"``), every other key as it is. Only
+    for such files: a text key is never rewritten (``"1e-05"`` and ``"0.00001"`` are two ids)."""
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arrow = pa.array(text, type=pa.string(), from_pandas=True)
-    found = pc.match_substring(arrow, "e-")
-    if not pc.any(found).as_py():
-        return arrow, None
-    old = found.to_numpy(zero_copy_only=False)
-    old = (old == True)  # noqa: E712 - nulls (None) are no match
-    text = text.copy()
-    text[old] = text[old].map(_old_float_key).astype("string")
-    return arrow, text
+    if not (pd.api.types.is_string_dtype(keys) or keys.dtype == object) or not len(keys):
+        return keys
+    try:
+        arrow = pa.array(keys, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: the ingest wrote text keys only
+        return keys
+    old = pc.match_substring(arrow, "e-").to_numpy(zero_copy_only=False)
+    old = old == True  # noqa: E712 - nulls (None) are no match
+    if not old.any():
+        return keys
+    keys = keys.copy()
+    keys[old] = keys[old].map(_old_float_key)
+    return keys
+
+
+# the Parquet metadata every label file this version writes carries: its float keys are positional
+# (:func:`float_key`) and its text keys as written; a file without it was written before round 40
+KEYS_FORMAT = (b"ctloop.label_keys", b"2")
+
+
+def positional_keys(schema) -> bool:
+    """Whether a label file (its Arrow schema) was written with :data:`KEYS_FORMAT`."""
+    return (schema.metadata or {}).get(KEYS_FORMAT[0]) == KEYS_FORMAT[1]
+
+
+def _marked(schema):
+    """``schema`` with the :data:`KEYS_FORMAT` marker."""
+    return schema.with_metadata({**(schema.metadata or {}), KEYS_FORMAT[0]: KEYS_FORMAT[1]})
 
 
 _UUID = "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
@@ -323,7 +343,7 @@ def _ingest_whole(source_uri: str, store_root: str, key: str, label: str, known:
     """:func:`ingest_labels` of the whole file read at once (pandas): only for what the batches
     cannot read alike (:class:`_Broken`: a CSV header longer than 64 KiB, True/False labels in one
     batch and names in another); the rules are :func:`_check_frame`'s, as for the batches."""
-    from ctloop.storage import read_table, table_format, write_table
+    from ctloop.storage import read_table, table_format
 
     try:
         frame = read_table(source_uri, text_columns=(key,))
@@ -345,8 +365,12 @@ def _ingest_whole(source_uri: str, store_root: str, key: str, label: str, known:
         _refuse_other_kind(store_root, out[LABEL])
     import tempfile
 
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     with tempfile.TemporaryDirectory(prefix="ctloop-labels-") as tmp:
-        write_table(out, f"{tmp}/labels.parquet")
+        table = pa.Table.from_pandas(out, preserve_index=False)
+        pq.write_table(table.replace_schema_metadata(_marked(table.schema).metadata), f"{tmp}/labels.parquet")
         _commit(store_root, key, known, f"{tmp}/labels.parquet")
     return len(out)
 
@@ -567,7 +591,7 @@ def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known
             table = pa.Table.from_pandas(out, preserve_index=False,
                                          schema=None if writer is None else writer.schema)
             if writer is None:
-                writer = pq.ParquetWriter(target, table.schema)
+                writer = pq.ParquetWriter(target, _marked(table.schema))
             writer.write_table(table)
             rows += len(out)
     finally:
@@ -1149,12 +1173,22 @@ def read_labels(store_root: str) -> pd.DataFrame:
     import pandas as pd
 
     from ctloop.inference_log.reader import read_parquet_files
+    from ctloop.inference_log.scan import open_parquet
 
-    frames = [f for f in read_parquet_files(label_files(store_root)) if len(f.columns)]
+    frames = []
+    for uri in label_files(store_root):
+        (frame,) = read_parquet_files([uri])
+        if not len(frame.columns):
+            continue
+        if not positional_keys(open_parquet(uri, DataSourceError, "label file").schema_arrow):
+            key = [c for c in frame.columns if c not in (*LABEL_COLUMNS, INSTANCE)]
+            if len(key) == 1:  # a file written before round 40: its float ids as str() wrote them
+                frame[key[0]] = old_float_keys(frame[key[0]])
+        frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 
 
 __all__ = ["LABEL_COLUMNS", "STORE_MANIFEST", "normalise_keys", "decimal_key", "float_key", "label_times", "detect_key", "store_key", "ingest_labels",
-           "read_labels", "label_files", "ingest_order"]
+           "read_labels", "label_files", "ingest_order", "old_float_keys", "positional_keys", "KEYS_FORMAT"]
