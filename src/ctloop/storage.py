@@ -47,7 +47,7 @@ import threading
 import uuid
 import warnings
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1891,7 +1891,34 @@ _OTHER_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32", "UTF-32"), (b"\x00\x00\xfe\xff", 
                (b"\x84\x31\x95\x33", "GB 18030", "GB18030"),
                *((b"+/v" + end, "UTF-7", "UTF-7") for end in (b"8", b"9", b"+", b"/")))
 CSV_HEAD_BYTES = 512
-"""Stored bytes of a CSV file enough for :func:`refuse_other_encoding` (gzipped or not)."""
+"""Stored bytes of a CSV file enough for :func:`refuse_other_encoding` (gzipped or not), unless its
+header is longer: :func:`csv_head` then reads on to the end of it."""
+CSV_HEADER_MAX_BYTES = 1 << 20
+"""How far :func:`csv_head` reads for the end of a header line: Arrow's CSV block (``ReadOptions.block_size``,
+1 MiB, pyarrow 25), which the header must fit in."""
+
+
+def _csv_text(head: bytes) -> bytes:
+    """``head``'s text: decompressed (at most :data:`CSV_HEADER_MAX_BYTES`) when it starts a gzip stream."""
+    if csv_compression(head) != "gzip":
+        return head
+    try:
+        return zlib.decompressobj(wbits=31).decompress(head, CSV_HEADER_MAX_BYTES)  # a partial stream is fine
+    except zlib.error:
+        return b"\n"  # a corrupt stream: the reader names it
+
+
+def csv_head(read: Callable[[int], bytes]) -> bytes:
+    """A CSV file's first stored bytes for :func:`refuse_other_encoding`, from ``read(n)`` (a stream's
+    ``read``): :data:`CSV_HEAD_BYTES`, or more, up to :data:`CSV_HEADER_MAX_BYTES`, until they hold the
+    end of the header line (a header of 40 long column names is longer than 512 bytes: one in
+    Windows-1252 past them was a ``UnicodeDecodeError`` traceback from ``Schema.names``)."""
+    head = read(CSV_HEAD_BYTES)
+    more = head
+    while more and len(head) < CSV_HEADER_MAX_BYTES and b"\n" not in _csv_text(head):
+        more = read(min(len(head), CSV_HEADER_MAX_BYTES - len(head)))
+        head += more
+    return head
 
 
 # Magic numbers of the compressions a CSV may be stored in that ctloop does not read (only gzip):
@@ -1904,7 +1931,7 @@ _OTHER_COMPRESSIONS = ((re.compile(rb"BZh[1-9]1AY&SY"), "bzip2-compressed", "bun
 
 def refuse_other_encoding(uri: str, head: bytes) -> None:
     """DataSourceError naming what the file is when a CSV file's first stored bytes (``head``,
-    gzipped or not, :data:`CSV_HEAD_BYTES` of them) are not UTF-8 text: the byte-order mark of
+    gzipped or not, :data:`CSV_HEAD_BYTES` of them or :func:`csv_head`'s) are not UTF-8 text: the byte-order mark of
     another encoding (pandas then says "'utf-8' codec can't decode byte 0xff" and pyarrow's CSV
     reader, UTF-8 only, "Expected 3 columns, got 1"), another compression than gzip (bzip2, xz,
     zstd, zip; also inside a gzip stream), or bytes that are no UTF-8 (a Windows-1252 export: a
@@ -1915,9 +1942,11 @@ def refuse_other_encoding(uri: str, head: bytes) -> None:
 
     if csv_compression(head) == "gzip":
         try:
-            head = zlib.decompressobj(wbits=31).decompress(head, 4 * CSV_HEAD_BYTES)  # a partial stream is fine
+            head = zlib.decompressobj(wbits=31).decompress(head, CSV_HEADER_MAX_BYTES)  # a partial stream is fine
         except zlib.error:
             return  # a corrupt stream: the reader names it
+        # four times the stored head, and the whole header line however far it goes (csv_head)
+        head = head[:max(4 * CSV_HEAD_BYTES, head.find(b"\n") + 1 or len(head))]
     found = next((bom for bom in _OTHER_BOMS if head.startswith(bom[0])), None)
     if found is not None:
         mark, name, iconv = found

@@ -1542,7 +1542,7 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
 
     def head(path: str) -> bytes:
         with fs.open_input_stream(path, compression=None) as stream:  # the stored bytes
-            return stream.read(storage.CSV_HEAD_BYTES)
+            return storage.csv_head(stream.read)  # through the end of the header line
 
     if local or len(files) < 2:
         heads = [head(f) for f in files]
@@ -1770,8 +1770,11 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         raise DataSourceError(f"{uri} is not a readable {fmt} dataset: {exc}") from exc
     from ctloop import storage
 
-    storage.check_hive_columns(uri, dataset, keys)  # a file column named like its key=value directory
-    written = [n for n in dataset.schema.names if n not in keys]
+    try:
+        storage.check_hive_columns(uri, dataset, keys)  # a file column named like its key=value directory
+        written = [n for n in dataset.schema.names if n not in keys]
+    except UnicodeDecodeError as exc:  # a header past csv_head's reach (Arrow's own block size)
+        raise _header_not_utf8(uri, dataset, exc) from None
     if fmt == "csv" and len(written) == 1:  # as ctloop.storage.read_table refuses it (training)
         sep = next((c for c in (";", "\t", "|") if c in written[0]), None)
         if sep is not None:  # a spreadsheet's export: else "has no column 'x'", or pyarrow's column count
@@ -1780,6 +1783,21 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
     if fmt == "csv" and "" in written:
         dataset = _csv_unnamed(uri, dataset, written)
     return Source(uri, files, fmt, keys, dataset, local=local)
+
+
+def _header_not_utf8(uri: str, dataset: pads.Dataset, exc: UnicodeDecodeError) -> DataSourceError:
+    """The one line for a CSV header Arrow read that is not UTF-8 (``Schema.names`` raises
+    ``UnicodeDecodeError``), naming the first file whose header it is."""
+    shown = uri
+    for fragment in dataset.get_fragments():
+        try:
+            fragment.physical_schema.names  # noqa: B018 (the decoding is the check)
+        except UnicodeDecodeError:
+            shown = fragment.path
+            break
+    return DataSourceError(f"{shown} is not UTF-8 text (its header: {exc.reason}): ctloop reads UTF-8 CSV: save it "
+                           "as UTF-8 (Excel: 'CSV UTF-8'; iconv -f WINDOWS-1252 -t UTF-8 for a Windows export) or as "
+                           "Parquet")
 
 
 def _csv_unnamed(uri: str, dataset: pads.Dataset, written: list[str]) -> pads.Dataset:
