@@ -1908,6 +1908,20 @@ def _csv_text(head: bytes) -> bytes:
         return b"\n"  # a corrupt stream: the reader names it
 
 
+def csv_blank(data: bytes) -> bool:
+    """Whether ``data``, a CSV file's whole stored bytes, holds no text but blank lines, gzipped or
+    not: a gzip stream of nothing (20 bytes and more, as ``gzip -c /dev/null`` and Hadoop's gzip
+    output of a reducer with no output write it), a lone newline. No rows and no columns, as a
+    zero-byte file (:func:`local_files`); pyarrow cannot read a schema from it ("Empty CSV file or
+    block"). A corrupt or cut gzip stream is not blank: the reader names it."""
+    if csv_compression(data) == "gzip":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error):
+            return False
+    return not data.strip()
+
+
 def csv_head(read: Callable[[int], bytes]) -> bytes:
     """A CSV file's first stored bytes for :func:`refuse_other_encoding`, from ``read(n)`` (a stream's
     ``read``): :data:`CSV_HEAD_BYTES`, or more, up to :data:`CSV_HEADER_MAX_BYTES`, until they hold the

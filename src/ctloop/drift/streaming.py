@@ -1528,7 +1528,8 @@ def _glob_matches(path: str, pattern: str) -> bool:
     return match(0, 0)
 
 
-def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = None) -> dict[str, str]:
+def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = None,
+                 blank: list[str] | None = None) -> dict[str, str]:
     """``{name Arrow reads: file}`` for each CSV file whose extension says the wrong thing about
     its bytes (:func:`ctloop.storage.csv_compression` decides by the gzip magic). Arrow picks
     the codec by extension (``FileSource::OpenCompressed``, arrow/cpp/src/arrow/dataset/
@@ -1537,12 +1538,16 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
     bytes per file, several at a time on an object store; a file in another encoding than UTF-8
     (the only one Arrow's CSV reader reads) is a DataSourceError naming it
     (:func:`ctloop.storage.refuse_other_encoding`), as ``shown`` when given (a single file named
-    on its own: as the user wrote it)."""
+    on its own: as the user wrote it). With a ``blank`` list, each file whose whole content those
+    first bytes are and hold no text (:func:`ctloop.storage.csv_blank`: Hadoop's gzip output of a
+    reducer with no output, a lone newline) is put in it instead: no rows, no columns, left out as
+    a zero-byte file is."""
     from ctloop import storage
 
-    def head(path: str) -> bytes:
+    def head(path: str) -> tuple[bytes, bool]:
         with fs.open_input_stream(path, compression=None) as stream:  # the stored bytes
-            return storage.csv_head(stream.read)  # through the end of the header line
+            first = storage.csv_head(stream.read)  # through the end of the header line
+            return first, len(first) < storage.CSV_HEAD_BYTES and not stream.read(1)  # and whether all of them
 
     if local or len(files) < 2:
         heads = [head(f) for f in files]
@@ -1550,7 +1555,10 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
         with ThreadPoolExecutor(max_workers=min(16, len(files))) as pool:
             heads = list(pool.map(head, files))
     renamed = {}
-    for path, first in zip(files, heads, strict=True):
+    for path, (first, whole) in zip(files, heads, strict=True):
+        if blank is not None and whole and storage.csv_blank(first):
+            blank.append(path)
+            continue
         storage.refuse_other_encoding(shown or path, first)
         packed = storage.csv_compression(first) == "gzip"
         if packed != path.endswith(".gz"):  # Arrow takes "gz" as written, lower case only ('X.CSV.GZ': none)
@@ -1701,15 +1709,19 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
             raise ConfigError("no data URI given: pass a file, a directory, a glob or gs://...")
         fs, files, base = _resolve_files(source)
         uri = source
+        listed = set(files) if base is not None else set()  # from a directory or glob, not named on its own
     else:
         paths = [os.fspath(p) for p in source]
         if not paths:
             raise ConfigError("no data files given")
         fs, files, base = None, [], None
+        listed = set()
         for p in paths:
-            f, found, _ = _resolve_files(p)
+            f, found, below = _resolve_files(p)
             fs = fs or f
             files.extend(found)
+            if below is not None:
+                listed.update(found)
         base = os.path.commonpath(files) if len(files) > 1 else None
         uri = paths[0] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} more)"
     formats = {f: _suffix_format(f) for f in files}
@@ -1752,12 +1764,21 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
     local = isinstance(fs, pafs.LocalFileSystem)
     names = files
     if fmt == "csv":
+        blank: list[str] = []
         try:
-            renamed = _codec_names(fs, files, local, uri if base is None and len(files) == 1 else None)
+            renamed = _codec_names(fs, files, local, uri if base is None and len(files) == 1 else None,
+                                   blank if listed else None)
         except OSError as exc:
             from ctloop import storage
 
             raise storage.arrow_error(uri, exc) from exc
+        blank = [f for f in blank if f in listed]  # a file named on its own stays refused
+        if blank:
+            if not (kept := [f for f in files if f not in set(blank)]):
+                shown = blank[0][len(base):].lstrip("/") if base is not None else blank[0]
+                raise DataSourceError(f"{uri} holds no data: its {len(blank)} file(s) hold no text (an empty gzip "
+                                      f"stream, blank lines; e.g. {one_line(shown)})")
+            files = names = kept
         if renamed:
             names = [next((v for v, f in renamed.items() if f == path), path) for path in files]
             fs = _recoded(fs, renamed)
