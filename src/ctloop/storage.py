@@ -1183,7 +1183,11 @@ class _Azure(_Remote):
         if s.key:
             options["account_key"] = s.key
         elif s.sas:
-            options["sas_token"] = s.sas.lstrip("?")
+            # with its '?': Arrow appends the token to the account URL as it is (AzureOptions::
+            # MakeBlobServiceClient, AccountBlobUrl(account) + sas_token_, apache/arrow cpp/src/arrow/
+            # filesystem/azurefs.cc, pyarrow 25.0.1); without it the SAS became a path segment and every
+            # request of the dataset reader failed ("OutOfRangeInput", "GetProperties failed")
+            options["sas_token"] = "?" + s.sas.lstrip("?")
         # else: Arrow's own DefaultAzureCredential chain (workload identity, managed identity)
         return pyarrow.fs.AzureFileSystem(**options), f"{loc.bucket}/{loc.key}".rstrip("/")
 
@@ -1413,20 +1417,36 @@ def refuse_unlistable(uri: str) -> None:
     names): pyarrow 25.0.1's ``AzureFileSystem`` crashes the process (SIGSEGV) listing a prefix
     recursively when it meets one, and no dataset could read it. Asked through the SDK, whose listing
     is safe, before the dataset reader hands the prefix to pyarrow: one listing more per Azure source.
-    Nothing for other schemes (S3 and GCS list such a name; pyarrow refuses it in one line)."""
+    Nothing for other schemes (S3 and GCS list such a name; pyarrow refuses it in one line), and
+    nothing for a source without a glob that names a blob (pyarrow reads it by its properties, no
+    listing): a read-only SAS scoped to one blob, or one without List, reads it (before, the listing
+    was refused and the message said the SAS "was refused or has expired"). A listing refused
+    (403) is a ConfigError saying the credentials cannot list."""
+    from azure.core import exceptions as aexc
+
     loc = parse(uri)
     if loc.scheme != "az":
         return
     key = loc.key
+    backend = _Azure()
     if (glob := re.search(r"[*?\[]", key)) is not None:
         key = key[:glob.start()].rpartition("/")[0]
+    elif key and not key.endswith("/") and backend.exists(loc):  # one blob, named: nothing is listed
+        return
     prefix = _dir_prefix(key)
-    backend = _Azure()
     with backend.errors(loc):
         container = backend.container(loc)
-        names = (container.list_blob_names(name_starts_with=prefix) if hasattr(container, "list_blob_names")
-                 else (b.name for b in container.list_blobs(name_starts_with=prefix)))
-        bad = next((n for n in names if "//" in "/" + n[len(prefix):]), None)
+        try:
+            names = (container.list_blob_names(name_starts_with=prefix) if hasattr(container, "list_blob_names")
+                     else (b.name for b in container.list_blobs(name_starts_with=prefix)))
+            bad = next((n for n in names if "//" in "/" + n[len(prefix):]), None)
+        except aexc.HttpResponseError as exc:
+            if exc.status_code != 403:
+                raise
+            raise ConfigError(f"{uri}: the credentials cannot list container {loc.bucket!r} (List permission; Azure "
+                              f"answered 403 {_azure_code(exc)}), which reading a prefix or a glob needs: use a SAS "
+                              "with List ('l') on the container or a role such as 'Storage Blob Data Reader', or "
+                              "name one blob (a SAS scoped to one blob reads only that blob)") from exc
     if bad is not None:
         raise DataSourceError(f"{uri}: blob {bad!r} of container {loc.bucket!r} has an empty path segment ('//'): "
                               "pyarrow's Azure listing cannot read it (pyarrow 25.0.1 crashes on it); rename the blob "

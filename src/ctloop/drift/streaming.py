@@ -1668,7 +1668,17 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
         if not files:
             raise DataSourceError(f"{uri} matches no files")
         return fs, sorted(set(files)), base
-    info = fs.get_file_info(path)
+    try:
+        info = fs.get_file_info(path)
+    except OSError:
+        from ctloop import storage
+
+        # Arrow asks an Azure account without a hierarchical namespace by listing (ListBlobsByHierarchy,
+        # GetFileInfo in apache/arrow cpp/src/arrow/filesystem/azurefs.cc, pyarrow 25.0.1): a SAS without
+        # List (one scoped to the blob) is refused that, yet may read the blob, asked through the SDK
+        if storage.parse(uri).scheme == "az" and storage.exists(uri):
+            return fs, [path], None
+        raise
     if info.type == pafs.FileType.NotFound:
         raise DataSourceError(f"{uri} does not exist")
     if info.type == pafs.FileType.File:
