@@ -25,6 +25,7 @@ import errno
 import io
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -310,6 +311,7 @@ _MARK = b"ctloop scratch, locked by its maker\n"
 # an unlocked scratch with nothing written in it this long is a maker's killed before it locked it
 STALE_EMPTY_SECONDS = 300
 _held: dict[str, int] = {}
+_RANDOM = "abcdefghijklmnopqrstuvwxyz0123456789_"  # tempfile.mkdtemp's characters
 _held_guard = threading.Lock()
 
 
@@ -346,6 +348,8 @@ def _make_locked_scratch(directory: Path, lead: str, suffix: str) -> Path | None
         except FileNotFoundError:  # the directory went before its lock file was made
             if path.exists():
                 raise
+            return None
+        except FileExistsError:  # a clean-up made it to remove the scratch (_remove_if_ended): it is its now
             return None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -387,35 +391,69 @@ def _old(*stats: os.stat_result) -> bool:
     return all(time.time() - st.st_mtime > STALE_EMPTY_SECONDS for st in stats)
 
 
-def _ended(path: str, is_dir: bool) -> bool:
-    """The maker of the scratch ``path`` has ended: its lock is free and something written under it (the
-    mark; a scratch file, as a compile of the previous ctloop made and locked itself: the pipeline) — or nothing is, nothing
-    has changed for ``STALE_EMPTY_SECONDS`` and, for a directory, it holds nothing but its lock file
-    (a maker killed between making its scratch and locking it; a live one locks it at once)."""
+def _remove_if_ended(path: str, is_dir: bool, away_to: str) -> None:
+    """Remove the scratch ``path`` when its maker has ended: its lock is free and something written
+    under it (the mark; a scratch file, as a compile of the previous ctloop made and locked itself:
+    the pipeline) — or nothing is, nothing has changed for ``STALE_EMPTY_SECONDS`` and, for a
+    directory, it holds nothing but its lock file (a maker killed between making its scratch and
+    locking it; a live one locks it at once) or nothing at all (killed before making its lock file:
+    the lock file is then made here, so a maker merely paused there finds it taken and makes a new
+    scratch). The lock is held through the removal: a directory is renamed to ``away_to`` (a maker
+    waking after finds its lock file gone from its scratch and makes a new one) before the lock is dropped
+    and it is deleted; a file is unlinked. Dropping the lock before the removal (round 39) let a
+    paused maker lock the file in between, write its mark and go on with a scratch then deleted."""
     import fcntl
 
+    lock = os.path.join(path, SCRATCH_LOCK) if is_dir else path
+    made = False
     try:
-        fd = os.open(os.path.join(path, SCRATCH_LOCK) if is_dir else path, os.O_RDWR | os.O_NOFOLLOW)
+        fd = os.open(lock, os.O_RDWR | os.O_NOFOLLOW)
     except FileNotFoundError:  # no lock file: one being made, an older ctloop's scratch, or a killed maker's
         if not is_dir:
-            return False
+            return
         try:
-            return not os.listdir(path) and _old(os.lstat(path))
-        except OSError:
-            return False
+            if os.listdir(path) or not _old(os.lstat(path)):
+                return
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)  # its maker's now fails
+            made = True
+        except OSError:  # gone, or its maker made the lock file just now
+            return
     except OSError:  # another user's
-        return False
+        return
+    away = None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        if os.fstat(fd).st_size > 0:
-            return True
-        if is_dir:
-            return os.listdir(path) == [SCRATCH_LOCK] and _old(os.fstat(fd), os.lstat(path))
-        return _old(os.fstat(fd))
-    except OSError:  # held: its maker runs
-        return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: its maker runs
+            return
+        if made:
+            ended = os.listdir(path) == [SCRATCH_LOCK]
+        elif os.fstat(fd).st_size > 0:
+            ended = True
+        elif is_dir:
+            ended = os.listdir(path) == [SCRATCH_LOCK] and _old(os.fstat(fd), os.lstat(path))
+        else:
+            ended = _old(os.fstat(fd))
+        if not ended:
+            if made:  # leave no lock file of ours: its maker goes on as if this clean-up had not looked
+                with contextlib.suppress(OSError):
+                    os.unlink(lock)
+            return
+        if not is_dir:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            return
+        try:
+            os.rename(path, away_to)
+            away = away_to
+        except OSError:
+            away = None
+    except OSError:
+        return
     finally:
-        os.close(fd)  # before the removal: over NFS an open file is only renamed away
+        os.close(fd)  # before the deletion: over NFS an open file is only renamed away
+    if away is not None:
+        shutil.rmtree(away, ignore_errors=True)
 
 
 def remove_stale_scratch(directory: Path, lead: str | None = None, suffix: str = "") -> None:
@@ -424,21 +462,16 @@ def remove_stale_scratch(directory: Path, lead: str | None = None, suffix: str =
     clean-up of its own ran), told by its lock (:func:`make_scratch`), not by its process id, which
     another PID namespace reuses. Nothing else: another host's, a live process's and this process's
     scratch, and every other name, stay."""
-    pattern = re.compile(rf"{'.+' if lead is None else re.escape(lead)}\.ctloop-{re.escape(_host())}-([0-9]{{1,10}})-[a-z0-9_]{{8}}"
+    pattern = re.compile(rf"{'.+' if lead is None else re.escape(lead)}\.ctloop-{re.escape(_host())}-([0-9]{{1,10}})-([a-z0-9_]{{8}})"
                          rf"{re.escape(suffix)}\Z")
     with contextlib.suppress(OSError):
         for entry in os.scandir(directory):
             match = pattern.fullmatch(entry.name)
             if match is None or int(match.group(1)) == os.getpid():  # ours: an NFS lock would not conflict
                 continue
-            is_dir = entry.is_dir(follow_symlinks=False)
-            if not _ended(entry.path, is_dir):
-                continue
-            if is_dir:
-                shutil.rmtree(entry.path, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+            # renamed to a name of the same shape: a clean-up killed while deleting it leaves one the next takes
+            away = entry.name[:match.start(2)] + "".join(random.choices(_RANDOM, k=8)) + entry.name[match.end(2):]
+            _remove_if_ended(entry.path, entry.is_dir(follow_symlinks=False), os.path.join(directory, away))
 
 
 @contextlib.contextmanager

@@ -47,7 +47,7 @@ import threading
 import uuid
 import warnings
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1183,7 +1183,11 @@ class _Azure(_Remote):
         if s.key:
             options["account_key"] = s.key
         elif s.sas:
-            options["sas_token"] = s.sas.lstrip("?")
+            # with its '?': Arrow appends the token to the account URL as it is (AzureOptions::
+            # MakeBlobServiceClient, AccountBlobUrl(account) + sas_token_, apache/arrow cpp/src/arrow/
+            # filesystem/azurefs.cc, pyarrow 25.0.1); without it the SAS became a path segment and every
+            # request of the dataset reader failed ("OutOfRangeInput", "GetProperties failed")
+            options["sas_token"] = "?" + s.sas.lstrip("?")
         # else: Arrow's own DefaultAzureCredential chain (workload identity, managed identity)
         return pyarrow.fs.AzureFileSystem(**options), f"{loc.bucket}/{loc.key}".rstrip("/")
 
@@ -1413,20 +1417,36 @@ def refuse_unlistable(uri: str) -> None:
     names): pyarrow 25.0.1's ``AzureFileSystem`` crashes the process (SIGSEGV) listing a prefix
     recursively when it meets one, and no dataset could read it. Asked through the SDK, whose listing
     is safe, before the dataset reader hands the prefix to pyarrow: one listing more per Azure source.
-    Nothing for other schemes (S3 and GCS list such a name; pyarrow refuses it in one line)."""
+    Nothing for other schemes (S3 and GCS list such a name; pyarrow refuses it in one line), and
+    nothing for a source without a glob that names a blob (pyarrow reads it by its properties, no
+    listing): a read-only SAS scoped to one blob, or one without List, reads it (before, the listing
+    was refused and the message said the SAS "was refused or has expired"). A listing refused
+    (403) is a ConfigError saying the credentials cannot list."""
+    from azure.core import exceptions as aexc
+
     loc = parse(uri)
     if loc.scheme != "az":
         return
     key = loc.key
+    backend = _Azure()
     if (glob := re.search(r"[*?\[]", key)) is not None:
         key = key[:glob.start()].rpartition("/")[0]
+    elif key and not key.endswith("/") and backend.exists(loc):  # one blob, named: nothing is listed
+        return
     prefix = _dir_prefix(key)
-    backend = _Azure()
     with backend.errors(loc):
         container = backend.container(loc)
-        names = (container.list_blob_names(name_starts_with=prefix) if hasattr(container, "list_blob_names")
-                 else (b.name for b in container.list_blobs(name_starts_with=prefix)))
-        bad = next((n for n in names if "//" in "/" + n[len(prefix):]), None)
+        try:
+            names = (container.list_blob_names(name_starts_with=prefix) if hasattr(container, "list_blob_names")
+                     else (b.name for b in container.list_blobs(name_starts_with=prefix)))
+            bad = next((n for n in names if "//" in "/" + n[len(prefix):]), None)
+        except aexc.HttpResponseError as exc:
+            if exc.status_code != 403:
+                raise
+            raise ConfigError(f"{uri}: the credentials cannot list container {loc.bucket!r} (List permission; Azure "
+                              f"answered 403 {_azure_code(exc)}), which reading a prefix or a glob needs: use a SAS "
+                              "with List ('l') on the container or a role such as 'Storage Blob Data Reader', or "
+                              "name one blob (a SAS scoped to one blob reads only that blob)") from exc
     if bad is not None:
         raise DataSourceError(f"{uri}: blob {bad!r} of container {loc.bucket!r} has an empty path segment ('//'): "
                               "pyarrow's Azure listing cannot read it (pyarrow 25.0.1 crashes on it); rename the blob "
@@ -1891,7 +1911,48 @@ _OTHER_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32", "UTF-32"), (b"\x00\x00\xfe\xff", 
                (b"\x84\x31\x95\x33", "GB 18030", "GB18030"),
                *((b"+/v" + end, "UTF-7", "UTF-7") for end in (b"8", b"9", b"+", b"/")))
 CSV_HEAD_BYTES = 512
-"""Stored bytes of a CSV file enough for :func:`refuse_other_encoding` (gzipped or not)."""
+"""Stored bytes of a CSV file enough for :func:`refuse_other_encoding` (gzipped or not), unless its
+header is longer: :func:`csv_head` then reads on to the end of it."""
+CSV_HEADER_MAX_BYTES = 1 << 20
+"""How far :func:`csv_head` reads for the end of a header line: Arrow's CSV block (``ReadOptions.block_size``,
+1 MiB, pyarrow 25), which the header must fit in."""
+
+
+def _csv_text(head: bytes) -> bytes:
+    """``head``'s text: decompressed (at most :data:`CSV_HEADER_MAX_BYTES`) when it starts a gzip stream."""
+    if csv_compression(head) != "gzip":
+        return head
+    try:
+        return zlib.decompressobj(wbits=31).decompress(head, CSV_HEADER_MAX_BYTES)  # a partial stream is fine
+    except zlib.error:
+        return b"\n"  # a corrupt stream: the reader names it
+
+
+def csv_blank(data: bytes) -> bool:
+    """Whether ``data``, a CSV file's whole stored bytes, holds no text but blank lines, gzipped or
+    not: a gzip stream of nothing (20 bytes and more, as ``gzip -c /dev/null`` and Hadoop's gzip
+    output of a reducer with no output write it), a lone newline. No rows and no columns, as a
+    zero-byte file (:func:`local_files`); pyarrow cannot read a schema from it ("Empty CSV file or
+    block"). A corrupt or cut gzip stream is not blank: the reader names it."""
+    if csv_compression(data) == "gzip":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error):
+            return False
+    return not data.strip()
+
+
+def csv_head(read: Callable[[int], bytes]) -> bytes:
+    """A CSV file's first stored bytes for :func:`refuse_other_encoding`, from ``read(n)`` (a stream's
+    ``read``): :data:`CSV_HEAD_BYTES`, or more, up to :data:`CSV_HEADER_MAX_BYTES`, until they hold the
+    end of the header line (a header of 40 long column names is longer than 512 bytes: one in
+    Windows-1252 past them was a ``UnicodeDecodeError`` traceback from ``Schema.names``)."""
+    head = read(CSV_HEAD_BYTES)
+    more = head
+    while more and len(head) < CSV_HEADER_MAX_BYTES and b"\n" not in _csv_text(head):
+        more = read(min(len(head), CSV_HEADER_MAX_BYTES - len(head)))
+        head += more
+    return head
 
 
 # Magic numbers of the compressions a CSV may be stored in that ctloop does not read (only gzip):
@@ -1904,7 +1965,7 @@ _OTHER_COMPRESSIONS = ((re.compile(rb"BZh[1-9]1AY&SY"), "bzip2-compressed", "bun
 
 def refuse_other_encoding(uri: str, head: bytes) -> None:
     """DataSourceError naming what the file is when a CSV file's first stored bytes (``head``,
-    gzipped or not, :data:`CSV_HEAD_BYTES` of them) are not UTF-8 text: the byte-order mark of
+    gzipped or not, :data:`CSV_HEAD_BYTES` of them or :func:`csv_head`'s) are not UTF-8 text: the byte-order mark of
     another encoding (pandas then says "'utf-8' codec can't decode byte 0xff" and pyarrow's CSV
     reader, UTF-8 only, "Expected 3 columns, got 1"), another compression than gzip (bzip2, xz,
     zstd, zip; also inside a gzip stream), or bytes that are no UTF-8 (a Windows-1252 export: a
@@ -1915,9 +1976,11 @@ def refuse_other_encoding(uri: str, head: bytes) -> None:
 
     if csv_compression(head) == "gzip":
         try:
-            head = zlib.decompressobj(wbits=31).decompress(head, 4 * CSV_HEAD_BYTES)  # a partial stream is fine
+            head = zlib.decompressobj(wbits=31).decompress(head, CSV_HEADER_MAX_BYTES)  # a partial stream is fine
         except zlib.error:
             return  # a corrupt stream: the reader names it
+        # four times the stored head, and the whole header line however far it goes (csv_head)
+        head = head[:max(4 * CSV_HEAD_BYTES, head.find(b"\n") + 1 or len(head))]
     found = next((bom for bom in _OTHER_BOMS if head.startswith(bom[0])), None)
     if found is not None:
         mark, name, iconv = found

@@ -1528,7 +1528,8 @@ def _glob_matches(path: str, pattern: str) -> bool:
     return match(0, 0)
 
 
-def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = None) -> dict[str, str]:
+def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = None,
+                 blank: list[str] | None = None) -> dict[str, str]:
     """``{name Arrow reads: file}`` for each CSV file whose extension says the wrong thing about
     its bytes (:func:`ctloop.storage.csv_compression` decides by the gzip magic). Arrow picks
     the codec by extension (``FileSource::OpenCompressed``, arrow/cpp/src/arrow/dataset/
@@ -1537,12 +1538,16 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
     bytes per file, several at a time on an object store; a file in another encoding than UTF-8
     (the only one Arrow's CSV reader reads) is a DataSourceError naming it
     (:func:`ctloop.storage.refuse_other_encoding`), as ``shown`` when given (a single file named
-    on its own: as the user wrote it)."""
+    on its own: as the user wrote it). With a ``blank`` list, each file whose whole content those
+    first bytes are and hold no text (:func:`ctloop.storage.csv_blank`: Hadoop's gzip output of a
+    reducer with no output, a lone newline) is put in it instead: no rows, no columns, left out as
+    a zero-byte file is."""
     from ctloop import storage
 
-    def head(path: str) -> bytes:
+    def head(path: str) -> tuple[bytes, bool]:
         with fs.open_input_stream(path, compression=None) as stream:  # the stored bytes
-            return stream.read(storage.CSV_HEAD_BYTES)
+            first = storage.csv_head(stream.read)  # through the end of the header line
+            return first, len(first) < storage.CSV_HEAD_BYTES and not stream.read(1)  # and whether all of them
 
     if local or len(files) < 2:
         heads = [head(f) for f in files]
@@ -1550,7 +1555,10 @@ def _codec_names(fs: Any, files: list[str], local: bool, shown: str | None = Non
         with ThreadPoolExecutor(max_workers=min(16, len(files))) as pool:
             heads = list(pool.map(head, files))
     renamed = {}
-    for path, first in zip(files, heads, strict=True):
+    for path, (first, whole) in zip(files, heads, strict=True):
+        if blank is not None and whole and storage.csv_blank(first):
+            blank.append(path)
+            continue
         storage.refuse_other_encoding(shown or path, first)
         packed = storage.csv_compression(first) == "gzip"
         if packed != path.endswith(".gz"):  # Arrow takes "gz" as written, lower case only ('X.CSV.GZ': none)
@@ -1660,7 +1668,17 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
         if not files:
             raise DataSourceError(f"{uri} matches no files")
         return fs, sorted(set(files)), base
-    info = fs.get_file_info(path)
+    try:
+        info = fs.get_file_info(path)
+    except OSError:
+        from ctloop import storage
+
+        # Arrow asks an Azure account without a hierarchical namespace by listing (ListBlobsByHierarchy,
+        # GetFileInfo in apache/arrow cpp/src/arrow/filesystem/azurefs.cc, pyarrow 25.0.1): a SAS without
+        # List (one scoped to the blob) is refused that, yet may read the blob, asked through the SDK
+        if storage.parse(uri).scheme == "az" and storage.exists(uri):
+            return fs, [path], None
+        raise
     if info.type == pafs.FileType.NotFound:
         raise DataSourceError(f"{uri} does not exist")
     if info.type == pafs.FileType.File:
@@ -1701,15 +1719,19 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
             raise ConfigError("no data URI given: pass a file, a directory, a glob or gs://...")
         fs, files, base = _resolve_files(source)
         uri = source
+        listed = set(files) if base is not None else set()  # from a directory or glob, not named on its own
     else:
         paths = [os.fspath(p) for p in source]
         if not paths:
             raise ConfigError("no data files given")
         fs, files, base = None, [], None
+        listed = set()
         for p in paths:
-            f, found, _ = _resolve_files(p)
+            f, found, below = _resolve_files(p)
             fs = fs or f
             files.extend(found)
+            if below is not None:
+                listed.update(found)
         base = os.path.commonpath(files) if len(files) > 1 else None
         uri = paths[0] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} more)"
     formats = {f: _suffix_format(f) for f in files}
@@ -1752,12 +1774,21 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
     local = isinstance(fs, pafs.LocalFileSystem)
     names = files
     if fmt == "csv":
+        blank: list[str] = []
         try:
-            renamed = _codec_names(fs, files, local, uri if base is None and len(files) == 1 else None)
+            renamed = _codec_names(fs, files, local, uri if base is None and len(files) == 1 else None,
+                                   blank if listed else None)
         except OSError as exc:
             from ctloop import storage
 
             raise storage.arrow_error(uri, exc) from exc
+        blank = [f for f in blank if f in listed]  # a file named on its own stays refused
+        if blank:
+            if not (kept := [f for f in files if f not in set(blank)]):
+                shown = blank[0][len(base):].lstrip("/") if base is not None else blank[0]
+                raise DataSourceError(f"{uri} holds no data: its {len(blank)} file(s) hold no text (an empty gzip "
+                                      f"stream, blank lines; e.g. {one_line(shown)})")
+            files = names = kept
         if renamed:
             names = [next((v for v, f in renamed.items() if f == path), path) for path in files]
             fs = _recoded(fs, renamed)
@@ -1770,8 +1801,11 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         raise DataSourceError(f"{uri} is not a readable {fmt} dataset: {exc}") from exc
     from ctloop import storage
 
-    storage.check_hive_columns(uri, dataset, keys)  # a file column named like its key=value directory
-    written = [n for n in dataset.schema.names if n not in keys]
+    try:
+        storage.check_hive_columns(uri, dataset, keys)  # a file column named like its key=value directory
+        written = [n for n in dataset.schema.names if n not in keys]
+    except UnicodeDecodeError as exc:  # a header past csv_head's reach (Arrow's own block size)
+        raise _header_not_utf8(uri, dataset, exc) from None
     if fmt == "csv" and len(written) == 1:  # as ctloop.storage.read_table refuses it (training)
         sep = next((c for c in (";", "\t", "|") if c in written[0]), None)
         if sep is not None:  # a spreadsheet's export: else "has no column 'x'", or pyarrow's column count
@@ -1780,6 +1814,21 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
     if fmt == "csv" and "" in written:
         dataset = _csv_unnamed(uri, dataset, written)
     return Source(uri, files, fmt, keys, dataset, local=local)
+
+
+def _header_not_utf8(uri: str, dataset: pads.Dataset, exc: UnicodeDecodeError) -> DataSourceError:
+    """The one line for a CSV header Arrow read that is not UTF-8 (``Schema.names`` raises
+    ``UnicodeDecodeError``), naming the first file whose header it is."""
+    shown = uri
+    for fragment in dataset.get_fragments():
+        try:
+            fragment.physical_schema.names  # noqa: B018 (the decoding is the check)
+        except UnicodeDecodeError:
+            shown = fragment.path
+            break
+    return DataSourceError(f"{shown} is not UTF-8 text (its header: {exc.reason}): ctloop reads UTF-8 CSV: save it "
+                           "as UTF-8 (Excel: 'CSV UTF-8'; iconv -f WINDOWS-1252 -t UTF-8 for a Windows export) or as "
+                           "Parquet")
 
 
 def _csv_unnamed(uri: str, dataset: pads.Dataset, written: list[str]) -> pads.Dataset:
