@@ -1889,7 +1889,9 @@ def _read_parquet(raw: bytes) -> pd.DataFrame:
     try:
         return pd.read_parquet(io.BytesIO(raw))
     except TypeError:
-        return pq.read_table(io.BytesIO(raw)).to_pandas(ignore_metadata=True)
+        frame = pq.read_table(io.BytesIO(raw)).to_pandas(ignore_metadata=True)
+        # an unnamed index stored as a column is no data (:func:`_index_as_columns`); a named one is a column
+        return frame.drop(columns=[c for c in frame.columns if re.fullmatch(r"__index_level_\d+__", str(c))])
 
 
 GZIP_MAGIC = b"\x1f\x8b"

@@ -46,3 +46,14 @@ def test_a_parquet_file_of_an_arrow_backed_list_column_is_read(tmp_path):
     frame = storage.read_table(str(path))
     assert frame["x"].tolist() == list(range(5))
     assert [list(v) for v in frame["tokens"]] == [[1, 2]] * 5
+
+
+def test_a_filtered_frame_of_lists_keeps_no_index_column(tmp_path):
+    """A frame filtered before ``to_parquet`` stores its unnamed index as ``__index_level_0__``: no
+    data (as ``_index_as_columns`` leaves it out), also when the list column needs the fallback."""
+    path = tmp_path / "filtered.parquet"
+    frame = pd.DataFrame({"tokens": pd.array([[1, 2]] * 6, dtype=pd.ArrowDtype(pa.list_(pa.int64()))),
+                          "x": range(6)})
+    frame[frame["x"] % 2 == 1].to_parquet(path)
+    read = storage.read_table(str(path))
+    assert list(read.columns) == ["tokens", "x"] and read["x"].tolist() == [1, 3, 5]
