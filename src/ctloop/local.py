@@ -536,9 +536,20 @@ def _stopped_on_signal() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+# the last line of a traceback: an exception class, dotted or not, and its message
+_EXCEPTION_LINE = re.compile(r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?::\s.*)?")
+
+
 def _first_error(log_file: Path) -> str:
-    """The most telling error line of a failed run (ctloop errors first)."""
+    """The most telling error line of a failed run: the exception that ended the first failed
+    task (the last line of its traceback, just before kfp.local's "finished with status FAILURE"),
+    else the last line naming a ctloop error or an error."""
     lines = [_ANSI.sub("", x).strip() for x in log_file.read_text().splitlines()]
+    failed = next((i for i, x in enumerate(lines) if x.split(" - ", 2)[-1].startswith("Task ")
+                   and "finished with status FAILURE" in x), None)
+    before = [x for x in lines[:failed] if x] if failed is not None else []
+    if before and _EXCEPTION_LINE.fullmatch(before[-1]):
+        return before[-1]
     for pattern in ("ctloop.errors.", "Error:", "error:"):
         hits = [x for x in lines if pattern in x]
         if hits:

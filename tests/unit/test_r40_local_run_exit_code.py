@@ -38,3 +38,46 @@ def test_a_local_run_refusing_its_data_exits_2_with_one_error_line(tmp_path, cap
     assert code == 2, out
     errors = [line for line in out.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and "'y'" in errors[0] and "'YES'" in errors[0]
+
+
+_TASK_FAILED = "13:53:50.349 - ERROR - Task \x1b[96m'train-model'\x1b[0m finished with status \x1b[91mFAILURE\x1b[0m"
+_PIPELINE_FAILED = ("13:53:59.672 - ERROR - Pipeline \x1b[95m'continuous-training'\x1b[0m finished with status "
+                    "\x1b[91mFAILURE\x1b[0m. Inner task failed: \x1b[96m'train-model'\x1b[0m.")
+
+
+def _exit_of(tmp_path, traceback: str) -> tuple[str, int]:
+    from ctloop.local import _first_error
+
+    log = tmp_path / "run.log"
+    log.write_text("13:53:40.001 - INFO - Executing task 'train-model'\n" + traceback + "\n\n" + _TASK_FAILED
+                   + "\n" + "-" * 80 + "\n" + _PIPELINE_FAILED + "\n")
+    error = _first_error(log)
+    return error, failed_run_exit(error)
+
+
+def test_a_crash_while_handling_a_ctloop_error_exits_1_naming_the_crash(tmp_path):
+    error, code = _exit_of(tmp_path, """    Traceback (most recent call last):
+      File "/x/components/train/core.py", line 10, in fit
+    ctloop.errors.TrainingError: the fit failed: singular matrix
+
+    During handling of the above exception, another exception occurred:
+
+    Traceback (most recent call last):
+      File "/x/components/train/core.py", line 12, in fit
+    KeyError: 'weights'""")
+    assert (error, code) == ("KeyError: 'weights'", 1)
+
+
+def test_a_log_line_mentioning_a_ctloop_error_does_not_make_a_crash_a_refusal(tmp_path):
+    error, code = _exit_of(tmp_path, """    ctloop: retrying after ctloop.errors.StoreUnavailable: s3://b: no answer
+    Traceback (most recent call last):
+      File "/x/components/train/core.py", line 12, in fit
+    MemoryError""")
+    assert (error, code) == ("MemoryError", 1)
+
+
+def test_the_ctloop_error_that_ended_the_task_is_the_error_line(tmp_path):
+    error, code = _exit_of(tmp_path, """    Traceback (most recent call last):
+      File "/x/components/prepare/core.py", line 214, in prepare
+    ctloop.errors.DataValidationError: data contract violated (1 rule(s)): column 'y' breaks rule 'labels'""")
+    assert code == 2 and error.startswith("ctloop.errors.DataValidationError: data contract violated")

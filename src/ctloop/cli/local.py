@@ -163,7 +163,7 @@ def failed_run_exit(error: str) -> int:
     as every other command exits for one; 1 for anything else (a crash, a killed task)."""
     from ctloop import errors
 
-    named = re.search(r"\bctloop\.errors\.(\w+)", error)
+    named = re.match(r"ctloop\.errors\.(\w+):", error)  # the exception that ended the task, not a mention
     kind = getattr(errors, named[1], None) if named else None
     return 2 if isinstance(kind, type) and issubclass(kind, errors.CtloopError) else 1
 
