@@ -99,7 +99,7 @@ STATE_VERSION = 1
 DEFAULT_SKETCH_SIZE = 16384  # buckets (or exact distinct values) per numeric column and side
 DEFAULT_MAX_CATEGORIES = 16384  # exact category counts per column and side, then hash buckets
 DEFAULT_BATCH_ROWS = 262_144
-MAX_BATCH_ROWS = 2**63 - 1  # pyarrow's batch_size is an int64 (OverflowError past it)
+MAX_BATCH_ROWS = 2**31 - 1  # pyarrow's to_batches/from_fragment take ``int batch_size``, a C int (OverflowError past it)
 PARALLEL_MIN_ROWS = 50_000  # below this a batch is summarised column after column, in one thread
 PREFETCH_BATCHES = 2  # batches decoded ahead of the statistics (memory: ~2 x batch size)
 
@@ -1071,7 +1071,7 @@ class Source:
         import pyarrow.dataset as pads
 
         if not 1 <= batch_rows <= MAX_BATCH_ROWS:
-            raise ConfigError(f"batch_rows (--batch-rows) must be in [1, {MAX_BATCH_ROWS}] (pyarrow's int64), "
+            raise ConfigError(f"batch_rows (--batch-rows) must be in [1, {MAX_BATCH_ROWS}] (pyarrow's C int), "
                               f"got {batch_rows}")
         read_errors = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OSError)  # a file's problem
         fragments = list(self.dataset.get_fragments(filter=filter))
