@@ -661,8 +661,9 @@ def _number_or_text(col: ColumnState) -> str | None:
     if col.family in NUMERIC_FAMILIES:
         return "number"
     values = str(col.type).partition("values=")[2].split(",")[0]  # dictionary<values=string, indices=...>
-    if col.family == TEXT and str(col.type).startswith(("binary", "large_binary", "fixed_size_binary")):
-        return "bytes"  # a Parquet BYTE_ARRAY without the UTF8 annotation: b"a" is not "a"
+    raw = ("binary", "large_binary", "fixed_size_binary")
+    if (col.family == TEXT and str(col.type).startswith(raw)) or (col.family == CATEGORY and values.startswith(raw)):
+        return "bytes"  # a Parquet BYTE_ARRAY without the UTF8 annotation (also dictionary-encoded): b"a" is not "a"
     text = col.family == TEXT or (col.family == CATEGORY and values in ("string", "large_string"))
     return "text" if text else None
 
