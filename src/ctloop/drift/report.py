@@ -44,20 +44,40 @@ looks each category up in the other side's index, quadratic in them (12,565 dist
 
 
 REPORT_MAX_COLUMNS = 100
-"""At most this many columns are rendered (the verdict's drifted ones first), the others named at
-the top of the page: evidently 0.7.23 renders a widget with its plots per column, a third of a
+"""At most this many columns are rendered (the verdict's most drifted ones first), the others named
+at the top of the page: evidently 0.7.23 renders a widget with its plots per column, a third of a
 second, 80 kB of HTML and 1.4 MB of memory each (300 columns of 200 rows: 98 s, 625 MB, a 24 MB
 page; 2,000 columns would take ten minutes and gigabytes where the verdict took 5 s)."""
 
+NOTE_MAX_UNDRIFTED = 50
+"""Columns left out of the report that did not drift named on the page (all are in drift.json);
+every left-out drifted column is named."""
 
-def _first_columns(shown: list[str], drifted: list[str], limit: int) -> list[str]:
-    """At most ``limit`` of ``shown``, the ``drifted`` ones first, in ``shown``'s order."""
-    if len(shown) <= limit:
-        return shown
-    first = set(drifted)
-    keep = set([c for c in shown if c in first][:limit])
-    keep |= set([c for c in shown if c not in first][: limit - len(keep)])
-    return [c for c in shown if c in keep]
+
+def _drifted_first(shown: list[str], drifted: list[str]) -> list[str]:
+    """``shown``: the ``drifted`` ones first in ``drifted``'s order (most drifted first,
+    :func:`by_severity`), then the others in ``shown``'s order."""
+    first = [c for c in dict.fromkeys(drifted) if c in set(shown)]
+    return first + [c for c in shown if c not in set(first)]
+
+
+def by_severity(columns: list[Any]) -> list[str]:
+    """The drifted ones of ``columns`` (``engine.ColumnDrift``), most drifted first: a p-value
+    relative to its threshold ascending, a distance relative to its threshold descending (a p-value
+    column before a distance column of the same ratio); ties in column order."""
+    import math
+
+    from ctloop.drift import stats
+
+    def key(col: Any) -> tuple[float, float]:
+        score, thr = float(col.score), float(col.threshold)
+        if math.isnan(score):
+            return (math.inf, math.inf)
+        if col.method in stats.P_VALUE_METHODS:
+            return (score / thr if thr > 0 else score, score)
+        return (thr / score if score > 0 else math.inf, -score)
+
+    return [c.column for c in sorted((c for c in columns if c.drifted), key=key)]
 
 
 def _distinct(reference: pd.Series, current: pd.Series) -> int:
@@ -188,7 +208,7 @@ def options_from_result(result: Any) -> dict[str, Any]:
         "column_kinds": {c.column: c.kind for c in result.columns},
         "drift_share": result.drift_share,
         "skipped": list(getattr(result, "skipped", [])),
-        "drifted": [c.column for c in result.columns if c.drifted],
+        "drifted": by_severity(result.columns),
     }
 
 
@@ -228,8 +248,10 @@ def render_html(
             not re-infer them differently on the sample (e.g. strings as "text").
         skipped: The verdict's skipped columns (``DriftResult.skipped``): named in a line at
             the top of the page (:func:`skipped_note`). Datetime columns are shown as seconds.
-        drifted: The columns the verdict found drifted: rendered first when there are more than
-            :data:`REPORT_MAX_COLUMNS` columns to show (the rest are named at the top).
+        drifted: The columns the verdict found drifted, most drifted first (:func:`by_severity`):
+            when there are more than :data:`REPORT_MAX_COLUMNS` columns to show, the first of them
+            are rendered in this order, then undrifted ones; the rest are named at the top, the
+            drifted ones first.
 
     Returns:
         ``report_engine``, ``report_sample_size``, ``report_seed``, ``report_reference_rows`` and
@@ -238,7 +260,7 @@ def render_html(
         sample: evidently cannot render those), ``report_many_categories`` (categorical columns
         with more than :data:`REPORT_MAX_CATEGORIES` distinct values in the sample: not
         rendered, named at the top of the page), ``report_columns_not_rendered`` (the columns
-        past :data:`REPORT_MAX_COLUMNS`, also named there).
+        past :data:`REPORT_MAX_COLUMNS`, drifted ones first, also named there).
     """
     import warnings
 
@@ -257,8 +279,10 @@ def render_html(
     many = {c: n for c in shown if c not in no_values and kinds[c] == "categorical"
             and (n := _distinct(ref[c], cur[c])) > REPORT_MAX_CATEGORIES}
     shown = [c for c in shown if c not in no_values and c not in many]
-    kept = _first_columns(shown, list(drifted or []), REPORT_MAX_COLUMNS)
-    left_out, shown = [c for c in shown if c not in kept], kept
+    left_out = []
+    if len(shown) > REPORT_MAX_COLUMNS:  # the most drifted rendered, the drifted left out named first
+        ordered = _drifted_first(shown, list(drifted or []))
+        shown, left_out = ordered[:REPORT_MAX_COLUMNS], ordered[REPORT_MAX_COLUMNS:]
     column_methods = {k: v for k, v in (column_methods or {}).items() if k in shown} or None
     column_thresholds = {k: v for k, v in (column_thresholds or {}).items() if k in shown} or None
 
@@ -305,10 +329,16 @@ def render_html(
             + f"; evidently's report takes minutes beyond {REPORT_MAX_CATEGORIES} categories a column. "
             "The verdict compared them on all rows.")
     if left_out:
+        gone = [c for c in left_out if c in set(drifted or [])]
+        quiet = [c for c in left_out if c not in set(gone)]
+        named = ([f"drifted: {', '.join(map(str, gone))}"] if gone else []) + (
+            [f"not drifted: {', '.join(map(str, quiet[:NOTE_MAX_UNDRIFTED]))}"
+             + (f" and {len(quiet) - NOTE_MAX_UNDRIFTED} more" if len(quiet) > NOTE_MAX_UNDRIFTED else "")]
+            if quiet else [])  # fmt: skip
         page_note(path, "ctloop-many-columns", f"Not rendered: {len(left_out)} of {len(shown) + len(left_out)} "
-                  f"columns (at most {REPORT_MAX_COLUMNS} are, the drifted ones first; evidently's share of "
-                  "drifted columns below is over these): " + ", ".join(map(str, left_out[:50]))
-                  + ("…" if len(left_out) > 50 else "") + ". The verdict and drift.json cover every column.")
+                  f"columns (at most {REPORT_MAX_COLUMNS} are, the most drifted first; evidently's share of "
+                  "drifted columns below is over these): " + "; ".join(named)
+                  + ". The verdict and drift.json cover every column.")
     return {
         "report_engine": "evidently 0.7 DataDriftPreset",
         "report_sample_size": int(sample_size),
@@ -335,4 +365,4 @@ def placeholder_html(path: str | Path, title: str, message: str) -> None:
     )
 
 
-__all__ = ["options_from_result", "placeholder_html", "render_html", "sample_rows", "script_safe", "skipped_note", "page_note", "REPORT_MAX_CATEGORIES", "REPORT_MAX_COLUMNS"]
+__all__ = ["options_from_result", "placeholder_html", "render_html", "sample_rows", "by_severity", "script_safe", "skipped_note", "page_note", "REPORT_MAX_CATEGORIES", "REPORT_MAX_COLUMNS"]
