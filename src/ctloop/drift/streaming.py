@@ -1979,7 +1979,7 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     try:
         table = src.dataset.to_table(columns=keep)
         if src.format != "csv" or not _non_finite_floats(table):
-            return _csv_empty_as_float(src, table).to_pandas(), src
+            return as_pandas(_csv_empty_as_float(src, table)), src
         # a NaN or an infinity: a cell pandas reads as text past a file's first block is refused,
         # file by file (Source._file_batches), as the streamed engine reads it
     except pa.ArrowInvalid as exc:
@@ -1989,7 +1989,19 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
         raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
     # a CSV column whose type changes past a file's first block: widened or refused file by file
     # (Source._file_batches), as the streamed engine reads it
-    return _csv_empty_as_float(src, _gathered([batch for batch, _, _ in src.batches(keep)])).to_pandas(), src
+    return as_pandas(_csv_empty_as_float(src, _gathered([batch for batch, _, _ in src.batches(keep)]))), src
+
+
+def as_pandas(table: pa.Table) -> pd.DataFrame:
+    """``table.to_pandas()``; a table whose pandas metadata names a dtype pandas cannot build
+    again (a Parquet file written from an Arrow-backed list column stores ``list<item:
+    int64>[pyarrow]``: pandas 2.3 raises ``TypeError: data type ... not understood``, even when
+    that column is not in ``table``) is converted without that metadata, as
+    ``ctloop.storage.read_table`` reads a single file."""
+    try:
+        return table.to_pandas()
+    except TypeError:
+        return table.to_pandas(ignore_metadata=True)
 
 
 def _non_finite_floats(table: pa.Table) -> bool:
@@ -2130,7 +2142,7 @@ class RowSample:
             return pd.DataFrame()
         self._compact()
         order = np.argsort(self._keys[0], kind="stable")
-        return self._rows[0].take(order).to_pandas()
+        return as_pandas(self._rows[0].take(order))
 
 
 # ---------------------------------------------------------------------------- putting it together
@@ -2356,6 +2368,7 @@ __all__ = [
     "Source",
     "StreamingRun",
     "add_histograms",
+    "as_pandas",
     "choose_engine",
     "compare",
     "csv_timestamps_as_text",
