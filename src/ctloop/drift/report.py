@@ -125,20 +125,45 @@ def _as_seconds(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def _plain_numbers(frame: pd.DataFrame, columns: list[str], kinds: dict[str, str]) -> pd.DataFrame:
-    """Numeric columns of a nullable or Arrow-backed dtype (``Int64``, ``Float64``,
-    ``int64[pyarrow]``, ...) as float64, null → NaN: evidently 0.7.23 (``legacy/calculations/
-    data_drift.py`` ``get_drift_for_columns``) runs ``np.corrcoef`` on the numeric columns'
-    ``.values`` when they hold no null, an object array for these, and numpy fails on it
-    (``AttributeError: 'float' object has no attribute 'shape'``)."""
+    """Values evidently 0.7.23 can chart and write into its page, as the verdict compared them:
+
+    * numeric columns of a nullable or Arrow-backed dtype (``Int64``, ``Float64``,
+      ``int64[pyarrow]``, ...) or of objects (``Decimal``: a Parquet ``decimal128`` in the
+      streamed engine's sample) as float64, null → NaN: evidently (``legacy/calculations/
+      data_drift.py`` ``get_drift_for_columns``) runs ``np.corrcoef`` on the numeric columns'
+      ``.values`` when they hold no null, an object array for these, and numpy fails on it
+      (``AttributeError: 'float' object has no attribute 'shape'``), or ``np.isinf`` on Decimals;
+    * categorical values that are dates, times (a Parquet ``time64`` column) or Decimals as their
+      ISO text / text: evidently's page writer (``legacy/utils/dashboard.py``
+      ``dashboard_info_to_json``) fails on them (``Object of type time is not JSON
+      serializable``)."""
+    import datetime as dt
+    import decimal
+
     import numpy as np
     import pandas as pd
 
+    def text(value: Any) -> Any:
+        if isinstance(value, dt.date | dt.time):
+            return value.isoformat()
+        return str(value) if isinstance(value, decimal.Decimal) else value
+
     fixed = {}
     for c in columns:
-        dtype = frame[c].dtype
-        if (kinds.get(c) == "numeric" and pd.api.types.is_extension_array_dtype(dtype)
-                and pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
-            fixed[c] = frame[c].to_numpy(dtype=float, na_value=np.nan)
+        col = frame[c]
+        dtype = col.dtype
+        if kinds.get(c) == "numeric":
+            if pd.api.types.is_bool_dtype(dtype):
+                continue
+            if pd.api.types.is_extension_array_dtype(dtype) and pd.api.types.is_numeric_dtype(dtype):
+                fixed[c] = col.to_numpy(dtype=float, na_value=np.nan)
+            elif pd.api.types.is_object_dtype(dtype):
+                fixed[c] = pd.to_numeric(col.astype(object).where(col.notna(), np.nan), errors="coerce").astype(float)
+        elif pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype | pd.ArrowDtype):
+            values = col.astype(object)
+            present = values[values.notna()]
+            if any(isinstance(v, dt.date | dt.time | decimal.Decimal) for v in present):
+                fixed[c] = values.map(text).where(values.notna(), None)
     return frame.assign(**fixed) if fixed else frame
 
 
@@ -271,9 +296,9 @@ def render_html(
         if name not in kinds:
             kinds[name] = core.column_kind(current[name])
     shown = [c for c in columns if kinds.get(c) in core.KINDS]
-    ref = _plain_numbers(_as_seconds(_without_inf(sample_rows(reference, shown, sample_size, seed, stream=0), shown,
+    ref = _without_inf(_as_seconds(_plain_numbers(sample_rows(reference, shown, sample_size, seed, stream=0), shown,
                                                   kinds), shown), shown, kinds)
-    cur = _plain_numbers(_as_seconds(_without_inf(sample_rows(current, shown, sample_size, seed, stream=1), shown,
+    cur = _without_inf(_as_seconds(_plain_numbers(sample_rows(current, shown, sample_size, seed, stream=1), shown,
                                                   kinds), shown), shown, kinds)
     no_values = [c for c in shown if not (_has_values(ref[c]) and _has_values(cur[c]))]
     many = {c: n for c in shown if c not in no_values and kinds[c] == "categorical"
