@@ -57,8 +57,10 @@ every left-out drifted column is named."""
 def _drifted_first(shown: list[str], drifted: list[str]) -> list[str]:
     """``shown``: the ``drifted`` ones first in ``drifted``'s order (most drifted first,
     :func:`by_severity`), then the others in ``shown``'s order."""
-    first = [c for c in dict.fromkeys(drifted) if c in set(shown)]
-    return first + [c for c in shown if c not in set(first)]
+    here = set(shown)
+    first = [c for c in dict.fromkeys(drifted) if c in here]
+    taken = set(first)
+    return first + [c for c in shown if c not in taken]
 
 
 def by_severity(columns: list[Any]) -> list[str]:
@@ -354,8 +356,9 @@ def render_html(
             + f"; evidently's report takes minutes beyond {REPORT_MAX_CATEGORIES} categories a column. "
             "The verdict compared them on all rows.")
     if left_out:
-        gone = [c for c in left_out if c in set(drifted or [])]
-        quiet = [c for c in left_out if c not in set(gone)]
+        was_drifted = set(drifted or [])
+        gone = [c for c in left_out if c in was_drifted]
+        quiet = [c for c in left_out if c not in was_drifted]
         named = ([f"drifted: {', '.join(map(str, gone))}"] if gone else []) + (
             [f"not drifted: {', '.join(map(str, quiet[:NOTE_MAX_UNDRIFTED]))}"
              + (f" and {len(quiet) - NOTE_MAX_UNDRIFTED} more" if len(quiet) > NOTE_MAX_UNDRIFTED else "")]
