@@ -1059,7 +1059,9 @@ class Source:
 
         try:
             return int(self.dataset.count_rows(filter=filter))
-        except (pa.ArrowInvalid, OSError) as exc:
+        except pa.ArrowCancelled:
+            raise
+        except (pa.ArrowException, OSError) as exc:
             raise DataSourceError(f"{self.uri}: cannot read: {exc}") from exc
 
     def batches(self, columns: Sequence[str] | None = None, *, filter: Any = None,
@@ -1074,7 +1076,7 @@ class Source:
         if not 1 <= batch_rows <= MAX_BATCH_ROWS:
             raise ConfigError(f"batch_rows (--batch-rows) must be in [1, {MAX_BATCH_ROWS}] (pyarrow's C int), "
                               f"got {batch_rows}")
-        read_errors = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OSError)  # a file's problem
+        read_errors = (pa.ArrowException, OSError)  # a file's problem (capacity, index, memory ... errors too)
         fragments = list(self.dataset.get_fragments(filter=filter))
         # One reader thread decodes ahead of the consumer, at most PREFETCH_BATCHES batches:
         # pyarrow's own dataset scanner reads ahead by whole files when decoding outpaces the
@@ -1117,7 +1119,8 @@ class Source:
         current = None
         try:
             while (item := slots.get()) is not None:
-                if isinstance(item, _ReadFailure) and not isinstance(item.error, read_errors):
+                if isinstance(item, _ReadFailure) and (not isinstance(item.error, read_errors)
+                                                       or isinstance(item.error, pa.ArrowCancelled)):
                     raise item.error  # CsvTypeChanged: one line naming the file already; else not a reading problem
                 if isinstance(item, _ReadFailure):
                     raise DataSourceError(
