@@ -103,7 +103,7 @@ class _Progress:
 def _drift(args: argparse.Namespace) -> int:
     from ctloop.columns import RESERVED_TRAINING
     from ctloop.drift import engine as core
-    from ctloop.errors import ConfigError
+    from ctloop.errors import ConfigError, one_line
     from ctloop.storage import check_output_dir, output_dir
 
     if args.output:
@@ -230,27 +230,39 @@ def _drift(args: argparse.Namespace) -> int:
     if streaming_info is not None:
         payload["streaming"] = streaming_info
     names = ["drift.json"] + ([] if args.no_report else ["report.html"])
+    failed = None
     # a local directory; for gs://, s3:// or az:// every file is uploaded when the block ends
     with output_dir(args.output) as out:
+        _write_json(out / "drift.json", payload)  # the verdict first: a report failure cannot lose it
         if not args.no_report:
-            from ctloop.drift.report import options_from_result, render_html
+            from ctloop.drift import report
 
             ref_frame, cur_frame = samples if samples is not None else (reference, current)
-            payload["report"] = render_html(
-                ref_frame,
-                cur_frame,
-                path=out / "report.html",
-                sample_size=args.report_sample_size,
-                seed=args.seed,
-                **options_from_result(result),
-            )
-            if samples is not None:  # sampled while streaming: the totals are the scans'
-                payload["report"].update(reference_rows=n_ref, current_rows=n_cur,
-                                         report_sampling="bottom-k while streaming")  # fmt: skip
-        text = json.dumps(payload, indent=2, allow_nan=False, default=str)
-        (out / "drift.json").write_text(text + "\n", encoding="utf-8")
+            try:
+                rendered = report.render_html(
+                    ref_frame,
+                    cur_frame,
+                    path=out / "report.html",
+                    sample_size=args.report_sample_size,
+                    seed=args.seed,
+                    **report.options_from_result(result),
+                )
+            except Exception as exc:  # noqa: BLE001 - evidently's: the verdict is written, say so in one line
+                failed = f"{type(exc).__name__}: {exc}"
+                (out / "report.html").unlink(missing_ok=True)  # no half-written page
+                names.remove("report.html")
+            else:
+                payload["report"] = rendered
+                if samples is not None:  # sampled while streaming: the totals are the scans'
+                    payload["report"].update(reference_rows=n_ref, current_rows=n_cur,
+                                             report_sampling="bottom-k while streaming")  # fmt: skip
+                _write_json(out / "drift.json", payload)
     for name in names:
         print(f"wrote {args.output.rstrip('/')}/{name}")
+    if failed is not None:
+        print(one_line(f"error: report.html: evidently's report failed ({failed}); the verdict is in "
+                       f"{args.output.rstrip('/')}/drift.json"), file=sys.stderr)
+        return 1
     if payload["report"]:
         rep = payload["report"]
         print(
@@ -258,6 +270,11 @@ def _drift(args: argparse.Namespace) -> int:
             f"sampled rows, seed {args.seed}; the verdict above uses all rows)"
         )
     return 0
+
+
+def _write_json(path, payload: dict) -> None:
+    text = json.dumps(payload, indent=2, allow_nan=False, default=str)
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 def register(subparsers) -> None:

@@ -442,11 +442,15 @@ def shared_columns(
         names = ", ".join(repr(str(c)) for c in missing[:8]) + ("…" if len(missing) > 8 else "")
         only = (f"; it has {', '.join(repr(str(c)) for c in extra[:8])} that the reference lacks"
                 if extra else "")
-        twins = [(m, e) for m in missing for e in extra if _nfc(m) == _nfc(e)]  # print alike
+        alike: dict[str, list[Any]] = {}  # each name normalised once: 3,000 x 3,000 names took 2.3 s
+        for e in extra:
+            alike.setdefault(_nfc(e), []).append(e)
+        twins = [(m, e) for m in missing for e in alike.get(_nfc(m), ())]  # print alike
         if twins:
             only += "; " + ", ".join(f"{ascii(str(m))} (reference) and {ascii(str(e))} (current)"
                                      for m, e in twins[:8]) + " differ only in their Unicode form: write both in one (NFC)"
-        held = [c for c in missing if c in set(log_columns or ())]
+        logged = set(log_columns or ())
+        held = [c for c in missing if c in logged]
         held_text = ("; the inference log's column(s) " + ", ".join(repr(str(c)) for c in held[:8])
                      + " hold the log's own values (a prediction, a request header, an identity column), not "
                      "the feature, which the sink stores as " + ", ".join(
@@ -493,11 +497,12 @@ def log_sources(features: Any, log_columns: Any, *, layout: Any = ()) -> dict[st
     listed."""
     from ctloop.inference_log.events import feature_sources
 
-    have = set(log_columns) - set(layout)
+    every = set(log_columns)
+    have = every - set(layout)
     out = {}
     for name in features:
         held = tuple(c for c in feature_sources(str(name)) if c in have)
-        if held != (name,) and (held or name in set(log_columns)):
+        if held != (name,) and (held or name in every):
             out[name] = held
     return out
 

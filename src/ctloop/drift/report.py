@@ -44,20 +44,42 @@ looks each category up in the other side's index, quadratic in them (12,565 dist
 
 
 REPORT_MAX_COLUMNS = 100
-"""At most this many columns are rendered (the verdict's drifted ones first), the others named at
-the top of the page: evidently 0.7.23 renders a widget with its plots per column, a third of a
+"""At most this many columns are rendered (the verdict's most drifted ones first), the others named
+at the top of the page: evidently 0.7.23 renders a widget with its plots per column, a third of a
 second, 80 kB of HTML and 1.4 MB of memory each (300 columns of 200 rows: 98 s, 625 MB, a 24 MB
 page; 2,000 columns would take ten minutes and gigabytes where the verdict took 5 s)."""
 
+NOTE_MAX_UNDRIFTED = 50
+"""Columns left out of the report that did not drift named on the page (all are in drift.json);
+every left-out drifted column is named."""
 
-def _first_columns(shown: list[str], drifted: list[str], limit: int) -> list[str]:
-    """At most ``limit`` of ``shown``, the ``drifted`` ones first, in ``shown``'s order."""
-    if len(shown) <= limit:
-        return shown
-    first = set(drifted)
-    keep = set([c for c in shown if c in first][:limit])
-    keep |= set([c for c in shown if c not in first][: limit - len(keep)])
-    return [c for c in shown if c in keep]
+
+def _drifted_first(shown: list[str], drifted: list[str]) -> list[str]:
+    """``shown``: the ``drifted`` ones first in ``drifted``'s order (most drifted first,
+    :func:`by_severity`), then the others in ``shown``'s order."""
+    here = set(shown)
+    first = [c for c in dict.fromkeys(drifted) if c in here]
+    taken = set(first)
+    return first + [c for c in shown if c not in taken]
+
+
+def by_severity(columns: list[Any]) -> list[str]:
+    """The drifted ones of ``columns`` (``engine.ColumnDrift``), most drifted first: a p-value
+    relative to its threshold ascending, a distance relative to its threshold descending (a p-value
+    column before a distance column of the same ratio); ties in column order."""
+    import math
+
+    from ctloop.drift import stats
+
+    def key(col: Any) -> tuple[float, float]:
+        score, thr = float(col.score), float(col.threshold)
+        if math.isnan(score):
+            return (math.inf, math.inf)
+        if col.method in stats.P_VALUE_METHODS:
+            return (score / thr if thr > 0 else score, score)
+        return (thr / score if score > 0 else math.inf, -score)
+
+    return [c.column for c in sorted((c for c in columns if c.drifted), key=key)]
 
 
 def _distinct(reference: pd.Series, current: pd.Series) -> int:
@@ -105,20 +127,45 @@ def _as_seconds(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def _plain_numbers(frame: pd.DataFrame, columns: list[str], kinds: dict[str, str]) -> pd.DataFrame:
-    """Numeric columns of a nullable or Arrow-backed dtype (``Int64``, ``Float64``,
-    ``int64[pyarrow]``, ...) as float64, null → NaN: evidently 0.7.23 (``legacy/calculations/
-    data_drift.py`` ``get_drift_for_columns``) runs ``np.corrcoef`` on the numeric columns'
-    ``.values`` when they hold no null, an object array for these, and numpy fails on it
-    (``AttributeError: 'float' object has no attribute 'shape'``)."""
+    """Values evidently 0.7.23 can chart and write into its page, as the verdict compared them:
+
+    * numeric columns of a nullable or Arrow-backed dtype (``Int64``, ``Float64``,
+      ``int64[pyarrow]``, ...) or of objects (``Decimal``: a Parquet ``decimal128`` in the
+      streamed engine's sample) as float64, null → NaN: evidently (``legacy/calculations/
+      data_drift.py`` ``get_drift_for_columns``) runs ``np.corrcoef`` on the numeric columns'
+      ``.values`` when they hold no null, an object array for these, and numpy fails on it
+      (``AttributeError: 'float' object has no attribute 'shape'``), or ``np.isinf`` on Decimals;
+    * categorical values that are dates, times (a Parquet ``time64`` column) or Decimals as their
+      ISO text / text: evidently's page writer (``legacy/utils/dashboard.py``
+      ``dashboard_info_to_json``) fails on them (``Object of type time is not JSON
+      serializable``)."""
+    import datetime as dt
+    import decimal
+
     import numpy as np
     import pandas as pd
 
+    def text(value: Any) -> Any:
+        if isinstance(value, dt.date | dt.time):
+            return value.isoformat()
+        return str(value) if isinstance(value, decimal.Decimal) else value
+
     fixed = {}
     for c in columns:
-        dtype = frame[c].dtype
-        if (kinds.get(c) == "numeric" and pd.api.types.is_extension_array_dtype(dtype)
-                and pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
-            fixed[c] = frame[c].to_numpy(dtype=float, na_value=np.nan)
+        col = frame[c]
+        dtype = col.dtype
+        if kinds.get(c) == "numeric":
+            if pd.api.types.is_bool_dtype(dtype):
+                continue
+            if pd.api.types.is_extension_array_dtype(dtype) and pd.api.types.is_numeric_dtype(dtype):
+                fixed[c] = col.to_numpy(dtype=float, na_value=np.nan)
+            elif pd.api.types.is_object_dtype(dtype):
+                fixed[c] = pd.to_numeric(col.astype(object).where(col.notna(), np.nan), errors="coerce").astype(float)
+        elif pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype | pd.ArrowDtype):
+            values = col.astype(object)
+            present = values[values.notna()]
+            if any(isinstance(v, dt.date | dt.time | decimal.Decimal) for v in present):
+                fixed[c] = values.map(text).where(values.notna(), None)
     return frame.assign(**fixed) if fixed else frame
 
 
@@ -188,7 +235,7 @@ def options_from_result(result: Any) -> dict[str, Any]:
         "column_kinds": {c.column: c.kind for c in result.columns},
         "drift_share": result.drift_share,
         "skipped": list(getattr(result, "skipped", [])),
-        "drifted": [c.column for c in result.columns if c.drifted],
+        "drifted": by_severity(result.columns),
     }
 
 
@@ -228,8 +275,10 @@ def render_html(
             not re-infer them differently on the sample (e.g. strings as "text").
         skipped: The verdict's skipped columns (``DriftResult.skipped``): named in a line at
             the top of the page (:func:`skipped_note`). Datetime columns are shown as seconds.
-        drifted: The columns the verdict found drifted: rendered first when there are more than
-            :data:`REPORT_MAX_COLUMNS` columns to show (the rest are named at the top).
+        drifted: The columns the verdict found drifted, most drifted first (:func:`by_severity`):
+            when there are more than :data:`REPORT_MAX_COLUMNS` columns to show, the first of them
+            are rendered in this order, then undrifted ones; the rest are named at the top, the
+            drifted ones first.
 
     Returns:
         ``report_engine``, ``report_sample_size``, ``report_seed``, ``report_reference_rows`` and
@@ -238,7 +287,7 @@ def render_html(
         sample: evidently cannot render those), ``report_many_categories`` (categorical columns
         with more than :data:`REPORT_MAX_CATEGORIES` distinct values in the sample: not
         rendered, named at the top of the page), ``report_columns_not_rendered`` (the columns
-        past :data:`REPORT_MAX_COLUMNS`, also named there).
+        past :data:`REPORT_MAX_COLUMNS`, drifted ones first, also named there).
     """
     import warnings
 
@@ -249,16 +298,18 @@ def render_html(
         if name not in kinds:
             kinds[name] = core.column_kind(current[name])
     shown = [c for c in columns if kinds.get(c) in core.KINDS]
-    ref = _plain_numbers(_as_seconds(_without_inf(sample_rows(reference, shown, sample_size, seed, stream=0), shown,
+    ref = _without_inf(_as_seconds(_plain_numbers(sample_rows(reference, shown, sample_size, seed, stream=0), shown,
                                                   kinds), shown), shown, kinds)
-    cur = _plain_numbers(_as_seconds(_without_inf(sample_rows(current, shown, sample_size, seed, stream=1), shown,
+    cur = _without_inf(_as_seconds(_plain_numbers(sample_rows(current, shown, sample_size, seed, stream=1), shown,
                                                   kinds), shown), shown, kinds)
     no_values = [c for c in shown if not (_has_values(ref[c]) and _has_values(cur[c]))]
     many = {c: n for c in shown if c not in no_values and kinds[c] == "categorical"
             and (n := _distinct(ref[c], cur[c])) > REPORT_MAX_CATEGORIES}
     shown = [c for c in shown if c not in no_values and c not in many]
-    kept = _first_columns(shown, list(drifted or []), REPORT_MAX_COLUMNS)
-    left_out, shown = [c for c in shown if c not in kept], kept
+    left_out = []
+    if len(shown) > REPORT_MAX_COLUMNS:  # the most drifted rendered, the drifted left out named first
+        ordered = _drifted_first(shown, list(drifted or []))
+        shown, left_out = ordered[:REPORT_MAX_COLUMNS], ordered[REPORT_MAX_COLUMNS:]
     column_methods = {k: v for k, v in (column_methods or {}).items() if k in shown} or None
     column_thresholds = {k: v for k, v in (column_thresholds or {}).items() if k in shown} or None
 
@@ -305,10 +356,17 @@ def render_html(
             + f"; evidently's report takes minutes beyond {REPORT_MAX_CATEGORIES} categories a column. "
             "The verdict compared them on all rows.")
     if left_out:
+        was_drifted = set(drifted or [])
+        gone = [c for c in left_out if c in was_drifted]
+        quiet = [c for c in left_out if c not in was_drifted]
+        named = ([f"drifted: {', '.join(map(str, gone))}"] if gone else []) + (
+            [f"not drifted: {', '.join(map(str, quiet[:NOTE_MAX_UNDRIFTED]))}"
+             + (f" and {len(quiet) - NOTE_MAX_UNDRIFTED} more" if len(quiet) > NOTE_MAX_UNDRIFTED else "")]
+            if quiet else [])  # fmt: skip
         page_note(path, "ctloop-many-columns", f"Not rendered: {len(left_out)} of {len(shown) + len(left_out)} "
-                  f"columns (at most {REPORT_MAX_COLUMNS} are, the drifted ones first; evidently's share of "
-                  "drifted columns below is over these): " + ", ".join(map(str, left_out[:50]))
-                  + ("…" if len(left_out) > 50 else "") + ". The verdict and drift.json cover every column.")
+                  f"columns (at most {REPORT_MAX_COLUMNS} are, the most drifted first; evidently's share of "
+                  "drifted columns below is over these): " + "; ".join(named)
+                  + ". The verdict and drift.json cover every column.")
     return {
         "report_engine": "evidently 0.7 DataDriftPreset",
         "report_sample_size": int(sample_size),
@@ -335,4 +393,4 @@ def placeholder_html(path: str | Path, title: str, message: str) -> None:
     )
 
 
-__all__ = ["options_from_result", "placeholder_html", "render_html", "sample_rows", "script_safe", "skipped_note", "page_note", "REPORT_MAX_CATEGORIES", "REPORT_MAX_COLUMNS"]
+__all__ = ["options_from_result", "placeholder_html", "render_html", "sample_rows", "by_severity", "script_safe", "skipped_note", "page_note", "REPORT_MAX_CATEGORIES", "REPORT_MAX_COLUMNS"]

@@ -99,7 +99,7 @@ STATE_VERSION = 1
 DEFAULT_SKETCH_SIZE = 16384  # buckets (or exact distinct values) per numeric column and side
 DEFAULT_MAX_CATEGORIES = 16384  # exact category counts per column and side, then hash buckets
 DEFAULT_BATCH_ROWS = 262_144
-MAX_BATCH_ROWS = 2**63 - 1  # pyarrow's batch_size is an int64 (OverflowError past it)
+MAX_BATCH_ROWS = 2**31 - 1  # pyarrow's to_batches/from_fragment take ``int batch_size``, a C int (OverflowError past it)
 PARALLEL_MIN_ROWS = 50_000  # below this a batch is summarised column after column, in one thread
 PREFETCH_BATCHES = 2  # batches decoded ahead of the statistics (memory: ~2 x batch size)
 
@@ -661,8 +661,9 @@ def _number_or_text(col: ColumnState) -> str | None:
     if col.family in NUMERIC_FAMILIES:
         return "number"
     values = str(col.type).partition("values=")[2].split(",")[0]  # dictionary<values=string, indices=...>
-    if col.family == TEXT and str(col.type).startswith(("binary", "large_binary", "fixed_size_binary")):
-        return "bytes"  # a Parquet BYTE_ARRAY without the UTF8 annotation: b"a" is not "a"
+    raw = ("binary", "large_binary", "fixed_size_binary")
+    if (col.family == TEXT and str(col.type).startswith(raw)) or (col.family == CATEGORY and values.startswith(raw)):
+        return "bytes"  # a Parquet BYTE_ARRAY without the UTF8 annotation (also dictionary-encoded): b"a" is not "a"
     text = col.family == TEXT or (col.family == CATEGORY and values in ("string", "large_string"))
     return "text" if text else None
 
@@ -1058,7 +1059,9 @@ class Source:
 
         try:
             return int(self.dataset.count_rows(filter=filter))
-        except (pa.ArrowInvalid, OSError) as exc:
+        except pa.ArrowCancelled:
+            raise
+        except (pa.ArrowException, OSError) as exc:
             raise DataSourceError(f"{self.uri}: cannot read: {exc}") from exc
 
     def batches(self, columns: Sequence[str] | None = None, *, filter: Any = None,
@@ -1071,9 +1074,9 @@ class Source:
         import pyarrow.dataset as pads
 
         if not 1 <= batch_rows <= MAX_BATCH_ROWS:
-            raise ConfigError(f"batch_rows (--batch-rows) must be in [1, {MAX_BATCH_ROWS}] (pyarrow's int64), "
+            raise ConfigError(f"batch_rows (--batch-rows) must be in [1, {MAX_BATCH_ROWS}] (pyarrow's C int), "
                               f"got {batch_rows}")
-        read_errors = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OSError)  # a file's problem
+        read_errors = (pa.ArrowException, OSError)  # a file's problem (capacity, index, memory ... errors too)
         fragments = list(self.dataset.get_fragments(filter=filter))
         # One reader thread decodes ahead of the consumer, at most PREFETCH_BATCHES batches:
         # pyarrow's own dataset scanner reads ahead by whole files when decoding outpaces the
@@ -1116,7 +1119,8 @@ class Source:
         current = None
         try:
             while (item := slots.get()) is not None:
-                if isinstance(item, _ReadFailure) and not isinstance(item.error, read_errors):
+                if isinstance(item, _ReadFailure) and (not isinstance(item.error, read_errors)
+                                                       or isinstance(item.error, pa.ArrowCancelled)):
                     raise item.error  # CsvTypeChanged: one line naming the file already; else not a reading problem
                 if isinstance(item, _ReadFailure):
                     raise DataSourceError(
@@ -2027,7 +2031,7 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
     try:
         table = src.dataset.to_table(columns=keep)
         if src.format != "csv" or not _non_finite_floats(table):
-            return _csv_empty_as_float(src, table).to_pandas(), src
+            return as_pandas(_csv_empty_as_float(src, table)), src
         # a NaN or an infinity: a cell pandas reads as text past a file's first block is refused,
         # file by file (Source._file_batches), as the streamed engine reads it
     except pa.ArrowInvalid as exc:
@@ -2037,7 +2041,19 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *,
         raise DataSourceError(f"{uri}: cannot read the data: {exc}") from exc
     # a CSV column whose type changes past a file's first block: widened or refused file by file
     # (Source._file_batches), as the streamed engine reads it
-    return _csv_empty_as_float(src, _gathered([batch for batch, _, _ in src.batches(keep)])).to_pandas(), src
+    return as_pandas(_csv_empty_as_float(src, _gathered([batch for batch, _, _ in src.batches(keep)]))), src
+
+
+def as_pandas(table: pa.Table) -> pd.DataFrame:
+    """``table.to_pandas()``; a table whose pandas metadata names a dtype pandas cannot build
+    again (a Parquet file written from an Arrow-backed list column stores ``list<item:
+    int64>[pyarrow]``: pandas 2.3 raises ``TypeError: data type ... not understood``, even when
+    that column is not in ``table``) is converted without that metadata, as
+    ``ctloop.storage.read_table`` reads a single file."""
+    try:
+        return table.to_pandas()
+    except TypeError:
+        return table.to_pandas(ignore_metadata=True)
 
 
 def _non_finite_floats(table: pa.Table) -> bool:
@@ -2178,7 +2194,7 @@ class RowSample:
             return pd.DataFrame()
         self._compact()
         order = np.argsort(self._keys[0], kind="stable")
-        return self._rows[0].take(order).to_pandas()
+        return as_pandas(self._rows[0].take(order))
 
 
 # ---------------------------------------------------------------------------- putting it together
@@ -2404,6 +2420,7 @@ __all__ = [
     "Source",
     "StreamingRun",
     "add_histograms",
+    "as_pandas",
     "choose_engine",
     "compare",
     "csv_timestamps_as_text",
