@@ -351,6 +351,31 @@ def _serves(isvcs: InferenceServices, revision: str, source: str, seen: dict[str
     return same_storage_uri(have, source)
 
 
+def _await_starting(isvcs: InferenceServices, name: str, current: dict[str, Any], timeout_s: float,
+                    version: str) -> dict[str, Any]:
+    """Wait (within ``timeout_s``) until the spec's latest created revision, still starting, is
+    ready with all traffic (rolled out) or failed; the spec naming another model meanwhile ends
+    the wait (:class:`ChangedOutside`). Still starting at the timeout: ServingTimeoutError, nothing
+    written."""
+    created, (have_version, have_uri) = _created(current), _spec_version(current)
+    what = f"revision {created} of the spec's model ({have_uri}) ready or failed"
+
+    def settled(obj: dict[str, Any]) -> bool:
+        _still_written(isvcs, name, obj, what, model=have_uri)
+        ready = predictor_status(obj).get("latestReadyRevision", "")
+        return bool(_failed(obj)) or (bool(ready) and traffic_split(obj).get(ready, 0) == 100)
+
+    try:
+        return wait_for(isvcs, name, settled, timeout_s=timeout_s, what=what)
+    except ServingTimeoutError as exc:
+        raise ServingTimeoutError(
+            f"InferenceService {isvcs.namespace}/{name}: its revision {created} (v{have_version or '?'}, "
+            f"{have_uri}) is still starting, neither ready nor failed, after {timeout_s:.0f} s; v{version} is "
+            "not deployed over it: as a first deployment it would take all traffic with nothing compared, "
+            "and KServe splits a canary only beside a ready revision; nothing written: deploy again once it "
+            "is ready (ctloop rollout status)") from exc
+
+
 def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str, storage_uri: str,
            percent: int = 5, strategy: str = "canary", timeout_s: float = 300.0,
            template: dict[str, Any] | None = None, model_sha256: str = "") -> RolloutState:
@@ -428,8 +453,15 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
                           created_before=_created(current), written=target, model=have_uri)
         return _state("switched" if strategy == "blue-green" else "canary", obj, version)
     before = predictor_status(current).get("latestReadyRevision", "")
+    if not before and _created(current) and not _failed(current):
+        # the spec's revision is still starting (image pull, model download: neither ready nor
+        # failed): once ready it is rolled out and KServe splits a canary beside it (v0.20.0
+        # inference_service_status.go PropagateStatus, ksvc_reconciler.go createKnativeService).
+        # A first deployment now would give the new version all traffic with nothing compared
+        current = _await_starting(isvcs, name, current, timeout_s, version)
+        before = predictor_status(current).get("latestReadyRevision", "")
     if not before:
-        # no revision was ever ready (the first deployment's failed, or still starts): nothing
+        # no revision was ever ready (the first deployment's failed, or none was created): nothing
         # serves and nothing is compared with, and KServe routes the latest ready revision alone
         # whatever canaryTrafficPercent says — its split needs a latestRolledoutRevision (v0.20.0
         # ksvc_reconciler.go createKnativeService) — so a wait for N % never ended. A first deployment
