@@ -178,15 +178,26 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
             check: Callable[[int], tuple[bool, str, dict]] | None = None) -> Analysis:
     """Walk the canary through the traffic plan, judging each step (``analyze_canary``); a
     blue-green release is judged at the 100 % it already has, once per step of the plan. A first
-    deployment (or an unchanged one) has nothing to compare with and is promoted. A serving error during the walk,
+    deployment (or an unchanged one) has nothing to compare with and is promoted — except a
+    ``created`` one while the registry's champion is another version: unjudged, it is held. A serving error during the walk,
     or a setting the analysis cannot work with (no Prometheus URL), is a failed analysis: the caller rolls back. A spec changed outside the rollout meanwhile (traffic
     or model) decides ``hold``: the caller neither promotes nor rolls back."""
-    if deploy_action in FIRST_DEPLOYMENT:
-        return Analysis("promote", f"{deploy_action}: no stable model to compare with, nothing to analyse")
-    name = _target(cfg)
-
     def audit(event: dict[str, Any]) -> None:
         registry.record_event(model_name, version, {**event, "pipeline_run": run_id})
+
+    if deploy_action in FIRST_DEPLOYMENT:
+        champion = registry.champion(model_name) if deploy_action == "created" else None
+        if champion is not None and str(champion.version) != str(version):
+            # deployed at 100 % with no revision of the champion to compare with (none was ever
+            # ready): unjudged, it must not become champion on its own
+            reason = (f"{deploy_action}: v{version} went out as a first deployment (no revision of champion "
+                      f"v{champion.version} was ready to compare with), so nothing was analysed; the registry "
+                      f"champion stays v{champion.version}: check v{version} and promote it by hand (ctloop "
+                      "rollout promote) or roll back (ctloop rollout rollback); neither is done here")
+            audit({"event": "analysis", "decision": "hold", "reason": reason})
+            return Analysis("hold", reason)
+        return Analysis("promote", f"{deploy_action}: no stable model to compare with, nothing to analyse")
+    name = _target(cfg)
 
     from ctloop.storage import kserve_storage_uri
 

@@ -224,8 +224,10 @@ def _unreconciled(isvcs: InferenceServices, obj: dict[str, Any], source: str) ->
     revision, created and ready, alone at 100 % while the spec pins a share below 100 (KServe
     routes a reconciled canary beside it), or with no revision before it at all (a first canary,
     blue-green too) — unless traffic[] already shows the spec's pin on that revision
-    (:func:`_latest_share`: a pin set by hand on the only revision, which KServe reconciled). A
-    read that got no answer is judged the same way (the wait after it reads again)."""
+    (:func:`_latest_share`: a pin set by hand on the only revision, which KServe reconciled — or a
+    status from before this spec carrying the same share: ``deploy`` then still waits, bounded, for
+    a newer revision, :func:`_newer_revision`, before it refuses). A read that got no answer is
+    judged the same way (the wait after it reads again)."""
     created, ready = _created(obj), predictor_status(obj).get("latestReadyRevision", "")
     if not created:
         return False, False
@@ -351,6 +353,53 @@ def _serves(isvcs: InferenceServices, revision: str, source: str, seen: dict[str
     return same_storage_uri(have, source)
 
 
+def _await_starting(isvcs: InferenceServices, name: str, current: dict[str, Any], timeout_s: float,
+                    version: str) -> dict[str, Any]:
+    """Wait (within ``timeout_s``) until the spec's latest created revision, still starting, is
+    ready with all traffic (rolled out) or failed; the spec naming another model meanwhile ends
+    the wait (:class:`ChangedOutside`). Still starting at the timeout: ServingTimeoutError, nothing
+    written."""
+    created, (have_version, have_uri) = _created(current), _spec_version(current)
+    what = f"revision {created} of the spec's model ({have_uri}) ready or failed"
+
+    def settled(obj: dict[str, Any]) -> bool:
+        _still_written(isvcs, name, obj, what, model=have_uri)
+        ready = predictor_status(obj).get("latestReadyRevision", "")
+        return bool(_failed(obj)) or (bool(ready) and traffic_split(obj).get(ready, 0) == 100)
+
+    try:
+        return wait_for(isvcs, name, settled, timeout_s=timeout_s, what=what)
+    except ServingTimeoutError as exc:
+        raise ServingTimeoutError(
+            f"InferenceService {isvcs.namespace}/{name}: its revision {created} (v{have_version or '?'}, "
+            f"{have_uri}) is still starting, neither ready nor failed, after {timeout_s:.0f} s; v{version} is "
+            "not deployed over it: as a first deployment it would take all traffic with nothing compared, "
+            "and KServe splits a canary only beside a ready revision; nothing written: deploy again once it "
+            "is ready (ctloop rollout status)") from exc
+
+
+def _newer_revision(isvcs: InferenceServices, name: str, obj: dict[str, Any], timeout_s: float, source: str,
+                    pinned: Any) -> dict[str, Any] | None:
+    """A revision created after ``obj``'s latest one, waited for within ``timeout_s`` and then until
+    it is ready at the spec's ``pinned`` share; None when none is created in time (the status was
+    reconciled with the spec: the only revision pinned by hand). The spec changed meanwhile ends
+    the wait (:class:`ChangedOutside`)."""
+    created, ready = _created(obj), predictor_status(obj).get("latestReadyRevision", "")
+    what = f"a revision of {source} newer than {created}"
+
+    def newer(o: dict[str, Any]) -> bool:
+        _still_written(isvcs, name, o, what, written=pinned, model=source)
+        return bool(_created(o)) and _created(o) != created
+
+    try:
+        wait_for(isvcs, name, newer, timeout_s=timeout_s, what=what)
+    except ServingTimeoutError:
+        return None
+    return _wait_split(isvcs, name, int(pinned), timeout_s, f"{what} ready with {pinned} % traffic",
+                       new_revision_after=ready, created_before=created, source=source, written=pinned,
+                       model=source)
+
+
 def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str, storage_uri: str,
            percent: int = 5, strategy: str = "canary", timeout_s: float = 300.0,
            template: dict[str, Any] | None = None, model_sha256: str = "") -> RolloutState:
@@ -414,9 +463,18 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
             # no canary; or the only revision, which serves the spec's model (canaryTrafficPercent
             # set by hand on the first deployment): nothing to compare with, a first deployment
             return _state("unchanged", current, version)
+        unread = ""
+        if not _previous(current) and not confirmed:
+            # which model the revision serves was not read (HTTP 403): a status carrying the spec's
+            # pin may predate the spec (a pin set by hand on the previous model's only revision, then
+            # this model's canary patch at the same share, not reconciled yet) — wait, bounded, for
+            # the revision KServe creates for the spec before refusing
+            current = _newer_revision(isvcs, name, current, timeout_s, have_uri, pinned) or current
+            unread = (f" (which model {_created(current)} serves was not read — HTTP 403 on "
+                      f"revisions.serving.knative.dev — and no newer revision came within {timeout_s:.0f} s)")
         if not _previous(current):
             raise ServingError(f"InferenceService {isvcs.namespace}/{name} names v{version} with "
-                               f"canaryTrafficPercent {pinned}, but no other revision to compare it with: "
+                               f"canaryTrafficPercent {pinned}, but no other revision to compare it with{unread}: "
                                "promote it by hand (ctloop rollout promote) or deploy it again without the canary")
         # still a canary, not judged (a deploy step retried after its patch landed, a rollout run
         # again): it resumes at the first step, as a fresh deployment would, to be analysed —
@@ -428,8 +486,15 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
                           created_before=_created(current), written=target, model=have_uri)
         return _state("switched" if strategy == "blue-green" else "canary", obj, version)
     before = predictor_status(current).get("latestReadyRevision", "")
+    if not before and _created(current) and not _failed(current):
+        # the spec's revision is still starting (image pull, model download: neither ready nor
+        # failed): once ready it is rolled out and KServe splits a canary beside it (v0.20.0
+        # inference_service_status.go PropagateStatus, ksvc_reconciler.go createKnativeService).
+        # A first deployment now would give the new version all traffic with nothing compared
+        current = _await_starting(isvcs, name, current, timeout_s, version)
+        before = predictor_status(current).get("latestReadyRevision", "")
     if not before:
-        # no revision was ever ready (the first deployment's failed, or still starts): nothing
+        # no revision was ever ready (the first deployment's failed, or none was created): nothing
         # serves and nothing is compared with, and KServe routes the latest ready revision alone
         # whatever canaryTrafficPercent says — its split needs a latestRolledoutRevision (v0.20.0
         # ksvc_reconciler.go createKnativeService) — so a wait for N % never ended. A first deployment
