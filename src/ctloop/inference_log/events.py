@@ -1168,7 +1168,7 @@ def _whole_side(request: Event | None, response: Event | None) -> str | None:
         if "inputs" in body and v1_inputs(body):
             return json_text(_whole(body["inputs"], "f0"))
         if _unbatched(body) and any(len(t["data"]) > 1 for t in body["inputs"]):
-            return WHOLE_ROWS  # its rows in instance order are each input whole
+            return _rows_marker(body["inputs"])
         return None
     if v1_outputs(body):
         return json_text(_whole(body["outputs"], "prediction", "prediction_"))
@@ -1179,6 +1179,15 @@ def _whole_side(request: Event | None, response: Event | None) -> str | None:
 # response and 1-D v2 request cost +79% storage): an unbatched v2 request's rows in instance order,
 # a one-row v2 response's instance-0 prediction columns. The reader rebuilds the side from them.
 WHOLE_ROWS = json_text("rows")
+
+
+def _rows_marker(inputs: list[dict[str, Any]]) -> str:
+    """``_whole`` of an unbatched v2 request half: :data:`WHOLE_ROWS` when its rows in instance order
+    give each input back as sent, else the copy of every input (review revH2 #2). The rows cannot
+    give back inputs of different lengths: the shorter ones would come back padded with nulls."""
+    if len({len(t["data"]) for t in inputs}) == 1:
+        return WHOLE_ROWS
+    return json_text({str(t.get("name", "value")): t["data"] for t in inputs})
 
 
 def _unbatched(body: dict[str, Any]) -> bool:
