@@ -1183,11 +1183,32 @@ WHOLE_ROWS = json_text("rows")
 
 def _rows_marker(inputs: list[dict[str, Any]]) -> str:
     """``_whole`` of an unbatched v2 request half: :data:`WHOLE_ROWS` when its rows in instance order
-    give each input back as sent, else the copy of every input (review revH2 #2). The rows cannot
-    give back inputs of different lengths: the shorter ones would come back padded with nulls."""
+    give each input back as sent; ``["rows", name, …]`` when they do so once the named inputs' numbers
+    are read as integers (a number column is ``double``: ``101`` is stored ``101.0``); else the copy
+    of every input (review revH2 #2, #3). The rows cannot give back inputs of different lengths (the
+    shorter ones would come back padded with nulls) nor an input mixing integers with other numbers
+    or holding an integer a double cannot hold."""
     if len({len(t["data"]) for t in inputs}) == 1:
-        return WHOLE_ROWS
+        ints = []
+        for t in inputs:
+            kinds = {_number_kind(v) for v in t["data"]} - {None}
+            if "other" in kinds or kinds == {"int", "float"}:
+                break
+            if kinds == {"int"}:
+                ints.append(feature_column(str(t.get("name", "value"))))
+        else:
+            return json_text(["rows", *ints]) if ints else WHOLE_ROWS
     return json_text({str(t.get("name", "value")): t["data"] for t in inputs})
+
+
+def _number_kind(value: Any) -> str | None:
+    """``"int"``, ``"float"``, ``"other"`` (an integer beyond 2**53: its double is not it), or None
+    (not a number: a bool, a string, null)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float):
+        return "float"
+    return "int" if abs(value) <= 2**53 else "other"
 
 
 def _unbatched(body: dict[str, Any]) -> bool:
