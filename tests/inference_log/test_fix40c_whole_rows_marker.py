@@ -32,8 +32,9 @@ def _event(kind: str, body: dict) -> Event:
 
 
 def test_a_v2_half_carries_the_marker_not_a_copy():
-    for rows in (join(_event("request", TOKENS), None), join(None, _event("response", ANSWER))):
-        assert json.loads(rows[0]["_whole"]) == "rows"
+    # the request's marker names its integer input (review revH2 #3: stored as doubles)
+    assert json.loads(join(_event("request", TOKENS), None)[0]["_whole"]) == ["rows", "input_ids"]
+    assert json.loads(join(None, _event("response", ANSWER))[0]["_whole"]) == "rows"
     # a TF Serving columnar half keeps its copy
     assert json.loads(join(_event("request", {"inputs": [[1, 2], [3, 4]]}), None)[0]["_whole"]) == {"f0": [[1, 2],
                                                                                                            [3, 4]]}
@@ -50,7 +51,7 @@ def test_two_replicas_give_the_one_replica_row_and_store_less(tmp_path):
     _same(joined, halves, ["input_ids", "mask", "prediction_logits_0", "prediction_logits_1", "_mistyped",
                            "has_request", "has_response"])
     whole = [v for f in (tmp_path / "halves").rglob("*.parquet") for v in pq.read_table(f)["_whole"].to_pylist()]
-    assert sorted(v for v in whole if v) == ['"rows"', '"rows"']  # no copy of either side
+    assert sorted(v for v in whole if v) == ['"rows"', '["rows","input_ids"]']  # no copy of either side
 
 
 def test_halves_written_with_a_copy_before_still_join():

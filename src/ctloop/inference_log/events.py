@@ -763,31 +763,52 @@ def _inflate(body: bytes, limit: int) -> bytes:
     (:func:`_decode`). Neither magic number can start JSON. A gzip body may hold several members
     (RFC 1952 §2.2), read one after the other as ``gzip.decompress`` does; any other bytes after the
     compressed data are a 400, as corrupt data is. More than ``limit`` bytes once decompressed (every
-    member counted) is a 413, as a body that large is."""
+    member counted) is a 413, as a body that large is. More than :data:`MAX_GZIP_MEMBERS` members is
+    a 400: an empty member (20 bytes) adds no output, so the size limit alone would let a body of
+    thousands of them through (review revH2 #1). The input is read in slices of a view (each
+    member's leftover is at most one slice, not all the input after it) and the output kept in a
+    list, so reading is linear in the body's size."""
     import zlib
 
-    data = b""
-    rest = body
+    parts: list[bytes] = []
+    size = offset = members = 0
+    view = memoryview(body)
     while True:
+        members += 1
+        if members > MAX_GZIP_MEMBERS:
+            raise RejectedEvent(400, f"body is not JSON: it holds more than {MAX_GZIP_MEMBERS} gzip members "
+                                     "(RFC 1952 §2.2); send it as one member", "bad_json")
         inflater = zlib.decompressobj(wbits=47)  # gzip or zlib header, told apart by zlib
-        try:
-            data += inflater.decompress(rest, limit + 1 - len(data))  # >= 1: 0 would mean no limit
-        except zlib.error as exc:
-            raise RejectedEvent(400, f"body is not JSON: it starts as compressed data, which is corrupt ({exc})",
-                                "bad_json") from exc
-        if len(data) > limit:
-            raise RejectedEvent(413, f"body is over {limit:,} bytes once decompressed (--max-body-bytes)",
-                                "oversize")
+        while not inflater.eof and offset < len(body):
+            piece = view[offset:offset + _INFLATE_SLICE]
+            try:
+                out = inflater.decompress(piece, limit + 1 - size)  # >= 1: 0 would mean no limit
+            except zlib.error as exc:
+                raise RejectedEvent(400, f"body is not JSON: it starts as compressed data, which is corrupt "
+                                         f"({exc})", "bad_json") from exc
+            parts.append(out)
+            size += len(out)
+            if size > limit:
+                raise RejectedEvent(413, f"body is over {limit:,} bytes once decompressed (--max-body-bytes)",
+                                    "oversize")
+            # below the output limit zlib takes the whole slice: what it did not read is after the member
+            offset += len(piece) - len(inflater.unused_data) - len(inflater.unconsumed_tail)
         if not inflater.eof:
             raise RejectedEvent(400, "body is not JSON: it starts as compressed data, which is cut short",
                                 "bad_json")
-        rest = inflater.unused_data
-        if not rest:
-            return data
+        if offset == len(body):
+            return b"".join(parts)
+        rest = body[offset:offset + 16]
         if not (body[:2] == rest[:2] == b"\x1f\x8b"):  # another gzip member: read on; anything else refused
-            raise RejectedEvent(400, f"body is not JSON: {len(rest):,} bytes after the compressed data "
-                                     f"({rest[:16]!r}…): a gzip body holds gzip members only, a zlib body one "
+            raise RejectedEvent(400, f"body is not JSON: {len(body) - offset:,} bytes after the compressed data "
+                                     f"({rest!r}…): a gzip body holds gzip members only, a zlib body one "
                                      "stream", "bad_json")
+
+
+# At most this many gzip members in one body (review revH2 #1); a compressor writes one, ``cat a.gz
+# b.gz`` or a streaming compressor's flushes a few.
+MAX_GZIP_MEMBERS = 64
+_INFLATE_SLICE = 1 << 16
 
 
 def _scrub(value: Any) -> Any:
@@ -1147,7 +1168,7 @@ def _whole_side(request: Event | None, response: Event | None) -> str | None:
         if "inputs" in body and v1_inputs(body):
             return json_text(_whole(body["inputs"], "f0"))
         if _unbatched(body) and any(len(t["data"]) > 1 for t in body["inputs"]):
-            return WHOLE_ROWS  # its rows in instance order are each input whole
+            return _rows_marker(body["inputs"])
         return None
     if v1_outputs(body):
         return json_text(_whole(body["outputs"], "prediction", "prediction_"))
@@ -1158,6 +1179,36 @@ def _whole_side(request: Event | None, response: Event | None) -> str | None:
 # response and 1-D v2 request cost +79% storage): an unbatched v2 request's rows in instance order,
 # a one-row v2 response's instance-0 prediction columns. The reader rebuilds the side from them.
 WHOLE_ROWS = json_text("rows")
+
+
+def _rows_marker(inputs: list[dict[str, Any]]) -> str:
+    """``_whole`` of an unbatched v2 request half: :data:`WHOLE_ROWS` when its rows in instance order
+    give each input back as sent; ``["rows", name, …]`` when they do so once the named inputs' numbers
+    are read as integers (a number column is ``double``: ``101`` is stored ``101.0``); else the copy
+    of every input (review revH2 #2, #3). The rows cannot give back inputs of different lengths (the
+    shorter ones would come back padded with nulls) nor an input mixing integers with other numbers
+    or holding an integer a double cannot hold."""
+    if len({len(t["data"]) for t in inputs}) == 1:
+        ints = []
+        for t in inputs:
+            kinds = {_number_kind(v) for v in t["data"]} - {None}
+            if "other" in kinds or kinds == {"int", "float"}:
+                break
+            if kinds == {"int"}:
+                ints.append(feature_column(str(t.get("name", "value"))))
+        else:
+            return json_text(["rows", *ints]) if ints else WHOLE_ROWS
+    return json_text({str(t.get("name", "value")): t["data"] for t in inputs})
+
+
+def _number_kind(value: Any) -> str | None:
+    """``"int"``, ``"float"``, ``"other"`` (an integer beyond 2**53: its double is not it), or None
+    (not a number: a bool, a string, null)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float):
+        return "float"
+    return "int" if abs(value) <= 2**53 else "other"
 
 
 def _unbatched(body: dict[str, Any]) -> bool:
@@ -1181,7 +1232,7 @@ def _one_answer(body: dict[str, Any]) -> bool:
         return False
 
 
-__all__ = ["CONTENT_CODINGS", "WHOLE_ROWS", "Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
+__all__ = ["CONTENT_CODINGS", "MAX_GZIP_MEMBERS", "WHOLE_ROWS", "Event", "feature_column", "feature_sources", "RejectedEvent", "TooManyValues", "count_values", "PayloadError", "PairMismatch", "check_pair", "parse_event", "check_payload", "check_depth", "decode_header",
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",

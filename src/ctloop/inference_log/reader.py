@@ -267,8 +267,10 @@ def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns,
         sides = []
         for side, frame, features in ((request, requests, True), (response, responses, False)):
             whole = json.loads(side[WHOLE])
-            if whole == "rows":  # the half's own rows hold its side whole (events.WHOLE_ROWS)
-                whole = _side_from_rows(frame[frame["request_id"] == request["request_id"]], features)
+            marker = whole if isinstance(whole, list) and whole[:1] == ["rows"] else [whole]
+            if marker[0] == "rows":  # the half's own rows hold its side whole (events.WHOLE_ROWS, _rows_marker)
+                whole = _side_from_rows(frame[frame["request_id"] == request["request_id"]], features,
+                                        set(marker[1:]))
             elif features:
                 whole = {feature_column(k): v for k, v in whole.items()}
             sides.append(whole)
@@ -288,12 +290,13 @@ def _whole_pairs(requests: pd.DataFrame, responses: pd.DataFrame, ids, columns,
     return pd.DataFrame(rows) if rows else requests.iloc[:0]
 
 
-def _side_from_rows(rows: pd.DataFrame, features: bool) -> dict:
+def _side_from_rows(rows: pd.DataFrame, features: bool, ints: set[str] = frozenset()) -> dict:
     """A half's side whole from its rows (``_whole`` :data:`~ctloop.inference_log.events.WHOLE_ROWS`):
     a request's (``features``) every feature column as the list of its rows' values in instance
     order (an unbatched v2 sequence: each 1-D input whole), a response's instance-0 prediction
     columns; a value set aside in a row's ``_mistyped`` counts as that row's value, a column with
-    no value in any row (another event's) is left out."""
+    no value in any row (another event's) is left out. The columns in ``ints`` (inputs sent as
+    integers, stored as doubles) give their numbers back as integers (review revH2 #3)."""
     import json
 
     from ctloop.inference_log.schema import IDENTITY, MISTYPED
@@ -309,6 +312,8 @@ def _side_from_rows(rows: pd.DataFrame, features: bool) -> dict:
             continue
         values = [None if v is None or v != v else v for v in rows[column].astype(object).tolist()]
         values = [kept.get(column, v) for kept, v in zip(aside, values, strict=True)]
+        if column in ints:
+            values = [int(v) if isinstance(v, float) and v.is_integer() else v for v in values]
         if all(v is None for v in values):
             continue
         out[column] = values if features else values[0]
