@@ -27,17 +27,19 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # --------------------------------------------------------------------------- durations, digest
 
-def recency_weights(times: Any, end: Any, half_life: str) -> Any:
+def recency_weights(times: Any, end: Any, half_life: Any) -> Any:
     """Recency sample weights ``0.5 ** (age / half_life)``, age = how much older than the newest of
     ``times`` each time is: the newest training row weighs 1 (the training rows of ``prepare_data``;
     the backtest's training windows, ``ctloop.backtest``). ``end`` (the window's end, which the
     holdout's rows sit before) does not scale them: measured from it, every weight carried a factor
     ``0.5 ** (holdout span / half_life)`` (3e-8 for a 200-hour holdout at 8 h), so small that the
     hessians fell below ``min_hessian_to_split`` and gradient boosting fitted a constant model, and a
-    logistic regression's penalty outweighed the data."""
+    logistic regression's penalty outweighed the data. ``half_life``: the setting, or a Timedelta
+    (``ctloop.retrain`` weighs each set a model is fitted on by this formula, relative to its own newest row)."""
     import numpy as np
+    import pandas as pd
 
-    half = parse_duration(half_life, name="data.recency_half_life")
+    half = half_life if isinstance(half_life, pd.Timedelta) else parse_duration(half_life, name="data.recency_half_life")
     del end  # kept for the callers: the weights are relative to the newest row
     return np.power(0.5, ((times.max() - times) / half).to_numpy(dtype=float))
 
