@@ -27,38 +27,74 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # --------------------------------------------------------------------------- durations, digest
 
-def recency_weights(times: Any, end: Any, half_life: str) -> Any:
+def recency_weights(times: Any, end: Any, half_life: Any) -> Any:
     """Recency sample weights ``0.5 ** (age / half_life)``, age = how much older than the newest of
     ``times`` each time is: the newest training row weighs 1 (the training rows of ``prepare_data``;
     the backtest's training windows, ``ctloop.backtest``). ``end`` (the window's end, which the
     holdout's rows sit before) does not scale them: measured from it, every weight carried a factor
     ``0.5 ** (holdout span / half_life)`` (3e-8 for a 200-hour holdout at 8 h), so small that the
     hessians fell below ``min_hessian_to_split`` and gradient boosting fitted a constant model, and a
-    logistic regression's penalty outweighed the data."""
+    logistic regression's penalty outweighed the data. ``half_life``: the setting, or a Timedelta
+    (``ctloop.retrain`` weighs each set a model is fitted on by this formula, relative to its own newest row)."""
     import numpy as np
+    import pandas as pd
 
-    half = parse_duration(half_life, name="data.recency_half_life")
+    half = half_life if isinstance(half_life, pd.Timedelta) else parse_duration(half_life, name="data.recency_half_life")
     del end  # kept for the callers: the weights are relative to the newest row
     return np.power(0.5, ((times.max() - times) / half).to_numpy(dtype=float))
 
 
-def _duration_text(age: Any) -> str:
-    """A Timedelta as a duration setting (``60h``, ``3D``, ``5400s``)."""
-    seconds = int(age.total_seconds())
+def _readable_up(seconds: float) -> str:
+    """``seconds`` rounded up to a duration setting in the largest unit of which it is at least 2
+    (``16h``, ``3D``, ``5min``, ``40s``): never shorter than ``seconds``."""
+    import math
+
     for unit, size in (("D", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{max(seconds, 1)}s"
+        if seconds >= 2 * size:
+            return f"{math.ceil(seconds / size - 1e-9)}{unit}"
+    return f"{max(math.ceil(seconds - 1e-9), 1)}s"
+
+
+def _effective_rows(ages: Any, half: float) -> float:
+    """Kish's effective rows ``sum(w) ** 2 / sum(w ** 2)`` of ``w = 0.5 ** (ages / half)`` (seconds)."""
+    import numpy as np
+
+    w = np.power(0.5, ages / half)
+    return float(w.sum() ** 2 / np.square(w).sum())
+
+
+def shortest_half_life(times: Any) -> float | None:
+    """The shortest half-life (seconds) under which recency weights of rows at ``times`` leave two
+    effective rows (:func:`_effective_rows`, which grows with the half-life), by bisection over the
+    rows' actual ages; None when none does within the longest duration setting (two rows or fewer)."""
+    import numpy as np
+    import pandas as pd
+
+    from ctloop.timeutil import MAX_DURATION_DAYS
+
+    times = pd.Series(times).dropna()
+    if len(times) < 2:
+        return None
+    ages = ((times.max() - times) / pd.Timedelta(seconds=1)).to_numpy(dtype=float)
+    lo, hi = 1e-3, MAX_DURATION_DAYS * 86400.0
+    if _effective_rows(ages, hi) < 2:
+        return None
+    if _effective_rows(ages, lo) >= 2:
+        return lo
+    while hi / lo > 1 + 1e-9:  # geometric bisection: the half-life spans seconds to years
+        mid = float(np.sqrt(lo * hi))
+        lo, hi = (lo, mid) if _effective_rows(ages, mid) >= 2 else (mid, hi)
+    return hi
 
 
 def check_recency_weights(weights: Any, times: Any, half_life: str) -> None:
     """Refuse recency ``weights`` (of :func:`recency_weights`, newest row 1) of rows at ``times``
     that leave fewer than two effective rows (Kish's ``sum(w) ** 2 / sum(w ** 2)``): a ``half_life``
-    far shorter than the rows' spacing, under which every row but the newest weighs next to nothing
-    and the model would learn from the newest row alone. Called by ``prepare_data`` and by the
-    backtest's training windows (``ctloop.backtest``)."""
+    far shorter than the rows' spacing, under which every row but the newest few weighs next to
+    nothing. The hint is the shortest half-life that leaves two over these very times
+    (:func:`shortest_half_life`), rounded up. Called by ``prepare_data`` and by the backtest's
+    training windows (``ctloop.backtest``)."""
     import numpy as np
-    import pandas as pd
 
     w = np.asarray(weights, dtype=float)
     w = w[np.isfinite(w)]
@@ -69,13 +105,13 @@ def check_recency_weights(weights: Any, times: Any, half_life: str) -> None:
         effective = float(w.sum() ** 2 / np.square(w).sum())
     if effective >= 2:
         return
-    distinct = pd.Series(pd.unique(pd.Series(times).dropna())).sort_values()
-    gap = distinct.iloc[-1] - distinct.iloc[-2] if len(distinct) > 1 else None
-    hint = (f"set a half-life of at least {_duration_text(gap)!r} (the spacing of the two newest times: the "
-            "second newest then weighs 0.5 or more)" if gap is not None else "set a longer half-life")
+    shortest = shortest_half_life(times)
+    hint = (f"set a half-life of at least {_readable_up(shortest)!r} (the shortest that leaves 2 over these rows' "
+            "times)" if shortest is not None else "no half-life leaves 2 of these rows")
     raise ConfigError(f"data.recency_half_life {half_life!r}: the training rows' weights 0.5 ** (age / half-life), "
-                      f"the newest row weighing 1, leave {effective:.3g} effective row(s) of {len(w)}: the model "
-                      f"would learn from the newest row alone; {hint}, or unset it")
+                      f"the newest row weighing 1, leave {effective:.3g} effective row(s) of {len(w)} "
+                      f"(sum(w) ** 2 / sum(w ** 2)), fewer than 2: the model would learn from {effective:.3g} "
+                      f"row(s)' worth of data; {hint}, or unset it")
 
 
 def frame_digest(frame: pd.DataFrame) -> str:

@@ -8,8 +8,9 @@ and the gate's holdout, which holds the newest rows — where a recent change is
 
 1. the rows since the start are split by time into a part (older) and a check (the newest
    ``holdout_fraction`` of them); with recency weights (``data.recency_half_life``, which
-   ``prepare_data`` writes to the training part only) the holdout's rows get theirs by the same
-   formula;
+   ``prepare_data`` writes to the training part only, the newest training row weighing 1) each set
+   a model is fitted on gets ``prepare_data``'s formula relative to its own newest row (which
+   weighs 1, as the usual model's newest row does);
 2. a candidate is fitted on the part, and a model of the whole window on all rows except the
    check;
 3. both are scored on the check with the gate's paired bootstrap (the evaluate core's
@@ -71,10 +72,10 @@ def min_rows(task: str, classes: int) -> int:
     return max(100, 25 * classes) if task == "classification" else 100
 
 
-def _window(train: pd.DataFrame, holdout: pd.DataFrame | None, time_column: str) -> pd.DataFrame:
+def _window(train: pd.DataFrame, holdout: pd.DataFrame | None, time_column: str, half: Any) -> pd.DataFrame:
     """The training part and the holdout as one frame, training rows first (the holdout is newer).
     ``prepare_data`` writes recency weights (``_ctloop_weight``) to the training part only: the
-    holdout's rows get theirs from :func:`_recency_weights`, so no row since the start has none."""
+    frame's rows get theirs from :func:`_reweigh`, so no row since the start has none."""
     import pandas as pd
 
     from ctloop.columns import WEIGHT
@@ -83,31 +84,45 @@ def _window(train: pd.DataFrame, holdout: pd.DataFrame | None, time_column: str)
         return train
     holdout = holdout[[c for c in train.columns if c in holdout.columns]]
     if WEIGHT in train.columns and WEIGHT not in holdout.columns:
-        holdout = holdout.assign(**{WEIGHT: _recency_weights(train, holdout, time_column)})
+        return _reweigh(pd.concat([train, holdout.assign(**{WEIGHT: 1.0})], ignore_index=True), half, time_column)
     return pd.concat([train, holdout], ignore_index=True)
 
 
-def _recency_weights(train: pd.DataFrame, holdout: pd.DataFrame, time_column: str) -> Any:
-    """The holdout rows' recency weights by ``prepare_data``'s formula, ``0.5 ** (age / half-life)``
-    (``components/prepare/core.py``): log2 of a weight is linear in time, so the newest and the oldest
-    training rows with a positive weight give the slope (``1 / half-life``) and the anchor."""
+def _half_life(train: pd.DataFrame, time_column: str) -> Any:
+    """The half-life (a Timedelta) of the training part's recency weights, ``prepare_data``'s
+    ``0.5 ** (age / half-life)`` (``components/prepare/core.py``): log2 of a weight is linear in time,
+    so the newest and the oldest training rows with a (normal) positive weight give it. None when
+    they cannot (no weights, or no two such rows at different times)."""
     import numpy as np
+    import pandas as pd
 
     from ctloop.columns import WEIGHT
     from ctloop.contract import parse_times
 
-    def seconds(frame: pd.DataFrame) -> Any:
-        times = parse_times(frame[time_column], time_column)
-        return times.to_numpy().astype("datetime64[ns]").astype(np.int64) / 1e9, times.isna().to_numpy()
-
-    t, t_missing = seconds(train)
-    w = train[WEIGHT].to_numpy(dtype=float)
-    usable = np.flatnonzero(~t_missing & np.isfinite(w) & (w > 0))
+    if WEIGHT not in train.columns:
+        return None
+    times = parse_times(train[time_column], time_column)
+    t = times.to_numpy().astype("datetime64[ns]").astype(np.int64) / 1e9
+    w = pd.to_numeric(train[WEIGHT], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    usable = np.flatnonzero(times.notna().to_numpy() & np.isfinite(w) & (w >= np.finfo(float).tiny))
     if not len(usable):
-        return np.ones(len(holdout))
+        return None
     new, old = usable[np.argmax(t[usable])], usable[np.argmin(t[usable])]
-    slope = (np.log2(w[new]) - np.log2(w[old])) / (t[new] - t[old]) if t[new] > t[old] else 0.0
-    return w[new] * np.exp2(slope * (seconds(holdout)[0] - t[new]))
+    fall = np.log2(w[new]) - np.log2(w[old])
+    return pd.Timedelta(seconds=(t[new] - t[old]) / fall) if t[new] > t[old] and fall > 0 else None
+
+
+def _reweigh(rows: pd.DataFrame, half: Any, time_column: str) -> pd.DataFrame:
+    """``rows`` with ``prepare_data``'s recency weights relative to their own newest row, which weighs 1
+    (``components/prepare/core.py`` ``recency_weights``, as it weighs the training part): each set a
+    model is fitted on. Unchanged without a ``half`` life (:func:`_half_life`)."""
+    from ctloop.columns import WEIGHT
+    from ctloop.components.prepare import core as prep_core
+    from ctloop.contract import parse_times
+
+    if half is None or WEIGHT not in rows.columns or rows.empty:
+        return rows
+    return rows.assign(**{WEIGHT: prep_core.recency_weights(parse_times(rows[time_column], time_column), None, half)})
 
 
 # The data rules whose refusal of the rows since a candidate start alone leaves the usual model: a
@@ -144,7 +159,8 @@ def choose_start(train: pd.DataFrame, holdout: pd.DataFrame | None, training: Tr
     start = to_utc(since, name="training.candidate_since")
     choice = StartChoice(candidate=start.isoformat(), kept=False, note="",
                          metric=gate.primary_metric or default_primary(training.task))
-    frame = _window(train, holdout, time_column)
+    half = _half_life(train, time_column)
+    frame = _window(train, holdout, time_column, half)
     times = parse_times(frame[time_column], time_column).to_numpy()  # naive UTC
     labelled = frame[target].notna().to_numpy()
     since_rows = np.flatnonzero(labelled & (times >= np.datetime64(start.tz_convert(None))))
@@ -154,7 +170,7 @@ def choose_start(train: pd.DataFrame, holdout: pd.DataFrame | None, training: Tr
     classification = training.task == "classification"
     least = least_rows or min_rows(training.task, int(frame[target].nunique()) if classification else 0)
     cut = int(len(recent) * (1 - holdout_fraction))
-    part, check = recent.iloc[:cut], recent.iloc[cut:]
+    part, check = _reweigh(recent.iloc[:cut], half, time_column), recent.iloc[cut:]
     why = ("no rows since it" if recent.empty else "no rows before it" if len(recent) == int(labelled.sum()) else
            f"{cut} rows since it to train on (< {least})" if cut < least else
            f"a single class {plain(part[target].iloc[0])!r} since it" if classification and part[target].nunique() < 2
@@ -165,7 +181,7 @@ def choose_start(train: pd.DataFrame, holdout: pd.DataFrame | None, training: Tr
     outside = np.ones(len(frame), dtype=bool)
     outside[since_rows[cut:]] = False  # the whole window but the check
     try:
-        candidate, whole = fit(part), fit(frame.iloc[np.flatnonzero(outside)])
+        candidate, whole = fit(part), fit(_reweigh(frame.iloc[np.flatnonzero(outside)], half, time_column))
         versus = eval_core.metric_values(eval_core.run(candidate.model, check.drop(columns=[time_column]), gate,
                                                        target=target, task=training.task, champion=whole.model))
     # the comparison failed: the usual model (which may fail too); a refusal of the rows since the

@@ -25,12 +25,15 @@ def test_a_half_life_under_which_the_training_rows_weigh_nothing_is_refused_nami
     # '1s': every weight 0.5 ** (age / 1 s) underflowed to 0.0 and the fit failed with scikit-learn's
     # "Sample weights must contain at least one non-zero number", naming no setting; since the weights are
     # relative to the newest training row (review revB 5, test_fix40b_recency_scale.py) a half-life far
-    # shorter than the rows' spacing leaves that row alone, and is refused naming the spacing
+    # shorter than the rows' spacing leaves that row alone, and is refused naming the shortest that does not
     with pytest.raises(ConfigError) as info:
         prepare(hourly, target="y", time_column="t", window=None, recency_half_life=half_life)
     message = str(info.value)
     assert "\n" not in message
-    assert f"data.recency_half_life {half_life!r}" in message and "'1h'" in message, message
+    assert f"data.recency_half_life {half_life!r}" in message, message
+    # the hint: the shortest half-life that leaves 2 effective rows (review revH1 2), accepted
+    hint = message.split("a half-life of at least '")[1].split("'")[0]
+    assert prepare(hourly, target="y", time_column="t", window=None, recency_half_life=hint).train[WEIGHT].max() == 1
 
 
 @pytest.mark.parametrize("half_life", ["1h", "2h", "1D", "30D"])

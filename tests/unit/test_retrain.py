@@ -136,8 +136,8 @@ def test_recency_weights_reach_the_rows_since_the_start_in_the_holdout():
                                                time_column="ts", since=SWITCH, holdout_fraction=0.2)
     assert choice.kept and choice.ci_low > 0 and result.meta["weighted"], choice.note
     assert rows[WEIGHT].notna().all() and len(rows) == choice.rows - choice.check_rows
-    # the weights prepare_data would have written: computed on the whole window, holdout included
-    newest = weighted.train["ts"].max()  # which weighs 1 (review revB 5)
+    # prepare_data's weights relative to the fitted rows' own newest row, which weighs 1 (review revH1 1)
+    newest = rows["ts"].max()
     expected = np.power(0.5, ((newest - rows["ts"]) / pd.Timedelta("30D")).to_numpy(dtype=float))
     np.testing.assert_allclose(rows[WEIGHT].to_numpy(), expected, rtol=1e-9)
     gated = gate_rows(plain.holdout, {"time_column": "ts", "training_start": choice.to_meta()})
