@@ -22,6 +22,7 @@ from ctloop.columns import WEIGHT
 from ctloop.config import TrainingConfig
 from ctloop.contract import (
     ONE_HOT_MIN_FREQUENCY,
+    blank_labels,
     check_finite,
     check_numbers_as_text,
     check_uniform_types,
@@ -605,21 +606,6 @@ def index_columns(data: pd.DataFrame, numeric: list[str]) -> list[str]:
                 and bool((values % 1 == 0).all()):
             out.append(name)
     return out
-
-
-def blank_labels(y: pd.Series) -> Any:
-    """The cells of a target ``y`` that are blank text (``""``, spaces: rows not labelled yet, as a
-    spreadsheet or a Parquet string column writes them), as a boolean array: missing labels, left out
-    like nulls by ``prepare_data`` (counted in ``null_target_dropped``), the fit and the gate."""
-    import numpy as np
-    import pandas as pd
-
-    if not (y.dtype == object or pd.api.types.is_string_dtype(y) or isinstance(y.dtype, pd.CategoricalDtype)):
-        return np.zeros(len(y), dtype=bool)
-    text = y.astype(object) if isinstance(y.dtype, pd.CategoricalDtype) else y
-    if pd.api.types.infer_dtype(text, skipna=True) in ("string", "empty"):  # all text: in C
-        return text.str.strip().eq("").to_numpy(dtype=bool, na_value=False)
-    return text.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
 
 
 def blank_as_missing(frame: pd.DataFrame, target: str) -> pd.DataFrame:

@@ -723,7 +723,24 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
 
 
 
+
+def blank_labels(y: pd.Series) -> Any:
+    """The cells of a target ``y`` that are blank text (``""``, spaces: rows not labelled yet, as a
+    spreadsheet or a Parquet string column writes them), as a boolean array: missing labels, left out
+    like nulls by ``prepare_data`` (counted in ``null_target_dropped``), the fit, the gate and the
+    backtest, and refused like nulls by the label store."""
+    import numpy as np
+    import pandas as pd
+
+    if not (y.dtype == object or pd.api.types.is_string_dtype(y) or isinstance(y.dtype, pd.CategoricalDtype)):
+        return np.zeros(len(y), dtype=bool)
+    text = y.astype(object) if isinstance(y.dtype, pd.CategoricalDtype) else y
+    if pd.api.types.infer_dtype(text, skipna=True) in ("string", "empty"):  # all text: in C
+        return text.str.strip().eq("").to_numpy(dtype=bool, na_value=False)
+    return text.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+
+
 __all__ = [
-    "DTYPES", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ColumnRule", "DataContract", "check_finite", "check_numbers_as_text",
+    "DTYPES", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ColumnRule", "DataContract", "blank_labels", "check_finite", "check_numbers_as_text",
     "check_uniform_types", "coerce", "date_order", "parse_times", "undecided_dates", "validate",
 ]

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ctloop.columns import INSTANCE, LABEL, LABEL_TIME
+from ctloop.contract import blank_labels
 from ctloop.errors import ConfigError, DataSourceError, DataValidationError
 from ctloop.metrics import LARGEST_VALUE
 
@@ -509,9 +510,11 @@ class _Tally:
         if int(keys.isna().sum()):
             self._add(self.rules, "non_null key", (key, "non_null", int(keys.isna().sum()),
                                                    "labels without a key value"))
-        missing = frame[label].isna()
+        blank = blank_labels(frame[label])  # '' or spaces: no label yet, as prepare_data and the fit read it
+        missing = frame[label].isna() | blank
         if int(missing.sum()):
-            self._add(self.rules, "non_null label", (label, "non_null", int(missing.sum()), "labels without a value"))
+            self._add(self.rules, "non_null label", (label, "non_null", int(missing.sum()), "labels without a value"
+                                                     + (" (blank text)" if blank.any() else "")))
         values = pd.to_numeric(frame[label], errors="coerce")
         text = (values.isna() & ~missing).to_numpy()
         self._first(self.text, text, frame[label], first)
