@@ -14,23 +14,10 @@ import pytest
 
 from ctloop.serving import isvc as specs
 from ctloop.serving import rollout
-from ctloop.serving.kube import InferenceServices
-from tests.doubles.kube_api import KubeApiDouble
 
 NS, NAME = "ml", "credit-default"
 V1, V2 = "gs://models/run1/artifacts/model-joblib", "gs://models/run2/artifacts/model-joblib"
 REV = "credit-default-predictor-{:05d}".format
-
-
-@pytest.fixture
-def kube():
-    with KubeApiDouble(ready_after_reads=1) as double:
-        yield double
-
-
-@pytest.fixture
-def isvcs(kube):
-    return InferenceServices(NS, api_client=kube.api_client())
 
 
 def _first_canary_landed_unreconciled(isvcs, kube, percent=5):

@@ -21,24 +21,11 @@ import pytest
 from ctloop.errors import ServingError
 from ctloop.serving import isvc as specs
 from ctloop.serving import rollout
-from ctloop.serving.kube import InferenceServices
-from tests.doubles.kube_api import KubeApiDouble
 
 NS, NAME = "ml", "credit-default"
 V1, V2 = (f"gs://models/run{i}/artifacts/model-joblib" for i in (1, 2))
 REV = "credit-default-predictor-{:05d}".format
 REVISIONS = f"/apis/serving.knative.dev/v1/namespaces/{NS}/revisions"
-
-
-@pytest.fixture
-def kube():
-    with KubeApiDouble(ready_after_reads=1) as double:
-        yield double
-
-
-@pytest.fixture
-def isvcs(kube):
-    return InferenceServices(NS, api_client=kube.api_client())
 
 
 def _hand_pinned_only_revision(isvcs, kube):

@@ -21,23 +21,10 @@ import pytest
 from ctloop.config import RolloutConfig
 from ctloop.errors import ServingError
 from ctloop.serving import release, rollout
-from ctloop.serving.kube import InferenceServices
-from tests.doubles.kube_api import KubeApiDouble
 
 NS, NAME = "ml", "credit-default"
 V1, V2 = (f"gs://models/run{i}/artifacts/model-joblib" for i in (1, 2))
 REV = "credit-default-predictor-{:05d}".format
-
-
-@pytest.fixture
-def kube():
-    with KubeApiDouble(ready_after_reads=1) as double:
-        yield double
-
-
-@pytest.fixture
-def isvcs(kube):
-    return InferenceServices(NS, api_client=kube.api_client())
 
 
 def _champion_still_starting(isvcs, kube):

@@ -18,24 +18,11 @@ now deployed as a first deployment, with no canaryTrafficPercent, and reported `
 import pytest
 
 from ctloop.serving import rollout
-from ctloop.serving.kube import InferenceServices
-from tests.doubles.kube_api import KubeApiDouble
 
 NS, NAME = "ml", "credit-default"
 V1, V2 = (f"gs://models/run{i}/artifacts/model-joblib" for i in (1, 2))
 REV = "credit-default-predictor-{:05d}".format
 PLAN_LAST = 100  # config.RolloutConfig.traffic_plan's default [5, 25, 50, 100]
-
-
-@pytest.fixture
-def kube():
-    with KubeApiDouble(ready_after_reads=1) as double:
-        yield double
-
-
-@pytest.fixture
-def isvcs(kube):
-    return InferenceServices(NS, api_client=kube.api_client())
 
 
 def _created_with_a_failed_revision(isvcs, kube):
