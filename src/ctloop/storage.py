@@ -1260,6 +1260,10 @@ def hive_keys(files: list[str], base: str) -> list[str]:
     return list(keys)
 
 
+HIVE_CHECK_READS = 16
+"""Files whose schema :func:`check_hive_columns` reads at a time off a filesystem that is not local."""
+
+
 def check_hive_columns(uri: str, dataset: Any, keys: list[str]) -> None:
     """Refuse a partitioned ``dataset`` (a ``pyarrow.dataset`` with hive ``keys``) whose files
     hold a column named like a ``key=value`` directory above them with other values: pyarrow
@@ -1297,7 +1301,7 @@ def check_hive_columns(uri: str, dataset: Any, keys: list[str]) -> None:
         else:
             from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(max_workers=min(16, len(fragments))) as pool:
+            with ThreadPoolExecutor(max_workers=min(HIVE_CHECK_READS, len(fragments))) as pool:
                 schemas = list(pool.map(lambda pair: pair[0].physical_schema, fragments))
         for (fragment, known), physical in zip(fragments, schemas, strict=True):
             # a key the file's directories give no value for (null or not): pyarrow reads the file's own
