@@ -37,7 +37,8 @@ def detect_drift(
         data: The ``data`` section (``ctloop.config.DataConfig``): its ``target`` and
             ``time_column`` are not compared.
         drift_report: Output HTML: evidently's data drift report on a sample (the KFP UI renders
-            it), or a short page saying why there is none. Metadata: ``report_sample_size``,
+            it), or a short page saying why there is none (no champion, no column to compare, or
+            evidently's report failed: ``report_error`` names the failure; the verdict stands). Metadata: ``report_sample_size``,
             ``report_seed``, rows rendered per side (``report_reference_rows``,
             ``report_current_rows``), all rows (``reference_rows``, ``current_rows``),
             ``engine`` and ``champion_version``.
@@ -83,9 +84,12 @@ def detect_drift(
     if decision.result is None:  # no champion, or no column left to compare
         report.placeholder_html(drift_report.path, "No drift report", decision.reason)
     else:
-        drift_report.metadata.update(report.render_html(
+        rendered = report.render_or_say_why(
             *(decision.judged or (reference, current)), path=drift_report.path, sample_size=cfg.report_sample_size, seed=cfg.seed,
-            **report.options_from_result(decision.result)))
+            **report.options_from_result(decision.result))
+        drift_report.metadata.update(rendered)
+        if "report_error" in rendered:  # the page says so; the verdict below stands
+            print(f"ctloop detect_drift: WARNING: evidently's report failed ({rendered['report_error']})")
     for key, value in decision.metrics.items():
         drift_metrics.log_metric(key, value)
     drift_metrics.metadata.update(decision.metadata)

@@ -382,6 +382,24 @@ def render_html(
     }
 
 
+def render_or_say_why(reference: pd.DataFrame, current: pd.DataFrame, *, path: str | Path,
+                      **options: Any) -> dict[str, Any]:
+    """:func:`render_html`, or, when the report fails after the verdict (evidently raising on
+    values it cannot chart or serialise), a one-line page naming the failure; the returned
+    metadata then holds ``report_error`` (``"TypeError: ..."``, one line). For ``detect_drift``:
+    a report must not fail the step and lose its verdict (``ctloop drift`` writes drift.json
+    first and exits 1 instead)."""
+    from ctloop.errors import one_line
+
+    try:
+        return render_html(reference, current, path=path, **options)
+    except Exception as exc:  # noqa: BLE001 - evidently's, after the verdict: said on the page, not fatal
+        failed = one_line(f"{type(exc).__name__}: {exc}")
+        placeholder_html(path, "No drift report", f"evidently's report failed ({failed}); the verdict and "
+                         "the drift metrics do not depend on it.")
+        return {"report_error": failed}
+
+
 def placeholder_html(path: str | Path, title: str, message: str) -> None:
     """A small self-contained page for a step with nothing to compare (e.g. no champion yet)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -393,4 +411,4 @@ def placeholder_html(path: str | Path, title: str, message: str) -> None:
     )
 
 
-__all__ = ["options_from_result", "placeholder_html", "render_html", "sample_rows", "by_severity", "script_safe", "skipped_note", "page_note", "REPORT_MAX_CATEGORIES", "REPORT_MAX_COLUMNS"]
+__all__ = ["options_from_result", "placeholder_html", "render_html", "render_or_say_why", "sample_rows", "by_severity", "script_safe", "skipped_note", "page_note", "REPORT_MAX_CATEGORIES", "REPORT_MAX_COLUMNS"]
