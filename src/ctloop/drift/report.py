@@ -135,20 +135,44 @@ def _plain_numbers(frame: pd.DataFrame, columns: list[str], kinds: dict[str, str
       data_drift.py`` ``get_drift_for_columns``) runs ``np.corrcoef`` on the numeric columns'
       ``.values`` when they hold no null, an object array for these, and numpy fails on it
       (``AttributeError: 'float' object has no attribute 'shape'``), or ``np.isinf`` on Decimals;
-    * categorical values that are dates, times (a Parquet ``time64`` column) or Decimals as their
-      ISO text / text: evidently's page writer (``legacy/utils/dashboard.py``
-      ``dashboard_info_to_json``) fails on them (``Object of type time is not JSON
-      serializable``)."""
+    * categorical values that are dates, times (a Parquet ``time64`` column), Decimals or bytes (a
+      Parquet ``binary`` column) as their ISO text / text: evidently's page writer
+      (``legacy/utils/dashboard.py`` ``dashboard_info_to_json``) fails on them (``Object of type
+      time is not JSON serializable``, ``... bytes ...``); bytes as UTF-8, or as hex when one of
+      the column's values is not UTF-8;
+    * a categorical column mixing text with other values (``"a"`` and ``1``) as text: evidently
+      sorts the categories (``'<' not supported between instances of 'int' and 'str'``).
+
+    One distinct text per distinct value: where two would read the same (``1`` and ``"1"``),
+    every value is written as its ``repr``, so the report counts the categories the verdict
+    counted."""
     import datetime as dt
     import decimal
+    import numbers
 
     import numpy as np
     import pandas as pd
 
-    def text(value: Any) -> Any:
+    def text(value: Any, utf8: bool) -> Any:
         if isinstance(value, dt.date | dt.time):
             return value.isoformat()
-        return str(value) if isinstance(value, decimal.Decimal) else value
+        if isinstance(value, bytes | bytearray):
+            return bytes(value).decode("utf-8") if utf8 else bytes(value).hex()
+        return value if isinstance(value, str) else str(value)
+
+    def decodes(value: Any) -> bool:
+        try:
+            bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return True
+
+    def needs_text(present: pd.Series) -> bool:
+        if any(isinstance(v, dt.date | dt.time | decimal.Decimal | bytes | bytearray) for v in present):
+            return True
+        has_str = any(isinstance(v, str) for v in present)
+        return has_str and not all(isinstance(v, str) for v in present) or not has_str and not all(
+            isinstance(v, numbers.Number) for v in present)
 
     fixed = {}
     for c in columns:
@@ -164,8 +188,12 @@ def _plain_numbers(frame: pd.DataFrame, columns: list[str], kinds: dict[str, str
         elif pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype | pd.ArrowDtype):
             values = col.astype(object)
             present = values[values.notna()]
-            if any(isinstance(v, dt.date | dt.time | decimal.Decimal) for v in present):
-                fixed[c] = values.map(text).where(values.notna(), None)
+            if needs_text(present):
+                utf8 = all(decodes(v) for v in present if isinstance(v, bytes | bytearray))
+                written = present.map(lambda v, utf8=utf8: text(v, utf8))
+                if written.nunique() != present.nunique():  # 1 and "1": keep them apart
+                    written = present.map(repr)
+                fixed[c] = pd.Series(None, index=values.index, dtype=object).where(values.isna(), written)
     return frame.assign(**fixed) if fixed else frame
 
 
