@@ -27,7 +27,9 @@ The table and ``drift.json`` are the same for both engines (a streamed result ad
 ``streaming``, and per column ``approximate``/``score_low``/``score_high``/``borderline`` where
 a score is approximate); ``--output DIR`` (local or remote) also gets evidently's
 ``report.html``, rendered on a seeded sample of each side (drawn while streaming). The exit
-code is 0 whether or not the data drifted (read the verdict or drift.json); 2 on an error.
+code is 0 whether or not the data drifted (read the verdict or drift.json); 1 when evidently's
+report fails after the verdict (one ``error: report.html: ...`` line; drift.json is written, its
+``report`` null); 2 on an error.
 
 A training table against an inference log: a feature the sink stores as ``input_<name>`` (one
 named like a column the sink fills itself: ``prediction*``, ``meta_*``, ``date``, ``time``, ``model``, …)
