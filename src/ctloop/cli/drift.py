@@ -306,7 +306,7 @@ def register(subparsers) -> None:
         description=(
             "Per-column drift with evidently 0.7 DataDriftPreset's rules, computed on all rows; "
             "prints a table and the verdict. Large inputs are streamed in bounded memory. "
-            "Exit code 0 whether or not the data drifted, 2 on error."
+            "Exit code 0 whether or not the data drifted, 2 on error, 1 when only the HTML report failed (drift.json is written)."
         ),
     )
     p.add_argument(
