@@ -1818,7 +1818,9 @@ class Platform:
                 # `pipeline` cannot be read any more, so the refusal names it by its id only
                 raise self._pin_gone(schedule, pipeline, ref.pipeline_id, ref.pipeline_version_id or "?",
                                      pipeline_gone=True, runs_unknown=True) from exc
-            if runs_pipeline.display_name == pipeline:
+            # by its name, the key find_pipeline looks it up by (model/pipeline.go 2.17.0: Name unique,
+            # DisplayName free text): not a pipeline that merely shows `pipeline` as its display name
+            if (getattr(runs_pipeline, "name", None) or runs_pipeline.display_name) == pipeline:
                 return self._pinned_present(schedule, pipeline, ref.pipeline_id, ref.pipeline_version_id)
         return None
 
