@@ -206,6 +206,13 @@ def _filter(key: str, value: str) -> str:
     return json.dumps({"predicates": [{"operation": "EQUALS", "key": key, "string_value": value}]})
 
 
+def _same_name(stored: Any, name: str) -> bool:
+    """Whether KFP holds ``stored`` and ``name`` for one name: its MySQL 8 database (the one KFP's
+    manifests deploy, created without a collation) compares them by ``utf8mb4_0900_ai_ci``, case aside;
+    a unique index (a pipeline's ``Name``, a version's) refuses the other spelling."""
+    return bool(stored) and str(stored).casefold() == name.casefold()
+
+
 def _state(value: Any) -> str:
     return str(value or "RUNTIME_STATE_UNSPECIFIED").upper()
 
@@ -1144,7 +1151,9 @@ class Platform:
             if shared and self.pipeline_namespace and "Namespace is required" in str(exc):
                 return None
             raise
-        found = [p for p in (resp.pipelines or []) if (p.name or p.display_name) == name]
+        # casefolded: the filter matches as KFP's MySQL 8 compares by default (utf8mb4_0900_ai_ci), and
+        # the upload of `name` collides with `Name` in any case (409), as _free_version_name has it
+        found = [p for p in (resp.pipelines or []) if _same_name(p.name or p.display_name, name)]
         return found[0].pipeline_id if found else None
 
     def _pages(self, what: str, method: Any, field: str, page_size: int = PAGE, **query: Any) -> Iterator[Any]:
@@ -1820,7 +1829,7 @@ class Platform:
                                      pipeline_gone=True, runs_unknown=True) from exc
             # by its name, the key find_pipeline looks it up by (model/pipeline.go 2.17.0: Name unique,
             # DisplayName free text): not a pipeline that merely shows `pipeline` as its display name
-            if (getattr(runs_pipeline, "name", None) or runs_pipeline.display_name) == pipeline:
+            if _same_name(getattr(runs_pipeline, "name", None) or runs_pipeline.display_name, pipeline):
                 return self._pinned_present(schedule, pipeline, ref.pipeline_id, ref.pipeline_version_id)
         return None
 
