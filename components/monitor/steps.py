@@ -118,6 +118,7 @@ def monitor(model_name: str, monitoring: dict, *, as_of: str = "", tracking_uri:
     """Judge and record the window: merged from ``partial_dirs`` of the plan in ``plan_dir``, or read
     here when there is no plan."""
     from ctloop.monitoring import publish, window
+    from ctloop.monitoring.trigger import COOLDOWN_TAG
 
     planned = window.Plan.load(plan_dir) if plan_dir else None
     ctx = context(model_name, monitoring, as_of=as_of, tracking_uri=tracking_uri,
@@ -137,8 +138,11 @@ def monitor(model_name: str, monitoring: dict, *, as_of: str = "", tracking_uri:
     result = core.judge_state(state=state, labels=None, champion=ctx.champion, history=ctx.history,
                               previous=ctx.previous, cfg=ctx.cfg, model_name=model_name, consume=True)
     # a retrain asked for records the newest one started when its history was read: its trigger starts
-    # nothing when another started since (two monitoring runs of one window at once; trigger.start_training)
-    tags = {**result.tags, "trigger_seen": ctx.trigger_seen} if result.verdict.fire else result.tags
+    # nothing when another started since (two monitoring runs of one window at once; trigger.start_training);
+    # and the rules' cooldown, within which a retrain found late in KFP stands for this one (trigger._late_retrain)
+    cooldown = ctx.cfg.rules.active().get("cooldown")
+    tags = ({**result.tags, "trigger_seen": ctx.trigger_seen, **({COOLDOWN_TAG: str(cooldown)} if cooldown else {})}
+            if result.verdict.fire else result.tags)
     run_id = ctx.store.record(window_end=ctx.window.end, metrics=result.series, tags=tags,
                               retrain=result.verdict.fire, rule=result.verdict.rule, reason=result.reason,
                               metric=result.metric, warnings=result.warnings)

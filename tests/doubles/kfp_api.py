@@ -88,6 +88,11 @@ GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 500: 13}
 PREFIX = "/apis/v2beta1"
 
 
+def _same(stored: Any, value: Any) -> bool:
+    """Equal as KFP's MySQL 8 compares strings by default (``utf8mb4_0900_ai_ci``): case aside."""
+    return stored is not None and str(stored).casefold() == str(value).casefold()
+
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -338,6 +343,10 @@ class KfpApiDouble(InThreadServer):
 
     @staticmethod
     def _filter(items: list[dict], query: dict[str, str]) -> list[dict]:
+        """``EQUALS`` predicates as the API server applies them (2.17.0): on the field the key names
+        (``name`` on a pipeline's ``Name``, ``display_name`` on its ``DisplayName``:
+        ``model/pipeline.go`` ``pipelineAPIToModelFieldMap``), compared as MySQL 8's default collation
+        (``utf8mb4_0900_ai_ci``, the database KFP's manifests deploy) compares: without regard to case."""
         if "filter" not in query:
             return items
         spec = json.loads(query["filter"])
@@ -347,8 +356,7 @@ class KfpApiDouble(InThreadServer):
             if op not in ("EQUALS", "1"):
                 raise ValueError(f"double supports EQUALS filters only, got {op}")
             key, value = pred["key"], pred.get("string_value", pred.get("stringValue"))
-            key = {"name": "display_name"}.get(key, key)
-            out = [i for i in out if i.get(key) == value or i.get("name") == value]
+            out = [i for i in out if _same(i.get(key), value)]
         return out
 
     def dispatch(self, method: str, path: str, query: dict, body: Any) -> tuple[int, Any]:
@@ -371,7 +379,8 @@ class KfpApiDouble(InThreadServer):
             if namespace in self.pipeline_denied:
                 return 400, self._upload_error("Failed to create a pipeline")
             name = query.get("name") or spec["pipelineInfo"]["name"]
-            if any(x["display_name"] == name and x["namespace"] == namespace for x in s.pipelines.values()):
+            # Name unique per namespace (model/pipeline.go uniqueIndex:namespace_name), compared as MySQL does
+            if any(_same(x["name"], name) and x["namespace"] == namespace for x in s.pipelines.values()):
                 return 409, self._upload_error("Failed to create a pipeline and a pipeline version")
             pid = self.new_id("pipeline")
             s.pipelines[pid] = {
@@ -397,7 +406,7 @@ class KfpApiDouble(InThreadServer):
             # 2.17.0 model/pipeline_version.go: Name unique per pipeline (uniqueIndex idx_pipelineid_name);
             # pipeline_upload_server.go UploadPipelineVersion answers AlreadyExists with 409 and the
             # v1beta1 Error body (writeErrorToResponse)
-            if any(v["name"] == name for v in s.versions[pid]):
+            if any(_same(v["name"], name) for v in s.versions[pid]):
                 return 409, self._upload_error("Failed to create a pipeline version")
             version = self._version(pid, name, query.get("description", ""), spec,
                                     display_name=query.get("display_name") or name)

@@ -11,7 +11,8 @@ data since the change (the window's ``train_from`` tag); for the retrain of a lo
 ``triggered=failed`` with the error, records a ``retrain_trigger_failed`` audit event and raises —
 the next window decides again (a failed trigger starts no cooldown), unless the retrain of a window
 marked failed exists in KFP after all (stored after its create was given up on): then that window is
-marked triggered with it and this one starts nothing (:func:`_late_retrain`).
+marked triggered with it, and this one starts nothing while that run is live or this window is within the
+rules' cooldown of that window's end (:func:`_late_retrain`).
 """
 
 from __future__ import annotations
@@ -102,36 +103,83 @@ def _exists(platform: Any, run_id: str) -> bool:
         return False
 
 
-LATE_WINDOWS = 5  # the newest windows marked failed that a trigger asks KFP about
+def _find(platform: Any, run_id: str) -> Any:
+    """The KFP run ``run_id``; ``None`` when KFP has none or cannot say."""
+    try:
+        return platform.find_run(run_id)
+    except CtloopError:
+        return None
 
 
-def _late_retrain(store: Any, platform: Any, model_name: str, monitor_run_id: str) -> tuple[str, str] | None:
-    """``(window run, KFP run)`` of a window marked ``triggered=failed`` since the newest retrain whose
-    retrain exists in KFP after all; ``None`` when none does (or KFP cannot say). kubeflow/pipelines
-    2.17.0 ``resource/resource_manager.go`` ``CreateRun`` creates the workflow and then stores the run:
-    a store that outlasted the create's timeout and the lookup after it (``GET /runs/{id}``: 404) marked
-    the window failed, and the run was stored later and trained; the next window that fired started a
-    second retrain. Each window's retrain has its own id (:func:`retrain_run_id`), so it is asked for."""
+LATE_WINDOWS = 5  # the newest windows marked failed that a trigger asks KFP about (one GET /runs/{id} each)
+COOLDOWN_TAG = "trigger_cooldown"  # the rules' cooldown, written on a window that asks for a retrain
+# v2beta1 run.proto RuntimeState (kubeflow/pipelines 2.17.0) of a run that may still train: a late
+# retrain in one of these stands for this window's, whatever its age (unknown: taken as live)
+LIVE = frozenset({"PENDING", "RUNNING", "PAUSED", "RUNTIME_STATE_UNSPECIFIED"})
+
+
+def _late_retrain(store: Any, platform: Any, model_name: str, monitor_run_id: str,
+                  tags: dict[str, str]) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
+    """The windows marked ``triggered=failed`` since the newest retrain whose retrain exists in KFP after
+    all, as ``(window run, KFP run)`` pairs, and ``(KFP run, why)`` when one of them stands for the retrain
+    of the window ``monitor_run_id`` (its ``tags``), which then starts nothing (``None``: it starts its
+    own). kubeflow/pipelines 2.17.0
+    ``resource/resource_manager.go`` ``CreateRun`` creates the workflow and then stores the run: a store
+    that outlasted the create's timeout and the lookup after it (``GET /runs/{id}``: 404) marked the
+    window failed, and the run was stored later and trained; the next window that fired started a second
+    retrain. Each window's retrain has its own id (:func:`retrain_run_id`), so it is asked for: at most
+    :data:`LATE_WINDOWS` ``GET /runs/{id}``. Such a run stands for this window's retrain while it is live
+    (:data:`LIVE`) or while this window ends within the rules' cooldown (:data:`COOLDOWN_TAG`) of that
+    window's end, as the rules would have judged had it been marked on time; one that ended (CANCELED,
+    FAILED, or SUCCEEDED longer ago) does not hold back the retrain this window asks for."""
     from ctloop.monitoring.store import FAILED, SEQ_TAG, TRIGGERED
 
     if not monitor_run_id or getattr(platform, "find_run", None) is None:
-        return None
+        return [], None
     exp_id = store.experiment_id(create=False)
     if exp_id is None:
-        return None
+        return [], None
     newest = store.client.search_runs([exp_id], filter_string=f"tags.triggered = '{TRIGGERED}'", max_results=1,
                                       order_by=[f"tags.{SEQ_TAG} DESC", "attributes.start_time DESC"])
     since = newest[0].data.tags.get("window_end", "") if newest else ""
     failed = store.client.search_runs([exp_id], filter_string=f"tags.triggered = '{FAILED}'",
                                       max_results=LATE_WINDOWS, order_by=["tags.window_end DESC"])
+    found: list[tuple[str, str]] = []
+    skip = None
     for window in failed:
         run_id = window.info.run_id
         if run_id == monitor_run_id or window.data.tags.get("window_end", "") <= since:
             continue
         wanted = retrain_run_id(model_name, run_id)
-        if _exists(platform, wanted):
-            return run_id, wanted
-    return None
+        run = _find(platform, wanted)
+        if run is None:
+            continue
+        found.append((run_id, wanted))
+        why = "" if skip else _stands_for(run, window.data.tags.get("window_end", ""), tags)
+        if why:
+            skip = wanted, (f"the retrain of the window {run_id}, marked failed, started after all (KFP run "
+                            f"{wanted}, stored after its create was given up on) and {why}: not started again")
+    return found, skip
+
+
+def _stands_for(run: Any, late_end: str, tags: dict[str, str]) -> str:
+    """Why the late retrain ``run`` of the window ending ``late_end`` stands for the retrain of the
+    window with ``tags``; ``""`` when it does not."""
+    import pandas as pd
+
+    from ctloop.errors import ConfigError
+    from ctloop.timeutil import parse_duration
+
+    state = str(getattr(run, "state", "") or "RUNTIME_STATE_UNSPECIFIED").upper()
+    if state in LIVE:
+        return f"is {state}"
+    cooldown = tags.get(COOLDOWN_TAG, "")
+    try:
+        gap = pd.Timestamp(tags.get("window_end", "")) - pd.Timestamp(late_end)
+        within = bool(cooldown) and gap < parse_duration(cooldown, name="rules.cooldown")
+    except (ValueError, TypeError, ConfigError):  # a tag someone else wrote: no cooldown to keep
+        within = False
+    return f"is {state}, within the cooldown {cooldown} of that window's end" if within else ""
 
 
 def _already_started(store: Any, monitor_run_id: str) -> str:
@@ -205,11 +253,12 @@ def _start(registry: Any, store: Any, platform: Any, *, model_name: str, reason:
         arguments = training_parameters(params, model_name, train_from=train_from, try_from=try_from)
         if callable(platform) and not hasattr(platform, "create_run"):
             platform = platform()
-        if late := _late_retrain(store, platform, model_name, monitor_run_id):
-            window, run = late
+        late, skip = _late_retrain(store, platform, model_name, monitor_run_id, tags)
+        for window, run in late:  # they started: marked so (the cooldown counts from them)
             store.mark_triggered(window, run)
-            why = (f"the retrain of the window {window}, marked failed, started after all (KFP run {run}, stored "
-                   "after its create was given up on): not started again")
+            print(f"ctloop: the retrain of the window {window}, marked failed, started after all (KFP run {run})")
+        if skip:
+            run, why = skip
             store.mark_skipped(monitor_run_id, why)
             registry.record_event(model_name, "", {"event": "retrain_trigger_skipped", "reason": reason,
                                                    "monitor_run": monitor_run_id, "why": why, "kfp_run": run})

@@ -42,6 +42,7 @@ Idempotence:
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import importlib
 import itertools
@@ -55,6 +56,7 @@ import urllib.request
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,6 +204,13 @@ def _rank(run: Any) -> tuple[bool, bool, str, int, str]:
 
 def _filter(key: str, value: str) -> str:
     return json.dumps({"predicates": [{"operation": "EQUALS", "key": key, "string_value": value}]})
+
+
+def _same_name(stored: Any, name: str) -> bool:
+    """Whether KFP holds ``stored`` and ``name`` for one name: its MySQL 8 database (the one KFP's
+    manifests deploy, created without a collation) compares them by ``utf8mb4_0900_ai_ci``, case aside;
+    a unique index (a pipeline's ``Name``, a version's) refuses the other spelling."""
+    return bool(stored) and str(stored).casefold() == name.casefold()
 
 
 def _state(value: Any) -> str:
@@ -729,6 +738,15 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None):
             config.refresh_api_key_hook(config)  # a file that is no token: refused here, in one line
             return config
 
+        def _load_config(self, *args: Any, **kwargs: Any) -> Any:
+            """Upstream's, with its only account of a kubeconfig it could not load (a printed
+            ``Failed to load kube config.``, then the default host) made ctloop's own error."""
+            with kfp_prints_dropped() as printed:
+                config = super()._load_config(*args, **kwargs)
+            if KUBECONFIG_FAILED in printed:
+                raise _kubeconfig_failed()
+            return config
+
         def _load_context_setting_or_default(self) -> None:
             """Upstream (kfp 2.17.0 ``client.py``) reads ``~/.config/kfp/context.json`` with ``json.load``
             when it exists: a file that is not JSON text (binary, cut short) or a directory was a
@@ -864,23 +882,61 @@ def pipeline_dsl() -> Iterator[None]:
         yield
 
 
+_KFP_PRINTS: ContextVar[list[str] | None] = ContextVar("ctloop_kfp_prints", default=None)
+KUBECONFIG_FAILED = "Failed to load kube config."  # kfp 2.17.0 kfp/client/client.py _load_config
+
+
 def quiet_kfp_client() -> None:
-    """Drop what the ``kfp.Client`` module prints (its ``print`` made a no-op, in that module only).
+    """Route what the ``kfp.Client`` module prints: dropped inside ctloop's own calls
+    (:func:`kfp_prints_dropped`), the builtin ``print`` everywhere else.
+
     kfp 2.17.0 ``kfp/client/client.py`` (outside IPython) prints ``Experiment details: <link>``
     (``create_experiment``), ``Pipeline details: <link>`` (``upload_pipeline``,
     ``upload_pipeline_version``), ``Run details: <link>`` (``run_pipeline``) and ``Failed to load
-    kube config.`` (``_load_config``, whose outcome ctloop explains itself): on stdout they were mixed
-    into what ctloop's commands print there (``ctloop trigger``'s ``run_id=<id>``, read by scripts);
-    on stderr they would stand beside a command's one ``error:`` line. ctloop says itself what it
-    created. Not a ``redirect_stdout`` around each call: that swaps ``sys.stdout`` for every thread,
-    and ``ctloop doctor`` prints its lines while its KFP checks run in another."""
+    kube config.`` (``_load_config``, which ctloop turns into its own error line): on stdout they were
+    mixed into what ctloop's commands print there (``ctloop trigger``'s ``run_id=<id>``, read by
+    scripts). The module's ``print`` global (it shadows the builtin) looks up a context variable, so
+    a library user's own ``kfp.Client`` in the same process, or in another thread while ctloop calls
+    KFP, prints as upstream does. Not a ``redirect_stdout`` around each call: that swaps
+    ``sys.stdout`` for every thread, and ``ctloop doctor`` prints its lines while its KFP checks run
+    in another."""
     import kfp.client.client as module
 
-    module.print = _no_print  # type: ignore[attr-defined]  # a module global shadows the builtin
+    module.print = _kfp_print  # type: ignore[attr-defined]
 
 
-def _no_print(*args: Any, **kwargs: Any) -> None:
-    return None
+def _kfp_print(*args: Any, **kwargs: Any) -> None:
+    sink = _KFP_PRINTS.get()
+    if sink is None:
+        builtins.print(*args, **kwargs)
+    else:
+        sink.append(str(kwargs.get("sep", " ")).join(str(a) for a in args))
+
+
+@contextmanager
+def kfp_prints_dropped() -> Iterator[list[str]]:
+    """Inside: what the ``kfp.Client`` module prints in this thread/context is collected (and not
+    printed); yields the lines."""
+    lines: list[str] = []
+    token = _KFP_PRINTS.set(lines)
+    try:
+        yield lines
+    finally:
+        _KFP_PRINTS.reset(token)
+
+
+def _kubeconfig_failed() -> ConfigError:
+    """kfp 2.17.0 ``_load_config`` swallows what ``kubernetes.config.load_kube_config`` raised (a
+    bare ``except:``), prints ``Failed to load kube config.`` and goes on with the default host
+    ``http://localhost``, so the error was "cannot reach KFP at http://localhost"."""
+    from kubernetes.config import kube_config  # what load_kube_config read: KUBECONFIG at import
+
+    where = os.path.expanduser(kube_config.KUBE_CONFIG_DEFAULT_LOCATION)
+    return ConfigError(
+        f"no --host given and the kubeconfig {where} could not be loaded (not a valid kubeconfig, "
+        f"or its current context is missing) — fix: give --host ({HOST_EXAMPLES}) or set {HOST_ENV}, "
+        "or fix KUBECONFIG / its current context (kubectl config current-context)"
+    )
 
 
 def _warn(message: str) -> None:
@@ -957,7 +1013,7 @@ class Platform:
         cls = _client_class(self.timeout, self.auth, probed)
         where = host or os.environ.get(HOST_ENV) or "(in-cluster/kubeconfig)"
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), kfp_prints_dropped():
                 warnings.filterwarnings("ignore", "This client only works", FutureWarning)
                 self.client = cls(**kwargs)  # one bounded healthz unless a namespace is known
                 if self.client.ctloop_backend is None:
@@ -967,7 +1023,8 @@ class Platform:
         self.backend = self.client.ctloop_backend
         self.host = self.backend.url if self.backend else host
         if not self.namespace:
-            self.namespace = self.client.get_user_namespace() or ""
+            with kfp_prints_dropped():
+                self.namespace = self.client.get_user_namespace() or ""
         if not self.namespace and self.backend is not None and self.backend.multi_user:
             self.namespace = pod_namespace()  # a KFP task (a monitoring trigger): its own profile
 
@@ -1033,7 +1090,8 @@ class Platform:
 
         url = self.host or "KFP"
         try:
-            return fn(*args, **kwargs)
+            with kfp_prints_dropped():  # kfp's links; ctloop says itself what it created
+                return fn(*args, **kwargs)
         except ApiException as exc:
             if (
                 exc.status in (401, 403)
@@ -1093,7 +1151,9 @@ class Platform:
             if shared and self.pipeline_namespace and "Namespace is required" in str(exc):
                 return None
             raise
-        found = [p for p in (resp.pipelines or []) if (p.name or p.display_name) == name]
+        # casefolded: the filter matches as KFP's MySQL 8 compares by default (utf8mb4_0900_ai_ci), and
+        # the upload of `name` collides with `Name` in any case (409), as _free_version_name has it
+        found = [p for p in (resp.pipelines or []) if _same_name(p.name or p.display_name, name)]
         return found[0].pipeline_id if found else None
 
     def _pages(self, what: str, method: Any, field: str, page_size: int = PAGE, **query: Any) -> Iterator[Any]:
@@ -1767,7 +1827,9 @@ class Platform:
                 # `pipeline` cannot be read any more, so the refusal names it by its id only
                 raise self._pin_gone(schedule, pipeline, ref.pipeline_id, ref.pipeline_version_id or "?",
                                      pipeline_gone=True, runs_unknown=True) from exc
-            if runs_pipeline.display_name == pipeline:
+            # by its name, the key find_pipeline looks it up by (model/pipeline.go 2.17.0: Name unique,
+            # DisplayName free text): not a pipeline that merely shows `pipeline` as its display name
+            if _same_name(getattr(runs_pipeline, "name", None) or runs_pipeline.display_name, pipeline):
                 return self._pinned_present(schedule, pipeline, ref.pipeline_id, ref.pipeline_version_id)
         return None
 
@@ -1846,6 +1908,7 @@ __all__ = [
     "explain_status",
     "parse_version",
     "pipeline_dsl",
+    "kfp_prints_dropped",
     "quiet_kfp_client",
     "probe_healthz",
     "resolve_auth",
