@@ -472,7 +472,9 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
             # which model the revision serves was not read (HTTP 403): a status carrying the spec's
             # pin may predate the spec (a pin set by hand on the previous model's only revision, then
             # this model's canary patch at the same share, not reconciled yet) — wait, bounded, for
-            # the revision KServe creates for the spec before refusing
+            # the revision KServe creates for the spec before refusing. status.observedGeneration
+            # cannot say the status is current: KServe v0.20.0 PropagateStatus copies the Knative
+            # Service's own (inference_service_status.go), a counter of another object
             current = _newer_revision(isvcs, name, current, timeout_s, have_uri, pinned, deadline) or current
             unread = (f" (which model {_created(current)} serves was not read — HTTP 403 on "
                       f"revisions.serving.knative.dev — and no newer revision came within the deploy's {timeout_s:.0f} s)")
