@@ -355,15 +355,18 @@ def revision_failure(isvc: dict[str, Any] | None) -> str:
 
 
 def wait_for(isvcs: InferenceServices, name: str, condition: Callable[[dict[str, Any]], bool], *,
-             timeout_s: float, what: str, poll_s: float = 0.5, failed_before: str | None = None) -> dict[str, Any]:
+             timeout_s: float, what: str, poll_s: float = 0.5, failed_before: str | None = None,
+             deadline: float | None = None) -> dict[str, Any]:
     """Poll until ``condition(isvc)``; ServingTimeoutError names what was expected and what was seen.
 
     With ``failed_before`` (the latest created revision before the change being waited for): a
     revision created since that KServe reports failed (:func:`revision_failure`) ends the wait at
     once with a ServingError, as it will never become ready. The status read right after a patch
     may still describe the revision before it, so a failure of ``failed_before`` is not one.
-    An InferenceService deleted meanwhile ends the wait at once (:class:`ServingChangedOutside`)."""
-    deadline = time.monotonic() + timeout_s
+    An InferenceService deleted meanwhile ends the wait at once (:class:`ServingChangedOutside`).
+    With ``deadline`` (``time.monotonic()`` value) the wait is part of a longer one of ``timeout_s``
+    (a deploy's several waits) and ends by then; the message names ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s if deadline is None else deadline
     seen: dict[str, Any] | None = None
     while True:
         try:

@@ -178,15 +178,20 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
             check: Callable[[int], tuple[bool, str, dict]] | None = None) -> Analysis:
     """Walk the canary through the traffic plan, judging each step (``analyze_canary``); a
     blue-green release is judged at the 100 % it already has, once per step of the plan. A first
-    deployment (or an unchanged one) has nothing to compare with and is promoted — except a
-    ``created`` one while the registry's champion is another version: unjudged, it is held. A serving error during the walk,
+    deployment (or an unchanged one) has nothing to compare with and is promoted — except, while
+    the registry's champion is another version, a ``created`` one, or an ``unchanged`` one with no
+    ``stable_revision`` (the same release run again): unjudged, it is held. A serving error during the walk,
     or a setting the analysis cannot work with (no Prometheus URL), is a failed analysis: the caller rolls back. A spec changed outside the rollout meanwhile (traffic
     or model) decides ``hold``: the caller neither promotes nor rolls back."""
     def audit(event: dict[str, Any]) -> None:
         registry.record_event(model_name, version, {**event, "pipeline_run": run_id})
 
     if deploy_action in FIRST_DEPLOYMENT:
-        champion = registry.champion(model_name) if deploy_action == "created" else None
+        # "unchanged" with no previous revision: the same version run again after a "created" (a
+        # retried step, the next run of the same version) — held then, it is held again; beside a
+        # previous revision (its promote patch landed, the registry write did not) it is promoted
+        alone = deploy_action == "created" or not stable_revision
+        champion = registry.champion(model_name) if alone else None
         if champion is not None and str(champion.version) != str(version):
             # deployed at 100 % with no revision of the champion to compare with (none was ever
             # ready): unjudged, it must not become champion on its own

@@ -31,6 +31,7 @@ expected ``traffic[]`` split — never trusting ``observedGeneration`` alone.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -199,7 +200,7 @@ def _refuse_failed(isvcs: InferenceServices, name: str, obj: dict[str, Any] | No
 
 
 def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: int | None, timeout_s: float,
-           what: str) -> dict[str, Any]:
+           what: str, deadline: float | None = None) -> dict[str, Any]:
     """Start a new revision of the unchanged spec after its latest one failed and wait until it is
     ready with ``percent`` % (None: no canary — a pin is removed — 100 %); it failing too ends the
     wait at once."""
@@ -211,7 +212,7 @@ def _retry(isvcs: InferenceServices, name: str, obj: dict[str, Any], percent: in
     return _wait_split(isvcs, name, 100 if percent is None else percent, timeout_s,
                        f"{what} (a new revision after {failed} failed)",
                        new_revision_after=predictor_status(obj).get("latestReadyRevision", ""), created_before=failed,
-                       written=percent)
+                       written=percent, deadline=deadline)
 
 
 def _unreconciled(isvcs: InferenceServices, obj: dict[str, Any], source: str) -> tuple[bool, bool]:
@@ -277,7 +278,7 @@ _ANY = object()
 
 def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeout_s: float, what: str,
                 new_revision_after: str = "", created_before: str = "", written: Any = _ANY,
-                source: str = "", model: str = "") -> dict[str, Any]:
+                source: str = "", model: str = "", deadline: float | None = None) -> dict[str, Any]:
     """Wait until the latest ready revision has ``latest_percent`` of a complete split; a revision
     created after ``created_before`` that fails ends the wait (``kube.revision_failure``). With
     ``written`` (the canaryTrafficPercent just written, None for none): a spec changed meanwhile
@@ -286,7 +287,8 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
     (:func:`_serves`) — a status KServe has not reconciled yet still names the revision before.
     With ``model`` (the storageUri just written): a spec naming another model meanwhile (another
     run's deploy, a rollback by hand) ends the wait at once (:class:`ChangedOutside`) — its
-    revision would otherwise pass for this one's."""
+    revision would otherwise pass for this one's. With ``deadline``: part of a longer wait of
+    ``timeout_s`` (:func:`kube.wait_for`), ending by then."""
     seen: dict[str, Any] = {}  # _serves: the last revision read and its source; a 403 met
 
     def ok(obj: dict[str, Any]) -> bool:
@@ -302,7 +304,8 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
         return not source or _serves(isvcs, latest, source, seen)
 
     try:
-        return wait_for(isvcs, name, ok, timeout_s=timeout_s, what=what, failed_before=created_before)
+        return wait_for(isvcs, name, ok, timeout_s=timeout_s, what=what, failed_before=created_before,
+                        deadline=deadline)
     except ServingTimeoutError as exc:
         if "last" not in seen:
             raise
@@ -354,7 +357,7 @@ def _serves(isvcs: InferenceServices, revision: str, source: str, seen: dict[str
 
 
 def _await_starting(isvcs: InferenceServices, name: str, current: dict[str, Any], timeout_s: float,
-                    version: str) -> dict[str, Any]:
+                    version: str, deadline: float | None = None) -> dict[str, Any]:
     """Wait (within ``timeout_s``) until the spec's latest created revision, still starting, is
     ready with all traffic (rolled out) or failed; the spec naming another model meanwhile ends
     the wait (:class:`ChangedOutside`). Still starting at the timeout: ServingTimeoutError, nothing
@@ -368,7 +371,7 @@ def _await_starting(isvcs: InferenceServices, name: str, current: dict[str, Any]
         return bool(_failed(obj)) or (bool(ready) and traffic_split(obj).get(ready, 0) == 100)
 
     try:
-        return wait_for(isvcs, name, settled, timeout_s=timeout_s, what=what)
+        return wait_for(isvcs, name, settled, timeout_s=timeout_s, what=what, deadline=deadline)
     except ServingTimeoutError as exc:
         raise ServingTimeoutError(
             f"InferenceService {isvcs.namespace}/{name}: its revision {created} (v{have_version or '?'}, "
@@ -379,7 +382,7 @@ def _await_starting(isvcs: InferenceServices, name: str, current: dict[str, Any]
 
 
 def _newer_revision(isvcs: InferenceServices, name: str, obj: dict[str, Any], timeout_s: float, source: str,
-                    pinned: Any) -> dict[str, Any] | None:
+                    pinned: Any, deadline: float | None = None) -> dict[str, Any] | None:
     """A revision created after ``obj``'s latest one, waited for within ``timeout_s`` and then until
     it is ready at the spec's ``pinned`` share; None when none is created in time (the status was
     reconciled with the spec: the only revision pinned by hand). The spec changed meanwhile ends
@@ -392,12 +395,12 @@ def _newer_revision(isvcs: InferenceServices, name: str, obj: dict[str, Any], ti
         return bool(_created(o)) and _created(o) != created
 
     try:
-        wait_for(isvcs, name, newer, timeout_s=timeout_s, what=what)
+        wait_for(isvcs, name, newer, timeout_s=timeout_s, what=what, deadline=deadline)
     except ServingTimeoutError:
         return None
     return _wait_split(isvcs, name, int(pinned), timeout_s, f"{what} ready with {pinned} % traffic",
                        new_revision_after=ready, created_before=created, source=source, written=pinned,
-                       model=source)
+                       model=source, deadline=deadline)
 
 
 def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str, storage_uri: str,
@@ -405,16 +408,17 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
            template: dict[str, Any] | None = None, model_sha256: str = "") -> RolloutState:
     """Roll ``version`` out (see module doc). Idempotent for the version already in the spec.
     ``model_sha256`` (``MlflowRegistry.serving_sha256``) goes into the spec for the runtime to
-    check."""
+    check. Its waits share one deadline, ``timeout_s`` after it starts: each gets what is left."""
     if strategy not in STRATEGIES:
         raise ServingError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
+    deadline = time.monotonic() + timeout_s
     current = isvcs.get(name)
     if current is None:
         body = template or specs.inference_service(name, namespace=isvcs.namespace, model_name=model_name,
                                                    version=version, storage_uri=storage_uri,
                                                    model_sha256=model_sha256)
         isvcs.create(body)
-        obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic", created_before="")
+        obj = _wait_split(isvcs, name, 100, timeout_s, "first revision ready with 100 % traffic", created_before="", deadline=deadline)
         return _state("created", obj, version)
     specs.check_deployment_mode(current)
     _check_drivable(current, isvcs.namespace)
@@ -434,7 +438,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
             # no revision ever ready: a first deployment, without a canary (as a changed spec below)
             target = None if pinned is None or not before else (100 if strategy == "blue-green" else int(percent))
             obj = _retry(isvcs, name, current, target, timeout_s,
-                         f"{version} ready with {100 if target is None else target} % traffic")
+                         f"{version} ready with {100 if target is None else target} % traffic", deadline)
             action = "created" if not before else "canary" if target not in (None, 100) else "switched"
             return _state(action, obj, version)
         # the spec is what this deploy would write, but its revision may still be starting (a deploy
@@ -458,7 +462,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         current = _wait_split(isvcs, name, share, timeout_s,
                               f"v{version} (already in the spec) ready with {share} % traffic",
                               created_before=_created(current) if relabelled or stale else "",
-                              new_revision_after=after, source=have_uri, written=pinned, model=have_uri)
+                              new_revision_after=after, source=have_uri, written=pinned, model=have_uri, deadline=deadline)
         if pinned is None or (confirmed and not relabelled and not _previous(current)):
             # no canary; or the only revision, which serves the spec's model (canaryTrafficPercent
             # set by hand on the first deployment): nothing to compare with, a first deployment
@@ -468,10 +472,12 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
             # which model the revision serves was not read (HTTP 403): a status carrying the spec's
             # pin may predate the spec (a pin set by hand on the previous model's only revision, then
             # this model's canary patch at the same share, not reconciled yet) — wait, bounded, for
-            # the revision KServe creates for the spec before refusing
-            current = _newer_revision(isvcs, name, current, timeout_s, have_uri, pinned) or current
+            # the revision KServe creates for the spec before refusing. status.observedGeneration
+            # cannot say the status is current: KServe v0.20.0 PropagateStatus copies the Knative
+            # Service's own (inference_service_status.go), a counter of another object
+            current = _newer_revision(isvcs, name, current, timeout_s, have_uri, pinned, deadline) or current
             unread = (f" (which model {_created(current)} serves was not read — HTTP 403 on "
-                      f"revisions.serving.knative.dev — and no newer revision came within {timeout_s:.0f} s)")
+                      f"revisions.serving.knative.dev — and no newer revision came within the deploy's {timeout_s:.0f} s)")
         if not _previous(current):
             raise ServingError(f"InferenceService {isvcs.namespace}/{name} names v{version} with "
                                f"canaryTrafficPercent {pinned}, but no other revision to compare it with{unread}: "
@@ -483,7 +489,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         if pinned != target:
             isvcs.patch(name, specs.traffic_patch(target))
         obj = _wait_split(isvcs, name, target, timeout_s, f"canary of {version} (already deployed) at {target} %",
-                          created_before=_created(current), written=target, model=have_uri)
+                          created_before=_created(current), written=target, model=have_uri, deadline=deadline)
         return _state("switched" if strategy == "blue-green" else "canary", obj, version)
     before = predictor_status(current).get("latestReadyRevision", "")
     if not before and _created(current) and not _failed(current):
@@ -491,7 +497,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         # failed): once ready it is rolled out and KServe splits a canary beside it (v0.20.0
         # inference_service_status.go PropagateStatus, ksvc_reconciler.go createKnativeService).
         # A first deployment now would give the new version all traffic with nothing compared
-        current = _await_starting(isvcs, name, current, timeout_s, version)
+        current = _await_starting(isvcs, name, current, timeout_s, version, deadline)
         before = predictor_status(current).get("latestReadyRevision", "")
     if not before:
         # no revision was ever ready (the first deployment's failed, or none was created): nothing
@@ -500,7 +506,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         # ksvc_reconciler.go createKnativeService) — so a wait for N % never ended. A first deployment
         isvcs.patch(name, specs.switch_patch(version=version, storage_uri=storage_uri, model_sha256=model_sha256))
         obj = _wait_split(isvcs, name, 100, timeout_s, "first ready revision with 100 % traffic",
-                          created_before=_created(current), written=None, source=storage_uri, model=storage_uri)
+                          created_before=_created(current), written=None, source=storage_uri, model=storage_uri, deadline=deadline)
         return _state("created", obj, version)
     if strategy == "blue-green":
         # canaryTrafficPercent 100: the new revision takes all traffic once ready; KServe routes no
@@ -509,13 +515,13 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=100,
                                              model_sha256=model_sha256))
         obj = _wait_split(isvcs, name, 100, timeout_s, "new revision ready with 100 % traffic", new_revision_after=before,
-                          created_before=_created(current), written=100, model=storage_uri)
+                          created_before=_created(current), written=100, model=storage_uri, deadline=deadline)
         return _state("switched", obj, version)
     isvcs.patch(name, specs.canary_patch(version=version, storage_uri=storage_uri, percent=percent,
                                          model_sha256=model_sha256))
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary revision ready with {percent} % traffic",
                       new_revision_after=before, created_before=_created(current), written=int(percent),
-                      model=storage_uri)
+                      model=storage_uri, deadline=deadline)
     return _state("canary", obj, version)
 
 
