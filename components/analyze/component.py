@@ -42,7 +42,8 @@ def analyze_canary(
             ``quality_rules``, ``max_failed_checks``, ``prometheus_url``, ``metric_source``,
             ``inference_log_root``, ``labels_root``, ``timeout_seconds``.
         deploy_action: ``deploy_canary``'s action; ``created`` (first deployment) and ``unchanged``
-            need no analysis and decide ``promote``.
+            need no analysis and decide ``promote``, or ``hold`` while the registry's champion is
+            another version and no previous revision serves beside it (promote or roll back by hand).
         canary_revision: Revision serving the canary (``deploy_canary``'s latest_revision).
         stable_revision: Revision serving the champion (``deploy_canary``'s previous_revision).
         analysis_metrics: Output Metrics: per step the canary's requests, error rate and p99.
