@@ -19,42 +19,20 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.fixtures
 from _common import machine, save, table  # noqa: E402
 
 
 def _latency_fs(seconds: float):
     import pyarrow.fs as pafs
 
-    class Slow(pafs.FileSystemHandler):
+    from tests.fixtures.local_fs import LocalFiles
+
+    class Slow(LocalFiles):
         """Local files; every open waits ``seconds`` first (an object store's round trip)."""
 
-        local = pafs.LocalFileSystem()
-
-        def get_type_name(self):
-            return "slow"
-
-        def normalize_path(self, path):
-            return path
-
-        def get_file_info(self, paths):
-            return self.local.get_file_info(paths)
-
-        def get_file_info_selector(self, selector):
-            return self.local.get_file_info(selector)
-
-        def open_input_stream(self, path):
+        def on_open(self, path):
             time.sleep(seconds)
-            return self.local.open_input_stream(path)
-
-        def open_input_file(self, path):
-            time.sleep(seconds)
-            return self.local.open_input_file(path)
-
-        def _read_only(self, *args, **kwargs):
-            raise NotImplementedError
-
-        create_dir = delete_dir = delete_dir_contents = delete_root_dir_contents = delete_file = _read_only
-        move = copy_file = open_output_stream = open_append_stream = _read_only
 
     return pafs.PyFileSystem(Slow())
 

@@ -17,48 +17,23 @@ import pytest
 
 from ctloop import storage
 from ctloop.errors import DataSourceError
+from tests.fixtures.local_fs import LocalFiles
 
 
-class _Counting(pafs.FileSystemHandler):
+class _Counting(LocalFiles):
     """Local files; each open is recorded, and while ``meet`` is set the first two opens must run
     at the same time (each waits for the other at a barrier: one after the other, the first times out)."""
 
     def __init__(self):
-        self.local = pafs.LocalFileSystem()
+        super().__init__()
         self.opened: list[str] = []
         self.meet: threading.Barrier | None = None
 
-    def _open(self, path):
+    def on_open(self, path):
         self.opened.append(path)
         barrier = self.meet
         if barrier is not None and len(self.opened) <= 2:
             barrier.wait()
-
-    def get_type_name(self):
-        return "counting"
-
-    def normalize_path(self, path):
-        return path
-
-    def get_file_info(self, paths):
-        return self.local.get_file_info(paths)
-
-    def get_file_info_selector(self, selector):
-        return self.local.get_file_info(selector)
-
-    def open_input_stream(self, path):
-        self._open(path)
-        return self.local.open_input_stream(path)
-
-    def open_input_file(self, path):
-        self._open(path)
-        return self.local.open_input_file(path)
-
-    def _read_only(self, *args, **kwargs):
-        raise NotImplementedError
-
-    create_dir = delete_dir = delete_dir_contents = delete_root_dir_contents = delete_file = _read_only
-    move = copy_file = open_output_stream = open_append_stream = _read_only
 
 
 def _tree(tmp_path, files):
