@@ -537,19 +537,37 @@ def _stopped_on_signal() -> Iterator[None]:
 
 
 # the last line of a traceback: an exception class, dotted or not, and its message
-_EXCEPTION_LINE = re.compile(r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?::\s.*)?")
+# a traceback's last line: an exception class, dotted or not, and its message
+_EXCEPTION_LINE = re.compile(r"(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?::\s.*)?")
+
+
+def _raised(lines: list[str]) -> str:
+    """The exception line of the last traceback in ``lines`` (a log's lines): the first line after
+    ``Traceback (most recent call last):`` indented as that line is (its frames and their code are
+    indented further), ``""`` when there is none. A chained traceback's last one is the exception
+    that ended the task."""
+    marker = "Traceback (most recent call last):"
+    starts = [i for i, x in enumerate(lines) if x.strip() == marker]
+    if not starts:
+        return ""
+    indent = len(lines[starts[-1]]) - len(lines[starts[-1]].lstrip())
+    for line in lines[starts[-1] + 1:]:
+        if line.strip() and len(line) - len(line.lstrip()) <= indent:
+            return line.strip() if _EXCEPTION_LINE.fullmatch(line.strip()) else ""
+    return ""
 
 
 def _first_error(log_file: Path) -> str:
     """The most telling error line of a failed run: the exception that ended the first failed
-    task (the last line of its traceback, just before kfp.local's "finished with status FAILURE"),
-    else the last line naming a ctloop error or an error."""
-    lines = [_ANSI.sub("", x).strip() for x in log_file.read_text().splitlines()]
+    task (its last traceback before kfp.local's "finished with status FAILURE"), else the last
+    line naming a ctloop error or an error."""
+    raw = [_ANSI.sub("", x).rstrip() for x in log_file.read_text().splitlines()]
+    lines = [x.strip() for x in raw]
     failed = next((i for i, x in enumerate(lines) if x.split(" - ", 2)[-1].startswith("Task ")
                    and "finished with status FAILURE" in x), None)
-    before = [x for x in lines[:failed] if x] if failed is not None else []
-    if before and _EXCEPTION_LINE.fullmatch(before[-1]):
-        return before[-1]
+    raised = _raised(raw[:failed]) if failed is not None else ""
+    if raised:
+        return raised
     for pattern in ("ctloop.errors.", "Error:", "error:"):
         hits = [x for x in lines if pattern in x]
         if hits:

@@ -81,3 +81,37 @@ def test_the_ctloop_error_that_ended_the_task_is_the_error_line(tmp_path):
       File "/x/components/prepare/core.py", line 214, in prepare
     ctloop.errors.DataValidationError: data contract violated (1 rule(s)): column 'y' breaks rule 'labels'""")
     assert code == 2 and error.startswith("ctloop.errors.DataValidationError: data contract violated")
+
+
+def test_a_crash_with_a_message_of_two_lines_while_handling_a_ctloop_error_exits_1(tmp_path):
+    error, code = _exit_of(tmp_path, """    Traceback (most recent call last):
+      File "/x/components/train/core.py", line 10, in fit
+        check(frame)
+    ctloop.errors.DataValidationError: data contract violated (1 rule(s)): column 'y'
+
+    During handling of the above exception, another exception occurred:
+
+    Traceback (most recent call last):
+      File "/x/components/train/core.py", line 12, in fit
+        model.fit(X, y)
+        ^^^^^^^^^^^^^^^
+    ValueError: Input X contains NaN.
+    consider an imputer""")
+    assert (error, code) == ("ValueError: Input X contains NaN.", 1)
+
+
+def test_a_line_printed_after_the_traceback_is_not_taken_for_the_error(tmp_path):
+    error, code = _exit_of(tmp_path, """    Traceback (most recent call last):
+      File "/x/components/prepare/core.py", line 214, in prepare
+        check_labels(selected[target], target)
+    ctloop.errors.DataValidationError: data contract violated (1 rule(s)): column 'y' breaks rule 'labels'
+    Hint: drop the rows""")
+    assert code == 2 and error.startswith("ctloop.errors.DataValidationError:")
+
+
+def test_a_ctloop_error_class_defined_outside_ctloop_errors_exits_2():
+    from ctloop.registry import _ForeignLock
+
+    assert issubclass(_ForeignLock, __import__("ctloop.errors").errors.CtloopError)
+    assert failed_run_exit("ctloop.registry._ForeignLock: the promotion lock of 'm' is held by another") == 2
+    assert failed_run_exit("ctloop.nosuchmodule.Thing: x") == 1

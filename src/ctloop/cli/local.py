@@ -158,13 +158,22 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def failed_run_exit(error: str) -> int:
-    """The exit code of a local run that failed with ``error`` (its most telling log line): 2 when a
-    task refused its input or settings with a ctloop error (``ctloop.errors.DataValidationError: …``),
-    as every other command exits for one; 1 for anything else (a crash, a killed task)."""
+    """The exit code of a local run that failed with ``error`` (the exception line that ended its
+    first failed task): 2 when a task refused its input or settings with a ctloop error (a
+    :class:`ctloop.errors.CtloopError`, wherever its class is defined: ``ctloop.errors.
+    DataValidationError: …``, ``ctloop.registry._ForeignLock: …``), as every other command exits
+    for one; 1 for anything else (a crash, a killed task)."""
+    import importlib
+
     from ctloop import errors
 
-    named = re.match(r"ctloop\.errors\.(\w+):", error)  # the exception that ended the task, not a mention
-    kind = getattr(errors, named[1], None) if named else None
+    named = re.match(r"(ctloop(?:\.\w+)*)\.(\w+):", error)  # the exception that ended the task
+    if named is None:
+        return 1
+    try:
+        kind = getattr(importlib.import_module(named[1]), named[2], None)
+    except ImportError:
+        return 1
     return 2 if isinstance(kind, type) and issubclass(kind, errors.CtloopError) else 1
 
 
