@@ -10,7 +10,6 @@ import pytest
 
 from ctloop.errors import ServingConflictError
 from ctloop.serving.kube import InferenceServices
-from tests.doubles.kube_api import KubeApiDouble
 
 NS, NAME = "ml", "iris"
 V1, V2 = "gs://models/run1/artifacts/model-joblib", "gs://models/run2/artifacts/model-joblib"
@@ -20,12 +19,6 @@ def body(uri: str) -> dict:
     return {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
             "metadata": {"name": NAME, "namespace": NS},
             "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": uri}}}}
-
-
-@pytest.fixture
-def kube():
-    with KubeApiDouble(ready_after_reads=1) as double:
-        yield double
 
 
 @pytest.mark.parametrize("code", [504, 500])

@@ -77,14 +77,6 @@ def test_a_spec_without_a_predictor_is_refused_naming_the_field():
 V1, V2 = "gs://models/run1/artifacts/model-joblib", "gs://models/run2/artifacts/model-joblib"
 
 
-@pytest.fixture
-def kube():
-    from tests.doubles.kube_api import KubeApiDouble
-
-    with KubeApiDouble(ready_after_reads=1) as double:
-        yield double
-
-
 def test_redeploying_a_canary_pinned_back_to_0_never_gives_it_traffic_again(kube):
     """Rollback step 1 (canaryTrafficPercent 0) landed, step 2 did not (the champion's files
     unreachable, the run stopped); the rollout of that version is run again. Before: deploy read a
