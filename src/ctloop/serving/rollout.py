@@ -640,7 +640,10 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
     1. ``canaryTrafficPercent: 0`` — all traffic on the stable revision at once;
     2. the champion's storageUri into the spec, still at 0 % — a new revision starts;
     3. ``canaryTrafficPercent`` removed once that revision is ready — it takes 100 %.
+
+    Its waits share one deadline, ``timeout_s`` after it starts: each gets what is left.
     """
+    deadline = time.monotonic() + timeout_s
     obj = isvcs.get(name)
     if obj is None:
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} does not exist")
@@ -655,7 +658,8 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
         relabelled = _relabel(isvcs, name, obj, version, model_sha256)
         obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %",
                           created_before=_created(obj) if relabelled else "", new_revision_after=relabelled,
-                          source=_spec_version(obj)[1], written=None, model=_spec_version(obj)[1])
+                          source=_spec_version(obj)[1], written=None, model=_spec_version(obj)[1],
+                          deadline=deadline)
         return _state("unchanged", obj, version)
     if not predictor_status(obj).get("latestReadyRevision"):
         # no revision was ever ready (the first deployment's failed): nothing serves and nothing
@@ -664,11 +668,11 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
         # 0 it left made the champion look rolled back. The champion goes out as a first deployment
         what = "champion revision ready with 100 % traffic"
         if same_storage_uri(_spec_version(obj)[1], storage_uri) and _failed(obj):
-            obj = _retry(isvcs, name, obj, None, timeout_s, what)
+            obj = _retry(isvcs, name, obj, None, timeout_s, what, deadline)
         else:
             isvcs.patch(name, specs.switch_patch(version=version, storage_uri=storage_uri, model_sha256=model_sha256))
             obj = _wait_split(isvcs, name, 100, timeout_s, what, created_before=_created(obj), written=None,
-                              source=storage_uri, model=storage_uri)
+                              source=storage_uri, model=storage_uri, deadline=deadline)
         return _state("rolled_back", obj, version)
     # each wait below ends at once when the spec is changed meanwhile (a `kubectl patch` of the
     # share, another model deployed): the state it waits for would never come, and the step
@@ -682,19 +686,20 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
             _still_written(isvcs, name, o, what, written=0, model=bad)
             return traffic_split(o).get(stable, 0) == 100
 
-        obj = wait_for(isvcs, name, back, timeout_s=timeout_s, what=what)
+        obj = wait_for(isvcs, name, back, timeout_s=timeout_s, what=what, deadline=deadline)
     before = predictor_status(obj).get("latestReadyRevision", "")
     if not same_storage_uri(_spec_version(obj)[1], storage_uri):
         isvcs.patch(name, specs.restore_patch(version=version, storage_uri=storage_uri,
                                               model_sha256=model_sha256))
         obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
-                          new_revision_after=before, created_before=_created(obj), written=0, model=storage_uri)
+                          new_revision_after=before, created_before=_created(obj), written=0, model=storage_uri,
+                          deadline=deadline)
     elif _failed(obj):  # the champion's revision failed (a rollback run again): start it again, still pinned
         pinned = _predictor(obj).get("canaryTrafficPercent")
-        obj = _retry(isvcs, name, obj, None if pinned is None else 0, timeout_s, "champion revision ready")
+        obj = _retry(isvcs, name, obj, None if pinned is None else 0, timeout_s, "champion revision ready", deadline)
     isvcs.patch(name, specs.promote_patch())
     obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before=_created(obj),
-                      written=None, model=storage_uri)
+                      written=None, model=storage_uri, deadline=deadline)
     return _state("rolled_back", obj, version)
 
 
