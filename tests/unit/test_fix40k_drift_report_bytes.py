@@ -52,6 +52,22 @@ def test_object_categories_are_rendered_as_distinct_text(tmp_path, values):
     rendered = report.render_html(ref, cur, columns=["x", "c"], path=tmp_path / "r.html",
                                   column_kinds={"x": "numeric", "c": "categorical"})
     assert rendered["report_columns"] == ["x", "c"]
-    text = report._plain_numbers(ref, ["c"], {"c": "categorical"})["c"]
+    text = report._plain_numbers([ref], ["c"], {"c": "categorical"})[0]["c"]
     assert all(isinstance(v, str) for v in text)
     assert text.nunique() == ref["c"].nunique()
+
+
+@pytest.mark.parametrize(("reference", "current"), [
+    ([b"abc", b"xyz"] * 20, [b"abc", b"\xff"] * 20),  # UTF-8 on one side only: hex on both
+    ([1, "1", "a"] * 20, [2, "1", "a"] * 20),  # 1 and "1" on one side only: repr on both
+])
+def test_the_same_value_gets_the_same_text_on_both_sides(reference, current):
+    """Review J of round 40: each side was converted apart, so b"abc" read 'abc' in the reference
+    and '616263' in the current sample (and "1" read '1' against "'1'"): the report showed drift
+    between values the verdict counted as the same category."""
+    ref = pd.DataFrame({"c": pd.Series(reference, dtype=object)})
+    cur = pd.DataFrame({"c": pd.Series(current, dtype=object)})
+    ref_text, cur_text = (f["c"] for f in report._plain_numbers([ref, cur], ["c"], {"c": "categorical"}))
+    shared = {v for v in reference if v in current}
+    for value in shared:
+        assert set(ref_text[ref["c"] == value]) == set(cur_text[cur["c"] == value])

@@ -126,7 +126,7 @@ def _as_seconds(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame.assign(**fixed) if fixed else frame
 
 
-def _plain_numbers(frame: pd.DataFrame, columns: list[str], kinds: dict[str, str]) -> pd.DataFrame:
+def _plain_numbers(frames: list[pd.DataFrame], columns: list[str], kinds: dict[str, str]) -> list[pd.DataFrame]:
     """Values evidently 0.7.23 can chart and write into its page, as the verdict compared them:
 
     * numeric columns of a nullable or Arrow-backed dtype (``Int64``, ``Float64``,
@@ -145,9 +145,11 @@ def _plain_numbers(frame: pd.DataFrame, columns: list[str], kinds: dict[str, str
 
     One distinct text per distinct value: where two would read the same (``1`` and ``"1"``),
     every value is written as its ``repr``, so the report counts the categories the verdict
-    counted."""
+    counted. ``frames`` (the reference's and the current sample) are decided together: the same
+    value gets the same text on both sides."""
     import datetime as dt
     import decimal
+    import functools
     import numbers
 
     import numpy as np
@@ -174,27 +176,34 @@ def _plain_numbers(frame: pd.DataFrame, columns: list[str], kinds: dict[str, str
         return has_str and not all(isinstance(v, str) for v in present) or not has_str and not all(
             isinstance(v, numbers.Number) for v in present)
 
-    fixed = {}
+    fixed: list[dict[str, Any]] = [{} for _ in frames]
     for c in columns:
-        col = frame[c]
-        dtype = col.dtype
         if kinds.get(c) == "numeric":
-            if pd.api.types.is_bool_dtype(dtype):
-                continue
-            if pd.api.types.is_extension_array_dtype(dtype) and pd.api.types.is_numeric_dtype(dtype):
-                fixed[c] = col.to_numpy(dtype=float, na_value=np.nan)
-            elif pd.api.types.is_object_dtype(dtype):
-                fixed[c] = pd.to_numeric(col.astype(object).where(col.notna(), np.nan), errors="coerce").astype(float)
-        elif pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype | pd.ArrowDtype):
-            values = col.astype(object)
-            present = values[values.notna()]
-            if needs_text(present):
-                utf8 = all(decodes(v) for v in present if isinstance(v, bytes | bytearray))
-                written = present.map(lambda v, utf8=utf8: text(v, utf8))
-                if written.nunique() != present.nunique():  # 1 and "1": keep them apart
-                    written = present.map(repr)
-                fixed[c] = pd.Series(None, index=values.index, dtype=object).where(values.isna(), written)
-    return frame.assign(**fixed) if fixed else frame
+            for i, frame in enumerate(frames):
+                col = frame[c]
+                dtype = col.dtype
+                if pd.api.types.is_bool_dtype(dtype):
+                    continue
+                if pd.api.types.is_extension_array_dtype(dtype) and pd.api.types.is_numeric_dtype(dtype):
+                    fixed[i][c] = col.to_numpy(dtype=float, na_value=np.nan)
+                elif pd.api.types.is_object_dtype(dtype):
+                    fixed[i][c] = pd.to_numeric(col.astype(object).where(col.notna(), np.nan),
+                                                errors="coerce").astype(float)
+            continue
+        if not any(pd.api.types.is_object_dtype(f[c].dtype) or isinstance(f[c].dtype, pd.CategoricalDtype | pd.ArrowDtype)
+                   for f in frames):
+            continue
+        sides = [f[c].astype(object) for f in frames]
+        present = pd.concat([v[v.notna()] for v in sides], ignore_index=True)
+        if not needs_text(present):
+            continue
+        utf8 = all(decodes(v) for v in present if isinstance(v, bytes | bytearray))
+        plain = functools.partial(text, utf8=utf8)
+        show = plain if present.map(plain).nunique() == present.nunique() else repr
+        for i, values in enumerate(sides):  # 1 and "1" anywhere: every value as its repr, on both sides
+            kept = values[values.notna()]
+            fixed[i][c] = pd.Series(None, index=values.index, dtype=object).where(values.isna(), kept.map(show))
+    return [f.assign(**done) if done else f for f, done in zip(frames, fixed, strict=True)]
 
 
 DATA_BLOCK = "<script>\n    var "  # evidently 0.7.23 legacy/utils/dashboard.py file_html_template: its data block
@@ -326,10 +335,10 @@ def render_html(
         if name not in kinds:
             kinds[name] = core.column_kind(current[name])
     shown = [c for c in columns if kinds.get(c) in core.KINDS]
-    ref = _without_inf(_as_seconds(_plain_numbers(sample_rows(reference, shown, sample_size, seed, stream=0), shown,
-                                                  kinds), shown), shown, kinds)
-    cur = _without_inf(_as_seconds(_plain_numbers(sample_rows(current, shown, sample_size, seed, stream=1), shown,
-                                                  kinds), shown), shown, kinds)
+    ref, cur = _plain_numbers([sample_rows(reference, shown, sample_size, seed, stream=0),
+                               sample_rows(current, shown, sample_size, seed, stream=1)], shown, kinds)
+    ref = _without_inf(_as_seconds(ref, shown), shown, kinds)
+    cur = _without_inf(_as_seconds(cur, shown), shown, kinds)
     no_values = [c for c in shown if not (_has_values(ref[c]) and _has_values(cur[c]))]
     many = {c: n for c in shown if c not in no_values and kinds[c] == "categorical"
             and (n := _distinct(ref[c], cur[c])) > REPORT_MAX_CATEGORIES}
