@@ -447,8 +447,9 @@ class KfpApiDouble(InThreadServer):
                                       "error: Experiment must have a non-empty name"}
             self._need_namespace(body.get("namespace", ""), "An experiment")
             name = body["display_name"]
-            # unique per namespace: model/experiment.go uniqueIndex:idx_name_namespace (2.17.0)
-            if any(e["display_name"] == name and e["namespace"] == body.get("namespace", "")
+            # unique per namespace: model/experiment.go uniqueIndex:idx_name_namespace (2.17.0), compared
+            # by MySQL 8's utf8mb4_0900_ai_ci (case aside), as pipeline names are
+            if any(e["display_name"].casefold() == name.casefold() and e["namespace"] == body.get("namespace", "")
                    for e in s.experiments.values()):
                 return 409, {"error": f"experiment {name} already exists"}
             eid = self.new_id("experiment")

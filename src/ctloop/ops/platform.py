@@ -1292,7 +1292,9 @@ class Platform:
 
     # ------------------------------------------------------------------ experiments
     def _experiment(self, name: str, namespace: str = "") -> Any:
-        """The experiment ``name`` of the namespace (a ``V2beta1Experiment``), ``None`` when there is none."""
+        """The experiment ``name`` of the namespace (a ``V2beta1Experiment``), ``None`` when there is none:
+        its exact spelling, else another spelling KFP's database holds for the same name
+        (:func:`_same_name`: ``Credit`` is the experiment ``credit``, a create of it refused 409)."""
         namespace = namespace or self.namespace
         self._need_namespace(f"experiment {name}", namespace)
         resp = self._call(
@@ -1302,7 +1304,9 @@ class Platform:
             page_size=10,
             namespace=namespace or None,
         )
-        return next((exp for exp in resp.experiments or [] if exp.display_name == name), None)
+        found = resp.experiments or []
+        return next((exp for exp in found if exp.display_name == name),
+                    next((exp for exp in found if _same_name(exp.display_name, name)), None))
 
     def find_experiment(self, name: str, namespace: str = "") -> str:
         found = self._experiment(name, namespace)
