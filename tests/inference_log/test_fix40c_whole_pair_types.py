@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pandas as pd
 import pytest
 
 from ctloop.inference_log.reader import read_log
 from ctloop.inference_log.scan import scan_window
-from tests.fixtures.servers import start_sink, stop_group
+from tests.inference_log.test_r40_infer_columnar_halves import _send
 
 END = pd.Timestamp("2026-11-22T11:00:00Z")
 
@@ -32,17 +31,6 @@ def _event(kind: str, body: dict, rid: str, second: int) -> tuple[dict, bytes]:
                "ce-component": "predictor", "ce-endpoint": "", "ce-metadata": "{}",
                "ce-time": f"2026-11-22T10:31:{second:02d}.417Z", "content-type": "application/json"}
     return headers, json.dumps(body).encode()
-
-
-def _send(workdir, root, *events) -> None:
-    proc, url = start_sink(workdir, root)
-    try:
-        with httpx.Client(base_url=url, timeout=10) as client:
-            for headers, body in events:
-                answer = client.post("/", headers=headers, content=body)
-                assert answer.status_code == 200, answer.text
-    finally:
-        stop_group(proc)
 
 
 def _logs(tmp_path, first: tuple[dict, dict], pair: tuple[dict, dict]):

@@ -4,29 +4,18 @@ feature the model learnt text categories in, were scored with the feature ignore
 
 from __future__ import annotations
 
-import warnings
 from datetime import UTC, datetime
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from ctloop import scoring
-from ctloop.components.train.core import fit
 from ctloop.errors import DataSourceError
+from tests.unit import test_r40_train_score_binary as binary_inputs
 
-
-@pytest.fixture(scope="module")
-def scorer():
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"x": rng.normal(size=300), "region": rng.choice(["north", "south"], 300)})
-    frame["y"] = ((frame.x > 0) ^ (frame.region == "north")).astype(int)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = fit(frame, target="y", estimator="logistic_regression")
-    return scoring.Scorer(result.model, "m", "1", "champion", result.meta["features"], result.meta["numeric"])
+scorer = binary_inputs.scorer  # the same model, fitted once per module
 
 
 def _score(scorer, tmp_path, region: pa.Array):
