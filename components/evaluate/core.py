@@ -9,7 +9,11 @@ Semantics (fail-safe, after TFX's Evaluator):
    lacks a feature of the champion (the table's schema changed, which ``detect_drift`` reports as
    drift and retrains on): the champion cannot score it, and the reason names the column; and when
    the champion is a model of the other task (a classifier for a regression, ``training.task``
-   changed): its predictions are no comparison.
+   changed): its predictions are no comparison; and when fewer than ``MIN_SHARED_LABELS`` of the
+   holdout rows' labels are one of the champion's classes (the classes renamed, ``0``/``1`` →
+   ``good``/``bad``): it would score every row as an error, and any challenger would pass. A champion
+   class written in another case or with spaces (``Yes`` where the holdout says ``yes``; not single
+   letters, ``A``/``a``, which are distinct classes) is that class, read as the holdout writes it.
 4. **Champion comparison** on the primary metric: both models score the *same* holdout rows;
    a paired bootstrap (the same resampled rows for both) gives a ``confidence`` interval of
    ``delta = challenger − champion`` oriented so that positive is better. The challenger is
@@ -251,6 +255,56 @@ def align_classes(proba: np.ndarray, classes: list, labels: list) -> np.ndarray:
     return out
 
 
+# a champion whose classes fewer than this share of the holdout rows hold as labels is not compared
+MIN_SHARED_LABELS = 0.1
+
+
+def _classes_as_written(classes: list, y: Any) -> dict[Any, Any]:
+    """The champion's text ``classes`` that no label of ``y`` is but one label value is in another case
+    or with other surrounding spaces (``'Yes'`` → ``'yes'``), mapped to that value: one class written
+    another way, as ``prepare_data`` and the fit refuse two spellings of a class
+    (``train.core.check_labels``); single characters differing in case (``'A'``, ``'a'``) stay apart."""
+    import numpy as np
+
+    positions, labels = M.class_positions(y, classes)
+    held = set(np.asarray(positions).tolist())
+    unseen = [labels[i] for i in sorted(held) if i >= len(classes) and isinstance(labels[i], str)]
+    out: dict[Any, Any] = {}
+    for i, name in enumerate(classes):
+        if i in held or not isinstance(name, str):
+            continue
+        same = [v for v in unseen if v.strip().casefold() == name.strip().casefold()
+                and (v.strip() == name.strip() or len(name.strip()) > 1)]
+        if len(same) == 1 and same[0] not in out.values():
+            out[name] = same[0]
+    return out
+
+
+def _disjoint_classes(classes: list, y: Any, target: str) -> str:
+    """Why the champion's ``classes`` are no comparison on the labels ``y`` of column ``target``:
+    fewer than :data:`MIN_SHARED_LABELS` of the rows hold one of them (the classes renamed, ``0``/``1``
+    → ``good``/``bad``: every row an error for the champion, whatever the challenger learnt);
+    ``""`` when they are."""
+    import numpy as np
+
+    positions, labels = M.class_positions(y, classes)
+    positions = np.asarray(positions)
+    shared = int((positions < len(classes)).sum())
+    if not len(positions) or shared >= MIN_SHARED_LABELS * len(positions):
+        return ""
+    values = [labels[i] for i in _in_order(positions) if i >= len(classes)]
+    shown = ", ".join(repr(plain(v)) for v in values[:5]) + (", ..." if len(values) > 5 else "")
+    champion = ", ".join(repr(plain(c)) for c in classes[:5]) + (", ..." if len(classes) > 5 else "")
+    return (f"the champion cannot be compared: {shared} of the {len(positions)} holdout rows' labels in {target!r} "
+            f"are one of its classes ({champion}), fewer than {MIN_SHARED_LABELS:.0%} (the holdout's: {shown}; the "
+            "classes renamed?), so it would score every row as an error whatever the challenger learnt")
+
+
+def _in_order(values: Any) -> list:
+    """The distinct values of ``values`` in order of appearance."""
+    return list(dict.fromkeys(values.tolist()))
+
+
 def score(model: Any, frame: pd.DataFrame, *, target: str, task: str) -> dict[str, float]:
     """All metrics of ``task`` for ``model`` on ``frame`` (labels the model never saw count as errors)."""
     _, y, pred, classes = _predictions(model, frame, target=target, task=task)
@@ -453,9 +507,20 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     other = champion is not None and not gone and _is_classifier(champion) != (task == "classification")
     if gone or other:
         champion = None
+    relabelled: dict[Any, Any] = {}
+    disjoint = ""
     if champion is not None:
         _, _, pred_b, classes_b = _predictions(champion, holdout.rename(columns=renamed) if renamed else holdout,
                                                target=target, task=task, role="champion")
+        if task == "classification":
+            # the champion's classes written in another case ('Yes' where the holdout says 'yes'): the same
+            # classes, read as the holdout writes them (scored as unseen, the champion's AUC was 0.5 and any
+            # challenger passed); a champion whose classes (almost) no holdout row holds is no comparison
+            relabelled = _classes_as_written(list(classes_b), y_raw)
+            classes_b = [relabelled.get(c, c) for c in classes_b]
+            disjoint = _disjoint_classes(list(classes_b), y_raw, target)
+            if disjoint:
+                champion, pred_b = None, None
     # each model's own metrics: over its classes and the holdout's labels it has no class for, whatever the
     # other model's classes (a champion's class no holdout row holds made a binary challenger's
     # precision/recall/F1 macro averages over three labels, and took its ROC curve)
@@ -515,8 +580,13 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     if renamed and champion is not None:
         reasons.append("the champion read " + ", ".join(f"{new!r} as its feature {old!r}" for new, old in renamed.items())
                        + " (renamed in case or spaces only)")
+    if relabelled and champion is not None:
+        reasons.append("the champion's classes " + ", ".join(f"{old!r} as {new!r}" for old, new in relabelled.items())
+                       + " (written in another case or with spaces)")
     if gone or other:
         decision.champion_skipped = "schema" if gone else "task"
+    elif disjoint:
+        decision.champion_skipped = "classes"
     if gone:
         reasons.append(f"the champion cannot score the holdout: it has no column {gone[0]!r}"
                        + (f" (nor {', '.join(map(repr, gone[1:]))})" if len(gone) > 1 else "")
@@ -525,6 +595,8 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
     elif other:
         reasons.append(f"the champion is a {'regressor' if task == 'classification' else 'classifier'}, not a model "
                        f"of this {task} task (training.task changed): judged on absolute thresholds only")
+    elif disjoint:
+        reasons.append(disjoint + ": judged on absolute thresholds only")
     elif champion is None:
         reasons.append("no champion yet: judged on absolute thresholds only")
     else:
