@@ -165,6 +165,38 @@ def load_scorer(registry: MlflowRegistry, model_name: str, alias: str = ScoringC
 
 
 @dataclass
+class UnknownCategories:
+    """Text values of one feature that are none of the categories the model learnt there (``North``
+    where ``north`` was trained): the one-hot encoder (``handle_unknown="ignore"``) scores such a row
+    with none of the feature's categories. How many rows held one, and the first with the trained
+    category it differs from only in case or surrounding spaces, if any."""
+
+    rows: int = 0
+    example: str = ""
+
+    def note(self, column: str, rows: int) -> str:
+        return (f"unknown categories: {column!r}: {self.rows:,} of {rows:,} row(s) hold text the model was not "
+                f"trained with there, ignored: scored with none of its categories (e.g. {self.example})")
+
+
+def _count_unknown(frame: pd.DataFrame, known: dict[str, Any], tally: dict[str, UnknownCategories]) -> None:
+    """Add to ``tally`` the text values of each feature of ``known`` (its trained categories, as a
+    set) in ``frame`` that are none of them; numbers are counted by :func:`ctloop.storage.numbers_as_text`."""
+    for name, trained in known.items():
+        col = frame[name]
+        other = col[col.notna().to_numpy(dtype=bool) & ~col.isin(trained).to_numpy(dtype=bool)]  # hashed: fast
+        unknown = other[other.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)] if len(other) else other
+        if not len(unknown):
+            continue
+        counts = tally.setdefault(name, UnknownCategories())
+        counts.rows += len(unknown)
+        if not counts.example:
+            value = unknown.iloc[0]
+            near = sorted(t for t in trained if isinstance(t, str) and t.strip().casefold() == value.strip().casefold())
+            counts.example = repr(value) + (f"; {near[0]!r} was trained" if near else "")
+
+
+@dataclass
 class ScoreResult:
     """What a scoring run did."""
 
@@ -184,6 +216,8 @@ class ScoreResult:
     stale_files: int = 0  # chunk files of an earlier attempt beyond this one's last, removed
     # text features given as numbers (a Parquet int64 column of codes): what was read as text, by feature
     numbers_as_text: dict[str, NumbersAsText] = field(default_factory=dict)
+    # text values of a text feature that are none of its trained categories, by feature
+    unknown_categories: dict[str, UnknownCategories] = field(default_factory=dict)
 
     def summary(self) -> str:
         rate = self.rows / self.seconds if self.seconds > 0 else 0.0
@@ -199,9 +233,10 @@ class ScoreResult:
                 f"{logged}{stale}" + "".join(f"\n{note}" for note in self.notes()))
 
     def notes(self) -> list[str]:
-        """One line per text feature given as numbers: how they were read (``NumbersAsText.note``)."""
+        """One line per text feature given as numbers: how they were read (``NumbersAsText.note``);
+        one per text feature with text values it was not trained with (``UnknownCategories.note``)."""
         return [f"numbers read as text: {counts.note(name)}" for name, counts in self.numbers_as_text.items()
-                if counts.numbers]
+                if counts.numbers] + [counts.note(name, self.rows) for name, counts in self.unknown_categories.items()]
 
 
 @dataclass
@@ -971,19 +1006,23 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ctloop.storage import NumbersAsText, numbers_as_text, plain_missing
+    from ctloop.storage import NumbersAsText, numbers_as_text, plain_missing, trained_categories
 
     log: _Log | None = None
     run_id = result.run_id
     classes = list(getattr(scorer.model, "classes_", [])) if hasattr(scorer.model, "predict_proba") else []
     named = class_columns(classes, {c.REQUEST_ID, id_column, *RESERVED_OUTPUT,
                                     *c.class_probability_columns(len(classes))})
+    numeric = set(scorer.numeric)
+    known = {name: set(values) for name, values in trained_categories(scorer.model).items()
+             if name in scorer.features and name not in numeric and values}
     for batch, _, _ in source.batches(wanted, batch_rows=batch_rows):
         n = batch.num_rows
         if not n:
             continue
         result.max_batch_rows = max(result.max_batch_rows, n)
         frame = plain_missing(batch.select(scorer.features).to_pandas())  # as read_table reads it for training
+        _count_unknown(frame, known, result.unknown_categories)  # 'North' where 'north' was trained: ignored
         for name, categories in text_numbers.items():  # 13 for a code trained as '013': '013', as served
             counts = result.numbers_as_text.setdefault(name, NumbersAsText())
             frame[name] = numbers_as_text(frame[name], categories, counts)
@@ -1065,6 +1104,6 @@ def score_section(registry: MlflowRegistry | Callable[[], MlflowRegistry], model
                  batch_rows=scoring.batch_rows, log_root=scoring.log_root, scored_at=scored_at, progress=progress)
 
 
-__all__ = ["Scorer", "ScoreResult", "Progress", "load_scorer", "first_attempt", "open_input", "score", "every",
+__all__ = ["Scorer", "ScoreResult", "UnknownCategories", "Progress", "load_scorer", "first_attempt", "open_input", "score", "every",
            "score_section",
            "check_output", "check_apart", "new_run_id", "scoring_time", "generated_id_prefix", "COMPONENT"]
