@@ -68,6 +68,14 @@ class TrainResult:
     best_params: dict[str, Any] = field(default_factory=dict)
 
 
+# Estimators whose hyperparameters count summed sample weight as rows: scikit-learn 1.9's random forest
+# draws max_samples * sum(sample_weight) rows per tree (sklearn/ensemble/_bootstrap.py), xgboost's
+# min_child_weight is a sum of weights. Recency weights (the newest row 1) sum to about half their
+# effective rows, so these fitted one-leaf trees far above prepare_data's minimum of two effective
+# rows; they get the same relative weights scaled to a mean of 1.
+WEIGHT_AS_ROWS = ("random_forest", "xgboost")
+
+
 def split_features(frame: pd.DataFrame, *, target: str, exclude: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
     """``(numeric, categorical)`` feature columns: everything except target/weight/exclude."""
     import pandas as pd
@@ -428,7 +436,10 @@ def fit(
                                         "learn from no row (recency weights of a half-life far shorter than the "
                                         "rows' ages, data.recency_half_life, or a column of the data under this "
                                         "reserved name)")])
-        fit_kw["model__sample_weight"] = weights.to_numpy(dtype=float)
+        weights = weights.to_numpy(dtype=float)
+        if estimator in WEIGHT_AS_ROWS:  # the same relative weights, summing to the rows
+            weights = weights * (len(weights) / weights.sum())
+        fit_kw["model__sample_weight"] = weights
     best_params: dict[str, Any] = {}
     metrics: dict[str, float] = {}
     folds: list[Any] = []
@@ -470,6 +481,10 @@ def fit(
         err = scores - y.to_numpy(dtype=float)
         metrics["train_rmse"] = float(np.sqrt(np.mean(err**2)))
     note = learned_nothing(scores, x, categorical, estimator, {**merged, **best_params})
+    if note and WEIGHT in data.columns:  # two rows' worth of data, which a forest cannot split
+        w = np.asarray(fit_kw["model__sample_weight"], dtype=float)
+        note += (f"; the recency weights (data.recency_half_life) leave {w.sum() ** 2 / np.square(w).sum():.3g} "
+                 f"effective row(s) of {len(w)}: a longer half-life gives it more")
     if note:
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
