@@ -259,22 +259,30 @@ def align_classes(proba: np.ndarray, classes: list, labels: list) -> np.ndarray:
 MIN_SHARED_LABELS = 0.1
 
 
-def _classes_as_written(classes: list, y: Any) -> dict[Any, Any]:
-    """The champion's text ``classes`` that no label of ``y`` is but one label value is in another case
-    or with other surrounding spaces (``'Yes'`` → ``'yes'``), mapped to that value: one class written
-    another way, as ``prepare_data`` and the fit refuse two spellings of a class
-    (``train.core.check_labels``); single characters differing in case (``'A'``, ``'a'``) stay apart."""
+def _classes_as_written(classes: list, y: Any, others: list) -> dict[Any, Any]:
+    """The champion's ``classes`` that the comparison over both models' classes (``others``: the
+    challenger's) would find in no label of ``y``, though one label value is that class written
+    another way, mapped to that value: a class the champion itself reads in it (``1`` in ``'1.0'``,
+    :func:`ctloop.metrics.class_positions`; the comparison matches a challenger's text classes as
+    text), or text in another case or with other surrounding spaces (``'Yes'`` → ``'yes'``), as
+    ``prepare_data`` and the fit refuse two spellings of a class (``train.core.check_labels``);
+    single characters differing in case (``'A'``, ``'a'``) stay apart."""
     import numpy as np
 
-    positions, labels = M.class_positions(y, classes)
-    held = set(np.asarray(positions).tolist())
-    unseen = [labels[i] for i in sorted(held) if i >= len(classes) and isinstance(labels[i], str)]
+    key = M.class_key(list(others), list(classes))
+    values = _in_order(np.asarray(y, dtype=object))
+    written = {key(v) for v in values}
+    own = {key(c) for c in classes}
+    positions, _ = M.class_positions(values, classes)
     out: dict[Any, Any] = {}
     for i, name in enumerate(classes):
-        if i in held or not isinstance(name, str):
+        if key(name) in written:
             continue
-        same = [v for v in unseen if v.strip().casefold() == name.strip().casefold()
-                and (v.strip() == name.strip() or len(name.strip()) > 1)]
+        same = [v for v, p in zip(values, positions, strict=True) if p == i and key(v) not in own]
+        if not same and isinstance(name, str):
+            same = [v for v in values if isinstance(v, str) and key(v) not in own
+                    and v.strip().casefold() == name.strip().casefold()
+                    and (v.strip() == name.strip() or len(name.strip()) > 1)]
         if len(same) == 1 and same[0] not in out.values():
             out[name] = same[0]
     return out
@@ -516,7 +524,7 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
             # the champion's classes written in another case ('Yes' where the holdout says 'yes'): the same
             # classes, read as the holdout writes them (scored as unseen, the champion's AUC was 0.5 and any
             # challenger passed); a champion whose classes (almost) no holdout row holds is no comparison
-            relabelled = _classes_as_written(list(classes_b), y_raw)
+            relabelled = _classes_as_written(list(classes_b), y_raw, list(classes))
             classes_b = [relabelled.get(c, c) for c in classes_b]
             disjoint = _disjoint_classes(list(classes_b), y_raw, target)
             if disjoint:
@@ -582,7 +590,7 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
                        + " (renamed in case or spaces only)")
     if relabelled and champion is not None:
         reasons.append("the champion's classes " + ", ".join(f"{old!r} as {new!r}" for old, new in relabelled.items())
-                       + " (written in another case or with spaces)")
+                       + " (the same classes written another way)")
     if gone or other:
         decision.champion_skipped = "schema" if gone else "task"
     elif disjoint:

@@ -73,3 +73,14 @@ def test_a_new_class_beside_the_champion_s_classes_is_still_compared_as_an_error
     decision = gate(challenger, holdout, target="y", task="classification", champion=champion,
                     thresholds={"roc_auc": 0.4}, bootstrap_rounds=300)
     assert decision.comparison is not None and not decision.champion_skipped, decision.reason
+
+
+def test_a_champion_of_numbers_is_compared_on_labels_written_as_their_text():
+    # a champion trained on 1/0, a holdout (a Parquet string column) writing '1.0'/'0.0': the champion reads
+    # them as its classes, but the comparison over both models' classes matched them as text and scored
+    # every row as the champion's error
+    champion, challenger, holdout = _models([1, 0], ["1.0", "0.0"])
+    decision = gate(challenger, holdout, target="y", task="classification", champion=champion,
+                    thresholds={"roc_auc": 0.4}, bootstrap_rounds=300)
+    assert decision.comparison is not None and decision.comparison["champion"] > 0.8, decision.reason
+    assert not decision.approved, decision.reason
