@@ -272,6 +272,14 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _holds_numbers(series: pd.Series) -> bool:
+    """Whether ``series`` holds numbers (not true/false, not times)."""
+    import pandas as pd
+
+    return (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+            and not pd.api.types.is_datetime64_any_dtype(series))
+
+
 def coerce(series: pd.Series, dtype: str, fmt: str = "", *, name: str = "") -> tuple[pd.Series, int, list[Any]]:
     """Coerce ``series`` to ``dtype``: ``(coerced, rows that failed, a few bad values)``. ``fmt``: the
     strftime format of a datetime column's text (``data.time_format``); empty = inferred (dates
@@ -309,6 +317,10 @@ def coerce(series: pd.Series, dtype: str, fmt: str = "", *, name: str = "") -> t
             out = series
         elif isinstance(series.dtype, pd.PeriodDtype):  # a period is its start, as its text ('2024-03') reads
             out = series.dt.to_timestamp()
+        elif _holds_numbers(series) and not fmt:
+            # numbers are no times: pandas reads them as nanoseconds since 1970 (Unix seconds 1700000000 became
+            # 1970-01-01 00:00:01.7), as parse_times refuses them in the time column; a format reads them
+            return series, int(notnull.sum()), list(series[notnull].astype(str).unique()[:3])
         elif fmt:  # exactly that format: a value written otherwise is NaT, counted below
             out = pd.to_datetime(_format_text(series, fmt), errors="coerce", utc=True, format=fmt)
         else:
@@ -674,6 +686,10 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
             if bad:
                 expected = f"{rule.dtype} in the format {fmt!r}" if fmt else rule.dtype
                 hint = zone_hint(examples) if rule.dtype == "datetime" and not fmt else ""
+                if rule.dtype == "datetime" and not fmt and _holds_numbers(col):
+                    hint = (": numbers are no times (pandas reads them as nanoseconds since 1970); write ISO 8601 "
+                            "times (e.g. 2025-01-31T12:00:00Z), or name their format in data.time_format for the "
+                            "time column (e.g. '%Y%m%d')")
                 violations.append((rule.name, "dtype", bad, f"expected {expected}, got values like {examples}{hint}"))
                 continue
             out[rule.name] = col
