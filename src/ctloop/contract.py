@@ -337,6 +337,11 @@ def coerce(series: pd.Series, dtype: str, fmt: str = "", *, name: str = "") -> t
     # category / string: any non-null value is acceptable text
     if isinstance(series.dtype, pd.CategoricalDtype):  # a Parquet dictionary column (pandas category) with
         series = series.astype(object)  # gaps: its categories cannot take the text of a gap ('nan')
+    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):
+        # bytes (a Parquet BINARY column of text) and nested values stay as they are, for check_uniform_types to
+        # refuse: as text ("b'north'", "[1, 2]") they were categories no served request or CSV file holds
+        notnull &= ~series.map(lambda v: isinstance(v, (bytes, bytearray, list, tuple, dict, set))
+                               or (hasattr(v, "__len__") and not isinstance(v, str))).to_numpy(dtype=bool)
     out = series.where(~notnull, series.astype(str))
     return out, 0, []
 
