@@ -1080,7 +1080,14 @@ def calibrate_thresholds(
     The reference is split at random ``rounds`` times into a part B of the current window's size
     (``current_size``, at most half) and the rest A; the statistic of A vs B is what "no drift"
     looks like for that column at these sample sizes. The threshold is the ``quantile`` of those
-    values (for p-value methods, the low tail), never looser than the method's default. Returns
+    values (for p-value methods, the low tail), never looser than the method's default, and for
+    p-value methods never below ``(1 - quantile) x`` the column's own threshold: under no drift a
+    valid test's p-value is uniform on [0, 1], so the column's own threshold ``t`` is its
+    false-alarm rate, and calibration may cut that rate by at most the factor the quantile asks
+    for (20 at 0.95); without the floor, a column whose splits score p = 0 in more than
+    ``1 - quantile`` of them (categories seen once in the reference land on one side of a split:
+    a value unseen in the reference scores 0) got threshold 0, which ``p < 0`` never crosses, so
+    the column could never drift. Returns
     ``{column: {"method": m, "threshold": t, "default": d}}`` — record it with the result.
 
     Pass the methods and kinds of the real comparison (``column_methods``/``column_kinds`` from
@@ -1132,6 +1139,8 @@ def calibrate_thresholds(
             cap = default
         # never looser than the column's own threshold: calibration only removes false alarms
         thr = min(thr, cap) if p_value else max(thr, cap)
+        if p_value:  # never degenerate: p >= 0, so a threshold of 0 would never flag the column again
+            thr = max(thr, (1 - quantile) * cap)
         out[col] = {"method": meth, "threshold": thr, "default": default}
     return out
 
