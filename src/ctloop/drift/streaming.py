@@ -122,6 +122,7 @@ def arrow_family(t: pa.DataType) -> str:
     None; lists, structs and maps → not compared."""
     import pyarrow as pa
 
+    t = storage_type(t)
     if pa.types.is_floating(t) or pa.types.is_decimal(t):
         return FLOAT  # a decimal as storage.read_table reads it: float64
     if pa.types.is_integer(t):
@@ -147,6 +148,51 @@ def arrow_family(t: pa.DataType) -> str:
     if pa.types.is_null(t):
         return NULL
     return NESTED
+
+
+def storage_type(t: pa.DataType) -> pa.DataType:
+    """An extension type whose values pandas reads as its storage's (``uuid``: ``bytes`` of its
+    ``fixed_size_binary(16)``; ``json``: ``str``) as that storage type; any other type as it is."""
+    import pyarrow as pa
+
+    if isinstance(t, pa.BaseExtensionType):
+        storage = t.storage_type
+        if (pa.types.is_string(storage) or pa.types.is_large_string(storage) or pa.types.is_binary(storage)
+                or pa.types.is_large_binary(storage) or pa.types.is_fixed_size_binary(storage)):
+            return storage
+    return t
+
+
+def arrow_values_kind(t: pa.DataType) -> str | None:
+    """:func:`ctloop.drift.engine.number_or_text` of a column of Arrow type ``t`` as pandas reads
+    it: ``number`` (integers, floats, decimals; a dictionary of them: a ``category`` of numbers),
+    ``text`` (strings; a dictionary of them), ``bytes`` (binary, fixed-size binary, ``uuid``;
+    a dictionary of them), else ``None``."""
+    import pyarrow as pa
+
+    t = storage_type(t)
+    if pa.types.is_dictionary(t):
+        t = storage_type(t.value_type)
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return "number"
+    if (pa.types.is_string(t) or pa.types.is_large_string(t)
+            or getattr(pa.types, "is_string_view", lambda _: False)(t)):
+        return "text"
+    if (pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)
+            or getattr(pa.types, "is_binary_view", lambda _: False)(t)):
+        return "bytes"
+    return None
+
+
+def _joined_kind(a: str | None, b: str | None) -> str | None:
+    """The values kind of two chunks of one side together (as ``number_or_text`` sees them
+    concatenated): one kind → it; numbers and text → text (``mixed-integer``); bytes with
+    anything else → ``None`` (``mixed``)."""
+    if a == b or b is None:
+        return a
+    if a is None:
+        return b
+    return "text" if {a, b} == {"number", "text"} else None
 
 
 def nested_label(type_name: str) -> str:
@@ -211,7 +257,7 @@ class ColumnState:
     """One column of one side: counts, and a numeric sketch or category counts (module doc)."""
 
     __slots__ = ("name", "family", "type", "rows", "nulls", "infs", "nullable_int", "numeric",
-                 "categories", "histograms", "ints")  # fmt: skip
+                 "categories", "histograms", "ints", "values_kind", "_kind_seen")  # fmt: skip
 
     def __init__(self, name: str, family: str, type_name: str, *, sketch_size: int,
                  max_categories: int):  # fmt: skip
@@ -231,6 +277,10 @@ class ColumnState:
         # counted on the integers, as the engine counts them (the sketch holds float64, where ids
         # near 2**62 collapse: 1000 ids in two floats)
         self.ints: set[int] | None = set()
+        # number/text/bytes/None of a counted column's values (engine.number_or_text), so a
+        # comparison refuses numbers against text as the memory engine does
+        self.values_kind: str | None = None
+        self._kind_seen = False
 
     # ---------------------------------------------------------------- the kind rule
     def kind(self) -> str | None:
@@ -261,6 +311,12 @@ class ColumnState:
         return 0
 
     # ---------------------------------------------------------------- updates
+    def see_kind(self, kind: str | None) -> None:
+        """Join a chunk's :func:`arrow_values_kind` / ``engine.number_or_text`` into
+        ``values_kind`` (:func:`_joined_kind`)."""
+        self.values_kind = _joined_kind(self.values_kind, kind) if self._kind_seen else kind
+        self._kind_seen = True
+
     def _add_numeric(self, vals: np.ndarray, nulls: int, bins: list[np.ndarray]) -> None:
         if vals.dtype.kind == "f":
             finite = np.isfinite(vals)
@@ -325,6 +381,9 @@ class ColumnState:
             self.nulls += array.null_count
             if len(array) == array.null_count:
                 return
+            if isinstance(array.type, pa.BaseExtensionType):  # uuid, json: their storage's values
+                array = array.storage
+            self.see_kind(arrow_values_kind(array.type))
             vc = pc.value_counts(array)
             values, counts = vc.field("values"), vc.field("counts")
             valid = values.is_valid()
@@ -344,6 +403,8 @@ class ColumnState:
                 vals = series.to_numpy(dtype=float, na_value=np.nan)
             self._add_numeric(vals, 0, bins)
         elif self.categories is not None:
+            if series.notna().any():
+                self.see_kind(engine.number_or_text(series))
             vc = series.value_counts(dropna=True, sort=False)
             vc = vc[vc > 0]  # unused categories of a category dtype
             self.nulls += int(series.isna().sum())
@@ -369,6 +430,9 @@ class ColumnState:
         out.nulls = self.nulls + other.nulls
         out.infs = self.infs + other.infs
         out.nullable_int = self.nullable_int or other.nullable_int
+        for part in (self, other):
+            if part._kind_seen:
+                out.see_kind(part.values_kind)
         if self.ints is not None and other.ints is not None:
             out.ints = self.ints | other.ints
             if len(out.ints) > engine.INTEGER_CARDINALITY_LIMIT:
@@ -409,6 +473,8 @@ class ColumnState:
             "infs": self.infs,
             "nullable_int": self.nullable_int,
         }
+        if self._kind_seen:
+            out["values_kind"] = self.values_kind
         if self.family == INT:
             out["ints"] = None if self.ints is None else sorted(self.ints)
         if self.numeric is not None:
@@ -431,6 +497,8 @@ class ColumnState:
                   max_categories=int(cat["limit"]) if cat else MIN_BUDGET)  # fmt: skip
         out.rows, out.nulls, out.infs = int(data["rows"]), int(data["nulls"]), int(data["infs"])
         out.nullable_int = bool(data.get("nullable_int", False))
+        if "values_kind" in data:
+            out.see_kind(data["values_kind"])
         if out.family == TEMPORAL and not num:
             raise DriftError(
                 f"the drift state of datetime column {name!r} holds no values (written by a ctloop "
@@ -656,14 +724,19 @@ _DISTANCE_MAX = {"jensenshannon": math.sqrt(math.log(2)), "hellinger": 1.0}
 
 
 def _number_or_text(col: ColumnState) -> str | None:
-    """``engine.number_or_text`` of a column state: integers and floats, or Arrow strings (also
-    as a dictionary's values: a ``category`` of text)."""
+    """``engine.number_or_text`` of a column state: integers and floats; else what its values
+    were, chunk by chunk (:meth:`ColumnState.see_kind`): a ``category``/dictionary of numbers is
+    numbers, of strings text; Arrow binary, fixed-size binary and ``uuid`` are bytes (a Parquet
+    BYTE_ARRAY without the UTF8 annotation, also dictionary-encoded: ``b"a"`` is not ``"a"``);
+    a state written before this was recorded: from its Arrow type name."""
     if col.family in NUMERIC_FAMILIES:
         return "number"
+    if col._kind_seen:
+        return col.values_kind
     values = str(col.type).partition("values=")[2].split(",")[0]  # dictionary<values=string, indices=...>
     raw = ("binary", "large_binary", "fixed_size_binary")
     if (col.family == TEXT and str(col.type).startswith(raw)) or (col.family == CATEGORY and values.startswith(raw)):
-        return "bytes"  # a Parquet BYTE_ARRAY without the UTF8 annotation (also dictionary-encoded): b"a" is not "a"
+        return "bytes"
     text = col.family == TEXT or (col.family == CATEGORY and values in ("string", "large_string"))
     return "text" if text else None
 
