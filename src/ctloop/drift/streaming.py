@@ -118,7 +118,8 @@ def arrow_family(t: pa.DataType) -> str:
     """The family of an Arrow type, by what ``to_pandas`` makes of it: floats → float64;
     integers → int64 (float64 once a null is present, decided at compare time); bool; strings
     and binary → object; dictionary → category; decimal → float64 (as ``storage.read_table``
-    reads it, not pandas' objects of Decimal); date and time → object of Python values; timestamp and duration → datetime64/timedelta64 (not compared); null → object of
+    reads it, not pandas' objects of Decimal); timestamp, duration, date and time → datetime64/timedelta64
+    and objects of ``datetime.date``/``datetime.time`` (compared as seconds); null → object of
     None; lists, structs and maps → not compared."""
     import pyarrow as pa
 
@@ -141,9 +142,7 @@ def arrow_family(t: pa.DataType) -> str:
         or getattr(pa.types, "is_binary_view", lambda _: False)(t)
     ):
         return TEXT
-    if pa.types.is_date(t) or pa.types.is_time(t):
-        return OBJECT
-    if pa.types.is_timestamp(t) or pa.types.is_duration(t):
+    if pa.types.is_timestamp(t) or pa.types.is_duration(t) or pa.types.is_date(t) or pa.types.is_time(t):
         return TEMPORAL
     if pa.types.is_null(t):
         return NULL
@@ -212,7 +211,7 @@ def pandas_family(series: pd.Series) -> tuple[str, bool]:
     import pandas as pd
 
     dtype = series.dtype
-    if engine.temporal_type(dtype) is not None:
+    if engine.temporal_type(engine.series_dtype(series)) is not None:
         return TEMPORAL, False
     if engine.unsupported_dtype(series) is not None:
         return NESTED, False
@@ -368,9 +367,8 @@ class ColumnState:
             nulls = array.null_count
             if nulls:
                 array = pc.drop_null(array)
-            if self.family == TEMPORAL:  # int64 counts of the unit (UTC when tz-aware) → seconds
-                vals = engine.epoch_seconds(pc.cast(array, pa.int64()).to_numpy(zero_copy_only=False),
-                                            array.type.unit)  # fmt: skip
+            if self.family == TEMPORAL:  # counts of the unit (UTC when tz-aware) → seconds
+                vals = engine.arrow_seconds(array)
             else:
                 if pa.types.is_decimal(array.type):
                     array = pc.cast(array, pa.float64())
@@ -574,7 +572,7 @@ class DriftState:
             if is_pandas:
                 for name in names:
                     family, nullable = pandas_family(chunk[name])
-                    type_name = str(chunk[name].dtype)
+                    type_name = engine.series_dtype(chunk[name])
                     if family == NESTED:  # "list", "dict", "complex128": as the engine names it
                         type_name = engine.unsupported_dtype(chunk[name]) or type_name
                     col = self._column(name, family, type_name)
@@ -1937,7 +1935,7 @@ def _csv_unnamed(uri: str, dataset: pads.Dataset, written: list[str]) -> pads.Da
 
 
 def csv_timestamps_as_text(source: Source) -> Source:
-    """The source with the timestamp columns Arrow infers in CSV files read as text, as
+    """The source with the timestamp, date and time columns Arrow infers in CSV files read as text, as
     ``pandas.read_csv`` (the memory engine) reads them: both engines then compare a CSV date
     column the same way (as categories). Parquet sources are returned as they are."""
     import dataclasses
@@ -1947,7 +1945,8 @@ def csv_timestamps_as_text(source: Source) -> Source:
     import pyarrow.dataset as pads
 
     schema = source.dataset.schema
-    stamps = [f.name for f in schema if pa.types.is_timestamp(f.type) and f.name not in source.partition_keys]
+    stamps = [f.name for f in schema if (pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)
+                                         or pa.types.is_time(f.type)) and f.name not in source.partition_keys]
     if source.format != "csv" or not stamps:
         return source
     text = pads.CsvFileFormat(read_options=source.dataset.format.default_fragment_scan_options.read_options,
