@@ -99,6 +99,18 @@ class ColumnDrift:
     borderline: bool = False
 
 
+def shown_name(name: Any) -> str:
+    """A column name as the table, the verdict's reason and the skipped line print it: as it is,
+    or as a quoted Python literal (``'b '``, ``'x\\ny'``) when it is empty, has blanks at an
+    end, or holds a character that does not print (a newline, a tab, a control character): so
+    ``b`` and ``b `` read apart, and a name cannot start a line of its own that reads like a
+    verdict."""
+    text = str(name)
+    if text and text == text.strip() and text.isprintable():
+        return text
+    return repr(text)
+
+
 @dataclass
 class SkippedColumn:
     """A named column that was not compared: its dtype (as pandas reads it; ``list``/``dict``
@@ -109,7 +121,7 @@ class SkippedColumn:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.column} ({self.dtype}, {self.reason})"
+        return f"{shown_name(self.column)} ({self.dtype}, {self.reason})"
 
 
 def skipped_line(skipped: list[SkippedColumn]) -> str:
@@ -1045,14 +1057,14 @@ def finish(
         least = sum(r.drifted and not r.borderline for r in results)
         most = sum(r.drifted or r.borderline for r in results)
         borderline = (least / n >= drift_share) != (most / n >= drift_share)
-    names = [str(r.column) for r in results if r.drifted]
+    names = [shown_name(r.column) for r in results if r.drifted]
     listed = ", ".join(names[:8]) + ("…" if len(names) > 8 else "")
     reason = (
         f"{'drift' if drifted else 'no drift'}: {n_drifted} of {n} columns drifted "
         f"(share {share:.2f} {'>=' if drifted else '<'} {drift_share})"
         + (f": {listed}" if names else "")
     )
-    unsure = [str(r.column) for r in results if r.borderline]
+    unsure = [shown_name(r.column) for r in results if r.borderline]
     if unsure:
         reason += (
             f"; {len(unsure)} column(s) within the sketch's error of their threshold: "
@@ -1262,7 +1274,7 @@ def format_table(result: DriftResult) -> str:
     for c in result.columns:
         rows.append(
             (
-                str(c.column),
+                shown_name(c.column),
                 c.kind,
                 c.method,
                 ("~" if c.approximate else "") + num(c.score),
@@ -1300,6 +1312,7 @@ __all__ = [
     "plan_columns",
     "skipped_columns",
     "skipped_line",
+    "shown_name",
     "epoch_seconds",
     "refuse_mixed_temporal",
     "refuse_number_against_text",
