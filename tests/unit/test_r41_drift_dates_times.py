@@ -100,3 +100,23 @@ def test_a_csv_date_stays_text_in_both_engines(tmp_path, capsys):
         tables[used] = out[out.index("\ncolumn  "):]
     assert tables["memory"] == tables["stream"]
     assert "d       categorical" in tables["memory"]
+
+
+@pytest.mark.parametrize("null_first", [True, False])
+def test_a_pandas_chunk_of_null_dates_is_nulls(null_first):
+    """A Parquet batch whose dates are all null reads into pandas as objects of ``None``: the
+    streamed state counts it as nulls (as Arrow's null type), wherever it comes, instead of
+    refusing a chunk of another type."""
+    table = _table(1).select(["d", "x"])
+    frames = [b.to_pandas() for b in table.to_batches(max_chunksize=100)]
+    frames[1 if null_first else 2] = frames[1 if null_first else 2].assign(d=None)
+    frames = frames[1:] if null_first else frames
+    state = streaming.DriftState()
+    for frame in frames:
+        state.update(frame)
+    whole = pd.concat(frames, ignore_index=True)
+    ref = _table(2).select(["d", "x"]).to_pandas()
+    streamed = streaming.compare(streaming.DriftState().update(ref), state)
+    assert [(c.column, c.kind, c.score) for c in streamed.columns] == [
+        (c.column, c.kind, c.score) for c in engine.detect(ref, whole).columns]
+    assert state.columns["d"].nulls == 100

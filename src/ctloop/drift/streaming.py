@@ -591,10 +591,17 @@ class DriftState:
             col = self.columns[name]
             bins = self.bins.get(name, ())
             if is_pandas:
-                family, nullable = pandas_family(chunk[name])
+                series = chunk[name]
+                family, nullable = pandas_family(series)
+                if family != col.family and family not in (INT, FLOAT) and not series.notna().any():
+                    col.rows += len(series)  # an empty stretch (a Parquet batch of null dates reads as
+                    col.nulls += len(series)  # objects of None): its type says nothing, as Arrow's null type
+                    return
+                if family != col.family and col.rows == col.nulls and not col.values:
+                    col = self._typed(col, family, engine.series_dtype(series))  # typed by its first values
                 col.nullable_int = col.nullable_int or nullable
-                self._check_family(col, family, str(chunk[name].dtype))
-                col.update_pandas(chunk[name], bins)
+                self._check_family(col, family, engine.series_dtype(series))
+                col.update_pandas(series, bins)
             else:
                 array = chunk.column(name)
                 if hasattr(array, "combine_chunks"):
