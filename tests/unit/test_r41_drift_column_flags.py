@@ -62,3 +62,22 @@ def test_an_unclosed_quote_is_one_line(tables, capsys):
     assert main([*tables, "--exclude", '" age']) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "--exclude" in err and "unclosed quote" in err, err
+
+
+def test_exclude_wins_over_columns(tmp_path, tables):
+    """``--columns id,age --exclude age`` compared ``age`` anyway (``--exclude`` was read only
+    without ``--columns``), although the refusal of a missing column suggests ``--exclude``."""
+    assert main([*tables, "--columns", "id,age", "--exclude", "age"]) == 0
+    assert compared(tmp_path) == ["id"]
+
+
+@pytest.mark.parametrize("engine_name", ["memory", "stream"])
+def test_exclude_wins_over_columns_with_both_engines(tmp_path, tables, engine_name):
+    assert main([*tables, "--engine", engine_name, "--columns", 'id," age"', "--exclude", '" age"']) == 0
+    assert compared(tmp_path) == ["id"]
+
+
+def test_excluding_every_named_column_is_refused(tables, capsys):
+    assert main([*tables, "--columns", "age", "--exclude", "age"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--exclude" in err and "'age'" in err, err

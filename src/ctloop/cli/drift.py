@@ -181,6 +181,11 @@ def _drift(args: argparse.Namespace) -> int:
     used = choose_engine(args.engine, args.reference, args.current, calibrate=bool(args.calibrate))
     columns = _split("--columns", args.columns) or None
     exclude = _split("--exclude", args.exclude)  # its mistakes before anything is read
+    if columns is not None and exclude:  # --exclude wins: a column named by both is left out
+        columns = [c for c in columns if c not in set(exclude)]
+        if not columns:
+            raise ConfigError(f"--exclude leaves out every column --columns names ({', '.join(map(repr, exclude))}): "
+                              "nothing to compare; drop them from --exclude")
     calibration = None
     identity: list[str] = []
     identity_types: dict[str, str] = {}
