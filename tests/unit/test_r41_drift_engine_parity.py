@@ -115,3 +115,26 @@ def test_a_uuid_column_against_its_text_is_refused_by_both_engines():
     with pytest.raises(DriftError, match="bytes on one side and text on the other") as streamed:
         streaming.compare(streaming.DriftState().update(ref), streaming.DriftState().update(cur))
     assert "column 'u'" in str(memory.value) and "column 'u'" in str(streamed.value)
+
+
+@pytest.mark.parametrize("kind", ["bool8", "json"])
+def test_other_canonical_extension_columns_are_compared_by_both_engines(tmp_path, capsys, kind):
+    """``bool8`` (``int8`` storage; pandas reads its values as ``int8``) and ``json`` (``string``
+    storage) columns: the memory engine compared them, the streamed one skipped them as
+    ``unsupported type``."""
+    for name, seed in (("ref", 1), ("cur", 2)):
+        rng = np.random.default_rng(seed)
+        codes = rng.integers(0, 2 if kind == "bool8" else 4, N)
+        column = (pa.ExtensionArray.from_storage(pa.bool8(), pa.array(codes.astype("int8"))) if kind == "bool8"
+                  else pa.array([f'{{"k": {int(v)}}}' for v in codes], pa.json_()))
+        pq.write_table(pa.table({"e": column, "x": rng.normal(size=N)}), tmp_path / f"{name}.parquet")
+    tables = {}
+    for used in ("memory", "stream"):
+        code = main(["drift", "--reference", str(tmp_path / "ref.parquet"), "--current", str(tmp_path / "cur.parquet"),
+                     "--engine", used, "--quiet"])
+        out = capsys.readouterr().out
+        assert code == 0
+        tables[used] = out[out.index("\ncolumn  "):]
+    assert "skipped" not in tables["stream"]
+    assert tables["stream"] == tables["memory"]
+    assert "e       categorical" in tables["memory"]

@@ -150,15 +150,14 @@ def arrow_family(t: pa.DataType) -> str:
 
 
 def storage_type(t: pa.DataType) -> pa.DataType:
-    """An extension type whose values pandas reads as its storage's (``uuid``: ``bytes`` of its
-    ``fixed_size_binary(16)``; ``json``: ``str``) as that storage type; any other type as it is."""
+    """An extension type as its storage type, as ``to_pandas`` reads its values (``uuid``:
+    ``bytes`` of its ``fixed_size_binary(16)``; ``json``: ``str``; ``bool8``: ``int8``), but
+    pandas' own (``pandas.period``, ``pandas.interval``: read back as pandas dtypes); any other
+    type as it is."""
     import pyarrow as pa
 
-    if isinstance(t, pa.BaseExtensionType):
-        storage = t.storage_type
-        if (pa.types.is_string(storage) or pa.types.is_large_string(storage) or pa.types.is_binary(storage)
-                or pa.types.is_large_binary(storage) or pa.types.is_fixed_size_binary(storage)):
-            return storage
+    if isinstance(t, pa.BaseExtensionType) and not str(getattr(t, "extension_name", "")).startswith("pandas."):
+        return storage_type(t.storage_type)
     return t
 
 
@@ -363,6 +362,8 @@ class ColumnState:
         import pyarrow.compute as pc
 
         self.rows += len(array)
+        if isinstance(array.type, pa.BaseExtensionType) and storage_type(array.type) is not array.type:
+            array = array.storage  # uuid, json, bool8: their storage's values, as pandas reads them
         if self.numeric is not None:
             nulls = array.null_count
             if nulls:
@@ -379,8 +380,6 @@ class ColumnState:
             self.nulls += array.null_count
             if len(array) == array.null_count:
                 return
-            if isinstance(array.type, pa.BaseExtensionType):  # uuid, json: their storage's values
-                array = array.storage
             self.see_kind(arrow_values_kind(array.type))
             vc = pc.value_counts(array)
             values, counts = vc.field("values"), vc.field("counts")
