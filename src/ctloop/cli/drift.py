@@ -64,9 +64,64 @@ from ctloop.metrics import LARGEST_VALUE
 PROGRESS_EVERY_S = 2.0
 
 
-def _split(names: list[str] | None) -> list[str]:
-    """The names of ``--columns``/``--exclude`` (:func:`ctloop.cli.argtypes.column_list`, repeatable)."""
-    return list(names or [])
+def column_record(text: str) -> list[str] | None:
+    """Column names as one CSV record (``'"income, net",age'``; a ``"`` inside a quoted name
+    doubled): an unquoted name without the blanks around it, a quoted one as written (``'" age"'``
+    is `` age``, a CSV header ``id, age`` as pandas reads it); empty names dropped. ``None`` for an
+    unclosed quote or text after a closing one."""
+    names, i, n = [], 0, len(text)
+    while i <= n:
+        while i < n and text[i] in " \t":
+            i += 1
+        if i < n and text[i] == '"':
+            j, buf = i + 1, []
+            while True:
+                if j >= n:
+                    return None
+                if text[j] == '"':
+                    if j + 1 < n and text[j + 1] == '"':
+                        buf.append('"')
+                        j += 2
+                        continue
+                    j += 1
+                    break
+                buf.append(text[j])
+                j += 1
+            while j < n and text[j] in " \t":
+                j += 1
+            if j < n and text[j] != ",":
+                return None
+            names.append("".join(buf))
+            i = j + 1
+        else:
+            j = text.find(",", i)
+            j = n if j < 0 else j
+            names.append(text[i:j].strip())
+            i = j + 1
+    return [name for name in names if name]
+
+
+def _split(flag: str, values: list[str] | None) -> list[str]:
+    """The names of ``--columns``/``--exclude`` (each value one CSV record, :func:`column_record`;
+    the flag repeatable, its names add up); ``[]`` when the flag is not given.
+
+    Raises:
+        ConfigError: an unclosed quote; ``--columns`` given names no column (``,``, or empty: it
+            compared every column).
+    """
+    from ctloop.errors import ConfigError
+
+    out = []
+    for text in values or []:
+        names = column_record(text)
+        if names is None:
+            raise ConfigError(f"{flag} {text!r} has an unclosed quote (or text after a closing one): quote a "
+                              "name with a comma or blanks whole, e.g. '\"income, net\",age'")
+        if not names and flag == "--columns":
+            raise ConfigError(f"{flag} {text!r} names no column: give the compared columns, comma-separated "
+                              "(e.g. --columns age,income), or leave the flag out to compare every column")
+        out += names
+    return out
 
 
 LOG_IDENTITY_REASON = "inference log identity"
@@ -124,7 +179,13 @@ def _drift(args: argparse.Namespace) -> int:
     from ctloop.drift.streaming import check_side, choose_engine, read_side, refuse_late_text
 
     used = choose_engine(args.engine, args.reference, args.current, calibrate=bool(args.calibrate))
-    columns = _split(args.columns) or None
+    columns = _split("--columns", args.columns) or None
+    exclude = _split("--exclude", args.exclude)  # its mistakes before anything is read
+    if columns is not None and exclude:  # --exclude wins: a column named by both is left out
+        columns = [c for c in columns if c not in set(exclude)]
+        if not columns:
+            raise ConfigError(f"--exclude leaves out every column --columns names ({', '.join(map(repr, exclude))}): "
+                              "nothing to compare; drop them from --exclude")
     calibration = None
     identity: list[str] = []
     identity_types: dict[str, str] = {}
@@ -143,8 +204,8 @@ def _drift(args: argparse.Namespace) -> int:
                                        log_columns, layout=cur_source.partition_keys if cur_source else ())
             current = core.read_log_features(current, sources)
         if columns is None:
-            identity = [c for c in _log_identity(list(reference.columns)) if c not in _split(args.exclude)]
-            skip = set(_split(args.exclude)) | set(RESERVED_TRAINING) | {args.time_column} | set(identity)
+            identity = [c for c in _log_identity(list(reference.columns)) if c not in exclude]
+            skip = set(exclude) | set(RESERVED_TRAINING) | {args.time_column} | set(identity)
             columns = core.shared_columns(list(reference.columns), list(current.columns), skip=skip,
                                           reference=sides[0], current=sides[1], log_columns=log_columns)
         for side, source, names in zip(sides, (ref_source, cur_source),
@@ -180,12 +241,12 @@ def _drift(args: argparse.Namespace) -> int:
         if columns is None:
             ref_source = streaming.open_source(args.reference)
             names = ref_source.every_files_columns()  # a header a later file has is skipped too
-            identity = [c for c in _log_identity(names) if c not in _split(args.exclude)]
+            identity = [c for c in _log_identity(names) if c not in exclude]
             types = {n: str(t) for _, schema in reversed(ref_source.file_schemas or []) for n, t in
                      zip(schema.names, schema.types, strict=True)}
             identity_types = {c: types.get(c, "") for c in identity}
         run = streaming.detect_sources(  # the opened reference: its files' schemas are read once
-            args.reference if ref_source is None else ref_source, args.current, columns=columns, exclude=[*_split(args.exclude), *identity],
+            args.reference if ref_source is None else ref_source, args.current, columns=columns, exclude=[*exclude, *identity],
             batch_rows=args.batch_rows, sketch_size=args.sketch_size,
             sample_size=sample_size, seed=args.seed, progress=_Progress(args.quiet), **options,
         )  # fmt: skip
@@ -282,7 +343,6 @@ def _write_json(path, payload: dict) -> None:
 def register(subparsers) -> None:
     from ctloop.cli.argtypes import (
         COLUMN_LIST_HELP,
-        column_list,
         finite_float,
         int_at_least,
         location,
@@ -320,10 +380,10 @@ def register(subparsers) -> None:
     p.add_argument(
         "--output", type=output_location, help="directory (local, gs://, s3:// or az://) for drift.json and report.html"
     )
-    p.add_argument("--columns", type=column_list, action="extend",
+    p.add_argument("--columns", action="append",
                    help="columns to compare, " + COLUMN_LIST_HELP + " (default: every column of the reference; one "
                         "the current data lacks is an error, columns only the current data has are not compared)")
-    p.add_argument("--exclude", type=column_list, action="extend",
+    p.add_argument("--exclude", action="append",
                    help="columns to leave out (e.g. the target), " + COLUMN_LIST_HELP)
     p.add_argument(
         "--time-column", default="",

@@ -14,8 +14,12 @@ which looks at the *current* frame's column:
 * bool, category, object and string → categorical (evidently treats string columns with more
   distinct values than half their rows as *text* and runs a text-classifier drift test; here
   they stay categorical, and the HTML report is told so, so report and verdict agree);
-* datetime (naive or tz-aware) and timedelta → numeric, as seconds (:func:`epoch_seconds`: since
-  the epoch, UTC for tz-aware columns; a duration's length): a shift of a date field is drift.
+* datetime (naive or tz-aware), timedelta, date and time of day → numeric, as seconds
+  (:func:`epoch_seconds`: since the epoch, UTC for tz-aware columns; a duration's length; a
+  date's midnight; a time's seconds since midnight): a shift of a date field is drift. Dates and
+  times are Parquet ``date32``/``time64`` columns, which pandas reads as objects of
+  ``datetime.date``/``datetime.time`` (:func:`series_dtype`); as categories, every window of
+  dates the reference never held would drift.
   Evidently skips them; both sides must have the same temporal type (naive vs tz-aware, or
   datetime vs number, is refused);
 * complex columns, and object columns holding unhashable values (lists, arrays and dicts, as
@@ -95,6 +99,18 @@ class ColumnDrift:
     borderline: bool = False
 
 
+def shown_name(name: Any) -> str:
+    """A column name as the table, the verdict's reason and the skipped line print it: as it is,
+    or as a quoted Python literal (``'b '``, ``'x\\ny'``) when it is empty, has blanks at an
+    end, or holds a character that does not print (a newline, a tab, a control character): so
+    ``b`` and ``b `` read apart, and a name cannot start a line of its own that reads like a
+    verdict."""
+    text = str(name)
+    if text and text == text.strip() and text.isprintable():
+        return text
+    return repr(text)
+
+
 @dataclass
 class SkippedColumn:
     """A named column that was not compared: its dtype (as pandas reads it; ``list``/``dict``
@@ -105,7 +121,7 @@ class SkippedColumn:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.column} ({self.dtype}, {self.reason})"
+        return f"{shown_name(self.column)} ({self.dtype}, {self.reason})"
 
 
 def skipped_line(skipped: list[SkippedColumn]) -> str:
@@ -152,15 +168,39 @@ class DriftResult:
 
 
 # ---------------------------------------------------------------------------- column typing
+OBJECT_DATE, OBJECT_TIME = "object (date)", "object (time)"  # how a column of datetime.date/time objects is named
+
+
 def temporal_type(dtype: Any) -> str | None:
-    """``datetime``, ``datetime (tz-aware)``, ``timedelta`` or ``None`` for a pandas dtype or
-    its name (also an Arrow type's name: ``timestamp[ns, tz=UTC]``, ``duration[s]``)."""
+    """``datetime``, ``datetime (tz-aware)``, ``timedelta``, ``date``, ``time`` or ``None`` for
+    a pandas dtype or its name (also an Arrow type's name: ``timestamp[ns, tz=UTC]``,
+    ``duration[s]``, ``date32[day]``, ``time64[us]``; :func:`series_dtype`'s ``object (date)``
+    and ``object (time)``)."""
     name = str(dtype)
     if name.startswith(("datetime64", "timestamp")):
         return "datetime (tz-aware)" if ("," in name or "tz=" in name) else "datetime"
     if name.startswith(("timedelta64", "duration")):
         return "timedelta"
+    if name.startswith(("date32", "date64")) or name == OBJECT_DATE:
+        return "date"
+    if name.startswith(("time32", "time64")) or name == OBJECT_TIME:
+        return "time"
     return None
+
+
+def series_dtype(series: pd.Series) -> str:
+    """The column's dtype name, ``object (date)``/``object (time)`` for an object column of
+    ``datetime.date``/``datetime.time`` values (a Parquet ``date32``/``time64`` column as pandas
+    reads it), so :func:`temporal_type` sees them."""
+    import pandas as pd
+
+    if series.dtype == object and series.notna().any():
+        inferred = pd.api.types.infer_dtype(series, skipna=True)
+        if inferred == "date":
+            return OBJECT_DATE
+        if inferred == "time":
+            return OBJECT_TIME
+    return str(series.dtype)
 
 
 def epoch_seconds(counts: np.ndarray, unit: str) -> np.ndarray:
@@ -174,21 +214,54 @@ def epoch_seconds(counts: np.ndarray, unit: str) -> np.ndarray:
     return whole.astype(np.float64) + frac / per
 
 
+def arrow_seconds(arrow: Any) -> np.ndarray:
+    """An Arrow timestamp, duration, date or time array as float64 seconds (:func:`epoch_seconds`:
+    since the epoch, UTC for tz-aware timestamps; a date's midnight; a time of day's seconds since
+    midnight; a duration's length), nulls as 0 (the caller drops or masks them)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    typ = arrow.type
+    if pa.types.is_date32(typ):  # days since the epoch
+        days = pc.fill_null(pc.cast(arrow, pa.int32()), 0).to_numpy(zero_copy_only=False)
+        return days.astype(np.float64) * 86400.0
+    if pa.types.is_date64(typ):
+        return epoch_seconds(pc.fill_null(pc.cast(arrow, pa.int64()), 0).to_numpy(zero_copy_only=False), "ms")
+    width = pa.int32() if pa.types.is_time32(typ) else pa.int64()
+    counts = pc.fill_null(pc.cast(arrow, width), 0).to_numpy(zero_copy_only=False)
+    return epoch_seconds(counts, typ.unit)
+
+
 def temporal_seconds(series: pd.Series) -> np.ndarray:
-    """A datetime or timedelta column (:func:`temporal_type`) as float64 seconds
-    (:func:`epoch_seconds`; UTC for tz-aware columns), NaN where it is null: NumPy-backed
-    (``DatetimeArray``/``TimedeltaArray``) or Arrow-backed (``pd.ArrowDtype`` timestamp or
-    duration, as ``pandas.read_parquet`` gives back a file written from such a frame)."""
+    """A temporal column (:func:`temporal_type` of :func:`series_dtype`) as float64 seconds
+    (:func:`arrow_seconds`), NaN where it is null: NumPy-backed (``DatetimeArray``/
+    ``TimedeltaArray``), Arrow-backed (``pd.ArrowDtype`` timestamp, duration, date or time, as
+    ``pandas.read_parquet`` gives back a file written from such a frame), or objects of
+    ``datetime.date``/``datetime.time`` (a Parquet ``date32``/``time64`` column as pandas reads it).
+
+    Raises:
+        DriftError: an object column of dates that also holds other values.
+    """
     import numpy as np
     import pandas as pd
 
     if isinstance(series.dtype, pd.ArrowDtype):
         import pyarrow as pa
-        import pyarrow.compute as pc
 
-        arrow = pa.array(series.array)
-        counts = pc.fill_null(pc.cast(arrow, pa.int64()), 0).to_numpy(zero_copy_only=False)
-        seconds = epoch_seconds(counts, arrow.type.unit)
+        seconds = arrow_seconds(pa.array(series.array))
+    elif series.dtype == object:
+        import pyarrow as pa
+
+        kind = temporal_type(series_dtype(series))
+        try:
+            arrow = pa.array(series.to_numpy(), type=pa.date32() if kind == "date" else pa.time64("us"),
+                             from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise DriftError(
+                f"column {series.name!r} holds {kind}s mixed with other values ({exc}): give it one type"
+            ) from exc
+        seconds = arrow_seconds(arrow)
     else:
         arr = series.array  # DatetimeArray / TimedeltaArray: int64 counts (UTC when tz-aware)
         seconds = epoch_seconds(arr.asi8, arr.unit)
@@ -232,7 +305,7 @@ def column_kind(series: pd.Series, *, supported: bool = False) -> str | None:
     import pandas as pd
 
     dtype = series.dtype
-    if temporal_type(dtype) is not None:
+    if temporal_type(series_dtype(series)) is not None:
         return "numeric"
     if not supported and unsupported_dtype(series) is not None:
         return None
@@ -254,7 +327,7 @@ def numeric_values(series: pd.Series) -> np.ndarray:
     import numpy as np
     import pandas as pd
 
-    if temporal_type(series.dtype) is not None:
+    if temporal_type(series_dtype(series)) is not None:
         seconds = temporal_seconds(series)
         valid = ~np.isnan(seconds)
         return seconds if valid.all() else seconds[valid]
@@ -690,7 +763,7 @@ def _one_column(
     present = int(reference[name].notna().sum()), int(current[name].notna().sum())
     if 0 in present:  # no value on a side: nothing to check its type against (an empty CSV column is float64)
         return empty_column(name, kind, method, thr, *present)
-    refuse_mixed_temporal(name, reference[name].dtype, current[name].dtype)
+    refuse_mixed_temporal(name, series_dtype(reference[name]), series_dtype(current[name]))
     if kind == "categorical":
         refuse_number_against_text(name, (number_or_text(reference[name]), reference[name].dtype),
                                    (number_or_text(current[name]), current[name].dtype))  # fmt: skip
@@ -984,14 +1057,14 @@ def finish(
         least = sum(r.drifted and not r.borderline for r in results)
         most = sum(r.drifted or r.borderline for r in results)
         borderline = (least / n >= drift_share) != (most / n >= drift_share)
-    names = [str(r.column) for r in results if r.drifted]
+    names = [shown_name(r.column) for r in results if r.drifted]
     listed = ", ".join(names[:8]) + ("…" if len(names) > 8 else "")
     reason = (
         f"{'drift' if drifted else 'no drift'}: {n_drifted} of {n} columns drifted "
         f"(share {share:.2f} {'>=' if drifted else '<'} {drift_share})"
         + (f": {listed}" if names else "")
     )
-    unsure = [str(r.column) for r in results if r.borderline]
+    unsure = [shown_name(r.column) for r in results if r.borderline]
     if unsure:
         reason += (
             f"; {len(unsure)} column(s) within the sketch's error of their threshold: "
@@ -1080,7 +1153,14 @@ def calibrate_thresholds(
     The reference is split at random ``rounds`` times into a part B of the current window's size
     (``current_size``, at most half) and the rest A; the statistic of A vs B is what "no drift"
     looks like for that column at these sample sizes. The threshold is the ``quantile`` of those
-    values (for p-value methods, the low tail), never looser than the method's default. Returns
+    values (for p-value methods, the low tail), never looser than the method's default, and for
+    p-value methods never below ``(1 - quantile) x`` the column's own threshold: under no drift a
+    valid test's p-value is uniform on [0, 1], so the column's own threshold ``t`` is its
+    false-alarm rate, and calibration may cut that rate by at most the factor the quantile asks
+    for (20 at 0.95); without the floor, a column whose splits score p = 0 in more than
+    ``1 - quantile`` of them (categories seen once in the reference land on one side of a split:
+    a value unseen in the reference scores 0) got threshold 0, which ``p < 0`` never crosses, so
+    the column could never drift. Returns
     ``{column: {"method": m, "threshold": t, "default": d}}`` — record it with the result.
 
     Pass the methods and kinds of the real comparison (``column_methods``/``column_kinds`` from
@@ -1132,6 +1212,8 @@ def calibrate_thresholds(
             cap = default
         # never looser than the column's own threshold: calibration only removes false alarms
         thr = min(thr, cap) if p_value else max(thr, cap)
+        if p_value:  # never degenerate: p >= 0, so a threshold of 0 would never flag the column again
+            thr = max(thr, (1 - quantile) * cap)
         out[col] = {"method": meth, "threshold": thr, "default": default}
     return out
 
@@ -1192,7 +1274,7 @@ def format_table(result: DriftResult) -> str:
     for c in result.columns:
         rows.append(
             (
-                str(c.column),
+                shown_name(c.column),
                 c.kind,
                 c.method,
                 ("~" if c.approximate else "") + num(c.score),
@@ -1230,11 +1312,14 @@ __all__ = [
     "plan_columns",
     "skipped_columns",
     "skipped_line",
+    "shown_name",
     "epoch_seconds",
     "refuse_mixed_temporal",
     "refuse_number_against_text",
     "temporal_seconds",
     "temporal_type",
+    "series_dtype",
+    "arrow_seconds",
     "unsupported_dtype",
     "calibrate_thresholds",
     "categorical_counts",

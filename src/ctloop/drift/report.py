@@ -114,14 +114,14 @@ def _without_inf(frame: pd.DataFrame, columns: list[str], kinds: dict[str, str])
 
 
 def _as_seconds(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Datetime and timedelta columns as float seconds, NaT → NaN: the numbers the verdict
+    """Datetime, timedelta, date and time columns as float seconds, NaT → NaN: the numbers the verdict
     compared (:func:`ctloop.drift.engine.epoch_seconds`), which evidently can chart."""
     from ctloop.drift import engine as core
 
     fixed = {}
     for c in columns:
         col = frame[c]
-        if core.temporal_type(col.dtype) is not None:
+        if core.temporal_type(core.series_dtype(col)) is not None:
             fixed[c] = core.temporal_seconds(col)
     return frame.assign(**fixed) if fixed else frame
 
@@ -135,7 +135,7 @@ def _plain_numbers(frames: list[pd.DataFrame], columns: list[str], kinds: dict[s
       data_drift.py`` ``get_drift_for_columns``) runs ``np.corrcoef`` on the numeric columns'
       ``.values`` when they hold no null, an object array for these, and numpy fails on it
       (``AttributeError: 'float' object has no attribute 'shape'``), or ``np.isinf`` on Decimals;
-    * categorical values that are dates, times (a Parquet ``time64`` column), Decimals or bytes (a
+    * categorical values that are dates, times, Decimals or bytes (a
       Parquet ``binary`` column) as their ISO text / text: evidently's page writer
       (``legacy/utils/dashboard.py`` ``dashboard_info_to_json``) fails on them (``Object of type
       time is not JSON serializable``, ``... bytes ...``); bytes as UTF-8, or as hex when one of
@@ -154,6 +154,8 @@ def _plain_numbers(frames: list[pd.DataFrame], columns: list[str], kinds: dict[s
 
     import numpy as np
     import pandas as pd
+
+    from ctloop.drift import engine as core
 
     def text(value: Any, utf8: bool) -> Any:
         if isinstance(value, dt.date | dt.time):
@@ -182,8 +184,8 @@ def _plain_numbers(frames: list[pd.DataFrame], columns: list[str], kinds: dict[s
             for i, frame in enumerate(frames):
                 col = frame[c]
                 dtype = col.dtype
-                if pd.api.types.is_bool_dtype(dtype):
-                    continue
+                if pd.api.types.is_bool_dtype(dtype) or core.temporal_type(core.series_dtype(col)) is not None:
+                    continue  # dates and times: seconds (_as_seconds)
                 if pd.api.types.is_extension_array_dtype(dtype) and pd.api.types.is_numeric_dtype(dtype):
                     fixed[i][c] = col.to_numpy(dtype=float, na_value=np.nan)
                 elif pd.api.types.is_object_dtype(dtype):

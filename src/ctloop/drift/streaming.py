@@ -118,10 +118,12 @@ def arrow_family(t: pa.DataType) -> str:
     """The family of an Arrow type, by what ``to_pandas`` makes of it: floats → float64;
     integers → int64 (float64 once a null is present, decided at compare time); bool; strings
     and binary → object; dictionary → category; decimal → float64 (as ``storage.read_table``
-    reads it, not pandas' objects of Decimal); date and time → object of Python values; timestamp and duration → datetime64/timedelta64 (not compared); null → object of
+    reads it, not pandas' objects of Decimal); timestamp, duration, date and time → datetime64/timedelta64
+    and objects of ``datetime.date``/``datetime.time`` (compared as seconds); null → object of
     None; lists, structs and maps → not compared."""
     import pyarrow as pa
 
+    t = storage_type(t)
     if pa.types.is_floating(t) or pa.types.is_decimal(t):
         return FLOAT  # a decimal as storage.read_table reads it: float64
     if pa.types.is_integer(t):
@@ -140,13 +142,55 @@ def arrow_family(t: pa.DataType) -> str:
         or getattr(pa.types, "is_binary_view", lambda _: False)(t)
     ):
         return TEXT
-    if pa.types.is_date(t) or pa.types.is_time(t):
-        return OBJECT
-    if pa.types.is_timestamp(t) or pa.types.is_duration(t):
+    if pa.types.is_timestamp(t) or pa.types.is_duration(t) or pa.types.is_date(t) or pa.types.is_time(t):
         return TEMPORAL
     if pa.types.is_null(t):
         return NULL
     return NESTED
+
+
+def storage_type(t: pa.DataType) -> pa.DataType:
+    """An extension type as its storage type, as ``to_pandas`` reads its values (``uuid``:
+    ``bytes`` of its ``fixed_size_binary(16)``; ``json``: ``str``; ``bool8``: ``int8``), but
+    pandas' own (``pandas.period``, ``pandas.interval``: read back as pandas dtypes); any other
+    type as it is."""
+    import pyarrow as pa
+
+    if isinstance(t, pa.BaseExtensionType) and not str(getattr(t, "extension_name", "")).startswith("pandas."):
+        return storage_type(t.storage_type)
+    return t
+
+
+def arrow_values_kind(t: pa.DataType) -> str | None:
+    """:func:`ctloop.drift.engine.number_or_text` of a column of Arrow type ``t`` as pandas reads
+    it: ``number`` (integers, floats, decimals; a dictionary of them: a ``category`` of numbers),
+    ``text`` (strings; a dictionary of them), ``bytes`` (binary, fixed-size binary, ``uuid``;
+    a dictionary of them), else ``None``."""
+    import pyarrow as pa
+
+    t = storage_type(t)
+    if pa.types.is_dictionary(t):
+        t = storage_type(t.value_type)
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return "number"
+    if (pa.types.is_string(t) or pa.types.is_large_string(t)
+            or getattr(pa.types, "is_string_view", lambda _: False)(t)):
+        return "text"
+    if (pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)
+            or getattr(pa.types, "is_binary_view", lambda _: False)(t)):
+        return "bytes"
+    return None
+
+
+def _joined_kind(a: str | None, b: str | None) -> str | None:
+    """The values kind of two chunks of one side together (as ``number_or_text`` sees them
+    concatenated): one kind → it; numbers and text → text (``mixed-integer``); bytes with
+    anything else → ``None`` (``mixed``)."""
+    if a == b or b is None:
+        return a
+    if a is None:
+        return b
+    return "text" if {a, b} == {"number", "text"} else None
 
 
 def nested_label(type_name: str) -> str:
@@ -166,7 +210,7 @@ def pandas_family(series: pd.Series) -> tuple[str, bool]:
     import pandas as pd
 
     dtype = series.dtype
-    if engine.temporal_type(dtype) is not None:
+    if engine.temporal_type(engine.series_dtype(series)) is not None:
         return TEMPORAL, False
     if engine.unsupported_dtype(series) is not None:
         return NESTED, False
@@ -211,7 +255,7 @@ class ColumnState:
     """One column of one side: counts, and a numeric sketch or category counts (module doc)."""
 
     __slots__ = ("name", "family", "type", "rows", "nulls", "infs", "nullable_int", "numeric",
-                 "categories", "histograms", "ints")  # fmt: skip
+                 "categories", "histograms", "ints", "values_kind", "_kind_seen")  # fmt: skip
 
     def __init__(self, name: str, family: str, type_name: str, *, sketch_size: int,
                  max_categories: int):  # fmt: skip
@@ -231,6 +275,10 @@ class ColumnState:
         # counted on the integers, as the engine counts them (the sketch holds float64, where ids
         # near 2**62 collapse: 1000 ids in two floats)
         self.ints: set[int] | None = set()
+        # number/text/bytes/None of a counted column's values (engine.number_or_text), so a
+        # comparison refuses numbers against text as the memory engine does
+        self.values_kind: str | None = None
+        self._kind_seen = False
 
     # ---------------------------------------------------------------- the kind rule
     def kind(self) -> str | None:
@@ -261,6 +309,12 @@ class ColumnState:
         return 0
 
     # ---------------------------------------------------------------- updates
+    def see_kind(self, kind: str | None) -> None:
+        """Join a chunk's :func:`arrow_values_kind` / ``engine.number_or_text`` into
+        ``values_kind`` (:func:`_joined_kind`)."""
+        self.values_kind = _joined_kind(self.values_kind, kind) if self._kind_seen else kind
+        self._kind_seen = True
+
     def _add_numeric(self, vals: np.ndarray, nulls: int, bins: list[np.ndarray]) -> None:
         if vals.dtype.kind == "f":
             finite = np.isfinite(vals)
@@ -308,13 +362,14 @@ class ColumnState:
         import pyarrow.compute as pc
 
         self.rows += len(array)
+        if isinstance(array.type, pa.BaseExtensionType) and storage_type(array.type) is not array.type:
+            array = array.storage  # uuid, json, bool8: their storage's values, as pandas reads them
         if self.numeric is not None:
             nulls = array.null_count
             if nulls:
                 array = pc.drop_null(array)
-            if self.family == TEMPORAL:  # int64 counts of the unit (UTC when tz-aware) → seconds
-                vals = engine.epoch_seconds(pc.cast(array, pa.int64()).to_numpy(zero_copy_only=False),
-                                            array.type.unit)  # fmt: skip
+            if self.family == TEMPORAL:  # counts of the unit (UTC when tz-aware) → seconds
+                vals = engine.arrow_seconds(array)
             else:
                 if pa.types.is_decimal(array.type):
                     array = pc.cast(array, pa.float64())
@@ -325,6 +380,7 @@ class ColumnState:
             self.nulls += array.null_count
             if len(array) == array.null_count:
                 return
+            self.see_kind(arrow_values_kind(array.type))
             vc = pc.value_counts(array)
             values, counts = vc.field("values"), vc.field("counts")
             valid = values.is_valid()
@@ -344,6 +400,8 @@ class ColumnState:
                 vals = series.to_numpy(dtype=float, na_value=np.nan)
             self._add_numeric(vals, 0, bins)
         elif self.categories is not None:
+            if series.notna().any():
+                self.see_kind(engine.number_or_text(series))
             vc = series.value_counts(dropna=True, sort=False)
             vc = vc[vc > 0]  # unused categories of a category dtype
             self.nulls += int(series.isna().sum())
@@ -369,6 +427,9 @@ class ColumnState:
         out.nulls = self.nulls + other.nulls
         out.infs = self.infs + other.infs
         out.nullable_int = self.nullable_int or other.nullable_int
+        for part in (self, other):
+            if part._kind_seen:
+                out.see_kind(part.values_kind)
         if self.ints is not None and other.ints is not None:
             out.ints = self.ints | other.ints
             if len(out.ints) > engine.INTEGER_CARDINALITY_LIMIT:
@@ -409,6 +470,8 @@ class ColumnState:
             "infs": self.infs,
             "nullable_int": self.nullable_int,
         }
+        if self._kind_seen:
+            out["values_kind"] = self.values_kind
         if self.family == INT:
             out["ints"] = None if self.ints is None else sorted(self.ints)
         if self.numeric is not None:
@@ -431,6 +494,8 @@ class ColumnState:
                   max_categories=int(cat["limit"]) if cat else MIN_BUDGET)  # fmt: skip
         out.rows, out.nulls, out.infs = int(data["rows"]), int(data["nulls"]), int(data["infs"])
         out.nullable_int = bool(data.get("nullable_int", False))
+        if "values_kind" in data:
+            out.see_kind(data["values_kind"])
         if out.family == TEMPORAL and not num:
             raise DriftError(
                 f"the drift state of datetime column {name!r} holds no values (written by a ctloop "
@@ -506,7 +571,7 @@ class DriftState:
             if is_pandas:
                 for name in names:
                     family, nullable = pandas_family(chunk[name])
-                    type_name = str(chunk[name].dtype)
+                    type_name = engine.series_dtype(chunk[name])
                     if family == NESTED:  # "list", "dict", "complex128": as the engine names it
                         type_name = engine.unsupported_dtype(chunk[name]) or type_name
                     col = self._column(name, family, type_name)
@@ -525,10 +590,17 @@ class DriftState:
             col = self.columns[name]
             bins = self.bins.get(name, ())
             if is_pandas:
-                family, nullable = pandas_family(chunk[name])
+                series = chunk[name]
+                family, nullable = pandas_family(series)
+                if family != col.family and family not in (INT, FLOAT) and not series.notna().any():
+                    col.rows += len(series)  # an empty stretch (a Parquet batch of null dates reads as
+                    col.nulls += len(series)  # objects of None): its type says nothing, as Arrow's null type
+                    return
+                if family != col.family and col.rows == col.nulls and not col.values:
+                    col = self._typed(col, family, engine.series_dtype(series))  # typed by its first values
                 col.nullable_int = col.nullable_int or nullable
-                self._check_family(col, family, str(chunk[name].dtype))
-                col.update_pandas(chunk[name], bins)
+                self._check_family(col, family, engine.series_dtype(series))
+                col.update_pandas(series, bins)
             else:
                 array = chunk.column(name)
                 if hasattr(array, "combine_chunks"):
@@ -656,14 +728,19 @@ _DISTANCE_MAX = {"jensenshannon": math.sqrt(math.log(2)), "hellinger": 1.0}
 
 
 def _number_or_text(col: ColumnState) -> str | None:
-    """``engine.number_or_text`` of a column state: integers and floats, or Arrow strings (also
-    as a dictionary's values: a ``category`` of text)."""
+    """``engine.number_or_text`` of a column state: integers and floats; else what its values
+    were, chunk by chunk (:meth:`ColumnState.see_kind`): a ``category``/dictionary of numbers is
+    numbers, of strings text; Arrow binary, fixed-size binary and ``uuid`` are bytes (a Parquet
+    BYTE_ARRAY without the UTF8 annotation, also dictionary-encoded: ``b"a"`` is not ``"a"``);
+    a state written before this was recorded: from its Arrow type name."""
     if col.family in NUMERIC_FAMILIES:
         return "number"
+    if col._kind_seen:
+        return col.values_kind
     values = str(col.type).partition("values=")[2].split(",")[0]  # dictionary<values=string, indices=...>
     raw = ("binary", "large_binary", "fixed_size_binary")
     if (col.family == TEXT and str(col.type).startswith(raw)) or (col.family == CATEGORY and values.startswith(raw)):
-        return "bytes"  # a Parquet BYTE_ARRAY without the UTF8 annotation (also dictionary-encoded): b"a" is not "a"
+        return "bytes"
     text = col.family == TEXT or (col.family == CATEGORY and values in ("string", "large_string"))
     return "text" if text else None
 
@@ -1864,7 +1941,7 @@ def _csv_unnamed(uri: str, dataset: pads.Dataset, written: list[str]) -> pads.Da
 
 
 def csv_timestamps_as_text(source: Source) -> Source:
-    """The source with the timestamp columns Arrow infers in CSV files read as text, as
+    """The source with the timestamp, date and time columns Arrow infers in CSV files read as text, as
     ``pandas.read_csv`` (the memory engine) reads them: both engines then compare a CSV date
     column the same way (as categories). Parquet sources are returned as they are."""
     import dataclasses
@@ -1874,7 +1951,8 @@ def csv_timestamps_as_text(source: Source) -> Source:
     import pyarrow.dataset as pads
 
     schema = source.dataset.schema
-    stamps = [f.name for f in schema if pa.types.is_timestamp(f.type) and f.name not in source.partition_keys]
+    stamps = [f.name for f in schema if (pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)
+                                         or pa.types.is_time(f.type)) and f.name not in source.partition_keys]
     if source.format != "csv" or not stamps:
         return source
     text = pads.CsvFileFormat(read_options=source.dataset.format.default_fragment_scan_options.read_options,
