@@ -57,11 +57,12 @@ null there and kept in ``_mistyped``. A model has at most ``max_columns`` featur
 new feature are kept in the row's ``_overflow`` (JSON text), counted (``ctloop_log_overflow_values_total``) and warned about once
 per model and process.
 
-**A reused ``ce-id`` is never dropped.** KServe's agent gives a request and its response the same
-``ce-id``; a second request (or response) with an id that is still waiting for its partner is
-kept too: a response pairs with the latest request of its id that has none (a client retrying a
-failed call with the same ``Ce-Id`` gets the retry paired), the rest are written as half rows
-after ``join_ttl`` (``ctloop_log_duplicate_ids_total`` counts them). Rows of different events
+**A reused ``ce-id`` is never dropped, nor cross-paired.** KServe's agent gives a request and its
+response the same ``ce-id``; a second request (or response) with an id that is still waiting for
+its partner is kept too (``ctloop_log_duplicate_ids_total``), and from then on none of the events
+waiting under that id pairs: the agent's workers send the events of two calls sharing a ``Ce-Id``
+in any order, so which response answers which request cannot be told. They are written as half
+rows after ``join_ttl`` (``ctloop_log_ambiguous_ids_total`` counts them). Rows of different events
 sharing an id share ``request_id``: readers that deduplicate on ``(request_id, instance)`` keep
 one of them.
 
@@ -123,6 +124,7 @@ class Stats:
     mistyped: int = 0  # values that did not fit their column's type (kept in _mistyped)
     overflow: int = 0  # values of keys that found their model's columns full (kept in _overflow)
     duplicate_ids: int = 0  # events whose ce-id already had an event of the same kind waiting
+    ambiguous_ids: int = 0  # events left unpaired: their ce-id had two events of one kind waiting
     mismatched_pairs: int = 0  # pairs with more or fewer response rows than request rows (quarantined)
     last_flush_ok: float = 0.0  # unix time of the last flush that wrote everything
     flush_failing_since: float | None = None  # unix time of the first failed flush since then
@@ -715,19 +717,33 @@ class Sink:
 
     def _add(self, event: Event) -> None:
         """Join an acknowledged event with its partner (same ``ce-id``, model, namespace and
-        component, the other kind): a response pairs with the latest request of its id still
-        waiting (a retry that reuses the id gets its own response); an event without a waiting
-        partner waits (with any others of its id) until its partner comes or ``join_ttl`` passes."""
+        component, the other kind) when that is unambiguous: the one event of the other kind waiting
+        under its id, none of its own kind. Once an id has two requests (or two responses) waiting,
+        none of its waiting events pairs (KServe's workers send the events of two calls sharing a
+        ``Ce-Id`` in any order: pairing them would give one call the other's prediction); each is
+        written as a half row after ``join_ttl``. An event without a partner waits until its partner
+        comes or ``join_ttl`` passes."""
         key = (event.model, event.namespace, event.component, event.id)
         slot = self._open.get(key)
         if slot is None:
             self._open[key] = {"request": [], "response": [], event.kind: [(event, time.monotonic())]}
             return
+        mine = slot[event.kind]
         partners = slot["response" if event.kind == "request" else "request"]
+        if slot.get("ambiguous"):  # its id has had two events of one kind waiting: nothing pairs
+            self.stats.ambiguous_ids += 1
+            self.stats.duplicate_ids += bool(mine)
+            mine.append((event, time.monotonic()))
+            return
+        if mine:  # a second request (or response) under an id still waiting: which response belongs
+            # to which request cannot be told (KServe's workers send them in any order), so none pairs
+            self.stats.duplicate_ids += 1
+            mine.append((event, time.monotonic()))
+            slot["ambiguous"] = True
+            self.stats.ambiguous_ids += len(mine) + len(partners)
+            return
         if not partners:
-            if slot[event.kind]:
-                self.stats.duplicate_ids += 1
-            slot[event.kind].append((event, time.monotonic()))
+            mine.append((event, time.monotonic()))
             return
         partner, _ = partners.pop()
         if event.kind == "request":
@@ -1021,6 +1037,10 @@ class Sink:
             *counter("ctloop_log_duplicate_ids_total",
                      "Events whose ce-id already had an event of the same kind waiting (both kept).",
                      s.duplicate_ids),
+            *counter("ctloop_log_ambiguous_ids_total",
+                     "Events written unpaired (half rows) because their ce-id had two requests or two "
+                     "responses waiting: which response answers which request cannot be told.",
+                     s.ambiguous_ids),
             *counter("ctloop_log_mismatched_pairs_total",
                      "Responses with more or fewer rows than their request (v1 predictions, v2 output "
                      "shape[0]): the request "
