@@ -28,7 +28,8 @@ response never arrives carry their model version.
 
 ``ce-metadata``: the request headers named in ``logger.metadataHeaders``, as a JSON object of
 header → list of values. Each becomes a ``meta_<header>`` column (lowercase, ``-`` → ``_``; several
-values comma-joined), so a business key such as ``X-Order-Id`` lands as ``meta_x_order_id`` and
+values comma-joined, and so are the values of several headers of one column: ``X-Order-Id`` and
+``X_Order_Id``, in the order ``ce-metadata`` lists them), so a business key such as ``X-Order-Id`` lands as ``meta_x_order_id`` and
 labels can be joined on it (``ctloop labels ingest --key meta_x_order_id``).
 
 Payload shapes are validated when an event arrives (:func:`parse_event`, a few ``isinstance``
@@ -332,12 +333,17 @@ def metadata_columns(value: str | None) -> dict[str, str] | None:
     parsed = _json_object_header("ce-metadata", value, "header name -> values")
     if parsed is None:
         return None
-    out = {}
+    out: dict[str, str | None] = {}
     for name, values in parsed.items():
         if isinstance(values, list):
             values = ",".join(str(v) for v in values)
         column = "meta_" + _NOT_ALNUM.sub("_", str(name).lower()).strip("_")
-        out[column] = None if values is None else str(values)
+        value = None if values is None else str(values)
+        if out.get(column) is not None and value is not None:  # X-Order-Id and X_Order_Id: one column,
+            value = f"{out[column]},{value}"  # both headers' values, as the values of one header are joined
+        elif value is None and column in out:
+            continue
+        out[column] = value
     return out or None
 
 
