@@ -1217,6 +1217,13 @@ def _number_kind(value: Any) -> str | None:
     return "int" if abs(value) <= 2**53 else "other"
 
 
+def whole_inputs(request: Any, response: Any) -> bool:
+    """Whether :func:`join` makes the pair of these bodies one row holding each 1-D v2 input whole
+    (an unbatched sequence answered by one row) where the request alone makes a row per token."""
+    return (isinstance(request, dict) and isinstance(response, dict) and _unbatched(request)
+            and any(len(t["data"]) > 1 for t in request["inputs"]) and _one_answer(response))
+
+
 def _unbatched(body: dict[str, Any]) -> bool:
     """Whether a request's ``inputs`` are v2 tensors, every one 1-D (shape ``[n]``, flat data): the
     batch dimension or a sequence of one instance — only the response can tell (:func:`join`)."""
@@ -1242,4 +1249,4 @@ __all__ = ["CONTENT_CODINGS", "MAX_GZIP_MEMBERS", "WHOLE_ROWS", "Event", "featur
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",
-           "annotated_model_version", "MODEL_VERSION_ANNOTATION", "INFERENCE_ID", "inference_id", "v1_inputs", "inference_body"]
+           "annotated_model_version", "MODEL_VERSION_ANNOTATION", "INFERENCE_ID", "inference_id", "v1_inputs", "inference_body", "whole_inputs"]

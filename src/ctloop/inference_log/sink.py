@@ -98,7 +98,14 @@ from ctloop.inference_log.defaults import (
     SINK_JOIN_TTL_SECONDS,
     VALUES_DIVISOR,
 )
-from ctloop.inference_log.events import Event, PairMismatch, PayloadError, count_values, join
+from ctloop.inference_log.events import (
+    Event,
+    PairMismatch,
+    PayloadError,
+    count_values,
+    join,
+    whole_inputs,
+)
 from ctloop.inference_log.layout import QUARANTINE_DIR
 
 log = logging.getLogger("ctloop.inference_log")
@@ -777,6 +784,11 @@ class Sink:
             mistyped = overflow = 0
             converted: dict[int, tuple[str, ...]] = {}
             columns: list[str] = []
+            if response is not None and request is not None and whole_inputs(request.body, response.body):
+                # its row holds each 1-D input whole: type its columns as its halves would (two
+                # replicas write the request's per-token rows), so one replica and two store one row
+                for row in join(request, None):
+                    schema.normalise(row, types, new, fits, self.max_columns, [])
             for i, row in enumerate(rows):
                 bad, aside = schema.normalise(row, types, new, fits, self.max_columns, columns)
                 mistyped += bad
