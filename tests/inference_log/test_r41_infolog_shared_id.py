@@ -78,3 +78,20 @@ def test_one_request_and_its_response_still_pair_and_so_does_a_later_reuse(tmp_p
     assert (rows.has_request & rows.has_response).all() and len(rows) == 2
     assert rows.sort_values("x")[["x", "prediction"]].values.tolist() == [[1.0, 0.1], [2.0, 0.2]]
     assert "ctloop_log_ambiguous_ids_total 0" in metrics
+
+
+def test_a_replayed_copy_of_a_waiting_request_still_pairs(tmp_path):
+    """A crash after a flush copied a waiting request into the new WAL segment and before it deleted
+    the old one leaves the request in both (sink.flush: at-least-once); the replay adds it twice. Two
+    copies (same time and body) are one call, not two: its response still pairs with it."""
+    from ctloop.inference_log.events import parse_event
+
+    request = parse_event(_headers("request"), json.dumps({"instances": [{"x": 1.0}]}).encode())
+    wal = tmp_path / "wal"
+    wal.mkdir()
+    (wal / "segment-00000000000000000001-aaaaaa.wal").write_bytes(request.to_wal() + b"\n")
+    (wal / "segment-00000000000000000002-bbbbbb.wal").write_bytes(request.to_wal() + b"\n")
+    rows, metrics = _run(tmp_path, [("response", {"predictions": [0.1]})])
+    paired = rows[rows.has_request & rows.has_response]
+    assert paired[["x", "prediction"]].values.tolist() == [[1.0, 0.1]], rows
+    assert "ctloop_log_ambiguous_ids_total 0" in metrics
