@@ -95,3 +95,53 @@ def test_a_replayed_copy_of_a_waiting_request_still_pairs(tmp_path):
     paired = rows[rows.has_request & rows.has_response]
     assert paired[["x", "prediction"]].values.tolist() == [[1.0, 0.1]], rows
     assert "ctloop_log_ambiguous_ids_total 0" in metrics
+
+
+def test_a_restart_does_not_pair_what_was_ambiguous(tmp_path):
+    """A flush copies the events still waiting into the new WAL segment (requests, then responses);
+    a restart replays them in that order. An id with two responses and then one request waiting
+    was replayed request, response (paired), response: the restart paired what the sink had refused to.
+    Now the events of an ambiguous id are copied the larger kind first, so the replay sees the
+    ambiguity again before anything could pair."""
+    async def scenario():
+        wal = str(tmp_path / "wal")
+        sink = Sink(str(tmp_path / "root"), wal, flush_rows=10**9, flush_seconds=10**6)
+        await sink.start()
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(sink)), base_url="http://s") as c:
+            for kind, body in [("response", {"predictions": [0.1]}), ("response", {"predictions": [0.2]}),
+                               ("request", {"instances": [{"x": 1.0}]})]:
+                assert (await c.post("/", headers=_headers(kind), content=json.dumps(body))).status_code == 200
+        await sink.flush()  # within join_ttl: all three copied into the new segment
+        await sink.abandon()  # the pod is killed: nothing more is written
+        again = Sink(str(tmp_path / "root"), wal, flush_rows=10**9, flush_seconds=10**6)
+        await again.start()  # replays the segment
+        await again.stop()
+    asyncio.run(scenario())
+    rows = parquet_rows(tmp_path / "root")
+    assert len(rows) == 3 and not (rows.has_request & rows.has_response).any(), rows
+
+
+def test_an_ambiguous_id_leaves_whole_once_its_first_event_is_due(tmp_path):
+    """Each waiting event left after its own ``join_ttl``: of an ambiguous id (two requests) the
+    older request left, the younger was copied into the new segment alone, and after a restart it
+    paired with the next response of the id, which may answer the other call. Now the events of an
+    ambiguous id leave together once the first is due (none of them would pair anyway)."""
+    async def scenario():
+        wal = str(tmp_path / "wal")
+        sink = Sink(str(tmp_path / "root"), wal, flush_rows=10**9, flush_seconds=10**6, join_ttl_seconds=2.0)
+        await sink.start()
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(sink)), base_url="http://s") as c:
+            await c.post("/", headers=_headers("request"), content=json.dumps({"instances": [{"x": 1.0}]}))
+            await asyncio.sleep(1.0)
+            await c.post("/", headers=_headers("request"), content=json.dumps({"instances": [{"x": 2.0}]}))
+            await asyncio.sleep(1.2)  # the first request is due, the second not (unless the machine stalls)
+            await sink.flush()
+        await sink.abandon()
+        again = Sink(str(tmp_path / "root"), wal, flush_rows=10**9, flush_seconds=10**6)
+        await again.start()
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(again)), base_url="http://s") as c:
+            await c.post("/", headers=_headers("response"), content=json.dumps({"predictions": [0.1]}))
+        await again.stop()
+    asyncio.run(scenario())
+    rows = parquet_rows(tmp_path / "root")
+    assert len(rows) == 3 and not (rows.has_request & rows.has_response).any(), rows

@@ -62,7 +62,9 @@ response the same ``ce-id``; a second request (or response) with an id that is s
 its partner is kept too (``ctloop_log_duplicate_ids_total``), and from then on none of the events
 waiting under that id pairs: the agent's workers send the events of two calls sharing a ``Ce-Id``
 in any order, so which response answers which request cannot be told. They are written as half
-rows after ``join_ttl`` (``ctloop_log_ambiguous_ids_total`` counts them). Rows of different events
+rows together once the first is ``join_ttl`` old (``ctloop_log_ambiguous_ids_total`` counts them);
+a flush copies them into the new WAL segment the larger kind first, so a replay sees the ambiguity
+again before it could pair anything. Rows of different events
 sharing an id share ``request_id``: readers that deduplicate on ``(request_id, instance)`` keep
 one of them.
 
@@ -912,10 +914,14 @@ class Sink:
                 now = time.monotonic()
                 for key in list(self._open):
                     slot = self._open[key]
+                    # an ambiguous id's events never pair: they leave together, once the first is due
+                    # (a part left behind would no longer look ambiguous to a replay)
+                    due = final or (slot.get("ambiguous", False) and any(
+                        now - arrived > self.join_ttl for kind in ("request", "response") for _, arrived in slot[kind]))
                     for kind in ("request", "response"):
                         keep = []
                         for event, arrived in slot[kind]:
-                            if final or now - arrived > self.join_ttl:
+                            if due or now - arrived > self.join_ttl:
                                 self._buffer(event, None) if kind == "request" else self._buffer(None, event)
                             else:
                                 keep.append((event, arrived))
@@ -928,8 +934,11 @@ class Sink:
                 pending = {model: dict(self._new_types.get(model, {})) for model in {key[0] for key in parts}}
                 quarantine, self._quarantine = self._quarantine, []
                 retired, self._retired = self._retired, []
+                # the kind with more events first: a replay of an ambiguous id (two of one kind)
+                # sees the ambiguity before it could pair anything
                 carried = [event.to_wal() for slot in self._open.values()
-                           for kind in ("request", "response") for event, _ in slot[kind]]
+                           for kind in (("response", "request") if len(slot["response"]) > len(slot["request"])
+                                        else ("request", "response")) for event, _ in slot[kind]]
                 try:
                     if carried:
                         self._wal.write(b"\n".join(carried) + b"\n")
