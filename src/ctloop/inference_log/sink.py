@@ -729,9 +729,10 @@ class Sink:
         component, the other kind) when that is unambiguous: the one event of the other kind waiting
         under its id, none of its own kind. Once an id has two requests (or two responses) waiting,
         none of its waiting events pairs (KServe's workers send the events of two calls sharing a
-        ``Ce-Id`` in any order: pairing them would give one call the other's prediction); each is
-        written as a half row after ``join_ttl``. An event without a partner waits until its partner
-        comes or ``join_ttl`` passes."""
+        ``Ce-Id`` in any order: pairing them would give one call the other's prediction); they are
+        written as half rows together once the first is ``join_ttl`` old (:meth:`flush`). Copies of
+        one event (same time and body: a WAL line replayed twice) are no second call. An event
+        without a partner waits until its partner comes or ``join_ttl`` passes."""
         key = (event.model, event.namespace, event.component, event.id)
         slot = self._open.get(key)
         if slot is None:
