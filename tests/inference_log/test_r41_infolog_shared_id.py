@@ -19,6 +19,7 @@ import json
 
 import httpx
 import pandas as pd
+import pytest
 
 from ctloop.inference_log.app import create_app
 from ctloop.inference_log.sink import Sink
@@ -80,13 +81,15 @@ def test_one_request_and_its_response_still_pair_and_so_does_a_later_reuse(tmp_p
     assert "ctloop_log_ambiguous_ids_total 0" in metrics
 
 
-def test_a_replayed_copy_of_a_waiting_request_still_pairs(tmp_path):
+@pytest.mark.parametrize("body", [b'{"instances": [{"x": 1.0}]}',
+                                  b'{"instances": [{"x": 1.0, "y": NaN}]}'])  # NaN != NaN: compared as written
+def test_a_replayed_copy_of_a_waiting_request_still_pairs(tmp_path, body):
     """A crash after a flush copied a waiting request into the new WAL segment and before it deleted
     the old one leaves the request in both (sink.flush: at-least-once); the replay adds it twice. Two
     copies (same time and body) are one call, not two: its response still pairs with it."""
     from ctloop.inference_log.events import parse_event
 
-    request = parse_event(_headers("request"), json.dumps({"instances": [{"x": 1.0}]}).encode())
+    request = parse_event(_headers("request"), body)
     wal = tmp_path / "wal"
     wal.mkdir()
     (wal / "segment-00000000000000000001-aaaaaa.wal").write_bytes(request.to_wal() + b"\n")
