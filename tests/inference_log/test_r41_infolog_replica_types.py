@@ -72,3 +72,22 @@ def test_one_replica_stores_the_row_two_replicas_give(tmp_path):
     assert joined == halves  # before: input_ids '[101,7,8,9,102]' in a string column, nothing set aside
     registry = json.loads((tmp_path / "joined" / "_schema" / "model=seq.json").read_text())["columns"]
     assert registry["input_ids"] == "double"
+
+
+def test_a_tf_serving_columnar_pair_too(tmp_path):
+    """TensorFlow Serving's columnar pair of different row counts (``tensorflow_serving/g3doc/
+    api_rest.md``: named inputs "need not share the same 0-th dimension") is one row, each side whole:
+    one replica typed ``prediction`` ``string`` by the whole ``[0.1, 0.9]``, two replicas ``double``
+    by the response half's rows. Now both ``double``, the whole list in ``_mistyped``."""
+    request, response = {"inputs": [[1, 2], [3, 4], [5, 6]]}, {"outputs": [0.1, 0.9]}
+    _replica(tmp_path / "one", tmp_path / "joined", ("request", request), ("response", response))
+    _replica(tmp_path / "a", tmp_path / "halves", ("request", request))
+    _replica(tmp_path / "b", tmp_path / "halves", ("response", response))
+    end = pd.Timestamp("2026-11-22T11:00:00Z")
+    rows = []
+    for root in ("joined", "halves"):
+        (row,) = read_log(str(tmp_path / root), "seq", end - pd.Timedelta("1h"), end).to_dict("records")
+        rows.append((json.loads(row["_mistyped"]), pd.isna(row["prediction"]), row["has_response"]))
+        registry = json.loads((tmp_path / root / "_schema" / "model=seq.json").read_text())["columns"]
+        assert registry["prediction"] == "double", (root, registry)
+    assert rows[0] == rows[1] == ({"f0": [[1, 2], [3, 4], [5, 6]], "prediction": [0.1, 0.9]}, True, True)

@@ -1218,10 +1218,16 @@ def _number_kind(value: Any) -> str | None:
 
 
 def whole_inputs(request: Any, response: Any) -> bool:
-    """Whether :func:`join` makes the pair of these bodies one row holding each 1-D v2 input whole
-    (an unbatched sequence answered by one row) where the request alone makes a row per token."""
-    return (isinstance(request, dict) and isinstance(response, dict) and _unbatched(request)
-            and any(len(t["data"]) > 1 for t in request["inputs"]) and _one_answer(response))
+    """Whether :func:`join` makes the pair of these bodies one row holding a side whole where the
+    halves alone make rows of their own: each 1-D v2 input of an unbatched sequence answered by one
+    row (the request alone: a row per token), or both sides of a TensorFlow Serving columnar pair
+    whose sides have different row counts (each alone: its own rows)."""
+    if not (isinstance(request, dict) and isinstance(response, dict)):
+        return False
+    if "inputs" in request and v1_inputs(request) and v1_outputs(response):
+        rows, answers = _v1_rows(request["inputs"]), _predictions(response)
+        return isinstance(rows, list) and isinstance(answers, list) and len(rows) != len(answers)
+    return _unbatched(request) and any(len(t["data"]) > 1 for t in request["inputs"]) and _one_answer(response)
 
 
 def _unbatched(body: dict[str, Any]) -> bool:

@@ -790,9 +790,9 @@ class Sink:
             converted: dict[int, tuple[str, ...]] = {}
             columns: list[str] = []
             if response is not None and request is not None and whole_inputs(request.body, response.body):
-                # its row holds each 1-D input whole: type its columns as its halves would (two
-                # replicas write the request's per-token rows), so one replica and two store one row
-                for row in join(request, None):
+                # its row holds a side whole: type its columns as its halves would (two replicas
+                # write each side's own rows), so one replica and two store one row
+                for row in (*join(request, None), *join(None, response)):
                     schema.normalise(row, types, new, fits, self.max_columns, [])
             for i, row in enumerate(rows):
                 bad, aside = schema.normalise(row, types, new, fits, self.max_columns, columns)
