@@ -28,7 +28,8 @@ response never arrives carry their model version.
 
 ``ce-metadata``: the request headers named in ``logger.metadataHeaders``, as a JSON object of
 header → list of values. Each becomes a ``meta_<header>`` column (lowercase, ``-`` → ``_``; several
-values comma-joined), so a business key such as ``X-Order-Id`` lands as ``meta_x_order_id`` and
+values comma-joined, and so are the values of several headers of one column: ``X-Order-Id`` and
+``X_Order_Id``, in the order ``ce-metadata`` lists them), so a business key such as ``X-Order-Id`` lands as ``meta_x_order_id`` and
 labels can be joined on it (``ctloop labels ingest --key meta_x_order_id``).
 
 Payload shapes are validated when an event arrives (:func:`parse_event`, a few ``isinstance``
@@ -332,12 +333,17 @@ def metadata_columns(value: str | None) -> dict[str, str] | None:
     parsed = _json_object_header("ce-metadata", value, "header name -> values")
     if parsed is None:
         return None
-    out = {}
+    out: dict[str, str | None] = {}
     for name, values in parsed.items():
         if isinstance(values, list):
             values = ",".join(str(v) for v in values)
         column = "meta_" + _NOT_ALNUM.sub("_", str(name).lower()).strip("_")
-        out[column] = None if values is None else str(values)
+        value = None if values is None else str(values)
+        if out.get(column) is not None and value is not None:  # X-Order-Id and X_Order_Id: one column,
+            value = f"{out[column]},{value}"  # both headers' values, as the values of one header are joined
+        elif value is None and column in out:
+            continue
+        out[column] = value
     return out or None
 
 
@@ -1211,6 +1217,19 @@ def _number_kind(value: Any) -> str | None:
     return "int" if abs(value) <= 2**53 else "other"
 
 
+def whole_inputs(request: Any, response: Any) -> bool:
+    """Whether :func:`join` makes the pair of these bodies one row holding a side whole where the
+    halves alone make rows of their own: each 1-D v2 input of an unbatched sequence answered by one
+    row (the request alone: a row per token), or both sides of a TensorFlow Serving columnar pair
+    whose sides have different row counts (each alone: its own rows)."""
+    if not (isinstance(request, dict) and isinstance(response, dict)):
+        return False
+    if "inputs" in request and v1_inputs(request) and v1_outputs(response):
+        rows, answers = _v1_rows(request["inputs"]), _predictions(response)
+        return isinstance(rows, list) and isinstance(answers, list) and len(rows) != len(answers)
+    return _unbatched(request) and any(len(t["data"]) > 1 for t in request["inputs"]) and _one_answer(response)
+
+
 def _unbatched(body: dict[str, Any]) -> bool:
     """Whether a request's ``inputs`` are v2 tensors, every one 1-D (shape ``[n]``, flat data): the
     batch dimension or a sequence of one instance — only the response can tell (:func:`join`)."""
@@ -1236,4 +1255,4 @@ __all__ = ["CONTENT_CODINGS", "MAX_GZIP_MEMBERS", "WHOLE_ROWS", "Event", "featur
            "from_kserve_agent", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",
-           "annotated_model_version", "MODEL_VERSION_ANNOTATION", "INFERENCE_ID", "inference_id", "v1_inputs", "inference_body"]
+           "annotated_model_version", "MODEL_VERSION_ANNOTATION", "INFERENCE_ID", "inference_id", "v1_inputs", "inference_body", "whole_inputs"]

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -34,8 +35,9 @@ def check_number(name: str, value: object, label: str) -> int | float:
     if number is not None and setting.kind is int and isinstance(value, float):
         number = None  # 2.5 is no whole number
     ok = number is not None and (number >= setting.low if setting.low_allowed else number > setting.low)  # NaN: no
+    ok = ok and math.isfinite(number)  # inf seconds: a request without response would wait forever
     if not ok:
-        what = "a whole number" if setting.kind is int else "a number of seconds"
+        what = "a whole number" if setting.kind is int else "a finite number of seconds"
         bound = f">= {setting.low}" if setting.low_allowed else f"> {setting.low}"
         raise ConfigError(f"{label} must be {what} {bound} (default {setting.default})")
     return number

@@ -57,11 +57,14 @@ null there and kept in ``_mistyped``. A model has at most ``max_columns`` featur
 new feature are kept in the row's ``_overflow`` (JSON text), counted (``ctloop_log_overflow_values_total``) and warned about once
 per model and process.
 
-**A reused ``ce-id`` is never dropped.** KServe's agent gives a request and its response the same
-``ce-id``; a second request (or response) with an id that is still waiting for its partner is
-kept too: a response pairs with the latest request of its id that has none (a client retrying a
-failed call with the same ``Ce-Id`` gets the retry paired), the rest are written as half rows
-after ``join_ttl`` (``ctloop_log_duplicate_ids_total`` counts them). Rows of different events
+**A reused ``ce-id`` is never dropped, nor cross-paired.** KServe's agent gives a request and its
+response the same ``ce-id``; a second request (or response) with an id that is still waiting for
+its partner is kept too (``ctloop_log_duplicate_ids_total``), and from then on none of the events
+waiting under that id pairs: the agent's workers send the events of two calls sharing a ``Ce-Id``
+in any order, so which response answers which request cannot be told. They are written as half
+rows together once the first is ``join_ttl`` old (``ctloop_log_ambiguous_ids_total`` counts them);
+a flush copies them into the new WAL segment the larger kind first, so a replay sees the ambiguity
+again before it could pair anything. Rows of different events
 sharing an id share ``request_id``: readers that deduplicate on ``(request_id, instance)`` keep
 one of them.
 
@@ -97,7 +100,14 @@ from ctloop.inference_log.defaults import (
     SINK_JOIN_TTL_SECONDS,
     VALUES_DIVISOR,
 )
-from ctloop.inference_log.events import Event, PairMismatch, PayloadError, count_values, join
+from ctloop.inference_log.events import (
+    Event,
+    PairMismatch,
+    PayloadError,
+    count_values,
+    join,
+    whole_inputs,
+)
 from ctloop.inference_log.layout import QUARANTINE_DIR
 
 log = logging.getLogger("ctloop.inference_log")
@@ -123,6 +133,7 @@ class Stats:
     mistyped: int = 0  # values that did not fit their column's type (kept in _mistyped)
     overflow: int = 0  # values of keys that found their model's columns full (kept in _overflow)
     duplicate_ids: int = 0  # events whose ce-id already had an event of the same kind waiting
+    ambiguous_ids: int = 0  # events left unpaired: their ce-id had two events of one kind waiting
     mismatched_pairs: int = 0  # pairs with more or fewer response rows than request rows (quarantined)
     last_flush_ok: float = 0.0  # unix time of the last flush that wrote everything
     flush_failing_since: float | None = None  # unix time of the first failed flush since then
@@ -715,19 +726,36 @@ class Sink:
 
     def _add(self, event: Event) -> None:
         """Join an acknowledged event with its partner (same ``ce-id``, model, namespace and
-        component, the other kind): a response pairs with the latest request of its id still
-        waiting (a retry that reuses the id gets its own response); an event without a waiting
-        partner waits (with any others of its id) until its partner comes or ``join_ttl`` passes."""
+        component, the other kind) when that is unambiguous: the one event of the other kind waiting
+        under its id, none of its own kind. Once an id has two requests (or two responses) waiting,
+        none of its waiting events pairs (KServe's workers send the events of two calls sharing a
+        ``Ce-Id`` in any order: pairing them would give one call the other's prediction); they are
+        written as half rows together once the first is ``join_ttl`` old (:meth:`flush`). Copies of
+        one event (same time and body: a WAL line replayed twice) are no second call. An event
+        without a partner waits until its partner comes or ``join_ttl`` passes."""
         key = (event.model, event.namespace, event.component, event.id)
         slot = self._open.get(key)
         if slot is None:
             self._open[key] = {"request": [], "response": [], event.kind: [(event, time.monotonic())]}
             return
+        mine = slot[event.kind]
         partners = slot["response" if event.kind == "request" else "request"]
+        if slot.get("ambiguous"):  # its id has had two events of one kind waiting: nothing pairs
+            self.stats.ambiguous_ids += 1
+            self.stats.duplicate_ids += bool(mine)
+            mine.append((event, time.monotonic()))
+            return
+        if mine:  # a second request (or response) under an id still waiting: which response belongs
+            # to which request cannot be told (KServe's workers send them in any order), so none pairs
+            self.stats.duplicate_ids += 1
+            mine.append((event, time.monotonic()))
+            if all(e.time == event.time and e.body == event.body for e, _ in mine):
+                return  # copies of one event (a WAL line replayed twice after a crash): one call, pairable
+            slot["ambiguous"] = True
+            self.stats.ambiguous_ids += len(mine) + len(partners)
+            return
         if not partners:
-            if slot[event.kind]:
-                self.stats.duplicate_ids += 1
-            slot[event.kind].append((event, time.monotonic()))
+            mine.append((event, time.monotonic()))
             return
         partner, _ = partners.pop()
         if event.kind == "request":
@@ -761,6 +789,11 @@ class Sink:
             mistyped = overflow = 0
             converted: dict[int, tuple[str, ...]] = {}
             columns: list[str] = []
+            if response is not None and request is not None and whole_inputs(request.body, response.body):
+                # its row holds a side whole: type its columns as its halves would (two replicas
+                # write each side's own rows), so one replica and two store one row
+                for row in (*join(request, None), *join(None, response)):
+                    schema.normalise(row, types, new, fits, self.max_columns, [])
             for i, row in enumerate(rows):
                 bad, aside = schema.normalise(row, types, new, fits, self.max_columns, columns)
                 mistyped += bad
@@ -882,10 +915,14 @@ class Sink:
                 now = time.monotonic()
                 for key in list(self._open):
                     slot = self._open[key]
+                    # an ambiguous id's events never pair: they leave together, once the first is due
+                    # (a part left behind would no longer look ambiguous to a replay)
+                    due = final or (slot.get("ambiguous", False) and any(
+                        now - arrived > self.join_ttl for kind in ("request", "response") for _, arrived in slot[kind]))
                     for kind in ("request", "response"):
                         keep = []
                         for event, arrived in slot[kind]:
-                            if final or now - arrived > self.join_ttl:
+                            if due or now - arrived > self.join_ttl:
                                 self._buffer(event, None) if kind == "request" else self._buffer(None, event)
                             else:
                                 keep.append((event, arrived))
@@ -898,8 +935,11 @@ class Sink:
                 pending = {model: dict(self._new_types.get(model, {})) for model in {key[0] for key in parts}}
                 quarantine, self._quarantine = self._quarantine, []
                 retired, self._retired = self._retired, []
+                # the kind with more events first: a replay of an ambiguous id (two of one kind)
+                # sees the ambiguity before it could pair anything
                 carried = [event.to_wal() for slot in self._open.values()
-                           for kind in ("request", "response") for event, _ in slot[kind]]
+                           for kind in (("response", "request") if len(slot["response"]) > len(slot["request"])
+                                        else ("request", "response")) for event, _ in slot[kind]]
                 try:
                     if carried:
                         self._wal.write(b"\n".join(carried) + b"\n")
@@ -1021,6 +1061,10 @@ class Sink:
             *counter("ctloop_log_duplicate_ids_total",
                      "Events whose ce-id already had an event of the same kind waiting (both kept).",
                      s.duplicate_ids),
+            *counter("ctloop_log_ambiguous_ids_total",
+                     "Events written unpaired (half rows) because their ce-id had two requests or two "
+                     "responses waiting: which response answers which request cannot be told.",
+                     s.ambiguous_ids),
             *counter("ctloop_log_mismatched_pairs_total",
                      "Responses with more or fewer rows than their request (v1 predictions, v2 output "
                      "shape[0]): the request "
