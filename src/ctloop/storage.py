@@ -329,7 +329,8 @@ class _Local:
         if not base.is_dir():
             return []
         root = loc.uri.rstrip("/")
-        return sorted(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}" for p in local_files(base, suffix))
+        return sorted(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}"
+                      for p in local_files(base, suffix, empty=False))
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
         base = Path(loc.key)
@@ -676,7 +677,7 @@ class _Gcs(_Remote):
         client = self.client(loc)
         prefix = _dir_prefix(loc.key)
         with self.errors(loc, client):
-            names = [b.name for b in client.list_blobs(loc.bucket, prefix=prefix, **self.call_options())]
+            names = [b.name for b in client.list_blobs(loc.bucket, prefix=prefix, **self.call_options()) if b.size]
         return sorted(loc.child(n) for n in names if has_suffix(n, suffix) and not n.endswith("/"))
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
@@ -838,7 +839,7 @@ class _S3(_Remote):
             pages = self.client().get_paginator("list_objects_v2").paginate(
                 Bucket=loc.bucket, Prefix=_dir_prefix(loc.key))
             for page in pages:
-                keys += [o["Key"] for o in page.get("Contents", [])]
+                keys += [o["Key"] for o in page.get("Contents", []) if o.get("Size")]
         return sorted(loc.child(k) for k in keys if has_suffix(k, suffix) and not k.endswith("/"))
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
@@ -1157,7 +1158,7 @@ class _Azure(_Remote):
 
     def list(self, loc: Location, suffix: str) -> list[str]:
         with self.errors(loc):
-            names = [b.name for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key))]
+            names = [b.name for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key)) if b.size]
         return sorted(loc.child(n) for n in names if has_suffix(n, suffix) and not n.endswith("/"))
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
@@ -1367,8 +1368,11 @@ def list_files(prefix: str, suffix: str = "") -> list[str]:
     with ``suffix`` (in any case: :func:`has_suffix`), recursively and sorted; ``[]`` when nothing
     is there. ``s3://b/log`` lists ``s3://b/log/...``, never ``s3://b/logs/...``. Scratch files
     below ``prefix`` (a component starting with '_' or '.': Spark's ``_temporary/``, ``_SUCCESS``,
-    ``.crc``; :func:`is_scratch`) are left out, as the dataset reader leaves them out. A missing
-    bucket is an error."""
+    ``.crc``; :func:`is_scratch`) are left out, as the dataset reader leaves them out; so are
+    zero-byte files (a writer's placeholder, an upload cut short: no rows in any format), as the
+    dataset reader and Spark's listing leave them out (:func:`local_files`), so that the readers of
+    what is listed (the label store, the inference log) read the other files. A missing bucket is an
+    error."""
     backend, loc = _backend(prefix)
     return _addressable(loc, _data_only(loc, backend.list(loc, suffix)))
 
