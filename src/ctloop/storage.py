@@ -36,6 +36,8 @@ Nothing here runs at import time; the cloud SDKs are imported where used.
 from __future__ import annotations
 
 import base64
+import contextlib
+import errno
 import gzip
 import io
 import math
@@ -308,6 +310,33 @@ class _Local:
                 pass  # the temporary file could not be made either
             raise _unwritable(loc.uri, "permission denied" if isinstance(exc, PermissionError)
                               else exc.strerror or str(exc)) from exc
+
+    def create(self, loc: Location, data: bytes, content_type: str) -> bool:
+        path = Path(loc.key)
+        _make_dir(path.parent, loc.uri)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            tmp.write_bytes(data)
+            try:
+                os.link(tmp, path)  # atomic, and refused when the name is taken: whole or not at all
+            except FileExistsError:
+                return False
+            except OSError as exc:  # a file system without hard links (FAT, some FUSE mounts)
+                if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV):
+                    raise
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                except FileExistsError:
+                    return False
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+            return True
+        except OSError as exc:
+            raise _unwritable(loc.uri, "permission denied" if isinstance(exc, PermissionError)
+                              else exc.strerror or str(exc)) from exc
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
 
     def exists(self, loc: Location) -> bool:
         return Path(loc.key).is_file()
@@ -651,6 +680,18 @@ class _Gcs(_Remote):
             client.bucket(loc.bucket).blob(loc.key).upload_from_string(
                 data, content_type=content_type, **self.call_options())
 
+    def create(self, loc: Location, data: bytes, content_type: str) -> bool:
+        from google.api_core import exceptions as gexc
+
+        client = self.client(loc)
+        with self.errors(loc, client):
+            try:  # generation 0: only if no live object has the name (a precondition GCS checks)
+                client.bucket(loc.bucket).blob(loc.key).upload_from_string(
+                    data, content_type=content_type, if_generation_match=0, **self.call_options())
+            except gexc.PreconditionFailed:
+                return False
+        return True
+
     def exists(self, loc: Location) -> bool:
         client = self.client(loc)
         with self.errors(loc):
@@ -797,6 +838,21 @@ class _S3(_Remote):
     def write(self, loc: Location, data: bytes, content_type: str) -> None:
         with self.errors(loc):
             self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
+
+    def create(self, loc: Location, data: bytes, content_type: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        with self.errors(loc):
+            try:  # If-None-Match: * (S3 conditional writes, August 2024; MinIO; moto 5)
+                self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type,
+                                         IfNoneMatch="*")
+            except ClientError as exc:
+                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                # 412: the key exists; 409: a conditional write of the same key is under way (another writer's)
+                if status in (409, 412):
+                    return False
+                raise
+        return True
 
     def exists(self, loc: Location) -> bool:
         from botocore.exceptions import ClientError
@@ -1125,6 +1181,19 @@ class _Azure(_Remote):
             self.container(loc).upload_blob(loc.key, data, overwrite=True,
                                             content_settings=ContentSettings(content_type=content_type))
 
+    def create(self, loc: Location, data: bytes, content_type: str) -> bool:
+        from azure.core.exceptions import ResourceExistsError
+        from azure.storage.blob import ContentSettings
+
+        self.name_check(loc)
+        with self.errors(loc):
+            try:  # overwrite=False: If-None-Match: *, which Azure checks
+                self.container(loc).upload_blob(loc.key, data, overwrite=False,
+                                                content_settings=ContentSettings(content_type=content_type))
+            except ResourceExistsError:
+                return False
+        return True
+
     def exists(self, loc: Location) -> bool:
         if not loc.key:
             return False
@@ -1215,6 +1284,18 @@ def write_bytes(uri: str, data: bytes, content_type: str | None = None) -> None:
     backend, loc = _backend(uri)
     _need_key(loc)
     backend.write(loc, data, content_type or mimetypes.guess_type(loc.key)[0] or "application/octet-stream")
+
+
+def create_bytes(uri: str, data: bytes, content_type: str | None = None) -> bool:
+    """Write ``data`` to ``uri`` only if nothing is there yet: True when written, False (nothing
+    written) when a file or object of that name exists, also one another writer made a moment
+    before. The store decides, in one request, so of two writers exactly one creates it: a local
+    file is linked into place (``link(2)`` refuses a taken name; ``O_EXCL`` where there are no hard
+    links), S3 is sent ``If-None-Match: *``, GCS ``ifGenerationMatch=0``, Azure ``If-None-Match: *``
+    (``overwrite=False``)."""
+    backend, loc = _backend(uri)
+    _need_key(loc)
+    return backend.create(loc, data, content_type or mimetypes.guess_type(loc.key)[0] or "application/octet-stream")
 
 
 def exists(uri: str) -> bool:
@@ -2146,6 +2227,7 @@ __all__ = [
     "parse",
     "read_bytes",
     "write_bytes",
+    "create_bytes",
     "exists",
     "delete",
     "list_files",
