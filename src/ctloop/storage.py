@@ -721,6 +721,12 @@ class _Gcs(_Remote):
             names = [b.name for b in client.list_blobs(loc.bucket, prefix=prefix, **self.call_options()) if b.size]
         return sorted(loc.child(n) for n in names if has_suffix(n, suffix) and not n.endswith("/"))
 
+    def first_below(self, loc: Location, prefix: str) -> str | None:
+        client = self.client(loc)
+        with self.errors(loc, client):
+            return next((b.name for b in client.list_blobs(loc.bucket, prefix=prefix, max_results=1,
+                                                           **self.call_options())), None)
+
     def objects(self, loc: Location) -> list[ObjectInfo]:
         client = self.client(loc)
         with self.errors(loc, client):
@@ -897,6 +903,11 @@ class _S3(_Remote):
             for page in pages:
                 keys += [o["Key"] for o in page.get("Contents", []) if o.get("Size")]
         return sorted(loc.child(k) for k in keys if has_suffix(k, suffix) and not k.endswith("/"))
+
+    def first_below(self, loc: Location, prefix: str) -> str | None:
+        with self.errors(loc):
+            found = self.client().list_objects_v2(Bucket=loc.bucket, Prefix=prefix, MaxKeys=1).get("Contents", [])
+        return found[0]["Key"] if found else None
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
         out: list[ObjectInfo] = []
@@ -1230,6 +1241,11 @@ class _Azure(_Remote):
             names = [b.name for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key)) if b.size]
         return sorted(loc.child(n) for n in names if has_suffix(n, suffix) and not n.endswith("/"))
 
+    def first_below(self, loc: Location, prefix: str) -> str | None:
+        with self.errors(loc):
+            return next(iter(self.container(loc).list_blobs(name_starts_with=prefix, results_per_page=1)),
+                        {"name": None})["name"]
+
     def objects(self, loc: Location) -> list[ObjectInfo]:
         with self.errors(loc):
             blobs = [(b.name, b.size, b.etag, bytes(b.content_settings.content_md5 or b"").hex()) for b in
@@ -1506,16 +1522,21 @@ def refuse_unlistable(uri: str) -> None:
     names): pyarrow 25.0.1's ``AzureFileSystem`` crashes the process (SIGSEGV) listing a prefix
     recursively when it meets one, and no dataset could read it. Asked through the SDK, whose listing
     is safe, before the dataset reader hands the prefix to pyarrow: one listing more per Azure source.
-    Nothing for other schemes (S3 and GCS list such a name; pyarrow refuses it in one line), and
+    Every remote source naming no glob is also refused when it names both an object and a prefix
+    holding objects (:func:`_refuse_object_and_prefix`). Nothing more for other schemes (S3 and GCS
+    list such a name; pyarrow refuses it in one line), and
     nothing for a source without a glob that names a blob (pyarrow reads it by its properties, no
     listing): a read-only SAS scoped to one blob, or one without List, reads it (before, the listing
     was refused and the message said the SAS "was refused or has expired"). A listing refused
     (403) is a ConfigError saying the credentials cannot list."""
-    from azure.core import exceptions as aexc
-
     loc = parse(uri)
+    if loc.scheme == "file":
+        return
+    _refuse_object_and_prefix(uri, loc)
     if loc.scheme != "az":
         return
+    from azure.core import exceptions as aexc
+
     key = loc.key
     backend = _Azure()
     if (glob := re.search(r"[*?\[]", key)) is not None:
@@ -1540,6 +1561,35 @@ def refuse_unlistable(uri: str) -> None:
         raise DataSourceError(f"{uri}: blob {bad!r} of container {loc.bucket!r} has an empty path segment ('//'): "
                               "pyarrow's Azure listing cannot read it (pyarrow 25.0.1 crashes on it); rename the blob "
                               "without the doubled '/', or read a prefix that does not hold it")
+
+
+def _refuse_object_and_prefix(uri: str, loc: Location) -> None:
+    """DataSourceError when the source ``uri`` (no glob) names both an object ``K`` and a prefix ``K/``
+    holding objects: pyarrow's filesystems answer File for ``K`` and drop a trailing '/' (pyarrow
+    25.0.1), so ``s3://b/K`` and ``s3://b/K/`` both read only the object, and the files under ``K/`` were
+    left out (or the source said it "holds no .parquet or .csv files"). Which one is meant cannot be
+    told: the message names both. One request (a HEAD) when ``K`` is no object, a listing of one more
+    when it is."""
+    name = loc.key.rstrip("/")
+    if not name or re.search(r"[*?\[]", name):
+        return
+    backend = _BACKENDS[loc.scheme]()
+    one = Location(uri=loc.child(name), scheme=loc.scheme, bucket=loc.bucket, key=name, account=loc.account)
+    if loc.scheme == "az" and any(part.endswith(".") for part in name.split("/")):
+        return  # a name Azure cannot be asked about: read() refuses it in one line
+    if not backend.exists(one):
+        return
+    try:
+        below = backend.first_below(one, name + "/")
+    except StoreUnavailable:
+        raise
+    except CtloopError:  # refused: credentials that read the object but may not list (a SAS scoped to one blob)
+        return
+    if below is None:
+        return
+    raise DataSourceError(f"{uri}: {one.uri} is both an object and a prefix holding objects (e.g. "
+                          f"{loc.child(below)}): the object would be read and the prefix's files left out; "
+                          f"name one file, or rename the object {name!r} to read the prefix")
 
 
 def arrow_error(uri: str, exc: OSError) -> CtloopError:
