@@ -721,6 +721,13 @@ class _Gcs(_Remote):
             names = [b.name for b in client.list_blobs(loc.bucket, prefix=prefix, **self.call_options()) if b.size]
         return sorted(loc.child(n) for n in names if has_suffix(n, suffix) and not n.endswith("/"))
 
+    def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
+        client = self.client(loc)
+        with self.errors(loc, client):
+            for blob in client.list_blobs(loc.bucket, prefix=prefix, fields="items(name),nextPageToken",
+                                          **self.call_options()):
+                yield blob.name
+
     def first_below(self, loc: Location, prefix: str) -> str | None:
         client = self.client(loc)
         with self.errors(loc, client):
@@ -903,6 +910,12 @@ class _S3(_Remote):
             for page in pages:
                 keys += [o["Key"] for o in page.get("Contents", []) if o.get("Size")]
         return sorted(loc.child(k) for k in keys if has_suffix(k, suffix) and not k.endswith("/"))
+
+    def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
+        with self.errors(loc):
+            for page in self.client().get_paginator("list_objects_v2").paginate(Bucket=loc.bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    yield item["Key"]
 
     def first_below(self, loc: Location, prefix: str) -> str | None:
         with self.errors(loc):
@@ -1241,6 +1254,22 @@ class _Azure(_Remote):
             names = [b.name for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key)) if b.size]
         return sorted(loc.child(n) for n in names if has_suffix(n, suffix) and not n.endswith("/"))
 
+    def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
+        from azure.core import exceptions as aexc
+
+        with self.errors(loc):
+            container = self.container(loc)
+            try:
+                yield from (container.list_blob_names(name_starts_with=prefix) if hasattr(container, "list_blob_names")
+                            else (b.name for b in container.list_blobs(name_starts_with=prefix)))
+            except aexc.HttpResponseError as exc:
+                if exc.status_code != 403:
+                    raise
+                raise ConfigError(f"{uri}: the credentials cannot list container {loc.bucket!r} (List permission; "
+                                  f"Azure answered 403 {_azure_code(exc)}), which reading a prefix or a glob needs: "
+                                  "use a SAS with List ('l') on the container or a role such as 'Storage Blob Data "
+                                  "Reader', or name one blob (a SAS scoped to one blob reads only that blob)") from exc
+
     def first_below(self, loc: Location, prefix: str) -> str | None:
         with self.errors(loc):
             return next(iter(self.container(loc).list_blobs(name_starts_with=prefix, results_per_page=1)),
@@ -1517,76 +1546,62 @@ def filesystem(uri: str) -> tuple[pyarrow.fs.FileSystem, str]:
 
 
 def refuse_unlistable(uri: str) -> None:
-    """DataSourceError naming the first blob below the Azure source ``uri`` (a prefix, a file, or a
-    glob's fixed part) whose name has an empty path segment (``d/a//b.csv``, ``d//b.csv``: valid blob
-    names): pyarrow 25.0.1's ``AzureFileSystem`` crashes the process (SIGSEGV) listing a prefix
-    recursively when it meets one, and no dataset could read it. Asked through the SDK, whose listing
-    is safe, before the dataset reader hands the prefix to pyarrow: one listing more per Azure source.
-    Every remote source naming no glob is also refused when it names both an object and a prefix
-    holding objects (:func:`_refuse_object_and_prefix`). Nothing more for other schemes (S3 and GCS
-    list such a name; pyarrow refuses it in one line), and
-    nothing for a source without a glob that names a blob (pyarrow reads it by its properties, no
-    listing): a read-only SAS scoped to one blob, or one without List, reads it (before, the listing
-    was refused and the message said the SAS "was refused or has expired"). A listing refused
-    (403) is a ConfigError saying the credentials cannot list."""
+    """DataSourceError naming the first object below the remote source ``uri`` (a prefix, a file, or a
+    glob's fixed part) whose name has an empty path segment (``d/a//b.csv``, ``d//b.csv``: valid object
+    and blob names): no dataset can read it. pyarrow 25.0.1's ``AzureFileSystem`` crashes the process
+    (SIGSEGV) listing a prefix recursively when it meets one; its S3 and GCS filesystems list it and then
+    refuse to open it (``ArrowInvalid: Empty path component``: a traceback from the CSV reader's first
+    look at each file, round 41). Asked through the SDK, whose listing is safe, before the dataset reader
+    hands the prefix to pyarrow: one listing more per source. Every remote source naming no glob is
+    also refused when it names both an object and a prefix holding objects
+    (:func:`_refuse_object_and_prefix`). Nothing is listed for a source without a glob that names an
+    object (pyarrow reads it by its properties, no listing): a read-only SAS scoped to one blob, or one
+    without List, reads it (before, the listing was refused and the message said the SAS "was refused
+    or has expired"). An Azure listing refused (403) is a ConfigError saying the credentials cannot list."""
     loc = parse(uri)
     if loc.scheme == "file":
         return
-    _refuse_object_and_prefix(uri, loc)
-    if loc.scheme != "az":
+    if _refuse_object_and_prefix(uri, loc):  # one object, named: nothing is listed
         return
-    from azure.core import exceptions as aexc
-
     key = loc.key
-    backend = _Azure()
     if (glob := re.search(r"[*?\[]", key)) is not None:
         key = key[:glob.start()].rpartition("/")[0]
-    elif key and not key.endswith("/") and backend.exists(loc):  # one blob, named: nothing is listed
-        return
     prefix = _dir_prefix(key)
-    with backend.errors(loc):
-        container = backend.container(loc)
-        try:
-            names = (container.list_blob_names(name_starts_with=prefix) if hasattr(container, "list_blob_names")
-                     else (b.name for b in container.list_blobs(name_starts_with=prefix)))
-            bad = next((n for n in names if "//" in "/" + n[len(prefix):]), None)
-        except aexc.HttpResponseError as exc:
-            if exc.status_code != 403:
-                raise
-            raise ConfigError(f"{uri}: the credentials cannot list container {loc.bucket!r} (List permission; Azure "
-                              f"answered 403 {_azure_code(exc)}), which reading a prefix or a glob needs: use a SAS "
-                              "with List ('l') on the container or a role such as 'Storage Blob Data Reader', or "
-                              "name one blob (a SAS scoped to one blob reads only that blob)") from exc
+    backend = _BACKENDS[loc.scheme]()
+    bad = next((n for n in backend.names(loc, prefix, uri) if "//" in "/" + n[len(prefix):]), None)
     if bad is not None:
-        raise DataSourceError(f"{uri}: blob {bad!r} of container {loc.bucket!r} has an empty path segment ('//'): "
-                              "pyarrow's Azure listing cannot read it (pyarrow 25.0.1 crashes on it); rename the blob "
-                              "without the doubled '/', or read a prefix that does not hold it")
+        what, where = ("blob", "container") if loc.scheme == "az" else ("object", "bucket")
+        why = ("pyarrow's Azure listing cannot read it (pyarrow 25.0.1 crashes on it)" if loc.scheme == "az" else
+               "pyarrow cannot open it (pyarrow 25.0.1: 'Empty path component')")
+        raise DataSourceError(f"{uri}: {what} {bad!r} of {where} {loc.bucket!r} has an empty path segment ('//'): "
+                              f"{why}; rename the {what} without the doubled '/', or read a prefix that does not "
+                              "hold it")
 
 
-def _refuse_object_and_prefix(uri: str, loc: Location) -> None:
+def _refuse_object_and_prefix(uri: str, loc: Location) -> bool:
     """DataSourceError when the source ``uri`` (no glob) names both an object ``K`` and a prefix ``K/``
     holding objects: pyarrow's filesystems answer File for ``K`` and drop a trailing '/' (pyarrow
     25.0.1), so ``s3://b/K`` and ``s3://b/K/`` both read only the object, and the files under ``K/`` were
     left out (or the source said it "holds no .parquet or .csv files"). Which one is meant cannot be
     told: the message names both. One request (a HEAD) when ``K`` is no object, a listing of one more
-    when it is."""
+    when it is. True when the source names one object and no prefix of its name holds any."""
     name = loc.key.rstrip("/")
     if not name or re.search(r"[*?\[]", name):
-        return
+        return False
     backend = _BACKENDS[loc.scheme]()
     one = Location(uri=loc.child(name), scheme=loc.scheme, bucket=loc.bucket, key=name, account=loc.account)
     if loc.scheme == "az" and any(part.endswith(".") for part in name.split("/")):
-        return  # a name Azure cannot be asked about: read() refuses it in one line
+        return False  # a name Azure cannot be asked about: read() refuses it in one line
     if not backend.exists(one):
-        return
+        return False
     try:
         below = backend.first_below(one, name + "/")
     except StoreUnavailable:
         raise
     except CtloopError:  # refused: credentials that read the object but may not list (a SAS scoped to one blob)
-        return
+        return True
     if below is None:
-        return
+        return True
     raise DataSourceError(f"{uri}: {one.uri} is both an object and a prefix holding objects (e.g. "
                           f"{loc.child(below)}): the object would be read and the prefix's files left out; "
                           f"name one file, or rename the object {name!r} to read the prefix")
