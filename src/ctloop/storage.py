@@ -217,6 +217,7 @@ def parse(uri: str) -> Location:
         return Location(uri=uri, scheme="file", key=path)
     rest = uri.split("://", 1)[1]
     bucket, _, key = rest.partition("/")
+    _refuse_userinfo(uri, kind, bucket)
     account = None
     if kind == "az" and "@" in bucket:  # abfss://container@account.dfs.core.windows.net/key
         bucket, _, host = bucket.partition("@")
@@ -225,6 +226,23 @@ def parse(uri: str) -> Location:
         word = "container" if kind == "az" else "bucket"
         raise ConfigError(f"{uri!r} names no {word}: write {uri.split('://')[0]}://{word.upper()}/path")
     return Location(uri=uri, scheme=kind, bucket=bucket, key=key.lstrip("/"), account=account)
+
+
+def _refuse_userinfo(uri: str, kind: str, bucket: str) -> None:
+    """ConfigError for a user or password written into an object-store URI (``s3://KEY:SECRET@b/k``):
+    taken for part of the bucket name, it was quoted whole into error lines, secret included. Named
+    without it. Azure's ``CONTAINER@ACCOUNT`` (``abfss://c@acct.dfs.core.windows.net/``) is no user."""
+    if "@" not in bucket:
+        return
+    if kind == "az" and bucket.count("@") == 1 and ":" not in bucket.partition("@")[0]:
+        return
+    shown = f"{uri.split('://', 1)[0]}://***@{bucket.rpartition('@')[2]}/{uri.split('://', 1)[1].partition('/')[2]}"
+    word = {"s3": "AWS", "gs": "Google Cloud", "az": "Azure"}[kind]
+    form = ("az://CONTAINER/path (or abfss://CONTAINER@ACCOUNT.dfs.core.windows.net/path)" if kind == "az"
+            else f"{kind}://BUCKET/path")
+    raise ConfigError(f"{_masked(shown)!r} holds a user name or password before '@': ctloop takes {word} credentials "
+                      f"from the environment, never from the URI (docs/storage.md); write {form} and set the "
+                      "credentials as the environment's variables or identity")
 
 
 # --------------------------------------------------------------------------- legacy gs:// helpers
