@@ -371,13 +371,13 @@ class _Local:
         except OSError as exc:
             raise DataSourceError(f"cannot delete {loc.uri}: {exc.strerror or type(exc).__name__}") from exc
 
-    def list(self, loc: Location, suffix: str) -> list[str]:
+    def list(self, loc: Location, suffix: str, empty: bool = True) -> list[str]:
         base = Path(loc.key)
         if not base.is_dir():
             return []
         root = loc.uri.rstrip("/")
         return sorted(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}"
-                      for p in local_files(base, suffix, empty=False))
+                      for p in local_files(base, suffix, empty=empty))
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
         base = Path(loc.key)
@@ -732,11 +732,11 @@ class _Gcs(_Remote):
                 if not self._bucket_exists(client, loc):
                     raise
 
-    def list(self, loc: Location, suffix: str) -> list[str]:
+    def list(self, loc: Location, suffix: str, empty: bool = True) -> list[str]:
         client = self.client(loc)
         prefix = _dir_prefix(loc.key)
         with self.errors(loc, client):
-            names = [b.name for b in client.list_blobs(loc.bucket, prefix=prefix, **self.call_options()) if b.size]
+            names = [b.name for b in client.list_blobs(loc.bucket, prefix=prefix, **self.call_options()) if empty or b.size]
         return sorted(loc.child(n) for n in names if has_suffix(n, suffix) and not n.endswith("/"))
 
     def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
@@ -920,13 +920,13 @@ class _S3(_Remote):
         with self.errors(loc):  # S3 answers 204 for a missing key too
             self.client().delete_object(Bucket=loc.bucket, Key=loc.key)
 
-    def list(self, loc: Location, suffix: str) -> list[str]:
+    def list(self, loc: Location, suffix: str, empty: bool = True) -> list[str]:
         keys: list[str] = []
         with self.errors(loc):
             pages = self.client().get_paginator("list_objects_v2").paginate(
                 Bucket=loc.bucket, Prefix=_dir_prefix(loc.key))
             for page in pages:
-                keys += [o["Key"] for o in page.get("Contents", []) if o.get("Size")]
+                keys += [o["Key"] for o in page.get("Contents", []) if empty or o.get("Size")]
         return sorted(loc.child(k) for k in keys if has_suffix(k, suffix) and not k.endswith("/"))
 
     def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
@@ -1267,9 +1267,9 @@ class _Azure(_Remote):
                 if getattr(exc, "error_code", None) != "BlobNotFound":
                     raise
 
-    def list(self, loc: Location, suffix: str) -> list[str]:
+    def list(self, loc: Location, suffix: str, empty: bool = True) -> list[str]:
         with self.errors(loc):
-            names = [b.name for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key)) if b.size]
+            names = [b.name for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key)) if empty or b.size]
         return sorted(loc.child(n) for n in names if has_suffix(n, suffix) and not n.endswith("/"))
 
     def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
@@ -1518,7 +1518,7 @@ def list_files(prefix: str, suffix: str = "") -> list[str]:
     what is listed (the label store, the inference log) read the other files. A missing bucket is an
     error."""
     backend, loc = _backend(prefix)
-    return _addressable(loc, _data_only(loc, backend.list(loc, suffix)))
+    return _addressable(loc, _data_only(loc, backend.list(loc, suffix, empty=False)))
 
 
 def list_objects(prefix: str, *, scratch: bool = False) -> list[ObjectInfo]:

@@ -47,3 +47,13 @@ def test_a_zero_byte_log_file_is_left_out_of_the_tree(root):
     assert len(read_parquet_tree(f"{root}/log")) == 2
     assert [u.rsplit("/", 1)[-1] for u in storage.list_files(f"{root}/log", ".parquet")] == ["part-0.parquet"]
     assert sorted(o.size == 0 for o in storage.list_objects(f"{root}/log")) == [False, True]
+
+
+def test_a_copy_of_a_prefix_keeps_its_zero_byte_files(root):
+    """``local_copy`` (a model directory, a prefix downloaded whole) copies every object, empty ones too
+    (an empty ``__init__.py``, a marker): only the listing of data files leaves them out."""
+    storage.write_bytes(f"{root}/model/MLmodel", b"flavors: {}\n")
+    storage.write_bytes(f"{root}/model/code/__init__.py", b"")
+    with storage.local_copy(f"{root}/model") as path:
+        assert sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()) == [
+            "MLmodel", "code/__init__.py"]
