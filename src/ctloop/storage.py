@@ -100,10 +100,25 @@ def scheme(uri: str) -> str:
         # 'file://' (or 'file://host') joined with a name is file:///name: the root directory
         raise ConfigError(f"{_file_uri_shown(uri)[0]!r} names no path: write a local path (./out) or "
                           "file:///absolute/path")
+    if name in ("s3a", "s3n", "wasb", "wasbs"):
+        _refuse_hadoop_scheme(uri, name)
     if name not in _SCHEMES:
         raise ConfigError(f"unsupported storage scheme {name + '://'!r} in {_without_secrets(uri)!r}: use "
                           f"{_SUPPORTED} (with the credentials of the environment, docs/storage.md)")
     return _SCHEMES[name]
+
+
+def _refuse_hadoop_scheme(uri: str, name: str) -> None:
+    """ConfigError naming the URI to write for Hadoop's name of a store (a path pasted from a Spark
+    job): ``s3a://``/``s3n://`` are S3 (``s3://``); ``wasb[s]://C@A.blob.core.windows.net/`` is the
+    container of Azure account A (``abfs[s]://C@A.dfs.core.windows.net/``)."""
+    rest = uri.split("://", 1)[1]
+    if name.startswith("s3"):
+        fixed = f"s3://{rest}"
+    else:
+        fixed = "abfs" + name[4:] + "://" + re.sub(r"(?i)^([^/]*@[^/.]+)\.blob\.", r"\1.dfs.", rest)
+    raise ConfigError(f"{_masked(uri)!r} uses Hadoop's scheme {name + '://'!r}: ctloop reads the same store as "
+                      f"{fixed.split('://')[0]}://: write {_masked(fixed)!r}")
 
 
 def _without_secrets(uri: str) -> str:
