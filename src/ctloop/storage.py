@@ -227,6 +227,12 @@ def parse(uri: str) -> Location:
                     else f"names another host, {host!r}, not part of the path")
             raise ConfigError(f"{shown!r}: a file URI names a file of this machine as file:///abs/path (or "
                               f"file://localhost/abs/path), and this one {what}; give file:///abs/path or a plain path")
+        if parts is not None and (cut := next((c for c in "#?" if c in uri), None)) is not None:
+            # a fragment or a query: the path would end before it, and a write land on another file
+            raise ConfigError(f"{_file_uri_shown(uri)[0]!r}: a {cut!r} in a file URI ends its path (it starts a "
+                              f"{'fragment' if cut == '#' else 'query'}), so another file would be read or written: "
+                              f"write it as {quote(cut, safe='')!r} (file:///data/runs{quote(cut, safe='')}3/x.csv), "
+                              "or give a plain path")
         # surrogateescape: a listed name that is not UTF-8 (%E9) reads back as the same bytes
         path = unquote(parts.path, errors="surrogateescape") if parts is not None else uri
         return Location(uri=uri, scheme="file", key=path)
