@@ -903,7 +903,13 @@ class _S3(_Remote):
                 # 412: the key exists; 409: a conditional write of the same key is under way (another writer's)
                 if status in (409, 412):
                     return False
-                raise
+                if status != 501:
+                    raise
+                # an S3-compatible store without conditional writes (501 NotImplemented): look, then write
+                # (two writers at the same moment may both write: the limit docs/storage.md states)
+                if self.exists(loc):
+                    return False
+                self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
         return True
 
     def exists(self, loc: Location) -> bool:
