@@ -239,6 +239,7 @@ def parse(uri: str) -> Location:
     rest = uri.split("://", 1)[1]
     bucket, _, key = rest.partition("/")
     _refuse_userinfo(uri, kind, bucket)
+    _refuse_signed_query(uri, kind, key)
     account = None
     if kind == "az" and "@" in bucket:  # abfss://container@account.dfs.core.windows.net/key
         bucket, _, host = bucket.partition("@")
@@ -264,6 +265,26 @@ def _refuse_userinfo(uri: str, kind: str, bucket: str) -> None:
     raise ConfigError(f"{_masked(shown)!r} holds a user name or password before '@': ctloop takes {word} credentials "
                       f"from the environment, never from the URI (docs/storage.md); write {form} and set the "
                       "credentials as the environment's variables or identity")
+
+
+# the query parameters that carry a signature: an Azure SAS (sig=), S3 presigned URLs (SigV4 X-Amz-Signature=,
+# SigV2 Signature=), GCS signed URLs (X-Goog-Signature=)
+_SIGNED_QUERY = re.compile(r"\?(?:.*&)?(?:sig|signature|x-amz-signature|x-goog-signature|x-amz-security-token)=",
+                           re.IGNORECASE)
+
+
+def _refuse_signed_query(uri: str, kind: str, key: str) -> None:
+    """ConfigError for a signed URL's query pasted after an object-store URI (``az://c/x.csv?sv=…&sig=…``):
+    read as part of the object's name, it was quoted, signature included, in error lines. Named without
+    it. A '?' in a name that is no signed query (valid on every store) stays part of the name."""
+    if _SIGNED_QUERY.search(key) is None:
+        return
+    head = uri[:len(uri) - len(key)] + key.partition("?")[0]
+    where = {"az": "AZURE_STORAGE_SAS_TOKEN (a SAS) or AZURE_STORAGE_CONNECTION_STRING",
+             "s3": "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or IRSA",
+             "gs": "GOOGLE_APPLICATION_CREDENTIALS or workload identity"}[kind]
+    raise ConfigError(f"'{head}?***' carries a signed URL's query (a signature): ctloop takes credentials from the "
+                      f"environment, never from the URI ({where}; docs/storage.md); write {head!r} alone")
 
 
 # --------------------------------------------------------------------------- legacy gs:// helpers
@@ -1769,7 +1790,8 @@ def kserve_storage_uri(uri: str) -> str:
 # --------------------------------------------------------------------------- tables
 def table_format(uri: str, fmt: str | None = None) -> str:
     """The table format of ``uri``: explicit ``fmt`` wins, else the file extension."""
-    scheme(uri)  # an unsupported scheme first (a URL's query may be a signature: not quoted back)
+    if scheme(uri) != "file":  # an unsupported scheme first (a URL's query may be a signature: not quoted back)
+        parse(uri)  # and a signed query pasted after an object's name, or a password
     if fmt:
         fmt = fmt.lower()
         if fmt not in TABLE_FORMATS:
