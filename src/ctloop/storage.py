@@ -497,8 +497,11 @@ def local_files(base: Path | str, suffix: str = "", *, empty: bool = True) -> li
             if not has_suffix(name, suffix):
                 continue
             if path.is_file():
-                if empty or path.stat().st_size:
-                    out.append(path)
+                try:
+                    if empty or path.stat().st_size:
+                        out.append(path)
+                except FileNotFoundError:  # removed or renamed away since it was looked at: not there
+                    continue
             elif path.is_symlink() and not path.exists():
                 warnings.warn(f"{base}: left out {path}: a symlink to {os.readlink(path)}, which leads to no file "
                               "(it does not exist, or the links loop)",
