@@ -175,7 +175,7 @@ def run_pipeline_locally(
         setup.close()
         if scratch is not None:
             release_scratch(scratch)
-            shutil.rmtree(scratch, ignore_errors=True)
+            remove_scratch(scratch)
             with contextlib.suppress(OSError):  # <workdir>/.tmp itself, when no other run uses it
                 scratch.parent.rmdir()
         if isinstance(exc, OSError):
@@ -365,7 +365,7 @@ def _make_locked_scratch(directory: Path, lead: str, suffix: str) -> Path | None
         if fd >= 0:
             with contextlib.suppress(OSError):
                 os.close(fd)
-        shutil.rmtree(path, ignore_errors=True)
+        remove_scratch(path)
         raise
     with _held_guard:
         _held[str(path)] = fd
@@ -453,7 +453,27 @@ def _remove_if_ended(path: str, is_dir: bool, away_to: str) -> None:
     finally:
         os.close(fd)  # before the deletion: over NFS an open file is only renamed away
     if away is not None:
-        shutil.rmtree(away, ignore_errors=True)
+        remove_scratch(Path(away))
+
+
+def remove_scratch(path: Path) -> None:
+    """Delete the scratch directory ``path``, its lock file last: a process killed part way (SIGKILL,
+    a node drained) leaves a scratch that still holds its lock file, with the mark and the lock free,
+    which the next clean-up (:func:`remove_stale_scratch`) takes. ``shutil.rmtree`` deleted it in
+    directory order: killed after the lock file was gone, the rest stayed for ever (a scratch with files
+    and no lock file may be an older ctloop's, still running: no clean-up takes it)."""
+    with contextlib.suppress(OSError):
+        with os.scandir(path) as entries:
+            rest = [e for e in entries if e.name != SCRATCH_LOCK]
+        for entry in rest:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+    with contextlib.suppress(OSError):
+        os.unlink(os.path.join(path, SCRATCH_LOCK))
+    shutil.rmtree(path, ignore_errors=True)  # the directory, and whatever came in meanwhile
 
 
 def remove_stale_scratch(directory: Path, lead: str | None = None, suffix: str = "") -> None:
@@ -484,7 +504,7 @@ def _tmpdir(path: Path) -> Iterator[None]:
             yield
     finally:
         release_scratch(path.parent)
-        shutil.rmtree(path.parent, ignore_errors=True)
+        remove_scratch(path.parent)
         with contextlib.suppress(OSError):  # <workdir>/.tmp itself, when no other run uses it
             path.parent.parent.rmdir()
 

@@ -36,6 +36,8 @@ Nothing here runs at import time; the cloud SDKs are imported where used.
 from __future__ import annotations
 
 import base64
+import contextlib
+import errno
 import gzip
 import io
 import math
@@ -98,10 +100,25 @@ def scheme(uri: str) -> str:
         # 'file://' (or 'file://host') joined with a name is file:///name: the root directory
         raise ConfigError(f"{_file_uri_shown(uri)[0]!r} names no path: write a local path (./out) or "
                           "file:///absolute/path")
+    if name in ("s3a", "s3n", "wasb", "wasbs"):
+        _refuse_hadoop_scheme(uri, name)
     if name not in _SCHEMES:
         raise ConfigError(f"unsupported storage scheme {name + '://'!r} in {_without_secrets(uri)!r}: use "
                           f"{_SUPPORTED} (with the credentials of the environment, docs/storage.md)")
     return _SCHEMES[name]
+
+
+def _refuse_hadoop_scheme(uri: str, name: str) -> None:
+    """ConfigError naming the URI to write for Hadoop's name of a store (a path pasted from a Spark
+    job): ``s3a://``/``s3n://`` are S3 (``s3://``); ``wasb[s]://C@A.blob.core.windows.net/`` is the
+    container of Azure account A (``abfs[s]://C@A.dfs.core.windows.net/``)."""
+    rest = uri.split("://", 1)[1]
+    if name.startswith("s3"):
+        fixed = f"s3://{rest}"
+    else:
+        fixed = "abfs" + name[4:] + "://" + re.sub(r"(?i)^([^/]*@[^/.]+)\.blob\.", r"\1.dfs.", rest)
+    raise ConfigError(f"{_masked(uri)!r} uses Hadoop's scheme {name + '://'!r}: ctloop reads the same store as "
+                      f"{fixed.split('://')[0]}://: write {_masked(fixed)!r}")
 
 
 def _without_secrets(uri: str) -> str:
@@ -210,11 +227,19 @@ def parse(uri: str) -> Location:
                     else f"names another host, {host!r}, not part of the path")
             raise ConfigError(f"{shown!r}: a file URI names a file of this machine as file:///abs/path (or "
                               f"file://localhost/abs/path), and this one {what}; give file:///abs/path or a plain path")
+        if parts is not None and (cut := next((c for c in "#?" if c in uri), None)) is not None:
+            # a fragment or a query: the path would end before it, and a write land on another file
+            raise ConfigError(f"{_file_uri_shown(uri)[0]!r}: a {cut!r} in a file URI ends its path (it starts a "
+                              f"{'fragment' if cut == '#' else 'query'}), so another file would be read or written: "
+                              f"write it as {quote(cut, safe='')!r} (file:///data/runs{quote(cut, safe='')}3/x.csv), "
+                              "or give a plain path")
         # surrogateescape: a listed name that is not UTF-8 (%E9) reads back as the same bytes
         path = unquote(parts.path, errors="surrogateescape") if parts is not None else uri
         return Location(uri=uri, scheme="file", key=path)
     rest = uri.split("://", 1)[1]
     bucket, _, key = rest.partition("/")
+    _refuse_userinfo(uri, kind, bucket)
+    _refuse_signed_query(uri, kind, key)
     account = None
     if kind == "az" and "@" in bucket:  # abfss://container@account.dfs.core.windows.net/key
         bucket, _, host = bucket.partition("@")
@@ -223,6 +248,43 @@ def parse(uri: str) -> Location:
         word = "container" if kind == "az" else "bucket"
         raise ConfigError(f"{uri!r} names no {word}: write {uri.split('://')[0]}://{word.upper()}/path")
     return Location(uri=uri, scheme=kind, bucket=bucket, key=key.lstrip("/"), account=account)
+
+
+def _refuse_userinfo(uri: str, kind: str, bucket: str) -> None:
+    """ConfigError for a user or password written into an object-store URI (``s3://KEY:SECRET@b/k``):
+    taken for part of the bucket name, it was quoted whole into error lines, secret included. Named
+    without it. Azure's ``CONTAINER@ACCOUNT`` (``abfss://c@acct.dfs.core.windows.net/``) is no user."""
+    if "@" not in bucket:
+        return
+    if kind == "az" and bucket.count("@") == 1 and ":" not in bucket.partition("@")[0]:
+        return
+    shown = f"{uri.split('://', 1)[0]}://***@{bucket.rpartition('@')[2]}/{uri.split('://', 1)[1].partition('/')[2]}"
+    word = {"s3": "AWS", "gs": "Google Cloud", "az": "Azure"}[kind]
+    form = ("az://CONTAINER/path (or abfss://CONTAINER@ACCOUNT.dfs.core.windows.net/path)" if kind == "az"
+            else f"{kind}://BUCKET/path")
+    raise ConfigError(f"{_masked(shown)!r} holds a user name or password before '@': ctloop takes {word} credentials "
+                      f"from the environment, never from the URI (docs/storage.md); write {form} and set the "
+                      "credentials as the environment's variables or identity")
+
+
+# the query parameters that carry a signature: an Azure SAS (sig=), S3 presigned URLs (SigV4 X-Amz-Signature=,
+# SigV2 Signature=), GCS signed URLs (X-Goog-Signature=)
+_SIGNED_QUERY = re.compile(r"\?(?:.*&)?(?:sig|signature|x-amz-signature|x-goog-signature|x-amz-security-token)=",
+                           re.IGNORECASE)
+
+
+def _refuse_signed_query(uri: str, kind: str, key: str) -> None:
+    """ConfigError for a signed URL's query pasted after an object-store URI (``az://c/x.csv?sv=…&sig=…``):
+    read as part of the object's name, it was quoted, signature included, in error lines. Named without
+    it. A '?' in a name that is no signed query (valid on every store) stays part of the name."""
+    if _SIGNED_QUERY.search(key) is None:
+        return
+    head = uri[:len(uri) - len(key)] + key.partition("?")[0]
+    where = {"az": "AZURE_STORAGE_SAS_TOKEN (a SAS) or AZURE_STORAGE_CONNECTION_STRING",
+             "s3": "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or IRSA",
+             "gs": "GOOGLE_APPLICATION_CREDENTIALS or workload identity"}[kind]
+    raise ConfigError(f"'{head}?***' carries a signed URL's query (a signature): ctloop takes credentials from the "
+                      f"environment, never from the URI ({where}; docs/storage.md); write {head!r} alone")
 
 
 # --------------------------------------------------------------------------- legacy gs:// helpers
@@ -309,6 +371,33 @@ class _Local:
             raise _unwritable(loc.uri, "permission denied" if isinstance(exc, PermissionError)
                               else exc.strerror or str(exc)) from exc
 
+    def create(self, loc: Location, data: bytes, content_type: str) -> bool:
+        path = Path(loc.key)
+        _make_dir(path.parent, loc.uri)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            tmp.write_bytes(data)
+            try:
+                os.link(tmp, path)  # atomic, and refused when the name is taken: whole or not at all
+            except FileExistsError:
+                return False
+            except OSError as exc:  # a file system without hard links (FAT, some FUSE mounts)
+                if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV):
+                    raise
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                except FileExistsError:
+                    return False
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+            return True
+        except OSError as exc:
+            raise _unwritable(loc.uri, "permission denied" if isinstance(exc, PermissionError)
+                              else exc.strerror or str(exc)) from exc
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+
     def exists(self, loc: Location) -> bool:
         return Path(loc.key).is_file()
 
@@ -324,12 +413,13 @@ class _Local:
         except OSError as exc:
             raise DataSourceError(f"cannot delete {loc.uri}: {exc.strerror or type(exc).__name__}") from exc
 
-    def list(self, loc: Location, suffix: str) -> list[str]:
+    def list(self, loc: Location, suffix: str, empty: bool = True) -> list[str]:
         base = Path(loc.key)
         if not base.is_dir():
             return []
         root = loc.uri.rstrip("/")
-        return sorted(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}" for p in local_files(base, suffix))
+        return sorted(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}"
+                      for p in local_files(base, suffix, empty=empty))
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
         base = Path(loc.key)
@@ -407,8 +497,11 @@ def local_files(base: Path | str, suffix: str = "", *, empty: bool = True) -> li
             if not has_suffix(name, suffix):
                 continue
             if path.is_file():
-                if empty or path.stat().st_size:
-                    out.append(path)
+                try:
+                    if empty or path.stat().st_size:
+                        out.append(path)
+                except FileNotFoundError:  # removed or renamed away since it was looked at: not there
+                    continue
             elif path.is_symlink() and not path.exists():
                 warnings.warn(f"{base}: left out {path}: a symlink to {os.readlink(path)}, which leads to no file "
                               "(it does not exist, or the links loop)",
@@ -650,6 +743,18 @@ class _Gcs(_Remote):
             client.bucket(loc.bucket).blob(loc.key).upload_from_string(
                 data, content_type=content_type, **self.call_options())
 
+    def create(self, loc: Location, data: bytes, content_type: str) -> bool:
+        from google.api_core import exceptions as gexc
+
+        client = self.client(loc)
+        with self.errors(loc, client):
+            try:  # generation 0: only if no live object has the name (a precondition GCS checks)
+                client.bucket(loc.bucket).blob(loc.key).upload_from_string(
+                    data, content_type=content_type, if_generation_match=0, **self.call_options())
+            except gexc.PreconditionFailed:
+                return False
+        return True
+
     def exists(self, loc: Location) -> bool:
         client = self.client(loc)
         with self.errors(loc):
@@ -672,12 +777,25 @@ class _Gcs(_Remote):
                 if not self._bucket_exists(client, loc):
                     raise
 
-    def list(self, loc: Location, suffix: str) -> list[str]:
+    def list(self, loc: Location, suffix: str, empty: bool = True) -> list[str]:
         client = self.client(loc)
         prefix = _dir_prefix(loc.key)
         with self.errors(loc, client):
-            names = [b.name for b in client.list_blobs(loc.bucket, prefix=prefix, **self.call_options())]
+            names = [b.name for b in client.list_blobs(loc.bucket, prefix=prefix, **self.call_options()) if empty or b.size]
         return sorted(loc.child(n) for n in names if has_suffix(n, suffix) and not n.endswith("/"))
+
+    def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
+        client = self.client(loc)
+        with self.errors(loc, client):
+            for blob in client.list_blobs(loc.bucket, prefix=prefix, fields="items(name),nextPageToken",
+                                          **self.call_options()):
+                yield blob.name
+
+    def first_below(self, loc: Location, prefix: str) -> str | None:
+        client = self.client(loc)
+        with self.errors(loc, client):
+            return next((b.name for b in client.list_blobs(loc.bucket, prefix=prefix, max_results=1,
+                                                           **self.call_options())), None)
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
         client = self.client(loc)
@@ -797,6 +915,27 @@ class _S3(_Remote):
         with self.errors(loc):
             self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
 
+    def create(self, loc: Location, data: bytes, content_type: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        with self.errors(loc):
+            try:  # If-None-Match: * (S3 conditional writes, August 2024; MinIO; moto 5)
+                self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type,
+                                         IfNoneMatch="*")
+            except ClientError as exc:
+                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                # 412: the key exists; 409: a conditional write of the same key is under way (another writer's)
+                if status in (409, 412):
+                    return False
+                if status != 501:
+                    raise
+                # an S3-compatible store without conditional writes (501 NotImplemented): look, then write
+                # (two writers at the same moment may both write: the limit docs/storage.md states)
+                if self.exists(loc):
+                    return False
+                self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
+        return True
+
     def exists(self, loc: Location) -> bool:
         from botocore.exceptions import ClientError
 
@@ -832,14 +971,25 @@ class _S3(_Remote):
         with self.errors(loc):  # S3 answers 204 for a missing key too
             self.client().delete_object(Bucket=loc.bucket, Key=loc.key)
 
-    def list(self, loc: Location, suffix: str) -> list[str]:
+    def list(self, loc: Location, suffix: str, empty: bool = True) -> list[str]:
         keys: list[str] = []
         with self.errors(loc):
             pages = self.client().get_paginator("list_objects_v2").paginate(
                 Bucket=loc.bucket, Prefix=_dir_prefix(loc.key))
             for page in pages:
-                keys += [o["Key"] for o in page.get("Contents", [])]
+                keys += [o["Key"] for o in page.get("Contents", []) if empty or o.get("Size")]
         return sorted(loc.child(k) for k in keys if has_suffix(k, suffix) and not k.endswith("/"))
+
+    def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
+        with self.errors(loc):
+            for page in self.client().get_paginator("list_objects_v2").paginate(Bucket=loc.bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    yield item["Key"]
+
+    def first_below(self, loc: Location, prefix: str) -> str | None:
+        with self.errors(loc):
+            found = self.client().list_objects_v2(Bucket=loc.bucket, Prefix=prefix, MaxKeys=1).get("Contents", [])
+        return found[0]["Key"] if found else None
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
         out: list[ObjectInfo] = []
@@ -1124,6 +1274,19 @@ class _Azure(_Remote):
             self.container(loc).upload_blob(loc.key, data, overwrite=True,
                                             content_settings=ContentSettings(content_type=content_type))
 
+    def create(self, loc: Location, data: bytes, content_type: str) -> bool:
+        from azure.core.exceptions import ResourceExistsError
+        from azure.storage.blob import ContentSettings
+
+        self.name_check(loc)
+        with self.errors(loc):
+            try:  # overwrite=False: If-None-Match: *, which Azure checks
+                self.container(loc).upload_blob(loc.key, data, overwrite=False,
+                                                content_settings=ContentSettings(content_type=content_type))
+            except ResourceExistsError:
+                return False
+        return True
+
     def exists(self, loc: Location) -> bool:
         if not loc.key:
             return False
@@ -1155,10 +1318,31 @@ class _Azure(_Remote):
                 if getattr(exc, "error_code", None) != "BlobNotFound":
                     raise
 
-    def list(self, loc: Location, suffix: str) -> list[str]:
+    def list(self, loc: Location, suffix: str, empty: bool = True) -> list[str]:
         with self.errors(loc):
-            names = [b.name for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key))]
+            names = [b.name for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key)) if empty or b.size]
         return sorted(loc.child(n) for n in names if has_suffix(n, suffix) and not n.endswith("/"))
+
+    def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
+        from azure.core import exceptions as aexc
+
+        with self.errors(loc):
+            container = self.container(loc)
+            try:
+                yield from (container.list_blob_names(name_starts_with=prefix) if hasattr(container, "list_blob_names")
+                            else (b.name for b in container.list_blobs(name_starts_with=prefix)))
+            except aexc.HttpResponseError as exc:
+                if exc.status_code != 403:
+                    raise
+                raise ConfigError(f"{uri}: the credentials cannot list container {loc.bucket!r} (List permission; "
+                                  f"Azure answered 403 {_azure_code(exc)}), which reading a prefix or a glob needs: "
+                                  "use a SAS with List ('l') on the container or a role such as 'Storage Blob Data "
+                                  "Reader', or name one blob (a SAS scoped to one blob reads only that blob)") from exc
+
+    def first_below(self, loc: Location, prefix: str) -> str | None:
+        with self.errors(loc):
+            return next(iter(self.container(loc).list_blobs(name_starts_with=prefix, results_per_page=1)),
+                        {"name": None})["name"]
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
         with self.errors(loc):
@@ -1214,6 +1398,18 @@ def write_bytes(uri: str, data: bytes, content_type: str | None = None) -> None:
     backend, loc = _backend(uri)
     _need_key(loc)
     backend.write(loc, data, content_type or mimetypes.guess_type(loc.key)[0] or "application/octet-stream")
+
+
+def create_bytes(uri: str, data: bytes, content_type: str | None = None) -> bool:
+    """Write ``data`` to ``uri`` only if nothing is there yet: True when written, False (nothing
+    written) when a file or object of that name exists, also one another writer made a moment
+    before. The store decides, in one request, so of two writers exactly one creates it: a local
+    file is linked into place (``link(2)`` refuses a taken name; ``O_EXCL`` where there are no hard
+    links), S3 is sent ``If-None-Match: *``, GCS ``ifGenerationMatch=0``, Azure ``If-None-Match: *``
+    (``overwrite=False``)."""
+    backend, loc = _backend(uri)
+    _need_key(loc)
+    return backend.create(loc, data, content_type or mimetypes.guess_type(loc.key)[0] or "application/octet-stream")
 
 
 def exists(uri: str) -> bool:
@@ -1367,10 +1563,13 @@ def list_files(prefix: str, suffix: str = "") -> list[str]:
     with ``suffix`` (in any case: :func:`has_suffix`), recursively and sorted; ``[]`` when nothing
     is there. ``s3://b/log`` lists ``s3://b/log/...``, never ``s3://b/logs/...``. Scratch files
     below ``prefix`` (a component starting with '_' or '.': Spark's ``_temporary/``, ``_SUCCESS``,
-    ``.crc``; :func:`is_scratch`) are left out, as the dataset reader leaves them out. A missing
-    bucket is an error."""
+    ``.crc``; :func:`is_scratch`) are left out, as the dataset reader leaves them out; so are
+    zero-byte files (a writer's placeholder, an upload cut short: no rows in any format), as the
+    dataset reader and Spark's listing leave them out (:func:`local_files`), so that the readers of
+    what is listed (the label store, the inference log) read the other files. A missing bucket is an
+    error."""
     backend, loc = _backend(prefix)
-    return _addressable(loc, _data_only(loc, backend.list(loc, suffix)))
+    return _addressable(loc, _data_only(loc, backend.list(loc, suffix, empty=False)))
 
 
 def list_objects(prefix: str, *, scratch: bool = False) -> list[ObjectInfo]:
@@ -1416,45 +1615,65 @@ def filesystem(uri: str) -> tuple[pyarrow.fs.FileSystem, str]:
 
 
 def refuse_unlistable(uri: str) -> None:
-    """DataSourceError naming the first blob below the Azure source ``uri`` (a prefix, a file, or a
-    glob's fixed part) whose name has an empty path segment (``d/a//b.csv``, ``d//b.csv``: valid blob
-    names): pyarrow 25.0.1's ``AzureFileSystem`` crashes the process (SIGSEGV) listing a prefix
-    recursively when it meets one, and no dataset could read it. Asked through the SDK, whose listing
-    is safe, before the dataset reader hands the prefix to pyarrow: one listing more per Azure source.
-    Nothing for other schemes (S3 and GCS list such a name; pyarrow refuses it in one line), and
-    nothing for a source without a glob that names a blob (pyarrow reads it by its properties, no
-    listing): a read-only SAS scoped to one blob, or one without List, reads it (before, the listing
-    was refused and the message said the SAS "was refused or has expired"). A listing refused
-    (403) is a ConfigError saying the credentials cannot list."""
-    from azure.core import exceptions as aexc
-
+    """DataSourceError naming the first object below the remote source ``uri`` (a prefix, a file, or a
+    glob's fixed part) whose name has an empty path segment (``d/a//b.csv``, ``d//b.csv``: valid object
+    and blob names): no dataset can read it. pyarrow 25.0.1's ``AzureFileSystem`` crashes the process
+    (SIGSEGV) listing a prefix recursively when it meets one; its S3 and GCS filesystems list it and then
+    refuse to open it (``ArrowInvalid: Empty path component``: a traceback from the CSV reader's first
+    look at each file, round 41). Asked through the SDK, whose listing is safe, before the dataset reader
+    hands the prefix to pyarrow: one listing more per source. Every remote source naming no glob is
+    also refused when it names both an object and a prefix holding objects
+    (:func:`_refuse_object_and_prefix`). Nothing is listed for a source without a glob that names an
+    object (pyarrow reads it by its properties, no listing): a read-only SAS scoped to one blob, or one
+    without List, reads it (before, the listing was refused and the message said the SAS "was refused
+    or has expired"). An Azure listing refused (403) is a ConfigError saying the credentials cannot list."""
     loc = parse(uri)
-    if loc.scheme != "az":
+    if loc.scheme == "file":
+        return
+    if _refuse_object_and_prefix(uri, loc):  # one object, named: nothing is listed
         return
     key = loc.key
-    backend = _Azure()
     if (glob := re.search(r"[*?\[]", key)) is not None:
         key = key[:glob.start()].rpartition("/")[0]
-    elif key and not key.endswith("/") and backend.exists(loc):  # one blob, named: nothing is listed
-        return
     prefix = _dir_prefix(key)
-    with backend.errors(loc):
-        container = backend.container(loc)
-        try:
-            names = (container.list_blob_names(name_starts_with=prefix) if hasattr(container, "list_blob_names")
-                     else (b.name for b in container.list_blobs(name_starts_with=prefix)))
-            bad = next((n for n in names if "//" in "/" + n[len(prefix):]), None)
-        except aexc.HttpResponseError as exc:
-            if exc.status_code != 403:
-                raise
-            raise ConfigError(f"{uri}: the credentials cannot list container {loc.bucket!r} (List permission; Azure "
-                              f"answered 403 {_azure_code(exc)}), which reading a prefix or a glob needs: use a SAS "
-                              "with List ('l') on the container or a role such as 'Storage Blob Data Reader', or "
-                              "name one blob (a SAS scoped to one blob reads only that blob)") from exc
+    backend = _BACKENDS[loc.scheme]()
+    bad = next((n for n in backend.names(loc, prefix, uri) if "//" in "/" + n[len(prefix):]), None)
     if bad is not None:
-        raise DataSourceError(f"{uri}: blob {bad!r} of container {loc.bucket!r} has an empty path segment ('//'): "
-                              "pyarrow's Azure listing cannot read it (pyarrow 25.0.1 crashes on it); rename the blob "
-                              "without the doubled '/', or read a prefix that does not hold it")
+        what, where = ("blob", "container") if loc.scheme == "az" else ("object", "bucket")
+        why = ("pyarrow's Azure listing cannot read it (pyarrow 25.0.1 crashes on it)" if loc.scheme == "az" else
+               "pyarrow cannot open it (pyarrow 25.0.1: 'Empty path component')")
+        raise DataSourceError(f"{uri}: {what} {bad!r} of {where} {loc.bucket!r} has an empty path segment ('//'): "
+                              f"{why}; rename the {what} without the doubled '/', or read a prefix that does not "
+                              "hold it")
+
+
+def _refuse_object_and_prefix(uri: str, loc: Location) -> bool:
+    """DataSourceError when the source ``uri`` (no glob) names both an object ``K`` and a prefix ``K/``
+    holding objects: pyarrow's filesystems answer File for ``K`` and drop a trailing '/' (pyarrow
+    25.0.1), so ``s3://b/K`` and ``s3://b/K/`` both read only the object, and the files under ``K/`` were
+    left out (or the source said it "holds no .parquet or .csv files"). Which one is meant cannot be
+    told: the message names both. One request (a HEAD) when ``K`` is no object, a listing of one more
+    when it is. True when the source names one object and no prefix of its name holds any."""
+    name = loc.key.rstrip("/")
+    if not name or re.search(r"[*?\[]", name):
+        return False
+    backend = _BACKENDS[loc.scheme]()
+    one = Location(uri=loc.child(name), scheme=loc.scheme, bucket=loc.bucket, key=name, account=loc.account)
+    if loc.scheme == "az" and any(part.endswith(".") for part in name.split("/")):
+        return False  # a name Azure cannot be asked about: read() refuses it in one line
+    if not backend.exists(one):
+        return False
+    try:
+        below = backend.first_below(one, name + "/")
+    except StoreUnavailable:
+        raise
+    except CtloopError:  # refused: credentials that read the object but may not list (a SAS scoped to one blob)
+        return True
+    if below is None:
+        return True
+    raise DataSourceError(f"{uri}: {one.uri} is both an object and a prefix holding objects (e.g. "
+                          f"{loc.child(below)}): the object would be read and the prefix's files left out; "
+                          f"name one file, or rename the object {name!r} to read the prefix")
 
 
 def arrow_error(uri: str, exc: OSError) -> CtloopError:
@@ -1574,7 +1793,8 @@ def kserve_storage_uri(uri: str) -> str:
 # --------------------------------------------------------------------------- tables
 def table_format(uri: str, fmt: str | None = None) -> str:
     """The table format of ``uri``: explicit ``fmt`` wins, else the file extension."""
-    scheme(uri)  # an unsupported scheme first (a URL's query may be a signature: not quoted back)
+    if scheme(uri) != "file":  # an unsupported scheme first (a URL's query may be a signature: not quoted back)
+        parse(uri)  # and a signed query pasted after an object's name, or a password
     if fmt:
         fmt = fmt.lower()
         if fmt not in TABLE_FORMATS:
@@ -2142,6 +2362,7 @@ __all__ = [
     "parse",
     "read_bytes",
     "write_bytes",
+    "create_bytes",
     "exists",
     "delete",
     "list_files",

@@ -286,8 +286,13 @@ def store_key(store_root: str) -> str | None:
     manifest = f"{store_root.rstrip('/')}/labels/{STORE_MANIFEST}"
     if not exists(manifest):
         return None
+    return _manifest_key(manifest, read_bytes(manifest))
+
+
+def _manifest_key(manifest: str, data: bytes) -> str:
+    """The key the manifest ``manifest`` (its bytes ``data``) records."""
     try:
-        key = json.loads(read_bytes(manifest))["key"]
+        key = json.loads(data)["key"]
     except (ValueError, KeyError, TypeError) as exc:  # not JSON (or not UTF-8), not an object, no key
         raise DataSourceError(f"{manifest} is not a label store manifest ({type(exc).__name__}: {exc}): it "
                               'records the store\'s key, e.g. {"key": "request_id", "format": 1}; restore it') from exc
@@ -992,12 +997,27 @@ def _commit(store_root: str, key: str, known: str | None, staged: str) -> None:
     import shutil
     from pathlib import Path
 
-    from ctloop.storage import _make_dir, _unwritable, is_remote, parse, write_bytes
+    from ctloop.storage import (
+        _make_dir,
+        _unwritable,
+        create_bytes,
+        is_remote,
+        parse,
+        read_bytes,
+        write_bytes,
+    )
 
     root = store_root.rstrip("/")
     if known is None:
-        write_bytes(f"{root}/labels/{STORE_MANIFEST}", json.dumps({"key": key, "format": 1}).encode(),
-                    content_type="application/json")
+        # created only if no other ingest made it since store_key() read none (a conditional write the
+        # store checks: storage.create_bytes); the other's key is then this store's key
+        manifest = f"{root}/labels/{STORE_MANIFEST}"
+        if not create_bytes(manifest, json.dumps({"key": key, "format": 1}).encode(), content_type="application/json"):
+            other = _manifest_key(manifest, read_bytes(manifest))
+            if other != key:
+                raise ConfigError(f"label store {store_root} is keyed by {other!r}, not {key!r} (another ingest made "
+                                  f"it a moment ago): ingest labels keyed by {key!r} into another store (one key per "
+                                  "store)")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     final = f"{root}/labels/part-{stamp}-{uuid.uuid4().hex}.parquet"
     if is_remote(final):
