@@ -75,9 +75,13 @@ def _names(args: argparse.Namespace) -> str:
     from ctloop.ops.platform import check_name
 
     if getattr(args, "experiment", None) is not None:
-        check_name(args.experiment, "--experiment", "--experiment credit-continuous-training")
+        check_name(args.experiment, "--experiment", "--experiment credit-continuous-training", "experiment")
+    if getattr(args, "job_name", ""):
+        check_name(args.job_name, "--job-name", "--job-name credit-nightly", "recurring run")
+    if getattr(args, "run_name", ""):
+        check_name(args.run_name, "--run-name", "--run-name retrain-by-hand", "run")
     name = getattr(args, "pipeline_name", "") or getattr(args, "pipeline", "") or PIPELINE
-    return check_name(name, "--pipeline-name", f"--pipeline-name {PIPELINE}")
+    return check_name(name, "--pipeline-name", f"--pipeline-name {PIPELINE}", "pipeline")
 
 
 def _upload(args: argparse.Namespace) -> int:
