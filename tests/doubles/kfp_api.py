@@ -326,7 +326,9 @@ class KfpApiDouble(InThreadServer):
                 if late:
                     time.sleep(late)
                 try:
-                    if status >= 400 and "text" in payload:  # http.Error: text/plain (pipeline_upload_server.go)
+                    if "raw" in payload:  # a subclass' answer as it is: (content type, text, headers)
+                        self._raw(status, *payload["raw"])
+                    elif status >= 400 and "text" in payload:  # http.Error: text/plain (pipeline_upload_server.go)
                         self._raw(status, "text/plain; charset=utf-8", payload["text"] + "\n")
                     elif status >= 400 and "error_message" in payload:
                         self._reply(status, payload)  # the upload server's own (v1beta1) error body

@@ -498,7 +498,9 @@ def _json_message(body: Any) -> str:
         return text[:200]
     if isinstance(data, dict):
         message = str(data.get("message") or data.get("error") or data.get("error_message") or "")
-        for detail in data.get("details") or []:
+        details = data.get("details")
+        # a list of google.protobuf.Any in grpc-gateway's; anything in a proxy's (``"details": 5`` was a TypeError)
+        for detail in details if isinstance(details, list) else []:
             if isinstance(detail, dict) and detail.get("message"):
                 # the API server's external message (2.17.0 common/util/error.go GRPCStatus); a fixed one
                 # (NewInternalServerError, NewUnavailableServerError) says nothing the message does not
@@ -899,6 +901,15 @@ def _bound_transport(client: Any, timeout: float) -> None:
     rest.ctloop_bounded = True
 
 
+def _raised_in_kfp_server_api(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised inside the generated ``kfp_server_api`` package (its deserializer)."""
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last, tb = tb, tb.tb_next
+    return last is not None and f"{os.sep}kfp_server_api{os.sep}" in last.tb_frame.f_code.co_filename
+
+
 def _api_answer(body: Any) -> bool:
     """Whether a ``2xx`` body is one the KFP API writes: a JSON object. Every v2beta1 method answers
     its response message (``google.protobuf.Empty`` as ``{}``) as JSON through grpc-gateway
@@ -1171,6 +1182,15 @@ class Platform:
         except (OSError, HTTPError) as exc:  # refused, DNS, TLS, retries exhausted, timeout
             raise PlatformError(
                 f"KFP API {what}: " + _network_error(exc, url, self.timeout)
+            ) from exc
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            if not _raised_in_kfp_server_api(exc):
+                raise
+            # a JSON object whose fields are not the API's types ({"pipelines": 5}): kfp_server_api 2.17.0's
+            # deserializer (api_client.py __deserialize) fails on it with a TypeError/ValueError
+            raise PlatformError(
+                f"KFP API {what} failed: {url} answered with JSON that is not the KFP API's ({type(exc).__name__}: "
+                f"{one_line(str(exc))[:120]}) — fix: give --host the URL the KFP API is served at, {HOST_EXAMPLES}"
             ) from exc
 
     # ------------------------------------------------------------------ pipelines
