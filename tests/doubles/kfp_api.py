@@ -105,6 +105,10 @@ def _same(stored: Any, value: Any) -> bool:
     return stored is not None and str(stored).casefold() == str(value).casefold()
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(constant)
+
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -291,7 +295,10 @@ class KfpApiDouble(InThreadServer):
                         body[name] = part.get_payload(decode=True)
                         body[f"{name}.filename"] = part.get_filename() or ""
                 elif raw:
-                    body = json.loads(raw)
+                    try:  # grpc-gateway's protojson: JSON only (Python's json also reads NaN and Infinity)
+                        body = json.loads(raw, parse_constant=_not_json)
+                    except ValueError as exc:
+                        return self._error(400, f"proto: syntax error: invalid value {exc}")
                 if double.delay:
                     time.sleep(double.delay)
                 headers = {k.lower(): v for k, v in self.headers.items()}
