@@ -489,7 +489,7 @@ def register(subparsers) -> None:
         section_field,
         tracking_uri,
     )
-    from ctloop.config import ScheduleConfig
+    from ctloop.config import PlatformConfig, ScheduleConfig
 
     u = _parser(
         subparsers,
@@ -541,7 +541,8 @@ def register(subparsers) -> None:
     s.add_argument(
         "--catchup", action="store_true", help="backfill missed runs (default: no catch-up)"
     )
-    s.add_argument("--service-account", default="", help="Kubernetes SA that runs the steps")
+    s.add_argument("--service-account", default="", type=section_field(PlatformConfig, "service_account"),
+                   help="Kubernetes SA that runs the steps (as platform.service_account)")
     s.add_argument("--image", default="", type=image, help=IMAGE_HELP)
     _allow_old_backend(s)
     add_mount_pvc_option(s)
