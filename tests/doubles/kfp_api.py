@@ -486,6 +486,9 @@ class KfpApiDouble(InThreadServer):
                                       "error: Experiment must have a non-empty name"}
             self._need_namespace(body.get("namespace", ""), "An experiment")
             name = body["display_name"]
+            if any(ord(c) > 0xFFFF for c in name):  # the utf8mb3 connection (see _not_utf8mb3): Error 1366
+                return 500, {"error": "Failed to create an experiment: InternalServerError: Failed to create a new "
+                                      "experiment: Error 1366 (HY000): Incorrect string value for column 'Name'"}
             if len(name.encode()) > LENGTH_SPECS["Experiment.Name"]:
                 # toModelExperiment: ValidateModel's InvalidInputError wrapped in an InternalServerError
                 return 500, {"error": "[ExperimentServer]: Failed to create a experiment due to conversion error: "
@@ -525,6 +528,11 @@ class KfpApiDouble(InThreadServer):
             self._validate_recurring(body)
             rid = self.new_id("recurring")
             # resource_manager.go CreateJob: the ScheduledWorkflow first, then the row (job_store.go CreateJob)
+            if column := self._not_utf8mb3(body):
+                self.orphans.append(("ScheduledWorkflow", rid, body["display_name"]))
+                return 500, {"error": f"Failed to create a recurring run: InternalServerError: Failed to store job "
+                                      f"{body['display_name']} to table: Error 1366 (HY000): Incorrect string value "
+                                      f"for column '{column}' at row 1"}
             if column := self._data_too_long(body, "Job"):
                 self.orphans.append(("ScheduledWorkflow", rid, body["display_name"]))
                 return 500, {"error": f"Failed to create a recurring run: InternalServerError: Failed to store job "
@@ -573,6 +581,11 @@ class KfpApiDouble(InThreadServer):
                 raise ValueError(f"experiment {body['experiment_id']} does not exist")
             # a run_id given by the client is the run's (2.17.0 api_converter.go toModelRun: UUID = run_id)
             rid = body.get("run_id") or self.new_id("run")
+            if column := self._not_utf8mb3(body):
+                self.orphans.append(("Workflow", rid, body["display_name"]))
+                return 500, {"error": f"Failed to create a new run: InternalServerError: Failed to store run "
+                                      f"{body['display_name']} to table: Error 1366 (HY000): Incorrect string value "
+                                      f"for column '{column}' at row 1"}
             if column := self._data_too_long(body, "Run"):  # CreateRun: the workflow first, then the row
                 self.orphans.append(("Workflow", rid, body["display_name"]))
                 return 500, {"error": f"Failed to create a new run: InternalServerError: Failed to store run "
@@ -712,6 +725,18 @@ class KfpApiDouble(InThreadServer):
         """The first column of ``model`` whose value MySQL 8 (strict mode) refuses as too long: ``""`` for none."""
         for key, column in (("display_name", "DisplayName"), ("description", "Description")):
             if len(str(body.get(key) or "")) > MYSQL_CHARS[f"{model}.{column}"]:
+                return column
+        return ""
+
+    @staticmethod
+    def _not_utf8mb3(body: dict) -> str:
+        """The first column MySQL refuses a character beyond U+FFFF for (``""``: none): the API server's
+        connection is ``charset=utf8`` (2.17.0 ``client/sql.go`` ``CreateMySQLConfig``: utf8mb3), so
+        storing one is Error 1366 "Incorrect string value" (protojson and encoding/json write it as is)."""
+        params = (body.get("runtime_config") or {}).get("parameters")
+        for value, column in ((body.get("display_name"), "DisplayName"), (body.get("description"), "Description"),
+                              (json.dumps(params, ensure_ascii=False) if params else "", "RuntimeParameters")):
+            if any(ord(c) > 0xFFFF for c in str(value or "")):
                 return column
         return ""
 

@@ -241,6 +241,14 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
             errors.append(f"{name}: expected a JSON object of continuous-training parameters, got {value!r}")
     for name, value in args.items():
         said = any(e.startswith((f"{name}:", f"{name}.")) for e in errors)
+        if not said:
+            from ctloop.ops.platform import refuse_astral
+
+            try:
+                refuse_astral(value, name)
+            except ConfigError as exc:
+                errors.append(str(exc))
+                said = True
         if not said and (where := _non_finite(value, name)):
             errors.append(f"{where[0]}: {where[1]} is not a JSON number (JSON has no NaN or infinity, and KFP "
                           "refuses the request) — give a finite number")

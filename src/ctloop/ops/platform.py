@@ -133,6 +133,28 @@ NAME_LIMITS: dict[str, tuple[int, int]] = {
 MAX_DESCRIPTION = 255
 
 
+def refuse_astral(value: Any, what: str) -> None:
+    """A ConfigError naming ``what`` (and where in ``value``: lists/objects are walked) when a text holds a
+    character beyond U+FFFF (an emoji). KFP 2.17.0's API server talks to MySQL with ``charset=utf8``
+    (``backend/src/apiserver/client/sql.go`` ``CreateMySQLConfig``: utf8mb3, at most 3 bytes a
+    character), so MySQL 8 refuses such a character (Error 1366 "Incorrect string value") when the
+    row is stored: for a recurring run or a run (its name, its parameters) an HTTP 500 after KFP made
+    the ScheduledWorkflow or workflow, which then runs without a KFP record."""
+    stack = [(value, what)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            char = next((c for c in item if ord(c) > 0xFFFF), None)
+            if char is not None:
+                raise ConfigError(f"{where}: {one_line(item[:60])!r} holds {char} (U+{ord(char):X}), a character KFP's "
+                                  "database connection cannot store (MySQL utf8: up to U+FFFF; KFP would fail with "
+                                  "HTTP 500 after creating the workflow) — fix: leave it out")
+        elif isinstance(item, dict):
+            stack.extend((v, f"{where}.{k}") for k, v in item.items())
+        elif isinstance(item, list | tuple):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
+
+
 def check_name(value: str, what: str, example: str, kind: str = "") -> str:
     """``value`` unless it is empty or blank, or (``kind``: a key of :data:`NAME_LIMITS`) longer than KFP
     stores such a name; else a ConfigError naming ``what`` (a flag or key).
@@ -145,6 +167,7 @@ def check_name(value: str, what: str, example: str, kind: str = "") -> str:
     if not value or value.isspace():
         raise ConfigError(f"{what} {value!r} is blank — fix: give a name, e.g. {example}")
     if kind:
+        refuse_astral(value, what)
         most_bytes, most_chars = NAME_LIMITS[kind]
         size, chars = len(value.encode("utf-8", "surrogatepass")), len(value)
         if chars > most_chars or size > most_bytes:
@@ -1586,6 +1609,8 @@ class Platform:
         from ctloop.ops.cron import validate_cron
 
         check_name(job_name, "schedule", "ct-credit-default", "recurring run")
+        for key, value in params.items():
+            refuse_astral(value, f"parameter {key}")
         cron = validate_cron(cron)
         marks = {f"{PIN_MARK}{name}": f"{pid}/{vid}" for name, (pid, vid) in sorted((pins or {}).items())}
         if owner:
@@ -1792,6 +1817,8 @@ class Platform:
         if not run_name:
             raise ConfigError("create_run: run_name is empty; name the run")
         check_name(run_name, "run name", "continuous-training-triggered", "run")
+        for key, value in (params or {}).items():
+            refuse_astral(value, f"parameter {key}")
         if run_id and self.find_run(run_id) is not None:
             return run_id
         target = prepared or self.prepare_run(pipeline, experiment=experiment, run_name=run_name,
