@@ -57,6 +57,10 @@ What sits in front of a real KFP (all optional, for the authentication tests):
 * ``open_healthz``: the proxy lets ``/apis/v2beta1/healthz`` through without a token (a health
   check route exempted from authentication, e.g. oauth2-proxy ``skip_auth_routes``), and answers
   every other request as configured above;
+* lengths as the 2.17.0 server and its MySQL 8.4 store them (``LENGTH_SPECS``, ``MYSQL_CHARS``): a pipeline,
+  version or experiment name over its limit is refused; a recurring run's or run's display name or
+  description over 255 characters fails to store (500) after its ScheduledWorkflow/workflow was made,
+  which is kept in ``orphans``; ``uuid_ids=True``: ids are UUIDs, as the server's (36 characters);
 * ``delay`` seconds before every answer (timeouts); ``reply_delay`` (``{"POST /runs": 2.0}``, a
   path under ``/apis/v2beta1``): seconds between doing a request and answering it (the run exists,
   the answer is late: a client that timed out does not know).
@@ -86,11 +90,23 @@ from tests.fixtures.servers import InThreadServer
 GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 500: 13}
 
 PREFIX = "/apis/v2beta1"
+# kubeflow/pipelines 2.17.0 backend/src/apiserver/validation/length.go LengthSpecs: checked by the API
+# server on Go's len() (bytes of UTF-8) before storing
+LENGTH_SPECS = {"Pipeline.Name": 128, "PipelineVersion.Name": 127, "Experiment.Name": 128}
+# the MySQL columns (varchar(N): N characters) of 2.17.0 model/*.go; a string field without a size is
+# varchar(255) (client_manager/client_manager.go DefaultStringSize: 255), and MySQL 8.4 (the manifests'
+# mysql:8.4, strict mode by default) refuses a longer value: Error 1406 "Data too long for column"
+MYSQL_CHARS = {"PipelineVersion.Name": 127, "Job.DisplayName": 255, "Job.Description": 255,
+               "Run.DisplayName": 255, "Run.Description": 255}
 
 
 def _same(stored: Any, value: Any) -> bool:
     """Equal as KFP's MySQL 8 compares strings by default (``utf8mb4_0900_ai_ci``): case aside."""
     return stored is not None and str(stored).casefold() == str(value).casefold()
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(constant)
 
 
 def _now() -> str:
@@ -143,6 +159,7 @@ class KfpApiDouble(InThreadServer):
         pipeline_denied: frozenset[str] | set[str] = frozenset(),
         open_healthz: bool = False,
         reply_delay: dict[str, float] | None = None,
+        uuid_ids: bool = False,
     ):
         if unauthenticated not in ("401", "302", "403"):
             raise ValueError(f"unauthenticated: 401, 302 or 403, not {unauthenticated!r}")
@@ -158,8 +175,11 @@ class KfpApiDouble(InThreadServer):
         self.pipeline_denied = set(pipeline_denied)
         self.open_healthz = open_healthz
         self.reply_delay = dict(reply_delay or {})
+        self.uuid_ids = uuid_ids
         self.state = State()
         self.calls: list[Call] = []
+        # what KFP created in Kubernetes before a store that failed: (kind, id it was sent as, display name)
+        self.orphans: list[tuple[str, str, str]] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         super().__init__(self._handler())
@@ -170,6 +190,12 @@ class KfpApiDouble(InThreadServer):
         return self.root_url + self.path_prefix
 
     def new_id(self, kind: str) -> str:
+        """``<kind>-<n>``; with ``uuid_ids`` the real server's: a random UUID, 36 characters (2.17.0
+        ``storage/pipeline_store.go`` ``s.uuid.NewRandom()``; a recurring run's is its ScheduledWorkflow's UID)."""
+        if self.uuid_ids:
+            import uuid
+
+            return str(uuid.uuid4())
         return f"{kind}-{next(self._ids)}"
 
     def writes(self) -> list[Call]:
@@ -269,7 +295,10 @@ class KfpApiDouble(InThreadServer):
                         body[name] = part.get_payload(decode=True)
                         body[f"{name}.filename"] = part.get_filename() or ""
                 elif raw:
-                    body = json.loads(raw)
+                    try:  # grpc-gateway's protojson: JSON only (Python's json also reads NaN and Infinity)
+                        body = json.loads(raw, parse_constant=_not_json)
+                    except ValueError as exc:
+                        return self._error(400, f"proto: syntax error: invalid value {exc}")
                 if double.delay:
                     time.sleep(double.delay)
                 headers = {k.lower(): v for k, v in self.headers.items()}
@@ -304,7 +333,11 @@ class KfpApiDouble(InThreadServer):
                 if late:
                     time.sleep(late)
                 try:
-                    if status >= 400 and "error_message" in payload:
+                    if "raw" in payload:  # a subclass' answer as it is: (content type, text, headers)
+                        self._raw(status, *payload["raw"])
+                    elif status >= 400 and "text" in payload:  # http.Error: text/plain (pipeline_upload_server.go)
+                        self._raw(status, "text/plain; charset=utf-8", payload["text"] + "\n")
+                    elif status >= 400 and "error_message" in payload:
                         self._reply(status, payload)  # the upload server's own (v1beta1) error body
                     elif status >= 400:
                         self._error(status, payload["error"])
@@ -379,6 +412,10 @@ class KfpApiDouble(InThreadServer):
             if namespace in self.pipeline_denied:
                 return 400, self._upload_error("Failed to create a pipeline")
             name = query.get("name") or spec["pipelineInfo"]["name"]
+            if too_long := self._too_long("Pipeline", "Name", name):
+                return too_long
+            if len(name) > MYSQL_CHARS["PipelineVersion.Name"]:  # the first version is named after it
+                return 500, self._upload_error("Failed to create a pipeline and a pipeline version")
             # Name unique per namespace (model/pipeline.go uniqueIndex:namespace_name), compared as MySQL does
             if any(_same(x["name"], name) and x["namespace"] == namespace for x in s.pipelines.values()):
                 return 409, self._upload_error("Failed to create a pipeline and a pipeline version")
@@ -403,6 +440,8 @@ class KfpApiDouble(InThreadServer):
             name = query.get("name") or ""
             if not name:
                 raise ValueError("a version name is required")
+            if too_long := self._too_long("PipelineVersion", "Name", name):
+                return too_long
             # 2.17.0 model/pipeline_version.go: Name unique per pipeline (uniqueIndex idx_pipelineid_name);
             # pipeline_upload_server.go UploadPipelineVersion answers AlreadyExists with 409 and the
             # v1beta1 Error body (writeErrorToResponse)
@@ -447,6 +486,14 @@ class KfpApiDouble(InThreadServer):
                                       "error: Experiment must have a non-empty name"}
             self._need_namespace(body.get("namespace", ""), "An experiment")
             name = body["display_name"]
+            if any(ord(c) > 0xFFFF for c in name):  # the utf8mb3 connection (see _not_utf8mb3): Error 1366
+                return 500, {"error": "Failed to create an experiment: InternalServerError: Failed to create a new "
+                                      "experiment: Error 1366 (HY000): Incorrect string value for column 'Name'"}
+            if len(name.encode()) > LENGTH_SPECS["Experiment.Name"]:
+                # toModelExperiment: ValidateModel's InvalidInputError wrapped in an InternalServerError
+                return 500, {"error": "[ExperimentServer]: Failed to create a experiment due to conversion error: "
+                                      "Failed to convert API experiment to model experiment: Invalid input error: "
+                                      f"Experiment.Name length cannot exceed {LENGTH_SPECS['Experiment.Name']}"}
             # unique per namespace: model/experiment.go uniqueIndex:idx_name_namespace (2.17.0), compared
             # by MySQL 8's utf8mb4_0900_ai_ci (case aside), as pipeline names are
             if any(e["display_name"].casefold() == name.casefold() and e["namespace"] == body.get("namespace", "")
@@ -480,6 +527,17 @@ class KfpApiDouble(InThreadServer):
         if p == "/recurringruns" and method == "POST":
             self._validate_recurring(body)
             rid = self.new_id("recurring")
+            # resource_manager.go CreateJob: the ScheduledWorkflow first, then the row (job_store.go CreateJob)
+            if column := self._not_utf8mb3(body):
+                self.orphans.append(("ScheduledWorkflow", rid, body["display_name"]))
+                return 500, {"error": f"Failed to create a recurring run: InternalServerError: Failed to store job "
+                                      f"{body['display_name']} to table: Error 1366 (HY000): Incorrect string value "
+                                      f"for column '{column}' at row 1"}
+            if column := self._data_too_long(body, "Job"):
+                self.orphans.append(("ScheduledWorkflow", rid, body["display_name"]))
+                return 500, {"error": f"Failed to create a recurring run: InternalServerError: Failed to store job "
+                                      f"{body['display_name']} to table: Error 1406 (22001): Data too long for "
+                                      f"column '{column}' at row 1"}
             rec = {
                 **body,
                 "recurring_run_id": rid,
@@ -523,6 +581,16 @@ class KfpApiDouble(InThreadServer):
                 raise ValueError(f"experiment {body['experiment_id']} does not exist")
             # a run_id given by the client is the run's (2.17.0 api_converter.go toModelRun: UUID = run_id)
             rid = body.get("run_id") or self.new_id("run")
+            if column := self._not_utf8mb3(body):
+                self.orphans.append(("Workflow", rid, body["display_name"]))
+                return 500, {"error": f"Failed to create a new run: InternalServerError: Failed to store run "
+                                      f"{body['display_name']} to table: Error 1366 (HY000): Incorrect string value "
+                                      f"for column '{column}' at row 1"}
+            if column := self._data_too_long(body, "Run"):  # CreateRun: the workflow first, then the row
+                self.orphans.append(("Workflow", rid, body["display_name"]))
+                return 500, {"error": f"Failed to create a new run: InternalServerError: Failed to store run "
+                                      f"{body['display_name']} to table: Error 1406 (22001): Data too long for "
+                                      f"column '{column}' at row 1"}
             if rid in s.runs:
                 return 500, {"error": f"Failed to create a new run: Failed to store run {body['display_name']} to table"}
             s.runs[rid] = {**body, "run_id": rid, "state": "PENDING", "created_at": _now()}
@@ -642,6 +710,35 @@ class KfpApiDouble(InThreadServer):
             "created_at": _now(),
             "pipeline_spec": spec,
         }
+
+    @staticmethod
+    def _too_long(model: str, field: str, value: str) -> tuple[int, dict] | None:
+        """``validation.ValidateFieldLength`` of the upload server (2.17.0 ``validation/length.go``: Go's
+        ``len``, bytes), answered with ``http.Error``: 400, text/plain."""
+        limit = LENGTH_SPECS[f"{model}.{field}"]
+        if len(value.encode()) > limit:
+            return 400, {"text": f"Invalid input error: {model}.{field} length cannot exceed {limit}"}
+        return None
+
+    @staticmethod
+    def _data_too_long(body: dict, model: str) -> str:
+        """The first column of ``model`` whose value MySQL 8 (strict mode) refuses as too long: ``""`` for none."""
+        for key, column in (("display_name", "DisplayName"), ("description", "Description")):
+            if len(str(body.get(key) or "")) > MYSQL_CHARS[f"{model}.{column}"]:
+                return column
+        return ""
+
+    @staticmethod
+    def _not_utf8mb3(body: dict) -> str:
+        """The first column MySQL refuses a character beyond U+FFFF for (``""``: none): the API server's
+        connection is ``charset=utf8`` (2.17.0 ``client/sql.go`` ``CreateMySQLConfig``: utf8mb3), so
+        storing one is Error 1366 "Incorrect string value" (protojson and encoding/json write it as is)."""
+        params = (body.get("runtime_config") or {}).get("parameters")
+        for value, column in ((body.get("display_name"), "DisplayName"), (body.get("description"), "Description"),
+                              (json.dumps(params, ensure_ascii=False) if params else "", "RuntimeParameters")):
+            if any(ord(c) > 0xFFFF for c in str(value or "")):
+                return column
+        return ""
 
     def _validate_recurring(self, body: dict) -> None:
         if not body.get("display_name"):

@@ -20,7 +20,7 @@ EXAMPLE = REPO / "examples" / "ctloop.yaml"
         "0 0 3 * * *",
         "0 30 4 * * 1",
         "0 0 9 ? * 2-6",
-        "*/30 * * * * *",
+        "0 */30 * * * *",
         "0 0 0 1 JAN,JUL *",
         "@daily",
         "@every 1h30m",

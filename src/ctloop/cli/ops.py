@@ -75,9 +75,13 @@ def _names(args: argparse.Namespace) -> str:
     from ctloop.ops.platform import check_name
 
     if getattr(args, "experiment", None) is not None:
-        check_name(args.experiment, "--experiment", "--experiment credit-continuous-training")
+        check_name(args.experiment, "--experiment", "--experiment credit-continuous-training", "experiment")
+    if getattr(args, "job_name", ""):
+        check_name(args.job_name, "--job-name", "--job-name credit-nightly", "recurring run")
+    if getattr(args, "run_name", ""):
+        check_name(args.run_name, "--run-name", "--run-name retrain-by-hand", "run")
     name = getattr(args, "pipeline_name", "") or getattr(args, "pipeline", "") or PIPELINE
-    return check_name(name, "--pipeline-name", f"--pipeline-name {PIPELINE}")
+    return check_name(name, "--pipeline-name", f"--pipeline-name {PIPELINE}", "pipeline")
 
 
 def _upload(args: argparse.Namespace) -> int:
@@ -485,7 +489,7 @@ def register(subparsers) -> None:
         section_field,
         tracking_uri,
     )
-    from ctloop.config import ScheduleConfig
+    from ctloop.config import PlatformConfig, ScheduleConfig
 
     u = _parser(
         subparsers,
@@ -537,7 +541,8 @@ def register(subparsers) -> None:
     s.add_argument(
         "--catchup", action="store_true", help="backfill missed runs (default: no catch-up)"
     )
-    s.add_argument("--service-account", default="", help="Kubernetes SA that runs the steps")
+    s.add_argument("--service-account", default="", type=section_field(PlatformConfig, "service_account"),
+                   help="Kubernetes SA that runs the steps (as platform.service_account)")
     s.add_argument("--image", default="", type=image, help=IMAGE_HELP)
     _allow_old_backend(s)
     add_mount_pvc_option(s)

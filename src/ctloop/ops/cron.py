@@ -103,6 +103,9 @@ def validate_cron(expr: str) -> str:
             if seconds.denominator != 1:  # robfig/cron v1.2.0 Every (constantdelay.go) drops it
                 raise ConfigError(f"cron {expr!r}: KFP counts whole seconds and would run it every "
                                   f"{int(seconds)}s; give a whole number of seconds, e.g. '@every {int(seconds)}s'")
+            if seconds < MIN_INTERVAL:
+                raise ConfigError(f"cron {expr!r} fires every {int(seconds)}s: {TOO_OFTEN} — fix: at least "
+                                  f"'@every 1m', e.g. '@every 1h'")
             return text
         days = re.fullmatch(r"@every\s+((?:\d+[dw])+)((?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))*)", text)
         if days:  # Go's time.ParseDuration (robfig/cron v1.2.0 ``Every``) knows no day or week
@@ -145,7 +148,23 @@ def validate_cron(expr: str) -> str:
     for value, (name, lo, hi, names) in zip(fields, FIELDS, strict=True):
         _check_field(value, name, lo, hi, names, expr)
     _check_occurs(fields, expr)
+    seconds = _values(fields[0], 0, 59, {})
+    if len(seconds) > 1:  # more than one firing in a minute
+        _suggest(expr, f"its second field {fields[0]!r} fires it {len(seconds)} times in a minute: {TOO_OFTEN}",
+                 " ".join(["0", *fields[1:]]), "give one second, e.g.", "with one second it is refused too",
+                 quote='"')
     return text
+
+
+# The most often a schedule may fire: once a minute. KFP's ScheduledWorkflow controller (2.17.0
+# backend/src/crd/controller/scheduledworkflow/util/cron_schedule.go) starts a run for each firing:
+# with catch-up every missed one, one after another (a backlog that grows faster than ctloop's runs,
+# each minutes of pods, can end), without it one the moment the last ends (max_concurrency). A
+# seconds field of '*' is mostly a five-field habit ('* 0 3 * * *' is 60 firings at 03:00). Kubernetes'
+# own CronJob schedules by the minute too.
+MIN_INTERVAL = 60
+TOO_OFTEN = ("KFP starts a run for each firing (with catch-up every missed one, one after another), and a "
+             "ctloop run takes minutes; ctloop schedules at most once a minute")
 
 
 # zone names Go's time.LoadLocation reads as UTC (robfig/cron v3 ``parser.go`` loads the prefix's

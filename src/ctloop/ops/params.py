@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from typing import Any
 
 from ctloop import config as C
@@ -139,6 +140,25 @@ def parse_pairs(pairs: list[str] | None, flag: str = "--param") -> dict[str, Any
     return out
 
 
+def _non_finite(value: Any, path: str) -> tuple[str, str] | None:
+    """``(where, value)`` of the first NaN or infinity in ``value`` (lists/objects walked), ``None`` when
+    there is none. Python's ``json`` reads ``NaN``, ``Infinity`` and ``1e400`` and writes them back as
+    ``NaN``/``Infinity``, which is not JSON: kfp 2.17.0 sends the run's parameters with ``json.dumps``
+    (``kfp_server_api`` ``rest.py``), and the API server's grpc-gateway (protojson) refuses the body, HTTP
+    400 — for ``apply`` after the pipelines were uploaded. The section checks catch such a number where
+    they read one; inside a list or a free-form mapping (``training.hyperparameters``) it went through."""
+    stack = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return where, "NaN" if math.isnan(item) else ("Infinity" if item > 0 else "-Infinity")
+        if isinstance(item, dict):
+            stack.extend((v, f"{where}.{k}") for k, v in reversed(list(item.items())))
+        elif isinstance(item, list | tuple):
+            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(item))))
+    return None
+
+
 def _inputs(pipeline_func: Any) -> dict[str, Any]:
     return dict(pipeline_func.component_spec.inputs or {})
 
@@ -219,6 +239,19 @@ def pipeline_arguments(pipeline_func: Any, values: dict[str, Any], *, require: b
                                   '"target": "default", "time_column": "application_date"}}\'')
         elif name == TRAINING_PARAMETERS:
             errors.append(f"{name}: expected a JSON object of continuous-training parameters, got {value!r}")
+    for name, value in args.items():
+        said = any(e.startswith((f"{name}:", f"{name}.")) for e in errors)
+        if not said:
+            from ctloop.ops.platform import refuse_astral
+
+            try:
+                refuse_astral(value, name)
+            except ConfigError as exc:
+                errors.append(str(exc))
+                said = True
+        if not said and (where := _non_finite(value, name)):
+            errors.append(f"{where[0]}: {where[1]} is not a JSON number (JSON has no NaN or infinity, and KFP "
+                          "refuses the request) — give a finite number")
     if require:
         for name, spec in inputs.items():
             if name not in args and not getattr(spec, "optional", False) and getattr(spec, "default", None) is None:

@@ -113,14 +113,69 @@ DECISION_TASKS = {
 STRUCTURAL_BRANCHES = frozenset({"rollout", "deploy", "serving-valid"})
 
 
-def check_name(value: str, what: str, example: str) -> str:
-    """``value`` unless it is empty or blank; else a ConfigError naming ``what`` (a flag or key).
+# The longest name KFP 2.17.0 stores, as ``(UTF-8 bytes, characters)``. The API server checks some
+# (``backend/src/apiserver/validation/length.go`` ``LengthSpecs``, on Go's ``len``: bytes) and its MySQL
+# columns hold ``varchar(N)``, N characters (``model/*.go``; a string field without a size is
+# ``varchar(255)``: ``client_manager/client_manager.go`` ``DefaultStringSize: 255``); MySQL 8 in strict
+# mode (KFP's manifests: ``mysql:8.4``) refuses a longer value ("Error 1406: Data too long for column").
+NAME_LIMITS: dict[str, tuple[int, int]] = {
+    # Pipeline.Name <= 128 (length.go), and the upload names the first version after it:
+    # PipelineVersion.Name varchar(127) (model/pipeline_version.go): 128 was a 500 with nothing created
+    "pipeline": (128, 127),
+    "version": (127, 127),  # PipelineVersion.Name (length.go, model/pipeline_version.go)
+    "experiment": (128, 128),  # Experiment.Name (length.go: a 500 from toModelExperiment)
+    # Job.DisplayName / Run.DisplayName: varchar(255), not checked by the API server: the store fails
+    # (500 "Failed to store job/run") after the ScheduledWorkflow / Argo workflow was created
+    "recurring run": (1 << 30, 255),
+    "run": (1 << 30, 255),
+}
+# Job.Description (model/job.go, 2.17.0): varchar(255) too; what ctloop writes there (see _description)
+MAX_DESCRIPTION = 255
+
+
+def refuse_astral(value: Any, what: str) -> None:
+    """A ConfigError naming ``what`` (and where in ``value``: lists/objects are walked) when a text holds a
+    character beyond U+FFFF (an emoji). KFP 2.17.0's API server talks to MySQL with ``charset=utf8``
+    (``backend/src/apiserver/client/sql.go`` ``CreateMySQLConfig``: utf8mb3, at most 3 bytes a
+    character), so MySQL 8 refuses such a character (Error 1366 "Incorrect string value") when the
+    row is stored: for a recurring run or a run (its name, its parameters) an HTTP 500 after KFP made
+    the ScheduledWorkflow or workflow, which then runs without a KFP record."""
+    stack = [(value, what)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            char = next((c for c in item if ord(c) > 0xFFFF), None)
+            if char is not None:
+                raise ConfigError(f"{where}: {one_line(item[:60])!r} holds {char} (U+{ord(char):X}), a character KFP's "
+                                  "database connection cannot store (MySQL utf8: up to U+FFFF; KFP would fail with "
+                                  "HTTP 500 after creating the workflow) — fix: leave it out")
+        elif isinstance(item, dict):
+            stack.extend((v, f"{where}.{k}") for k, v in item.items())
+        elif isinstance(item, list | tuple):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
+
+
+def check_name(value: str, what: str, example: str, kind: str = "") -> str:
+    """``value`` unless it is empty or blank, or (``kind``: a key of :data:`NAME_LIMITS`) longer than KFP
+    stores such a name; else a ConfigError naming ``what`` (a flag or key).
     kfp 2.17.0 refuses a blank pipeline name with a ``ValueError`` (``kfp/client/client.py``
     ``validate_pipeline_display_name``); the 2.17.0 API server an experiment without a name with an
     InternalServerError, HTTP 500 (``backend/src/apiserver/server/api_converter.go``
-    ``toModelExperiment``)."""
+    ``toModelExperiment``). A name longer than :data:`NAME_LIMITS` was refused by KFP only after
+    ``apply`` had uploaded the pipelines (an experiment), or failed to store after KFP had created
+    the ScheduledWorkflow or workflow (a recurring run, a run), which then ran without a KFP record."""
     if not value or value.isspace():
         raise ConfigError(f"{what} {value!r} is blank — fix: give a name, e.g. {example}")
+    if kind:
+        refuse_astral(value, what)
+        most_bytes, most_chars = NAME_LIMITS[kind]
+        size, chars = len(value.encode("utf-8", "surrogatepass")), len(value)
+        if chars > most_chars or size > most_bytes:
+            limit = (f"{most_chars} characters" if most_bytes >= 4 * most_chars
+                     else f"{most_chars} characters and {most_bytes} bytes of UTF-8")
+            shown = one_line(value[:40]) + "…"
+            raise ConfigError(f"{what} {shown!r} is {chars} characters ({size} bytes) long; KFP stores a {kind} "
+                              f"name of at most {limit} — fix: give a shorter name, e.g. {example}")
     return value
 
 
@@ -200,6 +255,28 @@ def _rank(run: Any) -> tuple[bool, bool, str, int, str]:
     legacy_disabled = generation == 0 and _state(getattr(run, "status", None)) == "DISABLED"
     return (SPEC_MARK in (getattr(run, "description", None) or ""), not legacy_disabled, created, generation,
             str(getattr(run, "recurring_run_id", "") or ""))
+
+
+SPEC_DIGITS = 32  # of the spec hash: what identifies a schedule's spec (128 bits)
+
+
+def _description(job_name: str, digest: str, generation: int, marks: dict[str, str]) -> str:
+    """A recurring run's description: its spec hash (:data:`SPEC_MARK`), generation, pins and owner,
+    after a line for people when it fits. KFP 2.17.0 keeps it in ``varchar(255)`` (``model/job.go``
+    ``Description``, :data:`MAX_DESCRIPTION`) and checks nothing first: a longer one (the pin of a
+    ``rollout`` version, two 36-character ids, with a ``metadata.name``) failed to store, HTTP 500, after the
+    ScheduledWorkflow was made, which then fired without a KFP recurring run. Shortened, in this order,
+    until it fits: the line for people, then the hash to :data:`SPEC_DIGITS` digits (what is matched)."""
+    tail = f"; {GENERATION_MARK}{generation}" + "".join(
+        f"; {key}{value}" if key == OWNER_MARK else f"; {key}={value}" for key, value in marks.items())
+    for text in (f"ctloop schedule {job_name}, cron in UTC; {SPEC_MARK}{digest}{tail}",
+                 f"{SPEC_MARK}{digest}{tail}", f"{SPEC_MARK}{digest[:SPEC_DIGITS]}{tail}"):
+        if len(text) <= MAX_DESCRIPTION:
+            return text
+    raise ConfigError(f"schedule {one_line(job_name)}: its marks ({len(text)} characters: "
+                      f"{one_line(text[len(SPEC_MARK) + SPEC_DIGITS:])[:120]}…) do not fit the "
+                      f"{MAX_DESCRIPTION} characters KFP keeps of a recurring run's description — fix: a shorter "
+                      "metadata.name")
 
 
 def _filter(key: str, value: str) -> str:
@@ -444,7 +521,9 @@ def _json_message(body: Any) -> str:
         return text[:200]
     if isinstance(data, dict):
         message = str(data.get("message") or data.get("error") or data.get("error_message") or "")
-        for detail in data.get("details") or []:
+        details = data.get("details")
+        # a list of google.protobuf.Any in grpc-gateway's; anything in a proxy's (``"details": 5`` was a TypeError)
+        for detail in details if isinstance(details, list) else []:
             if isinstance(detail, dict) and detail.get("message"):
                 # the API server's external message (2.17.0 common/util/error.go GRPCStatus); a fixed one
                 # (NewInternalServerError, NewUnavailableServerError) says nothing the message does not
@@ -845,6 +924,15 @@ def _bound_transport(client: Any, timeout: float) -> None:
     rest.ctloop_bounded = True
 
 
+def _raised_in_kfp_server_api(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised inside the generated ``kfp_server_api`` package (its deserializer)."""
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last, tb = tb, tb.tb_next
+    return last is not None and f"{os.sep}kfp_server_api{os.sep}" in last.tb_frame.f_code.co_filename
+
+
 def _api_answer(body: Any) -> bool:
     """Whether a ``2xx`` body is one the KFP API writes: a JSON object. Every v2beta1 method answers
     its response message (``google.protobuf.Empty`` as ``{}``) as JSON through grpc-gateway
@@ -1118,6 +1206,15 @@ class Platform:
             raise PlatformError(
                 f"KFP API {what}: " + _network_error(exc, url, self.timeout)
             ) from exc
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            if not _raised_in_kfp_server_api(exc):
+                raise
+            # a JSON object whose fields are not the API's types ({"pipelines": 5}): kfp_server_api 2.17.0's
+            # deserializer (api_client.py __deserialize) fails on it with a TypeError/ValueError
+            raise PlatformError(
+                f"KFP API {what} failed: {url} answered with JSON that is not the KFP API's ({type(exc).__name__}: "
+                f"{one_line(str(exc))[:120]}) — fix: give --host the URL the KFP API is served at, {HOST_EXAMPLES}"
+            ) from exc
 
     # ------------------------------------------------------------------ pipelines
     @property
@@ -1201,7 +1298,7 @@ class Platform:
     ) -> UploadResult:
         """Create the pipeline, add a version, or do nothing when a version already holds this
         content (whatever its age: two specs of other images share a pipeline without churn)."""
-        check_name(name, "pipeline name", "continuous-training")
+        check_name(name, "pipeline name", "continuous-training", "pipeline")
         self.require_backend(f"pipeline {name}")
         digest = content_hash(package_path)
         vname = version_name(commit)
@@ -1331,7 +1428,7 @@ class Platform:
         ``resource_manager.go`` ``ArchiveExperiment``) disables its recurring runs, and nothing in the
         API server stops enabling them again (``ChangeJobMode``) or creating runs and recurring runs in
         it (``CreateRun``, ``CreateJob``): ``apply`` re-enabled the schedules someone had stopped."""
-        check_name(name, "experiment", "ctloop")
+        check_name(name, "experiment", "ctloop", "experiment")
         namespace = namespace or self.namespace
         experiment = self._experiment(name, namespace)
         found = experiment.experiment_id if experiment is not None else ""
@@ -1511,6 +1608,9 @@ class Platform:
         """
         from ctloop.ops.cron import validate_cron
 
+        check_name(job_name, "schedule", "ct-credit-default", "recurring run")
+        for key, value in params.items():
+            refuse_astral(value, f"parameter {key}")
         cron = validate_cron(cron)
         marks = {f"{PIN_MARK}{name}": f"{pid}/{vid}" for name, (pid, vid) in sorted((pins or {}).items())}
         if owner:
@@ -1531,7 +1631,9 @@ class Platform:
             marks,
         )
         existing = self.recurring_runs(experiment_id, job_name) if experiment_id else []
-        mark = f"{SPEC_MARK}{digest}"
+        # a schedule is this spec's when its description holds the hash's first SPEC_DIGITS digits: what
+        # _description writes when the whole hash does not fit, and a part of the whole one older ctloops wrote
+        mark = f"{SPEC_MARK}{digest[:SPEC_DIGITS]}"
         # the schedule every apply keeps is the first in one order (_rank); this spec's only when it is
         top = max(existing, key=_rank, default=None)
         if top is not None and mark in (top.description or ""):
@@ -1560,9 +1662,7 @@ class Platform:
             return ScheduleResult("", action, [r.recurring_run_id for r in existing], [])
         # one above every schedule listed: an apply outranks what it replaces, even within one second
         generation = max((_generation(r) for r in existing), default=0) + 1
-        description = (f"ctloop schedule {job_name}, cron in UTC; {mark}; {GENERATION_MARK}{generation}"
-                       + "".join(f"; {key}{value}" if key == OWNER_MARK else f"; {key}={value}"
-                                 for key, value in marks.items()))
+        description = _description(job_name, digest, generation, marks)
         try:
             created = self._call(
                 "create recurring run",
@@ -1716,6 +1816,9 @@ class Platform:
         """
         if not run_name:
             raise ConfigError("create_run: run_name is empty; name the run")
+        check_name(run_name, "run name", "continuous-training-triggered", "run")
+        for key, value in (params or {}).items():
+            refuse_astral(value, f"parameter {key}")
         if run_id and self.find_run(run_id) is not None:
             return run_id
         target = prepared or self.prepare_run(pipeline, experiment=experiment, run_name=run_name,

@@ -260,6 +260,13 @@ def parse_spec(data: Any, path: str = "") -> Spec:
         errors.append(f"kind: expected {KIND!r}, got {data.get('kind')!r}")
     name = _metadata_name(data.get("metadata"), errors)
     kfp = C.KfpConfig.parse(data.get("kfp"), "kfp", errors) or C.KfpConfig()
+    if isinstance(kfp.experiment, str) and kfp.experiment:
+        from ctloop.ops.platform import check_name
+
+        try:  # refused here, before apply uploads anything (KFP refused it only at the experiment's create)
+            check_name(kfp.experiment, "kfp.experiment", "credit-ct", "experiment")
+        except ConfigError as exc:
+            errors.append(str(exc))
     platform = C.PlatformConfig.parse(data.get("platform"), "platform", errors) or C.PlatformConfig()
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, dict):
