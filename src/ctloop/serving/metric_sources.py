@@ -322,8 +322,9 @@ class Prometheus:
             why = _error_text(exc)
             if exc.code in (401, 403):  # an auth proxy in front of Prometheus (oauth2-proxy, ...)
                 raise ServingError(self._refused(exc.code, why)) from exc
-            raise ServingError(
-                f"Prometheus at {self.url} rejected {expr!r} (HTTP {exc.code}): {why}") from exc
+            error = ServingError(f"Prometheus at {self.url} rejected {expr!r} (HTTP {exc.code}): {why}")
+            error.status = exc.code  # 400: the expression does not parse here (an older PromQL)
+            raise error from exc
         except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException,
                 json.JSONDecodeError, UnicodeDecodeError) as exc:
             why = " ".join(str(exc).split())[:200]  # an SSH/TLS banner or HTML spans lines
@@ -440,6 +441,14 @@ class InfoJoin:
             f"(max_over_time({_selector(self.metric, matchers)}[{window}]))\n)"
         )
 
+    def restrict(self, expr: str, matchers: list[str], window: str) -> str:
+        """``expr`` kept where the info metric matches, labels unchanged: ``and on``. What a
+        native histogram is joined with: Prometheus 2.42 drops a histogram sample from ``*``
+        (float-only arithmetic), while ``and`` keeps it."""
+        on = ", ".join(self.on)
+        return (f"(\n  {expr}\n  and on ({on})\n  "
+                f"max_over_time({_selector(self.metric, matchers)}[{window}])\n)")
+
 
 def _selector(metric: str, matchers: list[str]) -> str:
     return f"{metric}{{{', '.join(matchers)}}}" if matchers else metric
@@ -485,8 +494,12 @@ class MetricSource:
         namespace: str,
         extra: tuple[str, ...] = (),
         rules: bool = False,
+        wrap: str = "",
+        native: bool = False,
     ) -> str:
-        """``fn(metric{...}[window])`` of one revision (or every predictor when ``rules``)."""
+        """``fn(metric{...}[window])`` of one revision (or every predictor when ``rules``), inside
+        ``wrap(...)`` when given; ``native``: the series are native histograms (joined with
+        :meth:`InfoJoin.restrict`, which keeps them)."""
         matchers = [*self.scope, *extra]
         info: list[str] = []
         if rules:
@@ -504,28 +517,66 @@ class MetricSource:
             if not info:
                 info.append(f'{self.join.revision_label}!=""')
         expr = f"{fn}({_selector(metric, matchers)}[{window}])"
-        return self.join.attach(expr, info, window) if self.join else expr
+        expr = f"{wrap}({expr})" if wrap else expr
+        if self.join is None:
+            return expr
+        return (self.join.restrict if native else self.join.attach)(expr, info, window)
 
     def _seconds(self, expr: str) -> str:
         return expr if self.seconds_per_unit == 1 else f"{expr} * {self.seconds_per_unit:g}"
 
-    def requests_expr(self, revision: str, namespace: str, window: str) -> str:
-        return f"sum({self._series(self.requests, 'increase', window, revision, namespace)})"
+    # A native histogram (Prometheus' --enable-feature=native-histograms scraping protobuf,
+    # Prometheus 3's convert_classic_histograms_to_nhcb, OTLP exponential histograms) is one
+    # series under the histogram's own name, without le: no <name>_bucket, _count or _sum exists.
+    # Each quantity is asked of the classic series first, then of the native one (:meth:`stats`).
+    @property
+    def histogram(self) -> str:
+        """The latency histogram's own name: what a native histogram's series are called."""
+        return self.buckets.removesuffix("_bucket")
 
-    def errors_expr(self, revision: str, namespace: str, window: str) -> str:
-        errors = (self.errors,)
-        return (
-            f"sum({self._series(self.requests, 'increase', window, revision, namespace, errors)})"
-        )
+    @property
+    def counts_histogram(self) -> bool:
+        """Whether ``requests`` is the latency histogram's ``_count`` (knative-otel)."""
+        return self.requests == f"{self.histogram}_count"
 
-    def p99_expr(self, revision: str, namespace: str, window: str) -> str:
+    def _counted(self, fn: str, window: str, revision: str, namespace: str, extra: tuple[str, ...] = (),
+                 native: bool = False) -> str:
+        if not native:
+            return self._series(self.requests, fn, window, revision, namespace, extra)
+        return self._series(self.histogram, fn, window, revision, namespace, extra, wrap="histogram_count")
+
+    def requests_expr(self, revision: str, namespace: str, window: str, native: bool = False) -> str:
+        return f"sum({self._counted('increase', window, revision, namespace, native=native)})"
+
+    def errors_expr(self, revision: str, namespace: str, window: str, native: bool = False) -> str:
+        return f"sum({self._counted('increase', window, revision, namespace, (self.errors,), native)})"
+
+    def p99_expr(self, revision: str, namespace: str, window: str, native: bool = False) -> str:
+        if native:
+            rates = self._series(self.histogram, "rate", window, revision, namespace, native=True)
+            return self._seconds(f"histogram_quantile(0.99, sum({rates}))")
         rates = self._series(self.buckets, "rate", window, revision, namespace)
         return self._seconds(f"histogram_quantile(0.99, sum by (le) ({rates}))")
 
-    def presence_expr(self, revision: str, namespace: str, lookback: str) -> str:
-        return (
-            f"count({self._series(self.requests, 'last_over_time', lookback, revision, namespace)})"
-        )
+    def presence_expr(self, revision: str, namespace: str, lookback: str, native: bool = False) -> str:
+        if native:  # counted as histograms: Prometheus 2.42's histogram_count(last_over_time()) is empty
+            return f"count({self._series(self.histogram, 'last_over_time', lookback, revision, namespace, native=True)})"
+        return f"count({self._series(self.requests, 'last_over_time', lookback, revision, namespace)})"
+
+    def _first(self, prom: Prometheus, exprs: list[str], at: float | None) -> tuple[int, float | None]:
+        """``(index, value)`` of the first of ``exprs`` with a value (``(0, None)``: none has).
+        A fallback that does not parse (HTTP 400: ``histogram_count`` before Prometheus 2.40) has
+        no data; the first expression's 400 is an error."""
+        for i, expr in enumerate(exprs):
+            try:
+                value = prom.scalar(expr, at)
+            except ServingError as exc:
+                if i == 0 or getattr(exc, "status", None) != 400:
+                    raise
+                continue
+            if value is not None:
+                return i, value
+        return 0, None
 
     # ---------------------------------------------------------------- the API ctloop calls
     def stats(
@@ -540,10 +591,12 @@ class MetricSource:
         if not str(revision or "").strip() or not str(namespace or "").strip():
             return RevisionStats(revision, None, None, None)
         seen = len(prom.warnings)
-        requests = prom.scalar(self.requests_expr(revision, namespace, window), at)
-        errors = prom.scalar(self.errors_expr(revision, namespace, window), at)
+        # classic series first, then the native histogram; the errors from the requests' kind
+        kinds = (False, True) if self.counts_histogram else (False,)
+        kind, requests = self._first(prom, [self.requests_expr(revision, namespace, window, k) for k in kinds], at)
+        errors = prom.scalar(self.errors_expr(revision, namespace, window, kinds[kind]), at)
         rate = None if not requests else (errors or 0.0) / requests
-        p99 = prom.scalar(self.p99_expr(revision, namespace, window), at)
+        _, p99 = self._first(prom, [self.p99_expr(revision, namespace, window, k) for k in (False, True)], at)
         return RevisionStats(revision, requests, rate, p99, tuple(dict.fromkeys(prom.warnings[seen:])))
 
     def series_exist(
@@ -557,7 +610,9 @@ class MetricSource:
     ) -> bool:
         """Whether Prometheus holds any of this source's request series for ``revision`` (any
         revision of ``namespace`` when ``revision`` is empty) in the ``lookback`` before ``at``."""
-        return bool(prom.scalar(self.presence_expr(revision, namespace, lookback), at))
+        kinds = (False, True) if self.counts_histogram else (False,)
+        exprs = [self.presence_expr(revision, namespace, lookback, k) for k in kinds]
+        return bool(self._first(prom, exprs, at)[1])
 
     # ---------------------------------------------------------------- recording rules
     def rule_group(self) -> dict[str, Any]:
