@@ -45,7 +45,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ctloop.errors import ConfigError, ServingError
@@ -433,6 +433,13 @@ class InfoJoin:
     metric: str = "target_info"
     on: tuple[str, ...] = ("job", "instance", "pod")
 
+    @property
+    def legacy(self) -> bool:
+        """Whether every label is a name PromQL before Prometheus 3 can write (``group_left``
+        then carries them; a dotted one is only matched, :meth:`restrict`)."""
+        labels = (self.revision_label, self.namespace_label, self.configuration_label)
+        return all(_LEGACY_LABEL.fullmatch(label) for label in labels)
+
     def attach(self, expr: str, matchers: list[str], window: str) -> str:
         labels = ", ".join((self.revision_label, self.namespace_label, self.configuration_label))
         on = ", ".join(self.on)
@@ -450,8 +457,22 @@ class InfoJoin:
                 f"max_over_time({_selector(self.metric, matchers)}[{window}])\n)")
 
 
+_LEGACY_METRIC = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+_LEGACY_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
 def _selector(metric: str, matchers: list[str]) -> str:
+    """``metric{matchers}``; a name PromQL before Prometheus 3 cannot write bare (dots: OTLP
+    names kept by NoUTF8EscapingWithSuffixes/NoTranslation) as ``{__name__="…", matchers}``."""
+    if not _LEGACY_METRIC.fullmatch(metric):
+        return "{" + ", ".join([f'__name__="{_quote(metric)}"', *matchers]) + "}"
     return f"{metric}{{{', '.join(matchers)}}}" if matchers else metric
+
+
+def _label(name: str) -> str:
+    """A label name in a matcher: quoted when only Prometheus 3 takes it (``"kn.revision.name"``,
+    prometheus.io/docs/guides/utf8; Prometheus 2 answers HTTP 400, a parse error)."""
+    return name if _LEGACY_LABEL.fullmatch(name) else f'"{_quote(name)}"'
 
 
 def _quote(value: str) -> str:
@@ -483,6 +504,9 @@ class MetricSource:
     # a predictor-pod port the source's series are scraped from beyond the model server's
     # user-port, added to the PodMonitor by sources/<name> (:func:`podmonitor_patch`)
     scrape_port: str = ""
+    # the same series under other names (another OTLP translation strategy), asked in turn
+    # when this source's own names have no data (:meth:`stats`); never in the recording rules
+    alternates: tuple[MetricSource, ...] = ()
 
     # ---------------------------------------------------------------- PromQL building blocks
     def _series(
@@ -506,21 +530,22 @@ class MetricSource:
             (info if self.join else matchers).extend(self.rule_scope)
         if self.join is None:
             if revision:
-                matchers.append(f'{self.revision_label}="{_quote(revision)}"')
+                matchers.append(f'{_label(self.revision_label)}="{_quote(revision)}"')
             if namespace:
-                matchers.append(f'{self.namespace_label}="{_quote(namespace)}"')
+                matchers.append(f'{_label(self.namespace_label)}="{_quote(namespace)}"')
         else:
             if revision:
-                info.append(f'{self.join.revision_label}="{_quote(revision)}"')
+                info.append(f'{_label(self.join.revision_label)}="{_quote(revision)}"')
             if namespace:
-                info.append(f'{self.join.namespace_label}="{_quote(namespace)}"')
+                info.append(f'{_label(self.join.namespace_label)}="{_quote(namespace)}"')
             if not info:
-                info.append(f'{self.join.revision_label}!=""')
+                info.append(f'{_label(self.join.revision_label)}!=""')
         expr = f"{fn}({_selector(metric, matchers)}[{window}])"
         expr = f"{wrap}({expr})" if wrap else expr
         if self.join is None:
             return expr
-        return (self.join.restrict if native else self.join.attach)(expr, info, window)
+        keep = native or not self.join.legacy
+        return (self.join.restrict if keep else self.join.attach)(expr, info, window)
 
     def _seconds(self, expr: str) -> str:
         return expr if self.seconds_per_unit == 1 else f"{expr} * {self.seconds_per_unit:g}"
@@ -591,13 +616,20 @@ class MetricSource:
         if not str(revision or "").strip() or not str(namespace or "").strip():
             return RevisionStats(revision, None, None, None)
         seen = len(prom.warnings)
-        # classic series first, then the native histogram; the errors from the requests' kind
-        kinds = (False, True) if self.counts_histogram else (False,)
-        kind, requests = self._first(prom, [self.requests_expr(revision, namespace, window, k) for k in kinds], at)
-        errors = prom.scalar(self.errors_expr(revision, namespace, window, kinds[kind]), at)
+        # this source's names, then its alternates'; each with its classic series, then its
+        # native histogram. The errors and the p99 are read from the names that had requests.
+        tries = self._tries()
+        i, requests = self._first(prom, [s.requests_expr(revision, namespace, window, k) for s, k in tries], at)
+        source, kind = tries[i]
+        errors = prom.scalar(source.errors_expr(revision, namespace, window, kind), at)
         rate = None if not requests else (errors or 0.0) / requests
-        _, p99 = self._first(prom, [self.p99_expr(revision, namespace, window, k) for k in (False, True)], at)
+        _, p99 = self._first(prom, [source.p99_expr(revision, namespace, window, k) for k in (False, True)], at)
         return RevisionStats(revision, requests, rate, p99, tuple(dict.fromkeys(prom.warnings[seen:])))
+
+    def _tries(self) -> list[tuple[MetricSource, bool]]:
+        """``(names, native)`` in the order the requests are asked for."""
+        return [(s, native) for s in (self, *self.alternates)
+                for native in ((False, True) if s.counts_histogram else (False,))]
 
     def series_exist(
         self,
@@ -610,8 +642,7 @@ class MetricSource:
     ) -> bool:
         """Whether Prometheus holds any of this source's request series for ``revision`` (any
         revision of ``namespace`` when ``revision`` is empty) in the ``lookback`` before ``at``."""
-        kinds = (False, True) if self.counts_histogram else (False,)
-        exprs = [self.presence_expr(revision, namespace, lookback, k) for k in kinds]
+        exprs = [s.presence_expr(revision, namespace, lookback, k) for s, k in self._tries()]
         return bool(self._first(prom, exprs, at)[1])
 
     # ---------------------------------------------------------------- recording rules
@@ -759,6 +790,27 @@ _ISTIO = MetricSource(
     "knative-v1.21.1 pkg/reconciler/route/resources/ingress.go (a split names the revision's "
     "Service)",
 )
+
+
+def _otlp_names(name: str, *, dotted: bool) -> MetricSource:
+    """``knative-otel`` with the names of another OTLP translation strategy (prometheus/
+    otlptranslator ``strategy.go``): ``name`` the histogram's, dotted labels when ``dotted``."""
+    label = (lambda n: n) if dotted else (lambda n: n.replace(".", "_"))
+    return replace(
+        _KNATIVE_OTEL,
+        requests=f"{name}_count",
+        buckets=f"{name}_bucket",
+        errors=f'{_label(label("http.response.status_code"))}=~"5.."',
+        join=InfoJoin(revision_label=label("kn.revision.name"), namespace_label=label("k8s.namespace.name"),
+                      configuration_label=label("kn.configuration.name")),
+    )
+
+
+_KNATIVE_OTEL = replace(_KNATIVE_OTEL, alternates=(
+    _otlp_names("http_server_request_duration", dotted=False),  # UnderscoreEscapingWithoutSuffixes
+    _otlp_names("http.server.request.duration_seconds", dotted=True),  # NoUTF8EscapingWithSuffixes
+    _otlp_names("http.server.request.duration", dotted=True),  # NoTranslation
+))
 SOURCES: dict[str, MetricSource] = {
     s.name: s for s in (_CTLOOP, _KNATIVE_OTEL, _KNATIVE_LEGACY, _ISTIO)
 }
