@@ -475,6 +475,17 @@ def _label(name: str) -> str:
     return name if _LEGACY_LABEL.fullmatch(name) else f'"{_quote(name)}"'
 
 
+def _utf8(**names: Any) -> None:
+    """A ConfigError naming the first of ``names`` that is no UTF-8 text (bytes of another
+    encoding, arrived as lone surrogates, PEP 383): a query cannot carry it."""
+    for field_name, value in names.items():
+        try:
+            str(value or "").encode("utf-8")
+        except UnicodeEncodeError:
+            raise ConfigError(f"{field_name} {value!r} is no UTF-8 text, which a Prometheus query cannot "
+                              "carry (a name in another encoding?)") from None
+
+
 def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
@@ -615,6 +626,7 @@ class MetricSource:
         InferenceService of that name, and their traffic would be summed."""
         if not str(revision or "").strip() or not str(namespace or "").strip():
             return RevisionStats(revision, None, None, None)
+        _utf8(revision=revision, namespace=namespace)
         seen = len(prom.warnings)
         # this source's names, then its alternates'; each with its classic series, then its
         # native histogram. The errors and the p99 are read from the names that had requests.
@@ -642,6 +654,7 @@ class MetricSource:
     ) -> bool:
         """Whether Prometheus holds any of this source's request series for ``revision`` (any
         revision of ``namespace`` when ``revision`` is empty) in the ``lookback`` before ``at``."""
+        _utf8(revision=revision, namespace=namespace)
         exprs = [s.presence_expr(revision, namespace, lookback, k) for s, k in self._tries()]
         return bool(self._first(prom, exprs, at)[1])
 
