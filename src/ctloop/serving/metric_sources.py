@@ -295,6 +295,12 @@ class Prometheus:
                               f"{USERNAME_ENV}/{PASSWORD_ENV} (Secret ctloop-prometheus) instead ({AUTH_DOC}); an "
                               "'@' in its path or query is written %40")
         check_http_url(url, "Prometheus URL", "e.g. http://prometheus-operated.monitoring.svc:9090")
+        parts = urllib.parse.urlsplit(url)
+        if parts.query or parts.fragment or url.endswith(("?", "#")):
+            # /api/v1/query went after them: into the query string, or cut off with the fragment
+            raise ConfigError(f"Prometheus URL {parts.scheme}://{parts.netloc}{parts.path} has a query or "
+                              "fragment ('?', '#'): give its base URL (a path prefix such as /prometheus is "
+                              "kept), e.g. http://prometheus-operated.monitoring.svc:9090")
         self.url = url.rstrip("/")
         self.timeout_s = timeout_s
         self.auth = PrometheusAuth.from_env() if auth is None else auth
