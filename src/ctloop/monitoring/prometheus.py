@@ -106,6 +106,20 @@ def _number(field: str, value: Any, *, optional: bool = True) -> float | None:
     return number
 
 
+def _flag(field: str, value: Any) -> float:
+    """A yes/no (``retrain``, ``drifted``) as 1.0/0.0; None is no. The text "false" or a NaN is
+    truthy, and was published as 1 (a retraining decided, a drifted column): refused instead."""
+    if value is None:
+        return 0.0
+    try:
+        ok = not isinstance(value, str | bytes) and value in (0, 1)
+    except (TypeError, ValueError):  # an array: its truth value is ambiguous
+        ok = False
+    if not ok:
+        raise ConfigError(f"window[{field!r}] must be true or false, got {value!r}")
+    return 1.0 if value else 0.0
+
+
 def _label(field: str, value: Any) -> str:
     """``value`` as a label value: UTF-8 text (a lone surrogate cannot be sent)."""
     text = str(value)
@@ -185,7 +199,7 @@ def window_samples(
         if value is not None:
             out.append(("drift_score", {**version, "column": str(column)}, value))
     for column, drifted in _columns("drifted", window["drifted"]):
-        out.append(("column_drifted", {**version, "column": str(column)}, 1.0 if drifted else 0.0))
+        out.append(("column_drifted", {**version, "column": str(column)}, _flag(f"drifted.{column}", drifted)))
     realized = _number("realized", window["realized"])
     labelled = _number("realized_rows", window["realized_rows"], optional=False)
     gate = _number("gate_value", window["gate_value"])
@@ -218,7 +232,7 @@ def window_samples(
         (
             "retrain",
             {**version, "rule": _label("rule", window["rule"] or "none")},
-            1.0 if window["retrain"] else 0.0,
+            _flag("retrain", window["retrain"]),
         )
     )
     for rule in THRESHOLD_RULES:
