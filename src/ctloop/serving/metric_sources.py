@@ -605,13 +605,17 @@ class MetricSource:
             return f"count({self._series(self.histogram, 'last_over_time', lookback, revision, namespace, native=True)})"
         return f"count({self._series(self.requests, 'last_over_time', lookback, revision, namespace)})"
 
-    def _first(self, prom: Prometheus, exprs: list[str], at: float | None) -> tuple[int, float | None]:
+    def _first(self, prom: Prometheus, exprs: list[str], at: float | None,
+               nan: bool = False) -> tuple[int, float | None]:
         """``(index, value)`` of the first of ``exprs`` with a value (``(0, None)``: none has).
         A fallback that does not parse (HTTP 400: ``histogram_count`` before Prometheus 2.40) has
-        no data; the first expression's 400 is an error."""
+        no data; the first expression's 400 is an error. ``nan``: a NaN is a value (a count that
+        is no number, which judge() fails as such), else it is no data."""
         for i, expr in enumerate(exprs):
             try:
-                value = prom.scalar(expr, at)
+                result = prom.query(expr, at)
+                value = result[0][1] if result else None
+                value = None if value is not None and math.isnan(value) and not nan else value
             except ServingError as exc:
                 if i == 0 or getattr(exc, "status", None) != 400:
                     raise
@@ -637,7 +641,8 @@ class MetricSource:
         # this source's names, then its alternates'; each with its classic series, then its
         # native histogram. The errors and the p99 are read from the names that had requests.
         tries = self._tries()
-        i, requests = self._first(prom, [s.requests_expr(revision, namespace, window, k) for s, k in tries], at)
+        i, requests = self._first(prom, [s.requests_expr(revision, namespace, window, k) for s, k in tries], at,
+                                  nan=True)
         source, kind = tries[i]
         errors = prom.scalar(source.errors_expr(revision, namespace, window, kind), at)
         rate = None if not requests else (errors or 0.0) / requests
