@@ -329,7 +329,7 @@ class Prometheus:
             if exc.code in (401, 403):  # an auth proxy in front of Prometheus (oauth2-proxy, ...)
                 raise ServingError(self._refused(exc.code, why)) from exc
             error = ServingError(f"Prometheus at {self.url} rejected {expr!r} (HTTP {exc.code}): {why}")
-            error.status = exc.code  # 400: the expression does not parse here (an older PromQL)
+            error.status = exc.code  # 400: it does not parse here (an older PromQL); 422: cannot run
             raise error from exc
         except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException,
                 json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -608,8 +608,9 @@ class MetricSource:
     def _first(self, prom: Prometheus, exprs: list[str], at: float | None,
                nan: bool = False) -> tuple[int, float | None]:
         """``(index, value)`` of the first of ``exprs`` with a value (``(0, None)``: none has).
-        A fallback that does not parse (HTTP 400: ``histogram_count`` before Prometheus 2.40) has
-        no data; the first expression's 400 is an error. ``nan``: a NaN is a value (a count that
+        A fallback the back end cannot parse or execute (HTTP 400: ``histogram_count`` before
+        Prometheus 2.40, a dotted label before 3.0; 422: a back end without the function, such as
+        VictoriaMetrics) has no data; the first expression's refusal is an error. ``nan``: a NaN is a value (a count that
         is no number, which judge() fails as such), else it is no data."""
         for i, expr in enumerate(exprs):
             try:
@@ -617,7 +618,7 @@ class MetricSource:
                 value = result[0][1] if result else None
                 value = None if value is not None and math.isnan(value) and not nan else value
             except ServingError as exc:
-                if i == 0 or getattr(exc, "status", None) != 400:
+                if i == 0 or getattr(exc, "status", None) not in (400, 422):
                     raise
                 continue
             if value is not None:
