@@ -42,6 +42,7 @@ import os
 import re
 import ssl
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -254,12 +255,36 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
 
 
-def _error_text(exc: urllib.error.HTTPError) -> str:
+ANSWER_LIMIT = 16 * 2**20  # bytes: ctloop's instant queries are aggregates, a few hundred bytes
+
+
+class AnswerTooLong(Exception):
+    """An answer larger than :data:`ANSWER_LIMIT` or still arriving when its time is up."""
+
+
+def read_answer(resp: Any, timeout_s: float, limit: int = ANSWER_LIMIT) -> bytes:
+    """The body of ``resp`` (an http.client response, or urllib's HTTPError) read for at most
+    ``timeout_s`` and ``limit`` bytes, else AnswerTooLong: the socket timeout bounds each receive,
+    not the answer, and an endless or trickled body (a stream, not an API) was read for ever."""
+    read = getattr(resp, "read1", None) or resp.read
+    deadline = time.monotonic() + max(timeout_s, 1.0)
+    parts, size = [], 0
+    while chunk := read(65536):
+        size += len(chunk)
+        if size > limit:
+            raise AnswerTooLong(f"an answer of more than {limit // 2**20} MiB")
+        if time.monotonic() > deadline:
+            raise AnswerTooLong(f"an answer still arriving after {timeout_s:g} s")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _error_text(exc: urllib.error.HTTPError, timeout_s: float = 10.0) -> str:
     """Why Prometheus (its JSON ``error``) or a proxy in front of it (a short text/plain body such
     as kube-rbac-proxy's ``Forbidden (user=…)``; never an HTML page) refused a query."""
     try:
-        raw = exc.read()
-    except (OSError, http.client.HTTPException):
+        raw = read_answer(exc, timeout_s, 65536)
+    except (OSError, http.client.HTTPException, AnswerTooLong):
         raw = b""
     why: Any = None
     try:
@@ -323,14 +348,17 @@ class Prometheus:
                                      headers=self.auth.headers())
         try:
             with self._open(req, timeout=self.timeout_s) as resp:
-                payload = json.loads(resp.read())
+                payload = json.loads(read_answer(resp, self.timeout_s))
         except urllib.error.HTTPError as exc:  # 400/422: Prometheus says why in the JSON body
-            why = _error_text(exc)
+            why = _error_text(exc, self.timeout_s)
             if exc.code in (401, 403):  # an auth proxy in front of Prometheus (oauth2-proxy, ...)
                 raise ServingError(self._refused(exc.code, why)) from exc
             error = ServingError(f"Prometheus at {self.url} rejected {expr!r} (HTTP {exc.code}): {why}")
             error.status = exc.code  # 400: it does not parse here (an older PromQL); 422: cannot run
             raise error from exc
+        except AnswerTooLong as exc:
+            raise ServingError(f"Prometheus query failed ({self.url}): {exc}, which is no answer of its "
+                               "query API; is prometheus_url the Prometheus HTTP API?") from None
         except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException,
                 json.JSONDecodeError, UnicodeDecodeError) as exc:
             why = " ".join(str(exc).split())[:200]  # an SSH/TLS banner or HTML spans lines
