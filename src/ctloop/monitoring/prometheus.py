@@ -342,14 +342,18 @@ def push_window(
         method="PUT",
         headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8", **headers},
     )
+    from ctloop.serving.metric_sources import AnswerTooLong, read_answer
+
     try:
         with urllib.request.build_opener(*handlers).open(request, timeout=timeout_s) as resp:
-            resp.read()
+            read_answer(resp, timeout_s)  # an endless answer is no accepted push (not read for ever)
         return None
+    except AnswerTooLong as exc:
+        warning = f"no Pushgateway answer ({exc})"
     except urllib.error.HTTPError as exc:
         try:
-            detail = " ".join(exc.read().decode(errors="replace").split())[:300]
-        except (OSError, http.client.HTTPException):  # the error body cut short
+            detail = " ".join(read_answer(exc, timeout_s, 65536).decode(errors="replace").split())[:300]
+        except (OSError, http.client.HTTPException, AnswerTooLong):  # the error body cut short or endless
             detail = ""
         warning = f"HTTP {exc.code} {detail or exc.reason}"
         if exc.code in (401, 403):
