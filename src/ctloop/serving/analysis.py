@@ -170,13 +170,13 @@ def split_traffic(logs, *, canary_version: str = "", stable_version: str = "", c
     if not len(logs):
         return logs, logs, "revision"
     versions = logs["model_version"].fillna("").astype(str) if "model_version" in logs.columns else None
+    revisions = logs["revision"].astype(str) if "revision" in logs.columns else None
     by_version = versions is not None and bool(canary_version) and (versions != "").any()
     if by_version:
         canary = logs[versions == str(canary_version)]
         stable = (logs[versions == str(stable_version)] if stable_version
-                  else logs[logs["revision"].astype(str) == stable_revision])
+                  else logs[revisions == stable_revision] if revisions is not None else logs.iloc[:0])
         return canary, stable, "model_version"
-    revisions = logs["revision"].astype(str) if "revision" in logs.columns else None
     if revisions is None:
         return logs.iloc[:0], logs.iloc[:0], "revision"
     return logs[revisions == canary_revision], logs[revisions == stable_revision], "revision"
