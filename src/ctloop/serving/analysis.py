@@ -79,7 +79,10 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
         failures.append(f"canary revision {canary.revision}: request count {canary.requests} / error "
                         f"rate {canary.error_rate} is not a finite number (a corrupt counter series)")
     elif canary.requests < rules.min_requests:
-        failures.append(f"too few requests to judge: {canary.requests:.0f} < {rules.min_requests}")
+        # increase() extrapolates: 49.6 shown as "50 < 50" contradicted itself
+        shown = (f"{canary.requests:.0f}" if round(canary.requests) < rules.min_requests
+                 else f"{math.floor(canary.requests * 10) / 10:.1f}")
+        failures.append(f"too few requests to judge: {shown} < {rules.min_requests}")
     else:
         if canary.error_rate is not None and canary.error_rate > rules.max_error_rate:
             failures.append(f"error rate {canary.error_rate:.2%} > {rules.max_error_rate:.2%}")
