@@ -56,6 +56,15 @@ def no_data_reason(prom: Prometheus, source: MetricSource | str, *, canary: str,
             "not scraped")
 
 
+def _past(value: float, limit: float, digits: int, unit: str = "") -> str:
+    """``value`` (above ``limit``) with ``digits`` decimals, or as many more as tell it from the
+    limit: 1.004 % shown as "1.00%" beside a 1.00 % limit contradicted the reason it fails."""
+    for places in range(digits, digits + 7):
+        if f"{value:.{places}f}" != f"{limit:.{places}f}":
+            break
+    return f"{value:.{places}f}{unit}"
+
+
 def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
           no_data: str | None = None) -> tuple[bool, str, dict[str, Any]]:
     """Apply the rules to one step's measurements: ``(passed, reason, measurements)``.
@@ -85,14 +94,17 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
         failures.append(f"too few requests to judge: {shown} < {rules.min_requests}")
     else:
         if canary.error_rate is not None and canary.error_rate > rules.max_error_rate:
-            failures.append(f"error rate {canary.error_rate:.2%} > {rules.max_error_rate:.2%}")
+            failures.append(f"error rate {_past(canary.error_rate * 100, rules.max_error_rate * 100, 2, '%')} > "
+                            f"{rules.max_error_rate:.2%}")
         if canary.p99_seconds is None:
             failures.append("no latency data for the canary")
         else:
             if canary.p99_seconds > rules.max_p99_seconds:
-                failures.append(f"p99 latency {canary.p99_seconds * 1000:.0f} ms > {rules.max_p99_seconds * 1000:.0f} ms")
+                failures.append(f"p99 latency {_past(canary.p99_seconds * 1000, rules.max_p99_seconds * 1000, 0)} ms "
+                                f"> {rules.max_p99_seconds * 1000:.0f} ms")
             if stable.p99_seconds and canary.p99_seconds > rules.max_p99_ratio * stable.p99_seconds:
-                failures.append(f"p99 {canary.p99_seconds * 1000:.0f} ms > {rules.max_p99_ratio:g}× stable "
+                shown = _past(canary.p99_seconds * 1000, rules.max_p99_ratio * stable.p99_seconds * 1000, 0)
+                failures.append(f"p99 {shown} ms > {rules.max_p99_ratio:g}× stable "
                                 f"{stable.p99_seconds * 1000:.0f} ms")
     if failures:
         return False, "; ".join(failures), measured
