@@ -295,7 +295,7 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     if value != value:  # NaN: a side without a finite score (NaN > max_psi is false: a pass)
         return False, f"canary {what} undefined (PSI NaN: no finite scores on a side){note}", measured
     if value > rules.max_psi:
-        return False, f"canary {what} shifted: PSI {value:.3f} > {rules.max_psi}{note}", measured
+        return False, f"canary {what} shifted: PSI {_past(value, rules.max_psi, 3)} > {rules.max_psi:g}{note}", measured
     return True, f"{what}s agree (PSI {value:.3f}, no labels yet){note}", measured
 
 
