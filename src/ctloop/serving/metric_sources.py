@@ -638,8 +638,8 @@ class MetricSource:
         """``(index, value)`` of the first of ``exprs`` with a value (``(0, None)``: none has).
         A fallback the back end cannot parse or execute (HTTP 400: ``histogram_count`` before
         Prometheus 2.40, a dotted label before 3.0; 422: a back end without the function, such as
-        VictoriaMetrics) has no data; the first expression's refusal is an error. ``nan``: a NaN is a value (a count that
-        is no number, which judge() fails as such), else it is no data."""
+        VictoriaMetrics) has no data; the first expression's refusal is an error. ``nan``: a NaN
+        is a value (a count that is no number, which judge() fails as such), else no data."""
         for i, expr in enumerate(exprs):
             try:
                 result = prom.query(expr, at)
