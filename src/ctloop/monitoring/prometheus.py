@@ -279,6 +279,12 @@ def group_url(gateway_url: str, model: str) -> str:
         raise ConfigError(f"pushgateway URL {parts.scheme}://{parts.netloc}{parts.path} has a query or fragment "
                           "('?', '#'): give the Pushgateway's base URL, e.g. "
                           "http://prometheus-pushgateway.monitoring.svc:9091")
+    if "/metrics/job/" in f"{parts.path}/":
+        # ctloop appends its own group path: two grouping keys, and every push refused (HTTP 400)
+        raise ConfigError(f"pushgateway URL {parts.scheme}://{parts.netloc}{parts.path} is a group's URL "
+                          "(/metrics/job/…): give the Pushgateway's base URL, e.g. "
+                          "http://prometheus-pushgateway.monitoring.svc:9091 (ctloop pushes to "
+                          f"/metrics/job/{JOB}/model@base64/<model>)")
     if not isinstance(model, str) or not model:
         raise ConfigError(f"model must be the registered model name, got {model!r}")
     try:
