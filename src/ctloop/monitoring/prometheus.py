@@ -106,6 +106,20 @@ def _number(field: str, value: Any, *, optional: bool = True) -> float | None:
     return number
 
 
+def _flag(field: str, value: Any) -> float:
+    """A yes/no (``retrain``, ``drifted``) as 1.0/0.0; None is no. The text "false" or a NaN is
+    truthy, and was published as 1 (a retraining decided, a drifted column): refused instead."""
+    if value is None:
+        return 0.0
+    try:
+        ok = not isinstance(value, str | bytes) and value in (0, 1)
+    except (TypeError, ValueError):  # an array: its truth value is ambiguous
+        ok = False
+    if not ok:
+        raise ConfigError(f"window[{field!r}] must be true or false, got {value!r}")
+    return 1.0 if value else 0.0
+
+
 def _label(field: str, value: Any) -> str:
     """``value`` as a label value: UTF-8 text (a lone surrogate cannot be sent)."""
     text = str(value)
@@ -185,7 +199,7 @@ def window_samples(
         if value is not None:
             out.append(("drift_score", {**version, "column": str(column)}, value))
     for column, drifted in _columns("drifted", window["drifted"]):
-        out.append(("column_drifted", {**version, "column": str(column)}, 1.0 if drifted else 0.0))
+        out.append(("column_drifted", {**version, "column": str(column)}, _flag(f"drifted.{column}", drifted)))
     realized = _number("realized", window["realized"])
     labelled = _number("realized_rows", window["realized_rows"], optional=False)
     gate = _number("gate_value", window["gate_value"])
@@ -218,7 +232,7 @@ def window_samples(
         (
             "retrain",
             {**version, "rule": _label("rule", window["rule"] or "none")},
-            1.0 if window["retrain"] else 0.0,
+            _flag("retrain", window["retrain"]),
         )
     )
     for rule in THRESHOLD_RULES:
@@ -265,6 +279,12 @@ def group_url(gateway_url: str, model: str) -> str:
         raise ConfigError(f"pushgateway URL {parts.scheme}://{parts.netloc}{parts.path} has a query or fragment "
                           "('?', '#'): give the Pushgateway's base URL, e.g. "
                           "http://prometheus-pushgateway.monitoring.svc:9091")
+    if "/metrics/job/" in f"{parts.path}/":
+        # ctloop appends its own group path: two grouping keys, and every push refused (HTTP 400)
+        raise ConfigError(f"pushgateway URL {parts.scheme}://{parts.netloc}{parts.path} is a group's URL "
+                          "(/metrics/job/…): give the Pushgateway's base URL, e.g. "
+                          "http://prometheus-pushgateway.monitoring.svc:9091 (ctloop pushes to "
+                          f"/metrics/job/{JOB}/model@base64/<model>)")
     if not isinstance(model, str) or not model:
         raise ConfigError(f"model must be the registered model name, got {model!r}")
     try:
@@ -328,14 +348,18 @@ def push_window(
         method="PUT",
         headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8", **headers},
     )
+    from ctloop.serving.metric_sources import AnswerTooLong, read_answer
+
     try:
         with urllib.request.build_opener(*handlers).open(request, timeout=timeout_s) as resp:
-            resp.read()
+            read_answer(resp, timeout_s)  # an endless answer is no accepted push (not read for ever)
         return None
+    except AnswerTooLong as exc:
+        warning = f"no Pushgateway answer ({exc})"
     except urllib.error.HTTPError as exc:
         try:
-            detail = " ".join(exc.read().decode(errors="replace").split())[:300]
-        except (OSError, http.client.HTTPException):  # the error body cut short
+            detail = " ".join(read_answer(exc, timeout_s, 65536).decode(errors="replace").split())[:300]
+        except (OSError, http.client.HTTPException, AnswerTooLong):  # the error body cut short or endless
             detail = ""
         warning = f"HTTP {exc.code} {detail or exc.reason}"
         if exc.code in (401, 403):

@@ -56,6 +56,15 @@ def no_data_reason(prom: Prometheus, source: MetricSource | str, *, canary: str,
             "not scraped")
 
 
+def _past(value: float, limit: float, digits: int, unit: str = "") -> str:
+    """``value`` (above ``limit``) with ``digits`` decimals, or as many more as tell it from the
+    limit: 1.004 % shown as "1.00%" beside a 1.00 % limit contradicted the reason it fails."""
+    for places in range(digits, digits + 7):
+        if f"{value:.{places}f}" != f"{limit:.{places}f}":
+            break
+    return f"{value:.{places}f}{unit}"
+
+
 def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
           no_data: str | None = None) -> tuple[bool, str, dict[str, Any]]:
     """Apply the rules to one step's measurements: ``(passed, reason, measurements)``.
@@ -79,17 +88,23 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
         failures.append(f"canary revision {canary.revision}: request count {canary.requests} / error "
                         f"rate {canary.error_rate} is not a finite number (a corrupt counter series)")
     elif canary.requests < rules.min_requests:
-        failures.append(f"too few requests to judge: {canary.requests:.0f} < {rules.min_requests}")
+        # increase() extrapolates: 49.6 shown as "50 < 50" contradicted itself
+        shown = (f"{canary.requests:.0f}" if round(canary.requests) < rules.min_requests
+                 else f"{math.floor(canary.requests * 10) / 10:.1f}")
+        failures.append(f"too few requests to judge: {shown} < {rules.min_requests}")
     else:
         if canary.error_rate is not None and canary.error_rate > rules.max_error_rate:
-            failures.append(f"error rate {canary.error_rate:.2%} > {rules.max_error_rate:.2%}")
+            failures.append(f"error rate {_past(canary.error_rate * 100, rules.max_error_rate * 100, 2, '%')} > "
+                            f"{rules.max_error_rate:.2%}")
         if canary.p99_seconds is None:
             failures.append("no latency data for the canary")
         else:
             if canary.p99_seconds > rules.max_p99_seconds:
-                failures.append(f"p99 latency {canary.p99_seconds * 1000:.0f} ms > {rules.max_p99_seconds * 1000:.0f} ms")
+                failures.append(f"p99 latency {_past(canary.p99_seconds * 1000, rules.max_p99_seconds * 1000, 0)} ms "
+                                f"> {rules.max_p99_seconds * 1000:.0f} ms")
             if stable.p99_seconds and canary.p99_seconds > rules.max_p99_ratio * stable.p99_seconds:
-                failures.append(f"p99 {canary.p99_seconds * 1000:.0f} ms > {rules.max_p99_ratio:g}× stable "
+                shown = _past(canary.p99_seconds * 1000, rules.max_p99_ratio * stable.p99_seconds * 1000, 0)
+                failures.append(f"p99 {shown} ms > {rules.max_p99_ratio:g}× stable "
                                 f"{stable.p99_seconds * 1000:.0f} ms")
     if failures:
         return False, "; ".join(failures), measured
@@ -170,13 +185,13 @@ def split_traffic(logs, *, canary_version: str = "", stable_version: str = "", c
     if not len(logs):
         return logs, logs, "revision"
     versions = logs["model_version"].fillna("").astype(str) if "model_version" in logs.columns else None
+    revisions = logs["revision"].astype(str) if "revision" in logs.columns else None
     by_version = versions is not None and bool(canary_version) and (versions != "").any()
     if by_version:
         canary = logs[versions == str(canary_version)]
         stable = (logs[versions == str(stable_version)] if stable_version
-                  else logs[logs["revision"].astype(str) == stable_revision])
+                  else logs[revisions == stable_revision] if revisions is not None else logs.iloc[:0])
         return canary, stable, "model_version"
-    revisions = logs["revision"].astype(str) if "revision" in logs.columns else None
     if revisions is None:
         return logs.iloc[:0], logs.iloc[:0], "revision"
     return logs[revisions == canary_revision], logs[revisions == stable_revision], "revision"
@@ -280,7 +295,7 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     if value != value:  # NaN: a side without a finite score (NaN > max_psi is false: a pass)
         return False, f"canary {what} undefined (PSI NaN: no finite scores on a side){note}", measured
     if value > rules.max_psi:
-        return False, f"canary {what} shifted: PSI {value:.3f} > {rules.max_psi}{note}", measured
+        return False, f"canary {what} shifted: PSI {_past(value, rules.max_psi, 3)} > {rules.max_psi:g}{note}", measured
     return True, f"{what}s agree (PSI {value:.3f}, no labels yet){note}", measured
 
 

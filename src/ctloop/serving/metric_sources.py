@@ -42,10 +42,11 @@ import os
 import re
 import ssl
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ctloop.errors import ConfigError, ServingError
@@ -254,12 +255,36 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
 
 
-def _error_text(exc: urllib.error.HTTPError) -> str:
+ANSWER_LIMIT = 16 * 2**20  # bytes: ctloop's instant queries are aggregates, a few hundred bytes
+
+
+class AnswerTooLong(Exception):
+    """An answer larger than :data:`ANSWER_LIMIT` or still arriving when its time is up."""
+
+
+def read_answer(resp: Any, timeout_s: float, limit: int = ANSWER_LIMIT) -> bytes:
+    """The body of ``resp`` (an http.client response, or urllib's HTTPError) read for at most
+    ``timeout_s`` and ``limit`` bytes, else AnswerTooLong: the socket timeout bounds each receive,
+    not the answer, and an endless or trickled body (a stream, not an API) was read for ever."""
+    read = getattr(resp, "read1", None) or resp.read
+    deadline = time.monotonic() + max(timeout_s, 1.0)
+    parts, size = [], 0
+    while chunk := read(65536):
+        size += len(chunk)
+        if size > limit:
+            raise AnswerTooLong(f"an answer of more than {limit // 2**20} MiB")
+        if time.monotonic() > deadline:
+            raise AnswerTooLong(f"an answer still arriving after {timeout_s:g} s")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _error_text(exc: urllib.error.HTTPError, timeout_s: float = 10.0) -> str:
     """Why Prometheus (its JSON ``error``) or a proxy in front of it (a short text/plain body such
     as kube-rbac-proxy's ``Forbidden (user=…)``; never an HTML page) refused a query."""
     try:
-        raw = exc.read()
-    except (OSError, http.client.HTTPException):
+        raw = read_answer(exc, timeout_s, 65536)
+    except (OSError, http.client.HTTPException, AnswerTooLong):
         raw = b""
     why: Any = None
     try:
@@ -295,6 +320,12 @@ class Prometheus:
                               f"{USERNAME_ENV}/{PASSWORD_ENV} (Secret ctloop-prometheus) instead ({AUTH_DOC}); an "
                               "'@' in its path or query is written %40")
         check_http_url(url, "Prometheus URL", "e.g. http://prometheus-operated.monitoring.svc:9090")
+        parts = urllib.parse.urlsplit(url)
+        if parts.query or parts.fragment or url.endswith(("?", "#")):
+            # /api/v1/query went after them: into the query string, or cut off with the fragment
+            raise ConfigError(f"Prometheus URL {parts.scheme}://{parts.netloc}{parts.path} has a query or "
+                              "fragment ('?', '#'): give its base URL (a path prefix such as /prometheus is "
+                              "kept), e.g. http://prometheus-operated.monitoring.svc:9090")
         self.url = url.rstrip("/")
         self.timeout_s = timeout_s
         self.auth = PrometheusAuth.from_env() if auth is None else auth
@@ -317,13 +348,17 @@ class Prometheus:
                                      headers=self.auth.headers())
         try:
             with self._open(req, timeout=self.timeout_s) as resp:
-                payload = json.loads(resp.read())
+                payload = json.loads(read_answer(resp, self.timeout_s))
         except urllib.error.HTTPError as exc:  # 400/422: Prometheus says why in the JSON body
-            why = _error_text(exc)
+            why = _error_text(exc, self.timeout_s)
             if exc.code in (401, 403):  # an auth proxy in front of Prometheus (oauth2-proxy, ...)
                 raise ServingError(self._refused(exc.code, why)) from exc
-            raise ServingError(
-                f"Prometheus at {self.url} rejected {expr!r} (HTTP {exc.code}): {why}") from exc
+            error = ServingError(f"Prometheus at {self.url} rejected {expr!r} (HTTP {exc.code}): {why}")
+            error.status = exc.code  # 400: it does not parse here (an older PromQL); 422: cannot run
+            raise error from exc
+        except AnswerTooLong as exc:
+            raise ServingError(f"Prometheus query failed ({self.url}): {exc}, which is no answer of its "
+                               "query API; is prometheus_url the Prometheus HTTP API?") from None
         except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException,
                 json.JSONDecodeError, UnicodeDecodeError) as exc:
             why = " ".join(str(exc).split())[:200]  # an SSH/TLS banner or HTML spans lines
@@ -432,6 +467,13 @@ class InfoJoin:
     metric: str = "target_info"
     on: tuple[str, ...] = ("job", "instance", "pod")
 
+    @property
+    def legacy(self) -> bool:
+        """Whether every label is a name PromQL before Prometheus 3 can write (``group_left``
+        then carries them; a dotted one is only matched, :meth:`restrict`)."""
+        labels = (self.revision_label, self.namespace_label, self.configuration_label)
+        return all(_LEGACY_LABEL.fullmatch(label) for label in labels)
+
     def attach(self, expr: str, matchers: list[str], window: str) -> str:
         labels = ", ".join((self.revision_label, self.namespace_label, self.configuration_label))
         on = ", ".join(self.on)
@@ -440,9 +482,42 @@ class InfoJoin:
             f"(max_over_time({_selector(self.metric, matchers)}[{window}]))\n)"
         )
 
+    def restrict(self, expr: str, matchers: list[str], window: str) -> str:
+        """``expr`` kept where the info metric matches, labels unchanged: ``and on``. What a
+        native histogram is joined with: Prometheus 2.42 drops a histogram sample from ``*``
+        (float-only arithmetic), while ``and`` keeps it."""
+        on = ", ".join(self.on)
+        return (f"(\n  {expr}\n  and on ({on})\n  "
+                f"max_over_time({_selector(self.metric, matchers)}[{window}])\n)")
+
+
+_LEGACY_METRIC = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+_LEGACY_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
 
 def _selector(metric: str, matchers: list[str]) -> str:
+    """``metric{matchers}``; a name PromQL before Prometheus 3 cannot write bare (dots: OTLP
+    names kept by NoUTF8EscapingWithSuffixes/NoTranslation) as ``{__name__="…", matchers}``."""
+    if not _LEGACY_METRIC.fullmatch(metric):
+        return "{" + ", ".join([f'__name__="{_quote(metric)}"', *matchers]) + "}"
     return f"{metric}{{{', '.join(matchers)}}}" if matchers else metric
+
+
+def _label(name: str) -> str:
+    """A label name in a matcher: quoted when only Prometheus 3 takes it (``"kn.revision.name"``,
+    prometheus.io/docs/guides/utf8; Prometheus 2 answers HTTP 400, a parse error)."""
+    return name if _LEGACY_LABEL.fullmatch(name) else f'"{_quote(name)}"'
+
+
+def _utf8(**names: Any) -> None:
+    """A ConfigError naming the first of ``names`` that is no UTF-8 text (bytes of another
+    encoding, arrived as lone surrogates, PEP 383): a query cannot carry it."""
+    for field_name, value in names.items():
+        try:
+            str(value or "").encode("utf-8")
+        except UnicodeEncodeError:
+            raise ConfigError(f"{field_name} {value!r} is no UTF-8 text, which a Prometheus query cannot "
+                              "carry (a name in another encoding?)") from None
 
 
 def _quote(value: str) -> str:
@@ -474,6 +549,9 @@ class MetricSource:
     # a predictor-pod port the source's series are scraped from beyond the model server's
     # user-port, added to the PodMonitor by sources/<name> (:func:`podmonitor_patch`)
     scrape_port: str = ""
+    # the same series under other names (another OTLP translation strategy), asked in turn
+    # when this source's own names have no data (:meth:`stats`); never in the recording rules
+    alternates: tuple[MetricSource, ...] = ()
 
     # ---------------------------------------------------------------- PromQL building blocks
     def _series(
@@ -485,47 +563,95 @@ class MetricSource:
         namespace: str,
         extra: tuple[str, ...] = (),
         rules: bool = False,
+        wrap: str = "",
+        native: bool = False,
     ) -> str:
-        """``fn(metric{...}[window])`` of one revision (or every predictor when ``rules``)."""
+        """``fn(metric{...}[window])`` of one revision (or every predictor when ``rules``), inside
+        ``wrap(...)`` when given; ``native``: the series are native histograms (joined with
+        :meth:`InfoJoin.restrict`, which keeps them)."""
         matchers = [*self.scope, *extra]
         info: list[str] = []
         if rules:
             (info if self.join else matchers).extend(self.rule_scope)
         if self.join is None:
             if revision:
-                matchers.append(f'{self.revision_label}="{_quote(revision)}"')
+                matchers.append(f'{_label(self.revision_label)}="{_quote(revision)}"')
             if namespace:
-                matchers.append(f'{self.namespace_label}="{_quote(namespace)}"')
+                matchers.append(f'{_label(self.namespace_label)}="{_quote(namespace)}"')
         else:
             if revision:
-                info.append(f'{self.join.revision_label}="{_quote(revision)}"')
+                info.append(f'{_label(self.join.revision_label)}="{_quote(revision)}"')
             if namespace:
-                info.append(f'{self.join.namespace_label}="{_quote(namespace)}"')
+                info.append(f'{_label(self.join.namespace_label)}="{_quote(namespace)}"')
             if not info:
-                info.append(f'{self.join.revision_label}!=""')
+                info.append(f'{_label(self.join.revision_label)}!=""')
         expr = f"{fn}({_selector(metric, matchers)}[{window}])"
-        return self.join.attach(expr, info, window) if self.join else expr
+        expr = f"{wrap}({expr})" if wrap else expr
+        if self.join is None:
+            return expr
+        keep = native or not self.join.legacy
+        return (self.join.restrict if keep else self.join.attach)(expr, info, window)
 
     def _seconds(self, expr: str) -> str:
         return expr if self.seconds_per_unit == 1 else f"{expr} * {self.seconds_per_unit:g}"
 
-    def requests_expr(self, revision: str, namespace: str, window: str) -> str:
-        return f"sum({self._series(self.requests, 'increase', window, revision, namespace)})"
+    # A native histogram (Prometheus' --enable-feature=native-histograms scraping protobuf,
+    # Prometheus 3's convert_classic_histograms_to_nhcb, OTLP exponential histograms) is one
+    # series under the histogram's own name, without le: no <name>_bucket, _count or _sum exists.
+    # Each quantity is asked of the classic series first, then of the native one (:meth:`stats`).
+    @property
+    def histogram(self) -> str:
+        """The latency histogram's own name: what a native histogram's series are called."""
+        return self.buckets.removesuffix("_bucket")
 
-    def errors_expr(self, revision: str, namespace: str, window: str) -> str:
-        errors = (self.errors,)
-        return (
-            f"sum({self._series(self.requests, 'increase', window, revision, namespace, errors)})"
-        )
+    @property
+    def counts_histogram(self) -> bool:
+        """Whether ``requests`` is the latency histogram's ``_count`` (knative-otel)."""
+        return self.requests == f"{self.histogram}_count"
 
-    def p99_expr(self, revision: str, namespace: str, window: str) -> str:
+    def _counted(self, fn: str, window: str, revision: str, namespace: str, extra: tuple[str, ...] = (),
+                 native: bool = False) -> str:
+        if not native:
+            return self._series(self.requests, fn, window, revision, namespace, extra)
+        return self._series(self.histogram, fn, window, revision, namespace, extra, wrap="histogram_count")
+
+    def requests_expr(self, revision: str, namespace: str, window: str, native: bool = False) -> str:
+        return f"sum({self._counted('increase', window, revision, namespace, native=native)})"
+
+    def errors_expr(self, revision: str, namespace: str, window: str, native: bool = False) -> str:
+        return f"sum({self._counted('increase', window, revision, namespace, (self.errors,), native)})"
+
+    def p99_expr(self, revision: str, namespace: str, window: str, native: bool = False) -> str:
+        if native:
+            rates = self._series(self.histogram, "rate", window, revision, namespace, native=True)
+            return self._seconds(f"histogram_quantile(0.99, sum({rates}))")
         rates = self._series(self.buckets, "rate", window, revision, namespace)
         return self._seconds(f"histogram_quantile(0.99, sum by (le) ({rates}))")
 
-    def presence_expr(self, revision: str, namespace: str, lookback: str) -> str:
-        return (
-            f"count({self._series(self.requests, 'last_over_time', lookback, revision, namespace)})"
-        )
+    def presence_expr(self, revision: str, namespace: str, lookback: str, native: bool = False) -> str:
+        if native:  # counted as histograms: Prometheus 2.42's histogram_count(last_over_time()) is empty
+            return f"count({self._series(self.histogram, 'last_over_time', lookback, revision, namespace, native=True)})"
+        return f"count({self._series(self.requests, 'last_over_time', lookback, revision, namespace)})"
+
+    def _first(self, prom: Prometheus, exprs: list[str], at: float | None,
+               nan: bool = False) -> tuple[int, float | None]:
+        """``(index, value)`` of the first of ``exprs`` with a value (``(0, None)``: none has).
+        A fallback the back end cannot parse or execute (HTTP 400: ``histogram_count`` before
+        Prometheus 2.40, a dotted label before 3.0; 422: a back end without the function, such as
+        VictoriaMetrics) has no data; the first expression's refusal is an error. ``nan``: a NaN
+        is a value (a count that is no number, which judge() fails as such), else no data."""
+        for i, expr in enumerate(exprs):
+            try:
+                result = prom.query(expr, at)
+                value = result[0][1] if result else None
+                value = None if value is not None and math.isnan(value) and not nan else value
+            except ServingError as exc:
+                if i == 0 or getattr(exc, "status", None) not in (400, 422):
+                    raise
+                continue
+            if value is not None:
+                return i, value
+        return 0, None
 
     # ---------------------------------------------------------------- the API ctloop calls
     def stats(
@@ -539,12 +665,23 @@ class MetricSource:
         InferenceService of that name, and their traffic would be summed."""
         if not str(revision or "").strip() or not str(namespace or "").strip():
             return RevisionStats(revision, None, None, None)
+        _utf8(revision=revision, namespace=namespace)
         seen = len(prom.warnings)
-        requests = prom.scalar(self.requests_expr(revision, namespace, window), at)
-        errors = prom.scalar(self.errors_expr(revision, namespace, window), at)
+        # this source's names, then its alternates'; each with its classic series, then its
+        # native histogram. The errors and the p99 are read from the names that had requests.
+        tries = self._tries()
+        i, requests = self._first(prom, [s.requests_expr(revision, namespace, window, k) for s, k in tries], at,
+                                  nan=True)
+        source, kind = tries[i]
+        errors = prom.scalar(source.errors_expr(revision, namespace, window, kind), at)
         rate = None if not requests else (errors or 0.0) / requests
-        p99 = prom.scalar(self.p99_expr(revision, namespace, window), at)
+        _, p99 = self._first(prom, [source.p99_expr(revision, namespace, window, k) for k in (False, True)], at)
         return RevisionStats(revision, requests, rate, p99, tuple(dict.fromkeys(prom.warnings[seen:])))
+
+    def _tries(self) -> list[tuple[MetricSource, bool]]:
+        """``(names, native)`` in the order the requests are asked for."""
+        return [(s, native) for s in (self, *self.alternates)
+                for native in ((False, True) if s.counts_histogram else (False,))]
 
     def series_exist(
         self,
@@ -557,7 +694,9 @@ class MetricSource:
     ) -> bool:
         """Whether Prometheus holds any of this source's request series for ``revision`` (any
         revision of ``namespace`` when ``revision`` is empty) in the ``lookback`` before ``at``."""
-        return bool(prom.scalar(self.presence_expr(revision, namespace, lookback), at))
+        _utf8(revision=revision, namespace=namespace)
+        exprs = [s.presence_expr(revision, namespace, lookback, k) for s, k in self._tries()]
+        return bool(self._first(prom, exprs, at)[1])
 
     # ---------------------------------------------------------------- recording rules
     def rule_group(self) -> dict[str, Any]:
@@ -704,6 +843,27 @@ _ISTIO = MetricSource(
     "knative-v1.21.1 pkg/reconciler/route/resources/ingress.go (a split names the revision's "
     "Service)",
 )
+
+
+def _otlp_names(name: str, *, dotted: bool) -> MetricSource:
+    """``knative-otel`` with the names of another OTLP translation strategy (prometheus/
+    otlptranslator ``strategy.go``): ``name`` the histogram's, dotted labels when ``dotted``."""
+    label = (lambda n: n) if dotted else (lambda n: n.replace(".", "_"))
+    return replace(
+        _KNATIVE_OTEL,
+        requests=f"{name}_count",
+        buckets=f"{name}_bucket",
+        errors=f'{_label(label("http.response.status_code"))}=~"5.."',
+        join=InfoJoin(revision_label=label("kn.revision.name"), namespace_label=label("k8s.namespace.name"),
+                      configuration_label=label("kn.configuration.name")),
+    )
+
+
+_KNATIVE_OTEL = replace(_KNATIVE_OTEL, alternates=(
+    _otlp_names("http_server_request_duration", dotted=False),  # UnderscoreEscapingWithoutSuffixes
+    _otlp_names("http.server.request.duration_seconds", dotted=True),  # NoUTF8EscapingWithSuffixes
+    _otlp_names("http.server.request.duration", dotted=True),  # NoTranslation
+))
 SOURCES: dict[str, MetricSource] = {
     s.name: s for s in (_CTLOOP, _KNATIVE_OTEL, _KNATIVE_LEGACY, _ISTIO)
 }
