@@ -575,8 +575,8 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
     OptimisticLockErrorMsg). The object is then read again: ``landed(now)`` — our own patch, sent
     again after its answer was lost, met its own write — is done; a write that left the spec alone
     (a label, an annotation, a status update: the API server bumps ``metadata.generation`` for spec
-    changes only) is retried on the new resourceVersion, at most ``PROMOTE_ATTEMPTS`` times; any
-    other change is :class:`ChangedOutside`, nothing written."""
+    changes only) is retried on the new resourceVersion, at most ``PROMOTE_ATTEMPTS`` times (then
+    :class:`ServingConflictError`); any other change is :class:`ChangedOutside`, nothing written."""
     generation = (read.get("metadata") or {}).get("generation")
     for attempt in range(PROMOTE_ATTEMPTS):
         rv = (read.get("metadata") or {}).get("resourceVersion")
@@ -593,9 +593,13 @@ def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any]
                                      f"for {what}; {nothing}") from exc
             if landed(now):
                 return
-            if attempt + 1 < PROMOTE_ATTEMPTS and (now.get("metadata") or {}).get("generation") == generation:
-                read = now
-                continue
+            if (now.get("metadata") or {}).get("generation") == generation:
+                if attempt + 1 < PROMOTE_ATTEMPTS:
+                    read = now
+                    continue
+                raise ServingConflictError(f"InferenceService {isvcs.namespace}/{name}: {what} was refused "
+                                           f"{PROMOTE_ATTEMPTS} times with HTTP 409 while its spec stayed the same "
+                                           f"({exc}); {nothing}") from exc
             raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout "
                                  f"after it was read for {what} (HTTP 409: resourceVersion {rv} is no longer its "
                                  f"own); {nothing} (whoever changed it decides)") from exc
