@@ -411,6 +411,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
     check. Its waits share one deadline, ``timeout_s`` after it starts: each gets what is left."""
     if strategy not in STRATEGIES:
         raise ServingError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
+    specs.check_storage_uri(storage_uri)
     deadline = time.monotonic() + timeout_s
     current = isvcs.get(name)
     if current is None:
@@ -662,6 +663,7 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
 
     Its waits share one deadline, ``timeout_s`` after it starts: each gets what is left.
     """
+    specs.check_storage_uri(storage_uri)
     deadline = time.monotonic() + timeout_s
     obj = isvcs.get(name)
     if obj is None:
