@@ -115,3 +115,13 @@ def test_v2_bodies_through_the_server(runtime, trained):
         answer = _v2(runtime, body)
         assert answer.status_code == 400, (name, answer.text)
         assert why in answer.json()["error"], (name, answer.text)
+
+
+def test_a_text_plain_body_nested_too_deep_is_a_400_not_a_500(runtime):
+    """orjson refuses nesting deeper than 1024 (KServe's 400 for application/json); Python's json
+    raised RecursionError, which escaped the payload checks: a 500 counted against the revision."""
+    deep = b'{"instances": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    assert _v1(runtime, deep).status_code == 400
+    answer = _v1(runtime, deep, "text/plain")
+    assert answer.status_code == 400, answer.text
+    assert "nested" in answer.json()["error"]

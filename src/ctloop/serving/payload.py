@@ -98,6 +98,9 @@ def decode(body: Any) -> Any:
         raise ServingError(f"the body is not JSON: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
     except ValueError as exc:
         raise ServingError(f"the body is not JSON: {exc}") from exc
+    except RecursionError as exc:  # orjson stops at a depth of 1024 with a JSONDecodeError (KServe's 400)
+        raise ServingError("the body is JSON nested too deep to read (orjson, which KServe reads "
+                           "application/json with, allows 1024 levels)") from exc
 
 
 def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | tuple[str, ...] = (),
