@@ -116,3 +116,16 @@ def test_rollbacks_last_patch_landed_with_its_answer_lost_is_rolled_back(isvcs, 
     seam.patch = patch
     state = rollout.rollback(seam, NAME, version="1", storage_uri=V1, timeout_s=5)
     assert state.action == "rolled_back" and "canaryTrafficPercent" not in _predictor(kube)
+
+
+def _is_restore(patch):
+    predictor = (patch.get("spec") or {}).get("predictor") or {}
+    return (predictor.get("model") or {}).get("storageUri") == V1
+
+
+def test_another_model_deployed_before_rollbacks_restore_patch_is_not_overwritten(isvcs, kube):
+    """Step 2 (the champion's storageUri written back, still at 0 %) is conditional too."""
+    other = specs.canary_patch(version="3", storage_uri=V3, percent=10)
+    with pytest.raises(rollout.ChangedOutside, match="changed outside"):
+        rollout.rollback(Before(isvcs, other, _is_restore), NAME, version="1", storage_uri=V1, timeout_s=5)
+    assert _predictor(kube)["canaryTrafficPercent"] == 10 and _predictor(kube)["model"]["storageUri"] == V3

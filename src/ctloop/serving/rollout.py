@@ -710,8 +710,12 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
         obj = wait_for(isvcs, name, back, timeout_s=timeout_s, what=what, deadline=deadline)
     before = predictor_status(obj).get("latestReadyRevision", "")
     if not same_storage_uri(_spec_version(obj)[1], storage_uri):
-        isvcs.patch(name, specs.restore_patch(version=version, storage_uri=storage_uri,
-                                              model_sha256=model_sha256))
+        _conditional_patch(isvcs, name, obj, specs.restore_patch(version=version, storage_uri=storage_uri,
+                                                                 model_sha256=model_sha256),
+                           "the rollback's second step (the champion's storageUri written back)",
+                           "traffic stays where it is",
+                           landed=lambda now: (same_storage_uri(_spec_version(now)[1], storage_uri)
+                                               and _predictor(now).get("canaryTrafficPercent") == 0))
         obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
                           new_revision_after=before, created_before=_created(obj), written=0, model=storage_uri,
                           deadline=deadline)
