@@ -129,3 +129,14 @@ def test_another_model_deployed_before_rollbacks_restore_patch_is_not_overwritte
     with pytest.raises(rollout.ChangedOutside, match="changed outside"):
         rollout.rollback(Before(isvcs, other, _is_restore), NAME, version="1", storage_uri=V1, timeout_s=5)
     assert _predictor(kube)["canaryTrafficPercent"] == 10 and _predictor(kube)["model"]["storageUri"] == V3
+
+
+def test_a_pin_back_before_a_rerun_deploy_resets_the_canary_share_is_not_overwritten(isvcs, kube):
+    """deploy run again over its own canary (the spec names it, at 10 %) moves it back to the
+    plan's first step: that traffic patch is conditional too."""
+    def to_first_step(patch):
+        return (patch.get("spec") or {}).get("predictor", {}).get("canaryTrafficPercent") == 5
+    with pytest.raises(rollout.ChangedOutside, match="changed outside"):
+        rollout.deploy(Before(isvcs, specs.pin_back_patch(), to_first_step), name=NAME, model_name="credit",
+                       version="2", storage_uri=V2, percent=5, timeout_s=5)
+    assert _predictor(kube)["canaryTrafficPercent"] == 0  # the operator's pin-back kept

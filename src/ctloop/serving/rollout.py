@@ -487,8 +487,11 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         # again): it resumes at the first step, as a fresh deployment would, to be analysed —
         # "unchanged" would promote it with no analysis at all
         target = 100 if strategy == "blue-green" else int(percent)
-        if pinned != target:
-            isvcs.patch(name, specs.traffic_patch(target))
+        if pinned != target:  # conditional: a pin-back since the wait's last read must not get traffic back
+            _conditional_patch(isvcs, name, current, specs.traffic_patch(target),
+                               f"moving its canary back to {target} %", "nothing written",
+                               landed=lambda now: (same_storage_uri(_spec_version(now)[1], have_uri)
+                                                   and _predictor(now).get("canaryTrafficPercent") == target))
         obj = _wait_split(isvcs, name, target, timeout_s, f"canary of {version} (already deployed) at {target} %",
                           created_before=_created(current), written=target, model=have_uri, deadline=deadline)
         return _state("switched" if strategy == "blue-green" else "canary", obj, version)
