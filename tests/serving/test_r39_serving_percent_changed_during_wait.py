@@ -30,7 +30,8 @@ class OperatorRightAfter(InferenceServices):
 
     def patch(self, name, patch):
         out = super().patch(name, patch)
-        if patch == specs.traffic_patch(self.after) and self.operator:
+        # the spec part: the patch also carries the resourceVersion it read (optimistic concurrency)
+        if patch.get("spec") == specs.traffic_patch(self.after)["spec"] and self.operator:
             operator, self.operator = self.operator, {}
             out = super().patch(name, operator)
         return out

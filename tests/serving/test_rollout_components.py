@@ -11,6 +11,7 @@ from ctloop.components.deploy.component import deploy_canary
 from ctloop.components.promote.component import promote_model
 from ctloop.components.rollback.component import rollback_model
 from ctloop.components.validate.component import validate_serving
+from ctloop.serving.rollout import PROMOTE_ATTEMPTS
 from tests.doubles.kube_api import KubeApiDouble, write_kubeconfig
 from tests.integration.registry_support import register_fitted
 
@@ -261,7 +262,9 @@ def test_fault_mid_rollout_ends_on_the_stable_model(registered, kube, fault):
             if fault == "500":
                 kube.fail_next(500, n=3)  # more than the client's retries
             elif fault == "409":
-                kube.fail_next(409)
+                # more than the conditional patch's attempts: a 409 over an unchanged spec is read
+                # again and retried (a status update moves the resourceVersion too)
+                kube.fail_next(409, n=PROMOTE_ATTEMPTS)
         return True, "ok", {}
 
     if fault == "timeout":

@@ -59,6 +59,32 @@ SERVERLESS = "Serverless"  # the deprecated name of KNATIVE, accepted when readi
 # (logger.metadataAnnotations); the inference log sink reads it (docs/inference-log.md).
 
 
+# KServe v0.20.0 pkg/controller/v1beta1/inferenceservice/utils/utils.go SupportedStorageURIPrefixList
+# (matched with strings.HasPrefix: exact, case included)
+STORAGE_PREFIXES = ("gs://", "s3://", "pvc://", "file://", "https://", "http://", "hdfs://", "webhdfs://", "oci://",
+                    "oci+native://", "hf://")
+
+
+def check_storage_uri(uri: str) -> None:
+    """Refuse a storageUri KServe v0.20.0 cannot download, before it is written: one with a scheme
+    not in ``SupportedStorageURIPrefixList``. The controller takes a URI without ``<scheme>://``
+    (``mlflow-artifacts:/...``, ``runs:/...``) for a local path (``utils.go`` ``ValidateStorageURI``)
+    and the storage initializer then fails ("Cannot recognize storage type",
+    ``python/storage/kserve_storage/kserve_storage.py`` ``Storage.download``): a revision that
+    never becomes ready, waited for until the timeout. A plain path (``/mnt/models/...``) passes."""
+    import re
+
+    text = str(uri or "").strip()
+    scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):", text)
+    if text and (not scheme or text.startswith(STORAGE_PREFIXES)):
+        return
+    proxied = (" (an MLflow server proxying artifacts, `mlflow server --serve-artifacts`, gives runs "
+               "mlflow-artifacts:/ URIs: run it with --no-serve-artifacts and an object-store "
+               "--default-artifact-root, docs/manifests.md)") if text.lower().startswith("mlflow-artifacts:") else ""
+    raise ServingError(f"storageUri {text!r} is one KServe's storage initializer cannot download (KServe v0.20.0 reads "
+                       f"{', '.join(STORAGE_PREFIXES)} and local paths){proxied}; nothing written")
+
+
 def _version_annotations(version: str, sha256: str | None = None) -> dict[str, str | None]:
     """The predictor annotations naming the served model; ``sha256`` None leaves the hash
     annotation out, "" deletes it in a merge patch (no stale hash next to a new storageUri)."""

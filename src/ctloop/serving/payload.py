@@ -46,6 +46,17 @@ def _tensor_columns(tensor: dict[str, Any]) -> list[list[Any]]:
     return [[r[j] for r in rows] for j in range(k)]
 
 
+def _json_text(value: Any) -> str:
+    """``value`` as JSON text, shortened (a message shows what was sent, not Python's repr)."""
+    import json
+
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -66,6 +77,30 @@ def instances(payload: Any) -> int:
                 # no more than the values sent: a refused tensor's shape is only what it claims
                 return min(shape[0], len(data)) if isinstance(data, list) and data else shape[0]
     return 1
+
+
+def decode(body: Any) -> Any:
+    """A V1 request body as KServe hands it to ``Model.predict``: already decoded (any JSON value:
+    KServe v0.20.0 ``DataPlane.decode`` parses a JSON content type with orjson), or the raw bytes
+    of another content type (``text/plain``), parsed here as orjson would — NaN and Infinity are
+    not JSON numbers (RFC 8259), and ``application/json`` refuses them the same way."""
+    if not isinstance(body, bytes | bytearray):
+        return body
+    import json
+
+    def constant(name: str) -> Any:
+        raise ServingError(f"the body is not JSON: {name} is not a JSON number (RFC 8259); send null for a "
+                           "missing value")
+
+    try:
+        return json.loads(body, parse_constant=constant)
+    except UnicodeDecodeError as exc:
+        raise ServingError(f"the body is not JSON: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    except ValueError as exc:
+        raise ServingError(f"the body is not JSON: {exc}") from exc
+    except RecursionError as exc:  # orjson stops at a depth of 1024 with a JSONDecodeError (KServe's 400)
+        raise ServingError("the body is JSON nested too deep to read (orjson, which KServe reads "
+                           "application/json with, allows 1024 levels)") from exc
 
 
 def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | tuple[str, ...] = (),
@@ -92,6 +127,9 @@ def to_frame(payload: dict[str, Any], features: list[str], numeric: list[str] | 
 def _to_frame(payload, features, numeric, text, categories, counts):
     import pandas as pd
 
+    if not isinstance(payload, dict):  # a JSON list, string, number or null: `in` failed or misread it
+        got = "null" if payload is None else _json_text(payload)
+        raise ServingError(f"the payload must be a JSON object with 'instances' (v1) or 'inputs' (v2); got {got}")
     if "instances" in payload:
         rows = payload["instances"]
         if not isinstance(rows, list) or not rows:
@@ -200,4 +238,4 @@ def v2_response(predictions: list[Any], model_name: str, model_version: str, res
             "outputs": [{"name": "predictions", "shape": shape, "datatype": _datatype(data), "data": data}]}
 
 
-__all__ = ["instances", "to_frame", "v1_response", "v2_response"]
+__all__ = ["decode", "instances", "to_frame", "v1_response", "v2_response"]

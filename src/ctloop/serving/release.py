@@ -285,7 +285,15 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
     """All traffic back to ``to_version`` (default: the champion), durably: its storageUri is written
     back so the spec no longer names the failed model (``rollback_model``). The failed version is
     tagged with why; the registry aliases stay on the champion."""
-    target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, to_version=to_version)
+    target = _rollback_target(registry, model_name, to_version)
+    if failed_version and str(failed_version) == str(target):
+        # the failed version is the champion (promoted since) or the one named: "rolling back" to
+        # it changed nothing — it went on serving 100 % — and tagged it rolled_back
+        whose = f"--to-version / to_version is v{target}" if to_version else f"v{target} is the champion"
+        raise ConfigError(f"rolling back {model_name} v{failed_version} to v{target}: {whose}, so the failed version "
+                          "would go on serving; pass --to-version (to_version) with the version to serve instead "
+                          "(nothing written)")
+    target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, to_version=target)
     _record_rollback(registry, model_name=model_name, failed_version=failed_version, target=target, reason=reason,
                      run_id=run_id, state=state)
     return target, state
@@ -295,18 +303,23 @@ def _rollback_traffic(registry: Any, isvcs: Any, *, model_name: str, cfg: Rollou
                       to_version: str = "") -> tuple[str, RolloutState]:
     """The serving half of :func:`rollback`: traffic back on ``to_version`` (default: the champion)."""
     name = _target(cfg)
-    target = to_version
-    if not target:
-        champion = registry.champion(model_name)
-        if champion is None:
-            raise RegistryError(f"{model_name} has no champion to roll back to: pass to_version")
-        target = champion.version
+    target = _rollback_target(registry, model_name, to_version)
     from ctloop.storage import kserve_storage_uri
 
     state = rollout.rollback(isvcs, name, version=target,
                              storage_uri=kserve_storage_uri(registry.model_artifact_uri(model_name, target)),
                              timeout_s=cfg.timeout_seconds, model_sha256=registry.serving_sha256(model_name, target))
     return target, state
+
+
+def _rollback_target(registry: Any, model_name: str, to_version: str = "") -> str:
+    """The version a rollback serves: ``to_version``, else the registry's champion."""
+    if to_version:
+        return str(to_version)
+    champion = registry.champion(model_name)
+    if champion is None:
+        raise RegistryError(f"{model_name} has no champion to roll back to: pass to_version")
+    return str(champion.version)
 
 
 def _record_rollback(registry: Any, *, model_name: str, failed_version: str, target: str, reason: str,

@@ -411,6 +411,7 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
     check. Its waits share one deadline, ``timeout_s`` after it starts: each gets what is left."""
     if strategy not in STRATEGIES:
         raise ServingError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
+    specs.check_storage_uri(storage_uri)
     deadline = time.monotonic() + timeout_s
     current = isvcs.get(name)
     if current is None:
@@ -486,8 +487,11 @@ def deploy(isvcs: InferenceServices, *, name: str, model_name: str, version: str
         # again): it resumes at the first step, as a fresh deployment would, to be analysed —
         # "unchanged" would promote it with no analysis at all
         target = 100 if strategy == "blue-green" else int(percent)
-        if pinned != target:
-            isvcs.patch(name, specs.traffic_patch(target))
+        if pinned != target:  # conditional: a pin-back since the wait's last read must not get traffic back
+            _conditional_patch(isvcs, name, current, specs.traffic_patch(target),
+                               f"moving its canary back to {target} %", "nothing written",
+                               landed=lambda now: (same_storage_uri(_spec_version(now)[1], have_uri)
+                                                   and _predictor(now).get("canaryTrafficPercent") == target))
         obj = _wait_split(isvcs, name, target, timeout_s, f"canary of {version} (already deployed) at {target} %",
                           created_before=_created(current), written=target, model=have_uri, deadline=deadline)
         return _state("switched" if strategy == "blue-green" else "canary", obj, version)
@@ -558,10 +562,51 @@ def set_traffic(isvcs: InferenceServices, name: str, percent: int, timeout_s: fl
         raise ServingError(f"InferenceService {isvcs.namespace}/{name} has no canary to move to {percent} %: "
                            f"{alone}, and KServe splits traffic only between a new revision and the one rolled "
                            "out before it; deploy a new version as a canary first (nothing written)")
-    isvcs.patch(name, specs.traffic_patch(percent))
+    model = _spec_version(obj)[1]
+    _conditional_patch(isvcs, name, obj, specs.traffic_patch(percent), f"moving its canary to {percent} %",
+                       "nothing written", landed=lambda now: (same_storage_uri(_spec_version(now)[1], model)
+                                                              and _predictor(now).get("canaryTrafficPercent") == percent))
     obj = _wait_split(isvcs, name, percent, timeout_s, f"canary at {percent} %", created_before=_created(obj),
                       written=percent)
     return _state("traffic", obj, _spec_version(obj)[0])
+
+
+def _conditional_patch(isvcs: InferenceServices, name: str, read: dict[str, Any], patch: dict[str, Any],
+                       what: str, nothing: str, *, landed) -> None:
+    """``patch`` carrying ``read``'s ``metadata.resourceVersion`` (optimistic concurrency): a write
+    between that read and the patch (a pin-back, another model) makes the API server answer 409
+    instead of it being overwritten (k8s.io/apiserver ``pkg/registry/generic/registry/store.go``,
+    OptimisticLockErrorMsg). The object is then read again: ``landed(now)`` — our own patch, sent
+    again after its answer was lost, met its own write — is done; a write that left the spec alone
+    (a label, an annotation, a status update: the API server bumps ``metadata.generation`` for spec
+    changes only) is retried on the new resourceVersion, at most ``PROMOTE_ATTEMPTS`` times (then
+    :class:`ServingConflictError`); any other change is :class:`ChangedOutside`, nothing written."""
+    generation = (read.get("metadata") or {}).get("generation")
+    for attempt in range(PROMOTE_ATTEMPTS):
+        rv = (read.get("metadata") or {}).get("resourceVersion")
+        sent = dict(patch)
+        if rv:
+            sent["metadata"] = {**(patch.get("metadata") or {}), "resourceVersion": rv}
+        try:
+            isvcs.patch(name, sent)
+            return
+        except ServingConflictError as exc:
+            now = isvcs.get(name)
+            if now is None:
+                raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was deleted after it was read "
+                                     f"for {what}; {nothing}") from exc
+            if landed(now):
+                return
+            if (now.get("metadata") or {}).get("generation") == generation:
+                if attempt + 1 < PROMOTE_ATTEMPTS:
+                    read = now
+                    continue
+                raise ServingConflictError(f"InferenceService {isvcs.namespace}/{name}: {what} was refused "
+                                           f"{PROMOTE_ATTEMPTS} times with HTTP 409 while its spec stayed the same "
+                                           f"({exc}); {nothing}") from exc
+            raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout "
+                                 f"after it was read for {what} (HTTP 409: resourceVersion {rv} is no longer its "
+                                 f"own); {nothing} (whoever changed it decides)") from exc
 
 
 def _moot_pin(obj: dict[str, Any]) -> bool:
@@ -602,32 +647,10 @@ def promote(isvcs: InferenceServices, name: str, timeout_s: float = 300.0, *, st
                              f"canaryTrafficPercent is {pinned}, the analysis last set {percent}; nothing promoted "
                              "(whoever changed it decides)")
     _refuse_failed(isvcs, name, current, "promoting its canary")
-    # optimistic concurrency: a write between this read and the patch (a pin-back, another model)
-    # makes the API server answer 409 instead of overwriting it (k8s.io/apiserver
-    # pkg/registry/generic/registry/store.go, OptimisticLockErrorMsg)
-    read = current
-    for attempt in range(PROMOTE_ATTEMPTS):
-        patch = specs.promote_patch()
-        rv = (read.get("metadata") or {}).get("resourceVersion")
-        if rv:
-            patch["metadata"] = {"resourceVersion": rv}
-        try:
-            isvcs.patch(name, patch)
-            break
-        except ServingConflictError as exc:
-            now = isvcs.get(name) or {}
-            same_model = bool(now) and same_storage_uri(_spec_version(now)[1], storage_uri or have)
-            if same_model and "canaryTrafficPercent" not in _predictor(now):
-                break  # our own patch sent again after its answer was lost met its own write: promoted
-            if (same_model and attempt + 1 < PROMOTE_ATTEMPTS
-                    and (now.get("metadata") or {}).get("generation") == (current.get("metadata") or {}).get("generation")):
-                # a write that left the spec alone (a label, an annotation, a status update: the API
-                # server bumps metadata.generation for spec changes only): read again
-                read = now
-                continue
-            raise ChangedOutside(f"InferenceService {isvcs.namespace}/{name} was changed outside this rollout "
-                                 f"after it was read for the promote (HTTP 409: resourceVersion {rv} is no "
-                                 "longer its own); nothing promoted (whoever changed it decides)") from exc
+    model = storage_uri or have
+    _conditional_patch(isvcs, name, current, specs.promote_patch(), "the promote", "nothing promoted",
+                       landed=lambda now: (same_storage_uri(_spec_version(now)[1], model)
+                                           and "canaryTrafficPercent" not in _predictor(now)))
     obj = _wait_split(isvcs, name, 100, timeout_s, "latest revision at 100 %", created_before=_created(current),
                       written=None)
     return _state("promoted", obj, _spec_version(obj)[0])
@@ -643,6 +666,7 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
 
     Its waits share one deadline, ``timeout_s`` after it starts: each gets what is left.
     """
+    specs.check_storage_uri(storage_uri)
     deadline = time.monotonic() + timeout_s
     obj = isvcs.get(name)
     if obj is None:
@@ -689,15 +713,23 @@ def rollback(isvcs: InferenceServices, name: str, *, version: str, storage_uri: 
         obj = wait_for(isvcs, name, back, timeout_s=timeout_s, what=what, deadline=deadline)
     before = predictor_status(obj).get("latestReadyRevision", "")
     if not same_storage_uri(_spec_version(obj)[1], storage_uri):
-        isvcs.patch(name, specs.restore_patch(version=version, storage_uri=storage_uri,
-                                              model_sha256=model_sha256))
+        _conditional_patch(isvcs, name, obj, specs.restore_patch(version=version, storage_uri=storage_uri,
+                                                                 model_sha256=model_sha256),
+                           "the rollback's second step (the champion's storageUri written back)",
+                           "traffic stays where it is",
+                           landed=lambda now: (same_storage_uri(_spec_version(now)[1], storage_uri)
+                                               and _predictor(now).get("canaryTrafficPercent") == 0))
         obj = _wait_split(isvcs, name, 0, timeout_s, "champion revision ready (still at 0 %)",
                           new_revision_after=before, created_before=_created(obj), written=0, model=storage_uri,
                           deadline=deadline)
     elif _failed(obj):  # the champion's revision failed (a rollback run again): start it again, still pinned
         pinned = _predictor(obj).get("canaryTrafficPercent")
         obj = _retry(isvcs, name, obj, None if pinned is None else 0, timeout_s, "champion revision ready", deadline)
-    isvcs.patch(name, specs.promote_patch())
+    # conditional: a model deployed (or a share set) since the wait's last read must not get 100 %
+    _conditional_patch(isvcs, name, obj, specs.promote_patch(), "the rollback's last step (the champion "
+                       "revision to 100 %)", "traffic stays where it is",
+                       landed=lambda now: (same_storage_uri(_spec_version(now)[1], storage_uri)
+                                           and "canaryTrafficPercent" not in _predictor(now)))
     obj = _wait_split(isvcs, name, 100, timeout_s, "champion revision at 100 %", created_before=_created(obj),
                       written=None, model=storage_uri, deadline=deadline)
     return _state("rolled_back", obj, version)

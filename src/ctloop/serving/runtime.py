@@ -56,7 +56,7 @@ from prometheus_client import Counter, Histogram
 
 from ctloop.artifacts import MODEL_META_FILE, load_serving_dir
 from ctloop.errors import CtloopError, ServingError
-from ctloop.serving.payload import instances, to_frame, v1_response, v2_response
+from ctloop.serving.payload import decode, instances, to_frame, v1_response, v2_response
 from ctloop.storage import NumbersAsText, number_categories, trained_categories
 
 PREDICTIONS = Counter("ctloop_predictions_total", "Predictions served", ["model_name", "model_version", "outcome"])
@@ -109,7 +109,7 @@ class CtloopModel(kserve.Model):
                                     "data": t.data if t.data is not None else t.as_numpy().tolist()}
                                    for t in payload.inputs]}
             else:
-                body = payload if isinstance(payload, dict) else json.loads(payload)
+                body = decode(payload)  # decoded by KServe, or the raw bytes of another content type
             read: dict[str, NumbersAsText] = {}
             frame = to_frame(body, self.features, self.numeric, self.text, self.categories, read)
         except (ServingError, ValueError, TypeError, KeyError) as exc:
