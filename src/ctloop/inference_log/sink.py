@@ -84,6 +84,7 @@ import os
 import time
 import uuid
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -328,6 +329,23 @@ def _delete_segments(segments: list[Path], directory: Path) -> None:
         seg.unlink(missing_ok=True)
     if segments:
         fsync_dir(directory)
+
+
+def _same_event(a: Event, b: Event) -> bool:
+    """Whether ``a`` and ``b`` are copies of one event: every attribute equal and the bodies written
+    alike (as JSON text that keeps NaN apart from null and 1 apart from 1.0; NaN != NaN). Anything
+    less is two calls: kept both, the id ambiguous, nothing lost."""
+    if any(getattr(a, name) != getattr(b, name) for name in _EVENT_ATTRIBUTES):
+        return False
+    if a.raw is not None and a.raw == b.raw:
+        return True
+    try:
+        return json.dumps(a.body, separators=(",", ":")) == json.dumps(b.body, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):
+        return False
+
+
+_EVENT_ATTRIBUTES = tuple(f.name for f in dataclass_fields(Event) if f.name not in ("body", "raw"))
 
 
 class _FsyncThreads:
@@ -730,9 +748,10 @@ class Sink:
         under its id, none of its own kind. Once an id has two requests (or two responses) waiting,
         none of its waiting events pairs (KServe's workers send the events of two calls sharing a
         ``Ce-Id`` in any order: pairing them would give one call the other's prediction); they are
-        written as half rows together once the first is ``join_ttl`` old (:meth:`flush`). Copies of
-        one event (same time and body: a WAL line replayed twice) are no second call. An event
-        without a partner waits until its partner comes or ``join_ttl`` passes."""
+        written as half rows together once the first is ``join_ttl`` old (:meth:`flush`). An exact
+        copy of an event already waiting (:func:`_same_event`: a WAL line replayed twice) is no second
+        call: it is dropped, counted as a duplicate. An event without a partner waits until its
+        partner comes or ``join_ttl`` passes."""
         key = (event.model, event.namespace, event.component, event.id)
         slot = self._open.get(key)
         if slot is None:
@@ -740,6 +759,13 @@ class Sink:
             return
         mine = slot[event.kind]
         partners = slot["response" if event.kind == "request" else "request"]
+        if any(_same_event(event, waiting) for waiting, _ in mine):
+            # an exact copy of an event already waiting (a WAL line replayed twice after a crash
+            # between a flush's carry and its delete): the same acknowledged event, kept once (the
+            # waiting copy is carried into the next segment); kept twice, the spare copy would wait
+            # for, and pair with, the response of a later call reusing the id
+            self.stats.duplicate_ids += 1
+            return
         if slot.get("ambiguous"):  # its id has had two events of one kind waiting: nothing pairs
             self.stats.ambiguous_ids += 1
             self.stats.duplicate_ids += bool(mine)
@@ -749,8 +775,6 @@ class Sink:
             # to which request cannot be told (KServe's workers send them in any order), so none pairs
             self.stats.duplicate_ids += 1
             mine.append((event, time.monotonic()))
-            if all(e.time == event.time and e.body == event.body for e, _ in mine):
-                return  # copies of one event (a WAL line replayed twice after a crash): one call, pairable
             slot["ambiguous"] = True
             self.stats.ambiguous_ids += len(mine) + len(partners)
             return
