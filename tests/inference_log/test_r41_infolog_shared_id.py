@@ -5,7 +5,8 @@ header as the id of both events of an inference, else a new UUID; it queues the 
 before calling the model and the response event after (``QueueLogRequest``), and a pool of workers
 sends them (``pkg/logger/worker.go``), so the events of two calls with the same ``Ce-Id`` reach the
 sink in any order. Before, a response paired with the latest request of its id still waiting: two
-concurrent calls under one id (a retried or duplicated ``X-Request-Id``/``Ce-Id``) got each other's
+concurrent calls under one id (a client sending one ``Ce-Id`` header with both; an ``X-Request-Id``
+sets no id: v0.20.0 ``getOrCreateID`` reads ``Ce-Id`` only, else a new UUID) got each other's
 predictions. Now a response pairs only when its id has exactly one request waiting and no other
 response (and the reverse): once an id has two events of one kind waiting, none of its waiting
 events pairs, each is written as a half row after ``--join-ttl-seconds``, counted as
