@@ -15,11 +15,15 @@ from ctloop.inference_log.defaults import SINK_SETTINGS
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 DAY = 86400
-# the largest value each whole-number setting takes (docs/inference-log.md "Settings"): past them a
+# the largest value each setting takes (docs/inference-log.md "Durability: write-ahead"): past them a
 # setting only ever meant a number no pod's memory holds, or "never"; a 401-digit whole number was
 # an OverflowError traceback
 HIGH: dict[str, int] = {
     "flush_rows": 100_000_000,
+    # seconds: past a day they only mean "never", as inf did (a request whose response never comes
+    # waited, copied into every new WAL segment; no flush on time)
+    "flush_seconds": DAY,
+    "join_ttl_seconds": DAY,
     "max_columns": 100_000,
     "max_body_bytes": 1 << 32,  # 4 GiB: a 64 MiB body already takes ~1.1 GiB of memory to join
     "drain_timeout_seconds": DAY,
