@@ -62,7 +62,8 @@ response the same ``ce-id``; a second request (or response) with an id that is s
 its partner is kept too (``ctloop_log_duplicate_ids_total``), and from then on none of the events
 waiting under that id pairs: the agent's workers send the events of two calls sharing a ``Ce-Id``
 in any order, so which response answers which request cannot be told. They are written as half
-rows together once the first is ``join_ttl`` old (``ctloop_log_ambiguous_ids_total`` counts them);
+rows together once the first is ``join_ttl`` old (``ctloop_log_ambiguous_ids_total`` counts such ids,
+once each, when the second event of one kind arrives);
 a flush copies them into the new WAL segment the larger kind first, so a replay sees the ambiguity
 again before it could pair anything. Rows of different events
 sharing an id share ``request_id``: readers that deduplicate on ``(request_id, instance)`` keep
@@ -134,7 +135,7 @@ class Stats:
     mistyped: int = 0  # values that did not fit their column's type (kept in _mistyped)
     overflow: int = 0  # values of keys that found their model's columns full (kept in _overflow)
     duplicate_ids: int = 0  # events whose ce-id already had an event of the same kind waiting
-    ambiguous_ids: int = 0  # events left unpaired: their ce-id had two events of one kind waiting
+    ambiguous_ids: int = 0  # ce-ids that came to have two events of one kind waiting (once per id)
     mismatched_pairs: int = 0  # pairs with more or fewer response rows than request rows (quarantined)
     last_flush_ok: float = 0.0  # unix time of the last flush that wrote everything
     flush_failing_since: float | None = None  # unix time of the first failed flush since then
@@ -767,7 +768,6 @@ class Sink:
             self.stats.duplicate_ids += 1
             return
         if slot.get("ambiguous"):  # its id has had two events of one kind waiting: nothing pairs
-            self.stats.ambiguous_ids += 1
             self.stats.duplicate_ids += bool(mine)
             mine.append((event, time.monotonic()))
             return
@@ -776,7 +776,7 @@ class Sink:
             self.stats.duplicate_ids += 1
             mine.append((event, time.monotonic()))
             slot["ambiguous"] = True
-            self.stats.ambiguous_ids += len(mine) + len(partners)
+            self.stats.ambiguous_ids += 1  # once per id, when it becomes ambiguous
             return
         if not partners:
             mine.append((event, time.monotonic()))
@@ -1086,8 +1086,10 @@ class Sink:
                      "Events whose ce-id already had an event of the same kind waiting (both kept).",
                      s.duplicate_ids),
             *counter("ctloop_log_ambiguous_ids_total",
-                     "Events written unpaired (half rows) because their ce-id had two requests or two "
-                     "responses waiting: which response answers which request cannot be told.",
+                     "Ce-ids that came to have two requests or two responses waiting at once, counted "
+                     "when that happened (a restart that replays their events counts them again): which "
+                     "response answers which request cannot be told, so none of their events pairs; each "
+                     "is written as a half row.",
                      s.ambiguous_ids),
             *counter("ctloop_log_mismatched_pairs_total",
                      "Responses with more or fewer rows than their request (v1 predictions, v2 output "
