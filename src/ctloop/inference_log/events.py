@@ -334,16 +334,22 @@ def metadata_columns(value: str | None) -> dict[str, str] | None:
     if parsed is None:
         return None
     out: dict[str, str | None] = {}
+    given: dict[str, list[str]] = {}  # column -> its values so far
     for name, values in parsed.items():
-        if isinstance(values, list):
-            values = ",".join(str(v) for v in values)
         column = "meta_" + _NOT_ALNUM.sub("_", str(name).lower()).strip("_")
-        value = None if values is None else str(values)
-        if out.get(column) is not None and value is not None:  # X-Order-Id and X_Order_Id: one column,
-            value = f"{out[column]},{value}"  # both headers' values, as the values of one header are joined
-        elif value is None and column in out:
+        if values is None:
+            out.setdefault(column, None)
             continue
-        out[column] = value
+        values = [str(v) for v in values] if isinstance(values, list) else [str(values)]
+        so_far = given.get(column)
+        if so_far is None:  # the first header of the column: its values as sent
+            given[column] = values
+        else:  # X-Order-Id and X_Order_Id: one column, both headers' values, as the values of one
+            # header are joined; a value an earlier header gave is not repeated (the same 42 sent
+            # under both stays 42, the exact key a labels join matches)
+            seen = set(so_far)
+            so_far.extend(v for v in values if v not in seen)
+        out[column] = ",".join(given[column])
     return out or None
 
 

@@ -14,6 +14,20 @@ from ctloop.errors import ConfigError
 from ctloop.inference_log.defaults import SINK_SETTINGS
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+DAY = 86400
+# the largest value each setting takes (docs/inference-log.md "Durability: write-ahead"): past them a
+# setting only ever meant a number no pod's memory holds, or "never"; a 401-digit whole number was
+# an OverflowError traceback
+HIGH: dict[str, int] = {
+    "flush_rows": 100_000_000,
+    # seconds: past a day they only mean "never", as inf did (a request whose response never comes
+    # waited, copied into every new WAL segment; no flush on time)
+    "flush_seconds": DAY,
+    "join_ttl_seconds": DAY,
+    "max_columns": 100_000,
+    "max_body_bytes": 1 << 32,  # 4 GiB: a 64 MiB body already takes ~1.1 GiB of memory to join
+    "drain_timeout_seconds": DAY,
+}
 
 
 def flag(name: str) -> str:
@@ -35,12 +49,21 @@ def check_number(name: str, value: object, label: str) -> int | float:
     if number is not None and setting.kind is int and isinstance(value, float):
         number = None  # 2.5 is no whole number
     ok = number is not None and (number >= setting.low if setting.low_allowed else number > setting.low)  # NaN: no
-    ok = ok and math.isfinite(number)  # inf seconds: a request without response would wait forever
-    if not ok:
+    if ok and setting.kind is float:  # inf seconds: a request without response would wait forever
+        ok = math.isfinite(number)  # (an int is finite; isfinite of a huge one is an OverflowError)
+    high = HIGH.get(name)
+    over = ok and high is not None and number > high  # an int and a float compare exactly, however large
+    if not ok or over:
         what = "a whole number" if setting.kind is int else "a finite number of seconds"
         bound = f">= {setting.low}" if setting.low_allowed else f"> {setting.low}"
-        raise ConfigError(f"{label} must be {what} {bound} (default {setting.default})")
+        bound = f"<= {high}" if over else bound
+        raise ConfigError(f"{_short(label)} must be {what} {bound} (default {setting.default})")
     return number
+
+
+def _short(label: str) -> str:
+    """``label`` with a value of hundreds of digits cut to a readable length."""
+    return label if len(label) <= 120 else f"{label[:100]}...({len(label) - 100} more characters)"
 
 
 def check_local_dir(label: str, value: str) -> None:
@@ -59,4 +82,4 @@ def check_local_dir(label: str, value: str) -> None:
             return
 
 
-__all__ = ["check_local_dir", "check_number", "flag", "variable"]
+__all__ = ["HIGH", "check_local_dir", "check_number", "flag", "variable"]

@@ -62,7 +62,8 @@ response the same ``ce-id``; a second request (or response) with an id that is s
 its partner is kept too (``ctloop_log_duplicate_ids_total``), and from then on none of the events
 waiting under that id pairs: the agent's workers send the events of two calls sharing a ``Ce-Id``
 in any order, so which response answers which request cannot be told. They are written as half
-rows together once the first is ``join_ttl`` old (``ctloop_log_ambiguous_ids_total`` counts them);
+rows together once the first is ``join_ttl`` old (``ctloop_log_ambiguous_ids_total`` counts such ids,
+once each, when the second event of one kind arrives);
 a flush copies them into the new WAL segment the larger kind first, so a replay sees the ambiguity
 again before it could pair anything. Rows of different events
 sharing an id share ``request_id``: readers that deduplicate on ``(request_id, instance)`` keep
@@ -84,6 +85,7 @@ import os
 import time
 import uuid
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -133,7 +135,7 @@ class Stats:
     mistyped: int = 0  # values that did not fit their column's type (kept in _mistyped)
     overflow: int = 0  # values of keys that found their model's columns full (kept in _overflow)
     duplicate_ids: int = 0  # events whose ce-id already had an event of the same kind waiting
-    ambiguous_ids: int = 0  # events left unpaired: their ce-id had two events of one kind waiting
+    ambiguous_ids: int = 0  # ce-ids that came to have two events of one kind waiting (once per id)
     mismatched_pairs: int = 0  # pairs with more or fewer response rows than request rows (quarantined)
     last_flush_ok: float = 0.0  # unix time of the last flush that wrote everything
     flush_failing_since: float | None = None  # unix time of the first failed flush since then
@@ -328,6 +330,23 @@ def _delete_segments(segments: list[Path], directory: Path) -> None:
         seg.unlink(missing_ok=True)
     if segments:
         fsync_dir(directory)
+
+
+def _same_event(a: Event, b: Event) -> bool:
+    """Whether ``a`` and ``b`` are copies of one event: every attribute equal and the bodies written
+    alike (as JSON text that keeps NaN apart from null and 1 apart from 1.0; NaN != NaN). Anything
+    less is two calls: kept both, the id ambiguous, nothing lost."""
+    if any(getattr(a, name) != getattr(b, name) for name in _EVENT_ATTRIBUTES):
+        return False
+    if a.raw is not None and a.raw == b.raw:
+        return True
+    try:
+        return json.dumps(a.body, separators=(",", ":")) == json.dumps(b.body, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):
+        return False
+
+
+_EVENT_ATTRIBUTES = tuple(f.name for f in dataclass_fields(Event) if f.name not in ("body", "raw"))
 
 
 class _FsyncThreads:
@@ -730,9 +749,10 @@ class Sink:
         under its id, none of its own kind. Once an id has two requests (or two responses) waiting,
         none of its waiting events pairs (KServe's workers send the events of two calls sharing a
         ``Ce-Id`` in any order: pairing them would give one call the other's prediction); they are
-        written as half rows together once the first is ``join_ttl`` old (:meth:`flush`). Copies of
-        one event (same time and body: a WAL line replayed twice) are no second call. An event
-        without a partner waits until its partner comes or ``join_ttl`` passes."""
+        written as half rows together once the first is ``join_ttl`` old (:meth:`flush`). An exact
+        copy of an event already waiting (:func:`_same_event`: a WAL line replayed twice) is no second
+        call: it is dropped, counted as a duplicate. An event without a partner waits until its
+        partner comes or ``join_ttl`` passes."""
         key = (event.model, event.namespace, event.component, event.id)
         slot = self._open.get(key)
         if slot is None:
@@ -740,8 +760,14 @@ class Sink:
             return
         mine = slot[event.kind]
         partners = slot["response" if event.kind == "request" else "request"]
+        if any(_same_event(event, waiting) for waiting, _ in mine):
+            # an exact copy of an event already waiting (a WAL line replayed twice after a crash
+            # between a flush's carry and its delete): the same acknowledged event, kept once (the
+            # waiting copy is carried into the next segment); kept twice, the spare copy would wait
+            # for, and pair with, the response of a later call reusing the id
+            self.stats.duplicate_ids += 1
+            return
         if slot.get("ambiguous"):  # its id has had two events of one kind waiting: nothing pairs
-            self.stats.ambiguous_ids += 1
             self.stats.duplicate_ids += bool(mine)
             mine.append((event, time.monotonic()))
             return
@@ -749,10 +775,8 @@ class Sink:
             # to which request cannot be told (KServe's workers send them in any order), so none pairs
             self.stats.duplicate_ids += 1
             mine.append((event, time.monotonic()))
-            if all(e.time == event.time and e.body == event.body for e, _ in mine):
-                return  # copies of one event (a WAL line replayed twice after a crash): one call, pairable
             slot["ambiguous"] = True
-            self.stats.ambiguous_ids += len(mine) + len(partners)
+            self.stats.ambiguous_ids += 1  # once per id, when it becomes ambiguous
             return
         if not partners:
             mine.append((event, time.monotonic()))
@@ -1062,8 +1086,10 @@ class Sink:
                      "Events whose ce-id already had an event of the same kind waiting (both kept).",
                      s.duplicate_ids),
             *counter("ctloop_log_ambiguous_ids_total",
-                     "Events written unpaired (half rows) because their ce-id had two requests or two "
-                     "responses waiting: which response answers which request cannot be told.",
+                     "Ce-ids that came to have two requests or two responses waiting at once, counted "
+                     "when that happened (a restart that replays their events counts them again): which "
+                     "response answers which request cannot be told, so none of their events pairs; each "
+                     "is written as a half row.",
                      s.ambiguous_ids),
             *counter("ctloop_log_mismatched_pairs_total",
                      "Responses with more or fewer rows than their request (v1 predictions, v2 output "
