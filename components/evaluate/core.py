@@ -593,7 +593,7 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         reasons.append("the champion read " + ", ".join(f"{new!r} as its feature {old!r}" for new, old in renamed.items())
                        + " (renamed in case or spaces only)")
     if relabelled and champion is not None:
-        reasons.append("the champion's classes " + ", ".join(f"{old!r} as {new!r}" for old, new in relabelled.items())
+        reasons.append("the champion's classes " + ", ".join(f"{plain(old)!r} as {plain(new)!r}" for old, new in relabelled.items())
                        + " (the same classes written another way)")
     if gone or other:
         decision.champion_skipped = "schema" if gone else "task"
