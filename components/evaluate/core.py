@@ -9,9 +9,11 @@ Semantics (fail-safe, after TFX's Evaluator):
    lacks a feature of the champion (the table's schema changed, which ``detect_drift`` reports as
    drift and retrains on): the champion cannot score it, and the reason names the column; and when
    the champion is a model of the other task (a classifier for a regression, ``training.task``
-   changed): its predictions are no comparison; and when fewer than ``MIN_SHARED_LABELS`` of the
-   holdout rows' labels are one of the champion's classes (the classes renamed, ``0``/``1`` →
-   ``good``/``bad``): it would score every row as an error, and any challenger would pass. A champion
+   changed): its predictions are no comparison; and when the champion's classes are the
+   challenger's renamed (``0``/``1`` → ``good``/``bad``: none in common with the challenger's, and
+   more holdout rows hold the challenger's classes than the champion's): it would score every row as
+   an error, and any challenger would pass. A new class (neither model's) is no rename: it counts as
+   an error of both, however many rows hold it. A champion
    class written in another case or with spaces (``Yes`` where the holdout says ``yes``; not single
    letters, ``A``/``a``, which are distinct classes) is that class, read as the holdout writes it.
 4. **Champion comparison** on the primary metric: both models score the *same* holdout rows;
@@ -255,10 +257,6 @@ def align_classes(proba: np.ndarray, classes: list, labels: list) -> np.ndarray:
     return out
 
 
-# a champion whose classes fewer than this share of the holdout rows hold as labels is not compared
-MIN_SHARED_LABELS = 0.1
-
-
 def _classes_as_written(classes: list, y: Any, others: list) -> dict[Any, Any]:
     """The champion's ``classes`` that the comparison over both models' classes (``others``: the
     challenger's) would find in no label of ``y``, though one label value is that class written
@@ -288,24 +286,30 @@ def _classes_as_written(classes: list, y: Any, others: list) -> dict[Any, Any]:
     return out
 
 
-def _disjoint_classes(classes: list, y: Any, target: str) -> str:
-    """Why the champion's ``classes`` are no comparison on the labels ``y`` of column ``target``:
-    fewer than :data:`MIN_SHARED_LABELS` of the rows hold one of them (the classes renamed, ``0``/``1``
-    → ``good``/``bad``: every row an error for the champion, whatever the challenger learnt);
-    ``""`` when they are."""
+def _disjoint_classes(classes: list, challenger: list, y: Any, target: str) -> str:
+    """Why the champion's ``classes`` are no comparison with the ``challenger``'s classes on the labels
+    ``y`` of column ``target``: they are the challenger's classes renamed (``0``/``1`` → ``good``/``bad``),
+    i.e. not one class in common with the challenger's (as :func:`ctloop.metrics.class_key` matches
+    them), and more holdout rows hold one of the challenger's classes than one of the champion's (the
+    holdout is written in the challenger's classes): the champion would score every row of the new
+    names as an error whatever the challenger learnt. ``""`` when they are a comparison, also when
+    most holdout rows hold a class neither model has (a new class: scored as an error of both)."""
     import numpy as np
 
-    positions, labels = M.class_positions(y, classes)
-    positions = np.asarray(positions)
-    shared = int((positions < len(classes)).sum())
-    if not len(positions) or shared >= MIN_SHARED_LABELS * len(positions):
+    key = M.class_key(list(classes), list(challenger))
+    if {key(c) for c in classes} & {key(c) for c in challenger}:
         return ""
-    values = [labels[i] for i in _in_order(positions) if i >= len(classes)]
-    shown = ", ".join(repr(plain(v)) for v in values[:5]) + (", ..." if len(values) > 5 else "")
+    positions = np.asarray(M.class_positions(y, classes)[0])
+    shared = int((positions < len(classes)).sum())
+    held = int((np.asarray(M.class_positions(y, challenger)[0]) < len(challenger)).sum())
+    if not len(positions) or held <= shared:
+        return ""
     champion = ", ".join(repr(plain(c)) for c in classes[:5]) + (", ..." if len(classes) > 5 else "")
-    return (f"the champion cannot be compared: {shared} of the {len(positions)} holdout rows' labels in {target!r} "
-            f"are one of its classes ({champion}), fewer than {MIN_SHARED_LABELS:.0%} (the holdout's: {shown}; the "
-            "classes renamed?), so it would score every row as an error whatever the challenger learnt")
+    theirs = ", ".join(repr(plain(c)) for c in challenger[:5]) + (", ..." if len(challenger) > 5 else "")
+    return (f"the champion cannot be compared: its classes ({champion}) have none in common with the "
+            f"challenger's ({theirs}), and {held} of the {len(positions)} holdout rows' labels in {target!r} are "
+            f"one of the challenger's, {shared} one of the champion's (the classes renamed), so it would score "
+            "the rows of the new names as errors whatever the challenger learnt")
 
 
 def _in_order(values: Any) -> list:
@@ -523,10 +527,10 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         if task == "classification":
             # the champion's classes written in another case ('Yes' where the holdout says 'yes'): the same
             # classes, read as the holdout writes them (scored as unseen, the champion's AUC was 0.5 and any
-            # challenger passed); a champion whose classes (almost) no holdout row holds is no comparison
+            # challenger passed); a champion whose classes are the challenger's renamed is no comparison
             relabelled = _classes_as_written(list(classes_b), y_raw, list(classes))
             classes_b = [relabelled.get(c, c) for c in classes_b]
-            disjoint = _disjoint_classes(list(classes_b), y_raw, target)
+            disjoint = _disjoint_classes(list(classes_b), list(classes), y_raw, target)
             if disjoint:
                 champion, pred_b = None, None
     # each model's own metrics: over its classes and the holdout's labels it has no class for, whatever the
@@ -589,7 +593,7 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         reasons.append("the champion read " + ", ".join(f"{new!r} as its feature {old!r}" for new, old in renamed.items())
                        + " (renamed in case or spaces only)")
     if relabelled and champion is not None:
-        reasons.append("the champion's classes " + ", ".join(f"{old!r} as {new!r}" for old, new in relabelled.items())
+        reasons.append("the champion's classes " + ", ".join(f"{plain(old)!r} as {plain(new)!r}" for old, new in relabelled.items())
                        + " (the same classes written another way)")
     if gone or other:
         decision.champion_skipped = "schema" if gone else "task"

@@ -215,7 +215,7 @@ def prepare(
     from ctloop.components.train.core import blank_as_missing
 
     frame = blank_as_missing(frame, target)
-    data = validate(frame, contract, {time_column: time_format} if time_format else None)
+    data = validate(frame, contract, {time_column: time_format})
     data[time_column] = parse_times(data[time_column], time_column, time_format)
     if data[target].isna().all():
         raise DataValidationError([(target, "all_null", len(data), "the target has no values")])

@@ -482,6 +482,34 @@ def _date_order(series: pd.Series) -> tuple[bool, str, str, str]:
     return conventional, a, b, example
 
 
+def number_times(series: pd.Series, name: str, *, time_column: bool = True) -> str:
+    """Why the numbers of ``series`` (column ``name``, declared or read as times) are no times, and what
+    to do: epoch numbers in unknown units would silently become 1970 dates. Whole numbers reading as
+    years or ``yyyymmdd`` dates are told their format, ``data.time_format``, in the ``time_column``
+    (the only column it applies to); Unix times in seconds, milliseconds or microseconds (1973 to 2286)
+    the conversion; another column's numbers are to be converted before loading."""
+    numbers = series.dropna()
+    examples = [str(v) for v in numbers.unique()[:3]]
+    suggested = ""  # whole numbers that read as years or yyyymmdd dates (pandas' years 1678 to 2261)
+    if bool((numbers % 1 == 0).all()):
+        suggested = next((f for f, lo, hi in (("%Y", 1678, 2261), ("%Y%m%d", 16780101, 22611231))
+                          if lo <= numbers.min() and numbers.max() <= hi), "")
+    epoch = "" if suggested else next(  # Unix times of 1973 to 2286 in seconds, milliseconds, microseconds
+        (unit for unit, scale in (("s", 1), ("ms", 1e3), ("us", 1e6)) if 1e8 * scale <= numbers.min()
+         and numbers.max() < 1e10 * scale), "")
+    unit = dict(s="seconds", ms="milliseconds", us="microseconds").get(epoch, "")
+    if time_column:
+        return (f"expected datetime, got numbers like {examples}: write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)"
+                + (f" or name their format: data.time_format (--time-format), e.g. {suggested!r}" if suggested else "")
+                + (f"; they look like Unix times in {unit}: convert them, e.g. pandas.to_datetime(frame[{name!r}], "
+                   f"unit={epoch!r}, utc=True)" if epoch else ""))
+    how = (f"; they look like Unix times in {unit}, e.g. pandas.to_datetime(frame[{name!r}], unit={epoch!r}, utc=True)"
+           if epoch else f"; they look like dates written {suggested!r}: convert them with that format" if suggested
+           else ", or write ISO 8601 times (e.g. 2025-01-31T12:00:00Z)")
+    return (f"expected datetime, got numbers like {examples}: numbers are no times (pandas would read them as "
+            f"nanoseconds since 1970): convert them to times before loading{how}")
+
+
 def parse_times(series: pd.Series, name: str, fmt: str = "") -> pd.Series:
     """The event-time column ``name`` as naive UTC times (the one reading the prepare core and
     the backtest share). Different offsets, or none (UTC), become one UTC column; nulls stay NaT.
@@ -503,23 +531,7 @@ def parse_times(series: pd.Series, name: str, fmt: str = "") -> pd.Series:
     if series.isna().all():
         raise DataValidationError([(name, "all_null", len(series), "the time column has no values")])
     if not fmt and pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_datetime64_any_dtype(series):
-        numbers = series.dropna()
-        examples = [str(v) for v in numbers.unique()[:3]]
-        suggested = ""  # whole numbers that read as years or yyyymmdd dates (pandas' years 1678 to 2261)
-        if bool((numbers % 1 == 0).all()):
-            suggested = next((f for f, lo, hi in (("%Y", 1678, 2261), ("%Y%m%d", 16780101, 22611231))
-                              if lo <= numbers.min() and numbers.max() <= hi), "")
-        epoch = "" if suggested else next(  # Unix times of 1973 to 2286 in seconds, milliseconds, microseconds
-            (unit for unit, scale in (("s", 1), ("ms", 1e3), ("us", 1e6)) if 1e8 * scale <= numbers.min()
-             and numbers.max() < 1e10 * scale), "")
-        raise DataValidationError([(name, "dtype", int(series.notna().sum()),
-                                    f"expected datetime, got numbers like {examples}: write ISO 8601 "
-                                    "times (e.g. 2025-01-31T12:00:00Z)"
-                                    + (f" or name their format: data.time_format (--time-format), e.g. {suggested!r}"
-                                       if suggested else "")
-                                    + (f"; they look like Unix times in {dict(s='seconds', ms='milliseconds', us='microseconds')[epoch]}"
-                                       f": convert them, e.g. pandas.to_datetime(frame[{name!r}], unit={epoch!r}, "
-                                       "utc=True)" if epoch else ""))])
+        raise DataValidationError([(name, "dtype", int(series.notna().sum()), number_times(series, name))])
     _, day_first, month_first = date_order(series) if not fmt else (False, "", "")
     if day_first and month_first:
         raise DataValidationError([(name, "date_order", len(series.dropna()),
@@ -657,7 +669,9 @@ def _number_keys(series: pd.Series) -> pd.Series | None:
 
 def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str] | None = None) -> pd.DataFrame:
     """Check ``frame`` against ``contract``; return it coerced to the declared dtypes. ``formats``:
-    the strftime format of a datetime column's text by column (the time column's ``data.time_format``).
+    the strftime format of a datetime column's text by column: the time column's ``data.time_format``,
+    ``""`` when inferred (the column it names is the time column: its numbers are told what
+    :func:`parse_times` tells them, another datetime column's to be converted before loading).
 
     Every broken rule is collected and raised at once as :class:`DataValidationError`
     ``(column, rule, rows, detail)``.
@@ -691,10 +705,12 @@ def validate(frame: pd.DataFrame, contract: DataContract, formats: dict[str, str
             if bad:
                 expected = f"{rule.dtype} in the format {fmt!r}" if fmt else rule.dtype
                 hint = zone_hint(examples) if rule.dtype == "datetime" and not fmt else ""
-                if rule.dtype == "datetime" and not fmt and _holds_numbers(col):
-                    hint = (": numbers are no times (pandas reads them as nanoseconds since 1970); write ISO 8601 "
-                            "times (e.g. 2025-01-31T12:00:00Z), or name their format in data.time_format for the "
-                            "time column (e.g. '%Y%m%d')")
+                if rule.dtype == "datetime" and not fmt and _holds_numbers(out[rule.name]):
+                    # the time column's numbers as parse_times words them; another column's are converted before
+                    # loading (data.time_format applies to the time column only)
+                    violations.append((rule.name, "dtype", bad, number_times(
+                        out[rule.name], rule.name, time_column=rule.name in (formats or {}))))
+                    continue
                 violations.append((rule.name, "dtype", bad, f"expected {expected}, got values like {examples}{hint}"))
                 continue
             out[rule.name] = col

@@ -193,7 +193,13 @@ def _count_unknown(frame: pd.DataFrame, known: dict[str, Any], tally: dict[str, 
         if not counts.example:
             value = unknown.iloc[0]
             near = sorted(t for t in trained if isinstance(t, str) and t.strip().casefold() == value.strip().casefold())
-            counts.example = repr(value) + (f"; {near[0]!r} was trained" if near else "")
+            counts.example = _quoted(value) + (f"; {_quoted(near[0])} was trained" if near else "")
+
+
+def _quoted(value: str) -> str:
+    """``value`` quoted, cut to about 40 characters as the contract's messages cut a value (one line)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 @dataclass
