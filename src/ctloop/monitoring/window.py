@@ -53,7 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ctloop.labels.join import JoinResult, LabelIndex
 
 STATE_FORMAT = "ctloop.monitoring.window"
-STATE_VERSION = 4  # 2: a tied gate decile is a score bin of its own (more bins than version 1);
+STATE_VERSION = 5  # 2: a tied gate decile is a score bin of its own (more bins than version 1);
 # 3: the score-bin spec names the deciles that are atoms, and logged scores rounded off one are read as it;
 # 4: the spec names the text columns and their number-written values (numbers sent for text are matched);
 # 5: the spec names the date/time columns, and a date feature's summary is of dates (logged text read as them)
