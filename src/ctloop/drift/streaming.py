@@ -592,10 +592,11 @@ class DriftState:
             if is_pandas:
                 series = chunk[name]
                 family, nullable = pandas_family(series)
-                if family != col.family and family not in (INT, FLOAT) and not series.notna().any():
-                    col.rows += len(series)  # an empty stretch (a Parquet batch of null dates reads as
-                    col.nulls += len(series)  # objects of None): its type says nothing, as Arrow's null type
-                    return
+                widens = family in (INT, FLOAT) and col.family in (INT, FLOAT)  # int + NaN float → float
+                if family != col.family and not widens and not series.notna().any():
+                    col.rows += len(series)  # an empty stretch (a Parquet batch of null dates reads as objects
+                    col.nulls += len(series)  # of None, an empty CSV block as NaN float64): its type says
+                    return  # nothing, as Arrow's null type, in whichever order it comes
                 if family != col.family and col.rows == col.nulls and not col.values:
                     col = self._typed(col, family, engine.series_dtype(series))  # typed by its first values
                 col.nullable_int = col.nullable_int or nullable
