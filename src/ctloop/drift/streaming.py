@@ -183,13 +183,13 @@ def arrow_values_kind(t: pa.DataType) -> str | None:
 
 
 def _joined_kind(a: str | None, b: str | None) -> str | None:
-    """The values kind of two chunks of one side together (as ``number_or_text`` sees them
-    concatenated): one kind → it; numbers and text → text (``mixed-integer``); bytes with
-    anything else → ``None`` (``mixed``)."""
-    if a == b or b is None:
+    """The values kind of two chunks of one side together, both *seen* (values present; a
+    chunk of none is not joined: :meth:`ColumnState.see_kind`), as ``number_or_text`` sees them
+    concatenated: one kind → it; numbers and text → text (``mixed-integer``); ``None`` (values
+    of neither: booleans, mixed) with anything, or bytes with anything else → ``None``
+    (``mixed``)."""
+    if a == b:
         return a
-    if a is None:
-        return b
     return "text" if {a, b} == {"number", "text"} else None
 
 
