@@ -103,11 +103,12 @@ class ColumnDrift:
 def shown_name(name: Any) -> str:
     """A column name as the table, the verdict's reason and the skipped line print it: as it is,
     or as a quoted Python literal (``'b '``, ``'x\\ny'``) when it is empty, has blanks at an
-    end, or holds a character that does not print (a newline, a tab, a control character): so
-    ``b`` and ``b `` read apart, and a name cannot start a line of its own that reads like a
-    verdict."""
+    end, holds a character that does not print (a newline, a tab, a control character), or
+    starts with a quote (``"'b '"``, which would print as the quoted form of ``b ``): so ``b``
+    and ``b `` read apart, every printed form reads back as one name, and a name cannot start a
+    line of its own that reads like a verdict."""
     text = str(name)
-    if text and text == text.strip() and text.isprintable():
+    if text and text == text.strip() and text.isprintable() and not text.startswith(("'", '"')):
         return text
     return repr(text)
 
