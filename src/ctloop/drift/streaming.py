@@ -2128,11 +2128,18 @@ def as_pandas(table: pa.Table) -> pd.DataFrame:
     again (a Parquet file written from an Arrow-backed list column stores ``list<item:
     int64>[pyarrow]``: pandas 2.3 raises ``TypeError: data type ... not understood``, even when
     that column is not in ``table``) is converted without that metadata, as
-    ``ctloop.storage.read_table`` reads a single file."""
+    ``ctloop.storage.read_table`` reads a single file; a ``time64[ns]`` column with non-zero
+    nanoseconds (refused as ``datetime.time``) as ``pd.ArrowDtype`` (:func:`ctloop.storage.nanosecond_times`)."""
+    from ctloop.storage import nanosecond_times, nanosecond_times_refused
+
     try:
         return table.to_pandas()
     except TypeError:
         return table.to_pandas(ignore_metadata=True)
+    except ValueError as exc:  # a time of day with non-zero nanoseconds: kept exact, as the streamed engine
+        if not nanosecond_times_refused(exc):
+            raise
+        return table.to_pandas(types_mapper=nanosecond_times)
 
 
 def _non_finite_floats(table: pa.Table) -> bool:
