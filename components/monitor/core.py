@@ -28,7 +28,7 @@ from ctloop.monitoring.window import FeatureAlignment, align_features, coerce_li
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from ctloop.drift.engine import DriftResult
+    from ctloop.drift.engine import DriftResult, SkippedColumn
     from ctloop.labels.join import JoinResult, LabelIndex
     from ctloop.monitoring.champion import Champion
     from ctloop.monitoring.window import WindowSpec, WindowState
@@ -185,7 +185,13 @@ def window_spec(window: Bounds, champion: Champion | None, previous: dict[str, A
     """What a :class:`~ctloop.monitoring.window.WindowState` of this window must collect."""
     from ctloop.labels.realized import resolve, score_columns
     from ctloop.monitoring.triggers import score_bin_spec
-    from ctloop.monitoring.window import WindowSpec, numeric_columns, text_columns, text_numbers
+    from ctloop.monitoring.window import (
+        WindowSpec,
+        numeric_columns,
+        temporal_columns,
+        text_columns,
+        text_numbers,
+    )
 
     if champion is None:
         return WindowSpec(window.start, window.end, window.lookback_start, window.read_from)
@@ -198,7 +204,8 @@ def window_spec(window: Bounds, champion: Champion | None, previous: dict[str, A
                       labelled=bool(cfg.labels_root), keep=tuple(score_columns(score)),
                       score_bins=score_bin_spec(champion.task, champion.classes, champion.gate_metrics),
                       text=tuple(text_columns(reference)) if reference is not None else (),
-                      text_numbers=text_numbers(reference) if reference is not None else ())
+                      text_numbers=text_numbers(reference) if reference is not None else (),
+                      temporal=temporal_columns(reference) if reference is not None else ())
 
 
 class _Frame:
@@ -215,19 +222,22 @@ class _Frame:
     def rows_after(self, when: pd.Timestamp) -> int:
         return int((self.logs[PARSED_TIME] > when).sum())
 
-    def drift(self, champion: Champion) -> tuple[FeatureAlignment | None, DriftResult | None]:
+    def drift(self, champion: Champion) -> tuple[FeatureAlignment | None, DriftResult | None, list[SkippedColumn]]:
         from ctloop.drift import engine
         from ctloop.inference_log.reader import flag
 
         current = self.current
         requested = current[flag(current[HAS_REQUEST])] if HAS_REQUEST in current.columns else current
         if not len(requested) or champion.reference is None:
-            return None, None
+            return None, None, []
         aligned, alignment = align_features(requested, champion.features)
         if not alignment.columns:
-            return alignment, None
+            return alignment, None, []
         aligned = coerce_like(aligned, champion.reference, alignment.columns, counts=self.numbers_as_text)
-        return alignment, engine.detect(champion.reference, aligned, columns=alignment.columns)
+        reference = champion.reference
+        result, refused = engine.column_by_column(lambda cols: engine.detect(reference, aligned, columns=cols),
+                                                  alignment.columns, lambda c: engine.series_dtype(aligned[c]))
+        return alignment, result, refused
 
     def prediction_drift(self, champion: Champion, score: str | list[str]) -> dict[str, float]:
         from ctloop.labels.realized import score_columns
@@ -256,17 +266,23 @@ class _State:
     def rows_after(self, when: pd.Timestamp) -> int:
         return self.state.counts["since"]  # counted from spec.count_from (checked by judge_state)
 
-    def drift(self, champion: Champion) -> tuple[FeatureAlignment | None, DriftResult | None]:
+    def drift(self, champion: Champion) -> tuple[FeatureAlignment | None, DriftResult | None, list[SkippedColumn]]:
         from ctloop.drift import streaming
 
         state = self.state
         if not state.counts["requested"] or champion.reference is None:
-            return None, None
+            return None, None, []
         alignment = state.alignment()
         if not alignment.columns or state.drift is None:
-            return alignment, None
+            return alignment, None, []
+        from ctloop.drift.engine import column_by_column
+
         reference = streaming.DriftState().update(champion.reference[alignment.columns])
-        return alignment, streaming.compare(reference, state.drift, columns=alignment.columns)
+        current = state.drift
+        result, refused = column_by_column(lambda cols: streaming.compare(reference, current, columns=cols),
+                                           alignment.columns, lambda c: current.columns[c].type
+                                           if c in current.columns else "absent")
+        return alignment, result, refused
 
     def prediction_drift(self, champion: Champion, score: str | list[str]) -> dict[str, float]:
         from ctloop.monitoring.triggers import drift_from_bins
@@ -353,13 +369,21 @@ def carried(record: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:
     return series, {tag: str(record[key]) for key, tag in CARRIED_TAGS.items() if record.get(key)}
 
 
-def _drift(out: WindowJudgement, alignment: FeatureAlignment | None, result: DriftResult | None) -> None:
+def _drift(out: WindowJudgement, alignment: FeatureAlignment | None, result: DriftResult | None,
+           refused: list[SkippedColumn] | None = None) -> None:
+    """``refused``: the columns the engine refused (:func:`ctloop.drift.engine.column_by_column`),
+    in ``result.skipped`` too when others were compared; said when none was."""
     if alignment is None:
         return
     out.tags["feature_mapping"] = alignment.mapping
     if alignment.warning:
         out.warnings.append(alignment.warning)
     if result is None:
+        if refused:
+            from ctloop.drift.engine import skipped_line
+
+            out.tags["drift_skipped"] = ",".join(s.column for s in refused)
+            out.warnings.append(f"drift not computed: {skipped_line(refused)}")
         return
     out.record["drift_share"] = out.series["drift_share"] = float(result.share)
     if result.skipped:  # compared by no method (lists, maps): named, never dropped silently

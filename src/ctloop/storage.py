@@ -2103,6 +2103,22 @@ def read_table(uri: str, fmt: str | None = None, *, text_columns: tuple[str, ...
     return frame
 
 
+def nanosecond_times(arrow_type: Any) -> Any:
+    """A ``to_pandas`` ``types_mapper``: a ``time64[ns]`` column as ``pd.ArrowDtype`` (its exact
+    nanoseconds), every other type as pandas reads it. pandas' ``datetime.time`` holds
+    microseconds, so pyarrow refuses a time of day with non-zero nanoseconds ("Value 1 has
+    non-zero nanoseconds"): such a file is read again with this mapper."""
+    import pandas as pd
+    import pyarrow as pa
+
+    return pd.ArrowDtype(arrow_type) if arrow_type == pa.time64("ns") else None
+
+
+def nanosecond_times_refused(exc: BaseException) -> bool:
+    """Whether ``exc`` is pyarrow refusing a ``time64[ns]`` value as ``datetime.time``."""
+    return "non-zero nanoseconds" in str(exc)
+
+
 def _read_parquet(raw: bytes) -> pd.DataFrame:
     """``pandas.read_parquet`` of ``raw``; a file whose pandas metadata names a dtype pandas cannot
     build again (an Arrow-backed list column, ``list<item: int64>[pyarrow]``: pandas 2.3 raises
@@ -2112,6 +2128,10 @@ def _read_parquet(raw: bytes) -> pd.DataFrame:
 
     try:
         return pd.read_parquet(io.BytesIO(raw))
+    except ValueError as exc:  # pyarrow.ArrowInvalid
+        if not nanosecond_times_refused(exc):
+            raise
+        return pq.read_table(io.BytesIO(raw)).to_pandas(types_mapper=nanosecond_times)
     except TypeError:
         frame = pq.read_table(io.BytesIO(raw)).to_pandas(ignore_metadata=True)
         # an unnamed index stored as a column is no data (:func:`_index_as_columns`); a named one is a column

@@ -66,12 +66,13 @@ PROGRESS_EVERY_S = 2.0
 
 def column_record(text: str) -> list[str] | None:
     """Column names as one CSV record (``'"income, net",age'``; a ``"`` inside a quoted name
-    doubled): an unquoted name without the blanks around it, a quoted one as written (``'" age"'``
+    doubled): an unquoted name without the blanks around it (``str.isspace``; the same blanks are
+    skipped around a quoted name), a quoted one as written (``'" age"'``
     is `` age``, a CSV header ``id, age`` as pandas reads it); empty names dropped. ``None`` for an
     unclosed quote or text after a closing one."""
     names, i, n = [], 0, len(text)
     while i <= n:
-        while i < n and text[i] in " \t":
+        while i < n and text[i].isspace():  # the blanks str.strip() drops around an unquoted name
             i += 1
         if i < n and text[i] == '"':
             j, buf = i + 1, []
@@ -87,7 +88,7 @@ def column_record(text: str) -> list[str] | None:
                     break
                 buf.append(text[j])
                 j += 1
-            while j < n and text[j] in " \t":
+            while j < n and text[j].isspace():
                 j += 1
             if j < n and text[j] != ",":
                 return None

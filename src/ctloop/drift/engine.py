@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -102,11 +103,12 @@ class ColumnDrift:
 def shown_name(name: Any) -> str:
     """A column name as the table, the verdict's reason and the skipped line print it: as it is,
     or as a quoted Python literal (``'b '``, ``'x\\ny'``) when it is empty, has blanks at an
-    end, or holds a character that does not print (a newline, a tab, a control character): so
-    ``b`` and ``b `` read apart, and a name cannot start a line of its own that reads like a
-    verdict."""
+    end, holds a character that does not print (a newline, a tab, a control character), or
+    starts with a quote (``"'b '"``, which would print as the quoted form of ``b ``): so ``b``
+    and ``b `` read apart, every printed form reads back as one name, and a name cannot start a
+    line of its own that reads like a verdict."""
     text = str(name)
-    if text and text == text.strip() and text.isprintable():
+    if text and text == text.strip() and text.isprintable() and not text.startswith(("'", '"')):
         return text
     return repr(text)
 
@@ -1134,6 +1136,32 @@ def detect(
     return finish(results, drift_share=opts.drift_share, correction=opts.correction, skipped=skipped)
 
 
+def column_by_column(run: Callable[[list[str]], DriftResult], columns: list[str],
+                     dtype_of: Callable[[str], str]) -> tuple[DriftResult | None, list[SkippedColumn]]:
+    """``run(columns)``; when it raises :class:`~ctloop.errors.DriftError` (a column the engine
+    refuses: dates on one side, text on the other), each column is tried alone, those that raise
+    are returned as skipped (``dtype_of`` names their dtype; the reason is the refusal) and the
+    others compared together: one refused column does not stop the rest (``monitor_model``'s drift
+    step). The result is ``None`` when every column was refused."""
+    try:
+        return run(columns), []
+    except DriftError:
+        pass
+    kept, refused = [], []
+    for name in columns:
+        try:
+            run([name])
+        except DriftError as exc:
+            refused.append(SkippedColumn(str(name), dtype_of(name), str(exc)))
+        else:
+            kept.append(name)
+    if not kept:
+        return None, refused
+    result = run(kept)
+    result.skipped = [*result.skipped, *refused]
+    return result, refused
+
+
 def calibrate_thresholds(
     reference: pd.DataFrame,
     *,
@@ -1322,6 +1350,7 @@ __all__ = [
     "arrow_seconds",
     "unsupported_dtype",
     "calibrate_thresholds",
+    "column_by_column",
     "categorical_counts",
     "column_kind",
     "detect",

@@ -183,13 +183,13 @@ def arrow_values_kind(t: pa.DataType) -> str | None:
 
 
 def _joined_kind(a: str | None, b: str | None) -> str | None:
-    """The values kind of two chunks of one side together (as ``number_or_text`` sees them
-    concatenated): one kind → it; numbers and text → text (``mixed-integer``); bytes with
-    anything else → ``None`` (``mixed``)."""
-    if a == b or b is None:
+    """The values kind of two chunks of one side together, both *seen* (values present; a
+    chunk of none is not joined: :meth:`ColumnState.see_kind`), as ``number_or_text`` sees them
+    concatenated: one kind → it; numbers and text → text (``mixed-integer``); ``None`` (values
+    of neither: booleans, mixed) with anything, or bytes with anything else → ``None``
+    (``mixed``)."""
+    if a == b:
         return a
-    if a is None:
-        return b
     return "text" if {a, b} == {"number", "text"} else None
 
 
@@ -592,10 +592,11 @@ class DriftState:
             if is_pandas:
                 series = chunk[name]
                 family, nullable = pandas_family(series)
-                if family != col.family and family not in (INT, FLOAT) and not series.notna().any():
-                    col.rows += len(series)  # an empty stretch (a Parquet batch of null dates reads as
-                    col.nulls += len(series)  # objects of None): its type says nothing, as Arrow's null type
-                    return
+                widens = family in (INT, FLOAT) and col.family in (INT, FLOAT)  # int + NaN float → float
+                if family != col.family and not widens and not series.notna().any():
+                    col.rows += len(series)  # an empty stretch (a Parquet batch of null dates reads as objects
+                    col.nulls += len(series)  # of None, an empty CSV block as NaN float64): its type says
+                    return  # nothing, as Arrow's null type, in whichever order it comes
                 if family != col.family and col.rows == col.nulls and not col.values:
                     col = self._typed(col, family, engine.series_dtype(series))  # typed by its first values
                 col.nullable_int = col.nullable_int or nullable
@@ -2127,11 +2128,18 @@ def as_pandas(table: pa.Table) -> pd.DataFrame:
     again (a Parquet file written from an Arrow-backed list column stores ``list<item:
     int64>[pyarrow]``: pandas 2.3 raises ``TypeError: data type ... not understood``, even when
     that column is not in ``table``) is converted without that metadata, as
-    ``ctloop.storage.read_table`` reads a single file."""
+    ``ctloop.storage.read_table`` reads a single file; a ``time64[ns]`` column with non-zero
+    nanoseconds (refused as ``datetime.time``) as ``pd.ArrowDtype`` (:func:`ctloop.storage.nanosecond_times`)."""
+    from ctloop.storage import nanosecond_times, nanosecond_times_refused
+
     try:
         return table.to_pandas()
     except TypeError:
         return table.to_pandas(ignore_metadata=True)
+    except ValueError as exc:  # a time of day with non-zero nanoseconds: kept exact, as the streamed engine
+        if not nanosecond_times_refused(exc):
+            raise
+        return table.to_pandas(types_mapper=nanosecond_times)
 
 
 def _non_finite_floats(table: pa.Table) -> bool:

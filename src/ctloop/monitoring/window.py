@@ -53,9 +53,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from ctloop.labels.join import JoinResult, LabelIndex
 
 STATE_FORMAT = "ctloop.monitoring.window"
-STATE_VERSION = 4  # 2: a tied gate decile is a score bin of its own (more bins than version 1);
+STATE_VERSION = 5  # 2: a tied gate decile is a score bin of its own (more bins than version 1);
 # 3: the score-bin spec names the deciles that are atoms, and logged scores rounded off one are read as it;
-# 4: the spec names the text columns and their number-written values (numbers sent for text are matched)
+# 4: the spec names the text columns and their number-written values (numbers sent for text are matched);
+# 5: the spec names the date/time columns, and a date feature's summary is of dates (logged text read as them)
 _POSITIONAL = re.compile(r"^f(\d+)$")
 
 
@@ -157,6 +158,84 @@ def numeric_columns(reference: pd.DataFrame) -> list[str]:
     return [c for c in reference.columns if pd.api.types.is_numeric_dtype(reference[c])]
 
 
+def temporal_columns(reference: pd.DataFrame) -> tuple[tuple[str, str], ...]:
+    """The reference's date, time, datetime and timedelta columns with their dtype label
+    (:func:`ctloop.drift.engine.series_dtype`: ``object (date)`` for a Parquet ``date32`` column as
+    pandas reads it, ``datetime64[ns, UTC]``): logged text of these is read as their values
+    (:func:`as_temporal`). ``WindowSpec.temporal``."""
+    from ctloop.drift.engine import series_dtype, temporal_type
+
+    labels = ((c, series_dtype(reference[c])) for c in reference.columns)
+    return tuple((c, label) for c, label in labels if temporal_type(label) is not None)
+
+
+def _iso_date(value: Any) -> Any:
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        for parse in (dt.date.fromisoformat, lambda t: dt.datetime.fromisoformat(t).date()):
+            try:
+                return parse(text)
+            except ValueError:
+                pass
+    return None
+
+
+def _iso_time(value: Any) -> Any:
+    import datetime as dt
+
+    if isinstance(value, dt.time):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.time()
+    if isinstance(value, str):
+        try:
+            return dt.time.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def as_temporal(series: pd.Series, label: str) -> pd.Series:
+    """Logged values of a date/time reference column (``label``: its dtype label,
+    :func:`temporal_columns`) as that column's values: ISO text (what JSON carries) as
+    ``datetime.date``/``datetime.time`` objects, datetimes (in the reference's time zone, or naive
+    UTC against a naive reference) or timedeltas; unparseable values become missing. A column
+    already of the reference's kind is left as it is."""
+    import pandas as pd
+
+    from ctloop.drift.engine import series_dtype, temporal_type
+
+    kind = temporal_type(label)
+    if kind is None or temporal_type(series_dtype(series)) is not None:  # already temporal: the engine judges it
+        return series
+    if kind in ("date", "time"):
+        parse, seen = (_iso_date if kind == "date" else _iso_time), {}
+        values = []
+        for value, missing in zip(series.astype(object).tolist(), series.isna().tolist(), strict=True):
+            if missing:
+                values.append(None)
+                continue
+            try:
+                if value not in seen:
+                    seen[value] = parse(value)
+                values.append(seen[value])
+            except TypeError:  # unhashable (a list): not a date
+                values.append(None)
+        return pd.Series(values, index=series.index, name=series.name, dtype=object)
+    texts = series.where(series.map(lambda v: isinstance(v, str)), None).astype(object)
+    if kind == "timedelta":
+        return pd.to_timedelta(texts, errors="coerce")
+    parsed = pd.to_datetime(texts, errors="coerce", utc=True, format="ISO8601")
+    tz = label.partition(", ")[2].split("]")[0].removeprefix("tz=") if kind == "datetime (tz-aware)" else ""
+    return parsed.dt.tz_convert(tz) if tz else parsed.dt.tz_localize(None)
+
+
 def text_columns(reference: pd.DataFrame) -> list[str]:
     """The reference's text columns (logged numbers of these are read as its text: :func:`as_text`)."""
     from ctloop.drift.engine import number_or_text
@@ -190,27 +269,35 @@ def as_text(series: pd.Series, categories: Iterable[object] | None = None,
 
 def coerce_like(frame: pd.DataFrame, reference: pd.DataFrame | list[str], columns: list[str],
                 text: list[str] | tuple[str, ...] = (), categories: Mapping[str, Iterable[object]] | None = None,
-                counts: dict[str, NumbersAsText] | None = None) -> pd.DataFrame:
+                counts: dict[str, NumbersAsText] | None = None,
+                temporal: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Logged values of numeric reference columns as numbers (the sink writes a column whose
-    type changed between events as strings; unparseable values become missing), and logged
+    type changed between events as strings; unparseable values become missing), logged text of
+    date/time reference columns as their dates/times (:func:`as_temporal`; JSON carries a date as
+    ``"2024-01-05"``; unparseable values become missing), and logged
     numbers of text reference columns as text (:func:`as_text`, against the reference's values).
     ``reference``: the reference frame, or its numeric columns (:func:`numeric_columns`) with its
-    text columns in ``text`` (:func:`text_columns`) and their values written as numbers in
-    ``categories`` (:func:`text_numbers`). ``counts`` (column → :class:`ctloop.storage.NumbersAsText`)
+    text columns in ``text`` (:func:`text_columns`), their values written as numbers in
+    ``categories`` (:func:`text_numbers`) and its date/time columns' dtype labels in ``temporal``
+    (:func:`temporal_columns`). ``counts`` (column → :class:`ctloop.storage.NumbersAsText`)
     adds up the numbers read as text."""
     import pandas as pd
 
     if isinstance(reference, list):
         numeric, texts = set(reference), set(text)
         known = dict(categories or {})
+        dated = dict(temporal or {})
     else:
         numeric, texts = set(numeric_columns(reference)), set(text_columns(reference))
         known = {c: reference[c].dropna().unique().tolist() for c in texts}
+        dated = dict(temporal_columns(reference))
     out = frame.copy()
     for col in columns:
         if col not in out.columns:
             continue
-        if col in numeric and not pd.api.types.is_numeric_dtype(out[col]):
+        if col in dated:
+            out[col] = as_temporal(out[col], dated[col])
+        elif col in numeric and not pd.api.types.is_numeric_dtype(out[col]):
             out[col] = pd.to_numeric(out[col], errors="coerce")
         elif col in texts:
             seen = NumbersAsText()
@@ -243,6 +330,7 @@ class WindowSpec:
     score_bins: tuple[float, ...] = ()  # gate deciles + their atom flags + class count: bin the served scores
     text: tuple[str, ...] = ()  # text reference columns (coerce_like)
     text_numbers: tuple[tuple[str, tuple[str, ...]], ...] = ()  # their values written as numbers (text_numbers)
+    temporal: tuple[tuple[str, str], ...] = ()  # date/time reference columns and their dtype labels (coerce_like)
 
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(),
@@ -250,7 +338,8 @@ class WindowSpec:
                 "count_from": None if self.count_from is None else self.count_from.isoformat(),
                 "features": list(self.features), "numeric": list(self.numeric), "labelled": self.labelled,
                 "keep": list(self.keep), "score_bins": list(self.score_bins), "text": list(self.text),
-                "text_numbers": {column: list(values) for column, values in self.text_numbers}}
+                "text_numbers": {column: list(values) for column, values in self.text_numbers},
+                "temporal": {column: label for column, label in self.temporal}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WindowSpec:
@@ -258,7 +347,8 @@ class WindowSpec:
                    _ts(data.get("count_from")), tuple(data.get("features", ())), tuple(data.get("numeric", ())),
                    bool(data.get("labelled")), tuple(data.get("keep", ())),
                    tuple(float(x) for x in data.get("score_bins", ())), tuple(data.get("text", ())),
-                   tuple((str(k), tuple(v)) for k, v in (data.get("text_numbers") or {}).items()))
+                   tuple((str(k), tuple(v)) for k, v in (data.get("text_numbers") or {}).items()),
+                   tuple((str(k), str(v)) for k, v in (data.get("temporal") or {}).items()))
 
 
 COUNTS = ("rows", "served", "requested", "since", "lookback_rows", "lookback_served")
@@ -330,7 +420,7 @@ class WindowState:
         for f, n in present_counts(aligned, columns).items():
             self.present[f] = self.present.get(f, 0) + n
         aligned = coerce_like(aligned[columns], list(self.spec.numeric), columns, self.spec.text,
-                              dict(self.spec.text_numbers), self.numbers_as_text)
+                              dict(self.spec.text_numbers), self.numbers_as_text, dict(self.spec.temporal))
         if self.drift is None:
             self.drift = DriftState()
         self.drift.update(aligned.reset_index(drop=True))
@@ -665,6 +755,7 @@ def _logged(names: list[str]) -> list[str]:
 
 
 __all__ = ["FeatureAlignment", "align_columns", "alignment", "align_features", "numeric_columns", "text_columns", "text_numbers", "as_text",
+           "temporal_columns", "as_temporal",
            "coerce_like",
            "WindowSpec", "WindowState", "needed_columns", "Plan", "plan", "split", "Partial", "collect_partition",
            "merge_partials", "collect"]
