@@ -791,6 +791,14 @@ class _Gcs(_Remote):
                                           **self.call_options()):
                 yield blob.name
 
+    def marker(self, loc: Location) -> bool:
+        """Whether the object ``loc`` is a directory marker: zero bytes (the console's "Create
+        folder", Hadoop's GCS connector)."""
+        client = self.client(loc)
+        with self.errors(loc, client):
+            blob = client.bucket(loc.bucket).get_blob(loc.key, **self.call_options())
+        return blob is not None and blob.size == 0
+
     def first_below(self, loc: Location, prefix: str) -> str | None:
         client = self.client(loc)
         with self.errors(loc, client):
@@ -985,6 +993,12 @@ class _S3(_Remote):
             for page in self.client().get_paginator("list_objects_v2").paginate(Bucket=loc.bucket, Prefix=prefix):
                 for item in page.get("Contents", []):
                     yield item["Key"]
+
+    def marker(self, loc: Location) -> bool:
+        """Whether the object ``loc`` is a directory marker: zero bytes (the S3 console's "Create
+        folder", Hadoop's S3A ``mkdirs``)."""
+        with self.errors(loc):
+            return int(self.client().head_object(Bucket=loc.bucket, Key=loc.key).get("ContentLength", 1)) == 0
 
     def first_below(self, loc: Location, prefix: str) -> str | None:
         with self.errors(loc):
@@ -1339,6 +1353,13 @@ class _Azure(_Remote):
                                   "use a SAS with List ('l') on the container or a role such as 'Storage Blob Data "
                                   "Reader', or name one blob (a SAS scoped to one blob reads only that blob)") from exc
 
+    def marker(self, loc: Location) -> bool:
+        """Whether the blob ``loc`` is a directory marker: zero bytes, or metadata ``hdi_isfolder=true``
+        (how a hierarchical-namespace directory and blobfuse2's directories appear as blobs)."""
+        with self.errors(loc):
+            props = self.container(loc).get_blob_client(loc.key).get_blob_properties()
+        return props.size == 0 or str((props.metadata or {}).get("hdi_isfolder", "")).lower() == "true"
+
     def first_below(self, loc: Location, prefix: str) -> str | None:
         with self.errors(loc):
             return next(iter(self.container(loc).list_blobs(name_starts_with=prefix, results_per_page=1)),
@@ -1671,6 +1692,8 @@ def _refuse_object_and_prefix(uri: str, loc: Location) -> bool:
         return True
     if below is None:
         return True
+    if backend.marker(one):  # a directory marker (S3 console, Hadoop, blobfuse2, Azure HNS): the prefix is meant
+        return False
     raise DataSourceError(f"{uri}: {one.uri} is both an object and a prefix holding objects (e.g. "
                           f"{loc.child(below)}): the object would be read and the prefix's files left out; "
                           f"name one file, or rename the object {name!r} to read the prefix")

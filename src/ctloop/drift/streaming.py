@@ -1566,6 +1566,15 @@ def _list_files(fs, base: str, *, scratch: bool = False, empty: bool = False) ->
                               "--notest -r DIR") from None
 
 
+def _below(fs, path: str) -> bool:
+    """Whether the remote prefix ``path/`` holds files (``path`` being a zero-byte object: a directory
+    marker, which ``ctloop.storage.refuse_unlistable`` lets through beside its prefix)."""
+    try:
+        return bool(_list_files(fs, path))
+    except OSError:
+        return False
+
+
 def _named_scratch(rel: str, pattern: str) -> bool:
     """Whether every scratch name in ``rel`` (a match's path below a glob's fixed part; a
     component starting with '_' or '.') is one the glob ``pattern`` (below the same part) writes
@@ -1762,8 +1771,8 @@ def _find_files(uri: str, fs: Any, path: str) -> tuple[Any, list[str], str | Non
         raise
     if info.type == pafs.FileType.NotFound:
         raise DataSourceError(f"{uri} does not exist")
-    if info.type == pafs.FileType.File:
-        return fs, [path], None
+    if info.type == pafs.FileType.File and not (info.size == 0 and "://" in str(uri) and _below(fs, path)):
+        return fs, [path], None  # (a zero-byte object beside its prefix is a directory marker: the prefix is read)
     files = _list_files(fs, path)
     if not files:
         if empty := _list_files(fs, path, empty=True):
