@@ -38,6 +38,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import errno
+import fnmatch
 import gzip
 import io
 import math
@@ -1642,7 +1643,9 @@ def refuse_unlistable(uri: str) -> None:
     (SIGSEGV) listing a prefix recursively when it meets one; its S3 and GCS filesystems list it and then
     refuse to open it (``ArrowInvalid: Empty path component``: a traceback from the CSV reader's first
     look at each file, round 41). Asked through the SDK, whose listing is safe, before the dataset reader
-    hands the prefix to pyarrow: one listing more per source. Every remote source naming no glob is
+    hands the prefix to pyarrow: one listing more per source. On S3 and GCS only the names the reader
+    opens are checked (not scratch, :func:`is_scratch`; matched by the glob): ``d/_temporary//part.csv``
+    is left out as before; on Azure every name (the listing itself crashes). Every remote source naming no glob is
     also refused when it names both an object and a prefix holding objects
     (:func:`_refuse_object_and_prefix`). Nothing is listed for a source without a glob that names an
     object (pyarrow reads it by its properties, no listing): a read-only SAS scoped to one blob, or one
@@ -1658,7 +1661,15 @@ def refuse_unlistable(uri: str) -> None:
         key = key[:glob.start()].rpartition("/")[0]
     prefix = _dir_prefix(key)
     backend = _BACKENDS[loc.scheme]()
-    bad = next((n for n in backend.names(loc, prefix, uri) if "//" in "/" + n[len(prefix):]), None)
+
+    def read(name: str) -> bool:
+        # Azure: every name (its listing crashes on one); S3/GCS: only those the reader keeps (a scratch
+        # name, or one a glob does not match, is never opened). fnmatch's '*' crosses '/': a superset
+        if loc.scheme == "az":
+            return True
+        return fnmatch.fnmatchcase(name, loc.key) if glob is not None else not is_scratch(name[len(prefix):])
+
+    bad = next((n for n in backend.names(loc, prefix, uri) if "//" in "/" + n[len(prefix):] and read(n)), None)
     if bad is not None:
         what, where = ("blob", "container") if loc.scheme == "az" else ("object", "bucket")
         why = ("pyarrow's Azure listing cannot read it (pyarrow 25.0.1 crashes on it)" if loc.scheme == "az" else
