@@ -122,9 +122,28 @@ def _refuse_hadoop_scheme(uri: str, name: str) -> None:
                       f"{fixed.split('://')[0]}://: write {_masked(fixed)!r}")
 
 
+# userinfo with a password that may hold '/' (an AWS secret key does): ``scheme://USER:PASS@rest``, the ':' before
+# any '/' or '@' and the '@' the first after it. An object-store URI has no port; another's ':digits' is its port
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://([^/@:]*):([^@]*)@(.*)$", re.DOTALL)
+_OBJECT_SCHEMES = ("gs", "s3", "s3a", "s3n", "az", "abfs", "abfss", "wasb", "wasbs")
+
+
+def _userinfo(uri: str) -> re.Match | None:
+    """The match of a ``USER:PASSWORD@`` in ``uri`` whose password may hold '/' (urlsplit ends the
+    host at the first '/' and misses it), or None; ``host:PORT/…`` of a URL is no password."""
+    found = _USERINFO.match(uri)
+    if found is None:
+        return None
+    if found.group(1).lower() not in _OBJECT_SCHEMES and re.fullmatch(r"\d*", re.split(r"[/?#]", found.group(3))[0]):
+        return None  # http://host:5000/a@b: a port
+    return found
+
+
 def _without_secrets(uri: str) -> str:
     """``uri`` for a message: a password in it and its query (an Azure SAS, an S3 presigned URL:
     signatures) replaced by ``***``, the fragment left out."""
+    if (found := _userinfo(uri)) is not None:
+        uri = f"{found.group(1)}://{found.group(2)}:***@{found.group(4)}"
     try:
         parts = urlsplit(uri)
         netloc = parts.netloc
@@ -255,9 +274,12 @@ def _refuse_userinfo(uri: str, kind: str, bucket: str) -> None:
     """ConfigError for a user or password written into an object-store URI (``s3://KEY:SECRET@b/k``):
     taken for part of the bucket name, it was quoted whole into error lines, secret included. Named
     without it. Azure's ``CONTAINER@ACCOUNT`` (``abfss://c@acct.dfs.core.windows.net/``) is no user."""
-    if "@" not in bucket:
+    if (found := _userinfo(uri)) is not None:  # a password holding '/': 'KEY:SE/CRET@b' is no bucket 'KEY:SE'
+        bucket = "***@" + found.group(4).partition("/")[0]
+        uri = f"{found.group(1)}://{bucket}/{found.group(4).partition('/')[2]}"
+    if found is None and "@" not in bucket:
         return
-    if kind == "az" and bucket.count("@") == 1 and ":" not in bucket.partition("@")[0]:
+    if found is None and kind == "az" and bucket.count("@") == 1 and ":" not in bucket.partition("@")[0]:
         return
     shown = f"{uri.split('://', 1)[0]}://***@{bucket.rpartition('@')[2]}/{uri.split('://', 1)[1].partition('/')[2]}"
     word = {"s3": "AWS", "gs": "Google Cloud", "az": "Azure"}[kind]
