@@ -259,7 +259,7 @@ def parse(uri: str) -> Location:
     rest = uri.split("://", 1)[1]
     bucket, _, key = rest.partition("/")
     _refuse_userinfo(uri, kind, bucket)
-    _refuse_signed_query(uri, kind, key)
+    _refuse_signed_query(uri, kind, bucket, key)
     account = None
     if kind == "az" and "@" in bucket:  # abfss://container@account.dfs.core.windows.net/key
         bucket, _, host = bucket.partition("@")
@@ -296,13 +296,19 @@ _SIGNED_QUERY = re.compile(r"\?(?:.*&)?(?:sig|signature|x-amz-signature|x-goog-s
                            re.IGNORECASE)
 
 
-def _refuse_signed_query(uri: str, kind: str, key: str) -> None:
-    """ConfigError for a signed URL's query pasted after an object-store URI (``az://c/x.csv?sv=…&sig=…``):
-    read as part of the object's name, it was quoted, signature included, in error lines. Named without
-    it. A '?' in a name that is no signed query (valid on every store) stays part of the name."""
-    if _SIGNED_QUERY.search(key) is None:
+def _refuse_signed_query(uri: str, kind: str, bucket: str, key: str) -> None:
+    """ConfigError for a signed URL's query pasted after an object-store URI (``az://c/x.csv?sv=…&sig=…``,
+    or after the container itself, ``az://c?sv=…&sig=…``): read as part of the object's (or the
+    container's) name, it was quoted, signature included, in error lines. Named without it. A '?' in an
+    object name that is no signed query (valid on every store) stays part of the name; no bucket or
+    container name holds one (S3, GCS and Azure naming rules), so a '?' there is refused, the rest not shown."""
+    head = uri.partition("?")[0]
+    if "?" in bucket and _SIGNED_QUERY.search(bucket + "/" + key) is None:
+        word = "container" if kind == "az" else "bucket"
+        raise ConfigError(f"'{head}?***' names the {word} {bucket.partition('?')[0] + '?…'!r}: no {word} name holds "
+                          f"'?' (a query after the {word} is no part of it): write {kind}://{word.upper()}/path")
+    if _SIGNED_QUERY.search(bucket + "/" + key) is None:
         return
-    head = uri[:len(uri) - len(key)] + key.partition("?")[0]
     where = {"az": "AZURE_STORAGE_SAS_TOKEN (a SAS) or AZURE_STORAGE_CONNECTION_STRING",
              "s3": "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or IRSA",
              "gs": "GOOGLE_APPLICATION_CREDENTIALS or workload identity"}[kind]
