@@ -47,6 +47,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 import uuid
 import warnings
 import zlib
@@ -413,12 +414,7 @@ class _Local:
             except OSError as exc:  # a file system without hard links (FAT, some FUSE mounts)
                 if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV):
                     raise
-                try:
-                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-                except FileExistsError:
-                    return False
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
+                return _create_by_rename(tmp, path)
             return True
         except OSError as exc:
             raise _unwritable(loc.uri, "permission denied" if isinstance(exc, PermissionError)
@@ -470,6 +466,41 @@ class _Local:
         import pyarrow.fs
 
         return pyarrow.fs.LocalFileSystem(), str(Path(loc.key).absolute())
+
+
+_LOCK_STALE_S = 30.0  # a lock older than this was left by a killed writer (a holder keeps it for milliseconds)
+
+
+def _create_by_rename(tmp: Path, path: Path) -> bool:
+    """Move the whole file ``tmp`` onto ``path`` unless ``path`` exists, where there are no hard
+    links: under an ``O_EXCL`` lock ``.NAME.lock`` beside it, the name looked at, then ``tmp`` renamed
+    onto it (``rename(2)``: the name appears whole, never empty; before, ``O_EXCL`` made it empty and
+    then wrote it, and another reader saw it empty, or a kill between the two left it so). A lock older
+    than ``_LOCK_STALE_S`` (a killed writer's) is removed; one that stays is an error naming it."""
+    lock = path.with_name(f".{path.name}.lock")
+    deadline = time.monotonic() + 2 * _LOCK_STALE_S
+    while True:
+        if path.exists():
+            return False
+        try:
+            os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            with contextlib.suppress(OSError):
+                if time.time() - lock.stat().st_mtime > _LOCK_STALE_S:
+                    lock.unlink()
+                    continue
+            if time.monotonic() > deadline:
+                raise OSError(errno.EBUSY, f"{lock} is held (remove it if no ctloop job writes {path.name})") from None
+            time.sleep(0.02)
+            continue
+        try:
+            if path.exists():
+                return False
+            os.replace(tmp, path)
+            return True
+        finally:
+            with contextlib.suppress(OSError):
+                lock.unlink()
 
 
 def local_files(base: Path | str, suffix: str = "", *, empty: bool = True) -> list[Path]:
@@ -1454,8 +1485,8 @@ def create_bytes(uri: str, data: bytes, content_type: str | None = None) -> bool
     """Write ``data`` to ``uri`` only if nothing is there yet: True when written, False (nothing
     written) when a file or object of that name exists, also one another writer made a moment
     before. The store decides, in one request, so of two writers exactly one creates it: a local
-    file is linked into place (``link(2)`` refuses a taken name; ``O_EXCL`` where there are no hard
-    links), S3 is sent ``If-None-Match: *``, GCS ``ifGenerationMatch=0``, Azure ``If-None-Match: *``
+    file is linked into place (``link(2)`` refuses a taken name; where there are no hard links, renamed
+    into place under an ``O_EXCL`` lock: :func:`_create_by_rename`), S3 is sent ``If-None-Match: *``, GCS ``ifGenerationMatch=0``, Azure ``If-None-Match: *``
     (``overwrite=False``)."""
     backend, loc = _backend(uri)
     _need_key(loc)
