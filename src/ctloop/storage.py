@@ -987,21 +987,28 @@ class _S3(_Remote):
         from botocore.exceptions import ClientError
 
         with self.errors(loc):
-            try:  # If-None-Match: * (S3 conditional writes, August 2024; MinIO; moto 5)
-                self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type,
-                                         IfNoneMatch="*")
-            except ClientError as exc:
-                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-                # 412: the key exists; 409: a conditional write of the same key is under way (another writer's)
-                if status in (409, 412):
-                    return False
-                if status != 501:
-                    raise
-                # an S3-compatible store without conditional writes (501 NotImplemented): look, then write
-                # (two writers at the same moment may both write: the limit docs/storage.md states)
-                if self.exists(loc):
-                    return False
-                self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
+            for attempt in range(8):
+                try:  # If-None-Match: * (S3 conditional writes, August 2024; MinIO; moto 5)
+                    self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type,
+                                             IfNoneMatch="*")
+                    break
+                except ClientError as exc:
+                    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                    # 409 ConditionalRequestConflict: another writer's conditional write of the key is under way,
+                    # its object not there yet (S3 user guide, "Conditional writes": retry); asked again
+                    if status == 409 and attempt < 7:
+                        time.sleep(0.05 * 2 ** attempt)
+                        continue
+                    if status in (409, 412):  # 412: the key exists (409 after ~6 s: read as taken)
+                        return False
+                    if status != 501:
+                        raise
+                    # an S3-compatible store without conditional writes (501 NotImplemented): look, then write
+                    # (two writers at the same moment may both write: the limit docs/storage.md states)
+                    if self.exists(loc):
+                        return False
+                    self.client().put_object(Bucket=loc.bucket, Key=loc.key, Body=data, ContentType=content_type)
+                    break
         return True
 
     def exists(self, loc: Location) -> bool:
