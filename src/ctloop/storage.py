@@ -438,13 +438,21 @@ class _Local:
         except OSError as exc:
             raise DataSourceError(f"cannot delete {loc.uri}: {exc.strerror or type(exc).__name__}") from exc
 
-    def list(self, loc: Location, suffix: str, empty: bool = True) -> list[str]:
+    def list(self, loc: Location, suffix: str, empty: bool = True, skipped: list[str] | None = None) -> list[str]:
         base = Path(loc.key)
         if not base.is_dir():
             return []
         root = loc.uri.rstrip("/")
-        return sorted(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}"
-                      for p in local_files(base, suffix, empty=empty))
+        found = local_files(base, suffix, empty=empty or skipped is not None)
+        if skipped is not None and not empty:  # left out here, each named in skipped
+            sizes = {}
+            for p in found:
+                with contextlib.suppress(OSError):  # removed meanwhile: left out
+                    sizes[p] = p.stat().st_size
+            skipped += sorted(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}"
+                              for p, size in sizes.items() if not size)
+            found = [p for p, size in sizes.items() if size]
+        return sorted(f"{root}/{_file_uri_part(loc, p.relative_to(base).as_posix())}" for p in found)
 
     def objects(self, loc: Location) -> list[ObjectInfo]:
         base = Path(loc.key)
@@ -466,6 +474,15 @@ class _Local:
         import pyarrow.fs
 
         return pyarrow.fs.LocalFileSystem(), str(Path(loc.key).absolute())
+
+
+def _sized_names(loc: Location, sized: list, suffix: str, empty: bool, skipped: list[str] | None) -> list[str]:
+    """The URIs of the listed ``(name, size)`` pairs ending with ``suffix`` (no '/'-ended markers),
+    zero-byte ones only with ``empty``; those left out for it are added to ``skipped``."""
+    named = [(n, size) for n, size in sized if has_suffix(n, suffix) and not n.endswith("/")]
+    if skipped is not None and not empty:
+        skipped += sorted(loc.child(n) for n, size in named if not size)
+    return sorted(loc.child(n) for n, size in named if empty or size)
 
 
 _LOCK_STALE_S = 30.0  # a lock older than this was left by a killed writer (a holder keeps it for milliseconds)
@@ -837,12 +854,12 @@ class _Gcs(_Remote):
                 if not self._bucket_exists(client, loc):
                     raise
 
-    def list(self, loc: Location, suffix: str, empty: bool = True) -> list[str]:
+    def list(self, loc: Location, suffix: str, empty: bool = True, skipped: list[str] | None = None) -> list[str]:
         client = self.client(loc)
         prefix = _dir_prefix(loc.key)
         with self.errors(loc, client):
-            names = [b.name for b in client.list_blobs(loc.bucket, prefix=prefix, **self.call_options()) if empty or b.size]
-        return sorted(loc.child(n) for n in names if has_suffix(n, suffix) and not n.endswith("/"))
+            sized = [(b.name, b.size) for b in client.list_blobs(loc.bucket, prefix=prefix, **self.call_options())]
+        return _sized_names(loc, sized, suffix, empty, skipped)
 
     def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
         client = self.client(loc)
@@ -1046,14 +1063,14 @@ class _S3(_Remote):
         with self.errors(loc):  # S3 answers 204 for a missing key too
             self.client().delete_object(Bucket=loc.bucket, Key=loc.key)
 
-    def list(self, loc: Location, suffix: str, empty: bool = True) -> list[str]:
+    def list(self, loc: Location, suffix: str, empty: bool = True, skipped: list[str] | None = None) -> list[str]:
         keys: list[str] = []
         with self.errors(loc):
             pages = self.client().get_paginator("list_objects_v2").paginate(
                 Bucket=loc.bucket, Prefix=_dir_prefix(loc.key))
             for page in pages:
-                keys += [o["Key"] for o in page.get("Contents", []) if empty or o.get("Size")]
-        return sorted(loc.child(k) for k in keys if has_suffix(k, suffix) and not k.endswith("/"))
+                keys += [(o["Key"], o.get("Size")) for o in page.get("Contents", [])]
+        return _sized_names(loc, keys, suffix, empty, skipped)
 
     def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
         with self.errors(loc):
@@ -1399,10 +1416,10 @@ class _Azure(_Remote):
                 if getattr(exc, "error_code", None) != "BlobNotFound":
                     raise
 
-    def list(self, loc: Location, suffix: str, empty: bool = True) -> list[str]:
+    def list(self, loc: Location, suffix: str, empty: bool = True, skipped: list[str] | None = None) -> list[str]:
         with self.errors(loc):
-            names = [b.name for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key)) if empty or b.size]
-        return sorted(loc.child(n) for n in names if has_suffix(n, suffix) and not n.endswith("/"))
+            sized = [(b.name, b.size) for b in self.container(loc).list_blobs(name_starts_with=_dir_prefix(loc.key))]
+        return _sized_names(loc, sized, suffix, empty, skipped)
 
     def names(self, loc: Location, prefix: str, uri: str) -> Iterator[str]:
         from azure.core import exceptions as aexc
@@ -1646,7 +1663,7 @@ def _data_only(loc: Location, uris: list[str]) -> list[str]:
     return [u for u in uris if not is_scratch(below(u))]
 
 
-def list_files(prefix: str, suffix: str = "") -> list[str]:
+def list_files(prefix: str, suffix: str = "", *, empty: bool = False) -> list[str]:
     """Full URIs (or paths) of every file under the directory/prefix ``prefix`` whose name ends
     with ``suffix`` (in any case: :func:`has_suffix`), recursively and sorted; ``[]`` when nothing
     is there. ``s3://b/log`` lists ``s3://b/log/...``, never ``s3://b/logs/...``. Scratch files
@@ -1654,10 +1671,17 @@ def list_files(prefix: str, suffix: str = "") -> list[str]:
     ``.crc``; :func:`is_scratch`) are left out, as the dataset reader leaves them out; so are
     zero-byte files (a writer's placeholder, an upload cut short: no rows in any format), as the
     dataset reader and Spark's listing leave them out (:func:`local_files`), so that the readers of
-    what is listed (the label store, the inference log) read the other files. A missing bucket is an
-    error."""
+    what is listed (the label store, the inference log) read the other files; one warning per listing
+    names how many were left out and the first. ``empty=True`` lists them too: for callers that
+    must see every file (a ledger refusing an empty record, a clean-up removing stale files). A
+    missing bucket is an error."""
     backend, loc = _backend(prefix)
-    return _addressable(loc, _data_only(loc, backend.list(loc, suffix, empty=False)))
+    skipped: list[str] = []
+    found = _addressable(loc, _data_only(loc, backend.list(loc, suffix, empty=empty, skipped=skipped)))
+    if skipped := _data_only(loc, skipped):
+        warnings.warn(f"{prefix}: left out {len(skipped)} zero-byte file(s) (no rows in any format; a writer's "
+                      f"placeholder or an upload cut short), e.g. {skipped[0]}", stacklevel=2)
+    return found
 
 
 def list_objects(prefix: str, *, scratch: bool = False) -> list[ObjectInfo]:
