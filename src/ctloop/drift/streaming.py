@@ -1889,6 +1889,8 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         raise DataSourceError(f"{uri} is not a readable {fmt} dataset: {exc}") from exc
+    if partitioning is not None:
+        dataset = _empty_values_null(dataset, base)
     from ctloop import storage
 
     try:
@@ -1904,6 +1906,33 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
     if fmt == "csv" and "" in written:
         dataset = _csv_unnamed(uri, dataset, written)
     return Source(uri, files, fmt, keys, dataset, local=local)
+
+
+_HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+
+
+def _empty_values_null(dataset: Any, base: str) -> Any:
+    """``dataset`` with each ``key=`` directory (an empty value) read as null, as
+    ``key=__HIVE_DEFAULT_PARTITION__`` is: pyarrow 25.0.1's hive discovery reads it as ''. Spark's
+    writer never makes one (an empty value is null, ``Empty2Null``, written as the default partition;
+    Spark 3.5) and its reader refuses it ("Empty partition column value", ``PartitioningUtils``). The
+    fragments under one get the discovered partitioning's expression of the path with the default
+    partition's name there; ``dataset`` itself when there is none."""
+    import pyarrow.dataset as pads
+
+    def spelled(path: str) -> str | None:
+        parts = path[len(base):].lstrip("/").split("/")
+        dirs = [p + _HIVE_NULL if p.endswith("=") and p.count("=") == 1 else p for p in parts[:-1]]
+        return "/".join([*dirs, "f"]) if dirs != parts[:-1] else None
+
+    fragments = list(dataset.get_fragments())
+    if not any(spelled(f.path) for f in fragments):
+        return dataset
+    made = [dataset.format.make_fragment(f.path, filesystem=dataset.filesystem,
+                                         partition_expression=dataset.partitioning.parse(new)
+                                         if (new := spelled(f.path)) else f.partition_expression)
+            for f in fragments]
+    return pads.FileSystemDataset(made, dataset.schema, dataset.format, dataset.filesystem)
 
 
 def _header_not_utf8(uri: str, dataset: pads.Dataset, exc: UnicodeDecodeError) -> DataSourceError:
@@ -1978,6 +2007,8 @@ def csv_timestamps_as_text(source: Source) -> Source:
                                partitioning=partitioning, partition_base_dir=base)  # fmt: skip
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         raise DataSourceError(f"{source.uri} is not a readable csv dataset: {exc}") from exc
+    if partitioning is not None:
+        dataset = _empty_values_null(dataset, base)
     return dataclasses.replace(source, dataset=dataset, file_schemas=None)
 
 
