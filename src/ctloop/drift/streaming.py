@@ -1457,7 +1457,8 @@ def csv_as_pandas_reads(source: Source) -> Source:
 def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable[[Any], bool],
             csv: bool) -> pa.DataType | None:  # fmt: skip
     """The type every file's ``name`` is read as (:meth:`Source.check_files`): float64 for
-    numbers with fractions anywhere, else Arrow's permissive promotion (int32 + int64 = int64,
+    numbers with fractions anywhere, decimal(20, 0) for uint64 beside signed integers, else
+    Arrow's permissive promotion (int32 + int64 = int64,
     string + large_string, timestamp units); from CSV, text where a file holds text and another
     numbers (CSV types are inferred file by file: a code column whose values in one file are
     all digits; read as text, ``013`` stays ``013``); ``None`` (keep the dataset's) when Arrow
@@ -1480,6 +1481,11 @@ def _widest(name: str, kinds: list[tuple[str, pa.DataType]], is_number: Callable
         )
     if numbers and any(not pa.types.is_integer(k) for _, k in numbers):
         return pa.float64()
+    if any(pa.types.is_uint64(k) for _, k in numbers) and any(pa.types.is_signed_integer(k) for _, k in numbers):
+        # no integer type holds both (Arrow's permissive int64 fails reading a value above 2**63-1, and a
+        # float64 one above 2**53): decimal(20, 0) holds every value exactly, as Spark reads UINT_64
+        # (ParquetSchemaConverter, Spark 3.5); the engine then compares it as float64, as pandas does
+        return pa.decimal128(20, 0)
     try:
         return pa.unify_schemas([pa.schema([pa.field(name, k)]) for _, k in kinds],
                                 promote_options="permissive").field(name).type  # fmt: skip
